@@ -1,0 +1,84 @@
+"""ChannelItem, value-to-text conversion, and the registry of channel specs (one per rule set)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from feedsync.diagnostics import Diagnostic
+from feedsync.model.product import Product
+
+Value = str | list[str]
+
+
+@dataclass(slots=True)
+class ChannelItem:
+    """One item of a channel feed: ordered attributes (a string, or a list for repeated attributes)."""
+
+    id: str
+    values: dict[str, Value]
+    product: Product
+    columns: dict[str, str] = field(default_factory=dict)
+    """Channel attribute -> the product field it was made from (when it was made from one), for positions."""
+
+
+def to_text(value: Any) -> Value | None:
+    """A template/expression result as feed text. None and empty strings mean "no value"."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (list, tuple)):
+        items = [t for t in (to_text(v) for v in value) if isinstance(t, str)]
+        return items or None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True, slots=True)
+class FormatSpec:
+    """How a channel writes one output format: file extension and writer options."""
+
+    extension: str
+    writer: str  # "rss" or "delimited"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    name: str
+    formats: dict[str, FormatSpec]
+    check_item: Callable[[ChannelItem, str], list[Diagnostic]]
+
+
+_CHANNELS: dict[str, ChannelSpec] = {}
+
+
+def register_channel(spec: ChannelSpec) -> ChannelSpec:
+    _CHANNELS[spec.name] = spec
+    return spec
+
+
+def channel_spec(name: str) -> ChannelSpec:
+    from feedsync.channels import google  # noqa: F401  (registers the built-in channels)
+
+    try:
+        return _CHANNELS[name]
+    except KeyError:
+        raise KeyError(name) from None
+
+
+def channel_names() -> list[str]:
+    from feedsync.channels import google  # noqa: F401
+
+    return sorted(_CHANNELS)

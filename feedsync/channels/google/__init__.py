@@ -1,0 +1,15 @@
+"""Google Merchant Center: the attribute table, output formats and rules."""
+
+from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
+from feedsync.channels.google import rules, spec
+
+GOOGLE = register_channel(
+    ChannelSpec(
+        name="google",
+        formats={
+            "xml": FormatSpec("xml", "rss", {"namespace": spec.NAMESPACE, "prefix": "g"}),
+            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ","}),
+        },
+        check_item=rules.check_item,
+    )
+)

@@ -1,0 +1,109 @@
+"""The one place that uses Jinja2: a sandboxed environment with StrictUndefined and feedsync's filters.
+
+Templates and expressions are compiled once per run; ``render``/``evaluate`` are the per-item calls.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_SIMPLE_TEMPLATE = re.compile(r"^\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
+_SIMPLE_EXPRESSION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+class TemplateProblem(Exception):
+    """A template or expression that does not compile, with the line inside the template if known."""
+
+    def __init__(self, message: str, lineno: int | None = None) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+def plaintext(value: Any) -> str:
+    """HTML to one line of plain text: tags dropped, entities decoded, whitespace collapsed."""
+    if value is None:
+        return ""
+    text = _TAG.sub(" ", str(value))
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def collapse(value: Any) -> str:
+    return "" if value is None else _SPACE.sub(" ", str(value)).strip()
+
+
+def _finalize(value: Any) -> Any:
+    return "" if value is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A compiled template or expression. ``simple`` names the one variable it only reads, if so."""
+
+    call: Callable[[Mapping[str, Any]], Any]
+    variables: frozenset[str]
+    simple: str | None
+
+
+class Templating:
+    def __init__(self, search_path: Iterable[Path], globals_: Mapping[str, Any] | None = None) -> None:
+        self.env = ImmutableSandboxedEnvironment(
+            loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            finalize=_finalize,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["plaintext"] = plaintext
+        self.env.filters["collapse"] = collapse
+        if globals_:
+            self.env.globals.update(globals_)
+
+    def _variables(self, source: str) -> frozenset[str]:
+        return frozenset(meta.find_undeclared_variables(self.env.parse(source))) - set(self.env.globals)
+
+    def template(self, source: str) -> Compiled:
+        """Compile an inline template; the result renders to a string."""
+        try:
+            template = self.env.from_string(source)
+            variables = self._variables(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.message or str(exc), exc.lineno) from None
+        simple = _SIMPLE_TEMPLATE.match(source.strip())
+        return Compiled(template.render, variables, simple.group(1) if simple else None)
+
+    def template_file(self, name: str) -> Compiled:
+        """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
+        try:
+            template = self.env.get_template(name)
+            assert self.env.loader is not None
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            variables = self._variables(source)
+        except jinja2.TemplateNotFound:
+            raise TemplateProblem(f"template file {name!r} not found") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        return Compiled(template.render, variables, None)
+
+    def expression(self, source: str) -> Compiled:
+        """Compile an expression; the result keeps its type (a list stays a list)."""
+        try:
+            expr = self.env.compile_expression(source, undefined_to_none=False)
+            variables = self._variables("{{ " + source + " }}")
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.message or str(exc), None) from None
+        simple = _SIMPLE_EXPRESSION.match(source)
+        return Compiled(lambda ctx: expr(**ctx), variables, simple.group(1) if simple else None)
+
+
+RenderError = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, AttributeError, LookupError)

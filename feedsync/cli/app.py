@@ -1,0 +1,38 @@
+"""The ``feedsync`` typer app: global options and the command modules."""
+
+from __future__ import annotations
+
+import typer
+
+from feedsync import __version__
+
+app = typer.Typer(
+    name="feedsync",
+    help="Turn one product catalog into the feeds that sales channels demand, and keep them in sync.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"feedsync {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", callback=_version,
+                                 is_eager=True),
+) -> None:
+    """feedsync: product feed syndication from the command line."""
+
+
+from feedsync.cli import feeds  # noqa: E402  (registers the commands on ``app``)
+
+feeds.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,187 @@
+"""``feedsync.yaml`` -> validated pydantic config. Unknown keys are rejected with ``file:line:col``;
+paths are relative to the config file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
+
+from feedsync import yamlpos
+from feedsync.errors import ConfigError
+from feedsync.model.money import ISO_4217
+from feedsync.model.product import PRODUCT_FIELDS
+
+DEFAULT_CONFIG_NAME = "feedsync.yaml"
+SOURCE_FORMATS = ("auto", "csv", "tsv", "json", "jsonl")
+_CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def _resolve(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    value = value.expanduser()
+    return value if value.is_absolute() or base is None else (Path(base) / value)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Strict):
+    path: Path
+    format: Literal["auto", "csv", "tsv", "json", "jsonl"] = "auto"
+    currency: str | None = None
+    base_url: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    encoding: str = "utf-8-sig"
+    timezone: str = "UTC"
+
+    _abs_path = field_validator("path")(_resolve)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.upper() not in ISO_4217:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+        return value.upper()
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an absolute http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("columns")
+    @classmethod
+    def _columns(cls, value: dict[str, str]) -> dict[str, str]:
+        for header, target in value.items():
+            if target not in PRODUCT_FIELDS or target == "attributes":
+                raise ValueError(f"column {header!r} maps to {target!r}, which is not a product field "
+                                 f"(one of: {', '.join(f for f in PRODUCT_FIELDS if f != 'attributes')})")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+        return value
+
+
+class DirectoryDestination(_Strict):
+    """Publish the feed file into a folder atomically (e.g. a web root fetched by the channel)."""
+
+    type: Literal["directory"]
+    path: Path
+    filename: str | None = None
+
+    _abs_path = field_validator("path")(_resolve)
+
+    @field_validator("filename")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        if value is not None and (not value or "/" in value or "\\" in value or value in (".", "..")):
+            raise ValueError("filename must be a plain file name without directories")
+        return value
+
+
+Destination = Annotated[DirectoryDestination, Field(discriminator="type")]
+
+
+class ChannelConfig(BaseModel):
+    """A channel: its profile (built-in name or path), its destination, and overrides of profile keys.
+
+    Override keys (``fields``, ``filters``, ``format``, ...) are validated against the profile schema
+    when the profile is compiled, with positions in feedsync.yaml.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    profile: str
+    destination: Destination | None = None
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Config(_Strict):
+    source: SourceConfig
+    channels: dict[str, ChannelConfig] = Field(min_length=1)
+    output_dir: Path = Field(default=Path("out"), validate_default=True)
+    state_path: Path = Field(default=Path(".feedsync/state.sqlite"), validate_default=True)
+
+    _abs_out = field_validator("output_dir", "state_path")(_resolve)
+
+    _path: Path | None = PrivateAttr(default=None)
+    _display: str = PrivateAttr(default="<command line>")
+    _node: yaml.Node | None = PrivateAttr(default=None)
+
+    @field_validator("channels")
+    @classmethod
+    def _names(cls, value: dict[str, ChannelConfig]) -> dict[str, ChannelConfig]:
+        for name in value:
+            if not _CHANNEL_NAME.match(name):
+                raise ValueError(f"channel name {name!r} must be letters, digits, '_', '-' or '.'")
+        return value
+
+    @property
+    def path(self) -> Path | None:
+        """The config file, or None for a config made from command-line flags."""
+        return self._path
+
+    @property
+    def base_dir(self) -> Path:
+        return self._path.parent if self._path else Path.cwd()
+
+    def position(self, loc: list[str | int]) -> tuple[str, yaml.Node | None]:
+        """(file name, YAML node) for reporting a problem found later in a part of this config."""
+        node = yamlpos.locate_node(self._node, loc) if self._node is not None else None
+        return self._display, node
+
+
+def load_config(path: Path) -> Config:
+    data, node = yamlpos.load(path)
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a YAML mapping", path=str(path), line=1, column=1)
+    config = yamlpos.validate(Config, data, str(path), node, base_dir=path.resolve().parent)
+    config._path = path.resolve()
+    config._display = str(path)
+    config._node = node
+    return config
+
+
+def config_from_flags(*, source: Path, source_format: str, currency: str | None, base_url: str | None,
+                      channels: list[str], out: Path | None) -> Config:
+    """A config for ``build``/``validate`` run without a config file: one channel per built-in profile."""
+    data: dict[str, Any] = {
+        "source": {"path": str(source), "format": source_format, "currency": currency, "base_url": base_url},
+        "channels": {Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref: {"profile": ref}
+                     for ref in channels},
+    }
+    if out is not None:
+        data["output_dir"] = str(out)
+    data["state_path"] = str(Path(".feedsync/state.sqlite"))
+    return yamlpos.validate(Config, data, "<command line>", None, base_dir=Path.cwd())

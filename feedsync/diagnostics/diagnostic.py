@@ -1,0 +1,67 @@
+"""One finding about the data, the config or a remote result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from feedsync.model.product import SourceRef
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """What a spreadsheet user sees: file, 1-based row (header = row 1), column name and 1-based number.
+
+    For YAML and JSON files ``row`` is the line number.
+    """
+
+    path: str
+    row: int | None = None
+    column: int | None = None
+    column_name: str | None = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.row is not None:
+            text += f":{self.row}"
+            if self.column is not None:
+                text += f":{self.column}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    channel: str | None = None
+    product_id: str | None = None
+    field: str | None = None
+    value: str | None = None
+    location: Location | None = None
+
+
+Emit = Callable[[Diagnostic], None]
+"""Where code that finds problems reports them, one Diagnostic at a time."""
+
+
+def locate(ref: SourceRef | None, field: str | None) -> Location | None:
+    """The source position of ``field`` of a product (with the column when the reader knows it)."""
+    if ref is None:
+        return None
+    column = ref.columns.get(field) if field else None
+    if column is None:
+        return Location(ref.path, ref.row)
+    return Location(ref.path, ref.row, column[1], column[0])

@@ -1,0 +1,42 @@
+"""``path:row:col: CODE message`` lines, one per diagnostic (the format editors and CI logs understand)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from feedsync.diagnostics.diagnostic import Diagnostic
+
+
+def display_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") or not Path(path).is_absolute() else relative
+
+
+def render_line(diagnostic: Diagnostic) -> str:
+    where = "<run>"
+    loc = diagnostic.location
+    if loc is not None:
+        where = display_path(loc.path)
+        if loc.row is not None:
+            where += f":{loc.row}"
+            if loc.column is not None:
+                where += f":{loc.column}"
+    details = [diagnostic.severity.value]
+    if diagnostic.channel:
+        details.append(f"[{diagnostic.channel}]")
+    if diagnostic.product_id:
+        details.append(f"id={diagnostic.product_id}")
+    if loc is not None and loc.column_name and loc.column_name != diagnostic.field:
+        details.append(f"column {loc.column_name!r}")
+    return f"{where}: {diagnostic.code} {diagnostic.message} ({' '.join(details)})"
+
+
+def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
+    for diagnostic in diagnostics:
+        yield render_line(diagnostic)

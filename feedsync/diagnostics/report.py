@@ -1,0 +1,39 @@
+"""One Report per run: every diagnostic plus what happened per channel."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feedsync.diagnostics.diagnostic import Diagnostic, Severity
+
+
+@dataclass(slots=True)
+class ChannelResult:
+    channel: str
+    items: int = 0
+    skipped: int = 0
+    output: Path | None = None
+    published: str | None = None
+    outcome: str = "ok"
+
+
+@dataclass(slots=True)
+class Report:
+    command: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    channels: dict[str, ChannelResult] = field(default_factory=dict)
+    products_read: int = 0
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.diagnostics.append(diagnostic)
+
+    def extend(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics.extend(diagnostics)
+
+    def counts(self) -> Counter[Severity]:
+        return Counter(d.severity for d in self.diagnostics)
+
+    def has_at_least(self, severity: Severity) -> bool:
+        return any(d.severity.rank >= severity.rank for d in self.diagnostics)

@@ -1,0 +1,54 @@
+"""The exception hierarchy, grouped by what the caller should do.
+
+Findings about data are not exceptions (see ``feedsync.diagnostics``); these abort an operation.
+"""
+
+from __future__ import annotations
+
+
+class FeedsyncError(Exception):
+    """Base class of every error feedsync raises on purpose."""
+
+    exit_code = 2
+
+
+class ConfigError(FeedsyncError):
+    """The config file, a channel profile or a command-line option is unusable: fix it and rerun."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        where = ""
+        if path:
+            where = path
+            if line is not None:
+                where += f":{line}"
+                if column is not None:
+                    where += f":{column}"
+            where += ": "
+        super().__init__(f"{where}{message}")
+        self.bare_message = message
+
+
+class SourceError(FeedsyncError):
+    """A source file cannot be read at all (missing, wrong format, undecodable)."""
+
+
+class RemoteError(FeedsyncError):
+    """A remote operation failed for good (after retries, or not retriable)."""
+
+    exit_code = 3
+
+
+class RetriableRemoteError(RemoteError):
+    """A remote operation failed in a way that may succeed when retried (429, 5xx, timeouts)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class StateError(FeedsyncError):
+    """The state database is unusable (corrupt, from a newer feedsync)."""

@@ -1,0 +1,32 @@
+"""Streaming feed writers. They know nothing of channels: they get column names, metadata and values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, BinaryIO, Protocol
+
+from feedsync.formats.delimited import DelimitedWriter
+from feedsync.formats.xml_rss import RssWriter
+
+Values = Mapping[str, str | list[str]]
+
+
+class FeedWriter(Protocol):
+    def __enter__(self) -> FeedWriter: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def write(self, values: Values) -> None: ...
+
+
+def open_writer(kind: str, handle: BinaryIO, *, columns: list[str], meta: Mapping[str, str],
+                options: Mapping[str, Any]) -> FeedWriter:
+    if kind == "rss":
+        return RssWriter(handle, meta=meta, namespace=options["namespace"], prefix=options["prefix"])
+    if kind == "delimited":
+        return DelimitedWriter(handle, columns=columns, delimiter=options.get("delimiter", ","),
+                               list_separator=options.get("list_separator", ","))
+    raise ValueError(f"unknown writer {kind!r}")
+
+
+__all__ = ["DelimitedWriter", "FeedWriter", "RssWriter", "open_writer"]

@@ -1,0 +1,72 @@
+"""RSS 2.0 feed writer with a namespace for the item attributes (e.g. Google's ``g:``), streamed with
+``lxml.etree.xmlfile``: one item in memory at a time, byte-for-byte deterministic output."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from contextlib import ExitStack
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+# Characters XML 1.0 does not allow (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` with the characters XML cannot carry removed."""
+    return _INVALID_XML.sub("", value)
+
+
+class RssWriter:
+    def __init__(self, handle: BinaryIO, *, meta: Mapping[str, str], namespace: str, prefix: str) -> None:
+        self._handle = handle
+        self._meta = meta
+        self._ns = namespace
+        self._prefix = prefix
+        self._stack = ExitStack()
+        self._xf: Any = None
+        self._tags: dict[str, str] = {}
+
+    def __enter__(self) -> RssWriter:
+        xf = self._stack.enter_context(etree.xmlfile(self._handle, encoding="utf-8"))
+        xf.write_declaration()
+        self._stack.enter_context(xf.element("rss", nsmap={self._prefix: self._ns}, version="2.0"))
+        xf.write("\n")
+        self._stack.callback(xf.write, "\n")  # between </channel> and </rss>, on a clean exit only
+        self._stack.enter_context(xf.element("channel"))
+        xf.write("\n")
+        for tag in ("title", "link", "description"):
+            xf.write("  ")
+            with xf.element(tag):
+                xf.write(xml_text(self._meta.get(tag, "")))
+            xf.write("\n")
+        self._xf = xf
+        return self
+
+    def _tag(self, name: str) -> str:
+        tag = self._tags.get(name)
+        if tag is None:
+            tag = self._tags[name] = f"{{{self._ns}}}{name}"
+        return tag
+
+    def write(self, values: Mapping[str, str | list[str]]) -> None:
+        xf = self._xf
+        xf.write("  ")
+        with xf.element("item"):
+            for name, value in values.items():
+                tag = self._tag(name)
+                for text in (value,) if isinstance(value, str) else value:
+                    xf.write("\n    ")
+                    with xf.element(tag):
+                        xf.write(xml_text(text))
+            xf.write("\n  ")
+        xf.write("\n")
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:
+            self._stack.pop_all()  # a failed feed is discarded whole; do not close its elements
+            return
+        self._stack.close()
+        self._handle.write(b"\n")

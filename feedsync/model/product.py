@@ -1,0 +1,149 @@
+"""The normalized catalog record: one sellable variant (``Product``) and the value types it uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from feedsync.model.money import Money
+
+
+class Availability(StrEnum):
+    IN_STOCK = "in_stock"
+    OUT_OF_STOCK = "out_of_stock"
+    PREORDER = "preorder"
+    BACKORDER = "backorder"
+
+
+class Condition(StrEnum):
+    NEW = "new"
+    REFURBISHED = "refurbished"
+    USED = "used"
+
+
+class Gender(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    UNISEX = "unisex"
+
+
+class AgeGroup(StrEnum):
+    NEWBORN = "newborn"
+    INFANT = "infant"
+    TODDLER = "toddler"
+    KIDS = "kids"
+    ADULT = "adult"
+
+
+class WeightUnit(StrEnum):
+    G = "g"
+    KG = "kg"
+    LB = "lb"
+    OZ = "oz"
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError("datetime must carry a time zone offset")
+    return value
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 with an explicit offset, as the channels' feed specs write it: ``2026-11-27T00:00:00+0100``."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+class DateRange(BaseModel):
+    """A time interval with time zones, e.g. a sale's effective dates. ``str()`` is the ISO 8601 interval."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: datetime
+    end: datetime
+
+    _check_start = field_validator("start")(_aware)
+    _check_end = field_validator("end")(_aware)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end <= self.start:
+            raise ValueError("the end of a date range must come after its start")
+        return self
+
+    def __str__(self) -> str:
+        return f"{format_datetime(self.start)}/{format_datetime(self.end)}"
+
+
+class Weight(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    value: Decimal = Field(ge=0)
+    unit: WeightUnit
+
+    def __str__(self) -> str:
+        return f"{self.value:f} {self.unit.value}"
+
+
+class SourceRef(BaseModel):
+    """Where a product came from: the file and the 1-based row (header = row 1; JSON: line of the object)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    row: int
+    columns: dict[str, tuple[str, int | None]] = Field(default_factory=dict, repr=False)
+    """Model field -> (source column name, 1-based column number or None), for pointing at a field's origin."""
+
+
+class Product(BaseModel):
+    """One sellable variant: the unit every channel lists. Variants of one product share ``group_id``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(min_length=1)
+    group_id: str | None = None
+    title: str = Field(min_length=1)
+    description: str | None = None
+    link: str | None = None
+    image_link: str | None = None
+    additional_image_links: tuple[str, ...] = ()
+    price: Money
+    sale_price: Money | None = None
+    sale_price_effective_date: DateRange | None = None
+    availability: Availability = Availability.IN_STOCK
+    quantity: int | None = None
+    brand: str | None = None
+    gtin: str | None = None
+    mpn: str | None = None
+    condition: Condition | None = None
+    product_type: str | None = None
+    google_product_category: str | None = None
+    color: str | None = None
+    size: str | None = None
+    gender: Gender | None = None
+    age_group: AgeGroup | None = None
+    material: str | None = None
+    pattern: str | None = None
+    weight: Weight | None = None
+    custom_label_0: str | None = None
+    custom_label_1: str | None = None
+    custom_label_2: str | None = None
+    custom_label_3: str | None = None
+    custom_label_4: str | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    source: SourceRef | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Product:
+        if self.sale_price is not None and self.sale_price.currency != self.price.currency:
+            raise ValueError("sale_price must be in the same currency as price")
+        if self.sale_price_effective_date is not None and self.sale_price is None:
+            raise ValueError("sale_price_effective_date given without a sale_price")
+        return self
+
+
+# The model's own field names, in declaration order: the canonical columns of the native source format.
+PRODUCT_FIELDS: tuple[str, ...] = tuple(name for name in Product.model_fields if name not in ("source",))

@@ -1,0 +1,265 @@
+"""The native source format: CSV/TSV (delimiter detected), JSON (array of objects) and JSONL, whose
+column names are the model's field names. Every other column is kept in ``attributes``.
+
+Readers stream: rows are read one at a time and never all held in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.errors import SourceError
+from feedsync.model.product import Product, SourceRef
+from feedsync.sources.base import field_for, normalize_context, register, resolve_format
+from feedsync.sources.normalize import build_product
+
+csv.field_size_limit(1 << 26)
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter that splits the header line (outside quotes) into the most fields."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _open_text(config: SourceConfig) -> IO[str]:
+    try:
+        return config.path.open("r", encoding=config.encoding, newline="")
+    except OSError as exc:
+        raise SourceError(f"cannot open {config.path}: {exc.strerror}") from None
+
+
+def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int | None) -> SourceError:
+    where = f" near row {row}" if row else ""
+    return SourceError(f"{path}: not valid {encoding}{where} ({exc.reason}); set source.encoding "
+                       f"(for example cp1252)")
+
+
+class DelimitedSource:
+    """CSV or TSV with a header row. Row numbers are what a spreadsheet shows (header = row 1)."""
+
+    def __init__(self, config: SourceConfig, delimiter: str | None = None) -> None:
+        self.config = config
+        self.path = config.path
+        self._delimiter = delimiter
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        ctx = normalize_context(self.config)
+        path = str(self.path)
+        row = 1
+        with _open_text(self.config) as handle:
+            try:
+                first = handle.readline()
+                handle.seek(0)
+                delimiter = self._delimiter or sniff_delimiter(first)
+                reader = csv.reader(handle, delimiter=delimiter)
+                header = next(reader, None)
+                if header is None:
+                    return
+                targets = [field_for(name, self.config.columns) for name in header]
+                columns: dict[str, tuple[str, int | None]] = {}
+                for index, (name, target) in enumerate(zip(header, targets, strict=True), start=1):
+                    if target is None:
+                        continue
+                    if target in columns:
+                        emit(make("SRC002", f"columns {columns[target][0]!r} and {name!r} both map to "
+                                  f"{target}; the first non-empty value wins", field=target,
+                                  location=Location(path, 1, index, name)))
+                    else:
+                        columns[target] = (name, index)
+                names = [name.strip() for name in header]
+                width = len(header)
+                for row, cells in enumerate(reader, start=2):
+                    if not any(cell.strip() for cell in cells):
+                        continue
+                    raw: dict[str, Any] = {}
+                    attributes: dict[str, str] = {}
+                    for index in range(min(width, len(cells))):
+                        cell = cells[index]
+                        target = targets[index]
+                        if target is None:
+                            if cell:
+                                attributes[names[index]] = cell
+                        elif cell.strip() and not raw.get(target):
+                            raw[target] = cell
+                    ref = SourceRef.model_construct(path=path, row=row, columns=columns)
+                    product = build_product(raw, attributes, ref, ctx, emit)
+                    if product is not None:
+                        yield product
+            except UnicodeDecodeError as exc:
+                raise _decode_error(self.path, self.config.encoding, exc, row + 1) from None
+            except csv.Error as exc:
+                raise SourceError(f"{path}:{row + 1}: unreadable CSV ({exc})") from None
+
+
+def _record_to_product(obj: Any, line: int, path: str, config: SourceConfig, ctx: Any,
+                       emit: Emit) -> Product | None:
+    if not isinstance(obj, dict):
+        emit(make("SRC001", f"expected a JSON object, found {type(obj).__name__}", location=Location(path, line)))
+        return None
+    raw: dict[str, Any] = {}
+    attributes: dict[str, str] = {}
+    columns: dict[str, tuple[str, int | None]] = {}
+    for key, value in obj.items():
+        target = field_for(str(key), config.columns)
+        if target is None:
+            if value is not None and value != "":
+                attributes[str(key)] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        elif target not in columns:
+            columns[target] = (str(key), None)
+            raw[target] = value
+    ref = SourceRef.model_construct(path=path, row=line, columns=columns)
+    return build_product(raw, attributes, ref, ctx, emit)
+
+
+class JsonLinesSource:
+    """One JSON object per line; ``row`` is the line number. A broken line is reported and skipped."""
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        ctx = normalize_context(self.config)
+        path = str(self.path)
+        line_no = 0
+        with _open_text(self.config) as handle:
+            try:
+                for line_no, line in enumerate(handle, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        emit(make("SRC001", f"invalid JSON: {exc.msg}", value=line.strip()[:80],
+                                  location=Location(path, line_no, exc.colno)))
+                        continue
+                    product = _record_to_product(obj, line_no, path, self.config, ctx, emit)
+                    if product is not None:
+                        yield product
+            except UnicodeDecodeError as exc:
+                raise _decode_error(self.path, self.config.encoding, exc, line_no + 1) from None
+
+
+_CHUNK = 1 << 16
+_MAX_OBJECT = 64 << 20
+_WS = " \t\r\n"
+
+
+class JsonArraySource:
+    """A JSON array of objects, decoded one object at a time; ``row`` is the line where the object starts."""
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        ctx = normalize_context(self.config)
+        path = str(self.path)
+        with _open_text(self.config) as handle:
+            try:
+                for line, obj in iter_json_array(handle, path):
+                    product = _record_to_product(obj, line, path, self.config, ctx, emit)
+                    if product is not None:
+                        yield product
+            except UnicodeDecodeError as exc:
+                raise _decode_error(self.path, self.config.encoding, exc, None) from None
+
+
+def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
+    """Yield (line, value) for each element of a top-level JSON array, reading the file in chunks."""
+    decoder = json.JSONDecoder()
+    buf = ""
+    pos = 0
+    line = 1  # line number at buf[pos]
+    eof = False
+
+    def more() -> bool:
+        nonlocal buf, pos, eof
+        if eof:
+            return False
+        chunk = handle.read(max(_CHUNK, len(buf) - pos))
+        if not chunk:
+            eof = True
+            return False
+        buf = buf[pos:] + chunk
+        pos = 0
+        return True
+
+    def skip_ws() -> str | None:
+        nonlocal pos, line
+        while True:
+            while pos < len(buf) and buf[pos] in _WS:
+                if buf[pos] == "\n":
+                    line += 1
+                pos += 1
+            if pos < len(buf):
+                return buf[pos]
+            if not more():
+                return None
+
+    def fail(message: str) -> SourceError:
+        return SourceError(f"{path}:{line}: {message}")
+
+    if skip_ws() != "[":
+        raise fail("expected a JSON array of objects ('[' ...)")
+    pos += 1
+    expect_value = True
+    first = True
+    while True:
+        char = skip_ws()
+        if char is None:
+            raise fail("unexpected end of file inside the JSON array")
+        if char == "]" and (first or not expect_value):
+            return
+        if not expect_value:
+            if char != ",":
+                raise fail(f"expected ',' or ']' between array elements, found {char!r}")
+            pos += 1
+            expect_value = True
+            continue
+        while True:
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+                break
+            except json.JSONDecodeError as exc:
+                if len(buf) - pos > _MAX_OBJECT or not more():
+                    err_line = line + buf.count("\n", pos, exc.pos)
+                    err_col = exc.pos - buf.rfind("\n", 0, exc.pos)
+                    raise SourceError(f"{path}:{err_line}:{err_col}: invalid JSON: {exc.msg}") from None
+        yield line, value
+        line += buf.count("\n", pos, end)
+        pos = end
+        expect_value = False
+        first = False
+
+
+@register("csv", "tsv")
+def _delimited(config: SourceConfig) -> DelimitedSource:
+    return DelimitedSource(config, "\t" if resolve_format(config) == "tsv" else None)
+
+
+@register("json")
+def _json(config: SourceConfig) -> JsonArraySource:
+    return JsonArraySource(config)
+
+
+@register("jsonl")
+def _jsonl(config: SourceConfig) -> JsonLinesSource:
+    return JsonLinesSource(config)

@@ -1,0 +1,141 @@
+"""Parsers for the text values found in catalog files. Each raises ``ValueProblem`` with a diagnostic code.
+
+Every reader uses these, so a price or a date means the same thing whatever the source format.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, tzinfo
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import TypeVar
+from urllib.parse import urljoin
+
+from feedsync.model.money import ISO_4217, Money
+from feedsync.model.product import DateRange, Weight, WeightUnit
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class ValueProblem(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_MONEY = re.compile(
+    r"^\s*(?:(?P<cur1>[A-Za-z]{3})\s*)?(?P<num>[^\sA-Za-z]+)\s*(?:(?P<cur2>[A-Za-z]{3}))?\s*$"
+)
+
+
+def parse_decimal(text: str, *, what: str, code: str = "MDL006") -> Decimal:
+    value = text.strip()
+    if not _NUMBER.match(value):
+        hint = " (use a dot as the decimal separator, no thousands separators)" if "," in value else ""
+        raise ValueProblem(code, f"{what} {text!r} is not a number{hint}")
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
+        raise ValueProblem(code, f"{what} {text!r} is not a number") from None
+
+
+def parse_money(text: str, default_currency: str | None, *, what: str = "price") -> Money:
+    """``12.00``, ``12.00 USD``, ``USD 12.00`` -> Money. The currency falls back to ``default_currency``."""
+    match = _MONEY.match(text)
+    if not match:
+        raise ValueProblem("MDL002", f"{what} {text!r} is not an amount such as '12.00' or '12.00 USD'")
+    if match["cur1"] and match["cur2"]:
+        raise ValueProblem("MDL002", f"{what} {text!r} names two currencies")
+    amount = parse_decimal(match["num"], what=what, code="MDL002")
+    if amount < 0:
+        raise ValueProblem("MDL002", f"{what} {text!r} is negative")
+    currency = (match["cur1"] or match["cur2"] or default_currency or "").upper()
+    if not currency:
+        raise ValueProblem("MDL003", f"{what} {text!r} has no currency and source.currency is not set")
+    if currency not in ISO_4217:
+        raise ValueProblem("MDL003", f"{what} {text!r}: {currency!r} is not an ISO 4217 currency code")
+    return Money.model_construct(amount=amount, currency=currency)
+
+
+def parse_int(text: str, *, what: str) -> int:
+    value = parse_decimal(text, what=what)
+    if value != value.to_integral_value():
+        raise ValueProblem("MDL006", f"{what} {text!r} is not a whole number")
+    return int(value)
+
+
+def _normalize_token(text: str) -> str:
+    return re.sub(r"[\s_-]+", "_", text.strip().lower())
+
+
+def parse_enum(text: str, enum: type[E], *, what: str, aliases: dict[str, str] | None = None) -> E:
+    """Case-insensitive; spaces, dashes and underscores are the same (``In Stock`` = ``in_stock``)."""
+    token = _normalize_token(text)
+    if aliases:
+        token = aliases.get(token, token)
+    try:
+        return enum(token)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise ValueProblem("MDL004", f"{what} {text!r} is not one of: {allowed}") from None
+
+
+def parse_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, what: str = "date") -> datetime:
+    """ISO 8601 date or date-time. A value without an offset is taken in ``tz``; a bare date is the start
+    of that day (or its last second with ``end_of_day``)."""
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0))
+        else:
+            moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueProblem(
+            "MDL005", f"{what} {text!r} is not an ISO 8601 date or date-time (e.g. 2026-11-27T09:00:00+01:00)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> DateRange:
+    parts = text.split("/")
+    if len(parts) != 2 or not all(p.strip() for p in parts):
+        raise ValueProblem("MDL005", f"{what} {text!r} is not an ISO 8601 interval 'start/end'")
+    start = parse_datetime(parts[0], tz, what=f"{what} start")
+    end = parse_datetime(parts[1], tz, end_of_day=True, what=f"{what} end")
+    if end <= start:
+        raise ValueProblem("MDL005", f"{what} {text!r} ends before it starts")
+    return DateRange.model_construct(start=start, end=end)
+
+
+_WEIGHT = re.compile(r"^\s*(?P<num>[0-9.]+)\s*(?P<unit>[A-Za-z]+)\s*$")
+_WEIGHT_UNITS = {"g": "g", "gram": "g", "grams": "g", "kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb",
+                 "oz": "oz"}
+
+
+def parse_weight(text: str) -> Weight:
+    match = _WEIGHT.match(text)
+    unit = _WEIGHT_UNITS.get(match["unit"].lower()) if match else None
+    if not match or unit is None:
+        raise ValueProblem("MDL006", f"weight {text!r} is not a number with a unit (g, kg, lb, oz)")
+    return Weight.model_construct(value=parse_decimal(match["num"], what="weight"), unit=WeightUnit(unit))
+
+
+def parse_url(text: str, base_url: str | None, *, what: str) -> str:
+    """An absolute http(s) URL, or a path completed by ``base_url``."""
+    value = text.strip()
+    lower = value.lower()
+    if lower.startswith(("http://", "https://")):
+        if " " in value or len(value) <= len("https://"):
+            raise ValueProblem("MDL009", f"{what} {text!r} is not a valid URL")
+        return value
+    if "://" in value or lower.startswith(("javascript:", "data:", "mailto:")):
+        raise ValueProblem("MDL009", f"{what} {text!r} is not an http(s) URL")
+    if base_url is None:
+        raise ValueProblem("MDL009", f"{what} {text!r} is relative and source.base_url is not set")
+    return urljoin(base_url + "/", value.lstrip("/"))

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from feedsync.channels.profile import builtin_profiles, compile_channel, compile_channels
+from feedsync.diagnostics import Diagnostic
+from feedsync.errors import ConfigError
+from feedsync.model import Money, Product
+from feedsync.model.product import SourceRef
+from tests.conftest import HEADER, make_config, row
+
+
+def product(**values: object) -> Product:
+    base: dict[str, object] = {"id": "A1", "title": "Tee", "price": Money(amount=Decimal("20"), currency="USD"),
+                               "link": "https://s.example/a", "image_link": "https://s.example/a.jpg"}
+    base.update(values)
+    return Product.model_validate(base)
+
+
+def test_builtin_google_profile_maps_the_model(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row())
+    [channel] = compile_channels(config)
+    assert channel.filename == "google.xml"
+    found: list[Diagnostic] = []
+    item = channel.apply(product(color="Navy", size="M", group_id="G", description="<b>Soft</b> &amp; warm",
+                                 additional_image_links=[f"https://s.example/{i}.jpg" for i in range(12)]),
+                         found.append)
+    assert found == []
+    assert item is not None
+    assert item.values["title"] == "Tee - Navy - M"
+    assert item.values["description"] == "Soft & warm"
+    assert item.values["price"] == "20.00 USD"
+    assert item.values["availability"] == "in_stock"
+    assert item.values["item_group_id"] == "G"
+    assert item.values["identifier_exists"] == "no"
+    assert item.values["condition"] == "new"
+    assert len(item.values["additional_image_link"]) == 10  # Google takes up to 10
+    assert "sale_price" not in item.values and "gtin" not in item.values  # empty values are left out
+    assert list(item.values)[:3] == ["id", "item_group_id", "title"]  # profile order
+
+
+def test_identifier_exists_only_when_no_identifiers(tmp_path: Path) -> None:
+    [channel] = compile_channels(make_config(tmp_path, HEADER + row()))
+    with_gtin = channel.apply(product(gtin="4006381333931"), print)
+    with_mpn = channel.apply(product(brand="Acme", mpn="X-1"), print)
+    assert with_gtin is not None and "identifier_exists" not in with_gtin.values
+    assert with_mpn is not None and "identifier_exists" not in with_mpn.values
+
+
+def test_overrides_replace_remove_and_add_fields_and_switch_format(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row(), channel_extra=(
+        "    format: tsv\n"
+        "    fields:\n"
+        "      title: \"{{ brand }} {{ title | upper }}\"\n"
+        "      gender: null\n"
+        "      custom_label_4: \"{{ attributes.get('season', 'none') }}\"\n"
+        "      promotion_id:\n"
+        "        value: \"['BF-2026', id]\"\n"))
+    [channel] = compile_channels(config)
+    assert channel.filename == "google.tsv"
+    assert "gender" not in channel.columns
+    assert channel.columns[-1] == "promotion_id"
+    item = channel.apply(product(brand="Acme", gender="male", attributes={"season": "winter"}), print)
+    assert item is not None
+    assert item.values["title"] == "Acme TEE"
+    assert "gender" not in item.values
+    assert item.values["custom_label_4"] == "winter"
+    assert item.values["promotion_id"] == ["BF-2026", "A1"]
+
+
+def test_filters_include_and_exclude(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row(), channel_extra=(
+        "    filters:\n"
+        "      include: [\"price.amount >= 10\"]\n"
+        "      exclude: [\"availability == 'out_of_stock'\", \"'hidden' in attributes\"]\n"))
+    [channel] = compile_channels(config)
+    assert channel.apply(product(), print) is not None
+    assert channel.apply(product(price=Money(amount=Decimal("9.99"), currency="USD")), print) is None
+    assert channel.apply(product(availability="out_of_stock"), print) is None
+    assert channel.apply(product(attributes={"hidden": "1"}), print) is None
+
+
+def test_a_template_that_fails_for_one_product_reports_it_and_drops_only_that_item(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row(), channel_extra=(
+        "    fields:\n      custom_label_0: \"{{ attributes.season | upper }}\"\n"))
+    [channel] = compile_channels(config)
+    found: list[Diagnostic] = []
+    ref = SourceRef.model_construct(path="p.csv", row=7, columns={"attributes": ("season", 12)})
+    assert channel.apply(product(attributes={"season": "fall"}), found.append).values["custom_label_0"] == "FALL"
+    assert channel.apply(product(source=ref), found.append) is None
+    [diagnostic] = found
+    assert (diagnostic.code, diagnostic.channel, diagnostic.field) == ("CFG001", "google", "custom_label_0")
+    assert "season" in diagnostic.message
+    assert (diagnostic.location.row, diagnostic.location.column) == (7, 12)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ("    fields:\n      title: \"{{ titel }}\"\n", ":9:14: fields.title.template: unknown product field(s) titel"),
+        ("    fields:\n      title: \"{{ title \"\n", ":9:14: fields.title.template: unexpected end of template"),
+        ("    fields:\n      title: {value: \"title +\"}\n", ":9:22: fields.title.value: unexpected 'end of template'"),
+        ("    fields:\n      title: {template: x, value: y}\n",
+         ":9:14: fields.title: Value error, a field takes exactly one of"),
+        ("    fields:\n      title: {template_file: nope.j2}\n", ":9:30: fields.title.template_file: template "
+         "file 'nope.j2' not found"),
+        ("    filters:\n      exclude: [\"price >\"]\n", ":9:17: filters.exclude.0: unexpected"),
+        ("    format: pdf\n", ":8:13: format: Value error, channel google writes format xml, tsv, not 'pdf'"),
+        ("    feeds: {}\n", ":8:5: unknown key 'feeds'"),
+    ],
+)
+def test_profile_problems_in_feedsync_yaml_point_at_the_override(tmp_path: Path, extra: str, message: str) -> None:
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert str(info.value).startswith(f"{tmp_path / 'feedsync.yaml'}{message}"), str(info.value)
+
+
+def test_problems_in_a_profile_file_point_into_that_file(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(
+        "channel: google\nformat: xml\nfields:\n  id: \"{{ id }}\"\n  title: \"{{ nme }}\"\n", encoding="utf-8")
+    config = make_config(tmp_path, HEADER + row())
+    channel = config.channels["google"].model_copy(update={"profile": "mine.yaml"})
+    with pytest.raises(ConfigError, match=r"mine.yaml:5:10: fields.title.template: unknown product field\(s\) nme"):
+        compile_channel("google", channel, config)
+    (tmp_path / "mine.yaml").write_text("channel: bing\nformat: xml\nfields: {id: x}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: google\)"):
+        compile_channel("google", channel, config)
+
+
+def test_user_templates_beside_the_config_come_before_builtins(tmp_path: Path) -> None:
+    (tmp_path / "templates" / "google").mkdir(parents=True)
+    (tmp_path / "templates" / "google" / "title.j2").write_text("{{ brand }}: {{ title }}", encoding="utf-8")
+    [channel] = compile_channels(make_config(tmp_path, HEADER + row()))
+    item = channel.apply(product(brand="Acme"), print)
+    assert item is not None and item.values["title"] == "Acme: Tee"
+
+
+def test_unknown_profile_and_channel_selection(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row())
+    assert "google_merchant" in builtin_profiles()
+    with pytest.raises(ConfigError, match="unknown channel.*nope.*the config has google"):
+        compile_channels(config, ["nope"])
+    bad = config.channels["google"].model_copy(update={"profile": "gogle"})
+    with pytest.raises(ConfigError, match="unknown profile 'gogle'.*google_merchant"):
+        compile_channel("google", bad, config)
+
+
+def test_templates_are_sandboxed(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row(), channel_extra=(
+        "    fields:\n      title: \"{{ title.__class__.__mro__ }}\"\n"))
+    [channel] = compile_channels(config)
+    found: list[Diagnostic] = []
+    assert channel.apply(product(), found.append) is None
+    assert [d.code for d in found] == ["CFG001"]

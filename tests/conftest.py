@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from feedsync.config import Config, load_config
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+DEMO = REPO / "examples" / "demo"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden files under examples/")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path) -> Path:
+    """A private copy of examples/demo (config + catalog, no outputs)."""
+    target = tmp_path / "demo"
+    target.mkdir()
+    for name in ("feedsync.yaml", "products.csv"):
+        shutil.copy(DEMO / name, target / name)
+    return target
+
+
+def write_config(directory: Path, text: str) -> Path:
+    path = directory / "feedsync.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def make_config(directory: Path, csv_text: str, channel_extra: str = "", source_extra: str = "") -> Config:
+    """A config over a small CSV written into ``directory`` with one google_merchant channel."""
+    (directory / "products.csv").write_text(csv_text, encoding="utf-8")
+    text = (
+        "source:\n  path: products.csv\n  currency: USD\n  base_url: https://shop.example.com\n"
+        + source_extra
+        + "channels:\n  google:\n    profile: google_merchant\n"
+        + channel_extra
+    )
+    return load_config(write_config(directory, text))
+
+
+HEADER = "id,group_id,title,description,link,image_link,price,availability,brand,gtin,color,size\n"
+
+
+def row(id_: str = "SKU-1", **values: str) -> str:
+    base = {
+        "group_id": "G1",
+        "title": "Merino Tee",
+        "description": "<p>Soft &amp; warm</p>",
+        "link": "/products/tee",
+        "image_link": "/img/tee.jpg",
+        "price": "20.00",
+        "availability": "in stock",
+        "brand": "Acme",
+        "gtin": "4006381333931",
+        "color": "Navy",
+        "size": "M",
+    }
+    base.update(values)
+    cells = [id_] + [base[k] for k in HEADER.strip().split(",")[1:]]
+    return ",".join(f'"{c}"' if "," in c else c for c in cells) + "\n"
