@@ -65,8 +65,10 @@ class SourceConfig(_Strict):
     def _columns(cls, value: dict[str, str]) -> dict[str, str]:
         for header, target in value.items():
             if target not in PRODUCT_FIELDS or target == "attributes":
-                raise ValueError(f"column {header!r} maps to {target!r}, which is not a product field "
-                                 f"(one of: {', '.join(f for f in PRODUCT_FIELDS if f != 'attributes')})")
+                raise ValueError(
+                    f"column {header!r} maps to {target!r}, which is not a product field "
+                    f"(one of: {', '.join(f for f in PRODUCT_FIELDS if f != 'attributes')})"
+                )
         return value
 
     @field_validator("timezone")
@@ -173,13 +175,19 @@ def load_config(path: Path) -> Config:
     return config
 
 
-def config_from_flags(*, source: Path, source_format: str, currency: str | None, base_url: str | None,
-                      channels: list[str], out: Path | None) -> Config:
+def config_from_flags(
+    *,
+    source: Path,
+    source_format: str,
+    currency: str | None,
+    base_url: str | None,
+    channels: list[str],
+    out: Path | None,
+) -> Config:
     """A config for ``build``/``validate`` run without a config file: one channel per built-in profile."""
     data: dict[str, Any] = {
         "source": {"path": str(source), "format": source_format, "currency": currency, "base_url": base_url},
-        "channels": {Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref: {"profile": ref}
-                     for ref in channels},
+        "channels": {Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref: {"profile": ref} for ref in channels},
     }
     if out is not None:
         data["output_dir"] = str(out)

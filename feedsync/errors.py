@@ -15,8 +15,9 @@ class FeedsyncError(Exception):
 class ConfigError(FeedsyncError):
     """The config file, a channel profile or a command-line option is unusable: fix it and rerun."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
         self.path = path
         self.line = line
         self.column = column

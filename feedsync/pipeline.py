@@ -21,15 +21,23 @@ from feedsync.state import State
 Command = Literal["build", "validate", "push"]
 
 
-def run(config: Config, command: Command, *, channels: list[str] | None = None, out_dir: Path | None = None,
-        state: State | None = None) -> Report:
+def run(
+    config: Config,
+    command: Command,
+    *,
+    channels: list[str] | None = None,
+    out_dir: Path | None = None,
+    state: State | None = None,
+) -> Report:
     """Run ``command`` over the selected channels. ``push`` needs ``state`` to record its runs."""
     compiled = compile_channels(config, channels)
     if command == "push":
         missing = [c.name for c in compiled if c.config.destination is None]
         if missing:
-            raise ConfigError(f"channel(s) {', '.join(missing)} have no destination to push to; add "
-                              "`destination: {type: directory, path: ...}` to the channel in feedsync.yaml")
+            raise ConfigError(
+                f"channel(s) {', '.join(missing)} have no destination to push to; add "
+                "`destination: {type: directory, path: ...}` to the channel in feedsync.yaml"
+            )
     source = open_source(config.source)
     report = Report(command=command)
     results = {c.name: ChannelResult(c.name) for c in compiled}
@@ -39,25 +47,35 @@ def run(config: Config, command: Command, *, channels: list[str] | None = None, 
     if command == "push" and state is not None:
         for channel in compiled:
             assert channel.config.destination is not None
-            run_ids[channel.name] = state.start_run(command, channel.name,
-                                                    open_destination(channel.config.destination).describe())
+            run_ids[channel.name] = state.start_run(
+                command, channel.name, open_destination(channel.config.destination).describe()
+            )
     try:
-        _stream(source, compiled, report, results, out if command != "validate" else None,
-                check=command != "build", drop_invalid=command == "push")
+        _stream(
+            source,
+            compiled,
+            report,
+            results,
+            out if command != "validate" else None,
+            check=command != "build",
+            drop_invalid=command == "push",
+        )
         if command == "push":
             for channel in compiled:
                 assert channel.config.destination is not None
                 result = results[channel.name]
                 assert result.output is not None
-                result.published = open_destination(channel.config.destination).publish(
-                    result.output, channel.filename)
+                result.published = open_destination(channel.config.destination).publish(result.output, channel.filename)
     except BaseException as exc:
         if state is not None:
             for channel in compiled:
                 if channel.name in run_ids:
-                    state.finish_run(run_ids[channel.name], outcome="failed",
-                                     item_count=results[channel.name].items,
-                                     message=f"{type(exc).__name__}: {exc}"[:500])
+                    state.finish_run(
+                        run_ids[channel.name],
+                        outcome="failed",
+                        item_count=results[channel.name].items,
+                        message=f"{type(exc).__name__}: {exc}"[:500],
+                    )
         raise
     if state is not None:
         for channel in compiled:
@@ -67,8 +85,16 @@ def run(config: Config, command: Command, *, channels: list[str] | None = None, 
     return report
 
 
-def _stream(source: Source, compiled: list[CompiledChannel], report: Report, results: dict[str, ChannelResult],
-            out: Path | None, *, check: bool, drop_invalid: bool) -> None:
+def _stream(
+    source: Source,
+    compiled: list[CompiledChannel],
+    report: Report,
+    results: dict[str, ChannelResult],
+    out: Path | None,
+    *,
+    check: bool,
+    drop_invalid: bool,
+) -> None:
     emit = report.add
     seen: set[str] = set()
     with ExitStack() as stack:
@@ -78,14 +104,27 @@ def _stream(source: Source, compiled: list[CompiledChannel], report: Report, res
                 path = out / channel.filename
                 handle = stack.enter_context(atomic_write(path))
                 writers[channel.name] = stack.enter_context(
-                    open_writer(channel.format.writer, handle, columns=channel.columns, meta=channel.feed,
-                                options=channel.format.options))
+                    open_writer(
+                        channel.format.writer,
+                        handle,
+                        columns=channel.columns,
+                        meta=channel.feed,
+                        options=channel.format.options,
+                    )
+                )
                 results[channel.name].output = path
         for product in source.products(emit):
             report.products_read += 1
             if product.id in seen:
-                emit(make("MDL008", f"id {product.id!r} appears more than once; this one is left out",
-                          product_id=product.id, field="id", location=locate(product.source, "id")))
+                emit(
+                    make(
+                        "MDL008",
+                        f"id {product.id!r} appears more than once; this one is left out",
+                        product_id=product.id,
+                        field="id",
+                        location=locate(product.source, "id"),
+                    )
+                )
                 continue
             seen.add(product.id)
             for channel in compiled:
@@ -105,4 +144,3 @@ def _stream(source: Source, compiled: list[CompiledChannel], report: Report, res
                 if writer is not None:
                     writer.write(item.values)
                 result.items += 1
-

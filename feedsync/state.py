@@ -65,8 +65,10 @@ class State:
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StateError(f"state database {self.path} has schema version {version}, newer than this "
-                             f"feedsync understands ({SCHEMA_VERSION}); upgrade feedsync")
+            raise StateError(
+                f"state database {self.path} has schema version {version}, newer than this "
+                f"feedsync understands ({SCHEMA_VERSION}); upgrade feedsync"
+            )
         for number in range(version, SCHEMA_VERSION):
             with self.transaction() as db:
                 for statement in MIGRATIONS[number].split(";"):

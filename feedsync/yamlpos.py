@@ -23,8 +23,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 mark = key_node.start_mark
-                raise ConfigError(f"duplicate key {key!r}", path=mark.name, line=mark.line + 1,
-                                  column=mark.column + 1)
+                raise ConfigError(f"duplicate key {key!r}", path=mark.name, line=mark.line + 1, column=mark.column + 1)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -57,8 +56,9 @@ def loads(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     return data, node
 
 
-def resolve(node: yaml.Node | None, loc: Sequence[str | int]) -> tuple[list[str | int], yaml.Node | None,
-                                                               yaml.Node | None]:
+def resolve(
+    node: yaml.Node | None, loc: Sequence[str | int]
+) -> tuple[list[str | int], yaml.Node | None, yaml.Node | None]:
     """Walk ``loc`` through the YAML tree. Parts that name nothing in the file (pydantic's union tags such as
     ``directory``) are skipped. Returns (the parts found, the deepest node found, the key node of the last part
     when it is a mapping key)."""
@@ -96,8 +96,9 @@ def locate_node(node: yaml.Node | None, loc: Sequence[str | int]) -> yaml.Node |
     return current if len(found) == len(loc) else None
 
 
-def validation_error(exc: ValidationError, name: str, node: yaml.Node | None,
-                     prefix: Sequence[str | int] = ()) -> ConfigError:
+def validation_error(
+    exc: ValidationError, name: str, node: yaml.Node | None, prefix: Sequence[str | int] = ()
+) -> ConfigError:
     """Turn a pydantic ValidationError into one ConfigError listing every problem with its position."""
     lines: list[str] = []
     first: tuple[int, int] | None = None

@@ -10,8 +10,13 @@ from tests.conftest import write_config
 
 
 def test_paths_are_relative_to_the_config_file_and_defaults_apply(tmp_path: Path) -> None:
-    config = load_config(write_config(tmp_path, "source:\n  path: data/p.csv\nchannels:\n  google:\n"
-                                      "    profile: google_merchant\n    destination: {type: directory, path: www}\n"))
+    config = load_config(
+        write_config(
+            tmp_path,
+            "source:\n  path: data/p.csv\nchannels:\n  google:\n"
+            "    profile: google_merchant\n    destination: {type: directory, path: www}\n",
+        )
+    )
     assert config.source.path == tmp_path / "data/p.csv"
     assert config.output_dir == tmp_path / "out"
     assert config.state_path == tmp_path / ".feedsync/state.sqlite"
@@ -20,9 +25,12 @@ def test_paths_are_relative_to_the_config_file_and_defaults_apply(tmp_path: Path
 
 
 def test_every_unknown_key_is_reported_with_its_line_and_column(tmp_path: Path) -> None:
-    path = write_config(tmp_path, "source:\n  path: p.csv\n  colums: {}\nchannels:\n  google:\n"
-                                  "    profile: google_merchant\n    destination: {type: directory, path: w, x: 1}\n"
-                                  "outptu_dir: out\n")
+    path = write_config(
+        tmp_path,
+        "source:\n  path: p.csv\n  colums: {}\nchannels:\n  google:\n"
+        "    profile: google_merchant\n    destination: {type: directory, path: w, x: 1}\n"
+        "outptu_dir: out\n",
+    )
     with pytest.raises(ConfigError) as info:
         load_config(path)
     lines = str(info.value).splitlines()
@@ -36,16 +44,26 @@ def test_every_unknown_key_is_reported_with_its_line_and_column(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
-        ("source:\n  path: p.csv\n  currency: usd\n  currency: EUR\nchannels: {g: {profile: google_merchant}}\n",
-         ":4:3: duplicate key 'currency'"),
-        ("source:\n  path: p.csv\n  currency: ABC\nchannels: {g: {profile: google_merchant}}\n",
-         ":3:13: source.currency: Value error, 'ABC' is not an ISO 4217 currency code"),
-        ("source:\n  path: p.csv\n  timezone: Mars/Olympus\nchannels: {g: {profile: google_merchant}}\n",
-         ":3:13: source.timezone: Value error, unknown time zone 'Mars/Olympus'"),
-        ("source:\n  path: p.csv\n  columns: {SKU: sku}\nchannels: {g: {profile: google_merchant}}\n",
-         ":3:12: source.columns: Value error, column 'SKU' maps to 'sku', which is not a product field"),
-        ("source:\n  path: p.csv\nchannels: {'my feed': {profile: google_merchant}}\n",
-         ":3:11: channels: Value error, channel name 'my feed'"),
+        (
+            "source:\n  path: p.csv\n  currency: usd\n  currency: EUR\nchannels: {g: {profile: google_merchant}}\n",
+            ":4:3: duplicate key 'currency'",
+        ),
+        (
+            "source:\n  path: p.csv\n  currency: ABC\nchannels: {g: {profile: google_merchant}}\n",
+            ":3:13: source.currency: Value error, 'ABC' is not an ISO 4217 currency code",
+        ),
+        (
+            "source:\n  path: p.csv\n  timezone: Mars/Olympus\nchannels: {g: {profile: google_merchant}}\n",
+            ":3:13: source.timezone: Value error, unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            "source:\n  path: p.csv\n  columns: {SKU: sku}\nchannels: {g: {profile: google_merchant}}\n",
+            ":3:12: source.columns: Value error, column 'SKU' maps to 'sku', which is not a product field",
+        ),
+        (
+            "source:\n  path: p.csv\nchannels: {'my feed': {profile: google_merchant}}\n",
+            ":3:11: channels: Value error, channel name 'my feed'",
+        ),
         ("source: {path: p.csv}\nchannels: {}\n", ":2:11: channels: Dictionary should have at least 1 item"),
         ("source:\n  path: [p.csv\n", ":3:1: invalid YAML"),
         ("- just\n- a list\n", ":1:1: the config must be a YAML mapping"),
@@ -64,9 +82,14 @@ def test_missing_config_file() -> None:
 
 
 def test_config_from_flags_names_channels_after_profiles(tmp_path: Path) -> None:
-    config = config_from_flags(source=tmp_path / "p.csv", source_format="auto", currency="EUR",
-                               base_url="https://x.example", channels=["google_merchant", "mine/custom.yaml"],
-                               out=tmp_path / "o")
+    config = config_from_flags(
+        source=tmp_path / "p.csv",
+        source_format="auto",
+        currency="EUR",
+        base_url="https://x.example",
+        channels=["google_merchant", "mine/custom.yaml"],
+        out=tmp_path / "o",
+    )
     assert list(config.channels) == ["google_merchant", "custom"]
     assert config.channels["custom"].profile == "mine/custom.yaml"
     assert config.output_dir == tmp_path / "o"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -21,8 +21,9 @@ class ChannelItem:
     id: str
     values: dict[str, Value]
     product: Product
-    columns: dict[str, str] = field(default_factory=dict)
-    """Channel attribute -> the product field it was made from (when it was made from one), for positions."""
+    origins: Mapping[str, str] = field(default_factory=dict)
+    """Channel attribute -> the product field it is made from (when it reads one), for source positions.
+    Shared by all items of a channel."""
 
 
 def to_text(value: Any) -> Value | None:

@@ -4,7 +4,7 @@ compiling a profile once into plain callables applied to every product."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -137,8 +137,10 @@ def profile_path(ref: str, base_dir: Path) -> Path:
         return path if path.is_absolute() else base_dir / path
     path = data_dir("channel_profiles") / f"{ref}.yaml"
     if not path.is_file():
-        raise ConfigError(f"unknown profile {ref!r}: built-in profiles are {', '.join(builtin_profiles())}; "
-                          "a path to your own profile must end in .yaml")
+        raise ConfigError(
+            f"unknown profile {ref!r}: built-in profiles are {', '.join(builtin_profiles())}; "
+            "a path to your own profile must end in .yaml"
+        )
     return path
 
 
@@ -162,6 +164,10 @@ class CompiledChannel:
     include: list[Compiled]
     exclude: list[Compiled]
     config: ChannelConfig
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.origins = {f.name: f.origin for f in self.fields if f.origin}
 
     @property
     def filename(self) -> str:
@@ -182,24 +188,36 @@ class CompiledChannel:
                 if expr.call(ctx):
                     return None
         except RenderError as exc:
-            emit(make("CFG002", f"filter failed: {exc}", channel=self.name, product_id=product.id,
-                      location=locate(product.source, None)))
+            emit(
+                make(
+                    "CFG002",
+                    f"filter failed: {exc}",
+                    channel=self.name,
+                    product_id=product.id,
+                    location=locate(product.source, None),
+                )
+            )
             return None
         values: dict[str, Value] = {}
-        columns: dict[str, str] = {}
         for spec in self.fields:
             try:
                 raw: Any = ctx[spec.compiled.simple] if spec.compiled.simple else spec.compiled.call(ctx)
             except RenderError as exc:
-                emit(make("CFG001", f"field {spec.name}: {exc}", channel=self.name, product_id=product.id,
-                          field=spec.name, location=locate(product.source, spec.origin)))
+                emit(
+                    make(
+                        "CFG001",
+                        f"field {spec.name}: {exc}",
+                        channel=self.name,
+                        product_id=product.id,
+                        field=spec.name,
+                        location=locate(product.source, spec.origin),
+                    )
+                )
                 return None
             text = to_text(raw)
             if text is not None:
                 values[spec.name] = text
-                if spec.origin:
-                    columns[spec.name] = spec.origin
-        return ChannelItem(id=product.id, values=values, product=product, columns=columns)
+        return ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -236,8 +254,9 @@ def compile_channel(name: str, channel: ChannelConfig, config: Config) -> Compil
     except ValidationError as exc:
         first = exc.errors()[0]["loc"]
         from_override = bool(first) and first[0] in overrides
-        raise yamlpos.validation_error(exc, config_name if from_override else str(path),
-                                       channel_node if from_override else node) from None
+        raise yamlpos.validation_error(
+            exc, config_name if from_override else str(path), channel_node if from_override else node
+        ) from None
 
     def where(key: list[str | int]) -> tuple[str, yaml.Node | None]:
         if key[0] in overrides and (key[0] != "fields" or key[1] in overrides.get("fields", {})):
@@ -287,8 +306,17 @@ def compile_channel(name: str, channel: ChannelConfig, config: Config) -> Compil
             raise fail(["feed", key_name], f"feed.{key_name}: {exc}") from None
 
     spec = channel_spec(profile.channel)
-    return CompiledChannel(name=name, spec=spec, format_name=profile.format, format=spec.formats[profile.format],
-                           feed=feed, fields=fields, include=include, exclude=exclude, config=channel)
+    return CompiledChannel(
+        name=name,
+        spec=spec,
+        format_name=profile.format,
+        format=spec.formats[profile.format],
+        feed=feed,
+        fields=fields,
+        include=include,
+        exclude=exclude,
+        config=channel,
+    )
 
 
 def compile_channels(config: Config, only: list[str] | None = None) -> list[CompiledChannel]:
@@ -299,4 +327,3 @@ def compile_channels(config: Config, only: list[str] | None = None) -> list[Comp
             raise ConfigError(f"unknown channel(s) {', '.join(unknown)}; the config has {', '.join(names)}")
         names = [n for n in names if n in only]
     return [compile_channel(n, config.channels[n], config) for n in names]
-

@@ -34,22 +34,33 @@ def exit_codes() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def resolve_config(config: Path | None, *, source: Path | None, source_format: str, currency: str | None,
-                   base_url: str | None, channels: list[str], out: Path | None) -> Config:
+def resolve_config(
+    config: Path | None,
+    *,
+    source: Path | None,
+    source_format: str,
+    currency: str | None,
+    base_url: str | None,
+    channels: list[str],
+    out: Path | None,
+) -> Config:
     """``-c FILE``; else the flags (``--source`` + ``--channel PROFILE``); else ./feedsync.yaml."""
     if config is not None and source is not None:
         raise typer.BadParameter("give either --config or --source, not both", param_hint="--source")
     if source is not None:
         if not channels:
-            raise typer.BadParameter("with --source, name at least one built-in profile with --channel",
-                                     param_hint="--channel")
-        return config_from_flags(source=source, source_format=source_format, currency=currency,
-                                 base_url=base_url, channels=channels, out=out)
+            raise typer.BadParameter(
+                "with --source, name at least one built-in profile with --channel", param_hint="--channel"
+            )
+        return config_from_flags(
+            source=source, source_format=source_format, currency=currency, base_url=base_url, channels=channels, out=out
+        )
     if config is None:
         config = Path(DEFAULT_CONFIG_NAME)
         if not config.is_file():
-            raise typer.BadParameter(f"no {DEFAULT_CONFIG_NAME} here; pass -c CONFIG or --source PATH",
-                                     param_hint="--config")
+            raise typer.BadParameter(
+                f"no {DEFAULT_CONFIG_NAME} here; pass -c CONFIG or --source PATH", param_hint="--config"
+            )
     return load_config(config)
 
 

@@ -11,14 +11,18 @@ from feedsync.cli.common import exit_codes, print_report, resolve_config
 from feedsync.config import SOURCE_FORMATS
 from feedsync.state import State
 
-ConfigOpt = typer.Option(None, "--config", "-c", help="feedsync.yaml to use (default: ./feedsync.yaml).",
-                         exists=False, dir_okay=False)
-ChannelOpt = typer.Option(None, "--channel", help="Only these channels (repeatable). With --source: the built-in "
-                          "profile to build, e.g. google_merchant.")
-OutOpt = typer.Option(None, "--out", help="Directory for the built feeds (default: output_dir of the config).",
-                      file_okay=False)
-SourceOpt = typer.Option(None, "--source", help="Build from this catalog file without a config file.",
-                         dir_okay=False)
+ConfigOpt = typer.Option(
+    None, "--config", "-c", help="feedsync.yaml to use (default: ./feedsync.yaml).", exists=False, dir_okay=False
+)
+ChannelOpt = typer.Option(
+    None,
+    "--channel",
+    help="Only these channels (repeatable). With --source: the built-in profile to build, e.g. google_merchant.",
+)
+OutOpt = typer.Option(
+    None, "--out", help="Directory for the built feeds (default: output_dir of the config).", file_okay=False
+)
+SourceOpt = typer.Option(None, "--source", help="Build from this catalog file without a config file.", dir_okay=False)
 FormatOpt = typer.Option("auto", "--source-format", help=f"Source format: {', '.join(SOURCE_FORMATS)}.")
 CurrencyOpt = typer.Option(None, "--currency", help="ISO 4217 currency of prices that do not name one.")
 BaseUrlOpt = typer.Option(None, "--base-url", help="Shop URL that completes relative links and image paths.")
@@ -38,8 +42,15 @@ def build(
     Example: feedsync build -c examples/demo/feedsync.yaml --channel google
     """
     with exit_codes():
-        cfg = resolve_config(config, source=source, source_format=source_format, currency=currency,
-                             base_url=base_url, channels=channel or [], out=out)
+        cfg = resolve_config(
+            config,
+            source=source,
+            source_format=source_format,
+            currency=currency,
+            base_url=base_url,
+            channels=channel or [],
+            out=out,
+        )
         report = pipeline.run(cfg, "build", channels=None if source else channel, out_dir=out)
     raise typer.Exit(print_report(report, findings_to_stdout=False))
 
@@ -57,8 +68,15 @@ def validate(
     Exit 1 when there are errors. Example: feedsync validate -c examples/demo/feedsync.yaml
     """
     with exit_codes():
-        cfg = resolve_config(config, source=source, source_format=source_format, currency=currency,
-                             base_url=base_url, channels=channel or [], out=None)
+        cfg = resolve_config(
+            config,
+            source=source,
+            source_format=source_format,
+            currency=currency,
+            base_url=base_url,
+            channels=channel or [],
+            out=None,
+        )
         report = pipeline.run(cfg, "validate", channels=None if source else channel)
     raise typer.Exit(print_report(report, findings_to_stdout=True))
 
@@ -73,8 +91,9 @@ def push(
     Example: feedsync push -c examples/demo/feedsync.yaml
     """
     with exit_codes():
-        cfg = resolve_config(config, source=None, source_format="auto", currency=None, base_url=None,
-                             channels=[], out=None)
+        cfg = resolve_config(
+            config, source=None, source_format="auto", currency=None, base_url=None, channels=[], out=None
+        )
         with State(cfg.state_path) as state:
             report = pipeline.run(cfg, "push", channels=channel, state=state)
     raise typer.Exit(print_report(report, findings_to_stdout=False))

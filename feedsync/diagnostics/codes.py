@@ -30,53 +30,113 @@ def _register(code: str, name: str, severity: Severity, doc: str) -> None:
 
 E, W = Severity.ERROR, Severity.WARNING
 
-_register("CFG001", "template-render-failed", E,
-          "A field template of the channel profile failed for this product (for example it names a value the "
-          "product does not have). The item is left out of the feed. Fix the template in the profile or the "
-          "override in feedsync.yaml, or give the product the missing value.")
-_register("CFG002", "filter-failed", E,
-          "An include/exclude filter expression of the channel profile raised an error for this product. "
-          "The item is left out. Fix the expression.")
+_register(
+    "CFG001",
+    "template-render-failed",
+    E,
+    "A field template of the channel profile failed for this product (for example it names a value the "
+    "product does not have). The item is left out of the feed. Fix the template in the profile or the "
+    "override in feedsync.yaml, or give the product the missing value.",
+)
+_register(
+    "CFG002",
+    "filter-failed",
+    E,
+    "An include/exclude filter expression of the channel profile raised an error for this product. "
+    "The item is left out. Fix the expression.",
+)
 
-_register("SRC001", "unparsable-record", E,
-          "A record of the source file cannot be parsed at all (broken JSON, a row that is not an object). "
-          "It is skipped; the rest of the file is read.")
-_register("SRC002", "duplicate-column", W,
-          "Two header columns map to the same field; the first non-empty value wins. Rename or drop one.")
+_register(
+    "SRC001",
+    "unparsable-record",
+    E,
+    "A record of the source file cannot be parsed at all (broken JSON, a row that is not an object). "
+    "It is skipped; the rest of the file is read.",
+)
+_register(
+    "SRC002",
+    "duplicate-column",
+    W,
+    "Two header columns map to the same field; the first non-empty value wins. Rename or drop one.",
+)
 
-_register("MDL001", "missing-required-value", E,
-          "A value every product needs (id, title, price) is empty. The product is left out.")
-_register("MDL002", "invalid-price", E,
-          "A price is not a number with an optional ISO 4217 currency (`12.00`, `12.00 USD`). The product is "
-          "left out: a wrong price is worse than a missing product, since channels suspend for price mismatches.")
-_register("MDL003", "invalid-currency", E,
-          "The currency is not an ISO 4217 code, or no currency is given in the value or in `source.currency`.")
-_register("MDL004", "invalid-enum-value", E,
-          "The value is not one of the values this field takes (availability, condition, gender, age_group).")
-_register("MDL005", "invalid-date", E,
-          "A date or date range cannot be read. Use ISO 8601: `2026-11-27`, `2026-11-27T09:00:00+01:00`, and "
-          "`start/end` for a range whose end comes after its start.")
-_register("MDL006", "invalid-number", E,
-          "A number (quantity, weight) cannot be read, or is negative where it must not be.")
-_register("MDL007", "invalid-product", E,
-          "The values of the row cannot make a consistent product (for example a sale price in another "
-          "currency than the price). The product is left out.")
-_register("MDL008", "duplicate-id", E,
-          "Two products have the same id. Channels key items on the id, so the second one is left out. "
-          "Ids must be unique and stable across runs.")
-_register("MDL009", "invalid-url", E,
-          "A link or image link is neither an absolute http(s) URL nor a path that `source.base_url` can "
-          "complete.")
+_register(
+    "MDL001",
+    "missing-required-value",
+    E,
+    "A value every product needs (id, title, price) is empty. The product is left out.",
+)
+_register(
+    "MDL002",
+    "invalid-price",
+    E,
+    "A price is not a number with an optional ISO 4217 currency (`12.00`, `12.00 USD`). The product is "
+    "left out: a wrong price is worse than a missing product, since channels suspend for price mismatches.",
+)
+_register(
+    "MDL003",
+    "invalid-currency",
+    E,
+    "The currency is not an ISO 4217 code, or no currency is given in the value or in `source.currency`.",
+)
+_register(
+    "MDL004",
+    "invalid-enum-value",
+    E,
+    "The value is not one of the values this field takes (availability, condition, gender, age_group).",
+)
+_register(
+    "MDL005",
+    "invalid-date",
+    E,
+    "A date or date range cannot be read. Use ISO 8601: `2026-11-27`, `2026-11-27T09:00:00+01:00`, and "
+    "`start/end` for a range whose end comes after its start.",
+)
+_register(
+    "MDL006", "invalid-number", E, "A number (quantity, weight) cannot be read, or is negative where it must not be."
+)
+_register(
+    "MDL007",
+    "invalid-product",
+    E,
+    "The values of the row cannot make a consistent product (for example a sale price in another "
+    "currency than the price). The product is left out.",
+)
+_register(
+    "MDL008",
+    "duplicate-id",
+    E,
+    "Two products have the same id. Channels key items on the id, so the second one is left out. "
+    "Ids must be unique and stable across runs.",
+)
+_register(
+    "MDL009",
+    "invalid-url",
+    E,
+    "A link or image link is neither an absolute http(s) URL nor a path that `source.base_url` can complete.",
+)
 
-_register("GMC001", "missing-required-attribute", E,
-          "Google Merchant Center requires this attribute on every item (id, title, description, link, "
-          "image_link, availability, price). The item would be disapproved.")
-_register("GMC002", "value-too-long", E,
-          "The value is longer than Google allows for this attribute (id 50, title 150, description 5000, "
-          "links 2000, item_group_id 50, custom labels 100 characters). Google rejects or truncates it.")
-_register("GMC003", "missing-product-identifier", W,
-          "The item has no gtin, no brand + mpn pair, and does not say identifier_exists = no. Google limits "
-          "the performance of items without unique product identifiers.")
+_register(
+    "GMC001",
+    "missing-required-attribute",
+    E,
+    "Google Merchant Center requires this attribute on every item (id, title, description, link, "
+    "image_link, availability, price). The item would be disapproved.",
+)
+_register(
+    "GMC002",
+    "value-too-long",
+    E,
+    "The value is longer than Google allows for this attribute (id 50, title 150, description 5000, "
+    "links 2000, item_group_id 50, custom labels 100 characters). Google rejects or truncates it.",
+)
+_register(
+    "GMC003",
+    "missing-product-identifier",
+    W,
+    "The item has no gtin, no brand + mpn pair, and does not say identifier_exists = no. Google limits "
+    "the performance of items without unique product identifiers.",
+)
 
 del E, W
 
@@ -88,10 +148,27 @@ def code_info(code: str) -> CodeInfo:
         raise KeyError(f"unregistered diagnostic code {code}") from None
 
 
-def make(code: str, message: str, *, channel: str | None = None, product_id: str | None = None,
-         field: str | None = None, value: str | None = None, location: Location | None = None,
-         severity: Severity | None = None) -> Diagnostic:
+def make(
+    code: str,
+    message: str,
+    *,
+    channel: str | None = None,
+    product_id: str | None = None,
+    field: str | None = None,
+    value: str | None = None,
+    location: Location | None = None,
+    severity: Severity | None = None,
+) -> Diagnostic:
     """Build a Diagnostic for a registered code (its name and default severity come from the registry)."""
     info = code_info(code)
-    return Diagnostic(code=code, name=info.name, severity=severity or info.severity, message=message,
-                      channel=channel, product_id=product_id, field=field, value=value, location=location)
+    return Diagnostic(
+        code=code,
+        name=info.name,
+        severity=severity or info.severity,
+        message=message,
+        channel=channel,
+        product_id=product_id,
+        field=field,
+        value=value,
+        location=location,
+    )

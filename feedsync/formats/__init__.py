@@ -19,13 +19,18 @@ class FeedWriter(Protocol):
     def write(self, values: Values) -> None: ...
 
 
-def open_writer(kind: str, handle: BinaryIO, *, columns: list[str], meta: Mapping[str, str],
-                options: Mapping[str, Any]) -> FeedWriter:
+def open_writer(
+    kind: str, handle: BinaryIO, *, columns: list[str], meta: Mapping[str, str], options: Mapping[str, Any]
+) -> FeedWriter:
     if kind == "rss":
         return RssWriter(handle, meta=meta, namespace=options["namespace"], prefix=options["prefix"])
     if kind == "delimited":
-        return DelimitedWriter(handle, columns=columns, delimiter=options.get("delimiter", ","),
-                               list_separator=options.get("list_separator", ","))
+        return DelimitedWriter(
+            handle,
+            columns=columns,
+            delimiter=options.get("delimiter", ","),
+            list_separator=options.get("list_separator", ","),
+        )
     raise ValueError(f"unknown writer {kind!r}")
 
 

@@ -13,8 +13,7 @@ class DelimitedWriter:
         self._text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
         self._columns = columns
         self._sep = list_separator
-        self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\n",
-                                  quoting=csv.QUOTE_MINIMAL)
+        self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
 
     def __enter__(self) -> DelimitedWriter:
         self._writer.writerow(self._columns)

@@ -24,8 +24,15 @@ class Source(Protocol):
 
 Factory = Callable[[SourceConfig], Source]
 _READERS: dict[str, Factory] = {}
-_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv", ".json": "json", ".jsonl": "jsonl",
-               ".ndjson": "jsonl"}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 
 
 def register(*formats: str) -> Callable[[Factory], Factory]:
@@ -43,8 +50,9 @@ def resolve_format(config: SourceConfig) -> str:
     suffix = config.path.suffix.lower()
     if suffix in _EXTENSIONS:
         return _EXTENSIONS[suffix]
-    raise SourceError(f"{config.path}: cannot tell the format from the file name; set source.format "
-                      f"({', '.join(sorted(_READERS))})")
+    raise SourceError(
+        f"{config.path}: cannot tell the format from the file name; set source.format ({', '.join(sorted(_READERS))})"
+    )
 
 
 def open_source(config: SourceConfig) -> Source:

@@ -47,8 +47,7 @@ def _open_text(config: SourceConfig) -> IO[str]:
 
 def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int | None) -> SourceError:
     where = f" near row {row}" if row else ""
-    return SourceError(f"{path}: not valid {encoding}{where} ({exc.reason}); set source.encoding "
-                       f"(for example cp1252)")
+    return SourceError(f"{path}: not valid {encoding}{where} ({exc.reason}); set source.encoding (for example cp1252)")
 
 
 class DelimitedSource:
@@ -78,9 +77,15 @@ class DelimitedSource:
                     if target is None:
                         continue
                     if target in columns:
-                        emit(make("SRC002", f"columns {columns[target][0]!r} and {name!r} both map to "
-                                  f"{target}; the first non-empty value wins", field=target,
-                                  location=Location(path, 1, index, name)))
+                        emit(
+                            make(
+                                "SRC002",
+                                f"columns {columns[target][0]!r} and {name!r} both map to "
+                                f"{target}; the first non-empty value wins",
+                                field=target,
+                                location=Location(path, 1, index, name),
+                            )
+                        )
                     else:
                         columns[target] = (name, index)
                 names = [name.strip() for name in header]
@@ -108,8 +113,7 @@ class DelimitedSource:
                 raise SourceError(f"{path}:{row + 1}: unreadable CSV ({exc})") from None
 
 
-def _record_to_product(obj: Any, line: int, path: str, config: SourceConfig, ctx: Any,
-                       emit: Emit) -> Product | None:
+def _record_to_product(obj: Any, line: int, path: str, config: SourceConfig, ctx: Any, emit: Emit) -> Product | None:
     if not isinstance(obj, dict):
         emit(make("SRC001", f"expected a JSON object, found {type(obj).__name__}", location=Location(path, line)))
         return None
@@ -147,8 +151,14 @@ class JsonLinesSource:
                     try:
                         obj = json.loads(line)
                     except json.JSONDecodeError as exc:
-                        emit(make("SRC001", f"invalid JSON: {exc.msg}", value=line.strip()[:80],
-                                  location=Location(path, line_no, exc.colno)))
+                        emit(
+                            make(
+                                "SRC001",
+                                f"invalid JSON: {exc.msg}",
+                                value=line.strip()[:80],
+                                location=Location(path, line_no, exc.colno),
+                            )
+                        )
                         continue
                     product = _record_to_product(obj, line_no, path, self.config, ctx, emit)
                     if product is not None:

@@ -37,9 +37,23 @@ AVAILABILITY_ALIASES = {
 }
 GENDER_ALIASES = {"men": "male", "man": "male", "women": "female", "woman": "female", "unisex": "unisex"}
 
-_TEXT_FIELDS = ("group_id", "description", "brand", "mpn", "product_type", "google_product_category", "color",
-                "size", "material", "pattern", "custom_label_0", "custom_label_1", "custom_label_2",
-                "custom_label_3", "custom_label_4")
+_TEXT_FIELDS = (
+    "group_id",
+    "description",
+    "brand",
+    "mpn",
+    "product_type",
+    "google_product_category",
+    "color",
+    "size",
+    "material",
+    "pattern",
+    "custom_label_0",
+    "custom_label_1",
+    "custom_label_2",
+    "custom_label_3",
+    "custom_label_4",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +75,13 @@ def _text(value: Any) -> str | None:
 def _list(value: Any) -> list[str]:
     if value is None:
         return []
-    if isinstance(value, (list, tuple)):
-        items = [_text(x) for x in value]
-    else:
-        items = [_text(x) for x in str(value).split(",")]
-    return [x for x in items if x]
+    parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    return [x for x in (_text(p) for p in parts) if x]
 
 
-def build_product(raw: Mapping[str, Any], attributes: Mapping[str, str], ref: SourceRef,
-                  ctx: NormalizeContext, emit: Emit) -> Product | None:
+def build_product(
+    raw: Mapping[str, Any], attributes: Mapping[str, str], ref: SourceRef, ctx: NormalizeContext, emit: Emit
+) -> Product | None:
     """``raw``: model field -> raw value (str from text files, JSON scalars or lists from JSON)."""
     problems: list[tuple[str, str, str, str]] = []  # (code, field, value, message)
     out: dict[str, Any] = {}
@@ -93,16 +105,19 @@ def build_product(raw: Mapping[str, Any], attributes: Mapping[str, str], ref: So
         problems.append(("MDL001", "price", "", "price is empty"))
     attempt("price", lambda t: v.parse_money(t, ctx.currency, what="price"), raw.get("price"))
     attempt("sale_price", lambda t: v.parse_money(t, ctx.currency, what="sale_price"), raw.get("sale_price"))
-    attempt("sale_price_effective_date",
-            lambda t: v.parse_date_range(t, ctx.tz, what="sale_price_effective_date"),
-            raw.get("sale_price_effective_date"))
-    attempt("availability",
-            lambda t: v.parse_enum(t, Availability, what="availability", aliases=AVAILABILITY_ALIASES),
-            raw.get("availability"))
+    attempt(
+        "sale_price_effective_date",
+        lambda t: v.parse_date_range(t, ctx.tz, what="sale_price_effective_date"),
+        raw.get("sale_price_effective_date"),
+    )
+    attempt(
+        "availability",
+        lambda t: v.parse_enum(t, Availability, what="availability", aliases=AVAILABILITY_ALIASES),
+        raw.get("availability"),
+    )
     attempt("quantity", lambda t: v.parse_int(t, what="quantity"), raw.get("quantity"))
     attempt("condition", lambda t: v.parse_enum(t, Condition, what="condition"), raw.get("condition"))
-    attempt("gender", lambda t: v.parse_enum(t, Gender, what="gender", aliases=GENDER_ALIASES),
-            raw.get("gender"))
+    attempt("gender", lambda t: v.parse_enum(t, Gender, what="gender", aliases=GENDER_ALIASES), raw.get("gender"))
     attempt("age_group", lambda t: v.parse_enum(t, AgeGroup, what="age_group"), raw.get("age_group"))
     attempt("weight", v.parse_weight, raw.get("weight"))
     attempt("gtin", lambda t: t.lstrip("'"), raw.get("gtin"))
@@ -123,17 +138,26 @@ def build_product(raw: Mapping[str, Any], attributes: Mapping[str, str], ref: So
     if "availability" not in out and "quantity" in out and not any(p[1] == "availability" for p in problems):
         out["availability"] = Availability.IN_STOCK if out["quantity"] > 0 else Availability.OUT_OF_STOCK
     if "sale_price" in out and "price" in out and out["sale_price"].currency != out["price"].currency:
-        problems.append(("MDL007", "sale_price", str(raw.get("sale_price")),
-                         "sale_price is in another currency than price"))
-    if "sale_price_effective_date" in out and "sale_price" not in out and \
-            not any(p[1] == "sale_price" for p in problems):
-        problems.append(("MDL007", "sale_price_effective_date", str(raw.get("sale_price_effective_date")),
-                         "sale_price_effective_date is set but sale_price is empty"))
+        problems.append(
+            ("MDL007", "sale_price", str(raw.get("sale_price")), "sale_price is in another currency than price")
+        )
+    if (
+        "sale_price_effective_date" in out
+        and "sale_price" not in out
+        and not any(p[1] == "sale_price" for p in problems)
+    ):
+        problems.append(
+            (
+                "MDL007",
+                "sale_price_effective_date",
+                str(raw.get("sale_price_effective_date")),
+                "sale_price_effective_date is set but sale_price is empty",
+            )
+        )
 
     product_id = out.get("id")
     for code, field, value, message in problems:
-        emit(make(code, message, product_id=product_id, field=field, value=value,
-                  location=locate(ref, field)))
+        emit(make(code, message, product_id=product_id, field=field, value=value, location=locate(ref, field)))
     if problems:
         return None
     out["attributes"] = dict(attributes)
@@ -143,7 +167,13 @@ def build_product(raw: Mapping[str, Any], attributes: Mapping[str, str], ref: So
     except ValidationError as exc:  # a rule this module does not know yet: report it, never crash
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else None
-            emit(make("MDL007", f"{field or 'product'}: {err['msg']}", product_id=product_id, field=field,
-                      location=locate(ref, field)))
+            emit(
+                make(
+                    "MDL007",
+                    f"{field or 'product'}: {err['msg']}",
+                    product_id=product_id,
+                    field=field,
+                    location=locate(ref, field),
+                )
+            )
         return None
-

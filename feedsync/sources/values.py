@@ -26,9 +26,7 @@ class ValueProblem(ValueError):
 
 
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_MONEY = re.compile(
-    r"^\s*(?:(?P<cur1>[A-Za-z]{3})\s*)?(?P<num>[^\sA-Za-z]+)\s*(?:(?P<cur2>[A-Za-z]{3}))?\s*$"
-)
+_MONEY = re.compile(r"^\s*(?:(?P<cur1>[A-Za-z]{3})\s*)?(?P<num>[^\sA-Za-z]+)\s*(?:(?P<cur2>[A-Za-z]{3}))?\s*$")
 
 
 def parse_decimal(text: str, *, what: str, code: str = "MDL006") -> Decimal:
@@ -114,8 +112,7 @@ def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> Date
 
 
 _WEIGHT = re.compile(r"^\s*(?P<num>[0-9.]+)\s*(?P<unit>[A-Za-z]+)\s*$")
-_WEIGHT_UNITS = {"g": "g", "gram": "g", "grams": "g", "kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb",
-                 "oz": "oz"}
+_WEIGHT_UNITS = {"g": "g", "gram": "g", "grams": "g", "kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb", "oz": "oz"}
 
 
 def parse_weight(text: str) -> Weight:

@@ -14,8 +14,13 @@ from tests.conftest import HEADER, make_config, row
 
 
 def product(**values: object) -> Product:
-    base: dict[str, object] = {"id": "A1", "title": "Tee", "price": Money(amount=Decimal("20"), currency="USD"),
-                               "link": "https://s.example/a", "image_link": "https://s.example/a.jpg"}
+    base: dict[str, object] = {
+        "id": "A1",
+        "title": "Tee",
+        "price": Money(amount=Decimal("20"), currency="USD"),
+        "link": "https://s.example/a",
+        "image_link": "https://s.example/a.jpg",
+    }
     base.update(values)
     return Product.model_validate(base)
 
@@ -25,9 +30,16 @@ def test_builtin_google_profile_maps_the_model(tmp_path: Path) -> None:
     [channel] = compile_channels(config)
     assert channel.filename == "google.xml"
     found: list[Diagnostic] = []
-    item = channel.apply(product(color="Navy", size="M", group_id="G", description="<b>Soft</b> &amp; warm",
-                                 additional_image_links=[f"https://s.example/{i}.jpg" for i in range(12)]),
-                         found.append)
+    item = channel.apply(
+        product(
+            color="Navy",
+            size="M",
+            group_id="G",
+            description="<b>Soft</b> &amp; warm",
+            additional_image_links=[f"https://s.example/{i}.jpg" for i in range(12)],
+        ),
+        found.append,
+    )
     assert found == []
     assert item is not None
     assert item.values["title"] == "Tee - Navy - M"
@@ -51,14 +63,19 @@ def test_identifier_exists_only_when_no_identifiers(tmp_path: Path) -> None:
 
 
 def test_overrides_replace_remove_and_add_fields_and_switch_format(tmp_path: Path) -> None:
-    config = make_config(tmp_path, HEADER + row(), channel_extra=(
-        "    format: tsv\n"
-        "    fields:\n"
-        "      title: \"{{ brand }} {{ title | upper }}\"\n"
-        "      gender: null\n"
-        "      custom_label_4: \"{{ attributes.get('season', 'none') }}\"\n"
-        "      promotion_id:\n"
-        "        value: \"['BF-2026', id]\"\n"))
+    config = make_config(
+        tmp_path,
+        HEADER + row(),
+        channel_extra=(
+            "    format: tsv\n"
+            "    fields:\n"
+            '      title: "{{ brand }} {{ title | upper }}"\n'
+            "      gender: null\n"
+            "      custom_label_4: \"{{ attributes.get('season', 'none') }}\"\n"
+            "      promotion_id:\n"
+            "        value: \"['BF-2026', id]\"\n"
+        ),
+    )
     [channel] = compile_channels(config)
     assert channel.filename == "google.tsv"
     assert "gender" not in channel.columns
@@ -72,10 +89,15 @@ def test_overrides_replace_remove_and_add_fields_and_switch_format(tmp_path: Pat
 
 
 def test_filters_include_and_exclude(tmp_path: Path) -> None:
-    config = make_config(tmp_path, HEADER + row(), channel_extra=(
-        "    filters:\n"
-        "      include: [\"price.amount >= 10\"]\n"
-        "      exclude: [\"availability == 'out_of_stock'\", \"'hidden' in attributes\"]\n"))
+    config = make_config(
+        tmp_path,
+        HEADER + row(),
+        channel_extra=(
+            "    filters:\n"
+            '      include: ["price.amount >= 10"]\n'
+            "      exclude: [\"availability == 'out_of_stock'\", \"'hidden' in attributes\"]\n"
+        ),
+    )
     [channel] = compile_channels(config)
     assert channel.apply(product(), print) is not None
     assert channel.apply(product(price=Money(amount=Decimal("9.99"), currency="USD")), print) is None
@@ -84,8 +106,11 @@ def test_filters_include_and_exclude(tmp_path: Path) -> None:
 
 
 def test_a_template_that_fails_for_one_product_reports_it_and_drops_only_that_item(tmp_path: Path) -> None:
-    config = make_config(tmp_path, HEADER + row(), channel_extra=(
-        "    fields:\n      custom_label_0: \"{{ attributes.season | upper }}\"\n"))
+    config = make_config(
+        tmp_path,
+        HEADER + row(),
+        channel_extra=('    fields:\n      custom_label_0: "{{ attributes.season | upper }}"\n'),
+    )
     [channel] = compile_channels(config)
     found: list[Diagnostic] = []
     ref = SourceRef.model_construct(path="p.csv", row=7, columns={"attributes": ("season", 12)})
@@ -100,14 +125,18 @@ def test_a_template_that_fails_for_one_product_reports_it_and_drops_only_that_it
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("    fields:\n      title: \"{{ titel }}\"\n", ":9:14: fields.title.template: unknown product field(s) titel"),
-        ("    fields:\n      title: \"{{ title \"\n", ":9:14: fields.title.template: unexpected end of template"),
-        ("    fields:\n      title: {value: \"title +\"}\n", ":9:22: fields.title.value: unexpected 'end of template'"),
-        ("    fields:\n      title: {template: x, value: y}\n",
-         ":9:14: fields.title: Value error, a field takes exactly one of"),
-        ("    fields:\n      title: {template_file: nope.j2}\n", ":9:30: fields.title.template_file: template "
-         "file 'nope.j2' not found"),
-        ("    filters:\n      exclude: [\"price >\"]\n", ":9:17: filters.exclude.0: unexpected"),
+        ('    fields:\n      title: "{{ titel }}"\n', ":9:14: fields.title.template: unknown product field(s) titel"),
+        ('    fields:\n      title: "{{ title "\n', ":9:14: fields.title.template: unexpected end of template"),
+        ('    fields:\n      title: {value: "title +"}\n', ":9:22: fields.title.value: unexpected 'end of template'"),
+        (
+            "    fields:\n      title: {template: x, value: y}\n",
+            ":9:14: fields.title: Value error, a field takes exactly one of",
+        ),
+        (
+            "    fields:\n      title: {template_file: nope.j2}\n",
+            ":9:30: fields.title.template_file: template file 'nope.j2' not found",
+        ),
+        ('    filters:\n      exclude: ["price >"]\n', ":9:17: filters.exclude.0: unexpected"),
         ("    format: pdf\n", ":8:13: format: Value error, channel google writes format xml, tsv, not 'pdf'"),
         ("    feeds: {}\n", ":8:5: unknown key 'feeds'"),
     ],
@@ -121,13 +150,16 @@ def test_profile_problems_in_feedsync_yaml_point_at_the_override(tmp_path: Path,
 
 def test_problems_in_a_profile_file_point_into_that_file(tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text(
-        "channel: google\nformat: xml\nfields:\n  id: \"{{ id }}\"\n  title: \"{{ nme }}\"\n", encoding="utf-8")
+        'channel: google\nformat: xml\nfields:\n  id: "{{ id }}"\n  title: "{{ nme }}"\n', encoding="utf-8"
+    )
     config = make_config(tmp_path, HEADER + row())
     channel = config.channels["google"].model_copy(update={"profile": "mine.yaml"})
     with pytest.raises(ConfigError, match=r"mine.yaml:5:10: fields.title.template: unknown product field\(s\) nme"):
         compile_channel("google", channel, config)
     (tmp_path / "mine.yaml").write_text("channel: bing\nformat: xml\nfields: {id: x}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: google\)"):
+    with pytest.raises(
+        ConfigError, match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: google\)"
+    ):
         compile_channel("google", channel, config)
 
 
@@ -142,16 +174,17 @@ def test_user_templates_beside_the_config_come_before_builtins(tmp_path: Path) -
 def test_unknown_profile_and_channel_selection(tmp_path: Path) -> None:
     config = make_config(tmp_path, HEADER + row())
     assert "google_merchant" in builtin_profiles()
-    with pytest.raises(ConfigError, match="unknown channel.*nope.*the config has google"):
+    with pytest.raises(ConfigError, match=r"unknown channel.*nope.*the config has google"):
         compile_channels(config, ["nope"])
     bad = config.channels["google"].model_copy(update={"profile": "gogle"})
-    with pytest.raises(ConfigError, match="unknown profile 'gogle'.*google_merchant"):
+    with pytest.raises(ConfigError, match=r"unknown profile 'gogle'.*google_merchant"):
         compile_channel("google", bad, config)
 
 
 def test_templates_are_sandboxed(tmp_path: Path) -> None:
-    config = make_config(tmp_path, HEADER + row(), channel_extra=(
-        "    fields:\n      title: \"{{ title.__class__.__mro__ }}\"\n"))
+    config = make_config(
+        tmp_path, HEADER + row(), channel_extra=('    fields:\n      title: "{{ title.__class__.__mro__ }}"\n')
+    )
     [channel] = compile_channels(config)
     found: list[Diagnostic] = []
     assert channel.apply(product(), found.append) is None

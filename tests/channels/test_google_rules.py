@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from feedsync.channels.base import ChannelItem
+from feedsync.channels.google.rules import check_item
+from feedsync.model import Money, Product
+from feedsync.model.product import SourceRef
+
+REF = SourceRef.model_construct(path="p.csv", row=9, columns={"title": ("Name", 3), "id": ("id", 1)})
+PRODUCT = Product(id="A", title="T", price=Money(amount=Decimal(1), currency="USD"), source=REF)
+COMPLETE = {
+    "id": "A",
+    "title": "T",
+    "description": "D",
+    "link": "https://s/a",
+    "image_link": "https://s/a.jpg",
+    "availability": "in_stock",
+    "price": "1.00 USD",
+    "gtin": "4006381333931",
+}
+
+
+def check(values: dict[str, str | list[str]], columns: dict[str, str] | None = None) -> list[tuple[str, str, object]]:
+    item = ChannelItem(id="A", values=values, product=PRODUCT, origins=columns or {})
+    return [(d.code, d.field, d.location.column if d.location else None) for d in check_item(item, "google")]
+
+
+def test_complete_item_is_clean() -> None:
+    assert check(dict(COMPLETE)) == []
+
+
+def test_each_missing_required_attribute_is_an_error_at_its_source_column() -> None:
+    values = {k: v for k, v in COMPLETE.items() if k not in ("title", "image_link")}
+    assert check(values, {"title": "title"}) == [("GMC001", "title", 3), ("GMC001", "image_link", None)]
+
+
+def test_length_limits_count_characters_and_every_repeated_value() -> None:
+    values = dict(
+        COMPLETE,
+        title="é" * 150,
+        description="x" * 5001,
+        id="A" * 51,
+        additional_image_link=["https://s/" + "a" * 1990, "https://s/" + "b" * 1991],
+    )
+    assert check(values) == [
+        ("GMC002", "id", None),
+        ("GMC002", "description", None),
+        ("GMC002", "additional_image_link", None),
+    ]
+
+
+def test_identifiers_gtin_or_brand_and_mpn_or_identifier_exists_no() -> None:
+    no_ids = {k: v for k, v in COMPLETE.items() if k != "gtin"}
+    assert check(no_ids) == [("GMC003", "gtin", None)]
+    assert check(dict(no_ids, brand="Acme")) == [("GMC003", "gtin", None)]
+    assert check(dict(no_ids, brand="Acme", mpn="M1")) == []
+    assert check(dict(no_ids, identifier_exists="no")) == []

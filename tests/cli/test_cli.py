@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from feedsync import __version__
+from feedsync.cli.app import app
+from tests.conftest import HEADER, make_config, row
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def flat(text: str) -> str:
+    """Output without rich's box drawing and line wrapping."""
+    return " ".join(re.sub("[│╭╮╰╯─]", " ", text).split())
+
+
+@pytest.fixture(autouse=True)
+def _chdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_version_and_help() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert (result.exit_code, result.output.strip()) == (0, f"feedsync {__version__}")
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "validate", "push"):
+        assert command in result.output
+
+
+def test_push_on_the_demo_publishes_and_records_history(demo_copy: Path) -> None:
+    result = runner.invoke(app, ["push", "-c", str(demo_copy / "feedsync.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "google: 88 items published to" in result.stderr
+    feed = demo_copy / "public" / "google.xml"
+    assert len(etree.parse(str(feed)).getroot().findall("channel/item")) == 88
+    rows = (
+        sqlite3.connect(demo_copy / ".feedsync" / "state.sqlite")
+        .execute("SELECT command, channel, item_count, outcome FROM runs")
+        .fetchall()
+    )
+    assert rows == [("push", "google", 88, "published")]
+
+
+def test_build_uses_feedsync_yaml_in_the_working_directory(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(demo_copy)
+    result = runner.invoke(app, ["build", "--out", "elsewhere"])
+    assert result.exit_code == 0, result.output
+    assert (demo_copy / "elsewhere" / "google.xml").is_file()
+    assert not (demo_copy / "public").exists()  # build never publishes
+
+
+def test_validate_prints_concise_findings_on_stdout_and_exits_1(tmp_path: Path) -> None:
+    make_config(tmp_path, HEADER + row("A") + row("B", price="12,3x") + row("C", link=""))
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines == [
+        "products.csv:3:7: MDL002 price '12,3x' is not an amount such as '12.00' or '12.00 USD' (error id=B)",
+        "products.csv:4:5: GMC001 link is required and empty (error [google] id=C)",
+    ]
+    assert "1 error" not in result.stderr and "2 errors, 0 warnings" in result.stderr
+
+
+def test_build_from_flags_without_a_config(tmp_path: Path) -> None:
+    (tmp_path / "cat.csv").write_text(HEADER + row("A") + row("B"), encoding="utf-8")
+    result = runner.invoke(
+        app,
+        [
+            "build",
+            "--source",
+            "cat.csv",
+            "--currency",
+            "EUR",
+            "--base-url",
+            "https://shop.example.com",
+            "--channel",
+            "google_merchant",
+            "--out",
+            "feeds",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    feed = etree.parse(str(tmp_path / "feeds" / "google_merchant.xml")).getroot()
+    assert [e.text for e in feed.iter("{http://base.google.com/ns/1.0}price")] == ["20.00 EUR", "20.00 EUR"]
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            "--source",
+            "cat.csv",
+            "--currency",
+            "EUR",
+            "--base-url",
+            "https://shop.example.com",
+            "--channel",
+            "google_merchant",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build"], "no feedsync.yaml here"),
+        (["build", "--source", "x.csv"], "name at least one built-in profile"),
+        (["build", "-c", "feedsync.yaml", "--source", "x.csv", "--channel", "google_merchant"], "not both"),
+        (["build", "--source", "missing.csv", "--channel", "google_merchant"], "source file not found"),
+        (["build", "--source", "missing.csv", "--channel", "bing"], "unknown profile 'bing'"),
+        (["build", "--source", "x.csv", "--channel", "google_merchant", "--currency", "EURO"], "ISO 4217"),
+        (["validate", "-c", "nope.yaml"], "file not found"),
+        (["push", "--bogus"], "No such option"),
+    ],
+)
+def test_unusable_input_exits_2(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in flat(result.output)
+
+
+def test_a_config_error_shows_file_line_and_column(tmp_path: Path) -> None:
+    make_config(tmp_path, HEADER + row("A"), channel_extra='    fields:\n      title: "{{ nmae }}"\n')
+    result = runner.invoke(app, ["build"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {os.path.join('feedsync.yaml')}:9:14: fields.title.template: unknown product field(s) nmae"
+    )
+
+
+def test_push_failing_to_publish_exits_3(tmp_path: Path) -> None:
+    make_config(tmp_path, HEADER + row("A"), channel_extra="    destination: {type: directory, path: www}\n")
+    (tmp_path / "www").write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(app, ["push"])
+    assert result.exit_code == 3
+    assert "cannot publish" in result.stderr
+
+
+def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_config(tmp_path, HEADER + row("A"))
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("feedsync.pipeline.run", interrupted)
+    result = runner.invoke(app, ["build"])
+    assert result.exit_code == 130
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from feedsync.formats import open_writer
+from feedsync.formats.xml_rss import xml_text
+
+G = "http://base.google.com/ns/1.0"
+META = {"title": "Shop & Co <feed>", "link": "https://shop.example.com", "description": "All products"}
+
+
+def rss(items: list[dict[str, str | list[str]]]) -> bytes:
+    buffer = io.BytesIO()
+    with open_writer("rss", buffer, columns=[], meta=META, options={"namespace": G, "prefix": "g"}) as writer:
+        for values in items:
+            writer.write(values)
+    return buffer.getvalue()
+
+
+def test_rss_document_parses_back_with_namespace_repeats_and_escaping() -> None:
+    data = rss(
+        [
+            {"id": "A&1", "title": 'Tee <b>"5"</b>', "additional_image_link": ["https://x/1.jpg", "https://x/2.jpg"]},
+            {"id": "B", "title": "Caf\u00e9 \u85cd"},
+        ]
+    )
+    assert data.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<rss xmlns:g=\"" + G.encode())
+    root = etree.fromstring(data)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert [channel.findtext(t) for t in ("title", "link", "description")] == list(META.values())
+    items = channel.findall("item")
+    assert [i.findtext(f"{{{G}}}id") for i in items] == ["A&1", "B"]
+    assert items[0].findtext(f"{{{G}}}title") == 'Tee <b>"5"</b>'
+    assert [e.text for e in items[0].findall(f"{{{G}}}additional_image_link")] == ["https://x/1.jpg", "https://x/2.jpg"]
+    assert items[1].findtext(f"{{{G}}}title") == "Caf\u00e9 \u85cd"
+    assert data.count(b"xmlns:g") == 1  # declared once on <rss>, not per item
+
+
+def test_rss_output_is_deterministic_and_empty_feed_is_valid() -> None:
+    items = [{"id": str(i), "title": f"T{i}"} for i in range(50)]
+    assert rss(items) == rss(items)
+    assert etree.fromstring(rss([])).find("channel").findall("item") == []
+
+
+def test_characters_xml_cannot_carry_are_dropped() -> None:
+    data = rss([{"id": "A", "title": "bad\x00\x08\x0b bytes\ufffe ok\t\n"}])
+    assert etree.fromstring(data).find("channel/item").findtext(f"{{{G}}}title") == "bad bytes ok\t\n"
+
+
+@given(st.text())
+def test_any_text_round_trips_through_rss_after_cleaning(text: str) -> None:
+    data = rss([{"id": "A", "description": text}])
+    parsed = etree.fromstring(data).find("channel/item").findtext(f"{{{G}}}description") or ""
+    assert parsed == xml_text(text)  # lxml writes CR as &#13;, so even line ends survive
+
+
+def test_delimited_writer_header_order_lists_and_quoting() -> None:
+    buffer = io.BytesIO()
+    columns = ["id", "title", "additional_image_link", "price"]
+    with open_writer(
+        "delimited", buffer, columns=columns, meta={}, options={"delimiter": "\t", "list_separator": ","}
+    ) as writer:
+        writer.write({"price": "1.00 USD", "id": "A", "additional_image_link": ["https://x/1.jpg", "https://x/2.jpg"]})
+        writer.write({"id": "B", "title": 'tab\there "quoted"\nnext line'})
+    text = buffer.getvalue().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text), delimiter="\t"))
+    assert rows == [
+        columns,
+        ["A", "", "https://x/1.jpg,https://x/2.jpg", "1.00 USD"],
+        ["B", 'tab\there "quoted"\nnext line', "", ""],
+    ]
+    assert text.startswith("id\ttitle\tadditional_image_link\tprice\nA\t\t")

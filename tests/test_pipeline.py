@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from feedsync import pipeline
+from feedsync.diagnostics import Emit
+from feedsync.errors import ConfigError, RemoteError
+from feedsync.model import Product
+from feedsync.sources import open_source
+from feedsync.state import State
+from tests.conftest import HEADER, make_config, row
+
+G = "{http://base.google.com/ns/1.0}"
+DEST = "    destination: {type: directory, path: www}\n"
+
+
+def ids(path: Path) -> list[str]:
+    return [i.findtext(f"{G}id") for i in etree.parse(str(path)).getroot().iter("item")]
+
+
+def test_build_leaves_out_a_bad_row_and_reports_its_row_and_column(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A") + row("B", price="12,3x") + row("C"))
+    report = pipeline.run(config, "build")
+    assert ids(tmp_path / "out" / "google.xml") == ["A", "C"]
+    [diagnostic] = report.diagnostics
+    assert (diagnostic.code, diagnostic.product_id, str(diagnostic.location)) == (
+        "MDL002",
+        "B",
+        f"{tmp_path / 'products.csv'}:3:7",
+    )
+    assert report.products_read == 2 and report.channels["google"].items == 2
+
+
+def test_duplicate_ids_keep_the_first(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A", title="First") + row("A", title="Second") + row("B"))
+    report = pipeline.run(config, "build")
+    assert ids(tmp_path / "out" / "google.xml") == ["A", "B"]
+    assert [(d.code, d.location.row) for d in report.diagnostics] == [("MDL008", 3)]
+
+
+def test_a_build_that_fails_midway_keeps_the_previous_feed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = make_config(tmp_path, HEADER + row("A") + row("B") + row("C"))
+    pipeline.run(config, "build")
+    feed = tmp_path / "out" / "google.xml"
+    good = feed.read_bytes()
+
+    class Exploding:
+        def __init__(self, inner: object) -> None:
+            self.inner = inner
+            self.path = tmp_path
+
+        def products(self, emit: Emit) -> Iterator[Product]:
+            for n, product in enumerate(self.inner.products(emit)):  # type: ignore[attr-defined]
+                if n == 2:
+                    raise OSError("disk went away")
+                yield product
+
+    monkeypatch.setattr(pipeline, "open_source", lambda cfg: Exploding(open_source(cfg)))
+    with pytest.raises(OSError, match="disk went away"):
+        pipeline.run(config, "build")
+    assert feed.read_bytes() == good
+    assert sorted(p.name for p in feed.parent.iterdir()) == ["google.xml"]  # no temp file left behind
+
+
+def test_validate_checks_rules_and_writes_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A") + row("B", description="", link=""))
+    report = pipeline.run(config, "validate")
+    assert not (tmp_path / "out").exists()
+    assert sorted((d.code, d.product_id, d.field) for d in report.diagnostics) == [("GMC001", "B", "link")]
+    # description falls back to the title in the Google profile, so only the link is missing
+    assert report.channels["google"].items == 2
+
+
+def test_push_publishes_valid_items_and_records_the_run(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A") + row("B", link="") + row("C"), channel_extra=DEST)
+    with State(config.state_path) as state:
+        report = pipeline.run(config, "push", state=state)
+        runs = state.runs()
+    assert ids(tmp_path / "www" / "google.xml") == ["A", "C"]
+    assert [(d.code, d.product_id) for d in report.diagnostics] == [("GMC001", "B")]
+    result = report.channels["google"]
+    assert (result.items, result.skipped, result.published) == (2, 1, str(tmp_path / "www" / "google.xml"))
+    [run] = runs
+    assert (run.command, run.channel, run.item_count, run.outcome) == ("push", "google", 2, "published_with_findings")
+    assert run.destination == f"directory:{tmp_path / 'www'}"
+
+
+def test_push_that_cannot_publish_records_a_failed_run(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A"), channel_extra=DEST)
+    (tmp_path / "www").write_text("a file where the folder should be", encoding="utf-8")
+    with State(config.state_path) as state:
+        with pytest.raises(RemoteError, match="cannot publish"):
+            pipeline.run(config, "push", state=state)
+        [run] = state.runs()
+    assert (run.outcome, run.item_count) == ("failed", 1)
+    assert "cannot publish" in (run.message or "")
+
+
+def test_push_needs_a_destination_for_every_selected_channel(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A"))
+    with pytest.raises(ConfigError, match="google have no destination"):
+        pipeline.run(config, "push")
