@@ -10,7 +10,7 @@ from typing import Literal
 from feedsync.atomic import atomic_write
 from feedsync.channels.profile import CompiledChannel, compile_channels
 from feedsync.config import Config
-from feedsync.destinations import open_destination
+from feedsync.destinations import Destination, open_destination
 from feedsync.diagnostics import ChannelResult, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError
@@ -29,8 +29,9 @@ def run(
     out_dir: Path | None = None,
     state: State | None = None,
 ) -> Report:
-    """Run ``command`` over the selected channels. ``push`` needs ``state`` to record its runs."""
+    """Run ``command`` over the selected channels. With ``state``, a push records one run per channel."""
     compiled = compile_channels(config, channels)
+    destinations: dict[str, Destination] = {}
     if command == "push":
         missing = [c.name for c in compiled if c.config.destination is None]
         if missing:
@@ -38,50 +39,30 @@ def run(
                 f"channel(s) {', '.join(missing)} have no destination to push to; add "
                 "`destination: {type: directory, path: ...}` to the channel in feedsync.yaml"
             )
+        destinations = {c.name: open_destination(c.config.destination) for c in compiled if c.config.destination}
     source = open_source(config.source)
-    report = Report(command=command)
     results = {c.name: ChannelResult(c.name) for c in compiled}
-    report.channels = results
-    out = out_dir or config.output_dir
-    run_ids: dict[str, int] = {}
-    if command == "push" and state is not None:
-        for channel in compiled:
-            assert channel.config.destination is not None
-            run_ids[channel.name] = state.start_run(
-                command, channel.name, open_destination(channel.config.destination).describe()
-            )
-    try:
-        _stream(
-            source,
-            compiled,
-            report,
-            results,
-            out if command != "validate" else None,
-            check=command != "build",
-            drop_invalid=command == "push",
-        )
-        if command == "push":
-            for channel in compiled:
-                assert channel.config.destination is not None
-                result = results[channel.name]
-                assert result.output is not None
-                result.published = open_destination(channel.config.destination).publish(result.output, channel.filename)
-    except BaseException as exc:
-        if state is not None:
-            for channel in compiled:
-                if channel.name in run_ids:
-                    state.finish_run(
-                        run_ids[channel.name],
-                        outcome="failed",
-                        item_count=results[channel.name].items,
-                        message=f"{type(exc).__name__}: {exc}"[:500],
-                    )
-        raise
+    report = Report(command=command, channels=results)
+    out = None if command == "validate" else (out_dir or config.output_dir)
+    runs: dict[str, int] = {}
     if state is not None:
+        runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
+    try:
+        _stream(source, compiled, report, out, check=command != "build", drop_invalid=command == "push")
         for channel in compiled:
             result = results[channel.name]
-            outcome = "published_with_findings" if result.skipped else "published"
-            state.finish_run(run_ids[channel.name], outcome=outcome, item_count=result.items)
+            if channel.name in destinations and result.output is not None:
+                result.published = destinations[channel.name].publish(result.output, channel.filename)
+    except BaseException as exc:
+        for name, run_id in runs.items():
+            assert state is not None
+            message = f"{type(exc).__name__}: {exc}"[:500]
+            state.finish_run(run_id, outcome="failed", item_count=results[name].items, message=message)
+        raise
+    for name, run_id in runs.items():
+        assert state is not None
+        outcome = "published_with_findings" if results[name].skipped else "published"
+        state.finish_run(run_id, outcome=outcome, item_count=results[name].items)
     return report
 
 
@@ -89,13 +70,13 @@ def _stream(
     source: Source,
     compiled: list[CompiledChannel],
     report: Report,
-    results: dict[str, ChannelResult],
     out: Path | None,
     *,
     check: bool,
     drop_invalid: bool,
 ) -> None:
     emit = report.add
+    results = report.channels
     seen: set[str] = set()
     with ExitStack() as stack:
         writers: dict[str, FeedWriter] = {}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -68,4 +70,6 @@ def row(id_: str = "SKU-1", **values: str) -> str:
     }
     base.update(values)
     cells = [id_] + [base[k] for k in HEADER.strip().split(",")[1:]]
-    return ",".join(f'"{c}"' if "," in c else c for c in cells) + "\n"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()

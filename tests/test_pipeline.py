@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +105,18 @@ def test_push_needs_a_destination_for_every_selected_channel(tmp_path: Path) -> 
     config = make_config(tmp_path, HEADER + row("A"))
     with pytest.raises(ConfigError, match="google have no destination"):
         pipeline.run(config, "push")
+
+
+def test_tsv_format_writes_the_same_profile_as_a_table(tmp_path: Path) -> None:
+    config = make_config(
+        tmp_path, HEADER + row("A", title="Tee, \"classic\"") + row("B", color=""), channel_extra="    format: tsv\n"
+    )
+    pipeline.run(config, "build")
+    with (tmp_path / "out" / "google.tsv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert [r["id"] for r in rows] == ["A", "B"]
+    assert rows[0]["title"] == 'Tee, "classic" - Navy - M'
+    assert rows[1]["title"] == "Merino Tee - M"
+    assert rows[0]["price"] == "20.00 USD" and rows[0]["availability"] == "in_stock"
+    assert rows[0]["link"] == "https://shop.example.com/products/tee"
+    assert rows[1]["color"] == ""

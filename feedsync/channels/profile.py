@@ -201,7 +201,7 @@ class CompiledChannel:
         values: dict[str, Value] = {}
         for spec in self.fields:
             try:
-                raw: Any = ctx[spec.compiled.simple] if spec.compiled.simple else spec.compiled.call(ctx)
+                raw: Any = spec.compiled.call(ctx)
             except RenderError as exc:
                 emit(
                     make(

@@ -46,9 +46,15 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _as_rendered(value: Any) -> str:
+    """What ``{{ value }}`` renders to (the fast path of a template that only prints one variable)."""
+    return "" if value is None else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """A compiled template or expression. ``simple`` names the one variable it only reads, if so."""
+    """A compiled template or expression. ``call(context)`` evaluates it; ``simple`` names the one variable
+    it only reads, if so (then ``call`` is a plain lookup that gives what Jinja would, without Jinja)."""
 
     call: Callable[[Mapping[str, Any]], Any]
     variables: frozenset[str]
@@ -80,7 +86,10 @@ class Templating:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), exc.lineno) from None
         simple = _SIMPLE_TEMPLATE.match(source.strip())
-        return Compiled(template.render, variables, simple.group(1) if simple else None)
+        if simple:
+            name = simple.group(1)
+            return Compiled(lambda ctx: _as_rendered(ctx[name]), variables, name)
+        return Compiled(template.render, variables, None)
 
     def template_file(self, name: str) -> Compiled:
         """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
@@ -103,7 +112,10 @@ class Templating:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), None) from None
         simple = _SIMPLE_EXPRESSION.match(source)
-        return Compiled(lambda ctx: expr(**ctx), variables, simple.group(1) if simple else None)
+        if simple:
+            name = simple.group(1)
+            return Compiled(lambda ctx: ctx[name], variables, name)
+        return Compiled(lambda ctx: expr(**ctx), variables, None)
 
 
 RenderError = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, AttributeError, LookupError)

@@ -16,7 +16,6 @@ class ChannelResult:
     skipped: int = 0
     output: Path | None = None
     published: str | None = None
-    outcome: str = "ok"
 
 
 @dataclass(slots=True)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feedsync.channels.templating import TemplateProblem, Templating, plaintext
+from feedsync.config import SourceConfig
+from feedsync.model.product import PRODUCT_FIELDS
+from feedsync.sources import open_source
+from tests.conftest import DEMO
+
+
+def test_the_lookup_fast_path_gives_exactly_what_jinja_renders() -> None:
+    templating = Templating([])
+    source = open_source(SourceConfig(path=DEMO / "products.csv", currency="USD", base_url="https://s.example"))
+    products = list(source.products(lambda d: None))
+    assert len(products) == 88
+    for name in PRODUCT_FIELDS:
+        fast = templating.template("{{ " + name + " }}")
+        slow = templating.template("{{ " + name + " }}{{ '' }}")
+        assert fast.simple == name and slow.simple is None
+        for product in products:
+            assert fast.call(product.__dict__) == slow.call(product.__dict__), (name, product.id)
+
+
+def test_expressions_keep_types_and_report_their_variables() -> None:
+    templating = Templating([])
+    compiled = templating.expression("[link] + additional_image_links[:1] | list")
+    assert compiled.variables == {"additional_image_links", "link"}
+    assert compiled.call({"additional_image_links": ("a", "b"), "link": "c"}) == ["c", "a"]
+    assert templating.expression("quantity").call({"quantity": 3}) == 3
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Soft <strong>merino</strong></p><ul><li>150 g/m²</li><li>Flat</li></ul>", "Soft merino 150 g/m² Flat"),
+        ("Tom &amp; Jerry&nbsp;&gt; 5", "Tom & Jerry\u00a0> 5".replace("\u00a0", " ")),
+        ("line<br>break\n\n  spaced", "line break spaced"),
+        (None, ""),
+    ],
+)
+def test_plaintext_filter(html: str | None, text: str) -> None:
+    assert plaintext(html) == text
+
+
+def test_template_files_are_found_in_search_order(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (second / "t.j2").write_text("second {{ title }}", encoding="utf-8")
+    templating = Templating([first, second])
+    assert templating.template_file("t.j2").call({"title": "x"}) == "second x"
+    (first / "t.j2").write_text("first {{ title }}", encoding="utf-8")
+    assert Templating([first, second]).template_file("t.j2").call({"title": "x"}) == "first x"
+    with pytest.raises(TemplateProblem, match="not found"):
+        templating.template_file("missing.j2")
