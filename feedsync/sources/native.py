@@ -132,64 +132,50 @@ def _record_to_product(obj: Any, line: int, path: str, config: SourceConfig, ctx
     return build_product(raw, attributes, ref, ctx, emit)
 
 
-class JsonLinesSource:
-    """One JSON object per line; ``row`` is the line number. A broken line is reported and skipped."""
+class JsonSource:
+    """JSON objects, one per product: a top-level array (``row`` = the line where the object starts) or
+    JSON Lines (``row`` = the line; a broken line is reported and skipped)."""
 
-    def __init__(self, config: SourceConfig) -> None:
+    def __init__(self, config: SourceConfig, *, lines: bool) -> None:
         self.config = config
         self.path = config.path
-
-    def products(self, emit: Emit) -> Iterator[Product]:
-        ctx = normalize_context(self.config)
-        path = str(self.path)
-        line_no = 0
-        with _open_text(self.config) as handle:
-            try:
-                for line_no, line in enumerate(handle, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        obj = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        emit(
-                            make(
-                                "SRC001",
-                                f"invalid JSON: {exc.msg}",
-                                value=line.strip()[:80],
-                                location=Location(path, line_no, exc.colno),
-                            )
-                        )
-                        continue
-                    product = _record_to_product(obj, line_no, path, self.config, ctx, emit)
-                    if product is not None:
-                        yield product
-            except UnicodeDecodeError as exc:
-                raise _decode_error(self.path, self.config.encoding, exc, line_no + 1) from None
-
-
-_CHUNK = 1 << 16
-_MAX_OBJECT = 64 << 20
-_WS = " \t\r\n"
-
-
-class JsonArraySource:
-    """A JSON array of objects, decoded one object at a time; ``row`` is the line where the object starts."""
-
-    def __init__(self, config: SourceConfig) -> None:
-        self.config = config
-        self.path = config.path
+        self._lines = lines
 
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
         path = str(self.path)
         with _open_text(self.config) as handle:
+            objects = iter_json_lines(handle, path, emit) if self._lines else iter_json_array(handle, path)
             try:
-                for line, obj in iter_json_array(handle, path):
+                for line, obj in objects:
                     product = _record_to_product(obj, line, path, self.config, ctx, emit)
                     if product is not None:
                         yield product
             except UnicodeDecodeError as exc:
                 raise _decode_error(self.path, self.config.encoding, exc, None) from None
+
+
+def iter_json_lines(handle: IO[str], path: str, emit: Emit) -> Iterator[tuple[int, Any]]:
+    """Yield (line, value) for each non-blank line; report a line that is not JSON and go on."""
+    for line_no, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield line_no, json.loads(line)
+        except json.JSONDecodeError as exc:
+            emit(
+                make(
+                    "SRC001",
+                    f"invalid JSON: {exc.msg}",
+                    value=line.strip()[:80],
+                    location=Location(path, line_no, exc.colno),
+                )
+            )
+
+
+_CHUNK = 1 << 16
+_MAX_OBJECT = 64 << 20
+_WS = " \t\r\n"
 
 
 def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
@@ -266,10 +252,10 @@ def _delimited(config: SourceConfig) -> DelimitedSource:
 
 
 @register("json")
-def _json(config: SourceConfig) -> JsonArraySource:
-    return JsonArraySource(config)
+def _json(config: SourceConfig) -> JsonSource:
+    return JsonSource(config, lines=False)
 
 
 @register("jsonl")
-def _jsonl(config: SourceConfig) -> JsonLinesSource:
-    return JsonLinesSource(config)
+def _jsonl(config: SourceConfig) -> JsonSource:
+    return JsonSource(config, lines=True)
