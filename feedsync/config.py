@@ -37,7 +37,8 @@ class SourceConfig(_Strict):
     currency: str | None = None
     base_url: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)
-    encoding: str = "utf-8-sig"
+    encoding: str | None = None
+    """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"
 
     _abs_path = field_validator("path")(_resolve)
@@ -82,9 +83,11 @@ class SourceConfig(_Strict):
 
     @field_validator("encoding")
     @classmethod
-    def _encoding(cls, value: str) -> str:
+    def _encoding(cls, value: str | None) -> str | None:
         import codecs
 
+        if value is None:
+            return None
         try:
             codecs.lookup(value)
         except LookupError:

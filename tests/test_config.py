@@ -21,7 +21,7 @@ def test_paths_are_relative_to_the_config_file_and_defaults_apply(tmp_path: Path
     assert config.output_dir == tmp_path / "out"
     assert config.state_path == tmp_path / ".feedsync/state.sqlite"
     assert config.channels["google"].destination.path == tmp_path / "www"
-    assert config.source.encoding == "utf-8-sig" and config.source.format == "auto"
+    assert config.source.encoding is None and config.source.format == "auto"
 
 
 def test_every_unknown_key_is_reported_with_its_line_and_column(tmp_path: Path) -> None:

@@ -61,6 +61,13 @@ _register(
 )
 
 _register(
+    "SRC003",
+    "encoding-fallback",
+    W,
+    "The file is not valid UTF-8, so it was read as Windows-1252 (cp1252), the usual encoding of files saved by "
+    "Excel on Windows. If accented letters look wrong, set source.encoding to the file's real encoding.",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,

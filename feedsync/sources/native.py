@@ -6,7 +6,6 @@ Readers stream: rows are read one at a time and never all held in memory.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,35 +18,18 @@ from feedsync.errors import SourceError
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import field_for, normalize_context, register, resolve_format
 from feedsync.sources.normalize import build_product
-
-csv.field_size_limit(1 << 26)
-
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """The delimiter that splits the header line (outside quotes) into the most fields."""
-    counts = dict.fromkeys(_DELIMITERS, 0)
-    quoted = False
-    for char in header_line:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in counts:
-            counts[char] += 1
-    best = max(_DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
+from feedsync.sources.tabular import open_table
 
 
 def _open_text(config: SourceConfig) -> IO[str]:
     try:
-        return config.path.open("r", encoding=config.encoding, newline="")
+        return config.path.open("r", encoding=config.encoding or "utf-8-sig", newline="")
     except OSError as exc:
         raise SourceError(f"cannot open {config.path}: {exc.strerror}") from None
 
 
-def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int | None) -> SourceError:
-    where = f" near row {row}" if row else ""
-    return SourceError(f"{path}: not valid {encoding}{where} ({exc.reason}); set source.encoding (for example cp1252)")
+def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> SourceError:
+    return SourceError(f"{path}: not valid {encoding or 'UTF-8'} ({exc.reason}); set source.encoding")
 
 
 class DelimitedSource:
@@ -60,57 +42,42 @@ class DelimitedSource:
 
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
-        path = str(self.path)
-        row = 1
-        with _open_text(self.config) as handle:
-            try:
-                first = handle.readline()
-                handle.seek(0)
-                delimiter = self._delimiter or sniff_delimiter(first)
-                reader = csv.reader(handle, delimiter=delimiter)
-                header = next(reader, None)
-                if header is None:
-                    return
-                targets = [field_for(name, self.config.columns) for name in header]
-                columns: dict[str, tuple[str, int | None]] = {}
-                for index, (name, target) in enumerate(zip(header, targets, strict=True), start=1):
-                    if target is None:
-                        continue
-                    if target in columns:
-                        emit(
-                            make(
-                                "SRC002",
-                                f"columns {columns[target][0]!r} and {name!r} both map to "
-                                f"{target}; the first non-empty value wins",
-                                field=target,
-                                location=Location(path, 1, index, name),
-                            )
+        with open_table(self.config, emit, delimiter=self._delimiter) as table:
+            path = table.path
+            targets = [field_for(name, self.config.columns) for name in table.header]
+            columns: dict[str, tuple[str, int | None]] = {}
+            for index, (name, target) in enumerate(zip(table.header, targets, strict=True), start=1):
+                if target is None:
+                    continue
+                if target in columns:
+                    emit(
+                        make(
+                            "SRC002",
+                            f"columns {columns[target][0]!r} and {name!r} both map to {target}; the first "
+                            "non-empty value wins",
+                            field=target,
+                            location=Location(path, table.header_row, index, name),
                         )
-                    else:
-                        columns[target] = (name, index)
-                names = [name.strip() for name in header]
-                width = len(header)
-                for row, cells in enumerate(reader, start=2):
-                    if not any(cell.strip() for cell in cells):
-                        continue
-                    raw: dict[str, Any] = {}
-                    attributes: dict[str, str] = {}
-                    for index in range(min(width, len(cells))):
-                        cell = cells[index]
-                        target = targets[index]
-                        if target is None:
-                            if cell:
-                                attributes[names[index]] = cell
-                        elif cell.strip() and not raw.get(target):
-                            raw[target] = cell
-                    ref = SourceRef.model_construct(path=path, row=row, columns=columns)
-                    product = build_product(raw, attributes, ref, ctx, emit)
-                    if product is not None:
-                        yield product
-            except UnicodeDecodeError as exc:
-                raise _decode_error(self.path, self.config.encoding, exc, row + 1) from None
-            except csv.Error as exc:
-                raise SourceError(f"{path}:{row + 1}: unreadable CSV ({exc})") from None
+                    )
+                else:
+                    columns[target] = (name, index)
+            names = table.header
+            width = len(names)
+            for row, cells in table.rows:
+                raw: dict[str, Any] = {}
+                attributes: dict[str, str] = {}
+                for index in range(min(width, len(cells))):
+                    cell = cells[index]
+                    target = targets[index]
+                    if target is None:
+                        if cell:
+                            attributes[names[index]] = cell
+                    elif cell.strip() and not raw.get(target):
+                        raw[target] = cell
+                ref = SourceRef.model_construct(path=path, row=row, columns=columns)
+                product = build_product(raw, attributes, ref, ctx, emit)
+                if product is not None:
+                    yield product
 
 
 def _record_to_product(obj: Any, line: int, path: str, config: SourceConfig, ctx: Any, emit: Emit) -> Product | None:
@@ -152,7 +119,7 @@ class JsonSource:
                     if product is not None:
                         yield product
             except UnicodeDecodeError as exc:
-                raise _decode_error(self.path, self.config.encoding, exc, None) from None
+                raise _decode_error(self.path, self.config.encoding, exc) from None
 
 
 def iter_json_lines(handle: IO[str], path: str, emit: Emit) -> Iterator[tuple[int, Any]]:

@@ -11,7 +11,7 @@ from feedsync.diagnostics import Diagnostic
 from feedsync.errors import SourceError
 from feedsync.model import Availability, Product
 from feedsync.sources import open_source
-from feedsync.sources.native import sniff_delimiter
+from feedsync.sources.tabular import sniff_delimiter
 from tests.conftest import HEADER, row
 
 
@@ -164,13 +164,30 @@ def test_relative_links_need_a_base_url(tmp_path: Path) -> None:
     assert [(d.code, d.field, d.location.column) for d in found] == [("MDL009", "link", 4)]
 
 
-def test_undecodable_file_is_a_source_error_naming_the_encoding(tmp_path: Path) -> None:
+def test_non_utf8_falls_back_to_cp1252_with_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
-    path.write_bytes("id,title,price\nA,Caf\xe9,1\n".encode("cp1252"))
-    with pytest.raises(SourceError, match=r"not valid utf-8-sig.*source\.encoding"):
-        read(path)
-    [product], _ = read(path, encoding="cp1252")
-    assert product.title == "Café"
+    path.write_bytes("id,title,price\nA,Caf\xe9 \u20ac,1\n".encode("cp1252"))
+    [product], found = read(path)
+    assert product.title == "Café €"
+    assert [(d.code, d.severity.value) for d in found] == [("SRC003", "warning")]
+    assert "byte 20" in found[0].message  # 15 header bytes + "A,Caf"
+
+
+def test_an_explicit_encoding_is_trusted_and_its_errors_name_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes("id,title,price\nA,ok,1\nB,Caf\xe9,1\n".encode("cp1252"))
+    with pytest.raises(SourceError, match=r"not valid utf-8 near row \d.*source\.encoding"):
+        read(path, encoding="utf-8")
+    [_, product], found = read(path, encoding="cp1252")
+    assert (product.title, found) == ("Café", [])
+
+
+def test_junk_and_bom_before_the_header_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"\n\t\xef\xbb\xbfid,title,price\nA,T,1\n")
+    [product], found = read(path)
+    assert found == []
+    assert (product.id, product.source.row) == ("A", 3)  # the header stands on line 2
 
 
 def test_missing_file_and_unknown_extension(tmp_path: Path) -> None:
