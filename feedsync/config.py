@@ -17,7 +17,19 @@ from feedsync.model.money import ISO_4217
 from feedsync.model.product import PRODUCT_FIELDS
 
 DEFAULT_CONFIG_NAME = "feedsync.yaml"
-SOURCE_FORMATS = ("auto", "csv", "tsv", "json", "jsonl")
+SOURCE_FORMATS = (
+    "auto",
+    "csv",
+    "tsv",
+    "json",
+    "jsonl",
+    "shopify",
+    "woocommerce",
+    "bigcommerce",
+    "magento",
+    "google_xml",
+    "google_tsv",
+)
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -33,13 +45,41 @@ class _Strict(BaseModel):
 
 class SourceConfig(_Strict):
     path: Path
-    format: Literal["auto", "csv", "tsv", "json", "jsonl"] = "auto"
+    format: Literal[
+        "auto",
+        "csv",
+        "tsv",
+        "json",
+        "jsonl",
+        "shopify",
+        "woocommerce",
+        "bigcommerce",
+        "magento",
+        "google_xml",
+        "google_tsv",
+    ] = "auto"
     currency: str | None = None
     base_url: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     encoding: str | None = None
     """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"
+    include_unpublished: bool = False
+    """Platform exports: also read draft/archived/private products (left out by default)."""
+    media_base_url: str | None = None
+    """Magento: the URL that image paths are relative to (default: base_url + /media/catalog/product)."""
+    store_view: str | None = None
+    """Magento: the store_view_code whose rows override the default values (names, descriptions, url keys)."""
+    weight_unit: Literal["g", "kg", "lb", "oz"] | None = None
+    """Magento and BigCommerce keep the weight unit in the store settings, not in the file: without it their
+    weights are not read (a wrong unit would be worse than none)."""
+
+    @field_validator("media_base_url")
+    @classmethod
+    def _media_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an absolute http(s) URL")
+        return value.rstrip("/") if value else value
 
     _abs_path = field_validator("path")(_resolve)
 

@@ -109,7 +109,7 @@ def test_push_needs_a_destination_for_every_selected_channel(tmp_path: Path) -> 
 
 def test_tsv_format_writes_the_same_profile_as_a_table(tmp_path: Path) -> None:
     config = make_config(
-        tmp_path, HEADER + row("A", title="Tee, \"classic\"") + row("B", color=""), channel_extra="    format: tsv\n"
+        tmp_path, HEADER + row("A", title='Tee, "classic"') + row("B", color=""), channel_extra="    format: tsv\n"
     )
     pipeline.run(config, "build")
     with (tmp_path / "out" / "google.tsv").open(encoding="utf-8", newline="") as handle:

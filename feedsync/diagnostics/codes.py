@@ -68,6 +68,41 @@ _register(
     "Excel on Windows. If accented letters look wrong, set source.encoding to the file's real encoding.",
 )
 _register(
+    "SRC004",
+    "rows-not-grouped",
+    W,
+    "Rows of one product (for example a Shopify handle) do not stand together in the file, so the later rows are "
+    "read as another product and may repeat ids. Sort the file by the product key.",
+)
+_register(
+    "SRC005",
+    "unpublished-products-skipped",
+    Severity.INFO,
+    "Products the store marks as draft, archived, private or offline are left out of the feeds, as the store does "
+    "not sell them. Set source.include_unpublished: true to include them.",
+)
+_register(
+    "SRC006",
+    "variable-product-without-variations",
+    W,
+    "A variable (parent) product has no variation rows in the file, so there is no sellable variant to list. "
+    "Export its variations too, or make it a simple product.",
+)
+_register(
+    "SRC007",
+    "orphan-variation",
+    E,
+    "A variation names a parent (by SKU or id:NN) that is not in the file. The variation is left out. Export the "
+    "parent product together with its variations.",
+)
+_register(
+    "SRC008",
+    "weight-unit-unknown",
+    Severity.INFO,
+    "The file has weights but not their unit (Magento and BigCommerce keep it in the store settings), so the "
+    "weights are not used. Set source.weight_unit (g, kg, lb or oz).",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -123,6 +158,22 @@ _register(
     "A link or image link is neither an absolute http(s) URL nor a path that `source.base_url` can complete.",
 )
 
+_register(
+    "MDL010",
+    "gtin-in-scientific-notation",
+    W,
+    "The barcode looks like `3.65275E+11`: a spreadsheet turned the number into scientific notation and its digits "
+    "are lost. The GTIN is left out; re-export the file without opening it in a spreadsheet, or format the column "
+    "as text.",
+)
+_register(
+    "MDL011",
+    "variation-attribute-any",
+    W,
+    "A variation leaves one of its attributes empty, which the store reads as 'any value'. A feed lists one "
+    "concrete variant per item, so the channel cannot tell this variant apart by that attribute. Give the "
+    "variation a value, or create one variation per value.",
+)
 _register(
     "GMC001",
     "missing-required-attribute",

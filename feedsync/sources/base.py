@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -12,27 +13,39 @@ from feedsync.diagnostics import Emit
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, Product
 from feedsync.sources.normalize import NormalizeContext
+from feedsync.sources.tabular import Table
+
+
+@dataclass
+class SourceStats:
+    """What a reader learned about its file, for ``feedsync inspect``. Filled in while ``products`` runs."""
+
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    rows: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+    """Source column -> the model field (or reader role) it feeds."""
+    unused: list[str] = field(default_factory=list)
+
+    def describe(self, table: Table) -> None:
+        self.encoding, self.delimiter = table.encoding, table.delimiter
+
+    def map_columns(self, table: Table, mapping: dict[str, str]) -> None:
+        self.columns = dict(mapping)
 
 
 class Source(Protocol):
     """A catalog reader. ``products`` streams normalized products and reports problems through ``emit``."""
 
     path: Path
+    stats: SourceStats
 
     def products(self, emit: Emit) -> Iterator[Product]: ...
 
 
 Factory = Callable[[SourceConfig], Source]
 _READERS: dict[str, Factory] = {}
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".txt": "tsv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
 
 
 def register(*formats: str) -> Callable[[Factory], Factory]:
@@ -47,16 +60,20 @@ def register(*formats: str) -> Callable[[Factory], Factory]:
 def resolve_format(config: SourceConfig) -> str:
     if config.format != "auto":
         return config.format
-    suffix = config.path.suffix.lower()
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
-    raise SourceError(
-        f"{config.path}: cannot tell the format from the file name; set source.format ({', '.join(sorted(_READERS))})"
-    )
+    from feedsync.sources.detect import detect_format
+
+    return detect_format(config.path)
 
 
 def open_source(config: SourceConfig) -> Source:
-    from feedsync.sources import native  # noqa: F401  (registers the built-in readers)
+    from feedsync.sources import (  # noqa: F401  (registers the built-in readers)
+        bigcommerce,
+        google_feed,
+        magento,
+        native,
+        shopify,
+        woocommerce,
+    )
 
     if not config.path.is_file():
         raise SourceError(f"source file not found: {config.path}")

@@ -16,7 +16,7 @@ from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import field_for, normalize_context, register, resolve_format
+from feedsync.sources.base import SourceStats, field_for, normalize_context, register, resolve_format
 from feedsync.sources.normalize import build_product
 from feedsync.sources.tabular import open_table
 
@@ -35,14 +35,16 @@ def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> 
 class DelimitedSource:
     """CSV or TSV with a header row. Row numbers are what a spreadsheet shows (header = row 1)."""
 
-    def __init__(self, config: SourceConfig, delimiter: str | None = None) -> None:
+    def __init__(self, config: SourceConfig, delimiter: str | None = None, fmt: str = "csv") -> None:
         self.config = config
         self.path = config.path
         self._delimiter = delimiter
+        self.stats = SourceStats(format=fmt)
 
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
         with open_table(self.config, emit, delimiter=self._delimiter) as table:
+            self.stats.describe(table)
             path = table.path
             targets = [field_for(name, self.config.columns) for name in table.header]
             columns: dict[str, tuple[str, int | None]] = {}
@@ -63,7 +65,10 @@ class DelimitedSource:
                     columns[target] = (name, index)
             names = table.header
             width = len(names)
+            self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
+            self.stats.unused = []  # every other column is kept in attributes
             for row, cells in table.rows:
+                self.stats.rows += 1
                 raw: dict[str, Any] = {}
                 attributes: dict[str, str] = {}
                 for index in range(min(width, len(cells))):
@@ -107,6 +112,7 @@ class JsonSource:
         self.config = config
         self.path = config.path
         self._lines = lines
+        self.stats = SourceStats(format="jsonl" if lines else "json", encoding=config.encoding or "utf-8")
 
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
@@ -115,6 +121,7 @@ class JsonSource:
             objects = iter_json_lines(handle, path, emit) if self._lines else iter_json_array(handle, path)
             try:
                 for line, obj in objects:
+                    self.stats.rows += 1
                     product = _record_to_product(obj, line, path, self.config, ctx, emit)
                     if product is not None:
                         yield product
@@ -215,7 +222,8 @@ def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
 
 @register("csv", "tsv")
 def _delimited(config: SourceConfig) -> DelimitedSource:
-    return DelimitedSource(config, "\t" if resolve_format(config) == "tsv" else None)
+    fmt = resolve_format(config)
+    return DelimitedSource(config, "\t" if fmt == "tsv" else None, fmt)
 
 
 @register("json")

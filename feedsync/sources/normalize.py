@@ -79,6 +79,14 @@ def _list(value: Any) -> list[str]:
     return [x for x in (_text(p) for p in parts) if x]
 
 
+def clean_gtin(text: str) -> str:
+    """One leading ``'`` (spreadsheet text marker) dropped; spaces and dashes dropped from a number
+    (``978-1-98765-432-1``), as Google ignores them."""
+    value = text[1:] if text.startswith("'") else text
+    digits = value.replace(" ", "").replace("-", "")
+    return digits if digits.isdigit() else value
+
+
 def build_product(
     raw: Mapping[str, Any], attributes: Mapping[str, str], ref: SourceRef, ctx: NormalizeContext, emit: Emit
 ) -> Product | None:
@@ -120,7 +128,7 @@ def build_product(
     attempt("gender", lambda t: v.parse_enum(t, Gender, what="gender", aliases=GENDER_ALIASES), raw.get("gender"))
     attempt("age_group", lambda t: v.parse_enum(t, AgeGroup, what="age_group"), raw.get("age_group"))
     attempt("weight", v.parse_weight, raw.get("weight"))
-    attempt("gtin", lambda t: t.lstrip("'"), raw.get("gtin"))
+    attempt("gtin", clean_gtin, raw.get("gtin"))
     for field in ("link", "image_link"):
         attempt(field, lambda t, f=field: v.parse_url(t, ctx.base_url, what=f), raw.get(field))
     images: list[str] = []

@@ -6,7 +6,7 @@ Every reader uses these, so a price or a date means the same thing whatever the 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
@@ -98,6 +98,40 @@ def parse_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, what: str
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment
+
+
+_LOOSE_FORMATS = ("%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%b %d, %Y", "%B %d, %Y", "%d.%m.%Y", "%d.%m.%Y %H:%M")
+
+
+def parse_loose_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, what: str = "date") -> datetime:
+    """The date forms stores export (WooCommerce's importer takes all of them): ISO 8601 with or without
+    time (``2030-01-01 0:00:00``), ``2023/07/13``, ``Jul 8, 2023``, ``08.07.2023``, unix seconds."""
+    value = text.strip()
+    if value.isdigit() and len(value) >= 9:
+        return datetime.fromtimestamp(int(value), tz=UTC)
+    iso = re.sub(r"(?<=[ T])(\d):", r"0\1:", value)  # 0:00:00 -> 00:00:00
+    try:
+        return parse_datetime(iso, tz, end_of_day=end_of_day, what=what)
+    except ValueProblem:
+        pass
+    for fmt in _LOOSE_FORMATS:
+        try:
+            moment = datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        if end_of_day and "%H" not in fmt:
+            moment = moment.replace(hour=23, minute=59, second=59)
+        return moment.replace(tzinfo=tz)
+    raise ValueProblem("MDL005", f"{what} {text!r} is not a date feedsync can read")
+
+
+def open_range(start: datetime | None, end: datetime | None) -> DateRange:
+    """A sale window with one side missing: open-ended as far as the channels are concerned."""
+    first = start or datetime(2000, 1, 1, tzinfo=UTC)
+    last = end or datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
+    if last <= first:
+        raise ValueProblem("MDL005", f"the sale ends ({last:%Y-%m-%d}) before it starts ({first:%Y-%m-%d})")
+    return DateRange.model_construct(start=first, end=last)
 
 
 def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> DateRange:

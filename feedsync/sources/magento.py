@@ -1,0 +1,305 @@
+"""Magento 2 / Adobe Commerce ``catalog_product`` export.
+
+``configurable`` rows are parents; their ``configurable_variations`` cell names the ``simple`` children and
+their axis values (``sku=MH01-XS-Black,size=XS,color=Black|…``). Children usually come *before* their parent,
+so the file is read twice: the first pass indexes parents (and the configured store view's override rows), the
+second emits the sellable rows. Rows with a ``store_view_code`` only override the default row of their SKU.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product, SourceRef
+from feedsync.sources import values as v
+from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.normalize import build_product
+from feedsync.sources.options import option_field
+from feedsync.sources.tabular import Table, open_table
+
+FIELD_OF = {
+    "sku": "id",
+    "name": "title",
+    "description": "description",
+    "price": "price",
+    "special_price": "sale_price",
+    "special_price_from_date": "sale_price_effective_date",
+    "qty": "quantity",
+    "is_in_stock": "availability",
+    "base_image": "image_link",
+    "categories": "product_type",
+    "weight": "weight",
+    "url_key": "link",
+}
+USED = (
+    *FIELD_OF,
+    "store_view_code",
+    "product_type",
+    "visibility",
+    "product_online",
+    "short_description",
+    "additional_attributes",
+    "additional_images",
+    "configurable_variations",
+    "special_price_to_date",
+    "allow_backorders",
+    "manage_stock",
+)
+_BRAND_CODES = {"manufacturer", "brand"}
+_GTIN_CODES = {"gtin", "ean", "upc", "isbn", "barcode"}
+_SLUG = re.compile(r"[^\w]+")
+
+
+def parse_pairs(text: str) -> dict[str, str]:
+    """``code=value,code=a|b`` -> {code: value, code: "a, b"} (multiselect values joined for display)."""
+    pairs: dict[str, str] = {}
+    for part in re.split(r",(?=[^,=]+=)", text):
+        if "=" in part:
+            code, _, value = part.partition("=")
+            pairs[code.strip()] = ", ".join(x for x in value.split("|") if x)
+    return pairs
+
+
+def deepest_category(text: str) -> str | None:
+    """``Default Category/Men/Tops,Default Category`` -> ``Men > Tops`` (the root category dropped)."""
+    paths = [p.strip() for p in re.split(r",(?=[^,/]*/)|,(?=Default Category)", text) if p.strip()]
+    best = max(paths, key=lambda p: p.count("/"), default="")
+    parts = [x for x in best.split("/")[1:] if x]
+    return " > ".join(parts) or None
+
+
+@dataclass
+class _Parent:
+    sku: str
+    row: int
+    cells: list[str]
+
+
+class MagentoSource:
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.stats = SourceStats(format="magento")
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        parents, children, overrides = self._index(emit)
+        with open_table(self.config) as table:
+            yield from _Reader(self, table, parents, children, overrides, emit).run()
+
+    def _index(
+        self, emit: Emit
+    ) -> tuple[dict[str, _Parent], dict[str, tuple[str, dict[str, str]]], dict[str, dict[str, str]]]:
+        parents: dict[str, _Parent] = {}
+        children: dict[str, tuple[str, dict[str, str]]] = {}  # child sku -> (parent sku, axis values)
+        overrides: dict[str, dict[str, str]] = {}
+        with open_table(self.config, emit) as table:
+            self.stats.describe(table)
+            col = {name: table.col(name) for name in USED}
+            self.stats.map_columns(
+                table, {table.header[i]: FIELD_OF.get(n, n) for n, i in col.items() if i is not None}
+            )
+            self.stats.unused = [h for i, h in enumerate(table.header) if i not in col.values()]
+            if col["sku"] is None:
+                from feedsync.errors import SourceError
+
+                raise SourceError(f"{table.path}:{table.header_row}: not a Magento catalog_product export (no sku)")
+            for row, cells in table.rows:
+                sku = _cell(cells, col["sku"])
+                view = _cell(cells, col["store_view_code"])
+                if view:
+                    if view == self.config.store_view:
+                        overrides[sku] = {table.header[i]: c.strip() for i, c in enumerate(cells) if c.strip()}
+                    continue
+                if _cell(cells, col["product_type"]) == "configurable":
+                    parents[sku] = _Parent(sku, row, cells)
+                    for child in _cell(cells, col["configurable_variations"]).split("|"):
+                        pairs = parse_pairs(child)
+                        child_sku = pairs.pop("sku", "")
+                        if child_sku:
+                            children[child_sku] = (sku, pairs)
+        return parents, children, overrides
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+class _Reader:
+    def __init__(
+        self,
+        source: MagentoSource,
+        table: Table,
+        parents: dict[str, _Parent],
+        children: dict[str, tuple[str, dict[str, str]]],
+        overrides: dict[str, dict[str, str]],
+        emit: Emit,
+    ) -> None:
+        self.source = source
+        self.config = source.config
+        self.table = table
+        self.col = {name: table.col(name) for name in USED}
+        self.positions = {
+            FIELD_OF[n]: (table.header[i], i + 1) for n, i in self.col.items() if i is not None and n in FIELD_OF
+        }
+        self.parents = parents
+        self.children = children
+        self.overrides = overrides
+        self.emit = emit
+        self.ctx = normalize_context(source.config)
+        self.tz = ZoneInfo(source.config.timezone)
+        base = source.config.base_url
+        self.media = source.config.media_base_url or (f"{base}/media/catalog/product" if base else None)
+        self.skipped = {"unpublished": 0, "not visible": 0, "unsupported type": 0}
+        self.weights_ignored = False
+
+    def get(self, cells: list[str], name: str, sku: str | None = None) -> str:
+        """A cell, with the configured store view's value for ``sku`` when it has one."""
+        if sku is not None and sku in self.overrides and name in self.overrides[sku]:
+            return self.overrides[sku][name]
+        return _cell(cells, self.col.get(name))
+
+    def run(self) -> Iterator[Product]:
+        for row, cells in self.table.rows:
+            self.source.stats.rows += 1
+            sku = self.get(cells, "sku")
+            if self.get(cells, "store_view_code"):
+                continue
+            kind = self.get(cells, "product_type")
+            if kind == "configurable":
+                continue
+            if kind not in ("simple", "virtual", "downloadable", ""):
+                self.skipped["unsupported type"] += 1
+                continue
+            if self.get(cells, "product_online") == "2" and not self.config.include_unpublished:
+                self.skipped["unpublished"] += 1
+                continue
+            link = self.children.get(sku)
+            parent = self.parents.get(link[0]) if link else None
+            if parent is None and self.get(cells, "visibility") == "Not Visible Individually":
+                self.skipped["not visible"] += 1
+                continue
+            product = self.product(row, cells, sku, parent, link[1] if link else {})
+            if product is not None:
+                yield product
+        if self.skipped["unpublished"]:
+            self.emit(
+                make(
+                    "SRC005",
+                    f"{self.skipped['unpublished']} disabled products left out (set "
+                    "source.include_unpublished: true to include them)",
+                    location=Location(self.table.path),
+                )
+            )
+        if self.weights_ignored:
+            self.emit(
+                make(
+                    "SRC008",
+                    "weights are not used: set source.weight_unit to the store's unit",
+                    location=Location(self.table.path),
+                )
+            )
+
+    def product(
+        self, row: int, cells: list[str], sku: str, parent: _Parent | None, axes: dict[str, str]
+    ) -> Product | None:
+        p_cells, p_sku = (parent.cells, parent.sku) if parent else (cells, sku)
+        raw: dict[str, Any] = {"id": sku, "group_id": parent.sku if parent else None}
+        raw["title"] = self.get(p_cells, "name", p_sku) or self.get(cells, "name", sku)
+        raw["description"] = (
+            self.get(cells, "description", sku)
+            or self.get(p_cells, "description", p_sku)
+            or self.get(p_cells, "short_description", p_sku)
+        )
+        raw["price"] = self.get(cells, "price", sku) or self.get(p_cells, "price", p_sku)
+        special = self.get(cells, "special_price", sku)
+        if special:
+            raw["sale_price"] = special
+            start, end = self.get(cells, "special_price_from_date", sku), self.get(cells, "special_price_to_date", sku)
+            if start or end:
+                try:
+                    raw["sale_price_effective_date"] = str(
+                        v.open_range(
+                            v.parse_loose_datetime(start, self.tz) if start else None,
+                            v.parse_loose_datetime(end, self.tz, end_of_day=True) if end else None,
+                        )
+                    )
+                except v.ValueProblem as problem:
+                    self.emit(
+                        make(
+                            problem.code,
+                            problem.message,
+                            product_id=sku,
+                            field="sale_price_effective_date",
+                            location=Location(self.table.path, row),
+                        )
+                    )
+                    return None
+        qty = self.get(cells, "qty")
+        if qty:
+            raw["quantity"] = qty.split(".")[0] if re.fullmatch(r"-?\d+\.0+", qty) else qty
+        in_stock = self.get(cells, "is_in_stock")
+        raw["availability"] = "out_of_stock" if in_stock == "0" else "in_stock"
+        url_key = _SLUG.sub("-", (self.get(p_cells, "url_key", p_sku) or raw["title"]).casefold()).strip("-")
+        if self.config.base_url:
+            raw["link"] = f"{self.config.base_url}/{quote(url_key)}.html"
+        images = [
+            self.get(cells, "base_image", sku),
+            *self.get(cells, "additional_images", sku).split(","),
+            self.get(p_cells, "base_image", p_sku),
+            *self.get(p_cells, "additional_images", p_sku).split(","),
+        ]
+        urls: list[str] = []
+        for path in images:
+            path = path.strip()
+            if path and path != "no_selection":
+                url = (
+                    path
+                    if path.startswith(("http://", "https://")) or self.media is None
+                    else f"{self.media}/{path.lstrip('/')}"
+                )
+                if url not in urls:
+                    urls.append(url)
+        if urls:
+            raw["image_link"], raw["additional_image_links"] = urls[0], urls[1:11]
+        category = deepest_category(self.get(cells, "categories", sku) or self.get(p_cells, "categories", p_sku))
+        raw["product_type"] = category
+        weight = self.get(cells, "weight", sku)
+        if weight:
+            if self.config.weight_unit:
+                raw["weight"] = f"{weight} {self.config.weight_unit}"
+            else:
+                self.weights_ignored = True
+
+        attributes: dict[str, str] = {}
+        pairs = parse_pairs(self.get(p_cells, "additional_attributes", p_sku)) if parent else {}
+        pairs.update(parse_pairs(self.get(cells, "additional_attributes", sku)))
+        pairs.update(axes)
+        for code, value in pairs.items():
+            if code in ("has_options", "required_options", "quantity_and_stock_status") or not value:
+                continue
+            target = option_field(code)
+            if code in _BRAND_CODES:
+                raw["brand"] = value
+            elif code in _GTIN_CODES:
+                raw["gtin"] = value
+            elif code == "mpn":
+                raw["mpn"] = value
+            elif target and not raw.get(target) and ("," not in value or code in axes):
+                raw[target] = value
+            else:
+                attributes[code] = value
+        ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.positions)
+        return build_product(raw, attributes, ref, self.ctx, self.emit)
+
+
+@register("magento")
+def _magento(config: SourceConfig) -> MagentoSource:
+    return MagentoSource(config)

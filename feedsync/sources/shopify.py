@@ -1,0 +1,366 @@
+"""Shopify product CSV, both header dialects: the classic export (``Handle, Body (HTML), Variant SKU, …``) and
+the 2025 template (``URL handle, Description, SKU, …``).
+
+Rows sharing a handle are one product: the first row carries the product-level columns, the following rows
+carry variants or only an extra image. Shopify files keep a handle's rows together, so products are built
+one handle at a time and memory holds a single product.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product, SourceRef
+from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.normalize import build_product
+from feedsync.sources.options import option_field
+from feedsync.sources.tabular import Table, open_table
+
+# Canonical name -> header keys (classic first, then the 2025 template); compared with tabular.header_key.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "handle": ("handle", "url handle"),
+    "title": ("title",),
+    "body": ("body (html)", "description"),
+    "vendor": ("vendor",),
+    "category": ("product category",),
+    "type": ("type",),
+    "tags": ("tags",),
+    "status": ("status",),
+    "sku": ("variant sku", "sku"),
+    "grams": ("variant grams", "weight value (grams)"),
+    "tracker": ("variant inventory tracker", "inventory tracker"),
+    "qty": ("variant inventory qty", "inventory quantity"),
+    "policy": ("variant inventory policy", "continue selling when out of stock"),
+    "price": ("variant price", "price"),
+    "compare": ("variant compare at price", "compare-at price"),
+    "barcode": ("variant barcode", "barcode"),
+    "image": ("image src", "product image url"),
+    "position": ("image position",),
+    "variant_image": ("variant image", "variant image url"),
+    "unit": ("variant weight unit", "weight unit for display"),
+    "gift_card": ("gift card",),
+    "google_category": ("google shopping / google product category",),
+    "gender": ("google shopping / gender",),
+    "age_group": ("google shopping / age group",),
+    "mpn": ("google shopping / mpn", "google shopping / manufacturer part number (mpn)"),
+    "condition": ("google shopping / condition",),
+    **{f"label{i}": (f"google shopping / custom label {i}",) for i in range(5)},
+}
+PRODUCT_LEVEL = (
+    "title",
+    "body",
+    "vendor",
+    "category",
+    "type",
+    "tags",
+    "status",
+    "google_category",
+    "gender",
+    "age_group",
+    "condition",
+    *(f"label{i}" for i in range(5)),
+)
+# Model field fed by a canonical column, for source positions.
+FIELD_OF = {
+    "title": "title",
+    "body": "description",
+    "vendor": "brand",
+    "price": "price",
+    "compare": "price",
+    "barcode": "gtin",
+    "mpn": "mpn",
+    "qty": "quantity",
+    "grams": "weight",
+    "image": "image_link",
+    "google_category": "google_product_category",
+    "gender": "gender",
+    "age_group": "age_group",
+    "condition": "condition",
+    "type": "product_type",
+    **{f"label{i}": f"custom_label_{i}" for i in range(5)},
+}
+
+GRAMS_PER = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237"), "oz": Decimal("28.349523125")}
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
+_METAFIELD = re.compile(r".*\((product|variant)\.metafields\.([^)]+)\)$")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_STATUS_LIVE = {"", "active"}
+
+
+def variant_id(handle: str, options: list[str]) -> str:
+    """A stable offer id from the handle and the option values; at most 50 characters (Google's limit)."""
+    parts = [handle, *(_SLUG.sub("-", o.casefold()).strip("-") for o in options)]
+    key = "-".join(p for p in parts if p)
+    if len(key) <= 50:
+        return key
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
+    return f"{key[:41].rstrip('-')}-{digest}"
+
+
+@dataclass
+class _Product:
+    handle: str
+    first_row: int
+    values: dict[str, str]
+    option_names: list[str]
+    variants: list[tuple[int, list[str]]] = field(default_factory=list)
+    images: list[tuple[int, int, str]] = field(default_factory=list)  # (position, order, url)
+
+
+class ShopifySource:
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.stats = SourceStats(format="shopify")
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        with open_table(self.config, emit) as table:
+            self.stats.describe(table)
+            idx = {name: table.col(*keys) for name, keys in COLUMNS.items()}
+            if idx["handle"] is None:
+                raise_missing(table, "Handle / URL handle")
+            option_cols = [(table.col(f"option{n} name"), table.col(f"option{n} value")) for n in (1, 2, 3)]
+            metafields = {
+                i: m.group(2)
+                for i, m in table.cols(r".*\((?:product|variant)\.metafields\.[^)]+\)")
+                for m in [_METAFIELD.match(table.keys[i])]
+                if m
+            }
+            used = {i for i in idx.values() if i is not None} | {
+                i for pair in option_cols for i in pair if i is not None
+            }
+            used |= set(metafields)
+            self.stats.map_columns(
+                table, {table.header[i]: FIELD_OF.get(n, n) for n, i in idx.items() if i is not None}
+            )
+            self.stats.unused = [h for i, h in enumerate(table.header) if i not in used]
+            columns = {FIELD_OF[n]: (table.header[i], i + 1) for n, i in idx.items() if i is not None and n in FIELD_OF}
+            reader = _Reader(self, table, idx, option_cols, metafields, columns, emit)
+            yield from reader.run()
+
+
+def raise_missing(table: Table, what: str) -> None:
+    from feedsync.errors import SourceError
+
+    raise SourceError(f"{table.path}:{table.header_row}: not a Shopify product CSV (no {what} column)")
+
+
+class _Reader:
+    def __init__(
+        self,
+        source: ShopifySource,
+        table: Table,
+        idx: dict[str, int | None],
+        option_cols: list[tuple[int | None, int | None]],
+        metafields: dict[int, str],
+        columns: dict[str, tuple[str, int | None]],
+        emit: Emit,
+    ) -> None:
+        self.source = source
+        self.config = source.config
+        self.table = table
+        self.idx = idx
+        self.option_cols = option_cols
+        self.metafields = metafields
+        self.columns = columns
+        self.emit = emit
+        self.ctx = normalize_context(source.config)
+        self.unpublished = 0
+
+    def cell(self, cells: list[str], name: str) -> str:
+        index = self.idx[name]
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def run(self) -> Iterator[Product]:
+        current: _Product | None = None
+        seen: set[str] = set()
+        for row, cells in self.table.rows:
+            self.source.stats.rows += 1
+            handle = self.cell(cells, "handle")
+            if not handle:
+                self.emit(make("SRC001", "row has no handle", location=Location(self.table.path, row)))
+                continue
+            if current is None or handle != current.handle:
+                if current is not None:
+                    yield from self.finish(current)
+                if handle in seen:
+                    self.emit(
+                        make(
+                            "SRC004",
+                            f"rows of handle {handle!r} are not together; this group is read as another product",
+                            location=Location(self.table.path, row),
+                        )
+                    )
+                seen.add(handle)
+                current = _Product(
+                    handle,
+                    row,
+                    {n: self.cell(cells, n) for n in PRODUCT_LEVEL},
+                    [cells[n].strip() if n is not None and n < len(cells) else "" for n, _ in self.option_cols],
+                )
+                current.values.update(
+                    {
+                        f"meta:{key}": cells[i].strip()
+                        for i, key in self.metafields.items()
+                        if i < len(cells) and cells[i].strip()
+                    }
+                )
+            image = self.cell(cells, "image")
+            if image:
+                position = self.cell(cells, "position")
+                current.images.append((int(position) if position.isdigit() else 10**6, len(current.images), image))
+            options = [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
+            if any(options) or self.cell(cells, "sku") or self.cell(cells, "price"):
+                current.variants.append((row, cells))
+        if current is not None:
+            yield from self.finish(current)
+        if self.unpublished:
+            self.emit(
+                make(
+                    "SRC005",
+                    f"{self.unpublished} draft or archived products left out (set "
+                    "source.include_unpublished: true to include them)",
+                    location=Location(self.table.path),
+                )
+            )
+
+    def finish(self, product: _Product) -> Iterator[Product]:
+        status = product.values["status"].casefold()
+        if status not in _STATUS_LIVE and not self.config.include_unpublished:
+            self.unpublished += 1
+            return
+        images = [url for _, _, url in sorted(product.images)]
+        multi = len(product.variants) > 1
+        for row, cells in product.variants:
+            item = self.variant(product, row, cells, images, multi)
+            if item is not None:
+                yield item
+
+    def variant(self, product: _Product, row: int, cells: list[str], images: list[str], multi: bool) -> Product | None:
+        get = self.cell
+        values = product.values
+        raw: dict[str, Any] = {
+            "title": values["title"],
+            "description": values["body"],
+            "brand": values["vendor"],
+            "product_type": values["type"] or values["category"],
+            "google_product_category": values["google_category"],
+            "condition": values["condition"].casefold(),
+            "gender": values["gender"],
+            "age_group": _age_group(values["age_group"]),
+            "mpn": get(cells, "mpn"),
+        }
+        for i in range(5):
+            raw[f"custom_label_{i}"] = values[f"label{i}"]
+        attributes: dict[str, str] = {"handle": product.handle}
+        for key in ("sku", "tags", "category", "type", "gift_card"):
+            value = get(cells, key) if key == "sku" else values.get(key, "")
+            if value:
+                attributes[key] = value
+        attributes.update({k: v for k, v in values.items() if k.startswith("meta:")})
+
+        option_values = [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
+        real_options: list[str] = []
+        for name, value in zip(product.option_names, option_values, strict=True):
+            if not value or (value == "Default Title" and name.casefold() in ("title", "")):
+                continue
+            real_options.append(value)
+            target = option_field(name)
+            if target and not raw.get(target):
+                raw[target] = value
+            else:
+                attributes[name or "option"] = value
+        raw["id"] = variant_id(product.handle, real_options if multi or real_options else [])
+        raw["group_id"] = product.handle if multi else None
+        if self.config.base_url:
+            raw["link"] = f"{self.config.base_url}/products/{product.handle}"
+
+        variant_image = get(cells, "variant_image")
+        main = variant_image or (images[0] if images else "")
+        raw["image_link"] = main
+        raw["additional_image_links"] = [u for u in images if u != main][:10]
+
+        price, compare = get(cells, "price"), get(cells, "compare")
+        raw["price"] = price
+        if compare and price and _greater(compare, price):
+            raw["price"], raw["sale_price"] = compare, price
+
+        qty_text = get(cells, "qty")
+        tracked = bool(get(cells, "tracker")) and self.idx["qty"] is not None
+        policy = get(cells, "policy").casefold()
+        if qty_text:
+            raw["quantity"] = qty_text
+        if tracked and qty_text:
+            try:
+                quantity = int(Decimal(qty_text))
+            except (InvalidOperation, ValueError):
+                quantity = None
+            if quantity is not None:
+                raw["availability"] = (
+                    "in_stock" if quantity > 0 else "backorder" if policy == "continue" else "out_of_stock"
+                )
+        else:
+            raw["availability"] = "in_stock"  # inventory not tracked: always sellable
+
+        raw["weight"] = _weight(get(cells, "grams"), get(cells, "unit"))
+        raw["gtin"] = self._gtin(get(cells, "barcode"), row)
+
+        ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.columns)
+        return build_product(raw, attributes, ref, self.ctx, self.emit)
+
+    def _gtin(self, barcode: str, row: int) -> str:
+        value = barcode[1:] if barcode.startswith("'") else barcode
+        if _SCIENTIFIC.match(value):
+            column = self.columns.get("gtin")
+            self.emit(
+                make(
+                    "MDL010",
+                    f"barcode {barcode!r} was turned into scientific notation (by Excel?); its "
+                    "digits are lost, so it is not used",
+                    field="gtin",
+                    value=barcode,
+                    location=Location(
+                        self.table.path, row, column[1] if column else None, column[0] if column else None
+                    ),
+                )
+            )
+            return ""
+        return value
+
+
+def _greater(a: str, b: str) -> bool:
+    try:
+        return Decimal(a) > Decimal(b)
+    except InvalidOperation:
+        return False
+
+
+def _age_group(text: str) -> str:
+    """``Adult (13+ years old)`` (2025 template) -> ``adult``."""
+    return text.split("(")[0].strip().casefold()
+
+
+def _weight(grams: str, unit: str) -> str:
+    """Shopify stores grams and a display unit. Zero grams means unknown weight, not weightless."""
+    try:
+        value = Decimal(grams) if grams else Decimal(0)
+    except InvalidOperation:
+        return grams  # let the model report it
+    if value <= 0:
+        return ""
+    unit = unit.casefold() if unit.casefold() in GRAMS_PER else "g"
+    converted = (value / GRAMS_PER[unit]).quantize(Decimal("0.001")).normalize()
+    return f"{converted:f} {unit}"
+
+
+@register("shopify")
+def _shopify(config: SourceConfig) -> ShopifySource:
+    return ShopifySource(config)

@@ -1,0 +1,470 @@
+"""WooCommerce product CSV (the built-in exporter's format, and hand-made files in the importer's format).
+
+``simple`` and ``external`` rows are products; ``variation`` rows are variants of the ``variable`` row named by
+``Parent`` (its SKU, or ``id:NN``), in any row order; ``grouped`` rows only bundle other products and are not
+listed. Parents can come after their children, so the file is read twice: the first pass indexes the variable
+parents (and decides the decimal separator), the second emits products. Memory holds the parents only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product, SourceRef
+from feedsync.sources import values as v
+from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.normalize import build_product
+from feedsync.sources.options import option_field
+from feedsync.sources.tabular import Table, header_key, open_table
+
+# Canonical name -> header keys: English, then the Russian admin's translations seen in a real export.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "type": ("type", "тип"),
+    "sku": ("sku", "артикул"),
+    "gtin": ("gtin, upc, ean, or isbn", "gtin, upc, ean или isbn"),
+    "name": ("name", "имя"),
+    "published": ("published", "опубликован"),
+    "short_description": ("short description", "короткое описание"),
+    "description": ("description", "описание"),
+    "sale_from": ("date sale price starts", "дата начала действия цены распродажи"),
+    "sale_to": ("date sale price ends", "дата окончания действия цены распродажи"),
+    "in_stock": ("in stock?", "в наличии?"),
+    "stock": ("stock", "запасы"),
+    "backorders": ("backorders allowed?", "возможен ли предзаказ?"),
+    "sale_price": ("sale price", "цена распродажи"),
+    "regular_price": ("regular price", "базовая цена"),
+    "categories": ("categories", "категории"),
+    "tags": ("tags", "метки"),
+    "images": ("images", "изображения"),
+    "parent": ("parent", "родительский"),
+    "external_url": ("external url", "внешний url"),
+}
+FIELD_OF = {
+    "id": "id",
+    "sku": "id",
+    "name": "title",
+    "description": "description",
+    "regular_price": "price",
+    "sale_price": "sale_price",
+    "sale_from": "sale_price_effective_date",
+    "sale_to": "sale_price_effective_date",
+    "in_stock": "availability",
+    "stock": "quantity",
+    "categories": "product_type",
+    "images": "image_link",
+    "gtin": "gtin",
+    "weight": "weight",
+}
+_WEIGHT_HEADER = re.compile(r"(?:weight|вес) \((.+)\)")
+_WEIGHT_UNITS = {"lbs": "lb", "lb": "lb", "kg": "kg", "кг": "kg", "g": "g", "г": "g", "oz": "oz"}
+_ATTRIBUTE = re.compile(r"attribute (\d+) (name|value\(s\))")
+_META = re.compile(r"meta: ?(.+)")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_ESCAPE = re.compile(r"\\\\n|\\n")
+_DECIMAL_COMMA = re.compile(r"^-?\d+(,\d{1,2})?$")
+_BRAND_NAMES = {"brand", "marke", "marque", "marca", "бренд", "manufacturer", "hersteller"}
+_GTIN_META = re.compile(r"_?(wpm_)?(gtin|ean|upc|isbn)(_code)?\d*")
+_MPN_META = re.compile(r"_?(wpm_)?mpn")
+_UNPUBLISHED = {"0", "-1", "2"}
+
+
+def looks_like_woocommerce(keys: set[str]) -> bool:
+    """A header WooCommerce's exporter or importer would write (English or translated)."""
+    has_type = bool(set(COLUMNS["type"]) & keys)
+    has_price = bool((set(COLUMNS["regular_price"]) | set(COLUMNS["sale_price"])) & keys)
+    has_identity = bool((set(COLUMNS["sku"]) | set(COLUMNS["parent"]) | set(COLUMNS["name"])) & keys)
+    has_attributes = any(_ATTRIBUTE.fullmatch(k) for k in keys)
+    return (has_type and (has_price or has_attributes) and has_identity) or (
+        has_price and has_identity and "id" not in keys and "title" not in keys and "price" not in keys
+    )
+
+
+def unescape_description(text: str) -> str:
+    """The exporter writes newlines as the two characters ``\\n`` and a literal ``\\n`` as ``\\\\n``."""
+    return _ESCAPE.sub(lambda m: "\\n" if m.group() == "\\\\n" else "\n", text)
+
+
+def _split_list(text: str) -> list[str]:
+    """Comma-separated values with ``\\,`` for a literal comma."""
+    parts = re.split(r"(?<!\\),", text)
+    return [p.replace("\\,", ",").strip() for p in parts if p.strip()]
+
+
+@dataclass
+class _Columns:
+    idx: dict[str, int | None]
+    weight: tuple[int, str] | None
+    attributes: dict[int, tuple[int | None, int | None]]
+    meta: dict[int, str]
+    positions: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+
+
+def _columns(table: Table) -> _Columns:
+    idx = {name: table.col(*keys) for name, keys in COLUMNS.items()}
+    weight = next(((i, _WEIGHT_UNITS.get(m.group(1), m.group(1))) for i, m in table.cols(_WEIGHT_HEADER.pattern)), None)
+    attributes: dict[int, tuple[int | None, int | None]] = {}
+    for i, m in table.cols(_ATTRIBUTE.pattern):
+        name_col, value_col = attributes.get(int(m.group(1)), (None, None))
+        attributes[int(m.group(1))] = (i, value_col) if m.group(2) == "name" else (name_col, i)
+    meta = {i: m.group(1).strip() for i, m in table.cols(_META.pattern)}
+    cols = _Columns(idx, weight, dict(sorted(attributes.items())), meta)
+    for name, i in idx.items():
+        if i is not None and name in FIELD_OF and FIELD_OF[name] not in cols.positions:
+            cols.positions[FIELD_OF[name]] = (table.header[i], i + 1)
+    if weight is not None:
+        cols.positions["weight"] = (table.header[weight[0]], weight[0] + 1)
+    return cols
+
+
+@dataclass
+class _Parent:
+    key: str
+    row: int
+    cells: list[str]
+    variations: int = 0
+
+
+class WooCommerceSource:
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.stats = SourceStats(format="woocommerce")
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        parents, comma_decimal = self._index(emit)
+        with open_table(self.config) as table:
+            cols = _columns(table)
+            reader = _Reader(self, table, cols, parents, comma_decimal, emit)
+            yield from reader.run()
+
+    def _index(self, emit: Emit) -> tuple[dict[str, _Parent], bool]:
+        """First pass: variable parents by ``id:NN`` and SKU, the variation count of each, the decimal mark."""
+        parents: dict[str, _Parent] = {}
+        references: list[str] = []
+        saw_comma = saw_dot = False
+        with open_table(self.config, emit) as table:
+            self.stats.describe(table)
+            cols = _columns(table)
+            used = {i for i in cols.idx.values() if i is not None} | set(cols.meta)
+            used |= {i for pair in cols.attributes.values() for i in pair if i is not None}
+            if cols.weight:
+                used.add(cols.weight[0])
+            self.stats.map_columns(
+                table, {table.header[i]: FIELD_OF.get(n, n) for n, i in cols.idx.items() if i is not None}
+            )
+            self.stats.unused = [h for i, h in enumerate(table.header) if i not in used]
+            for row, cells in table.rows:
+                kind = _cell(cells, cols.idx["type"]).casefold()
+                for name in ("regular_price", "sale_price"):
+                    price = _cell(cells, cols.idx[name]).lstrip("'")
+                    if "," in price and _DECIMAL_COMMA.match(price):
+                        saw_comma = True
+                    elif "." in price:
+                        saw_dot = True
+                if "variable" in kind:
+                    parent = _Parent(_product_key(cells, cols), row, cells)
+                    for key in _parent_keys(cells, cols):
+                        parents[key] = parent
+                elif "variation" in kind:
+                    references.append(_cell(cells, cols.idx["parent"]))
+        for ref in references:
+            parent = parents.get(ref) or parents.get(ref.casefold())
+            if parent is not None:
+                parent.variations += 1
+        return parents, saw_comma and not saw_dot
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def _product_key(cells: list[str], cols: _Columns) -> str:
+    """The offer id: the SKU (unique in a WooCommerce store), else ``wc-<ID>``, else a slug of the name."""
+    sku = _cell(cells, cols.idx["sku"])
+    if sku:
+        return sku
+    post_id = _cell(cells, cols.idx["id"])
+    if post_id:
+        return f"wc-{post_id}"
+    return "wc-" + _SLUG.sub("-", _cell(cells, cols.idx["name"]).casefold()).strip("-")
+
+
+def _parent_keys(cells: list[str], cols: _Columns) -> list[str]:
+    keys = []
+    post_id = _cell(cells, cols.idx["id"])
+    if post_id:
+        keys.append(f"id:{post_id}")
+    sku = _cell(cells, cols.idx["sku"])
+    if sku:
+        keys += [sku, sku.casefold()]
+    return keys
+
+
+class _Reader:
+    def __init__(
+        self,
+        source: WooCommerceSource,
+        table: Table,
+        cols: _Columns,
+        parents: dict[str, _Parent],
+        comma_decimal: bool,
+        emit: Emit,
+    ) -> None:
+        self.source = source
+        self.config = source.config
+        self.table = table
+        self.cols = cols
+        self.parents = parents
+        self.comma_decimal = comma_decimal
+        self.emit = emit
+        self.ctx = normalize_context(source.config)
+        self.tz = ZoneInfo(source.config.timezone)
+        self.unpublished = 0
+
+    def get(self, cells: list[str], name: str) -> str:
+        return _cell(cells, self.cols.idx[name])
+
+    def loc(self, row: int, name: str | None = None) -> Location:
+        index = self.cols.idx.get(name) if name else None
+        if index is None:
+            return Location(self.table.path, row)
+        return Location(self.table.path, row, index + 1, self.table.header[index])
+
+    def run(self) -> Iterator[Product]:
+        for row, cells in self.table.rows:
+            self.source.stats.rows += 1
+            kind = {k.strip() for k in self.get(cells, "type").casefold().split(",")}
+            published = self.get(cells, "published")
+            if published in _UNPUBLISHED and not self.config.include_unpublished:
+                self.unpublished += 1
+                continue
+            if "variable" in kind:
+                parent = self.parents.get(f"id:{self.get(cells, 'id')}") or self.parents.get(self.get(cells, "sku"))
+                if parent is not None and parent.variations == 0:
+                    self.emit(
+                        make(
+                            "SRC006",
+                            f"variable product {self.get(cells, 'name')!r} has no variation rows, "
+                            "so there is nothing to list",
+                            location=self.loc(row, "type"),
+                        )
+                    )
+                continue
+            if "grouped" in kind:
+                continue
+            if "variation" in kind:
+                product = self.variation(row, cells)
+            else:
+                product = self.product(row, cells, None)
+            if product is not None:
+                yield product
+        if self.unpublished:
+            self.emit(
+                make(
+                    "SRC005",
+                    f"{self.unpublished} unpublished (draft, private or pending) products left "
+                    "out (set source.include_unpublished: true to include them)",
+                    location=Location(self.table.path),
+                )
+            )
+
+    def variation(self, row: int, cells: list[str]) -> Product | None:
+        reference = self.get(cells, "parent")
+        parent = self.parents.get(reference) or self.parents.get(reference.casefold())
+        if parent is None:
+            self.emit(
+                make(
+                    "SRC007",
+                    f"variation's parent {reference!r} is not in the file (by SKU or id:NN)",
+                    value=reference,
+                    location=self.loc(row, "parent"),
+                )
+            )
+            return None
+        return self.product(row, cells, parent)
+
+    def product(self, row: int, cells: list[str], parent: _Parent | None) -> Product | None:
+        def own_or_parent(name: str) -> str:
+            value = self.get(cells, name)
+            return value or (self.get(parent.cells, name) if parent else "")
+
+        raw: dict[str, Any] = {}
+        attributes: dict[str, str] = {}
+        sku = self.get(cells, "sku")
+        if sku:
+            attributes["sku"] = sku
+        post_id = self.get(cells, "id")
+        if post_id:
+            attributes["woocommerce_id"] = post_id
+        raw["title"] = (self.get(parent.cells, "name") if parent else "") or self.get(cells, "name")
+        description = own_or_parent("description") or own_or_parent("short_description")
+        raw["description"] = unescape_description(description)
+        raw["gtin"] = self.get(cells, "gtin")
+
+        categories = _split_list(own_or_parent("categories"))
+        if categories:
+            raw["product_type"] = max(categories, key=lambda c: (c.count(">"), len(c)))
+            attributes["categories"] = ", ".join(categories)
+        tags = own_or_parent("tags")
+        if tags:
+            attributes["tags"] = tags
+
+        images = [u.strip() for u in self.get(cells, "images").split(",") if u.strip()]
+        if parent is not None:
+            images += [
+                u.strip() for u in self.get(parent.cells, "images").split(",") if u.strip() and u.strip() not in images
+            ]
+        if images:
+            raw["image_link"] = images[0]
+            raw["additional_image_links"] = images[1:11]
+
+        try:
+            self.prices(cells, raw)
+        except v.ValueProblem as problem:
+            start_bad = problem.message.startswith("Date sale price starts")
+            self.emit(
+                make(
+                    problem.code,
+                    problem.message,
+                    product_id=sku or None,
+                    field="sale_price_effective_date",
+                    value=self.get(cells, "sale_from" if start_bad else "sale_to"),
+                    location=self.loc(row, "sale_from" if start_bad else "sale_to"),
+                )
+            )
+            return None
+        self.stock(cells, parent, raw)
+        if self.cols.weight is not None:
+            index, unit = self.cols.weight
+            weight = _cell(cells, index) or (_cell(parent.cells, index) if parent else "")
+            if weight:
+                weight = self.number(weight)
+                raw["weight"] = f"{'0' if weight.startswith('.') else ''}{weight} {unit}"
+
+        option_values: list[str] = []
+        for name_col, value_col in self.cols.attributes.values():
+            name = _cell(cells, name_col) or (_cell(parent.cells, name_col) if parent else "")
+            value = _cell(cells, value_col)
+            if not name:
+                continue
+            if parent is not None and not value:
+                self.emit(
+                    make(
+                        "MDL011",
+                        f"variation leaves attribute {name!r} empty (any {name}); a feed needs one "
+                        "value per variant, so the field stays empty",
+                        field=option_field(name) or name,
+                        location=Location(
+                            self.table.path,
+                            row,
+                            (value_col or 0) + 1,
+                            self.table.header[value_col] if value_col is not None else None,
+                        ),
+                    )
+                )
+                continue
+            if not value:
+                continue
+            target = option_field(name)
+            if header_key(name) in _BRAND_NAMES:
+                raw["brand"] = value
+            elif target and parent is not None:
+                raw[target] = value
+                option_values.append(value)
+            elif target and "," not in value:
+                raw[target] = value
+            else:
+                attributes[name] = value
+        for index, key in self.cols.meta.items():
+            value = _cell(cells, index)
+            if not value:
+                continue
+            if not raw.get("gtin") and _GTIN_META.fullmatch(key.casefold()):
+                raw["gtin"] = value
+            elif _MPN_META.fullmatch(key.casefold()):
+                raw["mpn"] = value
+            else:
+                attributes[f"meta:{key}"] = value
+
+        if parent is not None:
+            raw["group_id"] = parent.key
+            raw["id"] = sku or (
+                f"wc-{post_id}"
+                if post_id
+                else "-".join([parent.key, *(_SLUG.sub("-", o.casefold()).strip("-") for o in option_values)])
+            )
+        else:
+            raw["id"] = _product_key(cells, self.cols)
+        external = self.get(cells, "external_url")
+        if external:
+            raw["link"] = external
+        elif self.config.base_url:
+            target_id = self.get(parent.cells, "id") if parent else post_id
+            raw["link"] = (
+                f"{self.config.base_url}/?p={target_id}"
+                if target_id
+                else f"{self.config.base_url}/product/{_SLUG.sub('-', raw['title'].casefold()).strip('-')}/"
+            )
+        ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.cols.positions)
+        return build_product(raw, attributes, ref, self.ctx, self.emit)
+
+    def number(self, text: str) -> str:
+        value = text.strip().lstrip("'")
+        if self.comma_decimal:
+            value = value.replace(".", "").replace(",", ".")
+        return value
+
+    def prices(self, cells: list[str], raw: dict[str, Any]) -> None:
+        regular = self.number(self.get(cells, "regular_price"))
+        sale = self.number(self.get(cells, "sale_price"))
+        raw["price"] = regular or sale
+        if not (sale and regular):
+            return
+        raw["sale_price"] = sale
+        start_text, end_text = self.get(cells, "sale_from"), self.get(cells, "sale_to")
+        if start_text or end_text:
+            start = v.parse_loose_datetime(start_text, self.tz, what="Date sale price starts") if start_text else None
+            end = (
+                v.parse_loose_datetime(end_text, self.tz, end_of_day=True, what="Date sale price ends")
+                if end_text
+                else None
+            )
+            raw["sale_price_effective_date"] = str(v.open_range(start, end))
+
+    def stock(self, cells: list[str], parent: _Parent | None, raw: dict[str, Any]) -> None:
+        stock = self.get(cells, "stock")
+        if stock == "parent" and parent is not None:
+            stock = self.get(parent.cells, "stock")
+        stock = stock.lstrip("'")
+        in_stock = (self.get(cells, "in_stock") or (self.get(parent.cells, "in_stock") if parent else "")).casefold()
+        backorders = self.get(cells, "backorders").casefold()
+        if stock:
+            raw["quantity"] = stock
+        if in_stock == "backorder":
+            raw["availability"] = "backorder"
+        elif in_stock in ("0", "no", "false"):
+            raw["availability"] = "out_of_stock"
+        elif stock and _is_non_positive(stock):
+            raw["availability"] = "backorder" if backorders in ("1", "notify", "yes") else "out_of_stock"
+        else:
+            raw["availability"] = "in_stock"
+
+
+def _is_non_positive(text: str) -> bool:
+    try:
+        return float(text) <= 0
+    except ValueError:
+        return False
+
+
+@register("woocommerce")
+def _woocommerce(config: SourceConfig) -> WooCommerceSource:
+    return WooCommerceSource(config)
