@@ -1,1 +1,275 @@
-"""placeholder"""
+"""BigCommerce product export, legacy "Bulk Edit" template (``Item Type, Product ID, Product Name, …``).
+
+``Product`` rows are products; the ``SKU`` rows directly below one are its variants (their ``Product Name``
+holds the options: ``[RB]Size=Small,[S]Color=Red``), and ``Rule`` rows change a variant's price, weight or
+image (``[FIXED]25.00``, ``[ADD]5``, ``[REMOVE]2``). Row order is the only link, so a product is built when
+the next ``Product`` row (or the end of the file) arrives: memory holds one product.
+
+No real export was available to the project; the format follows BigCommerce's support articles
+("Importing and Exporting Products (v2)", "Complex Attributes", "Importing Product Options").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product, SourceRef
+from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.normalize import build_product
+from feedsync.sources.options import option_field
+from feedsync.sources.tabular import Table, open_table
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "item_type": ("item type",),
+    "product_id": ("product id",),
+    "name": ("product name",),
+    "sku": ("product code/sku",),
+    "brand": ("brand name",),
+    "description": ("product description",),
+    "price": ("price",),
+    "sale_price": ("sale price",),
+    "weight": ("product weight",),
+    "visible": ("product visible?",),
+    "allow_purchases": ("allow purchases?",),
+    "track": ("track inventory",),
+    "stock": ("current stock level", "stock level"),
+    "category": ("category",),
+    "condition": ("product condition",),
+    "upc": ("product upc/ean",),
+    "gtin": ("global trade item number",),
+    "mpn": ("manufacturer part number",),
+    "url": ("product url",),
+    "image_url": ("product image url",),
+    "image_path": ("product image path",),
+}
+FIELD_OF = {"product_id": "id", "sku": "id", "name": "title", "description": "description", "price": "price",
+            "sale_price": "sale_price", "stock": "quantity", "brand": "brand", "upc": "gtin", "gtin": "gtin",
+            "mpn": "mpn", "category": "product_type", "condition": "condition", "weight": "weight",
+            "url": "link"}
+_OPTION = re.compile(r"\[[A-Z]+\]([^=,\[]+)=([^\[]*?)(?=,\s*\[|$)")
+_ADJUST = re.compile(r"^\s*\[(FIXED|ADD|REMOVE)\]\s*([-0-9.]+)\s*$", re.IGNORECASE)
+_IMAGE = re.compile(r"product image (url|file|is thumbnail|sort) - (\d+)")
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def parse_options(text: str) -> list[tuple[str, str]]:
+    """``[RB]Size=Small,[S]Color=Red`` -> [("Size", "Small"), ("Color", "Red")]."""
+    return [(m.group(1).strip(), m.group(2).strip()) for m in _OPTION.finditer(text)]
+
+
+def adjust(base: str, rule: str) -> str:
+    """Apply a rule's ``[FIXED]x`` / ``[ADD]x`` / ``[REMOVE]x`` (or a plain number) to ``base``."""
+    match = _ADJUST.match(rule)
+    try:
+        if match is None:
+            return rule.strip() or base
+        amount = Decimal(match.group(2))
+        kind = match.group(1).upper()
+        if kind == "FIXED":
+            return f"{amount}"
+        value = Decimal(base) + (amount if kind == "ADD" else -amount)
+        return f"{value}"
+    except InvalidOperation:
+        return rule  # the model reports it with its position
+
+
+def deepest_category(text: str) -> str | None:
+    """``Shop All/Bags;Sale`` -> ``Shop All > Bags`` (``\\/`` is a slash inside a name)."""
+    paths = [p for p in text.split(";") if p.strip()]
+    if not paths:
+        return None
+    best = max(paths, key=lambda p: len(re.split(r"(?<!\\)/", p)))
+    return " > ".join(part.replace("\\/", "/").strip() for part in re.split(r"(?<!\\)/", best) if part.strip())
+
+
+@dataclass
+class _Group:
+    row: int
+    cells: list[str]
+    skus: list[tuple[int, list[str]]] = field(default_factory=list)
+    rules: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+class BigCommerceSource:
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.stats = SourceStats(format="bigcommerce")
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        with open_table(self.config, emit) as table:
+            self.stats.describe(table)
+            yield from _Reader(self, table, emit).run()
+
+
+class _Reader:
+    def __init__(self, source: BigCommerceSource, table: Table, emit: Emit) -> None:
+        self.source = source
+        self.config = source.config
+        self.table = table
+        self.emit = emit
+        self.idx = {name: table.col(*keys) for name, keys in COLUMNS.items()}
+        self.images: dict[int, dict[str, int]] = {}
+        for i, m in table.cols(_IMAGE.pattern):
+            self.images.setdefault(int(m.group(2)), {})[m.group(1)] = i
+        used = {i for i in self.idx.values() if i is not None} | {i for d in self.images.values() for i in d.values()}
+        source.stats.map_columns(table, {table.header[i]: FIELD_OF.get(n, n) for n, i in self.idx.items()
+                                         if i is not None})
+        source.stats.unused = [h for i, h in enumerate(table.header) if i not in used]
+        self.positions = {FIELD_OF[n]: (table.header[i], i + 1) for n, i in self.idx.items()
+                          if i is not None and n in FIELD_OF}
+        self.ctx = normalize_context(source.config)
+        self.hidden = 0
+        self.weights_ignored = False
+
+    def get(self, cells: list[str], name: str) -> str:
+        index = self.idx[name]
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def run(self) -> Iterator[Product]:
+        if self.idx["item_type"] is None:
+            from feedsync.errors import SourceError
+
+            raise SourceError(f"{self.table.path}: not a BigCommerce Bulk Edit export (no Item Type column)")
+        group: _Group | None = None
+        for row, cells in self.table.rows:
+            self.source.stats.rows += 1
+            kind = self.get(cells, "item_type").casefold()
+            if kind == "product":
+                if group is not None:
+                    yield from self.finish(group)
+                group = _Group(row, cells)
+            elif kind in ("sku", "rule") and group is not None:
+                (group.skus if kind == "sku" else group.rules).append((row, cells))
+            else:
+                self.emit(make("SRC007" if kind in ("sku", "rule") else "SRC001",
+                               f"{kind or 'row'} row without a Product row above it" if kind in ("sku", "rule")
+                               else f"unknown Item Type {self.get(cells, 'item_type')!r}",
+                               location=Location(self.table.path, row, (self.idx["item_type"] or 0) + 1,
+                                                 "Item Type")))
+        if group is not None:
+            yield from self.finish(group)
+        if self.hidden:
+            self.emit(make("SRC005", f"{self.hidden} hidden products left out (set source.include_unpublished: "
+                           "true to include them)", location=Location(self.table.path)))
+        if self.weights_ignored:
+            self.emit(make("SRC008", "weights are not used: set source.weight_unit to the store's unit",
+                           location=Location(self.table.path)))
+
+    def finish(self, group: _Group) -> Iterator[Product]:
+        cells = group.cells
+        if self.get(cells, "visible").upper() in ("N", "NO", "FALSE", "0") and not self.config.include_unpublished:
+            self.hidden += 1
+            return
+        product_key = self.get(cells, "sku") or f"bc-{self.get(cells, 'product_id')}"
+        if not group.skus:
+            product = self.product(group.row, cells, None, product_key, None)
+            if product is not None:
+                yield product
+            return
+        rules = {self.get(r, "sku"): r for _, r in group.rules if self.get(r, "sku")}
+        for row, sku_cells in group.skus:
+            product = self.product(row, cells, sku_cells, product_key, rules.get(self.get(sku_cells, "sku")))
+            if product is not None:
+                yield product
+
+    def product(self, row: int, cells: list[str], sku_cells: list[str] | None, product_key: str,
+                rule: list[str] | None) -> Product | None:
+        get = self.get
+        raw: dict[str, Any] = {"title": get(cells, "name"), "description": get(cells, "description"),
+                               "brand": get(cells, "brand"), "condition": get(cells, "condition").casefold(),
+                               "product_type": deepest_category(get(cells, "category")),
+                               "sale_price": get(cells, "sale_price")}
+        attributes: dict[str, str] = {"bigcommerce_product_id": get(cells, "product_id")}
+        variant = sku_cells if sku_cells is not None else cells
+        raw["gtin"] = get(variant, "gtin") or get(variant, "upc")
+        raw["mpn"] = get(variant, "mpn") or (get(cells, "mpn") if sku_cells is None else "")
+        price = get(cells, "price")
+        weight = get(cells, "weight")
+        images = self.product_images(cells)
+        if sku_cells is not None:
+            options = parse_options(get(sku_cells, "name"))
+            for name, value in options:
+                target = option_field(name)
+                if target and not raw.get(target):
+                    raw[target] = value
+                else:
+                    attributes[name] = value
+            sku = get(sku_cells, "sku")
+            raw["id"] = sku or "-".join([product_key, *(_SLUG.sub("-", v.casefold()).strip("-") for _, v in options)])
+            raw["group_id"] = product_key
+            if rule is not None:
+                if get(rule, "price"):
+                    price = adjust(price, get(rule, "price"))
+                if get(rule, "weight"):
+                    weight = adjust(weight, get(rule, "weight"))
+                rule_image = get(rule, "image_url")
+                if rule_image:
+                    images.insert(0, rule_image)
+                if get(rule, "allow_purchases").upper() in ("N", "NO"):
+                    raw["availability"] = "out_of_stock"
+        else:
+            raw["id"] = product_key
+        raw["price"] = price
+        if sku_cells is not None and raw.get("sale_price") and price != get(cells, "price"):
+            raw["sale_price"] = None  # a product-level sale price does not fit a variant with its own price
+        track = get(cells, "track").casefold()
+        stock = get(variant, "stock") if track == "by option" else get(cells, "stock")
+        if track in ("by product", "by option") and stock:
+            raw["quantity"] = stock
+        if "availability" not in raw:
+            if get(cells, "allow_purchases").upper() in ("N", "NO"):
+                raw["availability"] = "out_of_stock"
+            elif track in ("by product", "by option") and stock:
+                raw["availability"] = "in_stock" if _positive(stock) else "out_of_stock"
+            else:
+                raw["availability"] = "in_stock"
+        if weight:
+            if self.config.weight_unit:
+                raw["weight"] = f"{weight} {self.config.weight_unit}"
+            else:
+                self.weights_ignored = True
+        url = get(cells, "url")
+        if url and self.config.base_url:
+            raw["link"] = self.config.base_url + "/" + url.lstrip("/")
+        if images:
+            raw["image_link"], raw["additional_image_links"] = images[0], images[1:11]
+        ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.positions)
+        return build_product(raw, {k: v for k, v in attributes.items() if v}, ref, self.ctx, self.emit)
+
+    def product_images(self, cells: list[str]) -> list[str]:
+        found: list[tuple[int, int, str]] = []
+        for number, columns in sorted(self.images.items()):
+            url = _at(cells, columns.get("url"))
+            file_name = _at(cells, columns.get("file"))
+            if not url and file_name:  # files uploaded to the store live below /product_images/
+                url = file_name if "://" in file_name else f"product_images/{file_name.lstrip('/')}"
+            if not url:
+                continue
+            thumbnail = _at(cells, columns.get("is thumbnail")).upper() in ("Y", "YES", "TRUE", "1")
+            sort = _at(cells, columns.get("sort"))
+            found.append((0 if thumbnail else 1, int(sort) if sort.isdigit() else number, url))
+        return [url for _, _, url in sorted(found)]
+
+
+def _at(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
+
+
+def _positive(text: str) -> bool:
+    try:
+        return Decimal(text) > 0
+    except InvalidOperation:
+        return True
+
+
+@register("bigcommerce")
+def _bigcommerce(config: SourceConfig) -> BigCommerceSource:
+    return BigCommerceSource(config)

@@ -57,8 +57,10 @@ def detect_format(path: Path) -> str:
     start = _peek_text(path).lstrip(" \t\r\n\ufeff")[:1]
     if start == "<":
         return "google_xml"
-    if start in ("[", "{"):
-        return "jsonl" if start == "{" else "json"
+    if start == "[":
+        return "json"
+    if start == "{":  # JSON Lines, unless the name says .json (then a lone object gets a clear error)
+        return "json" if path.suffix.lower() == ".json" else "jsonl"
     keys = set(header_keys(path))
     from feedsync.sources.woocommerce import looks_like_woocommerce
 

@@ -260,10 +260,7 @@ class _Reader:
                 continue
             if "grouped" in kind:
                 continue
-            if "variation" in kind:
-                product = self.variation(row, cells)
-            else:
-                product = self.product(row, cells, None)
+            product = self.variation(row, cells) if "variation" in kind else self.product(row, cells, None)
             if product is not None:
                 yield product
         if self.unpublished:

@@ -190,11 +190,14 @@ def test_junk_and_bom_before_the_header_are_skipped(tmp_path: Path) -> None:
     assert (product.id, product.source.row) == ("A", 3)  # the header stands on line 2
 
 
-def test_missing_file_and_unknown_extension(tmp_path: Path) -> None:
+def test_missing_file_and_formats_told_by_content(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="not found"):
         read(tmp_path / "nope.csv")
     odd = tmp_path / "catalog.dat"
-    odd.write_text("id,title,price\n", encoding="utf-8")
+    odd.write_text("id;title;price\nA;T;1\n", encoding="utf-8")
+    [product], _ = read(odd)  # content, not the extension, tells it is a delimited file
+    assert product.id == "A"
+    odd.write_text("just some words\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"set source\.format"):
         read(odd)
     assert read(odd, format="csv") == ([], [])
