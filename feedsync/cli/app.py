@@ -30,9 +30,10 @@ def root(
     """feedsync: product feed syndication from the command line."""
 
 
-from feedsync.cli import feeds  # noqa: E402  (registers the commands on ``app``)
+from feedsync.cli import feeds, sources  # noqa: E402  (registers the commands on ``app``)
 
 feeds.register(app)
+sources.register(app)
 
 
 def main() -> None:

@@ -49,10 +49,23 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "image_url": ("product image url",),
     "image_path": ("product image path",),
 }
-FIELD_OF = {"product_id": "id", "sku": "id", "name": "title", "description": "description", "price": "price",
-            "sale_price": "sale_price", "stock": "quantity", "brand": "brand", "upc": "gtin", "gtin": "gtin",
-            "mpn": "mpn", "category": "product_type", "condition": "condition", "weight": "weight",
-            "url": "link"}
+FIELD_OF = {
+    "product_id": "id",
+    "sku": "id",
+    "name": "title",
+    "description": "description",
+    "price": "price",
+    "sale_price": "sale_price",
+    "stock": "quantity",
+    "brand": "brand",
+    "upc": "gtin",
+    "gtin": "gtin",
+    "mpn": "mpn",
+    "category": "product_type",
+    "condition": "condition",
+    "weight": "weight",
+    "url": "link",
+}
 _OPTION = re.compile(r"\[[A-Z]+\]([^=,\[]+)=([^\[]*?)(?=,\s*\[|$)")
 _ADJUST = re.compile(r"^\s*\[(FIXED|ADD|REMOVE)\]\s*([-0-9.]+)\s*$", re.IGNORECASE)
 _IMAGE = re.compile(r"product image (url|file|is thumbnail|sort) - (\d+)")
@@ -120,11 +133,13 @@ class _Reader:
         for i, m in table.cols(_IMAGE.pattern):
             self.images.setdefault(int(m.group(2)), {})[m.group(1)] = i
         used = {i for i in self.idx.values() if i is not None} | {i for d in self.images.values() for i in d.values()}
-        source.stats.map_columns(table, {table.header[i]: FIELD_OF.get(n, n) for n, i in self.idx.items()
-                                         if i is not None})
+        source.stats.map_columns(
+            table, {table.header[i]: FIELD_OF.get(n, n) for n, i in self.idx.items() if i is not None}
+        )
         source.stats.unused = [h for i, h in enumerate(table.header) if i not in used]
-        self.positions = {FIELD_OF[n]: (table.header[i], i + 1) for n, i in self.idx.items()
-                          if i is not None and n in FIELD_OF}
+        self.positions = {
+            FIELD_OF[n]: (table.header[i], i + 1) for n, i in self.idx.items() if i is not None and n in FIELD_OF
+        }
         self.ctx = normalize_context(source.config)
         self.hidden = 0
         self.weights_ignored = False
@@ -149,19 +164,33 @@ class _Reader:
             elif kind in ("sku", "rule") and group is not None:
                 (group.skus if kind == "sku" else group.rules).append((row, cells))
             else:
-                self.emit(make("SRC007" if kind in ("sku", "rule") else "SRC001",
-                               f"{kind or 'row'} row without a Product row above it" if kind in ("sku", "rule")
-                               else f"unknown Item Type {self.get(cells, 'item_type')!r}",
-                               location=Location(self.table.path, row, (self.idx["item_type"] or 0) + 1,
-                                                 "Item Type")))
+                self.emit(
+                    make(
+                        "SRC007" if kind in ("sku", "rule") else "SRC001",
+                        f"{kind or 'row'} row without a Product row above it"
+                        if kind in ("sku", "rule")
+                        else f"unknown Item Type {self.get(cells, 'item_type')!r}",
+                        location=Location(self.table.path, row, (self.idx["item_type"] or 0) + 1, "Item Type"),
+                    )
+                )
         if group is not None:
             yield from self.finish(group)
         if self.hidden:
-            self.emit(make("SRC005", f"{self.hidden} hidden products left out (set source.include_unpublished: "
-                           "true to include them)", location=Location(self.table.path)))
+            self.emit(
+                make(
+                    "SRC005",
+                    f"{self.hidden} hidden products left out (set source.include_unpublished: true to include them)",
+                    location=Location(self.table.path),
+                )
+            )
         if self.weights_ignored:
-            self.emit(make("SRC008", "weights are not used: set source.weight_unit to the store's unit",
-                           location=Location(self.table.path)))
+            self.emit(
+                make(
+                    "SRC008",
+                    "weights are not used: set source.weight_unit to the store's unit",
+                    location=Location(self.table.path),
+                )
+            )
 
     def finish(self, group: _Group) -> Iterator[Product]:
         cells = group.cells
@@ -180,13 +209,18 @@ class _Reader:
             if product is not None:
                 yield product
 
-    def product(self, row: int, cells: list[str], sku_cells: list[str] | None, product_key: str,
-                rule: list[str] | None) -> Product | None:
+    def product(
+        self, row: int, cells: list[str], sku_cells: list[str] | None, product_key: str, rule: list[str] | None
+    ) -> Product | None:
         get = self.get
-        raw: dict[str, Any] = {"title": get(cells, "name"), "description": get(cells, "description"),
-                               "brand": get(cells, "brand"), "condition": get(cells, "condition").casefold(),
-                               "product_type": deepest_category(get(cells, "category")),
-                               "sale_price": get(cells, "sale_price")}
+        raw: dict[str, Any] = {
+            "title": get(cells, "name"),
+            "description": get(cells, "description"),
+            "brand": get(cells, "brand"),
+            "condition": get(cells, "condition").casefold(),
+            "product_type": deepest_category(get(cells, "category")),
+            "sale_price": get(cells, "sale_price"),
+        }
         attributes: dict[str, str] = {"bigcommerce_product_id": get(cells, "product_id")}
         variant = sku_cells if sku_cells is not None else cells
         raw["gtin"] = get(variant, "gtin") or get(variant, "upc")
@@ -240,7 +274,7 @@ class _Reader:
         if url and self.config.base_url:
             raw["link"] = self.config.base_url + "/" + url.lstrip("/")
         if images:
-            raw["image_link"], raw["additional_image_links"] = images[0], images[1:11]
+            raw["image_link"], raw["additional_image_links"] = images[0], images[1:]
         ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.positions)
         return build_product(raw, {k: v for k, v in attributes.items() if v}, ref, self.ctx, self.emit)
 

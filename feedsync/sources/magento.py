@@ -268,7 +268,7 @@ class _Reader:
                 if url not in urls:
                     urls.append(url)
         if urls:
-            raw["image_link"], raw["additional_image_links"] = urls[0], urls[1:11]
+            raw["image_link"], raw["additional_image_links"] = urls[0], urls[1:]
         category = deepest_category(self.get(cells, "categories", sku) or self.get(p_cells, "categories", p_sku))
         raw["product_type"] = category
         weight = self.get(cells, "weight", sku)

@@ -138,9 +138,13 @@ class ShopifySource:
                 i for pair in option_cols for i in pair if i is not None
             }
             used |= set(metafields)
-            self.stats.map_columns(
-                table, {table.header[i]: FIELD_OF.get(n, n) for n, i in idx.items() if i is not None}
-            )
+            mapping = {table.header[i]: FIELD_OF.get(n, n) for n, i in idx.items() if i is not None}
+            for name_col, value_col in option_cols:
+                for i in (name_col, value_col):
+                    if i is not None:
+                        mapping[table.header[i]] = "options (color, size, material, pattern or attributes)"
+            mapping.update({table.header[i]: f"attributes[meta:{key}]" for i, key in metafields.items()})
+            self.stats.map_columns(table, mapping)
             self.stats.unused = [h for i, h in enumerate(table.header) if i not in used]
             columns = {FIELD_OF[n]: (table.header[i], i + 1) for n, i in idx.items() if i is not None and n in FIELD_OF}
             reader = _Reader(self, table, idx, option_cols, metafields, columns, emit)
@@ -286,7 +290,7 @@ class _Reader:
         variant_image = get(cells, "variant_image")
         main = variant_image or (images[0] if images else "")
         raw["image_link"] = main
-        raw["additional_image_links"] = [u for u in images if u != main][:10]
+        raw["additional_image_links"] = [u for u in images if u != main]
 
         price, compare = get(cells, "price"), get(cells, "compare")
         raw["price"] = price

@@ -321,7 +321,7 @@ class _Reader:
             ]
         if images:
             raw["image_link"] = images[0]
-            raw["additional_image_links"] = images[1:11]
+            raw["additional_image_links"] = images[1:]
 
         try:
             self.prices(cells, raw)

@@ -1,0 +1,81 @@
+"""``feedsync inspect``: what feedsync makes of a source file."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+
+from feedsync.cli.common import err, exit_codes
+from feedsync.config import SOURCE_FORMATS, SourceConfig
+from feedsync.diagnostics import Severity
+from feedsync.diagnostics.renderers import render_line
+from feedsync.errors import ConfigError
+from feedsync.sources.inspect import inspect_source
+
+
+def inspect(
+    source: Path = typer.Argument(..., help="The catalog file to look at.", dir_okay=False),
+    source_format: str = typer.Option("auto", "--format", help=f"Source format: {', '.join(SOURCE_FORMATS)}."),
+    encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: UTF-8, else cp1252)."),
+    currency: str | None = typer.Option(None, "--currency", help="ISO 4217 currency for prices without one."),
+    base_url: str | None = typer.Option(None, "--base-url", help="Shop URL that completes relative links."),
+    show: int = typer.Option(20, "--show", help="How many diagnostics to print in full (all are counted)."),
+) -> None:
+    """Show the detected format, encoding, delimiter, counts and column mapping of a source file.
+
+    Example: feedsync inspect products_export.csv --currency EUR --base-url https://shop.example.com
+    """
+    with exit_codes():
+        try:
+            config = SourceConfig.model_validate(
+                {
+                    "path": source,
+                    "format": source_format,
+                    "encoding": encoding,
+                    "currency": currency,
+                    "base_url": base_url,
+                }
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        result = inspect_source(config)
+    stats = result.stats
+    echo = typer.echo
+    echo(f"source:     {source}")
+    echo(f"format:     {result.format}{' (detected)' if result.detected else ''}")
+    echo(f"encoding:   {stats.encoding or '-'}")
+    echo(f"delimiter:  {stats.delimiter!r}" if stats.delimiter else "delimiter:  -")
+    echo(f"rows:       {stats.rows}")
+    echo(f"products:   {result.products}")
+    echo(f"variants:   {result.variants}")
+    echo(f"images:     {result.images}")
+    if stats.columns:
+        echo("columns:")
+        width = max(len(c) for c in stats.columns)
+        for column, target in stats.columns.items():
+            echo(f"  {column:<{width}}  -> {target}")
+    if stats.unused:
+        echo(f"unused columns ({len(stats.unused)}): {', '.join(stats.unused)}")
+    counts = Counter((d.code, d.severity) for d in result.diagnostics)
+    echo(
+        f"diagnostics: {len(result.diagnostics)}"
+        + (
+            " (" + ", ".join(f"{code} {severity.value} x{n}" for (code, severity), n in sorted(counts.items())) + ")"
+            if counts
+            else ""
+        )
+    )
+    for diagnostic in result.diagnostics[:show]:
+        echo(f"  {render_line(diagnostic)}")
+    if len(result.diagnostics) > show:
+        echo(f"  … {len(result.diagnostics) - show} more (use --show)")
+    if currency is None and any(d.code == "MDL003" for d in result.diagnostics):
+        err("hint: prices name no currency; pass --currency")
+    has_errors = any(d.severity is Severity.ERROR for d in result.diagnostics)
+    raise typer.Exit(1 if has_errors else 0)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(inspect)
