@@ -71,7 +71,7 @@ def register_channel(spec: ChannelSpec) -> ChannelSpec:
 
 
 def channel_spec(name: str) -> ChannelSpec:
-    from feedsync.channels import google  # noqa: F401  (registers the built-in channels)
+    from feedsync.channels import google, native  # noqa: F401  (registers the built-in channels)
 
     try:
         return _CHANNELS[name]
@@ -80,6 +80,6 @@ def channel_spec(name: str) -> ChannelSpec:
 
 
 def channel_names() -> list[str]:
-    from feedsync.channels import google  # noqa: F401
+    from feedsync.channels import google, native  # noqa: F401
 
     return sorted(_CHANNELS)

@@ -13,7 +13,8 @@ class DelimitedWriter:
         self._text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
         self._columns = columns
         self._sep = list_separator
-        self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        # CRLF line ends (RFC 4180) also make the csv module quote any value holding a lone CR or LF.
+        self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
     def __enter__(self) -> DelimitedWriter:
         self._writer.writerow(self._columns)

@@ -75,4 +75,4 @@ def test_delimited_writer_header_order_lists_and_quoting() -> None:
         ["A", "", "https://x/1.jpg,https://x/2.jpg", "1.00 USD"],
         ["B", 'tab\there "quoted"\nnext line', "", ""],
     ]
-    assert text.startswith("id\ttitle\tadditional_image_link\tprice\nA\t\t")
+    assert text.startswith("id\ttitle\tadditional_image_link\tprice\r\nA\t\t")
