@@ -44,26 +44,27 @@ class GoogleXmlSource:
         path = str(self.path)
         seen_fields: set[str] = set()
         try:
-            events = etree.iterparse(
-                path,
-                events=("end",),
-                tag=("item", f"{{{ATOM}}}entry"),
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                huge_tree=False,
-            )
-            for _, element in events:
-                self.stats.rows += 1
-                raw, attributes = _item_values(element)
-                seen_fields.update(raw)
-                ref = SourceRef.model_construct(path=path, row=element.sourceline or 0, columns={})
-                product = build_product(raw, attributes, ref, ctx, emit)
-                element.clear()
-                while element.getprevious() is not None:
-                    del element.getparent()[0]
-                if product is not None:
-                    yield product
+            with self.path.open("rb") as handle:
+                events = etree.iterparse(
+                    handle,
+                    events=("end",),
+                    tag=("item", f"{{{ATOM}}}entry"),
+                    resolve_entities=False,
+                    no_network=True,
+                    load_dtd=False,
+                    huge_tree=False,
+                )
+                for _, element in events:
+                    self.stats.rows += 1
+                    raw, attributes = _item_values(element)
+                    seen_fields.update(raw)
+                    ref = SourceRef.model_construct(path=path, row=element.sourceline or 0, columns={})
+                    product = build_product(raw, attributes, ref, ctx, emit)
+                    element.clear()
+                    while element.getprevious() is not None:
+                        del element.getparent()[0]
+                    if product is not None:
+                        yield product
         except etree.XMLSyntaxError as exc:
             line, column = exc.position
             raise SourceError(f"{path}:{line}:{column}: not well-formed XML ({exc.msg})") from None
@@ -88,8 +89,11 @@ def _item_values(element: Any) -> tuple[dict[str, Any], dict[str, str]]:
             text = child.get("href", "").strip()
         elif qname.namespace == ATOM and name in ("summary", "content"):
             name = "description"
-        if len(child):  # nested attributes (shipping, tax, ...) are kept as text
-            text = ";".join(f"{etree.QName(c).localname}={(c.text or '').strip()}" for c in child)
+        elements = [c for c in child if isinstance(c.tag, str)]
+        if elements:  # nested attributes (shipping, tax, ...) are kept as text
+            text = ";".join(f"{etree.QName(c).localname}={(c.text or '').strip()}" for c in elements)
+        elif len(child):  # unexpanded entity references: keep the text around them
+            text = ((child.text or "") + "".join(c.tail or "" for c in child)).strip()
         if not text:
             continue
         field = ALIASES.get(name, name)

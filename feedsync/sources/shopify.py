@@ -74,7 +74,6 @@ FIELD_OF = {
     "body": "description",
     "vendor": "brand",
     "price": "price",
-    "compare": "price",
     "barcode": "gtin",
     "mpn": "mpn",
     "qty": "quantity",
@@ -139,6 +138,8 @@ class ShopifySource:
             }
             used |= set(metafields)
             mapping = {table.header[i]: FIELD_OF.get(n, n) for n, i in idx.items() if i is not None}
+            if idx["compare"] is not None:
+                mapping[table.header[idx["compare"]]] = "price (when above the price, which becomes sale_price)"
             for name_col, value_col in option_cols:
                 for i in (name_col, value_col):
                     if i is not None:

@@ -20,17 +20,24 @@ from feedsync.model.money import minor_units
 from feedsync.model.product import Availability, Weight, WeightUnit
 from feedsync.sources import open_source
 
-[NATIVE] = compile_channels(config_from_flags(source=Path("unused.csv"), source_format="csv", currency=None,
-                                              base_url=None, channels=["native"], out=None))
+[NATIVE] = compile_channels(
+    config_from_flags(
+        source=Path("unused.csv"), source_format="csv", currency=None, base_url=None, channels=["native"], out=None
+    )
+)
 
 # Text as a catalog holds it: no NUL (CSV cannot carry it) and no surrounding whitespace (readers trim cells).
-text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=40) \
-    .map(str.strip).filter(bool)
+text = (
+    st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), min_size=1, max_size=40)
+    .map(str.strip)
+    .filter(bool)
+)
 ids = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=30)
 urls = st.builds(lambda path: f"https://shop.example.com/{path}", st.text("abcdefghij0123456789-_/.%", max_size=30))
 currencies = st.sampled_from(["USD", "EUR", "JPY", "KWD", "CHF"])
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)).map(
-    lambda d: d.replace(microsecond=0))
+    lambda d: d.replace(microsecond=0)
+)
 offsets = st.integers(-12 * 4, 14 * 4).map(lambda q: timezone(timedelta(minutes=15 * q)))
 
 
@@ -50,18 +57,38 @@ def products(draw: st.DrawFn) -> Product:
         window = DateRange(start=start, end=start + timedelta(seconds=draw(st.integers(1, 10**8))))
     optional_text = st.none() | text
     return Product(
-        id=draw(ids), group_id=draw(st.none() | ids), title=draw(text), description=draw(optional_text),
-        link=draw(st.none() | urls), image_link=draw(st.none() | urls),
-        additional_image_links=tuple(draw(st.lists(urls, max_size=3))), price=price, sale_price=sale,
-        sale_price_effective_date=window, availability=draw(st.sampled_from(Availability)),
-        quantity=draw(st.none() | st.integers(-1000, 10**6)), brand=draw(optional_text),
-        gtin=draw(st.none() | st.text("0123456789", min_size=8, max_size=14)), mpn=draw(optional_text),
-        condition=draw(st.none() | st.sampled_from(Condition)), product_type=draw(optional_text),
-        google_product_category=draw(optional_text), color=draw(optional_text), size=draw(optional_text),
-        gender=draw(st.none() | st.sampled_from(Gender)), age_group=draw(st.none() | st.sampled_from(AgeGroup)),
-        material=draw(optional_text), pattern=draw(optional_text),
-        weight=draw(st.none() | st.builds(lambda n, u: Weight(value=Decimal(n).scaleb(-3), unit=u),
-                                          st.integers(0, 10**7), st.sampled_from(WeightUnit))),
+        id=draw(ids),
+        group_id=draw(st.none() | ids),
+        title=draw(text),
+        description=draw(optional_text),
+        link=draw(st.none() | urls),
+        image_link=draw(st.none() | urls),
+        additional_image_links=tuple(draw(st.lists(urls, max_size=3))),
+        price=price,
+        sale_price=sale,
+        sale_price_effective_date=window,
+        availability=draw(st.sampled_from(Availability)),
+        quantity=draw(st.none() | st.integers(-1000, 10**6)),
+        brand=draw(optional_text),
+        gtin=draw(st.none() | st.text("0123456789", min_size=8, max_size=14)),
+        mpn=draw(optional_text),
+        condition=draw(st.none() | st.sampled_from(Condition)),
+        product_type=draw(optional_text),
+        google_product_category=draw(optional_text),
+        color=draw(optional_text),
+        size=draw(optional_text),
+        gender=draw(st.none() | st.sampled_from(Gender)),
+        age_group=draw(st.none() | st.sampled_from(AgeGroup)),
+        material=draw(optional_text),
+        pattern=draw(optional_text),
+        weight=draw(
+            st.none()
+            | st.builds(
+                lambda n, u: Weight(value=Decimal(n).scaleb(-3), unit=u),
+                st.integers(0, 10**7),
+                st.sampled_from(WeightUnit),
+            )
+        ),
         **{f"custom_label_{i}": draw(optional_text) for i in range(5)},
     )
 
