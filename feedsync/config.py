@@ -226,10 +226,17 @@ def config_from_flags(
     base_url: str | None,
     channels: list[str],
     out: Path | None,
+    encoding: str | None = None,
 ) -> Config:
     """A config for ``build``/``validate`` run without a config file: one channel per built-in profile."""
     data: dict[str, Any] = {
-        "source": {"path": str(source), "format": source_format, "currency": currency, "base_url": base_url},
+        "source": {
+            "path": str(source),
+            "format": source_format,
+            "currency": currency,
+            "base_url": base_url,
+            "encoding": encoding,
+        },
         "channels": {Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref: {"profile": ref} for ref in channels},
     }
     if out is not None:

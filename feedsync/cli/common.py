@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -34,26 +35,34 @@ def exit_codes() -> Iterator[None]:
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def resolve_config(
-    config: Path | None,
-    *,
-    source: Path | None,
-    source_format: str,
-    currency: str | None,
-    base_url: str | None,
-    channels: list[str],
-    out: Path | None,
-) -> Config:
+@dataclass(frozen=True)
+class SourceFlags:
+    """``--source PATH`` and its companions: a run without a config file."""
+
+    source: Path
+    source_format: str = "auto"
+    currency: str | None = None
+    base_url: str | None = None
+    encoding: str | None = None
+
+
+def resolve_config(config: Path | None, flags: SourceFlags | None, *, channels: list[str], out: Path | None) -> Config:
     """``-c FILE``; else the flags (``--source`` + ``--channel PROFILE``); else ./feedsync.yaml."""
-    if config is not None and source is not None:
+    if config is not None and flags is not None:
         raise typer.BadParameter("give either --config or --source, not both", param_hint="--source")
-    if source is not None:
+    if flags is not None:
         if not channels:
             raise typer.BadParameter(
                 "with --source, name at least one built-in profile with --channel", param_hint="--channel"
             )
         return config_from_flags(
-            source=source, source_format=source_format, currency=currency, base_url=base_url, channels=channels, out=out
+            source=flags.source,
+            source_format=flags.source_format,
+            currency=flags.currency,
+            base_url=flags.base_url,
+            encoding=flags.encoding,
+            channels=channels,
+            out=out,
         )
     if config is None:
         config = Path(DEFAULT_CONFIG_NAME)

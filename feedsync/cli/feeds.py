@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from feedsync import pipeline
-from feedsync.cli.common import exit_codes, print_report, resolve_config
+from feedsync.cli.common import SourceFlags, exit_codes, print_report, resolve_config
 from feedsync.config import SOURCE_FORMATS
 from feedsync.state import State
 
@@ -25,7 +25,14 @@ OutOpt = typer.Option(
 SourceOpt = typer.Option(None, "--source", help="Build from this catalog file without a config file.", dir_okay=False)
 FormatOpt = typer.Option("auto", "--source-format", help=f"Source format: {', '.join(SOURCE_FORMATS)}.")
 CurrencyOpt = typer.Option(None, "--currency", help="ISO 4217 currency of prices that do not name one.")
+EncodingOpt = typer.Option(None, "--encoding", help="Text encoding of the source (default: UTF-8, else cp1252).")
 BaseUrlOpt = typer.Option(None, "--base-url", help="Shop URL that completes relative links and image paths.")
+
+
+def _flags(
+    source: Path | None, source_format: str, currency: str | None, base_url: str | None, encoding: str | None
+) -> SourceFlags | None:
+    return SourceFlags(source, source_format, currency, base_url, encoding) if source is not None else None
 
 
 def build(
@@ -36,22 +43,16 @@ def build(
     source_format: str = FormatOpt,
     currency: str | None = CurrencyOpt,
     base_url: str | None = BaseUrlOpt,
+    encoding: str | None = EncodingOpt,
 ) -> None:
     """Build each channel's feed into <out>/<channel>.<ext>, atomically.
 
     Example: feedsync build -c examples/demo/feedsync.yaml --channel google
     """
     with exit_codes():
-        cfg = resolve_config(
-            config,
-            source=source,
-            source_format=source_format,
-            currency=currency,
-            base_url=base_url,
-            channels=channel or [],
-            out=out,
-        )
-        report = pipeline.run(cfg, "build", channels=None if source else channel, out_dir=out)
+        flags = _flags(source, source_format, currency, base_url, encoding)
+        cfg = resolve_config(config, flags, channels=channel or [], out=out)
+        report = pipeline.run(cfg, "build", channels=None if flags else channel, out_dir=out)
     raise typer.Exit(print_report(report, findings_to_stdout=False))
 
 
@@ -62,22 +63,16 @@ def validate(
     source_format: str = FormatOpt,
     currency: str | None = CurrencyOpt,
     base_url: str | None = BaseUrlOpt,
+    encoding: str | None = EncodingOpt,
 ) -> None:
     """Check the catalog against each channel's rules; print `path:row:col: CODE message` lines.
 
     Exit 1 when there are errors. Example: feedsync validate -c examples/demo/feedsync.yaml
     """
     with exit_codes():
-        cfg = resolve_config(
-            config,
-            source=source,
-            source_format=source_format,
-            currency=currency,
-            base_url=base_url,
-            channels=channel or [],
-            out=None,
-        )
-        report = pipeline.run(cfg, "validate", channels=None if source else channel)
+        flags = _flags(source, source_format, currency, base_url, encoding)
+        cfg = resolve_config(config, flags, channels=channel or [], out=None)
+        report = pipeline.run(cfg, "validate", channels=None if flags else channel)
     raise typer.Exit(print_report(report, findings_to_stdout=True))
 
 
@@ -91,9 +86,7 @@ def push(
     Example: feedsync push -c examples/demo/feedsync.yaml
     """
     with exit_codes():
-        cfg = resolve_config(
-            config, source=None, source_format="auto", currency=None, base_url=None, channels=[], out=None
-        )
+        cfg = resolve_config(config, None, channels=[], out=None)
         with State(cfg.state_path) as state:
             report = pipeline.run(cfg, "push", channels=channel, state=state)
     raise typer.Exit(print_report(report, findings_to_stdout=False))

@@ -153,3 +153,26 @@ def test_interrupt_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     result = runner.invoke(app, ["build"])
     assert result.exit_code == 130
     assert not (tmp_path / "out").exists()
+
+
+def test_encoding_flag_and_the_cp1252_fallback_warning(tmp_path: Path) -> None:
+    (tmp_path / "cat.csv").write_bytes((HEADER + row("A", title="Café crème")).encode("cp1252"))
+    args = [
+        "build",
+        "--source",
+        "cat.csv",
+        "--currency",
+        "EUR",
+        "--base-url",
+        "https://s.example",
+        "--channel",
+        "google_merchant",
+        "--out",
+        "feeds",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0
+    assert "SRC003" in result.stderr and "read as cp1252" in result.stderr
+    result = runner.invoke(app, [*args, "--encoding", "cp1252"])
+    assert result.exit_code == 0 and "SRC003" not in result.stderr
+    assert "Café crème - Navy - M" in (tmp_path / "feeds" / "google_merchant.xml").read_text(encoding="utf-8")

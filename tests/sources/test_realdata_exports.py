@@ -100,6 +100,75 @@ def test_real_export_counts(
     assert all(d.location is not None and d.location.path.endswith(relative.split("/")[1]) for d in result.diagnostics)
 
 
+# The first product of each file: id, title, price and row, checked against the raw row by hand.
+FIRST = [
+    ("shopifypartners-apparel.csv", "ocean-blue-shirt", "Ocean Blue Shirt", "50.00 USD", 2),
+    ("shopifypartners-home-and-garden.csv", "clay-plant-pot-regular", "Clay Plant Pot", "9.99 USD", 2),
+    ("shopifypartners-jewelery.csv", "chain-bracelet-blue", "7 Shakra Bracelet", "44.99 USD", 2),
+    ("shopify-product_template-2024.csv", "example-shirt-green-s", "Example T-Shirt", "25.00 USD", 2),
+    ("shopify-product_template-2024-excel-resaved.csv", "example-shirt-green-s", "Example T-Shirt", "25.00 USD", 2),
+    (
+        "shopify-product_template-2025.csv",
+        "physical-product-the-band-t-shirt-small-green",
+        "Physical Product “The Band” T-Shirt",
+        "24.99 USD",
+        2,
+    ),
+    ("bilalithelabel-products_export.csv", "sophie-top-black-black-s", "SOPHIE TOP", "89.00 USD", 2),
+    ("velofant-products_export_1.csv", "velofant-wheelset-1", "VELOFANT - Wheelset", "3499.00 USD", 2),
+    (
+        "yadayada-products_export_1.csv",
+        "mustache-wax-1-ounce-pack-of-1-medium-hol-66eb9567",
+        "Mustache Wax",
+        "15.99 USD",
+        2,
+    ),
+    ("woocommerce-sample_products-2018.csv", "woo-hoodie-with-logo", "Hoodie with Logo", "45.00 USD", 4),
+    ("classiccommerce-sample_products.csv", "cc-hoodie-with-logo", "Hoodie with Pocket and  Logo", "45.00 USD", 4),
+    ("classiccommerce-importer-test-sample.csv", "WOOLOGO", "Woo Logo", "20.00 USD", 2),
+    ("woocommerce-importer-test-sample.csv", "WOOLOGO", "Woo Logo", "20.00 USD", 2),
+    ("woocommerce-importer-test-sample_update_product.csv", "wp-pennant", "WordPress Pennant", "20.00 USD", 2),
+    ("woocommerce-experimental_fashion_sample_9_products.csv", "woo-fashion-shirt", "Shirt", "20.00 USD", 4),
+    ("artur8800-wc-product-export-ru-localized.csv", "wc-40", "КОМБИНЕЗОН С ОSТДЕЛКОЙ ИЗ КРУЖЕВА", "240.00 USD", 3),
+    (
+        "vinoteka15milja-woocommerce-products-merchant-generated.csv",
+        "aleksandrovic-harizma-aleksandrovic",
+        "Aleksandrović Harizma",
+        "1770.00 USD",
+        2,
+    ),
+    (
+        "magento2-sample-data-ConfigurableSampleData-products.csv",
+        "MH01-XS-Black",
+        "Chaz Kangeroo Hoodie",
+        "52.00 USD",
+        2,
+    ),
+    (
+        "magento2-test-import_configurable_for_multiple_store_views.csv",
+        "Configurable 1-Option 1",
+        "Configurable 1",
+        "10.00 USD",
+        2,
+    ),
+    (
+        "magento2-test-products_to_import_with_non_latin_url_keys.csv",
+        "imported-ukrainian-with-url-key",
+        "Імпортований продукт з Url Key",
+        "50.00 USD",
+        2,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "product_id", "title", "price", "row"), FIRST, ids=[f[0] for f in FIRST])
+def test_first_product_of_each_real_export(name: str, product_id: str, title: str, price: str, row: int) -> None:
+    relative = next(c[0] for c in CASES if c[0].endswith("/" + name))
+    products, _ = read_all(real(relative))
+    first = products[0]
+    assert (first.id, first.title, str(first.price), first.source.row) == (product_id, title, price, row)
+
+
 def by_id(products: list[Product]) -> dict[str, Product]:
     return {p.id: p for p in products}
 
