@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 from feedsync.atomic import atomic_write
-from feedsync.channels.profile import CompiledChannel, compile_channels
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.profile import compile_channels
 from feedsync.config import Config
 from feedsync.destinations import Destination, open_destination
 from feedsync.diagnostics import ChannelResult, Report, Severity, locate
@@ -110,18 +111,18 @@ def _stream(
             seen.add(product.id)
             for channel in compiled:
                 result = results[channel.name]
-                item = channel.apply(product, emit)
-                if item is None:
+                items = channel.apply(product, emit)
+                if not items:
                     result.skipped += 1
-                    continue
-                if check:
-                    findings = channel.spec.check_item(item, channel.name)
-                    if findings:
-                        report.extend(findings)
-                        if drop_invalid and any(d.severity is Severity.ERROR for d in findings):
-                            result.skipped += 1
-                            continue
-                writer = writers.get(channel.name)
-                if writer is not None:
-                    writer.write(item.values)
-                result.items += 1
+                for item in items:
+                    if check:
+                        findings = channel.spec.check_item(item, channel.name)
+                        if findings:
+                            report.extend(findings)
+                            if drop_invalid and any(d.severity is Severity.ERROR for d in findings):
+                                result.skipped += 1
+                                continue
+                    writer = writers.get(channel.name)
+                    if writer is not None:
+                        writer.write(item.values)
+                    result.items += 1

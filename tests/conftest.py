@@ -73,3 +73,10 @@ def row(id_: str = "SKU-1", **values: str) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow(cells)
     return buffer.getvalue()
+
+
+def apply_one(channel: object, product: object, emit: object = None) -> object:
+    """The single item a channel makes of ``product``, or None when it leaves the product out."""
+    items = channel.apply(product, emit or (lambda d: None))  # type: ignore[attr-defined]
+    assert len(items) <= 1
+    return items[0] if items else None

@@ -42,6 +42,22 @@ def collapse(value: Any) -> str:
     return "" if value is None else _SPACE.sub(" ", str(value)).strip()
 
 
+def truncate_words(value: Any, limit: int, ellipsis: str = "") -> str:
+    """At most ``limit`` characters, cut at a word boundary (a single long word is cut hard)."""
+    text = collapse(value)
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    cut = text[: room + 1].rsplit(" ", 1)[0] if " " in text[: room + 1] else text[:room]
+    return cut.rstrip(" ,;:-") + ellipsis
+
+
+def titlecase(value: Any) -> str:
+    """Title Case that leaves words with capitals inside them (``iPhone``, ``USB``) alone."""
+    words = collapse(value).split(" ")
+    return " ".join(w if any(c.isupper() for c in w[1:]) else w[:1].upper() + w[1:].lower() for w in words)
+
+
 def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
@@ -72,6 +88,8 @@ class Templating:
         )
         self.env.filters["plaintext"] = plaintext
         self.env.filters["collapse"] = collapse
+        self.env.filters["truncate_words"] = truncate_words
+        self.env.filters["titlecase"] = titlecase
         if globals_:
             self.env.globals.update(globals_)
 

@@ -47,6 +47,34 @@ _register(
 )
 
 _register(
+    "CFG003",
+    "invalid-override",
+    E,
+    "A per-product override column (for example amazon_price) holds a value its field cannot take. The item is "
+    "left out of that channel. Fix the value in the source.",
+)
+_register(
+    "CFG004",
+    "unmapped-category",
+    W,
+    "The product's product_type matches no entry of the channel's category map, so the channel gets no mapped "
+    "category for it. Add the path (or a shorter prefix of it) to the map. Reported once per product_type.",
+)
+_register(
+    "CFG005",
+    "margin-below-minimum",
+    W,
+    "After the channel's price rules, the price would sell below the configured minimum margin over cost. A sale "
+    "price that breaks it is dropped; when the regular price breaks it, the item is left out of the channel.",
+)
+_register(
+    "CFG006",
+    "rule-failed",
+    E,
+    "A profile rule could not be applied to this product (for example a calculate expression failed or set a "
+    "value the field cannot take). The item is left out. Fix the rule or the data.",
+)
+_register(
     "SRC001",
     "unparsable-record",
     E,

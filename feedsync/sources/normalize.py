@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from feedsync import values as v
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import (
@@ -23,7 +24,6 @@ from feedsync.model.product import (
     Product,
     SourceRef,
 )
-from feedsync.sources import values as v
 
 AVAILABILITY_ALIASES = {
     "instock": "in_stock",

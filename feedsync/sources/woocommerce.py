@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from feedsync import values as v
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources import values as v
 from feedsync.sources.base import SourceStats, normalize_context, register
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field

@@ -10,7 +10,7 @@ from feedsync.diagnostics import Diagnostic
 from feedsync.errors import ConfigError
 from feedsync.model import Money, Product
 from feedsync.model.product import SourceRef
-from tests.conftest import HEADER, make_config, row
+from tests.conftest import HEADER, apply_one, make_config, row
 
 
 def product(**values: object) -> Product:
@@ -30,7 +30,7 @@ def test_builtin_google_profile_maps_the_model(tmp_path: Path) -> None:
     [channel] = compile_channels(config)
     assert channel.filename == "google.xml"
     found: list[Diagnostic] = []
-    item = channel.apply(
+    item = apply_one(channel,
         product(
             color="Navy",
             size="M",
@@ -56,8 +56,8 @@ def test_builtin_google_profile_maps_the_model(tmp_path: Path) -> None:
 
 def test_identifier_exists_only_when_no_identifiers(tmp_path: Path) -> None:
     [channel] = compile_channels(make_config(tmp_path, HEADER + row()))
-    with_gtin = channel.apply(product(gtin="4006381333931"), print)
-    with_mpn = channel.apply(product(brand="Acme", mpn="X-1"), print)
+    with_gtin = apply_one(channel, product(gtin="4006381333931"), print)
+    with_mpn = apply_one(channel, product(brand="Acme", mpn="X-1"), print)
     assert with_gtin is not None and "identifier_exists" not in with_gtin.values
     assert with_mpn is not None and "identifier_exists" not in with_mpn.values
 
@@ -80,7 +80,7 @@ def test_overrides_replace_remove_and_add_fields_and_switch_format(tmp_path: Pat
     assert channel.filename == "google.tsv"
     assert "gender" not in channel.columns
     assert channel.columns[-1] == "promotion_id"
-    item = channel.apply(product(brand="Acme", gender="male", attributes={"season": "winter"}), print)
+    item = apply_one(channel, product(brand="Acme", gender="male", attributes={"season": "winter"}), print)
     assert item is not None
     assert item.values["title"] == "Acme TEE"
     assert "gender" not in item.values
@@ -99,10 +99,10 @@ def test_filters_include_and_exclude(tmp_path: Path) -> None:
         ),
     )
     [channel] = compile_channels(config)
-    assert channel.apply(product(), print) is not None
-    assert channel.apply(product(price=Money(amount=Decimal("9.99"), currency="USD")), print) is None
-    assert channel.apply(product(availability="out_of_stock"), print) is None
-    assert channel.apply(product(attributes={"hidden": "1"}), print) is None
+    assert apply_one(channel, product(), print) is not None
+    assert apply_one(channel, product(price=Money(amount=Decimal("9.99"), currency="USD")), print) is None
+    assert apply_one(channel, product(availability="out_of_stock"), print) is None
+    assert apply_one(channel, product(attributes={"hidden": "1"}), print) is None
 
 
 def test_a_template_that_fails_for_one_product_reports_it_and_drops_only_that_item(tmp_path: Path) -> None:
@@ -114,8 +114,8 @@ def test_a_template_that_fails_for_one_product_reports_it_and_drops_only_that_it
     [channel] = compile_channels(config)
     found: list[Diagnostic] = []
     ref = SourceRef.model_construct(path="p.csv", row=7, columns={"attributes": ("season", 12)})
-    assert channel.apply(product(attributes={"season": "fall"}), found.append).values["custom_label_0"] == "FALL"
-    assert channel.apply(product(source=ref), found.append) is None
+    assert apply_one(channel, product(attributes={"season": "fall"}), found.append).values["custom_label_0"] == "FALL"
+    assert apply_one(channel, product(source=ref), found.append) is None
     [diagnostic] = found
     assert (diagnostic.code, diagnostic.channel, diagnostic.field) == ("CFG001", "google", "custom_label_0")
     assert "season" in diagnostic.message
@@ -167,7 +167,7 @@ def test_user_templates_beside_the_config_come_before_builtins(tmp_path: Path) -
     (tmp_path / "templates" / "google").mkdir(parents=True)
     (tmp_path / "templates" / "google" / "title.j2").write_text("{{ brand }}: {{ title }}", encoding="utf-8")
     [channel] = compile_channels(make_config(tmp_path, HEADER + row()))
-    item = channel.apply(product(brand="Acme"), print)
+    item = apply_one(channel, product(brand="Acme"), print)
     assert item is not None and item.values["title"] == "Acme: Tee"
 
 
@@ -187,5 +187,5 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
     )
     [channel] = compile_channels(config)
     found: list[Diagnostic] = []
-    assert channel.apply(product(), found.append) is None
+    assert apply_one(channel, product(), found.append) is None
     assert [d.code for d in found] == ["CFG001"]

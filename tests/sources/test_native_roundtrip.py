@@ -19,6 +19,7 @@ from feedsync.model import AgeGroup, Condition, DateRange, Gender, Money, Produc
 from feedsync.model.money import minor_units
 from feedsync.model.product import Availability, Weight, WeightUnit
 from feedsync.sources import open_source
+from tests.conftest import apply_one
 
 [NATIVE] = compile_channels(
     config_from_flags(
@@ -99,7 +100,7 @@ def test_native_csv_round_trips_what_the_native_profile_writes(catalog: list[Pro
     buffer = io.BytesIO()
     with open_writer("delimited", buffer, columns=NATIVE.columns, meta={}, options=NATIVE.format.options) as writer:
         for product in catalog:
-            item = NATIVE.apply(product, lambda d: None)
+            item = apply_one(NATIVE, product, lambda d: None)
             assert item is not None
             writer.write(item.values)
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,6 +1,6 @@
-"""Parsers for the text values found in catalog files. Each raises ``ValueProblem`` with a diagnostic code.
+"""Parsers for the text values of catalog files and profile rules; each raises ``ValueProblem`` with a code.
 
-Every reader uses these, so a price or a date means the same thing whatever the source format.
+Readers and rules share them, so a price or a date means the same thing everywhere.
 """
 
 from __future__ import annotations

@@ -1,0 +1,86 @@
+"""Category maps: the merchant's ``product_type`` path -> channel categories, by longest matching prefix.
+
+A map is a YAML list (or a CSV with the same columns)::
+
+    - product_type: Men > Tops              # the merchant's path (a prefix of product_type)
+      google_product_category: 212          # a Google taxonomy id or path, checked against the taxonomy
+      fb_product_category: clothing & accessories > clothing > men's clothing > men's shirts
+      amazon_product_type: SHIRT
+
+Every column but ``product_type`` is a field the map sets, when the product has no value of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedsync import yamlpos
+from feedsync.errors import ConfigError
+from feedsync.taxonomy import is_google_category
+
+SEPARATOR = ">"
+
+
+def _segments(path: str) -> tuple[str, ...]:
+    return tuple(" ".join(part.split()).casefold() for part in path.split(SEPARATOR) if part.strip())
+
+
+@dataclass
+class CategoryMap:
+    path: Path
+    entries: dict[tuple[str, ...], dict[str, str]]
+    fields: list[str]
+    unmapped: set[str] = field(default_factory=set)
+
+    def lookup(self, product_type: str | None) -> dict[str, str] | None:
+        if not product_type:
+            return None
+        segments = _segments(product_type)
+        for length in range(len(segments), 0, -1):
+            found = self.entries.get(segments[:length])
+            if found is not None:
+                return found
+        return None
+
+
+def load_category_map(path: Path) -> CategoryMap:
+    rows: list[tuple[dict[str, Any], tuple[int, int] | None]] = []
+    if path.suffix.lower() == ".csv":
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                rows = [(row, (n, 1)) for n, row in enumerate(csv.DictReader(handle), start=2)]
+        except OSError as exc:
+            raise ConfigError(f"cannot read category map {path}: {exc.strerror}") from None
+    else:
+        data, node = yamlpos.load(path)
+        if not isinstance(data, list):
+            raise ConfigError(
+                "a category map is a list of {product_type: ..., <field>: ...}", path=str(path), line=1, column=1
+            )
+        rows = [(row, yamlpos.locate(node, [i])) for i, row in enumerate(data)]
+    entries: dict[tuple[str, ...], dict[str, str]] = {}
+    fields: list[str] = []
+    for row, position in rows:
+        line, column = position or (None, None)
+        if not isinstance(row, dict) or not row.get("product_type"):
+            raise ConfigError("each entry needs a product_type", path=str(path), line=line, column=column)
+        values = {str(k): str(v).strip() for k, v in row.items() if k != "product_type" and v not in (None, "")}
+        google = values.get("google_product_category")
+        if google and not is_google_category(google):
+            raise ConfigError(
+                f"google_product_category {google!r} is not in Google's product taxonomy",
+                path=str(path),
+                line=line,
+                column=column,
+            )
+        key = _segments(str(row["product_type"]))
+        if key in entries:
+            raise ConfigError(
+                f"product_type {row['product_type']!r} is mapped twice", path=str(path), line=line, column=column
+            )
+        entries[key] = values
+        fields += [k for k in values if k not in fields]
+    return CategoryMap(path, entries, fields)

@@ -1,0 +1,206 @@
+"""A channel profile compiled once per run, applied to every product.
+
+For each product the channel builds its own view (a dict of the product's fields), then runs, in order:
+per-product overrides from source columns, the category map, price rules, inventory rules, the if/then rules,
+the include/exclude filters, and finally the field templates (once per element of ``expand``, if set).
+``explain`` passes a trace that records every change with the value before and after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from feedsync import values as v
+from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Value, to_text
+from feedsync.channels.categories import CategoryMap
+from feedsync.channels.pricing import (
+    InventoryRules,
+    MarginTooLow,
+    PriceRules,
+    apply_inventory_rules,
+    apply_price_rules,
+)
+from feedsync.channels.rules import Change, CompiledRule, Excluded, RuleError, Trace, coerce
+from feedsync.channels.templating import Compiled, RenderError
+from feedsync.config import ChannelConfig
+from feedsync.diagnostics import Emit, locate
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledField:
+    name: str
+    compiled: Compiled
+    origin: str | None  # the one product field it reads, for source positions
+
+
+@dataclass(slots=True)
+class CompiledChannel:
+    """A profile compiled for one channel: ``apply`` it to each product to get its channel items."""
+
+    name: str
+    spec: ChannelSpec
+    format_name: str
+    format: FormatSpec
+    feed: dict[str, str]
+    fields: list[CompiledField]
+    include: list[Compiled]
+    exclude: list[Compiled]
+    config: ChannelConfig
+    settings: dict[str, Any] = field(default_factory=dict)
+    rules: list[CompiledRule] = field(default_factory=list)
+    price: PriceRules | None = None
+    inventory: InventoryRules | None = None
+    category_map: CategoryMap | None = None
+    overrides_prefix: str | None = None
+    expand: tuple[str, str] | None = None  # (list field, loop variable)
+    now: datetime | None = None
+    variables: tuple[str, ...] = ()
+    origins: dict[str, str] = field(default_factory=dict)
+    _reported_unmapped: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.origins = {f.name: f.origin for f in self.fields if f.origin}
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.{self.format.extension}"
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def view(
+        self, product: Product, extras: Mapping[str, Any] | None, emit: Emit, trace: Trace | None = None
+    ) -> dict[str, Any] | None:
+        """The channel's view of ``product`` after overrides, categories, price, inventory and rules; None when
+        the item is left out of this channel."""
+        ctx: dict[str, Any] = dict.fromkeys(self.variables)
+        ctx.update(product.__dict__)
+        ctx["now"] = self.now
+        if extras:
+            ctx.update(extras)
+        where = locate(product.source, None)
+        if self.overrides_prefix:
+            prefix = self.overrides_prefix
+            for key, raw in product.attributes.items():
+                if not key.startswith(prefix) or not raw:
+                    continue
+                target = key[len(prefix) :]
+                before = ctx.get(target)
+                try:
+                    ctx[target] = coerce(ctx, target, raw)
+                except v.ValueProblem as problem:
+                    emit(
+                        make(
+                            "CFG003",
+                            f"column {key}: {problem.message}",
+                            channel=self.name,
+                            product_id=product.id,
+                            field=target,
+                            value=raw,
+                            location=locate(product.source, None),
+                        )
+                    )
+                    return None
+                if trace is not None:
+                    trace.append(Change("overrides", f"column {key}", target, before, ctx[target]))
+        if self.category_map is not None:
+            self._categorize(ctx, product, emit, trace)
+        try:
+            if self.price is not None:
+                apply_price_rules(ctx, self.price, trace)
+            if self.inventory is not None:
+                apply_inventory_rules(ctx, self.inventory, trace)
+            for rule in self.rules:
+                rule.apply(ctx, trace)
+        except MarginTooLow as exc:
+            emit(make("CFG005", str(exc), channel=self.name, product_id=product.id, field="price", location=where))
+            return None
+        except Excluded:
+            return None
+        except RuleError as exc:
+            emit(make("CFG006", f"rule failed: {exc}", channel=self.name, product_id=product.id, location=where))
+            return None
+        try:
+            for expr in self.include:
+                if not expr.call(ctx):
+                    return None
+            for expr in self.exclude:
+                if expr.call(ctx):
+                    return None
+        except RenderError as exc:
+            emit(make("CFG002", f"filter failed: {exc}", channel=self.name, product_id=product.id, location=where))
+            return None
+        return ctx
+
+    def _categorize(self, ctx: dict[str, Any], product: Product, emit: Emit, trace: Trace | None) -> None:
+        assert self.category_map is not None
+        product_type = ctx.get("product_type")
+        found = self.category_map.lookup(product_type)
+        if found is None:
+            if product_type and product_type not in self._reported_unmapped:
+                self._reported_unmapped.add(product_type)
+                emit(
+                    make(
+                        "CFG004",
+                        f"product_type {product_type!r} is not in the category map {self.category_map.path.name}",
+                        channel=self.name,
+                        product_id=product.id,
+                        field="product_type",
+                        value=product_type,
+                        location=locate(product.source, "product_type"),
+                    )
+                )
+            return
+        for key, value in found.items():
+            if not ctx.get(key):
+                ctx[key] = value
+                if trace is not None:
+                    trace.append(Change("categories", f"category map {self.category_map.path.name}", key, None, value))
+
+    def apply(
+        self, product: Product, emit: Emit, extras: Mapping[str, Any] | None = None, trace: Trace | None = None
+    ) -> list[ChannelItem]:
+        """The channel items for ``product``: usually one; none when it is left out; one per element of the
+        ``expand`` list (e.g. one per store)."""
+        ctx = self.view(product, extras, emit, trace)
+        if ctx is None:
+            return []
+        if self.expand is None:
+            item = self._render(product, ctx, emit)
+            return [item] if item is not None else []
+        source_field, alias = self.expand
+        items = []
+        for element in ctx.get(source_field) or ():
+            ctx[alias] = element
+            item = self._render(product, ctx, emit)
+            if item is not None:
+                items.append(item)
+        return items
+
+    def _render(self, product: Product, ctx: dict[str, Any], emit: Emit) -> ChannelItem | None:
+        values: dict[str, Value] = {}
+        for spec in self.fields:
+            try:
+                raw: Any = spec.compiled.call(ctx)
+            except RenderError as exc:
+                emit(
+                    make(
+                        "CFG001",
+                        f"field {spec.name}: {exc}",
+                        channel=self.name,
+                        product_id=product.id,
+                        field=spec.name,
+                        location=locate(product.source, spec.origin),
+                    )
+                )
+                return None
+            text = to_text(raw)
+            if text is not None:
+                values[spec.name] = text
+        return ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
