@@ -290,7 +290,8 @@ def compile_channel(
         overrides_prefix=profile.overrides_prefix,
         expand=(profile.expand.field, profile.expand.as_) if profile.expand else None,
         now=datetime.now(tz),
-        variables=tuple(profile.variables),
+        variables=tuple(sorted(known - set(PRODUCT_FIELDS) - {"source", "now"} - set(extra_names)
+                               - ({profile.expand.as_} if profile.expand else set()))),
     )
 
 

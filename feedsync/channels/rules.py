@@ -329,6 +329,7 @@ def coerce(ctx: Context, field: str, value: Any) -> Any:
 
 
 Apply = Callable[[Context], None]
+_FLOAT = re.compile(r"(?<![\w.'\"])\d+\.\d+(?![\w.])")
 
 
 def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str | None, Apply]:
@@ -375,7 +376,9 @@ def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str |
     if kind == "copy":
         source = str(spec.from_)
         return kind, target, lambda ctx: ctx.__setitem__(target, coerce(ctx, target, get_path(ctx, source)))
-    expression = templating.expression(str(spec.expression))
+    # Decimal literals, so that money arithmetic stays exact (Decimal and float do not mix).
+    source = _FLOAT.sub(lambda m: f"__decimal__('{m.group()}')", str(spec.expression))
+    expression = templating.expression(source)
 
     def calculate(ctx: Context) -> None:
         ctx[target] = coerce(ctx, target, expression.call(ctx))

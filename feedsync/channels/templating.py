@@ -6,6 +6,7 @@ Templates and expressions are compiled once per run; ``render``/``evaluate`` are
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ class Templating:
         self.env.filters["collapse"] = collapse
         self.env.filters["truncate_words"] = truncate_words
         self.env.filters["titlecase"] = titlecase
+        self.env.globals["__decimal__"] = Decimal
         if globals_:
             self.env.globals.update(globals_)
 

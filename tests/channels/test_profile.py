@@ -30,7 +30,8 @@ def test_builtin_google_profile_maps_the_model(tmp_path: Path) -> None:
     [channel] = compile_channels(config)
     assert channel.filename == "google.xml"
     found: list[Diagnostic] = []
-    item = apply_one(channel,
+    item = apply_one(
+        channel,
         product(
             color="Navy",
             size="M",
