@@ -135,6 +135,33 @@ class SourceConfig(_Strict):
         return value
 
 
+class SupplementConfig(_Strict):
+    """An extra file joined to the catalog: ``key`` is its column, ``join_on`` the product field it matches.
+    With ``as``, every matching row is kept as a list under that name (e.g. stock per store)."""
+
+    path: Path
+    key: str = "id"
+    join_on: str = "id"
+    as_: str | None = Field(default=None, alias="as")
+    encoding: str | None = None
+
+    _abs_path = field_validator("path")(_resolve)
+
+    @field_validator("join_on")
+    @classmethod
+    def _product_field(cls, value: str) -> str:
+        if value not in PRODUCT_FIELDS:
+            raise ValueError(f"join_on must be a product field, not {value!r}")
+        return value
+
+    @field_validator("as_")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and (not value.isidentifier() or value in PRODUCT_FIELDS):
+            raise ValueError(f"as must be a new variable name, not {value!r}")
+        return value
+
+
 class DirectoryDestination(_Strict):
     """Publish the feed file into a folder atomically (e.g. a web root fetched by the channel)."""
 
@@ -174,6 +201,7 @@ class ChannelConfig(BaseModel):
 
 class Config(_Strict):
     source: SourceConfig
+    supplements: list[SupplementConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(min_length=1)
     output_dir: Path = Field(default=Path("out"), validate_default=True)
     state_path: Path = Field(default=Path(".feedsync/state.sqlite"), validate_default=True)

@@ -4,10 +4,12 @@ atomically, check the channel rules, publish. Never prints; returns a Report."""
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, BinaryIO, Literal
 
 from feedsync.atomic import atomic_write
+from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.config import Config
@@ -16,8 +18,10 @@ from feedsync.diagnostics import ChannelResult, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError
 from feedsync.formats import FeedWriter, open_writer
+from feedsync.formats.json_listings import OpenPart
 from feedsync.sources import Source, open_source
 from feedsync.state import State
+from feedsync.supplements import Supplement, join, load_supplements
 
 Command = Literal["build", "validate", "push"]
 
@@ -49,11 +53,23 @@ def run(
     if state is not None:
         runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
     try:
-        _stream(source, compiled, report, out, check=command != "build", drop_invalid=command == "push")
+        supplements = load_supplements(config.supplements, report.add)
+        _stream(
+            source,
+            compiled,
+            report,
+            out,
+            supplements,
+            config.source.currency,
+            check=command != "build",
+            drop_invalid=command == "push",
+        )
         for channel in compiled:
             result = results[channel.name]
             if channel.name in destinations and result.output is not None:
                 result.published = destinations[channel.name].publish(result.output, channel.filename)
+                for part in result.parts:
+                    destinations[channel.name].publish(part, part.name)
     except BaseException as exc:
         for name, run_id in runs.items():
             assert state is not None
@@ -67,34 +83,68 @@ def run(
     return report
 
 
+@dataclass
+class _Sink:
+    """One channel's side of the stream: its writer (when writing) and encoder (when it has one)."""
+
+    channel: CompiledChannel
+    result: ChannelResult
+    writer: FeedWriter | None
+    encoder: Encoder | None
+    check: bool
+    drop_invalid: bool
+
+    def take(self, item: ChannelItem, report: Report) -> None:
+        if self.check:
+            findings = self.channel.spec.check_item(item, self.channel.name)
+            if findings:
+                report.extend(findings)
+                if self.drop_invalid and any(d.severity is Severity.ERROR for d in findings):
+                    self.result.skipped += 1
+                    return
+        if self.writer is not None:
+            for record in self.encoder.encode(item) if self.encoder is not None else [item.values]:
+                self.writer.write(record)
+        self.result.items += 1
+
+
 def _stream(
     source: Source,
     compiled: list[CompiledChannel],
     report: Report,
     out: Path | None,
+    supplements: list[Supplement],
+    currency: str | None,
     *,
     check: bool,
     drop_invalid: bool,
 ) -> None:
     emit = report.add
-    results = report.channels
     seen: set[str] = set()
     with ExitStack() as stack:
-        writers: dict[str, FeedWriter] = {}
-        if out is not None:
-            for channel in compiled:
-                path = out / channel.filename
-                handle = stack.enter_context(atomic_write(path))
-                writers[channel.name] = stack.enter_context(
+        sinks: list[_Sink] = []
+        for channel in compiled:
+            result = report.channels[channel.name]
+            encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
+            writer = None
+            if out is not None:
+                result.output = out / channel.filename
+                writer = stack.enter_context(
                     open_writer(
                         channel.format.writer,
-                        handle,
+                        stack.enter_context(atomic_write(result.output)),
                         columns=channel.columns,
-                        meta=channel.feed,
-                        options=channel.format.options,
+                        meta={**channel.feed, **(encoder.meta if encoder else {})},
+                        options={**channel.format.options, **channel.settings},
+                        open_part=_part_opener(stack, out, channel, result),
                     )
                 )
-                results[channel.name].output = path
+            # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
+            sinks.append(
+                _Sink(
+                    channel, result, writer, encoder, check or encoder is not None, drop_invalid or encoder is not None
+                )
+            )
         for product in source.products(emit):
             report.products_read += 1
             if product.id in seen:
@@ -109,20 +159,26 @@ def _stream(
                 )
                 continue
             seen.add(product.id)
-            for channel in compiled:
-                result = results[channel.name]
-                items = channel.apply(product, emit)
+            extras: dict[str, Any] = {}
+            if supplements:
+                joined, extras = join(product, supplements, currency, emit)
+                if joined is None:
+                    continue
+                product = joined
+            for sink in sinks:
+                items = sink.channel.apply(product, emit, extras)
                 if not items:
-                    result.skipped += 1
+                    sink.result.skipped += 1
                 for item in items:
-                    if check:
-                        findings = channel.spec.check_item(item, channel.name)
-                        if findings:
-                            report.extend(findings)
-                            if drop_invalid and any(d.severity is Severity.ERROR for d in findings):
-                                result.skipped += 1
-                                continue
-                    writer = writers.get(channel.name)
-                    if writer is not None:
-                        writer.write(item.values)
-                    result.items += 1
+                    sink.take(item, report)
+
+
+def _part_opener(stack: ExitStack, out: Path, channel: CompiledChannel, result: ChannelResult) -> OpenPart:
+    """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
+
+    def open_part(number: int) -> BinaryIO:
+        path = out / f"{channel.name}.{number}.{channel.format.extension}"
+        result.parts.append(path)
+        return stack.enter_context(atomic_write(path))
+
+    return open_part

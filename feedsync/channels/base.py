@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.product import Product
@@ -55,11 +57,23 @@ class FormatSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+class Encoder(Protocol):
+    """Turns channel items into the records a writer takes (e.g. Amazon feed messages), with state per run."""
+
+    meta: dict[str, Any]
+
+    def encode(self, item: ChannelItem) -> list[dict[str, Any]]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSpec:
     name: str
     formats: dict[str, FormatSpec]
     check_item: Callable[[ChannelItem, str], list[Diagnostic]]
+    encoder: Callable[[Mapping[str, Any]], Encoder] | None = None
+    """Made once per run from the channel's settings; None: items are written as their flat values."""
+    settings_model: type[BaseModel] | None = None
+    """Validates the profile's ``settings:`` at compile time."""
 
 
 _CHANNELS: dict[str, ChannelSpec] = {}
@@ -71,7 +85,7 @@ def register_channel(spec: ChannelSpec) -> ChannelSpec:
 
 
 def channel_spec(name: str) -> ChannelSpec:
-    from feedsync.channels import google, native  # noqa: F401  (registers the built-in channels)
+    from feedsync.channels import amazon, google, google_local, meta, native  # noqa: F401  (registers them)
 
     try:
         return _CHANNELS[name]
@@ -80,6 +94,6 @@ def channel_spec(name: str) -> ChannelSpec:
 
 
 def channel_names() -> list[str]:
-    from feedsync.channels import google, native  # noqa: F401
+    from feedsync.channels import amazon, google, google_local, meta, native  # noqa: F401
 
     return sorted(_CHANNELS)

@@ -220,8 +220,19 @@ def compile_channel(
         line = pos[0] + (inner_line - 1 if inner_line and inner_line > 1 else 0) if pos else None
         return ConfigError(message, path=file_name, line=line, column=pos[1] if pos else None)
 
+    kind_spec = channel_spec(profile.channel)
+    if kind_spec.settings_model is not None:
+        try:
+            kind_spec.settings_model.model_validate(profile.settings)
+        except ValidationError as exc:
+            file_name, root = where(["settings"])
+            raise yamlpos.validation_error(
+                exc, file_name, yamlpos.locate_node(root, ["settings"]) if root else None, prefix=["settings"]
+            ) from None
     tz = ZoneInfo(config.source.timezone)
-    templating = Templating([config.base_dir / "templates", data_dir("templates")], {"channel": name})
+    templating = Templating(
+        [config.base_dir / "templates", data_dir("templates")], {"channel": name, "settings": dict(profile.settings)}
+    )
     category_map = None
     if profile.category_map:
         map_base = config.base_dir if "category_map" in overrides else path.parent
@@ -236,6 +247,12 @@ def compile_channel(
     if category_map is not None:
         known |= set(category_map.fields)
     if profile.expand is not None:
+        if profile.expand.field not in known:
+            raise fail(
+                ["expand", "field"],
+                f"expand.field: nothing provides {profile.expand.field!r}; add a "
+                f"supplement with `as: {profile.expand.field}` to feedsync.yaml",
+            )
         known.add(profile.expand.as_)
 
     def build(key: list[str | int], kind: str, source: str) -> Compiled:
@@ -271,12 +288,11 @@ def compile_channel(
         except (TemplateProblem, *RenderError) as exc:
             raise fail(["feed", key_name], f"feed.{key_name}: {exc}") from None
 
-    spec = channel_spec(profile.channel)
     return CompiledChannel(
         name=name,
-        spec=spec,
+        spec=kind_spec,
         format_name=profile.format,
-        format=spec.formats[profile.format],
+        format=kind_spec.formats[profile.format],
         feed=feed,
         fields=fields,
         include=include,
@@ -290,8 +306,15 @@ def compile_channel(
         overrides_prefix=profile.overrides_prefix,
         expand=(profile.expand.field, profile.expand.as_) if profile.expand else None,
         now=datetime.now(tz),
-        variables=tuple(sorted(known - set(PRODUCT_FIELDS) - {"source", "now"} - set(extra_names)
-                               - ({profile.expand.as_} if profile.expand else set()))),
+        variables=tuple(
+            sorted(
+                known
+                - set(PRODUCT_FIELDS)
+                - {"source", "now"}
+                - set(extra_names)
+                - ({profile.expand.as_} if profile.expand else set())
+            )
+        ),
     )
 
 
@@ -302,4 +325,5 @@ def compile_channels(config: Config, only: list[str] | None = None) -> list[Comp
         if unknown:
             raise ConfigError(f"unknown channel(s) {', '.join(unknown)}; the config has {', '.join(names)}")
         names = [n for n in names if n in only]
-    return [compile_channel(n, config.channels[n], config) for n in names]
+    extra_names = frozenset(s.as_ for s in config.supplements if s.as_)
+    return [compile_channel(n, config.channels[n], config, extra_names) for n in names]

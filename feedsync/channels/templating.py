@@ -6,10 +6,10 @@ Templates and expressions are compiled once per run; ``render``/``evaluate`` are
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,28 @@ def truncate_words(value: Any, limit: int, ellipsis: str = "") -> str:
     return cut.rstrip(" ,;:-") + ellipsis
 
 
+def variant_pairs(attributes: Mapping[str, str] | None, names: Iterable[str]) -> str:
+    """Meta's ``additional_variant_attribute``: ``Key:Value,Key2:Value2`` for the named attributes that are set;
+    commas and colons inside keys and values become spaces, since they are the separators."""
+    pairs = []
+    for name in names:
+        value = (attributes or {}).get(name)
+        if value:
+            clean = [" ".join(re.sub(r"[,:]", " ", str(x)).split()) for x in (name, value)]
+            pairs.append(f"{clean[0]}:{clean[1]}")
+    return ",".join(pairs)
+
+
+_ITEM = re.compile(r"<li[^>]*>(.*?)</li>", re.IGNORECASE | re.DOTALL)
+
+
+def bullets(html_text: Any, limit: int = 5) -> list[str]:
+    """The list items of an HTML description as plain-text bullet points (at most ``limit``)."""
+    if not html_text:
+        return []
+    return [text for item in _ITEM.findall(str(html_text)) if (text := plaintext(item))][:limit]
+
+
 def titlecase(value: Any) -> str:
     """Title Case that leaves words with capitals inside them (``iPhone``, ``USB``) alone."""
     words = collapse(value).split(" ")
@@ -91,6 +113,8 @@ class Templating:
         self.env.filters["collapse"] = collapse
         self.env.filters["truncate_words"] = truncate_words
         self.env.filters["titlecase"] = titlecase
+        self.env.filters["variant_pairs"] = variant_pairs
+        self.env.filters["bullets"] = bullets
         self.env.globals["__decimal__"] = Decimal
         if globals_:
             self.env.globals.update(globals_)

@@ -23,7 +23,8 @@ CODES: dict[str, CodeInfo] = {}
 
 
 def _register(code: str, name: str, severity: Severity, doc: str) -> None:
-    if code in CODES or any(info.name == name for info in CODES.values()):
+    prefix = code.rstrip("0123456789")
+    if code in CODES or any(info.name == name and info.code.rstrip("0123456789") == prefix for info in CODES.values()):
         raise RuntimeError(f"diagnostic code {code} / {name} registered twice")
     CODES[code] = CodeInfo(code, name, severity, doc)
 
@@ -222,6 +223,68 @@ _register(
     W,
     "The item has no gtin, no brand + mpn pair, and does not say identifier_exists = no. Google limits "
     "the performance of items without unique product identifiers.",
+)
+
+_register(
+    "GMC004",
+    "invalid-value",
+    E,
+    "The value is not one Google accepts for this attribute (for example local inventory availability "
+    "in_stock, limited_availability, on_display_to_order or out_of_stock; pickup_method buy, reserve, ship to "
+    "store or not supported; pickup_sla same_day, next_day, 2-day … multi-week).",
+)
+_register(
+    "META001",
+    "missing-required-field",
+    E,
+    "Meta requires this field on every item (id, title, description, availability, condition, price, link, "
+    "image_link). Items without it are rejected when the catalog is fetched.",
+)
+_register(
+    "META002",
+    "value-too-long",
+    E,
+    "The value is longer than Meta allows (id 100, title 200, description 9,999, brand 100 characters).",
+)
+_register(
+    "META003",
+    "missing-brand-or-identifier",
+    E,
+    "Meta needs at least one of brand, gtin or mpn on each item.",
+)
+_register(
+    "META004",
+    "invalid-enum-value",
+    E,
+    "Meta spells availability with spaces (`in stock`, `out of stock`, `preorder`, `available for order`, "
+    "`discontinued`) and takes condition `new`, `refurbished` or `used` (plus its used/open-box grades).",
+)
+
+_register(
+    "AMZ001",
+    "missing-product-type",
+    E,
+    "The item has no Amazon product type. Map its product_type to one (amazon_product_type in the category map), "
+    "give the product an amazon_product_type column, or set the channel's settings.default_product_type.",
+)
+_register(
+    "AMZ002",
+    "invalid-sku",
+    E,
+    "Amazon SKUs are 1 to 40 printable ASCII characters. Shorten the id, or map a shorter SKU with the "
+    "channel's sku field.",
+)
+_register(
+    "AMZ003",
+    "missing-required-attribute",
+    E,
+    "A listing needs sku, item_name, brand and price (an offer on an existing ASIN needs sku and price).",
+)
+_register(
+    "AMZ004",
+    "value-too-long",
+    E,
+    "item_name is longer than the 200 characters Amazon's product type schemas allow.",
 )
 
 del E, W

@@ -15,6 +15,8 @@ class ChannelResult:
     items: int = 0
     skipped: int = 0
     output: Path | None = None
+    parts: list[Path] = field(default_factory=list)
+    """Further documents when the channel's feed is split (Amazon: 25,000 messages each)."""
     published: str | None = None
 
 

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO, Protocol
 
 from feedsync.formats.delimited import DelimitedWriter
+from feedsync.formats.json_listings import JsonListingsWriter, OpenPart
 from feedsync.formats.xml_rss import RssWriter
 
-Values = Mapping[str, str | list[str]]
+Values = Mapping[str, Any]
 
 
 class FeedWriter(Protocol):
@@ -20,7 +21,13 @@ class FeedWriter(Protocol):
 
 
 def open_writer(
-    kind: str, handle: BinaryIO, *, columns: list[str], meta: Mapping[str, str], options: Mapping[str, Any]
+    kind: str,
+    handle: BinaryIO,
+    *,
+    columns: list[str],
+    meta: Mapping[str, Any],
+    options: Mapping[str, Any],
+    open_part: OpenPart | None = None,
 ) -> FeedWriter:
     if kind == "rss":
         return RssWriter(handle, meta=meta, namespace=options["namespace"], prefix=options["prefix"])
@@ -31,7 +38,11 @@ def open_writer(
             delimiter=options.get("delimiter", ","),
             list_separator=options.get("list_separator", ","),
         )
+    if kind == "json_listings":
+        return JsonListingsWriter(
+            handle, header=meta["header"], max_messages=int(options.get("max_messages", 25000)), open_part=open_part
+        )
     raise ValueError(f"unknown writer {kind!r}")
 
 
-__all__ = ["DelimitedWriter", "FeedWriter", "RssWriter", "open_writer"]
+__all__ = ["DelimitedWriter", "FeedWriter", "JsonListingsWriter", "RssWriter", "open_writer"]

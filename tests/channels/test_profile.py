@@ -159,7 +159,8 @@ def test_problems_in_a_profile_file_point_into_that_file(tmp_path: Path) -> None
         compile_channel("google", channel, config)
     (tmp_path / "mine.yaml").write_text("channel: bing\nformat: xml\nfields: {id: x}\n", encoding="utf-8")
     with pytest.raises(
-        ConfigError, match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: google, native\)"
+        ConfigError,
+        match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: amazon, google, meta, native\)",
     ):
         compile_channel("google", channel, config)
 

@@ -193,8 +193,9 @@ def product(**values: Any) -> Product:
 
 
 def test_inventory_buffer_turns_a_two_unit_product_out_of_stock_on_the_reserving_channel(tmp_path: Path) -> None:
-    config = make_config(tmp_path, HEADER + row(), channel_extra=(
-        "    inventory: {buffer: 2}\n  other:\n    profile: google_merchant\n"))
+    config = make_config(
+        tmp_path, HEADER + row(), channel_extra=("    inventory: {buffer: 2}\n  other:\n    profile: google_merchant\n")
+    )
     reserving, plain = compile_channels(config)
     item = apply_one(reserving, product(quantity=2))
     assert item is not None and item.values["availability"] == "out_of_stock"

@@ -1,0 +1,16 @@
+"""Amazon: JSON_LISTINGS_FEED documents (Feeds API 2021-06-30) in Amazon's listing attribute shape."""
+
+from feedsync.channels.amazon import rules
+from feedsync.channels.amazon.spec import AmazonSettings
+from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
+
+AMAZON = register_channel(
+    ChannelSpec(
+        name="amazon",
+        formats={"json": FormatSpec("json", "json_listings", {})},
+        check_item=rules.check_item,
+        encoder=AmazonEncoder,
+        settings_model=AmazonSettings,
+    )
+)

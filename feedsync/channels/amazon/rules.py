@@ -1,0 +1,54 @@
+"""Amazon rules (AMZ codes) applied to each flat channel item before it becomes a feed message."""
+
+from __future__ import annotations
+
+import re
+
+from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
+from feedsync.channels.base import ChannelItem
+from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics.codes import make
+
+_SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
+
+
+def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    values = item.values
+
+    def report(code: str, attr: str, message: str, value: str | None = None) -> None:
+        found.append(
+            make(
+                code,
+                message,
+                channel=channel,
+                product_id=item.id,
+                field=attr,
+                value=value,
+                location=locate(item.product.source, item.origins.get(attr)),
+            )
+        )
+
+    sku = values.get("sku")
+    if not isinstance(sku, str):
+        report("AMZ003", "sku", "sku is required")
+    elif len(sku) > MAX_SKU_LENGTH or not _SKU_CHARS.match(sku):
+        report("AMZ002", "sku", f"sku {sku!r} is not 1-{MAX_SKU_LENGTH} printable ASCII characters", sku)
+    offer_only = "asin" in values
+    if "product_type" not in values and not offer_only:
+        report(
+            "AMZ001",
+            "product_type",
+            "no Amazon product type: map the product_type in the category map "
+            "(amazon_product_type) or set settings.default_product_type",
+        )
+    if not offer_only:
+        for attr in ("item_name", "brand", "price"):
+            if attr not in values:
+                report("AMZ003", attr, f"{attr} is required for a listing")
+    elif "price" not in values:
+        report("AMZ003", "price", "price is required for an offer")
+    name = values.get("item_name")
+    if isinstance(name, str) and len(name) > MAX_ITEM_NAME:
+        report("AMZ004", "item_name", f"item_name is {len(name)} characters, more than {MAX_ITEM_NAME}", name[:80])
+    return found

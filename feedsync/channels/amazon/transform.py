@@ -1,0 +1,195 @@
+"""Flat Amazon channel items -> ``JSON_LISTINGS_FEED`` messages in Amazon's attribute shape.
+
+Every attribute is an array of objects with ``value`` (and ``language_tag`` for text, ``marketplace_id``).
+Variants become children of a parent SKU (the group id): the parent message is written once, before the
+first child of its family. Items with an ASIN (and no product data of ours to send) go offer-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from feedsync.channels.amazon.spec import (
+    CONDITION_TYPES,
+    MAX_OTHER_IMAGES,
+    OFFER_ONLY_PRODUCT_TYPE,
+    WEIGHT_UNITS,
+    AmazonSettings,
+)
+from feedsync.channels.base import ChannelItem
+
+
+def identifier_type(gtin: str) -> str:
+    """UPC for 12 digits, GTIN for 14, EAN otherwise (13, and EAN-8)."""
+    return {12: "upc", 14: "gtin"}.get(len(gtin), "ean")
+
+
+def _number(text: Any) -> float | int:
+    value = Decimal(str(text))
+    return int(value) if value == value.to_integral_value() and "." not in str(text) else float(value)
+
+
+def _utc(text: str) -> str:
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AmazonEncoder:
+    def __init__(self, settings: Mapping[str, Any]) -> None:
+        self.settings = AmazonSettings.model_validate(settings)
+        self.meta = {
+            "header": {"sellerId": self.settings.seller_id, "version": "2.0", "issueLocale": self.settings.issue_locale}
+        }
+        self._parents: set[str] = set()
+
+    def _text(self, value: str) -> list[dict[str, Any]]:
+        return [
+            {"value": value, "language_tag": self.settings.language_tag, "marketplace_id": self.settings.marketplace_id}
+        ]
+
+    def _plain(self, value: Any) -> list[dict[str, Any]]:
+        return [{"value": value, "marketplace_id": self.settings.marketplace_id}]
+
+    def encode(self, item: ChannelItem) -> list[dict[str, Any]]:
+        values = item.values
+        messages: list[dict[str, Any]] = []
+        parent = values.get("parent_sku")
+        asin = values.get("asin")
+        if isinstance(asin, str):
+            return [self._offer_only(values, asin)]
+        product_type = str(values["product_type"])
+        attributes = self._product_attributes(values)
+        attributes.update(self._offer_attributes(values))
+        if isinstance(parent, str):
+            theme = self._theme(values)
+            if parent not in self._parents:
+                self._parents.add(parent)
+                messages.append(self._parent(values, parent, product_type, theme))
+            attributes["parentage_level"] = self._plain("child")
+            attributes["child_parent_sku_relationship"] = [
+                {
+                    "child_relationship_type": "variation",
+                    "parent_sku": parent,
+                    "marketplace_id": self.settings.marketplace_id,
+                }
+            ]
+            attributes["variation_theme"] = [{"name": theme}]
+        messages.append(
+            {
+                "sku": values["sku"],
+                "operationType": "UPDATE",
+                "productType": product_type,
+                "requirements": "LISTING",
+                "attributes": attributes,
+            }
+        )
+        return messages
+
+    @staticmethod
+    def _theme(values: Mapping[str, Any]) -> str:
+        axes = [name for name in ("size", "color") if name in values]
+        return "/".join(a.upper() for a in axes) or "SIZE"
+
+    def _parent(self, values: Mapping[str, Any], parent: str, product_type: str, theme: str) -> dict[str, Any]:
+        attributes: dict[str, Any] = {"item_name": self._text(str(values.get("parent_name") or values["item_name"]))}
+        if "brand" in values:
+            attributes["brand"] = self._text(str(values["brand"]))
+        attributes["parentage_level"] = self._plain("parent")
+        attributes["child_parent_sku_relationship"] = [
+            {"child_relationship_type": "variation", "marketplace_id": self.settings.marketplace_id}
+        ]
+        attributes["variation_theme"] = [{"name": theme}]
+        return {
+            "sku": parent,
+            "operationType": "UPDATE",
+            "productType": product_type,
+            "requirements": "LISTING_PRODUCT_ONLY",
+            "attributes": attributes,
+        }
+
+    def _product_attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        attributes: dict[str, Any] = {}
+        if "item_name" in values:
+            attributes["item_name"] = self._text(str(values["item_name"]))
+        if "brand" in values:
+            attributes["brand"] = self._text(str(values["brand"]))
+        gtin = values.get("gtin")
+        if isinstance(gtin, str):
+            attributes["externally_assigned_product_identifier"] = [
+                {"type": identifier_type(gtin), "value": gtin, "marketplace_id": self.settings.marketplace_id}
+            ]
+        bullets = values.get("bullet_point")
+        if bullets:
+            attributes["bullet_point"] = [
+                entry for b in ([bullets] if isinstance(bullets, str) else bullets) for entry in self._text(b)
+            ]
+        if "product_description" in values:
+            attributes["product_description"] = self._text(str(values["product_description"]))
+        for name in ("color", "size", "material"):
+            if name in values:
+                attributes[name] = self._text(str(values[name]))
+        if "main_image" in values:
+            attributes["main_product_image_locator"] = [
+                {"media_location": values["main_image"], "marketplace_id": self.settings.marketplace_id}
+            ]
+        others = values.get("other_images") or []
+        for number, url in enumerate([others] if isinstance(others, str) else others, start=1):
+            if number > MAX_OTHER_IMAGES:
+                break
+            attributes[f"other_product_image_locator_{number}"] = [
+                {"media_location": url, "marketplace_id": self.settings.marketplace_id}
+            ]
+        if "weight_value" in values and values.get("weight_unit") in WEIGHT_UNITS:
+            attributes["item_package_weight"] = [
+                {
+                    "unit": WEIGHT_UNITS[str(values["weight_unit"])],
+                    "value": _number(values["weight_value"]),
+                    "marketplace_id": self.settings.marketplace_id,
+                }
+            ]
+        return attributes
+
+    def _offer_attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        attributes: dict[str, Any] = {
+            "condition_type": self._plain(CONDITION_TYPES.get(str(values.get("condition", "new")), "new_new"))
+        }
+        if "price" in values:
+            offer: dict[str, Any] = {
+                "marketplace_id": self.settings.marketplace_id,
+                "currency": values.get("currency", "USD"),
+                "audience": "ALL",
+                "our_price": [{"schedule": [{"value_with_tax": _number(values["price"])}]}],
+            }
+            if "sale_price" in values and "sale_start" in values and "sale_end" in values:
+                offer["discounted_price"] = [
+                    {
+                        "schedule": [
+                            {
+                                "start_at": _utc(str(values["sale_start"])),
+                                "end_at": _utc(str(values["sale_end"])),
+                                "value_with_tax": _number(values["sale_price"]),
+                            }
+                        ]
+                    }
+                ]
+            attributes["purchasable_offer"] = [offer]
+        quantity = values.get("quantity")
+        if quantity is not None:
+            attributes["fulfillment_availability"] = [
+                {"fulfillment_channel_code": self.settings.fulfillment_channel_code, "quantity": int(str(quantity))}
+            ]
+        return attributes
+
+    def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
+        attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values)}
+        product_type = values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE
+        return {
+            "sku": values["sku"],
+            "operationType": "UPDATE",
+            "productType": product_type,
+            "requirements": "LISTING_OFFER_ONLY",
+            "attributes": attributes,
+        }

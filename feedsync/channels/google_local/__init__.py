@@ -1,0 +1,61 @@
+"""Google local inventory (local inventory ads and free local listings): one row per product and store.
+
+Attributes as the local inventory data specification names them: id, store_code, quantity, availability,
+price/sale_price overrides, pickup_method and pickup_sla (support.google.com/merchants answers 14819809,
+14154192 pickup_method, 14154452 pickup_SLA)."""
+
+from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, register_channel
+from feedsync.channels.google.spec import NAMESPACE
+from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics.codes import make
+
+REQUIRED = ("id", "store_code", "availability")
+AVAILABILITY = frozenset({"in_stock", "limited_availability", "on_display_to_order", "out_of_stock"})
+PICKUP_METHODS = frozenset({"buy", "reserve", "ship to store", "not supported"})
+PICKUP_SLAS = frozenset(
+    {"same_day", "same day", "next_day", "next day", "2-day", "3-day", "4-day", "5-day", "6-day", "7-day", "multi-week"}
+)
+
+
+def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    values = item.values
+
+    def report(code: str, attr: str, message: str) -> None:
+        found.append(
+            make(
+                code,
+                message,
+                channel=channel,
+                product_id=item.id,
+                field=attr,
+                location=locate(item.product.source, item.origins.get(attr)),
+            )
+        )
+
+    for attr in REQUIRED:
+        if attr not in values:
+            report("GMC001", attr, f"{attr} is required and empty")
+    for attr, allowed in (
+        ("availability", AVAILABILITY),
+        ("pickup_method", PICKUP_METHODS),
+        ("pickup_sla", PICKUP_SLAS),
+    ):
+        value = values.get(attr)
+        if isinstance(value, str) and value not in allowed:
+            report("GMC004", attr, f"{attr} {value!r} is not one of: {', '.join(sorted(allowed))}")
+    if "pickup_method" in values and values["pickup_method"] != "not supported" and "pickup_sla" not in values:
+        report("GMC001", "pickup_sla", "pickup_sla is required with a pickup_method")
+    return found
+
+
+GOOGLE_LOCAL = register_channel(
+    ChannelSpec(
+        name="google_local",
+        formats={
+            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ","}),
+            "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
+        },
+        check_item=check_item,
+    )
+)

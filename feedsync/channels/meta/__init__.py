@@ -1,0 +1,17 @@
+"""Meta (Facebook/Instagram) catalogs: formats and rules."""
+
+from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
+from feedsync.channels.google.spec import NAMESPACE
+from feedsync.channels.meta import rules
+
+META = register_channel(
+    ChannelSpec(
+        name="meta",
+        formats={
+            "csv": FormatSpec("csv", "delimited", {"delimiter": ",", "list_separator": ","}),
+            # Meta reads RSS feeds with Google's g: namespace.
+            "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
+        },
+        check_item=rules.check_item,
+    )
+)

@@ -1,0 +1,48 @@
+"""Meta catalog rules (META codes) applied to each channel item."""
+
+from __future__ import annotations
+
+from feedsync.channels.base import ChannelItem
+from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED
+from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics.codes import make
+
+
+def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    values = item.values
+
+    def report(code: str, attr: str, message: str, value: str | None = None) -> None:
+        found.append(
+            make(
+                code,
+                message,
+                channel=channel,
+                product_id=item.id,
+                field=attr,
+                value=value,
+                location=locate(item.product.source, item.origins.get(attr)),
+            )
+        )
+
+    for attr in REQUIRED:
+        if attr not in values:
+            report("META001", attr, f"{attr} is required and empty")
+    for attr, limit in MAX_LENGTH.items():
+        value = values.get(attr)
+        if isinstance(value, str) and len(value) > limit:
+            report("META002", attr, f"{attr} is {len(value)} characters, more than Meta's {limit}", value[:80])
+    if not any(k in values for k in ("brand", "gtin", "mpn")):
+        report("META003", "brand", "Meta needs a brand, a gtin or an mpn")
+    availability = values.get("availability")
+    if isinstance(availability, str) and availability not in AVAILABILITY_VALUES:
+        report(
+            "META004",
+            "availability",
+            f"availability {availability!r} is not one of Meta's values ({', '.join(sorted(AVAILABILITY_VALUES))})",
+            availability,
+        )
+    condition = values.get("condition")
+    if isinstance(condition, str) and condition not in CONDITION_VALUES:
+        report("META004", "condition", f"condition {condition!r} is not one of Meta's values", condition)
+    return found

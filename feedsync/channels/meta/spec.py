@@ -1,0 +1,18 @@
+"""Meta catalog field facts (developers.facebook.com catalog reference and the business SDK's ProductItem enums;
+limits as published in Meta's catalog field documentation)."""
+
+from __future__ import annotations
+
+REQUIRED: tuple[str, ...] = ("id", "title", "description", "availability", "condition", "price", "link", "image_link")
+MAX_LENGTH: dict[str, int] = {"id": 100, "title": 200, "description": 9999, "brand": 100}
+AVAILABILITY = {
+    "in_stock": "in stock",
+    "out_of_stock": "out of stock",
+    "preorder": "preorder",
+    "backorder": "available for order",
+}
+AVAILABILITY_VALUES = frozenset({"in stock", "out of stock", "preorder", "available for order", "discontinued"})
+CONDITION_VALUES = frozenset(
+    {"new", "refurbished", "used", "used_like_new", "used_good", "used_fair", "cpo", "open_box_new"}
+)
+MAX_ADDITIONAL_IMAGES = 20

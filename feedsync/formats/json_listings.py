@@ -1,0 +1,54 @@
+"""Amazon's ``JSON_LISTINGS_FEED`` document writer: ``{"header": …, "messages": [ … ]}`` streamed one message per
+line, with ``messageId`` numbered from 1 in each document. A feed holds at most ``max_messages`` messages
+(Amazon's limit is 25,000); past that the writer continues in a new document from ``open_part``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+
+OpenPart = Callable[[int], BinaryIO]
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class JsonListingsWriter:
+    def __init__(
+        self, handle: BinaryIO, *, header: Mapping[str, Any], max_messages: int, open_part: OpenPart | None
+    ) -> None:
+        self._handle = handle
+        self._header = dict(header)
+        self._max = max_messages
+        self._open_part = open_part
+        self._count = 0
+        self._part = 1
+
+    def _start(self) -> None:
+        self._handle.write(b'{"header":' + _dumps(self._header) + b',\n"messages":[')
+        self._count = 0
+
+    def _finish(self) -> None:
+        self._handle.write(b"\n]}\n")
+
+    def __enter__(self) -> JsonListingsWriter:
+        self._start()
+        return self
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        if self._count >= self._max:
+            if self._open_part is None:
+                raise ValueError(f"more than {self._max} messages and no way to open another document")
+            self._finish()
+            self._part += 1
+            self._handle = self._open_part(self._part)
+            self._start()
+        self._count += 1
+        message = {"messageId": self._count, **values}
+        self._handle.write((b"\n" if self._count == 1 else b",\n") + _dumps(message))
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self._finish()

@@ -1,0 +1,120 @@
+"""Supplemental sources: extra files joined to the catalog on a key, like Feedonomics' "join" imports.
+
+A one-to-one supplement adds or overrides columns of each product (cost price, performance labels); a
+one-to-many supplement (``as: NAME``) gives each product the list of its matching rows under ``NAME`` (stock per
+store), which profiles can read and expand into one item per row. Supplements are read into memory, keyed by
+the join value: they are meant to be much smaller than the catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from feedsync import values as v
+from feedsync.config import SourceConfig, SupplementConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import PRODUCT_FIELDS, Product
+from feedsync.sources.tabular import open_table
+
+
+@dataclass
+class Supplement:
+    config: SupplementConfig
+    rows: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+
+    @property
+    def many(self) -> bool:
+        return self.config.as_ is not None
+
+
+def load_supplements(configs: list[SupplementConfig], emit: Emit) -> list[Supplement]:
+    loaded = []
+    for config in configs:
+        supplement = Supplement(config)
+        source = SourceConfig(path=config.path, encoding=config.encoding)
+        with open_table(source, emit) as table:
+            key_index = table.col(config.key)
+            if key_index is None:
+                from feedsync.errors import ConfigError
+
+                raise ConfigError(
+                    f"supplement {config.path} has no column {config.key!r} to join on "
+                    f"(its columns: {', '.join(table.header)})"
+                )
+            for row, cells in table.rows:
+                key = cells[key_index].strip() if key_index < len(cells) else ""
+                if not key:
+                    emit(make("SRC001", f"row has no {config.key}", location=Location(str(config.path), row)))
+                    continue
+                values = {
+                    name: cells[i].strip()
+                    for i, name in enumerate(table.header)
+                    if i != key_index and i < len(cells) and cells[i].strip()
+                }
+                supplement.rows.setdefault(key, []).append((row, values))
+        loaded.append(supplement)
+    return loaded
+
+
+def join(
+    product: Product, supplements: list[Supplement], currency: str | None, emit: Emit
+) -> tuple[Product | None, dict[str, Any]]:
+    """The product with one-to-one columns applied (None when a value is unusable: reported, left out), and the
+    one-to-many lists keyed by their ``as`` names."""
+    extras: dict[str, Any] = {}
+    update: dict[str, Any] = {}
+    attributes: dict[str, str] | None = None
+    for supplement in supplements:
+        key = str(getattr(product, supplement.config.join_on, None) or "")
+        matches = supplement.rows.get(key, [])
+        if supplement.many:
+            assert supplement.config.as_ is not None
+            extras[supplement.config.as_] = [values for _, values in matches]
+            continue
+        for row, values in matches[:1]:
+            for column, text in values.items():
+                name = column.casefold()
+                if name in PRODUCT_FIELDS and name not in ("id", "attributes"):
+                    try:
+                        update[name] = _typed(name, text, currency or product.price.currency)
+                    except v.ValueProblem as problem:
+                        emit(
+                            make(
+                                problem.code,
+                                problem.message,
+                                product_id=product.id,
+                                field=name,
+                                value=text,
+                                location=Location(str(supplement.config.path), row, None, column),
+                            )
+                        )
+                        return None, extras
+                else:
+                    attributes = attributes if attributes is not None else dict(product.attributes)
+                    attributes[column] = text
+    if attributes is not None:
+        update["attributes"] = attributes
+    return (product.model_copy(update=update) if update else product), extras
+
+
+def _typed(name: str, text: str, currency: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    from feedsync.model.product import AgeGroup, Availability, Condition, Gender
+
+    if name in ("price", "sale_price"):
+        return v.parse_money(text, currency, what=name)
+    if name == "quantity":
+        return v.parse_int(text, what=name)
+    if name == "weight":
+        return v.parse_weight(text)
+    if name == "sale_price_effective_date":
+        return v.parse_date_range(text, ZoneInfo("UTC"))
+    enums = {"availability": Availability, "condition": Condition, "gender": Gender, "age_group": AgeGroup}
+    if name in enums:
+        return v.parse_enum(text, enums[name], what=name)
+    if name == "additional_image_links":
+        return tuple(u.strip() for u in text.split(",") if u.strip())
+    return text
