@@ -78,7 +78,7 @@ def run(
         raise
     for name, run_id in runs.items():
         assert state is not None
-        outcome = "published_with_findings" if results[name].skipped else "published"
+        outcome = "published_with_findings" if results[name].rejected else "published"
         state.finish_run(run_id, outcome=outcome, item_count=results[name].items)
     return report
 
@@ -100,7 +100,7 @@ class _Sink:
             if findings:
                 report.extend(findings)
                 if self.drop_invalid and any(d.severity is Severity.ERROR for d in findings):
-                    self.result.skipped += 1
+                    self.result.rejected += 1
                     return
         if self.writer is not None:
             for record in self.encoder.encode(item) if self.encoder is not None else [item.values]:
@@ -166,9 +166,13 @@ def _stream(
                     continue
                 product = joined
             for sink in sinks:
+                before = len(report.diagnostics)
                 items = sink.channel.apply(product, emit, extras)
                 if not items:
-                    sink.result.skipped += 1
+                    if any(d.severity is Severity.ERROR for d in report.diagnostics[before:]):
+                        sink.result.rejected += 1
+                    else:
+                        sink.result.excluded += 1
                 for item in items:
                     sink.take(item, report)
 

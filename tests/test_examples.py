@@ -1,29 +1,36 @@
-"""The bundled examples build exactly their golden files (``pytest --update-golden`` rewrites them)."""
+"""The bundled demo builds exactly its golden files (``pytest --update-golden`` rewrites them), and each feed
+meets its channel's published rules."""
 
 from __future__ import annotations
 
+import csv
+import json
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from feedsync import pipeline
 from feedsync.config import load_config
 from tests.conftest import DEMO
+from tests.sources.realdata import REALDATA, needs_realdata
 
 G = "{http://base.google.com/ns/1.0}"
 REQUIRED = ("id", "title", "description", "link", "image_link", "price", "availability", "condition")
+FEEDS = ("google.xml", "facebook.csv", "amazon.json", "google_local.tsv")
 
 
 def build_demo(demo_copy: Path, out: Path) -> Path:
     report = pipeline.run(load_config(demo_copy / "feedsync.yaml"), "build", out_dir=out)
     assert report.diagnostics == []
-    return out / "google.xml"
+    return out
 
 
-def test_demo_matches_its_golden_file(demo_copy: Path, tmp_path: Path, update_golden: bool) -> None:
-    built = build_demo(demo_copy, tmp_path / "out").read_bytes()
-    golden = DEMO / "expected" / "google.xml"
+@pytest.mark.parametrize("name", FEEDS)
+def test_demo_matches_its_golden_file(demo_copy: Path, tmp_path: Path, update_golden: bool, name: str) -> None:
+    built = (build_demo(demo_copy, tmp_path / "out") / name).read_bytes()
+    golden = DEMO / "expected" / name
     if update_golden:
         golden.parent.mkdir(exist_ok=True)
         golden.write_bytes(built)
@@ -31,13 +38,15 @@ def test_demo_matches_its_golden_file(demo_copy: Path, tmp_path: Path, update_go
 
 
 def test_building_twice_gives_identical_bytes(demo_copy: Path, tmp_path: Path) -> None:
-    first = build_demo(demo_copy, tmp_path / "one").read_bytes()
-    second = build_demo(demo_copy, tmp_path / "two").read_bytes()
-    assert first == second
+    first = build_demo(demo_copy, tmp_path / "one")
+    second = build_demo(demo_copy, tmp_path / "two")
+    for name in FEEDS:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-def test_demo_feed_satisfies_googles_required_attributes(demo_copy: Path, tmp_path: Path) -> None:
-    items = etree.parse(str(build_demo(demo_copy, tmp_path / "out"))).getroot().findall("channel/item")
+def test_demo_google_feed_satisfies_googles_required_attributes(demo_copy: Path, tmp_path: Path) -> None:
+    feed = build_demo(demo_copy, tmp_path / "out") / "google.xml"
+    items = etree.parse(str(feed)).getroot().findall("channel/item")
     assert len(items) == 88
     groups: dict[str, list[etree._Element]] = defaultdict(list)
     for item in items:
@@ -57,14 +66,91 @@ def test_demo_feed_satisfies_googles_required_attributes(demo_copy: Path, tmp_pa
     dress = next(i for i in items if i.findtext(f"{G}id") == "NW-DRESS-SAG-S")
     assert dress.findtext(f"{G}sale_price") == "64.00 USD"
     assert dress.findtext(f"{G}sale_price_effective_date") == "2026-11-27T00:00:00-0500/2026-12-01T23:59:59-0500"
-    availabilities = {i.findtext(f"{G}availability") for i in items}
-    assert availabilities == {"in_stock", "out_of_stock", "preorder", "backorder"}
+    assert {i.findtext(f"{G}availability") for i in items} == {"in_stock", "out_of_stock", "preorder", "backorder"}
     bowl = next(i for i in items if i.findtext(f"{G}id") == "NW-BOWL")
     assert bowl.findtext(f"{G}identifier_exists") == "no"
+    assert bowl.findtext(f"{G}google_product_category") == "3498"  # the product's own value beats the map
+    mug = next(i for i in items if i.findtext(f"{G}id") == "NW-MUG")
+    assert mug.findtext(f"{G}google_product_category") == "2169"
+
+
+def test_demo_meta_feed_uses_metas_spellings(demo_copy: Path, tmp_path: Path) -> None:
+    feed = build_demo(demo_copy, tmp_path / "out") / "facebook.csv"
+    with feed.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 88
+    assert {r["availability"] for r in rows} == {"in stock", "out of stock", "preorder", "available for order"}
+    tee = next(r for r in rows if r["id"] == "NW-TEE-NAV-S")
+    assert (tee["price"], tee["condition"], tee["status"]) == ("45.00 USD", "new", "active")
+    assert tee["description"].startswith("Lightweight merino wool tee") and "<" not in tee["description"]
+    assert tee["rich_text_description"].startswith("<p>")
+    assert tee["fb_product_category"] == "clothing & accessories > clothing > men's clothing > men's shirts"
+    assert tee["quantity_to_sell_on_facebook"] == "4"  # 5 in stock, 1 kept back by the channel's buffer
+    dress = next(r for r in rows if r["id"] == "NW-DRESS-SAG-S")
+    assert dress["custom_label_1"] == "on-sale"  # the channel's rule
+
+
+def test_demo_amazon_feed(demo_copy: Path, tmp_path: Path) -> None:
+    document = json.loads((build_demo(demo_copy, tmp_path / "out") / "amazon.json").read_text(encoding="utf-8"))
+    assert document["header"] == {"sellerId": "A2DEMOSELLER0", "version": "2.0", "issueLocale": "en_US"}
+    messages = document["messages"]
+    assert [m["messageId"] for m in messages] == list(range(1, len(messages) + 1))
+    parents = [m for m in messages if m["requirements"] == "LISTING_PRODUCT_ONLY"]
+    children = [m for m in messages if m["requirements"] == "LISTING"]
+    assert len(parents) == 15 and len(children) == 85  # the preorder parka family is excluded by a rule
+    assert not any(m["sku"].startswith("NW-PARKA") for m in messages)
+    tee = next(m for m in messages if m["sku"] == "NW-TEE-NAV-S")
+    attributes = tee["attributes"]
+    assert tee["productType"] == "SHIRT"
+    assert attributes["child_parent_sku_relationship"] == [
+        {"child_relationship_type": "variation", "parent_sku": "NW-TEE", "marketplace_id": "ATVPDKIKX0DER"}
+    ]
+    assert attributes["variation_theme"] == [{"name": "SIZE/COLOR"}]
+    assert attributes["purchasable_offer"][0]["our_price"] == [{"schedule": [{"value_with_tax": 51.99}]}]  # +15%, .99
+    assert attributes["fulfillment_availability"] == [{"fulfillment_channel_code": "DEFAULT", "quantity": 3}]
+    assert attributes["externally_assigned_product_identifier"][0] == {
+        "type": "ean",
+        "value": "4260123450014",
+        "marketplace_id": "ATVPDKIKX0DER",
+    }
+    belt = next(m for m in messages if m["sku"] == "NW-BELT-BRO-85")
+    assert "externally_assigned_product_identifier" not in belt["attributes"]
+    parent = next(m for m in messages if m["sku"] == "NW-TEE")
+    assert parent["attributes"]["parentage_level"] == [{"value": "parent", "marketplace_id": "ATVPDKIKX0DER"}]
+    assert messages.index(parent) < messages.index(tee)
+
+
+@needs_realdata
+def test_demo_amazon_feed_validates_against_amazons_published_schemas(demo_copy: Path, tmp_path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is part of the test extra")
+    document = json.loads((build_demo(demo_copy, tmp_path / "out") / "amazon.json").read_text(encoding="utf-8"))
+    feed_schema = json.loads((REALDATA / "amazon" / "listings-feed-schema-v2.json").read_text(encoding="utf-8"))
+    message_schema = json.loads((REALDATA / "amazon" / "listings-feed-message-schema-v2.json").read_text("utf-8"))
+    assert list(jsonschema.Draft7Validator(feed_schema).iter_errors(document)) == []
+    validator = jsonschema.Draft7Validator(message_schema)
+    assert [e.message for m in document["messages"] for e in validator.iter_errors(m)] == []
+
+
+def test_demo_local_inventory_feed(demo_copy: Path, tmp_path: Path) -> None:
+    feed = build_demo(demo_copy, tmp_path / "out") / "google_local.tsv"
+    with feed.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    with (DEMO / "store_stock.csv").open(encoding="utf-8", newline="") as handle:
+        stock = list(csv.DictReader(handle))
+    assert len(rows) == len(stock) == 142
+    first = rows[0]
+    assert (first["id"], first["store_code"], first["quantity"], first["availability"]) == (
+        "NW-TEE-NAV-S",
+        "NW-BOSTON",
+        "0",
+        "out_of_stock",
+    )
+    assert (first["pickup_method"], first["pickup_sla"]) == ("buy", "same_day")
+    mug = next(r for r in rows if r["id"] == "NW-MUG" and r["store_code"] == "NW-PORTLAND")
+    assert mug["price"] == "16.00 USD"  # the store's own price
 
 
 def test_demo_config_is_what_the_readme_promises() -> None:
     config = load_config(DEMO / "feedsync.yaml")
-    assert list(config.channels) == ["google"]
-    destination = config.channels["google"].destination
-    assert destination is not None and destination.type == "directory"
+    assert list(config.channels) == ["google", "facebook", "amazon", "google_local"]
+    assert all(c.destination is not None and c.destination.type == "directory" for c in config.channels.values())

@@ -84,7 +84,8 @@ def test_push_publishes_valid_items_and_records_the_run(tmp_path: Path) -> None:
     assert ids(tmp_path / "www" / "google.xml") == ["A", "C"]
     assert [(d.code, d.product_id) for d in report.diagnostics] == [("GMC001", "B")]
     result = report.channels["google"]
-    assert (result.items, result.skipped, result.published) == (2, 1, str(tmp_path / "www" / "google.xml"))
+    assert (result.items, result.rejected, result.excluded) == (2, 1, 0)
+    assert result.published == str(tmp_path / "www" / "google.xml")
     [run] = runs
     assert (run.command, run.channel, run.item_count, run.outcome) == ("push", "google", 2, "published_with_findings")
     assert run.destination == f"directory:{tmp_path / 'www'}"

@@ -13,7 +13,10 @@ from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 class ChannelResult:
     channel: str
     items: int = 0
-    skipped: int = 0
+    excluded: int = 0
+    """Left out on purpose: a filter, a rule's exclude, nothing to expand."""
+    rejected: int = 0
+    """Left out because of an error (a failing template or rule, an item that breaks the channel's rules)."""
     output: Path | None = None
     parts: list[Path] = field(default_factory=list)
     """Further documents when the channel's feed is split (Amazon: 25,000 messages each)."""

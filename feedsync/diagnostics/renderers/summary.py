@@ -17,8 +17,10 @@ def render_summary(report: Report) -> Iterator[str]:
             line += f" published to {display_path(result.published)}"
         elif result.output and report.command != "validate":
             line += f" written to {display_path(str(result.output))}"
-        if result.skipped:
-            line += f", {result.skipped} left out"
+        if result.excluded:
+            line += f", {result.excluded} excluded by filters or rules"
+        if result.rejected:
+            line += f", {result.rejected} left out for errors"
         yield line
     counts = report.counts()
     errors, warnings = counts.get(Severity.ERROR, 0), counts.get(Severity.WARNING, 0)
