@@ -12,13 +12,15 @@ from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
+from feedsync.channels.rules import Trace
 from feedsync.config import Config
 from feedsync.destinations import Destination, open_destination
-from feedsync.diagnostics import ChannelResult, Report, Severity, locate
+from feedsync.diagnostics import ChannelResult, Diagnostic, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
+from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
 from feedsync.state import State
 from feedsync.supplements import Supplement, join, load_supplements
@@ -122,6 +124,8 @@ def _stream(
     emit = report.add
     seen: set[str] = set()
     with ExitStack() as stack:
+        # Further documents of split feeds close (and are renamed into place) only after every writer finished.
+        parts = stack.enter_context(ExitStack())
         sinks: list[_Sink] = []
         for channel in compiled:
             result = report.channels[channel.name]
@@ -136,7 +140,7 @@ def _stream(
                         columns=channel.columns,
                         meta={**channel.feed, **(encoder.meta if encoder else {})},
                         options={**channel.format.options, **channel.settings},
-                        open_part=_part_opener(stack, out, channel, result),
+                        open_part=_part_opener(parts, out, channel, result),
                     )
                 )
             # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
@@ -186,3 +190,37 @@ def _part_opener(stack: ExitStack, out: Path, channel: CompiledChannel, result: 
         return stack.enter_context(atomic_write(path))
 
     return open_part
+
+
+@dataclass
+class Explanation:
+    """What one channel makes of one product, step by step (``feedsync explain``)."""
+
+    product: Product
+    channel: CompiledChannel
+    trace: Trace
+    items: list[ChannelItem]
+    records: list[dict[str, Any]]
+    diagnostics: list[Diagnostic]
+
+
+def explain(config: Config, product_id: str, channel_name: str) -> Explanation:
+    """Find ``product_id`` in the source and run it through ``channel_name`` with a trace of every change."""
+    [channel] = compile_channels(config, [channel_name])
+    found: list[Diagnostic] = []
+    supplements = load_supplements(config.supplements, found.append)
+    for product in open_source(config.source).products(lambda d: None):
+        if product.id != product_id:
+            continue
+        extras: dict[str, Any] = {}
+        if supplements:
+            joined, extras = join(product, supplements, config.source.currency, found.append)
+            product = joined or product
+        trace: Trace = []
+        items = channel.apply(product, found.append, extras, trace)
+        for item in items:
+            found.extend(channel.spec.check_item(item, channel.name))
+        encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
+        records = [r for item in items for r in (encoder.encode(item) if encoder else [dict(item.values)])]
+        return Explanation(product, channel, trace, items, records, found)
+    raise ConfigError(f"no product with id {product_id!r} in {config.source.path}")

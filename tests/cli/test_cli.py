@@ -46,10 +46,18 @@ def test_push_on_the_demo_publishes_and_records_history(demo_copy: Path) -> None
         .execute("SELECT command, channel, item_count, outcome FROM runs")
         .fetchall()
     )
-    assert rows == [("push", "google", 88, "published"), ("push", "facebook", 88, "published"),
-                    ("push", "amazon", 85, "published"), ("push", "google_local", 142, "published")]
+    assert rows == [
+        ("push", "google", 88, "published"),
+        ("push", "facebook", 88, "published"),
+        ("push", "amazon", 85, "published"),
+        ("push", "google_local", 142, "published"),
+    ]
     assert sorted(p.name for p in (demo_copy / "public").iterdir()) == [
-        "amazon.json", "facebook.csv", "google.xml", "google_local.tsv"]
+        "amazon.json",
+        "facebook.csv",
+        "google.xml",
+        "google_local.tsv",
+    ]
 
 
 def test_build_uses_feedsync_yaml_in_the_working_directory(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

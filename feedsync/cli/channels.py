@@ -1,0 +1,90 @@
+"""``feedsync explain`` and ``feedsync profiles``: look inside channel profiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from feedsync import pipeline
+from feedsync.channels.profile import builtin_profiles, profile_path
+from feedsync.cli.common import exit_codes, resolve_config
+from feedsync.diagnostics.renderers import render_line
+from feedsync.diagnostics.renderers.concise import display_path
+from feedsync.errors import ConfigError
+
+profiles_app = typer.Typer(
+    help="List the built-in channel profiles, or print one.", no_args_is_help=False, invoke_without_command=True
+)
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "" or value == ():
+        return "(empty)"
+    return str(value.value) if hasattr(value, "value") and not hasattr(value, "currency") else str(value)
+
+
+def explain(
+    product_id: str = typer.Argument(..., help="The product's id (as in the source)."),
+    channel: str = typer.Option(..., "--channel", help="The channel, as named in feedsync.yaml."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
+) -> None:
+    """Show what a channel makes of one product: each rule that fired, the value before and after, and the item.
+
+    Example: feedsync explain NW-TEE-NAV-S --channel amazon -c examples/demo/feedsync.yaml
+    """
+    with exit_codes():
+        cfg = resolve_config(config, None, channels=[], out=None)
+        result = pipeline.explain(cfg, product_id, channel)
+    echo = typer.echo
+    source = result.product.source
+    where = f" ({display_path(source.path)}:{source.row})" if source else ""
+    echo(f"product {result.product.id}{where} on channel {channel} (profile {result.channel.config.profile})")
+    echo("steps:")
+    if not result.trace:
+        echo("  (no override, category map, price, inventory rule or rule changed anything)")
+    for change in result.trace:
+        echo(f"  {change.stage:<10} {change.rule}: {change.field}: {_show(change.before)} -> {_show(change.after)}")
+    if not result.items:
+        echo("result: left out of this channel")
+    for item in result.items:
+        echo("item:")
+        width = max((len(k) for k in item.values), default=0)
+        for key, value in item.values.items():
+            echo(f"  {key:<{width}}  {' | '.join(value) if isinstance(value, list) else value}")
+    if result.channel.spec.encoder is not None:
+        echo("feed records:")
+        for record in result.records:
+            echo("  " + json.dumps(record, ensure_ascii=False))
+    for diagnostic in result.diagnostics:
+        echo(f"  {render_line(diagnostic)}")
+
+
+@profiles_app.callback()
+def profiles(ctx: typer.Context) -> None:
+    """List the built-in channel profiles. Example: feedsync profiles"""
+    if ctx.invoked_subcommand is not None:
+        return
+    import yaml
+
+    for name in builtin_profiles():
+        data = yaml.safe_load(profile_path(name, Path.cwd()).read_text(encoding="utf-8"))
+        typer.echo(
+            f"{name:<24} {data.get('channel', ''):<13} {data.get('format', ''):<5} {data.get('description', '')}"
+        )
+
+
+@profiles_app.command("show")
+def show(name: str = typer.Argument(..., help="A built-in profile name, e.g. facebook.")) -> None:
+    """Print a built-in profile's YAML. Example: feedsync profiles show amazon"""
+    with exit_codes():
+        if name not in builtin_profiles():
+            raise ConfigError(f"unknown profile {name!r}: built-in profiles are {', '.join(builtin_profiles())}")
+        typer.echo(profile_path(name, Path.cwd()).read_text(encoding="utf-8"), nl=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(explain)
+    app.add_typer(profiles_app, name="profiles")
