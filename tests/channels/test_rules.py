@@ -300,3 +300,14 @@ def test_rules_in_feedsync_yaml_run_with_the_profile(tmp_path: Path) -> None:
     [channel] = compile_channels(config)
     assert apply_one(channel, product(price=usd("4"))) is None
     assert apply_one(channel, product()).values["custom_label_1"] == "feedsync"
+
+
+def test_category_map_as_csv(tmp_path: Path) -> None:
+    (tmp_path / "categories.csv").write_text(
+        "product_type,google_product_category,amazon_product_type\nMen > Tops,212,SHIRT\nHome,536,\n", encoding="utf-8")
+    config = make_config(tmp_path, HEADER + row(), channel_extra="    category_map: categories.csv\n")
+    [channel] = compile_channels(config)
+    assert apply_one(channel, product(product_type="Home > Kitchen")).values["google_product_category"] == "536"
+    (tmp_path / "categories.csv").write_text("product_type,google_product_category\nMen,12345678\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"categories.csv:2:1: google_product_category '12345678'"):
+        compile_channels(config)
