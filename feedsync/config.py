@@ -193,6 +193,10 @@ class ChannelConfig(BaseModel):
 
     profile: str
     destination: Destination | None = None
+    on_error: Literal["skip", "fail"] = "skip"
+    """push: ``skip`` leaves items with errors out of the feed; ``fail`` publishes nothing while any item has one."""
+    max_error_rate: float | None = Field(default=None, ge=0, le=100)
+    """push: do not publish the channel when more than this percent of its items have errors."""
 
     @property
     def overrides(self) -> dict[str, Any]:

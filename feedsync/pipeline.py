@@ -4,7 +4,7 @@ atomically, check the channel rules, publish. Never prints; returns a Report."""
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -13,10 +13,12 @@ from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.channels.rules import Trace
+from feedsync.checks import VariantTracker
 from feedsync.config import Config
 from feedsync.destinations import Destination, open_destination
-from feedsync.diagnostics import ChannelResult, Diagnostic, Report, Severity, locate
+from feedsync.diagnostics import ChannelResult, Diagnostic, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.errors import ConfigError
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
@@ -26,6 +28,9 @@ from feedsync.state import State
 from feedsync.supplements import Supplement, join, load_supplements
 
 Command = Literal["build", "validate", "push"]
+IGNORE_COLUMN = "feedsync_ignore"
+"""A source column listing the codes (or prefixes, names, tags) to ignore for that product."""
+_VARIANT_FIELDS = ("color", "size", "material", "pattern", "gender", "age_group")
 
 
 def run(
@@ -35,8 +40,11 @@ def run(
     channels: list[str] | None = None,
     out_dir: Path | None = None,
     state: State | None = None,
+    selection: Selection | None = None,
+    record_items: bool = False,
 ) -> Report:
-    """Run ``command`` over the selected channels. With ``state``, a push records one run per channel."""
+    """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
+    ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit)."""
     compiled = compile_channels(config, channels)
     destinations: dict[str, Destination] = {}
     if command == "push":
@@ -50,16 +58,17 @@ def run(
     source = open_source(config.source)
     results = {c.name: ChannelResult(c.name) for c in compiled}
     report = Report(command=command, channels=results)
+    findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
+    stream = _Stream(report, findings, record_items)
     out = None if command == "validate" else (out_dir or config.output_dir)
     runs: dict[str, int] = {}
     if state is not None:
         runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
     try:
-        supplements = load_supplements(config.supplements, report.add)
-        _stream(
+        supplements = load_supplements(config.supplements, stream.emit)
+        stream.run(
             source,
             compiled,
-            report,
             out,
             supplements,
             config.source.currency,
@@ -68,10 +77,23 @@ def run(
         )
         for channel in compiled:
             result = results[channel.name]
-            if channel.name in destinations and result.output is not None:
-                result.published = destinations[channel.name].publish(result.output, channel.filename)
-                for part in result.parts:
-                    destinations[channel.name].publish(part, part.name)
+            if channel.name not in destinations or result.output is None:
+                continue
+            refusal = _refusal(channel, result)
+            if refusal:
+                result.refused = refusal
+                stream.emit(
+                    make(
+                        "DST001",
+                        f"{channel.name} not published: {refusal}",
+                        channel=channel.name,
+                        location=Location(str(result.output)),
+                    )
+                )
+                continue
+            result.published = destinations[channel.name].publish(result.output, channel.filename)
+            for part in result.parts:
+                destinations[channel.name].publish(part, part.name)
     except BaseException as exc:
         for name, run_id in runs.items():
             assert state is not None
@@ -80,9 +102,21 @@ def run(
         raise
     for name, run_id in runs.items():
         assert state is not None
-        outcome = "published_with_findings" if results[name].rejected else "published"
-        state.finish_run(run_id, outcome=outcome, item_count=results[name].items)
+        result = results[name]
+        outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
+        state.finish_run(run_id, outcome=outcome, item_count=result.items, message=result.refused)
     return report
+
+
+def _refusal(channel: CompiledChannel, result: ChannelResult) -> str | None:
+    """Why a channel's feed must not be published, after the items with errors were left out."""
+    if result.rejected and channel.config.on_error == "fail":
+        return f"{result.rejected} item(s) have errors and the channel says on_error: fail"
+    limit = channel.config.max_error_rate
+    total = result.items + result.rejected
+    if limit is not None and total and result.rejected * 100 / total > limit:
+        return f"{result.rejected * 100 / total:.1f}% of items have errors, more than max_error_rate {limit}%"
+    return None
 
 
 @dataclass
@@ -95,99 +129,170 @@ class _Sink:
     encoder: Encoder | None
     check: bool
     drop_invalid: bool
-
-    def take(self, item: ChannelItem, report: Report) -> None:
-        if self.check:
-            findings = self.channel.spec.check_item(item, self.channel.name)
-            if findings:
-                report.extend(findings)
-                if self.drop_invalid and any(d.severity is Severity.ERROR for d in findings):
-                    self.result.rejected += 1
-                    return
-        if self.writer is not None:
-            for record in self.encoder.encode(item) if self.encoder is not None else [item.values]:
-                self.writer.write(record)
-        self.result.items += 1
+    variants: VariantTracker = field(default_factory=VariantTracker)
 
 
-def _stream(
-    source: Source,
-    compiled: list[CompiledChannel],
-    report: Report,
-    out: Path | None,
-    supplements: list[Supplement],
-    currency: str | None,
-    *,
-    check: bool,
-    drop_invalid: bool,
-) -> None:
-    emit = report.add
-    seen: set[str] = set()
-    with ExitStack() as stack:
-        # Further documents of split feeds close (and are renamed into place) only after every writer finished.
-        parts = stack.enter_context(ExitStack())
-        sinks: list[_Sink] = []
-        for channel in compiled:
-            result = report.channels[channel.name]
-            encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
-            writer = None
-            if out is not None:
-                result.output = out / channel.filename
-                writer = stack.enter_context(
-                    open_writer(
-                        channel.format.writer,
-                        stack.enter_context(atomic_write(result.output)),
-                        columns=channel.columns,
-                        meta={**channel.feed, **(encoder.meta if encoder else {})},
-                        options={**channel.format.options, **channel.settings},
-                        open_part=_part_opener(parts, out, channel, result),
+@dataclass
+class _Stream:
+    report: Report
+    findings: DiagnosticFilter
+    record_items: bool
+
+    def emit(self, diagnostic: Diagnostic) -> None:
+        if self.findings.keeps(diagnostic):
+            self.report.add(diagnostic)
+
+    def run(
+        self,
+        source: Source,
+        compiled: list[CompiledChannel],
+        out: Path | None,
+        supplements: list[Supplement],
+        currency: str | None,
+        *,
+        check: bool,
+        drop_invalid: bool,
+    ) -> None:
+        report = self.report
+        emit = self.emit
+        seen: set[str] = set()
+        skus: set[str] = set()
+        variants = VariantTracker()
+        with ExitStack() as stack:
+            # Further documents of split feeds close (and are renamed into place) only after every writer finished.
+            parts = stack.enter_context(ExitStack())
+            sinks = [self._sink(stack, parts, channel, out, check, drop_invalid) for channel in compiled]
+            for product in source.products(emit):
+                report.products_read += 1
+                if product.id in seen:
+                    emit(
+                        make(
+                            "MDL008",
+                            f"id {product.id!r} appears more than once; this one is left out",
+                            product_id=product.id,
+                            field="id",
+                            location=locate(product.source, "id"),
+                        )
                     )
-                )
-            # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
-            sinks.append(
-                _Sink(
-                    channel, result, writer, encoder, check or encoder is not None, drop_invalid or encoder is not None
+                    continue
+                seen.add(product.id)
+                ignore = product.attributes.get(IGNORE_COLUMN)
+                if ignore:
+                    self.findings.items[product.id] = Selection.parse(ignore=[ignore])
+                self._check_product(product, skus, variants)
+                extras: dict[str, Any] = {}
+                if supplements:
+                    joined, extras = join(product, supplements, currency, emit)
+                    if joined is None:
+                        continue
+                    product = joined
+                for sink in sinks:
+                    before = len(report.diagnostics)
+                    items = sink.channel.apply(product, emit, extras)
+                    if not items:
+                        if any(d.severity is Severity.ERROR for d in report.diagnostics[before:]):
+                            sink.result.rejected += 1
+                        else:
+                            sink.result.excluded += 1
+                    for item in items:
+                        self._take(sink, item)
+
+    def _sink(
+        self,
+        stack: ExitStack,
+        parts: ExitStack,
+        channel: CompiledChannel,
+        out: Path | None,
+        check: bool,
+        drop_invalid: bool,
+    ) -> _Sink:
+        result = self.report.channels[channel.name]
+        encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
+        writer = None
+        if out is not None:
+            result.output = out / channel.filename
+            writer = stack.enter_context(
+                open_writer(
+                    channel.format.writer,
+                    stack.enter_context(atomic_write(result.output)),
+                    columns=channel.columns,
+                    meta={**channel.feed, **(encoder.meta if encoder else {})},
+                    options={**channel.format.options, **channel.settings},
+                    open_part=_part_opener(parts, out, channel, result),
                 )
             )
-        for product in source.products(emit):
-            report.products_read += 1
-            if product.id in seen:
-                emit(
+        # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
+        return _Sink(
+            channel, result, writer, encoder, check or encoder is not None, drop_invalid or encoder is not None
+        )
+
+    def _check_product(self, product: Product, skus: set[str], variants: VariantTracker) -> None:
+        sku = product.attributes.get("sku")
+        if sku:
+            if sku in skus:
+                self.emit(
                     make(
-                        "MDL008",
-                        f"id {product.id!r} appears more than once; this one is left out",
+                        "MDL012",
+                        f"SKU {sku!r} is shared with an earlier product",
                         product_id=product.id,
-                        field="id",
-                        location=locate(product.source, "id"),
+                        field="sku",
+                        value=sku,
+                        location=locate(product.source, None),
                     )
                 )
-                continue
-            seen.add(product.id)
-            extras: dict[str, Any] = {}
-            if supplements:
-                joined, extras = join(product, supplements, currency, emit)
-                if joined is None:
-                    continue
-                product = joined
-            for sink in sinks:
-                before = len(report.diagnostics)
-                items = sink.channel.apply(product, emit, extras)
-                if not items:
-                    if any(d.severity is Severity.ERROR for d in report.diagnostics[before:]):
-                        sink.result.rejected += 1
-                    else:
-                        sink.result.excluded += 1
-                for item in items:
-                    sink.take(item, report)
+            skus.add(sku)
+        key = tuple(str(getattr(product, f) or "") for f in _VARIANT_FIELDS)
+        earlier = variants.duplicate_of(product.group_id, key, product.id)
+        if earlier is not None:
+            self.emit(
+                make(
+                    "MDL013",
+                    f"variant of {product.group_id!r} has the same variant attributes as {earlier!r}",
+                    product_id=product.id,
+                    field="group_id",
+                    location=locate(product.source, "group_id"),
+                )
+            )
+
+    def _take(self, sink: _Sink, item: ChannelItem) -> None:
+        if self.record_items:
+            self.report.items.setdefault(sink.channel.name, []).append(item.id)
+        if sink.check:
+            findings = [d for d in sink.channel.spec.check_item(item, sink.channel.name) if self.findings.keeps(d)]
+            group = sink.channel.spec.variant_group
+            if group is not None:
+                group_id = item.values.get(group.group)
+                key = tuple(str(item.values.get(a, "")) for a in group.attributes)
+                earlier = sink.variants.duplicate_of(group_id if isinstance(group_id, str) else None, key, item.id)
+                if earlier is not None:
+                    duplicate = make(
+                        group.code,
+                        f"same {', '.join(group.attributes)} as {earlier!r} in {group.group} {group_id!r}",
+                        channel=sink.channel.name,
+                        product_id=item.id,
+                        field=group.group,
+                        location=locate(item.product.source, None),
+                    )
+                    if self.findings.keeps(duplicate):
+                        findings.append(duplicate)
+            if findings:
+                self.report.extend(findings)
+                if sink.drop_invalid and any(d.severity is Severity.ERROR for d in findings):
+                    sink.result.rejected += 1
+                    return
+        if sink.writer is not None:
+            for record in sink.encoder.encode(item) if sink.encoder is not None else [item.values]:
+                sink.writer.write(record)
+        sink.result.items += 1
 
 
-def _part_opener(stack: ExitStack, out: Path, channel: CompiledChannel, result: ChannelResult) -> OpenPart:
+def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: ChannelResult) -> OpenPart:
     """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
 
     def open_part(number: int) -> BinaryIO:
         path = out / f"{channel.name}.{number}.{channel.format.extension}"
         result.parts.append(path)
-        return stack.enter_context(atomic_write(path))
+        return parts.enter_context(atomic_write(path))
 
     return open_part
 

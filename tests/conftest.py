@@ -57,7 +57,7 @@ HEADER = "id,group_id,title,description,link,image_link,price,availability,brand
 
 def row(id_: str = "SKU-1", **values: str) -> str:
     base = {
-        "group_id": "G1",
+        "group_id": "",
         "title": "Merino Tee",
         "description": "<p>Soft &amp; warm</p>",
         "link": "/products/tee",

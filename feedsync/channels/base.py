@@ -74,6 +74,15 @@ class ChannelSpec:
     """Made once per run from the channel's settings; None: items are written as their flat values."""
     settings_model: type[BaseModel] | None = None
     """Validates the profile's ``settings:`` at compile time."""
+    variant_group: VariantGroup | None = None
+    """Which attribute groups variants and which tell them apart, for the duplicate-variant check."""
+
+
+@dataclass(frozen=True, slots=True)
+class VariantGroup:
+    group: str
+    attributes: tuple[str, ...]
+    code: str
 
 
 _CHANNELS: dict[str, ChannelSpec] = {}

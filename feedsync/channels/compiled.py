@@ -28,6 +28,7 @@ from feedsync.channels.templating import Compiled, RenderError
 from feedsync.config import ChannelConfig
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.gate import Selection
 from feedsync.model.product import Product
 
 
@@ -60,6 +61,7 @@ class CompiledChannel:
     expand: tuple[str, str] | None = None  # (list field, loop variable)
     now: datetime | None = None
     variables: tuple[str, ...] = ()
+    selection: Selection = field(default_factory=Selection)
     origins: dict[str, str] = field(default_factory=dict)
     _reported_unmapped: set[str] = field(default_factory=set)
 

@@ -17,16 +17,17 @@ class CodeInfo:
     name: str
     severity: Severity
     doc: str
+    tags: tuple[str, ...] = ()
 
 
 CODES: dict[str, CodeInfo] = {}
 
 
-def _register(code: str, name: str, severity: Severity, doc: str) -> None:
+def _register(code: str, name: str, severity: Severity, doc: str, tags: tuple[str, ...] = ()) -> None:
     prefix = code.rstrip("0123456789")
     if code in CODES or any(info.name == name and info.code.rstrip("0123456789") == prefix for info in CODES.values()):
         raise RuntimeError(f"diagnostic code {code} / {name} registered twice")
-    CODES[code] = CodeInfo(code, name, severity, doc)
+    CODES[code] = CodeInfo(code, name, severity, doc, tags)
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -285,6 +286,161 @@ _register(
     "value-too-long",
     E,
     "item_name is longer than the 200 characters Amazon's product type schemas allow.",
+)
+
+_register(
+    "MDL012",
+    "duplicate-sku",
+    W,
+    "Two products share a SKU. SKUs are not unique in real exports (sizes sharing one SKU, two products with the "
+    "same one), so feedsync keys items on their ids; but marketplaces and order imports match on SKU, so a "
+    "shared SKU maps orders to the wrong variant. Give each variant its own SKU.",
+    ("source", "identifiers"),
+)
+_register(
+    "MDL013",
+    "variants-do-not-differ",
+    W,
+    "Two variants of one product (same group_id) have the same colour, size, material, pattern, gender and age "
+    "group, so no channel can tell them apart. Give them a differing variant attribute, or split the group.",
+    ("source", "variants"),
+)
+_register(
+    "GMC005",
+    "invalid-price",
+    E,
+    "Google wants prices as a positive number, a space and an ISO 4217 code (`15.00 USD`). A price of 0 is "
+    "disapproved.",
+    ("prices",),
+)
+_register(
+    "GMC006",
+    "sale-price-not-below-price",
+    E,
+    "sale_price must be lower than price, in the same currency; otherwise Google disapproves the item.",
+    ("prices",),
+)
+_register(
+    "GMC007",
+    "invalid-sale-date",
+    E,
+    "sale_price_effective_date must be an ISO 8601 interval with time zone offsets whose end comes after its "
+    "start (`2026-11-27T00:00-0500/2026-12-01T23:59-0500`).",
+    ("prices",),
+)
+_register(
+    "GMC008",
+    "invalid-gtin",
+    E,
+    "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit. Google disapproves items with "
+    "invalid GTINs; a wrong one is worse than none.",
+    ("identifiers",),
+)
+_register(
+    "GMC009",
+    "identifier-exists-with-identifiers",
+    E,
+    "identifier_exists is 'no' although the item has a GTIN or an MPN. Google disapproves such items: leave "
+    "identifier_exists out, or remove the identifier.",
+    ("identifiers",),
+)
+_register(
+    "GMC010",
+    "invalid-url",
+    E,
+    "link, image_link and additional_image_link must be absolute http(s) URLs in ASCII (percent-encode spaces "
+    "and other characters).",
+    ("links", "images"),
+)
+_register(
+    "GMC011",
+    "missing-apparel-attribute",
+    E,
+    "Items in Google's 'Apparel & Accessories' category need color, gender and age_group (and size for clothing "
+    "and shoes) in the countries where Google requires them (BR, FR, DE, JP, UK, US).",
+    ("apparel", "required"),
+)
+_register(
+    "GMC012",
+    "duplicate-variant",
+    E,
+    "Two items with the same item_group_id have the same variant attributes (color, size, material, pattern, "
+    "gender, age_group). Google cannot tell the variants apart.",
+    ("variants",),
+)
+_register(
+    "GMC013",
+    "invalid-google-category",
+    E,
+    "google_product_category is neither an id nor a full path of Google's product taxonomy.",
+    ("categories",),
+)
+_register(
+    "GMC014",
+    "title-all-caps",
+    W,
+    "The title is written in capital letters. Google treats that as promotional text and may disapprove it.",
+    ("promotional",),
+)
+_register(
+    "GMC015",
+    "promotional-text",
+    W,
+    "The title holds promotional text ('free shipping', 'sale', '% off', 'best price'). Google's editorial rules "
+    "forbid it; put promotions in sale_price or Merchant promotions.",
+    ("promotional",),
+)
+_register(
+    "META005",
+    "invalid-price",
+    E,
+    "Meta wants prices as a number, a space and an ISO 4217 code (`9.99 USD`).",
+    ("prices",),
+)
+_register(
+    "META006",
+    "missing-variant-attribute",
+    W,
+    "The item belongs to an item_group_id but has no variant field (color, size, pattern, material, gender, "
+    "age_group, additional_variant_attribute). Meta needs it, even when the variant is out of stock.",
+    ("variants",),
+)
+_register(
+    "META007",
+    "invalid-gtin",
+    E,
+    "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit.",
+    ("identifiers",),
+)
+_register(
+    "AMZ005",
+    "invalid-asin",
+    E,
+    "An ASIN is 10 upper-case letters and digits (B07N4M94X4). An offer-only listing needs a valid one.",
+    ("identifiers",),
+)
+_register(
+    "AMZ006",
+    "missing-main-image",
+    E,
+    "A listing needs a main image (main_product_image_locator) that Amazon can download over HTTPS.",
+    ("images", "required"),
+)
+_register(
+    "AMZ007",
+    "invalid-gtin",
+    E,
+    "The product identifier is not 8, 12, 13 or 14 digits with a correct GS1 check digit; Amazon rejects it.",
+    ("identifiers",),
+)
+
+_register(
+    "DST001",
+    "publish-refused",
+    E,
+    "push did not publish this channel's feed: items had errors and the channel says on_error: fail, or more "
+    "of its items had errors than its max_error_rate allows. The previous feed stays in place.",
+    ("publish",),
 )
 
 del E, W

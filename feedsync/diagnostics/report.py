@@ -21,6 +21,8 @@ class ChannelResult:
     parts: list[Path] = field(default_factory=list)
     """Further documents when the channel's feed is split (Amazon: 25,000 messages each)."""
     published: str | None = None
+    refused: str | None = None
+    """Why push did not publish this channel (on_error: fail, max_error_rate)."""
 
 
 @dataclass(slots=True)
@@ -29,6 +31,8 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     channels: dict[str, ChannelResult] = field(default_factory=dict)
     products_read: int = 0
+    items: dict[str, list[str]] = field(default_factory=dict)
+    """Every item id per channel, when the run was asked to record them (JUnit reports need them)."""
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)

@@ -13,8 +13,8 @@ COMPLETE = {
     "id": "A",
     "title": "T",
     "description": "D",
-    "link": "https://s/a",
-    "image_link": "https://s/a.jpg",
+    "link": "https://s.example/a",
+    "image_link": "https://s.example/a.jpg",
     "availability": "in_stock",
     "price": "1.00 USD",
     "gtin": "4006381333931",
@@ -41,7 +41,7 @@ def test_length_limits_count_characters_and_every_repeated_value() -> None:
         title="é" * 150,
         description="x" * 5001,
         id="A" * 51,
-        additional_image_link=["https://s/" + "a" * 1990, "https://s/" + "b" * 1991],
+        additional_image_link=["https://s.example/" + "a" * 1982, "https://s.example/" + "b" * 1983],
     )
     assert check(values) == [
         ("GMC002", "id", None),

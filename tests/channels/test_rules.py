@@ -304,7 +304,8 @@ def test_rules_in_feedsync_yaml_run_with_the_profile(tmp_path: Path) -> None:
 
 def test_category_map_as_csv(tmp_path: Path) -> None:
     (tmp_path / "categories.csv").write_text(
-        "product_type,google_product_category,amazon_product_type\nMen > Tops,212,SHIRT\nHome,536,\n", encoding="utf-8")
+        "product_type,google_product_category,amazon_product_type\nMen > Tops,212,SHIRT\nHome,536,\n", encoding="utf-8"
+    )
     config = make_config(tmp_path, HEADER + row(), channel_extra="    category_map: categories.csv\n")
     [channel] = compile_channels(config)
     assert apply_one(channel, product(product_type="Home > Kitchen")).values["google_product_category"] == "536"

@@ -6,10 +6,12 @@ import re
 
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
 from feedsync.channels.base import ChannelItem
+from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 
 _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
+_ASIN = re.compile(r"^[0-9A-Z]{10}$")
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
@@ -48,6 +50,14 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
                 report("AMZ003", attr, f"{attr} is required for a listing")
     elif "price" not in values:
         report("AMZ003", "price", "price is required for an offer")
+    asin = values.get("asin")
+    if isinstance(asin, str) and not _ASIN.match(asin):
+        report("AMZ005", "asin", f"asin {asin!r} is not 10 upper-case letters and digits", asin)
+    if not offer_only and "main_image" not in values:
+        report("AMZ006", "main_image", "a listing needs a main image")
+    gtin = values.get("gtin")
+    if isinstance(gtin, str) and (problem := gtin_problem(gtin)):
+        report("AMZ007", "gtin", problem, gtin)
     name = values.get("item_name")
     if isinstance(name, str) and len(name) > MAX_ITEM_NAME:
         report("AMZ004", "item_name", f"item_name is {len(name)} characters, more than {MAX_ITEM_NAME}", name[:80])

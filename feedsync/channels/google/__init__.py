@@ -1,6 +1,6 @@
 """Google Merchant Center: the attribute table, output formats and rules."""
 
-from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
+from feedsync.channels.base import ChannelSpec, FormatSpec, VariantGroup, register_channel
 from feedsync.channels.google import rules, spec
 
 GOOGLE = register_channel(
@@ -11,5 +11,6 @@ GOOGLE = register_channel(
             "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ","}),
         },
         check_item=rules.check_item,
+        variant_group=VariantGroup("item_group_id", spec.VARIANT_ATTRIBUTES, "GMC012"),
     )
 )

@@ -3,56 +3,130 @@
 from __future__ import annotations
 
 from feedsync.channels.base import ChannelItem
-from feedsync.channels.google.spec import MAX_LENGTH, REQUIRED
-from feedsync.diagnostics import Diagnostic, Location, locate
+from feedsync.channels.google.spec import (
+    ALLOWED,
+    APPAREL_ROOT,
+    MAX_LENGTH,
+    PROMOTIONAL,
+    REQUIRED,
+    SIZED_CATEGORIES,
+)
+from feedsync.checks import feed_price, gtin_problem, interval_problem, url_problem
+from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.taxonomy import google_taxonomy, is_google_category
 
 
-def _where(item: ChannelItem, attr: str) -> Location | None:
-    return locate(item.product.source, item.origins.get(attr))
+def category_path(value: str | None) -> str | None:
+    """The full taxonomy path of an id or path (None when unknown)."""
+    if not value:
+        return None
+    return google_taxonomy().get(value.strip()) if value.strip().isdigit() else value.strip()
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     values = item.values
-    for attr in REQUIRED:
-        if attr not in values:
-            found.append(
-                make(
-                    "GMC001",
-                    f"{attr} is required and empty",
-                    channel=channel,
-                    product_id=item.id,
-                    field=attr,
-                    location=_where(item, attr),
-                )
-            )
-    for attr, limit in MAX_LENGTH.items():
-        value = values.get(attr)
-        if value is None:
-            continue
-        for text in [value] if isinstance(value, str) else value:
-            if len(text) > limit:
-                found.append(
-                    make(
-                        "GMC002",
-                        f"{attr} is {len(text)} characters, more than Google's {limit}",
-                        channel=channel,
-                        product_id=item.id,
-                        field=attr,
-                        value=text[:80],
-                        location=_where(item, attr),
-                    )
-                )
-    if "gtin" not in values and not ("brand" in values and "mpn" in values) and values.get("identifier_exists") != "no":
+
+    def report(code: str, attr: str, message: str, value: str | None = None) -> None:
         found.append(
             make(
-                "GMC003",
-                "no gtin, no brand + mpn, and identifier_exists is not 'no'",
+                code,
+                message,
                 channel=channel,
                 product_id=item.id,
-                field="gtin",
-                location=_where(item, "gtin"),
+                field=attr,
+                value=value[:200] if value else value,
+                location=locate(item.product.source, item.origins.get(attr)),
             )
         )
+
+    def text(attr: str) -> str | None:
+        value = values.get(attr)
+        return value if isinstance(value, str) else None
+
+    for attr in REQUIRED:
+        if attr not in values:
+            report("GMC001", attr, f"{attr} is required and empty")
+    for attr, limit in MAX_LENGTH.items():
+        value = values.get(attr)
+        for entry in [value] if isinstance(value, str) else value or []:
+            if len(entry) > limit:
+                report("GMC002", attr, f"{attr} is {len(entry)} characters, more than Google's {limit}", entry[:80])
+    for attr, allowed in ALLOWED.items():
+        value = text(attr)
+        if value is not None and value not in allowed:
+            report("GMC004", attr, f"{attr} {value!r} is not one of: {', '.join(sorted(allowed))}", value)
+
+    prices = {}
+    for attr in ("price", "sale_price"):
+        value = text(attr)
+        if value is None:
+            continue
+        parsed = feed_price(value)
+        if parsed is None or (attr == "price" and parsed[0] <= 0):
+            report("GMC005", attr, f"{attr} {value!r} is not a positive amount with an ISO 4217 currency", value)
+        else:
+            prices[attr] = parsed
+    if "price" in prices and "sale_price" in prices:
+        (regular, currency), (sale, sale_currency) = prices["price"], prices["sale_price"]
+        if sale_currency != currency or sale >= regular:
+            report(
+                "GMC006",
+                "sale_price",
+                f"sale_price {text('sale_price')} is not below price {text('price')}",
+                text("sale_price"),
+            )
+    window = text("sale_price_effective_date")
+    if window is not None and (problem := interval_problem(window)):
+        report("GMC007", "sale_price_effective_date", problem, window)
+
+    gtin = text("gtin")
+    if gtin is not None and (problem := gtin_problem(gtin)):
+        report("GMC008", "gtin", problem, gtin)
+    identifier_exists = (text("identifier_exists") or "").lower()
+    if identifier_exists in ("no", "false") and ("gtin" in values or "mpn" in values):
+        report(
+            "GMC009", "identifier_exists", "identifier_exists is 'no' but the item has a gtin or mpn", identifier_exists
+        )
+    if (
+        "gtin" not in values
+        and not ("brand" in values and "mpn" in values)
+        and identifier_exists not in ("no", "false")
+    ):
+        report("GMC003", "gtin", "no gtin, no brand + mpn, and identifier_exists is not 'no'")
+
+    for attr in ("link", "mobile_link", "image_link", "additional_image_link"):
+        value = values.get(attr)
+        for entry in [value] if isinstance(value, str) else value or []:
+            if problem := url_problem(entry):
+                report("GMC010", attr, f"{attr}: {problem}", entry)
+
+    category = text("google_product_category")
+    if category is not None and not is_google_category(category):
+        report(
+            "GMC013",
+            "google_product_category",
+            f"google_product_category {category!r} is not in Google's product taxonomy",
+            category,
+        )
+    path = category_path(category) or ""
+    segments = [part.strip() for part in path.split(">")]
+    if segments[0] == APPAREL_ROOT:
+        needed = ["color", "gender", "age_group"]
+        if len(segments) > 1 and segments[1] in SIZED_CATEGORIES:
+            needed.append("size")
+        for attr in needed:
+            if attr not in values:
+                report("GMC011", attr, f"{attr} is required for apparel ({path})")
+
+    title = text("title")
+    if title is not None:
+        letters = [c for c in title if c.isalpha()]
+        if len(letters) >= 8 and all(c.isupper() for c in letters):
+            report("GMC014", "title", "the title is in capital letters", title)
+        lowered = title.lower()
+        hits = [p for p in PROMOTIONAL if p in lowered]
+        if hits:
+            report("GMC015", "title", f"promotional text in the title: {', '.join(hits)}", title)
     return found

@@ -1,7 +1,10 @@
 """Google Merchant Center product data specification: the facts the rules and writers need.
 
 Source: support.google.com/merchants/answer/7052112 (product data specification) and the attribute pages
-(id answer/6324405, item_group_id answer/6324507, image_link answer/6324350, custom labels answer/6324473).
+(id answer/6324405, item_group_id answer/6324507, image_link answer/6324350, price answer/6324371,
+sale_price_effective_date answer/6324460, gtin answer/6324461, custom labels answer/6324473). Limits the
+research notes mark as unconfirmed (brand, mpn, product_type, color, size, material, pattern) are Google's
+published maxima as commonly documented; they are warnings-worthy only past those numbers.
 """
 
 from __future__ import annotations
@@ -22,5 +25,39 @@ MAX_LENGTH: dict[str, int] = {
     "mobile_link": 2000,
     "image_link": 2000,
     "additional_image_link": 2000,
+    "brand": 70,
+    "mpn": 70,
+    "product_type": 750,
+    "color": 100,
+    "size": 100,
+    "material": 200,
+    "pattern": 100,
     **{f"custom_label_{i}": 100 for i in range(5)},
 }
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "availability": frozenset({"in_stock", "out_of_stock", "preorder", "backorder"}),
+    "condition": frozenset({"new", "refurbished", "used"}),
+    "gender": frozenset({"male", "female", "unisex"}),
+    "age_group": frozenset({"newborn", "infant", "toddler", "kids", "adult"}),
+    "identifier_exists": frozenset({"yes", "no", "true", "false"}),
+    "adult": frozenset({"yes", "no", "true", "false"}),
+}
+
+VARIANT_ATTRIBUTES = ("color", "size", "material", "pattern", "gender", "age_group")
+
+# Google taxonomy roots (ids) whose items need apparel attributes.
+APPAREL_ROOT = "Apparel & Accessories"
+SIZED_CATEGORIES = ("Clothing", "Shoes")  # second-level categories under Apparel & Accessories that need a size
+
+PROMOTIONAL = (
+    "free shipping",
+    "free delivery",
+    "% off",
+    "sale!",
+    "best price",
+    "cheapest",
+    "buy now",
+    "click here",
+    "limited time",
+)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from feedsync.channels.base import ChannelItem
-from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED
+from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED, VARIANT_FIELDS
+from feedsync.checks import feed_price, gtin_problem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 
@@ -45,4 +46,15 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     condition = values.get("condition")
     if isinstance(condition, str) and condition not in CONDITION_VALUES:
         report("META004", "condition", f"condition {condition!r} is not one of Meta's values", condition)
+    for attr in ("price", "sale_price"):
+        value = values.get(attr)
+        if isinstance(value, str) and feed_price(value) is None:
+            report("META005", attr, f"{attr} {value!r} is not an amount with an ISO 4217 currency", value)
+    if "item_group_id" in values and not any(a in values for a in VARIANT_FIELDS):
+        report(
+            "META006", "item_group_id", f"the item is a variant but has no variant field ({', '.join(VARIANT_FIELDS)})"
+        )
+    gtin = values.get("gtin")
+    if isinstance(gtin, str) and (problem := gtin_problem(gtin)):
+        report("META007", "gtin", problem, gtin)
     return found

@@ -16,3 +16,4 @@ CONDITION_VALUES = frozenset(
     {"new", "refurbished", "used", "used_like_new", "used_good", "used_fair", "cpo", "open_box_new"}
 )
 MAX_ADDITIONAL_IMAGES = 20
+VARIANT_FIELDS = ("color", "size", "pattern", "material", "gender", "age_group", "additional_variant_attribute")

@@ -1,0 +1,82 @@
+"""Value checks that several channels' rules share: GTINs, URLs, feed prices, ISO 8601 intervals, variants."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from datetime import datetime
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+_FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
+_INTERVAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def gtin_check_digit(body: str) -> int:
+    """GS1 mod-10: weights 3,1,3,… from the right of the body (the digits before the check digit)."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def gtin_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid GTIN (spaces and dashes are ignored, as Google does), or None."""
+    digits = value.replace(" ", "").replace("-", "")
+    if not digits.isdigit():
+        return f"gtin {value!r} has characters other than digits"
+    if len(digits) not in GTIN_LENGTHS:
+        return f"gtin {value!r} has {len(digits)} digits; a GTIN has 8, 12, 13 or 14"
+    if set(digits) == {"0"}:
+        return f"gtin {value!r} is all zeros"
+    expected = gtin_check_digit(digits[:-1])
+    if int(digits[-1]) != expected:
+        return f"gtin {value!r} has check digit {digits[-1]}, but its digits give {expected}"
+    return None
+
+
+def url_problem(value: str) -> str | None:
+    """Why ``value`` is not an absolute http(s) URL a channel can fetch (ASCII, no spaces), or None."""
+    lower = value.lower()
+    if not lower.startswith(("http://", "https://")):
+        return f"{value!r} is not an absolute http(s) URL"
+    host = value.split("://", 1)[1].split("/", 1)[0]
+    if not host or ("." not in host.split(":")[0] and host.split(":")[0] != "localhost"):
+        return f"{value!r} has no host name"
+    if " " in value or not value.isascii():
+        return f"{value!r} has spaces or non-ASCII characters; percent-encode them"
+    return None
+
+
+def feed_price(value: str) -> tuple[float, str] | None:
+    """``12.00 USD`` -> (12.0, "USD"); None when the text is not in that form."""
+    match = _FEED_PRICE.match(value)
+    return (float(match.group(1)), match.group(2)) if match else None
+
+
+def interval_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISO 8601 interval ``start/end`` with offsets and start before end, or None."""
+    parts = value.split("/")
+    if len(parts) != 2 or not all(_INTERVAL_MOMENT.match(p) for p in parts):
+        return f"{value!r} is not an ISO 8601 interval start/end with time zone offsets"
+    start, end = (datetime.fromisoformat(p.replace("Z", "+00:00")) for p in parts)
+    if end <= start:
+        return f"{value!r} ends before it starts"
+    return None
+
+
+class VariantTracker:
+    """Finds variants of one group that do not differ in their variant attributes. Groups are compared while
+    their members come one after another (as exports write them); memory holds one group at a time."""
+
+    def __init__(self) -> None:
+        self._group: str | None = None
+        self._seen: dict[Hashable, str] = {}
+
+    def duplicate_of(self, group: str | None, key: Hashable, item_id: str) -> str | None:
+        """The id of an earlier variant of ``group`` with the same ``key``, if any."""
+        if group is None:
+            return None
+        if group != self._group:
+            self._group, self._seen = group, {}
+        earlier = self._seen.get(key)
+        if earlier is None:
+            self._seen[key] = item_id
+        return earlier

@@ -1,0 +1,96 @@
+"""What counts and what fails: --select/--ignore (codes, prefixes, names or tags), per-channel and per-item
+ignores, and the gate (--fail-on, --max-errors, --max-error-rate) that turns a report into an exit code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from feedsync.diagnostics.codes import CODES, CodeInfo
+from feedsync.diagnostics.diagnostic import Diagnostic, Severity
+from feedsync.diagnostics.report import Report
+
+FailOn = Literal["error", "warning", "never"]
+_CODE_LIKE = re.compile(r"[A-Za-z]{3,4}\d*")
+
+
+def matches(pattern: str, info: CodeInfo) -> bool:
+    """A pattern names a code (``GMC008``), a prefix (``GMC``, ``GMC00``), a name (``invalid-gtin``) or a tag
+    (``identifiers``)."""
+    text = pattern.strip()
+    if _CODE_LIKE.fullmatch(text):
+        return info.code.startswith(text.upper())
+    return text.lower() == info.name or text.lower() in info.tags
+
+
+@dataclass(frozen=True)
+class Selection:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Selection:
+        def split(values: Iterable[str]) -> tuple[str, ...]:
+            return tuple(p.strip() for v in values for p in v.replace(" ", ",").split(",") if p.strip())
+
+        return cls(split(select), split(ignore))
+
+    def keeps(self, code: str) -> bool:
+        info = CODES[code]
+        if self.select and not any(matches(p, info) for p in self.select):
+            return False
+        return not any(matches(p, info) for p in self.ignore)
+
+
+@dataclass
+class DiagnosticFilter:
+    """Which findings a run keeps: the command line's selection, each channel's profile ``validation``, and
+    the codes a product lists in its ``feedsync_ignore`` column."""
+
+    run: Selection = field(default_factory=Selection)
+    channels: Mapping[str, Selection] = field(default_factory=dict)
+    items: dict[str, Selection] = field(default_factory=dict)
+
+    def keeps(self, diagnostic: Diagnostic) -> bool:
+        if not self.run.keeps(diagnostic.code):
+            return False
+        channel = self.channels.get(diagnostic.channel or "")
+        if channel is not None and not channel.keeps(diagnostic.code):
+            return False
+        item = self.items.get(diagnostic.product_id or "")
+        return item is None or item.keeps(diagnostic.code)
+
+
+@dataclass(frozen=True)
+class Gate:
+    fail_on: FailOn = "error"
+    max_errors: int | None = None
+    max_error_rate: float | None = None  # percent of products
+
+    def counted(self, diagnostic: Diagnostic) -> bool:
+        if self.fail_on == "never":
+            return False
+        threshold = Severity.WARNING if self.fail_on == "warning" else Severity.ERROR
+        return diagnostic.severity.rank >= threshold.rank
+
+    def verdict(self, report: Report) -> tuple[bool, str]:
+        """(failed, why) for ``report``."""
+        counted = [d for d in report.diagnostics if self.counted(d)]
+        if not counted:
+            return False, "no findings count against the gate"
+        if self.max_errors is None and self.max_error_rate is None:
+            return True, f"{len(counted)} finding(s) at or above {self.fail_on}"
+        if self.max_errors is not None and len(counted) > self.max_errors:
+            return (
+                True,
+                f"{len(counted)} finding(s) at or above {self.fail_on}, more than --max-errors {self.max_errors}",
+            )
+        if self.max_error_rate is not None:
+            products = max(report.products_read, 1)
+            affected = len({d.product_id for d in counted if d.product_id}) + sum(not d.product_id for d in counted)
+            rate = affected * 100 / products
+            if rate > self.max_error_rate:
+                return True, f"{rate:.1f}% of products have findings, more than --max-error-rate {self.max_error_rate}%"
+        return False, "findings within the limits"
