@@ -30,11 +30,12 @@ def root(
     """feedsync: product feed syndication from the command line."""
 
 
-from feedsync.cli import channels, feeds, sources  # noqa: E402  (registers the commands on ``app``)
+from feedsync.cli import channels, feeds, rules, sources  # noqa: E402  (registers the commands on ``app``)
 
 feeds.register(app)
 sources.register(app)
 channels.register(app)
+rules.register(app)
 
 
 def main() -> None:

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import typer
 
+from feedsync.atomic import atomic_write
 from feedsync.config import DEFAULT_CONFIG_NAME, Config, config_from_flags, load_config
-from feedsync.diagnostics import Report, Severity
+from feedsync.diagnostics import Report
+from feedsync.diagnostics.gate import Gate
 from feedsync.diagnostics.renderers import render_concise, render_summary
+from feedsync.diagnostics.renderers.machine import render_github, render_json, render_junit, render_sarif
+from feedsync.diagnostics.renderers.text import render_text
 from feedsync.errors import FeedsyncError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -73,11 +77,46 @@ def resolve_config(config: Path | None, flags: SourceFlags | None, *, channels: 
     return load_config(config)
 
 
-def print_report(report: Report, *, findings_to_stdout: bool) -> int:
-    """Print the findings and a summary; return the exit code the findings call for."""
-    for line in render_concise(report.diagnostics):
-        typer.echo(line, err=not findings_to_stdout)
-    for line in render_summary(report):
-        err(line)
+REPORT_FORMATS = ("text", "concise", "json", "junit", "github", "sarif")
+
+
+def print_report(
+    report: Report,
+    *,
+    findings_to_stdout: bool,
+    gate: Gate | None = None,
+    fmt: str = "concise",
+    output: Path | None = None,
+) -> int:
+    """Print (or write to ``output``) the findings in ``fmt`` and a summary on stderr; return the exit code the
+    gate gives."""
+    gate = gate or Gate()
+    failed, reason = gate.verdict(report)
+    refused = any(r.refused for r in report.channels.values())
+    if fmt == "concise":
+        body = "".join(line + "\n" for line in render_concise(report.diagnostics))
+    elif fmt == "text":
+        body = render_text(report, color=output is None and sys.stdout.isatty())
+    elif fmt == "json":
+        body = render_json(report, failed=failed or refused, reason=reason)
+    elif fmt == "junit":
+        body = render_junit(report)
+    elif fmt == "github":
+        body = render_github(report)
+    elif fmt == "sarif":
+        body = render_sarif(report)
+    else:  # pragma: no cover - typer restricts the choice
+        raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(output) as handle:
+            handle.write(body.encode("utf-8"))
+    elif body:
+        typer.echo(body, nl=False, err=not findings_to_stdout and fmt == "concise")
+    if fmt != "text" or output is not None:
+        for line in render_summary(report):
+            err(line)
+    if failed:
+        err(f"failed: {reason}")
     sys.stderr.flush()
-    return EXIT_FINDINGS if report.has_at_least(Severity.ERROR) else EXIT_OK
+    return EXIT_FINDINGS if failed or refused else EXIT_OK

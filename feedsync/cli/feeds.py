@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 
 from feedsync import pipeline
-from feedsync.cli.common import SourceFlags, exit_codes, print_report, resolve_config
+from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
 from feedsync.config import SOURCE_FORMATS
+from feedsync.diagnostics.gate import Gate, Selection
 from feedsync.state import State
 
 ConfigOpt = typer.Option(
@@ -27,6 +28,21 @@ FormatOpt = typer.Option("auto", "--source-format", help=f"Source format: {', '.
 CurrencyOpt = typer.Option(None, "--currency", help="ISO 4217 currency of prices that do not name one.")
 EncodingOpt = typer.Option(None, "--encoding", help="Text encoding of the source (default: UTF-8, else cp1252).")
 BaseUrlOpt = typer.Option(None, "--base-url", help="Shop URL that completes relative links and image paths.")
+
+
+SelectOpt = typer.Option(
+    None,
+    "--select",
+    help="Only these findings: codes, prefixes (GMC), names or tags (identifiers); repeatable or comma-separated.",
+)
+IgnoreOpt = typer.Option(None, "--ignore", help="Drop these findings: codes, prefixes, names or tags.")
+FailOnOpt = typer.Option("error", "--fail-on", help="Which findings fail the run: error, warning or never.")
+FAIL_ON = ("error", "warning", "never")
+
+
+def _choice(value: str, allowed: tuple[str, ...], option: str) -> None:
+    if value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=option)
 
 
 def _flags(
@@ -64,21 +80,44 @@ def validate(
     currency: str | None = CurrencyOpt,
     base_url: str | None = BaseUrlOpt,
     encoding: str | None = EncodingOpt,
+    fmt: str = typer.Option("concise", "--format", help=f"Report format: {', '.join(REPORT_FORMATS)}."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file.", dir_okay=False),
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    fail_on: str = FailOnOpt,
+    max_errors: int | None = typer.Option(None, "--max-errors", min=0, help="Tolerate up to N counted findings."),
+    max_error_rate: float | None = typer.Option(
+        None, "--max-error-rate", min=0, max=100, help="Tolerate findings on up to P percent of products."
+    ),
 ) -> None:
-    """Check the catalog against each channel's rules; print `path:row:col: CODE message` lines.
+    """Check the catalog against each channel's rules: a CI gate with stable codes and exit codes.
 
-    Exit 1 when there are errors. Example: feedsync validate -c examples/demo/feedsync.yaml
+    Exit 1 when findings at --fail-on level exceed the limits. Examples:
+    feedsync validate -c examples/demo/feedsync.yaml --format sarif -o feedsync.sarif;
+    feedsync validate --ignore GMC014,promotional --fail-on warning
     """
+    _choice(fmt, REPORT_FORMATS, "--format")
+    _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=None)
-        report = pipeline.run(cfg, "validate", channels=None if flags else channel)
-    raise typer.Exit(print_report(report, findings_to_stdout=True))
+        report = pipeline.run(
+            cfg,
+            "validate",
+            channels=None if flags else channel,
+            selection=Selection.parse(select or [], ignore or []),
+            record_items=fmt == "junit",
+        )
+    gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
+    raise typer.Exit(print_report(report, findings_to_stdout=True, gate=gate, fmt=fmt, output=output))
 
 
 def push(
     config: Path | None = ConfigOpt,
     channel: list[str] | None = ChannelOpt,
+    select: list[str] | None = SelectOpt,
+    ignore: list[str] | None = IgnoreOpt,
+    fail_on: str = FailOnOpt,
 ) -> None:
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
 
@@ -88,8 +127,12 @@ def push(
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
         with State(cfg.state_path) as state:
-            report = pipeline.run(cfg, "push", channels=channel, state=state)
-    raise typer.Exit(print_report(report, findings_to_stdout=False))
+            report = pipeline.run(
+                cfg, "push", channels=channel, state=state, selection=Selection.parse(select or [], ignore or [])
+            )
+    _choice(fail_on, FAIL_ON, "--fail-on")
+    gate = Gate(fail_on=fail_on)  # type: ignore[arg-type]
+    raise typer.Exit(print_report(report, findings_to_stdout=False, gate=gate))
 
 
 def register(app: typer.Typer) -> None:

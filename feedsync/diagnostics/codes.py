@@ -443,6 +443,37 @@ _register(
     ("publish",),
 )
 
+# Tags of the codes registered without their own.
+_TAGS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),
+    "CFG004": ("config", "categories"),
+    "CFG005": ("config", "prices"),
+    **dict.fromkeys(("SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SRC007", "SRC008"), ("source",)),
+    **dict.fromkeys(("MDL001",), ("source", "required")),
+    **dict.fromkeys(("MDL002", "MDL003"), ("source", "prices")),
+    **dict.fromkeys(("MDL004", "MDL006", "MDL007"), ("source", "values")),
+    "MDL005": ("source", "values", "prices"),
+    "MDL008": ("source", "identifiers"),
+    "MDL009": ("source", "links"),
+    "MDL010": ("source", "identifiers"),
+    "MDL011": ("source", "variants"),
+    "GMC001": ("required",),
+    "GMC002": ("limits",),
+    "GMC003": ("identifiers",),
+    "GMC004": ("values",),
+    "META001": ("required",),
+    "META002": ("limits",),
+    "META003": ("identifiers", "required"),
+    "META004": ("values",),
+    "AMZ001": ("required", "categories"),
+    "AMZ002": ("identifiers",),
+    "AMZ003": ("required",),
+    "AMZ004": ("limits",),
+}
+for _code, _tags in _TAGS.items():
+    if not CODES[_code].tags:
+        CODES[_code] = CodeInfo(_code, CODES[_code].name, CODES[_code].severity, CODES[_code].doc, _tags)
+
 del E, W
 
 

@@ -1,0 +1,211 @@
+"""Machine-readable reports: JSON (with a schema_version), JUnit XML, GitHub workflow annotations, SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from feedsync import __version__
+from feedsync.diagnostics.codes import CODES
+from feedsync.diagnostics.diagnostic import Diagnostic, Severity
+from feedsync.diagnostics.renderers.concise import display_path
+from feedsync.diagnostics.report import Report
+
+JSON_SCHEMA_VERSION = 1
+
+
+def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
+    location = None
+    if d.location is not None:
+        location = {
+            "path": d.location.path,
+            "row": d.location.row,
+            "column": d.location.column,
+            "column_name": d.location.column_name,
+        }
+    return {
+        "code": d.code,
+        "name": d.name,
+        "severity": d.severity.value,
+        "message": d.message,
+        "channel": d.channel,
+        "product_id": d.product_id,
+        "field": d.field,
+        "value": d.value,
+        "location": location,
+    }
+
+
+def render_json(report: Report, *, failed: bool, reason: str) -> str:
+    """The JSON report. Its shape is documented in the README ("Report formats") and versioned by
+    ``schema_version``."""
+    counts = report.counts()
+    document = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "feedsync", "version": __version__},
+        "command": report.command,
+        "result": {"failed": failed, "reason": reason},
+        "summary": {
+            "products": report.products_read,
+            "errors": counts.get(Severity.ERROR, 0),
+            "warnings": counts.get(Severity.WARNING, 0),
+            "info": counts.get(Severity.INFO, 0),
+        },
+        "channels": {
+            name: {
+                "items": r.items,
+                "excluded": r.excluded,
+                "rejected": r.rejected,
+                "output": str(r.output) if r.output else None,
+                "published": r.published,
+                "refused": r.refused,
+            }
+            for name, r in report.channels.items()
+        },
+        "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _where(d: Diagnostic) -> str:
+    if d.location is None:
+        return ""
+    text = display_path(d.location.path)
+    if d.location.row is not None:
+        text += f":{d.location.row}"
+        if d.location.column is not None:
+            text += f":{d.location.column}"
+    return text
+
+
+def render_junit(report: Report) -> str:
+    """One test suite per channel (plus one for source findings), one test case per item; an item's findings
+    at error level are its failures, warnings go to system-out."""
+    by_item: dict[tuple[str, str], list[Diagnostic]] = defaultdict(list)
+    for d in report.diagnostics:
+        by_item[(d.channel or "source", d.product_id or "(file)")].append(d)
+    suites: dict[str, list[str]] = {name: list(ids) for name, ids in report.items.items()}
+    suites.setdefault("source", [])
+    for channel, item in by_item:
+        ids = suites.setdefault(channel, [])
+        if item not in ids:
+            ids.append(item)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    total_tests = sum(len(ids) for ids in suites.values())
+    total_failures = sum(1 for key, found in by_item.items() if any(d.severity is Severity.ERROR for d in found))
+    lines.append(f'<testsuites name="feedsync {report.command}" tests="{total_tests}" failures="{total_failures}">')
+    for suite, ids in suites.items():
+        failures = sum(1 for i in ids if any(d.severity is Severity.ERROR for d in by_item.get((suite, i), [])))
+        lines.append(f'  <testsuite name={quoteattr(suite)} tests="{len(ids)}" failures="{failures}" errors="0">')
+        for item in ids:
+            found = by_item.get((suite, item), [])
+            lines.append(f"    <testcase classname={quoteattr('feedsync.' + suite)} name={quoteattr(item)}>")
+            for d in (d for d in found if d.severity is Severity.ERROR):
+                text = f"{_where(d)}: {d.code} {d.message}"
+                lines.append(
+                    f"      <failure type={quoteattr(d.code)} message={quoteattr(d.message)}>{_escape(text)}</failure>"
+                )
+            notes = [d for d in found if d.severity is not Severity.ERROR]
+            if notes:
+                out = "\n".join(f"{_where(d)}: {d.code} {d.severity.value}: {d.message}" for d in notes)
+                lines.append(f"      <system-out>{_escape(out)}</system-out>")
+            lines.append("    </testcase>")
+        lines.append("  </testsuite>")
+    lines.append("</testsuites>")
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _gh(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def render_github(report: Report) -> str:
+    """GitHub Actions workflow commands: ``::error file=…,line=…,col=…,title=…::message``."""
+    lines = []
+    for d in report.diagnostics:
+        level = {"error": "error", "warning": "warning"}.get(d.severity.value, "notice")
+        props = []
+        if d.location is not None:
+            props.append(f"file={_gh(display_path(d.location.path), prop=True)}")
+            if d.location.row is not None:
+                props.append(f"line={d.location.row}")
+            if d.location.column is not None:
+                props.append(f"col={d.location.column}")
+        props.append(f"title={_gh(f'{d.code} {d.name}', prop=True)}")
+        scope = " ".join(
+            x for x in (f"[{d.channel}]" if d.channel else "", f"id={d.product_id}" if d.product_id else "") if x
+        )
+        lines.append(f"::{level} {','.join(props)}::{_gh(d.message + (f' ({scope})' if scope else ''))}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def render_sarif(report: Report) -> str:
+    """SARIF 2.1.0: one run, the rule registry as the driver's rules, one result per diagnostic."""
+    used = sorted({d.code for d in report.diagnostics})
+    index = {code: i for i, code in enumerate(used)}
+    rules = [
+        {
+            "id": code,
+            "name": CODES[code].name,
+            "shortDescription": {"text": CODES[code].name.replace("-", " ")},
+            "fullDescription": {"text": CODES[code].doc},
+            "defaultConfiguration": {"level": _level(CODES[code].severity)},
+            "properties": {"tags": list(CODES[code].tags)},
+        }
+        for code in used
+    ]
+    results = []
+    for d in report.diagnostics:
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _level(d.severity),
+            "message": {"text": d.message},
+        }
+        if d.location is not None:
+            region: dict[str, int] = {}
+            if d.location.row is not None:
+                region["startLine"] = d.location.row
+                if d.location.column is not None:
+                    region["startColumn"] = d.location.column
+            physical: dict[str, Any] = {"artifactLocation": {"uri": display_path(d.location.path)}}
+            if region:
+                physical["region"] = region
+            result["locations"] = [{"physicalLocation": physical}]
+        properties = {
+            k: v
+            for k, v in (("channel", d.channel), ("productId", d.product_id), ("field", d.field), ("value", d.value))
+            if v
+        }
+        if properties:
+            result["properties"] = properties
+        results.append(result)
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "feedsync",
+                        "version": __version__,
+                        "informationUri": "https://github.com/feedsync/feedsync",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _level(severity: Severity) -> str:
+    return {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}[severity]

@@ -1,0 +1,364 @@
+"""Every registered diagnostic code has a fixture that triggers it, checked for the exact diagnostic (code,
+item, field, row, column); and every code has a doc text. Adding a code without a fixture fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedsync import pipeline
+from feedsync.channels.amazon.rules import check_item as amazon_check
+from feedsync.channels.base import ChannelItem
+from feedsync.channels.google.rules import check_item as google_check
+from feedsync.channels.google_local import check_item as local_check
+from feedsync.channels.meta.rules import check_item as meta_check
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import CODES, Diagnostic
+from feedsync.model import Money, Product
+from feedsync.model.product import SourceRef
+from feedsync.sources import open_source
+from feedsync.state import State
+from tests.conftest import HEADER, make_config, row
+
+Found = list[Diagnostic]
+# code -> (fixture, (product_id, field, row, column)); row/column None where the finding has none.
+FIXTURES: dict[str, tuple[Callable[[Path], Found], tuple[Any, ...]]] = {}
+
+
+def fixture(code: str, expected: tuple[Any, ...]) -> Callable[[Callable[[Path], Found]], Callable[[Path], Found]]:
+    def register(function: Callable[[Path], Found]) -> Callable[[Path], Found]:
+        FIXTURES[code] = (function, expected)
+        return function
+
+    return register
+
+
+def read(path: Path, text: str | bytes, **config: Any) -> Found:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    found: Found = []
+    source = open_source(
+        SourceConfig.model_validate({"path": path, "currency": "USD", "base_url": "https://s.example", **config})
+    )
+    list(source.products(found.append))
+    return found
+
+
+def build(tmp: Path, csv_text: str, channel_extra: str = "", command: str = "validate") -> Found:
+    config = make_config(tmp, csv_text, channel_extra=channel_extra)
+    return pipeline.run(config, command).diagnostics  # type: ignore[arg-type]
+
+
+# A product whose fields sit at row 7 of "p.csv", each in its own column, for channel rules.
+COLUMNS = {
+    name: (name, number)
+    for number, name in enumerate(
+        [
+            "id",
+            "title",
+            "description",
+            "link",
+            "image_link",
+            "price",
+            "sale_price",
+            "gtin",
+            "brand",
+            "mpn",
+            "color",
+            "size",
+            "gender",
+            "age_group",
+            "google_product_category",
+            "sale_price_effective_date",
+            "availability",
+            "condition",
+            "group_id",
+            "identifier_exists",
+        ],
+        start=1,
+    )
+}
+REF = SourceRef.model_construct(path="p.csv", row=7, columns=COLUMNS)
+PRODUCT = Product(id="X1", title="T", price=Money(amount=Decimal(1), currency="USD"), source=REF)
+ORIGINS = {
+    "id": "id",
+    "title": "title",
+    "description": "description",
+    "link": "link",
+    "image_link": "image_link",
+    "price": "price",
+    "sale_price": "sale_price",
+    "gtin": "gtin",
+    "brand": "brand",
+    "mpn": "mpn",
+    "color": "color",
+    "size": "size",
+    "gender": "gender",
+    "age_group": "age_group",
+    "google_product_category": "google_product_category",
+    "sale_price_effective_date": "sale_price_effective_date",
+    "availability": "availability",
+    "condition": "condition",
+    "item_group_id": "group_id",
+    "identifier_exists": "identifier_exists",
+    "sku": "id",
+    "item_name": "title",
+    "main_image": "image_link",
+    "asin": "id",
+    "product_type": "id",
+}
+GOOD_GOOGLE = {
+    "id": "X1",
+    "title": "Merino tee",
+    "description": "D",
+    "link": "https://s.example/x",
+    "image_link": "https://s.example/x.jpg",
+    "availability": "in_stock",
+    "price": "10.00 USD",
+    "gtin": "4006381333931",
+}
+GOOD_META = {
+    "id": "X1",
+    "title": "T",
+    "description": "D",
+    "availability": "in stock",
+    "condition": "new",
+    "price": "10.00 USD",
+    "link": "https://s.example/x",
+    "image_link": "https://s.example/x.jpg",
+    "brand": "B",
+}
+GOOD_AMAZON = {
+    "sku": "X1",
+    "product_type": "SHIRT",
+    "item_name": "T",
+    "brand": "B",
+    "price": "10",
+    "main_image": "https://s.example/x.jpg",
+}
+
+
+def item_check(check: Callable[[ChannelItem, str], Found], base: dict[str, Any], **changes: Any) -> Found:
+    values = {k: v for k, v in {**base, **changes}.items() if v is not None}
+    return check(ChannelItem(id="X1", values=values, product=PRODUCT, origins=ORIGINS), "ch")
+
+
+def google(**changes: Any) -> Callable[[Path], Found]:
+    return lambda tmp: item_check(google_check, GOOD_GOOGLE, **changes)
+
+
+def meta(**changes: Any) -> Callable[[Path], Found]:
+    return lambda tmp: item_check(meta_check, GOOD_META, **changes)
+
+
+def amazon(**changes: Any) -> Callable[[Path], Found]:
+    return lambda tmp: item_check(amazon_check, GOOD_AMAZON, **changes)
+
+
+# -- config / profile --------------------------------------------------------------------------------------
+FIXTURES["CFG001"] = (
+    lambda tmp: build(tmp, HEADER + row("A"), "    fields: {custom_label_0: '{{ attributes.x }}'}\n"),
+    ("A", "custom_label_0", 2, None),
+)
+FIXTURES["CFG002"] = (
+    lambda tmp: build(tmp, HEADER + row("A"), "    filters: {include: ['attributes.x > 1']}\n"),
+    ("A", None, 2, None),
+)
+
+
+@fixture("CFG003", ("A", "price", 2, None))
+def _cfg003(tmp: Path) -> Found:
+    return build(
+        tmp, HEADER.strip() + ",google_price\n" + row("A").strip() + ",cheap\n", "    overrides_prefix: google_\n"
+    )
+
+
+@fixture("CFG004", ("A", "product_type", 2, 13))
+def _cfg004(tmp: Path) -> Found:
+    (tmp / "map.yaml").write_text("- {product_type: Men, google_product_category: 212}\n", encoding="utf-8")
+    return build(
+        tmp, HEADER.strip() + ",product_type\n" + row("A").strip() + ",Garden\n", "    category_map: map.yaml\n"
+    )
+
+
+FIXTURES["CFG005"] = (
+    lambda tmp: build(
+        tmp, HEADER.strip() + ",cost\n" + row("A").strip() + ",19\n", "    price: {min_margin_percent: 20}\n"
+    ),
+    ("A", "price", 2, None),
+)
+FIXTURES["CFG006"] = (
+    lambda tmp: build(tmp, HEADER + row("A"), "    rules: [{then: [{set: quantity, value: many}]}]\n"),
+    ("A", None, 2, None),
+)
+
+# -- reading ---------------------------------------------------------------------------------------------
+FIXTURES["SRC001"] = (
+    lambda tmp: read(tmp / "p.jsonl", '{"id": "A", "title": "T", "price": 1}\n{oops\n'),
+    (None, None, 2, 2),
+)
+FIXTURES["SRC002"] = (lambda tmp: read(tmp / "p.csv", "id,title,Title,price\nA,T,U,1\n"), (None, "title", 1, 3))
+FIXTURES["SRC003"] = (
+    lambda tmp: read(tmp / "p.csv", "id,title,price\nA,Caf\xe9,1\n".encode("cp1252")),
+    (None, None, None, None),
+)
+FIXTURES["SRC004"] = (
+    lambda tmp: read(
+        tmp / "p.csv",
+        "Handle,Title,Variant Price,Option1 Name,Option1 Value\na,A,1,Size,S\nb,B,1,Size,S\na,,1,,M\n",
+        format="shopify",
+    ),
+    (None, None, 4, None),
+)
+FIXTURES["SRC005"] = (
+    lambda tmp: read(tmp / "p.csv", "Handle,Title,Variant Price,Status\na,A,1,draft\n", format="shopify"),
+    (None, None, None, None),
+)
+FIXTURES["SRC006"] = (
+    lambda tmp: read(tmp / "p.csv", "Type,SKU,Name,Regular price\nvariable,V,Vee,\n", format="woocommerce"),
+    (None, None, 2, 1),
+)
+FIXTURES["SRC007"] = (
+    lambda tmp: read(
+        tmp / "p.csv", "Type,SKU,Name,Regular price,Parent\nvariation,V1,Vee,1,GONE\n", format="woocommerce"
+    ),
+    (None, None, 2, 5),
+)
+FIXTURES["SRC008"] = (
+    lambda tmp: read(
+        tmp / "p.csv",
+        "sku,product_type,attribute_set_code,name,price,weight\nS1,simple,Default,Thing,5,2\n",
+        format="magento",
+    ),
+    (None, None, None, None),
+)
+
+# -- normalization ---------------------------------------------------------------------------------------
+FIXTURES["MDL001"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,,1\n"), ("A", "title", 2, 2))
+FIXTURES["MDL002"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,12;3\n"), ("A", "price", 2, 3))
+FIXTURES["MDL003"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,1 XYZ\n"), ("A", "price", 2, 3))
+FIXTURES["MDL004"] = (
+    lambda tmp: read(tmp / "p.csv", "id,title,price,condition\nA,T,1,mint\n"),
+    ("A", "condition", 2, 4),
+)
+FIXTURES["MDL005"] = (
+    lambda tmp: read(
+        tmp / "p.csv", "id,title,price,sale_price,sale_price_effective_date\nA,T,2,1,yesterday/tomorrow\n"
+    ),
+    ("A", "sale_price_effective_date", 2, 5),
+)
+FIXTURES["MDL006"] = (lambda tmp: read(tmp / "p.csv", "id,title,price,quantity\nA,T,1,lots\n"), ("A", "quantity", 2, 4))
+FIXTURES["MDL007"] = (
+    lambda tmp: read(tmp / "p.csv", "id,title,price,sale_price\nA,T,1,1 EUR\n"),
+    ("A", "sale_price", 2, 4),
+)
+FIXTURES["MDL008"] = (lambda tmp: build(tmp, HEADER + row("A") + row("A", size="L")), ("A", "id", 3, 1))
+FIXTURES["MDL009"] = (lambda tmp: read(tmp / "p.csv", "id,title,price,link\nA,T,1,ftp://x\n"), ("A", "link", 2, 4))
+FIXTURES["MDL010"] = (
+    lambda tmp: read(tmp / "p.csv", "Handle,Title,Variant Price,Variant Barcode\na,A,1,3.65E+11\n", format="shopify"),
+    (None, "gtin", 2, 4),
+)
+FIXTURES["MDL011"] = (
+    lambda tmp: read(
+        tmp / "p.csv",
+        "Type,SKU,Name,Regular price,Parent,Attribute 1 name,"
+        'Attribute 1 value(s)\nvariable,P,Pee,,,Size,"S, M"\nvariation,P1,,1,P,Size,\n',
+        format="woocommerce",
+    ),
+    (None, "size", 3, 7),
+)
+FIXTURES["MDL012"] = (
+    lambda tmp: build(
+        tmp, HEADER.strip() + ",sku\n" + row("A").strip() + ",S1\n" + row("B", size="L").strip() + ",S1\n"
+    ),
+    ("B", "sku", 3, None),
+)
+FIXTURES["MDL013"] = (
+    lambda tmp: build(tmp, HEADER + row("A", group_id="G") + row("B", group_id="G")),
+    ("B", "group_id", 3, 2),
+)
+
+# -- Google ------------------------------------------------------------------------------------------------
+FIXTURES["GMC001"] = (google(image_link=None), ("X1", "image_link", 7, 5))
+FIXTURES["GMC002"] = (google(title="x" * 151), ("X1", "title", 7, 2))
+FIXTURES["GMC003"] = (google(gtin=None), ("X1", "gtin", 7, 8))
+FIXTURES["GMC004"] = (google(condition="mint"), ("X1", "condition", 7, 18))
+FIXTURES["GMC005"] = (google(price="0.00 USD"), ("X1", "price", 7, 6))
+FIXTURES["GMC006"] = (google(sale_price="12.00 USD"), ("X1", "sale_price", 7, 7))
+FIXTURES["GMC007"] = (
+    google(sale_price="5.00 USD", sale_price_effective_date="2026-12-01/2026-11-01"),
+    ("X1", "sale_price_effective_date", 7, 16),
+)
+FIXTURES["GMC008"] = (google(gtin="4006381333932"), ("X1", "gtin", 7, 8))
+FIXTURES["GMC009"] = (google(identifier_exists="no"), ("X1", "identifier_exists", 7, 20))
+FIXTURES["GMC010"] = (google(link="https://s.example/a b"), ("X1", "link", 7, 4))
+FIXTURES["GMC011"] = (google(google_product_category="212", color="Red", gender="male"), ("X1", "age_group", 7, 14))
+FIXTURES["GMC012"] = (
+    lambda tmp: build(tmp, HEADER + row("A", group_id="G") + row("B", group_id="G")),
+    ("B", "item_group_id", 3, None),
+)
+FIXTURES["GMC013"] = (google(google_product_category="99999"), ("X1", "google_product_category", 7, 15))
+FIXTURES["GMC014"] = (google(title="MERINO CREW TEE"), ("X1", "title", 7, 2))
+FIXTURES["GMC015"] = (google(title="Merino tee - free shipping"), ("X1", "title", 7, 2))
+FIXTURES["META001"] = (meta(condition=None), ("X1", "condition", 7, 18))
+FIXTURES["META002"] = (meta(title="t" * 201), ("X1", "title", 7, 2))
+FIXTURES["META003"] = (meta(brand=None), ("X1", "brand", 7, 9))
+FIXTURES["META004"] = (meta(availability="in_stock"), ("X1", "availability", 7, 17))
+FIXTURES["META005"] = (meta(price="10.00"), ("X1", "price", 7, 6))
+FIXTURES["META006"] = (meta(item_group_id="G"), ("X1", "item_group_id", 7, 19))
+FIXTURES["META007"] = (meta(gtin="978-3-16-148410-1"), ("X1", "gtin", 7, 8))
+FIXTURES["AMZ001"] = (amazon(product_type=None), ("X1", "product_type", 7, 1))
+FIXTURES["AMZ002"] = (amazon(sku="S" * 41), ("X1", "sku", 7, 1))
+FIXTURES["AMZ003"] = (amazon(brand=None), ("X1", "brand", 7, 9))
+FIXTURES["AMZ004"] = (amazon(item_name="n" * 201), ("X1", "item_name", 7, 2))
+FIXTURES["AMZ005"] = (amazon(asin="b07n4m94x4"), ("X1", "asin", 7, 1))
+FIXTURES["AMZ006"] = (amazon(main_image=None), ("X1", "main_image", 7, 5))
+FIXTURES["AMZ007"] = (amazon(gtin="12345678"), ("X1", "gtin", 7, 8))
+
+
+@fixture("DST001", (None, None, None, None))
+def _dst001(tmp: Path) -> Found:
+    config = make_config(
+        tmp,
+        HEADER + row("A") + row("B", link=""),
+        "    on_error: fail\n    destination: {type: directory, path: www}\n",
+    )
+    with State(config.state_path) as state:
+        found = pipeline.run(config, "push", state=state).diagnostics
+    assert not (tmp / "www" / "google.xml").exists()
+    return found
+
+
+def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:
+    found = local_check(
+        ChannelItem(
+            id="X1", values={"id": "X1", "store_code": "S", "availability": "maybe"}, product=PRODUCT, origins={}
+        ),
+        "local",
+    )
+    assert [(d.code, d.field) for d in found] == [("GMC004", "availability")]
+
+
+@pytest.mark.parametrize("code", sorted(FIXTURES))
+def test_fixture_triggers_exactly_its_code(code: str, tmp_path: Path) -> None:
+    function, (product_id, field, row_number, column) = FIXTURES[code]
+    found = function(tmp_path)
+    hits = [d for d in found if d.code == code]
+    assert hits, f"{code} not triggered; got {[(d.code, d.message) for d in found]}"
+    first = hits[0]
+    location = first.location
+    assert (first.product_id, first.field) == (product_id, field)
+    assert (location.row if location else None, location.column if location else None) == (row_number, column)
+    assert first.name == CODES[code].name and first.severity == CODES[code].severity
+
+
+def test_every_registered_code_has_a_fixture_and_a_doc() -> None:
+    assert sorted(FIXTURES) == sorted(CODES)
+    for info in CODES.values():
+        assert len(info.doc) >= 40, info.code
