@@ -42,9 +42,11 @@ def run(
     state: State | None = None,
     selection: Selection | None = None,
     record_items: bool = False,
+    validate: bool = False,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
-    ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit)."""
+    ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
+    ``validate`` makes ``build`` check the channel rules too (``validate`` and ``push`` always do)."""
     compiled = compile_channels(config, channels)
     destinations: dict[str, Destination] = {}
     if command == "push":
@@ -72,7 +74,7 @@ def run(
             out,
             supplements,
             config.source.currency,
-            check=command != "build",
+            check=command != "build" or validate,
             drop_invalid=command == "push",
         )
         for channel in compiled:

@@ -169,4 +169,6 @@ def parse_url(text: str, base_url: str | None, *, what: str) -> str:
         raise ValueProblem("MDL009", f"{what} {text!r} is not an http(s) URL")
     if base_url is None:
         raise ValueProblem("MDL009", f"{what} {text!r} is relative and source.base_url is not set")
+    if value.startswith("/") and not value.startswith("//") and " " not in value:
+        return base_url + value  # the common case, without urljoin's parsing
     return urljoin(base_url + "/", value.lstrip("/"))

@@ -62,6 +62,9 @@ class CompiledChannel:
     now: datetime | None = None
     variables: tuple[str, ...] = ()
     selection: Selection = field(default_factory=Selection)
+    globals: dict[str, Any] = field(default_factory=dict)
+    """The template environment's globals (``channel``, ``settings``, Jinja's own): the base of every item's
+    data, so templates render with a shared context."""
     origins: dict[str, str] = field(default_factory=dict)
     _reported_unmapped: set[str] = field(default_factory=set)
 
@@ -81,7 +84,8 @@ class CompiledChannel:
     ) -> dict[str, Any] | None:
         """The channel's view of ``product`` after overrides, categories, price, inventory and rules; None when
         the item is left out of this channel."""
-        ctx: dict[str, Any] = dict.fromkeys(self.variables)
+        ctx: dict[str, Any] = dict(self.globals)
+        ctx.update(dict.fromkeys(self.variables))
         ctx.update(product.__dict__)
         ctx["now"] = self.now
         if extras:

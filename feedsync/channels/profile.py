@@ -292,7 +292,7 @@ def compile_channel(
     feed: dict[str, str] = {}
     for key_name, text in profile.feed.model_dump().items():
         try:
-            feed[key_name] = str(templating.template(text).call(feed_ctx)).strip()
+            feed[key_name] = str(templating.template(text).call(templating.context(feed_ctx))).strip()
         except (TemplateProblem, *RenderError) as exc:
             raise fail(["feed", key_name], f"feed.{key_name}: {exc}") from None
 
@@ -314,6 +314,7 @@ def compile_channel(
         overrides_prefix=profile.overrides_prefix,
         expand=(profile.expand.field, profile.expand.as_) if profile.expand else None,
         now=datetime.now(tz),
+        globals=dict(templating.env.globals),
         selection=Selection.parse(profile.validation.select, profile.validation.ignore),
         variables=tuple(
             sorted(

@@ -60,6 +60,7 @@ def build(
     currency: str | None = CurrencyOpt,
     base_url: str | None = BaseUrlOpt,
     encoding: str | None = EncodingOpt,
+    check: bool = typer.Option(False, "--validate", help="Also check each channel's rules (as push does)."),
 ) -> None:
     """Build each channel's feed into <out>/<channel>.<ext>, atomically.
 
@@ -68,7 +69,7 @@ def build(
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=out)
-        report = pipeline.run(cfg, "build", channels=None if flags else channel, out_dir=out)
+        report = pipeline.run(cfg, "build", channels=None if flags else channel, out_dir=out, validate=check)
     raise typer.Exit(print_report(report, findings_to_stdout=False))
 
 

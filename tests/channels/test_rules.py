@@ -45,10 +45,12 @@ def ctx(**values: Any) -> dict[str, Any]:
 
 
 def run(rules: list[dict[str, Any]], view: dict[str, Any]) -> dict[str, Any]:
-    compiled = compile_rules([RuleSpec.model_validate(r) for r in rules], Templating([]), UTC_ZONE)
+    templating = Templating([])
+    compiled = compile_rules([RuleSpec.model_validate(r) for r in rules], templating, UTC_ZONE)
+    data = templating.context(view)  # the channel's view of a product carries the template globals
     for rule in compiled:
-        rule.apply(view, None)
-    return view
+        rule.apply(data, None)
+    return data
 
 
 def label_when(condition: dict[str, Any]) -> str | None:

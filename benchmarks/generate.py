@@ -1,0 +1,178 @@
+"""Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR``.
+
+Writes OUT_DIR/products.csv (native format, N variants in groups of 1-12 with sizes and colours, HTML
+descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with dates,
+categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from pathlib import Path
+
+COLUMNS = [
+    "id",
+    "group_id",
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "additional_image_links",
+    "price",
+    "sale_price",
+    "sale_price_effective_date",
+    "availability",
+    "quantity",
+    "brand",
+    "gtin",
+    "mpn",
+    "condition",
+    "product_type",
+    "google_product_category",
+    "color",
+    "size",
+    "gender",
+    "age_group",
+    "material",
+    "weight",
+    "custom_label_0",
+]
+CATEGORIES = [
+    ("Men > Tops > T-Shirts", "212", "male"),
+    ("Women > Dresses", "2271", "female"),
+    ("Unisex > Tops > Hoodies", "212", "unisex"),
+    ("Men > Bottoms > Jeans", "204", "male"),
+    ("Accessories > Socks", "209", "unisex"),
+    ("Kids > Outerwear", "5598", "unisex"),
+]
+COLORS = [
+    "Navy",
+    "Black",
+    "Heather Grey",
+    "Oat",
+    "Sage",
+    "Terracotta",
+    "Rust",
+    "Cobalt",
+    "Crème",
+    "Bordeaux",
+    "Forest",
+    "Sand",
+]
+SIZES = ["XS", "S", "M", "L", "XL", "XXL", "3XL", "36–39", "40–43", "44–47", "104", "116"]
+NOUNS = ["Tee", "Hoodie", "Dress", "Jeans", "Socks", "Jacket", "Shirt", "Parka", "Vest", "Sweater"]
+ADJECTIVES = [
+    "Merino",
+    "Organic",
+    "Linen",
+    "Waxed",
+    "Alpaca",
+    "Recycled",
+    "Flannel",
+    "Selvedge",
+    "Fleece",
+    "Cashmere",
+    "Bamboo",
+    "Nordic",
+    "Café",
+]
+LOREM = (
+    "Made from responsibly sourced fibres and finished by hand in small batches. Breathable, soft and built "
+    "to last for years of everyday wear. Machine washable at 30 °C; dry flat. "
+)
+
+CONFIG = """source:
+  path: products.csv
+  currency: USD
+  base_url: https://shop.example.com
+channels:
+  google: {profile: google_merchant, category_map: categories.yaml}
+  facebook: {profile: facebook, category_map: categories.yaml}
+  amazon:
+    profile: amazon
+    category_map: categories.yaml
+    settings: {seller_id: A2BENCH0001}
+"""
+CATEGORY_MAP = """- {product_type: Men > Tops, google_product_category: 212, amazon_product_type: SHIRT}
+- {product_type: Women > Dresses, google_product_category: 2271, amazon_product_type: DRESS}
+- {product_type: Unisex > Tops, google_product_category: 212, amazon_product_type: SWEATSHIRT}
+- {product_type: Men > Bottoms, google_product_category: 204, amazon_product_type: PANTS}
+- {product_type: Accessories > Socks, google_product_category: 209, amazon_product_type: SOCKS}
+- {product_type: Kids > Outerwear, google_product_category: 5598, amazon_product_type: COAT}
+"""
+
+
+def ean13(body: str) -> str:
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - total % 10) % 10)
+
+
+def rows(count: int, seed: int = 7) -> list[dict[str, str]] | object:
+    rng = random.Random(seed)
+    made = 0
+    group = 0
+    while made < count:
+        group += 1
+        size = min(rng.randint(1, 12), count - made)
+        category, google, gender = rng.choice(CATEGORIES)
+        title = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {group}"
+        handle = f"product-{group}"
+        base = rng.randint(900, 25000) / 100
+        on_sale = rng.random() < 0.2
+        description = (
+            f"<p>{title}: {LOREM * rng.randint(2, 6)}</p><ul><li>{rng.choice(ADJECTIVES)} fabric</li>"
+            f"<li>Fits true to size</li><li>Ships in 2 days &amp; free returns</li></ul>"
+        )
+        colors = rng.sample(COLORS, k=min(size, 3))
+        for index in range(size):
+            made += 1
+            color = colors[index % len(colors)]
+            variant_size = SIZES[index // len(colors) % len(SIZES)]
+            gtin = ean13(f"42{made:010d}")
+            if rng.random() < 0.02:  # some invalid check digits
+                gtin = gtin[:-1] + str((int(gtin[-1]) + 1) % 10)
+            quantity = rng.choice([0, 1, 2, 3, 5, 8, 13, 40])
+            yield {
+                "id": f"SKU-{made:07d}",
+                "group_id": f"G-{group:06d}" if size > 1 else "",
+                "title": title,
+                "description": description,
+                "link": f"/products/{handle}?variant={made}",
+                "image_link": f"/cdn/{handle}-{index}.jpg",
+                "additional_image_links": ",".join(f"/cdn/{handle}-{index}-{k}.jpg" for k in range(rng.randint(1, 5))),
+                "price": f"{base:.2f}",
+                "sale_price": f"{base * 0.8:.2f}" if on_sale else "",
+                "sale_price_effective_date": "2026-11-27T00:00:00-05:00/2026-12-01T23:59:59-05:00" if on_sale else "",
+                "availability": "",
+                "quantity": str(quantity),
+                "brand": "Northwind Outfitters",
+                "gtin": gtin,
+                "mpn": f"NW-{made}",
+                "condition": "new",
+                "product_type": category,
+                "google_product_category": google,
+                "color": color,
+                "size": variant_size,
+                "gender": gender,
+                "age_group": "adult",
+                "material": "Cotton",
+                "weight": f"{rng.randint(50, 1500)} g",
+                "custom_label_0": rng.choice(["", "bestseller", "new"]),
+            }
+
+
+def generate(count: int, out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows(count))  # type: ignore[arg-type]
+    (out / "feedsync.yaml").write_text(CONFIG, encoding="utf-8")
+    (out / "categories.yaml").write_text(CATEGORY_MAP, encoding="utf-8")
+    return out / "feedsync.yaml"
+
+
+if __name__ == "__main__":
+    generate(int(sys.argv[1]), Path(sys.argv[2]))
