@@ -194,3 +194,25 @@ def test_metas_sample_feeds_gtins(tmp_path: Path) -> None:
         ],
     )
     assert dpa.exit_code == 0 and dpa.stdout == ""
+
+
+def test_build_validate_checks_rules_but_keeps_the_items(catalog: Path) -> None:
+    plain = runner.invoke(app, ["build"])
+    assert plain.exit_code == 0 and "GMC008" not in plain.stderr
+    checked = runner.invoke(app, ["build", "--validate"])
+    assert checked.exit_code == 1 and "GMC008" in checked.stderr
+    assert (catalog / "out" / "google.xml").read_text(encoding="utf-8").count("<item>") == 4
+
+
+def test_rules_command_lists_and_explains() -> None:
+    listed = runner.invoke(app, ["rules"])
+    assert listed.exit_code == 0
+    assert "GMC008   error    invalid-gtin  [identifiers]" in listed.stdout
+    explained = runner.invoke(app, ["rules", "GMC008"])
+    assert explained.stdout.startswith("GMC008 invalid-gtin (error) tags: identifiers\n  The GTIN is not 8, 12, 13")
+    tagged = runner.invoke(app, ["rules", "promotional"])
+    assert [line.split()[0] for line in tagged.stdout.splitlines() if line and not line.startswith(" ")] == [
+        "GMC014",
+        "GMC015",
+    ]
+    assert runner.invoke(app, ["rules", "NOPE99"]).exit_code == 2
