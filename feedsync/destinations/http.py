@@ -1,0 +1,180 @@
+"""The one HTTP layer: httpx clients with timeouts, tenacity retries (exponential backoff with jitter on 429,
+5xx, timeouts and connection errors; ``Retry-After`` and channel throttle signals honoured; no retry on other
+4xx), one token refresh on 401/403, a per-operation rate limiter, request ids logged, and secrets redacted
+from every message. Destinations and order clients are handed a ``Requester``; nothing else builds clients."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from feedsync import __version__
+from feedsync.errors import RemoteError, RetriableRemoteError
+
+log = logging.getLogger("feedsync.http")
+
+USER_AGENT = f"feedsync/{__version__} (Language=Python)"
+REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-fb-trace-id", "x-fb-request-id", "x-goog-request-id", "x-request-id")
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+def make_client(*, base_url: str = "", headers: Mapping[str, str] | None = None,
+                timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """An httpx client with feedsync's user agent and timeouts (tests pass a transport or use respx)."""
+    return httpx.Client(base_url=base_url, headers={"user-agent": USER_AGENT, **(headers or {})}, timeout=timeout,
+                        transport=transport, follow_redirects=False)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret (of 4+ characters) replaced by ``***``."""
+    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        try:
+            return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+        except (TypeError, ValueError):
+            return None
+
+
+class TokenProvider(Protocol):
+    """Adds credentials to requests; ``refresh`` forgets a cached token after a 401/403."""
+
+    def headers(self) -> dict[str, str]: ...
+
+    def refresh(self) -> None: ...
+
+    def secrets(self) -> list[str]: ...
+
+
+@dataclass
+class RateLimiter:
+    """A token bucket per operation: ``rate`` requests per second with bursts of ``burst``."""
+
+    rate: float
+    burst: int = 1
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    _tokens: float = field(default=-1.0, init=False)
+    _stamp: float = field(default=0.0, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self.clock()
+            if self._tokens < 0:
+                self._tokens, self._stamp = float(self.burst), now
+            self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            if self._tokens < 1:
+                wait = (1 - self._tokens) / self.rate
+                self.sleep(wait)
+                self._tokens, self._stamp = 1.0, self.clock()
+            self._tokens -= 1
+
+
+ThrottleSignal = Callable[[httpx.Response], float | None]
+"""A channel's own "slow down" signal read from a response (e.g. Meta's X-Business-Use-Case-Usage): seconds to
+wait, or None."""
+
+
+def _wait(state: RetryCallState, base: float, cap: float) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, RetriableRemoteError) and exc.retry_after is not None:
+        return min(exc.retry_after, cap)
+    return min(cap, base * 2 ** (state.attempt_number - 1)) * (0.5 + random.random() / 2)
+
+
+class Requester:
+    """Sends requests through ``client`` with retries, token refresh, rate limits and redaction."""
+
+    def __init__(self, client: httpx.Client, *, auth: TokenProvider | None = None,
+                 limits: Mapping[str, RateLimiter] | None = None, secrets: Iterable[str] = (),
+                 attempts: int = 6, backoff: float = 1.0, max_wait: float = 120.0,
+                 sleep: Callable[[float], None] = time.sleep, throttle: ThrottleSignal | None = None) -> None:
+        self.client = client
+        self.auth = auth
+        self.limits = dict(limits or {})
+        self._secrets = list(secrets)
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.sleep = sleep
+        self.throttle = throttle
+
+    def secrets(self) -> list[str]:
+        return self._secrets + (self.auth.secrets() if self.auth else [])
+
+    def request(self, method: str, url: str, *, operation: str, **kwargs: Any) -> httpx.Response:
+        """The response of a successful (2xx/3xx) request; RemoteError when it failed for good."""
+        retrying = Retrying(retry=retry_if_exception_type(RetriableRemoteError), stop=stop_after_attempt(self.attempts),
+                            wait=lambda state: _wait(state, self.backoff, self.max_wait), sleep=self.sleep,
+                            reraise=True)
+        try:
+            return retrying(self._once, method, url, operation, kwargs)
+        except RetriableRemoteError as exc:
+            raise RemoteError(f"{operation}: gave up after {self.attempts} attempts: {exc}") from None
+
+    def _once(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
+        limiter = self.limits.get(operation)
+        if limiter is not None:
+            limiter.acquire()
+        response = self._send(method, url, operation, kwargs)
+        if response.status_code in (401, 403) and self.auth is not None:
+            self.auth.refresh()
+            response = self._send(method, url, operation, kwargs)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            wait = retry_after(response)
+            if wait is None and self.throttle is not None:
+                wait = self.throttle(response)
+            raise RetriableRemoteError(self._describe(operation, response), retry_after=wait)
+        if self.throttle is not None and status < 400:
+            wait = self.throttle(response)
+            if wait:
+                log.info("%s: the channel asks to slow down; waiting %.1f s", operation, wait)
+                self.sleep(min(wait, self.max_wait))
+        if status >= 400:
+            raise RemoteError(self._describe(operation, response))
+        return response
+
+    def _send(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.auth is not None and not kwargs.get("anonymous"):
+            headers.update(self.auth.headers())
+        kwargs.pop("anonymous", None)
+        try:
+            response = self.client.request(method, url, headers=headers, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise RetriableRemoteError(redact(f"{operation}: timed out ({type(exc).__name__})", self.secrets())) \
+                from None
+        except httpx.TransportError as exc:
+            raise RetriableRemoteError(redact(f"{operation}: connection failed ({exc})", self.secrets())) from None
+        request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+        log.debug("%s %s -> %s (request id %s)", method, redact(str(response.request.url), self.secrets()),
+                  response.status_code, request_id)
+        return response
+
+    def _describe(self, operation: str, response: httpx.Response) -> str:
+        request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
+        body = response.text[:500].replace("\n", " ")
+        text = f"{operation}: HTTP {response.status_code}" + (f" (request id {request_id})" if request_id else "")
+        return redact(f"{text}: {body}" if body else text, self.secrets())

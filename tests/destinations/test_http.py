@@ -1,0 +1,118 @@
+"""The HTTP layer against respx: retries on 429/5xx/timeouts, Retry-After, throttle signals, one token refresh,
+no retry on other 4xx, rate limits and redaction."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+from feedsync.destinations.http import RateLimiter, Requester, make_client, redact, retry_after
+from feedsync.errors import RemoteError
+
+URL = "https://api.example.com/v1/items"
+
+
+class Token:
+    def __init__(self) -> None:
+        self.value = "tok-1"
+        self.refreshed = 0
+
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.value}"}
+
+    def refresh(self) -> None:
+        self.refreshed += 1
+        self.value = f"tok-{self.refreshed + 1}"
+
+    def secrets(self) -> list[str]:
+        return [self.value, "client-secret-xyz"]
+
+
+def requester(**kwargs: object) -> tuple[Requester, list[float]]:
+    waits: list[float] = []
+    return Requester(make_client(), sleep=waits.append, backoff=1.0, **kwargs), waits  # type: ignore[arg-type]
+
+
+@respx.mock
+def test_500_then_success_retries_with_backoff() -> None:
+    route = respx.get(URL).mock(side_effect=[httpx.Response(500), httpx.Response(503), httpx.Response(200, json={})])
+    client, waits = requester()
+    assert client.request("GET", URL, operation="list").status_code == 200
+    assert route.call_count == 3
+    assert len(waits) == 2 and 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 2.0  # exponential with jitter
+
+
+@respx.mock
+def test_429_honours_retry_after_seconds_and_http_dates() -> None:
+    route = respx.get(URL).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)])
+    client, waits = requester()
+    client.request("GET", URL, operation="list")
+    assert waits == [7.0] and route.call_count == 2
+    dated = httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert retry_after(dated) == 0.0  # a date in the past: no wait
+
+
+@respx.mock
+def test_429_without_retry_after_uses_the_channel_throttle_signal() -> None:
+    respx.get(URL).mock(side_effect=[httpx.Response(429), httpx.Response(200)])
+    client, waits = requester(throttle=lambda response: 42.0 if response.status_code == 429 else None)
+    client.request("GET", URL, operation="list")
+    assert waits == [42.0]
+
+
+@respx.mock
+def test_timeouts_and_connection_errors_are_retried_then_reported() -> None:
+    route = respx.get(URL).mock(side_effect=httpx.ConnectTimeout("slow"))
+    client, waits = requester(attempts=3)
+    with pytest.raises(RemoteError, match="list: gave up after 3 attempts: list: timed out"):
+        client.request("GET", URL, operation="list")
+    assert route.call_count == 3 and len(waits) == 2
+
+
+@respx.mock
+def test_other_4xx_fail_at_once_with_a_redacted_body() -> None:
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(
+            400, json={"error": "bad token tok-1 and client-secret-xyz"}, headers={"x-amzn-RequestId": "req-9"}
+        )
+    )
+    client, waits = requester(auth=Token())
+    with pytest.raises(RemoteError) as info:
+        client.request("POST", URL, operation="insert", json={})
+    assert route.call_count == 1 and waits == []
+    message = str(info.value)
+    assert "HTTP 400 (request id req-9)" in message
+    assert "tok-1" not in message and "client-secret-xyz" not in message and "***" in message
+
+
+@respx.mock
+def test_one_token_refresh_on_401() -> None:
+    route = respx.get(URL).mock(side_effect=[httpx.Response(401), httpx.Response(200)])
+    token = Token()
+    client, _ = requester(auth=token)
+    client.request("GET", URL, operation="list")
+    assert token.refreshed == 1
+    assert [c.request.headers["authorization"] for c in route.calls] == ["Bearer tok-1", "Bearer tok-2"]
+    respx.get(URL + "/2").mock(return_value=httpx.Response(403))
+    with pytest.raises(RemoteError, match="HTTP 403"):
+        client.request("GET", URL + "/2", operation="get")
+    assert token.refreshed == 2  # refreshed once for that request, then gave up
+
+
+def test_rate_limiter_spaces_requests_after_the_burst() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(rate=0.5, burst=2, clock=lambda: now[0], sleep=sleep)
+    for _ in range(4):
+        limiter.acquire()
+    assert slept == [2.0, 2.0]
+
+
+def test_redact_longest_first() -> None:
+    assert redact("Atzr|abc and Atzr|abcdef", ["Atzr|abc", "Atzr|abcdef", "x"]) == "*** and ***"
