@@ -168,6 +168,8 @@ class DirectoryDestination(_Strict):
     type: Literal["directory"]
     path: Path
     filename: str | None = None
+    keep: int = Field(default=0, ge=0)
+    """How many previous versions to keep beside the feed (``google.xml.20261122T063000Z``)."""
 
     _abs_path = field_validator("path")(_resolve)
 
@@ -197,6 +199,10 @@ class ChannelConfig(BaseModel):
     """push: ``skip`` leaves items with errors out of the feed; ``fail`` publishes nothing while any item has one."""
     max_error_rate: float | None = Field(default=None, ge=0, le=100)
     """push: do not publish the channel when more than this percent of its items have errors."""
+    max_drop_percent: float = Field(default=20, ge=0, le=100)
+    """push: refuse to publish when the item count fell by more than this percent since the last push."""
+    max_deletes: int | None = Field(default=None, ge=0)
+    """push to an API: refuse when more items than this would be deleted."""
 
     @property
     def overrides(self) -> dict[str, Any]:

@@ -3,6 +3,7 @@ atomically, check the channel rules, publish. Never prints; returns a Report."""
 
 from __future__ import annotations
 
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +44,14 @@ def run(
     selection: Selection | None = None,
     record_items: bool = False,
     validate: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
-    ``validate`` makes ``build`` check the channel rules too (``validate`` and ``push`` always do)."""
+    ``validate`` makes ``build`` check the channel rules too (``validate`` and ``push`` always do).
+    A push refuses to publish a channel whose item count fell too far since its last push unless ``force``;
+    ``dry_run`` builds into a temporary folder and reports what it would publish, changing nothing."""
     compiled = compile_channels(config, channels)
     destinations: dict[str, Destination] = {}
     if command == "push":
@@ -62,9 +67,12 @@ def run(
     report = Report(command=command, channels=results)
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = _Stream(report, findings, record_items)
+    scratch = ExitStack()
     out = None if command == "validate" else (out_dir or config.output_dir)
+    if dry_run:
+        out = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedsync-dry-run-")))
     runs: dict[str, int] = {}
-    if state is not None:
+    if state is not None and not dry_run:
         runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
     try:
         supplements = load_supplements(config.supplements, stream.emit)
@@ -93,21 +101,54 @@ def run(
                     )
                 )
                 continue
+            previous = state.last_published_count(channel.name) if state is not None else None
+            drop = _drop(previous, result.items, channel.config.max_drop_percent)
+            if drop and not force:
+                result.refused = drop
+                stream.emit(
+                    make(
+                        "DST002",
+                        f"{channel.name} not published: {drop}",
+                        channel=channel.name,
+                        location=Location(str(result.output)),
+                    )
+                )
+                continue
+            if dry_run:
+                result.planned = f"would publish {result.items} items to {destinations[channel.name].describe()}" + (
+                    f" (last push: {previous})" if previous is not None else ""
+                )
+                continue
             result.published = destinations[channel.name].publish(result.output, channel.filename)
             for part in result.parts:
                 destinations[channel.name].publish(part, part.name)
     except BaseException as exc:
+        scratch.close()
         for name, run_id in runs.items():
             assert state is not None
             message = f"{type(exc).__name__}: {exc}"[:500]
             state.finish_run(run_id, outcome="failed", item_count=results[name].items, message=message)
         raise
+    scratch.close()
     for name, run_id in runs.items():
         assert state is not None
         result = results[name]
         outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
         state.finish_run(run_id, outcome=outcome, item_count=result.items, message=result.refused)
     return report
+
+
+def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | None:
+    """Why a fall in the item count is too large to publish (a partial export must not wipe a catalog)."""
+    if not previous or items >= previous:
+        return None
+    fall = (previous - items) * 100 / previous
+    if fall <= max_drop_percent:
+        return None
+    return (
+        f"the item count fell from {previous} to {items} ({fall:.1f}%, more than max_drop_percent "
+        f"{max_drop_percent:g}%); the last good feed stays; push --force to publish anyway"
+    )
 
 
 def _refusal(channel: CompiledChannel, result: ChannelResult) -> str | None:

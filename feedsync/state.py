@@ -29,6 +29,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX runs_channel_started ON runs (channel, started_at);
     """,
+    """
+    CREATE TABLE items (
+        channel     TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        item_id     TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        sent_at     TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        message     TEXT,
+        PRIMARY KEY (channel, destination, item_id)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -103,6 +115,52 @@ class State:
             db.execute(
                 "UPDATE runs SET ended_at = ?, outcome = ?, item_count = ?, message = ? WHERE id = ?",
                 (_now(), outcome, item_count, message, run_id),
+            )
+
+    def last_published_count(self, channel: str) -> int | None:
+        """Items in the channel's last successful push (for the item-count guardrail)."""
+        row = self._db.execute(
+            "SELECT item_count FROM runs WHERE channel = ? AND command = 'push' AND outcome IN "
+            "('published', 'published_with_findings') ORDER BY id DESC LIMIT 1",
+            (channel,),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def sent_items(self, channel: str, destination: str) -> dict[str, tuple[str, str]]:
+        """item id -> (content hash, sent_at) of what the destination holds, as far as feedsync knows."""
+        rows = self._db.execute(
+            "SELECT item_id, hash, sent_at FROM items WHERE channel = ? AND destination = ? AND status = 'ok'",
+            (channel, destination),
+        )
+        return {item_id: (digest, sent_at) for item_id, digest, sent_at in rows}
+
+    def record_items(
+        self,
+        channel: str,
+        destination: str,
+        sent: list[tuple[str, str]],
+        *,
+        status: str = "ok",
+        message: str | None = None,
+    ) -> None:
+        """Record (item id, hash) pairs the destination accepted (or rejected, with ``status``), in one
+        transaction: called after each remote batch, so a crash loses at most the batch in flight."""
+        now = _now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
+                "hash = excluded.hash, sent_at = excluded.sent_at, status = excluded.status, "
+                "message = excluded.message",
+                [(channel, destination, item_id, digest, now, status, message) for item_id, digest in sent],
+            )
+
+    def forget_items(self, channel: str, destination: str, item_ids: list[str]) -> None:
+        """The destination deleted these items."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM items WHERE channel = ? AND destination = ? AND item_id = ?",
+                [(channel, destination, item_id) for item_id in item_ids],
             )
 
     def runs(self, channel: str | None = None, limit: int = 50) -> list[Run]:

@@ -335,6 +335,16 @@ def _dst001(tmp: Path) -> Found:
     return found
 
 
+@fixture("DST002", (None, None, None, None))
+def _dst002(tmp: Path) -> Found:
+    dest = "    destination: {type: directory, path: www}\n"
+    config = make_config(tmp, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(5)), dest)
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+        config = make_config(tmp, HEADER + row("P0"), dest)
+        return pipeline.run(config, "push", state=state).diagnostics
+
+
 def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:
     found = local_check(
         ChannelItem(

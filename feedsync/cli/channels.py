@@ -14,6 +14,7 @@ from feedsync.cli.common import exit_codes, resolve_config
 from feedsync.diagnostics.renderers import render_line
 from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.errors import ConfigError
+from feedsync.state import State
 
 profiles_app = typer.Typer(
     help="List the built-in channel profiles, or print one.", no_args_is_help=False, invoke_without_command=True
@@ -85,6 +86,32 @@ def show(name: str = typer.Argument(..., help="A built-in profile name, e.g. fac
         typer.echo(profile_path(name, Path.cwd()).read_text(encoding="utf-8"), nl=False)
 
 
+def history(
+    config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
+    channel: str | None = typer.Option(None, "--channel", help="Only this channel."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many runs to show."),
+) -> None:
+    """Show recent runs from the state: when, which channel, how many items, the outcome.
+
+    Example: feedsync history -c examples/demo/feedsync.yaml --limit 10
+    """
+    with exit_codes():
+        cfg = resolve_config(config, None, channels=[], out=None)
+        if not cfg.state_path.is_file():
+            typer.echo(f"no runs yet ({display_path(str(cfg.state_path))} does not exist)")
+            return
+        with State(cfg.state_path) as state:
+            runs = state.runs(channel=channel, limit=limit)
+    typer.echo(f"{'started (UTC)':<24} {'channel':<16} {'command':<8} {'items':>7}  outcome")
+    for run in runs:
+        typer.echo(
+            f"{run.started_at[:23]:<24} {run.channel:<16} {run.command:<8} "
+            f"{'' if run.item_count is None else run.item_count:>7}  {run.outcome}"
+            + (f": {run.message}" if run.message else "")
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.command()(explain)
+    app.command()(history)
     app.add_typer(profiles_app, name="profiles")

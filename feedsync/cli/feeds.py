@@ -7,9 +7,12 @@ from pathlib import Path
 import typer
 
 from feedsync import pipeline
+from feedsync.atomic import atomic_write
 from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
 from feedsync.config import SOURCE_FORMATS
 from feedsync.diagnostics.gate import Gate, Selection
+from feedsync.diagnostics.renderers.machine import render_json
+from feedsync.lock import run_lock
 from feedsync.state import State
 
 ConfigOpt = typer.Option(
@@ -119,21 +122,38 @@ def push(
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
     fail_on: str = FailOnOpt,
+    force: bool = typer.Option(False, "--force", help="Publish even when the item count fell past max_drop_percent."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Build and check, then say what would be published."),
+    report_file: Path | None = typer.Option(
+        None, "--report", help="Write a JSON run report to this file.", dir_okay=False
+    ),
 ) -> None:
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
 
-    Items with errors are left out of the published feed and reported (exit 1).
-    Example: feedsync push -c examples/demo/feedsync.yaml
+    Items with errors are left out of the published feed and reported (exit 1). A channel whose item count fell
+    by more than max_drop_percent is not published (exit 1) unless --force. Only one push runs at a time per
+    state file. Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
     """
+    _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
-        with State(cfg.state_path) as state:
+        with run_lock(cfg.state_path), State(cfg.state_path) as state:
             report = pipeline.run(
-                cfg, "push", channels=channel, state=state, selection=Selection.parse(select or [], ignore or [])
+                cfg,
+                "push",
+                channels=channel,
+                state=state,
+                force=force,
+                dry_run=dry_run,
+                selection=Selection.parse(select or [], ignore or []),
             )
-    _choice(fail_on, FAIL_ON, "--fail-on")
     gate = Gate(fail_on=fail_on)  # type: ignore[arg-type]
-    raise typer.Exit(print_report(report, findings_to_stdout=False, gate=gate))
+    code = print_report(report, findings_to_stdout=False, gate=gate)
+    if report_file is not None:
+        _, reason = gate.verdict(report)
+        with atomic_write(report_file) as handle:
+            handle.write(render_json(report, failed=code != 0, reason=reason).encode("utf-8"))
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -27,11 +27,21 @@ REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-fb-trace-id", "x-fb-request-id", "x
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
-def make_client(*, base_url: str = "", headers: Mapping[str, str] | None = None,
-                timeout: httpx.Timeout = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def make_client(
+    *,
+    base_url: str = "",
+    headers: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
     """An httpx client with feedsync's user agent and timeouts (tests pass a transport or use respx)."""
-    return httpx.Client(base_url=base_url, headers={"user-agent": USER_AGENT, **(headers or {})}, timeout=timeout,
-                        transport=transport, follow_redirects=False)
+    return httpx.Client(
+        base_url=base_url,
+        headers={"user-agent": USER_AGENT, **(headers or {})},
+        timeout=timeout,
+        transport=transport,
+        follow_redirects=False,
+    )
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -106,10 +116,19 @@ def _wait(state: RetryCallState, base: float, cap: float) -> float:
 class Requester:
     """Sends requests through ``client`` with retries, token refresh, rate limits and redaction."""
 
-    def __init__(self, client: httpx.Client, *, auth: TokenProvider | None = None,
-                 limits: Mapping[str, RateLimiter] | None = None, secrets: Iterable[str] = (),
-                 attempts: int = 6, backoff: float = 1.0, max_wait: float = 120.0,
-                 sleep: Callable[[float], None] = time.sleep, throttle: ThrottleSignal | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        auth: TokenProvider | None = None,
+        limits: Mapping[str, RateLimiter] | None = None,
+        secrets: Iterable[str] = (),
+        attempts: int = 6,
+        backoff: float = 1.0,
+        max_wait: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        throttle: ThrottleSignal | None = None,
+    ) -> None:
         self.client = client
         self.auth = auth
         self.limits = dict(limits or {})
@@ -125,9 +144,13 @@ class Requester:
 
     def request(self, method: str, url: str, *, operation: str, **kwargs: Any) -> httpx.Response:
         """The response of a successful (2xx/3xx) request; RemoteError when it failed for good."""
-        retrying = Retrying(retry=retry_if_exception_type(RetriableRemoteError), stop=stop_after_attempt(self.attempts),
-                            wait=lambda state: _wait(state, self.backoff, self.max_wait), sleep=self.sleep,
-                            reraise=True)
+        retrying = Retrying(
+            retry=retry_if_exception_type(RetriableRemoteError),
+            stop=stop_after_attempt(self.attempts),
+            wait=lambda state: _wait(state, self.backoff, self.max_wait),
+            sleep=self.sleep,
+            reraise=True,
+        )
         try:
             return retrying(self._once, method, url, operation, kwargs)
         except RetriableRemoteError as exc:
@@ -164,13 +187,19 @@ class Requester:
         try:
             response = self.client.request(method, url, headers=headers, **kwargs)
         except httpx.TimeoutException as exc:
-            raise RetriableRemoteError(redact(f"{operation}: timed out ({type(exc).__name__})", self.secrets())) \
-                from None
+            raise RetriableRemoteError(
+                redact(f"{operation}: timed out ({type(exc).__name__})", self.secrets())
+            ) from None
         except httpx.TransportError as exc:
             raise RetriableRemoteError(redact(f"{operation}: connection failed ({exc})", self.secrets())) from None
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
-        log.debug("%s %s -> %s (request id %s)", method, redact(str(response.request.url), self.secrets()),
-                  response.status_code, request_id)
+        log.debug(
+            "%s %s -> %s (request id %s)",
+            method,
+            redact(str(response.request.url), self.secrets()),
+            response.status_code,
+            request_id,
+        )
         return response
 
     def _describe(self, operation: str, response: httpx.Response) -> str:

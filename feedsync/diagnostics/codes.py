@@ -443,6 +443,16 @@ _register(
     ("publish",),
 )
 
+_register(
+    "DST002",
+    "item-count-dropped",
+    E,
+    "push did not publish this channel: its item count fell by more than max_drop_percent (default 20) since "
+    "the last push, which usually means a partial or broken source export. The last good feed stays. Check "
+    "the source; when the drop is real, push --force.",
+    ("publish", "guardrails"),
+)
+
 # Tags of the codes registered without their own.
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),

@@ -22,6 +22,8 @@ class ChannelResult:
     """Further documents when the channel's feed is split (Amazon: 25,000 messages each)."""
     published: str | None = None
     refused: str | None = None
+    planned: str | None = None
+    """What a dry run would have done."""
     """Why push did not publish this channel (on_error: fail, max_error_rate)."""
 
 

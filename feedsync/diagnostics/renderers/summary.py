@@ -15,6 +15,10 @@ def render_summary(report: Report) -> Iterator[str]:
         line = f"{result.channel}: {result.items} items"
         if result.published:
             line += f" published to {display_path(result.published)}"
+        elif result.planned:
+            line += f": {result.planned}"
+        elif result.refused:
+            line += ": NOT published"
         elif result.output and report.command != "validate":
             line += f" written to {display_path(str(result.output))}"
         if result.excluded:
