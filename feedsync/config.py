@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from feedsync import yamlpos
 from feedsync.errors import ConfigError
@@ -181,7 +181,54 @@ class DirectoryDestination(_Strict):
         return value
 
 
-Destination = Annotated[DirectoryDestination, Field(discriminator="type")]
+class SecretRef(_Strict):
+    """A secret named in the config, never written in it: an environment variable or a file."""
+
+    env: str | None = None
+    file: Path | None = None
+
+    _abs_file = field_validator("file")(_resolve)
+
+    @model_validator(mode="after")
+    def _one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("a secret is {env: NAME} or {file: PATH}")
+        return self
+
+    def value(self) -> str:
+        import os
+
+        if self.env is not None:
+            found = os.environ.get(self.env)
+            if not found:
+                raise ConfigError(f"environment variable {self.env} is not set (it holds a secret)")
+            return found
+        assert self.file is not None
+        try:
+            return self.file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+
+    def __repr__(self) -> str:
+        return f"SecretRef(env={self.env!r})" if self.env else f"SecretRef(file={str(self.file)!r})"
+
+
+class GoogleMerchantApiDestination(_Strict):
+    """Merchant API v1 product inputs in an API data source (Content API for Shopping is sunset)."""
+
+    type: Literal["google_merchant_api"]
+    account_id: str = Field(pattern=r"^\d+$")
+    data_source: str = Field(pattern=r"^\d+$", description="the id of an API data source")
+    content_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    feed_label: str = Field(default="US", pattern=r"^[A-Z0-9-]{1,20}$")
+    credentials: SecretRef
+    """The service account's JSON key."""
+    workers: int = Field(default=4, ge=1, le=32)
+    refresh_days: int = Field(default=25, ge=1, le=29)
+    endpoint: str = "https://merchantapi.googleapis.com"
+
+
+Destination = Annotated[DirectoryDestination | GoogleMerchantApiDestination, Field(discriminator="type")]
 
 
 class ChannelConfig(BaseModel):

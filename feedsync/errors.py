@@ -42,12 +42,16 @@ class RemoteError(FeedsyncError):
 
     exit_code = 3
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class RetriableRemoteError(RemoteError):
     """A remote operation failed in a way that may succeed when retried (429, 5xx, timeouts)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(message, status=status)
         self.retry_after = retry_after
 
 

@@ -3,9 +3,11 @@ atomically, check the channel rules, publish. Never prints; returns a Report."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -16,8 +18,8 @@ from feedsync.channels.profile import compile_channels
 from feedsync.channels.rules import Trace
 from feedsync.checks import VariantTracker
 from feedsync.config import Config
-from feedsync.destinations import Destination, open_destination
-from feedsync.diagnostics import ChannelResult, Diagnostic, Location, Report, Severity, locate
+from feedsync.destinations import Destination, is_api, open_destination
+from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.errors import ConfigError
@@ -27,6 +29,7 @@ from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
 from feedsync.state import State
 from feedsync.supplements import Supplement, join, load_supplements
+from feedsync.sync import Recorder, SyncCollector, SyncPlan
 
 Command = Literal["build", "validate", "push"]
 IGNORE_COLUMN = "feedsync_ignore"
@@ -71,6 +74,16 @@ def run(
     out = None if command == "validate" else (out_dir or config.output_dir)
     if dry_run:
         out = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedsync-dry-run-")))
+    collectors: dict[str, SyncCollector] = {}
+    for name, destination in destinations.items():
+        if is_api(destination):
+            if state is None:
+                raise ConfigError(f"channel {name} pushes to an API, which needs the state database")
+            refresh = timedelta(days=destination.config.refresh_days)  # type: ignore[attr-defined]
+            collectors[name] = SyncCollector(
+                state.sent_items(name, destination.describe()), refresh_after=refresh, now=datetime.now(UTC)
+            )
+    stream.collectors = collectors
     runs: dict[str, int] = {}
     if state is not None and not dry_run:
         runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
@@ -114,14 +127,28 @@ def run(
                     )
                 )
                 continue
+            destination = destinations[channel.name]
+            if channel.name in collectors:
+                assert state is not None
+                _sync(
+                    channel,
+                    destination,
+                    collectors[channel.name].finish(),
+                    result,
+                    state,
+                    stream.emit,
+                    force=force,
+                    dry_run=dry_run,
+                )
+                continue
             if dry_run:
-                result.planned = f"would publish {result.items} items to {destinations[channel.name].describe()}" + (
+                result.planned = f"would publish {result.items} items to {destination.describe()}" + (
                     f" (last push: {previous})" if previous is not None else ""
                 )
                 continue
-            result.published = destinations[channel.name].publish(result.output, channel.filename)
+            result.published = destination.publish(result.output, channel.filename)
             for part in result.parts:
-                destinations[channel.name].publish(part, part.name)
+                destination.publish(part, part.name)
     except BaseException as exc:
         scratch.close()
         for name, run_id in runs.items():
@@ -136,6 +163,36 @@ def run(
         outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
         state.finish_run(run_id, outcome=outcome, item_count=result.items, message=result.refused)
     return report
+
+
+def _sync(
+    channel: CompiledChannel,
+    destination: Destination,
+    plan: SyncPlan,
+    result: ChannelResult,
+    state: State,
+    emit: Emit,
+    *,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    """Send an API channel's changes (or, in a dry run, say what they would be)."""
+    limit = channel.config.max_deletes
+    if limit is not None and len(plan.deletes) > limit and not force:
+        result.refused = (
+            f"{len(plan.deletes)} items would be deleted, more than max_deletes {limit}; push --force to delete them"
+        )
+        emit(make("DST004", f"{channel.name} not synced: {result.refused}", channel=channel.name))
+        return
+    if dry_run:
+        result.planned = f"would sync {destination.describe()}: {plan.summary()}"
+        result.samples = [json.dumps(dict(c.values), ensure_ascii=False) for c in plan.upserts[:3]]
+        result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
+        return
+    recorder = Recorder(state, channel.name, destination.describe())
+    destination.sync(plan, recorder, emit, channel.name)  # type: ignore[attr-defined]
+    result.rejected += len(recorder.failed)
+    result.published = f"{destination.describe()} ({plan.summary()})"
 
 
 def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | None:
@@ -180,6 +237,7 @@ class _Stream:
     report: Report
     findings: DiagnosticFilter
     record_items: bool
+    collectors: dict[str, SyncCollector] = field(default_factory=dict)
 
     def emit(self, diagnostic: Diagnostic) -> None:
         if self.findings.keeps(diagnostic):
@@ -326,6 +384,9 @@ class _Stream:
         if sink.writer is not None:
             for record in sink.encoder.encode(item) if sink.encoder is not None else [item.values]:
                 sink.writer.write(record)
+        collector = self.collectors.get(sink.channel.name)
+        if collector is not None:
+            collector.add(item.id, item.values)
         sink.result.items += 1
 
 

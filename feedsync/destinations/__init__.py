@@ -1,5 +1,5 @@
 """Where feeds go: directory now; SFTP and the channels' APIs as adapters of the same protocol."""
 
-from feedsync.destinations.base import Destination, open_destination
+from feedsync.destinations.base import Destination, is_api, open_destination
 
-__all__ = ["Destination", "open_destination"]
+__all__ = ["Destination", "is_api", "open_destination"]

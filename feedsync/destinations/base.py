@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from feedsync.config import DirectoryDestination
+from feedsync.config import DirectoryDestination, GoogleMerchantApiDestination
 
 
 class Destination(Protocol):
@@ -16,7 +16,16 @@ class Destination(Protocol):
     def publish(self, feed: Path, default_name: str) -> str: ...
 
 
-def open_destination(config: DirectoryDestination) -> Destination:
+def open_destination(config: DirectoryDestination | GoogleMerchantApiDestination) -> Destination:
+    if isinstance(config, GoogleMerchantApiDestination):
+        from feedsync.destinations.google_merchant import GoogleMerchantApi
+
+        return GoogleMerchantApi(config)
     from feedsync.destinations.directory import DirectoryPublisher
 
     return DirectoryPublisher(config)
+
+
+def is_api(destination: Destination) -> bool:
+    """API destinations take item changes (``sync``), not files."""
+    return hasattr(destination, "sync")

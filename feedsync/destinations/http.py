@@ -154,7 +154,9 @@ class Requester:
         try:
             return retrying(self._once, method, url, operation, kwargs)
         except RetriableRemoteError as exc:
-            raise RemoteError(f"{operation}: gave up after {self.attempts} attempts: {exc}") from None
+            raise RemoteError(
+                f"{operation}: gave up after {self.attempts} attempts: {exc}", status=exc.status
+            ) from None
 
     def _once(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
         limiter = self.limits.get(operation)
@@ -169,14 +171,14 @@ class Requester:
             wait = retry_after(response)
             if wait is None and self.throttle is not None:
                 wait = self.throttle(response)
-            raise RetriableRemoteError(self._describe(operation, response), retry_after=wait)
+            raise RetriableRemoteError(self._describe(operation, response), retry_after=wait, status=status)
         if self.throttle is not None and status < 400:
             wait = self.throttle(response)
             if wait:
                 log.info("%s: the channel asks to slow down; waiting %.1f s", operation, wait)
                 self.sleep(min(wait, self.max_wait))
         if status >= 400:
-            raise RemoteError(self._describe(operation, response))
+            raise RemoteError(self._describe(operation, response), status=status)
         return response
 
     def _send(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:

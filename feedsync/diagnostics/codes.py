@@ -453,6 +453,23 @@ _register(
     ("publish", "guardrails"),
 )
 
+_register(
+    "DST003",
+    "item-rejected",
+    E,
+    "The channel's API rejected this item (the message is the channel's own). It is recorded in the state and "
+    "sent again on the next push once its data changes.",
+    ("publish",),
+)
+_register(
+    "DST004",
+    "too-many-deletes",
+    E,
+    "push did not sync this channel: it would delete more items than the channel's max_deletes allows, which "
+    "usually means a partial source export. Check the source; when the deletes are real, push --force.",
+    ("publish", "guardrails"),
+)
+
 # Tags of the codes registered without their own.
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),

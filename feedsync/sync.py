@@ -1,0 +1,102 @@
+"""Delta sync for API destinations: what to create, update, re-send before the channel expires it, and delete,
+from the content hash of each item and what the state says the destination holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from feedsync.state import State
+
+
+def content_hash(values: Mapping[str, Any]) -> str:
+    """A stable digest of an item's channel values (key order does not matter)."""
+    text = json.dumps(values, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    item_id: str
+    values: Mapping[str, Any]
+    digest: str
+
+
+@dataclass
+class SyncPlan:
+    creates: list[Change] = field(default_factory=list)
+    updates: list[Change] = field(default_factory=list)
+    refreshes: list[Change] = field(default_factory=list)
+    """Unchanged items re-sent because the channel would soon expire them (Google: 30 days)."""
+    deletes: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def upserts(self) -> list[Change]:
+        return self.creates + self.updates + self.refreshes
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.creates)} to create, {len(self.updates)} to update, {len(self.refreshes)} to refresh, "
+            f"{len(self.deletes)} to delete, {self.unchanged} unchanged"
+        )
+
+
+class SyncCollector:
+    """Fed every item of a run; keeps only the items that must be sent (memory grows with the changes)."""
+
+    def __init__(self, sent: dict[str, tuple[str, str]], *, refresh_after: timedelta | None, now: datetime) -> None:
+        self.sent = sent
+        self.refresh_before = (now - refresh_after).isoformat() if refresh_after is not None else None
+        self.plan = SyncPlan()
+        self.seen: set[str] = set()
+
+    def add(self, item_id: str, values: Mapping[str, Any]) -> None:
+        self.seen.add(item_id)
+        digest = content_hash(values)
+        known = self.sent.get(item_id)
+        if known is None:
+            self.plan.creates.append(Change(item_id, dict(values), digest))
+        elif known[0] != digest:
+            self.plan.updates.append(Change(item_id, dict(values), digest))
+        elif self.refresh_before is not None and known[1] < self.refresh_before:
+            self.plan.refreshes.append(Change(item_id, dict(values), digest))
+        else:
+            self.plan.unchanged += 1
+
+    def finish(self) -> SyncPlan:
+        self.plan.deletes = sorted(set(self.sent) - self.seen)
+        return self.plan
+
+
+@dataclass
+class Recorder:
+    """Writes what a destination accepted into the state, batch by batch (a crash loses at most one batch, and
+    a rerun re-sends it: the channels' upserts are idempotent)."""
+
+    state: State
+    channel: str
+    destination: str
+    failed: dict[str, str] = field(default_factory=dict)
+    sent: int = 0
+    deleted: int = 0
+
+    def accepted(self, changes: list[Change]) -> None:
+        if changes:
+            self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes])
+            self.sent += len(changes)
+
+    def rejected(self, change: Change, message: str) -> None:
+        self.failed[change.item_id] = message
+        self.state.record_items(
+            self.channel, self.destination, [(change.item_id, "rejected")], status="rejected", message=message[:1000]
+        )
+
+    def removed(self, item_ids: list[str]) -> None:
+        if item_ids:
+            self.state.forget_items(self.channel, self.destination, item_ids)
+            self.deleted += len(item_ids)
