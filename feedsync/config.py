@@ -224,6 +224,8 @@ class GoogleMerchantApiDestination(_Strict):
     credentials: SecretRef
     """The service account's JSON key."""
     workers: int = Field(default=4, ge=1, le=32)
+    requests_per_second: float = Field(default=10, gt=0)
+    """Spread the calls within the Merchant API's per-minute quota (raise it when your quota allows)."""
     refresh_days: int = Field(default=25, ge=1, le=29)
     endpoint: str = "https://merchantapi.googleapis.com"
 

@@ -8,7 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import respx
 
 from feedsync import pipeline
 from feedsync.channels.amazon.rules import check_item as amazon_check
@@ -23,6 +25,7 @@ from feedsync.model.product import SourceRef
 from feedsync.sources import open_source
 from feedsync.state import State
 from tests.conftest import HEADER, make_config, row
+from tests.destinations.gmc import INSERT, gmc_config, mock_api
 
 Found = list[Diagnostic]
 # code -> (fixture, (product_id, field, row, column)); row/column None where the finding has none.
@@ -343,6 +346,33 @@ def _dst002(tmp: Path) -> Found:
         pipeline.run(config, "push", state=state)
         config = make_config(tmp, HEADER + row("P0"), dest)
         return pipeline.run(config, "push", state=state).diagnostics
+
+
+@fixture("DST003", ("B", None, None, None))
+def _dst003(tmp: Path) -> Found:
+    with respx.mock(assert_all_called=False) as router:
+        mock_api(router)
+        router.post(INSERT).mock(
+            side_effect=lambda request: (
+                httpx.Response(400, json={"error": {"message": "bad"}})
+                if b'"offerId":"B"' in request.content
+                else httpx.Response(200, json={})
+            )
+        )
+        config = gmc_config(tmp, HEADER + row("A") + row("B", size="L"))
+        with State(config.state_path) as state:
+            return pipeline.run(config, "push", state=state).diagnostics
+
+
+@fixture("DST004", (None, None, None, None))
+def _dst004(tmp: Path) -> Found:
+    with respx.mock(assert_all_called=False) as router:
+        mock_api(router)
+        config = gmc_config(tmp, HEADER + row("A") + row("B", size="L"), "    max_deletes: 0\n")
+        with State(config.state_path) as state:
+            pipeline.run(config, "push", state=state)
+            config = gmc_config(tmp, HEADER + row("A"), "    max_deletes: 0\n    max_drop_percent: 60\n")
+            return pipeline.run(config, "push", state=state).diagnostics
 
 
 def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:

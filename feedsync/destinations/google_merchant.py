@@ -184,6 +184,8 @@ class GoogleMerchantApi:
         self.client = client or make_client(base_url=config.endpoint)
         self._auth: ServiceAccountAuth | None = None
         self._sleep = sleep
+        rate = config.requests_per_second
+        self._limiter = RateLimiter(rate=rate, burst=max(1, int(rate)))
 
     def describe(self) -> str:
         return f"google_merchant_api:accounts/{self.config.account_id}/dataSources/{self.config.data_source}"
@@ -195,8 +197,8 @@ class GoogleMerchantApi:
     def requester(self) -> Requester:
         if self._auth is None:
             self._auth = ServiceAccountAuth(self.config.credentials.value(), self.client)
-        extra = {"sleep": self._sleep} if self._sleep is not None else {}
-        return Requester(self.client, auth=self._auth, limits={"insert": RateLimiter(rate=20, burst=20)}, **extra)
+        limits = {"insert": self._limiter, "delete": self._limiter}
+        return Requester(self.client, auth=self._auth, limits=limits, sleep=self._sleep)
 
     def publish(self, feed: Any, default_name: str) -> str:
         raise RemoteError("the google_merchant_api destination takes items, not files")

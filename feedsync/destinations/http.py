@@ -106,6 +106,10 @@ ThrottleSignal = Callable[[httpx.Response], float | None]
 wait, or None."""
 
 
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at call time, so tests can stub time.sleep
+
+
 def _wait(state: RetryCallState, base: float, cap: float) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, RetriableRemoteError) and exc.retry_after is not None:
@@ -126,7 +130,7 @@ class Requester:
         attempts: int = 6,
         backoff: float = 1.0,
         max_wait: float = 120.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         throttle: ThrottleSignal | None = None,
     ) -> None:
         self.client = client
@@ -136,7 +140,7 @@ class Requester:
         self.attempts = attempts
         self.backoff = backoff
         self.max_wait = max_wait
-        self.sleep = sleep
+        self.sleep = sleep or _sleep
         self.throttle = throttle
 
     def secrets(self) -> list[str]:

@@ -24,6 +24,8 @@ class ChannelResult:
     refused: str | None = None
     planned: str | None = None
     """What a dry run would have done."""
+    samples: list[str] = field(default_factory=list)
+    """A few payloads a dry run would have sent."""
     """Why push did not publish this channel (on_error: fail, max_error_rate)."""
 
 

@@ -26,6 +26,8 @@ def render_summary(report: Report) -> Iterator[str]:
         if result.rejected:
             line += f", {result.rejected} left out for errors"
         yield line
+        for sample in result.samples:
+            yield f"  e.g. {sample[:300]}"
     counts = report.counts()
     errors, warnings = counts.get(Severity.ERROR, 0), counts.get(Severity.WARNING, 0)
     yield f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"

@@ -1,0 +1,199 @@
+"""The Merchant API destination against respx: exact requests, delta sync, retries, rejections, crash recovery."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from feedsync import pipeline
+from feedsync.destinations.google_merchant import micros, product_name
+from feedsync.errors import RemoteError
+from feedsync.state import State
+from tests.conftest import HEADER, row
+from tests.destinations.gmc import API, INSERT, TOKEN, gmc_config, mock_api
+
+
+def catalog(count: int, price: str = "20.00", changed: set[int] = frozenset()) -> str:  # type: ignore[assignment]
+    return HEADER + "".join(row(f"P{i}", size=str(i), price="21.00" if i in changed else price) for i in range(count))
+
+
+def push(config: object) -> object:
+    with State(config.state_path) as state:  # type: ignore[attr-defined]
+        return pipeline.run(config, "push", state=state)  # type: ignore[arg-type]
+
+
+def test_product_name_is_unpadded_base64url() -> None:
+    assert product_name("en", "US", "sku/123") == "ZW5-VVN-c2t1LzEyMw"  # Google's documented example
+    assert micros("12.50 USD") == {"amountMicros": "12500000", "currencyCode": "USD"}
+
+
+@respx.mock
+def test_insert_sends_the_exact_request(tmp_path: Path) -> None:
+    insert, _ = mock_api(respx.mock)
+    config = gmc_config(tmp_path, HEADER + row("A", description="<b>Soft</b>"))
+    report = push(config)
+    assert report.diagnostics == []
+    [call] = insert.calls
+    request = call.request
+    assert request.method == "POST"
+    assert str(request.url) == f"{INSERT}?dataSource=accounts%2F123%2FdataSources%2F456"
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["content-type"] == "application/json"
+    assert json.loads(request.content) == {
+        "offerId": "A",
+        "contentLanguage": "en",
+        "feedLabel": "US",
+        "productAttributes": {
+            "title": "Merino Tee - Navy - M",
+            "description": "Soft",
+            "link": "https://shop.example.com/products/tee",
+            "imageLink": "https://shop.example.com/img/tee.jpg",
+            "availability": "IN_STOCK",
+            "price": {"amountMicros": "20000000", "currencyCode": "USD"},
+            "brand": "Acme",
+            "gtins": ["4006381333931"],
+            "condition": "NEW",
+            "color": "Navy",
+            "size": "M",
+        },
+    }
+    assert report.channels["google"].published == (
+        "google_merchant_api:accounts/123/dataSources/456 (1 to create, 0 to update, 0 to refresh, 0 to delete, "
+        "0 unchanged)"
+    )
+
+
+@respx.mock
+def test_one_percent_changed_sends_exactly_those_plus_deletions(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, catalog(10_000), "    max_drop_percent: 50\n")
+    push(config)
+    assert insert.call_count == 10_000
+    insert.reset()
+    changed = set(range(0, 10_000, 100))  # 100 items, 1 %
+    config = gmc_config(tmp_path, catalog(9_990, changed=changed), "    max_drop_percent: 50\n")
+    report = push(config)
+    sent = sorted(json.loads(c.request.content)["offerId"] for c in insert.calls)
+    assert sent == sorted(f"P{i}" for i in changed if i < 9_990)
+    deleted = sorted(str(c.request.url).split("/productInputs/")[1].split("?")[0] for c in delete.calls)
+    assert deleted == sorted(product_name("en", "US", f"P{i}") for i in range(9_990, 10_000))
+    assert "100 to update, 0 to refresh, 10 to delete, 9890 unchanged" in report.channels["google"].published
+
+
+@respx.mock
+def test_retries_on_429_and_500_then_succeeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    mock_api(respx.mock)
+    route = respx.post(INSERT).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "1"}),
+            httpx.Response(500),
+            httpx.Response(200, json={}),
+        ]
+    )
+    report = push(gmc_config(tmp_path, HEADER + row("A")))
+    assert route.call_count == 3 and report.diagnostics == []
+
+
+@respx.mock
+def test_a_rejected_item_is_reported_and_recorded(tmp_path: Path) -> None:
+    mock_api(respx.mock)
+    body = {"error": {"code": 400, "message": "[price] Invalid price", "status": "INVALID_ARGUMENT"}}
+    respx.post(INSERT).mock(
+        side_effect=lambda request: (
+            httpx.Response(400, json=body)
+            if json.loads(request.content)["offerId"] == "B"
+            else httpx.Response(200, json={})
+        )
+    )
+    config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    report = push(config)
+    [problem] = report.diagnostics
+    assert (problem.code, problem.product_id) == ("DST003", "B") and "Invalid price" in problem.message
+    with State(config.state_path) as state:
+        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A"}
+    respx.post(INSERT).mock(return_value=httpx.Response(200, json={}))
+    push(config)  # the rejected item is tried again on the next push
+    with State(config.state_path) as state:
+        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A", "B"}
+
+
+@respx.mock
+def test_a_push_killed_midway_converges_on_rerun(tmp_path: Path) -> None:
+    mock_api(respx.mock)
+    calls = {"n": 0}
+
+    def dies_after_250(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] > 250:
+            raise RuntimeError("killed")
+        return httpx.Response(200, json={})
+
+    config = gmc_config(tmp_path, catalog(500))
+    respx.post(INSERT).mock(side_effect=dies_after_250)
+    with pytest.raises(RuntimeError, match="killed"):
+        push(config)
+    with State(config.state_path) as state:
+        recorded = state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")
+        assert 0 < len(recorded) <= 250  # whole batches recorded; the batch in flight was not
+        assert state.runs()[0].outcome == "failed"
+    insert = respx.post(INSERT).mock(return_value=httpx.Response(200, json={}))
+    insert.reset()  # the route keeps the calls of the killed push
+    push(config)
+    resent = {json.loads(c.request.content)["offerId"] for c in insert.calls}
+    assert resent == {f"P{i}" for i in range(500)} - set(recorded)  # nothing recorded is sent twice
+    with State(config.state_path) as state:
+        assert len(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == 500
+    insert.reset()
+    push(config)
+    assert insert.call_count == 0  # converged: nothing left to send
+
+
+@respx.mock
+def test_max_deletes_guardrail_and_dry_run(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(10), "    max_deletes: 2\n"))
+    insert.reset()
+    config = gmc_config(tmp_path, catalog(7), "    max_deletes: 2\n    max_drop_percent: 90\n")
+    with State(config.state_path) as state:
+        dry = pipeline.run(config, "push", state=state, dry_run=True, force=True)
+    assert dry.channels["google"].planned == (
+        "would sync google_merchant_api:accounts/123/dataSources/456: 0 to create, 0 to update, 0 to refresh, "
+        "3 to delete, 7 unchanged"
+    )
+    assert dry.channels["google"].samples == ["delete P7", "delete P8", "delete P9"]
+    report = push(config)
+    assert [d.code for d in report.diagnostics] == ["DST004"]
+    assert delete.call_count == 0 and insert.call_count == 0
+
+
+@respx.mock
+def test_expired_token_is_refreshed_once(tmp_path: Path) -> None:
+    token = respx.post("https://oauth2.googleapis.com/token").mock(
+        side_effect=[
+            httpx.Response(200, json={"access_token": "ya29.first", "expires_in": 3600}),
+            httpx.Response(200, json={"access_token": "ya29.second", "expires_in": 3600}),
+        ]
+    )
+    route = respx.post(INSERT).mock(
+        side_effect=[httpx.Response(401, json={"error": {"status": "UNAUTHENTICATED"}}), httpx.Response(200, json={})]
+    )
+    push(gmc_config(tmp_path, HEADER + row("A")))
+    assert token.call_count == 2
+    assert [c.request.headers["authorization"] for c in route.calls] == ["Bearer ya29.first", "Bearer ya29.second"]
+
+
+@respx.mock
+def test_a_remote_outage_fails_the_push_with_exit_code_3_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    mock_api(respx.mock)
+    respx.post(INSERT).mock(return_value=httpx.Response(503, text=f"down, token {TOKEN}"))
+    with pytest.raises(RemoteError) as info:
+        push(gmc_config(tmp_path, HEADER + row("A")))
+    assert info.value.exit_code == 3 and "gave up after 6 attempts" in str(info.value)
+    assert TOKEN not in str(info.value)  # redacted
+    assert API in INSERT
