@@ -230,7 +230,31 @@ class GoogleMerchantApiDestination(_Strict):
     endpoint: str = "https://merchantapi.googleapis.com"
 
 
-Destination = Annotated[DirectoryDestination | GoogleMerchantApiDestination, Field(discriminator="type")]
+class SftpDestination(_Strict):
+    """Upload the feed file over SFTP (Google Merchant Center: host partnerupload.google.com, port 19321)."""
+
+    type: Literal["sftp"]
+    host: str
+    port: int = Field(default=22, ge=1, le=65535)
+    username: str
+    password: SecretRef | None = None
+    private_key: SecretRef | None = None
+    remote_dir: str = "."
+    filename: str | None = None
+    known_hosts: Path | None = None
+
+    _abs_known_hosts = field_validator("known_hosts")(_resolve)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> SftpDestination:
+        if self.password is None and self.private_key is None:
+            raise ValueError("sftp needs a password or a private_key ({env: NAME} or {file: PATH})")
+        return self
+
+
+Destination = Annotated[
+    DirectoryDestination | GoogleMerchantApiDestination | SftpDestination, Field(discriminator="type")
+]
 
 
 class ChannelConfig(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from feedsync.config import DirectoryDestination, GoogleMerchantApiDestination
+from feedsync.config import DirectoryDestination, GoogleMerchantApiDestination, SftpDestination
 
 
 class Destination(Protocol):
@@ -16,7 +16,11 @@ class Destination(Protocol):
     def publish(self, feed: Path, default_name: str) -> str: ...
 
 
-def open_destination(config: DirectoryDestination | GoogleMerchantApiDestination) -> Destination:
+def open_destination(config: DirectoryDestination | GoogleMerchantApiDestination | SftpDestination) -> Destination:
+    if isinstance(config, SftpDestination):
+        from feedsync.destinations.sftp import SftpPublisher
+
+        return SftpPublisher(config)
     if isinstance(config, GoogleMerchantApiDestination):
         from feedsync.destinations.google_merchant import GoogleMerchantApi
 

@@ -1,0 +1,150 @@
+"""The sftp destination against a real SFTP server (asyncssh) listening on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncssh
+import pytest
+from typer.testing import CliRunner
+
+from feedsync.cli.app import app
+from feedsync.config import SftpDestination
+from feedsync.destinations.sftp import SftpPublisher
+from feedsync.errors import RemoteError
+from tests.conftest import HEADER, make_config, row
+
+USER, PASSWORD = "feeds", "s3cret-password"
+
+
+CONNECTIONS: set[asyncssh.SSHServerConnection] = set()
+
+
+class _Server(asyncssh.SSHServer):
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        CONNECTIONS.add(conn)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return username == USER and password == PASSWORD
+
+
+class SftpServer:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.key = asyncssh.generate_private_key("ssh-ed25519")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=30)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _start(self) -> asyncssh.SSHAcceptor:
+        return await asyncssh.listen(
+            "127.0.0.1",
+            0,
+            server_host_keys=[self.key],
+            server_factory=_Server,
+            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(self.root)),
+        )
+
+    def known_hosts(self, path: Path) -> Path:
+        public = self.key.export_public_key("openssh").decode().strip()
+        path.write_text(f"[127.0.0.1]:{self.port} {public}\n", encoding="utf-8")
+        return path
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self.server.close()
+            await self.server.wait_closed()
+            for conn in list(CONNECTIONS):
+                conn.close()
+                await conn.wait_closed()
+            CONNECTIONS.clear()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[SftpServer]:
+    root = tmp_path / "sftp-root"
+    (root / "incoming").mkdir(parents=True)
+    running = SftpServer(root)
+    yield running
+    running.close()
+
+
+def test_push_uploads_the_feed_to_a_real_sftp_server(
+    tmp_path: Path, server: SftpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("FEEDSYNC_SFTP_PASSWORD", PASSWORD)
+    server.known_hosts(work / "known_hosts")
+    make_config(
+        work,
+        HEADER + row("A") + row("B", size="L"),
+        channel_extra=(
+            "    destination:\n      type: sftp\n      host: 127.0.0.1\n"
+            f"      port: {server.port}\n      username: {USER}\n      password: {{env: FEEDSYNC_SFTP_PASSWORD}}\n"
+            "      remote_dir: incoming\n      filename: products.xml\n      known_hosts: known_hosts\n"
+        ),
+    )
+    result = CliRunner().invoke(app, ["push"])
+    assert result.exit_code == 0, result.output
+    arrived = server.root / "incoming" / "products.xml"
+    assert arrived.read_bytes() == (work / "out" / "google.xml").read_bytes()
+    assert sorted(p.name for p in (server.root / "incoming").iterdir()) == ["products.xml"]  # no temp file left
+    assert f"published to sftp://{USER}@127.0.0.1:{server.port}/incoming/products.xml" in result.stderr
+    assert PASSWORD not in result.output
+
+
+def test_an_unknown_host_key_is_refused(tmp_path: Path, server: SftpServer) -> None:
+    (tmp_path / "empty_known_hosts").write_text("", encoding="utf-8")
+    (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
+    feed = tmp_path / "feed.xml"
+    feed.write_text("<rss/>", encoding="utf-8")
+    config = SftpDestination.model_validate(
+        {
+            "type": "sftp",
+            "host": "127.0.0.1",
+            "port": server.port,
+            "username": USER,
+            "password": {"file": tmp_path / "pw"},
+            "known_hosts": tmp_path / "empty_known_hosts",
+        }
+    )
+    with pytest.raises(RemoteError, match="host key is unknown"):
+        SftpPublisher(config).publish(feed, "feed.xml")
+    assert not (server.root / "feed.xml").exists()
+
+
+def test_a_wrong_password_fails_without_printing_it(tmp_path: Path, server: SftpServer) -> None:
+    (tmp_path / "pw").write_text("wrong-password-123", encoding="utf-8")
+    feed = tmp_path / "feed.xml"
+    feed.write_text("<rss/>", encoding="utf-8")
+    config = SftpDestination.model_validate(
+        {
+            "type": "sftp",
+            "host": "127.0.0.1",
+            "port": server.port,
+            "username": USER,
+            "password": {"file": tmp_path / "pw"},
+            "known_hosts": server.known_hosts(tmp_path / "kh"),
+        }
+    )
+    with pytest.raises(RemoteError) as info:
+        SftpPublisher(config).publish(feed, "feed.xml")
+    assert "authentication" in str(info.value) and "wrong-password-123" not in str(info.value)
