@@ -252,8 +252,23 @@ class SftpDestination(_Strict):
         return self
 
 
+class MetaCatalogApiDestination(_Strict):
+    """Meta's Catalog Batch API (``/{catalog_id}/items_batch``); the token is a system user's."""
+
+    type: Literal["meta_catalog_api"]
+    catalog_id: str = Field(pattern=r"^\d+$")
+    access_token: SecretRef
+    api_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
+    batch_size: int = Field(default=3000, ge=1, le=5000)
+    poll_interval: float = Field(default=5, gt=0)
+    poll_timeout: float = Field(default=1800, gt=0)
+    refresh_days: int | None = None
+    endpoint: str = "https://graph.facebook.com"
+
+
 Destination = Annotated[
-    DirectoryDestination | GoogleMerchantApiDestination | SftpDestination, Field(discriminator="type")
+    DirectoryDestination | GoogleMerchantApiDestination | SftpDestination | MetaCatalogApiDestination,
+    Field(discriminator="type"),
 ]
 
 

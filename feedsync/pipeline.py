@@ -79,7 +79,8 @@ def run(
         if is_api(destination):
             if state is None:
                 raise ConfigError(f"channel {name} pushes to an API, which needs the state database")
-            refresh = timedelta(days=destination.config.refresh_days)  # type: ignore[attr-defined]
+            days = getattr(destination.config, "refresh_days", None)  # type: ignore[attr-defined]
+            refresh = timedelta(days=days) if days else None
             collectors[name] = SyncCollector(
                 state.sent_items(name, destination.describe()), refresh_after=refresh, now=datetime.now(UTC)
             )

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from feedsync.config import DirectoryDestination, GoogleMerchantApiDestination, SftpDestination
+from feedsync.config import (
+    DirectoryDestination,
+    GoogleMerchantApiDestination,
+    MetaCatalogApiDestination,
+    SftpDestination,
+)
+
+DestinationConfig = DirectoryDestination | GoogleMerchantApiDestination | SftpDestination | MetaCatalogApiDestination
 
 
 class Destination(Protocol):
@@ -16,7 +23,11 @@ class Destination(Protocol):
     def publish(self, feed: Path, default_name: str) -> str: ...
 
 
-def open_destination(config: DirectoryDestination | GoogleMerchantApiDestination | SftpDestination) -> Destination:
+def open_destination(config: DestinationConfig) -> Destination:
+    if isinstance(config, MetaCatalogApiDestination):
+        from feedsync.destinations.meta_catalog import MetaCatalogApi
+
+        return MetaCatalogApi(config)
     if isinstance(config, SftpDestination):
         from feedsync.destinations.sftp import SftpPublisher
 

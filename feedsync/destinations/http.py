@@ -132,6 +132,7 @@ class Requester:
         max_wait: float = 120.0,
         sleep: Callable[[float], None] | None = None,
         throttle: ThrottleSignal | None = None,
+        transient: Callable[[httpx.Response], bool] | None = None,
     ) -> None:
         self.client = client
         self.auth = auth
@@ -142,6 +143,8 @@ class Requester:
         self.max_wait = max_wait
         self.sleep = sleep or _sleep
         self.throttle = throttle
+        self.transient = transient
+        """Says whether an error response that is not a 429/5xx is a throttle anyway (Meta: 400 with code 17)."""
 
     def secrets(self) -> list[str]:
         return self._secrets + (self.auth.secrets() if self.auth else [])
@@ -171,7 +174,11 @@ class Requester:
             self.auth.refresh()
             response = self._send(method, url, operation, kwargs)
         status = response.status_code
-        if status == 429 or status >= 500:
+        if (
+            status == 429
+            or status >= 500
+            or (status >= 400 and self.transient is not None and self.transient(response))
+        ):
             wait = retry_after(response)
             if wait is None and self.throttle is not None:
                 wait = self.throttle(response)

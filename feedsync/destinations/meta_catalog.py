@@ -1,0 +1,186 @@
+"""Meta Catalog Batch API: ``POST /{version}/{catalog_id}/items_batch`` with ``item_type=PRODUCT_ITEM`` and up
+to 5,000 requests (and 28 MB) per call, each ``{"method": "CREATE"|"UPDATE"|"DELETE", "data": {…}}`` in
+feed-style field names. A call only queues the work: ``GET /{catalog_id}/check_batch_request_status`` is polled
+until the handle's status is ``finished``, and its per-item errors are recorded. Throttling comes as error
+codes 4, 17, 32, 613, 80000-80004 and 80014 (often with HTTP 400) and as ``X-Business-Use-Case-Usage``.
+Facts: research notes §3.4-3.5 (developers.facebook.com catalog batch API reference, the business SDK).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from feedsync.config import MetaCatalogApiDestination
+from feedsync.destinations.http import Requester, make_client
+from feedsync.diagnostics import Emit
+from feedsync.diagnostics.codes import make
+from feedsync.errors import RemoteError
+from feedsync.sync import Change, Recorder, SyncPlan
+
+THROTTLE_CODES = frozenset({4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 80014})
+MAX_REQUESTS = 5_000
+MAX_BYTES = 28 * 1024 * 1024
+
+
+def error_code(response: httpx.Response) -> int | None:
+    try:
+        return int(response.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def is_throttled(response: httpx.Response) -> bool:
+    return error_code(response) in THROTTLE_CODES
+
+
+def usage_wait(response: httpx.Response) -> float | None:
+    """Seconds to wait from ``X-Business-Use-Case-Usage`` when a counter nears 100 %."""
+    header = response.headers.get("x-business-use-case-usage")
+    if not header:
+        return 60.0 if is_throttled(response) else None
+    try:
+        usage = json.loads(header)
+    except ValueError:
+        return None
+    waits = []
+    for entries in usage.values():
+        for entry in entries:
+            busiest = max(entry.get("call_count", 0), entry.get("total_cputime", 0), entry.get("total_time", 0))
+            if busiest >= 95 or is_throttled(response):
+                waits.append(max(float(entry.get("estimated_time_to_regain_access", 0)) * 60, 30.0))
+    return max(waits) if waits else (60.0 if is_throttled(response) else None)
+
+
+def item_data(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A Meta channel item as ``data`` of a batch request (lists joined as the feed writes them)."""
+    return {k: (v if isinstance(v, str) else ",".join(v)) for k, v in values.items()}
+
+
+class _Token:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self.token}"}
+
+    def refresh(self) -> None:
+        """A system-user token does not refresh; a 401 is reported as it is."""
+
+    def secrets(self) -> list[str]:
+        return [self.token]
+
+
+class MetaCatalogApi:
+    def __init__(
+        self,
+        config: MetaCatalogApiDestination,
+        *,
+        client: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.client = client or make_client(base_url=config.endpoint)
+        self.clock = clock
+
+    def describe(self) -> str:
+        return f"meta_catalog_api:{self.config.catalog_id}"
+
+    def publish(self, feed: Any, default_name: str) -> str:
+        raise RemoteError("the meta_catalog_api destination takes items, not files")
+
+    def _requester(self) -> Requester:
+        return Requester(
+            self.client, auth=_Token(self.config.access_token.value()), throttle=usage_wait, transient=is_throttled
+        )
+
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: str) -> None:
+        requester = self._requester()
+        requests = [("CREATE", c) for c in plan.creates] + [("UPDATE", c) for c in plan.updates + plan.refreshes]
+        for batch in self._batches(requests):
+            handle = self._send(requester, [{"method": m, "data": item_data(c.values)} for m, c in batch])
+            invalid = self._wait(requester, handle)
+            accepted = [c for _, c in batch if c.item_id not in invalid]
+            for _, change in batch:
+                if change.item_id in invalid:
+                    recorder.rejected(change, invalid[change.item_id])
+                    emit(
+                        make(
+                            "DST003",
+                            f"Meta rejected the item: {invalid[change.item_id]}",
+                            channel=channel,
+                            product_id=change.item_id,
+                        )
+                    )
+            recorder.accepted(accepted)
+        deletes = plan.deletes
+        for start in range(0, len(deletes), self.config.batch_size):
+            chunk = deletes[start : start + self.config.batch_size]
+            handle = self._send(requester, [{"method": "DELETE", "data": {"id": item}} for item in chunk])
+            invalid = self._wait(requester, handle)
+            recorder.removed([item for item in chunk if item not in invalid])
+
+    def _batches(self, requests: list[tuple[str, Change]]) -> list[list[tuple[str, Change]]]:
+        """Chunks within the request-count and payload-size limits."""
+        batches: list[list[tuple[str, Change]]] = []
+        current: list[tuple[str, Change]] = []
+        size = 0
+        for request in requests:
+            weight = len(json.dumps(item_data(request[1].values), ensure_ascii=False).encode()) + 40
+            if current and (len(current) >= self.config.batch_size or size + weight > MAX_BYTES - 1024):
+                batches.append(current)
+                current, size = [], 0
+            current.append(request)
+            size += weight
+        if current:
+            batches.append(current)
+        return batches
+
+    def _send(self, requester: Requester, requests: list[dict[str, Any]]) -> str:
+        url = f"/{self.config.api_version}/{self.config.catalog_id}/items_batch"
+        response = requester.request(
+            "POST", url, operation="items_batch", data={"item_type": "PRODUCT_ITEM", "requests": json.dumps(requests)}
+        )
+        handles = response.json().get("handles") or []
+        if not handles:
+            raise RemoteError(f"items_batch returned no handle: {response.text[:300]}")
+        return str(handles[0])
+
+    def _wait(self, requester: Requester, handle: str) -> dict[str, str]:
+        """Poll the handle until it is finished; the invalid item ids with their messages."""
+        url = f"/{self.config.api_version}/{self.config.catalog_id}/check_batch_request_status"
+        deadline = self.clock() + self.config.poll_timeout
+        delay = self.config.poll_interval
+        while True:
+            response = requester.request(
+                "GET",
+                url,
+                operation="check_batch_request_status",
+                params={"handle": handle, "load_ids_of_invalid_requests": "true"},
+            )
+            entries = response.json().get("data") or [{}]
+            status = entries[0]
+            if status.get("status") == "finished":
+                return _invalid(status)
+            if self.clock() > deadline:
+                raise RemoteError(
+                    f"batch {handle} not finished after {self.config.poll_timeout} s "
+                    f"(status {status.get('status')!r}); it may still complete at Meta"
+                )
+            requester.sleep(delay)
+            delay = min(delay * 2, 60)
+
+
+def _invalid(status: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for error in status.get("errors") or []:
+        item = error.get("id") or error.get("retailer_id")
+        if item:
+            found[str(item)] = str(error.get("message", "rejected"))
+    for item in status.get("ids_of_invalid_requests") or []:
+        found.setdefault(str(item), "rejected by Meta")
+    return found

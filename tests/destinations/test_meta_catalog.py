@@ -1,0 +1,182 @@
+"""The Meta Catalog Batch API destination against respx: exact requests, polling, per-item errors, throttling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from feedsync import pipeline
+from feedsync.config import Config, load_config
+from feedsync.destinations.meta_catalog import usage_wait
+from feedsync.state import State
+from tests.conftest import HEADER, row
+
+GRAPH = "https://graph.facebook.com/v26.0/987654"
+TOKEN = "EAAG-system-user-token-123"
+
+
+def meta_config(tmp: Path, csv_text: str, extra: str = "") -> Config:
+    (tmp / "meta_token").write_text(TOKEN, encoding="utf-8")
+    (tmp / "products.csv").write_text(csv_text, encoding="utf-8")
+    path = tmp / "feedsync.yaml"
+    path.write_text(
+        "source: {path: products.csv, currency: USD, base_url: 'https://shop.example.com'}\n"
+        "channels:\n  facebook:\n    profile: facebook\n    destination:\n      type: meta_catalog_api\n"
+        "      catalog_id: '987654'\n      access_token: {file: meta_token}\n      poll_interval: 1\n" + extra,
+        encoding="utf-8",
+    )
+    from feedsync.config import load_config
+
+    return load_config(path)
+
+
+def push(config: Config) -> object:
+    with State(config.state_path) as state:
+        return pipeline.run(config, "push", state=state)
+
+
+def sent_requests(route: respx.Route) -> list[list[dict[str, object]]]:
+    return [json.loads(parse_qs(c.request.content.decode())["requests"][0]) for c in route.calls]
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+@respx.mock
+def test_batch_request_polling_and_recorded_items(tmp_path: Path) -> None:
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h-1"]}))
+    status = respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": [{"handle": "h-1", "status": "dispatched"}]}),
+            httpx.Response(
+                200, json={"data": [{"handle": "h-1", "status": "finished", "errors_total_count": 0, "errors": []}]}
+            ),
+        ]
+    )
+    config = meta_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    report = push(config)
+    assert report.diagnostics == []
+    [call] = batch.calls
+    request = call.request
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    form = parse_qs(request.content.decode())
+    assert form["item_type"] == ["PRODUCT_ITEM"]
+    requests = json.loads(form["requests"][0])
+    assert [(r["method"], r["data"]["id"]) for r in requests] == [("CREATE", "A"), ("CREATE", "B")]
+    data = requests[0]["data"]
+    assert (data["availability"], data["price"], data["condition"], data["title"]) == (
+        "in stock",
+        "20.00 USD",
+        "new",
+        "Merino Tee",
+    )
+    assert status.call_count == 2
+    assert dict(status.calls[0].request.url.params) == {"handle": "h-1", "load_ids_of_invalid_requests": "true"}
+    assert TOKEN not in str(status.calls[0].request.url)  # the token travels in a header, not in URLs
+    with State(config.state_path) as state:
+        assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"A", "B"}
+
+
+@respx.mock
+def test_partial_batch_failure_records_the_invalid_items(tmp_path: Path) -> None:
+    respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h-2"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {
+                        "handle": "h-2",
+                        "status": "finished",
+                        "errors_total_count": 1,
+                        "errors": [{"line": 2, "id": "B", "message": "Invalid price"}],
+                        "ids_of_invalid_requests": ["B"],
+                    }
+                ]
+            },
+        )
+    )
+    config = meta_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    report = push(config)
+    assert [(d.code, d.product_id, d.message) for d in report.diagnostics] == [
+        ("DST003", "B", "Meta rejected the item: Invalid price")
+    ]
+    with State(config.state_path) as state:
+        assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"A"}
+
+
+@respx.mock
+def test_throttling_error_code_with_http_400_is_retried(tmp_path: Path) -> None:
+    usage = json.dumps(
+        {
+            "987654": [
+                {
+                    "type": "catalog_batch",
+                    "call_count": 100,
+                    "total_cputime": 10,
+                    "total_time": 10,
+                    "estimated_time_to_regain_access": 2,
+                }
+            ]
+        }
+    )
+    batch = respx.post(f"{GRAPH}/items_batch").mock(
+        side_effect=[
+            httpx.Response(
+                400,
+                json={"error": {"message": "(#80014) too many calls", "code": 80014}},
+                headers={"X-Business-Use-Case-Usage": usage},
+            ),
+            httpx.Response(200, json={"handles": ["h-3"]}),
+        ]
+    )
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
+    )
+    report = push(meta_config(tmp_path, HEADER + row("A")))
+    assert report.diagnostics == [] and batch.call_count == 2
+
+
+def test_usage_header_waits() -> None:
+    busy = httpx.Response(
+        200,
+        headers={
+            "X-Business-Use-Case-Usage": json.dumps(
+                {"1": [{"call_count": 96, "total_cputime": 3, "total_time": 3, "estimated_time_to_regain_access": 3}]}
+            )
+        },
+    )
+    calm = httpx.Response(
+        200,
+        headers={
+            "X-Business-Use-Case-Usage": json.dumps(
+                {"1": [{"call_count": 20, "total_cputime": 3, "total_time": 3, "estimated_time_to_regain_access": 0}]}
+            )
+        },
+    )
+    assert usage_wait(busy) == 180.0 and usage_wait(calm) is None
+
+
+@respx.mock
+def test_deletes_and_updates_on_the_next_push(tmp_path: Path) -> None:
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
+    )
+    push(
+        meta_config(tmp_path, HEADER + row("A") + row("B", size="L") + row("C", size="S"), "    max_drop_percent: 50\n")
+    )
+    batch.reset()
+    push(meta_config(tmp_path, HEADER + row("A", price="25.00") + row("B", size="L"), "    max_drop_percent: 50\n"))
+    assert [[(r["method"], r["data"]["id"]) for r in requests] for requests in sent_requests(batch)] == [
+        [("UPDATE", "A")],
+        [("DELETE", "C")],
+    ]
