@@ -30,8 +30,6 @@ def meta_config(tmp: Path, csv_text: str, extra: str = "") -> Config:
         "      catalog_id: '987654'\n      access_token: {file: meta_token}\n      poll_interval: 1\n" + extra,
         encoding="utf-8",
     )
-    from feedsync.config import load_config
-
     return load_config(path)
 
 
