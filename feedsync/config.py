@@ -266,8 +266,28 @@ class MetaCatalogApiDestination(_Strict):
     endpoint: str = "https://graph.facebook.com"
 
 
+class AmazonSpApiDestination(_Strict):
+    """Amazon Selling Partner API feeds (JSON_LISTINGS_FEED); the seller's LWA refresh token authorizes it."""
+
+    type: Literal["amazon_sp_api"]
+    region: Literal["na", "eu", "fe"] = "na"
+    client_id: str = Field(min_length=1)
+    client_secret: SecretRef
+    refresh_token: SecretRef
+    sandbox: bool = False
+    endpoint: str | None = None
+    lwa_url: str = "https://api.amazon.com/auth/o2/token"
+    poll_interval: float = Field(default=30, gt=0)
+    poll_timeout: float = Field(default=3600, gt=0)
+    refresh_days: int | None = None
+
+
 Destination = Annotated[
-    DirectoryDestination | GoogleMerchantApiDestination | SftpDestination | MetaCatalogApiDestination,
+    DirectoryDestination
+    | GoogleMerchantApiDestination
+    | SftpDestination
+    | MetaCatalogApiDestination
+    | AmazonSpApiDestination,
     Field(discriminator="type"),
 ]
 

@@ -191,7 +191,7 @@ def _sync(
         result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
         return
     recorder = Recorder(state, channel.name, destination.describe())
-    destination.sync(plan, recorder, emit, channel.name)  # type: ignore[attr-defined]
+    destination.sync(plan, recorder, emit, channel)  # type: ignore[attr-defined]
     result.rejected += len(recorder.failed)
     result.published = f"{destination.describe()} ({plan.summary()})"
 

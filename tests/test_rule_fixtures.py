@@ -375,6 +375,16 @@ def _dst004(tmp: Path) -> Found:
             return pipeline.run(config, "push", state=state).diagnostics
 
 
+@fixture("DST005", ("SKU-1", None, None, None))
+def _dst005(tmp: Path) -> Found:
+    from feedsync.destinations.amazon_feeds import AmazonSpApi
+
+    found: Found = []
+    report = {"issues": [{"sku": "SKU-1", "severity": "WARNING", "code": "18027", "message": "image is small"}]}
+    assert AmazonSpApi._issues(report, [], found.append, "amazon") == {}
+    return found
+
+
 def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:
     found = local_check(
         ChannelItem(

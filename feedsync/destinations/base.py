@@ -6,13 +6,20 @@ from pathlib import Path
 from typing import Protocol
 
 from feedsync.config import (
+    AmazonSpApiDestination,
     DirectoryDestination,
     GoogleMerchantApiDestination,
     MetaCatalogApiDestination,
     SftpDestination,
 )
 
-DestinationConfig = DirectoryDestination | GoogleMerchantApiDestination | SftpDestination | MetaCatalogApiDestination
+DestinationConfig = (
+    DirectoryDestination
+    | GoogleMerchantApiDestination
+    | SftpDestination
+    | MetaCatalogApiDestination
+    | AmazonSpApiDestination
+)
 
 
 class Destination(Protocol):
@@ -24,6 +31,10 @@ class Destination(Protocol):
 
 
 def open_destination(config: DestinationConfig) -> Destination:
+    if isinstance(config, AmazonSpApiDestination):
+        from feedsync.destinations.amazon_feeds import AmazonSpApi
+
+        return AmazonSpApi(config)
     if isinstance(config, MetaCatalogApiDestination):
         from feedsync.destinations.meta_catalog import MetaCatalogApi
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import GoogleMerchantApiDestination
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit
@@ -203,7 +204,7 @@ class GoogleMerchantApi:
     def publish(self, feed: Any, default_name: str) -> str:
         raise RemoteError("the google_merchant_api destination takes items, not files")
 
-    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: str) -> None:
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
         requester = self.requester()
         account = self.config.account_id
 
@@ -249,7 +250,7 @@ class GoogleMerchantApi:
                             make(
                                 "DST003",
                                 f"Google rejected the item: {problem}",
-                                channel=channel,
+                                channel=channel.name,
                                 product_id=change.item_id,
                             )
                         )

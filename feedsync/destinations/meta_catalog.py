@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import MetaCatalogApiDestination
 from feedsync.destinations.http import Requester, make_client
 from feedsync.diagnostics import Emit
@@ -98,7 +99,7 @@ class MetaCatalogApi:
             self.client, auth=_Token(self.config.access_token.value()), throttle=usage_wait, transient=is_throttled
         )
 
-    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: str) -> None:
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
         requester = self._requester()
         requests = [("CREATE", c) for c in plan.creates] + [("UPDATE", c) for c in plan.updates + plan.refreshes]
         for batch in self._batches(requests):
@@ -112,7 +113,7 @@ class MetaCatalogApi:
                         make(
                             "DST003",
                             f"Meta rejected the item: {invalid[change.item_id]}",
-                            channel=channel,
+                            channel=channel.name,
                             product_id=change.item_id,
                         )
                     )

@@ -470,6 +470,15 @@ _register(
     ("publish", "guardrails"),
 )
 
+_register(
+    "DST005",
+    "channel-warning",
+    W,
+    "The channel accepted the item but reported a warning about it (for example an Amazon processing-report "
+    "WARNING). The message is the channel's own.",
+    ("publish",),
+)
+
 # Tags of the codes registered without their own.
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),

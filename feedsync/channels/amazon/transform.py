@@ -54,7 +54,10 @@ class AmazonEncoder:
         return [{"value": value, "marketplace_id": self.settings.marketplace_id}]
 
     def encode(self, item: ChannelItem) -> list[dict[str, Any]]:
-        values = item.values
+        return self.encode_values(item.values)
+
+    def encode_values(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The feed messages for one item's flat values: its parent's first (once per run), then its own."""
         messages: list[dict[str, Any]] = []
         parent = values.get("parent_sku")
         asin = values.get("asin")
@@ -193,3 +196,8 @@ class AmazonEncoder:
             "requirements": "LISTING_OFFER_ONLY",
             "attributes": attributes,
         }
+
+
+def delete_message(sku: str) -> dict[str, Any]:
+    """A message that removes a listing."""
+    return {"sku": sku, "operationType": "DELETE"}

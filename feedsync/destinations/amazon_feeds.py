@@ -1,0 +1,220 @@
+"""Amazon Selling Partner API, Feeds 2021-06-30 with ``JSON_LISTINGS_FEED``.
+
+1. Login with Amazon: ``POST https://api.amazon.com/auth/o2/token`` (refresh-token grant); the access token is
+   cached for its hour, less a margin.
+2. ``POST /feeds/2021-06-30/documents`` with the content type -> ``feedDocumentId`` and a presigned ``url``.
+3. ``PUT`` the document to that URL with exactly the same ``Content-Type`` and no SP-API headers.
+4. ``POST /feeds/2021-06-30/feeds`` (``feedType``, ``marketplaceIds``, ``inputFeedDocumentId``) -> ``feedId``;
+   Amazon allows 5 listings feeds per 5 minutes, which a local token bucket respects.
+5. ``GET /feeds/2021-06-30/feeds/{feedId}`` until ``DONE``, ``CANCELLED`` or ``FATAL`` (with backoff).
+6. ``GET /feeds/2021-06-30/documents/{resultFeedDocumentId}``, download the report (gunzip when
+   ``compressionAlgorithm`` is ``GZIP``) and turn its issues into per-SKU diagnostics.
+Only changed listings are sent (UPDATE messages) and vanished ones deleted (DELETE); at most 25,000 messages
+per feed. Facts: research notes §1-2 and §5, and the Feeds/processing-report models in the shared folder.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from feedsync.channels.amazon.spec import MAX_MESSAGES
+from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.config import AmazonSpApiDestination
+from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.diagnostics import Emit, Severity
+from feedsync.diagnostics.codes import make
+from feedsync.errors import RemoteError
+from feedsync.sync import Change, Recorder, SyncPlan
+
+HOSTS = {
+    "na": "https://sellingpartnerapi-na.amazon.com",
+    "eu": "https://sellingpartnerapi-eu.amazon.com",
+    "fe": "https://sellingpartnerapi-fe.amazon.com",
+}
+SANDBOX_HOSTS = {region: host.replace("https://", "https://sandbox.") for region, host in HOSTS.items()}
+LWA_URL = "https://api.amazon.com/auth/o2/token"
+CONTENT_TYPE = "application/json; charset=UTF-8"
+FINAL = ("DONE", "CANCELLED", "FATAL")
+TOKEN_MARGIN = 300.0
+
+
+class LwaToken:
+    """Login with Amazon access tokens from a refresh token, cached until shortly before they expire."""
+
+    def __init__(
+        self, config: AmazonSpApiDestination, client: httpx.Client, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.config = config
+        self.client = client
+        self.clock = clock
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+        self._refresh_token = config.refresh_token.value()
+        self._client_secret = config.client_secret.value()
+
+    def headers(self) -> dict[str, str]:
+        with self._lock:
+            if self._token is None or self.clock() >= self._expires:
+                self._fetch()
+            return {"x-amz-access-token": str(self._token)}
+
+    def _fetch(self) -> None:
+        try:
+            response = self.client.post(
+                self.config.lwa_url,
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": self._refresh_token,
+                    "client_id": self.config.client_id,
+                    "client_secret": self._client_secret,
+                },
+            )
+        except httpx.HTTPError as exc:
+            raise RemoteError(f"Login with Amazon: {type(exc).__name__}") from None
+        if response.status_code != 200:
+            description = response.json().get("error_description", "") if response.content else ""
+            raise RemoteError(
+                f"Login with Amazon refused the refresh token: HTTP {response.status_code} {description}".strip()
+            )
+        body = response.json()
+        self._token = str(body["access_token"])
+        self._expires = self.clock() + float(body.get("expires_in", 3600)) - TOKEN_MARGIN
+
+    def refresh(self) -> None:
+        with self._lock:
+            self._token = None
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self._token, self._refresh_token, self._client_secret) if s]
+
+
+class AmazonSpApi:
+    def __init__(self, config: AmazonSpApiDestination, *, client: httpx.Client | None = None) -> None:
+        self.config = config
+        host = config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region]
+        self.client = client or make_client(base_url=host)
+        self._auth: LwaToken | None = None
+        # createFeed for JSON_LISTINGS_FEED: 5 feeds per 5 minutes per region.
+        self._feeds = RateLimiter(rate=5 / 300, burst=5)
+
+    def describe(self) -> str:
+        return f"amazon_sp_api:{self.config.region}" + (":sandbox" if self.config.sandbox else "")
+
+    def publish(self, feed: Any, default_name: str) -> str:
+        raise RemoteError("the amazon_sp_api destination takes items, not files")
+
+    def _requester(self) -> Requester:
+        if self._auth is None:
+            self._auth = LwaToken(self.config, make_client())
+        return Requester(self.client, auth=self._auth, limits={"createFeed": self._feeds})
+
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
+        requester = self._requester()
+        encoder = AmazonEncoder(channel.settings)
+        marketplace = str(channel.settings.get("marketplace_id"))
+        entries: list[tuple[dict[str, Any], Change | None]] = []
+        for change in plan.upserts:
+            messages = encoder.encode_values(change.values)
+            entries += [(m, change if m["sku"] == change.values.get("sku") else None) for m in messages]
+        entries += [(delete_message(sku), None) for sku in plan.deletes]
+        limit = min(int(channel.settings.get("max_messages", MAX_MESSAGES)), MAX_MESSAGES)
+        for start in range(0, len(entries), limit):
+            chunk = entries[start : start + limit]
+            document = {
+                "header": encoder.meta["header"],
+                "messages": [{"messageId": n, **m} for n, (m, _) in enumerate(chunk, start=1)],
+            }
+            report = self._submit(requester, document, marketplace)
+            errors = self._issues(report, chunk, emit, channel.name)
+            changes = [c for _, c in chunk if c is not None]
+            for change in changes:
+                if change.values.get("sku") in errors:
+                    recorder.rejected(change, errors[str(change.values.get("sku"))])
+            recorder.accepted([c for c in changes if c.values.get("sku") not in errors])
+            deleted = [m["sku"] for m, _ in chunk if m["operationType"] == "DELETE" and m["sku"] not in errors]
+            recorder.removed(deleted)
+
+    def _submit(self, requester: Requester, document: Mapping[str, Any], marketplace: str) -> dict[str, Any]:
+        created = requester.request(
+            "POST", "/feeds/2021-06-30/documents", operation="createFeedDocument", json={"contentType": CONTENT_TYPE}
+        ).json()
+        body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        requester.request(
+            "PUT",
+            created["url"],
+            operation="uploadFeedDocument",
+            content=body,
+            headers={"content-type": CONTENT_TYPE},
+            anonymous=True,
+        )
+        feed = requester.request(
+            "POST",
+            "/feeds/2021-06-30/feeds",
+            operation="createFeed",
+            json={
+                "feedType": "JSON_LISTINGS_FEED",
+                "marketplaceIds": [marketplace],
+                "inputFeedDocumentId": created["feedDocumentId"],
+            },
+        ).json()
+        feed_id = feed["feedId"]
+        status = self._wait(requester, feed_id)
+        result = status.get("resultFeedDocumentId")
+        if status["processingStatus"] != "DONE" and not result:
+            raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']} without a report")
+        if not result:
+            return {}
+        location = requester.request("GET", f"/feeds/2021-06-30/documents/{result}", operation="getFeedDocument").json()
+        raw = requester.request("GET", location["url"], operation="downloadFeedDocument", anonymous=True).content
+        if location.get("compressionAlgorithm") == "GZIP":
+            raw = gzip.decompress(raw)
+        report = json.loads(raw)
+        if status["processingStatus"] == "FATAL":
+            messages = "; ".join(i.get("message", "") for i in report.get("issues", []) if not i.get("messageId"))
+            raise RemoteError(f"Amazon feed {feed_id} failed (FATAL): {messages or 'see the processing report'}")
+        return report
+
+    def _wait(self, requester: Requester, feed_id: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self.config.poll_timeout
+        delay = self.config.poll_interval
+        while True:
+            status = requester.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed").json()
+            if status.get("processingStatus") in FINAL:
+                return status
+            if time.monotonic() > deadline:
+                raise RemoteError(
+                    f"Amazon feed {feed_id} still {status.get('processingStatus')} after "
+                    f"{self.config.poll_timeout:g} s; it may still complete at Amazon"
+                )
+            requester.sleep(delay)
+            delay = min(delay * 2, 300)
+
+    @staticmethod
+    def _issues(
+        report: Mapping[str, Any], chunk: list[tuple[dict[str, Any], Change | None]], emit: Emit, channel: str
+    ) -> dict[str, str]:
+        """Per-SKU diagnostics from the processing report; the SKUs with errors and their messages."""
+        by_message = {n: m["sku"] for n, (m, _) in enumerate(chunk, start=1)}
+        errors: dict[str, str] = {}
+        for issue in report.get("issues", []):
+            sku = issue.get("sku") or by_message.get(issue.get("messageId"))
+            text = f"{issue.get('code', '')} {issue.get('message', '')}".strip()
+            if issue.get("attributeName"):
+                text += f" ({issue['attributeName']})"
+            severity = issue.get("severity", "ERROR")
+            if severity == "ERROR":
+                if sku:
+                    errors[str(sku)] = text
+                emit(make("DST003", f"Amazon rejected the listing: {text}", channel=channel, product_id=sku))
+            elif severity == "WARNING":
+                emit(make("DST005", f"Amazon: {text}", channel=channel, product_id=sku, severity=Severity.WARNING))
+        return errors

@@ -1,0 +1,217 @@
+"""The Amazon SP-API feeds destination against respx: LWA, the document upload, createFeed, polling, the
+processing report (shaped like Amazon's published example) and per-SKU results."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from feedsync import pipeline
+from feedsync.config import Config, load_config
+from feedsync.state import State
+from tests.conftest import HEADER, row
+from tests.sources.realdata import REALDATA, needs_realdata
+
+HOST = "https://sellingpartnerapi-eu.amazon.com"
+LWA = "https://api.amazon.com/auth/o2/token"
+UPLOAD = "https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com/doc-in?X-Amz-Signature=abc"
+REPORT_URL = "https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com/doc-out?X-Amz-Signature=def"
+SECRETS = {"refresh": "Atzr|refresh-secret-value", "client": "amzn-client-secret-value"}
+
+
+def amazon_config(tmp: Path, csv_text: str, extra: str = "") -> Config:
+    (tmp / "products.csv").write_text(csv_text, encoding="utf-8")
+    (tmp / "refresh").write_text(SECRETS["refresh"], encoding="utf-8")
+    (tmp / "client").write_text(SECRETS["client"], encoding="utf-8")
+    path = tmp / "feedsync.yaml"
+    path.write_text(
+        "source: {path: products.csv, currency: EUR, base_url: 'https://shop.example.com'}\n"
+        "channels:\n  amazon:\n    profile: amazon\n"
+        "    settings: {seller_id: A1SELLER, marketplace_id: A1PA6795UKMFR9, language_tag: de_DE, "
+        "default_product_type: SHIRT}\n"
+        "    destination:\n      type: amazon_sp_api\n      region: eu\n"
+        "      client_id: amzn1.application-oa2-client.x\n"
+        "      client_secret: {file: client}\n      refresh_token: {file: refresh}\n      poll_interval: 1\n" + extra,
+        encoding="utf-8",
+    )
+    return load_config(path)
+
+
+def report_with_errors_for(sku: str) -> bytes:
+    """Amazon's published processing-report example, its failing SKU renamed to one of ours."""
+    example = (REALDATA / "amazon" / "listings-feed-processing-report-schema-v2.example.json").read_text("utf-8")
+    report = json.loads(example.replace("My-SKU-B", sku).replace("My-SKU-C", "NOT-OURS"))
+    for issue in report["issues"]:
+        issue.pop("messageId", None)
+    report["issues"].append({"sku": "B", "severity": "WARNING", "code": "18027", "message": "image is small"})
+    return gzip.compress(json.dumps(report).encode())
+
+
+def mock_amazon(router: respx.Router, report: bytes) -> dict[str, respx.Route]:
+    return {
+        "lwa": router.post(LWA).mock(
+            return_value=httpx.Response(
+                200, json={"access_token": "Atza|access-token-1", "token_type": "bearer", "expires_in": 3600}
+            )
+        ),
+        "document": router.post(f"{HOST}/feeds/2021-06-30/documents").mock(
+            return_value=httpx.Response(201, json={"feedDocumentId": "amzn1.tortuga.4.eu.in", "url": UPLOAD})
+        ),
+        "upload": router.put(UPLOAD).mock(return_value=httpx.Response(200)),
+        "feed": router.post(f"{HOST}/feeds/2021-06-30/feeds").mock(
+            return_value=httpx.Response(202, json={"feedId": "50014"})
+        ),
+        "status": router.get(f"{HOST}/feeds/2021-06-30/feeds/50014").mock(
+            side_effect=[
+                httpx.Response(
+                    200, json={"feedId": "50014", "feedType": "JSON_LISTINGS_FEED", "processingStatus": "IN_QUEUE"}
+                ),
+                httpx.Response(200, json={"feedId": "50014", "processingStatus": "IN_PROGRESS"}),
+                httpx.Response(
+                    200,
+                    json={
+                        "feedId": "50014",
+                        "processingStatus": "DONE",
+                        "resultFeedDocumentId": "amzn1.tortuga.4.eu.out",
+                    },
+                ),
+            ]
+        ),
+        "result": router.get(f"{HOST}/feeds/2021-06-30/documents/amzn1.tortuga.4.eu.out").mock(
+            return_value=httpx.Response(
+                200,
+                json={"feedDocumentId": "amzn1.tortuga.4.eu.out", "url": REPORT_URL, "compressionAlgorithm": "GZIP"},
+            )
+        ),
+        "download": router.get(REPORT_URL).mock(return_value=httpx.Response(200, content=report)),
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+@needs_realdata
+@respx.mock
+def test_the_whole_feed_flow_with_exact_requests(tmp_path: Path) -> None:
+    import jsonschema
+
+    routes = mock_amazon(respx.mock, report_with_errors_for("C"))
+    config = amazon_config(tmp_path, HEADER + row("A") + row("B", size="L") + row("C", size="S"))
+    with State(config.state_path) as state:
+        report = pipeline.run(config, "push", state=state)
+
+    [lwa] = routes["lwa"].calls
+    assert parse_qs(lwa.request.content.decode()) == {
+        "grant_type": ["refresh_token"],
+        "refresh_token": [SECRETS["refresh"]],
+        "client_id": ["amzn1.application-oa2-client.x"],
+        "client_secret": [SECRETS["client"]],
+    }
+    [document] = routes["document"].calls
+    assert document.request.headers["x-amz-access-token"] == "Atza|access-token-1"
+    assert json.loads(document.request.content) == {"contentType": "application/json; charset=UTF-8"}
+    [upload] = routes["upload"].calls
+    assert upload.request.headers["content-type"] == "application/json; charset=UTF-8"
+    assert "x-amz-access-token" not in upload.request.headers  # a presigned URL takes no SP-API credentials
+    sent = json.loads(upload.request.content)
+    schema = json.loads((REALDATA / "amazon" / "listings-feed-schema-v2.json").read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator(schema).validate(sent)
+    assert [(m["messageId"], m["sku"]) for m in sent["messages"]] == [(1, "A"), (2, "B"), (3, "C")]
+    [feed] = routes["feed"].calls
+    assert json.loads(feed.request.content) == {
+        "feedType": "JSON_LISTINGS_FEED",
+        "marketplaceIds": ["A1PA6795UKMFR9"],
+        "inputFeedDocumentId": "amzn1.tortuga.4.eu.in",
+    }
+    assert routes["status"].call_count == 3 and routes["download"].call_count == 1
+    assert routes["lwa"].call_count == 1  # the access token is cached for the run
+
+    found = [(d.code, d.product_id, d.severity.value) for d in report.diagnostics]
+    assert found == [
+        ("DST003", "C", "error"),
+        ("DST003", "C", "error"),
+        ("DST003", "NOT-OURS", "error"),
+        ("DST005", "B", "warning"),
+    ]
+    assert "'[batteries_required]' is required but not supplied." in report.diagnostics[0].message
+    with State(config.state_path) as state:
+        assert set(state.sent_items("amazon", "amazon_sp_api:eu")) == {"A", "B"}
+    assert all(secret not in str(report.diagnostics) for secret in SECRETS.values())
+
+
+@needs_realdata
+@respx.mock
+def test_only_changes_are_sent_and_vanished_skus_deleted(tmp_path: Path) -> None:
+    routes = mock_amazon(respx.mock, gzip.compress(b'{"issues": [], "summary": {}}'))
+    config = amazon_config(
+        tmp_path, HEADER + row("A") + row("B", size="L") + row("C", size="S"), "    max_drop_percent: 50\n"
+    )
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+    routes["upload"].reset()
+    routes["status"].side_effect = [
+        httpx.Response(200, json={"processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"})
+    ]
+    config = amazon_config(
+        tmp_path, HEADER + row("A", price="30.00") + row("B", size="L"), "    max_drop_percent: 50\n"
+    )
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+        assert set(state.sent_items("amazon", "amazon_sp_api:eu")) == {"A", "B"}
+    sent = json.loads(routes["upload"].calls[0].request.content)
+    assert [(m["sku"], m["operationType"]) for m in sent["messages"]] == [("A", "UPDATE"), ("C", "DELETE")]
+
+
+@respx.mock
+def test_a_fatal_feed_fails_the_push(tmp_path: Path) -> None:
+    routes = mock_amazon(
+        respx.mock,
+        gzip.compress(
+            json.dumps(
+                {"issues": [{"code": "4002001", "severity": "ERROR", "message": "Item 'Feed' cannot be parsed"}]}
+            ).encode()
+        ),
+    )
+    routes["status"].side_effect = [
+        httpx.Response(200, json={"processingStatus": "FATAL", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"})
+    ]
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with (
+        State(config.state_path) as state,
+        pytest.raises(Exception, match=r"failed \(FATAL\): Item 'Feed' cannot be parsed"),
+    ):
+        pipeline.run(config, "push", state=state)
+
+
+@respx.mock
+def test_lwa_refusal_is_a_clear_remote_error_without_secrets(tmp_path: Path) -> None:
+    respx.post(LWA).mock(
+        return_value=httpx.Response(
+            400, json={"error": "invalid_grant", "error_description": "The request has an invalid grant parameter"}
+        )
+    )
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with State(config.state_path) as state, pytest.raises(Exception) as info:
+        pipeline.run(config, "push", state=state)
+    assert "Login with Amazon refused the refresh token: HTTP 400" in str(info.value)
+    assert SECRETS["refresh"] not in str(info.value)
+
+
+@needs_realdata
+def test_the_operations_used_exist_in_amazons_feeds_model() -> None:
+    model = json.loads((REALDATA / "amazon" / "feeds_2021-06-30.json").read_text(encoding="utf-8"))
+    paths = model["paths"]
+    assert "post" in paths["/feeds/2021-06-30/documents"]
+    assert "post" in paths["/feeds/2021-06-30/feeds"]
+    assert "get" in paths["/feeds/2021-06-30/feeds/{feedId}"]
+    assert "get" in paths["/feeds/2021-06-30/documents/{feedDocumentId}"]
+    create = model["definitions"]["CreateFeedSpecification"]
+    assert set(create["required"]) == {"feedType", "marketplaceIds", "inputFeedDocumentId"}
