@@ -317,10 +317,18 @@ class ChannelConfig(BaseModel):
         return dict(self.model_extra or {})
 
 
+class NotifyConfig(_Strict):
+    """Where to report failed pushes and tripped guardrails."""
+
+    webhook: SecretRef | str | None = None
+    """A URL (or a secret holding it, when the URL embeds a token): receives a JSON POST."""
+
+
 class Config(_Strict):
     source: SourceConfig
     supplements: list[SupplementConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(min_length=1)
+    notify: NotifyConfig | None = None
     output_dir: Path = Field(default=Path("out"), validate_default=True)
     state_path: Path = Field(default=Path(".feedsync/state.sqlite"), validate_default=True)
 

@@ -12,7 +12,9 @@ from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_r
 from feedsync.config import SOURCE_FORMATS
 from feedsync.diagnostics.gate import Gate, Selection
 from feedsync.diagnostics.renderers.machine import render_json
-from feedsync.lock import run_lock
+from feedsync.errors import FeedsyncError
+from feedsync.lock import Busy, run_lock
+from feedsync.notify import notify
 from feedsync.state import State
 
 ConfigOpt = typer.Option(
@@ -137,18 +139,26 @@ def push(
     _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
-        with run_lock(cfg.state_path), State(cfg.state_path) as state:
-            report = pipeline.run(
-                cfg,
-                "push",
-                channels=channel,
-                state=state,
-                force=force,
-                dry_run=dry_run,
-                selection=Selection.parse(select or [], ignore or []),
-            )
+        try:
+            with run_lock(cfg.state_path), State(cfg.state_path) as state:
+                report = pipeline.run(
+                    cfg,
+                    "push",
+                    channels=channel,
+                    state=state,
+                    force=force,
+                    dry_run=dry_run,
+                    selection=Selection.parse(select or [], ignore or []),
+                )
+        except (FeedsyncError, OSError) as exc:
+            if not isinstance(exc, Busy):
+                notify(cfg.notify, None, failed=True, reason=str(exc))
+            raise
     gate = Gate(fail_on=fail_on)  # type: ignore[arg-type]
     code = print_report(report, findings_to_stdout=False, gate=gate)
+    refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
+    if refused and not dry_run:
+        notify(cfg.notify, report, failed=False, reason="; ".join(refused))
     if report_file is not None:
         _, reason = gate.verdict(report)
         with atomic_write(report_file) as handle:

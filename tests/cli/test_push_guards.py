@@ -6,7 +6,9 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from typer.testing import CliRunner
 
 from feedsync.cli.app import app
@@ -82,3 +84,45 @@ def test_report_file_and_kept_versions(tmp_path: Path) -> None:
     versions = sorted(p.name for p in (tmp_path / "www").iterdir())
     assert versions[0] == "google.xml" and len(versions) == 3  # the feed and the 2 kept versions
     assert all(v.startswith("google.xml.2") and v.endswith("Z") for v in versions[1:])
+
+
+@respx.mock
+def test_failed_pushes_and_tripped_guardrails_are_notified(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    hook = respx.post("https://hooks.example.com/feedsync").mock(return_value=httpx.Response(204))
+    notify = "notify: {webhook: 'https://hooks.example.com/feedsync'}\n"
+    catalog(tmp_path, 10)
+    (tmp_path / "feedsync.yaml").write_text(
+        (tmp_path / "feedsync.yaml").read_text(encoding="utf-8") + notify, encoding="utf-8"
+    )
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    assert hook.call_count == 0  # a good push is quiet
+    catalog(tmp_path, 5)
+    (tmp_path / "feedsync.yaml").write_text(
+        (tmp_path / "feedsync.yaml").read_text(encoding="utf-8") + notify, encoding="utf-8"
+    )
+    assert runner.invoke(app, ["push"]).exit_code == 1
+    body = json.loads(hook.calls[0].request.content)
+    assert body["event"] == "push_refused" and "google: the item count fell from 10 to 5" in body["reason"]
+    assert body["channels"]["google"]["refused"].startswith("the item count fell")
+    (tmp_path / "products.csv").unlink()
+    assert runner.invoke(app, ["push"]).exit_code == 2
+    failed = json.loads(hook.calls[1].request.content)
+    assert failed["event"] == "push_failed" and "source file not found" in failed["reason"]
+
+
+@respx.mock
+def test_an_unreachable_webhook_does_not_fail_the_push(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    respx.post("https://hooks.example.com/down").mock(return_value=httpx.Response(503))
+    catalog(tmp_path, 4)
+    config = tmp_path / "feedsync.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "notify: {webhook: 'https://hooks.example.com/down'}\n", encoding="utf-8"
+    )
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    catalog(tmp_path, 1)
+    config.write_text(
+        config.read_text(encoding="utf-8") + "notify: {webhook: 'https://hooks.example.com/down'}\n", encoding="utf-8"
+    )
+    assert runner.invoke(app, ["push"]).exit_code == 1  # the refusal, not the webhook, decides the exit code

@@ -197,3 +197,37 @@ def test_a_remote_outage_fails_the_push_with_exit_code_3_kind(tmp_path: Path, mo
     assert info.value.exit_code == 3 and "gave up after 6 attempts" in str(info.value)
     assert TOKEN not in str(info.value)  # redacted
     assert API in INSERT
+
+
+@respx.mock
+def test_unchanged_items_are_resent_before_google_expires_them(tmp_path: Path) -> None:
+    insert, _ = mock_api(respx.mock)
+    config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    push(config)
+    insert.reset()
+    with State(config.state_path) as state, state.transaction() as db:  # A was sent 26 days ago
+        db.execute("UPDATE items SET sent_at = '2000-01-01T00:00:00+00:00' WHERE item_id = 'A'")
+    report = push(config)
+    assert [json.loads(c.request.content)["offerId"] for c in insert.calls] == ["A"]
+    assert "0 to create, 0 to update, 1 to refresh, 0 to delete, 1 unchanged" in report.channels["google"].published
+
+
+def test_amazon_regions_and_sandbox() -> None:
+    from feedsync.config import AmazonSpApiDestination
+    from feedsync.destinations.amazon_feeds import AmazonSpApi
+
+    def host(**extra: object) -> str:
+        config = AmazonSpApiDestination.model_validate(
+            {
+                "type": "amazon_sp_api",
+                "client_id": "c",
+                "client_secret": {"env": "X"},
+                "refresh_token": {"env": "Y"},
+                **extra,
+            }
+        )
+        return str(AmazonSpApi(config).client.base_url)
+
+    assert host() == "https://sellingpartnerapi-na.amazon.com"
+    assert host(region="fe") == "https://sellingpartnerapi-fe.amazon.com"
+    assert host(region="eu", sandbox=True) == "https://sandbox.sellingpartnerapi-eu.amazon.com"
