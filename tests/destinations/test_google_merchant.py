@@ -81,6 +81,10 @@ def test_one_percent_changed_sends_exactly_those_plus_deletions(tmp_path: Path) 
     assert sent == sorted(f"P{i}" for i in changed if i < 9_990)
     deleted = sorted(str(c.request.url).split("/productInputs/")[1].split("?")[0] for c in delete.calls)
     assert deleted == sorted(product_name("en", "US", f"P{i}") for i in range(9_990, 10_000))
+    first = delete.calls[0].request
+    assert first.method == "DELETE" and first.headers["authorization"] == f"Bearer {TOKEN}"
+    assert dict(first.url.params) == {"dataSource": "accounts/123/dataSources/456"}
+    assert first.content == b""
     assert "100 to update, 0 to refresh, 10 to delete, 9890 unchanged" in report.channels["google"].published
 
 
