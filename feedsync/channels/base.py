@@ -28,6 +28,36 @@ class ChannelItem:
     Shared by all items of a channel."""
 
 
+class Findings(list[Diagnostic]):
+    """The diagnostics of one channel item, each placed at the source column its attribute comes from."""
+
+    def __init__(self, item: ChannelItem, channel: str) -> None:
+        super().__init__()
+        self.item = item
+        self.channel = channel
+
+    def report(self, code: str, attr: str, message: str, value: str | None = None) -> None:
+        from feedsync.diagnostics import locate
+        from feedsync.diagnostics.codes import make
+
+        self.append(
+            make(
+                code,
+                message,
+                channel=self.channel,
+                product_id=self.item.id,
+                field=attr,
+                value=value[:200] if value else value,
+                location=locate(self.item.product.source, self.item.origins.get(attr)),
+            )
+        )
+
+    def require(self, code: str, attributes: tuple[str, ...]) -> None:
+        for attr in attributes:
+            if attr not in self.item.values:
+                self.report(code, attr, f"{attr} is required and empty")
+
+
 def to_text(value: Any) -> Value | None:
     """A template/expression result as feed text. None and empty strings mean "no value"."""
     if value is None:

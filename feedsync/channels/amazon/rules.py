@@ -5,31 +5,18 @@ from __future__ import annotations
 import re
 
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
-from feedsync.channels.base import ChannelItem
+from feedsync.channels.base import ChannelItem, Findings
 from feedsync.checks import gtin_problem
-from feedsync.diagnostics import Diagnostic, locate
-from feedsync.diagnostics.codes import make
+from feedsync.diagnostics import Diagnostic
 
 _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
+    found = Findings(item, channel)
+    report = found.report
     values = item.values
-
-    def report(code: str, attr: str, message: str, value: str | None = None) -> None:
-        found.append(
-            make(
-                code,
-                message,
-                channel=channel,
-                product_id=item.id,
-                field=attr,
-                value=value,
-                location=locate(item.product.source, item.origins.get(attr)),
-            )
-        )
 
     sku = values.get("sku")
     if not isinstance(sku, str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedsync.channels.base import ChannelItem
+from feedsync.channels.base import ChannelItem, Findings
 from feedsync.channels.google.spec import (
     ALLOWED,
     APPAREL_ROOT,
@@ -12,8 +12,7 @@ from feedsync.channels.google.spec import (
     SIZED_CATEGORIES,
 )
 from feedsync.checks import feed_price, gtin_problem, interval_problem, url_problem
-from feedsync.diagnostics import Diagnostic, locate
-from feedsync.diagnostics.codes import make
+from feedsync.diagnostics import Diagnostic
 from feedsync.taxonomy import google_taxonomy, is_google_category
 
 
@@ -25,29 +24,15 @@ def category_path(value: str | None) -> str | None:
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
+    found = Findings(item, channel)
+    report = found.report
     values = item.values
-
-    def report(code: str, attr: str, message: str, value: str | None = None) -> None:
-        found.append(
-            make(
-                code,
-                message,
-                channel=channel,
-                product_id=item.id,
-                field=attr,
-                value=value[:200] if value else value,
-                location=locate(item.product.source, item.origins.get(attr)),
-            )
-        )
 
     def text(attr: str) -> str | None:
         value = values.get(attr)
         return value if isinstance(value, str) else None
 
-    for attr in REQUIRED:
-        if attr not in values:
-            report("GMC001", attr, f"{attr} is required and empty")
+    found.require("GMC001", REQUIRED)
     for attr, limit in MAX_LENGTH.items():
         value = values.get(attr)
         for entry in [value] if isinstance(value, str) else value or []:

@@ -4,10 +4,9 @@ Attributes as the local inventory data specification names them: id, store_code,
 price/sale_price overrides, pickup_method and pickup_sla (support.google.com/merchants answers 14819809,
 14154192 pickup_method, 14154452 pickup_SLA)."""
 
-from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, register_channel
+from feedsync.channels.base import ChannelItem, ChannelSpec, Findings, FormatSpec, register_channel
 from feedsync.channels.google.spec import NAMESPACE
-from feedsync.diagnostics import Diagnostic, locate
-from feedsync.diagnostics.codes import make
+from feedsync.diagnostics import Diagnostic
 
 REQUIRED = ("id", "store_code", "availability")
 AVAILABILITY = frozenset({"in_stock", "limited_availability", "on_display_to_order", "out_of_stock"})
@@ -18,24 +17,11 @@ PICKUP_SLAS = frozenset(
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
+    found = Findings(item, channel)
+    report = found.report
     values = item.values
 
-    def report(code: str, attr: str, message: str) -> None:
-        found.append(
-            make(
-                code,
-                message,
-                channel=channel,
-                product_id=item.id,
-                field=attr,
-                location=locate(item.product.source, item.origins.get(attr)),
-            )
-        )
-
-    for attr in REQUIRED:
-        if attr not in values:
-            report("GMC001", attr, f"{attr} is required and empty")
+    found.require("GMC001", REQUIRED)
     for attr, allowed in (
         ("availability", AVAILABILITY),
         ("pickup_method", PICKUP_METHODS),

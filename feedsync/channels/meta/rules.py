@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from feedsync.channels.base import ChannelItem
+from feedsync.channels.base import ChannelItem, Findings
 from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED, VARIANT_FIELDS
 from feedsync.checks import feed_price, gtin_problem
-from feedsync.diagnostics import Diagnostic, locate
-from feedsync.diagnostics.codes import make
+from feedsync.diagnostics import Diagnostic
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
+    found = Findings(item, channel)
+    report = found.report
     values = item.values
 
-    def report(code: str, attr: str, message: str, value: str | None = None) -> None:
-        found.append(
-            make(
-                code,
-                message,
-                channel=channel,
-                product_id=item.id,
-                field=attr,
-                value=value,
-                location=locate(item.product.source, item.origins.get(attr)),
-            )
-        )
-
-    for attr in REQUIRED:
-        if attr not in values:
-            report("META001", attr, f"{attr} is required and empty")
+    found.require("META001", REQUIRED)
     for attr, limit in MAX_LENGTH.items():
         value = values.get(attr)
         if isinstance(value, str) and len(value) > limit:
