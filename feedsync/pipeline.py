@@ -29,7 +29,7 @@ from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
 from feedsync.state import State
 from feedsync.supplements import Supplement, join, load_supplements
-from feedsync.sync import Recorder, SyncCollector, SyncPlan
+from feedsync.sync import Recorder, SyncCollector, SyncPlan, content_hash
 
 Command = Literal["build", "validate", "push"]
 IGNORE_COLUMN = "feedsync_ignore"
@@ -85,6 +85,11 @@ def run(
                 state.sent_items(name, destination.describe()), refresh_after=refresh, now=datetime.now(UTC)
             )
     stream.collectors = collectors
+    if state is not None and command == "push" and not dry_run:
+        for name, destination in destinations.items():
+            if not is_api(destination):
+                state.drop_staged(name, destination.describe())
+                stream.staged[name] = _Staged(state, name, destination.describe())
     runs: dict[str, int] = {}
     if state is not None and not dry_run:
         runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
@@ -150,6 +155,8 @@ def run(
             result.published = destination.publish(result.output, channel.filename)
             for part in result.parts:
                 destination.publish(part, part.name)
+            if channel.name in stream.staged:
+                stream.staged[channel.name].commit()
     except BaseException as exc:
         scratch.close()
         for name, run_id in runs.items():
@@ -234,11 +241,38 @@ class _Sink:
 
 
 @dataclass
+class _Staged:
+    """The items of a file being published, staged in the state in batches (flat memory) and made current
+    once the file is published: order imports map marketplace SKUs back to catalog ids with them."""
+
+    state: State
+    channel: str
+    destination: str
+    rows: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    def add(self, item: ChannelItem) -> None:
+        sku = item.values.get("sku")
+        self.rows.append((item.id, content_hash(item.values), sku if isinstance(sku, str) else item.id))
+        if len(self.rows) >= 5000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.state.stage_items(self.channel, self.destination, self.rows)
+            self.rows = []
+
+    def commit(self) -> None:
+        self.flush()
+        self.state.commit_staged(self.channel, self.destination)
+
+
+@dataclass
 class _Stream:
     report: Report
     findings: DiagnosticFilter
     record_items: bool
     collectors: dict[str, SyncCollector] = field(default_factory=dict)
+    staged: dict[str, _Staged] = field(default_factory=dict)
 
     def emit(self, diagnostic: Diagnostic) -> None:
         if self.findings.keeps(diagnostic):
@@ -388,6 +422,9 @@ class _Stream:
         collector = self.collectors.get(sink.channel.name)
         if collector is not None:
             collector.add(item.id, item.values)
+        staged = self.staged.get(sink.channel.name)
+        if staged is not None:
+            staged.add(item)
         sink.result.items += 1
 
 

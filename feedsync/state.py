@@ -41,8 +41,39 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, destination, item_id)
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE orders (
+        marketplace TEXT NOT NULL,
+        order_id    TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        sink_ref    TEXT,
+        message     TEXT,
+        payload     TEXT,
+        first_seen  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL,
+        PRIMARY KEY (marketplace, order_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE shipments (
+        marketplace  TEXT NOT NULL,
+        order_id     TEXT NOT NULL,
+        tracking     TEXT NOT NULL,
+        package_ref  TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        message      TEXT,
+        updated_at   TEXT NOT NULL,
+        PRIMARY KEY (marketplace, order_id, tracking)
+    ) WITHOUT ROWID;
+    ALTER TABLE items ADD COLUMN channel_key TEXT;
+    CREATE INDEX items_channel_key ON items (channel, channel_key);
+    CREATE TABLE cursors (
+        name   TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+STAGED = "#staged"
 
 
 def _now() -> str:
@@ -59,6 +90,14 @@ class Run:
     ended_at: str | None
     item_count: int | None
     outcome: str
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    status: str
+    state: str
+    sink_ref: str | None
     message: str | None
 
 
@@ -142,18 +181,59 @@ class State:
         *,
         status: str = "ok",
         message: str | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
         """Record (item id, hash) pairs the destination accepted (or rejected, with ``status``), in one
-        transaction: called after each remote batch, so a crash loses at most the batch in flight."""
+        transaction: called after each remote batch, so a crash loses at most the batch in flight.
+        ``keys`` gives the channel's own key of an item (its marketplace SKU), for mapping orders back."""
         now = _now()
+        keys = keys or {}
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
+                "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message, channel_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
                 "hash = excluded.hash, sent_at = excluded.sent_at, status = excluded.status, "
-                "message = excluded.message",
-                [(channel, destination, item_id, digest, now, status, message) for item_id, digest in sent],
+                "message = excluded.message, channel_key = COALESCE(excluded.channel_key, items.channel_key)",
+                [
+                    (channel, destination, item_id, digest, now, status, message, keys.get(item_id))
+                    for item_id, digest in sent
+                ],
             )
+
+    def stage_items(self, channel: str, destination: str, rows: list[tuple[str, str, str | None]]) -> None:
+        """Stage (item id, hash, channel key) rows of a file being published; ``commit_staged`` makes them the
+        destination's items once the file is in place, ``drop_staged`` forgets an abandoned attempt."""
+        now = _now()
+        staged = destination + STAGED
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, channel_key) "
+                "VALUES (?, ?, ?, ?, ?, 'ok', ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
+                "hash = excluded.hash, sent_at = excluded.sent_at, channel_key = excluded.channel_key",
+                [(channel, staged, item_id, digest, now, key) for item_id, digest, key in rows],
+            )
+
+    def commit_staged(self, channel: str, destination: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM items WHERE channel = ? AND destination = ?", (channel, destination))
+            db.execute(
+                "UPDATE items SET destination = ? WHERE channel = ? AND destination = ?",
+                (destination, channel, destination + STAGED),
+            )
+
+    def drop_staged(self, channel: str, destination: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM items WHERE channel = ? AND destination = ?", (channel, destination + STAGED))
+
+    def catalog_ids(self, channel: str, channel_key: str) -> list[str]:
+        """The catalog ids feedsync published to ``channel`` under its own key (a marketplace SKU); more than
+        one means the key is ambiguous (two destinations disagree)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT item_id FROM items WHERE channel = ? AND channel_key = ? AND status = 'ok' "
+            "AND destination NOT LIKE ? ORDER BY item_id",
+            (channel, channel_key, "%" + STAGED),
+        )
+        return [row[0] for row in rows]
 
     def forget_items(self, channel: str, destination: str, item_ids: list[str]) -> None:
         """The destination deleted these items."""
@@ -161,6 +241,93 @@ class State:
             db.executemany(
                 "DELETE FROM items WHERE channel = ? AND destination = ? AND item_id = ?",
                 [(channel, destination, item_id) for item_id in item_ids],
+            )
+
+    # -- orders -------------------------------------------------------------------------------------------
+
+    def order(self, marketplace: str, order_id: str) -> OrderRecord | None:
+        """What feedsync did with a marketplace order it has seen (imported, held, recorded or skipped)."""
+        row = self._db.execute(
+            "SELECT status, state, sink_ref, message FROM orders WHERE marketplace = ? AND order_id = ?",
+            (marketplace, order_id),
+        ).fetchone()
+        return None if row is None else OrderRecord(*row)
+
+    def record_order(
+        self,
+        marketplace: str,
+        order_id: str,
+        *,
+        status: str,
+        state: str,
+        sink_ref: str | None = None,
+        message: str | None = None,
+        payload: str | None = None,
+    ) -> None:
+        """Record an order in its own transaction; ``payload`` keeps a held order so a later run can retry it
+        even when the marketplace will not list it again (an incremental read has moved past it)."""
+        now = _now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO orders (marketplace, order_id, status, state, sink_ref, message, payload, first_seen, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (marketplace, order_id) DO UPDATE SET "
+                "status = excluded.status, state = excluded.state, "
+                "sink_ref = COALESCE(excluded.sink_ref, orders.sink_ref), message = excluded.message, "
+                "payload = excluded.payload, updated_at = excluded.updated_at",
+                (marketplace, order_id, status, state, sink_ref, message, payload, now, now),
+            )
+
+    def held_orders(self, marketplace: str) -> list[tuple[str, str | None, str | None]]:
+        """(order id, reason, payload) of the orders held back, oldest first."""
+        rows = self._db.execute(
+            "SELECT order_id, message, payload FROM orders WHERE marketplace = ? AND state = 'held' "
+            "ORDER BY first_seen, order_id",
+            (marketplace,),
+        )
+        return [(order_id, message, payload) for order_id, message, payload in rows]
+
+    def shipment(self, marketplace: str, order_id: str, tracking: str) -> tuple[str, str] | None:
+        """(package reference, state) of a package by its tracking number; state is confirmed or failed."""
+        row = self._db.execute(
+            "SELECT package_ref, state FROM shipments WHERE marketplace = ? AND order_id = ? AND tracking = ?",
+            (marketplace, order_id, tracking),
+        ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def package_count(self, marketplace: str, order_id: str) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM shipments WHERE marketplace = ? AND order_id = ?", (marketplace, order_id)
+        ).fetchone()
+        return int(row[0])
+
+    def record_shipment(
+        self,
+        marketplace: str,
+        order_id: str,
+        tracking: str,
+        *,
+        package_ref: str,
+        state: str,
+        message: str | None = None,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO shipments (marketplace, order_id, tracking, package_ref, state, message, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (marketplace, order_id, tracking) DO UPDATE SET "
+                "state = excluded.state, message = excluded.message, updated_at = excluded.updated_at",
+                (marketplace, order_id, tracking, package_ref, state, message, _now()),
+            )
+
+    def cursor(self, name: str) -> str | None:
+        row = self._db.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, name: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "value = excluded.value",
+                (name, value),
             )
 
     def runs(self, channel: str | None = None, limit: int = 50) -> list[Run]:

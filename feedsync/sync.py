@@ -87,7 +87,8 @@ class Recorder:
 
     def accepted(self, changes: list[Change]) -> None:
         if changes:
-            self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes])
+            keys = {c.item_id: _channel_key(c) for c in changes}
+            self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes], keys=keys)
             self.sent += len(changes)
 
     def rejected(self, change: Change, message: str) -> None:
@@ -100,3 +101,9 @@ class Recorder:
         if item_ids:
             self.state.forget_items(self.channel, self.destination, item_ids)
             self.deleted += len(item_ids)
+
+
+def _channel_key(change: Change) -> str:
+    """The id the channel knows an item by: its SKU where the channel has one (Amazon), else the item id."""
+    sku = change.values.get("sku")
+    return sku if isinstance(sku, str) else change.item_id

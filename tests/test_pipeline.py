@@ -121,3 +121,27 @@ def test_tsv_format_writes_the_same_profile_as_a_table(tmp_path: Path) -> None:
     assert rows[0]["price"] == "20.00 USD" and rows[0]["availability"] == "in_stock"
     assert rows[0]["link"] == "https://shop.example.com/products/tee"
     assert rows[1]["color"] == ""
+
+
+def test_push_to_a_file_records_what_it_published_once_the_file_is_in_place(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A") + row("B", link="") + row("C"), channel_extra=DEST)
+    destination = f"directory:{tmp_path / 'www'}"
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+        assert set(state.sent_items("google", destination)) == {"A", "C"}  # B was rejected, not published
+        assert state.catalog_ids("google", "C") == ["C"]
+
+        # the next push cannot publish: what the destination holds is still the first file's items
+        config.source.path.write_text(HEADER + row("C") + row("D"), encoding="utf-8")
+        (tmp_path / "www" / "google.xml").unlink()
+        (tmp_path / "www").rmdir()
+        (tmp_path / "www").write_text("a file where the folder should be", encoding="utf-8")
+        with pytest.raises(RemoteError):
+            pipeline.run(config, "push", state=state)
+        assert set(state.sent_items("google", destination)) == {"A", "C"}
+        assert state.catalog_ids("google", "D") == []
+
+        (tmp_path / "www").unlink()
+        pipeline.run(config, "push", state=state)
+        assert set(state.sent_items("google", destination)) == {"C", "D"}
+        assert state.catalog_ids("google", "A") == []  # no longer published: orders for it are not mapped

@@ -1,0 +1,70 @@
+"""Marketplace orders, normalized: one ``Order`` with its lines, whatever the marketplace."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from feedsync.model.money import Money
+
+
+class FulfilledBy(StrEnum):
+    MERCHANT = "merchant"
+    MARKETPLACE = "marketplace"  # e.g. Amazon FBA: recorded, but the store does not ship it
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    UNSHIPPED = "unshipped"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    CANCELLED = "cancelled"
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    company: str | None = None
+    lines: tuple[str, ...] = ()
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
+class OrderLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_id: str = Field(min_length=1)
+    """The marketplace's own id of the line (Amazon: orderItemId), used when confirming shipments."""
+    marketplace_sku: str = Field(min_length=1)
+    catalog_id: str | None = None
+    """The catalog product this line is, once mapped (an order is imported only when every line is)."""
+    title: str | None = None
+    quantity: int = Field(ge=0)
+    unit_price: Money | None = None
+    tax: Money | None = None
+    shipping: Money | None = None
+    discount: Money | None = None
+
+
+class Order(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    marketplace: str
+    order_id: str = Field(min_length=1)
+    marketplace_id: str | None = None
+    status: OrderStatus
+    purchased_at: datetime
+    updated_at: datetime | None = None
+    currency: str | None = None
+    fulfilled_by: FulfilledBy = FulfilledBy.MERCHANT
+    lines: tuple[OrderLine, ...]
+    ship_to: Address | None = None
+    buyer_name: str | None = None
+    buyer_email: str | None = None
+    ship_service_level: str | None = None
