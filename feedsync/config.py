@@ -324,11 +324,44 @@ class NotifyConfig(_Strict):
     """A URL (or a secret holding it, when the URL embeds a token): receives a JSON POST."""
 
 
+class DirectoryOrderSink(_Strict):
+    """Write imported orders as JSON Lines, one file per run, for the store's own import to pick up."""
+
+    type: Literal["directory"]
+    path: Path
+
+    _abs_path = field_validator("path")(_resolve)
+
+
+OrderSink = Annotated[DirectoryOrderSink, Field(discriminator="type")]
+
+
+class OrdersConfig(_Strict):
+    """Marketplace orders into the store (``import-orders``) and tracking back (``push-tracking``)."""
+
+    marketplace: Literal["amazon"] = "amazon"
+    channel: str | None = None
+    """The channel whose published SKUs map order lines to catalog ids (default: the one using the amazon
+    profile)."""
+    sku_map: Path | None = None
+    """Optional CSV ``marketplace_sku,catalog_id`` for SKUs feedsync did not publish (or that it should override)."""
+    sink: OrderSink
+    confirmations_path: Path | None = None
+    """``push-tracking`` without API access: where to write Amazon's shipping confirmation upload file."""
+    carriers: dict[str, str] = Field(default_factory=dict)
+    """Carrier name as the shipments file spells it -> Amazon carrierCode (added to the built-in table)."""
+
+    _abs_paths = field_validator("sku_map", "confirmations_path")(
+        lambda value, info: None if value is None else _resolve(value, info)
+    )
+
+
 class Config(_Strict):
     source: SourceConfig
     supplements: list[SupplementConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(min_length=1)
     notify: NotifyConfig | None = None
+    orders: OrdersConfig | None = None
     output_dir: Path = Field(default=Path("out"), validate_default=True)
     state_path: Path = Field(default=Path(".feedsync/state.sqlite"), validate_default=True)
 

@@ -385,6 +385,57 @@ def _dst005(tmp: Path) -> Found:
     return found
 
 
+ORDER_COLUMNS = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\n"
+
+
+@fixture("ORD001", ("111-1", "purchase-date", 2, 3))
+def _ord001(tmp: Path) -> Found:
+    from feedsync.orders.report_file import read_order_report
+
+    path = tmp / "orders.txt"
+    path.write_text(ORDER_COLUMNS + "111-1\t9\t20/11/2026\tSKU\t1\n", encoding="utf-8")
+    found: Found = []
+    assert list(read_order_report(path, found.append)) == []
+    return found
+
+
+def _import(tmp: Path, orders: list[Any]) -> Found:
+    from feedsync.config import DirectoryOrderSink
+    from feedsync.orders.importer import import_orders
+    from feedsync.orders.mapping import SkuMap
+    from feedsync.orders.sinks import DirectorySink
+
+    found: Found = []
+    with State(tmp / "state.sqlite") as state:
+        state.record_items("amazon", "d", [("CAT-1", "h")], keys={"CAT-1": "SKU-1"})
+        for batch in orders:
+            sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp / "in"))
+            sink.update = lambda ref, order: False  # type: ignore[method-assign]  # a sink that cannot apply changes
+            import_orders(batch, state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=found.append)
+    return found
+
+
+def _order(sku: str, status: str = "unshipped") -> Any:
+    from feedsync.model.order import Order
+
+    return Order.model_validate(
+        {
+            "marketplace": "amazon",
+            "order_id": "111-1",
+            "status": status,
+            "purchased_at": "2026-11-20T10:00:00Z",
+            "lines": [{"line_id": "9", "marketplace_sku": sku, "quantity": 1}],
+        }
+    )
+
+
+FIXTURES["ORD002"] = (lambda tmp: _import(tmp, [[_order("NOPE")]]), ("111-1", "sku", None, None))
+FIXTURES["ORD003"] = (
+    lambda tmp: _import(tmp, [[_order("SKU-1")], [_order("SKU-1", "cancelled")]]),
+    ("111-1", "status", None, None),
+)
+
+
 def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:
     found = local_check(
         ChannelItem(

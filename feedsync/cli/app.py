@@ -30,12 +30,13 @@ def root(
     """feedsync: product feed syndication from the command line."""
 
 
-from feedsync.cli import channels, feeds, rules, sources  # noqa: E402  (registers the commands on ``app``)
+from feedsync.cli import channels, feeds, orders, rules, sources  # noqa: E402  (registers the commands on ``app``)
 
 feeds.register(app)
 sources.register(app)
 channels.register(app)
 rules.register(app)
+orders.register(app)
 
 
 def main() -> None:

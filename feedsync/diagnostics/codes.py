@@ -480,6 +480,32 @@ _register(
 )
 
 # Tags of the codes registered without their own.
+_register(
+    "ORD001",
+    "order-report-invalid-value",
+    E,
+    "A row of the order report file has a value feedsync cannot read (an empty order-id, order-item-id or sku, "
+    "a quantity that is not a positive whole number, a purchase-date that is not ISO 8601, an amount that is not "
+    "a number). The whole order is left out of this run, not imported in part; it is read again once the file "
+    "is fixed.",
+)
+_register(
+    "ORD002",
+    "order-sku-unmapped",
+    E,
+    "An order line's marketplace SKU maps to no catalog item: feedsync did not publish it to the marketplace's "
+    "channel, or it was published for several items. The order is held, not imported half-mapped, and retried "
+    "on every run. Push the catalog, or map the SKU in orders.sku_map (CSV marketplace_sku,catalog_id).",
+)
+_register(
+    "ORD003",
+    "order-change-not-applied",
+    W,
+    "An order already imported changed on the marketplace (for example it was cancelled) and the order sink "
+    "cannot apply the change. Change the store order by hand.",
+)
+
+
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),
     "CFG004": ("config", "categories"),

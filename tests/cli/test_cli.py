@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -187,3 +188,31 @@ def test_encoding_flag_and_the_cp1252_fallback_warning(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--encoding", "cp1252"])
     assert result.exit_code == 0 and "SRC003" not in result.stderr
     assert "Café crème - Navy - M" in (tmp_path / "feeds" / "google_merchant.xml").read_text(encoding="utf-8")
+
+
+def test_import_orders_on_the_demo_imports_each_order_once(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    orders = str(demo_copy / "orders.txt")
+    # nothing pushed yet: only the order whose old SKU is in the demo's sku_map.csv maps; the other is held
+    before = runner.invoke(app, ["import-orders", "-c", config, "--from-file", orders])
+    assert before.exit_code == 1
+    assert "ORD002" in before.stderr and "'NW-TEE-NAV-M' is not a listing feedsync published" in before.stderr
+    assert before.stdout.splitlines() == ["imported 114-7730281-2245109", "held 112-3941567-8810623"]
+    assert runner.invoke(app, ["push", "-c", config]).exit_code == 0
+
+    dry = runner.invoke(app, ["import-orders", "-c", config, "--from-file", orders, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.splitlines() == ["would import 112-3941567-8810623"]
+
+    first = runner.invoke(app, ["import-orders", "-c", config, "--from-file", orders])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.splitlines() == ["imported 112-3941567-8810623"]
+    again = runner.invoke(app, ["import-orders", "-c", config, "--from-file", orders])
+    assert again.exit_code == 0 and again.stdout == ""
+    assert "3 already known" in again.stderr
+    written = sorted((demo_copy / "incoming-orders").glob("orders-*.jsonl"))
+    events = [json.loads(text) for path in written for text in path.read_text(encoding="utf-8").splitlines()]
+    assert [(e["order"]["order_id"], [x["catalog_id"] for x in e["order"]["lines"]]) for e in events] == [
+        ("114-7730281-2245109", ["NW-TEE-NAV-L"]),
+        ("112-3941567-8810623", ["NW-TEE-NAV-M", "NW-HOOD-BLA-M"]),
+    ]

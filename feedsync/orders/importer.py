@@ -1,0 +1,151 @@
+"""Import marketplace orders into the store exactly once.
+
+Per order: already imported -> only a later status is applied; marketplace-fulfilled -> recorded, not sent;
+pending -> left for a later run; any line without a catalog id -> held (ORD002) and retried next run, never
+imported half-mapped; else the sink is asked whether it already has the order (a crash after the sink and
+before the state write), and only then is the order created. The state is written after the sink made the
+order durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from feedsync.diagnostics import Emit
+from feedsync.diagnostics.codes import make
+from feedsync.model.order import FulfilledBy, Order, OrderStatus
+from feedsync.orders.mapping import SkuMap
+from feedsync.orders.sinks import OrderSink
+from feedsync.state import State
+
+IMPORTED, HELD, RECORDED, SKIPPED = "imported", "held", "recorded", "skipped"
+
+
+@dataclass
+class ImportResult:
+    imported: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    """Orders the store already had though the state did not know (a crash between the two): not created again."""
+    updated: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
+    """Marketplace-fulfilled orders: known, not sent to the store for fulfilment."""
+    unchanged: int = 0
+    pending: int = 0
+    skipped: int = 0
+
+
+def import_orders(
+    orders: Iterable[Order],
+    *,
+    state: State,
+    sink: OrderSink,
+    skus: SkuMap,
+    emit: Emit,
+    marketplace: str = "amazon",
+    dry_run: bool = False,
+) -> ImportResult:
+    result = ImportResult()
+    staged: list[tuple[Order, str, str]] = []  # (order, state, ref) waiting for the sink's commit
+    seen: set[str] = set()
+
+    def flush() -> None:
+        if dry_run or not staged:
+            return
+        sink.commit()
+        for order, order_state, ref in staged:
+            state.record_order(order.marketplace, order.order_id, status=order.status, state=order_state, sink_ref=ref)
+        staged.clear()
+
+    def handle(order: Order) -> None:
+        record = state.order(order.marketplace, order.order_id)
+        if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
+            if record.status == order.status:
+                result.unchanged += 1
+            elif record.state == IMPORTED:
+                if record.sink_ref and (dry_run or sink.update(record.sink_ref, order)):
+                    result.updated.append(order.order_id)
+                    staged.append((order, IMPORTED, record.sink_ref))
+                else:
+                    emit(
+                        make(
+                            "ORD003",
+                            f"order {order.order_id} is now {order.status} on {order.marketplace}; "
+                            f"{sink.describe()} cannot apply it: change the store order by hand",
+                            product_id=order.order_id,
+                            field="status",
+                            value=order.status,
+                        )
+                    )
+            elif not dry_run:
+                state.record_order(order.marketplace, order.order_id, status=order.status, state=record.state)
+            return
+        if order.status == OrderStatus.PENDING:
+            result.pending += 1
+            return
+        if order.status == OrderStatus.CANCELLED:
+            result.skipped += 1
+            if not dry_run:
+                state.record_order(order.marketplace, order.order_id, status=order.status, state=SKIPPED)
+            return
+        if order.fulfilled_by == FulfilledBy.MARKETPLACE:
+            result.recorded.append(order.order_id)
+            if not dry_run:
+                state.record_order(order.marketplace, order.order_id, status=order.status, state=RECORDED)
+            return
+        mapped, reasons = _map(order, skus)
+        if reasons:
+            result.held.append(order.order_id)
+            for sku, reason in reasons:
+                emit(
+                    make(
+                        "ORD002",
+                        f"order {order.order_id} held: {reason}",
+                        product_id=order.order_id,
+                        field="sku",
+                        value=sku,
+                    )
+                )
+            if not dry_run:
+                state.record_order(
+                    order.marketplace,
+                    order.order_id,
+                    status=order.status,
+                    state=HELD,
+                    message="; ".join(reason for _, reason in reasons),
+                    payload=order.model_dump_json(),
+                )
+            return
+        if dry_run:
+            result.imported.append(order.order_id)
+            return
+        existing = sink.find(mapped)
+        if existing is not None:
+            result.recovered.append(order.order_id)
+            staged.append((mapped, IMPORTED, existing))
+        else:
+            staged.append((mapped, IMPORTED, sink.create(mapped)))
+            result.imported.append(order.order_id)
+        if not sink.batched:
+            flush()
+
+    for order in orders:
+        seen.add(order.order_id)
+        handle(order)
+    for order_id, _reason, payload in state.held_orders(marketplace):
+        if order_id not in seen and payload:
+            handle(Order.model_validate_json(payload))
+    flush()
+    return result
+
+
+def _map(order: Order, skus: SkuMap) -> tuple[Order, list[tuple[str, str]]]:
+    lines = []
+    reasons: list[tuple[str, str]] = []
+    for line in order.lines:
+        catalog_id, reason = skus.catalog_id(line.marketplace_sku)
+        if reason:
+            reasons.append((line.marketplace_sku, reason))
+        lines.append(line.model_copy(update={"catalog_id": catalog_id}))
+    return order.model_copy(update={"lines": tuple(lines)}), reasons

@@ -1,0 +1,238 @@
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from feedsync.config import DirectoryOrderSink
+from feedsync.diagnostics import Diagnostic
+from feedsync.errors import SourceError
+from feedsync.model.order import FulfilledBy, Order, OrderStatus
+from feedsync.orders.importer import import_orders
+from feedsync.orders.mapping import SkuMap
+from feedsync.orders.report_file import read_order_report
+from feedsync.orders.sinks import DirectorySink
+from feedsync.state import State
+
+COLUMNS = (
+    "order-id\torder-item-id\tpurchase-date\tbuyer-email\tbuyer-name\tsku\tproduct-name\tquantity-purchased\tcurrency\t"
+    "item-price\titem-tax\tshipping-price\tship-service-level\trecipient-name\tship-address-1\tship-address-2\t"
+    "ship-city\tship-state\tship-postal-code\tship-country\tfulfillment-channel\n"
+)
+
+
+def line(
+    order: str,
+    item: str,
+    sku: str,
+    qty: str = "1",
+    price: str = "20.00",
+    *,
+    date: str = "2026-11-20T10:00:00Z",
+    channel: str = "Merchant",
+) -> str:
+    return (
+        f"{order}\t{item}\t{date}\tb@marketplace.amazon.com\tAnn Lee\t{sku}\tA shirt\t{qty}\tUSD\t{price}\t1.60\t4.99\t"
+        f"Standard\tAnn Lee\t1 Main St\tUnit 2\tAustin\tTX\t78701\tus\t{channel}\n"
+    )
+
+
+def report(tmp: Path, *lines: str, name: str = "orders.txt") -> Path:
+    path = tmp / name
+    path.write_text(COLUMNS + "".join(lines), encoding="utf-8")
+    return path
+
+
+def published(state: State, *skus: str) -> None:
+    """What a push to the amazon channel leaves in the state: catalog id -> the SKU it was listed under."""
+    state.record_items(
+        "amazon", "amazon_sp_api:na", [(f"cat-{s}", "h") for s in skus], keys={f"cat-{s}": s for s in skus}
+    )
+
+
+def run(tmp: Path, state: State, path: Path, found: list[Diagnostic] | None = None, **kw: object):  # type: ignore[no-untyped-def]
+    sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp / "in"))
+    skus = SkuMap(state, "amazon", kw.pop("sku_map", None))  # type: ignore[arg-type]
+    return import_orders(
+        read_order_report(path, (found if found is not None else []).append),
+        state=state,
+        sink=sink,
+        skus=skus,
+        emit=(found if found is not None else []).append,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def events(tmp: Path) -> list[tuple[str, str]]:
+    out = []
+    for file in sorted((tmp / "in").glob("orders-*.jsonl")):
+        for text in file.read_text(encoding="utf-8").splitlines():
+            event = json.loads(text)
+            out.append((event["event"], event["order"]["order_id"]))
+    return out
+
+
+def test_the_report_file_becomes_orders_with_lines_per_unit_prices_and_address(tmp_path: Path) -> None:
+    path = report(
+        tmp_path,
+        line("111-1", "9001", "SKU-A", qty="2", price="40.00"),
+        line("111-1", "9002", "SKU-B"),
+        line("222-2", "9003", "SKU-A", channel="Amazon"),
+    )
+    [first, second] = list(read_order_report(path, pytest.fail))
+    assert (first.order_id, first.status, first.currency, first.fulfilled_by) == (
+        "111-1",
+        OrderStatus.UNSHIPPED,
+        "USD",
+        FulfilledBy.MERCHANT,
+    )
+    assert [(x.line_id, x.marketplace_sku, x.quantity) for x in first.lines] == [
+        ("9001", "SKU-A", 2),
+        ("9002", "SKU-B", 1),
+    ]
+    assert first.lines[0].unit_price is not None and first.lines[0].unit_price.amount == Decimal("20.00")  # 40.00 for 2
+    assert first.ship_to is not None
+    assert (first.ship_to.lines, first.ship_to.postal_code, first.ship_to.country_code) == (
+        ("1 Main St", "Unit 2"),
+        "78701",
+        "US",
+    )
+    assert first.purchased_at.isoformat() == "2026-11-20T10:00:00+00:00"
+    assert second.fulfilled_by == FulfilledBy.MARKETPLACE
+
+
+def test_a_bad_row_is_pointed_at_and_leaves_its_whole_order_out(tmp_path: Path) -> None:
+    path = report(
+        tmp_path,
+        line("111-1", "9001", "SKU-A"),
+        line("111-1", "9002", "SKU-B", qty="two"),
+        line("222-2", "9003", "SKU-A"),
+    )
+    found: list[Diagnostic] = []
+    orders = list(read_order_report(path, found.append))
+    assert [o.order_id for o in orders] == ["222-2"]
+    [problem] = found
+    assert (problem.code, problem.product_id, problem.field, problem.value) == (
+        "ORD001",
+        "111-1",
+        "quantity-purchased",
+        "two",
+    )
+    assert (problem.location.path, problem.location.row, problem.location.column) == (str(path), 3, 8)  # type: ignore[union-attr]
+
+
+def test_a_file_that_is_not_an_order_report_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("id\ttitle\nA\tB\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"x.txt:1: not an Amazon order report: no column order-id"):
+        list(read_order_report(path, pytest.fail))
+
+
+def test_importing_twice_imports_each_order_once(tmp_path: Path) -> None:
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("222-2", "9002", "SKU-B"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A", "SKU-B")
+        first = run(tmp_path, state, path)
+        second = run(tmp_path, state, path)
+        record = state.order("amazon", "111-1")
+    assert (first.imported, second.imported, second.unchanged) == (["111-1", "222-2"], [], 2)
+    assert events(tmp_path) == [("order.created", "111-1"), ("order.created", "222-2")]
+    assert record is not None and record.state == "imported" and record.sink_ref and "111-1" in record.sink_ref
+    [created] = [json.loads(x) for x in next((tmp_path / "in").glob("*.jsonl")).read_text().splitlines()][:1]
+    assert [x["catalog_id"] for x in created["order"]["lines"]] == ["cat-SKU-A"]
+
+
+def test_a_crash_between_the_sink_and_the_state_does_not_duplicate_the_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+
+        def crash(*args: object, **kwargs: object) -> None:
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patch:
+            patch.setattr(state, "record_order", crash)
+            with pytest.raises(KeyboardInterrupt):
+                run(tmp_path, state, path)
+        assert events(tmp_path) == [("order.created", "111-1")]  # the sink has it; the state does not
+        assert state.order("amazon", "111-1") is None
+        rerun = run(tmp_path, state, path)
+        assert (rerun.imported, rerun.recovered) == ([], ["111-1"])
+        assert state.order("amazon", "111-1").state == "imported"  # type: ignore[union-attr]
+    assert events(tmp_path) == [("order.created", "111-1")]
+
+
+def test_an_unknown_sku_holds_the_order_until_it_is_mapped(tmp_path: Path) -> None:
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-1", "9002", "OLD-7"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        found: list[Diagnostic] = []
+        held = run(tmp_path, state, path, found)
+        assert held.held == ["111-1"] and not held.imported
+        assert [(d.code, d.product_id, d.value) for d in found] == [("ORD002", "111-1", "OLD-7")]
+        assert events(tmp_path) == []  # never half-mapped
+        assert run(tmp_path, state, path).held == ["111-1"]  # still held, still not imported
+
+        # mapped by hand; the order is retried from the state even though the next report no longer lists it
+        mapping = tmp_path / "map.csv"
+        mapping.write_text("marketplace_sku,catalog_id\nOLD-7,cat-7\n", encoding="utf-8")
+        later = run(tmp_path, state, report(tmp_path, name="empty.txt"), sku_map=mapping)
+        assert later.imported == ["111-1"]
+        assert run(tmp_path, state, path, sku_map=mapping).unchanged == 1
+    assert events(tmp_path) == [("order.created", "111-1")]
+    [created] = [json.loads(x) for x in next((tmp_path / "in").glob("*.jsonl")).read_text().splitlines()]
+    assert [x["catalog_id"] for x in created["order"]["lines"]] == ["cat-SKU-A", "cat-7"]
+
+
+def test_later_status_changes_reach_the_sink_and_other_orders_are_left_alone(tmp_path: Path) -> None:
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        skus = SkuMap(state, "amazon")
+        order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+        afn = order.model_copy(update={"order_id": "333-3", "fulfilled_by": FulfilledBy.MARKETPLACE})
+        pending = order.model_copy(update={"order_id": "444-4", "status": OrderStatus.PENDING})
+        cancelled = order.model_copy(update={"order_id": "555-5", "status": OrderStatus.CANCELLED})
+        result = import_orders([order, afn, pending, cancelled], state=state, sink=sink, skus=skus, emit=pytest.fail)
+        assert (result.imported, result.recorded, result.pending, result.skipped) == (["111-1"], ["333-3"], 1, 1)
+        assert state.order("amazon", "444-4") is None  # pending: read again next run
+
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in2"))
+        gone = order.model_copy(update={"status": OrderStatus.CANCELLED})
+        update = import_orders([gone], state=state, sink=sink, skus=skus, emit=pytest.fail)
+        assert update.updated == ["111-1"] and state.order("amazon", "111-1").status == "cancelled"  # type: ignore[union-attr]
+    [text] = next((tmp_path / "in2").glob("*.jsonl")).read_text().splitlines()
+    assert (json.loads(text)["event"], json.loads(text)["order"]["status"]) == ("order.updated", "cancelled")
+
+
+def test_dry_run_changes_nothing(tmp_path: Path) -> None:
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        assert run(tmp_path, state, path, dry_run=True).imported == ["111-1"]
+        assert state.order("amazon", "111-1") is None
+    assert not (tmp_path / "in").exists()
+
+
+def test_orders_json_round_trips_for_held_retries() -> None:
+    order = Order.model_validate(
+        {
+            "marketplace": "amazon",
+            "order_id": "1",
+            "status": "unshipped",
+            "purchased_at": "2026-11-20T10:00:00Z",
+            "lines": [
+                {
+                    "line_id": "9",
+                    "marketplace_sku": "S",
+                    "quantity": 1,
+                    "unit_price": {"amount": "1.50", "currency": "EUR"},
+                }
+            ],
+        }
+    )
+    assert Order.model_validate_json(order.model_dump_json()) == order
