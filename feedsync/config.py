@@ -336,6 +336,20 @@ class DirectoryOrderSink(_Strict):
 OrderSink = Annotated[DirectoryOrderSink, Field(discriminator="type")]
 
 
+class AmazonOrdersApi(_Strict):
+    """The SP-API seller authorization for orders (the same Login with Amazon app as the listings feeds)."""
+
+    region: Literal["na", "eu", "fe"] = "na"
+    marketplace_id: str = Field(min_length=1)
+    """e.g. ATVPDKIKX0DER (amazon.com); sent with every shipment confirmation."""
+    client_id: str = Field(min_length=1)
+    client_secret: SecretRef
+    refresh_token: SecretRef
+    sandbox: bool = False
+    endpoint: str | None = None
+    lwa_url: str = "https://api.amazon.com/auth/o2/token"
+
+
 class OrdersConfig(_Strict):
     """Marketplace orders into the store (``import-orders``) and tracking back (``push-tracking``)."""
 
@@ -346,12 +360,14 @@ class OrdersConfig(_Strict):
     sku_map: Path | None = None
     """Optional CSV ``marketplace_sku,catalog_id`` for SKUs feedsync did not publish (or that it should override)."""
     sink: OrderSink
-    confirmations_path: Path | None = None
-    """``push-tracking`` without API access: where to write Amazon's shipping confirmation upload file."""
+    api: AmazonOrdersApi | None = None
+    """SP-API access: ``push-tracking`` confirms shipments through it (else it writes the upload file)."""
+    confirmations_dir: Path | None = None
+    """``push-tracking`` without API access: a folder that gets one shipping confirmation upload file per run."""
     carriers: dict[str, str] = Field(default_factory=dict)
     """Carrier name as the shipments file spells it -> Amazon carrierCode (added to the built-in table)."""
 
-    _abs_paths = field_validator("sku_map", "confirmations_path")(
+    _abs_paths = field_validator("sku_map", "confirmations_dir")(
         lambda value, info: None if value is None else _resolve(value, info)
     )
 

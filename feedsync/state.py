@@ -273,9 +273,16 @@ class State:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (marketplace, order_id) DO UPDATE SET "
                 "status = excluded.status, state = excluded.state, "
                 "sink_ref = COALESCE(excluded.sink_ref, orders.sink_ref), message = excluded.message, "
-                "payload = excluded.payload, updated_at = excluded.updated_at",
+                "payload = COALESCE(excluded.payload, orders.payload), updated_at = excluded.updated_at",
                 (marketplace, order_id, status, state, sink_ref, message, payload, now, now),
             )
+
+    def order_payload(self, marketplace: str, order_id: str) -> str | None:
+        """The order as feedsync last saw it (JSON), for held retries and shipment confirmations."""
+        row = self._db.execute(
+            "SELECT payload FROM orders WHERE marketplace = ? AND order_id = ?", (marketplace, order_id)
+        ).fetchone()
+        return None if row is None else row[0]
 
     def held_orders(self, marketplace: str) -> list[tuple[str, str | None, str | None]]:
         """(order id, reason, payload) of the orders held back, oldest first."""

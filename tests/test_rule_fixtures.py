@@ -20,6 +20,7 @@ from feedsync.channels.google_local import check_item as local_check
 from feedsync.channels.meta.rules import check_item as meta_check
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import CODES, Diagnostic
+from feedsync.errors import RemoteError
 from feedsync.model import Money, Product
 from feedsync.model.product import SourceRef
 from feedsync.sources import open_source
@@ -434,6 +435,47 @@ FIXTURES["ORD003"] = (
     lambda tmp: _import(tmp, [[_order("SKU-1")], [_order("SKU-1", "cancelled")]]),
     ("111-1", "status", None, None),
 )
+
+
+def _plan(tmp: Path, text: str) -> Found:
+    from feedsync.orders.carriers import Carriers
+    from feedsync.orders.shipments import read_shipments
+    from feedsync.orders.tracking import plan_packages
+
+    path = tmp / "shipments.csv"
+    path.write_text("order_id,carrier,tracking_number,ship_date,shipping_method,items\n" + text, encoding="utf-8")
+    found: Found = []
+    with State(tmp / "state.sqlite") as state:
+        plan_packages(
+            read_shipments(path, found.append),
+            state=state,
+            marketplace="amazon",
+            carriers=Carriers(),
+            emit=found.append,
+        )
+    return found
+
+
+@fixture("ORD006", ("111-1", "tracking_number", None, None))
+def _ord006(tmp: Path) -> Found:
+    from feedsync.orders.tracking import Package, push_tracking
+
+    class Refusing:
+        def confirm(self, package: Package) -> None:
+            raise RemoteError("confirmShipment: HTTP 400 InvalidInput")
+
+        def finish(self) -> str | None:
+            return None
+
+    package = Package("111-1", "1", "UPS", None, "1Z1", "2026-11-21T00:00:00Z", None, (("9", 1),))
+    found: Found = []
+    with State(tmp / "state.sqlite") as state:
+        push_tracking([package], confirmer=Refusing(), state=state, marketplace="amazon", emit=found.append)
+    return found
+
+
+FIXTURES["ORD004"] = (lambda tmp: _plan(tmp, "111-1,UPS,1Z1,yesterday,,\n"), ("111-1", "ship_date", 2, 4))
+FIXTURES["ORD005"] = (lambda tmp: _plan(tmp, "111-1,UPS,1Z1,2026-11-21,,SKU-1:1\n"), ("111-1", "order_id", 2, None))
 
 
 def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``import-orders``: marketplace orders into the store, exactly once."""
+"""``import-orders`` (marketplace orders into the store, exactly once) and ``push-tracking`` (tracking back)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from feedsync.cli.common import EXIT_FINDINGS, EXIT_OK, err, exit_codes, resolve
 from feedsync.diagnostics import Diagnostic, Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.lock import run_lock
-from feedsync.orders.run import run_import
+from feedsync.orders.run import run_import, run_tracking
 from feedsync.state import State
 
 
@@ -52,5 +52,42 @@ def import_orders(
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 
 
+def push_tracking(
+    config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
+    shipments: Path = typer.Option(..., "--shipments", help="Shipments file (CSV or JSON): one package per row."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print each planned confirmation; send nothing."),
+) -> None:
+    """Send tracking numbers back to the marketplace: one shipment confirmation per package, each once.
+
+    With orders.api set, packages are confirmed through Amazon's SP-API; else Amazon's shipping confirmation
+    file is written into orders.confirmations_dir for upload in Seller Central. A failed package is retried on
+    the next run. Exit 1 when a shipment could not be read, matched or confirmed.
+    Example: feedsync push-tracking -c examples/demo/feedsync.yaml --shipments examples/demo/shipments.csv
+    """
+    found: list[Diagnostic] = []
+    with exit_codes():
+        cfg = resolve_config(config, None, channels=[], out=None)
+        with run_lock(cfg.state_path), State(cfg.state_path) as state:
+            result = run_tracking(cfg, state, found.append, shipments=shipments, dry_run=dry_run)
+    for diagnostic in found:
+        err(render_line(diagnostic))
+    for package in result.planned if dry_run else result.confirmed:
+        items = ", ".join(f"{item} x{quantity}" for item, quantity in package.items)
+        carrier = package.carrier_code + (f" ({package.carrier_name})" if package.carrier_name else "")
+        typer.echo(
+            f"{'would confirm' if dry_run else 'confirmed'} order {package.order_id} package {package.package_ref}: "
+            f"{carrier} {package.tracking_number}, shipped {package.ship_date}, items {items}"
+        )
+    if result.note:
+        err(result.note)
+    err(
+        f"tracking: {len(result.planned)} {'planned' if dry_run else 'to send'}, {len(result.confirmed)} confirmed, "
+        f"{len(result.failed)} failed, {result.already} confirmed before"
+    )
+    errors = any(d.severity == Severity.ERROR for d in found)
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
 def register(app: typer.Typer) -> None:
     app.command("import-orders")(import_orders)
+    app.command("push-tracking")(push_tracking)

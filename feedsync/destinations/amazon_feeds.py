@@ -27,7 +27,7 @@ import httpx
 from feedsync.channels.amazon.spec import MAX_MESSAGES
 from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
 from feedsync.channels.compiled import CompiledChannel
-from feedsync.config import AmazonSpApiDestination
+from feedsync.config import AmazonOrdersApi, AmazonSpApiDestination
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
@@ -50,7 +50,10 @@ class LwaToken:
     """Login with Amazon access tokens from a refresh token, cached until shortly before they expire."""
 
     def __init__(
-        self, config: AmazonSpApiDestination, client: httpx.Client, clock: Callable[[], float] = time.monotonic
+        self,
+        config: AmazonSpApiDestination | AmazonOrdersApi,
+        client: httpx.Client,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.client = client

@@ -506,6 +506,30 @@ _register(
 )
 
 
+_register(
+    "ORD004",
+    "shipment-invalid-value",
+    E,
+    "A shipment of the shipments file lacks order_id, carrier, tracking_number or ship_date, or has a ship_date "
+    "that is not ISO 8601 or items that are not IDs with positive quantities. That shipment is not confirmed; "
+    "the others are.",
+)
+_register(
+    "ORD005",
+    "shipment-not-confirmable",
+    E,
+    "A shipment cannot be matched to its order: feedsync did not import the order (name the order item ids in "
+    "items), an item is neither an order item id nor a SKU of the order, more units shipped than ordered, or the "
+    "marketplace fulfils the order itself. Nothing is sent for it.",
+)
+_register(
+    "ORD006",
+    "shipment-confirmation-failed",
+    E,
+    "The marketplace refused or did not answer a shipment confirmation (its error is in the message). The "
+    "package is recorded as failed and sent again, with the same package reference, on the next run.",
+)
+
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),
     "CFG004": ("config", "categories"),

@@ -55,7 +55,14 @@ def import_orders(
             return
         sink.commit()
         for order, order_state, ref in staged:
-            state.record_order(order.marketplace, order.order_id, status=order.status, state=order_state, sink_ref=ref)
+            state.record_order(
+                order.marketplace,
+                order.order_id,
+                status=order.status,
+                state=order_state,
+                sink_ref=ref,
+                payload=order.model_dump_json(),
+            )
         staged.clear()
 
     def handle(order: Order) -> None:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from feedsync.config import Config
+from feedsync.config import Config, OrdersConfig
 from feedsync.diagnostics import Emit
 from feedsync.errors import ConfigError
+from feedsync.orders.carriers import Carriers
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
+from feedsync.orders.shipments import read_shipments
 from feedsync.orders.sinks import open_sink
+from feedsync.orders.tracking import (
+    AmazonConfirmations,
+    Confirmer,
+    FlatFileConfirmations,
+    TrackingResult,
+    plan_packages,
+    push_tracking,
+)
 from feedsync.state import State
 
 
@@ -26,21 +36,53 @@ def orders_channel(config: Config) -> str | None:
     return amazon[0] if len(amazon) == 1 else None
 
 
-def run_import(config: Config, state: State, emit: Emit, *, from_file: Path | None, dry_run: bool) -> ImportResult:
+def _orders(config: Config) -> OrdersConfig:
     if config.orders is None:
         raise ConfigError("this config has no orders: section (orders: {sink: {type: directory, path: ...}})")
+    return config.orders
+
+
+def run_import(config: Config, state: State, emit: Emit, *, from_file: Path | None, dry_run: bool) -> ImportResult:
+    orders = _orders(config)
     if from_file is None:
         raise ConfigError(
             "reading orders from the Amazon SP-API is not available yet; download the order report from Seller "
             "Central and pass it with --from-file"
         )
-    skus = SkuMap(state, orders_channel(config), config.orders.sku_map)
+    skus = SkuMap(state, orders_channel(config), orders.sku_map)
     return import_orders(
         read_order_report(from_file, emit),
         state=state,
-        sink=open_sink(config.orders.sink),
+        sink=open_sink(orders.sink),
         skus=skus,
         emit=emit,
-        marketplace=config.orders.marketplace,
+        marketplace=orders.marketplace,
         dry_run=dry_run,
     )
+
+
+def run_tracking(config: Config, state: State, emit: Emit, *, shipments: Path, dry_run: bool) -> TrackingResult:
+    """Plan a package per shipment; confirm them (unless ``dry_run``) through the SP-API when ``orders.api`` is
+    set, else into an upload file in ``orders.confirmations_dir``."""
+    orders = _orders(config)
+    confirmer: Confirmer
+    if orders.api is not None:
+        confirmer = AmazonConfirmations(orders.api)
+    elif orders.confirmations_dir is not None:
+        confirmer = FlatFileConfirmations(orders.confirmations_dir)
+    else:
+        raise ConfigError(
+            "push-tracking needs orders.api (SP-API access) or orders.confirmations_dir (a folder for upload files)"
+        )
+    packages, already = plan_packages(
+        read_shipments(shipments, emit),
+        state=state,
+        marketplace=orders.marketplace,
+        carriers=Carriers(orders.carriers),
+        emit=emit,
+    )
+    if dry_run:
+        return TrackingResult(planned=packages, already=already)
+    result = push_tracking(packages, confirmer=confirmer, state=state, marketplace=orders.marketplace, emit=emit)
+    result.already = already
+    return result

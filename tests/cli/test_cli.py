@@ -216,3 +216,26 @@ def test_import_orders_on_the_demo_imports_each_order_once(demo_copy: Path) -> N
         ("114-7730281-2245109", ["NW-TEE-NAV-L"]),
         ("112-3941567-8810623", ["NW-TEE-NAV-M", "NW-HOOD-BLA-M"]),
     ]
+
+
+def test_push_tracking_on_the_demo_writes_the_upload_file_once(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    assert runner.invoke(app, ["push", "-c", config]).exit_code == 0
+    assert (
+        runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(demo_copy / "orders.txt")]).exit_code == 0
+    )
+    shipments = str(demo_copy / "shipments.csv")
+    dry = runner.invoke(app, ["push-tracking", "-c", config, "--shipments", shipments, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert [text.split(":")[0] for text in dry.stdout.splitlines()] == [
+        "would confirm order 112-3941567-8810623 package 1",
+        "would confirm order 112-3941567-8810623 package 2",
+        "would confirm order 114-7730281-2245109 package 1",
+    ]
+    assert "Other (Speedy Local Couriers)" in dry.stdout and not (demo_copy / "outgoing").exists()
+    first = runner.invoke(app, ["push-tracking", "-c", config, "--shipments", shipments])
+    assert first.exit_code == 0 and len(first.stdout.splitlines()) == 3
+    again = runner.invoke(app, ["push-tracking", "-c", config, "--shipments", shipments])
+    assert again.exit_code == 0 and again.stdout == "" and "3 confirmed before" in again.stderr
+    [upload] = list((demo_copy / "outgoing").iterdir())
+    assert len(upload.read_text(encoding="utf-8").splitlines()) == 4  # header + one row per order item shipped

@@ -1,0 +1,231 @@
+"""push-tracking: shipments -> confirmShipment requests (respx, checked against Amazon's published ordersV0
+model) or the shipping confirmation flat file; each package confirmed once."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from feedsync.config import AmazonOrdersApi, SecretRef
+from feedsync.diagnostics import Diagnostic
+from feedsync.orders.carriers import Carriers
+from feedsync.orders.shipments import read_shipments
+from feedsync.orders.tracking import (
+    FLAT_FILE_COLUMNS,
+    AmazonConfirmations,
+    FlatFileConfirmations,
+    plan_packages,
+    push_tracking,
+)
+from feedsync.state import State
+from tests.orders.test_import import line, published, report, run
+from tests.sources.realdata import REALDATA, needs_realdata
+
+HOST = "https://sellingpartnerapi-na.amazon.com"
+LWA = "https://api.amazon.com/auth/o2/token"
+SHIPMENTS = "order_id,carrier,tracking_number,ship_date,shipping_method,items\n"
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Any:
+    """A state that imported order 111-1 (two lines: 9001 SKU-A x2, 9002 SKU-B x1)."""
+    with State(tmp_path / "state.sqlite") as db:
+        published(db, "SKU-A", "SKU-B")
+        run(tmp_path, db, report(tmp_path, line("111-1", "9001", "SKU-A", qty="2"), line("111-1", "9002", "SKU-B")))
+        yield db
+
+
+def shipments(tmp: Path, text: str) -> Path:
+    path = tmp / "shipments.csv"
+    path.write_text(SHIPMENTS + text, encoding="utf-8")
+    return path
+
+
+def api() -> AmazonConfirmations:
+    config = AmazonOrdersApi(
+        marketplace_id="ATVPDKIKX0DER",
+        client_id="amzn1.application-oa2-client.x",
+        client_secret=SecretRef(env="FS_TEST_CLIENT"),
+        refresh_token=SecretRef(env="FS_TEST_REFRESH"),
+    )
+    return AmazonConfirmations(config)
+
+
+@pytest.fixture(autouse=True)
+def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FS_TEST_CLIENT", "client-secret")
+    monkeypatch.setenv("FS_TEST_REFRESH", "Atzr|refresh")
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def confirm(tmp: Path, state: State, text: str, found: list[Diagnostic] | None = None) -> Any:
+    emit = (found if found is not None else []).append
+    packages, already = plan_packages(
+        read_shipments(shipments(tmp, text), emit), state=state, marketplace="amazon", carriers=Carriers(), emit=emit
+    )
+    result = push_tracking(packages, confirmer=api(), state=state, marketplace="amazon", emit=emit)
+    result.already = already
+    return result
+
+
+def lwa(router: respx.Router) -> None:
+    router.post(LWA).mock(return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600}))
+
+
+@respx.mock(assert_all_mocked=True)
+def test_partial_shipments_are_separate_packages_confirmed_once(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    lwa(respx_mock)
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        return_value=httpx.Response(204)
+    )
+    text = (
+        "111-1,United Parcel Service,1Z999AA10123456784,2026-11-21T16:30:00Z,UPS Ground,SKU-A:2\n"
+        "111-1,Speedy Couriers,SC-1,2026-11-22T09:00:00+01:00,,9002:1\n"
+    )
+    first = confirm(tmp_path, state, text)
+    assert [p.package_ref for p in first.confirmed] == ["1", "2"]
+    bodies = [json.loads(call.request.content) for call in route.calls]
+    assert bodies == [
+        {
+            "marketplaceId": "ATVPDKIKX0DER",
+            "packageDetail": {
+                "packageReferenceId": "1",
+                "carrierCode": "UPS",
+                "trackingNumber": "1Z999AA10123456784",
+                "shipDate": "2026-11-21T16:30:00Z",
+                "shippingMethod": "UPS Ground",
+                "orderItems": [{"orderItemId": "9001", "quantity": 2}],
+            },
+        },
+        {
+            "marketplaceId": "ATVPDKIKX0DER",
+            "packageDetail": {
+                "packageReferenceId": "2",
+                "carrierCode": "Other",
+                "carrierName": "Speedy Couriers",
+                "trackingNumber": "SC-1",
+                "shipDate": "2026-11-22T09:00:00+01:00",
+                "orderItems": [{"orderItemId": "9002", "quantity": 1}],
+            },
+        },
+    ]
+    assert route.calls[0].request.headers["x-amz-access-token"] == "Atza|t"
+    again = confirm(tmp_path, state, text)
+    assert (again.confirmed, again.already, route.call_count) == ([], 2, 2)
+
+
+@needs_realdata
+@respx.mock(assert_all_mocked=True)
+def test_every_confirmation_matches_the_published_ordersV0_operation(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    import jsonschema
+
+    spec = json.loads((REALDATA / "amazon" / "ordersV0.json").read_text(encoding="utf-8"))
+    operation = spec["paths"]["/orders/v0/orders/{orderId}/shipmentConfirmation"]["post"]
+    assert operation["operationId"] == "confirmShipment" and "204" in operation["responses"]
+    body_schema = {"$ref": "#/definitions/ConfirmShipmentRequest", "definitions": spec["definitions"]}
+    lwa(respx_mock)
+    route = respx_mock.post(url__regex=rf"{HOST}/orders/v0/orders/[^/]+/shipmentConfirmation").mock(
+        return_value=httpx.Response(204)
+    )
+    confirm(
+        tmp_path, state, "111-1,DHL,JD0141,2026-11-21,,\n111-1,La Poste,6A123,2026-11-22T08:00:00Z,Colissimo,9001:1\n"
+    )
+    assert route.call_count == 2
+    for call in route.calls:
+        # the path fills the template's one required path parameter (orderId); the body is the body parameter
+        [path_param] = [p for p in operation["parameters"] if p["in"] == "path"]
+        assert path_param["name"] == "orderId" and path_param["required"]
+        template = re.escape("/orders/v0/orders/{orderId}/shipmentConfirmation").replace(
+            r"\{orderId\}", "(?P<orderId>[^/]+)"
+        )
+        match = re.fullmatch(template, call.request.url.path)
+        assert match is not None and match["orderId"] == "111-1"
+        assert call.request.headers["content-type"] == "application/json"
+        jsonschema.Draft4Validator(body_schema).validate(json.loads(call.request.content))
+        assert isinstance(json.loads(call.request.content)["packageDetail"]["packageReferenceId"], str)
+    whole = json.loads(route.calls[0].request.content)["packageDetail"]
+    assert whole["orderItems"] == [{"orderItemId": "9001", "quantity": 2}, {"orderItemId": "9002", "quantity": 1}]
+    assert whole["shipDate"] == "2026-11-21T00:00:00Z"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_refused_package_is_reported_and_retried_with_the_same_reference(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    lwa(respx_mock)
+    error = {"errors": [{"code": "InvalidInput", "message": "Invalid tracking number", "details": ""}]}
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        side_effect=[httpx.Response(400, json=error), httpx.Response(204)]
+    )
+    found: list[Diagnostic] = []
+    text = "111-1,UPS,BAD,2026-11-21T16:30:00Z,,\n"
+    first = confirm(tmp_path, state, text, found)
+    assert first.confirmed == [] and [(d.code, d.value) for d in found] == [("ORD006", "BAD")]
+    assert "Invalid tracking number" in found[0].message
+    assert state.shipment("amazon", "111-1", "BAD") == ("1", "failed")
+    second = confirm(tmp_path, state, text)
+    assert [p.package_ref for p in second.confirmed] == ["1"]
+    assert [json.loads(c.request.content)["packageDetail"]["packageReferenceId"] for c in route.calls] == ["1", "1"]
+    assert state.shipment("amazon", "111-1", "BAD") == ("1", "confirmed")
+
+
+def test_the_flat_file_is_amazons_upload_format_and_written_once_per_package(tmp_path: Path, state: State) -> None:
+    path = shipments(tmp_path, "111-1,Royal Mail,RM1,2026-11-21T10:00:00Z,Tracked 48,\n")
+    for _ in range(2):
+        packages, _ = plan_packages(
+            read_shipments(path, pytest.fail), state=state, marketplace="amazon", carriers=Carriers(), emit=pytest.fail
+        )
+        push_tracking(
+            packages,
+            confirmer=FlatFileConfirmations(tmp_path / "out"),
+            state=state,
+            marketplace="amazon",
+            emit=pytest.fail,
+        )
+    [written] = list((tmp_path / "out").iterdir())
+    rows = [r.split("\t") for r in written.read_text(encoding="utf-8").splitlines()]
+    assert rows[0] == list(FLAT_FILE_COLUMNS)
+    assert rows[1:] == [
+        ["111-1", "9001", "2", "2026-11-21T10:00:00Z", "Royal Mail", "", "RM1", "Tracked 48"],
+        ["111-1", "9002", "1", "2026-11-21T10:00:00Z", "Royal Mail", "", "RM1", "Tracked 48"],
+    ]
+
+
+def test_bad_and_unmatched_shipments_are_pointed_at_and_the_rest_confirmed(tmp_path: Path, state: State) -> None:
+    found: list[Diagnostic] = []
+    path = shipments(
+        tmp_path,
+        "111-1,UPS,T1,21/11/2026,,\n"  # row 2: not ISO 8601
+        "111-1,UPS,T2,2026-11-21,,SKU-A:3\n"  # row 3: 3 shipped, 2 ordered
+        "999-9,UPS,T3,2026-11-21,,SKU-Z:1\n"  # row 4: not imported, no item ids
+        "111-1,UPS,T4,2026-11-21,,SKU-B:1\n",
+    )
+    packages, _ = plan_packages(
+        read_shipments(path, found.append), state=state, marketplace="amazon", carriers=Carriers(), emit=found.append
+    )
+    assert [(p.tracking_number, p.items) for p in packages] == [("T4", (("9002", 1),))]
+    assert [(d.code, d.location.row if d.location else None) for d in found] == [
+        ("ORD004", 2),
+        ("ORD005", 3),
+        ("ORD005", 4),
+    ]
+    assert found[0].location is not None and found[0].location.column == 4
+
+
+def test_carrier_names_map_to_amazon_codes() -> None:
+    carriers = Carriers({"Evri Next Day": "Hermes Logistik Gruppe"})
+    assert carriers.code("fedex") == ("FedEx", None)
+    assert carriers.code("Canada Post") == ("Canada Post", None)
+    assert carriers.code("canada-post") == ("Canada Post", None)
+    assert carriers.code("Evri next day") == ("Hermes Logistik Gruppe", None)
+    assert carriers.code("Bob's Vans") == ("Other", "Bob's Vans")
