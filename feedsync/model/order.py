@@ -21,6 +21,7 @@ class OrderStatus(StrEnum):
     PARTIALLY_SHIPPED = "partially_shipped"
     SHIPPED = "shipped"
     CANCELLED = "cancelled"
+    UNFULFILLABLE = "unfulfillable"  # cannot be shipped (Amazon: digital or multi-channel orders)
 
 
 class Address(BaseModel):

@@ -91,7 +91,7 @@ def import_orders(
         if order.status == OrderStatus.PENDING:
             result.pending += 1
             return
-        if order.status == OrderStatus.CANCELLED:
+        if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
             result.skipped += 1
             if not dry_run:
                 state.record_order(order.marketplace, order.order_id, status=order.status, state=SKIPPED)

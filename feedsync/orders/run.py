@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 from feedsync.config import Config, OrdersConfig
 from feedsync.diagnostics import Emit
 from feedsync.errors import ConfigError
+from feedsync.model.order import Order
+from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
@@ -42,16 +48,33 @@ def _orders(config: Config) -> OrdersConfig:
     return config.orders
 
 
-def run_import(config: Config, state: State, emit: Emit, *, from_file: Path | None, dry_run: bool) -> ImportResult:
+def run_import(
+    config: Config,
+    state: State,
+    emit: Emit,
+    *,
+    from_file: Path | None,
+    dry_run: bool,
+    since: datetime | None = None,
+    client: httpx.Client | None = None,
+) -> ImportResult:
+    """Orders from ``from_file`` (an order report), else from the SP-API (``orders.api``) since the stored
+    cursor (or ``since``); the cursor moves only after every order was handled, and never in a dry run."""
     orders = _orders(config)
-    if from_file is None:
+    api: AmazonOrders | None = None
+    source: Iterable[Order]
+    if from_file is not None:
+        source = read_order_report(from_file, emit)
+    elif orders.api is not None:
+        api = AmazonOrders(orders.api, state, client=client)
+        source = api.orders(since)
+    else:
         raise ConfigError(
-            "reading orders from the Amazon SP-API is not available yet; download the order report from Seller "
-            "Central and pass it with --from-file"
+            "no orders to read: pass an Amazon order report with --from-file, or set orders.api for the SP-API"
         )
     skus = SkuMap(state, orders_channel(config), orders.sku_map)
-    return import_orders(
-        read_order_report(from_file, emit),
+    result = import_orders(
+        source,
         state=state,
         sink=open_sink(orders.sink),
         skus=skus,
@@ -59,6 +82,9 @@ def run_import(config: Config, state: State, emit: Emit, *, from_file: Path | No
         marketplace=orders.marketplace,
         dry_run=dry_run,
     )
+    if api is not None and not dry_run:
+        api.commit()
+    return result
 
 
 def run_tracking(config: Config, state: State, emit: Emit, *, shipments: Path, dry_run: bool) -> TrackingResult:

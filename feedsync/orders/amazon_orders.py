@@ -1,0 +1,157 @@
+"""Amazon orders through the SP-API Orders API v2026-01-01 (v0 reads are deprecated).
+
+``GET /orders/2026-01-01/orders`` (searchOrders) with ``lastUpdatedAfter`` = the cursor the last run stored
+(the ``lastUpdatedBefore`` Amazon answered) minus an overlap window, ``marketplaceIds``, ``includedData``
+BUYER,RECIPIENT,PACKAGES (order items always come with the order), ``maxResultsPerPage`` 100. Further pages
+repeat the same parameters with ``paginationToken`` = ``pagination.nextToken``. searchOrders allows 0.0056
+requests per second (burst 20), so each run reads only what changed. The cursor moves only once the run's
+orders are safely handled (``commit``). Bodies have no ``payload`` wrapper. Facts: research notes amazon.md
+§3, checked against ``orders_2026-01-01.json`` (parameters, enums, the SearchOrdersResponse example).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from feedsync.config import AmazonOrdersApi
+from feedsync.destinations.amazon_feeds import HOSTS, SANDBOX_HOSTS, LwaToken
+from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.model.money import ISO_4217, Money
+from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus
+from feedsync.state import State
+
+SEARCH = "/orders/2026-01-01/orders"
+INCLUDED = "BUYER,RECIPIENT,PACKAGES"
+OVERLAP = timedelta(minutes=5)
+FIRST_RUN = timedelta(days=7)
+STATUSES = {
+    "PENDING_AVAILABILITY": OrderStatus.PENDING,
+    "PENDING": OrderStatus.PENDING,
+    "UNSHIPPED": OrderStatus.UNSHIPPED,
+    "PARTIALLY_SHIPPED": OrderStatus.PARTIALLY_SHIPPED,
+    "SHIPPED": OrderStatus.SHIPPED,
+    "CANCELLED": OrderStatus.CANCELLED,
+    "UNFULFILLABLE": OrderStatus.UNFULFILLABLE,
+}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AmazonOrders:
+    def __init__(self, config: AmazonOrdersApi, state: State, *, client: httpx.Client | None = None) -> None:
+        self.config = config
+        self.state = state
+        host = config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region]
+        self.client = client or make_client(base_url=host)
+        self.cursor_name = f"amazon:searchOrders:{config.marketplace_id}"
+        self._next_cursor: str | None = None
+        self._requester: Requester | None = None
+
+    def requester(self) -> Requester:
+        if self._requester is None:
+            limits = {"searchOrders": RateLimiter(rate=0.0056, burst=20)}
+            self._requester = Requester(self.client, auth=LwaToken(self.config, make_client()), limits=limits)
+        return self._requester
+
+    def orders(self, since: datetime | None = None, *, now: datetime | None = None) -> Iterator[Order]:
+        """Every order updated since the cursor (or ``since``), page by page."""
+        if since is None:
+            stored = self.state.cursor(self.cursor_name)
+            since = (
+                datetime.fromisoformat(stored.replace("Z", "+00:00")) - OVERLAP
+                if stored
+                else (now or datetime.now(UTC)) - FIRST_RUN
+            )
+        params: dict[str, str | int] = {
+            "lastUpdatedAfter": _iso(since),
+            "marketplaceIds": self.config.marketplace_id,
+            "includedData": INCLUDED,
+            "maxResultsPerPage": 100,
+        }
+        token: str | None = None
+        while True:
+            page = dict(params) if token is None else {**params, "paginationToken": token}
+            body = self.requester().request("GET", SEARCH, operation="searchOrders", params=page).json()
+            for raw in body.get("orders", []):
+                yield to_order(raw)
+            if body.get("lastUpdatedBefore"):
+                self._next_cursor = str(body["lastUpdatedBefore"])
+            token = (body.get("pagination") or {}).get("nextToken")
+            if not token:
+                return
+
+    def commit(self) -> None:
+        """Move the cursor to where Amazon said this read ended (call after the orders are handled)."""
+        if self._next_cursor:
+            self.state.set_cursor(self.cursor_name, self._next_cursor)
+
+
+def _money(value: Any) -> Money | None:
+    if not isinstance(value, dict) or value.get("currencyCode") not in ISO_4217 or value.get("amount") is None:
+        return None
+    return Money(amount=Decimal(str(value["amount"])), currency=value["currencyCode"])
+
+
+def _breakdown(proceeds: Any, kind: str) -> Money | None:
+    for entry in (proceeds or {}).get("breakdowns", []):
+        if entry.get("type") == kind:
+            return _money(entry.get("subtotal"))
+    return None
+
+
+def to_order(raw: dict[str, Any]) -> Order:
+    fulfillment = raw.get("fulfillment") or {}
+    lines = []
+    for item in raw.get("orderItems", []):
+        product = item.get("product") or {}
+        lines.append(
+            OrderLine(
+                line_id=str(item["orderItemId"]),
+                marketplace_sku=str(product.get("sellerSku") or product.get("asin") or item["orderItemId"]),
+                title=product.get("title"),
+                quantity=int(item.get("quantityOrdered", 0)),
+                unit_price=_money((product.get("price") or {}).get("unitPrice")),
+                tax=_breakdown(item.get("proceeds"), "TAX"),
+                shipping=_breakdown(item.get("proceeds"), "SHIPPING"),
+            )
+        )
+    address = ((raw.get("recipient") or {}).get("deliveryAddress")) or {}
+    ship_to = (
+        Address(
+            name=address.get("name") or None,
+            company=address.get("companyName") or None,
+            lines=tuple(address[k] for k in ("addressLine1", "addressLine2", "addressLine3") if address.get(k)),
+            city=address.get("city") or None,
+            region=address.get("stateOrRegion") or None,
+            postal_code=address.get("postalCode") or None,
+            country_code=address.get("countryCode") or None,
+            phone=address.get("phone") or None,
+        )
+        if address
+        else None
+    )
+    buyer = raw.get("buyer") or {}
+    total = _money((raw.get("proceeds") or {}).get("grandTotal"))
+    currency = total.currency if total else next((x.unit_price.currency for x in lines if x.unit_price), None)
+    return Order(
+        marketplace="amazon",
+        order_id=str(raw["orderId"]),
+        marketplace_id=(raw.get("salesChannel") or {}).get("marketplaceId"),
+        status=STATUSES.get(str(fulfillment.get("fulfillmentStatus", "PENDING")), OrderStatus.PENDING),
+        purchased_at=datetime.fromisoformat(str(raw["createdTime"]).replace("Z", "+00:00")),
+        updated_at=datetime.fromisoformat(str(raw["lastUpdatedTime"]).replace("Z", "+00:00")),
+        currency=currency,
+        fulfilled_by=FulfilledBy.MARKETPLACE if fulfillment.get("fulfilledBy") == "AMAZON" else FulfilledBy.MERCHANT,
+        lines=tuple(lines),
+        ship_to=ship_to,
+        buyer_name=buyer.get("buyerName"),
+        buyer_email=buyer.get("buyerEmail"),
+        ship_service_level=fulfillment.get("fulfillmentServiceLevel"),
+    )

@@ -1,0 +1,178 @@
+"""searchOrders (Orders API v2026-01-01) against respx, with responses built from Amazon's published example
+in orders_2026-01-01.json: paging with identical parameters, the incremental cursor, and the import."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from feedsync.config import AmazonOrdersApi, DirectoryOrderSink, SecretRef
+from feedsync.model.order import FulfilledBy, OrderStatus
+from feedsync.orders.amazon_orders import OVERLAP, AmazonOrders
+from feedsync.orders.importer import import_orders
+from feedsync.orders.mapping import SkuMap
+from feedsync.orders.sinks import DirectorySink
+from feedsync.state import State
+from tests.orders.test_import import published
+from tests.sources.realdata import REALDATA, needs_realdata
+
+HOST = "https://sellingpartnerapi-na.amazon.com"
+SEARCH = f"{HOST}/orders/2026-01-01/orders"
+pytestmark = needs_realdata
+
+
+def spec() -> dict[str, Any]:
+    return json.loads((REALDATA / "amazon" / "orders_2026-01-01.json").read_text(encoding="utf-8"))
+
+
+def example_order(order_id: str, sku: str, status: str = "UNSHIPPED", by: str = "MERCHANT") -> dict[str, Any]:
+    example = spec()["paths"]["/orders/2026-01-01/orders"]["get"]["responses"]["200"]["examples"]["application/json"]
+    order = copy.deepcopy(example["orders"][0])
+    order["orderId"] = order_id
+    order["fulfillment"]["fulfillmentStatus"] = status
+    order["fulfillment"]["fulfilledBy"] = by
+    for item in order["orderItems"]:
+        item["product"]["sellerSku"] = sku
+    return order
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FS_TEST_CLIENT", "client-secret")
+    monkeypatch.setenv("FS_TEST_REFRESH", "Atzr|refresh")
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def api(state: State) -> AmazonOrders:
+    config = AmazonOrdersApi(
+        marketplace_id="ATVPDKIKX0DER",
+        client_id="amzn1.application-oa2-client.x",
+        client_secret=SecretRef(env="FS_TEST_CLIENT"),
+        refresh_token=SecretRef(env="FS_TEST_REFRESH"),
+    )
+    return AmazonOrders(config, state)
+
+
+def query(request: httpx.Request) -> dict[str, list[str]]:
+    return parse_qs(request.url.query.decode(), keep_blank_values=True)
+
+
+@respx.mock(assert_all_mocked=True)
+def test_search_orders_pages_with_identical_parameters_and_moves_the_cursor(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
+    )
+    pages = [
+        {
+            "orders": [example_order("111-0000001-0000001", "SKU-A")],
+            "pagination": {"nextToken": "2YgYW55IGNhcm5h"},
+            "lastUpdatedBefore": "2026-11-22T08:00:00Z",
+        },
+        {
+            "orders": [
+                example_order("111-0000002-0000002", "SKU-A", by="AMAZON"),
+                example_order("111-0000003-0000003", "SKU-A", status="PENDING"),
+            ],
+            "lastUpdatedBefore": "2026-11-22T08:00:00Z",
+        },
+        {"orders": [], "lastUpdatedBefore": "2026-11-22T09:00:00Z"},
+    ]
+    route = respx_mock.get(SEARCH).mock(side_effect=[httpx.Response(200, json=page) for page in pages])
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        reader = api(state)
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        result = import_orders(
+            reader.orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)),
+            state=state,
+            sink=sink,
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+        reader.commit()
+        assert (result.imported, result.recorded, result.pending) == (
+            ["111-0000001-0000001"],
+            ["111-0000002-0000002"],
+            1,
+        )
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:00:00Z"
+
+        first, second = (query(call.request) for call in route.calls)
+        assert first == {
+            "lastUpdatedAfter": ["2026-11-15T08:30:00Z"],  # first run: the last 7 days
+            "marketplaceIds": ["ATVPDKIKX0DER"],
+            "includedData": ["BUYER,RECIPIENT,PACKAGES"],
+            "maxResultsPerPage": ["100"],
+        }
+        assert second == {**first, "paginationToken": ["2YgYW55IGNhcm5h"]}
+
+        # the next run starts where Amazon said this one ended, less the overlap
+        list(api(state).orders())
+        third = query(route.calls[2].request)
+        assert third["lastUpdatedAfter"] == [
+            (datetime(2026, 11, 22, 8, 0, tzinfo=UTC) - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ]
+    created = json.loads(next((tmp_path / "in").glob("*.jsonl")).read_text().splitlines()[0])["order"]
+    assert created["lines"][0]["catalog_id"] == "cat-SKU-A" and created["lines"][0]["unit_price"]["amount"] == "49.99"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_every_search_request_uses_only_the_operations_parameters_and_values(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
+    )
+    route = respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": []}))
+    with State(tmp_path / "state.sqlite") as state:
+        list(api(state).orders(datetime(2026, 11, 1, tzinfo=UTC)))
+    operation = spec()["paths"]["/orders/2026-01-01/orders"]["get"]
+    assert operation["operationId"] == "searchOrders"
+    parameters = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    [call] = route.calls
+    sent = query(call.request)
+    assert set(sent) <= set(parameters)
+    assert sum(name in sent for name in ("createdAfter", "lastUpdatedAfter")) == 1  # exactly one time window
+    for name, [value] in sent.items():
+        schema = parameters[name]
+        if schema["type"] == "array":
+            values = value.split(",")
+            assert len(values) <= schema.get("maxItems", 1000)
+            if "enum" in schema["items"]:
+                assert set(values) <= set(schema["items"]["enum"]), name
+        elif schema.get("format") == "date-time":
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif schema["type"] == "integer":
+            assert 1 <= int(value) <= 100
+    assert "payload" not in call.response.json()  # v2026 bodies are not wrapped
+
+
+def test_the_published_example_becomes_an_order() -> None:
+    from feedsync.orders.amazon_orders import to_order
+
+    order = to_order(example_order("123-4567890-1234567", "ECHO-DOT-4-CHARCOAL", status="SHIPPED"))
+    assert (order.status, order.fulfilled_by, order.currency, order.marketplace_id) == (
+        OrderStatus.SHIPPED,
+        FulfilledBy.MERCHANT,
+        "USD",
+        "ATVPDKIKX0DER",
+    )
+    line = order.lines[0]
+    assert (line.line_id, line.marketplace_sku, line.quantity, str(line.unit_price)) == (
+        "12345678901234",
+        "ECHO-DOT-4-CHARCOAL",
+        2,
+        "49.99 USD",
+    )
+    assert order.ship_to is not None and order.ship_to.lines == ("123 Main Street", "Suite 456")
+    assert order.buyer_email == "buyer-email@marketplace.amazon.com"
