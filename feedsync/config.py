@@ -333,7 +333,17 @@ class DirectoryOrderSink(_Strict):
     _abs_path = field_validator("path")(_resolve)
 
 
-OrderSink = Annotated[DirectoryOrderSink, Field(discriminator="type")]
+class WebhookOrderSink(_Strict):
+    """POST each order event as JSON to the store's endpoint, signed with HMAC-SHA256 and carrying an
+    ``Idempotency-Key`` the endpoint must honour (a webhook cannot be asked whether it already has an order)."""
+
+    type: Literal["webhook"]
+    url: SecretRef | str
+    secret: SecretRef
+    """The shared HMAC key; the signature is ``X-Feedsync-Signature: sha256=<hex>`` of the exact body."""
+
+
+OrderSink = Annotated[DirectoryOrderSink | WebhookOrderSink, Field(discriminator="type")]
 
 
 class AmazonOrdersApi(_Strict):

@@ -193,12 +193,13 @@ class Requester:
         return response
 
     def _send(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
-        headers = dict(kwargs.pop("headers", None) or {})
+        # ``kwargs`` is shared by every attempt: read it, never change it (a retry sends the same headers)
+        headers = dict(kwargs.get("headers") or {})
         if self.auth is not None and not kwargs.get("anonymous"):
             headers.update(self.auth.headers())
-        kwargs.pop("anonymous", None)
+        rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous")}
         try:
-            response = self.client.request(method, url, headers=headers, **kwargs)
+            response = self.client.request(method, url, headers=headers, **rest)
         except httpx.TimeoutException as exc:
             raise RetriableRemoteError(
                 redact(f"{operation}: timed out ({type(exc).__name__})", self.secrets())

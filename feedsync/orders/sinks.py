@@ -3,12 +3,17 @@ between the sink's success and the state write never makes a second store order)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Protocol
 
+import httpx
+
 from feedsync.atomic import atomic_write
-from feedsync.config import DirectoryOrderSink
+from feedsync.config import DirectoryOrderSink, SecretRef, WebhookOrderSink
+from feedsync.destinations.http import Requester, make_client
 from feedsync.errors import RemoteError
 from feedsync.model.order import Order
 
@@ -90,9 +95,63 @@ class DirectorySink:
         self._committed = len(self.events)
 
 
+class WebhookSink:
+    """Each event is one POST, sent at once (not batched): ``{"event": ..., "order": {...}}`` with the headers
+    ``X-Feedsync-Event``, ``X-Feedsync-Signature: sha256=<HMAC-SHA256 of the body, hex>`` and
+    ``Idempotency-Key: <marketplace>:<order id>:<event>:<status>``. Retries (429, 5xx, timeouts) resend the same
+    key, and so does a rerun after a crash between the POST and the state write: the endpoint must treat a
+    repeated key as the same request. The store's id, when the 2xx answer is JSON with ``id``, is the reference."""
+
+    batched = False
+
+    def __init__(self, config: WebhookOrderSink, *, client: httpx.Client | None = None) -> None:
+        self.url = config.url.value() if isinstance(config.url, SecretRef) else config.url
+        self._key = config.secret.value().encode("utf-8")
+        self._requester = Requester(client or make_client(), secrets=[self.url, self._key.decode("utf-8")])
+
+    def describe(self) -> str:
+        return "webhook"
+
+    def find(self, order: Order) -> str | None:
+        return None  # not searchable: the Idempotency-Key makes a repeated create harmless
+
+    def _post(self, event: str, order: Order) -> str:
+        body = json.dumps({"event": event, "order": order.model_dump(mode="json")}, sort_keys=True).encode("utf-8")
+        key = f"{order.marketplace}:{order.order_id}:{event}:{order.status}"
+        response = self._requester.request(
+            "POST",
+            self.url,
+            operation="order webhook",
+            content=body,
+            headers={
+                "content-type": "application/json",
+                "x-feedsync-event": event,
+                "x-feedsync-signature": "sha256=" + hmac.new(self._key, body, hashlib.sha256).hexdigest(),
+                "idempotency-key": key,
+            },
+        )
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        return str(answer["id"]) if isinstance(answer, dict) and answer.get("id") is not None else key
+
+    def create(self, order: Order) -> str:
+        return self._post("order.created", order)
+
+    def update(self, ref: str, order: Order) -> bool:
+        self._post("order.updated", order)
+        return True
+
+    def commit(self) -> None:
+        return None
+
+
 def _key(marketplace: str, order_id: str) -> str:
     return f"{marketplace}:{order_id}"
 
 
-def open_sink(config: DirectoryOrderSink) -> OrderSink:
+def open_sink(config: DirectoryOrderSink | WebhookOrderSink) -> OrderSink:
+    if isinstance(config, WebhookOrderSink):
+        return WebhookSink(config)
     return DirectorySink(config)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from feedsync.config import SecretRef, WebhookOrderSink
+from feedsync.errors import RemoteError
+from feedsync.model.order import OrderStatus
+from feedsync.orders.importer import import_orders
+from feedsync.orders.mapping import SkuMap
+from feedsync.orders.report_file import read_order_report
+from feedsync.orders.sinks import WebhookSink
+from feedsync.state import State
+from tests.orders.test_import import line, published, report
+
+URL = "https://shop.example.com/hooks/orders?token=s3cret-token"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FS_TEST_HMAC", "hmac-key")
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def sink() -> WebhookSink:
+    return WebhookSink(WebhookOrderSink(type="webhook", url=URL, secret=SecretRef(env="FS_TEST_HMAC")))
+
+
+@respx.mock(assert_all_mocked=True)
+def test_orders_are_posted_signed_with_an_idempotency_key_and_retried_alike(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    route = respx_mock.post(URL).mock(
+        side_effect=[httpx.Response(503), httpx.Response(201, json={"id": 4711}), httpx.Response(200)]
+    )
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        result = import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        assert result.imported == ["111-1"]
+        assert state.order("amazon", "111-1").sink_ref == "4711"  # type: ignore[union-attr]
+        cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
+        update = import_orders([cancelled], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        assert update.updated == ["111-1"]
+    first, retry, changed = (call.request for call in route.calls)
+    assert first.content == retry.content
+    assert (
+        first.headers["idempotency-key"] == retry.headers["idempotency-key"] == "amazon:111-1:order.created:unshipped"
+    )
+    for request in (first, changed):
+        expected = hmac.new(b"hmac-key", request.content, hashlib.sha256).hexdigest()
+        assert request.headers["x-feedsync-signature"] == f"sha256={expected}"
+    body = json.loads(first.content)
+    assert (body["event"], body["order"]["lines"][0]["catalog_id"]) == ("order.created", "cat-SKU-A")
+    assert (changed.headers["x-feedsync-event"], json.loads(changed.content)["order"]["status"]) == (
+        "order.updated",
+        "cancelled",
+    )
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_refused_order_is_not_recorded_and_the_url_token_is_not_shown(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    respx_mock.post(URL).mock(return_value=httpx.Response(422, json={"message": "unknown product"}))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        with pytest.raises(RemoteError) as caught:
+            import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        assert state.order("amazon", "111-1") is None  # retried on the next run
+    assert "s3cret-token" not in str(caught.value) and "422" in str(caught.value)
