@@ -266,10 +266,9 @@ class MetaCatalogApiDestination(_Strict):
     endpoint: str = "https://graph.facebook.com"
 
 
-class AmazonSpApiDestination(_Strict):
-    """Amazon Selling Partner API feeds (JSON_LISTINGS_FEED); the seller's LWA refresh token authorizes it."""
+class AmazonLogin(_Strict):
+    """Selling Partner API access: the region's endpoint and the Login with Amazon app and seller authorization."""
 
-    type: Literal["amazon_sp_api"]
     region: Literal["na", "eu", "fe"] = "na"
     client_id: str = Field(min_length=1)
     client_secret: SecretRef
@@ -277,6 +276,12 @@ class AmazonSpApiDestination(_Strict):
     sandbox: bool = False
     endpoint: str | None = None
     lwa_url: str = "https://api.amazon.com/auth/o2/token"
+
+
+class AmazonSpApiDestination(AmazonLogin):
+    """Amazon Selling Partner API feeds (JSON_LISTINGS_FEED); the seller's LWA refresh token authorizes it."""
+
+    type: Literal["amazon_sp_api"]
     poll_interval: float = Field(default=30, gt=0)
     poll_timeout: float = Field(default=3600, gt=0)
     refresh_days: int | None = None
@@ -346,18 +351,11 @@ class WebhookOrderSink(_Strict):
 OrderSink = Annotated[DirectoryOrderSink | WebhookOrderSink, Field(discriminator="type")]
 
 
-class AmazonOrdersApi(_Strict):
+class AmazonOrdersApi(AmazonLogin):
     """The SP-API seller authorization for orders (the same Login with Amazon app as the listings feeds)."""
 
-    region: Literal["na", "eu", "fe"] = "na"
     marketplace_id: str = Field(min_length=1)
-    """e.g. ATVPDKIKX0DER (amazon.com); sent with every shipment confirmation."""
-    client_id: str = Field(min_length=1)
-    client_secret: SecretRef
-    refresh_token: SecretRef
-    sandbox: bool = False
-    endpoint: str | None = None
-    lwa_url: str = "https://api.amazon.com/auth/o2/token"
+    """e.g. ATVPDKIKX0DER (amazon.com); orders are read for it and shipments confirmed in it."""
 
 
 class OrdersConfig(_Strict):

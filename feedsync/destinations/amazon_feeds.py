@@ -27,7 +27,7 @@ import httpx
 from feedsync.channels.amazon.spec import MAX_MESSAGES
 from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
 from feedsync.channels.compiled import CompiledChannel
-from feedsync.config import AmazonOrdersApi, AmazonSpApiDestination
+from feedsync.config import AmazonLogin, AmazonSpApiDestination
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
@@ -51,7 +51,7 @@ class LwaToken:
 
     def __init__(
         self,
-        config: AmazonSpApiDestination | AmazonOrdersApi,
+        config: AmazonLogin,
         client: httpx.Client,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -100,11 +100,15 @@ class LwaToken:
         return [s for s in (self._token, self._refresh_token, self._client_secret) if s]
 
 
+def sp_api_client(config: AmazonLogin) -> httpx.Client:
+    """A client for the region's SP-API endpoint (or the sandbox, or a configured endpoint)."""
+    return make_client(base_url=config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region])
+
+
 class AmazonSpApi:
     def __init__(self, config: AmazonSpApiDestination, *, client: httpx.Client | None = None) -> None:
         self.config = config
-        host = config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region]
-        self.client = client or make_client(base_url=host)
+        self.client = client or sp_api_client(config)
         self._auth: LwaToken | None = None
         # createFeed for JSON_LISTINGS_FEED: 5 feeds per 5 minutes per region.
         self._feeds = RateLimiter(rate=5 / 300, burst=5)

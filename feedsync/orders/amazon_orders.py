@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from feedsync.config import AmazonOrdersApi
-from feedsync.destinations.amazon_feeds import HOSTS, SANDBOX_HOSTS, LwaToken
+from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus
@@ -48,8 +48,7 @@ class AmazonOrders:
     def __init__(self, config: AmazonOrdersApi, state: State, *, client: httpx.Client | None = None) -> None:
         self.config = config
         self.state = state
-        host = config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region]
-        self.client = client or make_client(base_url=host)
+        self.client = client or sp_api_client(config)
         self.cursor_name = f"amazon:searchOrders:{config.marketplace_id}"
         self._next_cursor: str | None = None
         self._requester: Requester | None = None

@@ -21,7 +21,7 @@ import httpx
 
 from feedsync.atomic import atomic_write
 from feedsync.config import AmazonOrdersApi
-from feedsync.destinations.amazon_feeds import HOSTS, SANDBOX_HOSTS, LwaToken
+from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -163,8 +163,7 @@ class Confirmer(Protocol):
 class AmazonConfirmations:
     def __init__(self, config: AmazonOrdersApi, *, client: httpx.Client | None = None) -> None:
         self.config = config
-        host = config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region]
-        self.client = client or make_client(base_url=host)
+        self.client = client or sp_api_client(config)
         self._requester: Requester | None = None
 
     def requester(self) -> Requester:

@@ -176,3 +176,44 @@ def test_the_published_example_becomes_an_order() -> None:
     )
     assert order.ship_to is not None and order.ship_to.lines == ("123 Main Street", "Suite 456")
     assert order.buyer_email == "buyer-email@marketplace.amazon.com"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_the_cursor_stays_when_the_run_fails_so_no_order_is_skipped(
+    respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedsync.config import load_config
+    from feedsync.errors import RemoteError
+    from feedsync.orders import sinks
+    from feedsync.orders.run import run_import
+
+    (tmp_path / "products.csv").write_text("id,title,price\nA,T,1.00\n", encoding="utf-8")
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv, currency: USD}\n"
+        "channels:\n  amazon: {profile: amazon}\n"
+        "orders:\n  sink: {type: directory, path: in}\n"
+        "  api: {marketplace_id: ATVPDKIKX0DER, client_id: x, client_secret: {env: FS_TEST_CLIENT}, "
+        "refresh_token: {env: FS_TEST_REFRESH}}\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "feedsync.yaml")
+    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
+    )
+    page = {"orders": [example_order("111-0000001-0000001", "SKU-A")], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}
+    respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json=page))
+
+    def broken_commit(self: sinks.DirectorySink) -> None:
+        raise RemoteError("disk full")
+
+    with State(config.state_path) as state:
+        published(state, "SKU-A")
+        with monkeypatch.context() as patch:
+            patch.setattr(sinks.DirectorySink, "commit", broken_commit)
+            with pytest.raises(RemoteError):
+                run_import(config, state, pytest.fail, from_file=None, dry_run=False)
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") is None
+        assert state.order("amazon", "111-0000001-0000001") is None
+        result = run_import(config, state, pytest.fail, from_file=None, dry_run=False)
+        assert result.imported == ["111-0000001-0000001"]
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:00:00Z"
