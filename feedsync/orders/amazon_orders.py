@@ -5,8 +5,10 @@
 BUYER,RECIPIENT,PACKAGES (order items always come with the order), ``maxResultsPerPage`` 100. Further pages
 repeat the same parameters with ``paginationToken`` = ``pagination.nextToken``. searchOrders allows 0.0056
 requests per second (burst 20), so each run reads only what changed. The cursor moves only once the run's
-orders are safely handled (``commit``). Bodies have no ``payload`` wrapper. Facts: research notes amazon.md
-§3, checked against ``orders_2026-01-01.json`` (parameters, enums, the SearchOrdersResponse example).
+orders are safely handled (``commit``). Held orders are re-read with ``GET /orders/2026-01-01/orders/{orderId}``
+(getOrder, 0.5 per second, burst 30; the body is ``{"order": {...}}``). Bodies have no ``payload`` wrapper.
+Facts: research notes amazon.md §3, checked against ``orders_2026-01-01.json`` (parameters, enums, the
+SearchOrdersResponse example).
 """
 
 from __future__ import annotations
@@ -55,7 +57,10 @@ class AmazonOrders:
 
     def requester(self) -> Requester:
         if self._requester is None:
-            limits = {"searchOrders": RateLimiter(rate=0.0056, burst=20)}
+            limits = {
+                "searchOrders": RateLimiter(rate=0.0056, burst=20),
+                "getOrder": RateLimiter(rate=0.5, burst=30),
+            }
             self._requester = Requester(self.client, auth=LwaToken(self.config, make_client()), limits=limits)
         return self._requester
 
@@ -85,6 +90,15 @@ class AmazonOrders:
             token = (body.get("pagination") or {}).get("nextToken")
             if not token:
                 return
+
+    def order(self, order_id: str) -> Order:
+        """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed."""
+        body = (
+            self.requester()
+            .request("GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED})
+            .json()
+        )
+        return to_order(body["order"])
 
     def commit(self) -> None:
         """Move the cursor to where Amazon said this read ended (call after the orders are handled)."""

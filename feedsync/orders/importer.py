@@ -9,7 +9,7 @@ order durable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from feedsync.diagnostics import Emit
@@ -45,7 +45,10 @@ def import_orders(
     emit: Emit,
     marketplace: str = "amazon",
     dry_run: bool = False,
+    refresh: Callable[[str], Order] | None = None,
 ) -> ImportResult:
+    """``refresh`` re-reads a held order from the marketplace (its status may have changed since it was held);
+    without it a held order is retried as it was stored."""
     result = ImportResult()
     staged: list[tuple[Order, str, str]] = []  # (order, state, ref) waiting for the sink's commit
     seen: set[str] = set()
@@ -141,8 +144,8 @@ def import_orders(
         seen.add(order.order_id)
         handle(order)
     for order_id, _reason, payload in state.held_orders(marketplace):
-        if order_id not in seen and payload:
-            handle(Order.model_validate_json(payload))
+        if order_id not in seen and (payload or refresh):
+            handle(refresh(order_id) if refresh else Order.model_validate_json(payload or ""))
     flush()
     return result
 

@@ -81,6 +81,7 @@ def run_import(
         emit=emit,
         marketplace=orders.marketplace,
         dry_run=dry_run,
+        refresh=api.order if api is not None else None,
     )
     if api is not None and not dry_run:
         api.commit()

@@ -217,3 +217,54 @@ def test_the_cursor_stays_when_the_run_fails_so_no_order_is_skipped(
         result = run_import(config, state, pytest.fail, from_file=None, dry_run=False)
         assert result.imported == ["111-0000001-0000001"]
         assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:00:00Z"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_held_order_is_read_again_with_get_order_before_it_is_retried(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
+    )
+    held = example_order("111-0000009-0000009", "SKU-NEW")
+    respx_mock.get(SEARCH).mock(
+        side_effect=[
+            httpx.Response(200, json={"orders": [held], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}),
+            httpx.Response(200, json={"orders": [], "lastUpdatedBefore": "2026-11-22T09:00:00Z"}),
+        ]
+    )
+    now = example_order("111-0000009-0000009", "SKU-NEW", status="CANCELLED")
+    get_order = respx_mock.get(f"{SEARCH}/111-0000009-0000009").mock(
+        return_value=httpx.Response(200, json={"order": now})
+    )
+    with State(tmp_path / "state.sqlite") as state:
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        reader = api(state)
+        found: list[object] = []
+        first = import_orders(
+            reader.orders(),
+            state=state,
+            sink=sink,
+            skus=SkuMap(state, "amazon"),
+            emit=found.append,
+            refresh=reader.order,
+        )
+        reader.commit()
+        assert first.held == ["111-0000009-0000009"] and get_order.call_count == 0
+        published(state, "SKU-NEW")  # now mapped, but the order was cancelled meanwhile
+        reader = api(state)
+        second = import_orders(
+            reader.orders(),
+            state=state,
+            sink=sink,
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+            refresh=reader.order,
+        )
+        assert (second.imported, second.skipped) == ([], 1)
+        assert state.order("amazon", "111-0000009-0000009").state == "skipped"  # type: ignore[union-attr]
+    [call] = get_order.calls
+    operation = spec()["paths"]["/orders/2026-01-01/orders/{orderId}"]["get"]
+    assert operation["operationId"] == "getOrder"
+    enum = next(p for p in operation["parameters"] if p["name"] == "includedData")["items"]["enum"]
+    assert set(query(call.request)["includedData"][0].split(",")) <= set(enum)
