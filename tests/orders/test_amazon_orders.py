@@ -61,6 +61,12 @@ def api(state: State) -> AmazonOrders:
     return AmazonOrders(config, state)
 
 
+def login(router: respx.Router) -> None:
+    router.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
+    )
+
+
 def query(request: httpx.Request) -> dict[str, list[str]]:
     return parse_qs(request.url.query.decode(), keep_blank_values=True)
 
@@ -69,9 +75,7 @@ def query(request: httpx.Request) -> dict[str, list[str]]:
 def test_search_orders_pages_with_identical_parameters_and_moves_the_cursor(
     respx_mock: respx.Router, tmp_path: Path
 ) -> None:
-    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
-        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
-    )
+    login(respx_mock)
     pages = [
         {
             "orders": [example_order("111-0000001-0000001", "SKU-A")],
@@ -130,9 +134,7 @@ def test_search_orders_pages_with_identical_parameters_and_moves_the_cursor(
 def test_every_search_request_uses_only_the_operations_parameters_and_values(
     respx_mock: respx.Router, tmp_path: Path
 ) -> None:
-    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
-        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
-    )
+    login(respx_mock)
     route = respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": []}))
     with State(tmp_path / "state.sqlite") as state:
         list(api(state).orders(datetime(2026, 11, 1, tzinfo=UTC)))
@@ -197,9 +199,7 @@ def test_the_cursor_stays_when_the_run_fails_so_no_order_is_skipped(
         encoding="utf-8",
     )
     config = load_config(tmp_path / "feedsync.yaml")
-    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
-        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
-    )
+    login(respx_mock)
     page = {"orders": [example_order("111-0000001-0000001", "SKU-A")], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}
     respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json=page))
 
@@ -223,9 +223,7 @@ def test_the_cursor_stays_when_the_run_fails_so_no_order_is_skipped(
 def test_a_held_order_is_read_again_with_get_order_before_it_is_retried(
     respx_mock: respx.Router, tmp_path: Path
 ) -> None:
-    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
-        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
-    )
+    login(respx_mock)
     held = example_order("111-0000009-0000009", "SKU-NEW")
     respx_mock.get(SEARCH).mock(
         side_effect=[
