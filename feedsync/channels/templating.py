@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _TAG = re.compile(r"<[^>]*>")
@@ -150,6 +151,9 @@ class Templating:
         if simple:
             name = simple.group(1)
             return Compiled(lambda ctx: _as_rendered(ctx[name]), variables, name)
+        direct = self._direct(self.env.parse(source))
+        if direct is not None:
+            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None)
         return Compiled(_renderer(template), variables, None)
 
     def template_file(self, name: str) -> Compiled:
@@ -176,6 +180,9 @@ class Templating:
         if simple:
             name = simple.group(1)
             return Compiled(lambda ctx: ctx[name], variables, name)
+        direct = self._direct(self.env.parse("{{ " + source + " }}"))
+        if direct is not None:
+            return Compiled(direct, variables, None)
         template = expr._template  # the expression compiled as ``{% set result = … %}``
 
         def evaluate(data: Mapping[str, Any]) -> Any:
@@ -185,6 +192,94 @@ class Templating:
             return context.vars["result"]
 
         return Compiled(evaluate, variables, None)
+
+    def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:
+        """For a template that is one ``{{ expression }}`` of common shapes (names, attributes, constant keys,
+        ``or``/``and``/``not``, ``a if b else c``, ``~``, filters with constant arguments, ``.get(...)``): a
+        plain Python function giving the value Jinja would, without a Jinja context per call. Attribute and
+        item access go through the sandbox's own ``getattr``/``getitem``. Anything else returns None (Jinja
+        renders it)."""
+        if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output) or len(tree.body[0].nodes) != 1:
+            return None
+        node = tree.body[0].nodes[0]
+        return None if isinstance(node, nodes.TemplateData) else _compile_node(self.env, node)
+
+
+Evaluate = Callable[[Mapping[str, Any]], Any]
+
+
+def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:
+    if isinstance(node, nodes.Name) and node.ctx == "load":
+        name = node.name
+        return lambda ctx: ctx[name] if name in ctx else env.undefined(name=name)  # as Jinja resolves a name
+    if isinstance(node, nodes.Const):
+        value = node.value
+        return lambda ctx: value
+    if isinstance(node, nodes.Getattr):
+        inner, attr = _compile_node(env, node.node), node.attr
+        return None if inner is None else (lambda ctx: env.getattr(inner(ctx), attr))
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        inner, key = _compile_node(env, node.node), node.arg.value
+        return None if inner is None else (lambda ctx: env.getitem(inner(ctx), key))
+    if isinstance(node, nodes.Or | nodes.And | nodes.Concat | nodes.CondExpr | nodes.Not):
+        return _compile_logic(env, node)
+    if (
+        isinstance(node, nodes.Filter)
+        and node.node is not None
+        and not (node.kwargs or node.dyn_args or node.dyn_kwargs)
+    ):
+        function = env.filters.get(node.name)
+        inner = _compile_node(env, node.node)
+        if function is None or inner is None or getattr(function, "jinja_pass_arg", None) is not None:
+            return None
+        if not all(isinstance(arg, nodes.Const) for arg in node.args):
+            return None
+        args = tuple(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        return lambda ctx: function(inner(ctx), *args)
+    if (
+        isinstance(node, nodes.Call)
+        and isinstance(node.node, nodes.Getattr)
+        and node.node.attr == "get"
+        and all(isinstance(arg, nodes.Const) for arg in node.args)
+        and not (node.kwargs or node.dyn_args or node.dyn_kwargs)
+    ):
+        target = _compile_node(env, node.node.node)
+        args = tuple(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        if target is None:
+            return None
+
+        def call_get(ctx: Mapping[str, Any]) -> Any:
+            method = env.getattr(target(ctx), "get")
+            if not env.is_safe_callable(method):
+                raise SecurityError(f"{method!r} is not safely callable")
+            return method(*args)
+
+        return call_get
+    return None
+
+
+def _compile_logic(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:
+    if isinstance(node, nodes.Not):
+        inner = _compile_node(env, node.node)
+        return None if inner is None else (lambda ctx: not inner(ctx))
+    if isinstance(node, nodes.Concat):
+        parts = [_compile_node(env, part) for part in node.nodes]
+        if any(part is None for part in parts):
+            return None
+        return lambda ctx: "".join(str(part(ctx)) for part in parts)  # type: ignore[misc]
+    if isinstance(node, nodes.CondExpr):
+        if node.expr2 is None:
+            return None
+        test, yes, no = (_compile_node(env, n) for n in (node.test, node.expr1, node.expr2))
+        if test is None or yes is None or no is None:
+            return None
+        return lambda ctx: yes(ctx) if test(ctx) else no(ctx)
+    left, right = _compile_node(env, node.left), _compile_node(env, node.right)  # type: ignore[attr-defined]
+    if left is None or right is None:
+        return None
+    if isinstance(node, nodes.Or):
+        return lambda ctx: left(ctx) or right(ctx)
+    return lambda ctx: left(ctx) and right(ctx)
 
 
 def _renderer(template: jinja2.Template) -> Callable[[Mapping[str, Any]], str]:
