@@ -194,11 +194,11 @@ class Templating:
         return Compiled(evaluate, variables, None)
 
     def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:
-        """For a template that is one ``{{ expression }}`` of common shapes (names, attributes, constant keys,
-        ``or``/``and``/``not``, ``a if b else c``, ``~``, filters with constant arguments, ``.get(...)``): a
-        plain Python function giving the value Jinja would, without a Jinja context per call. Attribute and
-        item access go through the sandbox's own ``getattr``/``getitem``. Anything else returns None (Jinja
-        renders it)."""
+        """For a template that is one ``{{ expression }}`` of common shapes (names, constants, constant dicts,
+        attributes, items and slices, ``or``/``and``/``not``, comparisons, ``a if b else c``, ``~``, filters and
+        tests, method calls): a plain Python function giving the value Jinja would, without a Jinja context per
+        call. Attribute and item access go through the sandbox's own ``getattr``/``getitem`` and calls through
+        its safety check. Anything else (or a filter that takes Jinja's context) returns None: Jinja renders it."""
         if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output) or len(tree.body[0].nodes) != 1:
             return None
         node = tree.body[0].nodes[0]
@@ -208,6 +208,26 @@ class Templating:
 Evaluate = Callable[[Mapping[str, Any]], Any]
 
 
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "lt": lambda a, b: a < b,
+    "lteq": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "gteq": lambda a, b: a >= b,
+    "in": lambda a, b: a in b,
+    "notin": lambda a, b: a not in b,
+}
+
+
+def _compile_args(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> list[Evaluate] | None:
+    """Positional arguments of a filter, test or call (None when it has keyword or * arguments)."""
+    if node.kwargs or node.dyn_args or node.dyn_kwargs:  # type: ignore[attr-defined]
+        return None
+    args = [_compile_node(env, arg) for arg in node.args]  # type: ignore[attr-defined]
+    return None if any(arg is None for arg in args) else args  # type: ignore[return-value]
+
+
 def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:
     if isinstance(node, nodes.Name) and node.ctx == "load":
         name = node.name
@@ -215,47 +235,52 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
     if isinstance(node, nodes.Const):
         value = node.value
         return lambda ctx: value
+    if isinstance(node, nodes.Dict) and all(
+        isinstance(item.key, nodes.Const) and isinstance(item.value, nodes.Const) for item in node.items
+    ):
+        table = {item.key.value: item.value.value for item in node.items}  # type: ignore[attr-defined]
+        return lambda ctx: table
     if isinstance(node, nodes.Getattr):
         inner, attr = _compile_node(env, node.node), node.attr
         return None if inner is None else (lambda ctx: env.getattr(inner(ctx), attr))
-    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        inner, key = _compile_node(env, node.node), node.arg.value
-        return None if inner is None else (lambda ctx: env.getitem(inner(ctx), key))
-    if isinstance(node, nodes.Or | nodes.And | nodes.Concat | nodes.CondExpr | nodes.Not):
+    if isinstance(node, nodes.Getitem):
+        inner, key = _compile_node(env, node.node), _compile_key(env, node.arg)
+        if inner is None or key is None:
+            return None
+        return lambda ctx: env.getitem(inner(ctx), key(ctx))
+    if isinstance(node, nodes.Or | nodes.And | nodes.Concat | nodes.CondExpr | nodes.Not | nodes.Compare):
         return _compile_logic(env, node)
-    if (
-        isinstance(node, nodes.Filter)
-        and node.node is not None
-        and not (node.kwargs or node.dyn_args or node.dyn_kwargs)
-    ):
-        function = env.filters.get(node.name)
-        inner = _compile_node(env, node.node)
-        if function is None or inner is None or getattr(function, "jinja_pass_arg", None) is not None:
+    if isinstance(node, nodes.Filter | nodes.Test) and node.node is not None:
+        table = env.filters if isinstance(node, nodes.Filter) else env.tests
+        function = table.get(node.name)
+        inner, args = _compile_node(env, node.node), _compile_args(env, node)
+        if function is None or inner is None or args is None or getattr(function, "jinja_pass_arg", None) is not None:
             return None
-        if not all(isinstance(arg, nodes.Const) for arg in node.args):
-            return None
-        args = tuple(arg.value for arg in node.args)  # type: ignore[attr-defined]
-        return lambda ctx: function(inner(ctx), *args)
-    if (
-        isinstance(node, nodes.Call)
-        and isinstance(node.node, nodes.Getattr)
-        and node.node.attr == "get"
-        and all(isinstance(arg, nodes.Const) for arg in node.args)
-        and not (node.kwargs or node.dyn_args or node.dyn_kwargs)
-    ):
-        target = _compile_node(env, node.node.node)
-        args = tuple(arg.value for arg in node.args)  # type: ignore[attr-defined]
-        if target is None:
+        return lambda ctx: function(inner(ctx), *(arg(ctx) for arg in args))
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+        target, name, args = _compile_node(env, node.node.node), node.node.attr, _compile_args(env, node)
+        if target is None or args is None:
             return None
 
-        def call_get(ctx: Mapping[str, Any]) -> Any:
-            method = env.getattr(target(ctx), "get")
+        def call(ctx: Mapping[str, Any]) -> Any:
+            method = env.getattr(target(ctx), name)
             if not env.is_safe_callable(method):
                 raise SecurityError(f"{method!r} is not safely callable")
-            return method(*args)
+            return method(*(arg(ctx) for arg in args))
 
-        return call_get
+        return call
     return None
+
+
+def _compile_key(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:
+    if not isinstance(node, nodes.Slice):
+        return _compile_node(env, node)
+    given = (node.start, node.stop, node.step)
+    parts = [None if part is None else _compile_node(env, part) for part in given]
+    if any(part is None and source is not None for part, source in zip(parts, given, strict=True)):
+        return None
+    start, stop, step = parts
+    return lambda ctx: slice(*(None if part is None else part(ctx) for part in (start, stop, step)))
 
 
 def _compile_logic(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:
@@ -267,6 +292,22 @@ def _compile_logic(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Eval
         if any(part is None for part in parts):
             return None
         return lambda ctx: "".join(str(part(ctx)) for part in parts)  # type: ignore[misc]
+    if isinstance(node, nodes.Compare):
+        first = _compile_node(env, node.expr)
+        operands = [(_COMPARE.get(op.op), _compile_node(env, op.expr)) for op in node.ops]
+        if first is None or any(fn is None or expr is None for fn, expr in operands):
+            return None
+
+        def compare(ctx: Mapping[str, Any]) -> Any:
+            left = first(ctx)
+            for fn, expr in operands:
+                right = expr(ctx)  # type: ignore[misc]
+                if not fn(left, right):  # type: ignore[misc]
+                    return False
+                left = right
+            return True
+
+        return compare
     if isinstance(node, nodes.CondExpr):
         if node.expr2 is None:
             return None

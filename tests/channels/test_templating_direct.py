@@ -57,6 +57,18 @@ TEMPLATES = [
     "{{ weight.unit if weight else '' }}",
     "{{ store.get('quantity') or '0' }}",
     "{{ {'a': 1}['a'] }}",
+    "{{ {'in_stock': 'in stock', 'out_of_stock': 'out of stock'}[availability] }}",
+    "{{ attributes | variant_pairs(settings.variant_attributes) }}",
+    "{{ images[:2] }}",
+    "{{ images[1:] | length }}",
+    "{{ title[::-1] }}",
+    "{{ quantity if quantity is not none else 0 }}",
+    "{{ 'low' if 0 < quantity < 5 else 'many' }}",
+    "{{ availability == 'out_of_stock' or availability in ['preorder'] }}",
+    "{{ price.amount.quantize(1) }}",
+    "{{ title.upper() }}",
+    "{{ title.nosuch() }}",
+    "{{ quantity is divisibleby 7 }}",
 ]
 
 
@@ -88,7 +100,9 @@ def test_common_shapes_skip_jinja_and_others_fall_back() -> None:
     assert "{{ condition or 'new' }}" in direct and "{{ title | collapse | truncate_words(2) }}" in direct
     assert "{{ nosuch | default('fallback') }}" in direct
     assert "{{ description | bullets | join(', ') }}" not in direct  # join takes Jinja's eval context: Jinja
-    assert templating._direct(templating.env.parse("{{ {'a': 1}['a'] }}")) is None  # a dict literal: Jinja
+    assert templating._direct(templating.env.parse("{{ {'a': title}['a'] }}")) is None  # a dict of non-constants
+    assert "{{ {'in_stock': 'in stock', 'out_of_stock': 'out of stock'}[availability] }}" in direct
+    assert "{{ images[:2] }}" in direct and "{{ quantity if quantity is not none else 0 }}" in direct
     assert templating._direct(templating.env.parse("x {{ title }}")) is None  # text around it: Jinja
     assert templating._direct(templating.env.parse("{{ title | replace('a', 'b', count=1) }}")) is None
 
