@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -17,7 +17,7 @@ from feedsync.model.money import ISO_4217
 from feedsync.model.product import PRODUCT_FIELDS
 
 DEFAULT_CONFIG_NAME = "feedsync.yaml"
-SOURCE_FORMATS = (
+SourceFormat = Literal[
     "auto",
     "csv",
     "tsv",
@@ -29,7 +29,8 @@ SOURCE_FORMATS = (
     "magento",
     "google_xml",
     "google_tsv",
-)
+]
+SOURCE_FORMATS: tuple[str, ...] = get_args(SourceFormat)
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -45,19 +46,7 @@ class _Strict(BaseModel):
 
 class SourceConfig(_Strict):
     path: Path
-    format: Literal[
-        "auto",
-        "csv",
-        "tsv",
-        "json",
-        "jsonl",
-        "shopify",
-        "woocommerce",
-        "bigcommerce",
-        "magento",
-        "google_xml",
-        "google_tsv",
-    ] = "auto"
+    format: SourceFormat = "auto"
     currency: str | None = None
     base_url: str | None = None
     columns: dict[str, str] = Field(default_factory=dict)

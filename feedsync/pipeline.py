@@ -108,26 +108,14 @@ def run(
             result = results[channel.name]
             if channel.name not in destinations or result.output is None:
                 continue
-            refusal = _refusal(channel, result)
+            previous = state.last_published_count(channel.name) if state is not None else None
+            code, refusal = _guardrail(channel, result, previous, force=force)
             if refusal:
                 result.refused = refusal
                 stream.emit(
                     make(
-                        "DST001",
+                        code,
                         f"{channel.name} not published: {refusal}",
-                        channel=channel.name,
-                        location=Location(str(result.output)),
-                    )
-                )
-                continue
-            previous = state.last_published_count(channel.name) if state is not None else None
-            drop = _drop(previous, result.items, channel.config.max_drop_percent)
-            if drop and not force:
-                result.refused = drop
-                stream.emit(
-                    make(
-                        "DST002",
-                        f"{channel.name} not published: {drop}",
                         channel=channel.name,
                         location=Location(str(result.output)),
                     )
@@ -214,6 +202,18 @@ def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | No
         f"the item count fell from {previous} to {items} ({fall:.1f}%, more than max_drop_percent "
         f"{max_drop_percent:g}%); the last good feed stays; push --force to publish anyway"
     )
+
+
+def _guardrail(
+    channel: CompiledChannel, result: ChannelResult, previous: int | None, *, force: bool
+) -> tuple[str, str | None]:
+    """(code, why the channel must not be published, or None): items with errors (DST001), then a fall in the
+    item count since the last push's ``previous`` (DST002, overridden by ``force``)."""
+    refusal = _refusal(channel, result)
+    if refusal:
+        return "DST001", refusal
+    drop = _drop(previous, result.items, channel.config.max_drop_percent)
+    return "DST002", None if force else drop
 
 
 def _refusal(channel: CompiledChannel, result: ChannelResult) -> str | None:

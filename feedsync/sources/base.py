@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit
+from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, Product
 from feedsync.sources.normalize import NormalizeContext
@@ -96,3 +98,27 @@ def field_for(header: str, columns: dict[str, str]) -> str | None:
         return columns[name]
     lower = name.lower()
     return lower if lower in _FIELD_SET else None
+
+
+def report_left_out(emit: Emit, path: Path | str, count: int, what: str) -> None:
+    """SRC005 once per file: ``count`` products the store does not show (``what``: e.g. "draft or archived")
+    were left out."""
+    if count:
+        emit(
+            make(
+                "SRC005",
+                f"{count} {what} products left out (set source.include_unpublished: true to include them)",
+                location=Location(str(path)),
+            )
+        )
+
+
+def report_weights_ignored(emit: Emit, path: Path | str) -> None:
+    """SRC008 once per file: the export has weights but no unit to read them in."""
+    emit(
+        make(
+            "SRC008",
+            "weights are not used: set source.weight_unit to the store's unit",
+            location=Location(str(path)),
+        )
+    )

@@ -21,7 +21,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out, report_weights_ignored
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, open_table
@@ -175,22 +175,9 @@ class _Reader:
                 )
         if group is not None:
             yield from self.finish(group)
-        if self.hidden:
-            self.emit(
-                make(
-                    "SRC005",
-                    f"{self.hidden} hidden products left out (set source.include_unpublished: true to include them)",
-                    location=Location(self.table.path),
-                )
-            )
+        report_left_out(self.emit, self.table.path, self.hidden, "hidden")
         if self.weights_ignored:
-            self.emit(
-                make(
-                    "SRC008",
-                    "weights are not used: set source.weight_unit to the store's unit",
-                    location=Location(self.table.path),
-                )
-            )
+            report_weights_ignored(self.emit, self.table.path)
 
     def finish(self, group: _Group) -> Iterator[Product]:
         cells = group.cells

@@ -19,7 +19,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, open_table
@@ -227,15 +227,7 @@ class _Reader:
                 current.variants.append((row, cells))
         if current is not None:
             yield from self.finish(current)
-        if self.unpublished:
-            self.emit(
-                make(
-                    "SRC005",
-                    f"{self.unpublished} draft or archived products left out (set "
-                    "source.include_unpublished: true to include them)",
-                    location=Location(self.table.path),
-                )
-            )
+        report_left_out(self.emit, self.table.path, self.unpublished, "draft or archived")
 
     def finish(self, product: _Product) -> Iterator[Product]:
         status = product.values["status"].casefold()

@@ -19,7 +19,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, header_key, open_table
@@ -263,15 +263,7 @@ class _Reader:
             product = self.variation(row, cells) if "variation" in kind else self.product(row, cells, None)
             if product is not None:
                 yield product
-        if self.unpublished:
-            self.emit(
-                make(
-                    "SRC005",
-                    f"{self.unpublished} unpublished (draft, private or pending) products left "
-                    "out (set source.include_unpublished: true to include them)",
-                    location=Location(self.table.path),
-                )
-            )
+        report_left_out(self.emit, self.table.path, self.unpublished, "unpublished (draft, private or pending)")
 
     def variation(self, row: int, cells: list[str]) -> Product | None:
         reference = self.get(cells, "parent")
