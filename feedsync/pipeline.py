@@ -29,7 +29,7 @@ from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
 from feedsync.state import State
 from feedsync.supplements import Supplement, join, load_supplements
-from feedsync.sync import Recorder, SyncCollector, SyncPlan, content_hash
+from feedsync.sync import Recorder, SyncCollector, SyncPlan, channel_key
 
 Command = Literal["build", "validate", "push"]
 IGNORE_COLUMN = "feedsync_ignore"
@@ -248,11 +248,10 @@ class _Staged:
     state: State
     channel: str
     destination: str
-    rows: list[tuple[str, str, str | None]] = field(default_factory=list)
+    rows: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, item: ChannelItem) -> None:
-        sku = item.values.get("sku")
-        self.rows.append((item.id, content_hash(item.values), sku if isinstance(sku, str) else item.id))
+        self.rows.append((item.id, channel_key(item.id, item.values)))
         if len(self.rows) >= 5000:
             self.flush()
 

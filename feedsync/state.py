@@ -200,9 +200,10 @@ class State:
                 ],
             )
 
-    def stage_items(self, channel: str, destination: str, rows: list[tuple[str, str, str | None]]) -> None:
-        """Stage (item id, hash, channel key) rows of a file being published; ``commit_staged`` makes them the
-        destination's items once the file is in place, ``drop_staged`` forgets an abandoned attempt."""
+    def stage_items(self, channel: str, destination: str, rows: list[tuple[str, str]]) -> None:
+        """Stage (item id, channel key) rows of a file being published; ``commit_staged`` makes them the
+        destination's items once the file is in place, ``drop_staged`` forgets an abandoned attempt. A file is
+        always sent whole, so no content hash is kept for it (the hash column stays empty)."""
         now = _now()
         staged = destination + STAGED
         with self.transaction() as db:
@@ -210,7 +211,7 @@ class State:
                 "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, channel_key) "
                 "VALUES (?, ?, ?, ?, ?, 'ok', ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
                 "hash = excluded.hash, sent_at = excluded.sent_at, channel_key = excluded.channel_key",
-                [(channel, staged, item_id, digest, now, key) for item_id, digest, key in rows],
+                [(channel, staged, item_id, "", now, key) for item_id, key in rows],
             )
 
     def commit_staged(self, channel: str, destination: str) -> None:

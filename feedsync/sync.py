@@ -87,7 +87,7 @@ class Recorder:
 
     def accepted(self, changes: list[Change]) -> None:
         if changes:
-            keys = {c.item_id: _channel_key(c) for c in changes}
+            keys = {c.item_id: channel_key(c.item_id, c.values) for c in changes}
             self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes], keys=keys)
             self.sent += len(changes)
 
@@ -103,7 +103,7 @@ class Recorder:
             self.deleted += len(item_ids)
 
 
-def _channel_key(change: Change) -> str:
+def channel_key(item_id: str, values: Mapping[str, Any]) -> str:
     """The id the channel knows an item by: its SKU where the channel has one (Amazon), else the item id."""
-    sku = change.values.get("sku")
-    return sku if isinstance(sku, str) else change.item_id
+    sku = values.get("sku")
+    return sku if isinstance(sku, str) else item_id

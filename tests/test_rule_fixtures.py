@@ -461,6 +461,8 @@ def _ord006(tmp: Path) -> Found:
     from feedsync.orders.tracking import Package, push_tracking
 
     class Refusing:
+        batched = False
+
         def confirm(self, package: Package) -> None:
             raise RemoteError("confirmShipment: HTTP 400 InvalidInput")
 

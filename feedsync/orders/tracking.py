@@ -151,6 +151,9 @@ def _items(shipment: Shipment, order: Order | None) -> tuple[tuple[tuple[str, in
 
 
 class Confirmer(Protocol):
+    batched: bool
+    """True when ``confirm`` only stages and ``finish`` makes the confirmations real (then they are recorded)."""
+
     def confirm(self, package: Package) -> None:
         """Confirm one package; RemoteError when the marketplace refused it."""
         ...
@@ -161,6 +164,8 @@ class Confirmer(Protocol):
 
 
 class AmazonConfirmations:
+    batched = False
+
     def __init__(self, config: AmazonOrdersApi, *, client: httpx.Client | None = None) -> None:
         self.config = config
         self.client = client or sp_api_client(config)
@@ -188,6 +193,8 @@ class AmazonConfirmations:
 class FlatFileConfirmations:
     """Amazon's shipping confirmation file (tab-separated), one per run so an earlier one not yet uploaded is
     never overwritten, written atomically. A package counts as confirmed once its file is written."""
+
+    batched = True
 
     def __init__(self, directory: Path, *, now: datetime | None = None) -> None:
         stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
@@ -227,7 +234,6 @@ def push_tracking(
     """Confirm each package; the state records it confirmed (or failed, to retry next run) as soon as the
     marketplace answered (for the flat file: once the file is written)."""
     result = TrackingResult(planned=list(packages))
-    offline = isinstance(confirmer, FlatFileConfirmations)
     for package in packages:
         try:
             confirmer.confirm(package)
@@ -252,10 +258,10 @@ def push_tracking(
             )
             continue
         result.confirmed.append(package)
-        if not offline:
+        if not confirmer.batched:
             _record(state, marketplace, package)
     result.note = confirmer.finish()
-    if offline:
+    if confirmer.batched:
         for package in result.confirmed:
             _record(state, marketplace, package)
     return result
