@@ -337,7 +337,36 @@ class WebhookOrderSink(_Strict):
     """The shared HMAC key; the signature is ``X-Feedsync-Signature: sha256=<hex>`` of the exact body."""
 
 
-OrderSink = Annotated[DirectoryOrderSink | WebhookOrderSink, Field(discriminator="type")]
+class WooCommerceOrderSink(_Strict):
+    """Create each order in a WooCommerce store through its REST API (``POST /wp-json/wc/v3/orders``)."""
+
+    type: Literal["woocommerce"]
+    url: str = Field(pattern=r"^https?://")
+    """The store's address, e.g. https://shop.example.com (the API is under /wp-json/wc/v3)."""
+    consumer_key: SecretRef
+    consumer_secret: SecretRef
+    status: Literal["processing", "on-hold", "pending", "completed"] = "processing"
+    """The status a new store order gets; ``processing`` marks it paid (the marketplace collected the money),
+    which also reduces the store's stock."""
+
+
+class ShopifyOrderSink(_Strict):
+    """Create each order in a Shopify store through the Admin GraphQL API (``orderCreate``)."""
+
+    type: Literal["shopify"]
+    shop: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$")
+    """The store's myshopify.com domain, e.g. example.myshopify.com."""
+    access_token: SecretRef
+    """An Admin API access token with the read_orders, write_orders and read_products scopes."""
+    api_version: str = Field(default="2026-10", pattern=r"^\d{4}-\d{2}$")
+    inventory: Literal["BYPASS", "DECREMENT_IGNORING_POLICY", "DECREMENT_OBEYING_POLICY"] = "DECREMENT_IGNORING_POLICY"
+    """orderCreate's inventoryBehaviour: the marketplace already sold the item, so stock is reduced even when
+    it goes below zero."""
+
+
+OrderSink = Annotated[
+    DirectoryOrderSink | WebhookOrderSink | WooCommerceOrderSink | ShopifyOrderSink, Field(discriminator="type")
+]
 
 
 class AmazonOrdersApi(AmazonLogin):

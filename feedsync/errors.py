@@ -55,5 +55,10 @@ class RetriableRemoteError(RemoteError):
         self.retry_after = retry_after
 
 
+class OrderRejected(RemoteError):
+    """The store refused one order (a product it does not have, a field it will not take): that order is held
+    and retried on the next run; the others go on."""
+
+
 class StateError(FeedsyncError):
     """The state database is unusable (corrupt, from a newer feedsync)."""

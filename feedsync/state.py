@@ -294,6 +294,16 @@ class State:
         )
         return [(order_id, message, payload) for order_id, message, payload in rows]
 
+    def open_orders(self, marketplace: str) -> list[tuple[str, str, str]]:
+        """(order id, store reference, payload) of the imported orders not yet shipped in full or cancelled."""
+        rows = self._db.execute(
+            "SELECT order_id, sink_ref, payload FROM orders WHERE marketplace = ? AND state = 'imported' "
+            "AND status IN ('unshipped', 'partially_shipped') AND sink_ref IS NOT NULL AND payload IS NOT NULL "
+            "ORDER BY first_seen, order_id",
+            (marketplace,),
+        )
+        return [(order_id, ref, payload) for order_id, ref, payload in rows]
+
     def shipment(self, marketplace: str, order_id: str, tracking: str) -> tuple[str, str] | None:
         """(package reference, state) of a package by its tracking number; state is confirmed or failed."""
         row = self._db.execute(

@@ -476,6 +476,53 @@ def _ord006(tmp: Path) -> Found:
     return found
 
 
+@fixture("ORD007", ("111-1", "order", None, None))
+def _ord007(tmp: Path) -> Found:
+    from feedsync.config import DirectoryOrderSink
+    from feedsync.errors import OrderRejected
+    from feedsync.orders.importer import import_orders
+    from feedsync.orders.mapping import SkuMap
+    from feedsync.orders.sinks import DirectorySink
+
+    class Refusing(DirectorySink):
+        def create(self, order: Any) -> str:
+            raise OrderRejected("catalog item 'CAT-1' is not a product of the store")
+
+    found: Found = []
+    with State(tmp / "state.sqlite") as state:
+        state.record_items("amazon", "d", [("CAT-1", "h")], keys={"CAT-1": "SKU-1"})
+        sink = Refusing(DirectoryOrderSink(type="directory", path=tmp / "in"))
+        import_orders([_order("SKU-1")], state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=found.append)
+    return found
+
+
+@fixture("ORD008", ("111-1", "shipments", None, None))
+def _ord008(tmp: Path) -> Found:
+    from feedsync.config import load_config
+    from feedsync.orders.run import store_shipments
+
+    class Unreachable:
+        def shipments(self, order: Any, ref: str) -> list[Any]:
+            raise RemoteError("read fulfillments: HTTP 503")
+
+    (tmp / "feedsync.yaml").write_text(
+        "source: {path: p.csv}\nchannels: {amazon: {profile: amazon}}\norders: {sink: {type: directory, path: in}}\n",
+        encoding="utf-8",
+    )
+    found: Found = []
+    with State(tmp / "state.sqlite") as state:
+        state.record_order(
+            "amazon",
+            "111-1",
+            status="unshipped",
+            state="imported",
+            sink_ref="5150",
+            payload=_order("S").model_dump_json(),
+        )
+        store_shipments(load_config(tmp / "feedsync.yaml"), state, found.append, sink=Unreachable())  # type: ignore[arg-type]
+    return found
+
+
 FIXTURES["ORD004"] = (lambda tmp: _plan(tmp, "111-1,UPS,1Z1,yesterday,,\n"), ("111-1", "ship_date", 2, 4))
 FIXTURES["ORD005"] = (lambda tmp: _plan(tmp, "111-1,UPS,1Z1,2026-11-21,,SKU-1:1\n"), ("111-1", "order_id", 2, None))
 

@@ -59,14 +59,21 @@ def import_orders(
 
 def push_tracking(
     config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
-    shipments: Path = typer.Option(..., "--shipments", help="Shipments file (CSV or JSON): one package per row."),
+    shipments: Path | None = typer.Option(
+        None,
+        "--shipments",
+        help="Shipments file (CSV or JSON): one package per row. Without it, the store's own shipments are read "
+        "(woocommerce and shopify sinks).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print each planned confirmation; send nothing."),
 ) -> None:
     """Send tracking numbers back to the marketplace: one shipment confirmation per package, each once.
 
     With orders.api set, packages are confirmed through Amazon's SP-API; else Amazon's shipping confirmation
     file is written into orders.confirmations_dir for upload in Seller Central. A failed package is retried on
-    the next run. Exit 1 when a shipment could not be read, matched or confirmed.
+    the next run. Without --shipments the store is asked what it shipped for each imported order not yet
+    shipped in full (WooCommerce: the Shipment Tracking extension; Shopify: the order's fulfillments).
+    Exit 1 when a shipment could not be read, matched or confirmed.
     Example: feedsync push-tracking -c examples/demo/feedsync.yaml --shipments examples/demo/shipments.csv
     """
     found: list[Diagnostic] = []

@@ -529,6 +529,21 @@ _register(
     "The marketplace refused or did not answer a shipment confirmation (its error is in the message). The "
     "package is recorded as failed and sent again, with the same package reference, on the next run.",
 )
+_register(
+    "ORD008",
+    "store-shipments-unreadable",
+    E,
+    "push-tracking without a shipments file could not read an order's shipments from the store (its answer is "
+    "in the message). Nothing is confirmed for that order this run; it is asked again on the next run.",
+)
+_register(
+    "ORD007",
+    "order-rejected-by-store",
+    E,
+    "The store refused an order (a catalog item it has no product or variant for, a field it will not take; "
+    "its answer is in the message). Nothing was created; the order is held and tried again on the next run, "
+    "and the other orders go on.",
+)
 
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),

@@ -36,6 +36,15 @@ class Address(BaseModel):
     country_code: str | None = None
     phone: str | None = None
 
+    def first_and_last_name(self) -> tuple[str, str]:
+        """The name split at its last space, as stores that keep two name fields want it."""
+        first, _, last = (self.name or "").strip().rpartition(" ")
+        return (first, last) if first else (last, "")
+
+    def two_lines(self) -> tuple[str, str]:
+        """The street lines as a store's address_1 and address_2 (lines past the second join the second)."""
+        return (self.lines[0] if self.lines else "", ", ".join(x for x in self.lines[1:] if x))
+
 
 class OrderLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

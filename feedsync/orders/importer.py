@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
+from feedsync.errors import OrderRejected
 from feedsync.model.order import FulfilledBy, Order, OrderStatus
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import OrderSink
@@ -130,12 +131,27 @@ def import_orders(
         if dry_run:
             result.imported.append(order.order_id)
             return
-        existing = sink.find(mapped)
+        try:
+            existing = sink.find(mapped)
+            created = sink.create(mapped) if existing is None else None
+        except OrderRejected as exc:
+            result.held.append(order.order_id)
+            emit(make("ORD007", f"order {order.order_id} held: {exc}", product_id=order.order_id, field="order"))
+            state.record_order(
+                order.marketplace,
+                order.order_id,
+                status=order.status,
+                state=HELD,
+                message=str(exc),
+                payload=order.model_dump_json(),
+            )
+            return
         if existing is not None:
             result.recovered.append(order.order_id)
             staged.append((mapped, IMPORTED, existing))
         else:
-            staged.append((mapped, IMPORTED, sink.create(mapped)))
+            assert created is not None
+            staged.append((mapped, IMPORTED, created))
             result.imported.append(order.order_id)
         if not sink.batched:
             flush()

@@ -10,15 +10,16 @@ import httpx
 
 from feedsync.config import Config, OrdersConfig
 from feedsync.diagnostics import Emit
-from feedsync.errors import ConfigError
+from feedsync.diagnostics.codes import make
+from feedsync.errors import ConfigError, RemoteError
 from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
-from feedsync.orders.shipments import read_shipments
-from feedsync.orders.sinks import open_sink
+from feedsync.orders.shipments import Shipment, read_shipments
+from feedsync.orders.sinks import OrderSink, ShipmentSource, open_sink
 from feedsync.orders.tracking import (
     AmazonConfirmations,
     Confirmer,
@@ -88,9 +89,38 @@ def run_import(
     return result
 
 
-def run_tracking(config: Config, state: State, emit: Emit, *, shipments: Path, dry_run: bool) -> TrackingResult:
-    """Plan a package per shipment; confirm them (unless ``dry_run``) through the SP-API when ``orders.api`` is
-    set, else into an upload file in ``orders.confirmations_dir``."""
+def store_shipments(config: Config, state: State, emit: Emit, *, sink: OrderSink | None = None) -> list[Shipment]:
+    """The shipments the store recorded for the imported orders not yet shipped in full (for sinks that can say:
+    WooCommerce with Shipment Tracking, Shopify fulfillments). An order whose store cannot be read is reported
+    (ORD008) and asked again next run."""
+    orders = _orders(config)
+    sink = sink or open_sink(orders.sink)
+    if not isinstance(sink, ShipmentSource):
+        raise ConfigError(
+            f"the {orders.sink.type} sink cannot report shipments; pass a shipments file with --shipments"
+        )
+    found: list[Shipment] = []
+    for order_id, ref, payload in state.open_orders(orders.marketplace):
+        order = Order.model_validate_json(payload)
+        try:
+            found.extend(sink.shipments(order, ref))
+        except RemoteError as exc:
+            emit(make("ORD008", f"order {order_id} ({ref}): {exc}", product_id=order_id, field="shipments"))
+    return found
+
+
+def run_tracking(
+    config: Config,
+    state: State,
+    emit: Emit,
+    *,
+    shipments: Path | None,
+    dry_run: bool,
+    sink: OrderSink | None = None,
+) -> TrackingResult:
+    """Plan a package per shipment (from the ``shipments`` file, else from the store); confirm them (unless
+    ``dry_run``) through the SP-API when ``orders.api`` is set, else into an upload file in
+    ``orders.confirmations_dir``."""
     orders = _orders(config)
     confirmer: Confirmer
     if orders.api is not None:
@@ -102,7 +132,7 @@ def run_tracking(config: Config, state: State, emit: Emit, *, shipments: Path, d
             "push-tracking needs orders.api (SP-API access) or orders.confirmations_dir (a folder for upload files)"
         )
     packages, already = plan_packages(
-        read_shipments(shipments, emit),
+        read_shipments(shipments, emit) if shipments is not None else store_shipments(config, state, emit, sink=sink),
         state=state,
         marketplace=orders.marketplace,
         carriers=Carriers(orders.carriers),

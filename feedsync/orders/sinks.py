@@ -7,15 +7,23 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import httpx
 
 from feedsync.atomic import atomic_write
-from feedsync.config import DirectoryOrderSink, SecretRef, WebhookOrderSink
+from feedsync.config import (
+    DirectoryOrderSink,
+    SecretRef,
+    ShopifyOrderSink,
+    WebhookOrderSink,
+    WooCommerceOrderSink,
+)
+from feedsync.config import OrderSink as OrderSinkConfig
 from feedsync.destinations.http import Requester, make_client
-from feedsync.errors import RemoteError
+from feedsync.errors import OrderRejected, RemoteError
 from feedsync.model.order import Order
+from feedsync.orders.shipments import Shipment
 
 
 class OrderSink(Protocol):
@@ -37,6 +45,13 @@ class OrderSink(Protocol):
     def commit(self) -> None: ...
 
     def describe(self) -> str: ...
+
+
+@runtime_checkable
+class ShipmentSource(Protocol):
+    """A sink whose store can say what it shipped (``push-tracking`` without a shipments file)."""
+
+    def shipments(self, order: Order, ref: str) -> list[Shipment]: ...
 
 
 class DirectorySink:
@@ -95,6 +110,10 @@ class DirectorySink:
         self._committed = len(self.events)
 
 
+REJECTED = (400, 409, 422)
+"""Answers that refuse this one order (held, ORD007); any other failure stops the run."""
+
+
 class WebhookSink:
     """Each event is one POST, sent at once (not batched): ``{"event": ..., "order": {...}}`` with the headers
     ``X-Feedsync-Event``, ``X-Feedsync-Signature: sha256=<HMAC-SHA256 of the body, hex>`` and
@@ -118,18 +137,23 @@ class WebhookSink:
     def _post(self, event: str, order: Order) -> str:
         body = json.dumps({"event": event, "order": order.model_dump(mode="json")}, sort_keys=True).encode("utf-8")
         key = f"{order.marketplace}:{order.order_id}:{event}:{order.status}"
-        response = self._requester.request(
-            "POST",
-            self.url,
-            operation="order webhook",
-            content=body,
-            headers={
-                "content-type": "application/json",
-                "x-feedsync-event": event,
-                "x-feedsync-signature": "sha256=" + hmac.new(self._key, body, hashlib.sha256).hexdigest(),
-                "idempotency-key": key,
-            },
-        )
+        try:
+            response = self._requester.request(
+                "POST",
+                self.url,
+                operation="order webhook",
+                content=body,
+                headers={
+                    "content-type": "application/json",
+                    "x-feedsync-event": event,
+                    "x-feedsync-signature": "sha256=" + hmac.new(self._key, body, hashlib.sha256).hexdigest(),
+                    "idempotency-key": key,
+                },
+            )
+        except RemoteError as exc:
+            if exc.status in REJECTED and event == "order.created":
+                raise OrderRejected(str(exc), status=exc.status) from None
+            raise
         try:
             answer = response.json()
         except ValueError:
@@ -151,7 +175,15 @@ def _key(marketplace: str, order_id: str) -> str:
     return f"{marketplace}:{order_id}"
 
 
-def open_sink(config: DirectoryOrderSink | WebhookOrderSink) -> OrderSink:
+def open_sink(config: OrderSinkConfig) -> OrderSink:
     if isinstance(config, WebhookOrderSink):
         return WebhookSink(config)
+    if isinstance(config, WooCommerceOrderSink):
+        from feedsync.orders.woocommerce_sink import WooCommerceSink
+
+        return WooCommerceSink(config)
+    if isinstance(config, ShopifyOrderSink):
+        from feedsync.orders.shopify_sink import ShopifySink
+
+        return ShopifySink(config)
     return DirectorySink(config)

@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from feedsync.config import SecretRef, WebhookOrderSink
+from feedsync.diagnostics import Diagnostic
 from feedsync.errors import RemoteError
 from feedsync.model.order import OrderStatus
 from feedsync.orders.importer import import_orders
@@ -65,14 +66,30 @@ def test_orders_are_posted_signed_with_an_idempotency_key_and_retried_alike(
 
 
 @respx.mock(assert_all_mocked=True)
-def test_a_refused_order_is_not_recorded_and_the_url_token_is_not_shown(
-    respx_mock: respx.Router, tmp_path: Path
-) -> None:
-    respx_mock.post(URL).mock(return_value=httpx.Response(422, json={"message": "unknown product"}))
+def test_a_refused_order_is_held_and_the_url_token_is_not_shown(respx_mock: respx.Router, tmp_path: Path) -> None:
+    route = respx_mock.post(URL).mock(
+        side_effect=[httpx.Response(422, json={"message": "unknown product"}), httpx.Response(201, json={"id": 7})]
+    )
+    found: list[Diagnostic] = []
     order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        with pytest.raises(RemoteError) as caught:
+        result = import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=found.append)
+        assert result.held == ["111-1"] and result.imported == []
+        assert state.order("amazon", "111-1").state == "held"  # type: ignore[union-attr]
+        retry = import_orders([], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        assert retry.imported == ["111-1"] and state.order("amazon", "111-1").sink_ref == "7"  # type: ignore[union-attr]
+    assert [(d.code, d.product_id) for d in found] == [("ORD007", "111-1")]
+    assert "s3cret-token" not in found[0].message and "422" in found[0].message
+    assert route.call_count == 2
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_webhook_that_is_down_stops_the_run_and_records_nothing(respx_mock: respx.Router, tmp_path: Path) -> None:
+    respx_mock.post(URL).mock(return_value=httpx.Response(401, json={"message": "bad key"}))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        with pytest.raises(RemoteError):
             import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
-        assert state.order("amazon", "111-1") is None  # retried on the next run
-    assert "s3cret-token" not in str(caught.value) and "422" in str(caught.value)
+        assert state.order("amazon", "111-1") is None

@@ -1,0 +1,315 @@
+"""The Shopify sink: each order becomes a store order through the Admin GraphQL API.
+
+- Create: ``orderCreate(order: OrderCreateOrderInput!, options: OrderCreateOptionsInput)`` on
+  ``POST https://<shop>/admin/api/<version>/graphql.json`` with ``X-Shopify-Access-Token``. Lines name their
+  variant (``variantId``) with the marketplace's price (``priceSet.shopMoney``); the order is ``PAID``
+  (a successful ``SALE`` transaction: the marketplace collected the money), ``sourceIdentifier`` is the
+  marketplace order id and the tag ``feedsync-<marketplace>-<order id>`` marks it. Field names follow the
+  2026-10 Admin API reference.
+- Variants: a catalog id is first looked up as a variant SKU (``productVariants(query: "sku:...")``); failing
+  that, as the id feedsync's Shopify reader gives a variant (the handle plus the option values), by reading the
+  products whose handle the id starts with. A catalog item the store does not have rejects the order (ORD007).
+- Find: ``orders(query: "tag:'feedsync-amazon-...'")``. Shopify's search index trails a create by seconds, which
+  is fine here: a lost state write is found by the next run, minutes later. Orders older than 60 days need the
+  read_all_orders scope.
+- GraphQL answers a throttled call with HTTP 200 and ``errors[].extensions.code = THROTTLED``; the call is sent
+  again after the time the reported cost needs to restore.
+- Updates: a cancellation is ``orderCancel`` (no refund: the marketplace refunds the buyer; restock).
+- Shipments: the order's fulfillments (tracking company and number, the fulfilled variants and quantities).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from feedsync.config import ShopifyOrderSink
+from feedsync.destinations.http import Requester, make_client
+from feedsync.diagnostics.diagnostic import Location
+from feedsync.errors import OrderRejected, RemoteError, RetriableRemoteError
+from feedsync.model.order import Address, Order, OrderStatus
+from feedsync.orders.shipments import Shipment
+from feedsync.sources.shopify import variant_id
+
+CREATE = """mutation orderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
+  orderCreate(order: $order, options: $options) { order { id name } userErrors { field message code } }
+}"""
+FIND = """query findOrder($query: String!) {
+  orders(first: 5, query: $query) { nodes { id tags } }
+}"""
+VARIANT_BY_SKU = """query variantBySku($query: String!) {
+  productVariants(first: 5, query: $query) { nodes { id sku } }
+}"""
+PRODUCTS_BY_HANDLE = """query productsByHandle($query: String!) {
+  products(first: 20, query: $query) {
+    nodes { handle variants(first: 100) { nodes { id selectedOptions { name value } } } }
+  }
+}"""
+CANCEL = """mutation orderCancel($orderId: ID!, $reason: OrderCancelReason!, $refund: Boolean!, $restock: Boolean!) {
+  orderCancel(orderId: $orderId, reason: $reason, refund: $refund, restock: $restock, notifyCustomer: false) {
+    job { id } orderCancelUserErrors { field message code }
+  }
+}"""
+FULFILLMENTS = """query orderFulfillments($id: ID!) {
+  order(id: $id) {
+    fulfillments(first: 50) {
+      status createdAt
+      trackingInfo(first: 10) { company number }
+      fulfillmentLineItems(first: 100) { nodes { quantity lineItem { variant { id } } } }
+    }
+  }
+}"""
+THROTTLE_ATTEMPTS = 6
+
+
+class ShopifySink:
+    batched = False
+
+    def __init__(
+        self,
+        config: ShopifyOrderSink,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.url = f"https://{config.shop}/admin/api/{config.api_version}/graphql.json"
+        self._token = config.access_token.value()
+        self._requester = Requester(client or make_client(), secrets=[self._token])
+        self._sleep = sleep
+        self._variants: dict[str, str] = {}
+
+    def describe(self) -> str:
+        return f"shopify:{self.config.shop}"
+
+    def graphql(self, query: str, variables: dict[str, Any], operation: str) -> dict[str, Any]:
+        """The ``data`` of a GraphQL call; throttled calls are sent again, other errors raise RemoteError."""
+        for _attempt in range(THROTTLE_ATTEMPTS):
+            answer = self._requester.request(
+                "POST",
+                self.url,
+                operation=operation,
+                json={"query": query, "variables": variables},
+                headers={"x-shopify-access-token": self._token},
+            ).json()
+            errors = answer.get("errors") or []
+            if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
+                self._sleep(_restore_seconds(answer))
+                continue
+            if errors:
+                raise RemoteError(f"{operation}: " + "; ".join(str(error.get("message")) for error in errors))
+            return dict(answer.get("data") or {})
+        raise RetriableRemoteError(f"{operation}: still throttled after {THROTTLE_ATTEMPTS} attempts")
+
+    # -- find -------------------------------------------------------------------------------------------
+
+    def find(self, order: Order) -> str | None:
+        tag = _tag(order)
+        data = self.graphql(FIND, {"query": f"tag:'{tag}'"}, "find store order")
+        for node in data["orders"]["nodes"]:
+            if tag in (node.get("tags") or []):
+                return str(node["id"])
+        return None
+
+    # -- create / update ----------------------------------------------------------------------------------
+
+    def variant(self, catalog_id: str) -> str:
+        """The variant GID of a catalog id (cached for the run)."""
+        if catalog_id in self._variants:
+            return self._variants[catalog_id]
+        quoted = catalog_id.replace("\\", "\\\\").replace("'", "\\'")
+        nodes = self.graphql(VARIANT_BY_SKU, {"query": f"sku:'{quoted}'"}, "find variant by SKU")
+        found = [node["id"] for node in nodes["productVariants"]["nodes"] if node.get("sku") == catalog_id]
+        if not found:
+            found = self._by_handle(catalog_id)
+        if len(found) != 1:
+            raise OrderRejected(
+                f"catalog item {catalog_id!r} is "
+                + ("not a variant of the store" if not found else f"{len(found)} variants of the store")
+                + f" ({self.config.shop}) by SKU or by handle and options"
+            )
+        self._variants[catalog_id] = found[0]
+        return found[0]
+
+    def _by_handle(self, catalog_id: str) -> list[str]:
+        """Variants whose feedsync id (handle + option values, as the Shopify reader makes it) is ``catalog_id``."""
+        parts = catalog_id.split("-")
+        handles = ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
+        query = " OR ".join(f"handle:'{handle}'" for handle in handles[-20:])
+        data = self.graphql(PRODUCTS_BY_HANDLE, {"query": query}, "find variant by handle")
+        found = []
+        for product in data["products"]["nodes"]:
+            variants = product["variants"]["nodes"]
+            for node in variants:
+                values = [
+                    option["value"]
+                    for option in node.get("selectedOptions") or []
+                    if option.get("value") and not (option["value"] == "Default Title" and option["name"] == "Title")
+                ]
+                if variant_id(product["handle"], values if len(variants) > 1 or values else []) == catalog_id:
+                    found.append(str(node["id"]))
+        return found
+
+    def order_input(self, order: Order) -> dict[str, Any]:
+        """The ``OrderCreateOrderInput`` of a mapped order."""
+        currency = order.currency or next((x.unit_price.currency for x in order.lines if x.unit_price), None)
+        lines = []
+        total = Decimal(0)
+        for line in order.lines:
+            assert line.catalog_id is not None
+            item: dict[str, Any] = {"variantId": self.variant(line.catalog_id), "quantity": line.quantity}
+            if line.unit_price is not None:
+                item["priceSet"] = _money(line.unit_price.amount, line.unit_price.currency)
+                total += line.unit_price.amount * line.quantity
+            if line.tax is not None and line.tax.amount:
+                net = line.unit_price.amount * line.quantity if line.unit_price is not None else Decimal(0)
+                rate = (line.tax.amount / net).quantize(Decimal("0.0001")) if net else Decimal(0)
+                item["taxLines"] = [
+                    {"title": "Tax", "rate": str(rate), "priceSet": _money(line.tax.amount, line.tax.currency)}
+                ]
+                total += line.tax.amount
+            if line.discount is not None:
+                total -= line.discount.amount
+            lines.append(item)
+        shipping = sum((line.shipping.amount for line in order.lines if line.shipping is not None), Decimal(0))
+        total += shipping
+        body: dict[str, Any] = {
+            "lineItems": lines,
+            "sourceIdentifier": order.order_id,
+            "tags": [_tag(order), order.marketplace],
+            "note": f"{order.marketplace.capitalize()} order {order.order_id}",
+            "processedAt": order.purchased_at.isoformat(),
+            "financialStatus": "PAID",
+        }
+        if currency:
+            body["currency"] = currency
+            body["transactions"] = [
+                {
+                    "kind": "SALE",
+                    "status": "SUCCESS",
+                    "gateway": order.marketplace,
+                    "amountSet": _money(total, currency),
+                }
+            ]
+            body["shippingLines"] = [
+                {
+                    "title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
+                    "priceSet": _money(shipping, currency),
+                }
+            ]
+        if order.ship_to is not None:
+            body["shippingAddress"] = _address(order.ship_to)
+        if order.buyer_email:
+            body["email"] = order.buyer_email
+        return body
+
+    def create(self, order: Order) -> str:
+        data = self.graphql(
+            CREATE,
+            {
+                "order": self.order_input(order),
+                "options": {
+                    "inventoryBehaviour": self.config.inventory,
+                    "sendReceipt": False,
+                    "sendFulfillmentReceipt": False,
+                },
+            },
+            "orderCreate",
+        )
+        result = data["orderCreate"]
+        if result.get("userErrors"):
+            raise OrderRejected("orderCreate: " + _user_errors(result["userErrors"]))
+        return str(result["order"]["id"])
+
+    def update(self, ref: str, order: Order) -> bool:
+        if order.status != OrderStatus.CANCELLED:
+            return True  # shipping is the store's own fulfilment; nothing else to apply
+        data = self.graphql(
+            CANCEL, {"orderId": ref, "reason": "CUSTOMER", "refund": False, "restock": True}, "orderCancel"
+        )
+        errors = data["orderCancel"].get("orderCancelUserErrors") or []
+        if errors:
+            raise RemoteError("orderCancel: " + _user_errors(errors))
+        return True
+
+    def commit(self) -> None:
+        return None
+
+    # -- shipments ----------------------------------------------------------------------------------------
+
+    def shipments(self, order: Order, ref: str) -> list[Shipment]:
+        """One shipment per tracking number of the order's fulfillments, with the order items it carries."""
+        data = self.graphql(FULFILLMENTS, {"id": ref}, "read fulfillments")
+        store_order = data.get("order")
+        if store_order is None:
+            raise RemoteError(f"order {ref} is not in {self.config.shop}")
+        by_variant = {self.variant(line.catalog_id): line for line in order.lines if line.catalog_id}
+        out = []
+        for fulfillment in store_order.get("fulfillments") or []:
+            if fulfillment.get("status") in ("CANCELLED", "ERROR", "FAILURE"):
+                continue
+            items = []
+            for node in fulfillment["fulfillmentLineItems"]["nodes"]:
+                variant = ((node.get("lineItem") or {}).get("variant") or {}).get("id")
+                line = by_variant.get(variant)
+                if line is not None:
+                    items.append((line.line_id, int(node["quantity"])))
+            shipped = datetime.fromisoformat(str(fulfillment["createdAt"]).replace("Z", "+00:00"))
+            for tracking in fulfillment.get("trackingInfo") or []:
+                if tracking.get("number"):
+                    out.append(
+                        Shipment(
+                            order_id=order.order_id,
+                            carrier=str(tracking.get("company") or "Other"),
+                            tracking_number=str(tracking["number"]),
+                            ship_date=shipped,
+                            shipping_method=None,
+                            items=tuple(items),
+                            location=Location(f"{self.config.shop} order {ref}"),
+                        )
+                    )
+        return out
+
+
+def _tag(order: Order) -> str:
+    return f"feedsync-{order.marketplace}-{order.order_id}"
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, Any]:
+    return {"shopMoney": {"amount": f"{amount:.2f}", "currencyCode": currency}}
+
+
+def _user_errors(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{'.'.join(str(x) for x in error.get('field') or [])}: {error.get('message')}".lstrip(": ") for error in errors
+    )
+
+
+def _restore_seconds(answer: dict[str, Any]) -> float:
+    cost = (answer.get("extensions") or {}).get("cost") or {}
+    status = cost.get("throttleStatus") or {}
+    needed = float(cost.get("requestedQueryCost") or 0) - float(status.get("currentlyAvailable") or 0)
+    rate = float(status.get("restoreRate") or 50)
+    return min(max(needed / rate, 1.0), 60.0)
+
+
+def _address(address: Address) -> dict[str, str]:
+    (first, last), (line1, line2) = address.first_and_last_name(), address.two_lines()
+    out = {
+        "firstName": first,
+        "lastName": last,
+        "company": address.company or "",
+        "address1": line1,
+        "address2": line2,
+        "city": address.city or "",
+        "provinceCode": address.region or "",
+        "zip": address.postal_code or "",
+        "countryCode": address.country_code or "",
+        "phone": address.phone or "",
+    }
+    return {key: value for key, value in out.items() if value}

@@ -1,0 +1,257 @@
+"""The WooCommerce sink: each order becomes a store order through the REST API v3.
+
+- Create: ``POST /wp-json/wc/v3/orders`` with Basic auth (consumer key and secret, over HTTPS). Each line names
+  its product: a catalog id ``wc-<ID>`` (what feedsync's WooCommerce reader uses for items without a SKU) is that
+  post id; any other catalog id is the store SKU, looked up once per run with ``GET /products?sku=`` (which also
+  returns variations: the products controller widens the post type to variations when ``sku`` is given). A
+  product the store does not have rejects the order (held, ORD007) before anything is created; the store itself
+  would silently create a line without a product.
+- The marketplace order is kept in the order meta ``feedsync_order`` = ``<marketplace>:<order id>`` (no leading
+  underscore, so the REST API returns it) and in ``transaction_id``.
+- Find: the REST API cannot filter orders by meta, so the orders created since the marketplace order was placed
+  are read (``after`` + ``dates_are_gmt=true``, 100 per page) and their meta searched; each window is read once
+  per run.
+- Shipments: the WooCommerce Shipment Tracking extension's
+  ``GET /wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` (provider, number, date shipped; a
+  tracking item covers the whole order).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from feedsync.config import WooCommerceOrderSink
+from feedsync.destinations.http import Requester, make_client
+from feedsync.diagnostics.diagnostic import Location
+from feedsync.errors import OrderRejected, RemoteError
+from feedsync.model.order import Address, Order, OrderStatus
+from feedsync.orders.shipments import Shipment
+
+META_KEY = "feedsync_order"
+PAGE = 100
+STATUS_UPDATES = {OrderStatus.CANCELLED: "cancelled", OrderStatus.SHIPPED: "completed"}
+"""Marketplace status -> store status; other changes leave the store order as it is."""
+
+
+class WooCommerceSink:
+    batched = False
+
+    def __init__(self, config: WooCommerceOrderSink, *, client: httpx.Client | None = None) -> None:
+        self.config = config
+        self.site = config.url.rstrip("/")
+        self.api = self.site + "/wp-json/wc/v3"
+        key, secret = config.consumer_key.value(), config.consumer_secret.value()
+        self._auth = (key, secret)
+        self._requester = Requester(client or make_client(), secrets=[key, secret])
+        self._known: dict[str, str] = {}
+        self._read_from: datetime | None = None
+        self._products: dict[str, dict[str, int]] = {}
+
+    def describe(self) -> str:
+        return f"woocommerce:{self.site}"
+
+    def _get(self, url: str, operation: str, **params: Any) -> httpx.Response:
+        return self._requester.request("GET", url, operation=operation, params=params, auth=self._auth)
+
+    # -- find -------------------------------------------------------------------------------------------
+
+    def find(self, order: Order) -> str | None:
+        start = order.purchased_at.astimezone(UTC) - timedelta(hours=1)
+        if self._read_from is None or start < self._read_from:
+            self._read_orders(start, self._read_from)
+            self._read_from = start
+        return self._known.get(_key(order))
+
+    def _read_orders(self, after: datetime, before: datetime | None) -> None:
+        params: dict[str, Any] = {
+            "after": _iso(after),
+            "dates_are_gmt": "true",
+            "per_page": PAGE,
+            "orderby": "date",
+            "order": "asc",
+        }
+        if before is not None:
+            params["before"] = _iso(before)
+        page = 1
+        while True:
+            response = self._get(f"{self.api}/orders", "list store orders", page=page, **params)
+            found = response.json()
+            for store_order in found:
+                for meta in store_order.get("meta_data") or []:
+                    if meta.get("key") == META_KEY and isinstance(meta.get("value"), str):
+                        self._known.setdefault(meta["value"], str(store_order["id"]))
+            pages = int(response.headers.get("x-wp-totalpages") or 0)
+            if len(found) < PAGE or (pages and page >= pages):
+                return
+            page += 1
+
+    # -- create / update ----------------------------------------------------------------------------------
+
+    def _product(self, catalog_id: str) -> dict[str, int]:
+        """``{"product_id": ...}`` or ``{"product_id": parent, "variation_id": ...}`` for a catalog id."""
+        if catalog_id in self._products:
+            return self._products[catalog_id]
+        if catalog_id.startswith("wc-") and catalog_id[3:].isdigit():
+            try:
+                found = [self._get(f"{self.api}/products/{catalog_id[3:]}", "read store product").json()]
+            except RemoteError as exc:
+                if exc.status != 404:
+                    raise
+                found = []
+        else:
+            found = self._get(f"{self.api}/products", "find store product by SKU", sku=catalog_id).json()
+            found = [product for product in found if product.get("sku") == catalog_id]
+        if len(found) != 1:
+            raise OrderRejected(
+                f"catalog item {catalog_id!r} is "
+                + ("not a product of the store" if not found else f"{len(found)} products of the store")
+                + f" ({self.site})"
+            )
+        product = found[0]
+        if product.get("type") == "variation" or product.get("parent_id"):
+            ref = {"product_id": int(product["parent_id"]), "variation_id": int(product["id"])}
+        else:
+            ref = {"product_id": int(product["id"])}
+        self._products[catalog_id] = ref
+        return ref
+
+    def body(self, order: Order) -> dict[str, Any]:
+        """The ``POST /orders`` body of a mapped order."""
+        lines = []
+        for line in order.lines:
+            assert line.catalog_id is not None
+            item: dict[str, Any] = {**self._product(line.catalog_id), "quantity": line.quantity}
+            if line.unit_price is not None:
+                subtotal = line.unit_price.amount * line.quantity
+                discount = line.discount.amount if line.discount is not None else Decimal(0)
+                item["subtotal"] = _amount(subtotal)
+                item["total"] = _amount(subtotal - discount)
+            item["meta_data"] = [{"key": "feedsync_order_item", "value": line.line_id}]
+            lines.append(item)
+        shipping = sum((line.shipping.amount for line in order.lines if line.shipping is not None), Decimal(0))
+        paid = self.config.status in ("processing", "completed")
+        body: dict[str, Any] = {
+            "status": self.config.status,
+            "set_paid": paid,
+            "currency": order.currency or next((x.unit_price.currency for x in order.lines if x.unit_price), None),
+            "payment_method": order.marketplace,
+            "payment_method_title": order.marketplace.capitalize(),
+            "transaction_id": order.order_id,
+            "line_items": lines,
+            "shipping_lines": [
+                {
+                    "method_id": "feedsync",
+                    "method_title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
+                    "total": _amount(shipping),
+                }
+            ],
+            "meta_data": [{"key": META_KEY, "value": _key(order)}],
+        }
+        if order.ship_to is not None:
+            address = _address(order.ship_to)
+            body["shipping"] = address
+            body["billing"] = {**address, **({"email": order.buyer_email} if order.buyer_email else {})}
+        if body["currency"] is None:
+            del body["currency"]
+        return body
+
+    def create(self, order: Order) -> str:
+        body = self.body(order)
+        try:
+            response = self._requester.request(
+                "POST", f"{self.api}/orders", operation="create store order", json=body, auth=self._auth
+            )
+        except RemoteError as exc:
+            if exc.status == 400:
+                raise OrderRejected(str(exc), status=400) from None
+            raise
+        ref = str(response.json()["id"])
+        self._known[_key(order)] = ref
+        return ref
+
+    def update(self, ref: str, order: Order) -> bool:
+        status = STATUS_UPDATES.get(order.status)
+        if status is not None:
+            self._requester.request(
+                "PUT",
+                f"{self.api}/orders/{ref}",
+                operation="update store order",
+                json={"status": status},
+                auth=self._auth,
+            )
+        return True
+
+    def commit(self) -> None:
+        return None
+
+    # -- shipments ----------------------------------------------------------------------------------------
+
+    def shipments(self, order: Order, ref: str) -> list[Shipment]:
+        """The tracking items the store keeps for this order (each one a package of the whole order)."""
+        url = f"{self.site}/wp-json/wc-shipment-tracking/v3/orders/{ref}/shipment-trackings"
+        try:
+            items = self._get(url, "read shipment tracking").json()
+        except RemoteError as exc:
+            if exc.status == 404:
+                raise RemoteError(
+                    f"{self.site} does not answer the Shipment Tracking API (is the WooCommerce Shipment Tracking "
+                    f"extension active?): {exc}",
+                    status=404,
+                ) from None
+            raise
+        out = []
+        for item in items:
+            number, shipped = str(item.get("tracking_number") or "").strip(), str(item.get("date_shipped") or "")
+            if not number:
+                continue
+            out.append(
+                Shipment(
+                    order_id=order.order_id,
+                    carrier=str(item.get("tracking_provider") or item.get("custom_tracking_provider") or "Other"),
+                    tracking_number=number,
+                    ship_date=_date(shipped, f"{self.site} order {ref}, tracking {number}"),
+                    shipping_method=None,
+                    items=(),
+                    location=Location(f"{self.site} order {ref}"),
+                )
+            )
+        return out
+
+
+def _key(order: Order) -> str:
+    return f"{order.marketplace}:{order.order_id}"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _date(text: str, where: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    except ValueError:
+        raise RemoteError(f"{where}: date_shipped {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _address(address: Address) -> dict[str, str]:
+    (first, last), (line1, line2) = address.first_and_last_name(), address.two_lines()
+    return {
+        "first_name": first,
+        "last_name": last,
+        "company": address.company or "",
+        "address_1": line1,
+        "address_2": line2,
+        "city": address.city or "",
+        "state": address.region or "",
+        "postcode": address.postal_code or "",
+        "country": address.country_code or "",
+        "phone": address.phone or "",
+    }

@@ -1,0 +1,296 @@
+"""The Shopify sink against respx: the exact GraphQL calls (orderCreate input, tag search, variant lookup by SKU
+and by handle + options, THROTTLED answers, orderCancel, fulfillments read back into shipment confirmations)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from feedsync.config import SecretRef, ShopifyOrderSink, load_config
+from feedsync.diagnostics import Diagnostic
+from feedsync.model.order import OrderStatus
+from feedsync.orders.importer import import_orders
+from feedsync.orders.mapping import SkuMap
+from feedsync.orders.report_file import read_order_report
+from feedsync.orders.run import run_tracking
+from feedsync.orders.shopify_sink import ShopifySink
+from feedsync.state import State
+from tests.orders.test_import import line, published, report
+
+URL = "https://demo-store.myshopify.com/admin/api/2026-10/graphql.json"
+VARIANT = "gid://shopify/ProductVariant/4401"
+ORDER = "gid://shopify/Order/9001"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FS_TEST_SHOPIFY", "shpat_secret_token")
+
+
+def sink(sleeps: list[float] | None = None) -> ShopifySink:
+    config = ShopifyOrderSink(
+        type="shopify", shop="demo-store.myshopify.com", access_token=SecretRef(env="FS_TEST_SHOPIFY")
+    )
+    return ShopifySink(config, sleep=(sleeps if sleeps is not None else []).append)
+
+
+class Store:
+    """A GraphQL endpoint that answers by operation name and keeps every call."""
+
+    def __init__(self, answers: dict[str, list[dict[str, Any]]]) -> None:
+        self.answers = answers
+        self.calls: list[tuple[str, dict[str, Any], httpx.Request]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        name = body["query"].split("(")[0].split()[-1]
+        self.calls.append((name, body["variables"], request))
+        queue = self.answers[name]
+        return httpx.Response(200, json=queue.pop(0) if len(queue) > 1 else queue[0])
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        return [variables for called, variables, _ in self.calls if called == name]
+
+
+def answers(**extra: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "findOrder": [{"data": {"orders": {"nodes": []}}}],
+        "variantBySku": [{"data": {"productVariants": {"nodes": [{"id": VARIANT, "sku": "cat-SKU-A"}]}}}],
+        "orderCreate": [{"data": {"orderCreate": {"order": {"id": ORDER, "name": "#1001"}, "userErrors": []}}}],
+        **extra,
+    }
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_is_created_once_with_variant_price_tag_and_paid_transaction(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    store = Store(answers())
+    respx_mock.post(URL).mock(side_effect=store)
+    path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2", price="40.00"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        for _ in range(2):
+            import_orders(
+                read_order_report(path, pytest.fail),
+                state=state,
+                sink=sink(),
+                skus=SkuMap(state, "amazon"),
+                emit=pytest.fail,
+            )
+        assert state.order("amazon", "111-1").sink_ref == ORDER  # type: ignore[union-attr]
+    assert [name for name, _, _ in store.calls] == ["findOrder", "variantBySku", "orderCreate"]
+    assert store.calls[0][2].headers["x-shopify-access-token"] == "shpat_secret_token"
+    assert store.named("findOrder") == [{"query": "tag:'feedsync-amazon-111-1'"}]
+    assert store.named("variantBySku") == [{"query": "sku:'cat-SKU-A'"}]
+    (created,) = store.named("orderCreate")
+    order = created["order"]
+    assert order["lineItems"] == [
+        {
+            "variantId": VARIANT,
+            "quantity": 2,
+            "priceSet": {"shopMoney": {"amount": "20.00", "currencyCode": "USD"}},
+            "taxLines": [
+                {"title": "Tax", "rate": "0.0400", "priceSet": {"shopMoney": {"amount": "1.60", "currencyCode": "USD"}}}
+            ],
+        }
+    ]
+    assert (order["sourceIdentifier"], order["financialStatus"], order["currency"]) == ("111-1", "PAID", "USD")
+    assert order["tags"] == ["feedsync-amazon-111-1", "amazon"]
+    assert order["transactions"] == [
+        {
+            "kind": "SALE",
+            "status": "SUCCESS",
+            "gateway": "amazon",
+            "amountSet": {"shopMoney": {"amount": "46.59", "currencyCode": "USD"}},  # 40.00 + 1.60 tax + 4.99
+        }
+    ]
+    assert order["shippingAddress"] == {
+        "firstName": "Ann",
+        "lastName": "Lee",
+        "address1": "1 Main St",
+        "address2": "Unit 2",
+        "city": "Austin",
+        "provinceCode": "TX",
+        "zip": "78701",
+        "countryCode": "US",
+    }
+    assert created["options"] == {
+        "inventoryBehaviour": "DECREMENT_IGNORING_POLICY",
+        "sendReceipt": False,
+        "sendFulfillmentReceipt": False,
+    }
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_throttled_call_waits_for_the_cost_to_restore_and_is_sent_again(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    throttled = {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {
+            "cost": {
+                "requestedQueryCost": 262,
+                "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 62, "restoreRate": 100.0},
+            }
+        },
+    }
+    store = Store(answers(findOrder=[throttled, {"data": {"orders": {"nodes": []}}}]))
+    respx_mock.post(URL).mock(side_effect=store)
+    sleeps: list[float] = []
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        result = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(sleeps),
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+    assert result.imported == ["111-1"] and sleeps == [2.0]
+    assert [name for name, _, _ in store.calls][:2] == ["findOrder", "findOrder"]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_variant_is_found_by_handle_and_options_and_an_existing_order_is_not_created_again(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    products = {
+        "data": {
+            "products": {
+                "nodes": [
+                    {
+                        "handle": "linen-shirt",
+                        "variants": {
+                            "nodes": [
+                                {
+                                    "id": "gid://shopify/ProductVariant/1",
+                                    "selectedOptions": [{"name": "Size", "value": "S"}],
+                                },
+                                {
+                                    "id": "gid://shopify/ProductVariant/2",
+                                    "selectedOptions": [{"name": "Size", "value": "XL"}],
+                                },
+                            ]
+                        },
+                    }
+                ]
+            }
+        }
+    }
+    store = Store(
+        answers(
+            variantBySku=[{"data": {"productVariants": {"nodes": []}}}],
+            productsByHandle=[products],
+        )
+    )
+    respx_mock.post(URL).mock(side_effect=store)
+    assert sink().variant("linen-shirt-xl") == "gid://shopify/ProductVariant/2"
+    assert store.named("productsByHandle") == [
+        {"query": "handle:'linen' OR handle:'linen-shirt' OR handle:'linen-shirt-xl'"}
+    ]
+    found = {"data": {"orders": {"nodes": [{"id": ORDER, "tags": ["amazon", "feedsync-amazon-111-1"]}]}}}
+    store.answers["findOrder"] = [found]
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        result = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+    assert result.recovered == ["111-1"] and not store.named("orderCreate")
+
+
+@respx.mock(assert_all_mocked=True)
+def test_user_errors_hold_the_order_and_a_cancellation_is_order_cancel(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    refused = {
+        "data": {
+            "orderCreate": {
+                "order": None,
+                "userErrors": [
+                    {"field": ["order", "lineItems", "0"], "message": "Variant is invalid", "code": "INVALID"}
+                ],
+            }
+        }
+    }
+    cancel = {"data": {"orderCancel": {"job": {"id": "gid://shopify/Job/1"}, "orderCancelUserErrors": []}}}
+    store = Store(answers(orderCreate=[refused, answers()["orderCreate"][0]], orderCancel=[cancel]))
+    respx_mock.post(URL).mock(side_effect=store)
+    found: list[Diagnostic] = []
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        order = next(read_order_report(path, pytest.fail))
+        held = import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=found.append)
+        cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
+        later = import_orders([cancelled], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+    assert held.held == ["111-1"] and [d.code for d in found] == ["ORD007"]
+    assert "order.lineItems.0: Variant is invalid" in found[0].message
+    # the held order, now cancelled on the marketplace, is never created: it is recorded as skipped
+    assert later.skipped == 1 and len(store.named("orderCreate")) == 1 and not store.named("orderCancel")
+
+
+@respx.mock(assert_all_mocked=True)
+def test_push_tracking_reads_fulfillments_from_shopify_into_the_confirmation_file(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    fulfillments = {
+        "data": {
+            "order": {
+                "fulfillments": [
+                    {
+                        "status": "SUCCESS",
+                        "createdAt": "2026-11-21T15:04:05Z",
+                        "trackingInfo": [{"company": "UPS", "number": "1Z999AA10123456784"}],
+                        "fulfillmentLineItems": {"nodes": [{"quantity": 1, "lineItem": {"variant": {"id": VARIANT}}}]},
+                    },
+                    {
+                        "status": "CANCELLED",
+                        "createdAt": "2026-11-21T10:00:00Z",
+                        "trackingInfo": [{"company": "UPS", "number": "OLD"}],
+                        "fulfillmentLineItems": {"nodes": []},
+                    },
+                ]
+            }
+        }
+    }
+    store = Store(answers(orderFulfillments=[fulfillments]))
+    respx_mock.post(URL).mock(side_effect=store)
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
+        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
+        "  confirmations_dir: outgoing\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "feedsync.yaml")
+    path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2", price="40.00"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+        first = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+        again = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+    assert [(p.order_id, p.carrier_code, p.tracking_number, p.items) for p in first.confirmed] == [
+        ("111-1", "UPS", "1Z999AA10123456784", (("9001", 1),))
+    ]
+    assert first.confirmed[0].ship_date == "2026-11-21T15:04:05Z"
+    assert again.confirmed == [] and again.already == 1
+    assert store.named("orderFulfillments") == [{"id": ORDER}, {"id": ORDER}]
+    (upload,) = (tmp_path / "outgoing").iterdir()
+    assert "111-1\t9001\t1\t2026-11-21T15:04:05Z\tUPS" in upload.read_text(encoding="utf-8")

@@ -1,0 +1,250 @@
+"""The WooCommerce sink against respx: the exact REST requests (create, find by meta, product lookup, status
+changes, Shipment Tracking reads), crash recovery, and a refused order held rather than half-created."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+
+from feedsync.config import SecretRef, WooCommerceOrderSink
+from feedsync.diagnostics import Diagnostic
+from feedsync.model.order import OrderStatus
+from feedsync.orders.importer import import_orders
+from feedsync.orders.mapping import SkuMap
+from feedsync.orders.report_file import read_order_report
+from feedsync.orders.woocommerce_sink import WooCommerceSink
+from feedsync.state import State
+from tests.orders.test_import import line, published, report
+
+SITE = "https://shop.example.com"
+API = SITE + "/wp-json/wc/v3"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FS_TEST_WC_KEY", "ck_0123456789")
+    monkeypatch.setenv("FS_TEST_WC_SECRET", "cs_abcdefghij")
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def sink(**kw: object) -> WooCommerceSink:
+    config = WooCommerceOrderSink(
+        type="woocommerce",
+        url=SITE,
+        consumer_key=SecretRef(env="FS_TEST_WC_KEY"),
+        consumer_secret=SecretRef(env="FS_TEST_WC_SECRET"),
+        **kw,  # type: ignore[arg-type]
+    )
+    return WooCommerceSink(config)
+
+
+def query(request: httpx.Request) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(str(request.url)).query).items()}
+
+
+def mock_store(router: respx.Router, existing: list[dict[str, object]] | None = None) -> dict[str, respx.Route]:
+    return {
+        "list": router.get(f"{API}/orders").mock(return_value=httpx.Response(200, json=existing or [])),
+        "sku": router.get(f"{API}/products", params={"sku": "cat-SKU-A"}).mock(
+            return_value=httpx.Response(
+                200, json=[{"id": 812, "parent_id": 800, "type": "variation", "sku": "cat-SKU-A"}]
+            )
+        ),
+        "create": router.post(f"{API}/orders").mock(return_value=httpx.Response(201, json={"id": 5150})),
+    }
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_is_created_once_with_its_variation_price_address_and_marketplace_id(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    routes = mock_store(respx_mock)
+    path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2", price="40.00"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        first = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+        again = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+        assert state.order("amazon", "111-1").sink_ref == "5150"  # type: ignore[union-attr]
+    assert (first.imported, again.imported, again.unchanged) == (["111-1"], [], 1)
+    assert routes["create"].call_count == 1
+    request = routes["create"].calls[0].request
+    assert request.headers["authorization"] == httpx.BasicAuth("ck_0123456789", "cs_abcdefghij")._auth_header
+    body = json.loads(request.content)
+    assert body["line_items"] == [
+        {
+            "product_id": 800,
+            "variation_id": 812,
+            "quantity": 2,
+            "subtotal": "40.00",
+            "total": "40.00",
+            "meta_data": [{"key": "feedsync_order_item", "value": "9001"}],
+        }
+    ]
+    assert (body["status"], body["set_paid"], body["currency"], body["transaction_id"]) == (
+        "processing",
+        True,
+        "USD",
+        "111-1",
+    )
+    assert body["meta_data"] == [{"key": "feedsync_order", "value": "amazon:111-1"}]
+    assert body["shipping"]["first_name"] == "Ann" and body["shipping"]["last_name"] == "Lee"
+    assert (body["shipping"]["address_1"], body["shipping"]["address_2"], body["shipping"]["postcode"]) == (
+        "1 Main St",
+        "Unit 2",
+        "78701",
+    )
+    assert body["billing"]["email"] == "b@marketplace.amazon.com"
+    assert body["shipping_lines"][0]["total"] == "4.99"
+    listed = query(routes["list"].calls[0].request)
+    assert listed == {
+        "after": "2026-11-20T09:00:00",
+        "dates_are_gmt": "true",
+        "per_page": "100",
+        "orderby": "date",
+        "order": "asc",
+        "page": "1",
+    }
+
+
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_store_order_made_before_a_crash_is_found_by_its_meta_on_a_later_page(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    other = [{"id": n, "meta_data": []} for n in range(100)]
+    mine = [{"id": 4242, "meta_data": [{"id": 1, "key": "feedsync_order", "value": "amazon:111-1"}]}]
+    listing = respx_mock.get(f"{API}/orders").mock(
+        side_effect=[
+            httpx.Response(200, json=other, headers={"x-wp-totalpages": "2"}),
+            httpx.Response(200, json=mine, headers={"x-wp-totalpages": "2"}),
+        ]
+    )
+    create = respx_mock.post(f"{API}/orders").mock(return_value=httpx.Response(201, json={"id": 1}))
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        result = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+        assert state.order("amazon", "111-1").sink_ref == "4242"  # type: ignore[union-attr]
+    assert result.recovered == ["111-1"] and not create.called
+    assert [query(call.request)["page"] for call in listing.calls] == ["1", "2"]
+
+
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_an_item_the_store_lacks_holds_the_order_without_creating_it(respx_mock: respx.Router, tmp_path: Path) -> None:
+    respx_mock.get(f"{API}/orders").mock(return_value=httpx.Response(200, json=[]))
+    respx_mock.get(f"{API}/products", params={"sku": "cat-SKU-A"}).mock(return_value=httpx.Response(200, json=[]))
+    respx_mock.get(f"{API}/products/77").mock(
+        return_value=httpx.Response(404, json={"code": "woocommerce_rest_product_invalid_id"})
+    )
+    create = respx_mock.post(f"{API}/orders").mock(return_value=httpx.Response(201, json={"id": 1}))
+    found: list[Diagnostic] = []
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-2", "9002", "SKU-B"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        state.record_items("amazon", "amazon_sp_api:na", [("wc-77", "h")], keys={"wc-77": "SKU-B"})
+        result = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=found.append,
+        )
+        assert state.order("amazon", "111-1").state == "held"  # type: ignore[union-attr]
+    assert result.held == ["111-1", "111-2"] and not create.called
+    assert [(d.code, d.product_id) for d in found] == [("ORD007", "111-1"), ("ORD007", "111-2")]
+    assert "'cat-SKU-A' is not a product of the store" in found[0].message
+    assert "'wc-77'" in found[1].message
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_product_id_catalog_item_and_a_400_from_the_store(respx_mock: respx.Router, tmp_path: Path) -> None:
+    respx_mock.get(f"{API}/orders").mock(return_value=httpx.Response(200, json=[]))
+    respx_mock.get(f"{API}/products/77").mock(
+        return_value=httpx.Response(200, json={"id": 77, "parent_id": 0, "type": "simple", "sku": ""})
+    )
+    create = respx_mock.post(f"{API}/orders").mock(
+        side_effect=[
+            httpx.Response(400, json={"code": "woocommerce_rest_invalid_currency", "message": "Invalid currency"}),
+            httpx.Response(201, json={"id": 9}),
+        ]
+    )
+    found: list[Diagnostic] = []
+    path = report(tmp_path, line("111-2", "9002", "SKU-B"))
+    with State(tmp_path / "state.sqlite") as state:
+        state.record_items("amazon", "amazon_sp_api:na", [("wc-77", "h")], keys={"wc-77": "SKU-B"})
+        held = import_orders(
+            read_order_report(path, pytest.fail),
+            state=state,
+            sink=sink(),
+            skus=SkuMap(state, "amazon"),
+            emit=found.append,
+        )
+        retried = import_orders([], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+    assert held.held == ["111-2"] and retried.imported == ["111-2"]
+    assert "Invalid currency" in found[0].message and "cs_abcdefghij" not in found[0].message
+    assert json.loads(create.calls[1].request.content)["line_items"][0]["product_id"] == 77
+    assert "variation_id" not in json.loads(create.calls[1].request.content)["line_items"][0]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_cancellation_cancels_the_store_order(respx_mock: respx.Router, tmp_path: Path) -> None:
+    mock_store(respx_mock)
+    put = respx_mock.put(f"{API}/orders/5150").mock(return_value=httpx.Response(200, json={"id": 5150}))
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        order = next(read_order_report(path, pytest.fail))
+        import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
+        result = import_orders([cancelled], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+    assert result.updated == ["111-1"]
+    assert json.loads(put.calls[0].request.content) == {"status": "cancelled"}
+
+
+@respx.mock(assert_all_mocked=True)
+def test_shipments_are_read_from_the_shipment_tracking_extension(respx_mock: respx.Router, tmp_path: Path) -> None:
+    respx_mock.get(f"{SITE}/wp-json/wc-shipment-tracking/v3/orders/5150/shipment-trackings").mock(
+        return_value=httpx.Response(
+            200,
+            json=[
+                {
+                    "tracking_id": "7f49",
+                    "tracking_provider": "USPS",
+                    "tracking_link": "https://tools.usps.com/tracking/9400111899560000000000",
+                    "tracking_number": "9400111899560000000000",
+                    "date_shipped": "2026-11-21",
+                }
+            ],
+        )
+    )
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    (shipment,) = sink().shipments(order, "5150")
+    assert (shipment.order_id, shipment.carrier, shipment.tracking_number, shipment.items) == (
+        "111-1",
+        "USPS",
+        "9400111899560000000000",
+        (),
+    )
+    assert shipment.ship_date.isoformat() == "2026-11-21T00:00:00+00:00"
