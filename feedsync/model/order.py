@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from feedsync.model.money import Money
 
@@ -60,6 +60,14 @@ class OrderLine(BaseModel):
     tax: Money | None = None
     shipping: Money | None = None
     discount: Money | None = None
+    """What was taken off the line (marketplaces write it signed either way; kept positive, None when zero)."""
+
+    @field_validator("discount")
+    @classmethod
+    def _taken_off(cls, value: Money | None) -> Money | None:
+        if value is None or not value.amount:
+            return None
+        return value if value.amount > 0 else value.model_copy(update={"amount": -value.amount})
 
 
 class Order(BaseModel):

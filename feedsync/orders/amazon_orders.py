@@ -133,6 +133,7 @@ def to_order(raw: dict[str, Any]) -> Order:
                 unit_price=_money((product.get("price") or {}).get("unitPrice")),
                 tax=_breakdown(item.get("proceeds"), "TAX"),
                 shipping=_breakdown(item.get("proceeds"), "SHIPPING"),
+                discount=_breakdown(item.get("proceeds"), "DISCOUNT"),
             )
         )
     address = ((raw.get("recipient") or {}).get("deliveryAddress")) or {}

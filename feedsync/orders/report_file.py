@@ -106,7 +106,12 @@ def _order(path: Path, columns: dict[str, int], order_id: str, pending: _Pending
         quantity = value(row, values, quantity_column, lambda t, c=quantity_column: _quantity(t, c))
         amounts = {
             name: value(row, values, column, lambda t, c=column: _amount(t, currency, c))
-            for name, column in (("price", "item-price"), ("tax", "item-tax"), ("shipping", "shipping-price"))
+            for name, column in (
+                ("price", "item-price"),
+                ("tax", "item-tax"),
+                ("shipping", "shipping-price"),
+                ("discount", "item-promotion-discount"),
+            )
         }
         if problems:
             continue
@@ -125,6 +130,7 @@ def _order(path: Path, columns: dict[str, int], order_id: str, pending: _Pending
                 unit_price=unit,
                 tax=amounts["tax"],  # type: ignore[arg-type]
                 shipping=amounts["shipping"],  # type: ignore[arg-type]
+                discount=amounts["discount"],  # type: ignore[arg-type]
             )
         )
     if problems:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import httpx
@@ -54,6 +54,9 @@ class ShipmentSource(Protocol):
     def shipments(self, order: Order, ref: str) -> list[Shipment]: ...
 
 
+STAMP = "%Y%m%dT%H%M%S%fZ"
+
+
 class DirectorySink:
     """One JSON Lines file per run (``orders-<UTC time>.jsonl``), written atomically at commit. Each line is an
     event: ``{"event": "order.created" | "order.updated", "ref": ..., "order": {...}}``."""
@@ -62,35 +65,35 @@ class DirectorySink:
 
     def __init__(self, config: DirectoryOrderSink, *, now: datetime | None = None) -> None:
         self.path = config.path
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
-        self.name = f"orders-{stamp}.jsonl"
+        self.name = f"orders-{(now or datetime.now(UTC)).strftime(STAMP)}.jsonl"
         self.events: list[dict[str, object]] = []
-        self._known: dict[str, str] | None = None
+        self._known: dict[str, str] = {}
+        self._read: set[str] = set()
         self._committed = 0
 
     def describe(self) -> str:
         return f"directory:{self.path}"
 
-    def _index(self) -> dict[str, str]:
-        """marketplace order key -> ref, from the files earlier runs wrote (read once, when first needed)."""
-        if self._known is None:
-            self._known = {}
-            for file in sorted(self.path.glob("orders-*.jsonl")) if self.path.is_dir() else []:
-                with file.open(encoding="utf-8") as handle:
-                    for line in handle:
-                        event = json.loads(line)
-                        if event.get("event") == "order.created":
-                            order = event["order"]
-                            self._known.setdefault(_key(order["marketplace"], order["order_id"]), str(event["ref"]))
-        return self._known
-
     def find(self, order: Order) -> str | None:
-        return self._index().get(_key(order.marketplace, order.order_id))
+        """Searches the files earlier runs wrote from one hour before the order was placed on (file names carry
+        their UTC time, and no earlier file can hold the order), each file read once per run."""
+        since = f"orders-{(order.purchased_at.astimezone(UTC) - timedelta(hours=1)).strftime(STAMP)}"
+        for file in sorted(self.path.glob("orders-*.jsonl")) if self.path.is_dir() else []:
+            if file.name < since or file.name in self._read:
+                continue
+            self._read.add(file.name)
+            with file.open(encoding="utf-8") as handle:
+                for line in handle:
+                    event = json.loads(line)
+                    if event.get("event") == "order.created":
+                        found = event["order"]
+                        self._known.setdefault(_key(found["marketplace"], found["order_id"]), str(event["ref"]))
+        return self._known.get(_key(order.marketplace, order.order_id))
 
     def create(self, order: Order) -> str:
         ref = f"{self.name}#{order.marketplace}:{order.order_id}"
         self.events.append({"event": "order.created", "ref": ref, "order": order.model_dump(mode="json")})
-        self._index()[_key(order.marketplace, order.order_id)] = ref
+        self._known[_key(order.marketplace, order.order_id)] = ref
         return ref
 
     def update(self, ref: str, order: Order) -> bool:

@@ -236,3 +236,16 @@ def test_orders_json_round_trips_for_held_retries() -> None:
         }
     )
     assert Order.model_validate_json(order.model_dump_json()) == order
+
+
+def test_the_directory_sink_searches_only_files_written_since_the_order_was_placed(tmp_path: Path) -> None:
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))  # 2026-11-20 10:00Z
+    folder = tmp_path / "in"
+    folder.mkdir()
+    event = {"event": "order.created", "ref": "r", "order": {"marketplace": "amazon", "order_id": "111-1"}}
+    old = folder / "orders-20261119T100000000000Z.jsonl"
+    old.write_text(json.dumps(event) + "\n", encoding="utf-8")
+    sink = DirectorySink(DirectoryOrderSink(type="directory", path=folder))
+    assert sink.find(order) is None  # a day older than the order: never opened
+    (folder / "orders-20261120T093000000000Z.jsonl").write_text(json.dumps({**event, "ref": "new"}) + "\n")
+    assert sink.find(order) == "new"

@@ -248,3 +248,21 @@ def test_shipments_are_read_from_the_shipment_tracking_extension(respx_mock: res
         (),
     )
     assert shipment.ship_date.isoformat() == "2026-11-21T00:00:00+00:00"
+
+
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_promotion_discount_from_the_report_lowers_the_line_total(respx_mock: respx.Router, tmp_path: Path) -> None:
+    mock_store(respx_mock)
+    path = tmp_path / "orders.txt"
+    path.write_text(
+        "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\t"
+        "item-promotion-discount\n"
+        "111-1\t9001\t2026-11-20T10:00:00Z\tSKU-A\t2\tUSD\t40.00\t-5.00\n",
+        encoding="utf-8",
+    )
+    (order,) = read_order_report(path, pytest.fail)
+    assert order.lines[0].discount is not None and str(order.lines[0].discount.amount) == "5.00"
+    body = sink().body(
+        order.model_copy(update={"lines": (order.lines[0].model_copy(update={"catalog_id": "cat-SKU-A"}),)})
+    )
+    assert (body["line_items"][0]["subtotal"], body["line_items"][0]["total"]) == ("40.00", "35.00")
