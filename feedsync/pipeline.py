@@ -49,13 +49,31 @@ def run(
     validate: bool = False,
     force: bool = False,
     dry_run: bool = False,
+    jobs: int | None = 1,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
     ``validate`` makes ``build`` check the channel rules too (``validate`` and ``push`` always do).
     A push refuses to publish a channel whose item count fell too far since its last push unless ``force``;
-    ``dry_run`` builds into a temporary folder and reports what it would publish, changing nothing."""
+    ``dry_run`` builds into a temporary folder and reports what it would publish, changing nothing.
+    ``jobs``: processes for build and validate (None or 0: one per core when the source is large); the feeds
+    are the same either way. A push runs in one process (its state and API batches are not split)."""
     compiled = compile_channels(config, channels)
+    if command != "push":
+        from feedsync.parallel import jobs_for, run_parallel
+
+        count = jobs_for(config, jobs, len(compiled))
+        if count > 1:
+            return run_parallel(
+                config,
+                command,
+                [channel.name for channel in compiled],
+                count,
+                out_dir=out_dir,
+                selection=selection,
+                record_items=record_items,
+                validate=validate,
+            )
     destinations: dict[str, Destination] = {}
     if command == "push":
         missing = [c.name for c in compiled if c.config.destination is None]
