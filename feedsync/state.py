@@ -357,6 +357,31 @@ class State:
         sql += " ORDER BY id DESC LIMIT ?"
         return [Run(*row) for row in self._db.execute(sql, (*args, limit))]
 
+    def last_push(self, channel: str) -> Run | None:
+        """The channel's latest push (dry runs record none)."""
+        row = self._db.execute(
+            "SELECT id, command, channel, destination, started_at, ended_at, item_count, outcome, message FROM runs "
+            "WHERE channel = ? AND command = 'push' ORDER BY id DESC LIMIT 1",
+            (channel,),
+        ).fetchone()
+        return None if row is None else Run(*row)
+
+    def rejected_items(self, channel: str) -> int:
+        """Items the channel's API refused on the last sync: they are sent again on the next push."""
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM items WHERE channel = ? AND status = 'rejected'", (channel,)
+        ).fetchone()
+        return int(row[0])
+
+    def failed_shipments(self, marketplace: str) -> list[tuple[str, str, str | None]]:
+        """(order id, tracking number, message) of the packages whose confirmation failed (retried next run)."""
+        rows = self._db.execute(
+            "SELECT order_id, tracking, message FROM shipments WHERE marketplace = ? AND state = 'failed' "
+            "ORDER BY updated_at, order_id",
+            (marketplace,),
+        )
+        return [(order_id, tracking, message) for order_id, tracking, message in rows]
+
     def close(self) -> None:
         self._db.close()
 

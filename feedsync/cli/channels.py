@@ -15,6 +15,7 @@ from feedsync.diagnostics.renderers import render_line
 from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.errors import ConfigError
 from feedsync.state import State
+from feedsync.status import status as read_status
 
 profiles_app = typer.Typer(
     help="List the built-in channel profiles, or print one.", no_args_is_help=False, invoke_without_command=True
@@ -111,7 +112,46 @@ def history(
         )
 
 
+def status(
+    config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    """Per channel the last push (when, how many items, outcome) and items waiting to be sent again; orders
+    held for unmapped SKUs or refused by the store; imported orders not yet shipped; shipment confirmations
+    that failed. Reads the state only. Exit 1 when something needs attention.
+
+    Example: feedsync status -c examples/demo/feedsync.yaml --format json
+    """
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"{fmt!r} is not one of: text, json", param_hint="--format")
+    with exit_codes():
+        cfg = resolve_config(config, None, channels=[], out=None)
+        with State(cfg.state_path) as state:
+            found = read_status(cfg, state)
+    if fmt == "json":
+        typer.echo(json.dumps(found.as_dict(), indent=2, sort_keys=True))
+    else:
+        typer.echo(f"{'channel':<16} {'last push (UTC)':<24} {'items':>7}  {'retry':>5}  outcome")
+        for entry in found.channels:
+            typer.echo(
+                f"{entry.channel:<16} {(entry.last_push or 'never')[:23]:<24} "
+                f"{'' if entry.items is None else entry.items:>7}  {entry.pending_retry:>5}  {entry.outcome or ''}"
+                + (f": {entry.message}" if entry.message else "")
+            )
+        if cfg.orders is not None:
+            typer.echo(
+                f"orders: {len(found.held_orders)} held, {found.open_orders} imported and not yet shipped, "
+                f"{len(found.failed_shipments)} shipment confirmation(s) failed"
+            )
+            for held in found.held_orders:
+                typer.echo(f"  held {held['order_id']}: {held['reason']}")
+            for failed in found.failed_shipments:
+                typer.echo(f"  not confirmed {failed['order_id']} {failed['tracking_number']}: {failed['message']}")
+    raise typer.Exit(1 if found.needs_attention else 0)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(explain)
     app.command()(history)
+    app.command()(status)
     app.add_typer(profiles_app, name="profiles")

@@ -239,3 +239,27 @@ def test_push_tracking_on_the_demo_writes_the_upload_file_once(demo_copy: Path) 
     assert again.exit_code == 0 and again.stdout == "" and "3 confirmed before" in again.stderr
     [upload] = list((demo_copy / "outgoing").iterdir())
     assert len(upload.read_text(encoding="utf-8").splitlines()) == 4  # header + one row per order item shipped
+
+
+def test_status_shows_last_pushes_held_orders_and_open_orders(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    never = runner.invoke(app, ["status", "-c", config])
+    assert never.exit_code == 0, never.output
+    assert re.search(r"^google\s+never", never.stdout, re.MULTILINE)
+    # an order held before anything was pushed: status exits 1 and names it
+    assert (
+        runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(demo_copy / "orders.txt")]).exit_code == 1
+    )
+    assert runner.invoke(app, ["push", "-c", config]).exit_code == 0
+    held = runner.invoke(app, ["status", "-c", config, "--format", "json"])
+    assert held.exit_code == 1
+    found = json.loads(held.stdout)
+    assert [(c["channel"], c["outcome"], c["items"]) for c in found["channels"]][:1] == [("google", "published", 88)]
+    assert [h["order_id"] for h in found["held_orders"]] == ["112-3941567-8810623"]
+    assert found["open_orders"] == 1
+    assert (
+        runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(demo_copy / "orders.txt")]).exit_code == 0
+    )
+    clear = runner.invoke(app, ["status", "-c", config])
+    assert clear.exit_code == 0, clear.output
+    assert "orders: 0 held, 2 imported and not yet shipped, 0 shipment confirmation(s) failed" in clear.stdout

@@ -1,0 +1,64 @@
+"""``feedsync status``: what an operator asks first, from the state alone (no network): per channel the last
+push and the items waiting to be sent again; orders held back and shipments not yet confirmed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from feedsync.config import Config
+from feedsync.state import State
+
+
+@dataclass
+class ChannelStatus:
+    channel: str
+    last_push: str | None = None
+    """When (UTC, ISO 8601) the last push started."""
+    items: int | None = None
+    outcome: str | None = None
+    message: str | None = None
+    pending_retry: int = 0
+
+
+@dataclass
+class Status:
+    channels: list[ChannelStatus] = field(default_factory=list)
+    held_orders: list[dict[str, str | None]] = field(default_factory=list)
+    open_orders: int = 0
+    """Imported orders not yet shipped in full."""
+    failed_shipments: list[dict[str, str | None]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def needs_attention(self) -> bool:
+        failed = any(c.outcome in ("failed", "refused") for c in self.channels)
+        return failed or bool(self.held_orders or self.failed_shipments or any(c.pending_retry for c in self.channels))
+
+
+def status(config: Config, state: State) -> Status:
+    found = Status()
+    for name in config.channels:
+        entry = ChannelStatus(name, pending_retry=state.rejected_items(name))
+        run = state.last_push(name)
+        if run is not None:
+            entry.last_push, entry.items, entry.outcome, entry.message = (
+                run.started_at,
+                run.item_count,
+                run.outcome,
+                run.message,
+            )
+        found.channels.append(entry)
+    if config.orders is not None:
+        marketplace = config.orders.marketplace
+        found.held_orders = [
+            {"order_id": order_id, "reason": reason} for order_id, reason, _ in state.held_orders(marketplace)
+        ]
+        found.open_orders = len(state.open_orders(marketplace))
+        found.failed_shipments = [
+            {"order_id": order_id, "tracking_number": tracking, "message": message}
+            for order_id, tracking, message in state.failed_shipments(marketplace)
+        ]
+    return found
