@@ -440,11 +440,37 @@ def load_config(path: Path) -> Config:
     data, node = yamlpos.load(path)
     if not isinstance(data, dict):
         raise ConfigError("the config must be a YAML mapping", path=str(path), line=1, column=1)
+    _no_placeholders(node, str(path))
     config = yamlpos.validate(Config, data, str(path), node, base_dir=path.resolve().parent)
     config._path = path.resolve()
     config._display = str(path)
     config._node = node
     return config
+
+
+def _no_placeholders(node: yaml.Node | None, name: str) -> None:
+    """Refuse a value still reading ``TODO`` (what ``feedsync init`` writes for the merchant to fill in): the
+    first one in the file is named with its line and column."""
+    found: list[yaml.ScalarNode] = []
+    todo = [node] if node is not None else []
+    while todo:
+        current = todo.pop()
+        if isinstance(current, yaml.ScalarNode):
+            if isinstance(current.value, str) and current.value.startswith("TODO"):
+                found.append(current)
+        elif isinstance(current, yaml.MappingNode):
+            todo.extend(child for pair in current.value for child in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            todo.extend(current.value)
+    if found:
+        first = min(found, key=lambda n: (n.start_mark.line, n.start_mark.column))
+        raise ConfigError(
+            f"{first.value!r} is a placeholder: fill in this value (see the comment beside it)"
+            + (f"; {len(found) - 1} more placeholder(s) after it" if len(found) > 1 else ""),
+            path=name,
+            line=first.start_mark.line + 1,
+            column=first.start_mark.column + 1,
+        )
 
 
 def config_from_flags(

@@ -1,4 +1,4 @@
-"""``feedsync inspect``: what feedsync makes of a source file."""
+"""``feedsync inspect`` (what feedsync makes of a source file) and ``feedsync init`` (a first config for it)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from pathlib import Path
 
 import typer
 
+from feedsync.atomic import atomic_write
 from feedsync.cli.common import err, exit_codes
-from feedsync.config import SOURCE_FORMATS, SourceConfig
+from feedsync.config import DEFAULT_CONFIG_NAME, SOURCE_FORMATS, SourceConfig
 from feedsync.diagnostics import Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.errors import ConfigError
+from feedsync.init import config_text
 from feedsync.sources.inspect import inspect_source
 
 
@@ -77,5 +79,36 @@ def inspect(
     raise typer.Exit(1 if has_errors else 0)
 
 
+def init(
+    source: Path = typer.Argument(
+        ..., help="The catalog file the config reads (a platform export or native CSV).", dir_okay=False
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing feedsync.yaml."),
+) -> None:
+    """Write a commented feedsync.yaml in the current directory for SOURCE: the detected format, the three
+    channels (Google, Meta, Amazon) publishing into public/, and TODO lines for what only you know (currency,
+    shop address, Amazon seller id; credentials go in environment variables). feedsync refuses a value that
+    still reads TODO, so edit those lines, then run feedsync validate and feedsync push.
+
+    Example: feedsync init products_export.csv
+    """
+    target = Path.cwd() / DEFAULT_CONFIG_NAME
+    with exit_codes():
+        if target.exists() and not force:
+            raise ConfigError(f"{DEFAULT_CONFIG_NAME} exists already; pass --force to overwrite it")
+        # counted with stand-ins for what the merchant fills in (a price without a currency is no product)
+        result = inspect_source(
+            SourceConfig(path=source.resolve(), currency="USD", base_url="https://shop.example.com")
+        )
+        with atomic_write(target) as handle:
+            handle.write(config_text(source, result, relative_to=Path.cwd()).encode("utf-8"))
+    typer.echo(
+        f"wrote {DEFAULT_CONFIG_NAME}: {result.format} catalog, {result.products} products, {result.variants} variants"
+    )
+    todo = [number for number, line in enumerate(target.read_text(encoding="utf-8").splitlines(), 1) if "TODO:" in line]
+    typer.echo(f"edit the TODO lines ({', '.join(map(str, todo))}), then: feedsync validate && feedsync push")
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(init)
     app.command()(inspect)

@@ -1,0 +1,72 @@
+"""``feedsync init``: a first ``feedsync.yaml`` for a catalog file. The file is inspected (format, currency,
+whether links are absolute), and the config gets the three channels (Google, Meta, Amazon) publishing into a
+local folder, with ``TODO`` placeholders for what only the merchant knows. The config loader refuses a value
+that still starts with ``TODO`` (pointing at its line), so a forgotten one cannot reach a channel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from feedsync.sources.inspect import Inspection
+
+PLACEHOLDER = "TODO"
+
+
+def _quote(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def config_text(source: Path, inspection: Inspection, *, relative_to: Path) -> str:
+    """The commented YAML of a first config for ``source`` (written in ``relative_to``)."""
+    try:
+        path = source.resolve().relative_to(relative_to.resolve())
+    except ValueError:
+        path = source.resolve()
+    needs_currency = inspection.format not in ("csv", "tsv", "json", "jsonl", "google_xml", "google_tsv")
+    currency = (
+        f"currency: {PLACEHOLDER}            # TODO: ISO 4217 code of your prices, e.g. USD or EUR"
+        if needs_currency
+        else "# currency: USD              # prices in the file name their currency"
+    )
+    lines = [
+        f"# feedsync.yaml, written by `feedsync init` for {path.name}:",
+        f"#   {inspection.format} catalog, {inspection.products} products, {inspection.variants} variants, "
+        f"{len(inspection.diagnostics)} finding(s) on reading.",
+        "# Edit every line marked TODO (feedsync refuses a value that still starts with TODO), then:",
+        "#   feedsync validate     # check each channel's rules",
+        "#   feedsync push         # build the three feeds into public/",
+        "source:",
+        f"  path: {_quote(str(path))}",
+        f"  format: {inspection.format}",
+        f"  {currency}",
+        f"  base_url: {PLACEHOLDER}            # TODO: your shop's address, e.g. https://shop.example.com "
+        "(links and image paths are made from it)",
+        "",
+        "channels:",
+        "  google:",
+        "    profile: google_merchant",
+        "    destination: {type: directory, path: public}",
+        "    # Google's scheduled fetch reads public/google.xml; or upload through the Merchant API:",
+        '    # destination: {type: google_merchant_api, account_id: "123", data_source: "456",',
+        "    #               credentials: {env: GOOGLE_APPLICATION_CREDENTIALS_JSON}}",
+        "",
+        "  facebook:",
+        "    profile: facebook",
+        "    destination: {type: directory, path: public}",
+        "    # or Meta's Catalog Batch API (token from the environment, never written here):",
+        '    # destination: {type: meta_catalog_api, catalog_id: "123", access_token: {env: META_ACCESS_TOKEN}}',
+        "",
+        "  amazon:",
+        "    profile: amazon",
+        "    settings:",
+        f"      seller_id: {PLACEHOLDER}           # TODO: your merchant token (Seller Central > Account info)",
+        f"      default_product_type: {PLACEHOLDER}  # TODO: Amazon product type of your items, e.g. SHIRT "
+        "(per category: a category_map)",
+        "    destination: {type: directory, path: public}",
+        "    # or the SP-API (credentials from the environment):",
+        "    # destination: {type: amazon_sp_api, region: na, client_id: amzn1.application-oa2-client.XXXX,",
+        "    #               client_secret: {env: LWA_CLIENT_SECRET}, refresh_token: {env: LWA_REFRESH_TOKEN}}",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""feedsync init: from a real Shopify export to three validated feeds, editing only the TODO lines."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from typer.testing import CliRunner
+
+from feedsync.cli.app import app
+from tests.sources.realdata import REALDATA, needs_realdata
+
+runner = CliRunner(env={"COLUMNS": "200"})
+ANSWERS = {
+    "currency": "USD",
+    "base_url": "https://shop.example.com",
+    "seller_id": "A1EXAMPLESELLER",
+    "default_product_type": "SHIRT",
+}
+
+
+@pytest.fixture(autouse=True)
+def _chdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def fill_in(text: str) -> str:
+    """What the merchant does: replace the value on each line marked TODO, nothing else."""
+    out = []
+    for line in text.splitlines():
+        if "# TODO:" in line:
+            key = line.split(":")[0].strip()
+            line = re.sub(r"\bTODO\b(?=\s+#)", ANSWERS[key], line, count=1)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@needs_realdata
+def test_a_shopify_export_becomes_three_validated_feeds(tmp_path: Path) -> None:
+    shutil.copy(REALDATA / "shopify" / "shopifypartners-apparel.csv", tmp_path / "export.csv")
+    made = runner.invoke(app, ["init", "export.csv"])
+    assert made.exit_code == 0, made.output
+    assert "shopify catalog, 20 products, 22 variants" in made.stdout
+    text = (tmp_path / "feedsync.yaml").read_text(encoding="utf-8")
+    assert text.count("# TODO:") == 4
+    refused = runner.invoke(app, ["push"])  # before the TODO lines are edited nothing is published
+    assert refused.exit_code == 2 and "feedsync.yaml:9:13: 'TODO' is a placeholder" in refused.stderr
+    assert not (tmp_path / "public").exists()
+
+    edited = fill_in(text)
+    assert [a for a, b in zip(text.splitlines(), edited.splitlines(), strict=True) if a != b] == [
+        line for line in text.splitlines() if "# TODO:" in line
+    ]
+    (tmp_path / "feedsync.yaml").write_text(edited, encoding="utf-8")
+    checked = runner.invoke(app, ["validate"])
+    assert checked.exit_code == 0, checked.output
+    pushed = runner.invoke(app, ["push"])
+    assert pushed.exit_code == 0, pushed.output
+    items = etree.parse(str(tmp_path / "public" / "google.xml")).findall(".//item")
+    assert len(items) == 22
+    assert items[0].findtext("{http://base.google.com/ns/1.0}link").startswith("https://shop.example.com/products/")
+    assert len((tmp_path / "public" / "facebook.csv").read_text(encoding="utf-8").splitlines()) == 23
+    amazon = json.loads((tmp_path / "public" / "amazon.json").read_text(encoding="utf-8"))
+    assert amazon["header"]["sellerId"] == "A1EXAMPLESELLER"
+    assert {m.get("productType") for m in amazon["messages"]} == {"SHIRT"}
+
+
+def test_init_keeps_an_existing_config_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text("id,title,price\nA1,Tee,10.00 USD\n", encoding="utf-8")
+    (tmp_path / "feedsync.yaml").write_text("# mine\n", encoding="utf-8")
+    kept = runner.invoke(app, ["init", "products.csv"])
+    assert kept.exit_code == 2 and "exists already" in kept.stderr
+    assert (tmp_path / "feedsync.yaml").read_text(encoding="utf-8") == "# mine\n"
+    forced = runner.invoke(app, ["init", "products.csv", "--force"])
+    assert forced.exit_code == 0, forced.output
+    text = (tmp_path / "feedsync.yaml").read_text(encoding="utf-8")
+    assert "format: csv" in text and "currency: TODO" not in text  # native prices name their currency
