@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import tempfile
+import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +24,9 @@ from feedsync.destinations import Destination, is_api, open_destination
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
+from feedsync.diff import keep_snapshot
 from feedsync.errors import ConfigError
+from feedsync.events import event
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
 from feedsync.model.product import Product
@@ -50,6 +54,7 @@ def run(
     force: bool = False,
     dry_run: bool = False,
     jobs: int | None = 1,
+    progress: Callable[[dict[str, int]], None] | None = None,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
@@ -57,7 +62,8 @@ def run(
     A push refuses to publish a channel whose item count fell too far since its last push unless ``force``;
     ``dry_run`` builds into a temporary folder and reports what it would publish, changing nothing.
     ``jobs``: processes for build and validate (None or 0: one per core when the source is large); the feeds
-    are the same either way. A push runs in one process (its state and API batches are not split)."""
+    are the same either way. A push runs in one process (its state and API batches are not split).
+    ``progress`` is called now and then with counts to show (rows read, items per channel)."""
     compiled = compile_channels(config, channels)
     if command != "push":
         from feedsync.parallel import jobs_for, run_parallel
@@ -87,7 +93,7 @@ def run(
     results = {c.name: ChannelResult(c.name) for c in compiled}
     report = Report(command=command, channels=results)
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
-    stream = _Stream(report, findings, record_items)
+    stream = _Stream(report, findings, record_items, progress=progress)
     scratch = ExitStack()
     out = None if command == "validate" else (out_dir or config.output_dir)
     if dry_run:
@@ -113,6 +119,7 @@ def run(
         runs = {name: state.start_run(command, name, dest.describe()) for name, dest in destinations.items()}
     try:
         supplements = load_supplements(config.supplements, stream.emit)
+        started = time.perf_counter()
         stream.run(
             source,
             compiled,
@@ -122,14 +129,24 @@ def run(
             check=command != "build" or validate,
             drop_invalid=command == "push",
         )
+        event("read", command=command, products=report.products_read, seconds=round(time.perf_counter() - started, 3))
         for channel in compiled:
             result = results[channel.name]
+            event(
+                "channel",
+                channel=channel.name,
+                items=result.items,
+                excluded=result.excluded,
+                rejected=result.rejected,
+                output=str(result.output) if result.output else None,
+            )
             if channel.name not in destinations or result.output is None:
                 continue
             previous = state.last_published_count(channel.name) if state is not None else None
             code, refusal = _guardrail(channel, result, previous, force=force)
             if refusal:
                 result.refused = refusal
+                event("refused", channel=channel.name, code=code, reason=refusal)
                 stream.emit(
                     make(
                         code,
@@ -140,6 +157,7 @@ def run(
                 )
                 continue
             destination = destinations[channel.name]
+            publishing = time.perf_counter()
             if channel.name in collectors:
                 assert state is not None
                 _sync(
@@ -152,6 +170,15 @@ def run(
                     force=force,
                     dry_run=dry_run,
                 )
+                if not dry_run and not result.refused:
+                    keep_snapshot(config.state_path.parent, channel.name, result.output, result.parts)
+                event(
+                    "sync",
+                    channel=channel.name,
+                    destination=destination.describe(),
+                    outcome="refused" if result.refused else (result.published or result.planned),
+                    seconds=round(time.perf_counter() - publishing, 3),
+                )
                 continue
             if dry_run:
                 result.planned = f"would publish {result.items} items to {destination.describe()}" + (
@@ -163,6 +190,15 @@ def run(
                 destination.publish(part, part.name)
             if channel.name in stream.staged:
                 stream.staged[channel.name].commit()
+            keep_snapshot(config.state_path.parent, channel.name, result.output, result.parts)
+            event(
+                "publish",
+                channel=channel.name,
+                destination=destination.describe(),
+                items=result.items,
+                published=result.published,
+                seconds=round(time.perf_counter() - publishing, 3),
+            )
     except BaseException as exc:
         scratch.close()
         for name, run_id in runs.items():
@@ -290,6 +326,7 @@ class _Stream:
     record_items: bool
     collectors: dict[str, SyncCollector] = field(default_factory=dict)
     staged: dict[str, _Staged] = field(default_factory=dict)
+    progress: Callable[[dict[str, int]], None] | None = None
 
     def emit(self, diagnostic: Diagnostic) -> None:
         if self.findings.keeps(diagnostic):
@@ -315,8 +352,16 @@ class _Stream:
             # Further documents of split feeds close (and are renamed into place) only after every writer finished.
             parts = stack.enter_context(ExitStack())
             sinks = [self._sink(stack, parts, channel, out, check, drop_invalid) for channel in compiled]
+            progress = self.progress
             for product in source.products(emit):
                 report.products_read += 1
+                if progress is not None and not report.products_read % 500:
+                    progress(
+                        {
+                            "rows read": report.products_read,
+                            **{f"{sink.channel.name} items": sink.result.items for sink in sinks},
+                        }
+                    )
                 if product.id in seen:
                     emit(
                         make(

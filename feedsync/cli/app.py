@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from feedsync import __version__
+from feedsync.cli.output import output_options
 
 app = typer.Typer(
     name="feedsync",
@@ -37,6 +38,19 @@ sources.register(app)
 channels.register(app)
 rules.register(app)
 orders.register(app)
+
+
+def _with_output_options(group: typer.Typer) -> None:
+    """Every command takes --quiet, --verbose and --log-format after its name."""
+    for command in group.registered_commands:
+        if command.callback is not None:
+            command.callback = output_options(command.callback)
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _with_output_options(sub.typer_instance)
+
+
+_with_output_options(app)
 
 
 def main() -> None:

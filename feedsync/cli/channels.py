@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from feedsync.channels.profile import builtin_profiles, profile_path
 from feedsync.cli.common import exit_codes, resolve_config
 from feedsync.diagnostics.renderers import render_line
 from feedsync.diagnostics.renderers.concise import display_path
+from feedsync.diff import compare, snapshot_path
 from feedsync.errors import ConfigError
 from feedsync.state import State
 from feedsync.status import status as read_status
@@ -150,8 +152,74 @@ def status(
     raise typer.Exit(1 if found.needs_attention else 0)
 
 
+def diff(
+    config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
+    channel: list[str] | None = typer.Option(None, "--channel", help="Only these channels (repeatable)."),
+    against: str = typer.Option(
+        "last-push", "--against", help="last-push (the feed the last push published) or a feed FILE to compare with."
+    ),
+    fmt: str = typer.Option("text", "--format", help="text or json."),
+    show: int = typer.Option(20, "--show", min=0, help="Items to list per channel in text (all are counted)."),
+) -> None:
+    """What changed since the last push (or since a feed FILE), per item and field: added, removed, and
+    changed with old -> new values, with the count per field first. Builds the feeds into a temporary folder;
+    publishes nothing. Exit 1 when something changed, as diff(1) does.
+
+    Examples: feedsync diff -c examples/demo/feedsync.yaml --channel google;
+    feedsync diff --channel facebook --against old/facebook.csv --format json
+    """
+    if fmt not in ("text", "json"):
+        raise typer.BadParameter(f"{fmt!r} is not one of: text, json", param_hint="--format")
+    with exit_codes():
+        cfg = resolve_config(config, None, channels=[], out=None)
+        names = channel or list(cfg.channels)
+        if against != "last-push" and len(names) != 1:
+            raise typer.BadParameter("comparing with a FILE needs one --channel", param_hint="--against")
+        with tempfile.TemporaryDirectory(prefix="feedsync-diff-") as tmp:
+            report = pipeline.run(cfg, "build", channels=names, out_dir=Path(tmp), jobs=0)
+            diffs = []
+            for name in names:
+                output = report.channels[name].output
+                assert output is not None
+                if against == "last-push":
+                    old = snapshot_path(cfg.state_path.parent, name, output)
+                    if not old.is_file():
+                        raise ConfigError(
+                            f"channel {name} has no push to compare with yet (push it, or --against FILE)"
+                        )
+                else:
+                    old = Path(against)
+                diffs.append(compare(name, old, output))
+    if fmt == "json":
+        typer.echo(json.dumps([d.as_dict() for d in diffs], indent=2, ensure_ascii=False))
+    else:
+        for found in diffs:
+            typer.echo(
+                f"{found.channel}: {len(found.added)} added, {len(found.removed)} removed, {len(found.changed)} "
+                f"changed, {found.unchanged} unchanged"
+            )
+            counts = found.field_counts.most_common()
+            if counts:
+                typer.echo("  fields: " + ", ".join(f"{name} {count}" for name, count in counts))
+            for item in found.added[:show]:
+                typer.echo(f"  + {item}")
+            for item in found.removed[:show]:
+                typer.echo(f"  - {item}")
+            for item, changes in list(found.changed.items())[:show]:
+                for change in changes:
+                    typer.echo(f"  ~ {item} {change.field}: {_short(change.old)} -> {_short(change.new)}")
+    raise typer.Exit(1 if any(d.added or d.removed or d.changed for d in diffs) else 0)
+
+
+def _short(value: str | None, width: int = 80) -> str:
+    if value is None:
+        return "(none)"
+    return value if len(value) <= width else value[: width - 1] + "…"
+
+
 def register(app: typer.Typer) -> None:
     app.command()(explain)
     app.command()(history)
     app.command()(status)
+    app.command()(diff)
     app.add_typer(profiles_app, name="profiles")

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 
 from feedsync.atomic import atomic_write
+from feedsync.cli.output import say
 from feedsync.config import DEFAULT_CONFIG_NAME, Config, config_from_flags, load_config
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate
@@ -22,8 +23,9 @@ from feedsync.errors import FeedsyncError
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def err(message: str) -> None:
-    typer.echo(message, err=True)
+def err(message: str, *, level: str = "info") -> None:
+    """A line on stderr (see ``feedsync.cli.output``: quiet, JSON)."""
+    say(message, level=level)
 
 
 @contextmanager
@@ -32,10 +34,10 @@ def exit_codes() -> Iterator[None]:
     try:
         yield
     except FeedsyncError as exc:
-        err(f"error: {exc}")
+        err(f"error: {exc}", level="error")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        err("interrupted")
+        err("interrupted", level="error")
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
@@ -111,12 +113,14 @@ def print_report(
         output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(output) as handle:
             handle.write(body.encode("utf-8"))
+    elif (body and findings_to_stdout) or fmt != "concise":
+        typer.echo(body, nl=False)
     elif body:
-        typer.echo(body, nl=False, err=not findings_to_stdout and fmt == "concise")
+        err(body.rstrip("\n"))
     if fmt != "text" or output is not None:
         for line in render_summary(report):
             err(line)
     if failed:
-        err(f"failed: {reason}")
+        err(f"failed: {reason}", level="error")
     sys.stderr.flush()
     return EXIT_FINDINGS if failed or refused else EXIT_OK

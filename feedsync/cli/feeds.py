@@ -9,6 +9,7 @@ import typer
 from feedsync import pipeline
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
+from feedsync.cli.output import Progress
 from feedsync.config import SOURCE_FORMATS
 from feedsync.diagnostics.gate import Gate, Selection
 from feedsync.diagnostics.renderers.machine import render_json
@@ -83,7 +84,16 @@ def build(
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=out)
-        report = pipeline.run(cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs)
+        with Progress().shown() as progress:
+            report = pipeline.run(
+                cfg,
+                "build",
+                channels=None if flags else channel,
+                out_dir=out,
+                validate=check,
+                jobs=jobs,
+                progress=progress,
+            )
     raise typer.Exit(print_report(report, findings_to_stdout=False))
 
 
@@ -117,14 +127,16 @@ def validate(
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=None)
-        report = pipeline.run(
-            cfg,
-            "validate",
-            channels=None if flags else channel,
-            selection=Selection.parse(select or [], ignore or []),
-            record_items=fmt == "junit",
-            jobs=jobs,
-        )
+        with Progress().shown() as progress:
+            report = pipeline.run(
+                cfg,
+                "validate",
+                channels=None if flags else channel,
+                selection=Selection.parse(select or [], ignore or []),
+                record_items=fmt == "junit",
+                jobs=jobs,
+                progress=progress,
+            )
     gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
     raise typer.Exit(print_report(report, findings_to_stdout=True, gate=gate, fmt=fmt, output=output))
 
@@ -151,7 +163,7 @@ def push(
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
         try:
-            with run_lock(cfg.state_path), State(cfg.state_path) as state:
+            with run_lock(cfg.state_path), State(cfg.state_path) as state, Progress().shown() as progress:
                 report = pipeline.run(
                     cfg,
                     "push",
@@ -160,6 +172,7 @@ def push(
                     force=force,
                     dry_run=dry_run,
                     selection=Selection.parse(select or [], ignore or []),
+                    progress=progress,
                 )
         except (FeedsyncError, OSError) as exc:
             if not isinstance(exc, Busy):

@@ -6,6 +6,7 @@ import textwrap
 
 import typer
 
+from feedsync.cli.common import err
 from feedsync.diagnostics import CODES
 from feedsync.diagnostics.gate import Selection
 
@@ -25,7 +26,7 @@ def rules(
     selection = Selection.parse(select=[code])
     chosen = [info for info in CODES.values() if selection.keeps(info.code)]
     if not chosen:
-        typer.echo(f"error: no diagnostic code matches {code!r}; `feedsync rules` lists them", err=True)
+        err(f"error: no diagnostic code matches {code!r}; `feedsync rules` lists them", level="error")
         raise typer.Exit(2)
     for number, info in enumerate(chosen):
         if number:

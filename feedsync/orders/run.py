@@ -12,6 +12,7 @@ from feedsync.config import Config, OrdersConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError, RemoteError
+from feedsync.events import event
 from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
@@ -86,6 +87,18 @@ def run_import(
     )
     if api is not None and not dry_run:
         api.commit()
+    event(
+        "import",
+        dry_run=dry_run,
+        imported=len(result.imported),
+        recovered=len(result.recovered),
+        updated=len(result.updated),
+        held=len(result.held),
+        marketplace_fulfilled=len(result.recorded),
+        unchanged=result.unchanged,
+        pending=result.pending,
+        skipped=result.skipped,
+    )
     return result
 
 
@@ -142,4 +155,5 @@ def run_tracking(
         return TrackingResult(planned=packages, already=already)
     result = push_tracking(packages, confirmer=confirmer, state=state, marketplace=orders.marketplace, emit=emit)
     result.already = already
+    event("tracking", confirmed=len(result.confirmed), failed=len(result.failed), already=already)
     return result

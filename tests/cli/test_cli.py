@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -263,3 +264,38 @@ def test_status_shows_last_pushes_held_orders_and_open_orders(demo_copy: Path) -
     clear = runner.invoke(app, ["status", "-c", config])
     assert clear.exit_code == 0, clear.output
     assert "orders: 0 held, 2 imported and not yet shipped, 0 shipment confirmation(s) failed" in clear.stdout
+
+
+def test_diff_against_the_last_push_and_against_a_file(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    none_yet = runner.invoke(app, ["diff", "-c", config, "--channel", "google"])
+    assert none_yet.exit_code == 2 and "no push to compare with yet" in none_yet.stderr
+    assert runner.invoke(app, ["push", "-c", config]).exit_code == 0
+    same = runner.invoke(app, ["diff", "-c", config])
+    assert same.exit_code == 0, same.output
+    assert "google: 0 added, 0 removed, 0 changed, 88 unchanged" in same.stdout
+    published = (demo_copy / "public" / "google.xml").read_bytes()
+
+    source = demo_copy / "products.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    first, removed_id = rows[0], rows[1]["id"]
+    first["price"] = "99.00"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(first))
+        writer.writeheader()
+        writer.writerows([first, *rows[2:]])
+
+    changed = runner.invoke(app, ["diff", "-c", config, "--channel", "google", "--format", "json"])
+    assert changed.exit_code == 1, changed.output
+    (google,) = json.loads(changed.stdout)
+    assert google["removed"] == [removed_id] and google["added"] == []
+    assert google["changed"] == {first["id"]: [{"field": "price", "old": "45.00 USD", "new": "99.00 USD"}]}
+    assert google["field_counts"] == {"price": 1}
+    text = runner.invoke(app, ["diff", "-c", config, "--channel", "google"])
+    assert f"~ {first['id']} price: 45.00 USD -> 99.00 USD" in text.stdout and f"- {removed_id}" in text.stdout
+    # the snapshot is what the push published, and --against compares with any feed file
+    old = demo_copy / "old-google.xml"
+    old.write_bytes(published)
+    against = runner.invoke(app, ["diff", "-c", config, "--channel", "google", "--against", str(old)])
+    assert against.exit_code == 1 and "1 removed, 1 changed" in against.stdout

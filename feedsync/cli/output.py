@@ -1,0 +1,187 @@
+"""How a command talks on stderr: ``--quiet`` (errors only, for cron), ``-v/--verbose`` (events; ``-vv`` HTTP
+requests too), ``--log-format json`` (every stderr line one JSON object: time, level, run id, event and its
+fields), and rich progress bars when stderr is a terminal (never otherwise). Every command takes these options
+after its name: ``feedsync build --log-format json``."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import typer
+
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass
+class Mode:
+    quiet: bool = False
+    verbose: int = 0
+    log_format: str = "text"
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+
+MODE = Mode()
+
+
+def _record(level: str, event: str, fields: dict[str, Any] | None = None, message: str | None = None) -> str:
+    data: dict[str, Any] = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "run_id": MODE.run_id,
+        "event": event,
+    }
+    if message is not None:
+        data["message"] = message
+    data.update(fields or {})
+    return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def say(message: str, *, level: str = "info") -> None:
+    """A line for the person at the terminal (summaries, findings): dropped by --quiet unless an error; a JSON
+    object with --log-format json."""
+    if MODE.quiet and level != "error":
+        return
+    if MODE.log_format == "json":
+        for line in message.splitlines() or [""]:
+            typer.echo(_record(level, "message", message=line), err=True)
+    else:
+        typer.echo(message, err=True)
+
+
+class _Handler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = getattr(record, "fields", None)
+        level = record.levelname.lower()
+        if MODE.log_format == "json":
+            event = record.getMessage() if fields is not None else record.name.removeprefix("feedsync.")
+            text = _record(level, event, fields, None if fields is not None else record.getMessage())
+        elif fields is not None:
+            text = f"{record.getMessage()}: " + " ".join(f"{k}={v}" for k, v in fields.items())
+        else:
+            text = f"{level}: {record.getMessage()}"
+        typer.echo(text, err=True)
+
+
+def configure(quiet: bool, verbose: int, log_format: str) -> None:
+    if log_format not in LOG_FORMATS:
+        raise typer.BadParameter(f"{log_format!r} is not one of: {', '.join(LOG_FORMATS)}", param_hint="--log-format")
+    MODE.quiet, MODE.verbose, MODE.log_format = quiet, verbose, log_format
+    logger = logging.getLogger("feedsync")
+    for handler in list(logger.handlers):
+        if isinstance(handler, _Handler):
+            logger.removeHandler(handler)
+    logger.addHandler(_Handler())
+    logger.propagate = False
+    if quiet:
+        level = logging.ERROR
+    elif verbose >= 2:
+        level = logging.DEBUG
+    elif verbose == 1 or log_format == "json":
+        level = logging.INFO
+    else:
+        level = logging.WARNING
+    logger.setLevel(level)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OPTIONS = (
+    inspect.Parameter(
+        "quiet",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(False, "--quiet", "-q", help="Print errors only (for cron); the exit code still tells."),
+        annotation=bool,
+    ),
+    inspect.Parameter(
+        "verbose",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(
+            0, "--verbose", "-v", count=True, help="Also log run events (-v) and HTTP requests (-vv)."
+        ),
+        annotation=int,
+    ),
+    inspect.Parameter(
+        "log_format",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=typer.Option(
+            "text",
+            "--log-format",
+            help="text, or json: every stderr line is one JSON object (time, level, run_id, event, counts, "
+            "durations). Example: feedsync push --log-format json 2>> feedsync.log",
+        ),
+        annotation=str,
+    ),
+)
+
+
+def output_options(command: F) -> F:
+    """``command`` with --quiet, --verbose and --log-format added (handled here, not passed on)."""
+    signature = inspect.signature(command)
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, quiet: bool = False, verbose: int = 0, log_format: str = "text", **kwargs: Any) -> Any:
+        configure(quiet, verbose, log_format)
+        return command(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*signature.parameters.values(), *_OPTIONS]
+    )
+    return wrapper  # type: ignore[return-value]
+
+
+class Progress:
+    """Rows read and items per channel, as rich progress bars on a terminal's stderr; nothing otherwise."""
+
+    def __init__(self) -> None:
+        self._bars: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._last = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self._bars is not None
+
+    @contextmanager
+    def shown(self) -> Iterator[Progress]:
+        if MODE.quiet or MODE.log_format == "json" or not sys.stderr.isatty():
+            yield self
+            return
+        from rich.console import Console
+        from rich.progress import Progress as Bars
+        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._bars = Bars(
+            SpinnerColumn(),
+            TextColumn("{task.description:<24}"),
+            TextColumn("{task.completed:>10,}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        with self._bars:
+            yield self
+        self._bars = None
+
+    def __call__(self, counts: dict[str, int]) -> None:
+        """``counts``: what to show, e.g. ``{"rows read": 1200, "google items": 1190}``."""
+        if self._bars is None:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.1:
+            return
+        self._last = now
+        for name, value in counts.items():
+            if name not in self._tasks:
+                self._tasks[name] = self._bars.add_task(name, total=None)
+            self._bars.update(self._tasks[name], completed=value)

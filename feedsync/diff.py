@@ -1,0 +1,169 @@
+"""``feedsync diff``: what changed in a channel's feed, per item and field, between two feed files (the one the
+last push published, kept beside the state, or any file) and the feed the catalog makes now.
+
+Feeds are compared as their files say them: RSS items by ``id`` (repeated elements are one list), delimited
+rows by the ``id`` column, Amazon listings messages by ``sku`` (attributes as JSON text per attribute). Reading
+is streamed; the older feed is held as a map of item id to its fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from feedsync.errors import SourceError
+
+Fields = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class ChannelDiff:
+    channel: str
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: dict[str, list[FieldChange]] = field(default_factory=dict)
+    unchanged: int = 0
+
+    @property
+    def field_counts(self) -> Counter[str]:
+        """How many changed items changed each field, most first."""
+        return Counter(change.field for changes in self.changed.values() for change in changes)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "channel": self.channel,
+            "added": self.added,
+            "removed": self.removed,
+            "changed": {
+                item: [{"field": c.field, "old": c.old, "new": c.new} for c in changes]
+                for item, changes in self.changed.items()
+            },
+            "unchanged": self.unchanged,
+            "field_counts": dict(self.field_counts.most_common()),
+        }
+
+
+def read_feed(path: Path) -> Iterator[tuple[str, Fields]]:
+    """(item id, its fields as text) of each item of a feed file, by the file's extension; split Amazon
+    documents (``amazon.2.json``, ...) beside ``path`` are read too."""
+    if not path.is_file():
+        raise SourceError(f"no feed file {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        yield from _rss(path)
+    elif suffix in (".csv", ".tsv", ".txt"):
+        yield from _delimited(path, "\t" if suffix != ".csv" else ",")
+    elif suffix == ".json":
+        for document in [path, *sorted(path.parent.glob(f"{path.stem}.[0-9]*{path.suffix}"))]:
+            yield from _listings(document)
+    else:
+        raise SourceError(f"{path}: cannot compare a {suffix or 'extensionless'} file (xml, csv, tsv or json)")
+
+
+def _rss(path: Path) -> Iterator[tuple[str, Fields]]:
+    try:
+        for _, item in etree.iterparse(str(path), tag="item", resolve_entities=False, no_network=True):
+            fields: dict[str, list[str]] = {}
+            for child in item:
+                name = etree.QName(child).localname
+                fields.setdefault(name, []).append(child.text or "")
+            values = {name: " | ".join(texts) for name, texts in fields.items()}
+            item.clear()
+            if values.get("id"):
+                yield _key(values), values
+    except etree.XMLSyntaxError as exc:
+        raise SourceError(f"{path}:{exc.lineno}: not an RSS feed: {exc.msg}") from None
+
+
+def _delimited(path: Path, delimiter: str) -> Iterator[tuple[str, Fields]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=delimiter):
+            values = {k: v for k, v in row.items() if k and v}
+            if values.get("id"):
+                yield _key(values), values
+
+
+def _listings(path: Path) -> Iterator[tuple[str, Fields]]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{path}: not a JSON listings feed: {exc}") from None
+    for message in document.get("messages") or []:
+        sku = str(message.get("sku") or "")
+        fields = {k: str(v) for k, v in message.items() if k not in ("messageId", "sku", "attributes")}
+        _flatten(message.get("attributes") or {}, "", fields)
+        if sku:
+            yield sku, fields
+
+
+def _key(values: Fields) -> str:
+    """An item's id; per store in a local inventory feed (one row per product and store)."""
+    store = values.get("store_code")
+    return f"{values['id']} @ {store}" if store else values["id"]
+
+
+def _flatten(value: object, path: str, into: Fields) -> None:
+    """Nested listing attributes as one field per leaf: ``purchasable_offer[0].our_price[0]....value``."""
+    if isinstance(value, dict):
+        for name in sorted(value):
+            _flatten(value[name], f"{path}.{name}" if path else name, into)
+    elif isinstance(value, list):
+        for index, element in enumerate(value):
+            _flatten(element, f"{path}[{index}]", into)
+    else:
+        into[path] = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def compare(channel: str, old: Path, new: Path) -> ChannelDiff:
+    """Items added, removed and changed (field by field) from feed file ``old`` to feed file ``new``."""
+    before = dict(read_feed(old))
+    result = ChannelDiff(channel)
+    for item, fields in read_feed(new):
+        previous = before.pop(item, None)
+        if previous is None:
+            result.added.append(item)
+            continue
+        changes = [
+            FieldChange(name, previous.get(name), fields.get(name))
+            for name in sorted(set(previous) | set(fields))
+            if previous.get(name) != fields.get(name)
+        ]
+        if changes:
+            result.changed[item] = changes
+        else:
+            result.unchanged += 1
+    result.removed = list(before)
+    return result
+
+
+def snapshot_path(state_dir: Path, channel: str, output: Path) -> Path:
+    """Where the feed a push published is kept for ``diff --against last-push``."""
+    return state_dir / "last-push" / channel / output.name
+
+
+def keep_snapshot(state_dir: Path, channel: str, output: Path, parts: list[Path]) -> None:
+    """Copy a published feed (and its split documents) for the next ``diff``."""
+    folder = state_dir / "last-push" / channel
+    fresh = folder.with_name(f".{channel}.new")
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    fresh.mkdir(parents=True)
+    for path in [output, *parts]:
+        shutil.copyfile(path, fresh / path.name)
+    if folder.exists():
+        shutil.rmtree(folder)
+    fresh.rename(folder)

@@ -1,0 +1,87 @@
+"""--log-format json, --quiet, -v and progress bars, on every command after its name."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from feedsync.cli import output
+from feedsync.cli.app import app
+from feedsync.cli.output import Progress
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+@pytest.fixture(autouse=True)
+def _chdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    yield
+    output.configure(False, 0, "text")
+
+
+def json_lines(text: str) -> list[dict[str, object]]:
+    lines = text.splitlines()
+    assert lines, "nothing logged"
+    return [json.loads(line) for line in lines]  # every line parses on its own
+
+
+def test_json_logs_parse_line_by_line_for_push_import_and_errors(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    pushed = runner.invoke(app, ["push", "-c", config, "--log-format", "json"])
+    assert pushed.exit_code == 0, pushed.output
+    events = json_lines(pushed.stderr)
+    assert len({e["run_id"] for e in events}) == 1
+    read = next(e for e in events if e["event"] == "read")
+    assert (read["command"], read["products"]) == ("push", 88) and isinstance(read["seconds"], float)
+    published = {e["channel"]: e for e in events if e["event"] == "publish"}
+    assert set(published) == {"google", "facebook", "amazon", "google_local"}
+    assert published["google"]["items"] == 88 and isinstance(published["google"]["seconds"], float)
+    assert any(e["event"] == "message" and "88 products read" in str(e["message"]) for e in events)
+
+    imported = runner.invoke(
+        app, ["import-orders", "-c", config, "--from-file", str(demo_copy / "orders.txt"), "--log-format", "json"]
+    )
+    assert imported.exit_code == 0, imported.output
+    (summary,) = [e for e in json_lines(imported.stderr) if e["event"] == "import"]
+    assert (summary["imported"], summary["held"]) == (2, 0)
+
+    broken = runner.invoke(app, ["validate", "-c", str(demo_copy / "missing.yaml"), "--log-format", "json"])
+    assert broken.exit_code == 2
+    (error,) = json_lines(broken.stderr)
+    assert error["level"] == "error" and "file not found" in str(error["message"])
+
+
+def test_quiet_prints_nothing_on_success_and_verbose_logs_events(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    quiet = runner.invoke(app, ["build", "-c", config, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+    verbose = runner.invoke(app, ["build", "-c", config, "-v"])
+    assert "channel: channel=google items=88" in verbose.stderr
+    assert "88 products read" in verbose.stderr
+    plain = runner.invoke(app, ["build", "-c", config])
+    assert "channel: channel=google" not in plain.stderr  # events only with -v
+
+
+def test_progress_bars_only_on_a_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    output.configure(False, 0, "text")
+    with Progress().shown() as progress:
+        assert not progress.active
+        progress({"rows read": 500})
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with Progress().shown() as progress:
+        assert progress.active
+        progress({"rows read": 500, "google items": 498})
+    output.configure(False, 0, "json")
+    with Progress().shown() as progress:
+        assert not progress.active  # JSON logs on a terminal: still no bars
+
+
+def test_build_on_a_pipe_shows_no_progress(demo_copy: Path) -> None:
+    done = runner.invoke(app, ["build", "-c", str(demo_copy / "feedsync.yaml")])
+    assert done.exit_code == 0
+    assert "rows read" not in done.stderr and "\x1b[" not in done.stderr
