@@ -41,18 +41,24 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class SourceConfig(_Strict):
     path: Path
+    """The catalog file (relative to this config)."""
     format: SourceFormat = "auto"
+    """The file's format; ``auto`` detects it from the content (``feedsync inspect`` shows what it finds)."""
     currency: str | None = None
+    """ISO 4217 code for prices that do not name a currency (platform exports never do)."""
     base_url: str | None = None
+    """The shop's address: relative links and image paths are completed with it."""
     columns: dict[str, str] = Field(default_factory=dict)
+    """Source column -> product field, for columns whose names feedsync does not know."""
     encoding: str | None = None
     """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"
+    """IANA time zone of dates written without an offset (sale dates)."""
     include_unpublished: bool = False
     """Platform exports: also read draft/archived/private products (left out by default)."""
     media_base_url: str | None = None
@@ -129,10 +135,15 @@ class SupplementConfig(_Strict):
     With ``as``, every matching row is kept as a list under that name (e.g. stock per store)."""
 
     path: Path
+    """The supplement file (CSV, TSV, JSON or JSONL)."""
     key: str = "id"
+    """Its column that holds the product key."""
     join_on: str = "id"
+    """The product field the key matches."""
     as_: str | None = Field(default=None, alias="as")
+    """Keep every matching row as a list under this name (e.g. ``stores``) instead of merging one row's columns."""
     encoding: str | None = None
+    """Text encoding (default: UTF-8, else cp1252)."""
 
     _abs_path = field_validator("path")(_resolve)
 
@@ -155,8 +166,11 @@ class DirectoryDestination(_Strict):
     """Publish the feed file into a folder atomically (e.g. a web root fetched by the channel)."""
 
     type: Literal["directory"]
+    """A local folder (e.g. a web root a channel fetches from)."""
     path: Path
+    """The folder; created when missing."""
     filename: str | None = None
+    """The published file's name (default: the channel name and the format's extension)."""
     keep: int = Field(default=0, ge=0)
     """How many previous versions to keep beside the feed (``google.xml.20261122T063000Z``)."""
 
@@ -174,7 +188,9 @@ class SecretRef(_Strict):
     """A secret named in the config, never written in it: an environment variable or a file."""
 
     env: str | None = None
+    """The environment variable holding the secret."""
     file: Path | None = None
+    """A file holding the secret (its whitespace trimmed)."""
 
     _abs_file = field_validator("file")(_resolve)
 
@@ -206,31 +222,47 @@ class GoogleMerchantApiDestination(_Strict):
     """Merchant API v1 product inputs in an API data source (Content API for Shopping is sunset)."""
 
     type: Literal["google_merchant_api"]
+    """Google Merchant API (productInputs), with a service account."""
     account_id: str = Field(pattern=r"^\d+$")
+    """The Merchant Center account id."""
     data_source: str = Field(pattern=r"^\d+$", description="the id of an API data source")
     content_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    """Two-letter language of the products."""
     feed_label: str = Field(default="US", pattern=r"^[A-Z0-9-]{1,20}$")
+    """The feed label (usually the target country)."""
     credentials: SecretRef
     """The service account's JSON key."""
     workers: int = Field(default=4, ge=1, le=32)
+    """Parallel requests."""
     requests_per_second: float = Field(default=10, gt=0)
     """Spread the calls within the Merchant API's per-minute quota (raise it when your quota allows)."""
     refresh_days: int = Field(default=25, ge=1, le=29)
+    """Resend an unchanged product after this many days (Google expires products after 30)."""
     endpoint: str = "https://merchantapi.googleapis.com"
+    """The API's base URL (tests point it elsewhere)."""
 
 
 class SftpDestination(_Strict):
     """Upload the feed file over SFTP (Google Merchant Center: host partnerupload.google.com, port 19321)."""
 
     type: Literal["sftp"]
+    """An SFTP server (e.g. Google's or a marketplace's feed upload)."""
     host: str
+    """The server's host name."""
     port: int = Field(default=22, ge=1, le=65535)
+    """The server's port."""
     username: str
+    """The login name."""
     password: SecretRef | None = None
+    """The password (a secret), or use private_key."""
     private_key: SecretRef | None = None
+    """A private key file or secret, or use password."""
     remote_dir: str = "."
+    """The folder on the server."""
     filename: str | None = None
+    """The uploaded file's name (default: the channel name and the format's extension)."""
     known_hosts: Path | None = None
+    """An OpenSSH known_hosts file that must list the server's key."""
 
     _abs_known_hosts = field_validator("known_hosts")(_resolve)
 
@@ -245,35 +277,55 @@ class MetaCatalogApiDestination(_Strict):
     """Meta's Catalog Batch API (``/{catalog_id}/items_batch``); the token is a system user's."""
 
     type: Literal["meta_catalog_api"]
+    """Meta's Catalog Batch API."""
     catalog_id: str = Field(pattern=r"^\d+$")
+    """The catalog's numeric id."""
     access_token: SecretRef
+    """A system user's access token (a secret)."""
     api_version: str = Field(default="v26.0", pattern=r"^v\d+\.\d+$")
+    """The Graph API version."""
     batch_size: int = Field(default=3000, ge=1, le=5000)
+    """Requests per items_batch call (Meta allows up to 5,000)."""
     poll_interval: float = Field(default=5, gt=0)
+    """Seconds before the first batch-status poll (doubling up to 60)."""
     poll_timeout: float = Field(default=1800, gt=0)
+    """Give up waiting for a batch after this many seconds."""
     refresh_days: int | None = None
+    """Resend unchanged items after this many days (none: only changes)."""
     endpoint: str = "https://graph.facebook.com"
+    """The Graph API's base URL (tests point it elsewhere)."""
 
 
 class AmazonLogin(_Strict):
     """Selling Partner API access: the region's endpoint and the Login with Amazon app and seller authorization."""
 
     region: Literal["na", "eu", "fe"] = "na"
+    """The SP-API region: na, eu or fe."""
     client_id: str = Field(min_length=1)
+    """The Login with Amazon app's client id."""
     client_secret: SecretRef
+    """The app's client secret (a secret)."""
     refresh_token: SecretRef
+    """The seller authorization's refresh token (a secret)."""
     sandbox: bool = False
+    """Use the SP-API sandbox endpoints."""
     endpoint: str | None = None
+    """Override the region's SP-API base URL."""
     lwa_url: str = "https://api.amazon.com/auth/o2/token"
+    """The Login with Amazon token URL."""
 
 
 class AmazonSpApiDestination(AmazonLogin):
     """Amazon Selling Partner API feeds (JSON_LISTINGS_FEED); the seller's LWA refresh token authorizes it."""
 
     type: Literal["amazon_sp_api"]
+    """Amazon SP-API Feeds (JSON_LISTINGS_FEED)."""
     poll_interval: float = Field(default=30, gt=0)
+    """Seconds between feed-status polls."""
     poll_timeout: float = Field(default=3600, gt=0)
+    """Give up waiting for a feed after this many seconds."""
     refresh_days: int | None = None
+    """Resend unchanged listings after this many days (none: only changes)."""
 
 
 Destination = Annotated[
@@ -293,10 +345,12 @@ class ChannelConfig(BaseModel):
     when the profile is compiled, with positions in feedsync.yaml.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, use_attribute_docstrings=True)
 
     profile: str
+    """A built-in profile (google_merchant, facebook, amazon, google_local_inventory, native) or a profile file."""
     destination: Destination | None = None
+    """Where push delivers the feed; none: build and validate only."""
     on_error: Literal["skip", "fail"] = "skip"
     """push: ``skip`` leaves items with errors out of the feed; ``fail`` publishes nothing while any item has one."""
     max_error_rate: float | None = Field(default=None, ge=0, le=100)
@@ -322,7 +376,9 @@ class DirectoryOrderSink(_Strict):
     """Write imported orders as JSON Lines, one file per run, for the store's own import to pick up."""
 
     type: Literal["directory"]
+    """JSON Lines files in a folder."""
     path: Path
+    """The folder (created when missing)."""
 
     _abs_path = field_validator("path")(_resolve)
 
@@ -332,7 +388,9 @@ class WebhookOrderSink(_Strict):
     ``Idempotency-Key`` the endpoint must honour (a webhook cannot be asked whether it already has an order)."""
 
     type: Literal["webhook"]
+    """A signed JSON POST per order event."""
     url: SecretRef | str
+    """The endpoint (or a secret holding it, when it embeds a token)."""
     secret: SecretRef
     """The shared HMAC key; the signature is ``X-Feedsync-Signature: sha256=<hex>`` of the exact body."""
 
@@ -341,10 +399,13 @@ class WooCommerceOrderSink(_Strict):
     """Create each order in a WooCommerce store through its REST API (``POST /wp-json/wc/v3/orders``)."""
 
     type: Literal["woocommerce"]
+    """A WooCommerce store."""
     url: str = Field(pattern=r"^https?://")
     """The store's address, e.g. https://shop.example.com (the API is under /wp-json/wc/v3)."""
     consumer_key: SecretRef
+    """The REST API consumer key (a secret)."""
     consumer_secret: SecretRef
+    """The REST API consumer secret (a secret)."""
     status: Literal["processing", "on-hold", "pending", "completed"] = "processing"
     """The status a new store order gets; ``processing`` marks it paid (the marketplace collected the money),
     which also reduces the store's stock."""
@@ -354,11 +415,13 @@ class ShopifyOrderSink(_Strict):
     """Create each order in a Shopify store through the Admin GraphQL API (``orderCreate``)."""
 
     type: Literal["shopify"]
+    """A Shopify store."""
     shop: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$")
     """The store's myshopify.com domain, e.g. example.myshopify.com."""
     access_token: SecretRef
     """An Admin API access token with the read_orders, write_orders and read_products scopes."""
     api_version: str = Field(default="2026-10", pattern=r"^\d{4}-\d{2}$")
+    """The Admin API version."""
     inventory: Literal["BYPASS", "DECREMENT_IGNORING_POLICY", "DECREMENT_OBEYING_POLICY"] = "DECREMENT_IGNORING_POLICY"
     """orderCreate's inventoryBehaviour: the marketplace already sold the item, so stock is reduced even when
     it goes below zero."""
@@ -380,12 +443,14 @@ class OrdersConfig(_Strict):
     """Marketplace orders into the store (``import-orders``) and tracking back (``push-tracking``)."""
 
     marketplace: Literal["amazon"] = "amazon"
+    """The marketplace orders come from."""
     channel: str | None = None
     """The channel whose published SKUs map order lines to catalog ids (default: the one using the amazon
     profile)."""
     sku_map: Path | None = None
     """Optional CSV ``marketplace_sku,catalog_id`` for SKUs feedsync did not publish (or that it should override)."""
     sink: OrderSink
+    """Where imported orders go: directory, webhook, woocommerce or shopify."""
     api: AmazonOrdersApi | None = None
     """SP-API access: ``push-tracking`` confirms shipments through it (else it writes the upload file)."""
     confirmations_dir: Path | None = None
@@ -400,12 +465,19 @@ class OrdersConfig(_Strict):
 
 class Config(_Strict):
     source: SourceConfig
+    """The catalog: the one source of truth."""
     supplements: list[SupplementConfig] = Field(default_factory=list)
+    """Extra files joined to the catalog (stock per store, costs, overrides)."""
     channels: dict[str, ChannelConfig] = Field(min_length=1)
+    """Channel name -> what to build for it and where to deliver it."""
     notify: NotifyConfig | None = None
+    """Where to report failed pushes and tripped guardrails."""
     orders: OrdersConfig | None = None
+    """Marketplace orders into the store, and tracking numbers back."""
     output_dir: Path = Field(default=Path("out"), validate_default=True)
+    """Where build and push write the feeds."""
     state_path: Path = Field(default=Path(".feedsync/state.sqlite"), validate_default=True)
+    """The SQLite state (run history, what was sent, orders, shipments)."""
 
     _abs_out = field_validator("output_dir", "state_path")(_resolve)
 

@@ -24,7 +24,7 @@ from feedsync.destinations import Destination, is_api, open_destination
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
-from feedsync.diff import keep_snapshot
+from feedsync.diff import compare, keep_snapshot, snapshot_path
 from feedsync.errors import ConfigError
 from feedsync.events import event
 from feedsync.formats import FeedWriter, open_writer
@@ -55,6 +55,7 @@ def run(
     dry_run: bool = False,
     jobs: int | None = 1,
     progress: Callable[[dict[str, int]], None] | None = None,
+    changes: bool = False,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
@@ -63,7 +64,9 @@ def run(
     ``dry_run`` builds into a temporary folder and reports what it would publish, changing nothing.
     ``jobs``: processes for build and validate (None or 0: one per core when the source is large); the feeds
     are the same either way. A push runs in one process (its state and API batches are not split).
-    ``progress`` is called now and then with counts to show (rows read, items per channel)."""
+    ``progress`` is called now and then with counts to show (rows read, items per channel). ``changes`` counts
+    each channel's items added, removed and changed since the feed of the last push (validate then writes the
+    feeds into a temporary folder to compare them)."""
     compiled = compile_channels(config, channels)
     if command != "push":
         from feedsync.parallel import jobs_for, run_parallel
@@ -79,6 +82,7 @@ def run(
                 selection=selection,
                 record_items=record_items,
                 validate=validate,
+                changes=changes,
             )
     destinations: dict[str, Destination] = {}
     if command == "push":
@@ -96,8 +100,8 @@ def run(
     stream = _Stream(report, findings, record_items, progress=progress)
     scratch = ExitStack()
     out = None if command == "validate" else (out_dir or config.output_dir)
-    if dry_run:
-        out = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedsync-dry-run-")))
+    if dry_run or (out is None and changes):
+        out = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedsync-scratch-")))
     collectors: dict[str, SyncCollector] = {}
     for name, destination in destinations.items():
         if is_api(destination):
@@ -132,6 +136,8 @@ def run(
         event("read", command=command, products=report.products_read, seconds=round(time.perf_counter() - started, 3))
         for channel in compiled:
             result = results[channel.name]
+            if changes and result.output is not None:
+                result.changes = _changes(config, channel.name, result.output)
             event(
                 "channel",
                 channel=channel.name,
@@ -213,6 +219,15 @@ def run(
         outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
         state.finish_run(run_id, outcome=outcome, item_count=result.items, message=result.refused)
     return report
+
+
+def _changes(config: Config, channel: str, output: Path) -> dict[str, int] | None:
+    """Items added, removed and changed since the feed the last push published, if there is one."""
+    previous = snapshot_path(config.state_path.parent, channel, output)
+    if not previous.is_file():
+        return None
+    found = compare(channel, previous, output)
+    return {"added": len(found.added), "removed": len(found.removed), "changed": len(found.changed)}
 
 
 def _sync(

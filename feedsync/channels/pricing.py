@@ -18,14 +18,20 @@ class PriceRules(BaseModel):
     below the value). ``min_margin_percent`` with ``cost_field`` guards the margin: a sale price that would
     break it is dropped; a regular price that would is an error for that item."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     markup_percent: Decimal = Decimal(0)
+    """Percent added to the price (15 = +15 %)."""
     markup_fixed: Decimal = Decimal(0)
+    """Amount added after the percent markup."""
     round_to: Decimal | None = Field(default=None, gt=0)
+    """Round to the nearest multiple (e.g. 0.05)."""
     ending: Decimal | None = Field(default=None, ge=0, lt=1)
+    """Charm ending: the lowest price ending in these cents not below the value (e.g. 0.99)."""
     min_margin_percent: Decimal | None = None
+    """Keep at least this margin over the cost: a sale price below it is dropped (CFG005)."""
     cost_field: str = "attributes.cost"
+    """The field holding the unit cost."""
 
     @property
     def changes_price(self) -> bool:
@@ -86,12 +92,16 @@ class InventoryRules(BaseModel):
     """``inventory:`` in a profile: reserve ``buffer`` units for other channels, offer ``percent`` of the rest,
     then clamp to ``min``/``max``. A tracked quantity that ends at 0 makes an in-stock item out of stock."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     buffer: int = Field(default=0, ge=0)
+    """Units held back for other channels."""
     percent: Decimal = Field(default=Decimal(100), ge=0, le=100)
+    """Share of the remaining units offered."""
     min: int | None = Field(default=None, ge=0)
+    """Lowest quantity offered (after the buffer and share)."""
     max: int | None = Field(default=None, ge=0)
+    """Highest quantity offered."""
 
     @property
     def active(self) -> bool:

@@ -59,24 +59,38 @@ ACTIONS = ("set", "append", "prepend", "replace", "regex_replace", "copy", "calc
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ConditionSpec(_Strict):
     field: str
+    """A dotted field path (``price.amount``, ``attributes.season``); ``now`` is the run's time."""
     equals: Any = None
+    """The field equals this value."""
     not_equals: Any = None
+    """The field does not equal this value."""
     contains: str | None = None
+    """The field's text contains this."""
     not_contains: str | None = None
+    """The field's text does not contain this."""
     matches: str | None = None
+    """The field's text matches this regular expression."""
     empty: bool | None = None
+    """true: the field is empty; false: it has a value."""
     gt: Any = None
+    """Greater than (numbers, money or dates)."""
     gte: Any = None
+    """Greater than or equal."""
     lt: Any = None
+    """Less than."""
     lte: Any = None
+    """Less than or equal."""
     in_: list[Any] | None = Field(default=None, alias="in")
+    """The field is one of these values."""
     not_in: list[Any] | None = None
+    """The field is none of these values."""
     between: list[Any] | None = None
+    """``[low, high]``, both included (numbers or dates)."""
 
     @model_validator(mode="after")
     def _one_operator(self) -> ConditionSpec:
@@ -95,19 +109,33 @@ class ConditionSpec(_Strict):
 
 class ActionSpec(_Strict):
     set: str | None = None
+    """Set this field to ``value`` (a template)."""
     append: str | None = None
+    """Append ``value`` (a template) to this field."""
     prepend: str | None = None
+    """Put ``value`` (a template) before this field."""
     replace: str | None = None
+    """In this field, replace ``find`` with ``with``."""
     regex_replace: str | None = None
+    """In this field, replace matches of ``pattern`` with ``with``."""
     copy_: str | None = Field(default=None, alias="copy")
+    """Copy field ``from`` into this field."""
     calculate: str | None = None
+    """Set this field to ``expression`` (exact decimal arithmetic)."""
     exclude: bool | None = None
+    """true: leave the item out of the channel."""
     value: Any = None
+    """The value (a template) for set, append and prepend."""
     find: str | None = None
+    """The text replace looks for."""
     with_: str | None = Field(default=None, alias="with")
+    """The replacement text for replace and regex_replace."""
     pattern: str | None = None
+    """The regular expression of regex_replace."""
     from_: str | None = Field(default=None, alias="from")
+    """The field copy reads."""
     expression: str | None = None
+    """The expression calculate evaluates."""
 
     @model_validator(mode="after")
     def _one_action(self) -> ActionSpec:
@@ -140,9 +168,13 @@ class ActionSpec(_Strict):
 
 class RuleSpec(_Strict):
     name: str | None = None
+    """Shown by ``feedsync explain``."""
     when: list[ConditionSpec] = Field(default_factory=list)
+    """Conditions that must all hold."""
     when_any: list[ConditionSpec] = Field(default_factory=list)
+    """Conditions of which at least one must hold."""
     then: list[ActionSpec] = Field(min_length=1)
+    """Actions, in order."""
 
 
 class Excluded(Exception):

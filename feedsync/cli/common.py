@@ -21,6 +21,16 @@ from feedsync.diagnostics.renderers.text import render_text
 from feedsync.errors import FeedsyncError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_CODES = {
+    EXIT_OK: "clean",
+    EXIT_FINDINGS: "the validation gate failed (by default: any finding at error level), push refused to publish a "
+    "channel, an order was held, a shipment was not confirmed, diff found changes, or status needs attention",
+    EXIT_USAGE: "unusable input, config or usage (bad YAML, unknown key, a TODO placeholder, missing file, bad "
+    "option), or another push holds the lock",
+    EXIT_REMOTE: "a destination or store failed (the feed could not be published, an API refused the run)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); no half-written feed is left behind",
+}
+"""What each exit code means (the README and docs/exit-codes.md list these)."""
 
 
 def err(message: str, *, level: str = "info") -> None:

@@ -11,7 +11,9 @@ from feedsync.atomic import atomic_write
 from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
 from feedsync.cli.output import Progress
 from feedsync.config import SOURCE_FORMATS
+from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate, Selection
+from feedsync.diagnostics.renderers.html import render_html
 from feedsync.diagnostics.renderers.machine import render_json
 from feedsync.errors import FeedsyncError
 from feedsync.lock import Busy, run_lock
@@ -115,6 +117,13 @@ def validate(
         None, "--max-error-rate", min=0, max=100, help="Tolerate findings on up to P percent of products."
     ),
     jobs: int = JobsOpt,
+    html: Path | None = typer.Option(
+        None,
+        "--html",
+        help="Also write a self-contained HTML report (summary, findings chart, worst items, changes since the "
+        "last push). Example: feedsync validate --html report.html",
+        dir_okay=False,
+    ),
 ) -> None:
     """Check the catalog against each channel's rules: a CI gate with stable codes and exit codes.
 
@@ -136,8 +145,11 @@ def validate(
                 record_items=fmt == "junit",
                 jobs=jobs,
                 progress=progress,
+                changes=html is not None,
             )
     gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
+    if html is not None:
+        _write_html(html, report, gate)
     raise typer.Exit(print_report(report, findings_to_stdout=True, gate=gate, fmt=fmt, output=output))
 
 
@@ -151,6 +163,13 @@ def push(
     dry_run: bool = typer.Option(False, "--dry-run", help="Build and check, then say what would be published."),
     report_file: Path | None = typer.Option(
         None, "--report", help="Write a JSON run report to this file.", dir_okay=False
+    ),
+    report_html: Path | None = typer.Option(
+        None,
+        "--report-html",
+        help="Write a self-contained HTML report of the run (with the changes since the last push). "
+        "Example: feedsync push --report-html public/feedsync.html",
+        dir_okay=False,
     ),
 ) -> None:
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
@@ -173,6 +192,7 @@ def push(
                     dry_run=dry_run,
                     selection=Selection.parse(select or [], ignore or []),
                     progress=progress,
+                    changes=report_html is not None,
                 )
         except (FeedsyncError, OSError) as exc:
             if not isinstance(exc, Busy):
@@ -183,11 +203,21 @@ def push(
     refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
     if refused and not dry_run:
         notify(cfg.notify, report, failed=False, reason="; ".join(refused))
+    if report_html is not None:
+        _write_html(report_html, report, gate)
     if report_file is not None:
         _, reason = gate.verdict(report)
         with atomic_write(report_file) as handle:
             handle.write(render_json(report, failed=code != 0, reason=reason).encode("utf-8"))
     raise typer.Exit(code)
+
+
+def _write_html(path: Path, report: Report, gate: Gate) -> None:
+    failed, reason = gate.verdict(report)
+    refused = [f"{r.channel} not published" for r in report.channels.values() if r.refused]
+    with atomic_write(path) as handle:
+        page = render_html(report, failed=failed or bool(refused), reason=reason or "; ".join(refused) or None)
+        handle.write(page.encode("utf-8"))
 
 
 def register(app: typer.Typer) -> None:

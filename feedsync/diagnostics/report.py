@@ -26,6 +26,8 @@ class ChannelResult:
     """What a dry run would have done."""
     samples: list[str] = field(default_factory=list)
     """A few payloads a dry run would have sent."""
+    changes: dict[str, int] | None = None
+    """Items added, removed and changed since the feed of the last push (when asked for and one exists)."""
     """Why push did not publish this channel (on_error: fail, max_error_rate)."""
 
 
