@@ -118,30 +118,34 @@ def _keys(model: type[BaseModel], prefix: str, seen: set[type[BaseModel]], lines
             _keys(sub, path, seen, lines)
 
 
+def _model_page(title: str, intro: str, model: type[BaseModel]) -> str:
+    lines = [HEADER, f"# {title}\n\n", intro]
+    _keys(model, "", {model}, lines)
+    return "".join(lines)
+
+
 def _config() -> str:
     from feedsync.config import Config
 
-    lines = [HEADER, "# Config keys (`feedsync.yaml`)\n\n"]
-    lines.append(
+    return _model_page(
+        "Config keys (`feedsync.yaml`)",
         "Unknown keys are refused with file:line:column. Paths are relative to the config file. Secrets are\n"
         "`{env: NAME}` or `{file: PATH}`, never the secret itself. A channel entry also takes any profile key\n"
-        "(see profiles.md) to override the profile.\n\n"
+        "(see profiles.md) to override the profile.\n\n",
+        Config,
     )
-    _keys(Config, "", {Config}, lines)
-    return "".join(lines)
 
 
 def _profiles() -> str:
     from feedsync.channels.profile import ProfileSpec
 
-    lines = [HEADER, "# Profile keys (`channel_profiles/*.yaml`, and overrides in a channel entry)\n\n"]
-    lines.append(
+    return _model_page(
+        "Profile keys (`channel_profiles/*.yaml`, and overrides in a channel entry)",
         "Templates are Jinja2 (sandboxed, strict: an unknown name is an error, CFG001) over the product's\n"
         "fields; `value:` expressions keep their type (a list gives a repeated attribute). `feedsync explain\n"
-        "ID --channel NAME` shows each step for one product.\n\n"
+        "ID --channel NAME` shows each step for one product.\n\n",
+        ProfileSpec,
     )
-    _keys(ProfileSpec, "", {ProfileSpec}, lines)
-    return "".join(lines)
 
 
 def _rules() -> str:

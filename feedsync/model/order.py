@@ -36,14 +36,26 @@ class Address(BaseModel):
     country_code: str | None = None
     phone: str | None = None
 
-    def first_and_last_name(self) -> tuple[str, str]:
-        """The name split at its last space, as stores that keep two name fields want it."""
+    def store_fields(self, names: tuple[str, ...]) -> dict[str, str]:
+        """The address in a store's own field names, given in this order: first name, last name, company, address
+        line 1, address line 2, city, region, postal code, country code, phone. The name is split at its last
+        space; street lines past the second join the second."""
         first, _, last = (self.name or "").strip().rpartition(" ")
-        return (first, last) if first else (last, "")
-
-    def two_lines(self) -> tuple[str, str]:
-        """The street lines as a store's address_1 and address_2 (lines past the second join the second)."""
-        return (self.lines[0] if self.lines else "", ", ".join(x for x in self.lines[1:] if x))
+        if not first:
+            first, last = last, ""
+        values = (
+            first,
+            last,
+            self.company or "",
+            self.lines[0] if self.lines else "",
+            ", ".join(x for x in self.lines[1:] if x),
+            self.city or "",
+            self.region or "",
+            self.postal_code or "",
+            self.country_code or "",
+            self.phone or "",
+        )
+        return dict(zip(names, values, strict=True))
 
 
 class OrderLine(BaseModel):

@@ -298,18 +298,20 @@ def _restore_seconds(answer: dict[str, Any]) -> float:
     return min(max(needed / rate, 1.0), 60.0)
 
 
+ADDRESS_FIELDS = (
+    "firstName",
+    "lastName",
+    "company",
+    "address1",
+    "address2",
+    "city",
+    "provinceCode",
+    "zip",
+    "countryCode",
+    "phone",
+)
+"""MailingAddressInput's fields; empty ones are left out."""
+
+
 def _address(address: Address) -> dict[str, str]:
-    (first, last), (line1, line2) = address.first_and_last_name(), address.two_lines()
-    out = {
-        "firstName": first,
-        "lastName": last,
-        "company": address.company or "",
-        "address1": line1,
-        "address2": line2,
-        "city": address.city or "",
-        "provinceCode": address.region or "",
-        "zip": address.postal_code or "",
-        "countryCode": address.country_code or "",
-        "phone": address.phone or "",
-    }
-    return {key: value for key, value in out.items() if value}
+    return {key: value for key, value in address.store_fields(ADDRESS_FIELDS).items() if value}

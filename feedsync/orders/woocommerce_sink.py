@@ -241,17 +241,19 @@ def _date(text: str, where: str) -> datetime:
         raise RemoteError(f"{where}: date_shipped {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "address_1",
+    "address_2",
+    "city",
+    "state",
+    "postcode",
+    "country",
+    "phone",
+)
+
+
 def _address(address: Address) -> dict[str, str]:
-    (first, last), (line1, line2) = address.first_and_last_name(), address.two_lines()
-    return {
-        "first_name": first,
-        "last_name": last,
-        "company": address.company or "",
-        "address_1": line1,
-        "address_2": line2,
-        "city": address.city or "",
-        "state": address.region or "",
-        "postcode": address.postal_code or "",
-        "country": address.country_code or "",
-        "phone": address.phone or "",
-    }
+    return address.store_fields(ADDRESS_FIELDS)

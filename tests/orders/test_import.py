@@ -10,7 +10,7 @@ from feedsync.config import DirectoryOrderSink
 from feedsync.diagnostics import Diagnostic
 from feedsync.errors import SourceError
 from feedsync.model.order import FulfilledBy, Order, OrderStatus
-from feedsync.orders.importer import import_orders
+from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.sinks import DirectorySink
@@ -63,6 +63,12 @@ def run(tmp: Path, state: State, path: Path, found: list[Diagnostic] | None = No
         emit=(found if found is not None else []).append,
         **kw,  # type: ignore[arg-type]
     )
+
+
+def into(sink: object, state: State, source: Path | list[Order], emit: object = pytest.fail) -> ImportResult:
+    """Import a report file (or orders) into ``sink``, mapping SKUs through what the amazon channel published."""
+    orders = read_order_report(source, pytest.fail) if isinstance(source, Path) else source
+    return import_orders(orders, state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=emit)  # type: ignore[arg-type]
 
 
 def events(tmp: Path) -> list[tuple[str, str]]:

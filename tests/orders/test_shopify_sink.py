@@ -14,13 +14,11 @@ import respx
 from feedsync.config import SecretRef, ShopifyOrderSink, load_config
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.order import OrderStatus
-from feedsync.orders.importer import import_orders
-from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.run import run_tracking
 from feedsync.orders.shopify_sink import ShopifySink
 from feedsync.state import State
-from tests.orders.test_import import line, published, report
+from tests.orders.test_import import into, line, published, report
 
 URL = "https://demo-store.myshopify.com/admin/api/2026-10/graphql.json"
 VARIANT = "gid://shopify/ProductVariant/4401"
@@ -76,13 +74,7 @@ def test_an_order_is_created_once_with_variant_price_tag_and_paid_transaction(
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         for _ in range(2):
-            import_orders(
-                read_order_report(path, pytest.fail),
-                state=state,
-                sink=sink(),
-                skus=SkuMap(state, "amazon"),
-                emit=pytest.fail,
-            )
+            into(sink(), state, path)
         assert state.order("amazon", "111-1").sink_ref == ORDER  # type: ignore[union-attr]
     assert [name for name, _, _ in store.calls] == ["findOrder", "variantBySku", "orderCreate"]
     assert store.calls[0][2].headers["x-shopify-access-token"] == "shpat_secret_token"
@@ -146,13 +138,7 @@ def test_a_throttled_call_waits_for_the_cost_to_restore_and_is_sent_again(
     path = report(tmp_path, line("111-1", "9001", "SKU-A"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        result = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(sleeps),
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        result = into(sink(sleeps), state, path)
     assert result.imported == ["111-1"] and sleeps == [2.0]
     assert [name for name, _, _ in store.calls][:2] == ["findOrder", "findOrder"]
 
@@ -200,13 +186,7 @@ def test_a_variant_is_found_by_handle_and_options_and_an_existing_order_is_not_c
     path = report(tmp_path, line("111-1", "9001", "SKU-A"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        result = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        result = into(sink(), state, path)
     assert result.recovered == ["111-1"] and not store.named("orderCreate")
 
 
@@ -232,9 +212,9 @@ def test_user_errors_hold_the_order_and_a_cancellation_is_order_cancel(
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         order = next(read_order_report(path, pytest.fail))
-        held = import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=found.append)
+        held = into(sink(), state, [order], found.append)
         cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
-        later = import_orders([cancelled], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        later = into(sink(), state, [cancelled])
     assert held.held == ["111-1"] and [d.code for d in found] == ["ORD007"]
     assert "order.lineItems.0: Variant is invalid" in found[0].message
     # the held order, now cancelled on the marketplace, is never created: it is recorded as skipped
@@ -277,13 +257,7 @@ def test_push_tracking_reads_fulfillments_from_shopify_into_the_confirmation_fil
     path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2", price="40.00"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        into(sink(), state, path)
         first = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
         again = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
     assert [(p.order_id, p.carrier_code, p.tracking_number, p.items) for p in first.confirmed] == [

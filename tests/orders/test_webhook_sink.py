@@ -13,12 +13,10 @@ from feedsync.config import SecretRef, WebhookOrderSink
 from feedsync.diagnostics import Diagnostic
 from feedsync.errors import RemoteError
 from feedsync.model.order import OrderStatus
-from feedsync.orders.importer import import_orders
-from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.sinks import WebhookSink
 from feedsync.state import State
-from tests.orders.test_import import line, published, report
+from tests.orders.test_import import into, line, published, report
 
 URL = "https://shop.example.com/hooks/orders?token=s3cret-token"
 
@@ -43,11 +41,11 @@ def test_orders_are_posted_signed_with_an_idempotency_key_and_retried_alike(
     order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        result = import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        result = into(sink(), state, [order])
         assert result.imported == ["111-1"]
         assert state.order("amazon", "111-1").sink_ref == "4711"  # type: ignore[union-attr]
         cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
-        update = import_orders([cancelled], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        update = into(sink(), state, [cancelled])
         assert update.updated == ["111-1"]
     first, retry, changed = (call.request for call in route.calls)
     assert first.content == retry.content
@@ -74,10 +72,10 @@ def test_a_refused_order_is_held_and_the_url_token_is_not_shown(respx_mock: resp
     order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        result = import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=found.append)
+        result = into(sink(), state, [order], found.append)
         assert result.held == ["111-1"] and result.imported == []
         assert state.order("amazon", "111-1").state == "held"  # type: ignore[union-attr]
-        retry = import_orders([], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        retry = into(sink(), state, [])
         assert retry.imported == ["111-1"] and state.order("amazon", "111-1").sink_ref == "7"  # type: ignore[union-attr]
     assert [(d.code, d.product_id) for d in found] == [("ORD007", "111-1")]
     assert "s3cret-token" not in found[0].message and "422" in found[0].message
@@ -91,5 +89,5 @@ def test_a_webhook_that_is_down_stops_the_run_and_records_nothing(respx_mock: re
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         with pytest.raises(RemoteError):
-            import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+            into(sink(), state, [order])
         assert state.order("amazon", "111-1") is None

@@ -14,12 +14,10 @@ import respx
 from feedsync.config import SecretRef, WooCommerceOrderSink
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.order import OrderStatus
-from feedsync.orders.importer import import_orders
-from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.woocommerce_sink import WooCommerceSink
 from feedsync.state import State
-from tests.orders.test_import import line, published, report
+from tests.orders.test_import import into, line, published, report
 
 SITE = "https://shop.example.com"
 API = SITE + "/wp-json/wc/v3"
@@ -67,20 +65,8 @@ def test_an_order_is_created_once_with_its_variation_price_address_and_marketpla
     path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2", price="40.00"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        first = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
-        again = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        first = into(sink(), state, path)
+        again = into(sink(), state, path)
         assert state.order("amazon", "111-1").sink_ref == "5150"  # type: ignore[union-attr]
     assert (first.imported, again.imported, again.unchanged) == (["111-1"], [], 1)
     assert routes["create"].call_count == 1
@@ -139,13 +125,7 @@ def test_a_store_order_made_before_a_crash_is_found_by_its_meta_on_a_later_page(
     path = report(tmp_path, line("111-1", "9001", "SKU-A"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        result = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        result = into(sink(), state, path)
         assert state.order("amazon", "111-1").sink_ref == "4242"  # type: ignore[union-attr]
     assert result.recovered == ["111-1"] and not create.called
     assert [query(call.request)["page"] for call in listing.calls] == ["1", "2"]
@@ -164,13 +144,7 @@ def test_an_item_the_store_lacks_holds_the_order_without_creating_it(respx_mock:
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         state.record_items("amazon", "amazon_sp_api:na", [("wc-77", "h")], keys={"wc-77": "SKU-B"})
-        result = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=found.append,
-        )
+        result = into(sink(), state, path, found.append)
         assert state.order("amazon", "111-1").state == "held"  # type: ignore[union-attr]
     assert result.held == ["111-1", "111-2"] and not create.called
     assert [(d.code, d.product_id) for d in found] == [("ORD007", "111-1"), ("ORD007", "111-2")]
@@ -194,14 +168,8 @@ def test_a_product_id_catalog_item_and_a_400_from_the_store(respx_mock: respx.Ro
     path = report(tmp_path, line("111-2", "9002", "SKU-B"))
     with State(tmp_path / "state.sqlite") as state:
         state.record_items("amazon", "amazon_sp_api:na", [("wc-77", "h")], keys={"wc-77": "SKU-B"})
-        held = import_orders(
-            read_order_report(path, pytest.fail),
-            state=state,
-            sink=sink(),
-            skus=SkuMap(state, "amazon"),
-            emit=found.append,
-        )
-        retried = import_orders([], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        held = into(sink(), state, path, found.append)
+        retried = into(sink(), state, [])
     assert held.held == ["111-2"] and retried.imported == ["111-2"]
     assert "Invalid currency" in found[0].message and "cs_abcdefghij" not in found[0].message
     assert json.loads(create.calls[1].request.content)["line_items"][0]["product_id"] == 77
@@ -216,9 +184,9 @@ def test_a_cancellation_cancels_the_store_order(respx_mock: respx.Router, tmp_pa
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         order = next(read_order_report(path, pytest.fail))
-        import_orders([order], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        into(sink(), state, [order])
         cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
-        result = import_orders([cancelled], state=state, sink=sink(), skus=SkuMap(state, "amazon"), emit=pytest.fail)
+        result = into(sink(), state, [cancelled])
     assert result.updated == ["111-1"]
     assert json.loads(put.calls[0].request.content) == {"status": "cancelled"}
 
