@@ -51,10 +51,12 @@ def _chart(diagnostics: list[Diagnostic]) -> dict[str, Any]:
     return {"bars": bars, "left": left, "width": left + span + 320, "height": 12 + 26 * len(bars)}
 
 
-def _outcome(result: ChannelResult) -> str:
+def _outcome(command: str, result: ChannelResult) -> str:
     if result.refused:
         return f"not published: {result.refused}"
-    return result.published or result.planned or (str(result.output) if result.output else "checked")
+    if command == "validate" or result.output is None:
+        return "checked"
+    return result.published or result.planned or str(result.output)
 
 
 def render_html(report: Report, *, failed: bool, reason: str | None, now: datetime | None = None) -> str:
@@ -84,7 +86,7 @@ def render_html(report: Report, *, failed: bool, reason: str | None, now: dateti
             "items": r.items,
             "excluded": r.excluded,
             "rejected": r.rejected,
-            "outcome": _outcome(r),
+            "outcome": _outcome(report.command, r),
             "changes": r.changes,
         }
         for name, r in report.channels.items()
