@@ -175,6 +175,7 @@ def run(
                     stream.emit,
                     force=force,
                     dry_run=dry_run,
+                    progress=progress,
                 )
                 if not dry_run and not result.refused:
                     keep_snapshot(config.state_path.parent, channel.name, result.output, result.parts)
@@ -240,6 +241,7 @@ def _sync(
     *,
     force: bool,
     dry_run: bool,
+    progress: Callable[[dict[str, int]], None] | None = None,
 ) -> None:
     """Send an API channel's changes (or, in a dry run, say what they would be)."""
     limit = channel.config.max_deletes
@@ -254,7 +256,7 @@ def _sync(
         result.samples = [json.dumps(dict(c.values), ensure_ascii=False) for c in plan.upserts[:3]]
         result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
         return
-    recorder = Recorder(state, channel.name, destination.describe())
+    recorder = Recorder(state, channel.name, destination.describe(), progress=progress)
     destination.sync(plan, recorder, emit, channel)  # type: ignore[attr-defined]
     result.rejected += len(recorder.failed)
     result.published = f"{destination.describe()} ({plan.summary()})"

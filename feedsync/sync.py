@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,12 +84,19 @@ class Recorder:
     failed: dict[str, str] = field(default_factory=dict)
     sent: int = 0
     deleted: int = 0
+    progress: Callable[[dict[str, int]], None] | None = None
+    """Told the counts after each batch (the CLI's progress bars)."""
+
+    def _tell(self) -> None:
+        if self.progress is not None:
+            self.progress({f"{self.channel} sent": self.sent, f"{self.channel} deleted": self.deleted})
 
     def accepted(self, changes: list[Change]) -> None:
         if changes:
             keys = {c.item_id: channel_key(c.item_id, c.values) for c in changes}
             self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes], keys=keys)
             self.sent += len(changes)
+            self._tell()
 
     def rejected(self, change: Change, message: str) -> None:
         self.failed[change.item_id] = message
@@ -101,6 +108,7 @@ class Recorder:
         if item_ids:
             self.state.forget_items(self.channel, self.destination, item_ids)
             self.deleted += len(item_ids)
+            self._tell()
 
 
 def channel_key(item_id: str, values: Mapping[str, Any]) -> str:

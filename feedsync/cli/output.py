@@ -81,7 +81,8 @@ def configure(quiet: bool, verbose: int, log_format: str) -> None:
     for handler in list(logger.handlers):
         if isinstance(handler, _Handler):
             logger.removeHandler(handler)
-    logger.addHandler(_Handler())
+    handler = _Handler()
+    logger.addHandler(handler)
     logger.propagate = False
     if quiet:
         level = logging.ERROR
@@ -91,7 +92,8 @@ def configure(quiet: bool, verbose: int, log_format: str) -> None:
         level = logging.INFO
     else:
         level = logging.WARNING
-    logger.setLevel(level)
+    handler.setLevel(level)
+    logger.setLevel(min(level, logging.INFO))  # events reach the progress bars even when not printed
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -169,9 +171,24 @@ class Progress:
             console=Console(stderr=True),
             transient=True,
         )
-        with self._bars:
-            yield self
-        self._bars = None
+        watcher = _PollWatcher(self)
+        events = logging.getLogger("feedsync.events")
+        events.addHandler(watcher)
+        try:
+            with self._bars:
+                yield self
+        finally:
+            events.removeHandler(watcher)
+            self._bars = None
+
+    def waiting(self, what: str, status: str) -> None:
+        """A line for a batch or feed the channel is still processing."""
+        if self._bars is None:
+            return
+        name = f"waiting: {what}"
+        if name not in self._tasks:
+            self._tasks[name] = self._bars.add_task(name, total=None)
+        self._bars.update(self._tasks[name], description=f"{name} ({status})"[:40])
 
     def __call__(self, counts: dict[str, int]) -> None:
         """``counts``: what to show, e.g. ``{"rows read": 1200, "google items": 1190}``."""
@@ -185,3 +202,17 @@ class Progress:
             if name not in self._tasks:
                 self._tasks[name] = self._bars.add_task(name, total=None)
             self._bars.update(self._tasks[name], completed=value)
+
+
+class _PollWatcher(logging.Handler):
+    """Turns ``poll`` events (a channel still processing a batch or feed) into a progress line."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = getattr(record, "fields", None) or {}
+        if record.getMessage() == "poll":
+            what = f"{fields.get('destination')} {fields.get('feed_id') or fields.get('handle') or ''}".strip()
+            self.progress.waiting(what, str(fields.get("status")))

@@ -32,6 +32,7 @@ from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
+from feedsync.events import event
 from feedsync.sync import Change, Recorder, SyncPlan
 
 HOSTS = {
@@ -195,6 +196,7 @@ class AmazonSpApi:
         delay = self.config.poll_interval
         while True:
             status = requester.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed").json()
+            event("poll", destination="amazon_sp_api", feed_id=feed_id, status=status.get("processingStatus"))
             if status.get("processingStatus") in FINAL:
                 return status
             if time.monotonic() > deadline:

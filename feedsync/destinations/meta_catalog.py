@@ -21,6 +21,7 @@ from feedsync.destinations.http import Requester, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
+from feedsync.events import event
 from feedsync.sync import Change, Recorder, SyncPlan
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 80014})
@@ -165,6 +166,7 @@ class MetaCatalogApi:
             )
             entries = response.json().get("data") or [{}]
             status = entries[0]
+            event("poll", destination="meta_catalog_api", handle=handle, status=status.get("status"))
             if status.get("status") == "finished":
                 return _invalid(status)
             if self.clock() > deadline:

@@ -85,3 +85,21 @@ def test_build_on_a_pipe_shows_no_progress(demo_copy: Path) -> None:
     done = runner.invoke(app, ["build", "-c", str(demo_copy / "feedsync.yaml")])
     assert done.exit_code == 0
     assert "rows read" not in done.stderr and "\x1b[" not in done.stderr
+
+
+def test_uploads_and_polling_show_as_progress_lines(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from feedsync.events import event
+    from feedsync.state import State
+    from feedsync.sync import Change, Recorder
+
+    output.configure(False, 0, "text")
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with Progress().shown() as progress:
+        event("poll", destination="amazon_sp_api", feed_id="50042", status="IN_PROGRESS")
+        assert "waiting: amazon_sp_api 50042" in progress._tasks
+        told: list[dict[str, int]] = []
+        with State(tmp_path / "state.sqlite") as state:
+            recorder = Recorder(state, "facebook", "meta_catalog_api:1", progress=told.append)
+            recorder.accepted([Change("A1", {"id": "A1"}, "h1"), Change("A2", {"id": "A2"}, "h2")])
+            recorder.removed(["OLD"])
+        assert told == [{"facebook sent": 2, "facebook deleted": 0}, {"facebook sent": 2, "facebook deleted": 1}]
