@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -167,6 +168,9 @@ class Templating:
             raise TemplateProblem(f"template file {name!r} not found") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        direct = self._direct(self.env.parse(source))
+        if direct is not None:
+            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None)
         return Compiled(_renderer(template), variables, None)
 
     def expression(self, source: str) -> Compiled:
@@ -240,9 +244,18 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
     ):
         table = {item.key.value: item.value.value for item in node.items}  # type: ignore[attr-defined]
         return lambda ctx: table
+    if isinstance(node, nodes.List) or (isinstance(node, nodes.Tuple) and node.ctx == "load"):
+        items = [_compile_node(env, item) for item in node.items]  # type: ignore[attr-defined]
+        if any(item is None for item in items):
+            return None
+        make = list if isinstance(node, nodes.List) else tuple
+        return lambda ctx: make(item(ctx) for item in items)  # type: ignore[misc]
     if isinstance(node, nodes.Getattr):
         inner, attr = _compile_node(env, node.node), node.attr
-        return None if inner is None else (lambda ctx: env.getattr(inner(ctx), attr))
+        if inner is None:
+            return None
+        sandboxed = env.getattr
+        return lambda ctx: _getattr(sandboxed, inner(ctx), attr)
     if isinstance(node, nodes.Getitem):
         inner, key = _compile_node(env, node.node), _compile_key(env, node.arg)
         if inner is None or key is None:
@@ -253,6 +266,9 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
     if isinstance(node, nodes.Filter | nodes.Test) and node.node is not None:
         table = env.filters if isinstance(node, nodes.Filter) else env.tests
         function = table.get(node.name)
+        plain = _PLAIN_FILTERS.get(node.name) if isinstance(node, nodes.Filter) and not env.autoescape else None
+        if plain is not None and len(node.args) <= plain[1]:
+            function = plain[0]
         inner, args = _compile_node(env, node.node), _compile_args(env, node)
         if function is None or inner is None or args is None or getattr(function, "jinja_pass_arg", None) is not None:
             return None
@@ -270,6 +286,47 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
 
         return call
     return None
+
+
+def _select(value: Any) -> Any:
+    """Jinja's ``select`` without a test: the truthy elements (lazily, as Jinja gives them)."""
+    return (item for item in value if item)
+
+
+def _join(value: Any, separator: str = "") -> str:
+    """Jinja's ``join`` without autoescaping: ``str`` of each element."""
+    return str(separator).join(map(str, value))
+
+
+_PLAIN_FILTERS: dict[str, tuple[Callable[..., Any], int]] = {"select": (_select, 0), "join": (_join, 1)}
+"""Jinja filters that take its context, as plain functions (with the most positional arguments they take here)
+for templates without autoescaping; ``select`` with a test or ``join`` by attribute is left to Jinja."""
+
+_SPECIAL = (
+    types.FunctionType,
+    types.MethodType,
+    type,
+    types.CodeType,
+    types.TracebackType,
+    types.FrameType,
+    types.GeneratorType,
+    types.CoroutineType,
+    types.AsyncGeneratorType,
+)
+
+
+def _getattr(sandboxed: Callable[[Any, str], Any], obj: Any, attr: str) -> Any:
+    """``obj.attr`` as the sandbox gives it, without its checks where they cannot refuse: a plain data value
+    (not callable) of an object that is not a function, type, code, frame or generator, under a name without a
+    leading underscore. Everything else goes through the sandbox."""
+    if attr[0] != "_" and not isinstance(obj, _SPECIAL):
+        try:
+            value = getattr(obj, attr)
+        except AttributeError:
+            return sandboxed(obj, attr)
+        if not callable(value):
+            return value
+    return sandboxed(obj, attr)
 
 
 def _compile_key(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:

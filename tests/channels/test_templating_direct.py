@@ -69,6 +69,11 @@ TEMPLATES = [
     "{{ title.upper() }}",
     "{{ title.nosuch() }}",
     "{{ quantity is divisibleby 7 }}",
+    "{{ ([brand if brand and brand | lower not in title | lower else none, title, size] | select | join(' ')) }}",
+    "{{ [color, size] | select | list }}",
+    "{{ (brand, title) | join }}",
+    "{{ weight.unit }}",
+    "{{ price.amount.real }}",
 ]
 
 
@@ -99,7 +104,9 @@ def test_common_shapes_skip_jinja_and_others_fall_back() -> None:
     direct = [s for s in TEMPLATES if templating._direct(templating.env.parse(s)) is not None]
     assert "{{ condition or 'new' }}" in direct and "{{ title | collapse | truncate_words(2) }}" in direct
     assert "{{ nosuch | default('fallback') }}" in direct
-    assert "{{ description | bullets | join(', ') }}" not in direct  # join takes Jinja's eval context: Jinja
+    assert "{{ description | bullets | join(', ') }}" in direct  # join without autoescaping: plain str.join
+    assert templating._direct(templating.env.parse("{{ images | join(', ', attribute='url') }}")) is None
+    assert templating._direct(templating.env.parse("{{ sizes | select('odd') | list }}")) is None  # a test: Jinja
     assert templating._direct(templating.env.parse("{{ {'a': title}['a'] }}")) is None  # a dict of non-constants
     assert "{{ {'in_stock': 'in stock', 'out_of_stock': 'out of stock'}[availability] }}" in direct
     assert "{{ images[:2] }}" in direct and "{{ quantity if quantity is not none else 0 }}" in direct
