@@ -192,8 +192,16 @@ class CompiledChannel:
     def _render(self, product: Product, ctx: dict[str, Any], emit: Emit) -> ChannelItem | None:
         values: dict[str, Value] = {}
         for spec in self.fields:
+            compiled = spec.compiled
             try:
-                raw: Any = spec.compiled.call(ctx)
+                if compiled.renders and compiled.simple is not None:
+                    raw: Any = ctx[compiled.simple]  # ``{{ name }}``: what Jinja prints, without the call
+                    if raw is None:
+                        continue
+                    if type(raw) is not str:
+                        raw = str(raw)
+                else:
+                    raw = compiled.call(ctx)
             except RenderError as exc:
                 emit(
                     make(
@@ -206,6 +214,11 @@ class CompiledChannel:
                     )
                 )
                 return None
+            if type(raw) is str:  # most fields: skip to_text's dispatch
+                raw = raw.strip()
+                if raw:
+                    values[spec.name] = raw
+                continue
             text = to_text(raw)
             if text is not None:
                 values[spec.name] = text

@@ -109,6 +109,8 @@ class Compiled:
     call: Callable[[Mapping[str, Any]], Any]
     variables: frozenset[str]
     simple: str | None
+    renders: bool = False
+    """A template (its value is text: ``{{ x }}`` of None is ""), not an expression (its value keeps its type)."""
 
 
 class Templating:
@@ -151,11 +153,11 @@ class Templating:
         simple = _SIMPLE_TEMPLATE.match(source.strip())
         if simple:
             name = simple.group(1)
-            return Compiled(lambda ctx: _as_rendered(ctx[name]), variables, name)
+            return Compiled(lambda ctx: _as_rendered(ctx[name]), variables, name, renders=True)
         direct = self._direct(self.env.parse(source))
         if direct is not None:
-            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None)
-        return Compiled(_renderer(template), variables, None)
+            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None, renders=True)
+        return Compiled(_renderer(template), variables, None, renders=True)
 
     def template_file(self, name: str) -> Compiled:
         """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
@@ -170,8 +172,8 @@ class Templating:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
         direct = self._direct(self.env.parse(source))
         if direct is not None:
-            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None)
-        return Compiled(_renderer(template), variables, None)
+            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None, renders=True)
+        return Compiled(_renderer(template), variables, None, renders=True)
 
     def expression(self, source: str) -> Compiled:
         """Compile an expression; the result keeps its type (a list stays a list)."""
