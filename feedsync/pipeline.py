@@ -29,6 +29,7 @@ from feedsync.errors import ConfigError
 from feedsync.events import event
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
+from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
 from feedsync.state import State
@@ -362,8 +363,8 @@ class _Stream:
     ) -> None:
         report = self.report
         emit = self.emit
-        seen: set[str] = set()
-        skus: set[str] = set()
+        seen = IdSet()
+        skus = IdSet()
         variants = VariantTracker()
         with ExitStack() as stack:
             # Further documents of split feeds close (and are renamed into place) only after every writer finished.
@@ -379,7 +380,7 @@ class _Stream:
                             **{f"{sink.channel.name} items": sink.result.items for sink in sinks},
                         }
                     )
-                if product.id in seen:
+                if not seen.add(product.id):
                     emit(
                         make(
                             "MDL008",
@@ -390,7 +391,6 @@ class _Stream:
                         )
                     )
                     continue
-                seen.add(product.id)
                 ignore = product.attributes.get(IGNORE_COLUMN)
                 if ignore:
                     self.findings.items[product.id] = Selection.parse(ignore=[ignore])
@@ -441,21 +441,19 @@ class _Stream:
             channel, result, writer, encoder, check or encoder is not None, drop_invalid or encoder is not None
         )
 
-    def _check_product(self, product: Product, skus: set[str], variants: VariantTracker) -> None:
+    def _check_product(self, product: Product, skus: IdSet, variants: VariantTracker) -> None:
         sku = product.attributes.get("sku")
-        if sku:
-            if sku in skus:
-                self.emit(
-                    make(
-                        "MDL012",
-                        f"SKU {sku!r} is shared with an earlier product",
-                        product_id=product.id,
-                        field="sku",
-                        value=sku,
-                        location=locate(product.source, None),
-                    )
+        if sku and not skus.add(sku):
+            self.emit(
+                make(
+                    "MDL012",
+                    f"SKU {sku!r} is shared with an earlier product",
+                    product_id=product.id,
+                    field="sku",
+                    value=sku,
+                    location=locate(product.source, None),
                 )
-            skus.add(sku)
+            )
         key = tuple(str(getattr(product, f) or "") for f in _VARIANT_FIELDS)
         earlier = variants.duplicate_of(product.group_id, key, product.id)
         if earlier is not None:
