@@ -1,6 +1,7 @@
-"""Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR``.
+"""Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR [native|shopify]``.
 
-Writes OUT_DIR/products.csv (native format, N variants in groups of 1-12 with sizes and colours, HTML
+Writes OUT_DIR/products.csv (native format; or OUT_DIR/products_export.csv, the same catalog as a Shopify
+product export, N variants in groups of 1-12 with sizes and colours, HTML
 descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with dates,
 categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 COLUMNS = [
@@ -109,7 +111,7 @@ def ean13(body: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def rows(count: int, seed: int = 7) -> list[dict[str, str]] | object:
+def rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     rng = random.Random(seed)
     made = 0
     group = 0
@@ -163,16 +165,120 @@ def rows(count: int, seed: int = 7) -> list[dict[str, str]] | object:
             }
 
 
-def generate(count: int, out: Path) -> Path:
+SHOPIFY_COLUMNS = [
+    "Handle",
+    "Title",
+    "Body (HTML)",
+    "Vendor",
+    "Type",
+    "Tags",
+    "Published",
+    "Option1 Name",
+    "Option1 Value",
+    "Option2 Name",
+    "Option2 Value",
+    "Variant SKU",
+    "Variant Grams",
+    "Variant Inventory Tracker",
+    "Variant Inventory Qty",
+    "Variant Inventory Policy",
+    "Variant Fulfillment Service",
+    "Variant Price",
+    "Variant Compare At Price",
+    "Variant Requires Shipping",
+    "Variant Taxable",
+    "Variant Barcode",
+    "Image Src",
+    "Image Position",
+    "Google Shopping / Google Product Category",
+    "Google Shopping / Gender",
+    "Google Shopping / Age Group",
+    "Google Shopping / MPN",
+    "Google Shopping / Condition",
+    "Variant Weight Unit",
+    "Status",
+]
+
+
+def shopify_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
+    """The same catalog as Shopify's classic product CSV: the first row of a handle carries the product, the
+    others only the variant; sale prices are Variant Price below Variant Compare At Price; extra images are rows
+    of their own after the variants."""
+    handle, images = "", []
+    for row in rows(count, seed):
+        product = row["link"].split("/products/")[1].split("?")[0]
+        first = product != handle
+        if first and images:
+            yield from images
+        if first:
+            handle, images = product, []
+        on_sale = bool(row["sale_price"])
+        out = {
+            "Handle": product,
+            "Option1 Name": "Color" if first else "",
+            "Option1 Value": row["color"],
+            "Option2 Name": "Size" if first else "",
+            "Option2 Value": row["size"],
+            "Variant SKU": row["id"],
+            "Variant Grams": row["weight"].split()[0],
+            "Variant Inventory Tracker": "shopify",
+            "Variant Inventory Qty": row["quantity"],
+            "Variant Inventory Policy": "deny",
+            "Variant Fulfillment Service": "manual",
+            "Variant Price": row["sale_price"] if on_sale else row["price"],
+            "Variant Compare At Price": row["price"] if on_sale else "",
+            "Variant Requires Shipping": "true",
+            "Variant Taxable": "true",
+            "Variant Barcode": row["gtin"],
+            "Variant Weight Unit": "g",
+        }
+        if first:
+            out.update(
+                {
+                    "Title": row["title"],
+                    "Body (HTML)": row["description"],
+                    "Vendor": row["brand"],
+                    "Type": row["product_type"],
+                    "Tags": row["custom_label_0"],
+                    "Published": "true",
+                    "Image Src": "https://shop.example.com" + row["image_link"],
+                    "Image Position": "1",
+                    "Google Shopping / Google Product Category": row["google_product_category"],
+                    "Google Shopping / Gender": row["gender"],
+                    "Google Shopping / Age Group": row["age_group"],
+                    "Google Shopping / MPN": row["mpn"],
+                    "Google Shopping / Condition": "new",
+                    "Status": "active",
+                }
+            )
+            links = [link for link in row["additional_image_links"].split(",") if link]
+            images = [
+                {"Handle": product, "Image Src": "https://shop.example.com" + link, "Image Position": str(n)}
+                for n, link in enumerate(links, start=2)
+            ]
+        yield out
+    yield from images
+
+
+def generate(count: int, out: Path, source_format: str = "native") -> Path:
+    """Write the catalog (``native`` CSV or a ``shopify`` product export) and a config for it into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "products.csv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows(count))  # type: ignore[arg-type]
-    (out / "feedsync.yaml").write_text(CONFIG, encoding="utf-8")
+    config = CONFIG
+    if source_format == "shopify":
+        with (out / "products_export.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=SHOPIFY_COLUMNS)
+            writer.writeheader()
+            writer.writerows(shopify_rows(count))
+        config = config.replace("  path: products.csv\n", "  path: products_export.csv\n  format: shopify\n")
+    else:
+        with (out / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows(count))  # type: ignore[arg-type]
+    (out / "feedsync.yaml").write_text(config, encoding="utf-8")
     (out / "categories.yaml").write_text(CATEGORY_MAP, encoding="utf-8")
     return out / "feedsync.yaml"
 
 
 if __name__ == "__main__":
-    generate(int(sys.argv[1]), Path(sys.argv[2]))
+    generate(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "native")

@@ -17,12 +17,12 @@ from feedsync.parallel import groups, jobs_for
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
 
 
-def _generate(count: int, out: Path) -> Path:
+def _generate(count: int, out: Path, source_format: str = "native") -> Path:
     spec = importlib.util.spec_from_file_location("generate", GENERATOR)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.generate(count, out)  # type: ignore[no-any-return]
+    return module.generate(count, out, source_format)  # type: ignore[no-any-return]
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -58,3 +58,19 @@ def test_channels_are_split_by_cost_and_small_sources_stay_in_one_process(tmp_pa
     assert groups(config, ["google", "facebook", "amazon"], 3) == [["amazon"], ["google"], ["facebook"]]
     assert jobs_for(config, None, 3) == 1  # 50 variants: not worth a second process
     assert jobs_for(config, 4, 3) == 3  # never more processes than channels
+
+
+def test_the_generated_shopify_export_is_the_same_catalog(tmp_path: Path) -> None:
+    from feedsync.sources import open_source
+
+    native = load_config(_generate(500, tmp_path / "native"))
+    shopify = load_config(_generate(500, tmp_path / "shopify", "shopify"))
+    assert shopify.source.format == "shopify"
+    found: list[object] = []
+    ours = list(open_source(native.source).products(found.append))
+    theirs = list(open_source(shopify.source).products(found.append))
+    assert found == [] and len(ours) == len(theirs) == 500
+    assert [p.attributes.get("sku") for p in theirs] == [p.id for p in ours]
+    for mine, exported in zip(ours, theirs, strict=True):
+        assert exported.gtin == mine.gtin and exported.title == mine.title and exported.color == mine.color
+        assert (exported.sale_price or exported.price) == (mine.sale_price or mine.price)
