@@ -3,7 +3,7 @@ last push published, kept beside the state, or any file) and the feed the catalo
 
 Feeds are compared as their files say them: RSS items by ``id`` (repeated elements are one list), delimited
 rows by the ``id`` column, Amazon listings messages by ``sku`` (attributes as JSON text per attribute). Reading
-is streamed; the older feed is held as a map of item id to its fields.
+is streamed, both feeds together (see ``compare``).
 """
 
 from __future__ import annotations
@@ -128,25 +128,60 @@ def _flatten(value: object, path: str, into: Fields) -> None:
         into[path] = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
 
 
+LOOKAHEAD = 1000
+"""How far ``compare`` reads ahead in the older feed for an item that is not next in it."""
+
+
 def compare(channel: str, old: Path, new: Path) -> ChannelDiff:
-    """Items added, removed and changed (field by field) from feed file ``old`` to feed file ``new``."""
-    before = dict(read_feed(old))
+    """Items added, removed and changed (field by field) from feed file ``old`` to feed file ``new``.
+
+    Both feeds are read together, item by item: feeds of one catalog keep its order, so an item of the new
+    feed is usually the next one of the old, and memory holds only the items out of step (at most the whole
+    feed, when its order changed throughout) and the changes found."""
     result = ChannelDiff(channel)
-    for item, fields in read_feed(new):
-        previous = before.pop(item, None)
-        if previous is None:
-            result.added.append(item)
-            continue
+    olds = read_feed(old)
+    early_old: dict[str, Fields] = {}  # read ahead in the old feed, not matched yet
+    early_new: dict[str, Fields] = {}  # in the new feed, not found in the old one yet
+
+    def settle(item: str, before: Fields, after: Fields) -> None:
         changes = [
-            FieldChange(name, previous.get(name), fields.get(name))
-            for name in sorted(set(previous) | set(fields))
-            if previous.get(name) != fields.get(name)
+            FieldChange(name, before.get(name), after.get(name))
+            for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)
         ]
         if changes:
             result.changed[item] = changes
         else:
             result.unchanged += 1
-    result.removed = list(before)
+
+    for item, fields in read_feed(new):
+        if item in early_old:
+            settle(item, early_old.pop(item), fields)
+            continue
+        for _ in range(LOOKAHEAD):
+            ahead = next(olds, None)
+            if ahead is None:
+                break
+            if ahead[0] == item:
+                settle(item, ahead[1], fields)
+                break
+            if ahead[0] in early_new:
+                settle(ahead[0], ahead[1], early_new.pop(ahead[0]))
+            else:
+                early_old[ahead[0]] = ahead[1]
+        else:
+            early_new[item] = fields
+            continue
+        if ahead is None:
+            early_new[item] = fields
+    gone = []
+    for item, fields in olds:
+        if item in early_new:
+            settle(item, fields, early_new.pop(item))
+        else:
+            gone.append(item)
+    result.removed = [*early_old, *gone]
+    result.added = list(early_new)
     return result
 
 

@@ -1,0 +1,73 @@
+"""diff.compare reads both feeds together with a bounded look-ahead; whatever the order, it must find what a
+plain map of the old feed finds."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedsync import diff
+
+ITEMS = st.lists(
+    st.tuples(st.sampled_from([f"I{n}" for n in range(12)]), st.sampled_from(["1", "2"]), st.sampled_from(["a", "b"])),
+    max_size=14,
+    unique_by=lambda item: item[0],
+)
+
+
+def write(path: Path, items: list[tuple[str, str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "price", "title"])
+        writer.writerows(items)
+
+
+def naive(old: list[tuple[str, str, str]], new: list[tuple[str, str, str]]) -> tuple[object, ...]:
+    before = {i: {"price": p, "title": t} for i, p, t in old}
+    after = {i: {"price": p, "title": t} for i, p, t in new}
+    changed = {i: sorted(k for k in ("price", "title") if before[i][k] != after[i][k]) for i in after if i in before}
+    return (
+        [i for i, _, _ in new if i not in before],
+        [i for i, _, _ in old if i not in after],
+        {i: fields for i, fields in changed.items() if fields},
+        sum(1 for fields in changed.values() if not fields),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=ITEMS, new=ITEMS, lookahead=st.integers(1, 4))
+def test_compare_finds_what_a_map_of_the_old_feed_finds(
+    old: list[tuple[str, str, str]], new: list[tuple[str, str, str]], lookahead: int
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(diff, "LOOKAHEAD", lookahead)
+        write(Path(tmp) / "old.csv", old)
+        write(Path(tmp) / "new.csv", new)
+        found = diff.compare("c", Path(tmp) / "old.csv", Path(tmp) / "new.csv")
+    added, removed, changed, unchanged = naive(old, new)
+    assert found.added == added
+    assert sorted(found.removed) == sorted(removed)  # type: ignore[type-var]
+    assert {i: [c.field for c in cs] for i, cs in found.changed.items()} == changed
+    assert found.unchanged == unchanged
+
+
+def test_feeds_in_the_same_order_are_compared_in_one_pass_each(tmp_path: Path) -> None:
+    import tracemalloc
+
+    items = [(f"I{n}", str(n), "t" * 200) for n in range(20_000)]
+    write(tmp_path / "old.csv", items)
+    write(
+        tmp_path / "new.csv", [(i, p if i != "I7" else "x", t) for i, p, t in items if i != "I9"] + [("NEW", "1", "t")]
+    )
+    tracemalloc.start()
+    found = diff.compare("c", tmp_path / "old.csv", tmp_path / "new.csv")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert found.added == ["NEW"] and found.removed == ["I9"] and list(found.changed) == ["I7"]
+    assert found.unchanged == 19_998
+    assert peak < 1_000_000  # the old feed (about 5 MB of fields) is never held whole
