@@ -8,11 +8,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from feedsync.config import Config
 from feedsync.diagnostics import Report
+from feedsync.errors import FeedsyncError
 
 AUTO_MIN_BYTES = 4_000_000
 """``jobs=None`` runs in parallel only for a source file at least this large (a process costs ~0.3 s to start)."""
@@ -75,6 +77,11 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
             others = [pool.submit(_work, group) for group in split[1:]]
             report = run(config, command, channels=split[0], jobs=1, **options)  # type: ignore[arg-type]
             results = [future.result() for future in others]
+    except BrokenProcessPool:
+        raise FeedsyncError(
+            f"a process building {', '.join(n for group in split[1:] for n in group)} died (out of memory?); "
+            "no feed of it was replaced; rerun with --jobs 1"
+        ) from None
     finally:
         _JOB = None
     merged = Report(command=report.command, products_read=report.products_read)

@@ -74,3 +74,30 @@ def test_the_generated_shopify_export_is_the_same_catalog(tmp_path: Path) -> Non
     for mine, exported in zip(ours, theirs, strict=True):
         assert exported.gtin == mine.gtin and exported.title == mine.title and exported.color == mine.color
         assert (exported.sale_price or exported.price) == (mine.sale_price or mine.price)
+
+
+def _failing(group: list[str]) -> object:
+    from feedsync.errors import SourceError
+
+    raise SourceError(f"cannot read for {group}")
+
+
+def _dying(group: list[str]) -> object:
+    import os
+
+    os._exit(9)
+
+
+def test_an_error_in_a_build_process_reaches_the_caller_and_a_dead_one_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedsync.errors import FeedsyncError, SourceError
+
+    config = load_config(_generate(200, tmp_path / "catalog"))
+    monkeypatch.setattr(parallel_module, "_work", _failing)
+    with pytest.raises(SourceError, match=r"cannot read for \['google', 'facebook'\]"):
+        pipeline.run(config, "build", out_dir=tmp_path / "out", jobs=2)
+    monkeypatch.setattr(parallel_module, "_work", _dying)
+    with pytest.raises(FeedsyncError, match=r"building google, facebook died .*rerun with --jobs 1"):
+        pipeline.run(config, "build", out_dir=tmp_path / "out", jobs=2)
+    assert not (tmp_path / "out" / "google.xml").exists()  # the dead process replaced no feed
