@@ -118,9 +118,11 @@ def status(
     config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
     fmt: str = typer.Option("text", "--format", help="text or json."),
 ) -> None:
-    """Per channel the last push (when, how many items, outcome) and items waiting to be sent again; orders
-    held for unmapped SKUs or refused by the store; imported orders not yet shipped; shipment confirmations
-    that failed. Reads the state only. Exit 1 when something needs attention.
+    """What needs attention: last pushes, items to resend, held orders, unconfirmed shipments.
+
+    Per channel the last push (when, how many items, outcome) and the items an API refused, which the next
+    push sends again; orders held for unmapped SKUs or refused by the store; imported orders not yet shipped;
+    shipment confirmations that failed. Reads the state only. Exit 1 when something needs attention.
 
     Example: feedsync status -c examples/demo/feedsync.yaml --format json
     """
@@ -161,9 +163,10 @@ def diff(
     fmt: str = typer.Option("text", "--format", help="text or json."),
     show: int = typer.Option(20, "--show", min=0, help="Items to list per channel in text (all are counted)."),
 ) -> None:
-    """What changed since the last push (or since a feed FILE), per item and field: added, removed, and
-    changed with old -> new values, with the count per field first. Builds the feeds into a temporary folder;
-    publishes nothing. Exit 1 when something changed, as diff(1) does.
+    """What changed since the last push (or since a feed FILE), per item and field.
+
+    Items added, removed, and changed with old -> new values, with the count per field first. Builds the
+    feeds into a temporary folder; publishes nothing. Exit 1 when something changed, as diff(1) does.
 
     Examples: feedsync diff -c examples/demo/feedsync.yaml --channel google;
     feedsync diff --channel facebook --against old/facebook.csv --format json

@@ -85,10 +85,12 @@ def init(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing feedsync.yaml."),
 ) -> None:
-    """Write a commented feedsync.yaml in the current directory for SOURCE: the detected format, the three
-    channels (Google, Meta, Amazon) publishing into public/, and TODO lines for what only you know (currency,
-    shop address, Amazon seller id; credentials go in environment variables). feedsync refuses a value that
-    still reads TODO, so edit those lines, then run feedsync validate and feedsync push.
+    """Write a commented feedsync.yaml for a catalog file, with TODO lines to fill in.
+
+    The config (in the current directory) has SOURCE's detected format, the three channels (Google, Meta,
+    Amazon) publishing into public/, and TODO lines for what only you know (currency, shop address, Amazon
+    seller id; credentials go in environment variables). feedsync refuses a value that still reads TODO, so
+    edit those lines, then run feedsync validate and feedsync push.
 
     Example: feedsync init products_export.csv
     """
