@@ -28,7 +28,7 @@ from feedsync.channels.amazon.spec import MAX_MESSAGES
 from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
-from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.destinations.http import RateLimiter, Requester, make_client, poll
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -192,20 +192,24 @@ class AmazonSpApi:
         return report
 
     def _wait(self, requester: Requester, feed_id: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self.config.poll_timeout
-        delay = self.config.poll_interval
-        while True:
-            status = requester.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed").json()
+        def check() -> dict[str, Any]:
+            status: dict[str, Any] = requester.request(
+                "GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed"
+            ).json()
             event("poll", destination="amazon_sp_api", feed_id=feed_id, status=status.get("processingStatus"))
-            if status.get("processingStatus") in FINAL:
-                return status
-            if time.monotonic() > deadline:
-                raise RemoteError(
-                    f"Amazon feed {feed_id} still {status.get('processingStatus')} after "
-                    f"{self.config.poll_timeout:g} s; it may still complete at Amazon"
-                )
-            requester.sleep(delay)
-            delay = min(delay * 2, 300)
+            return status
+
+        return poll(
+            check,
+            lambda status: status.get("processingStatus") in FINAL,
+            interval=self.config.poll_interval,
+            cap=300,
+            timeout=self.config.poll_timeout,
+            sleep=requester.sleep,
+            still=lambda status: (
+                f"Amazon feed {feed_id} still {status.get('processingStatus')} (it may still complete at Amazon)"
+            ),
+        )
 
     @staticmethod
     def _issues(

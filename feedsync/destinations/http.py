@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
@@ -115,6 +115,34 @@ def _wait(state: RetryCallState, base: float, cap: float) -> float:
     if isinstance(exc, RetriableRemoteError) and exc.retry_after is not None:
         return min(exc.retry_after, cap)
     return min(cap, base * 2 ** (state.attempt_number - 1)) * (0.5 + random.random() / 2)
+
+
+T = TypeVar("T")
+
+
+def poll(
+    check: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    interval: float,
+    cap: float,
+    timeout: float,
+    sleep: Callable[[float], None],
+    still: Callable[[T], str],
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Call ``check`` until ``done`` says its answer is final: waits start at ``interval`` and double up to
+    ``cap``; after ``timeout`` seconds a RemoteError says what is still pending (``still`` of the last answer)."""
+    deadline = clock() + timeout
+    delay = interval
+    while True:
+        answer = check()
+        if done(answer):
+            return answer
+        if clock() > deadline:
+            raise RemoteError(f"{still(answer)} after {timeout:g} s")
+        sleep(delay)
+        delay = min(delay * 2, cap)
 
 
 class Requester:

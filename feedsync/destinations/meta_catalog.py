@@ -17,7 +17,7 @@ import httpx
 
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import MetaCatalogApiDestination
-from feedsync.destinations.http import Requester, make_client
+from feedsync.destinations.http import Requester, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -155,27 +155,31 @@ class MetaCatalogApi:
     def _wait(self, requester: Requester, handle: str) -> dict[str, str]:
         """Poll the handle until it is finished; the invalid item ids with their messages."""
         url = f"/{self.config.api_version}/{self.config.catalog_id}/check_batch_request_status"
-        deadline = self.clock() + self.config.poll_timeout
-        delay = self.config.poll_interval
-        while True:
+
+        def check() -> dict[str, Any]:
             response = requester.request(
                 "GET",
                 url,
                 operation="check_batch_request_status",
                 params={"handle": handle, "load_ids_of_invalid_requests": "true"},
             )
-            entries = response.json().get("data") or [{}]
-            status = entries[0]
+            status: dict[str, Any] = (response.json().get("data") or [{}])[0]
             event("poll", destination="meta_catalog_api", handle=handle, status=status.get("status"))
-            if status.get("status") == "finished":
-                return _invalid(status)
-            if self.clock() > deadline:
-                raise RemoteError(
-                    f"batch {handle} not finished after {self.config.poll_timeout} s "
-                    f"(status {status.get('status')!r}); it may still complete at Meta"
-                )
-            requester.sleep(delay)
-            delay = min(delay * 2, 60)
+            return status
+
+        finished = poll(
+            check,
+            lambda status: status.get("status") == "finished",
+            interval=self.config.poll_interval,
+            cap=60,
+            timeout=self.config.poll_timeout,
+            sleep=requester.sleep,
+            still=lambda status: (
+                f"batch {handle} not finished (status {status.get('status')!r}; it may still complete at Meta)"
+            ),
+            clock=self.clock,
+        )
+        return _invalid(finished)
 
 
 def _invalid(status: Mapping[str, Any]) -> dict[str, str]:

@@ -116,3 +116,41 @@ def test_rate_limiter_spaces_requests_after_the_burst() -> None:
 
 def test_redact_longest_first() -> None:
     assert redact("Atzr|abc and Atzr|abcdef", ["Atzr|abc", "Atzr|abcdef", "x"]) == "*** and ***"
+
+
+def test_poll_doubles_its_waits_up_to_the_cap_and_names_what_is_pending_at_the_timeout() -> None:
+    from feedsync.destinations.http import poll
+
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    answers = iter(["IN_QUEUE", "IN_PROGRESS", "IN_PROGRESS", "DONE"])
+    assert (
+        poll(
+            lambda: next(answers),
+            lambda a: a == "DONE",
+            interval=5,
+            cap=8,
+            timeout=100,
+            sleep=sleep,
+            still=str,
+            clock=lambda: now[0],
+        )
+        == "DONE"
+    )
+    assert waits == [5, 8, 8]
+    with pytest.raises(RemoteError, match=r"^feed 7 still IN_PROGRESS after 30 s$"):
+        poll(
+            lambda: "IN_PROGRESS",
+            lambda a: a == "DONE",
+            interval=10,
+            cap=60,
+            timeout=30,
+            sleep=sleep,
+            still=lambda a: f"feed 7 still {a}",
+            clock=lambda: now[0],
+        )
