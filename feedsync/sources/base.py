@@ -46,6 +46,17 @@ class Source(Protocol):
     def products(self, emit: Emit) -> Iterator[Product]: ...
 
 
+class PlatformSource:
+    """The shared part of the platform export readers: their config, file and stats (``FORMAT`` names them)."""
+
+    FORMAT = ""
+
+    def __init__(self, config: SourceConfig) -> None:
+        self.config = config
+        self.path = config.path
+        self.stats = SourceStats(format=self.FORMAT)
+
+
 Factory = Callable[[SourceConfig], Source]
 _READERS: dict[str, Factory] = {}
 

@@ -21,7 +21,13 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out, report_weights_ignored
+from feedsync.sources.base import (
+    PlatformSource,
+    normalize_context,
+    register,
+    report_left_out,
+    report_weights_ignored,
+)
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, open_table
@@ -110,11 +116,8 @@ class _Group:
     rules: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
-class BigCommerceSource:
-    def __init__(self, config: SourceConfig) -> None:
-        self.config = config
-        self.path = config.path
-        self.stats = SourceStats(format="bigcommerce")
+class BigCommerceSource(PlatformSource):
+    FORMAT = "bigcommerce"
 
     def products(self, emit: Emit) -> Iterator[Product]:
         with open_table(self.config, emit) as table:

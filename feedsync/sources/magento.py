@@ -20,7 +20,13 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out, report_weights_ignored
+from feedsync.sources.base import (
+    PlatformSource,
+    normalize_context,
+    register,
+    report_left_out,
+    report_weights_ignored,
+)
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, open_table
@@ -83,11 +89,8 @@ class _Parent:
     cells: list[str]
 
 
-class MagentoSource:
-    def __init__(self, config: SourceConfig) -> None:
-        self.config = config
-        self.path = config.path
-        self.stats = SourceStats(format="magento")
+class MagentoSource(PlatformSource):
+    FORMAT = "magento"
 
     def products(self, emit: Emit) -> Iterator[Product]:
         parents, children, overrides = self._index(emit)

@@ -19,7 +19,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out
+from feedsync.sources.base import PlatformSource, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, open_table
@@ -114,11 +114,8 @@ class _Product:
     images: list[tuple[int, int, str]] = field(default_factory=list)  # (position, order, url)
 
 
-class ShopifySource:
-    def __init__(self, config: SourceConfig) -> None:
-        self.config = config
-        self.path = config.path
-        self.stats = SourceStats(format="shopify")
+class ShopifySource(PlatformSource):
+    FORMAT = "shopify"
 
     def products(self, emit: Emit) -> Iterator[Product]:
         with open_table(self.config, emit) as table:

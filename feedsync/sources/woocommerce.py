@@ -19,7 +19,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register, report_left_out
+from feedsync.sources.base import PlatformSource, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import option_field
 from feedsync.sources.tabular import Table, header_key, open_table
@@ -132,11 +132,8 @@ class _Parent:
     variations: int = 0
 
 
-class WooCommerceSource:
-    def __init__(self, config: SourceConfig) -> None:
-        self.config = config
-        self.path = config.path
-        self.stats = SourceStats(format="woocommerce")
+class WooCommerceSource(PlatformSource):
+    FORMAT = "woocommerce"
 
     def products(self, emit: Emit) -> Iterator[Product]:
         parents, comma_decimal = self._index(emit)
