@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -10,7 +11,7 @@ from feedsync import pipeline
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
 from feedsync.cli.output import Progress
-from feedsync.config import SOURCE_FORMATS
+from feedsync.config import SOURCE_FORMATS, Config
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate, Selection
 from feedsync.diagnostics.renderers.html import render_html
@@ -86,16 +87,7 @@ def build(
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=out)
-        with Progress().shown() as progress:
-            report = pipeline.run(
-                cfg,
-                "build",
-                channels=None if flags else channel,
-                out_dir=out,
-                validate=check,
-                jobs=jobs,
-                progress=progress,
-            )
+        report = _run(cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs)
     raise typer.Exit(print_report(report, findings_to_stdout=False))
 
 
@@ -136,17 +128,15 @@ def validate(
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=None)
-        with Progress().shown() as progress:
-            report = pipeline.run(
-                cfg,
-                "validate",
-                channels=None if flags else channel,
-                selection=Selection.parse(select or [], ignore or []),
-                record_items=fmt == "junit",
-                jobs=jobs,
-                progress=progress,
-                changes=html is not None,
-            )
+        report = _run(
+            cfg,
+            "validate",
+            channels=None if flags else channel,
+            selection=Selection.parse(select or [], ignore or []),
+            record_items=fmt == "junit",
+            jobs=jobs,
+            changes=html is not None,
+        )
     gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
     if html is not None:
         _write_html(html, report, gate)
@@ -182,8 +172,8 @@ def push(
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
         try:
-            with run_lock(cfg.state_path), State(cfg.state_path) as state, Progress().shown() as progress:
-                report = pipeline.run(
+            with run_lock(cfg.state_path), State(cfg.state_path) as state:
+                report = _run(
                     cfg,
                     "push",
                     channels=channel,
@@ -191,7 +181,6 @@ def push(
                     force=force,
                     dry_run=dry_run,
                     selection=Selection.parse(select or [], ignore or []),
-                    progress=progress,
                     changes=report_html is not None,
                 )
         except (FeedsyncError, OSError) as exc:
@@ -210,6 +199,12 @@ def push(
         with atomic_write(report_file) as handle:
             handle.write(render_json(report, failed=code != 0, reason=reason).encode("utf-8"))
     raise typer.Exit(code)
+
+
+def _run(config: Config, command: pipeline.Command, **options: Any) -> Report:
+    """``pipeline.run`` with progress bars on a terminal."""
+    with Progress().shown() as progress:
+        return pipeline.run(config, command, progress=progress, **options)
 
 
 def _write_html(path: Path, report: Report, gate: Gate) -> None:
