@@ -84,39 +84,13 @@ def test_validate_prints_concise_findings_on_stdout_and_exits_1(tmp_path: Path) 
 
 def test_build_from_flags_without_a_config(tmp_path: Path) -> None:
     (tmp_path / "cat.csv").write_text(HEADER + row("A") + row("B"), encoding="utf-8")
-    result = runner.invoke(
-        app,
-        [
-            "build",
-            "--source",
-            "cat.csv",
-            "--currency",
-            "EUR",
-            "--base-url",
-            "https://shop.example.com",
-            "--channel",
-            "google_merchant",
-            "--out",
-            "feeds",
-        ],
-    )
+    flags = ["--source", "cat.csv", "--currency", "EUR", "--base-url", "https://shop.example.com"]
+    flags += ["--channel", "google_merchant"]
+    result = runner.invoke(app, ["build", *flags, "--out", "feeds"])
     assert result.exit_code == 0, result.output
     feed = etree.parse(str(tmp_path / "feeds" / "google_merchant.xml")).getroot()
     assert [e.text for e in feed.iter("{http://base.google.com/ns/1.0}price")] == ["20.00 EUR", "20.00 EUR"]
-    result = runner.invoke(
-        app,
-        [
-            "validate",
-            "--source",
-            "cat.csv",
-            "--currency",
-            "EUR",
-            "--base-url",
-            "https://shop.example.com",
-            "--channel",
-            "google_merchant",
-        ],
-    )
+    result = runner.invoke(app, ["validate", *flags])
     assert result.exit_code == 0, result.output
 
 

@@ -21,7 +21,7 @@ from feedsync.orders.importer import import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import DirectorySink
 from feedsync.state import State
-from tests.orders.test_import import published
+from tests.orders.test_import import into, published
 from tests.sources.realdata import REALDATA, needs_realdata
 
 HOST = "https://sellingpartnerapi-na.amazon.com"
@@ -239,26 +239,12 @@ def test_a_held_order_is_read_again_with_get_order_before_it_is_retried(
         sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
         reader = api(state)
         found: list[object] = []
-        first = import_orders(
-            reader.orders(),
-            state=state,
-            sink=sink,
-            skus=SkuMap(state, "amazon"),
-            emit=found.append,
-            refresh=reader.order,
-        )
+        first = into(sink, state, reader.orders(), found.append, refresh=reader.order)
         reader.commit()
         assert first.held == ["111-0000009-0000009"] and get_order.call_count == 0
         published(state, "SKU-NEW")  # now mapped, but the order was cancelled meanwhile
         reader = api(state)
-        second = import_orders(
-            reader.orders(),
-            state=state,
-            sink=sink,
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-            refresh=reader.order,
-        )
+        second = into(sink, state, reader.orders(), pytest.fail, refresh=reader.order)
         assert (second.imported, second.skipped) == ([], 1)
         assert state.order("amazon", "111-0000009-0000009").state == "skipped"  # type: ignore[union-attr]
     [call] = get_order.calls

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -65,10 +66,12 @@ def run(tmp: Path, state: State, path: Path, found: list[Diagnostic] | None = No
     )
 
 
-def into(sink: object, state: State, source: Path | list[Order], emit: object = pytest.fail) -> ImportResult:
+def into(
+    sink: object, state: State, source: Path | Iterable[Order], emit: object = pytest.fail, **options: object
+) -> ImportResult:
     """Import a report file (or orders) into ``sink``, mapping SKUs through what the amazon channel published."""
     orders = read_order_report(source, pytest.fail) if isinstance(source, Path) else source
-    return import_orders(orders, state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=emit)  # type: ignore[arg-type]
+    return import_orders(orders, state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=emit, **options)  # type: ignore[arg-type]
 
 
 def events(tmp: Path) -> list[tuple[str, str]]:
