@@ -77,7 +77,10 @@ class DirectorySink:
     def find(self, order: Order) -> str | None:
         """Searches the files earlier runs wrote from one hour before the order was placed on (file names carry
         their UTC time, and no earlier file can hold the order), each file read once per run."""
-        since = f"orders-{(order.purchased_at.astimezone(UTC) - timedelta(hours=1)).strftime(STAMP)}"
+        try:
+            since = f"orders-{(order.purchased_at.astimezone(UTC) - timedelta(hours=1)).strftime(STAMP)}"
+        except OverflowError:  # a date at the edge of the calendar (held before the range check existed)
+            since = "orders-"
         for file in sorted(self.path.glob("orders-*.jsonl")) if self.path.is_dir() else []:
             if file.name < since or file.name in self._read:
                 continue
