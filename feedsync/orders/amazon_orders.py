@@ -127,6 +127,13 @@ def read_order(raw: Any, *, order_id: str = "", now: datetime | None = None) -> 
     importer holds it to read it again."""
     if isinstance(raw, dict) and raw.get("orderId"):
         order_id = str(raw["orderId"])
+    raw, repeated = _items_once(raw)
+    if repeated is not None:
+        return UnreadableOrder(
+            marketplace="amazon",
+            order_id=order_id,
+            reason=f"Amazon's answer lists orderItemId {repeated} twice with different values",
+        )
     try:
         order = to_order(raw)
     except KeyError as exc:
@@ -144,6 +151,21 @@ def read_order(raw: Any, *, order_id: str = "", now: datetime | None = None) -> 
     if problem is not None:
         return UnreadableOrder(marketplace="amazon", order_id=order.order_id, reason=problem.message)
     return order
+
+
+def _items_once(raw: Any) -> tuple[Any, str | None]:
+    """``raw`` with an order item repeated word for word listed once (its units are not doubled), or the id of an
+    order item listed twice with different values."""
+    items = raw.get("orderItems") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        return raw, None
+    first: dict[str, Any] = {}
+    for item in items:
+        key = str(item.get("orderItemId")) if isinstance(item, dict) else ""
+        if key in first and first[key] != item:
+            return raw, key
+        first.setdefault(key, item)
+    return ({**raw, "orderItems": list(first.values())} if len(first) < len(items) else raw), None
 
 
 def to_order(raw: dict[str, Any]) -> Order:

@@ -22,6 +22,7 @@ from feedsync.config import (
 from feedsync.config import OrderSink as OrderSinkConfig
 from feedsync.destinations.http import Requester, make_client
 from feedsync.errors import OrderRejected, RemoteError
+from feedsync.faults import checkpoint
 from feedsync.model.order import Order
 from feedsync.orders.shipments import Shipment
 
@@ -113,6 +114,7 @@ class DirectorySink:
                     handle.write(json.dumps(event, ensure_ascii=False, sort_keys=True).encode() + b"\n")
         except OSError as exc:
             raise RemoteError(f"cannot write orders into {self.path}: {exc.strerror or exc}") from None
+        checkpoint("orders.directory-written")  # the store can see the orders; the state does not know yet
         self._committed = len(self.events)
 
 
