@@ -63,7 +63,8 @@ def read_order_report(path: Path, emit: Emit, *, now: datetime | None = None) ->
 
 def _rows(path: Path) -> list[list[str]]:
     """The file's lines split at tabs. The report has no quoting (a quote is part of the value), so the file is
-    split by hand: no field size limit, and a lone CR stays inside its value instead of ending the row."""
+    split by hand: no field size limit, and a lone CR stays inside its value instead of ending the row (unless
+    the file has no LF at all: then CR ends the lines)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -75,7 +76,7 @@ def _rows(path: Path) -> list[list[str]]:
         raise SourceError(
             f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the report as UTF-8"
         ) from None
-    lines = text.split("\n")
+    lines = text.split("\n" if "\n" in text or "\r" not in text else "\r")  # CR alone: Excel for Mac's text files
     if lines and lines[-1] == "":
         lines.pop()
     return [line.removesuffix("\r").split("\t") for line in lines]
