@@ -29,6 +29,7 @@ from feedsync.errors import ConfigError
 from feedsync.events import event
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
+from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
@@ -309,6 +310,8 @@ class _Sink:
     encoder: Encoder | None
     check: bool
     drop_invalid: bool
+    formulas: FormulaTally | None = None
+    """Formula-like values of a delimited feed, reported once per field (MDL014)."""
     variants: VariantTracker = field(default_factory=VariantTracker)
 
 
@@ -411,6 +414,9 @@ class _Stream:
                             sink.result.excluded += 1
                     for item in items:
                         self._take(sink, item)
+        for sink in sinks:
+            for diagnostic in sink.formulas.findings(sink.channel.name) if sink.formulas is not None else ():
+                emit(diagnostic)
 
     def _sink(
         self,
@@ -438,7 +444,13 @@ class _Stream:
             )
         # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
         return _Sink(
-            channel, result, writer, encoder, check or encoder is not None, drop_invalid or encoder is not None
+            channel,
+            result,
+            writer,
+            encoder,
+            check or encoder is not None,
+            drop_invalid or encoder is not None,
+            FormulaTally() if channel.format.writer == "delimited" else None,
         )
 
     def _check_product(self, product: Product, skus: IdSet, variants: VariantTracker) -> None:
@@ -493,6 +505,8 @@ class _Stream:
                 if sink.drop_invalid and any(d.severity is Severity.ERROR for d in findings):
                     sink.result.rejected += 1
                     return
+        if sink.formulas is not None:
+            sink.formulas.add(item.id, item.values, item.product.source, item.origins)
         if sink.writer is not None:
             for record in sink.encoder.encode(item) if sink.encoder is not None else [item.values]:
                 sink.writer.write(record)

@@ -287,6 +287,12 @@ FIXTURES["MDL013"] = (
     lambda tmp: build(tmp, HEADER + row("A", group_id="G") + row("B", group_id="G")),
     ("B", "group_id", 3, 2),
 )
+FIXTURES["MDL014"] = (
+    lambda tmp: build(
+        tmp, HEADER + row("A") + row("B", brand="=HYPERLINK(1)") + row("C", brand="@x"), "    format: tsv\n"
+    ),
+    ("B", "brand", 3, 9),
+)
 
 # -- Google ------------------------------------------------------------------------------------------------
 FIXTURES["GMC001"] = (google(image_link=None), ("X1", "image_link", 7, 5))
@@ -397,6 +403,29 @@ def _ord001(tmp: Path) -> Found:
     path.write_text(ORDER_COLUMNS + "111-1\t9\t20/11/2026\tSKU\t1\n", encoding="utf-8")
     found: Found = []
     assert list(read_order_report(path, found.append)) == []
+    return found
+
+
+@fixture("ORD010", ("111-1", "purchase-date", 2, 3))
+def _ord010(tmp: Path) -> Found:
+    from feedsync.orders.report_file import read_order_report
+
+    path = tmp / "orders.txt"
+    path.write_text(ORDER_COLUMNS + "111-1\t9\t0001-01-01T00:00:00Z\tSKU\t1\n", encoding="utf-8")
+    found: Found = []
+    assert list(read_order_report(path, found.append)) == []
+    return found
+
+
+@fixture("ORD011", ("111-1", "order-item-id", 3, 2))
+def _ord011(tmp: Path) -> Found:
+    from feedsync.orders.report_file import read_order_report
+
+    path = tmp / "orders.txt"
+    path.write_text(ORDER_COLUMNS + "111-1\t9\t2026-11-20T10:00:00Z\tSKU\t1\n" * 2, encoding="utf-8")
+    found: Found = []
+    [order] = read_order_report(path, found.append)
+    assert [line.quantity for line in order.lines] == [1]
     return found
 
 

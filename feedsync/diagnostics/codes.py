@@ -486,8 +486,8 @@ _register(
     E,
     "A row of the order report file has a value feedsync cannot read (an empty order-id, order-item-id or sku, "
     "a quantity that is not a positive whole number, a purchase-date that is not ISO 8601, an amount that is not "
-    "a number). The whole order is left out of this run, not imported in part; it is read again once the file "
-    "is fixed.",
+    "a number, an order-item-id on two rows with different values). The whole order is left out of this run, not "
+    "imported in part; it is read again once the file is fixed.",
 )
 _register(
     "ORD002",
@@ -543,6 +543,33 @@ _register(
     "The store refused an order (a catalog item it has no product or variant for, a field it will not take; "
     "its answer is in the message). Nothing was created; the order is held and tried again on the next run, "
     "and the other orders go on.",
+)
+
+_register(
+    "ORD010",
+    "order-value-out-of-range",
+    E,
+    "An order holds a value no real order has: a purchase date before 2000-01-01 or more than one day in the "
+    "future, more than 10,000 units on one line, or an amount of 10^12 or more. The export or the marketplace's "
+    "answer is broken. That order is left out (from the SP-API: held, and read again with getOrder on every "
+    "run); the other orders are imported.",
+)
+_register(
+    "ORD011",
+    "order-line-repeated",
+    W,
+    "The order report has the same order line (order-id and order-item-id) twice, cell for cell: it is read once, "
+    "so its units are not doubled. Rows that share an order-item-id but differ are an ORD001 error instead.",
+)
+_register(
+    "MDL014",
+    "formula-like-value",
+    W,
+    "Values of this field begin with =, +, -, @, a tab or a carriage return, which a spreadsheet opening the "
+    "file would run as a formula. The channel reads the feed as text, so the values are written exactly; "
+    "reported once per channel and field with the number of items, so the feed is not opened in a spreadsheet "
+    "unawares. Numbers such as -5 are not counted.",
+    ("values",),
 )
 
 _TAGS: dict[str, tuple[str, ...]] = {

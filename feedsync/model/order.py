@@ -98,3 +98,15 @@ class Order(BaseModel):
     buyer_name: str | None = None
     buyer_email: str | None = None
     ship_service_level: str | None = None
+
+
+class UnreadableOrder(BaseModel):
+    """An order a marketplace answered that cannot be believed or read (a date in year 1, 10^30 units): only its
+    id is kept, so the importer can hold it, report it and read it again on the next run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    marketplace: str
+    order_id: str
+    """Empty when even the id is missing (then it can be reported, not held)."""
+    reason: str

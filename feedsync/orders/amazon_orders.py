@@ -19,12 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.model.money import ISO_4217, Money
-from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus
+from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
+from feedsync.orders.sanity import order_problem
 from feedsync.state import State
 
 SEARCH = "/orders/2026-01-01/orders"
@@ -84,21 +86,21 @@ class AmazonOrders:
             page = dict(params) if token is None else {**params, "paginationToken": token}
             body = self.requester().request("GET", SEARCH, operation="searchOrders", params=page).json()
             for raw in body.get("orders", []):
-                yield to_order(raw)
+                yield read_order(raw, now=now)
             if body.get("lastUpdatedBefore"):
                 self._next_cursor = str(body["lastUpdatedBefore"])
             token = (body.get("pagination") or {}).get("nextToken")
             if not token:
                 return
 
-    def order(self, order_id: str) -> Order:
+    def order(self, order_id: str) -> Order | UnreadableOrder:
         """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed."""
         body = (
             self.requester()
             .request("GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED})
             .json()
         )
-        return to_order(body["order"])
+        return read_order(body.get("order") if isinstance(body, dict) else None, order_id=order_id)
 
     def commit(self) -> None:
         """Move the cursor to where Amazon said this read ended (call after the orders are handled)."""
@@ -117,6 +119,53 @@ def _breakdown(proceeds: Any, kind: str) -> Money | None:
         if entry.get("type") == kind:
             return _money(entry.get("subtotal"))
     return None
+
+
+def read_order(raw: Any, *, order_id: str = "", now: datetime | None = None) -> Order | UnreadableOrder:
+    """The order Amazon answered, or an ``UnreadableOrder`` saying why it cannot be read or believed (a missing
+    or mistyped field, a date in year 1 or 10000, 10^30 units): one broken order must not end the run, and the
+    importer holds it to read it again."""
+    if isinstance(raw, dict) and raw.get("orderId"):
+        order_id = str(raw["orderId"])
+    raw, repeated = _items_once(raw)
+    if repeated is not None:
+        return UnreadableOrder(
+            marketplace="amazon",
+            order_id=order_id,
+            reason=f"Amazon's answer lists orderItemId {repeated} twice with different values",
+        )
+    try:
+        order = to_order(raw)
+    except KeyError as exc:
+        return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"Amazon's answer has no {exc}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return UnreadableOrder(
+            marketplace="amazon", order_id=order_id, reason=f"Amazon's answer cannot be read: {where}: {first['msg']}"
+        )
+    except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
+        why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"Amazon's answer cannot be read: {why}")
+    problem = order_problem(order, now)
+    if problem is not None:
+        return UnreadableOrder(marketplace="amazon", order_id=order.order_id, reason=problem.message)
+    return order
+
+
+def _items_once(raw: Any) -> tuple[Any, str | None]:
+    """``raw`` with an order item repeated word for word listed once (its units are not doubled), or the id of an
+    order item listed twice with different values."""
+    items = raw.get("orderItems") if isinstance(raw, dict) else None
+    if not isinstance(items, list):
+        return raw, None
+    first: dict[str, Any] = {}
+    for item in items:
+        key = str(item.get("orderItemId")) if isinstance(item, dict) else ""
+        if key in first and first[key] != item:
+            return raw, key
+        first.setdefault(key, item)
+    return ({**raw, "orderItems": list(first.values())} if len(first) < len(items) else raw), None
 
 
 def to_order(raw: dict[str, Any]) -> Order:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import OrderRejected
-from feedsync.model.order import FulfilledBy, Order, OrderStatus
+from feedsync.model.order import FulfilledBy, Order, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import OrderSink
 from feedsync.state import State
@@ -38,7 +38,7 @@ class ImportResult:
 
 
 def import_orders(
-    orders: Iterable[Order],
+    orders: Iterable[Order | UnreadableOrder],
     *,
     state: State,
     sink: OrderSink,
@@ -46,10 +46,12 @@ def import_orders(
     emit: Emit,
     marketplace: str = "amazon",
     dry_run: bool = False,
-    refresh: Callable[[str], Order] | None = None,
+    refresh: Callable[[str], Order | UnreadableOrder] | None = None,
 ) -> ImportResult:
     """``refresh`` re-reads a held order from the marketplace (its status may have changed since it was held);
-    without it a held order is retried as it was stored."""
+    without it a held order is retried as it was stored. An ``UnreadableOrder`` (a marketplace answer that
+    cannot be read or believed) is reported (ORD010) and held, unless the order was imported before: the store
+    keeps what it has."""
     result = ImportResult()
     staged: list[tuple[Order, str, str]] = []  # (order, state, ref) waiting for the sink's commit
     seen: set[str] = set()
@@ -69,7 +71,29 @@ def import_orders(
             )
         staged.clear()
 
-    def handle(order: Order) -> None:
+    def unreadable(order: UnreadableOrder) -> None:
+        record = state.order(order.marketplace, order.order_id) if order.order_id else None
+        known = record is not None and record.state != HELD
+        what = "left as it was imported" if known else "held" if order.order_id else "left out"
+        emit(
+            make(
+                "ORD010",
+                f"order {order.order_id or '(without an id)'} {what}: {order.reason}",
+                product_id=order.order_id or None,
+                field="order",
+            )
+        )
+        if not order.order_id or known:
+            return
+        result.held.append(order.order_id)
+        if not dry_run:
+            status = record.status if record is not None else OrderStatus.PENDING
+            state.record_order(order.marketplace, order.order_id, status=status, state=HELD, message=order.reason)
+
+    def handle(order: Order | UnreadableOrder) -> None:
+        if isinstance(order, UnreadableOrder):
+            unreadable(order)
+            return
         record = state.order(order.marketplace, order.order_id)
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
             if record.status == order.status:

@@ -11,10 +11,9 @@ Column names as the report spells them: ``order-id``, ``order-item-id``, ``purch
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from feedsync.diagnostics import Emit
@@ -23,6 +22,7 @@ from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import SourceError
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus
+from feedsync.orders.sanity import check_amount, check_date, check_quantity
 from feedsync.values import ValueProblem, parse_datetime, parse_decimal, parse_int
 
 REQUIRED = ("order-id", "order-item-id", "purchase-date", "sku")
@@ -35,37 +35,57 @@ class _Pending:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
-def read_order_report(path: Path, emit: Emit) -> Iterator[Order]:
+def read_order_report(path: Path, emit: Emit, *, now: datetime | None = None) -> Iterator[Order]:
     """Orders in the order of their first row. A row with a bad value is reported (file, line, column, value)
-    and its whole order left out, so it is read again, complete, once the file is fixed."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            header = [name.strip().lower() for name in next(reader, [])]
-            missing = [name for name in REQUIRED if name not in header]
-            if missing or not ({"quantity-purchased", "quantity-to-ship"} & set(header)):
-                missing += [] if {"quantity-purchased", "quantity-to-ship"} & set(header) else ["quantity-purchased"]
-                raise SourceError(f"{path}:1: not an Amazon order report: no column {', '.join(missing)}")
-            orders: dict[str, _Pending] = {}
-            for number, cells in enumerate(reader, start=2):
-                if not any(cell.strip() for cell in cells):
-                    continue
-                values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
-                pending = orders.setdefault(values["order-id"], _Pending(number))
-                pending.rows.append((number, values))
-    except OSError as exc:
-        raise SourceError(f"cannot read order report {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    and its whole order left out, so it is read again, complete, once the file is fixed. ``now`` is the clock
+    purchase dates are checked against (``orders.sanity``)."""
+    rows = _rows(path)
+    header = [name.strip().lower() for name in (rows[0] if rows else [])]
+    missing = [name for name in REQUIRED if name not in header]
+    if not ({"quantity-purchased", "quantity-to-ship"} & set(header)):
+        missing.append("quantity-purchased")
+    if missing:
+        hint = " (the report is tab-separated; this header has no tab)" if len(header) == 1 else ""
+        raise SourceError(f"{path}:1: not an Amazon order report: no column {', '.join(missing)}{hint}")
+    orders: dict[str, _Pending] = {}
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        values = {name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(header)}
+        pending = orders.setdefault(values["order-id"], _Pending(number))
+        pending.rows.append((number, values))
     columns = {name: index + 1 for index, name in enumerate(header)}
     for order_id, pending in orders.items():
-        order = _order(path, columns, order_id, pending, emit)
+        order = _order(path, columns, order_id, pending, emit, now)
         if order is not None:
             yield order
 
 
-def _order(path: Path, columns: dict[str, int], order_id: str, pending: _Pending, emit: Emit) -> Order | None:
-    problems = 0
+def _rows(path: Path) -> list[list[str]]:
+    """The file's lines split at tabs. The report has no quoting (a quote is part of the value), so the file is
+    split by hand: no field size limit, and a lone CR stays inside its value instead of ending the row (unless
+    the file has no LF at all: then CR ends the lines)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read order report {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the report as UTF-8"
+        ) from None
+    lines = text.split("\n" if "\n" in text or "\r" not in text else "\r")  # CR alone: Excel for Mac's text files
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r").split("\t") for line in lines]
+
+
+def _order(
+    path: Path, columns: dict[str, int], order_id: str, pending: _Pending, emit: Emit, now: datetime | None
+) -> Order | None:
+    rows, problems = _once_each(path, columns, order_id, pending.rows, emit)
 
     def value(row: int, values: dict[str, str], name: str, parse: object) -> object:
         nonlocal problems
@@ -76,7 +96,7 @@ def _order(path: Path, columns: dict[str, int], order_id: str, pending: _Pending
             problems += 1
             emit(
                 make(
-                    "ORD001",
+                    problem.code if problem.code.startswith("ORD") else "ORD001",
                     f"order {order_id or '(no order-id)'}: {problem.message}",
                     product_id=order_id or None,
                     field=name,
@@ -96,10 +116,15 @@ def _order(path: Path, columns: dict[str, int], order_id: str, pending: _Pending
 
     first_row, first = pending.rows[0]
     value(first_row, first, "order-id", required("order-id"))
-    purchased = value(first_row, first, "purchase-date", lambda t: parse_datetime(t, UTC, what="purchase-date"))
+    purchased = value(
+        first_row,
+        first,
+        "purchase-date",
+        lambda t: check_date(parse_datetime(t, UTC, what="purchase-date"), "purchase-date", now),
+    )
     currency = first.get("currency", "") or None
     lines: list[OrderLine] = []
-    for row, values in pending.rows:
+    for row, values in rows:
         line_id = value(row, values, "order-item-id", required("order-item-id"))
         sku = value(row, values, "sku", required("sku"))
         quantity_column = "quantity-purchased" if "quantity-purchased" in values else "quantity-to-ship"
@@ -167,15 +192,62 @@ def _quantity(text: str, what: str) -> int:
     number = parse_int(text, what=what) if text else None
     if number is None or number < 1:
         raise ValueProblem("ORD001", f"{what} {text!r} is not a positive whole number")
-    return number
+    return check_quantity(number, what)
 
 
 def _amount(text: str, currency: str | None, what: str) -> Money | None:
     if not text:
         return None
-    amount = parse_decimal(text, what=what, code="ORD001")
+    amount = check_amount(parse_decimal(text, what=what, code="ORD001"), what)
     if not currency:
         raise ValueProblem("ORD001", f"{what} {text!r} has no currency column beside it")
     if currency.upper() not in ISO_4217:
         raise ValueProblem("ORD001", f"currency {currency!r} is not an ISO 4217 code")
     return Money.model_construct(amount=amount, currency=currency.upper())
+
+
+def _once_each(
+    path: Path, columns: dict[str, int], order_id: str, rows: list[tuple[int, dict[str, str]]], emit: Emit
+) -> tuple[list[tuple[int, dict[str, str]]], int]:
+    """The order's rows with each order-item-id once, and the number of conflicts. A row repeating an earlier row
+    of its order-item-id cell for cell is read once (ORD011, a warning: the units are not doubled); a row giving
+    the same order-item-id other values is an error (ORD001) that leaves the whole order out, since feedsync
+    cannot tell which of the two is right."""
+    kept: list[tuple[int, dict[str, str]]] = []
+    first_of: dict[str, tuple[int, dict[str, str]]] = {}
+    conflicts = 0
+    for row, values in rows:
+        item = values.get("order-item-id", "")
+        earlier = first_of.get(item) if item else None
+        if earlier is None:
+            first_of.setdefault(item, (row, values))
+            kept.append((row, values))
+            continue
+        earlier_row, earlier_values = earlier
+        differ = [name for name, text in values.items() if text != earlier_values.get(name)]
+        if not differ:
+            emit(
+                make(
+                    "ORD011",
+                    f"order {order_id}: row {row} repeats row {earlier_row} (order-item-id {item}) cell for cell; "
+                    "it is read once",
+                    product_id=order_id,
+                    field="order-item-id",
+                    value=item,
+                    location=Location(str(path), row, columns.get("order-item-id"), "order-item-id"),
+                )
+            )
+            continue
+        conflicts += 1
+        emit(
+            make(
+                "ORD001",
+                f"order {order_id}: order-item-id {item} is on row {earlier_row} and row {row} with different "
+                f"{', '.join(differ)}; the order is left out until one of the rows is removed",
+                product_id=order_id,
+                field=differ[0],
+                value=values[differ[0]],
+                location=Location(str(path), row, columns.get(differ[0]), differ[0]),
+            )
+        )
+    return kept, conflicts

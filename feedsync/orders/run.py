@@ -13,6 +13,7 @@ from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError, RemoteError
 from feedsync.events import event
+from feedsync.faults import checkpoint
 from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
@@ -85,6 +86,7 @@ def run_import(
         dry_run=dry_run,
         refresh=api.order if api is not None else None,
     )
+    checkpoint("orders.handled")  # every order is in the store and the state; the cursor has not moved
     if api is not None and not dry_run:
         api.commit()
     event(

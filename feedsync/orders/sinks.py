@@ -22,6 +22,7 @@ from feedsync.config import (
 from feedsync.config import OrderSink as OrderSinkConfig
 from feedsync.destinations.http import Requester, make_client
 from feedsync.errors import OrderRejected, RemoteError
+from feedsync.faults import checkpoint
 from feedsync.model.order import Order
 from feedsync.orders.shipments import Shipment
 
@@ -77,7 +78,10 @@ class DirectorySink:
     def find(self, order: Order) -> str | None:
         """Searches the files earlier runs wrote from one hour before the order was placed on (file names carry
         their UTC time, and no earlier file can hold the order), each file read once per run."""
-        since = f"orders-{(order.purchased_at.astimezone(UTC) - timedelta(hours=1)).strftime(STAMP)}"
+        try:
+            since = f"orders-{(order.purchased_at.astimezone(UTC) - timedelta(hours=1)).strftime(STAMP)}"
+        except OverflowError:  # a date at the edge of the calendar (held before the range check existed)
+            since = "orders-"
         for file in sorted(self.path.glob("orders-*.jsonl")) if self.path.is_dir() else []:
             if file.name < since or file.name in self._read:
                 continue
@@ -110,6 +114,7 @@ class DirectorySink:
                     handle.write(json.dumps(event, ensure_ascii=False, sort_keys=True).encode() + b"\n")
         except OSError as exc:
             raise RemoteError(f"cannot write orders into {self.path}: {exc.strerror or exc}") from None
+        checkpoint("orders.directory-written")  # the store can see the orders; the state does not know yet
         self._committed = len(self.events)
 
 

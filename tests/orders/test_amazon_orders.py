@@ -252,3 +252,22 @@ def test_a_held_order_is_read_again_with_get_order_before_it_is_retried(
     assert operation["operationId"] == "getOrder"
     enum = next(p for p in operation["parameters"] if p["name"] == "includedData")["items"]["enum"]
     assert set(query(call.request)["includedData"][0].split(",")) <= set(enum)
+
+
+def test_an_order_item_listed_twice_is_read_once_and_held_when_the_copies_differ() -> None:
+    from feedsync.model.order import Order, UnreadableOrder
+    from feedsync.orders.amazon_orders import read_order
+
+    raw = example_order("123-4567890-1234567", "SKU-A")
+    once = read_order(raw, now=datetime(2026, 11, 22, tzinfo=UTC))
+    raw["orderItems"].append(copy.deepcopy(raw["orderItems"][0]))
+    twice = read_order(raw, now=datetime(2026, 11, 22, tzinfo=UTC))
+    assert isinstance(once, Order) and isinstance(twice, Order)
+    assert [(x.line_id, x.quantity) for x in twice.lines] == [(x.line_id, x.quantity) for x in once.lines]
+    raw["orderItems"][-1]["quantityOrdered"] = 7
+    differ = read_order(raw, now=datetime(2026, 11, 22, tzinfo=UTC))
+    assert differ == UnreadableOrder(
+        marketplace="amazon",
+        order_id="123-4567890-1234567",
+        reason="Amazon's answer lists orderItemId 12345678901234 twice with different values",
+    )

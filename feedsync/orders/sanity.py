@@ -1,0 +1,64 @@
+"""The bounds an order's values must keep to be believed, whichever marketplace source they come from.
+
+A value outside them is not a typo feedsync can read around but a broken export or a hostile answer; the order is
+reported (ORD010) and left out of the run, and read again once it is fixed:
+
+- a purchase date before 2000-01-01 UTC (no marketplace order is older) or more than one day after the run's
+  clock (a day of slack for clocks and time zones);
+- a quantity above 10,000 units on one line (no marketplace sells that many in one order line; beyond it the
+  number is a pasted id or a spreadsheet accident, and a store would reserve that stock);
+- an amount of 10^12 or more in any currency (above 40 million US dollars even in the currency with the smallest
+  unit), which also keeps every amount exact when rounded to its currency's minor unit.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from feedsync.model.order import Order
+from feedsync.values import ValueProblem
+
+CODE = "ORD010"
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE = timedelta(days=1)
+MAX_QUANTITY = 10_000
+MAX_AMOUNT = Decimal(10) ** 12
+
+
+def check_date(moment: datetime, what: str, now: datetime | None = None) -> datetime:
+    latest = (now or datetime.now(UTC)) + FUTURE
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueProblem(CODE, f"{what} {moment.isoformat()} has no time zone")
+    if moment < EARLIEST:
+        raise ValueProblem(CODE, f"{what} {moment.isoformat()} is before {EARLIEST:%Y-%m-%d}")
+    if moment > latest:
+        raise ValueProblem(CODE, f"{what} {moment.isoformat()} is more than a day in the future")
+    return moment
+
+
+def check_quantity(number: int, what: str) -> int:
+    if number > MAX_QUANTITY:
+        raise ValueProblem(CODE, f"{what} {number} is more than {MAX_QUANTITY:,} units on one line")
+    return number
+
+
+def check_amount(amount: Decimal, what: str) -> Decimal:
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueProblem(CODE, f"{what} {amount} is not a finite amount below 10^12")
+    return amount
+
+
+def order_problem(order: Order, now: datetime | None = None) -> ValueProblem | None:
+    """The first value of ``order`` outside the bounds, or None."""
+    try:
+        check_date(order.purchased_at, "purchase-date", now)
+        for line in order.lines:
+            check_quantity(line.quantity, f"line {line.line_id}: quantity")
+            for name in ("unit_price", "tax", "shipping", "discount"):
+                money = getattr(line, name)
+                if money is not None:
+                    check_amount(money.amount, f"line {line.line_id}: {name}")
+    except ValueProblem as problem:
+        return problem
+    return None

@@ -1,0 +1,159 @@
+"""``feedsync import-orders`` killed (as by ``kill -9``) at each step, from a report file and from a loopback
+SP-API: the rerun imports every order exactly once, holds the broken one, and moves the cursor only then."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from feedsync.faults import KILLED
+from tests.hostile.killing import points_passed, run_feedsync
+
+HEADER = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n"
+REPORT = (
+    HEADER
+    + "O1\tI1\t2026-11-20T10:00:00Z\tSKU-A\t2\tUSD\t40.00\n"
+    + "O1\tI2\t2026-11-20T10:00:00Z\tSKU-B\t1\tUSD\t10.00\n"
+    + "O2\tI3\t0001-01-01T00:00:00Z\tSKU-A\t1\tUSD\t20.00\n"  # ORD010: left out, every run
+    + "O3\tI4\t2026-11-20T11:00:00Z\tSKU-B\t1\tUSD\t10.00\n"
+    + "O3\tI4\t2026-11-20T11:00:00Z\tSKU-B\t1\tUSD\t10.00\n"  # ORD011: read once
+)
+ENV = {"FS_TEST_CLIENT": "client-secret", "FS_TEST_REFRESH": "Atzr|refresh"}
+
+
+def _shop(folder: Path, orders: str) -> Path:
+    folder.mkdir()
+    (folder / "products.csv").write_text("id,title,price\nA,Shirt,1.00\n", encoding="utf-8")
+    (folder / "sku_map.csv").write_text("marketplace_sku,catalog_id\nSKU-A,cat-A\nSKU-B,cat-B\n", encoding="utf-8")
+    (folder / "orders.txt").write_text(REPORT, encoding="utf-8")
+    (folder / "feedsync.yaml").write_text(
+        "source: {path: products.csv, currency: USD}\n"
+        "channels:\n  google: {profile: google_merchant}\n"
+        "orders:\n  sku_map: sku_map.csv\n  sink: {type: directory, path: incoming}\n" + orders,
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _created(folder: Path) -> Counter[str]:
+    return Counter(
+        event["order"]["order_id"]
+        for path in (folder / "incoming").glob("orders-*.jsonl")
+        for event in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        if event["event"] == "order.created"
+    )
+
+
+def _state(folder: Path, query: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(folder / ".feedsync" / "state.sqlite") as db:
+        return db.execute(query).fetchall()
+
+
+def test_a_kill_at_each_step_of_a_report_import_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    template = _shop(tmp_path / "template", "")
+    args = ("import-orders", "--from-file", "orders.txt")
+    points = points_passed(*args, cwd=template)
+    assert points == ["orders.directory-written", "orders.handled"]
+    for point in points:
+        shop = tmp_path / point
+        shutil.copytree(template, shop, ignore=shutil.ignore_patterns(".feedsync", "incoming"))
+        assert run_feedsync(*args, cwd=shop, fault=point).returncode == KILLED
+        rerun = run_feedsync(*args, cwd=shop)
+        assert rerun.returncode == 1, rerun.stderr  # O2 is still reported (ORD010)
+        assert "ORD010 order O2" in rerun.stderr
+        assert _created(shop) == Counter({"O1": 1, "O3": 1}), point
+        imported = _state(shop, "SELECT order_id FROM orders WHERE state = 'imported' ORDER BY order_id")
+        assert imported == [("O1",), ("O3",)]
+
+
+# -- the SP-API, served on loopback -----------------------------------------------------------------------------
+
+
+def _order(order_id: str, created: str) -> dict[str, Any]:
+    return {
+        "orderId": order_id,
+        "createdTime": created,
+        "lastUpdatedTime": "2026-11-21T10:00:00Z",
+        "fulfillment": {"fulfillmentStatus": "UNSHIPPED", "fulfilledBy": "MERCHANT"},
+        "orderItems": [
+            {
+                "orderItemId": f"{order_id}-1",
+                "quantityOrdered": 1,
+                "product": {"sellerSku": "SKU-A", "price": {"unitPrice": {"amount": "20.00", "currencyCode": "USD"}}},
+            }
+        ],
+    }
+
+
+ORDERS = [_order("111-0000001-0000001", "2026-11-21T09:00:00Z"), _order("111-0000002-0000002", "0001-01-01T00:00:00Z")]
+
+
+class _Amazon(BaseHTTPRequestHandler):
+    def _send(self, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self._send({"access_token": "Atza|t", "expires_in": 3600})
+
+    def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if path == "/orders/2026-01-01/orders":
+            self._send({"orders": ORDERS, "lastUpdatedBefore": "2026-11-22T08:00:00Z"})
+        else:
+            self._send({"order": next(o for o in ORDERS if path.endswith(o["orderId"]))})
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def amazon() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Amazon)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_kill_at_each_step_of_an_api_import_keeps_the_cursor_until_every_order_is_handled(
+    tmp_path: Path, amazon: str
+) -> None:
+    api = (
+        f"  api: {{marketplace_id: ATVPDKIKX0DER, client_id: x, endpoint: '{amazon}', lwa_url: '{amazon}/token', "
+        "client_secret: {env: FS_TEST_CLIENT}, refresh_token: {env: FS_TEST_REFRESH}}\n"
+    )
+    template = _shop(tmp_path / "template", api)
+    args = ("import-orders", "--since", "2026-11-20T00:00:00Z")
+    points = points_passed(*args, cwd=template, env=ENV)
+    assert points == ["orders.directory-written", "orders.handled"]
+    cursor = "SELECT value FROM cursors"
+    for point in points:
+        shop = tmp_path / point
+        shutil.copytree(template, shop, ignore=shutil.ignore_patterns(".feedsync", "incoming"))
+        assert run_feedsync(*args, cwd=shop, fault=point, env=ENV).returncode == KILLED
+        assert _state(shop, cursor) == []  # killed before the cursor moved
+        rerun = run_feedsync(*args, cwd=shop, env=ENV)
+        assert rerun.returncode == 1, rerun.stderr
+        assert "ORD010 order 111-0000002-0000002 held: purchase-date 0001-01-01" in rerun.stderr
+        assert _created(shop) == Counter({"111-0000001-0000001": 1}), point
+        assert _state(shop, "SELECT order_id, state FROM orders ORDER BY order_id") == [
+            ("111-0000001-0000001", "imported"),
+            ("111-0000002-0000002", "held"),
+        ]
+        assert _state(shop, cursor) == [("2026-11-22T08:00:00Z",)]
