@@ -3,7 +3,9 @@ atomically, check the channel rules, publish. Never prints; returns a Report."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from feedsync.atomic import atomic_write
+from feedsync.atomic import atomic_write, remove_leftovers
 from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
@@ -25,14 +27,14 @@ from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Repo
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.diff import compare, keep_snapshot, snapshot_path
-from feedsync.errors import ConfigError
+from feedsync.errors import ConfigError, RemoteError
 from feedsync.events import event
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
-from feedsync.state import State
+from feedsync.state import FORCED, State
 from feedsync.supplements import Supplement, join, load_supplements
 from feedsync.sync import Recorder, SyncCollector, SyncPlan, channel_key
 
@@ -68,6 +70,7 @@ def run(
     ``progress`` is called now and then with counts to show (rows read, items per channel). ``changes`` counts
     each channel's items added, removed and changed since the feed of the last push (validate then writes the
     feeds into a temporary folder to compare them)."""
+    started_at = time.time()
     compiled = compile_channels(config, channels)
     if command != "push":
         from feedsync.parallel import jobs_for, run_parallel
@@ -125,6 +128,8 @@ def run(
     try:
         supplements = load_supplements(config.supplements, stream.emit)
         started = time.perf_counter()
+        if out is not None:
+            _remove_leftovers(out, compiled, before=started_at)
         stream.run(
             source,
             compiled,
@@ -137,6 +142,8 @@ def run(
         event("read", command=command, products=report.products_read, seconds=round(time.perf_counter() - started, 3))
         for channel in compiled:
             result = results[channel.name]
+            if out is not None and result.output is not None:
+                _remove_stale_parts(out, channel, result.parts)
             if changes and result.output is not None:
                 result.changes = _changes(config, channel.name, result.output)
             event(
@@ -149,8 +156,12 @@ def run(
             )
             if channel.name not in destinations or result.output is None:
                 continue
-            previous = state.last_published_count(channel.name) if state is not None else None
-            code, refusal = _guardrail(channel, result, previous, force=force)
+            history = channel.config.guardrail_history
+            counts = state.published_counts(channel.name, history) if state is not None else []
+            previous = counts[0] if counts else None
+            code, refusal = _guardrail(channel, result, counts, force=force)
+            if force and _guardrail(channel, result, counts, force=False)[1]:
+                result.forced = True
             if refusal:
                 result.refused = refusal
                 event("refused", channel=channel.name, code=code, reason=refusal)
@@ -193,9 +204,23 @@ def run(
                     f" (last push: {previous})" if previous is not None else ""
                 )
                 continue
-            result.published = destination.publish(result.output, channel.filename)
-            for part in result.parts:
-                destination.publish(part, part.name)
+            try:
+                result.published = destination.publish(  # type: ignore[call-arg]
+                    result.output, channel.filename, result.parts, _part_names(channel)
+                )
+            except RemoteError as exc:
+                # One destination failing must not stop the others: this channel keeps its previous feed,
+                # its run is recorded as failed and push exits 3 once every channel had its turn.
+                result.failed = f"{exc}; the feed published before stays"
+                event("publish-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
+                stream.emit(
+                    make(
+                        "DST006",
+                        f"{channel.name} not published to {destination.describe()}: {result.failed}",
+                        channel=channel.name,
+                    )
+                )
+                continue
             if channel.name in stream.staged:
                 stream.staged[channel.name].commit()
             keep_snapshot(config.state_path.parent, channel.name, result.output, result.parts)
@@ -219,7 +244,12 @@ def run(
         assert state is not None
         result = results[name]
         outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
-        state.finish_run(run_id, outcome=outcome, item_count=result.items, message=result.refused)
+        message = result.refused
+        if result.failed:
+            outcome, message = "failed", result.failed
+        elif result.forced and result.published:
+            message = FORCED
+        state.finish_run(run_id, outcome=outcome, item_count=result.items, message=message)
     return report
 
 
@@ -263,7 +293,7 @@ def _sync(
     result.published = f"{destination.describe()} ({plan.summary()})"
 
 
-def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | None:
+def _drop(previous: int | None, items: int, max_drop_percent: float, since: str = "") -> str | None:
     """Why a fall in the item count is too large to publish (a partial export must not wipe a catalog)."""
     if not previous or items >= previous:
         return None
@@ -271,21 +301,30 @@ def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | No
     if fall <= max_drop_percent:
         return None
     return (
-        f"the item count fell from {previous} to {items} ({fall:.1f}%, more than max_drop_percent "
+        f"the item count fell from {previous}{since} to {items} ({fall:.1f}%, more than max_drop_percent "
         f"{max_drop_percent:g}%); the last good feed stays; push --force to publish anyway"
     )
 
 
 def _guardrail(
-    channel: CompiledChannel, result: ChannelResult, previous: int | None, *, force: bool
+    channel: CompiledChannel, result: ChannelResult, counts: list[int], *, force: bool
 ) -> tuple[str, str | None]:
     """(code, why the channel must not be published, or None): items with errors (DST001), then a fall in the
-    item count since the last push's ``previous`` (DST002, overridden by ``force``)."""
+    item count since the last push (DST002), then a fall from the largest count of the recent pushes ``counts``
+    (newest first; DST007). The last two are overridden by ``force``.
+
+    DST007 is its own code because its cause and remedy differ: each push lost less than the limit, so no
+    single export is broken; a source shrinking push by push (88 -> 72 -> 59) is caught against the peak of the
+    last ``guardrail_history`` pushes, and a push --force starts the window again."""
     refusal = _refusal(channel, result)
     if refusal:
         return "DST001", refusal
-    drop = _drop(previous, result.items, channel.config.max_drop_percent)
-    return "DST002", None if force else drop
+    limit = channel.config.max_drop_percent
+    drop = _drop(counts[0] if counts else None, result.items, limit)
+    if drop:
+        return "DST002", None if force else drop
+    peak = _drop(max(counts, default=None), result.items, limit, f" (the largest of the last {len(counts)} pushes)")
+    return "DST007", None if force else peak
 
 
 def _refusal(channel: CompiledChannel, result: ChannelResult) -> str | None:
@@ -509,11 +548,33 @@ def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: 
     """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
 
     def open_part(number: int) -> BinaryIO:
-        path = out / f"{channel.name}.{number}.{channel.format.extension}"
+        path = out / f"{channel.name}.{number}.{channel.format.extension}"  # _part_names matches these
         result.parts.append(path)
         return parts.enter_context(atomic_write(path))
 
     return open_part
+
+
+def _part_names(channel: CompiledChannel) -> re.Pattern[str]:
+    """The names ``_part_opener`` gives a channel's further documents (2, 3, ...): a push removes the published
+    ones its feed no longer has."""
+    return re.compile(rf"{re.escape(channel.name)}\.(?:[2-9]|[1-9][0-9]+)\.{re.escape(channel.format.extension)}")
+
+
+def _remove_leftovers(out: Path, compiled: list[CompiledChannel], *, before: float) -> None:
+    """Temp files of the channels' feeds left in ``out`` by killed runs (never a live writer's)."""
+    names = {channel.filename for channel in compiled}
+    patterns = [_part_names(channel) for channel in compiled]
+    remove_leftovers(out, lambda name: name in names or any(p.fullmatch(name) for p in patterns), before=before)
+
+
+def _remove_stale_parts(out: Path, channel: CompiledChannel, parts: list[Path]) -> None:
+    """Parts an earlier build wrote that this feed no longer has (it shrank below a split)."""
+    pattern, written = _part_names(channel), {part.name for part in parts}
+    with contextlib.suppress(FileNotFoundError):
+        for path in out.iterdir():
+            if pattern.fullmatch(path.name) and path.name not in written and path.name != channel.filename:
+                path.unlink(missing_ok=True)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import typer
 
 from feedsync import pipeline
 from feedsync.atomic import atomic_write
-from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
+from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
 from feedsync.cli.output import Progress
 from feedsync.config import SOURCE_FORMATS, Config
 from feedsync.diagnostics import Report
@@ -173,6 +173,7 @@ def push(
         cfg = resolve_config(config, None, channels=[], out=None)
         try:
             with run_lock(cfg.state_path), State(cfg.state_path) as state:
+                state.mark_interrupted()  # under the lock: a run still marked running was killed
                 report = _run(
                     cfg,
                     "push",
@@ -192,6 +193,12 @@ def push(
     refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
     if refused and not dry_run:
         notify(cfg.notify, report, failed=False, reason="; ".join(refused))
+    failed = [f"{r.channel}: {r.failed}" for r in report.channels.values() if r.failed]
+    if failed:
+        notify(cfg.notify, report, failed=True, reason="; ".join(failed))
+        for line in failed:
+            err(f"not published: {line}", level="error")
+        code = EXIT_REMOTE
     if report_html is not None:
         _write_html(report_html, report, gate)
     if report_file is not None:
