@@ -3,9 +3,7 @@ atomically, check the channel rules, publish. Never prints; returns a Report."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -15,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from feedsync.atomic import atomic_write, remove_leftovers
+from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
@@ -34,6 +32,7 @@ from feedsync.formats.json_listings import OpenPart
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
+from feedsync.split import part_names, part_path, remove_stale_parts, remove_temp_files
 from feedsync.state import FORCED, State
 from feedsync.supplements import Supplement, join, load_supplements
 from feedsync.sync import Recorder, SyncCollector, SyncPlan, channel_key
@@ -129,7 +128,7 @@ def run(
         supplements = load_supplements(config.supplements, stream.emit)
         started = time.perf_counter()
         if out is not None:
-            _remove_leftovers(out, compiled, before=started_at)
+            remove_temp_files(out, compiled, before=started_at)
         stream.run(
             source,
             compiled,
@@ -143,7 +142,7 @@ def run(
         for channel in compiled:
             result = results[channel.name]
             if out is not None and result.output is not None:
-                _remove_stale_parts(out, channel, result.parts)
+                remove_stale_parts(out, channel, result.parts)
             if changes and result.output is not None:
                 result.changes = _changes(config, channel.name, result.output)
             event(
@@ -205,8 +204,8 @@ def run(
                 )
                 continue
             try:
-                result.published = destination.publish(  # type: ignore[call-arg]
-                    result.output, channel.filename, result.parts, _part_names(channel)
+                result.published = destination.publish(
+                    result.output, channel.filename, result.parts, part_names(channel)
                 )
             except RemoteError as exc:
                 # One destination failing must not stop the others: this channel keeps its previous feed,
@@ -548,33 +547,11 @@ def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: 
     """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
 
     def open_part(number: int) -> BinaryIO:
-        path = out / f"{channel.name}.{number}.{channel.format.extension}"  # _part_names matches these
+        path = part_path(out, channel, number)
         result.parts.append(path)
         return parts.enter_context(atomic_write(path))
 
     return open_part
-
-
-def _part_names(channel: CompiledChannel) -> re.Pattern[str]:
-    """The names ``_part_opener`` gives a channel's further documents (2, 3, ...): a push removes the published
-    ones its feed no longer has."""
-    return re.compile(rf"{re.escape(channel.name)}\.(?:[2-9]|[1-9][0-9]+)\.{re.escape(channel.format.extension)}")
-
-
-def _remove_leftovers(out: Path, compiled: list[CompiledChannel], *, before: float) -> None:
-    """Temp files of the channels' feeds left in ``out`` by killed runs (never a live writer's)."""
-    names = {channel.filename for channel in compiled}
-    patterns = [_part_names(channel) for channel in compiled]
-    remove_leftovers(out, lambda name: name in names or any(p.fullmatch(name) for p in patterns), before=before)
-
-
-def _remove_stale_parts(out: Path, channel: CompiledChannel, parts: list[Path]) -> None:
-    """Parts an earlier build wrote that this feed no longer has (it shrank below a split)."""
-    pattern, written = _part_names(channel), {part.name for part in parts}
-    with contextlib.suppress(FileNotFoundError):
-        for path in out.iterdir():
-            if pattern.fullmatch(path.name) and path.name not in written and path.name != channel.filename:
-                path.unlink(missing_ok=True)
 
 
 @dataclass
