@@ -165,8 +165,10 @@ def push(
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
 
     Items with errors are left out of the published feed and reported (exit 1). A channel whose item count fell
-    by more than max_drop_percent is not published (exit 1) unless --force. Only one push runs at a time per
-    state file. Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
+    by more than max_drop_percent since the last push, or below the largest count of its last guardrail_history
+    pushes, is not published (exit 1) unless --force. A destination that fails keeps its previous feed while the
+    other channels are published (exit 3). Only one push runs at a time per state file.
+    Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
     """
     _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
