@@ -357,6 +357,9 @@ class ChannelConfig(BaseModel):
     """push: do not publish the channel when more than this percent of its items have errors."""
     max_drop_percent: float = Field(default=20, ge=0, le=100)
     """push: refuse to publish when the item count fell by more than this percent since the last push."""
+    guardrail_history: int = Field(default=5, ge=1, le=100)
+    """push: also refuse when the item count fell by more than max_drop_percent below the largest count of this
+    many last pushes (a source shrinking a little every push); a push --force starts the count again."""
     max_deletes: int | None = Field(default=None, ge=0)
     """push to an API: refuse when more items than this would be deleted."""
 

@@ -25,7 +25,7 @@ from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Repo
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.diff import compare, keep_snapshot, snapshot_path
-from feedsync.errors import ConfigError
+from feedsync.errors import ConfigError, RemoteError
 from feedsync.events import event
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
@@ -33,7 +33,8 @@ from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
-from feedsync.state import State
+from feedsync.split import part_names, part_path, remove_stale_parts, remove_temp_files
+from feedsync.state import FORCED, State
 from feedsync.supplements import Supplement, join, load_supplements
 from feedsync.sync import Recorder, SyncCollector, SyncPlan, channel_key
 
@@ -69,6 +70,7 @@ def run(
     ``progress`` is called now and then with counts to show (rows read, items per channel). ``changes`` counts
     each channel's items added, removed and changed since the feed of the last push (validate then writes the
     feeds into a temporary folder to compare them)."""
+    started_at = time.time()
     compiled = compile_channels(config, channels)
     if command != "push":
         from feedsync.parallel import jobs_for, run_parallel
@@ -126,6 +128,8 @@ def run(
     try:
         supplements = load_supplements(config.supplements, stream.emit)
         started = time.perf_counter()
+        if out is not None:
+            remove_temp_files(out, compiled, before=started_at)
         stream.run(
             source,
             compiled,
@@ -138,6 +142,8 @@ def run(
         event("read", command=command, products=report.products_read, seconds=round(time.perf_counter() - started, 3))
         for channel in compiled:
             result = results[channel.name]
+            if out is not None and result.output is not None:
+                remove_stale_parts(out, channel, result.parts)
             if changes and result.output is not None:
                 result.changes = _changes(config, channel.name, result.output)
             event(
@@ -150,8 +156,12 @@ def run(
             )
             if channel.name not in destinations or result.output is None:
                 continue
-            previous = state.last_published_count(channel.name) if state is not None else None
-            code, refusal = _guardrail(channel, result, previous, force=force)
+            history = channel.config.guardrail_history
+            counts = state.published_counts(channel.name, history) if state is not None else []
+            previous = counts[0] if counts else None
+            code, refusal = _guardrail(channel, result, counts, force=force)
+            if force and _guardrail(channel, result, counts, force=False)[1]:
+                result.forced = True
             if refusal:
                 result.refused = refusal
                 event("refused", channel=channel.name, code=code, reason=refusal)
@@ -194,9 +204,23 @@ def run(
                     f" (last push: {previous})" if previous is not None else ""
                 )
                 continue
-            result.published = destination.publish(result.output, channel.filename)
-            for part in result.parts:
-                destination.publish(part, part.name)
+            try:
+                result.published = destination.publish(
+                    result.output, channel.filename, result.parts, part_names(channel)
+                )
+            except RemoteError as exc:
+                # One destination failing must not stop the others: this channel keeps its previous feed,
+                # its run is recorded as failed and push exits 3 once every channel had its turn.
+                result.failed = f"{exc}; the feed published before stays"
+                event("publish-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
+                stream.emit(
+                    make(
+                        "DST006",
+                        f"{channel.name} not published to {destination.describe()}: {result.failed}",
+                        channel=channel.name,
+                    )
+                )
+                continue
             if channel.name in stream.staged:
                 stream.staged[channel.name].commit()
             keep_snapshot(config.state_path.parent, channel.name, result.output, result.parts)
@@ -220,7 +244,12 @@ def run(
         assert state is not None
         result = results[name]
         outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
-        state.finish_run(run_id, outcome=outcome, item_count=result.items, message=result.refused)
+        message = result.refused
+        if result.failed:
+            outcome, message = "failed", result.failed
+        elif result.forced and result.published:
+            message = FORCED
+        state.finish_run(run_id, outcome=outcome, item_count=result.items, message=message)
     return report
 
 
@@ -264,7 +293,7 @@ def _sync(
     result.published = f"{destination.describe()} ({plan.summary()})"
 
 
-def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | None:
+def _drop(previous: int | None, items: int, max_drop_percent: float, since: str = "") -> str | None:
     """Why a fall in the item count is too large to publish (a partial export must not wipe a catalog)."""
     if not previous or items >= previous:
         return None
@@ -272,21 +301,30 @@ def _drop(previous: int | None, items: int, max_drop_percent: float) -> str | No
     if fall <= max_drop_percent:
         return None
     return (
-        f"the item count fell from {previous} to {items} ({fall:.1f}%, more than max_drop_percent "
+        f"the item count fell from {previous}{since} to {items} ({fall:.1f}%, more than max_drop_percent "
         f"{max_drop_percent:g}%); the last good feed stays; push --force to publish anyway"
     )
 
 
 def _guardrail(
-    channel: CompiledChannel, result: ChannelResult, previous: int | None, *, force: bool
+    channel: CompiledChannel, result: ChannelResult, counts: list[int], *, force: bool
 ) -> tuple[str, str | None]:
     """(code, why the channel must not be published, or None): items with errors (DST001), then a fall in the
-    item count since the last push's ``previous`` (DST002, overridden by ``force``)."""
+    item count since the last push (DST002), then a fall from the largest count of the recent pushes ``counts``
+    (newest first; DST007). The last two are overridden by ``force``.
+
+    DST007 is its own code because its cause and remedy differ: each push lost less than the limit, so no
+    single export is broken; a source shrinking push by push (88 -> 72 -> 59) is caught against the peak of the
+    last ``guardrail_history`` pushes, and a push --force starts the window again."""
     refusal = _refusal(channel, result)
     if refusal:
         return "DST001", refusal
-    drop = _drop(previous, result.items, channel.config.max_drop_percent)
-    return "DST002", None if force else drop
+    limit = channel.config.max_drop_percent
+    drop = _drop(counts[0] if counts else None, result.items, limit)
+    if drop:
+        return "DST002", None if force else drop
+    peak = _drop(max(counts, default=None), result.items, limit, f" (the largest of the last {len(counts)} pushes)")
+    return "DST007", None if force else peak
 
 
 def _refusal(channel: CompiledChannel, result: ChannelResult) -> str | None:
@@ -523,7 +561,7 @@ def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: 
     """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
 
     def open_part(number: int) -> BinaryIO:
-        path = out / f"{channel.name}.{number}.{channel.format.extension}"
+        path = part_path(out, channel, number)
         result.parts.append(path)
         return parts.enter_context(atomic_write(path))
 

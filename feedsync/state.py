@@ -73,6 +73,11 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+FORCED = "published with --force past a guardrail"
+"""The message of a forced push's run: the item-count guardrail's history starts again from it."""
+INTERRUPTED = "interrupted"
+"""The outcome of a run whose process ended without recording one (killed, power cut)."""
+INTERRUPTED_MESSAGE = "the run ended without recording its outcome (killed?); the next push cleans up after it"
 STAGED = "#staged"
 
 
@@ -156,6 +161,15 @@ class State:
                 (_now(), outcome, item_count, message, run_id),
             )
 
+    def mark_interrupted(self) -> int:
+        """Record the runs still marked running as interrupted; call it holding the run lock (then none of them
+        can be alive). Returns how many there were."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE runs SET outcome = ?, message = ? WHERE outcome = 'running'", (INTERRUPTED, INTERRUPTED_MESSAGE)
+            )
+            return cursor.rowcount
+
     def last_published_count(self, channel: str) -> int | None:
         """Items in the channel's last successful push (for the item-count guardrail)."""
         row = self._db.execute(
@@ -164,6 +178,21 @@ class State:
             (channel,),
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def published_counts(self, channel: str, limit: int) -> list[int]:
+        """Item counts of the channel's last ``limit`` successful pushes, newest first, back to and including the
+        last one published with --force (the guardrail's history starts again there)."""
+        rows = self._db.execute(
+            "SELECT item_count, message FROM runs WHERE channel = ? AND command = 'push' AND outcome IN "
+            "('published', 'published_with_findings') AND item_count IS NOT NULL ORDER BY id DESC LIMIT ?",
+            (channel, limit),
+        )
+        counts: list[int] = []
+        for count, message in rows:
+            counts.append(int(count))
+            if message == FORCED:
+                break
+        return counts
 
     def sent_items(self, channel: str, destination: str) -> dict[str, tuple[str, str]]:
         """item id -> (content hash, sent_at) of what the destination holds, as far as feedsync knows."""

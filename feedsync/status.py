@@ -3,11 +3,12 @@ push and the items waiting to be sent again; orders held back and shipments not 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from feedsync.config import Config
-from feedsync.state import State
+from feedsync.lock import held
+from feedsync.state import INTERRUPTED, INTERRUPTED_MESSAGE, Run, State
 
 
 @dataclass
@@ -34,15 +35,27 @@ class Status:
 
     @property
     def needs_attention(self) -> bool:
-        failed = any(c.outcome in ("failed", "refused") for c in self.channels)
+        failed = any(c.outcome in ("failed", "refused", INTERRUPTED) for c in self.channels)
         return failed or bool(self.held_orders or self.failed_shipments or any(c.pending_retry for c in self.channels))
+
+
+def settled(runs: list[Run], config: Config) -> list[Run]:
+    """``runs`` with those recorded as running shown as interrupted when no process holds the run lock: a push
+    holds it until it ends, so such a run was killed before it could record its outcome."""
+    if not any(run.outcome == "running" for run in runs) or held(config.state_path):
+        return runs
+    return [
+        replace(run, outcome=INTERRUPTED, message=INTERRUPTED_MESSAGE) if run.outcome == "running" else run
+        for run in runs
+    ]
 
 
 def status(config: Config, state: State) -> Status:
     found = Status()
     for name in config.channels:
         entry = ChannelStatus(name, pending_retry=state.rejected_items(name))
-        run = state.last_push(name)
+        last = state.last_push(name)
+        run = None if last is None else settled([last], config)[0]
         if run is not None:
             entry.last_push, entry.items, entry.outcome, entry.message = (
                 run.started_at,

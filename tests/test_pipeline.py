@@ -9,7 +9,7 @@ from lxml import etree
 
 from feedsync import pipeline
 from feedsync.diagnostics import Emit
-from feedsync.errors import ConfigError, RemoteError
+from feedsync.errors import ConfigError
 from feedsync.model import Product
 from feedsync.sources import open_source
 from feedsync.state import State
@@ -95,11 +95,13 @@ def test_push_that_cannot_publish_records_a_failed_run(tmp_path: Path) -> None:
     config = make_config(tmp_path, HEADER + row("A"), channel_extra=DEST)
     (tmp_path / "www").write_text("a file where the folder should be", encoding="utf-8")
     with State(config.state_path) as state:
-        with pytest.raises(RemoteError, match="cannot publish"):
-            pipeline.run(config, "push", state=state)
+        report = pipeline.run(config, "push", state=state)  # a failed channel is reported, not raised
         [run] = state.runs()
     assert (run.outcome, run.item_count) == ("failed", 1)
-    assert "cannot publish" in (run.message or "")
+    assert "cannot publish" in (run.message or "") and "the feed published before stays" in (run.message or "")
+    result = report.channels["google"]
+    assert result.published is None and "cannot publish" in (result.failed or "")
+    assert [d.code for d in report.diagnostics] == ["DST006"]
 
 
 def test_push_needs_a_destination_for_every_selected_channel(tmp_path: Path) -> None:
@@ -136,8 +138,7 @@ def test_push_to_a_file_records_what_it_published_once_the_file_is_in_place(tmp_
         (tmp_path / "www" / "google.xml").unlink()
         (tmp_path / "www").rmdir()
         (tmp_path / "www").write_text("a file where the folder should be", encoding="utf-8")
-        with pytest.raises(RemoteError):
-            pipeline.run(config, "push", state=state)
+        assert pipeline.run(config, "push", state=state).channels["google"].failed
         assert set(state.sent_items("google", destination)) == {"A", "C"}
         assert state.catalog_ids("google", "D") == []
 

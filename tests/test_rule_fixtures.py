@@ -392,6 +392,24 @@ def _dst005(tmp: Path) -> Found:
     return found
 
 
+@fixture("DST006", (None, None, None, None))
+def _dst006(tmp: Path) -> Found:
+    config = make_config(tmp, HEADER + row("A"), "    destination: {type: directory, path: www}\n")
+    (tmp / "www").write_text("a file where the folder should be", encoding="utf-8")
+    with State(config.state_path) as state:
+        return pipeline.run(config, "push", state=state).diagnostics
+
+
+@fixture("DST007", (None, None, None, None))
+def _dst007(tmp: Path) -> Found:
+    dest = "    destination: {type: directory, path: www}\n"
+    with State(tmp / ".feedsync" / "state.sqlite") as state:
+        for count in (10, 9, 8, 7):  # each push within 20 % of the last, 30 % below the first
+            config = make_config(tmp, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(count)), dest)
+            found = pipeline.run(config, "push", state=state).diagnostics
+    return found
+
+
 ORDER_COLUMNS = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\n"
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from feedsync.errors import StateError
-from feedsync.state import SCHEMA_VERSION, State
+from feedsync.state import FORCED, SCHEMA_VERSION, State
 
 
 def test_new_state_is_migrated_and_records_runs(tmp_path: Path) -> None:
@@ -40,3 +40,30 @@ def test_corrupt_state_is_a_state_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StateError, match="unusable"):
         State(path)
+
+
+def test_the_guardrail_history_starts_again_at_a_forced_push(tmp_path: Path) -> None:
+    with State(tmp_path / "state.sqlite") as state:
+        for count, outcome, message in [
+            (90, "published", None),
+            (50, "published", FORCED),
+            (60, "refused", "the item count fell"),
+            (55, "published_with_findings", None),
+            (52, "published", None),
+        ]:
+            run = state.start_run("push", "google", None)
+            state.finish_run(run, outcome=outcome, item_count=count, message=message)
+        state.finish_run(state.start_run("push", "meta", None), outcome="published", item_count=7)
+        assert state.published_counts("google", 5) == [52, 55, 50]  # not 90: --force published 50 past it
+        assert state.published_counts("google", 2) == [52, 55]
+        assert state.published_counts("meta", 5) == [7]
+
+
+def test_runs_left_running_are_marked_interrupted(tmp_path: Path) -> None:
+    with State(tmp_path / "state.sqlite") as state:
+        done = state.start_run("push", "google", None)
+        state.finish_run(done, outcome="published", item_count=3)
+        state.start_run("push", "google", None)
+        assert state.mark_interrupted() == 1
+        assert [run.outcome for run in state.runs()] == ["interrupted", "published"]
+        assert state.mark_interrupted() == 0

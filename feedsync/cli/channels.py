@@ -17,6 +17,7 @@ from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.diff import compare, snapshot_path
 from feedsync.errors import ConfigError
 from feedsync.state import State
+from feedsync.status import settled
 from feedsync.status import status as read_status
 
 profiles_app = typer.Typer(
@@ -104,7 +105,7 @@ def history(
             typer.echo(f"no runs yet ({display_path(str(cfg.state_path))} does not exist)")
             return
         with State(cfg.state_path) as state:
-            runs = state.runs(channel=channel, limit=limit)
+            runs = settled(state.runs(channel=channel, limit=limit), cfg)
     typer.echo(f"{'started (UTC)':<24} {'channel':<16} {'command':<8} {'items':>7}  outcome")
     for run in runs:
         typer.echo(

@@ -9,7 +9,7 @@ import typer
 
 from feedsync import pipeline
 from feedsync.atomic import atomic_write
-from feedsync.cli.common import REPORT_FORMATS, SourceFlags, exit_codes, print_report, resolve_config
+from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
 from feedsync.cli.output import Progress
 from feedsync.config import SOURCE_FORMATS, Config
 from feedsync.diagnostics import Report
@@ -165,14 +165,17 @@ def push(
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
 
     Items with errors are left out of the published feed and reported (exit 1). A channel whose item count fell
-    by more than max_drop_percent is not published (exit 1) unless --force. Only one push runs at a time per
-    state file. Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
+    by more than max_drop_percent since the last push, or below the largest count of its last guardrail_history
+    pushes, is not published (exit 1) unless --force. A destination that fails keeps its previous feed while the
+    other channels are published (exit 3). Only one push runs at a time per state file.
+    Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
     """
     _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
         try:
             with run_lock(cfg.state_path), State(cfg.state_path) as state:
+                state.mark_interrupted()  # under the lock: a run still marked running was killed
                 report = _run(
                     cfg,
                     "push",
@@ -192,6 +195,12 @@ def push(
     refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
     if refused and not dry_run:
         notify(cfg.notify, report, failed=False, reason="; ".join(refused))
+    failed = [f"{r.channel}: {r.failed}" for r in report.channels.values() if r.failed]
+    if failed:
+        notify(cfg.notify, report, failed=True, reason="; ".join(failed))
+        for line in failed:
+            err(f"not published: {line}", level="error")
+        code = EXIT_REMOTE
     if report_html is not None:
         _write_html(report_html, report, gate)
     if report_file is not None:

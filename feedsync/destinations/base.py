@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -23,11 +25,15 @@ DestinationConfig = (
 
 
 class Destination(Protocol):
-    """Delivers a built feed file. ``publish`` returns where it went, for the report and the run history."""
+    """Delivers a built feed file. ``publish`` returns where it went, for the report and the run history; file
+    publishers also deliver the further documents ``parts`` of a split feed and remove the published files
+    matching ``part_names`` that the feed no longer has. API destinations take items (``sync``) instead."""
 
     def describe(self) -> str: ...
 
-    def publish(self, feed: Path, default_name: str) -> str: ...
+    def publish(
+        self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
+    ) -> str: ...
 
 
 def open_destination(config: DestinationConfig) -> Destination:

@@ -1,42 +1,102 @@
 """The ``directory`` destination: publish the feed into a folder atomically (e.g. a web root that the
-channel's scheduled fetch reads). Readers of the folder see the old file or the new one, never a half."""
+channel's scheduled fetch reads). Readers of the folder see the old file or the new one, never a half.
+
+Every step can be killed and the next push converges: temp files of killed copies are removed (``atomic``), a
+version link left by a killed publish is recognised as the same file and reused, and the parts a split feed no
+longer has are removed.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
+import re
+import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.atomic import atomic_copy
+from feedsync.atomic import atomic_copy, remove_leftovers
 from feedsync.config import DirectoryDestination
 from feedsync.errors import RemoteError
+from feedsync.faults import checkpoint
 
 
 class DirectoryPublisher:
     def __init__(self, config: DirectoryDestination) -> None:
         self.config = config
+        self._opened = time.time()
+        """Temp files older than this, held by nobody, were left by killed runs (this run's own are newer)."""
 
     def describe(self) -> str:
         return f"directory:{self.config.path}"
 
-    def publish(self, feed: Path, default_name: str) -> str:
-        target = self.config.path / (self.config.filename or default_name)
+    def publish(
+        self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
+    ) -> str:
+        """Publish ``feed`` and the further documents ``parts`` of a split feed (under their own names), then
+        remove the published files whose names match ``part_names`` that this feed no longer has.
+
+        Order: each rename is atomic, several are not, so the main file is the commit point. The new parts go
+        first, then the main file: a reader who sees the new main file finds every new part in place. The parts
+        the feed no longer has go last: removing them earlier would let a reader of the old main file miss the
+        items they hold (in no file at all), while after the commit point they are only briefly an extra file.
+        A kill between these steps leaves an older complete part beside newer ones, never a half file, and
+        the next push finishes the job."""
+        folder = self.config.path
+        target = folder / (self.config.filename or default_name)
+        names = {target.name, *(part.name for part in parts)}
         try:
-            if self.config.keep and target.is_file():
-                stamp = datetime.fromtimestamp(target.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%S%fZ")
-                version = target.with_name(f"{target.name}.{stamp}")
-                try:
-                    os.link(target, version)  # the current file stays in place until the new one replaces it
-                except OSError:
-                    shutil.copy2(target, version)
-                self._prune(target)
-            atomic_copy(feed, target)
+            folder.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(
+                folder,
+                lambda name: name in names or (part_names is not None and part_names.fullmatch(name) is not None),
+                before=self._opened,
+            )
+            for part in parts:
+                self._replace(part, folder / part.name)
+            self._replace(feed, target)
+            if part_names is not None:
+                for stale in sorted(folder.iterdir()):
+                    if part_names.fullmatch(stale.name) and stale.name not in names and stale.is_file():
+                        self._retire(stale)
         except OSError as exc:
             raise RemoteError(f"cannot publish to {target}: {exc.strerror or exc}") from None
         return str(target)
 
+    def _replace(self, source: Path, target: Path) -> None:
+        self._keep_version(target)
+        atomic_copy(source, target)
+        checkpoint("directory.replaced")
+        self._prune(target)
+
+    def _retire(self, stale: Path) -> None:
+        """Remove a part the feed no longer has (kept as a version like a replaced file, when versions are kept)."""
+        self._keep_version(stale)
+        stale.unlink()
+        checkpoint("directory.stale-removed")
+        self._prune(stale)
+
+    def _keep_version(self, target: Path) -> None:
+        """Hard-link the current file as ``<name>.<its mtime>Z`` (it stays in place until replaced). A kill after
+        the link leaves it behind and the next run computes the same name: the same file is reused."""
+        if not self.config.keep or not target.is_file():
+            return
+        stamp = datetime.fromtimestamp(target.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        version = target.with_name(f"{target.name}.{stamp}")
+        try:
+            os.link(target, version)
+        except FileExistsError:
+            if not os.path.samefile(target, version):  # a different file of the same time stamp: superseded
+                version.unlink()
+                os.link(target, version)
+        except OSError:  # no hard links here (some network file systems): a copy
+            atomic_copy(target, version)
+        checkpoint("directory.version-kept")
+
     def _prune(self, target: Path) -> None:
-        versions = sorted(target.parent.glob(f"{target.name}.*Z"))
+        stamped = re.compile(re.escape(target.name) + r"\.\d{8}T\d{12}Z")
+        versions = sorted(p for p in target.parent.iterdir() if stamped.fullmatch(p.name))
         for old in versions[: max(len(versions) - self.config.keep, 0)]:
-            old.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
+import stat
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,10 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from feedsync.config import SftpDestination
 from feedsync.errors import ConfigError, RemoteError, RetriableRemoteError
+from feedsync.faults import checkpoint
+
+_UPLOADING = ".uploading"
+"""Files are uploaded as ``.<name>.uploading`` and renamed into place."""
 
 
 class SftpPublisher:
@@ -26,7 +33,12 @@ class SftpPublisher:
     def describe(self) -> str:
         return f"sftp://{self.config.username}@{self.config.host}:{self.config.port}/{self.config.remote_dir}"
 
-    def publish(self, feed: Path, default_name: str) -> str:
+    def publish(
+        self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
+    ) -> str:
+        """Upload ``feed`` and the further documents ``parts`` of a split feed, then remove the remote files
+        matching ``part_names`` the feed no longer has, in the order ``DirectoryPublisher.publish`` explains (new
+        parts, the main file as the commit point, then the stale parts). A retry or the next push redoes it all."""
         name = self.config.filename or default_name
         retrying = Retrying(
             retry=retry_if_exception_type(RetriableRemoteError),
@@ -36,7 +48,7 @@ class SftpPublisher:
             reraise=True,
         )
         try:
-            return retrying(self._upload, feed, name)
+            return retrying(self._upload, feed, name, parts, part_names)
         except RetriableRemoteError as exc:
             raise RemoteError(f"sftp upload to {self.describe()} failed: {exc}") from None
 
@@ -53,7 +65,7 @@ class SftpPublisher:
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
         return client
 
-    def _upload(self, feed: Path, name: str) -> str:
+    def _upload(self, feed: Path, name: str, parts: Sequence[Path], part_names: re.Pattern[str] | None) -> str:
         import paramiko
 
         secrets = []
@@ -78,15 +90,20 @@ class SftpPublisher:
             client.connect(**kwargs)
             sftp = client.open_sftp()
             directory = self.config.remote_dir.rstrip("/") or "."
-            target = f"{directory}/{name}"
-            temporary = f"{directory}/.{name}.uploading"
-            sftp.put(str(feed), temporary, confirm=True)
-            try:
-                sftp.posix_rename(temporary, target)
-            except OSError:  # servers without posix-rename: replace in two steps
-                with contextlib.suppress(OSError):
-                    sftp.remove(target)
-                sftp.rename(temporary, target)
+            for part in parts:
+                _put(sftp, part, directory, part.name)
+            _put(sftp, feed, directory, name)
+            names = {name, *(part.name for part in parts)}
+            for entry in sftp.listdir_attr(directory):
+                # A part the feed no longer has, or the upload of one a killed run left (the others were
+                # overwritten and renamed above).
+                upload = entry.filename.startswith(".") and entry.filename.endswith(_UPLOADING)
+                plain = entry.filename[1 : -len(_UPLOADING)] if upload else entry.filename
+                ours = plain in names or (part_names is not None and part_names.fullmatch(plain) is not None)
+                stale = upload or plain not in names
+                if ours and stale and stat.S_ISREG(entry.st_mode or 0):
+                    sftp.remove(f"{directory}/{entry.filename}")
+                    checkpoint("sftp.stale-removed")
             sftp.close()
             return f"{self.describe().rstrip('/')}/{name}"
         except paramiko.BadHostKeyException:
@@ -102,6 +119,21 @@ class SftpPublisher:
             raise RetriableRemoteError(f"sftp: {_redact(str(exc), secrets)}") from None
         finally:
             client.close()
+
+
+def _put(sftp: Any, source: Path, directory: str, name: str) -> None:
+    """Upload under a temporary name, then rename into place (a reader never sees half a file)."""
+    target = f"{directory}/{name}"
+    temporary = f"{directory}/.{name}{_UPLOADING}"
+    sftp.put(str(source), temporary, confirm=True)
+    checkpoint("sftp.uploaded")
+    try:
+        sftp.posix_rename(temporary, target)
+    except OSError:  # servers without posix-rename: replace in two steps
+        with contextlib.suppress(OSError):
+            sftp.remove(target)
+        sftp.rename(temporary, target)
+    checkpoint("sftp.renamed")
 
 
 def _load_key(text: str) -> Any:

@@ -479,6 +479,26 @@ _register(
     ("publish",),
 )
 
+_register(
+    "DST006",
+    "publish-failed",
+    E,
+    "push could not deliver this channel's feed: the destination failed (a full disk, a permission, an "
+    "unreachable server; the message is the destination's). The feed published before stays in place, the run "
+    "is recorded as failed, the other channels are still published, and push exits 3. The next push retries.",
+    ("publish",),
+)
+
+_register(
+    "DST007",
+    "item-count-eroded",
+    E,
+    "push did not publish this channel: its item count is more than max_drop_percent below the largest count of "
+    "its last guardrail_history pushes (default 5), though no single push fell that far (a source losing items "
+    "a little every run). The last good feed stays. Check the source; when the drop is real, push --force.",
+    ("publish", "guardrails"),
+)
+
 # Tags of the codes registered without their own.
 _register(
     "ORD001",

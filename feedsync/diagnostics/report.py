@@ -22,6 +22,10 @@ class ChannelResult:
     """Further documents when the channel's feed is split (Amazon: 25,000 messages each)."""
     published: str | None = None
     refused: str | None = None
+    failed: str | None = None
+    """Why the destination failed to take the feed (push exits 3); the previously published feed stays."""
+    forced: bool = False
+    """push --force published past a guardrail that would have refused the feed."""
     planned: str | None = None
     """What a dry run would have done."""
     samples: list[str] = field(default_factory=list)

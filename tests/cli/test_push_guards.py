@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -13,6 +15,8 @@ from typer.testing import CliRunner
 
 from feedsync.cli.app import app
 from feedsync.lock import run_lock
+from feedsync.state import State
+from tests.channels.test_channels import amazon_config, messages
 from tests.conftest import HEADER, make_config, row
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -126,3 +130,106 @@ def test_an_unreachable_webhook_does_not_fail_the_push(tmp_path: Path, monkeypat
         config.read_text(encoding="utf-8") + "notify: {webhook: 'https://hooks.example.com/down'}\n", encoding="utf-8"
     )
     assert runner.invoke(app, ["push"]).exit_code == 1  # the refusal, not the webhook, decides the exit code
+
+
+def test_a_version_link_and_temp_files_left_by_a_killed_push_do_not_wedge_publishing(tmp_path: Path) -> None:
+    catalog(tmp_path, 3)
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    www, out = tmp_path / "www", tmp_path / "out"
+    # What a push killed after versioning the feed, halfway through copying the new one, leaves behind.
+    feed = www / "google.xml"
+    stamp = datetime.fromtimestamp(feed.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    os.link(feed, www / f"google.xml.{stamp}")
+    for leftover in (www / ".google.xml.k1ll3d_1.tmp", out / ".google.xml.k1ll3d_2.tmp"):
+        leftover.write_bytes(b"<rss>half a feed")
+        os.utime(leftover, (1_000_000_000, 1_000_000_000))
+    (www / ".other.xml.k1ll3d_3.tmp").write_bytes(b"not ours")  # another file's temp name: left alone
+    catalog(tmp_path, 4)
+    for _ in range(2):
+        result = runner.invoke(app, ["push"])
+        assert result.exit_code == 0, result.output
+    assert feed_items(tmp_path) == 4
+    assert sorted(p.name for p in out.iterdir()) == ["google.xml"]
+    names = sorted(p.name for p in www.iterdir())
+    assert names[:2] == [".other.xml.k1ll3d_3.tmp", "google.xml"] and len(names) == 4  # + the 2 kept versions
+    assert f"google.xml.{stamp}" in names  # the link the killed run made was reused
+
+
+def test_a_channel_that_cannot_be_published_does_not_stop_the_others(tmp_path: Path) -> None:
+    make_config(
+        tmp_path,
+        HEADER + row("P1"),
+        channel_extra="    destination: {type: directory, path: blocked}\n"
+        "  local:\n    profile: google_merchant\n    destination: {type: directory, path: www}\n",
+    )
+    (tmp_path / "blocked").write_text("a file where the folder should be", encoding="utf-8")
+    result = runner.invoke(app, ["push"])
+    assert result.exit_code == 3
+    assert f"DST006 google not published to directory:{tmp_path / 'blocked'}: cannot publish to" in result.stderr
+    assert "the feed published before stays" in result.stderr
+    assert (tmp_path / "www" / "local.xml").read_text(encoding="utf-8").count("<item>") == 1
+    history = runner.invoke(app, ["history"]).stdout
+    assert re.search(r" local .* published\n", history) and re.search(r" google .* failed: cannot publish", history)
+
+
+def test_a_split_feed_that_shrinks_leaves_no_old_part_behind(tmp_path: Path) -> None:
+    path = amazon_config(tmp_path, ", max_messages: 2}\n    destination: {type: directory, path: www, keep: 1")
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    www = tmp_path / "www"
+    assert sorted(p.name for p in www.iterdir()) == ["amazon.2.json", "amazon.3.json", "amazon.json"]
+    path.write_text(path.read_text(encoding="utf-8").replace("max_messages: 2", "max_messages: 3"), encoding="utf-8")
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    current = sorted(p.name for p in www.iterdir() if not p.name.endswith("Z"))
+    assert current == ["amazon.2.json", "amazon.json"]  # amazon.3.json is gone: its SKUs are not listed twice
+    skus = [m["sku"] for name in current for m in messages(www / name)]
+    assert sorted(skus) == ["A1", "B1", "B2", "C1", "G"]
+    assert sorted(p.name[: p.name.index("json") + 4] for p in www.iterdir() if p.name.endswith("Z")) == [
+        "amazon.2.json",
+        "amazon.3.json",  # kept as a version like any replaced file, then pruned to keep: 1 in turn
+        "amazon.json",
+    ]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["amazon.2.json", "amazon.json"]
+
+
+def test_a_gradual_collapse_is_refused_against_the_largest_recent_count(tmp_path: Path) -> None:
+    for count in (88, 72, 59):  # each push loses less than 20 %
+        catalog(tmp_path, count)
+        result = runner.invoke(app, ["push"])
+    assert result.exit_code == 1 and feed_items(tmp_path) == 72
+    assert (
+        "DST007 google not published: the item count fell from 88 (the largest of the last 2 pushes) to 59 (33.0%"
+        in result.stderr
+    )
+    assert runner.invoke(app, ["push", "--force"]).exit_code == 0 and feed_items(tmp_path) == 59
+    catalog(tmp_path, 50)  # 15 % below the forced push, which starts the history again
+    assert runner.invoke(app, ["push"]).exit_code == 0 and feed_items(tmp_path) == 50
+    history = runner.invoke(app, ["history"]).stdout.splitlines()
+    assert "published: published with --force past a guardrail" in history[2]
+
+
+def test_the_history_is_a_channel_key(tmp_path: Path) -> None:
+    for count in (88, 72, 59):
+        make_config(
+            tmp_path,
+            HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(count)),
+            channel_extra=DEST + "    guardrail_history: 1\n",
+        )
+        assert runner.invoke(app, ["push"]).exit_code == 0  # only the last push counts, as before
+
+
+def test_status_shows_a_killed_push_as_interrupted(tmp_path: Path) -> None:
+    catalog(tmp_path, 3)
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    state_path = tmp_path / ".feedsync" / "state.sqlite"
+    with State(state_path) as state:
+        state.start_run("push", "google", "directory:www")  # a push killed before it recorded its outcome
+    with run_lock(state_path):  # while a process holds the lock, the run may be alive
+        live = runner.invoke(app, ["status", "--format", "json"])
+    assert live.exit_code == 0 and json.loads(live.stdout)["channels"][0]["outcome"] == "running"
+    dead = runner.invoke(app, ["status", "--format", "json"])
+    assert dead.exit_code == 1
+    assert json.loads(dead.stdout)["channels"][0]["outcome"] == "interrupted"
+    assert "interrupted: the run ended without recording its outcome" in runner.invoke(app, ["history"]).stdout
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    with State(state_path) as state:
+        assert [run.outcome for run in state.runs()] == ["published", "interrupted", "published"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,3 +149,31 @@ def test_a_wrong_password_fails_without_printing_it(tmp_path: Path, server: Sftp
     with pytest.raises(RemoteError) as info:
         SftpPublisher(config).publish(feed, "feed.xml")
     assert "authentication" in str(info.value) and "wrong-password-123" not in str(info.value)
+
+
+def test_a_split_feed_replaces_its_parts_and_removes_those_it_no_longer_has(tmp_path: Path, server: SftpServer) -> None:
+    (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
+    config = SftpDestination.model_validate(
+        {
+            "type": "sftp",
+            "host": "127.0.0.1",
+            "port": server.port,
+            "username": USER,
+            "password": {"file": tmp_path / "pw"},
+            "remote_dir": "incoming",
+            "known_hosts": server.known_hosts(tmp_path / "kh"),
+        }
+    )
+    incoming = server.root / "incoming"
+    for name in ("amazon.2.json", "amazon.3.json", ".amazon.3.json.uploading", "amazon.2.json.bak", "other.3.json"):
+        (incoming / name).write_text("from an earlier push", encoding="utf-8")  # .uploading: a killed upload
+    feed, part = tmp_path / "amazon.json", tmp_path / "amazon.2.json"
+    feed.write_text("main", encoding="utf-8")
+    part.write_text("second", encoding="utf-8")
+    names = re.compile(r"amazon\.(?:[2-9]|[1-9][0-9]+)\.json")
+    published = SftpPublisher(config).publish(feed, "amazon.json", [part], names)
+    assert published.endswith("/incoming/amazon.json")
+    left = sorted(p.name for p in incoming.iterdir())
+    assert left == ["amazon.2.json", "amazon.2.json.bak", "amazon.json", "other.3.json"]
+    assert (incoming / "amazon.2.json").read_text(encoding="utf-8") == "second"
+    assert (incoming / "amazon.json").read_text(encoding="utf-8") == "main"

@@ -52,8 +52,8 @@ def _chart(diagnostics: list[Diagnostic]) -> dict[str, Any]:
 
 
 def _outcome(command: str, result: ChannelResult) -> str:
-    if result.refused:
-        return f"not published: {result.refused}"
+    if result.refused or result.failed:
+        return f"not published: {result.refused or result.failed}"
     if command == "validate" or result.output is None:
         return "checked"
     return result.published or result.planned or str(result.output)

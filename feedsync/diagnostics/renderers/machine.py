@@ -61,6 +61,7 @@ def render_json(report: Report, *, failed: bool, reason: str) -> str:
                 "output": str(r.output) if r.output else None,
                 "published": r.published,
                 "refused": r.refused,
+                "failed": r.failed,
             }
             for name, r in report.channels.items()
         },

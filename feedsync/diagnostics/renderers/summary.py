@@ -17,7 +17,7 @@ def render_summary(report: Report) -> Iterator[str]:
             line += f" published to {display_path(result.published)}"
         elif result.planned:
             line += f": {result.planned}"
-        elif result.refused:
+        elif result.refused or result.failed:
             line += ": NOT published"
         elif result.output and report.command != "validate":
             line += f" written to {display_path(str(result.output))}"
