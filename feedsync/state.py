@@ -170,15 +170,6 @@ class State:
             )
             return cursor.rowcount
 
-    def last_published_count(self, channel: str) -> int | None:
-        """Items in the channel's last successful push (for the item-count guardrail)."""
-        row = self._db.execute(
-            "SELECT item_count FROM runs WHERE channel = ? AND command = 'push' AND outcome IN "
-            "('published', 'published_with_findings') ORDER BY id DESC LIMIT 1",
-            (channel,),
-        ).fetchone()
-        return None if row is None else int(row[0])
-
     def published_counts(self, channel: str, limit: int) -> list[int]:
         """Item counts of the channel's last ``limit`` successful pushes, newest first, back to and including the
         last one published with --force (the guardrail's history starts again there)."""

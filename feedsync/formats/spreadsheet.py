@@ -4,7 +4,8 @@ reads as numbers).
 
 Channel feeds keep such values exact: the channel reads the file as text, and a changed value would be a changed
 product. ``FormulaTally`` counts them per column so the merchant hears of it once per channel and field (MDL014).
-Files meant for people to open in a spreadsheet ``neutralize`` them with a leading apostrophe instead.
+feedsync writes no CSV meant for people to open (order exports are JSON Lines, reports are text, JSON, XML or
+HTML), so nothing here rewrites a value.
 """
 
 from __future__ import annotations
@@ -23,11 +24,6 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 def formula_like(value: str) -> bool:
     return value.startswith(_STARTS) and not _NUMBER.match(value)
-
-
-def neutralize(value: str) -> str:
-    """``value`` as a spreadsheet shows it without running it: formula-like values get a leading ``'``."""
-    return "'" + value if formula_like(value) else value
 
 
 @dataclass
