@@ -15,14 +15,9 @@ import respx
 from feedsync.config import AmazonOrdersApi, SecretRef
 from feedsync.diagnostics import Diagnostic
 from feedsync.orders.carriers import Carriers
+from feedsync.orders.confirmation_file import FLAT_FILE_COLUMNS, FlatFileConfirmations
 from feedsync.orders.shipments import read_shipments
-from feedsync.orders.tracking import (
-    FLAT_FILE_COLUMNS,
-    AmazonConfirmations,
-    FlatFileConfirmations,
-    plan_packages,
-    push_tracking,
-)
+from feedsync.orders.tracking import AmazonConfirmations, plan_packages, push_tracking
 from feedsync.state import State
 from tests.orders.test_import import line, published, report, run
 from tests.sources.realdata import REALDATA, needs_realdata
