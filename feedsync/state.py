@@ -311,7 +311,8 @@ class State:
         return [(order_id, ref, payload) for order_id, ref, payload in rows]
 
     def shipment(self, marketplace: str, order_id: str, tracking: str) -> tuple[str, str] | None:
-        """(package reference, state) of a package by its tracking number; state is confirmed or failed."""
+        """(package reference, state) of a package by its tracking number; state is confirmed or failed, or pending
+        (in an upload file) or sending (to the API) when a run died before it knew the outcome."""
         row = self._db.execute(
             "SELECT package_ref, state FROM shipments WHERE marketplace = ? AND order_id = ? AND tracking = ?",
             (marketplace, order_id, tracking),

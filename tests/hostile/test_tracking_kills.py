@@ -40,8 +40,26 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def push(folder: Path, fault: str | None = None) -> int:
+def kill(folder: Path, fault: str) -> int:
+    """A run in its own process, killed at ``fault``."""
     return run_feedsync("push-tracking", "--shipments", "shipments.csv", cwd=folder, fault=fault).returncode
+
+
+def push(folder: Path) -> int:
+    """A run without faults (in this process: quicker)."""
+    config, shipments = str(folder / "feedsync.yaml"), str(folder / "shipments.csv")
+    result = runner.invoke(app, ["push-tracking", "-c", config, "--shipments", shipments])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code
+
+
+def points_of(folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The checkpoints a run without faults passes (in this process)."""
+    log = folder.parent / f"{folder.name}.points"
+    with monkeypatch.context() as patch:
+        patch.setenv("FEEDSYNC_FAULT_LOG", str(log))
+        assert push(folder) == 0
+    return log.read_text(encoding="utf-8").split() if log.is_file() else []
 
 
 def states(folder: Path) -> Counter[str]:
@@ -71,7 +89,7 @@ def test_a_run_killed_at_any_step_confirms_every_package_exactly_once_on_rerun(
     shop: Path, tmp_path: Path, fault: str
 ) -> None:
     work = copy_shop(shop, tmp_path / "work")
-    assert push(work, fault) == KILLED
+    assert kill(work, fault) == KILLED
     assert push(work) == 0
     files = upload_files(work)
     assert push(work) == 0 and upload_files(work) == files  # nothing left to write
@@ -82,17 +100,16 @@ def test_a_run_killed_at_any_step_confirms_every_package_exactly_once_on_rerun(
 
 @pytest.mark.parametrize("first", ["tracking.pending-recorded:1", "tracking.file-written:1"])
 def test_a_rerun_killed_again_at_any_step_still_confirms_each_package_once(
-    shop: Path, tmp_path: Path, first: str
+    shop: Path, tmp_path: Path, first: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     killed = copy_shop(shop, tmp_path / "killed")
-    assert push(killed, first) == KILLED
-    probe = copy_shop(killed, tmp_path / "probe")
-    rerun_points = points_passed("push-tracking", "--shipments", "shipments.csv", cwd=probe)
+    assert kill(killed, first) == KILLED
+    rerun_points = points_of(copy_shop(killed, tmp_path / "probe"), monkeypatch)
     # a file that made it is settled; one that did not is written again, step by step
     assert rerun_points == (["tracking.settled"] if first.startswith("tracking.file-written") else FILE_STEPS)
     for fault in passes(rerun_points):
         work = copy_shop(killed, tmp_path / fault.replace(":", "-"))
-        assert push(work, fault) == KILLED
+        assert kill(work, fault) == KILLED
         assert push(work) == 0
         assert tally(work, PACKAGES) == (0, 0), fault
         assert states(work) == {"confirmed": 40}, fault
