@@ -325,19 +325,6 @@ class State:
         ).fetchone()
         return int(row[0])
 
-    def record_shipment(
-        self,
-        marketplace: str,
-        order_id: str,
-        tracking: str,
-        *,
-        package_ref: str,
-        state: str,
-        message: str | None = None,
-        detail: str | None = None,
-    ) -> None:
-        self.record_shipments(marketplace, [(order_id, tracking, package_ref, detail)], state=state, message=message)
-
     def record_shipments(
         self,
         marketplace: str,
