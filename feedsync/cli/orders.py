@@ -92,6 +92,8 @@ def push_tracking(
             f"{'would confirm' if dry_run else 'confirmed'} order {package.order_id} package {package.package_ref}: "
             f"{carrier} {package.tracking_number}, shipped {package.ship_date}, items {items}"
         )
+    if result.settled:
+        err(f"{result.settled} package(s) an interrupted run wrote into its upload file are recorded confirmed")
     if result.note:
         err(result.note)
     err(

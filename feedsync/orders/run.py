@@ -155,10 +155,10 @@ def run_tracking(
         interrupted=interrupted,
     )
     if dry_run:
-        return TrackingResult(planned=packages, already=already)
+        return TrackingResult(planned=packages, already=already, settled=len(interrupted.confirmed))
     if isinstance(confirmer, FlatFileConfirmations):
         remove_leftovers(confirmer.path.parent)
     result = push_tracking(packages, confirmer=confirmer, state=state, marketplace=orders.marketplace, emit=emit)
-    result.already = already
+    result.already, result.settled = already, len(interrupted.confirmed)
     event("tracking", confirmed=len(result.confirmed), failed=len(result.failed), already=already)
     return result

@@ -50,6 +50,8 @@ class TrackingResult:
     confirmed: list[Package] = field(default_factory=list)
     failed: list[tuple[Package, str]] = field(default_factory=list)
     already: int = 0
+    settled: int = 0
+    """Packages an interrupted run wrote into its upload file, found there and recorded confirmed by this run."""
     note: str | None = None
 
 
