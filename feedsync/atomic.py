@@ -81,3 +81,24 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def create_new(target: Path, data: bytes, *, before_publish: Callable[[], None] | None = None) -> None:
+    """Write ``data`` to ``target`` atomically and never over an existing file: the temp file is linked to its
+    name, which fails (``FileExistsError``) when the name is taken. ``before_publish`` runs once the data is on
+    disk under the temp name (a crash test's checkpoint)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        if before_publish is not None:
+            before_publish()
+        os.link(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(target.parent)

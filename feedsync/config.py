@@ -457,7 +457,9 @@ class OrdersConfig(_Strict):
     api: AmazonOrdersApi | None = None
     """SP-API access: ``push-tracking`` confirms shipments through it (else it writes the upload file)."""
     confirmations_dir: Path | None = None
-    """``push-tracking`` without API access: a folder that gets one shipping confirmation upload file per run."""
+    """``push-tracking`` without API access: a folder that gets one shipping confirmation upload file per run
+    (named by its UTC time and a random part; never overwritten). After a crashed run, leave the files in place
+    until the next run: it checks which packages the last file holds."""
     carriers: dict[str, str] = Field(default_factory=dict)
     """Carrier name as the shipments file spells it -> Amazon carrierCode (added to the built-in table)."""
 

@@ -71,6 +71,12 @@ MIGRATIONS: tuple[str, ...] = (
         value  TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # shipments: a package is 'pending' in the upload file ``batch`` or 'sending' to the API until it is known
+    # confirmed; ``detail`` (the package as JSON) lets a rerun after a crash send it again unchanged
+    """
+    ALTER TABLE shipments ADD COLUMN batch TEXT;
+    ALTER TABLE shipments ADD COLUMN detail TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 FORCED = "published with --force past a guardrail"
@@ -325,7 +331,8 @@ class State:
         return [(order_id, ref, payload) for order_id, ref, payload in rows]
 
     def shipment(self, marketplace: str, order_id: str, tracking: str) -> tuple[str, str] | None:
-        """(package reference, state) of a package by its tracking number; state is confirmed or failed."""
+        """(package reference, state) of a package by its tracking number; state is confirmed or failed, or pending
+        (in an upload file) or sending (to the API) when a run died before it knew the outcome."""
         row = self._db.execute(
             "SELECT package_ref, state FROM shipments WHERE marketplace = ? AND order_id = ? AND tracking = ?",
             (marketplace, order_id, tracking),
@@ -338,23 +345,39 @@ class State:
         ).fetchone()
         return int(row[0])
 
-    def record_shipment(
+    def record_shipments(
         self,
         marketplace: str,
-        order_id: str,
-        tracking: str,
+        packages: list[tuple[str, str, str, str | None]],
         *,
-        package_ref: str,
         state: str,
+        batch: str | None = None,
         message: str | None = None,
     ) -> None:
+        """Record (order id, tracking, package reference, detail JSON) packages in one state, in one transaction.
+        A package keeps its first reference; ``batch`` names the upload file a pending package is written into."""
+        now = _now()
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO shipments (marketplace, order_id, tracking, package_ref, state, message, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (marketplace, order_id, tracking) DO UPDATE SET "
-                "state = excluded.state, message = excluded.message, updated_at = excluded.updated_at",
-                (marketplace, order_id, tracking, package_ref, state, message, _now()),
+            db.executemany(
+                "INSERT INTO shipments (marketplace, order_id, tracking, package_ref, state, message, updated_at, "
+                "batch, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (marketplace, order_id, tracking) "
+                "DO UPDATE SET state = excluded.state, message = excluded.message, updated_at = excluded.updated_at, "
+                "batch = excluded.batch, detail = COALESCE(excluded.detail, shipments.detail)",
+                [
+                    (marketplace, order_id, tracking, ref, state, message, now, batch, detail)
+                    for order_id, tracking, ref, detail in packages
+                ],
             )
+
+    def unsettled_shipments(self, marketplace: str, states: tuple[str, ...]) -> list[tuple[str, str | None, str]]:
+        """(state, batch, detail JSON) of the packages in one of ``states`` (a run died before it knew their
+        outcome), in the order they were recorded."""
+        rows = self._db.execute(
+            f"SELECT state, batch, detail FROM shipments WHERE marketplace = ? AND detail IS NOT NULL AND state "
+            f"IN ({', '.join('?' * len(states))}) ORDER BY updated_at, order_id, CAST(package_ref AS INTEGER)",
+            (marketplace, *states),
+        )
+        return [(state, batch, detail) for state, batch, detail in rows]
 
     def cursor(self, name: str) -> str | None:
         row = self._db.execute("SELECT value FROM cursors WHERE name = ?", (name,)).fetchone()

@@ -572,6 +572,10 @@ def _ord008(tmp: Path) -> Found:
 
 FIXTURES["ORD004"] = (lambda tmp: _plan(tmp, "111-1,UPS,1Z1,yesterday,,\n"), ("111-1", "ship_date", 2, 4))
 FIXTURES["ORD005"] = (lambda tmp: _plan(tmp, "111-1,UPS,1Z1,2026-11-21,,SKU-1:1\n"), ("111-1", "order_id", 2, None))
+FIXTURES["ORD009"] = (
+    lambda tmp: _plan(tmp, "111-1,UPS,1Z1,2026-11-21,,9:1\n111-1,UPS,1Z1,2026-11-21,,9:1\n"),
+    ("111-1", "tracking_number", 3, None),
+)
 
 
 def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:

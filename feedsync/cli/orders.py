@@ -70,10 +70,12 @@ def push_tracking(
     """Send tracking numbers back to the marketplace: one shipment confirmation per package, each once.
 
     With orders.api set, packages are confirmed through Amazon's SP-API; else Amazon's shipping confirmation
-    file is written into orders.confirmations_dir for upload in Seller Central. A failed package is retried on
-    the next run. Without --shipments the store is asked what it shipped for each imported order not yet
-    shipped in full (WooCommerce: the Shipment Tracking extension; Shopify: the order's fulfillments).
-    Exit 1 when a shipment could not be read, matched or confirmed.
+    file is written into orders.confirmations_dir for upload in Seller Central (a new file per run, never
+    overwritten). A failed package is retried on the next run; a run killed midway is settled by the next, so
+    every package is confirmed exactly once. Shipments repeating an order's tracking number are one package
+    (ORD009). Without --shipments the store is asked what it shipped for each imported order not yet shipped in
+    full (WooCommerce: the Shipment Tracking extension; Shopify: the order's fulfillments). Exit 1 when a
+    shipment could not be read, matched or confirmed; 3 when the upload file cannot be written.
     Example: feedsync push-tracking -c examples/demo/feedsync.yaml --shipments examples/demo/shipments.csv
     """
     found: list[Diagnostic] = []
@@ -90,6 +92,8 @@ def push_tracking(
             f"{'would confirm' if dry_run else 'confirmed'} order {package.order_id} package {package.package_ref}: "
             f"{carrier} {package.tracking_number}, shipped {package.ship_date}, items {items}"
         )
+    if result.settled:
+        err(f"{result.settled} package(s) an interrupted run wrote into its upload file are recorded confirmed")
     if result.note:
         err(result.note)
     err(

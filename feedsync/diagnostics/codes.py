@@ -566,6 +566,15 @@ _register(
 )
 
 _register(
+    "ORD009",
+    "duplicate-shipment-row",
+    W,
+    "Two shipments name the same order and tracking number: they are one package, confirmed once (the message "
+    "names both rows). Rows with the same items are a repeat and add nothing; rows with other items put the "
+    "items of both into that one package (an item in both with both quantities; a row without items makes it the "
+    "whole order). Remove the repeat, or give each package its own tracking number.",
+)
+_register(
     "ORD010",
     "order-value-out-of-range",
     E,

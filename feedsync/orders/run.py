@@ -17,6 +17,7 @@ from feedsync.faults import checkpoint
 from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
+from feedsync.orders.confirmation_file import FlatFileConfirmations, remove_leftovers
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
@@ -25,10 +26,10 @@ from feedsync.orders.sinks import OrderSink, ShipmentSource, open_sink
 from feedsync.orders.tracking import (
     AmazonConfirmations,
     Confirmer,
-    FlatFileConfirmations,
     TrackingResult,
     plan_packages,
     push_tracking,
+    settle,
 )
 from feedsync.state import State
 
@@ -135,9 +136,9 @@ def run_tracking(
 ) -> TrackingResult:
     """Plan a package per shipment (from the ``shipments`` file, else from the store); confirm them (unless
     ``dry_run``) through the SP-API when ``orders.api`` is set, else into an upload file in
-    ``orders.confirmations_dir``."""
+    ``orders.confirmations_dir``. What a killed run left is settled first (``tracking.settle``)."""
     orders = _orders(config)
-    confirmer: Confirmer
+    confirmer: Confirmer | FlatFileConfirmations
     if orders.api is not None:
         confirmer = AmazonConfirmations(orders.api)
     elif orders.confirmations_dir is not None:
@@ -146,16 +147,20 @@ def run_tracking(
         raise ConfigError(
             "push-tracking needs orders.api (SP-API access) or orders.confirmations_dir (a folder for upload files)"
         )
+    interrupted = settle(state, orders.marketplace, orders.confirmations_dir, dry_run=dry_run)
     packages, already = plan_packages(
         read_shipments(shipments, emit) if shipments is not None else store_shipments(config, state, emit, sink=sink),
         state=state,
         marketplace=orders.marketplace,
         carriers=Carriers(orders.carriers),
         emit=emit,
+        interrupted=interrupted,
     )
     if dry_run:
-        return TrackingResult(planned=packages, already=already)
+        return TrackingResult(planned=packages, already=already, settled=len(interrupted.confirmed))
+    if isinstance(confirmer, FlatFileConfirmations):
+        remove_leftovers(confirmer.path.parent)
     result = push_tracking(packages, confirmer=confirmer, state=state, marketplace=orders.marketplace, emit=emit)
-    result.already = already
+    result.already, result.settled = already, len(interrupted.confirmed)
     event("tracking", confirmed=len(result.confirmed), failed=len(result.failed), already=already)
     return result

@@ -3,13 +3,15 @@
 Fields: ``order_id`` (the marketplace order id), ``carrier``, ``tracking_number``, ``ship_date`` (ISO 8601),
 ``shipping_method`` (optional), ``items`` (optional: order item ids or SKUs with quantities, in CSV as
 ``ID:QTY`` separated by ``;`` and in JSON as ``[{"id": ..., "quantity": ...}]``; empty means the whole order).
+
+A package is an order's tracking number: shipments repeating one are one package (``merge_duplicates``).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -136,3 +138,52 @@ def _items(value: Any) -> tuple[tuple[str, int], ...]:
             raise _Bad("items", f"item {ident}: quantity {quantity} is not positive", str(quantity))
         out.append((ident.strip(), number))
     return tuple(out)
+
+
+def merge_duplicates(shipments: list[Shipment], emit: Emit) -> list[Shipment]:
+    """One shipment per (order, tracking number), at the place of its first row, each repeat reported (ORD009,
+    a warning naming both rows). A repeat with the same items is the same package listed twice and adds nothing.
+    A repeat with other items is more of the same package (a warehouse export listing a package's items row by
+    row): the package holds the items of both rows, an item named in both with both quantities (still checked
+    against the order), and a row naming no items makes it the whole order."""
+    out: list[Shipment] = []
+    first: dict[tuple[str, str], int] = {}
+    for shipment in shipments:
+        key = (shipment.order_id, shipment.tracking_number)
+        if key not in first:
+            first[key] = len(out)
+            out.append(shipment)
+            continue
+        kept = out[first[key]]
+        where = f"{_position(shipment.location)} repeats {_position(kept.location)}"
+        if sorted(shipment.items) == sorted(kept.items):
+            what = "the same package, confirmed once"
+        else:
+            out[first[key]] = replace(kept, items=_merged(kept.items, shipment.items))
+            what = "with other items: one package with the items of both"
+        emit(
+            make(
+                "ORD009",
+                f"order {shipment.order_id}, tracking {shipment.tracking_number}: {where}, {what}",
+                product_id=shipment.order_id,
+                field="tracking_number",
+                value=shipment.tracking_number,
+                location=shipment.location,
+            )
+        )
+    return out
+
+
+def _merged(first: tuple[tuple[str, int], ...], second: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    if not first or not second:
+        return ()  # a row without items ships the whole order
+    total: dict[str, int] = {}
+    for ident, quantity in first + second:
+        total[ident] = total.get(ident, 0) + quantity
+    return tuple(total.items())
+
+
+def _position(location: Location) -> str:
+    if location.row is None:
+        return str(location)
+    return f"{'object' if location.path.lower().endswith('.json') else 'row'} {location.row}"

@@ -1,75 +1,47 @@
-"""``push-tracking``: shipments -> Amazon shipment confirmations, each package confirmed once.
+"""``push-tracking``: shipments -> Amazon shipment confirmations, each package confirmed exactly once.
 
-A package is one shipment row: its ``packageReferenceId`` is a positive number as a string, unique within the
-order (1, 2, ... in the order feedsync first sees the packages; a failed package keeps its number for the
-retry). Items not named mean the whole order. Online: ``POST /orders/v0/orders/{orderId}/shipmentConfirmation``
+A package is one (order, tracking number) of the shipments (rows repeating one are merged: see
+``shipments.merge_duplicates``): its ``packageReferenceId`` is a positive number as a string, unique within the
+order (1, 2, ... in the order feedsync first sees the packages; a package keeps its number for every retry).
+Items not named mean the whole order. Online: ``POST /orders/v0/orders/{orderId}/shipmentConfirmation``
 (Orders v0, still current; 204 on success; rate 2/s, burst 10). Offline: Amazon's shipping confirmation flat
 file (``POST_FLAT_FILE_FULFILLMENT_DATA`` columns) to upload in Seller Central. Facts: research notes
 amazon.md §4.1-4.3, checked against ``ordersV0.json`` (ConfirmShipmentRequest / PackageDetail).
+
+Crashes: the state records a package before the confirmation leaves and its outcome after, so a rerun knows
+what a killed run left. Upload file: the run records its packages ``pending`` in its file (one transaction),
+creates the file (never over another), then records them ``confirmed``; a rerun confirms the pending packages
+its file holds and writes the others again (same references) into its own file. Every package ends in exactly
+one file, as long as files stay in the folder until the run after a crash (a file moved away before that run
+is written again). API: a package is recorded ``sending`` before its POST and confirmed or failed after; a rerun
+sends a package left ``sending`` again with the same ``packageReferenceId``. Amazon publishes no idempotency key
+for confirmShipment: a package whose first POST arrived is then confirmed again (Amazon documents the call as
+also editing a shipped package's details, or may answer that the order is already shipped, reported as ORD006).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 
-from feedsync.atomic import atomic_write
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
+from feedsync.faults import checkpoint
 from feedsync.model.order import FulfilledBy, Order
 from feedsync.orders.carriers import Carriers
-from feedsync.orders.shipments import Shipment
+from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
+from feedsync.orders.package import Package
+from feedsync.orders.shipments import Shipment, merge_duplicates
 from feedsync.state import State
 
-FLAT_FILE_COLUMNS = (
-    "order-id",
-    "order-item-id",
-    "quantity",
-    "ship-date",
-    "carrier-code",
-    "carrier-name",
-    "tracking-number",
-    "ship-method",
-)
-CONFIRMED, FAILED = "confirmed", "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class Package:
-    order_id: str
-    package_ref: str
-    carrier_code: str
-    carrier_name: str | None
-    tracking_number: str
-    ship_date: str
-    shipping_method: str | None
-    items: tuple[tuple[str, int], ...]
-    """(order item id, quantity)."""
-
-    def detail(self) -> dict[str, Any]:
-        """The ``packageDetail`` of a confirmShipment request."""
-        detail: dict[str, Any] = {
-            "packageReferenceId": self.package_ref,
-            "carrierCode": self.carrier_code,
-            "trackingNumber": self.tracking_number,
-            "shipDate": self.ship_date,
-            "orderItems": [{"orderItemId": item, "quantity": quantity} for item, quantity in self.items],
-        }
-        if self.carrier_name:
-            detail["carrierName"] = self.carrier_name
-        if self.shipping_method:
-            detail["shippingMethod"] = self.shipping_method
-        return detail
+CONFIRMED, FAILED, PENDING, SENDING = "confirmed", "failed", "pending", "sending"
 
 
 @dataclass
@@ -78,19 +50,63 @@ class TrackingResult:
     confirmed: list[Package] = field(default_factory=list)
     failed: list[tuple[Package, str]] = field(default_factory=list)
     already: int = 0
+    settled: int = 0
+    """Packages an interrupted run wrote into its upload file, found there and recorded confirmed by this run."""
     note: str | None = None
 
 
+@dataclass
+class Interrupted:
+    """What killed runs left: packages found confirmed now, and packages to send again with their reference."""
+
+    confirmed: list[Package] = field(default_factory=list)
+    resend: list[Package] = field(default_factory=list)
+
+
+def settle(state: State, marketplace: str, folder: Path | None, *, dry_run: bool = False) -> Interrupted:
+    """A package left ``pending`` whose upload file is in ``folder`` and holds it is confirmed (recorded so unless
+    ``dry_run``); one whose file is missing or lacks it, or one left ``sending`` to the API, is to be sent again.
+    The state names a file without its folder, so moving the project with its state keeps this working."""
+    found = Interrupted()
+    files: dict[str, set[tuple[str, str]]] = {}
+    confirmed_in: dict[str, list[Package]] = {}
+    for status, batch, detail in state.unsettled_shipments(marketplace, (PENDING, SENDING)):
+        package = Package.from_json(detail)
+        if status == PENDING and batch is not None and folder is not None:
+            if batch not in files:
+                files[batch] = packages_in(folder / batch)
+            if (clean(package.order_id), clean(package.tracking_number)) in files[batch]:
+                found.confirmed.append(package)
+                confirmed_in.setdefault(batch, []).append(package)
+                continue
+        found.resend.append(package)
+    if confirmed_in and not dry_run:
+        for batch, packages in confirmed_in.items():
+            state.record_shipments(marketplace, _rows(packages), state=CONFIRMED, batch=batch)
+        checkpoint("tracking.settled")
+    return found
+
+
 def plan_packages(
-    shipments: list[Shipment], *, state: State, marketplace: str, carriers: Carriers, emit: Emit
+    shipments: list[Shipment],
+    *,
+    state: State,
+    marketplace: str,
+    carriers: Carriers,
+    emit: Emit,
+    interrupted: Interrupted | None = None,
 ) -> tuple[list[Package], int]:
-    """(packages still to confirm, how many were confirmed before)."""
+    """(packages still to confirm, how many were confirmed before). The packages a killed run left to send again
+    (``interrupted``) are planned from the shipments when they list them, else as the state kept them."""
     packages: list[Package] = []
     already = 0
     next_ref: dict[str, int] = {}
-    for shipment in shipments:
-        known = state.shipment(marketplace, shipment.order_id, shipment.tracking_number)
-        if known is not None and known[1] == CONFIRMED:
+    confirmed_now = {package.key for package in interrupted.confirmed} if interrupted else set()
+    resend = {package.key: package for package in interrupted.resend} if interrupted else {}
+    for shipment in merge_duplicates(shipments, emit):
+        key = (shipment.order_id, shipment.tracking_number)
+        known = state.shipment(marketplace, *key)
+        if known is not None and (known[1] == CONFIRMED or key in confirmed_now):
             already += 1
             continue
         payload = state.order_payload(marketplace, shipment.order_id)
@@ -114,23 +130,28 @@ def plan_packages(
             number = next_ref.get(shipment.order_id) or state.package_count(marketplace, shipment.order_id) + 1
             next_ref[shipment.order_id] = number + 1
             ref = str(number)
-        code, name = carriers.code(shipment.carrier)
-        packages.append(
-            Package(
-                order_id=shipment.order_id,
-                package_ref=ref,
-                carrier_code=code,
-                carrier_name=name,
-                tracking_number=shipment.tracking_number,
-                ship_date=shipment.ship_date.isoformat().replace("+00:00", "Z"),
-                shipping_method=shipment.shipping_method,
-                items=items,
-            )
-        )
-    return packages, already
+        packages.append(_package(shipment, ref, items, carriers))
+        resend.pop(key, None)
+    return packages + list(resend.values()), already
+
+
+def _package(shipment: Shipment, ref: str, items: tuple[tuple[str, int], ...], carriers: Carriers) -> Package:
+    code, name = carriers.code(shipment.carrier)
+    return Package(
+        order_id=shipment.order_id,
+        package_ref=ref,
+        carrier_code=code,
+        carrier_name=name,
+        tracking_number=shipment.tracking_number,
+        ship_date=shipment.ship_date.isoformat().replace("+00:00", "Z"),
+        shipping_method=shipment.shipping_method,
+        items=items,
+    )
 
 
 def _items(shipment: Shipment, order: Order | None) -> tuple[tuple[tuple[str, int], ...], str | None]:
+    """(order item id, quantity) pairs of the package, or why there are none; an item named twice (by order
+    item id and by SKU) counts once with both quantities."""
     if order is None:
         if shipment.items and all(ident.isdigit() for ident, _ in shipment.items):
             return shipment.items, None  # order item ids given: confirmable without the order
@@ -139,33 +160,24 @@ def _items(shipment: Shipment, order: Order | None) -> tuple[tuple[tuple[str, in
         return (), "the marketplace fulfils this order itself; it takes no shipment confirmation"
     if not shipment.items:
         return tuple((line.line_id, line.quantity) for line in order.lines), None
-    out = []
+    out: dict[str, int] = {}
     for ident, quantity in shipment.items:
         line = next((x for x in order.lines if ident in (x.line_id, x.marketplace_sku)), None)
         if line is None:
             return (), f"item {ident!r} is neither an order item id nor a SKU of this order"
-        if quantity > line.quantity:
-            return (), f"item {ident!r}: {quantity} shipped but {line.quantity} ordered"
-        out.append((line.line_id, quantity))
-    return tuple(out), None
+        out[line.line_id] = out.get(line.line_id, 0) + quantity
+        if out[line.line_id] > line.quantity:
+            return (), f"item {ident!r}: {out[line.line_id]} shipped but {line.quantity} ordered"
+    return tuple(out.items()), None
 
 
 class Confirmer(Protocol):
-    batched: bool
-    """True when ``confirm`` only stages and ``finish`` makes the confirmations real (then they are recorded)."""
-
     def confirm(self, package: Package) -> None:
         """Confirm one package; RemoteError when the marketplace refused it."""
         ...
 
-    def finish(self) -> str | None:
-        """Complete the run (write the upload file); what to tell the user, if anything."""
-        ...
-
 
 class AmazonConfirmations:
-    batched = False
-
     def __init__(self, config: AmazonOrdersApi, *, client: httpx.Client | None = None) -> None:
         self.config = config
         self.client = client or sp_api_client(config)
@@ -186,88 +198,75 @@ class AmazonConfirmations:
             json={"marketplaceId": self.config.marketplace_id, "packageDetail": package.detail()},
         )
 
-    def finish(self) -> str | None:
-        return None
-
-
-class FlatFileConfirmations:
-    """Amazon's shipping confirmation file (tab-separated), one per run so an earlier one not yet uploaded is
-    never overwritten, written atomically. A package counts as confirmed once its file is written."""
-
-    batched = True
-
-    def __init__(self, directory: Path, *, now: datetime | None = None) -> None:
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-        self.path = directory / f"amazon-shipping-confirmation-{stamp}.txt"
-        self.rows: list[tuple[str, ...]] = []
-
-    def confirm(self, package: Package) -> None:
-        for item, quantity in package.items:
-            self.rows.append(
-                (
-                    package.order_id,
-                    item,
-                    str(quantity),
-                    package.ship_date,
-                    package.carrier_code,
-                    package.carrier_name or "",
-                    package.tracking_number,
-                    package.shipping_method or "",
-                )
-            )
-
-    def finish(self) -> str | None:
-        if not self.rows:
-            return None
-        text = io.StringIO()
-        writer = csv.writer(text, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
-        writer.writerow(FLAT_FILE_COLUMNS)
-        writer.writerows(self.rows)
-        with atomic_write(self.path) as handle:
-            handle.write(text.getvalue().encode("utf-8"))
-        return f"upload {self.path} in Seller Central (Orders > Upload order related files > Shipping confirmation)"
-
 
 def push_tracking(
-    packages: list[Package], *, confirmer: Confirmer, state: State, marketplace: str, emit: Emit
+    packages: list[Package],
+    *,
+    confirmer: Confirmer | FlatFileConfirmations,
+    state: State,
+    marketplace: str,
+    emit: Emit,
 ) -> TrackingResult:
-    """Confirm each package; the state records it confirmed (or failed, to retry next run) as soon as the
-    marketplace answered (for the flat file: once the file is written)."""
+    """Confirm each package: into the run's upload file (all at once), or one by one through the API."""
+    if isinstance(confirmer, FlatFileConfirmations):
+        return _into_file(packages, confirmer, state, marketplace)
+    return _one_by_one(packages, confirmer, state, marketplace, emit)
+
+
+def _into_file(
+    packages: list[Package], upload: FlatFileConfirmations, state: State, marketplace: str
+) -> TrackingResult:
+    """Pending in the file (recorded), the file created, confirmed (recorded). A file that cannot be written is
+    a RemoteError; its packages stay pending without a file, so the next run writes them again."""
+    result = TrackingResult(planned=list(packages))
+    if not packages:
+        return result
+    for package in packages:
+        upload.confirm(package)
+    rows = _rows(packages)
+    state.record_shipments(marketplace, rows, state=PENDING, batch=upload.path.name)
+    checkpoint("tracking.pending-recorded")
+    try:
+        result.note = upload.write(before_publish=lambda: checkpoint("tracking.file-staged"))
+    except RemoteError as exc:
+        raise RemoteError(f"{exc}; its {len(packages)} package(s) are written on the next run") from None
+    checkpoint("tracking.file-written")
+    state.record_shipments(marketplace, rows, state=CONFIRMED, batch=upload.path.name)
+    result.confirmed = list(packages)
+    return result
+
+
+def _one_by_one(
+    packages: list[Package], confirmer: Confirmer, state: State, marketplace: str, emit: Emit
+) -> TrackingResult:
+    """Each package: recorded ``sending``, POSTed, recorded confirmed (or failed, to retry next run)."""
     result = TrackingResult(planned=list(packages))
     for package in packages:
+        known = state.shipment(marketplace, *package.key)
+        resent = known is not None and known[1] == SENDING
+        state.record_shipments(marketplace, _rows([package]), state=SENDING)
         try:
             confirmer.confirm(package)
         except RemoteError as exc:
-            result.failed.append((package, str(exc)))
-            state.record_shipment(
-                marketplace,
-                package.order_id,
-                package.tracking_number,
-                package_ref=package.package_ref,
-                state=FAILED,
-                message=str(exc),
+            message = (
+                f"{exc} (sent again after an interrupted run, which may have confirmed it)" if resent else str(exc)
             )
+            result.failed.append((package, message))
+            state.record_shipments(marketplace, _rows([package]), state=FAILED, message=message)
             emit(
                 make(
                     "ORD006",
-                    f"order {package.order_id}, package {package.package_ref}: {exc}",
+                    f"order {package.order_id}, package {package.package_ref}: {message}",
                     product_id=package.order_id,
                     field="tracking_number",
                     value=package.tracking_number,
                 )
             )
             continue
+        state.record_shipments(marketplace, _rows([package]), state=CONFIRMED)
         result.confirmed.append(package)
-        if not confirmer.batched:
-            _record(state, marketplace, package)
-    result.note = confirmer.finish()
-    if confirmer.batched:
-        for package in result.confirmed:
-            _record(state, marketplace, package)
     return result
 
 
-def _record(state: State, marketplace: str, package: Package) -> None:
-    state.record_shipment(
-        marketplace, package.order_id, package.tracking_number, package_ref=package.package_ref, state=CONFIRMED
-    )
+def _rows(packages: list[Package]) -> list[tuple[str, str, str, str | None]]:
+    return [(p.order_id, p.tracking_number, p.package_ref, p.to_json()) for p in packages]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +16,12 @@ import respx
 
 from feedsync.config import AmazonOrdersApi, SecretRef
 from feedsync.diagnostics import Diagnostic
+from feedsync.errors import RemoteError
 from feedsync.orders.carriers import Carriers
+from feedsync.orders.confirmation_file import FLAT_FILE_COLUMNS, FlatFileConfirmations
 from feedsync.orders.shipments import read_shipments
-from feedsync.orders.tracking import (
-    FLAT_FILE_COLUMNS,
-    AmazonConfirmations,
-    FlatFileConfirmations,
-    plan_packages,
-    push_tracking,
-)
-from feedsync.state import State
+from feedsync.orders.tracking import AmazonConfirmations, plan_packages, push_tracking, settle
+from feedsync.state import MIGRATIONS, State
 from tests.orders.test_import import line, published, report, run
 from tests.sources.realdata import REALDATA, needs_realdata
 
@@ -229,3 +227,144 @@ def test_carrier_names_map_to_amazon_codes() -> None:
     assert carriers.code("canada-post") == ("Canada Post", None)
     assert carriers.code("Evri next day") == ("Hermes Logistik Gruppe", None)
     assert carriers.code("Bob's Vans") == ("Other", "Bob's Vans")
+
+
+class Killed(BaseException):
+    """The process dies (kill -9) while a request is on the wire."""
+
+
+def settle_and_confirm(tmp: Path, state: State, text: str, confirmer: Any) -> Any:
+    """A whole run as run_tracking does it: settle what a killed run left, plan, confirm."""
+    interrupted = settle(state, "amazon", tmp / "out")
+    packages, _ = plan_packages(
+        read_shipments(shipments(tmp, text), pytest.fail),
+        state=state,
+        marketplace="amazon",
+        carriers=Carriers(),
+        emit=pytest.fail,
+        interrupted=interrupted,
+    )
+    return push_tracking(packages, confirmer=confirmer, state=state, marketplace="amazon", emit=pytest.fail)
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_package_left_sending_by_a_killed_run_is_sent_again_with_the_same_reference(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    lwa(respx_mock)
+    sent: list[dict[str, Any]] = []
+
+    def amazon(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content)["packageDetail"])
+        if len(sent) == 2:
+            raise Killed
+        return httpx.Response(204)
+
+    respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(side_effect=amazon)
+    text = "111-1,UPS,1ZA,2026-11-21T10:00:00Z,,SKU-A:2\n111-1,UPS,1ZB,2026-11-21T10:00:00Z,,SKU-B:1\n"
+    with pytest.raises(Killed):
+        settle_and_confirm(tmp_path, state, text, api())
+    assert state.shipment("amazon", "111-1", "1ZA") == ("1", "confirmed")
+    assert state.shipment("amazon", "111-1", "1ZB") == ("2", "sending")
+    # the next run's shipments no longer list it: the state kept the package and sends it again, unchanged
+    again = settle_and_confirm(tmp_path, state, "", api())
+    assert [p.package_ref for p in again.confirmed] == ["2"]
+    assert sent[1] == sent[2] and sent[2]["packageReferenceId"] == "2" and sent[2]["trackingNumber"] == "1ZB"
+    assert state.shipment("amazon", "111-1", "1ZB") == ("2", "confirmed")
+    assert settle_and_confirm(tmp_path, state, text, api()).planned == [] and len(sent) == 3
+
+
+def test_an_upload_file_whose_name_is_taken_is_never_overwritten(tmp_path: Path, state: State) -> None:
+    moment = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    first = settle_and_confirm(
+        tmp_path, state, "111-1,UPS,1ZA,2026-11-21,,SKU-A:2\n", FlatFileConfirmations(tmp_path / "out", now=moment)
+    )
+    [taken] = list((tmp_path / "out").iterdir())
+    before = taken.read_bytes()
+    same_name = FlatFileConfirmations(tmp_path / "out", now=moment, token=taken.stem.rsplit("-", 1)[1])
+    assert same_name.path == taken and [p.tracking_number for p in first.confirmed] == ["1ZA"]
+    with pytest.raises(RemoteError, match="a file of that name exists"):
+        settle_and_confirm(tmp_path, state, "111-1,UPS,1ZB,2026-11-21,,SKU-B:1\n", same_name)
+    assert taken.read_bytes() == before and state.shipment("amazon", "111-1", "1ZB") == ("2", "pending")
+    # the next run sees 1ZB is not in that file and writes it into its own
+    third = settle_and_confirm(tmp_path, state, "", FlatFileConfirmations(tmp_path / "out", now=moment))
+    assert [p.tracking_number for p in third.confirmed] == ["1ZB"] and len(list((tmp_path / "out").iterdir())) == 2
+
+
+def test_rows_of_one_tracking_number_with_other_items_are_one_package_with_the_items_of_both(
+    tmp_path: Path, state: State
+) -> None:
+    found: list[Diagnostic] = []
+    path = shipments(
+        tmp_path,
+        "111-1,UPS,T1,2026-11-21,,SKU-A:1\n"
+        "111-1,UPS,T2,2026-11-21,,SKU-B:1\n"
+        "111-1,UPS,T1,2026-11-21,,9001:1;SKU-B:1\n"  # row 4: SKU-A is line 9001, named by its id
+        "111-1,UPS,T2,2026-11-21,,\n"  # row 5: no items, the whole order
+        "111-1,UPS,T3,2026-11-21,,SKU-A:2\n"
+        "111-1,UPS,T3,2026-11-21,,SKU-A:1\n",  # row 7: 3 of SKU-A in T3, 2 ordered
+    )
+    packages, _ = plan_packages(
+        read_shipments(path, found.append), state=state, marketplace="amazon", carriers=Carriers(), emit=found.append
+    )
+    assert [(p.tracking_number, p.package_ref, p.items) for p in packages] == [
+        ("T1", "1", (("9001", 2), ("9002", 1))),
+        ("T2", "2", (("9001", 2), ("9002", 1))),
+    ]
+    assert [(d.code, d.severity.value, d.location.row if d.location else None) for d in found] == [
+        ("ORD009", "warning", 4),
+        ("ORD009", "warning", 5),
+        ("ORD009", "warning", 7),
+        ("ORD005", "error", 6),  # the merged package, at its first row
+    ]
+    assert "row 4 repeats row 2, with other items" in found[0].message
+    assert "3 shipped but 2 ordered" in found[3].message
+
+
+def test_a_state_from_before_pending_packages_migrates_with_its_shipments(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path, isolation_level=None) as db:
+        for script in MIGRATIONS[:3]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 3")
+        db.execute("INSERT INTO shipments VALUES ('amazon', '111-1', '1ZA', '1', 'confirmed', NULL, 'now')")
+    db.close()
+    with State(path) as state:
+        assert state.schema_version == len(MIGRATIONS)
+        assert state.shipment("amazon", "111-1", "1ZA") == ("1", "confirmed")
+        assert state.unsettled_shipments("amazon", ("pending", "sending")) == []
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_resent_package_the_marketplace_refuses_says_the_killed_run_may_have_confirmed_it(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    lwa(respx_mock)
+    error = {"errors": [{"code": "InvalidInput", "message": "The order is already shipped", "details": ""}]}
+    answers: list[Any] = [Killed(), httpx.Response(400, json=error)]
+
+    def amazon(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+    respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(side_effect=amazon)
+    text = "111-1,UPS,1ZA,2026-11-21T10:00:00Z,,\n"
+    with pytest.raises(Killed):
+        settle_and_confirm(tmp_path, state, text, api())
+    found: list[Diagnostic] = []
+    packages, _ = plan_packages(
+        read_shipments(shipments(tmp_path, text), pytest.fail),
+        state=state,
+        marketplace="amazon",
+        carriers=Carriers(),
+        emit=pytest.fail,
+        interrupted=settle(state, "amazon", None),
+    )
+    result = push_tracking(packages, confirmer=api(), state=state, marketplace="amazon", emit=found.append)
+    assert result.confirmed == [] and [d.code for d in found] == ["ORD006"]
+    assert (
+        "already shipped" in found[0].message and "an interrupted run, which may have confirmed it" in found[0].message
+    )
+    assert state.shipment("amazon", "111-1", "1ZA") == ("1", "failed")
