@@ -17,11 +17,12 @@ import httpx
 
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import MetaCatalogApiDestination
-from feedsync.destinations.http import Requester, make_client, poll
+from feedsync.destinations.http import Requester, json_body, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
+from feedsync.secrets import clip
 from feedsync.sync import Change, Recorder, SyncPlan
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 80014})
@@ -72,9 +73,6 @@ class _Token:
 
     def refresh(self) -> None:
         """A system-user token does not refresh; a 401 is reported as it is."""
-
-    def secrets(self) -> list[str]:
-        return [self.token]
 
 
 class MetaCatalogApi:
@@ -147,9 +145,9 @@ class MetaCatalogApi:
         response = requester.request(
             "POST", url, operation="items_batch", data={"item_type": "PRODUCT_ITEM", "requests": json.dumps(requests)}
         )
-        handles = response.json().get("handles") or []
-        if not handles:
-            raise RemoteError(f"items_batch returned no handle: {response.text[:300]}")
+        handles = json_body(response, "items_batch", keys=("handles",))["handles"]
+        if not isinstance(handles, list) or not handles:
+            raise RemoteError(f"items_batch returned no handle: {clip(response.text, 300)}")
         return str(handles[0])
 
     def _wait(self, requester: Requester, handle: str) -> dict[str, str]:
@@ -163,7 +161,10 @@ class MetaCatalogApi:
                 operation="check_batch_request_status",
                 params={"handle": handle, "load_ids_of_invalid_requests": "true"},
             )
-            status: dict[str, Any] = (response.json().get("data") or [{}])[0]
+            data = json_body(response, "check_batch_request_status", keys=("data",))["data"]
+            if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
+                raise RemoteError(f"check_batch_request_status: no batch status in {clip(response.text, 300)!r}")
+            status: dict[str, Any] = data[0] if data else {}
             event("poll", destination="meta_catalog_api", handle=handle, status=status.get("status"))
             return status
 

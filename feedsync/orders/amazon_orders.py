@@ -22,7 +22,7 @@ import httpx
 
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
-from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus
 from feedsync.state import State
@@ -82,23 +82,25 @@ class AmazonOrders:
         token: str | None = None
         while True:
             page = dict(params) if token is None else {**params, "paginationToken": token}
-            body = self.requester().request("GET", SEARCH, operation="searchOrders", params=page).json()
-            for raw in body.get("orders", []):
-                yield to_order(raw)
+            response = self.requester().request("GET", SEARCH, operation="searchOrders", params=page)
+            body = json_body(response, "searchOrders")
+            with answer_shape("searchOrders"):
+                orders = [to_order(raw) for raw in body.get("orders") or []]
+                token = (body.get("pagination") or {}).get("nextToken")
+            yield from orders
             if body.get("lastUpdatedBefore"):
                 self._next_cursor = str(body["lastUpdatedBefore"])
-            token = (body.get("pagination") or {}).get("nextToken")
             if not token:
                 return
 
     def order(self, order_id: str) -> Order:
         """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed."""
-        body = (
-            self.requester()
-            .request("GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED})
-            .json()
+        response = self.requester().request(
+            "GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED}
         )
-        return to_order(body["order"])
+        body = json_body(response, "getOrder", keys=("order",))
+        with answer_shape("getOrder"):
+            return to_order(body["order"])
 
     def commit(self) -> None:
         """Move the cursor to where Amazon said this read ended (call after the orders are handled)."""
