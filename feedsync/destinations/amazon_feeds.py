@@ -29,7 +29,7 @@ from feedsync.channels.amazon.spec import MAX_MESSAGES
 from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
-from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client, poll
+from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -154,7 +154,8 @@ class AmazonSpApi:
                 "messages": [{"messageId": n, **m} for n, (m, _) in enumerate(chunk, start=1)],
             }
             report = self._submit(requester, document, marketplace)
-            errors = self._issues(report, chunk, emit, channel.name)
+            with answer_shape("Amazon processing report"):
+                errors = self._issues(report, chunk, emit, channel.name)
             changes = [c for _, c in chunk if c is not None]
             for change in changes:
                 if change.values.get("sku") in errors:
@@ -219,7 +220,9 @@ class AmazonSpApi:
         if not isinstance(report, dict):
             raise RemoteError(f"Amazon feed {feed_id}: the processing report is not a JSON object")
         if status["processingStatus"] == "FATAL":
-            messages = "; ".join(i.get("message", "") for i in report.get("issues", []) if not i.get("messageId"))
+            with answer_shape("Amazon processing report"):
+                issues = report.get("issues", [])
+                messages = "; ".join(str(i.get("message", "")) for i in issues if not i.get("messageId"))
             raise RemoteError(f"Amazon feed {feed_id} failed (FATAL): {messages or 'see the processing report'}")
         return report
 

@@ -17,7 +17,7 @@ import httpx
 
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import MetaCatalogApiDestination
-from feedsync.destinations.http import Requester, json_body, make_client, poll
+from feedsync.destinations.http import Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -46,16 +46,15 @@ def usage_wait(response: httpx.Response) -> float | None:
     header = response.headers.get("x-business-use-case-usage")
     if not header:
         return 60.0 if is_throttled(response) else None
-    try:
-        usage = json.loads(header)
-    except ValueError:
-        return None
     waits = []
-    for entries in usage.values():
-        for entry in entries:
-            busiest = max(entry.get("call_count", 0), entry.get("total_cputime", 0), entry.get("total_time", 0))
-            if busiest >= 95 or is_throttled(response):
-                waits.append(max(float(entry.get("estimated_time_to_regain_access", 0)) * 60, 30.0))
+    try:
+        for entries in json.loads(header).values():
+            for entry in entries:
+                busiest = max(entry.get("call_count", 0), entry.get("total_cputime", 0), entry.get("total_time", 0))
+                if busiest >= 95 or is_throttled(response):
+                    waits.append(max(float(entry.get("estimated_time_to_regain_access", 0)) * 60, 30.0))
+    except (ValueError, TypeError, AttributeError):  # a header that is not Meta's: no usage to read
+        return 60.0 if is_throttled(response) else None
     return max(waits) if waits else (60.0 if is_throttled(response) else None)
 
 
@@ -180,7 +179,8 @@ class MetaCatalogApi:
             ),
             clock=self.clock,
         )
-        return _invalid(finished)
+        with answer_shape("check_batch_request_status"):
+            return _invalid(finished)
 
 
 def _invalid(status: Mapping[str, Any]) -> dict[str, str]:
