@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from feedsync import yamlpos
+from feedsync import secrets, yamlpos
 from feedsync.errors import ConfigError
 from feedsync.model.money import ISO_4217
 from feedsync.model.product import PRODUCT_FIELDS
@@ -201,18 +201,21 @@ class SecretRef(_Strict):
         return self
 
     def value(self) -> str:
+        """The secret, registered for masking (``feedsync.secrets``) as it is read."""
         import os
 
         if self.env is not None:
             found = os.environ.get(self.env)
             if not found:
                 raise ConfigError(f"environment variable {self.env} is not set (it holds a secret)")
-            return found
-        assert self.file is not None
-        try:
-            return self.file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+        else:
+            assert self.file is not None
+            try:
+                found = self.file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+        secrets.register(found)
+        return found
 
     def __repr__(self) -> str:
         return f"SecretRef(env={self.env!r})" if self.env else f"SecretRef(file={str(self.file)!r})"
@@ -428,6 +431,8 @@ class ShopifyOrderSink(_Strict):
     inventory: Literal["BYPASS", "DECREMENT_IGNORING_POLICY", "DECREMENT_OBEYING_POLICY"] = "DECREMENT_IGNORING_POLICY"
     """orderCreate's inventoryBehaviour: the marketplace already sold the item, so stock is reduced even when
     it goes below zero."""
+    endpoint: str | None = Field(default=None, pattern=r"^https?://")
+    """The Admin API's base URL instead of ``https://<shop>`` (tests point it elsewhere)."""
 
 
 OrderSink = Annotated[

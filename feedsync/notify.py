@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from feedsync import __version__
+from feedsync import __version__, secrets
 from feedsync.config import NotifyConfig
 from feedsync.destinations.http import Requester, make_client
 from feedsync.diagnostics import Report
@@ -37,9 +37,11 @@ def notify(config: NotifyConfig | None, report: Report | None, *, failed: bool, 
     if config is None or config.webhook is None:
         return False
     url = config.webhook.value() if hasattr(config.webhook, "value") else str(config.webhook)
-    requester = Requester(make_client(), attempts=3, secrets=[url])
+    secrets.register_url(url)
+    requester = Requester(make_client(), attempts=3)
+    body = secrets.mask_data(summary(report, failed=failed, reason=reason))
     try:
-        requester.request("POST", url, operation="notify", json=summary(report, failed=failed, reason=reason))
+        requester.request("POST", url, operation="notify", json=body)
     except RemoteError as exc:
         log.warning("could not deliver the notification: %s", exc)
         return False

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feedsync import secrets
 from feedsync.errors import StateError
 
 MIGRATIONS: tuple[str, ...] = (
@@ -85,6 +86,11 @@ INTERRUPTED = "interrupted"
 """The outcome of a run whose process ended without recording one (killed, power cut)."""
 INTERRUPTED_MESSAGE = "the run ended without recording its outcome (killed?); the next push cleans up after it"
 STAGED = "#staged"
+
+
+def _mask(text: str | None) -> str | None:
+    """Messages and answers are stored with every secret masked (``feedsync.secrets``)."""
+    return None if text is None else secrets.mask(text)
 
 
 def _now() -> str:
@@ -164,7 +170,7 @@ class State:
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET ended_at = ?, outcome = ?, item_count = ?, message = ? WHERE id = ?",
-                (_now(), outcome, item_count, message, run_id),
+                (_now(), outcome, item_count, _mask(message), run_id),
             )
 
     def mark_interrupted(self) -> int:
@@ -214,6 +220,7 @@ class State:
         ``keys`` gives the channel's own key of an item (its marketplace SKU), for mapping orders back."""
         now = _now()
         keys = keys or {}
+        message = _mask(message)
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message, channel_key) "
@@ -301,7 +308,7 @@ class State:
                 "status = excluded.status, state = excluded.state, "
                 "sink_ref = COALESCE(excluded.sink_ref, orders.sink_ref), message = excluded.message, "
                 "payload = COALESCE(excluded.payload, orders.payload), updated_at = excluded.updated_at",
-                (marketplace, order_id, status, state, sink_ref, message, payload, now, now),
+                (marketplace, order_id, status, state, _mask(sink_ref), _mask(message), _mask(payload), now, now),
             )
 
     def order_payload(self, marketplace: str, order_id: str) -> str | None:
@@ -364,7 +371,7 @@ class State:
                 "DO UPDATE SET state = excluded.state, message = excluded.message, updated_at = excluded.updated_at, "
                 "batch = excluded.batch, detail = COALESCE(excluded.detail, shipments.detail)",
                 [
-                    (marketplace, order_id, tracking, ref, state, message, now, batch, detail)
+                    (marketplace, order_id, tracking, ref, state, _mask(message), now, batch, detail)
                     for order_id, tracking, ref, detail in packages
                 ],
             )

@@ -3,15 +3,24 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from feedsync import secrets
 from feedsync.config import Config, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 DEMO = REPO / "examples" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Each test starts with an empty secret registry (a real run is one process; tests share one)."""
+    yield
+    secrets.clear()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

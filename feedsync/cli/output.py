@@ -1,7 +1,7 @@
 """How a command talks on stderr: ``--quiet`` (errors only, for cron), ``-v/--verbose`` (events; ``-vv`` HTTP
 requests too), ``--log-format json`` (every stderr line one JSON object: time, level, run id, event and its
 fields), and rich progress bars when stderr is a terminal (never otherwise). Every command takes these options
-after its name: ``feedsync build --log-format json``."""
+after its name: ``feedsync build --log-format json``. Every line is masked (``feedsync.secrets``)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import typer
+
+from feedsync.secrets import mask
 
 LOG_FORMATS = ("text", "json")
 
@@ -54,9 +56,9 @@ def say(message: str, *, level: str = "info") -> None:
         return
     if MODE.log_format == "json":
         for line in message.splitlines() or [""]:
-            typer.echo(_record(level, "message", message=line), err=True)
+            typer.echo(mask(_record(level, "message", message=line)), err=True)
     else:
-        typer.echo(message, err=True)
+        typer.echo(mask(message), err=True)
 
 
 class _Handler(logging.Handler):
@@ -70,7 +72,7 @@ class _Handler(logging.Handler):
             text = f"{record.getMessage()}: " + " ".join(f"{k}={v}" for k, v in fields.items())
         else:
             text = f"{level}: {record.getMessage()}"
-        typer.echo(text, err=True)
+        typer.echo(mask(text), err=True)
 
 
 def configure(quiet: bool, verbose: int, log_format: str) -> None:

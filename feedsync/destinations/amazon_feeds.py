@@ -24,11 +24,12 @@ from typing import Any
 
 import httpx
 
+from feedsync import secrets
 from feedsync.channels.amazon.spec import MAX_MESSAGES
 from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
-from feedsync.destinations.http import RateLimiter, Requester, make_client, poll
+from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -64,6 +65,7 @@ class LwaToken:
         self._lock = threading.Lock()
         self._refresh_token = config.refresh_token.value()
         self._client_secret = config.client_secret.value()
+        secrets.register(config.client_id)
 
     def headers(self) -> dict[str, str]:
         with self._lock:
@@ -72,6 +74,7 @@ class LwaToken:
             return {"x-amz-access-token": str(self._token)}
 
     def _fetch(self) -> None:
+        where = f"Login with Amazon ({secrets.mask(self.config.lwa_url)})"
         try:
             response = self.client.post(
                 self.config.lwa_url,
@@ -83,22 +86,31 @@ class LwaToken:
                 },
             )
         except httpx.HTTPError as exc:
-            raise RemoteError(f"Login with Amazon: {type(exc).__name__}") from None
+            raise RemoteError(f"{where}: {type(exc).__name__}") from None
         if response.status_code != 200:
-            description = response.json().get("error_description", "") if response.content else ""
+            try:
+                answer = response.json()
+            except ValueError:
+                answer = None
+            description = str(answer.get("error_description") or "") if isinstance(answer, dict) else ""
             raise RemoteError(
-                f"Login with Amazon refused the refresh token: HTTP {response.status_code} {description}".strip()
+                secrets.mask(
+                    f"Login with Amazon refused the refresh token: HTTP {response.status_code} {description}".strip()
+                    + f" ({self.config.lwa_url})"
+                )
             )
-        body = response.json()
+        body = json_body(response, "Login with Amazon", keys=("access_token",))
+        try:
+            lifetime = float(body.get("expires_in", 3600))
+        except (TypeError, ValueError):
+            raise RemoteError(f"{where}: expires_in {str(body.get('expires_in'))[:40]!r} is not a number") from None
         self._token = str(body["access_token"])
-        self._expires = self.clock() + float(body.get("expires_in", 3600)) - TOKEN_MARGIN
+        secrets.register(self._token)
+        self._expires = self.clock() + lifetime - TOKEN_MARGIN
 
     def refresh(self) -> None:
         with self._lock:
             self._token = None
-
-    def secrets(self) -> list[str]:
-        return [s for s in (self._token, self._refresh_token, self._client_secret) if s]
 
 
 def sp_api_client(config: AmazonLogin) -> httpx.Client:
@@ -142,7 +154,8 @@ class AmazonSpApi:
                 "messages": [{"messageId": n, **m} for n, (m, _) in enumerate(chunk, start=1)],
             }
             report = self._submit(requester, document, marketplace)
-            errors = self._issues(report, chunk, emit, channel.name)
+            with answer_shape("Amazon processing report"):
+                errors = self._issues(report, chunk, emit, channel.name)
             changes = [c for _, c in chunk if c is not None]
             for change in changes:
                 if change.values.get("sku") in errors:
@@ -152,9 +165,16 @@ class AmazonSpApi:
             recorder.removed(deleted)
 
     def _submit(self, requester: Requester, document: Mapping[str, Any], marketplace: str) -> dict[str, Any]:
-        created = requester.request(
-            "POST", "/feeds/2021-06-30/documents", operation="createFeedDocument", json={"contentType": CONTENT_TYPE}
-        ).json()
+        created = json_body(
+            requester.request(
+                "POST",
+                "/feeds/2021-06-30/documents",
+                operation="createFeedDocument",
+                json={"contentType": CONTENT_TYPE},
+            ),
+            "createFeedDocument",
+            keys=("url", "feedDocumentId"),
+        )
         body = json.dumps(document, ensure_ascii=False).encode("utf-8")
         requester.request(
             "PUT",
@@ -164,16 +184,20 @@ class AmazonSpApi:
             headers={"content-type": CONTENT_TYPE},
             anonymous=True,
         )
-        feed = requester.request(
-            "POST",
-            "/feeds/2021-06-30/feeds",
-            operation="createFeed",
-            json={
-                "feedType": "JSON_LISTINGS_FEED",
-                "marketplaceIds": [marketplace],
-                "inputFeedDocumentId": created["feedDocumentId"],
-            },
-        ).json()
+        feed = json_body(
+            requester.request(
+                "POST",
+                "/feeds/2021-06-30/feeds",
+                operation="createFeed",
+                json={
+                    "feedType": "JSON_LISTINGS_FEED",
+                    "marketplaceIds": [marketplace],
+                    "inputFeedDocumentId": created["feedDocumentId"],
+                },
+            ),
+            "createFeed",
+            keys=("feedId",),
+        )
         feed_id = feed["feedId"]
         status = self._wait(requester, feed_id)
         result = status.get("resultFeedDocumentId")
@@ -181,21 +205,34 @@ class AmazonSpApi:
             raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']} without a report")
         if not result:
             return {}
-        location = requester.request("GET", f"/feeds/2021-06-30/documents/{result}", operation="getFeedDocument").json()
+        location = json_body(
+            requester.request("GET", f"/feeds/2021-06-30/documents/{result}", operation="getFeedDocument"),
+            "getFeedDocument",
+            keys=("url",),
+        )
         raw = requester.request("GET", location["url"], operation="downloadFeedDocument", anonymous=True).content
-        if location.get("compressionAlgorithm") == "GZIP":
-            raw = gzip.decompress(raw)
-        report = json.loads(raw)
+        try:
+            if location.get("compressionAlgorithm") == "GZIP":
+                raw = gzip.decompress(raw)
+            report = json.loads(raw)
+        except (OSError, EOFError, ValueError):
+            raise RemoteError(f"Amazon feed {feed_id}: the processing report is not (gzipped) JSON") from None
+        if not isinstance(report, dict):
+            raise RemoteError(f"Amazon feed {feed_id}: the processing report is not a JSON object")
         if status["processingStatus"] == "FATAL":
-            messages = "; ".join(i.get("message", "") for i in report.get("issues", []) if not i.get("messageId"))
+            with answer_shape("Amazon processing report"):
+                issues = report.get("issues", [])
+                messages = "; ".join(str(i.get("message", "")) for i in issues if not i.get("messageId"))
             raise RemoteError(f"Amazon feed {feed_id} failed (FATAL): {messages or 'see the processing report'}")
         return report
 
     def _wait(self, requester: Requester, feed_id: str) -> dict[str, Any]:
         def check() -> dict[str, Any]:
-            status: dict[str, Any] = requester.request(
-                "GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed"
-            ).json()
+            status: dict[str, Any] = json_body(
+                requester.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed"),
+                "getFeed",
+                keys=("processingStatus",),
+            )
             event("poll", destination="amazon_sp_api", feed_id=feed_id, status=status.get("processingStatus"))
             return status
 

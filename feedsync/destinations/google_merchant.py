@@ -18,12 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 
+from feedsync import secrets
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import GoogleMerchantApiDestination
-from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError, RemoteError
@@ -124,12 +126,15 @@ class _GoogleRequest:
     ) -> Any:
         from google.auth import exceptions
 
+        if isinstance(body, bytes | str):  # a token request: its signed assertion is a secret
+            form = parse_qs(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
+            secrets.register(*form.get("assertion", []))
         try:
             response = self.client.request(
                 method, url, content=body, headers=dict(headers or {}), timeout=timeout or 30
             )
         except httpx.HTTPError as exc:
-            raise exceptions.TransportError(str(exc)) from None
+            raise exceptions.TransportError(type(exc).__name__) from None
 
         return _Response(response)
 
@@ -158,19 +163,29 @@ class ServiceAccountAuth:
             self.credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
         except (ValueError, KeyError) as exc:
             raise ConfigError(f"the service account key is not usable: {type(exc).__name__}") from None
-        self._private_key = str(info.get("private_key", ""))
+        secrets.register(str(info.get("private_key") or ""), str(info.get("private_key_id") or ""))
         self._request = _GoogleRequest(client)
 
     def headers(self) -> dict[str, str]:
         if not self.credentials.valid:
-            self.credentials.refresh(self._request)
+            self._refresh()
         return {"authorization": f"Bearer {self.credentials.token}"}
+
+    def _refresh(self) -> None:
+        from google.auth import exceptions
+
+        where = f"Google token endpoint ({secrets.mask(str(self.credentials._token_uri))})"
+        try:
+            self.credentials.refresh(self._request)
+        except exceptions.GoogleAuthError as exc:
+            detail = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "no access token in the answer"
+            raise RemoteError(f"{where}: {secrets.clip(detail, 300)}") from None
+        except (TypeError, ValueError, KeyError, AttributeError):  # google-auth reading a body that is not JSON
+            raise RemoteError(f"{where}: the answer is not a JSON object with access_token and expires_in") from None
+        secrets.register(self.credentials.token)
 
     def refresh(self) -> None:
         self.credentials.token = None
-
-    def secrets(self) -> list[str]:
-        return [s for s in (self.credentials.token, self._private_key) if s]
 
 
 class GoogleMerchantApi:
@@ -210,13 +225,14 @@ class GoogleMerchantApi:
 
         def insert(change: Change) -> tuple[Change, str | None]:
             try:
-                requester.request(
+                response = requester.request(
                     "POST",
                     f"/products/v1/accounts/{account}/productInputs:insert",
                     operation="insert",
                     params={"dataSource": self.data_source},
                     json=product_input(change.values, self.config),
                 )
+                json_body(response, "insert")  # the ProductInput; anything else did not come from Google
                 return change, None
             except RemoteError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:

@@ -1,7 +1,8 @@
 """The one HTTP layer: httpx clients with timeouts, tenacity retries (exponential backoff with jitter on 429,
 5xx, timeouts and connection errors; ``Retry-After`` and channel throttle signals honoured; no retry on other
-4xx), one token refresh on 401/403, a per-operation rate limiter, request ids logged, and secrets redacted
-from every message. Destinations and order clients are handed a ``Requester``; nothing else builds clients."""
+4xx), one token refresh on 401/403, a per-operation rate limiter, request ids logged, and secrets masked
+(``feedsync.secrets``) in every message; ``json_body`` checks what a 2xx answer holds. Destinations and order
+clients are handed a ``Requester``; nothing else builds clients."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
@@ -19,6 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from feedsync import __version__
 from feedsync.errors import RemoteError, RetriableRemoteError
+from feedsync.secrets import clip, mask
 
 log = logging.getLogger("feedsync.http")
 
@@ -44,11 +47,43 @@ def make_client(
     )
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (of 4+ characters) replaced by ``***``."""
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+def json_body(response: httpx.Response, operation: str, *, keys: Iterable[str] = (), kind: type = dict) -> Any:
+    """The JSON body of a successful response, checked to be a ``kind`` (an object or a list) holding ``keys``;
+    a RemoteError naming the endpoint and what is wrong when it is not (a proxy's HTML page, a truncated body,
+    an answer of another API)."""
+    where = f"{operation}: {_endpoint(response)} answered HTTP {response.status_code}"
+    try:
+        body = response.json()
+    except ValueError:
+        snippet = clip(response.text, 200).replace("\n", " ")
+        raise RemoteError(f"{where} with a body that is not JSON: {snippet!r}") from None
+    if not isinstance(body, kind):
+        expected = "an object" if kind is dict else "a list"
+        raise RemoteError(f"{where} with JSON that is not {expected}")
+    missing = [key for key in keys if body.get(key) is None]
+    if missing:
+        raise RemoteError(f"{where} with JSON that has no {', '.join(missing)}")
+    return body
+
+
+@contextmanager
+def answer_shape(operation: str) -> Iterator[None]:
+    """Reading the fields of a JSON answer: a missing key or a value of the wrong type becomes a RemoteError that
+    names the operation, not a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        detail = clip(f"{type(exc).__name__}: {exc}", 120)
+        raise RemoteError(f"{operation}: the answer has a shape feedsync does not know ({detail})") from None
+
+
+def _endpoint(response: httpx.Response) -> str:
+    """The method and URL of the request, without its query (which may carry tokens), masked."""
+    try:
+        request = response.request
+    except RuntimeError:  # a response built by hand
+        return "the endpoint"
+    return mask(f"{request.method} {request.url.copy_with(query=None)}")
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -71,8 +106,6 @@ class TokenProvider(Protocol):
     def headers(self) -> dict[str, str]: ...
 
     def refresh(self) -> None: ...
-
-    def secrets(self) -> list[str]: ...
 
 
 @dataclass
@@ -154,7 +187,6 @@ class Requester:
         *,
         auth: TokenProvider | None = None,
         limits: Mapping[str, RateLimiter] | None = None,
-        secrets: Iterable[str] = (),
         attempts: int = 6,
         backoff: float = 1.0,
         max_wait: float = 120.0,
@@ -165,7 +197,6 @@ class Requester:
         self.client = client
         self.auth = auth
         self.limits = dict(limits or {})
-        self._secrets = list(secrets)
         self.attempts = attempts
         self.backoff = backoff
         self.max_wait = max_wait
@@ -173,9 +204,6 @@ class Requester:
         self.throttle = throttle
         self.transient = transient
         """Says whether an error response that is not a 429/5xx is a throttle anyway (Meta: 400 with code 17)."""
-
-    def secrets(self) -> list[str]:
-        return self._secrets + (self.auth.secrets() if self.auth else [])
 
     def request(self, method: str, url: str, *, operation: str, **kwargs: Any) -> httpx.Response:
         """The response of a successful (2xx/3xx) request; RemoteError when it failed for good."""
@@ -229,16 +257,14 @@ class Requester:
         try:
             response = self.client.request(method, url, headers=headers, **rest)
         except httpx.TimeoutException as exc:
-            raise RetriableRemoteError(
-                redact(f"{operation}: timed out ({type(exc).__name__})", self.secrets())
-            ) from None
+            raise RetriableRemoteError(f"{operation}: timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
-            raise RetriableRemoteError(redact(f"{operation}: connection failed ({exc})", self.secrets())) from None
+            raise RetriableRemoteError(mask(f"{operation}: connection failed ({exc})")) from None
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
         log.debug(
             "%s %s -> %s (request id %s)",
             method,
-            redact(str(response.request.url), self.secrets()),
+            mask(str(response.request.url)),
             response.status_code,
             request_id,
         )
@@ -246,6 +272,6 @@ class Requester:
 
     def _describe(self, operation: str, response: httpx.Response) -> str:
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
-        body = response.text[:500].replace("\n", " ")
+        body = clip(response.text, 500).replace("\n", " ")
         text = f"{operation}: HTTP {response.status_code}" + (f" (request id {request_id})" if request_id else "")
-        return redact(f"{text}: {body}" if body else text, self.secrets())
+        return mask(f"{text}: {body}" if body else text)

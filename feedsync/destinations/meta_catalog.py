@@ -17,11 +17,12 @@ import httpx
 
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import MetaCatalogApiDestination
-from feedsync.destinations.http import Requester, make_client, poll
+from feedsync.destinations.http import Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
+from feedsync.secrets import clip
 from feedsync.sync import Change, Recorder, SyncPlan
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 80014})
@@ -45,16 +46,15 @@ def usage_wait(response: httpx.Response) -> float | None:
     header = response.headers.get("x-business-use-case-usage")
     if not header:
         return 60.0 if is_throttled(response) else None
-    try:
-        usage = json.loads(header)
-    except ValueError:
-        return None
     waits = []
-    for entries in usage.values():
-        for entry in entries:
-            busiest = max(entry.get("call_count", 0), entry.get("total_cputime", 0), entry.get("total_time", 0))
-            if busiest >= 95 or is_throttled(response):
-                waits.append(max(float(entry.get("estimated_time_to_regain_access", 0)) * 60, 30.0))
+    try:
+        for entries in json.loads(header).values():
+            for entry in entries:
+                busiest = max(entry.get("call_count", 0), entry.get("total_cputime", 0), entry.get("total_time", 0))
+                if busiest >= 95 or is_throttled(response):
+                    waits.append(max(float(entry.get("estimated_time_to_regain_access", 0)) * 60, 30.0))
+    except (ValueError, TypeError, AttributeError):  # a header that is not Meta's: no usage to read
+        return 60.0 if is_throttled(response) else None
     return max(waits) if waits else (60.0 if is_throttled(response) else None)
 
 
@@ -72,9 +72,6 @@ class _Token:
 
     def refresh(self) -> None:
         """A system-user token does not refresh; a 401 is reported as it is."""
-
-    def secrets(self) -> list[str]:
-        return [self.token]
 
 
 class MetaCatalogApi:
@@ -147,9 +144,9 @@ class MetaCatalogApi:
         response = requester.request(
             "POST", url, operation="items_batch", data={"item_type": "PRODUCT_ITEM", "requests": json.dumps(requests)}
         )
-        handles = response.json().get("handles") or []
-        if not handles:
-            raise RemoteError(f"items_batch returned no handle: {response.text[:300]}")
+        handles = json_body(response, "items_batch", keys=("handles",))["handles"]
+        if not isinstance(handles, list) or not handles:
+            raise RemoteError(f"items_batch returned no handle: {clip(response.text, 300)}")
         return str(handles[0])
 
     def _wait(self, requester: Requester, handle: str) -> dict[str, str]:
@@ -163,7 +160,10 @@ class MetaCatalogApi:
                 operation="check_batch_request_status",
                 params={"handle": handle, "load_ids_of_invalid_requests": "true"},
             )
-            status: dict[str, Any] = (response.json().get("data") or [{}])[0]
+            data = json_body(response, "check_batch_request_status", keys=("data",))["data"]
+            if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
+                raise RemoteError(f"check_batch_request_status: no batch status in {clip(response.text, 300)!r}")
+            status: dict[str, Any] = data[0] if data else {}
             event("poll", destination="meta_catalog_api", handle=handle, status=status.get("status"))
             return status
 
@@ -179,7 +179,8 @@ class MetaCatalogApi:
             ),
             clock=self.clock,
         )
-        return _invalid(finished)
+        with answer_shape("check_batch_request_status"):
+            return _invalid(finished)
 
 
 def _invalid(status: Mapping[str, Any]) -> dict[str, str]:

@@ -21,6 +21,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from feedsync.config import SftpDestination
 from feedsync.errors import ConfigError, RemoteError, RetriableRemoteError
 from feedsync.faults import checkpoint
+from feedsync.secrets import mask
 
 _UPLOADING = ".uploading"
 """Files are uploaded as ``.<name>.uploading`` and renamed into place."""
@@ -68,7 +69,6 @@ class SftpPublisher:
     def _upload(self, feed: Path, name: str, parts: Sequence[Path], part_names: re.Pattern[str] | None) -> str:
         import paramiko
 
-        secrets = []
         kwargs: dict[str, Any] = {
             "hostname": self.config.host,
             "port": self.config.port,
@@ -81,7 +81,6 @@ class SftpPublisher:
         }
         if self.config.password is not None:
             kwargs["password"] = self.config.password.value()
-            secrets.append(kwargs["password"])
         if self.config.private_key is not None:
             key_text = self.config.private_key.value()
             kwargs["pkey"] = _load_key(key_text)
@@ -109,14 +108,14 @@ class SftpPublisher:
         except paramiko.BadHostKeyException:
             raise RemoteError(f"sftp: the host key of {self.config.host} does not match known_hosts") from None
         except paramiko.SSHException as exc:
-            message = _redact(str(exc), secrets)
+            message = mask(str(exc))
             if "not found in known_hosts" in message or ("Server" in message and "not found" in message):
                 raise RemoteError(f"sftp: {self.config.host}'s host key is unknown; add it to known_hosts") from None
             if isinstance(exc, paramiko.AuthenticationException):
                 raise RemoteError(f"sftp: authentication to {self.config.host} failed") from None
             raise RetriableRemoteError(f"sftp: {message}") from None
         except (TimeoutError, OSError) as exc:
-            raise RetriableRemoteError(f"sftp: {_redact(str(exc), secrets)}") from None
+            raise RetriableRemoteError(f"sftp: {mask(str(exc))}") from None
         finally:
             client.close()
 
@@ -145,9 +144,3 @@ def _load_key(text: str) -> Any:
         except paramiko.SSHException:
             continue
     raise ConfigError("the sftp private key is not an Ed25519, ECDSA or RSA key in OpenSSH/PEM form")
-
-
-def _redact(text: str, secrets: list[str]) -> str:
-    from feedsync.destinations.http import redact
-
-    return redact(text, secrets)

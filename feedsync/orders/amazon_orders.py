@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
-from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
 from feedsync.orders.sanity import order_problem
@@ -84,22 +84,24 @@ class AmazonOrders:
         token: str | None = None
         while True:
             page = dict(params) if token is None else {**params, "paginationToken": token}
-            body = self.requester().request("GET", SEARCH, operation="searchOrders", params=page).json()
-            for raw in body.get("orders", []):
+            response = self.requester().request("GET", SEARCH, operation="searchOrders", params=page)
+            body = json_body(response, "searchOrders")
+            with answer_shape("searchOrders"):
+                raws = list(body.get("orders") or [])
+                token = (body.get("pagination") or {}).get("nextToken")
+            for raw in raws:
                 yield read_order(raw, now=now)
             if body.get("lastUpdatedBefore"):
                 self._next_cursor = str(body["lastUpdatedBefore"])
-            token = (body.get("pagination") or {}).get("nextToken")
             if not token:
                 return
 
     def order(self, order_id: str) -> Order | UnreadableOrder:
         """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed."""
-        body = (
-            self.requester()
-            .request("GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED})
-            .json()
+        response = self.requester().request(
+            "GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED}
         )
+        body = json_body(response, "getOrder")
         return read_order(body.get("order") if isinstance(body, dict) else None, order_id=order_id)
 
     def commit(self) -> None:

@@ -29,11 +29,12 @@ from typing import Any
 import httpx
 
 from feedsync.config import ShopifyOrderSink
-from feedsync.destinations.http import Requester, make_client
+from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import OrderRejected, RemoteError, RetriableRemoteError
 from feedsync.model.order import Address, Order, OrderStatus
 from feedsync.orders.shipments import Shipment
+from feedsync.secrets import clip, mask
 from feedsync.sources.shopify import variant_id
 
 CREATE = """mutation orderCreate($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
@@ -78,9 +79,10 @@ class ShopifySink:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
-        self.url = f"https://{config.shop}/admin/api/{config.api_version}/graphql.json"
+        base = (config.endpoint or f"https://{config.shop}").rstrip("/")
+        self.url = f"{base}/admin/api/{config.api_version}/graphql.json"
         self._token = config.access_token.value()
-        self._requester = Requester(client or make_client(), secrets=[self._token])
+        self._requester = Requester(client or make_client())
         self._sleep = sleep
         self._variants: dict[str, str] = {}
 
@@ -90,20 +92,26 @@ class ShopifySink:
     def graphql(self, query: str, variables: dict[str, Any], operation: str) -> dict[str, Any]:
         """The ``data`` of a GraphQL call; throttled calls are sent again, other errors raise RemoteError."""
         for _attempt in range(THROTTLE_ATTEMPTS):
-            answer = self._requester.request(
+            response = self._requester.request(
                 "POST",
                 self.url,
                 operation=operation,
                 json={"query": query, "variables": variables},
                 headers={"x-shopify-access-token": self._token},
-            ).json()
+            )
+            answer = json_body(response, operation)
             errors = answer.get("errors") or []
+            if not isinstance(errors, list) or not all(isinstance(error, dict) for error in errors):
+                raise RemoteError(f"{operation}: GraphQL errors of an unknown shape: {clip(str(errors), 200)}")
             if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
                 self._sleep(_restore_seconds(answer))
                 continue
             if errors:
-                raise RemoteError(f"{operation}: " + "; ".join(str(error.get("message")) for error in errors))
-            return dict(answer.get("data") or {})
+                raise RemoteError(mask(f"{operation}: " + "; ".join(str(error.get("message")) for error in errors)))
+            data = answer.get("data")
+            if not isinstance(data, dict):
+                raise RemoteError(f"{operation}: the GraphQL answer has no data object")
+            return data
         raise RetriableRemoteError(f"{operation}: still throttled after {THROTTLE_ATTEMPTS} attempts")
 
     # -- find -------------------------------------------------------------------------------------------
@@ -111,9 +119,10 @@ class ShopifySink:
     def find(self, order: Order) -> str | None:
         tag = _tag(order)
         data = self.graphql(FIND, {"query": f"tag:'{tag}'"}, "find store order")
-        for node in data["orders"]["nodes"]:
-            if tag in (node.get("tags") or []):
-                return str(node["id"])
+        with answer_shape("find store order"):
+            for node in data["orders"]["nodes"]:
+                if tag in (node.get("tags") or []):
+                    return str(node["id"])
         return None
 
     # -- create / update ----------------------------------------------------------------------------------
@@ -124,7 +133,8 @@ class ShopifySink:
             return self._variants[catalog_id]
         quoted = catalog_id.replace("\\", "\\\\").replace("'", "\\'")
         nodes = self.graphql(VARIANT_BY_SKU, {"query": f"sku:'{quoted}'"}, "find variant by SKU")
-        found = [node["id"] for node in nodes["productVariants"]["nodes"] if node.get("sku") == catalog_id]
+        with answer_shape("find variant by SKU"):
+            found = [node["id"] for node in nodes["productVariants"]["nodes"] if node.get("sku") == catalog_id]
         if not found:
             found = self._by_handle(catalog_id)
         if len(found) != 1:
@@ -142,6 +152,11 @@ class ShopifySink:
         handles = ["-".join(parts[:n]) for n in range(1, len(parts) + 1)]
         query = " OR ".join(f"handle:'{handle}'" for handle in handles[-20:])
         data = self.graphql(PRODUCTS_BY_HANDLE, {"query": query}, "find variant by handle")
+        with answer_shape("find variant by handle"):
+            return self._matching(data, catalog_id)
+
+    @staticmethod
+    def _matching(data: dict[str, Any], catalog_id: str) -> list[str]:
         found = []
         for product in data["products"]["nodes"]:
             variants = product["variants"]["nodes"]
@@ -221,10 +236,11 @@ class ShopifySink:
             },
             "orderCreate",
         )
-        result = data["orderCreate"]
-        if result.get("userErrors"):
-            raise OrderRejected("orderCreate: " + _user_errors(result["userErrors"]))
-        return str(result["order"]["id"])
+        with answer_shape("orderCreate"):
+            result = data["orderCreate"]
+            if result.get("userErrors"):
+                raise OrderRejected(mask("orderCreate: " + _user_errors(result["userErrors"])))
+            return str(result["order"]["id"])
 
     def update(self, ref: str, order: Order) -> bool:
         if order.status != OrderStatus.CANCELLED:
@@ -232,9 +248,10 @@ class ShopifySink:
         data = self.graphql(
             CANCEL, {"orderId": ref, "reason": "CUSTOMER", "refund": False, "restock": True}, "orderCancel"
         )
-        errors = data["orderCancel"].get("orderCancelUserErrors") or []
-        if errors:
-            raise RemoteError("orderCancel: " + _user_errors(errors))
+        with answer_shape("orderCancel"):
+            errors = data["orderCancel"].get("orderCancelUserErrors") or []
+            if errors:
+                raise RemoteError(mask("orderCancel: " + _user_errors(errors)))
         return True
 
     def commit(self) -> None:
@@ -249,6 +266,10 @@ class ShopifySink:
         if store_order is None:
             raise RemoteError(f"order {ref} is not in {self.config.shop}")
         by_variant = {self.variant(line.catalog_id): line for line in order.lines if line.catalog_id}
+        with answer_shape("read fulfillments"):
+            return self._shipments(order, ref, store_order, by_variant)
+
+    def _shipments(self, order: Order, ref: str, store_order: Any, by_variant: dict[str, Any]) -> list[Shipment]:
         out = []
         for fulfillment in store_order.get("fulfillments") or []:
             if fulfillment.get("status") in ("CANCELLED", "ERROR", "FAILURE"):

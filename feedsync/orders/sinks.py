@@ -11,6 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import httpx
 
+from feedsync import secrets
 from feedsync.atomic import atomic_write
 from feedsync.config import (
     DirectoryOrderSink,
@@ -134,7 +135,8 @@ class WebhookSink:
     def __init__(self, config: WebhookOrderSink, *, client: httpx.Client | None = None) -> None:
         self.url = config.url.value() if isinstance(config.url, SecretRef) else config.url
         self._key = config.secret.value().encode("utf-8")
-        self._requester = Requester(client or make_client(), secrets=[self.url, self._key.decode("utf-8")])
+        secrets.register_url(self.url)
+        self._requester = Requester(client or make_client())
 
     def describe(self) -> str:
         return "webhook"

@@ -24,8 +24,9 @@ from typing import Any
 
 import httpx
 
+from feedsync import secrets
 from feedsync.config import WooCommerceOrderSink
-from feedsync.destinations.http import Requester, make_client
+from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import OrderRejected, RemoteError
 from feedsync.model.order import Address, Order, OrderStatus
@@ -46,7 +47,8 @@ class WooCommerceSink:
         self.api = self.site + "/wp-json/wc/v3"
         key, secret = config.consumer_key.value(), config.consumer_secret.value()
         self._auth = (key, secret)
-        self._requester = Requester(client or make_client(), secrets=[key, secret])
+        secrets.register_basic(key, secret)
+        self._requester = Requester(client or make_client())
         self._known: dict[str, str] = {}
         self._read_from: datetime | None = None
         self._products: dict[str, dict[str, int]] = {}
@@ -79,11 +81,12 @@ class WooCommerceSink:
         page = 1
         while True:
             response = self._get(f"{self.api}/orders", "list store orders", page=page, **params)
-            found = response.json()
-            for store_order in found:
-                for meta in store_order.get("meta_data") or []:
-                    if meta.get("key") == META_KEY and isinstance(meta.get("value"), str):
-                        self._known.setdefault(meta["value"], str(store_order["id"]))
+            found = json_body(response, "list store orders", kind=list)
+            with answer_shape("list store orders"):
+                for store_order in found:
+                    for meta in store_order.get("meta_data") or []:
+                        if meta.get("key") == META_KEY and isinstance(meta.get("value"), str):
+                            self._known.setdefault(meta["value"], str(store_order["id"]))
             pages = int(response.headers.get("x-wp-totalpages") or 0)
             if len(found) < PAGE or (pages and page >= pages):
                 return
@@ -97,14 +100,16 @@ class WooCommerceSink:
             return self._products[catalog_id]
         if catalog_id.startswith("wc-") and catalog_id[3:].isdigit():
             try:
-                found = [self._get(f"{self.api}/products/{catalog_id[3:]}", "read store product").json()]
+                response = self._get(f"{self.api}/products/{catalog_id[3:]}", "read store product")
+                found = [json_body(response, "read store product", keys=("id",))]
             except RemoteError as exc:
                 if exc.status != 404:
                     raise
                 found = []
         else:
-            found = self._get(f"{self.api}/products", "find store product by SKU", sku=catalog_id).json()
-            found = [product for product in found if product.get("sku") == catalog_id]
+            response = self._get(f"{self.api}/products", "find store product by SKU", sku=catalog_id)
+            listed = json_body(response, "find store product by SKU", kind=list)
+            found = [product for product in listed if isinstance(product, dict) and product.get("sku") == catalog_id]
         if len(found) != 1:
             raise OrderRejected(
                 f"catalog item {catalog_id!r} is "
@@ -112,10 +117,11 @@ class WooCommerceSink:
                 + f" ({self.site})"
             )
         product = found[0]
-        if product.get("type") == "variation" or product.get("parent_id"):
-            ref = {"product_id": int(product["parent_id"]), "variation_id": int(product["id"])}
-        else:
-            ref = {"product_id": int(product["id"])}
+        with answer_shape("read store product"):
+            if product.get("type") == "variation" or product.get("parent_id"):
+                ref = {"product_id": int(product["parent_id"]), "variation_id": int(product["id"])}
+            else:
+                ref = {"product_id": int(product["id"])}
         self._products[catalog_id] = ref
         return ref
 
@@ -169,7 +175,7 @@ class WooCommerceSink:
             if exc.status == 400:
                 raise OrderRejected(str(exc), status=400) from None
             raise
-        ref = str(response.json()["id"])
+        ref = str(json_body(response, "create store order", keys=("id",))["id"])
         self._known[_key(order)] = ref
         return ref
 
@@ -194,7 +200,7 @@ class WooCommerceSink:
         """The tracking items the store keeps for this order (each one a package of the whole order)."""
         url = f"{self.site}/wp-json/wc-shipment-tracking/v3/orders/{ref}/shipment-trackings"
         try:
-            items = self._get(url, "read shipment tracking").json()
+            items = json_body(self._get(url, "read shipment tracking"), "read shipment tracking", kind=list)
         except RemoteError as exc:
             if exc.status == 404:
                 raise RemoteError(
@@ -205,6 +211,8 @@ class WooCommerceSink:
             raise
         out = []
         for item in items:
+            if not isinstance(item, dict):
+                continue
             number, shipped = str(item.get("tracking_number") or "").strip(), str(item.get("date_shipped") or "")
             if not number:
                 continue

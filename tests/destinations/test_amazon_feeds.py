@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote_plus
 
 import httpx
 import pytest
@@ -14,6 +14,7 @@ import respx
 
 from feedsync import pipeline
 from feedsync.config import Config, load_config
+from feedsync.errors import RemoteError
 from feedsync.state import State
 from tests.conftest import HEADER, row
 from tests.sources.realdata import REALDATA, needs_realdata
@@ -215,3 +216,33 @@ def test_the_operations_used_exist_in_amazons_feeds_model() -> None:
     assert "get" in paths["/feeds/2021-06-30/documents/{feedDocumentId}"]
     create = model["definitions"]["CreateFeedSpecification"]
     assert set(create["required"]) == {"feedType", "marketplaceIds", "inputFeedDocumentId"}
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, text="<html>echo Atzr|refresh-secret-value amzn-client-secret-value</html>"),
+        httpx.Response(200, json={"token_type": "bearer"}),
+        httpx.Response(200, json={"access_token": "Atza|x", "expires_in": "soon"}),
+    ],
+)
+def test_a_login_with_amazon_answer_without_a_token_is_a_clear_remote_error(
+    tmp_path: Path, answer: httpx.Response
+) -> None:
+    respx.post(LWA).mock(return_value=answer)
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with State(config.state_path) as state, pytest.raises(RemoteError, match=r"^Login with Amazon") as info:
+        pipeline.run(config, "push", state=state)
+    assert SECRETS["refresh"] not in str(info.value) and SECRETS["client"] not in str(info.value)
+
+
+@respx.mock
+def test_an_lwa_refusal_echoing_the_secrets_is_masked(tmp_path: Path) -> None:
+    echoed = f"refresh_token={quote_plus(SECRETS['refresh'])}&client_secret={SECRETS['client']}"
+    respx.post(LWA).mock(return_value=httpx.Response(400, json={"error_description": echoed}))
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with State(config.state_path) as state, pytest.raises(RemoteError) as info:
+        pipeline.run(config, "push", state=state)
+    assert str(info.value).startswith("Login with Amazon refused the refresh token: HTTP 400 refresh_token=***&")
+    assert quote_plus(SECRETS["refresh"]) not in str(info.value) and SECRETS["client"] not in str(info.value)

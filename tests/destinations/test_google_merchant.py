@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -235,3 +236,36 @@ def test_amazon_regions_and_sandbox() -> None:
     assert host() == "https://sellingpartnerapi-na.amazon.com"
     assert host(region="fe") == "https://sellingpartnerapi-fe.amazon.com"
     assert host(region="eu", sandbox=True) == "https://sandbox.sellingpartnerapi-eu.amazon.com"
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(400, '{"error": "invalid_grant", "error_description": "bad: %s"}'), (200, "<html>%s</html>"), (200, "{}")],
+)
+def test_token_endpoint_failures_are_remote_errors_without_the_assertion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, body: str
+) -> None:
+    """A refused, garbled or empty token answer (even one echoing the signed JWT) is a clean RemoteError."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        assertion = parse_qs(request.content.decode())["assertion"][0]
+        sent.append(assertion)
+        return httpx.Response(status, text=body.replace("%s", assertion) if "%s" in body else body)
+
+    sent: list[str] = []
+    respx.post("https://oauth2.googleapis.com/token").mock(side_effect=echo)
+    with pytest.raises(RemoteError) as info:
+        push(gmc_config(tmp_path, HEADER + row("A")))
+    message = str(info.value)
+    assert message.startswith("Google token endpoint (https://oauth2.googleapis.com/token): ")
+    assert sent and all(assertion[:40] not in message for assertion in sent)
+
+
+@respx.mock
+def test_an_insert_answered_with_garbage_is_a_remote_error(tmp_path: Path) -> None:
+    mock_api(respx.mock)
+    respx.post(INSERT).mock(return_value=httpx.Response(200, text="<html>proxy login</html>"))
+    with pytest.raises(RemoteError, match=r"insert: POST .*productInputs:insert answered HTTP 200 with a body that"):
+        push(gmc_config(tmp_path, HEADER + row("A")))

@@ -7,7 +7,8 @@ import httpx
 import pytest
 import respx
 
-from feedsync.destinations.http import RateLimiter, Requester, make_client, redact, retry_after
+from feedsync import secrets
+from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, retry_after
 from feedsync.errors import RemoteError
 
 URL = "https://api.example.com/v1/items"
@@ -78,6 +79,7 @@ def test_other_4xx_fail_at_once_with_a_redacted_body() -> None:
         )
     )
     client, waits = requester(auth=Token())
+    secrets.register("tok-1", "client-secret-xyz")  # as SecretRef.value and the token providers do
     with pytest.raises(RemoteError) as info:
         client.request("POST", URL, operation="insert", json={})
     assert route.call_count == 1 and waits == []
@@ -112,10 +114,6 @@ def test_rate_limiter_spaces_requests_after_the_burst() -> None:
     for _ in range(4):
         limiter.acquire()
     assert slept == [2.0, 2.0]
-
-
-def test_redact_longest_first() -> None:
-    assert redact("Atzr|abc and Atzr|abcdef", ["Atzr|abc", "Atzr|abcdef", "x"]) == "*** and ***"
 
 
 def test_poll_doubles_its_waits_up_to_the_cap_and_names_what_is_pending_at_the_timeout() -> None:
@@ -154,3 +152,30 @@ def test_poll_doubles_its_waits_up_to_the_cap_and_names_what_is_pending_at_the_t
             still=lambda a: f"feed 7 still {a}",
             clock=lambda: now[0],
         )
+
+
+@respx.mock
+def test_json_body_checks_the_shape_and_names_the_endpoint() -> None:
+    respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(200, text="<html>hi</html>"),
+            httpx.Response(200, json=[1]),
+            httpx.Response(200, json={"a": 1}),
+            httpx.Response(200, json={"a": 1, "b": 2}),
+        ]
+    )
+    client, _ = requester()
+    answers = [client.request("GET", URL + "?token=abcdefgh", operation="list") for _ in range(4)]
+    with pytest.raises(RemoteError, match=r"^list: GET https://api.example.com/v1/items answered HTTP 200 with a body"):
+        json_body(answers[0], "list")
+    with pytest.raises(RemoteError, match="JSON that is not an object"):
+        json_body(answers[1], "list")
+    with pytest.raises(RemoteError, match=r"JSON that has no b$"):
+        json_body(answers[2], "list", keys=("a", "b"))
+    assert json_body(answers[3], "list", keys=("a", "b")) == {"a": 1, "b": 2}
+
+
+def test_answer_shape_turns_a_missing_key_into_a_remote_error() -> None:
+    shape = r"^orders: the answer has a shape feedsync does not know \(KeyError"
+    with pytest.raises(RemoteError, match=shape), answer_shape("orders"):
+        _ = {}["orders"]

@@ -13,6 +13,7 @@ import respx
 from feedsync import pipeline
 from feedsync.config import Config, load_config
 from feedsync.destinations.meta_catalog import usage_wait
+from feedsync.errors import RemoteError
 from feedsync.state import State
 from tests.conftest import HEADER, row
 
@@ -178,3 +179,33 @@ def test_deletes_and_updates_on_the_next_push(tmp_path: Path) -> None:
         [("UPDATE", "A")],
         [("DELETE", "C")],
     ]
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (httpx.Response(200, text="<html>login</html>"), "items_batch: POST .* answered HTTP 200 with a body that"),
+        (httpx.Response(200, json={"handles": "h"}), "items_batch returned no handle"),
+        (httpx.Response(200, json=["h"]), "items_batch: .* JSON that is not an object"),
+    ],
+)
+def test_a_batch_answer_that_is_not_metas_is_a_remote_error(
+    tmp_path: Path, answer: httpx.Response, problem: str
+) -> None:
+    respx.post(f"{GRAPH}/items_batch").mock(return_value=answer)
+    with pytest.raises(RemoteError, match=problem):
+        push(meta_config(tmp_path, HEADER + row("A")))
+
+
+@respx.mock
+def test_a_status_answer_without_data_is_a_remote_error(tmp_path: Path) -> None:
+    respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h1"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(return_value=httpx.Response(200, json={"status": "x"}))
+    with pytest.raises(RemoteError, match=r"check_batch_request_status: .* JSON that has no data"):
+        push(meta_config(tmp_path, HEADER + row("A")))
+
+
+def test_a_usage_header_that_is_not_metas_is_ignored() -> None:
+    for header in ("[1, 2]", '{"1": 5}', '{"1": ["x"]}'):
+        assert usage_wait(httpx.Response(200, headers={"X-Business-Use-Case-Usage": header})) is None

@@ -13,6 +13,7 @@ import respx
 
 from feedsync.config import SecretRef, ShopifyOrderSink, load_config
 from feedsync.diagnostics import Diagnostic
+from feedsync.errors import RemoteError
 from feedsync.model.order import OrderStatus
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.run import run_tracking
@@ -268,3 +269,33 @@ def test_push_tracking_reads_fulfillments_from_shopify_into_the_confirmation_fil
     assert store.named("orderFulfillments") == [{"id": ORDER}, {"id": ORDER}]
     (upload,) = (tmp_path / "outgoing").iterdir()
     assert "111-1\t9001\t1\t2026-11-21T15:04:05Z\tUPS" in upload.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (httpx.Response(200, text="<html>password page</html>"), r"find store order: POST .* not JSON"),
+        (httpx.Response(200, json=[]), "find store order: .* not an object"),
+        (httpx.Response(200, json={"errors": "boom"}), "find store order: GraphQL errors of an unknown shape"),
+        (httpx.Response(200, json={"data": {"orders": None}}), "find store order: the answer has a shape"),
+        (httpx.Response(200, json={"extensions": {}}), "find store order: the GraphQL answer has no data"),
+    ],
+)
+@respx.mock(assert_all_mocked=True)
+def test_an_answer_that_is_not_shopifys_graphql_is_a_remote_error(
+    respx_mock: respx.Router, tmp_path: Path, answer: httpx.Response, problem: str
+) -> None:
+    respx_mock.post(URL).mock(return_value=answer)
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(RemoteError, match=problem):
+        published(state, "SKU-A")
+        into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A")))
+
+
+def test_the_endpoint_override_replaces_the_shop_address() -> None:
+    config = ShopifyOrderSink(
+        type="shopify",
+        shop="demo-store.myshopify.com",
+        endpoint="http://127.0.0.1:8080/",
+        access_token=SecretRef(env="FS_TEST_SHOPIFY"),
+    )
+    assert ShopifySink(config).url == "http://127.0.0.1:8080/admin/api/2026-10/graphql.json"

@@ -13,6 +13,7 @@ import respx
 
 from feedsync.config import SecretRef, WooCommerceOrderSink
 from feedsync.diagnostics import Diagnostic
+from feedsync.errors import RemoteError
 from feedsync.model.order import OrderStatus
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.woocommerce_sink import WooCommerceSink
@@ -234,3 +235,37 @@ def test_a_promotion_discount_from_the_report_lowers_the_line_total(respx_mock: 
         order.model_copy(update={"lines": (order.lines[0].model_copy(update={"catalog_id": "cat-SKU-A"}),)})
     )
     assert (body["line_items"][0]["subtotal"], body["line_items"][0]["total"]) == ("40.00", "35.00")
+
+
+@pytest.mark.parametrize(
+    ("route", "answer", "problem"),
+    [
+        ("list", httpx.Response(200, text="<html>maintenance</html>"), r"list store orders: GET .* not JSON"),
+        ("list", httpx.Response(200, json={"orders": []}), "list store orders: .* not a list"),
+        ("list", httpx.Response(200, json=["x"]), "list store orders: the answer has a shape"),
+        ("sku", httpx.Response(200, json={"id": 1}), "find store product by SKU: .* not a list"),
+        ("create", httpx.Response(201, json={"status": "processing"}), "create store order: .* has no id"),
+    ],
+)
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_store_answer_of_the_wrong_shape_is_a_remote_error(
+    respx_mock: respx.Router, tmp_path: Path, route: str, answer: httpx.Response, problem: str
+) -> None:
+    routes = mock_store(respx_mock)
+    routes[route].mock(return_value=answer)
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(RemoteError, match=problem):
+        published(state, "SKU-A")
+        into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A")))
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_echoed_basic_auth_header_is_masked_in_the_held_reason(respx_mock: respx.Router, tmp_path: Path) -> None:
+    routes = mock_store(respx_mock)
+    routes["create"].mock(
+        side_effect=lambda request: httpx.Response(400, text=f"bad request, {request.headers['authorization']}")
+    )
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A")), emit=[].append)
+        held = state.held_orders("amazon")
+    assert [reason for _, reason, _ in held] == ["create store order: HTTP 400: bad request, Basic ***"]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from feedsync.diagnostics.diagnostic import Diagnostic
+from feedsync.secrets import mask
 
 
 def display_path(path: str) -> str:
@@ -34,7 +35,7 @@ def render_line(diagnostic: Diagnostic) -> str:
         details.append(f"id={diagnostic.product_id}")
     if loc is not None and loc.column_name and loc.column_name != diagnostic.field:
         details.append(f"column {loc.column_name!r}")
-    return f"{where}: {diagnostic.code} {diagnostic.message} ({' '.join(details)})"
+    return mask(f"{where}: {diagnostic.code} {diagnostic.message} ({' '.join(details)})")
 
 
 def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:

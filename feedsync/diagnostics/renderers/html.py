@@ -15,6 +15,7 @@ from feedsync.diagnostics.codes import CODES
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 from feedsync.diagnostics.report import ChannelResult, Report
 from feedsync.resources import data_dir
+from feedsync.secrets import mask
 
 COLORS = {"error": "#d92d20", "warning": "#f79009", "info": "#2e90fa"}
 WORST = 25
@@ -27,8 +28,8 @@ def _finding(d: Diagnostic) -> dict[str, Any]:
         "severity": d.severity.value,
         "channel": d.channel,
         "field": d.field,
-        "message": d.message,
-        "where": str(d.location) if d.location is not None else None,
+        "message": mask(d.message),
+        "where": mask(str(d.location)) if d.location is not None else None,
     }
 
 
@@ -86,7 +87,7 @@ def render_html(report: Report, *, failed: bool, reason: str | None, now: dateti
             "items": r.items,
             "excluded": r.excluded,
             "rejected": r.rejected,
-            "outcome": _outcome(report.command, r),
+            "outcome": mask(_outcome(report.command, r)),
             "changes": r.changes,
         }
         for name, r in report.channels.items()
@@ -97,13 +98,13 @@ def render_html(report: Report, *, failed: bool, reason: str | None, now: dateti
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("report.html.j2").render(
+    page = environment.get_template("report.html.j2").render(
         command=report.command,
         generated=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         products_read=report.products_read,
         failed=failed,
-        reason=reason,
+        reason=mask(reason) if reason else reason,
         errors=counts.get(Severity.ERROR, 0),
         warnings=counts.get(Severity.WARNING, 0),
         infos=counts.get(Severity.INFO, 0),
@@ -112,3 +113,4 @@ def render_html(report: Report, *, failed: bool, reason: str | None, now: dateti
         worst=worst,
         general=[_finding(d) for d in general[:50]],
     )
+    return mask(page)

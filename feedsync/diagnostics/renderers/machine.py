@@ -12,6 +12,7 @@ from feedsync.diagnostics.codes import CODES
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.diagnostics.report import Report
+from feedsync.secrets import mask
 
 JSON_SCHEMA_VERSION = 1
 
@@ -67,7 +68,7 @@ def render_json(report: Report, *, failed: bool, reason: str) -> str:
         },
         "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return mask(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def _where(d: Diagnostic) -> str:
@@ -105,9 +106,8 @@ def render_junit(report: Report) -> str:
             lines.append(f"    <testcase classname={quoteattr('feedsync.' + suite)} name={quoteattr(item)}>")
             for d in (d for d in found if d.severity is Severity.ERROR):
                 text = f"{_where(d)}: {d.code} {d.message}"
-                lines.append(
-                    f"      <failure type={quoteattr(d.code)} message={quoteattr(d.message)}>{_escape(text)}</failure>"
-                )
+                message = quoteattr(mask(d.message))
+                lines.append(f"      <failure type={quoteattr(d.code)} message={message}>{_escape(text)}</failure>")
             notes = [d for d in found if d.severity is not Severity.ERROR]
             if notes:
                 out = "\n".join(f"{_where(d)}: {d.code} {d.severity.value}: {d.message}" for d in notes)
@@ -115,15 +115,15 @@ def render_junit(report: Report) -> str:
             lines.append("    </testcase>")
         lines.append("  </testsuite>")
     lines.append("</testsuites>")
-    return "\n".join(lines) + "\n"
+    return mask("\n".join(lines) + "\n")
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return mask(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _gh(text: str, *, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = mask(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
@@ -144,7 +144,7 @@ def render_github(report: Report) -> str:
             x for x in (f"[{d.channel}]" if d.channel else "", f"id={d.product_id}" if d.product_id else "") if x
         )
         lines.append(f"::{level} {','.join(props)}::{_gh(d.message + (f' ({scope})' if scope else ''))}")
-    return "\n".join(lines) + ("\n" if lines else "")
+    return mask("\n".join(lines) + ("\n" if lines else ""))
 
 
 def render_sarif(report: Report) -> str:
@@ -205,7 +205,7 @@ def render_sarif(report: Report) -> str:
             }
         ],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return mask(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 def _level(severity: Severity) -> str:

@@ -12,6 +12,7 @@ from feedsync.diagnostics.diagnostic import Diagnostic
 from feedsync.diagnostics.renderers.concise import render_line
 from feedsync.diagnostics.renderers.summary import render_summary
 from feedsync.diagnostics.report import Report
+from feedsync.secrets import mask
 
 EXAMPLES = 3
 
@@ -37,5 +38,5 @@ def render_text(report: Report, *, color: bool = False, width: int = 120) -> str
     else:
         console.print("No findings.")
     for line in render_summary(report):
-        console.print(line, markup=False, highlight=False)
-    return buffer.getvalue()
+        console.print(mask(line), markup=False, highlight=False)
+    return mask(buffer.getvalue())
