@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
-from feedsync.diagnostics.diagnostic import Location
+from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, Product
 from feedsync.sources.normalize import NormalizeContext
@@ -106,8 +106,16 @@ class NonEmpty:
         self.stats = source.stats
 
     def products(self, emit: Emit) -> Iterator[Product]:
-        yield from self.source.products(emit)
-        if self.source.stats.rows == 0:
+        named: list[Diagnostic] = []
+
+        def note(diagnostic: Diagnostic) -> None:
+            located = diagnostic.location is not None and diagnostic.location.row is not None
+            if not named and located and diagnostic.severity is Severity.ERROR:
+                named.append(diagnostic)
+            emit(diagnostic)
+
+        yield from self.source.products(note)
+        if self.source.stats.rows == 0 and not named:  # a row left out with an error is a row
             raise SourceError(f"{self.path}: no data rows (the file holds no products, only a header or an empty list)")
 
 

@@ -162,14 +162,16 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
             raise SourceError(f"{path}: the file is empty")
         sep = delimiter or sniff_delimiter(first)
         ended: list[bool] = []
-        reader = csv.reader(chain([first], handle, _end_of(ended)), delimiter=sep)
+        seen: list[str] = []
+        reader = csv.reader(_recorded(chain([first], handle, _end_of(ended)), seen), delimiter=sep)
         try:
             header = [h.strip() for h in next(reader, [])]
         except csv.Error as exc:
             raise SourceError(f"{path}:{header_row}: unreadable header ({exc})") from None
         if ended:
             raise _unclosed(path, header_row, header_row + reader.line_num - 1)
-        lines = _Lines(str(path), reader, sep, len(header), header_row, ended, emit)
+        seen.clear()
+        lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
         yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
 
 
@@ -178,6 +180,13 @@ def _end_of(ended: list[bool]) -> Iterator[str]:
     in the middle of a record, so a quoted field was never closed."""
     ended.append(True)
     yield from ()
+
+
+def _recorded(lines: Iterator[str], seen: list[str]) -> Iterator[str]:
+    """``lines``, each also appended to ``seen`` (the reader clears it after each record: its raw lines)."""
+    for line in lines:
+        seen.append(line)
+        yield line
 
 
 @dataclass
@@ -190,22 +199,23 @@ class _Lines:
     width: int
     header_row: int
     ended: list[bool]
+    seen: list[str]
     emit: Emit | None
 
 
 def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    """(row, cells) of each non-blank record. A record that swallowed what look like rows of their own (a quote
-    not closed until a later row) is reported and left out; one whose quote runs to the end of the file is a
-    SourceError; cells beyond the header's width are reported."""
-    reader, path, width = lines.reader, lines.path, lines.width
+    """(row, cells) of each non-blank record. A record over several lines whose quotes do not pair up cleanly (a
+    quote not closed until a later row) is reported and left out; one whose quote runs to the end of the file is
+    a SourceError; cells beyond the header's width are reported."""
+    reader, path, width, seen = lines.reader, lines.path, lines.width, lines.seen
     row = lines.header_row
-    line = getattr(reader, "line_num", 0)
     try:
         for row, cells in enumerate(reader, start=lines.header_row + 1):
-            start, line = line, reader.line_num  # type: ignore[attr-defined]
             if lines.ended:
-                raise _unclosed(path, row, lines.header_row + line - 1)
-            if line - start > 1 and _swallowed(lines, row, cells, lines.header_row + start):
+                raise _unclosed(path, row, lines.header_row + reader.line_num - 1)  # type: ignore[attr-defined]
+            broken = len(seen) > 1 and _broken_quote(lines, row, cells)
+            seen.clear()
+            if broken:
                 continue
             if len(cells) > width and lines.emit is not None and any(c.strip() for c in cells[width:]):
                 lines.emit(
@@ -225,25 +235,33 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
         raise SourceError(f"{path}:{row + 1}: unreadable CSV ({exc})") from None
 
 
-def _swallowed(lines: _Lines, row: int, cells: list[str], first_line: int) -> bool:
-    """Whether a record that spans several lines took in lines that look like rows of their own (as many
-    delimiters as the header, no quotes): then a quote was not closed. Reports it (SRC010) and returns True."""
-    taken = 0
-    for cell in cells:
-        if "\n" in cell or "\r" in cell:
-            taken += sum(
-                1 for part in cell.splitlines()[1:] if part.count(lines.sep) == lines.width - 1 and '"' not in part
-            )
-    if not taken:
-        return False
+def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
+    """Whether a record over several lines is a quote left open until a later row rather than a value with line
+    breaks: a quote in it is followed by more text (so it closes nothing), or it takes in lines that look like rows
+    of their own (as many delimiters as the header, no quotes). Reports it (SRC010) and returns True."""
+    try:
+        for _ in csv.reader(lines.seen, delimiter=lines.sep, strict=True):
+            pass
+    except csv.Error:
+        reason = "a quote in it is followed by more text, so it was not closed where the value ends"
+    else:
+        taken = sum(
+            1
+            for cell in cells
+            if "\n" in cell or "\r" in cell
+            for part in cell.splitlines()[1:]
+            if part.count(lines.sep) == lines.width - 1 and '"' not in part
+        )
+        if not taken:
+            return False
+        reason = f"it takes in {taken} line(s) that look like rows of their own"
     if lines.emit is not None:
         last = lines.header_row + lines.reader.line_num - 1  # type: ignore[attr-defined]
         lines.emit(
             make(
                 "SRC010",
-                f"a quoted value in this row runs over lines {first_line + 1}-{last} and takes in {taken} line(s) "
-                "that look like rows of their own: a quote is not closed. The row is left out; close the quote "
-                "(or double the quote inside the value)",
+                f"a quoted value in this row runs over lines {last - len(lines.seen) + 1}-{last} and {reason}: a "
+                "quote is not closed. The row is left out; close the quote (or double a quote inside a value)",
                 location=Location(lines.path, row),
             )
         )
