@@ -25,6 +25,8 @@ class ValueProblem(ValueError):
         self.message = message
 
 
+MAX_DIGITS = 15
+"""Digits before the decimal point a number may have: more is no price, weight or quantity, and breaks rounding."""
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _MONEY = re.compile(r"^\s*(?:(?P<cur1>[A-Za-z]{3})\s*)?(?P<num>[^\sA-Za-z]+)\s*(?:(?P<cur2>[A-Za-z]{3}))?\s*$")
 
@@ -34,6 +36,8 @@ def parse_decimal(text: str, *, what: str, code: str = "MDL006") -> Decimal:
     if not _NUMBER.match(value):
         hint = " (use a dot as the decimal separator, no thousands separators)" if "," in value else ""
         raise ValueProblem(code, f"{what} {text!r} is not a number{hint}")
+    if len(value.lstrip("+-").split(".")[0].lstrip("0")) > MAX_DIGITS:
+        raise ValueProblem(code, f"{what} {text[:40]!r}... is too large (more than {MAX_DIGITS} digits)")
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
@@ -58,10 +62,16 @@ def parse_money(text: str, default_currency: str | None, *, what: str = "price")
     return Money.model_construct(amount=amount, currency=currency)
 
 
+MAX_INT = 2**31 - 1
+"""The largest quantity a channel takes (Google's and Meta's are 32-bit)."""
+
+
 def parse_int(text: str, *, what: str) -> int:
     value = parse_decimal(text, what=what)
     if value != value.to_integral_value():
-        raise ValueProblem("MDL006", f"{what} {text!r} is not a whole number")
+        raise ValueProblem("MDL006", f"{what} {text[:40]!r} is not a whole number")
+    if abs(value) > MAX_INT:
+        raise ValueProblem("MDL006", f"{what} {text[:40]!r} is too large (at most {MAX_INT})")
     return int(value)
 
 
@@ -97,6 +107,15 @@ def parse_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, what: str
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
+    return _in_range(moment, text, what)
+
+
+def _in_range(moment: datetime, text: str, what: str) -> datetime:
+    """``moment`` if it can be told in UTC (the feeds do); year 1 or 9999 with an offset cannot."""
+    try:
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueProblem("MDL005", f"{what} {text!r} is out of range (it cannot be told in UTC)") from None
     return moment
 
 
@@ -108,7 +127,12 @@ def parse_loose_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, wha
     time (``2030-01-01 0:00:00``), ``2023/07/13``, ``Jul 8, 2023``, ``08.07.2023``, unix seconds."""
     value = text.strip()
     if value.isdigit() and len(value) >= 9:
-        return datetime.fromtimestamp(int(value), tz=UTC)
+        try:
+            if len(value) > 12:  # past the year 33658: no date anyone means
+                raise OverflowError
+            return datetime.fromtimestamp(int(value), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueProblem("MDL005", f"{what} {text[:40]!r}: unix time out of range") from None
     iso = re.sub(r"(?<=[ T])(\d):", r"0\1:", value)  # 0:00:00 -> 00:00:00
     try:
         return parse_datetime(iso, tz, end_of_day=end_of_day, what=what)
@@ -121,7 +145,7 @@ def parse_loose_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, wha
             continue
         if end_of_day and "%H" not in fmt:
             moment = moment.replace(hour=23, minute=59, second=59)
-        return moment.replace(tzinfo=tz)
+        return _in_range(moment.replace(tzinfo=tz), text, what)
     raise ValueProblem("MDL005", f"{what} {text!r} is not a date feedsync can read")
 
 

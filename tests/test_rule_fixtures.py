@@ -242,6 +242,12 @@ FIXTURES["SRC008"] = (
     ),
     (None, None, None, None),
 )
+FIXTURES["SRC009"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,1,extra\n"), (None, None, 2, 4))
+FIXTURES["SRC010"] = (
+    lambda tmp: read(tmp / "p.csv", 'id,title,price\nA,"T,1\nB,T,2\nC,T "3,3\n'),
+    (None, None, 2, None),
+)
+FIXTURES["SRC011"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T\x07,1\n"), ("A", "title", 2, 2))
 
 # -- normalization ---------------------------------------------------------------------------------------
 FIXTURES["MDL001"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,,1\n"), ("A", "title", 2, 2))

@@ -133,6 +133,29 @@ _register(
     "weights are not used. Set source.weight_unit (g, kg, lb or oz).",
 )
 _register(
+    "SRC009",
+    "surplus-cells",
+    W,
+    "A row has more cells than the header, and the extra ones are not empty. They are not read; usually a value "
+    "holds the delimiter without quotes, which also shifts the cells before it. Quote the value or drop the cells.",
+)
+_register(
+    "SRC010",
+    "unclosed-quote",
+    E,
+    "A quoted value runs over line breaks and takes in lines that look like rows of their own: a quote was opened "
+    "and not closed until a later row. That row is left out (the rows it took in are part of it). Close the "
+    'quote, or double a quote that belongs to the value (""). A quote that is never closed at all makes the '
+    "file unreadable (exit 2).",
+)
+_register(
+    "SRC011",
+    "invalid-characters",
+    W,
+    "A value holds control characters (NUL, escape codes) or broken Unicode (lone surrogates) that no feed "
+    "format can carry. They are removed (a broken character becomes U+FFFD) and the rest is kept; fix the source.",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -605,7 +628,10 @@ _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
-    **dict.fromkeys(("SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SRC007", "SRC008"), ("source",)),
+    **dict.fromkeys(
+        ("SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SRC007", "SRC008", "SRC009", "SRC010", "SRC011"),
+        ("source",),
+    ),
     **dict.fromkeys(("MDL001",), ("source", "required")),
     **dict.fromkeys(("MDL002", "MDL003"), ("source", "prices")),
     **dict.fromkeys(("MDL004", "MDL006", "MDL007"), ("source", "values")),

@@ -53,7 +53,7 @@ def _aware(value: datetime) -> datetime:
 
 def format_datetime(value: datetime) -> str:
     """ISO 8601 with an explicit offset, as the channels' feed specs write it: ``2026-11-27T00:00:00+0100``."""
-    return value.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return f"{value.year:04d}" + value.strftime("-%m-%dT%H:%M:%S%z")  # %Y does not pad years before 1000
 
 
 class DateRange(BaseModel):

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
-from feedsync.diagnostics.diagnostic import Location
+from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, Product
 from feedsync.sources.normalize import NormalizeContext
@@ -75,7 +75,7 @@ def resolve_format(config: SourceConfig) -> str:
         return config.format
     from feedsync.sources.detect import detect_format
 
-    return detect_format(config.path)
+    return detect_format(config.path, config.encoding)
 
 
 def open_source(config: SourceConfig) -> Source:
@@ -90,8 +90,33 @@ def open_source(config: SourceConfig) -> Source:
 
     if not config.path.is_file():
         raise SourceError(f"source file not found: {config.path}")
+    if config.path.stat().st_size == 0:
+        raise SourceError(f"{config.path}: the file is empty")
     fmt = resolve_format(config)
-    return _READERS[fmt](config)
+    return NonEmpty(_READERS[fmt](config))
+
+
+class NonEmpty:
+    """A reader that must find at least one data row: a catalog without any (a header alone, ``[]``, a feed
+    without items) is a SourceError, never a clean run with nothing in it."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.path = source.path
+        self.stats = source.stats
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        named: list[Diagnostic] = []
+
+        def note(diagnostic: Diagnostic) -> None:
+            located = diagnostic.location is not None and diagnostic.location.row is not None
+            if not named and located and diagnostic.severity is Severity.ERROR:
+                named.append(diagnostic)
+            emit(diagnostic)
+
+        yield from self.source.products(note)
+        if self.source.stats.rows == 0 and not named:  # a row left out with an error is a row
+            raise SourceError(f"{self.path}: no data rows (the file holds no products, only a header or an empty list)")
 
 
 def normalize_context(config: SourceConfig) -> NormalizeContext:

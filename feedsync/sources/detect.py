@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedsync.errors import SourceError
-from feedsync.sources.tabular import header_key, sniff_delimiter
+from feedsync.sources.tabular import header_key, sniff_delimiter, sniff_encoding
 
 _PEEK = 1 << 16
 _EXTENSIONS = {
@@ -26,11 +26,11 @@ GOOGLE_ONLY = frozenset(
 )
 
 
-def header_keys(path: Path) -> list[str]:
+def header_keys(path: Path, encoding: str | None = None) -> list[str]:
     """The normalized names of the first non-blank line, split on its sniffed delimiter."""
     import csv
 
-    text = _peek_text(path)
+    text = _peek_text(path, encoding)
     for line in text.splitlines():
         line = line.lstrip(" \t\ufeff")
         if line.strip():
@@ -38,12 +38,15 @@ def header_keys(path: Path) -> list[str]:
     return []
 
 
-def _peek_text(path: Path) -> str:
+def _peek_text(path: Path, configured: str | None = None) -> str:
     try:
         with path.open("rb") as handle:
             data = handle.read(_PEEK)
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from None
+    encoding = configured or sniff_encoding(path, data)
+    if encoding is not None:  # UTF-16/32: a character cut by the peek is dropped
+        return data.decode(encoding, errors="ignore")
     try:
         return data.decode("utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
@@ -52,16 +55,17 @@ def _peek_text(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def detect_format(path: Path) -> str:
-    """The reader for ``path``: from the content first, then from the extension."""
-    start = _peek_text(path).lstrip(" \t\r\n\ufeff")[:1]
+def detect_format(path: Path, encoding: str | None = None) -> str:
+    """The reader for ``path`` (in ``encoding``, else the one its BOM or bytes tell): from the content first, then
+    from the extension."""
+    start = _peek_text(path, encoding).lstrip(" \t\r\n\ufeff")[:1]
     if start == "<":
         return "google_xml"
     if start == "[":
         return "json"
     if start == "{":  # JSON Lines, unless the name says .json (then a lone object gets a clear error)
         return "json" if path.suffix.lower() == ".json" else "jsonl"
-    keys = set(header_keys(path))
+    keys = set(header_keys(path, encoding))
     from feedsync.sources.woocommerce import looks_like_woocommerce
 
     if ({"handle", "url handle"} & keys) and ({"variant sku", "option1 name", "sku", "variant price", "price"} & keys):

@@ -62,6 +62,8 @@ USED = (
 _BRAND_CODES = {"manufacturer", "brand"}
 _GTIN_CODES = {"gtin", "ean", "upc", "isbn", "barcode"}
 _SLUG = re.compile(r"[^\w]+")
+# Product types that are not listed (bundles and grouped sets are made of the simple products that are).
+_OTHER_TYPES = {"configurable", "grouped", "bundle", "giftcard"}
 
 
 def parse_pairs(text: str) -> dict[str, str]:
@@ -114,13 +116,17 @@ class MagentoSource(PlatformSource):
                 from feedsync.errors import SourceError
 
                 raise SourceError(f"{table.path}:{table.header_row}: not a Magento catalog_product export (no sku)")
+            defaults: set[str] = set()
+            views: list[tuple[int, str]] = []
             for row, cells in table.rows:
                 sku = _cell(cells, col["sku"])
                 view = _cell(cells, col["store_view_code"])
                 if view:
+                    views.append((row, sku))
                     if view == self.config.store_view:
                         overrides[sku] = {table.header[i]: c.strip() for i, c in enumerate(cells) if c.strip()}
                     continue
+                defaults.add(sku)
                 if _cell(cells, col["product_type"]) == "configurable":
                     parents[sku] = _Parent(sku, row, cells)
                     for child in _cell(cells, col["configurable_variations"]).split("|"):
@@ -128,6 +134,17 @@ class MagentoSource(PlatformSource):
                         child_sku = pairs.pop("sku", "")
                         if child_sku:
                             children[child_sku] = (sku, pairs)
+        for row, sku in views:
+            if sku not in defaults:
+                emit(
+                    make(
+                        "SRC007",
+                        f"store view row of SKU {sku!r} has no default row (empty store_view_code) in the file, so "
+                        "there is no product it overrides; it is left out",
+                        product_id=sku or None,
+                        location=Location(str(self.path), row),
+                    )
+                )
         return parents, children, overrides
 
 
@@ -179,6 +196,17 @@ class _Reader:
             if kind == "configurable":
                 continue
             if kind not in ("simple", "virtual", "downloadable", ""):
+                if kind not in _OTHER_TYPES:
+                    index = self.col["product_type"]
+                    self.emit(
+                        make(
+                            "MDL004",
+                            f"product_type {kind!r} is not a Magento product type; the row is left out",
+                            product_id=sku or None,
+                            value=kind,
+                            location=Location(self.table.path, row, (index or 0) + 1, "product_type"),
+                        )
+                    )
                 self.skipped["unsupported type"] += 1
                 continue
             if self.get(cells, "product_online") == "2" and not self.config.include_unpublished:

@@ -7,6 +7,7 @@ Readers stream: rows are read one at a time and never all held in memory.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -18,14 +19,33 @@ from feedsync.errors import SourceError
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import SourceStats, field_for, normalize_context, register, resolve_format
 from feedsync.sources.normalize import build_product
-from feedsync.sources.tabular import open_table
+from feedsync.sources.tabular import detect_encoding, open_table
 
 
-def _open_text(config: SourceConfig) -> IO[str]:
+def _open_text(config: SourceConfig, emit: Emit) -> tuple[IO[str], str]:
+    """The file opened as text in its encoding (as delimited files are: a BOM's UTF-16/32, UTF-8, else cp1252
+    with a warning), and that encoding."""
+    encoding = detect_encoding(config.path, config.encoding, emit)
     try:
-        return config.path.open("r", encoding=config.encoding or "utf-8-sig", newline="")
+        return config.path.open("r", encoding=encoding, newline=""), encoding
     except OSError as exc:
         raise SourceError(f"cannot open {config.path}: {exc.strerror}") from None
+
+
+def _int(text: str) -> int | str:
+    """JSON integers; one too long for Python's int conversion stays text (a value check reports it)."""
+    return int(text) if len(text) < 4000 else text
+
+
+def _float(text: str) -> float | str:
+    """JSON numbers with a fraction or exponent; one beyond a float's range (``1e400``) stays text."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
+# NaN and Infinity (which Python's json accepts) stay text too, so a value check names them as written.
+_DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=str)
+_TOO_DEEP = "nested too deeply (more levels than feedsync reads)"
 
 
 def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> SourceError:
@@ -117,7 +137,8 @@ class JsonSource:
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
         path = str(self.path)
-        with _open_text(self.config) as handle:
+        handle, self.stats.encoding = _open_text(self.config, emit)
+        with handle:
             objects = iter_json_lines(handle, path, emit) if self._lines else iter_json_array(handle, path)
             try:
                 for line, obj in objects:
@@ -126,35 +147,35 @@ class JsonSource:
                     if product is not None:
                         yield product
             except UnicodeDecodeError as exc:
-                raise _decode_error(self.path, self.config.encoding, exc) from None
+                raise _decode_error(self.path, self.stats.encoding, exc) from None
 
 
 def iter_json_lines(handle: IO[str], path: str, emit: Emit) -> Iterator[tuple[int, Any]]:
     """Yield (line, value) for each non-blank line; report a line that is not JSON and go on."""
     for line_no, line in enumerate(handle, start=1):
+        if line_no == 1:
+            line = line.lstrip("\ufeff")
         if not line.strip():
             continue
         try:
-            yield line_no, json.loads(line)
+            yield line_no, _DECODER.decode(line)
         except json.JSONDecodeError as exc:
-            emit(
-                make(
-                    "SRC001",
-                    f"invalid JSON: {exc.msg}",
-                    value=line.strip()[:80],
-                    location=Location(path, line_no, exc.colno),
-                )
-            )
+            problem, column = f"invalid JSON: {exc.msg}", exc.colno
+        except RecursionError:
+            problem, column = f"invalid JSON: {_TOO_DEEP}", None
+        else:
+            continue
+        emit(make("SRC001", problem, value=line.strip()[:80], location=Location(path, line_no, column)))
 
 
 _CHUNK = 1 << 16
 _MAX_OBJECT = 64 << 20
-_WS = " \t\r\n"
+_WS = " \t\r\n\ufeff"  # a BOM may open the file
 
 
 def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
     """Yield (line, value) for each element of a top-level JSON array, reading the file in chunks."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     buf = ""
     pos = 0
     line = 1  # line number at buf[pos]
@@ -187,7 +208,10 @@ def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
     def fail(message: str) -> SourceError:
         return SourceError(f"{path}:{line}: {message}")
 
-    if skip_ws() != "[":
+    start = skip_ws()
+    if start is None:
+        raise SourceError(f"{path}: the file is empty")
+    if start != "[":
         raise fail("expected a JSON array of objects ('[' ...)")
     pos += 1
     expect_value = True
@@ -197,6 +221,9 @@ def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
         if char is None:
             raise fail("unexpected end of file inside the JSON array")
         if char == "]" and (first or not expect_value):
+            pos += 1
+            if skip_ws() is not None:
+                raise fail(f"data after the JSON array ({buf[pos : pos + 20]!r}...): a second array or a stray value")
             return
         if not expect_value:
             if char != ",":
@@ -213,6 +240,9 @@ def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
                     err_line = line + buf.count("\n", pos, exc.pos)
                     err_col = exc.pos - buf.rfind("\n", 0, exc.pos)
                     raise SourceError(f"{path}:{err_line}:{err_col}: invalid JSON: {exc.msg}") from None
+            except RecursionError:
+                column = pos - buf.rfind("\n", 0, pos)
+                raise SourceError(f"{path}:{line}:{column}: invalid JSON: {_TOO_DEEP}") from None
         yield line, value
         line += buf.count("\n", pos, end)
         pos = end

@@ -6,6 +6,7 @@ All problems of a record are reported, then the record is left out if any is an 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -79,6 +80,44 @@ def _list(value: Any) -> list[str]:
     return [x for x in (_text(p) for p in parts) if x]
 
 
+# What no feed can carry: C0 controls but tab and line ends, DEL, lone surrogates, and the two non-characters
+# XML forbids.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def _scrub(text: str) -> str:
+    return _BAD_CHARS.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else "", text)
+
+
+def clean_characters(
+    raw: Mapping[str, Any], attributes: Mapping[str, str], ref: SourceRef, emit: Emit
+) -> tuple[Mapping[str, Any], Mapping[str, str]]:
+    """``raw`` and ``attributes`` without control characters and broken (surrogate) characters: they are dropped
+    (a broken one becomes U+FFFD) and reported once for the record (SRC011)."""
+    dirty = [k for k, v in raw.items() if isinstance(v, str) and _BAD_CHARS.search(v)]
+    dirty += [k for k, v in raw.items() if isinstance(v, list) and any(_BAD_CHARS.search(str(x)) for x in v)]
+    dirty_attributes = [k for k, v in attributes.items() if _BAD_CHARS.search(v)]
+    if not dirty and not dirty_attributes:
+        return raw, attributes
+    raw = dict(raw)
+    for key in dirty:
+        value = raw[key]
+        raw[key] = _scrub(value) if isinstance(value, str) else [_scrub(str(x)) for x in value]
+    attributes = {k: _scrub(v) if k in dirty_attributes else v for k, v in attributes.items()}
+    names = dirty + dirty_attributes
+    emit(
+        make(
+            "SRC011",
+            f"control or broken characters removed from {', '.join(names)}",
+            product_id=str(raw.get("id") or "") or None,
+            field=dirty[0] if dirty else None,
+            value=_scrub(str(raw[dirty[0]]))[:80] if dirty else None,
+            location=locate(ref, dirty[0] if dirty else None),
+        )
+    )
+    return raw, attributes
+
+
 def clean_gtin(text: str) -> str:
     """One leading ``'`` (spreadsheet text marker) dropped; spaces and dashes dropped from a number
     (``978-1-98765-432-1``), as Google ignores them."""
@@ -91,6 +130,7 @@ def build_product(
     raw: Mapping[str, Any], attributes: Mapping[str, str], ref: SourceRef, ctx: NormalizeContext, emit: Emit
 ) -> Product | None:
     """``raw``: model field -> raw value (str from text files, JSON scalars or lists from JSON)."""
+    raw, attributes = clean_characters(raw, attributes, ref, emit)
     problems: list[tuple[str, str, str, str]] = []  # (code, field, value, message)
     out: dict[str, Any] = {}
 

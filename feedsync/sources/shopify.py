@@ -92,6 +92,7 @@ _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _METAFIELD = re.compile(r".*\((product|variant)\.metafields\.([^)]+)\)$")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _STATUS_LIVE = {"", "active"}
+_STATUSES = {"", "active", "draft", "archived", "unlisted"}
 
 
 def variant_id(handle: str, options: list[str]) -> str:
@@ -228,6 +229,23 @@ class _Reader:
 
     def finish(self, product: _Product) -> Iterator[Product]:
         status = product.values["status"].casefold()
+        if status not in _STATUSES:
+            column = self.idx["status"]
+            self.emit(
+                make(
+                    "MDL004",
+                    f"Status {product.values['status']!r} is not one of: {', '.join(sorted(_STATUSES - {''}))}; "
+                    f"the product is left out",
+                    value=product.values["status"],
+                    location=Location(
+                        self.table.path,
+                        product.first_row,
+                        column + 1 if column is not None else None,
+                        self.table.header[column] if column is not None else None,
+                    ),
+                )
+            )
+            return
         if status not in _STATUS_LIVE and not self.config.include_unpublished:
             self.unpublished += 1
             return

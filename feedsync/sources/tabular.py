@@ -1,5 +1,6 @@
-"""Opening delimited text files as they really come: encoding detection (UTF-8, with or without BOM, else
-cp1252 with a warning), junk before the header, delimiter sniffing, quoted newlines, ragged rows.
+"""Opening delimited text files as they really come: encoding detection (UTF-8, with or without BOM, UTF-16/32
+with a BOM, else cp1252 with a warning; binary files refused), junk before the header, delimiter sniffing, quoted
+newlines, ragged rows, and quotes that are never closed.
 
 Every CSV/TSV reader (native, Shopify, WooCommerce, BigCommerce, Magento, Google TSV) reads through here.
 """
@@ -44,14 +45,51 @@ def header_key(name: str) -> str:
     return " ".join(name.replace("\ufeff", "").split()).casefold()
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM starts it
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_MAX_CONTROL_SHARE = 0.05
+
+
+def sniff_encoding(path: Path, head: bytes) -> str | None:
+    """The encoding a byte order mark names (UTF-16 or UTF-32), else None. Refuses (SourceError) a file whose
+    first bytes are not text: UTF-16 without a BOM, or binary data such as a spreadsheet or an image."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    nul = head.find(b"\x00")
+    if nul != -1 and max(head[1::2].count(0), head[0::2].count(0)) > len(head) // 4:
+        raise SourceError(
+            f"{path}: byte {nul + 1}: looks like UTF-16 without a byte order mark; set source.encoding "
+            "(utf-16-le or utf-16-be)"
+        )
+    controls = _CONTROL_BYTES.findall(head)
+    if len(controls) > max(8, len(head) * _MAX_CONTROL_SHARE):
+        first = _CONTROL_BYTES.search(head)
+        raise SourceError(
+            f"{path}: byte {first.start() + 1 if first else 1}: looks like a binary file, not text "
+            f"({len(controls)} control bytes in the first {len(head)}); export the catalog as CSV, JSON or XML"
+        )
+    return None
+
+
 def detect_encoding(path: Path, configured: str | None, emit: Emit | None) -> str:
-    """``configured`` if set; else UTF-8 when the whole file decodes as UTF-8, else cp1252 (with a warning)."""
+    """``configured`` if set; else the encoding a BOM names (UTF-16/32); else UTF-8 when the whole file decodes
+    as UTF-8, else cp1252 (with a warning). A file that is not text at all is a SourceError."""
     if configured:
         return configured
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     offset = 0
     try:
         with path.open("rb") as handle:
+            bom_encoding = sniff_encoding(path, handle.read(_SCAN_CHUNK))
+            if bom_encoding is not None:
+                return bom_encoding
+            handle.seek(0)
             while chunk := handle.read(_SCAN_CHUNK):
                 decoder.decode(chunk)
                 offset += len(chunk)
@@ -120,25 +158,121 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
             first = first.lstrip(" \t\ufeff")
         except UnicodeDecodeError as exc:
             raise _decode_error(path, encoding, exc, 1) from None
+        if not first:
+            raise SourceError(f"{path}: the file is empty")
         sep = delimiter or sniff_delimiter(first)
-        reader = csv.reader(chain([first], handle), delimiter=sep)
+        ended: list[bool] = []
+        seen: list[str] = []
+        reader = csv.reader(_recorded(chain([first], handle, _end_of(ended)), seen), delimiter=sep)
         try:
             header = [h.strip() for h in next(reader, [])]
         except csv.Error as exc:
             raise SourceError(f"{path}:{header_row}: unreadable header ({exc})") from None
-        yield Table(str(path), header, sep, encoding, header_row, _rows(reader, path, encoding, header_row))
+        if ended:
+            raise _unclosed(path, header_row, header_row + reader.line_num - 1)
+        seen.clear()
+        lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
+        yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
 
 
-def _rows(reader: Iterator[list[str]], path: Path, encoding: str, header_row: int) -> Iterator[tuple[int, list[str]]]:
-    row = header_row
+def _end_of(ended: list[bool]) -> Iterator[str]:
+    """An empty iterator that notes when it is reached: the csv reader asked for a line past the end of the file
+    in the middle of a record, so a quoted field was never closed."""
+    ended.append(True)
+    yield from ()
+
+
+def _recorded(lines: Iterator[str], seen: list[str]) -> Iterator[str]:
+    """``lines``, each also appended to ``seen`` (the reader clears it after each record: its raw lines)."""
+    for line in lines:
+        seen.append(line)
+        yield line
+
+
+@dataclass
+class _Lines:
+    """The csv reader of a file and what its rows are checked against."""
+
+    path: str
+    reader: Iterator[list[str]]
+    sep: str
+    width: int
+    header_row: int
+    ended: list[bool]
+    seen: list[str]
+    emit: Emit | None
+
+
+def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """(row, cells) of each non-blank record. A record over several lines whose quotes do not pair up cleanly (a
+    quote not closed until a later row) is reported and left out; one whose quote runs to the end of the file is
+    a SourceError; cells beyond the header's width are reported."""
+    reader, path, width, seen = lines.reader, lines.path, lines.width, lines.seen
+    row = lines.header_row
     try:
-        for row, cells in enumerate(reader, start=header_row + 1):
+        for row, cells in enumerate(reader, start=lines.header_row + 1):
+            if lines.ended:
+                raise _unclosed(path, row, lines.header_row + reader.line_num - 1)  # type: ignore[attr-defined]
+            broken = len(seen) > 1 and _broken_quote(lines, row, cells)
+            seen.clear()
+            if broken:
+                continue
+            if len(cells) > width and lines.emit is not None and any(c.strip() for c in cells[width:]):
+                lines.emit(
+                    make(
+                        "SRC009",
+                        f"row has {len(cells)} cells but the header {width}: the cells after column {width} are "
+                        "not read (an unquoted delimiter inside a value?)",
+                        value=next(c for c in cells[width:] if c.strip())[:80],
+                        location=Location(path, row, width + 1),
+                    )
+                )
             if any(cell.strip() for cell in cells):
                 yield row, cells
     except UnicodeDecodeError as exc:
-        raise _decode_error(path, encoding, exc, row + 1) from None
+        raise _decode_error(Path(path), encoding, exc, row + 1) from None
     except csv.Error as exc:
         raise SourceError(f"{path}:{row + 1}: unreadable CSV ({exc})") from None
+
+
+def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
+    """Whether a record over several lines is a quote left open until a later row rather than a value with line
+    breaks: a quote in it is followed by more text (so it closes nothing), or it takes in lines that look like rows
+    of their own (as many delimiters as the header, no quotes). Reports it (SRC010) and returns True."""
+    try:
+        for _ in csv.reader(lines.seen, delimiter=lines.sep, strict=True):
+            pass
+    except csv.Error:
+        reason = "a quote in it is followed by more text, so it was not closed where the value ends"
+    else:
+        taken = sum(
+            1
+            for cell in cells
+            if "\n" in cell or "\r" in cell
+            for part in cell.splitlines()[1:]
+            if part.count(lines.sep) == lines.width - 1 and '"' not in part
+        )
+        if not taken:
+            return False
+        reason = f"it takes in {taken} line(s) that look like rows of their own"
+    if lines.emit is not None:
+        last = lines.header_row + lines.reader.line_num - 1  # type: ignore[attr-defined]
+        lines.emit(
+            make(
+                "SRC010",
+                f"a quoted value in this row runs over lines {last - len(lines.seen) + 1}-{last} and {reason}: a "
+                "quote is not closed. The row is left out; close the quote (or double a quote inside a value)",
+                location=Location(lines.path, row),
+            )
+        )
+    return True
+
+
+def _unclosed(path: Path | str, row: int, last_line: int) -> SourceError:
+    return SourceError(
+        f"{path}:{row}: a quoted field that starts in this row is never closed: it runs to the end of the file "
+        f"(line {last_line}), taking in every row after it. Close the quote (or double a quote inside a value)"
+    )
 
 
 def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int) -> SourceError:

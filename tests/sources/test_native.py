@@ -140,7 +140,7 @@ def test_ragged_rows_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:
         'id,title,price,description\nA,T,1\n\n"B",T,2,"line one\nline two",extra\nC,T,3,d\n', encoding="utf-8"
     )
     products, found = read(path)
-    assert found == []
+    assert [(d.code, d.location.row, d.location.column, d.value) for d in found] == [("SRC009", 4, 5, "extra")]
     assert [(p.id, p.source.row, p.description) for p in products] == [
         ("A", 2, None),
         ("B", 4, "line one\nline two"),
@@ -200,7 +200,8 @@ def test_missing_file_and_formats_told_by_content(tmp_path: Path) -> None:
     odd.write_text("just some words\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"set source\.format"):
         read(odd)
-    assert read(odd, format="csv") == ([], [])
+    with pytest.raises(SourceError, match=r"catalog\.dat: no data rows"):  # a header alone is no catalog
+        read(odd, format="csv")
 
 
 def test_json_array_streams_objects_with_their_line_numbers(tmp_path: Path) -> None:

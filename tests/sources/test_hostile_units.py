@@ -1,0 +1,130 @@
+"""The pieces the hostile-file suite (tests/hostile/test_readers.py) relies on, one at a time."""
+
+from __future__ import annotations
+
+import codecs
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedsync import values as v
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Diagnostic
+from feedsync.errors import SourceError
+from feedsync.model import Product
+from feedsync.model.product import format_datetime
+from feedsync.sources import open_source
+from feedsync.sources.tabular import sniff_encoding
+
+
+def read(path: Path, **config: object) -> tuple[list[Product], list[Diagnostic]]:
+    source = open_source(
+        SourceConfig.model_validate({"path": path, "currency": "USD", "base_url": "https://shop.example.com", **config})
+    )
+    found: list[Diagnostic] = []
+    return list(source.products(found.append)), found
+
+
+@pytest.mark.parametrize(
+    ("head", "encoding"),
+    [
+        (codecs.BOM_UTF32_LE + "id".encode("utf-32-le"), "utf-32"),
+        (codecs.BOM_UTF16_LE + "id".encode("utf-16-le"), "utf-16"),
+        (codecs.BOM_UTF16_BE + "id".encode("utf-16-be"), "utf-16"),
+        (codecs.BOM_UTF8 + b"id,title", None),
+        (b"id,title\nA,\x00B\n", None),  # one NUL is a value to clean, not a binary file
+    ],
+)
+def test_sniff_encoding_reads_byte_order_marks(head: bytes, encoding: str | None) -> None:
+    assert sniff_encoding(Path("x.csv"), head) == encoding
+
+
+def test_sniff_encoding_refuses_utf16_without_a_bom_and_binary_data() -> None:
+    with pytest.raises(SourceError, match=r"x\.csv: byte 2: looks like UTF-16 without a byte order mark"):
+        sniff_encoding(Path("x.csv"), "id,title\n".encode("utf-16-le"))
+    with pytest.raises(SourceError, match=r"x\.csv: byte 3: looks like a binary file"):
+        sniff_encoding(Path("x.csv"), b"PK\x03\x04\x14\x00\x06\x00" * 20)
+
+
+def test_a_quote_closed_rows_later_is_reported_with_the_lines_it_took(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text('id,title,price\nA,T,1\nB,"T,2\nC,T,3\nD,T "4,4\nE,T,5\n', encoding="utf-8")
+    products, found = read(path)
+    assert [(p.id, p.source.row) for p in products] == [("A", 2), ("E", 4)]
+    assert [(d.code, d.location.row) for d in found] == [("SRC010", 3)]
+    assert "lines 3-5" in found[0].message
+
+
+def test_a_value_with_line_breaks_is_no_broken_quote(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text('id,title,price,description\nA,T,1,"one, two\nthree ""3"", four"\nB,T,2,\n', encoding="utf-8")
+    products, found = read(path)
+    assert [p.description for p in products] == ['one, two\nthree "3", four', None] and found == []
+
+
+def test_a_quote_never_closed_is_a_source_error_at_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text('id,title,price\nA,T,1\nB,"T,2\nC,T,3\n', encoding="utf-8")
+    with pytest.raises(SourceError, match=r"p\.csv:3: a quoted field that starts in this row is never closed.*line 4"):
+        read(path)
+
+
+def test_control_and_broken_characters_are_removed_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "A\\u0000", "title": "T\\ud800x", "price": "1", "note": "\\u001b[1m"}\n', encoding="utf-8")
+    [product], found = read(path)
+    assert (product.id, product.title, product.attributes) == ("A", "T\ufffdx", {"note": "[1m"})
+    assert [(d.code, d.location.row, d.message) for d in found] == [
+        ("SRC011", 1, "control or broken characters removed from id, title, note")
+    ]
+
+
+def test_json_keeps_numbers_it_cannot_hold_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('[{"id": "A", "title": "T", "price": NaN, "quantity": 1e999}]', encoding="utf-8")
+    products, found = read(path)
+    assert products == []
+    assert [(d.code, d.value) for d in found] == [("MDL002", "NaN"), ("MDL006", "1e999")]
+
+
+def test_values_out_of_range_are_value_problems() -> None:
+    tz = UTC
+    with pytest.raises(v.ValueProblem, match="unix time out of range"):
+        v.parse_loose_datetime("1" + "0" * 30, tz)
+    with pytest.raises(v.ValueProblem, match="cannot be told in UTC"):
+        v.parse_datetime("9999-12-31T23:59:59-05:00", tz)
+    with pytest.raises(v.ValueProblem, match="too large"):
+        v.parse_int("3000000000", what="quantity")
+    with pytest.raises(v.ValueProblem, match="too large"):
+        v.parse_money("9" * 16, "USD")
+    assert v.parse_money("9" * 15, "USD").amount == int("9" * 15)
+
+
+def test_years_before_1000_keep_four_digits() -> None:
+    assert format_datetime(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00+0000"
+
+
+def test_an_unknown_shopify_status_is_reported_not_taken_for_a_draft(tmp_path: Path) -> None:
+    path = tmp_path / "products_export.csv"
+    path.write_text(
+        "Handle,Title,Variant SKU,Variant Price,Status\ntee,Tee,T1,10,activ\nhat,Hat,H1,10,draft\n", encoding="utf-8"
+    )
+    products, found = read(path)
+    assert products == []
+    assert [(d.code, d.location.row, d.location.column) for d in found] == [("MDL004", 2, 5), ("SRC005", None, None)]
+
+
+MAGENTO = "sku,store_view_code,attribute_set_code,product_type,name,price\n"
+
+
+def test_magento_rows_of_no_product_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        MAGENTO + "A,,Default,simple,Tee,10\nB,de,Default,simple,T-Shirt,10\nC,,Default,kit,Kit,10\n"
+        "D,,Default,bundle,Set,10\n",
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert [p.id for p in products] == ["A"]
+    assert [(d.code, d.location.row) for d in found] == [("SRC007", 3), ("MDL004", 4)]
