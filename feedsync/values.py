@@ -19,10 +19,12 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class ValueProblem(ValueError):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, out_of_range: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.out_of_range = out_of_range
+        """The value is well formed but beyond what any real one can be (too many digits, a year no clock tells)."""
 
 
 MAX_DIGITS = 15
@@ -37,7 +39,9 @@ def parse_decimal(text: str, *, what: str, code: str = "MDL006") -> Decimal:
         hint = " (use a dot as the decimal separator, no thousands separators)" if "," in value else ""
         raise ValueProblem(code, f"{what} {text!r} is not a number{hint}")
     if len(value.lstrip("+-").split(".")[0].lstrip("0")) > MAX_DIGITS:
-        raise ValueProblem(code, f"{what} {text[:40]!r}... is too large (more than {MAX_DIGITS} digits)")
+        raise ValueProblem(
+            code, f"{what} {text[:40]!r}... is too large (more than {MAX_DIGITS} digits)", out_of_range=True
+        )
     try:
         return Decimal(value)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
@@ -71,7 +75,7 @@ def parse_int(text: str, *, what: str) -> int:
     if value != value.to_integral_value():
         raise ValueProblem("MDL006", f"{what} {text[:40]!r} is not a whole number")
     if abs(value) > MAX_INT:
-        raise ValueProblem("MDL006", f"{what} {text[:40]!r} is too large (at most {MAX_INT})")
+        raise ValueProblem("MDL006", f"{what} {text[:40]!r} is too large (at most {MAX_INT})", out_of_range=True)
     return int(value)
 
 
@@ -115,7 +119,9 @@ def _in_range(moment: datetime, text: str, what: str) -> datetime:
     try:
         moment.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise ValueProblem("MDL005", f"{what} {text!r} is out of range (it cannot be told in UTC)") from None
+        raise ValueProblem(
+            "MDL005", f"{what} {text!r} is out of range (it cannot be told in UTC)", out_of_range=True
+        ) from None
     return moment
 
 
@@ -132,7 +138,7 @@ def parse_loose_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, wha
                 raise OverflowError
             return datetime.fromtimestamp(int(value), tz=UTC)
         except (OverflowError, OSError, ValueError):
-            raise ValueProblem("MDL005", f"{what} {text[:40]!r}: unix time out of range") from None
+            raise ValueProblem("MDL005", f"{what} {text[:40]!r}: unix time out of range", out_of_range=True) from None
     iso = re.sub(r"(?<=[ T])(\d):", r"0\1:", value)  # 0:00:00 -> 00:00:00
     try:
         return parse_datetime(iso, tz, end_of_day=end_of_day, what=what)

@@ -96,7 +96,7 @@ def _order(
             problems += 1
             emit(
                 make(
-                    problem.code if problem.code.startswith("ORD") else "ORD001",
+                    problem.code if problem.code.startswith("ORD") else "ORD010" if problem.out_of_range else "ORD001",
                     f"order {order_id or '(no order-id)'}: {problem.message}",
                     product_id=order_id or None,
                     field=name,
