@@ -96,7 +96,7 @@ def _order(
             problems += 1
             emit(
                 make(
-                    problem.code if problem.code.startswith("ORD") else "ORD010" if problem.out_of_range else "ORD001",
+                    _order_code(problem),
                     f"order {order_id or '(no order-id)'}: {problem.message}",
                     product_id=order_id or None,
                     field=name,
@@ -186,6 +186,13 @@ def _order(
         buyer_email=first.get("buyer-email") or None,
         ship_service_level=first.get("ship-service-level") or None,
     )
+
+
+def _order_code(problem: ValueProblem) -> str:
+    """A value beyond any real order is ORD010; any other unreadable value ORD001 (or the ORD code it names)."""
+    if problem.out_of_range:
+        return "ORD010"
+    return problem.code if problem.code.startswith("ORD") else "ORD001"
 
 
 def _quantity(text: str, what: str) -> int:
