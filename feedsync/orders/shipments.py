@@ -9,19 +9,27 @@ A package is an order's tracking number: shipments repeating one are one package
 
 from __future__ import annotations
 
-import csv
 import json
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import SourceError
+from feedsync.orders.sanity import check_date, check_quantity
+from feedsync.sources.native import iter_json_array
+from feedsync.sources.tabular import detect_encoding, open_table
 from feedsync.values import ValueProblem, parse_datetime, parse_int
 
+MAX_TRACKING = 100
+"""No carrier's tracking number is longer (UPS 18, FedEx up to 34, USPS up to 34, DHL up to 39 characters)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Control characters other than tab and line breaks (which the upload file folds into a space)."""
 FIELDS = ("order_id", "carrier", "tracking_number", "ship_date", "shipping_method", "items")
 REQUIRED = ("order_id", "carrier", "tracking_number", "ship_date")
 
@@ -39,32 +47,9 @@ class Shipment:
 
 
 def read_shipments(path: Path, emit: Emit) -> list[Shipment]:
-    """Every readable shipment; each bad one is reported (ORD004, with its row or object number) and left out."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"cannot read shipments file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    records: list[tuple[int, dict[str, Any]]]
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
-        if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-            raise SourceError(f"{path}: a JSON shipments file is a list of objects")
-        records = list(enumerate(data, start=1))
-        columns: dict[str, int] = {}
-    else:
-        reader = csv.DictReader(text.splitlines())
-        missing = [name for name in REQUIRED if name not in (reader.fieldnames or [])]
-        if missing:
-            raise SourceError(f"{path}:1: the shipments file has no column {', '.join(missing)}")
-        columns = {name: i + 1 for i, name in enumerate(reader.fieldnames or [])}
-        records = [
-            (number, row)
-            for number, row in enumerate(reader, start=2)
-            if any(isinstance(v, str) and v.strip() for v in row.values())
-        ]
+    """Every readable shipment; each bad one is reported (ORD004, with its row or object number) and left out. The
+    file is read as catalog files are (encoding detection, quoted line breaks, quotes never closed, JSON depth)."""
+    records, columns = _json_records(path, emit) if path.suffix.lower() == ".json" else _csv_records(path, emit)
     shipments = []
     for number, record in records:
         try:
@@ -74,13 +59,41 @@ def read_shipments(path: Path, emit: Emit) -> list[Shipment]:
                 make(
                     "ORD004",
                     bad.message,
-                    product_id=str(record.get("order_id") or "") or None,
+                    product_id=str(record.get("order_id") or "")[:80] or None,
                     field=bad.field,
-                    value=bad.value,
+                    value=bad.value[:80] if bad.value else bad.value,
                     location=Location(str(path), number, columns.get(bad.field), bad.field),
                 )
             )
     return shipments
+
+
+def _csv_records(path: Path, emit: Emit) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, int]]:
+    with open_table(SourceConfig(path=path), emit) as table:
+        missing = [name for name in REQUIRED if name not in table.header]
+        if missing:
+            raise SourceError(f"{path}:{table.header_row}: the shipments file has no column {', '.join(missing)}")
+        columns = {name: i + 1 for i, name in enumerate(table.header)}
+        records = [(row, dict(zip(table.header, cells, strict=False))) for row, cells in table.rows]
+    return records, columns
+
+
+def _json_records(path: Path, emit: Emit) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, int]]:
+    encoding = detect_encoding(path, None, emit)
+    try:
+        handle = path.open("r", encoding=encoding, newline="")
+    except OSError as exc:
+        raise SourceError(f"cannot read shipments file {path}: {exc.strerror}") from None
+    records = []
+    with handle:
+        try:
+            for number, (line, value) in enumerate(iter_json_array(handle, str(path)), start=1):
+                if not isinstance(value, dict):
+                    raise SourceError(f"{path}:{line}: a JSON shipments file is a list of objects")
+                records.append((number, value))
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{path}: not valid {encoding} ({exc.reason})") from None
+    return records, {}
 
 
 class _Bad(Exception):
@@ -94,11 +107,21 @@ def _shipment(record: dict[str, Any], location: Location) -> Shipment:
         value = record.get(name)
         return "" if value is None else str(value).strip()
 
+    for name in FIELDS:
+        value = record.get(name)
+        if name != "items" and value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            raise _Bad(name, f"{name} is not text", json.dumps(value, default=str))
+        if isinstance(value, str) and (control := _CONTROL.search(value)):
+            raise _Bad(name, f"{name} holds a control character (U+{ord(control[0]):04X})", value)
     for name in REQUIRED:
         if not text(name):
             raise _Bad(name, f"{name} is empty", None)
+    if len(text("tracking_number")) > MAX_TRACKING:
+        raise _Bad(
+            "tracking_number", f"tracking_number is longer than {MAX_TRACKING} characters", text("tracking_number")
+        )
     try:
-        shipped = parse_datetime(text("ship_date"), UTC, what="ship_date")
+        shipped = check_date(parse_datetime(text("ship_date"), UTC, what="ship_date"), "ship_date")
     except ValueProblem as problem:
         raise _Bad("ship_date", problem.message, text("ship_date")) from None
     return Shipment(
@@ -131,7 +154,11 @@ def _items(value: Any) -> tuple[tuple[str, int], ...]:
     out = []
     for ident, quantity in pairs:
         try:
-            number = quantity if isinstance(quantity, int) else parse_int(str(quantity), what="quantity")
+            if isinstance(quantity, bool) or not isinstance(quantity, int | str):
+                raise ValueProblem("ORD004", f"quantity {json.dumps(quantity)} is not a whole number")
+            number = check_quantity(
+                quantity if isinstance(quantity, int) else parse_int(quantity, what="quantity"), "quantity"
+            )
         except ValueProblem as problem:
             raise _Bad("items", f"item {ident}: {problem.message}", str(quantity)) from None
         if number < 1:
