@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.errors import FeedsyncError
+from feedsync.errors import FeedsyncError, StateError
 
 
 class Busy(FeedsyncError):
@@ -20,8 +20,13 @@ class Busy(FeedsyncError):
 @contextmanager
 def run_lock(state_path: Path) -> Iterator[None]:
     path = state_path.with_name(state_path.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # e.g. state_path under a file
+        raise StateError(
+            f"cannot create the lock file {path} (beside state_path): {exc}; this run did nothing"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import httpx
 import pytest
 import respx
 from typer.testing import CliRunner, Result
@@ -261,7 +260,7 @@ def test_a_webhook_secret_that_is_not_a_url_is_logged_not_fatal(
 
 TEMPLATE_BOMBS = [
     "{{ 'x' * 10**10 }}",
-    "{{ range(10**9)|list }}",
+    "{{ (range(100000)|list|string) * 100000 }}",
     "{{ 'x' * 100000 * 100000 }}",
     "{{ 7 ** 1000000000 }}",
     "{{ title.ljust(10000000000) }}",
@@ -275,14 +274,13 @@ def test_a_template_bomb_is_a_finding_per_product(tmp_path: Path, template: str)
     result = run("validate", cwd=tmp_path)
     clean(result, 1)
     findings = [line for line in result.stdout.splitlines() if "google" in line and "P" in line]
-    code = "CFG001" if "range(10**9)" in template else "CFG007"  # Jinja's own range cap was already a finding
-    assert len(findings) == 2 and all(f" {code} " in line for line in findings), result.stdout
+    assert len(findings) == 2 and all(" CFG007 " in line for line in findings), result.stdout
     assert "field title:" in findings[0]
 
 
 def test_a_filter_bomb_is_a_finding(tmp_path: Path) -> None:
     catalog(tmp_path, 2, "    filters:\n      include: [\"('x' * 10**10) != ''\"]\n")
-    result = runner.invoke(app, ["validate"])
+    result = run("validate", cwd=tmp_path)
     clean(result, 1)
     assert result.stdout.count(" CFG007 filter failed: template limit exceeded: a value of more than 1,000,000") == 2
 
@@ -318,18 +316,18 @@ def test_a_replacement_naming_a_missing_group_is_a_finding(tmp_path: Path) -> No
     assert " CFG006 rule failed: regex_replace with '\\\\9': invalid group reference" in result.stdout
 
 
-@pytest.mark.parametrize("pattern", ["(a", "a{99999999999}"])
-def test_a_pattern_the_engine_cannot_compile_is_a_config_error(tmp_path: Path, pattern: str) -> None:
+def test_a_pattern_the_engine_cannot_compile_is_a_config_error(tmp_path: Path) -> None:
+    pattern = "a{99999999999}"  # before: an OverflowError traceback
     when = f"        when: [{{field: title, matches: '{pattern}'}}]\n        then: [{{exclude: true}}]\n"
     catalog(tmp_path, 1, rule(when))
     stderr = clean(runner.invoke(app, ["build"]), 2)
     assert f"feedsync.yaml:9:7: rules: invalid regular expression {pattern!r}" in stderr
 
 
-def test_none_of_this_reaches_a_webhook(tmp_path: Path) -> None:
-    """The hostile cases above run without a network: respx would refuse any request they made."""
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route().mock(return_value=httpx.Response(500))
-        catalog(tmp_path, 1, "    fields:\n      title: {template: \"{{ 'x' * 10**10 }}\"}\n")
-        clean(runner.invoke(app, ["validate"]), 1)
-        assert not mock.calls
+def test_a_state_path_under_a_file_is_an_error(tmp_path: Path) -> None:
+    config = catalog(tmp_path, channel_extra="    destination: {type: directory, path: www}\n")
+    (tmp_path / "taken").write_text("", encoding="utf-8")
+    add(config, "state_path: taken/state.sqlite\n")
+    stderr = clean(runner.invoke(app, ["push"]), 2)
+    assert f"error: cannot create the lock file {tmp_path}/taken/state.sqlite.lock (beside state_path)" in stderr
+    assert "this run did nothing" in stderr and not (tmp_path / "www").exists()
