@@ -3,10 +3,13 @@ path and on the direct evaluator's, while ordinary templates render as before.""
 
 from __future__ import annotations
 
+import html as html_module
+import re
+
 import pytest
 
 from feedsync.channels.bounds import MAX_LENGTH, LimitExceeded
-from feedsync.channels.templating import RenderError, TemplateProblem, Templating
+from feedsync.channels.templating import RenderError, TemplateProblem, Templating, bullets, plaintext
 
 DATA = {"title": "Merino Tee", "n": 10, "tags": ["a", "b"]}
 
@@ -124,3 +127,20 @@ def test_each_evaluation_gets_the_full_budget_again() -> None:
     compiled = templating.template("{% for i in range(60000) %}{% endfor %}done")
     for _ in range(3):  # 180,000 iterations in all, 60,000 per evaluation
         assert compiled.call(templating.context(DATA)) == "done"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<ul><li>One</li><LI class='x'>Two &amp; more</LI><li>Three<li>Four</li></ul>",
+        "<li>a</li><li></li><li> </li><li>b</li><li>c</li><li>d</li><li>e</li><li>f</li>",
+        "<li <b>x</li> <li>y",
+        "a < b > c <li>no end",
+        "<<li>>x</li>",
+    ],
+)
+def test_the_linear_html_filters_give_what_their_patterns_gave(html: str) -> None:
+    items = [text for item in re.findall(r"<li[^>]*>(.*?)</li>", html, re.I | re.S) if (text := plaintext(item))]
+    assert bullets(html) == items[:5] and bullets(html, 2) == items[:2]
+    expected = " ".join(html_module.unescape(re.sub(r"<[^>]*>", " ", html)).split())
+    assert plaintext(html) == expected

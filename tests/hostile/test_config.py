@@ -331,3 +331,12 @@ def test_a_state_path_under_a_file_is_an_error(tmp_path: Path) -> None:
     stderr = clean(runner.invoke(app, ["push"]), 2)
     assert f"error: cannot create the lock file {tmp_path}/taken/state.sqlite.lock (beside state_path)" in stderr
     assert "this run did nothing" in stderr and not (tmp_path / "www").exists()
+
+
+def test_hostile_html_in_the_catalog_does_not_stall_the_html_filters(tmp_path: Path) -> None:
+    html = "<li>" * 25_000 + "<" * 25_000  # no </li>, no closing >: both filters' patterns used to rescan it all
+    template = "{{ description|bullets|join(' ') }}{{ description|plaintext|length }}"
+    catalog(tmp_path, 20, f'    fields:\n      description: {{template: "{template}"}}\n', description=html)
+    clean(run("build", cwd=tmp_path), 0)  # before: about 10 s per product
+    feed = (tmp_path / "out" / "google.xml").read_text(encoding="utf-8")
+    assert feed.count("<g:description>25000</g:description>") == 20  # no bullets; 25,000 stray '<' kept
