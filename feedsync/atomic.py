@@ -9,6 +9,7 @@ that cleans up. A concurrent writer's temp file (a ``build`` beside a ``push``) 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
@@ -18,31 +19,65 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from feedsync.errors import OutputError
 from feedsync.faults import checkpoint
 
 _TEMP = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
 """The names ``atomic_write`` gives its temp files: ``.<target name>.<8 random characters>.tmp``."""
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+"""A write into the temp file that fails with one of these is this file's failure (the disk is full)."""
 
 
 @contextlib.contextmanager
 def atomic_write(target: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file; on a clean exit it replaces ``target`` in one rename, else it is removed."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Yield a binary file; on a clean exit it replaces ``target`` in one rename, else it is removed. A file
+    that cannot be written (no room, a folder that is a file, no permission) raises ``OutputError``."""
+    with _writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
+    handle = os.fdopen(fd, "wb")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the file is closed or the process dies
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the file is closed or the process dies
+        try:
             yield handle
+        except OSError as exc:
+            if isinstance(exc, OutputError) or exc.errno not in _NO_ROOM:
+                raise
+            raise _unwritable(target, exc) from None
+        with _writing(target):
             handle.flush()
             os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
             checkpoint("atomic.written")
             os.replace(tmp, target)  # still holding the lock: nobody removes the file before it is in place
+            handle.close()
     except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()  # what is still buffered may not fit either
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(target.parent)
+
+
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise _unwritable(target, exc) from None
+
+
+def _unwritable(target: Path, exc: OSError) -> OutputError:
+    in_the_way = next((p for p in (target.parent, *target.parent.parents) if p.exists()), None)
+    if in_the_way is not None and not in_the_way.is_dir():
+        reason = f"{in_the_way} is a file, not a folder"
+    else:
+        reason = exc.strerror or str(exc)
+    kept = f"the previous {target.name} stays as it was" if target.exists() else "nothing was written"
+    return OutputError(f"cannot write {target}: {reason}; {kept}", exc)
 
 
 def atomic_copy(source: Path, target: Path) -> None:
@@ -56,7 +91,7 @@ def remove_leftovers(directory: Path, belongs: Callable[[str], bool], *, before:
     ``belongs``; only files last changed before ``before`` (a time stamp: the cleaning run's start) and held by
     no process. Returns the files removed."""
     removed: list[Path] = []
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # no folder: nothing to clean
         for entry in os.scandir(directory):
             found = _TEMP.match(entry.name)
             if found is None or not belongs(found["target"]) or not entry.is_file(follow_symlinks=False):

@@ -34,6 +34,21 @@ SOURCE_FORMATS: tuple[str, ...] = get_args(SourceFormat)
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
+def _text_encoding(value: str | None) -> str | None:
+    """A text encoding Python knows (``rot13`` and ``zlib_codec`` are codecs, but not text encodings)."""
+    import codecs
+
+    if value is None:
+        return None
+    try:
+        info = codecs.lookup(value)
+    except LookupError:
+        raise ValueError(f"unknown encoding {value!r}") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise ValueError(f"{value!r} is not a text encoding (try utf-8, cp1252 or latin-1)")
+    return value
+
+
 def _resolve(value: Path, info: ValidationInfo) -> Path:
     base = (info.context or {}).get("base_dir")
     value = value.expanduser()
@@ -116,18 +131,7 @@ class SourceConfig(_Strict):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
         return value
 
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, value: str | None) -> str | None:
-        import codecs
-
-        if value is None:
-            return None
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding {value!r}") from None
-        return value
+    _encoding = field_validator("encoding")(lambda value: _text_encoding(value))
 
 
 class SupplementConfig(_Strict):
@@ -146,6 +150,7 @@ class SupplementConfig(_Strict):
     """Text encoding (default: UTF-8, else cp1252)."""
 
     _abs_path = field_validator("path")(_resolve)
+    _encoding = field_validator("encoding")(lambda value: _text_encoding(value))
 
     @field_validator("join_on")
     @classmethod
@@ -376,6 +381,13 @@ class NotifyConfig(_Strict):
 
     webhook: SecretRef | str | None = None
     """A URL (or a secret holding it, when the URL embeds a token): receives a JSON POST."""
+
+    @field_validator("webhook")
+    @classmethod
+    def _url(cls, value: SecretRef | str | None) -> SecretRef | str | None:
+        if isinstance(value, str) and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an absolute http(s) URL")
+        return value
 
 
 class DirectoryOrderSink(_Strict):

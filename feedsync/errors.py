@@ -37,6 +37,19 @@ class SourceError(FeedsyncError):
     """A source file cannot be read at all (missing, wrong format, undecodable)."""
 
 
+class OutputError(FeedsyncError, OSError):
+    """A file feedsync writes locally (a feed under output_dir, a report) cannot be written: a full disk, a
+    folder that is a file, no permission. Writes are atomic, so the previous file stays as it was. Also an
+    ``OSError``, so code that handles failed writes (a publisher) still sees one."""
+
+    def __init__(self, message: str, cause: OSError) -> None:
+        OSError.__init__(self, cause.errno, cause.strerror, cause.filename)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
 class RemoteError(FeedsyncError):
     """A remote operation failed for good (after retries, or not retriable)."""
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.errors import FeedsyncError
+from feedsync.errors import FeedsyncError, StateError
 
 _PROBE_GRACE = 1.0
 """Seconds ``run_lock`` waits for a ``held`` probe (a moment's shared lock) to let go before it gives up."""
@@ -29,8 +29,13 @@ def _path(state_path: Path) -> Path:
 @contextmanager
 def run_lock(state_path: Path) -> Iterator[None]:
     path = _path(state_path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:  # e.g. state_path under a file
+        raise StateError(
+            f"cannot create the lock file {path} (beside state_path): {exc}; this run did nothing"
+        ) from None
     try:
         if not _acquire(fd):
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another process"

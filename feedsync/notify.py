@@ -10,7 +10,7 @@ from feedsync import __version__, secrets
 from feedsync.config import NotifyConfig
 from feedsync.destinations.http import Requester, make_client
 from feedsync.diagnostics import Report
-from feedsync.errors import RemoteError
+from feedsync.errors import ConfigError, RemoteError
 
 log = logging.getLogger("feedsync.notify")
 
@@ -36,7 +36,14 @@ def notify(config: NotifyConfig | None, report: Report | None, *, failed: bool, 
     """POST the summary to the webhook, if one is configured. True when it was delivered."""
     if config is None or config.webhook is None:
         return False
-    url = config.webhook.value() if hasattr(config.webhook, "value") else str(config.webhook)
+    try:
+        url = config.webhook.value() if hasattr(config.webhook, "value") else str(config.webhook)
+    except ConfigError as exc:  # e.g. the environment variable holding the URL is not set
+        log.warning("could not send the notification: %s", exc)
+        return False
+    if not url.startswith(("http://", "https://")):
+        log.warning("could not send the notification: the webhook (from %r) is not an http(s) URL", config.webhook)
+        return False
     secrets.register_url(url)
     requester = Requester(make_client(), attempts=3)
     body = secrets.mask_data(summary(report, failed=failed, reason=reason))

@@ -14,16 +14,73 @@ from feedsync.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
+MAX_DEPTH = 64
+"""How deeply collections may nest in a config, profile or category map (real ones nest under 10)."""
+MAX_NODES = 1_000_000
+"""How many values a file may hold once its aliases are expanded (an alias bomb holds billions)."""
+
+
+def _refuse(message: str, mark: yaml.Mark | None) -> ConfigError:
+    if mark is None:
+        return ConfigError(message)
+    return ConfigError(message, path=mark.name, line=mark.line + 1, column=mark.column + 1)
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate mapping keys (a silent override is a classic config bug)."""
+    """SafeLoader that rejects duplicate mapping keys (a silent override is a classic config bug), bounds
+    nesting and alias expansion (so neither a deep file nor an alias bomb exhausts the stack, the memory or the
+    time of whatever walks the data later), and turns a value its tag cannot build (``!!int zz``,
+    ``2001-13-45``) into an error at that value."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values under it, aliases expanded
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:
+                raise _refuse(f"alias *{event.anchor} refers to a value that contains it", event.start_mark)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _refuse(f"nested more than {MAX_DEPTH} levels deep", event.start_mark)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._sizes[id(child)] for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._sizes[id(k)] + self._sizes[id(v)] for k, v in node.value)
+        if size > MAX_NODES:
+            raise _refuse(
+                f"this value expands to more than {MAX_NODES:,} values through its aliases (an alias bomb?)",
+                node.start_mark,
+            )
+        self._sizes[id(node)] = size
+        return node
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+            what = f"{node.value!r:.60}" if isinstance(node, yaml.ScalarNode) else "value"
+            raise _refuse(f"invalid {node.tag.rsplit(':', 1)[-1]} {what}: {exc}", node.start_mark) from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise ConfigError(f"duplicate key {key!r}", path=mark.name, line=mark.line + 1, column=mark.column + 1)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                raise _refuse("a key must be a plain value, not a list or mapping", key_node.start_mark) from None
+            if duplicate:
+                raise _refuse(f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 

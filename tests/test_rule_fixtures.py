@@ -201,6 +201,18 @@ FIXTURES["CFG006"] = (
     lambda tmp: build(tmp, HEADER + row("A"), "    rules: [{then: [{set: quantity, value: many}]}]\n"),
     ("A", None, 2, None),
 )
+FIXTURES["CFG007"] = (
+    lambda tmp: build(tmp, HEADER + row("A"), '    fields:\n      title: {template: "{{ title * 10**7 }}"}\n'),
+    ("A", "title", 2, 3),
+)
+FIXTURES["CFG008"] = (
+    lambda tmp: build(
+        tmp,
+        HEADER + row("A", title="a" * 5000 + "!"),
+        "    rules: [{when: [{field: title, matches: '(a+)+$'}], then: [{exclude: true}]}]\n",
+    ),
+    ("A", "title", 2, None),
+)
 
 # -- reading ---------------------------------------------------------------------------------------------
 FIXTURES["SRC001"] = (

@@ -15,6 +15,7 @@ from typing import Any
 
 from feedsync import values as v
 from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Value, to_text
+from feedsync.channels.bounds import LimitExceeded
 from feedsync.channels.categories import CategoryMap
 from feedsync.channels.pricing import (
     InventoryRules,
@@ -23,7 +24,7 @@ from feedsync.channels.pricing import (
     apply_inventory_rules,
     apply_price_rules,
 )
-from feedsync.channels.rules import Change, CompiledRule, Excluded, RuleError, Trace, coerce
+from feedsync.channels.rules import Change, CompiledRule, Excluded, RegexTimeout, RuleError, Trace, coerce
 from feedsync.channels.templating import Compiled, RenderError
 from feedsync.config import ChannelConfig
 from feedsync.diagnostics import Emit, locate
@@ -129,8 +130,12 @@ class CompiledChannel:
             return None
         except Excluded:
             return None
+        except RegexTimeout as exc:
+            emit(make("CFG008", str(exc), channel=self.name, product_id=product.id, field=exc.field, location=where))
+            return None
         except RuleError as exc:
-            emit(make("CFG006", f"rule failed: {exc}", channel=self.name, product_id=product.id, location=where))
+            code = "CFG007" if isinstance(exc, LimitExceeded) else "CFG006"
+            emit(make(code, f"rule failed: {exc}", channel=self.name, product_id=product.id, location=where))
             return None
         try:
             for expr in self.include:
@@ -140,7 +145,8 @@ class CompiledChannel:
                 if expr.call(ctx):
                     return None
         except RenderError as exc:
-            emit(make("CFG002", f"filter failed: {exc}", channel=self.name, product_id=product.id, location=where))
+            code = "CFG007" if isinstance(exc, LimitExceeded) else "CFG002"
+            emit(make(code, f"filter failed: {exc}", channel=self.name, product_id=product.id, location=where))
             return None
         return ctx
 
@@ -205,7 +211,7 @@ class CompiledChannel:
             except RenderError as exc:
                 emit(
                     make(
-                        "CFG001",
+                        "CFG007" if isinstance(exc, LimitExceeded) else "CFG001",
                         f"field {spec.name}: {exc}",
                         channel=self.name,
                         product_id=product.id,

@@ -31,6 +31,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedsync import values as v
@@ -177,6 +178,35 @@ class RuleSpec(_Strict):
     """Actions, in order."""
 
 
+REGEX_TIMEOUT = 0.1
+"""Seconds a rule's regular expression may take on one value (a catastrophic pattern such as ``(a+)+$``
+backtracks for ages on "aaaa…b"); the product then gets a CFG008 finding instead of hanging the run."""
+
+
+class RegexTimeout(Exception):
+    """A rule's regular expression took too long on one product's value."""
+
+    def __init__(self, pattern: str, field: str) -> None:
+        super().__init__(pattern, field)
+        self.pattern = pattern
+        self.field = field
+        self.rule = ""
+
+    def __str__(self) -> str:
+        return (
+            f"rule {self.rule!r}: the regular expression {self.pattern!r} took more than {REGEX_TIMEOUT} s on field "
+            f"{self.field} (it backtracks catastrophically on this value); the item is left out"
+        )
+
+
+def compile_regex(pattern: str) -> regex.Pattern[str]:
+    """A rule's pattern (Python ``re`` syntax), run by the ``regex`` engine, which can give up after a time."""
+    try:
+        return regex.compile(pattern)
+    except (regex.error, OverflowError, RecursionError) as exc:
+        raise TemplateProblem(f"invalid regular expression {pattern!r}: {exc}") from None
+
+
 class Excluded(Exception):
     """An ``exclude`` action fired: the item is left out of this channel."""
 
@@ -259,11 +289,15 @@ def compile_condition(spec: ConditionSpec, tz: ZoneInfo) -> Check:
     field = spec.field
     op, arg = spec.operator
     if op == "matches":
-        try:
-            regex = re.compile(arg)
-        except re.error as exc:
-            raise TemplateProblem(f"invalid regular expression {arg!r}: {exc}") from None
-        return lambda ctx: regex.search(_text(get_path(ctx, field))) is not None
+        pattern = compile_regex(arg)
+
+        def matches(ctx: Context) -> bool:
+            try:
+                return pattern.search(_text(get_path(ctx, field)), timeout=REGEX_TIMEOUT) is not None
+            except TimeoutError:
+                raise RegexTimeout(arg, field) from None
+
+        return matches
     if op in ("contains", "not_contains"):
         needle = str(arg).casefold()
         positive = op == "contains"
@@ -393,18 +427,7 @@ def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str |
             ),
         )
     if kind == "regex_replace":
-        try:
-            regex = re.compile(str(spec.pattern))
-        except re.error as exc:
-            raise TemplateProblem(f"invalid regular expression {spec.pattern!r}: {exc}") from None
-        with_ = str(spec.with_)
-        return (
-            kind,
-            target,
-            lambda ctx: ctx.__setitem__(
-                target, coerce(ctx, target, regex.sub(with_, _text(ctx.get(target)))) if ctx.get(target) else None
-            ),
-        )
+        return kind, target, _regex_replace(target, str(spec.pattern), str(spec.with_))
     if kind == "copy":
         source = str(spec.from_)
         return kind, target, lambda ctx: ctx.__setitem__(target, coerce(ctx, target, get_path(ctx, source)))
@@ -418,6 +441,24 @@ def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str |
     return kind, target, calculate
 
 
+def _regex_replace(target: str, source: str, with_: str) -> Apply:
+    pattern = compile_regex(source)
+
+    def replace(ctx: Context) -> None:
+        if not ctx.get(target):
+            ctx[target] = None
+            return
+        try:
+            replaced = pattern.sub(with_, _text(ctx.get(target)), timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            raise RegexTimeout(source, target) from None
+        except regex.error as exc:  # e.g. a group the pattern does not have: found at the first match
+            raise ValueError(f"regex_replace with {with_!r}: {exc}") from None
+        ctx[target] = coerce(ctx, target, replaced)
+
+    return replace
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
     name: str
@@ -426,6 +467,13 @@ class CompiledRule:
     actions: list[tuple[str, str | None, Apply]]
 
     def apply(self, ctx: Context, trace: Trace | None) -> None:
+        try:
+            self._apply(ctx, trace)
+        except RegexTimeout as exc:
+            exc.rule = self.name
+            raise
+
+    def _apply(self, ctx: Context, trace: Trace | None) -> None:
         if self.all_of and not all(check(ctx) for check in self.all_of):
             return
         if self.any_of and not any(check(ctx) for check in self.any_of):

@@ -18,12 +18,18 @@ from typing import Any
 import jinja2
 from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+from markupsafe import EscapeFormatter, Markup
 
-_TAG = re.compile(r"<[^>]*>")
+from feedsync.channels import bounds
+from feedsync.channels.bounds import LimitExceeded
+
 _SPACE = re.compile(r"\s+")
 _SIMPLE_TEMPLATE = re.compile(r"^\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
 _SIMPLE_EXPRESSION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+_TOO_DEEP = "the template nests too deeply to compile"
 
 
 class TemplateProblem(Exception):
@@ -42,7 +48,19 @@ def plaintext(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def _plaintext(value: str) -> str:
     # Cached: the variants of a product share their description, and several channels convert it.
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
+    return _SPACE.sub(" ", html.unescape(_strip_tags(value))).strip()
+
+
+def _strip_tags(value: str) -> str:
+    """Each ``<...>`` replaced by a space, as ``re.sub(r"<[^>]*>", " ", value)`` does, in linear time (that
+    pattern rescans the rest of the text from every ``<`` that no ``>`` follows: minutes on hostile HTML)."""
+    parts: list[str] = []
+    start = 0
+    while (opening := value.find("<", start)) >= 0 and (closing := value.find(">", opening)) >= 0:
+        parts += (value[start:opening], " ")
+        start = closing + 1
+    parts.append(value[start:])
+    return "".join(parts)
 
 
 def collapse(value: Any) -> str:
@@ -76,14 +94,28 @@ def variant_pairs(attributes: Mapping[str, str] | None, names: Iterable[str]) ->
     return ",".join(pairs)
 
 
-_ITEM = re.compile(r"<li[^>]*>(.*?)</li>", re.IGNORECASE | re.DOTALL)
+_LI_OPEN = re.compile("<li", re.IGNORECASE)
+_LI_CLOSE = re.compile("</li>", re.IGNORECASE)
 
 
 def bullets(html_text: Any, limit: int = 5) -> list[str]:
-    """The list items of an HTML description as plain-text bullet points (at most ``limit``)."""
+    """The list items of an HTML description as plain-text bullet points (at most ``limit``): what
+    ``re.findall(r"<li[^>]*>(.*?)</li>", text, re.I | re.S)`` finds, in linear time (that pattern rescans the rest
+    of the text from every ``<li`` that no ``>`` or ``</li>`` follows: minutes on hostile HTML)."""
     if not html_text:
         return []
-    return [text for item in _ITEM.findall(str(html_text)) if (text := plaintext(item))][:limit]
+    text = str(html_text)
+    found: list[str] = []
+    position = 0
+    while len(found) < limit and (opening := _LI_OPEN.search(text, position)) is not None:
+        tag_end = text.find(">", opening.end())
+        closing = _LI_CLOSE.search(text, tag_end + 1) if tag_end >= 0 else None
+        if closing is None:
+            break  # no later <li can be closed either
+        if item := plaintext(text[tag_end + 1 : closing.start()]):
+            found.append(item)
+        position = closing.end()
+    return found
 
 
 def titlecase(value: Any) -> str:
@@ -113,9 +145,104 @@ class Compiled:
     """A template (its value is text: ``{{ x }}`` of None is ""), not an expression (its value keeps its type)."""
 
 
+class _Formatter(SandboxedFormatter):
+    """The sandbox's ``str.format`` with widths and the text it builds bounded."""
+
+    total = 0
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        bounds.format_spec(format_spec)
+        text = super().format_field(value, format_spec)
+        self.total = bounds.grown(self.total, len(text))
+        return text
+
+
+class _EscapeFormatter(_Formatter, EscapeFormatter):
+    pass
+
+
+class _BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox with limits (``feedsync.channels.bounds``): operators and calls that could build a huge value
+    are checked first, every loop iteration and call counts against the evaluation's steps (see ``_guard``)."""
+
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.steps = bounds.Steps()
+        bounds.guard_filters(self.filters)
+        self.globals["lipsum"] = bounds.lipsum(self.globals["lipsum"])  # type: ignore[arg-type]
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        bounds.before_binop(operator, left, right)
+        return bounds.sized(self.binop_table[operator](left, right))
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.steps.take()
+        bounds.before_call(obj, args)
+        return super().call(context, obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if super().wrap_str_format(value) is None:
+            return None
+        owner: str = value.__self__
+        mapping = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if mapping:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
+            formatter = _EscapeFormatter(self, escape=owner.escape) if isinstance(owner, Markup) else _Formatter(self)
+            return type(owner)(formatter.vformat(owner, args, kwargs))
+
+        return wrapper
+
+    def loop_guard(self, iterable: Iterable[Any]) -> Iterable[Any]:
+        return self.steps.loop(iterable)
+
+    def bounded(self, value: Any) -> Any:
+        return bounds.sized(value)
+
+    def _generate(
+        self, source: nodes.Template, name: str | None, filename: str | None, defer_init: bool = False
+    ) -> str:
+        _guard(source, recursive_loop=False)
+        source.set_environment(self)
+        return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+
+
+def _wrap(guard: str, node: nodes.Expr) -> nodes.Call:
+    return nodes.Call(nodes.EnvironmentAttribute(guard, lineno=node.lineno), [node], [], None, None, lineno=node.lineno)
+
+
+def _names(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.Name) and node.name == name
+
+
+def _guard(node: nodes.Node, *, recursive_loop: bool) -> nodes.Node:
+    """Rewrite a template's tree before Jinja generates its code: every ``for`` iterates through
+    ``loop_guard`` (each iteration is a step), and so does every ``loop(...)`` of a recursive ``for``; every
+    ``~`` concatenation is checked against the length limit."""
+    inner = recursive_loop or (isinstance(node, nodes.For) and node.recursive)
+    for field in node.fields:
+        value = getattr(node, field, None)
+        if isinstance(value, nodes.Node):
+            setattr(node, field, _guard(value, recursive_loop=inner))
+        elif isinstance(value, list):
+            setattr(node, field, [_guard(v, recursive_loop=inner) if isinstance(v, nodes.Node) else v for v in value])
+    if isinstance(node, nodes.For):
+        node.iter = _wrap("loop_guard", node.iter)
+    elif isinstance(node, nodes.Concat):
+        return _wrap("bounded", node)
+    elif recursive_loop and isinstance(node, nodes.Call) and _names(node.node, "loop") and node.args:
+        node.args[0] = _wrap("loop_guard", node.args[0])  # the recursion of a ``for ... recursive``
+    return node
+
+
 class Templating:
     def __init__(self, search_path: Iterable[Path], globals_: Mapping[str, Any] | None = None) -> None:
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _BoundedEnvironment(
             loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
@@ -150,6 +277,8 @@ class Templating:
             variables = self._variables(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), exc.lineno) from None
+        except RecursionError:
+            raise TemplateProblem(_TOO_DEEP) from None
         simple = _SIMPLE_TEMPLATE.match(source.strip())
         if simple:
             name = simple.group(1)
@@ -170,6 +299,8 @@ class Templating:
             raise TemplateProblem(f"template file {name!r} not found") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        except RecursionError:
+            raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
         direct = self._direct(self.env.parse(source))
         if direct is not None:
             return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None, renders=True)
@@ -182,6 +313,8 @@ class Templating:
             variables = self._variables("{{ " + source + " }}")
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), None) from None
+        except RecursionError:
+            raise TemplateProblem(_TOO_DEEP) from None
         simple = _SIMPLE_EXPRESSION.match(source)
         if simple:
             name = simple.group(1)
@@ -191,10 +324,16 @@ class Templating:
             return Compiled(direct, variables, None)
         template = expr._template  # the expression compiled as ``{% set result = … %}``
 
+        steps: bounds.Steps = self.env.steps
+
         def evaluate(data: Mapping[str, Any]) -> Any:
+            steps.reset()
             context = template.new_context(data, shared=True)  # type: ignore[arg-type]
-            for _ in template.root_render_func(context):
-                pass
+            try:
+                for _ in template.root_render_func(context):
+                    pass
+            except RecursionError:
+                raise LimitExceeded("calls nested too deeply") from None
             return context.vars["result"]
 
         return Compiled(evaluate, variables, None)
@@ -284,7 +423,9 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
             method = env.getattr(target(ctx), name)
             if not env.is_safe_callable(method):
                 raise SecurityError(f"{method!r} is not safely callable")
-            return method(*(arg(ctx) for arg in args))
+            values = [arg(ctx) for arg in args]
+            bounds.before_call(method, values)  # type: ignore[arg-type]
+            return method(*values)
 
         return call
     return None
@@ -297,7 +438,10 @@ def _select(value: Any) -> Any:
 
 def _join(value: Any, separator: str = "") -> str:
     """Jinja's ``join`` without autoescaping: ``str`` of each element."""
-    return str(separator).join(map(str, value))
+    separator = str(separator)
+    if separator and hasattr(value, "__len__") and len(value) * len(separator) > bounds.MAX_LENGTH:
+        bounds.before_call(separator.join, (value,))
+    return separator.join(map(str, value))
 
 
 _PLAIN_FILTERS: dict[str, tuple[Callable[..., Any], int]] = {"select": (_select, 0), "join": (_join, 1)}
@@ -350,7 +494,7 @@ def _compile_logic(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Eval
         parts = [_compile_node(env, part) for part in node.nodes]
         if any(part is None for part in parts):
             return None
-        return lambda ctx: "".join(str(part(ctx)) for part in parts)  # type: ignore[misc]
+        return lambda ctx: bounds.sized("".join(str(part(ctx)) for part in parts))  # type: ignore[misc]
     if isinstance(node, nodes.Compare):
         first = _compile_node(env, node.expr)
         operands = [(_COMPARE.get(op.op), _compile_node(env, op.expr)) for op in node.ops]
@@ -385,8 +529,22 @@ def _compile_logic(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Eval
 def _renderer(template: jinja2.Template) -> Callable[[Mapping[str, Any]], str]:
     """Render ``template`` with data that already holds the globals (see ``Templating.context``)."""
 
+    steps: bounds.Steps = template.environment.steps  # type: ignore[attr-defined]
+    limit = bounds.MAX_LENGTH
+
     def render(data: Mapping[str, Any]) -> str:
-        return "".join(template.root_render_func(template.new_context(data, shared=True)))  # type: ignore[arg-type]
+        steps.reset()
+        parts: list[str] = []
+        size = 0
+        try:
+            for part in template.root_render_func(template.new_context(data, shared=True)):  # type: ignore[arg-type]
+                size += len(part)
+                if size > limit:
+                    bounds.grown(size, 0)
+                parts.append(part)
+        except RecursionError:
+            raise LimitExceeded("calls nested too deeply") from None
+        return "".join(parts)
 
     return render
 

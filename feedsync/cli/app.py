@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from feedsync import __version__
+from feedsync.cli.common import EXIT_INTERNAL, guarded, internal_error
 from feedsync.cli.output import output_options
 
 app = typer.Typer(
@@ -41,10 +44,11 @@ orders.register(app)
 
 
 def _with_output_options(group: typer.Typer) -> None:
-    """Every command takes --quiet, --verbose and --log-format after its name."""
+    """Every command takes --quiet, --verbose and --log-format after its name, and runs under ``exit_codes``
+    (an unexpected exception is a one-line internal error, exit 70)."""
     for command in group.registered_commands:
         if command.callback is not None:
-            command.callback = output_options(command.callback)
+            command.callback = output_options(guarded(command.callback))
     for sub in group.registered_groups:
         if sub.typer_instance is not None:
             _with_output_options(sub.typer_instance)
@@ -54,4 +58,8 @@ _with_output_options(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # raised outside a command (a group's callback): still no traceback
+        internal_error(exc)
+        sys.exit(EXIT_INTERNAL)

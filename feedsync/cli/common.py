@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import sys
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 
 from feedsync.atomic import atomic_write
-from feedsync.cli.output import say
+from feedsync.cli.output import MODE, say
 from feedsync.config import DEFAULT_CONFIG_NAME, Config, config_from_flags, load_config
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate
@@ -20,14 +24,19 @@ from feedsync.diagnostics.renderers.machine import render_github, render_json, r
 from feedsync.diagnostics.renderers.text import render_text
 from feedsync.errors import FeedsyncError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
 EXIT_CODES = {
     EXIT_OK: "clean",
     EXIT_FINDINGS: "the validation gate failed (by default: any finding at error level), push refused to publish a "
     "channel, an order was held, a shipment was not confirmed, diff found changes, or status needs attention",
     EXIT_USAGE: "unusable input, config or usage (bad YAML, unknown key, a TODO placeholder, missing file, bad "
-    "option), or another push holds the lock",
+    "option), an output that cannot be written (a full disk, a path that is a file: the previous file stays), or "
+    "another push holds the lock",
     EXIT_REMOTE: "a destination or store failed (the feed could not be published, an API refused the run)",
+    EXIT_INTERNAL: "internal error: a bug in feedsync (the message names it; rerun with -vv for the traceback and "
+    "report it); no half-written feed is left behind",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); no half-written feed is left behind",
 }
 """What each exit code means (the README and docs/exit-codes.md list these)."""
@@ -40,7 +49,8 @@ def err(message: str, *, level: str = "info") -> None:
 
 @contextmanager
 def exit_codes() -> Iterator[None]:
-    """Turn feedsync's exceptions into a message on stderr and the documented exit code."""
+    """Turn feedsync's exceptions into a message on stderr and the documented exit code; anything unexpected
+    into a one-line internal error (exit 70), with the traceback only under -vv."""
     try:
         yield
     except FeedsyncError as exc:
@@ -49,6 +59,36 @@ def exit_codes() -> Iterator[None]:
     except KeyboardInterrupt:
         err("interrupted", level="error")
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as exc:
+        if type(exc).__module__.partition(".")[0] in ("typer", "click"):
+            raise  # typer's own ways out: an exit code, a usage error
+        if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
+            raise  # the reader of stdout went away: typer ends quietly
+        internal_error(exc)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def internal_error(exc: BaseException) -> None:
+    """Report an exception feedsync did not expect: one line, or the traceback with -vv."""
+    if MODE.verbose >= 2:
+        err("".join(traceback.format_exception(exc)).rstrip("\n"), level="error")
+        err(f"internal error: {type(exc).__name__}: {exc}; please report it", level="error")
+    else:
+        err(
+            f"internal error: {type(exc).__name__}: {exc}; rerun with -vv for the traceback, and report it",
+            level="error",
+        )
+
+
+def guarded(command: F) -> F:
+    """``command`` run under ``exit_codes``: no exception leaves a command as a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with exit_codes():
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -120,7 +160,6 @@ def print_report(
     else:  # pragma: no cover - typer restricts the choice
         raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(output) as handle:
             handle.write(body.encode("utf-8"))
     elif (body and findings_to_stdout) or fmt != "concise":

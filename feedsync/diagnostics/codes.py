@@ -77,6 +77,23 @@ _register(
     "value the field cannot take). The item is left out. Fix the rule or the data.",
 )
 _register(
+    "CFG007",
+    "template-limit-exceeded",
+    E,
+    "A field template, filter or calculate expression tried to build more than a template may for one product: "
+    "a value of more than 1,000,000 characters or list items, an integer of more than 10,000 bits, or more than "
+    "100,000 loop iterations and calls (for example `{{ 'x' * 10**10 }}`). It is stopped before it can hang or "
+    "exhaust the run, and the item is left out. Fix the template.",
+)
+_register(
+    "CFG008",
+    "rule-regex-timeout",
+    E,
+    "A rule's regular expression (matches or regex_replace) took more than 0.1 s on this product's value: "
+    "the pattern backtracks catastrophically on it (for example `(a+)+$` against 'aaaa…b'). The match is "
+    "abandoned and the item is left out. Rewrite the pattern without nested repetition.",
+)
+_register(
     "SRC001",
     "unparsable-record",
     E,
@@ -625,7 +642,7 @@ _register(
 )
 
 _TAGS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006"), ("config",)),
+    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008"), ("config",)),
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
     **dict.fromkeys(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 from contextlib import ExitStack
@@ -64,9 +65,13 @@ class RssWriter:
             xf.write("\n  ")
         xf.write("\n")
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if exc[0] is not None:
-            self._stack.pop_all()  # a failed feed is discarded whole; do not close its elements
+            # A failed feed is discarded whole, but lxml's contexts are still unwound, with the error, so that lxml
+            # lets go of the file now: an xmlfile left open crashes the garbage collector later (seen when the
+            # disk filled up in the middle of a feed). What they write no longer matters; their errors neither.
+            with contextlib.suppress(Exception):
+                self._stack.__exit__(*exc)
             return
         self._stack.close()
         self._handle.write(b"\n")
