@@ -60,6 +60,12 @@ class RemoteError(FeedsyncError):
         self.status = status
 
 
+class AuthError(RemoteError):
+    """The channel or marketplace would not let feedsync in: its token endpoint failed or refused the credentials,
+    or it answered 401/403 to a fresh token. Every further request of the run would fail the same way, so loops
+    that go on past one item's failure stop at this one."""
+
+
 class RetriableRemoteError(RemoteError):
     """A remote operation failed in a way that may succeed when retried (429, 5xx, timeouts)."""
 

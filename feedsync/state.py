@@ -121,7 +121,10 @@ class OrderRecord:
 class State:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. state_path under a file
+            raise StateError(f"cannot create the folder of the state database {path}: {exc.strerror or exc}") from None
         try:
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")

@@ -20,7 +20,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from feedsync import __version__
-from feedsync.errors import RemoteError, RetriableRemoteError
+from feedsync.errors import AuthError, RemoteError, RetriableRemoteError
 from feedsync.secrets import clip, mask
 
 log = logging.getLogger("feedsync.http")
@@ -244,6 +244,8 @@ class Requester:
             if wait:
                 log.info("%s: the channel asks to slow down; waiting %.1f s", operation, wait)
                 self.sleep(min(wait, self.max_wait))
+        if status in (401, 403) and self.auth is not None:
+            raise AuthError(self._describe(operation, response), status=status)
         if status >= 400:
             raise RemoteError(self._describe(operation, response), status=status)
         return response
@@ -252,7 +254,12 @@ class Requester:
         # ``kwargs`` is shared by every attempt: read it, never change it (a retry sends the same headers)
         headers = dict(kwargs.get("headers") or {})
         if self.auth is not None and not kwargs.get("anonymous"):
-            headers.update(self.auth.headers())
+            try:
+                headers.update(self.auth.headers())
+            except (AuthError, RetriableRemoteError):
+                raise
+            except RemoteError as exc:
+                raise AuthError(str(exc), status=exc.status) from None
         rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous")}
         try:
             response = self.client.request(method, url, headers=headers, **rest)

@@ -32,7 +32,7 @@ from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
-from feedsync.errors import RemoteError
+from feedsync.errors import AuthError, RemoteError
 from feedsync.faults import checkpoint
 from feedsync.model.order import FulfilledBy, Order
 from feedsync.orders.carriers import Carriers
@@ -247,6 +247,9 @@ def _one_by_one(
         state.record_shipments(marketplace, _rows([package]), state=SENDING)
         try:
             confirmer.confirm(package)
+        except AuthError as exc:  # not this package's fault: every later one would fail the same way
+            state.record_shipments(marketplace, _rows([package]), state=FAILED, message=str(exc))
+            raise RemoteError(f"{exc}; no package was confirmed from here on, they are sent on the next run") from None
         except RemoteError as exc:
             message = (
                 f"{exc} (sent again after an interrupted run, which may have confirmed it)" if resent else str(exc)

@@ -340,3 +340,13 @@ def test_hostile_html_in_the_catalog_does_not_stall_the_html_filters(tmp_path: P
     clean(run("build", cwd=tmp_path), 0)  # before: about 10 s per product
     feed = (tmp_path / "out" / "google.xml").read_text(encoding="utf-8")
     assert feed.count("<g:description>25000</g:description>") == 20  # no bullets; 25,000 stray '<' kept
+
+
+@pytest.mark.parametrize("args", [["status"], ["import-orders", "--from-file", "orders.txt"]])
+def test_a_state_path_under_a_file_is_an_error_for_every_command(tmp_path: Path, args: list[str]) -> None:
+    config = catalog(tmp_path)
+    (tmp_path / "taken").write_text("", encoding="utf-8")
+    (tmp_path / "orders.txt").write_text("order-id\torder-item-id\n", encoding="utf-8")
+    add(config, "state_path: taken/state.sqlite\norders: {sink: {type: directory, path: incoming}}\n")
+    stderr = clean(runner.invoke(app, args), 2)
+    assert f"{tmp_path}/taken/state.sqlite" in stderr

@@ -212,8 +212,9 @@ def _session(audit: Audit, work: Path, base: str, env: dict[str, str], *, tokens
             codes[f"import-orders {sink}"] = code
     _run(audit, ["import-orders", "-c", feeds, "--from-file", str(work / "orders.txt")], env)
     shipments = ["--shipments", str(work / "shipments.csv")]
-    # confirmShipment answers 204 without a body (a 200 is taken as done); a failed package is exit 1
-    assert _run(audit, ["push-tracking", "-c", feeds, *shipments, *flags], env) in (0, 1)
+    # confirmShipment answers 204 without a body (a 200 is taken as done); a failed package is exit 1; a token
+    # endpoint that fails, or a 401/403, stops the run at the first package (exit 3)
+    assert _run(audit, ["push-tracking", "-c", feeds, *shipments, *flags], env) in (0, 1, 3)
     _run(audit, ["validate", "-c", feeds, "--html", str(work / "v.html")], env)
     _run(audit, ["status", "-c", feeds, "--format", "json"], env)
     _run(audit, ["history", "-c", feeds], env)

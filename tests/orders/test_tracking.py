@@ -368,3 +368,23 @@ def test_a_resent_package_the_marketplace_refuses_says_the_killed_run_may_have_c
         "already shipped" in found[0].message and "an interrupted run, which may have confirmed it" in found[0].message
     )
     assert state.shipment("amazon", "111-1", "1ZA") == ("1", "failed")
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_refused_login_stops_the_run_at_the_first_package_and_sends_every_package_next_run(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    token = respx_mock.post(LWA).mock(return_value=httpx.Response(400, json={"error": "invalid_grant"}))
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        return_value=httpx.Response(204)
+    )
+    rows = "111-1,UPS,1ZA,2026-11-21,,9001:2\n111-1,UPS,1ZB,2026-11-21,,9002:1\n"
+    with pytest.raises(RemoteError, match=r"Login with Amazon refused the refresh token.*sent on the next run"):
+        confirm(tmp_path, state, rows)
+    assert (token.call_count, route.call_count) == (1, 0)  # asked once, not once per package
+    assert state.shipment("amazon", "111-1", "1ZA") == ("1", "failed")
+    assert state.shipment("amazon", "111-1", "1ZB") is None
+    token.mock(return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600}))
+    again = confirm(tmp_path, state, rows)
+    assert [p.tracking_number for p in again.confirmed] == ["1ZA", "1ZB"] and route.call_count == 2
+    assert [json.loads(c.request.content)["packageDetail"]["packageReferenceId"] for c in route.calls] == ["1", "2"]
