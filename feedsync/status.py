@@ -8,6 +8,7 @@ from typing import Any
 
 from feedsync.config import Config
 from feedsync.lock import held
+from feedsync.orders.package import PENDING, SENDING, Package
 from feedsync.state import INTERRUPTED, INTERRUPTED_MESSAGE, Run, State
 
 
@@ -74,4 +75,16 @@ def status(config: Config, state: State) -> Status:
             {"order_id": order_id, "tracking_number": tracking, "message": message}
             for order_id, tracking, message in state.failed_shipments(marketplace)
         ]
+        if not held(config.state_path):  # else a push-tracking is running and its packages are in flight
+            found.failed_shipments += [
+                {
+                    "order_id": package.order_id,
+                    "tracking_number": package.tracking_number,
+                    "message": f"an interrupted push-tracking left it {shipment_state}"
+                    + (f" in {batch}" if batch else "")
+                    + "; the next push-tracking settles it",
+                }
+                for shipment_state, batch, detail in state.unsettled_shipments(marketplace, (PENDING, SENDING))
+                for package in [Package.from_json(detail)]
+            ]
     return found

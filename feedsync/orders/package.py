@@ -6,6 +6,10 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+CONFIRMED, FAILED, PENDING, SENDING = "confirmed", "failed", "pending", "sending"
+"""A package's states in the state database: confirmed; failed (sent again next run); pending in an upload file
+(settled next run: confirmed if the file holds it, else written again); sending (its request may have gone out)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Package:

@@ -37,11 +37,9 @@ from feedsync.faults import checkpoint
 from feedsync.model.order import FulfilledBy, Order
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
-from feedsync.orders.package import Package
+from feedsync.orders.package import CONFIRMED, FAILED, PENDING, SENDING, Package
 from feedsync.orders.shipments import Shipment, merge_duplicates
 from feedsync.state import State
-
-CONFIRMED, FAILED, PENDING, SENDING = "confirmed", "failed", "pending", "sending"
 
 
 @dataclass

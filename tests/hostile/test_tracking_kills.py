@@ -4,6 +4,7 @@ second keep both files."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
@@ -91,6 +92,9 @@ def test_a_run_killed_at_any_step_confirms_every_package_exactly_once_on_rerun(
 ) -> None:
     work = copy_shop(shop, tmp_path / "work")
     assert kill(work, fault) == KILLED
+    shown = runner.invoke(app, ["status", "-c", str(work / "feedsync.yaml"), "--format", "json"])
+    left = [s for s in json.loads(shown.stdout)["failed_shipments"] if "interrupted push-tracking" in s["message"]]
+    assert shown.exit_code == 1 and len(left) == 28  # status says what the killed run left pending
     written = fault.startswith("tracking.file-written")  # the file is in place: the rerun only settles
     assert push(work, "28 package(s) an interrupted run wrote" if written else "28 confirmed, 0 failed") == 0
     files = upload_files(work)
