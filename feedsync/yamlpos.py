@@ -110,6 +110,16 @@ def loads(text: str, name: str) -> tuple[Any, yaml.Node | None]:
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         raise ConfigError(f"invalid YAML: {exc.problem}", path=name, line=line, column=column) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise ConfigError(
+            f"invalid YAML: character U+{code:04X} is not allowed in a YAML file",
+            path=name,
+            line=line,
+            column=column,
+        ) from None
     return data, node
 
 
