@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from feedsync.faults import checkpoint
 from feedsync.state import State
 
 
@@ -93,6 +94,7 @@ class Recorder:
 
     def accepted(self, changes: list[Change]) -> None:
         if changes:
+            checkpoint("sync.accepted")  # the destination has the batch; the state does not know yet
             keys = {c.item_id: channel_key(c.item_id, c.values) for c in changes}
             self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes], keys=keys)
             self.sent += len(changes)
@@ -106,6 +108,7 @@ class Recorder:
 
     def removed(self, item_ids: list[str]) -> None:
         if item_ids:
+            checkpoint("sync.removed")
             self.state.forget_items(self.channel, self.destination, item_ids)
             self.deleted += len(item_ids)
             self._tell()
