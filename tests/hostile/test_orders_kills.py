@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ import pytest
 
 from feedsync.faults import KILLED
 from tests.hostile.killing import points_passed, run_feedsync
+from tests.hostile.loopback import JsonHandler, serving
 
 HEADER = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n"
 REPORT = (
@@ -97,38 +96,23 @@ def _order(order_id: str, created: str) -> dict[str, Any]:
 ORDERS = [_order("111-0000001-0000001", "2026-11-21T09:00:00Z"), _order("111-0000002-0000002", "0001-01-01T00:00:00Z")]
 
 
-class _Amazon(BaseHTTPRequestHandler):
-    def _send(self, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
+class _Amazon(JsonHandler):
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", 0)))
-        self._send({"access_token": "Atza|t", "expires_in": 3600})
+        self.body()
+        self.answer({"access_token": "Atza|t", "expires_in": 3600})
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == "/orders/2026-01-01/orders":
-            self._send({"orders": ORDERS, "lastUpdatedBefore": "2026-11-22T08:00:00Z"})
+            self.answer({"orders": ORDERS, "lastUpdatedBefore": "2026-11-22T08:00:00Z"})
         else:
-            self._send({"order": next(o for o in ORDERS if path.endswith(o["orderId"]))})
-
-    def log_message(self, *args: object) -> None:
-        pass
+            self.answer({"order": next(o for o in ORDERS if path.endswith(o["orderId"]))})
 
 
 @pytest.fixture
 def amazon() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Amazon)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Amazon) as url:
+        yield url
 
 
 def test_a_kill_at_each_step_of_an_api_import_keeps_the_cursor_until_every_order_is_handled(

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -24,6 +22,7 @@ from typer.testing import CliRunner
 from feedsync.cli.app import app
 from feedsync.faults import KILLED
 from tests.hostile.killing import points_passed, run_feedsync
+from tests.hostile.loopback import JsonHandler, serving
 
 HEADER = "id,title,description,link,image_link,price,availability,brand,condition\n"
 ENV = {"FS_META_TOKEN": "meta-token"}
@@ -42,23 +41,12 @@ V1 = catalog(range(10), "10.00")
 V2 = catalog(range(3, 14), "10.00", changed=range(3, 6))  # P0-P2 gone, P3-P5 dearer, P10-P13 new
 
 
-class Catalog(BaseHTTPRequestHandler):
+class Catalog(JsonHandler):
     items: ClassVar[dict[str, dict[str, Any]]] = {}
     batches = 0
 
-    def log_message(self, format: str, *args: object) -> None:
-        return None
-
-    def _answer(self, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
     def do_POST(self) -> None:
-        form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+        form = parse_qs(self.body().decode())
         for request in json.loads(form["requests"][0]):
             data = request["data"]
             if request["method"] == "DELETE":
@@ -66,20 +54,16 @@ class Catalog(BaseHTTPRequestHandler):
             else:
                 type(self).items[data["id"]] = data
         type(self).batches += 1
-        self._answer({"handles": [f"h{type(self).batches}"]})
+        self.answer({"handles": [f"h{type(self).batches}"]})
 
     def do_GET(self) -> None:
-        self._answer({"data": [{"status": "finished", "errors": []}]})
+        self.answer({"data": [{"status": "finished", "errors": []}]})
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Catalog)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Catalog) as url:
+        yield url
 
 
 def shop(folder: Path, endpoint: str, products: str) -> Path:
