@@ -95,13 +95,16 @@ def _push_findings(config: Config, channel_name: str) -> list[Diagnostic]:
 
 
 def _about(findings: list[Diagnostic], product: Product, ids: set[str]) -> list[Diagnostic]:
-    """The findings located at ``product``'s source row, or (findings without a row) naming one of ``ids``."""
+    """The findings about ``product``: located at its source row (and naming none but it, its items or its group:
+    a minified JSON file has every record on line 1), or without a row and naming one of ``ids``."""
     source = product.source
+    names = ids | {product.group_id} if product.group_id else ids
     kept = []
     for finding in findings:
         where = finding.location
         if where is not None and where.row is not None:
-            if source is not None and where.row == source.row and where.path == source.path:
+            here = source is not None and where.row == source.row and where.path == source.path
+            if here and (finding.product_id is None or finding.product_id in names):
                 kept.append(finding)
         elif finding.product_id in ids:
             kept.append(finding)

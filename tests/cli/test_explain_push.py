@@ -105,3 +105,14 @@ def test_explain_one_shopify_variant_agrees_with_push(tmp_path: Path) -> None:
             assert set(last.split(": ", 1)[1].split(" (", 1)[0].split(", ")) == errors[variant]
         else:
             assert last == "push publishes this item"
+
+
+def test_explain_keeps_apart_records_that_share_a_line(tmp_path: Path) -> None:
+    record = {"group_id": "T", "title": "Tee", "price": "10.00", "link": "https://s.example/t", "color": "red"}
+    records = [{**record, "id": "T-1"}, {**record, "id": "T-2"}]  # minified: both on line 1, the same variant
+    (tmp_path / "c.json").write_text(json.dumps(records), encoding="utf-8")
+    config = _config(tmp_path, tmp_path / "c.json")
+    first = runner.invoke(app, ["explain", "T-1", "--channel", "google", "-c", str(config)])
+    assert "GMC012" not in first.stdout and "id=T-2" not in first.stdout
+    second = runner.invoke(app, ["explain", "T-2", "--channel", "google", "-c", str(config)])
+    assert "push leaves this item out: " in second.stdout and "GMC012" in second.stdout.splitlines()[-1]
