@@ -41,6 +41,13 @@ class Explanation:
     variants: list[Product] = field(default_factory=list)
     verdicts: dict[str, list[Diagnostic]] = field(default_factory=dict)
     """Variant id -> the errors for which push leaves it out (empty: published)."""
+    differing: list[str] = field(default_factory=list)
+    """Other source columns whose values tell the variants apart (options the model has no field for)."""
+
+    def options(self, variant: Product) -> list[str]:
+        """What tells ``variant`` apart: its variant fields, then the differing columns (``Choose Initial: A``)."""
+        named = [str(getattr(variant, f)) for f in VARIANT_FIELDS if getattr(variant, f)]
+        return named + [f"{key}: {variant.attributes[key][:30]}" for key in self.differing if key in variant.attributes]
 
     @property
     def left_out_by(self) -> list[Diagnostic]:
@@ -64,7 +71,7 @@ def explain(config: Config, key: str, channel_name: str) -> Explanation:
     findings = _push_findings(config, channel_name)
     if target is None and members:
         verdicts = {m.id: [d for d in _about(findings, m, {m.id}) if d.severity is Severity.ERROR] for m in members}
-        return Explanation(channel, group=key, variants=members, verdicts=verdicts)
+        return Explanation(channel, group=key, variants=members, verdicts=verdicts, differing=_differing(members))
     if target is None:
         raise ConfigError(_not_found(config, key, findings))
     return _explain_product(config, channel, target, findings)
@@ -85,6 +92,13 @@ def _explain_product(
     records = [r for item in items for r in (encoder.encode(item) if encoder else [dict(item.values)])]
     about = _about(findings, product, {product.id, *(item.id for item in items)})
     return Explanation(channel, product, trace, items, records, about)
+
+
+def _differing(members: list[Product], limit: int = 3) -> list[str]:
+    """Up to ``limit`` source columns (kept in ``attributes``) whose short values differ between ``members``."""
+    first = members[0].attributes
+    keys = dict.fromkeys(k for m in members for k, value in m.attributes.items() if len(str(value)) <= 60)
+    return [k for k in keys if any(m.attributes.get(k) != first.get(k) for m in members)][:limit]
 
 
 def _push_findings(config: Config, channel_name: str) -> list[Diagnostic]:

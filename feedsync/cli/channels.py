@@ -16,7 +16,7 @@ from feedsync.diagnostics.renderers import render_line
 from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.diff import compare, snapshot_path
 from feedsync.errors import ConfigError
-from feedsync.explain import VARIANT_FIELDS, Explanation
+from feedsync.explain import Explanation
 from feedsync.explain import explain as explain_product
 from feedsync.state import State
 from feedsync.status import settled
@@ -89,7 +89,7 @@ def _list_variants(result: Explanation, channel: str) -> None:
     echo(f"product {result.group} has {len(result.variants)} variants on channel {channel}:")
     width = max(len(v.id) for v in result.variants)
     for variant in result.variants:
-        options = ", ".join(str(getattr(variant, f)) for f in VARIANT_FIELDS if getattr(variant, f))
+        options = ", ".join(result.options(variant))
         errors = result.verdicts.get(variant.id, [])
         verdict = f"push leaves it out: {', '.join(dict.fromkeys(d.code for d in errors))}" if errors else "ok"
         echo(f"  {variant.id:<{width}}  {variant.title}{f' ({options})' if options else ''}  [{verdict}]")

@@ -27,10 +27,10 @@ def _config(tmp_path: Path, source: Path | str) -> Path:
 
 def _native(tmp_path: Path) -> Path:
     rows = [
-        "id,group_id,title,description,price,link,image_link,brand,gtin,color,size,availability",
-        "T-1,T,Tee,A tee,10.00,https://s.example/t,https://s.example/t.jpg,Acme,,red,M,in_stock",
-        "T-2,T,Tee,A tee,10.00,https://s.example/t,https://s.example/t.jpg,Acme,,red,M,in_stock",
-        "T-3,T,Tee,A tee,1x.00,https://s.example/t,https://s.example/t.jpg,Acme,,blue,M,in_stock",
+        "id,group_id,title,description,price,link,image_link,brand,gtin,color,size,availability,Print",
+        "T-1,T,Tee,A tee,10.00,https://s.example/t,https://s.example/t.jpg,Acme,,red,M,in_stock,Moon",
+        "T-2,T,Tee,A tee,10.00,https://s.example/t,https://s.example/t.jpg,Acme,,red,M,in_stock,Sun",
+        "T-3,T,Tee,A tee,1x.00,https://s.example/t,https://s.example/t.jpg,Acme,,blue,M,in_stock,Star",
     ]
     (tmp_path / "c.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return _config(tmp_path, tmp_path / "c.csv")
@@ -61,7 +61,7 @@ def test_explain_a_group_id_lists_its_variants_with_what_push_does(tmp_path: Pat
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "product T has 2 variants on channel google:"
-    assert lines[1].split() == ["T-1", "Tee", "(red,", "M)", "[ok]"]
+    assert lines[1].split() == ["T-1", "Tee", "(red,", "M,", "Print:", "Moon)", "[ok]"]  # what tells it apart
     assert lines[2].endswith("[push leaves it out: GMC012]")
     assert lines[3] == "explain one: feedsync explain T-1 --channel google"
 
