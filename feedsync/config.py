@@ -69,7 +69,9 @@ class SourceConfig(_Strict):
     base_url: str | None = None
     """The shop's address: relative links and image paths are completed with it."""
     columns: dict[str, str] = Field(default_factory=dict)
-    """Source column -> product field, for columns whose names feedsync does not know."""
+    """Source column -> product field, for columns whose names feedsync does not know (csv, tsv, google_tsv, json,
+    jsonl). A column must be in the file; in JSON a dotted path reaches nested values (``priceInfo.price``,
+    ``images.0.uri``)."""
     encoding: str | None = None
     """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"
@@ -83,6 +85,14 @@ class SourceConfig(_Strict):
     weight_unit: Literal["g", "kg", "lb", "oz"] | None = None
     """Magento and BigCommerce keep the weight unit in the store settings, not in the file: without it their
     weights are not read (a wrong unit would be worse than none)."""
+
+    _column_lines: dict[str, tuple[str, int, int]] = PrivateAttr(default_factory=dict)
+    """``columns:`` key -> (config file, line, column), for errors found once the source is open."""
+
+    def column_error(self, column: str, message: str) -> ConfigError:
+        """A ConfigError about the ``columns:`` entry ``column``, at its line in feedsync.yaml when known."""
+        path, line, col = self._column_lines.get(column, (None, None, None))
+        return ConfigError(f"source.columns: {message}", path=path, line=line, column=col)
 
     @field_validator("media_base_url")
     @classmethod
@@ -539,6 +549,11 @@ def load_config(path: Path) -> Config:
     config._path = path.resolve()
     config._display = str(path)
     config._node = node
+    columns = yamlpos.locate_node(node, ["source", "columns"])
+    if isinstance(columns, yaml.MappingNode):
+        config.source._column_lines = {
+            str(key.value): (str(path), key.start_mark.line + 1, key.start_mark.column + 1) for key, _ in columns.value
+        }
     return config
 
 

@@ -17,18 +17,27 @@ def _quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def currency_line(inspection: Inspection) -> str:
+    """The ``currency:`` line: a TODO unless every price read names its currency (then, commented out, the one
+    they name)."""
+    named = inspection.currencies.most_common(1)
+    if named and not inspection.unnamed_prices:
+        return f"# currency: {named[0][0]}              # prices in the file name their currency"
+    why = (
+        f"{inspection.unnamed_prices} price(s) in the file name no currency"
+        if inspection.unnamed_prices
+        else "no price in the file could be read to tell"
+    )
+    return f"currency: {PLACEHOLDER}            # TODO: ISO 4217 code of your prices, e.g. USD or EUR ({why})"
+
+
 def config_text(source: Path, inspection: Inspection, *, relative_to: Path) -> str:
     """The commented YAML of a first config for ``source`` (written in ``relative_to``)."""
     try:
         path = source.resolve().relative_to(relative_to.resolve())
     except ValueError:
         path = source.resolve()
-    needs_currency = inspection.format not in ("csv", "tsv", "json", "jsonl", "google_xml", "google_tsv")
-    currency = (
-        f"currency: {PLACEHOLDER}            # TODO: ISO 4217 code of your prices, e.g. USD or EUR"
-        if needs_currency
-        else "# currency: USD              # prices in the file name their currency"
-    )
+    currency = currency_line(inspection)
     lines = [
         f"# feedsync.yaml, written by `feedsync init` for {path.name}:",
         f"#   {inspection.format} catalog, {inspection.products} products, {inspection.variants} variants, "

@@ -17,7 +17,6 @@ from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
-from feedsync.channels.rules import Trace
 from feedsync.checks import VariantTracker
 from feedsync.config import Config
 from feedsync.destinations import Destination, is_api, open_destination
@@ -566,37 +565,3 @@ def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: 
         return parts.enter_context(atomic_write(path))
 
     return open_part
-
-
-@dataclass
-class Explanation:
-    """What one channel makes of one product, step by step (``feedsync explain``)."""
-
-    product: Product
-    channel: CompiledChannel
-    trace: Trace
-    items: list[ChannelItem]
-    records: list[dict[str, Any]]
-    diagnostics: list[Diagnostic]
-
-
-def explain(config: Config, product_id: str, channel_name: str) -> Explanation:
-    """Find ``product_id`` in the source and run it through ``channel_name`` with a trace of every change."""
-    [channel] = compile_channels(config, [channel_name])
-    found: list[Diagnostic] = []
-    supplements = load_supplements(config.supplements, found.append)
-    for product in open_source(config.source).products(lambda d: None):
-        if product.id != product_id:
-            continue
-        extras: dict[str, Any] = {}
-        if supplements:
-            joined, extras = join(product, supplements, config.source.currency, found.append)
-            product = joined or product
-        trace: Trace = []
-        items = channel.apply(product, found.append, extras, trace)
-        for item in items:
-            found.extend(channel.spec.check_item(item, channel.name))
-        encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
-        records = [r for item in items for r in (encoder.encode(item) if encoder else [dict(item.values)])]
-        return Explanation(product, channel, trace, items, records, found)
-    raise ConfigError(f"no product with id {product_id!r} in {config.source.path}")

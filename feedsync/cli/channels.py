@@ -16,6 +16,8 @@ from feedsync.diagnostics.renderers import render_line
 from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.diff import compare, snapshot_path
 from feedsync.errors import ConfigError
+from feedsync.explain import Explanation
+from feedsync.explain import explain as explain_product
 from feedsync.state import State
 from feedsync.status import settled
 from feedsync.status import status as read_status
@@ -32,17 +34,24 @@ def _show(value: Any) -> str:
 
 
 def explain(
-    product_id: str = typer.Argument(..., help="The product's id (as in the source)."),
+    product_id: str = typer.Argument(
+        ...,
+        help="A variant's id, or a product's handle or group id (lists its variants).",
+    ),
     channel: str = typer.Option(..., "--channel", help="The channel, as named in feedsync.yaml."),
     config: Path | None = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml)."),
 ) -> None:
-    """Show what a channel makes of one product: each rule that fired, the value before and after, and the item.
+    """Show what a channel makes of one product: each rule that fired, the value before and after, the item, and
+    the findings push reports for it (and whether push leaves it out). A handle or group id lists the variants.
 
     Example: feedsync explain NW-TEE-NAV-S --channel amazon -c examples/demo/feedsync.yaml
     """
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
-        result = pipeline.explain(cfg, product_id, channel)
+        result = explain_product(cfg, product_id, channel)
+    if result.product is None:
+        _list_variants(result, channel)
+        return
     echo = typer.echo
     source = result.product.source
     where = f" ({display_path(source.path)}:{source.row})" if source else ""
@@ -63,8 +72,28 @@ def explain(
         echo("feed records:")
         for record in result.records:
             echo("  " + json.dumps(record, ensure_ascii=False))
+    if result.diagnostics:
+        echo("findings push reports:")
     for diagnostic in result.diagnostics:
         echo(f"  {render_line(diagnostic)}")
+    errors = result.left_out_by
+    if errors:
+        codes = ", ".join(dict.fromkeys(d.code for d in errors))
+        echo(f"push leaves this item out: {codes} ({errors[0].message})")
+    elif result.items:
+        echo("push publishes this item")
+
+
+def _list_variants(result: Explanation, channel: str) -> None:
+    echo = typer.echo
+    echo(f"product {result.group} has {len(result.variants)} variants on channel {channel}:")
+    width = max(len(v.id) for v in result.variants)
+    for variant in result.variants:
+        options = ", ".join(result.options(variant))
+        errors = result.verdicts.get(variant.id, [])
+        verdict = f"push leaves it out: {', '.join(dict.fromkeys(d.code for d in errors))}" if errors else "ok"
+        echo(f"  {variant.id:<{width}}  {variant.title}{f' ({options})' if options else ''}  [{verdict}]")
+    echo(f"explain one: feedsync explain {result.variants[0].id} --channel {channel}")
 
 
 @profiles_app.callback()

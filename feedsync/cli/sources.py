@@ -98,16 +98,21 @@ def init(
     with exit_codes():
         if target.exists() and not force:
             raise ConfigError(f"{DEFAULT_CONFIG_NAME} exists already; pass --force to overwrite it")
-        # counted with stand-ins for what the merchant fills in (a price without a currency is no product)
-        result = inspect_source(
-            SourceConfig(path=source.resolve(), currency="USD", base_url="https://shop.example.com")
-        )
+        # counted with a stand-in for the shop's address (relative links); prices without a currency are counted
+        # too, and the config says whether they need one
+        result = inspect_source(SourceConfig(path=source.resolve(), base_url="https://shop.example.com"))
         with atomic_write(target) as handle:
             handle.write(config_text(source, result, relative_to=Path.cwd()).encode("utf-8"))
     typer.echo(
         f"wrote {DEFAULT_CONFIG_NAME}: {result.format} catalog, {result.products} products, {result.variants} variants"
     )
-    todo = [number for number, line in enumerate(target.read_text(encoding="utf-8").splitlines(), 1) if "TODO:" in line]
+    lines = target.read_text(encoding="utf-8").splitlines()
+    todo = [number for number, line in enumerate(lines, 1) if "TODO:" in line]
+    currency = next(number for number, line in enumerate(lines, 1) if "currency:" in line)
+    if result.unnamed_prices:
+        typer.echo(f"prices in the file name no currency: set `currency:` (line {currency})")
+    elif result.currencies:
+        typer.echo(f"prices in the file name their currency ({', '.join(sorted(result.currencies))})")
     typer.echo(f"edit the TODO lines ({', '.join(map(str, todo))}), then: feedsync validate && feedsync push")
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import difflib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from feedsync.config import SourceConfig
@@ -15,7 +16,7 @@ from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, Product
 from feedsync.sources.normalize import NormalizeContext
-from feedsync.sources.tabular import Table
+from feedsync.sources.tabular import Table, header_key
 
 
 @dataclass
@@ -59,12 +60,19 @@ class PlatformSource:
 
 Factory = Callable[[SourceConfig], Source]
 _READERS: dict[str, Factory] = {}
+_MAPS_COLUMNS: dict[str, Literal["header", "records"]] = {}
 
 
-def register(*formats: str) -> Callable[[Factory], Factory]:
+def register(*formats: str, columns: Literal["header", "records"] | None = None) -> Callable[[Factory], Factory]:
+    """Register a reader for ``formats``. ``columns`` says whether it applies ``source.columns``: ``header`` (a
+    delimited file: every mapped column must be in its header, checked when the source opens) or ``records``
+    (JSON: the reader checks that each mapped path is in some record). Without it ``columns:`` is refused."""
+
     def decorate(factory: Factory) -> Factory:
         for name in formats:
             _READERS[name] = factory
+            if columns is not None:
+                _MAPS_COLUMNS[name] = columns
         return factory
 
     return decorate
@@ -93,7 +101,43 @@ def open_source(config: SourceConfig) -> Source:
     if config.path.stat().st_size == 0:
         raise SourceError(f"{config.path}: the file is empty")
     fmt = resolve_format(config)
+    if config.columns:
+        _check_columns(config, fmt)
     return NonEmpty(_READERS[fmt](config))
+
+
+def _check_columns(config: SourceConfig, fmt: str) -> None:
+    """Refuse a ``columns:`` map the reader would not apply: a format that reads its own columns, or (delimited
+    files) a column that is not in the header, named with the closest header names."""
+    mode = _MAPS_COLUMNS.get(fmt)
+    if mode is None:
+        first = next(iter(config.columns))
+        applies = ", ".join(sorted(_MAPS_COLUMNS))
+        raise config.column_error(
+            first,
+            f"the {fmt} reader reads the export's own columns and does not apply `columns:` (it does for {applies}); "
+            "remove the map, or set source.format to one of those",
+        )
+    if mode != "header":
+        return
+    from feedsync.sources.detect import header_names
+
+    header = header_names(config.path, config.encoding)
+    keys = {header_key(name) for name in header}
+    for column in config.columns:
+        if header_key(column) not in keys:
+            raise config.column_error(column, missing_column(column, header, "the header of " + str(config.path)))
+
+
+def missing_column(column: str, names: Iterable[str], where: str) -> str:
+    """The message for a mapped column that ``where`` lacks, with the closest of ``names``."""
+    candidates = list(dict.fromkeys(names))
+    close = difflib.get_close_matches(column, candidates, n=3, cutoff=0.5)
+    if not close:
+        folded = {name.casefold(): name for name in candidates}
+        close = [folded[m] for m in difflib.get_close_matches(column.casefold(), list(folded), n=3, cutoff=0.5)]
+    hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else ""
+    return f"column {column!r} is not in {where}{hint}"
 
 
 class NonEmpty:
@@ -127,11 +171,16 @@ _FIELD_SET = frozenset(f for f in PRODUCT_FIELDS if f != "attributes")
 
 
 def field_for(header: str, columns: dict[str, str]) -> str | None:
-    """The model field a source column feeds: the ``columns:`` map first, else the field of the same name
-    (case-insensitive). None means the column goes to ``attributes``."""
+    """The model field a source column feeds: the ``columns:`` map first (its names compared as headers are:
+    case and spacing do not matter), else the field of the same name (case-insensitive). None means the column
+    goes to ``attributes``."""
     name = header.strip()
     if name in columns:
         return columns[name]
+    key = header_key(name)
+    for column, target in columns.items():
+        if header_key(column) == key:
+            return target
     lower = name.lower()
     return lower if lower in _FIELD_SET else None
 

@@ -28,13 +28,18 @@ GOOGLE_ONLY = frozenset(
 
 def header_keys(path: Path, encoding: str | None = None) -> list[str]:
     """The normalized names of the first non-blank line, split on its sniffed delimiter."""
+    return [header_key(h) for h in header_names(path, encoding)]
+
+
+def header_names(path: Path, encoding: str | None = None) -> list[str]:
+    """The names of the first non-blank line as written (trimmed), split on its sniffed delimiter."""
     import csv
 
     text = _peek_text(path, encoding)
     for line in text.splitlines():
         line = line.lstrip(" \t\ufeff")
         if line.strip():
-            return [header_key(h) for h in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])]
+            return [h.strip() for h in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])]
     return []
 
 

@@ -113,7 +113,7 @@ def _google_xml(config: SourceConfig) -> GoogleXmlSource:
     return GoogleXmlSource(config)
 
 
-@register("google_tsv")
+@register("google_tsv", columns="header")
 def _google_tsv(config: SourceConfig) -> DelimitedSource:
     columns = {**google_columns(), **config.columns}
     return DelimitedSource(config.model_copy(update={"columns": columns}), None, "google_tsv")

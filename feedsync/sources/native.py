@@ -17,7 +17,14 @@ from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import SourceStats, field_for, normalize_context, register, resolve_format
+from feedsync.sources.base import (
+    SourceStats,
+    field_for,
+    missing_column,
+    normalize_context,
+    register,
+    resolve_format,
+)
 from feedsync.sources.normalize import build_product
 from feedsync.sources.tabular import detect_encoding, open_table
 
@@ -105,23 +112,74 @@ class DelimitedSource:
                     yield product
 
 
-def _record_to_product(obj: Any, line: int, path: str, config: SourceConfig, ctx: Any, emit: Emit) -> Product | None:
+_MISSING = object()
+
+
+def _at_path(obj: Any, path: str) -> Any:
+    """The value at a dotted ``path`` (``priceInfo.price``, ``images.0.uri``: a number indexes a list) in
+    ``obj``, or ``_MISSING``. A key that itself holds a dot (``{"a.b": 1}``) is found whole first."""
+    if path in obj:
+        return obj[path]
+    current: Any = obj
+    for part in path.split("."):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return _MISSING
+    return current
+
+
+def _record_to_product(
+    obj: Any, line: int, path: str, config: SourceConfig, ctx: Any, emit: Emit, found: set[str] | None = None
+) -> Product | None:
+    """One JSON object -> a Product. The ``columns:`` paths come first (each one found is added to ``found``),
+    then the object's own keys named as model fields; every other key goes to ``attributes``."""
     if not isinstance(obj, dict):
         emit(make("SRC001", f"expected a JSON object, found {type(obj).__name__}", location=Location(path, line)))
         return None
     raw: dict[str, Any] = {}
     attributes: dict[str, str] = {}
     columns: dict[str, tuple[str, int | None]] = {}
-    for key, value in obj.items():
-        target = field_for(str(key), config.columns)
-        if target is None:
-            if value is not None and value != "":
-                attributes[str(key)] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        elif target not in columns:
-            columns[target] = (str(key), None)
+    for column, target in config.columns.items():
+        value = _at_path(obj, column)
+        if value is _MISSING:
+            continue
+        if found is not None:
+            found.add(column)
+        if target not in columns:
+            columns[target] = (column, None)
             raw[target] = value
+    for key, value in obj.items():
+        name = str(key)
+        if name in config.columns:
+            continue
+        target = field_for(name, {})
+        if target is not None and target not in columns:
+            columns[target] = (name, None)
+            raw[target] = value
+        elif value is not None and value != "":
+            attributes[name] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     ref = SourceRef.model_construct(path=path, row=line, columns=columns)
     return build_product(raw, attributes, ref, ctx, emit)
+
+
+def _keys_near(obj: Any, column: str, into: set[str]) -> None:
+    """Add to ``into`` the dotted paths beside where ``column`` stops matching in ``obj`` (for suggestions)."""
+    current: Any = obj
+    prefix = ""
+    for part in column.split("."):
+        if isinstance(current, dict):
+            if part not in current:
+                into.update(f"{prefix}{key}" for key in list(current)[:200])
+                return
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return
+        prefix += f"{part}."
 
 
 class JsonSource:
@@ -140,14 +198,27 @@ class JsonSource:
         handle, self.stats.encoding = _open_text(self.config, emit)
         with handle:
             objects = iter_json_lines(handle, path, emit) if self._lines else iter_json_array(handle, path)
+            found: set[str] = set()
+            near: dict[str, set[str]] = {column: set() for column in self.config.columns}
             try:
                 for line, obj in objects:
                     self.stats.rows += 1
-                    product = _record_to_product(obj, line, path, self.config, ctx, emit)
+                    product = _record_to_product(obj, line, path, self.config, ctx, emit, found)
+                    for column, names in near.items():
+                        if column not in found and isinstance(obj, dict) and len(names) < 1000:
+                            _keys_near(obj, column, names)
                     if product is not None:
                         yield product
             except UnicodeDecodeError as exc:
                 raise _decode_error(self.path, self.stats.encoding, exc) from None
+        self._check_columns(found, near)
+
+    def _check_columns(self, found: set[str], near: dict[str, set[str]]) -> None:
+        """A ``columns:`` path that no record of the file has is a config error (a typo maps nothing)."""
+        for column in self.config.columns:
+            if column not in found and self.stats.rows:
+                where = f"any record of {self.path}"
+                raise self.config.column_error(column, missing_column(column, sorted(near[column]), where))
 
 
 def iter_json_lines(handle: IO[str], path: str, emit: Emit) -> Iterator[tuple[int, Any]]:
@@ -250,17 +321,17 @@ def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
         first = False
 
 
-@register("csv", "tsv")
+@register("csv", "tsv", columns="header")
 def _delimited(config: SourceConfig) -> DelimitedSource:
     fmt = resolve_format(config)
     return DelimitedSource(config, "\t" if fmt == "tsv" else None, fmt)
 
 
-@register("json")
+@register("json", columns="records")
 def _json(config: SourceConfig) -> JsonSource:
     return JsonSource(config, lines=False)
 
 
-@register("jsonl")
+@register("jsonl", columns="records")
 def _jsonl(config: SourceConfig) -> JsonSource:
     return JsonSource(config, lines=True)

@@ -34,7 +34,7 @@ def test_explain_shows_the_rule_that_left_an_item_out(demo_copy: Path) -> None:
 def test_explain_an_unknown_product_or_channel_exits_2(demo_copy: Path) -> None:
     config = str(demo_copy / "feedsync.yaml")
     result = runner.invoke(app, ["explain", "NOPE", "--channel", "google", "-c", config])
-    assert result.exit_code == 2 and "no product with id 'NOPE'" in result.stderr
+    assert result.exit_code == 2 and "no product with id, handle or group id 'NOPE'" in result.stderr
     result = runner.invoke(app, ["explain", "NW-BOWL", "--channel", "ebay", "-c", config])
     assert result.exit_code == 2 and "unknown channel(s) ebay" in result.stderr
 
