@@ -455,6 +455,8 @@ class _Stream:
         for sink in sinks:
             for diagnostic in sink.formulas.findings(sink.channel.name) if sink.formulas is not None else ():
                 emit(diagnostic)
+            for diagnostic in sink.channel.tally.findings(sink.channel.name):
+                emit(diagnostic)
 
     def _sink(
         self,
@@ -594,6 +596,7 @@ def explain(config: Config, product_id: str, channel_name: str) -> Explanation:
             product = joined or product
         trace: Trace = []
         items = channel.apply(product, found.append, extras, trace)
+        found.extend(channel.tally.findings(channel.name))
         for item in items:
             found.extend(channel.spec.check_item(item, channel.name))
         encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
