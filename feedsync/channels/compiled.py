@@ -252,6 +252,12 @@ class CompiledChannel:
                 continue  # a per-product override column, read as such
             if name not in self._names:
                 kept.setdefault(name, []).append(dict(attribute.parts) if attribute.parts else attribute.value)
+                if self.format.writer == "delimited" and any(":" in v or "," in v for _, v in attribute.parts):
+                    message = (
+                        f"the source feed's {name} holds ':' or ',' inside a sub-attribute, which Google's text (TSV) "
+                        "form cannot carry; Google will read it wrongly: use format: xml for this channel"
+                    )
+                    self.tally.add("GMC018", name, "", message, item.id, locate(item.product.source, None))
                 continue
             text = attribute.value or ";".join(f"{k}={v}" for k, v in attribute.parts)
             made = item.values.get(name)

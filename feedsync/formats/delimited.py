@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
+from feedsync.faults import checkpoint
+
 
 class DelimitedWriter:
     def __init__(
@@ -66,6 +68,7 @@ class DelimitedWriter:
         extra = list(self._extra)
         header = self._columns + [f"{n}({':'.join(self._extra[n])})" if self._extra[n] else n for n in extra]
         self._writer.writerow(header)
+        checkpoint("delimited.header-written")  # the rows are in the spool; the feed file holds the header only
         spool.seek(0)
         for line in spool:
             values = json.loads(line)

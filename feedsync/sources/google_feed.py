@@ -7,6 +7,7 @@ hostile file cannot expand entities or fetch anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,12 +138,16 @@ def _item_values(element: Any) -> _Item:
     return item
 
 
-def _foreign_elements(path: str, counts: dict[str, tuple[int, int]]) -> Iterator[Diagnostic]:
+def _foreign_elements(path: str, counts: dict[str, tuple[int, int]], kind: str = "element") -> Iterator[Diagnostic]:
     for name, (count, row) in counts.items():
+        what = (
+            f"a <{name}> element, which is not a Google attribute (not in the g: namespace)"
+            if kind == "element"
+            else f"a value in column {name!r}, whose name is not a Google attribute name"
+        )
         yield make(
             "SRC012",
-            f"{count} item(s) have a <{name}> element, which is not a Google attribute (not in the g: namespace); "
-            "it is not written to the feeds",
+            f"{count} item(s) have {what}; it is not written to the feeds",
             field=name,
             location=Location(path, row),
         )
@@ -164,11 +169,17 @@ DEFAULT_PARTS = {
 }
 
 
-def tsv_attribute(header: str, cell: str) -> list[FeedAttribute]:
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def tsv_attribute(header: str, cell: str) -> list[FeedAttribute] | None:
     """A Google TSV column the model does not name, as the attributes it holds: ``shipping`` =
-    ``ES::Standard:4.95 EUR,PT::Standard:6.95 EUR`` is two shippings of country, service and price."""
+    ``ES::Standard:4.95 EUR,PT::Standard:6.95 EUR`` is two shippings of country, service and price. None when the
+    header is no attribute name (``Notes (internal)``)."""
     name, _, rest = header.strip().removeprefix("g:").partition("(")
     names = tuple(p.strip() for p in rest.rstrip(")").split(":")) if rest else DEFAULT_PARTS.get(name)
+    if not _NAME.fullmatch(name) or not all(_NAME.fullmatch(n) for n in names or ()):
+        return None
     if not names:
         return [FeedAttribute(name=name, value=cell.strip())]
     groups = [group.split(":") for group in cell.split(",")]
@@ -184,14 +195,21 @@ class GoogleTsvSource(DelimitedSource):
     """Google's TSV: columns of model fields are read as such, every other column is kept to be written back."""
 
     def products(self, emit: Emit) -> Iterator[Product]:
+        foreign: dict[str, tuple[int, int]] = {}
         for product in super().products(emit):
-            kept = [
-                attribute
-                for header, cell in product.attributes.items()
-                if not header.startswith("feedsync_")
-                for attribute in tsv_attribute(header, cell)
-            ]
+            kept: list[FeedAttribute] = []
+            for header, cell in product.attributes.items():
+                if header.startswith("feedsync_"):
+                    continue
+                found = tsv_attribute(header, cell)
+                if found is None:
+                    count, first = foreign.get(header, (0, product.source.row if product.source else 0))
+                    foreign[header] = (count + 1, first)
+                else:
+                    kept += found
             yield product.model_copy(update={"feed_attributes": tuple(kept)}) if kept else product
+        for diagnostic in _foreign_elements(str(self.path), foreign, "column"):
+            emit(diagnostic)
 
 
 @register("google_tsv")
