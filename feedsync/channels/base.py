@@ -61,6 +61,13 @@ class Findings(list[Diagnostic]):
                 self.report(code, attr, f"{attr} is required and empty")
 
 
+def show_value(value: Value) -> str:
+    """An item's attribute on one line: repeated values joined by `` | ``, sub-attributes as ``name=value;…``."""
+    if isinstance(value, str):
+        return value
+    return " | ".join(v if isinstance(v, str) else ";".join(f"{k}={t}" for k, t in v.items()) for v in value)
+
+
 def to_text(value: Any) -> Value | None:
     """A template/expression result as feed text. None and empty strings mean "no value"."""
     if value is None:

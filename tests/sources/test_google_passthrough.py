@@ -239,3 +239,49 @@ def test_unknown_google_category_is_dropped_with_one_warning_per_value_and_the_i
     items = etree.parse(str(tmp_path / "out" / "google.xml")).getroot().findall("channel/item")
     assert len(items) == 2
     assert all(i.find(f"{{{G}}}google_product_category") is None for i in items)
+
+
+def test_explain_shows_kept_attributes_and_the_dropped_category(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from feedsync.cli.app import app
+
+    (tmp_path / "feed.xml").write_text(feed("S", category="Made Up"), encoding="utf-8")
+    write_config(tmp_path, "source:\n  path: feed.xml\nchannels:\n  google:\n    profile: google_merchant\n")
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["explain", "S", "--channel", "google", "-c", str(tmp_path / "feedsync.yaml")]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "  shipping              country=ES;service=Estándar;price=4.95 EUR | country=PT;region=Madeira;" in out
+    assert "  product_highlight     Machine washable | Made in Portugal" in out
+    assert "GMC017 google_product_category 'Made Up' is not in Google's product taxonomy" in out
+    assert "  google_product_category  " not in out
+
+
+def test_a_change_inside_a_kept_group_is_a_changed_item_for_validate_changes(tmp_path: Path) -> None:
+    from feedsync.diff import compare
+
+    run(tmp_path, feed("S", "M"))
+    before = tmp_path / "before.xml"
+    before.write_bytes((tmp_path / "out" / "google.xml").read_bytes())
+    run(tmp_path, feed("S", "M").replace("9.95 EUR", "10.95 EUR", 1))
+    found = compare("google", before, tmp_path / "out" / "google.xml")
+    assert (len(found.added), len(found.removed), len(found.changed)) == (0, 0, 1)
+
+
+def test_kept_groups_go_to_the_merchant_api_as_custom_attributes_with_group_values() -> None:
+    from types import SimpleNamespace
+
+    from feedsync.destinations.google_merchant import product_input
+
+    destination = SimpleNamespace(content_language="es", feed_label="ES")
+    values = {"id": "S", "shipping": [{"country": "ES", "price": "4.95 EUR"}], "product_highlight": ["A", "B"]}
+    body = product_input(values, destination)  # type: ignore[arg-type]
+    assert body["customAttributes"] == [
+        {
+            "name": "shipping",
+            "groupValues": [{"name": "country", "value": "ES"}, {"name": "price", "value": "4.95 EUR"}],
+        },
+        {"name": "product_highlight", "value": "A,B"},
+    ]
