@@ -80,7 +80,8 @@ def _rss(path: Path) -> Iterator[tuple[str, Fields]]:
             fields: dict[str, list[str]] = {}
             for child in item:
                 name = etree.QName(child).localname
-                fields.setdefault(name, []).append(child.text or "")
+                parts = ";".join(f"{etree.QName(c).localname}={c.text or ''}" for c in child)  # shipping, tax, …
+                fields.setdefault(name, []).append(parts or child.text or "")
             values = {name: " | ".join(texts) for name, texts in fields.items()}
             item.clear()
             if values.get("id"):

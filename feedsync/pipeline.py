@@ -454,6 +454,8 @@ class _Stream:
         for sink in sinks:
             for diagnostic in sink.formulas.findings(sink.channel.name) if sink.formulas is not None else ():
                 emit(diagnostic)
+            for diagnostic in sink.channel.tally.findings(sink.channel.name):
+                emit(diagnostic)
 
     def _sink(
         self,

@@ -18,7 +18,7 @@ from feedsync.channels.base import ChannelItem
 from feedsync.channels.google.rules import check_item as google_check
 from feedsync.channels.google_local import check_item as local_check
 from feedsync.channels.meta.rules import check_item as meta_check
-from feedsync.config import SourceConfig
+from feedsync.config import SourceConfig, load_config
 from feedsync.diagnostics import CODES, Diagnostic
 from feedsync.errors import RemoteError
 from feedsync.model import Money, Product
@@ -333,6 +333,38 @@ FIXTURES["GMC012"] = (
 )
 FIXTURES["GMC013"] = (google(google_product_category="99999"), ("X1", "google_product_category", 7, 15))
 FIXTURES["GMC014"] = (google(title="MERINO CREW TEE"), ("X1", "title", 7, 2))
+FIXTURES["GMC017"] = (
+    lambda tmp: build(tmp, HEADER.strip() + ",google_product_category\n" + row("A").strip() + ",Made Up > Things\n"),
+    ("A", "google_product_category", 2, 13),
+)
+
+GOOGLE_FEED_ITEM = (
+    "<item><g:id>{id}</g:id><title>Tee</title><link>https://s.example/a</link><description>D</description>"
+    "<g:image_link>https://s.example/a.jpg</g:image_link><g:price>5.00 USD</g:price>"
+    "<g:availability>in stock</g:availability><g:gtin>4006381333931</g:gtin>{extra}</item>\n"
+)
+
+
+def google_feed(tmp: Path, *extras: str, channel_extra: str = "") -> Found:
+    """Build from a Google RSS feed whose items (from row 3) carry ``extras``."""
+    items = "".join(GOOGLE_FEED_ITEM.format(id=f"F{n}", extra=extra) for n, extra in enumerate(extras, start=1))
+    (tmp / "feed.xml").write_text(
+        '<?xml version="1.0"?>\n<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0"><channel>\n'
+        f"{items}</channel></rss>\n",
+        encoding="utf-8",
+    )
+    (tmp / "feedsync.yaml").write_text(
+        "source:\n  path: feed.xml\nchannels:\n  google:\n    profile: google_merchant\n" + channel_extra,
+        encoding="utf-8",
+    )
+    return pipeline.run(load_config(tmp / "feedsync.yaml"), "build", out_dir=tmp / "out").diagnostics
+
+
+FIXTURES["GMC018"] = (
+    lambda tmp: google_feed(tmp, "", "<g:identifier_exists>no</g:identifier_exists>"),
+    ("F2", "identifier_exists", 4, None),
+)
+FIXTURES["SRC012"] = (lambda tmp: google_feed(tmp, "", "<guid>1</guid>", "<guid>2</guid>"), (None, "guid", 4, None))
 FIXTURES["GMC015"] = (google(title="Merino tee - free shipping"), ("X1", "title", 7, 2))
 FIXTURES["META001"] = (meta(condition=None), ("X1", "condition", 7, 18))
 FIXTURES["META002"] = (meta(title="t" * 201), ("X1", "title", 7, 2))

@@ -13,12 +13,15 @@ from pydantic import BaseModel
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.product import Product
 
-Value = str | list[str]
+Group = dict[str, str]
+"""An attribute with sub-attributes, in order (Google's shipping: country, service, price)."""
+Value = str | list[str] | list[str | Group]
 
 
 @dataclass(slots=True)
 class ChannelItem:
-    """One item of a channel feed: ordered attributes (a string, or a list for repeated attributes)."""
+    """One item of a channel feed: ordered attributes (a string, or a list for repeated attributes; an attribute
+    kept from a source feed may be a list of groups of sub-attributes)."""
 
     id: str
     values: dict[str, Value]
@@ -56,6 +59,13 @@ class Findings(list[Diagnostic]):
         for attr in attributes:
             if attr not in self.item.values:
                 self.report(code, attr, f"{attr} is required and empty")
+
+
+def show_value(value: Value) -> str:
+    """An item's attribute on one line: repeated values joined by `` | ``, sub-attributes as ``name=value;…``."""
+    if isinstance(value, str):
+        return value
+    return " | ".join(v if isinstance(v, str) else ";".join(f"{k}={t}" for k, t in v.items()) for v in value)
 
 
 def to_text(value: Any) -> Value | None:
@@ -106,6 +116,22 @@ class ChannelSpec:
     """Validates the profile's ``settings:`` at compile time."""
     variant_group: VariantGroup | None = None
     """Which attribute groups variants and which tell them apart, for the duplicate-variant check."""
+    passthrough: bool = False
+    """Write back the attributes of a source feed that the model does not name (Product.feed_attributes) when no
+    profile field makes that attribute."""
+    prepare_item: Callable[[ChannelItem], list[Note]] | None = None
+    """Mends what the channel itself would only warn about (e.g. drops an unknown value of an optional attribute)
+    before the item is checked and written; returns what it did, told once per value with the count."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Something a channel mended in an item: (code, attribute, value, message)."""
+
+    code: str
+    attribute: str
+    value: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)

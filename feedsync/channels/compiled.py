@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from feedsync import values as v
-from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Value, to_text
+from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Group, Value, to_text
 from feedsync.channels.bounds import LimitExceeded
 from feedsync.channels.categories import CategoryMap
 from feedsync.channels.pricing import (
@@ -25,6 +25,7 @@ from feedsync.channels.pricing import (
     apply_price_rules,
 )
 from feedsync.channels.rules import Change, CompiledRule, Excluded, RegexTimeout, RuleError, Trace, coerce
+from feedsync.channels.tally import Tally
 from feedsync.channels.templating import Compiled, RenderError
 from feedsync.config import ChannelConfig
 from feedsync.diagnostics import Emit, locate
@@ -67,10 +68,14 @@ class CompiledChannel:
     """The template environment's globals (``channel``, ``settings``, Jinja's own): the base of every item's
     data, so templates render with a shared context."""
     origins: dict[str, str] = field(default_factory=dict)
+    tally: Tally = field(default_factory=Tally)
+    """Findings told once per attribute and value with a count (``tally.findings`` at the end of a run)."""
     _reported_unmapped: set[str] = field(default_factory=set)
+    _names: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.origins = {f.name: f.origin for f in self.fields if f.origin}
+        self._names = frozenset(f.name for f in self.fields)
 
     @property
     def filename(self) -> str:
@@ -228,4 +233,42 @@ class CompiledChannel:
             text = to_text(raw)
             if text is not None:
                 values[spec.name] = text
-        return ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
+        item = ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
+        if self.spec.passthrough and product.feed_attributes:
+            self._pass_through(item)
+        if self.spec.prepare_item is not None:
+            for note in self.spec.prepare_item(item):
+                where = locate(product.source, self.origins.get(note.attribute))
+                self.tally.add(note.code, note.attribute, note.value, note.message, item.id, where)
+        return item
+
+    def _pass_through(self, item: ChannelItem) -> None:
+        """Add the source feed's attributes that no profile field makes, as they were (repeated ones as a list,
+        grouped ones as sub-attributes); one the profile makes itself keeps the profile's value (GMC018)."""
+        kept: dict[str, list[str | Group]] = {}
+        for attribute in item.product.feed_attributes:
+            name = attribute.name
+            if self.overrides_prefix and name.startswith(self.overrides_prefix):
+                continue  # a per-product override column, read as such
+            if name not in self._names:
+                kept.setdefault(name, []).append(dict(attribute.parts) if attribute.parts else attribute.value)
+                if self.format.writer == "delimited" and any(":" in v or "," in v for _, v in attribute.parts):
+                    message = (
+                        f"the source feed's {name} holds ':' or ',' inside a sub-attribute, which Google's text (TSV) "
+                        "form cannot carry; Google will read it wrongly: use format: xml for this channel"
+                    )
+                    self.tally.add("GMC018", name, "", message, item.id, locate(item.product.source, None))
+                continue
+            text = attribute.value or ";".join(f"{k}={v}" for k, v in attribute.parts)
+            made = item.values.get(name)
+            if text != made and not (isinstance(made, list) and text in made):
+                message = (
+                    f"the source feed's {name} {text[:60]!r} is not written: the profile makes {name} itself"
+                    + (f" ({made!r})" if isinstance(made, str) else " (empty here)" if made is None else "")
+                    + f"; map it in fields: {name} to choose the value"
+                )
+                where = locate(item.product.source, None)
+                self.tally.add("GMC018", name, "", message, item.id, where)
+        for name, entries in kept.items():
+            single = entries[0]
+            item.values[name] = single if len(entries) == 1 and isinstance(single, str) else entries

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from feedsync import pipeline
+from feedsync.channels.base import show_value
 from feedsync.channels.profile import builtin_profiles, profile_path
 from feedsync.cli.common import exit_codes, resolve_config
 from feedsync.diagnostics.renderers import render_line
@@ -67,7 +68,7 @@ def explain(
         echo("item:")
         width = max((len(k) for k in item.values), default=0)
         for key, value in item.values.items():
-            echo(f"  {key:<{width}}  {' | '.join(value) if isinstance(value, list) else value}")
+            echo(f"  {key:<{width}}  {show_value(value)}")
     if result.channel.spec.encoder is not None:
         echo("feed records:")
         for record in result.records:

@@ -72,7 +72,7 @@ def _rfc3339(text: str) -> str:
 def product_input(values: Mapping[str, Any], destination: GoogleMerchantApiDestination) -> dict[str, Any]:
     """A Google channel item (feed attribute names and text values) as a Merchant API ``ProductInput``."""
     attributes: dict[str, Any] = {}
-    custom: list[dict[str, str]] = []
+    custom: list[dict[str, Any]] = []
     for name, value in values.items():
         if name == "id":
             continue
@@ -96,8 +96,12 @@ def product_input(values: Mapping[str, Any], destination: GoogleMerchantApiDesti
         elif name == "shipping_weight":
             number, unit = str(value).split(" ")
             attributes["shippingWeight"] = {"value": float(number), "unit": UNITS.get(unit, unit)}
-        else:
+        elif isinstance(value, str) or all(isinstance(v, str) for v in value):
             custom.append({"name": name, "value": value if isinstance(value, str) else ",".join(value)})
+        else:  # kept from a source feed: one custom attribute per occurrence, sub-attributes as its groupValues
+            for entry in value:
+                group = [{"name": k, "value": v} for k, v in entry.items()] if isinstance(entry, Mapping) else None
+                custom.append({"name": name, "groupValues": group} if group else {"name": name, "value": entry})
     body: dict[str, Any] = {
         "offerId": values["id"],
         "contentLanguage": destination.content_language,

@@ -641,6 +641,40 @@ _register(
     ("values",),
 )
 
+_register(
+    "GMC017",
+    "unknown-google-category-dropped",
+    W,
+    "google_product_category is neither an id nor a full path of the Google product taxonomy feedsync ships. The "
+    "attribute is optional and Google assigns a category itself, only warning about one it does not know, so the "
+    "value is left out of the item and the item stays in the feed. Told once per value, with the number of items. "
+    "Use a taxonomy id or path (`feedsync` ships the en-US taxonomy), or map product_type with a category map.",
+    ("categories",),
+)
+_register(
+    "GMC018",
+    "source-attribute-replaced",
+    W,
+    "The source is a Google feed, and this attribute of it is not written as it was: the channel profile makes "
+    "the attribute itself (identifier_exists from gtin, brand and mpn; one value of product_type; a mapping in "
+    "fields:), and the profile's value wins. Every other attribute of the source feed that feedsync does not model "
+    "(shipping, tax, product_detail, certification, …) is written back unchanged. Also told when a TSV feed is "
+    "written and a sub-attribute value holds ':' or ',', which Google's text form (`ES:Standard:4.95 EUR`) cannot "
+    "carry: use the XML format. Told once per attribute, with the number of items. To keep the source's value, "
+    'map it in the channel\'s fields: (`NAME: "{{ attributes.NAME }}"`).',
+    ("values",),
+)
+_register(
+    "SRC012",
+    "not-a-google-attribute",
+    W,
+    "An element of an item in a Google XML feed is not in Google's g: namespace (an RSS <guid> or <pubDate>, "
+    "another namespace's element), or a column of a Google TSV feed has a name no attribute can have (`Notes "
+    "(internal)`), so it is not a Google attribute and is not written to the feeds; its text stays reachable "
+    "from templates as attributes.NAME. Told once per element or column, with the number of items.",
+    ("source",),
+)
+
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008"), ("config",)),
     "CFG004": ("config", "categories"),

@@ -37,6 +37,7 @@ def open_writer(
             columns=columns,
             delimiter=options.get("delimiter", ","),
             list_separator=options.get("list_separator", ","),
+            extra_columns=bool(options.get("extra_columns")),
         )
     if kind == "json_listings":
         return JsonListingsWriter(

@@ -1,32 +1,87 @@
-"""Delimited (TSV/CSV) feed writer: a header row of the column names, then one row per item."""
+"""Delimited (TSV/CSV) feed writer: a header row of the column names, then one row per item.
+
+With ``extra_columns`` an item may also carry attributes that are not among the columns (attributes kept from a
+source feed): they become further columns, in the order they first appear. Their names are known only at the end,
+so the rows wait in an anonymous temporary file and the header is written first when the writer closes. A value
+that is a group of sub-attributes is written in Google's text form: the header names the sub-attributes,
+``shipping(country:service:price)``, and the cell holds their values joined by colons, ``ES:Standard:4.95 EUR``;
+repeated values are joined by the list separator."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import tempfile
 from collections.abc import Mapping
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from feedsync.faults import checkpoint
 
 
 class DelimitedWriter:
-    def __init__(self, handle: BinaryIO, *, columns: list[str], delimiter: str, list_separator: str) -> None:
+    def __init__(
+        self,
+        handle: BinaryIO,
+        *,
+        columns: list[str],
+        delimiter: str,
+        list_separator: str,
+        extra_columns: bool = False,
+    ) -> None:
         self._text = io.TextIOWrapper(handle, encoding="utf-8", newline="", write_through=False)
         self._columns = columns
         self._sep = list_separator
         # CRLF line ends (RFC 4180) also make the csv module quote any value holding a lone CR or LF.
         self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        self._spool: Any = None
+        self._extra: dict[str, list[str]] = {}  # extra column -> its sub-attributes (empty: plain values)
+        if extra_columns:
+            self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 (__exit__)
 
     def __enter__(self) -> DelimitedWriter:
-        self._writer.writerow(self._columns)
+        if self._spool is None:
+            self._writer.writerow(self._columns)
         return self
 
-    def write(self, values: Mapping[str, str | list[str]]) -> None:
-        row = []
-        for name in self._columns:
-            value = values.get(name, "")
-            row.append(value if isinstance(value, str) else self._sep.join(value))
-        self._writer.writerow(row)
+    def _cell(self, value: Any, parts: list[str] | None = None) -> str:
+        if isinstance(value, str):
+            return value
+        cells = [v if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value]
+        return self._sep.join(cells)
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        if self._spool is None:
+            self._writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+            return
+        for name, value in values.items():
+            if name in self._columns:
+                continue
+            parts = self._extra.setdefault(name, [])
+            for entry in () if isinstance(value, str) else value:
+                if isinstance(entry, Mapping):
+                    parts.extend(k for k in entry if k not in parts)
+        self._spool.write(json.dumps(values, ensure_ascii=False) + "\n")
+
+    def _finish(self) -> None:
+        spool = self._spool
+        extra = list(self._extra)
+        header = self._columns + [f"{n}({':'.join(self._extra[n])})" if self._extra[n] else n for n in extra]
+        self._writer.writerow(header)
+        checkpoint("delimited.header-written")  # the rows are in the spool; the feed file holds the header only
+        spool.seek(0)
+        for line in spool:
+            values = json.loads(line)
+            row = [self._cell(values.get(name, "")) for name in self._columns]
+            row += [self._cell(values.get(name, ""), self._extra[name]) for name in extra]
+            self._writer.writerow(row)
 
     def __exit__(self, *exc: object) -> None:
+        try:
+            if self._spool is not None and exc[0] is None:
+                self._finish()
+        finally:
+            if self._spool is not None:
+                self._spool.close()
         self._text.flush()
         self._text.detach()

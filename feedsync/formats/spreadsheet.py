@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Diagnostic, Location, locate
@@ -37,7 +38,7 @@ class FormulaTally:
     def add(
         self,
         item_id: str,
-        values: Mapping[str, str | list[str]],
+        values: Mapping[str, Any],
         source: SourceRef | None = None,
         origins: Mapping[str, str] | None = None,
     ) -> None:
@@ -45,7 +46,7 @@ class FormulaTally:
         column in the ``source`` file."""
         for column, value in values.items():
             cell = value if isinstance(value, str) else (value[0] if value else "")
-            if formula_like(cell):
+            if isinstance(cell, str) and formula_like(cell):  # groups of sub-attributes are joined with their names
                 self.counts[column] = self.counts.get(column, 0) + 1
                 if column not in self.first:
                     self.first[column] = (item_id, cell, locate(source, (origins or {}).get(column)))

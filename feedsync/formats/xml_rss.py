@@ -52,16 +52,25 @@ class RssWriter:
             tag = self._tags[name] = f"{{{self._ns}}}{name}"
         return tag
 
-    def write(self, values: Mapping[str, str | list[str]]) -> None:
+    def write(self, values: Mapping[str, Any]) -> None:
+        """One item; a value is a text, or a list of them (a repeated attribute), whose entries may be mappings of
+        sub-attributes (written as child elements: ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
         xf = self._xf
         xf.write("  ")
         with xf.element("item"):
             for name, value in values.items():
                 tag = self._tag(name)
-                for text in (value,) if isinstance(value, str) else value:
+                for entry in (value,) if isinstance(value, str) else value:
                     xf.write("\n    ")
                     with xf.element(tag):
-                        xf.write(xml_text(text))
+                        if isinstance(entry, str):
+                            xf.write(xml_text(entry))
+                            continue
+                        for part, text in entry.items():
+                            xf.write("\n      ")
+                            with xf.element(self._tag(part)):
+                                xf.write(xml_text(text))
+                        xf.write("\n    ")
             xf.write("\n  ")
         xf.write("\n")
 

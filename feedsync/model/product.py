@@ -98,6 +98,18 @@ class SourceRef(BaseModel):
     """Model field -> (source column name, 1-based column number or None), for pointing at a field's origin."""
 
 
+class FeedAttribute(BaseModel):
+    """An attribute of a channel feed read as the source that the model has no field for (Google's shipping, tax,
+    product_detail, certification, ...), kept to be written back as it was: its text, or its sub-attributes in
+    their order (shipping: country, service, price). A repeated attribute is one FeedAttribute per occurrence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    value: str = ""
+    parts: tuple[tuple[str, str], ...] = ()
+
+
 class Product(BaseModel):
     """One sellable variant: the unit every channel lists. Variants of one product share ``group_id``."""
 
@@ -134,6 +146,8 @@ class Product(BaseModel):
     custom_label_3: str | None = None
     custom_label_4: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
+    feed_attributes: tuple[FeedAttribute, ...] = ()
+    """Attributes of a source channel feed the model does not name, in source order (see FeedAttribute)."""
     source: SourceRef | None = None
 
     @model_validator(mode="after")
@@ -146,4 +160,6 @@ class Product(BaseModel):
 
 
 # The model's own field names, in declaration order: the canonical columns of the native source format.
-PRODUCT_FIELDS: tuple[str, ...] = tuple(name for name in Product.model_fields if name not in ("source",))
+PRODUCT_FIELDS: tuple[str, ...] = tuple(
+    name for name in Product.model_fields if name not in ("source", "feed_attributes")
+)

@@ -7,15 +7,18 @@ hostile file cannot expand entities or fetch anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Emit
+from feedsync.diagnostics import Diagnostic, Emit, Location
+from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
-from feedsync.model.product import PRODUCT_FIELDS, Product, SourceRef
+from feedsync.model.product import PRODUCT_FIELDS, FeedAttribute, Product, SourceRef
 from feedsync.sources.base import SourceStats, normalize_context, register
 from feedsync.sources.native import DelimitedSource
 from feedsync.sources.normalize import build_product
@@ -43,6 +46,7 @@ class GoogleXmlSource:
         ctx = normalize_context(self.config)
         path = str(self.path)
         seen_fields: set[str] = set()
+        foreign: dict[str, tuple[int, int]] = {}
         try:
             with self.path.open("rb") as handle:
                 events = etree.iterparse(
@@ -56,10 +60,16 @@ class GoogleXmlSource:
                 )
                 for _, element in events:
                     self.stats.rows += 1
-                    raw, attributes = _item_values(element)
-                    seen_fields.update(raw)
-                    ref = SourceRef.model_construct(path=path, row=element.sourceline or 0, columns={})
-                    product = build_product(raw, attributes, ref, ctx, emit)
+                    item = _item_values(element)
+                    seen_fields.update(item.raw)
+                    row = element.sourceline or 0
+                    for name in item.foreign:
+                        count, first = foreign.get(name, (0, row))
+                        foreign[name] = (count + 1, first)
+                    ref = SourceRef.model_construct(path=path, row=row, columns={})
+                    product = build_product(item.raw, item.attributes, ref, ctx, emit)
+                    if product is not None and item.kept:
+                        product = product.model_copy(update={"feed_attributes": tuple(item.kept)})
                     element.clear()
                     while element.getprevious() is not None:
                         del element.getparent()[0]
@@ -70,42 +80,77 @@ class GoogleXmlSource:
             raise SourceError(f"{path}:{line}:{column}: not well-formed XML ({exc.msg})") from None
         except OSError as exc:
             raise SourceError(f"cannot read {path}: {exc}") from None
+        for diagnostic in _foreign_elements(path, foreign):
+            emit(diagnostic)
         self.stats.columns = {
             f"g:{k}" if k not in ("title", "link", "description") else k: k for k in sorted(seen_fields)
         }
 
 
-def _item_values(element: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    raw: dict[str, Any] = {}
-    attributes: dict[str, str] = {}
+@dataclass
+class _Item:
+    """One item of the feed: model fields, flat attributes (for templates), the attributes to write back as they
+    were, and the elements that are no Google attributes (name -> count)."""
+
+    raw: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    kept: list[FeedAttribute] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+
+
+def _text_of(child: Any) -> str:
+    if len(child):  # unexpanded entity references: keep the text around them
+        return ((child.text or "") + "".join(c.tail or "" for c in child)).strip()
+    return (child.text or "").strip()
+
+
+def _item_values(element: Any) -> _Item:
+    item = _Item()
     images: list[str] = []
     for child in element:
         if not isinstance(child.tag, str):
             continue  # comments, processing instructions
         qname = etree.QName(child)
         name = qname.localname
-        text = (child.text or "").strip()
+        elements = [c for c in child if isinstance(c.tag, str)]
+        parts = tuple((etree.QName(c).localname, _text_of(c)) for c in elements)
+        text = ";".join(f"{k}={v}" for k, v in parts) if parts else _text_of(child)
         if qname.namespace == ATOM and name == "link":
             text = child.get("href", "").strip()
         elif qname.namespace == ATOM and name in ("summary", "content"):
             name = "description"
-        elements = [c for c in child if isinstance(c.tag, str)]
-        if elements:  # nested attributes (shipping, tax, ...) are kept as text
-            text = ";".join(f"{etree.QName(c).localname}={(c.text or '').strip()}" for c in elements)
-        elif len(child):  # unexpanded entity references: keep the text around them
-            text = ((child.text or "") + "".join(c.tail or "" for c in child)).strip()
         if not text:
             continue
-        field = ALIASES.get(name, name)
-        if field == "additional_image_links":
+        field_name = ALIASES.get(name, name)
+        known = field_name in _FIELDS or field_name == "additional_image_links"
+        if qname.namespace != G and not (known and qname.namespace in (ATOM, None)):
+            item.foreign.append(child.prefix + ":" + name if child.prefix else name)
+            item.attributes.setdefault(name, text)  # still reachable from templates
+        elif field_name == "additional_image_links":
             images.append(text)
-        elif field in _FIELDS and qname.namespace in (G, ATOM, None):
-            raw.setdefault(field, text)  # g:title wins over a later plain title only if it comes first
+        elif field_name in _FIELDS and field_name not in item.raw:
+            item.raw[field_name] = text  # g:title wins over a later plain title only if it comes first
         else:
-            attributes[name] = text
+            item.attributes.setdefault(name, text)
+            item.kept.append(FeedAttribute(name=name, value="" if parts else text, parts=parts))
     if images:
-        raw["additional_image_links"] = images
-    return raw, attributes
+        item.raw["additional_image_links"] = images
+    return item
+
+
+def _foreign_elements(path: str, counts: dict[str, tuple[int, int]], kind: str = "element") -> Iterator[Diagnostic]:
+    for name, (count, row) in counts.items():
+        what = (
+            f"a <{name}> element, which is not a Google attribute (not in the g: namespace)"
+            if kind == "element"
+            else f"a value in column {name!r}, whose name is not a Google attribute name"
+        )
+        yield make(
+            "SRC012",
+            f"{count} item(s) have {what}; it is not written to the feeds",
+            field=name,
+            location=Location(path, row),
+        )
 
 
 @register("google_xml")
@@ -113,7 +158,61 @@ def _google_xml(config: SourceConfig) -> GoogleXmlSource:
     return GoogleXmlSource(config)
 
 
+# Google's text-feed order of sub-attributes for a column named without them (``shipping`` is
+# ``country:region:service:price``); any other column names its own: ``shipping(country:postal_code:price)``.
+DEFAULT_PARTS = {
+    "shipping": ("country", "region", "service", "price"),
+    "tax": ("country", "region", "rate", "tax_ship"),
+    "product_detail": ("section_name", "attribute_name", "attribute_value"),
+    "installment": ("months", "amount"),
+    "certification": ("certification_authority", "certification_name", "certification_code"),
+}
+
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def tsv_attribute(header: str, cell: str) -> list[FeedAttribute] | None:
+    """A Google TSV column the model does not name, as the attributes it holds: ``shipping`` =
+    ``ES::Standard:4.95 EUR,PT::Standard:6.95 EUR`` is two shippings of country, service and price. None when the
+    header is no attribute name (``Notes (internal)``)."""
+    name, _, rest = header.strip().removeprefix("g:").partition("(")
+    names = tuple(p.strip() for p in rest.rstrip(")").split(":")) if rest else DEFAULT_PARTS.get(name)
+    if not _NAME.fullmatch(name) or not all(_NAME.fullmatch(n) for n in names or ()):
+        return None
+    if not names:
+        return [FeedAttribute(name=name, value=cell.strip())]
+    groups = [group.split(":") for group in cell.split(",")]
+    if any(len(values) != len(names) for values in groups):
+        return [FeedAttribute(name=name, value=cell.strip())]  # not in the form the header names: kept as text
+    return [
+        FeedAttribute(name=name, parts=tuple((k, v.strip()) for k, v in zip(names, values, strict=True) if v.strip()))
+        for values in groups
+    ]
+
+
+class GoogleTsvSource(DelimitedSource):
+    """Google's TSV: columns of model fields are read as such, every other column is kept to be written back."""
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        foreign: dict[str, tuple[int, int]] = {}
+        for product in super().products(emit):
+            kept: list[FeedAttribute] = []
+            for header, cell in product.attributes.items():
+                if header.startswith("feedsync_"):
+                    continue
+                found = tsv_attribute(header, cell)
+                if found is None:
+                    count, first = foreign.get(header, (0, product.source.row if product.source else 0))
+                    foreign[header] = (count + 1, first)
+                else:
+                    kept += found
+            yield product.model_copy(update={"feed_attributes": tuple(kept)}) if kept else product
+        for diagnostic in _foreign_elements(str(self.path), foreign, "column"):
+            emit(diagnostic)
+
+
 @register("google_tsv", columns="header")
 def _google_tsv(config: SourceConfig) -> DelimitedSource:
     columns = {**google_columns(), **config.columns}
-    return DelimitedSource(config.model_copy(update={"columns": columns}), None, "google_tsv")
+    return GoogleTsvSource(config.model_copy(update={"columns": columns}), None, "google_tsv")

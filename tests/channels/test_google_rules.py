@@ -56,3 +56,15 @@ def test_identifiers_gtin_or_brand_and_mpn_or_identifier_exists_no() -> None:
     assert check(dict(no_ids, brand="Acme")) == [("GMC003", "gtin", None)]
     assert check(dict(no_ids, brand="Acme", mpn="M1")) == []
     assert check(dict(no_ids, identifier_exists="no")) == []
+
+
+def test_an_unknown_google_category_is_dropped_from_the_item_and_a_known_one_kept() -> None:
+    from feedsync.channels.google.rules import prepare_item
+
+    item = ChannelItem(id="A", values=dict(COMPLETE, google_product_category="Made Up > Things"), product=PRODUCT)
+    [note] = prepare_item(item)
+    assert (note.code, note.attribute, note.value) == ("GMC017", "google_product_category", "Made Up > Things")
+    assert "google_product_category" not in item.values and check(item.values) == []
+    for known in ("212", "Apparel & Accessories > Clothing > Shirts & Tops"):
+        item = ChannelItem(id="A", values=dict(COMPLETE, google_product_category=known), product=PRODUCT)
+        assert prepare_item(item) == [] and item.values["google_product_category"] == known

@@ -76,3 +76,45 @@ def test_delimited_writer_header_order_lists_and_quoting() -> None:
         ["B", 'tab\there "quoted"\nnext line', "", ""],
     ]
     assert text.startswith("id\ttitle\tadditional_image_link\tprice\r\nA\t\t")
+
+
+SHIPPING = [{"country": "ES", "service": "Estándar", "price": "4.95 EUR"}, {"country": "PT", "price": "9.95 EUR"}]
+
+
+def test_rss_writes_groups_of_sub_attributes_as_child_elements_in_order() -> None:
+    data = rss([{"id": "A", "shipping": SHIPPING, "product_highlight": ["Soft", "Warm"]}])
+    item = etree.fromstring(data).find("channel/item")
+    shippings = item.findall(f"{{{G}}}shipping")
+    assert [[(etree.QName(c).localname, c.text) for c in s] for s in shippings] == [
+        [("country", "ES"), ("service", "Estándar"), ("price", "4.95 EUR")],
+        [("country", "PT"), ("price", "9.95 EUR")],
+    ]
+    assert [e.text for e in item.findall(f"{{{G}}}product_highlight")] == ["Soft", "Warm"]
+
+
+def test_delimited_extra_columns_follow_in_first_seen_order_with_googles_sub_attribute_header() -> None:
+    buffer = io.BytesIO()
+    options = {"delimiter": "\t", "list_separator": ",", "extra_columns": True}
+    with open_writer("delimited", buffer, columns=["id", "price"], meta={}, options=options) as writer:
+        writer.write({"id": "A", "price": "1.00 EUR", "shipping": SHIPPING[:1]})
+        writer.write({"id": "B", "tax": [{"country": "ES", "rate": "21"}], "shipping": SHIPPING})
+        writer.write({"id": "C", "unit_pricing_measure": "200g"})
+    rows = list(csv.reader(io.StringIO(buffer.getvalue().decode("utf-8")), delimiter="\t"))
+    assert rows == [
+        ["id", "price", "shipping(country:service:price)", "tax(country:rate)", "unit_pricing_measure"],
+        ["A", "1.00 EUR", "ES:Estándar:4.95 EUR", "", ""],
+        ["B", "", "ES:Estándar:4.95 EUR,PT::9.95 EUR", "ES:21", ""],
+        ["C", "", "", "", "200g"],
+    ]
+
+
+def test_delimited_feed_with_extra_columns_that_fails_midway_writes_nothing() -> None:
+    buffer = io.BytesIO()
+    options = {"delimiter": "\t", "list_separator": ",", "extra_columns": True}
+    try:
+        with open_writer("delimited", buffer, columns=["id"], meta={}, options=options) as writer:
+            writer.write({"id": "A"})
+            raise RuntimeError("disk full")
+    except RuntimeError:
+        pass
+    assert buffer.getvalue() == b""  # the rows waited in the spool, which is gone; the atomic file is discarded

@@ -8,9 +8,11 @@ GOOGLE = register_channel(
         name="google",
         formats={
             "xml": FormatSpec("xml", "rss", {"namespace": spec.NAMESPACE, "prefix": "g"}),
-            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ","}),
+            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ",", "extra_columns": True}),
         },
         check_item=rules.check_item,
         variant_group=VariantGroup("item_group_id", spec.VARIANT_ATTRIBUTES, "GMC012"),
+        passthrough=True,
+        prepare_item=rules.prepare_item,
     )
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedsync.channels.base import ChannelItem, Findings
+from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.channels.google.spec import (
     ALLOWED,
     APPAREL_ROOT,
@@ -21,6 +21,20 @@ def category_path(value: str | None) -> str | None:
     if not value:
         return None
     return google_taxonomy().get(value.strip()) if value.strip().isdigit() else value.strip()
+
+
+def prepare_item(item: ChannelItem) -> list[Note]:
+    """google_product_category is optional and Google assigns a category itself, only warning about one it does not
+    know: an unknown value is left out of the item (GMC017) rather than the item out of the feed."""
+    category = item.values.get("google_product_category")
+    if isinstance(category, str) and not is_google_category(category):
+        del item.values["google_product_category"]
+        message = (
+            f"google_product_category {category!r} is not in Google's product taxonomy; it is left out of the item, "
+            "which Google then categorizes itself"
+        )
+        return [Note("GMC017", "google_product_category", category, message)]
+    return []
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
