@@ -70,6 +70,9 @@ class SourceConfig(_Strict):
     """The shop's address: relative links and image paths are completed with it."""
     columns: dict[str, str] = Field(default_factory=dict)
     """Source column -> product field, for columns whose names feedsync does not know."""
+    options: dict[str, Literal["color", "size", "material", "pattern"]] = Field(default_factory=dict)
+    """Variant option name -> variant field, for options feedsync does not recognise (``{"Choose Material":
+    material, "Tiers": size}``); matched like column names (case and spacing do not matter)."""
     encoding: str | None = None
     """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"

@@ -106,6 +106,9 @@ class ChannelSpec:
     """Validates the profile's ``settings:`` at compile time."""
     variant_group: VariantGroup | None = None
     """Which attribute groups variants and which tell them apart, for the duplicate-variant check."""
+    id_limits: Mapping[str, int] = field(default_factory=dict)
+    """Identifier attribute -> the channel's maximum length: longer values are fitted (``ids.fit_id``), not
+    rejected."""
 
 
 @dataclass(frozen=True, slots=True)

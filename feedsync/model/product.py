@@ -134,6 +134,9 @@ class Product(BaseModel):
     custom_label_3: str | None = None
     custom_label_4: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
+    variant_options: dict[str, str] = Field(default_factory=dict)
+    """Options that tell this variant apart from the others of its group but map to no variant field
+    (``{"Tiers": "3"}``): channels name them in titles and variant attributes."""
     source: SourceRef | None = None
 
     @model_validator(mode="after")
@@ -146,4 +149,6 @@ class Product(BaseModel):
 
 
 # The model's own field names, in declaration order: the canonical columns of the native source format.
-PRODUCT_FIELDS: tuple[str, ...] = tuple(name for name in Product.model_fields if name not in ("source",))
+PRODUCT_FIELDS: tuple[str, ...] = tuple(
+    name for name in Product.model_fields if name not in ("source", "variant_options")
+)

@@ -12,5 +12,6 @@ GOOGLE = register_channel(
         },
         check_item=rules.check_item,
         variant_group=VariantGroup("item_group_id", spec.VARIANT_ATTRIBUTES, "GMC012"),
+        id_limits={a: spec.MAX_LENGTH[a] for a in ("id", "item_group_id")},
     )
 )
