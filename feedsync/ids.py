@@ -24,8 +24,13 @@ def slug(text: str) -> str:
     Greek, CJK, …) keeps them (``Синий`` -> ``синий``, ``خ`` -> ``خ``), so its values stay apart."""
     folded = text.casefold()
     if all(_latin(c) for c in folded if c.isalnum()):
-        return _ASCII_RUN.sub("-", folded).strip("-")
-    return _WORD_RUN.sub("-", unicodedata.normalize("NFC", folded)).strip("-")
+        made = _ASCII_RUN.sub("-", folded).strip("-")
+    else:
+        made = _WORD_RUN.sub("-", unicodedata.normalize("NFC", folded)).strip("-")
+    if made or not text.strip():
+        return made
+    # Nothing but symbols (``🔥``, ``★★``): a short hash keeps such values apart.
+    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
 
 
 def fit_id(value: str, limit: int) -> str:
@@ -34,5 +39,7 @@ def fit_id(value: str, limit: int) -> str:
     same value always gives the same id."""
     if len(value) <= limit:
         return value
-    digest = hashlib.sha1(value.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
-    return f"{value[: limit - DIGEST_LENGTH - 1].rstrip('-')}-{digest}"
+    digest = hashlib.sha1(value.encode("utf-8")).hexdigest()
+    if limit <= DIGEST_LENGTH + 1:
+        return digest[:limit]
+    return f"{value[: limit - DIGEST_LENGTH - 1].rstrip('-')}-{digest[:DIGEST_LENGTH]}"
