@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from feedsync.diagnostics import Emit, Location
@@ -73,7 +74,11 @@ def option_field(name: str, mapped: Mapping[str, str] | None = None) -> str | No
     for option, target in (mapped or {}).items():
         if header_key(option) == key:
             return target
-    return _LOOKUP.get(key)
+    return _LOOKUP.get(key) or _LOOKUP.get(_PROMPT.sub("", key))
+
+
+# A storefront prompt before the option's name: ``Choose Material``, ``Select your size``.
+_PROMPT = re.compile(r"^(?:choose|select|pick)(?: (?:your|a|an|the))? ")
 
 
 class UnmappedOptions:
