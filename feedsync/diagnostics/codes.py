@@ -405,7 +405,9 @@ _register(
     "duplicate-variant",
     E,
     "Two items with the same item_group_id have the same variant attributes (color, size, material, pattern, "
-    "gender, age_group). Google cannot tell the variants apart.",
+    "gender, age_group). Google cannot tell the variants apart. Variants that a source option tells apart are "
+    "not duplicates (see MDL016); if the option that differs is read as an attribute, map it to a variant field "
+    'with `source.options: {"Tiers": size}`.',
     ("variants",),
 )
 _register(
