@@ -99,7 +99,7 @@ def variant_pairs(
     return ",".join(pairs)
 
 
-def name_variant(title: Any, *values: Any) -> str:
+def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     """``title - value - value``: the title followed by each variant value (a string, or a mapping's values)
     that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
     for colour ``verde``)."""
@@ -110,7 +110,7 @@ def name_variant(title: Any, *values: Any) -> str:
     for value in flat:
         value = collapse(value)
         if value and not re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text.casefold()):
-            text = f"{text} - {value}"
+            text = f"{text}{separator}{value}"
     return text
 
 
