@@ -105,14 +105,15 @@ class MetaCatalogApi:
         for batch in self._batches(requests):
             handle = self._send(requester, [{"method": m, "data": item_data(c.values)} for m, c in batch])
             invalid = self._wait(requester, handle)
-            accepted = [c for _, c in batch if c.item_id not in invalid]
+            # Meta names a failed item by the id it was sent under (the catalog id fitted into Meta's limit).
+            accepted = [c for _, c in batch if _sent_id(c) not in invalid]
             for _, change in batch:
-                if change.item_id in invalid:
-                    recorder.rejected(change, invalid[change.item_id])
+                if _sent_id(change) in invalid:
+                    recorder.rejected(change, invalid[_sent_id(change)])
                     emit(
                         make(
                             "DST003",
-                            f"Meta rejected the item: {invalid[change.item_id]}",
+                            f"Meta rejected the item: {invalid[_sent_id(change)]}",
                             channel=channel.name,
                             product_id=change.item_id,
                         )
@@ -188,6 +189,11 @@ class MetaCatalogApi:
 
 def _meta_id(item_id: str) -> str:
     return fit_id(item_id, MAX_LENGTH["id"])
+
+
+def _sent_id(change: Change) -> str:
+    sent = change.values.get("id")
+    return sent if isinstance(sent, str) else change.item_id
 
 
 def _invalid(status: Mapping[str, Any]) -> dict[str, str]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+import pytest
 import respx
 
 from feedsync import pipeline
@@ -14,6 +16,7 @@ from feedsync.ids import fit_id
 from feedsync.state import State
 from tests.conftest import HEADER, make_config, row
 from tests.destinations.gmc import gmc_config, mock_api
+from tests.destinations.test_meta_catalog import GRAPH, meta_config, sent_requests
 
 LONG_ID = "summer-collection-2026-linen-shirt-relaxed-fit-navy-xl"  # 54 characters
 LONG_GROUP = "summer-collection-2026-linen-shirt-relaxed-fit-with-mother-of-pearl-buttons"  # 75
@@ -71,3 +74,32 @@ def test_merchant_api_sends_and_deletes_the_fitted_offer_id(tmp_path: Path) -> N
     assert str(call.request.url).split("/productInputs/")[1].split("?")[0] == product_name(
         "en", "US", fit_id(LONG_ID, 50)
     )
+
+
+@respx.mock
+def test_meta_api_matches_rejections_and_deletes_by_the_fitted_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    very_long = "v" * 120
+    sent = fit_id(very_long, 100)
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+    finished = {"status": "finished", "errors": [{"id": sent, "message": "Invalid price"}]}
+    status = respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [finished]})
+    )
+    extra = "    max_drop_percent: 100\n"
+    config = meta_config(tmp_path, HEADER + row(very_long) + row("B", size="L"), extra)
+    with State(config.state_path) as state:
+        report = pipeline.run(config, "push", state=state)
+        assert [(d.code, d.product_id) for d in report.diagnostics if d.code == "DST003"] == [("DST003", very_long)]
+        assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"B"}
+        status.mock(return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]}))
+        pipeline.run(config, "push", state=state)  # accepted now
+        batch.reset()
+        config.source.path.write_text(HEADER + row("B", size="L"), encoding="utf-8")
+        pipeline.run(config, "push", state=state)
+        assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"B"}
+    assert [[(r["method"], r["data"]["id"]) for r in requests] for requests in sent_requests(batch)] == [
+        [("DELETE", sent)]
+    ]
