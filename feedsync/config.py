@@ -72,6 +72,9 @@ class SourceConfig(_Strict):
     """Source column -> product field, for columns whose names feedsync does not know (csv, tsv, google_tsv, json,
     jsonl). A column must be in the file; in JSON a dotted path reaches nested values (``priceInfo.price``,
     ``images.0.uri``)."""
+    options: dict[str, Literal["color", "size", "material", "pattern"]] = Field(default_factory=dict)
+    """Variant option name -> variant field, for options feedsync does not recognise (``{"Choose Material":
+    material, "Tiers": size}``); matched like column names (case and spacing do not matter)."""
     encoding: str | None = None
     """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"

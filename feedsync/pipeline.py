@@ -505,7 +505,7 @@ class _Stream:
                     location=locate(product.source, None),
                 )
             )
-        key = tuple(str(getattr(product, f) or "") for f in _VARIANT_FIELDS)
+        key = (*(str(getattr(product, f) or "") for f in _VARIANT_FIELDS), *sorted(product.variant_options.items()))
         earlier = variants.duplicate_of(product.group_id, key, product.id)
         if earlier is not None:
             self.emit(
@@ -526,7 +526,11 @@ class _Stream:
             group = sink.channel.spec.variant_group
             if group is not None:
                 group_id = item.values.get(group.group)
-                key = tuple(str(item.values.get(a, "")) for a in group.attributes)
+                # Variants told apart only by an option no variant field names (MDL016) carry it in their title.
+                key = (
+                    *(str(item.values.get(a, "")) for a in group.attributes),
+                    *sorted(item.product.variant_options.items()),
+                )
                 earlier = sink.variants.duplicate_of(group_id if isinstance(group_id, str) else None, key, item.id)
                 if earlier is not None:
                     duplicate = make(

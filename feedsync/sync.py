@@ -115,6 +115,10 @@ class Recorder:
 
 
 def channel_key(item_id: str, values: Mapping[str, Any]) -> str:
-    """The id the channel knows an item by: its SKU where the channel has one (Amazon), else the item id."""
-    sku = values.get("sku")
-    return sku if isinstance(sku, str) else item_id
+    """The id the channel knows an item by: its SKU where the channel has one (Amazon), else the id it was
+    published under (the item id, or the item id fitted into the channel's limit)."""
+    for key in ("sku", "id"):
+        value = values.get(key)
+        if isinstance(value, str):
+            return value
+    return item_id

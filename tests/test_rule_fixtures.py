@@ -311,6 +311,15 @@ FIXTURES["MDL014"] = (
     ),
     ("B", "brand", 3, 9),
 )
+FIXTURES["MDL016"] = (
+    lambda tmp: read(
+        tmp / "p.csv",
+        "Handle,Title,Variant Price,Option1 Name,Option1 Value\na,A,1,Tiers,One\na,,1,,Two\n",
+        format="shopify",
+    ),
+    ("a", "Tiers", 2, 5),
+)
+FIXTURES["MDL017"] = (lambda tmp: build(tmp, HEADER + row("A" * 60)), ("A" * 60, "id", 2, 1))
 
 # -- Google ------------------------------------------------------------------------------------------------
 FIXTURES["GMC001"] = (google(image_link=None), ("X1", "image_link", 7, 5))

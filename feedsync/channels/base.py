@@ -122,6 +122,9 @@ class ChannelSpec:
     prepare_item: Callable[[ChannelItem], list[Note]] | None = None
     """Mends what the channel itself would only warn about (e.g. drops an unknown value of an optional attribute)
     before the item is checked and written; returns what it did, told once per value with the count."""
+    id_limits: Mapping[str, int] = field(default_factory=dict)
+    """Identifier attribute -> the channel's maximum length: longer values are fitted (``ids.fit_id``), not
+    rejected."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from feedsync.config import ChannelConfig
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import Selection
+from feedsync.ids import fit_id
 from feedsync.model.product import Product
 
 
@@ -233,6 +234,7 @@ class CompiledChannel:
             text = to_text(raw)
             if text is not None:
                 values[spec.name] = text
+        self._fit_ids(product, values, emit)
         item = ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
         if self.spec.passthrough and product.feed_attributes:
             self._pass_through(item)
@@ -241,6 +243,26 @@ class CompiledChannel:
                 where = locate(product.source, self.origins.get(note.attribute))
                 self.tally.add(note.code, note.attribute, note.value, note.message, item.id, where)
         return item
+
+    def _fit_ids(self, product: Product, values: dict[str, Value], emit: Emit) -> None:
+        """Ids and group ids longer than the channel allows become a readable prefix + a hash (MDL017)."""
+        for attr, limit in self.spec.id_limits.items():
+            value = values.get(attr)
+            if not isinstance(value, str) or len(value) <= limit:
+                continue
+            values[attr] = fit_id(value, limit)
+            emit(
+                make(
+                    "MDL017",
+                    f"{attr} is {len(value)} characters, more than {self.name}'s {limit}: published as "
+                    f"{values[attr]!r}",
+                    channel=self.name,
+                    product_id=product.id,
+                    field=attr,
+                    value=value[:200],
+                    location=locate(product.source, self.origins.get(attr)),
+                )
+            )
 
     def _pass_through(self, item: ChannelItem) -> None:
         """Add the source feed's attributes that no profile field makes, as they were (repeated ones as a list,

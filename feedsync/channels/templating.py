@@ -82,16 +82,36 @@ def truncate_words(value: Any, limit: int, ellipsis: str = "") -> str:
     return cut.rstrip(" ,;:-") + ellipsis
 
 
-def variant_pairs(attributes: Mapping[str, str] | None, names: Iterable[str]) -> str:
-    """Meta's ``additional_variant_attribute``: ``Key:Value,Key2:Value2`` for the named attributes that are set;
-    commas and colons inside keys and values become spaces, since they are the separators."""
+def variant_pairs(
+    attributes: Mapping[str, str] | None, names: Iterable[str], options: Mapping[str, str] | None = None
+) -> str:
+    """Meta's ``additional_variant_attribute``: ``Key:Value,Key2:Value2`` for the named attributes that are set,
+    then the product's ``options`` (its variant options that map to no variant field) not named already; commas
+    and colons inside keys and values become spaces, since they are the separators."""
+    chosen = [(name, (attributes or {}).get(name)) for name in names]
+    named = {name for name, _ in chosen}
+    chosen += [(name, value) for name, value in (options or {}).items() if name not in named]
     pairs = []
-    for name in names:
-        value = (attributes or {}).get(name)
+    for name, value in chosen:
         if value:
             clean = [" ".join(re.sub(r"[,:]", " ", str(x)).split()) for x in (name, value)]
             pairs.append(f"{clean[0]}:{clean[1]}")
     return ",".join(pairs)
+
+
+def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
+    """``title - value - value``: the title followed by each variant value (a string, or a mapping's values)
+    that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
+    for colour ``verde``)."""
+    text = collapse(title)
+    flat: list[str] = []
+    for value in values:
+        flat += [str(v) for v in value.values()] if isinstance(value, Mapping) else [value] if value else []
+    for value in flat:
+        value = collapse(value)
+        if value and not re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text.casefold()):
+            text = f"{text}{separator}{value}"
+    return text
 
 
 _LI_OPEN = re.compile("<li", re.IGNORECASE)
@@ -254,6 +274,7 @@ class Templating:
         self.env.filters["truncate_words"] = truncate_words
         self.env.filters["titlecase"] = titlecase
         self.env.filters["variant_pairs"] = variant_pairs
+        self.env.filters["name_variant"] = name_variant
         self.env.filters["bullets"] = bullets
         self.env.globals["__decimal__"] = Decimal
         if globals_:

@@ -24,11 +24,13 @@ import httpx
 
 from feedsync import secrets
 from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.google.spec import MAX_LENGTH
 from feedsync.config import GoogleMerchantApiDestination
 from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError, RemoteError
+from feedsync.ids import fit_id
 from feedsync.sync import Change, Recorder, SyncPlan
 
 SCOPE = "https://www.googleapis.com/auth/content"
@@ -244,7 +246,9 @@ class GoogleMerchantApi:
                 raise
 
         def delete(item_id: str) -> tuple[str, str | None]:
-            name = product_name(self.config.content_language, self.config.feed_label, item_id)
+            # Items were published under their id fitted into Google's limit (channels.compiled), so deleted so too.
+            offer_id = fit_id(item_id, MAX_LENGTH["id"])
+            name = product_name(self.config.content_language, self.config.feed_label, offer_id)
             try:
                 requester.request(
                     "DELETE",

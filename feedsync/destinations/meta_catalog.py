@@ -16,12 +16,14 @@ from typing import Any
 import httpx
 
 from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.meta.spec import MAX_LENGTH
 from feedsync.config import MetaCatalogApiDestination
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
+from feedsync.ids import fit_id
 from feedsync.secrets import clip
 from feedsync.sync import Change, Recorder, SyncPlan
 
@@ -103,14 +105,15 @@ class MetaCatalogApi:
         for batch in self._batches(requests):
             handle = self._send(requester, [{"method": m, "data": item_data(c.values)} for m, c in batch])
             invalid = self._wait(requester, handle)
-            accepted = [c for _, c in batch if c.item_id not in invalid]
+            # Meta names a failed item by the id it was sent under (the catalog id fitted into Meta's limit).
+            accepted = [c for _, c in batch if _sent_id(c) not in invalid]
             for _, change in batch:
-                if change.item_id in invalid:
-                    recorder.rejected(change, invalid[change.item_id])
+                if _sent_id(change) in invalid:
+                    recorder.rejected(change, invalid[_sent_id(change)])
                     emit(
                         make(
                             "DST003",
-                            f"Meta rejected the item: {invalid[change.item_id]}",
+                            f"Meta rejected the item: {invalid[_sent_id(change)]}",
                             channel=channel.name,
                             product_id=change.item_id,
                         )
@@ -119,9 +122,10 @@ class MetaCatalogApi:
         deletes = plan.deletes
         for start in range(0, len(deletes), self.config.batch_size):
             chunk = deletes[start : start + self.config.batch_size]
-            handle = self._send(requester, [{"method": "DELETE", "data": {"id": item}} for item in chunk])
+            # Items were published under their id fitted into Meta's limit (channels.compiled), so deleted so too.
+            handle = self._send(requester, [{"method": "DELETE", "data": {"id": _meta_id(item)}} for item in chunk])
             invalid = self._wait(requester, handle)
-            recorder.removed([item for item in chunk if item not in invalid])
+            recorder.removed([item for item in chunk if _meta_id(item) not in invalid])
 
     def _batches(self, requests: list[tuple[str, Change]]) -> list[list[tuple[str, Change]]]:
         """Chunks within the request-count and payload-size limits."""
@@ -181,6 +185,15 @@ class MetaCatalogApi:
         )
         with answer_shape("check_batch_request_status"):
             return _invalid(finished)
+
+
+def _meta_id(item_id: str) -> str:
+    return fit_id(item_id, MAX_LENGTH["id"])
+
+
+def _sent_id(change: Change) -> str:
+    sent = change.values.get("id")
+    return sent if isinstance(sent, str) else change.item_id
 
 
 def _invalid(status: Mapping[str, Any]) -> dict[str, str]:

@@ -405,7 +405,9 @@ _register(
     "duplicate-variant",
     E,
     "Two items with the same item_group_id have the same variant attributes (color, size, material, pattern, "
-    "gender, age_group). Google cannot tell the variants apart.",
+    "gender, age_group). Google cannot tell the variants apart. Variants that a source option tells apart are "
+    "not duplicates (see MDL016); if the option that differs is read as an attribute, map it to a variant field "
+    'with `source.options: {"Tiers": size}`.',
     ("variants",),
 )
 _register(
@@ -639,6 +641,27 @@ _register(
     "reported once per channel and field with the number of items, so the feed is not opened in a spreadsheet "
     "unawares. Numbers such as -5 are not counted.",
     ("values",),
+)
+_register(
+    "MDL016",
+    "variant-option-unmapped",
+    W,
+    "Variants of one product differ by an option (`Choose Material`, `Tiers`, `Month`, …) that is not a colour, "
+    "size, material or pattern as far as feedsync can tell, so no variant field tells them apart. The option is "
+    "still carried: its value is named in the variant's title and sent as a variant attribute (Meta's "
+    "additional_variant_attribute), and variants that differ by it are not duplicates. Map it to the variant field "
+    'it means with `source.options: {"Tiers": size}` in feedsync.yaml. Reported once per option name.',
+    ("source", "variants"),
+)
+_register(
+    "MDL017",
+    "id-shortened",
+    Severity.INFO,
+    "An id or item group id is longer than the channel allows (Google: 50 characters, Meta: 100). Instead of "
+    "leaving the item out, feedsync publishes a readable prefix followed by `-` and 8 hex digits of a hash of the "
+    "whole id: the same id always gives the same published id, and the state maps it back to the catalog id for "
+    "orders. Reported per item, with the id published.",
+    ("identifiers", "limits"),
 )
 
 _register(

@@ -148,6 +148,9 @@ class Product(BaseModel):
     attributes: dict[str, str] = Field(default_factory=dict)
     feed_attributes: tuple[FeedAttribute, ...] = ()
     """Attributes of a source channel feed the model does not name, in source order (see FeedAttribute)."""
+    variant_options: dict[str, str] = Field(default_factory=dict)
+    """Options that tell this variant apart from the others of its group but map to no variant field
+    (``{"Tiers": "3"}``): channels name them in titles and variant attributes."""
     source: SourceRef | None = None
 
     @model_validator(mode="after")
@@ -161,5 +164,5 @@ class Product(BaseModel):
 
 # The model's own field names, in declaration order: the canonical columns of the native source format.
 PRODUCT_FIELDS: tuple[str, ...] = tuple(
-    name for name in Product.model_fields if name not in ("source", "feed_attributes")
+    name for name in Product.model_fields if name not in ("source", "feed_attributes", "variant_options")
 )

@@ -20,6 +20,7 @@ from typing import Any
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
+from feedsync.ids import slug
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
     PlatformSource,
@@ -29,7 +30,7 @@ from feedsync.sources.base import (
     report_weights_ignored,
 )
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import option_field
+from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, open_table
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -75,7 +76,6 @@ FIELD_OF = {
 _OPTION = re.compile(r"\[[A-Z]+\]([^=,\[]+)=([^\[]*?)(?=,\s*\[|$)")
 _ADJUST = re.compile(r"^\s*\[(FIXED|ADD|REMOVE)\]\s*([-0-9.]+)\s*$", re.IGNORECASE)
 _IMAGE = re.compile(r"product image (url|file|is thumbnail|sort) - (\d+)")
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def parse_options(text: str) -> list[tuple[str, str]]:
@@ -131,6 +131,7 @@ class _Reader:
         self.config = source.config
         self.table = table
         self.emit = emit
+        self.unmapped = UnmappedOptions(emit)
         self.idx = {name: table.col(*keys) for name, keys in COLUMNS.items()}
         self.images: dict[int, dict[str, int]] = {}
         for i, m in table.cols(_IMAGE.pattern):
@@ -212,6 +213,7 @@ class _Reader:
             "sale_price": get(cells, "sale_price"),
         }
         attributes: dict[str, str] = {"bigcommerce_product_id": get(cells, "product_id")}
+        unmapped: dict[str, str] = {}
         variant = sku_cells if sku_cells is not None else cells
         raw["gtin"] = get(variant, "gtin") or get(variant, "upc")
         raw["mpn"] = get(variant, "mpn") or (get(cells, "mpn") if sku_cells is None else "")
@@ -221,13 +223,15 @@ class _Reader:
         if sku_cells is not None:
             options = parse_options(get(sku_cells, "name"))
             for name, value in options:
-                target = option_field(name)
+                target = option_field(name, self.config.options)
                 if target and not raw.get(target):
                     raw[target] = value
                 else:
                     attributes[name] = value
+                    unmapped[name] = value
+                    self.unmapped.report(name, product_key, Location(self.table.path, row))
             sku = get(sku_cells, "sku")
-            raw["id"] = sku or "-".join([product_key, *(_SLUG.sub("-", v.casefold()).strip("-") for _, v in options)])
+            raw["id"] = sku or "-".join([product_key, *(slug(v) for _, v in options)])
             raw["group_id"] = product_key
             if rule is not None:
                 if get(rule, "price"):
@@ -266,7 +270,7 @@ class _Reader:
         if images:
             raw["image_link"], raw["additional_image_links"] = images[0], images[1:]
         ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.positions)
-        return build_product(raw, {k: v for k, v in attributes.items() if v}, ref, self.ctx, self.emit)
+        return build_product(raw, {k: v for k, v in attributes.items() if v}, ref, self.ctx, self.emit, unmapped)
 
     def product_images(self, cells: list[str]) -> list[str]:
         found: list[tuple[int, int, str]] = []

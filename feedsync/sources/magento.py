@@ -28,7 +28,7 @@ from feedsync.sources.base import (
     report_weights_ignored,
 )
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import option_field
+from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, open_table
 
 FIELD_OF = {
@@ -173,6 +173,7 @@ class _Reader:
         self.children = children
         self.overrides = overrides
         self.emit = emit
+        self.unmapped = UnmappedOptions(emit)
         self.ctx = normalize_context(source.config)
         self.tz = ZoneInfo(source.config.timezone)
         base = source.config.base_url
@@ -296,13 +297,14 @@ class _Reader:
                 self.weights_ignored = True
 
         attributes: dict[str, str] = {}
+        unmapped: dict[str, str] = {}
         pairs = parse_pairs(self.get(p_cells, "additional_attributes", p_sku)) if parent else {}
         pairs.update(parse_pairs(self.get(cells, "additional_attributes", sku)))
         pairs.update(axes)
         for code, value in pairs.items():
             if code in ("has_options", "required_options", "quantity_and_stock_status") or not value:
                 continue
-            target = option_field(code)
+            target = option_field(code, self.config.options)
             if code in _BRAND_CODES:
                 raw["brand"] = value
             elif code in _GTIN_CODES:
@@ -313,8 +315,11 @@ class _Reader:
                 raw[target] = value
             else:
                 attributes[code] = value
+                if code in axes and parent is not None:  # a variation axis that maps to no variant field
+                    unmapped[code] = value
+                    self.unmapped.report(code, parent.sku, Location(self.table.path, row))
         ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.positions)
-        return build_product(raw, attributes, ref, self.ctx, self.emit)
+        return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
 
 @register("magento")

@@ -127,9 +127,15 @@ def clean_gtin(text: str) -> str:
 
 
 def build_product(
-    raw: Mapping[str, Any], attributes: Mapping[str, str], ref: SourceRef, ctx: NormalizeContext, emit: Emit
+    raw: Mapping[str, Any],
+    attributes: Mapping[str, str],
+    ref: SourceRef,
+    ctx: NormalizeContext,
+    emit: Emit,
+    variant_options: Mapping[str, str] | None = None,
 ) -> Product | None:
-    """``raw``: model field -> raw value (str from text files, JSON scalars or lists from JSON)."""
+    """``raw``: model field -> raw value (str from text files, JSON scalars or lists from JSON).
+    ``variant_options``: options that tell the variant apart but map to no variant field."""
     raw, attributes = clean_characters(raw, attributes, ref, emit)
     problems: list[tuple[str, str, str, str]] = []  # (code, field, value, message)
     out: dict[str, Any] = {}
@@ -209,6 +215,8 @@ def build_product(
     if problems:
         return None
     out["attributes"] = dict(attributes)
+    if variant_options:
+        out["variant_options"] = dict(variant_options)
     out["source"] = ref
     try:
         return Product.model_validate(out)

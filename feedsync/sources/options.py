@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
+
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
 from feedsync.sources.tabular import header_key
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -61,6 +67,40 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 _LOOKUP = {name: target for target, names in _SYNONYMS.items() for name in names}
 
 
-def option_field(name: str) -> str | None:
-    """``Farbe`` -> ``color``; None when the option is not one of the model's variant fields."""
-    return _LOOKUP.get(header_key(name))
+def option_field(name: str, mapped: Mapping[str, str] | None = None) -> str | None:
+    """``Farbe`` -> ``color``; None when the option is not one of the model's variant fields. ``mapped`` is the
+    config's ``source.options`` (option name -> field), which comes first."""
+    key = header_key(name)
+    for option, target in (mapped or {}).items():
+        if header_key(option) == key:
+            return target
+    return _LOOKUP.get(key) or _LOOKUP.get(_PROMPT.sub("", key))
+
+
+# A storefront prompt before the option's name: ``Choose Material``, ``Select your size``.
+_PROMPT = re.compile(r"^(?:choose|select|pick)(?: (?:your|a|an|the))? ")
+
+
+class UnmappedOptions:
+    """Names, once per option name, an option that tells variants apart but maps to no variant field (MDL016)."""
+
+    def __init__(self, emit: Emit) -> None:
+        self.emit = emit
+        self.reported: set[str] = set()
+
+    def report(self, name: str, product_id: str | None, location: Location | None) -> None:
+        key = header_key(name)
+        if key in self.reported:
+            return
+        self.reported.add(key)
+        self.emit(
+            make(
+                "MDL016",
+                f"option {name!r} tells variants apart but is not colour, size, material or pattern; it is named in "
+                f"the title and sent as a variant attribute. To make it a variant field, set "
+                f"`source.options: {{{json.dumps(name, ensure_ascii=False)}: size}}` (or color, material, pattern)",
+                product_id=product_id,
+                field=name,
+                location=location,
+            )
+        )

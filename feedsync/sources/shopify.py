@@ -8,7 +8,6 @@ one handle at a time and memory holds a single product.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,10 +17,11 @@ from typing import Any
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
+from feedsync.ids import fit_id, slug
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import PlatformSource, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import option_field
+from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, open_table
 
 # Canonical name -> header keys (classic first, then the 2025 template); compared with tabular.header_key.
@@ -90,19 +90,15 @@ FIELD_OF = {
 GRAMS_PER = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237"), "oz": Decimal("28.349523125")}
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _METAFIELD = re.compile(r".*\((product|variant)\.metafields\.([^)]+)\)$")
-_SLUG = re.compile(r"[^a-z0-9]+")
 _STATUS_LIVE = {"", "active"}
 _STATUSES = {"", "active", "draft", "archived", "unlisted"}
 
 
 def variant_id(handle: str, options: list[str]) -> str:
-    """A stable offer id from the handle and the option values; at most 50 characters (Google's limit)."""
-    parts = [handle, *(_SLUG.sub("-", o.casefold()).strip("-") for o in options)]
-    key = "-".join(p for p in parts if p)
-    if len(key) <= 50:
-        return key
-    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
-    return f"{key[:41].rstrip('-')}-{digest}"
+    """A stable offer id from the handle and the option values (in any script: see ``ids.slug``); at most 50
+    characters (Google's limit)."""
+    key = "-".join(p for p in [handle, *(slug(o) for o in options)] if p)
+    return fit_id(key, 50)
 
 
 @dataclass
@@ -177,6 +173,7 @@ class _Reader:
         self.emit = emit
         self.ctx = normalize_context(source.config)
         self.unpublished = 0
+        self.unmapped = UnmappedOptions(emit)
 
     def cell(self, cells: list[str], name: str) -> str:
         index = self.idx[name]
@@ -220,7 +217,7 @@ class _Reader:
             if image:
                 position = self.cell(cells, "position")
                 current.images.append((int(position) if position.isdigit() else 10**6, len(current.images), image))
-            options = [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
+            options = self.option_values(cells)
             if any(options) or self.cell(cells, "sku") or self.cell(cells, "price"):
                 current.variants.append((row, cells))
         if current is not None:
@@ -251,12 +248,20 @@ class _Reader:
             return
         images = [url for _, _, url in sorted(product.images)]
         multi = len(product.variants) > 1
+        differing = {
+            n for n in range(len(self.option_cols)) if len({self.option_values(c)[n] for _, c in product.variants}) > 1
+        }
         for row, cells in product.variants:
-            item = self.variant(product, row, cells, images, multi)
+            item = self.variant(product, row, cells, images, multi, differing)
             if item is not None:
                 yield item
 
-    def variant(self, product: _Product, row: int, cells: list[str], images: list[str], multi: bool) -> Product | None:
+    def option_values(self, cells: list[str]) -> list[str]:
+        return [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
+
+    def variant(
+        self, product: _Product, row: int, cells: list[str], images: list[str], multi: bool, differing: set[int]
+    ) -> Product | None:
         get = self.cell
         values = product.values
         raw: dict[str, Any] = {
@@ -279,17 +284,25 @@ class _Reader:
                 attributes[key] = value
         attributes.update({k: v for k, v in values.items() if k.startswith("meta:")})
 
-        option_values = [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
         real_options: list[str] = []
-        for name, value in zip(product.option_names, option_values, strict=True):
+        unmapped: dict[str, str] = {}
+        for n, (name, value) in enumerate(zip(product.option_names, self.option_values(cells), strict=True)):
             if not value or (value == "Default Title" and name.casefold() in ("title", "")):
                 continue
             real_options.append(value)
-            target = option_field(name)
+            target = option_field(name, self.config.options)
             if target and not raw.get(target):
                 raw[target] = value
-            else:
-                attributes[name or "option"] = value
+                continue
+            attributes[name or "option"] = value
+            if n in differing:
+                unmapped[name or "option"] = value
+                column = self.option_cols[n][1]
+                self.unmapped.report(
+                    name or "option",
+                    product.handle,
+                    Location(self.table.path, row, (column or 0) + 1, self.table.header[column] if column else None),
+                )
         raw["id"] = variant_id(product.handle, real_options if multi or real_options else [])
         raw["group_id"] = product.handle if multi else None
         if self.config.base_url:
@@ -326,7 +339,7 @@ class _Reader:
         raw["gtin"] = self._gtin(get(cells, "barcode"), row)
 
         ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.columns)
-        return build_product(raw, attributes, ref, self.ctx, self.emit)
+        return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
     def _gtin(self, barcode: str, row: int) -> str:
         value = barcode[1:] if barcode.startswith("'") else barcode

@@ -18,10 +18,11 @@ from feedsync import values as v
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
+from feedsync.ids import slug
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import PlatformSource, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import option_field
+from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, header_key, open_table
 
 # Canonical name -> header keys: English, then the Russian admin's translations seen in a real export.
@@ -191,7 +192,7 @@ def _product_key(cells: list[str], cols: _Columns) -> str:
     post_id = _cell(cells, cols.idx["id"])
     if post_id:
         return f"wc-{post_id}"
-    return "wc-" + _SLUG.sub("-", _cell(cells, cols.idx["name"]).casefold()).strip("-")
+    return "wc-" + slug(_cell(cells, cols.idx["name"]))
 
 
 def _parent_keys(cells: list[str], cols: _Columns) -> list[str]:
@@ -222,6 +223,7 @@ class _Reader:
         self.parents = parents
         self.comma_decimal = comma_decimal
         self.emit = emit
+        self.unmapped = UnmappedOptions(emit)
         self.ctx = normalize_context(source.config)
         self.tz = ZoneInfo(source.config.timezone)
         self.unpublished = 0
@@ -336,6 +338,7 @@ class _Reader:
                 raw["weight"] = f"{'0' if weight.startswith('.') else ''}{weight} {unit}"
 
         option_values: list[str] = []
+        unmapped: dict[str, str] = {}
         for name_col, value_col in self.cols.attributes.values():
             name = _cell(cells, name_col) or (_cell(parent.cells, name_col) if parent else "")
             value = _cell(cells, value_col)
@@ -347,7 +350,7 @@ class _Reader:
                         "MDL011",
                         f"variation leaves attribute {name!r} empty (any {name}); a feed needs one "
                         "value per variant, so the field stays empty",
-                        field=option_field(name) or name,
+                        field=option_field(name, self.config.options) or name,
                         location=Location(
                             self.table.path,
                             row,
@@ -359,7 +362,7 @@ class _Reader:
                 continue
             if not value:
                 continue
-            target = option_field(name)
+            target = option_field(name, self.config.options)
             if header_key(name) in _BRAND_NAMES:
                 raw["brand"] = value
             elif target and parent is not None:
@@ -369,6 +372,9 @@ class _Reader:
                 raw[target] = value
             else:
                 attributes[name] = value
+                if parent is not None:  # a variation axis that maps to no variant field
+                    unmapped[name] = value
+                    self.unmapped.report(name, parent.key, Location(self.table.path, row))
         for index, key in self.cols.meta.items():
             value = _cell(cells, index)
             if not value:
@@ -383,9 +389,7 @@ class _Reader:
         if parent is not None:
             raw["group_id"] = parent.key
             raw["id"] = sku or (
-                f"wc-{post_id}"
-                if post_id
-                else "-".join([parent.key, *(_SLUG.sub("-", o.casefold()).strip("-") for o in option_values)])
+                f"wc-{post_id}" if post_id else "-".join([parent.key, *(slug(o) for o in option_values)])
             )
         else:
             raw["id"] = _product_key(cells, self.cols)
@@ -400,7 +404,7 @@ class _Reader:
                 else f"{self.config.base_url}/product/{_SLUG.sub('-', raw['title'].casefold()).strip('-')}/"
             )
         ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.cols.positions)
-        return build_product(raw, attributes, ref, self.ctx, self.emit)
+        return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
     def number(self, text: str) -> str:
         value = text.strip().lstrip("'")

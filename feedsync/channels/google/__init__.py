@@ -14,5 +14,6 @@ GOOGLE = register_channel(
         variant_group=VariantGroup("item_group_id", spec.VARIANT_ATTRIBUTES, "GMC012"),
         passthrough=True,
         prepare_item=rules.prepare_item,
+        id_limits={a: spec.MAX_LENGTH[a] for a in ("id", "item_group_id")},
     )
 )

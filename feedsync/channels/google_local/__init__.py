@@ -43,5 +43,6 @@ GOOGLE_LOCAL = register_channel(
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
         check_item=check_item,
+        id_limits={"id": 50},  # the product's id in the primary feed, fitted the same way
     )
 )

@@ -3,6 +3,7 @@
 from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
 from feedsync.channels.google.spec import NAMESPACE
 from feedsync.channels.meta import rules
+from feedsync.channels.meta.spec import MAX_LENGTH
 
 META = register_channel(
     ChannelSpec(
@@ -13,5 +14,6 @@ META = register_channel(
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
         check_item=rules.check_item,
+        id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
     )
 )

@@ -4,7 +4,8 @@ limits as published in Meta's catalog field documentation)."""
 from __future__ import annotations
 
 REQUIRED: tuple[str, ...] = ("id", "title", "description", "availability", "condition", "price", "link", "image_link")
-MAX_LENGTH: dict[str, int] = {"id": 100, "title": 200, "description": 9999, "brand": 100}
+# item_group_id's 100 is taken to match id's (Meta's field reference gives no separate figure).
+MAX_LENGTH: dict[str, int] = {"id": 100, "item_group_id": 100, "title": 200, "description": 9999, "brand": 100}
 AVAILABILITY = {
     "in_stock": "in stock",
     "out_of_stock": "out of stock",

@@ -1,0 +1,45 @@
+"""Ids built from real data: option values in any script slugged apart, and ids fitted into a channel's limit.
+
+Both are pure functions of their input, so a product keeps the same id on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_ASCII_RUN = re.compile(r"[^a-z0-9]+")
+_WORD_RUN = re.compile(r"[\W_]+")
+DIGEST_LENGTH = 8
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() or unicodedata.name(char, "").startswith("LATIN")
+
+
+def slug(text: str) -> str:
+    """``Dark Blue`` -> ``dark-blue``. Latin text keeps the ASCII slug feedsync has always made (``Grün`` ->
+    ``gr-n``), so existing ids do not change; text with letters or digits of another script (Arabic, Cyrillic,
+    Greek, CJK, …) keeps them (``Синий`` -> ``синий``, ``خ`` -> ``خ``), so its values stay apart."""
+    folded = text.casefold()
+    if all(_latin(c) for c in folded if c.isalnum()):
+        made = _ASCII_RUN.sub("-", folded).strip("-")
+    else:
+        made = _WORD_RUN.sub("-", unicodedata.normalize("NFC", folded)).strip("-")
+    if made or not text.strip():
+        return made
+    # Nothing but symbols (``🔥``, ``★★``): a short hash keeps such values apart.
+    return hashlib.sha1(text.strip().encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def fit_id(value: str, limit: int) -> str:
+    """``value`` when it fits in ``limit`` characters; else a readable prefix, ``-`` and the first 8 hex digits of
+    the SHA-1 of the whole value (``a-very-long-handle-4f1c2b9e``): distinct values stay distinct and the
+    same value always gives the same id."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.sha1(value.encode("utf-8")).hexdigest()
+    if limit <= DIGEST_LENGTH + 1:
+        return digest[:limit]
+    return f"{value[: limit - DIGEST_LENGTH - 1].rstrip('-')}-{digest[:DIGEST_LENGTH]}"
