@@ -20,6 +20,12 @@ class Inspection:
     images: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
+    @property
+    def variants_read(self) -> int:
+        """The variants read as validate and push count them: those the source yielded, plus the rows left out
+        with an error and the unpublished variants."""
+        return self.variants + self.stats.left_out + self.stats.excluded
+
 
 def inspect_source(config: SourceConfig) -> Inspection:
     """Read the whole source once. ``products`` counts variant groups, ``images`` distinct image URLs."""
