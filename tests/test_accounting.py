@@ -14,12 +14,14 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
+from feedsync import pipeline
 from feedsync.cli.app import app
-from feedsync.config import SourceConfig
+from feedsync.config import SourceConfig, load_config
 from feedsync.errors import FeedsyncError
 from feedsync.sources import open_source
 from feedsync.sources.base import resolve_format
 from feedsync.sources.tabular import open_table
+from feedsync.state import State
 from tests.sources.realdata import REALDATA, needs_realdata
 
 runner = CliRunner()
@@ -141,3 +143,21 @@ def test_every_variant_is_accounted_for_and_validate_and_push_agree(
     ]
     assert len(unnamed) <= source.stats.excluded, unnamed[:20]
     assert variants >= len(products) + source.stats.left_out
+
+
+@needs_realdata
+def test_validate_counts_what_push_leaves_out_on_the_shopify_export(tmp_path: Path) -> None:
+    """Defect 2 of issue 14: on rosarose, validate said Google had 1,165 items and 0 rejected while push published
+    134 (the variant-group check and the dropping of items with errors ran in push alone)."""
+    path = REALDATA / "shopify/rosarose-products_export_1.csv"
+    (tmp_path / "feedsync.yaml").write_text(CONFIG.format(path=json.dumps(str(path))), encoding="utf-8")
+    config = load_config(tmp_path / "feedsync.yaml")
+    validated = pipeline.run(config, "validate")
+    with State(config.state_path) as state:
+        pushed = pipeline.run(config, "push", state=state, force=True)
+    for name in CHANNELS:
+        v, p = validated.channels[name], pushed.channels[name]
+        assert (v.items, v.excluded, v.rejected) == (p.items, p.excluded, p.rejected), name
+        assert v.items + v.excluded + v.rejected == validated.variants == pushed.variants, name
+    published = etree.parse(str(tmp_path / "public" / "google.xml")).findall("channel/item")
+    assert len(published) == validated.channels["google"].items
