@@ -15,6 +15,9 @@ from feedsync.model.product import PRODUCT_FIELDS, Product
 
 MISSING_SHARE = 0.5
 """A missing field is worth its own finding when more than this share of a channel's checked items lack it."""
+OWN_REMEDY = frozenset({"AMZ001"})
+"""Missing-field codes whose finding names its own fix (an Amazon product type comes from the category map or
+settings.default_product_type, not from a column)."""
 
 
 def _is_missing(diagnostic: Diagnostic) -> bool:
@@ -24,6 +27,7 @@ def _is_missing(diagnostic: Diagnostic) -> bool:
         and diagnostic.field is not None
         and info is not None
         and info.name.startswith("missing-")
+        and diagnostic.code not in OWN_REMEDY
     )
 
 
