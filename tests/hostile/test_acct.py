@@ -8,11 +8,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+import respx
 from typer.testing import CliRunner
 
+from feedsync import pipeline
 from feedsync.cli.app import app
+from feedsync.state import State
 from tests.conftest import HEADER, row
+from tests.destinations.gmc import INSERT, gmc_config, mock_api
 
 runner = CliRunner()
 SHOPIFY = "Handle,Title,Status,Option1 Name,Option1 Value,Variant SKU,Variant Price,Image Src,Vendor,Variant Barcode\n"
@@ -82,3 +87,21 @@ def test_hostile_catalog_is_accounted_for(tmp_path: Path, case: Case, monkeypatc
     if case.google[0] == 0:  # nothing to publish: refused, and no empty feed written
         assert code == 1 and {d["code"] for d in pushed["diagnostics"]} >= {"DST008"}
         assert not (tmp_path / "www" / "google.xml").exists()
+
+
+def test_an_item_the_api_rejects_moves_from_items_to_rejected(tmp_path: Path) -> None:
+    """The Merchant API refuses B: the run counts 1 item and 1 rejected, still 2 variants in all."""
+    with respx.mock(assert_all_called=False) as router:
+        mock_api(router)
+        router.post(INSERT).mock(
+            side_effect=lambda request: (
+                httpx.Response(400, json={"error": {"message": "bad"}})
+                if b'"offerId":"B"' in request.content
+                else httpx.Response(200, json={})
+            )
+        )
+        config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+        with State(config.state_path) as state:
+            report = pipeline.run(config, "push", state=state)
+    google = next(iter(report.channels.values()))
+    assert (google.items, google.excluded, google.rejected) == (1, 0, 1) and report.variants == 2
