@@ -383,6 +383,9 @@ class ChannelConfig(BaseModel):
     many last pushes (a source shrinking a little every push); a push --force starts the count again."""
     max_deletes: int | None = Field(default=None, ge=0)
     """push to an API: refuse when more items than this would be deleted."""
+    allow_empty: bool = False
+    """push: publish the feed even when it has no items (by default an empty feed is refused, DST008, and the
+    feed published before stays)."""
 
     @property
     def overrides(self) -> dict[str, Any]:

@@ -84,7 +84,7 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
         ) from None
     finally:
         _JOB = None
-    merged = Report(command=report.command, products_read=report.products_read)
+    merged = Report(command=report.command, variants=report.variants, products=report.products)
     merged.diagnostics = report.diagnostics + [d for other in results for d in other.diagnostics]
     for name in names:
         part = next(r for r in (report, *results) if name in r.channels)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from feedsync.accounting import MissingFields, empty_refusal
 from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
@@ -136,9 +137,9 @@ def run(
             supplements,
             config.source.currency,
             check=command != "build" or validate,
-            drop_invalid=command == "push",
         )
-        event("read", command=command, products=report.products_read, seconds=round(time.perf_counter() - started, 3))
+        seconds = round(time.perf_counter() - started, 3)
+        event("read", command=command, products=report.products, variants=report.variants, seconds=seconds)
         for channel in compiled:
             result = results[channel.name]
             if out is not None and result.output is not None:
@@ -288,7 +289,9 @@ def _sync(
         return
     recorder = Recorder(state, channel.name, destination.describe(), progress=progress)
     destination.sync(plan, recorder, emit, channel)  # type: ignore[attr-defined]
-    result.rejected += len(recorder.failed)
+    failed = len(recorder.failed)
+    result.items -= min(failed, result.items)
+    result.rejected += failed
     result.published = f"{destination.describe()} ({plan.summary()})"
 
 
@@ -308,9 +311,10 @@ def _drop(previous: int | None, items: int, max_drop_percent: float, since: str 
 def _guardrail(
     channel: CompiledChannel, result: ChannelResult, counts: list[int], *, force: bool
 ) -> tuple[str, str | None]:
-    """(code, why the channel must not be published, or None): items with errors (DST001), then a fall in the
-    item count since the last push (DST002), then a fall from the largest count of the recent pushes ``counts``
-    (newest first; DST007). The last two are overridden by ``force``.
+    """(code, why the channel must not be published, or None): items with errors (DST001), then a feed with no
+    items (DST008, unless the channel says allow_empty), then a fall in the item count since the last push
+    (DST002), then a fall from the largest count of the recent pushes ``counts`` (newest first; DST007). The last
+    three are overridden by ``force``.
 
     DST007 is its own code because its cause and remedy differ: each push lost less than the limit, so no
     single export is broken; a source shrinking push by push (88 -> 72 -> 59) is caught against the peak of the
@@ -318,6 +322,9 @@ def _guardrail(
     refusal = _refusal(channel, result)
     if refusal:
         return "DST001", refusal
+    empty = empty_refusal(result, allowed=channel.config.allow_empty)
+    if empty:
+        return "DST008", None if force else empty
     limit = channel.config.max_drop_percent
     drop = _drop(counts[0] if counts else None, result.items, limit)
     if drop:
@@ -346,10 +353,14 @@ class _Sink:
     writer: FeedWriter | None
     encoder: Encoder | None
     check: bool
-    drop_invalid: bool
+    """Check each item against the channel's rules and leave out (reject) an item with an error."""
     formulas: FormulaTally | None = None
     """Formula-like values of a delimited feed, reported once per field (MDL014)."""
     variants: VariantTracker = field(default_factory=VariantTracker)
+    missing: MissingFields = field(default_factory=MissingFields)
+    """The fields the rejected items lacked (one MDL015 when most items lack the same one)."""
+    checked_rejected: int = 0
+    """Items the channel checks rejected (so MDL015 can tell "most items" apart)."""
 
 
 @dataclass
@@ -399,24 +410,30 @@ class _Stream:
         currency: str | None,
         *,
         check: bool,
-        drop_invalid: bool,
     ) -> None:
+        """Stream every product through every channel. With ``check`` (validate, build --validate, push) each
+        item is checked against its channel's rules and an item with an error is left out and counted rejected,
+        so every command that checks reports the same counts."""
         report = self.report
         emit = self.emit
         seen = IdSet()
+        groups = IdSet()
         skus = IdSet()
         variants = VariantTracker()
+        rejected = 0
+        """Variants left out before the channels (duplicate ids, failed joins): rejected in every channel."""
         with ExitStack() as stack:
             # Further documents of split feeds close (and are renamed into place) only after every writer finished.
             parts = stack.enter_context(ExitStack())
-            sinks = [self._sink(stack, parts, channel, out, check, drop_invalid) for channel in compiled]
+            sinks = [self._sink(stack, parts, channel, out, check) for channel in compiled]
             progress = self.progress
             for product in source.products(emit):
-                report.products_read += 1
-                if progress is not None and not report.products_read % 500:
+                report.variants += 1
+                groups.add(product.group_id or product.id)
+                if progress is not None and not report.variants % 500:
                     progress(
                         {
-                            "rows read": report.products_read,
+                            "rows read": report.variants,
                             **{f"{sink.channel.name} items": sink.result.items for sink in sinks},
                         }
                     )
@@ -430,6 +447,7 @@ class _Stream:
                             location=locate(product.source, "id"),
                         )
                     )
+                    rejected += 1
                     continue
                 ignore = product.attributes.get(IGNORE_COLUMN)
                 if ignore:
@@ -439,6 +457,7 @@ class _Stream:
                 if supplements:
                     joined, extras = join(product, supplements, currency, emit)
                     if joined is None:
+                        rejected += 1
                         continue
                     product = joined
                 for sink in sinks:
@@ -451,6 +470,15 @@ class _Stream:
                             sink.result.excluded += 1
                     for item in items:
                         self._take(sink, item)
+        stats = source.stats
+        report.variants += stats.left_out + stats.excluded
+        report.products = len(groups)
+        for sink in sinks:
+            checked = sink.result.items + sink.checked_rejected
+            for diagnostic in sink.missing.findings(sink.channel.name, sink.result, checked):
+                emit(diagnostic)
+            sink.result.rejected += rejected + stats.left_out
+            sink.result.excluded += stats.excluded
         for sink in sinks:
             for diagnostic in sink.formulas.findings(sink.channel.name) if sink.formulas is not None else ():
                 emit(diagnostic)
@@ -464,7 +492,6 @@ class _Stream:
         channel: CompiledChannel,
         out: Path | None,
         check: bool,
-        drop_invalid: bool,
     ) -> _Sink:
         result = self.report.channels[channel.name]
         encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
@@ -488,7 +515,6 @@ class _Stream:
             writer,
             encoder,
             check or encoder is not None,
-            drop_invalid or encoder is not None,
             FormulaTally() if channel.format.writer == "delimited" else None,
         )
 
@@ -545,8 +571,10 @@ class _Stream:
                         findings.append(duplicate)
             if findings:
                 self.report.extend(findings)
-                if sink.drop_invalid and any(d.severity is Severity.ERROR for d in findings):
+                if any(d.severity is Severity.ERROR for d in findings):
                     sink.result.rejected += 1
+                    sink.checked_rejected += 1
+                    sink.missing.add(item.product, findings)
                     return
         if sink.formulas is not None:
             sink.formulas.add(item.id, item.values, item.product.source, item.origins)

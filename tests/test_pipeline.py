@@ -33,7 +33,10 @@ def test_build_leaves_out_a_bad_row_and_reports_its_row_and_column(tmp_path: Pat
         "B",
         f"{tmp_path / 'products.csv'}:3:7",
     )
-    assert report.products_read == 2 and report.channels["google"].items == 2
+    # the row that could not become a product is a variant read, rejected in every channel
+    assert (report.products, report.variants) == (2, 3)
+    google = report.channels["google"]
+    assert (google.items, google.excluded, google.rejected) == (2, 0, 1)
 
 
 def test_duplicate_ids_keep_the_first(tmp_path: Path) -> None:
@@ -72,8 +75,10 @@ def test_validate_checks_rules_and_writes_nothing(tmp_path: Path) -> None:
     report = pipeline.run(config, "validate")
     assert not (tmp_path / "out").exists()
     assert sorted((d.code, d.product_id, d.field) for d in report.diagnostics) == [("GMC001", "B", "link")]
-    # description falls back to the title in the Google profile, so only the link is missing
-    assert report.channels["google"].items == 2
+    # description falls back to the title in the Google profile, so only the link is missing; B is left out
+    # of the feed push would publish, and validate counts it rejected as push does
+    google = report.channels["google"]
+    assert (google.items, google.excluded, google.rejected) == (1, 0, 1)
 
 
 def test_push_publishes_valid_items_and_records_the_run(tmp_path: Path) -> None:

@@ -469,6 +469,20 @@ def _dst007(tmp: Path) -> Found:
     return found
 
 
+@fixture("DST008", (None, None, None, None))
+def _dst008(tmp: Path) -> Found:
+    config = make_config(tmp, HEADER + row("A", link=""), "    destination: {type: directory, path: www}\n")
+    with State(config.state_path) as state:
+        found = pipeline.run(config, "push", state=state).diagnostics
+    assert not (tmp / "www" / "google.xml").exists()
+    return found
+
+
+@fixture("MDL015", (None, "link", None, None))
+def _mdl015(tmp: Path) -> Found:
+    return build(tmp, HEADER + row("A", link="") + row("B", link="", size="L") + row("C", size="S"))
+
+
 ORDER_COLUMNS = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\n"
 
 

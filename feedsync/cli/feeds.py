@@ -77,7 +77,9 @@ def build(
     currency: str | None = CurrencyOpt,
     base_url: str | None = BaseUrlOpt,
     encoding: str | None = EncodingOpt,
-    check: bool = typer.Option(False, "--validate", help="Also check each channel's rules (as push does)."),
+    check: bool = typer.Option(
+        False, "--validate", help="Also check each channel's rules and leave out the items with errors, as push does."
+    ),
     jobs: int = JobsOpt,
 ) -> None:
     """Build each channel's feed into <out>/<channel>.<ext>, atomically.

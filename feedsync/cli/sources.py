@@ -12,6 +12,7 @@ from feedsync.cli.common import err, exit_codes
 from feedsync.config import DEFAULT_CONFIG_NAME, SOURCE_FORMATS, SourceConfig
 from feedsync.diagnostics import Severity
 from feedsync.diagnostics.renderers import render_line
+from feedsync.diagnostics.renderers.summary import counts_line
 from feedsync.errors import ConfigError
 from feedsync.init import config_text
 from feedsync.sources.inspect import inspect_source
@@ -50,8 +51,7 @@ def inspect(
     echo(f"encoding:   {stats.encoding or '-'}")
     echo(f"delimiter:  {stats.delimiter!r}" if stats.delimiter else "delimiter:  -")
     echo(f"rows:       {stats.rows}")
-    echo(f"products:   {result.products}")
-    echo(f"variants:   {result.variants}")
+    echo(f"read:       {counts_line(result.products, result.variants_read)}")
     echo(f"images:     {result.images}")
     if stats.columns:
         echo("columns:")
@@ -104,7 +104,7 @@ def init(
         with atomic_write(target) as handle:
             handle.write(config_text(source, result, relative_to=Path.cwd()).encode("utf-8"))
     typer.echo(
-        f"wrote {DEFAULT_CONFIG_NAME}: {result.format} catalog, {result.products} products, {result.variants} variants"
+        f"wrote {DEFAULT_CONFIG_NAME}: {result.format} catalog, {counts_line(result.products, result.variants_read)}"
     )
     lines = target.read_text(encoding="utf-8").splitlines()
     todo = [number for number, line in enumerate(lines, 1) if "TODO:" in line]

@@ -643,6 +643,27 @@ _register(
     ("values",),
 )
 _register(
+    "MDL015",
+    "field-missing-on-most-items",
+    E,
+    "Most items of the channel (more than half of those checked) were rejected because they lack the same "
+    "field, which usually means the source has the value under a column feedsync does not map (a brand under "
+    "`Vendor` or `Brands`), or not at all. Reported once per channel and field, with the fix: map the column "
+    "(`source.columns: {Brands: brand}`) or set the field for the channel "
+    '(`fields: {brand: "{{ attributes.Brands }}"}`, or a fixed value).',
+    ("config", "required"),
+)
+_register(
+    "DST008",
+    "empty-feed-refused",
+    E,
+    "push did not publish this channel: its feed has no items (every variant was excluded or rejected, or the "
+    "source had none for it), and an empty feed would take every product of the catalog off the channel. The "
+    "feed published before stays. Fix the findings that left the items out; to publish an empty feed on "
+    "purpose, push --force or set `allow_empty: true` on the channel.",
+    ("publish", "guardrails"),
+)
+_register(
     "MDL016",
     "variant-option-unmapped",
     W,

@@ -88,7 +88,7 @@ class Gate:
                 f"{len(counted)} finding(s) at or above {self.fail_on}, more than --max-errors {self.max_errors}",
             )
         if self.max_error_rate is not None:
-            products = max(report.products_read, 1)
+            products = max(report.variants, 1)
             affected = len({d.product_id for d in counted if d.product_id}) + sum(not d.product_id for d in counted)
             rate = affected * 100 / products
             if rate > self.max_error_rate:

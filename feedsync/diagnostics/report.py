@@ -16,7 +16,9 @@ class ChannelResult:
     excluded: int = 0
     """Left out on purpose: a filter, a rule's exclude, nothing to expand."""
     rejected: int = 0
-    """Left out because of an error (a failing template or rule, an item that breaks the channel's rules)."""
+    """Left out because of an error: a failing template or rule, an item that breaks the channel's rules, and
+    every variant left out before the channels (a row that failed to become a product, a duplicate id). With
+    ``items`` and ``excluded`` it accounts for every variant read: items + excluded + rejected == variants."""
     output: Path | None = None
     parts: list[Path] = field(default_factory=list)
     """Further documents when the channel's feed is split (Amazon: 25,000 messages each)."""
@@ -32,7 +34,6 @@ class ChannelResult:
     """A few payloads a dry run would have sent."""
     changes: dict[str, int] | None = None
     """Items added, removed and changed since the feed of the last push (when asked for and one exists)."""
-    """Why push did not publish this channel (on_error: fail, max_error_rate)."""
 
 
 @dataclass(slots=True)
@@ -40,9 +41,18 @@ class Report:
     command: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     channels: dict[str, ChannelResult] = field(default_factory=dict)
-    products_read: int = 0
+    variants: int = 0
+    """Variants read: every product the source yielded, plus every row the reader named in an error finding and
+    left out (a row that could not become a product is a variant read and rejected in every channel)."""
+    products: int = 0
+    """Distinct products (variant groups) among the variants the source yielded."""
     items: dict[str, list[str]] = field(default_factory=dict)
     """Every item id per channel, when the run was asked to record them (JUnit reports need them)."""
+
+    @property
+    def products_read(self) -> int:
+        """The variants read (the name this count had before products and variants were told apart)."""
+        return self.variants
 
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)

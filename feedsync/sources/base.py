@@ -27,6 +27,10 @@ class SourceStats:
     encoding: str | None = None
     delimiter: str | None = None
     rows: int = 0
+    left_out: int = 0
+    """Rows named in an error finding and left out (they never became a product): variants read and rejected."""
+    excluded: int = 0
+    """Variants the reader left out on purpose (unpublished: draft, archived, hidden): read and excluded."""
     columns: dict[str, str] = field(default_factory=dict)
     """Source column -> the model field (or reader role) it feeds."""
     unused: list[str] = field(default_factory=list)
@@ -142,7 +146,9 @@ def missing_column(column: str, names: Iterable[str], where: str) -> str:
 
 class NonEmpty:
     """A reader that must find at least one data row: a catalog without any (a header alone, ``[]``, a feed
-    without items) is a SourceError, never a clean run with nothing in it."""
+    without items) is a SourceError, never a clean run with nothing in it. It also counts the rows the reader
+    named in an error finding and did not turn into a product (``stats.left_out``): each is a variant read that
+    every channel counts as rejected."""
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -151,14 +157,22 @@ class NonEmpty:
 
     def products(self, emit: Emit) -> Iterator[Product]:
         named: list[Diagnostic] = []
+        pending: set[tuple[str, int]] = set()
+        """Rows named in an error finding that no product has come from (yet)."""
 
         def note(diagnostic: Diagnostic) -> None:
-            located = diagnostic.location is not None and diagnostic.location.row is not None
-            if not named and located and diagnostic.severity is Severity.ERROR:
-                named.append(diagnostic)
+            location = diagnostic.location
+            if location is not None and location.row is not None and diagnostic.severity is Severity.ERROR:
+                if not named:
+                    named.append(diagnostic)
+                pending.add((location.path, location.row))
             emit(diagnostic)
 
-        yield from self.source.products(note)
+        for product in self.source.products(note):
+            if pending:
+                pending.discard((product.source.path, product.source.row))
+            yield product
+        self.stats.left_out = len(pending)
         if self.source.stats.rows == 0 and not named:  # a row left out with an error is a row
             raise SourceError(f"{self.path}: no data rows (the file holds no products, only a header or an empty list)")
 

@@ -187,6 +187,7 @@ class _Reader:
         cells = group.cells
         if self.get(cells, "visible").upper() in ("N", "NO", "FALSE", "0") and not self.config.include_unpublished:
             self.hidden += 1
+            self.source.stats.excluded += max(1, len(group.skus))
             return
         product_key = self.get(cells, "sku") or f"bc-{self.get(cells, 'product_id')}"
         if not group.skus:

@@ -31,6 +31,12 @@ class Inspection:
     unnamed_prices: int = 0
     """Prices that name no currency, when none was given (source.currency / --currency)."""
 
+    @property
+    def variants_read(self) -> int:
+        """The variants read as validate and push count them: those the source yielded, plus the rows left out
+        with an error and the unpublished variants."""
+        return self.variants + self.stats.left_out + self.stats.excluded
+
 
 def inspect_source(config: SourceConfig) -> Inspection:
     """Read the whole source once. ``products`` counts variant groups, ``images`` distinct image URLs.

@@ -212,6 +212,7 @@ class _Reader:
                 continue
             if self.get(cells, "product_online") == "2" and not self.config.include_unpublished:
                 self.skipped["unpublished"] += 1
+                self.source.stats.excluded += 1
                 continue
             link = self.children.get(sku)
             parent = self.parents.get(link[0]) if link else None

@@ -245,6 +245,7 @@ class _Reader:
             return
         if status not in _STATUS_LIVE and not self.config.include_unpublished:
             self.unpublished += 1
+            self.source.stats.excluded += len(product.variants)
             return
         images = [url for _, _, url in sorted(product.images)]
         multi = len(product.variants) > 1

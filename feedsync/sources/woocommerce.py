@@ -244,6 +244,7 @@ class _Reader:
             published = self.get(cells, "published")
             if published in _UNPUBLISHED and not self.config.include_unpublished:
                 self.unpublished += 1
+                self.source.stats.excluded += "variable" not in kind and "grouped" not in kind
                 continue
             if "variable" in kind:
                 parent = self.parents.get(f"id:{self.get(cells, 'id')}") or self.parents.get(self.get(cells, "sku"))

@@ -40,7 +40,7 @@ def test_version_and_help() -> None:
 def test_push_on_the_demo_publishes_and_records_history(demo_copy: Path) -> None:
     result = runner.invoke(app, ["push", "-c", str(demo_copy / "feedsync.yaml")])
     assert result.exit_code == 0, result.output
-    assert "google: 88 items published to" in result.stderr
+    assert "google: 88 items, 0 excluded, 0 rejected; published to" in result.stderr
     feed = demo_copy / "public" / "google.xml"
     assert len(etree.parse(str(feed)).getroot().findall("channel/item")) == 88
     rows = (

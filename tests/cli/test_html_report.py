@@ -64,7 +64,7 @@ def test_the_page_has_the_summary_chart_worst_items_and_no_external_assets(tmp_p
     assert worst.index("<code>A3</code>") < worst.index("<code>A2</code>")  # more errors first
     assert "no earlier push to compare" in page
     assert re.search(
-        r'<tr><td>google</td><td class="num">4</td><td class="num">0</td><td class="num">0</td>\s*<td>checked</td>',
+        r'<tr><td>google</td><td class="num">2</td><td class="num">0</td><td class="num">2</td>\s*<td>checked</td>',
         page,
     )
 

@@ -24,8 +24,7 @@ def test_inspect_reports_format_counts_columns_and_diagnostics(tmp_path: Path) -
         "encoding:   utf-8",
         "delimiter:  ','",
         "rows:       88",
-        "products:   30",
-        "variants:   87",
+        "read:       30 products, 88 variants read",  # the row with an error is a variant read, as validate counts
         "  price                      -> price",
         "diagnostics: 1 (MDL002 error x1)",
     ):
@@ -40,7 +39,11 @@ def test_inspect_a_shopify_export_lists_unused_columns(tmp_path: Path) -> None:
     result = runner.invoke(app, ["inspect", str(path), "--currency", "USD"])
     assert result.exit_code == 0, result.output
     assert "format:     shopify (detected)" in result.stdout
-    assert "rows:       41" in result.stdout and "variants:   23" in result.stdout and "images:     39" in result.stdout
+    assert (
+        "rows:       41" in result.stdout
+        and "read:       20 products, 23 variants read" in result.stdout
+        and "images:     39" in result.stdout
+    )
     assert "  Variant Price" in result.stdout
     assert "unused columns (" in result.stdout and "SEO Title" in result.stdout
 

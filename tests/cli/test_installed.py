@@ -24,7 +24,7 @@ def test_installed_feedsync_pushes_the_demo_from_another_directory(demo_copy: Pa
     result = run("push", "-c", str(demo_copy / "feedsync.yaml"), cwd=elsewhere)
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
-    assert "google: 88 items published" in result.stderr
+    assert "google: 88 items, 0 excluded, 0 rejected; published" in result.stderr
     items = etree.parse(str(demo_copy / "public" / "google.xml")).getroot().findall("channel/item")
     assert len(items) == 88
     assert list(elsewhere.iterdir()) == []  # nothing written into the working directory

@@ -36,11 +36,13 @@ def test_json_logs_parse_line_by_line_for_push_import_and_errors(demo_copy: Path
     events = json_lines(pushed.stderr)
     assert len({e["run_id"] for e in events}) == 1
     read = next(e for e in events if e["event"] == "read")
-    assert (read["command"], read["products"]) == ("push", 88) and isinstance(read["seconds"], float)
+    assert (read["command"], read["products"], read["variants"]) == ("push", 30, 88) and isinstance(
+        read["seconds"], float
+    )
     published = {e["channel"]: e for e in events if e["event"] == "publish"}
     assert set(published) == {"google", "facebook", "amazon", "google_local"}
     assert published["google"]["items"] == 88 and isinstance(published["google"]["seconds"], float)
-    assert any(e["event"] == "message" and "88 products read" in str(e["message"]) for e in events)
+    assert any(e["event"] == "message" and "30 products, 88 variants read" in str(e["message"]) for e in events)
 
     imported = runner.invoke(
         app, ["import-orders", "-c", config, "--from-file", str(demo_copy / "orders.txt"), "--log-format", "json"]
@@ -61,7 +63,7 @@ def test_quiet_prints_nothing_on_success_and_verbose_logs_events(demo_copy: Path
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
     verbose = runner.invoke(app, ["build", "-c", config, "-v"])
     assert "channel: channel=google items=88" in verbose.stderr
-    assert "88 products read" in verbose.stderr
+    assert "30 products, 88 variants read" in verbose.stderr
     plain = runner.invoke(app, ["build", "-c", config])
     assert "channel: channel=google" not in plain.stderr  # events only with -v
 

@@ -60,7 +60,10 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     catalog(tmp_path, 3)
     result = runner.invoke(app, ["push", "--dry-run"])
     assert result.exit_code == 0
-    assert f"google: 3 items: would publish 3 items to directory:{tmp_path / 'www'}" in result.stderr
+    assert (
+        f"google: 3 items, 0 excluded, 0 rejected; would publish 3 items to directory:{tmp_path / 'www'}"
+        in result.stderr
+    )
     assert not (tmp_path / "www").exists() and not (tmp_path / "out").exists()
     assert (
         "no runs yet" in runner.invoke(app, ["history"]).stdout or "push" not in runner.invoke(app, ["history"]).stdout

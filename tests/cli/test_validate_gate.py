@@ -89,9 +89,10 @@ def test_json_report(catalog: Path) -> None:
     result = invoke("--format", "json", "-o", "report.json")
     assert result.exit_code == 1 and result.stdout == ""
     document = json.loads((catalog / "report.json").read_text(encoding="utf-8"))
-    assert document["schema_version"] == 1 and document["result"]["failed"] is True
-    assert document["summary"] == {"products": 4, "errors": 2, "warnings": 1, "info": 0}
-    assert document["channels"]["google"]["items"] == 4
+    assert document["schema_version"] == 2 and document["result"]["failed"] is True
+    assert document["summary"] == {"products": 4, "variants": 4, "errors": 2, "warnings": 1, "info": 0}
+    google = document["channels"]["google"]
+    assert (google["items"], google["excluded"], google["rejected"]) == (2, 0, 2)
     first = document["diagnostics"][0]
     assert {k: first[k] for k in ("code", "name", "severity", "channel", "product_id", "field")} == {
         "code": "GMC008",
@@ -196,12 +197,14 @@ def test_metas_sample_feeds_gtins(tmp_path: Path) -> None:
     assert dpa.exit_code == 0 and dpa.stdout == ""
 
 
-def test_build_validate_checks_rules_but_keeps_the_items(catalog: Path) -> None:
+def test_build_validate_checks_rules_and_writes_the_feed_push_would_publish(catalog: Path) -> None:
     plain = runner.invoke(app, ["build"])
     assert plain.exit_code == 0 and "GMC008" not in plain.stderr
+    assert (catalog / "out" / "google.xml").read_text(encoding="utf-8").count("<item>") == 4
     checked = runner.invoke(app, ["build", "--validate"])
     assert checked.exit_code == 1 and "GMC008" in checked.stderr
-    assert (catalog / "out" / "google.xml").read_text(encoding="utf-8").count("<item>") == 4
+    assert "google: 2 items, 0 excluded, 2 rejected; written to" in checked.stderr
+    assert (catalog / "out" / "google.xml").read_text(encoding="utf-8").count("<item>") == 2
 
 
 def test_rules_command_lists_and_explains() -> None:

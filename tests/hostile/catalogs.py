@@ -287,7 +287,7 @@ def unaccounted(report: dict[str, Any], path: Path, rows: Iterable[int]) -> dict
     unnamed = [r for r in rows if r not in named]
     missing: dict[str, list[int]] = {}
     for name, channel in report["channels"].items():
-        assert channel["items"] + channel["excluded"] + channel["rejected"] == report["summary"]["products"], name
+        assert channel["items"] + channel["excluded"] + channel["rejected"] == report["summary"]["variants"], name
         if len(unnamed) > channel["items"]:
             missing[name] = unnamed
     return missing

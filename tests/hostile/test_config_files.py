@@ -61,7 +61,7 @@ CONFIGS: list[tuple[str, str | bytes, int, str]] = [
     ("not UTF-8", CONFIG.encode() + b"# caf\xe9\n", 2, "cannot read"),
     ("tabs for indentation", "source:\n\tpath: products.csv\n", 2, "feedsync.yaml:2:1: invalid YAML"),
     ("an unclosed bracket", "source: {path: products.csv\n", 2, "invalid YAML"),
-    ("a 5 MB comment", CONFIG + "# " + "x" * 5_000_000 + "\n", 0, "1 products read"),
+    ("a 5 MB comment", CONFIG + "# " + "x" * 5_000_000 + "\n", 0, "1 product, 1 variant read"),
 ]
 
 # (id, profile file, exit code, text the output must hold)

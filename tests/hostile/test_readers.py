@@ -326,7 +326,7 @@ def test_hostile_file(tmp_path: Path, case: Case) -> None:
     assert report is not None
     found = {d["code"] for d in report["diagnostics"]}
     assert set(case.codes) <= found, found
-    assert report["summary"]["products"] <= len(case.rows) or not case.rows
+    assert report["summary"]["variants"] <= len(case.rows) or not case.rows
     assert unaccounted(report, tmp_path / file_name(case.fmt), case.rows) == {}
 
 

@@ -20,7 +20,8 @@ from tests.sources.realdata import needs_realdata, real
 from tests.sources.test_realdata_exports import read_all
 
 SHOPIFY_HEAD = (
-    "Handle,Title,Vendor,Variant Price,Variant Barcode,Option1 Name,Option1 Value,Option2 Name,Option2 Value\n"
+    "Handle,Title,Body (HTML),Vendor,Variant Price,Variant Barcode,Image Src,"
+    "Option1 Name,Option1 Value,Option2 Name,Option2 Value\n"
 )
 
 
@@ -30,7 +31,8 @@ def shopify(rows: list[tuple[str, ...]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     for handle, title, *options in rows:
         options += [""] * (4 - len(options))
-        writer.writerow([handle, title, "Acme" if title else "", "10.00", "", *options])
+        body, vendor, image = ("A tee.", "Acme", f"https://shop.example.com/{handle}.jpg") if title else ("", "", "")
+        writer.writerow([handle, title, body, vendor, "10.00", "", image, *options])
     return SHOPIFY_HEAD + out.getvalue()
 
 
@@ -83,8 +85,9 @@ def test_rosarose_validate_drops_no_variant_as_duplicate(tmp_path: Path) -> None
     After: every variant an item, no duplicate ids, none flagged as an indistinguishable variant."""
     report = validate(tmp_path, real("shopify/rosarose-products_export_1.csv"))
     found = codes(report)
-    assert report.products_read == 1192
-    assert (report.channels["google"].items, report.channels["meta"].items) == (1192, 1192)
+    assert (report.variants, report.channels["google"].excluded) == (1477, 285)  # 285 draft or archived
+    for channel in ("google", "meta"):  # every published variant read reaches the channel's checks
+        assert report.channels[channel].items + report.channels[channel].rejected == 1192
     assert found["MDL008"] == found["GMC012"] == found["MDL013"] == found["META006"] == 0
     # One per option name that tells variants apart and maps to nothing (`Choose Material` is understood).
     assert found["MDL016"] == 12
@@ -116,7 +119,7 @@ def test_unmapped_option_is_named_in_titles_and_meta_variant_attributes(tmp_path
     assert report.channels["google"].items == report.channels["meta"].items == 5
     [hint] = [d for d in report.diagnostics if d.code == "MDL016"]  # once for the option name, not per product
     assert hint.field == "Tiers" and 'source.options: {"Tiers": size}' in hint.message
-    assert (hint.location.row, hint.location.column) == (2, 7)  # type: ignore[union-attr]
+    assert (hint.location.row, hint.location.column) == (2, 9)  # type: ignore[union-attr]
     titles = google_titles(tmp_path / "out" / "google.xml")
     assert titles["cake-2-tiers"] == "Cake - 2 tiers"
     meta = {r["id"]: r for r in feed_rows(tmp_path / "out" / "meta.csv")}
@@ -169,9 +172,10 @@ def test_tgmodz_tiers_mapped_by_source_options(tmp_path: Path) -> None:
     found = codes(report)
     assert found["GMC012"] == found["META006"] == 0
     assert not [d for d in report.diagnostics if d.code == "MDL016" and d.field == "Tiers"]
-    meta = {r["id"]: r for r in feed_rows(tmp_path / "out" / "meta.csv")}
-    assert (meta["wc-21"]["size"], meta["wc-1035"]["size"]) == ("Champions", "1 Month key")
-    assert "Tiers" not in meta["wc-21"]["additional_variant_attribute"]
+    products, _ = read_all(path, options={"Tiers": "size"})
+    read = {p.id: p for p in products}
+    assert (read["wc-21"].size, read["wc-1035"].size) == ("Champions", "1 Month key")
+    assert "Tiers" not in read["wc-21"].variant_options
 
 
 # -- defect 3 (titles) ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from feedsync import __version__
 from feedsync.diagnostics.codes import CODES
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
+from feedsync.diagnostics.renderers.summary import counts_line
 from feedsync.diagnostics.report import ChannelResult, Report
 from feedsync.resources import data_dir
 from feedsync.secrets import mask
@@ -102,7 +103,7 @@ def render_html(report: Report, *, failed: bool, reason: str | None, now: dateti
         command=report.command,
         generated=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
-        products_read=report.products_read,
+        read=counts_line(report.products, report.variants),
         failed=failed,
         reason=mask(reason) if reason else reason,
         errors=counts.get(Severity.ERROR, 0),

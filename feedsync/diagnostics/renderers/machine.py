@@ -14,7 +14,9 @@ from feedsync.diagnostics.renderers.concise import display_path
 from feedsync.diagnostics.report import Report
 from feedsync.secrets import mask
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
+"""2: ``summary.products`` counts products (variant groups) and ``summary.variants`` the variants read; per
+channel ``items + excluded + rejected == summary.variants`` (1: ``summary.products`` was the variants read)."""
 
 
 def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
@@ -49,7 +51,8 @@ def render_json(report: Report, *, failed: bool, reason: str) -> str:
         "command": report.command,
         "result": {"failed": failed, "reason": reason},
         "summary": {
-            "products": report.products_read,
+            "products": report.products,
+            "variants": report.variants,
             "errors": counts.get(Severity.ERROR, 0),
             "warnings": counts.get(Severity.WARNING, 0),
             "info": counts.get(Severity.INFO, 0),
