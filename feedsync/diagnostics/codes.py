@@ -173,6 +173,24 @@ _register(
     "format can carry. They are removed (a broken character becomes U+FFFD) and the rest is kept; fix the source.",
 )
 _register(
+    "SRC013",
+    "product-not-listed",
+    Severity.INFO,
+    "A product of the export is not listed, and the finding says why: a Magento grouped product has no price of "
+    "its own (its members are listed when the store shows them individually), a bundle with a dynamic price costs "
+    "what the shopper's choices cost (no one price to list), and a product 'Not Visible Individually' that no "
+    "configurable product in the file names has no page of its own. List such a product by exporting it as a "
+    "simple product, or give the bundle a fixed price.",
+)
+_register(
+    "SRC014",
+    "store-view-rows-only",
+    Severity.INFO,
+    "The Magento export has no default-scope row (empty store_view_code) for these products, only store view rows "
+    "(for example store_view_code = default, the default store view's code). Their values are read from the store "
+    "view row: the configured source.store_view when it has one, else the first.",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -646,7 +664,21 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
     **dict.fromkeys(
-        ("SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SRC007", "SRC008", "SRC009", "SRC010", "SRC011"),
+        (
+            "SRC001",
+            "SRC002",
+            "SRC003",
+            "SRC004",
+            "SRC005",
+            "SRC006",
+            "SRC007",
+            "SRC008",
+            "SRC009",
+            "SRC010",
+            "SRC011",
+            "SRC013",
+            "SRC014",
+        ),
         ("source",),
     ),
     **dict.fromkeys(("MDL001",), ("source", "required")),
