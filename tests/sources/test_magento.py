@@ -45,7 +45,12 @@ def test_every_product_type_is_read_or_named() -> None:
     children = [f"TST-Conf-Simp-{s}-{c}" for s in "SML" for c in ("Gray", "Green", "Purple")]
     assert list(by_id) == [*children, "TST-GrpBnd-Bundle-FixedPrice", "TST-Dwnl-1", "TST-Dwnl-2"]
     child = by_id["TST-Conf-Simp-M-Green"]
-    assert (child.group_id, child.title, child.color, child.size) == ("TST-Conf", "Test Configurable product", "Green", "M")
+    assert (child.group_id, child.title, child.color, child.size) == (
+        "TST-Conf",
+        "Test Configurable product",
+        "Green",
+        "M",
+    )
     assert (str(child.price), child.quantity, str(child.weight)) == ("68.00 USD", 100, "1 kg")
     assert child.product_type == "Women > Tops > Hoodies & Sweatshirts"
     download = by_id["TST-Dwnl-1"]
@@ -75,7 +80,11 @@ def test_default_scope_row_wins_over_store_view_rows(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     products, found = read(path)
-    assert [(p.id, p.title, p.source.row) for p in products] == [("A", "Tee", 3), ("B", "Chapeau", 5), ("V", "Warranty", 7)]
+    assert [(p.id, p.title, p.source.row) for p in products] == [
+        ("A", "Tee", 3),
+        ("B", "Chapeau", 5),
+        ("V", "Warranty", 7),
+    ]
     assert products[2].weight is None  # a virtual product is not shipped
     assert [(d.code, d.message) for d in found] == [
         (
