@@ -29,6 +29,7 @@ SourceFormat = Literal[
     "magento",
     "google_xml",
     "google_tsv",
+    "meta",
 ]
 SOURCE_FORMATS: tuple[str, ...] = get_args(SourceFormat)
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

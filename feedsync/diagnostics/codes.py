@@ -263,6 +263,14 @@ _register(
     "variation a value, or create one variation per value.",
 )
 _register(
+    "MDL018",
+    "value-without-equivalent",
+    W,
+    "A value of the source format has no equivalent among feedsync's values (Meta's age_group 'all ages'), so the "
+    "field is left empty and the value kept in the product's attributes, where a profile template can still use "
+    "it. Reported once per value. Set the field to one of feedsync's values if a channel needs it.",
+)
+_register(
     "GMC001",
     "missing-required-attribute",
     E,
@@ -689,6 +697,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL009": ("source", "links"),
     "MDL010": ("source", "identifiers"),
     "MDL011": ("source", "variants"),
+    "MDL018": ("source", "values"),
     "GMC001": ("required",),
     "GMC002": ("limits",),
     "GMC003": ("identifiers",),
