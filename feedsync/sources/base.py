@@ -26,6 +26,10 @@ class SourceStats:
     encoding: str | None = None
     delimiter: str | None = None
     rows: int = 0
+    left_out: int = 0
+    """Rows named in an error finding and left out (they never became a product): variants read and rejected."""
+    excluded: int = 0
+    """Variants the reader left out on purpose (unpublished: draft, archived, hidden): read and excluded."""
     columns: dict[str, str] = field(default_factory=dict)
     """Source column -> the model field (or reader role) it feeds."""
     unused: list[str] = field(default_factory=list)

@@ -269,11 +269,13 @@ class _Reader:
             return None  # its children are the variants
         if self.get(cells, "product_online") in _DISABLED and not self.config.include_unpublished:
             self.unpublished += 1
+            self.source.stats.excluded += 1
             return None
         if kind == "grouped":
             self.not_listed(sku, f"grouped product {sku!r} is not listed: it has no price of its own", row)
             return None
         if kind == "bundle" and self.get(cells, "bundle_price_type") != "fixed":
+            self.source.stats.excluded += 1
             self.not_listed(
                 sku,
                 f"bundle {sku!r} is not listed: its price is not fixed (bundle_price_type is not 'fixed'), so it is "
@@ -282,16 +284,19 @@ class _Reader:
             )
             return None
         if kind == "giftcard":
+            self.source.stats.excluded += 1
             self.not_listed(sku, f"gift card {sku!r} is not listed: its amount is the shopper's choice", row)
             return None
         link = self.children.get(sku)
         parent = self.parents.get(link[0]) if link else None
         if parent is None and self.get(cells, "visibility") == "Not Visible Individually":
             self.not_visible.append(sku)
+            self.source.stats.excluded += 1
             return None
         return self.product(row, cells, sku, parent, link[1] if link else {}, kind=kind)
 
     def not_listed(self, sku: str | None, message: str, row: int | None) -> None:
+        """SRC013 (the callers count a sellable product left out, all but grouped ones, in stats.excluded)."""
         location = self.loc(row, "product_type") if row is not None else Location(self.table.path)
         self.emit(make("SRC013", message, product_id=sku or None, location=location))
 

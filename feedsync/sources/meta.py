@@ -88,6 +88,7 @@ class MetaSource(DelimitedSource):
             _token(attributes.get(name, "")) in values for name, values in _HIDDEN.items()
         ):
             self.hidden += 1
+            self.stats.excluded += 1
             return False
         currency = attributes.get("currency", "").strip()
         for name in ("price", "sale_price"):

@@ -2,8 +2,10 @@
 
 ``simple`` and ``external`` rows are products; ``variation`` rows are variants of the ``variable`` row named by
 ``Parent`` (its SKU, or ``id:NN``), in any row order; ``grouped`` rows only bundle other products and are not
-listed. Parents can come after their children, so the file is read twice: the first pass indexes the variable
-parents (and decides the decimal separator), the second emits products. Memory holds the parents only.
+listed (SRC013 names them). Parents can come after their children, so the file is read twice: the first pass
+indexes the variable parents (and decides the decimal separator), the second emits products. Memory holds the
+parents only. Unpublished (draft, private, pending) products, and the variations of an unpublished parent whatever
+their own status, are left out and counted (SRC005, ``stats.excluded``) unless ``include_unpublished``.
 """
 
 from __future__ import annotations
@@ -255,12 +257,14 @@ class _Reader:
             published = self.get(cells, "published")
             if published in _UNPUBLISHED and not self.config.include_unpublished:
                 self.unpublished += 1
+                self.source.stats.excluded += "variable" not in kind and "grouped" not in kind
                 continue
             if "variation" in kind and not self.config.include_unpublished:
                 parent = self.parent_of(cells)
                 if parent is not None and self.get(parent.cells, "published") in _UNPUBLISHED:
                     self.unpublished += 1
                     self.of_unpublished_parent += 1
+                    self.source.stats.excluded += 1
                     continue
             if "variable" in kind:
                 parent = self.parents.get(f"id:{self.get(cells, 'id')}") or self.parents.get(self.get(cells, "sku"))

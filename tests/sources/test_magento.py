@@ -22,16 +22,23 @@ BASE = "https://shop.example.com"
 
 
 def read(path: Path, **extra: object) -> tuple[list[Product], list[Diagnostic]]:
+    products, found, _ = read_counted(path, **extra)
+    return products, found
+
+
+def read_counted(path: Path, **extra: object) -> tuple[list[Product], list[Diagnostic], int]:
+    """Products, findings, and the variants the reader left out on purpose (``stats.excluded``)."""
     config = {"path": path, "currency": "USD", "base_url": BASE, "weight_unit": "kg", **extra}
     source = open_source(SourceConfig.model_validate(config))
     found: list[Diagnostic] = []
-    return list(source.products(found.append)), found
+    products = list(source.products(found.append))
+    return products, found, source.stats.excluded
 
 
 @needs_realdata
 def test_store_view_default_rows_are_read_and_disabled_products_are_counted() -> None:
-    products, found = read(real(FIREBEAR))
-    assert products == []  # every product of the file is disabled (product_online = 2)
+    products, found, excluded = read_counted(real(FIREBEAR))
+    assert (products, excluded) == ([], 17)  # every product of the file is disabled (product_online = 2)
     codes = Counter(d.code for d in found)
     assert codes == {"SRC014": 1, "SRC005": 1}
     left_out = next(d for d in found if d.code == "SRC005")
@@ -40,7 +47,8 @@ def test_store_view_default_rows_are_read_and_disabled_products_are_counted() ->
 
 @needs_realdata
 def test_every_product_type_is_read_or_named() -> None:
-    products, found = read(real(FIREBEAR), include_unpublished=True)
+    products, found, excluded = read_counted(real(FIREBEAR), include_unpublished=True)
+    assert excluded == 4  # the dynamic bundle and the 3 members no configurable names; not the grouped set
     by_id = {p.id: p for p in products}
     children = [f"TST-Conf-Simp-{s}-{c}" for s in "SML" for c in ("Gray", "Green", "Purple")]
     assert list(by_id) == [*children, "TST-GrpBnd-Bundle-FixedPrice", "TST-Dwnl-1", "TST-Dwnl-2"]

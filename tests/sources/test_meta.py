@@ -78,8 +78,10 @@ def test_meta_columns_and_values(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert detect_format(path) == "meta"
-    products, found = read(path)
-    assert [p.id for p in products] == ["A", "C"]
+    source = open_source(SourceConfig(path=path))
+    found: list[Diagnostic] = []
+    products = list(source.products(found.append))
+    assert ([p.id for p in products], source.stats.excluded) == (["A", "C"], 1)
     tee = products[0]
     assert (tee.availability, tee.condition, tee.quantity, tee.age_group) == ("backorder", "used", 3, None)
     assert (tee.description, tee.image_link, tee.attributes["age_group"]) == (

@@ -145,7 +145,9 @@ def test_tgmodz_variations_of_draft_parents_are_not_published() -> None:
     hand with the csv module). None of them may reach a feed; all are counted in SRC005."""
     config = SourceConfig.model_validate({"path": real("woocommerce/tgmodz-wc-product-export.csv"), "currency": "EUR"})
     found: list[Diagnostic] = []
-    products = list(open_source(config).products(found.append))
+    source = open_source(config)
+    products = list(source.products(found.append))
+    assert source.stats.excluded == 31  # 11 unpublished simple products and variations, 20 variations of drafts
     drafts = {"wc-20", "wc-26", "wc-946", "wc-2471", "wc-5693", "wc-14577", "wc-15550", "wc-24506", "wc-61263"}
     assert not [p.id for p in products if p.group_id in drafts]
     assert len(products) == 147
