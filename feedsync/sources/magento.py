@@ -178,7 +178,7 @@ class MagentoSource(PlatformSource):
             emit(
                 make(
                     "SRC014",
-                    f"{len(views)} products have no default-scope row (empty store_view_code), only store view rows "
+                    f"{len(views)} SKUs have no default-scope row (empty store_view_code), only store view rows "
                     f"({codes}); their values are read from those rows",
                     location=Location(str(self.path)),
                 )

@@ -97,7 +97,7 @@ def test_default_scope_row_wins_over_store_view_rows(tmp_path: Path) -> None:
     assert [(d.code, d.message) for d in found] == [
         (
             "SRC014",
-            "1 products have no default-scope row (empty store_view_code), only store view rows (fr); "
+            "1 SKUs have no default-scope row (empty store_view_code), only store view rows (fr); "
             "their values are read from those rows",
         )
     ]
