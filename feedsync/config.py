@@ -29,6 +29,7 @@ SourceFormat = Literal[
     "magento",
     "google_xml",
     "google_tsv",
+    "meta",
 ]
 SOURCE_FORMATS: tuple[str, ...] = get_args(SourceFormat)
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -84,7 +85,8 @@ class SourceConfig(_Strict):
     media_base_url: str | None = None
     """Magento: the URL that image paths are relative to (default: base_url + /media/catalog/product)."""
     store_view: str | None = None
-    """Magento: the store_view_code whose rows override the default values (names, descriptions, url keys)."""
+    """Magento: the store_view_code whose rows override the default values (names, descriptions, url keys), and
+    whose row holds a product's values when the export has no default-scope row (empty store_view_code) for it."""
     weight_unit: Literal["g", "kg", "lb", "oz"] | None = None
     """Magento and BigCommerce keep the weight unit in the store settings, not in the file: without it their
     weights are not read (a wrong unit would be worse than none)."""

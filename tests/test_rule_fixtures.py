@@ -260,6 +260,15 @@ FIXTURES["SRC010"] = (
     (None, None, 2, None),
 )
 FIXTURES["SRC011"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T\x07,1\n"), ("A", "title", 2, 2))
+MAGENTO_HEADER = "sku,store_view_code,attribute_set_code,product_type,name,price\n"
+FIXTURES["SRC013"] = (
+    lambda tmp: read(tmp / "p.csv", MAGENTO_HEADER + "G,,Default,grouped,Set,\n", format="magento"),
+    ("G", None, 2, 4),
+)
+FIXTURES["SRC014"] = (
+    lambda tmp: read(tmp / "p.csv", MAGENTO_HEADER + "A,default,Default,simple,Tee,1\n", format="magento"),
+    (None, None, None, None),
+)
 
 # -- normalization ---------------------------------------------------------------------------------------
 FIXTURES["MDL001"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,,1\n"), ("A", "title", 2, 2))
@@ -294,6 +303,10 @@ FIXTURES["MDL011"] = (
         format="woocommerce",
     ),
     (None, "size", 3, 7),
+)
+FIXTURES["MDL018"] = (
+    lambda tmp: read(tmp / "p.csv", "id,title,price,age_group\nA,T,1,all ages\n", format="meta"),
+    ("A", "age_group", 2, 4),
 )
 FIXTURES["MDL012"] = (
     lambda tmp: build(

@@ -173,6 +173,24 @@ _register(
     "format can carry. They are removed (a broken character becomes U+FFFD) and the rest is kept; fix the source.",
 )
 _register(
+    "SRC013",
+    "product-not-listed",
+    Severity.INFO,
+    "A product of the export is not listed, and the finding says why: a Magento grouped product has no price of "
+    "its own (its members are listed when the store shows them individually), a bundle with a dynamic price costs "
+    "what the shopper's choices cost (no one price to list), and a product 'Not Visible Individually' that no "
+    "configurable product in the file names has no page of its own. List such a product by exporting it as a "
+    "simple product, or give the bundle a fixed price.",
+)
+_register(
+    "SRC014",
+    "store-view-rows-only",
+    Severity.INFO,
+    "The Magento export has no default-scope row (empty store_view_code) for these products, only store view rows "
+    "(for example store_view_code = default, the default store view's code). Their values are read from the store "
+    "view row: the configured source.store_view when it has one, else the first.",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -243,6 +261,14 @@ _register(
     "A variation leaves one of its attributes empty, which the store reads as 'any value'. A feed lists one "
     "concrete variant per item, so the channel cannot tell this variant apart by that attribute. Give the "
     "variation a value, or create one variation per value.",
+)
+_register(
+    "MDL018",
+    "value-without-equivalent",
+    W,
+    "A value of the source format has no equivalent among feedsync's values (Meta's age_group 'all ages'), so the "
+    "field is left empty and the value kept in the product's attributes, where a profile template can still use "
+    "it. Reported once per value. Set the field to one of feedsync's values if a channel needs it.",
 )
 _register(
     "GMC001",
@@ -724,7 +750,21 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
     **dict.fromkeys(
-        ("SRC001", "SRC002", "SRC003", "SRC004", "SRC005", "SRC006", "SRC007", "SRC008", "SRC009", "SRC010", "SRC011"),
+        (
+            "SRC001",
+            "SRC002",
+            "SRC003",
+            "SRC004",
+            "SRC005",
+            "SRC006",
+            "SRC007",
+            "SRC008",
+            "SRC009",
+            "SRC010",
+            "SRC011",
+            "SRC013",
+            "SRC014",
+        ),
         ("source",),
     ),
     **dict.fromkeys(("MDL001",), ("source", "required")),
@@ -735,6 +775,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL009": ("source", "links"),
     "MDL010": ("source", "identifiers"),
     "MDL011": ("source", "variants"),
+    "MDL018": ("source", "values"),
     "GMC001": ("required",),
     "GMC002": ("limits",),
     "GMC003": ("identifiers",),

@@ -95,6 +95,7 @@ def open_source(config: SourceConfig) -> Source:
         bigcommerce,
         google_feed,
         magento,
+        meta,
         native,
         shopify,
         woocommerce,

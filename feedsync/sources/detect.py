@@ -71,6 +71,7 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
     if start == "{":  # JSON Lines, unless the name says .json (then a lone object gets a clear error)
         return "json" if path.suffix.lower() == ".json" else "jsonl"
     keys = set(header_keys(path, encoding))
+    from feedsync.sources.meta import looks_like_meta
     from feedsync.sources.woocommerce import looks_like_woocommerce
 
     if ({"handle", "url handle"} & keys) and ({"variant sku", "option1 name", "sku", "variant price", "price"} & keys):
@@ -86,6 +87,8 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
         return "magento"
     if looks_like_woocommerce(keys):
         return "woocommerce"
+    if looks_like_meta(keys):  # Meta's feed shares Google's names: its own columns tell it apart
+        return "meta"
     if keys & GOOGLE_ONLY:
         return "google_tsv"
     suffix = path.suffix.lower()

@@ -3,14 +3,21 @@
 ``configurable`` rows are parents; their ``configurable_variations`` cell names the ``simple`` children and
 their axis values (``sku=MH01-XS-Black,size=XS,color=Black|…``). Children usually come *before* their parent,
 so the file is read twice: the first pass indexes parents (and the configured store view's override rows), the
-second emits the sellable rows. Rows with a ``store_view_code`` only override the default row of their SKU.
+second emits the sellable rows.
+
+Scopes: a row with an empty ``store_view_code`` holds a SKU's default values; a row naming a store view (``default``
+is the default store view's code) holds that view's values. A SKU is read from its default-scope row, else from the
+configured ``source.store_view``'s row, else from its first row (SRC014); the configured view's values override.
+``simple``, ``virtual`` and ``downloadable`` rows are products (the last two without shipping weight), a
+fixed-price ``bundle`` is one too; grouped products, dynamic-price bundles, gift cards and rows 'Not Visible
+Individually' that no configurable names are named in an SRC013 finding, disabled ones counted in SRC005.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -58,12 +65,23 @@ USED = (
     "special_price_to_date",
     "allow_backorders",
     "manage_stock",
+    "bundle_price_type",
 )
 _BRAND_CODES = {"manufacturer", "brand"}
 _GTIN_CODES = {"gtin", "ean", "upc", "isbn", "barcode"}
 _SLUG = re.compile(r"[^\w]+")
-# Product types that are not listed (bundles and grouped sets are made of the simple products that are).
-_OTHER_TYPES = {"configurable", "grouped", "bundle", "giftcard"}
+_TYPES = {"simple", "virtual", "downloadable", "configurable", "grouped", "bundle", "giftcard", ""}
+_SHIPPED = {"simple", "bundle", ""}  # virtual and downloadable products have no shipping weight
+_DISABLED = {"2", "0"}  # product_online: 1 enabled, 2 (the status attribute's value) or 0 disabled
+
+
+def _some(skus: list[str], shown: int = 5) -> str:
+    more = len(skus) - shown
+    return ", ".join(skus[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
+def _cell(cells: list[str], index: int | None) -> str:
+    return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
 def parse_pairs(text: str) -> dict[str, str]:
@@ -89,22 +107,35 @@ class _Parent:
     sku: str
     row: int
     cells: list[str]
+    children: int = 0
+    """How many of the children its configurable_variations name are in the file."""
+
+
+@dataclass
+class _Index:
+    """What the first pass learns: the row each SKU's values come from, the configurable parents and their
+    children, the configured store view's override rows."""
+
+    base: dict[str, int] = field(default_factory=dict)
+    parents: dict[str, _Parent] = field(default_factory=dict)
+    children: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class MagentoSource(PlatformSource):
     FORMAT = "magento"
 
     def products(self, emit: Emit) -> Iterator[Product]:
-        parents, children, overrides = self._index(emit)
+        index = self._index(emit)
         with open_table(self.config) as table:
-            yield from _Reader(self, table, parents, children, overrides, emit).run()
+            yield from _Reader(self, table, index, emit).run()
 
-    def _index(
-        self, emit: Emit
-    ) -> tuple[dict[str, _Parent], dict[str, tuple[str, dict[str, str]]], dict[str, dict[str, str]]]:
-        parents: dict[str, _Parent] = {}
-        children: dict[str, tuple[str, dict[str, str]]] = {}  # child sku -> (parent sku, axis values)
-        overrides: dict[str, dict[str, str]] = {}
+    def _index(self, emit: Emit) -> _Index:
+        """The default scope is the row with an empty store_view_code; a SKU without one (every row names a store
+        view, e.g. ``default``) is read from the configured store view's row, else from its first row."""
+        index = _Index()
+        rank: dict[str, int] = {}
+        candidates: dict[str, _Parent] = {}
         with open_table(self.config, emit) as table:
             self.stats.describe(table)
             col = {name: table.col(name) for name in USED}
@@ -116,52 +147,48 @@ class MagentoSource(PlatformSource):
                 from feedsync.errors import SourceError
 
                 raise SourceError(f"{table.path}:{table.header_row}: not a Magento catalog_product export (no sku)")
-            defaults: set[str] = set()
-            views: list[tuple[int, str]] = []
+            views: dict[str, str] = {}
             for row, cells in table.rows:
                 sku = _cell(cells, col["sku"])
                 view = _cell(cells, col["store_view_code"])
-                if view:
-                    views.append((row, sku))
-                    if view == self.config.store_view:
-                        overrides[sku] = {table.header[i]: c.strip() for i, c in enumerate(cells) if c.strip()}
+                if view and view == self.config.store_view:
+                    index.overrides[sku] = {table.header[i]: c.strip() for i, c in enumerate(cells) if c.strip()}
+                order = 0 if not view else 1 if view == self.config.store_view else 2
+                if sku in rank and rank[sku] <= order:
                     continue
-                defaults.add(sku)
+                rank[sku], index.base[sku] = order, row
+                if view:
+                    views[sku] = view
+                else:
+                    views.pop(sku, None)
                 if _cell(cells, col["product_type"]) == "configurable":
-                    parents[sku] = _Parent(sku, row, cells)
-                    for child in _cell(cells, col["configurable_variations"]).split("|"):
-                        pairs = parse_pairs(child)
-                        child_sku = pairs.pop("sku", "")
-                        if child_sku:
-                            children[child_sku] = (sku, pairs)
-        for row, sku in views:
-            if sku not in defaults:
-                emit(
-                    make(
-                        "SRC007",
-                        f"store view row of SKU {sku!r} has no default row (empty store_view_code) in the file, so "
-                        "there is no product it overrides; it is left out",
-                        product_id=sku or None,
-                        location=Location(str(self.path), row),
-                    )
+                    candidates[sku] = _Parent(sku, row, cells)
+                else:
+                    candidates.pop(sku, None)
+            for sku, parent in candidates.items():
+                index.parents[sku] = parent
+                for child in _cell(parent.cells, col["configurable_variations"]).split("|"):
+                    pairs = parse_pairs(child)
+                    child_sku = pairs.pop("sku", "")
+                    pairs.pop("default", None)  # marks the variation shown first (import extensions), not an axis
+                    if child_sku:
+                        index.children[child_sku] = (sku, pairs)
+                        parent.children += child_sku in index.base
+        if views:
+            codes = ", ".join(sorted(set(views.values())))
+            emit(
+                make(
+                    "SRC014",
+                    f"{len(views)} SKUs have no default-scope row (empty store_view_code), only store view rows "
+                    f"({codes}); their values are read from those rows",
+                    location=Location(str(self.path)),
                 )
-        return parents, children, overrides
-
-
-def _cell(cells: list[str], index: int | None) -> str:
-    return cells[index].strip() if index is not None and index < len(cells) else ""
+            )
+        return index
 
 
 class _Reader:
-    def __init__(
-        self,
-        source: MagentoSource,
-        table: Table,
-        parents: dict[str, _Parent],
-        children: dict[str, tuple[str, dict[str, str]]],
-        overrides: dict[str, dict[str, str]],
-        emit: Emit,
-    ) -> None:
+    def __init__(self, source: MagentoSource, table: Table, index: _Index, emit: Emit) -> None:
         self.source = source
         self.config = source.config
         self.table = table
@@ -169,16 +196,18 @@ class _Reader:
         self.positions = {
             FIELD_OF[n]: (table.header[i], i + 1) for n, i in self.col.items() if i is not None and n in FIELD_OF
         }
-        self.parents = parents
-        self.children = children
-        self.overrides = overrides
+        self.index = index
+        self.parents = index.parents
+        self.children = index.children
+        self.overrides = index.overrides
         self.emit = emit
         self.unmapped = UnmappedOptions(emit)
         self.ctx = normalize_context(source.config)
         self.tz = ZoneInfo(source.config.timezone)
         base = source.config.base_url
         self.media = source.config.media_base_url or (f"{base}/media/catalog/product" if base else None)
-        self.skipped = {"unpublished": 0, "not visible": 0, "unsupported type": 0}
+        self.unpublished = 0
+        self.not_visible: list[str] = []
         self.weights_ignored = False
 
     def get(self, cells: list[str], name: str, sku: str | None = None) -> str:
@@ -187,47 +216,94 @@ class _Reader:
             return self.overrides[sku][name]
         return _cell(cells, self.col.get(name))
 
+    def loc(self, row: int, name: str | None = None) -> Location:
+        index = self.col.get(name) if name else None
+        if index is None:
+            return Location(self.table.path, row)
+        return Location(self.table.path, row, index + 1, self.table.header[index])
+
     def run(self) -> Iterator[Product]:
         for row, cells in self.table.rows:
             self.source.stats.rows += 1
             sku = self.get(cells, "sku")
-            if self.get(cells, "store_view_code"):
-                continue
-            kind = self.get(cells, "product_type")
-            if kind == "configurable":
-                continue
-            if kind not in ("simple", "virtual", "downloadable", ""):
-                if kind not in _OTHER_TYPES:
-                    index = self.col["product_type"]
-                    self.emit(
-                        make(
-                            "MDL004",
-                            f"product_type {kind!r} is not a Magento product type; the row is left out",
-                            product_id=sku or None,
-                            value=kind,
-                            location=Location(self.table.path, row, (index or 0) + 1, "product_type"),
-                        )
-                    )
-                self.skipped["unsupported type"] += 1
-                continue
-            if self.get(cells, "product_online") == "2" and not self.config.include_unpublished:
-                self.skipped["unpublished"] += 1
-                self.source.stats.excluded += 1
-                continue
-            link = self.children.get(sku)
-            parent = self.parents.get(link[0]) if link else None
-            if parent is None and self.get(cells, "visibility") == "Not Visible Individually":
-                self.skipped["not visible"] += 1
-                continue
-            product = self.product(row, cells, sku, parent, link[1] if link else {})
+            if self.get(cells, "store_view_code") and self.index.base.get(sku) != row:
+                continue  # another store view's values of a product read from its default-scope row
+            product = self.read_row(row, cells, sku)
             if product is not None:
                 yield product
-        report_left_out(self.emit, self.table.path, self.skipped["unpublished"], "disabled")
+        for parent in self.parents.values():
+            if parent.children == 0:
+                self.emit(
+                    make(
+                        "SRC006",
+                        f"configurable product {parent.sku!r} has none of its variations in the file, "
+                        "so there is nothing to list",
+                        product_id=parent.sku or None,
+                        location=self.loc(parent.row, "configurable_variations"),
+                    )
+                )
+        report_left_out(self.emit, self.table.path, self.unpublished, "disabled")
+        if self.not_visible:
+            self.not_listed(
+                self.not_visible[0] if len(self.not_visible) == 1 else None,
+                f"{len(self.not_visible)} products 'Not Visible Individually' that no configurable product in the "
+                f"file names ({_some(self.not_visible)}) have no page of their own; they are not listed",
+                None,
+            )
         if self.weights_ignored:
             report_weights_ignored(self.emit, self.table.path)
 
+    def read_row(self, row: int, cells: list[str], sku: str) -> Product | None:
+        """The product of one default-scope row, or None with the reason counted or reported."""
+        kind = self.get(cells, "product_type")
+        if kind not in _TYPES:
+            self.emit(
+                make(
+                    "MDL004",
+                    f"product_type {kind!r} is not a Magento product type; the row is left out",
+                    product_id=sku or None,
+                    value=kind,
+                    location=self.loc(row, "product_type"),
+                )
+            )
+            return None
+        if kind == "configurable":
+            return None  # its children are the variants
+        if self.get(cells, "product_online") in _DISABLED and not self.config.include_unpublished:
+            self.unpublished += 1
+            self.source.stats.excluded += 1
+            return None
+        if kind == "grouped":
+            self.not_listed(sku, f"grouped product {sku!r} is not listed: it has no price of its own", row)
+            return None
+        if kind == "bundle" and self.get(cells, "bundle_price_type") != "fixed":
+            self.source.stats.excluded += 1
+            self.not_listed(
+                sku,
+                f"bundle {sku!r} is not listed: its price is not fixed (bundle_price_type is not 'fixed'), so it is "
+                "the sum of the options a shopper picks",
+                row,
+            )
+            return None
+        if kind == "giftcard":
+            self.source.stats.excluded += 1
+            self.not_listed(sku, f"gift card {sku!r} is not listed: its amount is the shopper's choice", row)
+            return None
+        link = self.children.get(sku)
+        parent = self.parents.get(link[0]) if link else None
+        if parent is None and self.get(cells, "visibility") == "Not Visible Individually":
+            self.not_visible.append(sku)
+            self.source.stats.excluded += 1
+            return None
+        return self.product(row, cells, sku, parent, link[1] if link else {}, kind=kind)
+
+    def not_listed(self, sku: str | None, message: str, row: int | None) -> None:
+        """SRC013 (the callers count a sellable product left out, all but grouped ones, in stats.excluded)."""
+        location = self.loc(row, "product_type") if row is not None else Location(self.table.path)
+        self.emit(make("SRC013", message, product_id=sku or None, location=location))
+
     def product(
-        self, row: int, cells: list[str], sku: str, parent: _Parent | None, axes: dict[str, str]
+        self, row: int, cells: list[str], sku: str, parent: _Parent | None, axes: dict[str, str], *, kind: str
     ) -> Product | None:
         p_cells, p_sku = (parent.cells, parent.sku) if parent else (cells, sku)
         raw: dict[str, Any] = {"id": sku, "group_id": parent.sku if parent else None}
@@ -290,14 +366,14 @@ class _Reader:
             raw["image_link"], raw["additional_image_links"] = urls[0], urls[1:]
         category = deepest_category(self.get(cells, "categories", sku) or self.get(p_cells, "categories", p_sku))
         raw["product_type"] = category
-        weight = self.get(cells, "weight", sku)
+        weight = self.get(cells, "weight", sku) if kind in _SHIPPED else ""
         if weight:
             if self.config.weight_unit:
                 raw["weight"] = f"{weight} {self.config.weight_unit}"
             else:
                 self.weights_ignored = True
 
-        attributes: dict[str, str] = {}
+        attributes: dict[str, str] = {"is_bundle": "yes"} if kind == "bundle" else {}
         unmapped: dict[str, str] = {}
         pairs = parse_pairs(self.get(p_cells, "additional_attributes", p_sku)) if parent else {}
         pairs.update(parse_pairs(self.get(cells, "additional_attributes", sku)))

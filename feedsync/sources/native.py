@@ -107,9 +107,16 @@ class DelimitedSource:
                     elif cell.strip() and not raw.get(target):
                         raw[target] = cell
                 ref = SourceRef.model_construct(path=path, row=row, columns=columns)
+                if not self.prepare(raw, attributes, ref, emit):
+                    continue
                 product = build_product(raw, attributes, ref, ctx, emit)
                 if product is not None:
                     yield product
+
+    def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
+        """A hook for formats built on this reader: adjust a row's values before they are normalized; False
+        leaves the row out (the hook reports why)."""
+        return True
 
 
 _MISSING = object()

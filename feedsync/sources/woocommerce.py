@@ -2,8 +2,10 @@
 
 ``simple`` and ``external`` rows are products; ``variation`` rows are variants of the ``variable`` row named by
 ``Parent`` (its SKU, or ``id:NN``), in any row order; ``grouped`` rows only bundle other products and are not
-listed. Parents can come after their children, so the file is read twice: the first pass indexes the variable
-parents (and decides the decimal separator), the second emits products. Memory holds the parents only.
+listed (SRC013 names them). Parents can come after their children, so the file is read twice: the first pass
+indexes the variable parents (and decides the decimal separator), the second emits products. Memory holds the
+parents only. Unpublished (draft, private, pending) products, and the variations of an unpublished parent whatever
+their own status, are left out and counted (SRC005, ``stats.excluded``) unless ``include_unpublished``.
 """
 
 from __future__ import annotations
@@ -47,7 +49,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "images": ("images", "изображения"),
     "parent": ("parent", "родительский"),
     "external_url": ("external url", "внешний url"),
+    # "Brands": WooCommerce 9.6+ (the product_brand taxonomy), and its translations; "Brand" from plugins.
+    "brands": ("brands", "marken", "marques", "marcas", "marche", "marchi", "merken", "marki", "бренды", "brand"),
+    # Product identifier columns that SEO plugins (e.g. Yoast WooCommerce SEO) add to the exporter.
+    "mpn": ("mpn",),
+    "gtin13": ("gtin13 / ean",),
+    "gtin12": ("gtin12 / upc",),
+    "gtin14": ("gtin14 / itf-14",),
+    "gtin8": ("gtin8",),
+    "isbn": ("isbn",),
 }
+_GTIN_COLUMNS = ("gtin", "gtin13", "gtin12", "gtin14", "gtin8", "isbn")
 FIELD_OF = {
     "id": "id",
     "sku": "id",
@@ -63,6 +75,8 @@ FIELD_OF = {
     "images": "image_link",
     "gtin": "gtin",
     "weight": "weight",
+    "brands": "brand",
+    "mpn": "mpn",
 }
 _WEIGHT_HEADER = re.compile(r"(?:weight|вес) \((.+)\)")
 _WEIGHT_UNITS = {"lbs": "lb", "lb": "lb", "kg": "kg", "кг": "kg", "g": "g", "г": "g", "oz": "oz"}
@@ -227,6 +241,7 @@ class _Reader:
         self.ctx = normalize_context(source.config)
         self.tz = ZoneInfo(source.config.timezone)
         self.unpublished = 0
+        self.of_unpublished_parent = 0
 
     def get(self, cells: list[str], name: str) -> str:
         return _cell(cells, self.cols.idx[name])
@@ -246,6 +261,13 @@ class _Reader:
                 self.unpublished += 1
                 self.source.stats.excluded += "variable" not in kind and "grouped" not in kind
                 continue
+            if "variation" in kind and not self.config.include_unpublished:
+                parent = self.parent_of(cells)
+                if parent is not None and self.get(parent.cells, "published") in _UNPUBLISHED:
+                    self.unpublished += 1
+                    self.of_unpublished_parent += 1
+                    self.source.stats.excluded += 1
+                    continue
             if "variable" in kind:
                 parent = self.parents.get(f"id:{self.get(cells, 'id')}") or self.parents.get(self.get(cells, "sku"))
                 if parent is not None and parent.variations == 0:
@@ -259,15 +281,31 @@ class _Reader:
                     )
                 continue
             if "grouped" in kind:
+                self.emit(
+                    make(
+                        "SRC013",
+                        f"grouped product {self.get(cells, 'name')!r} is not listed: it has no price of its own "
+                        "(its products are listed on their own rows)",
+                        product_id=self.get(cells, "sku") or None,
+                        location=self.loc(row, "type"),
+                    )
+                )
                 continue
             product = self.variation(row, cells) if "variation" in kind else self.product(row, cells, None)
             if product is not None:
                 yield product
-        report_left_out(self.emit, self.table.path, self.unpublished, "unpublished (draft, private or pending)")
+        what = "unpublished (draft, private or pending)"
+        if self.of_unpublished_parent:
+            what = f"{what[:-1]}; {self.of_unpublished_parent} of them variations of an unpublished parent)"
+        report_left_out(self.emit, self.table.path, self.unpublished, what)
+
+    def parent_of(self, cells: list[str]) -> _Parent | None:
+        reference = self.get(cells, "parent")
+        return self.parents.get(reference) or self.parents.get(reference.casefold())
 
     def variation(self, row: int, cells: list[str]) -> Product | None:
         reference = self.get(cells, "parent")
-        parent = self.parents.get(reference) or self.parents.get(reference.casefold())
+        parent = self.parent_of(cells)
         if parent is None:
             self.emit(
                 make(
@@ -296,7 +334,11 @@ class _Reader:
         raw["title"] = (self.get(parent.cells, "name") if parent else "") or self.get(cells, "name")
         description = own_or_parent("description") or own_or_parent("short_description")
         raw["description"] = unescape_description(description)
-        raw["gtin"] = self.get(cells, "gtin")
+        raw["gtin"] = next((g for g in (self.get(cells, name) for name in _GTIN_COLUMNS) if g), "")
+        brands = _split_list(own_or_parent("brands"))
+        if brands:  # "Parent brand > Brand, Other": the first brand, as the shop names it
+            raw["brand"] = brands[0].split(">")[-1].strip()
+        raw["mpn"] = self.get(cells, "mpn")
 
         categories = _split_list(own_or_parent("categories"))
         if categories:
@@ -365,7 +407,7 @@ class _Reader:
                 continue
             target = option_field(name, self.config.options)
             if header_key(name) in _BRAND_NAMES:
-                raw["brand"] = value
+                raw["brand"] = raw.get("brand") or value
             elif target and parent is not None:
                 raw[target] = value
                 option_values.append(value)
@@ -383,7 +425,7 @@ class _Reader:
             if not raw.get("gtin") and _GTIN_META.fullmatch(key.casefold()):
                 raw["gtin"] = value
             elif _MPN_META.fullmatch(key.casefold()):
-                raw["mpn"] = value
+                raw["mpn"] = raw.get("mpn") or value
             else:
                 attributes[f"meta:{key}"] = value
 

@@ -126,5 +126,5 @@ def test_magento_rows_of_no_product_are_named(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     products, found = read(path)
-    assert [p.id for p in products] == ["A"]
-    assert [(d.code, d.location.row) for d in found] == [("SRC007", 3), ("MDL004", 4)]
+    assert [p.id for p in products] == ["A", "B"]  # B has only a store view row: its values are read from it
+    assert [(d.code, d.location.row) for d in found] == [("SRC014", None), ("MDL004", 4), ("SRC013", 5)]

@@ -7,6 +7,7 @@ from feedsync.diagnostics import Diagnostic
 from feedsync.model import Product
 from feedsync.sources import open_source
 from feedsync.sources.woocommerce import unescape_description
+from tests.sources.realdata import needs_realdata, real
 
 HEADER = (
     "ID,Type,SKU,Name,Published,Description,Sale price,Regular price,Categories,Images,Parent,"
@@ -87,3 +88,70 @@ def test_bad_sale_dates_are_reported_at_their_cell(tmp_path: Path) -> None:
 
 def test_unescape_description() -> None:
     assert unescape_description("a\\nb\\\\nc") == "a\nb\\nc"
+
+
+def test_variations_of_a_draft_parent_are_left_out_and_counted(tmp_path: Path) -> None:
+    body = (
+        "10,variable,,Tee,0,,,,,,,1,,0,,Color,Red\n"  # a draft (older exporters write 0, newer -1)
+        "11,variation,,Tee - Red,1,,,5,,,id:10,1,3,0,,Color,Red\n"
+        "20,variable,,Cap,1,,,,,,,1,,0,,Color,Blue\n"
+        "21,variation,,Cap - Blue,1,,,5,,,id:20,1,3,0,,Color,Blue\n"
+    )
+    products, found = read(tmp_path, body)
+    assert [p.id for p in products] == ["wc-21"]
+    assert [(d.code, d.message) for d in found] == [
+        (
+            "SRC005",
+            "2 unpublished (draft, private or pending; 1 of them variations of an unpublished parent) products left "
+            "out (set source.include_unpublished: true to include them)",
+        )
+    ]
+    everything, _ = read(tmp_path, body, include_unpublished=True)
+    assert [p.id for p in everything] == ["wc-11", "wc-21"]
+
+
+def test_brands_and_identifier_columns(tmp_path: Path) -> None:
+    path = tmp_path / "wc-product-export.csv"
+    path.write_text(
+        "ID,Type,SKU,Name,Published,Regular price,Parent,Brands,MPN,GTIN13 / EAN,Attribute 1 name,"
+        "Attribute 1 value(s)\n"
+        '10,variable,TEE,Tee,1,,,"Acme > Acme Kids, Other",,,Size,"S, M"\n'
+        "11,variation,TEE-S,Tee - S,1,5,TEE,,MPN-S,4006381333931,Size,S\n"
+        '12,simple,CAP,Cap,1,7,,"Hatters\\, Ltd",CAP-1,,,\n',
+        encoding="utf-8",
+    )
+    config = SourceConfig.model_validate({"path": path, "currency": "EUR"})
+    found: list[Diagnostic] = []
+    tee, cap = open_source(config).products(found.append)
+    assert found == []
+    assert (tee.brand, tee.mpn, tee.gtin) == ("Acme Kids", "MPN-S", "4006381333931")  # the variation takes the parent's
+    assert (cap.brand, cap.mpn, cap.gtin) == ("Hatters, Ltd", "CAP-1", None)
+
+
+def test_localized_brands_column(tmp_path: Path) -> None:
+    path = tmp_path / "wc-product-export.csv"
+    path.write_text(
+        "ID,Type,SKU,Name,Published,Regular price,Marken\n1,simple,A,Hut,1,5,Hutmacher\n",
+        encoding="utf-8",
+    )
+    config = SourceConfig.model_validate({"path": path, "currency": "EUR", "format": "woocommerce"})
+    (hat,) = open_source(config).products(lambda d: None)
+    assert hat.brand == "Hutmacher"
+
+
+@needs_realdata
+def test_tgmodz_variations_of_draft_parents_are_not_published() -> None:
+    """tgmodz: 9 variable parents are drafts (Published 0); 20 of their 22 variations say Published 1 (checked by
+    hand with the csv module). None of them may reach a feed; all are counted in SRC005."""
+    config = SourceConfig.model_validate({"path": real("woocommerce/tgmodz-wc-product-export.csv"), "currency": "EUR"})
+    found: list[Diagnostic] = []
+    source = open_source(config)
+    products = list(source.products(found.append))
+    assert source.stats.excluded == 31  # 11 unpublished simple products and variations, 20 variations of drafts
+    drafts = {"wc-20", "wc-26", "wc-946", "wc-2471", "wc-5693", "wc-14577", "wc-15550", "wc-24506", "wc-61263"}
+    assert not [p.id for p in products if p.group_id in drafts]
+    assert len(products) == 147
+    (left_out,) = [d.message for d in found if d.code == "SRC005"]
+    assert left_out.startswith("40 unpublished (draft, private or pending; 20 of them variations of an unpublished")
+    config = config.model_copy(update={"include_unpublished": True})
+    assert len([p for p in open_source(config).products(lambda d: None) if p.group_id in drafts]) == 22

@@ -1,0 +1,117 @@
+"""Magento exports read right: every store_view_code understood, every product type read or named in a finding.
+
+Counts on ``firebear-product_all_types.csv`` were checked by hand against the raw file (csv module): 18 rows, all with
+store_view_code = default and product_online = 2 (disabled); 9 simple children of TST-Conf (3 sizes x 3 colours),
+the configurable TST-Conf, 3 simple products 'Not Visible Individually' that only the grouped and bundle products use,
+1 grouped, 2 bundles (dynamic and fixed price), 2 downloadable.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Diagnostic
+from feedsync.model import Product
+from feedsync.sources import open_source
+from tests.sources.realdata import needs_realdata, real
+
+FIREBEAR = "magento/firebear-product_all_types.csv"
+BASE = "https://shop.example.com"
+
+
+def read(path: Path, **extra: object) -> tuple[list[Product], list[Diagnostic]]:
+    products, found, _ = read_counted(path, **extra)
+    return products, found
+
+
+def read_counted(path: Path, **extra: object) -> tuple[list[Product], list[Diagnostic], int]:
+    """Products, findings, and the variants the reader left out on purpose (``stats.excluded``)."""
+    config = {"path": path, "currency": "USD", "base_url": BASE, "weight_unit": "kg", **extra}
+    source = open_source(SourceConfig.model_validate(config))
+    found: list[Diagnostic] = []
+    products = list(source.products(found.append))
+    return products, found, source.stats.excluded
+
+
+@needs_realdata
+def test_store_view_default_rows_are_read_and_disabled_products_are_counted() -> None:
+    products, found, excluded = read_counted(real(FIREBEAR))
+    assert (products, excluded) == ([], 17)  # every product of the file is disabled (product_online = 2)
+    codes = Counter(d.code for d in found)
+    assert codes == {"SRC014": 1, "SRC005": 1}
+    left_out = next(d for d in found if d.code == "SRC005")
+    assert left_out.message.startswith("17 disabled products left out")  # all rows but the configurable parent
+
+
+@needs_realdata
+def test_every_product_type_is_read_or_named() -> None:
+    products, found, excluded = read_counted(real(FIREBEAR), include_unpublished=True)
+    assert excluded == 4  # the dynamic bundle and the 3 members no configurable names; not the grouped set
+    by_id = {p.id: p for p in products}
+    children = [f"TST-Conf-Simp-{s}-{c}" for s in "SML" for c in ("Gray", "Green", "Purple")]
+    assert list(by_id) == [*children, "TST-GrpBnd-Bundle-FixedPrice", "TST-Dwnl-1", "TST-Dwnl-2"]
+    child = by_id["TST-Conf-Simp-M-Green"]
+    assert (child.group_id, child.title, child.color, child.size) == (
+        "TST-Conf",
+        "Test Configurable product",
+        "Green",
+        "M",
+    )
+    assert (str(child.price), child.quantity, str(child.weight)) == ("68.00 USD", 100, "1 kg")
+    assert child.product_type == "Women > Tops > Hoodies & Sweatshirts"
+    download = by_id["TST-Dwnl-1"]
+    assert (download.weight, str(download.price), download.link) == (None, "123.00 USD", f"{BASE}/tst-dwnl-1.html")
+    bundle = by_id["TST-GrpBnd-Bundle-FixedPrice"]
+    assert (str(bundle.price), bundle.attributes["is_bundle"]) == ("14.00 USD", "yes")
+    not_listed = [(d.product_id, d.location.row) for d in found if d.code == "SRC013"]
+    assert not_listed == [("TST-GrpBnd-Grouped", 15), ("TST-GrpBnd-Bundle-DynamicPrice", 16), (None, None)]
+    members = next(d for d in found if d.code == "SRC013" and d.product_id is None)
+    assert "3 products 'Not Visible Individually'" in members.message
+    assert "TST-GrpBnd-Simple-1, TST-GrpBnd-Simple-2, TST-GrpBnd-Simple-3" in members.message
+    assert Counter(d.code for d in found) == {"SRC014": 1, "SRC013": 3}
+    # every one of the 18 rows is a product, the configurable parent of 9 of them, or named in a finding
+    assert len(products) + 1 + 2 + 3 == 18
+
+
+def test_default_scope_row_wins_over_store_view_rows(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,weight\n"
+        "A,default,Default,simple,Tee (default view),10,1\n"
+        "A,,Default,simple,Tee,10,1\n"
+        "A,fr,Default,simple,T-shirt,10,1\n"
+        "B,fr,Default,simple,Chapeau,5,1\n"
+        "B,de,Default,simple,Hut,5,1\n"
+        "V,,Default,virtual,Warranty,20,3\n",
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert [(p.id, p.title, p.source.row) for p in products] == [
+        ("A", "Tee", 3),
+        ("B", "Chapeau", 5),
+        ("V", "Warranty", 7),
+    ]
+    assert products[2].weight is None  # a virtual product is not shipped
+    assert [(d.code, d.message) for d in found] == [
+        (
+            "SRC014",
+            "1 SKUs have no default-scope row (empty store_view_code), only store view rows (fr); "
+            "their values are read from those rows",
+        )
+    ]
+    chosen, _ = read(path, store_view="de")
+    assert [(p.id, p.title, p.source.row) for p in chosen] == [("A", "Tee", 3), ("B", "Hut", 6), ("V", "Warranty", 7)]
+
+
+def test_configurable_without_its_children_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,configurable_variations\n"
+        'P,,Default,configurable,Parent,10,"sku=P-S,size=S|sku=P-M,size=M"\n',
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert products == []
+    assert [(d.code, d.product_id, d.location.row) for d in found] == [("SRC006", "P", 2)]
