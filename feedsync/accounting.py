@@ -46,8 +46,9 @@ class MissingFields:
             if name not in self.columns:
                 self.columns[name] = next((k for k in product.attributes if name in k.lower()), None)
 
-    def findings(self, channel: str, result: ChannelResult, checked: int) -> list[Diagnostic]:
-        """One MDL015 per field that more than half of the ``checked`` items lacked."""
+    def findings(self, channel: str, result: ChannelResult, checked: int, *, columns: bool = True) -> list[Diagnostic]:
+        """One MDL015 per field that more than half of the ``checked`` items lacked; ``columns``: the source format
+        applies ``source.columns`` (else the fix named is the channel's fields only)."""
         found = []
         for name, count in self.counts.most_common():
             if not checked or count <= checked * MISSING_SHARE:
@@ -55,7 +56,7 @@ class MissingFields:
             found.append(
                 make(
                     "MDL015",
-                    _message(channel, name, count, checked, self.columns.get(name)),
+                    _message(channel, name, count, checked, self.columns.get(name), columns=columns),
                     channel=channel,
                     field=name,
                 )
@@ -63,11 +64,11 @@ class MissingFields:
         return found
 
 
-def _message(channel: str, name: str, count: int, checked: int, column: str | None) -> str:
+def _message(channel: str, name: str, count: int, checked: int, column: str | None, *, columns: bool) -> str:
     share = f"all {count}" if count == checked else f"{count} of {checked}"
     template = f"{{{{ attributes.{column} }}}}" if column and column.isidentifier() else "{{ attributes.COLUMN }}"
     fix = f'set it for the channel: `channels: {{{channel}: {{fields: {{{name}: "{template}"}}}}}}` (or a fixed value)'
-    if name in PRODUCT_FIELDS:
+    if name in PRODUCT_FIELDS and columns:
         mapping = f'{{"{column or "COLUMN"}": {name}}}'
         fix = f"map the source column that holds it (`source.columns: {mapping}`), or " + fix
     return f"{share} items of {channel} lack {name}: {fix}"

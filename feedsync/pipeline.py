@@ -33,6 +33,7 @@ from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source
+from feedsync.sources.base import maps_columns
 from feedsync.split import part_names, part_path, remove_stale_parts, remove_temp_files
 from feedsync.state import FORCED, State
 from feedsync.supplements import Supplement, join, load_supplements
@@ -475,7 +476,8 @@ class _Stream:
         report.products = len(groups)
         for sink in sinks:
             checked = sink.result.items + sink.checked_rejected
-            for diagnostic in sink.missing.findings(sink.channel.name, sink.result, checked):
+            mapped = maps_columns(stats.format)
+            for diagnostic in sink.missing.findings(sink.channel.name, sink.result, checked, columns=mapped):
                 emit(diagnostic)
             sink.result.rejected += rejected + stats.left_out
             sink.result.excluded += stats.excluded

@@ -111,6 +111,11 @@ def open_source(config: SourceConfig) -> Source:
     return NonEmpty(_READERS[fmt](config))
 
 
+def maps_columns(fmt: str) -> bool:
+    """Whether the ``fmt`` reader applies ``source.columns`` (formats that read an export's own columns do not)."""
+    return fmt in _MAPS_COLUMNS
+
+
 def _check_columns(config: SourceConfig, fmt: str) -> None:
     """Refuse a ``columns:`` map the reader would not apply: a format that reads its own columns, or (delimited
     files) a column that is not in the header, named with the closest header names."""

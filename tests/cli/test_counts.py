@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from feedsync.cli.app import app
 from tests.conftest import HEADER, row, write_config
+from tests.sources.realdata import needs_realdata, real
 
 runner = CliRunner(env={"COLUMNS": "200"})
 CONFIG = """source:
@@ -95,3 +96,18 @@ def test_a_field_most_items_have_is_not_reported_as_missing(tmp_path: Path) -> N
     result = runner.invoke(app, ["validate"])
     assert "META003" in result.stdout and "MDL015" not in result.output
     assert "facebook: 2 items, 0 excluded, 1 rejected" in result.stderr
+
+
+@needs_realdata
+def test_the_missing_field_hint_names_only_fixes_the_source_format_applies(tmp_path: Path) -> None:
+    """WooCommerce reads its export's own columns and refuses `source.columns`, so the hint for tgmodz's missing
+    brand names the channel's fields only."""
+    path = real("woocommerce/tgmodz-wc-product-export.csv")
+    (tmp_path / "feedsync.yaml").write_text(
+        f"source: {{path: {path}, currency: USD, base_url: 'https://s.example'}}\n"
+        "channels:\n  facebook: {profile: facebook}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["validate", "-c", str(tmp_path / "feedsync.yaml")])
+    [hint] = [line for line in result.output.splitlines() if " MDL015 " in line]
+    assert "lack brand" in hint and "fields: {brand:" in hint and "source.columns" not in hint
