@@ -338,8 +338,9 @@ _register(
     "AMZ002",
     "invalid-sku",
     E,
-    "Amazon SKUs are 1 to 40 printable ASCII characters. Shorten the id, or map a shorter SKU with the "
-    "channel's sku field.",
+    "Amazon SKUs (and parent SKUs) are 1 to 40 printable ASCII characters. Ids made by feedsync are fitted "
+    "(MDL017); this finding is for a SKU set by a per-product override column or that the fitting cannot reach. "
+    "The message says what is wrong: the length, or which characters. Map a valid SKU with the channel's sku field.",
 )
 _register(
     "AMZ003",
@@ -704,7 +705,8 @@ _register(
     "MDL017",
     "id-shortened",
     Severity.INFO,
-    "An id or item group id is longer than the channel allows (Google: 50 characters, Meta: 100). Instead of "
+    "An id or item group id is longer than the channel allows (Google: 50 characters, Meta: 100, Amazon SKUs: 40 "
+    "printable ASCII characters, so an id with other characters is fitted there too). Instead of "
     "leaving the item out, feedsync publishes a readable prefix followed by `-` and 8 hex digits of a hash of the "
     "whole id: the same id always gives the same published id, and the state maps it back to the catalog id for "
     "orders. Reported per item, with the id published.",

@@ -13,6 +13,18 @@ _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
 
 
+def sku_problem(sku: str) -> str | None:
+    """What is wrong with a SKU Amazon would reject, or None."""
+    if len(sku) > MAX_SKU_LENGTH:
+        return f"is {len(sku)} characters, more than Amazon's {MAX_SKU_LENGTH}"
+    if not _SKU_CHARS.match(sku):
+        bad = sorted({c for c in sku if not ("\x20" <= c <= "\x7e")})
+        return "holds characters Amazon does not take in a SKU (printable ASCII only): " + " ".join(
+            f"{c!r} (U+{ord(c):04X})" for c in bad[:5]
+        )
+    return None
+
+
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     found = Findings(item, channel)
     report = found.report
@@ -21,8 +33,10 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     sku = values.get("sku")
     if not isinstance(sku, str):
         report("AMZ003", "sku", "sku is required")
-    elif len(sku) > MAX_SKU_LENGTH or not _SKU_CHARS.match(sku):
-        report("AMZ002", "sku", f"sku {sku!r} is not 1-{MAX_SKU_LENGTH} printable ASCII characters", sku)
+    for attr in ("sku", "parent_sku"):
+        value = values.get(attr)
+        if isinstance(value, str) and (problem := sku_problem(value)):
+            report("AMZ002", attr, f"{attr} {value!r} {problem}", value)
     offer_only = "asin" in values
     if "product_type" not in values and not offer_only:
         report(
