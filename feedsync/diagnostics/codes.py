@@ -502,6 +502,33 @@ _register(
     "The product identifier is not 8, 12, 13 or 14 digits with a correct GS1 check digit; Amazon rejects it.",
     ("identifiers",),
 )
+_register(
+    "AMZ012",
+    "untracked-quantity-not-sent",
+    W,
+    "The shop does not track this variant's stock (Shopify: Variant Inventory Tracker empty), so its quantity "
+    "column means nothing (it can be 0 or negative while the shop sells the item). Amazon gets no quantity "
+    "(settings.untracked_quantity: skip, the default), and a new listing without one is not buyable. Set "
+    "settings.untracked_quantity to the number Amazon should offer. Told once with the count of items.",
+    ("inventory",),
+)
+_register(
+    "AMZ013",
+    "negative-quantity",
+    W,
+    "The quantity is negative (oversold in the shop). Amazon never gets a negative quantity: it gets 0. Told "
+    "once per value with the count of items.",
+    ("inventory",),
+)
+_register(
+    "AMZ014",
+    "sale-price-without-dates",
+    Severity.INFO,
+    "A sale price without dates is the price the shop sells at now, so it is the offer's price on Amazon "
+    "(purchasable_offer our_price) and the regular price is sent as list_price. Amazon's discounted_price needs a "
+    "start and an end date; give sale_price_effective_date to send a scheduled sale instead.",
+    ("price",),
+)
 
 _register(
     "DST001",

@@ -10,6 +10,7 @@ AMAZON = register_channel(
         name="amazon",
         formats={"json": FormatSpec("json", "json_listings", {})},
         check_item=rules.check_item,
+        prepare_item=rules.prepare_item,
         encoder=AmazonEncoder,
         settings_model=AmazonSettings,
         id_limits={"sku": MAX_SKU_LENGTH, "parent_sku": MAX_SKU_LENGTH},

@@ -5,12 +5,46 @@ from __future__ import annotations
 import re
 
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
-from feedsync.channels.base import ChannelItem, Findings
+from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic
 
 _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
+
+
+def prepare_item(item: ChannelItem) -> list[Note]:
+    """Mends the offer before it is checked and written: a negative quantity becomes 0 (AMZ013); tells of
+    untracked stock sent without a quantity (AMZ012) and of a sale without dates sent as the price (AMZ014)."""
+    notes: list[Note] = []
+    values = item.values
+    quantity = values.get("quantity")
+    if isinstance(quantity, str) and quantity.lstrip().startswith("-"):
+        values["quantity"] = "0"
+        notes.append(
+            Note("AMZ013", "quantity", quantity, f"quantity {quantity} is negative: Amazon gets 0 (never a negative)")
+        )
+    if item.product.inventory_tracked is False and "quantity" not in values:
+        notes.append(
+            Note(
+                "AMZ012",
+                "quantity",
+                "",
+                "the shop does not track this variant's stock (it is always sellable there): no quantity is sent "
+                "(settings.untracked_quantity: skip); set settings.untracked_quantity to the number Amazon should get",
+            )
+        )
+    if "sale_price" in values and not ("sale_start" in values and "sale_end" in values) and "price" in values:
+        notes.append(
+            Note(
+                "AMZ014",
+                "sale_price",
+                "",
+                "a sale price without dates is the price the shop sells at: Amazon gets it as the price (our_price) "
+                "and the regular price as list_price",
+            )
+        )
+    return notes
 
 
 def sku_problem(sku: str) -> str | None:
