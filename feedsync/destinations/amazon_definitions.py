@@ -19,6 +19,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from feedsync.atomic import atomic_write
+from feedsync.atomic import atomic_write, remove_leftovers
 from feedsync.config import AmazonLogin, AmazonSpApiDestination, Config
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
@@ -39,6 +40,7 @@ PULLED_KEY = "x-feedsync-pulled"
 REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 _PRODUCT_TYPE = re.compile(r"^[A-Z0-9_]{1,100}$")
 _MARKETPLACE_ID = re.compile(r"^[A-Z0-9]{8,20}$")
+_STORED = re.compile(r"^[A-Z0-9_]+\.[A-Z0-9]+\.json$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +201,9 @@ def pull(
     api: DefinitionsApi, target: Target, product_types: Sequence[str], folder: Path, requirements: str = "LISTING"
 ) -> list[Pulled]:
     """Pull each product type's definition for the target's marketplace into ``folder``; each file is written
-    whole or not at all, and a failure leaves the files already pulled in place."""
+    whole or not at all, and a failure leaves the files already pulled in place. The temp files of a pull that
+    was killed while writing are removed."""
+    remove_leftovers(folder, lambda name: bool(_STORED.match(name)), before=time.time())
     done = []
     for name in product_types:
         envelope, raw = api.definition(
