@@ -10,6 +10,8 @@ import re
 import unicodedata
 
 _ASCII_RUN = re.compile(r"[^a-z0-9]+")
+_PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
 _WORD_RUN = re.compile(r"[\W_]+")
 DIGEST_LENGTH = 8
 
@@ -43,3 +45,21 @@ def fit_id(value: str, limit: int) -> str:
     if limit <= DIGEST_LENGTH + 1:
         return digest[:limit]
     return f"{value[: limit - DIGEST_LENGTH - 1].rstrip('-')}-{digest[:DIGEST_LENGTH]}"
+
+
+def printable_ascii(value: str) -> bool:
+    return bool(_PRINTABLE_ASCII.match(value))
+
+
+def fit_ascii_id(value: str, limit: int) -> str:
+    """Like ``fit_id`` for a channel whose ids are printable ASCII (Amazon SKUs): an id that fits and is printable
+    ASCII stays as it is; otherwise its printable ASCII characters (others dropped, runs of them becoming ``-``),
+    within the limit, then ``-`` and the hash of the whole id (``icey-initial-gold-خ`` ->
+    ``icey-initial-gold-1a2b3c4d``)."""
+    if len(value) <= limit and printable_ascii(value):
+        return value
+    digest = hashlib.sha1(value.encode("utf-8")).hexdigest()
+    if limit <= DIGEST_LENGTH + 1:
+        return digest[:limit]
+    prefix = _NOT_PRINTABLE_ASCII.sub("-", value)[: limit - DIGEST_LENGTH - 1].strip("- ")
+    return f"{prefix}-{digest[:DIGEST_LENGTH]}" if prefix else digest[:DIGEST_LENGTH]

@@ -402,6 +402,29 @@ FIXTURES["AMZ004"] = (amazon(item_name="n" * 201), ("X1", "item_name", 7, 2))
 FIXTURES["AMZ005"] = (amazon(asin="b07n4m94x4"), ("X1", "asin", 7, 1))
 FIXTURES["AMZ006"] = (amazon(main_image=None), ("X1", "main_image", 7, 5))
 FIXTURES["AMZ007"] = (amazon(gtin="12345678"), ("X1", "gtin", 7, 8))
+AMAZON_CHANNEL = "  amazon:\n    profile: amazon\n    settings: {seller_id: A1SELLER, default_product_type: HOME}\n"
+
+
+@fixture("AMZ012", ("a-s", "quantity", 2, None))
+def _amz012(tmp: Path) -> Found:
+    (tmp / "p.csv").write_text(
+        "Handle,Title,Variant Price,Variant Inventory Tracker,Variant Inventory Qty,Option1 Name,Option1 Value\n"
+        "a,A,10,,-4,Size,S\n",
+        encoding="utf-8",
+    )
+    text = "source: {path: p.csv, format: shopify, currency: USD}\nchannels:\n" + AMAZON_CHANNEL
+    (tmp / "feedsync.yaml").write_text(text, encoding="utf-8")
+    return pipeline.run(load_config(tmp / "feedsync.yaml"), "validate").diagnostics  # type: ignore[return-value]
+
+
+FIXTURES["AMZ013"] = (
+    lambda tmp: build(tmp, HEADER.strip() + ",quantity\n" + row("A").strip() + ",-2\n", AMAZON_CHANNEL),
+    ("A", "quantity", 2, None),  # the profile computes quantity: the row, no one column
+)
+FIXTURES["AMZ014"] = (
+    lambda tmp: build(tmp, HEADER.strip() + ",sale_price\n" + row("A").strip() + ",15.00\n", AMAZON_CHANNEL),
+    ("A", "sale_price", 2, 13),
+)
 
 
 @fixture("DST001", (None, None, None, None))

@@ -125,6 +125,9 @@ class ChannelSpec:
     id_limits: Mapping[str, int] = field(default_factory=dict)
     """Identifier attribute -> the channel's maximum length: longer values are fitted (``ids.fit_id``), not
     rejected."""
+    ascii_ids: bool = False
+    """The ``id_limits`` attributes are printable ASCII too: other characters are fitted away
+    (``ids.fit_ascii_id``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from feedsync.config import ChannelConfig
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import Selection
-from feedsync.ids import fit_id
+from feedsync.ids import fit_ascii_id, fit_id, printable_ascii
 from feedsync.model.product import Product
 
 
@@ -245,17 +245,26 @@ class CompiledChannel:
         return item
 
     def _fit_ids(self, product: Product, values: dict[str, Value], emit: Emit) -> None:
-        """Ids and group ids longer than the channel allows become a readable prefix + a hash (MDL017)."""
+        """Ids and group ids longer than the channel allows (or, where the channel wants ASCII, holding other
+        characters) become a readable prefix + a hash (MDL017)."""
+        ascii_ids = self.spec.ascii_ids
         for attr, limit in self.spec.id_limits.items():
             value = values.get(attr)
-            if not isinstance(value, str) or len(value) <= limit:
+            if not isinstance(value, str):
                 continue
-            values[attr] = fit_id(value, limit)
+            too_long = len(value) > limit
+            if not too_long and (not ascii_ids or printable_ascii(value)):
+                continue
+            values[attr] = fit_ascii_id(value, limit) if ascii_ids else fit_id(value, limit)
+            why = (
+                f"is {len(value)} characters, more than {self.name}'s {limit}"
+                if too_long
+                else f"holds characters {self.name} does not take (it allows printable ASCII only)"
+            )
             emit(
                 make(
                     "MDL017",
-                    f"{attr} is {len(value)} characters, more than {self.name}'s {limit}: published as "
-                    f"{values[attr]!r}",
+                    f"{attr} {why}: published as {values[attr]!r}",
                     channel=self.name,
                     product_id=product.id,
                     field=attr,

@@ -275,7 +275,12 @@ def compile_channel(
         rules = compile_rules(profile.rules, templating, tz)
     except TemplateProblem as exc:
         raise fail(["rules"], f"rules: {exc}") from None
-    known = set(PRODUCT_FIELDS) | {"source", "now", "variant_options"} | set(profile.variables) | set(extra_names)
+    known = (
+        set(PRODUCT_FIELDS)
+        | {"source", "now", "variant_options", "inventory_tracked"}
+        | set(profile.variables)
+        | set(extra_names)
+    )
     known |= {t for spec in profile.rules for a in spec.then if (t := a.target)}
     if category_map is not None:
         known |= set(category_map.fields)
@@ -345,7 +350,7 @@ def compile_channel(
             sorted(
                 known
                 - set(PRODUCT_FIELDS)
-                - {"source", "now", "variant_options"}
+                - {"source", "now", "variant_options", "inventory_tracked"}
                 - set(extra_names)
                 - ({profile.expand.as_} if profile.expand else set())
             )

@@ -34,13 +34,14 @@ def root(
     """feedsync: product feed syndication from the command line."""
 
 
-from feedsync.cli import channels, feeds, orders, rules, sources  # noqa: E402  (registers the commands on ``app``)
+from feedsync.cli import amazon, channels, feeds, orders, rules, sources  # noqa: E402  (registers the commands on ``app``)
 
 feeds.register(app)
 sources.register(app)
 channels.register(app)
 rules.register(app)
 orders.register(app)
+amazon.register(app)
 
 
 def _with_output_options(group: typer.Typer) -> None:

@@ -338,8 +338,9 @@ _register(
     "AMZ002",
     "invalid-sku",
     E,
-    "Amazon SKUs are 1 to 40 printable ASCII characters. Shorten the id, or map a shorter SKU with the "
-    "channel's sku field.",
+    "Amazon SKUs (and parent SKUs) are 1 to 40 printable ASCII characters. Ids made by feedsync are fitted "
+    "(MDL017); this finding is for a SKU set by a per-product override column or that the fitting cannot reach. "
+    "The message says what is wrong: the length, or which characters. Map a valid SKU with the channel's sku field.",
 )
 _register(
     "AMZ003",
@@ -500,6 +501,33 @@ _register(
     E,
     "The product identifier is not 8, 12, 13 or 14 digits with a correct GS1 check digit; Amazon rejects it.",
     ("identifiers",),
+)
+_register(
+    "AMZ012",
+    "untracked-quantity-not-sent",
+    W,
+    "The shop does not track this variant's stock (Shopify: Variant Inventory Tracker empty), so its quantity "
+    "column means nothing (it can be 0 or negative while the shop sells the item). Amazon gets no quantity "
+    "(settings.untracked_quantity: skip, the default), and a new listing without one is not buyable. Set "
+    "settings.untracked_quantity to the number Amazon should offer. Told once with the count of items.",
+    ("inventory",),
+)
+_register(
+    "AMZ013",
+    "negative-quantity",
+    W,
+    "The quantity is negative (oversold in the shop). Amazon never gets a negative quantity: it gets 0. Told "
+    "once per value with the count of items.",
+    ("inventory",),
+)
+_register(
+    "AMZ014",
+    "sale-price-without-dates",
+    Severity.INFO,
+    "A sale price without dates is the price the shop sells at now, so it is the offer's price on Amazon "
+    "(purchasable_offer our_price) and the regular price is sent as list_price. Amazon's discounted_price needs a "
+    "start and an end date; give sale_price_effective_date to send a scheduled sale instead.",
+    ("price",),
 )
 
 _register(
@@ -704,7 +732,8 @@ _register(
     "MDL017",
     "id-shortened",
     Severity.INFO,
-    "An id or item group id is longer than the channel allows (Google: 50 characters, Meta: 100). Instead of "
+    "An id or item group id is longer than the channel allows (Google: 50 characters, Meta: 100, Amazon SKUs: 40 "
+    "printable ASCII characters, so an id with other characters is fitted there too). Instead of "
     "leaving the item out, feedsync publishes a readable prefix followed by `-` and 8 hex digits of a hash of the "
     "whole id: the same id always gives the same published id, and the state maps it back to the catalog id for "
     "orders. Reported per item, with the id published.",

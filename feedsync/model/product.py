@@ -151,6 +151,9 @@ class Product(BaseModel):
     variant_options: dict[str, str] = Field(default_factory=dict)
     """Options that tell this variant apart from the others of its group but map to no variant field
     (``{"Tiers": "3"}``): channels name them in titles and variant attributes."""
+    inventory_tracked: bool | None = None
+    """False when the source says the platform does not track this variant's stock (a Shopify variant with no
+    inventory tracker): its quantity means nothing and it is always sellable. None: not said."""
     source: SourceRef | None = None
 
     @model_validator(mode="after")
@@ -164,5 +167,7 @@ class Product(BaseModel):
 
 # The model's own field names, in declaration order: the canonical columns of the native source format.
 PRODUCT_FIELDS: tuple[str, ...] = tuple(
-    name for name in Product.model_fields if name not in ("source", "feed_attributes", "variant_options")
+    name
+    for name in Product.model_fields
+    if name not in ("source", "feed_attributes", "variant_options", "inventory_tracked")
 )

@@ -217,6 +217,8 @@ def build_product(
     out["attributes"] = dict(attributes)
     if variant_options:
         out["variant_options"] = dict(variant_options)
+    if isinstance(raw.get("inventory_tracked"), bool):
+        out["inventory_tracked"] = raw["inventory_tracked"]
     out["source"] = ref
     try:
         return Product.model_validate(out)

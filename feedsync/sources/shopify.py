@@ -324,6 +324,8 @@ class _Reader:
         policy = get(cells, "policy").casefold()
         if qty_text:
             raw["quantity"] = qty_text
+        if self.idx["tracker"] is not None:
+            raw["inventory_tracked"] = tracked
         if tracked and qty_text:
             try:
                 quantity = int(Decimal(qty_text))

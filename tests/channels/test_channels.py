@@ -66,6 +66,7 @@ def test_amazon_offer_only_parent_child_and_marketplace_settings(tmp_path: Path)
         "merchant_suggested_asin",
         "condition_type",
         "purchasable_offer",
+        "list_price",  # the regular price: an offer attribute
         "fulfillment_availability",
     }
     assert offer["attributes"]["merchant_suggested_asin"] == [

@@ -1,7 +1,7 @@
 """Amazon: JSON_LISTINGS_FEED documents (Feeds API 2021-06-30) in Amazon's listing attribute shape."""
 
 from feedsync.channels.amazon import rules
-from feedsync.channels.amazon.spec import AmazonSettings
+from feedsync.channels.amazon.spec import MAX_SKU_LENGTH, AmazonSettings
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
 
@@ -10,7 +10,10 @@ AMAZON = register_channel(
         name="amazon",
         formats={"json": FormatSpec("json", "json_listings", {})},
         check_item=rules.check_item,
+        prepare_item=rules.prepare_item,
         encoder=AmazonEncoder,
         settings_model=AmazonSettings,
+        id_limits={"sku": MAX_SKU_LENGTH, "parent_sku": MAX_SKU_LENGTH},
+        ascii_ids=True,
     )
 )

@@ -5,12 +5,58 @@ from __future__ import annotations
 import re
 
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
-from feedsync.channels.base import ChannelItem, Findings
+from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic
 
 _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
+
+
+def prepare_item(item: ChannelItem) -> list[Note]:
+    """Mends the offer before it is checked and written: a negative quantity becomes 0 (AMZ013); tells of
+    untracked stock sent without a quantity (AMZ012) and of a sale without dates sent as the price (AMZ014)."""
+    notes: list[Note] = []
+    values = item.values
+    quantity = values.get("quantity")
+    if isinstance(quantity, str) and quantity.lstrip().startswith("-"):
+        values["quantity"] = "0"
+        notes.append(
+            Note("AMZ013", "quantity", quantity, f"quantity {quantity} is negative: Amazon gets 0 (never a negative)")
+        )
+    if item.product.inventory_tracked is False and "quantity" not in values:
+        notes.append(
+            Note(
+                "AMZ012",
+                "quantity",
+                "",
+                "the shop does not track this variant's stock (it is always sellable there): no quantity is sent "
+                "(settings.untracked_quantity: skip); set settings.untracked_quantity to the number Amazon should get",
+            )
+        )
+    if "sale_price" in values and not ("sale_start" in values and "sale_end" in values) and "price" in values:
+        notes.append(
+            Note(
+                "AMZ014",
+                "sale_price",
+                "",
+                "a sale price without dates is the price the shop sells at: Amazon gets it as the price (our_price) "
+                "and the regular price as list_price",
+            )
+        )
+    return notes
+
+
+def sku_problem(sku: str) -> str | None:
+    """What is wrong with a SKU Amazon would reject, or None."""
+    if len(sku) > MAX_SKU_LENGTH:
+        return f"is {len(sku)} characters, more than Amazon's {MAX_SKU_LENGTH}"
+    if not _SKU_CHARS.match(sku):
+        bad = sorted({c for c in sku if not ("\x20" <= c <= "\x7e")})
+        return "holds characters Amazon does not take in a SKU (printable ASCII only): " + " ".join(
+            f"{c!r} (U+{ord(c):04X})" for c in bad[:5]
+        )
+    return None
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
@@ -21,8 +67,10 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     sku = values.get("sku")
     if not isinstance(sku, str):
         report("AMZ003", "sku", "sku is required")
-    elif len(sku) > MAX_SKU_LENGTH or not _SKU_CHARS.match(sku):
-        report("AMZ002", "sku", f"sku {sku!r} is not 1-{MAX_SKU_LENGTH} printable ASCII characters", sku)
+    for attr in ("sku", "parent_sku"):
+        value = values.get(attr)
+        if isinstance(value, str) and (problem := sku_problem(value)):
+            report("AMZ002", attr, f"{attr} {value!r} {problem}", value)
     offer_only = "asin" in values
     if "product_type" not in values and not offer_only:
         report(

@@ -3,6 +3,8 @@ v2021-08-01 attribute conventions; product type definition schemas)."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_MESSAGES = 25_000  # listings-feed-schema-v2.json: messages maxItems
@@ -27,3 +29,8 @@ class AmazonSettings(BaseModel):
     fulfillment_channel_code: str = "DEFAULT"
     default_product_type: str | None = None
     max_messages: int = Field(default=MAX_MESSAGES, ge=1, le=MAX_MESSAGES)
+    untracked_quantity: Annotated[int, Field(ge=0)] | Literal["skip"] = Field(
+        default="skip",
+        description="The quantity Amazon gets for a variant whose stock the shop does not track (Shopify: no "
+        "inventory tracker; it is always sellable there): a number, or skip to send no quantity (AMZ012)",
+    )

@@ -160,13 +160,25 @@ class AmazonEncoder:
             "condition_type": self._plain(CONDITION_TYPES.get(str(values.get("condition", "new")), "new_new"))
         }
         if "price" in values:
+            currency = values.get("currency", "USD")
+            dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
+            # A sale without dates is the price the shop sells at now: Amazon's price (our_price), not the
+            # regular price; discounted_price needs start and end dates.
+            selling = values["sale_price"] if "sale_price" in values and not dated_sale else values["price"]
             offer: dict[str, Any] = {
                 "marketplace_id": self.settings.marketplace_id,
-                "currency": values.get("currency", "USD"),
+                "currency": currency,
                 "audience": "ALL",
-                "our_price": [{"schedule": [{"value_with_tax": _number(values["price"])}]}],
+                "our_price": [{"schedule": [{"value_with_tax": _number(selling)}]}],
             }
-            if "sale_price" in values and "sale_start" in values and "sale_end" in values:
+            attributes["list_price"] = [
+                {
+                    "value": _number(values["price"]),
+                    "currency": currency,
+                    "marketplace_id": self.settings.marketplace_id,
+                }
+            ]
+            if dated_sale:
                 offer["discounted_price"] = [
                     {
                         "schedule": [
@@ -182,7 +194,10 @@ class AmazonEncoder:
         quantity = values.get("quantity")
         if quantity is not None:
             attributes["fulfillment_availability"] = [
-                {"fulfillment_channel_code": self.settings.fulfillment_channel_code, "quantity": int(str(quantity))}
+                {
+                    "fulfillment_channel_code": self.settings.fulfillment_channel_code,
+                    "quantity": max(0, int(str(quantity))),  # never negative (prepare_item tells of it: AMZ013)
+                }
             ]
         return attributes
 
