@@ -68,6 +68,11 @@ def complete(root: dict[str, Any], rng: random.Random, optional: int) -> dict[st
                 name = error.message.split("'")[1]
                 if name in props:
                     message[name] = synth(props[name], root, rng)
+            elif error.validator == "required" and len(error.path) == 2:
+                attr, index = error.path
+                name = error.message.split("'")[1]
+                item = _resolve(props[attr].get("items", {}), root)
+                message[attr][index][name] = synth(item.get("properties", {}).get(name, {}), root, rng)
             elif error.path and error.path[0] in message and error.path[0] not in root.get("required", []):
                 del message[error.path[0]]
     return message
