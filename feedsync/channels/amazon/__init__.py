@@ -12,5 +12,6 @@ AMAZON = register_channel(
         check_item=rules.check_item,
         encoder=AmazonEncoder,
         settings_model=AmazonSettings,
+        path_settings=("definitions",),
     )
 )
