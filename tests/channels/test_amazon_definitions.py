@@ -174,13 +174,17 @@ def test_an_unmapped_required_attribute_is_named_for_every_message_the_definitio
     assert report["channels"]["amazon"]["rejected"] == 3
 
 
+@pytest.mark.parametrize(
+    ("market", "currency", "sells"),
+    [("DE", "USD", "amazon.de) sells in EUR"), ("US", "CZK", "amazon.com) sells in USD")],
+)
 def test_an_offer_in_another_currency_is_an_error_not_an_amazon_com_offer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    market: str, currency: str, sells: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    config = catalog(tmp_path, "DE", currency="USD")
+    config = catalog(tmp_path, market, currency=currency)
     result = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
     assert result.exit_code == 1, result.output
     found = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "AMZ010"]
     assert sorted(d["product_id"] for d in found) == ["LAMP-1", "LAMP-2", "MUG-OFFER", "VASE-1"]
-    assert "in USD but amazon DE (amazon.de) sells in EUR" in found[0]["message"]
+    assert f"in {currency} but amazon {market} ({sells}" in found[0]["message"]
