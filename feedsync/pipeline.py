@@ -15,7 +15,7 @@ from typing import Any, BinaryIO, Literal
 
 from feedsync.accounting import MissingFields, empty_refusal
 from feedsync.atomic import atomic_write
-from feedsync.channels.base import ChannelItem, Encoder
+from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.checks import VariantTracker
@@ -551,6 +551,8 @@ class _Stream:
             self.report.items.setdefault(sink.channel.name, []).append(item.id)
         if sink.check:
             findings = [d for d in sink.channel.spec.check_item(item, sink.channel.name) if self.findings.keeps(d)]
+            if isinstance(sink.encoder, CheckingEncoder) and not any(d.severity is Severity.ERROR for d in findings):
+                findings += [d for d in sink.encoder.check(item, sink.channel.name) if self.findings.keeps(d)]
             group = sink.channel.spec.variant_group
             if group is not None:
                 group_id = item.values.get(group.group)

@@ -714,3 +714,22 @@ def test_every_registered_code_has_a_fixture_and_a_doc() -> None:
     assert sorted(FIXTURES) == sorted(CODES)
     for info in CODES.values():
         assert len(info.doc) >= 40, info.code
+
+
+def _amazon_definitions(tmp: Path, market: str, *, drop: str = "", currency: str = "", type_: str = "") -> Found:
+    from tests.channels.test_amazon_definitions import catalog
+
+    config_path = catalog(tmp, market, drop=drop, currency=currency)
+    if type_:
+        config_path.write_text(
+            config_path.read_text().replace("default_product_type: HOME", f"default_product_type: {type_}")
+        )
+    return pipeline.run(load_config(config_path), "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["AMZ008"] = (lambda tmp: _amazon_definitions(tmp, "DE", type_="LAMP"), ("LAMP-1", "product_type", 2, None))
+FIXTURES["AMZ009"] = (
+    lambda tmp: _amazon_definitions(tmp, "US", drop="country_of_origin"),
+    ("LAMP-1", "country_of_origin", 2, None),
+)
+FIXTURES["AMZ010"] = (lambda tmp: _amazon_definitions(tmp, "DE", currency="USD"), ("LAMP-1", "currency", 2, 6))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -105,6 +105,13 @@ class Encoder(Protocol):
     def encode(self, item: ChannelItem) -> list[dict[str, Any]]: ...
 
 
+@runtime_checkable
+class CheckingEncoder(Protocol):
+    """An encoder that also checks the records it would write (Amazon: against product type definitions)."""
+
+    def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelSpec:
     name: str
@@ -122,6 +129,9 @@ class ChannelSpec:
     prepare_item: Callable[[ChannelItem], list[Note]] | None = None
     """Mends what the channel itself would only warn about (e.g. drops an unknown value of an optional attribute)
     before the item is checked and written; returns what it did, told once per value with the count."""
+    path_settings: tuple[str, ...] = ()
+    """Settings that name a file or folder: made absolute, relative to the file that sets them (feedsync.yaml or
+    the profile)."""
     id_limits: Mapping[str, int] = field(default_factory=dict)
     """Identifier attribute -> the channel's maximum length: longer values are fitted (``ids.fit_id``), not
     rejected."""

@@ -219,6 +219,20 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _resolve_paths(
+    settings: dict[str, Any], names: tuple[str, ...], overrides: dict[str, Any], base_dir: Path, profile: Path
+) -> dict[str, Any]:
+    """Settings naming files or folders, made absolute: relative to feedsync.yaml when it sets them, else to the
+    profile file."""
+    overridden = overrides.get("settings") or {}
+    for name in names:
+        value = settings.get(name)
+        if isinstance(value, str) and value:
+            base = base_dir if name in overridden else profile.parent
+            settings[name] = str(Path(value) if Path(value).is_absolute() else base / value)
+    return settings
+
+
 def compile_channel(
     name: str, channel: ChannelConfig, config: Config, extra_names: frozenset[str] = frozenset()
 ) -> CompiledChannel:
@@ -336,7 +350,7 @@ def compile_channel(
         include=include,
         exclude=exclude,
         config=channel,
-        settings=dict(profile.settings),
+        settings=_resolve_paths(dict(profile.settings), kind_spec.path_settings, overrides, config.base_dir, path),
         rules=rules,
         price=profile.price,
         inventory=profile.inventory,

@@ -140,7 +140,7 @@ class AmazonSpApi:
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
         requester = self._requester()
         encoder = AmazonEncoder(channel.settings)
-        marketplace = str(channel.settings.get("marketplace_id"))
+        marketplace = encoder.settings.marketplace_id
         entries: list[tuple[dict[str, Any], Change | None]] = []
         for change in plan.upserts:
             messages = encoder.encode_values(change.values)

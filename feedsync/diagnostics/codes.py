@@ -503,6 +503,37 @@ _register(
     ("identifiers",),
 )
 _register(
+    "AMZ008",
+    "no-product-type-definition",
+    W,
+    "The Amazon channel has a folder of product type definitions (settings.definitions) but none for this "
+    "product type on the channel's marketplace, so its messages are written unchecked and Amazon may reject them "
+    "after the upload. Fetch the definition with `feedsync amazon definitions pull TYPE --marketplace XX`, or fix "
+    "the product type name (the category map's amazon_product_type or settings.default_product_type). Told once "
+    "per product type.",
+    ("categories",),
+)
+_register(
+    "AMZ009",
+    "fails-product-type-definition",
+    E,
+    "A feed message breaks its product type's definition (Amazon's JSON schema for the product type and "
+    "marketplace, checked for the message's requirement set): the finding names the SKU, the attribute path, what "
+    "the definition requires and what was written. Amazon would reject the message in its processing report; the "
+    "item is left out. Map the attribute in the channel's fields or fix the value in the source.",
+    ("required", "values"),
+)
+_register(
+    "AMZ010",
+    "offer-currency-not-marketplace",
+    E,
+    "The offer's currency is not the currency of the channel's Amazon marketplace (settings.marketplace: USD on "
+    "US, EUR on DE, JPY on JP, ...). Amazon prices an offer in the marketplace's currency only; the item is left "
+    "out rather than offered at a wrong price. Set the marketplace, convert the price (the channel's price rules) "
+    "or give the source prices in that currency.",
+    ("values",),
+)
+_register(
     "AMZ012",
     "untracked-quantity-not-sent",
     W,

@@ -15,5 +15,6 @@ AMAZON = register_channel(
         settings_model=AmazonSettings,
         id_limits={"sku": MAX_SKU_LENGTH, "parent_sku": MAX_SKU_LENGTH},
         ascii_ids=True,
+        path_settings=("definitions",),
     )
 )

@@ -3,9 +3,11 @@ v2021-08-01 attribute conventions; product type definition schemas)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from feedsync.channels.amazon.marketplaces import BY_ID, MARKETPLACES, Marketplace, MarketplaceCode
 
 MAX_MESSAGES = 25_000  # listings-feed-schema-v2.json: messages maxItems
 MAX_SKU_LENGTH = 40
@@ -23,9 +25,19 @@ class AmazonSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     seller_id: str = Field(min_length=1, description="Your merchant token (Seller Central: Account info)")
-    marketplace_id: str = "ATVPDKIKX0DER"
-    language_tag: str = "en_US"
-    issue_locale: str = "en_US"
+    marketplace: MarketplaceCode | None = Field(
+        default=None,
+        description="The Amazon marketplace (US, GB, DE, JP, ...): sets marketplace_id, language_tag, issue_locale "
+        "and the currency offers must be in. Default: US, or the one marketplace_id names",
+    )
+    marketplace_id: str = Field(default="", description="Overrides the marketplace's id")
+    language_tag: str = Field(default="", description="Overrides the marketplace's default language tag")
+    issue_locale: str = Field(default="", description="The feed header's issueLocale; default: the language tag")
+    definitions: str | None = Field(
+        default=None,
+        description="A folder of Amazon product type definitions (JSON schemas, found by their content; "
+        "relative to the file that sets it). Every message is checked against its product type's definition",
+    )
     fulfillment_channel_code: str = "DEFAULT"
     default_product_type: str | None = None
     max_messages: int = Field(default=MAX_MESSAGES, ge=1, le=MAX_MESSAGES)
@@ -34,3 +46,25 @@ class AmazonSettings(BaseModel):
         description="The quantity Amazon gets for a variant whose stock the shop does not track (Shopify: no "
         "inventory tracker; it is always sellable there): a number, or skip to send no quantity (AMZ012)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_marketplace(cls, data: Any) -> Any:
+        """Fill marketplace_id, language_tag and issue_locale from the marketplace where they are not given."""
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in data.items() if v is not None}
+        code = data.get("marketplace")
+        market = MARKETPLACES.get(code) if isinstance(code, str) else BY_ID.get(str(data.get("marketplace_id") or ""))
+        market = market or (None if code or data.get("marketplace_id") else MARKETPLACES["US"])
+        if market is not None:
+            data.setdefault("marketplace_id", market.id)
+            data.setdefault("language_tag", market.language_tag)
+        data.setdefault("language_tag", "en_US")
+        data.setdefault("issue_locale", data["language_tag"])
+        return data
+
+    @property
+    def market(self) -> Marketplace | None:
+        """The marketplace the messages are for (None: a marketplace_id the table does not know)."""
+        return BY_ID.get(self.marketplace_id)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
+from feedsync.channels.amazon.extra import extra_attributes
 from feedsync.channels.amazon.spec import (
     CONDITION_TYPES,
     MAX_OTHER_IMAGES,
@@ -19,7 +21,9 @@ from feedsync.channels.amazon.spec import (
     WEIGHT_UNITS,
     AmazonSettings,
 )
+from feedsync.channels.amazon.validation import MessageChecker
 from feedsync.channels.base import ChannelItem
+from feedsync.diagnostics import Diagnostic
 
 
 def identifier_type(gtin: str) -> str:
@@ -41,9 +45,15 @@ class AmazonEncoder:
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = AmazonSettings.model_validate(settings)
         self.meta = {
-            "header": {"sellerId": self.settings.seller_id, "version": "2.0", "issueLocale": self.settings.issue_locale}
+            "header": {
+                "sellerId": self.settings.seller_id,
+                "version": "2.0",
+                "issueLocale": self.settings.issue_locale,
+            }
         }
         self._parents: set[str] = set()
+        self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
+        self._checker = MessageChecker(self.settings)
 
     def _text(self, value: str) -> list[dict[str, Any]]:
         return [
@@ -54,22 +64,47 @@ class AmazonEncoder:
         return [{"value": value, "marketplace_id": self.settings.marketplace_id}]
 
     def encode(self, item: ChannelItem) -> list[dict[str, Any]]:
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] is item:
+            messages, parent = pending[1], pending[2]
+            if parent is not None:
+                self._parents.add(parent)
+            return messages
         return self.encode_values(item.values)
+
+    def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]:
+        """The item's messages checked against their product type definitions and the marketplace's currency;
+        kept for :meth:`encode` of the same item, so a parent counts as written only with an accepted child."""
+        messages, parent = self._messages(item.values)
+        self._pending = (item, messages, parent)
+        return self._checker.check(item, messages, channel)
 
     def encode_values(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The feed messages for one item's flat values: its parent's first (once per run), then its own."""
+        messages, parent = self._messages(values)
+        if parent is not None:
+            self._parents.add(parent)
+        return messages
+
+    def _messages(self, values: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """An item's messages, and the parent SKU whose message they include (not yet marked written)."""
         messages: list[dict[str, Any]] = []
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
-            return [self._offer_only(values, asin)]
+            return [self._offer_only(values, asin)], None
         product_type = str(values["product_type"])
         attributes = self._product_attributes(values)
         attributes.update(self._offer_attributes(values))
+        properties = self._checker.properties(product_type)
+        attributes.update(
+            extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
+        )
+        new_parent = None
         if isinstance(parent, str):
             theme = self._theme(values)
             if parent not in self._parents:
-                self._parents.add(parent)
+                new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme))
             attributes["parentage_level"] = self._plain("child")
             attributes["child_parent_sku_relationship"] = [
@@ -89,7 +124,7 @@ class AmazonEncoder:
                 "attributes": attributes,
             }
         )
-        return messages
+        return messages, new_parent
 
     @staticmethod
     def _theme(values: Mapping[str, Any]) -> str:
@@ -203,7 +238,11 @@ class AmazonEncoder:
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
         attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values)}
-        product_type = values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE
+        product_type = str(values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE)
+        extras = extra_attributes(
+            values, self._checker.properties(product_type), self.settings.marketplace_id, self.settings.language_tag
+        )
+        attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         return {
             "sku": values["sku"],
             "operationType": "UPDATE",

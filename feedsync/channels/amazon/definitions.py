@@ -1,0 +1,142 @@
+"""The folder of Amazon product type definitions (``settings.definitions``), indexed by content.
+
+A definition file is the JSON schema Amazon's Product Type Definitions API links to: its product type is the end
+of ``$id`` (``…/product-types/schema/v1/HOME``), its marketplace ``$defs.marketplace_id.default``. File names do
+not matter; other JSON files (the meta-schema, API responses) are skipped. The folder is read once per run, when
+the first message needs it; each definition is compiled once per requirement set, when first used.
+
+Requirement sets. A raw definition is the ``LISTING`` set (product facts and offer). feedsync derives the other
+two by keeping the rules and dropping required attributes, as Amazon describes them:
+``LISTING_PRODUCT_ONLY`` (parents) drops the offer attributes (:data:`OFFER_ATTRIBUTES`) from every ``required``
+of the document's top level and of its ``allOf``/``anyOf``/``oneOf``/``then``/``else`` (never from an ``if`` or
+``not``, which are conditions); ``LISTING_OFFER_ONLY`` (merchant_suggested_asin) keeps only the offer attributes
+there. Amazon serves its own documents for those sets; where they differ, feedsync's verdict may too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from feedsync.channels.amazon.schema_check import CompiledSchema, UnsupportedKeyword, compile_schema
+from feedsync.errors import ConfigError
+
+SCHEMA_ID_PREFIX = "https://schemas.amazon.com/selling-partners/definitions/product-types/schema/"
+OFFER_ATTRIBUTES = frozenset(
+    {
+        "purchasable_offer", "fulfillment_availability", "condition_type", "condition_note", "list_price",
+        "merchant_shipping_group", "merchant_release_date", "max_order_quantity", "main_offer_image_locator",
+        "other_offer_image_locator_1", "other_offer_image_locator_2", "other_offer_image_locator_3",
+        "other_offer_image_locator_4", "other_offer_image_locator_5", "product_tax_code", "skip_offer",
+        "gift_options", "map_policy", "uvp_list_price", "business_price", "quantity_price_type", "quantity_price",
+        "pricing_action", "merchant_suggested_asin",
+    }
+)  # fmt: skip
+REQUIREMENT_SETS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
+
+
+def derive(schema: Any, keep: Callable[[str], bool]) -> Any:
+    """The schema with the ``required`` attributes ``keep`` refuses dropped at the message level."""
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    if isinstance(out.get("required"), list):
+        out["required"] = [name for name in out["required"] if keep(name)]
+    for key in ("allOf", "anyOf", "oneOf"):
+        if isinstance(out.get(key), list):
+            out[key] = [derive(sub, keep) for sub in out[key]]
+    for key in ("then", "else"):
+        if key in out:
+            out[key] = derive(out[key], keep)
+    return out
+
+
+@dataclass
+class Definition:
+    product_type: str
+    marketplace_id: str
+    path: Path
+    schema: dict[str, Any]
+    _compiled: dict[str, CompiledSchema] = field(default_factory=dict)
+
+    def checker(self, requirements: str) -> CompiledSchema:
+        """The compiled check of the message attributes for a requirement set (compiled once)."""
+        if requirements not in self._compiled:
+            schema = self.schema
+            if requirements == "LISTING_PRODUCT_ONLY":
+                schema = derive(schema, lambda name: name not in OFFER_ATTRIBUTES)
+            elif requirements == "LISTING_OFFER_ONLY":
+                schema = derive(schema, lambda name: name in OFFER_ATTRIBUTES)
+            try:
+                self._compiled[requirements] = compile_schema(schema)
+            except (UnsupportedKeyword, KeyError, TypeError) as exc:
+                raise ConfigError(f"product type definition cannot be checked: {exc}", path=str(self.path)) from None
+        return self._compiled[requirements]
+
+
+def identify(document: Any) -> tuple[str, str] | None:
+    """(product type, marketplace id) of a definition document, or None when it is not one."""
+    if not isinstance(document, dict):
+        return None
+    schema_id = document.get("$id")
+    defs = document.get("$defs")
+    if not isinstance(schema_id, str) or not schema_id.startswith(SCHEMA_ID_PREFIX) or not isinstance(defs, dict):
+        return None
+    marketplace = (defs.get("marketplace_id") or {}).get("default")
+    product_type = schema_id.rstrip("/").rsplit("/", 1)[-1]
+    if not isinstance(marketplace, str) or not product_type or not isinstance(document.get("properties"), dict):
+        return None
+    return product_type, marketplace
+
+
+class DefinitionIndex:
+    """The definitions of one folder by (product type, marketplace id)."""
+
+    def __init__(self, folder: Path) -> None:
+        if not folder.is_dir():
+            raise ConfigError(f"settings.definitions: {folder} is not a folder")
+        self.folder = folder
+        self._by_key: dict[tuple[str, str], Definition] = {}
+        newest: dict[tuple[str, str], int] = {}
+        for path in sorted(folder.rglob("*.json")):
+            try:
+                document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise ConfigError(f"unreadable product type definition: {exc}", path=str(path)) from None
+            key = identify(document)
+            if key is None:
+                continue
+            stamp = path.stat().st_mtime_ns
+            if key not in newest or stamp > newest[key]:  # two files of one type and marketplace: the newer
+                newest[key] = stamp
+                self._by_key[key] = Definition(key[0], key[1], path, document)
+
+    def find(self, product_type: str, marketplace_id: str) -> Definition | None:
+        return self._by_key.get((product_type, marketplace_id))
+
+    def marketplaces_of(self, product_type: str) -> list[str]:
+        return sorted(m for t, m in self._by_key if t == product_type)
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+
+_INDEXES: dict[tuple[str, tuple[tuple[str, int, int], ...]], DefinitionIndex] = {}
+
+
+def definition_index(folder: str | os.PathLike[str]) -> DefinitionIndex:
+    """The index of a folder, read once while its files are unchanged (encoders of one run share it)."""
+    path = Path(folder)
+    stamp = tuple(
+        sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in path.rglob("*.json")) if path.is_dir() else ()
+    )
+    key = (str(path), stamp)
+    if key not in _INDEXES:
+        _INDEXES.clear()
+        _INDEXES[key] = DefinitionIndex(path)
+    return _INDEXES[key]

@@ -1,0 +1,127 @@
+"""Each Amazon feed message checked against its product type definition (AMZ009, AMZ008) and the offer's
+currency against the marketplace's (AMZ010)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from feedsync.channels.amazon.definitions import DefinitionIndex, definition_index
+from feedsync.channels.amazon.marketplaces import code_of
+from feedsync.channels.amazon.schema_check import Failure, show
+from feedsync.channels.amazon.spec import AmazonSettings
+from feedsync.channels.base import ChannelItem
+from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics.codes import make
+
+# Message attribute -> the flat channel field it is written from (for the source column of a finding).
+SOURCE_FIELDS = {
+    "item_name": "item_name",
+    "brand": "brand",
+    "externally_assigned_product_identifier": "gtin",
+    "bullet_point": "bullet_point",
+    "product_description": "product_description",
+    "color": "color",
+    "size": "size",
+    "material": "material",
+    "main_product_image_locator": "main_image",
+    "item_package_weight": "weight_value",
+    "condition_type": "condition",
+    "purchasable_offer": "price",
+    "fulfillment_availability": "quantity",
+    "merchant_suggested_asin": "asin",
+}
+
+
+class MessageChecker:
+    """The checks of one run of an Amazon channel (the definitions folder is read when first needed)."""
+
+    def __init__(self, settings: AmazonSettings) -> None:
+        self.settings = settings
+        self._index: DefinitionIndex | None = None
+        self._told: set[str] = set()
+
+    @property
+    def index(self) -> DefinitionIndex | None:
+        if self._index is None and self.settings.definitions:
+            self._index = definition_index(self.settings.definitions)
+        return self._index
+
+    def properties(self, product_type: str) -> Mapping[str, Any] | None:
+        """The attribute schemas of a product type on the channel's marketplace, when its definition is known."""
+        index = self.index
+        definition = index.find(product_type, self.settings.marketplace_id) if index is not None else None
+        return definition.schema["properties"] if definition is not None else None
+
+    def check(self, item: ChannelItem, messages: list[dict[str, Any]], channel: str) -> list[Diagnostic]:
+        found: list[Diagnostic] = []
+        market = self.settings.market
+        currency = item.values.get("currency")
+        if market is not None and "price" in item.values and isinstance(currency, str) and currency != market.currency:
+            found.append(
+                make(
+                    "AMZ010",
+                    f"the offer is in {currency} but amazon {market.code} ({market.domain}) sells in {market.currency}",
+                    channel=channel,
+                    product_id=item.id,
+                    field="currency",
+                    value=currency,
+                    location=locate(item.product.source, item.origins.get("price")),
+                )
+            )
+        if self.index is not None:
+            for message in messages:
+                found += self._against_definition(item, message, channel)
+        return found
+
+    def _against_definition(self, item: ChannelItem, message: Mapping[str, Any], channel: str) -> list[Diagnostic]:
+        index = self.index
+        assert index is not None
+        product_type = str(message.get("productType"))
+        marketplace = self.settings.marketplace_id
+        definition = index.find(product_type, marketplace)
+        if definition is None:
+            if product_type in self._told:
+                return []
+            self._told.add(product_type)
+            elsewhere = index.marketplaces_of(product_type)
+            have = f" (the folder has it for {', '.join(map(code_of, elsewhere))})" if elsewhere else ""
+            return [
+                make(
+                    "AMZ008",
+                    f"no definition of product type {product_type} for amazon {code_of(marketplace)} in "
+                    f"{index.folder}{have}: its messages are not checked; run `feedsync amazon definitions pull "
+                    f"{product_type} --marketplace {code_of(marketplace)}`",
+                    channel=channel,
+                    product_id=item.id,
+                    field="product_type",
+                    value=product_type,
+                    location=locate(item.product.source, item.origins.get("product_type")),
+                )
+            ]
+        requirements = str(message.get("requirements", "LISTING"))
+        checker = definition.checker(requirements)
+        attributes = message.get("attributes", {})
+        if checker.valid(attributes):
+            return []
+        sku = message.get("sku")
+        where = f"{product_type} ({code_of(marketplace)}, {requirements})"
+        return [self._finding(item, channel, sku, where, f) for f in checker.failures(attributes)]
+
+    def _finding(self, item: ChannelItem, channel: str, sku: Any, where: str, failure: Failure) -> Diagnostic:
+        if failure.missing is not None:
+            text = f"sku {sku}: {failure.where} is required by the {where} definition and was not written"
+            value = None
+        else:
+            text = f"sku {sku}: {failure.where} must be {failure.rule} ({where}); written: {show(failure.value)}"
+            value = show(failure.value, 200)
+        attribute = next((str(p) for p in (*failure.path, failure.missing) if p is not None), "")
+        return make(
+            "AMZ009",
+            text,
+            channel=channel,
+            product_id=item.id,
+            field=failure.where,
+            value=value,
+            location=locate(item.product.source, item.origins.get(SOURCE_FIELDS.get(attribute, attribute))),
+        )

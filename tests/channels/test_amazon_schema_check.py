@@ -1,0 +1,144 @@
+"""The compiled definition check gives the verdicts (valid or not, and the failing paths) of the reference
+jsonschema validation, on every shared definition, for built messages and mutations of them."""
+
+from __future__ import annotations
+
+import copy
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from feedsync.channels.amazon.schema_check import compile_schema
+from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, error_paths, load, reference
+
+
+def _resolve(schema: Any, root: dict[str, Any]) -> Any:
+    while isinstance(schema, dict) and "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def synth(schema: Any, root: dict[str, Any], rng: random.Random) -> Any:
+    """A plausible value for a schema (not always valid: the reference decides)."""
+    schema = _resolve(schema, root)
+    if not isinstance(schema, dict):
+        return "x"
+    if "enum" in schema:
+        return rng.choice(schema["enum"])
+    if "default" in schema:
+        return schema["default"]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        value = {n: synth(props.get(n, {}), root, rng) for n in schema.get("required", [])}
+        for n in ("marketplace_id", "language_tag"):
+            if n in props:
+                value[n] = synth(props[n], root, rng)
+        return value
+    if kind == "array":
+        return [synth(schema.get("items", {}), root, rng)]
+    if kind == "string":
+        return "x" * max(1, min(int(schema.get("minLength", 1)), int(schema.get("maxLength", 10))))
+    if kind in ("number", "integer"):
+        low = schema.get("minimum", schema.get("exclusiveMinimum", 0))
+        return int(low) + 1 if kind == "integer" else Decimal(low) + Decimal("1.25")
+    if kind == "boolean":
+        return False
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            return synth(schema[key][-1], root, rng)
+    return "x"
+
+
+def complete(root: dict[str, Any], rng: random.Random, optional: int) -> dict[str, Any]:
+    """Required attributes (and those the reference says are required) plus a few optional ones."""
+    props = root["properties"]
+    message = {n: synth(props[n], root, rng) for n in root.get("required", [])}
+    for name in rng.sample(sorted(props), optional):
+        message[name] = synth(props[name], root, rng)
+    validator = reference(root)
+    for _ in range(8):
+        errors = list(validator.iter_errors(message))
+        if not errors:
+            break
+        for error in errors:
+            if error.validator == "required" and not error.path:
+                name = error.message.split("'")[1]
+                if name in props:
+                    message[name] = synth(props[name], root, rng)
+            elif error.validator == "required" and len(error.path) == 2:
+                attr, index = error.path
+                name = error.message.split("'")[1]
+                item = _resolve(props[attr].get("items", {}), root)
+                message[attr][index][name] = synth(item.get("properties", {}).get(name, {}), root, rng)
+            elif error.path and error.path[0] in message and error.path[0] not in root.get("required", []):
+                del message[error.path[0]]
+    return message
+
+
+def mutate(message: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    mutated = copy.deepcopy(message)
+    name = rng.choice(sorted(mutated))
+    entries = mutated[name]
+    kind = rng.randrange(8)
+    first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None
+    if kind == 0:
+        del mutated[name]
+    elif kind == 1 and first is not None:
+        entries.append(copy.deepcopy(first))  # a duplicate marketplace/language pair
+    elif kind == 2 and first is not None and "value" in first:
+        first["value"] = "ü" * rng.choice((10, 300, 2000))  # long in UTF-8 bytes, or a wrong type
+    elif kind == 3 and first is not None and "value" in first:
+        first["value"] = rng.choice((77.99, 0.1, 3, -1, True, 12.345, Decimal("77.99")))
+    elif kind == 4 and first is not None:
+        first["value"] = "not-in-any-enum"
+    elif kind == 5:
+        mutated[name] = "not an array"
+    elif kind == 6 and first is not None:
+        first["unexpected"] = 1
+    else:
+        mutated[name] = []
+    return mutated
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_compiled_check_agrees_with_jsonschema(name: str) -> None:
+    root = load(DEFINITIONS / name)
+    compiled = compile_schema(root)
+    validator = reference(root)
+    rng = random.Random(name)
+    valid = invalid = 0
+    for round_ in range(12):
+        base = complete(root, rng, optional=rng.randrange(0, 12))
+        for message in [base] + [mutate(base, rng) for _ in range(20)]:
+            expected = error_paths(validator, message)
+            failures = compiled.failures(message)
+            got = __import__("collections").Counter(f.path for f in failures)
+            assert got == expected, (round_, message)
+            assert compiled.valid(message) == (not expected)
+            valid += not expected
+            invalid += bool(expected)
+    assert valid >= 5 and invalid >= 100, (valid, invalid)
+
+
+def test_decimals_not_floats() -> None:
+    schema = {"type": "number", "multipleOf": 0.01}
+    assert compile_schema(schema).valid(77.99)
+    assert not compile_schema(schema).valid(77.995)
+
+
+def test_amazon_keywords() -> None:
+    schema = {
+        "type": "array",
+        "maxUniqueItems": 1,
+        "selectors": ["marketplace_id", "language_tag"],
+        "items": {"type": "object", "properties": {"value": {"type": "string", "maxUtf8ByteLength": 4}}},
+    }
+    check = compile_schema(schema)
+    assert check.valid([{"value": "abcd", "marketplace_id": "A", "language_tag": "de_DE"}])
+    assert not check.valid([{"value": "äöü", "marketplace_id": "A", "language_tag": "de_DE"}])  # 6 bytes
+    pair = {"value": "a", "marketplace_id": "A", "language_tag": "de_DE"}
+    assert not check.valid([pair, dict(pair)])
+    assert check.valid([pair, {**pair, "language_tag": "en_GB"}])
