@@ -18,7 +18,9 @@ definitions_app = typer.Typer(
 _CONFIG = typer.Option(None, "--config", "-c", help="feedsync.yaml (default: ./feedsync.yaml).")
 _CHANNEL = typer.Option(None, "--channel", help="The Amazon channel whose amazon_sp_api credentials to use.")
 _MARKETPLACE = typer.Option(
-    None, "--marketplace", help="An Amazon marketplace id (e.g. A1PA6795UKMFR9); default: the channel's."
+    None,
+    "--marketplace",
+    help="An Amazon marketplace: a code such as DE or its id (A1PA6795UKMFR9); default: the channel's.",
 )
 
 

@@ -234,7 +234,10 @@ def target(config: Config, channel: str | None = None, marketplace: str | None =
     assert isinstance(destination, AmazonSpApiDestination)
     [compiled] = compile_channels(config, [channel])
     settings = compiled.settings
-    marketplace_id = (marketplace or str(settings.get("marketplace_id") or "")).strip()
+    from feedsync.channels.amazon.marketplaces import MARKETPLACES
+
+    named = MARKETPLACES.get((marketplace or "").strip().upper())  # a country code (DE) or a marketplace id
+    marketplace_id = (named.id if named else marketplace or str(settings.get("marketplace_id") or "")).strip()
     if not _MARKETPLACE_ID.match(marketplace_id):
         raise ConfigError(f"{marketplace_id!r} is not an Amazon marketplace id (e.g. ATVPDKIKX0DER)")
     folder = settings.get("definitions")

@@ -122,7 +122,8 @@ def test_pull_fetches_the_definition_and_its_schema_and_stores_them_with_the_ver
 
 
 @respx.mock
-def test_pull_for_another_marketplace_asks_for_its_primary_locale(tmp_path: Path) -> None:
+@pytest.mark.parametrize("marketplace", ["A1F83G8C2ARO7P", "GB", "gb"])
+def test_pull_for_another_marketplace_asks_for_its_primary_locale(tmp_path: Path, marketplace: str) -> None:
     raw = (REALDATA / "amazon" / "product_types" / "HOME-gb.json").read_bytes()
     mock_lwa(respx.mock)
     definition = respx.get(DEFINITION).mock(
@@ -130,7 +131,7 @@ def test_pull_for_another_marketplace_asks_for_its_primary_locale(tmp_path: Path
     )
     respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
     args = ["amazon", "definitions", "pull", "HOME", "-c", str(config(tmp_path)), "--into", str(tmp_path / "d")]
-    result = runner.invoke(app, [*args, "--marketplace", "A1F83G8C2ARO7P"])
+    result = runner.invoke(app, [*args, "--marketplace", marketplace])
     assert result.exit_code == 0, result.output
     params = dict(definition.calls[0].request.url.params)
     assert (params["marketplaceIds"], params["locale"]) == ("A1F83G8C2ARO7P", "DEFAULT")
