@@ -362,6 +362,12 @@ class _Sink:
     """The fields the rejected items lacked (one MDL015 when most items lack the same one)."""
     checked_rejected: int = 0
     """Items the channel checks rejected (so MDL015 can tell "most items" apart)."""
+    checking: CheckingEncoder | None = None
+    """The encoder, when it checks the records it makes (Amazon against its definitions): found once per run."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.encoder, CheckingEncoder):  # a Protocol check costs microseconds: not per item
+            self.checking = self.encoder
 
 
 @dataclass
@@ -551,8 +557,8 @@ class _Stream:
             self.report.items.setdefault(sink.channel.name, []).append(item.id)
         if sink.check:
             findings = [d for d in sink.channel.spec.check_item(item, sink.channel.name) if self.findings.keeps(d)]
-            if isinstance(sink.encoder, CheckingEncoder) and not any(d.severity is Severity.ERROR for d in findings):
-                findings += [d for d in sink.encoder.check(item, sink.channel.name) if self.findings.keeps(d)]
+            if sink.checking is not None and not any(d.severity is Severity.ERROR for d in findings):
+                findings += [d for d in sink.checking.check(item, sink.channel.name) if self.findings.keeps(d)]
             group = sink.channel.spec.variant_group
             if group is not None:
                 group_id = item.values.get(group.group)
