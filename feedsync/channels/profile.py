@@ -329,6 +329,10 @@ def compile_channel(
         compiled = build(key, kind, source)
         origin = compiled.simple or (next(iter(compiled.variables)) if len(compiled.variables) == 1 else None)
         fields.append(CompiledField(attr, compiled, origin if origin in PRODUCT_FIELDS else None))
+    settings = _resolve_paths(dict(profile.settings), kind_spec.path_settings, overrides, config.base_dir, path)
+    if kind_spec.check_fields is not None:
+        for attr, why in kind_spec.check_fields(settings, list(profile.fields)).items():
+            raise fail(["fields", attr], f"fields.{attr}: {why}")
     include = [build(["filters", "include", i], "value", e) for i, e in enumerate(profile.filters.include)]
     exclude = [build(["filters", "exclude", i], "value", e) for i, e in enumerate(profile.filters.exclude)]
 
@@ -350,7 +354,7 @@ def compile_channel(
         include=include,
         exclude=exclude,
         config=channel,
-        settings=_resolve_paths(dict(profile.settings), kind_spec.path_settings, overrides, config.base_dir, path),
+        settings=settings,
         rules=rules,
         price=profile.price,
         inventory=profile.inventory,

@@ -119,6 +119,10 @@ class DefinitionIndex:
     def find(self, product_type: str, marketplace_id: str) -> Definition | None:
         return self._by_key.get((product_type, marketplace_id))
 
+    def of_marketplace(self, marketplace_id: str) -> dict[str, dict[str, Any]]:
+        """Product type -> its attribute schemas, for the definitions of one marketplace."""
+        return {t: d.schema["properties"] for (t, m), d in sorted(self._by_key.items()) if m == marketplace_id}
+
     def marketplaces_of(self, product_type: str) -> list[str]:
         return sorted(m for t, m in self._by_key if t == product_type)
 
