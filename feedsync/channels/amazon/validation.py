@@ -196,5 +196,10 @@ def check_fields(settings: Mapping[str, Any], keys: list[str]) -> Mapping[str, s
     parsed = AmazonSettings.model_validate(settings)
     if not parsed.definitions:
         return {}
-    type_properties = definition_index(parsed.definitions).of_marketplace(parsed.marketplace_id)
+    index = definition_index(parsed.definitions)
+    type_properties = index.of_marketplace(parsed.marketplace_id)
+    for product_type in type_properties:  # a definition that cannot be checked is the first thing to fix
+        definition = index.find(product_type, parsed.marketplace_id)
+        assert definition is not None
+        definition.checker("LISTING")
     return unknown_fields(keys, type_properties) if type_properties else {}
