@@ -67,7 +67,8 @@ class Definition:
     def checker(self, requirements: str) -> CompiledSchema:
         """The compiled check of the message attributes for a requirement set (compiled once)."""
         if requirements not in self._compiled:
-            schema = self.schema
+            # top-level x- keys are feedsync's notes (x-feedsync-pulled: the version pulled), not rules
+            schema = {k: v for k, v in self.schema.items() if not k.startswith("x-")}
             if requirements == "LISTING_PRODUCT_ONLY":
                 schema = derive(schema, lambda name: name not in OFFER_ATTRIBUTES)
             elif requirements == "LISTING_OFFER_ONLY":
