@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
+from feedsync.channels.amazon.marketplaces import MarketplaceCode
 from feedsync.sources.inspect import Inspection
 
 PLACEHOLDER = "TODO"
@@ -70,8 +72,15 @@ def config_text(source: Path, inspection: Inspection, *, relative_to: Path) -> s
         "    profile: amazon",
         "    settings:",
         f"      seller_id: {PLACEHOLDER}           # TODO: your merchant token (Seller Central > Account info)",
+        f"      marketplace: {PLACEHOLDER}          # TODO: your Amazon marketplace: "
+        f"{', '.join(get_args(MarketplaceCode))}",
         f"      default_product_type: {PLACEHOLDER}  # TODO: Amazon product type of your items, e.g. SHIRT "
-        "(per category: a category_map)",
+        "(per category: a category_map's amazon_product_type; find names: feedsync amazon definitions search "
+        "KEYWORDS)",
+        "      # definitions: definitions      # Amazon's product type definitions: every message is checked "
+        "against them",
+        "      #   (and mapped fields are shaped by them); fetch them with the amazon_sp_api destination below:",
+        "      #   feedsync amazon definitions pull SHIRT --into definitions",
         "    destination: {type: directory, path: public}",
         "    # or the SP-API (credentials from the environment):",
         "    # destination: {type: amazon_sp_api, region: na, client_id: amzn1.application-oa2-client.XXXX,",

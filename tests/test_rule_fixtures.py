@@ -733,3 +733,18 @@ FIXTURES["AMZ009"] = (
     ("LAMP-1", "country_of_origin", 2, None),
 )
 FIXTURES["AMZ010"] = (lambda tmp: _amazon_definitions(tmp, "DE", currency="USD"), ("LAMP-1", "currency", 2, 6))
+
+
+def _amazon_mapped(tmp: Path, *, definitions: bool = True, replace: tuple[str, str] = ("", "")) -> Found:
+    from tests.channels.test_amazon_definitions import catalog
+
+    config_path = catalog(tmp, "US", definitions=definitions)
+    config_path.write_text(config_path.read_text().replace(*replace) if replace[0] else config_path.read_text())
+    return pipeline.run(load_config(config_path), "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["AMZ017"] = (
+    lambda tmp: _amazon_mapped(tmp, replace=('dg_hz_regulation: "not_applicable"', 'dg_hz_regulation: "none"')),
+    ("LAMP-1", "supplier_declared_dg_hz_regulation", 2, None),
+)
+FIXTURES["AMZ018"] = (lambda tmp: _amazon_mapped(tmp, definitions=False), ("LAMP-1", "country_of_origin", 2, None))

@@ -135,6 +135,9 @@ class ChannelSpec:
     id_limits: Mapping[str, int] = field(default_factory=dict)
     """Identifier attribute -> the channel's maximum length: longer values are fitted (``ids.fit_id``), not
     rejected."""
+    check_fields: Callable[[Mapping[str, Any], list[str]], Mapping[str, str]] | None = None
+    """Refuses profile fields at compile time: (resolved settings, field names) -> {field: why} (Amazon: a field
+    that names an attribute of none of the product types the definitions folder has)."""
     ascii_ids: bool = False
     """The ``id_limits`` attributes are printable ASCII too: other characters are fitted away
     (``ids.fit_ascii_id``)."""

@@ -234,10 +234,15 @@ def _resolve_paths(
 
 
 def compile_channel(
-    name: str, channel: ChannelConfig, config: Config, extra_names: frozenset[str] = frozenset()
+    name: str,
+    channel: ChannelConfig,
+    config: Config,
+    extra_names: frozenset[str] = frozenset(),
+    check_fields: bool = True,
 ) -> CompiledChannel:
     """Load, merge, validate and compile the profile of channel ``name``. Errors carry file:line:col.
-    ``extra_names`` are the variables supplements add (e.g. ``stores``)."""
+    ``extra_names`` are the variables supplements add (e.g. ``stores``); ``check_fields=False`` skips the channel's
+    own check of the field names (pulling definitions must work while a mapped attribute's type is missing)."""
     config_name, channel_node = config.position(["channels", name])
     path = profile_path(channel.profile, config.base_dir)
     data, node = yamlpos.load(path)
@@ -329,6 +334,10 @@ def compile_channel(
         compiled = build(key, kind, source)
         origin = compiled.simple or (next(iter(compiled.variables)) if len(compiled.variables) == 1 else None)
         fields.append(CompiledField(attr, compiled, origin if origin in PRODUCT_FIELDS else None))
+    settings = _resolve_paths(dict(profile.settings), kind_spec.path_settings, overrides, config.base_dir, path)
+    if check_fields and kind_spec.check_fields is not None:
+        for attr, why in kind_spec.check_fields(settings, list(profile.fields)).items():
+            raise fail(["fields", attr], f"fields.{attr}: {why}")
     include = [build(["filters", "include", i], "value", e) for i, e in enumerate(profile.filters.include)]
     exclude = [build(["filters", "exclude", i], "value", e) for i, e in enumerate(profile.filters.exclude)]
 
@@ -350,7 +359,7 @@ def compile_channel(
         include=include,
         exclude=exclude,
         config=channel,
-        settings=_resolve_paths(dict(profile.settings), kind_spec.path_settings, overrides, config.base_dir, path),
+        settings=settings,
         rules=rules,
         price=profile.price,
         inventory=profile.inventory,
@@ -372,7 +381,7 @@ def compile_channel(
     )
 
 
-def compile_channels(config: Config, only: list[str] | None = None) -> list[CompiledChannel]:
+def compile_channels(config: Config, only: list[str] | None = None, check_fields: bool = True) -> list[CompiledChannel]:
     names = list(config.channels)
     if only:
         unknown = [n for n in only if n not in config.channels]
@@ -380,4 +389,4 @@ def compile_channels(config: Config, only: list[str] | None = None) -> list[Comp
             raise ConfigError(f"unknown channel(s) {', '.join(unknown)}; the config has {', '.join(names)}")
         names = [n for n in names if n in only]
     extra_names = frozenset(s.as_ for s in config.supplements if s.as_)
-    return [compile_channel(n, config.channels[n], config, extra_names) for n in names]
+    return [compile_channel(n, config.channels[n], config, extra_names, check_fields) for n in names]

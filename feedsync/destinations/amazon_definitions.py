@@ -232,7 +232,7 @@ def target(config: Config, channel: str | None = None, marketplace: str | None =
         raise ConfigError(f"channel {channel!r} has no amazon_sp_api destination whose credentials can pull")
     destination = config.channels[channel].destination
     assert isinstance(destination, AmazonSpApiDestination)
-    [compiled] = compile_channels(config, [channel])
+    [compiled] = compile_channels(config, [channel], check_fields=False)  # its fields may need what is pulled
     settings = compiled.settings
     from feedsync.channels.amazon.marketplaces import MARKETPLACES
 

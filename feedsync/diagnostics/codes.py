@@ -560,6 +560,25 @@ _register(
     "start and an end date; give sale_price_effective_date to send a scheduled sale instead.",
     ("price",),
 )
+_register(
+    "AMZ017",
+    "mapped-value-not-in-definition-enum",
+    E,
+    "A value mapped in the Amazon channel's fields is not one the product type's definition allows for that "
+    "attribute (its enum on the channel's marketplace): the finding names the allowed values. Amazon would reject "
+    "the message; the item is left out. Map the source value to one of them (a template or the category map).",
+    ("values",),
+)
+_register(
+    "AMZ018",
+    "mapped-attribute-unchecked",
+    W,
+    "An attribute mapped in the Amazon channel's fields is not checked against a definition: either the channel "
+    "has no definitions folder (settings.definitions), so mapped attributes are written unchecked, or the item's "
+    "product type has no such attribute, so it is left out of that product type's messages (it is written for "
+    "the product types that have it). Told once per product type (once per run without definitions).",
+    ("values",),
+)
 
 _register(
     "DST001",

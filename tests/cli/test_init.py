@@ -16,9 +16,10 @@ from tests.sources.realdata import REALDATA, needs_realdata
 
 runner = CliRunner(env={"COLUMNS": "200"})
 ANSWERS = {
-    "currency": "USD",
+    "currency": "GBP",
     "base_url": "https://shop.example.com",
     "seller_id": "A1EXAMPLESELLER",
+    "marketplace": "GB",
     "default_product_type": "SHIRT",
 }
 
@@ -46,7 +47,8 @@ def test_a_shopify_export_becomes_three_validated_feeds(tmp_path: Path) -> None:
     assert made.exit_code == 0, made.output
     assert "shopify catalog, 20 products, 22 variants" in made.stdout
     text = (tmp_path / "feedsync.yaml").read_text(encoding="utf-8")
-    assert text.count("# TODO:") == 4
+    assert text.count("# TODO:") == 5
+    assert "# definitions: definitions" in text and "feedsync amazon definitions pull SHIRT --into definitions" in text
     refused = runner.invoke(app, ["push"])  # before the TODO lines are edited nothing is published
     assert refused.exit_code == 2 and "feedsync.yaml:9:13: 'TODO' is a placeholder" in refused.stderr
     assert not (tmp_path / "public").exists()
@@ -67,6 +69,24 @@ def test_a_shopify_export_becomes_three_validated_feeds(tmp_path: Path) -> None:
     amazon = json.loads((tmp_path / "public" / "amazon.json").read_text(encoding="utf-8"))
     assert amazon["header"]["sellerId"] == "A1EXAMPLESELLER"
     assert {m.get("productType") for m in amazon["messages"]} == {"SHIRT"}
+    assert amazon["header"]["issueLocale"] == "en_GB"  # the marketplace answered on its TODO line
+    assert amazon["messages"][0]["attributes"]["item_name"][0]["marketplace_id"] == "A1F83G8C2ARO7P"
+
+
+def test_init_asks_for_the_amazon_marketplace(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text("id,title,price\nA1,Tee,10.00 GBP\n", encoding="utf-8")
+    assert runner.invoke(app, ["init", "products.csv"]).exit_code == 0
+    lines = (tmp_path / "feedsync.yaml").read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines, start=1) if line.strip().startswith("marketplace: TODO"))
+    assert "US, CA, MX, BR, GB, DE, FR, IT, ES, NL, SE, PL, BE, IE, TR, JP, AU, SG, IN, AE, SA, EG" in lines[at - 1]
+    answers = {**ANSWERS, "marketplace": "TODO"}
+    kept = [
+        re.sub(r"\bTODO\b(?=\s+#)", answers[line.split(":")[0].strip()], line, count=1) if "# TODO:" in line else line
+        for line in lines
+    ]
+    (tmp_path / "feedsync.yaml").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    refused = runner.invoke(app, ["validate"])
+    assert refused.exit_code == 2 and f"feedsync.yaml:{at}:" in refused.stderr and "placeholder" in refused.stderr
 
 
 def test_init_keeps_an_existing_config_unless_forced(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from feedsync.channels.amazon import rules
 from feedsync.channels.amazon.spec import MAX_SKU_LENGTH, AmazonSettings
 from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.channels.amazon.validation import check_fields
 from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
 
 AMAZON = register_channel(
@@ -16,5 +17,6 @@ AMAZON = register_channel(
         id_limits={"sku": MAX_SKU_LENGTH, "parent_sku": MAX_SKU_LENGTH},
         ascii_ids=True,
         path_settings=("definitions",),
+        check_fields=check_fields,
     )
 )

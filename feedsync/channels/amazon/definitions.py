@@ -67,7 +67,8 @@ class Definition:
     def checker(self, requirements: str) -> CompiledSchema:
         """The compiled check of the message attributes for a requirement set (compiled once)."""
         if requirements not in self._compiled:
-            schema = self.schema
+            # top-level x- keys are feedsync's notes (x-feedsync-pulled: the version pulled), not rules
+            schema = {k: v for k, v in self.schema.items() if not k.startswith("x-")}
             if requirements == "LISTING_PRODUCT_ONLY":
                 schema = derive(schema, lambda name: name not in OFFER_ATTRIBUTES)
             elif requirements == "LISTING_OFFER_ONLY":
@@ -118,6 +119,10 @@ class DefinitionIndex:
 
     def find(self, product_type: str, marketplace_id: str) -> Definition | None:
         return self._by_key.get((product_type, marketplace_id))
+
+    def of_marketplace(self, marketplace_id: str) -> dict[str, dict[str, Any]]:
+        """Product type -> its attribute schemas, for the definitions of one marketplace."""
+        return {t: d.schema["properties"] for (t, m), d in sorted(self._by_key.items()) if m == marketplace_id}
 
     def marketplaces_of(self, product_type: str) -> list[str]:
         return sorted(m for t, m in self._by_key if t == product_type)

@@ -1,14 +1,16 @@
 """Channel fields the Amazon encoder does not write itself, written as the attribute they name.
 
-A field ``NAME`` sets ``NAME[0].value``; ``NAME__SUB`` sets the sub-property ``SUB`` (``list_price__currency``).
-Where the product type's definition is known, the value is converted to the type the definition declares
-(integer, number, boolean) and ``language_tag`` is added where the attribute has one; ``marketplace_id`` is
-always added. (A stop-gap until attributes are shaped fully by the definition.)
+A field ``NAME`` sets ``NAME[0].value``; ``NAME__SUB`` sets the sub-property ``SUB`` (``list_price__currency``),
+``NAME__SUB__PART`` a part of a nested one (``item_display_dimensions__length__unit``). Where the product type's
+definition is known, the value is converted to the type the definition declares (integer, number, boolean),
+``language_tag`` is added where the attribute has one, and a field that names no attribute of the product type
+is left out (the channel tells once per product type, AMZ018); ``marketplace_id`` is always added.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,6 +22,38 @@ KNOWN_FIELDS = frozenset(
     }
 )  # fmt: skip
 _TRUE = {"true", "yes", "1", "y"}
+
+
+def mapped_keys(values: Iterable[str]) -> list[str]:
+    """The fields that are written as the attribute they name (not the encoder's own)."""
+    return [key for key in values if key not in KNOWN_FIELDS]
+
+
+def _split(key: str) -> tuple[str, list[str]]:
+    name, *parts = key.split("__")
+    return name, parts or ["value"]
+
+
+def _items(schema: Any) -> dict[str, Any]:
+    """The object schema of an attribute entry (the ``items`` of an array, or the schema itself)."""
+    if not isinstance(schema, dict):
+        return {}
+    inner = schema.get("items") if schema.get("type") == "array" or "items" in schema else schema
+    return inner if isinstance(inner, dict) else {}
+
+
+def declared(properties: Mapping[str, Any], key: str) -> tuple[bool, dict[str, Any] | None]:
+    """(the product type has the attribute, the schema of the part the key sets; None when it has no such part)."""
+    name, parts = _split(key)
+    if name not in properties:
+        return False, None
+    schema: dict[str, Any] = _items(properties[name])
+    for part in parts:
+        sub = (schema.get("properties") or {}).get(part)
+        if not isinstance(sub, dict):
+            return True, None
+        schema = _items(sub) if sub.get("type") == "array" else sub
+    return True, schema
 
 
 def _shaped(value: Any, declared: Any) -> Any:
@@ -37,20 +71,73 @@ def _shaped(value: Any, declared: Any) -> Any:
     return int(number) if number == number.to_integral_value() and "." not in value else float(value)
 
 
+def _place(
+    entry: dict[str, Any], name: str, parts: list[str], properties: Mapping[str, Any], value: Any, tag: str
+) -> None:
+    """Set ``value`` at ``parts`` inside the attribute entry, making the nested objects (or one-entry arrays);
+    a nested object with a ``language_tag`` gets the marketplace's."""
+    schema: dict[str, Any] = _items((properties or {}).get(name))
+    for part in parts[:-1]:
+        sub = (schema.get("properties") or {}).get(part)
+        if isinstance(sub, dict) and sub.get("type") == "array":
+            entry = entry.setdefault(part, [{}])[0]
+            schema = _items(sub)
+        else:
+            entry = entry.setdefault(part, {})
+            schema = sub if isinstance(sub, dict) else {}
+        if "language_tag" in (schema.get("properties") or {}):
+            entry.setdefault("language_tag", tag)
+    entry[parts[-1]] = _shaped(value, (schema.get("properties") or {}).get(parts[-1]))
+
+
 def extra_attributes(
     values: Mapping[str, Any], properties: Mapping[str, Any] | None, marketplace_id: str, language_tag: str
 ) -> dict[str, list[dict[str, Any]]]:
     attributes: dict[str, list[dict[str, Any]]] = {}
-    for key, value in values.items():
-        if key in KNOWN_FIELDS:
-            continue
-        name, _, sub = key.partition("__")
-        sub = sub or "value"
-        item_schema = ((properties or {}).get(name) or {}).get("items") or {}
-        declared = (item_schema.get("properties") or {}) if isinstance(item_schema, dict) else {}
+    for key in mapped_keys(values):
+        name, parts = _split(key)
+        if properties is not None and name not in properties:
+            continue  # not an attribute of this product type: left out (AMZ018 tells once per type)
         entry = attributes.setdefault(name, [{}])[0]
-        entry[sub] = _shaped(value, declared.get(sub))
-        if "language_tag" in declared:
+        _place(entry, name, parts, properties or {}, values[key], language_tag)
+        if "language_tag" in (_items((properties or {}).get(name)).get("properties") or {}):
             entry.setdefault("language_tag", language_tag)
         entry.setdefault("marketplace_id", marketplace_id)
     return attributes
+
+
+def enum_problem(properties: Mapping[str, Any], key: str, value: Any) -> list[Any] | None:
+    """The allowed values when the definition closes the part ``key`` sets to an enum and ``value`` is not one."""
+    _, schema = declared(properties, key)
+    allowed = schema.get("enum") if schema else None
+    if not isinstance(allowed, list) or not isinstance(value, str):
+        return None
+    return None if _shaped(value, schema) in allowed else allowed
+
+
+def unknown_fields(keys: Iterable[str], type_properties: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Field -> why it is refused: it names an attribute (or a part of one) of none of the product types."""
+    names = sorted({name for properties in type_properties.values() for name in properties})
+    types = ", ".join(sorted(type_properties))
+    refused: dict[str, str] = {}
+    for key in mapped_keys(keys):
+        name, parts = _split(key)
+        found = [declared(properties, key) for properties in type_properties.values()]
+        if not any(has for has, _ in found):
+            close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            refused[key] = f"{name} is not an attribute of product type {types}{hint}"
+        elif all(schema is None for _, schema in found):
+            subs = sorted(
+                {
+                    part
+                    for properties in type_properties.values()
+                    if name in properties
+                    for part in (_items(properties[name]).get("properties") or {})
+                }
+            )
+            refused[key] = (
+                f"{name} has no part {'__'.join(parts)} in product type {types}; its parts: {', '.join(subs)} "
+                f"(set one with {name}__PART)"
+            )
+    return refused

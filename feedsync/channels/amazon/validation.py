@@ -4,9 +4,11 @@ currency against the marketplace's (AMZ010)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from feedsync.channels.amazon.definitions import DefinitionIndex, definition_index
+from feedsync.channels.amazon.extra import declared, enum_problem, mapped_keys, unknown_fields
 from feedsync.channels.amazon.marketplaces import code_of
 from feedsync.channels.amazon.schema_check import Failure, show
 from feedsync.channels.amazon.spec import AmazonSettings
@@ -40,6 +42,7 @@ class MessageChecker:
         self.settings = settings
         self._index: DefinitionIndex | None = None
         self._told: set[str] = set()
+        self._left_out: set[tuple[str, str]] = set()  # (product type, field) told of (AMZ018)
 
     @property
     def index(self) -> DefinitionIndex | None:
@@ -69,12 +72,71 @@ class MessageChecker:
                     location=locate(item.product.source, item.origins.get("price")),
                 )
             )
+        mapped, refused = self._mapped(item, messages[-1] if messages else {}, channel)
+        found += mapped
         if self.index is not None:
             for message in messages:
-                found += self._against_definition(item, message, channel)
+                found += self._against_definition(item, message, channel, refused)
         return found
 
-    def _against_definition(self, item: ChannelItem, message: Mapping[str, Any], channel: str) -> list[Diagnostic]:
+    def _mapped(self, item: ChannelItem, message: Mapping[str, Any], channel: str) -> tuple[list[Diagnostic], set[str]]:
+        """The fields mapped as attributes: unchecked without definitions, left out where the product type lacks
+        them (AMZ018, told once), values outside the definition's enum (AMZ017; their AMZ009 is not repeated)."""
+        keys = mapped_keys(item.values)
+        if not keys:
+            return [], set()
+        if self.index is None:
+            if "" in self._told:
+                return [], set()
+            self._told.add("")
+            text = f"mapped attribute(s) {', '.join(keys)} are written unchecked: the channel has no definitions folder"
+            text += " (settings.definitions; fetch them with `feedsync amazon definitions pull TYPE`)"
+            return [self._mapped_finding("AMZ018", item, channel, keys[0], text)], set()
+        product_type = str(message.get("productType"))
+        properties = self.properties(product_type)
+        if properties is None:
+            return [], set()
+        found: list[Diagnostic] = []
+        lacking = [k for k in keys if not declared(properties, k)[0] and (product_type, k) not in self._left_out]
+        if lacking:
+            self._left_out.update((product_type, k) for k in lacking)
+            text = (
+                f"product type {product_type} has no attribute {', '.join(lacking)}: left out of its messages "
+                "(written for the product types that have it)"
+            )
+            found.append(self._mapped_finding("AMZ018", item, channel, lacking[0], text))
+        refused: set[str] = set()
+        written = message.get("attributes") or {}
+        for key in (k for k in keys if k.split("__")[0] in written):  # offer-only messages carry offer attributes
+            allowed = enum_problem(properties, key, item.values[key])
+            if allowed is not None:
+                refused.add(key.split("__")[0])
+                shown = ", ".join(map(str, allowed[:30])) + (
+                    f", … ({len(allowed)} in all)" if len(allowed) > 30 else ""
+                )
+                text = (
+                    f"sku {message.get('sku')}: {key} is {item.values[key]!r}, which the {product_type} definition "
+                    f"does not allow; allowed: {shown}"
+                )
+                found.append(self._mapped_finding("AMZ017", item, channel, key, text, str(item.values[key])))
+        return found, refused
+
+    def _mapped_finding(
+        self, code: str, item: ChannelItem, channel: str, key: str, text: str, value: str | None = None
+    ) -> Diagnostic:
+        return make(
+            code,
+            text,
+            channel=channel,
+            product_id=item.id,
+            field=key,
+            value=value,
+            location=locate(item.product.source, item.origins.get(key)),
+        )
+
+    def _against_definition(
+        self, item: ChannelItem, message: Mapping[str, Any], channel: str, refused: AbstractSet[str] = frozenset()
+    ) -> list[Diagnostic]:
         index = self.index
         assert index is not None
         product_type = str(message.get("productType"))
@@ -106,7 +168,8 @@ class MessageChecker:
             return []
         sku = message.get("sku")
         where = f"{product_type} ({code_of(marketplace)}, {requirements})"
-        return [self._finding(item, channel, sku, where, f) for f in checker.failures(attributes)]
+        failures = [f for f in checker.failures(attributes) if not (f.path and f.path[0] in refused)]
+        return [self._finding(item, channel, sku, where, f) for f in failures]
 
     def _finding(self, item: ChannelItem, channel: str, sku: Any, where: str, failure: Failure) -> Diagnostic:
         if failure.missing is not None:
@@ -125,3 +188,18 @@ class MessageChecker:
             value=value,
             location=locate(item.product.source, item.origins.get(SOURCE_FIELDS.get(attribute, attribute))),
         )
+
+
+def check_fields(settings: Mapping[str, Any], keys: list[str]) -> Mapping[str, str]:
+    """The channel's fields that name an attribute of none of the product types the definitions folder has for
+    the channel's marketplace (nothing is refused without a folder, or with none for the marketplace)."""
+    parsed = AmazonSettings.model_validate(settings)
+    if not parsed.definitions:
+        return {}
+    index = definition_index(parsed.definitions)
+    type_properties = index.of_marketplace(parsed.marketplace_id)
+    for product_type in type_properties:  # a definition that cannot be checked is the first thing to fix
+        definition = index.find(product_type, parsed.marketplace_id)
+        assert definition is not None
+        definition.checker("LISTING")
+    return unknown_fields(keys, type_properties) if type_properties else {}
