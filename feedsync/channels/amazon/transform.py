@@ -200,9 +200,11 @@ class AmazonEncoder:
         ]
         attributes["variation_theme"] = [{"name": theme}]
         definition = self._checker.definition(product_type)
-        if definition is not None:
+        if parent in self._families:  # rebuilt (validate writes none): the facts found for it before, no search
+            attributes.update((name, child[name]) for name in self._families[parent][1] if name in child)
+        elif definition is not None:
             taken = parent_facts(attributes, child, definition.checker("LISTING_PRODUCT_ONLY"))
-            self._families.setdefault(parent, (values.get("sku"), {name: attributes[name] for name in taken}))
+            self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken})
         return {
             "sku": parent,
             "operationType": "UPDATE",
