@@ -735,6 +735,31 @@ FIXTURES["AMZ009"] = (
 FIXTURES["AMZ010"] = (lambda tmp: _amazon_definitions(tmp, "DE", currency="USD"), ("LAMP-1", "currency", 2, 6))
 
 
+def _amazon_families(tmp: Path, rows: list[tuple[str, ...]] | None = None, origin: str = "") -> Found:
+    from tests.channels.test_amazon_families import ROWS, family_catalog
+
+    config_path = family_catalog(tmp, "US", rows=rows or ROWS)
+    if origin:
+        config_path.write_text(config_path.read_text().replace('country_of_origin: "CN"', origin))
+    return pipeline.run(load_config(config_path), "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["AMZ015"] = (
+    lambda tmp: _amazon_families(tmp, origin="country_of_origin: \"{{ 'DE' if size == 'Large' else 'CN' }}\""),
+    ("LAMP-L-BLK", "country_of_origin", 3, None),
+)
+FIXTURES["AMZ016"] = (
+    lambda tmp: _amazon_families(
+        tmp,
+        [
+            ("BOX-1", "BOX", "Box", "9.00", "", "", "", "Plain", "Oak", "new", "", "1", ""),
+            ("BOX-2", "BOX", "Box", "9.00", "", "", "", "Dotted", "Oak", "new", "", "1", ""),
+        ],
+    ),
+    ("BOX-1", "parent_sku", 2, 2),
+)
+
+
 def _amazon_mapped(tmp: Path, *, definitions: bool = True, replace: tuple[str, str] = ("", "")) -> Found:
     from tests.channels.test_amazon_definitions import catalog
 

@@ -561,6 +561,25 @@ _register(
     ("price",),
 )
 _register(
+    "AMZ015",
+    "variants-disagree-on-parent-fact",
+    W,
+    "A parent listing carries the product facts its product type definition requires of a parent (brand, "
+    "bullet_point, country_of_origin, ...), taken from the first variant of its family. This variant has another "
+    "value for one of them, so the parent shows a fact that is not true of every variant. Make the variants agree "
+    "(the same value in the source or a field template that gives one), or split the family.",
+    ("values",),
+)
+_register(
+    "AMZ016",
+    "no-allowed-variation-theme",
+    E,
+    "The attributes the variants of a family differ by (color, size, material, pattern) match none of the "
+    "variation themes the product type's definition allows (variation_theme), so Amazon would reject the family. "
+    "Map an option that is neither colour nor size to material or pattern in source.options, give the variants "
+    "the attributes an allowed theme names, or choose a product type whose themes fit.",
+)
+_register(
     "AMZ017",
     "mapped-value-not-in-definition-enum",
     E,

@@ -39,6 +39,16 @@ class AmazonSettings(BaseModel):
         "relative to the file that sets it). Every message is checked against its product type's definition",
     )
     fulfillment_channel_code: str = "DEFAULT"
+    merchant_shipping_group: str | None = Field(
+        default=None,
+        description="The shipping template (merchant_shipping_group) of merchant-fulfilled offers, as Seller "
+        "Central names it (legacy-template-id for the default template)",
+    )
+    identifier_exemption: bool = Field(
+        default=False,
+        description="Products without a GTIN are sent with supplier_declared_has_product_identifier_exemption "
+        "(for brands Amazon granted a GTIN exemption)",
+    )
     default_product_type: str | None = None
     max_messages: int = Field(default=MAX_MESSAGES, ge=1, le=MAX_MESSAGES)
     untracked_quantity: Annotated[int, Field(ge=0)] | Literal["skip"] = Field(

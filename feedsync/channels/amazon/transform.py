@@ -14,6 +14,14 @@ from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
 from feedsync.channels.amazon.extra import extra_attributes
+from feedsync.channels.amazon.family import (
+    AXES,
+    allowed_themes,
+    choose_theme,
+    condition_in,
+    parent_facts,
+    weight_in,
+)
 from feedsync.channels.amazon.spec import (
     CONDITION_TYPES,
     MAX_OTHER_IMAGES,
@@ -23,7 +31,8 @@ from feedsync.channels.amazon.spec import (
 )
 from feedsync.channels.amazon.validation import MessageChecker
 from feedsync.channels.base import ChannelItem
-from feedsync.diagnostics import Diagnostic
+from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics.codes import make
 
 
 def identifier_type(gtin: str) -> str:
@@ -52,6 +61,10 @@ class AmazonEncoder:
             }
         }
         self._parents: set[str] = set()
+        # parent SKU -> (the variant its facts were taken from, the attributes taken)
+        self._families: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._notes: list[tuple[str, str, str | None, str]] = []  # (code, field, value, message) of the last item
+        self._options: Mapping[str, str] = {}  # the checked item's options that map to no variant field
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
 
@@ -75,9 +88,23 @@ class AmazonEncoder:
     def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]:
         """The item's messages checked against their product type definitions and the marketplace's currency;
         kept for :meth:`encode` of the same item, so a parent counts as written only with an accepted child."""
+        self._options = item.product.variant_options
         messages, parent = self._messages(item.values)
+        self._options = {}
         self._pending = (item, messages, parent)
-        return self._checker.check(item, messages, channel)
+        found = [
+            make(
+                code,
+                text,
+                channel=channel,
+                product_id=item.id,
+                field=field,
+                value=value,
+                location=locate(item.product.source, item.origins.get(field)),
+            )
+            for code, field, value, text in self._notes
+        ]
+        return found + self._checker.check(item, messages, channel)
 
     def encode_values(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The feed messages for one item's flat values: its parent's first (once per run), then its own."""
@@ -89,23 +116,30 @@ class AmazonEncoder:
     def _messages(self, values: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """An item's messages, and the parent SKU whose message they include (not yet marked written)."""
         messages: list[dict[str, Any]] = []
+        self._notes = []
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
             return [self._offer_only(values, asin)], None
         product_type = str(values["product_type"])
-        attributes = self._product_attributes(values)
-        attributes.update(self._offer_attributes(values))
         properties = self._checker.properties(product_type)
+        attributes = self._product_attributes(values, properties)
+        attributes.update(self._offer_attributes(values, properties))
+        exemption = "supplier_declared_has_product_identifier_exemption"
+        if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
+            attributes[exemption] = self._plain(
+                True
+            )  # no GTIN, and the brand is exempt (settings.identifier_exemption)
         attributes.update(
             extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         )
         new_parent = None
         if isinstance(parent, str):
-            theme = self._theme(values)
+            theme = self._theme(values, properties)
             if parent not in self._parents:
                 new_parent = parent
-                messages.append(self._parent(values, parent, product_type, theme))
+                messages.append(self._parent(values, parent, product_type, theme, attributes))
+            self._compare_with_parent(values, parent, attributes)
             attributes["parentage_level"] = self._plain("child")
             attributes["child_parent_sku_relationship"] = [
                 {
@@ -126,12 +160,37 @@ class AmazonEncoder:
         )
         return messages, new_parent
 
-    @staticmethod
-    def _theme(values: Mapping[str, Any]) -> str:
-        axes = [name for name in ("size", "color") if name in values]
-        return "/".join(a.upper() for a in axes) or "SIZE"
+    def _theme(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> str:
+        """The variation theme: the definition's allowed theme naming the attributes the variant has (AMZ016 when
+        none fits, and the axes are written as they are)."""
+        axes = [name for name in ("size", "color") if name in values] if properties is None else []
+        axes = axes or [name for name in AXES if name in values]
+        theme = choose_theme(axes, properties)
+        if theme is not None:
+            return theme
+        fallback = "/".join(a.upper() for a in axes) or "SIZE"
+        unmapped = ", ".join(sorted(self._options))
+        hint = (
+            f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
+            "source.options"
+            if unmapped
+            else ""
+        )
+        close = ", ".join(allowed_themes(properties, axes)) or "none"
+        self._notes.append(
+            (
+                "AMZ016",
+                "parent_sku",
+                fallback,
+                f"no variation theme of product type {values.get('product_type')} names exactly the attributes this "
+                f"variant has ({', '.join(axes) or 'none'}); allowed themes with them: {close}{hint}",
+            )
+        )
+        return fallback
 
-    def _parent(self, values: Mapping[str, Any], parent: str, product_type: str, theme: str) -> dict[str, Any]:
+    def _parent(
+        self, values: Mapping[str, Any], parent: str, product_type: str, theme: str, child: dict[str, Any]
+    ) -> dict[str, Any]:
         attributes: dict[str, Any] = {"item_name": self._text(str(values.get("parent_name") or values["item_name"]))}
         if "brand" in values:
             attributes["brand"] = self._text(str(values["brand"]))
@@ -140,6 +199,12 @@ class AmazonEncoder:
             {"child_relationship_type": "variation", "marketplace_id": self.settings.marketplace_id}
         ]
         attributes["variation_theme"] = [{"name": theme}]
+        definition = self._checker.definition(product_type)
+        if parent in self._families:  # rebuilt (validate writes none): the facts found for it before, no search
+            attributes.update((name, child[name]) for name in self._families[parent][1] if name in child)
+        elif definition is not None:
+            taken = parent_facts(attributes, child, definition.checker("LISTING_PRODUCT_ONLY"))
+            self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken})
         return {
             "sku": parent,
             "operationType": "UPDATE",
@@ -148,7 +213,24 @@ class AmazonEncoder:
             "attributes": attributes,
         }
 
-    def _product_attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def _compare_with_parent(self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any]) -> None:
+        """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise."""
+        first, taken = self._families.get(parent, (None, {}))
+        if first == values.get("sku"):
+            return
+        for name, value in taken.items():
+            if name in attributes and attributes[name] != value:
+                self._notes.append(
+                    (
+                        "AMZ015",
+                        name,
+                        None,
+                        f"{name} of sku {values.get('sku')} differs from the {name} its parent {parent} carries "
+                        f"(taken from variant {first}): the variants of a family should agree on it",
+                    )
+                )
+
+    def _product_attributes(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
         attributes: dict[str, Any] = {}
         if "item_name" in values:
             attributes["item_name"] = self._text(str(values["item_name"]))
@@ -166,7 +248,7 @@ class AmazonEncoder:
             ]
         if "product_description" in values:
             attributes["product_description"] = self._text(str(values["product_description"]))
-        for name in ("color", "size", "material"):
+        for name in AXES:
             if name in values:
                 attributes[name] = self._text(str(values[name]))
         if "main_image" in values:
@@ -181,19 +263,22 @@ class AmazonEncoder:
                 {"media_location": url, "marketplace_id": self.settings.marketplace_id}
             ]
         if "weight_value" in values and values.get("weight_unit") in WEIGHT_UNITS:
+            weight, unit = weight_in(values["weight_value"], WEIGHT_UNITS[str(values["weight_unit"])], properties)
             attributes["item_package_weight"] = [
-                {
-                    "unit": WEIGHT_UNITS[str(values["weight_unit"])],
-                    "value": _number(values["weight_value"]),
-                    "marketplace_id": self.settings.marketplace_id,
-                }
+                {"unit": unit, "value": _number(weight), "marketplace_id": self.settings.marketplace_id}
             ]
         return attributes
 
-    def _offer_attributes(self, values: Mapping[str, Any]) -> dict[str, Any]:
+    def _offer_attributes(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
+        condition = str(values.get("condition", "new"))
         attributes: dict[str, Any] = {
-            "condition_type": self._plain(CONDITION_TYPES.get(str(values.get("condition", "new")), "new_new"))
+            "condition_type": self._plain(
+                condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
+            )
         }
+        group = self.settings.merchant_shipping_group
+        if group and self.settings.fulfillment_channel_code == "DEFAULT":  # merchant-fulfilled offers only
+            attributes["merchant_shipping_group"] = self._plain(group)
         if "price" in values:
             currency = values.get("currency", "USD")
             dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
@@ -237,11 +322,10 @@ class AmazonEncoder:
         return attributes
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
-        attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values)}
         product_type = str(values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE)
-        extras = extra_attributes(
-            values, self._checker.properties(product_type), self.settings.marketplace_id, self.settings.language_tag
-        )
+        properties = self._checker.properties(product_type)
+        attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values, properties)}
+        extras = extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         return {
             "sku": values["sku"],

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from feedsync.channels.amazon.definitions import DefinitionIndex, definition_index
+from feedsync.channels.amazon.definitions import Definition, DefinitionIndex, definition_index
 from feedsync.channels.amazon.extra import declared, enum_problem, mapped_keys, unknown_fields
 from feedsync.channels.amazon.marketplaces import code_of
 from feedsync.channels.amazon.schema_check import Failure, show
@@ -26,6 +26,7 @@ SOURCE_FIELDS = {
     "color": "color",
     "size": "size",
     "material": "material",
+    "pattern": "pattern",
     "main_product_image_locator": "main_image",
     "item_package_weight": "weight_value",
     "condition_type": "condition",
@@ -50,10 +51,14 @@ class MessageChecker:
             self._index = definition_index(self.settings.definitions)
         return self._index
 
+    def definition(self, product_type: str) -> Definition | None:
+        """The definition of a product type on the channel's marketplace, when the folder has it."""
+        index = self.index
+        return index.find(product_type, self.settings.marketplace_id) if index is not None else None
+
     def properties(self, product_type: str) -> Mapping[str, Any] | None:
         """The attribute schemas of a product type on the channel's marketplace, when its definition is known."""
-        index = self.index
-        definition = index.find(product_type, self.settings.marketplace_id) if index is not None else None
+        definition = self.definition(product_type)
         return definition.schema["properties"] if definition is not None else None
 
     def check(self, item: ChannelItem, messages: list[dict[str, Any]], channel: str) -> list[Diagnostic]:

@@ -1,0 +1,103 @@
+"""What a product type definition requires, made from what feedsync knows: the variation theme of a family (one
+of the definition's allowed themes), the facts a parent carries (the attributes its definition requires, taken
+from its variant), weight units the marketplace allows, and conditions in the definition's enum."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from feedsync.channels.amazon.schema_check import CompiledSchema
+
+# The variant fields a family can differ by, as Amazon attributes (source.options maps other options to these).
+AXES = ("color", "size", "material", "pattern")
+GRAMS_PER = {
+    "milligrams": Decimal("0.001"),
+    "grams": Decimal(1),
+    "kilograms": Decimal(1000),
+    "tons": Decimal(1000000),
+    "ounces": Decimal("28.349523125"),
+    "pounds": Decimal("453.59237"),
+    "hundredths_pounds": Decimal("4.5359237"),
+}
+_CENT = Decimal("0.01")
+
+
+def _enum(properties: Mapping[str, Any] | None, attribute: str, sub: str) -> list[Any]:
+    item = ((properties or {}).get(attribute) or {}).get("items") or {}
+    declared = ((item.get("properties") or {}).get(sub) or {}) if isinstance(item, dict) else {}
+    enum = declared.get("enum") if isinstance(declared, dict) else None
+    return list(enum) if isinstance(enum, list) else []
+
+
+def theme_attribute(token: str, properties: Mapping[str, Any] | None) -> str:
+    """The attribute a theme part names: ``COLOR_NAME`` -> color, ``MATERIAL_TYPE`` -> material."""
+    name = token.lower()
+    for suffix in ("_name", "_type"):
+        if name.endswith(suffix) and (name not in (properties or {}) or name[: -len(suffix)] in AXES):
+            return name[: -len(suffix)]
+    return name
+
+
+def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str | None:
+    """The first allowed theme of the definition that names exactly the attributes a family differs by; without a
+    definition, the axes themselves (SIZE/COLOR); None when the definition allows no theme that fits."""
+    allowed = _enum(properties, "variation_theme", "name")
+    if not allowed:
+        return "/".join(a.upper() for a in axes) or "SIZE"
+    wanted = set(axes)
+    for theme in allowed:
+        if isinstance(theme, str) and {theme_attribute(t, properties) for t in theme.split("/")} == wanted:
+            return theme
+    return None
+
+
+def allowed_themes(properties: Mapping[str, Any] | None, axes: list[str], limit: int = 6) -> list[str]:
+    """Allowed themes that name one of the axes (for the finding when none fits)."""
+    found = [
+        t
+        for t in _enum(properties, "variation_theme", "name")
+        if isinstance(t, str) and any(theme_attribute(p, properties) in axes for p in t.split("/"))
+    ]
+    return found[:limit]
+
+
+def parent_facts(
+    attributes: dict[str, Any], child: Mapping[str, Any], checker: CompiledSchema, rounds: int = 5
+) -> list[str]:
+    """Adds to a parent's ``attributes`` each attribute its definition requires that its variant ``child`` has;
+    returns the names added. Repeated, since an added attribute can make a rule require another."""
+    added: list[str] = []
+    for _ in range(rounds):
+        missing = {f.missing for f in checker.failures(attributes) if f.missing and not f.path}
+        take = sorted(name for name in missing if name in child and name not in attributes)
+        if not take:
+            break
+        for name in take:
+            attributes[name] = child[name]
+        added += take
+    return added
+
+
+def weight_in(value: Any, unit: str, properties: Mapping[str, Any] | None) -> tuple[Decimal, str]:
+    """A package weight in a unit the definition allows (the first it lists), to the hundredth."""
+    allowed = [u for u in _enum(properties, "item_package_weight", "unit") if u in GRAMS_PER]
+    amount = Decimal(str(value))
+    if not allowed or unit in allowed or unit not in GRAMS_PER:
+        return amount, unit
+    target = allowed[0]
+    converted = (amount * GRAMS_PER[unit] / GRAMS_PER[target]).quantize(_CENT, ROUND_HALF_UP)
+    return max(converted, _CENT) if amount > 0 else converted, target
+
+
+def condition_in(mapped: str, condition: str, properties: Mapping[str, Any] | None) -> str:
+    """The condition as the definition's enum spells it: the source's value when it is one (``used_like_new``),
+    else feedsync's mapping (``used`` -> used_good), else the first of the enum with that prefix."""
+    allowed = [str(v) for v in _enum(properties, "condition_type", "value")]
+    if condition in allowed:
+        return condition
+    if not allowed or mapped in allowed:
+        return mapped
+    prefix = condition.split("_")[0] + "_"
+    return next((v for v in allowed if v.startswith(prefix)), mapped)
