@@ -128,19 +128,7 @@ class Compiler:
         checks = [c for key in schema if (c := self._keyword(key, schema)) is not None]
         if not checks:
             return lambda inst, path, out: True
-        if len(checks) == 1:
-            return checks[0]
-
-        def check(inst: Any, path: Path, out: list[Failure] | None) -> bool:
-            ok = True
-            for each in checks:
-                if not each(inst, path, out):
-                    if out is None:
-                        return False
-                    ok = False
-            return ok
-
-        return check
+        return checks[0] if len(checks) == 1 else _every(checks)
 
     def ref(self, target: str) -> Check:
         if target not in self._refs:
@@ -339,12 +327,17 @@ def _multiple(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
 
 
 def _all_of(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
-    subs = [c.node(s) for s in value]
+    return _every([c.node(s) for s in value])
+
+
+def _every(checks: list[Check]) -> Check:
+    """A check that passes when all of ``checks`` pass: it stops at the first failure unless failures are
+    collected (``out``), then it runs them all."""
 
     def check(inst: Any, path: Path, out: list[Failure] | None) -> bool:
         ok = True
-        for sub in subs:
-            if not sub(inst, path, out):
+        for each in checks:
+            if not each(inst, path, out):
                 if out is None:
                     return False
                 ok = False
