@@ -595,7 +595,9 @@ _register(
     "An attribute mapped in the Amazon channel's fields is not checked against a definition: either the channel "
     "has no definitions folder (settings.definitions), so mapped attributes are written unchecked, or the item's "
     "product type has no such attribute, so it is left out of that product type's messages (it is written for "
-    "the product types that have it). Told once per product type (once per run without definitions).",
+    "the product types that have it), or the message is offer-only (a product with an asin: Amazon keeps the "
+    "ASIN's product facts, so only offer attributes are sent). Told once per product type (once per run without "
+    "definitions, and for offer-only messages).",
     ("values",),
 )
 

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from feedsync import pipeline
 from feedsync.cli.app import app
+from feedsync.config import load_config
 from tests.channels.amazon_reference import DEFINITIONS, error_paths, load, reference
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -188,3 +190,9 @@ def test_an_offer_in_another_currency_is_an_error_not_an_amazon_com_offer(
     found = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "AMZ010"]
     assert sorted(d["product_id"] for d in found) == ["LAMP-1", "LAMP-2", "MUG-OFFER", "VASE-1"]
     assert f"in {currency} but amazon {market} ({sells}" in found[0]["message"]
+
+
+def test_mapped_product_attributes_left_out_of_offer_only_messages_are_said_once(tmp_path: Path) -> None:
+    report = pipeline.run(load_config(catalog(tmp_path, "US")), "validate")
+    told = [d for d in report.diagnostics if d.code == "AMZ018"]
+    assert len(told) == 1 and "offer-only messages" in told[0].message and "country_of_origin" in told[0].message

@@ -65,6 +65,7 @@ class AmazonEncoder:
         self._families: dict[str, tuple[Any, dict[str, Any]]] = {}
         self._notes: list[tuple[str, str, str | None, str]] = []  # (code, field, value, message) of the last item
         self._options: Mapping[str, str] = {}  # the checked item's options that map to no variant field
+        self._offer_only_told = False  # mapped product attributes left out of offer-only messages: said once
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
 
@@ -327,6 +328,18 @@ class AmazonEncoder:
         attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values, properties)}
         extras = extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
+        dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
+        if dropped and not self._offer_only_told:
+            self._offer_only_told = True
+            self._notes.append(
+                (
+                    "AMZ018",
+                    dropped[0],
+                    None,
+                    f"offer-only messages (a product with an asin) carry the offer only: the mapped attribute(s) "
+                    f"{', '.join(dropped)} are not sent for them, Amazon keeps the ASIN's product facts (told once)",
+                )
+            )
         return {
             "sku": values["sku"],
             "operationType": "UPDATE",
