@@ -70,6 +70,7 @@ def test_a_list_value_for_an_enum_attribute_is_a_definition_finding_not_a_crash(
     result = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
     assert result.exit_code == 1, result.output
     found = json.loads(result.stdout)["diagnostics"]
+    found = [d for d in found if not (d["code"] == "AMZ018" and "offer-only" in d["message"])]  # said once, apart
     assert {d["code"] for d in found} == {"AMZ009"} and all("country_of_origin" in d["field"] for d in found)
 
 
