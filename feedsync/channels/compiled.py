@@ -103,7 +103,8 @@ class CompiledChannel:
             for key, raw in product.attributes.items():
                 if not key.startswith(prefix) or not raw:
                     continue
-                target = key[len(prefix) :]
+                # a column named as one of the profile's variables (amazon_product_type) sets that variable
+                target = key if key in self.variables else key[len(prefix) :]
                 before = ctx.get(target)
                 try:
                     ctx[target] = coerce(ctx, target, raw)

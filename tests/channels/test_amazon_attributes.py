@@ -62,7 +62,7 @@ def test_an_attribute_only_some_product_types_have_is_left_out_for_the_others_wi
     shutil.copy(DEFINITIONS / "PRODUCT-us-2023.json", tmp_path / "defs" / "second.json")
     products = tmp_path / "products.csv"
     lines = products.read_text(encoding="utf-8").splitlines()
-    lines = [lines[0] + ",amazon_amazon_product_type"] + [f"{row}," for row in lines[1:]]
+    lines = [lines[0] + ",amazon_product_type"] + [f"{row}," for row in lines[1:]]
     lines += [row.replace("LAMP-", "GEN-") + "PRODUCT" for row in lines[1:3]]  # two items of type PRODUCT
     products.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = _report(config, 1)  # PRODUCT's own requirements are not all mapped: only AMZ018 matters here
