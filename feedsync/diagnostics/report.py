@@ -62,6 +62,3 @@ class Report:
 
     def counts(self) -> Counter[Severity]:
         return Counter(d.severity for d in self.diagnostics)
-
-    def has_at_least(self, severity: Severity) -> bool:
-        return any(d.severity.rank >= severity.rank for d in self.diagnostics)
