@@ -34,12 +34,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
-    """A private copy of examples/demo's inputs (config, catalog, category map, store stock, orders; no outputs)."""
+    """A private copy of examples/demo's inputs (config, catalog, category map, store stock, orders, Amazon
+    definitions; no outputs)."""
     target = tmp_path / "demo"
     target.mkdir()
     for path in DEMO.iterdir():
         if path.is_file() and path.suffix in (".yaml", ".csv", ".txt"):
             shutil.copy(path, target / path.name)
+    shutil.copytree(DEMO / "amazon_definitions", target / "amazon_definitions")
     return target
 
 
