@@ -175,7 +175,7 @@ def test_demo_validate_checks_home_against_its_definition(demo_copy: Path) -> No
     codes = [d["code"] for d in json.loads(clean.stdout)["diagnostics"]]
     assert codes == ["AMZ008"] * 16
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("      number_of_items: \"1\"\n", ""), encoding="utf-8")
+    config.write_text(text.replace('      number_of_items: "1"\n', ""), encoding="utf-8")
     broken = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
     assert broken.exit_code == 1
     failing = [d for d in json.loads(broken.stdout)["diagnostics"] if d["code"] == "AMZ009"]

@@ -32,25 +32,36 @@ def pull(
     into: Path | None = typer.Option(
         None, "--into", help="The folder to store them in (default: the channel's settings.definitions)."
     ),
+    requirements: list[str] = typer.Option(
+        list(defs.REQUIREMENTS),
+        "--requirements",
+        help="The requirement sets to pull (LISTING, LISTING_PRODUCT_ONLY, LISTING_OFFER_ONLY); default: all three.",
+    ),
 ) -> None:
     """Fetch product type definitions and store them, one file per product type and marketplace.
 
     Uses the SP-API credentials of the Amazon channel's amazon_sp_api destination: getDefinitionsProductType
-    (requirements LISTING, the channel's language, its seller id), then the schema it links to. Each definition is
-    written atomically as TYPE.MARKETPLACE.json with its product type version. Exit 2 on a bad name or config, 3 when
+    (for each requirement set, the channel's language, its seller id), then the schema it links to. Each definition
+    is written atomically as TYPE.MARKETPLACE.json (LISTING: full listings) or TYPE.MARKETPLACE.REQUIREMENTS.json
+    (LISTING_PRODUCT_ONLY: parents; LISTING_OFFER_ONLY: offers on existing products) with its product type
+    version; validation checks each message against the set it is written for. Exit 2 on a bad name or config, 3 when
     Amazon refuses or answers something else.
     Example: feedsync amazon definitions pull HOME SHIRT -c feedsync.yaml --into definitions
     """
     with exit_codes():
         names = [defs.product_type_name(n) for n in product_types]
+        wanted = [defs.requirements_name(r) for r in requirements]
         cfg = resolve_config(config, None, channels=[], out=None)
         target = defs.target(cfg, channel, marketplace)
         folder = into if into is not None else target.folder
         if folder is None:
             raise ConfigError(f"channel {target.channel!r} names no definitions folder: pass --into DIR")
-        done = defs.pull(defs.DefinitionsApi(target.login), target, names, folder)
+        done = defs.pull(defs.DefinitionsApi(target.login), target, names, folder, wanted)
     for pulled in done:
-        typer.echo(f"{pulled.product_type} {pulled.marketplace_id} version {pulled.version}: {pulled.path}")
+        typer.echo(
+            f"{pulled.product_type} {pulled.marketplace_id} {pulled.requirements} version {pulled.version}: "
+            f"{pulled.path}"
+        )
         if pulled.checksum_ok is False:
             err(f"warning: the {pulled.product_type} schema does not match the checksum Amazon gave", level="warning")
     raise typer.Exit(EXIT_OK)

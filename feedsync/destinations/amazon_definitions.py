@@ -3,14 +3,17 @@
 - ``searchDefinitionsProductTypes``: ``GET /definitions/2020-09-01/productTypes?keywords=…&marketplaceIds=…``
   -> ``productTypes`` (name, displayName, marketplaceIds) and the ``productTypeVersion``.
 - ``getDefinitionsProductType``: ``GET /definitions/2020-09-01/productTypes/{productType}`` with
-  ``marketplaceIds``, ``requirements`` (LISTING), ``locale`` and the ``sellerId`` (seller-specific values, e.g. the
+  ``marketplaceIds``, ``requirements``, ``locale`` and the ``sellerId`` (seller-specific values, e.g. the
   brands the seller owns) -> the ``productTypeVersion`` and a link to the JSON Schema (``schema.link.resource``,
   a presigned URL fetched without SP-API headers, with its Base64 MD5 ``checksum``).
 
-A pulled definition is stored as ``{TYPE}.{marketplace id}.json`` in one atomic write: Amazon's schema with one
-more top-level key, ``x-feedsync-pulled`` (product type version, requirements, locale, checksum, when), which JSON
-Schema ignores. The file is checked to be the requested product type (``$id``) for the requested marketplace
-(``$defs.marketplace_id.default``), the facts the definitions index reads.
+Each product type is pulled for the three requirement sets Amazon serves: ``LISTING`` (a full listing),
+``LISTING_PRODUCT_ONLY`` (what a parent, without an offer, must say) and ``LISTING_OFFER_ONLY`` (an offer on an
+existing product). A pulled definition is stored as ``{TYPE}.{marketplace id}.json`` (LISTING) or
+``{TYPE}.{marketplace id}.{requirements}.json`` in one atomic write: Amazon's schema with one more top-level key,
+``x-feedsync-pulled`` (product type version, requirements, locale, checksum, when), which JSON Schema ignores and
+the definitions index reads to tell the sets apart. The file is checked to be the requested product type
+(``$id``) for the requested marketplace (``$defs.marketplace_id.default``), the facts the definitions index reads.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ PULLED_KEY = "x-feedsync-pulled"
 REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 _PRODUCT_TYPE = re.compile(r"^[A-Z0-9_]{1,100}$")
 _MARKETPLACE_ID = re.compile(r"^[A-Z0-9]{8,20}$")
-_STORED = re.compile(r"^[A-Z0-9_]+\.[A-Z0-9]+\.json$")
+_STORED = re.compile(r"^[A-Z0-9_]+\.[A-Z0-9]+(\.LISTING_[A-Z_]+)?\.json$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,7 @@ class ProductTypeFound:
 class Pulled:
     product_type: str
     marketplace_id: str
+    requirements: str
     version: str
     path: Path
     checksum_ok: bool | None
@@ -77,6 +81,14 @@ def product_type_name(name: str) -> str:
     upper = name.strip().upper()
     if not _PRODUCT_TYPE.match(upper):
         raise ConfigError(f"{name!r} is not an Amazon product type name (upper-case letters, digits and _)")
+    return upper
+
+
+def requirements_name(name: str) -> str:
+    """A requirement set Amazon serves (LISTING, LISTING_PRODUCT_ONLY, LISTING_OFFER_ONLY); a ConfigError otherwise."""
+    upper = name.strip().upper()
+    if upper not in REQUIREMENTS:
+        raise ConfigError(f"{name!r} is not a requirement set: {', '.join(REQUIREMENTS)}")
     return upper
 
 
@@ -143,6 +155,10 @@ class DefinitionsApi:
             str(envelope["productTypeVersion"]["version"])
         if envelope["productType"] != product_type:
             raise RemoteError(f"{operation}: asked for {product_type}, Amazon answered {envelope['productType']!r}")
+        if envelope.get("requirements", requirements) != requirements:
+            raise RemoteError(
+                f"{operation}: asked for the {requirements} requirements, Amazon answered {envelope['requirements']!r}"
+            )
         # Amazon links to an https URL; a plain http one only when the configured endpoint is plain http itself
         schemes = ("https://", "http://") if (self.login.endpoint or "").startswith("http://") else ("https://",)
         if verb != "GET" or not resource.startswith(schemes):
@@ -159,9 +175,16 @@ def _checksum_ok(raw: bytes, checksum: object) -> bool | None:
 
 
 def store(
-    folder: Path, envelope: dict[str, Any], raw: bytes, marketplace_id: str, *, now: datetime | None = None
+    folder: Path,
+    envelope: dict[str, Any],
+    raw: bytes,
+    marketplace_id: str,
+    requirements: str = "LISTING",
+    *,
+    now: datetime | None = None,
 ) -> Pulled:
-    """Write the schema (with what was pulled) as ``{TYPE}.{marketplace}.json`` in ``folder``, atomically."""
+    """Write the schema (with what was pulled) as ``{TYPE}.{marketplace}[.{requirements}].json`` in ``folder``,
+    atomically."""
     product_type = str(envelope["productType"])
     where = f"the {product_type} schema Amazon sent"
     try:
@@ -181,7 +204,7 @@ def store(
         "productType": product_type,
         "marketplaceId": marketplace_id,
         "productTypeVersion": version,
-        "requirements": envelope.get("requirements"),
+        "requirements": requirements,
         "requirementsEnforced": envelope.get("requirementsEnforced"),
         "locale": envelope.get("locale"),
         "displayName": envelope.get("displayName"),
@@ -190,28 +213,34 @@ def store(
     }
     head = {k: schema[k] for k in ("$schema", "$id") if k in schema}
     document = {**head, PULLED_KEY: pulled, **{k: v for k, v in schema.items() if k not in head}}
-    path = folder / f"{product_type}.{marketplace_id}.json"
+    suffix = "" if requirements == "LISTING" else f".{requirements}"
+    path = folder / f"{product_type}.{marketplace_id}{suffix}.json"
     with atomic_write(path) as handle:
         handle.write(json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
         handle.write(b"\n")
-    return Pulled(product_type, marketplace_id, version, path, _checksum_ok(raw, checksum))
+    return Pulled(product_type, marketplace_id, requirements, version, path, _checksum_ok(raw, checksum))
 
 
 def pull(
-    api: DefinitionsApi, target: Target, product_types: Sequence[str], folder: Path, requirements: str = "LISTING"
+    api: DefinitionsApi,
+    target: Target,
+    product_types: Sequence[str],
+    folder: Path,
+    requirements: Sequence[str] = REQUIREMENTS,
 ) -> list[Pulled]:
-    """Pull each product type's definition for the target's marketplace into ``folder``; each file is written
-    whole or not at all, and a failure leaves the files already pulled in place. The temp files of a pull that
-    was killed while writing are removed."""
+    """Pull each product type's definition, for each requirement set, for the target's marketplace into
+    ``folder``; each file is written whole or not at all, and a failure leaves the files already pulled in place.
+    The temp files of a pull that was killed while writing are removed."""
     remove_leftovers(folder, lambda name: bool(_STORED.match(name)), before=time.time())
     done = []
     for name in product_types:
-        envelope, raw = api.definition(
-            name, target.marketplace_id, locale=target.locale, seller_id=target.seller_id, requirements=requirements
-        )
-        checkpoint("definitions.fetched")
-        done.append(store(folder, envelope, raw, target.marketplace_id))
-        checkpoint("definitions.stored")
+        for wanted in requirements:
+            envelope, raw = api.definition(
+                name, target.marketplace_id, locale=target.locale, seller_id=target.seller_id, requirements=wanted
+            )
+            checkpoint("definitions.fetched")
+            done.append(store(folder, envelope, raw, target.marketplace_id, wanted))
+            checkpoint("definitions.stored")
     return done
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -18,7 +19,7 @@ def test_explain_shows_each_change_and_the_item(demo_copy: Path) -> None:
     assert "categories category map categories.yaml: amazon_product_type: (empty) -> DRESS" in out
     assert "price      price rules: price: 89.00 USD -> 102.99 USD" in out
     assert "inventory  inventory rules: quantity: 8 -> 6" in out
-    assert "  sku                  NW-DRESS-SAG-S" in out
+    assert re.search(r"^  sku +NW-DRESS-SAG-S$", out, re.MULTILINE)  # the item's fields, aligned
     assert '"requirements": "LISTING_PRODUCT_ONLY"' in out  # the parent message the child brings
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,15 @@ def model_schema(name: str) -> dict[str, Any]:
     return {**model["definitions"][name], "definitions": model["definitions"]}
 
 
-def envelope(raw: bytes, product_type: str = "HOME", marketplace: str = "A1PA6795UKMFR9") -> dict[str, Any]:
+def envelope(
+    raw: bytes, product_type: str = "HOME", marketplace: str = "A1PA6795UKMFR9", requirements: str = "LISTING"
+) -> dict[str, Any]:
     """What getDefinitionsProductType answers (the model's example, for HOME on amazon.de)."""
     checksum = base64.b64encode(hashlib.md5(raw).digest()).decode()
     answer = {
         "metaSchema": {"link": {"resource": "https://meta-schema-url", "verb": "GET"}, "checksum": "x"},
         "schema": {"link": {"resource": SCHEMA_URL, "verb": "GET"}, "checksum": checksum},
-        "requirements": "LISTING",
+        "requirements": requirements,
         "requirementsEnforced": "ENFORCED",
         "propertyGroups": {"product_identity": {"title": "Product Identity", "propertyNames": ["item_name"]}},
         "locale": "de_DE",
@@ -69,6 +72,18 @@ def envelope(raw: bytes, product_type: str = "HOME", marketplace: str = "A1PA679
         "productTypeVersion": {"version": "U8d9Yv3Hl0Xk=", "latest": True, "releaseCandidate": False},
     }
     jsonschema.Draft4Validator(model_schema("ProductTypeDefinition")).validate(answer)
+    return answer
+
+
+def answers(
+    raw: bytes, product_type: str = "HOME", marketplace: str = "A1PA6795UKMFR9"
+) -> Callable[[httpx.Request], httpx.Response]:
+    """getDefinitionsProductType answering for the requirement set each request asks for."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        wanted = request.url.params["requirements"]
+        return httpx.Response(200, json=envelope(raw, product_type, marketplace, wanted))
+
     return answer
 
 
@@ -90,33 +105,38 @@ def test_pull_fetches_the_definition_and_its_schema_and_stores_them_with_the_ver
     monkeypatch.chdir(tmp_path)  # --into d: relative to where the command runs
     raw = HOME_DE.read_bytes()
     lwa = mock_lwa(respx.mock)
-    definition = respx.get(DEFINITION).mock(return_value=httpx.Response(200, json=envelope(raw)))
+    definition = respx.get(DEFINITION).mock(side_effect=answers(raw))
     schema = respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
     result = runner.invoke(app, ["amazon", "definitions", "pull", "home", "-c", str(config(tmp_path)), "--into", "d"])
     assert result.exit_code == 0, result.output
     assert lwa.call_count == 1
-    [call] = definition.calls
-    assert dict(call.request.url.params) == {
-        "marketplaceIds": "A1PA6795UKMFR9",
-        "requirements": "LISTING",
-        "locale": "de_DE",
-        "sellerId": "A1SELLER",
-    }
-    assert call.request.headers["x-amz-access-token"] == "Atza|access-token-1"
-    [download] = schema.calls
-    assert "x-amz-access-token" not in download.request.headers  # a presigned URL takes no SP-API credentials
-    stored_path = Path("d") / "HOME.A1PA6795UKMFR9.json"
-    assert result.stdout == f"HOME A1PA6795UKMFR9 version U8d9Yv3Hl0Xk=: {stored_path}\n"
-    stored = json.loads(stored_path.read_text(encoding="utf-8"))
-    pulled = stored.pop(PULLED_KEY)
-    assert stored == json.loads(raw)  # Amazon's schema, whole
-    assert list(stored)[:2] == ["$schema", "$id"]
-    assert {k: pulled[k] for k in ("productType", "marketplaceId", "productTypeVersion", "requirements")} == {
-        "productType": "HOME",
-        "marketplaceId": "A1PA6795UKMFR9",
-        "productTypeVersion": "U8d9Yv3Hl0Xk=",
-        "requirements": "LISTING",
-    }
+    sets = ["LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY"]  # each requirement set Amazon serves
+    assert [dict(call.request.url.params) for call in definition.calls] == [
+        {"marketplaceIds": "A1PA6795UKMFR9", "requirements": wanted, "locale": "de_DE", "sellerId": "A1SELLER"}
+        for wanted in sets
+    ]
+    assert all(c.request.headers["x-amz-access-token"] == "Atza|access-token-1" for c in definition.calls)
+    assert schema.call_count == 3
+    assert all("x-amz-access-token" not in c.request.headers for c in schema.calls)  # presigned: no SP-API token
+    paths = [
+        Path("d") / f"HOME.A1PA6795UKMFR9{suffix}.json"
+        for suffix in ("", ".LISTING_PRODUCT_ONLY", ".LISTING_OFFER_ONLY")
+    ]
+    assert result.stdout == "".join(
+        f"HOME A1PA6795UKMFR9 {wanted} version U8d9Yv3Hl0Xk=: {path}\n"
+        for wanted, path in zip(sets, paths, strict=True)
+    )
+    for wanted, stored_path in zip(sets, paths, strict=True):
+        stored = json.loads(stored_path.read_text(encoding="utf-8"))
+        pulled = stored.pop(PULLED_KEY)
+        assert stored == json.loads(raw)  # Amazon's schema, whole
+        assert list(stored)[:2] == ["$schema", "$id"]
+        assert {k: pulled[k] for k in ("productType", "marketplaceId", "productTypeVersion", "requirements")} == {
+            "productType": "HOME",
+            "marketplaceId": "A1PA6795UKMFR9",
+            "productTypeVersion": "U8d9Yv3Hl0Xk=",
+            "requirements": wanted,
+        }
     assert "checksum" not in result.stderr
     assert "refresh-secret-value" not in result.output
 
@@ -126,9 +146,7 @@ def test_pull_fetches_the_definition_and_its_schema_and_stores_them_with_the_ver
 def test_pull_for_another_marketplace_asks_for_its_primary_locale(tmp_path: Path, marketplace: str) -> None:
     raw = (REALDATA / "amazon" / "product_types" / "HOME-gb.json").read_bytes()
     mock_lwa(respx.mock)
-    definition = respx.get(DEFINITION).mock(
-        return_value=httpx.Response(200, json=envelope(raw, "HOME", "A1F83G8C2ARO7P"))
-    )
+    definition = respx.get(DEFINITION).mock(side_effect=answers(raw, "HOME", "A1F83G8C2ARO7P"))
     respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
     args = ["amazon", "definitions", "pull", "HOME", "-c", str(config(tmp_path)), "--into", str(tmp_path / "d")]
     result = runner.invoke(app, [*args, "--marketplace", marketplace])

@@ -12,7 +12,7 @@ import respx
 from typer.testing import CliRunner
 
 from feedsync.cli.app import app
-from tests.destinations.test_amazon_definitions import DEFINITION, HOME_DE, SCHEMA_URL, config, envelope, mock_lwa
+from tests.destinations.test_amazon_definitions import DEFINITION, HOME_DE, SCHEMA_URL, answers, config, mock_lwa
 from tests.sources.realdata import needs_realdata
 
 runner = CliRunner()
@@ -43,7 +43,7 @@ def test_pull_is_not_refused_for_a_field_only_the_pulled_type_has(
     assert refused.exit_code == 2 and "model_name is not an attribute of product type LAMP" in refused.output
     raw = HOME_DE.read_bytes()
     mock_lwa(respx.mock)
-    respx.get(DEFINITION).mock(return_value=httpx.Response(200, json=envelope(raw)))
+    respx.get(DEFINITION).mock(side_effect=answers(raw))
     respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
     pulled = runner.invoke(app, ["amazon", "definitions", "pull", "HOME", "-c", str(path)])
     assert pulled.exit_code == 0, pulled.output

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from feedsync.cli.app import app
 from feedsync.destinations.amazon_definitions import PULLED_KEY
 from feedsync.faults import KILLED
-from tests.destinations.test_amazon_definitions import DEFINITION, SCHEMA_URL, config, envelope, mock_lwa
+from tests.destinations.test_amazon_definitions import DEFINITION, SCHEMA_URL, answers, config, envelope, mock_lwa
 from tests.hostile.killing import points_passed, run_feedsync
 from tests.hostile.loopback import JsonHandler, serving
 from tests.sources.realdata import REALDATA, needs_realdata
@@ -57,7 +57,7 @@ def test_a_config_without_an_sp_api_destination_says_what_to_do(tmp_path: Path) 
 def test_a_schema_of_another_product_type_is_not_stored(tmp_path: Path) -> None:
     raw = (TYPES / "PRODUCT-us-2023.json").read_bytes()  # Amazon links a PRODUCT schema for HOME on amazon.de
     mock_lwa(respx.mock)
-    respx.get(DEFINITION).mock(return_value=httpx.Response(200, json=envelope(raw)))
+    respx.get(DEFINITION).mock(side_effect=answers(raw))
     respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
     result = pull(tmp_path, "HOME")
     assert result.exit_code == 3, result.output  # type: ignore[attr-defined]
@@ -82,13 +82,17 @@ def test_a_refusal_or_a_strange_answer_is_a_remote_error_and_earlier_files_stay(
 ) -> None:
     raw = (TYPES / "HOME-de.json").read_bytes()
     mock_lwa(respx.mock)
-    respx.get(DEFINITION).mock(return_value=httpx.Response(200, json=envelope(raw)))
+    respx.get(DEFINITION).mock(side_effect=answers(raw))
     respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
     respx.get(f"{HOST}/definitions/2020-09-01/productTypes/HOMEX").mock(return_value=answer)
     result = pull(tmp_path, "HOME", "HOMEX")
     assert result.exit_code == 3, result.output  # type: ignore[attr-defined]
     assert said in result.stderr  # type: ignore[attr-defined]
-    assert [p.name for p in (tmp_path / "d").iterdir()] == ["HOME.A1PA6795UKMFR9.json"]
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [
+        "HOME.A1PA6795UKMFR9.LISTING_OFFER_ONLY.json",
+        "HOME.A1PA6795UKMFR9.LISTING_PRODUCT_ONLY.json",
+        "HOME.A1PA6795UKMFR9.json",
+    ]
 
 
 @respx.mock
@@ -102,7 +106,21 @@ def test_throttling_is_retried(tmp_path: Path) -> None:
         ]
     )
     respx.get(SCHEMA_URL).mock(return_value=httpx.Response(200, content=raw))
-    result = pull(tmp_path, "HOME")
+    result = runner.invoke(
+        app,
+        [
+            "amazon",
+            "definitions",
+            "pull",
+            "HOME",
+            "-c",
+            str(config(tmp_path)),
+            "--into",
+            str(tmp_path / "d"),
+            "--requirements",
+            "LISTING",
+        ],
+    )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert route.call_count == 2 and (tmp_path / "d" / "HOME.A1PA6795UKMFR9.json").is_file()
 
@@ -125,7 +143,7 @@ def _amazon(schemas: dict[str, bytes]) -> type[BaseHTTPRequestHandler]:
                 return
             assert parse_qs(url.query)["marketplaceIds"] == ["A1PA6795UKMFR9"]
             base = f"http://{self.headers['host']}"
-            answer = envelope(schemas[name])
+            answer = envelope(schemas[name], requirements=parse_qs(url.query)["requirements"][0])
             answer["productType"] = name
             answer["schema"]["link"]["resource"] = f"{base}/schemas/{name}"
             self.answer(answer)
@@ -141,9 +159,10 @@ def test_a_pull_killed_at_any_step_leaves_whole_files_and_a_rerun_completes(tmp_
         path = config(tmp_path)
         text = path.read_text(encoding="utf-8")
         path.write_text(text + f"      endpoint: {base}\n      lwa_url: {base}/auth/o2/token\n", encoding="utf-8")
-        args = ("amazon", "definitions", "pull", "HOME", "LAMP", "-c", "feedsync.yaml", "--into", "d")
+        sets = ("--requirements", "LISTING", "--requirements", "LISTING_OFFER_ONLY")
+        args = ("amazon", "definitions", "pull", "HOME", "LAMP", "-c", "feedsync.yaml", "--into", "d", *sets)
         points = points_passed(*args, cwd=tmp_path)
-        assert points == ["definitions.fetched", "atomic.written", "definitions.stored"] * 2
+        assert points == ["definitions.fetched", "atomic.written", "definitions.stored"] * 4
         seen: dict[str, int] = {}
         for point in points:
             seen[point] = seen.get(point, 0) + 1
@@ -163,6 +182,8 @@ def test_a_pull_killed_at_any_step_leaves_whole_files_and_a_rerun_completes(tmp_
             rerun = run_feedsync(*args, cwd=tmp_path)
             assert rerun.returncode == 0, (fault, rerun.stderr)
             assert sorted(p.name for p in (tmp_path / "d").iterdir()) == [  # a killed write's temp file is gone
+                "HOME.A1PA6795UKMFR9.LISTING_OFFER_ONLY.json",
                 "HOME.A1PA6795UKMFR9.json",
+                "LAMP.A1PA6795UKMFR9.LISTING_OFFER_ONLY.json",
                 "LAMP.A1PA6795UKMFR9.json",
             ]

@@ -5,12 +5,15 @@ of ``$id`` (``…/product-types/schema/v1/HOME``), its marketplace ``$defs.marke
 not matter; other JSON files (the meta-schema, API responses) are skipped. The folder is read once per run, when
 the first message needs it; each definition is compiled once per requirement set, when first used.
 
-Requirement sets. A raw definition is the ``LISTING`` set (product facts and offer). feedsync derives the other
-two by keeping the rules and dropping required attributes, as Amazon describes them:
-``LISTING_PRODUCT_ONLY`` (parents) drops the offer attributes (:data:`OFFER_ATTRIBUTES`) from every ``required``
-of the document's top level and of its ``allOf``/``anyOf``/``oneOf``/``then``/``else`` (never from an ``if`` or
-``not``, which are conditions); ``LISTING_OFFER_ONLY`` (merchant_suggested_asin) keeps only the offer attributes
-there. Amazon serves its own documents for those sets; where they differ, feedsync's verdict may too.
+Requirement sets. Amazon serves one document per set: ``LISTING`` (product facts and offer),
+``LISTING_PRODUCT_ONLY`` (parents) and ``LISTING_OFFER_ONLY`` (offers on existing products). ``feedsync amazon
+definitions pull`` stores all three and notes the set in the document's ``x-feedsync-pulled.requirements``; a
+document without that note is a ``LISTING`` one. Parents and offer-only messages are checked against the
+document Amazon served for their set. Where the folder has only the ``LISTING`` document (e.g. one saved by hand),
+feedsync derives the other two by keeping the rules and dropping required attributes, as Amazon describes them:
+``LISTING_PRODUCT_ONLY`` drops the offer attributes (:data:`OFFER_ATTRIBUTES`) from every ``required`` of the
+document's top level and of its ``allOf``/``anyOf``/``oneOf``/``then``/``else`` (never from an ``if`` or ``not``,
+which are conditions); ``LISTING_OFFER_ONLY`` keeps only the offer attributes there.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ OFFER_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 REQUIREMENT_SETS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
+PULLED = "x-feedsync-pulled"  # what feedsync.destinations.amazon_definitions notes in a pulled document
 
 
 def derive(schema: Any, keep: Callable[[str], bool]) -> Any:
@@ -62,22 +66,36 @@ class Definition:
     marketplace_id: str
     path: Path
     schema: dict[str, Any]
+    served: dict[str, tuple[Path, dict[str, Any]]] = field(default_factory=dict)
+    """The documents Amazon served for the other requirement sets, by set."""
     _compiled: dict[str, CompiledSchema] = field(default_factory=dict)
+
+    def served_for(self, requirements: str) -> bool:
+        """True when the requirement set is checked against Amazon's own document, not a derived one."""
+        return requirements == "LISTING" or requirements in self.served
 
     def checker(self, requirements: str) -> CompiledSchema:
         """The compiled check of the message attributes for a requirement set (compiled once)."""
         if requirements not in self._compiled:
+            path, schema = self.served.get(requirements, (self.path, self.schema))
             # top-level x- keys are feedsync's notes (x-feedsync-pulled: the version pulled), not rules
-            schema = {k: v for k, v in self.schema.items() if not k.startswith("x-")}
-            if requirements == "LISTING_PRODUCT_ONLY":
+            schema = {k: v for k, v in schema.items() if not k.startswith("x-")}
+            if requirements not in self.served and requirements == "LISTING_PRODUCT_ONLY":
                 schema = derive(schema, lambda name: name not in OFFER_ATTRIBUTES)
-            elif requirements == "LISTING_OFFER_ONLY":
+            elif requirements not in self.served and requirements == "LISTING_OFFER_ONLY":
                 schema = derive(schema, lambda name: name in OFFER_ATTRIBUTES)
             try:
                 self._compiled[requirements] = compile_schema(schema)
             except (UnsupportedKeyword, KeyError, TypeError) as exc:
-                raise ConfigError(f"product type definition cannot be checked: {exc}", path=str(self.path)) from None
+                raise ConfigError(f"product type definition cannot be checked: {exc}", path=str(path)) from None
         return self._compiled[requirements]
+
+
+def requirement_set(document: dict[str, Any]) -> str:
+    """The requirement set a definition document was served for (LISTING when it does not say)."""
+    note = document.get(PULLED)
+    named = note.get("requirements") if isinstance(note, dict) else None
+    return named if named in REQUIREMENT_SETS else "LISTING"
 
 
 def identify(document: Any) -> tuple[str, str] | None:
@@ -103,7 +121,8 @@ class DefinitionIndex:
             raise ConfigError(f"settings.definitions: {folder} is not a folder")
         self.folder = folder
         self._by_key: dict[tuple[str, str], Definition] = {}
-        newest: dict[tuple[str, str], int] = {}
+        newest: dict[tuple[str, str, str], int] = {}
+        documents: dict[tuple[str, str], dict[str, tuple[Path, dict[str, Any]]]] = {}
         for path in sorted(folder.rglob("*.json")):
             try:
                 document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
@@ -112,10 +131,18 @@ class DefinitionIndex:
             key = identify(document)
             if key is None:
                 continue
+            requirements = requirement_set(document)
             stamp = path.stat().st_mtime_ns
-            if key not in newest or stamp > newest[key]:  # two files of one type and marketplace: the newer
-                newest[key] = stamp
-                self._by_key[key] = Definition(key[0], key[1], path, document)
+            which = (*key, requirements)
+            if which not in newest or stamp > newest[which]:  # two files of one type, marketplace and set: the newer
+                newest[which] = stamp
+                documents.setdefault(key, {})[requirements] = (path, document)
+        for key, sets in documents.items():
+            # the LISTING document is the definition; without one (a folder holding only another set) the
+            # attributes come from the set there is, and LISTING messages are checked against it as well
+            path, document = sets.get("LISTING") or next(iter(sets.values()))
+            served = {name: found for name, found in sets.items() if name != "LISTING"}
+            self._by_key[key] = Definition(key[0], key[1], path, document, served)
 
     def find(self, product_type: str, marketplace_id: str) -> Definition | None:
         return self._by_key.get((product_type, marketplace_id))

@@ -172,7 +172,8 @@ class MessageChecker:
         if checker.valid(attributes):
             return []
         sku = message.get("sku")
-        where = f"{product_type} ({code_of(marketplace)}, {requirements})"
+        derived = "" if definition.served_for(requirements) else " as feedsync derives it from LISTING"
+        where = f"{product_type} ({code_of(marketplace)}, {requirements}{derived})"
         failures = [f for f in checker.failures(attributes) if not (f.path and f.path[0] in refused)]
         return [self._finding(item, channel, sku, where, f) for f in failures]
 
