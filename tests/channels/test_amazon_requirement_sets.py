@@ -67,7 +67,7 @@ def test_a_parent_failing_the_derived_set_is_said_to_be_checked_against_a_derive
     monkeypatch.chdir(tmp_path)
     config = family_catalog(tmp_path, "US")
     text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("      country_of_origin: \"CN\"\n", ""), encoding="utf-8")
+    config.write_text(text.replace('      country_of_origin: "CN"\n', ""), encoding="utf-8")
     parents = [d for d in findings(config) if d["message"].startswith(("sku LAMP:", "sku RUG:"))]
     assert parents and all(d["field"] == "country_of_origin" for d in parents)
     assert all("(US, LISTING_PRODUCT_ONLY as feedsync derives it from LISTING)" in d["message"] for d in parents)
