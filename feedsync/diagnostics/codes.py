@@ -600,6 +600,16 @@ _register(
     "definitions, and for offer-only messages).",
     ("values",),
 )
+_register(
+    "AMZ021",
+    "invalid-product-type-name",
+    E,
+    "The item's Amazon product type is not a product type name: Amazon's names are upper-case letters, digits and "
+    "underscores (HOME, SHIRT, KITCHEN_KNIFE), and Amazon rejects a listing of any other. The item is left out. "
+    "Fix the category map's amazon_product_type or settings.default_product_type; `feedsync amazon definitions "
+    "search KEYWORDS` lists the names.",
+    ("categories",),
+)
 
 _register(
     "DST001",

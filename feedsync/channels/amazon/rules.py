@@ -11,6 +11,7 @@ from feedsync.diagnostics import Diagnostic
 
 _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
+_PRODUCT_TYPE = re.compile(r"^[A-Z0-9_]{1,100}$")
 
 
 def prepare_item(item: ChannelItem) -> list[Note]:
@@ -78,6 +79,17 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
             "product_type",
             "no Amazon product type: map the product_type in the category map "
             "(amazon_product_type) or set settings.default_product_type",
+        )
+    product_type = values.get("product_type")
+    if isinstance(product_type, str) and not _PRODUCT_TYPE.match(product_type):
+        spelled = re.sub(r"[^A-Z0-9]+", "_", product_type.upper()).strip("_")
+        hint = f" (did you mean {spelled}?)" if spelled and _PRODUCT_TYPE.match(spelled) else ""
+        report(
+            "AMZ021",
+            "product_type",
+            f"{product_type!r} is not an Amazon product type name{hint}: Amazon's are upper-case letters, digits "
+            "and _ (`feedsync amazon definitions search KEYWORDS` lists them)",
+            product_type,
         )
     if not offer_only:
         for attr in ("item_name", "brand", "price"):

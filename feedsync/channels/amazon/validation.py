@@ -3,6 +3,7 @@ currency against the marketplace's (AMZ010)."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
@@ -153,6 +154,8 @@ class MessageChecker:
             self._told.add(product_type)
             elsewhere = index.marketplaces_of(product_type)
             have = f" (the folder has it for {', '.join(map(code_of, elsewhere))})" if elsewhere else ""
+            close = difflib.get_close_matches(product_type, list(index.of_marketplace(marketplace)), n=1, cutoff=0.75)
+            have += f"; did you mean {close[0]}?" if close and not elsewhere else ""
             return [
                 make(
                     "AMZ008",
