@@ -16,10 +16,11 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.channels.rules import Trace
 from feedsync.config import Config
-from feedsync.diagnostics import Diagnostic, Severity
+from feedsync.diagnostics import ChannelResult, Diagnostic, Severity
 from feedsync.errors import ConfigError
 from feedsync.model.product import Product
 from feedsync.sources import open_source
+from feedsync.stream import Sink, open_encoder
 from feedsync.supplements import join, load_supplements
 
 VARIANT_FIELDS = ("color", "size", "material", "pattern", "gender", "age_group")
@@ -88,8 +89,9 @@ def _explain_product(
         product = joined or product
     trace: Trace = []
     items = channel.apply(product, ignored.append, extras, trace)
-    encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
-    records = [r for item in items for r in (encoder.encode(item) if encoder else [dict(item.values)])]
+    # Checked and encoded as push does (an item an error leaves out has no record).
+    sink = Sink(channel, ChannelResult(channel.name), None, open_encoder(channel), check=True, encodes=True)
+    records = [dict(r) for item in items for r in sink.take(item, lambda d: True, ignored.append) or ()]
     about = _about(findings, product, {product.id, *(item.id for item in items)})
     return Explanation(channel, product, trace, items, records, about)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,9 @@ class Change:
     item_id: str
     values: Mapping[str, Any]
     digest: str
+    records: tuple[Mapping[str, Any], ...] = ()
+    """What the channel's encoder made of the item while the feed was written (its own records; none: the item is
+    sent as its values)."""
 
 
 @dataclass
@@ -48,24 +51,35 @@ class SyncPlan:
 
 
 class SyncCollector:
-    """Fed every item of a run; keeps only the items that must be sent (memory grows with the changes)."""
+    """Fed every item of a run; keeps only the items that must be sent (memory grows with the changes), and the
+    records an item's encoding shares with its family (an Amazon parent listing: one per family)."""
 
     def __init__(self, sent: dict[str, tuple[str, str]], *, refresh_after: timedelta | None, now: datetime) -> None:
         self.sent = sent
         self.refresh_before = (now - refresh_after).isoformat() if refresh_after is not None else None
         self.plan = SyncPlan()
         self.seen: set[str] = set()
+        self.shared: dict[str, Mapping[str, Any]] = {}
+        """Records made with an item under another key than its own (a parent listing), by that key."""
 
-    def add(self, item_id: str, values: Mapping[str, Any]) -> None:
+    def add(self, item_id: str, values: Mapping[str, Any], records: Sequence[Mapping[str, Any]] = ()) -> None:
         self.seen.add(item_id)
+        key = channel_key(item_id, values)
+        own = []
+        for record in records:
+            other = channel_key(item_id, record)
+            if other == key:
+                own.append(record)
+            else:
+                self.shared[other] = record
         digest = content_hash(values)
         known = self.sent.get(item_id)
         if known is None:
-            self.plan.creates.append(Change(item_id, dict(values), digest))
+            self.plan.creates.append(Change(item_id, dict(values), digest, tuple(own)))
         elif known[0] != digest:
-            self.plan.updates.append(Change(item_id, dict(values), digest))
+            self.plan.updates.append(Change(item_id, dict(values), digest, tuple(own)))
         elif self.refresh_before is not None and known[1] < self.refresh_before:
-            self.plan.refreshes.append(Change(item_id, dict(values), digest))
+            self.plan.refreshes.append(Change(item_id, dict(values), digest, tuple(own)))
         else:
             self.plan.unchanged += 1
 

@@ -52,7 +52,9 @@ def pull(
         names = [defs.product_type_name(n) for n in product_types]
         wanted = [defs.requirements_name(r) for r in requirements]
         cfg = resolve_config(config, None, channels=[], out=None)
-        target = defs.target(cfg, channel, marketplace)
+        from feedsync.definitions import target as pull_target  # the profile compiler, only when pulling
+
+        target = pull_target(cfg, channel, marketplace)
         folder = into if into is not None else target.folder
         if folder is None:
             raise ConfigError(f"channel {target.channel!r} names no definitions folder: pass --into DIR")
@@ -80,7 +82,9 @@ def search(
     """
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
-        target = defs.target(cfg, channel, marketplace)
+        from feedsync.definitions import target as pull_target  # the profile compiler, only when pulling
+
+        target = pull_target(cfg, channel, marketplace)
         version, found = defs.DefinitionsApi(target.login).search(keywords, target.marketplace_id, target.locale)
     for product_type in found:
         typer.echo(f"{product_type.name}\t{product_type.display_name}\t{','.join(product_type.marketplace_ids)}")

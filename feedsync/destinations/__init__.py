@@ -1,5 +1,5 @@
-"""Where feeds go: directory now; SFTP and the channels' APIs as adapters of the same protocol."""
+"""Where feeds go: file publishers (a folder, SFTP) and item syncs (the channels' APIs)."""
 
-from feedsync.destinations.base import Destination, is_api, open_destination
+from feedsync.destinations.base import Destination, FilePublisher, ItemEncoder, ItemSync, open_destination
 
-__all__ = ["Destination", "is_api", "open_destination"]
+__all__ = ["Destination", "FilePublisher", "ItemEncoder", "ItemSync", "open_destination"]

@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 
 from feedsync.atomic import atomic_write, remove_leftovers
-from feedsync.config import AmazonLogin, AmazonSpApiDestination, Config
+from feedsync.config import AmazonLogin
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
 from feedsync.errors import ConfigError, RemoteError
@@ -42,7 +42,6 @@ PATH = "/definitions/2020-09-01/productTypes"
 PULLED_KEY = "x-feedsync-pulled"
 REQUIREMENTS = ("LISTING", "LISTING_PRODUCT_ONLY", "LISTING_OFFER_ONLY")
 _PRODUCT_TYPE = re.compile(r"^[A-Z0-9_]{1,100}$")
-_MARKETPLACE_ID = re.compile(r"^[A-Z0-9]{8,20}$")
 _STORED = re.compile(r"^[A-Z0-9_]+\.[A-Z0-9]+(\.LISTING_[A-Z_]+)?\.json$")
 
 
@@ -242,41 +241,3 @@ def pull(
             done.append(store(folder, envelope, raw, target.marketplace_id, wanted))
             checkpoint("definitions.stored")
     return done
-
-
-def target(config: Config, channel: str | None = None, marketplace: str | None = None) -> Target:
-    """The Amazon channel (the one whose destination is amazon_sp_api, or ``channel``) and what to pull with."""
-    from feedsync.channels.profile import compile_channels  # the profile compiler, only when pulling
-
-    amazon = [n for n, c in config.channels.items() if isinstance(c.destination, AmazonSpApiDestination)]
-    if channel is None:
-        if len(amazon) != 1:
-            which = ", ".join(amazon) if amazon else "none"
-            raise ConfigError(
-                f"pass --channel: the definitions are pulled with an amazon_sp_api destination's credentials, and "
-                f"the config has {len(amazon)} such channel(s) ({which})"
-            )
-        channel = amazon[0]
-    if channel not in amazon:
-        raise ConfigError(f"channel {channel!r} has no amazon_sp_api destination whose credentials can pull")
-    destination = config.channels[channel].destination
-    assert isinstance(destination, AmazonSpApiDestination)
-    [compiled] = compile_channels(config, [channel], check_fields=False)  # its fields may need what is pulled
-    settings = compiled.settings
-    from feedsync.channels.amazon.marketplaces import MARKETPLACES
-
-    named = MARKETPLACES.get((marketplace or "").strip().upper())  # a country code (DE) or a marketplace id
-    marketplace_id = (named.id if named else marketplace or str(settings.get("marketplace_id") or "")).strip()
-    if not _MARKETPLACE_ID.match(marketplace_id):
-        raise ConfigError(f"{marketplace_id!r} is not an Amazon marketplace id (e.g. ATVPDKIKX0DER)")
-    folder = settings.get("definitions")
-    own = marketplace_id == settings.get("marketplace_id")
-    return Target(
-        channel=channel,
-        login=destination,
-        marketplace_id=marketplace_id,
-        # the channel's language for its own marketplace; else the marketplace's primary locale
-        locale=str(settings.get("language_tag") or "DEFAULT") if own else "DEFAULT",
-        seller_id=str(settings.get("seller_id") or "") or None,
-        folder=config.base_dir / str(folder) if folder else None,
-    )

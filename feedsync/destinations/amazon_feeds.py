@@ -25,15 +25,14 @@ from typing import Any
 import httpx
 
 from feedsync import secrets
-from feedsync.channels.amazon.spec import MAX_MESSAGES
-from feedsync.channels.amazon.transform import AmazonEncoder, delete_message
-from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
+from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
+from feedsync.formats.json_listings import MAX_MESSAGES, delete_message
 from feedsync.sync import Change, Recorder, SyncPlan
 
 HOSTS = {
@@ -118,9 +117,10 @@ def sp_api_client(config: AmazonLogin) -> httpx.Client:
     return make_client(base_url=config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region])
 
 
-class AmazonSpApi:
+class AmazonSpApi(ItemSync):
     def __init__(self, config: AmazonSpApiDestination, *, client: httpx.Client | None = None) -> None:
         self.config = config
+        self.refresh_after = refresh_after(config.refresh_days)
         self.client = client or sp_api_client(config)
         self._auth: LwaToken | None = None
         # createFeed for JSON_LISTINGS_FEED: 5 feeds per 5 minutes per region.
@@ -129,24 +129,16 @@ class AmazonSpApi:
     def describe(self) -> str:
         return f"amazon_sp_api:{self.config.region}" + (":sandbox" if self.config.sandbox else "")
 
-    def publish(self, feed: Any, default_name: str) -> str:
-        raise RemoteError("the amazon_sp_api destination takes items, not files")
-
     def _requester(self) -> Requester:
         if self._auth is None:
             self._auth = LwaToken(self.config, make_client())
         return Requester(self.client, auth=self._auth, limits={"createFeed": self._feeds})
 
-    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()
-        encoder = AmazonEncoder(channel.settings)
-        marketplace = encoder.settings.marketplace_id
-        entries: list[tuple[dict[str, Any], Change | None]] = []
-        for change in plan.upserts:
-            messages = encoder.encode_values(change.values)
-            entries += [(m, change if m["sku"] == change.values.get("sku") else None) for m in messages]
-        entries += [(delete_message(sku), None) for sku in plan.deletes]
-        limit = min(int(channel.settings.get("max_messages", MAX_MESSAGES)), MAX_MESSAGES)
+        marketplace = str(encoder.meta["marketplace_id"])
+        entries = _entries(plan, encoder)
+        limit = min(int(encoder.settings.get("max_messages", MAX_MESSAGES)), MAX_MESSAGES)
         for start in range(0, len(entries), limit):
             chunk = entries[start : start + limit]
             document = {
@@ -155,7 +147,7 @@ class AmazonSpApi:
             }
             report = self._submit(requester, document, marketplace)
             with answer_shape("Amazon processing report"):
-                errors = self._issues(report, chunk, emit, channel.name)
+                errors = self._issues(report, chunk, emit, encoder.name)
             changes = [c for _, c in chunk if c is not None]
             for change in changes:
                 if change.values.get("sku") in errors:
@@ -249,9 +241,7 @@ class AmazonSpApi:
         )
 
     @staticmethod
-    def _issues(
-        report: Mapping[str, Any], chunk: list[tuple[dict[str, Any], Change | None]], emit: Emit, channel: str
-    ) -> dict[str, str]:
+    def _issues(report: Mapping[str, Any], chunk: list[_Entry], emit: Emit, channel: str) -> dict[str, str]:
         """Per-SKU diagnostics from the processing report; the SKUs with errors and their messages."""
         by_message = {n: m["sku"] for n, (m, _) in enumerate(chunk, start=1)}
         errors: dict[str, str] = {}
@@ -268,3 +258,23 @@ class AmazonSpApi:
             elif severity == "WARNING":
                 emit(make("DST005", f"Amazon: {text}", channel=channel, product_id=sku, severity=Severity.WARNING))
         return errors
+
+
+_Entry = tuple[Mapping[str, Any], Change | None]
+"""A message and the change it sends (None: a parent listing or a delete)."""
+
+
+def _entries(plan: SyncPlan, encoder: ItemEncoder) -> list[_Entry]:
+    """The messages of the changed listings as the feed was written with them, each family's parent listing once
+    before its first changed variant, then the deletes."""
+    entries: list[_Entry] = []
+    parents: set[str] = set()
+    for change in plan.upserts:
+        parent = change.values.get("parent_sku")
+        if isinstance(parent, str) and parent not in parents:
+            parents.add(parent)
+            shared = encoder.shared(parent)
+            if shared is not None:
+                entries.append((shared, None))
+        entries += [(m, change if m["sku"] == change.values.get("sku") else None) for m in encoder.records(change)]
+    return entries + [(delete_message(sku), None) for sku in plan.deletes]

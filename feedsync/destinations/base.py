@@ -1,11 +1,17 @@
-"""The Destination protocol and the factory from a destination config."""
+"""The two kinds of destination and the factory from a destination config.
+
+A :class:`FilePublisher` delivers a built feed file (a folder, an SFTP server); an :class:`ItemSync` sends the items
+that changed to a channel's API. The pipeline tells them apart by their class, and an item sync is handed the
+channel's :class:`ItemEncoder` (never the compiled channel: destinations know nothing of channels)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from feedsync.config import (
     AmazonSpApiDestination,
@@ -14,6 +20,8 @@ from feedsync.config import (
     MetaCatalogApiDestination,
     SftpDestination,
 )
+from feedsync.diagnostics import Emit
+from feedsync.sync import Change, Recorder, SyncPlan
 
 DestinationConfig = (
     DirectoryDestination
@@ -24,16 +32,72 @@ DestinationConfig = (
 )
 
 
-class Destination(Protocol):
-    """Delivers a built feed file. ``publish`` returns where it went, for the report and the run history; file
-    publishers also deliver the further documents ``parts`` of a split feed and remove the published files
-    matching ``part_names`` that the feed no longer has. API destinations take items (``sync``) instead."""
+class ItemEncoder(Protocol):
+    """The channel's encoder as an item sync is handed it: what each item became (once, while the feed was written)
+    and what the sync needs to know of the channel."""
 
+    @property
+    def name(self) -> str:
+        """The channel's name, for the findings the sync reports."""
+        ...
+
+    @property
+    def meta(self) -> Mapping[str, Any]:
+        """Feed-level fields the records go with (Amazon: the document header and the marketplace id)."""
+        ...
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """The channel's settings (Amazon: ``max_messages``)."""
+        ...
+
+    def records(self, change: Change) -> list[Mapping[str, Any]]:
+        """The records the item of ``change`` was encoded into (a channel without an encoder: its values)."""
+        ...
+
+    def shared(self, key: str) -> Mapping[str, Any] | None:
+        """A record made with an earlier item that its family shares (an Amazon parent listing), by its key."""
+        ...
+
+    def remote_id(self, item_id: str) -> str:
+        """The id the channel published the item under (the id fitted into the channel's limit)."""
+        ...
+
+
+class FilePublisher(ABC):
+    """Delivers a built feed file. ``publish`` returns where it went, for the report and the run history; it also
+    delivers the further documents ``parts`` of a split feed and removes the published files matching
+    ``part_names`` that the feed no longer has."""
+
+    @abstractmethod
     def describe(self) -> str: ...
 
+    @abstractmethod
     def publish(
         self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
     ) -> str: ...
+
+
+class ItemSync(ABC):
+    """Sends a channel's item changes to its API: ``plan`` says what to create, update, refresh and delete,
+    ``recorder`` writes what the API accepted into the state, ``emit`` takes its findings."""
+
+    refresh_after: timedelta | None = None
+    """Resend an unchanged item this long after it was last sent (None: only changes)."""
+
+    @abstractmethod
+    def describe(self) -> str: ...
+
+    @abstractmethod
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None: ...
+
+
+Destination = FilePublisher | ItemSync
+
+
+def refresh_after(days: int | None) -> timedelta | None:
+    """A destination's ``refresh_days`` as the time after which an unchanged item is sent again."""
+    return timedelta(days=days) if days else None
 
 
 def open_destination(config: DestinationConfig) -> Destination:
@@ -56,8 +120,3 @@ def open_destination(config: DestinationConfig) -> Destination:
     from feedsync.destinations.directory import DirectoryPublisher
 
     return DirectoryPublisher(config)
-
-
-def is_api(destination: Destination) -> bool:
-    """API destinations take item changes (``sync``), not files."""
-    return hasattr(destination, "sync")

@@ -18,11 +18,12 @@ from pathlib import Path
 
 from feedsync.atomic import atomic_copy, remove_leftovers
 from feedsync.config import DirectoryDestination
+from feedsync.destinations.base import FilePublisher
 from feedsync.errors import RemoteError
 from feedsync.faults import checkpoint
 
 
-class DirectoryPublisher:
+class DirectoryPublisher(FilePublisher):
     def __init__(self, config: DirectoryDestination) -> None:
         self.config = config
         self._opened = time.time()

@@ -23,14 +23,12 @@ from urllib.parse import parse_qs
 import httpx
 
 from feedsync import secrets
-from feedsync.channels.compiled import CompiledChannel
-from feedsync.channels.google.spec import MAX_LENGTH
 from feedsync.config import GoogleMerchantApiDestination
+from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import ConfigError, RemoteError
-from feedsync.ids import fit_id
 from feedsync.sync import Change, Recorder, SyncPlan
 
 SCOPE = "https://www.googleapis.com/auth/content"
@@ -194,7 +192,7 @@ class ServiceAccountAuth:
         self.credentials.token = None
 
 
-class GoogleMerchantApi:
+class GoogleMerchantApi(ItemSync):
     def __init__(
         self,
         config: GoogleMerchantApiDestination,
@@ -203,6 +201,7 @@ class GoogleMerchantApi:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.config = config
+        self.refresh_after = refresh_after(config.refresh_days)
         self.client = client or make_client(base_url=config.endpoint)
         self._auth: ServiceAccountAuth | None = None
         self._sleep = sleep
@@ -222,10 +221,7 @@ class GoogleMerchantApi:
         limits = {"insert": self._limiter, "delete": self._limiter}
         return Requester(self.client, auth=self._auth, limits=limits, sleep=self._sleep)
 
-    def publish(self, feed: Any, default_name: str) -> str:
-        raise RemoteError("the google_merchant_api destination takes items, not files")
-
-    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self.requester()
         account = self.config.account_id
 
@@ -236,7 +232,7 @@ class GoogleMerchantApi:
                     f"/products/v1/accounts/{account}/productInputs:insert",
                     operation="insert",
                     params={"dataSource": self.data_source},
-                    json=product_input(change.values, self.config),
+                    json=product_input(encoder.records(change)[0], self.config),
                 )
                 json_body(response, "insert")  # the ProductInput; anything else did not come from Google
                 return change, None
@@ -246,8 +242,8 @@ class GoogleMerchantApi:
                 raise
 
         def delete(item_id: str) -> tuple[str, str | None]:
-            # Items were published under their id fitted into Google's limit (channels.compiled), so deleted so too.
-            offer_id = fit_id(item_id, MAX_LENGTH["id"])
+            # Items were published under their id fitted into Google's limit, so deleted so too.
+            offer_id = encoder.remote_id(item_id)
             name = product_name(self.config.content_language, self.config.feed_label, offer_id)
             try:
                 requester.request(
@@ -274,7 +270,7 @@ class GoogleMerchantApi:
                             make(
                                 "DST003",
                                 f"Google rejected the item: {problem}",
-                                channel=channel.name,
+                                channel=encoder.name,
                                 product_id=change.item_id,
                             )
                         )

@@ -15,21 +15,21 @@ from typing import Any
 
 import httpx
 
-from feedsync.channels.compiled import CompiledChannel
-from feedsync.channels.meta.spec import MAX_LENGTH
 from feedsync.config import MetaCatalogApiDestination
+from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
-from feedsync.ids import fit_id
 from feedsync.secrets import clip
 from feedsync.sync import Change, Recorder, SyncPlan
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 80014})
 MAX_REQUESTS = 5_000
 MAX_BYTES = 28 * 1024 * 1024
+_Request = tuple[str, Change, dict[str, Any]]
+"""(CREATE or UPDATE, the change, its ``data``)."""
 
 
 def error_code(response: httpx.Response) -> int | None:
@@ -76,7 +76,7 @@ class _Token:
         """A system-user token does not refresh; a 401 is reported as it is."""
 
 
-class MetaCatalogApi:
+class MetaCatalogApi(ItemSync):
     def __init__(
         self,
         config: MetaCatalogApiDestination,
@@ -85,36 +85,34 @@ class MetaCatalogApi:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
+        self.refresh_after = refresh_after(config.refresh_days)
         self.client = client or make_client(base_url=config.endpoint)
         self.clock = clock
 
     def describe(self) -> str:
         return f"meta_catalog_api:{self.config.catalog_id}"
 
-    def publish(self, feed: Any, default_name: str) -> str:
-        raise RemoteError("the meta_catalog_api destination takes items, not files")
-
     def _requester(self) -> Requester:
         return Requester(
             self.client, auth=_Token(self.config.access_token.value()), throttle=usage_wait, transient=is_throttled
         )
 
-    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, channel: CompiledChannel) -> None:
+    def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()
         requests = [("CREATE", c) for c in plan.creates] + [("UPDATE", c) for c in plan.updates + plan.refreshes]
-        for batch in self._batches(requests):
-            handle = self._send(requester, [{"method": m, "data": item_data(c.values)} for m, c in batch])
+        for batch in self._batches([(m, c, item_data(encoder.records(c)[0])) for m, c in requests]):
+            handle = self._send(requester, [{"method": m, "data": data} for m, _, data in batch])
             invalid = self._wait(requester, handle)
             # Meta names a failed item by the id it was sent under (the catalog id fitted into Meta's limit).
-            accepted = [c for _, c in batch if _sent_id(c) not in invalid]
-            for _, change in batch:
+            accepted = [c for _, c, _ in batch if _sent_id(c) not in invalid]
+            for _, change, _ in batch:
                 if _sent_id(change) in invalid:
                     recorder.rejected(change, invalid[_sent_id(change)])
                     emit(
                         make(
                             "DST003",
                             f"Meta rejected the item: {invalid[_sent_id(change)]}",
-                            channel=channel.name,
+                            channel=encoder.name,
                             product_id=change.item_id,
                         )
                     )
@@ -122,18 +120,19 @@ class MetaCatalogApi:
         deletes = plan.deletes
         for start in range(0, len(deletes), self.config.batch_size):
             chunk = deletes[start : start + self.config.batch_size]
-            # Items were published under their id fitted into Meta's limit (channels.compiled), so deleted so too.
-            handle = self._send(requester, [{"method": "DELETE", "data": {"id": _meta_id(item)}} for item in chunk])
+            # Items were published under their id fitted into Meta's limit, so deleted so too.
+            sent = {item: encoder.remote_id(item) for item in chunk}
+            handle = self._send(requester, [{"method": "DELETE", "data": {"id": sent[item]}} for item in chunk])
             invalid = self._wait(requester, handle)
-            recorder.removed([item for item in chunk if _meta_id(item) not in invalid])
+            recorder.removed([item for item in chunk if sent[item] not in invalid])
 
-    def _batches(self, requests: list[tuple[str, Change]]) -> list[list[tuple[str, Change]]]:
+    def _batches(self, requests: list[_Request]) -> list[list[_Request]]:
         """Chunks within the request-count and payload-size limits."""
-        batches: list[list[tuple[str, Change]]] = []
-        current: list[tuple[str, Change]] = []
+        batches: list[list[_Request]] = []
+        current: list[_Request] = []
         size = 0
         for request in requests:
-            weight = len(json.dumps(item_data(request[1].values), ensure_ascii=False).encode()) + 40
+            weight = len(json.dumps(request[2], ensure_ascii=False).encode()) + 40
             if current and (len(current) >= self.config.batch_size or size + weight > MAX_BYTES - 1024):
                 batches.append(current)
                 current, size = [], 0
@@ -185,10 +184,6 @@ class MetaCatalogApi:
         )
         with answer_shape("check_batch_request_status"):
             return _invalid(finished)
-
-
-def _meta_id(item_id: str) -> str:
-    return fit_id(item_id, MAX_LENGTH["id"])
 
 
 def _sent_id(change: Change) -> str:

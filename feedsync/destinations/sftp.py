@@ -19,6 +19,7 @@ from typing import Any
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from feedsync.config import SftpDestination
+from feedsync.destinations.base import FilePublisher
 from feedsync.errors import ConfigError, RemoteError, RetriableRemoteError
 from feedsync.faults import checkpoint
 from feedsync.secrets import mask
@@ -27,7 +28,7 @@ _UPLOADING = ".uploading"
 """Files are uploaded as ``.<name>.uploading`` and renamed into place."""
 
 
-class SftpPublisher:
+class SftpPublisher(FilePublisher):
     def __init__(self, config: SftpDestination) -> None:
         self.config = config
 

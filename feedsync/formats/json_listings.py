@@ -9,6 +9,12 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 OpenPart = Callable[[int], BinaryIO]
+MAX_MESSAGES = 25_000  # listings-feed-schema-v2.json: messages maxItems
+
+
+def delete_message(sku: str) -> dict[str, Any]:
+    """A message that removes a listing."""
+    return {"sku": sku, "operationType": "DELETE"}
 
 
 def _dumps(value: Any) -> bytes:

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedsync.channels.amazon.marketplaces import BY_ID, MARKETPLACES, Marketplace, MarketplaceCode
+from feedsync.formats.json_listings import MAX_MESSAGES
 
-MAX_MESSAGES = 25_000  # listings-feed-schema-v2.json: messages maxItems
 MAX_SKU_LENGTH = 40
 MAX_ITEM_NAME = 200  # item_name maxLength in product type schemas
 MAX_OTHER_IMAGES = 8  # other_product_image_locator_1 .. _8

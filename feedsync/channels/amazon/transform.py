@@ -58,7 +58,8 @@ class AmazonEncoder:
                 "sellerId": self.settings.seller_id,
                 "version": "2.0",
                 "issueLocale": self.settings.issue_locale,
-            }
+            },
+            "marketplace_id": self.settings.marketplace_id,  # not written: the marketplace an item sync sends to
         }
         self._parents: set[str] = set()
         # parent SKU -> (the variant its facts were taken from, the attributes taken)
@@ -347,8 +348,3 @@ class AmazonEncoder:
             "requirements": "LISTING_OFFER_ONLY",
             "attributes": attributes,
         }
-
-
-def delete_message(sku: str) -> dict[str, Any]:
-    """A message that removes a listing."""
-    return {"sku": sku, "operationType": "DELETE"}

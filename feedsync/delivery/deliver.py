@@ -1,0 +1,211 @@
+"""The delivery stage of a push, one channel at a time: guardrails, then publish (file publishers) or sync (item
+syncs) — in a dry run, what would be done — then the staged commit, one snapshot of the delivered feed, and the
+run record. What it needs from the stream (a sync plan, the staged items) it collects through item observers
+built before the stream starts."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedsync.channels.base import Encoder
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.delivery.guardrails import guardrail, too_many_deletes
+from feedsync.delivery.observers import ChannelEncoding, Staged, SyncItems
+from feedsync.destinations import Destination, FilePublisher, ItemSync, open_destination
+from feedsync.diagnostics import ChannelResult, Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.diff import keep_snapshot
+from feedsync.errors import ConfigError, RemoteError
+from feedsync.events import event
+from feedsync.split import part_names
+from feedsync.state import FORCED, State
+from feedsync.stream import ItemObserver, Progress
+from feedsync.sync import Recorder, SyncCollector
+
+
+def open_destinations(compiled: list[CompiledChannel]) -> dict[str, Destination]:
+    """Every channel's destination, for a push (each channel needs one)."""
+    missing = [c.name for c in compiled if c.config.destination is None]
+    if missing:
+        raise ConfigError(
+            f"channel(s) {', '.join(missing)} have no destination to push to; add "
+            "`destination: {type: directory, path: ...}` to the channel in feedsync.yaml"
+        )
+    return {c.name: open_destination(c.config.destination) for c in compiled if c.config.destination}
+
+
+@dataclass
+class Outlet:
+    """One channel's way out: its destination, what the stream collects for it, and its run in the state."""
+
+    channel: CompiledChannel
+    destination: Destination
+    collector: SyncCollector | None = None
+    staged: Staged | None = None
+    run_id: int | None = None
+
+    @property
+    def observers(self) -> list[ItemObserver]:
+        found: list[ItemObserver] = [SyncItems(self.collector)] if self.collector is not None else []
+        return found + ([self.staged] if self.staged is not None else [])
+
+
+@dataclass
+class Delivery:
+    """Delivers the channels of a push (a build or validate has no outlets: nothing to deliver)."""
+
+    state: State | None
+    state_dir: Path
+    """Where the snapshots of the delivered feeds are kept (``diff --against last-push``)."""
+    emit: Emit
+    force: bool = False
+    dry_run: bool = False
+    progress: Progress | None = None
+    outlets: dict[str, Outlet] = field(default_factory=dict)
+
+    def open(self, command: str, compiled: list[CompiledChannel], destinations: dict[str, Destination]) -> None:
+        """Before the stream: a sync plan for each item sync, the staged items of each file publisher (not in a
+        dry run), and one run per channel in the state."""
+        state = self.state
+        for channel in compiled:
+            destination = destinations.get(channel.name)
+            if destination is None:
+                continue
+            outlet = self.outlets[channel.name] = Outlet(channel, destination)
+            if isinstance(destination, ItemSync):
+                if state is None:
+                    raise ConfigError(f"channel {channel.name} pushes to an API, which needs the state database")
+                sent = state.sent_items(channel.name, destination.describe())
+                outlet.collector = SyncCollector(sent, refresh_after=destination.refresh_after, now=datetime.now(UTC))
+        if state is None or self.dry_run:
+            return
+        for name, outlet in self.outlets.items():
+            if isinstance(outlet.destination, FilePublisher) and command == "push":
+                state.drop_staged(name, outlet.destination.describe())
+                outlet.staged = Staged(state, name, outlet.destination.describe())
+        for name, outlet in self.outlets.items():
+            outlet.run_id = state.start_run(command, name, outlet.destination.describe())
+
+    def observers(self) -> dict[str, list[ItemObserver]]:
+        return {name: outlet.observers for name, outlet in self.outlets.items()}
+
+    def deliver(self, result: ChannelResult, encoder: Encoder | None) -> None:
+        """One channel's delivery (its feed is built and checked; ``encoder`` made its records)."""
+        outlet = self.outlets.get(result.channel)
+        if outlet is None or result.output is None:
+            return
+        previous = self._guard(outlet.channel, result)
+        if result.refused:
+            return
+        started = time.perf_counter()
+        destination = outlet.destination
+        if isinstance(destination, ItemSync):
+            delivered = self._sync(outlet, destination, result, encoder)
+        else:
+            delivered = self._publish(outlet, destination, result, result.output, previous)
+        if delivered:
+            keep_snapshot(self.state_dir, outlet.channel.name, result.output, result.parts)
+        seconds = round(time.perf_counter() - started, 3)
+        where = destination.describe()
+        if isinstance(destination, ItemSync):
+            outcome = "refused" if result.refused else (result.published or result.planned)
+            event("sync", channel=result.channel, destination=where, outcome=outcome, seconds=seconds)
+        elif delivered:
+            published = result.published
+            event(
+                "publish",
+                channel=result.channel,
+                destination=where,
+                items=result.items,
+                published=published,
+                seconds=seconds,
+            )
+
+    def _guard(self, channel: CompiledChannel, result: ChannelResult) -> int | None:
+        """Refuse the channel's feed (``result.refused``) when a guardrail says so; the item count of the last push."""
+        history = channel.config.guardrail_history
+        counts = self.state.published_counts(channel.name, history) if self.state is not None else []
+        code, refusal = guardrail(channel, result, counts, force=self.force)
+        if self.force and guardrail(channel, result, counts, force=False)[1]:
+            result.forced = True
+        if refusal:
+            result.refused = refusal
+            event("refused", channel=channel.name, code=code, reason=refusal)
+            where = Location(str(result.output))
+            self.emit(make(code, f"{channel.name} not published: {refusal}", channel=channel.name, location=where))
+        return counts[0] if counts else None
+
+    def _sync(self, outlet: Outlet, destination: ItemSync, result: ChannelResult, encoder: Encoder | None) -> bool:
+        """Send an item sync's changes (or, in a dry run, say what they would be); whether they were sent."""
+        assert outlet.collector is not None and self.state is not None  # made so by ``open``
+        channel = outlet.channel
+        plan = outlet.collector.finish()
+        result.refused = too_many_deletes(channel, len(plan.deletes), force=self.force)
+        if result.refused:
+            self.emit(make("DST004", f"{channel.name} not synced: {result.refused}", channel=channel.name))
+            return False
+        if self.dry_run:
+            result.planned = f"would sync {destination.describe()}: {plan.summary()}"
+            result.samples = [json.dumps(dict(c.values), ensure_ascii=False) for c in plan.upserts[:3]]
+            result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
+            return False
+        recorder = Recorder(self.state, channel.name, destination.describe(), progress=self.progress)
+        destination.sync(plan, recorder, self.emit, ChannelEncoding(channel, encoder, outlet.collector.shared))
+        failed = len(recorder.failed)
+        result.items -= min(failed, result.items)
+        result.rejected += failed
+        result.published = f"{destination.describe()} ({plan.summary()})"
+        return True
+
+    def _publish(
+        self, outlet: Outlet, destination: FilePublisher, result: ChannelResult, output: Path, previous: int | None
+    ) -> bool:
+        """Publish a feed file and make its staged items current (or, in a dry run, say where it would go); whether
+        it was published. A failing destination does not stop the others: this channel keeps its previous feed,
+        its run is recorded as failed and push exits 3 once every channel had its turn."""
+        channel = outlet.channel
+        if self.dry_run:
+            last = f" (last push: {previous})" if previous is not None else ""
+            result.planned = f"would publish {result.items} items to {destination.describe()}{last}"
+            return False
+        try:
+            result.published = destination.publish(output, channel.filename, result.parts, part_names(channel))
+        except RemoteError as exc:
+            result.failed = f"{exc}; the feed published before stays"
+            event("publish-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
+            text = f"{channel.name} not published to {destination.describe()}: {result.failed}"
+            self.emit(make("DST006", text, channel=channel.name))
+            return False
+        if outlet.staged is not None:
+            outlet.staged.commit()
+        return True
+
+    def fail(self, results: dict[str, ChannelResult], exc: BaseException) -> None:
+        """Record every run as failed (the push ended with ``exc``)."""
+        message = f"{type(exc).__name__}: {exc}"[:500]
+        for name, run_id in self._runs():
+            self._state.finish_run(run_id, outcome="failed", item_count=results[name].items, message=message)
+
+    def finish(self, results: dict[str, ChannelResult]) -> None:
+        """Record how each channel's run ended."""
+        for name, run_id in self._runs():
+            result = results[name]
+            outcome = "refused" if result.refused else "published_with_findings" if result.rejected else "published"
+            message = result.refused
+            if result.failed:
+                outcome, message = "failed", result.failed
+            elif result.forced and result.published:
+                message = FORCED
+            self._state.finish_run(run_id, outcome=outcome, item_count=result.items, message=message)
+
+    def _runs(self) -> list[tuple[str, int]]:
+        return [(name, o.run_id) for name, o in self.outlets.items() if o.run_id is not None]
+
+    @property
+    def _state(self) -> State:
+        assert self.state is not None  # runs are started only with a state
+        return self.state

@@ -1,0 +1,320 @@
+"""The stream: read the source once and fan each product out to every channel, checking each item, encoding it
+once and handing its records to the channel's writer and to the item observers built before the stream (what
+delivery collects: a sync plan, staged items; the recorded ids). The stream itself keeps no delivery state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from feedsync.accounting import MissingFields
+from feedsync.atomic import atomic_write
+from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.checks import VariantTracker
+from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report, Severity, locate
+from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.gate import DiagnosticFilter, Selection
+from feedsync.formats import FeedWriter, open_writer
+from feedsync.formats.json_listings import OpenPart
+from feedsync.formats.spreadsheet import FormulaTally
+from feedsync.idset import IdSet
+from feedsync.model.product import Product
+from feedsync.sources import Source
+from feedsync.sources.base import maps_columns
+from feedsync.split import part_path
+from feedsync.supplements import Supplement, join
+
+IGNORE_COLUMN = "feedsync_ignore"
+"""A source column listing the codes (or prefixes, names, tags) to ignore for that product."""
+_VARIANT_FIELDS = ("color", "size", "material", "pattern", "gender", "age_group")
+
+Records = Sequence[Mapping[str, Any]]
+Progress = Callable[[dict[str, int]], None]
+
+
+class ItemObserver(Protocol):
+    """Told every item a channel made: its records when the item is kept, None when an error leaves it out."""
+
+    def take(self, item: ChannelItem, records: Records | None) -> None: ...
+
+
+@dataclass
+class ItemIds:
+    """Lists every item id a channel made, kept or not, in the report (JUnit reports one case per item)."""
+
+    report: Report
+    channel: str
+
+    def take(self, item: ChannelItem, records: Records | None) -> None:
+        self.report.items.setdefault(self.channel, []).append(item.id)
+
+
+def open_encoder(channel: CompiledChannel) -> Encoder | None:
+    """The channel's encoder for one run (None: items are written as their flat values)."""
+    return channel.spec.encoder(channel.settings) if channel.spec.encoder else None
+
+
+@dataclass
+class Sink:
+    """One channel's side of the stream: its writer (when writing), encoder (when it has one) and observers."""
+
+    channel: CompiledChannel
+    result: ChannelResult
+    writer: FeedWriter | None
+    encoder: Encoder | None
+    check: bool
+    """Check each item against the channel's rules and leave out (reject) an item with an error."""
+    encodes: bool
+    """Encode the kept items (when they are written, or explained); else their records are their values."""
+    observers: Sequence[ItemObserver] = ()
+    formulas: FormulaTally | None = None
+    """Formula-like values of a delimited feed, reported once per field (MDL014)."""
+    variants: VariantTracker = field(default_factory=VariantTracker)
+    missing: MissingFields = field(default_factory=MissingFields)
+    """The fields the rejected items lacked (one MDL015 when most items lack the same one)."""
+    checked_rejected: int = 0
+    """Items the channel checks rejected (so MDL015 can tell "most items" apart)."""
+    checking: CheckingEncoder | None = None
+    """The encoder, when it checks the records it makes (Amazon against its definitions): found once per run."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.encoder, CheckingEncoder):  # a Protocol check costs microseconds: not per item
+            self.checking = self.encoder
+
+    def take(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool], report: Emit) -> Records | None:
+        """The per-item step of every command (and of ``explain``): check ``item`` (when the sink checks; an error
+        leaves it out, counted rejected) and encode it. Its records, or None when it is left out."""
+        if self.check:
+            findings = self._findings(item, keeps)
+            for finding in findings:
+                report(finding)
+            if any(d.severity is Severity.ERROR for d in findings):
+                self.result.rejected += 1
+                self.checked_rejected += 1
+                self.missing.add(item.product, findings)
+                return None
+        if self.formulas is not None:
+            self.formulas.add(item.id, item.values, item.product.source, item.origins)
+        return self.encoder.encode(item) if self.encoder is not None and self.encodes else [item.values]
+
+    def _findings(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool]) -> list[Diagnostic]:
+        channel = self.channel
+        findings = [d for d in channel.spec.check_item(item, channel.name) if keeps(d)]
+        if self.checking is not None and not any(d.severity is Severity.ERROR for d in findings):
+            findings += [d for d in self.checking.check(item, channel.name) if keeps(d)]
+        group = channel.spec.variant_group
+        if group is None:
+            return findings
+        group_id = item.values.get(group.group)
+        # Variants told apart only by an option no variant field names (MDL016) carry it in their title.
+        key = (*(str(item.values.get(a, "")) for a in group.attributes), *sorted(item.product.variant_options.items()))
+        earlier = self.variants.duplicate_of(group_id if isinstance(group_id, str) else None, key, item.id)
+        if earlier is not None:
+            duplicate = make(
+                group.code,
+                f"same {', '.join(group.attributes)} as {earlier!r} in {group.group} {group_id!r}",
+                channel=channel.name,
+                product_id=item.id,
+                field=group.group,
+                location=locate(item.product.source, None),
+            )
+            if keeps(duplicate):
+                findings.append(duplicate)
+        return findings
+
+
+@dataclass
+class Stream:
+    report: Report
+    findings: DiagnosticFilter
+    progress: Progress | None = None
+    seen: IdSet = field(default_factory=IdSet)
+    groups: IdSet = field(default_factory=IdSet)
+    skus: IdSet = field(default_factory=IdSet)
+    variants: VariantTracker = field(default_factory=VariantTracker)
+    rejected: int = 0
+    """Variants left out before the channels (duplicate ids, failed joins): rejected in every channel."""
+
+    def emit(self, diagnostic: Diagnostic) -> None:
+        if self.findings.keeps(diagnostic):
+            self.report.add(diagnostic)
+
+    def run(
+        self,
+        source: Source,
+        compiled: list[CompiledChannel],
+        out: Path | None,
+        supplements: list[Supplement],
+        currency: str | None,
+        *,
+        check: bool,
+        encoders: Mapping[str, Encoder | None],
+        observers: Mapping[str, Sequence[ItemObserver]],
+    ) -> None:
+        """Stream every product through every channel. With ``check`` (validate, build --validate, push) each
+        item is checked against its channel's rules and an item with an error is left out and counted rejected,
+        so every command that checks reports the same counts."""
+        with ExitStack() as stack:
+            # Further documents of split feeds close (and are renamed into place) only after every writer finished.
+            parts = stack.enter_context(ExitStack())
+            sinks = [
+                self._sink(stack, parts, c, out, encoders.get(c.name), check, observers.get(c.name, ()))
+                for c in compiled
+            ]
+            for product in source.products(self.emit):
+                self._tell(sinks)
+                joined = self._admit(product, supplements, currency)
+                if joined is not None:
+                    for sink in sinks:
+                        self._fan_out(sink, *joined)
+        self._close(source, sinks)
+
+    def _tell(self, sinks: list[Sink]) -> None:
+        self.report.variants += 1
+        if self.progress is not None and not self.report.variants % 500:
+            counts = {f"{sink.channel.name} items": sink.result.items for sink in sinks}
+            self.progress({"rows read": self.report.variants, **counts})
+
+    def _admit(
+        self, product: Product, supplements: list[Supplement], currency: str | None
+    ) -> tuple[Product, dict[str, Any]] | None:
+        """The product (joined with the supplements) and its extras, or None when it is left out before the
+        channels (a duplicate id, a failed join)."""
+        self.groups.add(product.group_id or product.id)
+        if not self.seen.add(product.id):
+            self.emit(
+                make(
+                    "MDL008",
+                    f"id {product.id!r} appears more than once; this one is left out",
+                    product_id=product.id,
+                    field="id",
+                    location=locate(product.source, "id"),
+                )
+            )
+            self.rejected += 1
+            return None
+        ignore = product.attributes.get(IGNORE_COLUMN)
+        if ignore:
+            self.findings.items[product.id] = Selection.parse(ignore=[ignore])
+        self._check_product(product)
+        if not supplements:
+            return product, {}
+        joined, extras = join(product, supplements, currency, self.emit)
+        if joined is None:
+            self.rejected += 1
+            return None
+        return joined, extras
+
+    def _fan_out(self, sink: Sink, product: Product, extras: dict[str, Any]) -> None:
+        report = self.report
+        before = len(report.diagnostics)
+        items = sink.channel.apply(product, self.emit, extras)
+        if not items:
+            if any(d.severity is Severity.ERROR for d in report.diagnostics[before:]):
+                sink.result.rejected += 1
+            else:
+                sink.result.excluded += 1
+        for item in items:
+            records = sink.take(item, self.findings.keeps, report.add)
+            if records is not None:
+                if sink.writer is not None:
+                    for record in records:
+                        sink.writer.write(record)
+                sink.result.items += 1
+            for observer in sink.observers:
+                observer.take(item, records)
+
+    def _close(self, source: Source, sinks: list[Sink]) -> None:
+        report = self.report
+        stats = source.stats
+        report.variants += stats.left_out + stats.excluded
+        report.products = len(self.groups)
+        for sink in sinks:
+            checked = sink.result.items + sink.checked_rejected
+            mapped = maps_columns(stats.format)
+            for diagnostic in sink.missing.findings(sink.channel.name, sink.result, checked, columns=mapped):
+                self.emit(diagnostic)
+            sink.result.rejected += self.rejected + stats.left_out
+            sink.result.excluded += stats.excluded
+        for sink in sinks:
+            for diagnostic in sink.formulas.findings(sink.channel.name) if sink.formulas is not None else ():
+                self.emit(diagnostic)
+            for diagnostic in sink.channel.tally.findings(sink.channel.name):
+                self.emit(diagnostic)
+
+    def _sink(
+        self,
+        stack: ExitStack,
+        parts: ExitStack,
+        channel: CompiledChannel,
+        out: Path | None,
+        encoder: Encoder | None,
+        check: bool,
+        observers: Sequence[ItemObserver],
+    ) -> Sink:
+        result = self.report.channels[channel.name]
+        writer = None
+        if out is not None:
+            result.output = out / channel.filename
+            writer = stack.enter_context(
+                open_writer(
+                    channel.format.writer,
+                    stack.enter_context(atomic_write(result.output)),
+                    columns=channel.columns,
+                    meta={**channel.feed, **(encoder.meta if encoder else {})},
+                    options={**channel.format.options, **channel.settings},
+                    open_part=_part_opener(parts, out, channel, result),
+                )
+            )
+        # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
+        return Sink(
+            channel,
+            result,
+            writer,
+            encoder,
+            check or encoder is not None,
+            encodes=writer is not None,
+            observers=observers,
+            formulas=FormulaTally() if channel.format.writer == "delimited" else None,
+        )
+
+    def _check_product(self, product: Product) -> None:
+        sku = product.attributes.get("sku")
+        if sku and not self.skus.add(sku):
+            self.emit(
+                make(
+                    "MDL012",
+                    f"SKU {sku!r} is shared with an earlier product",
+                    product_id=product.id,
+                    field="sku",
+                    value=sku,
+                    location=locate(product.source, None),
+                )
+            )
+        key = (*(str(getattr(product, f) or "") for f in _VARIANT_FIELDS), *sorted(product.variant_options.items()))
+        earlier = self.variants.duplicate_of(product.group_id, key, product.id)
+        if earlier is not None:
+            self.emit(
+                make(
+                    "MDL013",
+                    f"variant of {product.group_id!r} has the same variant attributes as {earlier!r}",
+                    product_id=product.id,
+                    field="group_id",
+                    location=locate(product.source, "group_id"),
+                )
+            )
+
+
+def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: ChannelResult) -> OpenPart:
+    """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
+
+    def open_part(number: int) -> BinaryIO:
+        path = part_path(out, channel, number)
+        result.parts.append(path)
+        return parts.enter_context(atomic_write(path))
+
+    return open_part

@@ -1,0 +1,84 @@
+"""Delivery sends what the stream made: an item sync gets the records each item was encoded into while the feed
+was written (encoded once), with a family's parent listing before its first changed variant."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from feedsync import pipeline
+from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.state import State
+from tests.conftest import HEADER, row
+from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon
+
+EMPTY_REPORT = gzip.compress(b'{"issues": [], "summary": {}}')
+LIMITS = "    max_drop_percent: 50\n"
+DONE = httpx.Response(200, json={"processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"})
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+@pytest.fixture
+def encodings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SKU of every item the Amazon encoder makes messages for, in order."""
+    made: list[str] = []
+    original = AmazonEncoder._messages
+
+    def counting(self: AmazonEncoder, values: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        made.append(str(values["sku"]))
+        return original(self, values)
+
+    monkeypatch.setattr(AmazonEncoder, "_messages", counting)
+    return made
+
+
+def written(path: Path) -> dict[str, dict[str, Any]]:
+    """The messages of a written listings feed by SKU, without their messageId."""
+    messages = json.loads(path.read_text(encoding="utf-8"))["messages"]
+    return {m["sku"]: {k: v for k, v in m.items() if k != "messageId"} for m in messages}
+
+
+def uploaded(route: respx.Route) -> list[dict[str, Any]]:
+    [call] = route.calls
+    return [{k: v for k, v in m.items() if k != "messageId"} for m in json.loads(call.request.content)["messages"]]
+
+
+@respx.mock
+def test_an_item_sync_sends_what_the_feed_holds_and_each_item_is_encoded_once(
+    tmp_path: Path, encodings: list[str]
+) -> None:
+    routes = mock_amazon(respx.mock, EMPTY_REPORT)
+    routes["status"].side_effect = [DONE, DONE]
+    family = row("A", group_id="G") + row("B", group_id="G", size="L")
+    config = amazon_config(tmp_path, HEADER + family + row("S", gtin="4006381333948"), LIMITS)
+    with State(config.state_path) as state:
+        report = pipeline.run(config, "push", state=state)
+    assert report.channels["amazon"].items == 3 and not report.diagnostics
+    assert encodings == ["A", "B", "S"]  # checked and written once; the sync sends those messages, not new ones
+    feed = written(config.output_dir / "amazon.json")
+    assert list(feed) == ["G", "A", "B", "S"]
+    assert uploaded(routes["upload"]) == list(feed.values())
+
+    routes["upload"].reset()
+    encodings.clear()
+    changed = row("A", group_id="G") + row("B", group_id="G", size="L", price="25.00")
+    config = amazon_config(tmp_path, HEADER + changed, LIMITS)
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+    assert encodings == ["A", "B"]
+    feed = written(config.output_dir / "amazon.json")
+    sent = uploaded(routes["upload"])
+    # the family's parent goes once before its first changed variant (it came with A, which did not change)
+    assert sent[:2] == [feed["G"], feed["B"]]
+    assert sent[2:] == [{"sku": "S", "operationType": "DELETE"}]

@@ -1,0 +1,52 @@
+"""The stream tells item observers, built before it starts, about every item a channel made (with the records it
+was written as, or None when an error left it out); it keeps no delivery state of its own."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from feedsync.channels.base import ChannelItem
+from feedsync.channels.profile import compile_channels
+from feedsync.diagnostics import ChannelResult, Report
+from feedsync.diagnostics.gate import DiagnosticFilter, Selection
+from feedsync.sources import open_source
+from feedsync.stream import Records, Stream, open_encoder
+from tests.conftest import HEADER, make_config, row
+
+
+class Seen:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, Records | None]] = []
+
+    def take(self, item: ChannelItem, records: Records | None) -> None:
+        self.items.append((item.id, records))
+
+
+def test_observers_are_told_every_item_with_its_records_or_none_when_left_out(tmp_path: Path) -> None:
+    config = make_config(tmp_path, HEADER + row("A") + row("B", gtin="4006381333932") + row("C", size="L"))
+    compiled = compile_channels(config, None)
+    report = Report(command="build", channels={c.name: ChannelResult(c.name) for c in compiled})
+    stream = Stream(report, DiagnosticFilter(Selection(), {}))
+    seen = Seen()
+    encoders = {c.name: open_encoder(c) for c in compiled}
+    stream.run(
+        open_source(config.source),
+        compiled,
+        tmp_path,
+        [],
+        "USD",
+        check=True,
+        encoders=encoders,
+        observers={"google": [seen]},
+    )
+    assert [(item, records is not None) for item, records in seen.items] == [("A", True), ("B", False), ("C", True)]
+    first = seen.items[0][1]
+    assert first is not None and [dict(r)["id"] for r in first] == ["A"]
+    assert "<g:id>A</g:id>" in (tmp_path / "google.xml").read_text(encoding="utf-8")
+    assert report.channels["google"].items == 2 and report.channels["google"].rejected == 1
+
+
+def test_the_stream_holds_no_delivery_state() -> None:
+    names = {f.name for f in fields(Stream)}
+    assert not names & {"collectors", "staged", "record_items"}
