@@ -138,6 +138,7 @@ def run(
             supplements,
             config.source.currency,
             check=command != "build" or validate,
+            reopen=lambda: open_source(config.source),
         )
         seconds = round(time.perf_counter() - started, 3)
         event("read", command=command, products=report.products, variants=report.variants, seconds=seconds)
@@ -417,6 +418,7 @@ class _Stream:
         currency: str | None,
         *,
         check: bool,
+        reopen: Callable[[], Source],
     ) -> None:
         """Stream every product through every channel. With ``check`` (validate, build --validate, push) each
         item is checked against its channel's rules and an item with an error is left out and counted rejected,
@@ -433,6 +435,11 @@ class _Stream:
             # Further documents of split feeds close (and are renamed into place) only after every writer finished.
             parts = stack.enter_context(ExitStack())
             sinks = [self._sink(stack, parts, channel, out, check) for channel in compiled]
+            # An encoder that needs the whole catalog first (Amazon: what each family's variants differ by)
+            # gets a quiet read of its own before the stream.
+            for sink in sinks:
+                if getattr(sink.encoder, "surveys", False):
+                    sink.encoder.survey(reopen().products(lambda diagnostic: None))  # type: ignore[union-attr]
             progress = self.progress
             for product in source.products(emit):
                 report.variants += 1

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
+from feedsync.model.product import Product
 
 # The variant fields a family can differ by, as Amazon attributes (source.options maps other options to these).
 AXES = ("color", "size", "material", "pattern")
@@ -51,6 +52,37 @@ def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str |
         if isinstance(theme, str) and {theme_attribute(t, properties) for t in theme.split("/")} == wanted:
             return theme
     return None
+
+
+class FamilySurvey:
+    """What the variants of each family (group id) differ by, from a read of the whole catalog before the feed
+    is written: a parent names its variation theme before its children have been read. Keeps, per family, the
+    first variant's axis values and the axes (``color``, ``size``, ...; ``option:NAME`` for options that map to
+    no variant field) where a later variant has another value."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, dict[str, str]] = {}
+        self._differ: dict[str, set[str]] = {}
+
+    def add(self, product: Product) -> None:
+        if not product.group_id:
+            return
+        values = {a: str(getattr(product, a) or "") for a in AXES}
+        values.update((f"option:{k}", v) for k, v in product.variant_options.items())
+        first = self._first.setdefault(product.group_id, values)
+        if first is not values:
+            differ = {k for k in first.keys() | values.keys() if first.get(k, "") != values.get(k, "")}
+            if differ:
+                self._differ.setdefault(product.group_id, set()).update(differ)
+
+    def axes(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
+        """(the variant fields the family differs by, in AXES order; the options mapped to none that differ), or
+        None when its variants do not differ (one variant, or a family not surveyed)."""
+        differ = self._differ.get(group_id or "")
+        if not differ:
+            return None
+        options = sorted(k.split(":", 1)[1] for k in differ if k.startswith("option:"))
+        return [a for a in AXES if a in differ], options
 
 
 def allowed_themes(properties: Mapping[str, Any] | None, axes: list[str], limit: int = 6) -> list[str]:

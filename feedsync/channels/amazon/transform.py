@@ -7,7 +7,7 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,10 +16,12 @@ from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
 from feedsync.channels.amazon.extra import extra_attributes
 from feedsync.channels.amazon.family import (
     AXES,
+    FamilySurvey,
     allowed_themes,
     choose_theme,
     condition_in,
     parent_facts,
+    theme_attribute,
     weight_in,
 )
 from feedsync.channels.amazon.spec import (
@@ -33,6 +35,7 @@ from feedsync.channels.amazon.validation import MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product
 
 
 def identifier_type(gtin: str) -> str:
@@ -68,6 +71,21 @@ class AmazonEncoder:
         self._offer_only_told = False  # mapped product attributes left out of offer-only messages: said once
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
+        # What the variants of each family differ by (read before the feed is written; with definitions only)
+        self._survey: FamilySurvey | None = None
+        self._family: tuple[list[str], list[str]] | None = None  # the checked item's family axes and options
+
+    @property
+    def surveys(self) -> bool:
+        """Whether the encoder wants the whole catalog read before the feed (:meth:`survey`): with definitions,
+        a family's variation theme is chosen from what its variants differ by."""
+        return bool(self.settings.definitions)
+
+    def survey(self, products: Iterable[Product]) -> None:
+        survey = FamilySurvey()
+        for product in products:
+            survey.add(product)
+        self._survey = survey
 
     def _text(self, value: str) -> list[dict[str, Any]]:
         return [
@@ -90,8 +108,14 @@ class AmazonEncoder:
         """The item's messages checked against their product type definitions and the marketplace's currency;
         kept for :meth:`encode` of the same item, so a parent counts as written only with an accepted child."""
         self._options = item.product.variant_options
+        self._family = self._survey.axes(item.product.group_id) if self._survey is not None else None
         messages, parent = self._messages(item.values)
-        self._options = {}
+        if self._family is not None and "variation_theme" not in item.values:
+            # the theme chosen from the whole family, kept with the item: a push encodes its values again
+            theme = (messages[-1]["attributes"].get("variation_theme") or [{}])[0].get("name")
+            if isinstance(theme, str):
+                item.values["variation_theme"] = theme
+        self._options, self._family = {}, None
         self._pending = (item, messages, parent)
         found = [
             make(
@@ -136,7 +160,9 @@ class AmazonEncoder:
         )
         new_parent = None
         if isinstance(parent, str):
-            theme = self._theme(values, properties)
+            chosen = values.get("variation_theme")
+            theme = chosen if isinstance(chosen, str) and chosen else self._theme(values, properties)
+            self._carries(values, theme, attributes, properties)
             if parent not in self._parents:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
@@ -162,15 +188,19 @@ class AmazonEncoder:
         return messages, new_parent
 
     def _theme(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> str:
-        """The variation theme: the definition's allowed theme naming the attributes the variant has (AMZ016 when
-        none fits, and the axes are written as they are)."""
-        axes = [name for name in ("size", "color") if name in values] if properties is None else []
-        axes = axes or [name for name in AXES if name in values]
-        theme = choose_theme(axes, properties)
+        """The variation theme: the definition's allowed theme naming the attributes the variants of the family
+        differ by (with a survey; else the attributes the variant has). AMZ016 when none fits, and the axes are
+        written as they are."""
+        if self._family is not None:
+            axes, options = self._family
+        else:
+            axes = [name for name in ("size", "color") if name in values] if properties is None else []
+            axes, options = axes or [name for name in AXES if name in values], sorted(self._options)
+        theme = choose_theme(axes, properties) if axes or self._family is None else None
         if theme is not None:
             return theme
         fallback = "/".join(a.upper() for a in axes) or "SIZE"
-        unmapped = ", ".join(sorted(self._options))
+        unmapped = ", ".join(options)
         hint = (
             f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
             "source.options"
@@ -184,10 +214,33 @@ class AmazonEncoder:
                 "parent_sku",
                 fallback,
                 f"no variation theme of product type {values.get('product_type')} names exactly the attributes this "
-                f"variant has ({', '.join(axes) or 'none'}); allowed themes with them: {close}{hint}",
+                f"{'family differs by' if self._family is not None else 'variant has'} ({', '.join(axes) or 'none'}); "
+                f"allowed themes with them: {close}{hint}",
             )
         )
         return fallback
+
+    def _carries(
+        self, values: Mapping[str, Any], theme: str, attributes: Mapping[str, Any], properties: Mapping[str, Any] | None
+    ) -> None:
+        """AMZ016 for each attribute the family's theme names that this child does not carry (with a definition)."""
+        if properties is None:
+            return
+        lacking = [
+            name
+            for name in (theme_attribute(part, properties) for part in theme.split("/"))
+            if name not in attributes and name in properties
+        ]
+        if lacking:
+            self._notes.append(
+                (
+                    "AMZ016",
+                    lacking[0],
+                    theme,
+                    f"sku {values.get('sku')} lacks {', '.join(lacking)}, which its family's variation theme {theme} "
+                    f"names: every variant of the family needs a value for it (map it in the channel's fields)",
+                )
+            )
 
     def _parent(
         self, values: Mapping[str, Any], parent: str, product_type: str, theme: str, child: dict[str, Any]
