@@ -112,6 +112,38 @@ def parent_facts(
     return added
 
 
+def field_keys(name: str, properties: Mapping[str, Any]) -> list[str]:
+    """The channel fields that set each required part of an attribute: ``NAME`` for its value, ``NAME__PART``
+    (``NAME__PART__SUB``) for the parts of an entry without one, each with its allowed values when few."""
+    schema = properties.get(name) if isinstance(properties.get(name), dict) else {}
+    entry = schema.get("items", schema) if isinstance(schema, dict) else {}
+    return list(_keys(name, entry, top=True))
+
+
+def _keys(prefix: str, schema: Any, *, top: bool = False) -> Any:
+    declared = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+    required = schema.get("required") or list(declared) if isinstance(schema, dict) else []
+    parts = [p for p in required if p not in ("marketplace_id", "language_tag")]
+    if not declared:
+        yield prefix + _choices(schema)
+        return
+    for part in parts:
+        sub = declared.get(part) or {}
+        sub = sub.get("items", sub) if isinstance(sub, dict) and sub.get("type") == "array" else sub
+        key = prefix if top and part == "value" else f"{prefix}__{part}"
+        if isinstance(sub, dict) and sub.get("properties"):
+            yield from _keys(key, sub)
+        else:
+            yield key + _choices(sub)
+
+
+def _choices(schema: Any) -> str:
+    enum = schema.get("enum") if isinstance(schema, dict) else None
+    if isinstance(enum, list) and 0 < len(enum) <= 6:
+        return f" ({' or '.join(str(v).lower() if isinstance(v, bool) else str(v) for v in enum)})"
+    return ""
+
+
 def weight_in(value: Any, unit: str, properties: Mapping[str, Any] | None) -> tuple[Decimal, str]:
     """A package weight in a unit the definition allows (the first it lists), to the hundredth."""
     allowed = [u for u in _enum(properties, "item_package_weight", "unit") if u in GRAMS_PER]

@@ -20,6 +20,7 @@ from feedsync.channels.amazon.family import (
     allowed_themes,
     choose_theme,
     condition_in,
+    field_keys,
     parent_facts,
     theme_attribute,
     weight_in,
@@ -31,7 +32,7 @@ from feedsync.channels.amazon.spec import (
     WEIGHT_UNITS,
     AmazonSettings,
 )
-from feedsync.channels.amazon.validation import MessageChecker
+from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
@@ -64,10 +65,13 @@ class AmazonEncoder:
             }
         }
         self._parents: set[str] = set()
-        # parent SKU -> (the variant its facts were taken from, the attributes taken)
-        self._families: dict[str, tuple[Any, dict[str, Any]]] = {}
+        # parent SKU -> (the variant its facts were taken from, the attributes taken, the required facts no variant
+        # carries: AMZ019)
+        self._families: dict[str, tuple[Any, dict[str, Any], list[str]]] = {}
+        self._excused: dict[str, frozenset[str]] = {}  # sku -> missing attributes told as AMZ019, not AMZ009
         self._notes: list[tuple[str, str, str | None, str]] = []  # (code, field, value, message) of the last item
         self._options: Mapping[str, str] = {}  # the checked item's options that map to no variant field
+        self._cut_told: set[tuple[str, str]] = set()  # (product type, attribute) left out and told (AMZ018)
         self._offer_only_told = False  # mapped product attributes left out of offer-only messages: said once
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
@@ -129,7 +133,7 @@ class AmazonEncoder:
             )
             for code, field, value, text in self._notes
         ]
-        return found + self._checker.check(item, messages, channel)
+        return found + self._checker.check(item, messages, channel, self._excused)
 
     def encode_values(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The feed messages for one item's flat values: its parent's first (once per run), then its own."""
@@ -142,6 +146,7 @@ class AmazonEncoder:
         """An item's messages, and the parent SKU whose message they include (not yet marked written)."""
         messages: list[dict[str, Any]] = []
         self._notes = []
+        self._excused = {}
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
@@ -158,6 +163,7 @@ class AmazonEncoder:
         attributes.update(
             extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         )
+        self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
             chosen = values.get("variation_theme")
@@ -166,7 +172,7 @@ class AmazonEncoder:
             if parent not in self._parents:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
-            self._compare_with_parent(values, parent, attributes)
+            self._compare_with_parent(values, parent, attributes, theme)
             attributes["parentage_level"] = self._plain("child")
             attributes["child_parent_sku_relationship"] = [
                 {
@@ -253,12 +259,17 @@ class AmazonEncoder:
             {"child_relationship_type": "variation", "marketplace_id": self.settings.marketplace_id}
         ]
         attributes["variation_theme"] = [{"name": theme}]
+        self._cut(product_type, attributes)
         definition = self._checker.definition(product_type)
         if parent in self._families:  # rebuilt (validate writes none): the facts found for it before, no search
             attributes.update((name, child[name]) for name in self._families[parent][1] if name in child)
         elif definition is not None:
-            taken = parent_facts(attributes, child, definition.checker("LISTING_PRODUCT_ONLY"))
-            self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken})
+            checker = definition.checker("LISTING_PRODUCT_ONLY")
+            taken = parent_facts(attributes, child, checker)
+            unmapped = sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
+            self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
+        if parent in self._families and self._families[parent][2]:
+            self._unmapped_facts(parent, product_type, self._families[parent][2])
         return {
             "sku": parent,
             "operationType": "UPDATE",
@@ -267,13 +278,56 @@ class AmazonEncoder:
             "attributes": attributes,
         }
 
-    def _compare_with_parent(self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any]) -> None:
-        """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise."""
-        first, taken = self._families.get(parent, (None, {}))
+    def _cut(self, product_type: str, attributes: dict[str, Any]) -> None:
+        """Only what the product type's definition allows (AMZ018 once per product type for each attribute of
+        feedsync's own it lacks); nothing is cut without a definition."""
+        allowed = self._checker.allowed(product_type)
+        if allowed is None:
+            return
+        for name in allowed.cut(attributes):
+            if (product_type, name) not in self._cut_told:
+                self._cut_told.add((product_type, name))
+                field = SOURCE_FIELDS.get(name) or ("other_images" if name.startswith("other_product_image") else name)
+                self._notes.append(
+                    (
+                        "AMZ018",
+                        field,
+                        None,
+                        f"product type {product_type} has no attribute {name}: left out of its messages (the "
+                        f"definition does not allow it; the {field} field is written for product types that have it)",
+                    )
+                )
+
+    def _unmapped_facts(self, parent: str, product_type: str, names: list[str]) -> None:
+        """AMZ019: the facts the definition requires of the parent that no variant carries, with the fields that
+        set them (instead of a raw definition failure of the parent message)."""
+        self._excused[parent] = frozenset(names)
+        properties = self._checker.properties(product_type) or {}
+        keys = ", ".join(key for name in names for key in field_keys(name, properties))
+        them = "it" if len(names) == 1 else "them"
+        self._notes.append(
+            (
+                "AMZ019",
+                names[0],
+                None,
+                f"the {product_type} definition requires {', '.join(names)} of parent {parent} and no variant of its "
+                f"family carries {them}: map {them} in the Amazon channel's fields ({keys}), so the variants carry "
+                f"{them} and the parent takes {them} from them",
+            )
+        )
+
+    def _compare_with_parent(
+        self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any], theme: str
+    ) -> None:
+        """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise (not
+        the attributes the family's theme names: the variants differ by those)."""
+        first, taken, _ = self._families.get(parent, (None, {}, []))
         if first == values.get("sku"):
             return
+        properties = self._checker.properties(str(values.get("product_type")))
+        axes = {theme_attribute(part, properties) for part in theme.split("/")}
         for name, value in taken.items():
-            if name in attributes and attributes[name] != value:
+            if name in attributes and attributes[name] != value and name not in axes:
                 self._notes.append(
                     (
                         "AMZ015",
@@ -381,6 +435,7 @@ class AmazonEncoder:
         attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values, properties)}
         extras = extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
+        self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
         if dropped and not self._offer_only_told:
             self._offer_only_told = True
