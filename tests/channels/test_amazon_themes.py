@@ -4,7 +4,9 @@ is checked with the independent jsonschema validation (tests/channels/amazon_ref
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,9 @@ from feedsync.channels.amazon.family import theme_attribute
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.cli.app import app
 from tests.channels.amazon_reference import DEFINITIONS, load
-from tests.channels.test_amazon_definitions import MARKETS
-from tests.channels.test_amazon_families import build, by_sku, family_catalog, rejected, runner
+from tests.channels.test_amazon_definitions import MAPPED, MARKETS
+from tests.channels.test_amazon_families import MADE, SETTINGS, build, by_sku, family_catalog, rejected, runner
+from tests.conftest import SHARED
 
 # id, group, title, price, gtin, color, size, pattern, material, condition, weight, quantity, asin
 ROWS = [
@@ -75,3 +78,55 @@ def test_a_theme_kept_with_the_item_is_the_one_a_push_encodes() -> None:
     messages = encoder.encode_values(values)
     assert [m["attributes"]["variation_theme"] for m in messages] == [[{"name": "COLOR"}]] * 2
     assert "variation_theme" not in {k for m in messages for k in m} - {"attributes"}
+
+
+def _initials(tmp: Path, options: str) -> Path:
+    """Three variants of a real Shopify product told apart only by the option "Choose Initial"."""
+    export = SHARED / "realdata" / "shopify" / "rosarose-products_export_1.csv"
+    with export.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = [r for r in reader if r[0] == "initial-clover-necklace"][:3]
+    with (tmp / "export.csv").open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *rows])
+    (tmp / "defs").mkdir()
+    shutil.copy(DEFINITIONS / "HOME-us.json", tmp / "defs" / "home.json")
+    mapped = {**MAPPED, **MARKETS["US"][2], "batteries_required": '"false"', "color": '"Gold"'}
+    mapped["bullet_point"] = '"{{ title }}"'  # its description has no list to take bullets from
+    fields = "".join(f"      {k}: {v}\n" for k, v in mapped.items() if k not in MADE)
+    (tmp / "feedsync.yaml").write_text(
+        f"source: {{path: export.csv, currency: USD, base_url: https://shop.example.com{options}}}\n"
+        "channels:\n  amazon:\n    profile: amazon\n"
+        f"    settings: {{seller_id: A1SELLER, default_product_type: HOME, definitions: defs, {SETTINGS}}}\n"
+        f"    fields:\n{fields}",
+        encoding="utf-8",
+    )
+    return tmp / "feedsync.yaml"
+
+
+def test_a_family_told_apart_by_an_unmapped_option_is_one_finding_per_variant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["validate", "-c", str(_initials(tmp_path, "")), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    found = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "AMZ016"]
+    assert len(found) == 3  # one per variant: not a second one for the attribute of a theme none fits
+    assert all("differs by (none)" in d["message"] and "Choose Initial" in d["message"] for d in found)
+
+
+def test_an_option_mapped_in_the_config_is_the_theme_and_every_child_carries_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = _initials(tmp_path, ', options: {"Choose Initial": pattern}')
+    result = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
+    assert not [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "AMZ016"], result.output
+    document = build(tmp_path, config)
+    assert rejected(document, load(DEFINITIONS / "HOME-us.json")) == {}
+    written = by_sku(document)
+    children = [m for m in written.values() if m["attributes"].get("parentage_level", [{}])[0].get("value") == "child"]
+    assert len(children) == 3
+    for child in children:
+        assert _parts(child["attributes"]["variation_theme"][0]["name"], "US") == {"pattern"}
+    assert sorted(c["attributes"]["pattern"][0]["value"] for c in children) == ["A", "B", "C"]

@@ -167,8 +167,10 @@ class AmazonEncoder:
         new_parent = None
         if isinstance(parent, str):
             chosen = values.get("variation_theme")
+            told = len(self._notes)
             theme = chosen if isinstance(chosen, str) and chosen else self._theme(values, properties)
-            self._carries(values, theme, attributes, properties)
+            if len(self._notes) == told:  # an allowed theme (none fits: told once, not again per attribute)
+                self._carries(values, theme, attributes, properties)
             if parent not in self._parents:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
