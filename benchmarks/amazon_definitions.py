@@ -23,13 +23,19 @@ from feedsync.channels.amazon.schema_check import compile_schema  # noqa: E402
 from tests.channels.amazon_reference import DEFINITIONS, load, reference  # noqa: E402
 
 
-def messages(market: str) -> list[dict]:
+def messages(name: str) -> list[dict]:
+    """The LISTING messages of a test catalog for a definition file (HOME-xx: the mapped HOME catalog of that
+    marketplace; PRODUCT-us-2023: the PRODUCT catalog of tests/channels/test_amazon_product_type.py)."""
     from feedsync import pipeline
     from feedsync.config import load_config
     from tests.channels.test_amazon_definitions import catalog
+    from tests.channels.test_amazon_product_type import FIELDS, PARENT_FACTS, product_catalog
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = catalog(Path(tmp), market)
+        if name.startswith("PRODUCT"):
+            config = product_catalog(Path(tmp), {**FIELDS, **PARENT_FACTS})
+        else:
+            config = catalog(Path(tmp), name.split("-")[1].split(".")[0].upper())
         pipeline.run(load_config(config), "build", out_dir=Path(tmp) / "feeds")
         document = json.loads((Path(tmp) / "feeds" / "amazon.json").read_text(encoding="utf-8"))
     return [m["attributes"] for m in document["messages"] if m["requirements"] == "LISTING"]
@@ -45,12 +51,11 @@ def per_100k(check, instances: list, count: int) -> float:
 def main() -> None:
     name = sys.argv[1] if len(sys.argv) > 1 else "HOME-us.json"
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
-    market = name.split("-")[1].split(".")[0].upper()
     schema = load(DEFINITIONS / name)
     start = time.perf_counter()
     compiled = compile_schema(schema)
     compile_time = time.perf_counter() - start
-    valid = [json.loads(json.dumps(m), parse_float=Decimal) for m in messages(market)]
+    valid = [json.loads(json.dumps(m), parse_float=Decimal) for m in messages(name)]
     invalid = [{k: v for k, v in m.items() if k != "brand"} for m in valid]
     assert all(compiled.valid(m) for m in valid) and not any(compiled.valid(m) for m in invalid)
     validator = reference(schema)

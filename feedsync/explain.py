@@ -19,7 +19,7 @@ from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Diagnostic, Severity
 from feedsync.errors import ConfigError
 from feedsync.model.product import Product
-from feedsync.sources import open_source
+from feedsync.sources import open_source, quiet_read
 from feedsync.stream import Sink, open_encoder
 from feedsync.supplements import join, load_supplements
 
@@ -90,7 +90,14 @@ def _explain_product(
     trace: Trace = []
     items = channel.apply(product, ignored.append, extras, trace)
     # Checked and encoded as push does (an item an error leaves out has no record).
-    sink = Sink(channel, ChannelResult(channel.name), None, open_encoder(channel), check=True, encodes=True)
+    sink = Sink(
+        channel,
+        ChannelResult(channel.name),
+        None,
+        open_encoder(channel, lambda: quiet_read(config.source)),
+        check=True,
+        encodes=True,
+    )
     records = [dict(r) for item in items for r in sink.take(item, lambda d: True, ignored.append) or ()]
     about = _about(findings, product, {product.id, *(item.id for item in items)})
     return Explanation(channel, product, trace, items, records, about)

@@ -20,7 +20,7 @@ from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.diff import compare, snapshot_path
 from feedsync.events import event
-from feedsync.sources import Source, open_source
+from feedsync.sources import Source, open_source, quiet_read
 from feedsync.split import remove_stale_parts, remove_temp_files
 from feedsync.state import State
 from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
@@ -128,7 +128,7 @@ def _stream(
     started = time.perf_counter()
     if out is not None:
         remove_temp_files(out, compiled, before=started_at)
-    encoders = {channel.name: open_encoder(channel) for channel in compiled}
+    encoders = {channel.name: open_encoder(channel, lambda: quiet_read(config.source)) for channel in compiled}
     currency = config.source.currency
     stream.run(source, compiled, out, supplements, currency, check=check, encoders=encoders, observers=observers)
     report = stream.report

@@ -4,7 +4,7 @@ delivery collects: a sync plan, staged items; the recorded ids). The stream itse
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any, BinaryIO, Protocol
 
 from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
-from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder
+from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report, Severity, locate
@@ -53,9 +53,13 @@ class ItemIds:
         self.report.items.setdefault(self.channel, []).append(item.id)
 
 
-def open_encoder(channel: CompiledChannel) -> Encoder | None:
-    """The channel's encoder for one run (None: items are written as their flat values)."""
-    return channel.spec.encoder(channel.settings) if channel.spec.encoder else None
+def open_encoder(channel: CompiledChannel, catalog: Callable[[], Iterable[Product]]) -> Encoder | None:
+    """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
+    the catalog first reads ``catalog()`` (a quiet read of its own) before any item."""
+    encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
+    if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
+        encoder.survey(catalog())
+    return encoder
 
 
 @dataclass

@@ -736,12 +736,14 @@ FIXTURES["AMZ009"] = (
 FIXTURES["AMZ010"] = (lambda tmp: _amazon_definitions(tmp, "DE", currency="USD"), ("LAMP-1", "currency", 2, 6))
 
 
-def _amazon_families(tmp: Path, rows: list[tuple[str, ...]] | None = None, origin: str = "") -> Found:
+def _amazon_families(tmp: Path, rows: list[tuple[str, ...]] | None = None, origin: str = "", unmap: str = "") -> Found:
     from tests.channels.test_amazon_families import ROWS, family_catalog
 
     config_path = family_catalog(tmp, "US", rows=rows or ROWS)
     if origin:
         config_path.write_text(config_path.read_text().replace('country_of_origin: "CN"', origin))
+    if unmap:
+        config_path.write_text("\n".join(line for line in config_path.read_text().splitlines() if unmap not in line))
     return pipeline.run(load_config(config_path), "validate").diagnostics  # type: ignore[arg-type]
 
 
@@ -754,10 +756,14 @@ FIXTURES["AMZ016"] = (
         tmp,
         [
             ("BOX-1", "BOX", "Box", "9.00", "", "", "", "Plain", "Oak", "new", "", "1", ""),
-            ("BOX-2", "BOX", "Box", "9.00", "", "", "", "Dotted", "Oak", "new", "", "1", ""),
+            ("BOX-2", "BOX", "Box", "9.00", "", "", "", "Dotted", "Pine", "new", "", "1", ""),
         ],
     ),
     ("BOX-1", "parent_sku", 2, 2),
+)
+FIXTURES["AMZ019"] = (
+    lambda tmp: _amazon_families(tmp, unmap="batteries_required"),
+    ("LAMP-S-BLK", "batteries_required", 2, None),
 )
 
 

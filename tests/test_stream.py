@@ -10,7 +10,7 @@ from feedsync.channels.base import ChannelItem
 from feedsync.channels.profile import compile_channels
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
-from feedsync.sources import open_source
+from feedsync.sources import open_source, quiet_read
 from feedsync.stream import Records, Stream, open_encoder
 from tests.conftest import HEADER, make_config, row
 
@@ -29,7 +29,7 @@ def test_observers_are_told_every_item_with_its_records_or_none_when_left_out(tm
     report = Report(command="build", channels={c.name: ChannelResult(c.name) for c in compiled})
     stream = Stream(report, DiagnosticFilter(Selection(), {}))
     seen = Seen()
-    encoders = {c.name: open_encoder(c) for c in compiled}
+    encoders = {c.name: open_encoder(c, lambda: quiet_read(config.source)) for c in compiled}
     stream.run(
         open_source(config.source),
         compiled,

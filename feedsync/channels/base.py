@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -110,6 +110,17 @@ class CheckingEncoder(Protocol):
     """An encoder that also checks the records it would write (Amazon: against product type definitions)."""
 
     def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]: ...
+
+
+@runtime_checkable
+class SurveyingEncoder(Protocol):
+    """An encoder that reads the whole catalog once before the feed is written (Amazon, with definitions: a
+    family's variation theme comes from what its variants differ by); ``surveys`` says whether it needs to."""
+
+    @property
+    def surveys(self) -> bool: ...
+
+    def survey(self, products: Iterable[Product]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

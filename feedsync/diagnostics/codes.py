@@ -601,6 +601,17 @@ _register(
     ("values",),
 )
 _register(
+    "AMZ019",
+    "parent-fact-not-mapped",
+    E,
+    "The product type's definition requires a fact of a parent listing (batteries_required, "
+    "item_package_dimensions, ...) that no variant of the family carries, so feedsync cannot give it to the parent "
+    "and Amazon would reject the family. The finding names the attribute and the fields: keys that set it (NAME for "
+    "its value, NAME__PART for a part): map it in the Amazon channel's fields (a value or a template) so the "
+    "variants carry it and their parent takes it. The variants are left out until then.",
+    ("values",),
+)
+_register(
     "AMZ021",
     "invalid-product-type-name",
     E,

@@ -111,6 +111,11 @@ def open_source(config: SourceConfig) -> Source:
     return NonEmpty(_READERS[fmt](config))
 
 
+def quiet_read(config: SourceConfig) -> Iterator[Product]:
+    """The source's products once more, its findings unsaid (the run's own read says them)."""
+    return open_source(config).products(lambda diagnostic: None)
+
+
 def maps_columns(fmt: str) -> bool:
     """Whether the ``fmt`` reader applies ``source.columns`` (formats that read an export's own columns do not)."""
     return fmt in _MAPS_COLUMNS

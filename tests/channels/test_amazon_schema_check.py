@@ -142,3 +142,59 @@ def test_amazon_keywords() -> None:
     pair = {"value": "a", "marketplace_id": "A", "language_tag": "de_DE"}
     assert not check.valid([pair, dict(pair)])
     assert check.valid([pair, {**pair, "language_tag": "en_GB"}])
+
+
+def test_rules_that_cannot_fail_an_object_are_skipped_with_the_same_verdicts() -> None:
+    """An allOf rule guarded by attributes (an if/then whose condition requires one, a properties rule) runs only
+    for objects having one of them; every combination of present attributes gets the reference's verdict."""
+    from itertools import product as combinations
+
+    from feedsync.channels.amazon.schema_check import _false_without, _guard
+
+    home = load(DEFINITIONS / "HOME-us.json")
+    league = next(r for r in home["allOf"] if r.get("if", {}).get("required") == ["league_name"])
+    assert "else" in league and _guard(league) is None  # its else can fail an object without league_name
+    guarded = [r for r in home["allOf"] if _guard(r) is not None]
+    assert len(guarded) > len(home["allOf"]) // 2
+    dg_hz = next(r for r in guarded if r.get("if", {}).get("required") == ["supplier_declared_dg_hz_regulation"])
+    assert _guard(dg_hz) == {"supplier_declared_dg_hz_regulation"}
+    assert _guard({"properties": {"a": {}, "b": {}}}) == {"a", "b"}
+    assert _guard({"if": {"required": ["a"]}, "then": {"required": ["b"]}, "else": {"required": ["c"]}}) is None
+    assert _false_without({"anyOf": [{"required": ["a"]}, {"allOf": [{"not": {}}, {"required": ["b"]}]}]}) == {
+        "a",
+        "b",
+    }
+    assert _false_without({"anyOf": [{"required": ["a"]}, {"not": {"required": ["b"]}}]}) is None
+    rules = [{"if": {"required": [f"x{n}"]}, "then": {"required": [f"y{n}"]}} for n in range(4)]
+    rules += [
+        {
+            "if": {"anyOf": [{"required": ["x0"]}, {"required": ["x1"]}]},
+            "then": {"properties": {"y2": {"type": "string"}}},
+        },
+        {"if": {"not": {"required": ["x3"]}}, "then": {"required": ["y0"]}},  # unguarded: runs for every object
+        {"properties": {"x2": {"type": "string"}}},
+    ]
+    schema = {"allOf": rules}
+    compiled, validator = compile_schema(schema), reference(schema)
+    for present in combinations((False, True), repeat=8):
+        names = [f"x{n}" for n in range(4)] + [f"y{n}" for n in range(4)]
+        instance = {name: 1 for name, here in zip(names, present, strict=True) if here}
+        expected = error_paths(validator, instance)
+        assert compiled.valid(instance) == (not expected), instance
+        assert __import__("collections").Counter(f.path for f in compiled.failures(instance)) == expected
+
+
+@pytest.mark.parametrize(
+    ("keyword", "limit", "text"),
+    [
+        ("maxUtf8ByteLength", 8, "üüüü"),  # 4 characters, 8 bytes: at the limit
+        ("maxUtf8ByteLength", 8, "üüüüa"),  # 9 bytes
+        ("maxUtf8ByteLength", 8, "aaaaaaaa"),
+        ("minUtf8ByteLength", 3, "ü"),  # 1 character, 2 bytes
+        ("minUtf8ByteLength", 3, "üa"),
+        ("minLength", 0, ""),  # cannot fail: not checked
+    ],
+)
+def test_byte_lengths_measured_only_when_the_characters_do_not_settle_them(keyword: str, limit: int, text: str) -> None:
+    schema = {"type": "string", keyword: limit}
+    assert compile_schema(schema).valid(text) == reference(schema).is_valid(text)

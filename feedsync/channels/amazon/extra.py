@@ -19,6 +19,7 @@ KNOWN_FIELDS = frozenset(
         "sku", "parent_sku", "product_type", "asin", "item_name", "parent_name", "brand", "gtin", "bullet_point",
         "product_description", "condition", "price", "currency", "sale_price", "sale_start", "sale_end", "quantity",
         "main_image", "other_images", "color", "size", "material", "pattern", "weight_value", "weight_unit",
+        "variation_theme",
     }
 )  # fmt: skip
 _TRUE = {"true", "yes", "1", "y"}

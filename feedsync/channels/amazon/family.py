@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
+from feedsync.model.product import Product
 
 # The variant fields a family can differ by, as Amazon attributes (source.options maps other options to these).
 AXES = ("color", "size", "material", "pattern")
@@ -53,6 +54,37 @@ def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str |
     return None
 
 
+class FamilySurvey:
+    """What the variants of each family (group id) differ by, from a read of the whole catalog before the feed
+    is written: a parent names its variation theme before its children have been read. Keeps, per family, the
+    first variant's axis values and the axes (``color``, ``size``, ...; ``option:NAME`` for options that map to
+    no variant field) where a later variant has another value."""
+
+    def __init__(self) -> None:
+        self._first: dict[str, dict[str, str]] = {}
+        self._differ: dict[str, set[str]] = {}
+
+    def add(self, product: Product) -> None:
+        if not product.group_id:
+            return
+        values = {a: str(getattr(product, a) or "") for a in AXES}
+        values.update((f"option:{k}", v) for k, v in product.variant_options.items())
+        first = self._first.setdefault(product.group_id, values)
+        if first is not values:
+            differ = {k for k in first.keys() | values.keys() if first.get(k, "") != values.get(k, "")}
+            if differ:
+                self._differ.setdefault(product.group_id, set()).update(differ)
+
+    def axes(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
+        """(the variant fields the family differs by, in AXES order; the options mapped to none that differ), or
+        None when its variants do not differ (one variant, or a family not surveyed)."""
+        differ = self._differ.get(group_id or "")
+        if not differ:
+            return None
+        options = sorted(k.split(":", 1)[1] for k in differ if k.startswith("option:"))
+        return [a for a in AXES if a in differ], options
+
+
 def allowed_themes(properties: Mapping[str, Any] | None, axes: list[str], limit: int = 6) -> list[str]:
     """Allowed themes that name one of the axes (for the finding when none fits)."""
     found = [
@@ -78,6 +110,38 @@ def parent_facts(
             attributes[name] = child[name]
         added += take
     return added
+
+
+def field_keys(name: str, properties: Mapping[str, Any]) -> list[str]:
+    """The channel fields that set each required part of an attribute: ``NAME`` for its value, ``NAME__PART``
+    (``NAME__PART__SUB``) for the parts of an entry without one, each with its allowed values when few."""
+    schema = properties.get(name) if isinstance(properties.get(name), dict) else {}
+    entry = schema.get("items", schema) if isinstance(schema, dict) else {}
+    return list(_keys(name, entry, top=True))
+
+
+def _keys(prefix: str, schema: Any, *, top: bool = False) -> Any:
+    declared = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+    required = schema.get("required") or list(declared) if isinstance(schema, dict) else []
+    parts = [p for p in required if p not in ("marketplace_id", "language_tag")]
+    if not declared:
+        yield prefix + _choices(schema)
+        return
+    for part in parts:
+        sub = declared.get(part) or {}
+        sub = sub.get("items", sub) if isinstance(sub, dict) and sub.get("type") == "array" else sub
+        key = prefix if top and part == "value" else f"{prefix}__{part}"
+        if isinstance(sub, dict) and sub.get("properties"):
+            yield from _keys(key, sub)
+        else:
+            yield key + _choices(sub)
+
+
+def _choices(schema: Any) -> str:
+    enum = schema.get("enum") if isinstance(schema, dict) else None
+    if isinstance(enum, list) and 0 < len(enum) <= 6:
+        return f" ({' or '.join(str(v).lower() if isinstance(v, bool) else str(v) for v in enum)})"
+    return ""
 
 
 def weight_in(value: Any, unit: str, properties: Mapping[str, Any] | None) -> tuple[Decimal, str]:

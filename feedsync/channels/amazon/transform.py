@@ -7,7 +7,7 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,10 +16,13 @@ from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
 from feedsync.channels.amazon.extra import extra_attributes
 from feedsync.channels.amazon.family import (
     AXES,
+    FamilySurvey,
     allowed_themes,
     choose_theme,
     condition_in,
+    field_keys,
     parent_facts,
+    theme_attribute,
     weight_in,
 )
 from feedsync.channels.amazon.spec import (
@@ -29,10 +32,11 @@ from feedsync.channels.amazon.spec import (
     WEIGHT_UNITS,
     AmazonSettings,
 )
-from feedsync.channels.amazon.validation import MessageChecker
+from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.model.product import Product
 
 
 def identifier_type(gtin: str) -> str:
@@ -62,13 +66,31 @@ class AmazonEncoder:
             "marketplace_id": self.settings.marketplace_id,  # not written: the marketplace an item sync sends to
         }
         self._parents: set[str] = set()
-        # parent SKU -> (the variant its facts were taken from, the attributes taken)
-        self._families: dict[str, tuple[Any, dict[str, Any]]] = {}
+        # parent SKU -> (the variant its facts were taken from, the attributes taken, the required facts no variant
+        # carries: AMZ019)
+        self._families: dict[str, tuple[Any, dict[str, Any], list[str]]] = {}
+        self._excused: dict[str, frozenset[str]] = {}  # sku -> missing attributes told as AMZ019, not AMZ009
         self._notes: list[tuple[str, str, str | None, str]] = []  # (code, field, value, message) of the last item
         self._options: Mapping[str, str] = {}  # the checked item's options that map to no variant field
+        self._cut_told: set[tuple[str, str]] = set()  # (product type, attribute) left out and told (AMZ018)
         self._offer_only_told = False  # mapped product attributes left out of offer-only messages: said once
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
+        # What the variants of each family differ by (read before the feed is written; with definitions only)
+        self._survey: FamilySurvey | None = None
+        self._family: tuple[list[str], list[str]] | None = None  # the checked item's family axes and options
+
+    @property
+    def surveys(self) -> bool:
+        """Whether the encoder wants the whole catalog read before the feed (:meth:`survey`): with definitions,
+        a family's variation theme is chosen from what its variants differ by."""
+        return bool(self.settings.definitions)
+
+    def survey(self, products: Iterable[Product]) -> None:
+        survey = FamilySurvey()
+        for product in products:
+            survey.add(product)
+        self._survey = survey
 
     def _text(self, value: str) -> list[dict[str, Any]]:
         return [
@@ -91,8 +113,14 @@ class AmazonEncoder:
         """The item's messages checked against their product type definitions and the marketplace's currency;
         kept for :meth:`encode` of the same item, so a parent counts as written only with an accepted child."""
         self._options = item.product.variant_options
+        self._family = self._survey.axes(item.product.group_id) if self._survey is not None else None
         messages, parent = self._messages(item.values)
-        self._options = {}
+        if self._family is not None and "variation_theme" not in item.values:
+            # the theme chosen from the whole family, kept with the item: a push encodes its values again
+            theme = (messages[-1]["attributes"].get("variation_theme") or [{}])[0].get("name")
+            if isinstance(theme, str):
+                item.values["variation_theme"] = theme
+        self._options, self._family = {}, None
         self._pending = (item, messages, parent)
         found = [
             make(
@@ -106,7 +134,7 @@ class AmazonEncoder:
             )
             for code, field, value, text in self._notes
         ]
-        return found + self._checker.check(item, messages, channel)
+        return found + self._checker.check(item, messages, channel, self._excused)
 
     def encode_values(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The feed messages for one item's flat values: its parent's first (once per run), then its own."""
@@ -119,6 +147,7 @@ class AmazonEncoder:
         """An item's messages, and the parent SKU whose message they include (not yet marked written)."""
         messages: list[dict[str, Any]] = []
         self._notes = []
+        self._excused = {}
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
@@ -135,13 +164,18 @@ class AmazonEncoder:
         attributes.update(
             extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         )
+        self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
-            theme = self._theme(values, properties)
+            chosen = values.get("variation_theme")
+            told = len(self._notes)
+            theme = chosen if isinstance(chosen, str) and chosen else self._theme(values, properties)
+            if len(self._notes) == told:  # an allowed theme (none fits: told once, not again per attribute)
+                self._carries(values, theme, attributes, properties)
             if parent not in self._parents:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
-            self._compare_with_parent(values, parent, attributes)
+            self._compare_with_parent(values, parent, attributes, theme)
             attributes["parentage_level"] = self._plain("child")
             attributes["child_parent_sku_relationship"] = [
                 {
@@ -163,15 +197,19 @@ class AmazonEncoder:
         return messages, new_parent
 
     def _theme(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> str:
-        """The variation theme: the definition's allowed theme naming the attributes the variant has (AMZ016 when
-        none fits, and the axes are written as they are)."""
-        axes = [name for name in ("size", "color") if name in values] if properties is None else []
-        axes = axes or [name for name in AXES if name in values]
-        theme = choose_theme(axes, properties)
+        """The variation theme: the definition's allowed theme naming the attributes the variants of the family
+        differ by (with a survey; else the attributes the variant has). AMZ016 when none fits, and the axes are
+        written as they are."""
+        if self._family is not None:
+            axes, options = self._family
+        else:
+            axes = [name for name in ("size", "color") if name in values] if properties is None else []
+            axes, options = axes or [name for name in AXES if name in values], sorted(self._options)
+        theme = choose_theme(axes, properties) if axes or self._family is None else None
         if theme is not None:
             return theme
         fallback = "/".join(a.upper() for a in axes) or "SIZE"
-        unmapped = ", ".join(sorted(self._options))
+        unmapped = ", ".join(options)
         hint = (
             f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
             "source.options"
@@ -185,10 +223,33 @@ class AmazonEncoder:
                 "parent_sku",
                 fallback,
                 f"no variation theme of product type {values.get('product_type')} names exactly the attributes this "
-                f"variant has ({', '.join(axes) or 'none'}); allowed themes with them: {close}{hint}",
+                f"{'family differs by' if self._family is not None else 'variant has'} ({', '.join(axes) or 'none'}); "
+                f"allowed themes with them: {close}{hint}",
             )
         )
         return fallback
+
+    def _carries(
+        self, values: Mapping[str, Any], theme: str, attributes: Mapping[str, Any], properties: Mapping[str, Any] | None
+    ) -> None:
+        """AMZ016 for each attribute the family's theme names that this child does not carry (with a definition)."""
+        if properties is None:
+            return
+        lacking = [
+            name
+            for name in (theme_attribute(part, properties) for part in theme.split("/"))
+            if name not in attributes and name in properties
+        ]
+        if lacking:
+            self._notes.append(
+                (
+                    "AMZ016",
+                    lacking[0],
+                    theme,
+                    f"sku {values.get('sku')} lacks {', '.join(lacking)}, which its family's variation theme {theme} "
+                    f"names: every variant of the family needs a value for it (map it in the channel's fields)",
+                )
+            )
 
     def _parent(
         self, values: Mapping[str, Any], parent: str, product_type: str, theme: str, child: dict[str, Any]
@@ -201,12 +262,17 @@ class AmazonEncoder:
             {"child_relationship_type": "variation", "marketplace_id": self.settings.marketplace_id}
         ]
         attributes["variation_theme"] = [{"name": theme}]
+        self._cut(product_type, attributes)
         definition = self._checker.definition(product_type)
         if parent in self._families:  # rebuilt (validate writes none): the facts found for it before, no search
             attributes.update((name, child[name]) for name in self._families[parent][1] if name in child)
         elif definition is not None:
-            taken = parent_facts(attributes, child, definition.checker("LISTING_PRODUCT_ONLY"))
-            self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken})
+            checker = definition.checker("LISTING_PRODUCT_ONLY")
+            taken = parent_facts(attributes, child, checker)
+            unmapped = sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
+            self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
+        if parent in self._families and self._families[parent][2]:
+            self._unmapped_facts(parent, product_type, self._families[parent][2])
         return {
             "sku": parent,
             "operationType": "UPDATE",
@@ -215,13 +281,56 @@ class AmazonEncoder:
             "attributes": attributes,
         }
 
-    def _compare_with_parent(self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any]) -> None:
-        """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise."""
-        first, taken = self._families.get(parent, (None, {}))
+    def _cut(self, product_type: str, attributes: dict[str, Any]) -> None:
+        """Only what the product type's definition allows (AMZ018 once per product type for each attribute of
+        feedsync's own it lacks); nothing is cut without a definition."""
+        allowed = self._checker.allowed(product_type)
+        if allowed is None:
+            return
+        for name in allowed.cut(attributes):
+            if (product_type, name) not in self._cut_told:
+                self._cut_told.add((product_type, name))
+                field = SOURCE_FIELDS.get(name) or ("other_images" if name.startswith("other_product_image") else name)
+                self._notes.append(
+                    (
+                        "AMZ018",
+                        field,
+                        None,
+                        f"product type {product_type} has no attribute {name}: left out of its messages (the "
+                        f"definition does not allow it; the {field} field is written for product types that have it)",
+                    )
+                )
+
+    def _unmapped_facts(self, parent: str, product_type: str, names: list[str]) -> None:
+        """AMZ019: the facts the definition requires of the parent that no variant carries, with the fields that
+        set them (instead of a raw definition failure of the parent message)."""
+        self._excused[parent] = frozenset(names)
+        properties = self._checker.properties(product_type) or {}
+        keys = ", ".join(key for name in names for key in field_keys(name, properties))
+        them = "it" if len(names) == 1 else "them"
+        self._notes.append(
+            (
+                "AMZ019",
+                names[0],
+                None,
+                f"the {product_type} definition requires {', '.join(names)} of parent {parent} and no variant of its "
+                f"family carries {them}: map {them} in the Amazon channel's fields ({keys}), so the variants carry "
+                f"{them} and the parent takes {them} from them",
+            )
+        )
+
+    def _compare_with_parent(
+        self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any], theme: str
+    ) -> None:
+        """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise (not
+        the attributes the family's theme names: the variants differ by those)."""
+        first, taken, _ = self._families.get(parent, (None, {}, []))
         if first == values.get("sku"):
             return
+        properties = self._checker.properties(str(values.get("product_type")))
+        axes = {theme_attribute(part, properties) for part in theme.split("/")}
         for name, value in taken.items():
-            if name in attributes and attributes[name] != value:
+            if name in attributes and attributes[name] != value and name not in axes:
                 self._notes.append(
                     (
                         "AMZ015",
@@ -329,6 +438,7 @@ class AmazonEncoder:
         attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values, properties)}
         extras = extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
+        self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
         if dropped and not self._offer_only_told:
             self._offer_only_told = True

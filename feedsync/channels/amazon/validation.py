@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any
 
+from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.definitions import Definition, DefinitionIndex, definition_index
 from feedsync.channels.amazon.extra import declared, enum_problem, mapped_keys, unknown_fields
 from feedsync.channels.amazon.marketplaces import code_of
@@ -45,6 +46,7 @@ class MessageChecker:
         self._index: DefinitionIndex | None = None
         self._told: set[str] = set()
         self._left_out: set[tuple[str, str]] = set()  # (product type, field) told of (AMZ018)
+        self._allowed: dict[str, Allowed | None] = {}
 
     @property
     def index(self) -> DefinitionIndex | None:
@@ -57,12 +59,26 @@ class MessageChecker:
         index = self.index
         return index.find(product_type, self.settings.marketplace_id) if index is not None else None
 
+    def allowed(self, product_type: str) -> Allowed | None:
+        """What the definition of a product type allows a message to carry (None: no definition)."""
+        if product_type not in self._allowed:
+            definition = self.definition(product_type)
+            self._allowed[product_type] = Allowed(definition.schema) if definition is not None else None
+        return self._allowed[product_type]
+
     def properties(self, product_type: str) -> Mapping[str, Any] | None:
         """The attribute schemas of a product type on the channel's marketplace, when its definition is known."""
         definition = self.definition(product_type)
         return definition.schema["properties"] if definition is not None else None
 
-    def check(self, item: ChannelItem, messages: list[dict[str, Any]], channel: str) -> list[Diagnostic]:
+    def check(
+        self,
+        item: ChannelItem,
+        messages: list[dict[str, Any]],
+        channel: str,
+        excused: Mapping[str, AbstractSet[str]] | None = None,
+    ) -> list[Diagnostic]:
+        """Findings for an item's messages; ``excused``: sku -> missing attributes the encoder told of itself."""
         found: list[Diagnostic] = []
         market = self.settings.market
         currency = item.values.get("currency")
@@ -82,7 +98,8 @@ class MessageChecker:
         found += mapped
         if self.index is not None:
             for message in messages:
-                found += self._against_definition(item, message, channel, refused)
+                missing = (excused or {}).get(str(message.get("sku")), frozenset())
+                found += self._against_definition(item, message, channel, refused, missing)
         return found
 
     def _mapped(self, item: ChannelItem, message: Mapping[str, Any], channel: str) -> tuple[list[Diagnostic], set[str]]:
@@ -141,7 +158,12 @@ class MessageChecker:
         )
 
     def _against_definition(
-        self, item: ChannelItem, message: Mapping[str, Any], channel: str, refused: AbstractSet[str] = frozenset()
+        self,
+        item: ChannelItem,
+        message: Mapping[str, Any],
+        channel: str,
+        refused: AbstractSet[str] = frozenset(),
+        missing: AbstractSet[str] = frozenset(),
     ) -> list[Diagnostic]:
         index = self.index
         assert index is not None
@@ -177,7 +199,11 @@ class MessageChecker:
         sku = message.get("sku")
         derived = "" if definition.served_for(requirements) else " as feedsync derives it from LISTING"
         where = f"{product_type} ({code_of(marketplace)}, {requirements}{derived})"
-        failures = [f for f in checker.failures(attributes) if not (f.path and f.path[0] in refused)]
+        failures = [
+            f
+            for f in checker.failures(attributes)
+            if not (f.path and f.path[0] in refused) and not (not f.path and f.missing in missing)
+        ]
         return [self._finding(item, channel, sku, where, f) for f in failures]
 
     def _finding(self, item: ChannelItem, channel: str, sku: Any, where: str, failure: Failure) -> Diagnostic:
