@@ -45,8 +45,9 @@ def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str |
     """The first allowed theme of the definition that names exactly the attributes a family differs by; without a
     definition, the axes themselves (SIZE/COLOR); None when the definition allows no theme that fits."""
     allowed = _enum(properties, "variation_theme", "name")
-    if not allowed:
-        return "/".join(a.upper() for a in axes) or "SIZE"
+    if not allowed:  # size before colour, as feedsync has always named themes without a definition
+        ordered = [a for a in ("size", "color") if a in axes] + [a for a in axes if a not in ("size", "color")]
+        return "/".join(a.upper() for a in ordered) or "SIZE"
     wanted = set(axes)
     for theme in allowed:
         if isinstance(theme, str) and {theme_attribute(t, properties) for t in theme.split("/")} == wanted:
