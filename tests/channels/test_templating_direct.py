@@ -9,7 +9,8 @@ from typing import Any
 import jinja2
 import pytest
 
-from feedsync.channels.templating import RenderError, Templating, _renderer
+from feedsync.channels.templating import RenderError, Templating
+from feedsync.channels.templating.environment import _renderer
 from feedsync.model import Money
 
 CONTEXTS: list[dict[str, Any]] = [

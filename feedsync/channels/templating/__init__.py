@@ -1,0 +1,37 @@
+"""Templates and expressions of channel profiles: the only package that imports jinja2 (and markupsafe).
+
+- ``environment``: the Jinja fence proper: the sandboxed, bounded environment, compiling, rendering, and the
+  errors (``TemplateProblem`` at compile time, ``RenderError`` per item);
+- ``evaluator``: the direct evaluator of Jinja's syntax tree for one-expression templates (the fast path);
+- ``filters``: feedsync's own filters, plain Python on text.
+"""
+
+from feedsync.channels.templating.environment import (
+    Compiled,
+    RenderError,
+    TemplateProblem,
+    Templating,
+)
+from feedsync.channels.templating.filters import (
+    bullets,
+    collapse,
+    name_variant,
+    plaintext,
+    titlecase,
+    truncate_words,
+    variant_pairs,
+)
+
+__all__ = [
+    "Compiled",
+    "RenderError",
+    "TemplateProblem",
+    "Templating",
+    "bullets",
+    "collapse",
+    "name_variant",
+    "plaintext",
+    "titlecase",
+    "truncate_words",
+    "variant_pairs",
+]
