@@ -128,12 +128,19 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
     def bounded(self, value: Any) -> Any:
         return bounds.sized(value)
 
-    def _generate(
-        self, source: nodes.Template, name: str | None, filename: str | None, defer_init: bool = False
-    ) -> str:
-        _guard(source, recursive_loop=False)
-        source.set_environment(self)
-        return super()._generate(source, name, filename, defer_init)  # type: ignore[no-any-return]
+    def compile(  # type: ignore[override]
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        """Jinja's ``compile`` of the tree after ``_guard`` rewrote it (every template and expression comes here)."""
+        tree = source if isinstance(source, nodes.Template) else self.parse(source, name, filename)
+        _guard(tree, recursive_loop=False)
+        tree.set_environment(self)
+        return super().compile(tree, name, filename, raw, defer_init)
 
 
 def _wrap(guard: str, node: nodes.Expr) -> nodes.Call:
@@ -234,7 +241,7 @@ class Templating:
     def expression(self, source: str) -> Compiled:
         """Compile an expression; the result keeps its type (a list stays a list)."""
         try:
-            expr = self.env.compile_expression(source, undefined_to_none=False)
+            self.env.compile_expression(source)  # its syntax check
             variables = self._variables("{{ " + source + " }}")
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), None) from None
@@ -244,10 +251,16 @@ class Templating:
         if simple:
             name = simple.group(1)
             return Compiled(lambda ctx: ctx[name], variables, name)
-        direct = self._direct(self.env.parse("{{ " + source + " }}"))
+        tree = self.env.parse("{{ " + source + " }}")
+        direct = self._direct(tree)
         if direct is not None:
             return Compiled(direct, variables, None)
-        template = expr._template  # the expression compiled as ``{% set result = … %}``
+        # the expression compiled as ``{% set result = … %}``, as ``compile_expression`` does
+        output = tree.body[0] if len(tree.body) == 1 else None
+        if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
+            raise TemplateProblem("chunk after expression")
+        assign = nodes.Assign(nodes.Name("result", "store"), output.nodes[0], lineno=1)
+        template = self.env.from_string(nodes.Template([assign], lineno=1))
 
         steps: bounds.Steps = self.env.steps
 

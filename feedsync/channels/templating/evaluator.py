@@ -7,7 +7,6 @@ keeps the sandbox: attribute and item access go through the environment's ``geta
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -71,8 +70,7 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
         inner, attr = _compile_node(env, node.node), node.attr
         if inner is None:
             return None
-        sandboxed = env.getattr
-        return lambda ctx: _getattr(sandboxed, inner(ctx), attr)
+        return _attribute(env, inner, attr)
     if isinstance(node, nodes.Getitem):
         inner, key = _compile_node(env, node.node), _compile_key(env, node.arg)
         if inner is None or key is None:
@@ -124,31 +122,31 @@ _PLAIN_FILTERS: dict[str, tuple[Callable[..., Any], int]] = {"select": (_select,
 """Jinja filters that take its context, as plain functions (with the most positional arguments they take here)
 for templates without autoescaping; ``select`` with a test or ``join`` by attribute is left to Jinja."""
 
-_SPECIAL = (
-    types.FunctionType,
-    types.MethodType,
-    type,
-    types.CodeType,
-    types.TracebackType,
-    types.FrameType,
-    types.GeneratorType,
-    types.CoroutineType,
-    types.AsyncGeneratorType,
-)
 
+def _attribute(env: ImmutableSandboxedEnvironment, inner: Evaluate, attr: str) -> Evaluate:
+    """``inner.attr`` as the sandbox's ``getattr`` gives it. A plain data value (not callable: so not a
+    ``str.format`` the sandbox wraps) is returned when the sandbox's ``is_safe_attribute`` allows it, asked once
+    per type of object: the immutable sandbox's answer depends on the object's type and the name only (leading
+    underscore, internal attributes of functions, types, frames and generators, mutating methods of lists, sets
+    and dicts). Everything else (a missing attribute, which falls back to an item; a method) goes through
+    ``env.getattr`` itself."""
+    sandboxed, unsafe = env.getattr, env.unsafe_undefined
+    allowed: dict[type, bool] = {}
 
-def _getattr(sandboxed: Callable[[Any, str], Any], obj: Any, attr: str) -> Any:
-    """``obj.attr`` as the sandbox gives it, without its checks where they cannot refuse: a plain data value
-    (not callable) of an object that is not a function, type, code, frame or generator, under a name without a
-    leading underscore. Everything else goes through the sandbox."""
-    if attr[0] != "_" and not isinstance(obj, _SPECIAL):
+    def get(ctx: Mapping[str, Any]) -> Any:
+        obj = inner(ctx)
         try:
             value = getattr(obj, attr)
         except AttributeError:
             return sandboxed(obj, attr)
-        if not callable(value):
-            return value
-    return sandboxed(obj, attr)
+        if callable(value):
+            return sandboxed(obj, attr)
+        safe = allowed.get(type(obj))
+        if safe is None:
+            safe = allowed[type(obj)] = env.is_safe_attribute(obj, attr, value)
+        return value if safe else unsafe(obj, attr)
+
+    return get
 
 
 def _compile_key(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evaluate | None:
