@@ -1,17 +1,14 @@
 """Templates and expressions of channel profiles: the only package that imports jinja2 (and markupsafe).
 
-- ``environment``: the Jinja fence proper: the sandboxed, bounded environment, compiling, rendering, and the
-  errors (``TemplateProblem`` at compile time, ``RenderError`` per item);
+- ``environment``: the Jinja fence proper: the sandboxed, bounded environment, compiling and rendering;
+- ``errors``: ``TemplateProblem`` (does not compile) and ``RenderError`` (the template's fault on one product),
+  told apart from feedsync's own bugs, which propagate;
 - ``evaluator``: the direct evaluator of Jinja's syntax tree for one-expression templates (the fast path);
 - ``filters``: feedsync's own filters, plain Python on text.
 """
 
-from feedsync.channels.templating.environment import (
-    Compiled,
-    RenderError,
-    TemplateProblem,
-    Templating,
-)
+from feedsync.channels.templating.environment import Compiled, Templating
+from feedsync.channels.templating.errors import RenderError, TemplateFault, TemplateProblem
 from feedsync.channels.templating.filters import (
     bullets,
     collapse,
@@ -25,6 +22,7 @@ from feedsync.channels.templating.filters import (
 __all__ = [
     "Compiled",
     "RenderError",
+    "TemplateFault",
     "TemplateProblem",
     "Templating",
     "bullets",

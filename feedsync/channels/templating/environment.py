@@ -23,6 +23,7 @@ from markupsafe import EscapeFormatter, Markup
 from feedsync.channels import bounds
 from feedsync.channels.bounds import LimitExceeded
 from feedsync.channels.templating import evaluator
+from feedsync.channels.templating.errors import TemplateProblem, checked
 from feedsync.channels.templating.filters import (
     bullets,
     collapse,
@@ -38,14 +39,6 @@ _SIMPLE_EXPRESSION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 _TOO_DEEP = "the template nests too deeply to compile"
-
-
-class TemplateProblem(Exception):
-    """A template or expression that does not compile, with the line inside the template if known."""
-
-    def __init__(self, message: str, lineno: int | None = None) -> None:
-        super().__init__(message)
-        self.lineno = lineno
 
 
 def _finalize(value: Any) -> Any:
@@ -214,11 +207,11 @@ class Templating:
         simple = _SIMPLE_TEMPLATE.match(source.strip())
         if simple:
             name = simple.group(1)
-            return Compiled(lambda ctx: _as_rendered(ctx[name]), variables, name, renders=True)
+            return Compiled(checked(lambda ctx: _as_rendered(ctx[name])), variables, name, renders=True)
         direct = self._direct(self.env.parse(source))
         if direct is not None:
-            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None, renders=True)
-        return Compiled(_renderer(template), variables, None, renders=True)
+            return Compiled(checked(lambda ctx: _as_rendered(direct(ctx))), variables, None, renders=True)
+        return Compiled(checked(_renderer(template)), variables, None, renders=True)
 
     def template_file(self, name: str) -> Compiled:
         """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
@@ -235,8 +228,8 @@ class Templating:
             raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
         direct = self._direct(self.env.parse(source))
         if direct is not None:
-            return Compiled(lambda ctx: _as_rendered(direct(ctx)), variables, None, renders=True)
-        return Compiled(_renderer(template), variables, None, renders=True)
+            return Compiled(checked(lambda ctx: _as_rendered(direct(ctx))), variables, None, renders=True)
+        return Compiled(checked(_renderer(template)), variables, None, renders=True)
 
     def expression(self, source: str) -> Compiled:
         """Compile an expression; the result keeps its type (a list stays a list)."""
@@ -250,11 +243,11 @@ class Templating:
         simple = _SIMPLE_EXPRESSION.match(source)
         if simple:
             name = simple.group(1)
-            return Compiled(lambda ctx: ctx[name], variables, name)
+            return Compiled(checked(lambda ctx: ctx[name]), variables, name)
         tree = self.env.parse("{{ " + source + " }}")
         direct = self._direct(tree)
         if direct is not None:
-            return Compiled(direct, variables, None)
+            return Compiled(checked(direct), variables, None)
         # the expression compiled as ``{% set result = … %}``, as ``compile_expression`` does
         output = tree.body[0] if len(tree.body) == 1 else None
         if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
@@ -274,7 +267,7 @@ class Templating:
                 raise LimitExceeded("calls nested too deeply") from None
             return context.vars["result"]
 
-        return Compiled(evaluate, variables, None)
+        return Compiled(checked(evaluate), variables, None)
 
     def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:
         """For a template that is one ``{{ expression }}`` of common shapes (names, constants, constant dicts,
@@ -306,6 +299,3 @@ def _renderer(template: jinja2.Template) -> Callable[[Mapping[str, Any]], str]:
         return "".join(parts)
 
     return render
-
-
-RenderError = (jinja2.TemplateError, TypeError, ValueError, ArithmeticError, AttributeError, LookupError)
