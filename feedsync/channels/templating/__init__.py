@@ -1,4 +1,5 @@
-"""Templates and expressions of channel profiles: the only package that imports jinja2 (and markupsafe).
+"""Templates and expressions of channel profiles, and feedsync's own page templates (``render_page``: the HTML
+report): the only package that imports jinja2 (and markupsafe).
 
 - ``environment``: the Jinja fence proper: the sandboxed, bounded environment, compiling and rendering;
 - ``errors``: ``TemplateProblem`` (does not compile) and ``RenderError`` (the template's fault on one product),
@@ -7,7 +8,7 @@
 - ``filters``: feedsync's own filters, plain Python on text.
 """
 
-from feedsync.channels.templating.environment import Compiled, Templating
+from feedsync.channels.templating.environment import Compiled, Templating, render_page
 from feedsync.channels.templating.errors import RenderError, TemplateFault, TemplateProblem
 from feedsync.channels.templating.filters import (
     bullets,
@@ -29,6 +30,7 @@ __all__ = [
     "collapse",
     "name_variant",
     "plaintext",
+    "render_page",
     "titlecase",
     "truncate_words",
     "variant_pairs",

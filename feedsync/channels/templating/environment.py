@@ -299,3 +299,15 @@ def _renderer(template: jinja2.Template) -> Callable[[Mapping[str, Any]], str]:
         return "".join(parts)
 
     return render
+
+
+def render_page(folder: Path, name: str, values: Mapping[str, Any]) -> str:
+    """One of feedsync's own page templates in ``folder`` (the HTML report), rendered with HTML autoescaping.
+    These are feedsync's templates, not a profile's: no sandbox, no limits, errors are bugs."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template(name).render(values)
