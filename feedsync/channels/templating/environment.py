@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,6 @@ _TOO_DEEP = "the template nests too deeply to compile"
 
 def _finalize(value: Any) -> Any:
     return "" if value is None else value
-
-
-def _as_rendered(value: Any) -> str:
-    """What ``{{ value }}`` renders to (the fast path of a template that only prints one variable)."""
-    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,10 +203,10 @@ class Templating:
         simple = _SIMPLE_TEMPLATE.match(source.strip())
         if simple:
             name = simple.group(1)
-            return Compiled(checked(lambda ctx: _as_rendered(ctx[name])), variables, name, renders=True)
+            return Compiled(checked(itemgetter(name), text=True), variables, name, renders=True)
         direct = self._direct(self.env.parse(source))
         if direct is not None:
-            return Compiled(checked(lambda ctx: _as_rendered(direct(ctx))), variables, None, renders=True)
+            return Compiled(checked(direct, text=True), variables, None, renders=True)
         return Compiled(checked(_renderer(template)), variables, None, renders=True)
 
     def template_file(self, name: str) -> Compiled:
@@ -228,7 +224,7 @@ class Templating:
             raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
         direct = self._direct(self.env.parse(source))
         if direct is not None:
-            return Compiled(checked(lambda ctx: _as_rendered(direct(ctx))), variables, None, renders=True)
+            return Compiled(checked(direct, text=True), variables, None, renders=True)
         return Compiled(checked(_renderer(template)), variables, None, renders=True)
 
     def expression(self, source: str) -> Compiled:
@@ -243,7 +239,7 @@ class Templating:
         simple = _SIMPLE_EXPRESSION.match(source)
         if simple:
             name = simple.group(1)
-            return Compiled(checked(lambda ctx: ctx[name]), variables, name)
+            return Compiled(checked(itemgetter(name)), variables, name)
         tree = self.env.parse("{{ " + source + " }}")
         direct = self._direct(tree)
         if direct is not None:

@@ -65,8 +65,9 @@ def _raised_by_feedsync(exc: BaseException) -> str | None:
     return innermost if innermost is not None and innermost not in _MACHINERY else None
 
 
-def checked(call: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
-    """``call`` raising ``TemplateFault`` for what the template did wrong; feedsync's own exceptions propagate."""
+def checked(call: Callable[[Mapping[str, Any]], Any], *, text: bool = False) -> Callable[[Mapping[str, Any]], Any]:
+    """``call`` raising ``TemplateFault`` for what the template did wrong; feedsync's own exceptions propagate.
+    ``text``: the value as ``{{ value }}`` prints it (None prints as "")."""
 
     def run(data: Mapping[str, Any]) -> Any:
         try:
@@ -74,8 +75,20 @@ def checked(call: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, 
         except LimitExceeded:
             raise
         except _PYTHON as exc:
-            if _raised_by_feedsync(exc) is not None:
-                raise
-            raise TemplateFault(str(exc)) from exc
+            raise _fault(exc) from exc
 
-    return run
+    def run_text(data: Mapping[str, Any]) -> str:
+        try:
+            value = call(data)
+        except LimitExceeded:
+            raise
+        except _PYTHON as exc:
+            raise _fault(exc) from exc
+        return "" if value is None else str(value)
+
+    return run_text if text else run
+
+
+def _fault(exc: Exception) -> Exception:
+    """``exc`` as the template's ``TemplateFault``, or ``exc`` itself when feedsync's own code raised it."""
+    return exc if _raised_by_feedsync(exc) is not None else TemplateFault(str(exc))

@@ -50,19 +50,17 @@ def _collapse(value: str) -> str:
     return _SPACE.sub(" ", value).strip()
 
 
-def _given(function: str, **arguments: tuple[Any, Any]) -> None:
-    """Refuse an argument a template gave of the wrong type (a ``TemplateFault``: the template's, not a bug)."""
-    for name, (value, kind) in arguments.items():
-        if not isinstance(value, kind):
-            raise TemplateFault(f"{function}: {name} must be {_KINDS.get(kind, kind)}, not {value!r}")
-
-
-_KINDS: dict[Any, str] = {int: "a whole number", str: "text", Mapping | None: "a mapping"}
+def _wrong(function: str, name: str, value: Any, kind: str) -> TemplateFault:
+    """An argument a template gave of the wrong type: the template's fault (a finding), not a bug."""
+    return TemplateFault(f"{function}: {name} must be {kind}, not {value!r}")
 
 
 def truncate_words(value: Any, limit: int, ellipsis: str = "") -> str:
     """At most ``limit`` characters, cut at a word boundary (a single long word is cut hard)."""
-    _given("truncate_words", limit=(limit, int), ellipsis=(ellipsis, str))
+    if not isinstance(limit, int):
+        raise _wrong("truncate_words", "limit", limit, "a whole number")
+    if not isinstance(ellipsis, str):
+        raise _wrong("truncate_words", "ellipsis", ellipsis, "text")
     text = collapse(value)
     if len(text) <= limit:
         return text
@@ -77,7 +75,9 @@ def variant_pairs(
     """Meta's ``additional_variant_attribute``: ``Key:Value,Key2:Value2`` for the named attributes that are set,
     then the product's ``options`` (its variant options that map to no variant field) not named already; commas
     and colons inside keys and values become spaces, since they are the separators."""
-    _given("variant_pairs", attributes=(attributes, Mapping | None), options=(options, Mapping | None))
+    for name, value in (("attributes", attributes), ("options", options)):
+        if value is not None and not isinstance(value, Mapping):
+            raise _wrong("variant_pairs", name, value, "a mapping")
     try:
         names = [name for name in names if hash(name) is not None]
     except TypeError:
@@ -116,7 +116,8 @@ def bullets(html_text: Any, limit: int = 5) -> list[str]:
     """The list items of an HTML description as plain-text bullet points (at most ``limit``): what
     ``re.findall(r"<li[^>]*>(.*?)</li>", text, re.I | re.S)`` finds, in linear time (that pattern rescans the rest
     of the text from every ``<li`` that no ``>`` or ``</li>`` follows: minutes on hostile HTML)."""
-    _given("bullets", limit=(limit, int))
+    if not isinstance(limit, int):
+        raise _wrong("bullets", "limit", limit, "a whole number")
     if not html_text:
         return []
     text = str(html_text)
