@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
 from feedsync.errors import SourceError
+from feedsync.formats.xml_rss import read_items
 
 Fields = dict[str, str]
 
@@ -75,19 +74,9 @@ def read_feed(path: Path) -> Iterator[tuple[str, Fields]]:
 
 
 def _rss(path: Path) -> Iterator[tuple[str, Fields]]:
-    try:
-        for _, item in etree.iterparse(str(path), tag="item", resolve_entities=False, no_network=True):
-            fields: dict[str, list[str]] = {}
-            for child in item:
-                name = etree.QName(child).localname
-                parts = ";".join(f"{etree.QName(c).localname}={c.text or ''}" for c in child)  # shipping, tax, …
-                fields.setdefault(name, []).append(parts or child.text or "")
-            values = {name: " | ".join(texts) for name, texts in fields.items()}
-            item.clear()
-            if values.get("id"):
-                yield _key(values), values
-    except etree.XMLSyntaxError as exc:
-        raise SourceError(f"{path}:{exc.lineno}: not an RSS feed: {exc.msg}") from None
+    for values in read_items(path):
+        if values.get("id"):
+            yield _key(values), values
 
 
 def _delimited(path: Path, delimiter: str) -> Iterator[tuple[str, Fields]]:

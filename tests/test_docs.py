@@ -18,12 +18,12 @@ def test_every_code_has_a_doc_text() -> None:
 
 
 def test_the_generated_reference_in_docs_is_up_to_date() -> None:
-    from feedsync.docgen import generate
+    from feedsync.cli.docgen import generate
 
     for name, text in generate().items():
         path = REPO / "docs" / name
-        assert path.is_file(), f"docs/{name} is missing: run python -m feedsync.docgen docs"
-        assert path.read_text(encoding="utf-8") == text, f"docs/{name} is stale: run python -m feedsync.docgen docs"
+        assert path.is_file(), f"docs/{name} is missing: run python -m feedsync.cli.docgen docs"
+        assert path.read_text(encoding="utf-8") == text, f"docs/{name} is stale: run python -m feedsync.cli.docgen docs"
 
 
 def test_every_command_and_option_is_documented_with_help() -> None:

@@ -207,7 +207,7 @@ class CompiledChannel:
         for spec in self.fields:
             compiled = spec.compiled
             try:
-                if compiled.renders and compiled.simple is not None:
+                if compiled.renders and compiled.simple is not None and compiled.simple in ctx:
                     raw: Any = ctx[compiled.simple]  # ``{{ name }}``: what Jinja prints, without the call
                     if raw is None:
                         continue

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedsync.channels.rules import Change, Context, Trace, get_path
+from feedsync.channels.templating import TemplateFault
 from feedsync.model.money import Money, minor_units
 from feedsync.model.product import Availability
 
@@ -57,6 +58,16 @@ def adjust_amount(amount: Decimal, rules: PriceRules, currency: str) -> Decimal:
 
 
 def apply_price_rules(ctx: Context, rules: PriceRules, trace: Trace | None) -> None:
+    """The price rules on the channel's view of a product. Decimal arithmetic that fails on this product's values
+    (a cost that is no number, a markup that makes the price too large to round) is the rule's fault on this
+    product (a ``TemplateFault``, a finding), not a bug."""
+    try:
+        _apply_price_rules(ctx, rules, trace)
+    except ArithmeticError as exc:
+        raise TemplateFault(str(exc)) from None
+
+
+def _apply_price_rules(ctx: Context, rules: PriceRules, trace: Trace | None) -> None:
     for field in ("price", "sale_price"):
         money = ctx.get(field)
         if rules.changes_price and isinstance(money, Money):

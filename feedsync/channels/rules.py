@@ -35,7 +35,7 @@ import regex
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedsync import values as v
-from feedsync.channels.templating import RenderError, TemplateProblem, Templating
+from feedsync.channels.templating import RenderError, TemplateFault, TemplateProblem, Templating
 from feedsync.model.money import Money
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 
@@ -453,7 +453,7 @@ def _regex_replace(target: str, source: str, with_: str) -> Apply:
         except TimeoutError:
             raise RegexTimeout(source, target) from None
         except regex.error as exc:  # e.g. a group the pattern does not have: found at the first match
-            raise ValueError(f"regex_replace with {with_!r}: {exc}") from None
+            raise TemplateFault(f"regex_replace with {with_!r}: {exc}") from None
         ctx[target] = coerce(ctx, target, replaced)
 
     return replace
@@ -472,6 +472,8 @@ class CompiledRule:
         except RegexTimeout as exc:
             exc.rule = self.name
             raise
+        except ArithmeticError as exc:  # decimal's, on this product's values (a NaN compared): the rule's fault
+            raise TemplateFault(str(exc)) from None
 
     def _apply(self, ctx: Context, trace: Trace | None) -> None:
         if self.all_of and not all(check(ctx) for check in self.all_of):
@@ -505,3 +507,4 @@ def compile_rules(specs: list[RuleSpec], templating: Templating, tz: ZoneInfo) -
 
 
 RuleError = (*RenderError, v.ValueProblem)
+"""What a rule did wrong on one product (the product gets a finding); anything else from the rules' code is a bug."""

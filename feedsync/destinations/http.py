@@ -153,6 +153,28 @@ def _wait(state: RetryCallState, base: float, cap: float) -> float:
 T = TypeVar("T")
 
 
+def with_retries(
+    call: Callable[[], T],
+    *,
+    attempts: int,
+    backoff: float,
+    max_wait: float,
+    sleep: Callable[[float], None] | None = None,
+) -> T:
+    """feedsync's one retry policy (HTTP and SFTP): ``call`` again after a ``RetriableRemoteError``, at most
+    ``attempts`` times in all, waiting the error's ``retry_after`` or else ``backoff`` doubled per attempt with
+    jitter (half to all of it), each wait at most ``max_wait``; any other error at once. The last
+    ``RetriableRemoteError`` is raised when the attempts run out."""
+    retrying = Retrying(
+        retry=retry_if_exception_type(RetriableRemoteError),
+        stop=stop_after_attempt(attempts),
+        wait=lambda state: _wait(state, backoff, max_wait),
+        sleep=sleep or _sleep,
+        reraise=True,
+    )
+    return retrying(call)
+
+
 def poll(
     check: Callable[[], T],
     done: Callable[[T], bool],
@@ -207,15 +229,14 @@ class Requester:
 
     def request(self, method: str, url: str, *, operation: str, **kwargs: Any) -> httpx.Response:
         """The response of a successful (2xx/3xx) request; RemoteError when it failed for good."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(RetriableRemoteError),
-            stop=stop_after_attempt(self.attempts),
-            wait=lambda state: _wait(state, self.backoff, self.max_wait),
-            sleep=self.sleep,
-            reraise=True,
-        )
         try:
-            return retrying(self._once, method, url, operation, kwargs)
+            return with_retries(
+                lambda: self._once(method, url, operation, kwargs),
+                attempts=self.attempts,
+                backoff=self.backoff,
+                max_wait=self.max_wait,
+                sleep=self.sleep,
+            )
         except RetriableRemoteError as exc:
             raise RemoteError(
                 f"{operation}: gave up after {self.attempts} attempts: {exc}", status=exc.status

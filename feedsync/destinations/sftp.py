@@ -11,19 +11,19 @@ import contextlib
 import io
 import re
 import stat
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
-
 from feedsync.config import SftpDestination
 from feedsync.destinations.base import FilePublisher
+from feedsync.destinations.http import with_retries
 from feedsync.errors import ConfigError, RemoteError, RetriableRemoteError
 from feedsync.faults import checkpoint
 from feedsync.secrets import mask
 
+ATTEMPTS = 3
+"""Uploads tried in all when the connection fails (the retry policy of ``feedsync.destinations.http``)."""
 _UPLOADING = ".uploading"
 """Files are uploaded as ``.<name>.uploading`` and renamed into place."""
 
@@ -42,15 +42,10 @@ class SftpPublisher(FilePublisher):
         matching ``part_names`` the feed no longer has, in the order ``DirectoryPublisher.publish`` explains (new
         parts, the main file as the commit point, then the stale parts). A retry or the next push redoes it all."""
         name = self.config.filename or default_name
-        retrying = Retrying(
-            retry=retry_if_exception_type(RetriableRemoteError),
-            stop=stop_after_attempt(3),
-            wait=wait_exponential(multiplier=2, max=30),
-            sleep=lambda s: time.sleep(s),
-            reraise=True,
-        )
         try:
-            return retrying(self._upload, feed, name, parts, part_names)
+            return with_retries(
+                lambda: self._upload(feed, name, parts, part_names), attempts=ATTEMPTS, backoff=2.0, max_wait=30.0
+            )
         except RetriableRemoteError as exc:
             raise RemoteError(f"sftp upload to {self.describe()} failed: {exc}") from None
 

@@ -9,7 +9,9 @@ from typing import Any
 import jinja2
 import pytest
 
-from feedsync.channels.templating import RenderError, Templating, _renderer
+from feedsync.channels.templating import RenderError, Templating
+from feedsync.channels.templating.environment import _renderer
+from feedsync.channels.templating.errors import checked
 from feedsync.model import Money
 
 CONTEXTS: list[dict[str, Any]] = [
@@ -79,16 +81,16 @@ TEMPLATES = [
 
 def jinja_render(templating: Templating, source: str, ctx: dict[str, Any]) -> tuple[str, Any]:
     try:
-        return "ok", _renderer(templating.env.from_string(source))(ctx)
+        return "ok", checked(_renderer(templating.env.from_string(source)))(ctx)
     except RenderError as exc:
-        return "error", type(exc).__name__
+        return "error", type(exc.__cause__ or exc).__name__
 
 
 def fast_render(templating: Templating, source: str, ctx: dict[str, Any]) -> tuple[str, Any]:
     try:
         return "ok", templating.template(source).call(ctx)
     except RenderError as exc:
-        return "error", type(exc).__name__
+        return "error", type(exc.__cause__ or exc).__name__
 
 
 @pytest.mark.parametrize("source", TEMPLATES)

@@ -8,9 +8,8 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
 from feedsync import __version__
+from feedsync.channels.templating import render_page
 from feedsync.diagnostics.codes import CODES
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 from feedsync.diagnostics.renderers.summary import counts_line
@@ -93,25 +92,23 @@ def render_html(report: Report, *, failed: bool, reason: str | None, now: dateti
         }
         for name, r in report.channels.items()
     ]
-    environment = Environment(
-        loader=FileSystemLoader(str(data_dir("templates") / "report")),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    page = environment.get_template("report.html.j2").render(
-        command=report.command,
-        generated=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
-        version=__version__,
-        read=counts_line(report.products, report.variants),
-        failed=failed,
-        reason=mask(reason) if reason else reason,
-        errors=counts.get(Severity.ERROR, 0),
-        warnings=counts.get(Severity.WARNING, 0),
-        infos=counts.get(Severity.INFO, 0),
-        channels=channels,
-        chart=_chart(report.diagnostics),
-        worst=worst,
-        general=[_finding(d) for d in general[:50]],
+    page = render_page(
+        data_dir("templates") / "report",
+        "report.html.j2",
+        dict(
+            command=report.command,
+            generated=(now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+            version=__version__,
+            read=counts_line(report.products, report.variants),
+            failed=failed,
+            reason=mask(reason) if reason else reason,
+            errors=counts.get(Severity.ERROR, 0),
+            warnings=counts.get(Severity.WARNING, 0),
+            infos=counts.get(Severity.INFO, 0),
+            channels=channels,
+            chart=_chart(report.diagnostics),
+            worst=worst,
+            general=[_finding(d) for d in general[:50]],
+        ),
     )
     return mask(page)

@@ -1,0 +1,309 @@
+"""The Jinja fence: the sandboxed environment (StrictUndefined, the limits of ``feedsync.channels.bounds``,
+feedsync's filters), compiling templates and expressions once per run, and the per-item calls.
+
+Templates and expressions are compiled once per run; ``Compiled.call`` is the per-item call. A template that is
+one ``{{ expression }}`` of common shapes is evaluated by ``evaluator`` (plain Python over Jinja's syntax tree),
+anything else by Jinja's own generated code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+from markupsafe import EscapeFormatter, Markup
+
+from feedsync.channels import bounds
+from feedsync.channels.bounds import LimitExceeded
+from feedsync.channels.templating import evaluator
+from feedsync.channels.templating.errors import TemplateProblem, checked
+from feedsync.channels.templating.filters import (
+    bullets,
+    collapse,
+    name_variant,
+    plaintext,
+    titlecase,
+    truncate_words,
+    variant_pairs,
+)
+
+_SIMPLE_TEMPLATE = re.compile(r"^\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
+_SIMPLE_EXPRESSION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+_TOO_DEEP = "the template nests too deeply to compile"
+
+
+def _finalize(value: Any) -> Any:
+    return "" if value is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A compiled template or expression. ``call(context)`` evaluates it; ``simple`` names the one variable
+    it only reads, if so (then ``call`` is a plain lookup that gives what Jinja would, without Jinja)."""
+
+    call: Callable[[Mapping[str, Any]], Any]
+    variables: frozenset[str]
+    simple: str | None
+    renders: bool = False
+    """A template (its value is text: ``{{ x }}`` of None is ""), not an expression (its value keeps its type)."""
+
+
+class _Formatter(SandboxedFormatter):
+    """The sandbox's ``str.format`` with widths and the text it builds bounded."""
+
+    total = 0
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        bounds.format_spec(format_spec)
+        text = super().format_field(value, format_spec)
+        self.total = bounds.grown(self.total, len(text))
+        return text
+
+
+class _EscapeFormatter(_Formatter, EscapeFormatter):
+    pass
+
+
+class _BoundedEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox with limits (``feedsync.channels.bounds``): operators and calls that could build a huge value
+    are checked first, every loop iteration and call counts against the evaluation's steps (see ``_guard``)."""
+
+    intercepted_binops = frozenset({"+", "*", "**", "%"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.steps = bounds.Steps()
+        bounds.guard_filters(self.filters)
+        self.globals["lipsum"] = bounds.lipsum(self.globals["lipsum"])  # type: ignore[arg-type]
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        bounds.before_binop(operator, left, right)
+        return bounds.sized(self.binop_table[operator](left, right))
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        self.steps.take()
+        bounds.before_call(obj, args)
+        return super().call(context, obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        if super().wrap_str_format(value) is None:
+            return None
+        owner: str = value.__self__
+        mapping = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if mapping:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
+            formatter = _EscapeFormatter(self, escape=owner.escape) if isinstance(owner, Markup) else _Formatter(self)
+            return type(owner)(formatter.vformat(owner, args, kwargs))
+
+        return wrapper
+
+    def loop_guard(self, iterable: Iterable[Any]) -> Iterable[Any]:
+        return self.steps.loop(iterable)
+
+    def bounded(self, value: Any) -> Any:
+        return bounds.sized(value)
+
+    def compile(  # type: ignore[override]
+        self,
+        source: str | nodes.Template,
+        name: str | None = None,
+        filename: str | None = None,
+        raw: bool = False,
+        defer_init: bool = False,
+    ) -> Any:
+        """Jinja's ``compile`` of the tree after ``_guard`` rewrote it (every template and expression comes here)."""
+        tree = source if isinstance(source, nodes.Template) else self.parse(source, name, filename)
+        _guard(tree, recursive_loop=False)
+        tree.set_environment(self)
+        return super().compile(tree, name, filename, raw, defer_init)
+
+
+def _wrap(guard: str, node: nodes.Expr) -> nodes.Call:
+    return nodes.Call(nodes.EnvironmentAttribute(guard, lineno=node.lineno), [node], [], None, None, lineno=node.lineno)
+
+
+def _names(node: nodes.Node, name: str) -> bool:
+    return isinstance(node, nodes.Name) and node.name == name
+
+
+def _guard(node: nodes.Node, *, recursive_loop: bool) -> nodes.Node:
+    """Rewrite a template's tree before Jinja generates its code: every ``for`` iterates through
+    ``loop_guard`` (each iteration is a step), and so does every ``loop(...)`` of a recursive ``for``; every
+    ``~`` concatenation is checked against the length limit."""
+    inner = recursive_loop or (isinstance(node, nodes.For) and node.recursive)
+    for field in node.fields:
+        value = getattr(node, field, None)
+        if isinstance(value, nodes.Node):
+            setattr(node, field, _guard(value, recursive_loop=inner))
+        elif isinstance(value, list):
+            setattr(node, field, [_guard(v, recursive_loop=inner) if isinstance(v, nodes.Node) else v for v in value])
+    if isinstance(node, nodes.For):
+        node.iter = _wrap("loop_guard", node.iter)
+    elif isinstance(node, nodes.Concat):
+        return _wrap("bounded", node)
+    elif recursive_loop and isinstance(node, nodes.Call) and _names(node.node, "loop") and node.args:
+        node.args[0] = _wrap("loop_guard", node.args[0])  # the recursion of a ``for ... recursive``
+    return node
+
+
+class Templating:
+    def __init__(self, search_path: Iterable[Path], globals_: Mapping[str, Any] | None = None) -> None:
+        self.env = _BoundedEnvironment(
+            loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            finalize=_finalize,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["plaintext"] = plaintext
+        self.env.filters["collapse"] = collapse
+        self.env.filters["truncate_words"] = truncate_words
+        self.env.filters["titlecase"] = titlecase
+        self.env.filters["variant_pairs"] = variant_pairs
+        self.env.filters["name_variant"] = name_variant
+        self.env.filters["bullets"] = bullets
+        self.env.globals["__decimal__"] = Decimal
+        if globals_:
+            self.env.globals.update(globals_)
+
+    def context(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The data a compiled template or expression is called with: the environment's globals plus ``values``.
+        Building it once per item and rendering with a shared context saves Jinja copying the globals for every
+        field of every item."""
+        data = dict(self.env.globals)
+        data.update(values)
+        return data
+
+    def _variables(self, source: str) -> frozenset[str]:
+        return frozenset(meta.find_undeclared_variables(self.env.parse(source))) - set(self.env.globals)
+
+    def template(self, source: str) -> Compiled:
+        """Compile an inline template; the result renders to a string."""
+        try:
+            template = self.env.from_string(source)
+            variables = self._variables(source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.message or str(exc), exc.lineno) from None
+        except RecursionError:
+            raise TemplateProblem(_TOO_DEEP) from None
+        simple = _SIMPLE_TEMPLATE.match(source.strip())
+        if simple:
+            name = simple.group(1)
+            return Compiled(checked(itemgetter(name), text=True), variables, name, renders=True)
+        direct = self._direct(self.env.parse(source))
+        if direct is not None:
+            return Compiled(checked(direct, text=True), variables, None, renders=True)
+        return Compiled(checked(_renderer(template)), variables, None, renders=True)
+
+    def template_file(self, name: str) -> Compiled:
+        """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
+        try:
+            template = self.env.get_template(name)
+            assert self.env.loader is not None
+            source, _, _ = self.env.loader.get_source(self.env, name)
+            variables = self._variables(source)
+        except jinja2.TemplateNotFound:
+            raise TemplateProblem(f"template file {name!r} not found") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        except RecursionError:
+            raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
+        direct = self._direct(self.env.parse(source))
+        if direct is not None:
+            return Compiled(checked(direct, text=True), variables, None, renders=True)
+        return Compiled(checked(_renderer(template)), variables, None, renders=True)
+
+    def expression(self, source: str) -> Compiled:
+        """Compile an expression; the result keeps its type (a list stays a list)."""
+        try:
+            self.env.compile_expression(source)  # its syntax check
+            variables = self._variables("{{ " + source + " }}")
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.message or str(exc), None) from None
+        except RecursionError:
+            raise TemplateProblem(_TOO_DEEP) from None
+        simple = _SIMPLE_EXPRESSION.match(source)
+        if simple:
+            name = simple.group(1)
+            return Compiled(checked(itemgetter(name)), variables, name)
+        tree = self.env.parse("{{ " + source + " }}")
+        direct = self._direct(tree)
+        if direct is not None:
+            return Compiled(checked(direct), variables, None)
+        # the expression compiled as ``{% set result = … %}``, as ``compile_expression`` does
+        output = tree.body[0] if len(tree.body) == 1 else None
+        if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
+            raise TemplateProblem("chunk after expression")
+        assign = nodes.Assign(nodes.Name("result", "store"), output.nodes[0], lineno=1)
+        template = self.env.from_string(nodes.Template([assign], lineno=1))
+
+        steps: bounds.Steps = self.env.steps
+
+        def evaluate(data: Mapping[str, Any]) -> Any:
+            steps.reset()
+            context = template.new_context(data, shared=True)  # type: ignore[arg-type]
+            try:
+                for _ in template.root_render_func(context):
+                    pass
+            except RecursionError:
+                raise LimitExceeded("calls nested too deeply") from None
+            return context.vars["result"]
+
+        return Compiled(checked(evaluate), variables, None)
+
+    def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:
+        """For a template that is one ``{{ expression }}`` of common shapes (names, constants, constant dicts,
+        attributes, items and slices, ``or``/``and``/``not``, comparisons, ``a if b else c``, ``~``, filters and
+        tests, method calls): a plain Python function giving the value Jinja would, without a Jinja context per
+        call. Attribute and item access go through the sandbox's own ``getattr``/``getitem`` and calls through
+        its safety check. Anything else (or a filter that takes Jinja's context) returns None: Jinja renders it."""
+        return evaluator.direct(self.env, tree)
+
+
+def _renderer(template: jinja2.Template) -> Callable[[Mapping[str, Any]], str]:
+    """Render ``template`` with data that already holds the globals (see ``Templating.context``)."""
+
+    steps: bounds.Steps = template.environment.steps  # type: ignore[attr-defined]
+    limit = bounds.MAX_LENGTH
+
+    def render(data: Mapping[str, Any]) -> str:
+        steps.reset()
+        parts: list[str] = []
+        size = 0
+        try:
+            for part in template.root_render_func(template.new_context(data, shared=True)):  # type: ignore[arg-type]
+                size += len(part)
+                if size > limit:
+                    bounds.grown(size, 0)
+                parts.append(part)
+        except RecursionError:
+            raise LimitExceeded("calls nested too deeply") from None
+        return "".join(parts)
+
+    return render
+
+
+def render_page(folder: Path, name: str, values: Mapping[str, Any]) -> str:
+    """One of feedsync's own page templates in ``folder`` (the HTML report), rendered with HTML autoescaping.
+    These are feedsync's templates, not a profile's: no sandbox, no limits, errors are bugs."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return environment.get_template(name).render(values)

@@ -1,0 +1,140 @@
+"""feedsync's own template filters (``plaintext``, ``collapse``, ``truncate_words``, ``titlecase``,
+``variant_pairs``, ``name_variant``, ``bullets``): plain Python on text, also called by channel code directly.
+
+They are feedsync's code, not the template's: an exception raised inside one is a bug and propagates, except
+``TemplateFault``, which a filter raises for an argument the template got wrong (see ``environment.evaluate``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from feedsync.channels.templating.errors import TemplateFault
+
+_SPACE = re.compile(r"\s+")
+
+
+def plaintext(value: Any) -> str:
+    """HTML to one line of plain text: tags dropped, entities decoded, whitespace collapsed."""
+    return "" if value is None else _plaintext(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _plaintext(value: str) -> str:
+    # Cached: the variants of a product share their description, and several channels convert it.
+    return _SPACE.sub(" ", html.unescape(_strip_tags(value))).strip()
+
+
+def _strip_tags(value: str) -> str:
+    """Each ``<...>`` replaced by a space, as ``re.sub(r"<[^>]*>", " ", value)`` does, in linear time (that
+    pattern rescans the rest of the text from every ``<`` that no ``>`` follows: minutes on hostile HTML)."""
+    parts: list[str] = []
+    start = 0
+    while (opening := value.find("<", start)) >= 0 and (closing := value.find(">", opening)) >= 0:
+        parts += (value[start:opening], " ")
+        start = closing + 1
+    parts.append(value[start:])
+    return "".join(parts)
+
+
+def collapse(value: Any) -> str:
+    return "" if value is None else _collapse(str(value))
+
+
+@lru_cache(maxsize=4096)
+def _collapse(value: str) -> str:
+    return _SPACE.sub(" ", value).strip()
+
+
+def _wrong(function: str, name: str, value: Any, kind: str) -> TemplateFault:
+    """An argument a template gave of the wrong type: the template's fault (a finding), not a bug."""
+    return TemplateFault(f"{function}: {name} must be {kind}, not {value!r}")
+
+
+def truncate_words(value: Any, limit: int, ellipsis: str = "") -> str:
+    """At most ``limit`` characters, cut at a word boundary (a single long word is cut hard)."""
+    if not isinstance(limit, int):
+        raise _wrong("truncate_words", "limit", limit, "a whole number")
+    if not isinstance(ellipsis, str):
+        raise _wrong("truncate_words", "ellipsis", ellipsis, "text")
+    text = collapse(value)
+    if len(text) <= limit:
+        return text
+    room = limit - len(ellipsis)
+    cut = text[: room + 1].rsplit(" ", 1)[0] if " " in text[: room + 1] else text[:room]
+    return cut.rstrip(" ,;:-") + ellipsis
+
+
+def variant_pairs(
+    attributes: Mapping[str, str] | None, names: Iterable[str], options: Mapping[str, str] | None = None
+) -> str:
+    """Meta's ``additional_variant_attribute``: ``Key:Value,Key2:Value2`` for the named attributes that are set,
+    then the product's ``options`` (its variant options that map to no variant field) not named already; commas
+    and colons inside keys and values become spaces, since they are the separators."""
+    for name, value in (("attributes", attributes), ("options", options)):
+        if value is not None and not isinstance(value, Mapping):
+            raise _wrong("variant_pairs", name, value, "a mapping")
+    try:
+        names = [name for name in names if hash(name) is not None]
+    except TypeError:
+        raise TemplateFault(f"variant_pairs: names must be a list of attribute names, not {names!r}") from None
+    chosen = [(name, (attributes or {}).get(name)) for name in names]
+    named = {name for name, _ in chosen}
+    chosen += [(name, value) for name, value in (options or {}).items() if name not in named]
+    pairs = []
+    for name, value in chosen:
+        if value:
+            clean = [" ".join(re.sub(r"[,:]", " ", str(x)).split()) for x in (name, value)]
+            pairs.append(f"{clean[0]}:{clean[1]}")
+    return ",".join(pairs)
+
+
+def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
+    """``title - value - value``: the title followed by each variant value (a string, or a mapping's values)
+    that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
+    for colour ``verde``)."""
+    text = collapse(title)
+    flat: list[str] = []
+    for value in values:
+        flat += [str(v) for v in value.values()] if isinstance(value, Mapping) else [value] if value else []
+    for value in flat:
+        value = collapse(value)
+        if value and not re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text.casefold()):
+            text = f"{text}{separator}{value}"
+    return text
+
+
+_LI_OPEN = re.compile("<li", re.IGNORECASE)
+_LI_CLOSE = re.compile("</li>", re.IGNORECASE)
+
+
+def bullets(html_text: Any, limit: int = 5) -> list[str]:
+    """The list items of an HTML description as plain-text bullet points (at most ``limit``): what
+    ``re.findall(r"<li[^>]*>(.*?)</li>", text, re.I | re.S)`` finds, in linear time (that pattern rescans the rest
+    of the text from every ``<li`` that no ``>`` or ``</li>`` follows: minutes on hostile HTML)."""
+    if not isinstance(limit, int):
+        raise _wrong("bullets", "limit", limit, "a whole number")
+    if not html_text:
+        return []
+    text = str(html_text)
+    found: list[str] = []
+    position = 0
+    while len(found) < limit and (opening := _LI_OPEN.search(text, position)) is not None:
+        tag_end = text.find(">", opening.end())
+        closing = _LI_CLOSE.search(text, tag_end + 1) if tag_end >= 0 else None
+        if closing is None:
+            break  # no later <li can be closed either
+        if item := plaintext(text[tag_end + 1 : closing.start()]):
+            found.append(item)
+        position = closing.end()
+    return found
+
+
+def titlecase(value: Any) -> str:
+    """Title Case that leaves words with capitals inside them (``iPhone``, ``USB``) alone."""
+    words = collapse(value).split(" ")
+    return " ".join(w if any(c.isupper() for c in w[1:]) else w[:1].upper() + w[1:].lower() for w in words)
