@@ -34,7 +34,7 @@ def test_a_definition_without_theme_and_unit_enums_is_used_as_it_is(
     result = runner.invoke(app, ["build", "--validate", "-c", str(config), "--out", "feeds"])
     assert result.exit_code == 0, result.output
     messages = {m["sku"]: m for m in json.loads((tmp_path / "feeds" / "amazon.json").read_text())["messages"]}
-    assert messages["LAMP"]["attributes"]["variation_theme"] == [{"name": "COLOR/SIZE"}]  # the axes, in order
+    assert messages["LAMP"]["attributes"]["variation_theme"] == [{"name": "SIZE/COLOR"}]  # the axes, size first
     assert messages["LAMP-S-BLK"]["attributes"]["item_package_weight"][0]["unit"] == "grams"  # not converted
 
 
