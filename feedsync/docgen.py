@@ -107,7 +107,10 @@ def _keys(model: type[BaseModel], prefix: str, seen: set[type[BaseModel]], lines
         if info.default_factory is not None:
             default = ""
         text = " ".join((info.description or "").split()).replace("|", "\\|")
-        lines.append(f"| `{key}` | {_type_name(info.annotation)} | {default} | {text} |\n")
+        # A type checked against a registry (source.format) names its values itself.
+        named = [str(m.doc_type()) for m in info.metadata if hasattr(m, "doc_type")]
+        kind = named[0] if named else _type_name(info.annotation)
+        lines.append(f"| `{key}` | {kind} | {default} | {text} |\n")
         for sub in _models(info.annotation):
             path = (f"{prefix}.{key}" if prefix else key) + _container(info.annotation)
             nested.append((path, sub))

@@ -1,5 +1,6 @@
-"""Plugins by folder: a channel package dropped under feedsync/channels/ is found with its rule codes, without
-being named anywhere else."""
+"""Plugins by folder: a channel package dropped under feedsync/channels/ is found with its rule codes, and a source
+module dropped under feedsync/sources/ with its format name, detector and reader, without being named anywhere
+else."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from feedsync.channels.base import channel_names
+from feedsync.config import SourceConfig, source_formats
 from feedsync.diagnostics import CODES
 from tests.conftest import REPO
 
@@ -49,3 +54,53 @@ def test_codes_list_core_first_channels_in_between_and_destinations_last() -> No
     assert {"GMC", "META", "AMZ"} <= set(prefixes[3:-2])
     numbers = [int(code[3:]) for code in CODES if code.startswith("GMC")]
     assert numbers == sorted(numbers)
+
+
+SOURCE = """
+from feedsync.sources.base import Sniff, detector, register
+from feedsync.sources.native import JsonSource
+
+
+@register("tiny")
+def _tiny(config):
+    return JsonSource(config, lines=True)
+
+
+@detector(rank=5)
+def _detect(sniff: Sniff):
+    return "tiny" if sniff.path.suffix == ".tiny" else None
+"""
+
+
+def test_a_source_module_in_the_folder_registers_its_format_detector_and_reader(tmp_path: Path) -> None:
+    (tmp_path / "plugin").mkdir()
+    (tmp_path / "plugin" / "tinyformat.py").write_text(SOURCE, encoding="utf-8")
+    (tmp_path / "c.tiny").write_text('{"id": "T1", "title": "Tiny", "price": "2.00"}\n', encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import feedsync.sources
+        feedsync.sources.__path__.append({str(tmp_path / "plugin")!r})
+        from feedsync.config import SourceConfig, source_formats
+        from feedsync.errors import ConfigError
+        from feedsync.sources import open_source
+        from pydantic import ValidationError
+        source = open_source(SourceConfig(path={str(tmp_path / "c.tiny")!r}, currency="USD"))
+        print(source.stats.format, [p.id for p in source.products(print)], "tiny" in source_formats())
+        SourceConfig(path="x", format="tiny")
+        try:
+            SourceConfig(path="x", format="excel")
+        except ValidationError as exc:
+            print(exc.errors()[0]["type"], "'tiny'" in exc.errors()[0]["msg"])
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["jsonl", "['T1']", "True", "literal_error", "True"]
+
+
+def test_an_unknown_source_format_is_refused_naming_every_registered_one() -> None:
+    with pytest.raises(ValidationError) as caught:
+        SourceConfig(path=Path("x"), format="excel")
+    names = source_formats()
+    assert names[0] == "auto" and {"csv", "shopify", "google_xml", "meta"} <= set(names)
+    assert (
+        caught.value.errors()[0]["msg"] == "Input should be " + ", ".join(map(repr, names[:-1])) + f" or {names[-1]!r}"
+    )
