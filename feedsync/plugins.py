@@ -16,7 +16,7 @@ def discover(package: ModuleType, *, packages: bool) -> list[str]:
     names = sorted(info.name for info in pkgutil.iter_modules(package.__path__) if info.ispkg == packages)
     key = (package.__name__, packages)
     if key not in _DONE:
-        _DONE.add(key)
         for name in names:
             importlib.import_module(f"{package.__name__}.{name}")
+        _DONE.add(key)  # only once all imported: a module that fails to import fails every run that needs it
     return names

@@ -57,10 +57,14 @@ class CodeRegistry(Mapping[str, CodeInfo]):
 
     def _discover(self) -> None:
         if not self._complete:
-            self._complete = True
+            self._complete = True  # a lookup made while the channels import does not import them again
             from feedsync.channels.base import load_channels
 
-            load_channels()
+            try:
+                load_channels()
+            except BaseException:
+                self._complete = False
+                raise
 
     def __getitem__(self, code: str) -> CodeInfo:
         if code not in self._codes:
