@@ -5,11 +5,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError, core_schema
 
 from feedsync import secrets, yamlpos
 from feedsync.errors import ConfigError
@@ -17,21 +27,40 @@ from feedsync.model.money import ISO_4217
 from feedsync.model.product import PRODUCT_FIELDS
 
 DEFAULT_CONFIG_NAME = "feedsync.yaml"
-SourceFormat = Literal[
-    "auto",
-    "csv",
-    "tsv",
-    "json",
-    "jsonl",
-    "shopify",
-    "woocommerce",
-    "bigcommerce",
-    "magento",
-    "google_xml",
-    "google_tsv",
-    "meta",
-]
-SOURCE_FORMATS: tuple[str, ...] = get_args(SourceFormat)
+
+
+class _RegisteredFormat:
+    """The ``source.format`` names: ``auto`` and every reader's formats, from the readers' registry (a reader
+    module under ``feedsync/sources/`` registers its own), checked when a config is validated."""
+
+    @staticmethod
+    def names() -> list[str]:
+        from feedsync.sources.base import source_formats
+
+        return source_formats()
+
+    def doc_type(self) -> str:
+        return " \\| ".join(f"`{name}`" for name in self.names())
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def _check(self, value: str) -> str:
+        names = self.names()
+        if value not in names:
+            expected = ", ".join(repr(name) for name in names[:-1]) + f" or {names[-1]!r}"
+            raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+        return value
+
+
+SourceFormat = Annotated[str, _RegisteredFormat()]
+
+
+def source_formats() -> list[str]:
+    """The names ``source.format`` takes (``auto`` first)."""
+    return _RegisteredFormat.names()
+
+
 _CHANNEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 

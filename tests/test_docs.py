@@ -12,6 +12,14 @@ def test_every_diagnostic_code_is_in_the_readme_with_its_name_and_severity() -> 
         assert f"| {info.code} | {info.name} | {info.severity.value} |" in readme, info.code
 
 
+def test_the_readme_code_table_is_generated_from_the_registry() -> None:
+    from feedsync.cli.docgen import README_START, with_code_table
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme.count(README_START) == 1
+    assert with_code_table(readme) == readme, "README's code table is stale: run python -m feedsync.cli.docgen docs"
+
+
 def test_every_code_has_a_doc_text() -> None:
     for info in CODES.values():
         assert len(info.doc) > 40, info.code

@@ -698,25 +698,6 @@ def test_local_inventory_values_use_gmc004(tmp_path: Path) -> None:
     assert [(d.code, d.field) for d in found] == [("GMC004", "availability")]
 
 
-@pytest.mark.parametrize("code", sorted(FIXTURES))
-def test_fixture_triggers_exactly_its_code(code: str, tmp_path: Path) -> None:
-    function, (product_id, field, row_number, column) = FIXTURES[code]
-    found = function(tmp_path)
-    hits = [d for d in found if d.code == code]
-    assert hits, f"{code} not triggered; got {[(d.code, d.message) for d in found]}"
-    first = hits[0]
-    location = first.location
-    assert (first.product_id, first.field) == (product_id, field)
-    assert (location.row if location else None, location.column if location else None) == (row_number, column)
-    assert first.name == CODES[code].name and first.severity == CODES[code].severity
-
-
-def test_every_registered_code_has_a_fixture_and_a_doc() -> None:
-    assert sorted(FIXTURES) == sorted(CODES)
-    for info in CODES.values():
-        assert len(info.doc) >= 40, info.code
-
-
 def _amazon_definitions(tmp: Path, market: str, *, drop: str = "", currency: str = "", type_: str = "") -> Found:
     from tests.channels.test_amazon_definitions import catalog
 
@@ -749,7 +730,7 @@ def _amazon_families(tmp: Path, rows: list[tuple[str, ...]] | None = None, origi
 
 FIXTURES["AMZ015"] = (
     lambda tmp: _amazon_families(tmp, origin="country_of_origin: \"{{ 'DE' if size == 'Large' else 'CN' }}\""),
-    ("LAMP-L-BLK", "country_of_origin", 3, None),
+    ("LAMP-L-BLK", "country_of_origin", 3, 12),  # the size column its template reads
 )
 FIXTURES["AMZ016"] = (
     lambda tmp: _amazon_families(
@@ -780,3 +761,40 @@ FIXTURES["AMZ017"] = (
     ("LAMP-1", "supplier_declared_dg_hz_regulation", 2, None),
 )
 FIXTURES["AMZ018"] = (lambda tmp: _amazon_mapped(tmp, definitions=False), ("LAMP-1", "country_of_origin", 2, None))
+
+
+def _channel_fixtures() -> None:
+    """A channel brings its own fixtures: ``tests/channels/<name>/rule_fixtures.py`` with a ``FIXTURES`` dict."""
+    import importlib
+
+    import tests.channels
+    from feedsync.plugins import discover
+
+    for name in discover(tests.channels, packages=True):
+        try:
+            module = importlib.import_module(f"tests.channels.{name}.rule_fixtures")
+        except ModuleNotFoundError:
+            continue
+        FIXTURES.update(module.FIXTURES)
+
+
+_channel_fixtures()
+
+
+@pytest.mark.parametrize("code", sorted(FIXTURES))
+def test_fixture_triggers_exactly_its_code(code: str, tmp_path: Path) -> None:
+    function, (product_id, field, row_number, column) = FIXTURES[code]
+    found = function(tmp_path)
+    hits = [d for d in found if d.code == code]
+    assert hits, f"{code} not triggered; got {[(d.code, d.message) for d in found]}"
+    first = hits[0]
+    location = first.location
+    assert (first.product_id, first.field) == (product_id, field)
+    assert (location.row if location else None, location.column if location else None) == (row_number, column)
+    assert first.name == CODES[code].name and first.severity == CODES[code].severity
+
+
+def test_every_registered_code_has_a_fixture_and_a_doc() -> None:
+    assert sorted(FIXTURES) == sorted(CODES)
+    for info in CODES.values():
+        assert len(info.doc) >= 40, info.code

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.product import Product
+from feedsync.plugins import discover
 
 Group = dict[str, str]
 """An attribute with sub-attributes, in order (Google's shipping: country, service, price)."""
@@ -179,9 +180,16 @@ def register_channel(spec: ChannelSpec) -> ChannelSpec:
     return spec
 
 
-def channel_spec(name: str) -> ChannelSpec:
-    from feedsync.channels import amazon, google, google_local, meta, native  # noqa: F401  (registers them)
+def load_channels() -> None:
+    """Import every channel package under ``feedsync/channels/``: each registers its spec and its rule codes. A
+    channel is added by adding its folder, not by naming it here."""
+    import feedsync.channels
 
+    discover(feedsync.channels, packages=True)
+
+
+def channel_spec(name: str) -> ChannelSpec:
+    load_channels()
     try:
         return _CHANNELS[name]
     except KeyError:
@@ -189,6 +197,5 @@ def channel_spec(name: str) -> ChannelSpec:
 
 
 def channel_names() -> list[str]:
-    from feedsync.channels import amazon, google, google_local, meta, native  # noqa: F401
-
+    load_channels()
     return sorted(_CHANNELS)

@@ -11,7 +11,7 @@ from feedsync import pipeline
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
 from feedsync.cli.output import Progress
-from feedsync.config import SOURCE_FORMATS, Config
+from feedsync.config import Config, source_formats
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate, Selection
 from feedsync.diagnostics.renderers.html import render_html
@@ -33,7 +33,7 @@ OutOpt = typer.Option(
     None, "--out", help="Directory for the built feeds (default: output_dir of the config).", file_okay=False
 )
 SourceOpt = typer.Option(None, "--source", help="Build from this catalog file without a config file.", dir_okay=False)
-FormatOpt = typer.Option("auto", "--source-format", help=f"Source format: {', '.join(SOURCE_FORMATS)}.")
+FormatOpt = typer.Option("auto", "--source-format", help=f"Source format: {', '.join(source_formats())}.")
 CurrencyOpt = typer.Option(None, "--currency", help="ISO 4217 currency of prices that do not name one.")
 EncodingOpt = typer.Option(None, "--encoding", help="Text encoding of the source (default: UTF-8, else cp1252).")
 BaseUrlOpt = typer.Option(None, "--base-url", help="Shop URL that completes relative links and image paths.")

@@ -9,7 +9,7 @@ import typer
 
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import err, exit_codes
-from feedsync.config import DEFAULT_CONFIG_NAME, SOURCE_FORMATS, SourceConfig
+from feedsync.config import DEFAULT_CONFIG_NAME, SourceConfig, source_formats
 from feedsync.diagnostics import Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.diagnostics.renderers.summary import counts_line
@@ -20,7 +20,7 @@ from feedsync.sources.inspect import inspect_source
 
 def inspect(
     source: Path = typer.Argument(..., help="The catalog file to look at.", dir_okay=False),
-    source_format: str = typer.Option("auto", "--format", help=f"Source format: {', '.join(SOURCE_FORMATS)}."),
+    source_format: str = typer.Option("auto", "--format", help=f"Source format: {', '.join(source_formats())}."),
     encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (default: UTF-8, else cp1252)."),
     currency: str | None = typer.Option(None, "--currency", help="ISO 4217 currency for prices without one."),
     base_url: str | None = typer.Option(None, "--base-url", help="Shop URL that completes relative links."),

@@ -1,12 +1,13 @@
 """The registry of diagnostic codes. Codes are stable and never reused; each has a kebab name and a doc text.
 
-Prefixes: CFG config/profiles, SRC reading, MDL normalization, GMC Google, META Meta, AMZ Amazon,
-DST destinations, ORD orders.
+Prefixes: CFG config/profiles, SRC reading, MDL normalization, DST destinations, ORD orders; each channel
+package registers its own prefix (GMC Google, META Meta, AMZ Amazon) in its ``codes.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
 
@@ -20,14 +21,74 @@ class CodeInfo:
     tags: tuple[str, ...] = ()
 
 
-CODES: dict[str, CodeInfo] = {}
+_CORE_FIRST = ("CFG", "SRC", "MDL")
+_CORE_LAST = ("DST", "ORD")
 
 
-def _register(code: str, name: str, severity: Severity, doc: str, tags: tuple[str, ...] = ()) -> None:
+def _order(code: str) -> tuple[int, str, int]:
+    """Listing order: config, source and model codes, then each channel's prefix (A-Z), then destinations and
+    orders; by number within a prefix."""
     prefix = code.rstrip("0123456789")
-    if code in CODES or any(info.name == name and info.code.rstrip("0123456789") == prefix for info in CODES.values()):
-        raise RuntimeError(f"diagnostic code {code} / {name} registered twice")
-    CODES[code] = CodeInfo(code, name, severity, doc, tags)
+    if prefix in _CORE_FIRST:
+        rank = _CORE_FIRST.index(prefix)
+    elif prefix in _CORE_LAST:
+        rank = len(_CORE_FIRST) + 1 + _CORE_LAST.index(prefix)
+    else:
+        rank = len(_CORE_FIRST)
+    return rank, prefix, int(code[len(prefix) :] or 0)
+
+
+class CodeRegistry(Mapping[str, CodeInfo]):
+    """Every diagnostic code: the core ones registered below, and each channel's, which its package registers
+    (``channels/<name>/codes.py``). Looking a code up, or listing them, first discovers the channel packages, so
+    the registry is complete whichever module asks."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, CodeInfo] = {}
+        self._complete = False
+
+    def add(self, info: CodeInfo) -> None:
+        prefix = info.code.rstrip("0123456789")
+        if info.code in self._codes or any(
+            other.name == info.name and other.code.rstrip("0123456789") == prefix for other in self._codes.values()
+        ):
+            raise RuntimeError(f"diagnostic code {info.code} / {info.name} registered twice")
+        self._codes[info.code] = info
+
+    def _discover(self) -> None:
+        if not self._complete:
+            self._complete = True  # a lookup made while the channels import does not import them again
+            from feedsync.channels.base import load_channels
+
+            try:
+                load_channels()
+            except BaseException:
+                self._complete = False
+                raise
+
+    def __getitem__(self, code: str) -> CodeInfo:
+        if code not in self._codes:
+            self._discover()
+        return self._codes[code]
+
+    def __iter__(self) -> Iterator[str]:
+        self._discover()
+        return iter(sorted(self._codes, key=_order))
+
+    def __len__(self) -> int:
+        self._discover()
+        return len(self._codes)
+
+
+CODES = CodeRegistry()
+
+
+def register(code: str, name: str, severity: Severity, doc: str, tags: tuple[str, ...] = ()) -> None:
+    """Register a diagnostic code (a channel package does so for its own prefix in its ``codes.py``)."""
+    CODES.add(CodeInfo(code, name, severity, doc, tags))
+
+
+_register = register
 
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -270,90 +331,7 @@ _register(
     "field is left empty and the value kept in the product's attributes, where a profile template can still use "
     "it. Reported once per value. Set the field to one of feedsync's values if a channel needs it.",
 )
-_register(
-    "GMC001",
-    "missing-required-attribute",
-    E,
-    "Google Merchant Center requires this attribute on every item (id, title, description, link, "
-    "image_link, availability, price). The item would be disapproved.",
-)
-_register(
-    "GMC002",
-    "value-too-long",
-    E,
-    "The value is longer than Google allows for this attribute (id 50, title 150, description 5000, "
-    "links 2000, item_group_id 50, custom labels 100 characters). Google rejects or truncates it.",
-)
-_register(
-    "GMC003",
-    "missing-product-identifier",
-    W,
-    "The item has no gtin, no brand + mpn pair, and does not say identifier_exists = no. Google limits "
-    "the performance of items without unique product identifiers.",
-)
 
-_register(
-    "GMC004",
-    "invalid-value",
-    E,
-    "The value is not one Google accepts for this attribute (for example local inventory availability "
-    "in_stock, limited_availability, on_display_to_order or out_of_stock; pickup_method buy, reserve, ship to "
-    "store or not supported; pickup_sla same_day, next_day, 2-day … multi-week).",
-)
-_register(
-    "META001",
-    "missing-required-field",
-    E,
-    "Meta requires this field on every item (id, title, description, availability, condition, price, link, "
-    "image_link). Items without it are rejected when the catalog is fetched.",
-)
-_register(
-    "META002",
-    "value-too-long",
-    E,
-    "The value is longer than Meta allows (id 100, title 200, description 9,999, brand 100 characters).",
-)
-_register(
-    "META003",
-    "missing-brand-or-identifier",
-    E,
-    "Meta needs at least one of brand, gtin or mpn on each item.",
-)
-_register(
-    "META004",
-    "invalid-enum-value",
-    E,
-    "Meta spells availability with spaces (`in stock`, `out of stock`, `preorder`, `available for order`, "
-    "`discontinued`) and takes condition `new`, `refurbished` or `used` (plus its used/open-box grades).",
-)
-
-_register(
-    "AMZ001",
-    "missing-product-type",
-    E,
-    "The item has no Amazon product type. Map its product_type to one (amazon_product_type in the category map), "
-    "give the product an amazon_product_type column, or set the channel's settings.default_product_type.",
-)
-_register(
-    "AMZ002",
-    "invalid-sku",
-    E,
-    "Amazon SKUs (and parent SKUs) are 1 to 40 printable ASCII characters. Ids made by feedsync are fitted "
-    "(MDL017); this finding is for a SKU set by a per-product override column or that the fitting cannot reach. "
-    "The message says what is wrong: the length, or which characters. Map a valid SKU with the channel's sku field.",
-)
-_register(
-    "AMZ003",
-    "missing-required-attribute",
-    E,
-    "A listing needs sku, item_name, brand and price (an offer on an existing ASIN needs sku and price).",
-)
-_register(
-    "AMZ004",
-    "value-too-long",
-    E,
-    "item_name is longer than the 200 characters Amazon's product type schemas allow.",
-)
 
 _register(
     "MDL012",
@@ -371,255 +349,6 @@ _register(
     "Two variants of one product (same group_id) have the same colour, size, material, pattern, gender and age "
     "group, so no channel can tell them apart. Give them a differing variant attribute, or split the group.",
     ("source", "variants"),
-)
-_register(
-    "GMC005",
-    "invalid-price",
-    E,
-    "Google wants prices as a positive number, a space and an ISO 4217 code (`15.00 USD`). A price of 0 is "
-    "disapproved.",
-    ("prices",),
-)
-_register(
-    "GMC006",
-    "sale-price-not-below-price",
-    E,
-    "sale_price must be lower than price, in the same currency; otherwise Google disapproves the item.",
-    ("prices",),
-)
-_register(
-    "GMC007",
-    "invalid-sale-date",
-    E,
-    "sale_price_effective_date must be an ISO 8601 interval with time zone offsets whose end comes after its "
-    "start (`2026-11-27T00:00-0500/2026-12-01T23:59-0500`).",
-    ("prices",),
-)
-_register(
-    "GMC008",
-    "invalid-gtin",
-    E,
-    "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit. Google disapproves items with "
-    "invalid GTINs; a wrong one is worse than none.",
-    ("identifiers",),
-)
-_register(
-    "GMC009",
-    "identifier-exists-with-identifiers",
-    E,
-    "identifier_exists is 'no' although the item has a GTIN or an MPN. Google disapproves such items: leave "
-    "identifier_exists out, or remove the identifier.",
-    ("identifiers",),
-)
-_register(
-    "GMC010",
-    "invalid-url",
-    E,
-    "link, image_link and additional_image_link must be absolute http(s) URLs in ASCII (percent-encode spaces "
-    "and other characters).",
-    ("links", "images"),
-)
-_register(
-    "GMC011",
-    "missing-apparel-attribute",
-    E,
-    "Items in Google's 'Apparel & Accessories' category need color, gender and age_group (and size for clothing "
-    "and shoes) in the countries where Google requires them (BR, FR, DE, JP, UK, US).",
-    ("apparel", "required"),
-)
-_register(
-    "GMC012",
-    "duplicate-variant",
-    E,
-    "Two items with the same item_group_id have the same variant attributes (color, size, material, pattern, "
-    "gender, age_group). Google cannot tell the variants apart. Variants that a source option tells apart are "
-    "not duplicates (see MDL016); if the option that differs is read as an attribute, map it to a variant field "
-    'with `source.options: {"Tiers": size}`.',
-    ("variants",),
-)
-_register(
-    "GMC013",
-    "invalid-google-category",
-    E,
-    "google_product_category is neither an id nor a full path of Google's product taxonomy.",
-    ("categories",),
-)
-_register(
-    "GMC014",
-    "title-all-caps",
-    W,
-    "The title is written in capital letters. Google treats that as promotional text and may disapprove it.",
-    ("promotional",),
-)
-_register(
-    "GMC015",
-    "promotional-text",
-    W,
-    "The title holds promotional text ('free shipping', 'sale', '% off', 'best price'). Google's editorial rules "
-    "forbid it; put promotions in sale_price or Merchant promotions.",
-    ("promotional",),
-)
-_register(
-    "META005",
-    "invalid-price",
-    E,
-    "Meta wants prices as a number, a space and an ISO 4217 code (`9.99 USD`).",
-    ("prices",),
-)
-_register(
-    "META006",
-    "missing-variant-attribute",
-    W,
-    "The item belongs to an item_group_id but has no variant field (color, size, pattern, material, gender, "
-    "age_group, additional_variant_attribute). Meta needs it, even when the variant is out of stock.",
-    ("variants",),
-)
-_register(
-    "META007",
-    "invalid-gtin",
-    E,
-    "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit.",
-    ("identifiers",),
-)
-_register(
-    "AMZ005",
-    "invalid-asin",
-    E,
-    "An ASIN is 10 upper-case letters and digits (B07N4M94X4). An offer-only listing needs a valid one.",
-    ("identifiers",),
-)
-_register(
-    "AMZ006",
-    "missing-main-image",
-    E,
-    "A listing needs a main image (main_product_image_locator) that Amazon can download over HTTPS.",
-    ("images", "required"),
-)
-_register(
-    "AMZ007",
-    "invalid-gtin",
-    E,
-    "The product identifier is not 8, 12, 13 or 14 digits with a correct GS1 check digit; Amazon rejects it.",
-    ("identifiers",),
-)
-_register(
-    "AMZ008",
-    "no-product-type-definition",
-    W,
-    "The Amazon channel has a folder of product type definitions (settings.definitions) but none for this "
-    "product type on the channel's marketplace, so its messages are written unchecked and Amazon may reject them "
-    "after the upload. Fetch the definition with `feedsync amazon definitions pull TYPE --marketplace XX`, or fix "
-    "the product type name (the category map's amazon_product_type or settings.default_product_type). Told once "
-    "per product type.",
-    ("categories",),
-)
-_register(
-    "AMZ009",
-    "fails-product-type-definition",
-    E,
-    "A feed message breaks its product type's definition (Amazon's JSON schema for the product type and "
-    "marketplace, checked for the message's requirement set): the finding names the SKU, the attribute path, what "
-    "the definition requires and what was written. Amazon would reject the message in its processing report; the "
-    "item is left out. Map the attribute in the channel's fields or fix the value in the source.",
-    ("required", "values"),
-)
-_register(
-    "AMZ010",
-    "offer-currency-not-marketplace",
-    E,
-    "The offer's currency is not the currency of the channel's Amazon marketplace (settings.marketplace: USD on "
-    "US, EUR on DE, JPY on JP, ...). Amazon prices an offer in the marketplace's currency only; the item is left "
-    "out rather than offered at a wrong price. Set the marketplace, convert the price (the channel's price rules) "
-    "or give the source prices in that currency.",
-    ("values",),
-)
-_register(
-    "AMZ012",
-    "untracked-quantity-not-sent",
-    W,
-    "The shop does not track this variant's stock (Shopify: Variant Inventory Tracker empty), so its quantity "
-    "column means nothing (it can be 0 or negative while the shop sells the item). Amazon gets no quantity "
-    "(settings.untracked_quantity: skip, the default), and a new listing without one is not buyable. Set "
-    "settings.untracked_quantity to the number Amazon should offer. Told once with the count of items.",
-    ("inventory",),
-)
-_register(
-    "AMZ013",
-    "negative-quantity",
-    W,
-    "The quantity is negative (oversold in the shop). Amazon never gets a negative quantity: it gets 0. Told "
-    "once per value with the count of items.",
-    ("inventory",),
-)
-_register(
-    "AMZ014",
-    "sale-price-without-dates",
-    Severity.INFO,
-    "A sale price without dates is the price the shop sells at now, so it is the offer's price on Amazon "
-    "(purchasable_offer our_price) and the regular price is sent as list_price. Amazon's discounted_price needs a "
-    "start and an end date; give sale_price_effective_date to send a scheduled sale instead.",
-    ("price",),
-)
-_register(
-    "AMZ015",
-    "variants-disagree-on-parent-fact",
-    W,
-    "A parent listing carries the product facts its product type definition requires of a parent (brand, "
-    "bullet_point, country_of_origin, ...), taken from the first variant of its family. This variant has another "
-    "value for one of them, so the parent shows a fact that is not true of every variant. Make the variants agree "
-    "(the same value in the source or a field template that gives one), or split the family.",
-    ("values",),
-)
-_register(
-    "AMZ016",
-    "no-allowed-variation-theme",
-    E,
-    "The attributes the variants of a family differ by (color, size, material, pattern) match none of the "
-    "variation themes the product type's definition allows (variation_theme), so Amazon would reject the family. "
-    "Map an option that is neither colour nor size to material or pattern in source.options, give the variants "
-    "the attributes an allowed theme names, or choose a product type whose themes fit.",
-)
-_register(
-    "AMZ017",
-    "mapped-value-not-in-definition-enum",
-    E,
-    "A value mapped in the Amazon channel's fields is not one the product type's definition allows for that "
-    "attribute (its enum on the channel's marketplace): the finding names the allowed values. Amazon would reject "
-    "the message; the item is left out. Map the source value to one of them (a template or the category map).",
-    ("values",),
-)
-_register(
-    "AMZ018",
-    "mapped-attribute-unchecked",
-    W,
-    "An attribute mapped in the Amazon channel's fields is not checked against a definition: either the channel "
-    "has no definitions folder (settings.definitions), so mapped attributes are written unchecked, or the item's "
-    "product type has no such attribute, so it is left out of that product type's messages (it is written for "
-    "the product types that have it), or the message is offer-only (a product with an asin: Amazon keeps the "
-    "ASIN's product facts, so only offer attributes are sent). Told once per product type (once per run without "
-    "definitions, and for offer-only messages).",
-    ("values",),
-)
-_register(
-    "AMZ019",
-    "parent-fact-not-mapped",
-    E,
-    "The product type's definition requires a fact of a parent listing (batteries_required, "
-    "item_package_dimensions, ...) that no variant of the family carries, so feedsync cannot give it to the parent "
-    "and Amazon would reject the family. The finding names the attribute and the fields: keys that set it (NAME for "
-    "its value, NAME__PART for a part): map it in the Amazon channel's fields (a value or a template) so the "
-    "variants carry it and their parent takes it. The variants are left out until then.",
-    ("values",),
-)
-_register(
-    "AMZ021",
-    "invalid-product-type-name",
-    E,
-    "The item's Amazon product type is not a product type name: Amazon's names are upper-case letters, digits and "
-    "underscores (HOME, SHIRT, KITCHEN_KNIFE), and Amazon rejects a listing of any other. The item is left out. "
-    "Fix the category map's amazon_product_type or settings.default_product_type; `feedsync amazon definitions "
-    "search KEYWORDS` lists the names.",
-    ("categories",),
 )
 
 _register(
@@ -833,29 +562,6 @@ _register(
 )
 
 _register(
-    "GMC017",
-    "unknown-google-category-dropped",
-    W,
-    "google_product_category is neither an id nor a full path of the Google product taxonomy feedsync ships. The "
-    "attribute is optional and Google assigns a category itself, only warning about one it does not know, so the "
-    "value is left out of the item and the item stays in the feed. Told once per value, with the number of items. "
-    "Use a taxonomy id or path (`feedsync` ships the en-US taxonomy), or map product_type with a category map.",
-    ("categories",),
-)
-_register(
-    "GMC018",
-    "source-attribute-replaced",
-    W,
-    "The source is a Google feed, and this attribute of it is not written as it was: the channel profile makes "
-    "the attribute itself (identifier_exists from gtin, brand and mpn; one value of product_type; a mapping in "
-    "fields:), and the profile's value wins. Every other attribute of the source feed that feedsync does not model "
-    "(shipping, tax, product_detail, certification, …) is written back unchanged. Also told when a TSV feed is "
-    "written and a sub-attribute value holds ':' or ',', which Google's text form (`ES:Standard:4.95 EUR`) cannot "
-    "carry: use the XML format. Told once per attribute, with the number of items. To keep the source's value, "
-    'map it in the channel\'s fields: (`NAME: "{{ attributes.NAME }}"`).',
-    ("values",),
-)
-_register(
     "SRC012",
     "not-a-google-attribute",
     W,
@@ -897,22 +603,10 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL010": ("source", "identifiers"),
     "MDL011": ("source", "variants"),
     "MDL018": ("source", "values"),
-    "GMC001": ("required",),
-    "GMC002": ("limits",),
-    "GMC003": ("identifiers",),
-    "GMC004": ("values",),
-    "META001": ("required",),
-    "META002": ("limits",),
-    "META003": ("identifiers", "required"),
-    "META004": ("values",),
-    "AMZ001": ("required", "categories"),
-    "AMZ002": ("identifiers",),
-    "AMZ003": ("required",),
-    "AMZ004": ("limits",),
 }
 for _code, _tags in _TAGS.items():
-    if not CODES[_code].tags:
-        CODES[_code] = CodeInfo(_code, CODES[_code].name, CODES[_code].severity, CODES[_code].doc, _tags)
+    if not CODES._codes[_code].tags:
+        CODES._codes[_code] = replace(CODES._codes[_code], tags=_tags)
 
 del E, W
 

@@ -1,10 +1,12 @@
-"""The Source protocol, the reader registry, and header-to-field mapping shared by the readers."""
+"""The Source protocol, the registry of readers and format detectors (each reader module registers its own), and
+header-to-field mapping shared by the readers."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -15,6 +17,7 @@ from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, Product
+from feedsync.plugins import discover
 from feedsync.sources.normalize import NormalizeContext
 from feedsync.sources.tabular import Table, header_key
 
@@ -67,6 +70,26 @@ _READERS: dict[str, Factory] = {}
 _MAPS_COLUMNS: dict[str, Literal["header", "records"]] = {}
 
 
+@dataclass
+class Sniff:
+    """What ``format: auto`` sees of a file: its path, the first character of its text and its header's names
+    (normalized, read only when a detector asks)."""
+
+    path: Path
+    start: str
+    encoding: str | None = None
+
+    @cached_property
+    def keys(self) -> set[str]:
+        from feedsync.sources.detect import header_keys
+
+        return set(header_keys(self.path, self.encoding))
+
+
+Detector = Callable[[Sniff], str | None]
+_DETECTORS: list[tuple[int, Detector]] = []
+
+
 def register(*formats: str, columns: Literal["header", "records"] | None = None) -> Callable[[Factory], Factory]:
     """Register a reader for ``formats``. ``columns`` says whether it applies ``source.columns``: ``header`` (a
     delimited file: every mapped column must be in its header, checked when the source opens) or ``records``
@@ -82,6 +105,39 @@ def register(*formats: str, columns: Literal["header", "records"] | None = None)
     return decorate
 
 
+def detector(rank: int) -> Callable[[Detector], Detector]:
+    """Register a detector for ``format: auto``: it names the format of a file it recognises (or raises a
+    SourceError for a file it knows it cannot read), else returns None. Detectors run by ``rank``, lowest first:
+    the file's first character (below 100), then header columns that only one export has (100-899), then
+    fallbacks (900 and up)."""
+
+    def decorate(function: Detector) -> Detector:
+        _DETECTORS.append((rank, function))
+        _DETECTORS.sort(key=lambda entry: entry[0])
+        return function
+
+    return decorate
+
+
+def load_sources() -> None:
+    """Import every module under ``feedsync/sources/``: each reader registers its formats and its detector. A
+    format is added by adding its module, not by naming it here."""
+    import feedsync.sources
+
+    discover(feedsync.sources, packages=False)
+
+
+def source_formats() -> list[str]:
+    """The names ``source.format`` takes: ``auto`` and every registered reader's formats (A-Z)."""
+    load_sources()
+    return ["auto", *sorted(_READERS)]
+
+
+def detectors() -> list[Detector]:
+    load_sources()
+    return [function for _, function in _DETECTORS]
+
+
 def resolve_format(config: SourceConfig) -> str:
     if config.format != "auto":
         return config.format
@@ -91,16 +147,7 @@ def resolve_format(config: SourceConfig) -> str:
 
 
 def open_source(config: SourceConfig) -> Source:
-    from feedsync.sources import (  # noqa: F401  (registers the built-in readers)
-        bigcommerce,
-        google_feed,
-        magento,
-        meta,
-        native,
-        shopify,
-        woocommerce,
-    )
-
+    load_sources()
     if not config.path.is_file():
         raise SourceError(f"source file not found: {config.path}")
     if config.path.stat().st_size == 0:

@@ -20,10 +20,13 @@ from typing import Any
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
+from feedsync.errors import SourceError
 from feedsync.ids import slug
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
     PlatformSource,
+    Sniff,
+    detector,
     normalize_context,
     register,
     report_left_out,
@@ -302,3 +305,16 @@ def _positive(text: str) -> bool:
 @register("bigcommerce")
 def _bigcommerce(config: SourceConfig) -> BigCommerceSource:
     return BigCommerceSource(config)
+
+
+@detector(rank=110)
+def _looks_like_bigcommerce(sniff: Sniff) -> str | None:
+    keys = sniff.keys
+    if "item type" in keys and ("product code/sku" in keys or "product id" in keys):
+        return "bigcommerce"
+    if "item" in keys and "options" in keys and "inventory tracking" in keys:
+        raise SourceError(
+            f"{sniff.path}: BigCommerce's newer Import/Export format is not supported yet; export the "
+            "legacy Bulk Edit template (Item Type, Product ID, …) instead"
+        )
+    return None

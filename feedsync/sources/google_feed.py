@@ -19,7 +19,7 @@ from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
 from feedsync.model.product import PRODUCT_FIELDS, FeedAttribute, Product, SourceRef
-from feedsync.sources.base import SourceStats, normalize_context, register
+from feedsync.sources.base import Sniff, SourceStats, detector, normalize_context, register
 from feedsync.sources.native import DelimitedSource
 from feedsync.sources.normalize import build_product
 
@@ -156,6 +156,22 @@ def _foreign_elements(path: str, counts: dict[str, tuple[int, int]], kind: str =
 @register("google_xml")
 def _google_xml(config: SourceConfig) -> GoogleXmlSource:
     return GoogleXmlSource(config)
+
+
+@detector(rank=10)
+def _xml_content(sniff: Sniff) -> str | None:
+    return "google_xml" if sniff.start == "<" else None
+
+
+# Google attribute names that the native format spells differently: a header with them is a Google feed.
+GOOGLE_ONLY = frozenset(
+    {"item_group_id", "additional_image_link", "shipping_weight", "identifier_exists", "g:id", "g:title", "g:price"}
+)
+
+
+@detector(rank=150)
+def _google_header(sniff: Sniff) -> str | None:
+    return "google_tsv" if sniff.keys & GOOGLE_ONLY else None
 
 
 # Google's text-feed order of sub-attributes for a column named without them (``shipping`` is

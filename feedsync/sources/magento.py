@@ -29,6 +29,8 @@ from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
     PlatformSource,
+    Sniff,
+    detector,
     normalize_context,
     register,
     report_left_out,
@@ -402,3 +404,8 @@ class _Reader:
 @register("magento")
 def _magento(config: SourceConfig) -> MagentoSource:
     return MagentoSource(config)
+
+
+@detector(rank=120)
+def _looks_like_magento(sniff: Sniff) -> str | None:
+    return "magento" if {"sku", "product_type", "attribute_set_code"} <= sniff.keys else None

@@ -18,7 +18,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import Source, register, report_left_out
+from feedsync.sources.base import Sniff, Source, detector, register, report_left_out
 from feedsync.sources.google_feed import GoogleXmlSource, google_columns
 from feedsync.sources.native import DelimitedSource
 
@@ -154,3 +154,9 @@ def _meta(config: SourceConfig) -> Source:
         source.stats.format = "meta"
         return source
     return MetaSource(config)
+
+
+@detector(rank=140)
+def _detect(sniff: Sniff) -> str | None:
+    """Before Google's TSV: Meta's feed shares Google's names, and its own columns tell it apart."""
+    return "meta" if looks_like_meta(sniff.keys) else None

@@ -18,7 +18,9 @@ from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
+    Sniff,
     SourceStats,
+    detector,
     field_for,
     missing_column,
     normalize_context,
@@ -342,3 +344,24 @@ def _json(config: SourceConfig) -> JsonSource:
 @register("jsonl", columns="records")
 def _jsonl(config: SourceConfig) -> JsonSource:
     return JsonSource(config, lines=True)
+
+
+@detector(rank=20)
+def _json_content(sniff: Sniff) -> str | None:
+    if sniff.start == "[":
+        return "json"
+    if sniff.start == "{":  # JSON Lines, unless the name says .json (then a lone object gets a clear error)
+        return "json" if sniff.path.suffix.lower() == ".json" else "jsonl"
+    return None
+
+
+_DELIMITED_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "tsv"}
+
+
+@detector(rank=900)
+def _delimited_fallback(sniff: Sniff) -> str | None:
+    """Last: a delimited file named by its extension, else a header of several columns is the native CSV."""
+    suffix = sniff.path.suffix.lower()
+    if suffix in _DELIMITED_EXTENSIONS:
+        return _DELIMITED_EXTENSIONS[suffix]
+    return "csv" if len(sniff.keys) > 1 else None

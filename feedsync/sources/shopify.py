@@ -19,7 +19,7 @@ from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.ids import fit_id, slug
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import PlatformSource, normalize_context, register, report_left_out
+from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, open_table
@@ -392,3 +392,11 @@ def _weight(grams: str, unit: str) -> str:
 @register("shopify")
 def _shopify(config: SourceConfig) -> ShopifySource:
     return ShopifySource(config)
+
+
+@detector(rank=100)
+def _looks_like_shopify(sniff: Sniff) -> str | None:
+    keys = sniff.keys
+    if ({"handle", "url handle"} & keys) and ({"variant sku", "option1 name", "sku", "variant price", "price"} & keys):
+        return "shopify"
+    return None

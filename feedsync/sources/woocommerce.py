@@ -22,7 +22,7 @@ from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.ids import slug
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import PlatformSource, normalize_context, register, report_left_out
+from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, header_key, open_table
@@ -501,3 +501,8 @@ def _is_non_positive(text: str) -> bool:
 @register("woocommerce")
 def _woocommerce(config: SourceConfig) -> WooCommerceSource:
     return WooCommerceSource(config)
+
+
+@detector(rank=130)
+def _detect(sniff: Sniff) -> str | None:
+    return "woocommerce" if looks_like_woocommerce(sniff.keys) else None

@@ -1,6 +1,9 @@
 """Amazon: JSON_LISTINGS_FEED documents (Feeds API 2021-06-30) in Amazon's listing attribute shape."""
 
-from feedsync.channels.amazon import rules
+from feedsync.channels.amazon import (
+    codes,  # noqa: F401  (registers the channel's rule codes)
+    rules,
+)
 from feedsync.channels.amazon.spec import MAX_SKU_LENGTH, AmazonSettings
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.channels.amazon.validation import check_fields

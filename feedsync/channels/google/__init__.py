@@ -1,7 +1,11 @@
 """Google Merchant Center: the attribute table, output formats and rules."""
 
 from feedsync.channels.base import ChannelSpec, FormatSpec, VariantGroup, register_channel
-from feedsync.channels.google import rules, spec
+from feedsync.channels.google import (
+    codes,  # noqa: F401  (registers the channel's rule codes)
+    rules,
+    spec,
+)
 
 GOOGLE = register_channel(
     ChannelSpec(

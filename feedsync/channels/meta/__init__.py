@@ -2,7 +2,10 @@
 
 from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
 from feedsync.channels.google.spec import NAMESPACE
-from feedsync.channels.meta import rules
+from feedsync.channels.meta import (
+    codes,  # noqa: F401  (registers the channel's rule codes)
+    rules,
+)
 from feedsync.channels.meta.spec import MAX_LENGTH
 
 META = register_channel(
