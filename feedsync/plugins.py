@@ -10,10 +10,12 @@ from types import ModuleType
 _DONE: set[tuple[str, bool]] = set()
 
 
-def discover(package: ModuleType, *, packages: bool) -> list[str]:
+def discover(package: ModuleType, *, packages: bool, shared: frozenset[str] = frozenset()) -> list[str]:
     """Import the subpackages (``packages=True``) or the plain modules (``packages=False``) of ``package``, once
-    per process, in name order; returns their names."""
-    names = sorted(info.name for info in pkgutil.iter_modules(package.__path__) if info.ispkg == packages)
+    per process, in name order, except the ``shared`` ones (used by the plugins, not plugins); returns their
+    names."""
+    found = pkgutil.iter_modules(package.__path__)
+    names = sorted(info.name for info in found if info.ispkg == packages and info.name not in shared)
     key = (package.__name__, packages)
     if key not in _DONE:
         for name in names:

@@ -173,6 +173,8 @@ class VariantGroup:
 
 
 _CHANNELS: dict[str, ChannelSpec] = {}
+SHARED_PACKAGES = frozenset({"templating"})
+"""Packages under ``feedsync/channels/`` that every channel uses and that are no channel (the template engine)."""
 
 
 def register_channel(spec: ChannelSpec) -> ChannelSpec:
@@ -185,7 +187,7 @@ def load_channels() -> None:
     channel is added by adding its folder, not by naming it here."""
     import feedsync.channels
 
-    discover(feedsync.channels, packages=True)
+    discover(feedsync.channels, packages=True, shared=SHARED_PACKAGES)
 
 
 def channel_spec(name: str) -> ChannelSpec:
