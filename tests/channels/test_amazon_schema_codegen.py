@@ -208,3 +208,15 @@ def test_random_rule_sets_on_objects_get_the_closures_verdict(schema: Any, value
     compiled = compile_schema(schema)
     for value in values:
         assert compiled.valid(value) == closure_verdict(compiled, value), (schema, value)
+
+
+def test_a_schema_past_what_python_compiles_is_answered_by_the_closures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedsync.channels.amazon import schema_codegen
+
+    def refuse(schema: Any, compiler: Any, label: str = "") -> Any:
+        raise SyntaxError("too many statically nested blocks")
+
+    monkeypatch.setattr(schema_codegen, "generate", refuse)
+    compiled = compile_schema({"type": "object", "required": ["a"]})
+    assert compiled.source == "" and compiled.valid({"a": 1}) and not compiled.valid({})
+    assert [f.missing for f in compiled.failures({})] == ["a"]

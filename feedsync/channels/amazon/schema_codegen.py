@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import (
@@ -84,17 +85,33 @@ class _Generator:
         self._made: dict[tuple[int, str | None], str] = {}  # (id(schema), known type) -> its function
         self._keep: list[Any] = []  # schemas whose id is a key above stay alive
         self._count = 0
+        self._local = 0
         self._nesting = 0
+        self._consts: dict[tuple[type, Any], str] = {}
+        self._distincts: dict[tuple[str, ...], str] = {}  # selectors -> their distinctness test
+        self._bodies: dict[str, str] = {}  # function body -> the function's name
 
     # naming -----------------------------------------------------------------------------------------------
 
     def fresh(self, prefix: str) -> str:
+        """A module-level name (function, table, constant)."""
         self._count += 1
         return f"{prefix}{self._count}"
 
+    def local(self, prefix: str) -> str:
+        """A variable of the function being written (numbered in it, so that equal functions read the same)."""
+        self._local += 1
+        return f"{prefix}{self._local}"
+
     def const(self, value: Any) -> str:
+        """A name for a constant; equal values (sets, numbers, patterns) share one, checks each get their own."""
+        key = (type(value), value) if isinstance(value, (frozenset, Decimal, re.Pattern, tuple, str)) else None
+        if key is not None and key in self._consts:
+            return self._consts[key]
         name = self.fresh("_k")
         self.names[name] = value
+        if key is not None:
+            self._consts[key] = name
         return name
 
     def resolve(self, target: str) -> Any:
@@ -115,8 +132,15 @@ class _Generator:
         name = self.fresh("_f")
         self._made[(id(schema), known)] = name
         self._keep.append(schema)
-        body = self.block(schema, "v", known, 1)
-        self.functions.append("\n".join([f"def {name}(v):", *_indent(body), "    return True"]))
+        outer, self._local = self._local, 0
+        body = "\n".join([*_indent(self.block(schema, "v", known, 1)), "    return True"])
+        self._local = outer
+        same = self._bodies.get(body)
+        if same is not None:  # another schema object wrote the same function: one is compiled
+            self.tables.append(f"{name} = {same}")  # (a function written meanwhile may call this name)
+            return name
+        self._bodies[body] = name
+        self.functions.append(f"def {name}(v):\n{body}")
         return name
 
     def test(self, schema: Any, var: str, known: str | None) -> str:
@@ -176,7 +200,11 @@ class _Generator:
             return f"{guard}({' and '.join(f'{n!r} in {var}' for n in names)})" if names else "True"
         if len(value) > _MANY:
             return None
-        tests = [f"({n!r} not in {var} or ({self.test(sub, f'{var}[{n!r}]', None)}))" for n, sub in value.items()]
+        present = set(schema.get("required") or ()) if isinstance(schema.get("required"), list) else set()
+        tests = [  # a required attribute is there: the required part is tested first
+            f"({'' if n in present else f'{n!r} not in {var} or '}({self.test(sub, f'{var}[{n!r}]', None)}))"
+            for n, sub in value.items()
+        ]
         return f"{guard}({' and '.join(tests)})" if tests else "True"
 
     def _type_parts(self, schema: dict[str, Any], var: str, known: str | None) -> tuple[list[str], str | None]:
@@ -298,7 +326,7 @@ class _Generator:
     def _properties(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
         lines: list[str] = []
         if len(value) > _MANY:
-            table, key, item, each = self.fresh("_t"), self.fresh("k"), self.fresh("x"), self.fresh("f")
+            table, key, item, each = self.fresh("_t"), self.local("k"), self.local("x"), self.local("f")
             entries = ", ".join(f"{name!r}: {self.function(sub)}" for name, sub in value.items())
             self.tables.append(f"{table} = {{{entries}}}")
             lines = [
@@ -309,7 +337,7 @@ class _Generator:
             ]
         else:
             for name, sub in value.items():
-                item = self.fresh("x")
+                item = self.local("x")
                 body = self.block(sub, item, None, depth + 1)
                 if body:
                     lines += [f"if {name!r} in {var}:", f"    {item} = {var}[{name!r}]", *_indent(body)]
@@ -326,12 +354,12 @@ class _Generator:
     def _items(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
         if isinstance(value, list):
             return self._closure("items", schema, var)
-        entry = self.fresh("e")
+        entry = self.local("e")
         body = self.block(value, entry, None, depth + 1)
         return self._guarded("array", known, var, [f"for {entry} in {var}:", *_indent(body)] if body else [])
 
     def _contains(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
-        entry = self.fresh("e")
+        entry = self.local("e")
         lines = [f"for {entry} in {var}:", f"    if {self.test(value, entry, None)}:", "        break"]
         return self._guarded("array", known, var, [*lines, "else:", "    return False"])
 
@@ -367,7 +395,11 @@ class _Generator:
 
     def _distinct(self, schema: dict[str, Any]) -> str:
         """A function telling whether no two entries share a combination of the selectors' values."""
-        name, selectors = self.fresh("_u"), list(schema.get("selectors", []))
+        selectors = list(schema.get("selectors", []))
+        made = self._distincts.get(tuple(selectors))
+        if made is not None:
+            return made
+        name = self._distincts[tuple(selectors)] = self.fresh("_u")
         parts = [
             f"((e[{s!r}] if type(e[{s!r}]) is str else _canon(e[{s!r}])) if {s!r} in e else _ABSENT)" for s in selectors
         ]
