@@ -52,6 +52,7 @@ def test_generated_verdicts_are_the_closures_on_every_definition_and_requirement
     bases = [complete(root, rng, optional=rng.randrange(0, 20)) for _ in range(3)]
     for requirements, schema in schemas.items():
         compiled = compile_schema(schema)
+        assert compiled.source.startswith("def "), "generated, not the closures' fallback"
         verdicts = []
         for base in bases:
             for message in [base, *(mutate(base, rng) for _ in range(15)), *(oddly(base, rng) for _ in range(15))]:
@@ -198,6 +199,7 @@ objects = st.builds(lambda r: {"type": "object", "allOf": r}, st.lists(rules, mi
 @given(schemas, st.lists(instances, min_size=1, max_size=6))
 def test_random_schemas_get_the_closures_verdict(schema: Any, values: list[Any]) -> None:
     compiled = compile_schema(schema)
+    assert compiled.source
     for value in values:
         assert compiled.valid(value) == closure_verdict(compiled, value), (schema, value)
 
@@ -206,6 +208,7 @@ def test_random_schemas_get_the_closures_verdict(schema: Any, values: list[Any])
 @given(objects, st.lists(st.dictionaries(st.sampled_from(NAMES), instances, max_size=3), min_size=1, max_size=6))
 def test_random_rule_sets_on_objects_get_the_closures_verdict(schema: Any, values: list[Any]) -> None:
     compiled = compile_schema(schema)
+    assert compiled.source
     for value in values:
         assert compiled.valid(value) == closure_verdict(compiled, value), (schema, value)
 
