@@ -336,10 +336,15 @@ class _Generator:
                 "        return False",
             ]
         else:
+            order = list(schema)
+            checked = "required" in schema and order.index("required") < order.index("properties")
+            present = set(schema["required"]) if checked and isinstance(schema["required"], list) else set()
             for name, sub in value.items():
                 item = self.local("x")
                 body = self.block(sub, item, None, depth + 1)
-                if body:
+                if body and name in present:  # the required statement above returned False without it
+                    lines += [f"{item} = {var}[{name!r}]", *body]
+                elif body:
                     lines += [f"if {name!r} in {var}:", f"    {item} = {var}[{name!r}]", *_indent(body)]
         return self._guarded("object", known, var, lines)
 
