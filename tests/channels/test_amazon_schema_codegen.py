@@ -223,3 +223,15 @@ def test_a_schema_past_what_python_compiles_is_answered_by_the_closures(monkeypa
     compiled = compile_schema({"type": "object", "required": ["a"]})
     assert compiled.source == "" and compiled.valid({"a": 1}) and not compiled.valid({})
     assert [f.missing for f in compiled.failures({})] == ["a"]
+
+
+@pytest.mark.parametrize("required_first", [True, False])
+def test_required_then_properties_in_either_order(required_first: bool) -> None:
+    """An attribute is read without a presence test only where the required statement before it has run."""
+    parts = [("required", ["a"]), ("properties", {"a": {"type": "string"}, "b": {"type": "integer"}})]
+    schema = dict([("type", "object"), *(parts if required_first else parts[::-1]), ("additionalProperties", False)])
+    compiled = compile_schema(schema)
+    for instance, verdict in [({}, False), ({"b": 1}, False), ({"a": "x"}, True), ({"a": 1}, False), ([], False)]:
+        assert compiled.valid(instance) is verdict, instance
+        assert closure_verdict(compiled, instance) is verdict, instance
+    assert ("\n    x1 = v['a']\n" in compiled.source) is required_first  # not under "if 'a' in v:"
