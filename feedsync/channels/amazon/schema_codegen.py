@@ -466,9 +466,15 @@ class _Generator:
             return []
         condition = self.test(value, var, known)
         if not then:
-            return [f"if not ({condition}):", *_indent(otherwise)]
-        lines = [f"if {condition}:", *_indent(then)]
-        return [*lines, "else:", *_indent(otherwise)] if otherwise else lines
+            lines = [f"if not ({condition}):", *_indent(otherwise)]
+        else:
+            lines = [f"if {condition}:", *_indent(then)]
+            lines += ["else:", *_indent(otherwise)] if otherwise else []
+        # When every branch passes (a required attribute is usually there), the condition need not be asked.
+        branches = [self.expression(schema[k], var, known) for k in ("then", "else") if k in schema]
+        if all(b is not None for b in branches):
+            return [f"if not ({' and '.join(f'({b})' for b in branches)}):", *_indent(lines)]
+        return lines
 
 
 def _deep_guard(rule: Any) -> frozenset[str] | None:
