@@ -192,7 +192,22 @@ rules = st.one_of(
     st.builds(lambda p: {"properties": p}, st.dictionaries(st.sampled_from(NAMES), schemas, max_size=2)),
     schemas,
 )
-objects = st.builds(lambda r: {"type": "object", "allOf": r}, st.lists(rules, min_size=1, max_size=6))
+entry_lists = st.builds(  # an attribute as Amazon declares one: an array of objects (or a reference to one)
+    lambda s, ref: {"$ref": "#/$defs/entries"} if ref else {"type": "array", "items": {"type": "object", **s}},
+    st.sampled_from([{}, {"required": ["value"]}, {"properties": {"value": {"type": "string"}}}]),
+    st.booleans(),
+)
+objects = st.builds(
+    lambda p, r: {
+        "$defs": {"entries": {"type": "array", "items": {"type": "object"}}},
+        "type": "object",
+        "properties": p,
+        "allOf": r,
+    },
+    st.dictionaries(st.sampled_from(NAMES), entry_lists | schemas, max_size=3),
+    st.lists(rules, min_size=1, max_size=6),
+)
+attribute_values = st.lists(st.dictionaries(st.sampled_from(NAMES), scalars, max_size=2), max_size=2) | instances
 
 
 @settings(max_examples=400, deadline=None)
@@ -205,7 +220,7 @@ def test_random_schemas_get_the_closures_verdict(schema: Any, values: list[Any])
 
 
 @settings(max_examples=200, deadline=None)
-@given(objects, st.lists(st.dictionaries(st.sampled_from(NAMES), instances, max_size=3), min_size=1, max_size=6))
+@given(objects, st.lists(st.dictionaries(st.sampled_from(NAMES), attribute_values, max_size=3), min_size=1, max_size=6))
 def test_random_rule_sets_on_objects_get_the_closures_verdict(schema: Any, values: list[Any]) -> None:
     compiled = compile_schema(schema)
     assert compiled.source
@@ -235,3 +250,44 @@ def test_required_then_properties_in_either_order(required_first: bool) -> None:
         assert compiled.valid(instance) is verdict, instance
         assert closure_verdict(compiled, instance) is verdict, instance
     assert ("\n    x1 = v['a']\n" in compiled.source) is required_first  # not under "if 'a' in v:"
+
+
+def test_rules_rely_only_on_the_shapes_the_message_properties_guarantee() -> None:
+    """After the message's properties passed, a rule reads an attribute declared as an array of objects without
+    testing its type again; an attribute declared otherwise is tested as before."""
+    schema = {
+        "$defs": {"entries": {"type": "array", "items": {"type": "object"}}},
+        "type": "object",
+        "properties": {
+            "a": {"type": "array", "items": {"type": "object"}},
+            "b": {"type": "array"},
+            "c": {"type": "string"},
+            "d": {"$ref": "#/$defs/entries"},
+            "z": {},
+        },
+        "additionalProperties": False,
+        "allOf": [
+            {
+                "if": {"required": ["a"], "properties": {"a": {"contains": {"required": ["value"]}}}},
+                "then": {"required": ["z"]},
+            },
+            {"properties": {"b": {"contains": {"required": ["value"]}}}},
+            {"properties": {"c": {"maxItems": 0}}},
+            {"properties": {"d": {"items": {"required": ["value"]}}}},
+        ],
+    }
+    compiled = compile_schema(schema)
+    cases = [
+        ({"a": [{"value": 1}]}, False),
+        ({"a": [{"value": 1}], "z": 1}, True),
+        ({"a": [{}]}, True),
+        ({"a": [1]}, False),  # its own property refuses it first
+        ({"b": ["x"]}, True),  # a string entry has no required attributes
+        ({"b": []}, False),
+        ({"c": "abc"}, True),  # maxItems says nothing of a string
+        ({"d": [{"value": 1}]}, True),
+        ({"d": [{}]}, False),
+    ]
+    for instance, verdict in cases:
+        assert compiled.valid(instance) is verdict, instance
+        assert closure_verdict(compiled, instance) is verdict, instance

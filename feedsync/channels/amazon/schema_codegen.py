@@ -65,6 +65,7 @@ _MAX_DEPTH = 8  # blocks nested deeper become a function (Python refuses more th
 _COMPOSITE = frozenset({"required", "properties", "not", "allOf", "anyOf"})
 _MAX_NESTING = 6  # composite expressions nested deeper become a function
 _LONGEST = 3000  # characters of one expression
+_OBJECTS = "array of objects"  # a known shape: a list whose entries are dicts
 _MANY = 8  # an object with more properties than this looks up its keys' checks in a dict
 
 
@@ -87,6 +88,7 @@ class _Generator:
         self._count = 0
         self._local = 0
         self._nesting = 0
+        self._facts: dict[str, str] | None = None  # the message's attributes' shapes, once its properties passed
         self._consts: dict[tuple[type, Any], str] = {}
         self._distincts: dict[tuple[str, ...], str] = {}  # selectors -> their distinctness test
         self._bodies: dict[str, str] = {}  # function body -> the function's name
@@ -133,8 +135,9 @@ class _Generator:
         self._made[(id(schema), known)] = name
         self._keep.append(schema)
         outer, self._local = self._local, 0
+        facts, self._facts = self._facts, None
         body = "\n".join([*_indent(self.block(schema, "v", known, 1)), "    return True"])
-        self._local = outer
+        self._local, self._facts = outer, facts
         same = self._bodies.get(body)
         if same is not None:  # another schema object wrote the same function: one is compiled
             self.tables.append(f"{name} = {same}")  # (a function written meanwhile may call this name)
@@ -142,6 +145,10 @@ class _Generator:
         self._bodies[body] = name
         self.functions.append(f"def {name}(v):\n{body}")
         return name
+
+    def fact(self, var: str, name: str) -> str | None:
+        """The known shape of ``var[name]``: in the message's own function, after its properties passed."""
+        return self._facts.get(name) if self._facts is not None and var == "v" else None
 
     def test(self, schema: Any, var: str, known: str | None) -> str:
         """A boolean expression answering ``schema`` for ``var``: inline for a leaf, else a function call."""
@@ -202,8 +209,8 @@ class _Generator:
             return None
         present = set(schema.get("required") or ()) if isinstance(schema.get("required"), list) else set()
         tests = [  # a required attribute is there: the required part is tested first
-            f"({'' if n in present else f'{n!r} not in {var} or '}({self.test(sub, f'{var}[{n!r}]', None)}))"
-            for n, sub in value.items()
+            f"({'' if n in present else f'{n!r} not in {var} or '}({self.test(s, f'{var}[{n!r}]', self.fact(var, n))}))"
+            for n, s in value.items()
         ]
         return f"{guard}({' and '.join(tests)})" if tests else "True"
 
@@ -212,7 +219,7 @@ class _Generator:
             return [], known
         value = schema["type"]
         names = [value] if isinstance(value, str) else list(value)
-        if len(names) == 1 and names[0] == known:
+        if len(names) == 1 and names[0] == _base(known):
             return [], known
         test = " or ".join(_TYPE_TESTS[n].format(v=var) for n in names)
         return [test], (names[0] if len(names) == 1 and names[0] in _PLAIN else None)
@@ -283,6 +290,8 @@ class _Generator:
             keys.remove("minUniqueItems")  # both in one statement
         for key in keys:
             lines += self.keyword(key, schema, var, known, depth)
+            if key == "properties" and schema is self.root and var == "v" and self._facts is None:
+                self._facts = _shapes(self, schema["properties"])  # what passed it holds below, in this function
         return lines
 
     def keyword(self, key: str, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
@@ -305,7 +314,7 @@ class _Generator:
         """``lines`` run only when ``var`` is of ``kind`` (the keywords pass any other type)."""
         if not lines:
             return []
-        if known == kind:
+        if _base(known) == kind:
             return lines
         return [f"if {_TYPE_TESTS[kind].format(v=var)}:", *_indent(lines)]
 
@@ -341,7 +350,7 @@ class _Generator:
             present = set(schema["required"]) if checked and isinstance(schema["required"], list) else set()
             for name, sub in value.items():
                 item = self.local("x")
-                body = self.block(sub, item, None, depth + 1)
+                body = self.block(sub, item, self.fact(var, name), depth + 1)
                 if body and name in present:  # the required statement above returned False without it
                     lines += [f"{item} = {var}[{name!r}]", *body]
                 elif body:
@@ -360,12 +369,13 @@ class _Generator:
         if isinstance(value, list):
             return self._closure("items", schema, var)
         entry = self.local("e")
-        body = self.block(value, entry, None, depth + 1)
+        body = self.block(value, entry, "object" if known == _OBJECTS else None, depth + 1)
         return self._guarded("array", known, var, [f"for {entry} in {var}:", *_indent(body)] if body else [])
 
     def _contains(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
         entry = self.local("e")
-        lines = [f"for {entry} in {var}:", f"    if {self.test(value, entry, None)}:", "        break"]
+        item_known = "object" if known == _OBJECTS else None
+        lines = [f"for {entry} in {var}:", f"    if {self.test(value, entry, item_known)}:", "        break"]
         return self._guarded("array", known, var, [*lines, "else:", "    return False"])
 
     def _minItems(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
@@ -487,6 +497,31 @@ def _deep_guard(rule: Any) -> frozenset[str] | None:
         return None
     condition, rest = _false_without(rule["if"]), _deep_guard(rule["else"])
     return None if condition is None or rest is None else condition | rest
+
+
+def _base(known: str | None) -> str | None:
+    return "array" if known == _OBJECTS else known
+
+
+def _shapes(generator: _Generator, properties: dict[str, Any]) -> dict[str, str]:
+    """Attribute -> the shape its schema guarantees ("array", an array of objects, "object", "string")."""
+    found: dict[str, str] = {}
+    for name, sub in properties.items():
+        sub = _follow(generator, sub)
+        kind = _plain_type(sub) if isinstance(sub, dict) else None
+        if kind == "array" and isinstance(sub.get("items"), dict):
+            items = _follow(generator, sub["items"])
+            kind = _OBJECTS if isinstance(items, dict) and _plain_type(items) == "object" else kind
+        if kind is not None:
+            found[name] = kind
+    return found
+
+
+def _follow(generator: _Generator, schema: Any) -> Any:
+    """A schema that is only a ``$ref``: its target (one step; anything else as it is)."""
+    if isinstance(schema, dict) and set(schema) - IGNORED == {"$ref"}:
+        return generator.resolve(schema["$ref"])
+    return schema
 
 
 def _plain_type(schema: dict[str, Any]) -> str | None:
