@@ -15,7 +15,9 @@ and then no keyword tests the type again; ``required`` is tested before the rest
 rule guarded by attributes (schema_check's ``_guard``, and an ``if``/``else`` chain whose conditions each
 require one) runs only when the object has one of them; an ``anyOf`` with an alternative that every instance of
 the known type passes is dropped (``marketplace_id``: a string, or the marketplace's); one entry is one selector
-combination, and no more entries share one than there are.
+combination, and no more entries share one than there are; an ``if`` whose branches both pass (a required
+attribute is there) is not asked its condition; and once the message's ``properties`` passed, the rules after
+them read an attribute declared as an array (of objects) without testing those types again.
 
 Memoising verdicts by value (brand, condition, shipping group repeat across a catalog) was measured and left
 out: the key (``repr`` of the value list, 0.3-1 µs) costs what the generated check of it costs.
