@@ -88,6 +88,10 @@ class Definition:
                 self._compiled[requirements] = compile_schema(schema)
             except (UnsupportedKeyword, KeyError, TypeError) as exc:
                 raise ConfigError(f"product type definition cannot be checked: {exc}", path=str(path)) from None
+            except RecursionError:
+                raise ConfigError(
+                    "product type definition cannot be checked: nested too deeply", path=str(path)
+                ) from None
         return self._compiled[requirements]
 
 

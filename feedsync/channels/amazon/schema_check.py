@@ -653,17 +653,27 @@ def _pattern_properties(c: Compiler, value: dict[str, Any]) -> Check:
 
 
 class CompiledSchema:
-    """A whole schema, compiled once: ``failures(instance)`` lists what breaks it, ``valid`` only answers."""
+    """A whole schema, compiled once: ``failures(instance)`` lists what breaks it, ``valid`` only answers.
+
+    ``valid`` is the generated code of :mod:`feedsync.channels.amazon.schema_codegen` (the closures' verdict,
+    faster); the closures list the failures of the instances it refuses."""
+
+    valid: Callable[[Any], bool]
 
     def __init__(self, schema: dict[str, Any]) -> None:
-        self._check = Compiler(schema).node(schema)
+        from feedsync.channels.amazon.schema_codegen import generate  # it builds on this module
 
-    def valid(self, instance: Any) -> bool:
-        return self._check(instance, (), None)
+        compiler = Compiler(schema)
+        self._check = compiler.node(schema)  # raises UnsupportedKeyword, as the generator would
+        try:
+            self.valid, self.source = generate(schema, compiler)
+        except (RecursionError, SyntaxError):  # past what Python compiles: the closures answer (slower)
+            check = self._check
+            self.valid, self.source = (lambda instance: check(instance, (), None)), ""
 
     def failures(self, instance: Any) -> list[Failure]:
         out: list[Failure] = []
-        if not self._check(instance, (), None):
+        if not self.valid(instance):
             self._check(instance, (), out)
         return out
 
