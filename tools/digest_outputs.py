@@ -70,12 +70,13 @@ def findings(report: str) -> list[str]:
 
 
 def digest_run(name: str, workdir: Path) -> list[str]:
+    """The run's lines, with the scratch folder's path (it names files in some findings) masked."""
     lines = []
     built = feedsync("build", "--jobs", "1", cwd=workdir)
     lines.append(f"{name} build exit {built.returncode}")
     validated = feedsync("validate", "--format", "json", cwd=workdir)
     lines.append(f"{name} validate exit {validated.returncode}")
-    lines += [f"{name} finding {line}" for line in findings(validated.stdout)]
+    lines += [f"{name} finding {line}".replace(str(workdir), "<scratch>") for line in findings(validated.stdout)]
     for path in sorted(p for p in workdir.rglob("*") if p.is_file() and p.parent.name in {"www", "public", "out"}):
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         lines.append(f"{name} file {path.relative_to(workdir)} {digest}")
