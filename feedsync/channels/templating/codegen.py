@@ -119,7 +119,8 @@ class _Source:
         inner = self.expression(node.node, depth)  # type: ignore[arg-type]
         if node.dyn_args or node.dyn_kwargs or function is None or inner is None:
             return None
-        if node.kwargs and function is not self.env.filters.get(node.name, self.env.tests.get(node.name)):
+        table = self.env.filters if isinstance(node, nodes.Filter) else self.env.tests
+        if node.kwargs and function is not table.get(node.name):
             return None  # a plain stand-in (``join``) without Jinja's keyword arguments
         args = self._all(node.args, depth)
         kwargs = self._all([pair.value for pair in node.kwargs], depth)
@@ -184,7 +185,7 @@ def fields_function(
             value = f"ctx[{key}] if {key} in ctx else {source.ref(spec.call)}(ctx)"
             inline += 1
         else:
-            made = source.expression(spec.node) if spec.node is not None else None
+            made = _compilable(source.expression(spec.node)) if spec.node is not None else None
             inline += made is not None
             if made is not None and not spec.direct:
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
@@ -214,6 +215,18 @@ def fields_function(
     }
     exec(compile(text, f"<feedsync fields {id(fields):x}>", "exec"), scope)  # the source built above
     return scope["values"], text, inline
+
+
+def _compilable(expression: str | None) -> str | None:
+    """``expression`` when Python compiles it, else None (the field keeps its call): a template may hold what
+    Jinja takes and Python does not (a keyword argument named ``class``)."""
+    if expression is None:
+        return None
+    try:
+        compile(expression, "<feedsync field>", "eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return expression
 
 
 def _printed(value: Any) -> str:
