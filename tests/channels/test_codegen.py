@@ -170,3 +170,8 @@ def test_every_real_catalog_gives_the_per_field_values(tmp_path: Path, catalog: 
     config = write_config(tmp_path, THREE_CHANNELS.format(path=catalog))
     compared = compare_catalog(config)
     assert compared == 0 if catalog.name in NO_PRODUCTS else compared >= 3
+
+
+def test_no_fields_give_no_values() -> None:
+    templating = Templating([])
+    assert templating.fields_function([], to_text)(templating.context({})) == {}

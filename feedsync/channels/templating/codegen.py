@@ -177,7 +177,7 @@ def fields_function(
     """The generated function ``values(ctx)`` for ``fields`` (the values by field name, empty ones left out, as
     text: ``to_text`` of an expression's value), its source, and how many fields run inline."""
     source = _Source(env)
-    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:"]
+    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
     inline = 0
     for index, spec in enumerate(fields):
         if spec.simple is not None:
