@@ -59,7 +59,7 @@ def test_hostile_templates_give_the_per_field_values_and_failures() -> None:
     assert compared == len(HOSTILE) * len(CONTEXTS)
 
 
-def test_two_thousand_fields_compile_into_one_function() -> None:
+def test_eight_hundred_fields_compile_into_one_function() -> None:
     templating = Templating([])
     fields = [
         CompiledField(f"f{i}", templating.template(f"{{{{ title ~ '{i}' if {i} % 2 else size }}}}"), None)
@@ -70,7 +70,7 @@ def test_two_thousand_fields_compile_into_one_function() -> None:
     ctx = templating.context({"title": "T", "size": "M"})
     made = outcome(channel.field_values, ctx)
     assert made == outcome(channel.values_by_field, ctx)
-    assert made[1]["f1"] == "T1" and made[1]["f1998"] == "M"  # type: ignore[index]
+    assert made[1]["f1"] == "T1" and made[1]["f798"] == "M"  # type: ignore[index]
 
 
 @pytest.mark.parametrize(
