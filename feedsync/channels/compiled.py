@@ -8,7 +8,7 @@ the include/exclude filters, and finally the field templates (once per element o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from feedsync.channels.pricing import (
 )
 from feedsync.channels.rules import Change, CompiledRule, Excluded, RegexTimeout, RuleError, Trace, coerce
 from feedsync.channels.tally import Tally
-from feedsync.channels.templating import Compiled, RenderError
+from feedsync.channels.templating import Compiled, FieldFailed, RenderError
 from feedsync.config import ChannelConfig
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
@@ -68,6 +68,9 @@ class CompiledChannel:
     globals: dict[str, Any] = field(default_factory=dict)
     """The template environment's globals (``channel``, ``settings``, Jinja's own): the base of every item's
     data, so templates render with a shared context."""
+    field_values: Callable[[dict[str, Any]], dict[str, Value]] | None = None
+    """The generated function giving every field's value for an item's data (``Templating.fields_function``);
+    None: ``values_by_field``, one call per field."""
     origins: dict[str, str] = field(default_factory=dict)
     tally: Tally = field(default_factory=Tally)
     """Findings told once per attribute and value with a count (``tally.findings`` at the end of a run)."""
@@ -203,8 +206,36 @@ class CompiledChannel:
         return items
 
     def _render(self, product: Product, ctx: dict[str, Any], emit: Emit) -> ChannelItem | None:
+        try:
+            values = self.field_values(ctx) if self.field_values is not None else self.values_by_field(ctx)
+        except FieldFailed as failed:
+            spec, exc = self.fields[failed.index], failed.error
+            emit(
+                make(
+                    "CFG007" if isinstance(exc, LimitExceeded) else "CFG001",
+                    f"field {spec.name}: {exc}",
+                    channel=self.name,
+                    product_id=product.id,
+                    field=spec.name,
+                    location=locate(product.source, spec.origin),
+                )
+            )
+            return None
+        self._fit_ids(product, values, emit)
+        item = ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
+        if self.spec.passthrough and product.feed_attributes:
+            self._pass_through(item)
+        if self.spec.prepare_item is not None:
+            for note in self.spec.prepare_item(item):
+                where = locate(product.source, self.origins.get(note.attribute))
+                self.tally.add(note.code, note.attribute, note.value, note.message, item.id, where)
+        return item
+
+    def values_by_field(self, ctx: dict[str, Any]) -> dict[str, Value]:
+        """The fields' values one call per field: the reference for the generated ``field_values`` (the same
+        values, the same ``FieldFailed``)."""
         values: dict[str, Value] = {}
-        for spec in self.fields:
+        for index, spec in enumerate(self.fields):
             compiled = spec.compiled
             try:
                 if compiled.renders and compiled.simple is not None and compiled.simple in ctx:
@@ -216,17 +247,7 @@ class CompiledChannel:
                 else:
                     raw = compiled.call(ctx)
             except RenderError as exc:
-                emit(
-                    make(
-                        "CFG007" if isinstance(exc, LimitExceeded) else "CFG001",
-                        f"field {spec.name}: {exc}",
-                        channel=self.name,
-                        product_id=product.id,
-                        field=spec.name,
-                        location=locate(product.source, spec.origin),
-                    )
-                )
-                return None
+                raise FieldFailed(index, exc) from None
             if type(raw) is str:  # most fields: skip to_text's dispatch
                 raw = raw.strip()
                 if raw:
@@ -235,15 +256,7 @@ class CompiledChannel:
             text = to_text(raw)
             if text is not None:
                 values[spec.name] = text
-        self._fit_ids(product, values, emit)
-        item = ChannelItem(id=product.id, values=values, product=product, origins=self.origins)
-        if self.spec.passthrough and product.feed_attributes:
-            self._pass_through(item)
-        if self.spec.prepare_item is not None:
-            for note in self.spec.prepare_item(item):
-                where = locate(product.source, self.origins.get(note.attribute))
-                self.tally.add(note.code, note.attribute, note.value, note.message, item.id, where)
-        return item
+        return values
 
     def _fit_ids(self, product: Product, values: dict[str, Value], emit: Emit) -> None:
         """Ids and group ids longer than the channel allows (or, where the channel wants ASCII, holding other

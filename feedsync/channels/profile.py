@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from feedsync import yamlpos
-from feedsync.channels.base import channel_names, channel_spec
+from feedsync.channels.base import channel_names, channel_spec, to_text
 from feedsync.channels.categories import load_category_map
 from feedsync.channels.compiled import CompiledChannel, CompiledField
 from feedsync.channels.pricing import InventoryRules, PriceRules
@@ -368,6 +368,7 @@ def compile_channel(
         expand=(profile.expand.field, profile.expand.as_) if profile.expand else None,
         now=datetime.now(tz),
         globals=dict(templating.env.globals),
+        field_values=templating.fields_function([(f.name, f.compiled) for f in fields], to_text),
         selection=Selection.parse(profile.validation.select, profile.validation.ignore),
         variables=tuple(
             sorted(

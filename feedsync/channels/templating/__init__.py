@@ -5,9 +5,12 @@ report): the only package that imports jinja2 (and markupsafe).
 - ``errors``: ``TemplateProblem`` (does not compile) and ``RenderError`` (the template's fault on one product),
   told apart from feedsync's own bugs, which propagate;
 - ``evaluator``: the direct evaluator of Jinja's syntax tree for one-expression templates (the fast path);
+- ``codegen``: one generated Python function per channel giving every field's value (the fields' direct
+  expressions inline);
 - ``filters``: feedsync's own filters, plain Python on text.
 """
 
+from feedsync.channels.templating.codegen import FieldFailed
 from feedsync.channels.templating.environment import Compiled, Templating, render_page
 from feedsync.channels.templating.errors import RenderError, TemplateFault, TemplateProblem
 from feedsync.channels.templating.filters import (
@@ -22,6 +25,7 @@ from feedsync.channels.templating.filters import (
 
 __all__ = [
     "Compiled",
+    "FieldFailed",
     "RenderError",
     "TemplateFault",
     "TemplateProblem",

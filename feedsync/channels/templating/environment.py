@@ -9,7 +9,7 @@ anything else by Jinja's own generated code.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
@@ -23,7 +23,7 @@ from markupsafe import EscapeFormatter, Markup
 
 from feedsync.channels import bounds
 from feedsync.channels.bounds import LimitExceeded
-from feedsync.channels.templating import evaluator
+from feedsync.channels.templating import codegen, evaluator
 from feedsync.channels.templating.errors import TemplateProblem, checked
 from feedsync.channels.templating.filters import (
     bullets,
@@ -56,6 +56,11 @@ class Compiled:
     simple: str | None
     renders: bool = False
     """A template (its value is text: ``{{ x }}`` of None is ""), not an expression (its value keeps its type)."""
+    node: nodes.Expr | None = None
+    """The one expression of a ``{{ expression }}`` template or of an expression, from which ``codegen`` makes
+    inline code."""
+    direct: bool = True
+    """``call`` is the direct evaluator of ``node`` (else Jinja renders the template ``node`` is the output of)."""
 
 
 class _Formatter(SandboxedFormatter):
@@ -204,10 +209,11 @@ class Templating:
         if simple:
             name = simple.group(1)
             return Compiled(checked(itemgetter(name), text=True), variables, name, renders=True)
-        direct = self._direct(self.env.parse(source))
+        tree = self.env.parse(source)
+        direct = self._direct(tree)
         if direct is not None:
-            return Compiled(checked(direct, text=True), variables, None, renders=True)
-        return Compiled(checked(_renderer(template)), variables, None, renders=True)
+            return Compiled(checked(direct, text=True), variables, None, renders=True, node=_expression(tree))
+        return self._rendered(template, variables, tree)
 
     def template_file(self, name: str) -> Compiled:
         """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
@@ -222,10 +228,11 @@ class Templating:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
         except RecursionError:
             raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
-        direct = self._direct(self.env.parse(source))
+        tree = self.env.parse(source)
+        direct = self._direct(tree)
         if direct is not None:
-            return Compiled(checked(direct, text=True), variables, None, renders=True)
-        return Compiled(checked(_renderer(template)), variables, None, renders=True)
+            return Compiled(checked(direct, text=True), variables, None, renders=True, node=_expression(tree))
+        return self._rendered(template, variables, tree)
 
     def expression(self, source: str) -> Compiled:
         """Compile an expression; the result keeps its type (a list stays a list)."""
@@ -243,7 +250,7 @@ class Templating:
         tree = self.env.parse("{{ " + source + " }}")
         direct = self._direct(tree)
         if direct is not None:
-            return Compiled(checked(direct), variables, None)
+            return Compiled(checked(direct), variables, None, node=_expression(tree))
         # the expression compiled as ``{% set result = … %}``, as ``compile_expression`` does
         output = tree.body[0] if len(tree.body) == 1 else None
         if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
@@ -265,6 +272,27 @@ class Templating:
 
         return Compiled(checked(evaluate), variables, None)
 
+    def _rendered(self, template: jinja2.Template, variables: frozenset[str], tree: nodes.Template) -> Compiled:
+        """A template Jinja renders; its ``node`` is its one expression, or (text alone) the text it renders."""
+        render = _renderer(template)
+        node = _single(tree)
+        text_alone = all(
+            isinstance(n, nodes.Output) and all(isinstance(c, nodes.TemplateData) for c in n.nodes) for n in tree.body
+        )
+        if node is None and text_alone:
+            node = nodes.Const(render(self.context({})))  # the same for every item
+        return Compiled(checked(render), variables, None, renders=True, node=node, direct=False)
+
+    def fields_function(
+        self, fields: Sequence[tuple[str, Compiled]], to_text: Callable[[Any], Any]
+    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """ONE generated function giving every field's text for an item's data (``codegen``): what calling each
+        field's ``Compiled`` and ``to_text`` of its value gives. It raises ``codegen.FieldFailed`` naming the field
+        whose template failed (its ``error`` is the ``RenderError``)."""
+        code = [codegen.FieldCode(name, c.call, c.renders, c.simple, c.node, c.direct) for name, c in fields]
+        function, _, _ = codegen.fields_function(self.env, code, to_text)
+        return function
+
     def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:
         """For a template that is one ``{{ expression }}`` of common shapes (names, constants, constant dicts,
         attributes, items and slices, ``or``/``and``/``not``, comparisons, ``a if b else c``, ``~``, filters and
@@ -272,6 +300,19 @@ class Templating:
         call. Attribute and item access go through the sandbox's own ``getattr``/``getitem`` and calls through
         its safety check. Anything else (or a filter that takes Jinja's context) returns None: Jinja renders it."""
         return evaluator.direct(self.env, tree)
+
+
+def _single(tree: nodes.Template) -> nodes.Expr | None:
+    """The one expression of a template that is ``{{ expression }}`` alone (Jinja prints its value), else None."""
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output) or len(tree.body[0].nodes) != 1:
+        return None
+    node = tree.body[0].nodes[0]
+    return None if isinstance(node, nodes.TemplateData) else node
+
+
+def _expression(tree: nodes.Template) -> nodes.Expr:
+    """The one expression of a template the direct evaluator runs."""
+    return tree.body[0].nodes[0]  # type: ignore[attr-defined,no-any-return]
 
 
 def _renderer(template: jinja2.Template) -> Callable[[Mapping[str, Any]], str]:

@@ -4,7 +4,7 @@
 An exception raised while a compiled template runs is the template's when the template's own operations raised
 it: Jinja (an undefined name, a bad use of a filter, the sandbox refusing), the limits of
 ``feedsync.channels.bounds``, or Python and the libraries the template called, with only the template machinery
-(``environment``, ``evaluator``, ``bounds``) of feedsync in between (``{{ 1/0 }}``, ``{{ title + 1 }}``,
+(``environment``, ``evaluator``, ``codegen``, ``bounds``) of feedsync in between (``{{ 1/0 }}``, ``{{ title + 1 }}``,
 ``{{ sizes[9] }}``, ``{{ 'x' | int(base=99) }}``, a filter called with the wrong number of arguments). An exception
 raised inside feedsync's own code (its filters, its models' methods, the rules' code) is a bug: it propagates to
 the top-level handler (exit 70) instead of becoming one finding per product. That code raises ``TemplateFault``
@@ -44,6 +44,7 @@ _MACHINERY = frozenset(
     {
         "feedsync.channels.templating.environment",
         "feedsync.channels.templating.evaluator",
+        "feedsync.channels.templating.codegen",
         "feedsync.channels.templating.errors",
         "feedsync.channels.bounds",
     }

@@ -79,13 +79,9 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
     if isinstance(node, nodes.Or | nodes.And | nodes.Concat | nodes.CondExpr | nodes.Not | nodes.Compare):
         return _compile_logic(env, node)
     if isinstance(node, nodes.Filter | nodes.Test) and node.node is not None:
-        table = env.filters if isinstance(node, nodes.Filter) else env.tests
-        function = table.get(node.name)
-        plain = _PLAIN_FILTERS.get(node.name) if isinstance(node, nodes.Filter) and not env.autoescape else None
-        if plain is not None and len(node.args) <= plain[1]:
-            function = plain[0]
+        function = filter_function(env, node)
         inner, args = _compile_node(env, node.node), _compile_args(env, node)
-        if function is None or inner is None or args is None or getattr(function, "jinja_pass_arg", None) is not None:
+        if function is None or inner is None or args is None:
             return None
         return lambda ctx: function(inner(ctx), *(arg(ctx) for arg in args))
     if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
@@ -94,15 +90,23 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
             return None
 
         def call(ctx: Mapping[str, Any]) -> Any:
-            method = env.getattr(target(ctx), name)
-            if not env.is_safe_callable(method):
-                raise SecurityError(f"{method!r} is not safely callable")
-            values = [arg(ctx) for arg in args]
-            bounds.before_call(method, values)  # type: ignore[arg-type]
-            return method(*values)
+            method = safe_method(env, target(ctx), name)
+            return call_bounded(method, [arg(ctx) for arg in args])
 
         return call
     return None
+
+
+def filter_function(env: ImmutableSandboxedEnvironment, node: nodes.Filter | nodes.Test) -> Callable[..., Any] | None:
+    """The function a direct filter or test runs, or None (unknown, or one that takes Jinja's context)."""
+    table = env.filters if isinstance(node, nodes.Filter) else env.tests
+    function = table.get(node.name)
+    plain = _PLAIN_FILTERS.get(node.name) if isinstance(node, nodes.Filter) and not env.autoescape else None
+    if plain is not None and len(node.args) <= plain[1]:
+        function = plain[0]
+    if function is None or getattr(function, "jinja_pass_arg", None) is not None:
+        return None
+    return function
 
 
 def _select(value: Any) -> Any:
@@ -123,8 +127,27 @@ _PLAIN_FILTERS: dict[str, tuple[Callable[..., Any], int]] = {"select": (_select,
 for templates without autoescaping; ``select`` with a test or ``join`` by attribute is left to Jinja."""
 
 
+def safe_method(env: ImmutableSandboxedEnvironment, obj: Any, name: str) -> Any:
+    """``obj.name`` through the sandbox's ``getattr``, refused unless the sandbox deems it safely callable."""
+    method = env.getattr(obj, name)
+    if not env.is_safe_callable(method):
+        raise SecurityError(f"{method!r} is not safely callable")
+    return method
+
+
+def call_bounded(method: Callable[..., Any], values: list[Any]) -> Any:
+    """``method(*values)`` after the limits' check of the call."""
+    bounds.before_call(method, values)  # type: ignore[arg-type]
+    return method(*values)
+
+
 def _attribute(env: ImmutableSandboxedEnvironment, inner: Evaluate, attr: str) -> Evaluate:
-    """``inner.attr`` as the sandbox's ``getattr`` gives it. A plain data value (not callable: so not a
+    get = attribute_getter(env, attr)
+    return lambda ctx: get(inner(ctx))
+
+
+def attribute_getter(env: ImmutableSandboxedEnvironment, attr: str) -> Callable[[Any], Any]:
+    """``obj.attr`` as the sandbox's ``getattr`` gives it. A plain data value (not callable: so not a
     ``str.format`` the sandbox wraps) is returned when the sandbox's ``is_safe_attribute`` allows it, asked once
     per type of object: the immutable sandbox's answer depends on the object's type and the name only (leading
     underscore, internal attributes of functions, types, frames and generators, mutating methods of lists, sets
@@ -133,8 +156,7 @@ def _attribute(env: ImmutableSandboxedEnvironment, inner: Evaluate, attr: str) -
     sandboxed, unsafe = env.getattr, env.unsafe_undefined
     allowed: dict[type, bool] = {}
 
-    def get(ctx: Mapping[str, Any]) -> Any:
-        obj = inner(ctx)
+    def get(obj: Any) -> Any:
         try:
             value = getattr(obj, attr)
         except AttributeError:

@@ -1,0 +1,263 @@
+"""Generated Python for a channel's fields: ONE function per channel that makes every field's value of an item,
+built once per run as Python source from the templates' syntax trees and compiled with ``compile``.
+
+It gives what the per-field path gives (``Compiled.call`` per field, then the text of its value): a field whose
+template the direct evaluator runs (``evaluator``: one ``{{ expression }}`` of common shapes) becomes an inline
+Python expression of the same operations, in the same order, through the same sandbox helpers (attribute access
+by the sandbox's rules, calls checked for safety and against the limits, Jinja's filters and tests); any other
+field calls its ``Compiled.call``. Errors keep their kind: what the template did wrong on an item is raised as
+``FieldFailed`` naming the field (its cause a ``RenderError``); feedsync's own bugs propagate as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from feedsync.channels import bounds
+from feedsync.channels.templating import evaluator
+from feedsync.channels.templating.errors import _PYTHON, RenderError, _fault
+
+MODULE = "feedsync.channels.templating.codegen"
+"""The module name the generated code runs as (part of the template machinery: see ``errors._MACHINERY``)."""
+
+_MAX_DEPTH = 40
+"""Deeper expressions keep the per-field call (Python's parser bounds the nesting of generated source)."""
+
+_OPERATORS = {"eq": "==", "ne": "!=", "lt": "<", "lteq": "<=", "gt": ">", "gteq": ">=", "in": "in", "notin": "not in"}
+_LITERALS = (str, int, bool, type(None))
+
+
+class FieldFailed(Exception):
+    """The template of field number ``index`` failed on this item; ``error`` is the ``RenderError``."""
+
+    def __init__(self, index: int, error: BaseException) -> None:
+        super().__init__(index, error)
+        self.index = index
+        self.error = error
+
+
+class _Source:
+    """Python source of expressions over ``ctx``, with the objects it refers to (named ``_g<n>``)."""
+
+    def __init__(self, env: ImmutableSandboxedEnvironment) -> None:
+        self.env = env
+        self.names: dict[str, Any] = {}
+        self._ids: dict[int, str] = {}
+
+    def ref(self, value: Any) -> str:
+        """The name the generated code uses for ``value``."""
+        name = self._ids.get(id(value))
+        if name is None:
+            name = self._ids[id(value)] = f"_g{len(self.names)}"
+            self.names[name] = value
+        return name
+
+    def const(self, value: Any) -> str:
+        return repr(value) if type(value) in _LITERALS else self.ref(value)
+
+    def expression(self, node: nodes.Node, depth: int = 0) -> str | None:
+        """``node`` as a Python expression, for the shapes ``evaluator`` runs; None for any other."""
+        if depth > _MAX_DEPTH:
+            return None
+        down = depth + 1
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            key = repr(node.name)
+            return f"(ctx[{key}] if {key} in ctx else {self.ref(self.env.undefined)}(name={key}))"
+        if isinstance(node, nodes.Const):
+            return self.const(node.value)
+        if isinstance(node, nodes.Dict) and all(
+            isinstance(item.key, nodes.Const) and isinstance(item.value, nodes.Const) for item in node.items
+        ):
+            return self.ref({item.key.value: item.value.value for item in node.items})  # type: ignore[attr-defined]
+        if isinstance(node, nodes.List) or (isinstance(node, nodes.Tuple) and node.ctx == "load"):
+            items = self._all(node.items, down)
+            if items is None:
+                return None
+            return f"[{', '.join(items)}]" if isinstance(node, nodes.List) else f"({''.join(i + ', ' for i in items)})"
+        if isinstance(node, nodes.Getattr):
+            inner = self.expression(node.node, down)
+            getter = self.ref(evaluator.attribute_getter(self.env, node.attr))
+            return None if inner is None else f"{getter}({inner})"
+        if isinstance(node, nodes.Getitem):
+            inner, key = self.expression(node.node, down), self._key(node.arg, down)
+            return None if inner is None or key is None else f"{self.ref(self.env.getitem)}({inner}, {key})"
+        if isinstance(node, nodes.Filter | nodes.Test) and node.node is not None:
+            return self._filter(node, down)
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+            target, args = self.expression(node.node.node, down), self._args(node, down)
+            if target is None or args is None:
+                return None
+            method = f"{self.ref(evaluator.safe_method)}({self.ref(self.env)}, {target}, {node.node.attr!r})"
+            return f"{self.ref(evaluator.call_bounded)}({method}, [{', '.join(args)}])"
+        return self._logic(node, down)
+
+    def _all(self, items: Sequence[nodes.Node], depth: int) -> list[str] | None:
+        made = [self.expression(item, depth) for item in items]
+        return None if any(m is None for m in made) else made  # type: ignore[return-value]
+
+    def _args(self, node: nodes.Node, depth: int) -> list[str] | None:
+        if node.kwargs or node.dyn_args or node.dyn_kwargs:  # type: ignore[attr-defined]
+            return None
+        return self._all(node.args, depth)  # type: ignore[attr-defined]
+
+    def _key(self, node: nodes.Node, depth: int) -> str | None:
+        if not isinstance(node, nodes.Slice):
+            return self.expression(node, depth)
+        given = (node.start, node.stop, node.step)
+        parts = ["None" if part is None else self.expression(part, depth) for part in given]
+        return None if None in parts else f"slice({', '.join(parts)})"  # type: ignore[arg-type]
+
+    def _filter(self, node: nodes.Filter | nodes.Test, depth: int) -> str | None:
+        """A filter or test, called as Jinja calls it: the function itself, keyword arguments included (the
+        direct evaluator leaves those to Jinja)."""
+        function = evaluator.filter_function(self.env, node)
+        inner = self.expression(node.node, depth)  # type: ignore[arg-type]
+        if node.dyn_args or node.dyn_kwargs or function is None or inner is None:
+            return None
+        table = self.env.filters if isinstance(node, nodes.Filter) else self.env.tests
+        if node.kwargs and function is not table.get(node.name):
+            return None  # a plain stand-in (``join``) without Jinja's keyword arguments
+        args = self._all(node.args, depth)
+        kwargs = self._all([pair.value for pair in node.kwargs], depth)
+        if args is None or kwargs is None:
+            return None
+        named = [f"{pair.key}={value}" for pair, value in zip(node.kwargs, kwargs, strict=True)]
+        return f"{self.ref(function)}({', '.join([inner, *args, *named])})"
+
+    def _logic(self, node: nodes.Node, depth: int) -> str | None:
+        if isinstance(node, nodes.Not):
+            inner = self.expression(node.node, depth)
+            return None if inner is None else f"(not {inner})"
+        if isinstance(node, nodes.Concat):
+            parts = self._all(node.nodes, depth)
+            if parts is None:
+                return None
+            return f"{self.ref(bounds.sized)}(''.join([{', '.join(f'str({p})' for p in parts)}]))"
+        if isinstance(node, nodes.Compare):
+            first = self.expression(node.expr, depth)
+            operands = [(_OPERATORS.get(op.op), self.expression(op.expr, depth)) for op in node.ops]
+            if first is None or any(op is None or expr is None for op, expr in operands):
+                return None
+            chain = " ".join(f"{op} {expr}" for op, expr in operands)
+            return f"(True if {first} {chain} else False)"
+        if isinstance(node, nodes.CondExpr):
+            if node.expr2 is None:
+                return None
+            test, yes, no = (self.expression(n, depth) for n in (node.test, node.expr1, node.expr2))
+            return None if test is None or yes is None or no is None else f"({yes} if {test} else {no})"
+        if isinstance(node, nodes.Or | nodes.And):
+            left, right = self.expression(node.left, depth), self.expression(node.right, depth)
+            if left is None or right is None:
+                return None
+            return f"({left} {'or' if isinstance(node, nodes.Or) else 'and'} {right})"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCode:
+    """What the generated function needs of one field: its name and its compiled template (``Compiled``)."""
+
+    name: str
+    call: Callable[[Mapping[str, Any]], Any]
+    renders: bool
+    simple: str | None
+    node: nodes.Node | None
+    direct: bool = True
+    """``call`` is the direct evaluator of ``node``; else Jinja renders ``{{ node }}`` (bounded in length)."""
+
+
+def fields_function(
+    env: ImmutableSandboxedEnvironment, fields: Sequence[FieldCode], to_text: Callable[[Any], Any]
+) -> tuple[Callable[[dict[str, Any]], dict[str, Any]], str, int]:
+    """The generated function ``values(ctx)`` for ``fields`` (the values by field name, empty ones left out, as
+    text: ``to_text`` of an expression's value), its source, and how many fields run inline."""
+    source = _Source(env)
+    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
+    inline = 0
+    for index, spec in enumerate(fields):
+        if spec.simple is not None:
+            key = repr(spec.simple)
+            value = f"ctx[{key}] if {key} in ctx else {source.ref(spec.call)}(ctx)"
+            inline += 1
+        else:
+            made = _compilable(source.expression(spec.node)) if spec.node is not None else None
+            inline += made is not None
+            if made is not None and not spec.direct:
+                made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
+            value = made or f"{source.ref(spec.call)}(ctx)"
+        lines += [f"        f = {index}", f"        raw = {value}"]
+        lines += _finish(spec.renders, repr(spec.name))
+    lines += [
+        "    except _RENDER as exc:",
+        "        raise _FieldFailed(f, exc) from None",
+        "    except _PYTHON as exc:",
+        "        fault = _fault(exc)",
+        "        if fault is exc:",
+        "            raise",
+        "        fault.__cause__ = exc",
+        "        raise _FieldFailed(f, fault) from exc",
+        "    return values",
+    ]
+    text = "\n".join(lines) + "\n"
+    scope: dict[str, Any] = {
+        "__name__": MODULE,
+        "_RENDER": RenderError,
+        "_PYTHON": _PYTHON,
+        "_fault": _fault,
+        "_FieldFailed": FieldFailed,
+        "_to_text": to_text,
+        **source.names,
+    }
+    exec(compile(text, f"<feedsync fields {id(fields):x}>", "exec"), scope)  # the source built above
+    return scope["values"], text, inline
+
+
+def _compilable(expression: str | None) -> str | None:
+    """``expression`` when Python compiles it, else None (the field keeps its call): a template may hold what
+    Jinja takes and Python does not (a keyword argument named ``class``)."""
+    if expression is None:
+        return None
+    try:
+        compile(expression, "<feedsync field>", "eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return expression
+
+
+def _printed(value: Any) -> str:
+    """``value`` as Jinja's ``{{ value }}`` prints it in a profile template (None as nothing), and as its
+    renderer bounds the text it makes."""
+    text = "" if value is None else str(value)
+    if len(text) > bounds.MAX_LENGTH:
+        bounds.grown(len(text), 0)
+    return text
+
+
+def _finish(renders: bool, name: str) -> list[str]:
+    """The lines that store ``raw`` as the field's text, as the per-field path does: a template's value prints
+    as ``{{ value }}`` would (None as nothing), an expression's goes through ``to_text``; text is stripped and an
+    empty value left out."""
+    if renders:
+        return [
+            "        if raw is not None:",
+            "            if type(raw) is not str:",
+            "                raw = str(raw)",
+            "            raw = raw.strip()",
+            "            if raw:",
+            f"                values[{name}] = raw",
+        ]
+    return [
+        "        if type(raw) is str:",
+        "            raw = raw.strip()",
+        "            if raw:",
+        f"                values[{name}] = raw",
+        "        else:",
+        "            raw = _to_text(raw)",
+        "            if raw is not None:",
+        f"                values[{name}] = raw",
+    ]
