@@ -126,6 +126,21 @@ def clean_gtin(text: str) -> str:
     return digits if digits.isdigit() else value
 
 
+def _str_dict(value: Any) -> bool:
+    return all(type(k) is str and type(x) is str for k, x in value.items())
+
+
+def _constructible(out: Mapping[str, Any]) -> bool:
+    """Whether pydantic's validation of ``out`` could only return the same values: every value here comes from this
+    module's own rules (plain ``str`` texts, non-empty id and title, ``int`` quantity, enum members, ``Money``,
+    ``DateRange`` and ``Weight`` built by feedsync.values, currencies of price and sale price matched, no sale dates
+    without a sale price) but for what the readers hand in. Those are checked here; anything else is validated by
+    pydantic, which reports it (MDL007) as before."""
+    return (
+        _str_dict(out["attributes"]) and _str_dict(out.get("variant_options", {})) and type(out["source"]) is SourceRef
+    )
+
+
 def build_product(
     raw: Mapping[str, Any],
     attributes: Mapping[str, str],
@@ -220,6 +235,8 @@ def build_product(
     if isinstance(raw.get("inventory_tracked"), bool):
         out["inventory_tracked"] = raw["inventory_tracked"]
     out["source"] = ref
+    if _constructible(out):
+        return Product.model_construct(**out)
     try:
         return Product.model_validate(out)
     except ValidationError as exc:  # a rule this module does not know yet: report it, never crash
