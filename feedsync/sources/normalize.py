@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from feedsync import values as v
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
+from feedsync.model.construct import construct
 from feedsync.model.product import (
     AgeGroup,
     Availability,
@@ -65,6 +66,8 @@ class NormalizeContext:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # the common case first
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -94,6 +97,11 @@ def clean_characters(
 ) -> tuple[Mapping[str, Any], Mapping[str, str]]:
     """``raw`` and ``attributes`` without control characters and broken (surrogate) characters: they are dropped
     (a broken one becomes U+FFFD) and reported once for the record (SRC011)."""
+    texts = [v for v in raw.values() if isinstance(v, str)]
+    texts += [str(x) for v in raw.values() if isinstance(v, list) for x in v]
+    texts += attributes.values()
+    if not _BAD_CHARS.search("".join(texts)):  # the common case: one search (the pattern matches single characters)
+        return raw, attributes
     dirty = [k for k, v in raw.items() if isinstance(v, str) and _BAD_CHARS.search(v)]
     dirty += [k for k, v in raw.items() if isinstance(v, list) and any(_BAD_CHARS.search(str(x)) for x in v)]
     dirty_attributes = [k for k, v in attributes.items() if _BAD_CHARS.search(v)]
@@ -236,7 +244,7 @@ def build_product(
         out["inventory_tracked"] = raw["inventory_tracked"]
     out["source"] = ref
     if _constructible(out):
-        return Product.model_construct(**out)
+        return construct(Product, **out)
     try:
         return Product.model_validate(out)
     except ValidationError as exc:  # a rule this module does not know yet: report it, never crash

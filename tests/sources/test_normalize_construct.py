@@ -187,3 +187,34 @@ def test_constructed_path_is_taken_for_clean_input(monkeypatch: pytest.MonkeyPat
         {**BASE, "quantity": "3", "weight": "1 kg", "sale_price": "10"}, {"x": "y"}, {"S": "M"}, CTX
     )
     assert found == [] and product is not None and product.quantity == 3
+
+
+BAD = ["\x00", "\x08", "\x0b", "\x0c", "\x1f", "\x7f", "\ud800", "\udfff", "\ufffe", "\uffff"]
+FINE = ["\t", "\n", "\r", "é", "👕", "\u200b", "\ufffd", "\ufeff"]
+
+
+@pytest.mark.parametrize("place", ["text", "list", "attribute"])
+def test_one_bad_character_anywhere_in_the_record_is_found(place: str) -> None:
+    ref = SourceRef(path="c.csv", row=2)
+    for char in BAD + FINE:
+        raw: dict[str, Any] = {"id": "a", "title": "t", "quantity": 3, "additional_image_links": ["/x.jpg"]}
+        attributes = {"fit": "slim"}
+        if place == "text":
+            raw["title"] = f"T{char}ee"
+        elif place == "list":
+            raw["additional_image_links"] = ["/x.jpg", f"/y{char}.jpg"]
+        else:
+            attributes["fit"] = f"sl{char}im"
+        found: list[Diagnostic] = []
+        cleaned, cleaned_attributes = normalize.clean_characters(raw, attributes, ref, found.append)
+        if char in FINE:
+            assert (found, cleaned, cleaned_attributes) == ([], raw, attributes), repr(char)
+            assert cleaned is raw and cleaned_attributes is attributes
+        else:
+            assert [d.code for d in found] == ["SRC011"], repr(char)
+            kept = "\ufffd" if "\ud800" <= char <= "\udfff" else ""
+            assert (
+                f"T{kept}ee" == cleaned["title"]
+                or f"/y{kept}.jpg" in cleaned["additional_image_links"]
+                or (cleaned_attributes["fit"] == f"sl{kept}im")
+            )
