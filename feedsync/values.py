@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import urljoin
 
+from feedsync.model.construct import construct
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.product import DateRange, Weight, WeightUnit
 
@@ -63,7 +64,7 @@ def parse_money(text: str, default_currency: str | None, *, what: str = "price")
         raise ValueProblem("MDL003", f"{what} {text!r} has no currency and source.currency is not set")
     if currency not in ISO_4217:
         raise ValueProblem("MDL003", f"{what} {text!r}: {currency!r} is not an ISO 4217 currency code")
-    return Money.model_construct(amount=amount, currency=currency)
+    return construct(Money, amount=amount, currency=currency)
 
 
 MAX_INT = 2**31 - 1
@@ -79,8 +80,18 @@ def parse_int(text: str, *, what: str) -> int:
     return int(value)
 
 
+_TOKENS: dict[str, str] = {}
+"""Enum texts already normalized: an enum column holds few distinct values (short ones kept, and a bounded number)."""
+_SEPARATORS = re.compile(r"[\s_-]+")
+
+
 def _normalize_token(text: str) -> str:
-    return re.sub(r"[\s_-]+", "_", text.strip().lower())
+    token = _TOKENS.get(text)
+    if token is None:
+        token = _SEPARATORS.sub("_", text.strip().lower())
+        if len(text) <= 64 and len(_TOKENS) < 4096:
+            _TOKENS[text] = token
+    return token
 
 
 def parse_enum(text: str, enum: type[E], *, what: str, aliases: dict[str, str] | None = None) -> E:
@@ -161,7 +172,7 @@ def open_range(start: datetime | None, end: datetime | None) -> DateRange:
     last = end or datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
     if last <= first:
         raise ValueProblem("MDL005", f"the sale ends ({last:%Y-%m-%d}) before it starts ({first:%Y-%m-%d})")
-    return DateRange.model_construct(start=first, end=last)
+    return construct(DateRange, start=first, end=last)
 
 
 def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> DateRange:
@@ -172,7 +183,7 @@ def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> Date
     end = parse_datetime(parts[1], tz, end_of_day=True, what=f"{what} end")
     if end <= start:
         raise ValueProblem("MDL005", f"{what} {text!r} ends before it starts")
-    return DateRange.model_construct(start=start, end=end)
+    return construct(DateRange, start=start, end=end)
 
 
 _WEIGHT = re.compile(r"^\s*(?P<num>[0-9.]+)\s*(?P<unit>[A-Za-z]+)\s*$")
@@ -184,7 +195,7 @@ def parse_weight(text: str) -> Weight:
     unit = _WEIGHT_UNITS.get(match["unit"].lower()) if match else None
     if not match or unit is None:
         raise ValueProblem("MDL006", f"weight {text!r} is not a number with a unit (g, kg, lb, oz)")
-    return Weight.model_construct(value=parse_decimal(match["num"], what="weight"), unit=WeightUnit(unit))
+    return construct(Weight, value=parse_decimal(match["num"], what="weight"), unit=WeightUnit(unit))
 
 
 def parse_url(text: str, base_url: str | None, *, what: str) -> str:

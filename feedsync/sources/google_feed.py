@@ -18,6 +18,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
+from feedsync.model.construct import construct
 from feedsync.model.product import PRODUCT_FIELDS, FeedAttribute, Product, SourceRef
 from feedsync.sources.base import Sniff, SourceStats, detector, normalize_context, register
 from feedsync.sources.native import DelimitedSource
@@ -66,7 +67,7 @@ class GoogleXmlSource:
                     for name in item.foreign:
                         count, first = foreign.get(name, (0, row))
                         foreign[name] = (count + 1, first)
-                    ref = SourceRef.model_construct(path=path, row=row, columns={})
+                    ref = construct(SourceRef, path=path, row=row, columns={})
                     product = build_product(item.raw, item.attributes, ref, ctx, emit)
                     if product is not None and item.kept:
                         product = product.model_copy(update={"feed_attributes": tuple(item.kept)})

@@ -16,6 +16,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
+from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
     Sniff,
@@ -108,7 +109,7 @@ class DelimitedSource:
                             attributes[names[index]] = cell
                     elif cell.strip() and not raw.get(target):
                         raw[target] = cell
-                ref = SourceRef.model_construct(path=path, row=row, columns=columns)
+                ref = construct(SourceRef, path=path, row=row, columns=columns)
                 if not self.prepare(raw, attributes, ref, emit):
                     continue
                 product = build_product(raw, attributes, ref, ctx, emit)
@@ -170,7 +171,7 @@ def _record_to_product(
             raw[target] = value
         elif value is not None and value != "":
             attributes[name] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    ref = SourceRef.model_construct(path=path, row=line, columns=columns)
+    ref = construct(SourceRef, path=path, row=line, columns=columns)
     return build_product(raw, attributes, ref, ctx, emit)
 
 

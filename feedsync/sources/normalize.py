@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from feedsync import values as v
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
+from feedsync.model.construct import construct
 from feedsync.model.product import (
     AgeGroup,
     Availability,
@@ -65,6 +66,8 @@ class NormalizeContext:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # the common case first
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -94,6 +97,11 @@ def clean_characters(
 ) -> tuple[Mapping[str, Any], Mapping[str, str]]:
     """``raw`` and ``attributes`` without control characters and broken (surrogate) characters: they are dropped
     (a broken one becomes U+FFFD) and reported once for the record (SRC011)."""
+    texts = [v for v in raw.values() if isinstance(v, str)]
+    texts += [str(x) for v in raw.values() if isinstance(v, list) for x in v]
+    texts += attributes.values()
+    if not _BAD_CHARS.search("".join(texts)):  # the common case: one search (the pattern matches single characters)
+        return raw, attributes
     dirty = [k for k, v in raw.items() if isinstance(v, str) and _BAD_CHARS.search(v)]
     dirty += [k for k, v in raw.items() if isinstance(v, list) and any(_BAD_CHARS.search(str(x)) for x in v)]
     dirty_attributes = [k for k, v in attributes.items() if _BAD_CHARS.search(v)]
@@ -124,6 +132,21 @@ def clean_gtin(text: str) -> str:
     value = text[1:] if text.startswith("'") else text
     digits = value.replace(" ", "").replace("-", "")
     return digits if digits.isdigit() else value
+
+
+def _str_dict(value: Any) -> bool:
+    return all(type(k) is str and type(x) is str for k, x in value.items())
+
+
+def _constructible(out: Mapping[str, Any]) -> bool:
+    """Whether pydantic's validation of ``out`` could only return the same values: every value here comes from this
+    module's own rules (plain ``str`` texts, non-empty id and title, ``int`` quantity, enum members, ``Money``,
+    ``DateRange`` and ``Weight`` built by feedsync.values, currencies of price and sale price matched, no sale dates
+    without a sale price) but for what the readers hand in. Those are checked here; anything else is validated by
+    pydantic, which reports it (MDL007) as before."""
+    return (
+        _str_dict(out["attributes"]) and _str_dict(out.get("variant_options", {})) and type(out["source"]) is SourceRef
+    )
 
 
 def build_product(
@@ -220,6 +243,8 @@ def build_product(
     if isinstance(raw.get("inventory_tracked"), bool):
         out["inventory_tracked"] = raw["inventory_tracked"]
     out["source"] = ref
+    if _constructible(out):
+        return construct(Product, **out)
     try:
         return Product.model_validate(out)
     except ValidationError as exc:  # a rule this module does not know yet: report it, never crash

@@ -18,6 +18,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.ids import fit_id, slug
+from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
@@ -341,7 +342,7 @@ class _Reader:
         raw["weight"] = _weight(get(cells, "grams"), get(cells, "unit"))
         raw["gtin"] = self._gtin(get(cells, "barcode"), row)
 
-        ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.columns)
+        ref = construct(SourceRef, path=self.table.path, row=row, columns=self.columns)
         return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
     def _gtin(self, barcode: str, row: int) -> str:

@@ -21,6 +21,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.ids import slug
+from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
@@ -446,7 +447,7 @@ class _Reader:
                 if target_id
                 else f"{self.config.base_url}/product/{_SLUG.sub('-', raw['title'].casefold()).strip('-')}/"
             )
-        ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.cols.positions)
+        ref = construct(SourceRef, path=self.table.path, row=row, columns=self.cols.positions)
         return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
     def number(self, text: str) -> str:
