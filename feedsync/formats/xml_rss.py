@@ -30,10 +30,8 @@ def xml_text(value: str) -> str:
 
 
 def _escaped(value: str) -> str:
-    """``value`` as element content, the bytes lxml writes for it: invalid characters dropped, ``&<>`` and CR
-    escaped (quotes, tab and newline as they are; ``]]>`` becomes ``]]&gt;``)."""
-    if _SPECIAL.search(value) is None:
-        return value
+    """``value`` (holding a character of ``_SPECIAL``) as element content, the bytes lxml writes for it: invalid
+    characters dropped, ``&<>`` and CR escaped (quotes, tab and newline as they are; ``]]>`` becomes ``]]&gt;``)."""
     value = _INVALID_XML.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
@@ -93,22 +91,23 @@ class RssWriter:
         """One item; a value is a text, or a list of them (a repeated attribute), whose entries may be mappings of
         sub-attributes (written as child elements: ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
         tags = self._tags
+        special = _SPECIAL.search  # most values need no escaping: one scan, no call
         out = ["  <item>"]
         add = out.append
         for name, value in values.items():
             if isinstance(value, str):
                 start, end = tags.get(name) or self._tag(name)
-                add(f"\n    {start}{_escaped(value)}{end}")
+                add(f"\n    {start}{value if special(value) is None else _escaped(value)}{end}")
                 continue
             for entry in value:  # a repeated attribute (its tags are looked up only when it has an entry)
                 start, end = tags.get(name) or self._tag(name)
                 if isinstance(entry, str):
-                    add(f"\n    {start}{_escaped(entry)}{end}")
+                    add(f"\n    {start}{entry if special(entry) is None else _escaped(entry)}{end}")
                     continue
                 add(f"\n    {start}")
                 for part, text in entry.items():
                     part_start, part_end = tags.get(part) or self._tag(part)
-                    add(f"\n      {part_start}{_escaped(text)}{part_end}")
+                    add(f"\n      {part_start}{text if special(text) is None else _escaped(text)}{part_end}")
                 add(f"\n    {end}")
         add("\n  </item>\n")
         self._handle.write("".join(out).encode("utf-8"))
