@@ -17,8 +17,12 @@ def delete_message(sku: str) -> dict[str, Any]:
     return {"sku": sku, "operationType": "DELETE"}
 
 
+# One encoder for every message (``json.dumps`` with options builds a new one per call); the same bytes.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODE(value).encode("utf-8")
 
 
 class JsonListingsWriter:
