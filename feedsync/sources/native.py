@@ -97,18 +97,19 @@ class DelimitedSource:
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
             self.stats.unused = []  # every other column is kept in attributes
+            mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
+            unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
+            padding = [""] * width
             for row, cells in table.rows:
                 self.stats.rows += 1
+                if len(cells) < width:  # a short row: its missing cells are empty ones
+                    cells = cells + padding[len(cells) :]
                 raw: dict[str, Any] = {}
-                attributes: dict[str, str] = {}
-                for index in range(min(width, len(cells))):
+                for index, target in mapped:  # the first non-empty cell of a field wins
                     cell = cells[index]
-                    target = targets[index]
-                    if target is None:
-                        if cell:
-                            attributes[names[index]] = cell
-                    elif cell.strip() and not raw.get(target):
+                    if cell.strip() and target not in raw:
                         raw[target] = cell
+                attributes = {name: cells[index] for index, name in unmapped if cells[index]}
                 ref = construct(SourceRef, path=path, row=row, columns=columns)
                 if not self.prepare(raw, attributes, ref, emit):
                     continue

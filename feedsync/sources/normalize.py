@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import lru_cache, partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -149,6 +150,29 @@ def _constructible(out: Mapping[str, Any]) -> bool:
     )
 
 
+Parse = Callable[[str], Any]
+
+
+@lru_cache(maxsize=16)
+def _parsers(ctx: NormalizeContext) -> tuple[tuple[str, Parse], ...]:
+    """The rule for each parsed field, in the order its problems are reported; made once per context."""
+    currency, base_url, tz = ctx.currency, ctx.base_url, ctx.tz
+    return (
+        ("price", partial(v.parse_money, default_currency=currency, what="price")),
+        ("sale_price", partial(v.parse_money, default_currency=currency, what="sale_price")),
+        ("sale_price_effective_date", partial(v.parse_date_range, tz=tz, what="sale_price_effective_date")),
+        ("availability", partial(v.parse_enum, enum=Availability, what="availability", aliases=AVAILABILITY_ALIASES)),
+        ("quantity", partial(v.parse_int, what="quantity")),
+        ("condition", partial(v.parse_enum, enum=Condition, what="condition")),
+        ("gender", partial(v.parse_enum, enum=Gender, what="gender", aliases=GENDER_ALIASES)),
+        ("age_group", partial(v.parse_enum, enum=AgeGroup, what="age_group")),
+        ("weight", v.parse_weight),
+        ("gtin", clean_gtin),
+        ("link", partial(v.parse_url, base_url=base_url, what="link")),
+        ("image_link", partial(v.parse_url, base_url=base_url, what="image_link")),
+    )
+
+
 def build_product(
     raw: Mapping[str, Any],
     attributes: Mapping[str, str],
@@ -162,53 +186,40 @@ def build_product(
     raw, attributes = clean_characters(raw, attributes, ref, emit)
     problems: list[tuple[str, str, str, str]] = []  # (code, field, value, message)
     out: dict[str, Any] = {}
-
-    def attempt(field: str, parse: Callable[[str], Any], value: Any) -> None:
-        text = _text(value)
-        if text is None:
-            return
-        try:
-            out[field] = parse(text)
-        except v.ValueProblem as problem:
-            problems.append((problem.code, field, text, problem.message))
-
+    get = raw.get
     for field in ("id", "title"):
-        text = _text(raw.get(field))
+        text = _text(get(field))
         if text is None:
             problems.append(("MDL001", field, "", f"{field} is empty"))
         else:
             out[field] = text
-    if _text(raw.get("price")) is None:
+    if _text(get("price")) is None:
         problems.append(("MDL001", "price", "", "price is empty"))
-    attempt("price", lambda t: v.parse_money(t, ctx.currency, what="price"), raw.get("price"))
-    attempt("sale_price", lambda t: v.parse_money(t, ctx.currency, what="sale_price"), raw.get("sale_price"))
-    attempt(
-        "sale_price_effective_date",
-        lambda t: v.parse_date_range(t, ctx.tz, what="sale_price_effective_date"),
-        raw.get("sale_price_effective_date"),
-    )
-    attempt(
-        "availability",
-        lambda t: v.parse_enum(t, Availability, what="availability", aliases=AVAILABILITY_ALIASES),
-        raw.get("availability"),
-    )
-    attempt("quantity", lambda t: v.parse_int(t, what="quantity"), raw.get("quantity"))
-    attempt("condition", lambda t: v.parse_enum(t, Condition, what="condition"), raw.get("condition"))
-    attempt("gender", lambda t: v.parse_enum(t, Gender, what="gender", aliases=GENDER_ALIASES), raw.get("gender"))
-    attempt("age_group", lambda t: v.parse_enum(t, AgeGroup, what="age_group"), raw.get("age_group"))
-    attempt("weight", v.parse_weight, raw.get("weight"))
-    attempt("gtin", clean_gtin, raw.get("gtin"))
-    for field in ("link", "image_link"):
-        attempt(field, lambda t, f=field: v.parse_url(t, ctx.base_url, what=f), raw.get(field))
-    images: list[str] = []
-    for url in _list(raw.get("additional_image_links")):
+    for field, parse in _parsers(ctx):
+        value = get(field)
+        if value is None:
+            continue
+        text = (value.strip() or None) if type(value) is str else _text(value)
+        if text is None:
+            continue
         try:
-            images.append(v.parse_url(url, ctx.base_url, what="additional_image_links"))
+            out[field] = parse(text)
         except v.ValueProblem as problem:
-            problems.append((problem.code, "additional_image_links", url, problem.message))
+            problems.append((problem.code, field, text, problem.message))
+    images: list[str] = []
+    links = get("additional_image_links")
+    if links is not None:
+        for url in _list(links):
+            try:
+                images.append(v.parse_url(url, ctx.base_url, what="additional_image_links"))
+            except v.ValueProblem as problem:
+                problems.append((problem.code, "additional_image_links", url, problem.message))
     out["additional_image_links"] = tuple(images)
     for field in _TEXT_FIELDS:
-        text = _text(raw.get(field))
+        value = get(field)
+        if value is None:
+            continue
+        text = (value.strip() or None) if type(value) is str else _text(value)
         if text is not None:
             out[field] = text
 
