@@ -1,20 +1,35 @@
-"""IdSet: a set of ids in 16 bytes each (duplicate ids and SKUs in a streamed catalog)."""
+"""IdSet: a set of ids in 12 bytes a slot (duplicate ids and SKUs in a streamed catalog)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsync.idset import IdSet
+from feedsync.idset import SLOT, IdSet
 
 
 def test_it_tells_new_ids_from_seen_ones_across_growth() -> None:
     ids = IdSet(capacity=16)
     assert all(ids.add(f"SKU-{n:07d}") for n in range(50_000))
-    assert len(ids) == 50_000 and ids._slots >= 100_000  # grown, load at most one half
+    assert len(ids) == 50_000
     assert not ids.add("SKU-0000000") and not ids.add("SKU-0049999")
     assert "SKU-0012345" in ids and "SKU-0050000" not in ids
-    assert len(ids._table) == ids._slots * 16  # 16 bytes a slot, nothing per member beyond it
+    # every table grew at least once: between 16 and 32 bytes a member, nothing per member beyond the tables
+    assert 16 * len(ids) <= ids.nbytes <= 32 * len(ids)
+    assert all(len(t.table) == t.slots * SLOT for t in ids._tables)
+
+
+def test_growing_never_copies_more_than_one_small_table() -> None:
+    ids = IdSet()
+    for n in range(100_000):
+        ids.add(f"id-{n}")
+    assert max(len(t.table) for t in ids._tables) * 50 < ids.nbytes
+
+
+def test_a_large_capacity_is_taken_up_front() -> None:
+    ids = IdSet(capacity=1_000_000)
+    slots = {t.slots for t in ids._tables}
+    assert len(slots) == 1 and slots.pop() * 3 >= 1_000_000 // 256 * 4
 
 
 @given(st.lists(st.text(max_size=12), max_size=300))
