@@ -14,6 +14,7 @@ from typing import Any
 
 from feedsync.config import Config
 from feedsync.diagnostics import Report
+from feedsync.diagnostics.findings import Findings
 from feedsync.errors import FeedsyncError
 
 AUTO_MIN_BYTES = 4_000_000
@@ -61,7 +62,7 @@ def _work(group: list[str]) -> Report:
 
     assert _JOB is not None
     report = run(_JOB.config, _JOB.command, channels=group, jobs=1, **_JOB.options)  # type: ignore[arg-type]
-    report.diagnostics = [d for d in report.diagnostics if d.channel is not None]
+    report.diagnostics = Findings(d for d in report.diagnostics if d.channel is not None)
     return report
 
 
@@ -85,7 +86,8 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
     finally:
         _JOB = None
     merged = Report(command=report.command, variants=report.variants, products=report.products)
-    merged.diagnostics = report.diagnostics + [d for other in results for d in other.diagnostics]
+    merged.diagnostics = Findings(report.diagnostics)
+    merged.diagnostics.extend(d for other in results for d in other.diagnostics)
     for name in names:
         part = next(r for r in (report, *results) if name in r.channels)
         merged.channels[name] = part.channels[name]

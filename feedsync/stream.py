@@ -215,10 +215,10 @@ class Stream:
 
     def _fan_out(self, sink: Sink, product: Product, extras: dict[str, Any]) -> None:
         report = self.report
-        before = len(report.diagnostics)
+        before = report.diagnostics.errors
         items = sink.channel.apply(product, self.emit, extras)
         if not items:
-            if any(d.severity is Severity.ERROR for d in report.diagnostics[before:]):
+            if report.diagnostics.errors > before:
                 sink.result.rejected += 1
             else:
                 sink.result.excluded += 1

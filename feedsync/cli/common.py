@@ -6,7 +6,7 @@ import errno
 import functools
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,27 +145,16 @@ def print_report(
     gate = gate or Gate()
     failed, reason = gate.verdict(report)
     refused = any(r.refused for r in report.channels.values())
-    if fmt == "concise":
-        body = "".join(line + "\n" for line in render_concise(report.diagnostics))
-    elif fmt == "text":
-        body = render_text(report, color=output is None and sys.stdout.isatty())
-    elif fmt == "json":
-        body = render_json(report, failed=failed or refused, reason=reason)
-    elif fmt == "junit":
-        body = render_junit(report)
-    elif fmt == "github":
-        body = render_github(report)
-    elif fmt == "sarif":
-        body = render_sarif(report)
-    else:  # pragma: no cover - typer restricts the choice
-        raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")
-    if output is not None:
-        with atomic_write(output) as handle:
-            handle.write(body.encode("utf-8"))
-    elif (body and findings_to_stdout) or fmt != "concise":
-        typer.echo(body, nl=False)
-    elif body:
-        err(body.rstrip("\n"))
+    if fmt == "concise":  # one line per finding, written as it is rendered (a long run's findings are many)
+        _print_lines(render_concise(report.diagnostics), findings_to_stdout=findings_to_stdout, output=output)
+    else:
+        color = output is None and sys.stdout.isatty()
+        body = _render(report, fmt, failed=failed or refused, reason=reason, color=color)
+        if output is not None:
+            with atomic_write(output) as handle:
+                handle.write(body.encode("utf-8"))
+        else:
+            typer.echo(body, nl=False)
     if fmt != "text" or output is not None:
         for line in render_summary(report):
             err(line)
@@ -173,3 +162,31 @@ def print_report(
         err(f"failed: {reason}", level="error")
     sys.stderr.flush()
     return EXIT_FINDINGS if failed or refused else EXIT_OK
+
+
+def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool) -> str:
+    if fmt == "text":
+        return render_text(report, color=color)
+    if fmt == "json":
+        return render_json(report, failed=failed, reason=reason)
+    if fmt == "junit":
+        return render_junit(report)
+    if fmt == "github":
+        return render_github(report)
+    if fmt == "sarif":
+        return render_sarif(report)
+    raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")  # pragma: no cover - typer checks
+
+
+def _print_lines(lines: Iterable[str], *, findings_to_stdout: bool, output: Path | None) -> None:
+    """Lines to ``output`` (written whole or not at all), else to stdout or, as messages, to stderr."""
+    if output is not None:
+        with atomic_write(output) as handle:
+            for line in lines:
+                handle.write(line.encode("utf-8") + b"\n")
+    elif findings_to_stdout:
+        for line in lines:
+            typer.echo(line)
+    else:
+        for line in lines:
+            err(line)

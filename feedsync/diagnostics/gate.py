@@ -77,19 +77,20 @@ class Gate:
 
     def verdict(self, report: Report) -> tuple[bool, str]:
         """(failed, why) for ``report``."""
-        counted = [d for d in report.diagnostics if self.counted(d)]
+        counted = sum(1 for d in report.diagnostics if self.counted(d))  # one pass: a long run's findings are many
         if not counted:
             return False, "no findings count against the gate"
         if self.max_errors is None and self.max_error_rate is None:
-            return True, f"{len(counted)} finding(s) at or above {self.fail_on}"
-        if self.max_errors is not None and len(counted) > self.max_errors:
+            return True, f"{counted} finding(s) at or above {self.fail_on}"
+        if self.max_errors is not None and counted > self.max_errors:
             return (
                 True,
-                f"{len(counted)} finding(s) at or above {self.fail_on}, more than --max-errors {self.max_errors}",
+                f"{counted} finding(s) at or above {self.fail_on}, more than --max-errors {self.max_errors}",
             )
         if self.max_error_rate is not None:
             products = max(report.variants, 1)
-            affected = len({d.product_id for d in counted if d.product_id}) + sum(not d.product_id for d in counted)
+            ids = {d.product_id for d in report.diagnostics if d.product_id and self.counted(d)}
+            affected = len(ids) + sum(1 for d in report.diagnostics if not d.product_id and self.counted(d))
             rate = affected * 100 / products
             if rate > self.max_error_rate:
                 return True, f"{rate:.1f}% of products have findings, more than --max-error-rate {self.max_error_rate}%"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
+from feedsync.diagnostics.findings import Findings
 
 
 @dataclass(slots=True)
@@ -39,7 +41,8 @@ class ChannelResult:
 @dataclass(slots=True)
 class Report:
     command: str
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: Findings = field(default_factory=Findings)
+    """Every finding, in the order told (the earlier ones of a long run wait in a temporary file)."""
     channels: dict[str, ChannelResult] = field(default_factory=dict)
     variants: int = 0
     """Variants read: every product the source yielded, plus every row the reader named in an error finding and
@@ -57,7 +60,7 @@ class Report:
     def add(self, diagnostic: Diagnostic) -> None:
         self.diagnostics.append(diagnostic)
 
-    def extend(self, diagnostics: list[Diagnostic]) -> None:
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics.extend(diagnostics)
 
     def counts(self) -> Counter[Severity]:

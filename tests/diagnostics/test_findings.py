@@ -1,0 +1,61 @@
+"""Findings: the run's findings in flat memory. Past ``keep`` the earlier ones wait in a temporary file; every way
+the project reads them gives what a list would."""
+
+from __future__ import annotations
+
+import pickle
+import tracemalloc
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedsync.diagnostics import Diagnostic, Location, Severity
+from feedsync.diagnostics.findings import Findings
+
+
+def finding(n: int, severity: Severity = Severity.ERROR) -> Diagnostic:
+    return Diagnostic(
+        "GMC008",
+        "invalid-gtin",
+        severity,
+        f"gtin '42{n:011d}' has check digit 0, but its digits give {n % 10}",
+        channel="google",
+        product_id=f"SKU-{n:07d}",
+        field="gtin",
+        value=f"42{n:011d}",
+        location=Location("/catalog/products.csv", n + 2, 14, "gtin"),
+    )
+
+
+def test_many_findings_keep_their_order_and_memory_stays_flat() -> None:
+    tracemalloc.start()
+    try:
+        found = Findings(keep=1000)
+        for n in range(30_000):
+            found.append(finding(n, Severity.ERROR if n % 3 else Severity.WARNING))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 2_000_000  # 30,000 findings as objects take about 13 MB
+    assert len(found) == 30_000 and found.errors == 20_000
+    assert [d.product_id for d in found] == [f"SKU-{n:07d}" for n in range(30_000)]
+    assert list(found) == list(found)  # read again: the same
+    assert found[0] == finding(0, Severity.WARNING) and found[-1] == finding(29_999, Severity.ERROR)
+    assert found[12_345] == finding(12_345, Severity.WARNING)
+    assert found[:3] == [finding(0, Severity.WARNING), finding(1), finding(2)]
+    assert found[29_998:] == [finding(29_998), finding(29_999)]
+
+
+@given(st.lists(st.integers(0, 99), max_size=60), st.integers(1, 7), st.integers(-70, 70), st.integers(-70, 70))
+def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, stop: int) -> None:
+    items = [finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in numbers]
+    found = Findings(keep=keep)
+    found.extend(items)
+    assert found == items and list(found) == items and len(found) == len(items) and bool(found) == bool(items)
+    assert found[start:stop] == items[start:stop]
+    assert found[::2] == items[::2]
+    for index in (start, stop, 0, -1):
+        if -len(items) <= index < len(items):
+            assert found[index] == items[index]
+    assert found.errors == sum(d.severity is Severity.ERROR for d in items)
+    assert pickle.loads(pickle.dumps(found)) == items
