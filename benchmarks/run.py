@@ -11,7 +11,9 @@ kept in DIR between runs), then runs, each in its own process:
   Meta CSV with ``to_csv``): what a Python user would write instead of feedsync.
 
 It prints, per size: wall time, variants per second, peak RSS (summed over a run's processes, sampled every
-20 ms from /proc) and output bytes, then the ratios feedsync/floor and feedsync/baseline. Needs pandas
+20 ms from /proc) and output bytes, then the ratios feedsync/floor and feedsync/baseline. Then it runs
+benchmarks/incremental.py (``--incremental N`` variants, 1 % changed; 0 skips it) and prints the compiled-core
+targets beside what it measured, as a Markdown table. Needs pandas
 (``pip install -e '.[bench]'``). Timings vary with the machine's load: run it on a quiet machine.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -138,6 +141,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=0, help="feedsync build --jobs (0: one per core)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "feedsync-bench")
     parser.add_argument("--source-format", choices=("native", "shopify"), default="native")
+    parser.add_argument(
+        "--incremental",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="also time benchmarks/incremental.py on N variants with 1 %% changed (0: skip)",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
@@ -151,6 +161,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     native = args.source_format == "native"
+    rows: list[Row] = []
     for count in args.sizes:
         config = catalog(args.data, count, args.source_format)
         source = config.parent / ("products.csv" if args.source_format == "native" else "products_export.csv")
@@ -185,6 +196,69 @@ def main() -> None:
             f"{mb(ours.output_bytes):>9} | {floor.wall:>5.1f} s | {baseline}",
             flush=True,
         )
+        rows.append(Row(count, ours, floor, pandas))
+    incremental = incremental_ratio(args.incremental) if args.incremental else None
+    print()
+    for line in targets(rows, incremental):
+        print(line)
+
+
+@dataclass
+class Row:
+    count: int
+    ours: Measure
+    floor: Measure
+    pandas: Measure | None
+
+
+def incremental_ratio(count: int) -> float | None:
+    """The incremental push's time as a share of the full push's (benchmarks/incremental.py, 1 % changed)."""
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("incremental.py")), str(count), "1"],
+        capture_output=True,
+        text=True,
+    )
+    print(done.stdout.rstrip())
+    found = re.search(r"incremental / full: ([\d.]+) %", done.stdout)
+    return float(found[1]) / 100 if found else None
+
+
+def targets(rows: list[Row], incremental: float | None) -> list[str]:
+    """The issue's targets beside what this run measured, as a Markdown table."""
+    by_count = {row.count: row for row in rows}
+    lines = ["| target | goal | measured | met |", "|---|---|---|---|"]
+
+    def line(name: str, goal: str, value: float | None, shown: str, met: bool) -> None:
+        lines.append(f"| {name} | {goal} | {shown if value is not None else '-'} | {'yes' if met else 'no'} |")
+
+    for count, limit in ((1_000_000, 60.0), (100_000, 6.0)):
+        row = by_count.get(count)
+        wall = row.ours.wall if row else None
+        line(
+            f"{count:,} variants, wall",
+            f"<= {limit:.0f} s",
+            wall,
+            f"{wall:.1f} s" if wall else "",
+            bool(wall and wall <= limit),
+        )
+    if rows:
+        slowest = min(row.count / row.ours.wall for row in rows)
+        line("variants/s, every size", ">= 16,700", slowest, f"{slowest:,.0f}", slowest >= 16_700)
+        peak = max(row.ours.peak_rss for row in rows)
+        line("peak RSS, every size", "<= 300 MB", peak, mb(peak), peak <= 300e6)
+        worst = max(row.ours.wall / row.floor.wall for row in rows)
+        line("feedsync / floor, every size", "<= 5x", worst, f"{worst:.1f}x", worst <= 5)
+        against = [row.ours.wall / row.pandas.wall for row in rows if row.pandas is not None]
+        if against:
+            line("feedsync / pandas, every size", "< 1", max(against), f"{max(against):.2f}x", max(against) < 1)
+    big, small = by_count.get(1_000_000), by_count.get(100_000)
+    growth = big.ours.peak_rss / small.ours.peak_rss if big and small else None
+    line("peak RSS, 1M / 100k", "<= 1.3", growth, f"{growth:.2f}" if growth else "", bool(growth and growth <= 1.3))
+    shown = f"{incremental * 100:.0f} %" if incremental is not None else ""
+    line(
+        "incremental push, 1 % changed", "<= 10 % of full", incremental, shown, bool(incremental and incremental <= 0.1)
+    )
+    return lines
 
 
 if __name__ == "__main__":
