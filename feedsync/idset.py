@@ -8,6 +8,7 @@ the memory in use stays between 16 and 32 bytes a member once the set is large."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from hashlib import blake2b as _blake2b
 
 SLOT = 12
@@ -38,6 +39,14 @@ class _Table:
                 return index, False
             index = (index + 1) & mask
 
+    def __iter__(self) -> Iterator[bytes]:
+        """The digests it holds."""
+        table = self.table
+        for start in range(0, len(table), SLOT):
+            key = bytes(table[start : start + SLOT])
+            if key != EMPTY:
+                yield key
+
     def put(self, index: int, key: bytes) -> None:
         start = index * SLOT
         self.table[start : start + SLOT] = key
@@ -46,16 +55,12 @@ class _Table:
             self._grow()
 
     def _grow(self) -> None:
-        old = self.table
+        old = list(self)
         self.slots *= 2
         self.table = bytearray(self.slots * SLOT)
-        self.count = 0
-        for start in range(0, len(old), SLOT):
-            key = bytes(old[start : start + SLOT])
-            if key != EMPTY:
-                index, _ = self.find(key)
-                self.table[index * SLOT : index * SLOT + SLOT] = key
-                self.count += 1
+        for key in old:
+            index, _ = self.find(key)
+            self.table[index * SLOT : index * SLOT + SLOT] = key
 
 
 class IdSet:
@@ -99,3 +104,18 @@ class IdSet:
         table.put(index, kept)
         self._count += 1
         return True
+
+    def isdisjoint(self, other: IdSet) -> bool:
+        """Whether no id is in both sets."""
+        return not any(
+            mine.find(kept)[1] for theirs, mine in zip(other._tables, self._tables, strict=True) for kept in theirs
+        )
+
+    def update(self, other: IdSet) -> None:
+        """Add every id of ``other``."""
+        for theirs, mine in zip(other._tables, self._tables, strict=True):
+            for kept in theirs:
+                index, present = mine.find(kept)
+                if not present:
+                    mine.put(index, kept)
+                    self._count += 1

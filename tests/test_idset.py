@@ -40,3 +40,17 @@ def test_it_agrees_with_a_python_set(keys: list[str]) -> None:
         reference.add(key)
     assert len(ids) == len(reference)
     assert all(key in ids for key in reference)
+
+
+@given(st.sets(st.text(max_size=6), max_size=80), st.sets(st.text(max_size=6), max_size=80))
+def test_disjoint_and_update_agree_with_python_sets(first: set[str], second: set[str]) -> None:
+    a, b = IdSet(capacity=4), IdSet(capacity=4)
+    for key in first:
+        a.add(key)
+    for key in second:
+        b.add(key)
+    assert a.isdisjoint(b) == first.isdisjoint(second) == b.isdisjoint(a)
+    a.update(b)
+    assert len(a) == len(first | second)
+    assert all(key in a for key in first | second)
+    assert all(a.add(key) == (key not in first | second) for key in ["new-1", "new-2", *second])
