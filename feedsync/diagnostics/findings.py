@@ -9,6 +9,7 @@ list, pickle."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,12 +22,14 @@ KEEP = 5000
 
 
 class Findings:
-    __slots__ = ("_batches", "_errors", "_keep", "_memory", "_spilled", "_spool")
+    __slots__ = ("_batches", "_end", "_errors", "_keep", "_memory", "_pid", "_spilled", "_spool")
 
     def __init__(self, items: Iterable[Diagnostic] = (), *, keep: int = KEEP) -> None:
         self._memory: list[Diagnostic] = []
         self._spool: IO[bytes] | None = None
-        self._batches: list[tuple[int, int]] = []  # (offset, length) of each pickled batch in the spool
+        self._pid = 0  # the process that made the spool: a forked process writes to a spool of its own
+        self._end = 0
+        self._batches: list[tuple[IO[bytes], int, int]] = []  # (spool, offset, length) of each pickled batch
         self._spilled = 0
         self._errors = 0
         self._keep = max(1, keep)
@@ -49,21 +52,30 @@ class Findings:
             self.append(diagnostic)
 
     def _spill(self, count: int) -> None:
-        if self._spool is None:
+        # Positional reads and writes: a process forked with these findings shares the spool's file offset, never
+        # its bytes (it reads the batches written before the fork where they lie and writes to a spool of its own).
+        if self._spool is None or self._pid != os.getpid():
             self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the object, or the process)
+            self._pid, self._end = os.getpid(), 0
         data = pickle.dumps(self._memory[:count], protocol=pickle.HIGHEST_PROTOCOL)
-        offset = self._spool.seek(0, 2)
-        self._spool.write(data)
-        self._batches.append((offset, len(data)))
+        written = 0
+        while written < len(data):
+            written += os.pwrite(self._spool.fileno(), data[written:], self._end + written)
+        self._batches.append((self._spool, self._end, len(data)))
+        self._end += len(data)
         self._spilled += count
         del self._memory[:count]
 
     def _spilled_batches(self) -> Iterator[list[Diagnostic]]:
-        spool = self._spool
-        for offset, length in list(self._batches):
-            assert spool is not None
-            spool.seek(offset)
-            yield pickle.loads(spool.read(length))
+        for spool, offset, length in list(self._batches):
+            parts = []
+            while length:
+                part = os.pread(spool.fileno(), length, offset)
+                if not part:
+                    raise OSError(f"the findings' temporary file ended {length} bytes early")
+                parts.append(part)
+                offset, length = offset + len(part), length - len(part)
+            yield pickle.loads(b"".join(parts))
 
     def __iter__(self) -> Iterator[Diagnostic]:
         for batch in self._spilled_batches():
@@ -119,5 +131,5 @@ class Findings:
         return (Findings, (list(self),))
 
     def __del__(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
+        for spool in {id(spool): spool for spool, _, _ in self._batches}.values():
+            spool.close()

@@ -59,3 +59,23 @@ def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, s
             assert found[index] == items[index]
     assert found.errors == sum(d.severity is Severity.ERROR for d in items)
     assert pickle.loads(pickle.dumps(found)) == items
+
+
+def test_a_forked_process_reads_what_was_spilled_before_and_spills_to_its_own_file() -> None:
+    import os
+
+    found = Findings(keep=100)
+    found.extend(finding(n) for n in range(1000))
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child's outcome is its exit status
+        ok = False
+        try:
+            found.extend(finding(n) for n in range(1000, 3000))
+            ok = [d.product_id for d in found] == [f"SKU-{n:07d}" for n in range(3000)]
+        finally:
+            os._exit(0 if ok else 1)
+    found.extend(finding(n) for n in range(5000, 6000))  # the parent goes on spilling meanwhile
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    expected = [f"SKU-{n:07d}" for n in [*range(1000), *range(5000, 6000)]]
+    assert [d.product_id for d in found] == expected
