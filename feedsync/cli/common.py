@@ -149,12 +149,14 @@ def print_report(
         _print_lines(render_concise(report.diagnostics), findings_to_stdout=findings_to_stdout, output=output)
     else:
         color = output is None and sys.stdout.isatty()
-        body = _render(report, fmt, failed=failed or refused, reason=reason, color=color)
+        chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color)
         if output is not None:
             with atomic_write(output) as handle:
-                handle.write(body.encode("utf-8"))
+                for chunk in chunks:
+                    handle.write(chunk.encode("utf-8"))
         else:
-            typer.echo(body, nl=False)
+            for chunk in chunks:
+                typer.echo(chunk, nl=False)
     if fmt != "text" or output is not None:
         for line in render_summary(report):
             err(line)
@@ -164,15 +166,16 @@ def print_report(
     return EXIT_FINDINGS if failed or refused else EXIT_OK
 
 
-def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool) -> str:
+def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool) -> Iterable[str]:
+    """The report in ``fmt``, in chunks (JSON and SARIF are written one finding at a time)."""
     if fmt == "text":
-        return render_text(report, color=color)
+        return [render_text(report, color=color)]
     if fmt == "json":
         return render_json(report, failed=failed, reason=reason)
     if fmt == "junit":
-        return render_junit(report)
+        return [render_junit(report)]
     if fmt == "github":
-        return render_github(report)
+        return [render_github(report)]
     if fmt == "sarif":
         return render_sarif(report)
     raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")  # pragma: no cover - typer checks

@@ -208,7 +208,8 @@ def push(
     if report_file is not None:
         _, reason = gate.verdict(report)
         with atomic_write(report_file) as handle:
-            handle.write(render_json(report, failed=code != 0, reason=reason).encode("utf-8"))
+            for chunk in render_json(report, failed=code != 0, reason=reason):
+                handle.write(chunk.encode("utf-8"))
     raise typer.Exit(code)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -41,8 +42,8 @@ def diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
     }
 
 
-def render_json(report: Report, *, failed: bool, reason: str) -> str:
-    """The JSON report. Its shape is documented in the README ("Report formats") and versioned by
+def render_json(report: Report, *, failed: bool, reason: str) -> Iterator[str]:
+    """The JSON report, in chunks. Its shape is documented in the README ("Report formats") and versioned by
     ``schema_version``."""
     counts = report.counts()
     document = {
@@ -69,9 +70,26 @@ def render_json(report: Report, *, failed: bool, reason: str) -> str:
             }
             for name, r in report.channels.items()
         },
-        "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
+        "diagnostics": _ITEMS,
     }
-    return mask(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    return _streamed(document, (diagnostic_dict(d) for d in report.diagnostics), depth=1)
+
+
+_ITEMS = "\x00feedsync: the streamed list\x00"
+"""Where a document's long list goes: rendered one element at a time in its place."""
+
+
+def _streamed(document: Any, items: Iterable[Any], *, depth: int) -> Iterator[str]:
+    """``json.dumps(document, indent=2)`` with ``items`` in place of ``_ITEMS`` (a list ``depth`` levels deep), in
+    chunks and masked: the same text, without holding the list (a long run's findings are many)."""
+    head, tail = json.dumps(document, ensure_ascii=False, indent=2).split(json.dumps(_ITEMS), 1)
+    yield mask(head)
+    pad, first = "  " * (depth + 1), True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
+        yield mask(("[\n" if first else ",\n") + pad + text)
+        first = False
+    yield mask(("[]" if first else "\n" + "  " * depth + "]") + tail + "\n")
 
 
 def _where(d: Diagnostic) -> str:
@@ -150,8 +168,8 @@ def render_github(report: Report) -> str:
     return mask("\n".join(lines) + ("\n" if lines else ""))
 
 
-def render_sarif(report: Report) -> str:
-    """SARIF 2.1.0: one run, the rule registry as the driver's rules, one result per diagnostic."""
+def render_sarif(report: Report) -> Iterator[str]:
+    """SARIF 2.1.0, in chunks: one run, the rule registry as the driver's rules, one result per diagnostic."""
     used = sorted({d.code for d in report.diagnostics})
     index = {code: i for i, code in enumerate(used)}
     rules = [
@@ -165,32 +183,6 @@ def render_sarif(report: Report) -> str:
         }
         for code in used
     ]
-    results = []
-    for d in report.diagnostics:
-        result: dict[str, Any] = {
-            "ruleId": d.code,
-            "ruleIndex": index[d.code],
-            "level": _level(d.severity),
-            "message": {"text": d.message},
-        }
-        if d.location is not None:
-            region: dict[str, int] = {}
-            if d.location.row is not None:
-                region["startLine"] = d.location.row
-                if d.location.column is not None:
-                    region["startColumn"] = d.location.column
-            physical: dict[str, Any] = {"artifactLocation": {"uri": display_path(d.location.path)}}
-            if region:
-                physical["region"] = region
-            result["locations"] = [{"physicalLocation": physical}]
-        properties = {
-            k: v
-            for k, v in (("channel", d.channel), ("productId", d.product_id), ("field", d.field), ("value", d.value))
-            if v
-        }
-        if properties:
-            result["properties"] = properties
-        results.append(result)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -204,11 +196,39 @@ def render_sarif(report: Report) -> str:
                         "rules": rules,
                     }
                 },
-                "results": results,
+                "results": _ITEMS,
             }
         ],
     }
-    return mask(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    return _streamed(document, (_sarif_result(d, index) for d in report.diagnostics), depth=3)
+
+
+def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
+    """One SARIF result for a finding."""
+    result: dict[str, Any] = {
+        "ruleId": d.code,
+        "ruleIndex": index[d.code],
+        "level": _level(d.severity),
+        "message": {"text": d.message},
+    }
+    if d.location is not None:
+        region: dict[str, int] = {}
+        if d.location.row is not None:
+            region["startLine"] = d.location.row
+            if d.location.column is not None:
+                region["startColumn"] = d.location.column
+        physical: dict[str, Any] = {"artifactLocation": {"uri": display_path(d.location.path)}}
+        if region:
+            physical["region"] = region
+        result["locations"] = [{"physicalLocation": physical}]
+    properties = {
+        k: v
+        for k, v in (("channel", d.channel), ("productId", d.product_id), ("field", d.field), ("value", d.value))
+        if v
+    }
+    if properties:
+        result["properties"] = properties
+    return result
 
 
 def _level(severity: Severity) -> str:
