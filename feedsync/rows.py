@@ -59,6 +59,9 @@ MIN_ROWS = 2_000
 TAILS = {"rss": b"</channel>\n</rss>\n", "delimited": b"", "json_listings": b"\n]}\n"}
 """The writers whose documents a share can be cut out of: what each writes after its last item."""
 SCRATCH = ".feedsync-rows-"
+TOLD_ONCE = {"channel._reported_unmapped": "CFG004"}
+"""State that tells one finding per member (its ``value``) once per run, merged instead of refused: a later share's
+finding for a member an earlier share holds is left out, as one process would not have told it."""
 
 
 def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[ByteRange]:
@@ -332,6 +335,8 @@ def conflict(shares: list[ByteRange], made: list[Share], before: dict[str, Any])
                 if shared_member(mine, theirs):
                     return f"a {kind} is in two shares"
     for key, value in before.items():
+        if key.split(":", 1)[1] in TOLD_ONCE:
+            continue
         if isinstance(value, bool):
             if sum(share.told[key] != value for share in made) > 1:
                 return f"{key} was set in two shares"
@@ -360,8 +365,10 @@ def shared_member(mine: IdSet, theirs: IdSet) -> bool:
 def _merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made: list[Share], *, check: bool) -> None:
     """The shares' findings (in row order), counts and state into ``stream``; then its end-of-run findings."""
     report = stream.report
+    told: set[tuple[str, str | None, str]] = set()
     for share in made:
-        report.diagnostics.extend(share.diagnostics)
+        report.diagnostics.extend(d for d in share.diagnostics if (d.code, d.channel, d.value) not in told)
+        told.update(_told_once(share))
         report.variants += share.variants
         stream.rejected += share.rejected
         for name, ids in share.items.items():
@@ -391,6 +398,15 @@ def _merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made
         sinks.append(sink)
     stream._close(source, sinks)
     report.products = sum(len(share.ids[1]) for share in made)
+
+
+def _told_once(share: Share) -> Iterator[tuple[str, str | None, str]]:
+    """(code, channel, member) of what ``share`` told once per run (``TOLD_ONCE``)."""
+    for key, members in share.told.items():
+        channel, where = key.split(":", 1)
+        code = TOLD_ONCE.get(where)
+        if code is not None:
+            yield from ((code, channel, member) for member in members)
 
 
 def _add_missing(into: MissingFields, other: MissingFields) -> None:
