@@ -82,9 +82,12 @@ def _group_change(path: Path, start: int, delimiter: str, column: int | None) ->
     previous, size, counted = None, 0, 0
     for cells in reader:
         group = cells[column].strip() if column < len(cells) else ""
-        if previous is not None and (not group or group != previous):
+        if group:  # a variant without a group (or a blank record) does not part a family: the variant check skips it
+            if previous is not None and group != previous:
+                return size
+            previous = group
+        elif previous is None and counted:  # no family yet: any record boundary will do
             return size
-        previous = group
         size += sum(len(line) + 1 for line in lines[counted : reader.line_num])
         counted = reader.line_num
     return None

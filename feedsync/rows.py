@@ -331,9 +331,9 @@ def conflict(shares: list[ByteRange], made: list[Share], before: dict[str, Any])
                 return f"group {last!r} runs over a cut"
     for index, share in enumerate(made):
         for other in made[index + 1 :]:
-            for kind, mine, theirs in zip(("id", "group", "SKU"), share.ids, other.ids, strict=True):
+            for kind, mine, theirs in zip(("an id", "a group", "a SKU"), share.ids, other.ids, strict=True):
                 if shared_member(mine, theirs):
-                    return f"a {kind} is in two shares"
+                    return f"{kind} is in two shares"
     for key, value in before.items():
         if key.split(":", 1)[1] in TOLD_ONCE:
             continue
