@@ -122,9 +122,10 @@ def _cut_near(path: Path, previous: int, target: int, delimiter: str, group: int
 
 
 def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: str) -> list[ByteRange]:
-    """The shares between the cuts, each with its first row and the lines before it (one pass over the file)."""
+    """The shares between the cuts, each with its first row and the lines before it (one pass over the file up to
+    the last cut); [] when a CR alone ends a line there (the csv module counts it as a line, the cut does not)."""
     shares: list[ByteRange] = []
-    row, lines = header.row + 1, header.lines
+    row, lines, lone = header.row + 1, header.lines, 0
     ends = [*starts[1:], size]
     with path.open("rb") as handle:
         handle.seek(header.end)
@@ -135,10 +136,10 @@ def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: 
             left = end - start
             while left > 0:
                 data = handle.read(min(CHUNK, left))
-                while data.count(b'"') % 2 and len(data) < left:  # a chunk ends outside a quoted value
-                    more = handle.read(min(CHUNK, left - len(data)))
-                    data += more
+                while (data.count(b'"') % 2 or data.endswith(b"\r")) and len(data) < left:
+                    data += handle.read(min(CHUNK, left - len(data)))  # a chunk ends outside a value, not in a CRLF
                 left -= len(data)
                 row += _records(data)
                 lines += data.count(b"\n")
-    return shares
+                lone += data.count(b"\r") - data.count(b"\r\n")
+    return [] if lone else shares

@@ -17,6 +17,8 @@ writers; a push) keeps the channel split of ``feedsync.parallel`` or one process
 
 from __future__ import annotations
 
+import errno
+import gc
 import io
 import multiprocessing
 import os
@@ -50,7 +52,7 @@ from feedsync.model.product import Product
 from feedsync.rowcuts import cut
 from feedsync.sources import Source
 from feedsync.sources.base import NonEmpty, SourceStats, resolve_format
-from feedsync.sources.tabular import READ_RANGE, ByteRange, detect_encoding, sniff_delimiter
+from feedsync.sources.tabular import READ_RANGE, ByteRange, sniff_delimiter, sniff_encoding
 from feedsync.stream import ItemIds, ItemObserver, Sink, Stream, _part_opener
 from feedsync.supplements import Supplement
 
@@ -74,9 +76,9 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[Byt
         with path.open("rb") as handle:
             head = handle.readline().decode("utf-8", "replace")
         delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head.lstrip(" \t\ufeff"))
-        parts = min(jobs, max(1, _count(path, b"\n") // MIN_ROWS))
+        parts = min(jobs, max(1, _rows_about(path) // MIN_ROWS))
         shares = cut(path, delimiter, parts, columns=config.source.columns, encoding="utf-8") if parts > 1 else []
-        why = None if len(shares) > 1 else f"fewer than {MIN_ROWS} rows per process, or no cut between groups"
+        why = None if len(shares) > 1 else f"fewer than {MIN_ROWS} rows per process, no cut between groups, or CRs"
     if why is not None:
         event("rows", split=False, why=why)
         return []
@@ -91,22 +93,23 @@ def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None
         writer, options = channel.format.writer, {**channel.format.options, **channel.settings}
         if writer not in TAILS or (writer == "delimited" and options.get("extra_columns")):
             return f"the {channel.name} feed's writer is not split by rows"
-    path = config.source.path
-    if detect_encoding(path, config.source.encoding, None) not in ("utf-8", "utf-8-sig"):
-        return "the source is not UTF-8"
-    if _count(path, b"\r") != _count(path, b"\r\n"):
-        return "the source has lines ended by a lone CR"
+    if (config.source.encoding or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        return f"the source is read as {config.source.encoding}"
+    with config.source.path.open("rb") as handle:  # a file that is not UTF-8 fails its shares' reading: one
+        head = handle.read(1 << 16)  # process reads it (as cp1252, with the warning)
+    try:
+        if sniff_encoding(config.source.path, head) is not None:
+            return "the source is UTF-16 or UTF-32"
+    except FeedsyncError:
+        return "the source is not text"
     return None
 
 
-def _count(path: Path, needle: bytes) -> int:
-    total, tail = 0, b""
+def _rows_about(path: Path) -> int:
+    """The file's rows, about: its size over the mean length of its first lines."""
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 24):
-            data = tail + chunk
-            total += data.count(needle) - tail.count(needle)
-            tail = data[-len(needle) + 1 :] if len(needle) > 1 else b""
-    return total
+        head = handle.read(1 << 20)
+    return path.stat().st_size * max(1, head.count(b"\n")) // max(1, len(head))
 
 
 @dataclass
@@ -308,6 +311,7 @@ def run_split(
 
 def _fork(count: int) -> list[Share] | str:
     """Every share made, in order, or why not (an error a share met: one process will meet it, or not)."""
+    gc.freeze()  # the forked processes share this one's objects: not touched by their collections
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = [pool.submit(_work, index) for index in range(count)]
@@ -319,6 +323,8 @@ def _fork(count: int) -> list[Share] | str:
         raise FeedsyncError(
             "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
         ) from None
+    finally:
+        gc.unfreeze()
 
 
 def conflict(shares: list[ByteRange], made: list[Share], before: dict[str, Any]) -> str | None:
@@ -491,8 +497,23 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
         if source.read(len(head)) != head:
             raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
         left = os.fstat(source.fileno()).st_size - len(head) - tail
-        while left > 0:
+        handle.flush()
+        offset = len(head)
+        try:
+            while left > 0:  # copied by the kernel
+                copied = os.copy_file_range(source.fileno(), handle.fileno(), left, offset)
+                if copied <= 0:
+                    break
+                offset += copied
+                left -= copied
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                raise
+        source.seek(offset)
+        while left > 0:  # a file system that cannot: through this process
             chunk = source.read(min(left, 1 << 20))
+            if not chunk:
+                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
             handle.write(chunk)
             left -= len(chunk)
 

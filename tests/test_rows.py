@@ -168,3 +168,18 @@ def test_a_share_that_meets_a_source_error_leaves_the_error_to_one_process(
         pipeline.run(config, "build", jobs=2)
     assert events.found[0]["split"] is False and "a share met an error" in events.found[0]["why"]
     assert not (tmp_path / "catalog" / "out" / "google.xml").exists()
+
+
+def test_a_file_not_in_utf8_or_with_lone_crs_is_read_by_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}", description="Café" if n == 25 else "Soft") for n in range(1, 30)]
+    path = catalog(tmp_path / "latin", lines)
+    (tmp_path / "latin" / "products.csv").write_bytes(HEADER.encode() + "".join(lines).encode("cp1252"))
+    serial, _, events = build_both(load_config(path), tmp_path / "latin", monkeypatch, jobs=2)
+    assert events[0]["split"] is False and "a share met an error" in events[0]["why"]
+    assert [d.code for d in serial.diagnostics if d.code.startswith("SRC")] == ["SRC003"]
+    lines[3] = lines[3].replace("\n", "\r")  # a row ended by a CR alone: a line to the csv module
+    path = catalog(tmp_path / "cr", lines)
+    _, _, events = build_both(load_config(path), tmp_path / "cr", monkeypatch, jobs=2)
+    assert events[0]["split"] is False and "CRs" in events[0]["why"]
