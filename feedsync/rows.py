@@ -41,6 +41,7 @@ from feedsync.channels.tally import Tally
 from feedsync.checks import VariantTracker
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report
+from feedsync.diagnostics.gate import Selection
 from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
@@ -74,8 +75,9 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[Byt
         path = config.source.path
         fmt = resolve_format(config.source)
         with path.open("rb") as handle:
-            head = handle.readline().decode("utf-8", "replace")
-        delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head.lstrip(" \t\ufeff"))
+            lines = (line.decode("utf-8", "replace").lstrip(" \t\ufeff") for line in handle)
+            head = next((line for line in lines if line.strip()), "")
+        delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head)
         parts = min(jobs, max(1, _rows_about(path) // MIN_ROWS))
         shares = cut(path, delimiter, parts, columns=config.source.columns, encoding="utf-8") if parts > 1 else []
         why = None if len(shares) > 1 else f"fewer than {MIN_ROWS} rows per process, no cut between groups, or CRs"
@@ -132,6 +134,8 @@ class Share:
     """Per variant tracker (the stream's: ""; each channel's): the first and last group it compared."""
     told: dict[str, Any]
     last_row: int | None
+    ignores: dict[str, Selection]
+    """The findings each product of the share ignores (its ``feedsync_ignore`` column)."""
 
 
 class _Tracker(VariantTracker):
@@ -242,6 +246,7 @@ def _work(index: int) -> Share:
         groups={n: (getattr(t, "first", None), t._group) for n, t in trackers.items()},
         told=told_state(job.compiled, job.encoders),
         last_row=share.read[-1] if share.read else None,
+        ignores=stream.findings.items,
     )
 
 
@@ -375,6 +380,7 @@ def _merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made
     for share in made:
         report.diagnostics.extend(d for d in share.diagnostics if (d.code, d.channel, d.value) not in told)
         told.update(_told_once(share))
+        stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
         report.variants += share.variants
         stream.rejected += share.rejected
         for name, ids in share.items.items():

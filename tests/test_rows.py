@@ -183,3 +183,16 @@ def test_a_file_not_in_utf8_or_with_lone_crs_is_read_by_one_process(
     path = catalog(tmp_path / "cr", lines)
     _, _, events = build_both(load_config(path), tmp_path / "cr", monkeypatch, jobs=2)
     assert events[0]["split"] is False and "CRs" in events[0]["why"]
+
+
+def test_a_finding_of_the_whole_run_keeps_to_what_its_product_ignores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}", description="=SUM(1)" if n in (1, 2, 28) else "Soft") for n in range(1, 30)]
+    lines = [line.replace("\n", ",MDL014\n" if number == 0 else ",\n") for number, line in enumerate(lines)]
+    folder = tmp_path / "catalog"
+    path = catalog(folder, lines)
+    (folder / "products.csv").write_text(HEADER.replace("\n", ",feedsync_ignore\n") + "".join(lines))
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert events == [{"split": True, "shares": 2}]
+    assert not [d for d in serial.diagnostics if d.code == "MDL014"]  # told of V1 first, which ignores it
