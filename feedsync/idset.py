@@ -6,6 +6,7 @@ million members."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 
 SLOT = 16
 EMPTY = bytes(SLOT)
@@ -63,3 +64,25 @@ class IdSet:
             if digest != EMPTY:
                 index, _ = self._find(digest)
                 self._table[index * SLOT : index * SLOT + SLOT] = digest
+
+    def _digests(self) -> Iterator[bytes]:
+        table = self._table
+        for start in range(0, len(table), SLOT):
+            digest = bytes(table[start : start + SLOT])
+            if digest != EMPTY:
+                yield digest
+
+    def isdisjoint(self, other: IdSet) -> bool:
+        """Whether no id is in both sets."""
+        small, large = (self, other) if len(self) <= len(other) else (other, self)
+        return not any(large._find(digest)[1] for digest in small._digests())
+
+    def update(self, other: IdSet) -> None:
+        """Add every id of ``other``."""
+        for digest in other._digests():
+            index, present = self._find(digest)
+            if not present:
+                self._table[index * SLOT : index * SLOT + SLOT] = digest
+                self._count += 1
+                if self._count * 2 > self._slots:
+                    self._grow()

@@ -130,8 +130,10 @@ class Share:
     tallies: dict[str, Tally]
     ids: tuple[IdSet, IdSet, IdSet]
     """The ids, product groups and SKUs the share read."""
-    groups: dict[str, tuple[str | None, str | None]]
-    """Per variant tracker (the stream's: ""; each channel's): the first and last group it compared."""
+    first_groups: dict[str, str | None]
+    """Per variant tracker (the stream's: ""; each channel's): the first group it compared."""
+    trackers: dict[str, tuple[str | None, dict[Any, str]]]
+    """Per variant tracker: the group it holds at the end, and that group's variants."""
     told: dict[str, Any]
     last_row: int | None
     ignores: dict[str, Selection]
@@ -151,18 +153,45 @@ class _Tracker(VariantTracker):
         return super().duplicate_of(group, key, item_id)
 
 
+@dataclass
+class Seed:
+    """What one process holds after the rows before a share: the state a share made again starts from."""
+
+    ids: tuple[IdSet, IdSet, IdSet]
+    trackers: dict[str, tuple[str | None, dict[Any, str]]]
+    told: dict[str, Any]
+
+    def add(self, share: Share, before: Mapping[str, Any]) -> None:
+        """The state after ``share`` too."""
+        for mine, theirs in zip(self.ids, share.ids, strict=True):
+            mine.update(theirs)
+        self.trackers = share.trackers
+        for key, value in share.told.items():
+            if isinstance(value, bool):
+                self.told[key] = value if value != before[key] else self.told[key]
+            else:
+                self.told[key] = self.told[key] | value
+
+
+def _seeded(tracker: _Tracker, seed: Seed | None, name: str) -> _Tracker:
+    if seed is not None and name in seed.trackers:
+        tracker._group, tracker._seen = seed.trackers[name]
+    return tracker
+
+
 class _ShareStream(Stream):
     """The stream of one share: its channels' end-of-run findings are left to the merge (``_close`` keeps the
     sinks instead)."""
 
     sinks: list[Sink]
+    seed: Seed | None = None
 
     def _close(self, source: Source, sinks: list[Sink]) -> None:
         self.sinks = sinks
 
     def _sink(self, *args: Any, **kwargs: Any) -> Sink:
         sink = super()._sink(*args, **kwargs)
-        sink.variants = _Tracker()
+        sink.variants = _seeded(_Tracker(), self.seed, sink.channel.name)
         return sink
 
 
@@ -201,17 +230,23 @@ _JOB: _Job | None = None
 """What the forked workers run (inherited at fork, never pickled)."""
 
 
-def _work(index: int) -> Share:
+def _work(index: int, seed: Seed | None = None) -> Share:
+    """Make share ``index`` (from the state ``seed``, when the shares before it change what it makes)."""
     job = _JOB
     assert job is not None
     share = job.shares[index]
     READ_RANGE.set(share)
     report = Report(command=job.stream.report.command, channels={c.name: ChannelResult(c.name) for c in job.compiled})
     stream = _ShareStream(report, job.stream.findings)
-    stream.variants = _Tracker()
+    stream.seed = seed
+    stream.variants = _seeded(_Tracker(), seed, "")
+    if seed is not None:
+        stream.seen, stream.groups, stream.skus = seed.ids
+        told_state(job.compiled, job.encoders, seed=seed.told)
     out = None
     if job.scratch is not None:
         out = job.scratch / str(index)
+        shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
     for channel in job.compiled:  # one document per share: the stitch numbers and splits the messages
         channel.settings = {**channel.settings, "max_messages": sys.maxsize}
@@ -230,7 +265,7 @@ def _work(index: int) -> Share:
     )
     checkpoint("rows.share-written")
     sinks = {sink.channel.name: sink for sink in stream.sinks}
-    trackers: dict[str, VariantTracker] = {"": stream.variants, **{n: s.variants for n, s in sinks.items()}}
+    trackers: dict[str, Any] = {"": stream.variants, **{n: s.variants for n, s in sinks.items()}}
     return Share(
         diagnostics=report.diagnostics,
         results=report.channels,
@@ -243,31 +278,39 @@ def _work(index: int) -> Share:
         formulas={n: s.formulas for n, s in sinks.items()},
         tallies={c.name: c.tally for c in job.compiled},
         ids=(stream.seen, stream.groups, stream.skus),
-        groups={n: (getattr(t, "first", None), t._group) for n, t in trackers.items()},
+        first_groups={n: t.first for n, t in trackers.items()},
+        trackers={n: (t._group, t._seen) for n, t in trackers.items()},
         told=told_state(job.compiled, job.encoders),
         last_row=share.read[-1] if share.read else None,
         ignores=stream.findings.items,
     )
 
 
-def told_state(compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None]) -> dict[str, Any]:
+def told_state(
+    compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None], *, seed: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Every set and flag the channels and their encoders hold (two levels deep), by where it is: the state that
-    tells a finding once per run, or writes an Amazon parent once per family."""
+    tells a finding once per run, or writes an Amazon parent once per family. With ``seed``, first set to it."""
     found: dict[str, Any] = {}
     for channel in compiled:
-        _walk(f"{channel.name}:channel", channel, found, depth=2)
-        _walk(f"{channel.name}:encoder", encoders.get(channel.name), found, depth=2)
+        _walk(f"{channel.name}:channel", channel, found, seed, depth=2)
+        _walk(f"{channel.name}:encoder", encoders.get(channel.name), found, seed, depth=2)
     return found
 
 
-def _walk(where: str, obj: Any, found: dict[str, Any], *, depth: int) -> None:
+def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] | None, *, depth: int) -> None:
     names = [*getattr(obj, "__dict__", {}), *(n for c in type(obj).__mro__ for n in getattr(c, "__slots__", ()))]
     for name in names:
         value = getattr(obj, name, None)
+        key = f"{where}.{name}"
         if isinstance(value, (set, bool)):
-            found[f"{where}.{name}"] = set(value) if isinstance(value, set) else value
+            if seed is not None and isinstance(value, set):
+                value.update(seed[key])
+            elif seed is not None and seed[key] != value:  # a flag a share before set (constants stay as they are)
+                setattr(obj, name, value := seed[key])
+            found[key] = set(value) if isinstance(value, set) else value
         elif depth > 1 and type(value).__module__.startswith("feedsync."):
-            _walk(f"{where}.{name}", value, found, depth=depth - 1)
+            _walk(key, value, found, seed, depth=depth - 1)
 
 
 def run_split(
@@ -299,31 +342,35 @@ def run_split(
         before = told_state(compiled, encoders)
         try:
             made = _fork(len(shares))
+            why = made if isinstance(made, str) else _misread(shares, made)
+            if why is not None:
+                event("rows", split=False, why=why, shares=len(shares))
+                return False
+            assert not isinstance(made, str)
+            seed, again = _chain(made, before)
         finally:
             _JOB = None
-        why = conflict(shares, made, before) if not isinstance(made, str) else made
-        if why is not None:
-            event("rows", split=False, why=why, shares=len(shares))
-            return False
-        assert not isinstance(made, str)
         checkpoint("rows.shares-made")
         _merge(stream, source, compiled, made, check=check)
+        stream.report.products = len(seed.ids[1])
         if out is not None and folder is not None:
             _stitch(stream.report, compiled, encoders, out, folder, len(made))
-    event("rows", split=True, shares=len(shares))
+    event("rows", split=True, shares=len(shares), again=again or None)
     return True
 
 
-def _fork(count: int) -> list[Share] | str:
-    """Every share made, in order, or why not (an error a share met: one process will meet it, or not)."""
+def _fork(count: int, again: int | None = None, seed: Seed | None = None) -> list[Share] | Share | str:
+    """Every share made, in order (``again``: that share alone, from ``seed``), or why not (an error a share met:
+    one process will meet it, or not)."""
     gc.freeze()  # the forked processes share this one's objects: not touched by their collections
     try:
         with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+            if again is not None:
+                return pool.submit(_work, again, seed).result()
             futures = [pool.submit(_work, index) for index in range(count)]
-            try:
-                return [future.result() for future in futures]
-            except FeedsyncError as exc:
-                return f"a share met an error ({exc})"
+            return [future.result() for future in futures]
+    except FeedsyncError as exc:
+        return f"a share met an error ({exc})"
     except BrokenProcessPool:
         raise FeedsyncError(
             "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
@@ -332,45 +379,48 @@ def _fork(count: int) -> list[Share] | str:
         gc.unfreeze()
 
 
-def conflict(shares: list[ByteRange], made: list[Share], before: dict[str, Any]) -> str | None:
-    """Why the shares were not independent, or None."""
-    for share, previous, nxt in zip(shares[1:], made, made[1:], strict=False):
+def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:
+    """Why the shares' rows are not the file's (a cut was not at a record's end), or None."""
+    for share, previous in zip(shares[1:], made, strict=False):
         if previous.last_row is None or previous.last_row + 1 != share.first_row:
             return f"the records before row {share.first_row} did not end where the cut was made"
-        for name, (_, last) in previous.groups.items():
-            if last is not None and nxt.groups[name][0] == last:
-                return f"group {last!r} runs over a cut"
-    for index, share in enumerate(made):
-        for other in made[index + 1 :]:
-            for kind, mine, theirs in zip(("an id", "a group", "a SKU"), share.ids, other.ids, strict=True):
-                if shared_member(mine, theirs):
-                    return f"{kind} is in two shares"
+    return None
+
+
+def _chain(made: list[Share], before: dict[str, Any]) -> tuple[Seed, list[str]]:
+    """The state after every share, each share made again (in turn, from the state after the ones before it)
+    when that state would change what it makes; and why each was made again."""
+    first = made[0]
+    seed = Seed(first.ids, first.trackers, dict(first.told))
+    again = []
+    for index in range(1, len(made)):
+        why = crossing(seed, made[index], before)
+        if why is not None:
+            again.append(why)
+            made[index] = _fork(1, index, seed)  # type: ignore[assignment]
+            if isinstance(made[index], str):
+                raise FeedsyncError(f"a share made again met an error it had not met: {made[index]}")
+        seed.add(made[index], before)
+    return seed, again
+
+
+def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
+    """Why ``share`` would make something else after the rows ``seed`` holds the state of, or None."""
     for key, value in before.items():
         if key.split(":", 1)[1] in TOLD_ONCE:
             continue
         if isinstance(value, bool):
-            if sum(share.told[key] != value for share in made) > 1:
+            if share.told[key] != value and seed.told[key] != value:
                 return f"{key} was set in two shares"
-            continue
-        grown: set[Any] = set()
-        for share in made:
-            new = share.told[key] - value
-            if new & grown:
-                return f"{key} grew alike in two shares"
-            grown |= new
+        elif (share.told[key] - value) & (seed.told[key] - value):
+            return f"{key} grew alike in two shares"
+    for name, first in share.first_groups.items():
+        if first is not None and seed.trackers[name][0] == first:
+            return f"group {first!r} runs over a cut"
+    for kind, mine, theirs in zip(("an id", "a group", "a SKU"), seed.ids, share.ids, strict=True):
+        if not mine.isdisjoint(theirs):
+            return f"{kind} is in two shares"
     return None
-
-
-def shared_member(mine: IdSet, theirs: IdSet) -> bool:
-    """Whether the two id sets have a member in common."""
-    small, large = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
-    table = small._table
-    empty = bytes(16)
-    for start in range(0, len(table), 16):
-        digest = bytes(table[start : start + 16])
-        if digest != empty and large._find(digest)[1]:
-            return True
-    return False
 
 
 def _merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made: list[Share], *, check: bool) -> None:
@@ -409,7 +459,6 @@ def _merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made
             _add_tally(channel.tally, share.tallies[name])
         sinks.append(sink)
     stream._close(source, sinks)
-    report.products = sum(len(share.ids[1]) for share in made)
 
 
 def _told_once(share: Share) -> Iterator[tuple[str, str | None, str]]:
