@@ -5,6 +5,7 @@ cannot be split keeps the channel split, each with an event saying why."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
@@ -129,6 +130,13 @@ def test_what_cannot_be_split_by_rows_keeps_the_channel_split(tmp_path: Path, mo
     path.write_text(path.read_text().replace("google: {profile: google_merchant}", tsv))
     _, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
     assert events == [{"split": False, "why": "the google feed's writer is not split by rows"}]
+
+
+def test_the_demo_split_by_rows_writes_what_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = tmp_path / "demo"  # supplements, a local inventory feed (one item per store), Amazon definitions
+    shutil.copytree(GENERATOR.parents[1] / "examples" / "demo", demo, ignore=shutil.ignore_patterns("expected", ".*"))
+    _, _, events = build_both(load_config(demo / "feedsync.yaml"), tmp_path, monkeypatch, jobs=3)
+    assert events == [{"split": True, "shares": 3}]
 
 
 def _realdata() -> list[Path]:

@@ -16,7 +16,7 @@ from feedsync.stream import Sink, Stream
 def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made: list[Share], *, check: bool) -> None:
     """The shares' findings (in row order), counts and state into ``stream``; then its end-of-run findings."""
     report = stream.report
-    told: set[tuple[str, str | None, str]] = set()
+    told: set[tuple[str, str | None, str | None]] = set()
     for share in made:
         report.diagnostics.extend(d for d in share.diagnostics if (d.code, d.channel, d.value) not in told)
         told.update(_told_once(share))
@@ -51,13 +51,13 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     stream._close(source, sinks)
 
 
-def _told_once(share: Share) -> Iterator[tuple[str, str | None, str]]:
-    """(code, channel, member) of what ``share`` told once per run (``TOLD_ONCE``)."""
+def _told_once(share: Share) -> Iterator[tuple[str, str | None, str | None]]:
+    """(code, channel, value) of the findings ``share`` told once per run (``TOLD_ONCE``)."""
     for key, members in share.told.items():
         channel, where = key.split(":", 1)
-        code = TOLD_ONCE.get(where)
-        if code is not None:
-            yield from ((code, channel, member) for member in members)
+        finding = TOLD_ONCE.get(where)
+        if finding is not None:
+            yield from ((code, channel, value) for code, value in map(finding, members))
 
 
 def _add_missing(into: MissingFields, other: MissingFields) -> None:

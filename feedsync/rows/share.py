@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +27,18 @@ from feedsync.sources.tabular import READ_RANGE, ByteRange
 from feedsync.stream import ItemIds, ItemObserver, Sink, Stream
 from feedsync.supplements import Supplement
 
-TOLD_ONCE = {"channel._reported_unmapped": "CFG004"}
-"""State that tells one finding per member (its ``value``) once per run, merged instead of refused: a later share's
-finding for a member an earlier share holds is left out, as one process would not have told it."""
+
+def _no_definition(member: str) -> tuple[str, str | None]:
+    return ("AMZ018", None) if member == "" else ("AMZ008", member)
+
+
+TOLD_ONCE: dict[str, Callable[[Any], tuple[str, str | None]]] = {
+    "channel._reported_unmapped": lambda member: ("CFG004", member),  # a product type not in the category map
+    "encoder._checker._told": _no_definition,  # no definitions folder; a product type without a definition
+}
+"""Sets whose only use is to tell one finding per member once per run, by where they are: (code, value) of the
+finding a member tells. They are merged instead of made again: a later share's finding for a member an earlier
+share holds is left out, as one process would not have told it."""
 
 
 @dataclass
