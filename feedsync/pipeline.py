@@ -4,6 +4,7 @@ returns a Report."""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,7 +21,9 @@ from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.diff import compare, snapshot_path
 from feedsync.events import event
+from feedsync.rows import remove_scratch, run_split
 from feedsync.sources import Source, open_source, quiet_read
+from feedsync.sources.tabular import ByteRange
 from feedsync.split import remove_stale_parts, remove_temp_files
 from feedsync.state import State
 from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
@@ -57,7 +60,10 @@ def run(
     feeds into a temporary folder to compare them)."""
     started_at = time.time()
     compiled = compile_channels(config, channels)
+    shares: list[ByteRange] = []
     if command != "push":
+        shares = _row_shares(config, compiled, jobs)
+    if command != "push" and not shares:
         options = {"out_dir": out_dir, "selection": selection, "record_items": record_items, "validate": validate}
         parallel = _in_parallel(config, command, compiled, jobs, **options, changes=changes)
         if parallel is not None:
@@ -76,7 +82,9 @@ def run(
         observers = _observers(delivery, report, compiled, record_items)
         try:
             check = command != "build" or validate
-            encoders = _stream(config, source, compiled, stream, out, observers, check=check, started_at=started_at)
+            encoders = _stream(
+                config, source, compiled, stream, out, observers, check=check, started_at=started_at, shares=shares
+            )
             for channel in compiled:
                 result = report.channels[channel.name]
                 _close_channel(config, channel, result, out, changes=changes)
@@ -101,6 +109,15 @@ def _in_parallel(
     return run_parallel(config, command, [channel.name for channel in compiled], count, **options)
 
 
+def _row_shares(config: Config, compiled: list[CompiledChannel], jobs: int | None) -> list[ByteRange]:
+    """The shares of the source's rows for a build or validate on several processes ([]: not split by rows)."""
+    from feedsync.parallel import jobs_for
+    from feedsync.rows import plan
+
+    count = jobs_for(config, jobs, sys.maxsize)
+    return plan(config, compiled, count) if count > 1 else []
+
+
 def _observers(
     delivery: Delivery, report: Report, compiled: list[CompiledChannel], record_items: bool
 ) -> dict[str, list[ItemObserver]]:
@@ -122,15 +139,31 @@ def _stream(
     *,
     check: bool,
     started_at: float,
+    shares: list[ByteRange],
 ) -> dict[str, Encoder | None]:
-    """Read the source once through every channel; the encoders that made the channels' records."""
+    """Read the source once through every channel (its ``shares`` in a process each, when it has them); the
+    encoders that made the channels' records."""
     supplements = load_supplements(config.supplements, stream.emit)
     started = time.perf_counter()
     if out is not None:
         remove_temp_files(out, compiled, before=started_at)
+        remove_scratch(out, before=started_at)
     encoders = {channel.name: open_encoder(channel, lambda: quiet_read(config.source)) for channel in compiled}
     currency = config.source.currency
-    stream.run(source, compiled, out, supplements, currency, check=check, encoders=encoders, observers=observers)
+    split = bool(shares) and run_split(
+        shares,
+        stream,
+        source,
+        compiled,
+        out,
+        supplements,
+        currency,
+        check=check,
+        encoders=encoders,
+        observers=observers,
+    )
+    if not split:
+        stream.run(source, compiled, out, supplements, currency, check=check, encoders=encoders, observers=observers)
     report = stream.report
     seconds = round(time.perf_counter() - started, 3)
     event("read", command=report.command, products=report.products, variants=report.variants, seconds=seconds)

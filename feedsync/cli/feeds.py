@@ -52,8 +52,8 @@ JobsOpt = typer.Option(
     "--jobs",
     "-j",
     min=0,
-    help="Processes to build the channels in (0: one per core when the source is 4 MB or more; 1: one). "
-    "The feeds are the same either way.",
+    help="Processes to build in (0: one per core when the source is 4 MB or more; 1: one): each takes a share of "
+    "the rows of a native CSV/TSV, else some of the channels. The feeds are the same either way.",
 )
 
 

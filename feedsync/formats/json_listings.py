@@ -47,7 +47,7 @@ class JsonListingsWriter:
         self._start()
         return self
 
-    def write(self, values: Mapping[str, Any]) -> None:
+    def _next(self) -> None:
         if self._count >= self._max:
             if self._open_part is None:
                 raise ValueError(f"more than {self._max} messages and no way to open another document")
@@ -56,8 +56,16 @@ class JsonListingsWriter:
             self._handle = self._open_part(self._part)
             self._start()
         self._count += 1
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        self._next()
         message = {"messageId": self._count, **values}
         self._handle.write((b"\n" if self._count == 1 else b",\n") + _dumps(message))
+
+    def write_encoded(self, rest: bytes) -> None:
+        """A message another writer encoded, without its messageId: the bytes after ``{"messageId":N,``."""
+        self._next()
+        self._handle.write(b'%s{"messageId":%d,%s' % (b"\n" if self._count == 1 else b",\n", self._count, rest))
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -139,10 +141,61 @@ class Table:
         return [(i, m) for i, key in enumerate(self.keys) if (m := regex.fullmatch(key))]
 
 
+@dataclass(frozen=True)
+class ByteRange:
+    """A share of a delimited file for one process of a row split (``feedsync.rows``): the records from byte
+    ``start`` (a record's first byte) to ``end``, the first of them row ``first_row``, its first line the file's
+    line ``lines_before + 1``."""
+
+    path: Path
+    start: int
+    end: int
+    first_row: int
+    lines_before: int
+    encoding: str
+    read: list[int] = field(default_factory=list, compare=False)
+    """Filled in by the reader: the row number of the share's last record (blank or not), once all are read."""
+
+
+READ_RANGE: ContextVar[ByteRange | None] = ContextVar("READ_RANGE", default=None)
+"""Set in a row-split worker: ``open_table`` of that file reads the header, then only the records of the range."""
+
+
+class _Slice(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of an open binary file."""
+
+    def __init__(self, handle: io.BufferedReader, start: int, end: int) -> None:
+        handle.seek(start)
+        self._handle, self._left = handle, end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[: self._left]
+        count = self._handle.readinto(view)
+        self._left -= count
+        return count
+
+
+def _range_lines(share: ByteRange) -> io.TextIOWrapper:
+    """The lines of ``share`` as text, split where the whole file opened as text splits them."""
+    raw = _Slice(share.path.open("rb"), share.start, share.end)
+    return io.TextIOWrapper(io.BufferedReader(raw), encoding=share.encoding, newline="")
+
+
 @contextmanager
 def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str | None = None) -> Iterator[Table]:
     path = config.path
-    encoding = detect_encoding(path, config.encoding, emit)
+    share = READ_RANGE.get()
+    share = share if share is not None and share.path == path else None
+    encoding = share.encoding if share is not None else detect_encoding(path, config.encoding, emit)
     try:
         handle = path.open("r", encoding=encoding, newline="")
     except OSError as exc:
@@ -171,8 +224,17 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
         if ended:
             raise _unclosed(path, header_row, header_row + reader.line_num - 1)
         seen.clear()
-        lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
-        yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
+        if share is None:
+            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
+            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
+            return
+        if share.first_row == header_row + 1 and header_row - 1 + reader.line_num != share.lines_before:
+            raise SourceError(f"{path}: the first share of the rows does not start after the header")
+        with _range_lines(share) as text:
+            reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen), delimiter=sep)
+            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
+            lines.first_row, lines.line_base, lines.done = share.first_row, share.lines_before, share.read
+            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
 
 
 def _end_of(ended: list[bool]) -> Iterator[str]:
@@ -201,6 +263,17 @@ class _Lines:
     ended: list[bool]
     seen: list[str]
     emit: Emit | None
+    first_row: int = 0
+    """The row number of the first record read (0: the one after the header)."""
+    line_base: int = -1
+    """Lines of the file before the reader's first line (-1: the header's first line is the reader's first)."""
+    done: list[int] | None = None
+    """Where to note the last row number once every record is read (a share of a row split)."""
+
+    def line(self) -> int:
+        """The file's line number of the reader's last line read."""
+        base = self.header_row - 1 if self.line_base < 0 else self.line_base
+        return base + self.reader.line_num  # type: ignore[attr-defined, no-any-return]
 
 
 def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
@@ -208,11 +281,12 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
     quote not closed until a later row) is reported and left out; one whose quote runs to the end of the file is
     a SourceError; cells beyond the header's width are reported."""
     reader, path, width, seen = lines.reader, lines.path, lines.width, lines.seen
-    row = lines.header_row
+    first = lines.first_row or lines.header_row + 1
+    row = first - 1
     try:
-        for row, cells in enumerate(reader, start=lines.header_row + 1):
+        for row, cells in enumerate(reader, start=first):
             if lines.ended:
-                raise _unclosed(path, row, lines.header_row + reader.line_num - 1)  # type: ignore[attr-defined]
+                raise _unclosed(path, row, lines.line())
             broken = len(seen) > 1 and _broken_quote(lines, row, cells)
             seen.clear()
             if broken:
@@ -229,6 +303,8 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
                 )
             if any(cell.strip() for cell in cells):
                 yield row, cells
+        if lines.done is not None:
+            lines.done.append(row)
     except UnicodeDecodeError as exc:
         raise _decode_error(Path(path), encoding, exc, row + 1) from None
     except csv.Error as exc:
@@ -256,7 +332,7 @@ def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
             return False
         reason = f"it takes in {taken} line(s) that look like rows of their own"
     if lines.emit is not None:
-        last = lines.header_row + lines.reader.line_num - 1  # type: ignore[attr-defined]
+        last = lines.line()
         lines.emit(
             make(
                 "SRC010",

@@ -36,7 +36,6 @@ from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
-from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
 
@@ -66,7 +65,7 @@ class AmazonEncoder:
             },
             "marketplace_id": self.settings.marketplace_id,  # not written: the marketplace an item sync sends to
         }
-        self._parents = IdSet()  # every parent SKU written: 16-32 bytes each, not a set of strings
+        self._parents: set[str] = set()
         # parent SKU -> (the variant its facts were taken from, the attributes taken, the required facts no variant
         # carries: AMZ019)
         self._families: dict[str, tuple[Any, dict[str, Any], list[str]]] = {}

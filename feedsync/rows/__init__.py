@@ -1,0 +1,196 @@
+"""build / validate on several cores by splitting the *rows*: each process streams a share of the source file (a
+byte range cut at a record boundary between two groups, ``cuts``) through every channel into a scratch folder
+(``share``); this process then merges the findings and counts in row order (``merge``) and stitches the feeds
+(``stitch``): the feeds, findings and counts are byte for byte those of one process.
+
+State that spans rows is checked after the fact. A share whose records do not end where it was cut (a quote the
+csv module reads otherwise), or that met an error, makes the run fall back to one process. A share that the shares
+before it would change (an id, SKU or family also before its cut; a set or flag of the channels' and encoders' state
+grown alike, such as an Amazon parent written or a finding told once per run) is made again, in turn, from the
+state after the shares before it. The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type)
+are made here from the shares' merged counts. Each step is told in a ``rows`` event.
+
+Split only: the native CSV/TSV reader of a UTF-8 file without lone CR line ends, whose feeds are written by the
+RSS, delimited (without ``extra_columns``: its header is known only at the end) or JSON listings writers, in a
+build or validate whose item observers are only the recorded ids. Anything else (other formats: a Shopify or
+WooCommerce export's rows are not products; other encodings and writers; a push) keeps the channel split of
+``feedsync.parallel`` or one process, with a ``rows`` event saying why."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from feedsync.channels.base import Encoder
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.config import Config
+from feedsync.errors import FeedsyncError
+from feedsync.events import event
+from feedsync.faults import checkpoint
+from feedsync.rows import share as worker
+from feedsync.rows.cuts import cut
+from feedsync.rows.merge import merge
+from feedsync.rows.share import Seed, Share, crossing, told_state
+from feedsync.rows.stitch import TAILS, stitch
+from feedsync.sources import Source
+from feedsync.sources.base import resolve_format
+from feedsync.sources.tabular import ByteRange, sniff_delimiter, sniff_encoding
+from feedsync.stream import ItemIds, ItemObserver, Stream
+from feedsync.supplements import Supplement
+
+MIN_ROWS = 2_000
+"""A share has at least about this many rows (a process costs ~0.3 s to start; a row ~0.4 ms of channel work)."""
+SCRATCH = ".feedsync-rows-"
+
+
+def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[ByteRange]:
+    """The shares to build in ``jobs`` processes, or [] when the rows are not split (an event says why)."""
+    why = _unsplittable(config, compiled)
+    shares: list[ByteRange] = []
+    if why is None:
+        path = config.source.path
+        fmt = resolve_format(config.source)
+        with path.open("rb") as handle:
+            lines = (line.decode("utf-8", "replace").lstrip(" \t\ufeff") for line in handle)
+            head = next((line for line in lines if line.strip()), "")
+        delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head)
+        parts = min(jobs, max(1, _rows_about(path) // MIN_ROWS))
+        shares = cut(path, delimiter, parts, columns=config.source.columns, encoding="utf-8") if parts > 1 else []
+        why = None if len(shares) > 1 else f"fewer than {MIN_ROWS} rows per process, no cut between groups, or CRs"
+    if why is not None:
+        event("rows", split=False, why=why)
+        return []
+    return shares
+
+
+def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None:
+    """Why this run's rows cannot be split, or None."""
+    if resolve_format(config.source) not in ("csv", "tsv"):
+        return f"the {resolve_format(config.source)} reader is not split by rows"
+    for channel in compiled:
+        writer, options = channel.format.writer, {**channel.format.options, **channel.settings}
+        if writer not in TAILS or (writer == "delimited" and options.get("extra_columns")):
+            return f"the {channel.name} feed's writer is not split by rows"
+    if (config.source.encoding or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+        return f"the source is read as {config.source.encoding}"
+    with config.source.path.open("rb") as handle:  # a file that is not UTF-8 fails its shares' reading: one
+        head = handle.read(1 << 16)  # process reads it (as cp1252, with the warning)
+    try:
+        if sniff_encoding(config.source.path, head) is not None:
+            return "the source is UTF-16 or UTF-32"
+    except FeedsyncError:
+        return "the source is not text"
+    return None
+
+
+def _rows_about(path: Path) -> int:
+    """The file's rows, about: its size over the mean length of its first lines."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    return path.stat().st_size * max(1, head.count(b"\n")) // max(1, len(head))
+
+
+def run_split(
+    shares: list[ByteRange],
+    stream: Stream,
+    source: Source,
+    compiled: list[CompiledChannel],
+    out: Path | None,
+    supplements: list[Supplement],
+    currency: str | None,
+    *,
+    check: bool,
+    encoders: Mapping[str, Encoder | None],
+    observers: Mapping[str, Sequence[ItemObserver]],
+) -> bool:
+    """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
+    made in one process: the observers are not only recorded ids, or the shares were not independent."""
+    recorded = [name for name, seen in observers.items() if seen]
+    if any(not isinstance(o, ItemIds) for seen in observers.values() for o in seen):
+        event("rows", split=False, why="the items are observed")
+        return False
+    with ExitStack() as scratch:
+        folder = None
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix=SCRATCH, dir=out)))
+        job = worker.Job(shares, stream, source, compiled, folder, supplements, currency, check, encoders, recorded)
+        worker.JOB = job
+        before = told_state(compiled, encoders)
+        try:
+            made = _fork(len(shares))
+            why = made if isinstance(made, str) else _misread(shares, made)
+            if why is not None:
+                event("rows", split=False, why=why, shares=len(shares))
+                return False
+            assert not isinstance(made, str)
+            seed, again = _chain(made, before)
+        finally:
+            worker.JOB = None
+        checkpoint("rows.shares-made")
+        merge(stream, source, compiled, made, check=check)
+        stream.report.products = len(seed.ids[1])
+        if out is not None and folder is not None:
+            stitch(stream.report, compiled, encoders, out, folder, len(made))
+    event("rows", split=True, shares=len(shares), again=again or None)
+    return True
+
+
+def _fork(count: int, again: int | None = None, seed: Seed | None = None) -> list[Share] | Share | str:
+    """Every share made, in order (``again``: that share alone, from ``seed``), or why not (an error a share met:
+    one process will meet it, or not)."""
+    gc.freeze()  # the forked processes share this one's objects: not touched by their collections
+    try:
+        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
+            if again is not None:
+                return pool.submit(worker.work, again, seed).result()
+            futures = [pool.submit(worker.work, index) for index in range(count)]
+            return [future.result() for future in futures]
+    except FeedsyncError as exc:
+        return f"a share met an error ({exc})"
+    except BrokenProcessPool:
+        raise FeedsyncError(
+            "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
+        ) from None
+    finally:
+        gc.unfreeze()
+
+
+def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:
+    """Why the shares' rows are not the file's (a cut was not at a record's end), or None."""
+    for share, previous in zip(shares[1:], made, strict=False):
+        if previous.last_row is None or previous.last_row + 1 != share.first_row:
+            return f"the records before row {share.first_row} did not end where the cut was made"
+    return None
+
+
+def _chain(made: list[Share], before: dict[str, Any]) -> tuple[Seed, list[str]]:
+    """The state after every share, each share made again (in turn, from the state after the ones before it)
+    when that state would change what it makes; and why each was made again."""
+    first = made[0]
+    seed = Seed(first.ids, first.trackers, dict(first.told))
+    again = []
+    for index in range(1, len(made)):
+        why = crossing(seed, made[index], before)
+        if why is not None:
+            again.append(why)
+            made[index] = _fork(1, index, seed)  # type: ignore[assignment]
+            if isinstance(made[index], str):
+                raise FeedsyncError(f"a share made again met an error it had not met: {made[index]}")
+        seed.add(made[index], before)
+    return seed, again
+
+
+def remove_scratch(out: Path, *, before: float) -> None:
+    """Scratch folders a killed row split left in ``out``."""
+    for path in out.glob(SCRATCH + "*"):
+        if path.is_dir() and path.stat().st_mtime < before:
+            shutil.rmtree(path, ignore_errors=True)

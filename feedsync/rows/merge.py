@@ -1,0 +1,82 @@
+"""The shares' findings, counts and end-of-run state merged into the run's stream, in row order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from feedsync.accounting import MissingFields
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.tally import Tally
+from feedsync.formats.spreadsheet import FormulaTally
+from feedsync.rows.share import TOLD_ONCE, Share
+from feedsync.sources import Source
+from feedsync.stream import Sink, Stream
+
+
+def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made: list[Share], *, check: bool) -> None:
+    """The shares' findings (in row order), counts and state into ``stream``; then its end-of-run findings."""
+    report = stream.report
+    told: set[tuple[str, str | None, str | None]] = set()
+    for share in made:
+        report.diagnostics.extend(d for d in share.diagnostics if (d.code, d.channel, d.value) not in told)
+        told.update(_told_once(share))
+        stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
+        report.variants += share.variants
+        stream.rejected += share.rejected
+        for name, ids in share.items.items():
+            report.items.setdefault(name, []).extend(ids)
+        for name, result in share.results.items():
+            mine = report.channels[name]
+            mine.items, mine.excluded, mine.rejected = (
+                mine.items + result.items,
+                mine.excluded + result.excluded,
+                mine.rejected + result.rejected,
+            )
+    stats = source.stats
+    first = made[0].stats
+    for name in ("encoding", "delimiter", "columns", "unused"):
+        setattr(stats, name, getattr(first, name))
+    for name in ("rows", "left_out", "excluded"):
+        setattr(stats, name, sum(getattr(share.stats, name) for share in made))
+    sinks = []
+    for channel in compiled:
+        name = channel.name
+        sink = Sink(channel, report.channels[name], None, None, check, encodes=False)
+        sink.checked_rejected = sum(share.checked_rejected[name] for share in made)
+        for share in made:
+            _add_missing(sink.missing, share.missing[name])
+            _add_formulas(sink, share.formulas[name])
+            _add_tally(channel.tally, share.tallies[name])
+        sinks.append(sink)
+    stream._close(source, sinks)
+
+
+def _told_once(share: Share) -> Iterator[tuple[str, str | None, str | None]]:
+    """(code, channel, value) of the findings ``share`` told once per run (``TOLD_ONCE``)."""
+    for key, members in share.told.items():
+        channel, where = key.split(":", 1)
+        finding = TOLD_ONCE.get(where)
+        if finding is not None:
+            yield from ((code, channel, value) for code, value in map(finding, members))
+
+
+def _add_missing(into: MissingFields, other: MissingFields) -> None:
+    for name, count in other.counts.items():
+        into.counts[name] += count
+        into.columns.setdefault(name, other.columns.get(name))
+
+
+def _add_formulas(sink: Sink, other: FormulaTally | None) -> None:
+    if other is None:
+        return
+    if sink.formulas is None:
+        sink.formulas = FormulaTally()
+    for column, count in other.counts.items():
+        sink.formulas.counts[column] = sink.formulas.counts.get(column, 0) + count
+        sink.formulas.first.setdefault(column, other.first[column])
+
+
+def _add_tally(into: Tally, other: Tally) -> None:
+    for key, count in other.counts.items():
+        into.counts[key] = into.counts.get(key, 0) + count
+        into.first.setdefault(key, other.first[key])

@@ -1,0 +1,259 @@
+"""One share of a row split: what its process makes (``work``) and hands back (``Share``), the state that spans
+rows (``Seed``, ``told_state``) and whether the shares before it change what it makes (``crossing``)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from feedsync.accounting import MissingFields
+from feedsync.channels.base import Encoder
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.tally import Tally
+from feedsync.checks import VariantTracker
+from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report
+from feedsync.diagnostics.gate import Selection
+from feedsync.faults import checkpoint
+from feedsync.formats.spreadsheet import FormulaTally
+from feedsync.idset import IdSet
+from feedsync.model.product import Product
+from feedsync.sources import Source
+from feedsync.sources.base import NonEmpty, SourceStats
+from feedsync.sources.tabular import READ_RANGE, ByteRange
+from feedsync.stream import ItemIds, ItemObserver, Sink, Stream
+from feedsync.supplements import Supplement
+
+
+def _no_definition(member: str) -> tuple[str, str | None]:
+    return ("AMZ018", None) if member == "" else ("AMZ008", member)
+
+
+TOLD_ONCE: dict[str, Callable[[Any], tuple[str, str | None]]] = {
+    "channel._reported_unmapped": lambda member: ("CFG004", member),  # a product type not in the category map
+    "encoder._checker._told": _no_definition,  # no definitions folder; a product type without a definition
+}
+"""Sets whose only use is to tell one finding per member once per run, by where they are: (code, value) of the
+finding a member tells. They are merged instead of made again: a later share's finding for a member an earlier
+share holds is left out, as one process would not have told it."""
+
+
+@dataclass
+class Share:
+    """What a process made of its share: the report's parts, the state to merge, and what to check across shares."""
+
+    diagnostics: list[Diagnostic]
+    results: dict[str, ChannelResult]
+    items: dict[str, list[str]]
+    variants: int
+    rejected: int
+    stats: SourceStats
+    missing: dict[str, MissingFields]
+    checked_rejected: dict[str, int]
+    formulas: dict[str, FormulaTally | None]
+    tallies: dict[str, Tally]
+    ids: tuple[IdSet, IdSet, IdSet]
+    """The ids, product groups and SKUs the share read."""
+    first_groups: dict[str, str | None]
+    """Per variant tracker (the stream's: ""; each channel's): the first group it compared."""
+    trackers: dict[str, tuple[str | None, dict[Any, str]]]
+    """Per variant tracker: the group it holds at the end, and that group's variants."""
+    told: dict[str, Any]
+    last_row: int | None
+    ignores: dict[str, Selection]
+    """The findings each product of the share ignores (its ``feedsync_ignore`` column)."""
+
+
+class _Tracker(VariantTracker):
+    """A variant tracker that remembers the first group it compared."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: str | None = None
+
+    def duplicate_of(self, group: str | None, key: Any, item_id: str) -> str | None:
+        if group is not None and self.first is None:
+            self.first = group
+        return super().duplicate_of(group, key, item_id)
+
+
+@dataclass
+class Seed:
+    """What one process holds after the rows before a share: the state a share made again starts from."""
+
+    ids: tuple[IdSet, IdSet, IdSet]
+    trackers: dict[str, tuple[str | None, dict[Any, str]]]
+    told: dict[str, Any]
+
+    def add(self, share: Share, before: Mapping[str, Any]) -> None:
+        """The state after ``share`` too."""
+        for mine, theirs in zip(self.ids, share.ids, strict=True):
+            mine.update(theirs)
+        self.trackers = share.trackers
+        for key, value in share.told.items():
+            if isinstance(value, bool):
+                self.told[key] = value if value != before[key] else self.told[key]
+            else:
+                self.told[key] = self.told[key] | value
+
+
+def _seeded(tracker: _Tracker, seed: Seed | None, name: str) -> _Tracker:
+    if seed is not None and name in seed.trackers:
+        tracker._group, tracker._seen = seed.trackers[name]
+    return tracker
+
+
+class _ShareStream(Stream):
+    """The stream of one share: its channels' end-of-run findings are left to the merge (``_close`` keeps the
+    sinks instead)."""
+
+    sinks: list[Sink]
+    seed: Seed | None = None
+
+    def _close(self, source: Source, sinks: list[Sink]) -> None:
+        self.sinks = sinks
+
+    def _sink(self, *args: Any, **kwargs: Any) -> Sink:
+        sink = super()._sink(*args, **kwargs)
+        sink.variants = _seeded(_Tracker(), self.seed, sink.channel.name)
+        return sink
+
+
+class _Headless:
+    """The reader of a share after the first: the findings about the file's header (already told by the first
+    share) are left out."""
+
+    def __init__(self, source: Source, first_row: int) -> None:
+        self.source, self.path, self.stats, self._first = source, source.path, source.stats, first_row
+
+    def products(self, emit: Emit) -> Iterator[Product]:
+        def told(diagnostic: Diagnostic) -> None:
+            location = diagnostic.location
+            if location is not None and location.row is not None and location.row >= self._first:
+                emit(diagnostic)
+
+        return self.source.products(told)
+
+
+@dataclass
+class Job:
+    shares: list[ByteRange]
+    stream: Stream
+    source: Source
+    compiled: list[CompiledChannel]
+    scratch: Path | None
+    supplements: list[Supplement]
+    currency: str | None
+    check: bool
+    encoders: Mapping[str, Encoder | None]
+    recorded: list[str]
+    told: dict[str, Any] = field(default_factory=dict)
+
+
+JOB: Job | None = None
+"""What the forked workers run (inherited at fork, never pickled)."""
+
+
+def work(index: int, seed: Seed | None = None) -> Share:
+    """Make share ``index`` (from the state ``seed``, when the shares before it change what it makes)."""
+    job = JOB
+    assert job is not None
+    share = job.shares[index]
+    READ_RANGE.set(share)
+    report = Report(command=job.stream.report.command, channels={c.name: ChannelResult(c.name) for c in job.compiled})
+    stream = _ShareStream(report, job.stream.findings)
+    stream.seed = seed
+    stream.variants = _seeded(_Tracker(), seed, "")
+    if seed is not None:
+        stream.seen, stream.groups, stream.skus = seed.ids
+        told_state(job.compiled, job.encoders, seed=seed.told)
+    out = None
+    if job.scratch is not None:
+        out = job.scratch / str(index)
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir()
+    for channel in job.compiled:  # one document per share: the stitch numbers and splits the messages
+        channel.settings = {**channel.settings, "max_messages": sys.maxsize}
+    inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
+    source = NonEmpty(inner if index == 0 else _Headless(inner, share.first_row))  # type: ignore[arg-type]
+    observers: dict[str, Sequence[ItemObserver]] = {name: [ItemIds(report, name)] for name in job.recorded}
+    stream.run(
+        source,
+        job.compiled,
+        out,
+        job.supplements,
+        job.currency,
+        check=job.check,
+        encoders=job.encoders,
+        observers=observers,
+    )
+    checkpoint("rows.share-written")
+    sinks = {sink.channel.name: sink for sink in stream.sinks}
+    trackers: dict[str, Any] = {"": stream.variants, **{n: s.variants for n, s in sinks.items()}}
+    return Share(
+        diagnostics=report.diagnostics,
+        results=report.channels,
+        items=report.items,
+        variants=report.variants,
+        rejected=stream.rejected,
+        stats=source.stats,
+        missing={n: s.missing for n, s in sinks.items()},
+        checked_rejected={n: s.checked_rejected for n, s in sinks.items()},
+        formulas={n: s.formulas for n, s in sinks.items()},
+        tallies={c.name: c.tally for c in job.compiled},
+        ids=(stream.seen, stream.groups, stream.skus),
+        first_groups={n: t.first for n, t in trackers.items()},
+        trackers={n: (t._group, t._seen) for n, t in trackers.items()},
+        told=told_state(job.compiled, job.encoders),
+        last_row=share.read[-1] if share.read else None,
+        ignores=stream.findings.items,
+    )
+
+
+def told_state(
+    compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None], *, seed: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every set and flag the channels and their encoders hold (two levels deep), by where it is: the state that
+    tells a finding once per run, or writes an Amazon parent once per family. With ``seed``, first set to it."""
+    found: dict[str, Any] = {}
+    for channel in compiled:
+        _walk(f"{channel.name}:channel", channel, found, seed, depth=2)
+        _walk(f"{channel.name}:encoder", encoders.get(channel.name), found, seed, depth=2)
+    return found
+
+
+def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] | None, *, depth: int) -> None:
+    names = [*getattr(obj, "__dict__", {}), *(n for c in type(obj).__mro__ for n in getattr(c, "__slots__", ()))]
+    for name in names:
+        value = getattr(obj, name, None)
+        key = f"{where}.{name}"
+        if isinstance(value, (set, bool)):
+            if seed is not None and isinstance(value, set):
+                value.update(seed[key])
+            elif seed is not None and seed[key] != value:  # a flag a share before set (constants stay as they are)
+                setattr(obj, name, value := seed[key])
+            found[key] = set(value) if isinstance(value, set) else value
+        elif depth > 1 and type(value).__module__.startswith("feedsync."):
+            _walk(key, value, found, seed, depth=depth - 1)
+
+
+def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
+    """Why ``share`` would make something else after the rows ``seed`` holds the state of, or None."""
+    for key, value in before.items():
+        if key.split(":", 1)[1] in TOLD_ONCE:
+            continue
+        if isinstance(value, bool):
+            if share.told[key] != value and seed.told[key] != value:
+                return f"{key} was set in two shares"
+        elif (share.told[key] - value) & (seed.told[key] - value):
+            return f"{key} grew alike in two shares"
+    for name, first in share.first_groups.items():
+        if first is not None and seed.trackers[name][0] == first:
+            return f"group {first!r} runs over a cut"
+    for kind, mine, theirs in zip(("an id", "a group", "a SKU"), seed.ids, share.ids, strict=True):
+        if not mine.isdisjoint(theirs):
+            return f"{kind} is in two shares"
+    return None

@@ -1,0 +1,90 @@
+"""A build with its rows split, killed at each of its steps (a share's process once it wrote its share; this
+process once every share is made, and after each feed is stitched, before any is renamed into place): every
+feed of the build before stays whole, a dead share's process is a clean error (exit 2, never 70), and the next
+build removes what the killed one left and writes the feeds one process writes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from feedsync.faults import KILLED
+from tests.rows_compare import files, write_config
+
+SPLIT = (
+    "import runpy, sys; import feedsync.rows as rows; rows.MIN_ROWS = 1; sys.argv[0] = 'feedsync'; "
+    "runpy.run_module('feedsync', run_name='__main__')"
+)
+"""``python -m feedsync`` with a share of any size (the catalog here has a few dozen rows)."""
+HEADER = "id,group_id,title,description,link,image_link,price,availability,brand,gtin,color,size,product_type\n"
+
+
+def split_build(cwd: Path, fault: str | None = None, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSYNC_FAULT")}
+    if fault is not None:
+        environment["FEEDSYNC_FAULT"] = fault
+    if log is not None:
+        environment["FEEDSYNC_FAULT_LOG"] = str(log)
+    return subprocess.run(
+        [sys.executable, "-c", SPLIT, "build", "--validate", "--jobs", "2"],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def write_catalog(folder: Path, price: str) -> None:
+    lines = [
+        f'V{n},G{n // 3},Tee {n},"Soft, ""warm""\ncotton",/p/{n},/i/{n}.jpg,{price},in_stock,Acme,,'
+        f"{'Red' if n % 2 else 'Blue'},{'SML'[n % 3]},Tops\n"
+        for n in range(1, 40)
+    ]
+    (folder / "products.csv").write_text(HEADER + "".join(lines), encoding="utf-8")
+
+
+def test_a_split_build_killed_at_each_step_leaves_the_feeds_before_whole(tmp_path: Path) -> None:
+    write_config(tmp_path, "products.csv", max_messages=10)
+    write_catalog(tmp_path, "10.00")
+    first = split_build(tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = files(tmp_path / "out")
+    assert {"google.xml", "facebook.csv", "amazon.json", "amazon.4.json"} <= before.keys()
+    write_catalog(tmp_path, "12.00")
+    log = tmp_path / "points.log"
+    assert split_build(tmp_path, log=log).returncode == 0
+    points = log.read_text(encoding="utf-8").split()
+    assert [p for p in points if p.startswith("rows.")] == [
+        *["rows.share-written"] * 2,
+        "rows.shares-made",
+        *["rows.feed-stitched"] * 3,
+    ]
+    after = files(tmp_path / "out")
+    assert after != before
+    (tmp_path / "out").rename(tmp_path / "after")
+    (tmp_path / "before").mkdir()
+    for name, data in before.items():
+        (tmp_path / "before" / name).write_bytes(data)
+    for fault in ("rows.share-written", "rows.shares-made", "rows.feed-stitched:3"):
+        (tmp_path / "out").mkdir()
+        for name, data in before.items():
+            (tmp_path / "out" / name).write_bytes(data)
+        killed = split_build(tmp_path, fault)
+        if fault == "rows.share-written":  # a share's process died: this one says so
+            assert killed.returncode == 2, killed.stderr
+            assert "died" in killed.stderr and "rerun with --jobs 1" in killed.stderr
+        else:
+            assert killed.returncode == KILLED
+        feeds = {name: data for name, data in files(tmp_path / "out").items() if not name.startswith(".")}
+        assert feeds == before, fault  # every feed of the build before, whole (a killed temp file beside them)
+        again = split_build(tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert files(tmp_path / "out") == after
+        assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == [], fault
+        for path in (tmp_path / "out").iterdir():
+            path.unlink()
+        (tmp_path / "out").rmdir()

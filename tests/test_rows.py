@@ -1,0 +1,208 @@
+"""build / validate with the rows split over processes (``feedsync.rows``) write the feeds, findings and counts of
+one process, byte for byte and in order; shares that were not independent fall back to one process, and what
+cannot be split keeps the channel split, each with an event saying why."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from feedsync import pipeline, rows
+from feedsync.channels.profile import compile_channels
+from feedsync.config import load_config
+from tests.rows_compare import build_both, row_events, write_config
+from tests.sources.realdata import REALDATA
+
+GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
+HEADER = "id,group_id,title,description,link,image_link,price,availability,brand,gtin,color,size,product_type,sku\n"
+
+
+def generate(count: int, out: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.generate(count, out, "native")  # type: ignore[no-any-return]
+
+
+def row(number: int, group: str, *, id_: str | None = None, description: str = "Soft cotton", sku: str = "") -> str:
+    quoted = description.replace('"', '""')
+    return (
+        f'{id_ or f"V{number}"},{group},Tee {number},"{quoted}",/p/{number},/i/{number}.jpg,{10 + number}.00,'
+        f"in_stock,Acme,,{'Red' if number % 2 else 'Blue'},{'SML'[number % 3]},Tops,{sku or f'S{number}'}\n"
+    )
+
+
+def catalog(folder: Path, lines: list[str], **options: object) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "products.csv").write_text(HEADER + "".join(lines), encoding="utf-8")
+    return write_config(folder, "products.csv", **options)  # type: ignore[arg-type]
+
+
+def test_a_generated_catalog_split_in_three_shares_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_path = generate(600, tmp_path / "catalog")
+    text = config_path.read_text(encoding="utf-8").replace("A2BENCH0001}", "A2BENCH0001, max_messages: 130}")
+    config_path.write_text(text, encoding="utf-8")
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=3)
+    assert events == [{"split": True, "shares": 3}]
+    assert len(serial.channels["amazon"].parts) == 5  # amazon.2.json .. amazon.6.json: messages numbered again
+    assert serial.diagnostics and serial.products < serial.variants == 600
+
+
+def test_validate_split_by_rows_finds_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(generate(400, tmp_path / "catalog"))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=2, command="validate")
+    assert events == [{"split": True, "shares": 2}]
+    assert any(d.code.startswith("GMC") for d in serial.diagnostics)
+
+
+def test_values_over_several_lines_and_tallies_across_the_cuts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [
+        row(n, f"G{n // 3}", description=f'=SUM({n})\nline "two"\r\nmore, more' if n % 4 else "plain")
+        for n in range(1, 40)
+    ]
+    lines.insert(20, "\n")  # a blank record: counted in the row numbers
+    config = load_config(catalog(tmp_path / "catalog", lines))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3)
+    assert events == [{"split": True, "shares": 3}]
+    assert any(d.code == "MDL014" for d in serial.diagnostics)  # one tally of formula-like values, of all shares
+
+
+def test_a_quote_the_csv_module_reads_otherwise_falls_back_to_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}") for n in range(1, 40)]
+    for number in (3, 8):  # a stray quote inside an unquoted value is a literal to csv; to the cut, a quoted value
+        lines[number] = lines[number].replace(f"Tee {number + 1}", f'Tee "{number + 1}')
+    config = load_config(catalog(tmp_path / "catalog", lines))
+    _, _, events = build_both(config, tmp_path, monkeypatch, jobs=3)
+    assert events[0]["split"] is False and "did not end where the cut was made" in events[0]["why"]
+
+
+@pytest.mark.parametrize(
+    ("case", "why"),
+    [
+        ("group", "amazon:encoder._parents grew alike in two shares"),  # its parent is written once
+        ("id", "an id is in two shares"),
+        ("sku", "a SKU is in two shares"),
+    ],
+)
+def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, why: str
+) -> None:
+    lines = [row(n, f"G{n // 2}") for n in range(1, 30)]
+    if case == "group":  # a family whose variants are not together: some before the cut, one after
+        lines[-1] = row(99, "G1")
+    elif case == "id":  # MDL008 in the second share, of an id the first read
+        lines[-1] = row(99, "G99", id_="V1")
+    elif case == "sku":  # MDL012
+        lines[-1] = row(99, "G99", sku="S1")
+    path = catalog(tmp_path / "catalog", lines)
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert len(events) == 1 and events[0]["split"] is True and why in events[0]["again"][0], events
+    if case in ("id", "sku"):  # told in the second share, of a row of the first
+        assert any(d.code == ("MDL008" if case == "id" else "MDL012") for d in serial.diagnostics)
+
+
+def test_a_finding_told_once_per_run_is_told_once_of_all_shares(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}").replace(",Tops,", ",Unmapped > Type," if n % 2 else ",Other,") for n in range(1, 30)]
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "categories.yaml").write_text("- {product_type: Tops, google_product_category: 212}\n")
+    path = catalog(tmp_path / "catalog", lines)
+    config_text = "  google: {profile: google_merchant, category_map: categories.yaml}\n"
+    path.write_text(path.read_text().replace("  google: {profile: google_merchant}\n", config_text))
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=3)
+    assert events == [{"split": True, "shares": 3}]
+    assert [d.value for d in serial.diagnostics if d.code == "CFG004"] == ["Unmapped > Type", "Other"]
+
+
+def test_what_cannot_be_split_by_rows_keeps_the_channel_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = catalog(tmp_path / "catalog", [row(n, f"G{n}") for n in range(1, 12)])
+    tsv = "google: {profile: google_merchant, format: tsv}"  # Google's TSV carries extra columns, known at the end
+    path.write_text(path.read_text().replace("google: {profile: google_merchant}", tsv))
+    _, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert events == [{"split": False, "why": "the google feed's writer is not split by rows"}]
+
+
+def test_the_demo_split_by_rows_writes_what_one_process_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = tmp_path / "demo"  # supplements, a local inventory feed (one item per store), Amazon definitions
+    shutil.copytree(GENERATOR.parents[1] / "examples" / "demo", demo, ignore=shutil.ignore_patterns("expected", ".*"))
+    _, _, events = build_both(load_config(demo / "feedsync.yaml"), tmp_path, monkeypatch, jobs=3)
+    assert events == [{"split": True, "shares": 3}]
+
+
+def _realdata() -> list[Path]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    try:
+        from digest_outputs import catalogs
+    finally:
+        sys.path.pop(0)
+    return catalogs()  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is absent")
+def test_every_real_catalog_is_split_by_rows_or_told_why_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    split = []
+    for path in _realdata():
+        folder = tmp_path / path.stem
+        folder.mkdir()
+        config = load_config(write_config(folder, str(path)))
+        with row_events() as events:
+            shares = rows.plan(config, compile_channels(config, None), 2)
+        if shares:
+            split.append(path.name)
+            build_both(config, folder, monkeypatch, jobs=3)
+        else:
+            assert events.found and events.found[0]["split"] is False
+    assert split == ["prestashop-docs-combinations_import.csv", "prestashop-docs-products_import.csv"]
+
+
+def test_a_share_that_meets_a_source_error_leaves_the_error_to_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}") for n in range(1, 20)] + ['V99,G99,"never closed\n']
+    config = load_config(catalog(tmp_path / "catalog", lines))
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    from feedsync.errors import SourceError
+
+    with row_events() as events, pytest.raises(SourceError, match="never closed"):
+        pipeline.run(config, "build", jobs=2)
+    assert events.found[0]["split"] is False and "a share met an error" in events.found[0]["why"]
+    assert not (tmp_path / "catalog" / "out" / "google.xml").exists()
+
+
+def test_a_file_not_in_utf8_or_with_lone_crs_is_read_by_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}", description="Café" if n == 25 else "Soft") for n in range(1, 30)]
+    path = catalog(tmp_path / "latin", lines)
+    (tmp_path / "latin" / "products.csv").write_bytes(HEADER.encode() + "".join(lines).encode("cp1252"))
+    serial, _, events = build_both(load_config(path), tmp_path / "latin", monkeypatch, jobs=2)
+    assert events[0]["split"] is False and "a share met an error" in events[0]["why"]
+    assert [d.code for d in serial.diagnostics if d.code.startswith("SRC")] == ["SRC003"]
+    lines[3] = lines[3].replace("\n", "\r")  # a row ended by a CR alone: a line to the csv module
+    path = catalog(tmp_path / "cr", lines)
+    _, _, events = build_both(load_config(path), tmp_path / "cr", monkeypatch, jobs=2)
+    assert events[0]["split"] is False and "CRs" in events[0]["why"]
+
+
+def test_a_finding_of_the_whole_run_keeps_to_what_its_product_ignores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = [row(n, f"G{n}", description="=SUM(1)" if n in (1, 2, 28) else "Soft") for n in range(1, 30)]
+    lines = [line.replace("\n", ",MDL014\n" if number == 0 else ",\n") for number, line in enumerate(lines)]
+    folder = tmp_path / "catalog"
+    path = catalog(folder, lines)
+    (folder / "products.csv").write_text(HEADER.replace("\n", ",feedsync_ignore\n") + "".join(lines))
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert events == [{"split": True, "shares": 2}]
+    assert not [d for d in serial.diagnostics if d.code == "MDL014"]  # told of V1 first, which ignores it
