@@ -63,6 +63,8 @@ class CompiledChannel:
     overrides_prefix: str | None = None
     expand: tuple[str, str] | None = None  # (list field, loop variable)
     now: datetime | None = None
+    reads_now: bool = False
+    """A template, filter or rule reads ``now``: an item may change with time alone (the row cache expires)."""
     variables: tuple[str, ...] = ()
     selection: Selection = field(default_factory=Selection)
     globals: dict[str, Any] = field(default_factory=dict)

@@ -367,6 +367,7 @@ def compile_channel(
         overrides_prefix=profile.overrides_prefix,
         expand=(profile.expand.field, profile.expand.as_) if profile.expand else None,
         now=datetime.now(tz),
+        reads_now=_reads_now([*fields_compiled(fields), *include, *exclude], profile.rules),
         globals=dict(templating.env.globals),
         field_values=templating.fields_function([(f.name, f.compiled) for f in fields], to_text),
         selection=Selection.parse(profile.validation.select, profile.validation.ignore),
@@ -380,6 +381,18 @@ def compile_channel(
             )
         ),
     )
+
+
+def fields_compiled(fields: list[CompiledField]) -> list[Compiled]:
+    return [f.compiled for f in fields]
+
+
+def _reads_now(compiled: list[Compiled], rules: list[RuleSpec]) -> bool:
+    """Whether a template, filter or rule reads ``now`` (a rule: names it anywhere, which may say so wrongly,
+    never the other way)."""
+    if any("now" in c.variables for c in compiled):
+        return True
+    return any(re.search(r"\bnow\b", repr(spec.model_dump())) for spec in rules)
 
 
 def compile_channels(config: Config, only: list[str] | None = None, check_fields: bool = True) -> list[CompiledChannel]:

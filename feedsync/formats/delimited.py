@@ -35,6 +35,8 @@ class DelimitedWriter:
         # CRLF line ends (RFC 4180) also make the csv module quote any value holding a lone CR or LF.
         self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         self._spool: Any = None
+        self._row: io.StringIO | None = None
+        self._row_writer: Any = None
         self._extra: dict[str, list[str]] = {}  # extra column -> its sub-attributes (empty: plain values)
         if extra_columns:
             self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 (__exit__)
@@ -62,6 +64,25 @@ class DelimitedWriter:
                 if isinstance(entry, Mapping):
                     parts.extend(k for k in entry if k not in parts)
         self._spool.write(json.dumps(values, ensure_ascii=False) + "\n")
+
+    @property
+    def renders(self) -> bool:
+        """Whether ``render`` can make an item's row (not when extra columns wait for the header)."""
+        return self._spool is None
+
+    def render(self, values: Mapping[str, Any]) -> str:
+        """The row ``write`` writes for ``values``, as text (a row cache keeps it); only when ``renders``."""
+        if self._row is None:
+            self._row = io.StringIO()
+            self._row_writer = csv.writer(self._row, dialect=self._writer.dialect)
+        self._row.seek(0)
+        self._row.truncate()
+        self._row_writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+        return self._row.getvalue()
+
+    def write_rendered(self, text: str) -> None:
+        """A row as ``render`` made it."""
+        self._text.write(text)
 
     def _finish(self) -> None:
         spool = self._spool

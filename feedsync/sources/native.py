@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
@@ -62,8 +62,19 @@ def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> 
     return SourceError(f"{path}: not valid {encoding or 'UTF-8'} ({exc.reason}); set source.encoding")
 
 
+class RowGate(Protocol):
+    """Told a delimited file's header, then each row's cells before the row is normalized: ``skip`` answers
+    True for a row it has dealt with itself (a row cache that replayed what the row made last time)."""
+
+    def start(self, header: list[str]) -> None: ...
+
+    def skip(self, row: int, cells: list[str]) -> bool: ...
+
+
 class DelimitedSource:
     """CSV or TSV with a header row. Row numbers are what a spreadsheet shows (header = row 1)."""
+
+    gate: RowGate | None = None
 
     def __init__(self, config: SourceConfig, delimiter: str | None = None, fmt: str = "csv") -> None:
         self.config = config
@@ -97,8 +108,13 @@ class DelimitedSource:
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
             self.stats.unused = []  # every other column is kept in attributes
+            gate = self.gate
+            if gate is not None:
+                gate.start(list(names))
             for row, cells in table.rows:
                 self.stats.rows += 1
+                if gate is not None and gate.skip(row, cells):
+                    continue
                 raw: dict[str, Any] = {}
                 attributes: dict[str, str] = {}
                 for index in range(min(width, len(cells))):

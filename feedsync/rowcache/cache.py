@@ -1,0 +1,398 @@
+"""The row cache of one push: a ``RowGate`` of the source (a row whose every channel has a usable entry is
+replayed instead of read into a product) and a ``RowHook`` of the stream (a computed row's results are kept)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.config import Config
+from feedsync.delivery.observers import Staged, SyncItems
+from feedsync.diagnostics import Diagnostic, Emit, Location, Severity
+from feedsync.diagnostics.gate import Selection
+from feedsync.formats import DelimitedWriter, RssWriter
+from feedsync.model.product import Product
+from feedsync.rowcache import store
+from feedsync.rowcache.capture import CaptureItems, CaptureWriter, RecordingSet, RecordingTally
+from feedsync.rowcache.fingerprint import fingerprint, with_header
+from feedsync.sources import Source
+from feedsync.sources.native import DelimitedSource
+from feedsync.stream import _VARIANT_FIELDS, IGNORE_COLUMN, ItemIds, Sink, Stream
+from feedsync.sync import channel_key
+
+CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
+"""Findings that depend on earlier rows: a row that had one is computed every time."""
+
+
+@dataclass
+class ChannelCache:
+    channel: CompiledChannel
+    path: Path
+    base: str
+    """The fingerprint before the source's header is known."""
+    found: str
+    """The fingerprint of the cache read (empty: none)."""
+    old: store.Entries
+    new: store.Entries = field(default_factory=dict)
+    fingerprint: str = ""
+
+
+def open_row_cache(
+    config: Config,
+    compiled: list[CompiledChannel],
+    destinations: Mapping[str, Any],
+    source: Source,
+    stream: Stream,
+    *,
+    fresh: bool = False,
+) -> RowCache | None:
+    """The row cache of a push, or None when it cannot have one: a source other than native CSV/TSV, or a
+    channel whose encoder reads the whole catalog (Amazon's families) or that has no destination. ``fresh``:
+    every row is computed (the cache is written anew)."""
+    inner = getattr(source, "source", source)
+    if type(inner) is not DelimitedSource:
+        return None
+    if any(c.spec.encoder is not None or c.name not in destinations for c in compiled):
+        return None
+    selection = repr((stream.findings.run, sorted((k, repr(v)) for k, v in stream.findings.channels.items())))
+    caches = []
+    for channel in compiled:
+        where = destinations[channel.name].describe()
+        path = store.cache_path(config.state_path.parent, channel.name, where)
+        found, old = ("", {}) if fresh else store.load(path, channel.name, stream.emit)
+        caches.append(ChannelCache(channel, path, fingerprint(config, channel, where, selection), found, old))
+    cache = RowCache(caches, stream, inner)
+    inner.gate = cache
+    return cache
+
+
+@dataclass
+class _Pending:
+    """The row being computed: its key and row number, and where the run's counts stood before it."""
+
+    key: str
+    row: int
+    findings: int
+    counts: list[tuple[int, int, int, int, int, dict[str, int]]]
+
+
+class _Miss(Exception):
+    """A cached row that cannot be replayed: it is computed."""
+
+
+class RowCache:
+    def __init__(self, caches: list[ChannelCache], stream: Stream, source: DelimitedSource) -> None:
+        self.caches = caches
+        self.stream = stream
+        self.source = source
+        self.sinks: list[Sink] = []
+        self.writers: list[CaptureWriter] = []
+        self.captured: list[CaptureItems] = []
+        self.enabled = True
+        self.replaying = False
+        self.pending: _Pending | None = None
+        self.replayed = 0
+        self.computed = 0
+
+    # -- the stream's hook
+
+    def begin(self, stream: Stream, sinks: list[Sink]) -> None:
+        """Put the capturing writer and observer around each sink; a sink the cache cannot stand in for (an
+        observer or writer it does not know) turns the cache off for the run."""
+        self.sinks = sinks
+        for sink in sinks:
+            writer = sink.writer
+            renders = isinstance(writer, RssWriter) or (isinstance(writer, DelimitedWriter) and writer.renders)
+            known = all(isinstance(o, (SyncItems, Staged, ItemIds)) for o in sink.observers)
+            if not renders or not known or sink.encoder is not None or not sink.check:
+                self.enabled = False
+        if not self.enabled:
+            self.source.gate = None
+            return
+        for sink in sinks:
+            channel = sink.channel
+            self.writers.append(CaptureWriter(sink.writer))  # type: ignore[arg-type]
+            sink.writer = self.writers[-1]  # type: ignore[assignment]
+            collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
+            self.captured.append(CaptureItems(collector))
+            sink.observers = [*sink.observers, self.captured[-1]]
+            channel.tally = RecordingTally(channel.tally)
+            channel._reported_unmapped = RecordingSet(channel._reported_unmapped)
+
+    def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
+        """Keep what the row just computed made, unless something in it depends on other rows."""
+        pending, self.pending = self.pending, None
+        if pending is None or joined is None:
+            return
+        self.computed += 1
+        findings = self.stream.report.diagnostics[pending.findings :]
+        own = [d for d in findings if d.channel is None]
+        if any(d.code in CROSS_ROW or d.severity is Severity.ERROR for d in own):
+            return
+        entries = []
+        for cache, sink, before, writer, captured in zip(
+            self.caches, self.sinks, pending.counts, self.writers, self.captured, strict=True
+        ):
+            part = self._channel_part(sink, before, writer, captured, findings)
+            if part is None:
+                return
+            entries.append([pending.row, _window(cache.channel, joined[0]), _stream_part(product, own), part])
+        for cache, entry in zip(self.caches, entries, strict=True):
+            cache.new[pending.key] = entry
+
+    def _channel_part(
+        self,
+        sink: Sink,
+        before: tuple[int, int, int, int, int, dict[str, int]],
+        writer: CaptureWriter,
+        captured: CaptureItems,
+        findings: list[Diagnostic],
+    ) -> list[Any] | None:
+        channel, result = sink.channel, sink.result
+        group = channel.spec.variant_group
+        own = [d for d in findings if d.channel == channel.name]
+        if group is not None and any(d.code == group.code for d in own):
+            return None
+        if _formulas(sink) != before[4]:
+            return None  # formula-like values are counted per run: such a row is computed every time
+        kept = [c for c in captured.items if c.kept]
+        if len(kept) != len(writer.texts):
+            return None
+        texts = iter(writer.texts)
+        items = []
+        for entry in captured.items:
+            item = entry.item
+            group_id: str | None = None
+            key: list[Any] = []
+            if group is not None:
+                value = item.values.get(group.group)
+                group_id = value if isinstance(value, str) else None
+                key = [str(item.values.get(a, "")) for a in group.attributes]
+                key += [list(pair) for pair in sorted(item.product.variant_options.items())]
+            text = next(texts) if entry.kept else None
+            items.append([item.id, channel_key(item.id, item.values), entry.digest, text, group_id, key])
+        missing = [
+            [name, sink.missing.columns.get(name)]
+            for name, count in sink.missing.counts.items()
+            for _ in range(count - before[5].get(name, 0))
+        ]
+        tally = channel.tally
+        assert isinstance(tally, RecordingTally) and isinstance(channel._reported_unmapped, RecordingSet)
+        counts = [
+            result.items - before[0],
+            result.excluded - before[1],
+            result.rejected - before[2],
+            sink.checked_rejected - before[3],
+        ]
+        noted = [[*added[:5], _location(added[5])] for added in tally.added]
+        unmapped = sorted(set(channel._reported_unmapped.asked))
+        return [counts, [_diagnostic(d) for d in own if d.code != "CFG004"], unmapped, noted, missing, items]
+
+    # -- the source's gate
+
+    def start(self, header: list[str]) -> None:
+        stats = self.source.stats
+        for cache in self.caches:
+            cache.fingerprint = with_header(cache.base, header, stats.encoding, stats.delimiter)
+            if cache.found != cache.fingerprint:
+                cache.old = {}
+        self.replaying = all(cache.old for cache in self.caches)
+
+    def skip(self, row: int, cells: list[str]) -> bool:
+        """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it."""
+        key = hashlib.blake2b(repr(cells).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        if self.replaying:
+            entries = [cache.old.get(key) for cache in self.caches]
+            if all(e is not None for e in entries):
+                try:
+                    plan = self._plan(entries, row)
+                except _Miss:
+                    plan = None
+                except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+                    plan = None  # an entry of the wrong shape (a foreign file): computed, and replaced
+                if plan is not None:
+                    self._replay(plan, row)
+                    for cache, entry in zip(self.caches, entries, strict=True):
+                        cache.new[key] = entry  # type: ignore[assignment]
+                    self.replayed += 1
+                    return True
+        for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
+            writer.texts.clear()
+            captured.items.clear()
+            tally, asked = sink.channel.tally, sink.channel._reported_unmapped
+            if isinstance(tally, RecordingTally):
+                tally.added.clear()
+            if isinstance(asked, RecordingSet):
+                asked.asked.clear()
+        counts = [
+            (s.result.items, s.result.excluded, s.result.rejected, s.checked_rejected, _formulas(s), dict(s.missing.counts))
+            for s in self.sinks
+        ]
+        self.pending = _Pending(key, row, len(self.stream.report.diagnostics), counts)
+        return False
+
+    def _plan(self, entries: list[Any], row: int) -> list[Any]:
+        """The entries unpacked and checked against this run's earlier rows (raises ``_Miss`` when the row must be
+        computed); nothing is changed yet."""
+        stream = self.stream
+        first = entries[0]
+        item_id, group_key, group_id, sku, variant, ignore, own = first[2]
+        if item_id in stream.seen or (sku and sku in stream.skus):
+            raise _Miss
+        variant_key = _key(variant)
+        if stream.variants.holds(group_id, variant_key):
+            raise _Miss
+        stored_row = first[0]
+        plan: list[Any] = [
+            (str(item_id), str(group_key), group_id, sku, variant_key, ignore),
+            [_restore(d, stored_row, row) for d in own],
+        ]
+        for entry, cache, sink in zip(entries, self.caches, self.sinks, strict=True):
+            window = entry[1]
+            if window is not None and not window[0] <= cache.channel.now.timestamp() < window[1]:  # type: ignore[union-attr]
+                raise _Miss
+            counts, findings, unmapped, noted, missing, items = entry[3]
+            asked = sink.channel._reported_unmapped
+            assert isinstance(asked, RecordingSet)
+            if any(not asked.holds(name) for name in unmapped):
+                raise _Miss  # this row would be the first to report its category unmapped
+            collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
+            restored = []
+            for item in items:
+                own_id, key, digest, text, item_group, item_key = item
+                restored_key = _key(item_key)
+                if sink.channel.spec.variant_group is not None and sink.variants.holds(item_group, restored_key):
+                    raise _Miss
+                if text is not None and collector is not None and not collector.unchanged(own_id, digest):
+                    raise _Miss  # the destination does not hold this item as cached: it is computed and sent
+                restored.append((str(own_id), str(key), text, item_group, restored_key))
+            notes = [(*n[:5], _restored_location(n[5], stored_row, row)) for n in noted]
+            plan.append(
+                (
+                    [int(c) for c in counts],
+                    [_restore(d, stored_row, row) for d in findings],
+                    notes,
+                    [(str(name), column) for name, column in missing],
+                    restored,
+                )
+            )
+        return plan
+
+    def _replay(self, plan: list[Any], row: int) -> None:
+        stream = self.stream
+        (item_id, group_key, group_id, sku, variant_key, ignore), own = plan[0], plan[1]
+        stream._tell(self.sinks)
+        stream.groups.add(group_key)
+        stream.seen.add(item_id)
+        if ignore:
+            stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
+        if sku:
+            stream.skus.add(sku)
+        stream.variants.duplicate_of(group_id, variant_key, item_id)
+        report = stream.report
+        report.diagnostics.extend(own)
+        for sink, writer, (counts, findings, notes, missing, items) in zip(
+            self.sinks, self.writers, plan[2:], strict=True
+        ):
+            report.diagnostics.extend(findings)
+            result = sink.result
+            result.items += counts[0]
+            result.excluded += counts[1]
+            result.rejected += counts[2]
+            sink.checked_rejected += counts[3]
+            for note in notes:
+                sink.channel.tally.add(*note)
+            for name, column in missing:
+                sink.missing.counts[name] += 1
+                sink.missing.columns.setdefault(name, column)
+            group = sink.channel.spec.variant_group
+            for own_id, key, text, item_group, item_key in items:
+                if group is not None:
+                    sink.variants.duplicate_of(item_group, item_key, own_id)
+                if text is not None:
+                    writer.inner.write_rendered(text)
+                for observer in sink.observers:
+                    if isinstance(observer, ItemIds):
+                        report.items.setdefault(observer.channel, []).append(own_id)
+                    elif text is None:
+                        continue
+                    elif isinstance(observer, SyncItems):
+                        observer.collector.add_unchanged(own_id)
+                    elif isinstance(observer, Staged):
+                        observer.rows.append((own_id, key))
+                        if len(observer.rows) >= 5000:
+                            observer.flush()
+
+    # -- after the stream
+
+    def save(self) -> None:
+        """Write each channel's cache: the entries of this run's rows (computed or replayed)."""
+        if not self.enabled:
+            return
+        for cache in self.caches:
+            store.save(cache.path, cache.fingerprint, cache.new)
+
+
+def _formulas(sink: Sink) -> int:
+    return sum(sink.formulas.counts.values()) if sink.formulas is not None else 0
+
+
+def _stream_part(product: Product, own: list[Diagnostic]) -> list[Any]:
+    variant = [str(getattr(product, f) or "") for f in _VARIANT_FIELDS]
+    variant += [list(pair) for pair in sorted(product.variant_options.items())]
+    sku = product.attributes.get("sku")
+    ignore = product.attributes.get(IGNORE_COLUMN)
+    group_key = product.group_id or product.id
+    return [product.id, group_key, product.group_id, sku, variant, ignore, [_diagnostic(d) for d in own]]
+
+
+def _window(channel: CompiledChannel, product: Product) -> list[float] | None:
+    """When a channel reads ``now``: the time span in which the row's items stay as computed (between the row's
+    sale dates around now, and within the day of the run). None: they do not change with time."""
+    now = channel.now
+    if not channel.reads_now or now is None:
+        return None
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    since, until = midnight, midnight + timedelta(days=1)
+    sale = product.sale_price_effective_date
+    for moment in (sale.start, sale.end) if sale is not None else ():
+        if moment <= now:
+            since = max(since, moment)
+        else:
+            until = min(until, moment)
+    return [since.timestamp(), until.timestamp()]
+
+
+def _key(parts: list[Any]) -> tuple[Any, ...]:
+    return tuple(tuple(p) if isinstance(p, list) else p for p in parts)
+
+
+def _location(location: Location | None) -> list[Any] | None:
+    if location is None:
+        return None
+    return [location.path, location.row, location.column, location.column_name]
+
+
+def _restored_location(data: list[Any] | None, stored_row: int, row: int) -> Location | None:
+    if data is None:
+        return None
+    path, at, column, name = data
+    return Location(str(path), row if at == stored_row else at, column, name)
+
+
+def _diagnostic(d: Diagnostic) -> list[Any]:
+    return [d.code, d.name, d.severity.value, d.message, d.channel, d.product_id, d.field, d.value, _location(d.location)]
+
+
+def _restore(data: list[Any], stored_row: int, row: int) -> Diagnostic:
+    code, name, severity, message, channel, product_id, field_name, value, location = data
+    where = _restored_location(location, stored_row, row)
+    return Diagnostic(str(code), str(name), Severity(severity), str(message), channel, product_id, field_name, value, where)
+
+
+
