@@ -96,7 +96,8 @@ class RssWriter:
 
     def render(self, values: Mapping[str, Any]) -> str:
         """The text of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
-        mappings of sub-attributes (written as child elements: ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
+        mappings of sub-attributes (written as child elements:
+        ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
         tags = self._tags
         special = _SPECIAL.search  # most values need no escaping: one scan, no call
         out = ["  <item>"]

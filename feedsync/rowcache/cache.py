@@ -13,7 +13,7 @@ from typing import Any
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.delivery.observers import Staged, SyncItems
-from feedsync.diagnostics import Diagnostic, Emit, Location, Severity
+from feedsync.diagnostics import Diagnostic, Location, Severity
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
 from feedsync.model.product import Product
@@ -230,7 +230,14 @@ class RowCache:
             if isinstance(asked, RecordingSet):
                 asked.asked.clear()
         counts = [
-            (s.result.items, s.result.excluded, s.result.rejected, s.checked_rejected, _formulas(s), dict(s.missing.counts))
+            (
+                s.result.items,
+                s.result.excluded,
+                s.result.rejected,
+                s.checked_rejected,
+                _formulas(s),
+                {**s.missing.counts},
+            )
             for s in self.sinks
         ]
         self.pending = _Pending(key, row, len(self.stream.report.diagnostics), counts)
@@ -352,15 +359,19 @@ def _stream_part(product: Product, own: list[Diagnostic]) -> list[Any]:
 
 
 def _window(channel: CompiledChannel, product: Product) -> list[float] | None:
-    """When a channel reads ``now``: the time span in which the row's items stay as computed (between the row's
-    sale dates around now, and within the day of the run). None: they do not change with time."""
+    """When a channel's rules read ``now``: the time span in which the row's items stay as computed (between the
+    moments around now of the row's sale dates and the rules' own dates, within the day of the run). A channel
+    whose templates read ``now`` may change at any moment: an empty span (computed every run). None: the items do
+    not change with time."""
     now = channel.now
     if not channel.reads_now or now is None:
         return None
+    if channel.reads_now == "templates":
+        return [0.0, 0.0]
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     since, until = midnight, midnight + timedelta(days=1)
     sale = product.sale_price_effective_date
-    for moment in (sale.start, sale.end) if sale is not None else ():
+    for moment in (*((sale.start, sale.end) if sale is not None else ()), *channel.now_moments):
         if moment <= now:
             since = max(since, moment)
         else:
@@ -386,13 +397,22 @@ def _restored_location(data: list[Any] | None, stored_row: int, row: int) -> Loc
 
 
 def _diagnostic(d: Diagnostic) -> list[Any]:
-    return [d.code, d.name, d.severity.value, d.message, d.channel, d.product_id, d.field, d.value, _location(d.location)]
+    return [
+        d.code,
+        d.name,
+        d.severity.value,
+        d.message,
+        d.channel,
+        d.product_id,
+        d.field,
+        d.value,
+        _location(d.location),
+    ]
 
 
 def _restore(data: list[Any], stored_row: int, row: int) -> Diagnostic:
     code, name, severity, message, channel, product_id, field_name, value, location = data
     where = _restored_location(location, stored_row, row)
-    return Diagnostic(str(code), str(name), Severity(severity), str(message), channel, product_id, field_name, value, where)
-
-
-
+    return Diagnostic(
+        str(code), str(name), Severity(severity), str(message), channel, product_id, field_name, value, where
+    )
