@@ -160,6 +160,7 @@ def test_the_sync_sends_only_the_changed_rows_and_the_next_push_sends_nothing(
     _edit_row(shop)
     warm = push(shop, recorded)
     creates, updates, refreshes, deletes, unchanged = warm.plans[0]
+    assert unchanged == ROWS - 2
     assert (len(creates), len(refreshes), deletes) == (0, 0, [])
     assert len(updates) == 2
     again = push(shop, recorded)
