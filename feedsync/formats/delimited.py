@@ -80,9 +80,19 @@ class DelimitedWriter:
         self._row_writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
         return self._row.getvalue()
 
-    def write_rendered(self, text: str) -> None:
-        """A row as ``render`` made it."""
+    def write_rendered(self, text: str) -> int:
+        """A row as ``render`` made it; the number of bytes written."""
         self._text.write(text)
+        return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+    def write_bytes(self, data: bytes) -> None:
+        """A row's bytes as an earlier feed has them (a row cache copies them)."""
+        self._text.write(data.decode("utf-8"))
+
+    def position(self) -> int:
+        """Where the next row starts in the file (only when ``renders``)."""
+        self._text.flush()
+        return self._text.buffer.tell()
 
     def _finish(self) -> None:
         spool = self._spool

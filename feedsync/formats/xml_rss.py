@@ -90,9 +90,19 @@ class RssWriter:
     def write(self, values: Mapping[str, Any]) -> None:
         self._handle.write(self.render(values).encode("utf-8"))
 
-    def write_rendered(self, text: str) -> None:
-        """An item as ``render`` made it (a row cache keeps it)."""
-        self._handle.write(text.encode("utf-8"))
+    def write_rendered(self, text: str) -> int:
+        """An item as ``render`` made it; the number of bytes written."""
+        data = text.encode("utf-8")
+        self._handle.write(data)
+        return len(data)
+
+    def write_bytes(self, data: bytes) -> None:
+        """An item's bytes as an earlier feed has them (a row cache copies them)."""
+        self._handle.write(data)
+
+    def position(self) -> int:
+        """Where the next item starts in the file."""
+        return self._handle.tell()
 
     def render(self, values: Mapping[str, Any]) -> str:
         """The text of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be

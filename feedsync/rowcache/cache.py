@@ -4,6 +4,7 @@ replayed instead of read into a product) and a ``RowHook`` of the stream (a comp
 from __future__ import annotations
 
 import hashlib
+import mmap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,8 +39,12 @@ class ChannelCache:
     found: str
     """The fingerprint of the cache read (empty: none)."""
     old: store.Entries
+    feed: list[Any]
+    """The identity of the feed file the entries point into (``store.feed_identity``)."""
     new: store.Entries = field(default_factory=dict)
     fingerprint: str = ""
+    earlier: mmap.mmap | None = None
+    """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
 
 
 def open_row_cache(
@@ -64,8 +69,8 @@ def open_row_cache(
     for channel in compiled:
         where = destinations[channel.name].describe()
         path = store.cache_path(config.state_path.parent, channel.name, where)
-        found, old = ("", {}) if fresh else store.load(path, channel.name, stream.emit)
-        caches.append(ChannelCache(channel, path, fingerprint(config, channel, where, selection), found, old))
+        found, old, feed = ("", {}, []) if fresh else store.load(path, channel.name, stream.emit)
+        caches.append(ChannelCache(channel, path, fingerprint(config, channel, where, selection), found, old, feed))
     cache = RowCache(caches, stream, inner)
     inner.gate = cache
     return cache
@@ -114,10 +119,13 @@ class RowCache:
         if not self.enabled:
             self.source.gate = None
             return
-        for sink in sinks:
+        for sink, cache in zip(sinks, self.caches, strict=True):
             channel = sink.channel
-            self.writers.append(CaptureWriter(sink.writer))  # type: ignore[arg-type]
+            self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]
             sink.writer = self.writers[-1]  # type: ignore[assignment]
+            cache.earlier = _mapped(sink.result.output, cache.feed) if cache.old else None
+            if cache.earlier is None:
+                cache.old = {}
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
@@ -161,9 +169,9 @@ class RowCache:
         if _formulas(sink) != before[4]:
             return None  # formula-like values are counted per run: such a row is computed every time
         kept = [c for c in captured.items if c.kept]
-        if len(kept) != len(writer.texts):
+        if len(kept) != len(writer.spans):
             return None
-        texts = iter(writer.texts)
+        spans = iter(writer.spans)
         items = []
         for entry in captured.items:
             item = entry.item
@@ -174,8 +182,8 @@ class RowCache:
                 group_id = value if isinstance(value, str) else None
                 key = [str(item.values.get(a, "")) for a in group.attributes]
                 key += [list(pair) for pair in sorted(item.product.variant_options.items())]
-            text = next(texts) if entry.kept else None
-            items.append([item.id, channel_key(item.id, item.values), entry.digest, text, group_id, key])
+            offset, length = next(spans) if entry.kept else (None, None)
+            items.append([item.id, channel_key(item.id, item.values), entry.digest, offset, length, group_id, key])
         missing = [
             [name, sink.missing.columns.get(name)]
             for name, count in sink.missing.counts.items()
@@ -216,13 +224,12 @@ class RowCache:
                 except (TypeError, ValueError, IndexError, KeyError, AttributeError):
                     plan = None  # an entry of the wrong shape (a foreign file): computed, and replaced
                 if plan is not None:
-                    self._replay(plan, row)
-                    for cache, entry in zip(self.caches, entries, strict=True):
-                        cache.new[key] = entry  # type: ignore[assignment]
+                    for cache, entry in zip(self.caches, self._replay(plan, entries), strict=True):
+                        cache.new[key] = entry
                     self.replayed += 1
                     return True
         for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
-            writer.texts.clear()
+            writer.spans.clear()
             captured.items.clear()
             tally, asked = sink.channel.tally, sink.channel._reported_unmapped
             if isinstance(tally, RecordingTally):
@@ -270,14 +277,21 @@ class RowCache:
                 raise _Miss  # this row would be the first to report its category unmapped
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
             restored = []
+            earlier = cache.earlier
+            assert earlier is not None
             for item in items:
-                own_id, key, digest, text, item_group, item_key = item
+                own_id, key, digest, offset, length, item_group, item_key = item
                 restored_key = _key(item_key)
                 if sink.channel.spec.variant_group is not None and sink.variants.holds(item_group, restored_key):
                     raise _Miss
-                if text is not None and collector is not None and not collector.unchanged(own_id, digest):
-                    raise _Miss  # the destination does not hold this item as cached: it is computed and sent
-                restored.append((str(own_id), str(key), text, item_group, restored_key))
+                data = None
+                if offset is not None:
+                    if collector is not None and not collector.unchanged(own_id, digest):
+                        raise _Miss  # the destination does not hold this item as cached: it is computed and sent
+                    data = earlier[int(offset) : int(offset) + int(length)]
+                    if len(data) != length:
+                        raise _Miss
+                restored.append((str(own_id), str(key), data, item_group, restored_key))
             notes = [(*n[:5], _restored_location(n[5], stored_row, row)) for n in noted]
             plan.append(
                 (
@@ -290,7 +304,8 @@ class RowCache:
             )
         return plan
 
-    def _replay(self, plan: list[Any], row: int) -> None:
+    def _replay(self, plan: list[Any], entries: list[Any]) -> list[list[Any]]:
+        """Do what the row did (as ``_plan`` prepared it); its entries, pointing into the feed being written."""
         stream = self.stream
         (item_id, group_key, group_id, sku, variant_key, ignore), own = plan[0], plan[1]
         stream._tell(self.sinks)
@@ -303,9 +318,11 @@ class RowCache:
         stream.variants.duplicate_of(group_id, variant_key, item_id)
         report = stream.report
         report.diagnostics.extend(own)
-        for sink, writer, (counts, findings, notes, missing, items) in zip(
-            self.sinks, self.writers, plan[2:], strict=True
+        made = []
+        for sink, writer, entry, (counts, findings, notes, missing, items) in zip(
+            self.sinks, self.writers, entries, plan[2:], strict=True
         ):
+            moved = []
             report.diagnostics.extend(findings)
             result = sink.result
             result.items += counts[0]
@@ -318,15 +335,16 @@ class RowCache:
                 sink.missing.counts[name] += 1
                 sink.missing.columns.setdefault(name, column)
             group = sink.channel.spec.variant_group
-            for own_id, key, text, item_group, item_key in items:
+            for (own_id, key, data, item_group, item_key), stored in zip(items, entry[3][5], strict=True):
                 if group is not None:
                     sink.variants.duplicate_of(item_group, item_key, own_id)
-                if text is not None:
-                    writer.inner.write_rendered(text)
+                if data is not None:
+                    stored = [*stored[:3], writer.copy(data), *stored[4:]]
+                moved.append(stored)
                 for observer in sink.observers:
                     if isinstance(observer, ItemIds):
                         report.items.setdefault(observer.channel, []).append(own_id)
-                    elif text is None:
+                    elif data is None:
                         continue
                     elif isinstance(observer, SyncItems):
                         observer.collector.add_unchanged(own_id)
@@ -334,6 +352,8 @@ class RowCache:
                         observer.rows.append((own_id, key))
                         if len(observer.rows) >= 5000:
                             observer.flush()
+            made.append([*entry[:3], [*entry[3][:5], moved]])
+        return made
 
     # -- after the stream
 
@@ -341,8 +361,22 @@ class RowCache:
         """Write each channel's cache: the entries of this run's rows (computed or replayed)."""
         if not self.enabled:
             return
-        for cache in self.caches:
-            store.save(cache.path, cache.fingerprint, cache.new)
+        for cache, sink in zip(self.caches, self.sinks, strict=True):
+            if cache.earlier is not None:
+                cache.earlier.close()
+            assert sink.result.output is not None
+            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new)
+
+
+def _mapped(output: Path | None, feed: list[Any]) -> mmap.mmap | None:
+    """The feed file a cache's entries point into, if ``output`` is still that file."""
+    if output is None or not feed or store.feed_identity(output) != feed:
+        return None
+    try:
+        with output.open("rb") as handle:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
 
 
 def _formulas(sink: Sink) -> int:

@@ -21,20 +21,33 @@ class Rendering(Protocol):
 
     def render(self, values: Mapping[str, Any]) -> str: ...
 
-    def write_rendered(self, text: str) -> None: ...
+    def write_rendered(self, text: str) -> int: ...
+
+    def write_bytes(self, data: bytes) -> None: ...
+
+    def position(self) -> int: ...
 
 
 @dataclass
 class CaptureWriter:
-    """Writes each record through ``inner`` and keeps its text (of the row being computed)."""
+    """Writes each record through ``inner``, keeping where in the file each record of the row being computed
+    went (offset, length)."""
 
     inner: Rendering
-    texts: list[str] = field(default_factory=list)
+    at: int = 0
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
     def write(self, values: Mapping[str, Any]) -> None:
-        text = self.inner.render(values)
-        self.inner.write_rendered(text)
-        self.texts.append(text)
+        written = self.inner.write_rendered(self.inner.render(values))
+        self.spans.append((self.at, written))
+        self.at += written
+
+    def copy(self, data: bytes) -> int:
+        """Write an item's bytes from the earlier feed; where they start."""
+        start = self.at
+        self.inner.write_bytes(data)
+        self.at += len(data)
+        return start
 
 
 @dataclass

@@ -24,12 +24,13 @@ def cache_path(state_dir: Path, channel: str, destination: str) -> Path:
     return state_dir / "rowcache" / f"{channel}-{where}.json"
 
 
-def load(path: Path, channel: str, emit: Emit) -> tuple[str, Entries]:
-    """(fingerprint, entries) of the cache at ``path``; ("", {}) when there is none or it is unusable."""
+def load(path: Path, channel: str, emit: Emit) -> tuple[str, Entries, list[Any]]:
+    """(fingerprint, entries, the identity of the feed file the entries point into) of the cache at ``path``;
+    ("", {}, []) when there is none or it is unusable."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return "", {}
+        return "", {}, []
     except OSError as exc:
         return _unusable(path, channel, emit, exc.strerror or str(exc))
     try:
@@ -38,15 +39,24 @@ def load(path: Path, channel: str, emit: Emit) -> tuple[str, Entries]:
         return _unusable(path, channel, emit, f"not JSON ({str(exc)[:80]})")
     if not (isinstance(document, dict) and document.get("format") == FORMAT):
         return _unusable(path, channel, emit, "not a feedsync row cache of this version")
-    found, entries = document.get("fingerprint"), document.get("entries")
-    if not isinstance(found, str) or not isinstance(entries, dict):
-        return _unusable(path, channel, emit, "its fingerprint or entries are missing")
-    return found, entries
+    found, entries, feed = document.get("fingerprint"), document.get("entries"), document.get("feed")
+    if not isinstance(found, str) or not isinstance(entries, dict) or not isinstance(feed, list):
+        return _unusable(path, channel, emit, "its fingerprint, feed or entries are missing")
+    return found, entries, feed
 
 
-def save(path: Path, fingerprint: str, entries: Entries) -> None:
-    """Replace the cache at ``path`` (atomically)."""
-    head = json.dumps({"format": FORMAT, "fingerprint": fingerprint})[:-1].encode()
+def feed_identity(path: Path) -> list[Any]:
+    """What tells the feed file at ``path`` apart from any other (written anew by each run: a new inode)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return []
+    return [str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns]
+
+
+def save(path: Path, fingerprint: str, feed: list[Any], entries: Entries) -> None:
+    """Replace the cache at ``path`` (atomically); ``feed``: the identity of the feed file its entries point into."""
+    head = json.dumps({"format": FORMAT, "fingerprint": fingerprint, "feed": feed})[:-1].encode()
     body = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
     with atomic_write(path) as handle:
         handle.write(head + b',"entries":')
@@ -55,7 +65,7 @@ def save(path: Path, fingerprint: str, entries: Entries) -> None:
     checkpoint("rowcache.written")
 
 
-def _unusable(path: Path, channel: str, emit: Emit, why: str) -> tuple[str, Entries]:
+def _unusable(path: Path, channel: str, emit: Emit, why: str) -> tuple[str, Entries, list[Any]]:
     text = f"{channel}: the row cache {path.name} is not usable ({why}); every row is computed again"
     emit(make("DST009", text, channel=channel, location=Location(str(path))))
-    return "", {}
+    return "", {}, []
