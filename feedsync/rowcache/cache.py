@@ -3,6 +3,7 @@ replayed instead of read into a product) and a ``RowHook`` of the stream (a comp
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import mmap
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from feedsync.rowcache.fingerprint import fingerprint, with_header
 from feedsync.sources import Source
 from feedsync.sources.native import DelimitedSource
 from feedsync.stream import _VARIANT_FIELDS, IGNORE_COLUMN, ItemIds, Sink, Stream
-from feedsync.sync import channel_key
+from feedsync.sync import SyncCollector, channel_key
 
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
@@ -73,6 +74,9 @@ def open_row_cache(
         caches.append(ChannelCache(channel, path, fingerprint(config, channel, where, selection), found, old, feed))
     cache = RowCache(caches, stream, inner)
     inner.gate = cache
+    if any(c.old for c in caches):
+        gc.freeze()  # the entries are many small lists and no cycle: the collector need not walk them each time
+        cache.frozen = True
     return cache
 
 
@@ -98,11 +102,13 @@ class RowCache:
         self.sinks: list[Sink] = []
         self.writers: list[CaptureWriter] = []
         self.captured: list[CaptureItems] = []
+        self.collectors: list[SyncCollector | None] = []
         self.enabled = True
         self.replaying = False
         self.pending: _Pending | None = None
         self.replayed = 0
         self.computed = 0
+        self.frozen = False
 
     # -- the stream's hook
 
@@ -127,6 +133,7 @@ class RowCache:
             if cache.earlier is None:
                 cache.old = {}
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
+            self.collectors.append(collector)
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
             channel.tally = RecordingTally(channel.tally)
@@ -258,7 +265,7 @@ class RowCache:
         item_id, group_key, group_id, sku, variant, ignore, own = first[2]
         if item_id in stream.seen or (sku and sku in stream.skus):
             raise _Miss
-        variant_key = _key(variant)
+        variant_key = _key(variant, len(_VARIANT_FIELDS))
         if stream.variants.holds(group_id, variant_key):
             raise _Miss
         stored_row = first[0]
@@ -266,7 +273,7 @@ class RowCache:
             (str(item_id), str(group_key), group_id, sku, variant_key, ignore),
             [_restore(d, stored_row, row) for d in own],
         ]
-        for entry, cache, sink in zip(entries, self.caches, self.sinks, strict=True):
+        for index, (entry, cache, sink) in enumerate(zip(entries, self.caches, self.sinks, strict=True)):
             window = entry[1]
             if window is not None and not window[0] <= cache.channel.now.timestamp() < window[1]:  # type: ignore[union-attr]
                 raise _Miss
@@ -275,14 +282,15 @@ class RowCache:
             assert isinstance(asked, RecordingSet)
             if any(not asked.holds(name) for name in unmapped):
                 raise _Miss  # this row would be the first to report its category unmapped
-            collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
+            collector = self.collectors[index]
+            width = len(group.attributes) if (group := sink.channel.spec.variant_group) is not None else 0
             restored = []
             earlier = cache.earlier
             assert earlier is not None
             for item in items:
                 own_id, key, digest, offset, length, item_group, item_key = item
-                restored_key = _key(item_key)
-                if sink.channel.spec.variant_group is not None and sink.variants.holds(item_group, restored_key):
+                restored_key = _key(item_key, width)
+                if group is not None and sink.variants.holds(item_group, restored_key):
                     raise _Miss
                 data = None
                 if offset is not None:
@@ -359,6 +367,9 @@ class RowCache:
 
     def save(self) -> None:
         """Write each channel's cache: the entries of this run's rows (computed or replayed)."""
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
         if not self.enabled:
             return
         for cache, sink in zip(self.caches, self.sinks, strict=True):
@@ -413,8 +424,9 @@ def _window(channel: CompiledChannel, product: Product) -> list[float] | None:
     return [since.timestamp(), until.timestamp()]
 
 
-def _key(parts: list[Any]) -> tuple[Any, ...]:
-    return tuple(tuple(p) if isinstance(p, list) else p for p in parts)
+def _key(parts: list[Any], width: int) -> tuple[Any, ...]:
+    """A variant key as the stream makes it: ``width`` texts, then (option, value) pairs."""
+    return (*parts[:width], *map(tuple, parts[width:]))
 
 
 def _location(location: Location | None) -> list[Any] | None:
