@@ -153,7 +153,7 @@ class RowCache:
         for cache, sink, before, writer, captured in zip(
             self.caches, self.sinks, pending.counts, self.writers, self.captured, strict=True
         ):
-            part = self._channel_part(sink, before, writer, captured, findings)
+            part = self._channel_part(sink, before, writer, captured, findings, joined[0])
             if part is None:
                 return
             entries.append([pending.row, _window(cache.channel, joined[0]), _stream_part(product, own), part])
@@ -167,6 +167,7 @@ class RowCache:
         writer: CaptureWriter,
         captured: CaptureItems,
         findings: list[Diagnostic],
+        product: Product,
     ) -> list[Any] | None:
         channel, result = sink.channel, sink.result
         group = channel.spec.variant_group
@@ -191,8 +192,8 @@ class RowCache:
                 key += [list(pair) for pair in sorted(item.product.variant_options.items())]
             offset, length = next(spans) if entry.kept else (None, None)
             items.append([item.id, channel_key(item.id, item.values), entry.digest, offset, length, group_id, key])
-        missing = [
-            [name, sink.missing.columns.get(name)]
+        missing = [  # each with the column this row's product would name for it (as ``MissingFields.add`` does)
+            [name, next((k for k in product.attributes if name in k.lower()), None)]
             for name, count in sink.missing.counts.items()
             for _ in range(count - before[5].get(name, 0))
         ]

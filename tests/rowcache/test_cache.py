@@ -218,3 +218,30 @@ def test_a_rule_reading_now_is_recomputed_when_time_passes_the_date_it_names(
     assert_same(cold, warm)
     assert warm.replayed == 0
     assert b",live\r\n" in warm.feeds["out/facebook.csv"] and b",live\r\n" not in cold_before
+
+
+def test_a_push_with_a_channel_whose_encoder_reads_the_catalog_keeps_no_cache(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Amazon's messages depend on their families (a parent on its children): such a push computes every row."""
+    shop = _shop(demo_copy)
+    recorded = prepare(shop, monkeypatch)
+    push(shop, recorded, channels=["google", "amazon"])
+    push(shop, recorded, channels=["google", "amazon"])
+    assert recorded.runs == []
+    assert not (shop / ".feedsync" / "rowcache").exists()
+
+
+def test_a_template_reading_now_makes_its_channel_compute_every_row(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = _shop(demo_copy)
+    edit_config(shop, "    category_map: categories.yaml\n", '    fields:\n      custom_label_3: "{{ now.hour }}"\n')
+    recorded = prepare(shop, monkeypatch)
+    monkeypatch.setattr(profile, "datetime", _Clock)
+    first = push(shop, recorded, channels=["google"])
+    monkeypatch.setattr(_Clock, "at", datetime(2026, 11, 1, 15, tzinfo=UTC))
+    cold, warm = cold_and_warm(shop, recorded)
+    assert_same(cold, warm)
+    assert warm.feeds["out/google.xml"] != first.feeds["out/google.xml"]  # the hour is another
+    assert warm.replayed == 0
