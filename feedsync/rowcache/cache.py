@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from feedsync.channels.base import VariantGroup
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.delivery.observers import Staged, SyncItems
@@ -46,6 +47,10 @@ class ChannelCache:
     fingerprint: str = ""
     earlier: mmap.mmap | None = None
     """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
+    now: float = 0.0
+    group: VariantGroup | None = None
+    width: int = 0
+    asked: RecordingSet = field(default_factory=lambda: RecordingSet(set()))
 
 
 def open_row_cache(
@@ -137,7 +142,10 @@ class RowCache:
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
             channel.tally = RecordingTally(channel.tally)
-            channel._reported_unmapped = RecordingSet(channel._reported_unmapped)
+            channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)
+            cache.now = channel.now.timestamp() if channel.now is not None else 0.0
+            cache.group = channel.spec.variant_group
+            cache.width = len(cache.group.attributes) if cache.group is not None else 0
 
     def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
         """Keep what the row just computed made, unless something in it depends on other rows."""
@@ -260,36 +268,35 @@ class RowCache:
 
     def _plan(self, entries: list[Any], row: int) -> list[Any]:
         """The entries unpacked and checked against this run's earlier rows (raises ``_Miss`` when the row must be
-        computed); nothing is changed yet."""
+        computed); the last check records the row's id, nothing else is changed yet."""
         stream = self.stream
         first = entries[0]
         item_id, group_key, group_id, sku, variant, ignore, own = first[2]
-        if item_id in stream.seen or (sku and sku in stream.skus):
+        if sku and sku in stream.skus:
             raise _Miss
         variant_key = _key(variant, len(_VARIANT_FIELDS))
         if stream.variants.holds(group_id, variant_key):
             raise _Miss
         stored_row = first[0]
         plan: list[Any] = [
-            (str(item_id), str(group_key), group_id, sku, variant_key, ignore),
-            [_restore(d, stored_row, row) for d in own],
+            (group_key, group_id, sku, variant_key, ignore),
+            [_restore(d, stored_row, row) for d in own] if own else own,
         ]
-        for index, (entry, cache, sink) in enumerate(zip(entries, self.caches, self.sinks, strict=True)):
+        for index, entry in enumerate(entries):
+            cache, sink = self.caches[index], self.sinks[index]
             window = entry[1]
-            if window is not None and not window[0] <= cache.channel.now.timestamp() < window[1]:  # type: ignore[union-attr]
+            if window is not None and not window[0] <= cache.now < window[1]:
                 raise _Miss
             counts, findings, unmapped, noted, missing, items = entry[3]
-            asked = sink.channel._reported_unmapped
-            assert isinstance(asked, RecordingSet)
-            if any(not asked.holds(name) for name in unmapped):
+            if len(counts) != 4 or not all(type(c) is int for c in counts):
+                raise ValueError(counts)
+            if unmapped and not all(cache.asked.holds(name) for name in unmapped):
                 raise _Miss  # this row would be the first to report its category unmapped
-            collector = self.collectors[index]
-            width = len(group.attributes) if (group := sink.channel.spec.variant_group) is not None else 0
+            collector, group, width, earlier = self.collectors[index], cache.group, cache.width, cache.earlier
             restored = []
-            earlier = cache.earlier
-            assert earlier is not None
-            for item in items:
-                own_id, key, digest, offset, length, item_group, item_key = item
+            for own_id, key, digest, offset, length, item_group, item_key in items:
+                if type(own_id) is not str or type(key) is not str:
+                    raise ValueError(own_id)
                 restored_key = _key(item_key, width)
                 if group is not None and sink.variants.holds(item_group, restored_key):
                     raise _Miss
@@ -297,42 +304,45 @@ class RowCache:
                 if offset is not None:
                     if collector is not None and not collector.unchanged(own_id, digest):
                         raise _Miss  # the destination does not hold this item as cached: it is computed and sent
-                    data = earlier[int(offset) : int(offset) + int(length)]
+                    data = earlier[offset : offset + length]  # type: ignore[index]
                     if len(data) != length:
                         raise _Miss
-                restored.append((str(own_id), str(key), data, item_group, restored_key))
-            notes = [(*n[:5], _restored_location(n[5], stored_row, row)) for n in noted]
+                restored.append((own_id, key, data, item_group, restored_key))
             plan.append(
                 (
-                    [int(c) for c in counts],
-                    [_restore(d, stored_row, row) for d in findings],
-                    notes,
-                    [(str(name), column) for name, column in missing],
+                    counts,
+                    [_restore(d, stored_row, row) for d in findings] if findings else findings,
+                    [_note(n, stored_row, row) for n in noted] if noted else noted,
+                    [(str(name), column) for name, column in missing] if missing else missing,
                     restored,
                 )
             )
+        if not isinstance(item_id, str) or not stream.seen.add(item_id):
+            raise _Miss  # a duplicate id: computed (and reported)
+        plan.append(item_id)
         return plan
 
     def _replay(self, plan: list[Any], entries: list[Any]) -> list[list[Any]]:
         """Do what the row did (as ``_plan`` prepared it); its entries, pointing into the feed being written."""
         stream = self.stream
-        (item_id, group_key, group_id, sku, variant_key, ignore), own = plan[0], plan[1]
+        (group_key, group_id, sku, variant_key, ignore), own, item_id = plan[0], plan[1], plan[-1]
         stream._tell(self.sinks)
         stream.groups.add(group_key)
-        stream.seen.add(item_id)
         if ignore:
             stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
         if sku:
             stream.skus.add(sku)
         stream.variants.duplicate_of(group_id, variant_key, item_id)
         report = stream.report
-        report.diagnostics.extend(own)
+        if own:
+            report.diagnostics.extend(own)
         made = []
         for sink, writer, entry, (counts, findings, notes, missing, items) in zip(
-            self.sinks, self.writers, entries, plan[2:], strict=True
+            self.sinks, self.writers, entries, plan[2:-1], strict=True
         ):
             moved = []
-            report.diagnostics.extend(findings)
+            if findings:
+                report.diagnostics.extend(findings)
             result = sink.result
             result.items += counts[0]
             result.excluded += counts[1]
@@ -441,6 +451,18 @@ def _restored_location(data: list[Any] | None, stored_row: int, row: int) -> Loc
         return None
     path, at, column, name = data
     return Location(str(path), row if at == stored_row else at, column, name)
+
+
+def _note(data: list[Any], stored_row: int, row: int) -> tuple[Any, ...]:
+    code, attribute, value, message, item_id, location = data
+    return (
+        str(code),
+        str(attribute),
+        str(value),
+        str(message),
+        str(item_id),
+        _restored_location(location, stored_row, row),
+    )
 
 
 def _diagnostic(d: Diagnostic) -> list[Any]:
