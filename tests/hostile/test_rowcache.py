@@ -9,8 +9,11 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from feedsync.faults import KILLED
 from tests.hostile.killing import points_passed, run_feedsync
+from tests.rowcache.shop import cold_and_warm, prepare, push
 
 PUSH = ("push", "-c", "feedsync.yaml", "--channel", "google", "--channel", "google_local", "-q")
 
@@ -72,18 +75,20 @@ def _wrong_shapes(data: bytes) -> bytes:
     return json.dumps(document).encode()
 
 
-def test_a_damaged_cache_is_never_trusted(demo_copy: Path) -> None:
+def test_a_damaged_cache_is_never_trusted(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Garbage, a file cut short, another format: reported once (DST009), every row computed. Entries of the
     wrong shape in a good file: each such row computed (no finding). Each push writes a good cache again."""
     shop = demo_copy
-    assert run_feedsync(*PUSH, cwd=shop).returncode in (0, 1)
+    recorded = prepare(shop, monkeypatch)
+    push(shop, recorded)
     _edit(shop)
-    cold = _cold(shop)
     damages: list[Callable[[bytes], bytes]] = [_garbage, _cut_short, _foreign, _wrong_shapes]
     for damage in damages:
         for path in (shop / ".feedsync" / "rowcache").glob("google-*.json"):
             path.write_bytes(damage(path.read_bytes()))
-        code, feeds, findings = _report(shop)
-        assert (code, feeds) == cold[:2], damage.__name__
-        assert [f for f in findings if f[0] != "DST009"] == cold[2], damage.__name__
-        assert [f[0] for f in findings].count("DST009") == (0 if damage is _wrong_shapes else 1), damage.__name__
+        cold, warm = cold_and_warm(shop, recorded)
+        assert (warm.feeds, warm.counts, warm.plans) == (cold.feeds, cold.counts, cold.plans), damage.__name__
+        assert [f for f in warm.findings if "DST009" not in f] == cold.findings, damage.__name__
+        reported = sum("DST009" in f for f in warm.findings)
+        assert reported == (0 if damage is _wrong_shapes else 1), damage.__name__
+        assert warm.replayed == 0, damage.__name__  # every entry was damaged
