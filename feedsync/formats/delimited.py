@@ -36,6 +36,8 @@ class DelimitedWriter:
         self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         self._spool: Any = None
         self._row: io.StringIO | None = None
+        self._text_pending = True
+        """The text layer may hold what ``write`` wrote: flushed before bytes are written to the file itself."""
         self._row_writer: Any = None
         self._extra: dict[str, list[str]] = {}  # extra column -> its sub-attributes (empty: plain values)
         if extra_columns:
@@ -55,6 +57,7 @@ class DelimitedWriter:
     def write(self, values: Mapping[str, Any]) -> None:
         if self._spool is None:
             self._writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+            self._text_pending = True
             return
         for name, value in values.items():
             if name in self._columns:
@@ -82,16 +85,22 @@ class DelimitedWriter:
 
     def write_rendered(self, text: str) -> int:
         """A row as ``render`` made it; the number of bytes written."""
-        self._text.write(text)
-        return len(text) if text.isascii() else len(text.encode("utf-8"))
+        data = text.encode("utf-8")
+        self.write_bytes(data)
+        return len(data)
 
     def write_bytes(self, data: bytes) -> None:
-        """A row's bytes as an earlier feed has them (a row cache copies them)."""
-        self._text.write(data.decode("utf-8"))
+        """A row's bytes as an earlier feed has them (a row cache copies them): written to the file itself, after
+        what the text layer holds (only when ``renders``)."""
+        if self._text_pending:
+            self._text.flush()
+            self._text_pending = False
+        self._text.buffer.write(data)
 
     def position(self) -> int:
         """Where the next row starts in the file (only when ``renders``)."""
         self._text.flush()
+        self._text_pending = False
         return self._text.buffer.tell()
 
     def _finish(self) -> None:
