@@ -229,7 +229,7 @@ class RowCache:
 
     def skip(self, row: int, cells: list[str]) -> bool:
         """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it."""
-        key = hashlib.blake2b(repr(cells).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        key = _row_key(cells)
         if self.replaying:
             entries = [cache.old.get(key) for cache in self.caches]
             if all(e is not None for e in entries):
@@ -399,6 +399,14 @@ def _mapped(output: Path | None, feed: list[Any]) -> mmap.mmap | None:
             return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
+
+
+def _row_key(cells: list[str]) -> str:
+    """A digest of a row's cells (joined by a separator no cell holds, else written as a list)."""
+    text = "j\x1f" + "\x1f".join(cells)
+    if text.count("\x1f") != len(cells):
+        text = "r" + repr(cells)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _formulas(sink: Sink) -> int:
