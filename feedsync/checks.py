@@ -80,3 +80,7 @@ class VariantTracker:
         if earlier is None:
             self._seen[key] = item_id
         return earlier
+
+    def holds(self, group: str | None, key: Hashable) -> bool:
+        """Whether ``duplicate_of(group, key, ...)`` would name an earlier variant (nothing is recorded)."""
+        return group is not None and group == self._group and key in self._seen

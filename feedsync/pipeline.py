@@ -21,6 +21,7 @@ from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.diff import compare, snapshot_path
 from feedsync.events import event
+from feedsync.rowcache import RowCache, open_row_cache
 from feedsync.rows import remove_scratch, run_split
 from feedsync.sources import Source, open_source, quiet_read
 from feedsync.sources.tabular import ByteRange
@@ -47,6 +48,7 @@ def run(
     jobs: int | None = 1,
     progress: Callable[[dict[str, int]], None] | None = None,
     changes: bool = False,
+    fresh_cache: bool = False,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
@@ -57,7 +59,8 @@ def run(
     are the same either way. A push runs in one process (its state and API batches are not split).
     ``progress`` is called now and then with counts to show (rows read, items per channel). ``changes`` counts
     each channel's items added, removed and changed since the feed of the last push (validate then writes the
-    feeds into a temporary folder to compare them)."""
+    feeds into a temporary folder to compare them). A push keeps a row cache beside the state (``rowcache``) and
+    computes only the rows changed since the last push; ``fresh_cache`` computes every row (and writes it anew)."""
     started_at = time.time()
     compiled = compile_channels(config, channels)
     shares: list[ByteRange] = []
@@ -74,6 +77,8 @@ def run(
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress)
     delivery = Delivery(state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress)
+    if command == "push" and state is not None and not dry_run:
+        stream.rows = open_row_cache(config, compiled, destinations, source, stream, fresh=fresh_cache)
     with ExitStack() as scratch:
         out = None if command == "validate" else (out_dir or config.output_dir)
         if dry_run or (out is None and changes):
@@ -85,6 +90,9 @@ def run(
             encoders = _stream(
                 config, source, compiled, stream, out, observers, check=check, started_at=started_at, shares=shares
             )
+            if isinstance(stream.rows, RowCache):
+                stream.rows.save()
+                event("rowcache", replayed=stream.rows.replayed, computed=stream.rows.computed)
             for channel in compiled:
                 result = report.channels[channel.name]
                 _close_channel(config, channel, result, out, changes=changes)

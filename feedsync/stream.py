@@ -36,6 +36,15 @@ Records = Sequence[Mapping[str, Any]]
 Progress = Callable[[dict[str, int]], None]
 
 
+class RowHook(Protocol):
+    """Told the sinks before the first product and each product after it went through every channel (with what
+    ``_admit`` made of it: None when it was left out before the channels): a row cache."""
+
+    def begin(self, stream: Stream, sinks: list[Sink]) -> None: ...
+
+    def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None: ...
+
+
 class ItemObserver(Protocol):
     """Told every item a channel made: its records when the item is kept, None when an error leaves it out."""
 
@@ -142,6 +151,8 @@ class Stream:
     variants: VariantTracker = field(default_factory=VariantTracker)
     rejected: int = 0
     """Variants left out before the channels (duplicate ids, failed joins): rejected in every channel."""
+    rows: RowHook | None = None
+    """A row cache (``feedsync.rowcache``): told each product after the channels made their items of it."""
 
     def emit(self, diagnostic: Diagnostic) -> None:
         if self.findings.keeps(diagnostic):
@@ -169,12 +180,16 @@ class Stream:
                 self._sink(stack, parts, c, out, encoders.get(c.name), check, observers.get(c.name, ()))
                 for c in compiled
             ]
+            if self.rows is not None:
+                self.rows.begin(self, sinks)
             for product in source.products(self.emit):
                 self._tell(sinks)
                 joined = self._admit(product, supplements, currency)
                 if joined is not None:
                     for sink in sinks:
                         self._fan_out(sink, *joined)
+                if self.rows is not None:
+                    self.rows.done(product, joined)
         self._close(source, sinks)
 
     def _tell(self, sinks: list[Sink]) -> None:

@@ -61,6 +61,8 @@ class SyncCollector:
         self.seen: set[str] = set()
         self.shared: dict[str, Mapping[str, Any]] = {}
         """Records made with an item under another key than its own (a parent listing), by that key."""
+        self.last_digest = ""
+        """The content hash of the item added last (the row cache keeps it)."""
 
     def add(self, item_id: str, values: Mapping[str, Any], records: Sequence[Mapping[str, Any]] = ()) -> None:
         self.seen.add(item_id)
@@ -72,7 +74,7 @@ class SyncCollector:
                 own.append(record)
             else:
                 self.shared[other] = record
-        digest = content_hash(values)
+        digest = self.last_digest = content_hash(values)
         known = self.sent.get(item_id)
         if known is None:
             self.plan.creates.append(Change(item_id, dict(values), digest, tuple(own)))
@@ -82,6 +84,18 @@ class SyncCollector:
             self.plan.refreshes.append(Change(item_id, dict(values), digest, tuple(own)))
         else:
             self.plan.unchanged += 1
+
+    def unchanged(self, item_id: str, digest: str) -> bool:
+        """Whether the destination holds the item with content hash ``digest`` and needs it sent no sooner (a
+        row cache then counts it unchanged with ``add_unchanged``, without its values)."""
+        known = self.sent.get(item_id)
+        if known is None or known[0] != digest:
+            return False
+        return self.refresh_before is None or known[1] >= self.refresh_before
+
+    def add_unchanged(self, item_id: str) -> None:
+        self.seen.add(item_id)
+        self.plan.unchanged += 1
 
     def finish(self) -> SyncPlan:
         self.plan.deletes = sorted(set(self.sent) - self.seen)

@@ -515,6 +515,16 @@ def _dst008(tmp: Path) -> Found:
     return found
 
 
+@fixture("DST009", (None, None, None, None))
+def _dst009(tmp: Path) -> Found:
+    config = make_config(tmp, HEADER + row("A"), "    destination: {type: directory, path: www}\n")
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+        for cache in (tmp / ".feedsync" / "rowcache").glob("*.json"):
+            cache.write_bytes(b"\x00 not a row cache")
+        return pipeline.run(config, "push", state=state).diagnostics
+
+
 @fixture("MDL015", (None, "link", None, None))
 def _mdl015(tmp: Path) -> Found:
     return build(tmp, HEADER + row("A", link="") + row("B", link="", size="L") + row("C", size="S"))

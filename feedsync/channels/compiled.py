@@ -63,6 +63,10 @@ class CompiledChannel:
     overrides_prefix: str | None = None
     expand: tuple[str, str] | None = None  # (list field, loop variable)
     now: datetime | None = None
+    reads_now: str = ""
+    """Where the profile reads ``now`` ("templates", "rules" or ""): an item may change with time alone."""
+    now_moments: tuple[datetime, ...] = ()
+    """The dates and times the rules are written with (where a rule comparing ``now`` may change its outcome)."""
     variables: tuple[str, ...] = ()
     selection: Selection = field(default_factory=Selection)
     globals: dict[str, Any] = field(default_factory=dict)

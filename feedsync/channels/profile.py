@@ -3,8 +3,9 @@ compiling a profile once into plain callables applied to every product."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -367,6 +368,8 @@ def compile_channel(
         overrides_prefix=profile.overrides_prefix,
         expand=(profile.expand.field, profile.expand.as_) if profile.expand else None,
         now=datetime.now(tz),
+        reads_now=_reads_now([*fields_compiled(fields), *include, *exclude], profile.rules),
+        now_moments=_moments(profile.rules, tz),
         globals=dict(templating.env.globals),
         field_values=templating.fields_function([(f.name, f.compiled) for f in fields], to_text),
         selection=Selection.parse(profile.validation.select, profile.validation.ignore),
@@ -380,6 +383,43 @@ def compile_channel(
             )
         ),
     )
+
+
+def fields_compiled(fields: list[CompiledField]) -> list[Compiled]:
+    return [f.compiled for f in fields]
+
+
+def _reads_now(compiled: list[Compiled], rules: list[RuleSpec]) -> str:
+    """Where the profile reads ``now``: "templates" (a field or filter), "rules" (a rule names it anywhere,
+    which may say so wrongly, never the other way) or "" (nowhere)."""
+    if any("now" in c.variables for c in compiled):
+        return "templates"
+    return "rules" if any(re.search(r"\bnow\b", repr(spec.model_dump())) for spec in rules) else ""
+
+
+def _moments(rules: list[RuleSpec], tz: ZoneInfo) -> tuple[datetime, ...]:
+    """The dates and times written in the rules (when a rule compares ``now`` with one, its outcome changes
+    there), as aware datetimes."""
+    found: list[datetime] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for entry in value.values():
+                walk(entry)
+        elif isinstance(value, (list, tuple)):
+            for entry in value:
+                walk(entry)
+        elif isinstance(value, datetime):
+            found.append(value if value.tzinfo else value.replace(tzinfo=tz))
+        elif isinstance(value, date):
+            found.append(datetime(value.year, value.month, value.day, tzinfo=tz))
+        elif isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() and value[4] == "-":
+            with contextlib.suppress(ValueError):
+                walk(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+    for spec in rules:
+        walk(spec.model_dump())
+    return tuple(found)
 
 
 def compile_channels(config: Config, only: list[str] | None = None, check_fields: bool = True) -> list[CompiledChannel]:

@@ -163,13 +163,21 @@ def push(
         "Example: feedsync push --report-html public/feedsync.html",
         dir_okay=False,
     ),
+    no_cache: bool = typer.Option(
+        False,
+        "--no-cache",
+        help="Compute every row, not only those changed since the last push (the row cache beside the state is "
+        "written anew).",
+    ),
 ) -> None:
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
 
     Items with errors are left out of the published feed and reported (exit 1). A channel whose item count fell
     by more than max_drop_percent since the last push, or below the largest count of its last guardrail_history
     pushes, is not published (exit 1) unless --force. A destination that fails keeps its previous feed while the
-    other channels are published (exit 3). Only one push runs at a time per state file.
+    other channels are published (exit 3). Only one push runs at a time per state file. A push of a CSV/TSV
+    source computes only the rows changed since the last push (a row cache beside the state); the feeds are the
+    same as without it.
     Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
     """
     _choice(fail_on, FAIL_ON, "--fail-on")
@@ -187,6 +195,7 @@ def push(
                     dry_run=dry_run,
                     selection=Selection.parse(select or [], ignore or []),
                     changes=report_html is not None,
+                    fresh_cache=no_cache,
                 )
         except (FeedsyncError, OSError) as exc:
             if not isinstance(exc, Busy):

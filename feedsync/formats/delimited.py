@@ -35,6 +35,10 @@ class DelimitedWriter:
         # CRLF line ends (RFC 4180) also make the csv module quote any value holding a lone CR or LF.
         self._writer = csv.writer(self._text, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         self._spool: Any = None
+        self._row: io.StringIO | None = None
+        self._text_pending = True
+        """The text layer may hold what ``write`` wrote: flushed before bytes are written to the file itself."""
+        self._row_writer: Any = None
         self._extra: dict[str, list[str]] = {}  # extra column -> its sub-attributes (empty: plain values)
         if extra_columns:
             self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115 (__exit__)
@@ -53,6 +57,7 @@ class DelimitedWriter:
     def write(self, values: Mapping[str, Any]) -> None:
         if self._spool is None:
             self._writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+            self._text_pending = True
             return
         for name, value in values.items():
             if name in self._columns:
@@ -62,6 +67,41 @@ class DelimitedWriter:
                 if isinstance(entry, Mapping):
                     parts.extend(k for k in entry if k not in parts)
         self._spool.write(json.dumps(values, ensure_ascii=False) + "\n")
+
+    @property
+    def renders(self) -> bool:
+        """Whether ``render`` can make an item's row (not when extra columns wait for the header)."""
+        return self._spool is None
+
+    def render(self, values: Mapping[str, Any]) -> str:
+        """The row ``write`` writes for ``values``, as text (a row cache keeps it); only when ``renders``."""
+        if self._row is None:
+            self._row = io.StringIO()
+            self._row_writer = csv.writer(self._row, dialect=self._writer.dialect)
+        self._row.seek(0)
+        self._row.truncate()
+        self._row_writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+        return self._row.getvalue()
+
+    def write_rendered(self, text: str) -> int:
+        """A row as ``render`` made it; the number of bytes written."""
+        data = text.encode("utf-8")
+        self.write_bytes(data)
+        return len(data)
+
+    def write_bytes(self, data: bytes) -> None:
+        """A row's bytes as an earlier feed has them (a row cache copies them): written to the file itself, after
+        what the text layer holds (only when ``renders``)."""
+        if self._text_pending:
+            self._text.flush()
+            self._text_pending = False
+        self._text.buffer.write(data)
+
+    def position(self) -> int:
+        """Where the next row starts in the file (only when ``renders``)."""
+        self._text.flush()
+        self._text_pending = False
+        return self._text.buffer.tell()
 
     def _finish(self) -> None:
         spool = self._spool

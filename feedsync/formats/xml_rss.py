@@ -88,8 +88,26 @@ class RssWriter:
         return tags
 
     def write(self, values: Mapping[str, Any]) -> None:
-        """One item; a value is a text, or a list of them (a repeated attribute), whose entries may be mappings of
-        sub-attributes (written as child elements: ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
+        self._handle.write(self.render(values).encode("utf-8"))
+
+    def write_rendered(self, text: str) -> int:
+        """An item as ``render`` made it; the number of bytes written."""
+        data = text.encode("utf-8")
+        self._handle.write(data)
+        return len(data)
+
+    def write_bytes(self, data: bytes) -> None:
+        """An item's bytes as an earlier feed has them (a row cache copies them)."""
+        self._handle.write(data)
+
+    def position(self) -> int:
+        """Where the next item starts in the file."""
+        return self._handle.tell()
+
+    def render(self, values: Mapping[str, Any]) -> str:
+        """The text of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
+        mappings of sub-attributes (written as child elements:
+        ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
         tags = self._tags
         special = _SPECIAL.search  # most values need no escaping: one scan, no call
         out = ["  <item>"]
@@ -110,7 +128,7 @@ class RssWriter:
                     add(f"\n      {part_start}{text if special(text) is None else _escaped(text)}{part_end}")
                 add(f"\n    {end}")
         add("\n  </item>\n")
-        self._handle.write("".join(out).encode("utf-8"))
+        return "".join(out)
 
     def __exit__(self, *exc: Any) -> None:
         if exc[0] is None:  # a failed feed is discarded whole: no end tags

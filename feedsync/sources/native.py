@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
@@ -62,8 +62,19 @@ def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> 
     return SourceError(f"{path}: not valid {encoding or 'UTF-8'} ({exc.reason}); set source.encoding")
 
 
+class RowGate(Protocol):
+    """Told a delimited file's header, then each row's cells before the row is normalized: ``skip`` answers
+    True for a row it has dealt with itself (a row cache that replayed what the row made last time)."""
+
+    def start(self, header: list[str]) -> None: ...
+
+    def skip(self, row: int, cells: list[str]) -> bool: ...
+
+
 class DelimitedSource:
     """CSV or TSV with a header row. Row numbers are what a spreadsheet shows (header = row 1)."""
+
+    gate: RowGate | None = None
 
     def __init__(self, config: SourceConfig, delimiter: str | None = None, fmt: str = "csv") -> None:
         self.config = config
@@ -100,8 +111,13 @@ class DelimitedSource:
             mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
             unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
             padding = [""] * width
+            gate = self.gate
+            if gate is not None:
+                gate.start(list(names))
             for row, cells in table.rows:
                 self.stats.rows += 1
+                if gate is not None and gate.skip(row, cells):
+                    continue
                 if len(cells) < width:  # a short row: its missing cells are empty ones
                     cells = cells + padding[len(cells) :]
                 raw: dict[str, Any] = {}

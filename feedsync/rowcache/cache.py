@@ -1,0 +1,495 @@
+"""The row cache of one push: a ``RowGate`` of the source (a row whose every channel has a usable entry is
+replayed instead of read into a product) and a ``RowHook`` of the stream (a computed row's results are kept)."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import mmap
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from feedsync.channels.base import VariantGroup
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.config import Config
+from feedsync.delivery.observers import Staged, SyncItems
+from feedsync.diagnostics import Diagnostic, Location, Severity
+from feedsync.diagnostics.gate import Selection
+from feedsync.formats import DelimitedWriter, RssWriter
+from feedsync.model.product import Product
+from feedsync.rowcache import store
+from feedsync.rowcache.capture import CaptureItems, CaptureWriter, RecordingSet, RecordingTally
+from feedsync.rowcache.fingerprint import fingerprint, with_header
+from feedsync.sources import Source
+from feedsync.sources.native import DelimitedSource
+from feedsync.stream import _VARIANT_FIELDS, IGNORE_COLUMN, ItemIds, Sink, Stream
+from feedsync.sync import SyncCollector, channel_key
+
+CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
+"""Findings that depend on earlier rows: a row that had one is computed every time."""
+
+
+@dataclass
+class ChannelCache:
+    channel: CompiledChannel
+    path: Path
+    base: str
+    """The fingerprint before the source's header is known."""
+    found: str
+    """The fingerprint of the cache read (empty: none)."""
+    old: store.Entries
+    feed: list[Any]
+    """The identity of the feed file the entries point into (``store.feed_identity``)."""
+    new: store.Entries = field(default_factory=dict)
+    fingerprint: str = ""
+    earlier: mmap.mmap | None = None
+    """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
+    now: float = 0.0
+    group: VariantGroup | None = None
+    width: int = 0
+    asked: RecordingSet = field(default_factory=lambda: RecordingSet(set()))
+
+
+def open_row_cache(
+    config: Config,
+    compiled: list[CompiledChannel],
+    destinations: Mapping[str, Any],
+    source: Source,
+    stream: Stream,
+    *,
+    fresh: bool = False,
+) -> RowCache | None:
+    """The row cache of a push, or None when it cannot have one: a source other than native CSV/TSV, or a
+    channel whose encoder reads the whole catalog (Amazon's families) or that has no destination. ``fresh``:
+    every row is computed (the cache is written anew)."""
+    inner = getattr(source, "source", source)
+    if type(inner) is not DelimitedSource:
+        return None
+    if any(c.spec.encoder is not None or c.name not in destinations for c in compiled):
+        return None
+    selection = repr((stream.findings.run, sorted((k, repr(v)) for k, v in stream.findings.channels.items())))
+    caches = []
+    for channel in compiled:
+        where = destinations[channel.name].describe()
+        path = store.cache_path(config.state_path.parent, channel.name, where)
+        found, old, feed = ("", {}, []) if fresh else store.load(path, channel.name, stream.emit)
+        caches.append(ChannelCache(channel, path, fingerprint(config, channel, where, selection), found, old, feed))
+    cache = RowCache(caches, stream, inner)
+    inner.gate = cache
+    if any(c.old for c in caches):
+        gc.freeze()  # the entries are many small lists and no cycle: the collector need not walk them each time
+        cache.frozen = True
+    return cache
+
+
+@dataclass
+class _Pending:
+    """The row being computed: its key and row number, and where the run's counts stood before it."""
+
+    key: str
+    row: int
+    findings: int
+    counts: list[tuple[int, int, int, int, int, dict[str, int]]]
+
+
+class _Miss(Exception):
+    """A cached row that cannot be replayed: it is computed."""
+
+
+class RowCache:
+    def __init__(self, caches: list[ChannelCache], stream: Stream, source: DelimitedSource) -> None:
+        self.caches = caches
+        self.stream = stream
+        self.source = source
+        self.sinks: list[Sink] = []
+        self.writers: list[CaptureWriter] = []
+        self.captured: list[CaptureItems] = []
+        self.collectors: list[SyncCollector | None] = []
+        self.enabled = True
+        self.replaying = False
+        self.pending: _Pending | None = None
+        self.replayed = 0
+        self.computed = 0
+        self.frozen = False
+
+    # -- the stream's hook
+
+    def begin(self, stream: Stream, sinks: list[Sink]) -> None:
+        """Put the capturing writer and observer around each sink; a sink the cache cannot stand in for (an
+        observer or writer it does not know) turns the cache off for the run."""
+        self.sinks = sinks
+        for sink in sinks:
+            writer = sink.writer
+            renders = isinstance(writer, RssWriter) or (isinstance(writer, DelimitedWriter) and writer.renders)
+            known = all(isinstance(o, (SyncItems, Staged, ItemIds)) for o in sink.observers)
+            if not renders or not known or sink.encoder is not None or not sink.check:
+                self.enabled = False
+        if not self.enabled:
+            self.source.gate = None
+            return
+        for sink, cache in zip(sinks, self.caches, strict=True):
+            channel = sink.channel
+            self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]
+            sink.writer = self.writers[-1]  # type: ignore[assignment]
+            cache.earlier = _mapped(sink.result.output, cache.feed) if cache.old else None
+            if cache.earlier is None:
+                cache.old = {}
+            collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
+            self.collectors.append(collector)
+            self.captured.append(CaptureItems(collector))
+            sink.observers = [*sink.observers, self.captured[-1]]
+            channel.tally = RecordingTally(channel.tally)
+            channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)
+            cache.now = channel.now.timestamp() if channel.now is not None else 0.0
+            cache.group = channel.spec.variant_group
+            cache.width = len(cache.group.attributes) if cache.group is not None else 0
+
+    def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
+        """Keep what the row just computed made, unless something in it depends on other rows."""
+        pending, self.pending = self.pending, None
+        if pending is None or joined is None:
+            return
+        self.computed += 1
+        findings = self.stream.report.diagnostics[pending.findings :]
+        own = [d for d in findings if d.channel is None]
+        if any(d.code in CROSS_ROW or d.severity is Severity.ERROR for d in own):
+            return
+        entries = []
+        for cache, sink, before, writer, captured in zip(
+            self.caches, self.sinks, pending.counts, self.writers, self.captured, strict=True
+        ):
+            part = self._channel_part(sink, before, writer, captured, findings, joined[0])
+            if part is None:
+                return
+            entries.append([pending.row, _window(cache.channel, joined[0]), _stream_part(product, own), part])
+        for cache, entry in zip(self.caches, entries, strict=True):
+            cache.new[pending.key] = entry
+
+    def _channel_part(
+        self,
+        sink: Sink,
+        before: tuple[int, int, int, int, int, dict[str, int]],
+        writer: CaptureWriter,
+        captured: CaptureItems,
+        findings: list[Diagnostic],
+        product: Product,
+    ) -> list[Any] | None:
+        channel, result = sink.channel, sink.result
+        group = channel.spec.variant_group
+        own = [d for d in findings if d.channel == channel.name]
+        if group is not None and any(d.code == group.code for d in own):
+            return None
+        if _formulas(sink) != before[4]:
+            return None  # formula-like values are counted per run: such a row is computed every time
+        kept = [c for c in captured.items if c.kept]
+        if len(kept) != len(writer.spans):
+            return None
+        spans = iter(writer.spans)
+        items = []
+        for entry in captured.items:
+            item = entry.item
+            group_id: str | None = None
+            key: list[Any] = []
+            if group is not None:
+                value = item.values.get(group.group)
+                group_id = value if isinstance(value, str) else None
+                key = [str(item.values.get(a, "")) for a in group.attributes]
+                key += [list(pair) for pair in sorted(item.product.variant_options.items())]
+            offset, length = next(spans) if entry.kept else (None, None)
+            items.append([item.id, channel_key(item.id, item.values), entry.digest, offset, length, group_id, key])
+        missing = [  # each with the column this row's product would name for it (as ``MissingFields.add`` does)
+            [name, next((k for k in product.attributes if name in k.lower()), None)]
+            for name, count in sink.missing.counts.items()
+            for _ in range(count - before[5].get(name, 0))
+        ]
+        tally = channel.tally
+        assert isinstance(tally, RecordingTally) and isinstance(channel._reported_unmapped, RecordingSet)
+        counts = [
+            result.items - before[0],
+            result.excluded - before[1],
+            result.rejected - before[2],
+            sink.checked_rejected - before[3],
+        ]
+        noted = [[*added[:5], _location(added[5])] for added in tally.added]
+        unmapped = sorted(set(channel._reported_unmapped.asked))
+        return [counts, [_diagnostic(d) for d in own if d.code != "CFG004"], unmapped, noted, missing, items]
+
+    # -- the source's gate
+
+    def start(self, header: list[str]) -> None:
+        stats = self.source.stats
+        for cache in self.caches:
+            cache.fingerprint = with_header(cache.base, header, stats.encoding, stats.delimiter)
+            if cache.found != cache.fingerprint:
+                cache.old = {}
+        self.replaying = all(cache.old for cache in self.caches)
+
+    def skip(self, row: int, cells: list[str]) -> bool:
+        """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it."""
+        key = _row_key(cells)
+        if self.replaying:
+            entries = [cache.old.get(key) for cache in self.caches]
+            if all(e is not None for e in entries):
+                try:
+                    plan = self._plan(entries, row)
+                except _Miss:
+                    plan = None
+                except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+                    plan = None  # an entry of the wrong shape (a foreign file): computed, and replaced
+                if plan is not None:
+                    for cache, entry in zip(self.caches, self._replay(plan, entries), strict=True):
+                        cache.new[key] = entry
+                    self.replayed += 1
+                    return True
+        for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
+            writer.spans.clear()
+            captured.items.clear()
+            tally, asked = sink.channel.tally, sink.channel._reported_unmapped
+            if isinstance(tally, RecordingTally):
+                tally.added.clear()
+            if isinstance(asked, RecordingSet):
+                asked.asked.clear()
+        counts = [
+            (
+                s.result.items,
+                s.result.excluded,
+                s.result.rejected,
+                s.checked_rejected,
+                _formulas(s),
+                {**s.missing.counts},
+            )
+            for s in self.sinks
+        ]
+        self.pending = _Pending(key, row, len(self.stream.report.diagnostics), counts)
+        return False
+
+    def _plan(self, entries: list[Any], row: int) -> list[Any]:
+        """The entries unpacked and checked against this run's earlier rows (raises ``_Miss`` when the row must be
+        computed); the last check records the row's id, nothing else is changed yet."""
+        stream = self.stream
+        first = entries[0]
+        item_id, group_key, group_id, sku, variant, ignore, own = first[2]
+        if sku and sku in stream.skus:
+            raise _Miss
+        variant_key = _key(variant, len(_VARIANT_FIELDS))
+        if stream.variants.holds(group_id, variant_key):
+            raise _Miss
+        stored_row = first[0]
+        plan: list[Any] = [
+            (group_key, group_id, sku, variant_key, ignore),
+            [_restore(d, stored_row, row) for d in own] if own else own,
+        ]
+        for index, entry in enumerate(entries):
+            cache, sink = self.caches[index], self.sinks[index]
+            window = entry[1]
+            if window is not None and not window[0] <= cache.now < window[1]:
+                raise _Miss
+            counts, findings, unmapped, noted, missing, items = entry[3]
+            if len(counts) != 4 or not all(type(c) is int for c in counts):
+                raise ValueError(counts)
+            if unmapped and not all(cache.asked.holds(name) for name in unmapped):
+                raise _Miss  # this row would be the first to report its category unmapped
+            collector, group, width, earlier = self.collectors[index], cache.group, cache.width, cache.earlier
+            restored = []
+            for own_id, key, digest, offset, length, item_group, item_key in items:
+                if type(own_id) is not str or type(key) is not str:
+                    raise ValueError(own_id)
+                restored_key = _key(item_key, width)
+                if group is not None and sink.variants.holds(item_group, restored_key):
+                    raise _Miss
+                data = None
+                if offset is not None:
+                    if collector is not None and not collector.unchanged(own_id, digest):
+                        raise _Miss  # the destination does not hold this item as cached: it is computed and sent
+                    data = earlier[offset : offset + length]  # type: ignore[index]
+                    if len(data) != length:
+                        raise _Miss
+                restored.append((own_id, key, data, item_group, restored_key))
+            plan.append(
+                (
+                    counts,
+                    [_restore(d, stored_row, row) for d in findings] if findings else findings,
+                    [_note(n, stored_row, row) for n in noted] if noted else noted,
+                    [(str(name), column) for name, column in missing] if missing else missing,
+                    restored,
+                )
+            )
+        if not isinstance(item_id, str) or not stream.seen.add(item_id):
+            raise _Miss  # a duplicate id: computed (and reported)
+        plan.append(item_id)
+        return plan
+
+    def _replay(self, plan: list[Any], entries: list[Any]) -> list[list[Any]]:
+        """Do what the row did (as ``_plan`` prepared it); its entries, pointing into the feed being written."""
+        stream = self.stream
+        (group_key, group_id, sku, variant_key, ignore), own, item_id = plan[0], plan[1], plan[-1]
+        stream._tell(self.sinks)
+        stream.groups.add(group_key)
+        if ignore:
+            stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
+        if sku:
+            stream.skus.add(sku)
+        stream.variants.duplicate_of(group_id, variant_key, item_id)
+        report = stream.report
+        if own:
+            report.diagnostics.extend(own)
+        made = []
+        for sink, writer, entry, (counts, findings, notes, missing, items) in zip(
+            self.sinks, self.writers, entries, plan[2:-1], strict=True
+        ):
+            moved = []
+            if findings:
+                report.diagnostics.extend(findings)
+            result = sink.result
+            result.items += counts[0]
+            result.excluded += counts[1]
+            result.rejected += counts[2]
+            sink.checked_rejected += counts[3]
+            for note in notes:
+                sink.channel.tally.add(*note)
+            for name, column in missing:
+                sink.missing.counts[name] += 1
+                sink.missing.columns.setdefault(name, column)
+            group = sink.channel.spec.variant_group
+            for (own_id, key, data, item_group, item_key), stored in zip(items, entry[3][5], strict=True):
+                if group is not None:
+                    sink.variants.duplicate_of(item_group, item_key, own_id)
+                if data is not None:
+                    stored = [*stored[:3], writer.copy(data), *stored[4:]]
+                moved.append(stored)
+                for observer in sink.observers:
+                    if isinstance(observer, ItemIds):
+                        report.items.setdefault(observer.channel, []).append(own_id)
+                    elif data is None:
+                        continue
+                    elif isinstance(observer, SyncItems):
+                        observer.collector.add_unchanged(own_id)
+                    elif isinstance(observer, Staged):
+                        observer.rows.append((own_id, key))
+                        if len(observer.rows) >= 5000:
+                            observer.flush()
+            made.append([*entry[:3], [*entry[3][:5], moved]])
+        return made
+
+    # -- after the stream
+
+    def save(self) -> None:
+        """Write each channel's cache: the entries of this run's rows (computed or replayed)."""
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
+        if not self.enabled:
+            return
+        for cache, sink in zip(self.caches, self.sinks, strict=True):
+            if cache.earlier is not None:
+                cache.earlier.close()
+            assert sink.result.output is not None
+            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new)
+
+
+def _mapped(output: Path | None, feed: list[Any]) -> mmap.mmap | None:
+    """The feed file a cache's entries point into, if ``output`` is still that file."""
+    if output is None or not feed or store.feed_identity(output) != feed:
+        return None
+    try:
+        with output.open("rb") as handle:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+def _row_key(cells: list[str]) -> str:
+    """A digest of a row's cells (joined by a separator no cell holds, else written as a list)."""
+    text = "j\x1f" + "\x1f".join(cells)
+    if text.count("\x1f") != len(cells):
+        text = "r" + repr(cells)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _formulas(sink: Sink) -> int:
+    return sum(sink.formulas.counts.values()) if sink.formulas is not None else 0
+
+
+def _stream_part(product: Product, own: list[Diagnostic]) -> list[Any]:
+    variant = [str(getattr(product, f) or "") for f in _VARIANT_FIELDS]
+    variant += [list(pair) for pair in sorted(product.variant_options.items())]
+    sku = product.attributes.get("sku")
+    ignore = product.attributes.get(IGNORE_COLUMN)
+    group_key = product.group_id or product.id
+    return [product.id, group_key, product.group_id, sku, variant, ignore, [_diagnostic(d) for d in own]]
+
+
+def _window(channel: CompiledChannel, product: Product) -> list[float] | None:
+    """When a channel's rules read ``now``: the time span in which the row's items stay as computed (between the
+    moments around now of the row's sale dates and the rules' own dates, within the day of the run). A channel
+    whose templates read ``now`` may change at any moment: an empty span (computed every run). None: the items do
+    not change with time."""
+    now = channel.now
+    if not channel.reads_now or now is None:
+        return None
+    if channel.reads_now == "templates":
+        return [0.0, 0.0]
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    since, until = midnight, midnight + timedelta(days=1)
+    sale = product.sale_price_effective_date
+    for moment in (*((sale.start, sale.end) if sale is not None else ()), *channel.now_moments):
+        if moment <= now:
+            since = max(since, moment)
+        else:
+            until = min(until, moment)
+    return [since.timestamp(), until.timestamp()]
+
+
+def _key(parts: list[Any], width: int) -> tuple[Any, ...]:
+    """A variant key as the stream makes it: ``width`` texts, then (option, value) pairs."""
+    return (*parts[:width], *map(tuple, parts[width:]))
+
+
+def _location(location: Location | None) -> list[Any] | None:
+    if location is None:
+        return None
+    return [location.path, location.row, location.column, location.column_name]
+
+
+def _restored_location(data: list[Any] | None, stored_row: int, row: int) -> Location | None:
+    if data is None:
+        return None
+    path, at, column, name = data
+    return Location(str(path), row if at == stored_row else at, column, name)
+
+
+def _note(data: list[Any], stored_row: int, row: int) -> tuple[Any, ...]:
+    code, attribute, value, message, item_id, location = data
+    return (
+        str(code),
+        str(attribute),
+        str(value),
+        str(message),
+        str(item_id),
+        _restored_location(location, stored_row, row),
+    )
+
+
+def _diagnostic(d: Diagnostic) -> list[Any]:
+    return [
+        d.code,
+        d.name,
+        d.severity.value,
+        d.message,
+        d.channel,
+        d.product_id,
+        d.field,
+        d.value,
+        _location(d.location),
+    ]
+
+
+def _restore(data: list[Any], stored_row: int, row: int) -> Diagnostic:
+    code, name, severity, message, channel, product_id, field_name, value, location = data
+    where = _restored_location(location, stored_row, row)
+    return Diagnostic(
+        str(code), str(name), Severity(severity), str(message), channel, product_id, field_name, value, where
+    )

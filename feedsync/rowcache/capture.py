@@ -1,0 +1,99 @@
+"""What a row cache puts around a channel's sink while rows are computed, to learn what each row made: the feed
+text written, the items and whether each was kept, the tallied notes and the unmapped categories asked about."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from feedsync.channels.base import ChannelItem
+from feedsync.channels.tally import Tally
+from feedsync.diagnostics import Location
+from feedsync.stream import Records
+from feedsync.sync import SyncCollector
+
+
+class Rendering(Protocol):
+    """A feed writer that can give an item's text before writing it (``RssWriter``, ``DelimitedWriter``)."""
+
+    def write(self, values: Mapping[str, Any]) -> None: ...
+
+    def render(self, values: Mapping[str, Any]) -> str: ...
+
+    def write_rendered(self, text: str) -> int: ...
+
+    def write_bytes(self, data: bytes) -> None: ...
+
+    def position(self) -> int: ...
+
+
+@dataclass
+class CaptureWriter:
+    """Writes each record through ``inner``, keeping where in the file each record of the row being computed
+    went (offset, length)."""
+
+    inner: Rendering
+    at: int = 0
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        written = self.inner.write_rendered(self.inner.render(values))
+        self.spans.append((self.at, written))
+        self.at += written
+
+    def copy(self, data: bytes) -> int:
+        """Write an item's bytes from the earlier feed; where they start."""
+        start = self.at
+        self.inner.write_bytes(data)
+        self.at += len(data)
+        return start
+
+
+@dataclass
+class CapturedItem:
+    item: ChannelItem
+    kept: bool
+    digest: str | None
+
+
+@dataclass
+class CaptureItems:
+    """The last observer of a sink: each item of the row being computed, whether it was kept, and the content
+    hash the sync collector gave it (the collector is told before this observer)."""
+
+    collector: SyncCollector | None
+    items: list[CapturedItem] = field(default_factory=list)
+
+    def take(self, item: ChannelItem, records: Records | None) -> None:
+        kept = records is not None
+        digest = self.collector.last_digest if kept and self.collector is not None else None
+        self.items.append(CapturedItem(item, kept, digest))
+
+
+class RecordingTally(Tally):
+    """A channel's tally that also lists what was added (for the row being computed)."""
+
+    def __init__(self, tally: Tally) -> None:
+        super().__init__(tally.counts, tally.first)
+        self.added: list[tuple[str, str, str, str, str, Location | None]] = []
+
+    def add(self, code: str, attribute: str, value: str, message: str, item_id: str, location: Location | None) -> None:
+        super().add(code, attribute, value, message, item_id, location)
+        self.added.append((code, attribute, value, message, item_id, location))
+
+
+class RecordingSet(set[str]):
+    """The product types a channel asked whether it reported unmapped already (it asks only for unmapped ones)."""
+
+    def __init__(self, values: set[str]) -> None:
+        super().__init__(values)
+        self.asked: list[str] = []
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, str):
+            self.asked.append(value)
+        return super().__contains__(value)
+
+    def holds(self, value: str) -> bool:
+        return super().__contains__(value)
