@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 from feedsync.faults import checkpoint
 
+_TEXT = frozenset((str,))
+
 
 class DelimitedWriter:
     def __init__(
@@ -52,7 +54,11 @@ class DelimitedWriter:
 
     def write(self, values: Mapping[str, Any]) -> None:
         if self._spool is None:
-            self._writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+            get = values.get
+            row = [get(name, "") for name in self._columns]
+            if not set(map(type, row)) <= _TEXT:  # repeated values: joined (most rows hold text only)
+                row = [self._cell(value) for value in row]
+            self._writer.writerow(row)
             return
         for name, value in values.items():
             if name in self._columns:
