@@ -56,8 +56,8 @@ class DelimitedWriter:
         if self._spool is None:
             get = values.get
             row = [get(name, "") for name in self._columns]
-            if not set(map(type, row)) <= _TEXT:  # repeated values: joined (most rows hold text only)
-                row = [self._cell(value) for value in row]
+            if not set(map(type, row)) <= _TEXT:  # repeated values joined (the other cells are text already)
+                row = [value if type(value) is str else self._cell(value) for value in row]
             self._writer.writerow(row)
             return
         for name, value in values.items():
