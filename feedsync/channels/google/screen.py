@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import compress, repeat
 from operator import gt
 from typing import Any
 
@@ -60,13 +61,9 @@ def _lengths_clean(values: Mapping[str, Any]) -> bool:
         return False
     if types <= _STR:
         return True
-    for attr, value in zip(attrs, found, strict=True):  # repeated attributes: every entry within the limit
-        if type(value) is list:
-            limit = MAX_LENGTH[attr]
-            for entry in value:
-                if type(entry) is not str or len(entry) > limit:
-                    return False
-        elif type(value) is not str:
+    for attr in compress(attrs, map(isinstance, found, repeat(list))):  # repeated: every entry within the limit
+        entries = values[attr]
+        if not set(map(type, entries)) <= _STR or any(map(gt, map(len, entries), repeat(MAX_LENGTH[attr]))):
             return False
     return True
 
