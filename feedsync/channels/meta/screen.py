@@ -10,7 +10,7 @@ from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, M
 from feedsync.checks import FEED_PRICE, gtin_problem
 
 _REQUIRED = frozenset(REQUIRED)
-_LIMITED = frozenset(MAX_LENGTH)
+_LIMITS = tuple(MAX_LENGTH.items())
 _IDENTIFIERS = frozenset(("brand", "gtin", "mpn"))
 _VARIANT_FIELDS = frozenset(VARIANT_FIELDS)
 _CHOICES = (("availability", AVAILABILITY_VALUES), ("condition", CONDITION_VALUES))
@@ -21,16 +21,17 @@ def clean(values: Mapping[str, Any]) -> bool:
     keys = values.keys()
     if not keys >= _REQUIRED or _IDENTIFIERS.isdisjoint(keys):
         return False
-    for attr in _LIMITED & keys:
-        value = values[attr]
-        if type(value) is not str or len(value) > MAX_LENGTH[attr]:
+    get = values.get
+    for attr, limit in _LIMITS:
+        value = get(attr)
+        if value is not None and (type(value) is not str or len(value) > limit):
             return False
     for attr, allowed in _CHOICES:
-        value = values.get(attr)
+        value = get(attr)
         if value is not None and (type(value) is not str or value not in allowed):
             return False
     for attr in ("price", "sale_price"):
-        value = values.get(attr)
+        value = get(attr)
         if value is not None and (type(value) is not str or FEED_PRICE.match(value) is None):
             return False
     if "item_group_id" in keys and _VARIANT_FIELDS.isdisjoint(keys):
