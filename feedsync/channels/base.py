@@ -62,6 +62,20 @@ class Findings(list[Diagnostic]):
                 self.report(code, attr, f"{attr} is required and empty")
 
 
+CheckItem = Callable[[ChannelItem, str], list[Diagnostic]]
+
+
+def screened(clean: Callable[[Mapping[str, Any]], bool], check: CheckItem) -> CheckItem:
+    """A channel's ``check`` behind its quick pass: an item whose values ``clean`` passes has no findings (the
+    pass says True only when ``check`` would find nothing); any other item goes through ``check``, which writes
+    the findings."""
+
+    def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
+        return [] if clean(item.values) else check(item, channel)
+
+    return check_item
+
+
 def show_value(value: Value) -> str:
     """An item's attribute on one line: repeated values joined by `` | ``, sub-attributes as ``name=value;…``."""
     if isinstance(value, str):

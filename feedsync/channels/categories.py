@@ -22,6 +22,8 @@ from feedsync.errors import ConfigError
 from feedsync.taxonomy import is_google_category
 
 SEPARATOR = ">"
+_REMEMBERED = 10_000
+"""Product types whose lookup a map remembers (catalogs repeat a few hundred; a hostile one stops adding)."""
 
 
 def _segments(path: str) -> tuple[str, ...]:
@@ -34,10 +36,22 @@ class CategoryMap:
     entries: dict[tuple[str, ...], dict[str, str]]
     fields: list[str]
     unmapped: set[str] = field(default_factory=set)
+    _found: dict[str, dict[str, str] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def lookup(self, product_type: str | None) -> dict[str, str] | None:
         if not product_type:
             return None
+        if type(product_type) is str:
+            try:
+                return self._found[product_type]
+            except KeyError:
+                found = self._find(product_type)
+                if len(self._found) < _REMEMBERED:
+                    self._found[product_type] = found
+                return found
+        return self._find(product_type)
+
+    def _find(self, product_type: str) -> dict[str, str] | None:
         segments = _segments(product_type)
         for length in range(len(segments), 0, -1):
             found = self.entries.get(segments[:length])

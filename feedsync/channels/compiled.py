@@ -80,6 +80,7 @@ class CompiledChannel:
     """Findings told once per attribute and value with a count (``tally.findings`` at the end of a run)."""
     _reported_unmapped: set[str] = field(default_factory=set)
     _names: frozenset[str] = frozenset()
+    _base: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.origins = {f.name: f.origin for f in self.fields if f.origin}
@@ -98,13 +99,14 @@ class CompiledChannel:
     ) -> dict[str, Any] | None:
         """The channel's view of ``product`` after overrides, categories, price, inventory and rules; None when
         the item is left out of this channel."""
-        ctx: dict[str, Any] = dict(self.globals)
-        ctx.update(dict.fromkeys(self.variables))
+        base = self._base
+        if base is None:  # the globals and the profile's variables, the same for every item: made once
+            base = self._base = {**self.globals, **dict.fromkeys(self.variables)}
+        ctx: dict[str, Any] = base.copy()
         ctx.update(product.__dict__)
         ctx["now"] = self.now
         if extras:
             ctx.update(extras)
-        where = locate(product.source, None)
         if self.overrides_prefix:
             prefix = self.overrides_prefix
             for key, raw in product.attributes.items():
@@ -140,15 +142,18 @@ class CompiledChannel:
             for rule in self.rules:
                 rule.apply(ctx, trace)
         except MarginTooLow as exc:
+            where = locate(product.source, None)
             emit(make("CFG005", str(exc), channel=self.name, product_id=product.id, field="price", location=where))
             return None
         except Excluded:
             return None
         except RegexTimeout as exc:
+            where = locate(product.source, None)
             emit(make("CFG008", str(exc), channel=self.name, product_id=product.id, field=exc.field, location=where))
             return None
         except RuleError as exc:
             code = "CFG007" if isinstance(exc, LimitExceeded) else "CFG006"
+            where = locate(product.source, None)
             emit(make(code, f"rule failed: {exc}", channel=self.name, product_id=product.id, location=where))
             return None
         try:
@@ -160,6 +165,7 @@ class CompiledChannel:
                     return None
         except RenderError as exc:
             code = "CFG007" if isinstance(exc, LimitExceeded) else "CFG002"
+            where = locate(product.source, None)
             emit(make(code, f"filter failed: {exc}", channel=self.name, product_id=product.id, location=where))
             return None
         return ctx

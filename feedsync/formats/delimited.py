@@ -18,6 +18,8 @@ from typing import Any, BinaryIO
 
 from feedsync.faults import checkpoint
 
+_TEXT = frozenset((str,))
+
 
 class DelimitedWriter:
     def __init__(
@@ -54,9 +56,16 @@ class DelimitedWriter:
         cells = [v if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value]
         return self._sep.join(cells)
 
+    def _cells(self, values: Mapping[str, Any]) -> list[str]:
+        get = values.get
+        row = [get(name, "") for name in self._columns]
+        if not set(map(type, row)) <= _TEXT:  # repeated values joined (the other cells are text already)
+            row = [value if type(value) is str else self._cell(value) for value in row]
+        return row
+
     def write(self, values: Mapping[str, Any]) -> None:
         if self._spool is None:
-            self._writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+            self._writer.writerow(self._cells(values))
             self._text_pending = True
             return
         for name, value in values.items():
@@ -80,7 +89,7 @@ class DelimitedWriter:
             self._row_writer = csv.writer(self._row, dialect=self._writer.dialect)
         self._row.seek(0)
         self._row.truncate()
-        self._row_writer.writerow([self._cell(values.get(name, "")) for name in self._columns])
+        self._row_writer.writerow(self._cells(values))
         return self._row.getvalue()
 
     def write_rendered(self, text: str) -> int:

@@ -20,6 +20,7 @@ from feedsync.diagnostics.diagnostic import Diagnostic, Location, locate
 from feedsync.model.product import SourceRef
 
 _STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FIRST = frozenset(_STARTS)
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -44,7 +45,10 @@ class FormulaTally:
     ) -> None:
         """Count the item's formula-like values; ``origins`` (column -> product field) places the first of each
         column in the ``source`` file."""
+        first = _FIRST
         for column, value in values.items():
+            if type(value) is str and value[:1] not in first:
+                continue  # most values: no formula-like start, no call
             cell = value if isinstance(value, str) else (value[0] if value else "")
             if isinstance(cell, str) and formula_like(cell):  # groups of sub-attributes are joined with their names
                 self.counts[column] = self.counts.get(column, 0) + 1

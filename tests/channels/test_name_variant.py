@@ -3,7 +3,15 @@ additional_variant_attribute carries the unmapped options."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from feedsync.channels.templating import name_variant, variant_pairs
+from feedsync.channels.templating.filters import collapse
 
 
 def test_values_the_title_names_are_not_repeated() -> None:
@@ -27,3 +35,27 @@ def test_variant_pairs_add_unmapped_options_once() -> None:
     attributes = {"Logo": "Yes", "Tiers": "3"}
     assert variant_pairs(attributes, ["Logo"], {"Tiers": "3", "Logo": "Yes"}) == "Logo:Yes,Tiers:3"
     assert variant_pairs({}, [], {"Fit: cut": "a,b"}) == "Fit cut:a b"
+
+
+def _reference_name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
+    """name_variant as it was before it looked for the value as a substring first (one pattern per value)."""
+    text = collapse(title)
+    flat: list[str] = []
+    for value in values:
+        flat += [str(v) for v in value.values()] if isinstance(value, Mapping) else [value] if value else []
+    for value in flat:
+        value = collapse(value)
+        if value and not re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text.casefold()):
+            text = f"{text}{separator}{value}"
+    return text
+
+
+_PIECES = st.sampled_from(
+    ["Tee", "tee", "navy", "NAVY", "Navyish", " ", "-", "C++", "ß", "SS", "İ", "i̇", "_", "·", "x"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=6).map("".join), st.lists(st.lists(_PIECES, max_size=3).map("".join), max_size=3))
+def test_name_variant_as_before(title: str, values: list[str]) -> None:
+    assert name_variant(title, *values) == _reference_name_variant(title, *values)

@@ -3,17 +3,18 @@
 from feedsync.channels.amazon import (
     codes,  # noqa: F401  (registers the channel's rule codes)
     rules,
+    screen,
 )
 from feedsync.channels.amazon.spec import MAX_SKU_LENGTH, AmazonSettings
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.channels.amazon.validation import check_fields
-from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel
+from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel, screened
 
 AMAZON = register_channel(
     ChannelSpec(
         name="amazon",
         formats={"json": FormatSpec("json", "json_listings", {})},
-        check_item=rules.check_item,
+        check_item=screened(screen.clean, rules.check_item),
         prepare_item=rules.prepare_item,
         encoder=AmazonEncoder,
         settings_model=AmazonSettings,

@@ -27,6 +27,8 @@ _TRUE = {"true", "yes", "1", "y"}
 
 def mapped_keys(values: Iterable[str]) -> list[str]:
     """The fields that are written as the attribute they name (not the encoder's own)."""
+    if type(values) is dict and values.keys() <= KNOWN_FIELDS:
+        return []  # most items: the encoder's own fields only (one set comparison)
     return [key for key in values if key not in KNOWN_FIELDS]
 
 

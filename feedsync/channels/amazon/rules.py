@@ -11,7 +11,7 @@ from feedsync.diagnostics import Diagnostic
 
 _SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
-_PRODUCT_TYPE = re.compile(r"^[A-Z0-9_]{1,100}$")
+PRODUCT_TYPE_NAME = re.compile(r"^[A-Z0-9_]{1,100}$")
 
 
 def prepare_item(item: ChannelItem) -> list[Note]:
@@ -81,9 +81,9 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
             "(amazon_product_type) or set settings.default_product_type",
         )
     product_type = values.get("product_type")
-    if isinstance(product_type, str) and not _PRODUCT_TYPE.match(product_type):
+    if isinstance(product_type, str) and not PRODUCT_TYPE_NAME.match(product_type):
         spelled = re.sub(r"[^A-Z0-9]+", "_", product_type.upper()).strip("_")
-        hint = f" (did you mean {spelled}?)" if spelled and _PRODUCT_TYPE.match(spelled) else ""
+        hint = f" (did you mean {spelled}?)" if spelled and PRODUCT_TYPE_NAME.match(spelled) else ""
         report(
             "AMZ021",
             "product_type",

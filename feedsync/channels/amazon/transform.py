@@ -76,6 +76,8 @@ class AmazonEncoder:
         self._offer_only_told = False  # mapped product attributes left out of offer-only messages: said once
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
+        self._market = self.settings.marketplace_id  # read once: every attribute entry names them
+        self._language = self.settings.language_tag
         # What the variants of each family differ by (read before the feed is written; with definitions only)
         self._survey: FamilySurvey | None = None
         self._family: tuple[list[str], list[str]] | None = None  # the checked item's family axes and options
@@ -93,12 +95,10 @@ class AmazonEncoder:
         self._survey = survey
 
     def _text(self, value: str) -> list[dict[str, Any]]:
-        return [
-            {"value": value, "language_tag": self.settings.language_tag, "marketplace_id": self.settings.marketplace_id}
-        ]
+        return [{"value": value, "language_tag": self._language, "marketplace_id": self._market}]
 
     def _plain(self, value: Any) -> list[dict[str, Any]]:
-        return [{"value": value, "marketplace_id": self.settings.marketplace_id}]
+        return [{"value": value, "marketplace_id": self._market}]
 
     def encode(self, item: ChannelItem) -> list[dict[str, Any]]:
         pending, self._pending = self._pending, None
@@ -342,42 +342,43 @@ class AmazonEncoder:
                 )
 
     def _product_attributes(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
+        market, language = self._market, self._language
         attributes: dict[str, Any] = {}
         if "item_name" in values:
-            attributes["item_name"] = self._text(str(values["item_name"]))
+            attributes["item_name"] = [
+                {"value": str(values["item_name"]), "language_tag": language, "marketplace_id": market}
+            ]
         if "brand" in values:
-            attributes["brand"] = self._text(str(values["brand"]))
+            attributes["brand"] = [{"value": str(values["brand"]), "language_tag": language, "marketplace_id": market}]
         gtin = values.get("gtin")
         if isinstance(gtin, str):
             attributes["externally_assigned_product_identifier"] = [
-                {"type": identifier_type(gtin), "value": gtin, "marketplace_id": self.settings.marketplace_id}
+                {"type": identifier_type(gtin), "value": gtin, "marketplace_id": market}
             ]
         bullets = values.get("bullet_point")
         if bullets:
             attributes["bullet_point"] = [
-                entry for b in ([bullets] if isinstance(bullets, str) else bullets) for entry in self._text(b)
+                {"value": b, "language_tag": language, "marketplace_id": market}
+                for b in ([bullets] if isinstance(bullets, str) else bullets)
             ]
         if "product_description" in values:
-            attributes["product_description"] = self._text(str(values["product_description"]))
+            attributes["product_description"] = [
+                {"value": str(values["product_description"]), "language_tag": language, "marketplace_id": market}
+            ]
         for name in AXES:
             if name in values:
-                attributes[name] = self._text(str(values[name]))
+                attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
         if "main_image" in values:
-            attributes["main_product_image_locator"] = [
-                {"media_location": values["main_image"], "marketplace_id": self.settings.marketplace_id}
-            ]
+            image = values["main_image"]
+            attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
         others = values.get("other_images") or []
         for number, url in enumerate([others] if isinstance(others, str) else others, start=1):
             if number > MAX_OTHER_IMAGES:
                 break
-            attributes[f"other_product_image_locator_{number}"] = [
-                {"media_location": url, "marketplace_id": self.settings.marketplace_id}
-            ]
+            attributes[f"other_product_image_locator_{number}"] = [{"media_location": url, "marketplace_id": market}]
         if "weight_value" in values and values.get("weight_unit") in WEIGHT_UNITS:
             weight, unit = weight_in(values["weight_value"], WEIGHT_UNITS[str(values["weight_unit"])], properties)
-            attributes["item_package_weight"] = [
-                {"unit": unit, "value": _number(weight), "marketplace_id": self.settings.marketplace_id}
-            ]
+            attributes["item_package_weight"] = [{"unit": unit, "value": _number(weight), "marketplace_id": market}]
         return attributes
 
     def _offer_attributes(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -397,7 +398,7 @@ class AmazonEncoder:
             # regular price; discounted_price needs start and end dates.
             selling = values["sale_price"] if "sale_price" in values and not dated_sale else values["price"]
             offer: dict[str, Any] = {
-                "marketplace_id": self.settings.marketplace_id,
+                "marketplace_id": self._market,
                 "currency": currency,
                 "audience": "ALL",
                 "our_price": [{"schedule": [{"value_with_tax": _number(selling)}]}],
@@ -406,7 +407,7 @@ class AmazonEncoder:
                 {
                     "value": _number(values["price"]),
                     "currency": currency,
-                    "marketplace_id": self.settings.marketplace_id,
+                    "marketplace_id": self._market,
                 }
             ]
             if dated_sale:

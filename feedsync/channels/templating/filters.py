@@ -103,7 +103,11 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
         flat += [str(v) for v in value.values()] if isinstance(value, Mapping) else [value] if value else []
     for value in flat:
         value = collapse(value)
-        if value and not re.search(rf"(?<!\w){re.escape(value.casefold())}(?!\w)", text.casefold()):
+        if not value:
+            continue
+        folded, words = value.casefold(), text.casefold()
+        # Only a title holding the value at all can hold it as whole words: most do not, and need no pattern.
+        if folded not in words or not re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", words):
             text = f"{text}{separator}{value}"
     return text
 

@@ -1,0 +1,123 @@
+"""The quick pass of the Google rules: True only for an item ``rules.check_item`` finds nothing in.
+
+Most items are clean, and the full check spends most of its time finding that out attribute by attribute. This
+pass asks the same questions in bulk (set operations on the item's keys, one look per value, cached answers for
+the category) and says False at the first doubt: the full check then runs and writes the findings, so they stay
+exactly its own. A pass that says True for an item with a finding is a bug (tests/channels/test_screens.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from feedsync.channels.google.rules import category_path
+from feedsync.channels.google.spec import ALLOWED, APPAREL_ROOT, MAX_LENGTH, PROMOTIONAL, REQUIRED, SIZED_CATEGORIES
+from feedsync.checks import PLAIN_URL, feed_price, gtin_problem, interval_problem
+from feedsync.taxonomy import is_google_category
+
+_REQUIRED = frozenset(REQUIRED)
+_LIMITS = tuple(MAX_LENGTH.items())
+_CHOICES = tuple(ALLOWED.items())
+_URLS = ("link", "mobile_link", "image_link", "additional_image_link")
+_PROMOTIONAL = re.compile("|".join(re.escape(p) for p in PROMOTIONAL))
+_NO = ("no", "false")
+
+
+@lru_cache(maxsize=4096)
+def _category_needs(category: str | None) -> frozenset[str] | None:
+    """The attributes an item of ``category`` needs (apparel), or None for a category Google does not know."""
+    if category is not None and not is_google_category(category):
+        return None
+    segments = [part.strip() for part in (category_path(category) or "").split(">")]
+    if segments[0] != APPAREL_ROOT:
+        return frozenset()
+    sized = len(segments) > 1 and segments[1] in SIZED_CATEGORIES
+    return frozenset(("color", "gender", "age_group", "size") if sized else ("color", "gender", "age_group"))
+
+
+def _title_clean(title: str) -> bool:
+    if title.isascii():
+        if title.isupper():  # some letter, none lower case: the full check counts them
+            return False
+    else:
+        letters = [c for c in title if c.isalpha()]
+        if len(letters) >= 8 and all(c.isupper() for c in letters):
+            return False
+    return _PROMOTIONAL.search(title.lower()) is None
+
+
+def _lengths_clean(values: Mapping[str, Any]) -> bool:
+    get = values.get  # a plain loop: faster than set operations and maps over a score of attributes
+    for attr, limit in _LIMITS:
+        value = get(attr)
+        if value is None:
+            continue
+        if type(value) is str:
+            if len(value) > limit:
+                return False
+        elif type(value) is list:
+            for entry in value:
+                if type(entry) is not str or len(entry) > limit:
+                    return False
+        else:
+            return False
+    return True
+
+
+def _urls_clean(values: Mapping[str, Any]) -> bool:
+    """Every link a plain URL (``checks.PLAIN_URL``: ASCII, no spaces, a dot in the host name)."""
+    get, plain = values.get, PLAIN_URL.match
+    for attr in _URLS:
+        value = get(attr)
+        if value is None:
+            continue
+        for entry in (value,) if type(value) is str else value if type(value) is list else (None,):
+            if type(entry) is not str or not entry.isascii() or " " in entry or plain(entry) is None:
+                return False
+    return True
+
+
+def _prices_clean(values: Mapping[str, Any]) -> bool:
+    price, sale = values.get("price"), values.get("sale_price")
+    regular = feed_price(price) if type(price) is str else None
+    if price is not None and (regular is None or regular[0] <= 0):
+        return False
+    if sale is None:
+        return True
+    reduced = feed_price(sale) if type(sale) is str else None
+    return reduced is not None and (regular is None or (reduced[1] == regular[1] and reduced[0] < regular[0]))
+
+
+def clean(values: Mapping[str, Any]) -> bool:
+    """True when the Google rules find nothing in an item with ``values``; False when they may."""
+    if not values.keys() >= _REQUIRED or not _lengths_clean(values) or not _prices_clean(values):
+        return False
+    get = values.get
+    for attr, allowed in _CHOICES:
+        value = get(attr)
+        if value is not None and (type(value) is not str or value not in allowed):
+            return False
+    window = values.get("sale_price_effective_date")
+    if window is not None and (type(window) is not str or interval_problem(window)):
+        return False
+    gtin = values.get("gtin")
+    if gtin is not None and (type(gtin) is not str or gtin_problem(gtin)):
+        return False
+    exists = values.get("identifier_exists")
+    if exists is not None and (type(exists) is not str or exists.lower() in _NO):
+        return False
+    if gtin is None and not ("brand" in values and "mpn" in values):
+        return False
+    if not _urls_clean(values):
+        return False
+    category = values.get("google_product_category")
+    if category is not None and type(category) is not str:
+        return False
+    needs = _category_needs(category)
+    if needs is None or not values.keys() >= needs:
+        return False
+    title = values["title"]
+    return type(title) is str and _title_clean(title)

@@ -1,0 +1,115 @@
+"""The value checks' fast paths (plain GTINs summed as bytes, plain URLs by one pattern) answer exactly as the
+checks did before them: the earlier code is kept here as the reference."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedsync.checks import GTIN_LENGTHS, gtin_check_digit, gtin_problem, url_problem
+
+
+def reference_gtin_problem(value: str) -> str | None:
+    digits = value.replace(" ", "").replace("-", "")
+    if not digits.isdigit():
+        return f"gtin {value!r} has characters other than digits"
+    if len(digits) not in GTIN_LENGTHS:
+        return f"gtin {value!r} has {len(digits)} digits; a GTIN has 8, 12, 13 or 14"
+    if set(digits) == {"0"}:
+        return f"gtin {value!r} is all zeros"
+    expected = gtin_check_digit(digits[:-1])
+    if int(digits[-1]) != expected:
+        return f"gtin {value!r} has check digit {digits[-1]}, but its digits give {expected}"
+    return None
+
+
+def reference_url_problem(value: str) -> str | None:
+    lower = value.lower()
+    if not lower.startswith(("http://", "https://")):
+        return f"{value!r} is not an absolute http(s) URL"
+    host = value.split("://", 1)[1].split("/", 1)[0]
+    if not host or ("." not in host.split(":")[0] and host.split(":")[0] != "localhost"):
+        return f"{value!r} has no host name"
+    if " " in value or not value.isascii():
+        return f"{value!r} has spaces or non-ASCII characters; percent-encode them"
+    return None
+
+
+def _answer(check: object, value: str) -> object:
+    try:
+        return check(value)  # type: ignore[operator]
+    except ValueError as exc:  # a digit int() does not read (superscripts): both must fail alike
+        return type(exc)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="0123456789", min_size=7, max_size=15),
+        st.text(alphabet="0123456789 -", max_size=16),
+        st.text(alphabet="0123456789\u0661\u00b2x\n", max_size=14),
+        st.text(max_size=16),
+    )
+)
+def test_gtin_problem_as_before(value: str) -> None:
+    assert _answer(gtin_problem, value) == _answer(reference_gtin_problem, value)
+
+
+def test_gtin_problem_on_known_numbers() -> None:
+    for good in ("4006381333931", "036000291452", "96385074", "10012345678902", "4006 3813-33931", "١٢٣٤٥٦٧٠"):
+        assert gtin_problem(good) is None is reference_gtin_problem(good)
+    for bad in ("4006381333932", "00000000", "12345678", "4006381333931\n", "١٢٣٤٥٦٧١"):
+        assert gtin_problem(bad) == reference_gtin_problem(bad) is not None
+
+
+_URL_PARTS = st.sampled_from(
+    [
+        "http",
+        "https",
+        "HTTPS",
+        "hTtP",
+        "ftp",
+        "://",
+        ":",
+        "/",
+        ".",
+        "..",
+        "shop",
+        "example",
+        "com",
+        "localhost",
+        " ",
+        "\t",
+        "\n",
+        "é",
+        "K",
+        "?a=b",
+        "#x",
+        "80",
+        "@",
+        "",
+    ]
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.one_of(st.lists(_URL_PARTS, max_size=9).map("".join), st.text(max_size=20)))
+def test_url_problem_as_before(value: str) -> None:
+    assert url_problem(value) == reference_url_problem(value)
+
+
+def test_url_problem_on_known_urls() -> None:
+    for value in (
+        "https://shop.example.com/p/1",
+        "HTTP://a.b",
+        "https://shop.example.com:8080/x",
+        "http://localhost/",
+        "https://nodot/x",
+        "https://:80.example.com/",
+        "https://shop.example.com/a b",
+        "https://shöp.example.com/",
+        "https://\u212a.example.com/",
+        "https://a.b/\u212a",
+        "http://",
+    ):
+        assert url_problem(value) == reference_url_problem(value), value
