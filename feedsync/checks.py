@@ -29,7 +29,7 @@ def gtin_problem(value: str) -> str | None:
         if (10 - total % 10) % 10 == data[-1] - 48:
             return None
     digits = value.replace(" ", "").replace("-", "")
-    if not digits.isdigit():
+    if not digits.isdecimal():  # not isdigit: '²' is a digit int() refuses
         return f"gtin {value!r} has characters other than digits"
     if len(digits) not in GTIN_LENGTHS:
         return f"gtin {value!r} has {len(digits)} digits; a GTIN has 8, 12, 13 or 14"

@@ -143,7 +143,7 @@ def parse_loose_datetime(text: str, tz: tzinfo, *, end_of_day: bool = False, wha
     """The date forms stores export (WooCommerce's importer takes all of them): ISO 8601 with or without
     time (``2030-01-01 0:00:00``), ``2023/07/13``, ``Jul 8, 2023``, ``08.07.2023``, unix seconds."""
     value = text.strip()
-    if value.isdigit() and len(value) >= 9:
+    if value.isascii() and value.isdigit() and len(value) >= 9:
         try:
             if len(value) > 12:  # past the year 33658: no date anyone means
                 raise OverflowError

@@ -151,7 +151,7 @@ def _items(shipment: Shipment, order: Order | None) -> tuple[tuple[tuple[str, in
     """(order item id, quantity) pairs of the package, or why there are none; an item named twice (by order
     item id and by SKU) counts once with both quantities."""
     if order is None:
-        if shipment.items and all(ident.isdigit() for ident, _ in shipment.items):
+        if shipment.items and all(ident.isascii() and ident.isdigit() for ident, _ in shipment.items):
             return shipment.items, None  # order item ids given: confirmable without the order
         return (), "feedsync did not import this order; name its order item ids and quantities in items"
     if order.fulfilled_by == FulfilledBy.MARKETPLACE:

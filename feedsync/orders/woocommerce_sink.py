@@ -98,7 +98,7 @@ class WooCommerceSink:
         """``{"product_id": ...}`` or ``{"product_id": parent, "variation_id": ...}`` for a catalog id."""
         if catalog_id in self._products:
             return self._products[catalog_id]
-        if catalog_id.startswith("wc-") and catalog_id[3:].isdigit():
+        if catalog_id.startswith("wc-") and catalog_id[3:].isascii() and catalog_id[3:].isdigit():
             try:
                 response = self._get(f"{self.api}/products/{catalog_id[3:]}", "read store product")
                 found = [json_body(response, "read store product", keys=("id",))]

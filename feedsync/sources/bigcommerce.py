@@ -287,7 +287,7 @@ class _Reader:
                 continue
             thumbnail = _at(cells, columns.get("is thumbnail")).upper() in ("Y", "YES", "TRUE", "1")
             sort = _at(cells, columns.get("sort"))
-            found.append((0 if thumbnail else 1, int(sort) if sort.isdigit() else number, url))
+            found.append((0 if thumbnail else 1, int(sort) if sort.isdecimal() else number, url))
         return [url for _, _, url in sorted(found)]
 
 

@@ -151,7 +151,7 @@ def _at_path(obj: Any, path: str) -> Any:
     for part in path.split("."):
         if isinstance(current, dict) and part in current:
             current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+        elif isinstance(current, list) and part.isdecimal() and int(part) < len(current):
             current = current[int(part)]
         else:
             return _MISSING
@@ -202,7 +202,7 @@ def _keys_near(obj: Any, column: str, into: set[str]) -> None:
                 into.update(f"{prefix}{key}" for key in list(current)[:200])
                 return
             current = current[part]
-        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+        elif isinstance(current, list) and part.isdecimal() and int(part) < len(current):
             current = current[int(part)]
         else:
             return

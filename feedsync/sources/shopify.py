@@ -217,7 +217,7 @@ class _Reader:
             image = self.cell(cells, "image")
             if image:
                 position = self.cell(cells, "position")
-                current.images.append((int(position) if position.isdigit() else 10**6, len(current.images), image))
+                current.images.append((int(position) if position.isdecimal() else 10**6, len(current.images), image))
             options = self.option_values(cells)
             if any(options) or self.cell(cells, "sku") or self.cell(cells, "price"):
                 current.variants.append((row, cells))
