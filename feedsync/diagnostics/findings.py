@@ -68,14 +68,7 @@ class Findings:
 
     def _spilled_batches(self) -> Iterator[list[Diagnostic]]:
         for spool, offset, length in list(self._batches):
-            parts = []
-            while length:
-                part = os.pread(spool.fileno(), length, offset)
-                if not part:
-                    raise OSError(f"the findings' temporary file ended {length} bytes early")
-                parts.append(part)
-                offset, length = offset + len(part), length - len(part)
-            yield pickle.loads(b"".join(parts))
+            yield pickle.loads(_read(spool, offset, length))
 
     def __iter__(self) -> Iterator[Diagnostic]:
         for batch in self._spilled_batches():
@@ -128,8 +121,42 @@ class Findings:
         return f"Findings({len(self)} findings, {self._spilled} in the spool)"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Findings, (list(self),))
+        """Pickled (sent to another process): a few findings as a list; many as a file that holds their batches,
+        which the receiving process opens and unlinks at once (memory stays flat on both sides)."""
+        if not self._batches:
+            return (Findings, (list(self._memory),))
+        with tempfile.NamedTemporaryFile(prefix="feedsync-findings-", delete=False) as handle:
+            batches, end = [], 0
+            for spool, offset, length in self._batches:
+                handle.write(_read(spool, offset, length))
+                batches.append((end, length))
+                end += length
+            tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
+            handle.write(tail)
+            batches.append((end, len(tail)))
+        return (_adopt, (handle.name, batches, len(self), self._errors, self._keep))
 
     def __del__(self) -> None:
         for spool in {id(spool): spool for spool, _, _ in self._batches}.values():
             spool.close()
+
+
+def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
+    parts = []
+    while length:
+        part = os.pread(spool.fileno(), length, offset)
+        if not part:
+            raise OSError(f"the findings' temporary file ended {length} bytes early")
+        parts.append(part)
+        offset, length = offset + len(part), length - len(part)
+    return b"".join(parts)
+
+
+def _adopt(path: str, batches: list[tuple[int, int]], count: int, errors: int, keep: int) -> Findings:
+    """The findings another process pickled into the file ``path`` (opened, then unlinked: gone with the object)."""
+    found = Findings(keep=keep)
+    spool = open(path, "rb")  # noqa: SIM115 (closed with the object, or the process)
+    os.unlink(path)
+    found._batches = [(spool, offset, length) for offset, length in batches]
+    found._spilled, found._errors = count, errors
+    return found

@@ -16,6 +16,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report
+from feedsync.diagnostics.findings import Findings
 from feedsync.diagnostics.gate import Selection
 from feedsync.faults import checkpoint
 from feedsync.formats.spreadsheet import FormulaTally
@@ -45,7 +46,7 @@ share holds is left out, as one process would not have told it."""
 class Share:
     """What a process made of its share: the report's parts, the state to merge, and what to check across shares."""
 
-    diagnostics: list[Diagnostic]
+    diagnostics: Findings
     results: dict[str, ChannelResult]
     items: dict[str, list[str]]
     variants: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import tracemalloc
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,3 +80,22 @@ def test_a_forked_process_reads_what_was_spilled_before_and_spills_to_its_own_fi
     assert os.waitstatus_to_exitcode(status) == 0
     expected = [f"SKU-{n:07d}" for n in [*range(1000), *range(5000, 6000)]]
     assert [d.product_id for d in found] == expected
+
+
+def test_many_findings_travel_to_another_process_as_a_file_it_unlinks() -> None:
+    import glob
+    import tempfile
+
+    pattern = f"{tempfile.gettempdir()}/feedsync-findings-*"
+    found = Findings(keep=100)
+    found.extend(finding(n) for n in range(1000))
+    before = set(glob.glob(pattern))
+    data = pickle.dumps(found)
+    assert len(data) < 2000  # a file's name and the batches' places, not the findings
+    (written,) = set(glob.glob(pattern)) - before
+    received = pickle.loads(data)
+    assert not Path(written).exists()  # unlinked once opened
+    assert [d.product_id for d in received] == [f"SKU-{n:07d}" for n in range(1000)]
+    assert len(received) == 1000 and received.errors == 1000
+    received.extend(finding(n) for n in range(1000, 1300))  # spills to a file of its own
+    assert [d.product_id for d in received][-1] == "SKU-0001299" and len(received) == 1300
