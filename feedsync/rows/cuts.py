@@ -57,10 +57,10 @@ def read_header(path: Path, delimiter: str) -> Header | None:
     return Header(offset + length, row, head.count(b"\n", 0, offset + length), names)
 
 
-def _boundary(data: bytes, target: int) -> int | None:
-    """The first offset at or after ``target`` in ``data`` (which starts at a record boundary) that starts a
-    record, or None when ``data`` has none."""
-    quotes, done = data.count(b'"', 0, target), target
+def _boundary(data: bytes, target: int, *, quotes: int = 0) -> int | None:
+    """The first offset at or after ``target`` in ``data`` that starts a record, or None when ``data`` has none.
+    ``data`` starts at a record boundary, or ``quotes`` quotes after one."""
+    quotes, done = quotes + data.count(b'"', 0, target), target
     at = data.find(b"\n", target)
     while at >= 0:
         quotes += data.count(b'"', done, at)
@@ -111,14 +111,18 @@ def cut(path: Path, delimiter: str, parts: int, *, columns: dict[str, str], enco
 
 def _cut_near(path: Path, previous: int, target: int, delimiter: str, group: int | None) -> int | None:
     """A record boundary at or after ``target`` between two groups, past ``previous`` (a record boundary)."""
-    with path.open("rb") as handle:
+    quotes, left = 0, target - previous
+    with path.open("rb") as handle:  # the quotes before ``target`` counted a chunk at a time: memory stays flat
         handle.seek(previous)
-        data = handle.read(target - previous + WINDOW)
-    boundary = _boundary(data, target - previous)
+        while left > 0 and (chunk := handle.read(min(CHUNK, left))):
+            quotes += chunk.count(b'"')
+            left -= len(chunk)
+        window = handle.read(WINDOW)
+    boundary = _boundary(window, 0, quotes=quotes)
     if boundary is None:
         return None
-    step = _group_change(path, previous + boundary, delimiter, group)
-    return None if step is None else previous + boundary + step
+    step = _group_change(path, target + boundary, delimiter, group)
+    return None if step is None else target + boundary + step
 
 
 def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: str) -> list[ByteRange]:
