@@ -145,9 +145,10 @@ def print_report(
     gate = gate or Gate()
     failed, reason = gate.verdict(report)
     refused = any(r.refused for r in report.channels.values())
-    if fmt == "concise":  # one line per finding, written as it is rendered (a long run's findings are many)
-        _print_lines(render_concise(report.diagnostics), findings_to_stdout=findings_to_stdout, output=output)
-    else:
+    if fmt == "concise" and output is None and not findings_to_stdout:
+        for line in render_concise(report.diagnostics):  # messages on stderr, one per finding
+            err(line)
+    else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
         chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color)
         if output is not None:
@@ -167,7 +168,9 @@ def print_report(
 
 
 def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool) -> Iterable[str]:
-    """The report in ``fmt``, in chunks (JSON and SARIF are written one finding at a time)."""
+    """The report in ``fmt``, in chunks (concise lines, JSON and SARIF are written one finding at a time)."""
+    if fmt == "concise":
+        return (line + "\n" for line in render_concise(report.diagnostics))
     if fmt == "text":
         return [render_text(report, color=color)]
     if fmt == "json":
@@ -179,17 +182,3 @@ def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool)
     if fmt == "sarif":
         return render_sarif(report)
     raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")  # pragma: no cover - typer checks
-
-
-def _print_lines(lines: Iterable[str], *, findings_to_stdout: bool, output: Path | None) -> None:
-    """Lines to ``output`` (written whole or not at all), else to stdout or, as messages, to stderr."""
-    if output is not None:
-        with atomic_write(output) as handle:
-            for line in lines:
-                handle.write(line.encode("utf-8") + b"\n")
-    elif findings_to_stdout:
-        for line in lines:
-            typer.echo(line)
-    else:
-        for line in lines:
-            err(line)
