@@ -59,3 +59,18 @@ _PIECES = st.sampled_from(
 @given(st.lists(_PIECES, max_size=6).map("".join), st.lists(st.lists(_PIECES, max_size=3).map("".join), max_size=3))
 def test_name_variant_as_before(title: str, values: list[str]) -> None:
     assert name_variant(title, *values) == _reference_name_variant(title, *values)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.lists(_PIECES, max_size=3).map("".join),
+    st.dictionaries(st.sampled_from(["Tiers", "Fit"]), st.lists(_PIECES, max_size=3).map("".join), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=6).map("".join), st.lists(_VALUES, max_size=4), st.sampled_from([" - ", " ", "/"]))
+def test_name_variant_with_options_and_empty_values_as_before(title: str, values: list[Any], separator: str) -> None:
+    """The title is folded again only when a value is added: the same text as folding it for every value."""
+    expected = _reference_name_variant(title, *values, separator=separator)
+    assert name_variant(title, *values, separator=separator) == expected
