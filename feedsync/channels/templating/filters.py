@@ -15,8 +15,6 @@ from typing import Any
 
 from feedsync.channels.templating.errors import TemplateFault
 
-_SPACE = re.compile(r"\s+")
-
 
 def plaintext(value: Any) -> str:
     """HTML to one line of plain text: tags dropped, entities decoded, whitespace collapsed."""
@@ -26,7 +24,13 @@ def plaintext(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def _plaintext(value: str) -> str:
     # Cached: the variants of a product share their description, and several channels convert it.
-    return _SPACE.sub(" ", html.unescape(_strip_tags(value))).strip()
+    return _collapsed(html.unescape(_strip_tags(value)))
+
+
+def _collapsed(value: str) -> str:
+    r"""Each run of whitespace one space, none at the ends: what ``re.sub(r"\s+", " ", value).strip()`` makes
+    (``\s``, ``str.split`` and ``str.strip`` know the same whitespace, ``str.isspace``), several times faster."""
+    return " ".join(value.split())
 
 
 def _strip_tags(value: str) -> str:
@@ -49,7 +53,7 @@ def collapse(value: Any) -> str:
 
 @lru_cache(maxsize=4096)
 def _collapse(value: str) -> str:
-    return _SPACE.sub(" ", value).strip()
+    return _collapsed(value)
 
 
 def _wrong(function: str, name: str, value: Any, kind: str) -> TemplateFault:
