@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
-from feedsync.channels.amazon.extra import extra_attributes
+from feedsync.channels.amazon.extra import Placement, extra_attributes
 from feedsync.channels.amazon.family import (
     AXES,
     FamilySurvey,
@@ -97,6 +97,7 @@ class AmazonEncoder:
         self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
+        self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
 
     @property
     def surveys(self) -> bool:
@@ -177,9 +178,7 @@ class AmazonEncoder:
             attributes[exemption] = self._plain(
                 True
             )  # no GTIN, and the brand is exempt (settings.identifier_exemption)
-        attributes.update(
-            extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
-        )
+        attributes.update(self._extra_attributes(values, properties, product_type))
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -253,6 +252,12 @@ class AmazonEncoder:
         if product_type not in self._properties:
             self._properties[product_type] = self._checker.properties(product_type)
         return self._properties[product_type]
+
+    def _extra_attributes(
+        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
+    ) -> dict[str, Any]:
+        placements = self._placements.setdefault(product_type, {})
+        return extra_attributes(values, properties, self._market, self._language, placements)
 
     def _choose_theme(self, product_type: str, axes: list[str], properties: Mapping[str, Any] | None) -> str | None:
         """``choose_theme`` of the product type's definition, asked once per product type and axes."""
@@ -474,7 +479,7 @@ class AmazonEncoder:
             "merchant_suggested_asin": self._plain(asin),
             **self._offer_attributes(values, properties, product_type),
         }
-        extras = extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
+        extras = self._extra_attributes(values, properties, product_type)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
