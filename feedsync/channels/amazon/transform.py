@@ -39,6 +39,16 @@ from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product
 
+_KEPT = 4096
+"""Answers kept per product type (and condition, axes): more product types than this, and the caches start over
+(product types and conditions are the catalog's text: a hostile one could make one per row)."""
+
+
+def _room(cache: dict[Any, Any]) -> dict[Any, Any]:
+    if len(cache) >= _KEPT:
+        cache.clear()
+    return cache
+
 
 def identifier_type(gtin: str) -> str:
     """UPC for 12 digits, GTIN for 14, EAN otherwise (13, and EAN-8)."""
@@ -250,20 +260,22 @@ class AmazonEncoder:
 
     def _properties_of(self, product_type: str) -> Mapping[str, Any] | None:
         if product_type not in self._properties:
-            self._properties[product_type] = self._checker.properties(product_type)
+            _room(self._properties)[product_type] = self._checker.properties(product_type)
         return self._properties[product_type]
 
     def _extra_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
-        placements = self._placements.setdefault(product_type, {})
+        placements = self._placements.get(product_type)
+        if placements is None:
+            placements = _room(self._placements)[product_type] = {}
         return extra_attributes(values, properties, self._market, self._language, placements)
 
     def _choose_theme(self, product_type: str, axes: list[str], properties: Mapping[str, Any] | None) -> str | None:
         """``choose_theme`` of the product type's definition, asked once per product type and axes."""
         key = (product_type, tuple(axes))
         if key not in self._themes:
-            self._themes[key] = choose_theme(axes, properties)
+            _room(self._themes)[key] = choose_theme(axes, properties)
         return self._themes[key]
 
     def _carries(
@@ -425,7 +437,7 @@ class AmazonEncoder:
         written = self._conditions.get((product_type, condition))
         if written is None:
             written = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
-            self._conditions[(product_type, condition)] = written
+            _room(self._conditions)[(product_type, condition)] = written
         attributes: dict[str, Any] = {"condition_type": self._plain(written)}
         group = self.settings.merchant_shipping_group
         if group and self.settings.fulfillment_channel_code == "DEFAULT":  # merchant-fulfilled offers only

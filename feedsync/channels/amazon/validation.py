@@ -159,6 +159,8 @@ class MessageChecker:
     ) -> tuple[bool, dict[str, Any] | None]:
         """``declared`` of a field in a product type's definition, read once per product type and field."""
         if (product_type, key) not in self._declared:
+            if len(self._declared) >= 4096:  # product types are the catalog's text: the answers kept stay few
+                self._declared.clear()
             self._declared[(product_type, key)] = declared(properties, key)
         return self._declared[(product_type, key)]
 
