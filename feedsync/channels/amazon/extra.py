@@ -60,9 +60,12 @@ def declared(properties: Mapping[str, Any], key: str) -> tuple[bool, dict[str, A
     return True, schema
 
 
+_SHAPED = ("integer", "number", "boolean")
+
+
 def _shaped(value: Any, declared: Any) -> Any:
     kind = declared.get("type") if isinstance(declared, dict) else None
-    if not isinstance(value, str) or kind not in ("integer", "number", "boolean"):
+    if not isinstance(value, str) or kind not in _SHAPED:
         return value
     if kind == "boolean":
         return value.strip().lower() in _TRUE
@@ -87,6 +90,7 @@ class Placement:
     last: str
     declared: Any
     tagged: bool
+    shapes: bool  # the part is declared a number or boolean: a text value is converted (``_shaped``)
 
 
 def placement(key: str, properties: Mapping[str, Any] | None) -> Placement | None:
@@ -102,7 +106,8 @@ def placement(key: str, properties: Mapping[str, Any] | None) -> Placement | Non
         steps.append((part, array, "language_tag" in (schema.get("properties") or {})))
     declared = (schema.get("properties") or {}).get(parts[-1])
     tagged = "language_tag" in (_items((properties or {}).get(name)).get("properties") or {})
-    return Placement(name, tuple(steps), parts[-1], declared, tagged)
+    kind = declared.get("type") if isinstance(declared, dict) else None
+    return Placement(name, tuple(steps), parts[-1], declared, tagged, kind in _SHAPED)
 
 
 def _place(attributes: dict[str, list[dict[str, Any]]], where: Placement, value: Any, market: str, tag: str) -> None:
@@ -113,7 +118,7 @@ def _place(attributes: dict[str, list[dict[str, Any]]], where: Placement, value:
         entry = entry.setdefault(part, [{}])[0] if array else entry.setdefault(part, {})
         if tagged:
             entry.setdefault("language_tag", tag)
-    entry[where.last] = _shaped(value, where.declared)
+    entry[where.last] = _shaped(value, where.declared) if where.shapes else value
     if where.tagged:
         top.setdefault("language_tag", tag)
     top.setdefault("marketplace_id", market)
