@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any, BinaryIO
 
 OpenPart = Callable[[int], BinaryIO]
@@ -17,12 +18,24 @@ def delete_message(sku: str) -> dict[str, Any]:
     return {"sku": sku, "operationType": "DELETE"}
 
 
-# One encoder for every message (``json.dumps`` with options builds a new one per call); the same bytes.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# The C encoder ``_ENCODER.encode`` builds anew for every call (with a fresh dict of the containers it is inside, to
+# catch a cycle), made once and without that dict: a message is a tree built by the Amazon encoder, never cyclic.
+# The same bytes as ``_ENCODER.encode`` (tests/formats/test_json_listings.py).
+_CHUNKS: Callable[[Any, int], list[str]] | None = (
+    c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True)
+    if c_make_encoder is not None
+    else None
+)
+
+
+def encode(value: Mapping[str, Any]) -> str:
+    """``value`` as compact JSON text (non-ASCII kept, ``,`` and ``:`` without spaces)."""
+    return "".join(_CHUNKS(value, 0)) if _CHUNKS is not None else _ENCODER.encode(value)
 
 
 def _dumps(value: Any) -> bytes:
-    return _ENCODE(value).encode("utf-8")
+    return encode(value).encode("utf-8")
 
 
 class JsonListingsWriter:
@@ -59,8 +72,14 @@ class JsonListingsWriter:
 
     def write(self, values: Mapping[str, Any]) -> None:
         self._next()
-        message = {"messageId": self._count, **values}
-        self._handle.write((b"\n" if self._count == 1 else b",\n") + _dumps(message))
+        separator = b"\n" if self._count == 1 else b",\n"
+        if "messageId" in values:  # the numbering's value in the first place (never so in a message of feedsync's)
+            self._handle.write(separator + _dumps({"messageId": self._count, **values}))
+            return
+        # ``{"messageId":N,`` spliced before the message's own keys: no copy of the message to put it first
+        text = encode(values)
+        rest = b"}" if text == "{}" else b"," + text[1:].encode("utf-8")
+        self._handle.write(b'%s{"messageId":%d%s' % (separator, self._count, rest))
 
     def write_encoded(self, rest: bytes) -> None:
         """A message another writer encoded, without its messageId: the bytes after ``{"messageId":N,``."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from feedsync.channels.amazon.schema_check import compile_schema
+from feedsync.channels.amazon.schema_check import compile_schema, is_number, number
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, error_paths, load, reference
 
 
@@ -198,3 +198,11 @@ def test_rules_that_cannot_fail_an_object_are_skipped_with_the_same_verdicts() -
 def test_byte_lengths_measured_only_when_the_characters_do_not_settle_them(keyword: str, limit: int, text: str) -> None:
     schema = {"type": "string", keyword: limit}
     assert compile_schema(schema).valid(text) == reference(schema).is_valid(text)
+
+
+def test_numbers_read_once_keep_the_decimal_each_float_prints() -> None:
+    """A float's Decimal is made once per value: equal numbers that print differently keep their own."""
+    for value, text in [(1, "1"), (1.0, "1.0"), (0.0, "0.0"), (-0.0, "-0.0"), (77.99, "77.99"), (1e16, "1E+16")]:
+        assert str(number(value)) == text
+        assert str(number(value)) == text  # the second time, from the cache
+    assert [is_number(v) for v in (1, 1.5, Decimal("2"), True, "1", None)] == [True, True, True, False, False, False]

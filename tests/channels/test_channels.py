@@ -203,3 +203,14 @@ def test_meta_xml_format(tmp_path: Path) -> None:
         "new",
         "active",
     )
+
+
+def test_bullets_of_a_shared_description_are_a_new_list_each_time() -> None:
+    """Variants share their description and its bullets are read once; a caller changing its list changes no
+    other variant's bullets."""
+    description = "<ul><li>Soft</li><LI class='x'>Warm &amp; dry</li><li>Washable</li></ul>"
+    first = bullets(description, 2)
+    first.append("changed")
+    assert bullets(description, 2) == ["Soft", "Warm & dry"]
+    assert bullets(description) == ["Soft", "Warm & dry", "Washable"]
+    assert bullets(description, 2) is not bullets(description, 2)

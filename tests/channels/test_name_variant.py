@@ -3,6 +3,7 @@ additional_variant_attribute carries the unmapped options."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.channels.templating import name_variant, variant_pairs
-from feedsync.channels.templating.filters import collapse
+from feedsync.channels.templating.filters import collapse, plaintext
 
 
 def test_values_the_title_names_are_not_repeated() -> None:
@@ -59,3 +60,39 @@ _PIECES = st.sampled_from(
 @given(st.lists(_PIECES, max_size=6).map("".join), st.lists(st.lists(_PIECES, max_size=3).map("".join), max_size=3))
 def test_name_variant_as_before(title: str, values: list[str]) -> None:
     assert name_variant(title, *values) == _reference_name_variant(title, *values)
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.lists(_PIECES, max_size=3).map("".join),
+    st.dictionaries(st.sampled_from(["Tiers", "Fit"]), st.lists(_PIECES, max_size=3).map("".join), max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=6).map("".join), st.lists(_VALUES, max_size=4), st.sampled_from([" - ", " ", "/"]))
+def test_name_variant_with_options_and_empty_values_as_before(title: str, values: list[Any], separator: str) -> None:
+    """The title is folded again only when a value is added: the same text as folding it for every value."""
+    expected = _reference_name_variant(title, *values, separator=separator)
+    assert name_variant(title, *values, separator=separator) == expected
+
+
+def test_the_whitespace_collapse_splits_on_is_the_whitespace_of_the_pattern_it_replaced() -> None:
+    """collapse and plaintext split on str.split's whitespace where they used ``\\s+``: the same characters, every
+    code point checked."""
+    every = "".join(map(chr, range(0x110000)))
+    assert set("".join(re.findall(r"\s+", every))) == {c for c in every if c.isspace()}
+
+
+_SPACES = st.sampled_from(
+    [" ", "\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000", "\ufeff"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_SPACES, _PIECES, st.text(max_size=4)), max_size=12).map("".join))
+def test_collapse_and_plaintext_as_the_pattern_made_them(text: str) -> None:
+    assert collapse(text) == re.sub(r"\s+", " ", text).strip()
+    html_text = f"<p>{text}</p> &nbsp;{text}<br>"
+    expected = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]*>", " ", html_text))).strip()
+    assert plaintext(html_text) == expected

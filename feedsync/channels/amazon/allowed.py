@@ -18,40 +18,77 @@ Cut = Callable[[Any], None]
 
 def _cut(schema: Any) -> Cut | None:
     """The cut for values of ``schema``; None when nothing under it can be cut."""
+    return _compile(schema)[0]
+
+
+def _compile(schema: Any) -> tuple[Cut | None, frozenset[str] | None]:
+    """The cut for values of ``schema``, and the keys it declares when it is a closed object with nothing to cut
+    below it (the common entry: a list of them is cut without a call per entry)."""
     if not isinstance(schema, dict):
-        return None
+        return None, None
     items = schema.get("items")
     if isinstance(items, dict):
-        each = _cut(items)
+        each, flat = _compile(items)
         if each is None:
-            return None
-
-        def cut_list(value: Any) -> None:
-            if isinstance(value, list):
-                for entry in value:
-                    each(entry)
-
-        return cut_list
+            return None, None
+        if flat is not None:
+            return _flat_list(flat), None
+        return _each(each), None
     properties = schema.get("properties")
     if not isinstance(properties, dict):
-        return None
+        return None, None
     closed = schema.get("additionalProperties") is False and not schema.get("patternProperties")
     subs = {name: cut for name, sub in properties.items() if (cut := _cut(sub)) is not None}
     if not closed and not subs:
-        return None
+        return None, None
     declared = frozenset(properties)
+    if not subs:
+        return _flat(declared), declared
 
     def cut_object(value: Any) -> None:
         if not isinstance(value, dict):
             return
-        if closed:
+        if closed and not declared.issuperset(value):  # most entries: nothing to cut (one set comparison)
             for key in [k for k in value if k not in declared]:
                 del value[key]
         for name, cut in subs.items():
             if name in value:
                 cut(value[name])
 
+    return cut_object, None
+
+
+def _each(each: Cut) -> Cut:
+    def cut_list(value: Any) -> None:
+        if isinstance(value, list):
+            for entry in value:
+                each(entry)
+
+    return cut_list
+
+
+def _flat(declared: frozenset[str]) -> Cut:
+    """A closed object with nothing to cut below it: the keys it does not declare."""
+
+    def cut_object(value: Any) -> None:
+        if isinstance(value, dict) and not declared.issuperset(value):
+            for key in [k for k in value if k not in declared]:
+                del value[key]
+
     return cut_object
+
+
+def _flat_list(declared: frozenset[str]) -> Cut:
+    """A list of closed objects with nothing to cut below them."""
+
+    def cut_list(value: Any) -> None:
+        if isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict) and not declared.issuperset(entry):
+                    for key in [k for k in entry if k not in declared]:
+                        del entry[key]
+
+    return cut_list
 
 
 class Allowed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -59,9 +60,12 @@ def declared(properties: Mapping[str, Any], key: str) -> tuple[bool, dict[str, A
     return True, schema
 
 
+_SHAPED = ("integer", "number", "boolean")
+
+
 def _shaped(value: Any, declared: Any) -> Any:
     kind = declared.get("type") if isinstance(declared, dict) else None
-    if not isinstance(value, str) or kind not in ("integer", "number", "boolean"):
+    if not isinstance(value, str) or kind not in _SHAPED:
         return value
     if kind == "boolean":
         return value.strip().lower() in _TRUE
@@ -74,44 +78,81 @@ def _shaped(value: Any, declared: Any) -> Any:
     return int(number) if number == number.to_integral_value() and "." not in value else float(value)
 
 
-def _place(
-    entry: dict[str, Any], name: str, parts: list[str], properties: Mapping[str, Any], value: Any, tag: str
-) -> None:
-    """Set ``value`` at ``parts`` inside the attribute entry, making the nested objects (or one-entry arrays);
-    a nested object with a ``language_tag`` gets the marketplace's."""
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a field's value goes in its attribute's entry, read from the product type's definition once per
+    product type and field: the nested objects (or one-entry arrays) on the way, each with whether it has a
+    ``language_tag``; the part set and its declared schema (the value's type); whether the entry has a
+    ``language_tag``. None for a field that names no attribute of the product type."""
+
+    name: str
+    steps: tuple[tuple[str, bool, bool], ...]  # (part, an array of one object, the object has a language_tag)
+    last: str
+    declared: Any
+    tagged: bool
+    shapes: bool  # the part is declared a number or boolean: a text value is converted (``_shaped``)
+
+
+def placement(key: str, properties: Mapping[str, Any] | None) -> Placement | None:
+    name, parts = _split(key)
+    if properties is not None and name not in properties:
+        return None  # not an attribute of this product type: left out (AMZ018 tells once per type)
     schema: dict[str, Any] = _items((properties or {}).get(name))
+    steps: list[tuple[str, bool, bool]] = []
     for part in parts[:-1]:
         sub = (schema.get("properties") or {}).get(part)
-        if isinstance(sub, dict) and sub.get("type") == "array":
-            entry = entry.setdefault(part, [{}])[0]
-            schema = _items(sub)
-        else:
-            entry = entry.setdefault(part, {})
-            schema = sub if isinstance(sub, dict) else {}
-        if "language_tag" in (schema.get("properties") or {}):
+        array = isinstance(sub, dict) and sub.get("type") == "array"
+        schema = _items(sub) if array else sub if isinstance(sub, dict) else {}
+        steps.append((part, array, "language_tag" in (schema.get("properties") or {})))
+    declared = (schema.get("properties") or {}).get(parts[-1])
+    tagged = "language_tag" in (_items((properties or {}).get(name)).get("properties") or {})
+    kind = declared.get("type") if isinstance(declared, dict) else None
+    return Placement(name, tuple(steps), parts[-1], declared, tagged, kind in _SHAPED)
+
+
+def _place(attributes: dict[str, list[dict[str, Any]]], where: Placement, value: Any, market: str, tag: str) -> None:
+    """Set ``value`` at its place inside the attribute's entry, making the nested objects (or one-entry arrays);
+    a nested object with a ``language_tag`` gets the marketplace's."""
+    top = entry = attributes.setdefault(where.name, [{}])[0]
+    for part, array, tagged in where.steps:
+        entry = entry.setdefault(part, [{}])[0] if array else entry.setdefault(part, {})
+        if tagged:
             entry.setdefault("language_tag", tag)
-    entry[parts[-1]] = _shaped(value, (schema.get("properties") or {}).get(parts[-1]))
+    entry[where.last] = _shaped(value, where.declared) if where.shapes else value
+    if where.tagged:
+        top.setdefault("language_tag", tag)
+    top.setdefault("marketplace_id", market)
 
 
 def extra_attributes(
-    values: Mapping[str, Any], properties: Mapping[str, Any] | None, marketplace_id: str, language_tag: str
+    values: Mapping[str, Any],
+    properties: Mapping[str, Any] | None,
+    marketplace_id: str,
+    language_tag: str,
+    placements: dict[str, Placement | None] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
+    """The attributes the mapped fields of ``values`` set; ``placements``: where each field goes for this product
+    type, kept by the caller (filled as fields are met) when it writes many items of the same product type."""
     attributes: dict[str, list[dict[str, Any]]] = {}
     for key in mapped_keys(values):
-        name, parts = _split(key)
-        if properties is not None and name not in properties:
-            continue  # not an attribute of this product type: left out (AMZ018 tells once per type)
-        entry = attributes.setdefault(name, [{}])[0]
-        _place(entry, name, parts, properties or {}, values[key], language_tag)
-        if "language_tag" in (_items((properties or {}).get(name)).get("properties") or {}):
-            entry.setdefault("language_tag", language_tag)
-        entry.setdefault("marketplace_id", marketplace_id)
+        if placements is None:
+            where = placement(key, properties)
+        elif key in placements:
+            where = placements[key]
+        else:
+            where = placements[key] = placement(key, properties)
+        if where is not None:
+            _place(attributes, where, values[key], marketplace_id, language_tag)
     return attributes
 
 
 def enum_problem(properties: Mapping[str, Any], key: str, value: Any) -> list[Any] | None:
     """The allowed values when the definition closes the part ``key`` sets to an enum and ``value`` is not one."""
-    _, schema = declared(properties, key)
+    return enum_problem_in(declared(properties, key)[1], value)
+
+
+def enum_problem_in(schema: dict[str, Any] | None, value: Any) -> list[Any] | None:
+    """:func:`enum_problem` with the schema of the part (``declared``) read already."""
     allowed = schema.get("enum") if schema else None
     if not isinstance(allowed, list) or not isinstance(value, str):
         return None

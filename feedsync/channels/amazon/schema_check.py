@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 Path = tuple[str | int, ...]
@@ -70,13 +71,28 @@ class UnsupportedKeyword(ValueError):
 def number(value: Any) -> Decimal:
     if isinstance(value, Decimal):
         return value
+    if type(value) is float and value:  # prices repeat across a catalog: each float's decimal is made once
+        return _float_decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value))
     return Decimal(value)
 
 
+@lru_cache(maxsize=4096)
+def _float_decimal(value: float) -> Decimal:
+    # Only nonzero floats come here: no two equal keys print differently (1 and 1.0, 0.0 and -0.0 never share an
+    # entry). Decimals are immutable.
+    return Decimal(repr(value))
+
+
+_NUMBER_TYPES = (int, float, Decimal)
+
+
 def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    kind = type(value)
+    if kind is float or kind is int or kind is Decimal:  # most numbers: no isinstance walk
+        return True
+    return isinstance(value, _NUMBER_TYPES) and not isinstance(value, bool)
 
 
 def _is_integer(value: Any) -> bool:

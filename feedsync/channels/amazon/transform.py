@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
-from feedsync.channels.amazon.extra import extra_attributes
+from feedsync.channels.amazon.extra import Placement, extra_attributes
 from feedsync.channels.amazon.family import (
     AXES,
     FamilySurvey,
@@ -38,6 +39,16 @@ from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product
 
+_KEPT = 4096
+"""Answers kept per product type (and condition, axes): more product types than this, and the caches start over
+(product types and conditions are the catalog's text: a hostile one could make one per row)."""
+
+
+def _room(cache: dict[Any, Any]) -> dict[Any, Any]:
+    if len(cache) >= _KEPT:
+        cache.clear()
+    return cache
+
 
 def identifier_type(gtin: str) -> str:
     """UPC for 12 digits, GTIN for 14, EAN otherwise (13, and EAN-8)."""
@@ -45,10 +56,20 @@ def identifier_type(gtin: str) -> str:
 
 
 def _number(text: Any) -> float | int:
+    # Prices and weights repeat across a catalog: the number of a text is read once (other values are not cached:
+    # equal numbers of other types, 1 and 1.0, print differently)
+    return _number_of_text(text) if type(text) is str else _number_of(text)
+
+
+def _number_of(text: Any) -> float | int:
     value = Decimal(str(text))
     return int(value) if value == value.to_integral_value() and "." not in str(text) else float(value)
 
 
+_number_of_text = lru_cache(maxsize=4096)(_number_of)
+
+
+@lru_cache(maxsize=1024)  # sale dates repeat across a catalog
 def _utc(text: str) -> str:
     moment = datetime.fromisoformat(text)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -81,6 +102,12 @@ class AmazonEncoder:
         # What the variants of each family differ by (read before the feed is written; with definitions only)
         self._survey: FamilySurvey | None = None
         self._family: tuple[list[str], list[str]] | None = None  # the checked item's family axes and options
+        # (product type, axes) -> the allowed theme naming them; (product type, condition) -> its condition_type;
+        # product type -> its definition's attributes (None: no definition): the same answers for every item
+        self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._conditions: dict[tuple[str, str], str] = {}
+        self._properties: dict[str, Mapping[str, Any] | None] = {}
+        self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
 
     @property
     def surveys(self) -> bool:
@@ -153,17 +180,15 @@ class AmazonEncoder:
         if isinstance(asin, str):
             return [self._offer_only(values, asin)], None
         product_type = str(values["product_type"])
-        properties = self._checker.properties(product_type)
+        properties = self._properties_of(product_type)
         attributes = self._product_attributes(values, properties)
-        attributes.update(self._offer_attributes(values, properties))
+        attributes.update(self._offer_attributes(values, properties, product_type))
         exemption = "supplier_declared_has_product_identifier_exemption"
         if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
             attributes[exemption] = self._plain(
                 True
             )  # no GTIN, and the brand is exempt (settings.identifier_exemption)
-        attributes.update(
-            extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
-        )
+        attributes.update(self._extra_attributes(values, properties, product_type))
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -205,7 +230,11 @@ class AmazonEncoder:
         else:
             axes = [name for name in ("size", "color") if name in values] if properties is None else []
             axes, options = axes or [name for name in AXES if name in values], sorted(self._options)
-        theme = choose_theme(axes, properties) if axes or self._family is None else None
+        theme = (
+            self._choose_theme(str(values.get("product_type")), axes, properties)
+            if axes or self._family is None
+            else None
+        )
         if theme is not None:
             return theme
         fallback = "/".join(a.upper() for a in axes) or "SIZE"
@@ -228,6 +257,26 @@ class AmazonEncoder:
             )
         )
         return fallback
+
+    def _properties_of(self, product_type: str) -> Mapping[str, Any] | None:
+        if product_type not in self._properties:
+            _room(self._properties)[product_type] = self._checker.properties(product_type)
+        return self._properties[product_type]
+
+    def _extra_attributes(
+        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
+    ) -> dict[str, Any]:
+        placements = self._placements.get(product_type)
+        if placements is None:
+            placements = _room(self._placements)[product_type] = {}
+        return extra_attributes(values, properties, self._market, self._language, placements)
+
+    def _choose_theme(self, product_type: str, axes: list[str], properties: Mapping[str, Any] | None) -> str | None:
+        """``choose_theme`` of the product type's definition, asked once per product type and axes."""
+        key = (product_type, tuple(axes))
+        if key not in self._themes:
+            _room(self._themes)[key] = choose_theme(axes, properties)
+        return self._themes[key]
 
     def _carries(
         self, values: Mapping[str, Any], theme: str, attributes: Mapping[str, Any], properties: Mapping[str, Any] | None
@@ -325,9 +374,9 @@ class AmazonEncoder:
         """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise (not
         the attributes the family's theme names: the variants differ by those)."""
         first, taken, _ = self._families.get(parent, (None, {}, []))
-        if first == values.get("sku"):
+        if not taken or first == values.get("sku"):
             return
-        properties = self._checker.properties(str(values.get("product_type")))
+        properties = self._properties_of(str(values.get("product_type")))
         axes = {theme_attribute(part, properties) for part in theme.split("/")}
         for name, value in taken.items():
             if name in attributes and attributes[name] != value and name not in axes:
@@ -381,13 +430,15 @@ class AmazonEncoder:
             attributes["item_package_weight"] = [{"unit": unit, "value": _number(weight), "marketplace_id": market}]
         return attributes
 
-    def _offer_attributes(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _offer_attributes(
+        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
+    ) -> dict[str, Any]:
         condition = str(values.get("condition", "new"))
-        attributes: dict[str, Any] = {
-            "condition_type": self._plain(
-                condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
-            )
-        }
+        written = self._conditions.get((product_type, condition))
+        if written is None:
+            written = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
+            _room(self._conditions)[(product_type, condition)] = written
+        attributes: dict[str, Any] = {"condition_type": self._plain(written)}
         group = self.settings.merchant_shipping_group
         if group and self.settings.fulfillment_channel_code == "DEFAULT":  # merchant-fulfilled offers only
             attributes["merchant_shipping_group"] = self._plain(group)
@@ -435,9 +486,12 @@ class AmazonEncoder:
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
         product_type = str(values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE)
-        properties = self._checker.properties(product_type)
-        attributes = {"merchant_suggested_asin": self._plain(asin), **self._offer_attributes(values, properties)}
-        extras = extra_attributes(values, properties, self.settings.marketplace_id, self.settings.language_tag)
+        properties = self._properties_of(product_type)
+        attributes = {
+            "merchant_suggested_asin": self._plain(asin),
+            **self._offer_attributes(values, properties, product_type),
+        }
+        extras = self._extra_attributes(values, properties, product_type)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)

@@ -10,7 +10,7 @@ from typing import Any
 
 from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.definitions import Definition, DefinitionIndex, definition_index
-from feedsync.channels.amazon.extra import declared, enum_problem, mapped_keys, unknown_fields
+from feedsync.channels.amazon.extra import declared, enum_problem_in, mapped_keys, unknown_fields
 from feedsync.channels.amazon.marketplaces import code_of
 from feedsync.channels.amazon.schema_check import Failure, show
 from feedsync.channels.amazon.spec import AmazonSettings
@@ -47,6 +47,9 @@ class MessageChecker:
         self._told: set[str] = set()
         self._left_out: set[tuple[str, str]] = set()  # (product type, field) told of (AMZ018)
         self._allowed: dict[str, Allowed | None] = {}
+        self._declared: dict[tuple[str, str], tuple[bool, dict[str, Any] | None]] = {}  # (type, field) -> declared
+        # (product type, mapped fields) -> (the fields it lacks, (field, attribute, part schema) of those with an enum)
+        self._fields: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[tuple[str, str, dict[str, Any]]]]] = {}
 
     @property
     def index(self) -> DefinitionIndex | None:
@@ -120,7 +123,8 @@ class MessageChecker:
         if properties is None:
             return [], set()
         found: list[Diagnostic] = []
-        lacking = [k for k in keys if not declared(properties, k)[0] and (product_type, k) not in self._left_out]
+        undeclared, enums = self._fields_of(product_type, properties, keys)
+        lacking = [k for k in undeclared if (product_type, k) not in self._left_out]
         if lacking:
             self._left_out.update((product_type, k) for k in lacking)
             text = (
@@ -130,8 +134,10 @@ class MessageChecker:
             found.append(self._mapped_finding("AMZ018", item, channel, lacking[0], text))
         refused: set[str] = set()
         written = message.get("attributes") or {}
-        for key in (k for k in keys if k.split("__")[0] in written):  # offer-only messages carry offer attributes
-            allowed = enum_problem(properties, key, item.values[key])
+        for key, attribute, schema in enums:  # most parts have no enum to be outside of
+            if attribute not in written:
+                continue  # offer-only messages carry offer attributes
+            allowed = enum_problem_in(schema, item.values[key])
             if allowed is not None:
                 refused.add(key.split("__")[0])
                 shown = ", ".join(map(str, allowed[:30])) + (
@@ -143,6 +149,35 @@ class MessageChecker:
                 )
                 found.append(self._mapped_finding("AMZ017", item, channel, key, text, str(item.values[key])))
         return found, refused
+
+    def _fields_of(
+        self, product_type: str, properties: Mapping[str, Any], keys: list[str]
+    ) -> tuple[list[str], list[tuple[str, str, dict[str, Any]]]]:
+        """The mapped fields the product type lacks, and those whose part has an enum (with the attribute they set
+        and the part's schema): read once per product type and list of mapped fields (the same for most items)."""
+        key = (product_type, tuple(keys))
+        found = self._fields.get(key)
+        if found is None:
+            undeclared = [k for k in keys if not self._declared_in(product_type, properties, k)[0]]
+            enums = []
+            for k in keys:
+                schema = self._declared_in(product_type, properties, k)[1]
+                if schema and isinstance(schema.get("enum"), list):
+                    enums.append((k, k.split("__")[0], schema))
+            if len(self._fields) >= 4096:  # product types are the catalog's text: the answers kept stay few
+                self._fields.clear()
+            found = self._fields[key] = (undeclared, enums)
+        return found
+
+    def _declared_in(
+        self, product_type: str, properties: Mapping[str, Any], key: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """``declared`` of a field in a product type's definition, read once per product type and field."""
+        if (product_type, key) not in self._declared:
+            if len(self._declared) >= 4096:  # product types are the catalog's text: the answers kept stay few
+                self._declared.clear()
+            self._declared[(product_type, key)] = declared(properties, key)
+        return self._declared[(product_type, key)]
 
     def _mapped_finding(
         self, code: str, item: ChannelItem, channel: str, key: str, text: str, value: str | None = None
