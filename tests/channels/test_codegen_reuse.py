@@ -194,7 +194,7 @@ def test_templates_that_may_give_another_value_for_the_same_names_are_never_kept
 
 def test_the_names_a_template_reads_include_the_globals() -> None:
     env = Templating([], {"settings": {"a": 1}}).env
-    tree = env.parse("{% set x = title %}{{ x ~ settings.a ~ (brand.upper()) }}{% for i in images %}{{ i }}{% endfor %}")
+    tree = env.parse("{% set x = title %}{{ x ~ settings.a ~ brand.upper() }}{% for i in images %}{{ i }}{% endfor %}")
     assert isinstance(tree, nodes.Template)
     reads = pure_reads(tree)
     assert reads is not None and {"title", "settings", "brand", "images"} <= set(reads)
