@@ -329,38 +329,35 @@ def _kept(slot: int, reads: tuple[str, ...], value: str, renders: bool, name: st
     ``Markup``, which prints otherwise), else evaluated and kept. A list (a repeated attribute) is copied: the
     item's is its own. A field seldom reused is switched off (``_OFF``): its keys cost more than they save."""
     keys = [f"k{i}" for i in range(len(reads))]
-    lines = [f"        {key} = ctx.get({read!r}, _MISSING)" for key, read in zip(keys, reads, strict=True)]
     same = [
         f"({key} is m[{i}] or ({key} == m[{i}] if type({key}) is type(m[{i}]) is str else _equal({key}, m[{i}])))"
         for i, key in enumerate(keys)
     ]
-    lines += [
-        f"        m = _kept[{slot}]",
-        f"        if m is not _OFF and m is not None{''.join(' and ' + test for test in same)}:",
-        f"            out = m[{len(reads)}]",
-        f"            _hits[{slot}] += 1",
-        "        else:",
-        f"            raw = {value}",
-    ]
     if renders:
-        lines += [
-            "            if raw is None:",
-            "                out = None",
-            "            else:",
-            "                if type(raw) is not str:",
-            "                    raw = str(raw)",
-            "                out = raw.strip() or None",
+        finish = [
+            "if raw is None:",
+            "    out = None",
+            "else:",
+            "    if type(raw) is not str:",
+            "        raw = str(raw)",
+            "    out = raw.strip() or None",
         ]
     else:
-        lines += [
-            "            if type(raw) is str:",
-            "                out = raw.strip() or None",
-            "            else:",
-            "                out = _to_text(raw)",
-        ]
+        finish = ["if type(raw) is str:", "    out = raw.strip() or None", "else:", "    out = _to_text(raw)"]
     snapshot = "".join(f"_kept_copy({key}), " for key in keys)
+    lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
+    lines += [f"            {line}" for line in finish]
+    lines += ["        else:"]
+    lines += [f"            {key} = ctx.get({read!r}, _MISSING)" for key, read in zip(keys, reads, strict=True)]
     lines += [
-        "            if m is not _OFF:",
+        f"            if m is not None{''.join(' and ' + test for test in same)}:",
+        f"                out = m[{len(reads)}]",
+        f"                _hits[{slot}] += 1",
+        "            else:",
+        f"                raw = {value}",
+    ]
+    lines += [f"                {line}" for line in finish]
+    lines += [
         f"                _misses[{slot}] += 1",
         f"                if _misses[{slot}] >= _TRIES and _hits[{slot}] * 4 < _misses[{slot}]:",
         f"                    _kept[{slot}] = _OFF",
