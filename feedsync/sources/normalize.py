@@ -101,7 +101,10 @@ def clean_characters(
     texts = [v for v in raw.values() if isinstance(v, str)]
     texts += [str(x) for v in raw.values() if isinstance(v, list) for x in v]
     texts += attributes.values()
-    if not _BAD_CHARS.search("".join(texts)):  # the common case: one search (the pattern matches single characters)
+    joined = "".join(texts)
+    # the common case: one pass (a printable text holds no control, surrogate or non-character: what the pattern
+    # matches); else one search (the pattern matches single characters)
+    if joined.isprintable() or not _BAD_CHARS.search(joined):
         return raw, attributes
     dirty = [k for k, v in raw.items() if isinstance(v, str) and _BAD_CHARS.search(v)]
     dirty += [k for k, v in raw.items() if isinstance(v, list) and any(_BAD_CHARS.search(str(x)) for x in v)]
@@ -153,24 +156,85 @@ def _constructible(out: Mapping[str, Any]) -> bool:
 Parse = Callable[[str], Any]
 
 
+class _Repeated:
+    """A parser that keeps the text it parsed last with its value: the variants of a product repeat most of their
+    cells (price, condition, gender...), so a run of equal cells is parsed once. Every value is immutable (text, a
+    number, an enum member, frozen ``Money``, ``DateRange``, ``Weight``), so products may share it; a problem is
+    not kept (the next equal cell is parsed, and reported, again)."""
+
+    __slots__ = ("last", "parse")
+
+    def __init__(self, parse: Parse) -> None:
+        self.parse = parse
+        self.last: tuple[str, Any] | None = None  # one attribute: text and value change together
+
+    def __call__(self, text: str) -> Any:
+        last = self.last
+        if last is not None and last[0] == text:
+            return last[1]
+        value = self.parse(text)
+        self.last = (text, value)
+        return value
+
+
 @lru_cache(maxsize=16)
 def _parsers(ctx: NormalizeContext) -> tuple[tuple[str, Parse], ...]:
     """The rule for each parsed field, in the order its problems are reported; made once per context."""
     currency, base_url, tz = ctx.currency, ctx.base_url, ctx.tz
-    return (
-        ("price", partial(v.parse_money, default_currency=currency, what="price")),
-        ("sale_price", partial(v.parse_money, default_currency=currency, what="sale_price")),
-        ("sale_price_effective_date", partial(v.parse_date_range, tz=tz, what="sale_price_effective_date")),
-        ("availability", partial(v.parse_enum, enum=Availability, what="availability", aliases=AVAILABILITY_ALIASES)),
-        ("quantity", partial(v.parse_int, what="quantity")),
-        ("condition", partial(v.parse_enum, enum=Condition, what="condition")),
-        ("gender", partial(v.parse_enum, enum=Gender, what="gender", aliases=GENDER_ALIASES)),
-        ("age_group", partial(v.parse_enum, enum=AgeGroup, what="age_group")),
-        ("weight", v.parse_weight),
-        ("gtin", clean_gtin),
-        ("link", partial(v.parse_url, base_url=base_url, what="link")),
-        ("image_link", partial(v.parse_url, base_url=base_url, what="image_link")),
+    return tuple(
+        (name, _Repeated(parse))
+        for name, parse in (
+            ("price", partial(v.parse_money, default_currency=currency, what="price")),
+            ("sale_price", partial(v.parse_money, default_currency=currency, what="sale_price")),
+            ("sale_price_effective_date", partial(v.parse_date_range, tz=tz, what="sale_price_effective_date")),
+            (
+                "availability",
+                partial(v.parse_enum, enum=Availability, what="availability", aliases=AVAILABILITY_ALIASES),
+            ),
+            ("quantity", partial(v.parse_int, what="quantity")),
+            ("condition", partial(v.parse_enum, enum=Condition, what="condition")),
+            ("gender", partial(v.parse_enum, enum=Gender, what="gender", aliases=GENDER_ALIASES)),
+            ("age_group", partial(v.parse_enum, enum=AgeGroup, what="age_group")),
+            ("weight", v.parse_weight),
+            ("gtin", clean_gtin),
+            ("link", partial(v.parse_url, base_url=base_url, what="link")),
+            ("image_link", partial(v.parse_url, base_url=base_url, what="image_link")),
+        )
     )
+
+
+class _ImageLinks:
+    """The additional image links of a cell, each a URL (``values.parse_url``), keeping the last cell's: the
+    variants of a product often share their images. A cell with a problem is not kept."""
+
+    __slots__ = ("base_url", "last")
+
+    def __init__(self, base_url: str | None) -> None:
+        self.base_url = base_url
+        self.last: tuple[str, tuple[str, ...]] | None = None
+
+    def __call__(self, links: Any, problems: list[tuple[str, str, str, str]]) -> tuple[str, ...]:
+        if links is None:
+            return ()
+        last = self.last
+        if last is not None and type(links) is str and last[0] == links:
+            return last[1]
+        images: list[str] = []
+        wrong = len(problems)
+        for url in _list(links):
+            try:
+                images.append(v.parse_url(url, self.base_url, what="additional_image_links"))
+            except v.ValueProblem as problem:
+                problems.append((problem.code, "additional_image_links", url, problem.message))
+        made = tuple(images)
+        if type(links) is str and len(problems) == wrong:
+            self.last = (links, made)
+        return made
+
+
+@lru_cache(maxsize=16)
+def _image_links(ctx: NormalizeContext) -> _ImageLinks:
+    return _ImageLinks(ctx.base_url)
 
 
 def build_product(
@@ -206,15 +270,7 @@ def build_product(
             out[field] = parse(text)
         except v.ValueProblem as problem:
             problems.append((problem.code, field, text, problem.message))
-    images: list[str] = []
-    links = get("additional_image_links")
-    if links is not None:
-        for url in _list(links):
-            try:
-                images.append(v.parse_url(url, ctx.base_url, what="additional_image_links"))
-            except v.ValueProblem as problem:
-                problems.append((problem.code, "additional_image_links", url, problem.message))
-    out["additional_image_links"] = tuple(images)
+    out["additional_image_links"] = _image_links(ctx)(get("additional_image_links"), problems)
     for field in _TEXT_FIELDS:
         value = get(field)
         if value is None:

@@ -6,7 +6,8 @@ report): the only package that imports jinja2 (and markupsafe).
   told apart from feedsync's own bugs, which propagate;
 - ``evaluator``: the direct evaluator of Jinja's syntax tree for one-expression templates (the fast path);
 - ``codegen``: one generated Python function per channel giving every field's value (the fields' direct
-  expressions inline);
+  expressions inline; a field's text kept for the next item that reads the same values);
+- ``purity``: which names a template's value depends on alone (what lets ``codegen`` reuse its text);
 - ``filters``: feedsync's own filters, plain Python on text.
 """
 

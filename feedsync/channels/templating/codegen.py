@@ -25,6 +25,10 @@ from feedsync.channels.templating.errors import _PYTHON, RenderError, _fault
 MODULE = "feedsync.channels.templating.codegen"
 """The module name the generated code runs as (part of the template machinery: see ``errors._MACHINERY``)."""
 
+REUSE = True
+"""Whether generated fields functions keep a field's text for the next item whose values it reads are the same
+(see ``fields_function``); the tests switch it off to compare."""
+
 _MAX_DEPTH = 40
 """Deeper expressions keep the per-field call (Python's parser bounds the nesting of generated source)."""
 
@@ -169,16 +173,27 @@ class FieldCode:
     node: nodes.Node | None
     direct: bool = True
     """``call`` is the direct evaluator of ``node``; else Jinja renders ``{{ node }}`` (bounded in length)."""
+    reads: tuple[str, ...] | None = None
+    """The names its value depends on alone (``purity``), when worth keeping for the next item; else None."""
 
 
 def fields_function(
-    env: ImmutableSandboxedEnvironment, fields: Sequence[FieldCode], to_text: Callable[[Any], Any]
+    env: ImmutableSandboxedEnvironment,
+    fields: Sequence[FieldCode],
+    to_text: Callable[[Any], Any],
+    reuse: bool = True,
 ) -> tuple[Callable[[dict[str, Any]], dict[str, Any]], str, int]:
     """The generated function ``values(ctx)`` for ``fields`` (the values by field name, empty ones left out, as
-    text: ``to_text`` of an expression's value), its source, and how many fields run inline."""
+    text: ``to_text`` of an expression's value), its source, and how many fields run inline.
+
+    With ``reuse``, a field whose value depends on the names it reads alone (``FieldCode.reads``) keeps the text
+    it made, with those names' values, for the next call: when each holds the same object, or text equal to the
+    text it held, the text is reused instead of evaluated again (the variants of a product share most values). A
+    failure is never kept: it is evaluated, and fails, again."""
     source = _Source(env)
     lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
     inline = 0
+    kept = 0
     for index, spec in enumerate(fields):
         if spec.simple is not None:
             key = repr(spec.simple)
@@ -190,7 +205,12 @@ def fields_function(
             if made is not None and not spec.direct:
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
-        lines += [f"        f = {index}", f"        raw = {value}"]
+        lines.append(f"        f = {index}")
+        if reuse and spec.reads is not None and spec.simple is None:
+            lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name))
+            kept += 1
+            continue
+        lines.append(f"        raw = {value}")
         lines += _finish(spec.renders, repr(spec.name))
     lines += [
         "    except _RENDER as exc:",
@@ -211,6 +231,14 @@ def fields_function(
         "_fault": _fault,
         "_FieldFailed": FieldFailed,
         "_to_text": to_text,
+        "_MISSING": _MISSING,
+        "_OFF": _OFF,
+        "_TRIES": _TRIES,
+        "_equal": _equal,
+        "_kept_copy": _kept_copy,
+        "_kept": [None] * kept,
+        "_hits": [0] * kept,
+        "_misses": [0] * kept,
         **source.names,
     }
     exec(compile(text, f"<feedsync fields {id(fields):x}>", "exec"), scope)  # the source built above
@@ -261,3 +289,81 @@ def _finish(renders: bool, name: str) -> list[str]:
         "            if raw is not None:",
         f"                values[{name}] = raw",
     ]
+
+
+class _Missing:
+    """A name the data does not hold (the template fails on it: never kept)."""
+
+
+_MISSING = _Missing()
+_OFF = _Missing()
+"""A field that seldom had the same values twice running: evaluated every time, without keeping."""
+_TRIES = 256
+"""A field is switched off after this many evaluations when fewer than a quarter as many items reused its text."""
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """``a`` and ``b`` are lists, tuples or dicts of the same texts (``str`` exactly), in the same order: a
+    template gives the same for either. Any other pair that is not the same object: False."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is tuple or kind is list:
+        return len(a) == len(b) and all(type(x) is str for x in a) and all(type(x) is str for x in b) and a == b
+    if kind is dict:
+        if len(a) != len(b) or not all(type(k) is str and type(x) is str for k, x in a.items()):
+            return False
+        return all(type(x) is str for x in b.values()) and list(a.items()) == list(b.items())
+    return False
+
+
+def _kept_copy(value: Any) -> Any:
+    """What is kept of a value a field read: a copy of a list or dict (the item's own may change after)."""
+    kind = type(value)
+    return value.copy() if kind is list or kind is dict else value
+
+
+def _kept(slot: int, reads: tuple[str, ...], value: str, renders: bool, name: str) -> list[str]:
+    """The lines of a field whose text is kept in ``_kept[slot]`` with the values of ``reads`` it was made from:
+    reused when each value is the same object or equal (``_equal``; text: ``str`` both, not a subclass such as
+    ``Markup``, which prints otherwise), else evaluated and kept. A list (a repeated attribute) is copied: the
+    item's is its own. A field seldom reused is switched off (``_OFF``): its keys cost more than they save."""
+    keys = [f"k{i}" for i in range(len(reads))]
+    same = [
+        f"({key} is m[{i}] or ({key} == m[{i}] if type({key}) is type(m[{i}]) is str else _equal({key}, m[{i}])))"
+        for i, key in enumerate(keys)
+    ]
+    if renders:
+        finish = [
+            "if raw is None:",
+            "    out = None",
+            "else:",
+            "    if type(raw) is not str:",
+            "        raw = str(raw)",
+            "    out = raw.strip() or None",
+        ]
+    else:
+        finish = ["if type(raw) is str:", "    out = raw.strip() or None", "else:", "    out = _to_text(raw)"]
+    snapshot = "".join(f"_kept_copy({key}), " for key in keys)
+    lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
+    lines += [f"            {line}" for line in finish]
+    lines += ["        else:"]
+    lines += [f"            {key} = ctx.get({read!r}, _MISSING)" for key, read in zip(keys, reads, strict=True)]
+    lines += [
+        f"            if m is not None{''.join(' and ' + test for test in same)}:",
+        f"                out = m[{len(reads)}]",
+        f"                _hits[{slot}] += 1",
+        "            else:",
+        f"                raw = {value}",
+    ]
+    lines += [f"                {line}" for line in finish]
+    lines += [
+        f"                _misses[{slot}] += 1",
+        f"                if _misses[{slot}] >= _TRIES and _hits[{slot}] * 4 < _misses[{slot}]:",
+        f"                    _kept[{slot}] = _OFF",
+        "                else:",
+        f"                    _kept[{slot}] = ({snapshot}out,)",
+        "        if out is not None:",
+        f"            values[{name}] = out.copy() if type(out) is list else out",
+    ]
+    return lines

@@ -23,7 +23,7 @@ from markupsafe import EscapeFormatter, Markup
 
 from feedsync.channels import bounds
 from feedsync.channels.bounds import LimitExceeded
-from feedsync.channels.templating import codegen, evaluator
+from feedsync.channels.templating import codegen, evaluator, purity
 from feedsync.channels.templating.errors import TemplateProblem, checked
 from feedsync.channels.templating.filters import (
     bullets,
@@ -61,6 +61,9 @@ class Compiled:
     inline code."""
     direct: bool = True
     """``call`` is the direct evaluator of ``node`` (else Jinja renders the template ``node`` is the output of)."""
+    reads: tuple[str, ...] | None = None
+    """The names its value depends on alone, when it is worth keeping for the next item with the same values
+    (``purity``); None: it is evaluated for every item."""
 
 
 class _Formatter(SandboxedFormatter):
@@ -212,7 +215,8 @@ class Templating:
         tree = self.env.parse(source)
         direct = self._direct(tree)
         if direct is not None:
-            return Compiled(checked(direct, text=True), variables, None, renders=True, node=_expression(tree))
+            node = _expression(tree)
+            return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
         return self._rendered(template, variables, tree)
 
     def template_file(self, name: str) -> Compiled:
@@ -231,7 +235,8 @@ class Templating:
         tree = self.env.parse(source)
         direct = self._direct(tree)
         if direct is not None:
-            return Compiled(checked(direct, text=True), variables, None, renders=True, node=_expression(tree))
+            node = _expression(tree)
+            return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
         return self._rendered(template, variables, tree)
 
     def expression(self, source: str) -> Compiled:
@@ -250,7 +255,8 @@ class Templating:
         tree = self.env.parse("{{ " + source + " }}")
         direct = self._direct(tree)
         if direct is not None:
-            return Compiled(checked(direct), variables, None, node=_expression(tree))
+            return Compiled(checked(direct), variables, None, node=_expression(tree), reads=_reads(tree))
+        reads = _reads(tree)  # before the tree is compiled (``_guard`` rewrites it)
         # the expression compiled as ``{% set result = … %}``, as ``compile_expression`` does
         output = tree.body[0] if len(tree.body) == 1 else None
         if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
@@ -270,7 +276,7 @@ class Templating:
                 raise LimitExceeded("calls nested too deeply") from None
             return context.vars["result"]
 
-        return Compiled(checked(evaluate), variables, None)
+        return Compiled(checked(evaluate), variables, None, reads=reads)
 
     def _rendered(self, template: jinja2.Template, variables: frozenset[str], tree: nodes.Template) -> Compiled:
         """A template Jinja renders; its ``node`` is its one expression, or (text alone) the text it renders."""
@@ -279,9 +285,12 @@ class Templating:
         text_alone = all(
             isinstance(n, nodes.Output) and all(isinstance(c, nodes.TemplateData) for c in n.nodes) for n in tree.body
         )
+        reads = None
         if node is None and text_alone:
             node = nodes.Const(render(self.context({})))  # the same for every item
-        return Compiled(checked(render), variables, None, renders=True, node=node, direct=False)
+        else:
+            reads = _reads(tree)
+        return Compiled(checked(render), variables, None, renders=True, node=node, direct=False, reads=reads)
 
     def fields_function(
         self, fields: Sequence[tuple[str, Compiled]], to_text: Callable[[Any], Any]
@@ -289,8 +298,8 @@ class Templating:
         """ONE generated function giving every field's text for an item's data (``codegen``): what calling each
         field's ``Compiled`` and ``to_text`` of its value gives. It raises ``codegen.FieldFailed`` naming the field
         whose template failed (its ``error`` is the ``RenderError``)."""
-        code = [codegen.FieldCode(name, c.call, c.renders, c.simple, c.node, c.direct) for name, c in fields]
-        function, _, _ = codegen.fields_function(self.env, code, to_text)
+        code = [codegen.FieldCode(name, c.call, c.renders, c.simple, c.node, c.direct, c.reads) for name, c in fields]
+        function, _, _ = codegen.fields_function(self.env, code, to_text, reuse=codegen.REUSE)
         return function
 
     def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:
@@ -300,6 +309,11 @@ class Templating:
         call. Attribute and item access go through the sandbox's own ``getattr``/``getitem`` and calls through
         its safety check. Anything else (or a filter that takes Jinja's context) returns None: Jinja renders it."""
         return evaluator.direct(self.env, tree)
+
+
+def _reads(tree: nodes.Template) -> tuple[str, ...] | None:
+    """The names a template's value depends on alone, when evaluating it costs more than looking them up."""
+    return purity.pure_reads(tree) if purity.costly(tree) else None
 
 
 def _single(tree: nodes.Template) -> nodes.Expr | None:
