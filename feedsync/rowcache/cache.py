@@ -19,6 +19,7 @@ from feedsync.delivery.observers import Staged, SyncItems
 from feedsync.diagnostics import Diagnostic, Location, Severity
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
+from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.rowcache import store
 from feedsync.rowcache.capture import CaptureItems, CaptureWriter, RecordingSet, RecordingTally
@@ -30,6 +31,7 @@ from feedsync.sync import SyncCollector, channel_key
 
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
+_COUNTS = [int] * 4
 
 
 @dataclass
@@ -131,6 +133,9 @@ class RowCache:
         if not self.enabled:
             self.source.gate = None
             return
+        rows = max(len(cache.old) for cache in self.caches)
+        if rows and not len(stream.seen):  # sized for the rows at once: not grown table by table as they come
+            stream.seen = IdSet(rows)
         for sink, cache in zip(sinks, self.caches, strict=True):
             channel = sink.channel
             self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]
@@ -253,6 +258,8 @@ class RowCache:
                 if plan is not None:
                     self._replay(key, row, plan)
                     self.replayed += 1
+                    for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
+                        del cache.old[key]
                     return True
         for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
             writer.spans.clear()
@@ -302,7 +309,7 @@ class RowCache:
             if window is not None and not window[0] <= cache.now < window[1]:
                 raise _Miss
             counts, findings, unmapped, noted, missing, items = part
-            if len(counts) != 4 or not all(type(c) is int for c in counts):
+            if list(map(type, counts)) != _COUNTS:
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
                 raise _Miss  # this row would be the first to report its category unmapped
@@ -312,9 +319,11 @@ class RowCache:
             for own_id, key, digest, offset, size, item_group, item_key in items:
                 if type(own_id) is not str or type(key) is not str:
                     raise ValueError(own_id)
-                restored_key = _key(item_key, width)
-                if group is not None and sink.variants.holds(item_group, restored_key):
-                    raise _Miss
+                restored_key = None
+                if group is not None:
+                    restored_key = _key(item_key, width)
+                    if sink.variants.holds(item_group, restored_key):
+                        raise _Miss
                 if offset is not None:
                     if offset != length or type(size) is not int or size <= 0:
                         raise ValueError(offset)
@@ -347,7 +356,10 @@ class RowCache:
         written."""
         stream = self.stream
         (group_key, group_id, sku, variant_key, ignore), own, item_id = plan[0], plan[1], plan[-1]
-        stream._tell(self.sinks)
+        if stream.progress is None:
+            stream.report.variants += 1  # as ``stream._tell``, without its call
+        else:
+            stream._tell(self.sinks)
         if group_key != self.last_group:  # a group's rows come one after another: added once
             stream.groups.add(group_key)
             self.last_group = group_key

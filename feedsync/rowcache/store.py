@@ -26,6 +26,7 @@ from feedsync.rowcache.fingerprint import FORMAT
 Entries = dict[str, bytes]
 """A row's line (without its line end) by the row's key."""
 KEY_LENGTH = 32
+_DECODE = json.JSONDecoder().raw_decode
 _CHUNK = 4096
 """Lines written with one call."""
 
@@ -44,7 +45,11 @@ def line(key: str, row: int, start: int, body: bytes) -> bytes:
 def parse(data: bytes) -> tuple[int, int, bytes, Any]:
     """(row, start, body, entry) of a row's line; ValueError when it is not one."""
     _, row, start, body = data.split(b" ", 3)
-    return int(row), int(start), body, json.loads(body)
+    text = body.decode("utf-8", "surrogatepass")
+    entry, end = _DECODE(text)  # the decoder itself: json.loads would first guess the bytes' encoding
+    if end != len(text):
+        raise ValueError("more after the entry")
+    return int(row), int(start), body, entry
 
 
 def load(path: Path, channel: str, emit: Emit) -> tuple[str, Entries, list[Any]]:
