@@ -133,7 +133,7 @@ class RowCache:
         if not self.enabled:
             self.source.gate = None
             return
-        rows = max(len(cache.old) for cache in self.caches)
+        rows = max((len(cache.old) for cache in self.caches), default=0)
         if rows and not len(stream.seen):  # sized for the rows at once: not grown table by table as they come
             stream.seen = IdSet(rows)
         for sink, cache in zip(sinks, self.caches, strict=True):

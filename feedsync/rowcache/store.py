@@ -101,6 +101,7 @@ def save(path: Path, fingerprint: str, feed: list[Any], entries: Iterable[bytes]
             handle.write(chunk)
         handle.write(_end(len(lines), digest.hexdigest()))
     checkpoint("rowcache.written")
+    path.with_suffix(".json").unlink(missing_ok=True)  # the cache of feedsync-rowcache 1, not read any more
 
 
 def seal(before: bytes | memoryview, count: int) -> bytes:
