@@ -32,6 +32,8 @@ from feedsync.sync import SyncCollector, channel_key
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
 _COUNTS = [int] * 4
+_WIDTH = len(_VARIANT_FIELDS)
+_TEXT_OR_NONE = {str, type(None)}
 
 
 @dataclass
@@ -93,10 +95,6 @@ class _Pending:
     row: int
     findings: int
     counts: list[tuple[int, int, int, int, int, dict[str, int]]]
-
-
-class _Miss(Exception):
-    """A cached row that cannot be replayed: it is computed."""
 
 
 class RowCache:
@@ -250,13 +248,10 @@ class RowCache:
             lines = [cache.old.get(key) for cache in self.caches]
             if None not in lines:
                 try:
-                    plan = self._plan(lines, row)  # type: ignore[arg-type]
-                except _Miss:
-                    plan = None
+                    replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
                 except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
-                    plan = None  # an entry of the wrong shape (a foreign file): computed, and replaced
-                if plan is not None:
-                    self._replay(key, row, plan)
+                    replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
+                if replayed:
                     self.replayed += 1
                     for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
                         del cache.old[key]
@@ -288,76 +283,75 @@ class RowCache:
         for writer in self.writers:
             writer.flush()
 
-    def _plan(self, lines: list[bytes], row: int) -> list[Any]:
-        """The entries unpacked and checked against this run's earlier rows (raises ``_Miss`` when the row must be
-        computed); the last check records the row's id, nothing else is changed yet."""
+    def _replayed(self, key: str, row: int, lines: list[bytes]) -> bool:
+        """Replay the row from its entries, unless something of this run's earlier rows changes what it makes
+        (False: nothing was changed, the row is to be computed)."""
         stream = self.stream
         entries = [store.parse(line) for line in lines]
         stored_row = entries[0][0]
         item_id, group_key, group_id, sku, variant, ignore, own = entries[0][3][1]
         if sku and sku in stream.skus:
-            raise _Miss
-        variant_key = _key(variant, len(_VARIANT_FIELDS))
+            return False
+        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
+            raise ValueError(group_key)
+        variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
+        hash(variant_key)  # a TypeError here, not once the row's id is recorded
         if stream.variants.holds(group_id, variant_key):
-            raise _Miss
-        plan: list[Any] = [
-            (group_key, group_id, sku, variant_key, ignore),
-            [_restore(d, stored_row, row) for d in own] if own else own,
-        ]
-        for index, (_, start, body, (window, _, part)) in enumerate(entries):
-            cache, sink = self.caches[index], self.sinks[index]
+            return False
+        steps = []
+        for cache, sink, collector, (_, start, body, (window, _, part)) in zip(
+            self.caches, self.sinks, self.collectors, entries, strict=True
+        ):
             if window is not None and not window[0] <= cache.now < window[1]:
-                raise _Miss
+                return False
             counts, findings, unmapped, noted, missing, items = part
             if list(map(type, counts)) != _COUNTS:
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
-                raise _Miss  # this row would be the first to report its category unmapped
-            collector, group, width = self.collectors[index], cache.group, cache.width
+                return False  # this row would be the first to report its category unmapped
+            group = cache.group
             restored = []
             length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
-            for own_id, key, digest, offset, size, item_group, item_key in items:
-                if type(own_id) is not str or type(key) is not str:
+            for own_id, channel_id, digest, offset, size, item_group, item_key in items:
+                if type(own_id) is not str or type(channel_id) is not str:
                     raise ValueError(own_id)
-                restored_key = None
                 if group is not None:
-                    restored_key = _key(item_key, width)
-                    if sink.variants.holds(item_group, restored_key):
-                        raise _Miss
+                    if type(item_group) not in _TEXT_OR_NONE:
+                        raise ValueError(item_group)
+                    item_key = _key(item_key, cache.width)
+                    hash(item_key)
+                    if sink.variants.holds(item_group, item_key):
+                        return False
                 if offset is not None:
                     if offset != length or type(size) is not int or size <= 0:
                         raise ValueError(offset)
                     if collector is not None and not collector.unchanged(own_id, digest):
-                        raise _Miss  # the destination does not hold this item as cached: it is computed and sent
+                        return False  # the destination does not hold this item as cached: it is computed and sent
                     length += size
-                restored.append((own_id, key, offset is not None, item_group, restored_key))
+                restored.append((own_id, channel_id, offset is not None, item_group, item_key))
             earlier = cache.earlier
             if length and (earlier is None or start < 0 or start + length > len(earlier)):
-                raise _Miss
-            plan.append(
-                (
-                    counts,
-                    [_restore(d, stored_row, row) for d in findings] if findings else findings,
-                    [_note(n, stored_row, row) for n in noted] if noted else noted,
-                    [(str(name), column) for name, column in missing] if missing else missing,
-                    restored,
-                    start,
-                    length,
-                    body,
-                )
-            )
+                return False
+            if findings:
+                findings = [_restore(d, stored_row, row) for d in findings]
+            if noted:
+                noted = [_note(n, stored_row, row) for n in noted]
+            if missing:
+                missing = [(str(name), column) for name, column in missing]
+            steps.append((counts, findings, noted, missing, restored, start, length, body))
+        if own:  # everything is checked before the first change: an entry of the wrong shape changes nothing
+            own = [_restore(d, stored_row, row) for d in own]
         if not isinstance(item_id, str) or not stream.seen.add(item_id):
-            raise _Miss  # a duplicate id: computed (and reported)
-        plan.append(item_id)
-        return plan
+            return False  # a duplicate id: computed (and reported); the last check, the first change
+        self._replay(key, row, (group_key, group_id, sku, variant_key, ignore, own, item_id), steps)
+        return True
 
-    def _replay(self, key: str, row: int, plan: list[Any]) -> None:
-        """Do what the row did (as ``_plan`` prepared it), and keep its lines, pointing into the feed being
-        written."""
-        stream = self.stream
-        (group_key, group_id, sku, variant_key, ignore), own, item_id = plan[0], plan[1], plan[-1]
+    def _replay(self, key: str, row: int, facts: tuple[Any, ...], steps: list[tuple[Any, ...]]) -> None:
+        """Do what the row did, and keep its lines, pointing into the feed being written."""
+        stream, report = self.stream, self.stream.report
+        group_key, group_id, sku, variant_key, ignore, own, item_id = facts
         if stream.progress is None:
-            stream.report.variants += 1  # as ``stream._tell``, without its call
+            report.variants += 1  # as ``stream._tell``, without its call
         else:
             stream._tell(self.sinks)
         if group_key != self.last_group:  # a group's rows come one after another: added once
@@ -368,11 +362,10 @@ class RowCache:
         if sku:
             stream.skus.add(sku)
         stream.variants.duplicate_of(group_id, variant_key, item_id)
-        report = stream.report
         if own:
             report.diagnostics.extend(own)
         for cache, sink, writer, told, (counts, findings, notes, missing, items, start, length, body) in zip(
-            self.caches, self.sinks, self.writers, self.told, plan[2:-1], strict=True
+            self.caches, self.sinks, self.writers, self.told, steps, strict=True
         ):
             if findings:
                 report.diagnostics.extend(findings)

@@ -87,6 +87,26 @@ def _wrong_shapes(data: bytes) -> bytes:
     return before + store.seal(before, len(damaged))
 
 
+def _wrong_inside(data: bytes) -> bytes:
+    """Entries whose outline is right but a part of them is not (a finding that is no finding, a variant value
+    that is a list, a group key that is a number), in a file sealed as whole: the row is computed as if its entry
+    had not been there (its id is not taken first, so no duplicate is reported)."""
+    head, *lines, _, _ = data.split(b"\n")
+    damaged = []
+    for number, line in enumerate(lines):
+        key, row, start, body = line.split(b" ", 3)
+        entry = json.loads(body)
+        if number % 3 == 0:
+            entry[1][6] = [["not", "a", "finding"]]
+        elif number % 3 == 1:
+            entry[1][4] = [["a list"], *entry[1][4][1:]]
+        else:
+            entry[1][1] = 12
+        damaged.append(b" ".join([key, row, start, json.dumps(entry).encode()]))
+    before = b"\n".join([head, *damaged]) + b"\n"
+    return before + store.seal(before, len(damaged))
+
+
 def _out_of_the_feed(data: bytes) -> bytes:
     """Each row's start moved past the end of the feed, in a file sealed as whole."""
     head, *lines, _, _ = data.split(b"\n")
@@ -121,5 +141,5 @@ def test_a_damaged_cache_is_never_trusted(demo_copy: Path, monkeypatch: pytest.M
         assert (warm.feeds, warm.counts, warm.plans) == (cold.feeds, cold.counts, cold.plans), damage.__name__
         assert [f for f in warm.findings if "DST009" not in f] == cold.findings, damage.__name__
         reported = sum("DST009" in f for f in warm.findings)
-        assert reported == (0 if damage in (_wrong_shapes, _out_of_the_feed) else 1), damage.__name__
+        assert reported == (0 if damage in (_wrong_shapes, _wrong_inside, _out_of_the_feed) else 1), damage.__name__
         assert warm.replayed == 0, damage.__name__  # every entry was damaged
