@@ -132,6 +132,7 @@ def test_a_damaged_cache_is_never_trusted(demo_copy: Path, monkeypatch: pytest.M
         _foreign,
         _flipped,
         _wrong_shapes,
+        _wrong_inside,
         _out_of_the_feed,
     ]
     for damage in damages:
