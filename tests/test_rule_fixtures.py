@@ -520,7 +520,7 @@ def _dst009(tmp: Path) -> Found:
     config = make_config(tmp, HEADER + row("A"), "    destination: {type: directory, path: www}\n")
     with State(config.state_path) as state:
         pipeline.run(config, "push", state=state)
-        for cache in (tmp / ".feedsync" / "rowcache").glob("*.json"):
+        for cache in (tmp / ".feedsync" / "rowcache").glob("*.rows"):
             cache.write_bytes(b"\x00 not a row cache")
         return pipeline.run(config, "push", state=state).diagnostics
 

@@ -421,7 +421,8 @@ _register(
     "row-cache-rebuilt",
     W,
     "push could not use this channel's row cache (the file beside the state database that lets a push skip the "
-    "rows unchanged since the last one): it was unreadable, truncated or not a feedsync row cache. Every row "
+    "rows unchanged since the last one): it was unreadable, truncated, changed after it was written or not a "
+    "feedsync row cache. Every row "
     "was computed again and a new cache written, so the feed is exactly what a push without the cache makes; "
     "only the time saved is lost. Nothing to fix unless it recurs (then look at what else writes that folder).",
     ("publish",),

@@ -3,10 +3,10 @@ replayed instead of read into a product) and a ``RowHook`` of the stream (a comp
 
 from __future__ import annotations
 
-import gc
 import hashlib
+import json
 import mmap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +19,7 @@ from feedsync.delivery.observers import Staged, SyncItems
 from feedsync.diagnostics import Diagnostic, Location, Severity
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
+from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.rowcache import store
 from feedsync.rowcache.capture import CaptureItems, CaptureWriter, RecordingSet, RecordingTally
@@ -30,6 +31,9 @@ from feedsync.sync import SyncCollector, channel_key
 
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
+_COUNTS = [int] * 4
+_WIDTH = len(_VARIANT_FIELDS)
+_TEXT_OR_NONE = {str, type(None)}
 
 
 @dataclass
@@ -44,6 +48,7 @@ class ChannelCache:
     feed: list[Any]
     """The identity of the feed file the entries point into (``store.feed_identity``)."""
     new: store.Entries = field(default_factory=dict)
+    """The lines of this run's rows (computed or replayed), by key."""
     fingerprint: str = ""
     earlier: mmap.mmap | None = None
     """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
@@ -79,9 +84,6 @@ def open_row_cache(
         caches.append(ChannelCache(channel, path, fingerprint(config, channel, where, selection), found, old, feed))
     cache = RowCache(caches, stream, inner)
     inner.gate = cache
-    if any(c.old for c in caches):
-        gc.freeze()  # the entries are many small lists and no cycle: the collector need not walk them each time
-        cache.frozen = True
     return cache
 
 
@@ -93,10 +95,6 @@ class _Pending:
     row: int
     findings: int
     counts: list[tuple[int, int, int, int, int, dict[str, int]]]
-
-
-class _Miss(Exception):
-    """A cached row that cannot be replayed: it is computed."""
 
 
 class RowCache:
@@ -113,7 +111,10 @@ class RowCache:
         self.pending: _Pending | None = None
         self.replayed = 0
         self.computed = 0
-        self.frozen = False
+        self.last_group: str | None = None
+        """The group key the last replayed row added to the stream's groups."""
+        self.told: list[tuple[list[str], list[SyncCollector], list[Staged]]] = []
+        """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
 
     # -- the stream's hook
 
@@ -130,6 +131,9 @@ class RowCache:
         if not self.enabled:
             self.source.gate = None
             return
+        rows = max((len(cache.old) for cache in self.caches), default=0)
+        if rows and not len(stream.seen):  # sized for the rows at once: not grown table by table as they come
+            stream.seen = IdSet(rows)
         for sink, cache in zip(sinks, self.caches, strict=True):
             channel = sink.channel
             self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]
@@ -141,6 +145,7 @@ class RowCache:
             self.collectors.append(collector)
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
+            self.told.append(_told(sink.observers))
             channel.tally = RecordingTally(channel.tally)
             channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)
             cache.now = channel.now.timestamp() if channel.now is not None else 0.0
@@ -157,16 +162,20 @@ class RowCache:
         own = [d for d in findings if d.channel is None]
         if any(d.code in CROSS_ROW or d.severity is Severity.ERROR for d in own):
             return
-        entries = []
+        lines = []
+        stream_part = _stream_part(product, own)
         for cache, sink, before, writer, captured in zip(
             self.caches, self.sinks, pending.counts, self.writers, self.captured, strict=True
         ):
-            part = self._channel_part(sink, before, writer, captured, findings, joined[0])
-            if part is None:
+            made = self._channel_part(sink, before, writer, captured, findings, joined[0])
+            if made is None:
                 return
-            entries.append([pending.row, _window(cache.channel, joined[0]), _stream_part(product, own), part])
-        for cache, entry in zip(self.caches, entries, strict=True):
-            cache.new[pending.key] = entry
+            start, part = made
+            body = [_window(cache.channel, joined[0]), stream_part, part]
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+            lines.append(store.line(pending.key, pending.row, start, text))
+        for cache, line in zip(self.caches, lines, strict=True):
+            cache.new[pending.key] = line
 
     def _channel_part(
         self,
@@ -176,7 +185,9 @@ class RowCache:
         captured: CaptureItems,
         findings: list[Diagnostic],
         product: Product,
-    ) -> list[Any] | None:
+    ) -> tuple[int, list[Any]] | None:
+        """(where the row's items start in the feed or -1, the row's entry for the channel with their offsets from
+        there), or None when the row is not to be kept."""
         channel, result = sink.channel, sink.result
         group = channel.spec.variant_group
         own = [d for d in findings if d.channel == channel.name]
@@ -188,6 +199,7 @@ class RowCache:
         if len(kept) != len(writer.spans):
             return None
         spans = iter(writer.spans)
+        start = writer.spans[0][0] if writer.spans else -1
         items = []
         for entry in captured.items:
             item = entry.item
@@ -199,6 +211,8 @@ class RowCache:
                 key = [str(item.values.get(a, "")) for a in group.attributes]
                 key += [list(pair) for pair in sorted(item.product.variant_options.items())]
             offset, length = next(spans) if entry.kept else (None, None)
+            if offset is not None:
+                offset -= start
             items.append([item.id, channel_key(item.id, item.values), entry.digest, offset, length, group_id, key])
         missing = [  # each with the column this row's product would name for it (as ``MissingFields.add`` does)
             [name, next((k for k in product.attributes if name in k.lower()), None)]
@@ -215,7 +229,7 @@ class RowCache:
         ]
         noted = [[*added[:5], _location(added[5])] for added in tally.added]
         unmapped = sorted(set(channel._reported_unmapped.asked))
-        return [counts, [_diagnostic(d) for d in own if d.code != "CFG004"], unmapped, noted, missing, items]
+        return start, [counts, [_diagnostic(d) for d in own if d.code != "CFG004"], unmapped, noted, missing, items]
 
     # -- the source's gate
 
@@ -231,18 +245,16 @@ class RowCache:
         """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it."""
         key = _row_key(cells)
         if self.replaying:
-            entries = [cache.old.get(key) for cache in self.caches]
-            if all(e is not None for e in entries):
+            lines = [cache.old.get(key) for cache in self.caches]
+            if None not in lines:
                 try:
-                    plan = self._plan(entries, row)
-                except _Miss:
-                    plan = None
-                except (TypeError, ValueError, IndexError, KeyError, AttributeError):
-                    plan = None  # an entry of the wrong shape (a foreign file): computed, and replaced
-                if plan is not None:
-                    for cache, entry in zip(self.caches, self._replay(plan, entries), strict=True):
-                        cache.new[key] = entry
+                    replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
+                except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
+                    replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
+                if replayed:
                     self.replayed += 1
+                    for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
+                        del cache.old[key]
                     return True
         for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
             writer.spans.clear()
@@ -266,81 +278,95 @@ class RowCache:
         self.pending = _Pending(key, row, len(self.stream.report.diagnostics), counts)
         return False
 
-    def _plan(self, entries: list[Any], row: int) -> list[Any]:
-        """The entries unpacked and checked against this run's earlier rows (raises ``_Miss`` when the row must be
-        computed); the last check records the row's id, nothing else is changed yet."""
+    def end(self) -> None:
+        """The last row was read: write what is still to be copied from the earlier feeds."""
+        for writer in self.writers:
+            writer.flush()
+
+    def _replayed(self, key: str, row: int, lines: list[bytes]) -> bool:
+        """Replay the row from its entries, unless something of this run's earlier rows changes what it makes
+        (False: nothing was changed, the row is to be computed)."""
         stream = self.stream
-        first = entries[0]
-        item_id, group_key, group_id, sku, variant, ignore, own = first[2]
+        entries = [store.parse(line) for line in lines]
+        stored_row = entries[0][0]
+        item_id, group_key, group_id, sku, variant, ignore, own = entries[0][3][1]
         if sku and sku in stream.skus:
-            raise _Miss
-        variant_key = _key(variant, len(_VARIANT_FIELDS))
+            return False
+        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
+            raise ValueError(group_key)
+        variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
+        hash(variant_key)  # a TypeError here, not once the row's id is recorded
         if stream.variants.holds(group_id, variant_key):
-            raise _Miss
-        stored_row = first[0]
-        plan: list[Any] = [
-            (group_key, group_id, sku, variant_key, ignore),
-            [_restore(d, stored_row, row) for d in own] if own else own,
-        ]
-        for index, entry in enumerate(entries):
-            cache, sink = self.caches[index], self.sinks[index]
-            window = entry[1]
+            return False
+        steps = []
+        for cache, sink, collector, (_, start, body, (window, _, part)) in zip(
+            self.caches, self.sinks, self.collectors, entries, strict=True
+        ):
             if window is not None and not window[0] <= cache.now < window[1]:
-                raise _Miss
-            counts, findings, unmapped, noted, missing, items = entry[3]
-            if len(counts) != 4 or not all(type(c) is int for c in counts):
+                return False
+            counts, findings, unmapped, noted, missing, items = part
+            if list(map(type, counts)) != _COUNTS:
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
-                raise _Miss  # this row would be the first to report its category unmapped
-            collector, group, width, earlier = self.collectors[index], cache.group, cache.width, cache.earlier
+                return False  # this row would be the first to report its category unmapped
+            group = cache.group
             restored = []
-            for own_id, key, digest, offset, length, item_group, item_key in items:
-                if type(own_id) is not str or type(key) is not str:
+            length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
+            for own_id, channel_id, digest, offset, size, item_group, item_key in items:
+                if type(own_id) is not str or type(channel_id) is not str:
                     raise ValueError(own_id)
-                restored_key = _key(item_key, width)
-                if group is not None and sink.variants.holds(item_group, restored_key):
-                    raise _Miss
-                data = None
+                if group is not None:
+                    if type(item_group) not in _TEXT_OR_NONE:
+                        raise ValueError(item_group)
+                    item_key = _key(item_key, cache.width)
+                    hash(item_key)
+                    if sink.variants.holds(item_group, item_key):
+                        return False
                 if offset is not None:
+                    if offset != length or type(size) is not int or size <= 0:
+                        raise ValueError(offset)
                     if collector is not None and not collector.unchanged(own_id, digest):
-                        raise _Miss  # the destination does not hold this item as cached: it is computed and sent
-                    data = earlier[offset : offset + length]  # type: ignore[index]
-                    if len(data) != length:
-                        raise _Miss
-                restored.append((own_id, key, data, item_group, restored_key))
-            plan.append(
-                (
-                    counts,
-                    [_restore(d, stored_row, row) for d in findings] if findings else findings,
-                    [_note(n, stored_row, row) for n in noted] if noted else noted,
-                    [(str(name), column) for name, column in missing] if missing else missing,
-                    restored,
-                )
-            )
+                        return False  # the destination does not hold this item as cached: it is computed and sent
+                    length += size
+                restored.append((own_id, channel_id, offset is not None, item_group, item_key))
+            earlier = cache.earlier
+            if length and (earlier is None or start < 0 or start + length > len(earlier)):
+                return False
+            if findings:
+                findings = [_restore(d, stored_row, row) for d in findings]
+            if noted:
+                noted = [_note(n, stored_row, row) for n in noted]
+            if missing:
+                missing = [(str(name), column) for name, column in missing]
+            steps.append((counts, findings, noted, missing, restored, start, length, body))
+        if own:  # everything is checked before the first change: an entry of the wrong shape changes nothing
+            own = [_restore(d, stored_row, row) for d in own]
         if not isinstance(item_id, str) or not stream.seen.add(item_id):
-            raise _Miss  # a duplicate id: computed (and reported)
-        plan.append(item_id)
-        return plan
+            return False  # a duplicate id: computed (and reported); the last check, the first change
+        self._replay(key, row, (group_key, group_id, sku, variant_key, ignore, own, item_id), steps)
+        return True
 
-    def _replay(self, plan: list[Any], entries: list[Any]) -> list[list[Any]]:
-        """Do what the row did (as ``_plan`` prepared it); its entries, pointing into the feed being written."""
-        stream = self.stream
-        (group_key, group_id, sku, variant_key, ignore), own, item_id = plan[0], plan[1], plan[-1]
-        stream._tell(self.sinks)
-        stream.groups.add(group_key)
+    def _replay(self, key: str, row: int, facts: tuple[Any, ...], steps: list[tuple[Any, ...]]) -> None:
+        """Do what the row did, and keep its lines, pointing into the feed being written."""
+        stream, report = self.stream, self.stream.report
+        group_key, group_id, sku, variant_key, ignore, own, item_id = facts
+        if stream.progress is None:
+            report.variants += 1  # as ``stream._tell``, without its call
+        else:
+            stream._tell(self.sinks)
+        if group_key != self.last_group:  # a group's rows come one after another: added once
+            stream.groups.add(group_key)
+            self.last_group = group_key
         if ignore:
             stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
         if sku:
             stream.skus.add(sku)
         stream.variants.duplicate_of(group_id, variant_key, item_id)
-        report = stream.report
         if own:
             report.diagnostics.extend(own)
-        made = []
-        for sink, writer, entry, (counts, findings, notes, missing, items) in zip(
-            self.sinks, self.writers, entries, plan[2:-1], strict=True
+        for cache, sink, writer, told, (counts, findings, notes, missing, items, start, length, body) in zip(
+            self.caches, self.sinks, self.writers, self.told, steps, strict=True
         ):
-            moved = []
             if findings:
                 report.diagnostics.extend(findings)
             result = sink.result
@@ -353,41 +379,43 @@ class RowCache:
             for name, column in missing:
                 sink.missing.counts[name] += 1
                 sink.missing.columns.setdefault(name, column)
-            group = sink.channel.spec.variant_group
-            for (own_id, key, data, item_group, item_key), stored in zip(items, entry[3][5], strict=True):
+            group = cache.group
+            listed, collectors, staged = told
+            for own_id, channel_id, kept, item_group, item_key in items:
                 if group is not None:
                     sink.variants.duplicate_of(item_group, item_key, own_id)
-                if data is not None:
-                    stored = [*stored[:3], writer.copy(data), *stored[4:]]
-                moved.append(stored)
-                for observer in sink.observers:
-                    if isinstance(observer, ItemIds):
-                        report.items.setdefault(observer.channel, []).append(own_id)
-                    elif data is None:
-                        continue
-                    elif isinstance(observer, SyncItems):
-                        observer.collector.add_unchanged(own_id)
-                    elif isinstance(observer, Staged):
-                        observer.rows.append((own_id, key))
-                        if len(observer.rows) >= 5000:
-                            observer.flush()
-            made.append([*entry[:3], [*entry[3][:5], moved]])
-        return made
+                for name in listed:
+                    report.items.setdefault(name, []).append(own_id)
+                if not kept:
+                    continue
+                for collector in collectors:
+                    collector.add_unchanged(own_id)
+                for observer in staged:
+                    observer.rows.append((own_id, channel_id))
+                    if len(observer.rows) >= 5000:
+                        observer.flush()
+            at = writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[arg-type]
+            cache.new[key] = store.line(key, row, at, body)
 
     # -- after the stream
 
     def save(self) -> None:
         """Write each channel's cache: the entries of this run's rows (computed or replayed)."""
-        if self.frozen:
-            gc.unfreeze()
-            self.frozen = False
         if not self.enabled:
             return
         for cache, sink in zip(self.caches, self.sinks, strict=True):
             if cache.earlier is not None:
                 cache.earlier.close()
             assert sink.result.output is not None
-            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new)
+            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new.values())
+
+
+def _told(observers: Sequence[object]) -> tuple[list[str], list[SyncCollector], list[Staged]]:
+    """What a replayed item is told to, of ``observers``: the channels whose ids are listed, the sync collectors,
+    the staged items."""
+    listed = [o.channel for o in observers if isinstance(o, ItemIds)]
+    collectors = [o.collector for o in observers if isinstance(o, SyncItems)]
+    return listed, collectors, [o for o in observers if isinstance(o, Staged)]
 
 
 def _mapped(output: Path | None, feed: list[Any]) -> mmap.mmap | None:

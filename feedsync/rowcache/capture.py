@@ -13,6 +13,15 @@ from feedsync.diagnostics import Location
 from feedsync.stream import Records
 from feedsync.sync import SyncCollector
 
+_PIECE = 1 << 20
+"""Bytes of an earlier feed copied with one write."""
+
+
+class Sliceable(Protocol):
+    """An earlier feed's bytes (a memory map)."""
+
+    def __getitem__(self, index: slice) -> bytes: ...
+
 
 class Rendering(Protocol):
     """A feed writer that can give an item's text before writing it (``RssWriter``, ``DelimitedWriter``)."""
@@ -31,23 +40,42 @@ class Rendering(Protocol):
 @dataclass
 class CaptureWriter:
     """Writes each record through ``inner``, keeping where in the file each record of the row being computed
-    went (offset, length)."""
+    went (offset, length); copies replayed rows' bytes from the earlier feed a run at a time (consecutive rows that
+    were consecutive there too are one copy)."""
 
     inner: Rendering
     at: int = 0
     spans: list[tuple[int, int]] = field(default_factory=list)
+    earlier: Sliceable | None = None
+    """The earlier feed the pending run is copied from."""
+    run_start: int = 0
+    run_end: int = 0
 
     def write(self, values: Mapping[str, Any]) -> None:
+        if self.run_end:
+            self.flush()
         written = self.inner.write_rendered(self.inner.render(values))
         self.spans.append((self.at, written))
         self.at += written
 
-    def copy(self, data: bytes) -> int:
-        """Write an item's bytes from the earlier feed; where they start."""
-        start = self.at
-        self.inner.write_bytes(data)
-        self.at += len(data)
-        return start
+    def copy(self, earlier: Sliceable, start: int, length: int) -> int:
+        """Write ``length`` bytes of ``earlier`` from ``start`` (with the run before them when they follow it);
+        where they start in this feed."""
+        if start != self.run_end or earlier is not self.earlier or not self.run_end:
+            self.flush()
+            self.earlier, self.run_start = earlier, start
+        self.run_end = start + length
+        at = self.at
+        self.at += length
+        return at
+
+    def flush(self) -> None:
+        """Write the pending run (a piece at a time: a run may be the whole feed)."""
+        earlier, end = self.earlier, self.run_end
+        if earlier is not None:
+            for start in range(self.run_start, end, _PIECE):
+                self.inner.write_bytes(earlier[start : min(start + _PIECE, end)])
+        self.earlier, self.run_start, self.run_end = None, 0, 0
 
 
 @dataclass

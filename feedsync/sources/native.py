@@ -70,6 +70,9 @@ class RowGate(Protocol):
 
     def skip(self, row: int, cells: list[str]) -> bool: ...
 
+    def end(self) -> None:
+        """The last row was read (what the gate dealt with itself is complete)."""
+
 
 class DelimitedSource:
     """CSV or TSV with a header row. Row numbers are what a spreadsheet shows (header = row 1)."""
@@ -132,6 +135,8 @@ class DelimitedSource:
                 product = build_product(raw, attributes, ref, ctx, emit)
                 if product is not None:
                     yield product
+            if gate is not None:
+                gate.end()
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
         """A hook for formats built on this reader: adjust a row's values before they are normalized; False

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from feedsync.faults import KILLED
+from feedsync.rowcache import store
 from tests.hostile.killing import points_passed, run_feedsync
 from tests.rowcache.shop import cold_and_warm, prepare, push
 
@@ -68,27 +69,78 @@ def _foreign(data: bytes) -> bytes:
     return b'{"format": "something else", "entries": {}}'
 
 
+def _flipped(data: bytes) -> bytes:
+    """One digit of one row's start changed (the file is otherwise whole)."""
+    at = data.index(b"\n") + 1
+    at = data.index(b" ", data.index(b" ", at) + 1) + 1
+    return data[:at] + (b"8" if data[at : at + 1] != b"8" else b"9") + data[at + 1 :]
+
+
+_SHAPES = [b'[[],null,{"x":1},"wrong"]', b"[1,2]", b"not json", b"[" * 100_000, b'"just text"']
+
+
 def _wrong_shapes(data: bytes) -> bytes:
-    document = json.loads(data)
-    for number, key in enumerate(document["entries"]):
-        document["entries"][key] = [[], None, {"x": 1}, "wrong"] if number % 2 else [1, 2]
-    return json.dumps(document).encode()
+    """Each row's entry replaced by something else, in a file sealed as whole: as written by a foreign program."""
+    head, *lines, _, _ = data.split(b"\n")
+    damaged = [b" ".join([*line.split(b" ", 3)[:3], _SHAPES[n % len(_SHAPES)]]) for n, line in enumerate(lines)]
+    before = b"\n".join([head, *damaged]) + b"\n"
+    return before + store.seal(before, len(damaged))
+
+
+def _wrong_inside(data: bytes) -> bytes:
+    """Entries whose outline is right but a part of them is not (a finding that is no finding, a variant value
+    that is a list, a group key that is a number), in a file sealed as whole: the row is computed as if its entry
+    had not been there (its id is not taken first, so no duplicate is reported)."""
+    head, *lines, _, _ = data.split(b"\n")
+    damaged = []
+    for number, line in enumerate(lines):
+        key, row, start, body = line.split(b" ", 3)
+        entry = json.loads(body)
+        if number % 3 == 0:
+            entry[1][6] = [["not", "a", "finding"]]
+        elif number % 3 == 1:
+            entry[1][4] = [["a list"], *entry[1][4][1:]]
+        else:
+            entry[1][1] = 12
+        damaged.append(b" ".join([key, row, start, json.dumps(entry).encode()]))
+    before = b"\n".join([head, *damaged]) + b"\n"
+    return before + store.seal(before, len(damaged))
+
+
+def _out_of_the_feed(data: bytes) -> bytes:
+    """Each row's start moved past the end of the feed, in a file sealed as whole."""
+    head, *lines, _, _ = data.split(b"\n")
+    damaged = []
+    for line in lines:
+        key, row, start, body = line.split(b" ", 3)
+        damaged.append(b" ".join([key, row, b"%d" % (10**9 + int(start)) if start != b"-1" else start, body]))
+    before = b"\n".join([head, *damaged]) + b"\n"
+    return before + store.seal(before, len(damaged))
 
 
 def test_a_damaged_cache_is_never_trusted(demo_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Garbage, a file cut short, another format: reported once (DST009), every row computed. Entries of the
-    wrong shape in a good file: each such row computed (no finding). Each push writes a good cache again."""
+    """Garbage, a file cut short, another format, one digit changed: reported once (DST009), every row computed.
+    Entries of the wrong shape, or pointing past the end of the feed, in a file sealed as whole: each such row
+    computed (no finding). Each push writes a good cache again."""
     shop = demo_copy
     recorded = prepare(shop, monkeypatch)
     push(shop, recorded)
     _edit(shop)
-    damages: list[Callable[[bytes], bytes]] = [_garbage, _cut_short, _foreign, _wrong_shapes]
+    damages: list[Callable[[bytes], bytes]] = [
+        _garbage,
+        _cut_short,
+        _foreign,
+        _flipped,
+        _wrong_shapes,
+        _wrong_inside,
+        _out_of_the_feed,
+    ]
     for damage in damages:
-        for path in (shop / ".feedsync" / "rowcache").glob("google-*.json"):
+        for path in (shop / ".feedsync" / "rowcache").glob("google-*.rows"):
             path.write_bytes(damage(path.read_bytes()))
         cold, warm = cold_and_warm(shop, recorded)
         assert (warm.feeds, warm.counts, warm.plans) == (cold.feeds, cold.counts, cold.plans), damage.__name__
         assert [f for f in warm.findings if "DST009" not in f] == cold.findings, damage.__name__
         reported = sum("DST009" in f for f in warm.findings)
-        assert reported == (0 if damage is _wrong_shapes else 1), damage.__name__
+        assert reported == (0 if damage in (_wrong_shapes, _wrong_inside, _out_of_the_feed) else 1), damage.__name__
         assert warm.replayed == 0, damage.__name__  # every entry was damaged
