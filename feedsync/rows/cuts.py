@@ -203,9 +203,11 @@ def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: 
 
 def _count(handle: BinaryIO, left: int) -> tuple[int, int, int] | None:
     """The records, lines and lone CRs in the next ``left`` bytes (from a record boundary), read a chunk at a time
-    however long a value is; None when the file ends before."""
+    however long a value is; None when the file ends before. A quote still open at the end opens no value (as
+    ``_records`` reads it): the newlines after it end records."""
     records = lines = lone = 0
     inside, carry = False, b""  # whether a chunk starts in a quoted value; a CR that may start a CRLF
+    pending = 0  # the newlines in the value open since its quote
     while left > 0 or carry:
         data = carry + handle.read(min(CHUNK, left))
         if left > 0 and len(data) == len(carry):
@@ -218,10 +220,12 @@ def _count(handle: BinaryIO, left: int) -> tuple[int, int, int] | None:
         if inside:  # the value ends after its next quote
             start = data.find(b'"') + 1
             if not start:
+                pending += data.count(b"\n")
                 continue
-            inside = False
+            inside, pending = False, 0
         end = len(data)
         if data.count(b'"', start) % 2:  # a value starts at the last quote
             end, inside = data.rindex(b'"'), True
+            pending = data.count(b"\n", end)
         records += _records(data[start:end])
-    return records, lines, lone
+    return records + (pending if inside else 0), lines, lone

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.rows import cuts
+from feedsync.sources.tabular import ByteRange
 
 HEADER = b"id,group_id,title,description,price\n"
 MB = 1 << 20
@@ -64,10 +65,15 @@ TEXTS = st.sampled_from(["Soft", 'A "quoted" word', "two\nlines", "crlf\r\nend",
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(TEXTS, TEXTS, st.booleans()), min_size=4, max_size=40), st.integers(2, 4), st.integers(1, 9))
-def test_a_chunk_may_end_anywhere(rows: list[tuple[str, str, bool]], parts: int, chunk: int) -> None:
-    """Cut in chunks of a few bytes (ending in values, between a CR and its LF), the shares are those cut in one
-    chunk, their rows and lines those the csv module counts."""
+@given(
+    st.lists(st.tuples(TEXTS, TEXTS, st.booleans()), min_size=4, max_size=40),
+    st.integers(2, 4),
+    st.integers(1, 9),
+    st.none() | st.integers(40, 400),
+)
+def test_a_chunk_may_end_anywhere(rows: list[tuple[str, str, bool]], parts: int, chunk: int, stray: int | None) -> None:
+    """Cut in chunks of a few bytes (ending in values, between a CR and its LF; a stray quote, now and then), the
+    shares are those cut in one chunk, their rows and lines those counted in each share at once."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["id", "group_id", "title", "description"])
@@ -75,15 +81,23 @@ def test_a_chunk_may_end_anywhere(rows: list[tuple[str, str, bool]], parts: int,
         writer.writerow([f"V{number}", f"G{number if new_family else 0}", title, description])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "products.csv"
-        path.write_bytes(buffer.getvalue().encode())
+        data = buffer.getvalue().encode()
+        path.write_bytes(data if stray is None else data[:stray] + b'"' + data[stray:])  # a stray quote
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(cuts, "CHUNK", 1 << 24)
             whole = cuts.cut(path, ",", parts, columns={}, encoding="utf-8")
             patch.setattr(cuts, "CHUNK", chunk)
             patch.setattr(cuts, "_FIRST", chunk)
             assert cuts.cut(path, ",", parts, columns={}, encoding="utf-8") == whole
-        data = path.read_bytes()
-    for share in whole:
-        before = data[: share.start]
-        assert share.first_row == len(list(csv.reader(io.StringIO(before.decode(), newline="")))) + 1
-        assert share.lines_before == before.count(b"\n")
+        assert _old_shares(path, whole) == [(s.first_row, s.lines_before) for s in whole]
+
+
+def _old_shares(path: Path, shares: list[ByteRange]) -> list[tuple[int, int]]:
+    """Each share's first row and the lines before it, each share read at once (as the cuts were read before)."""
+    data = path.read_bytes()
+    found, row, lines = [], shares[0].first_row if shares else 0, shares[0].lines_before if shares else 0
+    for share in shares:
+        found.append((row, lines))
+        piece = data[share.start : share.end]
+        row, lines = row + cuts._records(piece), lines + piece.count(b"\n")
+    return found
