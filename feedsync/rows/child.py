@@ -32,11 +32,11 @@ class Child:
         """The share it made, or why it did not (an error it met); raises what else it met, or that it died."""
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise FeedsyncError(DIED)
-        self.spool.seek(0)
-        made = pickle.load(self.spool)
-        self.spool.close()
+        with self.spool:
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise FeedsyncError(DIED)
+            self.spool.seek(0)
+            made = pickle.load(self.spool)
         if isinstance(made, BaseException):
             raise made
         return made  # type: ignore[no-any-return]

@@ -86,3 +86,22 @@ def test_a_split_build_killed_at_each_step_leaves_the_feeds_before_whole(tmp_pat
         for path in (tmp_path / "out").iterdir():
             path.unlink()
         (tmp_path / "out").rmdir()
+
+
+ORPHAN = (
+    "import os, sys, time; from feedsync.rows import child, share; "
+    "share.work = lambda index: time.sleep(60); "
+    "print(child.start(1).pid, flush=True); os._exit(137)"
+)
+"""A run killed while a share's process works: the process would sleep for a minute."""
+
+
+def test_a_killed_run_leaves_no_share_process_behind() -> None:
+    killed = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=45, check=False)
+    assert killed.returncode == KILLED, killed.stderr  # returned: no process holds its output open any longer
+    pid = int(killed.stdout)
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            assert stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # ended (its new parent reaps it)
+    except FileNotFoundError:
+        pass
