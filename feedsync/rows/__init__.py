@@ -131,12 +131,12 @@ def run_split(
                 event("rows", split=False, why=why, shares=len(shares))
                 return False
             assert not isinstance(made, str)
-            seed, again = _chain(made, before)
+            groups, again = _chain(made, before)
         finally:
             worker.JOB = None
         checkpoint("rows.shares-made")
         merge(stream, source, compiled, made, check=check)
-        stream.report.products = len(seed.ids[1])
+        stream.report.products = groups
         if out is not None and folder is not None:
             stitch(stream.report, compiled, encoders, out, folder, len(made))
     event("rows", split=True, shares=len(shares), again=again or None)
@@ -175,9 +175,10 @@ def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:
     return None
 
 
-def _chain(made: list[Share], before: dict[str, Any]) -> tuple[Seed, list[str]]:
-    """The state after every share, each share made again (in turn, from the state after the ones before it)
-    when that state would change what it makes; and why each was made again."""
+def _chain(made: list[Share], before: dict[str, Any]) -> tuple[int, list[str]]:
+    """The product groups of all shares, each share made again (in turn, from the state after the ones before it)
+    when that state would change what it makes; and why each was made again. The state after the last share is
+    not made: of its ids, only how many groups it adds is needed."""
     first = made[0]
     seed = Seed(first.ids, first.trackers, dict(first.told))
     again = []
@@ -189,8 +190,11 @@ def _chain(made: list[Share], before: dict[str, Any]) -> tuple[Seed, list[str]]:
                 made[index] = here.make(index, seed)
             except FeedsyncError as exc:
                 raise FeedsyncError(f"a share made again met an error it had not met: {exc}") from None
-        seed.add(made[index], before)
-    return seed, again
+        if index < len(made) - 1:
+            seed.add(made[index], before)
+    last = made[-1].ids[1]
+    # the last share's groups: none of the seed's (``crossing``), or the seed's own set (made again from it)
+    return len(seed.ids[1]) + (0 if last is seed.ids[1] else len(last)), again
 
 
 def remove_scratch(out: Path, *, before: float) -> None:
