@@ -66,7 +66,7 @@ def _make(index: int, spool: IO[bytes], parent: int) -> NoReturn:
     buffers is flushed)."""
     status = 1
     try:
-        _die_with(parent)
+        die_with(parent)
         made: Share | str | BaseException
         try:
             made = worker.work(index)
@@ -89,8 +89,9 @@ def _picklable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _die_with(parent: int) -> None:
-    """This process killed when ``parent`` dies (where the kernel can tell it: Linux)."""
+def die_with(parent: int) -> None:
+    """This process (forked from ``parent``'s main thread) killed when ``parent`` dies, where the kernel can tell
+    it (Linux): a process a killed run forked neither lives on nor writes anything after it."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # it died before that
