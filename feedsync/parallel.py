@@ -16,6 +16,7 @@ from feedsync.config import Config
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.findings import Findings
 from feedsync.errors import FeedsyncError
+from feedsync.rows.child import die_with
 
 AUTO_MIN_BYTES = 4_000_000
 """``jobs=None`` runs in parallel only for a source file at least this large (a process costs ~0.3 s to start)."""
@@ -74,7 +75,8 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
     split = groups(config, names, jobs)
     _JOB = _Job(config, command, options)
     try:
-        with ProcessPoolExecutor(len(split) - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")  # a worker dies with this process: a killed run replaces no feed
+        with ProcessPoolExecutor(len(split) - 1, context, initializer=die_with, initargs=(os.getpid(),)) as pool:
             others = [pool.submit(_work, group) for group in split[1:]]
             report = run(config, command, channels=split[0], jobs=1, **options)  # type: ignore[arg-type]
             results = [future.result() for future in others]

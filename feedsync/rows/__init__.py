@@ -1,7 +1,8 @@
 """build / validate on several cores by splitting the *rows*: each process streams a share of the source file (a
 byte range cut at a record boundary between two groups, ``cuts``) through every channel into a scratch folder
-(``share``); this process then merges the findings and counts in row order (``merge``) and stitches the feeds
-(``stitch``): the feeds, findings and counts are byte for byte those of one process.
+(``share``): this process the first share (``here``, its state put back after it), a process forked before it each
+of the others (``child``). This process then merges the findings and counts in row order (``merge``) and stitches
+the feeds (``stitch``): the feeds, findings and counts are byte for byte those of one process.
 
 State that spans rows is checked after the fact. A share whose records do not end where it was cut (a quote the
 csv module reads otherwise), or that met an error, makes the run fall back to one process. A share that the shares
@@ -19,12 +20,9 @@ WooCommerce export's rows are not products; other encodings and writers; a push)
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from feedsync.config import Config
 from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
+from feedsync.rows import child, here
 from feedsync.rows import share as worker
 from feedsync.rows.cuts import cut
 from feedsync.rows.merge import merge
@@ -126,42 +125,46 @@ def run_split(
         worker.JOB = job
         before = told_state(compiled, encoders)
         try:
-            made = _fork(len(shares))
+            made = _make_all(len(shares))
             why = made if isinstance(made, str) else _misread(shares, made)
             if why is not None:
                 event("rows", split=False, why=why, shares=len(shares))
                 return False
             assert not isinstance(made, str)
-            seed, again = _chain(made, before)
+            groups, again = _chain(made, before)
         finally:
             worker.JOB = None
         checkpoint("rows.shares-made")
         merge(stream, source, compiled, made, check=check)
-        stream.report.products = len(seed.ids[1])
+        stream.report.products = groups
         if out is not None and folder is not None:
             stitch(stream.report, compiled, encoders, out, folder, len(made))
     event("rows", split=True, shares=len(shares), again=again or None)
     return True
 
 
-def _fork(count: int, again: int | None = None, seed: Seed | None = None) -> list[Share] | Share | str:
-    """Every share made, in order (``again``: that share alone, from ``seed``), or why not (an error a share met:
-    one process will meet it, or not)."""
+def _make_all(count: int) -> list[Share] | str:
+    """Every share made, in order: the first in this process (the others in processes forked before it, while it
+    is as it was), or why not (an error a share met: one process will meet it, or not)."""
     gc.freeze()  # the forked processes share this one's objects: not touched by their collections
     try:
-        with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork")) as pool:
-            if again is not None:
-                return pool.submit(worker.work, again, seed).result()
-            futures = [pool.submit(worker.work, index) for index in range(count)]
-            return [future.result() for future in futures]
-    except FeedsyncError as exc:
-        return f"a share met an error ({exc})"
-    except BrokenProcessPool:
-        raise FeedsyncError(
-            "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
-        ) from None
+        children = [child.start(index) for index in range(1, count)]
     finally:
         gc.unfreeze()
+    try:
+        try:
+            made = [here.make(0)]
+        except FeedsyncError as exc:
+            return f"a share met an error ({exc})"
+        for process in children:
+            share = process.result()
+            if isinstance(share, str):
+                return share
+            made.append(share)
+        return made
+    finally:
+        for process in children:
+            process.stop()
 
 
 def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:
@@ -172,9 +175,10 @@ def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:
     return None
 
 
-def _chain(made: list[Share], before: dict[str, Any]) -> tuple[Seed, list[str]]:
-    """The state after every share, each share made again (in turn, from the state after the ones before it)
-    when that state would change what it makes; and why each was made again."""
+def _chain(made: list[Share], before: dict[str, Any]) -> tuple[int, list[str]]:
+    """The product groups of all shares, each share made again (in turn, from the state after the ones before it)
+    when that state would change what it makes; and why each was made again. The state after the last share is
+    not made: of its ids, only how many groups it adds is needed."""
     first = made[0]
     seed = Seed(first.ids, first.trackers, dict(first.told))
     again = []
@@ -182,11 +186,15 @@ def _chain(made: list[Share], before: dict[str, Any]) -> tuple[Seed, list[str]]:
         why = crossing(seed, made[index], before)
         if why is not None:
             again.append(why)
-            made[index] = _fork(1, index, seed)  # type: ignore[assignment]
-            if isinstance(made[index], str):
-                raise FeedsyncError(f"a share made again met an error it had not met: {made[index]}")
-        seed.add(made[index], before)
-    return seed, again
+            try:
+                made[index] = here.make(index, seed)
+            except FeedsyncError as exc:
+                raise FeedsyncError(f"a share made again met an error it had not met: {exc}") from None
+        if index < len(made) - 1:
+            seed.add(made[index], before)
+    last = made[-1].ids[1]
+    # the last share's groups: none of the seed's (``crossing``), or the seed's own set (made again from it)
+    return len(seed.ids[1]) + (0 if last is seed.ids[1] else len(last)), again
 
 
 def remove_scratch(out: Path, *, before: float) -> None:

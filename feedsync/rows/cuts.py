@@ -1,6 +1,7 @@
 """Where to cut a delimited file into shares for a row split (``feedsync.rows``): at a record boundary (RFC 4180: a
 newline ends a record when the count of ``"`` before it is even) between two products of different groups, with
-each share's first row number. ``bytes.count`` and one regular expression do the scanning at C speed.
+each share's first row number. ``bytes.count`` and one regular expression do the scanning at C speed, a megabyte at a
+time: planning holds about as much, whatever the file's size (the workers forked after it inherit what it holds).
 
 A cut found here is a guess the workers check: a share whose records do not end at its end (a quote the csv module
 reads otherwise, in a malformed file) or whose row count disagrees makes the run fall back to one process."""
@@ -9,15 +10,21 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from feedsync.sources.base import field_for
 from feedsync.sources.tabular import ByteRange
 
-CHUNK = 1 << 24
+CHUNK = 1 << 20
+"""Bytes read at a time."""
 WINDOW = 1 << 22
-"""How far past a record boundary a cut looks for a change of group."""
+"""How far a cut looks: past the target for a record boundary, past that for a change of group; how far the header
+record may reach."""
+_FIRST = 1 << 16
+"""What is read first of a window (most records end well within it); then the rest, a CHUNK at a time."""
 _QUOTED = re.compile(rb'"[^"]*"')
 
 
@@ -40,7 +47,16 @@ def _records(data: bytes) -> int:
 def read_header(path: Path, delimiter: str) -> Header | None:
     """Where the header record ends (after blank lines before it), or None when it cannot be told."""
     with path.open("rb") as handle:
-        head = handle.read(WINDOW)
+        head = b""
+        for head in _window(handle):
+            header = _header(head, delimiter)
+            if header is not None:
+                return header
+    return None
+
+
+def _header(head: bytes, delimiter: str) -> Header | None:
+    """The header record of the file that starts with ``head``, or None when it does not end in ``head``."""
     offset, row = 0, 1
     while True:
         end = head.find(b"\n", offset)
@@ -55,6 +71,19 @@ def read_header(path: Path, delimiter: str) -> Header | None:
     text = head[offset : offset + length].decode("utf-8", "replace").lstrip(" \t\ufeff")
     names = [name.strip() for name in next(csv.reader([text], delimiter=delimiter), [])]
     return Header(offset + length, row, head.count(b"\n", 0, offset + length), names)
+
+
+def _window(handle: BinaryIO) -> Iterator[bytes]:
+    """The bytes from the handle's position: a first few, then more, up to ``WINDOW`` (each longer than the last;
+    the caller stops as soon as what it looks for is there)."""
+    data = handle.read(_FIRST)
+    yield data
+    while len(data) < WINDOW:
+        more = handle.read(min(CHUNK, WINDOW - len(data)))
+        if not more:
+            return
+        data += more
+        yield data
 
 
 def _boundary(data: bytes, target: int, *, quotes: int = 0) -> int | None:
@@ -75,22 +104,35 @@ def _group_change(path: Path, start: int, delimiter: str, column: int | None) ->
     within ``WINDOW``; None when there is none there."""
     if column is None:
         return 0
+    lengths: list[int] = []
     with path.open("rb") as handle:
         handle.seek(start)
-        lines = handle.read(WINDOW).split(b"\n")[:-1]
-    reader = csv.reader((line.decode("utf-8", "replace") + "\n" for line in lines), delimiter=delimiter)
-    previous, size, counted = None, 0, 0
-    for cells in reader:
-        group = cells[column].strip() if column < len(cells) else ""
-        if group:  # a variant without a group (or a blank record) does not part a family: the variant check skips it
-            if previous is not None and group != previous:
+        reader = csv.reader(_lines(handle, lengths), delimiter=delimiter)
+        previous, size, counted = None, 0, 0
+        for cells in reader:
+            group = cells[column].strip() if column < len(cells) else ""
+            if group:  # a variant without a group (or a blank record) does not part a family: the check skips it
+                if previous is not None and group != previous:
+                    return size
+                previous = group
+            elif previous is None and counted:  # no family yet: any record boundary will do
                 return size
-            previous = group
-        elif previous is None and counted:  # no family yet: any record boundary will do
-            return size
-        size += sum(len(line) + 1 for line in lines[counted : reader.line_num])
-        counted = reader.line_num
+            size += sum(lengths[counted : reader.line_num])
+            counted = reader.line_num
     return None
+
+
+def _lines(handle: BinaryIO, lengths: list[int]) -> Iterator[str]:
+    """The whole lines within ``WINDOW`` bytes from the handle's position, decoded, one at a time (each line's
+    length, its newline included, appended to ``lengths``)."""
+    left = WINDOW
+    while left > 0:
+        line = handle.readline(left)
+        if not line.endswith(b"\n"):
+            return
+        left -= len(line)
+        lengths.append(len(line))
+        yield line[:-1].decode("utf-8", "replace") + "\n"
 
 
 def cut(path: Path, delimiter: str, parts: int, *, columns: dict[str, str], encoding: str) -> list[ByteRange]:
@@ -112,17 +154,32 @@ def cut(path: Path, delimiter: str, parts: int, *, columns: dict[str, str], enco
 def _cut_near(path: Path, previous: int, target: int, delimiter: str, group: int | None) -> int | None:
     """A record boundary at or after ``target`` between two groups, past ``previous`` (a record boundary)."""
     quotes, left = 0, target - previous
+    buffer = bytearray(CHUNK)
     with path.open("rb") as handle:  # the quotes before ``target`` counted a chunk at a time: memory stays flat
         handle.seek(previous)
-        while left > 0 and (chunk := handle.read(min(CHUNK, left))):
-            quotes += chunk.count(b'"')
-            left -= len(chunk)
-        window = handle.read(WINDOW)
-    boundary = _boundary(window, 0, quotes=quotes)
+        while left > 0 and (read := handle.readinto(memoryview(buffer)[: min(CHUNK, left)])):
+            quotes += buffer.count(b'"', 0, read)
+            left -= read
+        boundary = _next_boundary(handle, quotes)
     if boundary is None:
         return None
     step = _group_change(path, target + boundary, delimiter, group)
     return None if step is None else target + boundary + step
+
+
+def _next_boundary(handle: BinaryIO, quotes: int) -> int | None:
+    """Bytes from the handle's position to the first record boundary within ``WINDOW`` (``quotes`` quotes were read
+    since the last boundary before), read a chunk at a time; None when there is none there."""
+    done = 0
+    while done < WINDOW:
+        data = handle.read(min(CHUNK if done else _FIRST, WINDOW - done))
+        if not data:
+            return None
+        at = _boundary(data, 0, quotes=quotes)
+        if at is not None:
+            return done + at
+        quotes, done = quotes + data.count(b'"'), done + len(data)
+    return None
 
 
 def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: str) -> list[ByteRange]:
@@ -137,13 +194,38 @@ def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: 
             shares.append(ByteRange(path, start, end, row, lines, encoding))
             if end == size:
                 break
-            left = end - start
-            while left > 0:
-                data = handle.read(min(CHUNK, left))
-                while (data.count(b'"') % 2 or data.endswith(b"\r")) and len(data) < left:
-                    data += handle.read(min(CHUNK, left - len(data)))  # a chunk ends outside a value, not in a CRLF
-                left -= len(data)
-                row += _records(data)
-                lines += data.count(b"\n")
-                lone += data.count(b"\r") - data.count(b"\r\n")
+            counted = _count(handle, end - start)
+            if counted is None:
+                return []
+            row, lines, lone = row + counted[0], lines + counted[1], lone + counted[2]
     return [] if lone else shares
+
+
+def _count(handle: BinaryIO, left: int) -> tuple[int, int, int] | None:
+    """The records, lines and lone CRs in the next ``left`` bytes (from a record boundary), read a chunk at a time
+    however long a value is; None when the file ends before. A quote still open at the end opens no value (as
+    ``_records`` reads it): the newlines after it end records."""
+    records = lines = lone = 0
+    inside, carry = False, b""  # whether a chunk starts in a quoted value; a CR that may start a CRLF
+    pending = 0  # the newlines in the value open since its quote
+    while left > 0 or carry:
+        data = carry + handle.read(min(CHUNK, left))
+        if left > 0 and len(data) == len(carry):
+            return None
+        left -= len(data) - len(carry)
+        data, carry = (data[:-1], b"\r") if left > 0 and data.endswith(b"\r") else (data, b"")
+        lines += data.count(b"\n")
+        lone += data.count(b"\r") - data.count(b"\r\n")
+        start = 0
+        if inside:  # the value ends after its next quote
+            start = data.find(b'"') + 1
+            if not start:
+                pending += data.count(b"\n")
+                continue
+            inside, pending = False, 0
+        end = len(data)
+        if data.count(b'"', start) % 2:  # a value starts at the last quote
+            end, inside = data.rindex(b'"'), True
+            pending = data.count(b"\n", end)
+        records += _records(data[start:end])
+    return records + (pending if inside else 0), lines, lone

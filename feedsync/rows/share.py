@@ -158,8 +158,9 @@ JOB: Job | None = None
 """What the forked workers run (inherited at fork, never pickled)."""
 
 
-def work(index: int, seed: Seed | None = None) -> Share:
-    """Make share ``index`` (from the state ``seed``, when the shares before it change what it makes)."""
+def work(index: int, seed: Seed | None = None, point: str = "rows.share-written") -> Share:
+    """Make share ``index`` (from the state ``seed``, when the shares before it change what it makes); ``point``:
+    the checkpoint passed once its document is written."""
     job = JOB
     assert job is not None
     share = job.shares[index]
@@ -191,7 +192,7 @@ def work(index: int, seed: Seed | None = None) -> Share:
         encoders=job.encoders,
         observers=observers,
     )
-    checkpoint("rows.share-written")
+    checkpoint(point)
     sinks = {sink.channel.name: sink for sink in stream.sinks}
     trackers: dict[str, Any] = {"": stream.variants, **{n: s.variants for n, s in sinks.items()}}
     return Share(

@@ -1,7 +1,7 @@
 """A build with its rows split, killed at each of its steps (a share's process once it wrote its share; this
-process once every share is made, and after each feed is stitched, before any is renamed into place): every
-feed of the build before stays whole, a dead share's process is a clean error (exit 2, never 70), and the next
-build removes what the killed one left and writes the feeds one process writes."""
+process once it wrote its own share, once every share is made, and after each feed is stitched, before any is
+renamed into place): every feed of the build before stays whole, a dead share's process is a clean error (exit 2,
+never 70), and the next build removes what the killed one left and writes the feeds one process writes."""
 
 from __future__ import annotations
 
@@ -58,18 +58,16 @@ def test_a_split_build_killed_at_each_step_leaves_the_feeds_before_whole(tmp_pat
     log = tmp_path / "points.log"
     assert split_build(tmp_path, log=log).returncode == 0
     points = log.read_text(encoding="utf-8").split()
-    assert [p for p in points if p.startswith("rows.")] == [
-        *["rows.share-written"] * 2,
-        "rows.shares-made",
-        *["rows.feed-stitched"] * 3,
-    ]
+    steps = [p for p in points if p.startswith("rows.")]
+    assert sorted(steps[:2]) == ["rows.own-share-written", "rows.share-written"]  # this process's, the other's
+    assert steps[2:] == ["rows.shares-made", *["rows.feed-stitched"] * 3]
     after = files(tmp_path / "out")
     assert after != before
     (tmp_path / "out").rename(tmp_path / "after")
     (tmp_path / "before").mkdir()
     for name, data in before.items():
         (tmp_path / "before" / name).write_bytes(data)
-    for fault in ("rows.share-written", "rows.shares-made", "rows.feed-stitched:3"):
+    for fault in ("rows.share-written", "rows.own-share-written", "rows.shares-made", "rows.feed-stitched:3"):
         (tmp_path / "out").mkdir()
         for name, data in before.items():
             (tmp_path / "out" / name).write_bytes(data)
@@ -88,3 +86,22 @@ def test_a_split_build_killed_at_each_step_leaves_the_feeds_before_whole(tmp_pat
         for path in (tmp_path / "out").iterdir():
             path.unlink()
         (tmp_path / "out").rmdir()
+
+
+ORPHAN = (
+    "import os, sys, time; from feedsync.rows import child, share; "
+    "share.work = lambda index: time.sleep(60); "
+    "print(child.start(1).pid, flush=True); os._exit(137)"
+)
+"""A run killed while a share's process works: the process would sleep for a minute."""
+
+
+def test_a_killed_run_leaves_no_share_process_behind() -> None:
+    killed = subprocess.run([sys.executable, "-c", ORPHAN], capture_output=True, text=True, timeout=45, check=False)
+    assert killed.returncode == KILLED, killed.stderr  # returned: no process holds its output open any longer
+    pid = int(killed.stdout)
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            assert stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # ended (its new parent reaps it)
+    except FileNotFoundError:
+        pass

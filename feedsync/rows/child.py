@@ -1,0 +1,98 @@
+"""A share of a row split made in a forked process (``start``) and handed back through an anonymous temporary file
+(``Child.result``): pickled and unpickled as a stream, so neither process holds the whole pickle at once. The
+process makes its share and ends, and is killed when this one dies (Linux): a killed run leaves no process
+behind."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import pickle
+import signal
+import tempfile
+import traceback
+from dataclasses import dataclass
+from typing import IO, NoReturn
+
+from feedsync.errors import FeedsyncError
+from feedsync.rows import share as worker
+from feedsync.rows.share import Share
+
+DIED = "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class Child:
+    pid: int
+    spool: IO[bytes]
+
+    def result(self) -> Share | str:
+        """The share it made, or why it did not (an error it met); raises what else it met, or that it died."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        with self.spool:
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise FeedsyncError(DIED)
+            self.spool.seek(0)
+            made = pickle.load(self.spool)
+        if isinstance(made, BaseException):
+            raise made
+        return made  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        """Killed and reaped, when it still runs (this process stopped waiting for it)."""
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        self.spool.close()
+
+
+def start(index: int) -> Child:
+    """A forked process making share ``index`` of ``share.JOB``."""
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
+    parent = os.getpid()
+    pid = os.fork()
+    if not pid:
+        _make(index, spool, parent)
+    return Child(pid, spool)
+
+
+def _make(index: int, spool: IO[bytes], parent: int) -> NoReturn:
+    """The forked process: its share into ``spool``; it ends here (no exit handler of the parent's runs, none of its
+    buffers is flushed)."""
+    status = 1
+    try:
+        die_with(parent)
+        made: Share | str | BaseException
+        try:
+            made = worker.work(index)
+        except FeedsyncError as exc:
+            made = f"a share met an error ({exc})"
+        except BaseException as exc:  # raised again in the parent
+            made = _picklable(exc)
+        pickle.dump(made, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        spool.flush()
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(exc)))
+    return exc
+
+
+def die_with(parent: int) -> None:
+    """This process (forked from ``parent``'s main thread) killed when ``parent`` dies, where the kernel can tell
+    it (Linux): a process a killed run forked neither lives on nor writes anything after it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before that
+        os._exit(1)

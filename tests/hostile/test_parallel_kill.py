@@ -1,0 +1,49 @@
+"""A build with its channels split over processes, killed while a worker still builds its channels: the worker
+dies with it (it neither lives on, waiting for work that never comes, nor replaces its feeds after the kill)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from feedsync.faults import KILLED
+
+SCRIPT = """
+import os, sys, time
+from types import SimpleNamespace
+from feedsync import parallel, pipeline
+
+marker = sys.argv[1]
+
+def work(group):
+    with open(marker + ".pid", "w") as handle:
+        handle.write(str(os.getpid()))
+    time.sleep(60)
+    open(marker, "w").write("a feed written after the run was killed")
+
+def killed(*args, **kwargs):
+    while not os.path.exists(marker + ".pid"):
+        time.sleep(0.01)
+    os._exit(137)
+
+parallel._work = work
+pipeline.run = killed
+channels = {name: SimpleNamespace(profile=name) for name in ("google", "facebook")}
+parallel.run_parallel(SimpleNamespace(channels=channels), "build", ["google", "facebook"], 2)
+"""
+
+
+def test_a_killed_channel_split_leaves_no_worker_behind(tmp_path: Path) -> None:
+    marker = tmp_path / "written"
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(marker)], capture_output=True, text=True, timeout=45, check=False
+    )
+    assert run.returncode == KILLED, run.stderr  # returned: no worker holds its output open any longer
+    pid = int((tmp_path / "written.pid").read_text())
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            assert stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # ended: it writes nothing more
+    except FileNotFoundError:
+        pass
+    assert not marker.exists()

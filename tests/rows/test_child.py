@@ -1,0 +1,69 @@
+"""A share made in a forked process (``feedsync.rows.child``): what it makes comes back, an error it meets is told
+(a project error as why the split cannot be used, any other raised again), its death is a clean error, and a
+process still running when the run stops waiting is killed and reaped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+import pytest
+
+from feedsync import rows
+from feedsync.errors import FeedsyncError, SourceError
+from feedsync.rows import child, here
+from feedsync.rows import share as worker
+
+
+def _gone(pid: int) -> bool:
+    """Whether the process ``pid`` ended (reaped, or a zombie its new parent has not reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_what_the_forked_process_made_comes_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker, "work", lambda index: {"index": index, "pid": os.getpid(), "data": b"x" * 5_000_000})
+    made: Any = child.start(3).result()
+    assert made["index"] == 3 and made["pid"] != os.getpid() and made["data"] == b"x" * 5_000_000
+
+
+def test_an_error_the_forked_process_meets_is_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    def work(index: int) -> None:
+        if index == 1:
+            raise SourceError("products.csv: no data rows")
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(worker, "work", work)
+    assert child.start(1).result() == "a share met an error (products.csv: no data rows)"
+    with pytest.raises(KeyError, match="a bug"):
+        child.start(2).result()
+
+
+def test_a_forked_process_that_dies_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(worker, "work", lambda index: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(FeedsyncError, match="died"):
+        child.start(1).result()
+
+
+def test_the_forked_processes_are_killed_and_reaped_when_this_one_stops_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(worker, "work", lambda index: time.sleep(120))
+    monkeypatch.setattr(child, "start", lambda index, start=child.start: started.append((c := start(index)).pid) or c)
+
+    def interrupted(index: int, seed: object = None) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(here, "make", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        rows._make_all(3)
+    assert len(started) == 2
+    for pid in started:
+        with pytest.raises(ChildProcessError):  # reaped: no longer this process's child
+            os.waitpid(pid, os.WNOHANG)
