@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from feedsync.faults import KILLED
@@ -38,3 +39,19 @@ def points_passed(*args: str, cwd: Path, env: dict[str, str] | None = None) -> l
     points = log.read_text(encoding="utf-8").split() if log.is_file() else []
     log.unlink(missing_ok=True)
     return points
+
+
+def state_after_exit(pid: int, *, wait: float = 10.0) -> str:
+    """The state of process ``pid`` once it no longer runs (``ps``'s letter; "gone" when it was reaped): a
+    killed process closes its files before it becomes a zombie, so right after its output ends it may still be
+    running its exit. A process that lives on shows its waiting state (``S``) at once."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return "gone"
+        if state not in ("R", "D") or time.monotonic() > deadline:
+            return state
+        time.sleep(0.01)
