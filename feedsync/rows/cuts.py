@@ -101,9 +101,17 @@ def _boundary(data: bytes, target: int, *, quotes: int = 0) -> int | None:
 
 def _group_change(path: Path, start: int, delimiter: str, column: int | None) -> int | None:
     """Bytes from ``start`` (a record boundary) to the first boundary between records of different groups, read
-    within ``WINDOW``; None when there is none there."""
+    within ``WINDOW``; None when there is none there, or when the records there do not parse (a stray quote: no
+    cut is made there, and the reader of the whole file names the problem)."""
     if column is None:
         return 0
+    try:
+        return _first_change(path, start, delimiter, column)
+    except csv.Error:
+        return None
+
+
+def _first_change(path: Path, start: int, delimiter: str, column: int) -> int | None:
     lengths: list[int] = []
     with path.open("rb") as handle:
         handle.seek(start)
