@@ -153,8 +153,10 @@ def cut(path: Path, delimiter: str, parts: int, *, columns: dict[str, str], enco
     starts = [header.end]
     for part in range(1, parts):
         target = header.end + (size - header.end) * part // parts
+        if target <= starts[-1]:
+            continue  # the cut before went past this one's place (a family longer than a share): no cut here
         found = _cut_near(path, starts[-1], target, delimiter, group)
-        if found is not None and found < size:
+        if found is not None and starts[-1] < found < size:
             starts.append(found)
     return _shares(path, header, starts, size, encoding)
 

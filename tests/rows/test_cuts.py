@@ -77,6 +77,12 @@ TEXTS = st.sampled_from(["Soft", 'A "quoted" word', "two\nlines", "crlf\r\nend",
     chunk=1,
     stray=124,
 )
+@example(  # a family longer than a share: the next cut's place is before the cut made (it went backwards)
+    rows=[("Soft", 'A "quoted" word', i == 6) for i in range(8)],
+    parts=4,
+    chunk=1,
+    stray=None,
+)
 def test_a_chunk_may_end_anywhere(rows: list[tuple[str, str, bool]], parts: int, chunk: int, stray: int | None) -> None:
     """Cut in chunks of a few bytes (ending in values, between a CR and its LF; a stray quote, now and then), the
     shares are those cut in one chunk, their rows and lines those counted in each share at once."""
