@@ -119,3 +119,47 @@ class IdSet:
                 if not present:
                     mine.put(index, kept)
                     self._count += 1
+
+    def clear(self) -> None:
+        """Remove every id (the tables start small again)."""
+        self._tables = [_Table(_MIN_SLOTS) for _ in range(SHARDS)]
+        self._count = 0
+
+    def copy(self) -> IdSet:
+        """A set of the same ids that grows on its own."""
+        made = IdSet(0)
+        made.update(self)
+        return made
+
+    __copy__ = copy
+
+    def _kept(self, other: IdSet, *, present: bool) -> IdSet:
+        made = IdSet(0)
+        for mine, theirs, into in zip(self._tables, other._tables, made._tables, strict=True):
+            for kept in mine:
+                if theirs.find(kept)[1] is present:
+                    into.put(into.find(kept)[0], kept)
+                    made._count += 1
+        return made
+
+    def __or__(self, other: IdSet) -> IdSet:
+        made = self.copy()
+        made.update(other)
+        return made
+
+    def __and__(self, other: IdSet) -> IdSet:
+        return self._kept(other, present=True)
+
+    def __sub__(self, other: IdSet) -> IdSet:
+        return self._kept(other, present=False)
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __eq__(self, other: object) -> bool:
+        """The same ids (what the row split's tests compare of a process's state)."""
+        if not isinstance(other, IdSet):
+            return NotImplemented
+        return len(self) == len(other) and not other - self
+
+    __hash__ = None  # type: ignore[assignment]  # changes as it grows, as a set

@@ -54,3 +54,35 @@ def test_disjoint_and_update_agree_with_python_sets(first: set[str], second: set
     assert len(a) == len(first | second)
     assert all(key in a for key in first | second)
     assert all(a.add(key) == (key not in first | second) for key in ["new-1", "new-2", *second])
+
+
+def _members(ids: IdSet, universe: set[str]) -> set[str]:
+    """The keys of ``universe`` that ``ids`` holds (and no more members than those)."""
+    found = {key for key in universe if key in ids}
+    assert len(ids) == len(found)
+    return found
+
+
+@given(st.sets(st.text(max_size=6), max_size=60), st.sets(st.text(max_size=6), max_size=60))
+def test_set_algebra_agrees_with_python_sets(first: set[str], second: set[str]) -> None:
+    """What the row split asks of the Amazon parents written (union, difference, intersection, a copy, emptying):
+    the same members as Python's sets, and the operands left as they were."""
+    mine, theirs = IdSet(0), IdSet(0)
+    for key in first:
+        mine.add(key)
+    for key in second:
+        theirs.add(key)
+    universe = first | second
+    assert _members(mine | theirs, universe) == first | second
+    assert _members(mine - theirs, universe) == first - second
+    assert _members(mine & theirs, universe) == first & second
+    assert bool(mine & theirs) is bool(first & second)
+    assert _members(mine, universe) == first and _members(theirs, universe) == second  # the operands unchanged
+    copied, extra = mine.copy(), "\x00only in the copy"
+    copied.add(extra)
+    assert extra not in mine
+    assert _members(copied, universe | {extra}) == first | {extra}
+    assert (mine == theirs) is (first == second) and mine == mine.copy() and copied != mine
+    mine.clear()
+    assert len(mine) == 0 and not mine and not any(key in mine for key in first)
+    assert mine.add("again") and "again" in mine

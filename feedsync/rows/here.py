@@ -10,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from feedsync.idset import IdSet
 from feedsync.rows import share as worker
 from feedsync.rows.share import Seed, Share
 from feedsync.sources.base import NonEmpty
 
 DEPTH = 3
 """How deep the state is walked: a channel, what it holds (its tally), what that holds (the tally's counts)."""
-_CONTAINERS = (set, dict, list)
+_CONTAINERS = (set, dict, list, IdSet)
 
 
 @dataclass
@@ -45,8 +46,8 @@ class Saved:
             except AttributeError:  # a slot never set
                 continue
             self.found.append((obj, name, value, copy.copy(value) if isinstance(value, _CONTAINERS) else None))
-            if depth > 1 and type(value).__module__.startswith("feedsync."):
-                self._walk(value, seen, depth - 1)
+            if depth > 1 and type(value).__module__.startswith("feedsync.") and not isinstance(value, IdSet):
+                self._walk(value, seen, depth - 1)  # an IdSet is put back whole (its tables are its own)
 
     def restore(self) -> None:
         """Every attribute as it was: the same object, a container with what it held (in place: whatever else
@@ -56,7 +57,7 @@ class Saved:
                 object.__setattr__(obj, name, value)  # a frozen dataclass too
             if isinstance(value, list):
                 value[:] = content
-            elif isinstance(value, (set, dict)):
+            elif isinstance(value, (set, dict, IdSet)):
                 value.clear()
                 value.update(content)
 

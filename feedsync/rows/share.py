@@ -218,8 +218,9 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
 def told_state(
     compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None], *, seed: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Every set and flag the channels and their encoders hold (two levels deep), by where it is: the state that
-    tells a finding once per run, or writes an Amazon parent once per family. With ``seed``, first set to it."""
+    """Every set (``set`` or ``IdSet``) and flag the channels and their encoders hold (two levels deep), by where
+    it is: the state that tells a finding once per run, or writes an Amazon parent once per family. With ``seed``,
+    first set to it."""
     found: dict[str, Any] = {}
     for channel in compiled:
         _walk(f"{channel.name}:channel", channel, found, seed, depth=2)
@@ -232,12 +233,12 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
     for name in names:
         value = getattr(obj, name, None)
         key = f"{where}.{name}"
-        if isinstance(value, (set, bool)):
-            if seed is not None and isinstance(value, set):
+        if isinstance(value, (set, IdSet, bool)):
+            if seed is not None and isinstance(value, (set, IdSet)):
                 value.update(seed[key])
             elif seed is not None and seed[key] != value:  # a flag a share before set (constants stay as they are)
                 setattr(obj, name, value := seed[key])
-            found[key] = set(value) if isinstance(value, set) else value
+            found[key] = value.copy() if isinstance(value, (set, IdSet)) else value
         elif depth > 1 and type(value).__module__.startswith("feedsync."):
             _walk(key, value, found, seed, depth=depth - 1)
 

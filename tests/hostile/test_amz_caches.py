@@ -52,7 +52,7 @@ def test_one_product_type_per_row_keeps_the_caches_bounded_and_the_messages_as_m
         # every third row is the defined PRODUCT type, the others a type of their own (no definition)
         values = _values(n, "PRODUCT" if n % 3 == 0 else f"TYPE_{n}")
         fresh = AmazonEncoder(settings)
-        fresh._parents = set(encoder._parents)  # the same parents written before
+        fresh._parents = encoder._parents.copy()  # the same parents written before
         expected = fresh.encode_values(values)
         assert encoder.encode_values(values) == expected, n
         for cache in (encoder._properties, encoder._conditions, encoder._themes, encoder._placements):

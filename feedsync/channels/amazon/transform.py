@@ -37,6 +37,7 @@ from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
 _KEPT = 4096
@@ -86,7 +87,7 @@ class AmazonEncoder:
             },
             "marketplace_id": self.settings.marketplace_id,  # not written: the marketplace an item sync sends to
         }
-        self._parents: set[str] = set()
+        self._parents = IdSet()  # the parent SKUs written: flat memory (a family every few variants)
         # parent SKU -> (the variant its facts were taken from, the attributes taken, the required facts no variant
         # carries: AMZ019)
         self._families: dict[str, tuple[Any, dict[str, Any], list[str]]] = {}
