@@ -46,8 +46,8 @@ class Saved:
             except AttributeError:  # a slot never set
                 continue
             self.found.append((obj, name, value, copy.copy(value) if isinstance(value, _CONTAINERS) else None))
-            if depth > 1 and type(value).__module__.startswith("feedsync.") and not isinstance(value, IdSet):
-                self._walk(value, seen, depth - 1)  # an IdSet is put back whole (its tables are its own)
+            if depth > 1 and type(value).__module__.startswith("feedsync.") and not isinstance(value, _CONTAINERS):
+                self._walk(value, seen, depth - 1)  # a container (an IdSet too) is put back whole, not its parts
 
     def restore(self) -> None:
         """Every attribute as it was: the same object, a container with what it held (in place: whatever else
