@@ -133,6 +133,8 @@ class RowCache:
         rows = max((len(cache.old) for cache in self.caches), default=0)
         if rows and not len(stream.seen):  # sized for the rows at once: not grown table by table as they come
             stream.seen = IdSet(rows)
+        if rows and not len(stream.skus):
+            stream.skus = IdSet(rows)
         for sink, cache in zip(sinks, self.caches, strict=True):
             channel = sink.channel
             self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]
