@@ -80,6 +80,42 @@ def _unwritable(target: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {target}: {reason}; {kept}", exc)
 
 
+@contextlib.contextmanager
+def atomic_extend(draft: Path, target: Path, *, keep: int) -> Iterator[BinaryIO]:
+    """Yield ``draft`` (a file this run wrote in a private folder beside ``target``, on the same file system) cut
+    to its first ``keep`` bytes and open to write more after them; on a clean exit it replaces ``target`` in one
+    rename, as ``atomic_write`` does, without copying what it held. Any failure leaves ``target`` as it was (the
+    draft is the private folder's to remove)."""
+    with _writing(target):
+        fd = os.open(draft, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, keep)
+            os.lseek(fd, keep, os.SEEK_SET)  # before the buffered writer: it writes from here on
+        except OSError:
+            os.close(fd)
+            raise
+    handle = os.fdopen(fd, "wb")
+    try:
+        try:
+            yield handle
+        except OSError as exc:
+            if isinstance(exc, OutputError) or exc.errno not in _NO_ROOM:
+                raise
+            raise _unwritable(target, exc) from None
+        with _writing(target):
+            handle.flush()
+            os.fsync(fd)
+            os.chmod(draft, 0o644)
+            checkpoint("atomic.written")
+            os.replace(draft, target)
+            handle.close()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()
+        raise
+    _fsync_dir(target.parent)
+
+
 def atomic_copy(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` atomically."""
     with source.open("rb") as src, atomic_write(target) as dst:

@@ -3,8 +3,9 @@ about 140. Streaming a million-variant catalog keeps every id seen to find dupli
 
 Each id's 104-bit BLAKE2b digest picks one of 256 tables with its first byte and is kept there as its other 12
 bytes (two different ids share a digest with odds of about 1e-19 at a million members). The tables grow one at a
-time, each to twice its size when three quarters full, so growing never holds a second copy of the whole set, and
-the memory in use stays between 16 and 32 bytes a member once the set is large."""
+time, each by half its size when three quarters full, so growing never holds a second copy of the whole set, and
+the memory in use stays between 16 and 24 bytes a member once the set is large (doubling would give 16 to 32: a
+quarter more at most sizes, and memory that grows in steps as every table doubles at about the same time)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ class _Table:
 
     def find(self, key: bytes) -> tuple[int, bool]:
         """(slot index, whether ``key`` is there): its slot, or the empty slot it would take."""
-        table, mask = self.table, self.slots - 1
-        index = int.from_bytes(key[:8], "little") & mask
+        table, slots = self.table, self.slots
+        index = int.from_bytes(key[:8], "little") % slots
         while True:
             start = index * SLOT
             found = table[start : start + SLOT]
@@ -37,7 +38,9 @@ class _Table:
                 return index, True
             if found == EMPTY:
                 return index, False
-            index = (index + 1) & mask
+            index += 1
+            if index == slots:
+                index = 0
 
     def __iter__(self) -> Iterator[bytes]:
         """The digests it holds."""
@@ -56,7 +59,7 @@ class _Table:
 
     def _grow(self) -> None:
         old = list(self)
-        self.slots *= 2
+        self.slots += self.slots // 2
         self.table = bytearray(self.slots * SLOT)
         for key in old:
             index, _ = self.find(key)
@@ -67,7 +70,7 @@ class IdSet:
     def __init__(self, capacity: int = 1 << 12) -> None:
         per_table = _MIN_SLOTS
         while per_table * 3 < capacity // SHARDS * 4:
-            per_table *= 2
+            per_table += per_table // 2
         self._tables = [_Table(per_table) for _ in range(SHARDS)]
         self._count = 0
 
@@ -91,8 +94,8 @@ class IdSet:
         if kept == EMPTY:
             kept = _NOT_EMPTY + kept[1:]
         table = self._tables[digest[0]]
-        data, mask = table.table, table.slots - 1
-        index = int.from_bytes(kept[:8], "little") & mask
+        data, slots = table.table, table.slots
+        index = int.from_bytes(kept[:8], "little") % slots
         while True:  # Table.find, inline: this runs once per variant
             start = index * SLOT
             found = data[start : start + SLOT]
@@ -100,7 +103,9 @@ class IdSet:
                 return False
             if found == EMPTY:
                 break
-            index = (index + 1) & mask
+            index += 1
+            if index == slots:
+                index = 0
         table.put(index, kept)
         self._count += 1
         return True

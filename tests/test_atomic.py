@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feedsync.atomic import atomic_write, remove_leftovers
+from feedsync.atomic import atomic_extend, atomic_write, remove_leftovers
 from feedsync.errors import FeedsyncError, OutputError
 
 
@@ -72,3 +72,34 @@ def test_a_temp_file_newer_than_the_run_is_left_alone(tmp_path: Path) -> None:
     fresh.write_bytes(b"just created, not locked yet")
     assert remove_leftovers(tmp_path, lambda name: True, before=time.time() - 60) == []
     assert fresh.exists()
+
+
+def test_a_draft_extended_in_place_replaces_the_target_in_one_rename(tmp_path: Path) -> None:
+    target, draft = tmp_path / "feed.xml", tmp_path / "scratch" / "feed.xml"
+    target.write_bytes(b"the previous feed")
+    draft.parent.mkdir()
+    draft.write_bytes(b"<head>one two</tail>")
+    os.chmod(draft, 0o600)
+    inode = draft.stat().st_ino
+    with atomic_extend(draft, target, keep=len(b"<head>one two")) as handle:
+        assert target.read_bytes() == b"the previous feed"  # nothing in place before the end
+        handle.write(b" three")
+        handle.write(b"</tail>")
+    assert target.read_bytes() == b"<head>one two three</tail>"
+    assert target.stat().st_ino == inode  # the draft itself, renamed: its bytes were not copied
+    assert not draft.exists()
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failed_extension_leaves_the_target_as_it_was(tmp_path: Path) -> None:
+    target, draft = tmp_path / "feed.xml", tmp_path / "scratch" / "feed.xml"
+    target.write_bytes(b"the previous feed")
+    draft.parent.mkdir()
+    draft.write_bytes(b"<head>one</tail>")
+    full = pytest.raises(OutputError, match=r"cannot write .*feed\.xml.*stays as it was")
+    with full, atomic_extend(draft, target, keep=9):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert target.read_bytes() == b"the previous feed"
+    with pytest.raises(ValueError, match="not the file's"), atomic_extend(draft, target, keep=9):
+        raise ValueError("not the file's")
+    assert target.read_bytes() == b"the previous feed"

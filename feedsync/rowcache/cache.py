@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,7 +21,7 @@ from feedsync.formats import DelimitedWriter, RssWriter
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.rowcache import store
-from feedsync.rowcache.capture import CaptureItems, CaptureWriter, RecordingSet, RecordingTally
+from feedsync.rowcache.capture import CaptureItems, CaptureWriter, EarlierFeed, RecordingSet, RecordingTally
 from feedsync.rowcache.fingerprint import fingerprint, with_header
 from feedsync.sources import Source
 from feedsync.sources.native import DelimitedSource
@@ -50,7 +49,7 @@ class ChannelCache:
     new: store.Entries = field(default_factory=dict)
     """The lines of this run's rows (computed or replayed), by key."""
     fingerprint: str = ""
-    earlier: mmap.mmap | None = None
+    earlier: EarlierFeed | None = None
     """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
     now: float = 0.0
     group: VariantGroup | None = None
@@ -134,11 +133,13 @@ class RowCache:
         rows = max((len(cache.old) for cache in self.caches), default=0)
         if rows and not len(stream.seen):  # sized for the rows at once: not grown table by table as they come
             stream.seen = IdSet(rows)
+        if rows and not len(stream.skus):
+            stream.skus = IdSet(rows)
         for sink, cache in zip(sinks, self.caches, strict=True):
             channel = sink.channel
             self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]
             sink.writer = self.writers[-1]  # type: ignore[assignment]
-            cache.earlier = _mapped(sink.result.output, cache.feed) if cache.old else None
+            cache.earlier = _earlier(sink.result.output, cache.feed) if cache.old else None
             if cache.earlier is None:
                 cache.old = {}
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
@@ -418,14 +419,13 @@ def _told(observers: Sequence[object]) -> tuple[list[str], list[SyncCollector], 
     return listed, collectors, [o for o in observers if isinstance(o, Staged)]
 
 
-def _mapped(output: Path | None, feed: list[Any]) -> mmap.mmap | None:
+def _earlier(output: Path | None, feed: list[Any]) -> EarlierFeed | None:
     """The feed file a cache's entries point into, if ``output`` is still that file."""
     if output is None or not feed or store.feed_identity(output) != feed:
         return None
     try:
-        with output.open("rb") as handle:
-            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
+        return EarlierFeed(output.open("rb"))
+    except OSError:
         return None
 
 

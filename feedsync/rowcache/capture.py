@@ -3,13 +3,16 @@ text written, the items and whether each was kept, the tallied notes and the unm
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from feedsync.channels.base import ChannelItem
 from feedsync.channels.tally import Tally
 from feedsync.diagnostics import Location
+from feedsync.errors import OutputError
 from feedsync.stream import Records
 from feedsync.sync import SyncCollector
 
@@ -18,9 +21,40 @@ _PIECE = 1 << 20
 
 
 class Sliceable(Protocol):
-    """An earlier feed's bytes (a memory map)."""
+    """An earlier feed's bytes (``EarlierFeed``)."""
 
     def __getitem__(self, index: slice) -> bytes: ...
+
+
+class EarlierFeed:
+    """The feed file an earlier run wrote, read where asked (``feed[start:end]``) with positional reads: the pages
+    read are the kernel's cache, not this process's memory (a memory map would count every page copied as this
+    process's own: the whole feed, hundreds of megabytes, by the end of a cached push). The file stays open, so a
+    new feed renamed over it does not change what is read; a file cut short since it was opened is an error."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self._size = os.fstat(handle.fileno()).st_size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, index: slice) -> bytes:
+        start, end, _ = index.indices(self._size)
+        data = os.pread(self._handle.fileno(), max(0, end - start), start)
+        while len(data) < end - start:
+            more = os.pread(self._handle.fileno(), end - start - len(data), start + len(data))
+            if not more:
+                raise OutputError(
+                    f"{self._handle.name} was cut short while this run copied unchanged rows from it; the feed was not "
+                    "replaced: run again (with --no-cache to compute every row)",
+                    OSError(errno.EIO, "cut short", self._handle.name),
+                )
+            data += more
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 class Rendering(Protocol):

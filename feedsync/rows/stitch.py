@@ -1,5 +1,6 @@
 """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue (Amazon
-messages numbered again, in documents of ``max_messages``)."""
+messages numbered again, in documents of ``max_messages``). A feed of XML or delimited text is the first share's
+document with the others' items put after its own, in place: the first share's items are written once."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import errno
 import io
 import os
 from collections.abc import Mapping
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import BinaryIO
 
-from feedsync.atomic import atomic_write
+from feedsync.atomic import atomic_extend, atomic_write
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import Report
@@ -40,16 +41,16 @@ def stitch(
             result = report.channels[channel.name]
             result.output = out / channel.filename
             encoder = encoders.get(channel.name)
-            handle = stack.enter_context(atomic_write(result.output))
             tail = TAILS[channel.format.writer]
             head = _prologue(channel, encoder, tail)
             files = [folder / str(index) / channel.filename for index in range(count)]
             if channel.format.writer == "json_listings":
+                meta = {**channel.feed, **(encoder.meta if encoder else {})}
                 writer = open_writer(
                     channel.format.writer,
-                    handle,
+                    stack.enter_context(atomic_write(result.output)),
                     columns=channel.columns,
-                    meta={**channel.feed, **(encoder.meta if encoder else {})},
+                    meta=meta,
                     options={**channel.format.options, **channel.settings},
                     open_part=_part_opener(parts, out, channel, result),
                 )
@@ -58,10 +59,7 @@ def stitch(
                     for path in files:
                         _messages(path, writer, head)
             else:
-                handle.write(head)
-                for path in files:
-                    _copy_body(path, handle, head, len(tail))
-                handle.write(tail)
+                _append(stack.enter_context(_extended(files[0], result.output, head, tail)), files[1:], head, tail)
             checkpoint("rows.feed-stitched")
 
 
@@ -76,6 +74,25 @@ def _prologue(channel: CompiledChannel, encoder: Encoder | None, tail: bytes) ->
     if not empty.endswith(tail):
         raise AssertionError(f"unexpected end of an empty {channel.format.writer} document: {empty[-40:]!r}")
     return empty[: len(empty) - len(tail)]
+
+
+def _extended(first: Path, target: Path, head: bytes, tail: bytes) -> AbstractContextManager[BinaryIO]:
+    """The first share's document, which is the feed's beginning, open to take the other shares' items before its
+    ``tail`` (then ``target`` in one rename): its items are not copied again."""
+    size = first.stat().st_size
+    with first.open("rb") as document:
+        starts = document.read(len(head))
+        document.seek(max(0, size - len(tail)))
+        if starts != head or document.read() != tail:
+            raise AssertionError(f"{first.name}: the first share's document is not a whole feed")
+    return atomic_extend(first, target, keep=size - len(tail))
+
+
+def _append(handle: BinaryIO, files: list[Path], head: bytes, tail: bytes) -> None:
+    """The items of the shares' documents ``files``, then the feed's ``tail``."""
+    for path in files:
+        _copy_body(path, handle, head, len(tail))
+    handle.write(tail)
 
 
 def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:

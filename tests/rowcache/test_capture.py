@@ -4,8 +4,12 @@ were consecutive there too are one write, and a computed row's item is written a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from feedsync.errors import OutputError
 from feedsync.rowcache import capture
 from feedsync.rowcache.capture import CaptureWriter
 
@@ -77,3 +81,28 @@ def test_a_long_run_is_written_a_piece_at_a_time(monkeypatch: Any) -> None:
         writer.copy(EARLIER, start, min(3, len(EARLIER) - start))
     writer.flush()
     assert inner.writes == [b"aaaa", b"bbbc", b"cccc", b"cdd"]
+
+
+def test_the_earlier_feed_is_read_where_asked_and_stays_the_file_it_opened(tmp_path: Path) -> None:
+    path = tmp_path / "feed.csv"
+    path.write_bytes(EARLIER)
+    feed = capture.EarlierFeed(path.open("rb"))
+    assert len(feed) == len(EARLIER)
+    for start, end in [(0, 4), (4, 7), (13, 15), (0, 15), (14, 99), (7, 7)]:
+        assert feed[start:end] == EARLIER[start:end]
+    replacement = tmp_path / "new.csv"
+    replacement.write_bytes(b"z" * 40)
+    replacement.replace(path)  # the next run's feed renamed into place: what is read stays the earlier file
+    assert feed[0:15] == EARLIER
+    feed.close()
+
+
+def test_an_earlier_feed_cut_short_while_copied_is_an_error_not_a_short_copy(tmp_path: Path) -> None:
+    path = tmp_path / "feed.csv"
+    path.write_bytes(EARLIER)
+    feed = capture.EarlierFeed(path.open("rb"))
+    with path.open("r+b") as handle:
+        handle.truncate(6)
+    with pytest.raises(OutputError, match=r"cut short.*not replaced"):
+        feed[4:10]
+    feed.close()
