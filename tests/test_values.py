@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from feedsync import values as v
 from feedsync.model.product import WeightUnit
-from feedsync.sources.normalize import _BAD_CHARS, is_clean
+from feedsync.sources.normalize import _BAD_CHARS, _list, _text, is_clean
 
 PROPERTY = settings(max_examples=400, deadline=None, derandomize=True, database=None)
 
@@ -118,3 +118,9 @@ def test_weight_units(name: str) -> None:
         weight = v.parse_weight(f" 1.5 {spelled} ")
         assert (weight.value, weight.unit) == (Decimal("1.5"), WeightUnit(v._WEIGHT_UNITS[name]))
         assert type(weight.unit) is WeightUnit
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from(["", " ", "a", " b ", "\t", ",", "/x.jpg", "\xa0"])).map("".join))
+def test_a_list_cell_is_its_parts_as_texts(cell: str) -> None:
+    assert _list(cell) == [text for text in (_text(part) for part in cell.split(",")) if text is not None]

@@ -78,6 +78,8 @@ def _text(value: Any) -> str | None:
 
 
 def _list(value: Any) -> list[str]:
+    if type(value) is str:  # the common case first: what _text makes of each part
+        return [part for part in map(str.strip, value.split(",")) if part]
     if value is None:
         return []
     parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
