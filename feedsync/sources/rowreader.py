@@ -68,6 +68,8 @@ class _Source:
         self.lines.extend(lines)
 
 
+_INLINE_ATTRIBUTES = 64
+"""Columns kept as attributes that the reader names one by one; beyond, it loops over them."""
 _RAW = ("additional_image_links", "sale_price", "sale_price_effective_date")
 """The fields whose cell as written (not stripped) a rule reads."""
 
@@ -190,9 +192,14 @@ def compile_reader(
         "        return None",
         "    attributes = {}",
     )
-    for index, target in enumerate(targets):
-        if target is None:
-            src.add(f"    cell = cells[{index}]", "    if cell:", f"        attributes[{names[index]!r}] = cell")
+    unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
+    if len(unmapped) > _INLINE_ATTRIBUTES:  # a wide export: a loop, not a page of code per row
+        src.ref("_unmapped", tuple(unmapped))
+        src.add("    for index, name in _unmapped:", "        cell = cells[index]", "        if cell:")
+        src.add("            attributes[name] = cell")
+    else:
+        for index, name in unmapped:
+            src.add(f"    cell = cells[{index}]", "    if cell:", f"        attributes[{name!r}] = cell")
     src.add(
         "    out['attributes'] = attributes",
         "    out['source'] = ref",
@@ -200,6 +207,6 @@ def compile_reader(
     )
     text = "\n".join(src.lines) + "\n"
     scope = dict(src.names)
-    exec(compile(text, f"<feedsync reader {path}>", "exec"), scope)  # the source built above
+    exec(compile(text, "<feedsync reader>", "exec"), scope)  # the source built above
     read: RowReader = scope["read"]
     return read
