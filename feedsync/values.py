@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import urljoin
 
-from feedsync.model.construct import construct
+from feedsync.model.construct import construct, maker
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.product import DateRange, Weight, WeightUnit
 
@@ -39,7 +39,7 @@ def parse_decimal(text: str, *, what: str, code: str = "MDL006") -> Decimal:
     if not _NUMBER.match(value):
         hint = " (use a dot as the decimal separator, no thousands separators)" if "," in value else ""
         raise ValueProblem(code, f"{what} {text!r} is not a number{hint}")
-    if len(value.lstrip("+-").split(".")[0].lstrip("0")) > MAX_DIGITS:
+    if len(value) > MAX_DIGITS and len(value.lstrip("+-").split(".")[0].lstrip("0")) > MAX_DIGITS:
         raise ValueProblem(
             code, f"{what} {text[:40]!r}... is too large (more than {MAX_DIGITS} digits)", out_of_range=True
         )
@@ -72,6 +72,9 @@ MAX_INT = 2**31 - 1
 
 
 def parse_int(text: str, *, what: str) -> int:
+    digits = text.strip()
+    if len(digits) < 10 and digits.isdecimal():  # the common case: what the rules below make of it
+        return int(digits)
     value = parse_decimal(text, what=what)
     if value != value.to_integral_value():
         raise ValueProblem("MDL006", f"{what} {text[:40]!r} is not a whole number")
@@ -188,19 +191,23 @@ def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> Date
 
 _WEIGHT = re.compile(r"^\s*(?P<num>[0-9.]+)\s*(?P<unit>[A-Za-z]+)\s*$")
 _WEIGHT_UNITS = {"g": "g", "gram": "g", "grams": "g", "kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb", "oz": "oz"}
+_UNITS = {name: WeightUnit(unit) for name, unit in _WEIGHT_UNITS.items()}
+_weight = maker(Weight)
 
 
 def parse_weight(text: str) -> Weight:
     match = _WEIGHT.match(text)
-    unit = _WEIGHT_UNITS.get(match["unit"].lower()) if match else None
+    unit = _UNITS.get(match["unit"].lower()) if match else None
     if not match or unit is None:
         raise ValueProblem("MDL006", f"weight {text!r} is not a number with a unit (g, kg, lb, oz)")
-    return construct(Weight, value=parse_decimal(match["num"], what="weight"), unit=WeightUnit(unit))
+    return _weight({"value": parse_decimal(match["num"], what="weight"), "unit": unit})
 
 
 def parse_url(text: str, base_url: str | None, *, what: str) -> str:
     """An absolute http(s) URL, or a path completed by ``base_url``."""
     value = text.strip()
+    if value[:1] == "/" and value[1:2] != "/" and base_url is not None and " " not in value and "://" not in value:
+        return base_url + value  # the common case of a path, as below
     lower = value.lower()
     if lower.startswith(("http://", "https://")):
         if " " in value or len(value) <= len("https://"):

@@ -21,7 +21,8 @@ from pydantic_core import PydanticUndefined
 M = TypeVar("M", bound=BaseModel)
 
 _set = object.__setattr__
-_TABLES: dict[type[BaseModel], tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]] | None] = {}
+_new = object.__new__
+_MAKERS: dict[type[BaseModel], Callable[[dict[str, Any]], Any]] = {}
 
 
 def _immutable(default: Any) -> bool:
@@ -49,19 +50,38 @@ def _table(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Calla
 def construct(cls: type[M], **values: Any) -> M:
     """``cls.model_construct(**values)`` for values that name only fields of ``cls`` and every required one."""
     try:
-        table = _TABLES[cls]
+        make = _MAKERS[cls]
     except KeyError:
-        table = _TABLES[cls] = _table(cls)
+        make = maker(cls)
+    return make(values)  # type: ignore[return-value]
+
+
+def maker(cls: type[M]) -> Callable[[dict[str, Any]], M]:
+    """``construct(cls, **values)`` as a function of the ``values`` dict (for a caller that makes many)."""
+    try:
+        return _MAKERS[cls]  # type: ignore[return-value]
+    except KeyError:
+        pass
+    table = _table(cls)
     if table is None:
-        return cls.model_construct(**values)
-    defaults, factories = table
-    fields = {**defaults, **values}
-    for name, factory in factories:
-        if name not in values:
-            fields[name] = factory()
-    model = object.__new__(cls)
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
+
+        def make(values: dict[str, Any]) -> M:
+            return cls.model_construct(**values)
+
+    else:
+        defaults, factories = table
+
+        def make(values: dict[str, Any]) -> M:
+            fields = {**defaults, **values}
+            for name, factory in factories:
+                if name not in values:
+                    fields[name] = factory()
+            model = _new(cls)
+            _set(model, "__dict__", fields)
+            _set(model, "__pydantic_fields_set__", set(values))
+            _set(model, "__pydantic_extra__", None)
+            _set(model, "__pydantic_private__", None)
+            return model
+
+    _MAKERS[cls] = make
+    return make

@@ -28,7 +28,8 @@ from feedsync.sources.base import (
     register,
     resolve_format,
 )
-from feedsync.sources.normalize import build_product
+from feedsync.sources.normalize import NormalizeContext, build_product
+from feedsync.sources.rowreader import RowReader, compile_reader, record
 from feedsync.sources.tabular import detect_encoding, open_table
 
 
@@ -111,8 +112,7 @@ class DelimitedSource:
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
             self.stats.unused = []  # every other column is kept in attributes
-            mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
-            unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
+            read = self._reader(path, names, targets, columns, ctx)
             padding = [""] * width
             gate = self.gate
             if gate is not None:
@@ -123,20 +123,31 @@ class DelimitedSource:
                     continue
                 if len(cells) < width:  # a short row: its missing cells are empty ones
                     cells = cells + padding[len(cells) :]
-                raw: dict[str, Any] = {}
-                for index, target in mapped:  # the first non-empty cell of a field wins
-                    cell = cells[index]
-                    if cell.strip() and target not in raw:
-                        raw[target] = cell
-                attributes = {name: cells[index] for index, name in unmapped if cells[index]}
-                ref = construct(SourceRef, path=path, row=row, columns=columns)
-                if not self.prepare(raw, attributes, ref, emit):
-                    continue
-                product = build_product(raw, attributes, ref, ctx, emit)
+                product = read(row, cells, emit)
                 if product is not None:
                     yield product
             if gate is not None:
                 gate.end()
+
+    def _reader(
+        self, path: str, names: list[str], targets: list[str | None], columns: dict[str, tuple[str, int | None]],
+        ctx: NormalizeContext,
+    ) -> RowReader:  # fmt: skip
+        """The reader of a row: compiled once for this header, or (a format that adjusts rows, ``prepare``) the
+        row's record adjusted, then ``build_product``."""
+        if type(self).prepare is DelimitedSource.prepare:
+            return compile_reader(path, names, targets, columns, ctx)
+        mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
+        unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
+
+        def read(row: int, cells: list[str], emit: Emit) -> Product | None:
+            raw, attributes = record(cells, mapped, unmapped)
+            ref = construct(SourceRef, path=path, row=row, columns=columns)
+            if not self.prepare(raw, attributes, ref, emit):
+                return None
+            return build_product(raw, attributes, ref, ctx, emit)
+
+        return read
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
         """A hook for formats built on this reader: adjust a row's values before they are normalized; False

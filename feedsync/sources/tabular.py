@@ -280,12 +280,13 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
     """(row, cells) of each non-blank record. A record over several lines whose quotes do not pair up cleanly (a
     quote not closed until a later row) is reported and left out; one whose quote runs to the end of the file is
     a SourceError; cells beyond the header's width are reported."""
-    reader, path, width, seen = lines.reader, lines.path, lines.width, lines.seen
+    reader, path, width, seen, ended = lines.reader, lines.path, lines.width, lines.seen, lines.ended
+    strip = str.strip
     first = lines.first_row or lines.header_row + 1
     row = first - 1
     try:
         for row, cells in enumerate(reader, start=first):
-            if lines.ended:
+            if ended:
                 raise _unclosed(path, row, lines.line())
             broken = len(seen) > 1 and _broken_quote(lines, row, cells)
             seen.clear()
@@ -301,7 +302,7 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
                         location=Location(path, row, width + 1),
                     )
                 )
-            if any(cell.strip() for cell in cells):
+            if any(map(strip, cells)):
                 yield row, cells
         if lines.done is not None:
             lines.done.append(row)
