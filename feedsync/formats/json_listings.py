@@ -48,6 +48,13 @@ class JsonListingsWriter:
         self._open_part = open_part
         self._count = 0
         self._part = 1
+        self._begun = False
+
+    def resume(self, count: int, part: int) -> JsonListingsWriter:
+        """This writer continues a document of the same feed already begun: the ``part``-th, whose handle is at the
+        end of its ``count``-th message (its end not written). Entered, it writes no header."""
+        self._count, self._part, self._begun = count, part, True
+        return self
 
     def _start(self) -> None:
         self._handle.write(b'{"header":' + _dumps(self._header) + b',\n"messages":[')
@@ -57,7 +64,8 @@ class JsonListingsWriter:
         self._handle.write(b"\n]}\n")
 
     def __enter__(self) -> JsonListingsWriter:
-        self._start()
+        if not self._begun:
+            self._start()
         return self
 
     def _next(self) -> None:

@@ -177,8 +177,8 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
         out = job.scratch / str(index)
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir()
-    for channel in job.compiled:  # one document per share: the stitch numbers and splits the messages
-        channel.settings = {**channel.settings, "max_messages": sys.maxsize}
+    for channel in job.compiled if index else ():  # one document per later share: the stitch numbers and splits
+        channel.settings = {**channel.settings, "max_messages": sys.maxsize}  # its messages after the first share's
     inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
     source = NonEmpty(inner if index == 0 else _Headless(inner, share.first_row))  # type: ignore[arg-type]
     observers: dict[str, Sequence[ItemObserver]] = {name: [ItemIds(report, name)] for name in job.recorded}

@@ -1,6 +1,6 @@
 """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue (Amazon
-messages numbered again, in documents of ``max_messages``). A feed of XML or delimited text is the first share's
-document with the others' items put after its own, in place: the first share's items are written once."""
+messages numbered again, in documents of ``max_messages``). The first share's documents are the feed's first ones:
+the other shares' items are put after its own, in place, so the first share's items are written once."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import BinaryIO
 
-from feedsync.atomic import atomic_extend, atomic_write
+from feedsync.atomic import atomic_extend
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
-from feedsync.diagnostics import Report
+from feedsync.diagnostics import ChannelResult, Report
 from feedsync.faults import checkpoint
 from feedsync.formats import open_writer
 from feedsync.formats.json_listings import JsonListingsWriter
+from feedsync.split import part_path
 from feedsync.stream import _part_opener
 
 TAILS = {"rss": b"</channel>\n</rss>\n", "delimited": b"", "json_listings": b"\n]}\n"}
@@ -45,22 +46,47 @@ def stitch(
             head = _prologue(channel, encoder, tail)
             files = [folder / str(index) / channel.filename for index in range(count)]
             if channel.format.writer == "json_listings":
-                meta = {**channel.feed, **(encoder.meta if encoder else {})}
-                writer = open_writer(
-                    channel.format.writer,
-                    stack.enter_context(atomic_write(result.output)),
-                    columns=channel.columns,
-                    meta=meta,
-                    options={**channel.format.options, **channel.settings},
-                    open_part=_part_opener(parts, out, channel, result),
-                )
-                assert isinstance(writer, JsonListingsWriter)
-                with writer:
-                    for path in files:
-                        _messages(path, writer, head)
+                _continue_messages(stack, parts, out, channel, encoder, result, files, head)
             else:
                 _append(stack.enter_context(_extended(files[0], result.output, head, tail)), files[1:], head, tail)
             checkpoint("rows.feed-stitched")
+
+
+def _continue_messages(
+    stack: ExitStack,
+    parts: ExitStack,
+    out: Path,
+    channel: CompiledChannel,
+    encoder: Encoder | None,
+    result: ChannelResult,
+    files: list[Path],
+    head: bytes,
+) -> None:
+    """Amazon's feed: the first share's documents are its first ones, whole but the last, which the other shares'
+    messages continue (numbered on from its count) in documents of ``max_messages``."""
+    assert result.output is not None
+    documents = [files[0], *_parts(files[0].parent, channel)]
+    count = _count_messages(documents[-1], head, TAILS["json_listings"])
+    targets = [result.output, *(part_path(out, channel, n) for n in range(2, len(documents) + 1))]
+    result.parts.extend(targets[1:])
+    handles = [
+        (stack if number == 1 else parts).enter_context(
+            _extended(document, target, head, TAILS["json_listings"] if number == len(documents) else b"")
+        )
+        for number, (document, target) in enumerate(zip(documents, targets, strict=True), start=1)
+    ]
+    writer = open_writer(
+        channel.format.writer,
+        handles[-1],
+        columns=channel.columns,
+        meta={**channel.feed, **(encoder.meta if encoder else {})},
+        options={**channel.format.options, **channel.settings},
+        open_part=_part_opener(parts, out, channel, result),
+    )
+    assert isinstance(writer, JsonListingsWriter)
+    with writer.resume(count, len(documents)):
+        for path in files[1:]:
+            _messages(path, writer, head)
 
 
 def _prologue(channel: CompiledChannel, encoder: Encoder | None, tail: bytes) -> bytes:
@@ -93,6 +119,29 @@ def _append(handle: BinaryIO, files: list[Path], head: bytes, tail: bytes) -> No
     for path in files:
         _copy_body(path, handle, head, len(tail))
     handle.write(tail)
+
+
+def _parts(folder: Path, channel: CompiledChannel) -> list[Path]:
+    """The further documents (2, 3, ...) a share wrote in ``folder``, in order."""
+    found = []
+    while (path := part_path(folder, channel, len(found) + 2)).exists():
+        found.append(path)
+    return found
+
+
+def _count_messages(path: Path, head: bytes, tail: bytes) -> int:
+    """How many messages a JSON listings document holds: one line each between ``head`` and ``tail``."""
+    left = path.stat().st_size - len(head) - len(tail)
+    count = 0
+    with path.open("rb") as document:
+        document.seek(len(head))
+        while left > 0:
+            chunk = document.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            left -= len(chunk)
+    return count
 
 
 def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:

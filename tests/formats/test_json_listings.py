@@ -106,3 +106,40 @@ def test_a_value_json_cannot_write_is_refused_as_before() -> None:
             _reference([bad], {})
         with pytest.raises(TypeError):
             _written([bad], {})
+
+
+def _documents(messages: list[dict[str, Any]], max_messages: int, cut: int | None) -> list[bytes]:
+    """The documents of ``messages``; with ``cut``, the writer is left after ``cut`` messages (its end unwritten)
+    and another one resumes the document it was writing."""
+    documents = [io.BytesIO()]
+
+    def open_part(number: int) -> io.BytesIO:
+        documents.append(io.BytesIO())
+        assert len(documents) == number
+        return documents[-1]
+
+    header = {"sellerId": "A1", "version": "2.0"}
+    if cut is None:
+        with JsonListingsWriter(documents[0], header=header, max_messages=max_messages, open_part=open_part) as w:
+            for message in messages:
+                w.write(message)
+        return [d.getvalue() for d in documents]
+    first = JsonListingsWriter(documents[0], header=header, max_messages=max_messages, open_part=open_part)
+    first.__enter__()
+    for message in messages[:cut]:
+        first.write(message)  # left here: its document not ended
+    count = cut - (len(documents) - 1) * max_messages if cut else 0
+    later = JsonListingsWriter(documents[-1], header=header, max_messages=max_messages, open_part=open_part)
+    with later.resume(count, len(documents)):
+        for message in messages[cut:]:
+            later.write(message)
+    return [d.getvalue() for d in documents]
+
+
+@given(st.integers(min_value=0, max_value=12), st.integers(min_value=1, max_value=4), st.data())
+def test_a_resumed_writer_continues_the_document_as_one_writer_would(
+    total: int, max_messages: int, data: st.DataObject
+) -> None:
+    messages = [{"sku": f"S{n}", "operationType": "UPDATE"} for n in range(total)]
+    cut = data.draw(st.integers(min_value=0, max_value=total))
+    assert _documents(messages, max_messages, cut) == _documents(messages, max_messages, None)
