@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from feedsync import values as v
-from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Group, Value, to_text
+from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Group, Value, printed, to_text
 from feedsync.channels.bounds import LimitExceeded
 from feedsync.channels.categories import CategoryMap
 from feedsync.channels.pricing import (
@@ -253,7 +253,7 @@ class CompiledChannel:
                     if raw is None:
                         continue
                     if type(raw) is not str:
-                        raw = str(raw)
+                        raw = printed(raw)
                 else:
                     raw = compiled.call(ctx)
             except RenderError as exc:
