@@ -116,6 +116,8 @@ def to_text(value: Any) -> Value | None:
         return None
     if kind is int:
         return str(value)  # digits, a sign: never blank
+    if kind is Decimal:
+        return format(value, "f")
     if kind is tuple or kind is list:
         items: list[str] = []
         for element in value:

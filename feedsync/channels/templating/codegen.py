@@ -325,11 +325,13 @@ def _equal(a: Any, b: Any) -> bool:
     if kind in _ATOMS:
         return a == b  # type: ignore[no-any-return]
     if kind is tuple or kind is list:
-        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+        if len(a) != len(b):
+            return False
+        return not a or all(_equal(x, y) for x, y in zip(a, b, strict=True))
     if kind is dict:
         if len(a) != len(b):
             return False
-        return all(_equal(k, j) and _equal(x, y) for (k, x), (j, y) in zip(a.items(), b.items(), strict=True))
+        return not a or all(_equal(k, j) and _equal(x, y) for (k, x), (j, y) in zip(a.items(), b.items(), strict=True))
     return False
 
 
