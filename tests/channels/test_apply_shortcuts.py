@@ -6,10 +6,12 @@ reads that are whole numbers, nested lists and dicts, or the channel's settings.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -280,3 +282,41 @@ def test_whole_numbers_and_the_settings_are_reused() -> None:
         ctx = templating.context({"attributes": {"Logo": "Cat"}, "options": {}, "count": count})
         assert function(ctx) == {"t": f"Logo:Cat{count}"}
     assert calls == [3, True, 1]  # fresh dicts each item, equal: reused; True and 1 print otherwise
+
+
+# --- override columns: found once for each list of columns ---
+
+COLUMNS = st.sampled_from(["amazon_asin", "amazon_amazon_product_type", "amazon_product_type", "amazon_color", "note"])
+ATTRIBUTES = st.lists(st.tuples(COLUMNS, st.sampled_from(["", "B00X", "SHIRT", "Navy"])), max_size=5).map(dict)
+
+
+_AMAZON: list[CompiledChannel] = []
+
+
+def _amazon() -> CompiledChannel:
+    if not _AMAZON:
+        from feedsync.channels.profile import compile_channels
+        from tests.conftest import HEADER, make_config, row
+
+        with tempfile.TemporaryDirectory() as folder:
+            amazon = "  amazon:\n    profile: amazon\n    settings: {seller_id: A2TEST}\n"
+            _AMAZON.append(
+                compile_channels(make_config(Path(folder), HEADER + row(), channel_extra=amazon), ["amazon"])[0]
+            )
+    return _AMAZON[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(ATTRIBUTES, min_size=1, max_size=8))
+def test_override_columns_remembered_give_what_found_afresh_gives(rows: list[dict[str, str]]) -> None:
+    channel = _amazon()
+    product = Product(id="p", title="t", price=Money(amount=1, currency="USD"), source=SourceRef(path="x", row=2))
+    for attributes in rows:
+        item = product.model_copy(update={"attributes": attributes})
+        found: list[Diagnostic] = []
+        expected: list[Diagnostic] = []
+        made = channel.view(item, None, found.append)  # with the columns of the rows before remembered
+        channel._overrides.clear()
+        wanted = channel.view(item, None, expected.append)
+        assert made == wanted and found == expected
+        assert made is None or made["asin"] == (attributes.get("amazon_asin") or None)
