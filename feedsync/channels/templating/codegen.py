@@ -208,6 +208,9 @@ def fields_function(
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
         lines.append(f"        f = {index}")
+        if spec.simple is not None and spec.renders:
+            lines += _simple(repr(spec.simple), source.ref(spec.call), repr(spec.name))
+            continue
         if reuse and spec.reads is not None and spec.simple is None:
             shared = [_shared(source, read) for read in spec.reads]
             lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name), shared)
@@ -292,6 +295,23 @@ def _finish(renders: bool, name: str) -> list[str]:
         "            raw = _to_text(raw)",
         "            if raw is not None:",
         f"                values[{name}] = raw",
+    ]
+
+
+def _simple(key: str, call: str, name: str) -> list[str]:
+    """The lines of a ``{{ name }}`` field: what ``raw = <its value>`` and ``_finish`` do, text (most values)
+    tested first, with one look-up (``ctx`` is a dict); a name the data does not hold is left to the field's call
+    (which fails as Jinja does)."""
+    return [
+        f"        raw = ctx.get({key}, _MISSING)",
+        "        if type(raw) is str:",
+        "            raw = raw.strip()",
+        "            if raw:",
+        f"                values[{name}] = raw",
+        "        elif raw is not None:",
+        "            if raw is _MISSING:",
+        f"                raw = {call}(ctx)",
+        *["    " + line for line in _finish(True, name)],
     ]
 
 
