@@ -11,7 +11,8 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from feedsync.diagnostics import Diagnostic
-from feedsync.model.product import Product
+from feedsync.model.money import Money
+from feedsync.model.product import DateRange, Product, Weight
 from feedsync.plugins import discover
 
 Group = dict[str, str]
@@ -83,10 +84,52 @@ def show_value(value: Value) -> str:
     return " | ".join(v if isinstance(v, str) else ";".join(f"{k}={t}" for k, t in v.items()) for v in value)
 
 
+_PRINTED_TYPES = frozenset({Money, DateRange, Weight})
+"""The model's value types (frozen: an object's text never changes) whose ``str`` is kept by ``printed``."""
+_PRINTED: dict[int, tuple[Any, str]] = {}
+_PRINTED_SIZE = 4096
+
+
+def printed(value: Any) -> str:
+    """``str(value)``, kept for each object of the model's frozen value types (``Money``, ``DateRange``, ``Weight``):
+    the reader gives the variants of a product the same objects, and channels print the same prices and dates
+    (the text of a price costs more than a microsecond; of a date range, several). An entry holds its object, so
+    its ``id`` names no other object while it is kept; the table is emptied when full."""
+    if type(value) in _PRINTED_TYPES:
+        kept = _PRINTED.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept[1]
+        text = str(value)
+        if len(_PRINTED) >= _PRINTED_SIZE:
+            _PRINTED.clear()
+        _PRINTED[id(value)] = (value, text)
+        return text
+    return str(value)
+
+
 def to_text(value: Any) -> Value | None:
     """A template/expression result as feed text. None and empty strings mean "no value"."""
+    kind = type(value)
+    if kind is str:
+        return value.strip() or None
     if value is None:
         return None
+    if kind is int:
+        return str(value)  # digits, a sign: never blank
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is tuple or kind is list:
+        items: list[str] = []
+        for element in value:
+            if type(element) is str:
+                element = element.strip()
+                if element:
+                    items.append(element)
+                continue
+            text = to_text(element)
+            if isinstance(text, str):
+                items.append(text)
+        return items or None
     if isinstance(value, str):
         text = value.strip()
         return text or None
@@ -99,7 +142,7 @@ def to_text(value: Any) -> Value | None:
     if isinstance(value, (list, tuple)):
         items = [t for t in (to_text(v) for v in value) if isinstance(t, str)]
         return items or None
-    text = str(value).strip()
+    text = printed(value).strip()
     return text or None
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from feedsync import values as v
-from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Group, Value, to_text
+from feedsync.channels.base import ChannelItem, ChannelSpec, FormatSpec, Group, Value, printed, to_text
 from feedsync.channels.bounds import LimitExceeded
 from feedsync.channels.categories import CategoryMap
 from feedsync.channels.pricing import (
@@ -33,6 +33,9 @@ from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import Selection
 from feedsync.ids import fit_ascii_id, fit_id, printable_ascii
 from feedsync.model.product import Product
+
+_REMEMBERED = 256
+"""Lists of source columns whose override columns a channel remembers (a file has one or a few)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,7 @@ class CompiledChannel:
     _reported_unmapped: set[str] = field(default_factory=set)
     _names: frozenset[str] = frozenset()
     _base: dict[str, Any] | None = None
+    _overrides: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.origins = {f.name: f.origin for f in self.fields if f.origin}
@@ -107,13 +111,14 @@ class CompiledChannel:
         ctx["now"] = self.now
         if extras:
             ctx.update(extras)
-        if self.overrides_prefix:
-            prefix = self.overrides_prefix
-            for key, raw in product.attributes.items():
-                if not key.startswith(prefix) or not raw:
+        if self.overrides_prefix and product.attributes:
+            attributes = product.attributes
+            for key in self._override_columns(attributes):
+                raw = attributes[key]
+                if not raw:
                     continue
                 # a column named as one of the profile's variables (amazon_product_type) sets that variable
-                target = key if key in self.variables else key[len(prefix) :]
+                target = key if key in self.variables else key[len(self.overrides_prefix) :]
                 before = ctx.get(target)
                 try:
                     ctx[target] = coerce(ctx, target, raw)
@@ -169,6 +174,19 @@ class CompiledChannel:
             emit(make(code, f"filter failed: {exc}", channel=self.name, product_id=product.id, location=where))
             return None
         return ctx
+
+    def _override_columns(self, attributes: Mapping[str, str]) -> tuple[str, ...]:
+        """The columns of ``attributes`` named with the overrides prefix, in their order: found once for each list
+        of columns (the rows of a file have the same)."""
+        columns = tuple(attributes)
+        found = self._overrides.get(columns)
+        if found is None:
+            prefix = self.overrides_prefix
+            assert prefix is not None
+            found = tuple(key for key in columns if key.startswith(prefix))
+            if len(self._overrides) < _REMEMBERED:
+                self._overrides[columns] = found
+        return found
 
     def _categorize(self, ctx: dict[str, Any], product: Product, emit: Emit, trace: Trace | None) -> None:
         assert self.category_map is not None
@@ -253,7 +271,7 @@ class CompiledChannel:
                     if raw is None:
                         continue
                     if type(raw) is not str:
-                        raw = str(raw)
+                        raw = printed(raw)
                 else:
                     raw = compiled.call(ctx)
             except RenderError as exc:
@@ -277,7 +295,8 @@ class CompiledChannel:
             if not isinstance(value, str):
                 continue
             too_long = len(value) > limit
-            if not too_long and (not ascii_ids or printable_ascii(value)):
+            # printable ASCII is what str.isascii and str.isprintable both say of most ids: no pattern needed
+            if not too_long and (not ascii_ids or (value.isascii() and value.isprintable()) or printable_ascii(value)):
                 continue
             values[attr] = fit_ascii_id(value, limit) if ascii_ids else fit_id(value, limit)
             why = (

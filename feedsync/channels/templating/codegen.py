@@ -182,9 +182,11 @@ def fields_function(
     fields: Sequence[FieldCode],
     to_text: Callable[[Any], Any],
     reuse: bool = True,
+    printed: Callable[[Any], str] = str,
 ) -> tuple[Callable[[dict[str, Any]], dict[str, Any]], str, int]:
     """The generated function ``values(ctx)`` for ``fields`` (the values by field name, empty ones left out, as
-    text: ``to_text`` of an expression's value), its source, and how many fields run inline.
+    text: ``to_text`` of an expression's value, ``printed`` of a template's value that is no text: ``str`` or
+    what gives the same), its source, and how many fields run inline.
 
     With ``reuse``, a field whose value depends on the names it reads alone (``FieldCode.reads``) keeps the text
     it made, with those names' values, for the next call: when each holds the same object, or text equal to the
@@ -206,8 +208,12 @@ def fields_function(
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
         lines.append(f"        f = {index}")
+        if spec.simple is not None and spec.renders:
+            lines += _simple(repr(spec.simple), source.ref(spec.call), repr(spec.name))
+            continue
         if reuse and spec.reads is not None and spec.simple is None:
-            lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name))
+            shared = [_shared(source, read) for read in spec.reads]
+            lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name), shared)
             kept += 1
             continue
         lines.append(f"        raw = {value}")
@@ -231,6 +237,7 @@ def fields_function(
         "_fault": _fault,
         "_FieldFailed": FieldFailed,
         "_to_text": to_text,
+        "_print": printed,
         "_MISSING": _MISSING,
         "_OFF": _OFF,
         "_TRIES": _TRIES,
@@ -274,7 +281,7 @@ def _finish(renders: bool, name: str) -> list[str]:
         return [
             "        if raw is not None:",
             "            if type(raw) is not str:",
-            "                raw = str(raw)",
+            "                raw = _print(raw)",
             "            raw = raw.strip()",
             "            if raw:",
             f"                values[{name}] = raw",
@@ -291,6 +298,23 @@ def _finish(renders: bool, name: str) -> list[str]:
     ]
 
 
+def _simple(key: str, call: str, name: str) -> list[str]:
+    """The lines of a ``{{ name }}`` field: what ``raw = <its value>`` and ``_finish`` do, text (most values)
+    tested first, with one look-up (``ctx`` is a dict); a name the data does not hold is left to the field's call
+    (which fails as Jinja does)."""
+    return [
+        f"        raw = ctx.get({key}, _MISSING)",
+        "        if type(raw) is str:",
+        "            raw = raw.strip()",
+        "            if raw:",
+        f"                values[{name}] = raw",
+        "        elif raw is not None:",
+        "            if raw is _MISSING:",
+        f"                raw = {call}(ctx)",
+        *["    " + line for line in _finish(True, name)],
+    ]
+
+
 class _Missing:
     """A name the data does not hold (the template fails on it: never kept)."""
 
@@ -302,32 +326,65 @@ _TRIES = 256
 """A field is switched off after this many evaluations when fewer than a quarter as many items reused its text."""
 
 
+_ATOMS = frozenset({str, int, bool, type(None)})
+"""Types whose equal values print the same (exactly these: ``Markup`` is a ``str`` that prints otherwise, a
+``Decimal`` or ``float`` may be equal and print otherwise)."""
+_DEPTH = 12
+"""How deep lists, tuples and dicts are kept and compared; deeper ones are never reused."""
+_TOO_DEEP = _Missing()
+
+
 def _equal(a: Any, b: Any) -> bool:
-    """``a`` and ``b`` are lists, tuples or dicts of the same texts (``str`` exactly), in the same order: a
-    template gives the same for either. Any other pair that is not the same object: False."""
+    """``a`` and ``b`` are equal values of the same types all through: texts, whole numbers, booleans, None, and
+    lists, tuples and dicts of them (keys and values in the same order): a template gives the same for either.
+    Any other pair that is not the same object: False (``b``, a kept copy, ends in ``_TOO_DEEP`` past
+    ``_DEPTH``)."""
     kind = type(a)
     if kind is not type(b):
         return False
+    if kind in _ATOMS:
+        return a == b  # type: ignore[no-any-return]
     if kind is tuple or kind is list:
-        return len(a) == len(b) and all(type(x) is str for x in a) and all(type(x) is str for x in b) and a == b
-    if kind is dict:
-        if len(a) != len(b) or not all(type(k) is str and type(x) is str for k, x in a.items()):
+        if len(a) != len(b):
             return False
-        return all(type(x) is str for x in b.values()) and list(a.items()) == list(b.items())
+        return not a or all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if kind is dict:
+        if len(a) != len(b):
+            return False
+        return not a or all(_equal(k, j) and _equal(x, y) for (k, x), (j, y) in zip(a.items(), b.items(), strict=True))
     return False
 
 
-def _kept_copy(value: Any) -> Any:
-    """What is kept of a value a field read: a copy of a list or dict (the item's own may change after)."""
+def _kept_copy(value: Any, depth: int = 0) -> Any:
+    """What is kept of a value a field read: lists, tuples and dicts copied all through (the item's own may change
+    after, a list inside a tuple too), ``_TOO_DEEP`` in place of those nested deeper than ``_DEPTH``."""
     kind = type(value)
-    return value.copy() if kind is list or kind is dict else value
+    if kind is list or kind is tuple:
+        if depth >= _DEPTH:
+            return _TOO_DEEP
+        made = [_kept_copy(x, depth + 1) for x in value]
+        return made if kind is list else tuple(made)
+    if kind is dict:
+        return {k: _kept_copy(x, depth + 1) for k, x in value.items()} if depth < _DEPTH else _TOO_DEEP
+    return value
 
 
-def _kept(slot: int, reads: tuple[str, ...], value: str, renders: bool, name: str) -> list[str]:
+def _shared(source: _Source, read: str) -> str | None:
+    """The name of the environment's global list or dict ``read`` names (``settings``), else None: one object for
+    every item, never changed in place (the sandbox is immutable, rules replace values), so kept as itself, and
+    the same object again is the same value (no copy made, no walk through it)."""
+    value = source.env.globals.get(read)
+    return source.ref(value) if type(value) in (list, dict) else None
+
+
+def _kept(
+    slot: int, reads: tuple[str, ...], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
+) -> list[str]:
     """The lines of a field whose text is kept in ``_kept[slot]`` with the values of ``reads`` it was made from:
     reused when each value is the same object or equal (``_equal``; text: ``str`` both, not a subclass such as
-    ``Markup``, which prints otherwise), else evaluated and kept. A list (a repeated attribute) is copied: the
-    item's is its own. A field seldom reused is switched off (``_OFF``): its keys cost more than they save."""
+    ``Markup``, which prints otherwise), else evaluated and kept. A list or dict (a repeated attribute) is copied:
+    the item's is its own; the environment's global of that name (``shared``) is kept as itself. A field seldom
+    reused is switched off (``_OFF``): its keys cost more than they save."""
     keys = [f"k{i}" for i in range(len(reads))]
     same = [
         f"({key} is m[{i}] or ({key} == m[{i}] if type({key}) is type(m[{i}]) is str else _equal({key}, m[{i}])))"
@@ -339,12 +396,16 @@ def _kept(slot: int, reads: tuple[str, ...], value: str, renders: bool, name: st
             "    out = None",
             "else:",
             "    if type(raw) is not str:",
-            "        raw = str(raw)",
+            "        raw = _print(raw)",
             "    out = raw.strip() or None",
         ]
     else:
         finish = ["if type(raw) is str:", "    out = raw.strip() or None", "else:", "    out = _to_text(raw)"]
-    snapshot = "".join(f"_kept_copy({key}), " for key in keys)
+    shared = list(shared) or [None] * len(keys)
+    snapshot = "".join(
+        f"_kept_copy({key}), " if glob is None else f"({key} if {key} is {glob} else _kept_copy({key})), "
+        for key, glob in zip(keys, shared, strict=True)
+    )
     lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
     lines += [f"            {line}" for line in finish]
     lines += ["        else:"]

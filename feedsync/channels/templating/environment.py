@@ -293,13 +293,17 @@ class Templating:
         return Compiled(checked(render), variables, None, renders=True, node=node, direct=False, reads=reads)
 
     def fields_function(
-        self, fields: Sequence[tuple[str, Compiled]], to_text: Callable[[Any], Any]
+        self,
+        fields: Sequence[tuple[str, Compiled]],
+        to_text: Callable[[Any], Any],
+        printed: Callable[[Any], str] = str,
     ) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """ONE generated function giving every field's text for an item's data (``codegen``): what calling each
-        field's ``Compiled`` and ``to_text`` of its value gives. It raises ``codegen.FieldFailed`` naming the field
-        whose template failed (its ``error`` is the ``RenderError``)."""
+        field's ``Compiled`` and ``to_text`` of its value gives (``printed``: ``str`` of a template's value, or what
+        gives the same). It raises ``codegen.FieldFailed`` naming the field whose template failed (its ``error`` is
+        the ``RenderError``)."""
         code = [codegen.FieldCode(name, c.call, c.renders, c.simple, c.node, c.direct, c.reads) for name, c in fields]
-        function, _, _ = codegen.fields_function(self.env, code, to_text, reuse=codegen.REUSE)
+        function, _, _ = codegen.fields_function(self.env, code, to_text, reuse=codegen.REUSE, printed=printed)
         return function
 
     def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:

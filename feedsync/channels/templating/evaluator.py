@@ -152,11 +152,19 @@ def attribute_getter(env: ImmutableSandboxedEnvironment, attr: str) -> Callable[
     per type of object: the immutable sandbox's answer depends on the object's type and the name only (leading
     underscore, internal attributes of functions, types, frames and generators, mutating methods of lists, sets
     and dicts). Everything else (a missing attribute, which falls back to an item; a method) goes through
-    ``env.getattr`` itself."""
+    ``env.getattr`` itself. A ``dict``'s (``settings.x``) is its item when ``dict`` has no attribute of that name
+    (a dict's attributes are its type's): what ``env.getattr`` gives once its attribute look-up failed, without
+    raising and catching that failure."""
     sandboxed, unsafe = env.getattr, env.unsafe_undefined
     allowed: dict[type, bool] = {}
+    item = not hasattr(dict, attr)
 
     def get(obj: Any) -> Any:
+        if item and type(obj) is dict:
+            try:
+                return obj[attr]
+            except KeyError:
+                return sandboxed(obj, attr)
         try:
             value = getattr(obj, attr)
         except AttributeError:

@@ -104,9 +104,11 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
     for colour ``verde``)."""
     text = collapse(title)
-    words = text.casefold()  # folded again only when a value is added
+    words = text.casefold()  # casefold maps each character alone: the folded text grows by the folded parts
+    folded_separator: str | None = None
     for given in values:
-        if type(given) is not str and isinstance(given, Mapping):
+        kind = type(given)
+        if kind is not str and (kind is dict or isinstance(given, Mapping)):
             parts: Iterable[Any] = [str(v) for v in given.values()]
         else:
             parts = (given,) if given else ()
@@ -118,7 +120,9 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
             # Only a title holding the value at all can hold it as whole words: most do not, and need no pattern.
             if folded not in words or not re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", words):
                 text = f"{text}{separator}{value}"
-                words = text.casefold()
+                if folded_separator is None:
+                    folded_separator = f"{separator}".casefold()
+                words = f"{words}{folded_separator}{folded}"
     return text
 
 
