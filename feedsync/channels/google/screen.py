@@ -82,6 +82,12 @@ def _urls_clean(values: Mapping[str, Any]) -> bool:
 
 def _prices_clean(values: Mapping[str, Any]) -> bool:
     price, sale = values.get("price"), values.get("sale_price")
+    if (price is None or type(price) is str) and (sale is None or type(sale) is str):
+        return _known_prices_clean(price, sale)  # prices repeat across a catalog
+    return _pair_clean(price, sale)
+
+
+def _pair_clean(price: Any, sale: Any) -> bool:
     regular = feed_price(price) if type(price) is str else None
     if price is not None and (regular is None or regular[0] <= 0):
         return False
@@ -89,6 +95,9 @@ def _prices_clean(values: Mapping[str, Any]) -> bool:
         return True
     reduced = feed_price(sale) if type(sale) is str else None
     return reduced is not None and (regular is None or (reduced[1] == regular[1] and reduced[0] < regular[0]))
+
+
+_known_prices_clean = lru_cache(maxsize=4096)(_pair_clean)
 
 
 def clean(values: Mapping[str, Any]) -> bool:
