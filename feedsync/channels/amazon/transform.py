@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
-from feedsync.channels.amazon.extra import Placement, extra_attributes
+from feedsync.channels.amazon.extra import KNOWN_FIELDS, Placement, extra_attributes
 from feedsync.channels.amazon.family import (
     AXES,
     FamilySurvey,
@@ -51,6 +51,7 @@ def _room(cache: dict[Any, Any]) -> dict[Any, Any]:
     return cache
 
 
+_NO_FAMILY: tuple[None, dict[str, Any], list[str]] = (None, {}, [])
 _IDENTIFIER_TYPES = {12: "upc", 14: "gtin"}
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", *AXES)
@@ -198,7 +199,8 @@ class AmazonEncoder:
             attributes[exemption] = self._plain(
                 True
             )  # no GTIN, and the brand is exempt (settings.identifier_exemption)
-        attributes.update(self._extra_attributes(values, properties, product_type))
+        if type(values) is not dict or not values.keys() <= KNOWN_FIELDS:  # most items map no attribute of their own
+            attributes.update(self._extra_attributes(values, properties, product_type))
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -383,7 +385,7 @@ class AmazonEncoder:
     ) -> None:
         """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise (not
         the attributes the family's theme names: the variants differ by those)."""
-        first, taken, _ = self._families.get(parent, (None, {}, []))
+        first, taken, _ = self._families.get(parent, _NO_FAMILY)
         if not taken or first == values.get("sku"):
             return
         properties = self._properties_of(str(values.get("product_type")))
