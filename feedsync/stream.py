@@ -133,10 +133,7 @@ class Sink:
         values = item.values
         group_id = values.get(group.group)
         # Variants told apart only by an option no variant field names (MDL016) carry it in their title.
-        key = tuple(map(str, map(values.get, group.attributes, _BLANKS)))
-        options = item.product.variant_options
-        if options:
-            key += tuple(sorted(options.items()))
+        key = item_variant_key(values, group.attributes, item.product.variant_options)
         earlier = self.variants.duplicate_of(group_id if isinstance(group_id, str) else None, key, item.id)
         if earlier is not None:
             duplicate = make(
@@ -150,6 +147,30 @@ class Sink:
             if keeps(duplicate):
                 findings.append(duplicate)
         return findings
+
+
+def item_variant_key(
+    values: Mapping[str, Any], attributes: Sequence[str], options: Mapping[str, str]
+) -> tuple[Any, ...]:
+    """What tells an item apart from the other variants of its group: its variant attributes (as text, "" when
+    absent), then the options no variant field names, sorted."""
+    key = tuple(map(str, map(values.get, attributes, _BLANKS)))
+    return key + tuple(sorted(options.items())) if options else key
+
+
+def product_variant_key(product: Product) -> tuple[Any, ...]:
+    """What tells a product apart from the other variants of its group (``_VARIANT_FIELDS``, then its options)."""
+    color, size, material, pattern, gender, age_group = _variant_fields(product)
+    key = (
+        str(color or ""),
+        str(size or ""),
+        str(material or ""),
+        str(pattern or ""),
+        str(gender or ""),
+        str(age_group or ""),
+    )
+    options = product.variant_options
+    return key + tuple(sorted(options.items())) if options else key
 
 
 def _has_error(findings: list[Diagnostic]) -> bool:
@@ -330,18 +351,7 @@ class Stream:
                     location=locate(product.source, None),
                 )
             )
-        color, size, material, pattern, gender, age_group = _variant_fields(product)
-        key = (
-            str(color or ""),
-            str(size or ""),
-            str(material or ""),
-            str(pattern or ""),
-            str(gender or ""),
-            str(age_group or ""),
-        )
-        options = product.variant_options
-        if options:
-            key += tuple(sorted(options.items()))
+        key = product_variant_key(product)
         earlier = self.variants.duplicate_of(product.group_id, key, product.id)
         if earlier is not None:
             self.emit(
