@@ -20,13 +20,21 @@ def gtin_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+_valid_gtin: str | None = None
+"""The last GTIN found valid: every channel checks the same variant's GTIN, one channel after another."""
+
+
 def gtin_problem(value: str) -> str | None:
     """Why ``value`` is not a valid GTIN (spaces and dashes are ignored, as Google does), or None."""
+    global _valid_gtin
+    if value == _valid_gtin:
+        return None
     if _PLAIN_GTIN.fullmatch(value) and value.strip("0"):  # most GTINs: ASCII digits only, summed as bytes
         data = value.encode("ascii")
         odd, even = data[-2::-2], data[-3::-2]  # the digits before the check digit, from the right
         total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
         if (10 - total % 10) % 10 == data[-1] - 48:
+            _valid_gtin = value
             return None
     digits = value.replace(" ", "").replace("-", "")
     if not digits.isdecimal():  # not isdigit: '²' is a digit int() refuses

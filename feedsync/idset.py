@@ -1,11 +1,15 @@
 """A set of ids in flat memory: 12 bytes a member in open-addressing tables, where a Python set of strings costs
 about 140. Streaming a million-variant catalog keeps every id seen to find duplicates; this keeps that near 20 MB.
 
-Each id's 104-bit BLAKE2b digest picks one of 256 tables with its first byte and is kept there as its other 12
-bytes (two different ids share a digest with odds of about 1e-19 at a million members). The tables grow one at a
-time, each by half its size when three quarters full, so growing never holds a second copy of the whole set, and
-the memory in use stays between 16 and 24 bytes a member once the set is large (doubling would give 16 to 32: a
-quarter more at most sizes, and memory that grows in steps as every table doubles at about the same time)."""
+Each id's BLAKE2b digest (its first 13 bytes: 104 bits) picks one of 256 tables with its first byte and is kept
+there as its other 12 bytes (two different ids share them with odds of about 1e-19 at a million members).
+The tables grow one at a time, each by half its size when three quarters full, so growing never holds a second
+copy of the whole set, and the memory in use stays between 16 and 24 bytes a member once the set is large
+(doubling would give 16 to 32: a quarter more at most sizes, and memory that grows in steps as every table doubles
+at about the same time).
+
+The set remembers the last id it was asked of that it holds: a catalog names a product group (or an Amazon parent)
+once per variant, one variant after another, and asking again for that id costs one string comparison."""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ EMPTY = bytes(SLOT)
 SHARDS = 256
 _MIN_SLOTS = 16
 _NOT_EMPTY = b"\x01"
+
+
+def _digest(key: str) -> bytes:
+    """13 bytes of the id's BLAKE2b digest (the full digest: faster than asking for a short one)."""
+    return _blake2b(key.encode("utf-8", "surrogatepass")).digest()[: SLOT + 1]
 
 
 class _Table:
@@ -33,10 +42,9 @@ class _Table:
         index = int.from_bytes(key[:8], "little") % slots
         while True:
             start = index * SLOT
-            found = table[start : start + SLOT]
-            if found == key:
+            if table.startswith(key, start):  # no slice made
                 return index, True
-            if found == EMPTY:
+            if table.startswith(EMPTY, start):
                 return index, False
             index += 1
             if index == slots:
@@ -73,6 +81,7 @@ class IdSet:
             per_table += per_table // 2
         self._tables = [_Table(per_table) for _ in range(SHARDS)]
         self._count = 0
+        self._last: str | None = None  # the last id asked of that the set holds (ids are never removed)
 
     def __len__(self) -> int:
         return self._count
@@ -83,13 +92,21 @@ class IdSet:
         return sum(len(t.table) for t in self._tables)
 
     def __contains__(self, key: str) -> bool:
-        digest = _blake2b(key.encode("utf-8", "surrogatepass"), digest_size=SLOT + 1).digest()
+        if key == self._last:
+            return True
+        digest = _digest(key)
         kept = digest[1:]
-        return self._tables[digest[0]].find(kept if kept != EMPTY else _NOT_EMPTY + kept[1:])[1]
+        if self._tables[digest[0]].find(kept if kept != EMPTY else _NOT_EMPTY + kept[1:])[1]:
+            self._last = key
+            return True
+        return False
 
     def add(self, key: str) -> bool:
         """Add ``key``; True when it was not there yet."""
-        digest = _blake2b(key.encode("utf-8", "surrogatepass"), digest_size=SLOT + 1).digest()
+        if key == self._last:
+            return False
+        self._last = key
+        digest = _digest(key)
         kept = digest[1:]
         if kept == EMPTY:
             kept = _NOT_EMPTY + kept[1:]
@@ -98,10 +115,9 @@ class IdSet:
         index = int.from_bytes(kept[:8], "little") % slots
         while True:  # Table.find, inline: this runs once per variant
             start = index * SLOT
-            found = data[start : start + SLOT]
-            if found == kept:
+            if data.startswith(kept, start):
                 return False
-            if found == EMPTY:
+            if data.startswith(EMPTY, start):
                 break
             index += 1
             if index == slots:
@@ -129,6 +145,7 @@ class IdSet:
         """Remove every id (the tables start small again)."""
         self._tables = [_Table(_MIN_SLOTS) for _ in range(SHARDS)]
         self._count = 0
+        self._last = None
 
     def copy(self) -> IdSet:
         """A set of the same ids that grows on its own."""

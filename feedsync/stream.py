@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -31,6 +33,8 @@ from feedsync.supplements import Supplement, join
 IGNORE_COLUMN = "feedsync_ignore"
 """A source column listing the codes (or prefixes, names, tags) to ignore for that product."""
 _VARIANT_FIELDS = ("color", "size", "material", "pattern", "gender", "age_group")
+_variant_fields = attrgetter(*_VARIANT_FIELDS)
+_BLANKS = repeat("")
 
 Records = Sequence[Mapping[str, Any]]
 Progress = Callable[[dict[str, int]], None]
@@ -103,28 +107,33 @@ class Sink:
         leaves it out, counted rejected) and encode it. Its records, or None when it is left out."""
         if self.check:
             findings = self._findings(item, keeps)
-            for finding in findings:
-                report(finding)
-            if any(d.severity is Severity.ERROR for d in findings):
-                self.result.rejected += 1
-                self.checked_rejected += 1
-                self.missing.add(item.product, findings)
-                return None
+            if findings:  # most items have none
+                for finding in findings:
+                    report(finding)
+                if _has_error(findings):
+                    self.result.rejected += 1
+                    self.checked_rejected += 1
+                    self.missing.add(item.product, findings)
+                    return None
         if self.formulas is not None:
             self.formulas.add(item.id, item.values, item.product.source, item.origins)
         return self.encoder.encode(item) if self.encoder is not None and self.encodes else [item.values]
 
     def _findings(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool]) -> list[Diagnostic]:
         channel = self.channel
-        findings = [d for d in channel.spec.check_item(item, channel.name) if keeps(d)]
-        if self.checking is not None and not any(d.severity is Severity.ERROR for d in findings):
-            findings += [d for d in self.checking.check(item, channel.name) if keeps(d)]
+        found = channel.spec.check_item(item, channel.name)
+        findings = [d for d in found if keeps(d)] if found else []
+        if self.checking is not None and not (findings and _has_error(findings)):
+            found = self.checking.check(item, channel.name)
+            if found:
+                findings += [d for d in found if keeps(d)]
         group = channel.spec.variant_group
         if group is None:
             return findings
-        group_id = item.values.get(group.group)
+        values = item.values
+        group_id = values.get(group.group)
         # Variants told apart only by an option no variant field names (MDL016) carry it in their title.
-        key = (*(str(item.values.get(a, "")) for a in group.attributes), *sorted(item.product.variant_options.items()))
+        key = item_variant_key(values, group.attributes, item.product.variant_options)
         earlier = self.variants.duplicate_of(group_id if isinstance(group_id, str) else None, key, item.id)
         if earlier is not None:
             duplicate = make(
@@ -138,6 +147,34 @@ class Sink:
             if keeps(duplicate):
                 findings.append(duplicate)
         return findings
+
+
+def item_variant_key(
+    values: Mapping[str, Any], attributes: Sequence[str], options: Mapping[str, str]
+) -> tuple[Any, ...]:
+    """What tells an item apart from the other variants of its group: its variant attributes (as text, "" when
+    absent), then the options no variant field names, sorted."""
+    key = tuple(map(str, map(values.get, attributes, _BLANKS)))
+    return key + tuple(sorted(options.items())) if options else key
+
+
+def product_variant_key(product: Product) -> tuple[Any, ...]:
+    """What tells a product apart from the other variants of its group (``_VARIANT_FIELDS``, then its options)."""
+    color, size, material, pattern, gender, age_group = _variant_fields(product)
+    key = (
+        str(color or ""),
+        str(size or ""),
+        str(material or ""),
+        str(pattern or ""),
+        str(gender or ""),
+        str(age_group or ""),
+    )
+    options = product.variant_options
+    return key + tuple(sorted(options.items())) if options else key
+
+
+def _has_error(findings: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in findings)
 
 
 @dataclass
@@ -314,7 +351,7 @@ class Stream:
                     location=locate(product.source, None),
                 )
             )
-        key = (*(str(getattr(product, f) or "") for f in _VARIANT_FIELDS), *sorted(product.variant_options.items()))
+        key = product_variant_key(product)
         earlier = self.variants.duplicate_of(product.group_id, key, product.id)
         if earlier is not None:
             self.emit(

@@ -53,6 +53,28 @@ def test_gtin_problem_as_before(value: str) -> None:
     assert _answer(gtin_problem, value) == _answer(reference_gtin_problem, value)
 
 
+_VALID = ("4006381333931", "036000291452", "96385074", "10012345678902")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_VALID),
+            st.sampled_from(_VALID).map(lambda v: v + "\n"),
+            st.sampled_from(_VALID).map(lambda v: " " + v),
+            st.sampled_from(_VALID).map(lambda v: v[:-1] + str((int(v[-1]) + 1) % 10)),
+            st.text(alphabet="0123456789 -", max_size=15),
+        ),
+        max_size=12,
+    )
+)
+def test_gtin_problem_one_after_another_as_before(values: list[str]) -> None:
+    # the channels check a variant's GTIN one after another: the valid one remembered answers for no other value
+    for value in values:
+        assert gtin_problem(value) == reference_gtin_problem(value)
+
+
 def test_gtin_problem_on_known_numbers() -> None:
     for good in ("4006381333931", "036000291452", "96385074", "10012345678902", "4006 3813-33931", "١٢٣٤٥٦٧٠"):
         assert gtin_problem(good) is None is reference_gtin_problem(good)

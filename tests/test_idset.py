@@ -86,3 +86,31 @@ def test_set_algebra_agrees_with_python_sets(first: set[str], second: set[str]) 
     mine.clear()
     assert len(mine) == 0 and not mine and not any(key in mine for key in first)
     assert mine.add("again") and "again" in mine
+
+
+_OPS = st.lists(st.tuples(st.sampled_from(["add", "in", "clear"]), st.sampled_from(["a", "b", "é", "\ud800", ""])))
+
+
+@given(_OPS)
+def test_the_last_id_remembered_never_answers_for_one_it_does_not_hold(ops: list[tuple[str, str]]) -> None:
+    # the same few ids asked again and again, the set cleared between: the one-id memory agrees with a Python set
+    ids, reference = IdSet(capacity=4), set[str]()
+    for op, key in ops:
+        if op == "add":
+            assert ids.add(key) == (key not in reference)
+            reference.add(key)
+        elif op == "in":
+            assert (key in ids) == (key in reference)
+        else:
+            ids.clear()
+            reference.clear()
+        assert len(ids) == len(reference)
+
+
+def test_a_copy_and_a_cleared_set_forget_the_last_id() -> None:
+    ids = IdSet()
+    assert ids.add("G-1") and "G-1" in ids
+    ids.clear()
+    assert "G-1" not in ids and ids.add("G-1")
+    emptied = ids - ids
+    assert "G-1" not in emptied and emptied.add("G-1")

@@ -4,14 +4,20 @@ was written as, or None when an error left it out); it keeps no delivery state o
 from __future__ import annotations
 
 from dataclasses import fields
+from decimal import Decimal
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedsync.channels.base import ChannelItem
 from feedsync.channels.profile import compile_channels
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
+from feedsync.model.money import Money
+from feedsync.model.product import AgeGroup, Gender, Product
 from feedsync.sources import open_source, quiet_read
-from feedsync.stream import Records, Stream, open_encoder
+from feedsync.stream import Records, Stream, item_variant_key, open_encoder, product_variant_key
 from tests.conftest import HEADER, make_config, row
 
 
@@ -50,3 +56,41 @@ def test_observers_are_told_every_item_with_its_records_or_none_when_left_out(tm
 def test_the_stream_holds_no_delivery_state() -> None:
     names = {f.name for f in fields(Stream)}
     assert not names & {"collectors", "staged", "record_items"}
+
+
+def usd(amount: str) -> Money:
+    return Money(amount=Decimal(amount), currency="USD")
+
+
+_TEXT = st.one_of(st.none(), st.text(max_size=4), st.sampled_from(["", " ", "0", "Red"]))
+_OPTIONS = st.dictionaries(st.text(max_size=4), st.text(max_size=4), max_size=3)
+
+
+@given(
+    st.fixed_dictionaries({"color": _TEXT, "size": _TEXT, "material": _TEXT, "pattern": _TEXT}),
+    st.one_of(st.none(), st.sampled_from(Gender)),
+    st.one_of(st.none(), st.sampled_from(AgeGroup)),
+    _OPTIONS,
+)
+def test_product_variant_keys_are_the_keys_they_were(
+    fields: dict[str, str | None], gender: Gender | None, age_group: AgeGroup | None, options: dict[str, str]
+) -> None:
+    product = Product(
+        id="A", title="Tee", price=usd("10"), gender=gender, age_group=age_group, variant_options=options, **fields
+    )
+    names = ("color", "size", "material", "pattern", "gender", "age_group")
+    reference = (*(str(getattr(product, f) or "") for f in names), *sorted(product.variant_options.items()))
+    assert product_variant_key(product) == reference
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["color", "size", "gender", "title"]),
+        st.one_of(st.text(max_size=4), st.lists(st.text(max_size=3), max_size=2)),
+    ),
+    _OPTIONS,
+)
+def test_item_variant_keys_are_the_keys_they_were(values: dict[str, object], options: dict[str, str]) -> None:
+    attributes = ("color", "size", "material", "pattern", "gender", "age_group")
+    reference = (*(str(values.get(a, "")) for a in attributes), *sorted(options.items()))
+    assert item_variant_key(values, attributes, options) == reference

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
-from feedsync.channels.amazon.extra import Placement, extra_attributes
+from feedsync.channels.amazon.extra import KNOWN_FIELDS, Placement, extra_attributes
 from feedsync.channels.amazon.family import (
     AXES,
     FamilySurvey,
@@ -51,9 +51,17 @@ def _room(cache: dict[Any, Any]) -> dict[Any, Any]:
     return cache
 
 
+_NO_FAMILY: tuple[None, dict[str, Any], list[str]] = (None, {}, [])
+_IDENTIFIER_TYPES = {12: "upc", 14: "gtin"}
+_TEXTS_BEFORE_GTIN = ("item_name", "brand")
+_TEXTS_AFTER_BULLETS = ("product_description", *AXES)
+"""The text attributes written as they are (a value in the marketplace's language), in the messages' order."""
+_OTHER_IMAGES = {number: f"other_product_image_locator_{number}" for number in range(1, MAX_OTHER_IMAGES + 1)}
+
+
 def identifier_type(gtin: str) -> str:
     """UPC for 12 digits, GTIN for 14, EAN otherwise (13, and EAN-8)."""
-    return {12: "upc", 14: "gtin"}.get(len(gtin), "ean")
+    return _IDENTIFIER_TYPES.get(len(gtin), "ean")
 
 
 def _number(text: Any) -> float | int:
@@ -109,6 +117,8 @@ class AmazonEncoder:
         self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
+        # (product type, weight text, unit) -> the package weight's number and unit: weights repeat across a catalog
+        self._weights: dict[tuple[str, str, str], tuple[float | int, str]] = {}
 
     @property
     def surveys(self) -> bool:
@@ -182,14 +192,15 @@ class AmazonEncoder:
             return [self._offer_only(values, asin)], None
         product_type = str(values["product_type"])
         properties = self._properties_of(product_type)
-        attributes = self._product_attributes(values, properties)
+        attributes = self._product_attributes(values, properties, product_type)
         attributes.update(self._offer_attributes(values, properties, product_type))
         exemption = "supplier_declared_has_product_identifier_exemption"
         if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
             attributes[exemption] = self._plain(
                 True
             )  # no GTIN, and the brand is exempt (settings.identifier_exemption)
-        attributes.update(self._extra_attributes(values, properties, product_type))
+        if type(values) is not dict or not values.keys() <= KNOWN_FIELDS:  # most items map no attribute of their own
+            attributes.update(self._extra_attributes(values, properties, product_type))
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -374,7 +385,7 @@ class AmazonEncoder:
     ) -> None:
         """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise (not
         the attributes the family's theme names: the variants differ by those)."""
-        first, taken, _ = self._families.get(parent, (None, {}, []))
+        first, taken, _ = self._families.get(parent, _NO_FAMILY)
         if not taken or first == values.get("sku"):
             return
         properties = self._properties_of(str(values.get("product_type")))
@@ -391,45 +402,55 @@ class AmazonEncoder:
                     )
                 )
 
-    def _product_attributes(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _product_attributes(
+        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
+    ) -> dict[str, Any]:
         market, language = self._market, self._language
         attributes: dict[str, Any] = {}
-        if "item_name" in values:
-            attributes["item_name"] = [
-                {"value": str(values["item_name"]), "language_tag": language, "marketplace_id": market}
-            ]
-        if "brand" in values:
-            attributes["brand"] = [{"value": str(values["brand"]), "language_tag": language, "marketplace_id": market}]
-        gtin = values.get("gtin")
+        get = values.get
+        for name in _TEXTS_BEFORE_GTIN:
+            if name in values:
+                attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
+        gtin = get("gtin")
         if isinstance(gtin, str):
             attributes["externally_assigned_product_identifier"] = [
-                {"type": identifier_type(gtin), "value": gtin, "marketplace_id": market}
+                {"type": _IDENTIFIER_TYPES.get(len(gtin), "ean"), "value": gtin, "marketplace_id": market}
             ]
-        bullets = values.get("bullet_point")
+        bullets = get("bullet_point")
         if bullets:
-            attributes["bullet_point"] = [
-                {"value": b, "language_tag": language, "marketplace_id": market}
-                for b in ([bullets] if isinstance(bullets, str) else bullets)
-            ]
-        if "product_description" in values:
-            attributes["product_description"] = [
-                {"value": str(values["product_description"]), "language_tag": language, "marketplace_id": market}
-            ]
-        for name in AXES:
+            entries = []
+            for bullet in [bullets] if isinstance(bullets, str) else bullets:
+                entries.append({"value": bullet, "language_tag": language, "marketplace_id": market})
+            attributes["bullet_point"] = entries
+        for name in _TEXTS_AFTER_BULLETS:
             if name in values:
                 attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
         if "main_image" in values:
-            image = values["main_image"]
-            attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
-        others = values.get("other_images") or []
+            attributes["main_product_image_locator"] = [
+                {"media_location": values["main_image"], "marketplace_id": market}
+            ]
+        others = get("other_images") or []
         for number, url in enumerate([others] if isinstance(others, str) else others, start=1):
             if number > MAX_OTHER_IMAGES:
                 break
-            attributes[f"other_product_image_locator_{number}"] = [{"media_location": url, "marketplace_id": market}]
-        if "weight_value" in values and values.get("weight_unit") in WEIGHT_UNITS:
-            weight, unit = weight_in(values["weight_value"], WEIGHT_UNITS[str(values["weight_unit"])], properties)
-            attributes["item_package_weight"] = [{"unit": unit, "value": _number(weight), "marketplace_id": market}]
+            attributes[_OTHER_IMAGES[number]] = [{"media_location": url, "marketplace_id": market}]
+        if "weight_value" in values and get("weight_unit") in WEIGHT_UNITS:
+            amount, unit = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
+            attributes["item_package_weight"] = [{"unit": unit, "value": amount, "marketplace_id": market}]
         return attributes
+
+    def _weight(
+        self, value: Any, unit: str, properties: Mapping[str, Any] | None, product_type: str
+    ) -> tuple[float | int, str]:
+        """The package weight's number and unit (``weight_in``), asked once per product type and weight text."""
+        key = (product_type, value, unit)
+        found = self._weights.get(key) if type(value) is str else None
+        if found is None:
+            weight, written = weight_in(value, WEIGHT_UNITS[unit], properties)
+            found = (_number(weight), written)
+            if type(value) is str:
+                _room(self._weights)[key] = found
+        return found
 
     def _offer_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str

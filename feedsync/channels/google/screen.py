@@ -15,7 +15,7 @@ from typing import Any
 
 from feedsync.channels.google.rules import category_path
 from feedsync.channels.google.spec import ALLOWED, APPAREL_ROOT, MAX_LENGTH, PROMOTIONAL, REQUIRED, SIZED_CATEGORIES
-from feedsync.checks import PLAIN_URL, feed_price, gtin_problem, interval_problem
+from feedsync.checks import feed_price, gtin_problem, interval_problem
 from feedsync.taxonomy import is_google_category
 
 _REQUIRED = frozenset(REQUIRED)
@@ -24,6 +24,9 @@ _CHOICES = tuple(ALLOWED.items())
 _URLS = ("link", "mobile_link", "image_link", "additional_image_link")
 _PROMOTIONAL = re.compile("|".join(re.escape(p) for p in PROMOTIONAL))
 _NO = ("no", "false")
+_TEXT_ONLY = {str}
+_PLAIN_URLS = re.compile(r"https?://[^/: ]*\.[^ ]*(?: https?://[^/: ]*\.[^ ]*)*", re.IGNORECASE)
+"""Plain URLs (``PLAIN_URL``) joined by single spaces; the links it is asked of have no space of their own."""
 
 
 @lru_cache(maxsize=4096)
@@ -68,20 +71,36 @@ def _lengths_clean(values: Mapping[str, Any]) -> bool:
 
 
 def _urls_clean(values: Mapping[str, Any]) -> bool:
-    """Every link a plain URL (``checks.PLAIN_URL``: ASCII, no spaces, a dot in the host name)."""
-    get, plain = values.get, PLAIN_URL.match
+    """Every link a plain URL (``checks.PLAIN_URL``: ASCII, no spaces, a dot in the host name), asked of all the
+    item's links at once: joined by spaces, with as many spaces as joins (so no link has one), each a plain URL."""
+    get = values.get
+    links: list[str] = []
     for attr in _URLS:
         value = get(attr)
         if value is None:
             continue
-        for entry in (value,) if type(value) is str else value if type(value) is list else (None,):
-            if type(entry) is not str or not entry.isascii() or " " in entry or plain(entry) is None:
+        if type(value) is str:
+            links.append(value)
+        elif type(value) is list:
+            if value and {*map(type, value)} != _TEXT_ONLY:
                 return False
-    return True
+            links += value
+        else:
+            return False
+    if not links:
+        return True
+    joined = " ".join(links)
+    return joined.isascii() and joined.count(" ") == len(links) - 1 and _PLAIN_URLS.fullmatch(joined) is not None
 
 
 def _prices_clean(values: Mapping[str, Any]) -> bool:
     price, sale = values.get("price"), values.get("sale_price")
+    if (price is None or type(price) is str) and (sale is None or type(sale) is str):
+        return _known_prices_clean(price, sale)  # prices repeat across a catalog
+    return _pair_clean(price, sale)
+
+
+def _pair_clean(price: Any, sale: Any) -> bool:
     regular = feed_price(price) if type(price) is str else None
     if price is not None and (regular is None or regular[0] <= 0):
         return False
@@ -89,6 +108,9 @@ def _prices_clean(values: Mapping[str, Any]) -> bool:
         return True
     reduced = feed_price(sale) if type(sale) is str else None
     return reduced is not None and (regular is None or (reduced[1] == regular[1] and reduced[0] < regular[0]))
+
+
+_known_prices_clean = lru_cache(maxsize=4096)(_pair_clean)
 
 
 def clean(values: Mapping[str, Any]) -> bool:
