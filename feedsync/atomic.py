@@ -29,9 +29,10 @@ _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 @contextlib.contextmanager
-def atomic_write(target: Path) -> Iterator[BinaryIO]:
+def atomic_write(target: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it replaces ``target`` in one rename, else it is removed. A file
-    that cannot be written (no room, a folder that is a file, no permission) raises ``OutputError``."""
+    that cannot be written (no room, a folder that is a file, no permission) raises ``OutputError``. Not
+    ``durable``: the file is not synced to disk before the rename (a scratch file this run reads and removes)."""
     with _writing(target):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -47,7 +48,8 @@ def atomic_write(target: Path) -> Iterator[BinaryIO]:
             raise _unwritable(target, exc) from None
         with _writing(target):
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
             checkpoint("atomic.written")
             os.replace(tmp, target)  # still holding the lock: nobody removes the file before it is in place
@@ -57,7 +59,8 @@ def atomic_write(target: Path) -> Iterator[BinaryIO]:
             handle.close()  # what is still buffered may not fit either
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
 
 
 @contextlib.contextmanager

@@ -190,6 +190,9 @@ class Stream:
     """Variants left out before the channels (duplicate ids, failed joins): rejected in every channel."""
     rows: RowHook | None = None
     """A row cache (``feedsync.rowcache``): told each product after the channels made their items of it."""
+    durable: bool = True
+    """The feeds are synced to disk before they are renamed into place; a row split's later shares write scratch
+    documents that the stitch reads and removes, never a feed: not synced."""
 
     def emit(self, diagnostic: Diagnostic) -> None:
         if self.findings.keeps(diagnostic):
@@ -319,7 +322,7 @@ class Stream:
             writer = stack.enter_context(
                 open_writer(
                     channel.format.writer,
-                    stack.enter_context(atomic_write(result.output)),
+                    stack.enter_context(atomic_write(result.output, durable=self.durable)),
                     columns=channel.columns,
                     meta={**channel.feed, **(encoder.meta if encoder else {})},
                     options={**channel.format.options, **channel.settings},

@@ -103,3 +103,18 @@ def test_a_failed_extension_leaves_the_target_as_it_was(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not the file's"), atomic_extend(draft, target, keep=9):
         raise ValueError("not the file's")
     assert target.read_bytes() == b"the previous feed"
+
+
+def test_a_scratch_file_is_renamed_into_place_without_being_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    with atomic_write(tmp_path / "scratch.xml", durable=False) as handle:
+        handle.write(b"a share's document")
+    assert (tmp_path / "scratch.xml").read_bytes() == b"a share's document"
+    assert synced == []
+    with atomic_write(tmp_path / "feed.xml") as handle:
+        handle.write(b"a feed")
+    assert len(synced) == 2  # the file, then its folder

@@ -168,6 +168,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     report = Report(command=job.stream.report.command, channels={c.name: ChannelResult(c.name) for c in job.compiled})
     stream = _ShareStream(report, job.stream.findings)
     stream.seed = seed
+    stream.durable = index == 0  # the first share's documents become the feeds' first ones (``stitch``)
     stream.variants = _seeded(_Tracker(), seed, "")
     if seed is not None:
         stream.seen, stream.groups, stream.skus = seed.ids
