@@ -28,6 +28,8 @@ _SEP = "\xa4"
 one by one)."""
 _PLANS_KEPT = 4096
 """Item layouts kept per writer (a feed has a handful: its attributes, and how many entries a repeated one has)."""
+_OTHER = "other"
+"""``_form`` of a value ``render`` leaves to ``_render_each`` (a text: equal to no other form)."""
 
 
 def xml_text(value: str) -> str:
@@ -42,11 +44,13 @@ def _escaped(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
-def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | bool:
-    """The entries of a repeated attribute: None for a text, the names of a group's sub-attributes (texts); False
-    for a value ``render`` leaves to ``_render_each``."""
+def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | int | str:
+    """The entries of a repeated attribute: how many, when all are texts; else per entry None for a text, the
+    names of a group's sub-attributes (texts); ``_OTHER`` for a value ``render`` leaves to ``_render_each``."""
     if type(value) is not list:
-        return False
+        return _OTHER
+    if set(map(type, value)) <= _TEXT:
+        return len(value)
     form: list[tuple[str, ...] | None] = []
     for entry in value:
         if type(entry) is str:
@@ -54,7 +58,7 @@ def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | bool:
         elif type(entry) is dict and set(map(type, entry.values())) <= _TEXT:
             form.append(tuple(entry))
         else:
-            return False
+            return _OTHER
     return tuple(form)
 
 
@@ -142,12 +146,15 @@ class RssWriter:
         shape = None
         if not set(map(type, texts)) <= _TEXT:
             shape = tuple([None if type(value) is str else _form(value) for value in texts])
-            if False in shape:
+            if _OTHER in shape:
                 return self._render_each(values)
             flat: list[str] = []
             for value, form in zip(texts, shape, strict=True):
                 if form is None:
                     flat.append(value)
+                    continue
+                if type(form) is int:
+                    flat += value
                     continue
                 for entry in value:
                     if type(entry) is str:
@@ -185,7 +192,8 @@ class RssWriter:
                 start, end = tags.get(name) or self._tag(name)
                 add(f"\n    {start}", end)
                 continue
-            for entry in form:  # a repeated attribute (its tags are looked up only when it has an entry)
+            for entry in (None,) * form if type(form) is int else form:  # a repeated attribute (its tags are
+                # looked up only when it has an entry)
                 start, end = tags.get(name) or self._tag(name)
                 if entry is None:
                     add(f"\n    {start}", end)
