@@ -22,6 +22,14 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 # Anything a text needs changed before it goes between two tags: the characters above and those escaped.
 _SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 _TAIL = b"</channel>\n</rss>\n"
+_TEXT = frozenset((str,))
+_SEP = "\xa4"
+"""Joins an item's texts to look at them at once: a printable character (an item's texts that hold it are looked at
+one by one)."""
+_PLANS_KEPT = 4096
+"""Item layouts kept per writer (a feed has a handful: its attributes, and how many entries a repeated one has)."""
+_OTHER = "other"
+"""``_form`` of a value ``render`` leaves to ``_render_each`` (a text: equal to no other form)."""
 
 
 def xml_text(value: str) -> str:
@@ -36,6 +44,24 @@ def _escaped(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
+def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | int | str:
+    """The entries of a repeated attribute: how many, when all are texts; else per entry None for a text, the
+    names of a group's sub-attributes (texts); ``_OTHER`` for a value ``render`` leaves to ``_render_each``."""
+    if type(value) is not list:
+        return _OTHER
+    if set(map(type, value)) <= _TEXT:
+        return len(value)
+    form: list[tuple[str, ...] | None] = []
+    for entry in value:
+        if type(entry) is str:
+            form.append(None)
+        elif type(entry) is dict and set(map(type, entry.values())) <= _TEXT:
+            form.append(tuple(entry))
+        else:
+            return _OTHER
+    return tuple(form)
+
+
 class RssWriter:
     def __init__(self, handle: BinaryIO, *, meta: Mapping[str, str], namespace: str, prefix: str) -> None:
         self._handle = handle
@@ -43,6 +69,9 @@ class RssWriter:
         self._ns = namespace
         self._prefix = prefix
         self._tags: dict[str, tuple[str, str]] = {}
+        self._plans: dict[tuple[tuple[str, ...], tuple[Any, ...] | None], str] = {}
+        """An item's layout (its attribute names and its repeated attributes' entries) -> its text with ``%s`` where
+        each of its texts goes."""
 
     def _render(self, body: Any) -> bytes:
         """What lxml writes for ``<rss>`` with the namespace declared, holding what ``body(xf)`` writes."""
@@ -107,7 +136,78 @@ class RssWriter:
     def render(self, values: Mapping[str, Any]) -> str:
         """The text of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
         mappings of sub-attributes (written as child elements:
-        ``<g:shipping><g:country>ES</g:country>…</g:shipping>``)."""
+        ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
+
+        The item's texts are looked at once, joined: when all are printable (no character to drop, no CR) only
+        ``&<>`` can need escaping, and the texts go into the item's layout, made once per layout. Anything else (a
+        text to clean, a value of another type) goes through ``_render_each``, value by value; the two give the same
+        text (tests/hostile/test_writer_rss_bytes.py)."""
+        texts = list(values.values())
+        shape = None
+        if not set(map(type, texts)) <= _TEXT:
+            shape = tuple([None if type(value) is str else _form(value) for value in texts])
+            if _OTHER in shape:
+                return self._render_each(values)
+            flat: list[str] = []
+            for value, form in zip(texts, shape, strict=True):
+                if form is None:
+                    flat.append(value)
+                    continue
+                if type(form) is int:
+                    flat += value
+                    continue
+                for entry in value:
+                    if type(entry) is str:
+                        flat.append(entry)
+                    else:
+                        flat += entry.values()
+            texts = flat
+        key = (tuple(values), shape)
+        layout = self._plans.get(key)
+        if layout is None:
+            layout = self._layout(*key)
+            if len(self._plans) < _PLANS_KEPT:
+                self._plans[key] = layout
+        joined = _SEP.join(texts)
+        if not joined.isprintable() or (texts and joined.count(_SEP) != len(texts) - 1):
+            special = _SPECIAL.search
+            texts = [text if special(text) is None else _escaped(text) for text in texts]
+        elif "&" in joined or "<" in joined or ">" in joined:
+            texts = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
+        return layout % tuple(texts)
+
+    def _layout(self, names: tuple[str, ...], shape: tuple[Any, ...] | None) -> str:
+        """The text of an item with these attribute ``names`` (and entries, ``shape``), ``%s`` for each text."""
+        tags = self._tags
+        pieces = ["  <item>"]
+
+        def add(text: str, then: str | None = None) -> None:
+            pieces[-1] += text
+            if then is not None:
+                pieces.append(then)
+
+        for number, name in enumerate(names):
+            form = None if shape is None else shape[number]
+            if form is None:
+                start, end = tags.get(name) or self._tag(name)
+                add(f"\n    {start}", end)
+                continue
+            for entry in (None,) * form if type(form) is int else form:  # a repeated attribute (its tags are
+                # looked up only when it has an entry)
+                start, end = tags.get(name) or self._tag(name)
+                if entry is None:
+                    add(f"\n    {start}", end)
+                    continue
+                add(f"\n    {start}")
+                for part in entry:
+                    part_start, part_end = tags.get(part) or self._tag(part)
+                    add(f"\n      {part_start}", part_end)
+                add(f"\n    {end}")
+        add("\n  </item>\n")
+        return "%s".join(piece.replace("%", "%%") for piece in pieces)
+
+    def _render_each(self, values: Mapping[str, Any]) -> str:
+        """``render`` value by value: any text, a repeated attribute of any iterable, entries of any mapping."""
         tags = self._tags
         special = _SPECIAL.search  # most values need no escaping: one scan, no call
         out = ["  <item>"]

@@ -1,0 +1,96 @@
+"""The RSS writer fills an item's layout with its texts looked at at once (``render``) and leaves anything else to
+``_render_each``: for items of printable texts with ``&<>``, the joining character ``¤`` and ``%``, repeated
+attributes and groups, layouts met again, and values of other types (tuples, ``str`` subclasses, mappings that are
+not dicts), the feed has the bytes lxml's ``xmlfile`` wrote (tests/hostile/rss_reference.py)."""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedsync.formats import open_writer
+from feedsync.formats.xml_rss import RssWriter
+from tests.hostile.rss_reference import LxmlRssWriter
+
+G = "http://base.google.com/ns/1.0"
+PIECES = ["&", "<", ">", "¤", "%", "%s", "&amp;", "a", "Tee 5", "é", "€", "\U0001f600", " ", "", "\t", "\n", "\r"]
+PIECES += ["\x00", "\ud800", "\u00a0", "\u200b"]
+texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=5).map("".join)
+names = st.sampled_from(["id", "title", "image", "shipping", "country", "price", "a%b", "é"])
+entries = st.one_of(texts, st.dictionaries(names, texts, max_size=3))
+values = st.one_of(texts, texts, st.lists(entries, max_size=3))
+items = st.lists(st.dictionaries(names, values, max_size=6), max_size=6)
+
+
+class Marked(str):
+    """A ``str`` subclass, as a template library may hand one."""
+
+
+def feed(writer_class: type, rows: list[Any]) -> Any:
+    buffer = io.BytesIO()
+    written = 0
+    try:
+        with writer_class(buffer, meta={"title": "T"}, namespace=G, prefix="g") as writer:
+            for row in rows:
+                writer.write(row)
+                written += 1
+    except Exception as exc:  # the failure itself is what is compared
+        return type(exc), written
+    return buffer.getvalue()
+
+
+def direct(buffer: io.BytesIO, *, meta: dict[str, str], namespace: str, prefix: str) -> Any:
+    return open_writer("rss", buffer, columns=[], meta=meta, options={"namespace": namespace, "prefix": prefix})
+
+
+@settings(max_examples=300, deadline=None)
+@given(items)
+def test_items_filled_into_layouts_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]]) -> None:
+    rows = rows + rows  # every layout met again
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+
+
+def test_printable_items_go_through_layouts_and_each_layout_is_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[tuple[str, ...]] = []
+    layout = RssWriter._layout
+
+    def counted(self: RssWriter, names: tuple[str, ...], shape: Any) -> str:
+        made.append(names)
+        return layout(self, names, shape)
+
+    def refused(self: RssWriter, values: Any) -> str:
+        raise AssertionError(f"value by value: {values!r}")
+
+    monkeypatch.setattr(RssWriter, "_layout", counted)
+    monkeypatch.setattr(RssWriter, "_render_each", refused)
+    rows = [
+        {"id": f"A{n}", "title": f"Tee & <b>{n}</b> ¤ 100%", "image": [f"https://x/{n}.jpg?a=1&b=2", "y"]}
+        for n in range(3)
+    ]
+    rows.append({"id": "B", "shipping": [{"country": "ES", "price": "4.95 EUR"}, {}], "title": "%s%%"})
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+    assert made == [("id", "title", "image"), ("id", "shipping", "title")]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"id": Marked("A&B"), "title": "T"},
+        {"id": "A", "image": ("x", "y&z")},
+        {"id": "A", "image": [Marked("x<")]},
+        {"id": "A", "shipping": [OrderedDict(country="ES", price="1 & 2")]},
+        {"id": "A", "shipping": [{"country": Marked("E&S")}]},
+        {"id": "A", "title": "tab\there", "image": ["line\r\nend", "¤"]},
+        {"id": "A", "image": [5]},
+        {"id": "A", "title": None},
+        {"id": "A", "": []},
+        {"id": "A", "": ["x"]},
+    ],
+)
+def test_other_values_give_the_bytes_lxml_wrote_or_fail_as_it_did(row: dict[str, Any]) -> None:
+    assert feed(direct, [row, row]) == feed(LxmlRssWriter, [row, row])
