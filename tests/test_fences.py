@@ -17,6 +17,7 @@ FENCES: dict[str, tuple[str, ...]] = {
     "markupsafe": ("feedsync/channels/templating/",),
     "tenacity": ("feedsync/destinations/http.py",),
     "lxml": ("feedsync/formats/", "feedsync/sources/"),
+    "orjson": ("feedsync/formats/json_listings.py",),
 }
 """Library -> the only places (a package folder or one module) that may import it. lxml: the feed formats and
 the XML sources; httpx is fenced by construction instead (see the last test)."""

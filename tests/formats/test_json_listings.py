@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync.formats.json_listings import JsonListingsWriter, encode
+from feedsync.formats import json_listings
+from feedsync.formats.json_listings import JsonListingsWriter, encode, message_bytes
 
 HOSTILE = [
     "",
@@ -143,3 +144,66 @@ def test_a_resumed_writer_continues_the_document_as_one_writer_would(
     messages = [{"sku": f"S{n}", "operationType": "UPDATE"} for n in range(total)]
     cut = data.draw(st.integers(min_value=0, max_value=total))
     assert _documents(messages, max_messages, cut) == _documents(messages, max_messages, None)
+
+
+class _Text(str):
+    """A text subclass that prints otherwise (as Markup does): JSON writes its characters."""
+
+    def __str__(self) -> str:
+        return "printed"
+
+
+TRIGGERS = ["null", "0.0000", "2e-3", "1e+5", "e-commerce", "size 10e-", "nullable"]
+"""Texts holding the bytes after which orjson's output is not trusted (the message is written by json then)."""
+any_leaves = st.one_of(
+    texts,
+    st.sampled_from(TRIGGERS),
+    st.sampled_from(["\ud800", "a\udfff", "\udbff\udc00"]),  # lone surrogates: UTF-8 cannot carry them
+    st.builds(_Text, st.text(max_size=8)),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(),  # NaN, infinities, subnormals, 1e-05 and 1e+16 included
+    st.sampled_from([1e-05, -2.5e-07, 0.0001, 1e16, 9.999999999999998e15, -0.0, 5e-324]),
+    st.booleans(),
+    st.none(),
+)
+any_values = st.recursive(
+    any_leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple), st.dictionaries(texts, inner, max_size=4)
+    ),
+    max_leaves=24,
+)
+other_keys = st.one_of(st.integers(min_value=-5, max_value=5), st.booleans(), st.none(), st.floats(width=16))
+
+
+def _outcome(make: Any, value: Any) -> bytes | type:
+    try:
+        return make(value)  # type: ignore[no-any-return]
+    except Exception as exc:  # the kind of failure is what must agree
+        return type(exc)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(texts, any_values, max_size=6))
+def test_message_bytes_are_json_s_bytes_or_fail_as_json_did(message: dict[str, Any]) -> None:
+    assert _outcome(message_bytes, message) == _outcome(lambda m: encode(m).encode("utf-8"), message)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(other_keys, any_values, min_size=1, max_size=3), st.dictionaries(texts, any_values, max_size=3))
+def test_keys_that_are_not_texts_are_written_as_json_writes_them(odd: dict[Any, Any], plain: dict[str, Any]) -> None:
+    message = {**plain, "nested": odd}
+    assert _outcome(message_bytes, message) == _outcome(lambda m: encode(m).encode("utf-8"), message)
+
+
+def test_a_plain_message_is_written_by_orjson_and_an_unsure_one_by_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    real = json_listings._dumps
+    monkeypatch.setattr(json_listings, "_dumps", lambda value: calls.append(value) or real(value))
+    plain = {"sku": "A-1", "attributes": {"item_name": [{"value": "Tee – one-size", "n": 3, "p": 12.5}]}}
+    assert message_bytes(plain) == encode(plain).encode("utf-8")
+    assert calls == []
+    for unsure in ({"weight": 1e-05}, {"weight": 1e16}, {"x": float("nan")}, {"x": None}, {"t": "A2e-3"}, {1: "a"}):
+        calls.clear()
+        assert message_bytes(unsure) == encode(unsure).encode("utf-8")
+        assert calls == [unsure]
