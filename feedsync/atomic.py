@@ -40,6 +40,19 @@ def atomic_write(target: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
     handle = os.fdopen(fd, "wb")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the file is closed or the process dies
+        yield from _published(handle, tmp, target, durable)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            handle.close()  # closed already, unless the lock failed
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _published(handle: BinaryIO, written: Path, target: Path, durable: bool) -> Iterator[BinaryIO]:
+    """Yield ``handle`` (the file at ``written``, beside ``target``); after it, ``written`` replaces ``target`` in
+    one rename (synced first when ``durable``). A full disk is ``OutputError``; on any failure the handle is closed
+    and ``target`` stays as it was."""
+    try:
         try:
             yield handle
         except OSError as exc:
@@ -50,14 +63,13 @@ def atomic_write(target: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
             handle.flush()
             if durable:
                 os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
+            os.chmod(written, 0o644)
             checkpoint("atomic.written")
-            os.replace(tmp, target)  # still holding the lock: nobody removes the file before it is in place
+            os.replace(written, target)  # a temp file's lock still held: nobody removes it before it is in place
             handle.close()
     except BaseException:
         with contextlib.suppress(OSError):
             handle.close()  # what is still buffered may not fit either
-        tmp.unlink(missing_ok=True)
         raise
     if durable:
         _fsync_dir(target.parent)
@@ -97,26 +109,7 @@ def atomic_extend(draft: Path, target: Path, *, keep: int) -> Iterator[BinaryIO]
         except OSError:
             os.close(fd)
             raise
-    handle = os.fdopen(fd, "wb")
-    try:
-        try:
-            yield handle
-        except OSError as exc:
-            if isinstance(exc, OutputError) or exc.errno not in _NO_ROOM:
-                raise
-            raise _unwritable(target, exc) from None
-        with _writing(target):
-            handle.flush()
-            os.fsync(fd)
-            os.chmod(draft, 0o644)
-            checkpoint("atomic.written")
-            os.replace(draft, target)
-            handle.close()
-    except BaseException:
-        with contextlib.suppress(OSError):
-            handle.close()
-        raise
-    _fsync_dir(target.parent)
+    yield from _published(os.fdopen(fd, "wb"), draft, target, durable=True)
 
 
 def atomic_copy(source: Path, target: Path) -> None:

@@ -5,7 +5,6 @@ not dicts), the feed has the bytes lxml's ``xmlfile`` wrote (tests/hostile/rss_r
 
 from __future__ import annotations
 
-import io
 from collections import OrderedDict
 from typing import Any
 
@@ -13,11 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync.formats import open_writer
 from feedsync.formats.xml_rss import RssWriter
 from tests.hostile.rss_reference import LxmlRssWriter
+from tests.hostile.test_writer_rss_bytes import direct, render
 
-G = "http://base.google.com/ns/1.0"
 PIECES = ["&", "<", ">", "¤", "%", "%s", "&amp;", "a", "Tee 5", "é", "€", "\U0001f600", " ", "", "\t", "\n", "\r"]
 PIECES += ["\x00", "\ud800", "\u00a0", "\u200b"]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=5).map("".join)
@@ -32,20 +30,8 @@ class Marked(str):
 
 
 def feed(writer_class: type, rows: list[Any]) -> Any:
-    buffer = io.BytesIO()
-    written = 0
-    try:
-        with writer_class(buffer, meta={"title": "T"}, namespace=G, prefix="g") as writer:
-            for row in rows:
-                writer.write(row)
-                written += 1
-    except Exception as exc:  # the failure itself is what is compared
-        return type(exc), written
-    return buffer.getvalue()
-
-
-def direct(buffer: io.BytesIO, *, meta: dict[str, str], namespace: str, prefix: str) -> Any:
-    return open_writer("rss", buffer, columns=[], meta=meta, options={"namespace": namespace, "prefix": prefix})
+    """The bytes written (one feed title), or the type of the error raised (and on which item)."""
+    return render(writer_class, {"title": "T"}, rows)
 
 
 @settings(max_examples=300, deadline=None)
