@@ -146,12 +146,14 @@ def run_split(
 def _make_all(count: int) -> list[Share] | str:
     """Every share made, in order: the first in this process (the others in processes forked before it, while it
     is as it was), or why not (an error a share met: one process will meet it, or not)."""
-    gc.freeze()  # the forked processes share this one's objects: not touched by their collections
+    children: list[child.Child] = []
     try:
-        children = [child.start(index) for index in range(1, count)]
-    finally:
-        gc.unfreeze()
-    try:
+        gc.freeze()  # the forked processes share this one's objects: not touched by their collections
+        try:
+            for index in range(1, count):  # one by one: a fork that fails stops the ones started before it
+                children.append(child.start(index))
+        finally:
+            gc.unfreeze()
         try:
             made = [here.make(0)]
         except FeedsyncError as exc:

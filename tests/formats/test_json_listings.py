@@ -207,3 +207,15 @@ def test_a_plain_message_is_written_by_orjson_and_an_unsure_one_by_json(monkeypa
         calls.clear()
         assert message_bytes(unsure) == encode(unsure).encode("utf-8")
         assert calls == [unsure]
+
+
+@pytest.mark.parametrize("signed", [True, False])
+def test_exponents_go_to_json_whichever_form_orjson_writes(signed: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """orjson releases write ``1e+16`` or ``1e16``: either form, like ``1e-7``, is left to json."""
+    monkeypatch.setattr(json_listings, "_SIGNED", signed)
+    for written in (b'{"w":1e+16}', b'{"w":1e-7}', b'{"w":1.5e+300}'):
+        assert json_listings._unlike(written)
+    assert not json_listings._unlike(b'{"w":12.5,"t":"one-size tee"}')
+    if not signed:  # the form without a sign
+        assert json_listings._unlike(b'{"w":1e16}')
+        assert json_listings._unlike(b'{"w":[2E17]}')

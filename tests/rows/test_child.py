@@ -67,3 +67,24 @@ def test_the_forked_processes_are_killed_and_reaped_when_this_one_stops_waiting(
     for pid in started:
         with pytest.raises(ChildProcessError):  # reaped: no longer this process's child
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_fork_that_fails_stops_the_share_processes_started_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    stopped: list[int] = []
+
+    class Started:
+        def __init__(self, index: int) -> None:
+            self.index = index
+
+        def stop(self) -> None:
+            stopped.append(self.index)
+
+    def start(index: int) -> Started:
+        if index == 3:
+            raise BlockingIOError(11, "Resource temporarily unavailable")  # fork: EAGAIN
+        return Started(index)
+
+    monkeypatch.setattr(child, "start", start)
+    with pytest.raises(BlockingIOError):
+        rows._make_all(4)
+    assert stopped == [1, 2]
