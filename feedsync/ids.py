@@ -48,7 +48,8 @@ def fit_id(value: str, limit: int) -> str:
 
 
 def printable_ascii(value: str) -> bool:
-    return bool(_PRINTABLE_ASCII.match(value))
+    # what str.isascii and str.isprintable both say of most ids: no pattern needed
+    return (value.isascii() and value.isprintable()) or bool(_PRINTABLE_ASCII.match(value))
 
 
 def fit_ascii_id(value: str, limit: int) -> str:

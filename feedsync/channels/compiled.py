@@ -295,8 +295,7 @@ class CompiledChannel:
             if not isinstance(value, str):
                 continue
             too_long = len(value) > limit
-            # printable ASCII is what str.isascii and str.isprintable both say of most ids: no pattern needed
-            if not too_long and (not ascii_ids or (value.isascii() and value.isprintable()) or printable_ascii(value)):
+            if not too_long and (not ascii_ids or printable_ascii(value)):
                 continue
             values[attr] = fit_ascii_id(value, limit) if ascii_ids else fit_id(value, limit)
             why = (

@@ -95,7 +95,7 @@ class CaptureWriter:
     def copy(self, earlier: Sliceable, start: int, length: int) -> int:
         """Write ``length`` bytes of ``earlier`` from ``start`` (with the run before them when they follow it);
         where they start in this feed."""
-        if start != self.run_end or earlier is not self.earlier or not self.run_end:
+        if start != self.run_end or earlier is not self.earlier:
             self.flush()
             self.earlier, self.run_start = earlier, start
         self.run_end = start + length

@@ -92,7 +92,8 @@ class Seed:
     def add(self, share: Share, before: Mapping[str, Any]) -> None:
         """The state after ``share`` too."""
         for mine, theirs in zip(self.ids, share.ids, strict=True):
-            mine.update(theirs)
+            if mine is not theirs:  # a share made again from this seed grew the seed's own sets
+                mine.update(theirs)
         self.trackers = share.trackers
         for key, value in share.told.items():
             if isinstance(value, bool):
@@ -168,7 +169,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     report = Report(command=job.stream.report.command, channels={c.name: ChannelResult(c.name) for c in job.compiled})
     stream = _ShareStream(report, job.stream.findings)
     stream.seed = seed
-    stream.durable = index == 0  # the first share's documents become the feeds' first ones (``stitch``)
+    stream.durable = False  # scratch documents: the stitch syncs each feed once, before it is renamed into place
     stream.variants = _seeded(_Tracker(), seed, "")
     if seed is not None:
         stream.seen, stream.groups, stream.skus = seed.ids

@@ -414,7 +414,7 @@ class AmazonEncoder:
         gtin = get("gtin")
         if isinstance(gtin, str):
             attributes["externally_assigned_product_identifier"] = [
-                {"type": _IDENTIFIER_TYPES.get(len(gtin), "ean"), "value": gtin, "marketplace_id": market}
+                {"type": identifier_type(gtin), "value": gtin, "marketplace_id": market}
             ]
         bullets = get("bullet_point")
         if bullets:
