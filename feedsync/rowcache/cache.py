@@ -25,7 +25,15 @@ from feedsync.rowcache.capture import CaptureItems, CaptureWriter, EarlierFeed, 
 from feedsync.rowcache.fingerprint import fingerprint, with_header
 from feedsync.sources import Source
 from feedsync.sources.native import DelimitedSource
-from feedsync.stream import _VARIANT_FIELDS, IGNORE_COLUMN, ItemIds, Sink, Stream
+from feedsync.stream import (
+    _VARIANT_FIELDS,
+    IGNORE_COLUMN,
+    ItemIds,
+    Sink,
+    Stream,
+    item_variant_key,
+    product_variant_key,
+)
 from feedsync.sync import SyncCollector, channel_key
 
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
@@ -110,7 +118,6 @@ class RowCache:
         self.pending: _Pending | None = None
         self.replayed = 0
         self.computed = 0
-        self.last_group: str | None = None
         """The group key the last replayed row added to the stream's groups."""
         self.told: list[tuple[list[str], list[SyncCollector], list[Staged]]] = []
         """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
@@ -209,8 +216,7 @@ class RowCache:
             if group is not None:
                 value = item.values.get(group.group)
                 group_id = value if isinstance(value, str) else None
-                key = [str(item.values.get(a, "")) for a in group.attributes]
-                key += [list(pair) for pair in sorted(item.product.variant_options.items())]
+                key = list(item_variant_key(item.values, group.attributes, item.product.variant_options))
             offset, length = next(spans) if entry.kept else (None, None)
             if offset is not None:
                 offset -= start
@@ -355,9 +361,7 @@ class RowCache:
             report.variants += 1  # as ``stream._tell``, without its call
         else:
             stream._tell(self.sinks)
-        if group_key != self.last_group:  # a group's rows come one after another: added once
-            stream.groups.add(group_key)
-            self.last_group = group_key
+        stream.groups.add(group_key)  # a group's rows come one after another: the set answers its last at once
         if ignore:
             stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
         if sku:
@@ -442,8 +446,7 @@ def _formulas(sink: Sink) -> int:
 
 
 def _stream_part(product: Product, own: list[Diagnostic]) -> list[Any]:
-    variant = [str(getattr(product, f) or "") for f in _VARIANT_FIELDS]
-    variant += [list(pair) for pair in sorted(product.variant_options.items())]
+    variant = list(product_variant_key(product))  # the options' pairs written as JSON arrays
     sku = product.attributes.get("sku")
     ignore = product.attributes.get(IGNORE_COLUMN)
     group_key = product.group_id or product.id
