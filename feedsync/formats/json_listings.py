@@ -5,7 +5,7 @@ line, with ``messageId`` numbered from 1 in each document. A feed holds at most 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from json.encoder import c_make_encoder, encode_basestring
 from typing import Any, BinaryIO
 
@@ -117,6 +117,11 @@ class JsonListingsWriter:
         return self
 
     def _next(self) -> None:
+        self._roll()
+        self._count += 1
+
+    def _roll(self) -> None:
+        """A new document when this one is full."""
         if self._count >= self._max:
             if self._open_part is None:
                 raise ValueError(f"more than {self._max} messages and no way to open another document")
@@ -124,7 +129,6 @@ class JsonListingsWriter:
             self._part += 1
             self._handle = self._open_part(self._part)
             self._start()
-        self._count += 1
 
     def write(self, values: Mapping[str, Any]) -> None:
         self._next()
@@ -137,10 +141,22 @@ class JsonListingsWriter:
         rest = b"}" if data == b"{}" else b"," + data[1:]
         self._handle.write(b'%s{"messageId":%d%s' % (separator, self._count, rest))
 
-    def write_encoded(self, rest: bytes) -> None:
-        """A message another writer encoded, without its messageId: the bytes after ``{"messageId":N,``."""
-        self._next()
-        self._handle.write(b'%s{"messageId":%d,%s' % (b"\n" if self._count == 1 else b",\n", self._count, rest))
+    def write_encoded(self, rests: Sequence[bytes | memoryview]) -> None:
+        """Messages another writer encoded, each without its number: the bytes after ``{"messageId":N`` (``,`` and
+        its keys, or ``}``). Numbered on as ``write`` numbers them, each document's run in one write."""
+        at = 0
+        while at < len(rests):
+            self._roll()
+            first = self._count + 1
+            run = rests[at : at + self._max - self._count]
+            pieces: list[bytes | memoryview] = []
+            for number, rest in enumerate(run, first):
+                pieces += (b',\n{"messageId":%d' % number, rest)
+            if first == 1:
+                pieces[0] = pieces[0][1:]  # a document's first message follows its header's ``[`` on a new line
+            self._handle.write(b"".join(pieces))
+            self._count += len(run)
+            at += len(run)
 
     def __exit__(self, *exc: object) -> None:
         if exc[0] is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
@@ -86,7 +87,7 @@ def _continue_messages(
     assert isinstance(writer, JsonListingsWriter)
     with writer.resume(count, len(documents)):
         for path in files[1:]:
-            _messages(path, writer, head)
+            _messages(path, writer, head, TAILS["json_listings"])
 
 
 def _prologue(channel: CompiledChannel, encoder: Encoder | None, tail: bytes) -> bytes:
@@ -171,14 +172,36 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
             left -= len(chunk)
 
 
-def _messages(path: Path, writer: JsonListingsWriter, head: bytes) -> None:
-    """The messages of a share's JSON listings document, each written again without its messageId."""
+_NUMBERED = re.compile(rb'\{"messageId":[0-9]+')
+"""How a share's message begins: the number it had there, which the feed's writer gives again."""
+_BLOCK = 1 << 22
+
+
+def _messages(path: Path, writer: JsonListingsWriter, head: bytes, tail: bytes) -> None:
+    """The messages of a share's JSON listings document (one line each between ``head`` and ``tail``), written on
+    without the numbers they had there, a block of lines at a time."""
     with path.open("rb") as source:
-        source.seek(len(head))
-        for line in source:
-            if line == b"\n":
-                continue
-            if line == b"]}\n":
-                break
-            message = line[:-2] if line.endswith(b",\n") else line[:-1]
-            writer.write_encoded(message[message.index(b",") + 1 :])
+        if source.read(len(head)) != head:
+            raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
+        left = os.fstat(source.fileno()).st_size - len(head) - len(tail)
+        carry = b""
+        while left > 0:
+            block = source.read(min(left, _BLOCK))
+            if not block:
+                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
+            left -= len(block)
+            lines = (carry + block).split(b"\n")
+            carry = lines.pop()  # a line the next block ends
+            writer.write_encoded([_unnumbered(line, path) for line in lines if line])
+        if carry:
+            writer.write_encoded([_unnumbered(carry, path)])
+        if source.read(len(tail) + 1) != tail:
+            raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
+
+
+def _unnumbered(line: bytes, path: Path) -> memoryview:
+    """A message's line without ``{"messageId":N`` and the ``,`` that separates it from the next."""
+    found = _NUMBERED.match(line)
+    if found is None:
+        raise AssertionError(f"{path.name}: a line of a share's document is not a numbered message: {line[:40]!r}")
+    return memoryview(line)[found.end() : len(line) - 1 if line.endswith(b",") else len(line)]
