@@ -27,6 +27,8 @@ csv.field_size_limit(1 << 26)
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SCAN_CHUNK = 1 << 20
+_DECODE_CHUNK = 1 << 16
+"""The UTF-8 check decodes a file in pieces this size: a larger one decodes slower (its text outgrows the cache)."""
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -84,18 +86,20 @@ def detect_encoding(path: Path, configured: str | None, emit: Emit | None) -> st
     as UTF-8, else cp1252 (with a warning). A file that is not text at all is a SourceError."""
     if configured:
         return configured
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    offset = 0
+    offset = 0  # of ``pending``'s first byte in the file
     try:
         with path.open("rb") as handle:
             bom_encoding = sniff_encoding(path, handle.read(_SCAN_CHUNK))
             if bom_encoding is not None:
                 return bom_encoding
             handle.seek(0)
-            while chunk := handle.read(_SCAN_CHUNK):
-                decoder.decode(chunk)
-                offset += len(chunk)
-            decoder.decode(b"", final=True)
+            pending = b""  # a character cut at the end of a chunk
+            while chunk := handle.read(_DECODE_CHUNK):
+                pending += chunk
+                _, used = codecs.utf_8_decode(pending, "strict", False)
+                offset += used
+                pending = pending[used:]
+            codecs.utf_8_decode(pending, "strict", True)
     except UnicodeDecodeError as exc:
         if emit is not None:
             emit(
