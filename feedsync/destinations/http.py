@@ -47,6 +47,24 @@ def make_client(
     )
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"
+_FORM_BYTE = [f"%{byte:02X}" for byte in range(256)]
+"""What each byte of a form value's UTF-8 becomes: itself when always safe, ``+`` for a space, else ``%XX``."""
+for _safe in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~":
+    _FORM_BYTE[_safe] = chr(_safe)
+_FORM_BYTE[ord(" ")] = "+"
+
+
+def form_body(fields: Mapping[str, str]) -> bytes:
+    """``fields`` as a ``FORM_TYPE`` body: the bytes httpx sends for ``data=fields`` (``urllib.parse.urlencode``),
+    each value's bytes looked up in one table instead of quoted by a call each (a batch body is megabytes)."""
+    return "&".join(f"{_form_text(key)}={_form_text(value)}" for key, value in fields.items()).encode("ascii")
+
+
+def _form_text(text: str) -> str:
+    return "".join(map(_FORM_BYTE.__getitem__, text.encode("utf-8")))
+
+
 def json_body(response: httpx.Response, operation: str, *, keys: Iterable[str] = (), kind: type = dict) -> Any:
     """The JSON body of a successful response, checked to be a ``kind`` (an object or a list) holding ``keys``;
     a RemoteError naming the endpoint and what is wrong when it is not (a proxy's HTML page, a truncated body,

@@ -17,7 +17,7 @@ import httpx
 
 from feedsync.config import MetaCatalogApiDestination
 from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
-from feedsync.destinations.http import Requester, answer_shape, json_body, make_client, poll
+from feedsync.destinations.http import FORM_TYPE, Requester, answer_shape, form_body, json_body, make_client, poll
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -144,8 +144,9 @@ class MetaCatalogApi(ItemSync):
 
     def _send(self, requester: Requester, requests: list[dict[str, Any]]) -> str:
         url = f"/{self.config.api_version}/{self.config.catalog_id}/items_batch"
+        body = form_body({"item_type": "PRODUCT_ITEM", "requests": json.dumps(requests)})
         response = requester.request(
-            "POST", url, operation="items_batch", data={"item_type": "PRODUCT_ITEM", "requests": json.dumps(requests)}
+            "POST", url, operation="items_batch", content=body, headers={"Content-Type": FORM_TYPE}
         )
         handles = json_body(response, "items_batch", keys=("handles",))["handles"]
         if not isinstance(handles, list) or not handles:

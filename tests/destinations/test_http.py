@@ -3,12 +3,24 @@ no retry on other 4xx, rate limits and redaction."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import httpx
 import pytest
 import respx
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedsync import secrets
-from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, retry_after
+from feedsync.destinations.http import (
+    RateLimiter,
+    Requester,
+    answer_shape,
+    form_body,
+    json_body,
+    make_client,
+    retry_after,
+)
 from feedsync.errors import RemoteError
 
 URL = "https://api.example.com/v1/items"
@@ -179,3 +191,22 @@ def test_answer_shape_turns_a_missing_key_into_a_remote_error() -> None:
     shape = r"^orders: the answer has a shape feedsync does not know \(KeyError"
     with pytest.raises(RemoteError, match=shape), answer_shape("orders"):
         _ = {}["orders"]
+
+
+form_texts = st.one_of(
+    st.text(),  # lone surrogates included: UTF-8 cannot carry them, and both refuse them
+    st.sampled_from(["", " ", "a b+c", "100%", "é€😀", '{"id":"A","v":"x&y=z"}', "~_.-", "\x00\x7f\x80"]),
+)
+
+
+@given(st.dictionaries(form_texts, form_texts, max_size=4))
+def test_a_form_body_is_what_httpx_sends_for_the_same_data(fields: dict[str, str]) -> None:
+    try:
+        expected = urlencode(list(fields.items()), doseq=True).encode("utf-8")  # httpx's data= encoding
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            form_body(fields)
+        return
+    assert form_body(fields) == expected
+    request = httpx.Request("POST", "https://graph.example.com/x", data=fields)
+    assert request.read() == expected
