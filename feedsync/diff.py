@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -181,14 +182,24 @@ def snapshot_path(state_dir: Path, channel: str, output: Path) -> Path:
 
 
 def keep_snapshot(state_dir: Path, channel: str, output: Path, parts: list[Path]) -> None:
-    """Copy a published feed (and its split documents) for the next ``diff``."""
+    """Keep a published feed (and its split documents) for the next ``diff``."""
     folder = state_dir / "last-push" / channel
     fresh = folder.with_name(f".{channel}.new")
     if fresh.exists():
         shutil.rmtree(fresh)
     fresh.mkdir(parents=True)
     for path in [output, *parts]:
-        shutil.copyfile(path, fresh / path.name)
+        _keep(path, fresh / path.name)
     if folder.exists():
         shutil.rmtree(folder)
     fresh.rename(folder)
+
+
+def _keep(path: Path, target: Path) -> None:
+    """``path`` kept as ``target``: a second name of the same file where the file system allows (feedsync replaces
+    a published feed by renaming a new file onto it, never by writing into it: the name kept goes on naming what was
+    published), else a copy."""
+    try:
+        os.link(path, target)
+    except OSError:
+        shutil.copyfile(path, target)

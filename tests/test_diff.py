@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync import diff
+from feedsync.atomic import atomic_write
 
 ITEMS = st.lists(
     st.tuples(st.sampled_from([f"I{n}" for n in range(12)]), st.sampled_from(["1", "2"]), st.sampled_from(["a", "b"])),
@@ -71,3 +72,30 @@ def test_feeds_in_the_same_order_are_compared_in_one_pass_each(tmp_path: Path) -
     assert found.added == ["NEW"] and found.removed == ["I9"] and list(found.changed) == ["I7"]
     assert found.unchanged == 19_998
     assert peak < 1_000_000  # the old feed (about 5 MB of fields) is never held whole
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_the_kept_feed_stays_what_was_published_when_a_later_run_replaces_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool
+) -> None:
+    if not links:
+
+        def refuse(*_: object) -> None:
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(diff.os, "link", refuse)
+    out, state = tmp_path / "out", tmp_path / "state"
+    out.mkdir()
+    feed, part = out / "amazon.json", out / "amazon.2.json"
+    feed.write_bytes(b"first feed")
+    part.write_bytes(b"first part")
+    diff.keep_snapshot(state, "amazon", feed, [part])
+    kept = diff.snapshot_path(state, "amazon", feed)
+    assert (kept.stat().st_ino == feed.stat().st_ino) is links  # a second name of the file, or a copy
+    with atomic_write(feed) as handle:  # as every run replaces a feed
+        handle.write(b"second feed")
+    with atomic_write(part) as handle:
+        handle.write(b"second part")
+    assert kept.read_bytes() == b"first feed" and kept.with_name("amazon.2.json").read_bytes() == b"first part"
+    diff.keep_snapshot(state, "amazon", feed, [])  # the next push keeps its own
+    assert kept.read_bytes() == b"second feed" and not kept.with_name("amazon.2.json").exists()
