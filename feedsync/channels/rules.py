@@ -60,7 +60,7 @@ ACTIONS = ("set", "append", "prepend", "replace", "regex_replace", "copy", "calc
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ConditionSpec(_Strict):

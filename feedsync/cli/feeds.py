@@ -175,7 +175,6 @@ def push(
     same as without it.
     Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
     """
-    from feedsync.diagnostics.renderers.machine import render_json
     from feedsync.lock import Busy, run_lock
     from feedsync.state import State
 
@@ -214,6 +213,8 @@ def push(
     if report_html is not None:
         _write_html(report_html, report, gate)
     if report_file is not None:
+        from feedsync.diagnostics.renderers.machine import render_json
+
         _, reason = gate.verdict(report)
         with atomic_write(report_file) as handle:
             for chunk in render_json(report, failed=code != 0, reason=reason):
