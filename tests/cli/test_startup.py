@@ -44,8 +44,10 @@ EVERY_RUN = (
     "feedsync.diagnostics.renderers.text",
     "feedsync.diagnostics.renderers.html",
     "xml.sax",
+    "regex",
 )
-"""Not imported by a build, validate or push of the demo (a push to folders, without a notify webhook)."""
+"""Not imported by a build, validate or push of the demo (a push to folders, without a notify webhook; rules without
+a regular expression)."""
 
 BUILD = (*EVERY_RUN, "sqlite3", "feedsync.state", "feedsync.rowcache", "feedsync.rows.child", "multiprocessing")
 """Not imported by a build or validate of a small catalog either (one process, no state)."""
