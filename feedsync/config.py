@@ -86,7 +86,7 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class SourceConfig(_Strict):
@@ -397,7 +397,7 @@ class ChannelConfig(BaseModel):
     when the profile is compiled, with positions in feedsync.yaml.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="allow", frozen=True)
 
     profile: str
     """A built-in profile (google_merchant, facebook, amazon, google_local_inventory, native) or a profile file."""

@@ -5,10 +5,7 @@ their channels' findings. Worth it for large catalogs only: a process costs a re
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +13,6 @@ from feedsync.config import Config
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.findings import Findings
 from feedsync.errors import FeedsyncError
-from feedsync.rows.child import die_with
 
 AUTO_MIN_BYTES = 4_000_000
 """``jobs=None`` runs in parallel only for a source file at least this large (a process costs ~0.3 s to start)."""
@@ -70,7 +66,12 @@ def _work(group: list[str]) -> Report:
 def run_parallel(config: Config, command: str, names: list[str], jobs: int, **options: Any) -> Report:
     """``pipeline.run`` for build or validate, with the channels ``names`` split over ``jobs`` processes."""
     global _JOB
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     from feedsync.pipeline import run
+    from feedsync.rows.child import die_with
 
     split = groups(config, names, jobs)
     _JOB = _Job(config, command, options)

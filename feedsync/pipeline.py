@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
@@ -21,14 +21,14 @@ from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.diff import compare, snapshot_path
 from feedsync.events import event
-from feedsync.rowcache import RowCache, open_row_cache
-from feedsync.rows import remove_scratch, run_split
 from feedsync.sources import Source, open_source, quiet_read
 from feedsync.sources.tabular import ByteRange
 from feedsync.split import remove_stale_parts, remove_temp_files
-from feedsync.state import State
 from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
 from feedsync.supplements import load_supplements
+
+if TYPE_CHECKING:
+    from feedsync.state import State  # sqlite3: a push's (the CLI opens it)
 
 Command = Literal["build", "validate", "push"]
 
@@ -77,8 +77,11 @@ def run(
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress)
     delivery = Delivery(state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress)
+    cache = None
     if command == "push" and state is not None and not dry_run:
-        stream.rows = open_row_cache(config, compiled, destinations, source, stream, fresh=fresh_cache)
+        from feedsync.rowcache import open_row_cache  # a push's alone
+
+        stream.rows = cache = open_row_cache(config, compiled, destinations, source, stream, fresh=fresh_cache)
     with ExitStack() as scratch:
         out = None if command == "validate" else (out_dir or config.output_dir)
         if dry_run or (out is None and changes):
@@ -90,9 +93,9 @@ def run(
             encoders = _stream(
                 config, source, compiled, stream, out, observers, check=check, started_at=started_at, shares=shares
             )
-            if isinstance(stream.rows, RowCache):
-                stream.rows.save()
-                event("rowcache", replayed=stream.rows.replayed, computed=stream.rows.computed)
+            if cache is not None:
+                cache.save()
+                event("rowcache", replayed=cache.replayed, computed=cache.computed)
             for channel in compiled:
                 result = report.channels[channel.name]
                 _close_channel(config, channel, result, out, changes=changes)
@@ -151,6 +154,8 @@ def _stream(
 ) -> dict[str, Encoder | None]:
     """Read the source once through every channel (its ``shares`` in a process each, when it has them); the
     encoders that made the channels' records."""
+    from feedsync.rows import remove_scratch, run_split  # the row split's machinery: imported with its scratch
+
     supplements = load_supplements(config.supplements, stream.emit)
     started = time.perf_counter()
     if out is not None:

@@ -8,10 +8,12 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsync.faults import checkpoint
-from feedsync.state import State
+
+if TYPE_CHECKING:
+    from feedsync.state import State  # sqlite3: a push's (it hands the state in)
 
 
 def content_hash(values: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ class PriceRules(BaseModel):
     below the value). ``min_margin_percent`` with ``cost_field`` guards the margin: a sale price that would
     break it is dropped; a regular price that would is an error for that item."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     markup_percent: Decimal = Decimal(0)
     """Percent added to the price (15 = +15 %)."""
@@ -103,7 +103,7 @@ class InventoryRules(BaseModel):
     """``inventory:`` in a profile: reserve ``buffer`` units for other channels, offer ``percent`` of the rest,
     then clamp to ``min``/``max``. A tracked quantity that ends at 0 makes an in-stock item out of stock."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     buffer: int = Field(default=0, ge=0)
     """Units held back for other channels."""

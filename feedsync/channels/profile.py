@@ -30,7 +30,7 @@ _ATTRIBUTE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FieldSpec(_Strict):

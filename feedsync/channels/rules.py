@@ -28,16 +28,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import regex
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedsync import values as v
 from feedsync.channels.templating import RenderError, TemplateFault, TemplateProblem, Templating
 from feedsync.model.money import Money
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
+
+if TYPE_CHECKING:
+    import regex  # imported by the rules that use a regular expression (a profile without one never does)
 
 Context = dict[str, Any]
 
@@ -60,7 +62,7 @@ ACTIONS = ("set", "append", "prepend", "replace", "regex_replace", "copy", "calc
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ConditionSpec(_Strict):
@@ -201,6 +203,8 @@ class RegexTimeout(Exception):
 
 def compile_regex(pattern: str) -> regex.Pattern[str]:
     """A rule's pattern (Python ``re`` syntax), run by the ``regex`` engine, which can give up after a time."""
+    import regex
+
     try:
         return regex.compile(pattern)
     except (regex.error, OverflowError, RecursionError) as exc:
@@ -442,6 +446,8 @@ def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str |
 
 
 def _regex_replace(target: str, source: str, with_: str) -> Apply:
+    import regex
+
     pattern = compile_regex(source)
 
     def replace(ctx: Context) -> None:

@@ -1,14 +1,80 @@
-"""The ``feedsync`` typer app: global options and the command modules."""
+"""The ``feedsync`` typer app: global options and the command modules.
+
+A command module is imported when one of its commands runs (or a help or the docs list it), not at start-up: a
+``build`` imports neither the order importers nor the Amazon API clients. ``COMMANDS`` names each command's
+module, in the order ``feedsync --help`` lists them; each module's ``register`` adds its commands."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
+from collections.abc import Iterator, MutableMapping
 
 import typer
+import typer.main
+from typer._click import Command  # typer's own click (what its groups hold)
+from typer.core import TyperGroup
 
 from feedsync import __version__
 from feedsync.cli.common import EXIT_INTERNAL, guarded, internal_error
 from feedsync.cli.output import output_options
+
+COMMANDS = {
+    "build": "feeds",
+    "validate": "feeds",
+    "push": "feeds",
+    "init": "sources",
+    "inspect": "sources",
+    "explain": "channels",
+    "history": "channels",
+    "status": "channels",
+    "diff": "channels",
+    "rules": "rules",
+    "import-orders": "orders",
+    "push-tracking": "orders",
+    "profiles": "channels",
+    "amazon": "amazon",
+}
+"""Every command (or command group) and the module under ``feedsync.cli`` that registers it."""
+
+
+class _Commands(TyperGroup):
+    """The root group, whose commands are built when first asked for (see ``_LazyCommands``)."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.commands = _LazyCommands(self)
+
+
+class _LazyCommands(MutableMapping[str, Command]):
+    """The root group's commands: every name in ``COMMANDS`` order, a module's commands built when one of them is
+    looked up."""
+
+    def __init__(self, group: TyperGroup) -> None:
+        self.group = group
+        self.built: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self.built and name in COMMANDS:
+            self.built.update(_click_commands(COMMANDS[name], self.group))
+        return self.built[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self.built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*COMMANDS, *(name for name in self.built if name not in COMMANDS)])
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(name not in COMMANDS for name in self.built)
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self.built
+
 
 app = typer.Typer(
     name="feedsync",
@@ -16,6 +82,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
+    cls=_Commands,
 )
 
 
@@ -34,14 +101,34 @@ def root(
     """feedsync: product feed syndication from the command line."""
 
 
-from feedsync.cli import amazon, channels, feeds, orders, rules, sources  # noqa: E402  (registers the commands on ``app``)
+@functools.cache
+def _registered(module: str) -> typer.Typer:
+    """The commands ``feedsync.cli.<module>`` registers (once per process: a module registers its groups' commands
+    on module-level typer apps)."""
+    group = typer.Typer()
+    importlib.import_module(f"feedsync.cli.{module}").register(group)
+    _with_output_options(group)
+    return group
 
-feeds.register(app)
-sources.register(app)
-channels.register(app)
-rules.register(app)
-orders.register(app)
-amazon.register(app)
+
+def _click_commands(module: str, root: TyperGroup) -> dict[str, Command]:
+    """The click commands of ``feedsync.cli.<module>``, built as typer builds the commands of the root app."""
+    registered = _registered(module)
+    commands = {}
+    for info in registered.registered_commands:
+        command = typer.main.get_command_from_info(
+            info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+        )
+        commands[command.name] = command
+    for info in registered.registered_groups:
+        group = typer.main.get_group_from_info(
+            info,
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            suggest_commands=root.suggest_commands,
+            rich_markup_mode=app.rich_markup_mode,
+        )
+        commands[group.name] = group
+    return commands
 
 
 def _with_output_options(group: typer.Typer) -> None:
@@ -53,9 +140,6 @@ def _with_output_options(group: typer.Typer) -> None:
     for sub in group.registered_groups:
         if sub.typer_instance is not None:
             _with_output_options(sub.typer_instance)
-
-
-_with_output_options(app)
 
 
 def main() -> None:

@@ -20,8 +20,6 @@ from feedsync.config import DEFAULT_CONFIG_NAME, Config, config_from_flags, load
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate
 from feedsync.diagnostics.renderers import render_concise, render_summary
-from feedsync.diagnostics.renderers.machine import render_github, render_json, render_junit, render_sarif
-from feedsync.diagnostics.renderers.text import render_text
 from feedsync.errors import FeedsyncError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -172,13 +170,17 @@ def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool)
     if fmt == "concise":
         return (line + "\n" for line in render_concise(report.diagnostics))
     if fmt == "text":
+        from feedsync.diagnostics.renderers.text import render_text  # rich: only for this format
+
         return [render_text(report, color=color)]
+    from feedsync.diagnostics.renderers import machine
+
     if fmt == "json":
-        return render_json(report, failed=failed, reason=reason)
+        return machine.render_json(report, failed=failed, reason=reason)
     if fmt == "junit":
-        return [render_junit(report)]
+        return [machine.render_junit(report)]
     if fmt == "github":
-        return [render_github(report)]
+        return [machine.render_github(report)]
     if fmt == "sarif":
-        return render_sarif(report)
+        return machine.render_sarif(report)
     raise typer.BadParameter(f"unknown format {fmt!r}", param_hint="--format")  # pragma: no cover - typer checks

@@ -6,7 +6,10 @@ files; a test fails when they are out of date.
 
 from __future__ import annotations
 
+import ast
+import inspect
 import sys
+import textwrap
 import types
 import typing
 from pathlib import Path
@@ -95,6 +98,32 @@ def _container(annotation: Any) -> str:
     return ""
 
 
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """The docstrings under the attributes ``cls`` declares, read from its source. (The models do not ask pydantic
+    for them: ``use_attribute_docstrings`` reads every model class's source at import, on every run.)"""
+    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+    assert isinstance(body, ast.ClassDef)
+    docs: dict[str, str] = {}
+    for statement, after in zip(body.body, body.body[1:], strict=False):
+        if (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            docs[statement.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
+def _field_doc(model: type[BaseModel], name: str, description: str | None) -> str:
+    """A field's meaning: its description, else the docstring under it in the class that declares it."""
+    if description is not None:
+        return description
+    owner = next((c for c in model.__mro__ if name in vars(c).get("__annotations__", {})), None)
+    return _attribute_docs(owner).get(name, "") if owner is not None else ""
+
+
 def _keys(model: type[BaseModel], prefix: str, seen: set[type[BaseModel]], lines: list[str]) -> None:
     doc = " ".join((model.__doc__ or "").split())
     title = f"`{prefix}`" if prefix else "top level"
@@ -106,7 +135,7 @@ def _keys(model: type[BaseModel], prefix: str, seen: set[type[BaseModel]], lines
         default = "required" if info.is_required() else ("" if info.default is None else f"`{info.default}`")
         if info.default_factory is not None:
             default = ""
-        text = " ".join((info.description or "").split()).replace("|", "\\|")
+        text = " ".join(_field_doc(model, name, info.description).split()).replace("|", "\\|")
         # A type checked against a registry (source.format) names its values itself.
         named = [str(m.doc_type()) for m in info.metadata if hasattr(m, "doc_type")]
         kind = named[0] if named else _type_name(info.annotation)

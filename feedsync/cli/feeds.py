@@ -11,15 +11,10 @@ from feedsync import pipeline
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
 from feedsync.cli.output import Progress
-from feedsync.config import Config, source_formats
+from feedsync.config import Config, NotifyConfig, source_formats
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate, Selection
-from feedsync.diagnostics.renderers.html import render_html
-from feedsync.diagnostics.renderers.machine import render_json
 from feedsync.errors import FeedsyncError
-from feedsync.lock import Busy, run_lock
-from feedsync.notify import notify
-from feedsync.state import State
 
 ConfigOpt = typer.Option(
     None, "--config", "-c", help="feedsync.yaml to use (default: ./feedsync.yaml).", exists=False, dir_okay=False
@@ -180,6 +175,9 @@ def push(
     same as without it.
     Example: feedsync push -c examples/demo/feedsync.yaml --dry-run
     """
+    from feedsync.lock import Busy, run_lock
+    from feedsync.state import State
+
     _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
@@ -199,22 +197,24 @@ def push(
                 )
         except (FeedsyncError, OSError) as exc:
             if not isinstance(exc, Busy):
-                notify(cfg.notify, None, failed=True, reason=str(exc))
+                _notify(cfg.notify, None, failed=True, reason=str(exc))
             raise
     gate = Gate(fail_on=fail_on)  # type: ignore[arg-type]
     code = print_report(report, findings_to_stdout=False, gate=gate)
     refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
     if refused and not dry_run:
-        notify(cfg.notify, report, failed=False, reason="; ".join(refused))
+        _notify(cfg.notify, report, failed=False, reason="; ".join(refused))
     failed = [f"{r.channel}: {r.failed}" for r in report.channels.values() if r.failed]
     if failed:
-        notify(cfg.notify, report, failed=True, reason="; ".join(failed))
+        _notify(cfg.notify, report, failed=True, reason="; ".join(failed))
         for line in failed:
             err(f"not published: {line}", level="error")
         code = EXIT_REMOTE
     if report_html is not None:
         _write_html(report_html, report, gate)
     if report_file is not None:
+        from feedsync.diagnostics.renderers.machine import render_json
+
         _, reason = gate.verdict(report)
         with atomic_write(report_file) as handle:
             for chunk in render_json(report, failed=code != 0, reason=reason):
@@ -228,7 +228,16 @@ def _run(config: Config, command: pipeline.Command, **options: Any) -> Report:
         return pipeline.run(config, command, progress=progress, **options)
 
 
+def _notify(config: NotifyConfig | None, report: Report | None, *, failed: bool, reason: str) -> None:
+    """``feedsync.notify.notify``, imported when a push has something to tell (it builds an HTTP client)."""
+    from feedsync.notify import notify
+
+    notify(config, report, failed=failed, reason=reason)
+
+
 def _write_html(path: Path, report: Report, gate: Gate) -> None:
+    from feedsync.diagnostics.renderers.html import render_html
+
     failed, reason = gate.verdict(report)
     refused = [f"{r.channel} not published" for r in report.channels.values() if r.refused]
     with atomic_write(path) as handle:

@@ -54,11 +54,30 @@ def say(message: str, *, level: str = "info") -> None:
     object with --log-format json."""
     if MODE.quiet and level != "error":
         return
+    color = _stderr_color()
     if MODE.log_format == "json":
         for line in message.splitlines() or [""]:
-            typer.echo(mask(_record(level, "message", message=line)), err=True)
+            typer.echo(mask(_record(level, "message", message=line)), err=True, color=color)
     else:
-        typer.echo(mask(message), err=True)
+        typer.echo(mask(message), err=True, color=color)
+
+
+_STDERR: list[Any] = [None, None]  # the stream stderr was when last asked, and the colour for it
+
+
+def _stderr_color() -> bool | None:
+    """``color`` for ``typer.echo`` on stderr: False (ANSI codes stripped, as typer strips them off a terminal) when
+    stderr is not a terminal, asked once per stream rather than for every line (a run prints a line per finding);
+    None on a terminal (typer decides)."""
+    stream = sys.stderr
+    if _STDERR[0] is not stream:
+        try:
+            terminal = stream.isatty()
+        except Exception:  # as typer asks: a stream that cannot tell is no terminal
+            terminal = False
+        kept = terminal or type(stream).__module__.startswith("ipykernel.")  # as typer's should_strip_ansi
+        _STDERR[:] = [stream, None if kept else False]
+    return _STDERR[1]
 
 
 class _Handler(logging.Handler):
@@ -79,6 +98,7 @@ def configure(quiet: bool, verbose: int, log_format: str) -> None:
     if log_format not in LOG_FORMATS:
         raise typer.BadParameter(f"{log_format!r} is not one of: {', '.join(LOG_FORMATS)}", param_hint="--log-format")
     MODE.quiet, MODE.verbose, MODE.log_format = quiet, verbose, log_format
+    _STDERR[:] = [None, None]  # asked again by this command
     logger = logging.getLogger("feedsync")
     for handler in list(logger.handlers):
         if isinstance(handler, _Handler):

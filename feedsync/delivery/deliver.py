@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
@@ -22,9 +23,11 @@ from feedsync.diff import keep_snapshot
 from feedsync.errors import ConfigError, RemoteError
 from feedsync.events import event
 from feedsync.split import part_names
-from feedsync.state import FORCED, State
 from feedsync.stream import ItemObserver, Progress
 from feedsync.sync import Recorder, SyncCollector
+
+if TYPE_CHECKING:
+    from feedsync.state import State  # sqlite3: a push's (it hands the state in)
 
 
 def open_destinations(compiled: list[CompiledChannel]) -> dict[str, Destination]:
@@ -199,6 +202,8 @@ class Delivery:
             if result.failed:
                 outcome, message = "failed", result.failed
             elif result.forced and result.published:
+                from feedsync.state import FORCED  # the state: a push's (sqlite3)
+
                 message = FORCED
             self._state.finish_run(run_id, outcome=outcome, item_count=result.items, message=message)
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsync.channels.base import ChannelItem, Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.ids import fit_ascii_id, fit_id
-from feedsync.state import State
 from feedsync.stream import Records
 from feedsync.sync import Change, SyncCollector, channel_key
+
+if TYPE_CHECKING:
+    from feedsync.state import State  # sqlite3: a push's (it hands the state in)
 
 
 @dataclass

@@ -25,7 +25,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
@@ -33,17 +33,18 @@ from feedsync.config import Config
 from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
-from feedsync.rows import child, here
-from feedsync.rows import share as worker
-from feedsync.rows.cuts import cut
-from feedsync.rows.merge import merge
-from feedsync.rows.share import Seed, Share, crossing, told_state
-from feedsync.rows.stitch import TAILS, stitch
 from feedsync.sources import Source
 from feedsync.sources.base import resolve_format
 from feedsync.sources.tabular import ByteRange, sniff_delimiter, sniff_encoding
 from feedsync.stream import ItemIds, ItemObserver, Stream
 from feedsync.supplements import Supplement
+
+if TYPE_CHECKING:
+    from feedsync.rows import child
+    from feedsync.rows.share import Share
+
+# The row split's parts (cuts, share, child, here, merge, stitch) are imported by the functions that use them: a run
+# that is not split (a small catalog, a push) imports none of them.
 
 MIN_ROWS = 2_000
 """A share has at least about this many rows (a process costs ~0.3 s to start; a row ~0.4 ms of channel work)."""
@@ -52,6 +53,8 @@ SCRATCH = ".feedsync-rows-"
 
 def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[ByteRange]:
     """The shares to build in ``jobs`` processes, or [] when the rows are not split (an event says why)."""
+    from feedsync.rows.cuts import cut
+
     why = _unsplittable(config, compiled)
     shares: list[ByteRange] = []
     if why is None:
@@ -72,6 +75,8 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[Byt
 
 def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None:
     """Why this run's rows cannot be split, or None."""
+    from feedsync.rows.stitch import TAILS
+
     if resolve_format(config.source) not in ("csv", "tsv"):
         return f"the {resolve_format(config.source)} reader is not split by rows"
     for channel in compiled:
@@ -112,6 +117,11 @@ def run_split(
 ) -> bool:
     """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
     made in one process: the observers are not only recorded ids, or the shares were not independent."""
+    from feedsync.rows import share as worker
+    from feedsync.rows.merge import merge
+    from feedsync.rows.share import told_state
+    from feedsync.rows.stitch import stitch
+
     recorded = [name for name, seen in observers.items() if seen]
     if any(not isinstance(o, ItemIds) for seen in observers.values() for o in seen):
         event("rows", split=False, why="the items are observed")
@@ -146,6 +156,8 @@ def run_split(
 def _make_all(count: int) -> list[Share] | str:
     """Every share made, in order: the first in this process (the others in processes forked before it, while it
     is as it was), or why not (an error a share met: one process will meet it, or not)."""
+    from feedsync.rows import child, here
+
     children: list[child.Child] = []
     try:
         gc.freeze()  # the forked processes share this one's objects: not touched by their collections
@@ -181,6 +193,9 @@ def _chain(made: list[Share], before: dict[str, Any]) -> tuple[int, list[str]]:
     """The product groups of all shares, each share made again (in turn, from the state after the ones before it)
     when that state would change what it makes; and why each was made again. The state after the last share is
     not made: of its ids, only how many groups it adds is needed."""
+    from feedsync.rows import here
+    from feedsync.rows.share import Seed, crossing
+
     first = made[0]
     seed = Seed(first.ids, first.trackers, dict(first.told))
     again = []

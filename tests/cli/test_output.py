@@ -105,3 +105,43 @@ def test_uploads_and_polling_show_as_progress_lines(monkeypatch: pytest.MonkeyPa
             recorder.accepted([Change("A1", {"id": "A1"}, "h1"), Change("A2", {"id": "A2"}, "h2")])
             recorder.removed(["OLD"])
         assert told == [{"facebook sent": 2, "facebook deleted": 0}, {"facebook sent": 2, "facebook deleted": 1}]
+
+
+class _Stream:
+    """A text stream that counts how often it is asked whether it is a terminal."""
+
+    def __init__(self, terminal: bool) -> None:
+        self.terminal, self.asked, self.written = terminal, 0, ""
+
+    def isatty(self) -> bool:
+        self.asked += 1
+        return self.terminal
+
+    def write(self, text: str) -> int:
+        self.written += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_stderr_is_asked_once_whether_it_is_a_terminal(monkeypatch: pytest.MonkeyPatch, log_format: str) -> None:
+    """A run prints a line per finding: the stream is asked once (not per line); the lines are what typer writes,
+    ANSI codes stripped off a terminal and kept on one."""
+    for terminal in (False, True):
+        output.configure(False, 0, log_format)
+        stream = _Stream(terminal)
+        monkeypatch.setattr(sys, "stderr", stream)
+        for number in range(3):
+            output.say(f"\x1b[1mline {number}\x1b[0m")
+        assert stream.asked == (1 if not terminal else 1 + 3)  # on a terminal typer asks again: a person reads
+        if log_format == "text":  # (JSON escapes the codes)
+            assert ("\x1b[1m" in stream.written) == terminal
+        assert stream.written.count("line ") == 3
+    monkeypatch.undo()
+    output.configure(False, 0, "text")
+    other = _Stream(False)
+    monkeypatch.setattr(sys, "stderr", other)  # a new stream (another command's): asked again
+    output.say("one")
+    assert other.asked == 1 and other.written == "one\n"

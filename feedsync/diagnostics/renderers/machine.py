@@ -6,7 +6,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from feedsync import __version__
 from feedsync.diagnostics.codes import CODES
@@ -115,6 +114,8 @@ def render_junit(report: Report) -> str:
         ids = suites.setdefault(channel, [])
         if item not in ids:
             ids.append(item)
+    from xml.sax.saxutils import quoteattr  # it imports urllib.request: only for JUnit
+
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     total_tests = sum(len(ids) for ids in suites.values())
     total_failures = sum(1 for key, found in by_item.items() if any(d.severity is Severity.ERROR for d in found))
