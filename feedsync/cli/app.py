@@ -10,11 +10,14 @@ import functools
 import importlib
 import sys
 from collections.abc import Iterator, MutableMapping
+from typing import TYPE_CHECKING
 
 import typer
 import typer.main
-from typer._click import Command  # typer's own click (what its groups hold)
 from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from typer._click import Command  # typer's own click (what its groups hold)
 
 from feedsync import __version__
 from feedsync.cli.common import EXIT_INTERNAL, guarded, internal_error
@@ -47,7 +50,7 @@ class _Commands(TyperGroup):
         self.commands = _LazyCommands(self)
 
 
-class _LazyCommands(MutableMapping[str, Command]):
+class _LazyCommands(MutableMapping[str, "Command"]):
     """The root group's commands: every name in ``COMMANDS`` order, a module's commands built when one of them is
     looked up."""
 
