@@ -10,7 +10,6 @@ GTIN_LENGTHS = (8, 12, 13, 14)
 FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
 _INTERVAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
 # An ASCII URL without spaces whose host name (before any port or path) has a dot: one that url_problem passes.
-_PLAIN_GTIN = re.compile(r"[0-9]{8}|[0-9]{12,14}")
 PLAIN_URL = re.compile(r"https?://[^/:]*\.", re.IGNORECASE)
 
 
@@ -29,7 +28,8 @@ def gtin_problem(value: str) -> str | None:
     global _valid_gtin
     if value == _valid_gtin:
         return None
-    if _PLAIN_GTIN.fullmatch(value) and value.strip("0"):  # most GTINs: ASCII digits only, summed as bytes
+    # most GTINs: ASCII digits only (isdigit of ASCII text: 0-9), summed as bytes
+    if value.isascii() and value.isdigit() and len(value) in GTIN_LENGTHS and value.strip("0"):
         data = value.encode("ascii")
         odd, even = data[-2::-2], data[-3::-2]  # the digits before the check digit, from the right
         total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)

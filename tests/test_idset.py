@@ -1,35 +1,45 @@
-"""IdSet: a set of ids in 12 bytes a slot (duplicate ids and SKUs in a streamed catalog)."""
+"""IdSet: a set of ids in 12 bytes a member (duplicate ids and SKUs in a streamed catalog)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsync.idset import SLOT, IdSet
+from feedsync import idset
+from feedsync.idset import SLOT, IdSet, _digest, _holds
 
 
-def test_it_tells_new_ids_from_seen_ones_across_growth() -> None:
+def test_it_tells_new_ids_from_seen_ones() -> None:
     ids = IdSet(capacity=16)
     assert all(ids.add(f"SKU-{n:07d}") for n in range(50_000))
     assert len(ids) == 50_000
     assert not ids.add("SKU-0000000") and not ids.add("SKU-0049999")
     assert "SKU-0012345" in ids and "SKU-0050000" not in ids
-    # every table grew at least once: between 16 and 24 bytes a member, nothing per member beyond the tables
-    assert 16 * len(ids) <= ids.nbytes <= 24 * len(ids)
-    assert all(len(t.table) == t.slots * SLOT for t in ids._tables)
+    # 12 bytes a member in the shards, nothing per member beyond them
+    assert ids.nbytes == SLOT * len(ids)
 
 
-def test_growing_never_copies_more_than_one_small_table() -> None:
+def test_a_match_across_two_members_is_not_a_member() -> None:
+    first, second = bytes(range(1, 13)), bytes(range(101, 113))
+    shard = bytearray(first + second)
+    assert _holds(shard, first) and _holds(shard, second)
+    assert not _holds(shard, first[6:] + second[:6])  # the bytes are there, straddling two members
+    assert _holds(shard + first[6:] + second[:6], first[6:] + second[:6])  # and found when it is one
+
+
+def test_ids_in_the_same_shard_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # every id's digest made to pick one shard: each is found among the others, and none answers for another
+    monkeypatch.setattr(idset, "_digest", lambda key: b"\x07\x07" + _digest(key)[2:])
     ids = IdSet()
-    for n in range(100_000):
-        ids.add(f"id-{n}")
-    assert max(len(t.table) for t in ids._tables) * 50 < ids.nbytes
-
-
-def test_a_large_capacity_is_taken_up_front() -> None:
-    ids = IdSet(capacity=1_000_000)
-    slots = {t.slots for t in ids._tables}
-    assert len(slots) == 1 and slots.pop() * 3 >= 1_000_000 // 256 * 4
+    assert all(ids.add(f"id-{n}") and not ids.add(f"id-{n}") for n in range(2000))
+    assert all(f"id-{n}" in ids for n in range(2000)) and not any(f"id-{n}" in ids for n in range(2000, 4000))
+    assert len(ids) == 2000 and ids.nbytes == SLOT * 2000 == len(ids._shards[0x0707])
+    other = IdSet()
+    assert other.add("id-1999") and other.add("id-2000")
+    assert not ids.isdisjoint(other) and len(ids - other) == 1999 and len(ids & other) == 1
+    ids.update(other)
+    assert len(ids) == 2001 and "id-2000" in ids
 
 
 @given(st.lists(st.text(max_size=12), max_size=300))

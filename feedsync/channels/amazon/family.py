@@ -145,13 +145,22 @@ def _choices(schema: Any) -> str:
     return ""
 
 
+def weight_units(properties: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The package weight units the definition allows that feedsync converts between, in its order."""
+    return tuple(u for u in _enum(properties, "item_package_weight", "unit") if u in GRAMS_PER)
+
+
+def weight_target(unit: str, allowed: tuple[str, ...]) -> str | None:
+    """The unit a weight in ``unit`` is converted into (the first allowed), or None: it is written as it is."""
+    return None if not allowed or unit in allowed or unit not in GRAMS_PER else allowed[0]
+
+
 def weight_in(value: Any, unit: str, properties: Mapping[str, Any] | None) -> tuple[Decimal, str]:
     """A package weight in a unit the definition allows (the first it lists), to the hundredth."""
-    allowed = [u for u in _enum(properties, "item_package_weight", "unit") if u in GRAMS_PER]
+    target = weight_target(unit, weight_units(properties))
     amount = Decimal(str(value))
-    if not allowed or unit in allowed or unit not in GRAMS_PER:
+    if target is None:
         return amount, unit
-    target = allowed[0]
     converted = (amount * GRAMS_PER[unit] / GRAMS_PER[target]).quantize(_CENT, ROUND_HALF_UP)
     return max(converted, _CENT) if amount > 0 else converted, target
 

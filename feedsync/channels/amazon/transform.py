@@ -25,6 +25,8 @@ from feedsync.channels.amazon.family import (
     parent_facts,
     theme_attribute,
     weight_in,
+    weight_target,
+    weight_units,
 )
 from feedsync.channels.amazon.spec import (
     CONDITION_TYPES,
@@ -78,6 +80,17 @@ def _number_of(text: Any) -> float | int:
 _number_of_text = lru_cache(maxsize=4096)(_number_of)
 
 
+def _weight_number(value: Any) -> float | int:
+    """The number a weight written as it is shows: ``_number`` of ``weight_in``'s amount (``Decimal(str(value))``;
+    not of ``value`` itself: ``1.5e1`` is the amount 15)."""
+    return _weight_number_of_text(value) if type(value) is str else _number_of(Decimal(str(value)))
+
+
+@lru_cache(maxsize=4096)  # weights repeat across a catalog, a few thousand of them
+def _weight_number_of_text(text: str) -> float | int:
+    return _number_of(Decimal(text))
+
+
 @lru_cache(maxsize=1024)  # sale dates repeat across a catalog
 def _utc(text: str) -> str:
     moment = datetime.fromisoformat(text)
@@ -117,8 +130,9 @@ class AmazonEncoder:
         self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
-        # (product type, weight text, unit) -> the package weight's number and unit: weights repeat across a catalog
+        # (product type, weight text, unit) -> a converted package weight's number and unit
         self._weights: dict[tuple[str, str, str], tuple[float | int, str]] = {}
+        self._units: dict[str, tuple[str, ...]] = {}  # product type -> the weight units its definition allows
 
     @property
     def surveys(self) -> bool:
@@ -442,7 +456,13 @@ class AmazonEncoder:
     def _weight(
         self, value: Any, unit: str, properties: Mapping[str, Any] | None, product_type: str
     ) -> tuple[float | int, str]:
-        """The package weight's number and unit (``weight_in``), asked once per product type and weight text."""
+        """The package weight's number and unit (``weight_in``): the units a product type allows read once, and a
+        weight converted asked once per product type and weight text."""
+        allowed = self._units.get(product_type)
+        if allowed is None:
+            allowed = _room(self._units)[product_type] = weight_units(properties)
+        if weight_target(WEIGHT_UNITS[unit], allowed) is None:  # most weights: written in their own unit
+            return _weight_number(value), WEIGHT_UNITS[unit]
         key = (product_type, value, unit)
         found = self._weights.get(key) if type(value) is str else None
         if found is None:
