@@ -320,3 +320,46 @@ def test_override_columns_remembered_give_what_found_afresh_gives(rows: list[dic
         wanted = channel.view(item, None, expected.append)
         assert made == wanted and found == expected
         assert made is None or made["asin"] == (attributes.get("amazon_asin") or None)
+
+
+# --- the view's data: the product's fields copied, then the globals and variables no field names ---
+
+PRODUCTS = st.builds(
+    lambda title, brand, quantity, availability, attributes: Product(
+        id="p",
+        title=title,
+        brand=brand,
+        quantity=quantity,
+        availability=availability,
+        price=Money(amount=Decimal("1.50"), currency="USD"),
+        attributes=attributes,
+        source=SourceRef(path="x", row=2),
+    ),
+    st.text(alphabet="ab ", min_size=1, max_size=5).filter(str.strip),
+    st.none() | st.text(alphabet="xy", max_size=3),
+    st.none() | st.integers(0, 9),
+    st.sampled_from(Availability),
+    st.dictionaries(st.sampled_from(["note", "brand", "range"]), st.text(alphabet="z", max_size=2), max_size=2),
+)
+EXTRAS = st.dictionaries(st.sampled_from(["stores", "title", "settings", "now"]), st.integers(0, 3), max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(PRODUCTS, EXTRAS), min_size=1, max_size=4), st.sampled_from(["brand", "title", "extra"]))
+def test_the_view_holds_what_the_globals_updated_by_the_product_hold(
+    products: list[tuple[Product, dict[str, Any]]], shadowed: str
+) -> None:
+    channel = _amazon()
+    kept = (channel.globals, channel._base, channel.rules, channel.category_map, channel.price, channel.inventory)
+    # Globals and variables named as product fields (the product's value wins) and not; no rules
+    channel.globals = {**kept[0], shadowed: "global", "zz_global": ["g"]}
+    channel._base = None
+    channel.rules, channel.category_map, channel.price, channel.inventory = [], None, None, None
+    try:
+        for product, extras in products:
+            ctx = channel.view(product, extras, lambda d: None)
+            wanted = {**channel.globals, **dict.fromkeys(channel.variables), **product.__dict__, "now": channel.now}
+            assert ctx == {**wanted, **extras}
+            assert ctx is not None and ctx["zz_global"] is channel.globals["zz_global"]
+    finally:
+        channel.globals, channel._base, channel.rules, channel.category_map, channel.price, channel.inventory = kept
