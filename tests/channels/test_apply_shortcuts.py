@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from types import MappingProxyType
+from types import BuiltinMethodType, MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -363,3 +363,51 @@ def test_the_view_holds_what_the_globals_updated_by_the_product_hold(
             assert ctx is not None and ctx["zz_global"] is channel.globals["zz_global"]
     finally:
         channel.globals, channel._base, channel.rules, channel.category_map, channel.price, channel.inventory = kept
+
+
+# --- a method of a plain built-in value: the sandbox asked once per type ---
+
+METHOD_NAMES = st.sampled_from(
+    ["isoformat", "upper", "format", "format_map", "get", "keys", "append", "pop", "real", "__class__", "mro", "nope"]
+)
+PLAIN_VALUES = (
+    st.text(alphabet="ab{}", max_size=4)
+    | st.integers(-5, 5)
+    | st.booleans()
+    | st.floats(allow_nan=True)
+    | st.decimals(allow_nan=False, places=2)
+    | MOMENTS
+    | st.dates()
+    | st.dictionaries(st.sampled_from(["a", "get"]), st.integers(0, 3), max_size=2)
+    | st.lists(st.integers(0, 3), max_size=2)
+    | st.tuples(st.integers(0, 3))
+    | st.sampled_from([Markup("<b>{}</b>"), Availability.PREORDER, MappingProxyType({"a": 1})])
+)
+
+
+def _method_outcome(get: Any) -> tuple[Any, ...]:
+    """What getting the method gives, and what calling it without arguments gives (a value or an error)."""
+    try:
+        method = get()
+    except Exception as exc:  # the sandbox's refusal
+        return ("refused", type(exc), str(exc))
+    try:
+        called: Any = ("called", method())
+    except Exception as exc:
+        called = ("failed", type(exc), str(exc))
+    if isinstance(method, BuiltinMethodType):
+        return ("method", type(method.__self__), method.__self__, method.__name__, called)
+    return (type(method).__name__, getattr(method, "__qualname__", None) if callable(method) else method, called)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(PLAIN_VALUES, METHOD_NAMES), min_size=1, max_size=12))
+def test_a_method_got_once_per_type_is_what_the_sandbox_gives(calls: list[tuple[Any, str]]) -> None:
+    from feedsync.channels.templating.evaluator import method_getter, safe_method
+
+    env = Templating([]).env
+    getters = {name: method_getter(env, name) for name in {name for _, name in calls}}
+    for value, name in calls + calls:  # each type again, its answer kept
+        made = _method_outcome(lambda value=value, name=name: getters[name](value))
+        wanted = _method_outcome(lambda value=value, name=name: safe_method(env, value, name))
+        assert repr(made) == repr(wanted)
