@@ -16,7 +16,7 @@ from types import BuiltinMethodType, MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Undefined
 from markupsafe import Markup
@@ -413,21 +413,7 @@ def test_a_method_got_once_per_type_is_what_the_sandbox_gives(calls: list[tuple[
         assert repr(made) == repr(wanted)
 
 
-# --- collapse: a text collapsed already is itself ---
-
-WHITESPACE = [chr(c) for c in range(0x110000) if chr(c).isspace()]
-PIECES = st.sampled_from(["a", "É", " ", "  ", "\u200b", "\x00", "\x7f", "ﬁ"]) | st.sampled_from(WHITESPACE)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(PIECES, max_size=8).map("".join))
-@example("a ")
-@example(" a")
-@example("a\xa0b")
-def test_collapse_gives_the_words_joined_by_one_space(text: str) -> None:
-    assert collapse(text) == " ".join(text.split())
-    assert collapse(collapse(text)) == collapse(text)
-    assert [c for c in WHITESPACE if c.isprintable()] == [" "]  # what the shortcut relies on
+# --- a weight's text ---
 
 
 @settings(max_examples=100, deadline=None)

@@ -47,10 +47,6 @@ def _strip_tags(value: str) -> str:
 
 def collapse(value: Any) -> str:
     if type(value) is str:  # most values
-        if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
-            # Collapsed already (most: titles, values, plaintext's own text): of all whitespace only the space
-            # is printable, and it stands alone between words. Not kept: the cache holds the texts that change.
-            return value
         return _collapse(value)
     return "" if value is None else _collapse(str(value))
 
