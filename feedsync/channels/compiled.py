@@ -34,6 +34,8 @@ from feedsync.diagnostics.gate import Selection
 from feedsync.ids import fit_ascii_id, fit_id, printable_ascii
 from feedsync.model.product import Product
 
+_PRODUCT_FIELDS = frozenset(Product.model_fields)
+"""The keys of every product's ``__dict__`` (a Product holds each of its fields)."""
 _REMEMBERED = 256
 """Lists of source columns whose override columns a channel remembers (a file has one or a few)."""
 
@@ -104,10 +106,13 @@ class CompiledChannel:
         """The channel's view of ``product`` after overrides, categories, price, inventory and rules; None when
         the item is left out of this channel."""
         base = self._base
-        if base is None:  # the globals and the profile's variables, the same for every item: made once
-            base = self._base = {**self.globals, **dict.fromkeys(self.variables)}
-        ctx: dict[str, Any] = base.copy()
-        ctx.update(product.__dict__)
+        if base is None:  # the globals and the profile's variables a product field does not name: made once
+            names = {**self.globals, **dict.fromkeys(self.variables)}
+            base = self._base = {key: value for key, value in names.items() if key not in _PRODUCT_FIELDS}
+        # The product's fields, then the rest: a copy of its dict grown by a few keys (a copy of the globals
+        # grown by the product's fields resizes the dict several times: several times the cost)
+        ctx: dict[str, Any] = product.__dict__.copy()
+        ctx.update(base)
         ctx["now"] = self.now
         if extras:
             ctx.update(extras)

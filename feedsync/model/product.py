@@ -84,7 +84,7 @@ class Weight(BaseModel):
     unit: WeightUnit
 
     def __str__(self) -> str:
-        return f"{self.value:f} {self.unit.value}"
+        return f"{self.value:f} {self.unit._value_}"  # the member's value, without the enum's property
 
 
 class SourceRef(BaseModel):

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from types import MappingProxyType
+from types import BuiltinMethodType, MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -320,3 +320,103 @@ def test_override_columns_remembered_give_what_found_afresh_gives(rows: list[dic
         wanted = channel.view(item, None, expected.append)
         assert made == wanted and found == expected
         assert made is None or made["asin"] == (attributes.get("amazon_asin") or None)
+
+
+# --- the view's data: the product's fields copied, then the globals and variables no field names ---
+
+PRODUCTS = st.builds(
+    lambda title, brand, quantity, availability, attributes: Product(
+        id="p",
+        title=title,
+        brand=brand,
+        quantity=quantity,
+        availability=availability,
+        price=Money(amount=Decimal("1.50"), currency="USD"),
+        attributes=attributes,
+        source=SourceRef(path="x", row=2),
+    ),
+    st.text(alphabet="ab ", min_size=1, max_size=5).filter(str.strip),
+    st.none() | st.text(alphabet="xy", max_size=3),
+    st.none() | st.integers(0, 9),
+    st.sampled_from(Availability),
+    st.dictionaries(st.sampled_from(["note", "brand", "range"]), st.text(alphabet="z", max_size=2), max_size=2),
+)
+EXTRAS = st.dictionaries(st.sampled_from(["stores", "title", "settings", "now"]), st.integers(0, 3), max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(PRODUCTS, EXTRAS), min_size=1, max_size=4), st.sampled_from(["brand", "title", "extra"]))
+def test_the_view_holds_what_the_globals_updated_by_the_product_hold(
+    products: list[tuple[Product, dict[str, Any]]], shadowed: str
+) -> None:
+    channel = _amazon()
+    kept = (channel.globals, channel._base, channel.rules, channel.category_map, channel.price, channel.inventory)
+    # Globals and variables named as product fields (the product's value wins) and not; no rules
+    channel.globals = {**kept[0], shadowed: "global", "zz_global": ["g"]}
+    channel._base = None
+    channel.rules, channel.category_map, channel.price, channel.inventory = [], None, None, None
+    try:
+        for product, extras in products:
+            ctx = channel.view(product, extras, lambda d: None)
+            wanted = {**channel.globals, **dict.fromkeys(channel.variables), **product.__dict__, "now": channel.now}
+            assert ctx == {**wanted, **extras}
+            assert ctx is not None and ctx["zz_global"] is channel.globals["zz_global"]
+    finally:
+        channel.globals, channel._base, channel.rules, channel.category_map, channel.price, channel.inventory = kept
+
+
+# --- a method of a plain built-in value: the sandbox asked once per type ---
+
+METHOD_NAMES = st.sampled_from(
+    ["isoformat", "upper", "format", "format_map", "get", "keys", "append", "pop", "real", "__class__", "mro", "nope"]
+)
+PLAIN_VALUES = (
+    st.text(alphabet="ab{}", max_size=4)
+    | st.integers(-5, 5)
+    | st.booleans()
+    | st.floats(allow_nan=True)
+    | st.decimals(allow_nan=False, places=2)
+    | MOMENTS
+    | st.dates()
+    | st.dictionaries(st.sampled_from(["a", "get"]), st.integers(0, 3), max_size=2)
+    | st.lists(st.integers(0, 3), max_size=2)
+    | st.tuples(st.integers(0, 3))
+    | st.sampled_from([Markup("<b>{}</b>"), Availability.PREORDER, MappingProxyType({"a": 1})])
+)
+
+
+def _method_outcome(get: Any) -> tuple[Any, ...]:
+    """What getting the method gives, and what calling it without arguments gives (a value or an error)."""
+    try:
+        method = get()
+    except Exception as exc:  # the sandbox's refusal
+        return ("refused", type(exc), str(exc))
+    try:
+        called: Any = ("called", method())
+    except Exception as exc:
+        called = ("failed", type(exc), str(exc))
+    if isinstance(method, BuiltinMethodType):
+        return ("method", type(method.__self__), method.__self__, method.__name__, called)
+    return (type(method).__name__, getattr(method, "__qualname__", None) if callable(method) else method, called)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(PLAIN_VALUES, METHOD_NAMES), min_size=1, max_size=12))
+def test_a_method_got_once_per_type_is_what_the_sandbox_gives(calls: list[tuple[Any, str]]) -> None:
+    from feedsync.channels.templating.evaluator import method_getter, safe_method
+
+    env = Templating([]).env
+    getters = {name: method_getter(env, name) for name in {name for _, name in calls}}
+    for value, name in calls + calls:  # each type again, its answer kept
+        made = _method_outcome(lambda value=value, name=name: getters[name](value))
+        wanted = _method_outcome(lambda value=value, name=name: safe_method(env, value, name))
+        assert repr(made) == repr(wanted)
+
+
+# --- a weight's text ---
+
+
+@settings(max_examples=100, deadline=None)
+@given(WEIGHTS)
+def test_a_weight_prints_its_value_and_its_unit(weight: Weight) -> None:
+    assert str(weight) == f"{format(weight.value, 'f')} {weight.unit.value}"

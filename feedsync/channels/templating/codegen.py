@@ -96,7 +96,7 @@ class _Source:
             target, args = self.expression(node.node.node, down), self._args(node, down)
             if target is None or args is None:
                 return None
-            method = f"{self.ref(evaluator.safe_method)}({self.ref(self.env)}, {target}, {node.node.attr!r})"
+            method = f"{self.ref(evaluator.method_getter(self.env, node.node.attr))}({target})"
             return f"{self.ref(evaluator.call_bounded)}({method}, [{', '.join(args)}])"
         return self._logic(node, down)
 

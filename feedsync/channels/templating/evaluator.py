@@ -8,6 +8,9 @@ keeps the sandbox: attribute and item access go through the environment's ``geta
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from types import BuiltinMethodType
 from typing import Any
 
 from jinja2 import nodes
@@ -89,9 +92,10 @@ def _compile_node(env: ImmutableSandboxedEnvironment, node: nodes.Node) -> Evalu
         if target is None or args is None:
             return None
 
+        method_of = method_getter(env, name)
+
         def call(ctx: Mapping[str, Any]) -> Any:
-            method = safe_method(env, target(ctx), name)
-            return call_bounded(method, [arg(ctx) for arg in args])
+            return call_bounded(method_of(target(ctx)), [arg(ctx) for arg in args])
 
         return call
     return None
@@ -133,6 +137,31 @@ def safe_method(env: ImmutableSandboxedEnvironment, obj: Any, name: str) -> Any:
     if not env.is_safe_callable(method):
         raise SecurityError(f"{method!r} is not safely callable")
     return method
+
+
+_PLAIN_TYPES = frozenset({str, int, bool, float, Decimal, datetime, date, time, timedelta, dict, list, tuple})
+"""Built-in types whose methods are the type's own C methods (the types are immutable, their objects hold no
+attributes of their own): the sandbox's answer for a method of one is the same for every object of that type."""
+
+
+def method_getter(env: ImmutableSandboxedEnvironment, name: str) -> Callable[[Any], Any]:
+    """``safe_method(env, obj, name)`` for each ``obj``, asked of the sandbox once per type for the plain built-in
+    types (``_PLAIN_TYPES``: ``datetime.isoformat``, ``dict.get``, ``str.upper``): when it gave the object's own
+    method, the next object of that type gets its own method without asking again. Anything else (a method the
+    sandbox refuses or wraps, such as ``str.format``; an attribute that is no method; any other type) is asked
+    every time."""
+    plain: dict[type, bool] = {}
+
+    def get(obj: Any) -> Any:
+        kind = type(obj)
+        if plain.get(kind):
+            return getattr(obj, name)
+        method = safe_method(env, obj, name)
+        if kind in _PLAIN_TYPES and kind not in plain:
+            plain[kind] = type(method) is BuiltinMethodType and method.__self__ is obj
+        return method
+
+    return get
 
 
 def call_bounded(method: Callable[..., Any], values: list[Any]) -> Any:

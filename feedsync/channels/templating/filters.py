@@ -107,11 +107,13 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     words = text.casefold()  # casefold maps each character alone: the folded text grows by the folded parts
     folded_separator: str | None = None
     for given in values:
+        if not given:  # None, "", an empty dict (most variant options): nothing to add
+            continue
         kind = type(given)
         if kind is not str and (kind is dict or isinstance(given, Mapping)):
             parts: Iterable[Any] = [str(v) for v in given.values()]
         else:
-            parts = (given,) if given else ()
+            parts = (given,)
         for part in parts:
             value = collapse(part)
             if not value:
