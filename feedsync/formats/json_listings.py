@@ -75,8 +75,8 @@ def _unlike(data: bytes) -> bool:
     if b"null" in data or b"0.0000" in data:
         return True
     at = data.find(b"e-")
-    while at > 0:
-        if 48 <= data[at - 1] <= 57:  # a digit: an exponent, or a text like "2e-3"
+    while at >= 0:
+        if at and 48 <= data[at - 1] <= 57:  # a digit: an exponent, or a text like "2e-3"
             return True
         at = data.find(b"e-", at + 1)
     return False
