@@ -147,8 +147,10 @@ class JsonListingsWriter:
             return
         # ``{"messageId":N,`` spliced before the message's own keys: no copy of the message to put it first
         data = message_bytes(values)
-        rest = b"}" if data == b"{}" else b"," + data[1:]
-        self._handle.write(b'%s{"messageId":%d%s' % (separator, self._count, rest))
+        if data == b"{}":
+            self._handle.write(b'%s{"messageId":%d}' % (separator, self._count))
+            return
+        self._handle.write(b'%s{"messageId":%d,%s' % (separator, self._count, memoryview(data)[1:]))
 
     def write_encoded(self, rest: bytes) -> None:
         """A message another writer encoded, without its messageId: the bytes after ``{"messageId":N,``."""

@@ -151,11 +151,12 @@ class RssWriter:
         mappings of sub-attributes (written as child elements:
         ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
 
-        Most items (texts and lists of texts, all printable, no ``<`` or ``>``) are put into their frame: the item's
-        tags with a gap for each value, made once per attribute names and value types; a list's entries fill its
-        gap with their tags between them, and ``&`` is escaped in the item at once (no tag holds one). Anything else
-        goes through ``_render_shaped``; the two give the same text (tests/hostile/test_writer_rss_bytes.py,
-        tests/hostile/test_write_rss_layouts.py)."""
+        Most items (texts and lists of texts, all printable) are put into their frame: the item's tags with a gap
+        for each value, made once per attribute names and value types; a list's entries fill its gap with their tags
+        between them. ``&`` alone is escaped in the item at once (no tag holds one); with ``<`` or ``>`` about, the
+        values that hold one of ``&<>`` (found where the joined texts hold it) are escaped one by one. Anything else
+        (a text to clean, a value of another type, a group) goes through ``_render_shaped``; the two give the same
+        text (tests/hostile/test_writer_rss_bytes.py, tests/hostile/test_write_rss_layouts.py)."""
         texts = [*values.values()]
         key = (*values, *map(type, texts))
         frame = self._frames.get(key, _UNKNOWN)
