@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,6 +30,9 @@ _SEP = "\xa4"
 one by one)."""
 _PLANS_KEPT = 4096
 """Item layouts kept per writer (a feed has a handful: its attributes, and how many entries a repeated one has)."""
+_FRAMED = frozenset((str, list))
+_UNKNOWN: Any = object()
+_Frame = tuple[list[str | None], tuple[tuple[int, str], ...]]
 _OTHER = "other"
 """``_form`` of a value ``render`` leaves to ``_render_each`` (a text: equal to no other form)."""
 
@@ -42,6 +47,11 @@ def _escaped(value: str) -> str:
     characters dropped, ``&<>`` and CR escaped (quotes, tab and newline as they are; ``]]>`` becomes ``]]&gt;``)."""
     value = _INVALID_XML.sub("", value)
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _escaped_printable(value: str) -> str:
+    """``value`` (printable) as element content: ``&<>`` escaped."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | int | str:
@@ -72,6 +82,9 @@ class RssWriter:
         self._plans: dict[tuple[tuple[str, ...], tuple[Any, ...] | None], str] = {}
         """An item's layout (its attribute names and its repeated attributes' entries) -> its text with ``%s`` where
         each of its texts goes."""
+        self._frames: dict[tuple[Any, ...], _Frame | None] = {}
+        """An item's attribute names and its values' types -> its frame (None: ``render`` takes such items value by
+        value)."""
 
     def _render(self, body: Any) -> bytes:
         """What lxml writes for ``<rss>`` with the namespace declared, holding what ``body(xf)`` writes."""
@@ -138,10 +151,89 @@ class RssWriter:
         mappings of sub-attributes (written as child elements:
         ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
 
-        The item's texts are looked at once, joined: when all are printable (no character to drop, no CR) only
-        ``&<>`` can need escaping, and the texts go into the item's layout, made once per layout. Anything else (a
-        text to clean, a value of another type) goes through ``_render_each``, value by value; the two give the same
-        text (tests/hostile/test_writer_rss_bytes.py)."""
+        Most items (texts and lists of texts, all printable) are put into their frame: the item's tags with a gap
+        for each value, made once per attribute names and value types; a list's entries fill its gap with their tags
+        between them. ``&`` alone is escaped in the item at once (no tag holds one); with ``<`` or ``>`` about, the
+        values that hold one of ``&<>`` (found where the joined texts hold it) are escaped one by one. Anything else
+        (a text to clean, a value of another type, a group) goes through ``_render_shaped``; the two give the same
+        text (tests/hostile/test_writer_rss_bytes.py, tests/hostile/test_write_rss_layouts.py)."""
+        texts = [*values.values()]
+        key = (*values, *map(type, texts))
+        frame = self._frames.get(key, _UNKNOWN)
+        if frame is _UNKNOWN:
+            frame = self._frame(key[: len(texts)], key[len(texts) :])
+            if len(self._frames) < _PLANS_KEPT:
+                self._frames[key] = frame
+        if frame is None:
+            return self._render_shaped(values)
+        gaps, lists = frame
+        seen = texts  # each value's text (a list's entries joined), to look at
+        if lists:
+            seen = texts.copy()
+            for at, _ in lists:
+                entries = texts[at]
+                if not set(map(type, entries)) <= _TEXT:
+                    return self._render_shaped(values)
+                seen[at] = "".join(entries)
+        joined = "".join(seen)
+        if not joined.isprintable():
+            return self._render_shaped(values)
+        each = "<" in joined or ">" in joined  # escaped value by value (the tags hold both)
+        if each:
+            found: set[int] = set()
+            ends = [*accumulate(map(len, seen))]  # where each value's text ends in ``joined``
+            for mark in "&<>":
+                at = joined.find(mark)
+                while at >= 0:  # the values that hold it (the next looked for past the end of this one)
+                    value = bisect_right(ends, at)
+                    found.add(value)
+                    at = joined.find(mark, ends[value])
+            for at in found:
+                value = texts[at]
+                texts[at] = _escaped_printable(value) if type(value) is str else [*map(_escaped_printable, value)]
+        for at, name in lists:
+            entries = texts[at]
+            if not entries:
+                texts[at] = ""  # no element: its tags are not looked up
+                continue
+            start, end = self._tags.get(name) or self._tag(name)
+            opening = "\n    " + start
+            texts[at] = opening + (end + opening).join(entries) + end
+        pieces = gaps.copy()
+        pieces[1::2] = texts
+        text = "".join(pieces)
+        return text.replace("&", "&amp;") if not each and "&" in joined else text
+
+    def _frame(self, names: tuple[str, ...], kinds: tuple[type, ...]) -> _Frame | None:
+        """The frame of items with these attribute ``names`` and value types ``kinds`` (texts and lists): its pieces
+        with a gap (None) between each two, and the lists' places and names; None for other types."""
+        if not set(kinds) <= _FRAMED:
+            return None
+        try:
+            return self._framed(names, kinds)
+        except Exception:  # a name lxml refuses: ``_render_shaped`` fails as it did, where it did
+            return None
+
+    def _framed(self, names: tuple[str, ...], kinds: tuple[type, ...]) -> _Frame:
+        tags = self._tags
+        pieces: list[str | None] = ["  <item>"]
+        lists = []
+        for at, (name, kind) in enumerate(zip(names, kinds, strict=True)):
+            if kind is str:
+                start, end = tags.get(name) or self._tag(name)
+                pieces[-1] += f"\n    {start}"
+                pieces += [None, end]
+            else:  # a list's gap holds its entries' elements, tags and all (none when it has no entry)
+                lists.append((at, name))
+                pieces += [None, ""]
+        pieces[-1] += "\n  </item>\n"  # type: ignore[operator]
+        return pieces, tuple(lists)
+
+    def _render_shaped(self, values: Mapping[str, Any]) -> str:
+        """``render`` for any item: its texts looked at at once, joined: when all are printable (no character to
+        drop, no CR) only ``&<>`` can need escaping, and the texts go into the item's layout, made once per layout.
+        Anything else (a text to clean, a value of another type) goes through ``_render_each``, value by value; the
+        two give the same text."""
         texts = list(values.values())
         shape = None
         if not set(map(type, texts)) <= _TEXT:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feedsync.formats import json_listings
@@ -219,3 +219,41 @@ def test_exponents_go_to_json_whichever_form_orjson_writes(signed: bool, monkeyp
     if not signed:  # the form without a sign
         assert json_listings._unlike(b'{"w":1e16}')
         assert json_listings._unlike(b'{"w":[2E17]}')
+
+
+def _unlike_by_four_searches(data: bytes) -> bool:
+    """The check as four searches of the whole bytes (an orjson that signs its exponents)."""
+    if b"null" in data or b"0.0000" in data:
+        return True
+    for mark in (b"e-", b"e+"):
+        at = data.find(mark)
+        while at > 0:
+            if 48 <= data[at - 1] <= 57:
+                return True
+            at = data.find(mark, at + 1)
+    return False
+
+
+# Bytes near the patterns, other letters among them, UTF-8 past ASCII
+_PIECES = st.sampled_from(
+    [b"null", b"nul", b"l", b"0.0000", b"0.000", b"0", b"7", b".", b"e-", b"e+", b"e", b"E-", b"-", b"+", b"x", b"Q"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_PIECES, _PIECES, st.binary(max_size=6)), max_size=24).map(b"".join))
+@example(b'{"w":1e+16}')
+@example(b'{"w":1e-7,"t":"e+"}')
+@example(b"e-1e-")
+def test_the_check_finds_what_the_four_searches_of_the_bytes_find(data: bytes) -> None:
+    """``e+`` looked for only when a ``+`` is there: the same answer as the four searches, for any bytes."""
+    assert json_listings._unlike(data) == _unlike_by_four_searches(data)
+
+
+def test_the_check_finds_each_pattern_among_other_bytes() -> None:
+    for pattern in (b"null", b"0.0000", b"1e-7", b"2e+16", b"-0.00001"):
+        for around in (b"", b"Qx", b"\xc3\xa9", b'"a b"', b"ee--", b"+"):
+            data = b'{"t":"' + around + b'","w":' + pattern + around + b"}"
+            assert json_listings._unlike(data), data
+    for plain in (b'{"w":12.5,"t":"one-size tee"}', b'{"sku":"SKU-0001","d":"2026-11-27T05:00:00Z","t":"A+"}'):
+        assert not json_listings._unlike(plain)

@@ -41,7 +41,9 @@ def test_items_filled_into_layouts_give_the_bytes_lxml_wrote(rows: list[dict[str
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
 
 
-def test_printable_items_go_through_layouts_and_each_layout_is_made_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_printable_items_with_groups_go_through_layouts_and_each_layout_is_made_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     made: list[tuple[str, ...]] = []
     layout = RssWriter._layout
 
@@ -59,8 +61,9 @@ def test_printable_items_go_through_layouts_and_each_layout_is_made_once(monkeyp
         for n in range(3)
     ]
     rows.append({"id": "B", "shipping": [{"country": "ES", "price": "4.95 EUR"}, {}], "title": "%s%%"})
+    rows.append({"id": "C", "shipping": [{"country": "F&R", "price": "<5>"}, {}], "title": "¤ 100%"})
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
-    assert made == [("id", "title", "image"), ("id", "shipping", "title")]
+    assert made == [("id", "shipping", "title")]  # the items of texts and lists of texts go into frames
 
 
 @pytest.mark.parametrize(
@@ -80,3 +83,30 @@ def test_printable_items_go_through_layouts_and_each_layout_is_made_once(monkeyp
 )
 def test_other_values_give_the_bytes_lxml_wrote_or_fail_as_it_did(row: dict[str, Any]) -> None:
     assert feed(direct, [row, row]) == feed(LxmlRssWriter, [row, row])
+
+
+FRAMED = ["&", "<", ">", "&amp;", "a", "Women > Dresses", "¤", "%s", "é", "€", "\U0001f600", " ", "", "x&y<z>w"]
+framed_texts = st.lists(st.one_of(st.sampled_from(FRAMED), st.text(max_size=4)), max_size=4).map("".join)
+framed_values = st.one_of(framed_texts, framed_texts, st.lists(framed_texts, max_size=3))
+framed_items = st.lists(st.dictionaries(names, framed_values, max_size=7), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(framed_items)
+def test_items_of_texts_and_lists_of_texts_put_into_frames_give_the_bytes_lxml_wrote(rows: list[Any]) -> None:
+    rows = rows + rows  # every frame met again
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+
+
+def test_printable_texts_and_lists_of_them_go_into_frames_not_the_shaped_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(self: RssWriter, values: Any) -> str:
+        raise AssertionError(f"shaped: {values!r}")
+
+    monkeypatch.setattr(RssWriter, "_render_shaped", refused)
+    rows = [
+        {"id": "A1", "title": "Tee & co", "image": ["https://x/1.jpg?a=1&b=2", "y"], "price": "5 EUR"},
+        {"id": "A2", "title": "Women > Dresses <b>", "image": [], "price": "100%"},
+        {"id": "A3", "title": "", "image": ["<&>"], "price": "¤ é €"},
+        {"id": "A4", "image": "one", "title": "T"},
+    ]
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
