@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bytecode import compile_package
 from generate import generate
 
 SENT = {"items": 0, "calls": 0}
@@ -89,6 +90,7 @@ def change_prices(source: Path, percent: float) -> int:
 
 
 def main(count: int, percent: float) -> None:
+    compile_package()
     server = ThreadingHTTPServer(("127.0.0.1", 0), CatalogBatchApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bytecode import compile_package
 from generate import generate
 
 FLOOR = r"""
@@ -158,6 +159,7 @@ def main() -> None:
         help="run it R times and judge the target by the median ratio (the machine's speed drifts between pushes)",
     )
     args = parser.parse_args()
+    compile_package()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}; feedsync build --validate --jobs {args.jobs} "
