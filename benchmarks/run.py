@@ -214,7 +214,7 @@ def main() -> None:
         measured = sorted(r for r in ratios if r is not None)
         incremental = statistics.median(measured) if measured else None
         if len(measured) > 1:
-            print(f"incremental / full over {len(measured)} runs: {', '.join(f'{r * 100:.0f} %' for r in ratios if r)}")
+            print(f"incremental / full over {len(measured)} runs: {', '.join(f'{r * 100:.0f} %' for r in measured)}")
     print()
     for line in targets(rows, incremental):
         print(line)

@@ -39,8 +39,7 @@ def _holds(shard: bytes | bytearray, kept: bytes) -> bool:
 
 
 class IdSet:
-    def __init__(self, capacity: int = 0) -> None:
-        """``capacity``: how many ids are expected (nothing is taken up front: shards grow as ids come)."""
+    def __init__(self) -> None:
         self._shards: list[bytes | bytearray] = [_EMPTY] * SHARDS
         self._count = 0
         self._last: str | None = None  # the last id asked of that the set holds (ids are never removed)
@@ -72,20 +71,16 @@ class IdSet:
         index = digest[0] << 8 | digest[1]
         kept = digest[2 : 2 + SLOT]
         shard = self._shards[index]
-        if not shard:
-            self._shards[index] = bytearray(kept)
-        elif _holds(shard, kept):  # _holds, inline for its most common answer: this runs once per variant
+        if shard and _holds(shard, kept):
             return False
-        else:
-            shard += kept  # type: ignore[operator]  # a bytearray: extended in place
-        self._count += 1
+        self._put(index, kept)
         return True
 
     def _put(self, index: int, kept: bytes) -> None:
         """Add a member known to be absent."""
         shard = self._shards[index]
         if shard:
-            shard += kept  # type: ignore[operator]
+            shard += kept  # type: ignore[operator]  # a bytearray: extended in place
         else:
             self._shards[index] = bytearray(kept)
         self._count += 1

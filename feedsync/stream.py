@@ -326,7 +326,7 @@ class Stream:
                     columns=channel.columns,
                     meta={**channel.feed, **(encoder.meta if encoder else {})},
                     options={**channel.format.options, **channel.settings},
-                    open_part=_part_opener(parts, out, channel, result),
+                    open_part=_part_opener(parts, out, channel, result, durable=self.durable),
                 )
             )
         # An encoder cannot encode an item that breaks its channel's rules: those are always checked and left out.
@@ -368,12 +368,15 @@ class Stream:
             )
 
 
-def _part_opener(parts: ExitStack, out: Path, channel: CompiledChannel, result: ChannelResult) -> OpenPart:
-    """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too."""
+def _part_opener(
+    parts: ExitStack, out: Path, channel: CompiledChannel, result: ChannelResult, *, durable: bool = True
+) -> OpenPart:
+    """Further documents of a channel whose feed is split (``amazon.2.json``, ...), written atomically too (synced
+    when ``durable``, as the feed's first document is)."""
 
     def open_part(number: int) -> BinaryIO:
         path = part_path(out, channel, number)
         result.parts.append(path)
-        return parts.enter_context(atomic_write(path))
+        return parts.enter_context(atomic_write(path, durable=durable))
 
     return open_part

@@ -207,7 +207,7 @@ def parse_url(text: str, base_url: str | None, *, what: str) -> str:
     """An absolute http(s) URL, or a path completed by ``base_url``."""
     value = text.strip()
     if value[:1] == "/" and value[1:2] != "/" and base_url is not None and " " not in value and "://" not in value:
-        return base_url + value  # the common case of a path, as below
+        return base_url + value  # the common case of a path, without urljoin's parsing
     lower = value.lower()
     if lower.startswith(("http://", "https://")):
         if " " in value or len(value) <= len("https://"):
@@ -217,6 +217,4 @@ def parse_url(text: str, base_url: str | None, *, what: str) -> str:
         raise ValueProblem("MDL009", f"{what} {text!r} is not an http(s) URL")
     if base_url is None:
         raise ValueProblem("MDL009", f"{what} {text!r} is relative and source.base_url is not set")
-    if value.startswith("/") and not value.startswith("//") and " " not in value:
-        return base_url + value  # the common case, without urljoin's parsing
     return urljoin(base_url + "/", value.lstrip("/"))

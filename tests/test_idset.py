@@ -11,7 +11,7 @@ from feedsync.idset import SLOT, IdSet, _digest, _holds
 
 
 def test_it_tells_new_ids_from_seen_ones() -> None:
-    ids = IdSet(capacity=16)
+    ids = IdSet()
     assert all(ids.add(f"SKU-{n:07d}") for n in range(50_000))
     assert len(ids) == 50_000
     assert not ids.add("SKU-0000000") and not ids.add("SKU-0049999")
@@ -44,7 +44,7 @@ def test_ids_in_the_same_shard_are_told_apart(monkeypatch: pytest.MonkeyPatch) -
 
 @given(st.lists(st.text(max_size=12), max_size=300))
 def test_it_agrees_with_a_python_set(keys: list[str]) -> None:
-    ids, reference = IdSet(capacity=4), set()
+    ids, reference = IdSet(), set()
     for key in keys:
         assert ids.add(key) == (key not in reference)
         reference.add(key)
@@ -54,7 +54,7 @@ def test_it_agrees_with_a_python_set(keys: list[str]) -> None:
 
 @given(st.sets(st.text(max_size=6), max_size=80), st.sets(st.text(max_size=6), max_size=80))
 def test_disjoint_and_update_agree_with_python_sets(first: set[str], second: set[str]) -> None:
-    a, b = IdSet(capacity=4), IdSet(capacity=4)
+    a, b = IdSet(), IdSet()
     for key in first:
         a.add(key)
     for key in second:
@@ -77,7 +77,7 @@ def _members(ids: IdSet, universe: set[str]) -> set[str]:
 def test_set_algebra_agrees_with_python_sets(first: set[str], second: set[str]) -> None:
     """What the row split asks of the Amazon parents written (union, difference, intersection, a copy, emptying):
     the same members as Python's sets, and the operands left as they were."""
-    mine, theirs = IdSet(0), IdSet(0)
+    mine, theirs = IdSet(), IdSet()
     for key in first:
         mine.add(key)
     for key in second:
@@ -104,7 +104,7 @@ _OPS = st.lists(st.tuples(st.sampled_from(["add", "in", "clear"]), st.sampled_fr
 @given(_OPS)
 def test_the_last_id_remembered_never_answers_for_one_it_does_not_hold(ops: list[tuple[str, str]]) -> None:
     # the same few ids asked again and again, the set cleared between: the one-id memory agrees with a Python set
-    ids, reference = IdSet(capacity=4), set[str]()
+    ids, reference = IdSet(), set[str]()
     for op, key in ops:
         if op == "add":
             assert ids.add(key) == (key not in reference)

@@ -7,6 +7,7 @@ files; a test fails when they are out of date.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import sys
 import textwrap
@@ -98,6 +99,7 @@ def _container(annotation: Any) -> str:
     return ""
 
 
+@functools.cache
 def _attribute_docs(cls: type) -> dict[str, str]:
     """The docstrings under the attributes ``cls`` declares, read from its source. (The models do not ask pydantic
     for them: ``use_attribute_docstrings`` reads every model class's source at import, on every run.)"""

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import typer
+from typer._click.globals import resolve_color_default  # typer's own click: the colour a context sets
 
 from feedsync.secrets import mask
 
@@ -69,6 +70,8 @@ def _stderr_color() -> bool | None:
     """``color`` for ``typer.echo`` on stderr: False (ANSI codes stripped, as typer strips them off a terminal) when
     stderr is not a terminal, asked once per stream rather than for every line (a run prints a line per finding);
     None on a terminal (typer decides)."""
+    if resolve_color_default() is not None:
+        return None  # the command's context sets the colour (``CliRunner(color=...)``): typer follows it
     stream = sys.stderr
     if _STDERR[0] is not stream:
         try:

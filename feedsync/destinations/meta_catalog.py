@@ -51,9 +51,6 @@ def _encoded(method: str, data: dict[str, Any]) -> str:
     return form_text(json.dumps({"method": method, "data": data}))
 
 
-"""(CREATE or UPDATE, the change, its ``data``)."""
-
-
 def error_code(response: httpx.Response) -> int | None:
     try:
         return int(response.json()["error"]["code"])

@@ -29,9 +29,9 @@ def line_maker(delimiter: str) -> Callable[[list[str]], str]:
     lineterminator="\\r\\n", quoting=csv.QUOTE_MINIMAL)`` writes it: a value is quoted when it holds the
     delimiter, a quote (doubled) or a CR or LF; a row of one empty value is ``""``. Built with ``str`` scans, which
     look at a row a few times faster than the csv module does (tests/hostile/test_write_rows.py holds the two equal).
-    A delimiter that is not one character, or is a quote, CR or LF, is left to the csv module itself."""
-    csv.writer(io.StringIO(), delimiter=delimiter)  # a delimiter the csv module refuses is refused as it was
-    if len(delimiter) != 1 or delimiter in '"\r\n':
+    A delimiter that is a quote, CR or LF is left to the csv module itself."""
+    csv.writer(io.StringIO(), delimiter=delimiter)  # a delimiter the csv module refuses (not one character) is refused
+    if delimiter in '"\r\n':
         return _csv_lines(delimiter)
     special = re.compile(f'["\\r\\n{re.escape(delimiter)}]').search
     join = delimiter.join

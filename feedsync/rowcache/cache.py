@@ -18,7 +18,6 @@ from feedsync.delivery.observers import Staged, SyncItems
 from feedsync.diagnostics import Diagnostic, Location, Severity
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
-from feedsync.idset import IdSet
 from feedsync.model.product import Product
 from feedsync.rowcache import store
 from feedsync.rowcache.capture import CaptureItems, CaptureWriter, EarlierFeed, RecordingSet, RecordingTally
@@ -118,7 +117,6 @@ class RowCache:
         self.pending: _Pending | None = None
         self.replayed = 0
         self.computed = 0
-        """The group key the last replayed row added to the stream's groups."""
         self.told: list[tuple[list[str], list[SyncCollector], list[Staged]]] = []
         """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
 
@@ -137,11 +135,6 @@ class RowCache:
         if not self.enabled:
             self.source.gate = None
             return
-        rows = max((len(cache.old) for cache in self.caches), default=0)
-        if rows and not len(stream.seen):  # sized for the rows at once: not grown table by table as they come
-            stream.seen = IdSet(rows)
-        if rows and not len(stream.skus):
-            stream.skus = IdSet(rows)
         for sink, cache in zip(sinks, self.caches, strict=True):
             channel = sink.channel
             self.writers.append(CaptureWriter(sink.writer, sink.writer.position()))  # type: ignore[union-attr,arg-type]

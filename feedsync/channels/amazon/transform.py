@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
-from feedsync.channels.amazon.extra import KNOWN_FIELDS, Placement, extra_attributes
+from feedsync.channels.amazon.extra import Placement, extra_attributes, mapped_keys
 from feedsync.channels.amazon.family import (
     AXES,
     FamilySurvey,
@@ -210,10 +210,9 @@ class AmazonEncoder:
         attributes.update(self._offer_attributes(values, properties, product_type))
         exemption = "supplier_declared_has_product_identifier_exemption"
         if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
-            attributes[exemption] = self._plain(
-                True
-            )  # no GTIN, and the brand is exempt (settings.identifier_exemption)
-        if type(values) is not dict or not values.keys() <= KNOWN_FIELDS:  # most items map no attribute of their own
+            # no GTIN, and the brand is exempt (settings.identifier_exemption)
+            attributes[exemption] = self._plain(True)
+        if mapped_keys(values):  # most items map no attribute of their own
             attributes.update(self._extra_attributes(values, properties, product_type))
         self._cut(product_type, attributes)
         new_parent = None
