@@ -60,7 +60,7 @@ class _LazyCommands(MutableMapping[str, "Command"]):
 
     def __getitem__(self, name: str) -> Command:
         if name not in self.built and name in COMMANDS:
-            self.built.update(_click_commands(COMMANDS[name], self.group))
+            self.built.update(_click_commands(COMMANDS[name]))
         return self.built[name]
 
     def __setitem__(self, name: str, command: Command) -> None:
@@ -114,24 +114,9 @@ def _registered(module: str) -> typer.Typer:
     return group
 
 
-def _click_commands(module: str, root: TyperGroup) -> dict[str, Command]:
-    """The click commands of ``feedsync.cli.<module>``, built as typer builds the commands of the root app."""
-    registered = _registered(module)
-    commands = {}
-    for info in registered.registered_commands:
-        command = typer.main.get_command_from_info(
-            info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
-        )
-        commands[command.name] = command
-    for info in registered.registered_groups:
-        group = typer.main.get_group_from_info(
-            info,
-            pretty_exceptions_short=app.pretty_exceptions_short,
-            suggest_commands=root.suggest_commands,
-            rich_markup_mode=app.rich_markup_mode,
-        )
-        commands[group.name] = group
-    return commands
+def _click_commands(module: str) -> dict[str, Command]:
+    """The click commands of ``feedsync.cli.<module>``, built as typer builds a group's commands."""
+    return dict(typer.main.get_group(_registered(module)).commands)
 
 
 def _with_output_options(group: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import errno
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +25,8 @@ from feedsync.stream import _part_opener
 
 TAILS = {"rss": b"</channel>\n</rss>\n", "delimited": b"", "json_listings": b"\n]}\n"}
 """The writers whose documents a share can be cut out of: what each writes after its last item."""
+_BLOCK = 1 << 22
+"""Bytes of a share's document read at a time."""
 
 
 def stitch(
@@ -132,17 +134,23 @@ def _parts(folder: Path, channel: CompiledChannel) -> list[Path]:
 
 def _count_messages(path: Path, head: bytes, tail: bytes) -> int:
     """How many messages a JSON listings document holds: one line each between ``head`` and ``tail``."""
-    left = path.stat().st_size - len(head) - len(tail)
-    count = 0
-    with path.open("rb") as document:
-        document.seek(len(head))
+    return sum(block.count(b"\n") for block in _body(path, head, tail))
+
+
+def _body(path: Path, head: bytes, tail: bytes) -> Iterator[bytes]:
+    """What a share's document holds between ``head`` (checked) and ``tail`` (checked once read), a block at a time."""
+    with path.open("rb") as source:
+        if source.read(len(head)) != head:
+            raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
+        left = os.fstat(source.fileno()).st_size - len(head) - len(tail)
         while left > 0:
-            chunk = document.read(min(left, 1 << 20))
-            if not chunk:
-                break
-            count += chunk.count(b"\n")
-            left -= len(chunk)
-    return count
+            block = source.read(min(left, _BLOCK))
+            if not block:
+                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
+            left -= len(block)
+            yield block
+        if source.read(len(tail) + 1) != tail:
+            raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
 
 
 def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
@@ -174,29 +182,18 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
 
 _NUMBERED = re.compile(rb'\{"messageId":[0-9]+')
 """How a share's message begins: the number it had there, which the feed's writer gives again."""
-_BLOCK = 1 << 22
 
 
 def _messages(path: Path, writer: JsonListingsWriter, head: bytes, tail: bytes) -> None:
     """The messages of a share's JSON listings document (one line each between ``head`` and ``tail``), written on
     without the numbers they had there, a block of lines at a time."""
-    with path.open("rb") as source:
-        if source.read(len(head)) != head:
-            raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
-        left = os.fstat(source.fileno()).st_size - len(head) - len(tail)
-        carry = b""
-        while left > 0:
-            block = source.read(min(left, _BLOCK))
-            if not block:
-                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
-            left -= len(block)
-            lines = (carry + block).split(b"\n")
-            carry = lines.pop()  # a line the next block ends
-            writer.write_encoded([_unnumbered(line, path) for line in lines if line])
-        if carry:
-            writer.write_encoded([_unnumbered(carry, path)])
-        if source.read(len(tail) + 1) != tail:
-            raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
+    carry = b""
+    for block in _body(path, head, tail):
+        lines = (carry + block).split(b"\n")
+        carry = lines.pop()  # a line the next block ends
+        writer.write_encoded([_unnumbered(line, path) for line in lines if line])
+    if carry:
+        writer.write_encoded([_unnumbered(carry, path)])
 
 
 def _unnumbered(line: bytes, path: Path) -> memoryview:
