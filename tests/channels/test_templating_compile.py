@@ -6,7 +6,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from feedsync.channels.templating import Templating, TemplateProblem
+from feedsync.channels.templating import TemplateProblem, Templating
 
 BAD_TEMPLATES = [
     "{{ title | shout }}",  # unknown filter, in a shape the direct evaluator takes
