@@ -118,6 +118,19 @@ def atomic_copy(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
+def keep_as(source: Path, target: Path) -> None:
+    """``source`` kept as ``target``: a second name of the same file where the file system allows, else an atomic
+    copy (some network file systems have no hard links). feedsync replaces a published file by renaming a new one
+    onto it, never by writing into it, so the name kept goes on naming what was published. An existing ``target``
+    raises ``FileExistsError``."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        atomic_copy(source, target)
+
+
 def remove_leftovers(directory: Path, belongs: Callable[[str], bool], *, before: float) -> list[Path]:
     """Remove the temp files that killed ``atomic_write`` calls left in ``directory`` for targets whose name
     ``belongs``; only files last changed before ``before`` (a time stamp: the cleaning run's start) and held by

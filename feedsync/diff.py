@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from feedsync.atomic import keep_as
 from feedsync.errors import SourceError
 from feedsync.formats.xml_rss import read_items
 
@@ -189,17 +189,7 @@ def keep_snapshot(state_dir: Path, channel: str, output: Path, parts: list[Path]
         shutil.rmtree(fresh)
     fresh.mkdir(parents=True)
     for path in [output, *parts]:
-        _keep(path, fresh / path.name)
+        keep_as(path, fresh / path.name)
     if folder.exists():
         shutil.rmtree(folder)
     fresh.rename(folder)
-
-
-def _keep(path: Path, target: Path) -> None:
-    """``path`` kept as ``target``: a second name of the same file where the file system allows (feedsync replaces
-    a published feed by renaming a new file onto it, never by writing into it: the name kept goes on naming what was
-    published), else a copy."""
-    try:
-        os.link(path, target)
-    except OSError:
-        shutil.copyfile(path, target)

@@ -169,7 +169,13 @@ class State:
             )
             return int(cursor.lastrowid or 0)
 
-    def finish_run(self, run_id: int, *, outcome: str, item_count: int | None, message: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, *, outcome: str, item_count: int | None, message: str | None = None, forced: bool = False
+    ) -> None:
+        """Record how a run ended; ``forced``: it published with ``--force`` past a guardrail (its message says so,
+        and the item-count guardrail's history starts again from it)."""
+        if forced:
+            message = FORCED
         with self.transaction() as db:
             db.execute(
                 "UPDATE runs SET ended_at = ?, outcome = ?, item_count = ?, message = ? WHERE id = ?",

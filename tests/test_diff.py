@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync import diff
+from feedsync import atomic, diff
 from feedsync.atomic import atomic_write
 
 ITEMS = st.lists(
@@ -83,7 +83,7 @@ def test_the_kept_feed_stays_what_was_published_when_a_later_run_replaces_it(
         def refuse(*_: object) -> None:
             raise OSError(18, "Invalid cross-device link")
 
-        monkeypatch.setattr(diff.os, "link", refuse)
+        monkeypatch.setattr(atomic.os, "link", refuse)
     out, state = tmp_path / "out", tmp_path / "state"
     out.mkdir()
     feed, part = out / "amazon.json", out / "amazon.2.json"

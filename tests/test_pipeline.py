@@ -151,3 +151,45 @@ def test_push_to_a_file_records_what_it_published_once_the_file_is_in_place(tmp_
         pipeline.run(config, "push", state=state)
         assert set(state.sent_items("google", destination)) == {"C", "D"}
         assert state.catalog_ids("google", "A") == []  # no longer published: orders for it are not mapped
+
+
+def test_the_rows_stream_with_what_came_before_frozen_and_the_collector_is_restored_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from feedsync.stream import Stream
+
+    config = make_config(tmp_path, HEADER + row("A") + row("B"))
+    seen: list[tuple[int, int]] = []
+    original = Stream.run
+
+    def run(self: Stream, *args: object, **kwargs: object) -> object:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Stream, "run", run)
+    before = gc.get_threshold()
+    assert gc.get_freeze_count() == 0
+    pipeline.run(config, "build")
+    [(frozen, young)] = seen
+    assert frozen > 1000  # the modules and the compiled channels, out of the collector's view
+    assert young == pipeline._YOUNG
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)
+
+
+def test_the_collector_is_restored_when_the_stream_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from feedsync.stream import Stream
+
+    config = make_config(tmp_path, HEADER + row("A"))
+
+    def run(self: Stream, *args: object, **kwargs: object) -> object:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(Stream, "run", run)
+    before = gc.get_threshold()
+    with pytest.raises(OSError):
+        pipeline.run(config, "build")
+    assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)

@@ -206,3 +206,25 @@ def test_a_finding_of_the_whole_run_keeps_to_what_its_product_ignores(
     serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
     assert events == [{"split": True, "shares": 2}]
     assert not [d for d in serial.diagnostics if d.code == "MDL014"]  # told of V1 first, which ignores it
+
+
+def test_the_shares_are_forked_with_the_objects_before_them_frozen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from feedsync.rows import child
+
+    config = catalog(tmp_path / "c", [row(n, f"G{n // 3}") for n in range(60)])
+    frozen: list[int] = []
+    start = child.start
+
+    def counting(index: int) -> child.Child:
+        frozen.append(gc.get_freeze_count())
+        return start(index)
+
+    monkeypatch.setattr(child, "start", counting)
+    _, _, events = build_both(load_config(config), tmp_path, monkeypatch, jobs=2)
+    assert events == [{"split": True, "shares": 2}]
+    assert frozen and all(count > 1000 for count in frozen)  # a child's collections leave the parent's pages alone
+    assert gc.get_freeze_count() == 0

@@ -201,11 +201,8 @@ class Delivery:
             message = result.refused
             if result.failed:
                 outcome, message = "failed", result.failed
-            elif result.forced and result.published:
-                from feedsync.state import FORCED  # the state: a push's (sqlite3)
-
-                message = FORCED
-            self._state.finish_run(run_id, outcome=outcome, item_count=result.items, message=message)
+            forced = bool(result.forced and result.published and not result.failed)
+            self._state.finish_run(run_id, outcome=outcome, item_count=result.items, message=message, forced=forced)
 
     def _runs(self) -> list[tuple[str, int]]:
         return [(name, o.run_id) for name, o in self.outlets.items() if o.run_id is not None]

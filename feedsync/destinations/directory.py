@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.atomic import atomic_copy, remove_leftovers
+from feedsync.atomic import atomic_copy, keep_as, remove_leftovers
 from feedsync.config import DirectoryDestination
 from feedsync.destinations.base import FilePublisher
 from feedsync.errors import RemoteError
@@ -86,13 +86,11 @@ class DirectoryPublisher(FilePublisher):
         stamp = datetime.fromtimestamp(target.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%S%fZ")
         version = target.with_name(f"{target.name}.{stamp}")
         try:
-            os.link(target, version)
+            keep_as(target, version)
         except FileExistsError:
             if not os.path.samefile(target, version):  # a different file of the same time stamp: superseded
                 version.unlink()
-                os.link(target, version)
-        except OSError:  # no hard links here (some network file systems): a copy
-            atomic_copy(target, version)
+                keep_as(target, version)
         checkpoint("directory.version-kept")
 
     def _prune(self, target: Path) -> None:

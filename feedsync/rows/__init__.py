@@ -19,7 +19,6 @@ WooCommerce export's rows are not products; other encodings and writers; a push)
 
 from __future__ import annotations
 
-import gc
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -160,12 +159,9 @@ def _make_all(count: int) -> list[Share] | str:
 
     children: list[child.Child] = []
     try:
-        gc.freeze()  # the forked processes share this one's objects: not touched by their collections
-        try:
-            for index in range(1, count):  # one by one: a fork that fails stops the ones started before it
-                children.append(child.start(index))
-        finally:
-            gc.unfreeze()
+        # the forked processes share this one's objects, frozen out of their collections by the pipeline
+        for index in range(1, count):  # one by one: a fork that fails stops the ones started before it
+            children.append(child.start(index))
         try:
             made = [here.make(0)]
         except FeedsyncError as exc:

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta, nodes
+from jinja2.parser import Parser
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 from markupsafe import EscapeFormatter, Markup
 
@@ -196,27 +197,40 @@ class Templating:
         data.update(values)
         return data
 
-    def _variables(self, source: str) -> frozenset[str]:
-        return frozenset(meta.find_undeclared_variables(self.env.parse(source))) - set(self.env.globals)
+    def _variables(self, tree: nodes.Template) -> frozenset[str]:
+        """The names ``tree`` reads that are not globals. Jinja finds them by running its code generator over the
+        tree, so this is also where an unknown filter or test is refused (as compiling would)."""
+        return frozenset(meta.find_undeclared_variables(tree)) - set(self.env.globals)
+
+    def _expression_syntax(self, source: str) -> None:
+        """Refuse what ``compile_expression`` refuses before it compiles: not one expression, or more after it."""
+        parser = Parser(self.env, source, state="variable")
+        try:
+            parser.parse_expression()
+            if not parser.stream.eos:
+                raise jinja2.TemplateSyntaxError("chunk after expression", parser.stream.current.lineno, None, None)
+        except jinja2.TemplateSyntaxError:
+            self.env.handle_exception(source=source)
 
     def template(self, source: str) -> Compiled:
-        """Compile an inline template; the result renders to a string."""
+        """Compile an inline template; the result renders to a string. It is parsed once; Jinja generates and
+        compiles its code only when Jinja renders it (neither a plain lookup nor the direct evaluator does)."""
         try:
+            tree = self.env.parse(source)
+            variables = self._variables(tree)
+            simple = _SIMPLE_TEMPLATE.match(source.strip())
+            if simple:
+                name = simple.group(1)
+                return Compiled(checked(itemgetter(name), text=True), variables, name, renders=True)
+            direct = self._direct(tree)
+            if direct is not None:
+                node = _expression(tree)
+                return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
             template = self.env.from_string(source)
-            variables = self._variables(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), exc.lineno) from None
         except RecursionError:
             raise TemplateProblem(_TOO_DEEP) from None
-        simple = _SIMPLE_TEMPLATE.match(source.strip())
-        if simple:
-            name = simple.group(1)
-            return Compiled(checked(itemgetter(name), text=True), variables, name, renders=True)
-        tree = self.env.parse(source)
-        direct = self._direct(tree)
-        if direct is not None:
-            node = _expression(tree)
-            return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
         return self._rendered(template, variables, tree)
 
     def template_file(self, name: str) -> Compiled:
@@ -225,14 +239,14 @@ class Templating:
             template = self.env.get_template(name)
             assert self.env.loader is not None
             source, _, _ = self.env.loader.get_source(self.env, name)
-            variables = self._variables(source)
+            tree = self.env.parse(source)
+            variables = self._variables(tree)
         except jinja2.TemplateNotFound:
             raise TemplateProblem(f"template file {name!r} not found") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
         except RecursionError:
             raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
-        tree = self.env.parse(source)
         direct = self._direct(tree)
         if direct is not None:
             node = _expression(tree)
@@ -240,10 +254,13 @@ class Templating:
         return self._rendered(template, variables, tree)
 
     def expression(self, source: str) -> Compiled:
-        """Compile an expression; the result keeps its type (a list stays a list)."""
+        """Compile an expression; the result keeps its type (a list stays a list). It is checked as Jinja's
+        ``compile_expression`` checks it and parsed once; Jinja generates and compiles its code only when Jinja
+        evaluates it."""
         try:
-            self.env.compile_expression(source)  # its syntax check
-            variables = self._variables("{{ " + source + " }}")
+            self._expression_syntax(source)
+            tree = self.env.parse("{{ " + source + " }}")
+            variables = self._variables(tree)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(exc.message or str(exc), None) from None
         except RecursionError:
@@ -252,7 +269,6 @@ class Templating:
         if simple:
             name = simple.group(1)
             return Compiled(checked(itemgetter(name)), variables, name)
-        tree = self.env.parse("{{ " + source + " }}")
         direct = self._direct(tree)
         if direct is not None:
             return Compiled(checked(direct), variables, None, node=_expression(tree), reads=_reads(tree))
@@ -262,7 +278,12 @@ class Templating:
         if not isinstance(output, nodes.Output) or len(output.nodes) != 1:
             raise TemplateProblem("chunk after expression")
         assign = nodes.Assign(nodes.Name("result", "store"), output.nodes[0], lineno=1)
-        template = self.env.from_string(nodes.Template([assign], lineno=1))
+        try:
+            template = self.env.from_string(nodes.Template([assign], lineno=1))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(exc.message or str(exc), None) from None
+        except RecursionError:
+            raise TemplateProblem(_TOO_DEEP) from None
 
         steps: bounds.Steps = self.env.steps
 
