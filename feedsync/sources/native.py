@@ -29,7 +29,7 @@ from feedsync.sources.base import (
     resolve_format,
 )
 from feedsync.sources.normalize import NormalizeContext, build_product
-from feedsync.sources.rowreader import RowReader, compile_reader, record
+from feedsync.sources.rowreader import RowReader, compile_reader, reference_reader
 from feedsync.sources.tabular import detect_encoding, open_table
 
 
@@ -134,20 +134,10 @@ class DelimitedSource:
         ctx: NormalizeContext,
     ) -> RowReader:  # fmt: skip
         """The reader of a row: compiled once for this header, or (a format that adjusts rows, ``prepare``) the
-        row's record adjusted, then ``build_product``."""
+        reference reader calling the hook."""
         if type(self).prepare is DelimitedSource.prepare:
             return compile_reader(path, names, targets, columns, ctx)
-        mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
-        unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
-
-        def read(row: int, cells: list[str], emit: Emit) -> Product | None:
-            raw, attributes = record(cells, mapped, unmapped)
-            ref = construct(SourceRef, path=path, row=row, columns=columns)
-            if not self.prepare(raw, attributes, ref, emit):
-                return None
-            return build_product(raw, attributes, ref, ctx, emit)
-
-        return read
+        return reference_reader(path, names, targets, columns, ctx, self.prepare)
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
         """A hook for formats built on this reader: adjust a row's values before they are normalized; False

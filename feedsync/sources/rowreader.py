@@ -22,6 +22,9 @@ from feedsync.sources.normalize import NormalizeContext, build_product
 
 RowReader = Callable[[int, list[str], Emit], "Product | None"]
 """``read(row, cells, emit)``: a row's cells (padded to the header's width) -> its Product, or None (reported)."""
+Prepare = Callable[[dict[str, Any], dict[str, str], SourceRef, Emit], bool]
+"""``prepare(raw, attributes, ref, emit)``: a format's adjustment of a row's record before it is normalized; False
+leaves the row out (the hook reports why)."""
 
 
 def record(
@@ -39,15 +42,18 @@ def record(
 
 def reference_reader(
     path: str, names: Sequence[str], targets: Sequence[str | None], columns: dict[str, tuple[str, int | None]],
-    ctx: NormalizeContext,
+    ctx: NormalizeContext, prepare: Prepare | None = None,
 ) -> RowReader:  # fmt: skip
-    """What the compiled reader does, by ``build_product``: the reader of a row the compiled one hands over."""
+    """What the compiled reader does, by ``build_product``: the reader of a row the compiled one hands over, and of
+    every row of a format that adjusts its rows (``prepare``)."""
     mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
     unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
 
     def read(row: int, cells: list[str], emit: Emit) -> Product | None:
         raw, attributes = record(cells, mapped, unmapped)
         ref = construct(SourceRef, path=path, row=row, columns=columns)
+        if prepare is not None and not prepare(raw, attributes, ref, emit):
+            return None
         return build_product(raw, attributes, ref, ctx, emit)
 
     return read
