@@ -112,7 +112,7 @@ class DelimitedSource:
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
             self.stats.unused = []  # every other column is kept in attributes
-            read = self._reader(path, names, targets, columns, ctx)
+            read = self._reader(path, names, targets, columns, ctx, clean=table.clean)
             padding = [""] * width
             gate = self.gate
             if gate is not None:
@@ -131,12 +131,12 @@ class DelimitedSource:
 
     def _reader(
         self, path: str, names: list[str], targets: list[str | None], columns: dict[str, tuple[str, int | None]],
-        ctx: NormalizeContext,
+        ctx: NormalizeContext, *, clean: bool = False,
     ) -> RowReader:  # fmt: skip
-        """The reader of a row: compiled once for this header, or (a format that adjusts rows, ``prepare``) the
-        reference reader calling the hook."""
+        """The reader of a row: compiled once for this header (``clean``: the file has no control or broken
+        character), or (a format that adjusts rows, ``prepare``) the reference reader calling the hook."""
         if type(self).prepare is DelimitedSource.prepare:
-            return compile_reader(path, names, targets, columns, ctx)
+            return compile_reader(path, names, targets, columns, ctx, clean=clean)
         return reference_reader(path, names, targets, columns, ctx, self.prepare)
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:

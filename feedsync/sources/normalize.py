@@ -102,10 +102,19 @@ def is_clean(text: str) -> bool:
         data = text.encode("ascii")
         return len(data.translate(None, _CONTROL_BYTES)) == len(data)
     try:
-        data = text.encode("utf-8")
+        return utf8_clean(text.encode("utf-8"))
     except UnicodeEncodeError:
         return False
-    return len(data.translate(None, _CONTROL_BYTES)) == len(data) and "\ufffe" not in text and "\uffff" not in text
+
+
+def utf8_clean(data: bytes) -> bool:
+    """``is_clean`` of the text that ``data``, whole UTF-8 characters, decodes to: no control byte (never part of
+    another character), and neither U+FFFE nor U+FFFF (an EF byte always starts a character). A lone surrogate does
+    not decode."""
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return False
+    # an EF byte is rare (U+F000..U+FFFF) and looked for in C at memory speed; a search for three bytes is not
+    return b"\xef" not in data or (b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data)
 
 
 def _scrub(text: str) -> str:

@@ -95,16 +95,18 @@ def _text(src: _Source, var: str, indices: list[int], raw: bool) -> None:
 
 def compile_reader(
     path: str, names: Sequence[str], targets: Sequence[str | None], columns: dict[str, tuple[str, int | None]],
-    ctx: NormalizeContext,
+    ctx: NormalizeContext, *, clean: bool = False,
 ) -> RowReader:  # fmt: skip
-    """The reader of rows under this header (``targets``: each column's model field or None), made once."""
+    """The reader of rows under this header (``targets``: each column's model field or None), made once. ``clean``:
+    every cell it will be given is known to pass ``normalize.is_clean`` (the file was scanned whole), so a row is
+    not asked again."""
     fields: dict[str, list[int]] = {}
     for index, target in enumerate(targets):
         if target is not None:
             fields.setdefault(target, []).append(index)
     src = _Source()
     slow = src.ref("_slow", reference_reader(path, names, targets, columns, ctx))
-    clean = src.ref("_clean", normalize.is_clean)
+    clean_text = src.ref("_clean", normalize.is_clean)
     src.ref("_columns", columns)
     src.ref("_path", path)
     src.ref("_source_ref", maker(SourceRef))
@@ -112,10 +114,13 @@ def compile_reader(
     src.ref("_Problem", v.ValueProblem)
     src.ref("_make", make)
     src.ref("_locate", locate)
+    src.add("def read(row, cells, emit):")
+    if not clean:
+        src.add(
+            f"    if not {clean_text}(''.join(cells)):",  # every value of the row: clean, so is each
+            f"        return {slow}(row, cells, emit)",
+        )
     src.add(
-        "def read(row, cells, emit):",
-        f"    if not {clean}(''.join(cells)):",  # every value of the row: clean, so is each
-        f"        return {slow}(row, cells, emit)",
         "    ref = _source_ref({'path': _path, 'row': row, 'columns': _columns})",
         "    problems = []",
         "    out = {}",
