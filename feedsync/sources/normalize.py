@@ -181,25 +181,35 @@ def _constructible(out: Mapping[str, Any]) -> bool:
 Parse = Callable[[str], Any]
 
 
-class _Repeated:
-    """A parser that keeps the text it parsed last with its value: the variants of a product repeat most of their
-    cells (price, condition, gender...), so a run of equal cells is parsed once. Every value is immutable (text, a
-    number, an enum member, frozen ``Money``, ``DateRange``, ``Weight``), so products may share it; a problem is
-    not kept (the next equal cell is parsed, and reported, again)."""
+_REMEMBERED = 4096
+"""Texts a parser keeps the value of; when full, it forgets them all and starts again."""
 
-    __slots__ = ("last", "parse")
+
+class _Repeated:
+    """A parser that keeps the values of the texts it parsed: the variants of a product repeat most of their cells
+    (price, condition, gender...) and a catalog a few thousand weights and quantities, so an equal cell is parsed
+    once. Every value is immutable (text, a number, an enum member, frozen ``Money``, ``DateRange``, ``Weight``), so
+    products may share it; a problem is not kept (the next equal cell is parsed, and reported, again)."""
+
+    __slots__ = ("memo", "parse")
 
     def __init__(self, parse: Parse) -> None:
         self.parse = parse
-        self.last: tuple[str, Any] | None = None  # one attribute: text and value change together
+        self.memo: dict[str, Any] = {}
 
     def __call__(self, text: str) -> Any:
-        last = self.last
-        if last is not None and last[0] == text:
-            return last[1]
-        value = self.parse(text)
-        self.last = (text, value)
+        memo = self.memo
+        value = memo.get(text, memo)  # the dict itself: not a value any text has
+        if value is memo:
+            value = self.parse(text)
+            self.keep(text, value)
         return value
+
+    def keep(self, text: str, value: Any) -> None:
+        memo = self.memo
+        if len(memo) >= _REMEMBERED:
+            memo.clear()
+        memo[text] = value
 
 
 @lru_cache(maxsize=16)

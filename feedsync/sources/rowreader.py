@@ -142,11 +142,12 @@ def compile_reader(
         if field not in fields:
             continue
         text, rep = texts[field], src.ref(f"_parse{n}", parse)
+        memo = src.ref(f"_memo{n}", parse.memo)  # an equal cell is parsed once (normalize._Repeated)
         src.add(
             f"    if {text}:",
-            f"        last = {rep}.last",  # a run of equal cells is parsed once (normalize._Repeated)
-            f"        if last is not None and last[0] == {text}:",
-            f"            out[{field!r}] = last[1]",
+            f"        value = {memo}.get({text}, {memo})",
+            f"        if value is not {memo}:",
+            f"            out[{field!r}] = value",
             "        else:",
             "            try:",
             f"                value = {rep}.parse({text})",
@@ -154,7 +155,7 @@ def compile_reader(
             f"                problems.append((problem.code, {field!r}, {text}, problem.message))",
             "            else:",
             f"                out[{field!r}] = value",
-            f"                {rep}.last = ({text}, value)",
+            f"                {rep}.keep({text}, value)",
         )
     if "additional_image_links" in fields:
         text, images = texts["additional_image_links"], src.ref("_images", normalize._image_links(ctx))
