@@ -128,3 +128,44 @@ def test_a_share_of_a_row_split_scans_its_own_bytes(tmp_path: Path) -> None:
     finally:
         READ_RANGE.reset(token)
     assert [(code, location.row) for code, _, _, location in findings] == [("SRC011", 102)]
+
+
+def _file(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "cat.csv"
+    path.write_bytes(data)
+    return path
+
+
+ROWS = "".join(f"SKU-{n},Tee {n},12.50,é {n}\r\n" for n in range(3000))
+
+
+@pytest.mark.parametrize(
+    ("data", "clean", "codes"),
+    [
+        (("\ufeffid,title,price,note\n" + ROWS).encode(), True, []),  # a BOM (EF BB BF): clean
+        (("id,title,price,note\r" + ROWS.replace("\r\n", "\r") + "X,T\x03,1,x\r").encode(), False, ["SRC011"]),
+        (
+            ("id,title,price,note\n" + ROWS + "X,T\x03\n" + "Y,T,1,a,b,c\n").encode(),
+            False,
+            ["MDL001", "SRC009", "SRC011"],
+        ),
+        # not UTF-8 (a cp1252 byte cut by the scan's first piece): read as cp1252, each row asked
+        (
+            b"id,title,price,note\n" + b"A,T,1," + b"x" * (65536 - 27) + b"\xe9\x01\nB,T,1,x\n",
+            False,
+            ["SRC003", "SRC011"],
+        ),
+        (
+            ("id,title,price,note\n" + ROWS).encode("cp1252", "replace") + b"Z,\x80\x02,1,x\n",
+            False,
+            ["SRC003", "SRC011"],
+        ),
+    ],
+    ids=["bom", "cr-only", "ragged", "cp1252-at-boundary", "cp1252-control"],
+)
+def test_hostile_files_read_as_the_reference_reads_them(
+    tmp_path: Path, data: bytes, clean: bool, codes: list[str]
+) -> None:
+    path = _file(tmp_path, data)
+    assert scan_encoding(path, None, None)[1] is clean
+    assert sorted({code for code, *_ in _same_as_reference(path)}) == sorted(codes)
