@@ -10,7 +10,6 @@ import re
 import unicodedata
 
 _ASCII_RUN = re.compile(r"[^a-z0-9]+")
-_PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]*$")
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
 _WORD_RUN = re.compile(r"[\W_]+")
 DIGEST_LENGTH = 8
@@ -48,8 +47,9 @@ def fit_id(value: str, limit: int) -> str:
 
 
 def printable_ascii(value: str) -> bool:
-    # what str.isascii and str.isprintable both say of most ids: no pattern needed
-    return (value.isascii() and value.isprintable()) or bool(_PRINTABLE_ASCII.match(value))
+    """Whether every character of ``value`` is printable ASCII (U+0020 to U+007E): what ``isprintable`` says of
+    ASCII text (a line break, even a final one, is not)."""
+    return value.isascii() and value.isprintable()
 
 
 def fit_ascii_id(value: str, limit: int) -> str:

@@ -101,6 +101,9 @@ class Sink:
     def __post_init__(self) -> None:
         if isinstance(self.encoder, CheckingEncoder):  # a Protocol check costs microseconds: not per item
             self.checking = self.encoder
+        # What each item asks of the channel, looked up once
+        spec = self.channel.spec
+        self._check_item, self._name, self._group = spec.check_item, self.channel.name, spec.variant_group
 
     def take(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool], report: Emit) -> Records | None:
         """The per-item step of every command (and of ``explain``): check ``item`` (when the sink checks; an error
@@ -120,14 +123,15 @@ class Sink:
         return self.encoder.encode(item) if self.encoder is not None and self.encodes else [item.values]
 
     def _findings(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool]) -> list[Diagnostic]:
-        channel = self.channel
-        found = channel.spec.check_item(item, channel.name)
+        name = self._name
+        found = self._check_item(item, name)
         findings = [d for d in found if keeps(d)] if found else []
-        if self.checking is not None and not (findings and _has_error(findings)):
-            found = self.checking.check(item, channel.name)
+        checking = self.checking
+        if checking is not None and not (findings and _has_error(findings)):
+            found = checking.check(item, name)
             if found:
                 findings += [d for d in found if keeps(d)]
-        group = channel.spec.variant_group
+        group = self._group
         if group is None:
             return findings
         values = item.values
@@ -139,7 +143,7 @@ class Sink:
             duplicate = make(
                 group.code,
                 f"same {', '.join(group.attributes)} as {earlier!r} in {group.group} {group_id!r}",
-                channel=channel.name,
+                channel=name,
                 product_id=item.id,
                 field=group.group,
                 location=locate(item.product.source, None),
@@ -222,12 +226,14 @@ class Stream:
             ]
             if self.rows is not None:
                 self.rows.begin(self, sinks)
+            keeps, add, fan_out = self.findings.keeps, self.report.add, self._fan_out  # bound once, not per item
             for product in source.products(self.emit):
                 self._tell(sinks)
                 joined = self._admit(product, supplements, currency)
                 if joined is not None:
+                    admitted, extras = joined
                     for sink in sinks:
-                        self._fan_out(sink, *joined)
+                        fan_out(sink, admitted, extras, keeps, add)
                 if self.rows is not None:
                     self.rows.done(product, joined)
         self._close(source, sinks)
@@ -268,23 +274,29 @@ class Stream:
             return None
         return joined, extras
 
-    def _fan_out(self, sink: Sink, product: Product, extras: dict[str, Any]) -> None:
-        report = self.report
-        before = report.diagnostics.errors
+    def _fan_out(
+        self, sink: Sink, product: Product, extras: dict[str, Any], keeps: Callable[[Diagnostic], bool], add: Emit
+    ) -> None:
+        """``product`` through one channel: its items checked and encoded (``sink.take``; ``keeps`` and ``add`` are
+        the findings filter's and the report's), written, counted and told to the observers."""
+        diagnostics = self.report.diagnostics
+        before = diagnostics.errors
         items = sink.channel.apply(product, self.emit, extras)
         if not items:
-            if report.diagnostics.errors > before:
+            if diagnostics.errors > before:
                 sink.result.rejected += 1
             else:
                 sink.result.excluded += 1
+            return
+        writer, observers = sink.writer, sink.observers
         for item in items:
-            records = sink.take(item, self.findings.keeps, report.add)
+            records = sink.take(item, keeps, add)
             if records is not None:
-                if sink.writer is not None:
+                if writer is not None:
                     for record in records:
-                        sink.writer.write(record)
+                        writer.write(record)
                 sink.result.items += 1
-            for observer in sink.observers:
+            for observer in observers:
                 observer.take(item, records)
 
     def _close(self, source: Source, sinks: list[Sink]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedsync.ids import fit_id, slug
+from feedsync.ids import fit_ascii_id, fit_id, printable_ascii, slug
 from feedsync.sources.shopify import variant_id
 
 
@@ -59,3 +59,17 @@ def test_shopify_ids_that_fit_do_not_change() -> None:
     handle = "a-very-long-handle-that-goes-on-and-on-and-on"
     assert variant_id(handle, ["Large", "Dark Blue"]) == "a-very-long-handle-that-goes-on-and-on-an-66003c3e"
     assert fit_id(f"{handle}-large-dark-blue", 50) == "a-very-long-handle-that-goes-on-and-on-an-66003c3e"
+
+
+def test_printable_ascii_is_the_printable_ascii_characters_exactly() -> None:
+    """A final line break is no printable character (a ``$`` pattern matched just before it): an id ending in one
+    is fitted like any other id with a character outside U+0020..U+007E."""
+    for code in range(0x250):
+        char = chr(code)
+        assert printable_ascii(char) is (0x20 <= code <= 0x7E), repr(char)
+        assert printable_ascii(f"SKU{char}") is (0x20 <= code <= 0x7E), repr(char)
+    assert printable_ascii("")
+    assert not printable_ascii("SKU\n") and not printable_ascii("SKU-1\r\n")
+    assert fit_ascii_id("SKU\n", 40) != "SKU\n"
+    assert printable_ascii(fit_ascii_id("SKU\n", 40))
+    assert fit_ascii_id("SKU-1", 40) == "SKU-1"

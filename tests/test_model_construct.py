@@ -85,3 +85,26 @@ def test_a_model_it_cannot_mirror_goes_to_model_construct(values: dict[str, Any]
     made = construct(_Aliased, **values)
     expected = _Aliased.model_construct(**values)
     assert _state(made)[:3] == _state(expected)[:3]
+
+
+class _Factories(BaseModel):
+    """Factories a literal makes (dict, list) and ones it cannot (a set, a function), beside plain defaults."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    tags: list[str] = Field(default_factory=list)
+    seen: set[str] = Field(default_factory=set)
+    first: list[str] = Field(default_factory=lambda: ["x"])
+    extra: dict[str, str] = Field(default_factory=dict)
+    count: int = 0
+
+
+@pytest.mark.parametrize(
+    "values", [{"name": "a"}, {"name": "a", "tags": ["t"], "count": 2}, {"extra": {}, "name": "b"}]
+)
+def test_every_kind_of_factory_as_model_construct_makes_it(values: dict[str, Any]) -> None:
+    made, again = construct(_Factories, **values), construct(_Factories, **values)
+    assert _state(made) == _state(_Factories.model_construct(**values))
+    for name in ("tags", "seen", "first", "extra"):
+        if name not in values:
+            assert getattr(made, name) is not getattr(again, name)

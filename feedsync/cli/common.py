@@ -45,6 +45,22 @@ def err(message: str, *, level: str = "info") -> None:
     say(message, level=level)
 
 
+_LINES_AT_ONCE = 256
+
+
+def say_lines(lines: Iterable[str]) -> None:
+    """Lines on stderr as ``err`` says each, told ``_LINES_AT_ONCE`` at a time: one write (and flush) for each batch,
+    not for each line (a run with many findings prints a line for each)."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == _LINES_AT_ONCE:
+            err("\n".join(batch))
+            batch.clear()
+    if batch:
+        err("\n".join(batch))
+
+
 @contextmanager
 def exit_codes() -> Iterator[None]:
     """Turn feedsync's exceptions into a message on stderr and the documented exit code; anything unexpected
@@ -144,8 +160,7 @@ def print_report(
     failed, reason = gate.verdict(report)
     refused = any(r.refused for r in report.channels.values())
     if fmt == "concise" and output is None and not findings_to_stdout:
-        for line in render_concise(report.diagnostics):  # messages on stderr, one per finding
-            err(line)
+        say_lines(render_concise(report.diagnostics))  # messages on stderr, one per finding
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
         chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color)

@@ -69,19 +69,34 @@ def maker(cls: type[M]) -> Callable[[dict[str, Any]], M]:
             return cls.model_construct(**values)
 
     else:
-        defaults, factories = table
-
-        def make(values: dict[str, Any]) -> M:
-            fields = {**defaults, **values}
-            for name, factory in factories:
-                if name not in values:
-                    fields[name] = factory()
-            model = _new(cls)
-            _set(model, "__dict__", fields)
-            _set(model, "__pydantic_fields_set__", set(values))
-            _set(model, "__pydantic_extra__", None)
-            _set(model, "__pydantic_private__", None)
-            return model
-
+        make = _compiled_maker(cls, *table)
     _MAKERS[cls] = make
     return make
+
+
+_LITERALS: dict[Any, str] = {dict: "{}", list: "[]"}
+"""Factories whose value a literal makes (the same new object, without the call)."""
+
+
+def _compiled_maker(
+    cls: type[M], defaults: dict[str, Any], factories: tuple[tuple[str, Callable[[], Any]], ...]
+) -> Callable[[dict[str, Any]], M]:
+    """The maker of ``cls`` as straight-line code: each default factory asked by name (no loop over a table)."""
+    scope: dict[str, Any] = {"_defaults": defaults, "_cls": cls, "_new": _new, "_set": _set}
+    lines = ["def make(values):", "    fields = {**_defaults, **values}"]
+    for number, (name, factory) in enumerate(factories):
+        made = _LITERALS.get(factory)
+        if made is None:
+            made = f"_factory{number}()"
+            scope[f"_factory{number}"] = factory
+        lines += [f"    if {name!r} not in values:", f"        fields[{name!r}] = {made}"]
+    lines += [
+        "    model = _new(_cls)",
+        "    _set(model, '__dict__', fields)",
+        "    _set(model, '__pydantic_fields_set__', set(values))",
+        "    _set(model, '__pydantic_extra__', None)",
+        "    _set(model, '__pydantic_private__', None)",
+        "    return model",
+    ]
+    exec(compile("\n".join(lines) + "\n", f"<feedsync maker {cls.__name__}>", "exec"), scope)  # the code above
+    return scope["make"]  # type: ignore[no-any-return]

@@ -29,7 +29,7 @@ from feedsync.sources.base import (
     resolve_format,
 )
 from feedsync.sources.normalize import NormalizeContext, build_product
-from feedsync.sources.rowreader import RowReader, compile_reader, record
+from feedsync.sources.rowreader import RowReader, compile_reader, reference_reader
 from feedsync.sources.tabular import detect_encoding, open_table
 
 
@@ -112,7 +112,7 @@ class DelimitedSource:
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
             self.stats.unused = []  # every other column is kept in attributes
-            read = self._reader(path, names, targets, columns, ctx)
+            read = self._reader(path, names, targets, columns, ctx, clean=table.clean)
             padding = [""] * width
             gate = self.gate
             if gate is not None:
@@ -131,23 +131,13 @@ class DelimitedSource:
 
     def _reader(
         self, path: str, names: list[str], targets: list[str | None], columns: dict[str, tuple[str, int | None]],
-        ctx: NormalizeContext,
+        ctx: NormalizeContext, *, clean: bool = False,
     ) -> RowReader:  # fmt: skip
-        """The reader of a row: compiled once for this header, or (a format that adjusts rows, ``prepare``) the
-        row's record adjusted, then ``build_product``."""
+        """The reader of a row: compiled once for this header (``clean``: the file has no control or broken
+        character), or (a format that adjusts rows, ``prepare``) the reference reader calling the hook."""
         if type(self).prepare is DelimitedSource.prepare:
-            return compile_reader(path, names, targets, columns, ctx)
-        mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
-        unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
-
-        def read(row: int, cells: list[str], emit: Emit) -> Product | None:
-            raw, attributes = record(cells, mapped, unmapped)
-            ref = construct(SourceRef, path=path, row=row, columns=columns)
-            if not self.prepare(raw, attributes, ref, emit):
-                return None
-            return build_product(raw, attributes, ref, ctx, emit)
-
-        return read
+            return compile_reader(path, names, targets, columns, ctx, clean=clean)
+        return reference_reader(path, names, targets, columns, ctx, self.prepare)
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
         """A hook for formats built on this reader: adjust a row's values before they are normalized; False

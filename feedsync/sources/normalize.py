@@ -102,10 +102,19 @@ def is_clean(text: str) -> bool:
         data = text.encode("ascii")
         return len(data.translate(None, _CONTROL_BYTES)) == len(data)
     try:
-        data = text.encode("utf-8")
+        return utf8_clean(text.encode("utf-8"))
     except UnicodeEncodeError:
         return False
-    return len(data.translate(None, _CONTROL_BYTES)) == len(data) and "\ufffe" not in text and "\uffff" not in text
+
+
+def utf8_clean(data: bytes) -> bool:
+    """``is_clean`` of the text that ``data``, whole UTF-8 characters, decodes to: no control byte (never part of
+    another character), and neither U+FFFE nor U+FFFF (an EF byte always starts a character). A lone surrogate does
+    not decode."""
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return False
+    # an EF byte is rare (U+F000..U+FFFF) and looked for in C at memory speed; a search for three bytes is not
+    return b"\xef" not in data or (b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data)
 
 
 def _scrub(text: str) -> str:
@@ -172,25 +181,35 @@ def _constructible(out: Mapping[str, Any]) -> bool:
 Parse = Callable[[str], Any]
 
 
-class _Repeated:
-    """A parser that keeps the text it parsed last with its value: the variants of a product repeat most of their
-    cells (price, condition, gender...), so a run of equal cells is parsed once. Every value is immutable (text, a
-    number, an enum member, frozen ``Money``, ``DateRange``, ``Weight``), so products may share it; a problem is
-    not kept (the next equal cell is parsed, and reported, again)."""
+_REMEMBERED = 4096
+"""Texts a parser keeps the value of; when full, it forgets them all and starts again."""
 
-    __slots__ = ("last", "parse")
+
+class _Repeated:
+    """A parser that keeps the values of the texts it parsed: the variants of a product repeat most of their cells
+    (price, condition, gender...) and a catalog a few thousand weights and quantities, so an equal cell is parsed
+    once. Every value is immutable (text, a number, an enum member, frozen ``Money``, ``DateRange``, ``Weight``), so
+    products may share it; a problem is not kept (the next equal cell is parsed, and reported, again)."""
+
+    __slots__ = ("memo", "parse")
 
     def __init__(self, parse: Parse) -> None:
         self.parse = parse
-        self.last: tuple[str, Any] | None = None  # one attribute: text and value change together
+        self.memo: dict[str, Any] = {}
 
     def __call__(self, text: str) -> Any:
-        last = self.last
-        if last is not None and last[0] == text:
-            return last[1]
-        value = self.parse(text)
-        self.last = (text, value)
+        memo = self.memo
+        value = memo.get(text, memo)  # the dict itself: not a value any text has
+        if value is memo:
+            value = self.parse(text)
+            self.keep(text, value)
         return value
+
+    def keep(self, text: str, value: Any) -> None:
+        memo = self.memo
+        if len(memo) >= _REMEMBERED:
+            memo.clear()
+        memo[text] = value
 
 
 @lru_cache(maxsize=16)

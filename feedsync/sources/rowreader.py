@@ -22,6 +22,9 @@ from feedsync.sources.normalize import NormalizeContext, build_product
 
 RowReader = Callable[[int, list[str], Emit], "Product | None"]
 """``read(row, cells, emit)``: a row's cells (padded to the header's width) -> its Product, or None (reported)."""
+Prepare = Callable[[dict[str, Any], dict[str, str], SourceRef, Emit], bool]
+"""``prepare(raw, attributes, ref, emit)``: a format's adjustment of a row's record before it is normalized; False
+leaves the row out (the hook reports why)."""
 
 
 def record(
@@ -39,15 +42,18 @@ def record(
 
 def reference_reader(
     path: str, names: Sequence[str], targets: Sequence[str | None], columns: dict[str, tuple[str, int | None]],
-    ctx: NormalizeContext,
+    ctx: NormalizeContext, prepare: Prepare | None = None,
 ) -> RowReader:  # fmt: skip
-    """What the compiled reader does, by ``build_product``: the reader of a row the compiled one hands over."""
+    """What the compiled reader does, by ``build_product``: the reader of a row the compiled one hands over, and of
+    every row of a format that adjusts its rows (``prepare``)."""
     mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
     unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
 
     def read(row: int, cells: list[str], emit: Emit) -> Product | None:
         raw, attributes = record(cells, mapped, unmapped)
         ref = construct(SourceRef, path=path, row=row, columns=columns)
+        if prepare is not None and not prepare(raw, attributes, ref, emit):
+            return None
         return build_product(raw, attributes, ref, ctx, emit)
 
     return read
@@ -89,16 +95,18 @@ def _text(src: _Source, var: str, indices: list[int], raw: bool) -> None:
 
 def compile_reader(
     path: str, names: Sequence[str], targets: Sequence[str | None], columns: dict[str, tuple[str, int | None]],
-    ctx: NormalizeContext,
+    ctx: NormalizeContext, *, clean: bool = False,
 ) -> RowReader:  # fmt: skip
-    """The reader of rows under this header (``targets``: each column's model field or None), made once."""
+    """The reader of rows under this header (``targets``: each column's model field or None), made once. ``clean``:
+    every cell it will be given is known to pass ``normalize.is_clean`` (the file was scanned whole), so a row is
+    not asked again."""
     fields: dict[str, list[int]] = {}
     for index, target in enumerate(targets):
         if target is not None:
             fields.setdefault(target, []).append(index)
     src = _Source()
     slow = src.ref("_slow", reference_reader(path, names, targets, columns, ctx))
-    clean = src.ref("_clean", normalize.is_clean)
+    clean_text = src.ref("_clean", normalize.is_clean)
     src.ref("_columns", columns)
     src.ref("_path", path)
     src.ref("_source_ref", maker(SourceRef))
@@ -106,10 +114,13 @@ def compile_reader(
     src.ref("_Problem", v.ValueProblem)
     src.ref("_make", make)
     src.ref("_locate", locate)
+    src.add("def read(row, cells, emit):")
+    if not clean:
+        src.add(
+            f"    if not {clean_text}(''.join(cells)):",  # every value of the row: clean, so is each
+            f"        return {slow}(row, cells, emit)",
+        )
     src.add(
-        "def read(row, cells, emit):",
-        f"    if not {clean}(''.join(cells)):",  # every value of the row: clean, so is each
-        f"        return {slow}(row, cells, emit)",
         "    ref = _source_ref({'path': _path, 'row': row, 'columns': _columns})",
         "    problems = []",
         "    out = {}",
@@ -131,11 +142,12 @@ def compile_reader(
         if field not in fields:
             continue
         text, rep = texts[field], src.ref(f"_parse{n}", parse)
+        memo = src.ref(f"_memo{n}", parse.memo)  # an equal cell is parsed once (normalize._Repeated)
         src.add(
             f"    if {text}:",
-            f"        last = {rep}.last",  # a run of equal cells is parsed once (normalize._Repeated)
-            f"        if last is not None and last[0] == {text}:",
-            f"            out[{field!r}] = last[1]",
+            f"        value = {memo}.get({text}, {memo})",
+            f"        if value is not {memo}:",
+            f"            out[{field!r}] = value",
             "        else:",
             "            try:",
             f"                value = {rep}.parse({text})",
@@ -143,7 +155,7 @@ def compile_reader(
             f"                problems.append((problem.code, {field!r}, {text}, problem.message))",
             "            else:",
             f"                out[{field!r}] = value",
-            f"                {rep}.last = ({text}, value)",
+            f"                {rep}.keep({text}, value)",
         )
     if "additional_image_links" in fields:
         text, images = texts["additional_image_links"], src.ref("_images", normalize._image_links(ctx))

@@ -22,6 +22,7 @@ from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
+from feedsync.sources.normalize import utf8_clean
 
 csv.field_size_limit(1 << 26)
 
@@ -84,20 +85,28 @@ def sniff_encoding(path: Path, head: bytes) -> str | None:
 def detect_encoding(path: Path, configured: str | None, emit: Emit | None) -> str:
     """``configured`` if set; else the encoding a BOM names (UTF-16/32); else UTF-8 when the whole file decodes
     as UTF-8, else cp1252 (with a warning). A file that is not text at all is a SourceError."""
+    return scan_encoding(path, configured, emit)[0]
+
+
+def scan_encoding(path: Path, configured: str | None, emit: Emit | None) -> tuple[str, bool]:
+    """``detect_encoding``, and whether the file is UTF-8 text that ``normalize.is_clean`` passes whole (no control
+    or broken character: then no value of it has one). False when that is not known (another encoding)."""
     if configured:
-        return configured
+        return configured, False
     offset = 0  # of ``pending``'s first byte in the file
+    clean = True
     try:
         with path.open("rb") as handle:
             bom_encoding = sniff_encoding(path, handle.read(_SCAN_CHUNK))
             if bom_encoding is not None:
-                return bom_encoding
+                return bom_encoding, False
             handle.seek(0)
             pending = b""  # a character cut at the end of a chunk
             while chunk := handle.read(_DECODE_CHUNK):
                 pending += chunk
                 _, used = codecs.utf_8_decode(pending, "strict", False)
                 offset += used
+                clean = clean and utf8_clean(pending[:used])  # whole characters
                 pending = pending[used:]
             codecs.utf_8_decode(pending, "strict", True)
     except UnicodeDecodeError as exc:
@@ -110,10 +119,10 @@ def detect_encoding(path: Path, configured: str | None, emit: Emit | None) -> st
                     location=Location(str(path)),
                 )
             )
-        return "cp1252"
+        return "cp1252", False
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror}") from None
-    return "utf-8"
+    return "utf-8", clean
 
 
 @dataclass
@@ -127,6 +136,8 @@ class Table:
     header_row: int
     rows: Iterator[tuple[int, list[str]]]
     keys: list[str] = field(default_factory=list)
+    clean: bool = False
+    """Every cell of every row is text ``normalize.is_clean`` passes (False: not known; each row is to be asked)."""
 
     def __post_init__(self) -> None:
         self.keys = [header_key(h) for h in self.header]
@@ -188,6 +199,37 @@ class _Slice(io.RawIOBase):
         return count
 
 
+def _range_clean(share: ByteRange) -> bool:
+    """Whether the bytes of ``share`` (UTF-8: a row split reads no other encoding) are text ``is_clean`` passes."""
+    if share.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return False
+    try:
+        with _Slice(share.path.open("rb"), share.start, share.end) as raw:
+            pending = b""
+            while chunk := raw.read(_DECODE_CHUNK):
+                pending += chunk
+                cut = len(pending) - _partial_tail(pending)
+                if not utf8_clean(pending[:cut]):
+                    return False
+                pending = pending[cut:]
+            return utf8_clean(pending)
+    except OSError:
+        return False  # the reader says why it cannot read the file
+
+
+def _partial_tail(data: bytes) -> int:
+    """How many bytes at the end of ``data`` may be the start of a UTF-8 character cut off (kept for the next
+    piece, so a character checked is whole)."""
+    for back in range(1, min(3, len(data)) + 1):
+        byte = data[-back]
+        if byte >= 0xC0:  # a lead byte: cut when its character needs more bytes than follow it
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if need > back else 0
+        if byte < 0x80:
+            return 0
+    return 0
+
+
 def _range_lines(share: ByteRange) -> io.TextIOWrapper:
     """The lines of ``share`` as text, split where the whole file opened as text splits them."""
     raw = _Slice(share.path.open("rb"), share.start, share.end)
@@ -199,7 +241,10 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
     path = config.path
     share = READ_RANGE.get()
     share = share if share is not None and share.path == path else None
-    encoding = share.encoding if share is not None else detect_encoding(path, config.encoding, emit)
+    if share is None:
+        encoding, clean = scan_encoding(path, config.encoding, emit)
+    else:
+        encoding, clean = share.encoding, _range_clean(share)
     try:
         handle = path.open("r", encoding=encoding, newline="")
     except OSError as exc:
@@ -230,7 +275,7 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
         seen.clear()
         if share is None:
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
-            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
+            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
             return
         if share.first_row == header_row + 1 and header_row - 1 + reader.line_num != share.lines_before:
             raise SourceError(f"{path}: the first share of the rows does not start after the header")
@@ -238,7 +283,7 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
             reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen), delimiter=sep)
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
             lines.first_row, lines.line_base, lines.done = share.first_row, share.lines_before, share.read
-            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding))
+            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
 
 
 def _end_of(ended: list[bool]) -> Iterator[str]:

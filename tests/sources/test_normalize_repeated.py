@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from feedsync.diagnostics import Diagnostic
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources import normalize
 from feedsync.sources.normalize import NormalizeContext, build_product
+from feedsync.values import parse_weight
 
 CTX = NormalizeContext(currency="EUR", base_url="https://shop.example", tz=ZoneInfo("Europe/Berlin"))
 
@@ -87,3 +89,22 @@ def test_equal_cells_share_their_value_and_a_problem_is_reported_every_time() ->
         product, found = _build({"price": "abc"}, number)
         assert product is None and [d.code for d in found] == ["MDL002"]
         assert found[0].location is not None and found[0].location.row == number + 1
+
+
+def test_a_cell_equal_to_one_rows_before_is_parsed_once_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Weights and quantities repeat across a catalog, not only within a product's run of variants; the texts kept
+    are at most ``_REMEMBERED`` (then forgotten together), and the values stay those of a fresh parse."""
+    monkeypatch.setattr(normalize, "_REMEMBERED", 8)
+    normalize._parsers.cache_clear()
+    first, _ = _build({"price": "12.50", "weight": "900 g", "quantity": "3"}, 2)
+    _build({"price": "13.50", "weight": "1.2 kg", "quantity": "4"}, 3)
+    again, _ = _build({"price": _copy("12.50"), "weight": _copy("900 g"), "quantity": "3"}, 4)
+    assert first is not None and again is not None
+    assert again.weight is first.weight and again.price is first.price
+    weights = dict(normalize._parsers(CTX))["weight"]
+    for number in range(5, 40):
+        product, _ = _build({"price": "1", "weight": f"{number}.5 kg"}, number)
+        assert product is not None and product.weight == parse_weight(f"{number}.5 kg")
+        assert 0 < len(weights.memo) <= 8

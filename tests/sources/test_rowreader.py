@@ -149,9 +149,9 @@ def test_the_file_reader_compiles_and_formats_that_adjust_rows_keep_build_produc
     the record and build_product, so its hook still sees every row."""
     compiled: list[list[str]] = []
 
-    def compiling(path: str, names: list[str], *args: Any) -> Any:
+    def compiling(path: str, names: list[str], *args: Any, **kwargs: Any) -> Any:
         compiled.append(names)
-        return compile_reader(path, names, *args)
+        return compile_reader(path, names, *args, **kwargs)
 
     monkeypatch.setattr(native, "compile_reader", compiling)
     path = tmp_path / "cat.csv"

@@ -9,14 +9,25 @@ from pathlib import Path
 from feedsync.diagnostics.diagnostic import Diagnostic
 from feedsync.secrets import mask
 
+_SHOWN: dict[tuple[str, str], str] = {}
+"""``display_path`` of (path, working directory): a report names a few paths, once per finding."""
+_SHOWN_SIZE = 256
+
 
 def display_path(path: str) -> str:
     """``path`` relative to the working directory when it lies below it."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if relative.startswith("..") or not Path(path).is_absolute() else relative
+    key = (path, os.getcwd())
+    shown = _SHOWN.get(key)
+    if shown is None:
+        try:
+            relative = os.path.relpath(path)
+        except ValueError:
+            relative = ".."
+        shown = path if relative.startswith("..") or not Path(path).is_absolute() else relative
+        if len(_SHOWN) >= _SHOWN_SIZE:
+            _SHOWN.clear()
+        _SHOWN[key] = shown
+    return shown
 
 
 def render_line(diagnostic: Diagnostic) -> str:
