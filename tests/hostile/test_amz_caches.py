@@ -28,6 +28,8 @@ def _values(n: int, product_type: str) -> dict[str, Any]:
         "currency": "USD",
         "quantity": str(n),
         "color": "Red" if n % 2 else "Blue",
+        "weight_value": f"{n % 7}.5",
+        "weight_unit": "kg" if n % 2 else "oz",
         "size": "L",
         "country_of_origin": "CN",
         "item_package_dimensions__height__value": "10",
@@ -55,6 +57,6 @@ def test_one_product_type_per_row_keeps_the_caches_bounded_and_the_messages_as_m
         fresh._parents = encoder._parents.copy()  # the same parents written before
         expected = fresh.encode_values(values)
         assert encoder.encode_values(values) == expected, n
-        for cache in (encoder._properties, encoder._conditions, encoder._themes, encoder._placements):
+        for cache in (encoder._properties, encoder._conditions, encoder._themes, encoder._placements, encoder._weights):
             assert len(cache) <= 8
-    assert encoder._conditions  # the caches were used
+    assert encoder._conditions and encoder._weights  # the caches were used

@@ -25,8 +25,6 @@ from feedsync.channels.amazon.family import (
     parent_facts,
     theme_attribute,
     weight_in,
-    weight_target,
-    weight_units,
 )
 from feedsync.channels.amazon.spec import (
     CONDITION_TYPES,
@@ -39,6 +37,7 @@ from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.formats.json_listings import PlainMessage, plain_number
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -66,29 +65,18 @@ def identifier_type(gtin: str) -> str:
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
 
 
-def _number(text: Any) -> float | int:
-    # Prices and weights repeat across a catalog: the number of a text is read once (other values are not cached:
-    # equal numbers of other types, 1 and 1.0, print differently)
-    return _number_of_text(text) if type(text) is str else _number_of(text)
+def _number(value: Any) -> tuple[float | int, bool]:
+    """The number a price or weight is written as, and whether orjson writes it as ``json`` does (``plain_number``).
+    It depends on the value's text alone (``Decimal(str(value))``; ``1`` and ``1.0`` print differently): prices
+    and weights repeat across a catalog, the number of a text is read once."""
+    return _number_of_text(value if type(value) is str else str(value))
 
 
-def _number_of(text: Any) -> float | int:
-    value = Decimal(str(text))
-    return int(value) if value == value.to_integral_value() and "." not in str(text) else float(value)
-
-
-_number_of_text = lru_cache(maxsize=4096)(_number_of)
-
-
-def _weight_number(value: Any) -> float | int:
-    """The number a weight written as it is shows: ``_number`` of ``weight_in``'s amount (``Decimal(str(value))``;
-    not of ``value`` itself: ``1.5e1`` is the amount 15)."""
-    return _weight_number_of_text(value) if type(value) is str else _number_of(Decimal(str(value)))
-
-
-@lru_cache(maxsize=4096)  # weights repeat across a catalog, a few thousand of them
-def _weight_number_of_text(text: str) -> float | int:
-    return _number_of(Decimal(text))
+@lru_cache(maxsize=4096)
+def _number_of_text(text: str) -> tuple[float | int, bool]:
+    value = Decimal(text)
+    number = int(value) if value == value.to_integral_value() and "." not in text else float(value)
+    return number, plain_number(number)
 
 
 @lru_cache(maxsize=1024)  # sale dates repeat across a catalog
@@ -130,9 +118,10 @@ class AmazonEncoder:
         self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
-        # (product type, weight text, unit) -> a converted package weight's number and unit
-        self._weights: dict[tuple[str, str, str], tuple[float | int, str]] = {}
-        self._units: dict[str, tuple[str, ...]] = {}  # product type -> the weight units its definition allows
+        # (product type or "" without a definition, weight text, unit) -> a package weight's number (plain: see
+        # ``_number``) and unit (``weight_in``)
+        self._weights: dict[tuple[str, str, str], tuple[float | int, bool, str]] = {}
+        self._unsure = False  # the item's messages may hold what orjson writes otherwise than json (PlainMessage)
 
     @property
     def surveys(self) -> bool:
@@ -200,6 +189,7 @@ class AmazonEncoder:
         messages: list[dict[str, Any]] = []
         self._notes = []
         self._excused = {}
+        self._unsure = False
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
@@ -214,6 +204,7 @@ class AmazonEncoder:
             attributes[exemption] = self._plain(True)
         if mapped_keys(values):  # most items map no attribute of their own
             attributes.update(self._extra_attributes(values, properties, product_type))
+            self._unsure = True  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -235,14 +226,11 @@ class AmazonEncoder:
                 }
             ]
             attributes["variation_theme"] = [{"name": theme}]
+        sku = values["sku"]
         messages.append(
-            {
-                "sku": values["sku"],
-                "operationType": "UPDATE",
-                "productType": product_type,
-                "requirements": "LISTING",
-                "attributes": attributes,
-            }
+            (dict if self._unsure or type(sku) is not str else PlainMessage)(
+                sku=sku, operationType="UPDATE", productType=product_type, requirements="LISTING", attributes=attributes
+            )
         )
         return messages, new_parent
 
@@ -347,13 +335,14 @@ class AmazonEncoder:
             self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
         if parent in self._families and self._families[parent][2]:
             self._unmapped_facts(parent, product_type, self._families[parent][2])
-        return {
-            "sku": parent,
-            "operationType": "UPDATE",
-            "productType": product_type,
-            "requirements": "LISTING_PRODUCT_ONLY",
-            "attributes": attributes,
-        }
+        # the parent's facts are the child's (vouched for with them); its own are texts
+        return (dict if self._unsure else PlainMessage)(
+            sku=parent,
+            operationType="UPDATE",
+            productType=product_type,
+            requirements="LISTING_PRODUCT_ONLY",
+            attributes=attributes,
+        )
 
     def _cut(self, product_type: str, attributes: dict[str, Any]) -> None:
         """Only what the product type's definition allows (AMZ018 once per product type for each attribute of
@@ -434,41 +423,45 @@ class AmazonEncoder:
             entries = []
             for bullet in [bullets] if isinstance(bullets, str) else bullets:
                 entries.append({"value": bullet, "language_tag": language, "marketplace_id": market})
+                if type(bullet) is not str:
+                    self._unsure = True
             attributes["bullet_point"] = entries
         for name in _TEXTS_AFTER_BULLETS:
             if name in values:
                 attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
         if "main_image" in values:
-            attributes["main_product_image_locator"] = [
-                {"media_location": values["main_image"], "marketplace_id": market}
-            ]
+            image = values["main_image"]
+            attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
+            if type(image) is not str:
+                self._unsure = True
         others = get("other_images") or []
         for number, url in enumerate([others] if isinstance(others, str) else others, start=1):
             if number > MAX_OTHER_IMAGES:
                 break
             attributes[_OTHER_IMAGES[number]] = [{"media_location": url, "marketplace_id": market}]
+            if type(url) is not str:
+                self._unsure = True
         if "weight_value" in values and get("weight_unit") in WEIGHT_UNITS:
-            amount, unit = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
+            amount, plain, unit = self._weight(
+                values["weight_value"], str(values["weight_unit"]), properties, product_type
+            )
             attributes["item_package_weight"] = [{"unit": unit, "value": amount, "marketplace_id": market}]
+            if not plain:
+                self._unsure = True
         return attributes
 
     def _weight(
         self, value: Any, unit: str, properties: Mapping[str, Any] | None, product_type: str
-    ) -> tuple[float | int, str]:
-        """The package weight's number and unit (``weight_in``): the units a product type allows read once, and a
-        weight converted asked once per product type and weight text."""
-        allowed = self._units.get(product_type)
-        if allowed is None:
-            allowed = _room(self._units)[product_type] = weight_units(properties)
-        if weight_target(WEIGHT_UNITS[unit], allowed) is None:  # most weights: written in their own unit
-            return _weight_number(value), WEIGHT_UNITS[unit]
-        key = (product_type, value, unit)
-        found = self._weights.get(key) if type(value) is str else None
+    ) -> tuple[float | int, bool, str]:
+        """The package weight's number (and whether it is plain: ``_number``) and unit, as ``weight_in`` converts
+        it for the product type's definition: asked once per weight text and unit (and product type, with a
+        definition: the units it allows)."""
+        text = value if type(value) is str else str(value)
+        key = (product_type if properties is not None else "", text, unit)
+        found = self._weights.get(key)
         if found is None:
-            weight, written = weight_in(value, WEIGHT_UNITS[unit], properties)
-            found = (_number(weight), written)
-            if type(value) is str:
-                _room(self._weights)[key] = found
+            amount, written = weight_in(text, WEIGHT_UNITS[unit], properties)
+            found = _room(self._weights)[key] = (*_number(amount), written)
         return found
 
     def _offer_attributes(
@@ -488,32 +481,25 @@ class AmazonEncoder:
             dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
             # A sale without dates is the price the shop sells at now: Amazon's price (our_price), not the
             # regular price; discounted_price needs start and end dates.
-            selling = values["sale_price"] if "sale_price" in values and not dated_sale else values["price"]
+            selling, plain = _number(
+                values["sale_price"] if "sale_price" in values and not dated_sale else values["price"]
+            )
+            listed, plain_listed = _number(values["price"])
+            if not (plain and plain_listed and type(currency) is str):
+                self._unsure = True
             offer: dict[str, Any] = {
                 "marketplace_id": self._market,
                 "currency": currency,
                 "audience": "ALL",
-                "our_price": [{"schedule": [{"value_with_tax": _number(selling)}]}],
+                "our_price": [{"schedule": [{"value_with_tax": selling}]}],
             }
-            attributes["list_price"] = [
-                {
-                    "value": _number(values["price"]),
-                    "currency": currency,
-                    "marketplace_id": self._market,
-                }
-            ]
+            attributes["list_price"] = [{"value": listed, "currency": currency, "marketplace_id": self._market}]
             if dated_sale:
-                offer["discounted_price"] = [
-                    {
-                        "schedule": [
-                            {
-                                "start_at": _utc(str(values["sale_start"])),
-                                "end_at": _utc(str(values["sale_end"])),
-                                "value_with_tax": _number(values["sale_price"]),
-                            }
-                        ]
-                    }
-                ]
+                start, end = _utc(str(values["sale_start"])), _utc(str(values["sale_end"]))
+                sale, plain = _number(values["sale_price"])
+                if not plain:
+                    self._unsure = True
+                offer["discounted_price"] = [{"schedule": [{"start_at": start, "end_at": end, "value_with_tax": sale}]}]
             attributes["purchasable_offer"] = [offer]
         quantity = values.get("quantity")
         if quantity is not None:
@@ -534,6 +520,9 @@ class AmazonEncoder:
         }
         extras = self._extra_attributes(values, properties, product_type)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
+        sku = values["sku"]
+        if extras or type(sku) is not str:
+            self._unsure = True  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
         if dropped and not self._offer_only_told:
@@ -547,10 +536,10 @@ class AmazonEncoder:
                     f"{', '.join(dropped)} are not sent for them, Amazon keeps the ASIN's product facts (told once)",
                 )
             )
-        return {
-            "sku": values["sku"],
-            "operationType": "UPDATE",
-            "productType": product_type,
-            "requirements": "LISTING_OFFER_ONLY",
-            "attributes": attributes,
-        }
+        return (dict if self._unsure else PlainMessage)(
+            sku=sku,
+            operationType="UPDATE",
+            productType=product_type,
+            requirements="LISTING_OFFER_ONLY",
+            attributes=attributes,
+        )
