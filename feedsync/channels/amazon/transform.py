@@ -53,10 +53,15 @@ def _room(cache: dict[Any, Any]) -> dict[Any, Any]:
 
 
 _NO_FAMILY: tuple[None, dict[str, Any], list[str]] = (None, {}, [])
+_ABSENT = object()  # a field the item does not have (in a key of a cache)
 _IDENTIFIER_TYPES = {12: "upc", 14: "gtin"}
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", *AXES)
 """The text attributes written as they are (a value in the marketplace's language), in the messages' order."""
+_SHARED_TEXTS = frozenset({"brand", *AXES})
+"""Text attributes whose short values repeat across a catalog: their entries are made once per value (``_shared``);
+an item's name is its own, and a description is long (hashing it costs what its entry does): made per item, a
+family's description and bullet points kept from its previous variant."""
 _OTHER_IMAGES = {number: f"other_product_image_locator_{number}" for number in range(1, MAX_OTHER_IMAGES + 1)}
 
 
@@ -118,9 +123,27 @@ class AmazonEncoder:
         self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
-        # (product type or "" without a definition, weight text, unit) -> a package weight's number (plain: see
-        # ``_number``) and unit (``weight_in``)
-        self._weights: dict[tuple[str, str, str], tuple[float | int, bool, str]] = {}
+        # (product type or "" without a definition, weight text, unit) -> a package weight's entries (``weight_in``)
+        # and whether its number is plain (``_number``)
+        self._weights: dict[tuple[str, str, str], tuple[list[dict[str, Any]], bool]] = {}
+        # Entries shared by the messages that carry the same value, so an attribute that repeats across items costs
+        # a lookup, not two new objects: per text attribute, value -> entries; the list price's and offer's by the
+        # prices, sale dates and currency; quantity -> entries; theme -> entries. Only for product types without a
+        # definition: a definition's cut (``_cut``) changes a message's entries in place. Messages are never
+        # changed once made (``PlainMessage``).
+        self._texts: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in _SHARED_TEXTS}
+        self._offers: dict[tuple[Any, ...], tuple[list[dict[str, Any]], list[dict[str, Any]], bool]] = {}
+        self._quantities: dict[Any, list[dict[str, Any]]] = {}
+        self._theme_entries: dict[str, list[dict[str, Any]]] = {}
+        self._child = self._plain("child")
+        group = self.settings.merchant_shipping_group
+        # merchant-fulfilled offers only
+        self._shipping = self._plain(group) if group and self.settings.fulfillment_channel_code == "DEFAULT" else None
+        # A family's variants follow one another: the previous item's description, bullet points and parent, with
+        # their entries
+        self._last_description: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self._last_bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self._last_parent: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._unsure = False  # the item's messages may hold what orjson writes otherwise than json (PlainMessage)
 
     @property
@@ -217,15 +240,7 @@ class AmazonEncoder:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
             self._compare_with_parent(values, parent, attributes, theme)
-            attributes["parentage_level"] = self._plain("child")
-            attributes["child_parent_sku_relationship"] = [
-                {
-                    "child_relationship_type": "variation",
-                    "parent_sku": parent,
-                    "marketplace_id": self.settings.marketplace_id,
-                }
-            ]
-            attributes["variation_theme"] = [{"name": theme}]
+            self._child_attributes(attributes, parent, theme, properties is None)
         sku = values["sku"]
         messages.append(
             (dict if self._unsure or type(sku) is not str else PlainMessage)(
@@ -233,6 +248,24 @@ class AmazonEncoder:
             )
         )
         return messages, new_parent
+
+    def _child_attributes(self, attributes: dict[str, Any], parent: str, theme: str, shared: bool) -> None:
+        """A variant's parentage, parent and theme: shared by the family's variants (without a definition)."""
+        last, relationship = self._last_parent
+        if not shared or parent != last:
+            relationship = [
+                {"child_relationship_type": "variation", "parent_sku": parent, "marketplace_id": self._market}
+            ]
+            if shared:
+                self._last_parent = (parent, relationship)
+        named = self._theme_entries.get(theme) if shared else None
+        if named is None:
+            named = [{"name": theme}]
+            if shared:
+                _room(self._theme_entries)[theme] = named
+        attributes["parentage_level"] = self._child if shared else self._plain("child")
+        attributes["child_parent_sku_relationship"] = relationship
+        attributes["variation_theme"] = named
 
     def _theme(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> str:
         """The variation theme: the definition's allowed theme naming the attributes the variants of the family
@@ -407,12 +440,13 @@ class AmazonEncoder:
     def _product_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
-        market, language = self._market, self._language
+        market = self._market
+        shared = properties is None  # a definition's cut changes the entries: made for the message alone
         attributes: dict[str, Any] = {}
         get = values.get
         for name in _TEXTS_BEFORE_GTIN:
             if name in values:
-                attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
+                attributes[name] = self._text_entries(name, str(values[name]), shared)
         gtin = get("gtin")
         if isinstance(gtin, str):
             attributes["externally_assigned_product_identifier"] = [
@@ -420,15 +454,13 @@ class AmazonEncoder:
             ]
         bullets = get("bullet_point")
         if bullets:
-            entries = []
-            for bullet in [bullets] if isinstance(bullets, str) else bullets:
-                entries.append({"value": bullet, "language_tag": language, "marketplace_id": market})
-                if type(bullet) is not str:
-                    self._unsure = True
+            last, entries = self._last_bullets
+            if not shared or bullets != last or type(bullets) is not type(last):
+                entries = self._bullet_entries(bullets, shared)
             attributes["bullet_point"] = entries
         for name in _TEXTS_AFTER_BULLETS:
             if name in values:
-                attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
+                attributes[name] = self._text_entries(name, str(values[name]), shared)
         if "main_image" in values:
             image = values["main_image"]
             attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
@@ -442,74 +474,137 @@ class AmazonEncoder:
             if type(url) is not str:
                 self._unsure = True
         if "weight_value" in values and get("weight_unit") in WEIGHT_UNITS:
-            amount, plain, unit = self._weight(
-                values["weight_value"], str(values["weight_unit"]), properties, product_type
-            )
-            attributes["item_package_weight"] = [{"unit": unit, "value": amount, "marketplace_id": market}]
+            entries, plain = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
+            attributes["item_package_weight"] = entries if shared else [dict(entries[0])]
             if not plain:
                 self._unsure = True
         return attributes
 
+    def _text_entries(self, name: str, text: str, shared: bool) -> list[dict[str, Any]]:
+        """A text attribute's entries (in the marketplace's language): shared by the items with the same value."""
+        if shared and type(text) is str:  # (``str`` of a text subclass may be one)
+            if name in _SHARED_TEXTS:
+                texts = self._texts[name]
+                found = texts.get(text)
+                if found is None:
+                    found = _room(texts)[text] = self._text(text)
+                return found
+            if name == "product_description":
+                last, found = self._last_description
+                if text != last:
+                    found = self._text(text)
+                    self._last_description = (text, found)
+                return found
+        return self._text(text)
+
+    def _bullet_entries(self, bullets: Any, shared: bool) -> list[dict[str, Any]]:
+        """The bullet points' entries; shared, they are kept for the next item (its family's next variant: the same
+        bullet points) when they are all texts (else made again for each item, and told unsure)."""
+        market, language = self._market, self._language
+        entries = []
+        texts = True
+        for bullet in [bullets] if isinstance(bullets, str) else bullets:
+            entries.append({"value": bullet, "language_tag": language, "marketplace_id": market})
+            if type(bullet) is not str:
+                texts = False
+        if not texts:
+            self._unsure = True
+        if shared:
+            kept = texts and type(bullets) in (str, list)
+            self._last_bullets = (list(bullets) if type(bullets) is list else bullets, entries) if kept else (None, [])
+        return entries
+
     def _weight(
         self, value: Any, unit: str, properties: Mapping[str, Any] | None, product_type: str
-    ) -> tuple[float | int, bool, str]:
-        """The package weight's number (and whether it is plain: ``_number``) and unit, as ``weight_in`` converts
-        it for the product type's definition: asked once per weight text and unit (and product type, with a
-        definition: the units it allows)."""
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The package weight's entries, its number and unit as ``weight_in`` converts it for the product type's
+        definition (and whether the number is plain: ``_number``): made once per weight text and unit (and product
+        type, with a definition: the units it allows)."""
         text = value if type(value) is str else str(value)
         key = (product_type if properties is not None else "", text, unit)
         found = self._weights.get(key)
         if found is None:
             amount, written = weight_in(text, WEIGHT_UNITS[unit], properties)
-            found = _room(self._weights)[key] = (*_number(amount), written)
+            number, plain = _number(amount)
+            found = ([{"unit": written, "value": number, "marketplace_id": self._market}], plain)
+            _room(self._weights)[key] = found
         return found
 
     def _offer_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
+        shared = properties is None  # a definition's cut changes the entries: made for the message alone
         condition = str(values.get("condition", "new"))
         written = self._conditions.get((product_type, condition))
         if written is None:
-            written = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
-            _room(self._conditions)[(product_type, condition)] = written
-        attributes: dict[str, Any] = {"condition_type": self._plain(written)}
-        group = self.settings.merchant_shipping_group
-        if group and self.settings.fulfillment_channel_code == "DEFAULT":  # merchant-fulfilled offers only
-            attributes["merchant_shipping_group"] = self._plain(group)
+            mapped = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
+            written = _room(self._conditions)[(product_type, condition)] = self._plain(mapped)
+        attributes: dict[str, Any] = {"condition_type": written if shared else [dict(written[0])]}
+        if self._shipping is not None:
+            attributes["merchant_shipping_group"] = self._shipping if shared else [dict(self._shipping[0])]
         if "price" in values:
-            currency = values.get("currency", "USD")
-            dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
-            # A sale without dates is the price the shop sells at now: Amazon's price (our_price), not the
-            # regular price; discounted_price needs start and end dates.
-            selling, plain = _number(
-                values["sale_price"] if "sale_price" in values and not dated_sale else values["price"]
-            )
-            listed, plain_listed = _number(values["price"])
-            if not (plain and plain_listed and type(currency) is str):
-                self._unsure = True
-            offer: dict[str, Any] = {
-                "marketplace_id": self._market,
-                "currency": currency,
-                "audience": "ALL",
-                "our_price": [{"schedule": [{"value_with_tax": selling}]}],
-            }
-            attributes["list_price"] = [{"value": listed, "currency": currency, "marketplace_id": self._market}]
-            if dated_sale:
-                start, end = _utc(str(values["sale_start"])), _utc(str(values["sale_end"]))
-                sale, plain = _number(values["sale_price"])
-                if not plain:
-                    self._unsure = True
-                offer["discounted_price"] = [{"schedule": [{"start_at": start, "end_at": end, "value_with_tax": sale}]}]
-            attributes["purchasable_offer"] = [offer]
+            listed, offer = self._offer(values, shared)
+            attributes["list_price"] = listed
+            attributes["purchasable_offer"] = offer
         quantity = values.get("quantity")
         if quantity is not None:
-            attributes["fulfillment_availability"] = [
-                {
-                    "fulfillment_channel_code": self.settings.fulfillment_channel_code,
-                    "quantity": max(0, int(str(quantity))),  # never negative (prepare_item tells of it: AMZ013)
-                }
-            ]
+            shared_quantity = shared and type(quantity) is str
+            found = self._quantities.get(quantity) if shared_quantity else None
+            if found is None:
+                found = [
+                    {
+                        "fulfillment_channel_code": self.settings.fulfillment_channel_code,
+                        "quantity": max(0, int(str(quantity))),  # never negative (prepare_item tells of it: AMZ013)
+                    }
+                ]
+                if shared_quantity:
+                    _room(self._quantities)[quantity] = found
+            attributes["fulfillment_availability"] = found
         return attributes
+
+    def _offer(self, values: Mapping[str, Any], shared: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The list price's and the offer's entries; shared, made once per prices, sale dates and currency (texts:
+        the numbers are those of their texts)."""
+        currency = values.get("currency", "USD")
+        dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
+        key = (
+            values["price"],
+            values.get("sale_price", _ABSENT),
+            values["sale_start"] if dated_sale else _ABSENT,
+            values["sale_end"] if dated_sale else _ABSENT,
+            currency,
+        )
+        texts = shared and all(type(part) is str or part is _ABSENT for part in key)
+        found = self._offers.get(key) if texts else None
+        if found is None:
+            found = self._make_offer(values, currency, dated_sale)
+            if texts:
+                _room(self._offers)[key] = found
+        listed, offer, plain = found
+        if not plain:
+            self._unsure = True
+        return listed, offer
+
+    def _make_offer(
+        self, values: Mapping[str, Any], currency: Any, dated_sale: bool
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
+        # A sale without dates is the price the shop sells at now: Amazon's price (our_price), not the regular
+        # price; discounted_price needs start and end dates.
+        selling, plain = _number(values["sale_price"] if "sale_price" in values and not dated_sale else values["price"])
+        listed, plain_listed = _number(values["price"])
+        plain = plain and plain_listed and type(currency) is str
+        offer: dict[str, Any] = {
+            "marketplace_id": self._market,
+            "currency": currency,
+            "audience": "ALL",
+            "our_price": [{"schedule": [{"value_with_tax": selling}]}],
+        }
+        if dated_sale:
+            start, end = _utc(str(values["sale_start"])), _utc(str(values["sale_end"]))
+            sale, plain_sale = _number(values["sale_price"])
+            plain = plain and plain_sale
+            offer["discounted_price"] = [{"schedule": [{"start_at": start, "end_at": end, "value_with_tax": sale}]}]
+        return [{"value": listed, "currency": currency, "marketplace_id": self._market}], [offer], plain
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
         product_type = str(values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE)
