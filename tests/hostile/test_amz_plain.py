@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from feedsync.channels.amazon import transform
+from feedsync.channels.amazon import offers
 from feedsync.channels.amazon.family import weight_in
 from feedsync.channels.amazon.spec import WEIGHT_UNITS
 from feedsync.channels.amazon.transform import AmazonEncoder
@@ -214,8 +214,8 @@ def test_a_catalog_s_messages_are_vouched_for_and_written_unscanned(monkeypatch:
 
 def test_a_vouch_for_an_unsure_number_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     """The check above catches an encoder that vouches for a number orjson writes otherwise."""
-    monkeypatch.setattr(transform, "plain_number", lambda number: True)
-    transform._number_of_text.cache_clear()
+    monkeypatch.setattr(offers, "plain_number", lambda number: True)
+    offers.number_of_text.cache_clear()
     try:
         (message,) = AmazonEncoder({"seller_id": "A1"}).encode_values(
             {"sku": "S1", "product_type": "HOME", "weight_value": "0.00001", "weight_unit": "g"}
@@ -223,7 +223,7 @@ def test_a_vouch_for_an_unsure_number_is_caught(monkeypatch: pytest.MonkeyPatch)
         assert type(message) is PlainMessage
         assert message_bytes(message) != _json_bytes(message)
     finally:
-        transform._number_of_text.cache_clear()
+        offers.number_of_text.cache_clear()
 
 
 _SURE = {

@@ -8,9 +8,6 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
@@ -20,14 +17,14 @@ from feedsync.channels.amazon.family import (
     FamilySurvey,
     allowed_themes,
     choose_theme,
-    condition_in,
     field_keys,
     parent_facts,
     theme_attribute,
     weight_in,
 )
+from feedsync.channels.amazon.offers import Offers
+from feedsync.channels.amazon.offers import number as amount_number
 from feedsync.channels.amazon.spec import (
-    CONDITION_TYPES,
     MAX_OTHER_IMAGES,
     OFFER_ONLY_PRODUCT_TYPE,
     WEIGHT_UNITS,
@@ -37,7 +34,7 @@ from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
-from feedsync.formats.json_listings import PlainMessage, plain_number
+from feedsync.formats.json_listings import PlainMessage
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -53,7 +50,6 @@ def _room(cache: dict[Any, Any]) -> dict[Any, Any]:
 
 
 _NO_FAMILY: tuple[None, dict[str, Any], list[str]] = (None, {}, [])
-_ABSENT = object()  # a field the item does not have (in a key of a cache)
 _IDENTIFIER_TYPES = {12: "upc", 14: "gtin"}
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", *AXES)
@@ -68,26 +64,6 @@ _OTHER_IMAGES = {number: f"other_product_image_locator_{number}" for number in r
 def identifier_type(gtin: str) -> str:
     """UPC for 12 digits, GTIN for 14, EAN otherwise (13, and EAN-8)."""
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
-
-
-def _number(value: Any) -> tuple[float | int, bool]:
-    """The number a price or weight is written as, and whether orjson writes it as ``json`` does (``plain_number``).
-    It depends on the value's text alone (``Decimal(str(value))``; ``1`` and ``1.0`` print differently): prices
-    and weights repeat across a catalog, the number of a text is read once."""
-    return _number_of_text(value if type(value) is str else str(value))
-
-
-@lru_cache(maxsize=4096)
-def _number_of_text(text: str) -> tuple[float | int, bool]:
-    value = Decimal(text)
-    number = int(value) if value == value.to_integral_value() and "." not in text else float(value)
-    return number, plain_number(number)
-
-
-@lru_cache(maxsize=1024)  # sale dates repeat across a catalog
-def _utc(text: str) -> str:
-    moment = datetime.fromisoformat(text)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class AmazonEncoder:
@@ -120,11 +96,10 @@ class AmazonEncoder:
         # (product type, axes) -> the allowed theme naming them; (product type, condition) -> its condition_type;
         # product type -> its definition's attributes (None: no definition): the same answers for every item
         self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
         # (product type or "" without a definition, weight text, unit) -> a package weight's entries (``weight_in``)
-        # and whether its number is plain (``_number``)
+        # and whether its number is plain (``offers.number``)
         self._weights: dict[tuple[str, str, str], tuple[list[dict[str, Any]], bool]] = {}
         # Entries shared by the messages that carry the same value, so an attribute that repeats across items costs
         # a lookup, not two new objects: per text attribute, value -> entries; the list price's and offer's by the
@@ -132,13 +107,9 @@ class AmazonEncoder:
         # definition: a definition's cut (``_cut``) changes a message's entries in place. Messages are never
         # changed once made (``PlainMessage``).
         self._texts: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in _SHARED_TEXTS}
-        self._offers: dict[tuple[Any, ...], tuple[list[dict[str, Any]], list[dict[str, Any]], bool]] = {}
-        self._quantities: dict[Any, list[dict[str, Any]]] = {}
         self._theme_entries: dict[str, list[dict[str, Any]]] = {}
         self._child = self._plain("child")
-        group = self.settings.merchant_shipping_group
-        # merchant-fulfilled offers only
-        self._shipping = self._plain(group) if group and self.settings.fulfillment_channel_code == "DEFAULT" else None
+        self._offers = Offers(self.settings, _room)
         # A family's variants follow one another: the previous item's description, bullet points and parent, with
         # their entries
         self._last_description: tuple[Any, list[dict[str, Any]]] = (None, [])
@@ -518,93 +489,25 @@ class AmazonEncoder:
         self, value: Any, unit: str, properties: Mapping[str, Any] | None, product_type: str
     ) -> tuple[list[dict[str, Any]], bool]:
         """The package weight's entries, its number and unit as ``weight_in`` converts it for the product type's
-        definition (and whether the number is plain: ``_number``): made once per weight text and unit (and product
+        definition (and whether the number is plain: ``offers.number``): made once per weight text and unit (and product
         type, with a definition: the units it allows)."""
         text = value if type(value) is str else str(value)
         key = (product_type if properties is not None else "", text, unit)
         found = self._weights.get(key)
         if found is None:
             amount, written = weight_in(text, WEIGHT_UNITS[unit], properties)
-            number, plain = _number(amount)
-            found = ([{"unit": written, "value": number, "marketplace_id": self._market}], plain)
+            amount_written, plain = amount_number(amount)
+            found = ([{"unit": written, "value": amount_written, "marketplace_id": self._market}], plain)
             _room(self._weights)[key] = found
         return found
 
     def _offer_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
-        shared = properties is None  # a definition's cut changes the entries: made for the message alone
-        condition = str(values.get("condition", "new"))
-        written = self._conditions.get((product_type, condition))
-        if written is None:
-            mapped = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
-            written = _room(self._conditions)[(product_type, condition)] = self._plain(mapped)
-        attributes: dict[str, Any] = {"condition_type": written if shared else [dict(written[0])]}
-        if self._shipping is not None:
-            attributes["merchant_shipping_group"] = self._shipping if shared else [dict(self._shipping[0])]
-        if "price" in values:
-            listed, offer = self._offer(values, shared)
-            attributes["list_price"] = listed
-            attributes["purchasable_offer"] = offer
-        quantity = values.get("quantity")
-        if quantity is not None:
-            shared_quantity = shared and type(quantity) is str
-            found = self._quantities.get(quantity) if shared_quantity else None
-            if found is None:
-                found = [
-                    {
-                        "fulfillment_channel_code": self.settings.fulfillment_channel_code,
-                        "quantity": max(0, int(str(quantity))),  # never negative (prepare_item tells of it: AMZ013)
-                    }
-                ]
-                if shared_quantity:
-                    _room(self._quantities)[quantity] = found
-            attributes["fulfillment_availability"] = found
-        return attributes
-
-    def _offer(self, values: Mapping[str, Any], shared: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """The list price's and the offer's entries; shared, made once per prices, sale dates and currency (texts:
-        the numbers are those of their texts)."""
-        currency = values.get("currency", "USD")
-        dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
-        key = (
-            values["price"],
-            values.get("sale_price", _ABSENT),
-            values["sale_start"] if dated_sale else _ABSENT,
-            values["sale_end"] if dated_sale else _ABSENT,
-            currency,
-        )
-        texts = shared and all(type(part) is str or part is _ABSENT for part in key)
-        found = self._offers.get(key) if texts else None
-        if found is None:
-            found = self._make_offer(values, currency, dated_sale)
-            if texts:
-                _room(self._offers)[key] = found
-        listed, offer, plain = found
+        attributes, plain = self._offers.attributes(values, properties, product_type)
         if not plain:
             self._unsure = True
-        return listed, offer
-
-    def _make_offer(
-        self, values: Mapping[str, Any], currency: Any, dated_sale: bool
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], bool]:
-        # A sale without dates is the price the shop sells at now: Amazon's price (our_price), not the regular
-        # price; discounted_price needs start and end dates.
-        selling, plain = _number(values["sale_price"] if "sale_price" in values and not dated_sale else values["price"])
-        listed, plain_listed = _number(values["price"])
-        plain = plain and plain_listed and type(currency) is str
-        offer: dict[str, Any] = {
-            "marketplace_id": self._market,
-            "currency": currency,
-            "audience": "ALL",
-            "our_price": [{"schedule": [{"value_with_tax": selling}]}],
-        }
-        if dated_sale:
-            start, end = _utc(str(values["sale_start"])), _utc(str(values["sale_end"]))
-            sale, plain_sale = _number(values["sale_price"])
-            plain = plain and plain_sale
-            offer["discounted_price"] = [{"schedule": [{"start_at": start, "end_at": end, "value_with_tax": sale}]}]
-        return [{"value": listed, "currency": currency, "marketplace_id": self._market}], [offer], plain
+        return attributes
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
         product_type = str(values.get("product_type") or OFFER_ONLY_PRODUCT_TYPE)
