@@ -115,7 +115,9 @@ class AmazonEncoder:
         self._last_description: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._last_bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._last_parent: tuple[Any, list[dict[str, Any]]] = (None, [])
-        self._unsure = False  # the item's messages may hold what orjson writes otherwise than json (PlainMessage)
+        # The values of the item's messages orjson may write otherwise than json (none: its messages are vouched for,
+        # PlainMessage). A count, not a flag: a row split merges the encoder's flags as state told once per run
+        self._doubts = 0
 
     @property
     def surveys(self) -> bool:
@@ -183,7 +185,7 @@ class AmazonEncoder:
         messages: list[dict[str, Any]] = []
         self._notes = []
         self._excused = {}
-        self._unsure = False
+        self._doubts = 0
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
@@ -198,7 +200,7 @@ class AmazonEncoder:
             attributes[exemption] = self._plain(True)
         if mapped_keys(values):  # most items map no attribute of their own
             attributes.update(self._extra_attributes(values, properties, product_type))
-            self._unsure = True  # values of any type, as the templates made them
+            self._doubts += 1  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -214,7 +216,7 @@ class AmazonEncoder:
             self._child_attributes(attributes, parent, theme, properties is None)
         sku = values["sku"]
         messages.append(
-            (dict if self._unsure or type(sku) is not str else PlainMessage)(
+            (dict if self._doubts or type(sku) is not str else PlainMessage)(
                 sku=sku, operationType="UPDATE", productType=product_type, requirements="LISTING", attributes=attributes
             )
         )
@@ -340,7 +342,7 @@ class AmazonEncoder:
         if parent in self._families and self._families[parent][2]:
             self._unmapped_facts(parent, product_type, self._families[parent][2])
         # the parent's facts are the child's (vouched for with them); its own are texts
-        return (dict if self._unsure else PlainMessage)(
+        return (dict if self._doubts else PlainMessage)(
             sku=parent,
             operationType="UPDATE",
             productType=product_type,
@@ -436,19 +438,19 @@ class AmazonEncoder:
             image = values["main_image"]
             attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
             if type(image) is not str:
-                self._unsure = True
+                self._doubts += 1
         others = get("other_images") or []
         for number, url in enumerate([others] if isinstance(others, str) else others, start=1):
             if number > MAX_OTHER_IMAGES:
                 break
             attributes[_OTHER_IMAGES[number]] = [{"media_location": url, "marketplace_id": market}]
             if type(url) is not str:
-                self._unsure = True
+                self._doubts += 1
         if "weight_value" in values and get("weight_unit") in WEIGHT_UNITS:
             entries, plain = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
             attributes["item_package_weight"] = entries if shared else [dict(entries[0])]
             if not plain:
-                self._unsure = True
+                self._doubts += 1
         return attributes
 
     def _text_entries(self, name: str, text: str, shared: bool) -> list[dict[str, Any]]:
@@ -470,7 +472,7 @@ class AmazonEncoder:
 
     def _bullet_entries(self, bullets: Any, shared: bool) -> list[dict[str, Any]]:
         """The bullet points' entries; shared, they are kept for the next item (its family's next variant: the same
-        bullet points) when they are all texts (else made again for each item, and told unsure)."""
+        bullet points) when they are all texts (else made again for each item, each a doubt: ``_doubts``)."""
         market, language = self._market, self._language
         entries = []
         texts = True
@@ -479,7 +481,7 @@ class AmazonEncoder:
             if type(bullet) is not str:
                 texts = False
         if not texts:
-            self._unsure = True
+            self._doubts += 1
         if shared:
             kept = texts and type(bullets) in (str, list)
             self._last_bullets = (list(bullets) if type(bullets) is list else bullets, entries) if kept else (None, [])
@@ -506,7 +508,7 @@ class AmazonEncoder:
     ) -> dict[str, Any]:
         attributes, plain = self._offers.attributes(values, properties, product_type)
         if not plain:
-            self._unsure = True
+            self._doubts += 1
         return attributes
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
@@ -520,7 +522,7 @@ class AmazonEncoder:
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         sku = values["sku"]
         if extras or type(sku) is not str:
-            self._unsure = True  # values of any type, as the templates made them
+            self._doubts += 1  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
         if dropped and not self._offer_only_told:
@@ -534,7 +536,7 @@ class AmazonEncoder:
                     f"{', '.join(dropped)} are not sent for them, Amazon keeps the ASIN's product facts (told once)",
                 )
             )
-        return (dict if self._unsure else PlainMessage)(
+        return (dict if self._doubts else PlainMessage)(
             sku=sku,
             operationType="UPDATE",
             productType=product_type,
