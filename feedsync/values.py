@@ -190,8 +190,11 @@ def parse_date_range(text: str, tz: tzinfo, *, what: str = "date range") -> Date
 
 
 _WEIGHT = re.compile(r"^\s*(?P<num>[0-9.]+)\s*(?P<unit>[A-Za-z]+)\s*$")
-_WEIGHT_UNITS = {"g": "g", "gram": "g", "grams": "g", "kg": "kg", "kgs": "kg", "lb": "lb", "lbs": "lb", "oz": "oz"}
-_UNITS = {name: WeightUnit(unit) for name, unit in _WEIGHT_UNITS.items()}
+_UNITS = {
+    "g": WeightUnit.G, "gram": WeightUnit.G, "grams": WeightUnit.G, "kg": WeightUnit.KG, "kgs": WeightUnit.KG,
+    "lb": WeightUnit.LB, "lbs": WeightUnit.LB, "oz": WeightUnit.OZ,
+}  # fmt: skip
+"""The unit names a weight may be written with (in lower case)."""
 _weight = maker(Weight)
 
 

@@ -6,6 +6,7 @@ import io
 import json
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -257,3 +258,80 @@ def test_the_check_finds_each_pattern_among_other_bytes() -> None:
             assert json_listings._unlike(data), data
     for plain in (b'{"w":12.5,"t":"one-size tee"}', b'{"sku":"SKU-0001","d":"2026-11-27T05:00:00Z","t":"A+"}'):
         assert not json_listings._unlike(plain)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_EDGES = [1e-4, 0.00010000000000000002, 9.999999999999999e-05, 1e16, 9999999999999998.0, 1e15, 123456789.125]
+"""Floats at ``plain_number``'s bounds and either side of them (positive; each is also tried negated)."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.floats(), st.sampled_from(_EDGES), st.integers(min_value=-(2**63), max_value=2**64 - 1)))
+@example(float("nan"))
+@example(float("-inf"))
+@example(-0.0)
+def test_a_plain_number_is_written_by_orjson_as_json_writes_it(number: float | int) -> None:
+    for each in (number, -number):
+        if json_listings.plain_number(each):
+            try:
+                written = orjson.dumps(each)
+            except TypeError:  # an integer past 64 bits: orjson refuses it, and json writes it (message_bytes)
+                assert type(each) is int and not -(2**63) <= each < 2**64
+                continue
+            assert written == _json_bytes(each), each
+
+
+def test_the_bounds_of_a_plain_number() -> None:
+    for plain in (0.0, -0.0, 1e-4, -1e-4, 9999999999999998.0, 12.5, 3, -(2**63), 2**64 - 1):
+        assert json_listings.plain_number(plain), plain
+    for unsure in (9.999999999999999e-05, 1e16, -1e16, 5e-324, float("nan"), float("inf"), float("-inf")):
+        assert not json_listings.plain_number(unsure), unsure
+
+
+plain_leaves = st.one_of(
+    texts,
+    st.sampled_from(TRIGGERS),  # texts that make the whole-message scan give up on orjson: plain all the same
+    st.builds(_Text, st.text(max_size=8)),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.floats(allow_nan=False, allow_infinity=False).filter(json_listings.plain_number),
+    st.sampled_from([x for edge in _EDGES for x in (edge, -edge) if json_listings.plain_number(x)]),
+    st.booleans(),
+    st.none(),
+)
+plain_values = st.recursive(
+    plain_leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
+    max_leaves=24,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(texts, plain_values, max_size=6))
+def test_a_plain_message_is_written_as_json_writes_it_without_the_scan(message: dict[str, Any]) -> None:
+    """A message that holds what ``PlainMessage`` vouches for: orjson's bytes taken as they are (no ``_unlike``)
+    are ``json``'s, in the writer's document too."""
+    plain = json_listings.PlainMessage(message)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(json_listings, "_unlike", None)  # called: a TypeError, and json's bytes (not the same path)
+        patched.setattr(json_listings, "_dumps", None)
+        assert message_bytes(plain) == _json_bytes(message)
+    assert _written([plain], {}) == _reference([message], {})
+
+
+def test_a_plain_message_orjson_refuses_is_written_or_refused_by_json() -> None:
+    for refused in ({"n": 2**64}, {"n": -(2**63) - 1}):
+        assert message_bytes(json_listings.PlainMessage(refused)) == _json_bytes(refused)
+    with pytest.raises(UnicodeEncodeError):
+        message_bytes(json_listings.PlainMessage({"sku": "\ud800"}))
+
+
+def test_an_unsure_float_in_a_plain_message_would_be_written_otherwise() -> None:
+    """What ``PlainMessage`` must not hold (the Amazon encoder's vouching is what keeps it out): orjson's bytes
+    of it differ from json's, and the whole-message scan is what catches them in a plain dict."""
+    for unsure in (1e-05, -2.5e-07, float("nan")):
+        message = {"w": unsure}
+        assert message_bytes(message) == _json_bytes(message)
+        assert message_bytes(json_listings.PlainMessage(message)) != _json_bytes(message)

@@ -13,6 +13,7 @@ import pytest
 
 from feedsync.channels.amazon import transform
 from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.formats.json_listings import message_bytes
 from tests.channels.amazon_reference import DEFINITIONS
 
 
@@ -28,7 +29,12 @@ def _values(n: int, product_type: str) -> dict[str, Any]:
         "currency": "USD",
         "quantity": str(n),
         "color": "Red" if n % 2 else "Blue",
+        "weight_value": f"{n % 7}.5",
+        "weight_unit": "kg" if n % 2 else "oz",
         "size": "L",
+        "material": "Oak" if n % 4 else "Pine",
+        "product_description": f"A lamp of family {n % 3}",  # kept from the previous variant when the same
+        "bullet_point": ["Bright", f"Warm {n % 2}"] if n % 5 else "Bright",
         "country_of_origin": "CN",
         "item_package_dimensions__height__value": "10",
         "item_package_dimensions__height__unit": "centimeters",
@@ -55,6 +61,30 @@ def test_one_product_type_per_row_keeps_the_caches_bounded_and_the_messages_as_m
         fresh._parents = encoder._parents.copy()  # the same parents written before
         expected = fresh.encode_values(values)
         assert encoder.encode_values(values) == expected, n
-        for cache in (encoder._properties, encoder._conditions, encoder._themes, encoder._placements):
+        offers = encoder._offers
+        caches = [encoder._properties, encoder._themes, encoder._placements, encoder._weights, encoder._theme_entries]
+        caches += [offers.conditions, offers._offers, offers._quantities, *encoder._texts.values()]
+        for cache in caches:
             assert len(cache) <= 8
-    assert encoder._conditions  # the caches were used
+    used = [offers.conditions, offers._offers, offers._quantities, encoder._weights, encoder._theme_entries]
+    assert all([*used, encoder._texts["color"], encoder._texts["material"]])  # the caches were used
+
+
+def test_a_definition_s_cut_changes_no_entry_another_message_shares(tmp_path: Path) -> None:
+    """Entries are shared by the messages of product types without a definition; a definition's cut (PRODUCT's
+    offer has no ``audience``) changes its own message's entries in place: never one a message of another product
+    type (or one written before) carries."""
+    settings = {**_settings(tmp_path), "merchant_shipping_group": "legacy-template-id"}
+    encoder = AmazonEncoder(settings)
+    written: list[tuple[Any, bytes]] = []
+    for n in range(8):
+        values = {**_values(n, "PRODUCT" if n % 2 else "OTHER"), "price": "19.99", "quantity": "3", "color": "Red"}
+        values.update(sale_price="17.5", sale_start="2026-11-01T00:00:00+01:00", sale_end="2026-12-01T00:00:00+01:00")
+        fresh = AmazonEncoder(settings)
+        fresh._parents = encoder._parents.copy()
+        messages = encoder.encode_values(values)
+        assert messages == fresh.encode_values(values), n
+        written += [(m, message_bytes(m)) for m in messages]
+        offer = messages[-1]["attributes"]["purchasable_offer"][0]
+        assert ("audience" in offer) is (n % 2 == 0), n
+    assert [message_bytes(m) for m, _ in written] == [data for _, data in written]  # none changed since

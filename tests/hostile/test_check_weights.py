@@ -1,6 +1,6 @@
-"""The Amazon encoder writes a package weight in its own unit without asking ``weight_in`` each time (the units a
-product type allows read once, the number of a weight text kept): the number and unit it writes are ``weight_in``'s,
-of the same type (``15`` and ``15.0`` are different bytes), on hostile weight texts and definitions."""
+"""The Amazon encoder writes a package weight without asking ``weight_in`` each time (its entries kept by weight
+text and unit, and product type with a definition): the number and unit it writes are ``weight_in``'s, of the same
+type (``15`` and ``15.0`` are different bytes), on hostile weight texts and definitions."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.channels.amazon.family import weight_in
+from feedsync.channels.amazon.offers import number
 from feedsync.channels.amazon.spec import WEIGHT_UNITS
-from feedsync.channels.amazon.transform import AmazonEncoder, _number
+from feedsync.channels.amazon.transform import AmazonEncoder
 
 
 def _properties(units: list[str] | None) -> dict[str, Any] | None:
@@ -44,14 +45,19 @@ def test_a_weight_is_written_as_weight_in_gives_it(weights: list[tuple[Any, str,
             amount, expected_unit = weight_in(value, WEIGHT_UNITS[unit], properties)
         except ArithmeticError:  # not a number: the encoder refuses it as weight_in does
             continue
-        number, written_unit = encoder._weight(value, unit, properties, product_type)
-        assert (_written(number), written_unit) == (_written(_number(amount)), expected_unit)
+        assert _weight(encoder, value, unit, properties, product_type) == (_written(number(amount)[0]), expected_unit)
+
+
+def _weight(encoder: AmazonEncoder, value: Any, unit: str, properties: Any, product_type: str) -> tuple[Any, str]:
+    """The number (its type and repr) and unit of the package weight the encoder writes."""
+    (entry,), _ = encoder._weight(value, unit, properties, product_type)
+    return _written(entry["value"]), entry["unit"]
 
 
 def test_an_exponent_is_the_amount_it_names() -> None:
     encoder = AmazonEncoder({"seller_id": "A1"})
-    assert _written(encoder._weight("1.5e1", "g", None, "LAMP")[0]) == (int, "15")
-    assert _written(encoder._weight("15.0", "g", None, "LAMP")[0]) == (float, "15.0")
-    assert encoder._weight(Decimal("2.50"), "g", None, "LAMP") == (2.5, "grams")
+    assert _weight(encoder, "1.5e1", "g", None, "LAMP") == ((int, "15"), "grams")
+    assert _weight(encoder, "15.0", "g", None, "LAMP") == ((float, "15.0"), "grams")
+    assert _weight(encoder, Decimal("2.50"), "g", None, "LAMP") == ((float, "2.5"), "grams")
     kilos = _properties(["kilograms"])
-    assert encoder._weight("1500", "g", kilos, "VASE") == (1.5, "kilograms")
+    assert _weight(encoder, "1500", "g", kilos, "VASE") == ((float, "1.5"), "kilograms")

@@ -8,9 +8,6 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
@@ -20,16 +17,14 @@ from feedsync.channels.amazon.family import (
     FamilySurvey,
     allowed_themes,
     choose_theme,
-    condition_in,
     field_keys,
     parent_facts,
     theme_attribute,
     weight_in,
-    weight_target,
-    weight_units,
 )
+from feedsync.channels.amazon.offers import Offers
+from feedsync.channels.amazon.offers import number as amount_number
 from feedsync.channels.amazon.spec import (
-    CONDITION_TYPES,
     MAX_OTHER_IMAGES,
     OFFER_ONLY_PRODUCT_TYPE,
     WEIGHT_UNITS,
@@ -39,6 +34,7 @@ from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.formats.json_listings import PlainMessage
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -58,43 +54,16 @@ _IDENTIFIER_TYPES = {12: "upc", 14: "gtin"}
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", *AXES)
 """The text attributes written as they are (a value in the marketplace's language), in the messages' order."""
+_SHARED_TEXTS = frozenset({"brand", *AXES})
+"""Text attributes whose short values repeat across a catalog: their entries are made once per value (``_shared``);
+an item's name is its own, and a description is long (hashing it costs what its entry does): made per item, a
+family's description and bullet points kept from its previous variant."""
 _OTHER_IMAGES = {number: f"other_product_image_locator_{number}" for number in range(1, MAX_OTHER_IMAGES + 1)}
 
 
 def identifier_type(gtin: str) -> str:
     """UPC for 12 digits, GTIN for 14, EAN otherwise (13, and EAN-8)."""
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
-
-
-def _number(text: Any) -> float | int:
-    # Prices and weights repeat across a catalog: the number of a text is read once (other values are not cached:
-    # equal numbers of other types, 1 and 1.0, print differently)
-    return _number_of_text(text) if type(text) is str else _number_of(text)
-
-
-def _number_of(text: Any) -> float | int:
-    value = Decimal(str(text))
-    return int(value) if value == value.to_integral_value() and "." not in str(text) else float(value)
-
-
-_number_of_text = lru_cache(maxsize=4096)(_number_of)
-
-
-def _weight_number(value: Any) -> float | int:
-    """The number a weight written as it is shows: ``_number`` of ``weight_in``'s amount (``Decimal(str(value))``;
-    not of ``value`` itself: ``1.5e1`` is the amount 15)."""
-    return _weight_number_of_text(value) if type(value) is str else _number_of(Decimal(str(value)))
-
-
-@lru_cache(maxsize=4096)  # weights repeat across a catalog, a few thousand of them
-def _weight_number_of_text(text: str) -> float | int:
-    return _number_of(Decimal(text))
-
-
-@lru_cache(maxsize=1024)  # sale dates repeat across a catalog
-def _utc(text: str) -> str:
-    moment = datetime.fromisoformat(text)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class AmazonEncoder:
@@ -127,12 +96,28 @@ class AmazonEncoder:
         # (product type, axes) -> the allowed theme naming them; (product type, condition) -> its condition_type;
         # product type -> its definition's attributes (None: no definition): the same answers for every item
         self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
-        self._conditions: dict[tuple[str, str], str] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
-        # (product type, weight text, unit) -> a converted package weight's number and unit
-        self._weights: dict[tuple[str, str, str], tuple[float | int, str]] = {}
-        self._units: dict[str, tuple[str, ...]] = {}  # product type -> the weight units its definition allows
+        # (product type or "" without a definition, weight text, unit) -> a package weight's entries (``weight_in``)
+        # and whether its number is plain (``offers.number``)
+        self._weights: dict[tuple[str, str, str], tuple[list[dict[str, Any]], bool]] = {}
+        # Entries shared by the messages that carry the same value, so an attribute that repeats across items costs
+        # a lookup, not two new objects: per text attribute, value -> entries; the list price's and offer's by the
+        # prices, sale dates and currency; quantity -> entries; theme -> entries. Only for product types without a
+        # definition: a definition's cut (``_cut``) changes a message's entries in place. Messages are never
+        # changed once made (``PlainMessage``).
+        self._texts: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in _SHARED_TEXTS}
+        self._theme_entries: dict[str, list[dict[str, Any]]] = {}
+        self._child = self._plain("child")
+        self._offers = Offers(self.settings, _room)
+        # A family's variants follow one another: the previous item's description, bullet points and parent, with
+        # their entries
+        self._last_description: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self._last_bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self._last_parent: tuple[Any, list[dict[str, Any]]] = (None, [])
+        # The values of the item's messages orjson may write otherwise than json (none: its messages are vouched for,
+        # PlainMessage). A count, not a flag: a row split merges the encoder's flags as state told once per run
+        self._doubts = 0
 
     @property
     def surveys(self) -> bool:
@@ -200,6 +185,7 @@ class AmazonEncoder:
         messages: list[dict[str, Any]] = []
         self._notes = []
         self._excused = {}
+        self._doubts = 0
         parent = values.get("parent_sku")
         asin = values.get("asin")
         if isinstance(asin, str):
@@ -214,6 +200,7 @@ class AmazonEncoder:
             attributes[exemption] = self._plain(True)
         if mapped_keys(values):  # most items map no attribute of their own
             attributes.update(self._extra_attributes(values, properties, product_type))
+            self._doubts += 1  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -226,25 +213,32 @@ class AmazonEncoder:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
             self._compare_with_parent(values, parent, attributes, theme)
-            attributes["parentage_level"] = self._plain("child")
-            attributes["child_parent_sku_relationship"] = [
-                {
-                    "child_relationship_type": "variation",
-                    "parent_sku": parent,
-                    "marketplace_id": self.settings.marketplace_id,
-                }
-            ]
-            attributes["variation_theme"] = [{"name": theme}]
+            self._child_attributes(attributes, parent, theme, properties is None)
+        sku = values["sku"]
         messages.append(
-            {
-                "sku": values["sku"],
-                "operationType": "UPDATE",
-                "productType": product_type,
-                "requirements": "LISTING",
-                "attributes": attributes,
-            }
+            (dict if self._doubts or type(sku) is not str else PlainMessage)(
+                sku=sku, operationType="UPDATE", productType=product_type, requirements="LISTING", attributes=attributes
+            )
         )
         return messages, new_parent
+
+    def _child_attributes(self, attributes: dict[str, Any], parent: str, theme: str, shared: bool) -> None:
+        """A variant's parentage, parent and theme: shared by the family's variants (without a definition)."""
+        last, relationship = self._last_parent
+        if not shared or parent != last:
+            relationship = [
+                {"child_relationship_type": "variation", "parent_sku": parent, "marketplace_id": self._market}
+            ]
+            if shared:
+                self._last_parent = (parent, relationship)
+        named = self._theme_entries.get(theme) if shared else None
+        if named is None:
+            named = [{"name": theme}]
+            if shared:
+                _room(self._theme_entries)[theme] = named
+        attributes["parentage_level"] = self._child if shared else self._plain("child")
+        attributes["child_parent_sku_relationship"] = relationship
+        attributes["variation_theme"] = named
 
     def _theme(self, values: Mapping[str, Any], properties: Mapping[str, Any] | None) -> str:
         """The variation theme: the definition's allowed theme naming the attributes the variants of the family
@@ -347,13 +341,14 @@ class AmazonEncoder:
             self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
         if parent in self._families and self._families[parent][2]:
             self._unmapped_facts(parent, product_type, self._families[parent][2])
-        return {
-            "sku": parent,
-            "operationType": "UPDATE",
-            "productType": product_type,
-            "requirements": "LISTING_PRODUCT_ONLY",
-            "attributes": attributes,
-        }
+        # the parent's facts are the child's (vouched for with them); its own are texts
+        return (dict if self._doubts else PlainMessage)(
+            sku=parent,
+            operationType="UPDATE",
+            productType=product_type,
+            requirements="LISTING_PRODUCT_ONLY",
+            attributes=attributes,
+        )
 
     def _cut(self, product_type: str, attributes: dict[str, Any]) -> None:
         """Only what the product type's definition allows (AMZ018 once per product type for each attribute of
@@ -418,12 +413,13 @@ class AmazonEncoder:
     def _product_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
-        market, language = self._market, self._language
+        market = self._market
+        shared = properties is None  # a definition's cut changes the entries: made for the message alone
         attributes: dict[str, Any] = {}
         get = values.get
         for name in _TEXTS_BEFORE_GTIN:
             if name in values:
-                attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
+                attributes[name] = self._text_entries(name, str(values[name]), shared)
         gtin = get("gtin")
         if isinstance(gtin, str):
             attributes["externally_assigned_product_identifier"] = [
@@ -431,98 +427,88 @@ class AmazonEncoder:
             ]
         bullets = get("bullet_point")
         if bullets:
-            entries = []
-            for bullet in [bullets] if isinstance(bullets, str) else bullets:
-                entries.append({"value": bullet, "language_tag": language, "marketplace_id": market})
+            last, entries = self._last_bullets
+            if not shared or bullets != last or type(bullets) is not type(last):
+                entries = self._bullet_entries(bullets, shared)
             attributes["bullet_point"] = entries
         for name in _TEXTS_AFTER_BULLETS:
             if name in values:
-                attributes[name] = [{"value": str(values[name]), "language_tag": language, "marketplace_id": market}]
+                attributes[name] = self._text_entries(name, str(values[name]), shared)
         if "main_image" in values:
-            attributes["main_product_image_locator"] = [
-                {"media_location": values["main_image"], "marketplace_id": market}
-            ]
+            image = values["main_image"]
+            attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
+            if type(image) is not str:
+                self._doubts += 1
         others = get("other_images") or []
         for number, url in enumerate([others] if isinstance(others, str) else others, start=1):
             if number > MAX_OTHER_IMAGES:
                 break
             attributes[_OTHER_IMAGES[number]] = [{"media_location": url, "marketplace_id": market}]
+            if type(url) is not str:
+                self._doubts += 1
         if "weight_value" in values and get("weight_unit") in WEIGHT_UNITS:
-            amount, unit = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
-            attributes["item_package_weight"] = [{"unit": unit, "value": amount, "marketplace_id": market}]
+            entries, plain = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
+            attributes["item_package_weight"] = entries if shared else [dict(entries[0])]
+            if not plain:
+                self._doubts += 1
         return attributes
+
+    def _text_entries(self, name: str, text: str, shared: bool) -> list[dict[str, Any]]:
+        """A text attribute's entries (in the marketplace's language): shared by the items with the same value."""
+        if shared and type(text) is str:  # (``str`` of a text subclass may be one)
+            if name in _SHARED_TEXTS:
+                texts = self._texts[name]
+                found = texts.get(text)
+                if found is None:
+                    found = _room(texts)[text] = self._text(text)
+                return found
+            if name == "product_description":
+                last, found = self._last_description
+                if text != last:
+                    found = self._text(text)
+                    self._last_description = (text, found)
+                return found
+        return self._text(text)
+
+    def _bullet_entries(self, bullets: Any, shared: bool) -> list[dict[str, Any]]:
+        """The bullet points' entries; shared, they are kept for the next item (its family's next variant: the same
+        bullet points) when they are all texts (else made again for each item, each a doubt: ``_doubts``)."""
+        market, language = self._market, self._language
+        entries = []
+        texts = True
+        for bullet in [bullets] if isinstance(bullets, str) else bullets:
+            entries.append({"value": bullet, "language_tag": language, "marketplace_id": market})
+            if type(bullet) is not str:
+                texts = False
+        if not texts:
+            self._doubts += 1
+        if shared:
+            kept = texts and type(bullets) in (str, list)
+            self._last_bullets = (list(bullets) if type(bullets) is list else bullets, entries) if kept else (None, [])
+        return entries
 
     def _weight(
         self, value: Any, unit: str, properties: Mapping[str, Any] | None, product_type: str
-    ) -> tuple[float | int, str]:
-        """The package weight's number and unit (``weight_in``): the units a product type allows read once, and a
-        weight converted asked once per product type and weight text."""
-        allowed = self._units.get(product_type)
-        if allowed is None:
-            allowed = _room(self._units)[product_type] = weight_units(properties)
-        if weight_target(WEIGHT_UNITS[unit], allowed) is None:  # most weights: written in their own unit
-            return _weight_number(value), WEIGHT_UNITS[unit]
-        key = (product_type, value, unit)
-        found = self._weights.get(key) if type(value) is str else None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The package weight's entries, its number and unit as ``weight_in`` converts it for the product type's
+        definition (and whether the number is plain: ``offers.number``): made once per weight text and unit (and product
+        type, with a definition: the units it allows)."""
+        text = value if type(value) is str else str(value)
+        key = (product_type if properties is not None else "", text, unit)
+        found = self._weights.get(key)
         if found is None:
-            weight, written = weight_in(value, WEIGHT_UNITS[unit], properties)
-            found = (_number(weight), written)
-            if type(value) is str:
-                _room(self._weights)[key] = found
+            amount, written = weight_in(text, WEIGHT_UNITS[unit], properties)
+            amount_written, plain = amount_number(amount)
+            found = ([{"unit": written, "value": amount_written, "marketplace_id": self._market}], plain)
+            _room(self._weights)[key] = found
         return found
 
     def _offer_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
-        condition = str(values.get("condition", "new"))
-        written = self._conditions.get((product_type, condition))
-        if written is None:
-            written = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
-            _room(self._conditions)[(product_type, condition)] = written
-        attributes: dict[str, Any] = {"condition_type": self._plain(written)}
-        group = self.settings.merchant_shipping_group
-        if group and self.settings.fulfillment_channel_code == "DEFAULT":  # merchant-fulfilled offers only
-            attributes["merchant_shipping_group"] = self._plain(group)
-        if "price" in values:
-            currency = values.get("currency", "USD")
-            dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
-            # A sale without dates is the price the shop sells at now: Amazon's price (our_price), not the
-            # regular price; discounted_price needs start and end dates.
-            selling = values["sale_price"] if "sale_price" in values and not dated_sale else values["price"]
-            offer: dict[str, Any] = {
-                "marketplace_id": self._market,
-                "currency": currency,
-                "audience": "ALL",
-                "our_price": [{"schedule": [{"value_with_tax": _number(selling)}]}],
-            }
-            attributes["list_price"] = [
-                {
-                    "value": _number(values["price"]),
-                    "currency": currency,
-                    "marketplace_id": self._market,
-                }
-            ]
-            if dated_sale:
-                offer["discounted_price"] = [
-                    {
-                        "schedule": [
-                            {
-                                "start_at": _utc(str(values["sale_start"])),
-                                "end_at": _utc(str(values["sale_end"])),
-                                "value_with_tax": _number(values["sale_price"]),
-                            }
-                        ]
-                    }
-                ]
-            attributes["purchasable_offer"] = [offer]
-        quantity = values.get("quantity")
-        if quantity is not None:
-            attributes["fulfillment_availability"] = [
-                {
-                    "fulfillment_channel_code": self.settings.fulfillment_channel_code,
-                    "quantity": max(0, int(str(quantity))),  # never negative (prepare_item tells of it: AMZ013)
-                }
-            ]
+        attributes, plain = self._offers.attributes(values, properties, product_type)
+        if not plain:
+            self._doubts += 1
         return attributes
 
     def _offer_only(self, values: Mapping[str, Any], asin: str) -> dict[str, Any]:
@@ -534,6 +520,9 @@ class AmazonEncoder:
         }
         extras = self._extra_attributes(values, properties, product_type)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
+        sku = values["sku"]
+        if extras or type(sku) is not str:
+            self._doubts += 1  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
         if dropped and not self._offer_only_told:
@@ -547,10 +536,10 @@ class AmazonEncoder:
                     f"{', '.join(dropped)} are not sent for them, Amazon keeps the ASIN's product facts (told once)",
                 )
             )
-        return {
-            "sku": values["sku"],
-            "operationType": "UPDATE",
-            "productType": product_type,
-            "requirements": "LISTING_OFFER_ONLY",
-            "attributes": attributes,
-        }
+        return (dict if self._doubts else PlainMessage)(
+            sku=sku,
+            operationType="UPDATE",
+            productType=product_type,
+            requirements="LISTING_OFFER_ONLY",
+            attributes=attributes,
+        )

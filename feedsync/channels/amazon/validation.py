@@ -45,6 +45,7 @@ class MessageChecker:
         self.settings = settings
         self._index: DefinitionIndex | None = None
         self._told: set[str] = set()
+        self._market = settings.market  # the marketplace's currency (AMZ010): looked up once
         self._left_out: set[tuple[str, str]] = set()  # (product type, field) told of (AMZ018)
         self._allowed: dict[str, Allowed | None] = {}
         self._declared: dict[tuple[str, str], tuple[bool, dict[str, Any] | None]] = {}  # (type, field) -> declared
@@ -83,7 +84,7 @@ class MessageChecker:
     ) -> list[Diagnostic]:
         """Findings for an item's messages; ``excused``: sku -> missing attributes the encoder told of itself."""
         found: list[Diagnostic] = []
-        market = self.settings.market
+        market = self._market
         currency = item.values.get("currency")
         if market is not None and "price" in item.values and isinstance(currency, str) and currency != market.currency:
             found.append(
