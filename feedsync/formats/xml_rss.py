@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,17 +22,16 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 # Anything a text needs changed before it goes between two tags: the characters above and those escaped.
 _SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 _TAIL = b"</channel>\n</rss>\n"
-_TEXT = frozenset((str,))
 _SEP = "\xa4"
-"""Joins an item's texts to look at them at once: a printable character (an item's texts that hold it are looked at
-one by one)."""
+"""Joins an item's texts to look at them at once: a printable character (when one of them holds it, each is
+escaped)."""
 _PLANS_KEPT = 4096
-"""Item layouts kept per writer (a feed has a handful: its attributes, and how many entries a repeated one has)."""
+"""Item frames kept per writer (a feed has a handful: one per set of attribute names)."""
+_ESCAPES_KEPT = 1024
+"""Escaped texts kept per writer (emptied when full)."""
 _FRAMED = frozenset((str, list))
 _UNKNOWN: Any = object()
 _Frame = tuple[list[str | None], tuple[tuple[int, str], ...]]
-_OTHER = "other"
-"""``_form`` of a value ``render`` leaves to ``_render_each`` (a text: equal to no other form)."""
 
 
 def xml_text(value: str) -> str:
@@ -54,24 +51,6 @@ def _escaped_printable(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | int | str:
-    """The entries of a repeated attribute: how many, when all are texts; else per entry None for a text, the
-    names of a group's sub-attributes (texts); ``_OTHER`` for a value ``render`` leaves to ``_render_each``."""
-    if type(value) is not list:
-        return _OTHER
-    if set(map(type, value)) <= _TEXT:
-        return len(value)
-    form: list[tuple[str, ...] | None] = []
-    for entry in value:
-        if type(entry) is str:
-            form.append(None)
-        elif type(entry) is dict and set(map(type, entry.values())) <= _TEXT:
-            form.append(tuple(entry))
-        else:
-            return _OTHER
-    return tuple(form)
-
-
 class RssWriter:
     def __init__(self, handle: BinaryIO, *, meta: Mapping[str, str], namespace: str, prefix: str) -> None:
         self._handle = handle
@@ -79,12 +58,10 @@ class RssWriter:
         self._ns = namespace
         self._prefix = prefix
         self._tags: dict[str, tuple[str, str]] = {}
-        self._plans: dict[tuple[tuple[str, ...], tuple[Any, ...] | None], str] = {}
-        """An item's layout (its attribute names and its repeated attributes' entries) -> its text with ``%s`` where
-        each of its texts goes."""
-        self._frames: dict[tuple[Any, ...], _Frame | None] = {}
-        """An item's attribute names and its values' types -> its frame (None: ``render`` takes such items value by
-        value)."""
+        self._frames: dict[tuple[str, ...], _Frame | None] = {}
+        """An item's attribute names -> its frame (None: ``render`` takes such items value by value)."""
+        self._escapes: dict[str, str] = {}
+        """Texts escaped lately -> their escaped text (a product's variants share their description, type...)."""
 
     def _render(self, body: Any) -> bytes:
         """What lxml writes for ``<rss>`` with the namespace declared, holding what ``body(xf)`` writes."""
@@ -130,11 +107,10 @@ class RssWriter:
         return tags
 
     def write(self, values: Mapping[str, Any]) -> None:
-        self._handle.write(self.render(values).encode("utf-8"))
+        self._handle.write(self.render(values))
 
-    def write_rendered(self, text: str) -> int:
+    def write_rendered(self, data: bytes) -> int:
         """An item as ``render`` made it; the number of bytes written."""
-        data = text.encode("utf-8")
         self._handle.write(data)
         return len(data)
 
@@ -146,51 +122,44 @@ class RssWriter:
         """Where the next item starts in the file."""
         return self._handle.tell()
 
-    def render(self, values: Mapping[str, Any]) -> str:
-        """The text of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
-        mappings of sub-attributes (written as child elements:
-        ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
+    def render(self, values: Mapping[str, Any]) -> bytes:
+        """The bytes of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
+        mappings of sub-attributes (written as child elements: ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
 
-        Most items (texts and lists of texts, all printable) are put into their frame: the item's tags with a gap
-        for each value, made once per attribute names and value types; a list's entries fill its gap with their tags
-        between them. ``&`` alone is escaped in the item at once (no tag holds one); with ``<`` or ``>`` about, the
-        values that hold one of ``&<>`` (found where the joined texts hold it) are escaped one by one. Anything else
-        (a text to clean, a value of another type, a group) goes through ``_render_shaped``; the two give the same
-        text (tests/hostile/test_writer_rss_bytes.py, tests/hostile/test_write_rss_layouts.py)."""
+        An item whose values are texts and lists of texts, all printable, is put into its frame: the item's tags with
+        a gap for each value, made once per set of attribute names; a list's entries fill its gap with their tags
+        between them. Its texts are looked at at once, joined: only ``&<>`` can need escaping there, and the values
+        that hold one are found in the joined text and escaped one by one (a value met again is escaped once).
+        Anything else (a text to clean, a value of another type, a group) goes value by value (``_render_each``);
+        the two give the bytes lxml wrote (tests/hostile/test_writer_rss_bytes.py, test_write_rss_frames.py)."""
         texts = [*values.values()]
-        key = (*values, *map(type, texts))
-        frame = self._frames.get(key, _UNKNOWN)
+        frame = self._frames.get(names := tuple(values), _UNKNOWN)
         if frame is _UNKNOWN:
-            frame = self._frame(key[: len(texts)], key[len(texts) :])
+            frame = self._frame(names, texts)
             if len(self._frames) < _PLANS_KEPT:
-                self._frames[key] = frame
+                self._frames[names] = frame
         if frame is None:
-            return self._render_shaped(values)
+            return self._render_each(values).encode("utf-8")
         gaps, lists = frame
         seen = texts  # each value's text (a list's entries joined), to look at
-        if lists:
-            seen = texts.copy()
-            for at, _ in lists:
-                entries = texts[at]
-                if not set(map(type, entries)) <= _TEXT:
-                    return self._render_shaped(values)
-                seen[at] = "".join(entries)
-        joined = "".join(seen)
+        try:
+            if lists:
+                seen = texts.copy()
+                for at, _ in lists:
+                    entries = texts[at]
+                    if type(entries) is not list:
+                        return self._render_each(values).encode("utf-8")
+                    seen[at] = "".join(entries)
+            joined = _SEP.join(seen)  # a value that is no text (a list where the frame has a text) fails here
+        except TypeError:
+            return self._render_each(values).encode("utf-8")
         if not joined.isprintable():
-            return self._render_shaped(values)
-        each = "<" in joined or ">" in joined  # escaped value by value (the tags hold both)
-        if each:
-            found: set[int] = set()
-            ends = [*accumulate(map(len, seen))]  # where each value's text ends in ``joined``
-            for mark in "&<>":
-                at = joined.find(mark)
-                while at >= 0:  # the values that hold it (the next looked for past the end of this one)
-                    value = bisect_right(ends, at)
-                    found.add(value)
-                    at = joined.find(mark, ends[value])
-            for at in found:
-                value = texts[at]
-                texts[at] = _escaped_printable(value) if type(value) is str else [*map(_escaped_printable, value)]
+            return self._render_each(values).encode("utf-8")
+        if "&" in joined or "<" in joined or ">" in joined:
+            if joined.count(_SEP) == len(seen) - 1:
+                self._escape(joined, texts)
+            else:  # a value holds the joining character: the joined text cannot tell them apart
+                texts = [_escaped_printable(v) if type(v) is str else [*map(_escaped_printable, v)] for v in texts]
         for at, name in lists:
             entries = texts[at]
             if not entries:
@@ -201,102 +170,57 @@ class RssWriter:
             texts[at] = opening + (end + opening).join(entries) + end
         pieces = gaps.copy()
         pieces[1::2] = texts
-        text = "".join(pieces)
-        return text.replace("&", "&amp;") if not each and "&" in joined else text
+        return "".join(pieces).encode("utf-8")
 
-    def _frame(self, names: tuple[str, ...], kinds: tuple[type, ...]) -> _Frame | None:
-        """The frame of items with these attribute ``names`` and value types ``kinds`` (texts and lists): its pieces
-        with a gap (None) between each two, and the lists' places and names; None for other types."""
-        if not set(kinds) <= _FRAMED:
-            return None
-        try:
-            return self._framed(names, kinds)
-        except Exception:  # a name lxml refuses: ``_render_shaped`` fails as it did, where it did
-            return None
+    def _escape(self, joined: str, texts: list[Any]) -> None:
+        """Escape (``&<>``) in place each of ``texts`` (printable texts and lists of them) that holds one of them
+        where ``joined`` (``texts`` joined by ``_SEP``, none holding it) does."""
+        find, count = joined.find, joined.count
+        done: set[int] = set()
+        escapes = self._escapes
+        for mark in "&<>":
+            at = find(mark)
+            while at >= 0:
+                number = count(_SEP, 0, at)  # the value it is in (the next looked for past its end)
+                if number not in done:
+                    done.add(number)
+                    value = texts[number]
+                    if type(value) is str:
+                        escaped = escapes.get(value)
+                        if escaped is None:
+                            if len(escapes) >= _ESCAPES_KEPT:
+                                escapes.clear()
+                            escaped = escapes[value] = _escaped_printable(value)
+                        texts[number] = escaped
+                    else:
+                        texts[number] = [*map(_escaped_printable, value)]
+                end = find(_SEP, at)
+                if end < 0:
+                    break
+                at = find(mark, end)
 
-    def _framed(self, names: tuple[str, ...], kinds: tuple[type, ...]) -> _Frame:
+    def _frame(self, names: tuple[str, ...], texts: list[Any]) -> _Frame | None:
+        """The frame of items with these attribute ``names`` whose values have the types of ``texts`` (texts and
+        lists): its pieces with a gap (None) between each two, and the lists' places and names; None when a value
+        is of another type or lxml refuses a name (``_render_each`` then fails as it did, where it did)."""
+        if not {*map(type, texts)} <= _FRAMED:
+            return None
         tags = self._tags
         pieces: list[str | None] = ["  <item>"]
         lists = []
-        for at, (name, kind) in enumerate(zip(names, kinds, strict=True)):
-            if kind is str:
-                start, end = tags.get(name) or self._tag(name)
-                pieces[-1] += f"\n    {start}"
-                pieces += [None, end]
-            else:  # a list's gap holds its entries' elements, tags and all (none when it has no entry)
-                lists.append((at, name))
-                pieces += [None, ""]
+        try:
+            for at, (name, text) in enumerate(zip(names, texts, strict=True)):
+                if type(text) is str:
+                    start, end = tags.get(name) or self._tag(name)
+                    pieces[-1] += f"\n    {start}"
+                    pieces += [None, end]
+                else:  # a list's gap holds its entries' elements, tags and all (none when it has no entry)
+                    lists.append((at, name))
+                    pieces += [None, ""]
+        except Exception:
+            return None
         pieces[-1] += "\n  </item>\n"  # type: ignore[operator]
         return pieces, tuple(lists)
-
-    def _render_shaped(self, values: Mapping[str, Any]) -> str:
-        """``render`` for any item: its texts looked at at once, joined: when all are printable (no character to
-        drop, no CR) only ``&<>`` can need escaping, and the texts go into the item's layout, made once per layout.
-        Anything else (a text to clean, a value of another type) goes through ``_render_each``, value by value; the
-        two give the same text."""
-        texts = list(values.values())
-        shape = None
-        if not set(map(type, texts)) <= _TEXT:
-            shape = tuple([None if type(value) is str else _form(value) for value in texts])
-            if _OTHER in shape:
-                return self._render_each(values)
-            flat: list[str] = []
-            for value, form in zip(texts, shape, strict=True):
-                if form is None:
-                    flat.append(value)
-                    continue
-                if type(form) is int:
-                    flat += value
-                    continue
-                for entry in value:
-                    if type(entry) is str:
-                        flat.append(entry)
-                    else:
-                        flat += entry.values()
-            texts = flat
-        key = (tuple(values), shape)
-        layout = self._plans.get(key)
-        if layout is None:
-            layout = self._layout(*key)
-            if len(self._plans) < _PLANS_KEPT:
-                self._plans[key] = layout
-        joined = _SEP.join(texts)
-        if not joined.isprintable() or (texts and joined.count(_SEP) != len(texts) - 1):
-            special = _SPECIAL.search
-            texts = [text if special(text) is None else _escaped(text) for text in texts]
-        elif "&" in joined or "<" in joined or ">" in joined:
-            texts = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
-        return layout % tuple(texts)
-
-    def _layout(self, names: tuple[str, ...], shape: tuple[Any, ...] | None) -> str:
-        """The text of an item with these attribute ``names`` (and entries, ``shape``), ``%s`` for each text."""
-        tags = self._tags
-        pieces = ["  <item>"]
-
-        def add(text: str, then: str | None = None) -> None:
-            pieces[-1] += text
-            if then is not None:
-                pieces.append(then)
-
-        for number, name in enumerate(names):
-            form = None if shape is None else shape[number]
-            if form is None:
-                start, end = tags.get(name) or self._tag(name)
-                add(f"\n    {start}", end)
-                continue
-            for entry in (None,) * form if type(form) is int else form:  # a repeated attribute (its tags are
-                # looked up only when it has an entry)
-                start, end = tags.get(name) or self._tag(name)
-                if entry is None:
-                    add(f"\n    {start}", end)
-                    continue
-                add(f"\n    {start}")
-                for part in entry:
-                    part_start, part_end = tags.get(part) or self._tag(part)
-                    add(f"\n      {part_start}", part_end)
-                add(f"\n    {end}")
-        add("\n  </item>\n")
-        return "%s".join(piece.replace("%", "%%") for piece in pieces)
 
     def _render_each(self, values: Mapping[str, Any]) -> str:
         """``render`` value by value: any text, a repeated attribute of any iterable, entries of any mapping."""

@@ -1,7 +1,8 @@
-"""The RSS writer fills an item's layout with its texts looked at at once (``render``) and leaves anything else to
-``_render_each``: for items of printable texts with ``&<>``, the joining character ``¤`` and ``%``, repeated
-attributes and groups, layouts met again, and values of other types (tuples, ``str`` subclasses, mappings that are
-not dicts), the feed has the bytes lxml's ``xmlfile`` wrote (tests/hostile/rss_reference.py)."""
+"""The RSS writer puts an item of printable texts and lists of them into its frame, its texts looked at at once
+(``render``), and leaves anything else to ``_render_each``: for items of printable texts with ``&<>``, the joining
+character ``¤`` and ``%``, repeated attributes and groups, frames and texts met again, values whose types differ
+from those the frame was made for, and values of other types (tuples, ``str`` subclasses, mappings that are not
+dicts), the feed has the bytes lxml's ``xmlfile`` wrote (tests/hostile/rss_reference.py)."""
 
 from __future__ import annotations
 
@@ -36,34 +37,53 @@ def feed(writer_class: type, rows: list[Any]) -> Any:
 
 @settings(max_examples=300, deadline=None)
 @given(items)
-def test_items_filled_into_layouts_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]]) -> None:
-    rows = rows + rows  # every layout met again
+def test_any_items_met_again_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]]) -> None:
+    rows = rows + rows  # every frame and text met again
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
 
 
-def test_printable_items_with_groups_go_through_layouts_and_each_layout_is_made_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_items_are_put_into_frames_made_once_per_set_of_names(monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[tuple[str, ...]] = []
-    layout = RssWriter._layout
+    frame = RssWriter._frame
 
-    def counted(self: RssWriter, names: tuple[str, ...], shape: Any) -> str:
+    def counted(self: RssWriter, names: tuple[str, ...], texts: list[Any]) -> Any:
         made.append(names)
-        return layout(self, names, shape)
+        return frame(self, names, texts)
 
     def refused(self: RssWriter, values: Any) -> str:
         raise AssertionError(f"value by value: {values!r}")
 
-    monkeypatch.setattr(RssWriter, "_layout", counted)
+    monkeypatch.setattr(RssWriter, "_frame", counted)
     monkeypatch.setattr(RssWriter, "_render_each", refused)
     rows = [
         {"id": f"A{n}", "title": f"Tee & <b>{n}</b> ¤ 100%", "image": [f"https://x/{n}.jpg?a=1&b=2", "y"]}
         for n in range(3)
     ]
-    rows.append({"id": "B", "shipping": [{"country": "ES", "price": "4.95 EUR"}, {}], "title": "%s%%"})
-    rows.append({"id": "C", "shipping": [{"country": "F&R", "price": "<5>"}, {}], "title": "¤ 100%"})
+    rows += [{"id": "B", "image": [], "title": "%s%% > ¤"}, {"id": "C", "title": "Women > Dresses"}]
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
-    assert made == [("id", "shipping", "title")]  # the items of texts and lists of texts go into frames
+    assert made == [("id", "title", "image"), ("id", "image", "title"), ("id", "title")]
+
+
+def test_a_text_met_again_is_escaped_once_and_its_escape_goes_to_no_other_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from feedsync.formats import xml_rss
+
+    escaped: list[str] = []
+    escape = xml_rss._escaped_printable
+
+    def counted(value: str) -> str:
+        escaped.append(value)
+        return escape(value)
+
+    monkeypatch.setattr(xml_rss, "_escaped_printable", counted)
+    shared = "Ships in 2 days & free returns"
+    rows = [
+        {"id": f"A{n}", "description": shared, "title": f"T&{n}", "product_type": "Women > Dresses"} for n in range(4)
+    ]
+    rows.append({"id": "B", "description": "Ships in 2 days &amp; free returns", "title": "T&0"})
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+    assert escaped.count(shared) == 1 and escaped.count("Women > Dresses") == 1 and escaped.count("T&0") == 1
 
 
 @pytest.mark.parametrize(
@@ -79,6 +99,8 @@ def test_printable_items_with_groups_go_through_layouts_and_each_layout_is_made_
         {"id": "A", "title": None},
         {"id": "A", "": []},
         {"id": "A", "": ["x"]},
+        {"id": "A¤", "title": "a & b", "image": ["¤<"]},
+        {"id": "A", "title": "a\u00a0& b"},
     ],
 )
 def test_other_values_give_the_bytes_lxml_wrote_or_fail_as_it_did(row: dict[str, Any]) -> None:
@@ -95,18 +117,4 @@ framed_items = st.lists(st.dictionaries(names, framed_values, max_size=7), max_s
 @given(framed_items)
 def test_items_of_texts_and_lists_of_texts_put_into_frames_give_the_bytes_lxml_wrote(rows: list[Any]) -> None:
     rows = rows + rows  # every frame met again
-    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
-
-
-def test_printable_texts_and_lists_of_them_go_into_frames_not_the_shaped_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refused(self: RssWriter, values: Any) -> str:
-        raise AssertionError(f"shaped: {values!r}")
-
-    monkeypatch.setattr(RssWriter, "_render_shaped", refused)
-    rows = [
-        {"id": "A1", "title": "Tee & co", "image": ["https://x/1.jpg?a=1&b=2", "y"], "price": "5 EUR"},
-        {"id": "A2", "title": "Women > Dresses <b>", "image": [], "price": "100%"},
-        {"id": "A3", "title": "", "image": ["<&>"], "price": "¤ é €"},
-        {"id": "A4", "image": "one", "title": "T"},
-    ]
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
