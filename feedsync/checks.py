@@ -9,8 +9,12 @@ from datetime import datetime
 GTIN_LENGTHS = (8, 12, 13, 14)
 FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
 _INTERVAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
-# An ASCII URL without spaces whose host name (before any port or path) has a dot: one that url_problem passes.
-PLAIN_URL = re.compile(r"https?://[^/:]*\.", re.IGNORECASE)
+PLAIN_URL_PATTERN = r"[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\."
+"""The start of a plain URL: http(s)://, the scheme's letters in either case, and a host name (before any port or
+path) with a dot. A URL that is ASCII, has no spaces and begins so is one url_problem passes. The letters are spelled
+out, not ``re.IGNORECASE`` (which folds the case of every character the pattern reads: ``K``, the Kelvin sign, is a
+``k`` to it); the space in the host is refused so that links joined by spaces can be asked at once."""
+PLAIN_URL = re.compile(PLAIN_URL_PATTERN)
 
 
 def gtin_check_digit(body: str) -> int:

@@ -31,7 +31,10 @@ _ESCAPES_KEPT = 1024
 """Escaped texts kept per writer (emptied when full)."""
 _FRAMED = frozenset((str, list))
 _UNKNOWN: Any = object()
-_Frame = tuple[list[str | None], tuple[tuple[int, str], ...]]
+_Frame = tuple[list[str | None], tuple[tuple[int, str], ...], list[list[Any]]]
+_LONG = 80
+"""A text at least this long in the first item of a frame is kept at its place with its escaped text, to be taken
+as it is when the next item has it too (a product's variants share their description)."""
 
 
 def xml_text(value: str) -> str:
@@ -140,16 +143,17 @@ class RssWriter:
                 self._frames[names] = frame
         if frame is None:
             return self._render_each(values).encode("utf-8")
-        gaps, lists = frame
-        seen = texts  # each value's text (a list's entries joined), to look at
+        gaps, lists, longs = frame
+        seen = texts.copy() if lists or longs else texts  # each value's text (a list's entries joined), to look at
+        met = [long for long in longs if (text := texts[long[0]]) is long[1] or (type(text) is str and text == long[1])]
+        for long in met:  # the long texts met in the item before: not looked at again
+            seen[long[0]] = ""
         try:
-            if lists:
-                seen = texts.copy()
-                for at, _ in lists:
-                    entries = texts[at]
-                    if type(entries) is not list:
-                        return self._render_each(values).encode("utf-8")
-                    seen[at] = "".join(entries)
+            for at, _ in lists:
+                entries = texts[at]
+                if type(entries) is not list:
+                    return self._render_each(values).encode("utf-8")
+                seen[at] = "".join(entries)
             joined = _SEP.join(seen)  # a value that is no text (a list where the frame has a text) fails here
         except TypeError:
             return self._render_each(values).encode("utf-8")
@@ -160,6 +164,12 @@ class RssWriter:
                 self._escape(joined, texts)
             else:  # a value holds the joining character: the joined text cannot tell them apart
                 texts = [_escaped_printable(v) if type(v) is str else [*map(_escaped_printable, v)] for v in texts]
+        for long in longs:
+            at = long[0]
+            if long in met:
+                texts[at] = long[2]
+            else:  # a text (a list there failed the join), kept with its escaped text for the next item
+                long[1], long[2] = seen[at], texts[at]
         for at, name in lists:
             entries = texts[at]
             if not entries:
@@ -208,9 +218,12 @@ class RssWriter:
         tags = self._tags
         pieces: list[str | None] = ["  <item>"]
         lists = []
+        longs: list[list[Any]] = []
         try:
             for at, (name, text) in enumerate(zip(names, texts, strict=True)):
                 if type(text) is str:
+                    if len(text) >= _LONG:
+                        longs.append([at, None, None])  # the text last met there (none yet) and its escaped text
                     start, end = tags.get(name) or self._tag(name)
                     pieces[-1] += f"\n    {start}"
                     pieces += [None, end]
@@ -220,7 +233,7 @@ class RssWriter:
         except Exception:
             return None
         pieces[-1] += "\n  </item>\n"  # type: ignore[operator]
-        return pieces, tuple(lists)
+        return pieces, tuple(lists), longs
 
     def _render_each(self, values: Mapping[str, Any]) -> str:
         """``render`` value by value: any text, a repeated attribute of any iterable, entries of any mapping."""

@@ -118,3 +118,20 @@ framed_items = st.lists(st.dictionaries(names, framed_values, max_size=7), max_s
 def test_items_of_texts_and_lists_of_texts_put_into_frames_give_the_bytes_lxml_wrote(rows: list[Any]) -> None:
     rows = rows + rows  # every frame met again
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+
+
+LONG = "Made from responsibly sourced fibres, finished by hand. " * 2
+long_texts = st.builds(lambda piece, text: LONG + piece + text, st.sampled_from(PIECES + FRAMED), texts)
+long_values = st.one_of(
+    long_texts, long_texts.map(Marked), st.lists(long_texts, max_size=2), texts, st.none(), st.integers()
+)
+long_items = st.lists(
+    st.fixed_dictionaries({"id": texts, "description": long_values}, optional={"title": long_values}), max_size=8
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(long_items, st.randoms(use_true_random=False))
+def test_long_texts_met_again_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]], random: Any) -> None:
+    rows = rows + [dict(row) for row in rows] + random.sample(rows, len(rows))  # each long text met again, in turn
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
