@@ -62,8 +62,10 @@ def line_maker(delimiter: str) -> Callable[[list[str]], str]:
                         rest[at] = ""
             others = apart(rest)
             if delimiter not in others and '"' not in others and "\r" not in others and "\n" not in others:
-                text = join(row)
-                return text + _END if text or len(cells) != 1 else '""' + _END
+                if len(row) <= 1 and not (row and row[0]):
+                    return '""' + _END if row else _END
+                row[-1] += _END  # the line end goes with the last cell: the line is not copied again
+                return join(row)
         else:
             text = join(cells)
             if (
@@ -133,16 +135,14 @@ class DelimitedWriter:
         """The line of the row of ``values``: its repeated values joined, at the places they had in the last row
         that had one elsewhere (the line refuses a cell that is no text; then each is looked at)."""
         row = [*map(values.get, self._columns, self._blanks)]
-        cells = row
         try:
-            if self._listed:
-                cells = row.copy()
-                for at in self._listed:
-                    value = cells[at]
-                    if type(value) is not str:
-                        cells[at] = self._cell(value)
-            return self._line(cells)
+            for at in self._listed:
+                value = row[at]
+                if type(value) is not str:
+                    row[at] = self._cell(value)
+            return self._line(row)
         except Exception:  # a value elsewhere that is no text (or one that fails as it did, below)
+            row = [*map(values.get, self._columns, self._blanks)]
             self._listed = tuple([at for at, value in enumerate(row) if type(value) is not str])
             return self._line([value if type(value) is str else self._cell(value) for value in row])
 

@@ -22,8 +22,8 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 # Anything a text needs changed before it goes between two tags: the characters above and those escaped.
 _SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 _TAIL = b"</channel>\n</rss>\n"
-_SEP = "\xa4"
-"""Joins an item's texts to look at them at once: a printable character (when one of them holds it, each is
+_SEP = "`"
+"""Joins an item's texts to look at them at once: a printable ASCII character (when one of them holds it, each is
 escaped)."""
 _PLANS_KEPT = 4096
 """Item frames kept per writer (a feed has a handful: one per set of attribute names)."""
@@ -34,7 +34,18 @@ _UNKNOWN: Any = object()
 _Frame = tuple[list[str | None], tuple[tuple[int, str], ...], list[list[Any]]]
 _LONG = 80
 """A text at least this long in the first item of a frame is kept at its place with its escaped text, to be taken
-as it is when the next item has it too (a product's variants share their description)."""
+as it is when the next item has it too (a product's variants share their description); so is, from then on, a text
+that needed escaping (a product type with ``>``)."""
+_LONGS_KEPT = 8
+"""Places kept per frame, at most."""
+_CONTROLS = bytes(code for code in range(32) if chr(code) not in "\t\n")
+"""The ASCII characters a text cannot carry as they are: XML's C0 controls but tab and newline, and CR."""
+
+
+def _plain_ascii(text: str) -> bool:
+    """Whether ``text`` (ASCII) holds none of ``_CONTROLS`` (as bytes, looked at in C at once)."""
+    data = text.encode("ascii")
+    return len(data.translate(None, _CONTROLS)) == len(data)
 
 
 def xml_text(value: str) -> str:
@@ -157,11 +168,12 @@ class RssWriter:
             joined = _SEP.join(seen)  # a value that is no text (a list where the frame has a text) fails here
         except TypeError:
             return self._render_each(values).encode("utf-8")
-        if not joined.isprintable():
+        if not (_plain_ascii(joined) if joined.isascii() else joined.isprintable()):
             return self._render_each(values).encode("utf-8")
+        escaped: Any = ()
         if "&" in joined or "<" in joined or ">" in joined:
             if joined.count(_SEP) == len(seen) - 1:
-                self._escape(joined, texts)
+                escaped = self._escape(joined, texts)
             else:  # a value holds the joining character: the joined text cannot tell them apart
                 texts = [_escaped_printable(v) if type(v) is str else [*map(_escaped_printable, v)] for v in texts]
         for long in longs:
@@ -170,6 +182,9 @@ class RssWriter:
                 texts[at] = long[2]
             else:  # a text (a list there failed the join), kept with its escaped text for the next item
                 long[1], long[2] = seen[at], texts[at]
+        for at in escaped:  # a text that needed escaping is kept at its place from now on (a type, a category)
+            if type(texts[at]) is str and len(longs) < _LONGS_KEPT and all(long[0] != at for long in longs):
+                longs.append([at, seen[at], texts[at]])
         for at, name in lists:
             entries = texts[at]
             if not entries:
@@ -182,9 +197,9 @@ class RssWriter:
         pieces[1::2] = texts
         return "".join(pieces).encode("utf-8")
 
-    def _escape(self, joined: str, texts: list[Any]) -> None:
+    def _escape(self, joined: str, texts: list[Any]) -> set[int]:
         """Escape (``&<>``) in place each of ``texts`` (printable texts and lists of them) that holds one of them
-        where ``joined`` (``texts`` joined by ``_SEP``, none holding it) does."""
+        where ``joined`` (``texts`` joined by ``_SEP``, none holding it) does; their places."""
         find, count = joined.find, joined.count
         done: set[int] = set()
         escapes = self._escapes
@@ -208,6 +223,7 @@ class RssWriter:
                 if end < 0:
                     break
                 at = find(mark, end)
+        return done
 
     def _frame(self, names: tuple[str, ...], texts: list[Any]) -> _Frame | None:
         """The frame of items with these attribute ``names`` whose values have the types of ``texts`` (texts and

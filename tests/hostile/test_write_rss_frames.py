@@ -1,6 +1,6 @@
 """The RSS writer puts an item of printable texts and lists of them into its frame, its texts looked at at once
 (``render``), and leaves anything else to ``_render_each``: for items of printable texts with ``&<>``, the joining
-character ``¤`` and ``%``, repeated attributes and groups, frames and texts met again, values whose types differ
+character (a backquote) and ``%``, repeated attributes and groups, frames and texts met again, values whose types differ
 from those the frame was made for, and values of other types (tuples, ``str`` subclasses, mappings that are not
 dicts), the feed has the bytes lxml's ``xmlfile`` wrote (tests/hostile/rss_reference.py)."""
 
@@ -10,14 +10,34 @@ from collections import OrderedDict
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from feedsync.formats.xml_rss import RssWriter
 from tests.hostile.rss_reference import LxmlRssWriter
 from tests.hostile.test_writer_rss_bytes import direct, render
 
-PIECES = ["&", "<", ">", "¤", "%", "%s", "&amp;", "a", "Tee 5", "é", "€", "\U0001f600", " ", "", "\t", "\n", "\r"]
+PIECES = [
+    "&",
+    "<",
+    ">",
+    "¤",
+    "`",
+    "a`b",
+    "%",
+    "%s",
+    "&amp;",
+    "a",
+    "Tee 5",
+    "é",
+    "€",
+    "\U0001f600",
+    " ",
+    "",
+    "\t",
+    "\n",
+    "\r",
+]
 PIECES += ["\x00", "\ud800", "\u00a0", "\u200b"]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=5).map("".join)
 names = st.sampled_from(["id", "title", "image", "shipping", "country", "price", "a%b", "é"])
@@ -99,7 +119,7 @@ def test_a_text_met_again_is_escaped_once_and_its_escape_goes_to_no_other_text(
         {"id": "A", "title": None},
         {"id": "A", "": []},
         {"id": "A", "": ["x"]},
-        {"id": "A¤", "title": "a & b", "image": ["¤<"]},
+        {"id": "A`", "title": "a & b", "image": ["`<"]},
         {"id": "A", "title": "a\u00a0& b"},
     ],
 )
@@ -107,7 +127,7 @@ def test_other_values_give_the_bytes_lxml_wrote_or_fail_as_it_did(row: dict[str,
     assert feed(direct, [row, row]) == feed(LxmlRssWriter, [row, row])
 
 
-FRAMED = ["&", "<", ">", "&amp;", "a", "Women > Dresses", "¤", "%s", "é", "€", "\U0001f600", " ", "", "x&y<z>w"]
+FRAMED = ["&", "<", ">", "&amp;", "a", "Women > Dresses", "¤", "`", "%s", "é", "€", "\U0001f600", " ", "", "x&y<z>w"]
 framed_texts = st.lists(st.one_of(st.sampled_from(FRAMED), st.text(max_size=4)), max_size=4).map("".join)
 framed_values = st.one_of(framed_texts, framed_texts, st.lists(framed_texts, max_size=3))
 framed_items = st.lists(st.dictionaries(names, framed_values, max_size=7), max_size=6)
@@ -134,4 +154,25 @@ long_items = st.lists(
 @given(long_items, st.randoms(use_true_random=False))
 def test_long_texts_met_again_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]], random: Any) -> None:
     rows = rows + [dict(row) for row in rows] + random.sample(rows, len(rows))  # each long text met again, in turn
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+
+
+ascii_texts = st.lists(
+    st.one_of(
+        st.sampled_from(["&", "<", ">", "`", "\t", "\n", "\r", "\x00", "\x1f", "\x7f", "a b"]),
+        st.text(st.characters(max_codepoint=127), max_size=5),
+    ),
+    max_size=5,
+).map("".join)
+ascii_items = st.lists(
+    st.dictionaries(names, st.one_of(ascii_texts, ascii_texts, st.lists(ascii_texts, max_size=3)), max_size=6),
+    max_size=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ascii_items)
+@example([{"id": "a\rb", "title": "x"}, {"id": "a\tb\nc", "title": "x\x00"}, {"id": "a\x7f", "title": "x > y"}])
+def test_ascii_items_looked_at_as_bytes_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]]) -> None:
+    rows = rows + rows
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
