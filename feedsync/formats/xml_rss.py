@@ -74,6 +74,8 @@ class RssWriter:
         self._tags: dict[str, tuple[str, str]] = {}
         self._frames: dict[tuple[str, ...], _Frame | None] = {}
         """An item's attribute names -> its frame (None: ``render`` takes such items value by value)."""
+        self._joints: dict[str, tuple[str, str, str]] = {}
+        """A repeated attribute's name -> what goes before, between and after its entries."""
         self._escapes: dict[str, str] = {}
         """Texts escaped lately -> their escaped text (a product's variants share their description, type...)."""
 
@@ -155,10 +157,16 @@ class RssWriter:
         if frame is None:
             return self._render_each(values).encode("utf-8")
         gaps, lists, longs = frame
-        seen = texts.copy() if lists or longs else texts  # each value's text (a list's entries joined), to look at
-        met = [long for long in longs if (text := texts[long[0]]) is long[1] or (type(text) is str and text == long[1])]
-        for long in met:  # the long texts met in the item before: not looked at again
-            seen[long[0]] = ""
+        seen = texts.copy()  # each value's text (a list's entries joined), to look at
+        missed = []
+        for long in longs:
+            at = long[0]
+            text = texts[at]
+            if text is long[1] or (type(text) is str and text == long[1]):  # as in the item before: taken as it was
+                seen[at] = ""
+                texts[at] = long[2]
+            else:
+                missed.append(long)
         try:
             for at, _ in lists:
                 entries = texts[at]
@@ -174,28 +182,37 @@ class RssWriter:
         if "&" in joined or "<" in joined or ">" in joined:
             if joined.count(_SEP) == len(seen) - 1:
                 escaped = self._escape(joined, texts)
-            else:  # a value holds the joining character: the joined text cannot tell them apart
-                texts = [_escaped_printable(v) if type(v) is str else [*map(_escaped_printable, v)] for v in texts]
-        for long in longs:
+            else:  # a value holds the joining character: each is escaped (but those taken as they were)
+                texts = [
+                    text
+                    if not look
+                    else _escaped_printable(text)
+                    if type(text) is str
+                    else [*map(_escaped_printable, text)]
+                    for text, look in zip(texts, seen, strict=True)
+                ]
+        for long in missed:  # a text (a list there failed the join), kept with its escaped text for the next item
             at = long[0]
-            if long in met:
-                texts[at] = long[2]
-            else:  # a text (a list there failed the join), kept with its escaped text for the next item
-                long[1], long[2] = seen[at], texts[at]
+            long[1], long[2] = seen[at], texts[at]
         for at in escaped:  # a text that needed escaping is kept at its place from now on (a type, a category)
             if type(texts[at]) is str and len(longs) < _LONGS_KEPT and all(long[0] != at for long in longs):
                 longs.append([at, seen[at], texts[at]])
         for at, name in lists:
             entries = texts[at]
-            if not entries:
-                texts[at] = ""  # no element: its tags are not looked up
-                continue
-            start, end = self._tags.get(name) or self._tag(name)
-            opening = "\n    " + start
-            texts[at] = opening + (end + opening).join(entries) + end
+            if entries:  # else no element: its tags are not looked up
+                opening, between, end = self._joints.get(name) or self._joint(name)
+                texts[at] = f"{opening}{between.join(entries)}{end}"
+            else:
+                texts[at] = ""
         pieces = gaps.copy()
         pieces[1::2] = texts
         return "".join(pieces).encode("utf-8")
+
+    def _joint(self, name: str) -> tuple[str, str, str]:
+        """What goes before, between and after the entries of a repeated attribute ``name``."""
+        start, end = self._tags.get(name) or self._tag(name)
+        joint = self._joints[name] = ("\n    " + start, end + "\n    " + start, end)
+        return joint
 
     def _escape(self, joined: str, texts: list[Any]) -> set[int]:
         """Escape (``&<>``) in place each of ``texts`` (printable texts and lists of them) that holds one of them
