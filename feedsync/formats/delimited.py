@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 from feedsync.faults import checkpoint
 
+_NOTHING: Any = object()
 _END = "\r\n"
 """CRLF line ends (RFC 4180); they also make a value holding a lone CR or LF quoted."""
 
@@ -40,7 +41,7 @@ def line_maker(delimiter: str) -> Callable[[list[str]], str]:
     special = re.compile(f'["\\r\\n{re.escape(delimiter)}]').search
     join = delimiter.join
     apart = ("\x01" if delimiter == "\x00" else "\x00").join  # joins cells to look at them, never the delimiter
-    quoting: list[int] = []
+    quoting: list[list[Any]] = []  # [place, the cell last quoted there, quoted]
 
     def quoted(value: str) -> str:
         return '"' + value.replace('"', '""') + '"'
@@ -48,18 +49,21 @@ def line_maker(delimiter: str) -> Callable[[list[str]], str]:
     def line(cells: list[str]) -> str:
         if quoting:
             row, rest = cells.copy(), cells.copy()
-            for at in quoting:
+            for place in quoting:
+                at = place[0]
                 if at < len(row):
                     cell = row[at]
-                    if (
+                    if cell is place[1] or (type(cell) is str and cell == place[1]):  # as in the row before
+                        row[at], rest[at] = place[2], ""
+                    elif (
                         type(cell) is str
                         and delimiter in cell
                         and '"' not in cell
                         and "\r" not in cell
                         and "\n" not in cell
                     ):
-                        row[at] = f'"{cell}"'
-                        rest[at] = ""
+                        place[1], place[2] = cell, f'"{cell}"'
+                        row[at], rest[at] = place[2], ""
             others = apart(rest)
             if delimiter not in others and '"' not in others and "\r" not in others and "\n" not in others:
                 if len(row) <= 1 and not (row and row[0]):
@@ -75,7 +79,7 @@ def line_maker(delimiter: str) -> Callable[[list[str]], str]:
                 and (delimiter not in text or text.count(delimiter) == len(cells) - 1)  # most rows: nothing to quote
             ):
                 return text + _END if text or len(cells) != 1 else '""' + _END
-        quoting[:] = [at for at, cell in enumerate(cells) if delimiter in cell]
+        quoting[:] = [[at, _NOTHING, None] for at, cell in enumerate(cells) if delimiter in cell]
         return join([c if special(c) is None else quoted(c) for c in cells]) + _END
 
     return line
