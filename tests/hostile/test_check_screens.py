@@ -94,3 +94,26 @@ def test_items_one_after_another_answer_as_link_by_link(items: list[dict[str, An
 def test_the_one_url_pattern_answers_as_the_case_folding_one_did(value: str) -> None:
     plain = value.isascii() and " " not in value
     assert (plain and PLAIN_URL.match(value) is not None) == (plain and OLD_PLAIN_URL.match(value) is not None)
+
+
+def reference_title_clean(title: str) -> bool:
+    """The title pass as it was (letter by letter)."""
+    if title.isascii():
+        if title.isupper():
+            return False
+    else:
+        letters = [c for c in title if c.isalpha()]
+        if len(letters) >= 8 and all(c.isupper() for c in letters):
+            return False
+    return screen._PROMOTIONAL.search(title.lower()) is None
+
+
+_TITLE_PIECES = st.sampled_from(["ÉCLAIR", "CRÈME", "Crème", "ⅰ", "Ⅰ", "ǅ", "ß", "ẞ", "ª", "中", "TEE", " ", "-", "9"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.lists(_TITLE_PIECES, max_size=6).map("".join), st.text(max_size=12)))
+@example("ABCDEFGHⅰ")
+@example("ÉÉÉÉÉÉÉÉ")
+def test_titles_answer_as_letter_by_letter(title: str) -> None:
+    assert screen._title_clean(title) == reference_title_clean(title)

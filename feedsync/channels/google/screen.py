@@ -53,8 +53,8 @@ def _title_clean(title: str) -> bool:
         if title.isupper():  # some letter, none lower case: the full check counts them
             return False
     else:
-        letters = [c for c in title if c.isalpha()]
-        if len(letters) >= 8 and all(c.isupper() for c in letters):
+        letters = [*filter(str.isalpha, title)]
+        if len(letters) >= 8 and all(map(str.isupper, letters)):
             return False
     return _PROMOTIONAL.search(title.lower()) is None
 
