@@ -132,6 +132,11 @@ class DelimitedWriter:
     def _cell(self, value: Any, parts: list[str] | None = None) -> str:
         if isinstance(value, str):
             return value
+        if type(value) is list:
+            try:
+                return self._sep.join(value)  # most: entries that are texts
+            except TypeError:
+                pass
         cells = [v if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value]
         return self._sep.join(cells)
 
