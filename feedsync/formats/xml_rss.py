@@ -187,7 +187,7 @@ class RssWriter:
                     text
                     if not look
                     else _escaped_printable(text)
-                    if type(text) is str
+                    if isinstance(text, str)
                     else [*map(_escaped_printable, text)]
                     for text, look in zip(texts, seen, strict=True)
                 ]
@@ -227,7 +227,7 @@ class RssWriter:
                 if number not in done:
                     done.add(number)
                     value = texts[number]
-                    if type(value) is str:
+                    if isinstance(value, str):  # a str subclass too (a list's entries else)
                         escaped = escapes.get(value)
                         if escaped is None:
                             if len(escapes) >= _ESCAPES_KEPT:

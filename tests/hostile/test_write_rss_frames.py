@@ -176,3 +176,10 @@ ascii_items = st.lists(
 def test_ascii_items_looked_at_as_bytes_give_the_bytes_lxml_wrote(rows: list[dict[str, Any]]) -> None:
     rows = rows + rows
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+
+
+def test_a_str_subclass_where_the_frame_had_a_text_is_escaped_as_a_text() -> None:
+    rows: list[dict[str, Any]] = [{"id": "", "description": LONG + "&"}] * 3
+    rows += [{"id": "", "description": []}, {"id": "", "description": Marked(LONG + "&")}]
+    rows += [{"id": "`", "title": Marked("a & b"), "description": Marked("<")}, {"id": "", "title": Marked("c > d")}]
+    assert feed(direct, rows) == feed(LxmlRssWriter, rows)
