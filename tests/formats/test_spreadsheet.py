@@ -78,7 +78,7 @@ values = st.one_of(
 rows = st.lists(st.dictionaries(st.sampled_from(["title", "brand", "image", "price"]), values, max_size=4), max_size=6)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(rows)
 def test_the_tally_counts_as_value_by_value_did(items: list[dict[str, Any]]) -> None:
     tally = FormulaTally()

@@ -115,7 +115,7 @@ placed_rows = st.lists(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(placed_rows, st.sampled_from([",", "\t", ";", "\x00", "\x01"]))
 @example([["a,b", "c"], ["d,e", "f"], ["g", "h,i"], ["j,k", 'l"'], ["m,n", "o\n"], ["p,q", "r"]], ",")
 @example([["a\x00b", "c"], ["d\x00e", "f\x01"]], "\x00")
