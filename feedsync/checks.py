@@ -9,8 +9,12 @@ from datetime import datetime
 GTIN_LENGTHS = (8, 12, 13, 14)
 FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
 _INTERVAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
-# An ASCII URL without spaces whose host name (before any port or path) has a dot: one that url_problem passes.
-PLAIN_URL = re.compile(r"https?://[^/:]*\.", re.IGNORECASE)
+PLAIN_URL_PATTERN = r"[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\."
+"""The start of a plain URL: http(s)://, the scheme's letters in either case, and a host name (before any port or
+path) with a dot. A URL that is ASCII, has no spaces and begins so is one url_problem passes. The letters are spelled
+out, not ``re.IGNORECASE`` (which folds the case of every character the pattern reads: ``K``, the Kelvin sign, is a
+``k`` to it); the space in the host is refused so that links joined by spaces can be asked at once."""
+PLAIN_URL = re.compile(PLAIN_URL_PATTERN)
 
 
 def gtin_check_digit(body: str) -> int:
@@ -19,6 +23,9 @@ def gtin_check_digit(body: str) -> int:
     return (10 - total % 10) % 10
 
 
+_DIGIT_OFFSETS = {length: 48 * (3 * (length // 2) + (length - 1) // 2 + 1) for length in GTIN_LENGTHS}
+"""GTIN length -> what the bytes of its digits, weighted 3, 1, 3... from the right but one, then 1, add to the sum
+of the digits so weighted (48 per digit, ``ord("0")``)."""
 _valid_gtin: str | None = None
 """The last GTIN found valid: every channel checks the same variant's GTIN, one channel after another."""
 
@@ -28,12 +35,13 @@ def gtin_problem(value: str) -> str | None:
     global _valid_gtin
     if value == _valid_gtin:
         return None
-    # most GTINs: ASCII digits only (isdigit of ASCII text: 0-9), summed as bytes
-    if value.isascii() and value.isdigit() and len(value) in GTIN_LENGTHS and value.strip("0"):
+    # most GTINs: ASCII digits only (isdigit of ASCII text: 0-9), summed as bytes, the check digit's weight 1: a
+    # multiple of 10 (0 only when all are zeros)
+    offset = _DIGIT_OFFSETS.get(len(value))
+    if offset is not None and value.isdigit() and value.isascii():
         data = value.encode("ascii")
-        odd, even = data[-2::-2], data[-3::-2]  # the digits before the check digit, from the right
-        total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
-        if (10 - total % 10) % 10 == data[-1] - 48:
+        total = 3 * sum(data[-2::-2]) + sum(data[-3::-2]) + data[-1] - offset
+        if total and not total % 10:
             _valid_gtin = value
             return None
     digits = value.replace(" ", "").replace("-", "")

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 from feedsync.faults import checkpoint
 
-_TEXT = frozenset((str,))
+_NOTHING: Any = object()
 _END = "\r\n"
 """CRLF line ends (RFC 4180); they also make a value holding a lone CR or LF quoted."""
 
@@ -29,22 +29,57 @@ def line_maker(delimiter: str) -> Callable[[list[str]], str]:
     lineterminator="\\r\\n", quoting=csv.QUOTE_MINIMAL)`` writes it: a value is quoted when it holds the
     delimiter, a quote (doubled) or a CR or LF; a row of one empty value is ``""``. Built with ``str`` scans, which
     look at a row a few times faster than the csv module does (tests/hostile/test_write_rows.py holds the two equal).
-    A delimiter that is a quote, CR or LF is left to the csv module itself."""
+    A delimiter that is a quote, CR or LF is left to the csv module itself. A cell that is no ``str`` is a
+    TypeError.
+
+    The places of the cells that held the delimiter in the last row that needed a cell by cell look are kept (a
+    feed's descriptions hold commas, row after row): those cells are quoted when they hold it (and no quote, CR or
+    LF), and the other cells, joined by a character that is none of these, are looked at at once."""
     csv.writer(io.StringIO(), delimiter=delimiter)  # a delimiter the csv module refuses (not one character) is refused
     if delimiter in '"\r\n':
         return _csv_lines(delimiter)
     special = re.compile(f'["\\r\\n{re.escape(delimiter)}]').search
     join = delimiter.join
+    apart = ("\x01" if delimiter == "\x00" else "\x00").join  # joins cells to look at them, never the delimiter
+    quoting: list[list[Any]] = []  # [place, the cell last quoted there, quoted]
 
     def quoted(value: str) -> str:
         return '"' + value.replace('"', '""') + '"'
 
     def line(cells: list[str]) -> str:
-        text = join(cells)
-        if '"' not in text and "\r" not in text and "\n" not in text:
-            if delimiter not in text or text.count(delimiter) == len(cells) - 1:  # most rows: nothing to quote
+        if quoting:
+            row, rest = cells.copy(), cells.copy()
+            for place in quoting:
+                at = place[0]
+                if at < len(row):
+                    cell = row[at]
+                    if cell is place[1] or (type(cell) is str and cell == place[1]):  # as in the row before
+                        row[at], rest[at] = place[2], ""
+                    elif (
+                        type(cell) is str
+                        and delimiter in cell
+                        and '"' not in cell
+                        and "\r" not in cell
+                        and "\n" not in cell
+                    ):
+                        place[1], place[2] = cell, f'"{cell}"'
+                        row[at], rest[at] = place[2], ""
+            others = apart(rest)
+            if delimiter not in others and '"' not in others and "\r" not in others and "\n" not in others:
+                if len(row) <= 1 and not (row and row[0]):
+                    return '""' + _END if row else _END
+                row[-1] += _END  # the line end goes with the last cell: the line is not copied again
+                return join(row)
+        else:
+            text = join(cells)
+            if (
+                '"' not in text
+                and "\r" not in text
+                and "\n" not in text
+                and (delimiter not in text or text.count(delimiter) == len(cells) - 1)  # most rows: nothing to quote
+            ):
                 return text + _END if text or len(cells) != 1 else '""' + _END
-            return join([f'"{c}"' if delimiter in c else c for c in cells]) + _END
+        quoting[:] = [[at, _NOTHING, None] for at, cell in enumerate(cells) if delimiter in cell]
         return join([c if special(c) is None else quoted(c) for c in cells]) + _END
 
     return line
@@ -55,6 +90,8 @@ def _csv_lines(delimiter: str) -> Callable[[list[str]], str]:
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator=_END, quoting=csv.QUOTE_MINIMAL)
 
     def line(cells: list[str]) -> str:
+        if not all(isinstance(cell, str) for cell in cells):  # the csv module would write str(cell)
+            raise TypeError("a cell that is no text")
         buffer.seek(0)
         buffer.truncate()
         writer.writerow(cells)
@@ -80,6 +117,8 @@ class DelimitedWriter:
         self._blanks = [""] * len(columns)
         self._sep = list_separator
         self._line = line_maker(delimiter)
+        self._listed: tuple[int, ...] = ()
+        """The places of the repeated values (lists) in the last row that had one where the one before had none."""
         self._spool: Any = None
         self._extra: dict[str, list[str]] = {}  # extra column -> its sub-attributes (empty: plain values)
         if extra_columns:
@@ -93,18 +132,32 @@ class DelimitedWriter:
     def _cell(self, value: Any, parts: list[str] | None = None) -> str:
         if isinstance(value, str):
             return value
+        if type(value) is list:
+            try:
+                return self._sep.join(value)  # most: entries that are texts
+            except TypeError:
+                pass
         cells = [v if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value]
         return self._sep.join(cells)
 
-    def _cells(self, values: Mapping[str, Any]) -> list[str]:
-        row = list(map(values.get, self._columns, self._blanks))
-        if not set(map(type, row)) <= _TEXT:  # repeated values joined (the other cells are text already)
-            row = [value if type(value) is str else self._cell(value) for value in row]
-        return row
+    def _text(self, values: Mapping[str, Any]) -> str:
+        """The line of the row of ``values``: its repeated values joined, at the places they had in the last row
+        that had one elsewhere (the line refuses a cell that is no text; then each is looked at)."""
+        row = [*map(values.get, self._columns, self._blanks)]
+        try:
+            for at in self._listed:
+                value = row[at]
+                if type(value) is not str:
+                    row[at] = self._cell(value)
+            return self._line(row)
+        except Exception:  # a value elsewhere that is no text (or one that fails as it did, below)
+            row = [*map(values.get, self._columns, self._blanks)]
+            self._listed = tuple([at for at, value in enumerate(row) if type(value) is not str])
+            return self._line([value if type(value) is str else self._cell(value) for value in row])
 
     def write(self, values: Mapping[str, Any]) -> None:
         if self._spool is None:
-            self._handle.write(self._line(self._cells(values)).encode("utf-8"))
+            self._handle.write(self._text(values).encode("utf-8"))
             return
         for name, value in values.items():
             if name in self._columns:
@@ -120,13 +173,12 @@ class DelimitedWriter:
         """Whether ``render`` can make an item's row (not when extra columns wait for the header)."""
         return self._spool is None
 
-    def render(self, values: Mapping[str, Any]) -> str:
-        """The row ``write`` writes for ``values``, as text (a row cache keeps it); only when ``renders``."""
-        return self._line(self._cells(values))
+    def render(self, values: Mapping[str, Any]) -> bytes:
+        """The row ``write`` writes for ``values`` (a row cache keeps it); only when ``renders``."""
+        return self._text(values).encode("utf-8")
 
-    def write_rendered(self, text: str) -> int:
+    def write_rendered(self, data: bytes) -> int:
         """A row as ``render`` made it; the number of bytes written."""
-        data = text.encode("utf-8")
         self._handle.write(data)
         return len(data)
 

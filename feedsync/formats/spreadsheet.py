@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from feedsync.diagnostics.codes import make
@@ -21,6 +22,7 @@ from feedsync.model.product import SourceRef
 
 _STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FIRST = frozenset(_STARTS)
+_HEAD = itemgetter(0)
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
@@ -46,6 +48,11 @@ class FormulaTally:
         """Count the item's formula-like values; ``origins`` (column -> product field) places the first of each
         column in the ``source`` file."""
         first = _FIRST
+        try:  # a text's first character, a list's first entry's: most items have none of ``_STARTS``, seen in C
+            if first.isdisjoint(map(_HEAD, map(_HEAD, values.values()))):
+                return
+        except Exception:  # an empty text or list, a group of sub-attributes, another type: value by value
+            pass
         for column, value in values.items():
             if type(value) is str and value[:1] not in first:
                 continue  # most values: no formula-like start, no call

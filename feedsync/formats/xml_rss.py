@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
-from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,17 +22,30 @@ _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 # Anything a text needs changed before it goes between two tags: the characters above and those escaped.
 _SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff&<>\r]")
 _TAIL = b"</channel>\n</rss>\n"
-_TEXT = frozenset((str,))
-_SEP = "\xa4"
-"""Joins an item's texts to look at them at once: a printable character (an item's texts that hold it are looked at
-one by one)."""
+_SEP = "`"
+"""Joins an item's texts to look at them at once: a printable ASCII character (when one of them holds it, each is
+escaped)."""
 _PLANS_KEPT = 4096
-"""Item layouts kept per writer (a feed has a handful: its attributes, and how many entries a repeated one has)."""
+"""Item frames kept per writer (a feed has a handful: one per set of attribute names)."""
+_ESCAPES_KEPT = 1024
+"""Escaped texts kept per writer (emptied when full)."""
 _FRAMED = frozenset((str, list))
 _UNKNOWN: Any = object()
-_Frame = tuple[list[str | None], tuple[tuple[int, str], ...]]
-_OTHER = "other"
-"""``_form`` of a value ``render`` leaves to ``_render_each`` (a text: equal to no other form)."""
+_Frame = tuple[list[str | None], tuple[tuple[int, str], ...], list[list[Any]]]
+_LONG = 80
+"""A text at least this long in the first item of a frame is kept at its place with its escaped text, to be taken
+as it is when the next item has it too (a product's variants share their description); so is, from then on, a text
+that needed escaping (a product type with ``>``)."""
+_LONGS_KEPT = 8
+"""Places kept per frame, at most."""
+_CONTROLS = bytes(code for code in range(32) if chr(code) not in "\t\n")
+"""The ASCII characters a text cannot carry as they are: XML's C0 controls but tab and newline, and CR."""
+
+
+def _plain_ascii(text: str) -> bool:
+    """Whether ``text`` (ASCII) holds none of ``_CONTROLS`` (as bytes, looked at in C at once)."""
+    data = text.encode("ascii")
+    return len(data.translate(None, _CONTROLS)) == len(data)
 
 
 def xml_text(value: str) -> str:
@@ -54,24 +65,6 @@ def _escaped_printable(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _form(value: Any) -> tuple[tuple[str, ...] | None, ...] | int | str:
-    """The entries of a repeated attribute: how many, when all are texts; else per entry None for a text, the
-    names of a group's sub-attributes (texts); ``_OTHER`` for a value ``render`` leaves to ``_render_each``."""
-    if type(value) is not list:
-        return _OTHER
-    if set(map(type, value)) <= _TEXT:
-        return len(value)
-    form: list[tuple[str, ...] | None] = []
-    for entry in value:
-        if type(entry) is str:
-            form.append(None)
-        elif type(entry) is dict and set(map(type, entry.values())) <= _TEXT:
-            form.append(tuple(entry))
-        else:
-            return _OTHER
-    return tuple(form)
-
-
 class RssWriter:
     def __init__(self, handle: BinaryIO, *, meta: Mapping[str, str], namespace: str, prefix: str) -> None:
         self._handle = handle
@@ -79,12 +72,12 @@ class RssWriter:
         self._ns = namespace
         self._prefix = prefix
         self._tags: dict[str, tuple[str, str]] = {}
-        self._plans: dict[tuple[tuple[str, ...], tuple[Any, ...] | None], str] = {}
-        """An item's layout (its attribute names and its repeated attributes' entries) -> its text with ``%s`` where
-        each of its texts goes."""
-        self._frames: dict[tuple[Any, ...], _Frame | None] = {}
-        """An item's attribute names and its values' types -> its frame (None: ``render`` takes such items value by
-        value)."""
+        self._frames: dict[tuple[str, ...], _Frame | None] = {}
+        """An item's attribute names -> its frame (None: ``render`` takes such items value by value)."""
+        self._joints: dict[str, tuple[str, str, str]] = {}
+        """A repeated attribute's name -> what goes before, between and after its entries."""
+        self._escapes: dict[str, str] = {}
+        """Texts escaped lately -> their escaped text (a product's variants share their description, type...)."""
 
     def _render(self, body: Any) -> bytes:
         """What lxml writes for ``<rss>`` with the namespace declared, holding what ``body(xf)`` writes."""
@@ -130,11 +123,10 @@ class RssWriter:
         return tags
 
     def write(self, values: Mapping[str, Any]) -> None:
-        self._handle.write(self.render(values).encode("utf-8"))
+        self._handle.write(self.render(values))
 
-    def write_rendered(self, text: str) -> int:
+    def write_rendered(self, data: bytes) -> int:
         """An item as ``render`` made it; the number of bytes written."""
-        data = text.encode("utf-8")
         self._handle.write(data)
         return len(data)
 
@@ -146,157 +138,135 @@ class RssWriter:
         """Where the next item starts in the file."""
         return self._handle.tell()
 
-    def render(self, values: Mapping[str, Any]) -> str:
-        """The text of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
-        mappings of sub-attributes (written as child elements:
-        ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
+    def render(self, values: Mapping[str, Any]) -> bytes:
+        """The bytes of one item; a value is a text, or a list of them (a repeated attribute), whose entries may be
+        mappings of sub-attributes (written as child elements: ``<g:shipping><g:country>ES</g:country>…</g:shipping>``).
 
-        Most items (texts and lists of texts, all printable) are put into their frame: the item's tags with a gap
-        for each value, made once per attribute names and value types; a list's entries fill its gap with their tags
-        between them. ``&`` alone is escaped in the item at once (no tag holds one); with ``<`` or ``>`` about, the
-        values that hold one of ``&<>`` (found where the joined texts hold it) are escaped one by one. Anything else
-        (a text to clean, a value of another type, a group) goes through ``_render_shaped``; the two give the same
-        text (tests/hostile/test_writer_rss_bytes.py, tests/hostile/test_write_rss_layouts.py)."""
+        An item whose values are texts and lists of texts, all printable, is put into its frame: the item's tags with
+        a gap for each value, made once per set of attribute names; a list's entries fill its gap with their tags
+        between them. Its texts are looked at at once, joined: only ``&<>`` can need escaping there, and the values
+        that hold one are found in the joined text and escaped one by one (a value met again is escaped once).
+        Anything else (a text to clean, a value of another type, a group) goes value by value (``_render_each``);
+        the two give the bytes lxml wrote (tests/hostile/test_writer_rss_bytes.py, test_write_rss_frames.py)."""
         texts = [*values.values()]
-        key = (*values, *map(type, texts))
-        frame = self._frames.get(key, _UNKNOWN)
+        frame = self._frames.get(names := tuple(values), _UNKNOWN)
         if frame is _UNKNOWN:
-            frame = self._frame(key[: len(texts)], key[len(texts) :])
+            frame = self._frame(names, texts)
             if len(self._frames) < _PLANS_KEPT:
-                self._frames[key] = frame
+                self._frames[names] = frame
         if frame is None:
-            return self._render_shaped(values)
-        gaps, lists = frame
-        seen = texts  # each value's text (a list's entries joined), to look at
-        if lists:
-            seen = texts.copy()
+            return self._render_each(values).encode("utf-8")
+        gaps, lists, longs = frame
+        seen = texts.copy()  # each value's text (a list's entries joined), to look at
+        missed = []
+        for long in longs:
+            at = long[0]
+            text = texts[at]
+            if text is long[1] or (type(text) is str and text == long[1]):  # as in the item before: taken as it was
+                seen[at] = ""
+                texts[at] = long[2]
+            else:
+                missed.append(long)
+        try:
             for at, _ in lists:
                 entries = texts[at]
-                if not set(map(type, entries)) <= _TEXT:
-                    return self._render_shaped(values)
+                if type(entries) is not list:
+                    return self._render_each(values).encode("utf-8")
                 seen[at] = "".join(entries)
-        joined = "".join(seen)
-        if not joined.isprintable():
-            return self._render_shaped(values)
-        each = "<" in joined or ">" in joined  # escaped value by value (the tags hold both)
-        if each:
-            found: set[int] = set()
-            ends = [*accumulate(map(len, seen))]  # where each value's text ends in ``joined``
-            for mark in "&<>":
-                at = joined.find(mark)
-                while at >= 0:  # the values that hold it (the next looked for past the end of this one)
-                    value = bisect_right(ends, at)
-                    found.add(value)
-                    at = joined.find(mark, ends[value])
-            for at in found:
-                value = texts[at]
-                texts[at] = _escaped_printable(value) if type(value) is str else [*map(_escaped_printable, value)]
+            joined = _SEP.join(seen)  # a value that is no text (a list where the frame has a text) fails here
+        except TypeError:
+            return self._render_each(values).encode("utf-8")
+        if not (_plain_ascii(joined) if joined.isascii() else joined.isprintable()):
+            return self._render_each(values).encode("utf-8")
+        escaped: Any = ()
+        if "&" in joined or "<" in joined or ">" in joined:
+            if joined.count(_SEP) == len(seen) - 1:
+                escaped = self._escape(joined, texts)
+            else:  # a value holds the joining character: each is escaped (but those taken as they were)
+                texts = [
+                    text
+                    if not look
+                    else _escaped_printable(text)
+                    if isinstance(text, str)
+                    else [*map(_escaped_printable, text)]
+                    for text, look in zip(texts, seen, strict=True)
+                ]
+        for long in missed:  # a text (a list there failed the join), kept with its escaped text for the next item
+            at = long[0]
+            long[1], long[2] = seen[at], texts[at]
+        for at in escaped:  # a text that needed escaping is kept at its place from now on (a type, a category)
+            if type(texts[at]) is str and len(longs) < _LONGS_KEPT and all(long[0] != at for long in longs):
+                longs.append([at, seen[at], texts[at]])
         for at, name in lists:
             entries = texts[at]
-            if not entries:
-                texts[at] = ""  # no element: its tags are not looked up
-                continue
-            start, end = self._tags.get(name) or self._tag(name)
-            opening = "\n    " + start
-            texts[at] = opening + (end + opening).join(entries) + end
+            if entries:  # else no element: its tags are not looked up
+                opening, between, end = self._joints.get(name) or self._joint(name)
+                texts[at] = f"{opening}{between.join(entries)}{end}"
+            else:
+                texts[at] = ""
         pieces = gaps.copy()
         pieces[1::2] = texts
-        text = "".join(pieces)
-        return text.replace("&", "&amp;") if not each and "&" in joined else text
+        return "".join(pieces).encode("utf-8")
 
-    def _frame(self, names: tuple[str, ...], kinds: tuple[type, ...]) -> _Frame | None:
-        """The frame of items with these attribute ``names`` and value types ``kinds`` (texts and lists): its pieces
-        with a gap (None) between each two, and the lists' places and names; None for other types."""
-        if not set(kinds) <= _FRAMED:
-            return None
-        try:
-            return self._framed(names, kinds)
-        except Exception:  # a name lxml refuses: ``_render_shaped`` fails as it did, where it did
-            return None
+    def _joint(self, name: str) -> tuple[str, str, str]:
+        """What goes before, between and after the entries of a repeated attribute ``name``."""
+        start, end = self._tags.get(name) or self._tag(name)
+        joint = self._joints[name] = ("\n    " + start, end + "\n    " + start, end)
+        return joint
 
-    def _framed(self, names: tuple[str, ...], kinds: tuple[type, ...]) -> _Frame:
+    def _escape(self, joined: str, texts: list[Any]) -> set[int]:
+        """Escape (``&<>``) in place each of ``texts`` (printable texts and lists of them) that holds one of them
+        where ``joined`` (``texts`` joined by ``_SEP``, none holding it) does; their places."""
+        find, count = joined.find, joined.count
+        done: set[int] = set()
+        escapes = self._escapes
+        for mark in "&<>":
+            at = find(mark)
+            while at >= 0:
+                number = count(_SEP, 0, at)  # the value it is in (the next looked for past its end)
+                if number not in done:
+                    done.add(number)
+                    value = texts[number]
+                    if isinstance(value, str):  # a str subclass too (a list's entries else)
+                        escaped = escapes.get(value)
+                        if escaped is None:
+                            if len(escapes) >= _ESCAPES_KEPT:
+                                escapes.clear()
+                            escaped = escapes[value] = _escaped_printable(value)
+                        texts[number] = escaped
+                    else:
+                        texts[number] = [*map(_escaped_printable, value)]
+                end = find(_SEP, at)
+                if end < 0:
+                    break
+                at = find(mark, end)
+        return done
+
+    def _frame(self, names: tuple[str, ...], texts: list[Any]) -> _Frame | None:
+        """The frame of items with these attribute ``names`` whose values have the types of ``texts`` (texts and
+        lists): its pieces with a gap (None) between each two, and the lists' places and names; None when a value
+        is of another type or lxml refuses a name (``_render_each`` then fails as it did, where it did)."""
+        if not {*map(type, texts)} <= _FRAMED:
+            return None
         tags = self._tags
         pieces: list[str | None] = ["  <item>"]
         lists = []
-        for at, (name, kind) in enumerate(zip(names, kinds, strict=True)):
-            if kind is str:
-                start, end = tags.get(name) or self._tag(name)
-                pieces[-1] += f"\n    {start}"
-                pieces += [None, end]
-            else:  # a list's gap holds its entries' elements, tags and all (none when it has no entry)
-                lists.append((at, name))
-                pieces += [None, ""]
+        longs: list[list[Any]] = []
+        try:
+            for at, (name, text) in enumerate(zip(names, texts, strict=True)):
+                if type(text) is str:
+                    if len(text) >= _LONG:
+                        longs.append([at, None, None])  # the text last met there (none yet) and its escaped text
+                    start, end = tags.get(name) or self._tag(name)
+                    pieces[-1] += f"\n    {start}"
+                    pieces += [None, end]
+                else:  # a list's gap holds its entries' elements, tags and all (none when it has no entry)
+                    lists.append((at, name))
+                    pieces += [None, ""]
+        except Exception:
+            return None
         pieces[-1] += "\n  </item>\n"  # type: ignore[operator]
-        return pieces, tuple(lists)
-
-    def _render_shaped(self, values: Mapping[str, Any]) -> str:
-        """``render`` for any item: its texts looked at at once, joined: when all are printable (no character to
-        drop, no CR) only ``&<>`` can need escaping, and the texts go into the item's layout, made once per layout.
-        Anything else (a text to clean, a value of another type) goes through ``_render_each``, value by value; the
-        two give the same text."""
-        texts = list(values.values())
-        shape = None
-        if not set(map(type, texts)) <= _TEXT:
-            shape = tuple([None if type(value) is str else _form(value) for value in texts])
-            if _OTHER in shape:
-                return self._render_each(values)
-            flat: list[str] = []
-            for value, form in zip(texts, shape, strict=True):
-                if form is None:
-                    flat.append(value)
-                    continue
-                if type(form) is int:
-                    flat += value
-                    continue
-                for entry in value:
-                    if type(entry) is str:
-                        flat.append(entry)
-                    else:
-                        flat += entry.values()
-            texts = flat
-        key = (tuple(values), shape)
-        layout = self._plans.get(key)
-        if layout is None:
-            layout = self._layout(*key)
-            if len(self._plans) < _PLANS_KEPT:
-                self._plans[key] = layout
-        joined = _SEP.join(texts)
-        if not joined.isprintable() or (texts and joined.count(_SEP) != len(texts) - 1):
-            special = _SPECIAL.search
-            texts = [text if special(text) is None else _escaped(text) for text in texts]
-        elif "&" in joined or "<" in joined or ">" in joined:
-            texts = joined.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").split(_SEP)
-        return layout % tuple(texts)
-
-    def _layout(self, names: tuple[str, ...], shape: tuple[Any, ...] | None) -> str:
-        """The text of an item with these attribute ``names`` (and entries, ``shape``), ``%s`` for each text."""
-        tags = self._tags
-        pieces = ["  <item>"]
-
-        def add(text: str, then: str | None = None) -> None:
-            pieces[-1] += text
-            if then is not None:
-                pieces.append(then)
-
-        for number, name in enumerate(names):
-            form = None if shape is None else shape[number]
-            if form is None:
-                start, end = tags.get(name) or self._tag(name)
-                add(f"\n    {start}", end)
-                continue
-            for entry in (None,) * form if type(form) is int else form:  # a repeated attribute (its tags are
-                # looked up only when it has an entry)
-                start, end = tags.get(name) or self._tag(name)
-                if entry is None:
-                    add(f"\n    {start}", end)
-                    continue
-                add(f"\n    {start}")
-                for part in entry:
-                    part_start, part_end = tags.get(part) or self._tag(part)
-                    add(f"\n      {part_start}", part_end)
-                add(f"\n    {end}")
-        add("\n  </item>\n")
-        return "%s".join(piece.replace("%", "%%") for piece in pieces)
+        return pieces, tuple(lists), longs
 
     def _render_each(self, values: Mapping[str, Any]) -> str:
         """``render`` value by value: any text, a repeated attribute of any iterable, entries of any mapping."""

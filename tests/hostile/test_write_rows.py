@@ -100,3 +100,75 @@ def reference_feed(rows: list[dict[str, Any]], delimiter: str) -> Any:
 @given(st.lists(values, max_size=5), st.sampled_from([",", "\t", ";", "|"]), st.booleans())
 def test_a_feed_has_the_bytes_the_csv_module_wrote(rows: list[dict[str, Any]], delimiter: str, render: bool) -> None:
     assert feed(rows, delimiter, render) == reference_feed(rows, delimiter)
+
+
+class Text(str):
+    """A str subclass (as a template's markup)."""
+
+
+# Rows of a few cells where the delimiter, quotes, CR and LF come and go from row to row: the cells a line maker
+# quoted in one row are looked at first in the next.
+PLACED = ["a,b", "a\tb", "a;b", '"', "\r", "\n", "", "x", "é,€", "\x00", "\x01", ",,", "\t\t"]
+placed_rows = st.lists(
+    st.lists(st.one_of(st.sampled_from(PLACED), texts, st.sampled_from(PLACED).map(Text)), max_size=5),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(placed_rows, st.sampled_from([",", "\t", ";", "\x00", "\x01"]))
+@example([["a,b", "c"], ["d,e", "f"], ["g", "h,i"], ["j,k", 'l"'], ["m,n", "o\n"], ["p,q", "r"]], ",")
+@example([["a\x00b", "c"], ["d\x00e", "f\x01"]], "\x00")
+@example([["a,b"], [Text("c,d")], ["e"], [""]], ",")
+@example([["a,b"], [], ["c,d"], [""], ["e,f", "g"], ["h"]], ",")
+def test_one_line_maker_makes_each_row_of_a_feed_as_the_csv_module_does(rows: list[list[str]], delimiter: str) -> None:
+    line = line_maker(delimiter)
+    assert [line(row) for row in rows] == [reference(row, delimiter) for row in rows]
+
+
+def test_a_cell_that_is_no_text_is_refused_where_the_cells_were_quoted_before() -> None:
+    line = line_maker(",")
+    assert line(["a,b", "c"]) == '"a,b",c\r\n'
+    for cells in (["a,b", 5], [["x", ","], "c"], [5, "c"]):
+        with pytest.raises(TypeError):
+            line(cells)  # type: ignore[arg-type]
+
+
+moving_values = st.dictionaries(
+    st.sampled_from([*COLUMNS, "other"]),
+    st.one_of(st.sampled_from(PLACED), texts, st.lists(st.sampled_from(PLACED), max_size=3)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(moving_values, max_size=12), st.sampled_from([",", "\t"]), st.booleans())
+def test_a_feed_whose_lists_and_quoted_cells_move_has_the_bytes_the_csv_module_wrote(
+    rows: list[dict[str, Any]], delimiter: str, render: bool
+) -> None:
+    assert feed(rows, delimiter, render) == reference_feed(rows, delimiter)
+
+
+@pytest.mark.parametrize("bad", [5, None, object()])
+def test_a_value_that_is_no_text_fails_as_it_did_after_rows_with_lists(bad: Any) -> None:
+    rows = [{"id": "A", "additional_image_link": ["x", "y"]}, {"id": "B", "title": "a,b"}, {"id": "C", "price": bad}]
+    buffer = io.BytesIO()
+    options = {"delimiter": ",", "list_separator": ","}
+    with pytest.raises((TypeError, AttributeError)) as failed:  # noqa: SIM117
+        with open_writer("delimited", buffer, columns=COLUMNS, meta={}, options=options) as writer:
+            for row in rows:
+                writer.write(row)
+    before = io.BytesIO()
+    with pytest.raises(failed.type):  # noqa: SIM117
+        with open_writer("delimited", before, columns=COLUMNS, meta={}, options=options) as writer:
+            writer.write(rows[2])
+    assert buffer.getvalue().count(b"\r\n") == 3  # the header and the rows before it
+
+
+def test_entries_that_are_no_text_are_written_as_they_were_after_rows_with_lists() -> None:
+    rows = [{"id": "A", "additional_image_link": ["x", "y"]}, {"id": "B", "title": "a,b", "price": [5, "p", None]}]
+    buffer = io.BytesIO()
+    options = {"delimiter": ",", "list_separator": ","}
+    with open_writer("delimited", buffer, columns=COLUMNS, meta={}, options=options) as writer:
+        for row in rows:
+            writer.write(row)
+    assert buffer.getvalue().split(b"\r\n")[1:] == [b'A,,"x,y",', b'B,"a,b",,",p,"', b""]

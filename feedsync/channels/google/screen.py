@@ -11,26 +11,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 from feedsync.channels.google.rules import category_path
 from feedsync.channels.google.spec import ALLOWED, APPAREL_ROOT, MAX_LENGTH, PROMOTIONAL, REQUIRED, SIZED_CATEGORIES
-from feedsync.checks import feed_price, gtin_problem, interval_problem
+from feedsync.checks import PLAIN_URL, PLAIN_URL_PATTERN, feed_price, gtin_problem, interval_problem
 from feedsync.taxonomy import is_google_category
 
 _REQUIRED = frozenset(REQUIRED)
-_LIMITS = tuple(MAX_LENGTH.items())
-_CHOICES = tuple(ALLOWED.items())
 _URLS = ("link", "mobile_link", "image_link", "additional_image_link")
+_URL_LIMIT = min(MAX_LENGTH[attr] for attr in _URLS if attr in MAX_LENGTH)
+"""The links' lengths are asked with the links, against the shortest of their limits (a doubt is a False)."""
+_LIMITS = tuple((attr, limit) for attr, limit in MAX_LENGTH.items() if attr not in _URLS)
+_CHOICES = tuple(ALLOWED.items())
 _PROMOTIONAL = re.compile("|".join(re.escape(p) for p in PROMOTIONAL))
 _NO = ("no", "false")
 _TEXT_ONLY = {str}
-_SCHEME = "[Hh][Tt][Tt][Pp][Ss]?://"
-_PLAIN_URLS = re.compile(rf"{_SCHEME}[^/: ]*\.[^ ]*+(?: {_SCHEME}[^/: ]*\.[^ ]*+)*+")
-"""Plain URLs (``PLAIN_URL``) joined by single spaces; the links it is asked of have no space of their own. Asked
-only of ASCII text: the scheme's letters in either case, spelled out (``re.IGNORECASE`` folds the case of every
-character the pattern reads, a third of its time), and nothing given back once a link's end is reached (a
-shorter link would end before a character that is no space)."""
+_PLAIN_URLS = re.compile(rf"{PLAIN_URL_PATTERN}[^ ]*+(?: {PLAIN_URL_PATTERN}[^ ]*+)*+")
+"""Plain URLs (``PLAIN_URL``) joined by single spaces; the links it is asked of have no space of their own (nothing
+given back once a link's end is reached: a shorter link would end before a character that is no space)."""
+_start = "\uffff"
+"""The start ``PLAIN_URL`` found in the last link it was asked of (a shop's links share it: a link that begins with
+it is a plain one, when ASCII without spaces); at first a text no ASCII link begins with."""
 
 
 @lru_cache(maxsize=4096)
@@ -50,8 +53,8 @@ def _title_clean(title: str) -> bool:
         if title.isupper():  # some letter, none lower case: the full check counts them
             return False
     else:
-        letters = [c for c in title if c.isalpha()]
-        if len(letters) >= 8 and all(c.isupper() for c in letters):
+        letters = [*filter(str.isalpha, title)]
+        if len(letters) >= 8 and all(map(str.isupper, letters)):
             return False
     return _PROMOTIONAL.search(title.lower()) is None
 
@@ -75,8 +78,9 @@ def _lengths_clean(values: Mapping[str, Any]) -> bool:
 
 
 def _urls_clean(values: Mapping[str, Any]) -> bool:
-    """Every link a plain URL (``checks.PLAIN_URL``: ASCII, no spaces, a dot in the host name), asked of all the
-    item's links at once: joined by spaces, with as many spaces as joins (so no link has one), each a plain URL."""
+    """Every link a plain URL (``checks.PLAIN_URL``: ASCII, no spaces, a dot in the host name) within its length,
+    asked of all the item's links at once: joined by spaces, with as many spaces as joins (so no link has one), each
+    beginning as the last link asked did (or each a plain URL)."""
     get = values.get
     links: list[str] = []
     for attr in _URLS:
@@ -93,8 +97,18 @@ def _urls_clean(values: Mapping[str, Any]) -> bool:
             return False
     if not links:
         return True
+    global _start
     joined = " ".join(links)
-    return joined.isascii() and joined.count(" ") == len(links) - 1 and _PLAIN_URLS.fullmatch(joined) is not None
+    if not joined.isascii() or joined.count(" ") != len(links) - 1:
+        return False
+    if len(joined) > _URL_LIMIT and max(map(len, links)) > _URL_LIMIT:
+        return False
+    if all(map(str.startswith, links, repeat(_start))):
+        return True
+    if _PLAIN_URLS.fullmatch(joined) is None:
+        return False
+    _start = PLAIN_URL.match(joined).group()  # type: ignore[union-attr]
+    return True
 
 
 def _prices_clean(values: Mapping[str, Any]) -> bool:
