@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from jinja2 import nodes
@@ -193,10 +194,25 @@ def fields_function(
     text it held, the text is reused instead of evaluated again (the variants of a product share most values). A
     failure is never kept: it is evaluated, and fails, again."""
     source = _Source(env)
+    simple = list(dict.fromkeys(spec.simple for spec in fields if spec.simple is not None and spec.renders))
     lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
+    if simple:
+        # every ``{{ name }}`` field's value in one look-up (a name the data lacks: _MISSING, left to its call)
+        taken = "".join(f"s{i}, " for i in range(len(simple)))
+        lines += [
+            "        try:",
+            f"            {taken}= _take(ctx)",
+            "        except KeyError:",
+            f"            {taken}= _take_each(ctx)",
+        ]
     inline = 0
     kept = 0
     for index, spec in enumerate(fields):
+        if spec.simple is not None and spec.renders:
+            inline += 1
+            lines.append(f"        raw = s{simple.index(spec.simple)}")
+            lines += _finish(True, repr(spec.name), index, source.ref(spec.call))
+            continue
         if spec.simple is not None:
             key = repr(spec.simple)
             value = f"ctx[{key}] if {key} in ctx else {source.ref(spec.call)}(ctx)"
@@ -208,9 +224,6 @@ def fields_function(
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
         lines.append(f"        f = {index}")
-        if spec.simple is not None and spec.renders:
-            lines += _simple(repr(spec.simple), source.ref(spec.call), repr(spec.name))
-            continue
         if reuse and spec.reads is not None and spec.simple is None:
             shared = [_shared(source, read) for read in spec.reads]
             lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name), shared)
@@ -243,6 +256,8 @@ def fields_function(
         "_TRIES": _TRIES,
         "_equal": _equal,
         "_kept_copy": _kept_copy,
+        "_take": _taker(simple),
+        "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in simple]),
         "_kept": [None] * kept,
         "_hits": [0] * kept,
         "_misses": [0] * kept,
@@ -273,46 +288,40 @@ def _printed(value: Any) -> str:
     return text
 
 
-def _finish(renders: bool, name: str) -> list[str]:
-    """The lines that store ``raw`` as the field's text, as the per-field path does: a template's value prints
-    as ``{{ value }}`` would (None as nothing), an expression's goes through ``to_text``; text is stripped and an
-    empty value left out."""
-    if renders:
+def _finish(renders: bool, name: str, index: int | None = None, missing: str | None = None) -> list[str]:
+    """The lines that store ``raw`` as the field's text, as the per-field path does: text (most values) stripped,
+    an empty one left out; a template's other value printed as ``{{ value }}`` would (None as nothing), an
+    expression's through ``to_text``. ``index``: the field's number, set where it may fail (its text cannot);
+    ``missing``: the field's call, made for a name the data does not hold (``_MISSING``: it fails as Jinja does)."""
+    lines = [
+        "        if type(raw) is str:",
+        "            raw = raw.strip()",
+        "            if raw:",
+        f"                values[{name}] = raw",
+    ]
+    if not renders:
         return [
-            "        if raw is not None:",
-            "            if type(raw) is not str:",
-            "                raw = _print(raw)",
-            "            raw = raw.strip()",
-            "            if raw:",
+            *lines,
+            "        else:",
+            "            raw = _to_text(raw)",
+            "            if raw is not None:",
             f"                values[{name}] = raw",
         ]
-    return [
-        "        if type(raw) is str:",
-        "            raw = raw.strip()",
-        "            if raw:",
-        f"                values[{name}] = raw",
-        "        else:",
-        "            raw = _to_text(raw)",
-        "            if raw is not None:",
-        f"                values[{name}] = raw",
-    ]
+    lines += ["        elif raw is not None:"]
+    lines += [f"            f = {index}"] if index is not None else []
+    printing = ["raw = _print(raw).strip()", "if raw:", f"    values[{name}] = raw"]
+    if missing is None:
+        return lines + [f"            {line}" for line in printing]
+    lines += ["            if raw is _MISSING:", f"                raw = {missing}(ctx)"]
+    lines += ["            if raw is not None:"]
+    return lines + [f"                {line}" for line in printing]
 
 
-def _simple(key: str, call: str, name: str) -> list[str]:
-    """The lines of a ``{{ name }}`` field: what ``raw = <its value>`` and ``_finish`` do, text (most values)
-    tested first, with one look-up (``ctx`` is a dict); a name the data does not hold is left to the field's call
-    (which fails as Jinja does)."""
-    return [
-        f"        raw = ctx.get({key}, _MISSING)",
-        "        if type(raw) is str:",
-        "            raw = raw.strip()",
-        "            if raw:",
-        f"                values[{name}] = raw",
-        "        elif raw is not None:",
-        "            if raw is _MISSING:",
-        f"                raw = {call}(ctx)",
-        *["    " + line for line in _finish(True, name)],
-    ]
+def _taker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``names`` in ``ctx`` as a tuple, in one call (``KeyError`` for a name it lacks)."""
+    if len(names) > 1:
+        return itemgetter(*names)  # type: ignore[return-value]
+    return lambda ctx: tuple([ctx[name] for name in names])
 
 
 class _Missing:
