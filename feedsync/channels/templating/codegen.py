@@ -231,6 +231,8 @@ def fields_function(
             continue
         lines.append(f"        raw = {value}")
         lines += _finish(spec.renders, repr(spec.name))
+    if kept:
+        lines.insert(2, "    _calls[0] += 1")  # items seen: a field's reuses are these less its evaluations
     lines += [
         "    except _RENDER as exc:",
         "        raise _FieldFailed(f, exc) from None",
@@ -259,7 +261,7 @@ def fields_function(
         "_take": _taker(simple),
         "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in simple]),
         "_kept": [None] * kept,
-        "_hits": [0] * kept,
+        "_calls": [0],
         "_misses": [0] * kept,
         **source.names,
     }
@@ -422,18 +424,20 @@ def _kept(
     lines += [
         f"            if m is not None{''.join(' and ' + test for test in same)}:",
         f"                out = m[{len(reads)}]",
-        f"                _hits[{slot}] += 1",
         "            else:",
         f"                raw = {value}",
     ]
     lines += [f"                {line}" for line in finish]
     lines += [
         f"                _misses[{slot}] += 1",
-        f"                if _misses[{slot}] >= _TRIES and _hits[{slot}] * 4 < _misses[{slot}]:",
+        f"                if _misses[{slot}] >= _TRIES and (_calls[0] - _misses[{slot}]) * 4 < _misses[{slot}]:",
         f"                    _kept[{slot}] = _OFF",
         "                else:",
         f"                    _kept[{slot}] = ({snapshot}out,)",
         "        if out is not None:",
-        f"            values[{name}] = out.copy() if type(out) is list else out",
+        # a template's text is a str; an expression's may be a list (the item gets its own copy)
+        f"            values[{name}] = out"
+        if renders
+        else f"            values[{name}] = out.copy() if type(out) is list else out",
     ]
     return lines
