@@ -53,6 +53,16 @@ class _Source:
         self.env = env
         self.names: dict[str, Any] = {}
         self._ids: dict[int, str] = {}
+        self.taken: dict[str, str] = {}
+        """Each name of the item's data the code reads -> the local variable holding its value (``_MISSING``
+        when the data lacks it), all looked up at once at the start."""
+
+    def local(self, name: str) -> str:
+        """The local variable holding the value of the data's ``name``."""
+        made = self.taken.get(name)
+        if made is None:
+            made = self.taken[name] = f"s{len(self.taken)}"
+        return made
 
     def ref(self, value: Any) -> str:
         """The name the generated code uses for ``value``."""
@@ -71,8 +81,8 @@ class _Source:
             return None
         down = depth + 1
         if isinstance(node, nodes.Name) and node.ctx == "load":
-            key = repr(node.name)
-            return f"(ctx[{key}] if {key} in ctx else {self.ref(self.env.undefined)}(name={key}))"
+            name = self.local(node.name)  # as Jinja resolves a name: its value, else undefined
+            return f"({name} if {name} is not _MISSING else {self.ref(self.env.undefined)}(name={node.name!r}))"
         if isinstance(node, nodes.Const):
             return self.const(node.value)
         if isinstance(node, nodes.Dict) and all(
@@ -194,28 +204,18 @@ def fields_function(
     text it held, the text is reused instead of evaluated again (the variants of a product share most values). A
     failure is never kept: it is evaluated, and fails, again."""
     source = _Source(env)
-    simple = list(dict.fromkeys(spec.simple for spec in fields if spec.simple is not None and spec.renders))
-    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
-    if simple:
-        # every ``{{ name }}`` field's value in one look-up (a name the data lacks: _MISSING, left to its call)
-        taken = "".join(f"s{i}, " for i in range(len(simple)))
-        lines += [
-            "        try:",
-            f"            {taken}= _take(ctx)",
-            "        except KeyError:",
-            f"            {taken}= _take_each(ctx)",
-        ]
+    body: list[str] = []
     inline = 0
     kept = 0
     for index, spec in enumerate(fields):
         if spec.simple is not None and spec.renders:
             inline += 1
-            lines.append(f"        raw = s{simple.index(spec.simple)}")
-            lines += _finish(True, repr(spec.name), index, source.ref(spec.call))
+            body.append(f"        raw = {source.local(spec.simple)}")
+            body += _finish(True, repr(spec.name), index, source.ref(spec.call))
             continue
         if spec.simple is not None:
-            key = repr(spec.simple)
-            value = f"ctx[{key}] if {key} in ctx else {source.ref(spec.call)}(ctx)"
+            name = source.local(spec.simple)
+            value = f"({name} if {name} is not _MISSING else {source.ref(spec.call)}(ctx))"
             inline += 1
         else:
             made = _compilable(source.expression(spec.node)) if spec.node is not None else None
@@ -223,16 +223,29 @@ def fields_function(
             if made is not None and not spec.direct:
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
-        lines.append(f"        f = {index}")
+        body.append(f"        f = {index}")
         if reuse and spec.reads is not None and spec.simple is None:
             shared = [_shared(source, read) for read in spec.reads]
-            lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name), shared)
+            reads = [source.local(read) for read in spec.reads]
+            body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared)
             kept += 1
             continue
-        lines.append(f"        raw = {value}")
-        lines += _finish(spec.renders, repr(spec.name))
+        body.append(f"        raw = {value}")
+        body += _finish(spec.renders, repr(spec.name))
+    names = list(source.taken)
+    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
     if kept:
         lines.insert(2, "    _calls[0] += 1")  # items seen: a field's reuses are these less its evaluations
+    if names:
+        # every name the fields read, looked up once (a name the data lacks: _MISSING, where Jinja's undefined is made)
+        taken = "".join(f"{source.taken[name]}, " for name in names)
+        lines += [
+            "        try:",
+            f"            {taken}= _take(ctx)",
+            "        except KeyError:",
+            f"            {taken}= _take_each(ctx)",
+        ]
+    lines += body
     lines += [
         "    except _RENDER as exc:",
         "        raise _FieldFailed(f, exc) from None",
@@ -258,8 +271,8 @@ def fields_function(
         "_TRIES": _TRIES,
         "_equal": _equal,
         "_kept_copy": _kept_copy,
-        "_take": _taker(simple),
-        "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in simple]),
+        "_take": _taker(names),
+        "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in names]),
         "_kept": [None] * kept,
         "_calls": [0],
         "_misses": [0] * kept,
@@ -389,14 +402,15 @@ def _shared(source: _Source, read: str) -> str | None:
 
 
 def _kept(
-    slot: int, reads: tuple[str, ...], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
+    slot: int, reads: Sequence[str], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
 ) -> list[str]:
-    """The lines of a field whose text is kept in ``_kept[slot]`` with the values of ``reads`` it was made from:
+    """The lines of a field whose text is kept in ``_kept[slot]`` with the values it was made from of the names it
+    reads (``reads``: the local variables holding them, see ``_Source.local``):
     reused when each value is the same object or equal (``_equal``; text: ``str`` both, not a subclass such as
     ``Markup``, which prints otherwise), else evaluated and kept. A list or dict (a repeated attribute) is copied:
     the item's is its own; the environment's global of that name (``shared``) is kept as itself. A field seldom
     reused is switched off (``_OFF``): its keys cost more than they save."""
-    keys = [f"k{i}" for i in range(len(reads))]
+    keys = list(reads)
     same = [
         f"({key} is m[{i}] or ({key} == m[{i}] if type({key}) is type(m[{i}]) is str else _equal({key}, m[{i}])))"
         for i, key in enumerate(keys)
@@ -419,9 +433,8 @@ def _kept(
     )
     lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
     lines += [f"            {line}" for line in finish]
-    lines += ["        else:"]
-    lines += [f"            {key} = ctx.get({read!r}, _MISSING)" for key, read in zip(keys, reads, strict=True)]
     lines += [
+        "        else:",
         f"            if m is not None{''.join(' and ' + test for test in same)}:",
         f"                out = m[{len(reads)}]",
         "            else:",
