@@ -207,6 +207,7 @@ def fields_function(
     body: list[str] = []
     inline = 0
     kept = 0
+    unset: list[tuple[Any, ...]] = []  # what each kept field holds before its first evaluation: values never met
     for index, spec in enumerate(fields):
         if spec.simple is not None and spec.renders:
             inline += 1
@@ -228,6 +229,7 @@ def fields_function(
             shared = [_shared(source, read) for read in spec.reads]
             reads = [source.local(read) for read in spec.reads]
             body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared)
+            unset.append((_UNSET,) * (len(reads) + 1))
             kept += 1
             continue
         body.append(f"        raw = {value}")
@@ -268,12 +270,13 @@ def fields_function(
         "_print": printed,
         "_MISSING": _MISSING,
         "_OFF": _OFF,
+        "_UNSET": _UNSET,
         "_TRIES": _TRIES,
         "_equal": _equal,
         "_kept_copy": _kept_copy,
         "_take": _taker(names),
         "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in names]),
-        "_kept": [None] * kept,
+        "_kept": unset,
         "_calls": [0],
         "_misses": [0] * kept,
         **source.names,
@@ -345,6 +348,8 @@ class _Missing:
 
 _MISSING = _Missing()
 _OFF = _Missing()
+_UNSET = _Missing()
+"""What a kept field holds before its first evaluation, as its text and as the values it read (equal to none)."""
 """A field that seldom had the same values twice running: evaluated every time, without keeping."""
 _TRIES = 256
 """A field is switched off after this many evaluations when fewer than a quarter as many items reused its text."""
@@ -412,7 +417,7 @@ def _kept(
     reused is switched off (``_OFF``): its keys cost more than they save."""
     keys = list(reads)
     same = [
-        f"({key} is m[{i}] or ({key} == m[{i}] if type({key}) is type(m[{i}]) is str else _equal({key}, m[{i}])))"
+        f"({key} is p{i} or ({key} == p{i} if type({key}) is type(p{i}) is str else _equal({key}, p{i})))"
         for i, key in enumerate(keys)
     ]
     if renders:
@@ -431,13 +436,13 @@ def _kept(
         f"_kept_copy({key}), " if glob is None else f"({key} if {key} is {glob} else _kept_copy({key})), "
         for key, glob in zip(keys, shared, strict=True)
     )
+    kept = "".join(f"p{i}, " for i in range(len(keys)))
     lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
     lines += [f"            {line}" for line in finish]
     lines += [
         "        else:",
-        f"            if m is not None{''.join(' and ' + test for test in same)}:",
-        f"                out = m[{len(reads)}]",
-        "            else:",
+        f"            {kept}out, = m",
+        f"            if out is _UNSET{''.join(' or not ' + test for test in same)}:",
         f"                raw = {value}",
     ]
     lines += [f"                {line}" for line in finish]
