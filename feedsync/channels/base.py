@@ -84,18 +84,29 @@ def show_value(value: Value) -> str:
     return " | ".join(v if isinstance(v, str) else ";".join(f"{k}={t}" for k, t in v.items()) for v in value)
 
 
-_PRINTED_TYPES = frozenset({Money, DateRange, Weight})
-"""The model's value types (frozen: an object's text never changes) whose ``str`` is kept by ``printed``."""
+_PRINTED_TYPES = frozenset({Money, DateRange})
+"""The model's value types (frozen: an object's text never changes) whose ``str`` is kept by ``printed``: the
+variants of a product share them, and their text costs more than a microsecond (a date range's, several)."""
 _PRINTED: dict[int, tuple[Any, str]] = {}
 _PRINTED_SIZE = 4096
 
 
+def decimal_text(value: Decimal) -> str:
+    """``format(value, "f")``: ``str`` (several times faster) where it writes no exponent, which is where the two
+    agree (a whole number with trailing zeros, ``1E+3``, and a tiny one, ``1E-7``, differ)."""
+    text = str(value)
+    return format(value, "f") if "E" in text else text
+
+
 def printed(value: Any) -> str:
-    """``str(value)``, kept for each object of the model's frozen value types (``Money``, ``DateRange``, ``Weight``):
-    the reader gives the variants of a product the same objects, and channels print the same prices and dates
-    (the text of a price costs more than a microsecond; of a date range, several). An entry holds its object, so
-    its ``id`` names no other object while it is kept; the table is emptied when full."""
-    if type(value) in _PRINTED_TYPES:
+    """``str(value)``, kept for each object of ``_PRINTED_TYPES`` (``Money``, ``DateRange``): the reader gives the
+    variants of a product the same objects, and channels print the same prices and dates. A ``Weight`` (most
+    variants have their own) is made directly: keeping an object costs more than its text. An entry holds its
+    object, so its ``id`` names no other object while it is kept; the table is emptied when full."""
+    kind = type(value)
+    if kind is Weight:
+        return f"{decimal_text(value.value)} {value.unit._value_}"  # what Weight.__str__ makes
+    if kind in _PRINTED_TYPES:
         kept = _PRINTED.get(id(value))
         if kept is not None and kept[0] is value:
             return kept[1]
@@ -117,7 +128,7 @@ def to_text(value: Any) -> Value | None:
     if kind is int:
         return str(value)  # digits, a sign: never blank
     if kind is Decimal:
-        return format(value, "f")
+        return decimal_text(value)
     if kind is tuple or kind is list:
         items: list[str] = []
         for element in value:

@@ -420,3 +420,30 @@ def test_a_method_got_once_per_type_is_what_the_sandbox_gives(calls: list[tuple[
 @given(WEIGHTS)
 def test_a_weight_prints_its_value_and_its_unit(weight: Weight) -> None:
     assert str(weight) == f"{format(weight.value, 'f')} {weight.unit.value}"
+
+
+# --- a decimal's text: str where it writes no exponent ---
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.decimals()
+    | st.decimals(places=0, allow_nan=False, allow_infinity=False).map(lambda d: d.scaleb(5))
+    | st.decimals(places=12)
+    | st.sampled_from([Decimal("1E+3"), Decimal("-0E-10"), Decimal("0E+2"), Decimal("1E-7"), Decimal("sNaN")])
+)
+def test_a_decimal_prints_as_format_f_prints_it(value: Decimal) -> None:
+    assert base.decimal_text(value) == format(value, "f")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.builds(
+        Weight,
+        value=st.decimals(min_value=0, allow_infinity=False, allow_nan=False) | st.just(Decimal("1E+3")),
+        unit=st.sampled_from(WeightUnit),
+    )
+)
+def test_a_weight_printed_directly_is_its_str(weight: Weight) -> None:
+    assert printed(weight) == str(weight)
+    assert id(weight) not in base._PRINTED  # made directly, never kept

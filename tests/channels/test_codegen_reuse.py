@@ -206,3 +206,18 @@ def test_simple_and_constant_fields_are_not_kept() -> None:
     assert templating.template("{{ title or 'x' }}").reads is None  # a look-up and a test: cheaper than keeping
     assert templating.template("active").reads is None
     assert templating.expression("title | upper").reads == ("title",)
+
+
+def test_a_kept_field_that_reads_no_names_is_evaluated_once() -> None:
+    templating = Templating([])
+    compiled = templating.template("{{ range(3) | join(',') }}")
+    calls: list[int] = []
+
+    def counted(ctx: Any) -> Any:
+        calls.append(1)
+        return compiled.call(ctx)
+
+    spec = codegen.FieldCode("t", counted, True, None, None, False, ())
+    function = codegen.fields_function(templating.env, [spec], to_text)[0]
+    assert [function(templating.context({"title": t})) for t in ("a", "b", "c")] == [{"t": "0,1,2"}] * 3
+    assert calls == [1]  # its first text, made before any was kept, then reused

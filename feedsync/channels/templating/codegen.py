@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from jinja2 import nodes
@@ -52,6 +53,16 @@ class _Source:
         self.env = env
         self.names: dict[str, Any] = {}
         self._ids: dict[int, str] = {}
+        self.taken: dict[str, str] = {}
+        """Each name of the item's data the code reads -> the local variable holding its value (``_MISSING``
+        when the data lacks it), all looked up at once at the start."""
+
+    def local(self, name: str) -> str:
+        """The local variable holding the value of the data's ``name``."""
+        made = self.taken.get(name)
+        if made is None:
+            made = self.taken[name] = f"s{len(self.taken)}"
+        return made
 
     def ref(self, value: Any) -> str:
         """The name the generated code uses for ``value``."""
@@ -70,8 +81,8 @@ class _Source:
             return None
         down = depth + 1
         if isinstance(node, nodes.Name) and node.ctx == "load":
-            key = repr(node.name)
-            return f"(ctx[{key}] if {key} in ctx else {self.ref(self.env.undefined)}(name={key}))"
+            name = self.local(node.name)  # as Jinja resolves a name: its value, else undefined
+            return f"({name} if {name} is not _MISSING else {self.ref(self.env.undefined)}(name={node.name!r}))"
         if isinstance(node, nodes.Const):
             return self.const(node.value)
         if isinstance(node, nodes.Dict) and all(
@@ -193,13 +204,19 @@ def fields_function(
     text it held, the text is reused instead of evaluated again (the variants of a product share most values). A
     failure is never kept: it is evaluated, and fails, again."""
     source = _Source(env)
-    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
+    body: list[str] = []
     inline = 0
     kept = 0
+    unset: list[tuple[Any, ...]] = []  # what each kept field holds before its first evaluation: values never met
     for index, spec in enumerate(fields):
+        if spec.simple is not None and spec.renders:
+            inline += 1
+            body.append(f"        raw = {source.local(spec.simple)}")
+            body += _finish(True, repr(spec.name), index, source.ref(spec.call))
+            continue
         if spec.simple is not None:
-            key = repr(spec.simple)
-            value = f"ctx[{key}] if {key} in ctx else {source.ref(spec.call)}(ctx)"
+            name = source.local(spec.simple)
+            value = f"({name} if {name} is not _MISSING else {source.ref(spec.call)}(ctx))"
             inline += 1
         else:
             made = _compilable(source.expression(spec.node)) if spec.node is not None else None
@@ -207,17 +224,30 @@ def fields_function(
             if made is not None and not spec.direct:
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
-        lines.append(f"        f = {index}")
-        if spec.simple is not None and spec.renders:
-            lines += _simple(repr(spec.simple), source.ref(spec.call), repr(spec.name))
-            continue
+        body.append(f"        f = {index}")
         if reuse and spec.reads is not None and spec.simple is None:
             shared = [_shared(source, read) for read in spec.reads]
-            lines += _kept(kept, spec.reads, value, spec.renders, repr(spec.name), shared)
+            reads = [source.local(read) for read in spec.reads]
+            body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared)
+            unset.append((_UNSET,) * (len(reads) + 1))
             kept += 1
             continue
-        lines.append(f"        raw = {value}")
-        lines += _finish(spec.renders, repr(spec.name))
+        body.append(f"        raw = {value}")
+        body += _finish(spec.renders, repr(spec.name))
+    names = list(source.taken)
+    lines = ["def values(ctx):", "    values = {}", "    f = 0", "    try:", "        pass"]
+    if kept:
+        lines.insert(2, "    _calls[0] += 1")  # items seen: a field's reuses are these less its evaluations
+    if names:
+        # every name the fields read, looked up once (a name the data lacks: _MISSING, where Jinja's undefined is made)
+        taken = "".join(f"{source.taken[name]}, " for name in names)
+        lines += [
+            "        try:",
+            f"            {taken}= _take(ctx)",
+            "        except KeyError:",
+            f"            {taken}= _take_each(ctx)",
+        ]
+    lines += body
     lines += [
         "    except _RENDER as exc:",
         "        raise _FieldFailed(f, exc) from None",
@@ -240,11 +270,14 @@ def fields_function(
         "_print": printed,
         "_MISSING": _MISSING,
         "_OFF": _OFF,
+        "_UNSET": _UNSET,
         "_TRIES": _TRIES,
         "_equal": _equal,
         "_kept_copy": _kept_copy,
-        "_kept": [None] * kept,
-        "_hits": [0] * kept,
+        "_take": _taker(names),
+        "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in names]),
+        "_kept": unset,
+        "_calls": [0],
         "_misses": [0] * kept,
         **source.names,
     }
@@ -273,46 +306,40 @@ def _printed(value: Any) -> str:
     return text
 
 
-def _finish(renders: bool, name: str) -> list[str]:
-    """The lines that store ``raw`` as the field's text, as the per-field path does: a template's value prints
-    as ``{{ value }}`` would (None as nothing), an expression's goes through ``to_text``; text is stripped and an
-    empty value left out."""
-    if renders:
+def _finish(renders: bool, name: str, index: int | None = None, missing: str | None = None) -> list[str]:
+    """The lines that store ``raw`` as the field's text, as the per-field path does: text (most values) stripped,
+    an empty one left out; a template's other value printed as ``{{ value }}`` would (None as nothing), an
+    expression's through ``to_text``. ``index``: the field's number, set where it may fail (its text cannot);
+    ``missing``: the field's call, made for a name the data does not hold (``_MISSING``: it fails as Jinja does)."""
+    lines = [
+        "        if type(raw) is str:",
+        "            raw = raw.strip()",
+        "            if raw:",
+        f"                values[{name}] = raw",
+    ]
+    if not renders:
         return [
-            "        if raw is not None:",
-            "            if type(raw) is not str:",
-            "                raw = _print(raw)",
-            "            raw = raw.strip()",
-            "            if raw:",
+            *lines,
+            "        else:",
+            "            raw = _to_text(raw)",
+            "            if raw is not None:",
             f"                values[{name}] = raw",
         ]
-    return [
-        "        if type(raw) is str:",
-        "            raw = raw.strip()",
-        "            if raw:",
-        f"                values[{name}] = raw",
-        "        else:",
-        "            raw = _to_text(raw)",
-        "            if raw is not None:",
-        f"                values[{name}] = raw",
-    ]
+    lines += ["        elif raw is not None:"]
+    lines += [f"            f = {index}"] if index is not None else []
+    printing = ["raw = _print(raw).strip()", "if raw:", f"    values[{name}] = raw"]
+    if missing is None:
+        return lines + [f"            {line}" for line in printing]
+    lines += ["            if raw is _MISSING:", f"                raw = {missing}(ctx)"]
+    lines += ["            if raw is not None:"]
+    return lines + [f"                {line}" for line in printing]
 
 
-def _simple(key: str, call: str, name: str) -> list[str]:
-    """The lines of a ``{{ name }}`` field: what ``raw = <its value>`` and ``_finish`` do, text (most values)
-    tested first, with one look-up (``ctx`` is a dict); a name the data does not hold is left to the field's call
-    (which fails as Jinja does)."""
-    return [
-        f"        raw = ctx.get({key}, _MISSING)",
-        "        if type(raw) is str:",
-        "            raw = raw.strip()",
-        "            if raw:",
-        f"                values[{name}] = raw",
-        "        elif raw is not None:",
-        "            if raw is _MISSING:",
-        f"                raw = {call}(ctx)",
-        *["    " + line for line in _finish(True, name)],
-    ]
+def _taker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``names`` in ``ctx`` as a tuple, in one call (``KeyError`` for a name it lacks)."""
+    if len(names) > 1:
+        return itemgetter(*names)  # type: ignore[return-value]
+    return lambda ctx: tuple([ctx[name] for name in names])
 
 
 class _Missing:
@@ -321,6 +348,8 @@ class _Missing:
 
 _MISSING = _Missing()
 _OFF = _Missing()
+_UNSET = _Missing()
+"""What a kept field holds before its first evaluation, as its text and as the values it read (equal to none)."""
 """A field that seldom had the same values twice running: evaluated every time, without keeping."""
 _TRIES = 256
 """A field is switched off after this many evaluations when fewer than a quarter as many items reused its text."""
@@ -378,16 +407,17 @@ def _shared(source: _Source, read: str) -> str | None:
 
 
 def _kept(
-    slot: int, reads: tuple[str, ...], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
+    slot: int, reads: Sequence[str], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
 ) -> list[str]:
-    """The lines of a field whose text is kept in ``_kept[slot]`` with the values of ``reads`` it was made from:
+    """The lines of a field whose text is kept in ``_kept[slot]`` with the values it was made from of the names it
+    reads (``reads``: the local variables holding them, see ``_Source.local``):
     reused when each value is the same object or equal (``_equal``; text: ``str`` both, not a subclass such as
     ``Markup``, which prints otherwise), else evaluated and kept. A list or dict (a repeated attribute) is copied:
     the item's is its own; the environment's global of that name (``shared``) is kept as itself. A field seldom
     reused is switched off (``_OFF``): its keys cost more than they save."""
-    keys = [f"k{i}" for i in range(len(reads))]
+    keys = list(reads)
     same = [
-        f"({key} is m[{i}] or ({key} == m[{i}] if type({key}) is type(m[{i}]) is str else _equal({key}, m[{i}])))"
+        f"({key} is p{i} or ({key} == p{i} if type({key}) is type(p{i}) is str else _equal({key}, p{i})))"
         for i, key in enumerate(keys)
     ]
     if renders:
@@ -406,25 +436,26 @@ def _kept(
         f"_kept_copy({key}), " if glob is None else f"({key} if {key} is {glob} else _kept_copy({key})), "
         for key, glob in zip(keys, shared, strict=True)
     )
+    kept = "".join(f"p{i}, " for i in range(len(keys)))
     lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
     lines += [f"            {line}" for line in finish]
-    lines += ["        else:"]
-    lines += [f"            {key} = ctx.get({read!r}, _MISSING)" for key, read in zip(keys, reads, strict=True)]
     lines += [
-        f"            if m is not None{''.join(' and ' + test for test in same)}:",
-        f"                out = m[{len(reads)}]",
-        f"                _hits[{slot}] += 1",
-        "            else:",
+        "        else:",
+        f"            {kept}out, = m",
+        f"            if out is _UNSET{''.join(' or not ' + test for test in same)}:",
         f"                raw = {value}",
     ]
     lines += [f"                {line}" for line in finish]
     lines += [
         f"                _misses[{slot}] += 1",
-        f"                if _misses[{slot}] >= _TRIES and _hits[{slot}] * 4 < _misses[{slot}]:",
+        f"                if _misses[{slot}] >= _TRIES and (_calls[0] - _misses[{slot}]) * 4 < _misses[{slot}]:",
         f"                    _kept[{slot}] = _OFF",
         "                else:",
         f"                    _kept[{slot}] = ({snapshot}out,)",
         "        if out is not None:",
-        f"            values[{name}] = out.copy() if type(out) is list else out",
+        # a template's text is a str; an expression's may be a list (the item gets its own copy)
+        f"            values[{name}] = out"
+        if renders
+        else f"            values[{name}] = out.copy() if type(out) is list else out",
     ]
     return lines

@@ -103,8 +103,7 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     """``title - value - value``: the title followed by each variant value (a string, or a mapping's values)
     that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
     for colour ``verde``)."""
-    text = collapse(title)
-    words = text.casefold()  # casefold maps each character alone: the folded text grows by the folded parts
+    text, words = _folded(title if type(title) is str else "" if title is None else str(title))
     folded_separator: str | None = None
     for given in values:
         if not given:  # None, "", an empty dict (most variant options): nothing to add
@@ -115,10 +114,9 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
         else:
             parts = (given,)
         for part in parts:
-            value = collapse(part)
+            value, folded = _folded(part if type(part) is str else "" if part is None else str(part))
             if not value:
                 continue
-            folded = value.casefold()
             # Only a title holding the value at all can hold it as whole words: most do not, and need no pattern.
             if folded not in words or not re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", words):
                 text = f"{text}{separator}{value}"
@@ -126,6 +124,15 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
                     folded_separator = f"{separator}".casefold()
                 words = f"{words}{folded_separator}{folded}"
     return text
+
+
+@lru_cache(maxsize=4096)
+def _folded(value: str) -> tuple[str, str]:
+    """``collapse`` of ``value`` and its casefolded text (casefold maps each character alone: the folded text of
+    a title grown by parts is the folded parts). Cached: the variants of a product share their title, and a
+    catalog has few colours and sizes."""
+    text = _collapsed(value)
+    return text, text.casefold()
 
 
 _LI_OPEN = re.compile("<li", re.IGNORECASE)
