@@ -1,11 +1,11 @@
 """The findings of a run, in the order they were told, in flat memory.
 
 A catalog with bad data can have a finding for every few variants: a million variants gave 60,000 findings, about
-27 MB of objects held until the report is printed. ``Findings`` keeps the latest ``keep`` in memory and moves the
-earlier ones, pickled in batches, to an anonymous temporary file (gone when the process ends, whatever ends it);
-reading them is iterating, which reads the batches back one at a time. It behaves as the list it replaces for
-what the project does with it: append, extend, iterate (again and again), len, index and slice, compare with a
-list, pickle."""
+27 MB of objects held until the report is printed (each process of a row split holds its share's). ``Findings``
+keeps the latest ``keep`` in memory and moves the earlier ones, pickled in batches, to an anonymous temporary file
+(gone when the process ends, whatever ends it); reading them is iterating, which reads the batches back one at a
+time. It behaves as the list it replaces for what the project does with it: append, extend, iterate (again and
+again), len, index and slice, compare with a list, pickle."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from typing import IO, Any, overload
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 
-KEEP = 5000
-"""Findings held in memory before the earlier ones go to the temporary file."""
+KEEP = 1000
+"""Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
+each as objects, a few hundred KB in all (a batch of them pickles in about a millisecond)."""
 
 
 class Findings:

@@ -47,6 +47,20 @@ def test_many_findings_keep_their_order_and_memory_stays_flat() -> None:
     assert found[29_998:] == [finding(29_998), finding(29_999)]
 
 
+def test_a_long_runs_findings_hold_a_few_hundred_kilobytes_by_default() -> None:
+    # what each process of a row split holds of its share's findings, whatever the share's size
+    tracemalloc.start()
+    try:
+        found = Findings()
+        for n in range(30_000):
+            found.append(finding(n))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 1_000_000
+    assert len(found) == 30_000 and [d.product_id for d in found][29_999] == "SKU-0029999"
+
+
 @given(st.lists(st.integers(0, 99), max_size=60), st.integers(1, 7), st.integers(-70, 70), st.integers(-70, 70))
 def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, stop: int) -> None:
     items = [finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in numbers]
