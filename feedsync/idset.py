@@ -4,10 +4,10 @@
 Each id is kept as the first 12 bytes of its BLAKE2b digest (96 bits: two different ids share them with odds of
 about 1e-17 at a million members). The leading bits of those bytes pick a shard: a byte string of such members,
 appended to and searched with ``bytearray.find`` (a scan in C of a few dozen members). The shards are few while the
-set is small (``FIRST`` of them) and double in number as it grows (each split in two by its members' next bit),
+set is small (``2 ** FIRST``: 256) and double in number as it grows (each split in two by its members' next bit),
 so that they hold ``FULL / 2`` to ``FULL`` members on average: the memory in use is proportional to the ids held,
 12 bytes a member plus the shards' headers and the room they grow into (about a quarter more), whatever the size.
-Adding an id never moves the others but at a doubling (every id moved once per doubling: twice in all, amortized).
+Adding an id never moves the others but at a doubling, which moves each id once (about two moves an id in all).
 
 The set remembers the last id it was asked of that it holds: a catalog names a product group (or an Amazon parent)
 once per variant, one variant after another, and asking again for that id costs one string comparison."""
@@ -134,7 +134,9 @@ class IdSet:
 
     def update(self, other: IdSet) -> None:
         """Add every id of ``other``."""
-        for kept in list(other._all()):  # a list: ``other`` may be this set
+        if other is self:
+            return
+        for kept in other._all():
             if not self._has(kept):
                 self._put(self._index(kept), kept)
 

@@ -48,9 +48,7 @@ def test_a_set_that_doubles_its_shards_keeps_every_id(keys: list[str], full: int
             assert len(ids) == len(reference) and key in ids
         assert all(key in ids for key in reference) and not any(f"\x00{key}" in ids for key in reference)
         assert ids.nbytes == SLOT * len(reference)
-        assert len(ids._shards) == max(
-            2, 1 << min(idset.BITS, (max(0, len(keys and reference) - 1) // full).bit_length())
-        )
+        assert len(ids._shards) == max(2, 1 << min(idset.BITS, (max(0, len(reference) - 1) // full).bit_length()))
         other = IdSet()
         for key in keys[::2]:
             other.add(key)
@@ -99,6 +97,8 @@ def test_disjoint_and_update_agree_with_python_sets(first: set[str], second: set
         b.add(key)
     assert a.isdisjoint(b) == first.isdisjoint(second) == b.isdisjoint(a)
     a.update(b)
+    assert len(a) == len(first | second)
+    a.update(a)  # with itself: the same set
     assert len(a) == len(first | second)
     assert all(key in a for key in first | second)
     assert all(a.add(key) == (key not in first | second) for key in ["new-1", "new-2", *second])
