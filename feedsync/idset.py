@@ -1,13 +1,13 @@
-"""A set of ids in flat memory: 12 bytes a member in byte strings, where a Python set of strings costs about 140.
-Streaming a million-variant catalog keeps every id seen to find duplicates; this keeps that near 20 MB.
+"""A set of ids in flat memory: about 15 bytes a member in byte strings, where a Python set of strings costs about
+140. Streaming a million-variant catalog keeps every id seen to find duplicates; this keeps that near 15 MB.
 
-Each id's BLAKE2b digest (its first 14 bytes: 112 bits) picks one of 65,536 shards with its first two bytes and
-is kept there as its next 12 bytes (two different ids share them with odds of about 1e-22 at a million members).
-A shard is a byte string of those 12-byte members, appended to and searched with ``bytearray.find`` (a scan in C
-of about 15 members at a million ids): no table to grow, so adding an id never moves the others (open addressing
-in Python tables cost more growing and probing, about 4 µs an id at 20,000 ids, than the digest). The memory in
-use is 12 bytes a member, the shards' own headers (56 bytes each: most of it below a hundred thousand ids), and
-one list of shards (512 KiB).
+Each id is kept as the first 12 bytes of its BLAKE2b digest (96 bits: two different ids share them with odds of
+about 1e-17 at a million members). The leading bits of those bytes pick a shard: a byte string of such members,
+appended to and searched with ``bytearray.find`` (a scan in C of a few dozen members). The shards are few while the
+set is small (``2 ** FIRST``: 256) and double in number as it grows (each split in two by its members' next bit),
+so that they hold ``FULL / 2`` to ``FULL`` members on average: the memory in use is proportional to the ids held,
+12 bytes a member plus the shards' headers and the room they grow into (about a quarter more), whatever the size.
+Adding an id never moves the others but at a doubling, which moves each id once (about two moves an id in all).
 
 The set remembers the last id it was asked of that it holds: a catalog names a product group (or an Amazon parent)
 once per variant, one variant after another, and asking again for that id costs one string comparison."""
@@ -16,17 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from hashlib import blake2b as _blake2b
-from itertools import compress
 
 SLOT = 12
-SHARDS = 1 << 16
+BITS = 16
+"""Of a member's leading bits, at most this many pick its shard (65,536 shards: past ~4 million members the
+shards grow longer instead of more)."""
+FIRST = 8
+"""A new set's shards: 2 ** FIRST."""
+FULL = 64
+"""Members per shard, on average, past which the shards double."""
 _EMPTY = b""  # a shard no id fell into yet (shared: one object for all of them)
-_INDEXES = range(SHARDS)
 
 
 def _digest(key: str) -> bytes:
-    """The id's BLAKE2b digest (the full digest: faster than asking for a short one); its first two bytes pick the
-    shard, the next ``SLOT`` are kept."""
+    """The id's BLAKE2b digest (the full digest: faster than asking for a short one); its first ``SLOT`` bytes are
+    kept, their leading bits pick the shard."""
     return _blake2b(key.encode("utf-8", "surrogatepass")).digest()
 
 
@@ -38,9 +42,17 @@ def _holds(shard: bytes | bytearray, kept: bytes) -> bool:
     return found >= 0
 
 
+def _members(shard: bytes | bytearray) -> Iterator[bytes]:
+    """The members of one shard."""
+    for start in range(0, len(shard), SLOT):
+        yield bytes(shard[start : start + SLOT])
+
+
 class IdSet:
     def __init__(self) -> None:
-        self._shards: list[bytes | bytearray] = [_EMPTY] * SHARDS
+        self._bits = FIRST
+        self._shift = BITS - FIRST  # a member's shard: its first two bytes shifted right by this
+        self._shards: list[bytes | bytearray] = [_EMPTY] * (1 << FIRST)
         self._count = 0
         self._last: str | None = None  # the last id asked of that the set holds (ids are never removed)
 
@@ -56,8 +68,8 @@ class IdSet:
         if key == self._last:
             return True
         digest = _digest(key)
-        shard = self._shards[digest[0] << 8 | digest[1]]
-        if shard and _holds(shard, digest[2 : 2 + SLOT]):
+        shard = self._shards[(digest[0] << 8 | digest[1]) >> self._shift]
+        if shard and _holds(shard, digest[:SLOT]):
             self._last = key
             return True
         return False
@@ -68,8 +80,8 @@ class IdSet:
             return False
         self._last = key
         digest = _digest(key)
-        index = digest[0] << 8 | digest[1]
-        kept = digest[2 : 2 + SLOT]
+        index = (digest[0] << 8 | digest[1]) >> self._shift
+        kept = digest[:SLOT]
         shard = self._shards[index]
         if shard and _holds(shard, kept):
             return False
@@ -77,66 +89,75 @@ class IdSet:
         return True
 
     def _put(self, index: int, kept: bytes) -> None:
-        """Add a member known to be absent."""
+        """Add a member known to be absent, at the shard ``index`` (its place)."""
         shard = self._shards[index]
         if shard:
             shard += kept  # type: ignore[operator]  # a bytearray: extended in place
         else:
             self._shards[index] = bytearray(kept)
         self._count += 1
+        if self._count > FULL << self._bits and self._bits < BITS:
+            self._double()
 
-    def _used(self) -> Iterator[int]:
-        """The indexes of the shards that hold an id (found in C: the set operations visit only those)."""
-        return compress(_INDEXES, self._shards)
+    def _double(self) -> None:
+        """Twice the shards: each split in two by its members' next bit (the order within each kept)."""
+        self._bits += 1
+        self._shift -= 1
+        bit = 1 << self._shift
+        old, shards = self._shards, []
+        for index, shard in enumerate(old):
+            low, high = bytearray(), bytearray()
+            for start in range(0, len(shard), SLOT):
+                kept = shard[start : start + SLOT]
+                (high if (kept[0] << 8 | kept[1]) & bit else low).extend(kept)
+            shards += (low or _EMPTY, high or _EMPTY)
+            old[index] = _EMPTY  # the memory held stays about that of the members
+        self._shards = shards
+
+    def _index(self, kept: bytes) -> int:
+        return (kept[0] << 8 | kept[1]) >> self._shift
+
+    def _has(self, kept: bytes) -> bool:
+        shard = self._shards[self._index(kept)]
+        return bool(shard) and _holds(shard, kept)
+
+    def _all(self) -> Iterator[bytes]:
+        """Every member."""
+        for shard in self._shards:
+            if shard:
+                yield from _members(shard)
 
     def isdisjoint(self, other: IdSet) -> bool:
         """Whether no id is in both sets."""
-        shards = self._shards
-        return not any(
-            shards[index] and _holds(shards[index], kept) for index in other._used() for kept in other._members(index)
-        )
+        small, large = (self, other) if len(self) <= len(other) else (other, self)
+        return not any(map(large._has, small._all()))
 
     def update(self, other: IdSet) -> None:
         """Add every id of ``other``."""
-        shards = self._shards
-        for index in other._used():
-            if not shards[index]:  # most shards of a small set: taken whole
-                shards[index] = bytearray(other._shards[index])
-                self._count += len(shards[index]) // SLOT
-                continue
-            for kept in other._members(index):
-                if not _holds(shards[index], kept):
-                    self._put(index, kept)
+        if other is self:
+            return
+        for kept in other._all():
+            if not self._has(kept):
+                self._put(self._index(kept), kept)
 
     def clear(self) -> None:
         """Remove every id."""
-        self._shards = [_EMPTY] * SHARDS
-        self._count = 0
-        self._last = None
+        self.__init__()  # type: ignore[misc]
 
     def copy(self) -> IdSet:
         """A set of the same ids that grows on its own."""
         made = IdSet()
-        shards = made._shards = list(self._shards)
-        for index in self._used():
-            shards[index] = bytearray(shards[index])
-        made._count = self._count
+        made._bits, made._shift, made._count = self._bits, self._shift, self._count
+        made._shards = [bytearray(shard) if shard else _EMPTY for shard in self._shards]
         return made
 
     __copy__ = copy
 
-    def _members(self, index: int) -> Iterator[bytes]:
-        """The members of one shard."""
-        shard = self._shards[index]
-        for start in range(0, len(shard), SLOT):
-            yield bytes(shard[start : start + SLOT])
-
     def _kept(self, other: IdSet, *, present: bool) -> IdSet:
-        made, theirs = IdSet(), other._shards
-        for index in self._used():
-            for kept in self._members(index):
-                if (bool(theirs[index]) and _holds(theirs[index], kept)) is present:
-                    made._put(index, kept)
+        made = IdSet()
+        for kept in self._all():
+            if other._has(kept) is present:
+                made._put(made._index(kept), kept)
         return made
 
     def __or__(self, other: IdSet) -> IdSet:

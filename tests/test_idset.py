@@ -1,6 +1,8 @@
-"""IdSet: a set of ids in 12 bytes a member (duplicate ids and SKUs in a streamed catalog)."""
+"""IdSet: a set of ids in about 15 bytes a member (duplicate ids and SKUs in a streamed catalog)."""
 
 from __future__ import annotations
+
+import sys
 
 import pytest
 from hypothesis import given
@@ -20,6 +22,39 @@ def test_it_tells_new_ids_from_seen_ones() -> None:
     assert ids.nbytes == SLOT * len(ids)
 
 
+@pytest.mark.parametrize("count", [0, 100, 5_000, 40_000])
+def test_its_shards_are_as_many_as_its_members_need(count: int) -> None:
+    # the memory follows the ids held: a small set has few shards, a large one about FULL / 2 to FULL a shard
+    ids = IdSet()
+    for n in range(count):
+        ids.add(f"SKU-{n:07d}")
+    assert len(ids._shards) == max(1 << idset.FIRST, 1 << (max(0, count - 1) // idset.FULL).bit_length())
+    assert len(ids._shards) * idset.FULL // 2 <= max(count, idset.FULL << idset.FIRST)
+    held = sys.getsizeof(ids._shards) + sum(map(sys.getsizeof, {id(s): s for s in ids._shards}.values()))
+    assert held < 18 * count + 8192
+
+
+@given(st.lists(st.text(max_size=8), max_size=400), st.integers(1, 4))
+def test_a_set_that_doubles_its_shards_keeps_every_id(keys: list[str], full: int) -> None:
+    # shards made to double every few ids (from two of them up to the most): the set agrees with a Python set
+    # before, during and after, and a copy and the set algebra too
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idset, "FIRST", 1)
+        patch.setattr(idset, "FULL", full)
+        ids, reference = IdSet(), set[str]()
+        for key in keys:
+            assert ids.add(key) == (key not in reference)
+            reference.add(key)
+            assert len(ids) == len(reference) and key in ids
+        assert all(key in ids for key in reference) and not any(f"\x00{key}" in ids for key in reference)
+        assert ids.nbytes == SLOT * len(reference)
+        assert len(ids._shards) == max(2, 1 << min(idset.BITS, (max(0, len(reference) - 1) // full).bit_length()))
+        other = IdSet()
+        for key in keys[::2]:
+            other.add(key)
+        assert not (other - ids) and len(ids & other) == len(other) and (ids | other) == ids == ids.copy()
+
+
 def test_a_match_across_two_members_is_not_a_member() -> None:
     first, second = bytes(range(1, 13)), bytes(range(101, 113))
     shard = bytearray(first + second)
@@ -31,10 +66,11 @@ def test_a_match_across_two_members_is_not_a_member() -> None:
 def test_ids_in_the_same_shard_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # every id's digest made to pick one shard: each is found among the others, and none answers for another
     monkeypatch.setattr(idset, "_digest", lambda key: b"\x07\x07" + _digest(key)[2:])
+    monkeypatch.setattr(idset, "FULL", 1)  # and the shards doubled as they would be for a set that large
     ids = IdSet()
     assert all(ids.add(f"id-{n}") and not ids.add(f"id-{n}") for n in range(2000))
     assert all(f"id-{n}" in ids for n in range(2000)) and not any(f"id-{n}" in ids for n in range(2000, 4000))
-    assert len(ids) == 2000 and ids.nbytes == SLOT * 2000 == len(ids._shards[0x0707])
+    assert len(ids) == 2000 and ids.nbytes == SLOT * 2000 == len(ids._shards[0x0707 >> ids._shift])
     other = IdSet()
     assert other.add("id-1999") and other.add("id-2000")
     assert not ids.isdisjoint(other) and len(ids - other) == 1999 and len(ids & other) == 1
@@ -61,6 +97,8 @@ def test_disjoint_and_update_agree_with_python_sets(first: set[str], second: set
         b.add(key)
     assert a.isdisjoint(b) == first.isdisjoint(second) == b.isdisjoint(a)
     a.update(b)
+    assert len(a) == len(first | second)
+    a.update(a)  # with itself: the same set
     assert len(a) == len(first | second)
     assert all(key in a for key in first | second)
     assert all(a.add(key) == (key not in first | second) for key in ["new-1", "new-2", *second])

@@ -14,6 +14,7 @@ import pytest
 from feedsync import pipeline, rows
 from feedsync.channels.profile import compile_channels
 from feedsync.config import load_config
+from feedsync.rows.share import Share
 from tests.rows_compare import build_both, row_events, write_config
 from tests.sources.realdata import REALDATA
 
@@ -228,3 +229,33 @@ def test_the_shares_are_forked_with_the_objects_before_them_frozen(
     assert events == [{"split": True, "shares": 2}]
     assert frozen and all(count > 1000 for count in frozen)  # a child's collections leave the parent's pages alone
     assert gc.get_freeze_count() == 0
+
+
+def test_the_merge_and_the_stitch_hold_none_of_the_shares_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the ids, trackers and grown sets of every share are let go once the shares are checked against each other (a
+    # million variants' ids are megabytes a share); the once-per-run sets the merge reads stay, and the run is the
+    # one process's (an id of the first share again in the second, CFG004 told once of all shares)
+    from feedsync.rows import merge as merging
+    from feedsync.rows.share import TOLD_ONCE
+
+    lines = [row(n, f"G{n}").replace(",Tops,", ",Unmapped > Type," if n % 2 else ",Tops,") for n in range(1, 30)]
+    lines[-1] = row(99, "G99", id_="V1")
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "categories.yaml").write_text("- {product_type: Tops, google_product_category: 212}\n")
+    path = catalog(tmp_path / "catalog", lines)
+    config_text = "  google: {profile: google_merchant, category_map: categories.yaml}\n"
+    path.write_text(path.read_text().replace("  google: {profile: google_merchant}\n", config_text))
+    held: list[tuple[int, set[str]]] = []
+    real = merging.merge
+
+    def merge(stream: object, source: object, compiled: object, made: list[Share], *, check: bool) -> None:
+        held.extend((sum(map(len, share.ids)) + len(share.trackers), set(share.told)) for share in made)
+        real(stream, source, compiled, made, check=check)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(merging, "merge", merge)
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert events[0]["split"] is True and len(held) == 2
+    assert all(count == 0 and all(key.split(":", 1)[1] in TOLD_ONCE for key in told) for count, told in held)
+    assert any(told for _, told in held)
+    assert [d.value for d in serial.diagnostics if d.code == "CFG004"] == ["Unmapped > Type"]
+    assert any(d.code == "MDL008" for d in serial.diagnostics)

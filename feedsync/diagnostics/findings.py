@@ -1,11 +1,11 @@
 """The findings of a run, in the order they were told, in flat memory.
 
 A catalog with bad data can have a finding for every few variants: a million variants gave 60,000 findings, about
-27 MB of objects held until the report is printed. ``Findings`` keeps the latest ``keep`` in memory and moves the
-earlier ones, pickled in batches, to an anonymous temporary file (gone when the process ends, whatever ends it);
-reading them is iterating, which reads the batches back one at a time. It behaves as the list it replaces for
-what the project does with it: append, extend, iterate (again and again), len, index and slice, compare with a
-list, pickle."""
+27 MB of objects held until the report is printed (each process of a row split holds its share's). ``Findings``
+keeps the latest ``keep`` in memory and moves the earlier ones, pickled in batches, to an anonymous temporary file
+(gone when the process ends, whatever ends it); reading them is iterating, which reads the batches back one at a
+time. It behaves as the list it replaces for what the project does with it: append, extend, iterate (again and
+again), len, index and slice, compare with a list, pickle."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ import os
 import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import IO, Any, overload
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 
-KEEP = 5000
-"""Findings held in memory before the earlier ones go to the temporary file."""
+KEEP = 1000
+"""Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
+each as objects, a few hundred KB in all (a batch of them pickles in about a millisecond)."""
 
 
 class Findings:
     __slots__ = ("_batches", "_end", "_errors", "_keep", "_memory", "_pid", "_spilled", "_spool")
 
-    def __init__(self, items: Iterable[Diagnostic] = (), *, keep: int = KEEP) -> None:
+    def __init__(self, items: Iterable[Diagnostic] = (), *, keep: int | None = None) -> None:
         self._memory: list[Diagnostic] = []
         self._spool: IO[bytes] | None = None
         self._pid = 0  # the process that made the spool: a forked process writes to a spool of its own
@@ -32,7 +34,7 @@ class Findings:
         self._batches: list[tuple[IO[bytes], int, int]] = []  # (spool, offset, length) of each pickled batch
         self._spilled = 0
         self._errors = 0
-        self._keep = max(1, keep)
+        self._keep = max(1, KEEP if keep is None else keep)
         self.extend(items)
 
     @property
@@ -58,9 +60,7 @@ class Findings:
             self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the object, or the process)
             self._pid, self._end = os.getpid(), 0
         data = pickle.dumps(self._memory[:count], protocol=pickle.HIGHEST_PROTOCOL)
-        written = 0
-        while written < len(data):
-            written += os.pwrite(self._spool.fileno(), data[written:], self._end + written)
+        _write(self._spool, data, self._end)
         self._batches.append((self._spool, self._end, len(data)))
         self._end += len(data)
         self._spilled += count
@@ -121,17 +121,28 @@ class Findings:
         return f"Findings({len(self)} findings, {self._spilled} in the spool)"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled (sent to another process): a few findings as a list; many as a file that holds their batches,
-        which the receiving process opens and unlinks at once (memory stays flat on both sides)."""
+        """Pickled (sent to another process): a few findings as a list; many as a file that holds their batches
+        (memory stays flat on both sides): within ``carried``, the anonymous file both processes have open (nothing
+        is left behind whenever either dies); else a named file, which the receiving process opens and unlinks at
+        once."""
         if not self._batches:
             return (Findings, (list(self._memory),))
+        tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
+        carrier = _CARRIER
+        if carrier is not None:
+            end = os.fstat(carrier.fileno()).st_size
+            batches = []
+            for data in (*(_read(*batch) for batch in self._batches), tail):
+                _write(carrier, data, end)
+                batches.append((end, len(data)))
+                end += len(data)
+            return (_carried, (batches, len(self), self._errors, self._keep))
         with tempfile.NamedTemporaryFile(prefix="feedsync-findings-", delete=False) as handle:
             batches, end = [], 0
             for spool, offset, length in self._batches:
                 handle.write(_read(spool, offset, length))
                 batches.append((end, length))
                 end += length
-            tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
             handle.write(tail)
             batches.append((end, len(tail)))
         return (_adopt, (handle.name, batches, len(self), self._errors, self._keep))
@@ -139,6 +150,27 @@ class Findings:
     def __del__(self) -> None:
         for spool in {id(spool): spool for spool, _, _ in self._batches}.values():
             spool.close()
+
+
+_CARRIER: IO[bytes] | None = None
+
+
+@contextmanager
+def carried(handle: IO[bytes]) -> Iterator[None]:
+    """Findings pickled or unpickled within carry their batches in ``handle``: an anonymous file that the sending
+    and the receiving process both have open (made before the fork), written at its end and read where written."""
+    global _CARRIER
+    _CARRIER = handle
+    try:
+        yield
+    finally:
+        _CARRIER = None
+
+
+def _write(spool: IO[bytes], data: bytes, offset: int) -> None:
+    written = 0
+    while written < len(data):
+        written += os.pwrite(spool.fileno(), data[written:], offset + written)
 
 
 def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
@@ -157,6 +189,18 @@ def _adopt(path: str, batches: list[tuple[int, int]], count: int, errors: int, k
     found = Findings(keep=keep)
     spool = open(path, "rb")  # noqa: SIM115 (closed with the object, or the process)
     os.unlink(path)
+    found._batches = [(spool, offset, length) for offset, length in batches]
+    found._spilled, found._errors = count, errors
+    return found
+
+
+def _carried(batches: list[tuple[int, int]], count: int, errors: int, keep: int) -> Findings:
+    """The findings another process pickled into the file ``carried`` names (this process's handle of it, its own
+    copy: it lives as long as the object)."""
+    if _CARRIER is None:
+        raise RuntimeError("findings carried in a file were unpickled outside feedsync.diagnostics.findings.carried")
+    found = Findings(keep=keep)
+    spool = open(os.dup(_CARRIER.fileno()), "rb")  # noqa: SIM115 (closed with the object, or the process)
     found._batches = [(spool, offset, length) for offset, length in batches]
     found._spilled, found._errors = count, errors
     return found

@@ -143,6 +143,8 @@ def run_split(
             groups, again = _chain(made, before)
         finally:
             worker.JOB = None
+        for share in made:
+            share.settle()
         checkpoint("rows.shares-made")
         merge(stream, source, compiled, made, check=check)
         stream.report.products = groups

@@ -1,7 +1,7 @@
 """A share of a row split made in a forked process (``start``) and handed back through an anonymous temporary file
-(``Child.result``): pickled and unpickled as a stream, so neither process holds the whole pickle at once. The
-process makes its share and ends, and is killed when this one dies (Linux): a killed run leaves no process
-behind."""
+(``Child.result``): pickled and unpickled as a stream, so neither process holds the whole pickle at once; the
+share's findings that waited on disk travel in a second anonymous file (``findings.carried``). The process makes
+its share and ends, and is killed when this one dies (Linux): a killed run leaves no process and no file behind."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import traceback
 from dataclasses import dataclass
 from typing import IO, NoReturn
 
+from feedsync.diagnostics.findings import carried
 from feedsync.errors import FeedsyncError
 from feedsync.rows import share as worker
 from feedsync.rows.share import Share
@@ -27,16 +28,19 @@ _PR_SET_PDEATHSIG = 1
 class Child:
     pid: int
     spool: IO[bytes]
+    carrier: IO[bytes]
+    """Where the share's spilled findings travel (both files anonymous: nothing is left whoever dies)."""
 
     def result(self) -> Share | str:
         """The share it made, or why it did not (an error it met); raises what else it met, or that it died."""
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
-        with self.spool:
+        with self.spool, self.carrier:
             if os.waitstatus_to_exitcode(status) != 0:
                 raise FeedsyncError(DIED)
             self.spool.seek(0)
-            made = pickle.load(self.spool)
+            with carried(self.carrier):
+                made = pickle.load(self.spool)
         if isinstance(made, BaseException):
             raise made
         return made  # type: ignore[no-any-return]
@@ -49,19 +53,21 @@ class Child:
             os.waitpid(self.pid, 0)
             self.pid = 0
         self.spool.close()
+        self.carrier.close()
 
 
 def start(index: int) -> Child:
     """A forked process making share ``index`` of ``share.JOB``."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
+    carrier = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     parent = os.getpid()
     pid = os.fork()
     if not pid:
-        _make(index, spool, parent)
-    return Child(pid, spool)
+        _make(index, spool, carrier, parent)
+    return Child(pid, spool, carrier)
 
 
-def _make(index: int, spool: IO[bytes], parent: int) -> NoReturn:
+def _make(index: int, spool: IO[bytes], carrier: IO[bytes], parent: int) -> NoReturn:
     """The forked process: its share into ``spool``; it ends here (no exit handler of the parent's runs, none of its
     buffers is flushed)."""
     status = 1
@@ -74,7 +80,8 @@ def _make(index: int, spool: IO[bytes], parent: int) -> NoReturn:
             made = f"a share met an error ({exc})"
         except BaseException as exc:  # raised again in the parent
             made = _picklable(exc)
-        pickle.dump(made, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        with carried(carrier):
+            pickle.dump(made, spool, protocol=pickle.HIGHEST_PROTOCOL)
         spool.flush()
         status = 0
     finally:

@@ -67,6 +67,15 @@ class Share:
     ignores: dict[str, Selection]
     """The findings each product of the share ignores (its ``feedsync_ignore`` column)."""
 
+    def settle(self) -> None:
+        """Let go of what only the check across shares needs (the ids read, the trackers, the sets the channels
+        grew: a million variants' ids are ~15 MB a share), before the merge and the stitch; what the merge reads
+        (the once-per-run sets, ``TOLD_ONCE``) stays."""
+        self.ids = (IdSet(), IdSet(), IdSet())
+        self.trackers = {}
+        self.first_groups = {}
+        self.told = {key: value for key, value in self.told.items() if key.split(":", 1)[1] in TOLD_ONCE}
+
 
 class _Tracker(VariantTracker):
     """A variant tracker that remembers the first group it compared."""

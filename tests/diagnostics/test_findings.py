@@ -4,14 +4,16 @@ the project reads them gives what a list would."""
 from __future__ import annotations
 
 import pickle
+import tempfile
 import tracemalloc
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from feedsync.diagnostics import Diagnostic, Location, Severity
-from feedsync.diagnostics.findings import Findings
+from feedsync.diagnostics.findings import Findings, carried
 
 
 def finding(n: int, severity: Severity = Severity.ERROR) -> Diagnostic:
@@ -47,6 +49,20 @@ def test_many_findings_keep_their_order_and_memory_stays_flat() -> None:
     assert found[29_998:] == [finding(29_998), finding(29_999)]
 
 
+def test_a_long_runs_findings_hold_a_few_hundred_kilobytes_by_default() -> None:
+    # what each process of a row split holds of its share's findings, whatever the share's size
+    tracemalloc.start()
+    try:
+        found = Findings()
+        for n in range(10_000):
+            found.append(finding(n))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held < 1_000_000  # 5,000 to 10,000 findings held before: 2 to 4.5 MB
+    assert len(found) == 10_000 and [d.product_id for d in found][9_999] == "SKU-0009999"
+
+
 @given(st.lists(st.integers(0, 99), max_size=60), st.integers(1, 7), st.integers(-70, 70), st.integers(-70, 70))
 def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, stop: int) -> None:
     items = [finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in numbers]
@@ -60,6 +76,8 @@ def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, s
             assert found[index] == items[index]
     assert found.errors == sum(d.severity is Severity.ERROR for d in items)
     assert pickle.loads(pickle.dumps(found)) == items
+    with tempfile.TemporaryFile() as carrier, carried(carrier):  # as a row split's share hands them over
+        assert pickle.loads(pickle.dumps(found)) == items
 
 
 def test_a_forked_process_reads_what_was_spilled_before_and_spills_to_its_own_file() -> None:
@@ -99,3 +117,25 @@ def test_many_findings_travel_to_another_process_as_a_file_it_unlinks() -> None:
     assert len(received) == 1000 and received.errors == 1000
     received.extend(finding(n) for n in range(1000, 1300))  # spills to a file of its own
     assert [d.product_id for d in received][-1] == "SKU-0001299" and len(received) == 1300
+
+
+def test_many_findings_carried_in_a_file_both_processes_hold_leave_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    found = Findings(keep=100)
+    found.extend(finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in range(1000))
+    with tempfile.TemporaryFile() as carrier:
+        with carried(carrier):
+            data = pickle.dumps(found)
+        assert len(data) < 2000 and os.fstat(carrier.fileno()).st_size > 20_000  # the batches are in the carrier
+        assert not list(tmp_path.iterdir())  # no file named anywhere
+        with pytest.raises(RuntimeError, match="outside"):
+            pickle.loads(data)
+        with carried(carrier):
+            received = pickle.loads(data)
+    assert received == found and received.errors == 500 and len(received) == 1000  # the carrier closed: its copy
+    received.extend(finding(n) for n in range(1000, 1300))
+    assert [d.product_id for d in received][-1] == "SKU-0001299"

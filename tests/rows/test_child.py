@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from feedsync import rows
+from feedsync.diagnostics.findings import Findings
 from feedsync.errors import FeedsyncError, SourceError
 from feedsync.rows import child, here
 from feedsync.rows import share as worker
+from tests.diagnostics.test_findings import finding
 
 
 def _gone(pid: int) -> bool:
@@ -88,3 +92,24 @@ def test_a_fork_that_fails_stops_the_share_processes_started_before_it(monkeypat
     with pytest.raises(BlockingIOError):
         rows._make_all(4)
     assert stopped == [1, 2]
+
+
+def test_a_shares_many_findings_come_back_with_no_file_left_whenever_this_process_dies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the forked process spills its findings and hands them over in an anonymous file made before the fork: once it
+    # has ended, and before this process reads them (a kill here), no file lies named anywhere
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def work(index: int) -> Findings:
+        found = Findings(keep=50)
+        found.extend(finding(n) for n in range(index * 1000, index * 1000 + 1000))
+        return found
+
+    monkeypatch.setattr(worker, "work", work)
+    process = child.start(2)
+    os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # ended, not reaped yet
+    assert not list(tmp_path.iterdir())
+    made: Any = process.result()
+    assert [d.product_id for d in made] == [f"SKU-{n:07d}" for n in range(2000, 3000)]
+    assert not list(tmp_path.iterdir())
