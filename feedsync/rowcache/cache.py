@@ -117,6 +117,12 @@ class RowCache:
         self.pending: _Pending | None = None
         self.replayed = 0
         self.computed = 0
+        self.width = 0
+        """The source's header's width."""
+        self.lines = 0
+        """The raw lines of the record being read so far."""
+        self.line_key = ""
+        """The key of the record being read, from its first raw line (a record of one line is kept by it)."""
         self.told: list[tuple[list[str], list[SyncCollector], list[Staged]]] = []
         """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
 
@@ -234,6 +240,7 @@ class RowCache:
     # -- the source's gate
 
     def start(self, header: list[str]) -> None:
+        self.width = len(header)
         stats = self.source.stats
         for cache in self.caches:
             cache.fingerprint = with_header(cache.base, header, stats.encoding, stats.delimiter)
@@ -241,21 +248,29 @@ class RowCache:
                 cache.old = {}
         self.replaying = all(cache.old for cache in self.caches)
 
+    def line(self, text: str, row: int) -> bool:
+        """Replay the record that starts with the raw line ``text`` (row ``row``; 0: a further line of the record
+        being read) when a record of that one line was kept (its key is the line's: it is not read into cells)."""
+        if not row:
+            self.lines += 1
+            return False
+        self.lines = 1
+        key = self.line_key = _line_key(text)
+        if self.replaying and self._replays(key, row):
+            self.source.stats.rows += 1  # as the source counts the rows it reads
+            return True
+        return False
+
     def skip(self, row: int, cells: list[str]) -> bool:
-        """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it."""
-        key = _row_key(cells)
-        if self.replaying:
-            lines = [cache.old.get(key) for cache in self.caches]
-            if None not in lines:
-                try:
-                    replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
-                except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
-                    replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
-                if replayed:
-                    self.replayed += 1
-                    for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
-                        del cache.old[key]
-                    return True
+        """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it. A
+        record of one line (with no cells past the header's: those are reported as the line is read) is kept by
+        its line's key, and was offered to ``line`` already; another by its cells' key."""
+        if self.lines == 1 and len(cells) <= self.width:
+            key = self.line_key
+        else:
+            key = _row_key(cells)
+            if self.replaying and self._replays(key, row):
+                return True
         for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
             writer.spans.clear()
             captured.items.clear()
@@ -277,6 +292,22 @@ class RowCache:
         ]
         self.pending = _Pending(key, row, len(self.stream.report.diagnostics), counts)
         return False
+
+    def _replays(self, key: str, row: int) -> bool:
+        """Replay the row of ``key`` when every channel has its entry and nothing of this run's earlier rows
+        changes it."""
+        lines = [cache.old.get(key) for cache in self.caches]
+        if None in lines:
+            return False
+        try:
+            replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
+            replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
+        if replayed:
+            self.replayed += 1
+            for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
+                del cache.old[key]
+        return replayed
 
     def end(self) -> None:
         """The last row was read: write what is still to be copied from the earlier feeds."""
@@ -432,6 +463,11 @@ def _row_key(cells: list[str]) -> str:
     if text.count("\x1f") != len(cells):
         text = "r" + repr(cells)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _line_key(text: str) -> str:
+    """A digest of a record's raw line (the csv reader makes the same cells of the same line, at a record's start)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _formulas(sink: Sink) -> int:
