@@ -62,6 +62,13 @@ class ChannelCache:
     group: VariantGroup | None = None
     width: int = 0
     asked: RecordingSet = field(default_factory=lambda: RecordingSet(set()))
+    sink: Any = None
+    """The channel's sink (``Sink``), its capturing writer, sync collector, variant tracker, and what a replayed
+    item is told (``_told``): set when the stream begins."""
+    writer: CaptureWriter | None = None
+    collector: SyncCollector | None = None
+    variants: Any = None
+    told: tuple[list[str], list[SyncCollector], list[Staged]] = ([], [], [])
 
 
 def open_row_cache(
@@ -153,6 +160,8 @@ class RowCache:
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
             self.told.append(_told(sink.observers))
+            cache.sink, cache.writer, cache.collector, cache.told = sink, self.writers[-1], collector, self.told[-1]
+            cache.variants = sink.variants
             channel.tally = RecordingTally(channel.tally)
             channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)
             cache.now = channel.now.timestamp() if channel.now is not None else 0.0
@@ -180,7 +189,7 @@ class RowCache:
             start, part = made
             body = [_window(cache.channel, joined[0]), stream_part, part]
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-            lines.append(store.line(pending.key, pending.row, start, text))
+            lines.append(store.line(pending.key, pending.row, start, store.marked(text)))
         for cache, line in zip(self.caches, lines, strict=True):
             cache.new[pending.key] = line
 
@@ -316,23 +325,17 @@ class RowCache:
 
     def _replayed(self, key: str, row: int, lines: list[bytes]) -> bool:
         """Replay the row from its entries, unless something of this run's earlier rows changes what it makes
-        (False: nothing was changed, the row is to be computed)."""
+        (False: nothing was changed, the row is to be computed). Everything is checked before the first change: an
+        entry of the wrong shape changes nothing."""
         stream = self.stream
-        entries = [store.parse(line) for line in lines]
-        stored_row = entries[0][0]
-        item_id, group_key, group_id, sku, variant, ignore, own = entries[0][3][1]
-        if sku and sku in stream.skus:
-            return False
-        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
-            raise ValueError(group_key)
-        variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
-        hash(variant_key)  # a TypeError here, not once the row's id is recorded
-        if stream.variants.holds(group_id, variant_key):
-            return False
         steps = []
-        for cache, sink, collector, (_, start, body, (window, _, part)) in zip(
-            self.caches, self.sinks, self.collectors, entries, strict=True
-        ):
+        facts: list[Any] | None = None
+        stored = b""
+        for cache, line in zip(self.caches, lines, strict=True):
+            _, row_text, start_text, body = line.split(b" ", 3)
+            window, stream_part, part = store.entry(body)
+            if facts is None:  # the row's facts, as its first channel's entry has them
+                facts, stored = stream_part, row_text
             if window is not None and not window[0] <= cache.now < window[1]:
                 return False
             counts, findings, unmapped, noted, missing, items = part
@@ -340,51 +343,75 @@ class RowCache:
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
                 return False  # this row would be the first to report its category unmapped
-            group = cache.group
-            restored = []
-            length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
-            for own_id, channel_id, digest, offset, size, item_group, item_key in items:
-                if type(own_id) is not str or type(channel_id) is not str:
-                    raise ValueError(own_id)
-                if group is not None:
-                    if type(item_group) not in _TEXT_OR_NONE:
-                        raise ValueError(item_group)
-                    item_key = _key(item_key, cache.width)
-                    hash(item_key)
-                    if sink.variants.holds(item_group, item_key):
-                        return False
-                if offset is not None:
-                    if offset != length or type(size) is not int or size <= 0:
-                        raise ValueError(offset)
-                    if collector is not None and not collector.unchanged(own_id, digest):
-                        return False  # the destination does not hold this item as cached: it is computed and sent
-                    length += size
-                restored.append((own_id, channel_id, offset is not None, item_group, item_key))
+            restored, length = self._items(cache, items)
+            if restored is None:
+                return False
+            start = int(start_text)
             earlier = cache.earlier
             if length and (earlier is None or start < 0 or start + length > len(earlier)):
                 return False
-            if findings:
-                findings = [_restore(d, stored_row, row) for d in findings]
-            if noted:
-                noted = [_note(n, stored_row, row) for n in noted]
-            if missing:
-                missing = [(str(name), column) for name, column in missing]
             steps.append((counts, findings, noted, missing, restored, start, length, body))
-        if own:  # everything is checked before the first change: an entry of the wrong shape changes nothing
+        item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
+        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
+            raise ValueError(group_key)
+        if sku and sku in stream.skus:
+            return False
+        variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
+        hash(variant_key)  # a TypeError here, not once the row's id is recorded
+        if stream.variants.holds(group_id, variant_key):
+            return False
+        if own or any(step[1] or step[2] for step in steps):
+            stored_row = int(stored)
             own = [_restore(d, stored_row, row) for d in own]
-        if not isinstance(item_id, str) or not stream.seen.add(item_id):
+            steps = [
+                (
+                    counts,
+                    [_restore(d, stored_row, row) for d in findings],
+                    [_note(n, stored_row, row) for n in noted],
+                    *rest,
+                )
+                for counts, findings, noted, *rest in steps
+            ]
+        if any(step[3] for step in steps):
+            steps = [(*step[:3], [(str(name), column) for name, column in step[3]], *step[4:]) for step in steps]
+        if type(item_id) is not str or not stream.seen.add(item_id):
             return False  # a duplicate id: computed (and reported); the last check, the first change
         self._replay(key, row, (group_key, group_id, sku, variant_key, ignore, own, item_id), steps)
         return True
+
+    def _items(self, cache: ChannelCache, items: list[Any]) -> tuple[list[Any] | None, int]:
+        """The row's items of a channel as replayed (None: one of them is to be computed) and the length of its
+        kept items' text, one after another in the earlier feed."""
+        group, collector = cache.group, cache.collector
+        restored = []
+        length = 0
+        for own_id, channel_id, digest, offset, size, item_group, item_key in items:
+            if type(own_id) is not str or type(channel_id) is not str:
+                raise ValueError(own_id)
+            if group is not None:
+                if type(item_group) not in _TEXT_OR_NONE:
+                    raise ValueError(item_group)
+                item_key = _key(item_key, cache.width)
+                hash(item_key)
+                if cache.variants.holds(item_group, item_key):
+                    return None, 0
+            if offset is not None:
+                if offset != length or type(size) is not int or size <= 0:
+                    raise ValueError(offset)
+                if collector is not None and not collector.unchanged(own_id, digest):
+                    return None, 0  # the destination does not hold this item as cached: it is computed and sent
+                length += size
+            restored.append((own_id, channel_id, offset is not None, item_group, item_key))
+        return restored, length
 
     def _replay(self, key: str, row: int, facts: tuple[Any, ...], steps: list[tuple[Any, ...]]) -> None:
         """Do what the row did, and keep its lines, pointing into the feed being written."""
         stream, report = self.stream, self.stream.report
         group_key, group_id, sku, variant_key, ignore, own, item_id = facts
-        if stream.progress is None:
-            report.variants += 1  # as ``stream._tell``, without its call
+        if stream.progress is not None and not (report.variants + 1) % 500:
+            stream._tell(self.sinks)  # the progress is told (and the row counted) as the stream does
         else:
-            stream._tell(self.sinks)
+            report.variants += 1
         stream.groups.add(group_key)  # a group's rows come one after another: the set answers its last at once
         if ignore:
             stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
@@ -393,11 +420,12 @@ class RowCache:
         stream.variants.duplicate_of(group_id, variant_key, item_id)
         if own:
             report.diagnostics.extend(own)
-        for cache, sink, writer, told, (counts, findings, notes, missing, items, start, length, body) in zip(
-            self.caches, self.sinks, self.writers, self.told, steps, strict=True
+        for cache, (counts, findings, notes, missing, items, start, length, body) in zip(
+            self.caches, steps, strict=True
         ):
             if findings:
                 report.diagnostics.extend(findings)
+            sink = cache.sink
             result = sink.result
             result.items += counts[0]
             result.excluded += counts[1]
@@ -409,10 +437,10 @@ class RowCache:
                 sink.missing.counts[name] += 1
                 sink.missing.columns.setdefault(name, column)
             group = cache.group
-            listed, collectors, staged = told
+            listed, collectors, staged = cache.told
             for own_id, channel_id, kept, item_group, item_key in items:
                 if group is not None:
-                    sink.variants.duplicate_of(item_group, item_key, own_id)
+                    cache.variants.duplicate_of(item_group, item_key, own_id)
                 for name in listed:
                     report.items.setdefault(name, []).append(own_id)
                 if not kept:
@@ -423,7 +451,7 @@ class RowCache:
                     observer.rows.append((own_id, channel_id))
                     if len(observer.rows) >= 5000:
                         observer.flush()
-            at = writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[arg-type]
+            at = cache.writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[union-attr,arg-type]
             cache.new[key] = store.line(key, row, at, body)
 
     # -- after the stream
