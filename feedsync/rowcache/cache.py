@@ -35,9 +35,9 @@ from feedsync.stream import (
 )
 from feedsync.sync import SyncCollector, channel_key
 
+_sha256 = hashlib.sha256
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
-_COUNTS = [int] * 4
 _WIDTH = len(_VARIANT_FIELDS)
 _TEXT_OR_NONE = {str, type(None)}
 
@@ -53,11 +53,14 @@ class ChannelCache:
     old: store.Entries
     feed: list[Any]
     """The identity of the feed file the entries point into (``store.feed_identity``)."""
-    new: store.Entries = field(default_factory=dict)
-    """The lines of this run's rows (computed or replayed), by key."""
+    new: list[bytes] = field(default_factory=list)
+    """The lines of this run's rows (computed or replayed), in their order (of two with one key, the later one is
+    read: ``store.load``)."""
     fingerprint: str = ""
     earlier: EarlierFeed | None = None
     """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
+    size: int = 0
+    """Its size."""
     now: float = 0.0
     group: VariantGroup | None = None
     width: int = 0
@@ -155,6 +158,8 @@ class RowCache:
             cache.earlier = _earlier(sink.result.output, cache.feed) if cache.old else None
             if cache.earlier is None:
                 cache.old = {}
+            else:
+                cache.size = len(cache.earlier)
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
             self.collectors.append(collector)
             self.captured.append(CaptureItems(collector))
@@ -191,7 +196,7 @@ class RowCache:
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
             lines.append(store.line(pending.key, pending.row, start, store.marked(text)))
         for cache, line in zip(self.caches, lines, strict=True):
-            cache.new[pending.key] = line
+            cache.new.append(line)
 
     def _channel_part(
         self,
@@ -264,7 +269,11 @@ class RowCache:
             self.lines += 1
             return False
         self.lines = 1
-        key = self.line_key = _line_key(text)
+        try:
+            key = _sha256(text.encode("latin-1")).hexdigest()[:32]
+        except UnicodeEncodeError:
+            key = _line_key(text)
+        self.line_key = key
         if self.replaying and self._replays(key, row):
             self.source.stats.rows += 1  # as the source counts the rows it reads
             return True
@@ -330,26 +339,48 @@ class RowCache:
         stream = self.stream
         steps = []
         facts: list[Any] | None = None
-        stored = b""
+        stored_row = -1
         for cache, line in zip(self.caches, lines, strict=True):
             _, row_text, start_text, body = line.split(b" ", 3)
             window, stream_part, part = store.entry(body)
             if facts is None:  # the row's facts, as its first channel's entry has them
-                facts, stored = stream_part, row_text
+                facts, stored_row = stream_part, int(row_text)
             if window is not None and not window[0] <= cache.now < window[1]:
                 return False
             counts, findings, unmapped, noted, missing, items = part
-            if list(map(type, counts)) != _COUNTS:
+            if len(counts) != 4 or type(sum(counts)) is not int:  # four whole numbers (or a forged file's)
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
                 return False  # this row would be the first to report its category unmapped
-            restored, length = self._items(cache, items)
-            if restored is None:
-                return False
+            group, collector = cache.group, cache.collector
+            restored = []
+            length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
+            for own_id, channel_id, digest, offset, size, item_group, item_key in items:
+                if type(own_id) is not str or type(channel_id) is not str:
+                    raise ValueError(own_id)
+                if group is not None:
+                    if type(item_group) not in _TEXT_OR_NONE:
+                        raise ValueError(item_group)
+                    item_key = _key(item_key, cache.width)
+                    hash(item_key)
+                    if cache.variants.holds(item_group, item_key):
+                        return False
+                if offset is not None:
+                    if offset != length or type(size) is not int or size <= 0:
+                        raise ValueError(offset)
+                    if collector is not None and not collector.unchanged(own_id, digest):
+                        return False  # the destination does not hold this item as cached: it is computed and sent
+                    length += size
+                restored.append((own_id, channel_id, offset is not None, item_group, item_key))
             start = int(start_text)
-            earlier = cache.earlier
-            if length and (earlier is None or start < 0 or start + length > len(earlier)):
+            if length and (cache.earlier is None or start < 0 or start + length > cache.size):
                 return False
+            if findings:
+                findings = [_restore(d, stored_row, row) for d in findings]
+            if noted:
+                noted = [_note(n, stored_row, row) for n in noted]
+            if missing:
+                missing = [(str(name), column) for name, column in missing]
             steps.append((counts, findings, noted, missing, restored, start, length, body))
         item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
         if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
@@ -360,49 +391,12 @@ class RowCache:
         hash(variant_key)  # a TypeError here, not once the row's id is recorded
         if stream.variants.holds(group_id, variant_key):
             return False
-        if own or any(step[1] or step[2] for step in steps):
-            stored_row = int(stored)
+        if own:
             own = [_restore(d, stored_row, row) for d in own]
-            steps = [
-                (
-                    counts,
-                    [_restore(d, stored_row, row) for d in findings],
-                    [_note(n, stored_row, row) for n in noted],
-                    *rest,
-                )
-                for counts, findings, noted, *rest in steps
-            ]
-        if any(step[3] for step in steps):
-            steps = [(*step[:3], [(str(name), column) for name, column in step[3]], *step[4:]) for step in steps]
         if type(item_id) is not str or not stream.seen.add(item_id):
             return False  # a duplicate id: computed (and reported); the last check, the first change
         self._replay(key, row, (group_key, group_id, sku, variant_key, ignore, own, item_id), steps)
         return True
-
-    def _items(self, cache: ChannelCache, items: list[Any]) -> tuple[list[Any] | None, int]:
-        """The row's items of a channel as replayed (None: one of them is to be computed) and the length of its
-        kept items' text, one after another in the earlier feed."""
-        group, collector = cache.group, cache.collector
-        restored = []
-        length = 0
-        for own_id, channel_id, digest, offset, size, item_group, item_key in items:
-            if type(own_id) is not str or type(channel_id) is not str:
-                raise ValueError(own_id)
-            if group is not None:
-                if type(item_group) not in _TEXT_OR_NONE:
-                    raise ValueError(item_group)
-                item_key = _key(item_key, cache.width)
-                hash(item_key)
-                if cache.variants.holds(item_group, item_key):
-                    return None, 0
-            if offset is not None:
-                if offset != length or type(size) is not int or size <= 0:
-                    raise ValueError(offset)
-                if collector is not None and not collector.unchanged(own_id, digest):
-                    return None, 0  # the destination does not hold this item as cached: it is computed and sent
-                length += size
-            restored.append((own_id, channel_id, offset is not None, item_group, item_key))
-        return restored, length
 
     def _replay(self, key: str, row: int, facts: tuple[Any, ...], steps: list[tuple[Any, ...]]) -> None:
         """Do what the row did, and keep its lines, pointing into the feed being written."""
@@ -452,7 +446,7 @@ class RowCache:
                     if len(observer.rows) >= 5000:
                         observer.flush()
             at = cache.writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[union-attr,arg-type]
-            cache.new[key] = store.line(key, row, at, body)
+            cache.new.append(store.line(key, row, at, body))
 
     # -- after the stream
 
@@ -464,7 +458,7 @@ class RowCache:
             if cache.earlier is not None:
                 cache.earlier.close()
             assert sink.result.output is not None
-            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new.values())
+            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new)
 
 
 def _told(observers: Sequence[object]) -> tuple[list[str], list[SyncCollector], list[Staged]]:
@@ -494,8 +488,14 @@ def _row_key(cells: list[str]) -> str:
 
 
 def _line_key(text: str) -> str:
-    """A digest of a record's raw line (the csv reader makes the same cells of the same line, at a record's start)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    """A digest of a record's raw line (the csv reader makes the same cells of the same line, at a record's start):
+    SHA-256 of its Latin-1 bytes when every character has one (one byte a character: the cheapest encoding; ``line``
+    makes this key itself, it is the common one), else BLAKE2b of its UTF-8, personalized (another digest: texts of
+    the same bytes in the two encodings, or a line like a row's cells joined for ``_row_key``, share no key)."""
+    try:
+        return _sha256(text.encode("latin-1")).hexdigest()[:32]
+    except UnicodeEncodeError:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=b"line").hexdigest()
 
 
 def _formulas(sink: Sink) -> int:
