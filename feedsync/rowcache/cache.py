@@ -35,7 +35,6 @@ from feedsync.stream import (
 )
 from feedsync.sync import SyncCollector, channel_key
 
-_sha256 = hashlib.sha256
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
 _WIDTH = len(_VARIANT_FIELDS)
@@ -269,11 +268,7 @@ class RowCache:
             self.lines += 1
             return False
         self.lines = 1
-        try:
-            key = _sha256(text.encode("latin-1")).hexdigest()[:32]
-        except UnicodeEncodeError:
-            key = _line_key(text)
-        self.line_key = key
+        key = self.line_key = _line_key(text)
         if self.replaying and self._replays(key, row):
             self.source.stats.rows += 1  # as the source counts the rows it reads
             return True
@@ -489,11 +484,11 @@ def _row_key(cells: list[str]) -> str:
 
 def _line_key(text: str) -> str:
     """A digest of a record's raw line (the csv reader makes the same cells of the same line, at a record's start):
-    SHA-256 of its Latin-1 bytes when every character has one (one byte a character: the cheapest encoding; ``line``
-    makes this key itself, it is the common one), else BLAKE2b of its UTF-8, personalized (another digest: texts of
-    the same bytes in the two encodings, or a line like a row's cells joined for ``_row_key``, share no key)."""
+    SHA-256 of its Latin-1 bytes when every character has one (one byte a character: the cheapest encoding), else
+    BLAKE2b of its UTF-8, personalized (another digest: texts of the same bytes in the two encodings, or a line
+    like a row's cells joined for ``_row_key``, share no key)."""
     try:
-        return _sha256(text.encode("latin-1")).hexdigest()[:32]
+        return hashlib.sha256(text.encode("latin-1")).hexdigest()[:32]
     except UnicodeEncodeError:
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=b"line").hexdigest()
 
