@@ -335,6 +335,7 @@ class RowCache:
         steps = []
         facts: list[Any] | None = None
         stored_row = -1
+        same_row = b"%d" % row
         for cache, line in zip(self.caches, lines, strict=True):
             _, row_text, start_text, body = line.split(b" ", 3)
             window, stream_part, part = store.entry(body)
@@ -376,7 +377,8 @@ class RowCache:
                 noted = [_note(n, stored_row, row) for n in noted]
             if missing:
                 missing = [(str(name), column) for name, column in missing]
-            steps.append((counts, findings, noted, missing, restored, start, length, body))
+            kept = line if row_text == same_row else None  # written again as it is when its items start where they did
+            steps.append((counts, findings, noted, missing, restored, start, length, body, kept))
         item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
         if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
             raise ValueError(group_key)
@@ -409,7 +411,7 @@ class RowCache:
         stream.variants.duplicate_of(group_id, variant_key, item_id)
         if own:
             report.diagnostics.extend(own)
-        for cache, (counts, findings, notes, missing, items, start, length, body) in zip(
+        for cache, (counts, findings, notes, missing, items, start, length, body, line) in zip(
             self.caches, steps, strict=True
         ):
             if findings:
@@ -441,7 +443,7 @@ class RowCache:
                     if len(observer.rows) >= 5000:
                         observer.flush()
             at = cache.writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[union-attr,arg-type]
-            cache.new.append(store.line(key, row, at, body))
+            cache.new.append(line if line is not None and at == start else store.line(key, row, at, body))
 
     # -- after the stream
 
