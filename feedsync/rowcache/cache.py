@@ -1,5 +1,6 @@
 """The row cache of one push: a ``RowGate`` of the source (a row whose every channel has a usable entry is
-replayed instead of read into a product) and a ``RowHook`` of the stream (a computed row's results are kept)."""
+replayed instead of read into a product; a record of one line as its raw line is offered, before it is read into
+cells) and a ``RowHook`` of the stream (a computed row's results are kept)."""
 
 from __future__ import annotations
 

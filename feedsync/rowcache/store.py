@@ -3,11 +3,12 @@ while writing leaves the previous file or none). A file that cannot be read, is 
 is reported (DST009) and not used.
 
 A file is a line of JSON (format, fingerprint, the identity of the feed its entries point into), then one line per
-row, ``KEY ROW START BODY`` (the row's cell digest, its row number, where its items start in that feed or -1, and
-its entry as JSON with the items' offsets from START), then ``end COUNT DIGEST`` (a digest of all before it: a
-file damaged anywhere is not used, not even in part). An entry's line is kept as bytes until
-its row is replayed, and a replayed row's line is written again with only its row and start changed: loading and
-saving never decode or encode the entries as a whole."""
+row, ``KEY ROW START BODY`` (the row's key: the digest of its raw line, or of its cells for a record over several
+lines; its row number, where its items start in that feed or -1, and its entry as JSON with the items' offsets from
+START, marked when orjson may not read it exactly: ``marked``), then ``end COUNT DIGEST`` (a digest of all before
+it: a file damaged anywhere is not used, not even in part; of two lines with one key the later is read). An entry's
+line is kept as bytes until its row is replayed, and a replayed row's line is written again as it was, or with only
+its row and start changed: loading and saving never decode or encode the entries as a whole."""
 
 from __future__ import annotations
 
@@ -60,9 +61,9 @@ def parse(data: bytes) -> tuple[int, int, bytes, Any]:
 
 
 def entry(body: bytes) -> Any:
-    """A line's entry (``body``: its JSON): read with orjson, unless ``line`` marked it as one holding a number
-    orjson would not read exactly (an integer past 64 bits), or orjson refuses it (a lone surrogate, which the
-    entries keep as written): then with the json module, as ``parse``."""
+    """A line's entry (``body``: its JSON): read with orjson, unless ``marked`` marked it as one that may hold a
+    number orjson would not read exactly (an integer past 64 bits), or orjson refuses it (a lone surrogate, which
+    the entries keep as written): then with the json module (nothing after the entry)."""
     if body[:1] != b"j":
         try:
             return orjson.loads(body)
