@@ -1,5 +1,6 @@
 """The row cache of a push: what each channel made of each source row last time (its feed text, findings,
-counts and content hash), keyed by the row's cells, so a push computes only the rows that changed.
+counts and content hash), keyed by the row's raw line (a record of one line: replayed before the csv reader reads
+it) or by its cells (a record over several lines), so a push computes only the rows that changed.
 
 ``open_row_cache`` decides whether a push can use one (a native CSV/TSV source, channels without an encoder);
 the cache is a ``RowHook`` of the stream and a ``RowGate`` of the source; ``RowCache.save`` writes it after the

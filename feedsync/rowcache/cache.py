@@ -1,5 +1,6 @@
 """The row cache of one push: a ``RowGate`` of the source (a row whose every channel has a usable entry is
-replayed instead of read into a product) and a ``RowHook`` of the stream (a computed row's results are kept)."""
+replayed instead of read into a product; a record of one line as its raw line is offered, before it is read into
+cells) and a ``RowHook`` of the stream (a computed row's results are kept)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,6 @@ from feedsync.sync import SyncCollector, channel_key
 
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
-_COUNTS = [int] * 4
 _WIDTH = len(_VARIANT_FIELDS)
 _TEXT_OR_NONE = {str, type(None)}
 
@@ -53,15 +53,25 @@ class ChannelCache:
     old: store.Entries
     feed: list[Any]
     """The identity of the feed file the entries point into (``store.feed_identity``)."""
-    new: store.Entries = field(default_factory=dict)
-    """The lines of this run's rows (computed or replayed), by key."""
+    new: list[bytes] = field(default_factory=list)
+    """The lines of this run's rows (computed or replayed), in their order (of two with one key, the later one is
+    read: ``store.load``)."""
     fingerprint: str = ""
     earlier: EarlierFeed | None = None
     """That feed file, when it is still the one the entries point into: replayed items are copied from it."""
+    size: int = 0
+    """Its size."""
     now: float = 0.0
     group: VariantGroup | None = None
     width: int = 0
     asked: RecordingSet = field(default_factory=lambda: RecordingSet(set()))
+    sink: Any = None
+    """The channel's sink (``Sink``), its capturing writer, sync collector, variant tracker, and what a replayed
+    item is told (``_told``): set when the stream begins."""
+    writer: CaptureWriter | None = None
+    collector: SyncCollector | None = None
+    variants: Any = None
+    told: tuple[list[str], list[SyncCollector], list[Staged]] = ([], [], [])
 
 
 def open_row_cache(
@@ -117,6 +127,12 @@ class RowCache:
         self.pending: _Pending | None = None
         self.replayed = 0
         self.computed = 0
+        self.width = 0
+        """The source's header's width."""
+        self.lines = 0
+        """The raw lines of the record being read so far."""
+        self.line_key = ""
+        """The key of the record being read, from its first raw line (a record of one line is kept by it)."""
         self.told: list[tuple[list[str], list[SyncCollector], list[Staged]]] = []
         """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
 
@@ -142,11 +158,15 @@ class RowCache:
             cache.earlier = _earlier(sink.result.output, cache.feed) if cache.old else None
             if cache.earlier is None:
                 cache.old = {}
+            else:
+                cache.size = len(cache.earlier)
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
             self.collectors.append(collector)
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
             self.told.append(_told(sink.observers))
+            cache.sink, cache.writer, cache.collector, cache.told = sink, self.writers[-1], collector, self.told[-1]
+            cache.variants = sink.variants
             channel.tally = RecordingTally(channel.tally)
             channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)
             cache.now = channel.now.timestamp() if channel.now is not None else 0.0
@@ -174,9 +194,9 @@ class RowCache:
             start, part = made
             body = [_window(cache.channel, joined[0]), stream_part, part]
             text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-            lines.append(store.line(pending.key, pending.row, start, text))
+            lines.append(store.line(pending.key, pending.row, start, store.marked(text)))
         for cache, line in zip(self.caches, lines, strict=True):
-            cache.new[pending.key] = line
+            cache.new.append(line)
 
     def _channel_part(
         self,
@@ -234,6 +254,7 @@ class RowCache:
     # -- the source's gate
 
     def start(self, header: list[str]) -> None:
+        self.width = len(header)
         stats = self.source.stats
         for cache in self.caches:
             cache.fingerprint = with_header(cache.base, header, stats.encoding, stats.delimiter)
@@ -241,21 +262,29 @@ class RowCache:
                 cache.old = {}
         self.replaying = all(cache.old for cache in self.caches)
 
+    def line(self, text: str, row: int) -> bool:
+        """Replay the record that starts with the raw line ``text`` (row ``row``; 0: a further line of the record
+        being read) when a record of that one line was kept (its key is the line's: it is not read into cells)."""
+        if not row:
+            self.lines += 1
+            return False
+        self.lines = 1
+        key = self.line_key = _line_key(text)
+        if self.replaying and self._replays(key, row):
+            self.source.stats.rows += 1  # as the source counts the rows it reads
+            return True
+        return False
+
     def skip(self, row: int, cells: list[str]) -> bool:
-        """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it."""
-        key = _row_key(cells)
-        if self.replaying:
-            lines = [cache.old.get(key) for cache in self.caches]
-            if None not in lines:
-                try:
-                    replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
-                except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
-                    replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
-                if replayed:
-                    self.replayed += 1
-                    for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
-                        del cache.old[key]
-                    return True
+        """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it. A
+        record of one line (with no cells past the header's: those are reported as the line is read) is kept by
+        its line's key, and was offered to ``line`` already; another by its cells' key."""
+        if self.lines == 1 and len(cells) <= self.width:
+            key = self.line_key
+        else:
+            key = _row_key(cells)
+            if self.replaying and self._replays(key, row):
+                return True
         for writer, captured, sink in zip(self.writers, self.captured, self.sinks, strict=True):
             writer.spans.clear()
             captured.items.clear()
@@ -278,6 +307,22 @@ class RowCache:
         self.pending = _Pending(key, row, len(self.stream.report.diagnostics), counts)
         return False
 
+    def _replays(self, key: str, row: int) -> bool:
+        """Replay the row of ``key`` when every channel has its entry and nothing of this run's earlier rows
+        changes it."""
+        lines = [cache.old.get(key) for cache in self.caches]
+        if None in lines:
+            return False
+        try:
+            replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
+            replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
+        if replayed:
+            self.replayed += 1
+            for cache in self.caches:  # a row is replayed once (a second one like it is a duplicate id)
+                del cache.old[key]
+        return replayed
+
     def end(self) -> None:
         """The last row was read: write what is still to be copied from the earlier feeds."""
         for writer in self.writers:
@@ -285,31 +330,26 @@ class RowCache:
 
     def _replayed(self, key: str, row: int, lines: list[bytes]) -> bool:
         """Replay the row from its entries, unless something of this run's earlier rows changes what it makes
-        (False: nothing was changed, the row is to be computed)."""
+        (False: nothing was changed, the row is to be computed). Everything is checked before the first change: an
+        entry of the wrong shape changes nothing."""
         stream = self.stream
-        entries = [store.parse(line) for line in lines]
-        stored_row = entries[0][0]
-        item_id, group_key, group_id, sku, variant, ignore, own = entries[0][3][1]
-        if sku and sku in stream.skus:
-            return False
-        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
-            raise ValueError(group_key)
-        variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
-        hash(variant_key)  # a TypeError here, not once the row's id is recorded
-        if stream.variants.holds(group_id, variant_key):
-            return False
         steps = []
-        for cache, sink, collector, (_, start, body, (window, _, part)) in zip(
-            self.caches, self.sinks, self.collectors, entries, strict=True
-        ):
+        facts: list[Any] | None = None
+        stored_row = -1
+        same_row = b"%d" % row
+        for cache, line in zip(self.caches, lines, strict=True):
+            _, row_text, start_text, body = line.split(b" ", 3)
+            window, stream_part, part = store.entry(body)
+            if facts is None:  # the row's facts, as its first channel's entry has them
+                facts, stored_row = stream_part, int(row_text)
             if window is not None and not window[0] <= cache.now < window[1]:
                 return False
             counts, findings, unmapped, noted, missing, items = part
-            if list(map(type, counts)) != _COUNTS:
+            if len(counts) != 4 or type(sum(counts)) is not int:  # four whole numbers (or a forged file's)
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
                 return False  # this row would be the first to report its category unmapped
-            group = cache.group
+            group, collector = cache.group, cache.collector
             restored = []
             length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
             for own_id, channel_id, digest, offset, size, item_group, item_key in items:
@@ -320,7 +360,7 @@ class RowCache:
                         raise ValueError(item_group)
                     item_key = _key(item_key, cache.width)
                     hash(item_key)
-                    if sink.variants.holds(item_group, item_key):
+                    if cache.variants.holds(item_group, item_key):
                         return False
                 if offset is not None:
                     if offset != length or type(size) is not int or size <= 0:
@@ -329,8 +369,8 @@ class RowCache:
                         return False  # the destination does not hold this item as cached: it is computed and sent
                     length += size
                 restored.append((own_id, channel_id, offset is not None, item_group, item_key))
-            earlier = cache.earlier
-            if length and (earlier is None or start < 0 or start + length > len(earlier)):
+            start = int(start_text)
+            if length and (cache.earlier is None or start < 0 or start + length > cache.size):
                 return False
             if findings:
                 findings = [_restore(d, stored_row, row) for d in findings]
@@ -338,10 +378,20 @@ class RowCache:
                 noted = [_note(n, stored_row, row) for n in noted]
             if missing:
                 missing = [(str(name), column) for name, column in missing]
-            steps.append((counts, findings, noted, missing, restored, start, length, body))
-        if own:  # everything is checked before the first change: an entry of the wrong shape changes nothing
+            kept = line if row_text == same_row else None  # written again as it is when its items start where they did
+            steps.append((counts, findings, noted, missing, restored, start, length, body, kept))
+        item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
+        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
+            raise ValueError(group_key)
+        if sku and sku in stream.skus:
+            return False
+        variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
+        hash(variant_key)  # a TypeError here, not once the row's id is recorded
+        if stream.variants.holds(group_id, variant_key):
+            return False
+        if own:
             own = [_restore(d, stored_row, row) for d in own]
-        if not isinstance(item_id, str) or not stream.seen.add(item_id):
+        if type(item_id) is not str or not stream.seen.add(item_id):
             return False  # a duplicate id: computed (and reported); the last check, the first change
         self._replay(key, row, (group_key, group_id, sku, variant_key, ignore, own, item_id), steps)
         return True
@@ -350,10 +400,10 @@ class RowCache:
         """Do what the row did, and keep its lines, pointing into the feed being written."""
         stream, report = self.stream, self.stream.report
         group_key, group_id, sku, variant_key, ignore, own, item_id = facts
-        if stream.progress is None:
-            report.variants += 1  # as ``stream._tell``, without its call
+        if stream.progress is not None and not (report.variants + 1) % 500:
+            stream._tell(self.sinks)  # the progress is told (and the row counted) as the stream does
         else:
-            stream._tell(self.sinks)
+            report.variants += 1
         stream.groups.add(group_key)  # a group's rows come one after another: the set answers its last at once
         if ignore:
             stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
@@ -362,11 +412,12 @@ class RowCache:
         stream.variants.duplicate_of(group_id, variant_key, item_id)
         if own:
             report.diagnostics.extend(own)
-        for cache, sink, writer, told, (counts, findings, notes, missing, items, start, length, body) in zip(
-            self.caches, self.sinks, self.writers, self.told, steps, strict=True
+        for cache, (counts, findings, notes, missing, items, start, length, body, line) in zip(
+            self.caches, steps, strict=True
         ):
             if findings:
                 report.diagnostics.extend(findings)
+            sink = cache.sink
             result = sink.result
             result.items += counts[0]
             result.excluded += counts[1]
@@ -378,10 +429,10 @@ class RowCache:
                 sink.missing.counts[name] += 1
                 sink.missing.columns.setdefault(name, column)
             group = cache.group
-            listed, collectors, staged = told
+            listed, collectors, staged = cache.told
             for own_id, channel_id, kept, item_group, item_key in items:
                 if group is not None:
-                    sink.variants.duplicate_of(item_group, item_key, own_id)
+                    cache.variants.duplicate_of(item_group, item_key, own_id)
                 for name in listed:
                     report.items.setdefault(name, []).append(own_id)
                 if not kept:
@@ -392,8 +443,8 @@ class RowCache:
                     observer.rows.append((own_id, channel_id))
                     if len(observer.rows) >= 5000:
                         observer.flush()
-            at = writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[arg-type]
-            cache.new[key] = store.line(key, row, at, body)
+            at = cache.writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[union-attr,arg-type]
+            cache.new.append(line if line is not None and at == start else store.line(key, row, at, body))
 
     # -- after the stream
 
@@ -405,7 +456,7 @@ class RowCache:
             if cache.earlier is not None:
                 cache.earlier.close()
             assert sink.result.output is not None
-            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new.values())
+            store.save(cache.path, cache.fingerprint, store.feed_identity(sink.result.output), cache.new)
 
 
 def _told(observers: Sequence[object]) -> tuple[list[str], list[SyncCollector], list[Staged]]:
@@ -432,6 +483,17 @@ def _row_key(cells: list[str]) -> str:
     if text.count("\x1f") != len(cells):
         text = "r" + repr(cells)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _line_key(text: str) -> str:
+    """A digest of a record's raw line (the csv reader makes the same cells of the same line, at a record's start):
+    SHA-256 of its Latin-1 bytes when every character has one (one byte a character: the cheapest encoding), else
+    BLAKE2b of its UTF-8, personalized (another digest: texts of the same bytes in the two encodings, or a line
+    like a row's cells joined for ``_row_key``, share no key)."""
+    try:
+        return hashlib.sha256(text.encode("latin-1")).hexdigest()[:32]
+    except UnicodeEncodeError:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16, person=b"line").hexdigest()
 
 
 def _formulas(sink: Sink) -> int:

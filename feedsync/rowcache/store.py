@@ -3,19 +3,23 @@ while writing leaves the previous file or none). A file that cannot be read, is 
 is reported (DST009) and not used.
 
 A file is a line of JSON (format, fingerprint, the identity of the feed its entries point into), then one line per
-row, ``KEY ROW START BODY`` (the row's cell digest, its row number, where its items start in that feed or -1, and
-its entry as JSON with the items' offsets from START), then ``end COUNT DIGEST`` (a digest of all before it: a
-file damaged anywhere is not used, not even in part). An entry's line is kept as bytes until
-its row is replayed, and a replayed row's line is written again with only its row and start changed: loading and
-saving never decode or encode the entries as a whole."""
+row, ``KEY ROW START BODY`` (the row's key: the digest of its raw line, or of its cells for a record over several
+lines; its row number, where its items start in that feed or -1, and its entry as JSON with the items' offsets from
+START, marked when orjson may not read it exactly: ``marked``), then ``end COUNT DIGEST`` (a digest of all before
+it: a file damaged anywhere is not used, not even in part; of two lines with one key the later is read). An entry's
+line is kept as bytes until its row is replayed, and a replayed row's line is written again as it was, or with only
+its row and start changed: loading and saving never decode or encode the entries as a whole."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from feedsync.atomic import atomic_write
 from feedsync.diagnostics import Emit, Location
@@ -27,6 +31,7 @@ Entries = dict[str, bytes]
 """A row's line (without its line end) by the row's key."""
 KEY_LENGTH = 32
 _DECODE = json.JSONDecoder().raw_decode
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 _CHUNK = 4096
 """Lines written with one call."""
 
@@ -38,18 +43,41 @@ def cache_path(state_dir: Path, channel: str, destination: str) -> Path:
 
 
 def line(key: str, row: int, start: int, body: bytes) -> bytes:
-    """A row's line: ``body`` is its entry as JSON (no line break: JSON escapes them in texts)."""
+    """A row's line: ``body`` is its entry as JSON (no line break: JSON escapes them in texts), or (``marked``)
+    that JSON marked as holding a run of 19 digits or more (a number orjson may not read exactly)."""
     return b"%s %d %d %s" % (key.encode("ascii"), row, start, body)
+
+
+def marked(body: bytes) -> bytes:
+    """``body`` (an entry's JSON) as a line holds it: marked ``j`` when it has a run of 19 digits or more, which
+    may be an integer past 64 bits (orjson reads those as floats: ``entry`` reads a marked body with json)."""
+    return b"j" + body if _LONG_DIGITS.search(body) else body
 
 
 def parse(data: bytes) -> tuple[int, int, bytes, Any]:
     """(row, start, body, entry) of a row's line; ValueError when it is not one."""
     _, row, start, body = data.split(b" ", 3)
+    return int(row), int(start), body, entry(body)
+
+
+def entry(body: bytes) -> Any:
+    """A line's entry (``body``: its JSON): read with orjson, unless ``marked`` marked it as one that may hold a
+    number orjson would not read exactly (an integer past 64 bits), or orjson refuses it (a lone surrogate, which
+    the entries keep as written): then with the json module (nothing after the entry)."""
+    if body[:1] != b"j":
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return _json(body.removeprefix(b"j"))
+
+
+def _json(body: bytes) -> Any:
     text = body.decode("utf-8", "surrogatepass")
     entry, end = _DECODE(text)  # the decoder itself: json.loads would first guess the bytes' encoding
     if end != len(text):
         raise ValueError("more after the entry")
-    return int(row), int(start), body, entry
+    return entry
 
 
 def load(path: Path, channel: str, emit: Emit) -> tuple[str, Entries, list[Any]]:

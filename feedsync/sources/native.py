@@ -65,9 +65,13 @@ def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> 
 
 class RowGate(Protocol):
     """Told a delimited file's header, then each row's cells before the row is normalized: ``skip`` answers
-    True for a row it has dealt with itself (a row cache that replayed what the row made last time)."""
+    True for a row it has dealt with itself (a row cache that replayed what the row made last time). ``line`` is
+    offered each raw line first (``tabular.LineOffer``): a record it takes is never read into cells (and counted
+    in the source's rows by the gate)."""
 
     def start(self, header: list[str]) -> None: ...
+
+    def line(self, text: str, row: int) -> bool: ...
 
     def skip(self, row: int, cells: list[str]) -> bool: ...
 
@@ -88,7 +92,9 @@ class DelimitedSource:
 
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
-        with open_table(self.config, emit, delimiter=self._delimiter) as table:
+        gate = self.gate
+        offer = gate.line if gate is not None else None
+        with open_table(self.config, emit, delimiter=self._delimiter, offer=offer) as table:
             self.stats.describe(table)
             path = table.path
             targets = [field_for(name, self.config.columns) for name in table.header]
@@ -114,7 +120,6 @@ class DelimitedSource:
             self.stats.unused = []  # every other column is kept in attributes
             read = self._reader(path, names, targets, columns, ctx, clean=table.clean)
             padding = [""] * width
-            gate = self.gate
             if gate is not None:
                 gate.start(list(names))
             for row, cells in table.rows:

@@ -11,7 +11,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -236,8 +236,27 @@ def _range_lines(share: ByteRange) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BufferedReader(raw), encoding=share.encoding, newline="")
 
 
+LineOffer = Callable[[str, int], bool]
+"""Offered each raw line of a table's records before the csv reader reads it, with the row number of the record it
+starts (0 for a further line of a record over several lines): True for a line that starts a record takes it (a row
+cache replayed the record it made last time: one line, whose bytes it knew), and the reader never sees it."""
+
+
+@dataclass
+class _Taken:
+    """The offer of a table's lines, the row number of the last record (read, or taken by the offer) and the lines
+    the offer took."""
+
+    offer: LineOffer | None
+    row: int = 0
+    lines: int = 0
+
+
 @contextmanager
-def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str | None = None) -> Iterator[Table]:
+def open_table(
+    config: SourceConfig, emit: Emit | None = None, *, delimiter: str | None = None, offer: LineOffer | None = None
+) -> Iterator[Table]:
+    """``offer``: see ``LineOffer`` (never told the header's lines)."""
     path = config.path
     share = READ_RANGE.get()
     share = share if share is not None and share.path == path else None
@@ -265,7 +284,8 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
         sep = delimiter or sniff_delimiter(first)
         ended: list[bool] = []
         seen: list[str] = []
-        reader = csv.reader(_recorded(chain([first], handle, _end_of(ended)), seen), delimiter=sep)
+        taken = _Taken(None)  # no offer for the header
+        reader = csv.reader(_recorded(chain([first], handle, _end_of(ended)), seen, taken), delimiter=sep)
         try:
             header = [h.strip() for h in next(reader, [])]
         except csv.Error as exc:
@@ -273,15 +293,16 @@ def open_table(config: SourceConfig, emit: Emit | None = None, *, delimiter: str
         if ended:
             raise _unclosed(path, header_row, header_row + reader.line_num - 1)
         seen.clear()
+        taken.offer = offer
         if share is None:
-            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
+            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
             yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
             return
         if share.first_row == header_row + 1 and header_row - 1 + reader.line_num != share.lines_before:
             raise SourceError(f"{path}: the first share of the rows does not start after the header")
         with _range_lines(share) as text:
-            reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen), delimiter=sep)
-            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit)
+            reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen, taken), delimiter=sep)
+            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
             lines.first_row, lines.line_base, lines.done = share.first_row, share.lines_before, share.read
             yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
 
@@ -293,9 +314,18 @@ def _end_of(ended: list[bool]) -> Iterator[str]:
     yield from ()
 
 
-def _recorded(lines: Iterator[str], seen: list[str]) -> Iterator[str]:
-    """``lines``, each also appended to ``seen`` (the reader clears it after each record: its raw lines)."""
+def _recorded(lines: Iterator[str], seen: list[str], taken: _Taken) -> Iterator[str]:
+    """``lines``, each also appended to ``seen`` (the reader clears it after each record: its raw lines), except
+    those its offer takes (``LineOffer``; a line starts a record when ``seen`` is empty)."""
     for line in lines:
+        offer = taken.offer
+        if offer is not None:
+            if seen:
+                offer(line, 0)
+            elif offer(line, taken.row + 1):
+                taken.row += 1
+                taken.lines += 1
+                continue
         seen.append(line)
         yield line
 
@@ -312,6 +342,7 @@ class _Lines:
     ended: list[bool]
     seen: list[str]
     emit: Emit | None
+    taken: _Taken
     first_row: int = 0
     """The row number of the first record read (0: the one after the header)."""
     line_base: int = -1
@@ -322,7 +353,7 @@ class _Lines:
     def line(self) -> int:
         """The file's line number of the reader's last line read."""
         base = self.header_row - 1 if self.line_base < 0 else self.line_base
-        return base + self.reader.line_num  # type: ignore[attr-defined, no-any-return]
+        return base + self.reader.line_num + self.taken.lines  # type: ignore[attr-defined, no-any-return]
 
 
 def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
@@ -331,10 +362,11 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
     a SourceError; cells beyond the header's width are reported."""
     reader, path, width, seen, ended = lines.reader, lines.path, lines.width, lines.seen, lines.ended
     strip = str.strip
-    first = lines.first_row or lines.header_row + 1
-    row = first - 1
+    taken = lines.taken
+    taken.row = (lines.first_row or lines.header_row + 1) - 1
     try:
-        for row, cells in enumerate(reader, start=first):
+        for cells in reader:
+            row = taken.row = taken.row + 1
             if ended:
                 raise _unclosed(path, row, lines.line())
             broken = len(seen) > 1 and _broken_quote(lines, row, cells)
@@ -354,11 +386,11 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
             if any(map(strip, cells)):
                 yield row, cells
         if lines.done is not None:
-            lines.done.append(row)
+            lines.done.append(taken.row)
     except UnicodeDecodeError as exc:
-        raise _decode_error(Path(path), encoding, exc, row + 1) from None
+        raise _decode_error(Path(path), encoding, exc, taken.row + 1) from None
     except csv.Error as exc:
-        raise SourceError(f"{path}:{row + 1}: unreadable CSV ({exc})") from None
+        raise SourceError(f"{path}:{taken.row + 1}: unreadable CSV ({exc})") from None
 
 
 def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:

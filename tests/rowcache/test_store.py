@@ -3,7 +3,11 @@ number and start change), sealed by a digest of all before its last line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from feedsync.diagnostics import Diagnostic
 from feedsync.rowcache import store
@@ -55,3 +59,34 @@ def test_the_cache_of_the_earlier_format_is_removed(tmp_path: Path) -> None:
     earlier.write_text('{"format": "feedsync-rowcache 1"}', encoding="utf-8")
     store.save(path, "fp", [], LINES)
     assert path.exists() and not earlier.exists()
+
+
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(exclude_categories=[]), max_size=8),  # lone surrogates too (orjson refuses them)
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@given(_VALUES)
+@example([2**64, -(2**63) - 1, 2**63 - 1, 10**18, 123456789012345678901234567890])
+@example(["9" * 19, 1.0000000000000002, -0.0, 5e-324])
+def test_an_entry_is_read_exactly_as_the_json_module_reads_it(value: object) -> None:
+    """An entry read with orjson is the one json reads, types included (an integer past 64 bits is not read as a
+    float: its line is marked and read with json)."""
+    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+    reference = json.loads(body.decode("utf-8", "surrogatepass"))
+    assert repr(store.entry(store.marked(body))) == repr(reference)
+    line = store.line("c" * 32, 7, 0, store.marked(body))
+    assert repr(store.parse(line)[3]) == repr(reference)
+
+
+def test_a_long_integer_is_why_a_line_is_marked() -> None:
+    body = json.dumps([2**64]).encode()
+    assert store.marked(body) == b"j" + body
+    assert store.entry(b"j" + body) == [2**64]
+    assert store.marked(b'[1,"x",123456789012345678]') == b'[1,"x",123456789012345678]'  # 18 digits: below 2**63
