@@ -25,7 +25,7 @@ _TAIL = b"</channel>\n</rss>\n"
 _SEP = "`"
 """Joins an item's texts to look at them at once: a printable ASCII character (when one of them holds it, each is
 escaped)."""
-_PLANS_KEPT = 4096
+_FRAMES_KEPT = 4096
 """Item frames kept per writer (a feed has a handful: one per set of attribute names)."""
 _ESCAPES_KEPT = 1024
 """Escaped texts kept per writer (emptied when full)."""
@@ -61,8 +61,9 @@ def _escaped(value: str) -> str:
 
 
 def _escaped_printable(value: str) -> str:
-    """``value`` (printable) as element content: ``&<>`` escaped."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """``value`` (printable) as element content: ``&<>`` escaped, by ``str``'s own ``replace`` (a ``str`` subclass's
+    may do otherwise: markupsafe's ``Markup`` escapes what it puts in)."""
+    return str.replace(value, "&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class RssWriter:
@@ -152,7 +153,7 @@ class RssWriter:
         frame = self._frames.get(names := tuple(values), _UNKNOWN)
         if frame is _UNKNOWN:
             frame = self._frame(names, texts)
-            if len(self._frames) < _PLANS_KEPT:
+            if len(self._frames) < _FRAMES_KEPT:
                 self._frames[names] = frame
         if frame is None:
             return self._render_each(values).encode("utf-8")
@@ -255,8 +256,8 @@ class RssWriter:
         try:
             for at, (name, text) in enumerate(zip(names, texts, strict=True)):
                 if type(text) is str:
-                    if len(text) >= _LONG:
-                        longs.append([at, None, None])  # the text last met there (none yet) and its escaped text
+                    if len(text) >= _LONG and len(longs) < _LONGS_KEPT:
+                        longs.append([at, _UNKNOWN, None])  # the text last met there (none yet) and its escaped text
                     start, end = tags.get(name) or self._tag(name)
                     pieces[-1] += f"\n    {start}"
                     pieces += [None, end]

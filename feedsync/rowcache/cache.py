@@ -71,7 +71,7 @@ class ChannelCache:
     writer: CaptureWriter | None = None
     collector: SyncCollector | None = None
     variants: Any = None
-    told: tuple[list[str], list[SyncCollector], list[Staged]] = ([], [], [])
+    told: tuple[list[str], list[SyncCollector], list[Staged]] = field(default_factory=lambda: ([], [], []))
 
 
 def open_row_cache(

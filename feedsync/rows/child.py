@@ -61,7 +61,12 @@ def start(index: int) -> Child:
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     carrier = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     parent = os.getpid()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        spool.close()
+        carrier.close()
+        raise
     if not pid:
         _make(index, spool, carrier, parent)
     return Child(pid, spool, carrier)

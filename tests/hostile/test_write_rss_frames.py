@@ -183,3 +183,19 @@ def test_a_str_subclass_where_the_frame_had_a_text_is_escaped_as_a_text() -> Non
     rows += [{"id": "", "description": []}, {"id": "", "description": Marked(LONG + "&")}]
     rows += [{"id": "`", "title": Marked("a & b"), "description": Marked("<")}, {"id": "", "title": Marked("c > d")}]
     assert feed(direct, rows) == feed(LxmlRssWriter, rows)
+
+
+def test_a_markup_text_is_escaped_as_its_plain_text_and_no_other_text_takes_its_escape() -> None:
+    # markupsafe's Markup (what ``|e`` or ``|safe`` gives) escapes what its own ``replace`` puts in
+    from markupsafe import Markup
+
+    rows: list[dict[str, Any]] = [{"id": "0", "title": "t", "description": LONG}]  # the frame: texts
+    rows += [{"id": "1", "title": Markup("a & b"), "description": Markup(LONG + "<&>")}]
+    rows += [
+        {"id": "2", "title": "a & b", "description": LONG + "<&>"},
+        {"id": "3", "title": Markup("x<y"), "description": LONG},
+    ]
+    rows += [{"id": "4", "title": "x<y", "description": Markup(LONG + "<&>")}]
+    ours = feed(direct, rows)
+    assert ours == feed(LxmlRssWriter, rows)
+    assert b"&amp;amp;" not in ours and b"a &amp; b" in ours

@@ -348,9 +348,9 @@ class _Missing:
 
 _MISSING = _Missing()
 _OFF = _Missing()
+"""A field that seldom had the same values twice running: evaluated every time, without keeping."""
 _UNSET = _Missing()
 """What a kept field holds before its first evaluation, as its text and as the values it read (equal to none)."""
-"""A field that seldom had the same values twice running: evaluated every time, without keeping."""
 _TRIES = 256
 """A field is switched off after this many evaluations when fewer than a quarter as many items reused its text."""
 
