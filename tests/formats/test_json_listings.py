@@ -34,11 +34,18 @@ leaves = st.one_of(
     st.booleans(),
     st.none(),
 )
-values = st.recursive(
-    leaves,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
-    max_leaves=20,
-)
+
+
+def nested(leaf: st.SearchStrategy[Any], max_leaves: int) -> st.SearchStrategy[Any]:
+    """Lists and objects (keyed by texts) of ``leaf`` values, nested."""
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
+        max_leaves=max_leaves,
+    )
+
+
+values = nested(leaves, 20)
 messages = st.dictionaries(texts, values, max_size=6)
 
 
@@ -301,11 +308,7 @@ plain_leaves = st.one_of(
     st.booleans(),
     st.none(),
 )
-plain_values = st.recursive(
-    plain_leaves,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
-    max_leaves=24,
-)
+plain_values = nested(plain_leaves, 24)
 
 
 @settings(max_examples=300, deadline=None)

@@ -4,13 +4,11 @@ anonymous files); run to the end, its findings are one process's, in order."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from feedsync.faults import KILLED
-from tests.hostile.test_rows_kills import HEADER
+from tests.hostile import test_rows_kills as kills
 from tests.rows_compare import files, write_config
 
 SPILLING = (
@@ -21,28 +19,12 @@ SPILLING = (
 
 def write_catalog(folder: Path, price: str) -> None:
     """Rows with a GTIN whose check digit is wrong (a finding per row and channel), over several lines each."""
-    lines = [
-        f'V{n},G{n // 3},Tee {n},"Soft\ncotton",/p/{n},/i/{n}.jpg,{price},in_stock,Acme,4006381333932,'
-        f"{'Red' if n % 2 else 'Blue'},{'SML'[n % 3]},Tops\n"
-        for n in range(1, 40)
-    ]
-    (folder / "products.csv").write_text(HEADER + "".join(lines), encoding="utf-8")
+    kills.write_catalog(folder, price, gtin="4006381333932")
 
 
 def build(cwd: Path, jobs: int, fault: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSYNC_FAULT")}
-    environment["TMPDIR"] = str(cwd / "tmp")
-    if fault is not None:
-        environment["FEEDSYNC_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-c", SPILLING, "build", "--validate", "--jobs", str(jobs)],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    args = ["build", "--validate", "--jobs", str(jobs)]
+    return kills.run_script(SPILLING, cwd, args, fault=fault, env={"TMPDIR": str(cwd / "tmp")})
 
 
 def test_findings_on_disk_handed_over_by_a_killed_split_leave_no_file(tmp_path: Path) -> None:

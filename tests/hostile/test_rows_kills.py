@@ -23,13 +23,27 @@ HEADER = "id,group_id,title,description,link,image_link,price,availability,brand
 
 
 def split_build(cwd: Path, fault: str | None = None, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return run_script(SPLIT, cwd, ["build", "--validate", "--jobs", "2"], fault=fault, log=log)
+
+
+def run_script(
+    script: str,
+    cwd: Path,
+    args: list[str],
+    *,
+    fault: str | None = None,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``python -c script`` (a feedsync run, with ``args``) in ``cwd``: killed at ``fault``, its points in ``log``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSYNC_FAULT")}
+    environment.update(env or {})
     if fault is not None:
         environment["FEEDSYNC_FAULT"] = fault
     if log is not None:
         environment["FEEDSYNC_FAULT_LOG"] = str(log)
     return subprocess.run(
-        [sys.executable, "-c", SPLIT, "build", "--validate", "--jobs", "2"],
+        [sys.executable, "-c", script, *args],
         cwd=cwd,
         env=environment,
         capture_output=True,
@@ -39,9 +53,10 @@ def split_build(cwd: Path, fault: str | None = None, log: Path | None = None) ->
     )
 
 
-def write_catalog(folder: Path, price: str) -> None:
+def write_catalog(folder: Path, price: str, gtin: str = "") -> None:
+    """Rows over several lines each (``gtin``: every row's)."""
     lines = [
-        f'V{n},G{n // 3},Tee {n},"Soft, ""warm""\ncotton",/p/{n},/i/{n}.jpg,{price},in_stock,Acme,,'
+        f'V{n},G{n // 3},Tee {n},"Soft, ""warm""\ncotton",/p/{n},/i/{n}.jpg,{price},in_stock,Acme,{gtin},'
         f"{'Red' if n % 2 else 'Blue'},{'SML'[n % 3]},Tops\n"
         for n in range(1, 40)
     ]

@@ -215,12 +215,16 @@ class AmazonEncoder:
             self._compare_with_parent(values, parent, attributes, theme)
             self._child_attributes(attributes, parent, theme, properties is None)
         sku = values["sku"]
-        messages.append(
-            (dict if self._doubts or type(sku) is not str else PlainMessage)(
-                sku=sku, operationType="UPDATE", productType=product_type, requirements="LISTING", attributes=attributes
-            )
-        )
+        messages.append(self._message(sku, product_type, "LISTING", attributes))
         return messages, new_parent
+
+    def _message(self, sku: Any, product_type: str, requirements: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        """An UPDATE message, vouched plain (``PlainMessage``) when nothing of the item was doubted and its SKU is a
+        text."""
+        plain = not self._doubts and type(sku) is str
+        return (PlainMessage if plain else dict)(
+            sku=sku, operationType="UPDATE", productType=product_type, requirements=requirements, attributes=attributes
+        )
 
     def _child_attributes(self, attributes: dict[str, Any], parent: str, theme: str, shared: bool) -> None:
         """A variant's parentage, parent and theme: shared by the family's variants (without a definition)."""
@@ -342,13 +346,7 @@ class AmazonEncoder:
         if parent in self._families and self._families[parent][2]:
             self._unmapped_facts(parent, product_type, self._families[parent][2])
         # the parent's facts are the child's (vouched for with them); its own are texts
-        return (dict if self._doubts else PlainMessage)(
-            sku=parent,
-            operationType="UPDATE",
-            productType=product_type,
-            requirements="LISTING_PRODUCT_ONLY",
-            attributes=attributes,
-        )
+        return self._message(parent, product_type, "LISTING_PRODUCT_ONLY", attributes)
 
     def _cut(self, product_type: str, attributes: dict[str, Any]) -> None:
         """Only what the product type's definition allows (AMZ018 once per product type for each attribute of
@@ -536,10 +534,4 @@ class AmazonEncoder:
                     f"{', '.join(dropped)} are not sent for them, Amazon keeps the ASIN's product facts (told once)",
                 )
             )
-        return (dict if self._doubts else PlainMessage)(
-            sku=sku,
-            operationType="UPDATE",
-            productType=product_type,
-            requirements="LISTING_OFFER_ONLY",
-            attributes=attributes,
-        )
+        return self._message(sku, product_type, "LISTING_OFFER_ONLY", attributes)
