@@ -297,12 +297,6 @@ class CompiledChannel:
         ascii_ids = self.spec.ascii_ids
         for attr, limit in self.spec.id_limits.items():
             value = values.get(attr)
-            if (
-                type(value) is str
-                and len(value) <= limit
-                and (not ascii_ids or (value.isascii() and value.isprintable()))
-            ):
-                continue  # most ids: they fit (what ``printable_ascii`` says of these, without its call)
             if not isinstance(value, str):
                 continue
             too_long = len(value) > limit

@@ -96,7 +96,8 @@ def message_bytes(value: Mapping[str, Any]) -> bytes:
     time) wherever its bytes are sure to be those; else by ``json`` (a value orjson refuses -- a type ``json``
     refuses too, an integer past 64 bits, a text UTF-8 cannot carry -- fails there as it did). One difference is
     left: a plain ``Enum`` member or a ``UUID``, which ``json`` refuses, orjson writes (the Amazon encoder makes
-    neither: its messages hold texts, numbers, booleans, None, lists and dicts)."""
+    neither: its messages hold texts, numbers, booleans, None, lists and dicts). A ``PlainMessage``'s bytes are
+    taken as orjson gives them: its maker vouched that they are those (``_unlike`` is not asked)."""
     try:
         data = orjson.dumps(value, default=_refuse, option=_FAST_OPTIONS)
     except TypeError:

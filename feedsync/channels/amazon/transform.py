@@ -55,9 +55,9 @@ _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", *AXES)
 """The text attributes written as they are (a value in the marketplace's language), in the messages' order."""
 _SHARED_TEXTS = frozenset({"brand", *AXES})
-"""Text attributes whose short values repeat across a catalog: their entries are made once per value (``_shared``);
-an item's name is its own, and a description is long (hashing it costs what its entry does): made per item, a
-family's description and bullet points kept from its previous variant."""
+"""Text attributes whose short values repeat across a catalog: their entries are made once per value
+(``_text_entries``); an item's name is its own, and a description is long (hashing it costs what its entry does):
+made per item, a family's description and bullet points kept from its previous variant."""
 _OTHER_IMAGES = {number: f"other_product_image_locator_{number}" for number in range(1, MAX_OTHER_IMAGES + 1)}
 
 
@@ -93,8 +93,8 @@ class AmazonEncoder:
         # What the variants of each family differ by (read before the feed is written; with definitions only)
         self._survey: FamilySurvey | None = None
         self._family: tuple[list[str], list[str]] | None = None  # the checked item's family axes and options
-        # (product type, axes) -> the allowed theme naming them; (product type, condition) -> its condition_type;
-        # product type -> its definition's attributes (None: no definition): the same answers for every item
+        # (product type, axes) -> the allowed theme naming them; product type -> its definition's attributes (None:
+        # no definition): the same answers for every item
         self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
@@ -102,8 +102,8 @@ class AmazonEncoder:
         # and whether its number is plain (``offers.number``)
         self._weights: dict[tuple[str, str, str], tuple[list[dict[str, Any]], bool]] = {}
         # Entries shared by the messages that carry the same value, so an attribute that repeats across items costs
-        # a lookup, not two new objects: per text attribute, value -> entries; the list price's and offer's by the
-        # prices, sale dates and currency; quantity -> entries; theme -> entries. Only for product types without a
+        # a lookup, not two new objects: per text attribute, value -> entries; theme -> entries (the offer's, the
+        # list price's, the quantity's and the condition's are ``Offers``'). Only for product types without a
         # definition: a definition's cut (``_cut``) changes a message's entries in place. Messages are never
         # changed once made (``PlainMessage``).
         self._texts: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in _SHARED_TEXTS}
@@ -116,7 +116,8 @@ class AmazonEncoder:
         self._last_bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._last_parent: tuple[Any, list[dict[str, Any]]] = (None, [])
         # The values of the item's messages orjson may write otherwise than json (none: its messages are vouched for,
-        # PlainMessage). A count, not a flag: a row split merges the encoder's flags as state told once per run
+        # PlainMessage). A count, not a bool: a row split merges an encoder's bool attributes as state told once per
+        # run
         self._doubts = 0
 
     @property
