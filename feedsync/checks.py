@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from datetime import datetime
+from functools import lru_cache
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
@@ -79,7 +80,13 @@ def feed_price(value: str) -> tuple[float, str] | None:
 
 
 def interval_problem(value: str) -> str | None:
-    """Why ``value`` is not an ISO 8601 interval ``start/end`` with offsets and start before end, or None."""
+    """Why ``value`` is not an ISO 8601 interval ``start/end`` with offsets and start before end, or None. The
+    answer for a text is kept: sale windows repeat across a catalog (a campaign's dates)."""
+    return _interval_problem(value) if type(value) is str else _interval_problem.__wrapped__(value)
+
+
+@lru_cache(maxsize=4096)  # a str only: a subclass's repr in the message may differ from an equal text's
+def _interval_problem(value: str) -> str | None:
     parts = value.split("/")
     if len(parts) != 2 or not all(_INTERVAL_MOMENT.match(p) for p in parts):
         return f"{value!r} is not an ISO 8601 interval start/end with time zone offsets"

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import typer
+from typer._click._compat import should_strip_ansi  # typer's own click: what echo asks of a stream
 from typer._click.globals import resolve_color_default  # typer's own click: the colour a context sets
 
 from feedsync.secrets import mask
@@ -74,12 +75,7 @@ def _stderr_color() -> bool | None:
         return None  # the command's context sets the colour (``CliRunner(color=...)``): typer follows it
     stream = sys.stderr
     if _STDERR[0] is not stream:
-        try:
-            terminal = stream.isatty()
-        except Exception:  # as typer asks: a stream that cannot tell is no terminal
-            terminal = False
-        kept = terminal or type(stream).__module__.startswith("ipykernel.")  # as typer's should_strip_ansi
-        _STDERR[:] = [stream, None if kept else False]
+        _STDERR[:] = [stream, False if should_strip_ansi(stream) else None]
     return _STDERR[1]
 
 

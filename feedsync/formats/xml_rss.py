@@ -156,7 +156,7 @@ class RssWriter:
             if len(self._frames) < _FRAMES_KEPT:
                 self._frames[names] = frame
         if frame is None:
-            return self._render_each(values).encode("utf-8")
+            return self._render_each(values)
         gaps, lists, longs = frame
         seen = texts.copy()  # each value's text (a list's entries joined), to look at
         missed = []
@@ -172,13 +172,13 @@ class RssWriter:
             for at, _ in lists:
                 entries = texts[at]
                 if type(entries) is not list:
-                    return self._render_each(values).encode("utf-8")
+                    return self._render_each(values)
                 seen[at] = "".join(entries)
             joined = _SEP.join(seen)  # a value that is no text (a list where the frame has a text) fails here
         except TypeError:
-            return self._render_each(values).encode("utf-8")
+            return self._render_each(values)
         if not (_plain_ascii(joined) if joined.isascii() else joined.isprintable()):
-            return self._render_each(values).encode("utf-8")
+            return self._render_each(values)
         escaped: Any = ()
         if "&" in joined or "<" in joined or ">" in joined:
             if joined.count(_SEP) == len(seen) - 1:
@@ -269,7 +269,7 @@ class RssWriter:
         pieces[-1] += "\n  </item>\n"  # type: ignore[operator]
         return pieces, tuple(lists), longs
 
-    def _render_each(self, values: Mapping[str, Any]) -> str:
+    def _render_each(self, values: Mapping[str, Any]) -> bytes:
         """``render`` value by value: any text, a repeated attribute of any iterable, entries of any mapping."""
         tags = self._tags
         special = _SPECIAL.search  # most values need no escaping: one scan, no call
@@ -291,7 +291,7 @@ class RssWriter:
                     add(f"\n      {part_start}{text if special(text) is None else _escaped(text)}{part_end}")
                 add(f"\n    {end}")
         add("\n  </item>\n")
-        return "".join(out)
+        return "".join(out).encode("utf-8")
 
     def __exit__(self, *exc: Any) -> None:
         if exc[0] is None:  # a failed feed is discarded whole: no end tags

@@ -121,7 +121,6 @@ class RowCache:
         self.sinks: list[Sink] = []
         self.writers: list[CaptureWriter] = []
         self.captured: list[CaptureItems] = []
-        self.collectors: list[SyncCollector | None] = []
         self.enabled = True
         self.replaying = False
         self.pending: _Pending | None = None
@@ -133,7 +132,6 @@ class RowCache:
         """The raw lines of the record being read so far."""
         self.line_key = ""
         """The key of the record being read, from its first raw line (a record of one line is kept by it)."""
-        self.told: list[tuple[list[str], list[SyncCollector], list[Staged]]] = []
         """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
 
     # -- the stream's hook
@@ -161,11 +159,10 @@ class RowCache:
             else:
                 cache.size = len(cache.earlier)
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
-            self.collectors.append(collector)
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
-            self.told.append(_told(sink.observers))
-            cache.sink, cache.writer, cache.collector, cache.told = sink, self.writers[-1], collector, self.told[-1]
+            cache.sink, cache.writer, cache.collector = sink, self.writers[-1], collector
+            cache.told = _told(sink.observers)
             cache.variants = sink.variants
             channel.tally = RecordingTally(channel.tally)
             channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)

@@ -70,7 +70,7 @@ def test_items_are_put_into_frames_made_once_per_set_of_names(monkeypatch: pytes
         made.append(names)
         return frame(self, names, texts)
 
-    def refused(self: RssWriter, values: Any) -> str:
+    def refused(self: RssWriter, values: Any) -> bytes:
         raise AssertionError(f"value by value: {values!r}")
 
     monkeypatch.setattr(RssWriter, "_frame", counted)

@@ -131,11 +131,6 @@ def _pair_clean(price: Any, sale: Any) -> bool:
 _known_prices_clean = lru_cache(maxsize=4096)(_pair_clean)
 
 
-@lru_cache(maxsize=4096)  # sale windows repeat across a catalog (a campaign's dates); asked of plain str only
-def _window_clean(window: str) -> bool:
-    return interval_problem(window) is None
-
-
 def clean(values: Mapping[str, Any]) -> bool:
     """True when the Google rules find nothing in an item with ``values``; False when they may."""
     if not values.keys() >= _REQUIRED or not _lengths_clean(values) or not _prices_clean(values):
@@ -146,7 +141,7 @@ def clean(values: Mapping[str, Any]) -> bool:
         if value is not None and (type(value) is not str or value not in allowed):
             return False
     window = values.get("sale_price_effective_date")
-    if window is not None and (type(window) is not str or not _window_clean(window)):
+    if window is not None and (type(window) is not str or interval_problem(window) is not None):
         return False
     gtin = values.get("gtin")
     if gtin is not None and (type(gtin) is not str or gtin_problem(gtin)):
