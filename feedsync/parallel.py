@@ -1,18 +1,24 @@
 """build / validate on several cores: the channels are split into groups, one process per group; each process
 reads the source itself and writes its own channels' feeds, so every feed is byte for byte what a single process
 writes. The first group runs here and reports the catalog-level findings (MDL, SRC, ...); the others report only
-their channels' findings. Worth it for large catalogs only: a process costs a read of the source."""
+their channels' findings, carried back in an anonymous file made before the fork (``findings.carried``): a run killed
+while they are handed over leaves no file behind. Worth it for large catalogs only: a process costs a read of the
+source."""
 
 from __future__ import annotations
 
 import os
+import pickle
+import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from feedsync.config import Config
 from feedsync.diagnostics import Report
-from feedsync.diagnostics.findings import Findings
+from feedsync.diagnostics.findings import Findings, carried
 from feedsync.errors import FeedsyncError
+from feedsync.faults import checkpoint
 
 AUTO_MIN_BYTES = 4_000_000
 """``jobs=None`` runs in parallel only for a source file at least this large (a process costs ~0.3 s to start)."""
@@ -48,19 +54,26 @@ class _Job:
     config: Config
     command: str
     options: dict[str, Any]
+    carriers: list[IO[bytes]]
+    """One per process's group: where its findings that wait on disk travel (anonymous: nothing is left behind)."""
 
 
 _JOB: _Job | None = None
 """What the forked workers run (inherited at fork, never pickled: a config holds parsed YAML nodes)."""
 
 
-def _work(group: list[str]) -> Report:
+def _work(group: list[str], index: int) -> tuple[Report, bytes]:
+    """The report of ``group`` (the ``index``-th of the other groups), without its findings, and its channels'
+    findings pickled into its carrier (what travels through the pool's pipe is where they lie in it)."""
     from feedsync.pipeline import run
 
     assert _JOB is not None
     report = run(_JOB.config, _JOB.command, channels=group, jobs=1, **_JOB.options)  # type: ignore[arg-type]
-    report.diagnostics = Findings(d for d in report.diagnostics if d.channel is not None)
-    return report
+    with carried(_JOB.carriers[index]):
+        found = pickle.dumps(Findings(d for d in report.diagnostics if d.channel is not None), pickle.HIGHEST_PROTOCOL)
+    report.diagnostics = Findings()
+    checkpoint("parallel.findings-carried")
+    return report, found
 
 
 def run_parallel(config: Config, command: str, names: list[str], jobs: int, **options: Any) -> Report:
@@ -74,20 +87,24 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
     from feedsync.rows.child import die_with
 
     split = groups(config, names, jobs)
-    _JOB = _Job(config, command, options)
-    try:
-        context = multiprocessing.get_context("fork")  # a worker dies with this process: a killed run replaces no feed
-        with ProcessPoolExecutor(len(split) - 1, context, initializer=die_with, initargs=(os.getpid(),)) as pool:
-            others = [pool.submit(_work, group) for group in split[1:]]
-            report = run(config, command, channels=split[0], jobs=1, **options)  # type: ignore[arg-type]
-            results = [future.result() for future in others]
-    except BrokenProcessPool:
-        raise FeedsyncError(
-            f"a process building {', '.join(n for group in split[1:] for n in group)} died (out of memory?); "
-            "no feed of it was replaced; rerun with --jobs 1"
-        ) from None
-    finally:
-        _JOB = None
+    with ExitStack() as held:
+        carriers = [held.enter_context(tempfile.TemporaryFile()) for _ in split[1:]]  # before the fork: both hold them
+        _JOB = _Job(config, command, options, carriers)
+        try:
+            context = multiprocessing.get_context("fork")  # a worker dies with this process: a killed run ends it
+            with ProcessPoolExecutor(len(split) - 1, context, initializer=die_with, initargs=(os.getpid(),)) as pool:
+                others = [pool.submit(_work, group, index) for index, group in enumerate(split[1:])]
+                report = run(config, command, channels=split[0], jobs=1, **options)  # type: ignore[arg-type]
+                sent = [future.result() for future in others]
+        except BrokenProcessPool:
+            raise FeedsyncError(
+                f"a process building {', '.join(n for group in split[1:] for n in group)} died (out of memory?); "
+                "a feed it had not finished stays as it was; rerun with --jobs 1"
+            ) from None
+        finally:
+            _JOB = None
+        checkpoint("parallel.results-received")
+        results = [_received(other, found, carrier) for (other, found), carrier in zip(sent, carriers, strict=True)]
     merged = Report(command=report.command, variants=report.variants, products=report.products)
     merged.diagnostics = Findings(report.diagnostics)
     merged.diagnostics.extend(d for other in results for d in other.diagnostics)
@@ -97,3 +114,10 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
         if name in part.items:
             merged.items[name] = part.items[name]
     return merged
+
+
+def _received(report: Report, found: bytes, carrier: IO[bytes]) -> Report:
+    """A worker's ``report`` with its findings, read from ``carrier`` (they keep their own handle of it)."""
+    with carried(carrier):
+        report.diagnostics = pickle.loads(found)
+    return report

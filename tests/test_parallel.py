@@ -77,13 +77,13 @@ def test_the_generated_shopify_export_is_the_same_catalog(tmp_path: Path) -> Non
         assert (exported.sale_price or exported.price) == (mine.sale_price or mine.price)
 
 
-def _failing(group: list[str]) -> object:
+def _failing(group: list[str], index: int) -> object:
     from feedsync.errors import SourceError
 
     raise SourceError(f"cannot read for {group}")
 
 
-def _dying(group: list[str]) -> object:
+def _dying(group: list[str], index: int) -> object:
     import os
 
     os._exit(9)

@@ -121,31 +121,20 @@ class Findings:
         return f"Findings({len(self)} findings, {self._spilled} in the spool)"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled (sent to another process): a few findings as a list; many as a file that holds their batches
-        (memory stays flat on both sides): within ``carried``, the anonymous file both processes have open (nothing
-        is left behind whenever either dies); else a named file, which the receiving process opens and unlinks at
-        once."""
-        if not self._batches:
-            return (Findings, (list(self._memory),))
-        tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
+        """Pickled (sent to another process): within ``carried``, findings that wait on disk are written to the
+        anonymous file both processes have open and only where they lie is pickled (memory stays flat on both sides,
+        and nothing is left behind whichever process dies); else (few findings, or no carrier) as their list."""
         carrier = _CARRIER
-        if carrier is not None:
-            end = os.fstat(carrier.fileno()).st_size
-            batches = []
-            for data in (*(_read(*batch) for batch in self._batches), tail):
-                _write(carrier, data, end)
-                batches.append((end, len(data)))
-                end += len(data)
-            return (_carried, (batches, len(self), self._errors, self._keep))
-        with tempfile.NamedTemporaryFile(prefix="feedsync-findings-", delete=False) as handle:
-            batches, end = [], 0
-            for spool, offset, length in self._batches:
-                handle.write(_read(spool, offset, length))
-                batches.append((end, length))
-                end += length
-            handle.write(tail)
-            batches.append((end, len(tail)))
-        return (_adopt, (handle.name, batches, len(self), self._errors, self._keep))
+        if carrier is None or not self._batches:
+            return (Findings, (list(self),))
+        tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
+        end = os.fstat(carrier.fileno()).st_size
+        batches = []
+        for data in (*(_read(*batch) for batch in self._batches), tail):
+            _write(carrier, data, end)
+            batches.append((end, len(data)))
+            end += len(data)
+        return (_carried, (batches, len(self), self._errors, self._keep))
 
     def __del__(self) -> None:
         for spool in {id(spool): spool for spool, _, _ in self._batches}.values():
@@ -182,16 +171,6 @@ def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
         parts.append(part)
         offset, length = offset + len(part), length - len(part)
     return b"".join(parts)
-
-
-def _adopt(path: str, batches: list[tuple[int, int]], count: int, errors: int, keep: int) -> Findings:
-    """The findings another process pickled into the file ``path`` (opened, then unlinked: gone with the object)."""
-    found = Findings(keep=keep)
-    spool = open(path, "rb")  # noqa: SIM115 (closed with the object, or the process)
-    os.unlink(path)
-    found._batches = [(spool, offset, length) for offset, length in batches]
-    found._spilled, found._errors = count, errors
-    return found
 
 
 def _carried(batches: list[tuple[int, int]], count: int, errors: int, keep: int) -> Findings:

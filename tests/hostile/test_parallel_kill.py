@@ -17,7 +17,7 @@ from feedsync import parallel, pipeline
 
 marker = sys.argv[1]
 
-def work(group):
+def work(group, index):
     with open(marker + ".pid", "w") as handle:
         handle.write(str(os.getpid()))
     time.sleep(60)
