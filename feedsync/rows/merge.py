@@ -8,7 +8,7 @@ from feedsync.accounting import MissingFields
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
 from feedsync.formats.spreadsheet import FormulaTally
-from feedsync.rows.share import TOLD_ONCE, Share
+from feedsync.rows.share import Share, once_per_run
 from feedsync.sources import Source
 from feedsync.stream import Sink, Stream
 
@@ -54,8 +54,7 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
 def _told_once(share: Share) -> Iterator[tuple[str, str | None, str | None]]:
     """(code, channel, value) of the findings ``share`` told once per run (``TOLD_ONCE``)."""
     for key, members in share.told.items():
-        channel, where = key.split(":", 1)
-        finding = TOLD_ONCE.get(where)
+        channel, finding = once_per_run(key)
         if finding is not None:
             yield from ((code, channel, value) for code, value in map(finding, members))
 

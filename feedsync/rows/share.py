@@ -42,6 +42,13 @@ finding a member tells. They are merged instead of made again: a later share's f
 share holds is left out, as one process would not have told it."""
 
 
+def once_per_run(key: str) -> tuple[str, Callable[[Any], tuple[str, str | None]] | None]:
+    """The channel of the set at ``key`` (``told_state``'s: ``channel:where``) and, when it is one of ``TOLD_ONCE``,
+    how each of its members tells its finding (else None)."""
+    channel, _, where = key.partition(":")
+    return channel, TOLD_ONCE.get(where)
+
+
 @dataclass
 class Share:
     """What a process made of its share: the report's parts, the state to merge, and what to check across shares."""
@@ -74,7 +81,7 @@ class Share:
         self.ids = (IdSet(), IdSet(), IdSet())
         self.trackers = {}
         self.first_groups = {}
-        self.told = {key: value for key, value in self.told.items() if key.split(":", 1)[1] in TOLD_ONCE}
+        self.told = {key: value for key, value in self.told.items() if once_per_run(key)[1] is not None}
 
 
 class _Tracker(VariantTracker):
@@ -257,7 +264,7 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
 def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     """Why ``share`` would make something else after the rows ``seed`` holds the state of, or None."""
     for key, value in before.items():
-        if key.split(":", 1)[1] in TOLD_ONCE:
+        if once_per_run(key)[1] is not None:
             continue
         if isinstance(value, bool):
             if share.told[key] != value and seed.told[key] != value:

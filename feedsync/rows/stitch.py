@@ -9,7 +9,7 @@ import io
 import os
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -133,32 +133,56 @@ def _parts(folder: Path, channel: CompiledChannel) -> list[Path]:
 
 
 def _count_messages(path: Path, head: bytes, tail: bytes) -> int:
-    """How many messages a JSON listings document holds: one line each between ``head`` and ``tail``."""
-    return sum(block.count(b"\n") for block in _body(path, head, tail))
+    """How many messages a JSON listings document holds: the number of its last one (they are numbered from 1 in
+    each document, one a line), read from its end. The document is checked as it is extended (``_extended``)."""
+    with path.open("rb") as source:
+        at = os.fstat(source.fileno()).st_size - len(tail)
+        end = b""
+        while at > len(head) and b"\n" not in end:  # a message's line is short: a block or two
+            step = min(at - len(head), 1 << 16)
+            at -= step
+            source.seek(at)
+            end = source.read(step) + end
+    last = end[end.rfind(b"\n") + 1 :]
+    found = _NUMBERED.match(last)
+    if found is None:
+        if not last:
+            return 0
+        raise AssertionError(f"{path.name}: the last line of a share's document is not a numbered message")
+    return int(found.group(1))
+
+
+@contextmanager
+def _document(path: Path, head: bytes, tail: int) -> Iterator[tuple[BinaryIO, int]]:
+    """A share's document open just after its ``head`` (checked), and how many bytes it holds from there to its
+    last ``tail`` bytes."""
+    with path.open("rb") as source:
+        if source.read(len(head)) != head:
+            raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
+        yield source, os.fstat(source.fileno()).st_size - len(head) - tail
+
+
+def _blocks(source: BinaryIO, left: int, path: Path) -> Iterator[bytes]:
+    """The next ``left`` bytes of ``source``, a block at a time."""
+    while left > 0:
+        block = source.read(min(left, _BLOCK))
+        if not block:
+            raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
+        left -= len(block)
+        yield block
 
 
 def _body(path: Path, head: bytes, tail: bytes) -> Iterator[bytes]:
     """What a share's document holds between ``head`` (checked) and ``tail`` (checked once read), a block at a time."""
-    with path.open("rb") as source:
-        if source.read(len(head)) != head:
-            raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
-        left = os.fstat(source.fileno()).st_size - len(head) - len(tail)
-        while left > 0:
-            block = source.read(min(left, _BLOCK))
-            if not block:
-                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
-            left -= len(block)
-            yield block
+    with _document(path, head, len(tail)) as (source, left):
+        yield from _blocks(source, left, path)
         if source.read(len(tail) + 1) != tail:
             raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
 
 
 def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
     """The items of a share's document: what its writer wrote between ``head`` and the ``tail`` bytes."""
-    with path.open("rb") as source:
-        if source.read(len(head)) != head:
-            raise AssertionError(f"{path.name}: a share's document does not start as the feed does")
-        left = os.fstat(source.fileno()).st_size - len(head) - tail
+    with _document(path, head, tail) as (source, left):
         handle.flush()
         offset = len(head)
         try:
@@ -172,16 +196,13 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
             if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
                 raise
         source.seek(offset)
-        while left > 0:  # a file system that cannot: through this process
-            chunk = source.read(min(left, 1 << 20))
-            if not chunk:
-                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
-            handle.write(chunk)
-            left -= len(chunk)
+        for block in _blocks(source, left, path):  # a file system that cannot: through this process
+            handle.write(block)
 
 
-_NUMBERED = re.compile(rb'\{"messageId":[0-9]+')
-"""How a share's message begins: the number it had there, which the feed's writer gives again."""
+_NUMBERED = re.compile(rb'\{"messageId":([0-9]+)')
+"""How a share's message begins: the number it had there (in its document: the last one's is their count), which the
+feed's writer gives again."""
 
 
 def _messages(path: Path, writer: JsonListingsWriter, head: bytes, tail: bytes) -> None:
