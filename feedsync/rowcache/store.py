@@ -54,12 +54,6 @@ def marked(body: bytes) -> bytes:
     return b"j" + body if _LONG_DIGITS.search(body) else body
 
 
-def parse(data: bytes) -> tuple[int, int, bytes, Any]:
-    """(row, start, body, entry) of a row's line; ValueError when it is not one."""
-    _, row, start, body = data.split(b" ", 3)
-    return int(row), int(start), body, entry(body)
-
-
 def entry(body: bytes) -> Any:
     """A line's entry (``body``: its JSON): read with orjson, unless ``marked`` marked it as one that may hold a
     number orjson would not read exactly (an integer past 64 bits), or orjson refuses it (a lone surrogate, which
