@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from feedsync import secrets
 from feedsync.config import Config, load_config
@@ -14,6 +15,10 @@ from feedsync.config import Config, load_config
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 DEMO = REPO / "examples" / "demo"
+
+# Property tests judge behaviour, not time: no per-example deadline (a loaded CI machine is no failure).
+settings.register_profile("feedsync", deadline=None)
+settings.load_profile("feedsync")
 
 
 @pytest.fixture(autouse=True)
