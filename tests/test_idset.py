@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedsync import idset
-from feedsync.idset import SLOT, IdSet, _digest, _holds
+from feedsync.idset import SLOT, IdSet, _holds, digest
 
 
 def test_it_tells_new_ids_from_seen_ones() -> None:
@@ -65,7 +65,7 @@ def test_a_match_across_two_members_is_not_a_member() -> None:
 
 def test_ids_in_the_same_shard_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # every id's digest made to pick one shard: each is found among the others, and none answers for another
-    monkeypatch.setattr(idset, "_digest", lambda key: b"\x07\x07" + _digest(key)[2:])
+    monkeypatch.setattr(idset, "digest", lambda key: b"\x07\x07" + digest(key)[2:])
     monkeypatch.setattr(idset, "FULL", 1)  # and the shards doubled as they would be for a set that large
     ids = IdSet()
     assert all(ids.add(f"id-{n}") and not ids.add(f"id-{n}") for n in range(2000))
