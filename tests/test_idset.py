@@ -162,3 +162,14 @@ def test_a_copy_and_a_cleared_set_forget_the_last_id() -> None:
     assert "G-1" not in ids and ids.add("G-1")
     emptied = ids - ids
     assert "G-1" not in emptied and emptied.add("G-1")
+
+
+@given(st.lists(st.tuples(st.text(max_size=6), st.booleans()), max_size=60))
+def test_an_id_added_with_its_digest_is_added_as_without(ids: list[tuple[str, bool]]) -> None:
+    """``add(key, digest(key))`` (a caller that hashed the id once for two sets) answers and holds what
+    ``add(key)`` does."""
+    given_digests, plain = IdSet(), IdSet()
+    for key, hashed in ids:
+        assert given_digests.add(key, digest(key) if hashed else None) == plain.add(key)
+    assert given_digests == plain and given_digests.nbytes == plain.nbytes
+    assert all(key in given_digests for key, _ in ids)
