@@ -28,7 +28,7 @@ FULL = 64
 _EMPTY = b""  # a shard no id fell into yet (shared: one object for all of them)
 
 
-def _digest(key: str) -> bytes:
+def digest(key: str) -> bytes:
     """The id's BLAKE2b digest (the full digest: faster than asking for a short one); its first ``SLOT`` bytes are
     kept, their leading bits pick the shard."""
     return _blake2b(key.encode("utf-8", "surrogatepass")).digest()
@@ -67,21 +67,22 @@ class IdSet:
     def __contains__(self, key: str) -> bool:
         if key == self._last:
             return True
-        digest = _digest(key)
-        shard = self._shards[(digest[0] << 8 | digest[1]) >> self._shift]
-        if shard and _holds(shard, digest[:SLOT]):
+        hashed = digest(key)
+        shard = self._shards[(hashed[0] << 8 | hashed[1]) >> self._shift]
+        if shard and _holds(shard, hashed[:SLOT]):
             self._last = key
             return True
         return False
 
-    def add(self, key: str) -> bool:
-        """Add ``key``; True when it was not there yet."""
+    def add(self, key: str, digested: bytes | None = None) -> bool:
+        """Add ``key``; True when it was not there yet. ``digested``: ``digest(key)``, when the caller has it (an id
+        added to two sets is hashed once)."""
         if key == self._last:
             return False
         self._last = key
-        digest = _digest(key)
-        index = (digest[0] << 8 | digest[1]) >> self._shift
-        kept = digest[:SLOT]
+        hashed = digested if digested is not None else digest(key)
+        index = (hashed[0] << 8 | hashed[1]) >> self._shift
+        kept = hashed[:SLOT]
         shard = self._shards[index]
         if shard and _holds(shard, kept):
             return False

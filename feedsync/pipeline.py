@@ -17,10 +17,8 @@ from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.config import Config
-from feedsync.delivery import Delivery, open_destinations
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
-from feedsync.diff import compare, snapshot_path
 from feedsync.events import event
 from feedsync.sources import Source, open_source, quiet_read
 from feedsync.sources.tabular import ByteRange
@@ -29,6 +27,8 @@ from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
 from feedsync.supplements import load_supplements
 
 if TYPE_CHECKING:
+    from feedsync.delivery import Delivery  # a push's alone: a build or validate delivers nothing
+    from feedsync.destinations import Destination
     from feedsync.state import State  # sqlite3: a push's (the CLI opens it)
 
 Command = Literal["build", "validate", "push"]
@@ -72,12 +72,20 @@ def run(
         parallel = _in_parallel(config, command, compiled, jobs, **options, changes=changes)
         if parallel is not None:
             return parallel
-    destinations = open_destinations(compiled) if command == "push" else {}
+    delivery: Delivery | None = None
+    destinations: dict[str, Destination] = {}
+    if command == "push":  # a build or validate has nothing to deliver (nor its modules to import)
+        from feedsync.delivery import Delivery, open_destinations
+
+        destinations = open_destinations(compiled)
     source = open_source(config.source)
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress)
-    delivery = Delivery(state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress)
+    if command == "push":
+        delivery = Delivery(
+            state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress
+        )
     cache = None
     if command == "push" and state is not None and not dry_run:
         from feedsync.rowcache import open_row_cache  # a push's alone
@@ -87,7 +95,8 @@ def run(
         out = None if command == "validate" else (out_dir or config.output_dir)
         if dry_run or (out is None and changes):
             out = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="feedsync-scratch-")))
-        delivery.open(command, compiled, destinations)
+        if delivery is not None:
+            delivery.open(command, compiled, destinations)
         observers = _observers(delivery, report, compiled, record_items)
         try:
             check = command != "build" or validate
@@ -100,12 +109,15 @@ def run(
             for channel in compiled:
                 result = report.channels[channel.name]
                 _close_channel(config, channel, result, out, changes=changes)
-                delivery.deliver(result, encoders[channel.name])
+                if delivery is not None:
+                    delivery.deliver(result, encoders[channel.name])
         except BaseException as exc:
             scratch.close()
-            delivery.fail(report.channels, exc)
+            if delivery is not None:
+                delivery.fail(report.channels, exc)
             raise
-    delivery.finish(report.channels)
+    if delivery is not None:
+        delivery.finish(report.channels)
     return report
 
 
@@ -131,10 +143,10 @@ def _row_shares(config: Config, compiled: list[CompiledChannel], jobs: int | Non
 
 
 def _observers(
-    delivery: Delivery, report: Report, compiled: list[CompiledChannel], record_items: bool
+    delivery: Delivery | None, report: Report, compiled: list[CompiledChannel], record_items: bool
 ) -> dict[str, list[ItemObserver]]:
     """Who is told each item: the delivery's collectors, and the recorded ids (``record_items``)."""
-    observers = delivery.observers()
+    observers = delivery.observers() if delivery is not None else {}
     if record_items:
         for channel in compiled:
             observers.setdefault(channel.name, []).append(ItemIds(report, channel.name))
@@ -227,6 +239,8 @@ def _close_channel(
 
 def _changes(config: Config, channel: str, output: Path) -> dict[str, int] | None:
     """Items added, removed and changed since the feed the last push published, if there is one."""
+    from feedsync.diff import compare, snapshot_path  # what counting the changes alone needs
+
     previous = snapshot_path(config.state_path.parent, channel, output)
     if not previous.is_file():
         return None

@@ -23,7 +23,7 @@ from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
 from feedsync.formats.spreadsheet import FormulaTally
-from feedsync.idset import IdSet
+from feedsync.idset import IdSet, digest
 from feedsync.model.product import Product
 from feedsync.sources import Source
 from feedsync.sources.base import maps_columns
@@ -136,9 +136,11 @@ class Sink:
             return findings
         values = item.values
         group_id = values.get(group.group)
+        if not isinstance(group_id, str):  # an item of no group has no duplicate variant (no key to make)
+            return findings
         # Variants told apart only by an option no variant field names (MDL016) carry it in their title.
         key = item_variant_key(values, group.attributes, item.product.variant_options)
-        earlier = self.variants.duplicate_of(group_id if isinstance(group_id, str) else None, key, item.id)
+        earlier = self.variants.duplicate_of(group_id, key, item.id)
         if earlier is not None:
             duplicate = make(
                 group.code,
@@ -249,13 +251,20 @@ class Stream:
     ) -> tuple[Product, dict[str, Any]] | None:
         """The product (joined with the supplements) and its extras, or None when it is left out before the
         channels (a duplicate id, a failed join)."""
-        self.groups.add(product.group_id or product.id)
-        if not self.seen.add(product.id):
+        product_id, group_id = product.id, product.group_id
+        if group_id:
+            added = self.seen.add(product_id)
+            self.groups.add(group_id)
+        else:  # the product is its own group: its id hashed once for both sets
+            hashed = digest(product_id)
+            added = self.seen.add(product_id, hashed)
+            self.groups.add(product_id, hashed)
+        if not added:
             self.emit(
                 make(
                     "MDL008",
-                    f"id {product.id!r} appears more than once; this one is left out",
-                    product_id=product.id,
+                    f"id {product_id!r} appears more than once; this one is left out",
+                    product_id=product_id,
                     field="id",
                     location=locate(product.source, "id"),
                 )
@@ -282,20 +291,22 @@ class Stream:
         diagnostics = self.report.diagnostics
         before = diagnostics.errors
         items = sink.channel.apply(product, self.emit, extras)
+        result = sink.result
         if not items:
             if diagnostics.errors > before:
-                sink.result.rejected += 1
+                result.rejected += 1
             else:
-                sink.result.excluded += 1
+                result.excluded += 1
             return
-        writer, observers = sink.writer, sink.observers
+        writer, observers, take = sink.writer, sink.observers, sink.take
+        write = writer.write if writer is not None else None
         for item in items:
-            records = sink.take(item, keeps, add)
+            records = take(item, keeps, add)
             if records is not None:
-                if writer is not None:
+                if write is not None:
                     for record in records:
-                        writer.write(record)
-                sink.result.items += 1
+                        write(record)
+                result.items += 1
             for observer in observers:
                 observer.take(item, records)
 
@@ -366,8 +377,10 @@ class Stream:
                     location=locate(product.source, None),
                 )
             )
-        key = product_variant_key(product)
-        earlier = self.variants.duplicate_of(product.group_id, key, product.id)
+        group_id = product.group_id
+        if group_id is None:  # a product of no group has no duplicate variant (no key to make)
+            return
+        earlier = self.variants.duplicate_of(group_id, product_variant_key(product), product.id)
         if earlier is not None:
             self.emit(
                 make(

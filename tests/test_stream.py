@@ -94,3 +94,35 @@ def test_item_variant_keys_are_the_keys_they_were(values: dict[str, object], opt
     attributes = ("color", "size", "material", "pattern", "gender", "age_group")
     reference = (*(str(values.get(a, "")) for a in attributes), *sorted(options.items()))
     assert item_variant_key(values, attributes, options) == reference
+
+
+_IDS = st.sampled_from(["A", "B", "C", "é", "A "])
+_ROWS = st.lists(st.tuples(_IDS, st.one_of(st.none(), st.sampled_from(["A", "G", "H"])), st.sampled_from(["", "Red"])))
+
+
+@given(_ROWS)
+def test_admitting_products_finds_what_sets_of_their_ids_find(rows: list[tuple[str, str | None, str]]) -> None:
+    """``_admit``'s bookkeeping (an id of no group hashed once for the ids and the groups; no variant key made for
+    a product of no group) against plain sets: a repeated id is left out (MDL008), a group (or a product of no
+    group) is counted once, a variant of a group like an earlier one of that group's run is told (MDL013)."""
+    stream = Stream(Report(command="build"), DiagnosticFilter(Selection(), {}))
+    admitted, seen, groups = [], set(), set()
+    expected: list[tuple[str, str]] = []
+    run: tuple[str | None, set[str]] = (None, set())
+    for number, (product_id, group_id, color) in enumerate(rows):
+        product = Product(id=product_id, group_id=group_id, title=f"T{number}", price=usd("1"), color=color or None)
+        admitted.append(stream._admit(product, [], "USD") is not None)
+        groups.add(group_id or product_id)
+        if product_id in seen:
+            expected.append(("MDL008", product_id))
+            continue
+        seen.add(product_id)
+        if group_id is not None:
+            run = run if run[0] == group_id else (group_id, set())
+            if color in run[1]:
+                expected.append(("MDL013", product_id))
+            run[1].add(color)
+    found = [(d.code, d.product_id) for d in stream.report.diagnostics]
+    assert found == expected
+    assert admitted.count(False) == stream.rejected == sum(code == "MDL008" for code, _ in expected)
+    assert len(stream.groups) == len(groups) and len(stream.seen) == len(seen)

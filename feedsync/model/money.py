@@ -216,7 +216,7 @@ def minor_units(currency: str) -> int:
 class Money(BaseModel):
     """An amount of money. ``str(Money)`` is the feed form ``12.00 USD``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     amount: Decimal
     currency: str

@@ -59,7 +59,7 @@ def format_datetime(value: datetime) -> str:
 class DateRange(BaseModel):
     """A time interval with time zones, e.g. a sale's effective dates. ``str()`` is the ISO 8601 interval."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     start: datetime
     end: datetime
@@ -78,7 +78,7 @@ class DateRange(BaseModel):
 
 
 class Weight(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     value: Decimal = Field(ge=0)
     unit: WeightUnit
@@ -90,7 +90,7 @@ class Weight(BaseModel):
 class SourceRef(BaseModel):
     """Where a product came from: the file and the 1-based row (header = row 1; JSON: line of the object)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     path: str
     row: int
@@ -103,7 +103,7 @@ class FeedAttribute(BaseModel):
     product_detail, certification, ...), kept to be written back as it was: its text, or its sub-attributes in
     their order (shipping: country, service, price). A repeated attribute is one FeedAttribute per occurrence."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: str
     value: str = ""
@@ -113,7 +113,7 @@ class FeedAttribute(BaseModel):
 class Product(BaseModel):
     """One sellable variant: the unit every channel lists. Variants of one product share ``group_id``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str = Field(min_length=1)
     group_id: str | None = None
