@@ -95,9 +95,11 @@ class SyncCollector:
             return False
         return self.refresh_before is None or known[1] >= self.refresh_before
 
-    def add_unchanged(self, item_id: str) -> None:
-        self.seen.add(item_id)
-        self.plan.unchanged += 1
+    def add_unchanged(self, item_ids: list[str]) -> None:
+        """Count ``item_ids`` unchanged (each found so by ``unchanged``): a row cache tells its replayed items a
+        batch at a time."""
+        self.seen.update(item_ids)
+        self.plan.unchanged += len(item_ids)
 
     def finish(self) -> SyncPlan:
         self.plan.deletes = sorted(set(self.sent) - self.seen)

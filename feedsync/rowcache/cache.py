@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +16,7 @@ from feedsync.channels.base import VariantGroup
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.delivery.observers import Staged, SyncItems
-from feedsync.diagnostics import Diagnostic, Location, Severity
+from feedsync.diagnostics import Diagnostic, Location, Report, Severity
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
 from feedsync.model.product import Product
@@ -40,6 +40,8 @@ CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
 _WIDTH = len(_VARIANT_FIELDS)
 _TEXT_OR_NONE = {str, type(None)}
+_UNTOLD = 4096
+"""Replayed items told to the sync collectors at once."""
 
 
 @dataclass
@@ -72,6 +74,39 @@ class ChannelCache:
     collector: SyncCollector | None = None
     variants: Any = None
     told: tuple[list[str], list[SyncCollector], list[Staged]] = field(default_factory=lambda: ([], [], []))
+    unchanged: Callable[[str, str], bool] | None = None
+    """The sync collector's ``unchanged`` (None: no collector)."""
+    plain: bool = False
+    """A replayed item is told to the sync collectors alone (no id lists, staged items or variant group)."""
+    untold: list[str] = field(default_factory=list)
+    """Replayed items not yet told to the sync collectors as unchanged (told ``_UNTOLD`` at a time)."""
+
+    def tell(self, items: list[tuple[str, str, bool, Any, Any]], report: Report) -> None:
+        """Tell the observers a replayed row's items (the sync collectors: later, ``tell_unchanged``)."""
+        group = self.group
+        listed, _, staged = self.told
+        untold = self.untold
+        for own_id, channel_id, kept, item_group, item_key in items:
+            if group is not None:
+                self.variants.duplicate_of(item_group, item_key, own_id)
+            for name in listed:
+                report.items.setdefault(name, []).append(own_id)
+            if not kept:
+                continue
+            untold.append(own_id)
+            for observer in staged:
+                observer.rows.append((own_id, channel_id))
+                if len(observer.rows) >= 5000:
+                    observer.flush()
+        if len(untold) >= _UNTOLD:
+            self.tell_unchanged()
+
+    def tell_unchanged(self) -> None:
+        """Tell the sync collectors the replayed items that are still untold."""
+        if self.untold:
+            for collector in self.told[1]:
+                collector.add_unchanged(self.untold)
+            self.untold = []
 
 
 def open_row_cache(
@@ -163,6 +198,8 @@ class RowCache:
             sink.observers = [*sink.observers, self.captured[-1]]
             cache.sink, cache.writer, cache.collector = sink, self.writers[-1], collector
             cache.told = _told(sink.observers)
+            cache.unchanged = collector.unchanged if collector is not None else None
+            cache.plain = channel.spec.variant_group is None and not cache.told[0] and not cache.told[2]
             cache.variants = sink.variants
             channel.tally = RecordingTally(channel.tally)
             channel._reported_unmapped = cache.asked = RecordingSet(channel._reported_unmapped)
@@ -307,11 +344,14 @@ class RowCache:
     def _replays(self, key: str, row: int) -> bool:
         """Replay the row of ``key`` when every channel has its entry and nothing of this run's earlier rows
         changes it."""
-        lines = [cache.old.get(key) for cache in self.caches]
-        if None in lines:
-            return False
+        lines = []
+        for cache in self.caches:
+            line = cache.old.get(key)
+            if line is None:
+                return False
+            lines.append(line)
         try:
-            replayed = self._replayed(key, row, lines)  # type: ignore[arg-type]
+            replayed = self._replayed(key, row, lines)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError, RecursionError):
             replayed = False  # an entry of the wrong shape (a foreign file): computed, and replaced
         if replayed:
@@ -321,9 +361,12 @@ class RowCache:
         return replayed
 
     def end(self) -> None:
-        """The last row was read: write what is still to be copied from the earlier feeds."""
+        """The last row was read: write what is still to be copied from the earlier feeds, and tell the sync
+        collectors the replayed items still untold."""
         for writer in self.writers:
             writer.flush()
+        for cache in self.caches:
+            cache.tell_unchanged()
 
     def _replayed(self, key: str, row: int, lines: list[bytes]) -> bool:
         """Replay the row from its entries, unless something of this run's earlier rows changes what it makes
@@ -346,7 +389,7 @@ class RowCache:
                 raise ValueError(counts)
             if unmapped and not all(cache.asked.holds(name) for name in unmapped):
                 return False  # this row would be the first to report its category unmapped
-            group, collector = cache.group, cache.collector
+            group, unchanged, plain = cache.group, cache.unchanged, cache.plain
             restored = []
             length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
             for own_id, channel_id, digest, offset, size, item_group, item_key in items:
@@ -362,10 +405,13 @@ class RowCache:
                 if offset is not None:
                     if offset != length or type(size) is not int or size <= 0:
                         raise ValueError(offset)
-                    if collector is not None and not collector.unchanged(own_id, digest):
+                    if unchanged is not None and not unchanged(own_id, digest):
                         return False  # the destination does not hold this item as cached: it is computed and sent
                     length += size
-                restored.append((own_id, channel_id, offset is not None, item_group, item_key))
+                    if plain:
+                        restored.append(own_id)  # what ``plain`` tells of an item: the kept ones' ids
+                if not plain:
+                    restored.append((own_id, channel_id, offset is not None, item_group, item_key))
             start = int(start_text)
             if length and (cache.earlier is None or start < 0 or start + length > cache.size):
                 return False
@@ -378,25 +424,26 @@ class RowCache:
             kept = line if row_text == same_row else None  # written again as it is when its items start where they did
             steps.append((counts, findings, noted, missing, restored, start, length, body, kept))
         item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
-        if not {type(group_key), type(group_id), type(sku), type(ignore)} <= _TEXT_OR_NONE:
+        if not (
+            type(group_key) in _TEXT_OR_NONE
+            and type(group_id) in _TEXT_OR_NONE
+            and type(sku) in _TEXT_OR_NONE
+            and type(ignore) in _TEXT_OR_NONE
+        ):
             raise ValueError(group_key)
         if sku and sku in stream.skus:
             return False
         variant_key = tuple(variant) if len(variant) == _WIDTH else _key(variant, _WIDTH)
         hash(variant_key)  # a TypeError here, not once the row's id is recorded
-        if stream.variants.holds(group_id, variant_key):
+        variants = stream.variants
+        if variants.holds(group_id, variant_key):
             return False
         if own:
             own = [_restore(d, stored_row, row) for d in own]
         if type(item_id) is not str or not stream.seen.add(item_id):
             return False  # a duplicate id: computed (and reported); the last check, the first change
-        self._replay(key, row, (group_key, group_id, sku, variant_key, ignore, own, item_id), steps)
-        return True
-
-    def _replay(self, key: str, row: int, facts: tuple[Any, ...], steps: list[tuple[Any, ...]]) -> None:
-        """Do what the row did, and keep its lines, pointing into the feed being written."""
-        stream, report = self.stream, self.stream.report
-        group_key, group_id, sku, variant_key, ignore, own, item_id = facts
+        # -- the row is replayed: do what it did, and keep its lines, pointing into the feed being written
+        report = stream.report
         if stream.progress is not None and not (report.variants + 1) % 500:
             stream._tell(self.sinks)  # the progress is told (and the row counted) as the stream does
         else:
@@ -406,7 +453,8 @@ class RowCache:
             stream.findings.items[item_id] = Selection.parse(ignore=[ignore])
         if sku:
             stream.skus.add(sku)
-        stream.variants.duplicate_of(group_id, variant_key, item_id)
+        if group_id is not None:
+            variants.duplicate_of(group_id, variant_key, item_id)
         if own:
             report.diagnostics.extend(own)
         for cache, (counts, findings, notes, missing, items, start, length, body, line) in zip(
@@ -416,32 +464,28 @@ class RowCache:
                 report.diagnostics.extend(findings)
             sink = cache.sink
             result = sink.result
-            result.items += counts[0]
-            result.excluded += counts[1]
-            result.rejected += counts[2]
-            sink.checked_rejected += counts[3]
+            items_count, excluded, rejected, checked_rejected = counts
+            result.items += items_count
+            if excluded:
+                result.excluded += excluded
+            if rejected or checked_rejected:
+                result.rejected += rejected
+                sink.checked_rejected += checked_rejected
             for note in notes:
                 sink.channel.tally.add(*note)
             for name, column in missing:
                 sink.missing.counts[name] += 1
                 sink.missing.columns.setdefault(name, column)
-            group = cache.group
-            listed, collectors, staged = cache.told
-            for own_id, channel_id, kept, item_group, item_key in items:
-                if group is not None:
-                    cache.variants.duplicate_of(item_group, item_key, own_id)
-                for name in listed:
-                    report.items.setdefault(name, []).append(own_id)
-                if not kept:
-                    continue
-                for collector in collectors:
-                    collector.add_unchanged(own_id)
-                for observer in staged:
-                    observer.rows.append((own_id, channel_id))
-                    if len(observer.rows) >= 5000:
-                        observer.flush()
+            if cache.plain:  # what ``tell`` does when only sync collectors are told: ``items`` are the kept ids
+                untold = cache.untold
+                untold += items
+                if len(untold) >= _UNTOLD:
+                    cache.tell_unchanged()
+            else:
+                cache.tell(items, report)
             at = cache.writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[union-attr,arg-type]
             cache.new.append(line if line is not None and at == start else store.line(key, row, at, body))
+        return True
 
     # -- after the stream
 
