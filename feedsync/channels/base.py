@@ -87,6 +87,9 @@ def show_value(value: Value) -> str:
 _PRINTED_TYPES = frozenset({Money, DateRange})
 """The model's value types (frozen: an object's text never changes) whose ``str`` is kept by ``printed``: the
 variants of a product share them, and their text costs more than a microsecond (a date range's, several)."""
+PRINTED_BY = _PRINTED_TYPES | {Weight}
+"""The types whose text ``printed`` makes otherwise than by ``str`` (faster, the same text): of any other value,
+``printed`` gives ``str(value)``, which generated code calls itself."""
 _PRINTED: dict[int, tuple[Any, str]] = {}
 _PRINTED_SIZE = 4096
 

@@ -24,7 +24,9 @@ def plaintext(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def _plaintext(value: str) -> str:
     # Cached: the variants of a product share their description, and several channels convert it.
-    return _collapsed(html.unescape(_strip_tags(value)))
+    text = _collapsed(html.unescape(_strip_tags(value)))
+    _keep_collapsed(text, text)  # collapsed already: ``truncate_words`` of it (the channels' next step) collapses it
+    return text
 
 
 def _collapsed(value: str) -> str:
@@ -45,15 +47,32 @@ def _strip_tags(value: str) -> str:
     return "".join(parts)
 
 
+_COLLAPSED: dict[str, str] = {}
+"""Text -> its ``_collapsed`` text, for the texts met last (emptied when it holds ``_COLLAPSED_SIZE``): the variants
+of a product share their title and description, several channels collapse them, and ``truncate_words`` collapses
+what ``collapse`` or ``plaintext`` made (kept too: collapsing collapsed text gives it again)."""
+_COLLAPSED_SIZE = 8192
+
+
 def collapse(value: Any) -> str:
-    if type(value) is str:  # most values
-        return _collapse(value)
-    return "" if value is None else _collapse(str(value))
+    if type(value) is not str:  # most values are
+        if value is None:
+            return ""
+        value = str(value)
+    made = _COLLAPSED.get(value)
+    if made is None:
+        made = _collapsed(value)
+        _keep_collapsed(value, made)
+    return made
 
 
-@lru_cache(maxsize=4096)
-def _collapse(value: str) -> str:
-    return _collapsed(value)
+def _keep_collapsed(value: str, made: str) -> None:
+    """Keep ``made``, the collapsed ``value``, for both (the table is emptied when full)."""
+    if len(_COLLAPSED) >= _COLLAPSED_SIZE - 1:
+        _COLLAPSED.clear()
+    _COLLAPSED[value] = made
+    if made != value:
+        _COLLAPSED[made] = made
 
 
 def _wrong(function: str, name: str, value: Any, kind: str) -> TemplateFault:
