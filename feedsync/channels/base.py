@@ -107,8 +107,10 @@ def printed(value: Any) -> str:
     variants have their own) is made directly: keeping an object costs more than its text. An entry holds its
     object, so its ``id`` names no other object while it is kept; the table is emptied when full."""
     kind = type(value)
-    if kind is Weight:
-        return f"{decimal_text(value.value)} {value.unit._value_}"  # what Weight.__str__ makes
+    if kind is Weight:  # what Weight.__str__ makes (``decimal_text`` of its value, inline)
+        amount = value.value
+        text = str(amount)
+        return f"{format(amount, 'f') if 'E' in text else text} {value.unit._value_}"
     if kind in _PRINTED_TYPES:
         kept = _PRINTED.get(id(value))
         if kept is not None and kept[0] is value:
@@ -130,8 +132,9 @@ def to_text(value: Any) -> Value | None:
         return None
     if kind is int:
         return str(value)  # digits, a sign: never blank
-    if kind is Decimal:
-        return decimal_text(value)
+    if kind is Decimal:  # ``decimal_text``, inline
+        text = str(value)
+        return format(value, "f") if "E" in text else text
     if kind is tuple or kind is list:
         items: list[str] = []
         for element in value:
