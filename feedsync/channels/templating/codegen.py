@@ -255,14 +255,14 @@ def fields_function(
             if made is not None and not spec.direct:
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
-        body.append(f"        f = {index}")
         if reuse and spec.reads is not None and spec.simple is None:
             shared = [_shared(source, read) for read in spec.reads]
             reads = [source.local(read) for read in spec.reads]
-            body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared)
+            body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared, index)
             unset.append((_UNSET,) * (len(reads) + 1))
             kept += 1
             continue
+        body.append(f"        f = {index}")
         body.append(f"        raw = {value}")
         body += _finish(spec.renders, repr(spec.name))
     names = list(source.taken)
@@ -452,14 +452,22 @@ def _shared(source: _Source, read: str) -> str | None:
 
 
 def _kept(
-    slot: int, reads: Sequence[str], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
+    slot: int,
+    reads: Sequence[str],
+    value: str,
+    renders: bool,
+    name: str,
+    shared: Sequence[str | None] = (),
+    index: int = 0,
 ) -> list[str]:
     """The lines of a field whose text is kept in ``_kept[slot]`` with the values it was made from of the names it
     reads (``reads``: the local variables holding them, see ``_Source.local``):
     reused when each value is the same object or equal (``_equal``; text: ``str`` both, not a subclass such as
     ``Markup``, which prints otherwise), else evaluated and kept. A list or dict (a repeated attribute) is copied:
     the item's is its own; the environment's global of that name (``shared``) is kept as itself. A field seldom
-    reused is switched off (``_OFF``): its keys cost more than they save."""
+    reused is switched off (``_OFF``): its keys cost more than they save. The field's number (``index``) is set
+    where it is evaluated (a reuse cannot fail); the values kept before the first evaluation (``_UNSET``) equal
+    none, so only a field that reads no names asks whether it was ever evaluated."""
     keys = list(reads)
     same = [
         f"({key} is p{i} or ({key} == p{i} if type({key}) is type(p{i}) is str else _equal({key}, p{i})))"
@@ -482,12 +490,18 @@ def _kept(
         for key, glob in zip(keys, shared, strict=True)
     )
     kept = "".join(f"p{i}, " for i in range(len(keys)))
-    lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
+    lines = [
+        f"        m = _kept[{slot}]",
+        "        if m is _OFF:",
+        f"            f = {index}",
+        f"            raw = {value}",
+    ]
     lines += [f"            {line}" for line in finish]
     lines += [
         "        else:",
         f"            {kept}out, = m",
-        f"            if out is _UNSET{''.join(' or not ' + test for test in same)}:",
+        f"            if {' or '.join(f'not {test}' for test in same) if same else 'out is _UNSET'}:",
+        f"                f = {index}",
         f"                raw = {value}",
     ]
     lines += [f"                {line}" for line in finish]
