@@ -221,12 +221,18 @@ def _printing_channels(templating: Templating) -> list[Any]:
     return made
 
 
+_PRINTING_CHANNELS: list[tuple[Templating, list[Any]]] = []
+
+
 @settings(max_examples=200, deadline=None)
 @given(PRINTABLE, st.booleans())
 def test_a_value_printed_by_str_is_what_printed_gives(value: Any, flag: bool) -> None:
-    templating = Templating([])
+    if not _PRINTING_CHANNELS:  # compiled once for all examples
+        templating = Templating([])
+        _PRINTING_CHANNELS.append((templating, _printing_channels(templating)))
+    templating, channels = _PRINTING_CHANNELS[0]
     ctx = templating.context({"x": value, "flag": flag})
-    for channel in _printing_channels(templating):
+    for channel in channels:
         assert outcome(channel.field_values, ctx) == outcome(channel.values_by_field, ctx)
         made = channel.field_values(ctx).get("f")
         assert made is None or type(made) is type(channel.values_by_field(ctx)["f"])
