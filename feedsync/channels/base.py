@@ -87,6 +87,9 @@ def show_value(value: Value) -> str:
 _PRINTED_TYPES = frozenset({Money, DateRange})
 """The model's value types (frozen: an object's text never changes) whose ``str`` is kept by ``printed``: the
 variants of a product share them, and their text costs more than a microsecond (a date range's, several)."""
+PRINTED_BY = _PRINTED_TYPES | {Weight}
+"""The types whose text ``printed`` makes otherwise than by ``str`` (faster, the same text): of any other value,
+``printed`` gives ``str(value)``, which generated code calls itself."""
 _PRINTED: dict[int, tuple[Any, str]] = {}
 _PRINTED_SIZE = 4096
 
@@ -104,8 +107,10 @@ def printed(value: Any) -> str:
     variants have their own) is made directly: keeping an object costs more than its text. An entry holds its
     object, so its ``id`` names no other object while it is kept; the table is emptied when full."""
     kind = type(value)
-    if kind is Weight:
-        return f"{decimal_text(value.value)} {value.unit._value_}"  # what Weight.__str__ makes
+    if kind is Weight:  # what Weight.__str__ makes (``decimal_text`` of its value, inline)
+        amount = value.value
+        text = str(amount)
+        return f"{format(amount, 'f') if 'E' in text else text} {value.unit._value_}"
     if kind in _PRINTED_TYPES:
         kept = _PRINTED.get(id(value))
         if kept is not None and kept[0] is value:
@@ -127,8 +132,9 @@ def to_text(value: Any) -> Value | None:
         return None
     if kind is int:
         return str(value)  # digits, a sign: never blank
-    if kind is Decimal:
-        return decimal_text(value)
+    if kind is Decimal:  # ``decimal_text``, inline
+        text = str(value)
+        return format(value, "f") if "E" in text else text
     if kind is tuple or kind is list:
         items: list[str] = []
         for element in value:

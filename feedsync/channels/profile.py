@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from feedsync import yamlpos
-from feedsync.channels.base import channel_names, channel_spec, printed, to_text
+from feedsync.channels.base import PRINTED_BY, channel_names, channel_spec, printed, to_text
 from feedsync.channels.categories import load_category_map
 from feedsync.channels.compiled import CompiledChannel, CompiledField
 from feedsync.channels.pricing import InventoryRules, PriceRules
@@ -371,7 +371,9 @@ def compile_channel(
         reads_now=_reads_now([*fields_compiled(fields), *include, *exclude], profile.rules),
         now_moments=_moments(profile.rules, tz),
         globals=dict(templating.env.globals),
-        field_values=templating.fields_function([(f.name, f.compiled) for f in fields], to_text, printed),
+        field_values=templating.fields_function(
+            [(f.name, f.compiled) for f in fields], to_text, printed, printed_types=PRINTED_BY
+        ),
         selection=Selection.parse(profile.validation.select, profile.validation.ignore),
         variables=tuple(
             sorted(

@@ -124,6 +124,9 @@ class _Source:
         if not isinstance(node, nodes.Slice):
             return self.expression(node, depth)
         given = (node.start, node.stop, node.step)
+        if all(part is None or (isinstance(part, nodes.Const) and type(part.value) in _LITERALS) for part in given):
+            # a slice of constants (``[:10]``): made once (a slice never changes)
+            return self.ref(slice(*(None if part is None else part.value for part in given)))  # type: ignore[union-attr]
         parts = ["None" if part is None else self.expression(part, depth) for part in given]
         return None if None in parts else f"slice({', '.join(parts)})"  # type: ignore[arg-type]
 
@@ -131,6 +134,10 @@ class _Source:
         """A filter or test, called as Jinja calls it: the function itself, keyword arguments included (the
         direct evaluator leaves those to Jinja)."""
         function = evaluator.filter_function(self.env, node)
+        if function is evaluator._join:
+            fused = self._select_join(node, depth)
+            if fused is not None:
+                return fused
         inner = self.expression(node.node, depth)  # type: ignore[arg-type]
         if node.dyn_args or node.dyn_kwargs or function is None or inner is None:
             return None
@@ -143,6 +150,22 @@ class _Source:
             return None
         named = [f"{pair.key}={value}" for pair, value in zip(node.kwargs, kwargs, strict=True)]
         return f"{self.ref(function)}({', '.join([inner, *args, *named])})"
+
+    def _select_join(self, node: nodes.Filter | nodes.Test, depth: int) -> str | None:
+        """``x | select | join`` or ``join('text')`` (plain ``select`` and ``join``, the separator a constant text)
+        as one call of ``evaluator.select_join``; None for any other ``join``."""
+        given = node.node
+        if node.kwargs or node.dyn_args or node.dyn_kwargs or len(node.args) > 1:
+            return None
+        if node.args and not (isinstance(node.args[0], nodes.Const) and type(node.args[0].value) is str):
+            return None
+        if not isinstance(given, nodes.Filter) or given.args or given.kwargs or given.dyn_args or given.dyn_kwargs:
+            return None
+        if given.node is None or evaluator.filter_function(self.env, given) is not evaluator._select:
+            return None
+        inner = self.expression(given.node, depth)
+        separator = node.args[0].value if node.args else ""  # type: ignore[attr-defined]
+        return None if inner is None else f"{self.ref(evaluator.select_join)}({inner}, {separator!r})"
 
     def _logic(self, node: nodes.Node, depth: int) -> str | None:
         if isinstance(node, nodes.Not):
@@ -194,10 +217,13 @@ def fields_function(
     to_text: Callable[[Any], Any],
     reuse: bool = True,
     printed: Callable[[Any], str] = str,
+    printed_types: frozenset[type] = frozenset(),
 ) -> tuple[Callable[[dict[str, Any]], dict[str, Any]], str, int]:
     """The generated function ``values(ctx)`` for ``fields`` (the values by field name, empty ones left out, as
     text: ``to_text`` of an expression's value, ``printed`` of a template's value that is no text: ``str`` or
-    what gives the same), its source, and how many fields run inline.
+    what gives the same), its source, and how many fields run inline. ``printed`` is called for values of
+    ``printed_types`` alone (those it makes faster than ``str``); any other value is printed by ``str`` itself (an
+    enumeration's or a number's text without a call of Python code).
 
     With ``reuse``, a field whose value depends on the names it reads alone (``FieldCode.reads``) keeps the text
     it made, with those names' values, for the next call: when each holds the same object, or text equal to the
@@ -214,6 +240,11 @@ def fields_function(
             body.append(f"        raw = {source.local(spec.simple)}")
             body += _finish(True, repr(spec.name), index, source.ref(spec.call))
             continue
+        constant = _constant_text(spec.node) if spec.simple is None else None
+        if constant is not None:  # the same text for every item (``status: active``): no call, nothing to fail
+            inline += 1
+            body += [f"        values[{spec.name!r}] = {constant!r}"] if constant else []
+            continue
         if spec.simple is not None:
             name = source.local(spec.simple)
             value = f"({name} if {name} is not _MISSING else {source.ref(spec.call)}(ctx))"
@@ -224,14 +255,14 @@ def fields_function(
             if made is not None and not spec.direct:
                 made = f"{source.ref(_printed)}({made})"  # Jinja's output: printed, bounded in length
             value = made or f"{source.ref(spec.call)}(ctx)"
-        body.append(f"        f = {index}")
         if reuse and spec.reads is not None and spec.simple is None:
             shared = [_shared(source, read) for read in spec.reads]
             reads = [source.local(read) for read in spec.reads]
-            body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared)
+            body += _kept(kept, reads, value, spec.renders, repr(spec.name), shared, index)
             unset.append((_UNSET,) * (len(reads) + 1))
             kept += 1
             continue
+        body.append(f"        f = {index}")
         body.append(f"        raw = {value}")
         body += _finish(spec.renders, repr(spec.name))
     names = list(source.taken)
@@ -268,6 +299,7 @@ def fields_function(
         "_FieldFailed": FieldFailed,
         "_to_text": to_text,
         "_print": printed,
+        "_PRINTED": printed_types,
         "_MISSING": _MISSING,
         "_OFF": _OFF,
         "_UNSET": _UNSET,
@@ -297,6 +329,15 @@ def _compilable(expression: str | None) -> str | None:
     return expression
 
 
+def _constant_text(node: nodes.Node | None) -> str | None:
+    """The field's text when its template or expression is a text constant (text alone, ``{{ 'x' }}``, ``'x'``):
+    the constant stripped, as ``_printed`` and ``_finish`` (or ``to_text``) make it on every item; else None (a text
+    longer than the limit fails on every item: left to that path)."""
+    if isinstance(node, nodes.Const) and type(node.value) is str and len(node.value) <= bounds.MAX_LENGTH:
+        return node.value.strip()
+    return None
+
+
 def _printed(value: Any) -> str:
     """``value`` as Jinja's ``{{ value }}`` prints it in a profile template (None as nothing), and as its
     renderer bounds the text it makes."""
@@ -304,6 +345,10 @@ def _printed(value: Any) -> str:
     if len(text) > bounds.MAX_LENGTH:
         bounds.grown(len(text), 0)
     return text
+
+
+_PRINT = "(_print(raw) if type(raw) in _PRINTED else str(raw))"
+"""The text of ``raw``, a template's value that is no text: what ``printed`` gives (``str``, or the same faster)."""
 
 
 def _finish(renders: bool, name: str, index: int | None = None, missing: str | None = None) -> list[str]:
@@ -327,7 +372,7 @@ def _finish(renders: bool, name: str, index: int | None = None, missing: str | N
         ]
     lines += ["        elif raw is not None:"]
     lines += [f"            f = {index}"] if index is not None else []
-    printing = ["raw = _print(raw).strip()", "if raw:", f"    values[{name}] = raw"]
+    printing = [f"raw = {_PRINT}.strip()", "if raw:", f"    values[{name}] = raw"]
     if missing is None:
         return lines + [f"            {line}" for line in printing]
     lines += ["            if raw is _MISSING:", f"                raw = {missing}(ctx)"]
@@ -407,14 +452,22 @@ def _shared(source: _Source, read: str) -> str | None:
 
 
 def _kept(
-    slot: int, reads: Sequence[str], value: str, renders: bool, name: str, shared: Sequence[str | None] = ()
+    slot: int,
+    reads: Sequence[str],
+    value: str,
+    renders: bool,
+    name: str,
+    shared: Sequence[str | None] = (),
+    index: int = 0,
 ) -> list[str]:
     """The lines of a field whose text is kept in ``_kept[slot]`` with the values it was made from of the names it
     reads (``reads``: the local variables holding them, see ``_Source.local``):
     reused when each value is the same object or equal (``_equal``; text: ``str`` both, not a subclass such as
     ``Markup``, which prints otherwise), else evaluated and kept. A list or dict (a repeated attribute) is copied:
     the item's is its own; the environment's global of that name (``shared``) is kept as itself. A field seldom
-    reused is switched off (``_OFF``): its keys cost more than they save."""
+    reused is switched off (``_OFF``): its keys cost more than they save. The field's number (``index``) is set
+    where it is evaluated (a reuse cannot fail); the values kept before the first evaluation (``_UNSET``) equal
+    none, so only a field that reads no names asks whether it was ever evaluated."""
     keys = list(reads)
     same = [
         f"({key} is p{i} or ({key} == p{i} if type({key}) is type(p{i}) is str else _equal({key}, p{i})))"
@@ -426,7 +479,7 @@ def _kept(
             "    out = None",
             "else:",
             "    if type(raw) is not str:",
-            "        raw = _print(raw)",
+            f"        raw = {_PRINT}",
             "    out = raw.strip() or None",
         ]
     else:
@@ -437,12 +490,18 @@ def _kept(
         for key, glob in zip(keys, shared, strict=True)
     )
     kept = "".join(f"p{i}, " for i in range(len(keys)))
-    lines = [f"        m = _kept[{slot}]", "        if m is _OFF:", f"            raw = {value}"]
+    lines = [
+        f"        m = _kept[{slot}]",
+        "        if m is _OFF:",
+        f"            f = {index}",
+        f"            raw = {value}",
+    ]
     lines += [f"            {line}" for line in finish]
     lines += [
         "        else:",
         f"            {kept}out, = m",
-        f"            if out is _UNSET{''.join(' or not ' + test for test in same)}:",
+        f"            if {' or '.join(f'not {test}' for test in same) if same else 'out is _UNSET'}:",
+        f"                f = {index}",
         f"                raw = {value}",
     ]
     lines += [f"                {line}" for line in finish]

@@ -318,13 +318,16 @@ class Templating:
         fields: Sequence[tuple[str, Compiled]],
         to_text: Callable[[Any], Any],
         printed: Callable[[Any], str] = str,
+        printed_types: frozenset[type] = frozenset(),
     ) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """ONE generated function giving every field's text for an item's data (``codegen``): what calling each
         field's ``Compiled`` and ``to_text`` of its value gives (``printed``: ``str`` of a template's value, or what
-        gives the same). It raises ``codegen.FieldFailed`` naming the field whose template failed (its ``error`` is
-        the ``RenderError``)."""
+        gives the same, called for values of ``printed_types`` alone). It raises ``codegen.FieldFailed`` naming the
+        field whose template failed (its ``error`` is the ``RenderError``)."""
         code = [codegen.FieldCode(name, c.call, c.renders, c.simple, c.node, c.direct, c.reads) for name, c in fields]
-        function, _, _ = codegen.fields_function(self.env, code, to_text, reuse=codegen.REUSE, printed=printed)
+        function, _, _ = codegen.fields_function(
+            self.env, code, to_text, reuse=codegen.REUSE, printed=printed, printed_types=printed_types
+        )
         return function
 
     def _direct(self, tree: nodes.Template) -> Callable[[Mapping[str, Any]], Any] | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
+from jinja2.filters import do_lower
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from feedsync.channels import bounds
@@ -126,9 +127,26 @@ def _join(value: Any, separator: str = "") -> str:
     return separator.join(map(str, value))
 
 
-_PLAIN_FILTERS: dict[str, tuple[Callable[..., Any], int]] = {"select": (_select, 0), "join": (_join, 1)}
-"""Jinja filters that take its context, as plain functions (with the most positional arguments they take here)
-for templates without autoescaping; ``select`` with a test or ``join`` by attribute is left to Jinja."""
+def select_join(value: Any, separator: str) -> str:
+    """``value | select | join(separator)`` for a text ``separator`` (a constant): what ``_join(_select(value),
+    separator)`` gives, in one call (the truthy elements' ``str`` joined; a generator has no length, so ``_join``
+    checks no bound of it either), each element tested and printed in turn as there."""
+    return separator.join([str(item) for item in value if item])
+
+
+def _lower(value: Any) -> Any:
+    """Jinja's ``lower``: a text's ``str.lower`` without the call through ``soft_str`` (anything else as Jinja does)."""
+    return value.lower() if type(value) is str else do_lower(value)
+
+
+_PLAIN_FILTERS: dict[str, tuple[Callable[..., Any], int]] = {
+    "select": (_select, 0),
+    "join": (_join, 1),
+    "lower": (_lower, 0),
+}
+"""Jinja filters that take its context, and ``lower`` (called on every item by Amazon's item name), as plain
+functions (with the most positional arguments they take here) for templates without autoescaping; ``select`` with a
+test or ``join`` by attribute is left to Jinja."""
 
 
 def safe_method(env: ImmutableSandboxedEnvironment, obj: Any, name: str) -> Any:

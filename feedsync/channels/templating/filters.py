@@ -24,7 +24,9 @@ def plaintext(value: Any) -> str:
 @lru_cache(maxsize=4096)
 def _plaintext(value: str) -> str:
     # Cached: the variants of a product share their description, and several channels convert it.
-    return _collapsed(html.unescape(_strip_tags(value)))
+    text = _collapsed(html.unescape(_strip_tags(value)))
+    _keep_collapsed(text, text)  # collapsed already: ``truncate_words`` of it (the channels' next step) collapses it
+    return text
 
 
 def _collapsed(value: str) -> str:
@@ -45,15 +47,32 @@ def _strip_tags(value: str) -> str:
     return "".join(parts)
 
 
+_COLLAPSED: dict[str, str] = {}
+"""Text -> its ``_collapsed`` text, for the texts met last (emptied when it holds ``_COLLAPSED_SIZE``): the variants
+of a product share their title and description, several channels collapse them, and ``truncate_words`` collapses
+what ``collapse`` or ``plaintext`` made (kept too: collapsing collapsed text gives it again)."""
+_COLLAPSED_SIZE = 8192
+
+
 def collapse(value: Any) -> str:
-    if type(value) is str:  # most values
-        return _collapse(value)
-    return "" if value is None else _collapse(str(value))
+    if type(value) is not str:  # most values are
+        if value is None:
+            return ""
+        value = str(value)
+    made = _COLLAPSED.get(value)
+    if made is None:
+        made = _collapsed(value)
+        _keep_collapsed(value, made)
+    return made
 
 
-@lru_cache(maxsize=4096)
-def _collapse(value: str) -> str:
-    return _collapsed(value)
+def _keep_collapsed(value: str, made: str) -> None:
+    """Keep ``made``, the collapsed ``value``, for both (the table is emptied when full)."""
+    if len(_COLLAPSED) >= _COLLAPSED_SIZE - 1:
+        _COLLAPSED.clear()
+    _COLLAPSED[value] = made
+    if made != value:
+        _COLLAPSED[made] = made
 
 
 def _wrong(function: str, name: str, value: Any, kind: str) -> TemplateFault:
@@ -104,26 +123,41 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
     for colour ``verde``)."""
     text, words = _folded(title if type(title) is str else "" if title is None else str(title))
-    folded_separator: str | None = None
+    added: list[str] | None = None
     for given in values:
         if not given:  # None, "", an empty dict (most variant options): nothing to add
             continue
         kind = type(given)
-        if kind is not str and (kind is dict or isinstance(given, Mapping)):
+        if kind is str:  # most values: a colour, a size
+            value, folded = _folded(given)
+            # Only a title holding the value at all can hold it as whole words: most do not, and need no pattern.
+            if value and (folded not in words or not _names(words, folded)):
+                if added is None:
+                    added = [text]
+                    separator = f"{separator}"
+                    folded_separator = separator.casefold()
+                added.append(value)
+                words = f"{words}{folded_separator}{folded}"
+            continue
+        if kind is dict or isinstance(given, Mapping):
             parts: Iterable[Any] = [str(v) for v in given.values()]
         else:
             parts = (given,)
         for part in parts:
             value, folded = _folded(part if type(part) is str else "" if part is None else str(part))
-            if not value:
-                continue
-            # Only a title holding the value at all can hold it as whole words: most do not, and need no pattern.
-            if folded not in words or not re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", words):
-                text = f"{text}{separator}{value}"
-                if folded_separator is None:
-                    folded_separator = f"{separator}".casefold()
+            if value and (folded not in words or not _names(words, folded)):
+                if added is None:
+                    added = [text]
+                    separator = f"{separator}"
+                    folded_separator = separator.casefold()
+                added.append(value)
                 words = f"{words}{folded_separator}{folded}"
-    return text
+    return text if added is None else separator.join(added)
+
+
+def _names(words: str, folded: str) -> bool:
+    """Whether ``words`` holds ``folded`` as whole words."""
+    return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", words) is not None
 
 
 @lru_cache(maxsize=4096)
