@@ -18,8 +18,9 @@ from feedsync import parallel, pipeline
 marker = sys.argv[1]
 
 def work(group, index):
-    with open(marker + ".pid", "w") as handle:
+    with open(marker + ".pid.tmp", "w") as handle:
         handle.write(str(os.getpid()))
+    os.replace(marker + ".pid.tmp", marker + ".pid")  # whole when it appears: the parent kills on seeing it
     time.sleep(60)
     open(marker, "w").write("a feed written after the run was killed")
 
