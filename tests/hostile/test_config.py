@@ -190,8 +190,8 @@ class DiskWithRoom:
         if room is None:
             self.fsync = no_room
 
-    def fdopen(self, fd: int, mode: str) -> Any:
-        file = os.fdopen(fd, mode)
+    def fdopen(self, fd: int, mode: str, buffering: int = -1) -> Any:
+        file = os.fdopen(fd, mode, buffering=buffering)
         return file if self.room is None else FullDisk(file, self.room)
 
     def __getattr__(self, name: str) -> Any:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from feedsync.atomic import BUFFER
 from feedsync.channels.google.spec import NAMESPACE
 from feedsync.faults import KILLED
-from feedsync.atomic import BUFFER
 from tests.hostile.catalogs import goods, native_csv
 from tests.hostile.killing import points_passed, run_feedsync
 
