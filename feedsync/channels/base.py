@@ -94,20 +94,13 @@ _PRINTED: dict[int, tuple[Any, str]] = {}
 _PRINTED_SIZE = 4096
 
 
-def decimal_text(value: Decimal) -> str:
-    """``format(value, "f")``: ``str`` (several times faster) where it writes no exponent, which is where the two
-    agree (a whole number with trailing zeros, ``1E+3``, and a tiny one, ``1E-7``, differ)."""
-    text = str(value)
-    return format(value, "f") if "E" in text else text
-
-
 def printed(value: Any) -> str:
     """``str(value)``, kept for each object of ``_PRINTED_TYPES`` (``Money``, ``DateRange``): the reader gives the
     variants of a product the same objects, and channels print the same prices and dates. A ``Weight`` (most
     variants have their own) is made directly: keeping an object costs more than its text. An entry holds its
     object, so its ``id`` names no other object while it is kept; the table is emptied when full."""
     kind = type(value)
-    if kind is Weight:  # what Weight.__str__ makes (``decimal_text`` of its value, inline)
+    if kind is Weight:  # what Weight.__str__ makes (its value's text as ``to_text`` makes a decimal's)
         amount = value.value
         text = str(amount)
         return f"{format(amount, 'f') if 'E' in text else text} {value.unit._value_}"
@@ -132,7 +125,8 @@ def to_text(value: Any) -> Value | None:
         return None
     if kind is int:
         return str(value)  # digits, a sign: never blank
-    if kind is Decimal:  # ``decimal_text``, inline
+    if kind is Decimal:  # ``format(value, "f")``: ``str`` (several times faster) where it writes no exponent, which
+        # is where the two agree (a whole number with trailing zeros, ``1E+3``, and a tiny one, ``1E-7``, differ)
         text = str(value)
         return format(value, "f") if "E" in text else text
     if kind is tuple or kind is list:

@@ -126,7 +126,7 @@ class Findings:
         and nothing is left behind whichever process dies); else (few findings, or no carrier) as their list."""
         carrier = _CARRIER
         if carrier is None or not self._batches:
-            return (Findings, (list(self),))
+            return (_listed, (list(self), self._keep))
         tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
         end = os.fstat(carrier.fileno()).st_size
         batches = []
@@ -171,6 +171,11 @@ def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
         parts.append(part)
         offset, length = offset + len(part), length - len(part)
     return b"".join(parts)
+
+
+def _listed(items: list[Diagnostic], keep: int) -> Findings:
+    """Findings pickled as their list, with the number they keep in memory."""
+    return Findings(items, keep=keep)
 
 
 def _carried(batches: list[tuple[int, int]], count: int, errors: int, keep: int) -> Findings:

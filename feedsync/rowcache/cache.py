@@ -68,10 +68,9 @@ class ChannelCache:
     width: int = 0
     asked: RecordingSet = field(default_factory=lambda: RecordingSet(set()))
     sink: Any = None
-    """The channel's sink (``Sink``), its capturing writer, sync collector, variant tracker, and what a replayed
+    """The channel's sink (``Sink``), its capturing writer, variant tracker, and what a replayed
     item is told (``_told``): set when the stream begins."""
     writer: CaptureWriter | None = None
-    collector: SyncCollector | None = None
     variants: Any = None
     told: tuple[list[str], list[SyncCollector], list[Staged]] = field(default_factory=lambda: ([], [], []))
     unchanged: Callable[[str, str], bool] | None = None
@@ -196,7 +195,7 @@ class RowCache:
             collector = next((o.collector for o in sink.observers if isinstance(o, SyncItems)), None)
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
-            cache.sink, cache.writer, cache.collector = sink, self.writers[-1], collector
+            cache.sink, cache.writer = sink, self.writers[-1]
             cache.told = _told(sink.observers)
             cache.unchanged = collector.unchanged if collector is not None else None
             cache.plain = channel.spec.variant_group is None and not cache.told[0] and not cache.told[2]
@@ -494,6 +493,7 @@ class RowCache:
         if not self.enabled:
             return
         for cache, sink in zip(self.caches, self.sinks, strict=True):
+            cache.tell_unchanged()  # told at the source's end already; never left untold before the sync plan
             if cache.earlier is not None:
                 cache.earlier.close()
             assert sink.result.output is not None

@@ -433,7 +433,7 @@ def test_a_weight_prints_its_value_and_its_unit(weight: Weight) -> None:
     | st.sampled_from([Decimal("1E+3"), Decimal("-0E-10"), Decimal("0E+2"), Decimal("1E-7"), Decimal("sNaN")])
 )
 def test_a_decimal_prints_as_format_f_prints_it(value: Decimal) -> None:
-    assert base.decimal_text(value) == format(value, "f")
+    assert base.to_text(value) == format(value, "f")
 
 
 @settings(max_examples=200, deadline=None)

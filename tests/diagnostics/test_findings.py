@@ -111,6 +111,7 @@ def test_many_findings_pickled_outside_a_carrier_travel_as_themselves_and_name_n
     assert list(tmp_path.iterdir()) == []
     received = pickle.loads(data)
     assert received == found and len(received) == 1000 and received.errors == 500
+    assert received._keep == 100  # it keeps in memory what the sender kept
     assert [d.product_id for d in received] == [f"SKU-{n:07d}" for n in range(1000)]
     received.extend(finding(n) for n in range(1000, 1300))  # spills to a file of its own
     assert [d.product_id for d in received][-1] == "SKU-0001299" and len(received) == 1300

@@ -40,3 +40,28 @@ def test_the_sync_plan_is_the_cold_ones_whatever_the_batch_of_unchanged_items(
     assert (creates, refreshes, deletes, len(updates)) == ([], [], [], 3)
     assert unchanged == warm.counts["facebook"][0] - 3  # every kept item but the three changed ones
     assert plain == {name: name == "facebook" for name in CHANNELS}  # facebook: synced, no variant group
+
+
+def test_items_left_untold_at_the_source_s_end_are_told_before_the_sync_plan(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Should the source's end not tell the last batch (a reader that stops without ``end``), saving the cache
+    tells it: no replayed item is ever planned as a delete."""
+    monkeypatch.setattr(cache_module, "_UNTOLD", 4096)
+    shop = demo_copy
+    recorded = prepare(shop, monkeypatch)
+    push(shop, recorded)
+    header, records = rows(shop)
+    records[0]["price"] = "77.00"
+    write_rows(shop, header, records)
+
+    def end_without_telling(self: RowCache) -> None:
+        for writer in self.writers:
+            writer.flush()
+
+    monkeypatch.setattr(RowCache, "end", end_without_telling)
+    cold, warm = cold_and_warm(shop, recorded)
+    assert_same(cold, warm)
+    creates, updates, refreshes, deletes, unchanged = warm.plans[0]
+    assert (creates, refreshes, deletes, len(updates)) == ([], [], [], 1)
+    assert unchanged == warm.counts["facebook"][0] - 1
