@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import random
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -20,11 +21,26 @@ def _resolve(schema: Any, root: dict[str, Any]) -> Any:
     return schema
 
 
+FORMATTED = {"date": "2026-11-27", "date-time": "2026-11-27T05:00:00Z", "uri": "https://shop.example.com/p/1.jpg"}
+"""A value of each asserted format; dated attributes (sale schedules, offer dates) are synthesized with one."""
+BROKEN = ["2026-11-27T05:00:00", "2026-13-01", "6/30/17", "", "https://shop.example.com/a b.jpg", "/p/1.jpg"]
+DATED = ("discounted_price", "schedule", "start_at", "end_at")  # optional objects that hold formatted values
+
+
+def _formatted(schema: dict[str, Any], rng: random.Random) -> str | None:
+    names = [schema.get("format")] + [a.get("format") for a in schema.get("oneOf", []) if isinstance(a, dict)]
+    names = [n for n in names if n in FORMATTED]
+    return FORMATTED[rng.choice(names)] if names else None
+
+
 def synth(schema: Any, root: dict[str, Any], rng: random.Random) -> Any:
     """A plausible value for a schema (not always valid: the reference decides)."""
     schema = _resolve(schema, root)
     if not isinstance(schema, dict):
         return "x"
+    formatted = _formatted(schema, rng)
+    if formatted is not None:
+        return formatted
     if "enum" in schema:
         return rng.choice(schema["enum"])
     if "default" in schema:
@@ -33,7 +49,7 @@ def synth(schema: Any, root: dict[str, Any], rng: random.Random) -> Any:
     if kind == "object":
         props = schema.get("properties", {})
         value = {n: synth(props.get(n, {}), root, rng) for n in schema.get("required", [])}
-        for n in ("marketplace_id", "language_tag"):
+        for n in ("marketplace_id", "language_tag", *DATED):
             if n in props:
                 value[n] = synth(props[n], root, rng)
         return value
@@ -82,9 +98,13 @@ def mutate(message: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     mutated = copy.deepcopy(message)
     name = rng.choice(sorted(mutated))
     entries = mutated[name]
-    kind = rng.randrange(8)
+    kind = rng.randrange(9)
     first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else None
-    if kind == 0:
+    formatted = list(_formatted_places(mutated))
+    if kind == 8 and formatted:  # a date or URI another format, or malformed
+        holder, key = rng.choice(formatted)
+        holder[key] = rng.choice([*FORMATTED.values(), *BROKEN])
+    elif kind == 0:
         del mutated[name]
     elif kind == 1 and first is not None:
         entries.append(copy.deepcopy(first))  # a duplicate marketplace/language pair
@@ -103,6 +123,16 @@ def mutate(message: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return mutated
 
 
+def _formatted_places(value: Any) -> Any:
+    """(container, key) of every value written in an asserted format."""
+    pairs = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in pairs:
+        if isinstance(item, str) and item in FORMATTED.values():
+            yield value, key
+        else:
+            yield from _formatted_places(item)
+
+
 @pytest.mark.parametrize("name", SHARED_FILES)
 def test_compiled_check_agrees_with_jsonschema(name: str) -> None:
     root = load(DEFINITIONS / name)
@@ -110,17 +140,20 @@ def test_compiled_check_agrees_with_jsonschema(name: str) -> None:
     validator = reference(root)
     rng = random.Random(name)
     valid = invalid = 0
+    formatted = Counter[bool]()  # verdicts on messages with a date or URI in them
     for round_ in range(12):
         base = complete(root, rng, optional=rng.randrange(0, 12))
         for message in [base] + [mutate(base, rng) for _ in range(20)]:
             expected = error_paths(validator, message)
             failures = compiled.failures(message)
-            got = __import__("collections").Counter(f.path for f in failures)
+            got = Counter(f.path for f in failures)
             assert got == expected, (round_, message)
             assert compiled.valid(message) == (not expected)
             valid += not expected
             invalid += bool(expected)
+            formatted[not expected] += any(_formatted_places(message))
     assert valid >= 5 and invalid >= 100, (valid, invalid)
+    assert formatted[True] >= 5 and formatted[False] >= 5, formatted
 
 
 def test_decimals_not_floats() -> None:

@@ -113,6 +113,8 @@ def test_entries_sharing_a_selector_combination() -> None:
 NAMES = ["a", "b", "value"]
 scalars = st.sampled_from([None, True, False, 0, 1, 2, -1, 1.0, 0.5, 2.5, Decimal("1"), Decimal("0.10"), "", "a"])
 scalars |= st.sampled_from(["ab", "ü", "üü", "abc", "b", "value"])
+scalars |= st.sampled_from(["2026-11-27", "2026-11-27T05:00:00Z", "2026-11-27T05:00:00", "6/30/17"])  # format
+scalars |= st.sampled_from(["https://a/b", "https://a/b c"])
 instances = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(NAMES), inner, max_size=3),
@@ -128,6 +130,7 @@ leaf_keywords = st.one_of(
     ),
     st.builds(lambda k, n: {k: n}, st.sampled_from(["minUtf8ByteLength", "maxUtf8ByteLength"]), st.integers(0, 4)),
     st.builds(lambda p: {"pattern": p}, st.sampled_from(["^a", "b$", "ü"])),
+    st.builds(lambda f: {"format": f}, st.sampled_from(["date", "date-time", "uri", "email"])),
     st.builds(
         lambda k, n: {k: n},
         st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),

@@ -40,8 +40,9 @@ def number_of_text(text: str) -> tuple[float | int, bool]:
 
 @lru_cache(maxsize=1024)  # sale dates repeat across a catalog
 def _utc(text: str) -> str:
-    moment = datetime.fromisoformat(text)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC, as the definitions' ``date-time`` format asks (``%Y`` does not pad years before 1000)."""
+    moment = datetime.fromisoformat(text).astimezone(UTC)
+    return f"{moment.year:04d}" + moment.strftime("-%m-%dT%H:%M:%SZ")
 
 
 class Offers:

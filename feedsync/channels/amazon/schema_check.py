@@ -9,8 +9,10 @@ taken as the decimal text JSON writes for it), so ``77.99`` is a multiple of ``0
 Covered: type, enum, const, required, properties, additionalProperties, items (schema and list form), contains,
 minItems/maxItems, minLength/maxLength, pattern, minimum/maximum/exclusiveMinimum/exclusiveMaximum, multipleOf,
 ``$ref`` into the document (``#/...``), allOf, anyOf, oneOf, not, if/then/else, and Amazon's maxUtf8ByteLength,
-minUtf8ByteLength, maxUniqueItems/minUniqueItems with selectors. ``format`` is an annotation (as in
-``jsonschema`` without a format checker); editable, hidden, enumNames, title, description, examples are UI hints.
+minUtf8ByteLength, maxUniqueItems/minUniqueItems with selectors. ``format`` is asserted for the formats real
+definitions use (``date``, ``date-time``, ``uri``: :mod:`~feedsync.channels.amazon.schema_formats`, as the 2019-09
+format vocabulary Amazon's meta-schema turns on); any other format is an annotation. editable, hidden, enumNames,
+title, description, examples are UI hints.
 Any other keyword makes :func:`compile_schema` raise, so a definition using one is never half checked.
 
 Speed (a definition checks every message of a feed): the common shapes get their own checks (one required
@@ -30,6 +32,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+
+from feedsync.channels.amazon.schema_formats import FORMATS
 
 Path = tuple[str | int, ...]
 
@@ -59,7 +63,7 @@ Check = Callable[[Any, Path, list[Failure] | None], bool]
 IGNORED = frozenset(
     {
         "$schema", "$id", "$comment", "$defs", "$lifecycle", "title", "description", "examples", "default",
-        "editable", "hidden", "enumNames", "enumDeprecated", "format", "selectors", "then", "else",
+        "editable", "hidden", "enumNames", "enumDeprecated", "selectors", "then", "else",
     }
 )  # fmt: skip
 
@@ -429,6 +433,14 @@ def _pattern(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
     return _typed(_is_str, lambda v: compiled.search(v) is not None, f"matching {value}")
 
 
+def _format(c: Compiler, value: Any, schema: dict[str, Any]) -> Check | None:
+    known = FORMATS.get(value) if isinstance(value, str) else None
+    if known is None:  # not asserted: an annotation
+        return None
+    test, rule = known
+    return _typed(_is_str, test, rule)
+
+
 def _bound(op: Callable[[Decimal, Decimal], bool], words: str) -> Any:
     def make(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
         limit = number(value)
@@ -633,6 +645,7 @@ _KEYWORDS: dict[str, Callable[[Compiler, Any, dict[str, Any]], Check | None]] = 
     "minUtf8ByteLength": _size(str, True, False, "UTF-8 bytes"),
     "maxUtf8ByteLength": _size(str, True, True, "UTF-8 bytes"),
     "pattern": _pattern,
+    "format": _format,
     "minimum": _bound(lambda v, lim: v >= lim, "at least"),
     "maximum": _bound(lambda v, lim: v <= lim, "at most"),
     "exclusiveMinimum": _bound(lambda v, lim: v > lim, "more than"),

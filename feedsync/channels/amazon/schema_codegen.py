@@ -8,8 +8,9 @@ every other keyword is inlined, as statements that ``return False`` or, in condi
 
 It gives the verdict the closures give (tests/channels/test_amazon_schema_codegen.py holds the two side by side
 on every shared definition and on random schemas). Its keywords are the closures' (schema_check's module doc),
-with the same semantics; the rare ones (``patternProperties``, ``additionalProperties`` with a schema or
-patterns, ``items`` as a list, unique-items limits other than 1) call the closure itself. Freedoms taken, each
+with the same semantics (``format``: the same predicates, :mod:`.schema_formats`); the rare ones
+(``patternProperties``, ``additionalProperties`` with a schema or patterns, ``items`` as a list, unique-items
+limits other than 1) call the closure itself. Freedoms taken, each
 keeping the verdict: a plain ``type`` is tested first (every other keyword passes an instance of another type)
 and then no keyword tests the type again; ``required`` is tested before the rest of its ``allOf``; an ``allOf``
 rule guarded by attributes (schema_check's ``_guard``, and an ``if``/``else`` chain whose conditions each
@@ -43,6 +44,7 @@ from feedsync.channels.amazon.schema_check import (
     is_number,
     number,
 )
+from feedsync.channels.amazon.schema_formats import FORMATS
 
 Verdict = Callable[[Any], bool]
 
@@ -59,7 +61,7 @@ _TYPE_TESTS = {
 _LEAF = frozenset(
     {
         "type", "enum", "const", "minLength", "maxLength", "minUtf8ByteLength", "maxUtf8ByteLength", "pattern",
-        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "format",
     }
 )  # fmt: skip
 _BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
@@ -82,6 +84,7 @@ class _Generator:
             "_num": number,
             "_utf8": _utf8,
             "_ABSENT": ("absent",),
+            **{_format_name(f): test for f, (test, _) in FORMATS.items()},
         }
         self.functions: list[str] = []
         self.tables: list[str] = []  # module-level dicts of functions, after the functions
@@ -251,6 +254,8 @@ class _Generator:
             return f"{str_guard}{self.const(re.compile(value))}.search({var}) is not None"
         if key in _BOUNDS:
             return f"not _is_number({var}) or _num({var}) {_BOUNDS[key]} {self.const(number(value))}"
+        if key == "format":  # asserted with the closures' predicate; any other format is an annotation
+            return f"{str_guard}{_format_name(value)}({var})" if isinstance(value, str) and value in FORMATS else "True"
         if key == "multipleOf":
             return f"not _is_number({var}) or _num({var}) % {self.const(number(value))} == 0"
         raise AssertionError(key)  # pragma: no cover - _LEAF lists the keys above
@@ -499,6 +504,10 @@ def _deep_guard(rule: Any) -> frozenset[str] | None:
         return None
     condition, rest = _false_without(rule["if"]), _deep_guard(rule["else"])
     return None if condition is None or rest is None else condition | rest
+
+
+def _format_name(name: str) -> str:
+    return "_format_" + name.replace("-", "_")
 
 
 def _base(known: str | None) -> str | None:
