@@ -1,8 +1,9 @@
 """A catalog of hostile texts (every kind of whitespace, broken and nested HTML, case folding that changes length,
 titles that name their colour in another case, long descriptions, variants sharing and not sharing their texts)
-through the three channels: the generated fields (collapsed texts kept in one table, ``lower``, ``select | join``
-in one call, reused fields, values printed by ``str``) give the per-field path's values for every item, in the order
-the stream gives them (each product through every channel in turn)."""
+through the three channels: the generated fields (``lower``, ``select | join`` in one call, reused fields, values
+printed by ``str``) give the per-field path's values for every item, in the order the stream gives them (each
+product through every channel in turn). Both paths read the one table of collapsed texts: that table is checked
+against collapsing without it in tests/channels/test_apply_fast_paths.py."""
 
 from __future__ import annotations
 

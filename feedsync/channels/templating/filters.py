@@ -127,21 +127,9 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     for given in values:
         if not given:  # None, "", an empty dict (most variant options): nothing to add
             continue
-        kind = type(given)
-        if kind is str:  # most values: a colour, a size
-            value, folded = _folded(given)
-            # Only a title holding the value at all can hold it as whole words: most do not, and need no pattern.
-            if value and (folded not in words or not _names(words, folded)):
-                if added is None:
-                    added = [text]
-                    separator = f"{separator}"
-                    folded_separator = separator.casefold()
-                added.append(value)
-                words = f"{words}{folded_separator}{folded}"
-            continue
-        if kind is dict or isinstance(given, Mapping):
+        if type(given) is not str and isinstance(given, Mapping):
             parts: Iterable[Any] = [str(v) for v in given.values()]
-        else:
+        else:  # most values: a colour, a size
             parts = (given,)
         for part in parts:
             value, folded = _folded(part if type(part) is str else "" if part is None else str(part))
