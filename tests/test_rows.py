@@ -48,7 +48,10 @@ def test_a_generated_catalog_split_in_three_shares_writes_what_one_process_write
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config_path = generate(600, tmp_path / "catalog")
-    text = config_path.read_text(encoding="utf-8").replace("A2BENCH0001}", "A2BENCH0001, max_messages: 130}")
+    text = config_path.read_text(encoding="utf-8")  # Amazon's settings: a block with definitions, else one line
+    text = text.replace("A2BENCH0001}", "A2BENCH0001, max_messages: 130}").replace(
+        "      seller_id: A2BENCH0001\n", "      seller_id: A2BENCH0001\n      max_messages: 130\n"
+    )
     config_path.write_text(text, encoding="utf-8")
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=3)
     assert events == [{"split": True, "shares": 3}]
@@ -259,3 +262,30 @@ def test_the_merge_and_the_stitch_hold_none_of_the_shares_ids(tmp_path: Path, mo
     assert any(told for _, told in held)
     assert [d.value for d in serial.diagnostics if d.code == "CFG004"] == ["Unmapped > Type"]
     assert any(d.code == "MDL008" for d in serial.diagnostics)
+
+
+def test_notes_of_attributes_a_definition_lacks_are_merged_not_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Amazon's PRODUCT definition has no ``size`` or ``material``: each is told once per run (AMZ018). The first
+    share meets only ``size`` (the first 300 of 400 rows have no material; the cut is near the middle), the second
+    meets both: the merge leaves out the second
+    share's ``size`` note and keeps its ``material`` one, as one process tells them, and no share is made again."""
+    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
+        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
+    import csv
+
+    config_path = generate(400, tmp_path / "catalog")
+    source = config_path.parent / "products.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    for record in records[:300]:
+        record["material"] = ""
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
+    assert events == [{"split": True, "shares": 2}]  # merged: not made again
+    cut = [d.message.split(":")[0] for d in serial.diagnostics if d.code == "AMZ018"]
+    assert cut == ["product type PRODUCT has no attribute size", "product type PRODUCT has no attribute material"]

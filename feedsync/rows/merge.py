@@ -16,9 +16,13 @@ from feedsync.stream import Sink, Stream
 def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made: list[Share], *, check: bool) -> None:
     """The shares' findings (in row order), counts and state into ``stream``; then its end-of-run findings."""
     report = stream.report
-    told: set[tuple[str, str | None, str | None]] = set()
+    told: set[tuple[str | None, ...]] = set()
     for share in made:
-        report.diagnostics.extend(d for d in share.diagnostics if (d.code, d.channel, d.value) not in told)
+        report.diagnostics.extend(
+            d
+            for d in share.diagnostics
+            if (d.code, d.channel, d.value) not in told and (d.code, d.channel, d.value, d.message) not in told
+        )
         told.update(_told_once(share))
         stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
         report.variants += share.variants
@@ -51,12 +55,12 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     stream._close(source, sinks)
 
 
-def _told_once(share: Share) -> Iterator[tuple[str, str | None, str | None]]:
-    """(code, channel, value) of the findings ``share`` told once per run (``TOLD_ONCE``)."""
+def _told_once(share: Share) -> Iterator[tuple[str | None, ...]]:
+    """(code, channel, value[, message]) of the findings ``share`` told once per run (``TOLD_ONCE``)."""
     for key, members in share.told.items():
         channel, finding = once_per_run(key)
         if finding is not None:
-            yield from ((code, channel, value) for code, value in map(finding, members))
+            yield from ((told[0], channel, *told[1:]) for told in map(finding, members))
 
 
 def _add_missing(into: MissingFields, other: MissingFields) -> None:

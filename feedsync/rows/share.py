@@ -28,21 +28,33 @@ from feedsync.sources.tabular import READ_RANGE, ByteRange
 from feedsync.stream import ItemIds, ItemObserver, Sink, Stream
 from feedsync.supplements import Supplement
 
+Told = tuple[str, str | None] | tuple[str, str | None, str]
+"""What tells a finding told once per run apart: its (code, value), or (code, value, message) where the value does
+not (a finding with no value)."""
 
-def _no_definition(member: str) -> tuple[str, str | None]:
+
+def _no_definition(member: str) -> Told:
     return ("AMZ018", None) if member == "" else ("AMZ008", member)
 
 
-TOLD_ONCE: dict[str, Callable[[Any], tuple[str, str | None]]] = {
+def _cut(member: tuple[str, str]) -> Told:
+    from feedsync.channels.amazon.transform import cut_note
+
+    _, value, text = cut_note(member)
+    return ("AMZ018", value, text)
+
+
+TOLD_ONCE: dict[str, Callable[[Any], Told]] = {
     "channel._reported_unmapped": lambda member: ("CFG004", member),  # a product type not in the category map
     "encoder._checker._told": _no_definition,  # no definitions folder; a product type without a definition
+    "encoder._cut_told": _cut,  # an attribute of feedsync's own a product type's definition lacks
 }
-"""Sets whose only use is to tell one finding per member once per run, by where they are: (code, value) of the
-finding a member tells. They are merged instead of made again: a later share's finding for a member an earlier
-share holds is left out, as one process would not have told it."""
+"""Sets whose only use is to tell one finding per member once per run, by where they are: what tells apart the
+finding a member tells (``Told``). They are merged instead of made again: a later share's finding for a member an
+earlier share holds is left out, as one process would not have told it."""
 
 
-def once_per_run(key: str) -> tuple[str, Callable[[Any], tuple[str, str | None]] | None]:
+def once_per_run(key: str) -> tuple[str, Callable[[Any], Told] | None]:
     """The channel of the set at ``key`` (``told_state``'s: ``channel:where``) and, when it is one of ``TOLD_ONCE``,
     how each of its members tells its finding (else None)."""
     channel, _, where = key.partition(":")

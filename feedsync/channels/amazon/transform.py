@@ -66,6 +66,18 @@ def identifier_type(gtin: str) -> str:
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
 
 
+def cut_note(member: tuple[str, str]) -> tuple[str, None, str]:
+    """The field, value and text of the AMZ018 finding that says a product type's definition has no attribute
+    ``member`` (product type, attribute name) of feedsync's own, so it is left out (told once per run)."""
+    product_type, name = member
+    field = SOURCE_FIELDS.get(name) or ("other_images" if name.startswith("other_product_image") else name)
+    text = (
+        f"product type {product_type} has no attribute {name}: left out of its messages (the definition does not "
+        f"allow it; the {field} field is written for product types that have it)"
+    )
+    return field, None, text
+
+
 class AmazonEncoder:
     def __init__(self, settings: Mapping[str, Any]) -> None:
         self.settings = AmazonSettings.model_validate(settings)
@@ -358,16 +370,7 @@ class AmazonEncoder:
         for name in allowed.cut(attributes):
             if (product_type, name) not in self._cut_told:
                 self._cut_told.add((product_type, name))
-                field = SOURCE_FIELDS.get(name) or ("other_images" if name.startswith("other_product_image") else name)
-                self._notes.append(
-                    (
-                        "AMZ018",
-                        field,
-                        None,
-                        f"product type {product_type} has no attribute {name}: left out of its messages (the "
-                        f"definition does not allow it; the {field} field is written for product types that have it)",
-                    )
-                )
+                self._notes.append(("AMZ018", *cut_note((product_type, name))))
 
     def _unmapped_facts(self, parent: str, product_type: str, names: list[str]) -> None:
         """AMZ019: the facts the definition requires of the parent that no variant carries, with the fields that
