@@ -4,12 +4,17 @@ Writes OUT_DIR/products.csv (native format; or OUT_DIR/products_export.csv, the 
 product export, N variants in groups of 1-12 with sizes and colours, HTML
 descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with dates,
 categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
+
+Where ../shared is beside the project, the Amazon channel checks every message against Amazon's published PRODUCT
+definition (US, copied into OUT_DIR/amazon_definitions/), with the facts that definition requires mapped as fields;
+without it the messages are checked against the channel's own rules only, and ``configure`` says so.
 """
 
 from __future__ import annotations
 
 import csv
 import random
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,8 +100,28 @@ channels:
   amazon:
     profile: amazon
     category_map: categories.yaml
-    settings: {seller_id: A2BENCH0001}
 """
+UNCHECKED = """    settings: {seller_id: A2BENCH0001}
+"""
+CHECKED = """    settings:
+      seller_id: A2BENCH0001
+      marketplace: US
+      definitions: amazon_definitions
+      merchant_shipping_group: legacy-template-id
+    fields:
+      country_of_origin: CN
+      item_type_keyword: apparel
+      supplier_declared_dg_hz_regulation: not_applicable
+      batteries_required: "false"
+      item_package_dimensions__height__value: "10"
+      item_package_dimensions__height__unit: centimeters
+      item_package_dimensions__length__value: "30"
+      item_package_dimensions__length__unit: centimeters
+      item_package_dimensions__width__value: "20"
+      item_package_dimensions__width__unit: centimeters
+"""
+DEFINITION = Path(__file__).resolve().parent.parent.parent / "shared/realdata/amazon/product_types/PRODUCT-us-2023.json"
+"""Amazon's published PRODUCT definition (US), when ../shared is beside the project."""
 CATEGORY_MAP = """- {product_type: Men > Tops, google_product_category: 212, amazon_product_type: SHIRT}
 - {product_type: Women > Dresses, google_product_category: 2271, amazon_product_type: DRESS}
 - {product_type: Unisex > Tops, google_product_category: 212, amazon_product_type: SWEATSHIRT}
@@ -263,20 +288,38 @@ def shopify_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
 def generate(count: int, out: Path, source_format: str = "native") -> Path:
     """Write the catalog (``native`` CSV or a ``shopify`` product export) and a config for it into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    config = CONFIG
     if source_format == "shopify":
         with (out / "products_export.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=SHOPIFY_COLUMNS)
             writer.writeheader()
             writer.writerows(shopify_rows(count))
-        config = config.replace("  path: products.csv\n", "  path: products_export.csv\n  format: shopify\n")
     else:
         with (out / "products.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows(count))  # type: ignore[arg-type]
+    return configure(out, source_format)
+
+
+def configure(out: Path, source_format: str = "native") -> Path:
+    """(Re)write the config and category map of the catalog in ``out``: Amazon checked against the PRODUCT
+    definition when it is at hand (told on stderr when not)."""
+    config, categories = CONFIG, CATEGORY_MAP
+    if DEFINITION.exists():
+        (out / "amazon_definitions").mkdir(exist_ok=True)
+        shutil.copyfile(DEFINITION, out / "amazon_definitions" / DEFINITION.name)
+        config += CHECKED
+        categories = "".join(
+            line.split(", amazon_product_type:")[0] + ", amazon_product_type: PRODUCT}\n"
+            for line in CATEGORY_MAP.splitlines()
+        )
+    else:
+        config += UNCHECKED
+        print(f"no {DEFINITION}: Amazon's messages are checked against the channel's rules only", file=sys.stderr)
+    if source_format == "shopify":
+        config = config.replace("  path: products.csv\n", "  path: products_export.csv\n  format: shopify\n")
     (out / "feedsync.yaml").write_text(config, encoding="utf-8")
-    (out / "categories.yaml").write_text(CATEGORY_MAP, encoding="utf-8")
+    (out / "categories.yaml").write_text(categories, encoding="utf-8")
     return out / "feedsync.yaml"
 
 

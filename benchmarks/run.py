@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bytecode import compile_package
-from generate import generate
+from generate import configure, generate
 
 FLOOR = r"""
 import csv, sys
@@ -128,10 +128,10 @@ def measure(command: list[str], outputs: Path) -> Measure:
 
 def catalog(data: Path, count: int, source_format: str) -> Path:
     folder = data / (f"{count}" if source_format == "native" else f"{count}-{source_format}")
-    config = folder / "feedsync.yaml"
-    if not config.exists():
-        generate(count, folder, source_format)
-    return config
+    source = folder / ("products.csv" if source_format == "native" else "products_export.csv")
+    if not source.exists():
+        return generate(count, folder, source_format)
+    return configure(folder, source_format)  # a catalog made earlier: its config as this version writes it
 
 
 def mb(value: int) -> str:
