@@ -137,3 +137,21 @@ def test_many_findings_carried_in_a_file_both_processes_hold_leave_no_file_behin
     assert received == found and received.errors == 500 and len(received) == 1000  # the carrier closed: its copy
     received.extend(finding(n) for n in range(1000, 1300))
     assert [d.product_id for d in received][-1] == "SKU-0001299"
+
+
+def test_a_finding_and_its_location_pickle_as_themselves_every_field_kept() -> None:
+    """Findings spilled to disk are pickled by their own ``__reduce__`` (faster than a frozen dataclass's state):
+    every field, in order, comes back; a field added later and left out of it would fail here."""
+    from dataclasses import fields
+
+    from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
+
+    location = Location("p.csv", 7, 3, "price")
+    made = Diagnostic("AMZ015", "name", Severity.WARNING, "text", "amazon", "SKU-1", "weight", "2 kg", location)
+    assert len({getattr(made, f.name) for f in fields(Diagnostic)}) == len(fields(Diagnostic))  # all distinct
+    assert len({getattr(location, f.name) for f in fields(Location)}) == len(fields(Location))
+    back = pickle.loads(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == made and back.location == location and type(back.location) is Location
+    assert pickle.loads(pickle.dumps(Diagnostic("X", "n", Severity.INFO, "t"))) == Diagnostic(
+        "X", "n", Severity.INFO, "t"
+    )
