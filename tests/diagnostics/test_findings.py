@@ -100,13 +100,19 @@ def test_a_forked_process_reads_what_was_spilled_before_and_spills_to_its_own_fi
     assert [d.product_id for d in found] == expected
 
 
+def _spilled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Findings:
+    """1,000 findings (every other one an error) keeping 100 in memory, spilled to files in ``tmp_path``."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    found = Findings(keep=100)
+    found.extend(finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in range(1000))
+    return found
+
+
 def test_many_findings_pickled_outside_a_carrier_travel_as_themselves_and_name_no_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # a named file would stay behind when the process that was to open and unlink it died first
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    found = Findings(keep=100)
-    found.extend(finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in range(1000))
+    found = _spilled(tmp_path, monkeypatch)
     data = pickle.dumps(found)
     assert list(tmp_path.iterdir()) == []
     received = pickle.loads(data)
@@ -122,9 +128,7 @@ def test_many_findings_carried_in_a_file_both_processes_hold_leave_no_file_behin
 ) -> None:
     import os
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    found = Findings(keep=100)
-    found.extend(finding(n, Severity.ERROR if n % 2 else Severity.INFO) for n in range(1000))
+    found = _spilled(tmp_path, monkeypatch)
     with tempfile.TemporaryFile() as carrier:
         with carried(carrier):
             data = pickle.dumps(found)
