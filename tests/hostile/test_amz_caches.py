@@ -63,10 +63,10 @@ def test_one_product_type_per_row_keeps_the_caches_bounded_and_the_messages_as_m
         assert encoder.encode_values(values) == expected, n
         offers = encoder._offers
         caches = [encoder._properties, encoder._themes, encoder._placements, encoder._weights, encoder._theme_entries]
-        caches += [offers.conditions, offers._offers, offers._quantities, *encoder._texts.values()]
+        caches += [offers._conditions, offers._offers, offers._quantities, *encoder._texts.values()]
         for cache in caches:
             assert len(cache) <= 8
-    used = [offers.conditions, offers._offers, offers._quantities, encoder._weights, encoder._theme_entries]
+    used = [offers._conditions, offers._offers, offers._quantities, encoder._weights, encoder._theme_entries]
     assert all([*used, encoder._texts["color"], encoder._texts["material"]])  # the caches were used
 
 

@@ -57,7 +57,7 @@ class Offers:
         self._room = room
         # (product type, condition) -> its condition_type entries; the list price's and offer's entries (and whether
         # their numbers are plain) by the prices, sale dates and currency; quantity -> entries
-        self.conditions: dict[tuple[str, str], Entries] = {}
+        self._conditions: dict[tuple[str, str], Entries] = {}
         self._offers: dict[tuple[Any, ...], tuple[Entries, Entries, bool]] = {}
         self._quantities: dict[str, Entries] = {}
 
@@ -70,10 +70,10 @@ class Offers:
         """The item's offer attributes, and whether their numbers are plain and their currency a text."""
         shared = properties is None  # a definition's cut changes the entries: made for the message alone
         condition = str(values.get("condition", "new"))
-        written = self.conditions.get((product_type, condition))
+        written = self._conditions.get((product_type, condition))
         if written is None:
             mapped = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
-            written = self._room(self.conditions)[(product_type, condition)] = self._plain(mapped)
+            written = self._room(self._conditions)[(product_type, condition)] = self._plain(mapped)
         attributes: dict[str, Any] = {"condition_type": written if shared else [dict(written[0])]}
         if self._shipping is not None:
             attributes["merchant_shipping_group"] = self._shipping if shared else [dict(self._shipping[0])]
