@@ -68,10 +68,10 @@ class ItemIds:
 
 def open_encoder(channel: CompiledChannel, catalog: Callable[[], Iterable[Product]]) -> Encoder | None:
     """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
-    the catalog first reads ``catalog()`` (a quiet read of its own) before any item."""
+    the catalog first reads ``catalog()`` (a quiet read of its own, or two) before any item."""
     encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
     if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
-        encoder.survey(catalog())
+        encoder.survey(catalog)
     return encoder
 
 

@@ -189,7 +189,8 @@ class SurveyingEncoder(Protocol):
     @property
     def surveys(self) -> bool: ...
 
-    def survey(self, products: Iterable[Product]) -> None: ...
+    def survey(self, catalog: Callable[[], Iterable[Product]]) -> None:
+        """Read ``catalog()`` (once, or again when what it needs of a family is not kept)."""
 
 
 @dataclass(frozen=True, slots=True)

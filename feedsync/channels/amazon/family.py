@@ -4,11 +4,12 @@ from its variant), weight units the marketplace allows, and conditions in the de
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
+from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
 # The variant fields a family can differ by, as Amazon attributes (source.options maps other options to these).
@@ -57,33 +58,121 @@ def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str |
 
 class FamilySurvey:
     """What the variants of each family (group id) differ by, from a read of the whole catalog before the feed
-    is written: a parent names its variation theme before its children have been read. Keeps, per family, the
-    first variant's axis values and the axes (``color``, ``size``, ...; ``option:NAME`` for options that map to
-    no variant field) where a later variant has another value."""
+    is written: a parent names its variation theme before its children have been read. The axes a family differs
+    by are ``color``, ``size``, ... and ``option:NAME`` for options that map to no variant field.
+
+    Memory stays flat while a catalog's families come one after another (as exports list them): a family is open
+    while its variants follow one another, and when another family's variant comes, it is closed: what it differs by
+    joins the families that differ alike (an id set per kind of difference: about 15 bytes a family), and its first
+    variant's values are dropped. A family that comes again after it closed is *scattered*: its answer is kept by
+    name, and the rows are read a second time for the scattered families whose first values were dropped already
+    (``RECENT`` closed families keep them, so a catalog that interleaves only neighbours reads once). The encoder
+    keeps the state of a family's parent until the family closes, for good (``grouped``), or for the whole run
+    (scattered)."""
+
+    RECENT = 1024
+    """Closed families whose first values are kept, should one come again."""
 
     def __init__(self) -> None:
-        self._first: dict[str, dict[str, str]] = {}
-        self._differ: dict[str, set[str]] = {}
+        self._open: tuple[str, dict[str, str], set[str]] | None = None  # group id, first values, axes that differ
+        self._recent: dict[str, tuple[dict[str, str], set[str]]] = {}  # closed families, oldest first
+        self._closed = IdSet()
+        self._alike: dict[frozenset[str], IdSet] = {}  # what closed families differ by -> the families
+        self._scattered: dict[str, tuple[dict[str, str], set[str]]] = {}  # group id -> its state, for the run
+        self._lost: set[str] = set()  # scattered families whose first values were dropped: read again
+        self._answers: tuple[str | None, tuple[list[str], list[str]] | None] = (None, None)  # the last asked
+
+    def read(self, catalog: Callable[[], Iterable[Product]]) -> None:
+        """Survey every variant of ``catalog()``; read it again for the scattered families ``RECENT`` lost."""
+        for product in catalog():
+            self.add(product)
+        self._close()
+        if self._lost:
+            lost, self._lost = self._lost, set()
+            for name in lost:
+                self._scattered[name] = ({}, set())
+            for product in catalog():
+                group = product.group_id
+                if group in lost:
+                    self._compare(self._scattered[group], _axis_values(product))
 
     def add(self, product: Product) -> None:
-        if not product.group_id:
+        group = product.group_id
+        if not group:
             return
-        values = {a: str(getattr(product, a) or "") for a in AXES}
-        values.update((f"option:{k}", v) for k, v in product.variant_options.items())
-        first = self._first.setdefault(product.group_id, values)
-        if first is not values:
-            differ = {k for k in first.keys() | values.keys() if first.get(k, "") != values.get(k, "")}
-            if differ:
-                self._differ.setdefault(product.group_id, set()).update(differ)
+        opened = self._open
+        if opened is not None and opened[0] == group:
+            self._compare((opened[1], opened[2]), _axis_values(product))
+            return
+        self._close()  # another family came
+        state = self._scattered.get(group)
+        if state is None and group in self._closed:  # a closed family again: scattered
+            state = self._recent.pop(group, None)
+            if state is None:
+                self._lost.add(group)
+                state = ({}, set())
+            self._scattered[group] = state
+        if state is not None:
+            if group not in self._lost:
+                self._compare(state, _axis_values(product))
+            return
+        self._open = (group, _axis_values(product), set())
+
+    @staticmethod
+    def _compare(state: tuple[dict[str, str], set[str]], values: dict[str, str]) -> None:
+        first, differ = state
+        if not first:
+            first.update(values)
+            return
+        if first != values:
+            differ.update(k for k in first.keys() | values.keys() if first.get(k, "") != values.get(k, ""))
+
+    def _close(self) -> None:
+        """The open family is over: what it differs by kept by kind, its first values among the recent."""
+        if self._open is None:
+            return
+        group, first, differ = self._open
+        self._open = None
+        self._closed.add(group)
+        if differ:
+            alike = frozenset(differ)
+            members = self._alike.get(alike)
+            if members is None:
+                members = self._alike[alike] = IdSet()
+            members.add(group)
+        recent = self._recent
+        recent[group] = (first, differ)
+        if len(recent) > self.RECENT:
+            del recent[next(iter(recent))]
+
+    def grouped(self, group_id: str | None) -> bool:
+        """Whether the family's variants all came one after another (its state can go once another family comes)."""
+        return bool(group_id) and group_id not in self._scattered and group_id in self._closed
 
     def axes(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
         """(the variant fields the family differs by, in AXES order; the options mapped to none that differ), or
         None when its variants do not differ (one variant, or a family not surveyed)."""
-        differ = self._differ.get(group_id or "")
-        if not differ:
-            return None
-        options = sorted(k.split(":", 1)[1] for k in differ if k.startswith("option:"))
-        return [a for a in AXES if a in differ], options
+        if group_id == self._answers[0]:
+            return self._answers[1]
+        differ: frozenset[str] | set[str] | None = None
+        if group_id:
+            state = self._scattered.get(group_id)
+            if state is not None:
+                differ = state[1]
+            else:
+                differ = next((alike for alike, members in self._alike.items() if group_id in members), None)
+        answer = None
+        if differ:
+            options = sorted(k.split(":", 1)[1] for k in differ if k.startswith("option:"))
+            answer = [a for a in AXES if a in differ], options
+        self._answers = (group_id, answer)
+        return answer
+
+
+def _axis_values(product: Product) -> dict[str, str]:
+    values = {a: str(getattr(product, a) or "") for a in AXES}
+    values.update((f"option:{k}", v) for k, v in product.variant_options.items())
+    return values
 
 
 def allowed_themes(properties: Mapping[str, Any] | None, axes: list[str], limit: int = 6) -> list[str]:

@@ -7,7 +7,7 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
@@ -93,6 +93,11 @@ class AmazonEncoder:
         # parent SKU -> (the variant its facts were taken from, the attributes taken, the required facts no variant
         # carries: AMZ019)
         self._families: dict[str, tuple[Any, dict[str, Any], list[str]]] = {}
+        # The family whose variants come now (its group id) and the parents whose facts it added to ``_families``:
+        # they go when another family comes, if its variants all come one after another (``FamilySurvey.grouped``)
+        self._run: tuple[str | None, list[str]] = (None, [])
+        self._item_group: str | None = None  # the family of the item encoded now (not a bool: a row split merges
+        # an encoder's bools as state told once per run)
         self._excused: dict[str, frozenset[str]] = {}  # sku -> missing attributes told as AMZ019, not AMZ009
         self._notes: list[tuple[str, str, str | None, str]] = []  # (code, field, value, message) of the last item
         self._options: Mapping[str, str] = {}  # the checked item's options that map to no variant field
@@ -138,10 +143,9 @@ class AmazonEncoder:
         a family's variation theme is chosen from what its variants differ by."""
         return bool(self.settings.definitions)
 
-    def survey(self, products: Iterable[Product]) -> None:
+    def survey(self, catalog: Callable[[], Iterable[Product]]) -> None:
         survey = FamilySurvey()
-        for product in products:
-            survey.add(product)
+        survey.read(catalog)
         self._survey = survey
 
     def _text(self, value: str) -> list[dict[str, Any]]:
@@ -157,13 +161,16 @@ class AmazonEncoder:
             if parent is not None:
                 self._parents.add(parent)
             return messages
+        self._enter(item.product.group_id)
         return self.encode_values(item.values)
 
     def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]:
         """The item's messages checked against their product type definitions and the marketplace's currency;
         kept for :meth:`encode` of the same item, so a parent counts as written only with an accepted child."""
         self._options = item.product.variant_options
-        self._family = self._survey.axes(item.product.group_id) if self._survey is not None else None
+        group = item.product.group_id
+        self._enter(group)
+        self._family = self._survey.axes(group) if self._survey is not None else None
         messages, parent = self._messages(item.values)
         if self._family is not None and "variation_theme" not in item.values:
             # the theme chosen from the whole family, kept with the item: a push encodes its values again
@@ -185,6 +192,18 @@ class AmazonEncoder:
             for code, field, value, text in self._notes
         ]
         return found + self._checker.check(item, messages, channel, self._excused)
+
+    def _enter(self, group: str | None) -> None:
+        """A variant of ``group`` comes (None: of no group, or not told). When it is another family's, the family
+        before it is over if its variants all came one after another: the facts kept for its parents go."""
+        self._item_group = group
+        current, parents = self._run
+        if group == current or group is None:  # a variant of no group is no other family's (nor is it surveyed)
+            return
+        if parents and self._survey is not None and self._survey.grouped(current):
+            for parent in parents:
+                self._families.pop(parent, None)
+        self._run = (group, [])
 
     def encode_values(self, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The feed messages for one item's flat values: its parent's first (once per run), then its own."""
@@ -356,6 +375,8 @@ class AmazonEncoder:
             taken = parent_facts(attributes, child, checker)
             unmapped = sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
             self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
+            if self._item_group is not None:  # the run's family; else kept for the run
+                self._run[1].append(parent)
         if parent in self._families and self._families[parent][2]:
             self._unmapped_facts(parent, product_type, self._families[parent][2])
         # the parent's facts are the child's (vouched for with them); its own are texts

@@ -1,0 +1,149 @@
+"""The family survey in flat memory: a family whose variants come one after another is closed when another family
+comes (its answer kept in an id set, its values dropped), a family that comes again after it closed is scattered
+(kept by name, and read again when its first values were dropped already). Its answers are those of a plain read
+of the whole catalog, in any order; the encoder lets a closed family's parent facts go, and keeps a scattered one's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedsync.channels.amazon.family import AXES, FamilySurvey
+from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.cli.app import app
+from tests.channels.test_amazon_families import ROWS, build, by_sku, family_catalog, runner
+
+
+def _variant(group: str | None, values: dict[str, str], options: dict[str, str]) -> Any:
+    return SimpleNamespace(group_id=group, variant_options=options, **{a: values.get(a) for a in AXES})
+
+
+def _reference(products: list[Any]) -> dict[str, tuple[list[str], list[str]] | None]:
+    """What each family differs by, from every variant held at once (as the survey did before it kept memory
+    flat)."""
+    first: dict[str, dict[str, str]] = {}
+    differ: dict[str, set[str]] = {}
+    for product in products:
+        if not product.group_id:
+            continue
+        values = {a: str(getattr(product, a) or "") for a in AXES}
+        values.update((f"option:{k}", v) for k, v in product.variant_options.items())
+        seen = first.setdefault(product.group_id, values)
+        changed = {k for k in seen.keys() | values.keys() if seen.get(k, "") != values.get(k, "")}
+        differ.setdefault(product.group_id, set()).update(changed)
+    return {
+        group: ([a for a in AXES if a in found], sorted(k[7:] for k in found if k.startswith("option:")))
+        if found
+        else None
+        for group, found in differ.items()
+    }
+
+
+def _runs(products: list[Any]) -> dict[str, bool]:
+    """Whether each family's variants come one after another (variants of no group between them aside)."""
+    grouped = [p.group_id for p in products if p.group_id]
+    runs = [g for i, g in enumerate(grouped) if i == 0 or grouped[i - 1] != g]
+    return {group: runs.count(group) == 1 for group in set(grouped)}
+
+
+variants = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", "C", "D", None]),
+        st.fixed_dictionaries({}, optional={a: st.sampled_from(["", "x", "y"]) for a in AXES}),
+        st.dictionaries(st.sampled_from(["Finish", "Scent"]), st.sampled_from(["m", "n"]), max_size=2),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=300)
+@given(rows=variants, recent=st.sampled_from([0, 1, 2, 1024]))
+def test_the_survey_answers_as_a_read_holding_every_family(rows: list[Any], recent: int) -> None:
+    products = [_variant(*row) for row in rows]
+    reads = 0
+
+    def catalog() -> Iterator[Any]:
+        nonlocal reads
+        reads += 1
+        return iter(products)
+
+    survey = FamilySurvey()
+    survey.RECENT = recent
+    survey.read(catalog)
+    expected = _reference(products)
+    assert {group: survey.axes(group) for group in expected} == expected
+    runs = _runs(products)
+    assert {group: survey.grouped(group) for group in runs} == runs
+    assert reads == 1 if all(runs.values()) else reads <= 2
+    assert survey.axes("never-read") is None and not survey.grouped("never-read") and not survey.grouped(None)
+
+
+def test_a_family_scattered_past_the_recent_ones_is_read_again() -> None:
+    products = [_variant("A", {"color": "Red"}, {}), _variant("B", {}, {}), _variant("A", {"color": "Blue"}, {})]
+    reads = []
+    survey = FamilySurvey()
+    survey.RECENT = 0
+    survey.read(lambda: reads.append(1) or iter(products))
+    assert len(reads) == 2 and survey.axes("A") == (["color"], []) and not survey.grouped("A")
+    reads.clear()
+    survey = FamilySurvey()
+    survey.read(lambda: reads.append(1) or iter(products))  # A's first values were still kept: one read
+    assert len(reads) == 1 and survey.axes("A") == (["color"], [])
+
+
+SCATTERED = [ROWS[0], ROWS[3], ROWS[1], ROWS[5], ROWS[4], ROWS[2], ROWS[6]]  # lamps and rugs interleaved
+ORIGIN = "country_of_origin: \"{{ 'DE' if size == 'Large' else 'CN' }}\""
+
+
+@pytest.mark.parametrize("recent", [0, 1024])
+def test_scattered_families_keep_their_parents_facts_themes_and_findings(
+    recent: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(FamilySurvey, "RECENT", recent)
+    findings = {}
+    messages = {}
+    for name, rows in (("grouped", ROWS), ("scattered", SCATTERED)):
+        (tmp_path / name).mkdir()
+        config = family_catalog(tmp_path / name, "US", rows=rows)
+        config.write_text(config.read_text().replace('country_of_origin: "CN"', ORIGIN))
+        monkeypatch.chdir(tmp_path / name)
+        result = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        findings[name] = sorted(
+            (d["code"], d["product_id"], d["field"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]
+        )
+        written = by_sku(build(tmp_path / name, config))
+        messages[name] = {sku: {k: v for k, v in m.items() if k != "messageId"} for sku, m in written.items()}
+    assert ("AMZ015", "LAMP-L-BLK", "country_of_origin") in {f[:3] for f in findings["scattered"]}
+    assert findings["scattered"] == findings["grouped"]
+    assert messages["scattered"] == messages["grouped"]
+
+
+def test_the_parent_facts_of_a_closed_family_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A catalog of 40 families, each one's variants one after another: the encoder holds one family's parent
+    facts at a time, not every family's."""
+    monkeypatch.chdir(tmp_path)
+    rows = [
+        (f"F{n}-{size}", f"F{n}", "Lamp", "9.00", "", "Black", size, "", "", "new", "900 g", "1", "")
+        for n in range(40)
+        for size in ("Small", "Large")
+    ]
+    held: list[int] = []
+    enter = AmazonEncoder._enter
+
+    def counted(self: AmazonEncoder, group: str | None) -> None:
+        enter(self, group)
+        held.append(len(self._families))
+
+    monkeypatch.setattr(AmazonEncoder, "_enter", counted)
+    messages = by_sku(build(tmp_path, family_catalog(tmp_path, "US", rows=rows)))
+    assert len(messages) == 120 and len(held) == 80
+    assert max(held) == 1
