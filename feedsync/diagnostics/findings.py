@@ -14,6 +14,7 @@ import pickle
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import chain
 from typing import IO, Any, overload
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
@@ -130,7 +131,7 @@ class Findings:
         tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
         end = os.fstat(carrier.fileno()).st_size
         batches = []
-        for data in (*(_read(*batch) for batch in self._batches), tail):
+        for data in chain((_read(*batch) for batch in self._batches), (tail,)):  # a batch at a time in memory
             _write(carrier, data, end)
             batches.append((end, len(data)))
             end += len(data)
