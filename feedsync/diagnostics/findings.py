@@ -12,16 +12,27 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from itertools import chain
-from typing import IO, Any, overload
+from typing import IO, Any, NamedTuple, overload
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
 
 KEEP = 1000
 """Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
 each as objects, a few hundred KB in all (a batch of them pickles in about a millisecond)."""
+
+
+class _Batch(NamedTuple):
+    """Findings pickled together: where they lie, how many (errors among them) and their codes."""
+
+    spool: IO[bytes]
+    offset: int
+    length: int
+    count: int
+    errors: int
+    codes: frozenset[str]
 
 
 class Findings:
@@ -32,7 +43,7 @@ class Findings:
         self._spool: IO[bytes] | None = None
         self._pid = 0  # the process that made the spool: a forked process writes to a spool of its own
         self._end = 0
-        self._batches: list[tuple[IO[bytes], int, int]] = []  # (spool, offset, length) of each pickled batch
+        self._batches: list[_Batch] = []
         self._spilled = 0
         self._errors = 0
         self._keep = max(1, KEEP if keep is None else keep)
@@ -60,16 +71,39 @@ class Findings:
         if self._spool is None or self._pid != os.getpid():
             self._spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the object, or the process)
             self._pid, self._end = os.getpid(), 0
-        data = pickle.dumps(self._memory[:count], protocol=pickle.HIGHEST_PROTOCOL)
+        batch = self._memory[:count]
+        data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         _write(self._spool, data, self._end)
-        self._batches.append((self._spool, self._end, len(data)))
+        self._batches.append(_Batch(self._spool, self._end, len(data), count, _errors(batch), _codes(batch)))
         self._end += len(data)
         self._spilled += count
         del self._memory[:count]
 
     def _spilled_batches(self) -> Iterator[list[Diagnostic]]:
-        for spool, offset, length in list(self._batches):
-            yield pickle.loads(_read(spool, offset, length))
+        for batch in list(self._batches):
+            yield pickle.loads(_read(batch.spool, batch.offset, batch.length))
+
+    def take(self, other: Findings, dropped: Callable[[Diagnostic], bool], codes: Set[str]) -> None:
+        """Append the findings of ``other``, in their order, but those ``dropped`` says (asked only of findings with
+        one of ``codes``), and leave ``other`` empty. Its batches on disk with none of ``codes`` move over as they
+        lie, neither read nor written again (merging a row split's shares: a million variants' findings would be
+        unpickled and pickled again only to be appended)."""
+        kept = (lambda d: d.code not in codes or not dropped(d)) if codes else None
+        moved: set[int] = set()
+        for batch in other._batches:
+            if kept is not None and not codes.isdisjoint(batch.codes):
+                self.extend(filter(kept, pickle.loads(_read(batch.spool, batch.offset, batch.length))))
+                continue
+            if self._memory:  # the findings before the batch go first
+                self._spill(len(self._memory))
+            self._batches.append(batch)
+            self._spilled += batch.count
+            self._errors += batch.errors
+            moved.add(id(batch.spool))
+        self.extend(filter(kept, other._memory) if kept is not None else other._memory)
+        for spool in {id(b.spool): b.spool for b in other._batches if id(b.spool) not in moved}.values():
+            spool.close()  # read whole: no batch of this object's lies there
+        other._batches, other._memory, other._spilled, other._errors, other._spool = [], [], 0, 0, None
 
     def __iter__(self) -> Iterator[Diagnostic]:
         for batch in self._spilled_batches():
@@ -131,14 +165,17 @@ class Findings:
         tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
         end = os.fstat(carrier.fileno()).st_size
         batches = []
-        for data in chain((_read(*batch) for batch in self._batches), (tail,)):  # a batch at a time in memory
+        last = (len(self._memory), _errors(self._memory), _codes(self._memory))
+        shapes = chain(((b.count, b.errors, b.codes) for b in self._batches), (last,))
+        datas = chain((_read(b.spool, b.offset, b.length) for b in self._batches), (tail,))
+        for data, shape in zip(datas, shapes, strict=True):  # a batch at a time in memory
             _write(carrier, data, end)
-            batches.append((end, len(data)))
+            batches.append((end, len(data), *shape))
             end += len(data)
         return (_carried, (batches, len(self), self._errors, self._keep))
 
     def __del__(self) -> None:
-        for spool in {id(spool): spool for spool, _, _ in self._batches}.values():
+        for spool in {id(batch.spool): batch.spool for batch in self._batches}.values():
             spool.close()
 
 
@@ -174,18 +211,26 @@ def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
     return b"".join(parts)
 
 
+def _errors(batch: list[Diagnostic]) -> int:
+    return sum(d.severity is Severity.ERROR for d in batch)
+
+
+def _codes(batch: list[Diagnostic]) -> frozenset[str]:
+    return frozenset(d.code for d in batch)
+
+
 def _listed(items: list[Diagnostic], keep: int) -> Findings:
     """Findings pickled as their list, with the number they keep in memory."""
     return Findings(items, keep=keep)
 
 
-def _carried(batches: list[tuple[int, int]], count: int, errors: int, keep: int) -> Findings:
+def _carried(batches: list[tuple[Any, ...]], count: int, errors: int, keep: int) -> Findings:
     """The findings another process pickled into the file ``carried`` names (this process's handle of it, its own
     copy: it lives as long as the object)."""
     if _CARRIER is None:
         raise RuntimeError("findings carried in a file were unpickled outside feedsync.diagnostics.findings.carried")
     found = Findings(keep=keep)
     spool = open(os.dup(_CARRIER.fileno()), "rb")  # noqa: SIM115 (closed with the object, or the process)
-    found._batches = [(spool, offset, length) for offset, length in batches]
+    found._batches = [_Batch(spool, *batch) for batch in batches]
     found._spilled, found._errors = count, errors
     return found

@@ -18,10 +18,10 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     report = stream.report
     told: set[tuple[str | None, ...]] = set()
     for share in made:
-        report.diagnostics.extend(
-            d
-            for d in share.diagnostics
-            if (d.code, d.channel, d.value) not in told and (d.code, d.channel, d.value, d.message) not in told
+        report.diagnostics.take(
+            share.diagnostics,
+            lambda d: (d.code, d.channel, d.value) in told or (d.code, d.channel, d.value, d.message) in told,
+            {key[0] for key in told},
         )
         told.update(_told_once(share))
         stream.findings.items.update(share.ignores)  # the end-of-run findings name products too

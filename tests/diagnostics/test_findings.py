@@ -179,3 +179,54 @@ def test_findings_carried_to_another_process_are_copied_a_batch_at_a_time() -> N
         assert copied > 3_000_000 and peak < copied / 5  # a batch of 500-1,000 findings is ~100 KB
         with carried(carrier):
             assert pickle.loads(data) == found
+
+
+def _coded(n: int) -> Diagnostic:
+    """A finding whose code is one of three (the told-once filter asks of one code only)."""
+    made = finding(n, Severity.ERROR if n % 3 else Severity.WARNING)
+    return Diagnostic(("AMZ018", "GMC008", "META006")[n % 3], *(getattr(made, f) for f in _FIELDS))
+
+
+_FIELDS = ("name", "severity", "message", "channel", "product_id", "field", "value", "location")
+
+
+@given(
+    st.lists(st.integers(0, 99), max_size=40),
+    st.lists(st.integers(0, 99), max_size=40),
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.sets(st.integers(0, 99), max_size=10),
+    st.booleans(),
+)
+def test_taking_anothers_findings_appends_them_in_order_but_the_dropped(
+    mine: list[int], theirs: list[int], keep: int, their_keep: int, told: set[int], carry: bool
+) -> None:
+    """A row split's merge: each share's findings after the earlier shares', but a finding told once per run that
+    an earlier share told already."""
+    found = Findings([_coded(n) for n in mine], keep=keep)
+    other = Findings([_coded(n) for n in theirs], keep=their_keep)
+    with tempfile.TemporaryFile() as carrier, carried(carrier):
+        if carry:  # as it comes back from another process
+            other = pickle.loads(pickle.dumps(other))
+        found.take(other, lambda d: int(d.product_id[4:]) in told, {"AMZ018"})
+        expected = [_coded(n) for n in mine] + [_coded(n) for n in theirs if n % 3 or n not in told]
+        assert found == expected and found.errors == sum(d.severity is Severity.ERROR for d in expected)
+        assert len(other) == 0 and list(other) == [] and other.errors == 0
+        found.extend([_coded(7)])  # it goes on growing
+        assert found[-1] == _coded(7) and len(found) == len(expected) + 1
+
+
+def test_batches_without_a_code_to_filter_move_over_unread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import feedsync.diagnostics.findings as module
+
+    found = Findings([_coded(n) for n in range(0, 3000, 3)], keep=100)  # AMZ018 only
+    other = Findings([_coded(n) for n in range(1, 3000, 3)], keep=100)  # GMC008 only: never asked
+    reads = []
+    real = module._read
+    monkeypatch.setattr(module, "_read", lambda *args: reads.append(args) or real(*args))
+    found.take(other, lambda d: True, {"AMZ018"})
+    assert reads == [] and len(found) == 2000
+    more = Findings([_coded(n) for n in range(0, 600, 3)], keep=100)  # AMZ018: read and filtered
+    found.take(more, lambda d: d.product_id == "SKU-0000003", {"AMZ018"})
+    assert len(reads) == 1 and len(found) == 2199
+    assert [d.product_id for d in found][-2:] == ["SKU-0000594", "SKU-0000597"]
