@@ -168,13 +168,15 @@ def _stream(
     """Read the source once through every channel (its ``shares`` in a process each, when it has them); the
     encoders that made the channels' records."""
     from feedsync.rows import remove_scratch, run_split  # the row split's machinery: imported with its scratch
+    from feedsync.rows.parts import Parts
 
     supplements = load_supplements(config.supplements, stream.emit)
     started = time.perf_counter()
     if out is not None:
         remove_temp_files(out, compiled, before=started_at)
         remove_scratch(out, before=started_at)
-    encoders = {channel.name: open_encoder(channel, lambda: quiet_read(config.source)) for channel in compiled}
+    parts = Parts(config.source, shares) if shares else None  # the rows split: an encoder's survey reads them apart
+    encoders = {channel.name: open_encoder(channel, lambda: quiet_read(config.source), parts) for channel in compiled}
     currency = config.source.currency
     with _long_lived():
         split = bool(shares) and run_split(

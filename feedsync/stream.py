@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Protocol
 
 from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
-from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SurveyingEncoder
+from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SplitRead, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report, Severity, locate
@@ -66,12 +66,15 @@ class ItemIds:
         self.report.items.setdefault(self.channel, []).append(item.id)
 
 
-def open_encoder(channel: CompiledChannel, catalog: Callable[[], Iterable[Product]]) -> Encoder | None:
+def open_encoder(
+    channel: CompiledChannel, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None
+) -> Encoder | None:
     """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
-    the catalog first reads ``catalog()`` (a quiet read of its own, or two) before any item."""
+    the catalog first reads ``catalog()`` (a quiet read of its own, or two; its ``parts`` apart, when the rows are
+    split) before any item."""
     encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
     if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
-        encoder.survey(catalog)
+        encoder.survey(catalog, parts)
     return encoder
 
 

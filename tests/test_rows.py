@@ -5,9 +5,11 @@ cannot be split keeps the channel split, each with an event saying why."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -289,3 +291,42 @@ def test_notes_of_attributes_a_definition_lacks_are_merged_not_made_again(
     assert events == [{"split": True, "shares": 2}]  # merged: not made again
     cut = [d.message.split(":")[0] for d in serial.diagnostics if d.code == "AMZ018"]
     assert cut == ["product type PRODUCT has no attribute size", "product type PRODUCT has no attribute material"]
+
+
+def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Amazon definitions each share's rows are surveyed in a process of their own before the shares are made;
+    a family whose variants are in two shares (the last row joins the first row's family) is read again whole, and
+    the share made again for it starts from the parent facts the first share found: the same feeds and findings
+    (the last variant's AMZ015) as one process."""
+    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
+        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
+    import csv
+
+    from feedsync.channels.amazon.family import FamilySurvey
+
+    config_path = generate(400, tmp_path / "catalog")
+    source = config_path.parent / "products.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    records[-1]["group_id"], records[-1]["material"] = records[0]["group_id"], "Hemp"  # its family is of cotton
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+    joined: list[int] = []
+    join = FamilySurvey._join
+
+    def counted(self: FamilySurvey, surveys: list[FamilySurvey]) -> Any:
+        joined.append(len(surveys))
+        return join(self, surveys)
+
+    monkeypatch.setattr(FamilySurvey, "_join", counted)
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
+    assert joined == [2]  # the split run's survey, of two parts (the run in one process reads the whole catalog)
+    assert events[0]["shares"] == 2
+    messages = json.loads((tmp_path / "serial" / "amazon.json").read_text(encoding="utf-8"))["messages"]
+    parent = next(m for m in messages if m["sku"] == records[0]["group_id"])
+    assert "MATERIAL" in parent["attributes"]["variation_theme"][0]["name"]  # its last variant, the other share's
+    assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]

@@ -181,6 +181,13 @@ class CheckingEncoder(Protocol):
     def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]: ...
 
 
+class SplitRead(Protocol):
+    """The catalog read in parts, a process each (a row split's shares: ``feedsync.rows.parts``)."""
+
+    def map(self, work: Callable[[Iterable[Product]], Any]) -> list[Any] | None:
+        """``work`` of each part's products, in order; None when a part met an error."""
+
+
 @runtime_checkable
 class SurveyingEncoder(Protocol):
     """An encoder that reads the whole catalog once before the feed is written (Amazon, with definitions: a
@@ -189,8 +196,9 @@ class SurveyingEncoder(Protocol):
     @property
     def surveys(self) -> bool: ...
 
-    def survey(self, catalog: Callable[[], Iterable[Product]]) -> None:
-        """Read ``catalog()`` (once, or again when what it needs of a family is not kept)."""
+    def survey(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
+        """Read ``catalog()`` (once, or again when what it needs of a family is not kept); its ``parts`` apart,
+        when it has them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,15 @@ byte range cut at a record boundary between two groups, ``cuts``) through every 
 of the others (``child``). This process then merges the findings and counts in row order (``merge``) and stitches
 the feeds (``stitch``): the feeds, findings and counts are byte for byte those of one process.
 
-State that spans rows is checked after the fact. A share whose records do not end where it was cut (a quote the
-csv module reads otherwise), or that met an error, makes the run fall back to one process. A share that the shares
-before it would change (an id, SKU or family also before its cut; a set or flag of the channels' and encoders' state
-grown alike, such as an Amazon parent written or a finding told once per run) is made again, in turn, from the
-state after the shares before it. The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type)
-are made here from the shares' merged counts. Each step is told in a ``rows`` event.
+Before the shares, an encoder that surveys the catalog (Amazon with definitions: what each family differs by) reads
+the shares' rows apart, a process each (``parts``), and joins what it found; a family in two shares is read again
+whole. State that spans rows is checked after the fact. A share whose records do not end where it was cut (a quote
+the csv module reads otherwise), or that met an error, makes the run fall back to one process. A share that the
+shares before it would change (an id, SKU or family also before its cut; a set or flag of the channels' and
+encoders' state grown alike, such as an Amazon parent written or a finding told once per run) is made again, in
+turn, from the state after the shares before it (with what they found of a family that spans them:
+``share.CARRIED``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made
+here from the shares' merged counts. Each step is told in a ``rows`` event.
 
 Split only: the native CSV/TSV reader of a UTF-8 file without lone CR line ends, whose feeds are written by the
 RSS, delimited (without ``extra_columns``: its header is known only at the end) or JSON listings writers, in a

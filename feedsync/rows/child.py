@@ -1,7 +1,8 @@
-"""A share of a row split made in a forked process (``start``) and handed back through an anonymous temporary file
-(``Child.result``): pickled and unpickled as a stream, so neither process holds the whole pickle at once; the
-share's findings that waited on disk travel in a second anonymous file (``findings.carried``). The process makes
-its share and ends, and is killed when this one dies (Linux): a killed run leaves no process and no file behind."""
+"""A share of a row split made in a forked process (``start``; other work: ``fork``) and handed back through an
+anonymous temporary file (``Child.result``): pickled and unpickled as a stream, so neither process holds the whole
+pickle at once; the share's findings that waited on disk travel in a second anonymous file (``findings.carried``).
+The process makes its share and ends, and is killed when this one dies (Linux): a killed run leaves no process and
+no file behind."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import pickle
 import signal
 import tempfile
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, NoReturn
+from functools import partial
+from typing import IO, Any, NoReturn
 
 from feedsync.diagnostics.findings import carried
 from feedsync.errors import FeedsyncError
 from feedsync.rows import share as worker
-from feedsync.rows.share import Share
 
 DIED = "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
 _PR_SET_PDEATHSIG = 1
@@ -31,8 +33,8 @@ class Child:
     carrier: IO[bytes]
     """Where the share's spilled findings travel (both files anonymous: nothing is left whoever dies)."""
 
-    def result(self) -> Share | str:
-        """The share it made, or why it did not (an error it met); raises what else it met, or that it died."""
+    def result(self) -> Any:
+        """What it made (a share), or why it did not (an error it met); raises what else it met, or that it died."""
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
         with self.spool, self.carrier:
@@ -43,7 +45,7 @@ class Child:
                 made = pickle.load(self.spool)
         if isinstance(made, BaseException):
             raise made
-        return made  # type: ignore[no-any-return]
+        return made
 
     def stop(self) -> None:
         """Killed and reaped, when it still runs (this process stopped waiting for it)."""
@@ -58,6 +60,11 @@ class Child:
 
 def start(index: int) -> Child:
     """A forked process making share ``index`` of ``share.JOB``."""
+    return fork(partial(worker.work, index))
+
+
+def fork(work: Callable[[], Any]) -> Child:
+    """A forked process running ``work`` (what it returns comes back through ``Child.result``: picklable)."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     carrier = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     parent = os.getpid()
@@ -68,19 +75,19 @@ def start(index: int) -> Child:
         carrier.close()
         raise
     if not pid:
-        _make(index, spool, carrier, parent)
+        _make(work, spool, carrier, parent)
     return Child(pid, spool, carrier)
 
 
-def _make(index: int, spool: IO[bytes], carrier: IO[bytes], parent: int) -> NoReturn:
-    """The forked process: its share into ``spool``; it ends here (no exit handler of the parent's runs, none of its
-    buffers is flushed)."""
+def _make(work: Callable[[], Any], spool: IO[bytes], carrier: IO[bytes], parent: int) -> NoReturn:
+    """The forked process: what ``work`` made (a share) into ``spool``; it ends here (no exit handler of the
+    parent's runs, none of its buffers is flushed)."""
     status = 1
     try:
         die_with(parent)
-        made: Share | str | BaseException
+        made: Any
         try:
-            made = worker.work(index)
+            made = work()
         except FeedsyncError as exc:
             made = f"a share met an error ({exc})"
         except BaseException as exc:  # raised again in the parent

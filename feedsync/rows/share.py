@@ -54,6 +54,17 @@ finding a member tells (``Told``). They are merged instead of made again: a late
 earlier share holds is left out, as one process would not have told it."""
 
 
+CARRIED = frozenset({"encoder._families"})
+"""Dicts of what a channel found of something that spans rows (an Amazon family's parent facts, kept for its later
+variants): a share made again starts from what the shares before it found (the first share's entry wins, as one
+process keeps the first), and they never make a share be made again."""
+
+
+def carried(key: str) -> bool:
+    """Whether the state at ``key`` (``told_state``'s) is one of ``CARRIED``."""
+    return key.partition(":")[2] in CARRIED
+
+
 def once_per_run(key: str) -> tuple[str, Callable[[Any], Told] | None]:
     """The channel of the set at ``key`` (``told_state``'s: ``channel:where``) and, when it is one of ``TOLD_ONCE``,
     how each of its members tells its finding (else None)."""
@@ -126,6 +137,8 @@ class Seed:
         for key, value in share.told.items():
             if isinstance(value, bool):
                 self.told[key] = value if value != before[key] else self.told[key]
+            elif isinstance(value, dict):  # CARRIED: what an earlier share found first stays
+                self.told[key] = value | self.told[key]
             else:
                 self.told[key] = self.told[key] | value
 
@@ -248,9 +261,9 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
 def told_state(
     compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None], *, seed: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Every set (``set`` or ``IdSet``) and flag the channels and their encoders hold (two levels deep), by where
-    it is: the state that tells a finding once per run, or writes an Amazon parent once per family. With ``seed``,
-    first set to it."""
+    """Every set (``set`` or ``IdSet``) and flag the channels and their encoders hold (two levels deep), and the
+    ``CARRIED`` dicts, by where it is: the state that tells a finding once per run, writes an Amazon parent once per
+    family, or holds its facts. With ``seed``, first set to it."""
     found: dict[str, Any] = {}
     for channel in compiled:
         _walk(f"{channel.name}:channel", channel, found, seed, depth=2)
@@ -263,7 +276,11 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
     for name in names:
         value = getattr(obj, name, None)
         key = f"{where}.{name}"
-        if isinstance(value, (set, IdSet, bool)):
+        if isinstance(value, dict) and carried(key):
+            if seed is not None:
+                value.update(seed[key])
+            found[key] = dict(value)
+        elif isinstance(value, (set, IdSet, bool)):
             if seed is not None and isinstance(value, (set, IdSet)):
                 value.update(seed[key])
             elif seed is not None and seed[key] != value:  # a flag a share before set (constants stay as they are)
@@ -276,7 +293,7 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
 def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     """Why ``share`` would make something else after the rows ``seed`` holds the state of, or None."""
     for key, value in before.items():
-        if once_per_run(key)[1] is not None:
+        if once_per_run(key)[1] is not None or carried(key):
             continue
         if isinstance(value, bool):
             if share.told[key] != value and seed.told[key] != value:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from feedsync.faults import KILLED
 from tests.hostile.killing import state_after_exit
 from tests.rows_compare import files, write_config
@@ -117,3 +119,29 @@ def test_a_killed_run_leaves_no_share_process_behind() -> None:
     assert killed.returncode == KILLED, killed.stderr  # returned: no process holds its output open any longer
     pid = int(killed.stdout)
     assert state_after_exit(pid) in ("Z", "X", "gone")  # ended (its new parent reaps it)
+
+
+def test_a_split_build_killed_while_it_surveys_its_parts_leaves_the_feeds_before_whole(tmp_path: Path) -> None:
+    """With Amazon definitions the family survey reads the shares' rows in a process each before the shares are
+    made (``parts.read``): killed there, the feeds of the build before stay whole and nothing is left behind."""
+    from tests.sources.realdata import REALDATA
+    from tests.test_rows import generate
+
+    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
+        pytest.skip("../shared is absent: the benchmark's catalog has no definition to survey against")
+    generate(300, tmp_path)
+    args = ["build", "--validate", "--jobs", "2", "--out", "out"]
+    log = tmp_path / "points.log"
+    first = run_script(SPLIT, tmp_path, args, log=log)
+    assert first.returncode == 1, first.stderr  # the catalog's bad GTINs: findings, the feeds written
+    assert log.read_text(encoding="utf-8").split().count("parts.read") == 2  # this process's part, the other's
+    before = files(tmp_path / "out")
+    source = tmp_path / "products.csv"
+    source.write_text(source.read_text(encoding="utf-8").replace(",Cotton,", ",Linen,"), encoding="utf-8")
+    killed = run_script(SPLIT, tmp_path, args, fault="parts.read")
+    assert killed.returncode == KILLED, killed.stderr
+    assert files(tmp_path / "out") == before
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
+    again = run_script(SPLIT, tmp_path, args)
+    assert again.returncode == 1, again.stderr
+    assert files(tmp_path / "out") != before

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
+from feedsync.channels.base import SplitRead
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -82,19 +83,47 @@ class FamilySurvey:
         self._lost: set[str] = set()  # scattered families whose first values were dropped: read again
         self._answers: tuple[str | None, tuple[list[str], list[str]] | None] = (None, None)  # the last asked
 
-    def read(self, catalog: Callable[[], Iterable[Product]]) -> None:
-        """Survey every variant of ``catalog()``; read it again for the scattered families ``RECENT`` lost."""
-        for product in catalog():
-            self.add(product)
-        self._close()
-        if self._lost:
-            lost, self._lost = self._lost, set()
-            for name in lost:
-                self._scattered[name] = ({}, set())
+    def read(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
+        """Survey every variant of ``catalog()`` (with ``parts``: each part in a process of its own, their surveys
+        joined: a family in two parts is scattered); read it again for the scattered families whose first values
+        were dropped (``RECENT``) or that are in two parts."""
+        surveyed = parts.map(_part) if parts is not None else None
+        again = IdSet()
+        if surveyed is None:
             for product in catalog():
-                group = product.group_id
-                if group in lost:
-                    self._compare(self._scattered[group], _axis_values(product))
+                self.add(product)
+            self._close()
+        else:
+            again = self._join(surveyed)
+        lost, self._lost = self._lost, set()
+        if not lost and not again:
+            return
+        found: dict[str, tuple[dict[str, str], set[str]]] = {}
+        for product in catalog():
+            group = product.group_id
+            if group and (group in lost or (again and group in again)):
+                state = found.get(group)
+                if state is None:
+                    state = found[group] = ({}, set())
+                self._compare(state, _axis_values(product))
+        self._scattered.update(found)
+
+    def _join(self, surveys: list[FamilySurvey]) -> IdSet:
+        """The parts' surveys as one; returns the families found in more than one part."""
+        again = IdSet()
+        for survey in surveys:
+            if self._closed:
+                again.update(self._closed & survey._closed)
+            self._closed.update(survey._closed)
+            for alike, members in survey._alike.items():
+                mine = self._alike.get(alike)
+                if mine is None:
+                    self._alike[alike] = members
+                else:
+                    mine.update(members)
+            self._scattered.update(survey._scattered)
+            self._lost |= survey._lost
+        return again
 
     def add(self, product: Product) -> None:
         group = product.group_id
@@ -167,6 +196,17 @@ class FamilySurvey:
             answer = [a for a in AXES if a in differ], options
         self._answers = (group_id, answer)
         return answer
+
+
+def _part(products: Iterable[Product]) -> FamilySurvey:
+    """The survey of one part of the catalog (its families closed; the first values of the recent ones dropped:
+    only its own read needed them)."""
+    survey = FamilySurvey()
+    for product in products:
+        survey.add(product)
+    survey._close()
+    survey._recent = {}
+    return survey
 
 
 def _axis_values(product: Product) -> dict[str, str]:

@@ -31,7 +31,7 @@ from feedsync.channels.amazon.spec import (
     AmazonSettings,
 )
 from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
-from feedsync.channels.base import ChannelItem
+from feedsync.channels.base import ChannelItem, SplitRead
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 from feedsync.formats.json_listings import PlainMessage
@@ -143,9 +143,9 @@ class AmazonEncoder:
         a family's variation theme is chosen from what its variants differ by."""
         return bool(self.settings.definitions)
 
-    def survey(self, catalog: Callable[[], Iterable[Product]]) -> None:
+    def survey(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
         survey = FamilySurvey()
-        survey.read(catalog)
+        survey.read(catalog, parts)
         self._survey = survey
 
     def _text(self, value: str) -> list[dict[str, Any]]:
