@@ -8,6 +8,7 @@ import importlib.util
 import json
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +267,24 @@ def test_the_merge_and_the_stitch_hold_none_of_the_shares_ids(tmp_path: Path, mo
     assert any(d.code == "MDL008" for d in serial.diagnostics)
 
 
+def _edited_catalog(tmp: Path, edit: Callable[[list[dict[str, str]]], object]) -> tuple[Path, list[dict[str, str]]]:
+    """The benchmark's catalog of 400 variants, checked against Amazon's PRODUCT definition, its records edited."""
+    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
+        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
+    import csv
+
+    config_path = generate(400, tmp / "catalog")
+    source = config_path.parent / "products.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.DictReader(handle))
+    edit(records)
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
+        writer.writeheader()
+        writer.writerows(records)
+    return config_path, records
+
+
 def test_notes_of_attributes_a_definition_lacks_are_merged_not_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -273,20 +292,7 @@ def test_notes_of_attributes_a_definition_lacks_are_merged_not_made_again(
     share meets only ``size`` (the first 300 of 400 rows have no material; the cut is near the middle), the second
     meets both: the merge leaves out the second
     share's ``size`` note and keeps its ``material`` one, as one process tells them, and no share is made again."""
-    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
-        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
-    import csv
-
-    config_path = generate(400, tmp_path / "catalog")
-    source = config_path.parent / "products.csv"
-    with source.open(encoding="utf-8", newline="") as handle:
-        records = list(csv.DictReader(handle))
-    for record in records[:300]:
-        record["material"] = ""
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
-        writer.writeheader()
-        writer.writerows(records)
+    config_path, _ = _edited_catalog(tmp_path, lambda records: [r.update(material="") for r in records[:300]])
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
     assert events == [{"split": True, "shares": 2}]  # merged: not made again
     cut = [d.message.split(":")[0] for d in serial.diagnostics if d.code == "AMZ018"]
@@ -300,21 +306,12 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
     a family whose variants are in two shares (the last row joins the first row's family) is read again whole, and
     the share made again for it starts from the parent facts the first share found: the same feeds and findings
     (the last variant's AMZ015) as one process."""
-    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
-        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
-    import csv
-
     from feedsync.channels.amazon.family import FamilySurvey
 
-    config_path = generate(400, tmp_path / "catalog")
-    source = config_path.parent / "products.csv"
-    with source.open(encoding="utf-8", newline="") as handle:
-        records = list(csv.DictReader(handle))
-    records[-1]["group_id"], records[-1]["material"] = records[0]["group_id"], "Hemp"  # its family is of cotton
-    with source.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(records[0]))
-        writer.writeheader()
-        writer.writerows(records)
+    def join_first(records: list[dict[str, str]]) -> None:
+        records[-1].update(group_id=records[0]["group_id"], material="Hemp")  # its family is of cotton
+
+    config_path, records = _edited_catalog(tmp_path, join_first)
     joined: list[int] = []
     join = FamilySurvey._join
 
