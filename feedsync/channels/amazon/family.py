@@ -227,19 +227,28 @@ def allowed_themes(properties: Mapping[str, Any] | None, axes: list[str], limit:
 
 def parent_facts(
     attributes: dict[str, Any], child: Mapping[str, Any], checker: CompiledSchema, rounds: int = 5
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
     """Adds to a parent's ``attributes`` each attribute its definition requires that its variant ``child`` has;
-    returns the names added. Repeated, since an added attribute can make a rule require another."""
+    returns the names added and the required ones still missing (no variant carries them). Repeated, since an added
+    attribute can make a rule require another."""
     added: list[str] = []
     for _ in range(rounds):
-        missing = {f.missing for f in checker.failures(attributes) if f.missing and not f.path}
-        take = sorted(name for name in missing if name in child and name not in attributes)
+        missing = _missing(attributes, checker)
+        take = [name for name in missing if name in child and name not in attributes]
         if not take:
-            break
+            return added, missing
         for name in take:
             attributes[name] = child[name]
         added += take
-    return added
+    return added, _missing(attributes, checker)
+
+
+def _missing(attributes: Mapping[str, Any], checker: CompiledSchema) -> list[str]:
+    """The attributes the definition requires of a message that it lacks (its failures are listed only when the
+    compiled verdict fails it: listing them is the slow path)."""
+    if checker.valid(attributes):
+        return []
+    return sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
 
 
 def field_keys(name: str, properties: Mapping[str, Any]) -> list[str]:

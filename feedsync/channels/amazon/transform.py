@@ -372,8 +372,7 @@ class AmazonEncoder:
             attributes.update((name, child[name]) for name in self._families[parent][1] if name in child)
         elif definition is not None:
             checker = definition.checker("LISTING_PRODUCT_ONLY")
-            taken = parent_facts(attributes, child, checker)
-            unmapped = sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
+            taken, unmapped = parent_facts(attributes, child, checker)
             self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
             if self._item_group is not None:  # the run's family; else kept for the run
                 self._run[1].append(parent)
