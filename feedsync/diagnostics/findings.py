@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from itertools import chain
@@ -25,18 +26,18 @@ each as objects, a few hundred KB in all (a batch of them pickles in about a mil
 
 
 class _Batch(NamedTuple):
-    """Findings pickled together: where they lie, how many (errors among them) and their codes."""
+    """Findings pickled together: where they lie, how many (of each severity) and their codes."""
 
     spool: IO[bytes]
     offset: int
     length: int
     count: int
-    errors: int
+    severities: dict[Severity, int]
     codes: frozenset[str]
 
 
 class Findings:
-    __slots__ = ("_batches", "_end", "_errors", "_keep", "_memory", "_pid", "_spilled", "_spool")
+    __slots__ = ("_batches", "_end", "_keep", "_memory", "_pid", "_severities", "_spilled", "_spool")
 
     def __init__(self, items: Iterable[Diagnostic] = (), *, keep: int | None = None) -> None:
         self._memory: list[Diagnostic] = []
@@ -45,19 +46,24 @@ class Findings:
         self._end = 0
         self._batches: list[_Batch] = []
         self._spilled = 0
-        self._errors = 0
+        self._severities: dict[Severity, int] = {}
         self._keep = max(1, KEEP if keep is None else keep)
         self.extend(items)
 
     @property
     def errors(self) -> int:
         """How many of the findings are errors (counted as they come: no pass over the spool)."""
-        return self._errors
+        return self._severities.get(Severity.ERROR, 0)
+
+    def severities(self) -> Counter[Severity]:
+        """How many findings of each severity (counted as they come: the report's summary and the gate read these,
+        not the million findings of a long run again)."""
+        return Counter(self._severities)
 
     def append(self, diagnostic: Diagnostic) -> None:
         self._memory.append(diagnostic)
-        if diagnostic.severity is Severity.ERROR:
-            self._errors += 1
+        severities = self._severities
+        severities[diagnostic.severity] = severities.get(diagnostic.severity, 0) + 1
         if len(self._memory) >= 2 * self._keep:
             self._spill(len(self._memory) - self._keep)
 
@@ -74,7 +80,7 @@ class Findings:
         batch = self._memory[:count]
         data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
         _write(self._spool, data, self._end)
-        self._batches.append(_Batch(self._spool, self._end, len(data), count, _errors(batch), _codes(batch)))
+        self._batches.append(_Batch(self._spool, self._end, len(data), count, _counted(batch), _codes(batch)))
         self._end += len(data)
         self._spilled += count
         del self._memory[:count]
@@ -98,12 +104,13 @@ class Findings:
                 self._spill(len(self._memory))
             self._batches.append(batch)
             self._spilled += batch.count
-            self._errors += batch.errors
+            for severity, count in batch.severities.items():
+                self._severities[severity] = self._severities.get(severity, 0) + count
             moved.add(id(batch.spool))
         self.extend(filter(kept, other._memory) if kept is not None else other._memory)
         for spool in {id(b.spool): b.spool for b in other._batches if id(b.spool) not in moved}.values():
             spool.close()  # read whole: no batch of this object's lies there
-        other._batches, other._memory, other._spilled, other._errors, other._spool = [], [], 0, 0, None
+        other._batches, other._memory, other._spilled, other._severities, other._spool = [], [], 0, {}, None
 
     def __iter__(self) -> Iterator[Diagnostic]:
         for batch in self._spilled_batches():
@@ -165,14 +172,14 @@ class Findings:
         tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
         end = os.fstat(carrier.fileno()).st_size
         batches = []
-        last = (len(self._memory), _errors(self._memory), _codes(self._memory))
-        shapes = chain(((b.count, b.errors, b.codes) for b in self._batches), (last,))
+        last = (len(self._memory), _counted(self._memory), _codes(self._memory))
+        shapes = chain(((b.count, b.severities, b.codes) for b in self._batches), (last,))
         datas = chain((_read(b.spool, b.offset, b.length) for b in self._batches), (tail,))
         for data, shape in zip(datas, shapes, strict=True):  # a batch at a time in memory
             _write(carrier, data, end)
             batches.append((end, len(data), *shape))
             end += len(data)
-        return (_carried, (batches, len(self), self._errors, self._keep))
+        return (_carried, (batches, len(self), self._severities, self._keep))
 
     def __del__(self) -> None:
         for spool in {id(batch.spool): batch.spool for batch in self._batches}.values():
@@ -211,8 +218,8 @@ def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
     return b"".join(parts)
 
 
-def _errors(batch: list[Diagnostic]) -> int:
-    return sum(d.severity is Severity.ERROR for d in batch)
+def _counted(batch: list[Diagnostic]) -> dict[Severity, int]:
+    return dict(Counter(d.severity for d in batch))
 
 
 def _codes(batch: list[Diagnostic]) -> frozenset[str]:
@@ -224,7 +231,7 @@ def _listed(items: list[Diagnostic], keep: int) -> Findings:
     return Findings(items, keep=keep)
 
 
-def _carried(batches: list[tuple[Any, ...]], count: int, errors: int, keep: int) -> Findings:
+def _carried(batches: list[tuple[Any, ...]], count: int, severities: dict[Severity, int], keep: int) -> Findings:
     """The findings another process pickled into the file ``carried`` names (this process's handle of it, its own
     copy: it lives as long as the object)."""
     if _CARRIER is None:
@@ -232,5 +239,5 @@ def _carried(batches: list[tuple[Any, ...]], count: int, errors: int, keep: int)
     found = Findings(keep=keep)
     spool = open(os.dup(_CARRIER.fileno()), "rb")  # noqa: SIM115 (closed with the object, or the process)
     found._batches = [_Batch(spool, *batch) for batch in batches]
-    found._spilled, found._errors = count, errors
+    found._spilled, found._severities = count, dict(severities)
     return found

@@ -70,14 +70,22 @@ class Gate:
     max_error_rate: float | None = None  # percent of products
 
     def counted(self, diagnostic: Diagnostic) -> bool:
+        return self._counts(diagnostic.severity)
+
+    def _counts(self, severity: Severity) -> bool:
         if self.fail_on == "never":
             return False
         threshold = Severity.WARNING if self.fail_on == "warning" else Severity.ERROR
-        return diagnostic.severity.rank >= threshold.rank
+        return severity.rank >= threshold.rank
+
+    def count(self, report: Report) -> int:
+        """The findings that count against the gate, from the report's count of each severity (a long run's
+        findings are many: they are read again only for an error rate)."""
+        return sum(n for severity, n in report.counts().items() if self._counts(severity))
 
     def verdict(self, report: Report) -> tuple[bool, str]:
         """(failed, why) for ``report``."""
-        counted = sum(1 for d in report.diagnostics if self.counted(d))  # one pass: a long run's findings are many
+        counted = self.count(report)
         if not counted:
             return False, "no findings count against the gate"
         if self.max_errors is None and self.max_error_rate is None:

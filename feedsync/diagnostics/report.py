@@ -64,4 +64,4 @@ class Report:
         self.diagnostics.extend(diagnostics)
 
     def counts(self) -> Counter[Severity]:
-        return Counter(d.severity for d in self.diagnostics)
+        return self.diagnostics.severities()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pickle
 import tempfile
 import tracemalloc
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -75,9 +77,11 @@ def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, s
         if -len(items) <= index < len(items):
             assert found[index] == items[index]
     assert found.errors == sum(d.severity is Severity.ERROR for d in items)
+    assert found.severities() == Counter(d.severity for d in items)
     assert pickle.loads(pickle.dumps(found)) == items
     with tempfile.TemporaryFile() as carrier, carried(carrier):  # as a row split's share hands them over
-        assert pickle.loads(pickle.dumps(found)) == items
+        received = pickle.loads(pickle.dumps(found))
+        assert received == items and received.severities() == Counter(d.severity for d in items)
 
 
 def test_a_forked_process_reads_what_was_spilled_before_and_spills_to_its_own_file() -> None:
@@ -211,7 +215,8 @@ def test_taking_anothers_findings_appends_them_in_order_but_the_dropped(
         found.take(other, lambda d: int(d.product_id[4:]) in told, {"AMZ018"})
         expected = [_coded(n) for n in mine] + [_coded(n) for n in theirs if n % 3 or n not in told]
         assert found == expected and found.errors == sum(d.severity is Severity.ERROR for d in expected)
-        assert len(other) == 0 and list(other) == [] and other.errors == 0
+        assert found.severities() == Counter(d.severity for d in expected)
+        assert len(other) == 0 and list(other) == [] and other.errors == 0 and not other.severities()
         found.extend([_coded(7)])  # it goes on growing
         assert found[-1] == _coded(7) and len(found) == len(expected) + 1
 
@@ -230,3 +235,23 @@ def test_batches_without_a_code_to_filter_move_over_unread(monkeypatch: pytest.M
     found.take(more, lambda d: d.product_id == "SKU-0000003", {"AMZ018"})
     assert len(reads) == 1 and len(found) == 2199
     assert [d.product_id for d in found][-2:] == ["SKU-0000594", "SKU-0000597"]
+
+
+def test_the_gate_and_the_summary_count_without_reading_the_findings_again() -> None:
+    """A million-variant run's 1.6 million findings were read back three times to print the report (the gate's
+    count, the summary's, the lines): the counts come from the tallies kept as findings come."""
+    from feedsync.diagnostics import Report
+    from feedsync.diagnostics.gate import Gate
+
+    class Unread(Findings):
+        def __iter__(self) -> Any:
+            raise AssertionError("read again")
+
+    report = Report(command="build")
+    report.diagnostics = Unread(keep=10)
+    for n in range(100):
+        report.diagnostics.append(finding(n, (Severity.ERROR, Severity.WARNING, Severity.INFO)[n % 3]))
+    assert report.counts() == Counter({Severity.ERROR: 34, Severity.WARNING: 33, Severity.INFO: 33})
+    assert Gate().verdict(report) == (True, "34 finding(s) at or above error")
+    assert Gate(fail_on="warning").verdict(report) == (True, "67 finding(s) at or above warning")
+    assert Gate(fail_on="never").verdict(report) == (False, "no findings count against the gate")
