@@ -27,7 +27,7 @@ def summary(report: Report | None, *, failed: bool, reason: str) -> dict[str, An
             name: {"items": r.items, "rejected": r.rejected, "published": r.published, "refused": r.refused}
             for name, r in report.channels.items()
         }
-        body["errors"] = sum(1 for d in report.diagnostics if d.severity.value == "error")
+        body["errors"] = report.diagnostics.errors
         body["first_findings"] = [f"{d.code} {d.message}" for d in report.diagnostics[:10]]
     return body
 
