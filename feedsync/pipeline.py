@@ -176,7 +176,11 @@ def _stream(
         remove_temp_files(out, compiled, before=started_at)
         remove_scratch(out, before=started_at)
     parts = Parts(config.source, shares) if shares else None  # the rows split: an encoder's survey reads them apart
-    encoders = {channel.name: open_encoder(channel, lambda: quiet_read(config.source), parts) for channel in compiled}
+    joined = bool(supplements)
+    encoders = {
+        channel.name: open_encoder(channel, lambda: quiet_read(config.source), parts, joined=joined)
+        for channel in compiled
+    }
     currency = config.source.currency
     with _long_lived():
         split = bool(shares) and run_split(

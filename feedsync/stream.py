@@ -67,14 +67,18 @@ class ItemIds:
 
 
 def open_encoder(
-    channel: CompiledChannel, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None
+    channel: CompiledChannel,
+    catalog: Callable[[], Iterable[Product]],
+    parts: SplitRead | None = None,
+    *,
+    joined: bool = False,
 ) -> Encoder | None:
     """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
     the catalog first reads ``catalog()`` (a quiet read of its own, or two; its ``parts`` apart, when the rows are
-    split) before any item."""
+    split) before any item; ``joined``: supplements join the products."""
     encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
     if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
-        encoder.survey(catalog, parts)
+        encoder.survey(catalog, parts, channel, joined=joined)
     return encoder
 
 

@@ -322,7 +322,7 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
     monkeypatch.setattr(FamilySurvey, "_join", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
     assert joined == [2]  # the split run's survey, of two parts (the run in one process reads the whole catalog)
-    assert events[0]["shares"] == 2
+    assert events[0]["split"] and events[0]["shares"] == 2 and events[0]["again"]  # the second share made again
     messages = json.loads((tmp_path / "serial" / "amazon.json").read_text(encoding="utf-8"))["messages"]
     parent = next(m for m in messages if m["sku"] == records[0]["group_id"])
     assert "MATERIAL" in parent["attributes"]["variation_theme"][0]["name"]  # its last variant, the other share's

@@ -196,9 +196,12 @@ class SurveyingEncoder(Protocol):
     @property
     def surveys(self) -> bool: ...
 
-    def survey(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
+    def survey(
+        self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None, channel: Any, *, joined: bool
+    ) -> None:
         """Read ``catalog()`` (once, or again when what it needs of a family is not kept); its ``parts`` apart,
-        when it has them."""
+        when it has them. ``channel``: the compiled channel it encodes for; ``joined``: supplements join the
+        products (their fields may differ from the catalog's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
@@ -47,7 +47,7 @@ class Parts:
         return None if any(isinstance(m, str) for m in made) else made  # type: ignore[misc]
 
     def _read(self, work: Callable[[Iterable[Product]], T], index: int) -> T:
-        READ_RANGE.set(self.shares[index])
+        READ_RANGE.set(replace(self.shares[index], read=[]))  # the share's own record of its rows stays its own
         made = work(quiet_read(self.source))
         checkpoint("parts.read")
         return made

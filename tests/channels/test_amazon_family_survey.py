@@ -170,8 +170,11 @@ def test_a_survey_of_the_parts_apart_answers_as_one_of_the_whole(rows: list[Any]
     products = [_variant(*row) for row in rows]
     parts = _Slices(products, [min(c, len(products)) for c in cuts])
     survey = FamilySurvey()
-    survey.RECENT = recent
-    survey.read(lambda: iter(products), parts)
+    kept, FamilySurvey.RECENT = FamilySurvey.RECENT, recent  # the parts' surveys too
+    try:
+        survey.read(lambda: iter(products), parts)
+    finally:
+        FamilySurvey.RECENT = kept
     expected = _reference(products)
     assert {group: survey.axes(group) for group in expected} == expected
     runs = _runs(products)
@@ -189,3 +192,39 @@ def test_a_part_that_meets_an_error_leaves_the_survey_to_one_read() -> None:
     survey = FamilySurvey()
     survey.read(lambda: iter(products), Failing())
     assert survey.axes("A") == (["color"], []) and survey.grouped("A")
+
+
+@pytest.mark.parametrize("keyed", ["override column", "parent template", "rule"])
+def test_a_parent_another_family_may_name_is_kept_for_the_run(
+    keyed: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rugs' items name the lamps' parent (a column overriding their group id in the Amazon channel, the
+    channel's parent SKU template, or a rule): the lamps' parent facts are kept after the lamps, and the findings
+    are those of a run that keeps every parent's facts."""
+    monkeypatch.chdir(tmp_path)
+    config = family_catalog(tmp_path, "US")
+    origin = "country_of_origin: \"{{ 'DE' if size == 'Large' or pattern else 'CN' }}\""  # the rugs' is another
+    config.write_text(config.read_text().replace('country_of_origin: "CN"', origin))
+    source = tmp_path / "products.csv"
+    if keyed == "override column":
+        lines = source.read_text(encoding="utf-8").splitlines()
+        rows = [lines[0] + ",amazon_group_id"] + [
+            f"{line},{'LAMP' if line.startswith('RUG') else ''}" for line in lines[1:]
+        ]
+        source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    elif keyed == "parent template":
+        parent = "      parent_sku: \"{{ 'LAMP' if group_id == 'RUG' else group_id }}\"\n"
+        config.write_text(config.read_text().replace("    fields:\n", "    fields:\n" + parent))
+    else:
+        rule = "{name: one parent, when: [{field: group_id, equals: RUG}], then: [{set: group_id, value: LAMP}]}"
+        config.write_text(config.read_text() + f"    rules:\n      - {rule}\n")
+    found = {}
+    for name, keep_all in (("kept", True), ("dropped", False)):
+        with monkeypatch.context() as patched:
+            if keep_all:
+                patched.setattr(FamilySurvey, "grouped", lambda self, group_id: False)
+            result = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
+            assert result.exit_code in (0, 1), result.output
+            found[name] = [(d["code"], d["product_id"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert any(code == "AMZ015" and sku.startswith("RUG") for code, sku, _ in found["kept"])  # against the lamps'
+    assert found["dropped"] == found["kept"]

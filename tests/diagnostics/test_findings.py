@@ -229,11 +229,14 @@ def test_batches_without_a_code_to_filter_move_over_unread(monkeypatch: pytest.M
     reads = []
     real = module._read
     monkeypatch.setattr(module, "_read", lambda *args: reads.append(args) or real(*args))
+    other_spool = other._batches[0].spool
     found.take(other, lambda d: True, {"AMZ018"})
     assert reads == [] and len(found) == 2000
     more = Findings([_coded(n) for n in range(0, 600, 3)], keep=100)  # AMZ018: read and filtered
+    read_whole, moved = more._batches[0].spool, other_spool
     found.take(more, lambda d: d.product_id == "SKU-0000003", {"AMZ018"})
     assert len(reads) == 1 and len(found) == 2199
+    assert read_whole.closed and not moved.closed  # the file read whole is let go; the moved batches' is kept
     assert [d.product_id for d in found][-2:] == ["SKU-0000594", "SKU-0000597"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
@@ -69,12 +70,17 @@ class FamilySurvey:
     name, and the rows are read a second time for the scattered families whose first values were dropped already
     (``RECENT`` closed families keep them, so a catalog that interleaves only neighbours reads once). The encoder
     keeps the state of a family's parent until the family closes, for good (``grouped``), or for the whole run
-    (scattered)."""
+    (scattered). It keeps every parent's state for the run when a variant's parent may be another than its
+    product's group (``keys``)."""
 
     RECENT = 1024
     """Closed families whose first values are kept, should one come again."""
 
-    def __init__(self) -> None:
+    def __init__(self, keys: tuple[str, ...] | None = ()) -> None:
+        # The source columns that would give a variant's item another parent than its product's group (the
+        # channel's overrides), or None when something else may (``family_keys``)
+        self._keys = keys
+        self._rekeyed = keys is None  # a variant of the catalog has one of them
         self._open: tuple[str, dict[str, str], set[str]] | None = None  # group id, first values, axes that differ
         self._recent: dict[str, tuple[dict[str, str], set[str]]] = {}  # closed families, oldest first
         self._closed = IdSet()
@@ -87,7 +93,7 @@ class FamilySurvey:
         """Survey every variant of ``catalog()`` (with ``parts``: each part in a process of its own, their surveys
         joined: a family in two parts is scattered); read it again for the scattered families whose first values
         were dropped (``RECENT``) or that are in two parts."""
-        surveyed = parts.map(_part) if parts is not None else None
+        surveyed = parts.map(partial(_part, keys=self._keys)) if parts is not None else None
         again = IdSet()
         if surveyed is None:
             for product in catalog():
@@ -95,6 +101,7 @@ class FamilySurvey:
             self._close()
         else:
             again = self._join(surveyed)
+        self._recent = {}  # only this read needed them
         lost, self._lost = self._lost, set()
         if not lost and not again:
             return
@@ -123,12 +130,15 @@ class FamilySurvey:
                     mine.update(members)
             self._scattered.update(survey._scattered)
             self._lost |= survey._lost
+            self._rekeyed = self._rekeyed or survey._rekeyed
         return again
 
     def add(self, product: Product) -> None:
         group = product.group_id
         if not group:
             return
+        if self._keys and product.attributes and any(map(product.attributes.get, self._keys)):
+            self._rekeyed = True
         opened = self._open
         if opened is not None and opened[0] == group:
             self._compare((opened[1], opened[2]), _axis_values(product))
@@ -175,8 +185,9 @@ class FamilySurvey:
             del recent[next(iter(recent))]
 
     def grouped(self, group_id: str | None) -> bool:
-        """Whether the family's variants all came one after another (its state can go once another family comes)."""
-        return bool(group_id) and group_id not in self._scattered and group_id in self._closed
+        """Whether the family's variants all came one after another and its parent is its own (its state can go
+        once another family comes)."""
+        return bool(group_id) and not self._rekeyed and group_id not in self._scattered and group_id in self._closed
 
     def axes(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
         """(the variant fields the family differs by, in AXES order; the options mapped to none that differ), or
@@ -198,10 +209,23 @@ class FamilySurvey:
         return answer
 
 
-def _part(products: Iterable[Product]) -> FamilySurvey:
+def family_keys(channel: Any) -> tuple[str, ...] | None:
+    """The source columns that would give a variant's Amazon item another parent than its product's group id in
+    ``channel`` (a compiled channel): its overrides of ``group_id`` and ``parent_sku``; None when its parent SKU is
+    not the group id itself for every item (another template, or a rule that sets either)."""
+    template = next((f.compiled for f in channel.fields if f.name == "parent_sku"), None)
+    if template is None or template.simple != "group_id":
+        return None
+    if any(target in ("group_id", "parent_sku") for rule in channel.rules for _, target, _ in rule.actions):
+        return None
+    prefix = channel.overrides_prefix
+    return (f"{prefix}group_id", f"{prefix}parent_sku") if prefix else ()
+
+
+def _part(products: Iterable[Product], keys: tuple[str, ...] | None) -> FamilySurvey:
     """The survey of one part of the catalog (its families closed; the first values of the recent ones dropped:
     only its own read needed them)."""
-    survey = FamilySurvey()
+    survey = FamilySurvey(keys)
     for product in products:
         survey.add(product)
     survey._close()
@@ -244,10 +268,7 @@ def parent_facts(
 
 
 def _missing(attributes: Mapping[str, Any], checker: CompiledSchema) -> list[str]:
-    """The attributes the definition requires of a message that it lacks (its failures are listed only when the
-    compiled verdict fails it: listing them is the slow path)."""
-    if checker.valid(attributes):
-        return []
+    """The attributes the definition requires of a message that it lacks."""
     return sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
 
 

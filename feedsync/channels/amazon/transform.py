@@ -17,6 +17,7 @@ from feedsync.channels.amazon.family import (
     FamilySurvey,
     allowed_themes,
     choose_theme,
+    family_keys,
     field_keys,
     parent_facts,
     theme_attribute,
@@ -143,8 +144,10 @@ class AmazonEncoder:
         a family's variation theme is chosen from what its variants differ by."""
         return bool(self.settings.definitions)
 
-    def survey(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
-        survey = FamilySurvey()
+    def survey(
+        self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None, channel: Any, *, joined: bool
+    ) -> None:
+        survey = FamilySurvey(None if joined else family_keys(channel))
         survey.read(catalog, parts)
         self._survey = survey
 
@@ -196,7 +199,7 @@ class AmazonEncoder:
     def _enter(self, group: str | None) -> None:
         """A variant of ``group`` comes (None: of no group, or not told). When it is another family's, the family
         before it is over if its variants all came one after another: the facts kept for its parents go."""
-        self._item_group = group
+        self._item_group = group = group or None
         current, parents = self._run
         if group == current or group is None:  # a variant of no group is no other family's (nor is it surveyed)
             return
@@ -374,7 +377,7 @@ class AmazonEncoder:
             checker = definition.checker("LISTING_PRODUCT_ONLY")
             taken, unmapped = parent_facts(attributes, child, checker)
             self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
-            if self._item_group is not None:  # the run's family; else kept for the run
+            if parent == self._item_group:  # the run's family's own parent; else kept for the run
                 self._run[1].append(parent)
         if parent in self._families and self._families[parent][2]:
             self._unmapped_facts(parent, product_type, self._families[parent][2])
