@@ -22,7 +22,7 @@ from feedsync.diagnostics.findings import carried
 from feedsync.errors import FeedsyncError
 from feedsync.rows import share as worker
 
-DIED = "a process building a share of the rows died (out of memory?); no feed was replaced; rerun with --jobs 1"
+DIED = "a process {doing} died (out of memory?); no feed was replaced; rerun with --jobs 1"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -32,6 +32,8 @@ class Child:
     spool: IO[bytes]
     carrier: IO[bytes]
     """Where the share's spilled findings travel (both files anonymous: nothing is left whoever dies)."""
+    doing: str = "building a share of the rows"
+    """What it does, for the error when it dies."""
 
     def result(self) -> Any:
         """What it made (a share), or why it did not (an error it met); raises what else it met, or that it died."""
@@ -39,7 +41,7 @@ class Child:
         self.pid = 0
         with self.spool, self.carrier:
             if os.waitstatus_to_exitcode(status) != 0:
-                raise FeedsyncError(DIED)
+                raise FeedsyncError(DIED.format(doing=self.doing))
             self.spool.seek(0)
             with carried(self.carrier):
                 made = pickle.load(self.spool)
@@ -63,8 +65,9 @@ def start(index: int) -> Child:
     return fork(partial(worker.work, index))
 
 
-def fork(work: Callable[[], Any]) -> Child:
-    """A forked process running ``work`` (what it returns comes back through ``Child.result``: picklable)."""
+def fork(work: Callable[[], Any], doing: str = Child.doing) -> Child:
+    """A forked process running ``work`` (what it returns comes back through ``Child.result``: picklable);
+    ``doing`` says what, should it die."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     carrier = tempfile.TemporaryFile()  # noqa: SIM115 (closed by Child)
     parent = os.getpid()
@@ -76,7 +79,7 @@ def fork(work: Callable[[], Any]) -> Child:
         raise
     if not pid:
         _make(work, spool, carrier, parent)
-    return Child(pid, spool, carrier)
+    return Child(pid, spool, carrier, doing)
 
 
 def _make(work: Callable[[], Any], spool: IO[bytes], carrier: IO[bytes], parent: int) -> NoReturn:

@@ -35,7 +35,7 @@ class Parts:
         children: list[child.Child] = []
         try:
             for index in range(1, len(self.shares)):  # one by one: a fork that fails stops the ones started before
-                children.append(child.fork(partial(self._read, work, index)))
+                children.append(child.fork(partial(self._read, work, index), "reading a share of the rows first"))
             try:  # in a context of its own: the range it reads is not this process's after it
                 made = [contextvars.copy_context().run(self._read, work, 0)]
             except FeedsyncError:

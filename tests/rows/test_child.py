@@ -50,8 +50,10 @@ def test_an_error_the_forked_process_meets_is_told(monkeypatch: pytest.MonkeyPat
 
 def test_a_forked_process_that_dies_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(worker, "work", lambda index: os.kill(os.getpid(), signal.SIGKILL))
-    with pytest.raises(FeedsyncError, match="died"):
+    with pytest.raises(FeedsyncError, match="a process building a share of the rows died"):
         child.start(1).result()
+    with pytest.raises(FeedsyncError, match="a process reading a share of the rows first died"):  # a survey's part
+        child.fork(lambda: os.kill(os.getpid(), signal.SIGKILL), "reading a share of the rows first").result()
 
 
 def test_the_forked_processes_are_killed_and_reaped_when_this_one_stops_waiting(
