@@ -15,7 +15,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
-from itertools import chain
 from typing import IO, Any, NamedTuple, overload
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Severity
@@ -169,13 +168,17 @@ class Findings:
         carrier = _CARRIER
         if carrier is None or not self._batches:
             return (_listed, (list(self), self._keep))
-        tail = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
         end = os.fstat(carrier.fileno()).st_size
         batches = []
-        last = (len(self._memory), _counted(self._memory), _codes(self._memory))
-        shapes = chain(((b.count, b.severities, b.codes) for b in self._batches), (last,))
-        datas = chain((_read(b.spool, b.offset, b.length) for b in self._batches), (tail,))
-        for data, shape in zip(datas, shapes, strict=True):  # a batch at a time in memory
+        pieces: list[tuple[_Batch | None, int, dict[Severity, int], frozenset[str]]] = [
+            (b, b.count, b.severities, b.codes) for b in self._batches
+        ]
+        pieces.append((None, len(self._memory), _counted(self._memory), _codes(self._memory)))  # the ones in memory
+        for batch, *shape in pieces:  # a batch at a time in memory
+            if batch is None:
+                data = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
+            else:
+                data = _read(batch.spool, batch.offset, batch.length)
             _write(carrier, data, end)
             batches.append((end, len(data), *shape))
             end += len(data)

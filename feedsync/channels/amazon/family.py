@@ -96,9 +96,7 @@ class FamilySurvey:
         surveyed = parts.map(partial(_part, keys=self._keys)) if parts is not None else None
         again = IdSet()
         if surveyed is None:
-            for product in catalog():
-                self.add(product)
-            self._close()
+            self._take(catalog())
         else:
             again = self._join(surveyed)
         self._recent = {}  # only this read needed them
@@ -114,6 +112,12 @@ class FamilySurvey:
                     state = found[group] = ({}, set())
                 self._compare(state, _axis_values(product))
         self._scattered.update(found)
+
+    def _take(self, products: Iterable[Product]) -> None:
+        """Survey ``products``, and close the family they end with."""
+        for product in products:
+            self.add(product)
+        self._close()
 
     def _join(self, surveys: list[FamilySurvey]) -> IdSet:
         """The parts' surveys as one; returns the families found in more than one part."""
@@ -226,9 +230,7 @@ def _part(products: Iterable[Product], keys: tuple[str, ...] | None) -> FamilySu
     """The survey of one part of the catalog (its families closed; the first values of the recent ones dropped:
     only its own read needed them)."""
     survey = FamilySurvey(keys)
-    for product in products:
-        survey.add(product)
-    survey._close()
+    survey._take(products)
     survey._recent = {}
     return survey
 
