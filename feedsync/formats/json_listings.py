@@ -91,6 +91,13 @@ def plain_number(number: float | int) -> bool:
     return type(number) is int or number == 0.0 or 1e-4 <= abs(number) < 1e16
 
 
+def plain_scalar(value: Any) -> bool:
+    """Whether ``value`` is a text, a boolean, None, an integer or a ``plain_number`` float: a value of a
+    ``PlainMessage`` (a subclass of one, or a container, is not vouched for)."""
+    kind = type(value)
+    return kind is str or kind is bool or kind is int or value is None or (kind is float and plain_number(value))
+
+
 def message_bytes(value: Mapping[str, Any]) -> bytes:
     """``value`` as compact JSON in UTF-8: the bytes ``encode`` gives, made by orjson (about a sixth of the
     time) wherever its bytes are sure to be those; else by ``json`` (a value orjson refuses -- a type ``json``

@@ -186,7 +186,8 @@ def test_the_messages_of_hostile_values_are_json_s_bytes_with_the_numbers_as_bef
 
 def test_a_catalog_s_messages_are_vouched_for_and_written_unscanned(monkeypatch: pytest.MonkeyPatch) -> None:
     """An item of texts, prices and a weight (as a catalog's): its messages are plain, and the writer writes
-    them without the scan of their bytes; a tiny weight or a mapped attribute's value makes them unsure."""
+    them without the scan of their bytes; so does a mapped attribute's text or plain number; a tiny weight or a
+    mapped attribute's tiny number (or a value of another type) makes them unsure."""
     values = {
         "sku": "S1",
         "parent_sku": "G1",
@@ -207,7 +208,18 @@ def test_a_catalog_s_messages_are_vouched_for_and_written_unscanned(monkeypatch:
     assert [type(m) for m in messages] == [PlainMessage, PlainMessage]
     monkeypatch.setattr(json_listings, "_unlike", None)  # called: a TypeError
     assert [message_bytes(m) for m in messages] == [_json_bytes(m) for m in messages]
-    for unsure in ({"weight_value": "0.00001"}, {"item_display_weight__value": 1e-7}, {"main_image": 2.5e-6}):
+    for sure in ({"item_display_weight__value": "2e-7"}, {"item_display_weight__value": 0.5, "color__x": True}):
+        (message,) = AmazonEncoder({"seller_id": "A1"}).encode_values({**values, **sure, "parent_sku": None})
+        assert type(message) is PlainMessage, sure
+        assert message_bytes(message) == _json_bytes(message)
+    unsure_values: list[dict[str, Any]] = [
+        {"weight_value": "0.00001"},
+        {"item_display_weight__value": 1e-7},
+        {"item_display_weight__value": [0.5]},
+        {"item_display_weight__value": Decimal("0.5")},
+        {"main_image": 2.5e-6},
+    ]
+    for unsure in unsure_values:
         (message,) = AmazonEncoder({"seller_id": "A1"}).encode_values({**values, **unsure, "parent_sku": None})
         assert type(message) is dict, unsure
 
@@ -280,4 +292,29 @@ def test_each_value_orjson_writes_otherwise_leaves_the_message_unvouched(
     messages = _encoder(definitions if with_definitions else None).encode_values(values)
     converted = with_definitions and "weight_value" in change  # HOME's pounds, to the hundredth: 0.01, plain
     assert type(messages[-1]) is (PlainMessage if converted else dict)
+    assert [message_bytes(m) for m in messages] == [_json_bytes(m) for m in messages]
+
+
+@pytest.mark.parametrize(
+    ("value", "with_definitions", "plain"),
+    [
+        ("1e-7", False, True),  # a text, written as it is
+        ("1e-7", True, False),  # the definition declares a number: converted to 1e-07, which orjson writes otherwise
+        ("0.5", True, True),  # converted to a plain number
+        ("20", True, True),  # converted to an integer
+        (True, False, True),
+        (None, False, True),
+    ],
+)
+def test_a_mapped_attribute_leaves_the_message_vouched_for_only_with_a_plain_value(
+    value: Any, with_definitions: bool, plain: bool, definitions: Path
+) -> None:
+    """A mapped attribute's value is judged as it is written (after the definition's conversion), not doubted for
+    being mapped: the message stays vouched for with a text or a plain number, and its bytes are json's either way."""
+    values = {**_SURE, "item_display_weight__value": value, "item_display_weight__unit": "pounds"}
+    messages = _encoder(definitions if with_definitions else None).encode_values(values)
+    assert messages[-1]["attributes"]["item_display_weight"][0]["value"] == (
+        value if not with_definitions else float(value) if "." in value or "e" in value else int(value)
+    )
+    assert type(messages[-1]) is (PlainMessage if plain else dict)
     assert [message_bytes(m) for m in messages] == [_json_bytes(m) for m in messages]

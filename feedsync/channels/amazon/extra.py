@@ -110,18 +110,19 @@ def placement(key: str, properties: Mapping[str, Any] | None) -> Placement | Non
     return Placement(name, tuple(steps), parts[-1], declared, tagged, kind in _SHAPED)
 
 
-def _place(attributes: dict[str, list[dict[str, Any]]], where: Placement, value: Any, market: str, tag: str) -> None:
+def _place(attributes: dict[str, list[dict[str, Any]]], where: Placement, value: Any, market: str, tag: str) -> Any:
     """Set ``value`` at its place inside the attribute's entry, making the nested objects (or one-entry arrays);
-    a nested object with a ``language_tag`` gets the marketplace's."""
+    a nested object with a ``language_tag`` gets the marketplace's. Returns the value set (converted)."""
     top = entry = attributes.setdefault(where.name, [{}])[0]
     for part, array, tagged in where.steps:
         entry = entry.setdefault(part, [{}])[0] if array else entry.setdefault(part, {})
         if tagged:
             entry.setdefault("language_tag", tag)
-    entry[where.last] = _shaped(value, where.declared) if where.shapes else value
+    entry[where.last] = placed = _shaped(value, where.declared) if where.shapes else value
     if where.tagged:
         top.setdefault("language_tag", tag)
     top.setdefault("marketplace_id", market)
+    return placed
 
 
 def extra_attributes(
@@ -130,9 +131,11 @@ def extra_attributes(
     marketplace_id: str,
     language_tag: str,
     placements: dict[str, Placement | None] | None = None,
+    placed: list[Any] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The attributes the mapped fields of ``values`` set; ``placements``: where each field goes for this product
-    type, kept by the caller (filled as fields are met) when it writes many items of the same product type."""
+    type, kept by the caller (filled as fields are met) when it writes many items of the same product type;
+    ``placed``: takes each value set, as it was set (converted to the declared type)."""
     attributes: dict[str, list[dict[str, Any]]] = {}
     for key in mapped_keys(values):
         if placements is None:
@@ -142,7 +145,9 @@ def extra_attributes(
         else:
             where = placements[key] = placement(key, properties)
         if where is not None:
-            _place(attributes, where, values[key], marketplace_id, language_tag)
+            value = _place(attributes, where, values[key], marketplace_id, language_tag)
+            if placed is not None:
+                placed.append(value)
     return attributes
 
 

@@ -256,17 +256,19 @@ def parent_facts(
 ) -> tuple[list[str], list[str]]:
     """Adds to a parent's ``attributes`` each attribute its definition requires that its variant ``child`` has;
     returns the names added and the required ones still missing (no variant carries them). Repeated, since an added
-    attribute can make a rule require another."""
+    attribute can make a rule require another. Once facts are added, the parent is usually whole: the generated
+    verdict says so without the list of failures."""
     added: list[str] = []
+    missing = _missing(attributes, checker)
     for _ in range(rounds):
-        missing = _missing(attributes, checker)
         take = [name for name in missing if name in child and name not in attributes]
         if not take:
-            return added, missing
+            break
         for name in take:
             attributes[name] = child[name]
         added += take
-    return added, _missing(attributes, checker)
+        missing = [] if checker.valid(attributes) else _missing(attributes, checker)
+    return added, missing
 
 
 def _missing(attributes: Mapping[str, Any], checker: CompiledSchema) -> list[str]:

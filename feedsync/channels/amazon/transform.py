@@ -35,7 +35,7 @@ from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
 from feedsync.channels.base import ChannelItem, SplitRead
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
-from feedsync.formats.json_listings import PlainMessage
+from feedsync.formats.json_listings import PlainMessage, plain_scalar
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -114,6 +114,7 @@ class AmazonEncoder:
         # (product type, axes) -> the allowed theme naming them; product type -> its definition's attributes (None:
         # no definition): the same answers for every item
         self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._theme_names: dict[tuple[str, str], tuple[str, ...]] = {}  # (product type, theme) -> attributes named
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
         # (product type or "" without a definition, weight text, unit) -> a package weight's entries (``weight_in``)
@@ -235,7 +236,6 @@ class AmazonEncoder:
             attributes[exemption] = self._plain(True)
         if mapped_keys(values):  # most items map no attribute of their own
             attributes.update(self._extra_attributes(values, properties, product_type))
-            self._doubts += 1  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -324,10 +324,16 @@ class AmazonEncoder:
     def _extra_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
+        """The attributes the item's mapped fields set; each value of any type the templates made that orjson may
+        write otherwise than ``json`` (not ``plain_scalar``) is a doubt."""
         placements = self._placements.get(product_type)
         if placements is None:
             placements = _room(self._placements)[product_type] = {}
-        return extra_attributes(values, properties, self._market, self._language, placements)
+        placed: list[Any] = []
+        attributes = extra_attributes(values, properties, self._market, self._language, placements, placed)
+        if not all(map(plain_scalar, placed)):
+            self._doubts += 1
+        return attributes
 
     def _choose_theme(self, product_type: str, axes: list[str], properties: Mapping[str, Any] | None) -> str | None:
         """``choose_theme`` of the product type's definition, asked once per product type and axes."""
@@ -335,6 +341,14 @@ class AmazonEncoder:
         if key not in self._themes:
             _room(self._themes)[key] = choose_theme(axes, properties)
         return self._themes[key]
+
+    def _named_by(self, theme: str, product_type: str, properties: Mapping[str, Any] | None) -> tuple[str, ...]:
+        """The attributes a theme's parts name (``theme_attribute``), once per product type and theme."""
+        key = (product_type, theme)
+        names = self._theme_names.get(key)
+        if names is None:
+            names = _room(self._theme_names)[key] = tuple(theme_attribute(p, properties) for p in theme.split("/"))
+        return names
 
     def _carries(
         self, values: Mapping[str, Any], theme: str, attributes: Mapping[str, Any], properties: Mapping[str, Any] | None
@@ -344,7 +358,7 @@ class AmazonEncoder:
             return
         lacking = [
             name
-            for name in (theme_attribute(part, properties) for part in theme.split("/"))
+            for name in self._named_by(theme, str(values.get("product_type")), properties)
             if name not in attributes and name in properties
         ]
         if lacking:
@@ -421,8 +435,8 @@ class AmazonEncoder:
         first, taken, _ = self._families.get(parent, _NO_FAMILY)
         if not taken or first == values.get("sku"):
             return
-        properties = self._properties_of(str(values.get("product_type")))
-        axes = {theme_attribute(part, properties) for part in theme.split("/")}
+        product_type = str(values.get("product_type"))
+        axes = self._named_by(theme, product_type, self._properties_of(product_type))
         for name, value in taken.items():
             if name in attributes and attributes[name] != value and name not in axes:
                 self._notes.append(
@@ -546,8 +560,6 @@ class AmazonEncoder:
         extras = self._extra_attributes(values, properties, product_type)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         sku = values["sku"]
-        if extras or type(sku) is not str:
-            self._doubts += 1  # values of any type, as the templates made them
         self._cut(product_type, attributes)
         dropped = sorted(name for name in extras if name not in OFFER_ATTRIBUTES)
         if dropped and not self._offer_only_told:

@@ -1,0 +1,125 @@
+"""A parent's facts (``parent_facts``): the attributes its product type's definition requires of it, taken from a
+variant, round after round as the rules ask for more. The generated verdict ends the rounds once the parent is
+whole; the answer is that of asking the list of failures every round (the reference here), on Amazon's real
+definitions, for any variant's subset of attributes."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedsync.channels.amazon import family
+from feedsync.channels.amazon.family import parent_facts
+from feedsync.channels.amazon.schema_check import CompiledSchema
+from feedsync.channels.amazon.transform import AmazonEncoder
+from tests.channels.amazon_reference import DEFINITIONS
+from tests.sources.realdata import needs_realdata
+
+pytestmark = needs_realdata
+
+VARIANT = {
+    "sku": "S1",
+    "parent_sku": "G1",
+    "item_name": "Lamp Black Small",
+    "brand": "Acme",
+    "gtin": "4006381333931",
+    "bullet_point": ["soft", "warm"],
+    "product_description": "A lamp.",
+    "price": "19.99",
+    "currency": "USD",
+    "quantity": "3",
+    "condition": "new",
+    "main_image": "https://shop.example.com/a.jpg",
+    "color": "Black",
+    "size": "Small",
+    "weight_value": "900",
+    "weight_unit": "g",
+    "country_of_origin": "CN",
+    "item_type_keyword": "lamps",
+    "supplier_declared_dg_hz_regulation": "not_applicable",
+    "batteries_required": "false",
+    "number_of_items": "1",
+    "item_package_dimensions__height__value": "10",
+    "item_package_dimensions__height__unit": "centimeters",
+    "item_package_dimensions__length__value": "30",
+    "item_package_dimensions__length__unit": "centimeters",
+    "item_package_dimensions__width__value": "20",
+    "item_package_dimensions__width__unit": "centimeters",
+}
+OWN = ("item_name", "brand", "parentage_level", "child_parent_sku_relationship", "variation_theme")
+"""A parent's own attributes (the encoder's ``_parent``), before it takes facts from a variant."""
+TYPES = {"HOME-us.json": "HOME", "PRODUCT-us-2023.json": "PRODUCT"}
+
+
+def _reference(
+    attributes: dict[str, Any], child: dict[str, Any], checker: CompiledSchema, rounds: int
+) -> tuple[list[str], list[str]]:
+    """The rounds as they were: the failures listed in every round, and once more after the last."""
+    added: list[str] = []
+    for _ in range(rounds):
+        missing = sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
+        take = [name for name in missing if name in child and name not in attributes]
+        if not take:
+            return added, missing
+        for name in take:
+            attributes[name] = child[name]
+        added += take
+    return added, sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, Any], dict[str, Any], Any]]:
+    """Per definition: a parent's own attributes, its variant's, and the parent's checker, as the encoder makes
+    them."""
+    found = {}
+    for file, product_type in TYPES.items():
+        folder = tmp_path_factory.mktemp(product_type)
+        shutil.copy(DEFINITIONS / file, folder / file)
+        encoder = AmazonEncoder({"seller_id": "A1", "marketplace": "US", "definitions": str(folder)})
+        parent, child = encoder.encode_values({**VARIANT, "product_type": product_type})
+        definition = encoder._checker.definition(product_type)
+        assert definition is not None
+        found[file] = (parent["attributes"], child["attributes"], definition.checker("LISTING_PRODUCT_ONLY"))
+    return found
+
+
+def test_the_parent_takes_what_its_definition_requires_from_its_variant(made: dict[str, Any]) -> None:
+    """The fixture's parents are whole: each took facts from the variant, and with them passes its definition."""
+    for file, (parent, child, checker) in made.items():
+        own = {k: parent[k] for k in OWN}
+        added, missing = parent_facts(dict(own), child, checker)
+        assert added and not missing, file
+        assert checker.valid({**own, **{name: child[name] for name in added}}), file
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), file=st.sampled_from(sorted(TYPES)))
+def test_parent_facts_answer_as_the_failures_asked_every_round(
+    data: st.DataObject, file: str, made: dict[str, Any]
+) -> None:
+    parent, child, checker = made[file]
+    kept_parent = data.draw(st.sets(st.sampled_from(OWN)))
+    kept_child = data.draw(st.sets(st.sampled_from(sorted(child))))
+    rounds = data.draw(st.integers(1, 5))
+    own = {k: parent[k] for k in OWN if k in kept_parent}
+    variant = {k: v for k, v in child.items() if k in kept_child}
+    expected_attributes = dict(own)
+    expected = _reference(expected_attributes, variant, checker, rounds)
+    attributes = dict(own)
+    assert parent_facts(attributes, variant, checker, rounds) == expected
+    assert attributes == expected_attributes
+
+
+def test_the_verdict_spares_the_last_list_of_failures(made: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parent made whole in one round lists its failures once (before it took anything), not twice."""
+    parent, child, checker = made["PRODUCT-us-2023.json"]
+    listed = []
+    missing = family._missing
+    monkeypatch.setattr(family, "_missing", lambda a, c: listed.append(1) or missing(a, c))
+    own = {k: parent[k] for k in OWN}
+    added, left = parent_facts(own, child, checker)
+    assert added and not left and len(listed) == 1
