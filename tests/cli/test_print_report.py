@@ -13,7 +13,7 @@ from feedsync.cli import common, output
 from feedsync.cli.common import print_report
 from feedsync.diagnostics import Location, Report
 from feedsync.diagnostics.codes import make
-from feedsync.diagnostics.renderers.concise import display_path, render_line
+from feedsync.diagnostics.renderers.concise import display_path, render_concise, render_line
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +82,20 @@ def test_a_path_is_shown_relative_to_the_working_directory_of_the_moment(
     monkeypatch.chdir(tmp_path / "other")
     assert display_path(str(inner)) == str(inner)  # not below: shown whole
     assert display_path("relative/cat.csv") == "relative/cat.csv"
+
+
+def test_a_report_s_lines_read_the_working_directory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rendering a report asks for the working directory once, not once per finding, and gives each finding's line
+    as ``render_line`` gives it alone (relative below it, whole elsewhere)."""
+    inner, outer = tmp_path / "shop" / "cat.csv", tmp_path.parent / "elsewhere.csv"
+    inner.parent.mkdir()
+    monkeypatch.chdir(tmp_path)
+    report = _report(inner, 300)
+    report.add(make("MDL001", "title is empty", product_id="X", location=Location(str(outer), 2)))
+    alone = [render_line(d) for d in report.diagnostics]
+    asked = []
+    getcwd = os.getcwd
+    monkeypatch.setattr(os, "getcwd", lambda: asked.append(1) or getcwd())
+    assert list(render_concise(report.diagnostics)) == alone
+    assert len(asked) == 1
+    assert alone[0].startswith(os.path.join("shop", "cat.csv") + ":2: MDL001") and alone[-1].startswith(str(outer))

@@ -134,6 +134,9 @@ class AmazonEncoder:
         self._last_description: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._last_bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
         self._last_parent: tuple[Any, list[dict[str, Any]]] = (None, [])
+        # The previous item's mapped fields (product type, their names and texts), the attributes they set and whether
+        # those are plain: shared by the next item that maps the same texts (the cut makes the same change to them)
+        self._last_extras: tuple[Any, dict[str, Any], bool] = (None, {}, True)
         # The values of the item's messages orjson may write otherwise than json (none: its messages are vouched for,
         # PlainMessage). A count, not a bool: a row split merges an encoder's bool attributes as state told once per
         # run
@@ -325,13 +328,22 @@ class AmazonEncoder:
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
         """The attributes the item's mapped fields set; each value of any type the templates made that orjson may
-        write otherwise than ``json`` (not ``plain_scalar``) is a doubt."""
-        placements = self._placements.get(product_type)
-        if placements is None:
-            placements = _room(self._placements)[product_type] = {}
-        placed: list[Any] = []
-        attributes = extra_attributes(values, properties, self._market, self._language, placements, placed)
-        if not all(map(plain_scalar, placed)):
+        write otherwise than ``json`` (not ``plain_scalar``) is a doubt. The entries are the previous item's when it
+        mapped the same fields to the same texts for the same product type (a catalog's constants, a family's
+        values): messages are never changed once made, and the definition's cut changes shared entries alike."""
+        keys = mapped_keys(values)
+        texts = tuple([values[key] for key in keys])
+        same = (product_type, tuple(keys), texts)
+        last, attributes, plain = self._last_extras
+        if not all(type(text) is str for text in texts) or same != last:
+            placements = self._placements.get(product_type)
+            if placements is None:
+                placements = _room(self._placements)[product_type] = {}
+            placed: list[Any] = []
+            attributes = extra_attributes(values, properties, self._market, self._language, placements, placed)
+            plain = all(map(plain_scalar, placed))
+            self._last_extras = (same, attributes, plain)
+        if not plain:
             self._doubts += 1
         return attributes
 

@@ -51,6 +51,9 @@ class MessageChecker:
         self._declared: dict[tuple[str, str], tuple[bool, dict[str, Any] | None]] = {}  # (type, field) -> declared
         # (product type, mapped fields) -> (the fields it lacks, (field, attribute, part schema) of those with an enum)
         self._fields: dict[tuple[str, tuple[str, ...]], tuple[list[str], list[tuple[str, str, dict[str, Any]]]]] = {}
+        # the last mapped fields found clean (product type, requirements, their names and texts): the next item that
+        # maps the same texts is clean too (what it lacks was told already; its values are the same)
+        self._clean: tuple[Any, ...] | None = None
 
     @property
     def index(self) -> DefinitionIndex | None:
@@ -123,6 +126,10 @@ class MessageChecker:
         properties = self.properties(product_type)
         if properties is None:
             return [], set()
+        texts = tuple([item.values[key] for key in keys])
+        same = (product_type, message.get("requirements"), tuple(keys), texts)
+        if same == self._clean:  # (only texts are checked against an enum: an equal value is found alike)
+            return [], set()
         found: list[Diagnostic] = []
         undeclared, enums = self._fields_of(product_type, properties, keys)
         lacking = [k for k in undeclared if (product_type, k) not in self._left_out]
@@ -149,6 +156,7 @@ class MessageChecker:
                     f"does not allow; allowed: {shown}"
                 )
                 found.append(self._mapped_finding("AMZ017", item, channel, key, text, str(item.values[key])))
+        self._clean = None if found or refused else same
         return found, refused
 
     def _fields_of(

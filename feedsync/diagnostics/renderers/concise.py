@@ -14,13 +14,13 @@ _SHOWN: dict[tuple[str, str], str] = {}
 _SHOWN_SIZE = 256
 
 
-def display_path(path: str) -> str:
-    """``path`` relative to the working directory when it lies below it."""
-    key = (path, os.getcwd())
+def display_path(path: str, cwd: str | None = None) -> str:
+    """``path`` relative to the working directory (``cwd``: it, read already) when it lies below it."""
+    key = (path, cwd or os.getcwd())
     shown = _SHOWN.get(key)
     if shown is None:
         try:
-            relative = os.path.relpath(path)
+            relative = os.path.relpath(path, key[1])
         except ValueError:
             relative = ".."
         shown = path if relative.startswith("..") or not Path(path).is_absolute() else relative
@@ -30,11 +30,12 @@ def display_path(path: str) -> str:
     return shown
 
 
-def render_line(diagnostic: Diagnostic) -> str:
+def render_line(diagnostic: Diagnostic, cwd: str | None = None) -> str:
+    """The diagnostic's line (``cwd``: the working directory, read already by a caller that renders many)."""
     where = "<run>"
     loc = diagnostic.location
     if loc is not None:
-        where = display_path(loc.path)
+        where = display_path(loc.path, cwd)
         if loc.row is not None:
             where += f":{loc.row}"
             if loc.column is not None:
@@ -50,5 +51,6 @@ def render_line(diagnostic: Diagnostic) -> str:
 
 
 def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
+    cwd = os.getcwd()  # once: a report has a line per finding
     for diagnostic in diagnostics:
-        yield render_line(diagnostic)
+        yield render_line(diagnostic, cwd)
