@@ -294,3 +294,30 @@ def test_rules_rely_only_on_the_shapes_the_message_properties_guarantee() -> Non
     for instance, verdict in cases:
         assert compiled.valid(instance) is verdict, instance
         assert closure_verdict(compiled, instance) is verdict, instance
+
+
+def test_an_attribute_s_entries_that_passed_are_not_checked_again_while_they_are_the_same_object() -> None:
+    """The messages of a catalog share entries (made once, never changed): the generated verdict keeps the entries
+    that passed last per attribute and does not check the same object again. An equal object is checked (False and
+    0 are equal, and a number is not a boolean), and entries that fail are never kept."""
+    root = load(DEFINITIONS / "HOME-us.json")
+    compiled = compile_schema(root)
+    table = next(
+        t for n, t in compiled.valid.__globals__.items() if n.startswith("_t") and isinstance(t, dict) and "brand" in t
+    )
+    calls: list[Any] = []
+    brand = table["brand"]
+    table["brand"] = lambda value: calls.append(value) or brand(value)
+    base = complete(root, random.Random(7), optional=0)
+    base["batteries_required"] = [{"value": False, "marketplace_id": "ATVPDKIKX0DER"}]
+    assert compiled.valid(base) and closure_verdict(compiled, base)
+    assert compiled.valid({**base}) and len(calls) == 1  # the same entries: not checked again
+    again = {**base, "brand": copy.deepcopy(base["brand"])}
+    assert compiled.valid(again) and len(calls) == 2  # equal entries, another object: checked
+    number = {**base, "batteries_required": [{"value": 0, "marketplace_id": "ATVPDKIKX0DER"}]}
+    assert number["batteries_required"] == base["batteries_required"]
+    assert not compiled.valid(number) and not closure_verdict(compiled, number)
+    assert len(calls) == 3  # its brand is base's again: not the last that passed (again's), so checked
+    failing = {**base, "brand": [{**base["brand"][0], "value": 5}]}
+    assert not compiled.valid(failing) and not compiled.valid(failing)  # a failure is not kept
+    assert len(calls) == 5

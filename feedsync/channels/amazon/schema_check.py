@@ -685,7 +685,8 @@ class CompiledSchema:
     """A whole schema, compiled once: ``failures(instance)`` lists what breaks it, ``valid`` only answers.
 
     ``valid`` is the generated code of :mod:`feedsync.channels.amazon.schema_codegen` (the closures' verdict,
-    faster); the closures list the failures of the instances it refuses."""
+    faster); the closures list the failures of the instances it refuses. ``valid`` remembers the attribute values
+    that passed (by identity): a value must not be changed once it was checked."""
 
     valid: Callable[[Any], bool]
 

@@ -21,7 +21,10 @@ attribute is there) is not asked its condition; and once the message's ``propert
 them read an attribute declared as an array (of objects) without testing those types again.
 
 Memoising verdicts by value (brand, condition, shipping group repeat across a catalog) was measured and left
-out: the key (``repr`` of the value list, 0.3-1 µs) costs what the generated check of it costs.
+out: the key (``repr`` of the value list, 0.3-1 µs) costs what the generated check of it costs. By identity it is
+kept: the encoder shares the entries of repeated values between messages (made once, never changed after), so the
+message's own properties loop keeps the entries that passed last per attribute and skips the same object again
+(a check must not be asked again about an object changed since it passed).
 """
 
 from __future__ import annotations
@@ -341,7 +344,23 @@ class _Generator:
 
     def _properties(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
         lines: list[str] = []
-        if len(value) > _MANY:
+        if len(value) > _MANY and schema is self.root and var == "v":
+            # a message's attributes: the entries of each that passed last are kept, and the same object again
+            # (shared by the messages of a catalog: made once, never changed) is not checked again
+            table, key, item, each = self.fresh("_t"), self.local("k"), self.local("x"), self.local("f")
+            passed = self.fresh("_p")
+            entries = ", ".join(f"{name!r}: {self.function(sub)}" for name, sub in value.items())
+            self.tables += [f"{table} = {{{entries}}}", f"{passed} = {{}}"]
+            lines = [
+                f"for {key}, {item} in {var}.items():",
+                f"    if {passed}.get({key}) is not {item}:",
+                f"        {each} = {table}.get({key})",
+                f"        if {each} is not None:",
+                f"            if not {each}({item}):",
+                "                return False",
+                f"            {passed}[{key}] = {item}",
+            ]
+        elif len(value) > _MANY:
             table, key, item, each = self.fresh("_t"), self.local("k"), self.local("x"), self.local("f")
             entries = ", ".join(f"{name!r}: {self.function(sub)}" for name, sub in value.items())
             self.tables.append(f"{table} = {{{entries}}}")
