@@ -62,18 +62,22 @@ def test_one_product_type_per_row_keeps_the_caches_bounded_and_the_messages_as_m
         expected = fresh.encode_values(values)
         assert encoder.encode_values(values) == expected, n
         offers = encoder._offers
-        caches = [encoder._properties, encoder._themes, encoder._placements, encoder._weights, encoder._theme_entries]
-        caches += [offers._conditions, offers._offers, offers._quantities, *encoder._texts.values()]
+        pools = list(encoder._pools.values())
+        caches = [encoder._properties, encoder._themes, encoder._placements, encoder._weights, encoder._pools]
+        caches += [offers._conditions, offers._offers, offers._quantities, *(p.themes for p in pools)]
+        caches += [texts for pool in pools for texts in pool.texts.values()]
         for cache in caches:
             assert len(cache) <= 8
-    used = [offers._conditions, offers._offers, offers._quantities, encoder._weights, encoder._theme_entries]
-    assert all([*used, encoder._texts["color"], encoder._texts["material"]])  # the caches were used
+    used = [offers._conditions, offers._offers, offers._quantities, encoder._weights]
+    assert all(used)  # the caches were used
+    assert any(p.themes for p in pools) and any(p.texts["color"] for p in pools)
+    assert any(p.texts["material"] for p in pools)
 
 
 def test_a_definition_s_cut_changes_no_entry_another_message_shares(tmp_path: Path) -> None:
-    """Entries are shared by the messages of product types without a definition; a definition's cut (PRODUCT's
-    offer has no ``audience``) changes its own message's entries in place: never one a message of another product
-    type (or one written before) carries."""
+    """Entries are shared by the messages of a product type with a definition (and by those of every product type
+    without one); a definition's cut (PRODUCT's offer has no ``audience``) changes its entries in place, alike for
+    each of its messages: never an entry a message of another product type (or one written before) carries."""
     settings = {**_settings(tmp_path), "merchant_shipping_group": "legacy-template-id"}
     encoder = AmazonEncoder(settings)
     written: list[tuple[Any, bytes]] = []
@@ -88,3 +92,8 @@ def test_a_definition_s_cut_changes_no_entry_another_message_shares(tmp_path: Pa
         offer = messages[-1]["attributes"]["purchasable_offer"][0]
         assert ("audience" in offer) is (n % 2 == 0), n
     assert [message_bytes(m) for m, _ in written] == [data for _, data in written]  # none changed since
+    children = [m["attributes"] for m, _ in written if m["requirements"] == "LISTING"]
+    product, other = children[1::2], children[0::2]
+    for name in ("brand", "color", "parentage_level"):
+        assert product[0][name] is product[-1][name] and other[0][name] is other[-1][name], name
+        assert product[0][name] is not other[0][name], name  # each product type its own

@@ -59,6 +59,25 @@ _SHARED_TEXTS = frozenset({"brand", *AXES})
 """Text attributes whose short values repeat across a catalog: their entries are made once per value
 (``_text_entries``); an item's name is its own, and a description is long (hashing it costs what its entry does):
 made per item, a family's description and bullet points kept from its previous variant."""
+
+
+class _Shared:
+    """Entries shared by messages, so an attribute that repeats across items costs a lookup, not new objects: per
+    text attribute, value -> entries; theme -> entries (the offer's, the list price's, the quantity's and the
+    condition's are ``Offers``'); a child's parentage. A family's variants follow one another: the previous item's
+    description, bullet points and parent, with their entries."""
+
+    __slots__ = ("bullets", "child", "description", "parent", "texts", "themes")
+
+    def __init__(self, child: list[dict[str, Any]]) -> None:
+        self.child = child
+        self.texts: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in _SHARED_TEXTS}
+        self.themes: dict[str, list[dict[str, Any]]] = {}
+        self.description: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self.bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
+        self.parent: tuple[Any, list[dict[str, Any]]] = (None, [])
+
+
 _OTHER_IMAGES = {number: f"other_product_image_locator_{number}" for number in range(1, MAX_OTHER_IMAGES + 1)}
 
 
@@ -120,20 +139,11 @@ class AmazonEncoder:
         # (product type or "" without a definition, weight text, unit) -> a package weight's entries (``weight_in``)
         # and whether its number is plain (``offers.number``)
         self._weights: dict[tuple[str, str, str], tuple[list[dict[str, Any]], bool]] = {}
-        # Entries shared by the messages that carry the same value, so an attribute that repeats across items costs
-        # a lookup, not two new objects: per text attribute, value -> entries; theme -> entries (the offer's, the
-        # list price's, the quantity's and the condition's are ``Offers``'). Only for product types without a
-        # definition: a definition's cut (``_cut``) changes a message's entries in place. Messages are never
-        # changed once made (``PlainMessage``).
-        self._texts: dict[str, dict[str, list[dict[str, Any]]]] = {name: {} for name in _SHARED_TEXTS}
-        self._theme_entries: dict[str, list[dict[str, Any]]] = {}
-        self._child = self._plain("child")
+        # Entries shared by the messages that carry the same value (``_Shared``), one set per product type with a
+        # definition (its cut, ``_cut``, changes the entries in place: alike for every message of the type) and one
+        # for all without. Messages are never changed once made (``PlainMessage``).
+        self._pools: dict[str | None, _Shared] = {}
         self._offers = Offers(self.settings, _room)
-        # A family's variants follow one another: the previous item's description, bullet points and parent, with
-        # their entries
-        self._last_description: tuple[Any, list[dict[str, Any]]] = (None, [])
-        self._last_bullets: tuple[Any, list[dict[str, Any]]] = (None, [])
-        self._last_parent: tuple[Any, list[dict[str, Any]]] = (None, [])
         # The previous item's mapped fields (product type, their names and texts), the attributes they set and whether
         # those are plain: shared by the next item that maps the same texts (the cut makes the same change to them)
         self._last_extras: tuple[Any, dict[str, Any], bool] = (None, {}, True)
@@ -231,7 +241,8 @@ class AmazonEncoder:
             return [self._offer_only(values, asin)], None
         product_type = str(values["product_type"])
         properties = self._properties_of(product_type)
-        attributes = self._product_attributes(values, properties, product_type)
+        pool = self._pool(product_type, properties)
+        attributes = self._product_attributes(values, properties, product_type, pool)
         attributes.update(self._offer_attributes(values, properties, product_type))
         exemption = "supplier_declared_has_product_identifier_exemption"
         if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
@@ -251,7 +262,7 @@ class AmazonEncoder:
                 new_parent = parent
                 messages.append(self._parent(values, parent, product_type, theme, attributes))
             self._compare_with_parent(values, parent, attributes, theme)
-            self._child_attributes(attributes, parent, theme, properties is None)
+            self._child_attributes(attributes, parent, theme, pool)
         sku = values["sku"]
         messages.append(self._message(sku, product_type, "LISTING", attributes))
         return messages, new_parent
@@ -264,21 +275,26 @@ class AmazonEncoder:
             sku=sku, operationType="UPDATE", productType=product_type, requirements=requirements, attributes=attributes
         )
 
-    def _child_attributes(self, attributes: dict[str, Any], parent: str, theme: str, shared: bool) -> None:
-        """A variant's parentage, parent and theme: shared by the family's variants (without a definition)."""
-        last, relationship = self._last_parent
-        if not shared or parent != last:
+    def _pool(self, product_type: str, properties: Mapping[str, Any] | None) -> _Shared:
+        """The entries shared by the messages of ``product_type`` (of every product type without a definition)."""
+        key = product_type if properties is not None else None
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = _room(self._pools)[key] = _Shared(self._plain("child"))
+        return pool
+
+    def _child_attributes(self, attributes: dict[str, Any], parent: str, theme: str, pool: _Shared) -> None:
+        """A variant's parentage, parent and theme: shared by the family's variants."""
+        last, relationship = pool.parent
+        if parent != last:
             relationship = [
                 {"child_relationship_type": "variation", "parent_sku": parent, "marketplace_id": self._market}
             ]
-            if shared:
-                self._last_parent = (parent, relationship)
-        named = self._theme_entries.get(theme) if shared else None
+            pool.parent = (parent, relationship)
+        named = pool.themes.get(theme)
         if named is None:
-            named = [{"name": theme}]
-            if shared:
-                _room(self._theme_entries)[theme] = named
-        attributes["parentage_level"] = self._child if shared else self._plain("child")
+            named = _room(pool.themes)[theme] = [{"name": theme}]
+        attributes["parentage_level"] = pool.child
         attributes["child_parent_sku_relationship"] = relationship
         attributes["variation_theme"] = named
 
@@ -462,15 +478,14 @@ class AmazonEncoder:
                 )
 
     def _product_attributes(
-        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
+        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str, pool: _Shared
     ) -> dict[str, Any]:
         market = self._market
-        shared = properties is None  # a definition's cut changes the entries: made for the message alone
         attributes: dict[str, Any] = {}
         get = values.get
         for name in _TEXTS_BEFORE_GTIN:
             if name in values:
-                attributes[name] = self._text_entries(name, str(values[name]), shared)
+                attributes[name] = self._text_entries(name, str(values[name]), pool)
         gtin = get("gtin")
         if isinstance(gtin, str):
             attributes["externally_assigned_product_identifier"] = [
@@ -478,13 +493,13 @@ class AmazonEncoder:
             ]
         bullets = get("bullet_point")
         if bullets:
-            last, entries = self._last_bullets
-            if not shared or bullets != last or type(bullets) is not type(last):
-                entries = self._bullet_entries(bullets, shared)
+            last, entries = pool.bullets
+            if bullets != last or type(bullets) is not type(last):
+                entries = self._bullet_entries(bullets, pool)
             attributes["bullet_point"] = entries
         for name in _TEXTS_AFTER_BULLETS:
             if name in values:
-                attributes[name] = self._text_entries(name, str(values[name]), shared)
+                attributes[name] = self._text_entries(name, str(values[name]), pool)
         if "main_image" in values:
             image = values["main_image"]
             attributes["main_product_image_locator"] = [{"media_location": image, "marketplace_id": market}]
@@ -499,31 +514,31 @@ class AmazonEncoder:
                 self._doubts += 1
         if "weight_value" in values and get("weight_unit") in WEIGHT_UNITS:
             entries, plain = self._weight(values["weight_value"], str(values["weight_unit"]), properties, product_type)
-            attributes["item_package_weight"] = entries if shared else [dict(entries[0])]
+            attributes["item_package_weight"] = entries
             if not plain:
                 self._doubts += 1
         return attributes
 
-    def _text_entries(self, name: str, text: str, shared: bool) -> list[dict[str, Any]]:
+    def _text_entries(self, name: str, text: str, pool: _Shared) -> list[dict[str, Any]]:
         """A text attribute's entries (in the marketplace's language): shared by the items with the same value."""
-        if shared and type(text) is str:  # (``str`` of a text subclass may be one)
+        if type(text) is str:  # (``str`` of a text subclass may be one)
             if name in _SHARED_TEXTS:
-                texts = self._texts[name]
+                texts = pool.texts[name]
                 found = texts.get(text)
                 if found is None:
                     found = _room(texts)[text] = self._text(text)
                 return found
             if name == "product_description":
-                last, found = self._last_description
+                last, found = pool.description
                 if text != last:
                     found = self._text(text)
-                    self._last_description = (text, found)
+                    pool.description = (text, found)
                 return found
         return self._text(text)
 
-    def _bullet_entries(self, bullets: Any, shared: bool) -> list[dict[str, Any]]:
-        """The bullet points' entries; shared, they are kept for the next item (its family's next variant: the same
-        bullet points) when they are all texts (else made again for each item, each a doubt: ``_doubts``)."""
+    def _bullet_entries(self, bullets: Any, pool: _Shared) -> list[dict[str, Any]]:
+        """The bullet points' entries, kept for the next item (its family's next variant: the same bullet points)
+        when they are all texts (else made again for each item, each a doubt: ``_doubts``)."""
         market, language = self._market, self._language
         entries = []
         texts = True
@@ -533,9 +548,8 @@ class AmazonEncoder:
                 texts = False
         if not texts:
             self._doubts += 1
-        if shared:
-            kept = texts and type(bullets) in (str, list)
-            self._last_bullets = (list(bullets) if type(bullets) is list else bullets, entries) if kept else (None, [])
+        kept = texts and type(bullets) in (str, list)
+        pool.bullets = (list(bullets) if type(bullets) is list else bullets, entries) if kept else (None, [])
         return entries
 
     def _weight(
