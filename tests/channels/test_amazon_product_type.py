@@ -118,6 +118,20 @@ def test_the_cut_follows_the_definition_at_every_depth() -> None:
     assert home.cut(offer) == [] and offer["purchasable_offer"][0]["audience"] == "ALL"  # HOME allows both
 
 
+def test_entries_shared_by_messages_are_cut_once() -> None:
+    """The same entries again (shared by messages: never changed after) are not cut again; equal entries of another
+    object are."""
+    allowed = Allowed(load(DEFINITIONS / PRODUCT))
+    offer = [{"currency": "USD", "audience": "ALL"}]
+    assert allowed.cut({"purchasable_offer": offer}) == [] and offer == [{"currency": "USD"}]
+    offer.append({"currency": "USD", "audience": "ALL"})  # changed after it was cut: never done by the encoder
+    allowed.cut({"purchasable_offer": offer})
+    assert offer[1] == {"currency": "USD", "audience": "ALL"}  # the same object: not cut again
+    other = [{"currency": "USD", "audience": "ALL"}]
+    allowed.cut({"purchasable_offer": other})
+    assert other == [{"currency": "USD"}]
+
+
 def test_a_parent_fact_no_variant_carries_names_the_fields_that_set_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

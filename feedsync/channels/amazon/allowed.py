@@ -99,16 +99,19 @@ class Allowed:
         self.names = frozenset(properties)
         self.closed = schema.get("additionalProperties") is False
         self._cuts = {name: cut for name, sub in properties.items() if (cut := _cut(sub)) is not None}
+        self._last: dict[str, Any] = {}  # attribute -> the entries cut last: the same object again is cut already
 
     def cut(self, attributes: dict[str, Any]) -> list[str]:
         """Removes from a message's attributes what the definition does not allow; returns the attributes it lacks
-        (removed whole; only when the definition closes the message to the attributes it declares)."""
+        (removed whole; only when the definition closes the message to the attributes it declares). Entries shared
+        by messages (made once, never changed after) are cut once: the object cut last is not cut again."""
         lacking = [name for name in attributes if name not in self.names] if self.closed else []
         for name in lacking:
             del attributes[name]
-        cuts = self._cuts
+        cuts, last = self._cuts, self._last
         for name, value in attributes.items():
             cut = cuts.get(name)
-            if cut is not None:
+            if cut is not None and last.get(name) is not value:
                 cut(value)
+                last[name] = value
         return lacking
