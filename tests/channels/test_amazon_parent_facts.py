@@ -1,10 +1,12 @@
 """A parent's facts (``parent_facts``): the attributes its product type's definition requires of it, taken from a
 variant, round after round as the rules ask for more. The generated verdict ends the rounds once the parent is
-whole; the answer is that of asking the list of failures every round (the reference here), on Amazon's real
-definitions, for any variant's subset of attributes."""
+whole, and what is missing is found without checking the values of the attributes it has; the answer is that of
+asking the list of failures every round (the reference here), on Amazon's real definitions, for any variant's
+subset of attributes."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from typing import Any
 
@@ -13,10 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.channels.amazon import family
+from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES, derive
 from feedsync.channels.amazon.family import parent_facts
-from feedsync.channels.amazon.schema_check import CompiledSchema
+from feedsync.channels.amazon.schema_check import CompiledSchema, compile_schema
 from feedsync.channels.amazon.transform import AmazonEncoder
-from tests.channels.amazon_reference import DEFINITIONS
+from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
+from tests.channels.test_amazon_schema_check import complete, mutate
 from tests.sources.realdata import needs_realdata
 
 pytestmark = needs_realdata
@@ -123,3 +127,29 @@ def test_the_verdict_spares_the_last_list_of_failures(made: dict[str, Any], monk
     own = {k: parent[k] for k in OWN}
     added, left = parent_facts(own, child, checker)
     assert added and not left and len(listed) == 1
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_what_is_missing_is_what_the_failures_say_is_missing(name: str) -> None:
+    """``missing`` (the schema without its properties' own checks) names the top-level required attributes that
+    ``failures`` lists, on messages with attributes removed, values broken and rules' conditions met, on every
+    shared definition and requirement set."""
+    root = load(DEFINITIONS / name)
+    schemas = [
+        root,
+        derive(root, lambda n: n not in OFFER_ATTRIBUTES),
+        derive(root, lambda n: n in OFFER_ATTRIBUTES),
+    ]
+    rng = random.Random(name)
+    bases = [complete(root, rng, optional=rng.randrange(0, 20)) for _ in range(3)]
+    seen = 0
+    for schema in schemas:
+        compiled = compile_schema(schema)
+        for base in bases:
+            messages = [base, {}, *(mutate(base, rng) for _ in range(20))]
+            messages += [{k: v for k, v in base.items() if rng.random() < 0.6} for _ in range(20)]
+            for message in messages:
+                expected = sorted({f.missing for f in compiled.failures(message) if f.missing and not f.path})
+                assert compiled.missing(message) == expected, message
+                seen += bool(expected)
+    assert seen > 20

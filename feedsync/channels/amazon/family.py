@@ -273,7 +273,7 @@ def parent_facts(
 
 def _missing(attributes: Mapping[str, Any], checker: CompiledSchema) -> list[str]:
     """The attributes the definition requires of a message that it lacks."""
-    return sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
+    return checker.missing(attributes)
 
 
 def field_keys(name: str, properties: Mapping[str, Any]) -> list[str]:

@@ -681,6 +681,10 @@ def _pattern_properties(c: Compiler, value: dict[str, Any]) -> Check:
     return check
 
 
+_VALUES = frozenset({"properties", "patternProperties", "additionalProperties"})
+"""The keywords of an object that check the values of its properties (every failure they list has a path)."""
+
+
 class CompiledSchema:
     """A whole schema, compiled once: ``failures(instance)`` lists what breaks it, ``valid`` only answers.
 
@@ -695,6 +699,8 @@ class CompiledSchema:
 
         compiler = Compiler(schema)
         self._check = compiler.node(schema)  # raises UnsupportedKeyword, as the generator would
+        self._schema, self._compiler = schema, compiler
+        self._requires: Check | None = None  # the schema's checks but its properties' own (``missing``)
         try:
             self.valid, self.source = generate(schema, compiler)
         except (RecursionError, SyntaxError):  # past what Python compiles: the closures answer (slower)
@@ -706,6 +712,18 @@ class CompiledSchema:
         if not self.valid(instance):
             self._check(instance, (), out)
         return out
+
+    def missing(self, instance: Any) -> list[str]:
+        """The properties the schema requires of ``instance`` (at its top: ``required``, and the rules that require
+        one under a condition) that it lacks, in order: the missing names of ``failures`` at the top, without
+        listing what the values of the properties it has break (a failure of those has a path)."""
+        requires = self._requires
+        if requires is None:
+            rest = {key: value for key, value in self._schema.items() if key not in _VALUES}
+            requires = self._requires = self._compiler.node(rest)
+        out: list[Failure] = []
+        requires(instance, (), out)
+        return sorted({f.missing for f in out if f.missing and not f.path})
 
 
 def compile_schema(schema: dict[str, Any]) -> CompiledSchema:
