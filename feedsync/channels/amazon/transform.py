@@ -351,14 +351,15 @@ class AmazonEncoder:
         texts = tuple([values[key] for key in keys])
         same = (product_type, tuple(keys), texts)
         last, attributes, plain = self._last_extras
-        if not all(type(text) is str for text in texts) or same != last:
+        texts_only = all(type(text) is str for text in texts)
+        if not texts_only or same != last:  # (texts compared with texts only: the last key holds texts or nothing)
             placements = self._placements.get(product_type)
             if placements is None:
                 placements = _room(self._placements)[product_type] = {}
             placed: list[Any] = []
             attributes = extra_attributes(values, properties, self._market, self._language, placements, placed)
             plain = all(map(plain_scalar, placed))
-            self._last_extras = (same, attributes, plain)
+            self._last_extras = (same if texts_only else None, attributes, plain)
         if not plain:
             self._doubts += 1
         return attributes

@@ -128,7 +128,8 @@ class MessageChecker:
             return [], set()
         texts = tuple([item.values[key] for key in keys])
         same = (product_type, message.get("requirements"), tuple(keys), texts)
-        if same == self._clean:  # (only texts are checked against an enum: an equal value is found alike)
+        texts_only = all(type(text) is str for text in texts)  # kept and compared for texts only
+        if texts_only and same == self._clean:
             return [], set()
         found: list[Diagnostic] = []
         undeclared, enums = self._fields_of(product_type, properties, keys)
@@ -156,7 +157,7 @@ class MessageChecker:
                     f"does not allow; allowed: {shown}"
                 )
                 found.append(self._mapped_finding("AMZ017", item, channel, key, text, str(item.values[key])))
-        self._clean = None if found or refused else same
+        self._clean = same if texts_only and not found and not refused else None
         return found, refused
 
     def _fields_of(
