@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync.channels.amazon import family
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES, derive
 from feedsync.channels.amazon.family import parent_facts
 from feedsync.channels.amazon.schema_check import CompiledSchema, compile_schema
@@ -122,8 +121,8 @@ def test_the_verdict_spares_the_last_list_of_failures(made: dict[str, Any], monk
     """A parent made whole in one round lists its failures once (before it took anything), not twice."""
     parent, child, checker = made["PRODUCT-us-2023.json"]
     listed = []
-    missing = family._missing
-    monkeypatch.setattr(family, "_missing", lambda a, c: listed.append(1) or missing(a, c))
+    missing = checker.missing
+    monkeypatch.setattr(checker, "missing", lambda a: listed.append(1) or missing(a))
     own = {k: parent[k] for k in OWN}
     added, left = parent_facts(own, child, checker)
     assert added and not left and len(listed) == 1

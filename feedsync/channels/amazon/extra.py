@@ -33,6 +33,13 @@ def mapped_keys(values: Iterable[str]) -> list[str]:
     return [key for key in values if key not in KNOWN_FIELDS]
 
 
+def mapped_texts(values: Mapping[str, Any], keys: list[str]) -> tuple[str, ...] | None:
+    """The values of the mapped fields ``keys`` when each is a text, else None: what a run of items that map the same
+    texts has in common (a value of another type is not compared: ``True == 1``, and ``==`` of any object)."""
+    texts = tuple([values[key] for key in keys])
+    return texts if all(type(text) is str for text in texts) else None
+
+
 def _split(key: str) -> tuple[str, list[str]]:
     name, *parts = key.split("__")
     return name, parts or ["value"]
@@ -132,12 +139,14 @@ def extra_attributes(
     language_tag: str,
     placements: dict[str, Placement | None] | None = None,
     placed: list[Any] | None = None,
+    keys: list[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The attributes the mapped fields of ``values`` set; ``placements``: where each field goes for this product
     type, kept by the caller (filled as fields are met) when it writes many items of the same product type;
-    ``placed``: takes each value set, as it was set (converted to the declared type)."""
+    ``placed``: takes each value set, as it was set (converted to the declared type); ``keys``: the mapped fields,
+    when the caller has them (``mapped_keys``)."""
     attributes: dict[str, list[dict[str, Any]]] = {}
-    for key in mapped_keys(values):
+    for key in mapped_keys(values) if keys is None else keys:
         if placements is None:
             where = placement(key, properties)
         elif key in placements:

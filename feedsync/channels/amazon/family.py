@@ -259,7 +259,7 @@ def parent_facts(
     attribute can make a rule require another. Once facts are added, the parent is usually whole: the generated
     verdict says so without the list of failures."""
     added: list[str] = []
-    missing = _missing(attributes, checker)
+    missing = checker.missing(attributes)
     for _ in range(rounds):
         take = [name for name in missing if name in child and name not in attributes]
         if not take:
@@ -267,13 +267,8 @@ def parent_facts(
         for name in take:
             attributes[name] = child[name]
         added += take
-        missing = [] if checker.valid(attributes) else _missing(attributes, checker)
+        missing = [] if checker.valid(attributes) else checker.missing(attributes)
     return added, missing
-
-
-def _missing(attributes: Mapping[str, Any], checker: CompiledSchema) -> list[str]:
-    """The attributes the definition requires of a message that it lacks."""
-    return checker.missing(attributes)
 
 
 def field_keys(name: str, properties: Mapping[str, Any]) -> list[str]:

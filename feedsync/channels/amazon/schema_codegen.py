@@ -344,32 +344,31 @@ class _Generator:
 
     def _properties(self, value: Any, schema: dict[str, Any], var: str, known: str | None, depth: int) -> list[str]:
         lines: list[str] = []
-        if len(value) > _MANY and schema is self.root and var == "v":
-            # a message's attributes: the entries of each that passed last are kept, and the same object again
+        if len(value) > _MANY:
+            table, key, item, each = self.fresh("_t"), self.local("k"), self.local("x"), self.local("f")
+            # a message's own attributes: the entries of each that passed last are kept, and the same object again
             # (shared by the messages of a catalog: made once, never changed) is not checked again
-            table, key, item, each = self.fresh("_t"), self.local("k"), self.local("x"), self.local("f")
-            passed = self.fresh("_p")
-            entries = ", ".join(f"{name!r}: {self.function(sub)}" for name, sub in value.items())
-            self.tables += [f"{table} = {{{entries}}}", f"{passed} = {{}}"]
-            lines = [
-                f"for {key}, {item} in {var}.items():",
-                f"    if {passed}.get({key}) is not {item}:",
-                f"        {each} = {table}.get({key})",
-                f"        if {each} is not None:",
-                f"            if not {each}({item}):",
-                "                return False",
-                f"            {passed}[{key}] = {item}",
-            ]
-        elif len(value) > _MANY:
-            table, key, item, each = self.fresh("_t"), self.local("k"), self.local("x"), self.local("f")
+            passed = self.fresh("_p") if schema is self.root and var == "v" else None
             entries = ", ".join(f"{name!r}: {self.function(sub)}" for name, sub in value.items())
             self.tables.append(f"{table} = {{{entries}}}")
-            lines = [
-                f"for {key}, {item} in {var}.items():",
-                f"    {each} = {table}.get({key})",
-                f"    if {each} is not None and not {each}({item}):",
-                "        return False",
-            ]
+            if passed is None:
+                lines = [
+                    f"for {key}, {item} in {var}.items():",
+                    f"    {each} = {table}.get({key})",
+                    f"    if {each} is not None and not {each}({item}):",
+                    "        return False",
+                ]
+            else:
+                self.tables.append(f"{passed} = {{}}")
+                lines = [
+                    f"for {key}, {item} in {var}.items():",
+                    f"    if {passed}.get({key}) is not {item}:",
+                    f"        {each} = {table}.get({key})",
+                    f"        if {each} is not None:",
+                    f"            if not {each}({item}):",
+                    "                return False",
+                    f"            {passed}[{key}] = {item}",
+                ]
         else:
             order = list(schema)
             checked = "required" in schema and order.index("required") < order.index("properties")

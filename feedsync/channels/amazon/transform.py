@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
-from feedsync.channels.amazon.extra import Placement, extra_attributes, mapped_keys
+from feedsync.channels.amazon.extra import Placement, extra_attributes, mapped_keys, mapped_texts
 from feedsync.channels.amazon.family import (
     AXES,
     FamilySurvey,
@@ -248,8 +248,9 @@ class AmazonEncoder:
         if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
             # no GTIN, and the brand is exempt (settings.identifier_exemption)
             attributes[exemption] = self._plain(True)
-        if mapped_keys(values):  # most items map no attribute of their own
-            attributes.update(self._extra_attributes(values, properties, product_type))
+        keys = mapped_keys(values)
+        if keys:  # most items map no attribute of their own
+            attributes.update(self._extra_attributes(values, keys, properties, product_type))
         self._cut(product_type, attributes)
         new_parent = None
         if isinstance(parent, str):
@@ -341,25 +342,26 @@ class AmazonEncoder:
         return self._properties[product_type]
 
     def _extra_attributes(
-        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
+        self, values: Mapping[str, Any], keys: list[str], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
-        """The attributes the item's mapped fields set; each value of any type the templates made that orjson may
-        write otherwise than ``json`` (not ``plain_scalar``) is a doubt. The entries are the previous item's when it
-        mapped the same fields to the same texts for the same product type (a catalog's constants, a family's
-        values): messages are never changed once made, and the definition's cut changes shared entries alike."""
-        keys = mapped_keys(values)
-        texts = tuple([values[key] for key in keys])
-        same = (product_type, tuple(keys), texts)
+        """The attributes the item's mapped fields (``keys``) set; each value of any type the templates made that
+        orjson may write otherwise than ``json`` (not ``plain_scalar``) is a doubt. The entries are the previous
+        item's when it mapped the same fields to the same texts for the same product type (a catalog's constants, a
+        family's values): messages are never changed once made, and the definition's cut changes shared entries
+        alike."""
+        texts = mapped_texts(values, keys)
+        same = None if texts is None else (product_type, tuple(keys), texts)
         last, attributes, plain = self._last_extras
-        texts_only = all(type(text) is str for text in texts)
-        if not texts_only or same != last:  # (texts compared with texts only: the last key holds texts or nothing)
+        if same is None or same != last:
             placements = self._placements.get(product_type)
             if placements is None:
                 placements = _room(self._placements)[product_type] = {}
             placed: list[Any] = []
-            attributes = extra_attributes(values, properties, self._market, self._language, placements, placed)
+            attributes = extra_attributes(
+                values, properties, self._market, self._language, placements, placed, keys=keys
+            )
             plain = all(map(plain_scalar, placed))
-            self._last_extras = (same if texts_only else None, attributes, plain)
+            self._last_extras = (same, attributes, plain)
         if not plain:
             self._doubts += 1
         return attributes
@@ -584,7 +586,7 @@ class AmazonEncoder:
             "merchant_suggested_asin": self._plain(asin),
             **self._offer_attributes(values, properties, product_type),
         }
-        extras = self._extra_attributes(values, properties, product_type)
+        extras = self._extra_attributes(values, mapped_keys(values), properties, product_type)
         attributes.update((name, value) for name, value in extras.items() if name in OFFER_ATTRIBUTES)
         sku = values["sku"]
         self._cut(product_type, attributes)

@@ -10,7 +10,7 @@ from typing import Any
 
 from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.definitions import Definition, DefinitionIndex, definition_index
-from feedsync.channels.amazon.extra import declared, enum_problem_in, mapped_keys, unknown_fields
+from feedsync.channels.amazon.extra import declared, enum_problem_in, mapped_keys, mapped_texts, unknown_fields
 from feedsync.channels.amazon.marketplaces import code_of
 from feedsync.channels.amazon.schema_check import Failure, show
 from feedsync.channels.amazon.spec import AmazonSettings
@@ -126,10 +126,9 @@ class MessageChecker:
         properties = self.properties(product_type)
         if properties is None:
             return [], set()
-        texts = tuple([item.values[key] for key in keys])
-        same = (product_type, message.get("requirements"), tuple(keys), texts)
-        texts_only = all(type(text) is str for text in texts)  # kept and compared for texts only
-        if texts_only and same == self._clean:
+        texts = mapped_texts(item.values, keys)
+        same = None if texts is None else (product_type, message.get("requirements"), tuple(keys), texts)
+        if same is not None and same == self._clean:
             return [], set()
         found: list[Diagnostic] = []
         undeclared, enums = self._fields_of(product_type, properties, keys)
@@ -157,7 +156,7 @@ class MessageChecker:
                     f"does not allow; allowed: {shown}"
                 )
                 found.append(self._mapped_finding("AMZ017", item, channel, key, text, str(item.values[key])))
-        self._clean = same if texts_only and not found and not refused else None
+        self._clean = None if found or refused else same
         return found, refused
 
     def _fields_of(
