@@ -8,18 +8,19 @@ import gc
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from feedsync.channels.base import Encoder
+from feedsync.channels.base import Encoder, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.events import event
+from feedsync.model.product import Product
 from feedsync.sources import Source, open_source, quiet_read
 from feedsync.sources.tabular import ByteRange
 from feedsync.split import remove_stale_parts, remove_temp_files
@@ -177,9 +178,19 @@ def _stream(
         remove_scratch(out, before=started_at)
     parts = Parts(config.source, shares) if shares else None  # the rows split: an encoder's survey reads them apart
     joined = bool(supplements)
+
+    def catalog() -> Iterable[Product]:
+        return quiet_read(config.source)
+
+    def survey_whole() -> None:  # what each share surveyed a family ahead did not hold (``feedsync.lookahead``)
+        for channel in compiled:
+            encoder = encoders[channel.name]
+            if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
+                encoder.survey(catalog, parts, channel, joined=joined)
+
+    # split by rows, each share surveys its own rows a family ahead as it reads them
     encoders = {
-        channel.name: open_encoder(channel, lambda: quiet_read(config.source), parts, joined=joined)
-        for channel in compiled
+        channel.name: open_encoder(channel, catalog, parts, joined=joined, ahead=bool(shares)) for channel in compiled
     }
     currency = config.source.currency
     with _long_lived():
@@ -194,8 +205,10 @@ def _stream(
             check=check,
             encoders=encoders,
             observers=observers,
+            survey_whole=survey_whole,
         )
         if not split:
+            survey_whole()
             stream.run(
                 source, compiled, out, supplements, currency, check=check, encoders=encoders, observers=observers
             )

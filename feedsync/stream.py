@@ -4,7 +4,7 @@ delivery collects: a sync plan, staged items; the recorded ids). The stream itse
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -72,14 +72,31 @@ def open_encoder(
     parts: SplitRead | None = None,
     *,
     joined: bool = False,
+    ahead: bool = False,
 ) -> Encoder | None:
     """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
     the catalog first reads ``catalog()`` (a quiet read of its own, or two; its ``parts`` apart, when the rows are
-    split) before any item; ``joined``: supplements join the products."""
+    split) before any item, or with ``ahead`` it is told each family as the stream reads it
+    (``SurveyingEncoder.survey``); ``joined``: supplements join the products."""
     encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
     if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
-        encoder.survey(catalog, parts, channel, joined=joined)
+        encoder.survey(catalog, parts, channel, joined=joined, ahead=ahead)
     return encoder
+
+
+def _products(source: Source, emit: Emit, encoders: Mapping[str, Encoder | None]) -> Iterator[Product]:
+    """The source's products, read a family ahead when an encoder's survey is told each family
+    (``feedsync.lookahead``)."""
+    feeds = [
+        feed
+        for encoder in encoders.values()
+        if isinstance(encoder, SurveyingEncoder) and (feed := encoder.family_feed()) is not None
+    ]
+    if not feeds:
+        return source.products(emit)
+    from feedsync.lookahead import families_ahead
+
+    return families_ahead(source.products, emit, feeds)
 
 
 @dataclass
@@ -236,7 +253,7 @@ class Stream:
             if self.rows is not None:
                 self.rows.begin(self, sinks)
             keeps, add, fan_out = self.findings.keeps, self.report.add, self._fan_out  # bound once, not per item
-            for product in source.products(self.emit):
+            for product in _products(source, self.emit, encoders):
                 self._tell(sinks)
                 joined = self._admit(product, supplements, currency)
                 if joined is not None:

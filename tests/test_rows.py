@@ -302,10 +302,11 @@ def test_notes_of_attributes_a_definition_lacks_are_merged_not_made_again(
 def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With Amazon definitions each share's rows are surveyed in a process of their own before the shares are made;
-    a family whose variants are in two shares (the last row joins the first row's family) is read again whole, and
-    the share made again for it starts from the parent facts the first share found: the same feeds and findings
-    (the last variant's AMZ015) as one process."""
+    """With Amazon definitions each share surveys its own rows a family ahead; a family whose variants are in two
+    shares (the last row joins the first row's family) makes the catalog be surveyed whole (each share's rows in a
+    process of their own, the family in two of them read again whole) and the shares made again; the share made
+    again for the family starts from the parent facts the first share found: the same feeds and findings (the last
+    variant's AMZ015) as one process."""
     from feedsync.channels.amazon.family import FamilySurvey
 
     def join_first(records: list[dict[str, str]]) -> None:
@@ -322,8 +323,41 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
     monkeypatch.setattr(FamilySurvey, "_join", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
     assert joined == [2]  # the split run's survey, of two parts (the run in one process reads the whole catalog)
-    assert events[0]["split"] and events[0]["shares"] == 2 and events[0]["again"]  # the second share made again
+    assert events[0] == {"survey": "whole", "why": "a family is in two shares"}
+    assert events[1]["split"] and events[1]["shares"] == 2 and events[1]["again"]  # the second share made again
     messages = json.loads((tmp_path / "serial" / "amazon.json").read_text(encoding="utf-8"))["messages"]
     parent = next(m for m in messages if m["sku"] == records[0]["group_id"])
     assert "MATERIAL" in parent["attributes"]["variation_theme"][0]["name"]  # its last variant, the other share's
     assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
+
+
+@pytest.mark.parametrize("held", [5000, 3])
+def test_each_share_surveys_its_own_families_a_family_ahead(
+    held: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Amazon definitions and families one after another, each share surveys its own rows as it reads them,
+    a family ahead: the catalog is not read before the shares (the run in one process reads it whole first), and
+    the feeds and findings are one process's. A family longer than what a share holds (``lookahead.HELD``) makes
+    the catalog be surveyed whole, and the shares made again: the same feeds and findings."""
+    from feedsync import lookahead
+    from feedsync.channels.amazon.family import FamilySurvey
+
+    config_path, _ = _edited_catalog(tmp_path, lambda records: None)
+    monkeypatch.setattr(lookahead, "HELD", held)
+    reads: list[int] = []
+    read = FamilySurvey.read
+
+    def counted(self: FamilySurvey, *args: Any) -> Any:
+        reads.append(1)
+        return read(self, *args)
+
+    monkeypatch.setattr(FamilySurvey, "read", counted)
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
+    if held == 5000:
+        assert reads == [1]  # the run in one process's
+        assert events == [{"split": True, "shares": 2}]
+    else:
+        assert reads == [1, 1]
+        assert events[0] == {"survey": "whole", "why": "more than 3 variants of family 'G-000001' or after it"}
+        assert events[1] == {"split": True, "shares": 2}
+    assert sum(d.code == "AMZ015" for d in serial.diagnostics) > 100

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -188,6 +188,19 @@ class SplitRead(Protocol):
         """``work`` of each part's products, in order; None when a part met an error."""
 
 
+class Unsurveyed(Exception):
+    """A survey made family by family as the rows are read (``FamilyFeed``) cannot answer as a read of the whole
+    catalog would (a family's variants do not all come one after another): the catalog is surveyed whole first."""
+
+
+class FamilyFeed(Protocol):
+    """A survey told each family's variants (those of one group id, one after another, with the variants of no
+    group among them) once all of them are read, before any of them is encoded."""
+
+    def family(self, products: Sequence[Product]) -> None:
+        """Survey one family; raises ``Unsurveyed`` when the catalog's families are not as this survey needs."""
+
+
 @runtime_checkable
 class SurveyingEncoder(Protocol):
     """An encoder that reads the whole catalog once before the feed is written (Amazon, with definitions: a
@@ -197,11 +210,22 @@ class SurveyingEncoder(Protocol):
     def surveys(self) -> bool: ...
 
     def survey(
-        self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None, channel: Any, *, joined: bool
+        self,
+        catalog: Callable[[], Iterable[Product]],
+        parts: SplitRead | None,
+        channel: Any,
+        *,
+        joined: bool,
+        ahead: bool = False,
     ) -> None:
         """Read ``catalog()`` (once, or again when what it needs of a family is not kept); its ``parts`` apart,
         when it has them. ``channel``: the compiled channel it encodes for; ``joined``: supplements join the
-        products (their fields may differ from the catalog's)."""
+        products (their fields may differ from the catalog's). ``ahead``: read nothing now; the stream tells each
+        family as it reads it (``family_feed``), and a catalog that is not one family after another is surveyed
+        whole again (``Unsurveyed``)."""
+
+    def family_feed(self) -> FamilyFeed | None:
+        """The survey the stream tells each family before encoding it, or None (the catalog was surveyed whole)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,11 @@ byte range cut at a record boundary between two groups, ``cuts``) through every 
 of the others (``child``). This process then merges the findings and counts in row order (``merge``) and stitches
 the feeds (``stitch``): the feeds, findings and counts are byte for byte those of one process.
 
-Before the shares, an encoder that surveys the catalog (Amazon with definitions: what each family differs by) reads
-the shares' rows apart, a process each (``parts``), and joins what it found; a family in two shares is read again
-whole. State that spans rows is checked after the fact. A share whose records do not end where it was cut (a quote
+An encoder that surveys the catalog (Amazon with definitions: what each family differs by) is told each family by
+the share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not read before the shares. When a
+share's families do not come one after another, or a family is in two shares, the catalog is surveyed whole (the
+shares' rows read apart, a process each: ``parts``; a family in two shares read again whole) and the shares are made
+again. State that spans rows is checked after the fact. A share whose records do not end where it was cut (a quote
 the csv module reads otherwise), or that met an error, makes the run fall back to one process. A share that the
 shares before it would change (an id, SKU or family also before its cut; a set or flag of the channels' and
 encoders' state grown alike, such as an Amazon parent written or a finding told once per run) is made again, in
@@ -24,17 +26,18 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feedsync.channels.base import Encoder
+from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
+from feedsync.idset import IdSet
 from feedsync.sources import Source
 from feedsync.sources.base import resolve_format
 from feedsync.sources.tabular import ByteRange, sniff_delimiter, sniff_encoding
@@ -116,9 +119,12 @@ def run_split(
     check: bool,
     encoders: Mapping[str, Encoder | None],
     observers: Mapping[str, Sequence[ItemObserver]],
+    survey_whole: Callable[[], None] = lambda: None,
 ) -> bool:
     """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
-    made in one process: the observers are not only recorded ids, or the shares were not independent."""
+    made in one process: the observers are not only recorded ids, or the shares were not independent. An encoder
+    that surveys the catalog a family ahead (``feedsync.lookahead``) is surveyed whole (``survey_whole``) and
+    the shares made again when a share's families were not one after another, or a family is in two shares."""
     from feedsync.rows import share as worker
     from feedsync.rows.merge import merge
     from feedsync.rows.share import told_state
@@ -137,7 +143,17 @@ def run_split(
         worker.JOB = job
         before = told_state(compiled, encoders)
         try:
-            made = _make_all(len(shares))
+            ahead = any(isinstance(e, SurveyingEncoder) and e.family_feed() is not None for e in encoders.values())
+            try:
+                made = _make_all(len(shares))
+                whole = _families_across(made) if ahead and not isinstance(made, str) else None
+            except Unsurveyed as exc:
+                whole = str(exc)
+            if whole is not None:  # the shares' families read a family ahead do not answer as the whole catalog
+                event("rows", survey="whole", why=whole)
+                survey_whole()
+                before = told_state(compiled, encoders)
+                made = _make_all(len(shares))
             why = made if isinstance(made, str) else _misread(shares, made)
             if why is not None:
                 event("rows", split=False, why=why, shares=len(shares))
@@ -180,6 +196,17 @@ def _make_all(count: int) -> list[Share] | str:
     finally:
         for process in children:
             process.stop()
+
+
+def _families_across(made: list[Share]) -> str | None:
+    """Why the shares' families, each surveyed by its own share a family ahead, are not the catalog's (a family,
+    or a product's id taken for its group, in two shares), or None."""
+    seen = IdSet()
+    for share in made:
+        if not seen.isdisjoint(share.ids[1]):
+            return "a family is in two shares"
+        seen.update(share.ids[1])
+    return None
 
 
 def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:

@@ -228,3 +228,38 @@ def test_a_parent_another_family_may_name_is_kept_for_the_run(
             found[name] = [(d["code"], d["product_id"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]]
     assert any(code == "AMZ015" and sku.startswith("RUG") for code, sku, _ in found["kept"])  # against the lamps'
     assert found["dropped"] == found["kept"]
+
+
+@settings(max_examples=300)
+@given(rows=variants)
+def test_a_survey_told_each_family_ahead_answers_as_the_whole_read_or_says_it_cannot(rows: list[Any]) -> None:
+    """Read a family ahead (a row split's share): the answers of a read of the whole catalog while the families come
+    one after another; ``Unsurveyed`` at the first family that comes again."""
+    from feedsync.channels.base import Unsurveyed
+    from feedsync.lookahead import families_ahead
+
+    products = [_variant(*row) for row in rows]
+    survey = FamilySurvey(ahead=True)
+    runs = _runs(products)
+    read = families_ahead(lambda emit: iter(products), lambda d: None, [survey])
+    if not all(runs.values()):
+        with pytest.raises(Unsurveyed, match="comes again after another family"):
+            list(read)
+        return
+    for product in read:  # asked as the encoder asks: when the family's first variant comes
+        if product.group_id:
+            assert survey.axes(product.group_id) == _reference(products)[product.group_id]
+    assert {group: survey.grouped(group) for group in runs} == runs
+
+
+def test_a_survey_told_each_family_ahead_cannot_answer_for_a_variant_given_another_parent() -> None:
+    from feedsync.channels.base import Unsurveyed
+
+    moved = SimpleNamespace(id="V2", attributes={"amazon_parent_sku": "OTHER"}, **vars(_variant("A", {}, {})))
+    survey = FamilySurvey(("amazon_group_id", "amazon_parent_sku"), ahead=True)
+    survey.family([SimpleNamespace(attributes={}, **vars(_variant("A", {}, {})))])
+    with pytest.raises(Unsurveyed, match="'V2' may have another parent"):
+        survey.family([moved])
+    whole = FamilySurvey(("amazon_group_id", "amazon_parent_sku"))
+    whole.read(lambda: iter([moved]))  # read whole, it keeps every parent's facts for the run instead
+    assert not whole.grouped("A")

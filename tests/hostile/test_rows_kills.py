@@ -5,6 +5,7 @@ never 70), and the next build removes what the killed one left and writes the fe
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -122,14 +123,20 @@ def test_a_killed_run_leaves_no_share_process_behind() -> None:
 
 
 def test_a_split_build_killed_while_it_surveys_its_parts_leaves_the_feeds_before_whole(tmp_path: Path) -> None:
-    """With Amazon definitions the family survey reads the shares' rows in a process each before the shares are
-    made (``parts.read``): killed there, the feeds of the build before stay whole and nothing is left behind."""
+    """With Amazon definitions, a catalog whose families are not one after another (the last row joins the first
+    row's family) is surveyed whole: the shares' rows read in a process each before the shares are made again
+    (``parts.read``). Killed there, the feeds of the build before stay whole; the next build removes what it left."""
     from tests.sources.realdata import REALDATA
     from tests.test_rows import generate
 
     if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
         pytest.skip("../shared is absent: the benchmark's catalog has no definition to survey against")
     generate(300, tmp_path)
+    with (tmp_path / "products.csv").open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    records[-1][records[0].index("group_id")] = records[1][records[0].index("group_id")]
+    with (tmp_path / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(records)
     args = ["build", "--validate", "--jobs", "2", "--out", "out"]
     log = tmp_path / "points.log"
     first = run_script(SPLIT, tmp_path, args, log=log)
@@ -140,8 +147,8 @@ def test_a_split_build_killed_while_it_surveys_its_parts_leaves_the_feeds_before
     source.write_text(source.read_text(encoding="utf-8").replace(",Cotton,", ",Linen,"), encoding="utf-8")
     killed = run_script(SPLIT, tmp_path, args, fault="parts.read")
     assert killed.returncode == KILLED, killed.stderr
-    assert files(tmp_path / "out") == before
-    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []
+    assert files(tmp_path / "out") == before  # the feeds: whole (the shares' scratch folder beside them)
     again = run_script(SPLIT, tmp_path, args)
     assert again.returncode == 1, again.stderr
     assert files(tmp_path / "out") != before
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")] == []  # removed

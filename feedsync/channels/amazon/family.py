@@ -4,13 +4,13 @@ from its variant), weight units the marketplace allows, and conditions in the de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
-from feedsync.channels.base import SplitRead
+from feedsync.channels.base import SplitRead, Unsurveyed
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -71,15 +71,21 @@ class FamilySurvey:
     (``RECENT`` closed families keep them, so a catalog that interleaves only neighbours reads once). The encoder
     keeps the state of a family's parent until the family closes, for good (``grouped``), or for the whole run
     (scattered). It keeps every parent's state for the run when a variant's parent may be another than its
-    product's group (``keys``)."""
+    product's group (``keys``).
+
+    ``ahead``: nothing is read before the feed; the stream tells each family once all its variants are read
+    (``family``, the rows read a family ahead). That answers as a read of the whole catalog while the families
+    come one after another and no variant names another parent (``keys``); the first that does not raises
+    ``Unsurveyed``, and the catalog is surveyed whole."""
 
     RECENT = 1024
     """Closed families whose first values are kept, should one come again."""
 
-    def __init__(self, keys: tuple[str, ...] | None = ()) -> None:
+    def __init__(self, keys: tuple[str, ...] | None = (), *, ahead: bool = False) -> None:
         # The source columns that would give a variant's item another parent than its product's group (the
         # channel's overrides), or None when something else may (``family_keys``)
         self._keys = keys
+        self.ahead = ahead
         self._rekeyed = keys is None  # a variant of the catalog has one of them
         self._open: tuple[str, dict[str, str], set[str]] | None = None  # group id, first values, axes that differ
         self._recent: dict[str, tuple[dict[str, str], set[str]]] = {}  # closed families, oldest first
@@ -137,11 +143,19 @@ class FamilySurvey:
             self._rekeyed = self._rekeyed or survey._rekeyed
         return again
 
+    def family(self, products: Sequence[Product]) -> None:
+        """Survey one family (``ahead``): its variants, all of them, with the variants of no group among them."""
+        for product in products:
+            self.add(product)
+        self._close()
+
     def add(self, product: Product) -> None:
         group = product.group_id
         if not group:
             return
         if self._keys and product.attributes and any(map(product.attributes.get, self._keys)):
+            if self.ahead:
+                raise Unsurveyed(f"variant {product.id!r} may have another parent than its group's")
             self._rekeyed = True
         opened = self._open
         if opened is not None and opened[0] == group:
@@ -150,6 +164,8 @@ class FamilySurvey:
         self._close()  # another family came
         state = self._scattered.get(group)
         if state is None and group in self._closed:  # a closed family again: scattered
+            if self.ahead:
+                raise Unsurveyed(f"family {group!r} comes again after another family")
             state = self._recent.pop(group, None)
             if state is None:
                 self._lost.add(group)
@@ -183,6 +199,8 @@ class FamilySurvey:
             if members is None:
                 members = self._alike[alike] = IdSet()
             members.add(group)
+        if self.ahead:  # a family that comes again is not read again: the catalog is surveyed whole
+            return
         recent = self._recent
         recent[group] = (first, differ)
         if len(recent) > self.RECENT:

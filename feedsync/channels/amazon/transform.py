@@ -32,7 +32,7 @@ from feedsync.channels.amazon.spec import (
     AmazonSettings,
 )
 from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
-from feedsync.channels.base import ChannelItem, SplitRead
+from feedsync.channels.base import ChannelItem, FamilyFeed, SplitRead
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 from feedsync.formats.json_listings import PlainMessage, plain_scalar
@@ -159,11 +159,22 @@ class AmazonEncoder:
         return bool(self.settings.definitions)
 
     def survey(
-        self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None, channel: Any, *, joined: bool
+        self,
+        catalog: Callable[[], Iterable[Product]],
+        parts: SplitRead | None,
+        channel: Any,
+        *,
+        joined: bool,
+        ahead: bool = False,
     ) -> None:
-        survey = FamilySurvey(None if joined else family_keys(channel))
-        survey.read(catalog, parts)
+        survey = FamilySurvey(None if joined else family_keys(channel), ahead=ahead)
+        if not ahead:
+            survey.read(catalog, parts)
         self._survey = survey
+
+    def family_feed(self) -> FamilyFeed | None:
+        survey = self._survey
+        return survey if survey is not None and survey.ahead else None
 
     def _text(self, value: str) -> list[dict[str, Any]]:
         return [{"value": value, "language_tag": self._language, "marketplace_id": self._market}]

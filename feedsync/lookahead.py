@@ -1,0 +1,63 @@
+"""A catalog's products read a family ahead: each family (the variants of one group id, one after another, with the
+variants of no group among them) is held until the next family's first variant is read, told to the surveys that
+need it whole (``FamilyFeed``), then handed on. What the reader tells (its findings) is told just before the product
+it came before, so the findings come in the order of a read that does not look ahead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+from feedsync.channels.base import FamilyFeed, Unsurveyed
+from feedsync.diagnostics import Diagnostic, Emit
+from feedsync.model.product import Product
+
+HELD = 5000
+"""Variants held at most: a longer family (or run of variants of no group after one) is not read ahead, the
+catalog is surveyed whole (``Unsurveyed``)."""
+
+
+def families_ahead(
+    read: Callable[[Emit], Iterator[Product]], emit: Emit, feeds: Sequence[FamilyFeed]
+) -> Iterator[Product]:
+    """``read(emit)``'s products, each family's once all of it is read and told to ``feeds``."""
+    told: list[Diagnostic] = []  # what the reader told since the last product handed on
+    held: list[tuple[int, Product]] = []  # a held product, and how many of ``told`` came before it
+    group: str | None = None  # the held family's
+    for product in read(told.append):
+        current = product.group_id
+        if current and current != group:
+            if held:
+                yield from _hand_on(held, told, emit, feeds)
+            group = current
+        elif not held:  # a variant of no group, no family held: nothing to wait for
+            for diagnostic in told:
+                emit(diagnostic)
+            told.clear()
+            yield product
+            continue
+        if len(held) >= HELD:
+            raise Unsurveyed(f"more than {HELD} variants of family {group!r} or after it")
+        held.append((len(told), product))
+    yield from _hand_on(held, told, emit, feeds)
+    for diagnostic in told:  # what the reader told after its last product
+        emit(diagnostic)
+
+
+def _hand_on(
+    held: list[tuple[int, Product]], told: list[Diagnostic], emit: Emit, feeds: Sequence[FamilyFeed]
+) -> Iterator[Product]:
+    """The held family told to ``feeds``, then each of its products after what was told before it; ``held`` and
+    the findings told before it are cleared."""
+    if not held:
+        return
+    products = [product for _, product in held]
+    for feed in feeds:
+        feed.family(products)
+    done = 0
+    for before, product in held:
+        for diagnostic in told[done:before]:
+            emit(diagnostic)
+        done = before
+        yield product
+    del told[:done]
+    held.clear()
