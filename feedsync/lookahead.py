@@ -5,6 +5,7 @@ it came before, so the findings come in the order of a read that does not look a
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Callable, Iterator, Sequence
 
 from feedsync.channels.base import FamilyFeed, Unsurveyed
@@ -16,10 +17,42 @@ HELD = 5000
 catalog is surveyed whole (``Unsurveyed``)."""
 
 
+class Stop:
+    """A flag the processes of a row split share (anonymous shared memory, made before they fork): the share that
+    finds its families cannot be read ahead sets it, and the others stop at their next family rather than finish
+    what will be made again."""
+
+    def __init__(self) -> None:
+        self._memory = mmap.mmap(-1, 1)
+
+    def set(self) -> None:
+        self._memory[0] = 1
+
+    def __bool__(self) -> bool:
+        return self._memory[0] == 1
+
+    def close(self) -> None:
+        self._memory.close()
+
+
+STOP: Stop | None = None
+"""The row split's flag while its shares are made a family ahead (else None)."""
+
+
 def families_ahead(
     read: Callable[[Emit], Iterator[Product]], emit: Emit, feeds: Sequence[FamilyFeed]
 ) -> Iterator[Product]:
-    """``read(emit)``'s products, each family's once all of it is read and told to ``feeds``."""
+    """``read(emit)``'s products, each family's once all of it is read and told to ``feeds``; raises ``Unsurveyed``
+    when a family cannot be (and sets ``STOP``), or another process of the row split set ``STOP``."""
+    try:
+        yield from _ahead(read, emit, feeds)
+    except Unsurveyed:
+        if STOP is not None:
+            STOP.set()
+        raise
+
+
+def _ahead(read: Callable[[Emit], Iterator[Product]], emit: Emit, feeds: Sequence[FamilyFeed]) -> Iterator[Product]:
     told: list[Diagnostic] = []  # what the reader told since the last product handed on
     held: list[tuple[int, Product]] = []  # a held product, and how many of ``told`` came before it
     group: str | None = None  # the held family's
@@ -50,6 +83,8 @@ def _hand_on(
     the findings told before it are cleared."""
     if not held:
         return
+    if STOP:
+        raise Unsurveyed("the families of another share are not one after another")
     products = [product for _, product in held]
     for feed in feeds:
         feed.family(products)

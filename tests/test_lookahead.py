@@ -115,3 +115,34 @@ def test_what_the_reader_tells_between_two_families_comes_before_the_second() ->
         ("product", "row 3"),
         ("told", "after the last row"),
     ]
+
+
+def test_a_share_that_cannot_read_ahead_stops_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flag is shared with a process forked after it is made: the one that raises sets it, the others raise
+    at their next family instead of reading on."""
+    import os
+
+    stop = lookahead.Stop()
+    monkeypatch.setattr(lookahead, "STOP", stop)
+    scattered = [("A", 0, True), ("B", 0, True), ("A", 0, True)]
+
+    class Refuses:
+        def family(self, products: Sequence[Any]) -> None:
+            if products[0].id == "row 2":
+                raise Unsurveyed("family 'A' comes again after another family")
+
+    pid = os.fork()
+    if not pid:  # the other share: finds its family scattered, and sets the flag
+        try:
+            list(families_ahead(_reader(scattered), lambda d: None, [Refuses()]))
+        except Unsurveyed:
+            os._exit(0)
+        os._exit(1)
+    assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    assert stop
+    handed = []
+    with pytest.raises(Unsurveyed, match="families of another share"):
+        for product in families_ahead(_reader([("C", 0, True), ("D", 0, True)]), lambda d: None, []):
+            handed.append(product)
+    assert handed == []
+    stop.close()

@@ -331,18 +331,30 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
     assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
 
 
-@pytest.mark.parametrize("held", [5000, 3])
+def _scatter(records: list[dict[str, str]]) -> None:
+    """A variant of the last family of several variants moved to the middle of the second share's rows."""
+    last = next(
+        r["group_id"]
+        for r in reversed(records)
+        if r["group_id"] and [o["group_id"] for o in records].count(r["group_id"]) > 1
+    )
+    at = max(index for index, record in enumerate(records) if record["group_id"] == last)
+    records.insert(300, records.pop(at))
+
+
+@pytest.mark.parametrize(("held", "scattered"), [(5000, False), (3, False), (5000, True)])
 def test_each_share_surveys_its_own_families_a_family_ahead(
-    held: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    held: int, scattered: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With Amazon definitions and families one after another, each share surveys its own rows as it reads them,
     a family ahead: the catalog is not read before the shares (the run in one process reads it whole first), and
-    the feeds and findings are one process's. A family longer than what a share holds (``lookahead.HELD``) makes
-    the catalog be surveyed whole, and the shares made again: the same feeds and findings."""
+    the feeds and findings are one process's. A family longer than what a share holds (``lookahead.HELD``), or a
+    family that comes again after another, makes the catalog be surveyed whole, and the shares made again: the same
+    feeds and findings."""
     from feedsync import lookahead
     from feedsync.channels.amazon.family import FamilySurvey
 
-    config_path, _ = _edited_catalog(tmp_path, lambda records: None)
+    config_path, records = _edited_catalog(tmp_path, _scatter if scattered else lambda records: None)
     monkeypatch.setattr(lookahead, "HELD", held)
     reads: list[int] = []
     read = FamilySurvey.read
@@ -353,11 +365,15 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
 
     monkeypatch.setattr(FamilySurvey, "read", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
-    if held == 5000:
+    if held == 5000 and not scattered:
         assert reads == [1]  # the run in one process's
         assert events == [{"split": True, "shares": 2}]
     else:
         assert reads == [1, 1]
-        assert events[0] == {"survey": "whole", "why": "more than 3 variants of family 'G-000001' or after it"}
+        why = "more than 3 variants of family 'G-000001' or after it"
+        if scattered:  # the second share finds it (the first share stops at its next family, if it is not done)
+            why = f"family {records[300]['group_id']!r} comes again after another family"
+        assert events[0]["survey"] == "whole"
+        assert events[0]["why"] in (why, "the families of another share are not one after another")
         assert events[1] == {"split": True, "shares": 2}
     assert sum(d.code == "AMZ015" for d in serial.diagnostics) > 100

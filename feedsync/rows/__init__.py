@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +145,8 @@ def run_split(
         try:
             ahead = any(isinstance(e, SurveyingEncoder) and e.family_feed() is not None for e in encoders.values())
             try:
-                made = _make_all(len(shares))
+                with _stop(ahead):
+                    made = _make_all(len(shares))
                 whole = _families_across(made) if ahead and not isinstance(made, str) else None
             except Unsurveyed as exc:
                 whole = str(exc)
@@ -196,6 +197,22 @@ def _make_all(count: int) -> list[Share] | str:
     finally:
         for process in children:
             process.stop()
+
+
+@contextmanager
+def _stop(ahead: bool) -> Iterator[None]:
+    """While the shares are made a family ahead: the flag that stops them all once one cannot be."""
+    from feedsync import lookahead
+
+    if not ahead:
+        yield
+        return
+    lookahead.STOP = stop = lookahead.Stop()
+    try:
+        yield
+    finally:
+        lookahead.STOP = None
+        stop.close()
 
 
 def _families_across(made: list[Share]) -> str | None:
