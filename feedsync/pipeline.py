@@ -18,6 +18,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Report
+from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.events import event
 from feedsync.model.product import Product
@@ -51,6 +52,7 @@ def run(
     progress: Callable[[dict[str, int]], None] | None = None,
     changes: bool = False,
     fresh_cache: bool = False,
+    lines: Render | None = None,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
@@ -62,7 +64,8 @@ def run(
     ``progress`` is called now and then with counts to show (rows read, items per channel). ``changes`` counts
     each channel's items added, removed and changed since the feed of the last push (validate then writes the
     feeds into a temporary folder to compare them). A push keeps a row cache beside the state (``rowcache``) and
-    computes only the rows changed since the last push; ``fresh_cache`` computes every row (and writes it anew)."""
+    computes only the rows changed since the last push; ``fresh_cache`` computes every row (and writes it anew).
+    ``lines``: how the report's lines are rendered, when it is printed as lines (a row split's shares make them)."""
     started_at = time.time()
     compiled = compile_channels(config, channels)
     shares: list[ByteRange] = []
@@ -82,7 +85,7 @@ def run(
     source = open_source(config.source)
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
-    stream = Stream(report, findings, progress=progress)
+    stream = Stream(report, findings, progress=progress, lines=lines)
     if command == "push":
         delivery = Delivery(
             state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress

@@ -19,6 +19,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report, Severity, locate
 from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
@@ -223,6 +224,9 @@ class Stream:
     durable: bool = True
     """The feeds are synced to disk before they are renamed into place; a row split's later shares write scratch
     documents that the stitch reads and removes, never a feed: not synced."""
+    lines: Render | None = None
+    """How the report's lines are rendered, when it is printed as lines: a row split's shares render theirs as
+    they spill them (``Findings.render``), on every core, rather than the merged run after them."""
 
     def emit(self, diagnostic: Diagnostic) -> None:
         if self.findings.keeps(diagnostic):

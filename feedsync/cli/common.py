@@ -160,7 +160,8 @@ def print_report(
     failed, reason = gate.verdict(report)
     refused = any(r.refused for r in report.channels.values())
     if fmt == "concise" and output is None and not findings_to_stdout:
-        say_lines(render_concise(report.diagnostics))  # messages on stderr, one per finding
+        if not MODE.quiet:  # --quiet says errors only: the findings' lines would all be dropped
+            say_lines(render_concise(report.diagnostics))  # messages on stderr, one per finding
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
         chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color)

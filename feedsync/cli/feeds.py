@@ -10,10 +10,12 @@ import typer
 from feedsync import pipeline
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
-from feedsync.cli.output import Progress
+from feedsync.cli.output import MODE, Progress
 from feedsync.config import Config, NotifyConfig, source_formats
 from feedsync.diagnostics import Report
+from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import Gate, Selection
+from feedsync.diagnostics.renderers.concise import render_lines
 from feedsync.errors import FeedsyncError
 
 ConfigOpt = typer.Option(
@@ -84,7 +86,9 @@ def build(
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=out)
-        report = _run(cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs)
+        report = _run(
+            cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs, lines=_lines()
+        )
     raise typer.Exit(print_report(report, findings_to_stdout=False))
 
 
@@ -133,6 +137,7 @@ def validate(
             record_items=fmt == "junit",
             jobs=jobs,
             changes=html is not None,
+            lines=render_lines if fmt == "concise" else None,
         )
     gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
     if html is not None:
@@ -220,6 +225,12 @@ def push(
             for chunk in render_json(report, failed=code != 0, reason=reason):
                 handle.write(chunk.encode("utf-8"))
     raise typer.Exit(code)
+
+
+def _lines() -> Render | None:
+    """How a build's findings are rendered as lines on stderr (``pipeline.run``'s ``lines``): None when --quiet
+    leaves them out."""
+    return None if MODE.quiet else render_lines
 
 
 def _run(config: Config, command: pipeline.Command, **options: Any) -> Report:

@@ -24,8 +24,13 @@ KEEP = 1000
 each as objects, a few hundred KB in all (a batch of them pickles in about a millisecond)."""
 
 
+Render = Callable[[list[Diagnostic]], str]
+"""Findings -> the report's lines for them, joined by newlines (``renderers.concise.render_lines``)."""
+
+
 class _Batch(NamedTuple):
-    """Findings pickled together: where they lie, how many (of each severity) and their codes."""
+    """Findings pickled together: where they lie, how many (of each severity) and their codes; ``text``: the length
+    of their lines rendered when they were spilled (UTF-8, after the pickle), 0 when they were not."""
 
     spool: IO[bytes]
     offset: int
@@ -33,10 +38,11 @@ class _Batch(NamedTuple):
     count: int
     severities: dict[Severity, int]
     codes: frozenset[str]
+    text: int = 0
 
 
 class Findings:
-    __slots__ = ("_batches", "_end", "_keep", "_memory", "_pid", "_severities", "_spilled", "_spool")
+    __slots__ = ("_batches", "_end", "_keep", "_memory", "_pid", "_severities", "_spilled", "_spool", "render")
 
     def __init__(self, items: Iterable[Diagnostic] = (), *, keep: int | None = None) -> None:
         self._memory: list[Diagnostic] = []
@@ -47,6 +53,9 @@ class Findings:
         self._spilled = 0
         self._severities: dict[Severity, int] = {}
         self._keep = max(1, KEEP if keep is None else keep)
+        self.render: Render | None = None
+        """Renders each batch's lines as it is spilled (a row split's share, whose report is printed as lines by
+        the process that merges the shares: the lines are made while the shares are, on every core)."""
         self.extend(items)
 
     @property
@@ -78,9 +87,12 @@ class Findings:
             self._pid, self._end = os.getpid(), 0
         batch = self._memory[:count]
         data = pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
-        _write(self._spool, data, self._end)
-        self._batches.append(_Batch(self._spool, self._end, len(data), count, _counted(batch), _codes(batch)))
-        self._end += len(data)
+        text = self.render(batch).encode("utf-8") if self.render is not None else b""
+        _write(self._spool, data + text, self._end)
+        self._batches.append(
+            _Batch(self._spool, self._end, len(data), count, _counted(batch), _codes(batch), len(text))
+        )
+        self._end += len(data) + len(text)
         self._spilled += count
         del self._memory[:count]
 
@@ -115,6 +127,18 @@ class Findings:
         for batch in self._spilled_batches():
             yield from batch
         yield from list(self._memory)
+
+    def lines(self, render: Render) -> Iterator[str]:
+        """The findings' lines as ``render`` makes them, in order, a batch at a time (each a text of one or more
+        lines): a batch's lines rendered when it was spilled (``self.render``, which must render as ``render``
+        does) are read, not made again."""
+        for batch in list(self._batches):
+            if batch.text:
+                yield _read(batch.spool, batch.offset + batch.length, batch.text).decode("utf-8")
+            else:
+                yield render(pickle.loads(_read(batch.spool, batch.offset, batch.length)))
+        if self._memory:
+            yield render(list(self._memory))
 
     def __len__(self) -> int:
         return self._spilled + len(self._memory)
@@ -173,14 +197,19 @@ class Findings:
         pieces: list[tuple[_Batch | None, int, dict[Severity, int], frozenset[str]]] = [
             (b, b.count, b.severities, b.codes) for b in self._batches
         ]
-        pieces.append((None, len(self._memory), _counted(self._memory), _codes(self._memory)))  # the ones in memory
+        if self._memory:
+            pieces.append((None, len(self._memory), _counted(self._memory), _codes(self._memory)))
         for batch, *shape in pieces:  # a batch at a time in memory
-            if batch is None:
+            if batch is None:  # the ones in memory (their lines rendered too, as a spill would)
                 data = pickle.dumps(self._memory, protocol=pickle.HIGHEST_PROTOCOL)
+                text = self.render(self._memory).encode("utf-8") if self.render is not None else b""
+                length, rendered = len(data), len(text)
+                data += text
             else:
-                data = _read(batch.spool, batch.offset, batch.length)
+                length, rendered = batch.length, batch.text
+                data = _read(batch.spool, batch.offset, length + rendered)
             _write(carrier, data, end)
-            batches.append((end, len(data), *shape))
+            batches.append((end, length, *shape, rendered))
             end += len(data)
         return (_carried, (batches, len(self), self._severities, self._keep))
 

@@ -208,6 +208,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     share = job.shares[index]
     READ_RANGE.set(share)
     report = Report(command=job.stream.report.command, channels={c.name: ChannelResult(c.name) for c in job.compiled})
+    report.diagnostics.render = job.stream.lines
     stream = _ShareStream(report, job.stream.findings)
     stream.seed = seed
     stream.durable = False  # scratch documents: the stitch syncs each feed once, before it is renamed into place

@@ -258,3 +258,50 @@ def test_the_gate_and_the_summary_count_without_reading_the_findings_again() -> 
     assert Gate().verdict(report) == (True, "34 finding(s) at or above error")
     assert Gate(fail_on="warning").verdict(report) == (True, "67 finding(s) at or above warning")
     assert Gate(fail_on="never").verdict(report) == (False, "no findings count against the gate")
+
+
+def _lines(diagnostics: list[Diagnostic]) -> str:
+    return "\n".join(f"{d.code} {d.product_id}" for d in diagnostics)
+
+
+@given(
+    st.lists(st.integers(0, 99), max_size=40),
+    st.lists(st.integers(0, 99), max_size=40),
+    st.integers(1, 6),
+    st.sets(st.integers(0, 99), max_size=10),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_lines_rendered_as_the_findings_are_spilled_are_read_not_made_again(
+    mine: list[int], theirs: list[int], keep: int, told: set[int], carry: bool, render_mine: bool, filters: bool
+) -> None:
+    """A row split's share renders its findings' lines as it spills them (``render``); the merged findings give
+    the lines a render of every finding gives, in order, reading those lines instead of making them again (only
+    the findings kept in memory, or filtered by the merge, are rendered then), after travelling to another process
+    and after a merge."""
+    found = Findings(keep=keep)
+    found.render = _lines if render_mine else None
+    found.extend(_coded(n) for n in mine)
+    other = Findings(keep=keep)
+    other.render = _lines
+    other.extend(_coded(n) for n in theirs)
+    spilled = len(other) - len(other._memory)
+    with tempfile.TemporaryFile() as carrier, carried(carrier):
+        if carry:  # as it comes back from another process: its lines in memory rendered too
+            other = pickle.loads(pickle.dumps(other))
+        found.take(other, lambda d: int(d.product_id[4:]) in told, {"AMZ018"} if filters else set())
+        rendered: list[int] = []
+
+        def counted(diagnostics: list[Diagnostic]) -> str:
+            rendered.append(len(diagnostics))
+            return _lines(diagnostics)
+
+        expected = [_coded(n) for n in mine] + [_coded(n) for n in theirs if not filters or n % 3 or n not in told]
+        assert list(found) == expected
+        assert "\n".join(found.lines(counted)) == _lines(expected)
+        filtered = filters and any(n % 3 == 0 for n in theirs)  # AMZ018: batches read and filtered by the merge
+        if render_mine and not filtered:  # only the findings still held in memory are rendered now
+            assert sum(rendered) == len(found._memory) <= 2 * keep
+        if not filtered:
+            assert sum(rendered) <= len(found) - spilled  # their spilled lines were read, not made

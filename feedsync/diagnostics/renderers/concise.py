@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from feedsync.diagnostics.diagnostic import Diagnostic
+from feedsync.diagnostics.findings import Findings
 from feedsync.secrets import mask
 
 _SHOWN: dict[tuple[str, str], str] = {}
@@ -50,7 +51,18 @@ def render_line(diagnostic: Diagnostic, cwd: str | None = None) -> str:
     return mask(f"{where}: {diagnostic.code} {diagnostic.message} ({' '.join(details)})")
 
 
+def render_lines(diagnostics: Iterable[Diagnostic]) -> str:
+    """The diagnostics' lines, joined by newlines."""
+    cwd = os.getcwd()  # once: a report has a line per finding
+    return "\n".join([render_line(diagnostic, cwd) for diagnostic in diagnostics])
+
+
 def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
+    """The diagnostics' lines, in texts of one line or more (a run's ``Findings``: a batch of them at a time, read
+    as rendered when the batch was spilled, if it was)."""
+    if isinstance(diagnostics, Findings):
+        yield from diagnostics.lines(render_lines)
+        return
     cwd = os.getcwd()  # once: a report has a line per finding
     for diagnostic in diagnostics:
         yield render_line(diagnostic, cwd)
