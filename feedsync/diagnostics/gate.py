@@ -38,6 +38,8 @@ class Selection:
         return cls(split(select), split(ignore))
 
     def keeps(self, code: str) -> bool:
+        if not self.select and not self.ignore:  # most runs select nothing: asked of every finding
+            return True
         info = CODES[code]
         if self.select and not any(matches(p, info) for p in self.select):
             return False

@@ -161,3 +161,67 @@ def test_a_clean_item_s_mapped_fields_spare_the_next_s_checks_with_the_same_find
     assert _findings(AmazonEncoder(settings_), batch, fresh=False) == _findings(
         AmazonEncoder(settings_), batch, fresh=True
     )
+
+
+OFFERED = {
+    "price": st.sampled_from(["10.00", "12.5", "0", "1e-7", 10]),  # a number, not a text: made for its message
+    "sale_price": st.sampled_from(["8.00", "9"]),
+    "sale_start": st.just("2026-01-01T00:00:00+01:00"),
+    "sale_end": st.just("2026-02-01T00:00:00+01:00"),
+    "quantity": st.sampled_from(["3", "0", "-2", 4]),
+    "condition": st.sampled_from(["new", "used", "refurbished"]),
+    "currency": st.sampled_from(["USD", "EUR"]),
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    batch=st.lists(items(OFFERED, {"parent_sku": st.sampled_from([None, "G1"])}), min_size=1, max_size=8),
+    with_definitions=st.booleans(),
+    shipping=st.booleans(),
+)
+@example(  # PRODUCT's definition cuts the offer's audience: HOME's offer keeps it after a PRODUCT item of its price
+    batch=[
+        {"sku": f"S{n}", "product_type": kind, "item_name": "Lamp", "price": "10.00", "quantity": "3"}
+        for n, kind in enumerate(["HOME", "PRODUCT", "HOME"])
+    ],
+    with_definitions=True,
+    shipping=True,
+)
+def test_shared_offer_entries_write_what_fresh_ones_write(
+    batch: list[dict[str, Any]], with_definitions: bool, shipping: bool, definitions: Path
+) -> None:
+    """The offer's, list price's, stock's, condition's and shipping group's entries are shared by the messages of a
+    product type (each product type with a definition cuts them in place, alike for each of its messages): the
+    messages and notes are those of an encoder that makes them again for every item."""
+    from feedsync.channels.amazon.offers import Offers
+    from feedsync.channels.amazon.transform import _room
+
+    settings_: dict[str, Any] = {"seller_id": "A1", "marketplace": "US"}
+    if with_definitions:
+        settings_["definitions"] = str(definitions)
+    if shipping:
+        settings_["merchant_shipping_group"] = "legacy-template-id"
+    shared, fresh = AmazonEncoder(settings_), AmazonEncoder(settings_)
+    made: dict[str, list[Any]] = {"shared": [], "fresh": []}
+    for values in batch:
+        fresh._offers = Offers(fresh.settings, _room)
+        for name, encoder in (("shared", shared), ("fresh", fresh)):
+            messages = encoder.encode_values(dict(values))
+            made[name].append(([(type(m).__name__, message_bytes(m)) for m in messages], list(encoder._notes)))
+    assert made["shared"] == made["fresh"]
+
+
+def test_the_messages_of_a_product_type_share_their_offer_entries(definitions: Path) -> None:
+    """Two HOME variants of the same price and stock carry the same entries; a PRODUCT one, whose definition cuts
+    them otherwise (PRODUCT's 2023 offer has no audience), entries of its own."""
+    encoder = AmazonEncoder({"seller_id": "A1", "marketplace": "US", "definitions": str(definitions)})
+    base = {"item_name": "Lamp", "brand": "Acme", "price": "10.00", "quantity": "3"}
+    home, again, product = (
+        encoder.encode_values({**base, "sku": sku, "product_type": kind})[-1]["attributes"]
+        for sku, kind in (("A", "HOME"), ("B", "HOME"), ("C", "PRODUCT"))
+    )
+    for name in ("purchasable_offer", "list_price", "fulfillment_availability", "condition_type"):
+        assert home[name] is again[name]
+        assert product[name] is not home[name]
+    assert "audience" in home["purchasable_offer"][0] and "audience" not in product["purchasable_offer"][0]

@@ -2,8 +2,8 @@
 sells at, a dated sale) and stock; and the number a price or weight is written as.
 
 Prices, conditions and quantities repeat across a catalog: the entries of each are made once and shared by the
-messages that carry them (messages are never changed once made), except for product types with a definition,
-whose cut changes a message's entries in place (those are made for the message alone).
+messages that carry them (messages are never changed once made): by every message without a definition, and by the
+messages of one product type with a definition (its cut changes the entries in place, alike for each of them).
 """
 
 from __future__ import annotations
@@ -52,14 +52,15 @@ class Offers:
         self._market = settings.marketplace_id
         self._channel = settings.fulfillment_channel_code
         group = settings.merchant_shipping_group
-        # merchant-fulfilled offers only
-        self._shipping = self._plain(group) if group and self._channel == "DEFAULT" else None
+        self._group = group if group and self._channel == "DEFAULT" else None  # merchant-fulfilled offers only
         self._room = room
-        # (product type, condition) -> its condition_type entries; the list price's and offer's entries (and whether
-        # their numbers are plain) by the prices, sale dates and currency; quantity -> entries
+        # Per product type with a definition (None: every one without), the entries it shares: (product type,
+        # condition) -> condition_type's; the shipping group's; the list price's and offer's (and whether their
+        # numbers are plain) by the prices, sale dates and currency; quantity -> fulfillment_availability's
         self._conditions: dict[tuple[str, str], Entries] = {}
+        self._shipping: dict[str | None, Entries] = {}
         self._offers: dict[tuple[Any, ...], tuple[Entries, Entries, bool]] = {}
-        self._quantities: dict[str, Entries] = {}
+        self._quantities: dict[tuple[str | None, str], Entries] = {}
 
     def _plain(self, value: Any) -> Entries:
         return [{"value": value, "marketplace_id": self._market}]
@@ -68,41 +69,43 @@ class Offers:
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str
     ) -> tuple[dict[str, Any], bool]:
         """The item's offer attributes, and whether their numbers are plain and their currency a text."""
-        shared = properties is None  # a definition's cut changes the entries: made for the message alone
+        pool = product_type if properties is not None else None  # whose entries the item shares
         condition = str(values.get("condition", "new"))
         written = self._conditions.get((product_type, condition))
         if written is None:
             mapped = condition_in(CONDITION_TYPES.get(condition, "new_new"), condition, properties)
             written = self._room(self._conditions)[(product_type, condition)] = self._plain(mapped)
-        attributes: dict[str, Any] = {"condition_type": written if shared else [dict(written[0])]}
-        if self._shipping is not None:
-            attributes["merchant_shipping_group"] = self._shipping if shared else [dict(self._shipping[0])]
+        attributes: dict[str, Any] = {"condition_type": written}
+        if self._group is not None:
+            shipping = self._shipping.get(pool)
+            if shipping is None:
+                shipping = self._room(self._shipping)[pool] = self._plain(self._group)
+            attributes["merchant_shipping_group"] = shipping
         plain = True
         if "price" in values:
-            attributes["list_price"], attributes["purchasable_offer"], plain = self._offer(values, shared)
+            attributes["list_price"], attributes["purchasable_offer"], plain = self._offer(values, pool)
         quantity = values.get("quantity")
         if quantity is not None:
-            shared_quantity = shared and type(quantity) is str
-            found = self._quantities.get(quantity) if shared_quantity else None
+            shared = type(quantity) is str
+            found = self._quantities.get((pool, quantity)) if shared else None
             if found is None:
                 # never negative (prepare_item tells of it: AMZ013)
                 found = [{"fulfillment_channel_code": self._channel, "quantity": max(0, int(str(quantity)))}]
-                if shared_quantity:
-                    self._room(self._quantities)[quantity] = found
+                if shared:
+                    self._room(self._quantities)[(pool, quantity)] = found
             attributes["fulfillment_availability"] = found
         return attributes, plain
 
-    def _offer(self, values: Mapping[str, Any], shared: bool) -> tuple[Entries, Entries, bool]:
-        """The list price's and the offer's entries; shared, made once per prices, sale dates and currency (texts:
-        the numbers are those of their texts)."""
+    def _offer(self, values: Mapping[str, Any], pool: str | None) -> tuple[Entries, Entries, bool]:
+        """The list price's and the offer's entries; shared by ``pool``'s messages, made once per prices, sale dates
+        and currency (texts: the numbers are those of their texts)."""
         currency = values.get("currency", "USD")
         dated_sale = "sale_price" in values and "sale_start" in values and "sale_end" in values
         price, sale = values["price"], values.get("sale_price", _ABSENT)
         start, end = (values["sale_start"], values["sale_end"]) if dated_sale else (_ABSENT, _ABSENT)
-        key = (price, sale, start, end, currency)
+        key = (pool, price, sale, start, end, currency)
         texts = (
-            shared
-            and type(price) is str
+            type(price) is str
             and type(currency) is str
             and (type(sale) is str or sale is _ABSENT)
             and (type(start) is str or start is _ABSENT)
