@@ -152,3 +152,44 @@ def test_what_is_missing_is_what_the_failures_say_is_missing(name: str) -> None:
                 assert compiled.missing(message) == expected, message
                 seen += bool(expected)
     assert seen > 20
+
+
+def test_what_is_missing_is_asked_again_only_of_other_names_or_values_the_rules_read(
+    made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A family's parent after another's: the same attributes, and the same values of those the definition's rules
+    read, have the same answer, given without asking the rules again; another value of one they read (changed in
+    place, or ``True`` for ``1``), another attribute, or another value anywhere in a schema whose rules may read
+    any, is asked again."""
+    parent, _, checker = made["PRODUCT-us-2023.json"]
+    own = {k: parent[k] for k in OWN}
+    first = checker.missing(own)
+    assert "supplier_declared_dg_hz_regulation" in checker._reads and "item_name" not in checker._reads
+    asked = []
+    requires = checker._requires
+    monkeypatch.setattr(checker, "_requires", lambda *args: asked.append(1) or requires(*args))
+    other = {**own, "item_name": [{"value": "Rug", "language_tag": "en_US", "marketplace_id": "ATVPDKIKX0DER"}]}
+    assert checker.missing(other) == first and not asked  # a value the rules do not read
+    regulation = [{"value": "not_applicable", "marketplace_id": "ATVPDKIKX0DER"}]
+    with_regulation = {**own, "supplier_declared_dg_hz_regulation": regulation}
+    plain = checker.missing(with_regulation)
+    assert len(asked) == 1 and checker.missing(with_regulation) == plain and len(asked) == 1
+    regulation[0]["value"] = "ghs"  # changed in place: read again
+    assert "ghs" in checker.missing(with_regulation) and "ghs" not in plain and len(asked) == 2
+    regulation[0]["value"] = "not_applicable"
+    assert checker.missing(with_regulation) == plain and len(asked) == 3
+    for value in (True, 1):  # equal, of other types: asked again
+        checker.missing({**with_regulation, "batteries_required": [{"value": value}]})
+    assert len(asked) == 5
+    assert checker.missing({**own, "brand": own["brand"], "color": []}) is not None and len(asked) == 6
+
+
+def test_a_schema_whose_rules_may_read_any_value_is_asked_every_time() -> None:
+    checker = compile_schema({"$defs": {"r": {"required": ["a"]}}, "allOf": [{"$ref": "#/$defs/r"}]})
+    assert checker.missing({"b": 1}) == ["a"] and checker._reads is None  # a reference: not followed, no memo
+    asked = []
+    requires = checker._requires
+    checker._requires = lambda *args: asked.append(1) or requires(*args)  # type: ignore[method-assign]
+    checker.missing({"b": 1})
+    checker.missing({"b": 1})
+    assert len(asked) == 2

@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.schema_formats import FORMATS
+from feedsync.kept import kept_copy, same
 
 Path = tuple[str | int, ...]
 
@@ -701,6 +702,9 @@ class CompiledSchema:
         self._check = compiler.node(schema)  # raises UnsupportedKeyword, as the generator would
         self._schema, self._compiler = schema, compiler
         self._requires: Check | None = None  # the schema's checks but its properties' own (``missing``)
+        # The properties whose values those read (None: any of them), and the last answer with what it depended on
+        self._reads: tuple[str, ...] | None = None
+        self._last_missing: tuple[frozenset[str], list[Any], list[str]] | None = None
         try:
             self.valid, self.source = generate(schema, compiler)
         except (RecursionError, SyntaxError):  # past what Python compiles: the closures answer (slower)
@@ -721,9 +725,53 @@ class CompiledSchema:
         if requires is None:
             rest = {key: value for key, value in self._schema.items() if key not in _VALUES}
             requires = self._requires = self._compiler.node(rest)
+            self._reads = _value_reads(rest)
+        reads, key, values = self._reads, None, []
+        if reads is not None and type(instance) is dict:  # an answer depends on the names there and these values
+            key = frozenset(instance)
+            values = [instance[name] for name in reads if name in instance]
+            last = self._last_missing
+            if last is not None and last[0] == key and same(values, last[1]):
+                return list(last[2])
         out: list[Failure] = []
         requires(instance, (), out)
-        return sorted({f.missing for f in out if f.missing and not f.path})
+        found = sorted({f.missing for f in out if f.missing and not f.path})
+        if key is not None:
+            self._last_missing = (key, kept_copy(values), found)
+        return list(found)
+
+
+_PRESENCE = frozenset({"required", "dependentRequired", "type"})
+"""Keywords of an object's own that read no value of its properties, but which it has (``type`` of an object: it
+is one)."""
+_UNDER = ("allOf", "anyOf", "oneOf")
+_UNDER_ONE = ("not", "if", "then", "else")
+
+
+def _value_reads(schema: Any) -> tuple[str, ...] | None:
+    """The properties whose values the object schema ``schema`` reads (those its ``properties`` name, in it and in
+    the schemas it applies to the same object), or None when it may read any (another keyword on the object)."""
+    found: dict[str, None] = {}
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, bool):
+            return True
+        if not isinstance(node, dict):
+            return False
+        for keyword, value in node.items():
+            if keyword == "properties" and isinstance(value, dict):
+                found.update(dict.fromkeys(value))
+            elif keyword in _UNDER:
+                if not isinstance(value, list) or not all(walk(sub) for sub in value):
+                    return False
+            elif keyword in _UNDER_ONE:
+                if not walk(value):
+                    return False
+            elif keyword not in _PRESENCE and keyword not in IGNORED:
+                return False
+        return True
+
+    return tuple(found) if walk(schema) else None
 
 
 def compile_schema(schema: dict[str, Any]) -> CompiledSchema:

@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from feedsync.channels import bounds
 from feedsync.channels.templating import evaluator
 from feedsync.channels.templating.errors import _PYTHON, RenderError, _fault
+from feedsync.kept import kept_copy, same
 
 MODULE = "feedsync.channels.templating.codegen"
 """The module name the generated code runs as (part of the template machinery: see ``errors._MACHINERY``)."""
@@ -304,8 +305,8 @@ def fields_function(
         "_OFF": _OFF,
         "_UNSET": _UNSET,
         "_TRIES": _TRIES,
-        "_equal": _equal,
-        "_kept_copy": _kept_copy,
+        "_equal": same,
+        "_kept_copy": kept_copy,
         "_take": _taker(names),
         "_take_each": lambda ctx: tuple([ctx.get(name, _MISSING) for name in names]),
         "_kept": unset,
@@ -398,49 +399,6 @@ _UNSET = _Missing()
 """What a kept field holds before its first evaluation, as its text and as the values it read (equal to none)."""
 _TRIES = 256
 """A field is switched off after this many evaluations when fewer than a quarter as many items reused its text."""
-
-
-_ATOMS = frozenset({str, int, bool, type(None)})
-"""Types whose equal values print the same (exactly these: ``Markup`` is a ``str`` that prints otherwise, a
-``Decimal`` or ``float`` may be equal and print otherwise)."""
-_DEPTH = 12
-"""How deep lists, tuples and dicts are kept and compared; deeper ones are never reused."""
-_TOO_DEEP = _Missing()
-
-
-def _equal(a: Any, b: Any) -> bool:
-    """``a`` and ``b`` are equal values of the same types all through: texts, whole numbers, booleans, None, and
-    lists, tuples and dicts of them (keys and values in the same order): a template gives the same for either.
-    Any other pair that is not the same object: False (``b``, a kept copy, ends in ``_TOO_DEEP`` past
-    ``_DEPTH``)."""
-    kind = type(a)
-    if kind is not type(b):
-        return False
-    if kind in _ATOMS:
-        return a == b  # type: ignore[no-any-return]
-    if kind is tuple or kind is list:
-        if len(a) != len(b):
-            return False
-        return not a or all(_equal(x, y) for x, y in zip(a, b, strict=True))
-    if kind is dict:
-        if len(a) != len(b):
-            return False
-        return not a or all(_equal(k, j) and _equal(x, y) for (k, x), (j, y) in zip(a.items(), b.items(), strict=True))
-    return False
-
-
-def _kept_copy(value: Any, depth: int = 0) -> Any:
-    """What is kept of a value a field read: lists, tuples and dicts copied all through (the item's own may change
-    after, a list inside a tuple too), ``_TOO_DEEP`` in place of those nested deeper than ``_DEPTH``."""
-    kind = type(value)
-    if kind is list or kind is tuple:
-        if depth >= _DEPTH:
-            return _TOO_DEEP
-        made = [_kept_copy(x, depth + 1) for x in value]
-        return made if kind is list else tuple(made)
-    if kind is dict:
-        return {k: _kept_copy(x, depth + 1) for k, x in value.items()} if depth < _DEPTH else _TOO_DEEP
-    return value
 
 
 def _shared(source: _Source, read: str) -> str | None:
