@@ -46,17 +46,22 @@ def err(message: str, *, level: str = "info") -> None:
 
 
 _LINES_AT_ONCE = 256
+_BYTES_AT_ONCE = 1 << 20
 
 
 def say_lines(lines: Iterable[str]) -> None:
-    """Lines on stderr as ``err`` says each, told ``_LINES_AT_ONCE`` at a time: one write (and flush) for each batch,
-    not for each line (a run with many findings prints a line for each)."""
+    """Lines on stderr as ``err`` says each, told ``_LINES_AT_ONCE`` texts or about ``_BYTES_AT_ONCE`` characters at
+    a time: one write (and flush) for each batch, not for each line (a run with many findings prints a line for
+    each; a text may hold many lines: a batch of findings rendered together)."""
     batch: list[str] = []
+    size = 0
     for line in lines:
         batch.append(line)
-        if len(batch) == _LINES_AT_ONCE:
+        size += len(line)
+        if len(batch) == _LINES_AT_ONCE or size >= _BYTES_AT_ONCE:
             err("\n".join(batch))
             batch.clear()
+            size = 0
     if batch:
         err("\n".join(batch))
 

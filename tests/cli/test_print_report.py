@@ -99,3 +99,14 @@ def test_a_report_s_lines_read_the_working_directory_once(tmp_path: Path, monkey
     assert "\n".join(render_concise(report.diagnostics)) == "\n".join(alone)
     assert len(asked) == 1
     assert alone[0].startswith(os.path.join("shop", "cat.csv") + ":2: MDL001") and alone[-1].startswith(str(outer))
+
+
+def test_texts_of_many_lines_are_told_a_megabyte_or_so_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report's findings come in texts of a batch of lines each (rendered as they were spilled): they are told a
+    few at a time, not 256 texts (hundreds of MB) joined at once."""
+    told: list[str] = []
+    monkeypatch.setattr(common, "err", lambda message, level="info": told.append(message))
+    block = "\n".join(f"cat.csv:{n}: AMZ015 " + "x" * 250 for n in range(1000))  # ~270 KB
+    common.say_lines([block] * 40)
+    assert "\n".join(told) == "\n".join([block] * 40)
+    assert len(told) >= 10 and max(map(len, told)) <= common._BYTES_AT_ONCE + len(block) + 1
