@@ -118,6 +118,13 @@ def atomic_extend(draft: Path, target: Path, *, keep: int) -> Iterator[BinaryIO]
     yield from _published(os.fdopen(fd, "wb", buffering=BUFFER), draft, target, durable=True)
 
 
+def sync_early(handle: BinaryIO, target: Path) -> None:
+    """Sync the file ``handle`` writes (flushed) for ``target`` before its rename, from another thread while this
+    run goes on (the rename's own sync then finds little left to write); a failure is ``OutputError``, as there."""
+    with _writing(target):
+        os.fsync(handle.fileno())
+
+
 def atomic_copy(source: Path, target: Path) -> None:
     """Copy ``source`` to ``target`` atomically."""
     with source.open("rb") as src, atomic_write(target) as dst:

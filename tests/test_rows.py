@@ -394,3 +394,37 @@ def test_a_split_build_prints_the_lines_one_process_prints(tmp_path: Path) -> No
         printed[jobs] = [line for line in done.stderr.splitlines() if not line.startswith(("rows:", "read:"))]
     assert printed["2"] == printed["1"]
     assert sum("AMZ015" in line for line in printed["2"]) > 300
+
+
+def test_a_full_disk_while_a_stitched_feed_syncs_leaves_every_feed_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feeds copied whole are synced in a thread while Amazon's messages are numbered again: a sync that fails
+    there (a full disk) fails the build as the sync at the rename did, before any feed is renamed into place."""
+    import errno
+    import os
+    import threading
+
+    from feedsync.errors import OutputError
+    from feedsync.rows import stitch
+
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    config = load_config(catalog(tmp_path / "c", [row(n, f"G{n // 3}") for n in range(60)]))
+    out = tmp_path / "out"
+    pipeline.run(config, "build", out_dir=out, validate=True, jobs=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    synced: list[int] = []
+    real = os.fsync
+
+    def full(fd: int) -> None:  # the disk fills while the thread syncs: the sync at the rename would pass
+        if threading.current_thread() is threading.main_thread():
+            return real(fd)
+        synced.append(fd)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(stitch.os, "fsync", full)
+    changed = load_config(catalog(tmp_path / "c", [row(n, f"G{n // 3}", description="Linen") for n in range(60)]))
+    with pytest.raises(OutputError, match=r"cannot write .*google\.xml: No space left on device; the previous"):
+        pipeline.run(changed, "build", out_dir=out, validate=True, jobs=2)
+    assert synced  # the thread's sync met the full disk
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

@@ -9,11 +9,12 @@ import io
 import os
 import re
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from feedsync.atomic import atomic_extend
+from feedsync.atomic import atomic_extend, sync_early
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import ChannelResult, Report
@@ -38,21 +39,30 @@ def stitch(
     count: int,
 ) -> None:
     """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue
-    (Amazon messages numbered again, in documents of ``max_messages``)."""
+    (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is synced in a thread
+    of its own while the next ones are stitched (the kernel writes it out while this process numbers Amazon's
+    messages); every feed is renamed into place after all are stitched, as before."""
     with ExitStack() as stack:
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
-        for channel in compiled:
-            result = report.channels[channel.name]
-            result.output = out / channel.filename
-            encoder = encoders.get(channel.name)
-            tail = TAILS[channel.format.writer]
-            head = _prologue(channel, encoder, tail)
-            files = [folder / str(index) / channel.filename for index in range(count)]
-            if channel.format.writer == "json_listings":
-                _continue_messages(stack, parts, out, channel, encoder, result, files, head)
-            else:
-                _append(stack.enter_context(_extended(files[0], result.output, head, tail)), files[1:], head, tail)
-            checkpoint("rows.feed-stitched")
+        with ThreadPoolExecutor(max_workers=1) as syncing:  # done (and its errors raised) before any rename
+            synced: list[Future[None]] = []
+            for channel in compiled:
+                result = report.channels[channel.name]
+                result.output = out / channel.filename
+                encoder = encoders.get(channel.name)
+                tail = TAILS[channel.format.writer]
+                head = _prologue(channel, encoder, tail)
+                files = [folder / str(index) / channel.filename for index in range(count)]
+                if channel.format.writer == "json_listings":
+                    _continue_messages(stack, parts, out, channel, encoder, result, files, head)
+                else:
+                    handle = stack.enter_context(_extended(files[0], result.output, head, tail))
+                    _append(handle, files[1:], head, tail)
+                    handle.flush()
+                    synced.append(syncing.submit(sync_early, handle, result.output))
+                checkpoint("rows.feed-stitched")
+            for done in synced:
+                done.result()
 
 
 def _continue_messages(
