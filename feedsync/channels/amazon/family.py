@@ -4,7 +4,7 @@ from its variant), weight units the marketplace allows, and conditions in the de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import Any
@@ -102,7 +102,7 @@ class FamilySurvey:
         surveyed = parts.map(partial(_part, keys=self._keys)) if parts is not None else None
         again = IdSet()
         if surveyed is None:
-            self._take(catalog())
+            self.family(catalog())
         else:
             again = self._join(surveyed)
         self._recent = {}  # only this read needed them
@@ -118,12 +118,6 @@ class FamilySurvey:
                     state = found[group] = ({}, set())
                 self._compare(state, _axis_values(product))
         self._scattered.update(found)
-
-    def _take(self, products: Iterable[Product]) -> None:
-        """Survey ``products``, and close the family they end with."""
-        for product in products:
-            self.add(product)
-        self._close()
 
     def _join(self, surveys: list[FamilySurvey]) -> IdSet:
         """The parts' surveys as one; returns the families found in more than one part."""
@@ -143,8 +137,9 @@ class FamilySurvey:
             self._rekeyed = self._rekeyed or survey._rekeyed
         return again
 
-    def family(self, products: Sequence[Product]) -> None:
-        """Survey one family (``ahead``): its variants, all of them, with the variants of no group among them."""
+    def family(self, products: Iterable[Product]) -> None:
+        """Survey ``products`` and close the family they end with: a part of the catalog, or (``ahead``) one family,
+        all its variants, with the variants of no group among them."""
         for product in products:
             self.add(product)
         self._close()
@@ -248,7 +243,7 @@ def _part(products: Iterable[Product], keys: tuple[str, ...] | None) -> FamilySu
     """The survey of one part of the catalog (its families closed; the first values of the recent ones dropped:
     only its own read needed them)."""
     survey = FamilySurvey(keys)
-    survey._take(products)
+    survey.family(products)
     survey._recent = {}
     return survey
 
