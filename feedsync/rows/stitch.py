@@ -39,13 +39,14 @@ def stitch(
     count: int,
 ) -> None:
     """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue
-    (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is synced in a thread
-    of its own while the next ones are stitched (the kernel writes it out while this process numbers Amazon's
-    messages); every feed is renamed into place after all are stitched, as before."""
+    (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (by the
+    kernel) and then synced in threads of their own while this process numbers Amazon's messages; every feed is
+    renamed into place after all are stitched, as before."""
     with ExitStack() as stack:
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
-        with ThreadPoolExecutor(max_workers=1) as syncing:  # done (and its errors raised) before any rename
-            synced: list[Future[None]] = []
+        # both done (and their errors raised) before any rename; the copies first, since they hand on the syncs
+        with ThreadPoolExecutor(max_workers=1) as syncing, ThreadPoolExecutor(max_workers=1) as copying:
+            copied: list[Future[Future[None]]] = []
             for channel in compiled:
                 result = report.channels[channel.name]
                 result.output = out / channel.filename
@@ -55,14 +56,22 @@ def stitch(
                 files = [folder / str(index) / channel.filename for index in range(count)]
                 if channel.format.writer == "json_listings":
                     _continue_messages(stack, parts, out, channel, encoder, result, files, head)
+                    checkpoint("rows.feed-stitched")
                 else:
                     handle = stack.enter_context(_extended(files[0], result.output, head, tail))
-                    _append(handle, files[1:], head, tail)
-                    handle.flush()
-                    synced.append(syncing.submit(sync_early, handle, result.output))
+                    copied.append(copying.submit(_copy_whole, handle, files[1:], head, tail, syncing, result.output))
+            for done in copied:
+                done.result().result()
                 checkpoint("rows.feed-stitched")
-            for done in synced:
-                done.result()
+
+
+def _copy_whole(
+    handle: BinaryIO, files: list[Path], head: bytes, tail: bytes, syncing: ThreadPoolExecutor, target: Path
+) -> Future[None]:
+    """A feed copied whole: the other shares' items after the first share's, then its ``tail``; its sync, begun."""
+    _append(handle, files, head, tail)
+    handle.flush()
+    return syncing.submit(sync_early, handle, target)
 
 
 def _continue_messages(
@@ -220,7 +229,8 @@ def _messages(path: Path, writer: JsonListingsWriter, head: bytes, tail: bytes) 
     without the numbers they had there, a block of lines at a time."""
     carry = b""
     for block in _body(path, head, tail):
-        lines = (carry + block).split(b"\n")
+        lines = block.split(b"\n")
+        lines[0] = carry + lines[0]  # the line the block before began (only it copied again)
         carry = lines.pop()  # a line the next block ends
         writer.write_encoded([_unnumbered(line, path) for line in lines if line])
     if carry:
