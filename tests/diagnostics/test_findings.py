@@ -165,6 +165,33 @@ def test_a_finding_and_its_location_pickle_as_themselves_every_field_kept() -> N
     )
 
 
+def test_a_spilled_batch_gives_back_every_field_of_each_finding() -> None:
+    """A batch lies on disk as tuples of the findings' fields (``_packed``): read back, each finding is equal to the
+    one told, every field in order, its severity a ``Severity`` and its location a ``Location`` or None; a field
+    added to either class later and left out of the tuples would fail here."""
+    from dataclasses import fields
+
+    location = Location("p.csv", 7, 3, "price")
+    told = [
+        Diagnostic("AMZ015", "name", Severity.WARNING, "text", "amazon", "SKU-1", "weight", "2 kg", location),
+        Diagnostic("X", "n", Severity.INFO, "t"),
+        finding(5, Severity.ERROR),
+    ]
+    assert len({getattr(told[0], f.name) for f in fields(Diagnostic)}) == len(fields(Diagnostic))  # all distinct
+    assert len({getattr(location, f.name) for f in fields(Location)}) == len(fields(Location))
+    found = Findings(keep=1)
+    for diagnostic in told:
+        found.append(diagnostic)
+    assert found._spilled == 2  # the first two lie on disk
+    back = list(found)
+    assert back == told
+    assert [type(d.severity) for d in back] == [Severity] * 3
+    assert type(back[0].location) is Location and back[1].location is None
+    assert [tuple(getattr(d, f.name) for f in fields(Diagnostic)) for d in back] == [
+        tuple(getattr(d, f.name) for f in fields(Diagnostic)) for d in told
+    ]
+
+
 def test_findings_carried_to_another_process_are_copied_a_batch_at_a_time() -> None:
     """A share of a million variants hands over ~1.6 million spilled findings: the copy into the carrier holds one
     batch in memory, not all of them (they were 180 MB at once)."""
