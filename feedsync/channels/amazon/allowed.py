@@ -10,6 +10,8 @@ lacks (at any depth). Without a definition nothing is cut.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import compress
+from operator import is_not
 from typing import Any
 
 Cut = Callable[[Any], None]
@@ -105,13 +107,20 @@ class Allowed:
         """Removes from a message's attributes what the definition does not allow; returns the attributes it lacks
         (removed whole; only when the definition closes the message to the attributes it declares). Entries shared
         by messages (made once, never changed after) are cut once: the object cut last is not cut again."""
-        lacking = [name for name in attributes if name not in self.names] if self.closed else []
+        lacking = (
+            [name for name in attributes if name not in self.names]
+            if self.closed and not self.names.issuperset(attributes)
+            else []
+        )
         for name in lacking:
             del attributes[name]
         cuts, last = self._cuts, self._last
-        for name, value in attributes.items():
+        names = [*attributes]
+        # the attributes whose entries are not those seen last, found in C (most are shared, seen already)
+        for name in compress(names, map(is_not, attributes.values(), map(last.get, names))):
+            value = attributes[name]
             cut = cuts.get(name)
-            if cut is not None and last.get(name) is not value:
+            if cut is not None:
                 cut(value)
-                last[name] = value
+            last[name] = value
         return lacking
