@@ -10,7 +10,7 @@ is left out (the channel tells once per product type, AMZ018); ``marketplace_id`
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,14 +27,26 @@ _TRUE = {"true", "yes", "1", "y"}
 _TEXT = {str}
 
 
-def mapped_keys(values: Iterable[str]) -> list[str]:
+def mapped_keys(values: Iterable[str]) -> tuple[str, ...]:
     """The fields that are written as the attribute they name (not the encoder's own)."""
-    if type(values) is dict and values.keys() <= KNOWN_FIELDS:
-        return []  # most items: the encoder's own fields only (one set comparison)
-    return [key for key in values if key not in KNOWN_FIELDS]
+    if type(values) is not dict:
+        return tuple([key for key in values if key not in KNOWN_FIELDS])
+    if values.keys() <= KNOWN_FIELDS:
+        return ()  # most items: the encoder's own fields only (one set comparison)
+    names = tuple(values)  # a channel's items have the same fields, in the same order: answered once
+    keys = _MAPPED.get(names)
+    if keys is None:
+        if len(_MAPPED) >= 256:
+            _MAPPED.clear()
+        keys = _MAPPED[names] = tuple([key for key in names if key not in KNOWN_FIELDS])
+    return keys
 
 
-def mapped_texts(values: Mapping[str, Any], keys: list[str]) -> tuple[str, ...] | None:
+_MAPPED: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""An item's field names -> the mapped ones among them."""
+
+
+def mapped_texts(values: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, ...] | None:
     """The values of the mapped fields ``keys`` when each is a text, else None: what a run of items that map the same
     texts has in common (a value of another type is not compared: ``True == 1``, and ``==`` of any object)."""
     texts = tuple([values[key] for key in keys])
@@ -140,7 +152,7 @@ def extra_attributes(
     language_tag: str,
     placements: dict[str, Placement | None] | None = None,
     placed: list[Any] | None = None,
-    keys: list[str] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The attributes the mapped fields of ``values`` set; ``placements``: where each field goes for this product
     type, kept by the caller (filled as fields are met) when it writes many items of the same product type;

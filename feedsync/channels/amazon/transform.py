@@ -7,7 +7,7 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
@@ -353,7 +353,7 @@ class AmazonEncoder:
         return self._properties[product_type]
 
     def _extra_attributes(
-        self, values: Mapping[str, Any], keys: list[str], properties: Mapping[str, Any] | None, product_type: str
+        self, values: Mapping[str, Any], keys: Sequence[str], properties: Mapping[str, Any] | None, product_type: str
     ) -> dict[str, Any]:
         """The attributes the item's mapped fields (``keys``) set; each value of any type the templates made that
         orjson may write otherwise than ``json`` (not ``plain_scalar``) is a doubt. The entries are the previous

@@ -4,7 +4,7 @@ currency against the marketplace's (AMZ010)."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -160,7 +160,7 @@ class MessageChecker:
         return found, refused
 
     def _fields_of(
-        self, product_type: str, properties: Mapping[str, Any], keys: list[str]
+        self, product_type: str, properties: Mapping[str, Any], keys: Sequence[str]
     ) -> tuple[list[str], list[tuple[str, str, dict[str, Any]]]]:
         """The mapped fields the product type lacks, and those whose part has an enum (with the attribute they set
         and the part's schema): read once per product type and list of mapped fields (the same for most items)."""
