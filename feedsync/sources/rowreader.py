@@ -155,7 +155,9 @@ def compile_reader(
             f"                problems.append((problem.code, {field!r}, {text}, problem.message))",
             "            else:",
             f"                out[{field!r}] = value",
-            f"                {rep}.keep({text}, value)",
+            f"                if len({memo}) >= {normalize._REMEMBERED}:",  # ``_Repeated.keep``, without the call
+            f"                    {memo}.clear()",
+            f"                {memo}[{text}] = value",
         )
     if "additional_image_links" in fields:
         text, images = texts["additional_image_links"], src.ref("_images", normalize._image_links(ctx))

@@ -128,12 +128,13 @@ def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     if key == _named[0]:
         return _named[1]  # type: ignore[return-value]
     named = _name_variant(title, values, separator)
-    if all(type(part) is str or part is None for part in key):  # texts only: the key cannot change after
+    if {*map(type, key)} <= _TEXT_OR_NONE:  # texts only: the key cannot change after
         _named = (key, named)
     return named
 
 
 _named: tuple[tuple[Any, ...] | None, str | None] = (None, None)
+_TEXT_OR_NONE = {str, type(None)}
 """The arguments of the last name ``name_variant`` made of texts (title, separator, values), and the name."""
 
 
