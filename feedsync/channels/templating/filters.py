@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -162,7 +162,13 @@ def _name_variant(title: Any, values: tuple[Any, ...], separator: str) -> str:
 
 def _names(words: str, folded: str) -> bool:
     """Whether ``words`` holds ``folded`` as whole words."""
-    return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", words) is not None
+    return _whole_words(folded)(words) is not None
+
+
+@lru_cache(maxsize=1024)
+def _whole_words(folded: str) -> Callable[[str], re.Match[str] | None]:
+    """The search for ``folded`` as whole words, compiled once: a catalog has few colours and sizes."""
+    return re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)").search
 
 
 @lru_cache(maxsize=4096)
