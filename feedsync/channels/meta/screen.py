@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import repeat
-from operator import gt
 from typing import Any
 
 from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED, VARIANT_FIELDS
 from feedsync.checks import FEED_PRICE, gtin_problem
 
 _REQUIRED = frozenset(REQUIRED)
-_LIMITED, _LIMIT_OF = tuple(MAX_LENGTH), tuple(MAX_LENGTH.values())
-_NONE_YET = repeat("")
-_TEXT_ONLY = {str}
+_LIMITS = tuple(MAX_LENGTH.items())
 _IDENTIFIERS = frozenset(("brand", "gtin", "mpn"))
 _VARIANT_FIELDS = frozenset(VARIANT_FIELDS)
 _CHOICES = (("availability", AVAILABILITY_VALUES), ("condition", CONDITION_VALUES))
@@ -26,14 +22,10 @@ def clean(values: Mapping[str, Any]) -> bool:
     if not keys >= _REQUIRED or _IDENTIFIERS.isdisjoint(keys):
         return False
     get = values.get
-    found = [*map(get, _LIMITED, _NONE_YET)]  # an absent one: "" (within any limit)
-    if not {*map(type, found)} <= _TEXT_ONLY:  # a value that is no text (None is as absent)
-        for value in found:
-            if value is not None and type(value) is not str:
-                return False
-        found = [value or "" for value in found]
-    if any(map(gt, map(len, found), _LIMIT_OF)):
-        return False
+    for attr, limit in _LIMITS:
+        value = get(attr)
+        if value is not None and (type(value) is not str or len(value) > limit):
+            return False
     for attr, allowed in _CHOICES:
         value = get(attr)
         if value is not None and (type(value) is not str or value not in allowed):
