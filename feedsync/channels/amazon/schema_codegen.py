@@ -32,8 +32,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from itertools import compress
-from operator import is_not
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import (
@@ -89,8 +87,6 @@ class _Generator:
             "_num": number,
             "_utf8": _utf8,
             "_ABSENT": ("absent",),
-            "_compress": compress,
-            "_is_not": is_not,
             **{_format_name(f): test for f, (test, _) in FORMATS.items()},
         }
         self.functions: list[str] = []
@@ -364,17 +360,14 @@ class _Generator:
                 ]
             else:
                 self.tables.append(f"{passed} = {{}}")
-                names = self.local("n")
-                # the attributes whose entries are not those that passed last, found in C; one no property names
-                # passes as it is (kept too)
                 lines = [
-                    f"{names} = [*{var}]",
-                    f"for {key} in _compress({names}, map(_is_not, {var}.values(), map({passed}.get, {names}))):",
-                    f"    {item} = {var}[{key}]",
-                    f"    {each} = {table}.get({key})",
-                    f"    if {each} is not None and not {each}({item}):",
-                    "        return False",
-                    f"    {passed}[{key}] = {item}",
+                    f"for {key}, {item} in {var}.items():",
+                    f"    if {passed}.get({key}) is not {item}:",
+                    f"        {each} = {table}.get({key})",
+                    f"        if {each} is not None:",
+                    f"            if not {each}({item}):",
+                    "                return False",
+                    f"            {passed}[{key}] = {item}",
                 ]
         else:
             order = list(schema)
