@@ -17,7 +17,6 @@ class _TooDeep:
 
 
 TOO_DEEP = _TooDeep()
-_TEXTS = {str}
 
 
 def same(a: Any, b: Any) -> bool:
@@ -32,8 +31,6 @@ def same(a: Any, b: Any) -> bool:
     if kind is tuple or kind is list:
         if len(a) != len(b):
             return False
-        if {*map(type, a)} == _TEXTS == {*map(type, b)}:  # texts all through (image links): compared in C
-            return a == b  # type: ignore[no-any-return]
         return not a or all(same(x, y) for x, y in zip(a, b, strict=True))
     if kind is dict:
         if len(a) != len(b):

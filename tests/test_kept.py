@@ -1,5 +1,5 @@
-"""``same``: equal values of the same types all through, whatever shortcut it takes (a list or tuple of texts only is
-compared in C)."""
+"""``same``: equal values of the same types all through (what lets a generated field reuse what it made of an equal
+value), held to an element-by-element comparison over nested values."""
 
 from __future__ import annotations
 

@@ -32,20 +32,6 @@ def test_unmapped_options_are_named_after_colour_and_size() -> None:
     assert name_variant("  Cake  ", {"Tiers": "3 tiers"}, separator=" ") == "Cake 3 tiers"
 
 
-def test_the_name_kept_for_the_next_channel_is_given_only_for_the_same_texts() -> None:
-    """The last name made of texts is given again for the same arguments (the next channel's), never for others;
-    a name with a mapping among its values is not kept (the mapping could change after)."""
-    assert name_variant("Tee", "Navy", "M") == "Tee - Navy - M"
-    assert name_variant("Tee", "Navy", "M") == "Tee - Navy - M"
-    assert name_variant("Tee", "Navy", "L") == "Tee - Navy - L"
-    assert name_variant("Tee", "Navy", "L", separator=" / ") == "Tee / Navy / L"
-    assert name_variant("Tee", "Navy", None) == "Tee - Navy"
-    options = {"Fit": "Slim"}
-    assert name_variant("Tee", "Navy", options) == "Tee - Navy - Slim"
-    options["Fit"] = "Loose"
-    assert name_variant("Tee", "Navy", options) == "Tee - Navy - Loose"
-
-
 def test_variant_pairs_add_unmapped_options_once() -> None:
     attributes = {"Logo": "Yes", "Tiers": "3"}
     assert variant_pairs(attributes, ["Logo"], {"Tiers": "3", "Logo": "Yes"}) == "Logo:Yes,Tiers:3"

@@ -10,8 +10,6 @@ lacks (at any depth). Without a definition nothing is cut.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from itertools import compress
-from operator import is_not
 from typing import Any
 
 Cut = Callable[[Any], None]
@@ -107,20 +105,13 @@ class Allowed:
         """Removes from a message's attributes what the definition does not allow; returns the attributes it lacks
         (removed whole; only when the definition closes the message to the attributes it declares). Entries shared
         by messages (made once, never changed after) are cut once: the object cut last is not cut again."""
-        lacking = (
-            [name for name in attributes if name not in self.names]
-            if self.closed and not self.names.issuperset(attributes)
-            else []
-        )
+        lacking = [name for name in attributes if name not in self.names] if self.closed else []
         for name in lacking:
             del attributes[name]
         cuts, last = self._cuts, self._last
-        names = [*attributes]
-        # the attributes whose entries are not those seen last, found in C (most are shared, seen already)
-        for name in compress(names, map(is_not, attributes.values(), map(last.get, names))):
-            value = attributes[name]
+        for name, value in attributes.items():
             cut = cuts.get(name)
-            if cut is not None:
+            if cut is not None and last.get(name) is not value:
                 cut(value)
-            last[name] = value
+                last[name] = value
         return lacking

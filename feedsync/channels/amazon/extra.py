@@ -24,7 +24,6 @@ KNOWN_FIELDS = frozenset(
     }
 )  # fmt: skip
 _TRUE = {"true", "yes", "1", "y"}
-_TEXT = {str}
 
 
 def mapped_keys(values: Iterable[str]) -> tuple[str, ...]:
@@ -50,7 +49,7 @@ def mapped_texts(values: Mapping[str, Any], keys: Sequence[str]) -> tuple[str, .
     """The values of the mapped fields ``keys`` when each is a text, else None: what a run of items that map the same
     texts has in common (a value of another type is not compared: ``True == 1``, and ``==`` of any object)."""
     texts = tuple([values[key] for key in keys])
-    return texts if {*map(type, texts)} <= _TEXT else None
+    return texts if all(type(text) is str for text in texts) else None
 
 
 def _split(key: str) -> tuple[str, list[str]]:

@@ -121,24 +121,7 @@ def variant_pairs(
 def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
     """``title - value - value``: the title followed by each variant value (a string, or a mapping's values)
     that the title does not already contain as whole words, ignoring case (``Mug Color Verde`` stays as it is
-    for colour ``verde``). The last name made of texts is kept: the channels name the same variant one after
-    another."""
-    global _named
-    key = (title, separator, *values)
-    if key == _named[0]:
-        return _named[1]  # type: ignore[return-value]
-    named = _name_variant(title, values, separator)
-    if {*map(type, key)} <= _TEXT_OR_NONE:  # texts only: the key cannot change after
-        _named = (key, named)
-    return named
-
-
-_named: tuple[tuple[Any, ...] | None, str | None] = (None, None)
-_TEXT_OR_NONE = {str, type(None)}
-"""The arguments of the last name ``name_variant`` made of texts (title, separator, values), and the name."""
-
-
-def _name_variant(title: Any, values: tuple[Any, ...], separator: str) -> str:
+    for colour ``verde``)."""
     text, words = _folded(title if type(title) is str else "" if title is None else str(title))
     added: list[str] | None = None
     for given in values:
