@@ -64,6 +64,19 @@ class Diagnostic:
         return (Diagnostic, (*fields, self.value, self.location))
 
 
+def location_fields(location: Location | None) -> tuple[Any, ...] | None:
+    """A location's fields in their order (path, row, column, column name), or None."""
+    return None if location is None else (location.path, location.row, location.column, location.column_name)
+
+
+def finding_fields(diagnostic: Diagnostic) -> tuple[Any, ...]:
+    """A finding's fields in their order, as texts, numbers and None: its severity as its text, its location as
+    ``location_fields``. What is kept of a finding on disk (a spilled batch, the row cache)."""
+    d = diagnostic
+    fields = (d.code, d.name, d.severity.value, d.message, d.channel, d.product_id, d.field, d.value)
+    return (*fields, location_fields(d.location))
+
+
 Emit = Callable[[Diagnostic], None]
 """Where code that finds problems reports them, one Diagnostic at a time."""
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from typing import IO, Any, NamedTuple, overload
 
-from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
+from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity, finding_fields
 
 KEEP = 1000
 """Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
@@ -156,7 +156,8 @@ class Findings:
         if isinstance(index, slice):
             start, stop, step = index.indices(len(self))
             if start >= self._spilled and step == 1:  # the latest findings: no need to read the spool
-                return self._memory[start - self._spilled : stop - self._spilled]
+                # (an empty slice's stop may lie before its start: before the memory too, never counted from its end)
+                return self._memory[start - self._spilled : max(start, stop) - self._spilled]
             if stop <= self._keep and step == 1 and start == 0:  # the first few
                 return self._head(stop)
             return list(self)[index]
@@ -222,24 +223,10 @@ _SEVERITIES = {severity.value: severity for severity in Severity}
 
 
 def _packed(batch: list[Diagnostic]) -> bytes:
-    """A batch of findings as it lies on disk: each a tuple of its fields (its location's as a tuple of their own,
-    its severity as its text), pickled. Texts, numbers and tuples are pickled in C: several times quicker than the
-    objects, each of which pickle asks for its ``__reduce__``."""
-    rows = [
-        (
-            d.code,
-            d.name,
-            d.severity.value,
-            d.message,
-            d.channel,
-            d.product_id,
-            d.field,
-            d.value,
-            None if (at := d.location) is None else (at.path, at.row, at.column, at.column_name),
-        )
-        for d in batch
-    ]
-    return pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
+    """A batch of findings as it lies on disk: each finding's fields (``finding_fields``), pickled. Texts, numbers
+    and tuples are pickled in C: several times quicker than the objects, each of which pickle asks for its
+    ``__reduce__``."""
+    return pickle.dumps([*map(finding_fields, batch)], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpacked(data: bytes) -> list[Diagnostic]:

@@ -17,6 +17,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.delivery.observers import Staged, SyncItems
 from feedsync.diagnostics import Diagnostic, Location, Report, Severity
+from feedsync.diagnostics.diagnostic import finding_fields, location_fields
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
 from feedsync.model.product import Product
@@ -280,9 +281,9 @@ class RowCache:
             result.rejected - before[2],
             sink.checked_rejected - before[3],
         ]
-        noted = [[*added[:5], _location(added[5])] for added in tally.added]
+        noted = [[*added[:5], location_fields(added[5])] for added in tally.added]
         unmapped = sorted(set(channel._reported_unmapped.asked))
-        return start, [counts, [_diagnostic(d) for d in own if d.code != "CFG004"], unmapped, noted, missing, items]
+        return start, [counts, [finding_fields(d) for d in own if d.code != "CFG004"], unmapped, noted, missing, items]
 
     # -- the source's gate
 
@@ -546,7 +547,7 @@ def _stream_part(product: Product, own: list[Diagnostic]) -> list[Any]:
     sku = product.attributes.get("sku")
     ignore = product.attributes.get(IGNORE_COLUMN)
     group_key = product.group_id or product.id
-    return [product.id, group_key, product.group_id, sku, variant, ignore, [_diagnostic(d) for d in own]]
+    return [product.id, group_key, product.group_id, sku, variant, ignore, [finding_fields(d) for d in own]]
 
 
 def _window(channel: CompiledChannel, product: Product) -> list[float] | None:
@@ -575,12 +576,6 @@ def _key(parts: list[Any], width: int) -> tuple[Any, ...]:
     return (*parts[:width], *map(tuple, parts[width:]))
 
 
-def _location(location: Location | None) -> list[Any] | None:
-    if location is None:
-        return None
-    return [location.path, location.row, location.column, location.column_name]
-
-
 def _restored_location(data: list[Any] | None, stored_row: int, row: int) -> Location | None:
     if data is None:
         return None
@@ -598,20 +593,6 @@ def _note(data: list[Any], stored_row: int, row: int) -> tuple[Any, ...]:
         str(item_id),
         _restored_location(location, stored_row, row),
     )
-
-
-def _diagnostic(d: Diagnostic) -> list[Any]:
-    return [
-        d.code,
-        d.name,
-        d.severity.value,
-        d.message,
-        d.channel,
-        d.product_id,
-        d.field,
-        d.value,
-        _location(d.location),
-    ]
 
 
 def _restore(data: list[Any], stored_row: int, row: int) -> Diagnostic:

@@ -84,6 +84,16 @@ def test_it_is_the_list_it_replaces(numbers: list[int], keep: int, start: int, s
         assert received == items and received.severities() == Counter(d.severity for d in items)
 
 
+def test_an_empty_slice_past_the_spilled_findings_is_empty() -> None:
+    """A slice whose stop lies before its start, past the findings on disk, is empty (as a list's): its stop is not
+    counted from the end of the findings in memory (hypothesis found ``[2:0]`` of five findings, two spilled)."""
+    items = [finding(n) for n in range(5)]
+    found = Findings(keep=2)
+    found.extend(items)
+    assert found._spilled == 2
+    assert found[2:0] == items[2:0] == [] and found[3:1] == [] and found[2:3] == items[2:3]
+
+
 def test_a_forked_process_reads_what_was_spilled_before_and_spills_to_its_own_file() -> None:
     import os
 
