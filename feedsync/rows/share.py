@@ -133,7 +133,11 @@ class Seed:
         for mine, theirs in zip(self.ids, share.ids, strict=True):
             if mine is not theirs:  # a share made again from this seed grew the seed's own sets
                 mine.update(theirs)
-        self.trackers = share.trackers
+        # a tracker that compared no group in the share holds what it held before it (as one process's would)
+        self.trackers = {
+            name: held if held[0] is not None or name not in self.trackers else self.trackers[name]
+            for name, held in share.trackers.items()
+        }
         for key, value in share.told.items():
             if isinstance(value, bool):
                 self.told[key] = value if value != before[key] else self.told[key]
