@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -75,6 +75,16 @@ def finding_fields(diagnostic: Diagnostic) -> tuple[Any, ...]:
     d = diagnostic
     fields = (d.code, d.name, d.severity.value, d.message, d.channel, d.product_id, d.field, d.value)
     return (*fields, location_fields(d.location))
+
+
+_SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+def from_fields(fields: Sequence[Any]) -> Diagnostic:
+    """The finding ``finding_fields`` gave ``fields`` of (equal to it)."""
+    code, name, severity, message, channel, product_id, field, value, at = fields
+    location = None if at is None else Location(*at)
+    return Diagnostic(code, name, _SEVERITIES[severity], message, channel, product_id, field, value, location)
 
 
 Emit = Callable[[Diagnostic], None]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from typing import IO, Any, NamedTuple, overload
 
-from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity, finding_fields
+from feedsync.diagnostics.diagnostic import Diagnostic, Severity, finding_fields, from_fields
 
 KEEP = 1000
 """Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
@@ -219,9 +219,6 @@ class Findings:
             spool.close()
 
 
-_SEVERITIES = {severity.value: severity for severity in Severity}
-
-
 def _packed(batch: list[Diagnostic]) -> bytes:
     """A batch of findings as it lies on disk: each finding's fields (``finding_fields``), pickled. Texts, numbers
     and tuples are pickled in C: several times quicker than the objects, each of which pickle asks for its
@@ -231,11 +228,7 @@ def _packed(batch: list[Diagnostic]) -> bytes:
 
 def _unpacked(data: bytes) -> list[Diagnostic]:
     """The findings of a batch ``_packed`` made, equal to those it was made of."""
-    severities = _SEVERITIES
-    return [
-        Diagnostic(code, name, severities[severity], message, channel, product, field, value, at and Location(*at))
-        for code, name, severity, message, channel, product, field, value, at in pickle.loads(data)
-    ]
+    return [*map(from_fields, pickle.loads(data))]
 
 
 _CARRIER: IO[bytes] | None = None
