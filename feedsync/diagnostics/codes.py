@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
-from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity
+from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity, new_diagnostic
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,15 +642,7 @@ def make(
     severity: Severity | None = None,
 ) -> Diagnostic:
     """Build a Diagnostic for a registered code (its name and default severity come from the registry)."""
-    info = code_info(code)
-    return Diagnostic(
-        code=code,
-        name=info.name,
-        severity=severity or info.severity,
-        message=message,
-        channel=channel,
-        product_id=product_id,
-        field=field,
-        value=value,
-        location=location,
+    info = CODES.get(code) or code_info(code)
+    return new_diagnostic(
+        code, info.name, severity or info.severity, message, channel, product_id, field, value, location
     )

@@ -1,0 +1,70 @@
+"""``new_location`` and ``new_diagnostic`` make what the frozen dataclasses' constructors make."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity, new_diagnostic, new_location
+
+texts = st.none() | st.text(max_size=20)
+numbers = st.none() | st.integers(min_value=-5, max_value=10**9)
+locations = st.builds(Location, st.text(max_size=20), numbers, numbers, texts)
+
+
+@given(st.text(max_size=20), numbers, numbers, texts)
+def test_new_location_is_the_constructors(path: str, row: int | None, column: int | None, name: str | None) -> None:
+    made, built = new_location(path, row, column, name), Location(path, row, column, name)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built) and str(made) == str(built)
+    assert type(made) is Location
+    assert pickle.loads(pickle.dumps(made)) == built
+
+
+@given(
+    st.sampled_from(["AMZ015", "GMC001", "MDL001"]),
+    st.text(max_size=20),
+    st.sampled_from(list(Severity)),
+    st.text(max_size=40),
+    texts,
+    texts,
+    texts,
+    texts,
+    st.none() | locations,
+)
+def test_new_diagnostic_is_the_constructors(
+    code: str,
+    name: str,
+    severity: Severity,
+    message: str,
+    channel: str | None,
+    product_id: str | None,
+    field: str | None,
+    value: str | None,
+    location: Location | None,
+) -> None:
+    args = (code, name, severity, message, channel, product_id, field, value, location)
+    made, built = new_diagnostic(*args), Diagnostic(*args)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert tuple(getattr(made, f.name) for f in dataclasses.fields(Diagnostic)) == args
+    assert pickle.loads(pickle.dumps(made)) == built
+
+
+def test_made_findings_stay_frozen() -> None:
+    finding = make("AMZ015", "text", channel="amazon", location=new_location("p.csv", 2, 3, "gtin"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.code = "AMZ016"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        finding.location.row = 3  # type: ignore[misc, union-attr]
+    assert finding == Diagnostic(
+        "AMZ015", finding.name, finding.severity, "text", "amazon", location=Location("p.csv", 2, 3, "gtin")
+    )
+
+
+def test_make_refuses_an_unregistered_code() -> None:
+    with pytest.raises(KeyError, match="unregistered diagnostic code"):
+        make("XYZ999", "text")
