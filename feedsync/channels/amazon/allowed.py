@@ -105,9 +105,11 @@ class Allowed:
         """Removes from a message's attributes what the definition does not allow; returns the attributes it lacks
         (removed whole; only when the definition closes the message to the attributes it declares). Entries shared
         by messages (made once, never changed after) are cut once: the object cut last is not cut again."""
-        lacking = [name for name in attributes if name not in self.names] if self.closed else []
-        for name in lacking:
-            del attributes[name]
+        lacking = []
+        if self.closed and not self.names.issuperset(attributes):  # most messages: one set comparison
+            lacking = [name for name in attributes if name not in self.names]
+            for name in lacking:
+                del attributes[name]
         cuts, last = self._cuts, self._last
         for name, value in attributes.items():
             cut = cuts.get(name)
