@@ -428,3 +428,52 @@ def test_a_full_disk_while_a_stitched_feed_syncs_leaves_every_feed_as_it_was(
         pipeline.run(changed, "build", out_dir=out, validate=True, jobs=2)
     assert synced  # the thread's sync met the full disk
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_full_disk_while_a_whole_amazon_document_syncs_leaves_every_feed_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Amazon's documents are synced in a thread as soon as each is whole (the first share's at once, each one the
+    numbering ends while it goes on): a sync that fails there fails the build before any feed is renamed."""
+    import errno
+    import os
+    import threading
+
+    from feedsync.errors import OutputError
+    from feedsync.rows import stitch
+
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    config = load_config(catalog(tmp_path / "c", [row(n, f"G{n // 3}") for n in range(60)], max_messages=7))
+    out = tmp_path / "out"
+    report = pipeline.run(config, "build", out_dir=out, validate=True, jobs=2)
+    assert len(report.channels["amazon"].parts) >= 5  # documents of 7 messages: several in each share
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    synced: list[str] = []
+    real = os.fsync
+
+    def named(fd: int) -> str:
+        return os.readlink(f"/proc/self/fd/{fd}")
+
+    def early(fd: int) -> None:  # records which documents a thread synced, and syncs them
+        if threading.current_thread() is not threading.main_thread():
+            synced.append(named(fd))
+        return real(fd)
+
+    monkeypatch.setattr(stitch.os, "fsync", early)
+    again = pipeline.run(config, "build", out_dir=out, validate=True, jobs=2)
+    whole = [p for p in synced if "amazon" in p]
+    assert len(whole) >= len(again.channels["amazon"].parts)  # every document but the last, in a thread
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+    def full(fd: int) -> None:  # the disk fills while a thread syncs an Amazon document
+        if threading.current_thread() is threading.main_thread() or "amazon" not in named(fd):
+            return real(fd)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(stitch.os, "fsync", full)
+    changed = load_config(
+        catalog(tmp_path / "c", [row(n, f"G{n // 3}", description="Linen") for n in range(60)], max_messages=7)
+    )
+    with pytest.raises(OutputError, match=r"cannot write .*amazon(\.\d+)?\.json: No space left on device"):
+        pipeline.run(changed, "build", out_dir=out, validate=True, jobs=2)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

@@ -40,13 +40,15 @@ def stitch(
 ) -> None:
     """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue
     (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (by the
-    kernel) and then synced in threads of their own while this process numbers Amazon's messages; every feed is
-    renamed into place after all are stitched, as before."""
+    kernel) and then synced in threads of their own while this process numbers Amazon's messages; so is each of
+    Amazon's documents once it is whole. Every feed is renamed into place after all are stitched and synced, as
+    before."""
     with ExitStack() as stack:
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
         # both done (and their errors raised) before any rename; the copies first, since they hand on the syncs
         with ThreadPoolExecutor(max_workers=1) as syncing, ThreadPoolExecutor(max_workers=1) as copying:
             copied: list[Future[Future[None]]] = []
+            synced: list[Future[None]] = []  # Amazon's whole documents
             for channel in compiled:
                 result = report.channels[channel.name]
                 result.output = out / channel.filename
@@ -55,7 +57,7 @@ def stitch(
                 head = _prologue(channel, encoder, tail)
                 files = [folder / str(index) / channel.filename for index in range(count)]
                 if channel.format.writer == "json_listings":
-                    _continue_messages(stack, parts, out, channel, encoder, result, files, head)
+                    _continue_messages(stack, parts, out, channel, encoder, result, files, head, syncing, synced)
                     checkpoint("rows.feed-stitched")
                 else:
                     handle = stack.enter_context(_extended(files[0], result.output, head, tail))
@@ -63,6 +65,8 @@ def stitch(
             for done in copied:
                 done.result().result()
                 checkpoint("rows.feed-stitched")
+            for sync in synced:
+                sync.result()
 
 
 def _copy_whole(
@@ -83,9 +87,12 @@ def _continue_messages(
     result: ChannelResult,
     files: list[Path],
     head: bytes,
+    syncing: ThreadPoolExecutor,
+    synced: list[Future[None]],
 ) -> None:
     """Amazon's feed: the first share's documents are its first ones, whole but the last, which the other shares'
-    messages continue (numbered on from its count) in documents of ``max_messages``."""
+    messages continue (numbered on from its count) in documents of ``max_messages``. Each document, once whole, is
+    synced by ``syncing`` (its future in ``synced``) while the numbering goes on."""
     assert result.output is not None
     documents = [files[0], *_parts(files[0].parent, channel)]
     count = _count_messages(documents[-1], head, TAILS["json_listings"])
@@ -97,13 +104,27 @@ def _continue_messages(
         )
         for number, (document, target) in enumerate(zip(documents, targets, strict=True), start=1)
     ]
+    for handle, target in zip(handles[:-1], targets, strict=False):  # the first share's whole documents
+        synced.append(syncing.submit(sync_early, handle, target))
+    open_part = _part_opener(parts, out, channel, result)
+    last = [(handles[-1], targets[-1])]  # the document written now
+
+    def open_next(number: int) -> BinaryIO:
+        """The next document, the one before it (whole: the writer ended it) synced meanwhile."""
+        handle, target = last[0]
+        handle.flush()
+        synced.append(syncing.submit(sync_early, handle, target))
+        opened = open_part(number)
+        last[0] = (opened, result.parts[-1])
+        return opened
+
     writer = open_writer(
         channel.format.writer,
         handles[-1],
         columns=channel.columns,
         meta={**channel.feed, **(encoder.meta if encoder else {})},
         options={**channel.format.options, **channel.settings},
-        open_part=_part_opener(parts, out, channel, result),
+        open_part=open_next,
     )
     assert isinstance(writer, JsonListingsWriter)
     with writer.resume(count, len(documents)):
