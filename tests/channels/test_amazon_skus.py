@@ -4,7 +4,11 @@ rejected; the state maps the published SKU back to the catalog id for orders; a 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedsync import pipeline
 from feedsync.channels.amazon.rules import sku_problem
@@ -86,3 +90,11 @@ def test_rosarose_items_are_no_longer_rejected_for_their_skus(tmp_path: Path) ->
     assert all(len(s) <= 40 and printable_ascii(s) for s in skus)
     children = [m["sku"] for m in written if m["requirements"] != "LISTING_PRODUCT_ONLY"]
     assert len(children) == len(set(children)) == 1192
+
+
+@given(st.text(max_size=50))
+def test_a_sku_is_refused_exactly_when_it_is_not_printable_ascii_within_the_limit(sku: str) -> None:
+    """Printable ASCII (U+0020..U+007E) of 1 to 40 characters passes; a line end at the end is no exception."""
+    fits = re.fullmatch(r"[\x20-\x7e]{1,40}", sku) is not None
+    assert (sku_problem(sku) is None) == fits
+    assert sku_problem(sku + "\n") is not None

@@ -9,7 +9,6 @@ from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic
 
-_SKU_CHARS = re.compile(r"^[\x20-\x7e]+$")
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
 PRODUCT_TYPE_NAME = re.compile(r"^[A-Z0-9_]{1,100}$")
 
@@ -52,7 +51,7 @@ def sku_problem(sku: str) -> str | None:
     """What is wrong with a SKU Amazon would reject, or None."""
     if len(sku) > MAX_SKU_LENGTH:
         return f"is {len(sku)} characters, more than Amazon's {MAX_SKU_LENGTH}"
-    if not _SKU_CHARS.match(sku):
+    if not (sku and sku.isascii() and sku.isprintable()):  # printable ASCII, U+0020..U+007E (no regex: per item)
         bad = sorted({c for c in sku if not ("\x20" <= c <= "\x7e")})
         return "holds characters Amazon does not take in a SKU (printable ASCII only): " + " ".join(
             f"{c!r} (U+{ord(c):04X})" for c in bad[:5]
