@@ -161,3 +161,53 @@ def test_a_home_parent_without_batteries_required_is_told_how_to_map_it(
         (sku, "batteries_required") for sku in ("LAMP-S-BLK", "LAMP-L-BLK", "LAMP-S-WHT", "RUG-STRIPE", "RUG-DOT")
     }
     assert not [d for d in found if d["code"] == "AMZ009" and "batteries_required" in d["field"]]
+
+
+def _reference_cut(schema: dict[str, Any], attributes: dict[str, Any]) -> list[str]:
+    """The cut as the definition says it, attribute by attribute, nothing remembered: what ``Allowed.cut`` gives."""
+    from feedsync.channels.amazon.allowed import _cut
+
+    properties = schema.get("properties") or {}
+    lacking = (
+        [name for name in attributes if name not in properties] if schema.get("additionalProperties") is False else []
+    )
+    for name in lacking:
+        del attributes[name]
+    for name, value in attributes.items():
+        cut = _cut(properties[name]) if name in properties else None
+        if cut is not None:
+            cut(value)
+    return lacking
+
+
+@pytest.mark.parametrize("definition", [PRODUCT, "HOME-us.json", "HOME-de.json"])
+def test_the_cut_of_each_message_is_the_definitions_whatever_came_before(definition: str) -> None:
+    """Messages of random attributes (the definition's and others, entries of its keys and others, one entry or
+    several, shared with the message before or new), cut one after another by one ``Allowed``: each is cut as the
+    definition says, as if it were the first."""
+    import random
+
+    schema = load(DEFINITIONS / definition)
+    properties = schema["properties"]
+    names = sorted(properties)
+    allowed = Allowed(schema)
+    chooser = random.Random(definition)
+    before: dict[str, Any] = {}
+    for _ in range(400):
+        message: dict[str, Any] = {}
+        for name in chooser.sample([*names, "not_an_attribute"], 8):
+            if name in before and chooser.random() < 0.5:
+                message[name] = before[name]  # the same entries again (never changed once made)
+                continue
+            items = properties.get(name, {}).get("items", {})
+            keys = sorted((items.get("properties") or {}) if isinstance(items, dict) else {}) or ["value"]
+            entries = [
+                {key: "x" for key in chooser.sample([*keys, "audience", "extra"], min(3, len(keys) + 2))}
+                for _ in range(chooser.choice([1, 1, 1, 2]))
+            ]
+            message[name] = entries if chooser.random() < 0.9 else entries[0]  # an entry not in a list, now and then
+        expected = json.loads(json.dumps(message))
+        expected_lacking = _reference_cut(schema, expected)
+        assert allowed.cut(message) == expected_lacking
+        assert message == expected
+        before = message

@@ -58,6 +58,15 @@ def _compile(schema: Any) -> tuple[Cut | None, frozenset[str] | None]:
     return cut_object, None
 
 
+def _compile_entries(schema: Any) -> tuple[Cut | None, frozenset[str] | None]:
+    """The cut for values of ``schema``, and the keys of its entries when it is a list of closed objects with nothing
+    to cut below them (else None)."""
+    cut = _cut(schema)
+    if cut is None or not isinstance(schema, dict) or not isinstance(schema.get("items"), dict):
+        return cut, None
+    return cut, _compile(schema["items"])[1]
+
+
 def _each(each: Cut) -> Cut:
     def cut_list(value: Any) -> None:
         if isinstance(value, list):
@@ -98,7 +107,11 @@ class Allowed:
         properties: Mapping[str, Any] = schema.get("properties") or {}
         self.names = frozenset(properties)
         self.closed = schema.get("additionalProperties") is False
-        self._cuts = {name: cut for name, sub in properties.items() if (cut := _cut(sub)) is not None}
+        compiled = {name: _compile_entries(sub) for name, sub in properties.items()}
+        self._cuts = {name: cut for name, (cut, _) in compiled.items() if cut is not None}
+        # attribute -> the keys its entries may have, where its cut is that of a list of closed entries with nothing
+        # to cut below them (most attributes): a one-entry list within them is looked at without a call
+        self._flat = {name: keys for name, (_, keys) in compiled.items() if keys is not None}
         self._last: dict[str, Any] = {}  # attribute -> the entries cut last: the same object again is cut already
 
     def cut(self, attributes: dict[str, Any]) -> list[str]:
@@ -110,10 +123,18 @@ class Allowed:
             lacking = [name for name in attributes if name not in self.names]
             for name in lacking:
                 del attributes[name]
-        cuts, last = self._cuts, self._last
+        cuts, last, flat = self._cuts, self._last, self._flat
         for name, value in attributes.items():
+            if last.get(name) is value:  # shared entries, cut already (most of a message's)
+                continue
             cut = cuts.get(name)
-            if cut is not None and last.get(name) is not value:
-                cut(value)
-                last[name] = value
+            if cut is None:
+                continue
+            last[name] = value
+            keys = flat.get(name)
+            if keys is not None and type(value) is list and len(value) == 1:
+                entry = value[0]
+                if type(entry) is dict and keys.issuperset(entry):
+                    continue  # one entry, nothing of it to cut (an item's own name, identifier, image)
+            cut(value)
         return lacking
