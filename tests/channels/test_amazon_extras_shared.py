@@ -225,3 +225,37 @@ def test_the_messages_of_a_product_type_share_their_offer_entries(definitions: P
         assert home[name] is again[name]
         assert product[name] is not home[name]
     assert "audience" in home["purchasable_offer"][0] and "audience" not in product["purchasable_offer"][0]
+
+
+OWN_TEXTS = {
+    "brand": st.sampled_from(["Acme", "Bolt"]),
+    "color": st.sampled_from(["Red", "Blue"]),
+    "size": st.sampled_from(["M", "L"]),  # PRODUCT has no size: cut, and told (AMZ018) once
+    "material": st.sampled_from(["Cotton", "Wool"]),  # nor material
+    "pattern": st.just("Plain"),
+    "product_description": st.sampled_from(["Soft", "Warm"]),
+}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    batch=st.lists(items(OWN_TEXTS, {"parent_sku": st.sampled_from([None, "G1"])}), min_size=1, max_size=8),
+    with_definitions=st.booleans(),
+)
+def test_an_attribute_a_definition_lacks_is_not_made_again_and_the_messages_are_the_same(
+    batch: list[dict[str, Any]], with_definitions: bool, definitions: Path
+) -> None:
+    """Once the cut has removed a text attribute of the encoder's own that a product type's definition lacks, the
+    encoder does not make it for that product type again: its messages and notes are those of an encoder that
+    makes it, and has it cut, for every item."""
+    settings_ = {"seller_id": "A1", "marketplace": "US"}
+    if with_definitions:
+        settings_["definitions"] = str(definitions)
+    remembering, forgetting = AmazonEncoder(settings_), AmazonEncoder(settings_)
+    for values in batch:
+        forgetting._lacks = {}
+        made = [message_bytes(m) for m in remembering.encode_values(dict(values))]
+        assert made == [message_bytes(m) for m in forgetting.encode_values(dict(values))]
+        assert remembering._notes == forgetting._notes
+    if with_definitions and any(v["product_type"] == "PRODUCT" and "size" in v for v in batch):
+        assert "size" in remembering._lacks["PRODUCT"]

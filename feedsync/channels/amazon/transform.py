@@ -55,6 +55,8 @@ _IDENTIFIER_TYPES = {12: "upc", 14: "gtin"}
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", *AXES)
 """The text attributes written as they are (a value in the marketplace's language), in the messages' order."""
+_TEXTS = frozenset((*_TEXTS_BEFORE_GTIN, *_TEXTS_AFTER_BULLETS))
+_NO_NAMES: frozenset[str] = frozenset()
 _SHARED_TEXTS = frozenset({"brand", *AXES})
 """Text attributes whose short values repeat across a catalog: their entries are made once per value
 (``_text_entries``); an item's name is its own, and a description is long (hashing it costs what its entry does):
@@ -122,6 +124,9 @@ class AmazonEncoder:
         self._notes: list[tuple[str, str, str | None, str]] = []  # (code, field, value, message) of the last item
         self._options: Mapping[str, str] = {}  # the checked item's options that map to no variant field
         self._cut_told: set[tuple[str, str]] = set()  # (product type, attribute) left out and told (AMZ018)
+        # product type -> the text attributes of feedsync's own its definition lacks, met by the cut: not made again
+        # (the cut would remove them). A dict, not a set: no state a row split's shares compare
+        self._lacks: dict[str, frozenset[str]] = {}
         self._offer_only_told = False  # mapped product attributes left out of offer-only messages: said once
         self._pending: tuple[ChannelItem, list[dict[str, Any]], str | None] | None = None
         self._checker = MessageChecker(self.settings)
@@ -446,7 +451,12 @@ class AmazonEncoder:
         allowed = self._checker.allowed(product_type)
         if allowed is None:
             return
-        for name in allowed.cut(attributes):
+        lacking = allowed.cut(attributes)
+        if lacking:
+            lacks = self._lacks.get(product_type, frozenset())
+            if not lacks.issuperset(lacking):
+                _room(self._lacks)[product_type] = lacks | _TEXTS.intersection(lacking)
+        for name in lacking:
             if (product_type, name) not in self._cut_told:
                 self._cut_told.add((product_type, name))
                 self._notes.append(("AMZ018", *cut_note((product_type, name))))
@@ -497,8 +507,9 @@ class AmazonEncoder:
         market = self._market
         attributes: dict[str, Any] = {}
         get = values.get
+        lacks = self._lacks.get(product_type, _NO_NAMES) if properties is not None else _NO_NAMES
         for name in _TEXTS_BEFORE_GTIN:
-            if name in values:
+            if name in values and name not in lacks:
                 attributes[name] = self._text_entries(name, str(values[name]), pool)
         gtin = get("gtin")
         if isinstance(gtin, str):
@@ -512,7 +523,7 @@ class AmazonEncoder:
                 entries = self._bullet_entries(bullets, pool)
             attributes["bullet_point"] = entries
         for name in _TEXTS_AFTER_BULLETS:
-            if name in values:
+            if name in values and name not in lacks:
                 attributes[name] = self._text_entries(name, str(values[name]), pool)
         if "main_image" in values:
             image = values["main_image"]
