@@ -93,13 +93,13 @@ def new_diagnostic(
     name: str,
     severity: Severity,
     message: str,
-    channel: str | None = None,
-    product_id: str | None = None,
-    field: str | None = None,
-    value: str | None = None,
-    location: Location | None = None,
+    channel: str | None,
+    product_id: str | None,
+    field: str | None,
+    value: str | None,
+    location: Location | None,
 ) -> Diagnostic:
-    """``Diagnostic(code, name, severity, message, ...)`` with its fields in their order, made faster."""
+    """``Diagnostic(code, name, severity, message, channel, product_id, field, value, location)``, made faster."""
     diagnostic = _new(Diagnostic)
     set_code, set_name, set_severity, set_message, set_channel, set_product, set_field, set_value, set_location = (
         _diagnostic_slots

@@ -17,7 +17,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.delivery.observers import Staged, SyncItems
 from feedsync.diagnostics import Diagnostic, Location, Report, Severity
-from feedsync.diagnostics.diagnostic import finding_fields, location_fields
+from feedsync.diagnostics.diagnostic import finding_fields, location_fields, new_diagnostic, new_location
 from feedsync.diagnostics.gate import Selection
 from feedsync.formats import DelimitedWriter, RssWriter
 from feedsync.model.product import Product
@@ -580,7 +580,7 @@ def _restored_location(data: list[Any] | None, stored_row: int, row: int) -> Loc
     if data is None:
         return None
     path, at, column, name = data
-    return Location(str(path), row if at == stored_row else at, column, name)
+    return new_location(str(path), row if at == stored_row else at, column, name)
 
 
 def _note(data: list[Any], stored_row: int, row: int) -> tuple[Any, ...]:
@@ -598,6 +598,6 @@ def _note(data: list[Any], stored_row: int, row: int) -> tuple[Any, ...]:
 def _restore(data: list[Any], stored_row: int, row: int) -> Diagnostic:
     code, name, severity, message, channel, product_id, field_name, value, location = data
     where = _restored_location(location, stored_row, row)
-    return Diagnostic(
+    return new_diagnostic(
         str(code), str(name), Severity(severity), str(message), channel, product_id, field_name, value, where
     )

@@ -107,16 +107,15 @@ def _continue_messages(
     for handle, target in zip(handles[:-1], targets, strict=False):  # the first share's whole documents
         synced.append(syncing.submit(sync_early, handle, target))
     open_part = _part_opener(parts, out, channel, result)
-    last = [(handles[-1], targets[-1])]  # the document written now
+    writing, target = handles[-1], targets[-1]  # the document written now
 
     def open_next(number: int) -> BinaryIO:
         """The next document, the one before it (whole: the writer ended it) synced meanwhile."""
-        handle, target = last[0]
-        handle.flush()
-        synced.append(syncing.submit(sync_early, handle, target))
-        opened = open_part(number)
-        last[0] = (opened, result.parts[-1])
-        return opened
+        nonlocal writing, target
+        writing.flush()
+        synced.append(syncing.submit(sync_early, writing, target))
+        writing, target = open_part(number), result.parts[-1]
+        return writing
 
     writer = open_writer(
         channel.format.writer,

@@ -60,11 +60,13 @@ def _compile(schema: Any) -> tuple[Cut | None, frozenset[str] | None]:
 
 def _compile_entries(schema: Any) -> tuple[Cut | None, frozenset[str] | None]:
     """The cut for values of ``schema``, and the keys of its entries when it is a list of closed objects with nothing
-    to cut below them (else None)."""
-    cut = _cut(schema)
-    if cut is None or not isinstance(schema, dict) or not isinstance(schema.get("items"), dict):
-        return cut, None
-    return cut, _compile(schema["items"])[1]
+    to cut below them (``_compile``'s flat list; else None)."""
+    items = schema.get("items") if isinstance(schema, dict) else None
+    if isinstance(items, dict):
+        each, keys = _compile(items)
+        if each is not None and keys is not None:
+            return _flat_list(keys), keys
+    return _cut(schema), None
 
 
 def _each(each: Cut) -> Cut:

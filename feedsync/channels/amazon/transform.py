@@ -453,7 +453,7 @@ class AmazonEncoder:
             return
         lacking = allowed.cut(attributes)
         if lacking:
-            lacks = self._lacks.get(product_type, frozenset())
+            lacks = self._lacks.get(product_type, _NO_NAMES)
             if not lacks.issuperset(lacking):
                 _room(self._lacks)[product_type] = lacks | _TEXTS.intersection(lacking)
         for name in lacking:
@@ -507,7 +507,7 @@ class AmazonEncoder:
         market = self._market
         attributes: dict[str, Any] = {}
         get = values.get
-        lacks = self._lacks.get(product_type, _NO_NAMES) if properties is not None else _NO_NAMES
+        lacks = self._lacks.get(product_type, _NO_NAMES)  # (only product types with a definition have a cut)
         for name in _TEXTS_BEFORE_GTIN:
             if name in values and name not in lacks:
                 attributes[name] = self._text_entries(name, str(values[name]), pool)
