@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -25,7 +26,7 @@ def test_new_location_is_the_constructors(path: str, row: int | None, column: in
     assert pickle.loads(pickle.dumps(made)) == built
 
 
-@given(
+fields = st.tuples(  # a finding's fields, in their order
     st.sampled_from(["AMZ015", "GMC001", "MDL001"]),
     st.text(max_size=20),
     st.sampled_from(list(Severity)),
@@ -36,18 +37,10 @@ def test_new_location_is_the_constructors(path: str, row: int | None, column: in
     texts,
     st.none() | locations,
 )
-def test_new_diagnostic_is_the_constructors(
-    code: str,
-    name: str,
-    severity: Severity,
-    message: str,
-    channel: str | None,
-    product_id: str | None,
-    field: str | None,
-    value: str | None,
-    location: Location | None,
-) -> None:
-    args = (code, name, severity, message, channel, product_id, field, value, location)
+
+
+@given(fields)
+def test_new_diagnostic_is_the_constructors(args: tuple[Any, ...]) -> None:
     made, built = new_diagnostic(*args), Diagnostic(*args)
     assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
     assert tuple(getattr(made, f.name) for f in dataclasses.fields(Diagnostic)) == args
