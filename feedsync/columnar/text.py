@@ -1,0 +1,105 @@
+"""The text filters and escapes of the profiles and writers as Polars expressions over a column of texts.
+
+Each gives, for every text, what its per-row function gives (named beside it), in one pass of Rust over the column.
+Where an expression is exact for some texts only, ``*_exact`` gives the column of where it is: the rows it is not
+exact for go to the per-row engine (:mod:`feedsync.columnar`). tests/columnar/test_text.py holds each to its
+per-row function on random hostile texts and on real exports' descriptions.
+
+Two differences between the engines that the expressions take care of: Python's whitespace (``str.split``,
+``str.isspace``) includes the four ASCII separators U+001C-U+001F, Unicode's (Rust's ``\\s``, ``strip_chars``)
+does not: whitespace is spelled out here. And ``html.unescape`` knows every HTML entity, with or without its
+semicolon, and numeric references; :data:`ENTITIES` are the ones decoded here (those met in real exports), in one
+pass, and a text with any other ``&`` is not exact.
+"""
+
+from __future__ import annotations
+
+import html.entities
+
+import polars as pl
+
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""What ``str.isspace`` is true of (so ``str.split`` splits at), every code point of it (a test counts them)."""
+
+_RUNS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]+"
+
+_NAMES = (
+    *("amp", "lt", "gt", "quot", "apos", "nbsp", "bull", "trade", "reg", "copy", "ndash", "mdash", "hellip"),
+    *("lsquo", "rsquo", "ldquo", "rdquo", "laquo", "raquo", "middot", "deg", "times", "frac12", "frac14", "frac34"),
+    *("eacute", "egrave", "ecirc", "agrave", "acirc", "aacute", "ccedil", "ouml", "uuml", "auml", "Ouml", "Uuml"),
+    *("Auml", "szlig", "oslash", "aring", "euro", "pound", "yen", "cent", "sect", "para", "plusmn", "micro"),
+)
+ENTITIES: dict[str, str] = {f"&{name};": html.entities.html5[f"{name};"] for name in _NAMES} | {"&#39;": "'"}
+"""Entity -> its text, as ``html.unescape`` decodes it."""
+_ENTITY_KEYS = list(ENTITIES)
+
+_INVALID_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
+"""What ``formats.xml_rss`` drops from element content (a Polars text holds no lone surrogate)."""
+
+_XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_XML_KEYS = list(_XML)
+
+_JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\x0c": "\\f", "\r": "\\r"}
+_JSON = _JSON_SHORT | {chr(c): f"\\u{c:04x}" for c in range(32) if chr(c) not in _JSON_SHORT}
+"""A character of a JSON string -> how orjson writes it (the others as they are, in UTF-8)."""
+
+
+def strip_tags(e: pl.Expr) -> pl.Expr:
+    """``filters._strip_tags``: each ``<...>`` a space (a ``<`` no ``>`` follows stays)."""
+    return e.str.replace_all("<[^>]*>", " ")
+
+
+def collapse(e: pl.Expr) -> pl.Expr:
+    """``filters._collapsed``: each run of whitespace one space, none at the ends."""
+    return e.str.replace_all(_RUNS, " ").str.strip_chars(" ")
+
+
+def unescape(e: pl.Expr) -> pl.Expr:
+    """``html.unescape`` where :func:`unescape_exact` holds: each of :data:`ENTITIES` decoded."""
+    return e.str.replace_many(_ENTITY_KEYS, list(ENTITIES.values()))
+
+
+def unescape_exact(e: pl.Expr) -> pl.Expr:
+    """Whether :func:`unescape` gives ``html.unescape``'s text: every ``&`` begins one of :data:`ENTITIES`."""
+    return ~e.str.replace_many(_ENTITY_KEYS, [""] * len(_ENTITY_KEYS)).str.contains("&", literal=True)
+
+
+def plaintext(e: pl.Expr) -> pl.Expr:
+    """``filters.plaintext``: tags dropped, entities decoded, whitespace collapsed (exact where
+    :func:`plaintext_exact` holds)."""
+    return collapse(unescape(strip_tags(e)))
+
+
+def plaintext_exact(e: pl.Expr) -> pl.Expr:
+    return unescape_exact(strip_tags(e))
+
+
+def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "") -> pl.Expr:
+    """``filters.truncate_words``: the collapsed text, or at most ``limit`` characters of it cut at a space (a long
+    word cut hard) with ``ellipsis`` after it. A limit shorter than the ellipsis is not translated (the per-row
+    function slices from the end there): ValueError."""
+    room = limit - len(ellipsis)
+    if room < 0:
+        raise ValueError(f"truncate_words: limit {limit} is shorter than the ellipsis {ellipsis!r}")
+    text = collapse(e)
+    head = text.str.slice(0, room + 1)
+    cut = (
+        pl.when(head.str.contains(" ", literal=True))
+        .then(head.str.replace(" [^ ]*$", ""))
+        .otherwise(text.str.slice(0, room))
+        .str.strip_chars_end(" ,;:-")
+    )
+    return pl.when(text.str.len_chars() <= limit).then(text).otherwise(cut + pl.lit(ellipsis))
+
+
+def xml_content(e: pl.Expr) -> pl.Expr:
+    """``formats.xml_rss._escaped``: the characters XML cannot carry dropped, ``&<>`` and CR escaped."""
+    return e.str.replace_all(_INVALID_XML, "").str.replace_many(_XML_KEYS, list(_XML.values()))
+
+
+def json_string(e: pl.Expr) -> pl.Expr:
+    """A JSON string's content as orjson writes it: quote, backslash and control characters escaped."""
+    return e.str.replace_many(list(_JSON), list(_JSON.values()))
