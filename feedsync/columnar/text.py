@@ -15,6 +15,8 @@ pass, and a text with any other ``&`` is not exact.
 from __future__ import annotations
 
 import html.entities
+import re
+from functools import cache
 
 import polars as pl
 
@@ -103,3 +105,72 @@ def xml_content(e: pl.Expr) -> pl.Expr:
 def json_string(e: pl.Expr) -> pl.Expr:
     """A JSON string's content as orjson writes it: quote, backslash and control characters escaped."""
     return e.str.replace_many(list(_JSON), list(_JSON.values()))
+
+
+def bullets(e: pl.Expr, limit: int = 5) -> pl.Expr:
+    """``filters.bullets``: the plain texts of the list items (``<li ...>`` to ``</li>``, any case), the empty ones
+    left out, at most ``limit``; a list column (exact where :func:`bullets_exact` holds)."""
+    found = _items(e).list.eval(plaintext(pl.element()))
+    return found.list.eval(pl.element().filter(pl.element() != "")).list.head(limit)
+
+
+def bullets_exact(e: pl.Expr) -> pl.Expr:
+    """Whether :func:`bullets` gives the per-row list: each item's plaintext exact, and no dotted or dotless i
+    (Python's ``re.IGNORECASE`` takes them for ``i`` in ``<li``, Rust's does not)."""
+    return ~e.fill_null("").str.contains("[İı]") & _items(e).list.eval(plaintext_exact(pl.element())).list.all()
+
+
+def _items(e: pl.Expr) -> pl.Expr:
+    return (
+        e.fill_null("")
+        .str.extract_all("(?is)<li[^>]*>.*?</li>")
+        .list.eval(pl.element().str.replace("(?is)^<li[^>]*>", "").str.replace("(?i)</li>$", ""))
+    )
+
+
+def name_variant(title: pl.Expr, *parts: pl.Expr, separator: str = " - ") -> pl.Expr:
+    """``filters.name_variant`` of text parts: the collapsed title, then each part that the title (with the parts
+    added before it) does not already hold as whole words, ignoring case (exact where :func:`name_variant_exact`
+    holds)."""
+    text = collapse(title.fill_null(""))
+    words = text.str.to_lowercase()
+    folded_separator = pl.lit(separator.casefold())
+    added = []
+    for part in parts:
+        value = collapse(part.fill_null(""))
+        folded = value.str.to_lowercase()
+        whole = pl.concat_str([pl.lit("(?:^|\\W)"), folded.str.replace_all(_META, "\\$0"), pl.lit("(?:$|\\W)")])
+        add = (value != "") & ~words.str.contains(whole)
+        added.append(pl.when(add).then(value))
+        words = pl.when(add).then(pl.concat_str([words, folded_separator, folded])).otherwise(words)
+    return pl.concat_str([text, *added], separator=separator, ignore_nulls=True)
+
+
+def name_variant_exact(*texts: pl.Expr) -> pl.Expr:
+    """Whether :func:`name_variant` of these texts gives the per-row text: none holds a character whose lower case
+    is not its case folding, that Rust lowers otherwise than Python, that the two take otherwise for a word
+    character, or that lies outside the Basic Multilingual Plane."""
+    pattern = _unsafe()
+    return pl.all_horizontal(*(~text.fill_null("").str.contains(pattern) for text in texts))
+
+
+_META = "[\\\\.+*?()|\\[\\]{}^$#&\\-~]"
+"""What a regular expression must escape in a text it looks for."""
+
+
+@cache
+def _unsafe() -> str:
+    """The character class of :func:`name_variant_exact`, found by asking both engines of every character of the
+    Basic Multilingual Plane (their Unicode versions may differ) once per process."""
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    frame = pl.DataFrame({"c": chars}).select(
+        lower=pl.col("c").str.to_lowercase(), word=pl.col("c").str.contains("^\\w$")
+    )
+    word = re.compile("\\w")
+    unsafe = {
+        c
+        for c, lower, is_word in zip(chars, frame["lower"], frame["word"], strict=True)
+        if c.lower() != lower or c.casefold() != lower or is_word != bool(word.match(c))
+    }
+    unsafe.add("Σ")  # lowered by its place in a word (final sigma), case-folded alike everywhere
+    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(unsafe)) + "\\x{10000}-\\x{10ffff}]"

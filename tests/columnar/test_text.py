@@ -98,6 +98,72 @@ def test_unescape_says_where_it_is_exact(value: str, exact: bool) -> None:
         assert row["made"] == html.unescape(value)
 
 
+_SAFE = ["Tee", "navy", "Navy", "NAVY", "Heather Grey", "XS", "x+y", "(", ")", "-", "/", ".", "*", "[", "]", "#"]
+_SAFE += ["~", "&", "_", "1", "Crème", " ", "  ", "\t", "\xa0"]
+_UNSAFE = ["Größe", "GRÖSSE", "ß", "İ", "ı", "ΟΔΟΣ", "οδος", "οδοσ", "e\u0301", "²", "ﬁ", "😀"]
+names = st.lists(st.sampled_from(_SAFE) | st.sampled_from(_UNSAFE), max_size=6).map("".join)
+
+
+@st.composite
+def variant_names(draw: st.DrawFn) -> tuple[str, str, str]:
+    """A title and two parts, each part often a word of the title (in another case) so the whole-word test
+    decides, and now and then a character the engines disagree on."""
+    words = draw(st.lists(st.sampled_from(_SAFE), min_size=1, max_size=6))
+    if draw(st.integers(0, 4)) == 0:
+        words.append(draw(st.sampled_from(_UNSAFE)))
+    title = " ".join(words)
+
+    def part() -> str:
+        if draw(st.booleans()):
+            word = draw(st.sampled_from(words))
+            return draw(st.sampled_from([word, word.upper(), word.lower(), word.casefold(), f" {word} ", f"{word}s"]))
+        return draw(names)
+
+    return title, part(), part()
+
+
+@given(st.lists(variant_names(), min_size=1, max_size=20), st.sampled_from([" - ", " ", "/"]))
+def test_name_variant_gives_the_per_row_title_where_exact(rows: list[tuple[str, str, str]], separator: str) -> None:
+    frame = pl.DataFrame(rows, schema=["t", "c", "s"], orient="row")
+    parts = (pl.col("t"), pl.col("c"), pl.col("s"))
+    made = frame.select(
+        named=text.name_variant(*parts, separator=separator), exact=text.name_variant_exact(*parts)
+    ).to_dicts()
+    for (title, color, size), row in zip(rows, made, strict=True):
+        if row["exact"]:
+            assert row["named"] == filters.name_variant(title, color, size, separator=separator)
+
+
+def test_name_variant_is_exact_for_common_titles_and_says_where_it_is_not() -> None:
+    rows = [("Flannel Tee 1", "Bordeaux", "XS"), ("Tee (Navy)", "navy", "S"), ("Mug", "Crème", None), ("Größe", "", "")]
+    rows.append(
+        ("ΟΔΟΣ", "οδοσ", "")
+    )  # Rust lowers a final capital sigma to the final form, case folding to the plain one
+    frame = pl.DataFrame(rows, schema=["t", "c", "s"], orient="row")
+    made = frame.select(exact=text.name_variant_exact(pl.col("t"), pl.col("c"), pl.col("s")))["exact"].to_list()
+    assert made == [True, True, True, False, False]
+
+
+_ITEM_TAGS = ["<li>", "<LI x='1'>", "<li\n>", "<lİ>", "<link>"]
+_ITEM_ENDS = ["</li>", "</LI>", "</Li>", ""]
+
+
+@st.composite
+def lists_html(draw: st.DrawFn) -> str:
+    """A description with list items (tags in any case, items empty or holding tags and entities) among noise."""
+    bodies = texts | st.sampled_from(["a < b", "x <i>y</i>", "One &amp; two", " "])
+    items = draw(st.lists(st.tuples(st.sampled_from(_ITEM_TAGS), bodies, st.sampled_from(_ITEM_ENDS)), max_size=7))
+    return draw(texts) + "<ul>" + "".join(a + b + c for a, b, c in items) + "</ul>" + draw(texts)
+
+
+@given(st.lists(lists_html(), min_size=1, max_size=20), st.integers(0, 6))
+def test_bullets_give_the_per_row_items_where_exact(values: list[str], limit: int) -> None:
+    made = _apply(values, items=text.bullets(pl.col("s"), limit), exact=text.bullets_exact(pl.col("s")))
+    for value, row in zip(values, made, strict=True):
+        if row["exact"]:
+            assert row["items"] == filters.bullets(value, limit)
+
+
 def _real_descriptions() -> list[str]:
     columns = {"Body (HTML)", "Description", "Short description", "description", "short_description"}
     found = []
@@ -113,11 +179,21 @@ def test_real_descriptions_are_decoded_alike_and_nearly_all_exactly() -> None:
     values = _real_descriptions()
     assert len(values) > 2000  # Shopify, WooCommerce and Magento exports
     s = pl.col("s")
-    rows = _apply(values, plain=text.plaintext(s), exact=text.plaintext_exact(s), xml=text.xml_content(s))
+    rows = _apply(
+        values,
+        plain=text.plaintext(s),
+        exact=text.plaintext_exact(s),
+        xml=text.xml_content(s),
+        bullets=text.bullets(s, 5),
+        bullets_exact=text.bullets_exact(s),
+    )
     inexact = [value for value, row in zip(values, rows, strict=True) if not row["exact"]]
     for value, row in zip(values, rows, strict=True):
         assert row["xml"] == _escaped(value)
         if row["exact"]:
             assert row["plain"] == filters.plaintext(value)
+        if row["bullets_exact"]:
+            assert row["bullets"] == filters.bullets(value, 5)
+    assert sum(bool(row["bullets"]) for row in rows) > 100  # descriptions with list items among them
     # the rest go to the per-row engine: numeric references (&#x1f525;) in a few Shopify descriptions
     assert len(inexact) <= len(values) // 100, inexact[:5]
