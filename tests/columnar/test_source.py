@@ -1,0 +1,205 @@
+"""The columnar normalization of a native catalog against the per-row reader: random rows (valid cells, the forms
+only the per-row parsers know, and cells with problems), written as CSV and read by both. Where the columnar side
+says a row is exact, the per-row reader made a Product of it with the same values; on the demo catalog nearly every
+row is exact."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedsync.columnar.source import TEXTS, normalized
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Diagnostic
+from feedsync.model.product import Product
+from feedsync.sources import open_source
+from feedsync.sources.base import normalize_context
+from tests.conftest import DEMO
+
+_TEXT = st.sampled_from(["Tee", " Tee ", "", "  ", "a\x1cb", "\xa0x\xa0", "Crème", "x\x01", "A > B", "ß", "\t"])
+_CELLS: dict[str, st.SearchStrategy[str]] = {
+    "id": st.sampled_from(["SKU-1", "SKU-2", " SKU-3 ", "", "S\x7f"]),
+    "title": _TEXT,
+    "price": st.sampled_from(["32.73", "0.5", "186.00", " 19.99 ", "007", "1e3", "12,50", "12.00 USD", "-1", "", ".5"]),
+    "sale_price": st.sampled_from(["", "", "10", "9.990", "abc", "1234567890123456"]),
+    "sale_price_effective_date": st.sampled_from(
+        [
+            "",
+            "",
+            "2026-11-27T00:00:00-05:00/2026-12-01T23:59:59-05:00",
+            "2026-12-01T00:00:00+00:00/2026-11-01T00:00:00+00:00",
+            "2026-13-01T00:00:00+00:00/2026-12-01T00:00:00+00:00",
+            "2026-11-27/2026-12-01",
+            "2026-11-27T00:00:60+00:00/2026-12-01T00:00:00+00:00",
+            "0001-01-01T00:00:00+05:00/2026-12-01T00:00:00+00:00",
+            "2026-11-27T00:00:00+01:00",
+        ]
+    ),
+    "availability": st.sampled_from(
+        ["", "in stock", "In-Stock", "sold out", "soldout", "bogus", "AVAILABLE", "pre order"]
+    ),
+    "quantity": st.sampled_from(["", "0", "13", "1.0", "-2", "9999999999", " 5 "]),
+    "condition": st.sampled_from(["", "new", "NEW", "Used", "mint"]),
+    "gender": st.sampled_from(["", "female", "Men", "unisex", "nope"]),
+    "age_group": st.sampled_from(["", "adult", "Kids", "teen"]),
+    "weight": st.sampled_from(["", "906 g", "1.5kg", "2 lbs", "10 stone", "1.2.3 g", "0.50 oz", "01 g", "5\xa0g"]),
+    "gtin": st.sampled_from(["", "4006381333931", "'4006381333931", "400-638-133 3931", "²³", "abc", "'", "12 ab"]),
+    "link": st.sampled_from(
+        ["/p/1", "//x.com/p", "https://x.com/a", "http://", "ftp://x/y", "/a b", "rel/path", "/x://y"]
+    ),
+    "image_link": st.sampled_from(["/i/1.jpg", "HTTPS://X.COM/I.JPG", ""]),
+    "additional_image_links": st.sampled_from(
+        ["", "/a.jpg,/b.jpg", " /a.jpg , ,https://x.com/y.jpg", "/a.jpg,ftp://x"]
+    ),
+    **{name: _TEXT for name in TEXTS if name not in ("id", "title")},
+}
+COLUMNS = list(_CELLS)
+rows = st.fixed_dictionaries(_CELLS)
+
+
+def _per_row(path: Path, currency: str | None, base_url: str | None) -> tuple[dict[int, Product], set[int], Any]:
+    """The per-row reader's products by row, the rows it told a finding of, and its context."""
+    config = SourceConfig.model_validate({"path": path, "currency": currency, "base_url": base_url})
+    told: set[int] = set()
+
+    def emit(finding: Diagnostic) -> None:
+        told.add(finding.location.row if finding.location and finding.location.row else 0)
+
+    products = {product.source.row: product for product in open_source(config).products(emit)}
+    return products, told, normalize_context(config)
+
+
+def _columnar(path: Path, ctx: Any) -> list[dict[str, Any]]:
+    frame = pl.read_csv(path, infer_schema=False)
+    out, exact = normalized(frame.columns, ctx)
+    return frame.select(exact=exact, **out).to_dicts()
+
+
+def _same(product: Product, row: dict[str, Any]) -> None:
+    for name in TEXTS:
+        assert getattr(product, name) == row[name], name
+    assert str(product.price.amount) == row["price"] and product.price.currency == row["currency"]
+    sale = product.sale_price
+    assert (str(sale.amount) if sale else None) == row["sale_price"]
+    dates = product.sale_price_effective_date
+    assert (dates.start.isoformat() if dates else None) == row["sale_start"]
+    assert (dates.end.isoformat() if dates else None) == row["sale_end"]
+    for name in ("availability", "condition", "gender", "age_group"):
+        value = getattr(product, name)
+        assert (value.value if value is not None else None) == row[name], name
+    assert product.quantity == row["quantity"]
+    weight = product.weight
+    assert (str(weight.value) if weight else None) == row["weight"]
+    assert (weight.unit.value if weight else None) == row["weight_unit"]
+    assert product.gtin == row["gtin"]
+    assert product.link == row["link"] and product.image_link == row["image_link"]
+    assert list(product.additional_image_links) == row["additional_image_links"]
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
+@given(
+    st.lists(rows, min_size=1, max_size=30),
+    st.sampled_from(["USD", "eur", None]),
+    st.sampled_from(["https://shop.example.com", None]),
+)
+def test_exact_rows_are_normalized_as_the_row_reader_does(
+    tmp_path: Path, batch: list[dict[str, str]], currency: str | None, base_url: str | None
+) -> None:
+    path = tmp_path / "products.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow(COLUMNS)
+        writer.writerows([row[name] for name in COLUMNS] for row in batch)
+    products, told, ctx = _per_row(path, currency, base_url)
+    assert 0 not in told  # nothing said of the file as a whole
+    for index, row in enumerate(_columnar(path, ctx)):
+        if row["exact"]:
+            assert index + 2 not in told  # the header is row 1
+            _same(products[index + 2], row)
+
+
+_BASELINE = {
+    **{name: "Tee" for name in TEXTS},
+    "id": "SKU-1",
+    "price": "32.73",
+    "sale_price": "",
+    "sale_price_effective_date": "",
+    "availability": "",
+    "quantity": "3",
+    "condition": "new",
+    "gender": "female",
+    "age_group": "adult",
+    "weight": "906 g",
+    "gtin": "4006381333931",
+    "link": "/p/1",
+    "image_link": "/i/1.jpg",
+    "additional_image_links": "/a.jpg,/b.jpg",
+}
+
+
+@pytest.mark.parametrize(
+    ("cells", "exact"),
+    [
+        ({}, True),
+        ({"price": "007"}, False),  # Decimal prints 7
+        ({"price": "0.50"}, True),
+        ({"price": "12.00 USD"}, False),  # a form only the per-row parser takes
+        ({"title": "a\x01b"}, False),  # a control character: cleaned and told per row
+        ({"description": "x\x7f"}, False),
+        ({"link": "//cdn.example.com/p"}, False),  # urljoin's
+        ({"link": "rel/path"}, False),
+        ({"link": "HTTPS://X.COM/P"}, True),
+        (
+            {"sale_price": "10", "sale_price_effective_date": "2026-11-27T00:00:00-05:00/2026-12-01T23:59:59-05:00"},
+            True,
+        ),
+        (
+            {"sale_price": "10", "sale_price_effective_date": "2026-11-27T00:00:60+00:00/2026-12-01T00:00:00+00:00"},
+            False,
+        ),
+        ({"sale_price": "10", "sale_price_effective_date": "2026-11-27/2026-12-01"}, False),  # bare dates
+        ({"sale_price_effective_date": "2026-11-27T00:00:00+00:00/2026-12-01T00:00:00+00:00"}, False),  # no sale
+        ({"gtin": "'400-638-133 3931"}, True),
+        ({"gtin": "²³"}, False),  # digits to Python's isdigit
+        ({"gtin": "ab cd"}, True),
+        ({"availability": "Sold-Out"}, True),
+        ({"availability": "", "quantity": ""}, True),  # in stock: the model's default
+        ({"availability": "", "quantity": "0"}, True),  # out of stock, from the quantity
+        ({"weight": "01 g"}, False),
+        ({"weight": "2 LBS"}, True),
+        ({"quantity": "1.0"}, False),
+    ],
+)
+def test_each_guard_sends_the_forms_it_cannot_vouch_for_per_row(
+    tmp_path: Path, cells: dict[str, str], exact: bool
+) -> None:
+    path = tmp_path / "products.csv"
+    row = _BASELINE | cells
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerow([row[name] for name in COLUMNS])
+    products, told, ctx = _per_row(path, "USD", "https://shop.example.com")
+    [made] = _columnar(path, ctx)
+    assert made["exact"] is exact
+    if exact:
+        assert not told
+        _same(products[2], made)
+
+
+def test_the_demo_catalog_is_normalized_alike_nearly_all_exactly() -> None:
+    config = SourceConfig.model_validate(
+        {"path": DEMO / "products.csv", "currency": "USD", "base_url": "https://shop.example.com"}
+    )
+    products = {product.source.row: product for product in open_source(config).products(lambda d: None)}
+    made = _columnar(DEMO / "products.csv", normalize_context(config))
+    exact = [index for index, row in enumerate(made) if row["exact"]]
+    assert len(exact) >= len(made) * 9 // 10, len(exact)
+    for index in exact:
+        _same(products[index + 2], made[index])
