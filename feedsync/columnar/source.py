@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from feedsync.columnar.text import WHITESPACE
+from feedsync.columnar.text import WHITESPACE, strip_python
 from feedsync.model.money import ISO_4217
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 from feedsync.sources.normalize import _TEXT_FIELDS, AVAILABILITY_ALIASES, GENDER_ALIASES, NormalizeContext
@@ -42,7 +42,7 @@ _SEPARATORS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "_-]+"
 
 def strip(e: pl.Expr) -> pl.Expr:
     """Python's ``str.strip``, and null for an empty text."""
-    stripped = e.str.strip_chars(WHITESPACE)
+    stripped = strip_python(e)
     return pl.when(stripped != "").then(stripped)
 
 

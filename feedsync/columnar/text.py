@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html.entities
 import re
+from collections.abc import Callable
 from functools import cache
 
 import polars as pl
@@ -49,6 +50,27 @@ _JSON = _JSON_SHORT | {chr(c): f"\\u{c:04x}" for c in range(32) if chr(c) not in
 """A character of a JSON string -> how orjson writes it (the others as they are, in UTF-8)."""
 
 
+Bind = Callable[[pl.Expr], pl.Expr]
+"""Makes a column of an expression used more than once and gives the expression reading it (the compiler's
+``let``), so that it is made once; by default the expression itself."""
+
+
+def _same(e: pl.Expr) -> pl.Expr:
+    return e
+
+
+def per_run(e: pl.Expr, make: Callable[[pl.Expr], pl.Expr], bind: Bind = _same) -> pl.Expr:
+    """``make(e)``, made once for each run of equal values one after another (the variants of a product share
+    their title and description) and repeated over the run's rows."""
+    first = bind(e.ne_missing(e.shift(1)) | (pl.int_range(pl.len()) == 0))
+    return make(e.filter(first)).gather(first.cum_sum() - 1)
+
+
+def strip_python(e: pl.Expr) -> pl.Expr:
+    """Python's ``str.strip``: its whitespace off both ends."""
+    return e.str.strip_chars(WHITESPACE)
+
+
 def strip_tags(e: pl.Expr) -> pl.Expr:
     """``filters._strip_tags``: each ``<...>`` a space (a ``<`` no ``>`` follows stays)."""
     return e.str.replace_all("<[^>]*>", " ")
@@ -79,14 +101,14 @@ def plaintext_exact(e: pl.Expr) -> pl.Expr:
     return unescape_exact(strip_tags(e))
 
 
-def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "") -> pl.Expr:
+def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "", bind: Bind = _same) -> pl.Expr:
     """``filters.truncate_words``: the collapsed text, or at most ``limit`` characters of it cut at a space (a long
     word cut hard) with ``ellipsis`` after it. A limit shorter than the ellipsis is not translated (the per-row
     function slices from the end there): ValueError."""
     room = limit - len(ellipsis)
     if room < 0:
         raise ValueError(f"truncate_words: limit {limit} is shorter than the ellipsis {ellipsis!r}")
-    text = collapse(e)
+    text = bind(collapse(e))
     head = text.str.slice(0, room + 1)
     cut = (
         pl.when(head.str.contains(" ", literal=True))
@@ -128,21 +150,21 @@ def _items(e: pl.Expr) -> pl.Expr:
     )
 
 
-def name_variant(title: pl.Expr, *parts: pl.Expr, separator: str = " - ") -> pl.Expr:
+def name_variant(title: pl.Expr, *parts: pl.Expr, separator: str = " - ", bind: Bind = _same) -> pl.Expr:
     """``filters.name_variant`` of text parts: the collapsed title, then each part that the title (with the parts
     added before it) does not already hold as whole words, ignoring case (exact where :func:`name_variant_exact`
     holds)."""
-    text = collapse(title.fill_null(""))
-    words = text.str.to_lowercase()
+    text = bind(collapse(title.fill_null("")))
+    words = bind(text.str.to_lowercase())
     folded_separator = pl.lit(separator.casefold())
     added = []
     for part in parts:
-        value = collapse(part.fill_null(""))
-        folded = value.str.to_lowercase()
+        value = bind(collapse(part.fill_null("")))
+        folded = bind(value.str.to_lowercase())
         whole = pl.concat_str([pl.lit("(?:^|\\W)"), folded.str.replace_all(_META, "\\$0"), pl.lit("(?:$|\\W)")])
-        add = (value != "") & ~words.str.contains(whole)
+        add = bind((value != "") & ~words.str.contains(whole))
         added.append(pl.when(add).then(value))
-        words = pl.when(add).then(pl.concat_str([words, folded_separator, folded])).otherwise(words)
+        words = bind(pl.when(add).then(pl.concat_str([words, folded_separator, folded])).otherwise(words))
     return pl.concat_str([text, *added], separator=separator, ignore_nulls=True)
 
 

@@ -22,43 +22,36 @@ from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
 from tests.conftest import DEMO
 
-_TEXT = st.sampled_from(["Tee", " Tee ", "", "  ", "a\x1cb", "\xa0x\xa0", "Crème", "x\x01", "A > B", "ß", "\t"])
-_CELLS: dict[str, st.SearchStrategy[str]] = {
-    "id": st.sampled_from(["SKU-1", "SKU-2", " SKU-3 ", "", "S\x7f"]),
+_TEXT = ["Tee", " Tee ", "", "  ", "a\x1cb", "\xa0x\xa0", "Crème", "x\x01", "A > B", "ß", "\t"]
+CHOICES: dict[str, list[str]] = {
+    "id": ["SKU-1", "SKU-2", " SKU-3 ", "", "S\x7f"],
     "title": _TEXT,
-    "price": st.sampled_from(["32.73", "0.5", "186.00", " 19.99 ", "007", "1e3", "12,50", "12.00 USD", "-1", "", ".5"]),
-    "sale_price": st.sampled_from(["", "", "10", "9.990", "abc", "1234567890123456"]),
-    "sale_price_effective_date": st.sampled_from(
-        [
-            "",
-            "",
-            "2026-11-27T00:00:00-05:00/2026-12-01T23:59:59-05:00",
-            "2026-12-01T00:00:00+00:00/2026-11-01T00:00:00+00:00",
-            "2026-13-01T00:00:00+00:00/2026-12-01T00:00:00+00:00",
-            "2026-11-27/2026-12-01",
-            "2026-11-27T00:00:60+00:00/2026-12-01T00:00:00+00:00",
-            "0001-01-01T00:00:00+05:00/2026-12-01T00:00:00+00:00",
-            "2026-11-27T00:00:00+01:00",
-        ]
-    ),
-    "availability": st.sampled_from(
-        ["", "in stock", "In-Stock", "sold out", "soldout", "bogus", "AVAILABLE", "pre order"]
-    ),
-    "quantity": st.sampled_from(["", "0", "13", "1.0", "-2", "9999999999", " 5 "]),
-    "condition": st.sampled_from(["", "new", "NEW", "Used", "mint"]),
-    "gender": st.sampled_from(["", "female", "Men", "unisex", "nope"]),
-    "age_group": st.sampled_from(["", "adult", "Kids", "teen"]),
-    "weight": st.sampled_from(["", "906 g", "1.5kg", "2 lbs", "10 stone", "1.2.3 g", "0.50 oz", "01 g", "5\xa0g"]),
-    "gtin": st.sampled_from(["", "4006381333931", "'4006381333931", "400-638-133 3931", "²³", "abc", "'", "12 ab"]),
-    "link": st.sampled_from(
-        ["/p/1", "//x.com/p", "https://x.com/a", "http://", "ftp://x/y", "/a b", "rel/path", "/x://y"]
-    ),
-    "image_link": st.sampled_from(["/i/1.jpg", "HTTPS://X.COM/I.JPG", ""]),
-    "additional_image_links": st.sampled_from(
-        ["", "/a.jpg,/b.jpg", " /a.jpg , ,https://x.com/y.jpg", "/a.jpg,ftp://x"]
-    ),
+    "price": ["32.73", "0.5", "186.00", " 19.99 ", "007", "1e3", "12,50", "12.00 USD", "-1", "", ".5"],
+    "sale_price": ["", "", "10", "9.990", "abc", "1234567890123456"],
+    "sale_price_effective_date": [
+        "",
+        "",
+        "2026-11-27T00:00:00-05:00/2026-12-01T23:59:59-05:00",
+        "2026-12-01T00:00:00+00:00/2026-11-01T00:00:00+00:00",
+        "2026-13-01T00:00:00+00:00/2026-12-01T00:00:00+00:00",
+        "2026-11-27/2026-12-01",
+        "2026-11-27T00:00:60+00:00/2026-12-01T00:00:00+00:00",
+        "0001-01-01T00:00:00+05:00/2026-12-01T00:00:00+00:00",
+        "2026-11-27T00:00:00+01:00",
+    ],
+    "availability": ["", "in stock", "In-Stock", "sold out", "soldout", "bogus", "AVAILABLE", "pre order"],
+    "quantity": ["", "0", "13", "1.0", "-2", "9999999999", " 5 "],
+    "condition": ["", "new", "NEW", "Used", "mint"],
+    "gender": ["", "female", "Men", "unisex", "nope"],
+    "age_group": ["", "adult", "Kids", "teen"],
+    "weight": ["", "906 g", "1.5kg", "2 lbs", "10 stone", "1.2.3 g", "0.50 oz", "01 g", "5\xa0g"],
+    "gtin": ["", "4006381333931", "'4006381333931", "400-638-133 3931", "²³", "abc", "'", "12 ab"],
+    "link": ["/p/1", "//x.com/p", "https://x.com/a", "http://", "ftp://x/y", "/a b", "rel/path", "/x://y"],
+    "image_link": ["/i/1.jpg", "HTTPS://X.COM/I.JPG", ""],
+    "additional_image_links": ["", "/a.jpg,/b.jpg", " /a.jpg , ,https://x.com/y.jpg", "/a.jpg,ftp://x"],
     **{name: _TEXT for name in TEXTS if name not in ("id", "title")},
 }
+_CELLS = {name: st.sampled_from(values) for name, values in CHOICES.items()}
 COLUMNS = list(_CELLS)
 rows = st.fixed_dictionaries(_CELLS)
 

@@ -1,0 +1,435 @@
+"""A channel's fields as Polars expressions over a batch's normalized columns (:mod:`.source`): each field's plan
+(``templating.plan``) compiled node by node, with the guard of the rows where the expressions give what the per-row
+engine's ``field_values`` gives for the product's view.
+
+What is known when the batch is compiled is worked out in Python: the channel's settings and globals, the model's
+defaults for fields a native catalog has no column for, constants, and every node all of whose inputs are known
+(a filter of constants is the filter's own call). The category map is looked up per distinct product type of the
+batch with the channel's own ``CategoryMap``. A channel whose view does more than that (overrides in the catalog,
+price, inventory or if/then rules, filters, ``expand``, ``now``), or a field of a shape or kind not translated here,
+raises ``NotColumnar``: the channel stays on the per-row engine.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.templating import plan as p
+from feedsync.channels.templating.filters import (
+    bullets,
+    collapse,
+    name_variant,
+    plaintext,
+    truncate_words,
+    variant_pairs,
+)
+from feedsync.channels.templating.plan import plan
+from feedsync.columnar import text
+from feedsync.columnar.source import TEXTS
+from feedsync.model.money import minor_units
+
+_NAMES = itertools.count()
+"""Numbers the columns of ``Compiler.let`` (several channels' fields are made in one frame)."""
+_LONG = 1000
+"""A ``truncate_words`` limit from which texts over it are left to the per-row engine (see ``_truncated``)."""
+
+
+class NotColumnar(Exception):
+    """What the columnar engine does not translate: the channel is made per row."""
+
+
+@dataclass(frozen=True, slots=True)
+class V:
+    """A value of a node: ``kind`` is ``const`` (known: ``value``), ``text``, ``int``, ``decimal`` (a decimal's
+    text), ``money`` (amount text, currency), ``weight`` (value text, unit), ``dates`` (start, end: ISO texts),
+    ``moment`` (an ISO text), ``list`` (texts), ``bool``, ``items`` (a list literal's values) or ``truth`` (the
+    truth of ``a or b``/``a and b`` of two kinds: a test's, never printed)."""
+
+    kind: str
+    expr: Any = None
+    other: Any = None
+    value: Any = None
+    items: tuple[V, ...] = ()
+
+
+_DEFAULTS: dict[str, Any] = {"attributes": {}, "variant_options": {}, "inventory_tracked": None, "feed_attributes": ()}
+"""A native catalog's product fields that have no column: the model's defaults (a catalog with columns the model
+does not name keeps them in ``attributes``: not translated)."""
+
+
+def context(channel: CompiledChannel, frame: pl.DataFrame, guards: list[pl.Expr]) -> dict[str, V]:
+    """The view of each row of ``frame`` (normalized columns) as the channel's templates see it; ``guards`` is
+    given the rows it is not exact for (a product type the category map lacks)."""
+    if channel.overrides_prefix and any(name.startswith(channel.overrides_prefix) for name in frame.columns):
+        raise NotColumnar("override columns")
+    if channel.price or channel.inventory or channel.rules or channel.include or channel.exclude:
+        raise NotColumnar("rules")
+    if channel.expand or channel.reads_now:
+        raise NotColumnar("expand or now")
+    ctx: dict[str, V] = {name: V("const", value=value) for name, value in channel.globals.items()}
+    ctx |= {name: V("const", value=None) for name in channel.variables}
+    ctx |= {name: V("const", value=value) for name, value in _DEFAULTS.items()}
+    ctx |= {name: V("text", pl.col(name)) for name in TEXTS}
+    ctx |= {name: V("text", pl.col(name)) for name in ("availability", "condition", "gender", "age_group", "gtin")}
+    ctx |= {name: V("text", pl.col(name)) for name in ("link", "image_link")}
+    ctx["additional_image_links"] = V("list", pl.col("additional_image_links"))
+    ctx["quantity"] = V("int", pl.col("quantity"))
+    for name in ("price", "sale_price"):
+        ctx[name] = V("money", pl.col(name), pl.col("currency"))
+    ctx["sale_price_effective_date"] = V("dates", pl.col("sale_start"), pl.col("sale_end"))
+    ctx["weight"] = V("weight", pl.col("weight"), pl.col("weight_unit"))
+    ctx["now"] = V("const", value=channel.now)
+    if channel.category_map is not None:
+        types = frame["product_type"].drop_nulls().unique().to_list()
+        found = {name: channel.category_map.lookup(name) for name in types}
+        unmapped = [name for name, entry in found.items() if entry is None]
+        if unmapped:  # their rows go per row, where the first is told (CFG004)
+            guards.append(~pl.col("product_type").is_in(unmapped))
+        for key in channel.category_map.fields:
+            table = {name: entry.get(key) for name, entry in found.items() if entry}
+            mapped = pl.col("product_type").replace_strict(table, default=None, return_dtype=pl.String)
+            own = ctx.get(key)
+            if own is None or own.kind == "const":
+                if own is not None and own.value:
+                    continue
+                ctx[key] = V("text", mapped)
+            elif own.kind == "text":
+                ctx[key] = V("text", pl.when(_truthy(own)).then(own.expr).otherwise(mapped))
+            else:
+                raise NotColumnar(f"the category map sets {key}")
+    return ctx
+
+
+class Compiler:
+    """Compiles plans against one batch's context, collecting the guards of the rows they are exact for."""
+
+    def __init__(self, channel: CompiledChannel, frame: pl.DataFrame, currency: str) -> None:
+        self.channel = channel
+        self.currency = currency
+        self.guards: list[pl.Expr] = []
+        self.lets: list[tuple[str, pl.Expr]] = []
+        self.ctx = context(channel, frame, self.guards)
+
+    def fields(self) -> dict[str, pl.Expr]:
+        """Every field of the channel, by name, in the profile's order (NotColumnar: one is not translated)."""
+        made = {}
+        for spec in self.channel.fields:
+            planned = plan(spec.compiled)
+            if planned is None:
+                raise NotColumnar(f"the template of {spec.name}")
+            made[spec.name] = self.field(planned)
+        return made
+
+    def exact(self) -> pl.Expr:
+        """Where every field made so far gives what the per-row engine gives."""
+        return pl.all_horizontal([pl.lit(True), *self.guards]).fill_null(False)
+
+    def let(self, e: pl.Expr) -> pl.Expr:
+        """A column made of ``e`` before the fields (in order: a later one may read an earlier one), read where
+        ``e`` is used more than once."""
+        name = f"__let{next(_NAMES)}"
+        self.lets.append((name, e))
+        return pl.col(name)
+
+    def prepared(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """``frame`` with the columns the fields read made."""
+        for name, e in self.lets:
+            frame = frame.with_columns(e.alias(name))
+        return frame
+
+    def field(self, made: p.Plan) -> V:
+        """The field's value as ``field_values`` keeps it: a stripped text, or a list of texts (None: left out)."""
+        value = self.node(made.node)
+        if made.renders:
+            return _stripped(self.printed(value))
+        return self.to_text(value)
+
+    # -- printing ---------------------------------------------------------------------------------------------
+    def printed(self, v: V) -> pl.Expr:
+        """``str`` of the value as ``{{ value }}`` prints it (None: null, printed as an empty text)."""
+        if v.kind == "const":
+            return pl.lit("" if v.value is None else str(v.value), dtype=pl.String)
+        if v.kind in ("text", "decimal", "moment"):
+            return v.expr
+        if v.kind == "int":
+            return v.expr.cast(pl.String)
+        if v.kind == "money":
+            return pl.concat_str([self._quantized(v.expr), pl.lit(" "), v.other])
+        if v.kind == "weight":
+            return pl.concat_str([v.expr, pl.lit(" "), v.other])
+        if v.kind == "dates":
+            return pl.concat_str([_offset(v.expr), pl.lit("/"), _offset(v.other)])
+        raise NotColumnar(f"printing a {v.kind}")
+
+    def to_text(self, v: V) -> pl.Expr:
+        """``base.to_text`` of a value an expression field keeps: texts stripped, lists of stripped texts."""
+        if v.kind == "list":
+            items = v.expr.list.eval(text.strip_python(pl.element())).list.drop_nulls()
+            return pl.when(items.list.len() > 0).then(items)
+        if v.kind == "const":
+            if v.value is None or (type(v.value) is str):
+                return _stripped(pl.lit(v.value, dtype=pl.String))
+            raise NotColumnar(f"a constant {type(v.value).__name__}")
+        if v.kind == "bool":
+            return pl.when(v.expr).then(pl.lit("yes")).otherwise(pl.lit("no"))
+        if v.kind in ("text", "int", "decimal", "moment"):
+            return _stripped(self.printed(v))
+        raise NotColumnar(f"the text of a {v.kind}")
+
+    def _quantized(self, amount: pl.Expr) -> pl.Expr:
+        """``Money.quantized`` printed: the amount with the currency's minor units (more digits: not translated)."""
+        places = minor_units(self.currency)
+        fraction = amount.str.extract("\\.([0-9]*)$", 1).fill_null("")
+        self.guards.append(amount.is_null() | (fraction.str.len_chars() <= places))
+        integer = amount.str.extract("^([0-9]+)", 1)
+        if places == 0:
+            return integer
+        return pl.concat_str([integer, pl.lit("."), fraction.str.pad_end(places, "0")])
+
+    # -- nodes ------------------------------------------------------------------------------------------------
+    def node(self, node: p.Node) -> V:
+        if isinstance(node, p.Var):
+            if node.name not in self.ctx:
+                raise NotColumnar(f"the name {node.name}")
+            return self.ctx[node.name]
+        if isinstance(node, p.Const):
+            return V("const", value=node.value)
+        if isinstance(node, p.Attr):
+            return self._attr(self.node(node.node), node.name)
+        if isinstance(node, p.Method):
+            return self._method(self.node(node.node), node.name, node.args)
+        if isinstance(node, p.Filter):
+            return self._filter(node)
+        if isinstance(node, p.Not):
+            inner = self.node(node.node)
+            return V("const", value=not inner.value) if inner.kind == "const" else V("bool", ~_truthy(inner))
+        if isinstance(node, (p.Or, p.And)):
+            return self._either(node)
+        if isinstance(node, p.Cond):
+            test = self.node(node.test)
+            then = self.node(node.then)
+            otherwise = self.node(node.otherwise) if node.otherwise is not None else V("const", value=None)
+            if test.kind == "const":
+                return then if test.value else otherwise
+            return _choose(_truthy(test), then, otherwise)
+        if isinstance(node, p.Compare):
+            return self._compare(node.op, self.node(node.left), self.node(node.right))
+        if isinstance(node, p.Test):
+            inner = self.node(node.node)
+            if node.name != "none":
+                raise NotColumnar(f"the test {node.name}")
+            return V("const", value=inner.value is None) if inner.kind == "const" else V("bool", inner.expr.is_null())
+        if isinstance(node, p.Lookup):
+            key = self.node(node.key)
+            table = dict(node.table)
+            if key.kind == "const":
+                return V("const", value=table.get(key.value))
+            if key.kind != "text" or not all(type(k) is str and type(x) is str for k, x in table.items()):
+                raise NotColumnar("a lookup")
+            return V("text", key.expr.replace_strict(table, default=None, return_dtype=pl.String))
+        if isinstance(node, p.Slice):
+            inner = self.node(node.node)
+            if inner.kind == "const":
+                return V("const", value=inner.value[: node.stop])
+            if inner.kind != "list":
+                raise NotColumnar(f"a slice of a {inner.kind}")
+            return V("list", inner.expr.list.head(node.stop))
+        assert isinstance(node, p.Items)
+        return V("items", items=tuple(self.node(item) for item in node.items))
+
+    def _attr(self, inner: V, name: str) -> V:
+        if inner.kind == "const":
+            value = inner.value
+            return V("const", value=value.get(name) if isinstance(value, Mapping) else getattr(value, name))
+        parts = {
+            ("money", "amount"): V("decimal", inner.expr),
+            ("money", "currency"): V("text", inner.other),
+            ("weight", "value"): V("decimal", inner.expr),
+            ("weight", "unit"): V("text", inner.other),
+            ("dates", "start"): V("moment", inner.expr),
+            ("dates", "end"): V("moment", inner.other),
+        }
+        made = parts.get((inner.kind, name))
+        if made is None:
+            raise NotColumnar(f"{name} of a {inner.kind}")
+        return made
+
+    def _method(self, inner: V, name: str, args: tuple[Any, ...]) -> V:
+        if inner.kind == "const" and name == "get" and isinstance(inner.value, Mapping):
+            return V("const", value=inner.value.get(*args))
+        if inner.kind == "moment" and name == "isoformat" and not args:
+            return V("text", inner.expr)
+        raise NotColumnar(f"the method {name} of a {inner.kind}")
+
+    def _either(self, node: p.Or | p.And) -> V:
+        left, right = self.node(node.left), self.node(node.right)
+        is_or = isinstance(node, p.Or)
+        if left.kind == "const":
+            return (left if left.value else right) if is_or else (right if left.value else left)
+        test = _truthy(left)
+        try:
+            return _choose(test, left, right) if is_or else _choose(test, right, left)
+        except NotColumnar:  # values of two kinds: only their truth is translated (a test's), not their text
+            return V("truth", test | _truthy(right) if is_or else test & _truthy(right))
+
+    def _compare(self, op: str, left: V, right: V) -> V:
+        if left.kind == "const" and right.kind == "const":
+            known = {"eq": left.value == right.value, "ne": left.value != right.value}
+            if op not in known:
+                raise NotColumnar(f"the comparison {op}")
+            return V("const", value=known[op])
+        if op in ("eq", "ne") and right.kind == "const" and left.kind in ("text", "int"):
+            value = right.value
+            if value is None or type(value) not in ((str,) if left.kind == "text" else (int,)):
+                raise NotColumnar(f"comparing a {left.kind} with {value!r}")
+            same = (left.expr == pl.lit(value)).fill_null(False)
+            return V("bool", same if op == "eq" else ~same)
+        if op in ("gt", "lt") and left.kind == "int" and right.kind == "const" and type(right.value) is int:
+            self.guards.append(left.expr.is_not_null())  # None > 0 is the template's fault: told per row
+            return V("bool", left.expr > right.value if op == "gt" else left.expr < right.value)
+        if op in ("in", "notin") and left.kind == right.kind == "text":
+            self.guards.append(left.expr.is_not_null() & right.expr.is_not_null())
+            found = right.expr.str.contains(left.expr, literal=True)
+            return V("bool", found if op == "in" else ~found)
+        raise NotColumnar(f"the comparison {op} of a {left.kind} and a {right.kind}")
+
+    def _filter(self, node: p.Filter) -> V:
+        inner = self.node(node.node)
+        args = [self.node(arg) for arg in node.args]
+        kwargs = {key: self.node(value) for key, value in node.kwargs}
+        if all(v.kind == "const" for v in (inner, *args, *kwargs.values())):
+            function = _KNOWN.get(node.name)
+            if function is None:
+                raise NotColumnar(f"the filter {node.name}")
+            made = function(inner.value, *(a.value for a in args), **{k: v.value for k, v in kwargs.items()})
+            return V("const", value=made)
+        constants = [a.value for a in args if a.kind == "const"]
+        if node.name in ("plaintext", "collapse", "truncate_words", "lower") and inner.kind == "text":
+            source = inner.expr.fill_null("")
+            if node.name == "plaintext" and not args:
+                self.guards.append(text.per_run(source, text.plaintext_exact, self.let))
+                return V("text", self.let(text.per_run(source, text.plaintext, self.let)))
+            if node.name == "collapse" and not args:
+                return V("text", self.let(text.per_run(source, text.collapse, self.let)))
+            if node.name == "lower" and not args:  # Jinja's: the text of None is "None"
+                self.guards.append(text.name_variant_exact(inner.expr))
+                return V("text", inner.expr.fill_null("None").str.to_lowercase())
+            if node.name == "truncate_words" and len(constants) == len(args) >= 1 and not kwargs:
+                return self._truncated(node.node, source, *constants)
+        if node.name == "bullets" and inner.kind == "text" and len(constants) == len(args) <= 1 and not kwargs:
+            self.guards.append(text.per_run(inner.expr, text.bullets_exact, self.let))
+            return V("list", text.per_run(inner.expr, lambda e: text.bullets(e, *constants), self.let))
+        if node.name == "name_variant" and inner.kind == "text":
+            return self._name_variant(inner, args, kwargs)
+        if node.name == "select" and inner.kind == "items" and not args:  # the true ones (null: left out)
+            kept = [v for v in inner.items if v.kind != "const" or v.value]
+            return V("items", items=tuple(v if v.kind == "const" else _choose(_truthy(v), v, _NONE) for v in kept))
+        if node.name == "join" and inner.kind == "items" and len(constants) == len(args) <= 1 and not kwargs:
+            parts = [self.printed(v) for v in inner.items]
+            return V("text", pl.concat_str(parts, separator=(constants or [""])[0], ignore_nulls=True))
+        raise NotColumnar(f"the filter {node.name} of a {inner.kind}")
+
+    def _truncated(self, inner: p.Node, source: pl.Expr, limit: Any, ellipsis: Any = "") -> V:
+        """``truncate_words``: the collapsed text (a plaintext or collapsed one as it is). A long limit (a
+        description's) is a guard: the rare text longer than it goes per row, and the long texts are not cut a
+        column at a time; a short one (a title's) is cut here."""
+        if type(limit) is not int or type(ellipsis) is not str:
+            raise NotColumnar("truncate_words' arguments")
+        collapsed = isinstance(inner, p.Filter) and inner.name in ("plaintext", "collapse") and not inner.args
+        made = self.let(source if collapsed else text.per_run(source, text.collapse, self.let))
+        if limit < _LONG:
+            return V("text", text.truncate_words(made, limit, ellipsis, self.let))
+        self.guards.append(made.str.len_chars() <= limit)
+        return V("text", made)
+
+    def _name_variant(self, title: V, args: list[V], kwargs: dict[str, V]) -> V:
+        separator = kwargs.pop("separator", V("const", value=" - "))
+        if kwargs or separator.kind != "const" or type(separator.value) is not str:
+            raise NotColumnar("name_variant's arguments")
+        parts = []
+        for arg in args:
+            if arg.kind == "const" and not arg.value:
+                continue  # nothing to add (None, "", no variant options)
+            if arg.kind != "text":
+                raise NotColumnar(f"name_variant of a {arg.kind}")
+            parts.append(arg.expr)
+        self.guards.append(text.name_variant_exact(title.expr, *parts))
+        return V("text", self.let(text.name_variant(title.expr, *parts, separator=separator.value, bind=self.let)))
+
+
+_KNOWN = {
+    "plaintext": plaintext,
+    "collapse": collapse,
+    "truncate_words": truncate_words,
+    "name_variant": name_variant,
+    "bullets": bullets,
+    "variant_pairs": variant_pairs,
+    "lower": lambda value: str(value).lower(),
+}
+"""Filters asked of constants at compile time: the filters themselves."""
+
+
+def _truthy(v: V) -> pl.Expr:
+    """Jinja's truth of a value, per row."""
+    if v.kind == "const":
+        return pl.lit(bool(v.value))
+    if v.kind == "text":
+        return (v.expr.is_not_null() & (v.expr != "")).fill_null(False)
+    if v.kind == "int":
+        return (v.expr.is_not_null() & (v.expr != 0)).fill_null(False)
+    if v.kind == "decimal":
+        return (v.expr.is_not_null() & ~v.expr.str.contains("^0*(?:\\.0*)?$")).fill_null(False)
+    if v.kind == "list":
+        return (v.expr.list.len() > 0).fill_null(False)
+    if v.kind in ("bool", "truth"):
+        return v.expr.fill_null(False)
+    if v.kind in ("money", "weight", "dates", "moment"):
+        return v.expr.is_not_null()
+    raise NotColumnar(f"the truth of a {v.kind}")
+
+
+def _choose(test: pl.Expr, then: V, otherwise: V) -> V:
+    """``then`` where ``test``, else ``otherwise``: values of one kind, or one beside a constant of its kind (None
+    is of every kind)."""
+    kind = otherwise.kind if then.kind == "const" else then.kind
+    if kind == "const":
+        kinds = {type(then.value), type(otherwise.value)} - {type(None)}
+        kind = {frozenset({str}): "text", frozenset({int}): "int"}.get(frozenset(kinds), "")
+    if kind not in _DTYPES:
+        raise NotColumnar(f"a choice of a {then.kind} and a {otherwise.kind}")
+    return V(kind, pl.when(test).then(_as(then, kind)).otherwise(_as(otherwise, kind)))
+
+
+_DTYPES = {
+    "text": pl.String,
+    "decimal": pl.String,
+    "moment": pl.String,
+    "int": pl.Int64,
+    "bool": pl.Boolean,
+    "list": pl.List(pl.String),
+}
+_NONE = V("const", value=None)
+
+
+def _as(v: V, kind: str) -> pl.Expr:
+    if v.kind == kind:
+        return v.expr
+    if v.kind == "const" and (v.value is None or (kind, type(v.value)) in (("text", str), ("int", int))):
+        return pl.lit(v.value, dtype=_DTYPES[kind])
+    raise NotColumnar(f"a {v.kind} where a {kind} is")
+
+
+def _stripped(e: pl.Expr) -> pl.Expr:
+    made = text.strip_python(e)
+    return pl.when(made != "").then(made)
+
+
+def _offset(e: pl.Expr) -> pl.Expr:
+    """An ISO date-time's offset without its colon (``format_datetime``)."""
+    return e.str.replace("([+-][0-9]{2}):([0-9]{2})$", "${1}${2}")

@@ -1,0 +1,152 @@
+"""A channel's fields compiled into expressions (``columnar.fields``) against the per-row engine: for the built-in
+profiles over random native catalogs and the demo catalog, every row the expressions say they are exact for has
+the values the channel's generated ``field_values`` gives for the product's view (the category map, the
+settings, the model's defaults). Channels whose view does more (rules) are not translated."""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedsync.channels.profile import compile_channels
+from feedsync.columnar.fields import Compiler, NotColumnar
+from feedsync.columnar.source import normalized
+from feedsync.config import Config, load_config
+from feedsync.sources import open_source
+from feedsync.sources.base import normalize_context
+from tests.columnar.test_source import _BASELINE, CHOICES, COLUMNS
+from tests.conftest import DEMO, write_config
+
+PROFILES = ("google_merchant", "facebook", "pinterest", "amazon")
+
+
+def _config(directory: Path, catalog: Path) -> Config:
+    channels = "".join(
+        f"  {profile}:\n    profile: {profile}\n    category_map: {DEMO / 'categories.yaml'}\n" for profile in PROFILES
+    )
+    channels += "    settings: {seller_id: A2FIELDS00001}\n"  # amazon's, the last
+    text = f"source:\n  path: {catalog}\n  currency: USD\n  base_url: https://shop.example.com\n"
+    return load_config(write_config(directory, text + f"channels:\n{channels}"))
+
+
+def compare(config: Config) -> dict[str, tuple[int, int]]:
+    """Each channel's rows compared and rows read; asserts the values of every row compared."""
+    context = normalize_context(config.source)
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, context)
+    frame = raw.select(exact=exact, **out)
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    counts = {}
+    for channel in compile_channels(config):
+        compiler = Compiler(channel, frame, context.currency or "")
+        fields = compiler.fields()
+        made = compiler.prepared(frame.lazy()).select(ok=pl.col("exact") & compiler.exact(), **fields).collect()
+        compared = 0
+        for index, row in enumerate(made.to_dicts()):
+            if not row.pop("ok"):
+                continue
+            product = products[index + 2]  # the header is row 1
+            view = channel.view(product, None, lambda d: None)
+            assert view is not None and channel.field_values is not None
+            expected = channel.field_values(view)
+            assert {name: value for name, value in row.items() if value is not None} == expected, (channel.name, index)
+            compared += 1
+        counts[channel.name] = (compared, made.height)
+    return counts
+
+
+_TYPES = ["Men > Tops", "Men > Tops > Tees", "women >  dresses", "Toys", ""]
+_DESCRIPTIONS = ["<p>Soft &amp; warm</p><ul><li>One</li><li>Two &bull; x</li></ul>", "Plain", "<li>a < b</li>", "&#39;"]
+_COMMON = {
+    "product_type": _TYPES,
+    "description": _DESCRIPTIONS,
+    "title": ["Tee", "Blue Tee", "Tee (S)", "NORTHWIND Tee", " Tee  2 "],
+    "brand": ["Northwind", "", "tee"],
+    "color": ["Blue", "blue", "", "Crème"],
+}
+
+
+def catalog_row(choose: Callable[[list[Any]], Any]) -> dict[str, str]:
+    """A row of the catalog's common forms (a product type of the demo's map or not, descriptions with list items
+    and entities), a few of its cells drawn from the forms only the per-row reader takes or that have problems."""
+    row = dict(_BASELINE) | {name: choose(values) for name, values in _COMMON.items()}
+    row["id"] = f"SKU-{choose(list(range(40)))}"
+    for name in choose([[], [], ["price"], ["weight", "gtin"], ["title", "link", "quantity"], COLUMNS[:3]]):
+        row[name] = choose(CHOICES[name])
+    return row
+
+
+@st.composite
+def catalog_rows(draw: st.DrawFn) -> dict[str, str]:
+    return catalog_row(lambda values: draw(st.sampled_from(values)))
+
+
+def _write(catalog: Path, batch: list[dict[str, str]]) -> None:
+    with catalog.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow(COLUMNS)
+        writer.writerows([row[name] for name in COLUMNS] for row in batch)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25)
+@given(st.lists(catalog_rows(), min_size=1, max_size=30))
+def test_exact_rows_have_the_per_row_values(tmp_path: Path, batch: list[dict[str, str]]) -> None:
+    _write(tmp_path / "products.csv", batch)
+    counts = compare(_config(tmp_path, tmp_path / "products.csv"))
+    assert set(counts) == set(PROFILES)
+
+
+def test_random_catalogs_are_compared_on_many_rows(tmp_path: Path) -> None:
+    """The property above is no vacuous truth: on a sample of its rows (half of them with a cell only the per-row
+    reader takes, a fifth of a product type the map lacks) many are compared."""
+    rng = random.Random(17)
+    _write(tmp_path / "products.csv", [catalog_row(rng.choice) for _ in range(300)])
+    counts = compare(_config(tmp_path, tmp_path / "products.csv"))
+    assert all(compared >= read // 5 for compared, read in counts.values()), counts
+
+
+def test_the_demo_catalog_has_the_per_row_values_nearly_everywhere(tmp_path: Path) -> None:
+    counts = compare(_config(tmp_path, DEMO / "products.csv"))
+    assert set(counts) == set(PROFILES)
+    for compared, read in counts.values():
+        assert compared >= read * 9 // 10 and read > 50
+
+
+def test_a_channel_with_rules_stays_per_row() -> None:
+    config = load_config(DEMO / "feedsync.yaml")
+    facebook = next(channel for channel in compile_channels(config) if channel.name == "facebook")
+    frame: Any = pl.DataFrame({"product_type": []}, schema={"product_type": pl.String})
+    with pytest.raises(NotColumnar, match="rules"):
+        Compiler(facebook, frame, "USD")
+
+
+def test_fields_of_other_shapes_have_the_per_row_values(tmp_path: Path) -> None:
+    """Fields a shop writes itself: Jinja's lower of nothing ("none"), a short truncation with an ellipsis (cut a
+    column at a time) and a long one (texts over it go per row)."""
+    rng = random.Random(5)
+    batch = [catalog_row(rng.choice) for _ in range(150)]
+    for index, row in enumerate(batch):
+        if index % 3 == 0:
+            row["description"] = "<p>" + " ".join(["word"] * (index * 20)) + "</p>"
+    _write(tmp_path / "products.csv", batch)
+    fields = {
+        "custom_label_0": "{{ brand | lower }}",
+        "custom_label_1": "{{ title | truncate_words(5, '...') }}",
+        "custom_label_2": "{{ description | plaintext | truncate_words(1200) }}",
+    }
+    text = (
+        f"source:\n  path: {tmp_path / 'products.csv'}\n  currency: USD\n  base_url: https://shop.example.com\n"
+        f"channels:\n  google:\n    profile: google_merchant\n    category_map: {DEMO / 'categories.yaml'}\n"
+        "    fields:\n" + "".join(f'      {name}: "{source}"\n' for name, source in fields.items())
+    )
+    counts = compare(load_config(write_config(tmp_path, text)))
+    compared, read = counts["google"]
+    assert 20 <= compared < read  # the long descriptions among them go per row
