@@ -114,6 +114,9 @@ class Compiler:
         self.currency = currency
         self.guards: list[pl.Expr] = []
         self.lets: list[tuple[str, pl.Expr]] = []
+        self.lists: set[str] = set()
+        """The fields whose values are lists of texts (a repeated attribute)."""
+        self.kind = ""  # of the last field's value
         self.ctx = context(channel, frame, self.guards)
 
     def fields(self) -> dict[str, pl.Expr]:
@@ -124,6 +127,8 @@ class Compiler:
             if planned is None:
                 raise NotColumnar(f"the template of {spec.name}")
             made[spec.name] = self.field(planned)
+            if not planned.renders and self.kind == "list":
+                self.lists.add(spec.name)
         return made
 
     def exact(self) -> pl.Expr:
@@ -146,6 +151,7 @@ class Compiler:
     def field(self, made: p.Plan) -> V:
         """The field's value as ``field_values`` keeps it: a stripped text, or a list of texts (None: left out)."""
         value = self.node(made.node)
+        self.kind = value.kind
         if made.renders:
             return _stripped(self.printed(value))
         return self.to_text(value)

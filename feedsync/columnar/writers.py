@@ -1,0 +1,55 @@
+"""The bytes of a channel's items, a column at a time: what the RSS and delimited writers write for each item's
+values (``formats.xml_rss.RssWriter.render``, ``formats.delimited.DelimitedWriter.render``), as one text per row.
+
+``values`` are the fields' columns in the channel's order, each a text or a list of texts (null: no value), as
+:class:`feedsync.columnar.fields.Compiler` makes them. tests/columnar/test_writers.py holds the texts to the
+writers' bytes for the same values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from feedsync.columnar.fields import NotColumnar
+from feedsync.columnar.text import xml_content
+
+_NAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
+"""An attribute name lxml writes as it is after the namespace's prefix."""
+
+
+def rss_item(values: Mapping[str, pl.Expr], lists: set[str], prefix: str) -> pl.Expr:
+    """An item: ``  <item>``, a line per value (a list: a line per entry) ``    <prefix:name>text</prefix:name>``,
+    ``  </item>``, each line ended."""
+    pieces = [pl.lit("  <item>\n")]
+    for name, value in values.items():
+        if not _NAME.fullmatch(name):
+            raise NotColumnar(f"the attribute name {name!r}")
+        start, end = f"    <{prefix}:{name}>", f"</{prefix}:{name}>\n"
+        if name in lists:
+            lines = value.list.eval(pl.concat_str([pl.lit(start), xml_content(pl.element()), pl.lit(end)]))
+            pieces.append(lines.list.join(""))
+        else:
+            pieces.append(pl.concat_str([pl.lit(start), xml_content(value), pl.lit(end)]))
+    pieces.append(pl.lit("  </item>\n"))
+    return pl.concat_str(pieces, ignore_nulls=True)
+
+
+def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapping[str, Any]) -> pl.Expr:
+    """A row's line as ``csv.writer`` writes it (minimal quoting, CRLF), a list's entries joined by the list
+    separator."""
+    delimiter, separator = options.get("delimiter", ","), options.get("list_separator", ",")
+    if options.get("extra_columns") or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise NotColumnar("the delimited writer's options")
+    cells = []
+    for name, value in values.items():
+        cell = (value.list.join(separator) if name in lists else value).fill_null("")
+        special = cell.str.contains(f'["\\r\\n{re.escape(delimiter)}]')
+        quoted = pl.concat_str([pl.lit('"'), cell.str.replace_all('"', '""', literal=True), pl.lit('"')])
+        cells.append(pl.when(special).then(quoted).otherwise(cell))
+    if len(cells) == 1:  # a row of one empty value is "" (the csv module's)
+        cells = [pl.when(cells[0] == "").then(pl.lit('""')).otherwise(cells[0])]
+    return pl.concat_str([pl.concat_str(cells, separator=delimiter), pl.lit("\r\n")])
