@@ -13,7 +13,7 @@ raises ``NotColumnar``: the channel stays on the per-row engine.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +117,7 @@ class Compiler:
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
         self.kind = ""  # of the last field's value
+        self.frame = frame
         self.ctx = context(channel, frame, self.guards)
 
     def fields(self) -> dict[str, pl.Expr]:
@@ -141,6 +142,13 @@ class Compiler:
         name = f"__let{next(_NAMES)}"
         self.lets.append((name, e))
         return pl.col(name)
+
+    def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
+        """``function`` asked of each distinct value of ``e`` in the batch, once: the column of its answers (null
+        where ``e`` is)."""
+        distinct = self.prepared(self.frame.lazy()).select(e.drop_nulls().unique().alias("v")).collect()["v"]
+        answers = {value: function(value) for value in distinct.to_list()}
+        return e.replace_strict(answers, default=None, return_dtype=dtype)
 
     def prepared(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """``frame`` with the columns the fields read made."""

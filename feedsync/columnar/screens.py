@@ -1,0 +1,143 @@
+"""The channels' quick passes as boolean columns: where one is true, the channel's own quick pass (``screen.clean``
+of Google and Meta) says True of the row's values, so its rules find nothing there. It may be false where that pass
+says True (a form it does not look at a column at a time): such a row goes to the per-row checks, which write the
+same findings (none). A value known to repeat (a title, a category, a sale window) is asked once, of the pass's own
+functions. tests/columnar/test_screens.py holds each to its per-row pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+from feedsync.channels.google import screen as google_screen
+from feedsync.channels.meta import screen as meta_screen
+from feedsync.checks import interval_problem
+
+_PLAIN_URL = "^[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\\."
+_PRICE = "^([0-9]+(?:\\.[0-9]+)?) ([A-Z]{3})$"
+
+Ask = Callable[[pl.Expr, Callable[[str], Any], pl.DataType], pl.Expr]
+"""Asks a function of each distinct value of a column and gives the column of its answers (``Compiler.ask``)."""
+
+
+def gtin_ok(e: pl.Expr) -> pl.Expr:
+    """``checks.gtin_problem`` is None: 8, 12, 13 or 14 ASCII digits, not all zeros, whose check digit is right
+    (the GTINs it also takes with spaces or dashes are not looked at here)."""
+    digits = e.str.reverse()
+    number = [digits.str.slice(i, 1).cast(pl.Int32, strict=False).fill_null(0) for i in range(14)]
+    total = number[0] + pl.sum_horizontal(d * (3 if i % 2 else 1) for i, d in enumerate(number) if i)
+    length = e.str.len_bytes()
+    return e.str.contains("^[0-9]+$") & length.is_in([8, 12, 13, 14]) & (total % 10 == 0) & (total != 0)
+
+
+def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
+    if listed:
+        return e.is_null() | e.list.eval(pl.element().str.len_chars() <= limit).list.all()
+    return e.is_null() | (e.str.len_chars() <= limit)
+
+
+def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
+    price, sale = values.get("price"), values.get("sale_price")
+    if price is None:
+        return pl.lit(False)
+    amount, currency = (price.str.extract(_PRICE, i) for i in (1, 2))
+    clean = amount.is_not_null() & (amount.cast(pl.Float64) > 0)
+    if sale is not None:
+        reduced, unit = (sale.str.extract(_PRICE, i) for i in (1, 2))
+        fits = reduced.is_not_null() & (unit == currency) & (reduced.cast(pl.Float64) < amount.cast(pl.Float64))
+        clean = clean & (sale.is_null() | fits)
+    return clean
+
+
+def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
+    """Where ``google.screen.clean`` says True of the item's values."""
+    present = set(values)
+    checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
+    checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
+    checks += [_text_within(values[a], limit, a in lists) for a, limit in google_screen._LIMITS if a in values]
+    checks.append(_prices_clean(values))
+    for attr, allowed in google_screen._CHOICES:
+        if attr in values:
+            checks.append(values[attr].is_null() | values[attr].is_in(sorted(allowed)))
+    if "sale_price_effective_date" in values:
+        window = values["sale_price_effective_date"]
+        checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
+    gtin = values.get("gtin")
+    if gtin is not None:
+        checks.append(gtin.is_null() | gtin_ok(gtin))
+    if "identifier_exists" in values:  # the pass lowers it: ASCII alone, where Rust lowers alike
+        exists = values["identifier_exists"]
+        no = exists.str.contains("[^\\x00-\\x7f]") | exists.str.to_lowercase().is_in(["no", "false"])
+        checks.append(exists.is_null() | ~no)
+    brand, mpn = values.get("brand"), values.get("mpn")
+    named = brand.is_not_null() & mpn.is_not_null() if brand is not None and mpn is not None else pl.lit(False)
+    checks.append((gtin.is_not_null() if gtin is not None else pl.lit(False)) | named)
+    for attr in (attr for attr in google_screen._URLS if attr in values):
+        entry = pl.element() if attr in lists else values[attr]
+        plain = entry.str.contains(_PLAIN_URL) & ~entry.str.contains("[^!-~]")
+        plain = plain & (entry.str.len_chars() <= google_screen._URL_LIMIT)
+        checks.append(values[attr].is_null() | (values[attr].list.eval(plain).list.all() if attr in lists else plain))
+    category = values.get("google_product_category")
+    if category is not None:
+        needs = ask(category, lambda text: _needs_key(google_screen._category_needs(text)), pl.String)
+        needs = needs.fill_null(_needs_key(google_screen._category_needs(None)))
+        for key, required in _NEEDS.items():
+            if required is None:
+                checks.append(needs != key)
+            else:
+                have = [values[a].is_not_null() if a in values else pl.lit(False) for a in sorted(required)]
+                checks.append((needs != key) | pl.all_horizontal([pl.lit(True), *have]))
+    elif google_screen._category_needs(None) != frozenset():
+        checks.append(pl.lit(False))
+    title = values.get("title")
+    if title is not None:
+        checks.append(ask(title, google_screen._title_clean, pl.Boolean).fill_null(False))
+    else:
+        checks.append(pl.lit(False))
+    return pl.all_horizontal(checks).fill_null(False)
+
+
+_NEEDS: dict[str, frozenset[str] | None] = {
+    "unknown": None,
+    "none": frozenset(),
+    "apparel": frozenset(("color", "gender", "age_group")),
+    "sized": frozenset(("color", "gender", "age_group", "size")),
+}
+
+
+def _needs_key(needs: frozenset[str] | None) -> str:
+    for key, value in _NEEDS.items():
+        if value == needs:
+            return key
+    raise AssertionError(f"a category needs {needs}")
+
+
+def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
+    """Where ``meta.screen.clean`` says True of the item's values."""
+    del ask
+    present = set(values)
+    checks = [pl.lit(set(meta_screen._REQUIRED) <= present and not meta_screen._IDENTIFIERS.isdisjoint(present))]
+    checks += [values[attr].is_not_null() for attr in meta_screen._REQUIRED if attr in values]
+    identifiers = [values[a].is_not_null() for a in sorted(meta_screen._IDENTIFIERS) if a in values]
+    checks.append(pl.any_horizontal([pl.lit(False), *identifiers]))
+    checks += [_text_within(values[a], limit, a in lists) for a, limit in meta_screen._LIMITS if a in values]
+    for attr, allowed in meta_screen._CHOICES:
+        if attr in values:
+            checks.append(values[attr].is_null() | values[attr].is_in(sorted(allowed)))
+    for attr in ("price", "sale_price"):
+        if attr in values:
+            checks.append(values[attr].is_null() | values[attr].str.contains(_PRICE))
+    if "item_group_id" in values:
+        variant = [values[a].is_not_null() for a in sorted(meta_screen._VARIANT_FIELDS) if a in values]
+        checks.append(values["item_group_id"].is_null() | pl.any_horizontal([pl.lit(False), *variant]))
+    gtin = values.get("gtin")
+    if gtin is not None:
+        checks.append(gtin.is_null() | gtin_ok(gtin))
+    return pl.all_horizontal(checks).fill_null(False)
+
+
+SCREENS: dict[str, Callable[[Mapping[str, pl.Expr], set[str], Ask], pl.Expr]] = {"google": google, "meta": meta}
+"""The channel kind (``ChannelSpec``'s) -> its quick pass a column at a time."""

@@ -1,0 +1,86 @@
+"""The quick passes a column at a time against the channels' own: wherever the columnar pass is true of a row the
+fields are exact for, the channel's ``screen.clean`` says True of the per-row values (so its rules find nothing
+there); and on catalogs of common forms it is true of many rows, false of the rows with a bad GTIN, an unknown
+category, a shouting or promotional title, a sale that is no reduction."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from feedsync.channels.google import screen as google_screen
+from feedsync.channels.meta import screen as meta_screen
+from feedsync.channels.profile import compile_channels
+from feedsync.columnar.fields import Compiler
+from feedsync.columnar.screens import SCREENS, gtin_ok
+from feedsync.columnar.source import normalized
+from feedsync.sources import open_source
+from feedsync.sources.base import normalize_context
+from tests.columnar.test_fields import _config, _write, catalog_row
+from tests.columnar.test_source import _BASELINE
+
+_PER_ROW = {"google": google_screen.clean, "meta": meta_screen.clean}
+_TOPS = {"product_type": "Men > Tops", "google_product_category": ""}  # the map gives 212, apparel
+
+
+def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path: Path) -> None:
+    rng = random.Random(23)
+    batch = [
+        catalog_row(rng.choice) | {"google_product_category": rng.choice(["", "", "212", "Tee"])} for _ in range(300)
+    ]
+    batch[:0] = [
+        _BASELINE | _TOPS,
+        _BASELINE | _TOPS | {"gtin": "4006381333932"},  # a wrong check digit
+        _BASELINE | _TOPS | {"title": "BIG TEE FOR ALL"},
+        _BASELINE | _TOPS | {"title": "Tee - free shipping"},
+        _BASELINE | _TOPS | {"sale_price": "40", "price": "32.73"},
+        _BASELINE | _TOPS | {"color": ""},  # apparel wants a colour
+    ]
+    _write(tmp_path / "products.csv", batch)
+    config = _config(tmp_path, tmp_path / "products.csv")
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, normalize_context(config.source))
+    frame = raw.select(exact=exact, **out)
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    cleared = {}
+    for channel in compile_channels(config):
+        screen = SCREENS.get(channel.spec.name)
+        if screen is None:
+            continue
+        compiler = Compiler(channel, frame, "USD")
+        fields = compiler.fields()
+        passed = screen(fields, compiler.lists, compiler.ask)
+        made = compiler.prepared(frame.lazy()).select(ok=pl.col("exact") & compiler.exact(), clean=passed).collect()
+        rows = made.to_dicts()
+        for index, row in enumerate(rows):
+            if row["ok"] and row["clean"]:
+                view = channel.view(products[index + 2], None, lambda d: None)
+                assert view is not None and channel.field_values is not None
+                assert _PER_ROW[channel.spec.name](channel.field_values(view)), (channel.name, index)
+        cleared[channel.name] = [row["ok"] and row["clean"] for row in rows]
+    google, facebook = cleared["google_merchant"], cleared["facebook"]
+    assert google[:6] == [True, False, False, False, False, False]
+    assert facebook[:2] == [True, False]
+    assert sum(google) > 30 and sum(facebook) > 30  # of the 80-odd rows whose fields are exact
+
+
+@pytest.mark.parametrize(
+    ("gtin", "valid"),
+    [
+        ("4006381333931", True),
+        ("4006381333932", False),
+        ("12345670", True),  # GTIN-8
+        ("036000291452", True),  # GTIN-12
+        ("10012345678902", True),  # GTIN-14
+        ("0000000000000", False),
+        ("4006381333931 ", False),  # the pass takes it; here it goes per row
+        ("400638133393", False),
+        ("٤٠٠٦٣٨١٣٣٣٩٣١", False),  # Arabic-Indic digits
+    ],
+)
+def test_gtins_are_cleared_only_where_the_check_digits_are_right(gtin: str, valid: bool) -> None:
+    made = pl.DataFrame({"g": [gtin]}).select(ok=gtin_ok(pl.col("g")))["ok"][0]
+    assert made is valid
