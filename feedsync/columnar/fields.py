@@ -132,6 +132,10 @@ class Compiler:
                 self.lists.add(spec.name)
         return made
 
+    def columns(self, values: Mapping[str, pl.Expr]) -> dict[str, pl.Expr]:
+        """``values`` made columns (``let``): the passes and writers read each field without making it again."""
+        return {name: self.let(value) for name, value in values.items()}
+
     def exact(self) -> pl.Expr:
         """Where every field made so far gives what the per-row engine gives."""
         return pl.all_horizontal([pl.lit(True), *self.guards]).fill_null(False)
@@ -149,6 +153,12 @@ class Compiler:
         distinct = self.prepared(self.frame.lazy()).select(e.drop_nulls().unique().alias("v")).collect()["v"]
         answers = {value: function(value) for value in distinct.to_list()}
         return e.replace_strict(answers, default=None, return_dtype=dtype)
+
+    def materialize(self) -> pl.DataFrame:
+        """The batch with the columns made so far (``let``), from now on the frame this compiler reads."""
+        self.frame = self.prepared(self.frame.lazy()).collect()
+        self.lets = []
+        return self.frame
 
     def prepared(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """``frame`` with the columns the fields read made."""

@@ -39,7 +39,7 @@ ENTITIES: dict[str, str] = {f"&{name};": html.entities.html5[f"{name};"] for nam
 """Entity -> its text, as ``html.unescape`` decodes it."""
 _ENTITY_KEYS = list(ENTITIES)
 
-_INVALID_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
+INVALID_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
 """What ``formats.xml_rss`` drops from element content (a Polars text holds no lone surrogate)."""
 
 _XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
@@ -121,7 +121,12 @@ def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "", bind: Bind = _sam
 
 def xml_content(e: pl.Expr) -> pl.Expr:
     """``formats.xml_rss._escaped``: the characters XML cannot carry dropped, ``&<>`` and CR escaped."""
-    return e.str.replace_all(_INVALID_XML, "").str.replace_many(_XML_KEYS, list(_XML.values()))
+    return xml_escaped(e.str.replace_all(INVALID_XML, ""))
+
+
+def xml_escaped(e: pl.Expr) -> pl.Expr:
+    """``&<>`` and CR escaped: :func:`xml_content` of a text that holds no character XML cannot carry."""
+    return e.str.replace_many(_XML_KEYS, list(_XML.values()))
 
 
 def json_string(e: pl.Expr) -> pl.Expr:

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.text import xml_content
+from feedsync.columnar.text import INVALID_XML, xml_escaped
 
 _NAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
 """An attribute name lxml writes as it is after the namespace's prefix."""
@@ -23,19 +23,25 @@ _NAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
 
 def rss_item(values: Mapping[str, pl.Expr], lists: set[str], prefix: str) -> pl.Expr:
     """An item: ``  <item>``, a line per value (a list: a line per entry) ``    <prefix:name>text</prefix:name>``,
-    ``  </item>``, each line ended."""
+    ``  </item>``, each line ended (exact where :func:`rss_exact` holds of it)."""
     pieces = [pl.lit("  <item>\n")]
     for name, value in values.items():
         if not _NAME.fullmatch(name):
             raise NotColumnar(f"the attribute name {name!r}")
         start, end = f"    <{prefix}:{name}>", f"</{prefix}:{name}>\n"
         if name in lists:
-            lines = value.list.eval(pl.concat_str([pl.lit(start), xml_content(pl.element()), pl.lit(end)]))
+            lines = value.list.eval(pl.concat_str([pl.lit(start), xml_escaped(pl.element()), pl.lit(end)]))
             pieces.append(lines.list.join(""))
         else:
-            pieces.append(pl.concat_str([pl.lit(start), xml_content(value), pl.lit(end)]))
+            pieces.append(pl.concat_str([pl.lit(start), xml_escaped(value), pl.lit(end)]))
     pieces.append(pl.lit("  </item>\n"))
     return pl.concat_str(pieces, ignore_nulls=True)
+
+
+def rss_exact(item: pl.Expr) -> pl.Expr:
+    """Whether an item's text holds no character XML cannot carry (the writer drops them: such an item is written
+    per row)."""
+    return ~item.str.contains(INVALID_XML)
 
 
 def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapping[str, Any]) -> pl.Expr:
