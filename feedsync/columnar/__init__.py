@@ -6,22 +6,27 @@ interpreter's calls with no step above a few percent; ``benchmarks/columnar.py``
 as a Polars plan, writes byte-identical feeds at 45-60 µs (README, Performance). The compiled core's targets need
 about 110 µs.
 
-How it is built (each stage lands with property tests that hold it to the per-row engine):
+The stages, each held to the per-row engine by property tests (tests/columnar/):
 
 1. **Texts** (:mod:`.text`): the filters and escapes the profiles and writers use (strip tags, collapse, plaintext,
-   truncate, XML content, JSON strings), each as an expression and, where the expression is not exact for every
-   text, an ``exact`` column saying where it is (an entity it does not know, say). Where it is not, the row goes to
-   the per-row engine.
-2. **Sources**: a native CSV read in batches that never split a family, each cell normalized as the row reader
-   does (prices, dates, links, quantities, weights), with the same guard: a cell the expression cannot vouch for
-   sends its row to the row reader, which makes its findings.
-3. **Channels**: a profile's fields compiled from the templates' syntax trees into expressions (the code generator's
-   shapes; a template it cannot translate keeps its channel per row), the channel's quick pass as a boolean
-   column (a row it doubts goes to the full check per row), and the writer's bytes.
-4. **The stream**: batches in order, the per-row engine's rows put back in their places, the families a step doubts
-   handed over whole (a parent's facts and AMZ015 are a family's), the findings in the order the per-row engine
-   gives them, the row cache and the sync's records per item as now.
+   truncate, name_variant, bullets, XML content, JSON strings), each as an expression and, where the expression is
+   not exact for every text, the column of where it is (an entity it does not know, say).
+2. **Sources** (:mod:`.source`): a native catalog's cells normalized as the row reader normalizes them (prices,
+   dates, links, quantities, weights, enums), with the guard of the rows whose cells take the forms it vouches for.
+3. **Channels** (:mod:`.fields`, :mod:`.screens`, :mod:`.writers`): a profile's fields compiled from the templates'
+   plans (``channels.templating.plan``: the Jinja fence gives a neutral tree), the category map looked up per
+   distinct product type, the channel's quick pass as a boolean column, the writer's bytes per row.
+   ``benchmarks/columnar_compiled.py`` writes the benchmark's Google and Meta feeds so, byte-identical to feedsync's.
+4. **The stream** (next): batches in order, the rows a guard refuses made by the per-row engine and put back in their
+   places, the families a step doubts handed over whole (a parent's facts and AMZ015 are a family's), findings in
+   the order the per-row engine gives them, the row cache and the sync's records per item as now; and Amazon's
+   messages and definition checks a column at a time.
 
-The per-row engine stays the reference: ``explain`` runs it, and a property test over generated catalogs holds the
-two byte-identical, findings included. Polars is imported here only (``tests/test_fences.py``).
+The stream comes columnar-first, not as a shortcut inside the per-row stream: used there (the per-row reader, the
+admission, the items, their findings and observers kept; only the fields, quick passes and bytes of Google and Meta
+taken from the columns) it would trade the 36 µs per variant those take per row (``benchmarks/channel_steps.py``)
+for the 41 µs of CPU the columnar stages take for them: the per-row costs it leaves are most of the time.
+
+The per-row engine stays the reference: ``explain`` runs it, and a property test over generated catalogs is to hold
+the two byte-identical, findings included. Polars is imported here only (``tests/test_fences.py``).
 """
