@@ -23,10 +23,8 @@ from pathlib import Path
 import polars as pl
 
 from feedsync.channels.profile import compile_channels
-from feedsync.columnar.fields import Compiler
-from feedsync.columnar.screens import SCREENS
+from feedsync.columnar.channel import items
 from feedsync.columnar.source import normalized
-from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.config import load_config
 from feedsync.formats import open_writer
 from feedsync.sources.base import normalize_context
@@ -78,21 +76,10 @@ def main() -> None:
             since = tick("normalize", since)
             made = {}
             for channel in channels:
-                compiler = Compiler(channel, frame, context.currency or "")
-                values = compiler.columns(compiler.fields())
-                frame = compiler.materialize()
-                options = {**channel.format.options, **channel.settings}
-                rss = channel.format.writer == "rss"
-                line = (
-                    rss_item(values, compiler.lists, options["prefix"])
-                    if rss
-                    else delimited_line(values, compiler.lists, options)
-                )
-                clean = SCREENS[channel.spec.name](values, compiler.lists, compiler.ask)
-                made[f"{channel.name}:line"] = line
-                made[f"{channel.name}:ok"] = (
-                    pl.col("exact") & compiler.exact() & clean & (rss_exact(line) if rss else True)
-                )
+                made_of = items(channel, frame, context.currency or "")
+                frame = made_of.compiler.frame
+                made[f"{channel.name}:line"] = made_of.line
+                made[f"{channel.name}:ok"] = made_of.exact & made_of.cleared
             lines = frame.lazy().select(**made).collect()
             since = tick("channels", since)
             for channel in channels:

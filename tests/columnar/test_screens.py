@@ -14,13 +14,16 @@ import pytest
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.channels.profile import compile_channels
-from feedsync.columnar.fields import Compiler
+from feedsync.columnar.channel import items
+from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.screens import SCREENS, gtin_ok
 from feedsync.columnar.source import normalized
+from feedsync.config import load_config
 from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
 from tests.columnar.test_fields import _config, _write, catalog_row
 from tests.columnar.test_source import _BASELINE
+from tests.conftest import DEMO
 
 _PER_ROW = {"google": google_screen.clean, "meta": meta_screen.clean}
 _TOPS = {"product_type": "Men > Tops", "google_product_category": ""}  # the map gives 212, apparel
@@ -47,14 +50,10 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
     products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
     cleared = {}
     for channel in compile_channels(config):
-        screen = SCREENS.get(channel.spec.name)
-        if screen is None:
+        if channel.spec.name not in SCREENS:
             continue
-        compiler = Compiler(channel, frame, "USD")
-        fields = compiler.fields()
-        passed = screen(fields, compiler.lists, compiler.ask)
-        made = compiler.prepared(frame.lazy()).select(ok=pl.col("exact") & compiler.exact(), clean=passed).collect()
-        rows = made.to_dicts()
+        made_of = items(channel, frame, "USD")
+        rows = made_of.compiler.frame.lazy().select(ok=made_of.exact, clean=made_of.cleared).collect().to_dicts()
         for index, row in enumerate(rows):
             if row["ok"] and row["clean"]:
                 view = channel.view(products[index + 2], None, lambda d: None)
@@ -84,3 +83,11 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
 def test_gtins_are_cleared_only_where_the_check_digits_are_right(gtin: str, valid: bool) -> None:
     made = pl.DataFrame({"g": [gtin]}).select(ok=gtin_ok(pl.col("g")))["ok"][0]
     assert made is valid
+
+
+def test_a_channel_without_a_writer_of_lines_is_not_translated() -> None:
+    config = load_config(DEMO / "feedsync.yaml")
+    amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
+    frame = pl.DataFrame({"product_type": []}, schema={"product_type": pl.String})
+    with pytest.raises(NotColumnar, match="json_listings writer"):
+        items(amazon, frame, "USD")

@@ -10,9 +10,8 @@ from pathlib import Path
 import polars as pl
 
 from feedsync.channels.profile import compile_channels
-from feedsync.columnar.fields import Compiler
+from feedsync.columnar.channel import items
 from feedsync.columnar.source import normalized
-from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats import open_writer
 from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
@@ -40,17 +39,9 @@ def test_items_are_written_as_the_writers_write_them(tmp_path: Path) -> None:
     for channel in compile_channels(config):
         if channel.format.writer not in ("rss", "delimited"):
             continue
-        compiler = Compiler(channel, frame, "USD")
-        fields = compiler.fields()
+        made_of = items(channel, frame, "USD")
         options = {**channel.format.options, **channel.settings}
-        rss = channel.format.writer == "rss"
-        line = (
-            rss_item(fields, compiler.lists, options["prefix"])
-            if rss
-            else delimited_line(fields, compiler.lists, options)
-        )
-        ok = pl.col("exact") & compiler.exact() & (rss_exact(line) if rss else pl.lit(True))
-        made = compiler.prepared(frame.lazy()).select(ok=ok, line=line).collect()
+        made = made_of.compiler.frame.lazy().select(ok=made_of.exact, line=made_of.line).collect()
         writer = open_writer(channel.format.writer, io.BytesIO(), columns=channel.columns, meta={}, options=options)
         for index, row in enumerate(made.to_dicts()):
             if row["ok"]:
