@@ -22,7 +22,6 @@ import os
 import resource
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,8 @@ from pathlib import Path
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:0")
 
 import polars as pl
+
+from feedsync.columnar.read import batches
 
 MARKET = "ATVPDKIKX0DER"
 BASE = "https://shop.example.com"
@@ -371,30 +372,6 @@ class Totals:
     seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "plan": 0.0, "write": 0.0})
 
 
-def batches(source: Path) -> Iterator[pl.DataFrame]:
-    """The catalog's rows in batches of about ``CHUNK`` bytes that never split a family (the generator lists a
-    family's variants together, and writes no line break inside a field: a batch ends at a line's end)."""
-    carry: pl.DataFrame | None = None
-    with source.open("rb") as handle:
-        header = handle.readline()
-        while chunk := handle.read(CHUNK):
-            chunk += handle.readline()
-            batch = pl.read_csv(header + chunk, infer_schema=False)
-            frame = batch if carry is None else pl.concat([carry, batch])
-            last = frame["group_id"][-1]
-            if last is None:
-                carry = None
-                yield frame
-                continue
-            same = frame["group_id"].eq(last).fill_null(False).reverse()
-            tail = frame.height if same.all() else same.arg_min()  # the rows of the last family, at the end
-            carry = frame.tail(tail)
-            if frame.height > tail:
-                yield frame.head(frame.height - tail)
-    if carry is not None and carry.height:
-        yield carry
-
-
 def run(source: Path, out: Path) -> Totals:
     totals = Totals()
     # made once per batch, read by every channel's expressions
@@ -416,7 +393,7 @@ def run(source: Path, out: Path) -> Totals:
     documents: list[Path] = []
     amazon_file = None
     clock = time.perf_counter()
-    for frame in batches(source):
+    for _, frame in batches(source, CHUNK):
         now = time.perf_counter()
         totals.seconds["read"] += now - clock
         clock = now

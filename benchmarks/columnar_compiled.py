@@ -24,14 +24,11 @@ import polars as pl
 
 from feedsync.channels.profile import compile_channels
 from feedsync.columnar.channel import items
+from feedsync.columnar.read import batches
 from feedsync.columnar.source import normalized
 from feedsync.config import load_config
 from feedsync.formats import open_writer
 from feedsync.sources.base import normalize_context
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import columnar  # the hand-written plan's batches: a family never split
 
 
 def main() -> None:
@@ -41,7 +38,6 @@ def main() -> None:
     parser.add_argument("--check", type=Path, default=None, help="feedsync's feeds of the same catalog to compare")
     parser.add_argument("--chunk", type=int, default=16, help="MB of the file a batch holds (default 16)")
     args = parser.parse_args()
-    columnar.CHUNK = args.chunk << 20
     out = args.out or args.dir / "compiled"
     out.mkdir(parents=True, exist_ok=True)
     config = load_config(args.dir / "feedsync.yaml")
@@ -68,7 +64,7 @@ def main() -> None:
                 open_writer(channel.format.writer, handle, columns=channel.columns, meta=channel.feed, options=options)
             )
         since = time.perf_counter(), time.process_time()
-        for raw in columnar.batches(config.source.path):
+        for _, raw in batches(config.source.path, args.chunk << 20):
             since = tick("read", since)
             n += raw.height
             columns, exact = normalized(raw.columns, context)

@@ -1,0 +1,90 @@
+"""The columnar reader's batches against Python's csv module: random catalogs (quoted fields with commas, quotes,
+line breaks of both kinds, non-ASCII text, empty cells; families of several rows) read in batches of a few dozen
+bytes give the csv module's records, in order, each batch's first row number that of its first record, and never
+a family in two batches."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedsync.columnar.read import batches, readable
+from feedsync.config import SourceConfig
+from feedsync.sources import open_source
+
+_CELL = st.sampled_from(["", "Tee", "a,b", 'say "hi"', "two\nlines", "crlf\r\nend", "Crème", " ", '"', ",", "x\r"])
+_ROW = st.tuples(st.sampled_from(["", "G1", "G2", "G3"]), _CELL, _CELL)
+
+
+def _write(path: Path, rows: list[tuple[str, str, str]], *, skus: bool = False) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["id", "price", "group_id", "title", "description"] if skus else ["group_id", "title", "description"]
+        )
+        for index, row in enumerate(rows):
+            writer.writerow([f"S{index}", "1", *row] if skus else row)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_ROW, max_size=40), st.integers(1, 120))
+def test_batches_hold_the_csv_modules_records(tmp_path: Path, rows: list[tuple[str, str, str]], chunk: int) -> None:
+    path = tmp_path / "products.csv"
+    _write(path, rows)
+    with path.open(encoding="utf-8", newline="") as handle:
+        expected = list(csv.reader(handle))[1:]
+    got: list[list[str | None]] = []
+    groups_seen: dict[str, int] = {}
+    for number, (row, frame) in enumerate(batches(path, chunk)):
+        assert row == len(got) + 2  # the header is row 1
+        for record in frame.rows():
+            got.append(list(record))
+        for group in frame["group_id"].drop_nulls().unique().to_list():
+            assert group not in groups_seen or _apart(rows, group)
+            groups_seen[group] = number
+    assert got == [[cell or None for cell in record] for record in expected]
+
+
+def _apart(rows: list[tuple[str, str, str]], group: str) -> bool:
+    """Whether the rows of ``group`` do not all follow one another (a scattered family may be in two batches)."""
+    places = [index for index, row in enumerate(rows) if row[0] == group]
+    return places != list(range(places[0], places[0] + len(places)))
+
+
+def test_a_family_is_never_cut(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    _write(path, [("G1", "Tee", "d")] * 30 + [("G2", "Tee", "d")] * 30 + [("", "Tee", "d")] + [("G3", "T", "d")] * 3)
+    made = [(row, frame["group_id"].to_list()) for row, frame in batches(path, 40)]
+    assert made == [(2, ["G1"] * 30), (32, ["G2"] * 30 + [None]), (63, ["G3"] * 3)]
+
+
+def test_row_numbers_are_the_per_row_readers(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    rows = [("G1", "Tee", "two\nlines"), ("G1", "Tee ,x", 'say "hi"'), ("", "Mug", "crlf\r\nend"), ("G2", "Cup", "")]
+    _write(path, rows, skus=True)
+    config = SourceConfig.model_validate({"path": path, "currency": "USD"})
+    per_row = {product.id: product.source.row for product in open_source(config).products(lambda d: None)}
+    columnar = {}
+    for row, frame in batches(path, 10):
+        columnar |= {sku: row + at for at, sku in enumerate(frame["id"].to_list())}
+    assert columnar == per_row and len(per_row) == 4
+
+
+def test_only_files_read_alike_are_readable(tmp_path: Path) -> None:
+    cases = {
+        "plain.csv": b"id,title\nA,B\n",
+        "bom.csv": b"\xef\xbb\xbfid,title\nA,B\n",
+        "tabs.tsv": b"id\ttitle\nA\tB\n",
+        "cp1252.csv": "id,tïtle\n".encode("cp1252"),
+        "quoted.csv": b'"id","title"\nA,B\n',
+    }
+    found = {}
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        found[name] = readable(tmp_path / name)
+    assert found == {"plain.csv": True, "bom.csv": False, "tabs.tsv": False, "cp1252.csv": False, "quoted.csv": False}
+    assert pl.read_csv(tmp_path / "plain.csv").height == 1
