@@ -53,6 +53,7 @@ def main() -> None:
         used[stage] += now[1] - since[1]
         return now
 
+    compiled = {channel.name: items(channel, context.currency or "") for channel in channels}  # once a run
     n = 0
     left = dict.fromkeys((c.name for c in channels), 0)
     with ExitStack() as stack:
@@ -72,8 +73,8 @@ def main() -> None:
             since = tick("normalize", since)
             made = {}
             for channel in channels:
-                made_of = items(channel, frame, context.currency or "")
-                frame = made_of.compiler.frame
+                made_of = compiled[channel.name]
+                frame = made_of.compiler.run(frame)
                 made[f"{channel.name}:line"] = made_of.line
                 made[f"{channel.name}:ok"] = made_of.exact & made_of.cleared
             lines = frame.lazy().select(**made).collect()

@@ -24,15 +24,14 @@ class Items:
     """The channel's quick pass says True of the item (false for a channel without one)."""
 
 
-def items(channel: CompiledChannel, frame: pl.DataFrame, currency: str) -> Items:
-    """The channel's items for ``frame`` (a batch's normalized columns, ``exact`` among them); the compiler's frame
-    (``compiler.frame``) holds the columns the expressions read. NotColumnar: a channel or writer not translated."""
+def items(channel: CompiledChannel, currency: str) -> Items:
+    """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
+    them) as ``compiler.run`` leaves them. NotColumnar: a channel or writer not translated."""
     writer = channel.format.writer
     if writer not in ("rss", "delimited"):
         raise NotColumnar(f"the {writer} writer")
-    compiler = Compiler(channel, frame, currency)
+    compiler = Compiler(channel, currency)
     values = compiler.columns(compiler.fields())
-    compiler.materialize()
     options = {**channel.format.options, **channel.settings}
     if writer == "rss":
         line = rss_item(values, compiler.lists, options["prefix"])

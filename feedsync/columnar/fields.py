@@ -63,11 +63,9 @@ _DEFAULTS: dict[str, Any] = {"attributes": {}, "variant_options": {}, "inventory
 does not name keeps them in ``attributes``: not translated)."""
 
 
-def context(channel: CompiledChannel, frame: pl.DataFrame, guards: list[pl.Expr]) -> dict[str, V]:
-    """The view of each row of ``frame`` (normalized columns) as the channel's templates see it; ``guards`` is
-    given the rows it is not exact for (a product type the category map lacks)."""
-    if channel.overrides_prefix and any(name.startswith(channel.overrides_prefix) for name in frame.columns):
-        raise NotColumnar("override columns")
+def context(channel: CompiledChannel) -> dict[str, V]:
+    """The view of a batch's rows (normalized columns) as the channel's templates see it, but for what the category
+    map sets (``Compiler``)."""
     if channel.price or channel.inventory or channel.rules or channel.include or channel.exclude:
         raise NotColumnar("rules")
     if channel.expand or channel.reads_now:
@@ -85,40 +83,59 @@ def context(channel: CompiledChannel, frame: pl.DataFrame, guards: list[pl.Expr]
     ctx["sale_price_effective_date"] = V("dates", pl.col("sale_start"), pl.col("sale_end"))
     ctx["weight"] = V("weight", pl.col("weight"), pl.col("weight_unit"))
     ctx["now"] = V("const", value=channel.now)
-    if channel.category_map is not None:
-        types = frame["product_type"].drop_nulls().unique().to_list()
-        found = {name: channel.category_map.lookup(name) for name in types}
-        unmapped = [name for name, entry in found.items() if entry is None]
-        if unmapped:  # their rows go per row, where the first is told (CFG004)
-            guards.append(~pl.col("product_type").is_in(unmapped))
-        for key in channel.category_map.fields:
-            table = {name: entry.get(key) for name, entry in found.items() if entry}
-            mapped = pl.col("product_type").replace_strict(table, default=None, return_dtype=pl.String)
-            own = ctx.get(key)
-            if own is None or own.kind == "const":
-                if own is not None and own.value:
-                    continue
-                ctx[key] = V("text", mapped)
-            elif own.kind == "text":
-                ctx[key] = V("text", pl.when(_truthy(own)).then(own.expr).otherwise(mapped))
-            else:
-                raise NotColumnar(f"the category map sets {key}")
     return ctx
 
 
-class Compiler:
-    """Compiles plans against one batch's context, collecting the guards of the rows they are exact for."""
+@dataclass(slots=True)
+class _Ask:
+    name: str
+    expr: pl.Expr
+    function: Callable[[Any], Any]
+    dtype: pl.DataType
+    answers: dict[Any, Any]
+    """Kept from batch to batch (emptied when it holds ``_ANSWERS``)."""
 
-    def __init__(self, channel: CompiledChannel, frame: pl.DataFrame, currency: str) -> None:
+
+_ANSWERS = 100_000
+"""Answers an ask keeps from one batch to the next."""
+
+
+class Compiler:
+    """A channel's fields compiled once per run into expressions over a batch's columns (``run`` makes the columns
+    they read, batch by batch), with the guards of the rows they are exact for."""
+
+    def __init__(self, channel: CompiledChannel, currency: str) -> None:
         self.channel = channel
         self.currency = currency
         self.guards: list[pl.Expr] = []
         self.lets: list[tuple[str, pl.Expr]] = []
+        self.asks: list[_Ask] = []
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
         self.kind = ""  # of the last field's value
-        self.frame = frame
-        self.ctx = context(channel, frame, self.guards)
+        self.ctx = context(channel)
+        self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
+        self._mapped = f"__mapped{next(_NAMES)}"
+        self._found: dict[str, dict[str, str] | None] = {}  # product type -> its entry (None: the map lacks it)
+        if channel.category_map is not None:
+            self._categorize(channel.category_map.fields)
+
+    def _categorize(self, keys: list[str]) -> None:
+        """The fields the category map sets read columns that ``run`` makes; a row whose product type the map
+        lacks goes per row, where the first is told (CFG004)."""
+        self.guards.append(pl.col(self._mapped).fill_null(True))
+        for key in keys:
+            name = self.categories[key] = f"__category{next(_NAMES)}"
+            mapped = pl.col(name)
+            own = self.ctx.get(key)
+            if own is None or own.kind == "const":
+                if own is not None and own.value:
+                    continue
+                self.ctx[key] = V("text", mapped)
+            elif own.kind == "text":
+                self.ctx[key] = V("text", pl.when(_truthy(own)).then(own.expr).otherwise(mapped))
+            else:
+                raise NotColumnar(f"the category map sets {key}")
 
     def fields(self) -> dict[str, pl.Expr]:
         """Every field of the channel, by name, in the profile's order (NotColumnar: one is not translated)."""
@@ -148,23 +165,57 @@ class Compiler:
         return pl.col(name)
 
     def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
-        """``function`` asked of each distinct value of ``e`` in the batch, once: the column of its answers (null
-        where ``e`` is)."""
-        distinct = self.prepared(self.frame.lazy()).select(e.drop_nulls().unique().alias("v")).collect()["v"]
-        answers = {value: function(value) for value in distinct.to_list()}
-        return e.replace_strict(answers, default=None, return_dtype=dtype)
+        """``function`` asked of each distinct value of ``e`` (once a run: answers are kept): the column of its
+        answers (null where ``e`` is), made by ``run`` after the ``let`` columns."""
+        name = f"__ask{next(_NAMES)}"
+        self.asks.append(_Ask(name, e, function, dtype, {}))
+        return pl.col(name)
 
-    def materialize(self) -> pl.DataFrame:
-        """The batch with the columns made so far (``let``), from now on the frame this compiler reads."""
-        self.frame = self.prepared(self.frame.lazy()).collect()
-        self.lets = []
-        return self.frame
-
-    def prepared(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        """``frame`` with the columns the fields read made."""
+    def run(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (a batch's normalized columns) with the columns the compiled expressions read: the category
+        map's values, the ``let`` columns, the answers of the asks. NotColumnar: the batch has override columns."""
+        prefix = self.channel.overrides_prefix
+        if prefix and any(name.startswith(prefix) for name in frame.columns):
+            raise NotColumnar("override columns")
+        if self.categories:
+            frame = self._categories(frame)
+        made = frame.lazy()
         for name, e in self.lets:
-            frame = frame.with_columns(e.alias(name))
+            made = made.with_columns(e.alias(name))
+        frame = made.collect()
+        for ask in self.asks:
+            distinct = frame.select(ask.expr.drop_nulls().unique().alias("v"))["v"].to_list()
+            answers = ask.answers
+            if len(answers) + len(distinct) > _ANSWERS:
+                answers.clear()
+            for value in distinct:
+                if value not in answers:
+                    answers[value] = ask.function(value)
+            table = {value: answers[value] for value in distinct}
+            frame = frame.with_columns(
+                ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name)
+            )
         return frame
+
+    def _categories(self, frame: pl.DataFrame) -> pl.DataFrame:
+        category_map = self.channel.category_map
+        assert category_map is not None
+        found = self._found
+        types = frame["product_type"].drop_nulls().unique().to_list()
+        for name in types:
+            if name not in found:
+                found[name] = category_map.lookup(name)
+        entries = {name: found[name] for name in types}
+        mapped = {name: entry is not None for name, entry in entries.items()}
+        columns = [
+            pl.col("product_type").replace_strict(mapped, default=None, return_dtype=pl.Boolean).alias(self._mapped)
+        ]
+        for key, column in self.categories.items():
+            table = {name: entry.get(key) for name, entry in entries.items() if entry}
+            columns.append(
+                pl.col("product_type").replace_strict(table, default=None, return_dtype=pl.String).alias(column)
+            )
+        return frame.with_columns(columns)
 
     def field(self, made: p.Plan) -> V:
         """The field's value as ``field_values`` keeps it: a stripped text, or a list of texts (None: left out)."""

@@ -46,9 +46,9 @@ def compare(config: Config) -> dict[str, tuple[int, int]]:
     products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
     counts = {}
     for channel in compile_channels(config):
-        compiler = Compiler(channel, frame, context.currency or "")
+        compiler = Compiler(channel, context.currency or "")
         fields = compiler.fields()
-        made = compiler.prepared(frame.lazy()).select(ok=pl.col("exact") & compiler.exact(), **fields).collect()
+        made = compiler.run(frame).select(ok=pl.col("exact") & compiler.exact(), **fields)
         compared = 0
         for index, row in enumerate(made.to_dicts()):
             if not row.pop("ok"):
@@ -123,9 +123,8 @@ def test_the_demo_catalog_has_the_per_row_values_nearly_everywhere(tmp_path: Pat
 def test_a_channel_with_rules_stays_per_row() -> None:
     config = load_config(DEMO / "feedsync.yaml")
     facebook = next(channel for channel in compile_channels(config) if channel.name == "facebook")
-    frame: Any = pl.DataFrame({"product_type": []}, schema={"product_type": pl.String})
     with pytest.raises(NotColumnar, match="rules"):
-        Compiler(facebook, frame, "USD")
+        Compiler(facebook, "USD")
 
 
 def test_fields_of_other_shapes_have_the_per_row_values(tmp_path: Path) -> None:

@@ -52,8 +52,8 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
     for channel in compile_channels(config):
         if channel.spec.name not in SCREENS:
             continue
-        made_of = items(channel, frame, "USD")
-        rows = made_of.compiler.frame.lazy().select(ok=made_of.exact, clean=made_of.cleared).collect().to_dicts()
+        made_of = items(channel, "USD")
+        rows = made_of.compiler.run(frame).select(ok=made_of.exact, clean=made_of.cleared).to_dicts()
         for index, row in enumerate(rows):
             if row["ok"] and row["clean"]:
                 view = channel.view(products[index + 2], None, lambda d: None)
@@ -88,6 +88,5 @@ def test_gtins_are_cleared_only_where_the_check_digits_are_right(gtin: str, vali
 def test_a_channel_without_a_writer_of_lines_is_not_translated() -> None:
     config = load_config(DEMO / "feedsync.yaml")
     amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
-    frame = pl.DataFrame({"product_type": []}, schema={"product_type": pl.String})
     with pytest.raises(NotColumnar, match="json_listings writer"):
-        items(amazon, frame, "USD")
+        items(amazon, "USD")

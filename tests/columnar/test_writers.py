@@ -39,9 +39,9 @@ def test_items_are_written_as_the_writers_write_them(tmp_path: Path) -> None:
     for channel in compile_channels(config):
         if channel.format.writer not in ("rss", "delimited"):
             continue
-        made_of = items(channel, frame, "USD")
+        made_of = items(channel, "USD")
         options = {**channel.format.options, **channel.settings}
-        made = made_of.compiler.frame.lazy().select(ok=made_of.exact, line=made_of.line).collect()
+        made = made_of.compiler.run(frame).select(ok=made_of.exact, line=made_of.line)
         writer = open_writer(channel.format.writer, io.BytesIO(), columns=channel.columns, meta={}, options=options)
         for index, row in enumerate(made.to_dicts()):
             if row["ok"]:
