@@ -1,13 +1,14 @@
 """A channel's fields as Polars expressions over a batch's normalized columns (:mod:`.source`): each field's plan
-(``templating.plan``) compiled node by node, with the guard of the rows where the expressions give what the per-row
-engine's ``field_values`` gives for the product's view.
+(``templating.plan``) compiled node by node, once per run, with the guard of the rows where the expressions give
+what the per-row engine's ``field_values`` gives for the product's view.
 
-What is known when the batch is compiled is worked out in Python: the channel's settings and globals, the model's
-defaults for fields a native catalog has no column for, constants, and every node all of whose inputs are known
-(a filter of constants is the filter's own call). The category map is looked up per distinct product type of the
-batch with the channel's own ``CategoryMap``. A channel whose view does more than that (overrides in the catalog,
-price, inventory or if/then rules, filters, ``expand``, ``now``), or a field of a shape or kind not translated here,
-raises ``NotColumnar``: the channel stays on the per-row engine.
+What is known when the channel is compiled is worked out in Python: its settings and globals, the model's defaults
+for fields a native catalog has no column for, constants, and every node all of whose inputs are known (a filter of
+constants is the filter's own call). What depends on a batch's values is made by ``Compiler.run`` for each batch:
+the category map's values (the channel's own ``CategoryMap`` asked once per distinct product type), the columns
+the expressions read twice, the answers of functions asked once per distinct value. A channel whose view does more
+(overrides in the catalog, price, inventory or if/then rules, filters, ``expand``, ``now``), or a field of a shape or
+kind not translated here, raises ``NotColumnar``: the channel stays on the per-row engine.
 """
 
 from __future__ import annotations
