@@ -17,10 +17,15 @@ The stages, each held to the per-row engine by property tests (tests/columnar/):
    plans (``channels.templating.plan``: the Jinja fence gives a neutral tree), the category map looked up per
    distinct product type, the channel's quick pass as a boolean column, the writer's bytes per row.
    ``benchmarks/columnar_compiled.py`` writes the benchmark's Google and Meta feeds so, byte-identical to feedsync's.
-4. **The stream** (next): batches in order, the rows a guard refuses made by the per-row engine and put back in their
-   places, the families a step doubts handed over whole (a parent's facts and AMZ015 are a family's), findings in
-   the order the per-row engine gives them, the row cache and the sync's records per item as now; and Amazon's
-   messages and definition checks a column at a time.
+4. **The stream** (next): batches in order, and within a batch the rows in order, as the per-row stream takes
+   them. A row every channel's items are exact and cleared for is first *asked* of the run's state without changing
+   it (its id not seen, ``IdSet.__contains__``; no earlier variant alike, ``VariantTracker.holds``, the product's
+   and each channel's group); if anything would be told of it, or a guard refused it, the row reader makes its
+   product from the row's cells and the per-row stream takes it (``_admit``, ``_fan_out``: its findings, in their
+   order). Else the state takes the row as the per-row stream would (ids, groups, variants, counts) and each
+   writer its bytes (``write_rendered``); the row cache and the sync's observers are told of its item. A family a
+   step doubts goes whole (a parent's facts and AMZ015 are a family's); Amazon's messages and definition checks
+   come a column at a time after Google's and Meta's.
 
 The stream comes columnar-first, not as a shortcut inside the per-row stream: used there (the per-row reader, the
 admission, the items, their findings and observers kept; only the fields, quick passes and bytes of Google and Meta
