@@ -3,7 +3,7 @@ step exact where its guard holds, the per-row engine taking the rest.
 
 Why: the per-row engine spends 230-260 µs of CPU per variant on the benchmark's three channels, spread over the
 interpreter's calls with no step above a few percent; ``benchmarks/columnar.py``, the same config written by hand
-as a Polars plan, writes byte-identical feeds at 45-60 µs (README, Performance). The compiled core's targets need
+as a Polars plan, writes byte-identical feeds at 55-61 µs (README, Performance). The compiled core's targets need
 about 110 µs.
 
 The stages, each held to the per-row engine by property tests (tests/columnar/):

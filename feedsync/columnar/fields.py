@@ -113,11 +113,9 @@ class Compiler:
         self.asks: list[_Ask] = []
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
-        self.kind = ""  # of the last field's value
         self.ctx = context(channel)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
-        self._found: dict[str, dict[str, str] | None] = {}  # product type -> its entry (None: the map lacks it)
         if channel.category_map is not None:
             self._categorize(channel.category_map.fields)
 
@@ -145,8 +143,8 @@ class Compiler:
             planned = plan(spec.compiled)
             if planned is None:
                 raise NotColumnar(f"the template of {spec.name}")
-            made[spec.name] = self.field(planned)
-            if not planned.renders and self.kind == "list":
+            made[spec.name], kind = self.field(planned)
+            if kind == "list":
                 self.lists.add(spec.name)
         return made
 
@@ -201,12 +199,8 @@ class Compiler:
     def _categories(self, frame: pl.DataFrame) -> pl.DataFrame:
         category_map = self.channel.category_map
         assert category_map is not None
-        found = self._found
         types = frame["product_type"].drop_nulls().unique().to_list()
-        for name in types:
-            if name not in found:
-                found[name] = category_map.lookup(name)
-        entries = {name: found[name] for name in types}
+        entries = {name: category_map.lookup(name) for name in types}  # the map keeps what it found
         mapped = {name: entry is not None for name, entry in entries.items()}
         columns = [
             pl.col("product_type").replace_strict(mapped, default=None, return_dtype=pl.Boolean).alias(self._mapped)
@@ -218,13 +212,13 @@ class Compiler:
             )
         return frame.with_columns(columns)
 
-    def field(self, made: p.Plan) -> V:
-        """The field's value as ``field_values`` keeps it: a stripped text, or a list of texts (None: left out)."""
+    def field(self, made: p.Plan) -> tuple[pl.Expr, str]:
+        """The field's value as ``field_values`` keeps it (a stripped text, or a list of texts; null: left out), and
+        the kind of the value its expression made (``list``: a list of texts)."""
         value = self.node(made.node)
-        self.kind = value.kind
         if made.renders:
-            return _stripped(self.printed(value))
-        return self.to_text(value)
+            return text.stripped(self.printed(value)), "text"
+        return self.to_text(value), value.kind
 
     # -- printing ---------------------------------------------------------------------------------------------
     def printed(self, v: V) -> pl.Expr:
@@ -250,12 +244,12 @@ class Compiler:
             return pl.when(items.list.len() > 0).then(items)
         if v.kind == "const":
             if v.value is None or (type(v.value) is str):
-                return _stripped(pl.lit(v.value, dtype=pl.String))
+                return text.stripped(pl.lit(v.value, dtype=pl.String))
             raise NotColumnar(f"a constant {type(v.value).__name__}")
         if v.kind == "bool":
             return pl.when(v.expr).then(pl.lit("yes")).otherwise(pl.lit("no"))
         if v.kind in ("text", "int", "decimal", "moment"):
-            return _stripped(self.printed(v))
+            return text.stripped(self.printed(v))
         raise NotColumnar(f"the text of a {v.kind}")
 
     def _quantized(self, amount: pl.Expr) -> pl.Expr:
@@ -499,11 +493,6 @@ def _as(v: V, kind: str) -> pl.Expr:
     if v.kind == "const" and (v.value is None or (kind, type(v.value)) in (("text", str), ("int", int))):
         return pl.lit(v.value, dtype=_DTYPES[kind])
     raise NotColumnar(f"a {v.kind} where a {kind} is")
-
-
-def _stripped(e: pl.Expr) -> pl.Expr:
-    made = text.strip_python(e)
-    return pl.when(made != "").then(made)
 
 
 def _offset(e: pl.Expr) -> pl.Expr:

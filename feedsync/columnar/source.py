@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from feedsync.columnar.text import WHITESPACE, strip_python
+from feedsync.columnar.text import SPACES, stripped
 from feedsync.model.money import ISO_4217
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 from feedsync.sources.normalize import _TEXT_FIELDS, AVAILABILITY_ALIASES, GENDER_ALIASES, NormalizeContext
@@ -36,14 +36,8 @@ _ENUMS: dict[str, tuple[type, Mapping[str, str]]] = {
     "gender": (Gender, GENDER_ALIASES),
     "age_group": (AgeGroup, {}),
 }
-_SEPARATORS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "_-]+"
+_SEPARATORS = f"[{SPACES}_-]+"
 """``values._SEPARATORS`` (``[\\s_-]+``), Python's whitespace spelled out."""
-
-
-def strip(e: pl.Expr) -> pl.Expr:
-    """Python's ``str.strip``, and null for an empty text."""
-    stripped = strip_python(e)
-    return pl.when(stripped != "").then(stripped)
 
 
 def _token(e: pl.Expr, enum: type, aliases: Mapping[str, str]) -> pl.Expr:
@@ -70,7 +64,7 @@ def normalized(names: list[str], ctx: NormalizeContext) -> tuple[dict[str, pl.Ex
     """The normalized columns of a frame of raw cells (its columns ``names``, the model's field names; a cell null
     or text), and the expression of the rows they are exact for."""
     present = set(names)
-    cell = {name: strip(pl.col(name)) if name in present else pl.lit(None, dtype=pl.String) for name in _ALL}
+    cell = {name: stripped(pl.col(name)) if name in present else pl.lit(None, dtype=pl.String) for name in _ALL}
     exact = [~pl.concat_str([pl.col(name) for name in names], ignore_nulls=True).str.contains(_BAD)]
     exact += [cell["id"].is_not_null(), cell["title"].is_not_null(), cell["price"].is_not_null()]
     out = {name: cell[name] for name in TEXTS}
@@ -100,7 +94,7 @@ def normalized(names: list[str], ctx: NormalizeContext) -> tuple[dict[str, pl.Ex
     given = _token(cell["availability"], Availability, AVAILABILITY_ALIASES).fill_null(Availability.IN_STOCK.value)
     out["availability"] = out["availability"].otherwise(given)  # none given nor derived: the model's default
 
-    weight = cell["weight"].str.extract_groups("^([0-9.]+)[" + _spaces() + "]*([A-Za-z]+)$")
+    weight = cell["weight"].str.extract_groups(f"^([0-9.]+)[{SPACES}]*([A-Za-z]+)$")
     out["weight"] = weight.struct.field("1")
     units = {name: unit.value for name, unit in _UNITS.items()}
     out["weight_unit"] = weight.struct.field("2").str.to_lowercase().replace_strict(units, default=None)
@@ -116,16 +110,12 @@ def normalized(names: list[str], ctx: NormalizeContext) -> tuple[dict[str, pl.Ex
     for name in ("link", "image_link"):
         out[name], fits = _url(cell[name], ctx.base_url)
         exact.append(cell[name].is_null() | fits)
-    parts = cell["additional_image_links"].str.split(",").list.eval(strip(pl.element())).list.drop_nulls()
+    parts = cell["additional_image_links"].str.split(",").list.eval(stripped(pl.element())).list.drop_nulls()
     made = parts.list.eval(_url(pl.element(), ctx.base_url)[0])
     fit = parts.list.eval(_url(pl.element(), ctx.base_url)[1]).list.all()
     out["additional_image_links"] = made.fill_null([])
     exact.append(cell["additional_image_links"].is_null() | fit)
     return out, pl.all_horizontal(exact).fill_null(False)
-
-
-def _spaces() -> str:
-    return "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE)
 
 
 _ALL = (

@@ -27,7 +27,15 @@ WHITESPACE = (
 )
 """What ``str.isspace`` is true of (so ``str.split`` splits at), every code point of it (a test counts them)."""
 
-_RUNS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]+"
+
+def members(chars: str) -> str:
+    """``chars`` as the members of a Rust regular expression's character class (each by its code point)."""
+    return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
+
+
+SPACES = members(WHITESPACE)
+"""Python's whitespace as character class members."""
+_RUNS = f"[{SPACES}]+"
 
 _NAMES = (
     *("amp", "lt", "gt", "quot", "apos", "nbsp", "bull", "trade", "reg", "copy", "ndash", "mdash", "hellip"),
@@ -69,6 +77,12 @@ def per_run(e: pl.Expr, make: Callable[[pl.Expr], pl.Expr], bind: Bind = _same) 
 def strip_python(e: pl.Expr) -> pl.Expr:
     """Python's ``str.strip``: its whitespace off both ends."""
     return e.str.strip_chars(WHITESPACE)
+
+
+def stripped(e: pl.Expr) -> pl.Expr:
+    """Python's ``str.strip``, and null for an empty text (what the row reader and ``to_text`` keep of a text)."""
+    made = strip_python(e)
+    return pl.when(made != "").then(made)
 
 
 def strip_tags(e: pl.Expr) -> pl.Expr:
@@ -200,4 +214,4 @@ def _unsafe() -> str:
         if c.lower() != lower or c.casefold() != lower or is_word != bool(word.match(c))
     }
     unsafe.add("Σ")  # lowered by its place in a word (final sigma), case-folded alike everywhere
-    return "[" + "".join(f"\\x{{{ord(c):x}}}" for c in sorted(unsafe)) + "\\x{10000}-\\x{10ffff}]"
+    return f"[{members(''.join(sorted(unsafe)))}\\x{{10000}}-\\x{{10ffff}}]"

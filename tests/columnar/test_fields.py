@@ -22,7 +22,7 @@ from feedsync.columnar.source import normalized
 from feedsync.config import Config, load_config
 from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
-from tests.columnar.test_source import _BASELINE, CHOICES, COLUMNS
+from tests.columnar.test_source import BASELINE, CHOICES, COLUMNS
 from tests.conftest import DEMO, write_config
 
 PROFILES = ("google_merchant", "facebook", "pinterest", "amazon")
@@ -77,7 +77,7 @@ _COMMON = {
 def catalog_row(choose: Callable[[list[Any]], Any]) -> dict[str, str]:
     """A row of the catalog's common forms (a product type of the demo's map or not, descriptions with list items
     and entities), a few of its cells drawn from the forms only the per-row reader takes or that have problems."""
-    row = dict(_BASELINE) | {name: choose(values) for name, values in _COMMON.items()}
+    row = dict(BASELINE) | {name: choose(values) for name, values in _COMMON.items()}
     row["id"] = f"SKU-{choose(list(range(40)))}"
     for name in choose([[], [], ["price"], ["weight", "gtin"], ["title", "link", "quantity"], COLUMNS[:3]]):
         row[name] = choose(CHOICES[name])

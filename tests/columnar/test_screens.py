@@ -22,7 +22,7 @@ from feedsync.config import load_config
 from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
 from tests.columnar.test_fields import _config, _write, catalog_row
-from tests.columnar.test_source import _BASELINE
+from tests.columnar.test_source import BASELINE
 from tests.conftest import DEMO
 
 _PER_ROW = {"google": google_screen.clean, "meta": meta_screen.clean}
@@ -35,12 +35,12 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
         catalog_row(rng.choice) | {"google_product_category": rng.choice(["", "", "212", "Tee"])} for _ in range(300)
     ]
     batch[:0] = [
-        _BASELINE | _TOPS,
-        _BASELINE | _TOPS | {"gtin": "4006381333932"},  # a wrong check digit
-        _BASELINE | _TOPS | {"title": "BIG TEE FOR ALL"},
-        _BASELINE | _TOPS | {"title": "Tee - free shipping"},
-        _BASELINE | _TOPS | {"sale_price": "40", "price": "32.73"},
-        _BASELINE | _TOPS | {"color": ""},  # apparel wants a colour
+        BASELINE | _TOPS,
+        BASELINE | _TOPS | {"gtin": "4006381333932"},  # a wrong check digit
+        BASELINE | _TOPS | {"title": "BIG TEE FOR ALL"},
+        BASELINE | _TOPS | {"title": "Tee - free shipping"},
+        BASELINE | _TOPS | {"sale_price": "40", "price": "32.73"},
+        BASELINE | _TOPS | {"color": ""},  # apparel wants a colour
     ]
     _write(tmp_path / "products.csv", batch)
     config = _config(tmp_path, tmp_path / "products.csv")

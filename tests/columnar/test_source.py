@@ -117,7 +117,7 @@ def test_exact_rows_are_normalized_as_the_row_reader_does(
             _same(products[index + 2], row)
 
 
-_BASELINE = {
+BASELINE = {
     **{name: "Tee" for name in TEXTS},
     "id": "SKU-1",
     "price": "32.73",
@@ -173,7 +173,7 @@ def test_each_guard_sends_the_forms_it_cannot_vouch_for_per_row(
     tmp_path: Path, cells: dict[str, str], exact: bool
 ) -> None:
     path = tmp_path / "products.csv"
-    row = _BASELINE | cells
+    row = BASELINE | cells
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)

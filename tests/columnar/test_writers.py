@@ -16,16 +16,16 @@ from feedsync.formats import open_writer
 from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
 from tests.columnar.test_fields import _config, _write, catalog_row
-from tests.columnar.test_source import _BASELINE
+from tests.columnar.test_source import BASELINE
 
 
 def test_items_are_written_as_the_writers_write_them(tmp_path: Path) -> None:
     rng = random.Random(11)
     batch = [catalog_row(rng.choice) for _ in range(300)]
     batch[:0] = [  # quotes, escapes, the delimiter, a CR, a tab
-        _BASELINE | {"title": 'Tee "5" & <b>, cosy', "product_type": "Men > Tops"},
-        _BASELINE | {"description": "Soft\rwarm <i>x</i>", "product_type": "Men > Tops"},
-        _BASELINE | {"description": "a\tb", "brand": 'A "B"', "product_type": "Men > Tops"},
+        BASELINE | {"title": 'Tee "5" & <b>, cosy', "product_type": "Men > Tops"},
+        BASELINE | {"description": "Soft\rwarm <i>x</i>", "product_type": "Men > Tops"},
+        BASELINE | {"description": "a\tb", "brand": 'A "B"', "product_type": "Men > Tops"},
     ]
     _write(tmp_path / "products.csv", batch)
     config = _config(tmp_path, tmp_path / "products.csv")
