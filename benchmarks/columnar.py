@@ -11,8 +11,9 @@ limits. It prints the seconds and CPU seconds of each stage and the findings it 
 
 With ``--check FEEDS`` (a folder where ``feedsync build --validate`` wrote the same catalog's feeds) it compares
 the bytes of every feed with feedsync's and exits 1 on a difference: the plan does the same work only if it
-writes the same bytes. It knows this catalog, not feedsync's profiles: it measures the route, it is no engine
-(its text rules hold for the generator's values, e.g. only ``&amp;`` among entities).
+writes the same bytes. It knows this catalog, not feedsync's profiles: it measures the route, it is no engine (its
+texts and GTIN check digits are the engine's own expressions, ``feedsync.columnar``; the rest holds for the
+generator's values).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:0
 import polars as pl
 
 from feedsync.columnar.read import batches
+from feedsync.columnar.screens import gtin_ok
+from feedsync.columnar.text import json_string, plaintext, xml_escaped
 
 MARKET = "ATVPDKIKX0DER"
 BASE = "https://shop.example.com"
@@ -50,22 +53,7 @@ NONE = pl.lit(None, dtype=pl.String)
 col = pl.col
 
 
-# -- shared expressions -------------------------------------------------------------------------------------------
-def plaintext(e: pl.Expr) -> pl.Expr:
-    return (
-        e.str.replace_all(r"<[^>]*>", " ")
-        .str.replace_all("&amp;", "&", literal=True)
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
-
-
-def gtin_ok(e: pl.Expr) -> pl.Expr:
-    digits = [e.str.slice(i, 1).cast(pl.Int32, strict=False) for i in range(13)]
-    total = sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits))
-    return (e.str.len_bytes() == 13) & e.str.contains(r"^[0-9]+$") & (total % 10 == 0) & (total != 0)
-
-
+# -- shared expressions (the engine's own where it has them: texts, GTIN check digits) -----------------------------
 def number(e: pl.Expr) -> pl.Expr:
     """A decimal text as the JSON writer writes its number (trailing zeros dropped, ``.0`` kept)."""
     return (
@@ -84,16 +72,8 @@ def too_long(e: pl.Expr, limit: int) -> pl.Expr:
 
 
 # -- Google -------------------------------------------------------------------------------------------------------
-def xml(e: pl.Expr) -> pl.Expr:
-    return (
-        e.str.replace_all("&", "&amp;", literal=True)
-        .str.replace_all("<", "&lt;", literal=True)
-        .str.replace_all(">", "&gt;", literal=True)
-    )
-
-
 def element(name: str, e: pl.Expr) -> pl.Expr:
-    return pl.concat_str([pl.lit(f"    <g:{name}>"), xml(e), pl.lit(f"</g:{name}>\n")])
+    return pl.concat_str([pl.lit(f"    <g:{name}>"), xml_escaped(e), pl.lit(f"</g:{name}>\n")])
 
 
 def google(plain: pl.Expr, title: pl.Expr, extra: pl.Expr, sale_date: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -189,13 +169,13 @@ def meta(plain: pl.Expr, extra: pl.Expr, sale_date: pl.Expr) -> tuple[list[pl.Ex
 
 
 # -- Amazon -------------------------------------------------------------------------------------------------------
-def js(e: pl.Expr) -> pl.Expr:
-    return e.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
-
-
 def text(name: str, e: pl.Expr) -> pl.Expr:
     return pl.concat_str(
-        [pl.lit(f'"{name}":[{{"value":"'), js(e), pl.lit(f'","language_tag":"en_US","marketplace_id":"{MARKET}"}}]')]
+        [
+            pl.lit(f'"{name}":[{{"value":"'),
+            json_string(e),
+            pl.lit(f'","language_tag":"en_US","marketplace_id":"{MARKET}"}}]'),
+        ]
     )
 
 
@@ -218,7 +198,7 @@ def amazon(plain_text: pl.Expr, extra: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Ex
                 pl.concat_str(
                     [
                         pl.lit('{"value":"'),
-                        js(pl.element()),
+                        json_string(pl.element()),
                         pl.lit(f'","language_tag":"en_US","marketplace_id":"{MARKET}"}}'),
                     ]
                 )
@@ -294,7 +274,7 @@ def amazon(plain_text: pl.Expr, extra: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Ex
     )
     child = pl.concat_str(
         [
-            pl.lit('{"sku":"'), js(col("id")),
+            pl.lit('{"sku":"'), json_string(col("id")),
             pl.lit('","operationType":"UPDATE","productType":"PRODUCT","requirements":"LISTING","attributes":{'),
             text("item_name", name), pl.lit(","), text("brand", col("brand")), pl.lit(","), gtin, pl.lit(","), bullets,
             pl.lit(","), description, pl.lit(","), text("color", col("color")),
@@ -319,7 +299,7 @@ def amazon(plain_text: pl.Expr, extra: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Ex
                             f',{word("parentage_level", "child")},"child_parent_sku_relationship":'
                             '[{"child_relationship_type":"variation","parent_sku":"'
                         ),
-                        js(col("group_id")),
+                        json_string(col("group_id")),
                         pl.lit(f'","marketplace_id":"{MARKET}"}}],"variation_theme":[{{"name":"'),
                         theme,
                         pl.lit('"}]'),
@@ -332,7 +312,7 @@ def amazon(plain_text: pl.Expr, extra: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Ex
     )  # fmt: skip
     parent = pl.concat_str(
         [
-            pl.lit('{"sku":"'), js(col("group_id")),
+            pl.lit('{"sku":"'), json_string(col("group_id")),
             pl.lit('","operationType":"UPDATE","productType":"PRODUCT","requirements":"LISTING_PRODUCT_ONLY","attributes":{'),
             text("item_name", col("title")), pl.lit(","), text("brand", col("brand")),
             pl.lit(
