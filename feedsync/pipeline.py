@@ -29,6 +29,7 @@ from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
 from feedsync.supplements import load_supplements
 
 if TYPE_CHECKING:
+    from feedsync.columnar.gate import Gate
     from feedsync.delivery import Delivery  # a push's alone: a build or validate delivers nothing
     from feedsync.destinations import Destination
     from feedsync.state import State  # sqlite3: a push's (the CLI opens it)
@@ -83,9 +84,13 @@ def run(
 
         destinations = open_destinations(compiled)
     source = open_source(config.source)
+    # a build or validate in this one process: a column at a time where it can (a push keeps its row cache,
+    # observers and deliveries per row; a row split's shares read per row)
+    gate = _columnar(config, compiled, source) if command != "push" and not shares else None
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress, lines=lines)
+    stream.rows = gate
     if command == "push":
         delivery = Delivery(
             state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress
@@ -123,6 +128,13 @@ def run(
     if delivery is not None:
         delivery.finish(report.channels)
     return report
+
+
+def _columnar(config: Config, compiled: list[CompiledChannel], source: Source) -> Gate | None:
+    """The columnar engine's gate of a build or validate (None: made per row; a ``columnar`` event says why)."""
+    from feedsync.columnar.gate import open_gate  # Polars: imported when the run may be columnar
+
+    return open_gate(config, compiled, source)
 
 
 def _in_parallel(

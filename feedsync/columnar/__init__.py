@@ -17,20 +17,15 @@ The stages, each held to the per-row engine by property tests (tests/columnar/):
    plans (``channels.templating.plan``: the Jinja fence gives a neutral tree), the category map looked up per
    distinct product type, the channel's quick pass as a boolean column, the writer's bytes per row.
    ``benchmarks/columnar_compiled.py`` writes the benchmark's Google and Meta feeds so, byte-identical to feedsync's.
-4. **The stream** (next): batches in order, and within a batch the rows in order, as the per-row stream takes
-   them. A row every channel's items are exact and cleared for is first *asked* of the run's state without changing
-   it (its id not seen, ``IdSet.__contains__``; no earlier variant alike, ``VariantTracker.holds``, the product's
-   and each channel's group); if anything would be told of it, or a guard refused it, the row reader makes its
-   product from the row's cells and the per-row stream takes it (``_admit``, ``_fan_out``: its findings, in their
-   order). Else the state takes the row as the per-row stream would (ids, groups, variants, counts) and each
-   writer its bytes (``write_rendered``); the row cache and the sync's observers are told of its item. A family a
-   step doubts goes whole (a parent's facts and AMZ015 are a family's); Amazon's messages and definition checks
-   come a column at a time after Google's and Meta's.
+4. **The stream** (:mod:`.gate`): a build or validate in one process reads the catalog as the per-row engine does,
+   and the gate, told each line, takes every row the columnar stages made whole and that the run's state (its ids,
+   groups, variants, each channel's own) leaves as made, writing its bytes and counting it; the rest is made per
+   row, in order. Next: Amazon's messages and definition checks a column at a time, so that a run with Amazon is
+   columnar too.
 
-The stream comes columnar-first, not as a shortcut inside the per-row stream: used there (the per-row reader, the
-admission, the items, their findings and observers kept; only the fields, quick passes and bytes of Google and Meta
-taken from the columns) it would trade the 36 µs per variant those take per row (``benchmarks/channel_steps.py``)
-for the 41 µs of CPU the columnar stages take for them: the per-row costs it leaves are most of the time.
+The per-row reader still reads the file's lines and hands the gate the rows it does not take: a replayed row costs
+the main thread a few microseconds (a line compared, the state asked and told, its bytes kept), while its columns
+are made on other threads.
 
 The per-row engine stays the reference: ``explain`` runs it, and a property test over generated catalogs is to hold
 the two byte-identical, findings included. Polars is imported here only (``tests/test_fences.py``).

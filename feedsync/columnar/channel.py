@@ -1,6 +1,7 @@
 """A channel's items a column at a time: its fields compiled (:mod:`.fields`), made columns once, its writer's
 bytes per row (:mod:`.writers`), and where they stand in for the per-row engine's item (``exact``: every stage
-exact) and where its quick pass clears the item (``cleared``: the channel's rules find nothing in it)."""
+exact, and nothing the item's making tells the run of) and where its quick pass clears the item (``cleared``: the
+channel's rules find nothing in it)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from dataclasses import dataclass
 import polars as pl
 
 from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.screens import SCREENS
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
+from feedsync.formats.spreadsheet import _STARTS
+from feedsync.taxonomy import is_google_category
+
+_FORMULA = "^[" + "".join(f"\\x{ord(c):02x}" for c in _STARTS) + "]"
+"""A value ``FormulaTally`` looks at (its first character one a formula begins with)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +29,60 @@ class Items:
     exact: pl.Expr
     cleared: pl.Expr
     """The channel's quick pass says True of the item (false for a channel without one)."""
+    group: pl.Expr | None = None
+    """The item's variant group (``ChannelSpec.variant_group``: null when it has none), when the channel has one."""
+    key: tuple[pl.Expr, ...] = ()
+    """The item's variant attributes as ``stream.item_variant_key`` makes its key (the options: none)."""
 
 
 def items(channel: CompiledChannel, currency: str) -> Items:
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
-    them) as ``compiler.run`` leaves them. NotColumnar: a channel or writer not translated."""
+    them) as ``compiler.run`` leaves them. ``exact`` also says that making the item tells the run nothing: its ids fit
+    the channel's limits (no MDL017), ``prepare_item`` notes nothing (GMC017), no value is one ``FormulaTally``
+    looks at (a delimited feed's MDL014). NotColumnar: a channel or writer not translated."""
     writer = channel.format.writer
     if writer not in ("rss", "delimited"):
         raise NotColumnar(f"the {writer} writer")
+    spec = channel.spec
+    if spec.encoder is not None:
+        raise NotColumnar("an encoder")
     compiler = Compiler(channel, currency)
     values = compiler.columns(compiler.fields())
     options = {**channel.format.options, **channel.settings}
+    told = [pl.lit(True)]
+    for attr, limit in spec.id_limits.items():
+        value = values.get(attr)
+        if value is None:
+            continue
+        if attr in compiler.lists:
+            raise NotColumnar(f"a list of {attr}")
+        fits = value.str.len_chars() <= limit
+        if spec.ascii_ids:
+            fits = fits & value.str.contains("^[\\x20-\\x7e]*$")
+        told.append(value.is_null() | fits)
+    if spec.prepare_item is google_rules.prepare_item:
+        category = values.get("google_product_category")
+        if category is not None:
+            told.append(category.is_null() | compiler.ask(category, is_google_category, pl.Boolean))
+    elif spec.prepare_item is not None:
+        raise NotColumnar(f"{spec.name}'s prepare_item")
     if writer == "rss":
-        line = rss_item(values, compiler.lists, options["prefix"])
+        line = compiler.let(rss_item(values, compiler.lists, options["prefix"]))  # made once: written and checked
         exact = pl.col("exact") & compiler.exact() & rss_exact(line)
     else:
         line = delimited_line(values, compiler.lists, options)
+        for name, value in values.items():
+            first = value.list.first() if name in compiler.lists else value
+            told.append(first.is_null() | ~first.str.contains(_FORMULA))
         exact = pl.col("exact") & compiler.exact()
-    screen = SCREENS.get(channel.spec.name)
+    exact = exact & pl.all_horizontal(told).fill_null(False)
+    screen = SCREENS.get(spec.name)
     cleared = screen(values, compiler.lists, compiler.ask) if screen is not None else pl.lit(False)
-    return Items(compiler, line, exact, cleared)
+    group, key = None, ()
+    if spec.variant_group is not None:
+        named = spec.variant_group
+        if named.group in compiler.lists or any(a in compiler.lists for a in named.attributes):
+            raise NotColumnar("a variant group of lists")
+        group = values.get(named.group, pl.lit(None, dtype=pl.String))
+        key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
+    return Items(compiler, line, exact, cleared, group, key)

@@ -39,8 +39,8 @@ def batches(path: Path, chunk: int = CHUNK) -> Iterator[tuple[int, pl.DataFrame]
     carry: pl.DataFrame | None = None
     with path.open("rb") as handle:
         header = handle.readline()
-        for data in _records(handle, chunk):
-            batch = pl.read_csv(header + data, infer_schema=False)
+        for data in pieces(handle, chunk):
+            batch = read_piece(header, data)
             frame = batch if carry is None else pl.concat([carry, batch])
             tail = _family_tail(frame)
             if frame.height > tail:
@@ -51,7 +51,13 @@ def batches(path: Path, chunk: int = CHUNK) -> Iterator[tuple[int, pl.DataFrame]
         yield row, carry
 
 
-def _records(handle: BinaryIO, chunk: int) -> Iterator[bytes]:
+def read_piece(header: bytes, data: bytes) -> pl.DataFrame:
+    """A piece of whole records under the file's header, all cells text (empty: null; cells past the header's are
+    left out). PolarsError: not CSV as Polars reads it."""
+    return pl.read_csv(header + data, infer_schema=False, truncate_ragged_lines=True)
+
+
+def pieces(handle: BinaryIO, chunk: int) -> Iterator[bytes]:
     """The bytes after the header in pieces of whole records: each about ``chunk`` bytes, extended to the first
     line break after which the quotes read so far are even."""
     quotes = 0

@@ -27,6 +27,8 @@ def test_items_are_written_as_the_writers_write_them(tmp_path: Path) -> None:
         BASELINE | {"description": "Soft\rwarm <i>x</i>", "product_type": "Men > Tops"},
         BASELINE | {"description": "a\tb", "brand": 'A "B"', "product_type": "Men > Tops"},
     ]
+    for row in batch[:3]:  # a category of Google's taxonomy (another is left out of the item: GMC017, per row)
+        row["google_product_category"] = "1604"
     _write(tmp_path / "products.csv", batch)
     config = _config(tmp_path, tmp_path / "products.csv")
     context = normalize_context(config.source)

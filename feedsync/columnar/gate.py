@@ -1,0 +1,516 @@
+"""The columnar engine in the stream: a ``RowGate`` of the native CSV reader and a ``RowHook`` of the stream that
+hands each row the columnar stages made whole to the run's state and writers, and every other row to the per-row
+engine, in the rows' order.
+
+A thread reads the catalog in pieces of whole records (:mod:`.read`) and makes, ``WORKERS`` pieces at a time, each
+piece's batch: for each row its items' bytes in every channel and whether they stand in for the per-row engine's
+(:mod:`.source`, :mod:`.channel`: every stage exact, the quick pass clear, nothing the row would tell the run of).
+The gate knows which piece the reader is in by the lines it is offered (``line``: every line after the header). A
+record of one line that Polars writes back as the file has it (quoted only where a cell needs it: the csv reader
+reads such a line into the same cells) is taken before the reader reads it; another is found by its cells once the
+reader read them (``skip``). Either way, when the row is whole and nothing of the run's earlier rows changes what it
+makes (its id not seen, no earlier variant of its group alike in the catalog or in a channel), the gate does what
+the per-row engine would have done with it (its id, group and variant recorded, its items written, counted and
+told to the id lists) and the reader goes on. Every other row is read into a product and made per row, with its
+findings where they fall; what was replayed before it is written first. So the feeds, findings and counts are those
+of the per-row engine; tests/columnar/test_gate.py holds the two byte-identical over random and hostile catalogs.
+
+A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
+whose columns are the model's fields (one column each) or others left empty, no supplements, channels the columnar
+stages translate (RSS and delimited writers, no encoder, no rules, a quick pass: Google and Meta), each item told to
+no one but the id lists, built in one process (``pipeline``: a row split's shares read per row). ``open_gate`` says
+why not in a ``columnar`` event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from feedsync.events import event
+from feedsync.sources.base import field_for
+
+if TYPE_CHECKING:
+    from feedsync.channels.compiled import CompiledChannel
+    from feedsync.columnar.channel import Items
+    from feedsync.config import Config
+    from feedsync.model.product import Product
+    from feedsync.sources import Source
+    from feedsync.sources.native import DelimitedSource
+    from feedsync.stream import Sink, Stream
+
+MIN_BYTES = 4 << 20
+"""A catalog smaller than this is made per row (the columnar engine costs about 0.3 s to start)."""
+CHUNK = 4 << 20
+"""Bytes of the catalog a batch holds, about."""
+_AHEAD = 2
+"""Batches made ahead of the reader."""
+WORKERS = 2
+"""Batches made at once."""
+_KEY = ("color", "size", "material", "pattern", "gender", "age_group")
+"""``stream.product_variant_key``'s fields."""
+
+
+def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -> Gate | None:
+    """The gate of a build or validate of ``source``, or None when the run is made per row (an event says why)."""
+    why = _refused(config, compiled, source)
+    if why is None:
+        from feedsync.columnar.channel import items
+        from feedsync.columnar.fields import NotColumnar
+
+        try:
+            made = [items(channel, (config.source.currency or "").upper()) for channel in compiled]
+        except NotColumnar as exc:
+            why = f"not translated: {exc}"
+    if why is not None:
+        event("columnar", columnar=False, why=why)
+        return None
+    inner: DelimitedSource = getattr(source, "source", source)
+    gate = Gate(config, compiled, made, inner)
+    inner.gate = gate
+    return gate
+
+
+def _refused(config: Config, compiled: list[CompiledChannel], source: Source) -> str | None:
+    from feedsync.sources.native import DelimitedSource
+
+    inner = getattr(source, "source", source)
+    if type(inner) is not DelimitedSource or inner._delimiter not in (None, ","):
+        return "the source is not a native CSV file"
+    if config.supplements:
+        return "supplements join the products"
+    if not compiled:
+        return "no channel"
+    try:
+        if config.source.path.stat().st_size < MIN_BYTES:
+            return f"the source is smaller than {MIN_BYTES >> 20} MB"
+    except OSError:
+        return "the source cannot be read"
+    if config.source.encoding and config.source.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return f"the source is read as {config.source.encoding}"
+    from feedsync.columnar.read import readable
+    from feedsync.columnar.screens import SCREENS
+
+    for channel in compiled:
+        if channel.spec.encoder is not None or channel.format.writer not in ("rss", "delimited"):
+            return f"the {channel.name} channel is not translated"
+        if channel.spec.name not in SCREENS:
+            return f"the {channel.name} channel's checks are not translated"
+
+    if not readable(config.source.path):
+        return "the source's header is not one the columnar reader reads alike"
+    return None
+
+
+@dataclass(slots=True)
+class _Batch:
+    """A piece of the catalog as the gate reads it: where its lines are among the file's, and per row (a list per
+    column; null where a row is not whole) what the replay needs."""
+
+    first: int
+    """The file's line after the header its first line is (0: the first after the header)."""
+    count: int
+    """Its lines, as the reader splits them (at a LF, CRLF or lone CR)."""
+    texts: list[str | None] | None
+    """Where the piece has a line per record: each row's line, with its end, where it is the line Polars writes of
+    the row's cells (the csv reader reads such a line into those cells): the gate takes it before the reader reads
+    it (``line``). None: records over several lines, blank lines."""
+    cells: dict[str, int]
+    """The rows without a line of ``texts``, by their cells joined: the gate finds them once the reader read them."""
+    whole: list[bool]
+    ids: list[str | None]
+    groups: list[str | None]
+    keys: list[tuple[str, ...]]
+    lines: list[list[bytes | None]]
+    """Per channel."""
+    item_groups: list[list[str | None]]
+    """Per channel with a variant group (``_Out.grouped``)."""
+    item_keys: list[list[tuple[str, ...]]]
+
+
+def _unread(first: int, count: int) -> _Batch:
+    """A piece the columnar side does not read: every row of its lines is made per row."""
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [])
+
+
+@dataclass(slots=True)
+class _Out:
+    """What a replayed row does in one channel."""
+
+    sink: Sink
+    write: Any
+    """The writer's ``write_rendered`` (None: the feed is not written)."""
+    lists: list[str]
+    """The channels whose ids the report lists (``ItemIds``)."""
+    grouped: int
+    """This channel's index among ``_Batch.item_groups`` (-1: no variant group checked)."""
+    pending: list[bytes] = field(default_factory=list)
+    """The bytes of the items replayed since the last row made per row: written at once."""
+
+
+@dataclass
+class Gate:
+    config: Config
+    compiled: list[CompiledChannel]
+    made: list[Items]
+    source: DelimitedSource
+    stream: Stream | None = None
+    outs: list[_Out] = field(default_factory=list)
+    on: bool = True
+    replayed: int = 0
+    batch: _Batch | None = None
+    _queue: queue.Queue[Any] = field(default_factory=lambda: queue.Queue(_AHEAD))
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _targets: list[str] = field(default_factory=list)
+    _line: int = 0
+    """The lines the reader was offered (after the header's)."""
+    _start: _Batch | None = None
+    """The batch the record being read starts in."""
+    _read: int = 0
+    """The row ``line`` found and left to the reader (made per row)."""
+
+    # -- the stream's hook
+
+    def begin(self, stream: Stream, sinks: list[Sink]) -> None:
+        """Stand in for the sinks the gate knows: a writer that writes rendered items (or none), no encoder, only
+        the id lists told; else the run is made per row."""
+        from feedsync.formats import DelimitedWriter, RssWriter
+        from feedsync.stream import ItemIds
+
+        self.stream = stream
+        grouped = 0
+        for sink in sinks:
+            writer = sink.writer
+            renders = writer is None or isinstance(writer, RssWriter)
+            renders = renders or (isinstance(writer, DelimitedWriter) and writer.renders)
+            if not renders or sink.encoder is not None or not all(type(o) is ItemIds for o in sink.observers):
+                self._off("a channel's writer or observers are not translated")
+                return
+            group = sink.check and sink.channel.spec.variant_group is not None
+            lists = [o.channel for o in sink.observers if isinstance(o, ItemIds)]
+            write = writer.write_rendered if writer is not None else None  # type: ignore[union-attr]
+            self.outs.append(_Out(sink, write, lists, grouped if group else -1))
+            grouped += group
+
+    def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
+        """A row made per row: nothing to keep."""
+
+    # -- the source's gate
+
+    def start(self, header: list[str]) -> None:
+        stats = self.source.stats
+        if not self.on:
+            return
+        if (stats.encoding or "").lower().replace("_", "-") not in ("utf-8", "utf8") or stats.delimiter != ",":
+            self._off("the source is not UTF-8 with commas")
+            return
+        from feedsync.columnar.source import _ALL
+
+        targets = [field_for(name, self.config.source.columns) for name in header]
+        named = [t for t in targets if t is not None]
+        if len(set(named)) != len(named) or not set(named) <= set(_ALL):
+            self._off("two columns feed one field, or a column feeds a field not translated")
+            return
+        self._targets = [t if t is not None else f"__attribute{i}" for i, t in enumerate(targets)]
+        self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
+        self._thread.start()
+
+    def line(self, text: str, row: int) -> bool:
+        """Offered each line the reader reads (``row``: the record it starts, 0 for a further line of one): make
+        the record from its batch when the line is its row's ``texts`` and the row is whole (True: the reader never
+        reads it)."""
+        number = self._line
+        self._line = number + 1
+        if not self.on:
+            return False
+        batch = self.batch
+        if batch is None or number >= batch.first + batch.count:
+            batch = self._batch_of(number)
+        if not row:
+            return False
+        self._start = batch
+        if batch is None or batch.texts is None:
+            return False
+        at = number - batch.first
+        if batch.texts[at] != text:
+            return False  # the reader reads it into cells: ``skip`` looks for it by them
+        if batch.whole[at] and self._replay(batch, at):
+            self.source.stats.rows += 1  # as the reader counts the rows it reads
+            return True
+        self._flush()
+        self._read = row
+        return False
+
+    def skip(self, row: int, cells: list[str]) -> bool:
+        """Make the row the reader read from the batch it starts in when its cells are a row there and it is whole
+        (True: the reader skips it)."""
+        if not self.on:
+            return False
+        if self._read == row:
+            return False
+        batch = self._start
+        if batch is not None and batch.cells:
+            at = batch.cells.get("\x1f".join(cells))
+            if at is not None and batch.whole[at] and self._replay(batch, at):
+                return True
+        self._flush()  # the row is made per row: what was replayed before it is written first
+        return False
+
+    def _batch_of(self, number: int) -> _Batch | None:
+        """The batch of the file's line ``number`` (after the header's); None: the columnar side read no further."""
+        batch = self.batch
+        while batch is None or number >= batch.first + batch.count:
+            batch = self._next()
+            if batch is None:
+                return None
+        return batch if number >= batch.first else None
+
+    def end(self) -> None:
+        self._flush()
+        self._close()
+        event("columnar", columnar=self.on, replayed=self.replayed)
+
+    # -- a row replayed
+
+    def _replay(self, batch: _Batch, at: int) -> bool:
+        """Do what the per-row engine does with the row, unless the run's earlier rows change what it makes (then
+        nothing is changed: False)."""
+        stream = self.stream
+        assert stream is not None
+        item_id = batch.ids[at]
+        assert item_id is not None
+        if item_id in stream.seen:
+            return False  # a duplicate id: told per row (MDL008)
+        group = batch.groups[at]
+        variants = stream.variants
+        if group is not None and variants.holds(group, batch.keys[at]):
+            return False  # MDL013
+        outs = self.outs
+        for out in outs:
+            if out.grouped >= 0:
+                item_group = batch.item_groups[out.grouped][at]
+                if item_group is not None and out.sink.variants.holds(item_group, batch.item_keys[out.grouped][at]):
+                    return False  # the channel's own (GMC012)
+        report = stream.report
+        if stream.progress is not None and not (report.variants + 1) % 500:
+            stream._tell([out.sink for out in outs])
+        else:
+            report.variants += 1
+        stream.seen.add(item_id)
+        stream.groups.add(group if group is not None else item_id)
+        if group is not None:
+            variants.duplicate_of(group, batch.keys[at], item_id)
+        for index, out in enumerate(outs):
+            if out.grouped >= 0:
+                item_group = batch.item_groups[out.grouped][at]
+                if item_group is not None:
+                    out.sink.variants.duplicate_of(item_group, batch.item_keys[out.grouped][at], item_id)
+            if out.write is not None:
+                out.pending.append(batch.lines[index][at])  # type: ignore[arg-type]
+            out.sink.result.items += 1
+            for name in out.lists:
+                report.items.setdefault(name, []).append(item_id)
+        self.replayed += 1
+        return True
+
+    # -- the batches
+
+    def _next(self) -> _Batch | None:
+        """The next batch the columnar side read (None: none is left)."""
+        got = self._queue.get()
+        if isinstance(got, _Batch):
+            self.batch = got
+            return got
+        self._off(got if isinstance(got, str) else "the catalog's end")
+        return None
+
+    def _flush(self) -> None:
+        for out in self.outs:
+            if out.pending:
+                out.write(b"".join(out.pending))
+                out.pending.clear()
+
+    def _off(self, why: str) -> None:
+        self._flush()
+        if self.on:
+            self.on = False
+            self.batch = None
+            self.source.gate = None
+            event("columnar", columnar=False, why=why)
+        self._close()
+
+    def _close(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None:
+            while thread.is_alive():  # its put waits on a full queue: empty it
+                with contextlib.suppress(queue.Empty):
+                    self._queue.get(timeout=0.05)
+            thread.join()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
+        """Read the catalog's pieces in order and make their batches ``WORKERS`` at a time (Polars' own threads
+        leave much of a batch's time to one core: the work of each expression on a batch begins with a fixed cost),
+        handing them on in order."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        try:
+            make = self._maker()
+            first = 0
+            pending: deque[Future[_Batch]] = deque()
+            with ThreadPoolExecutor(WORKERS, thread_name_prefix="feedsync-columnar") as pool:
+                for data, frame in _frames(self.config.source.path):
+                    if self._stop.is_set():
+                        return
+                    count = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+                    count += not data.endswith((b"\n", b"\r"))
+                    pending.append(pool.submit(make, first, count, data, frame))
+                    first += count
+                    if len(pending) >= WORKERS and not self._put(pending.popleft().result()):
+                        return
+                while pending:
+                    if not self._put(pending.popleft().result()):
+                        return
+            self._put("the catalog's end")
+        except Exception as exc:  # anything the columnar stages cannot make: the rest is made per row
+            self._put(f"{type(exc).__name__}: {exc}")
+
+    def _maker(self) -> Callable[[int, int, bytes, Any], _Batch]:
+        """What makes a piece's batch (its expressions made once)."""
+        import polars as pl
+
+        from feedsync.columnar.source import normalized
+        from feedsync.sources.base import normalize_context
+
+        ctx = normalize_context(self.config.source)
+        targets = self._targets
+        mapped = [t for t in targets if not t.startswith("__attribute")]
+        columns, exact = normalized(mapped, ctx)
+        empty = [pl.col(t).is_null() | (pl.col(t) == "") for t in targets if t.startswith("__attribute")]
+        exact = exact & pl.all_horizontal([pl.lit(True), *empty])
+        raw = [pl.col(t).fill_null("") for t in targets]
+        cells = pl.concat_str(raw, separator="\x1f")
+        made = self.made
+        whole = pl.col("exact")
+        out: dict[str, pl.Expr] = {}
+        for index, items in enumerate(made):
+            whole = whole & items.exact & items.cleared
+            out[f"__line{index}"] = items.line
+            if items.group is not None:
+                out[f"__group{index}"] = items.group
+                for n, part in enumerate(items.key):
+                    out[f"__key{index}_{n}"] = part
+        picked = [
+            pl.col("__cells"),
+            whole.alias("__whole"),
+            pl.col("id"),
+            pl.col("group_id"),
+            *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
+            *(e.alias(name) for name, e in out.items()),
+        ]
+
+        def make(first: int, count: int, data: bytes, frame: Any) -> _Batch:
+            if frame is None or frame.width != len(targets):
+                return _unread(first, count)  # a piece the columnar side cannot read as CSV: made per row
+            texts = _texts(data, frame)
+            frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
+            given = [text is not None for text in texts] if texts is not None else [False] * frame.height
+            frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
+            frame = frame.select(__cells=pl.when(~pl.col("__given")).then(cells), exact=exact, **columns)
+            for items in made:
+                frame = items.compiler.run(frame)
+            return self._lists(first, count, texts, frame.select(picked), made)
+
+        return make
+
+    def _lists(self, first: int, count: int, texts: list[str | None] | None, frame: Any, made: list[Items]) -> _Batch:
+        import polars as pl
+
+        whole = frame["__whole"].to_list()
+        kept = frame.select(
+            [
+                pl.when(pl.col("__whole")).then(pl.col(c).cast(pl.Binary)).alias(c)
+                for c in frame.columns
+                if c.startswith("__line")
+            ]
+        )
+        lines = [kept[f"__line{index}"].to_list() for index in range(len(made))]
+        groups: list[list[str | None]] = []
+        keys: list[list[tuple[str, ...]]] = []
+        for index, out in enumerate(self.outs):
+            if out.grouped >= 0:
+                groups.append(frame[f"__group{index}"].to_list())
+                parts = [frame[f"__key{index}_{n}"].to_list() for n in range(len(made[index].key))]
+                keys.append(list(zip(*parts, strict=True)))
+        product_keys = list(zip(*(frame[f"__product_key{n}"].to_list() for n in range(len(_KEY))), strict=True))
+        cells = {joined: at for at, joined in enumerate(frame["__cells"].to_list()) if joined is not None}
+        return _Batch(
+            first,
+            count,
+            texts,
+            cells,
+            whole,
+            frame["id"].to_list(),
+            frame["group_id"].to_list(),
+            product_keys,
+            lines,
+            groups,
+            keys,
+        )
+
+
+def _frames(path: Path) -> Iterator[tuple[bytes, Any]]:
+    """The catalog's records in pieces of about ``CHUNK`` bytes, each with its frame of texts (cells past the
+    header's are left out; None: a piece Polars does not read)."""
+    import polars as pl
+
+    from feedsync.columnar.read import pieces, read_piece
+
+    with path.open("rb") as handle:
+        header = handle.readline()
+        for data in pieces(handle, CHUNK):
+            try:
+                yield data, read_piece(header, data)
+            except pl.exceptions.PolarsError:
+                yield data, None
+
+
+def _texts(data: bytes, frame: Any) -> list[str | None] | None:
+    """Each row's record as the line the reader is offered (``line``), where the piece has a line per record and
+    the line is the one Polars writes of the row's cells, quoting only where a cell needs it (the csv reader reads
+    such a line into those cells); None elsewhere."""
+    lines = data.split(b"\n")
+    ended = not lines[-1]
+    if ended:
+        lines.pop()
+    crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
+    if len(lines) != frame.height or data.count(b"\r") != (data.count(b"\r\n") if crlf else 0):
+        return None  # records over several lines, blank lines, mixed or lone CRs
+    written = io.BytesIO()
+    frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")
+    canonical = written.getvalue()
+    if canonical == (data if ended else data + (b"\r\n" if crlf else b"\n")):
+        texts: list[str | None] = [line.decode("utf-8") + "\n" for line in lines]
+    else:
+        made = canonical.split(b"\n")
+        texts = [line.decode("utf-8") + "\n" if line == same else None for line, same in zip(lines, made, strict=False)]
+    if not ended and texts[-1] is not None:  # the file's last line, without an end
+        texts[-1] = texts[-1][:-1]
+    return texts
