@@ -122,6 +122,8 @@ def run(
                     delivery.deliver(result, encoders[channel.name])
         except BaseException as exc:
             scratch.close()
+            if gate is not None:
+                gate.close()  # its threads stop (told the end of the rows, it stopped them already)
             if delivery is not None:
                 delivery.fail(report.channels, exc)
             raise

@@ -275,7 +275,7 @@ class Gate:
 
     def end(self) -> None:
         self._flush()
-        self._close()
+        self.close()
         event("columnar", columnar=self.on, replayed=self.replayed)
 
     # -- a row replayed
@@ -345,9 +345,10 @@ class Gate:
             self.batch = None
             self.source.gate = None
             event("columnar", columnar=False, why=why)
-        self._close()
+        self.close()
 
-    def _close(self) -> None:
+    def close(self) -> None:
+        """Stop the threads that make the batches (and wait for them)."""
         self._stop.set()
         thread = self._thread
         if thread is not None:

@@ -279,3 +279,30 @@ def test_an_item_whose_making_tells_the_run_something_is_not_exact(
         made = items(channel, "USD")
         found[channel.name] = made.compiler.run(frame).select(made.exact)[0, 0]
     assert found == exact
+
+
+def test_a_run_that_fails_midway_leaves_no_thread_behind(tmp_path: Path) -> None:
+    """A run that fails while the columnar side is still making batches (here: the tenth row made per row) stops
+    its threads."""
+    import threading
+
+    from feedsync.stream import Stream
+
+    config = _config(tmp_path)
+    write_catalog(tmp_path / "products.csv", family_rows(random.Random(2).choice, 400))
+    fan_out = Stream._fan_out
+    calls = [0]
+
+    def failing(*args: Any) -> None:
+        calls[0] += 1
+        if calls[0] == 10:
+            raise RuntimeError("injected")
+        fan_out(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "MIN_BYTES", 0)
+        patch.setattr(gate_module, "CHUNK", 2048)
+        patch.setattr(Stream, "_fan_out", failing)
+        with pytest.raises(RuntimeError, match="injected"):
+            pipeline.run(load_config(config), "build", out_dir=tmp_path / "out", validate=True, jobs=1)
+    assert not [t for t in threading.enumerate() if t.name.startswith("feedsync-columnar")]
