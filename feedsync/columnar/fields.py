@@ -94,7 +94,7 @@ class _Ask:
     function: Callable[[Any], Any]
     dtype: pl.DataType
     answers: dict[Any, Any]
-    """Kept from batch to batch (emptied when it holds ``_ANSWERS``)."""
+    """Kept from batch to batch (emptied when it holds ``_ANSWERS``; batches made at once share it)."""
 
 
 _ANSWERS = 100_000
@@ -184,13 +184,15 @@ class Compiler:
         frame = made.collect()
         for ask in self.asks:
             distinct = frame.select(ask.expr.drop_nulls().unique().alias("v"))["v"].to_list()
-            answers = ask.answers
+            answers = ask.answers  # shared by the batches made at once: each takes its own table from it
             if len(answers) + len(distinct) > _ANSWERS:
                 answers.clear()
+            table = {}
             for value in distinct:
-                if value not in answers:
-                    answers[value] = ask.function(value)
-            table = {value: answers[value] for value in distinct}
+                answer = answers.get(value, answers)
+                if answer is answers:
+                    answer = answers[value] = ask.function(value)
+                table[value] = answer
             frame = frame.with_columns(
                 ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name)
             )

@@ -185,8 +185,12 @@ def test_a_channel_s_own_variant_groups_are_checked_alike(tmp_path: Path) -> Non
     assert "GMC012" in codes and replayed > 0
 
 
-def test_a_clean_catalog_is_made_a_column_at_a_time(tmp_path: Path) -> None:
-    """Rows with nothing to tell are all made by the columnar side."""
+@pytest.mark.parametrize("answers", [100_000, 1])
+def test_a_clean_catalog_is_made_a_column_at_a_time(tmp_path: Path, answers: int) -> None:
+    """Rows with nothing to tell are all made by the columnar side, also when the answers kept from batch to batch
+    are emptied at every batch (two batches are made at once, sharing them)."""
+    import feedsync.columnar.fields as fields_module
+
     _config(tmp_path)
     rng = random.Random(5)
     rows = family_rows(lambda values: values[0], 120)  # the first of each choice: the baseline's forms
@@ -194,7 +198,9 @@ def test_a_clean_catalog_is_made_a_column_at_a_time(tmp_path: Path) -> None:
         row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
         row |= {"product_type": rng.choice(["Men > Tops", "Women > Dresses"]), "google_product_category": "1604"}
     write_catalog(tmp_path / "products.csv", rows)
-    report, replayed = same(tmp_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fields_module, "_ANSWERS", answers)
+        report, replayed = same(tmp_path)
     assert not report.diagnostics.errors
     assert replayed == len(rows)
 
