@@ -54,6 +54,9 @@ _AHEAD = 2
 """Batches made ahead of the reader."""
 WORKERS = 2
 """Batches made at once."""
+JUDGE = 2000
+"""When fewer than half of the first this many rows are whole, the run is made per row from there (the columns of a
+catalog whose rows need the per-row engine only cost time and memory)."""
 _KEY = ("color", "size", "material", "pattern", "gender", "age_group")
 """``stream.product_variant_key``'s fields."""
 
@@ -174,6 +177,9 @@ class Gate:
     """The lines the reader was offered (after the header's)."""
     _start: _Batch | None = None
     """The batch the record being read starts in."""
+    _judged: int = 0
+    """Rows of the batches taken so far, until ``JUDGE``; ``_whole`` of them whole."""
+    _whole: int = 0
     _read: int = 0
     """The row ``line`` found and left to the reader (made per row)."""
 
@@ -328,6 +334,12 @@ class Gate:
         got = self._queue.get()
         if isinstance(got, _Batch):
             self.batch = got
+            if self._judged < JUDGE:  # the first rows tell whether the columns are worth making
+                self._judged += len(got.whole)
+                self._whole += sum(got.whole)
+                if self._judged >= JUDGE and self._whole * 2 < self._judged:
+                    self._off(f"{self._whole} of the first {self._judged} rows could be made a column at a time")
+                    return None
             return got
         self._off(got if isinstance(got, str) else "the catalog's end")
         return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -312,3 +313,23 @@ def test_a_run_that_fails_midway_leaves_no_thread_behind(tmp_path: Path) -> None
         with pytest.raises(RuntimeError, match="injected"):
             pipeline.run(load_config(config), "build", out_dir=tmp_path / "out", validate=True, jobs=1)
     assert not [t for t in threading.enumerate() if t.name.startswith("feedsync-columnar")]
+
+
+def test_a_catalog_few_of_whose_rows_are_whole_is_made_per_row_after_its_first_rows(tmp_path: Path) -> None:
+    """Every row with a column the model does not name: once the first ``JUDGE`` rows show that few can be made a
+    column at a time, the rest is made per row (and the feeds are the same)."""
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 300)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        row |= {"google_product_category": "1604", "sku": "" if number < 40 else f"OWN-{number}"}
+    write_catalog(tmp_path / "products.csv", rows)
+    told: list[dict[str, Any]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "JUDGE", 100)
+        patch.setattr(gate_module, "event", lambda phase, **fields: told.append(fields))
+        _, replayed = same(tmp_path)
+    assert 0 < replayed <= 40
+    assert any(
+        re.fullmatch(r"\d+ of the first \d+ rows could be made a column at a time", t.get("why", "")) for t in told
+    )
