@@ -5,6 +5,7 @@ channel's rules find nothing in it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -35,18 +36,19 @@ class Items:
     """The item's variant attributes as ``stream.item_variant_key`` makes its key (the options: none)."""
 
 
-def items(channel: CompiledChannel, currency: str) -> Items:
+def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> Items:
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
-    them) as ``compiler.run`` leaves them. ``exact`` also says that making the item tells the run nothing: its ids fit
-    the channel's limits (no MDL017), ``prepare_item`` notes nothing (GMC017), no value is one ``FormulaTally``
-    looks at (a delimited feed's MDL014). NotColumnar: a channel or writer not translated."""
+    them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
+    also says that making the item tells the run nothing: its ids fit the channel's limits (no MDL017),
+    ``prepare_item`` notes nothing (GMC017), no value is one ``FormulaTally`` looks at (a delimited feed's MDL014).
+    NotColumnar: a channel or writer not translated."""
     writer = channel.format.writer
     if writer not in ("rss", "delimited"):
         raise NotColumnar(f"the {writer} writer")
     spec = channel.spec
     if spec.encoder is not None:
         raise NotColumnar("an encoder")
-    compiler = Compiler(channel, currency)
+    compiler = Compiler(channel, currency, attributes)
     values = compiler.columns(compiler.fields())
     options = {**channel.format.options, **channel.settings}
     told = [pl.lit(True)]

@@ -64,9 +64,10 @@ _DEFAULTS: dict[str, Any] = {"attributes": {}, "variant_options": {}, "inventory
 does not name keeps them in ``attributes``: not translated)."""
 
 
-def context(channel: CompiledChannel) -> dict[str, V]:
+def context(channel: CompiledChannel, attributes: Mapping[str, str] | None = None) -> dict[str, V]:
     """The view of a batch's rows (normalized columns) as the channel's templates see it, but for what the category
-    map sets (``Compiler``)."""
+    map sets (``Compiler``). ``attributes``: the catalog's columns the model does not name, by name -> the column of
+    their cells (a row's ``attributes`` holds those not empty)."""
     if channel.price or channel.inventory or channel.rules or channel.include or channel.exclude:
         raise NotColumnar("rules")
     if channel.expand or channel.reads_now:
@@ -74,6 +75,8 @@ def context(channel: CompiledChannel) -> dict[str, V]:
     ctx: dict[str, V] = {name: V("const", value=value) for name, value in channel.globals.items()}
     ctx |= {name: V("const", value=None) for name in channel.variables}
     ctx |= {name: V("const", value=value) for name, value in _DEFAULTS.items()}
+    if attributes:
+        ctx["attributes"] = V("attrs", value={name: _given(pl.col(column)) for name, column in attributes.items()})
     ctx |= {name: V("text", pl.col(name)) for name in TEXTS}
     ctx |= {name: V("text", pl.col(name)) for name in ("availability", "condition", "gender", "age_group", "gtin")}
     ctx |= {name: V("text", pl.col(name)) for name in ("link", "image_link")}
@@ -105,7 +108,7 @@ class Compiler:
     """A channel's fields compiled once per run into expressions over a batch's columns (``run`` makes the columns
     they read, batch by batch), with the guards of the rows they are exact for."""
 
-    def __init__(self, channel: CompiledChannel, currency: str) -> None:
+    def __init__(self, channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> None:
         self.channel = channel
         self.currency = currency
         self.guards: list[pl.Expr] = []
@@ -113,7 +116,7 @@ class Compiler:
         self.asks: list[_Ask] = []
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
-        self.ctx = context(channel)
+        self.ctx = context(channel, attributes)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
         if channel.category_map is not None:
@@ -316,9 +319,23 @@ class Compiler:
         return V("items", items=tuple(self.node(item) for item in node.items))
 
     def _attr(self, inner: V, name: str) -> V:
+        """``inner.name`` as Jinja reads it: a mapping's key (one it lacks is undefined, which fails the field per
+        row), an object's attribute."""
+        if inner.kind == "attrs":
+            column = inner.value.get(name)
+            if column is None or hasattr(dict, name):
+                raise NotColumnar(f"attributes.{name}: no such column (the field fails per row)")
+            self.guards.append(column.is_not_null())  # a row without it: the field fails, per row
+            return V("text", column)
         if inner.kind == "const":
             value = inner.value
-            return V("const", value=value.get(name) if isinstance(value, Mapping) else getattr(value, name))
+            if isinstance(value, Mapping):
+                if name not in value or hasattr(type(value), name):
+                    raise NotColumnar(f"{name}: not a key (the field fails per row)")
+                return V("const", value=value[name])
+            if not hasattr(value, name):
+                raise NotColumnar(f"{name}: not an attribute (the field fails per row)")
+            return V("const", value=getattr(value, name))
         parts = {
             ("money", "amount"): V("decimal", inner.expr),
             ("money", "currency"): V("text", inner.other),
@@ -335,6 +352,14 @@ class Compiler:
     def _method(self, inner: V, name: str, args: tuple[Any, ...]) -> V:
         if inner.kind == "const" and name == "get" and isinstance(inner.value, Mapping):
             return V("const", value=inner.value.get(*args))
+        if inner.kind == "attrs" and name == "get" and 1 <= len(args) <= 2:
+            default = args[1] if len(args) == 2 else None
+            column = inner.value.get(args[0])
+            if column is None:
+                return V("const", value=default)
+            if default is not None and type(default) is not str:
+                raise NotColumnar("attributes.get with a default that is not a text")
+            return V("text", column if default is None else column.fill_null(default))
         if inner.kind == "moment" and name == "isoformat" and not args:
             return V("text", inner.expr)
         raise NotColumnar(f"the method {name} of a {inner.kind}")
@@ -375,11 +400,19 @@ class Compiler:
         inner = self.node(node.node)
         args = [self.node(arg) for arg in node.args]
         kwargs = {key: self.node(value) for key, value in node.kwargs}
+        if inner.kind == "attrs" and node.name == "variant_pairs" and args and args[0].kind == "const":
+            names = args[0].value
+            if not isinstance(names, (list, tuple)) or any(name in inner.value for name in names):
+                raise NotColumnar("variant_pairs of the catalog's own columns")
+            inner = V("const", value={})  # none of the named attributes is a column: none is set
         if all(v.kind == "const" for v in (inner, *args, *kwargs.values())):
             function = _KNOWN.get(node.name)
             if function is None:
                 raise NotColumnar(f"the filter {node.name}")
-            made = function(inner.value, *(a.value for a in args), **{k: v.value for k, v in kwargs.items()})
+            try:
+                made = function(inner.value, *(a.value for a in args), **{k: v.value for k, v in kwargs.items()})
+            except Exception as exc:  # the filter fails the field per row (CFG001)
+                raise NotColumnar(f"the filter {node.name} fails: {exc}") from None
             return V("const", value=made)
         constants = [a.value for a in args if a.kind == "const"]
         if node.name in ("plaintext", "collapse", "truncate_words", "lower") and inner.kind == "text":
@@ -495,6 +528,12 @@ def _as(v: V, kind: str) -> pl.Expr:
     if v.kind == "const" and (v.value is None or (kind, type(v.value)) in (("text", str), ("int", int))):
         return pl.lit(v.value, dtype=_DTYPES[kind])
     raise NotColumnar(f"a {v.kind} where a {kind} is")
+
+
+def _given(e: pl.Expr) -> pl.Expr:
+    """A cell of a column the model does not name as a row's ``attributes`` holds it: as written, absent (null) when
+    empty."""
+    return pl.when(e != "").then(e)
 
 
 def _offset(e: pl.Expr) -> pl.Expr:

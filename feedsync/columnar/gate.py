@@ -68,17 +68,36 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
         from feedsync.columnar.channel import items
         from feedsync.columnar.fields import NotColumnar
 
-        try:
-            made = [items(channel, (config.source.currency or "").upper()) for channel in compiled]
-        except NotColumnar as exc:
-            why = f"not translated: {exc}"
+        header = _header(config.source.path)
+        targets = _targets(header, config)
+        own = {name: column for name, column in zip(header, targets, strict=True) if column.startswith("__")}
+        if len(own) != sum(column.startswith("__") for column in targets):
+            why = "two columns the model does not name have one name"
+        else:
+            try:  # the templates read the catalog's own columns as ``attributes``
+                made = [items(channel, (config.source.currency or "").upper(), own) for channel in compiled]
+            except NotColumnar as exc:
+                why = f"not translated: {exc}"
     if why is not None:
         event("columnar", columnar=False, why=why)
         return None
     inner: DelimitedSource = getattr(source, "source", source)
-    gate = Gate(config, compiled, made, inner)
+    gate = Gate(config, compiled, made, inner, header=header)
     inner.gate = gate
     return gate
+
+
+def _header(path: Path) -> list[str]:
+    """The header's names as the reader reads them (a header ``read.readable`` takes: no quotes, commas)."""
+    with path.open("rb") as handle:
+        line = handle.readline().decode("utf-8")
+    return [name.strip() for name in line.rstrip("\r\n").split(",")]
+
+
+def _targets(header: list[str], config: Config) -> list[str]:
+    """Each column's model field, or ``__attributeN`` for a column the model does not name (the N-th)."""
+    targets = [field_for(name, config.source.columns) for name in header]
+    return [target if target is not None else f"__attribute{index}" for index, target in enumerate(targets)]
 
 
 def _refused(config: Config, compiled: list[CompiledChannel], source: Source) -> str | None:
@@ -130,6 +149,7 @@ class _Batch:
     whole: list[bool]
     ids: list[str | None]
     groups: list[str | None]
+    skus: list[str | None]
     keys: list[tuple[str, ...]]
     lines: list[list[bytes | None]]
     """Per channel."""
@@ -140,7 +160,7 @@ class _Batch:
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [])
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [])
 
 
 @dataclass(slots=True)
@@ -164,6 +184,8 @@ class Gate:
     compiled: list[CompiledChannel]
     made: list[Items]
     source: DelimitedSource
+    header: list[str] = field(default_factory=list)
+    """The header the channels were compiled for (the catalog's own columns by name)."""
     stream: Stream | None = None
     outs: list[_Out] = field(default_factory=list)
     on: bool = True
@@ -173,6 +195,11 @@ class Gate:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _targets: list[str] = field(default_factory=list)
+    _told: list[str] = field(default_factory=list)
+    """The columns of the catalog's own that tell the run something of a row where they are not empty (the findings
+    to ignore, a channel's overrides): such a row is made per row."""
+    _sku: str | None = None
+    """The column of the catalog's own named ``sku`` (two products with one are told of, MDL012)."""
     _line: int = 0
     """The lines the reader was offered (after the header's)."""
     _start: _Batch | None = None
@@ -220,12 +247,20 @@ class Gate:
             return
         from feedsync.columnar.source import _ALL
 
-        targets = [field_for(name, self.config.source.columns) for name in header]
-        named = [t for t in targets if t is not None]
+        if header != self.header:
+            self._off("the reader read another header")
+            return
+        self._targets = _targets(header, self.config)
+        named = [t for t in self._targets if not t.startswith("__")]
         if len(set(named)) != len(named) or not set(named) <= set(_ALL):
             self._off("two columns feed one field, or a column feeds a field not translated")
             return
-        self._targets = [t if t is not None else f"__attribute{i}" for i, t in enumerate(targets)]
+        own = {name: column for name, column in zip(header, self._targets, strict=True) if column.startswith("__")}
+        from feedsync.stream import IGNORE_COLUMN
+
+        prefixes = tuple(c.overrides_prefix for c in self.compiled if c.overrides_prefix)
+        self._told = [column for name, column in own.items() if name == IGNORE_COLUMN or name.startswith(prefixes)]
+        self._sku = own.get("sku")
         self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
         self._thread.start()
 
@@ -295,6 +330,9 @@ class Gate:
         assert item_id is not None
         if item_id in stream.seen:
             return False  # a duplicate id: told per row (MDL008)
+        sku = batch.skus[at]
+        if sku is not None and sku in stream.skus:
+            return False  # MDL012
         group = batch.groups[at]
         variants = stream.variants
         if group is not None and variants.holds(group, batch.keys[at]):
@@ -312,6 +350,8 @@ class Gate:
             report.variants += 1
         stream.seen.add(item_id)
         stream.groups.add(group if group is not None else item_id)
+        if sku is not None:
+            stream.skus.add(sku)
         if group is not None:
             variants.duplicate_of(group, batch.keys[at], item_id)
         for index, out in enumerate(outs):
@@ -416,7 +456,9 @@ class Gate:
         targets = self._targets
         mapped = [t for t in targets if not t.startswith("__attribute")]
         columns, exact = normalized(mapped, ctx)
-        empty = [pl.col(t).is_null() | (pl.col(t) == "") for t in targets if t.startswith("__attribute")]
+        empty = [pl.col(t).is_null() | (pl.col(t) == "") for t in self._told]
+        own = [pl.col(t) for t in targets if t.startswith("__attribute")]
+        sku = pl.when(pl.col(self._sku) != "").then(pl.col(self._sku)) if self._sku else pl.lit(None, pl.String)
         exact = exact & pl.all_horizontal([pl.lit(True), *empty])
         raw = [pl.col(t).fill_null("") for t in targets]
         cells = pl.concat_str(raw, separator="\x1f")
@@ -435,6 +477,7 @@ class Gate:
             whole.alias("__whole"),
             pl.col("id"),
             pl.col("group_id"),
+            sku.alias("__sku"),
             *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
             *(e.alias(name) for name, e in out.items()),
         ]
@@ -446,7 +489,7 @@ class Gate:
             frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             given = [text is not None for text in texts] if texts is not None else [False] * frame.height
             frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
-            frame = frame.select(__cells=pl.when(~pl.col("__given")).then(cells), exact=exact, **columns)
+            frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=exact, **columns)
             for items in made:
                 frame = items.compiler.run(frame)
             return self._lists(first, count, texts, frame.select(picked), made)
@@ -482,6 +525,7 @@ class Gate:
             whole,
             frame["id"].to_list(),
             frame["group_id"].to_list(),
+            frame["__sku"].to_list(),
             product_keys,
             lines,
             groups,
