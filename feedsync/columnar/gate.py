@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import multiprocessing
 import queue
 import threading
 from collections import deque
@@ -106,6 +107,8 @@ def _refused(config: Config, compiled: list[CompiledChannel], source: Source) ->
     inner = getattr(source, "source", source)
     if type(inner) is not DelimitedSource or inner._delimiter not in (None, ","):
         return "the source is not a native CSV file"
+    if multiprocessing.parent_process() is not None:  # forked from a process whose Polars threads it lacks
+        return "a worker of a run split over processes"
     if config.supplements:
         return "supplements join the products"
     if not compiled:

@@ -370,3 +370,25 @@ def test_a_template_reading_a_column_the_catalog_lacks_is_made_per_row(tmp_path:
     write_catalog(tmp_path / "products.csv", family_rows(random.Random(6).choice, 60), header=COLUMNS)
     report, _ = same(tmp_path)
     assert "CFG001" in {d.code for d in report.diagnostics}
+
+
+def _refusal(config: str) -> str | None:
+    from feedsync.channels.profile import compile_channels
+    from feedsync.sources import open_source
+
+    loaded = load_config(Path(config))
+    return gate_module._refused(loaded, compile_channels(loaded), open_source(loaded.source))
+
+
+def test_a_worker_forked_for_a_split_run_is_made_per_row(tmp_path: Path) -> None:
+    """A process forked by a run split over processes lacks the threads Polars started in the process it was forked
+    from (if any): it makes its rows per row."""
+    import multiprocessing
+
+    config = _config(tmp_path)
+    write_catalog(tmp_path / "products.csv", family_rows(random.Random(1).choice, 20))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "MIN_BYTES", 0)
+        assert _refusal(str(config)) is None
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.apply(_refusal, (str(config),)) == "a worker of a run split over processes"
