@@ -230,8 +230,13 @@ class Compiler:
         """``str`` of the value as ``{{ value }}`` prints it (None: null, printed as an empty text)."""
         if v.kind == "const":
             return pl.lit("" if v.value is None else str(v.value), dtype=pl.String)
-        if v.kind in ("text", "decimal", "moment"):
+        if v.kind == "text":
             return v.expr
+        if v.kind == "decimal":  # Python writes a decimal below 10^-6 with an exponent (1E-7): such a row per row
+            self.guards.append(v.expr.is_null() | ~v.expr.str.contains("^0\\.0{6}[0-9]"))
+            return v.expr
+        if v.kind == "moment":  # ``str`` of a date-time: a space between the date and the time
+            return v.expr.str.replace("T", " ", literal=True)
         if v.kind == "int":
             return v.expr.cast(pl.String)
         if v.kind == "money":
@@ -288,11 +293,13 @@ class Compiler:
             return self._either(node)
         if isinstance(node, p.Cond):
             test = self.node(node.test)
-            then = self.node(node.then)
-            otherwise = self.node(node.otherwise) if node.otherwise is not None else V("const", value=None)
-            if test.kind == "const":
-                return then if test.value else otherwise
-            return _choose(_truthy(test), then, otherwise)
+            if test.kind == "const":  # only the branch taken is evaluated
+                taken = node.then if test.value else node.otherwise
+                return self.node(taken) if taken is not None else V("const", value=None)
+            truth = _truthy(test)
+            then = self._branch(node.then, truth)
+            otherwise = self._branch(node.otherwise, ~truth) if node.otherwise is not None else V("const", value=None)
+            return _choose(truth, then, otherwise)
         if isinstance(node, p.Compare):
             return self._compare(node.op, self.node(node.left), self.node(node.right))
         if isinstance(node, p.Test):
@@ -300,13 +307,16 @@ class Compiler:
             if node.name != "none":
                 raise NotColumnar(f"the test {node.name}")
             return V("const", value=inner.value is None) if inner.kind == "const" else V("bool", inner.expr.is_null())
-        if isinstance(node, p.Lookup):
+        if isinstance(node, p.Lookup):  # a key the table lacks fails the field, per row
             key = self.node(node.key)
             table = dict(node.table)
             if key.kind == "const":
-                return V("const", value=table.get(key.value))
+                if key.value not in table:
+                    raise NotColumnar(f"a lookup of {key.value!r}, a key the table lacks")
+                return V("const", value=table[key.value])
             if key.kind != "text" or not all(type(k) is str and type(x) is str for k, x in table.items()):
                 raise NotColumnar("a lookup")
+            self.guards.append(key.expr.is_in(list(table)).fill_null(False))
             return V("text", key.expr.replace_strict(table, default=None, return_dtype=pl.String))
         if isinstance(node, p.Slice):
             inner = self.node(node.node)
@@ -317,6 +327,13 @@ class Compiler:
             return V("list", inner.expr.list.head(node.stop))
         assert isinstance(node, p.Items)
         return V("items", items=tuple(self.node(item) for item in node.items))
+
+    def _branch(self, node: p.Node, taken: pl.Expr) -> V:
+        """``node``, evaluated only where ``taken``: what its guards ask holds there alone."""
+        count = len(self.guards)
+        made = self.node(node)
+        self.guards[count:] = [~taken | guard for guard in self.guards[count:]]
+        return made
 
     def _attr(self, inner: V, name: str) -> V:
         """``inner.name`` as Jinja reads it: a mapping's key (one it lacks is undefined, which fails the field per
@@ -347,6 +364,7 @@ class Compiler:
         made = parts.get((inner.kind, name))
         if made is None:
             raise NotColumnar(f"{name} of a {inner.kind}")
+        self.guards.append(inner.expr.is_not_null())  # a part of a value the row lacks fails the field, per row
         return made
 
     def _method(self, inner: V, name: str, args: tuple[Any, ...]) -> V:
@@ -365,11 +383,14 @@ class Compiler:
         raise NotColumnar(f"the method {name} of a {inner.kind}")
 
     def _either(self, node: p.Or | p.And) -> V:
-        left, right = self.node(node.left), self.node(node.right)
+        left = self.node(node.left)
         is_or = isinstance(node, p.Or)
         if left.kind == "const":
-            return (left if left.value else right) if is_or else (right if left.value else left)
+            if bool(left.value) == is_or:  # ``right`` is not evaluated
+                return left
+            return self.node(node.right)
         test = _truthy(left)
+        right = self._branch(node.right, ~test if is_or else test)
         try:
             return _choose(test, left, right) if is_or else _choose(test, right, left)
         except NotColumnar:  # values of two kinds: only their truth is translated (a test's), not their text
@@ -434,9 +455,13 @@ class Compiler:
             return self._name_variant(inner, args, kwargs)
         if node.name == "select" and inner.kind == "items" and not args:  # the true ones (null: left out)
             kept = [v for v in inner.items if v.kind != "const" or v.value]
-            return V("items", items=tuple(v if v.kind == "const" else _choose(_truthy(v), v, _NONE) for v in kept))
+            chosen = tuple(v if v.kind == "const" else _choose(_truthy(v), v, _NONE) for v in kept)
+            return V("items", items=chosen, value="selected")  # a null item is one left out
         if node.name == "join" and inner.kind == "items" and len(constants) == len(args) <= 1 and not kwargs:
-            parts = [self.printed(v) for v in inner.items]
+            left_out = inner.value == "selected"  # else Jinja joins None as "None"
+            parts = [pl.lit(str(v.value)) if v.kind == "const" else self.printed(v) for v in inner.items]
+            if not left_out:
+                parts = [part.fill_null("None") for part in parts]
             return V("text", pl.concat_str(parts, separator=(constants or [""])[0], ignore_nulls=True))
         raise NotColumnar(f"the filter {node.name} of a {inner.kind}")
 
@@ -449,7 +474,10 @@ class Compiler:
         collapsed = isinstance(inner, p.Filter) and inner.name in ("plaintext", "collapse") and not inner.args
         made = self.let(source if collapsed else text.per_run(source, text.collapse, self.let))
         if limit < _LONG:
-            return V("text", text.truncate_words(made, limit, ellipsis, self.let))
+            try:
+                return V("text", text.truncate_words(made, limit, ellipsis, self.let))
+            except ValueError as exc:  # a limit shorter than the ellipsis
+                raise NotColumnar(str(exc)) from None
         self.guards.append(made.str.len_chars() <= limit)
         return V("text", made)
 

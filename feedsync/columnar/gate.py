@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import multiprocessing
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -79,6 +79,8 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
                 made = [items(channel, (config.source.currency or "").upper(), own) for channel in compiled]
             except NotColumnar as exc:
                 why = f"not translated: {exc}"
+            except Exception as exc:  # a template the compiler did not foresee: the per-row engine is the reference
+                why = f"not compiled: {type(exc).__name__}: {exc}"
     if why is not None:
         event("columnar", columnar=False, why=why)
         return None
@@ -107,7 +109,8 @@ def _refused(config: Config, compiled: list[CompiledChannel], source: Source) ->
     inner = getattr(source, "source", source)
     if type(inner) is not DelimitedSource or inner._delimiter not in (None, ","):
         return "the source is not a native CSV file"
-    if multiprocessing.parent_process() is not None:  # forked from a process whose Polars threads it lacks
+    processes = sys.modules.get("multiprocessing")  # a worker of a split run imported it (a build need not)
+    if processes is not None and processes.parent_process() is not None:  # forked: it lacks Polars' threads
         return "a worker of a run split over processes"
     if config.supplements:
         return "supplements join the products"
@@ -452,7 +455,7 @@ class Gate:
         """What makes a piece's batch (its expressions made once)."""
         import polars as pl
 
-        from feedsync.columnar.source import normalized
+        from feedsync.columnar.source import _BAD, normalized
         from feedsync.sources.base import normalize_context
 
         ctx = normalize_context(self.config.source)
@@ -461,6 +464,8 @@ class Gate:
         columns, exact = normalized(mapped, ctx)
         empty = [pl.col(t).is_null() | (pl.col(t) == "") for t in self._told]
         own = [pl.col(t) for t in targets if t.startswith("__attribute")]
+        if own:  # a control character anywhere in the row is cleaned and told per row (SRC011)
+            empty.append(~pl.concat_str(own, ignore_nulls=True).str.contains(_BAD).fill_null(False))
         sku = pl.when(pl.col(self._sku) != "").then(pl.col(self._sku)) if self._sku else pl.lit(None, pl.String)
         exact = exact & pl.all_horizontal([pl.lit(True), *empty])
         raw = [pl.col(t).fill_null("") for t in targets]

@@ -78,6 +78,7 @@ def normalized(names: list[str], ctx: NormalizeContext) -> tuple[dict[str, pl.Ex
 
     dates = cell["sale_price_effective_date"]
     start, end = dates.str.split("/").list.get(0, null_on_oob=True), dates.str.split("/").list.get(1, null_on_oob=True)
+    start, end = (part.str.replace("-00:00$", "+00:00") for part in (start, end))  # Python reads -00:00 as UTC
     out["sale_start"], out["sale_end"] = start, end
     moments = [part.str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", time_zone="UTC", strict=False) for part in (start, end)]
     exact.append(

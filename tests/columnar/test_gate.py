@@ -392,3 +392,41 @@ def test_a_worker_forked_for_a_split_run_is_made_per_row(tmp_path: Path) -> None
         assert _refusal(str(config)) is None
         with multiprocessing.get_context("fork").Pool(1) as pool:
             assert pool.apply(_refusal, (str(config),)) == "a worker of a run split over processes"
+
+
+_SALE = {"sale_price": "20", "sale_price_effective_date": "2027-11-27T00:00:00-05:00/2027-12-01T00:00:00-05:00"}
+
+
+@pytest.mark.parametrize(
+    ("template", "cells"),
+    [
+        ("{{ title | truncate_words(3, '.....') }}", {}),  # a limit shorter than its ellipsis
+        ("{{ title | truncate_words(-1) }}", {}),
+        ("{{ sale_price.amount }}", {}),  # a part of a value the row lacks: the field fails (CFG001)
+        ("{{ weight.unit }}", {"weight": ""}),
+        ("{{ sale_price_effective_date.start.isoformat() }}", {}),
+        ("{{ sale_price_effective_date.start }}", _SALE),  # a date-time printed as Python prints it
+        ("{{ {'female': 'F'}[gender] }}", {"gender": "male"}),  # a key the table lacks: the field fails
+        ("{{ {'x': 'y'}['z'] }}", {}),
+        ("{{ [brand, color] | join(' ') }}", {"brand": ""}),  # Jinja joins None as "None"
+        ("{{ [quantity, color] | join(' ') }}", {"quantity": ""}),
+        ("{{ weight.value }}", {"weight": "0.0000001 kg"}),  # a decimal Python prints with an exponent
+        ("{{ weight.value }}", {"weight": "0.0000000 g"}),
+        ("{{ price.amount }}", {"price": "0.00000012"}),
+        ("{{ brand }}", {**_SALE, "sale_price_effective_date": "2027-11-27T00:00:00-00:00/2027-12-01T00:00:00+00:00"}),
+        ("{{ attributes.sku }}", {"sku": "A\x01B"}),  # a control character in a column of the catalog's own
+    ],
+)
+def test_what_a_review_found_is_made_alike(tmp_path: Path, template: str, cells: dict[str, str]) -> None:
+    """Templates and cells where the columnar side once differed from the per-row engine (or failed)."""
+    config = _config(tmp_path)
+    field = template.replace('"', '\\"')
+    config.write_text(
+        config.read_text().replace("profile: facebook", f'profile: facebook\n    fields: {{custom_label_0: "{field}"}}')
+    )
+    rows = family_rows(lambda values: values[0], 2)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": "G-0", "size": ["S", "M"][number], "sku": f"OWN-{number}"}
+        row |= {"google_product_category": "1604", "product_type": "Men > Tops"} | cells
+    write_catalog(tmp_path / "products.csv", rows)
+    same(tmp_path)
