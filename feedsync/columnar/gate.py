@@ -16,10 +16,11 @@ findings where they fall; what was replayed before it is written first. So the f
 of the per-row engine; tests/columnar/test_gate.py holds the two byte-identical over random and hostile catalogs.
 
 A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
-whose columns are the model's fields (one column each) or others left empty, no supplements, channels the columnar
-stages translate (RSS and delimited writers, no encoder, no rules, a quick pass: Google and Meta), each item told to
-no one but the id lists, built in one process (``pipeline``: a row split's shares read per row). ``open_gate`` says
-why not in a ``columnar`` event.
+whose columns feed one model field each (the others are the rows' ``attributes``), no supplements, channels the
+columnar stages translate (RSS and delimited writers, no encoder, no rules, a quick pass: Google and Meta), each item
+told to no one but the id lists, built in one process (``pipeline``: a row split's shares read per row; a forked
+worker lacks the threads Polars started before the fork). ``open_gate`` says why not in a ``columnar`` event, and a
+run whose first ``JUDGE`` rows are mostly not whole is made per row from there.
 """
 
 from __future__ import annotations
