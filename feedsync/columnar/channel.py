@@ -5,6 +5,7 @@ channel's rules find nothing in it)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.screens import SCREENS
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats.spreadsheet import _STARTS
+from feedsync.formats.xml_rss import RssWriter
 from feedsync.taxonomy import is_google_category
 
 _FORMULA = "^[" + "".join(f"\\x{ord(c):02x}" for c in _STARTS) + "]"
@@ -69,7 +71,8 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
     elif spec.prepare_item is not None:
         raise NotColumnar(f"{spec.name}'s prepare_item")
     if writer == "rss":
-        line = compiler.let(rss_item(values, compiler.lists, options["prefix"]))  # made once: written and checked
+        tags = RssWriter(io.BytesIO(), meta={}, namespace=options["namespace"], prefix=options["prefix"]).tag
+        line = compiler.let(rss_item(values, compiler.lists, tags))  # made once: written and checked
         exact = pl.col("exact") & compiler.exact() & rss_exact(line)
     else:
         line = delimited_line(values, compiler.lists, options)

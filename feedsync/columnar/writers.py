@@ -9,7 +9,7 @@ writers' bytes for the same values.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
@@ -21,14 +21,16 @@ _NAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
 """An attribute name lxml writes as it is after the namespace's prefix."""
 
 
-def rss_item(values: Mapping[str, pl.Expr], lists: set[str], prefix: str) -> pl.Expr:
+def rss_item(values: Mapping[str, pl.Expr], lists: set[str], tag: Callable[[str], tuple[str, str]]) -> pl.Expr:
     """An item: ``  <item>``, a line per value (a list: a line per entry) ``    <prefix:name>text</prefix:name>``,
-    ``  </item>``, each line ended (exact where :func:`rss_exact` holds of it)."""
+    ``  </item>``, each line ended (exact where :func:`rss_exact` holds of it). ``tag``: the writer's tags of a name
+    (``RssWriter.tag``: lxml's, which leaves the prefix out of an empty namespace's)."""
     pieces = [pl.lit("  <item>\n")]
     for name, value in values.items():
         if not _NAME.fullmatch(name):
             raise NotColumnar(f"the attribute name {name!r}")
-        start, end = f"    <{prefix}:{name}>", f"</{prefix}:{name}>\n"
+        opening, closing = tag(name)
+        start, end = f"    {opening}", f"{closing}\n"
         if name in lists:
             lines = value.list.eval(pl.concat_str([pl.lit(start), xml_escaped(pl.element()), pl.lit(end)]))
             pieces.append(lines.list.join(""))

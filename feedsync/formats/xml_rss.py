@@ -107,7 +107,7 @@ class RssWriter:
         self._handle.write(document[: -len(end)])
         return self
 
-    def _tag(self, name: str) -> tuple[str, str]:
+    def tag(self, name: str) -> tuple[str, str]:
         """The start and end tags of attribute ``name`` in the namespace, as lxml writes them (it takes the name as
         it is; an empty one is its ValueError)."""
         tags = self._tags.get(name)
@@ -211,7 +211,7 @@ class RssWriter:
 
     def _joint(self, name: str) -> tuple[str, str, str]:
         """What goes before, between and after the entries of a repeated attribute ``name``."""
-        start, end = self._tags.get(name) or self._tag(name)
+        start, end = self._tags.get(name) or self.tag(name)
         joint = self._joints[name] = ("\n    " + start, end + "\n    " + start, end)
         return joint
 
@@ -258,7 +258,7 @@ class RssWriter:
                 if type(text) is str:
                     if len(text) >= _LONG and len(longs) < _LONGS_KEPT:
                         longs.append([at, _UNKNOWN, None])  # the text last met there (none yet) and its escaped text
-                    start, end = tags.get(name) or self._tag(name)
+                    start, end = tags.get(name) or self.tag(name)
                     pieces[-1] += f"\n    {start}"
                     pieces += [None, end]
                 else:  # a list's gap holds its entries' elements, tags and all (none when it has no entry)
@@ -277,17 +277,17 @@ class RssWriter:
         add = out.append
         for name, value in values.items():
             if isinstance(value, str):
-                start, end = tags.get(name) or self._tag(name)
+                start, end = tags.get(name) or self.tag(name)
                 add(f"\n    {start}{value if special(value) is None else _escaped(value)}{end}")
                 continue
             for entry in value:  # a repeated attribute (its tags are looked up only when it has an entry)
-                start, end = tags.get(name) or self._tag(name)
+                start, end = tags.get(name) or self.tag(name)
                 if isinstance(entry, str):
                     add(f"\n    {start}{entry if special(entry) is None else _escaped(entry)}{end}")
                     continue
                 add(f"\n    {start}")
                 for part, text in entry.items():
-                    part_start, part_end = tags.get(part) or self._tag(part)
+                    part_start, part_end = tags.get(part) or self.tag(part)
                     add(f"\n      {part_start}{text if special(text) is None else _escaped(text)}{part_end}")
                 add(f"\n    {end}")
         add("\n  </item>\n")

@@ -430,3 +430,18 @@ def test_what_a_review_found_is_made_alike(tmp_path: Path, template: str, cells:
         row |= {"google_product_category": "1604", "product_type": "Men > Tops"} | cells
     write_catalog(tmp_path / "products.csv", rows)
     same(tmp_path)
+
+
+def test_an_rss_channel_of_an_empty_namespace_is_written_alike(tmp_path: Path) -> None:
+    """lxml writes an element of the empty namespace without a prefix (``<id>``): the columnar items take the
+    writer's own tags."""
+    config = _config(tmp_path)
+    config.write_text(
+        config.read_text().replace(
+            "profile: google_merchant", "profile: google_merchant\n    settings: {namespace: ''}"
+        )
+    )
+    write_catalog(tmp_path / "products.csv", family_rows(random.Random(4).choice, 60))
+    _, replayed = same(tmp_path)
+    assert replayed > 0
+    assert b"<id>" in (tmp_path / "columnar" / "google_merchant.xml").read_bytes()
