@@ -9,7 +9,8 @@ from functools import lru_cache
 
 GTIN_LENGTHS = (8, 12, 13, 14)
 FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
-_INTERVAL_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})$")
+_INTERVAL_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:?[0-9]{2})")
+"""A moment of an interval, matched whole (``fullmatch``: no line end after it)."""
 PLAIN_URL_PATTERN = r"[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\."
 """The start of a plain URL: http(s)://, the scheme's letters in either case, and a host name (before any port or
 path) with a dot. A URL that is ASCII, has no spaces and begins so is one url_problem passes. The letters are spelled
@@ -88,9 +89,12 @@ def interval_problem(value: str) -> str | None:
 @lru_cache(maxsize=4096)  # a str only: a subclass's repr in the message may differ from an equal text's
 def _interval_problem(value: str) -> str | None:
     parts = value.split("/")
-    if len(parts) != 2 or not all(_INTERVAL_MOMENT.match(p) for p in parts):
+    if len(parts) != 2 or not all(_INTERVAL_MOMENT.fullmatch(p) for p in parts):
         return f"{value!r} is not an ISO 8601 interval start/end with time zone offsets"
-    start, end = (datetime.fromisoformat(p.replace("Z", "+00:00")) for p in parts)
+    try:
+        start, end = (datetime.fromisoformat(p.replace("Z", "+00:00")) for p in parts)
+    except ValueError:  # a month 13, a 25th hour, an offset of a day or more
+        return f"{value!r} is not an ISO 8601 interval start/end with time zone offsets"
     if end <= start:
         return f"{value!r} ends before it starts"
     return None

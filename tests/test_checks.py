@@ -4,10 +4,11 @@ checks did before them: the earlier code is kept here as the reference, with one
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync.checks import GTIN_LENGTHS, gtin_check_digit, gtin_problem, url_problem
+from feedsync.checks import GTIN_LENGTHS, gtin_check_digit, gtin_problem, interval_problem, url_problem
 
 
 def reference_gtin_problem(value: str) -> str | None:
@@ -133,3 +134,19 @@ def test_url_problem_on_known_urls() -> None:
         "http://",
     ):
         assert url_problem(value) == reference_url_problem(value), value
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        "2026-13-01T00:00:00+00:00/2026-12-01T00:00:00+00:00",  # a month 13
+        "2026-11-01T25:00:00+00:00/2026-12-01T00:00:00+00:00",  # a 25th hour
+        "2026-11-01T00:00:00+24:00/2026-12-01T00:00:00+00:00",  # an offset of a day
+        "2026-11-01T00:00:00+00:00/2026-12-01T00:00:00+00:00\n",  # a line end after it
+        "٢٠٢٦-11-01T00:00:00+00:00/2026-12-01T00:00:00+00:00",  # digits of another script
+    ],
+)
+def test_a_window_no_date_time_reads_is_a_problem_not_a_failure(window: str) -> None:
+    """A sale window a template made can hold anything: what ``datetime`` cannot read is told (GMC007), never
+    raised."""
+    assert interval_problem(window) == f"{window!r} is not an ISO 8601 interval start/end with time zone offsets"
