@@ -181,10 +181,20 @@ def name_variant(title: pl.Expr, *parts: pl.Expr, separator: str = " - ", bind: 
         value = bind(collapse(part.fill_null("")))
         folded = bind(value.str.to_lowercase())
         whole = pl.concat_str([pl.lit("(?:^|\\W)"), folded.str.replace_all(_META, "\\$0"), pl.lit("(?:$|\\W)")])
-        add = bind((value != "") & ~words.str.contains(whole))
+        add = bind((value != "") & ~_holds_words(words, folded, whole, bind))
         added.append(pl.when(add).then(value))
         words = bind(pl.when(add).then(pl.concat_str([words, folded_separator, folded])).otherwise(words))
     return pl.concat_str([text, *added], separator=separator, ignore_nulls=True)
+
+
+def _holds_words(words: pl.Expr, folded: pl.Expr, whole: pl.Expr, bind: Bind) -> pl.Expr:
+    """Whether ``words`` holds ``folded`` as whole words (``whole``: the regular expression of that, a pattern per
+    row). A pattern is compiled for each row it is asked of, so it is asked only where the text holds ``folded`` at
+    all (as ``filters.name_variant`` asks it): few rows, when a variant's values are many (a size per row)."""
+    inside = bind(words.str.contains(folded, literal=True).fill_null(False))
+    asked = bind(inside | (pl.int_range(pl.len()) == 0))  # never none: a frame's first row is asked
+    found = words.filter(asked).str.contains(whole.filter(asked)).gather(asked.cum_sum() - 1)
+    return inside & found.fill_null(False)
 
 
 def name_variant_exact(*texts: pl.Expr) -> pl.Expr:
