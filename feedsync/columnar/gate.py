@@ -69,8 +69,10 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
     if why is None:
         from feedsync.columnar.channel import items
         from feedsync.columnar.fields import NotColumnar
+        from feedsync.rows.cuts import read_header  # the header as the reader reads it (``readable`` took it)
 
-        header = _header(config.source.path)
+        found = read_header(config.source.path, ",")
+        header = found.names if found is not None else []
         targets = _targets(header, config)
         own = {name: column for name, column in zip(header, targets, strict=True) if column.startswith("__")}
         if len(own) != sum(column.startswith("__") for column in targets):
@@ -89,13 +91,6 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
     gate = Gate(config, compiled, made, inner, header=header)
     inner.gate = gate
     return gate
-
-
-def _header(path: Path) -> list[str]:
-    """The header's names as the reader reads them (a header ``read.readable`` takes: no quotes, commas)."""
-    with path.open("rb") as handle:
-        line = handle.readline().decode("utf-8")
-    return [name.strip() for name in line.rstrip("\r\n").split(",")]
 
 
 def _targets(header: list[str], config: Config) -> list[str]:
@@ -127,7 +122,7 @@ def _refused(config: Config, compiled: list[CompiledChannel], source: Source) ->
     from feedsync.columnar.read import readable
     from feedsync.columnar.screens import SCREENS
 
-    for channel in compiled:
+    for channel in compiled:  # what ``channel.items`` refuses too, asked before Polars is imported
         if channel.spec.encoder is not None or channel.format.writer not in ("rss", "delimited"):
             return f"the {channel.name} channel is not translated"
         if channel.spec.name not in SCREENS:
