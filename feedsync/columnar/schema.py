@@ -1,0 +1,463 @@
+"""A product type definition's verdict on messages a column at a time, and the messages' JSON text.
+
+A message is described by its :data:`Shape`: the tree the per-row encoder builds, whose scalars are either
+constants (:class:`Const`) or a text column (:class:`Leaf`: a value that varies by row), and whose members and
+entries may be present in some rows only (a boolean column; the present entries of an :class:`Arr` come first).
+
+:class:`Verdict` evaluates a definition (JSON Schema 2019-09 and Amazon's vocabulary, as
+:mod:`feedsync.channels.amazon.schema_check` reads it) over a shape, symbolically: ``properties``, ``required``,
+``items``, ``contains``, the counts of entries, ``allOf``/``anyOf``/``oneOf``/``not``/``if``, ``$ref`` and the
+selectors' unique items become boolean expressions of the presence columns; each scalar keyword is asked of the
+row's value -- natively for the lengths, enums and types of texts, else by the closure of
+:mod:`~feedsync.channels.amazon.schema_check` itself, once per distinct value (``ask``) -- and a subtree without a
+column is judged by that closure once. The expression is True exactly where ``CompiledSchema.valid`` holds of the
+row's message (tests/columnar/test_schema.py holds the two side by side on random schemas and on the shared
+definitions). A keyword this cannot translate raises :class:`~feedsync.columnar.fields.NotColumnar`.
+
+:func:`json_text` is the message's compact JSON as ``formats.json_listings.message_bytes`` writes it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from feedsync.channels.amazon.schema_check import IGNORED, Check, Compiler, canonical
+from feedsync.columnar.fields import NotColumnar
+from feedsync.columnar.text import json_string
+from feedsync.formats.json_listings import encode
+
+Ask = Callable[[pl.Expr, Callable[[Any], Any], pl.DataType], pl.Expr]
+"""``Compiler.ask`` of :mod:`feedsync.columnar.fields`: a function asked of each distinct value of a column."""
+Truth = bool | pl.Expr
+"""A verdict known before any row (a bool) or a boolean column."""
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A scalar every row holds: a text, a number, a boolean or None."""
+
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """A scalar that varies by row: ``text`` a text column (non-null wherever the leaf is present); the message
+    holds ``read(text)`` (None: the text itself). ``kind``: the JSON type of every value read (``string``,
+    ``number`` or ``boolean``)."""
+
+    text: pl.Expr
+    kind: str = "string"
+    read: Callable[[str], Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """An object: its members in order, each (name, shape, present: a boolean column, or None: always)."""
+
+    members: tuple[tuple[str, Shape, pl.Expr | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Arr:
+    """An array: its entries in order, each (shape, present: a boolean column, or None: always); a row's present
+    entries come before its absent ones."""
+
+    entries: tuple[tuple[Shape, pl.Expr | None], ...]
+
+
+Shape = Const | Leaf | Obj | Arr
+
+_STRUCTURAL = frozenset(
+    {
+        "properties", "required", "additionalProperties", "patternProperties", "items", "contains", "minItems",
+        "maxItems", "maxUniqueItems", "minUniqueItems",
+    }
+)  # fmt: skip
+"""Keywords that pass every scalar (they test an object's or an array's parts)."""
+_OBJECT_ONLY = frozenset({"properties", "required", "additionalProperties", "patternProperties"})
+_ARRAY_ONLY = frozenset({"items", "contains", "minItems", "maxItems", "maxUniqueItems", "minUniqueItems"})
+_SCALAR = frozenset(
+    {
+        "type", "enum", "const", "minLength", "maxLength", "minUtf8ByteLength", "maxUtf8ByteLength", "pattern",
+        "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+    }
+)  # fmt: skip
+"""Keywords that judge a scalar's value; of them only ``type``, ``enum`` and ``const`` judge an object or array."""
+_TEXT_ONLY = frozenset({"minLength", "maxLength", "minUtf8ByteLength", "maxUtf8ByteLength", "pattern", "format"})
+_NUMBER_ONLY = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"})
+_DEPTH = 64  # $ref followed deeper than this on one instance: a definition that refers to itself
+
+
+def static(shape: Shape) -> bool:
+    """Whether every row holds the same value: no column in it."""
+    if isinstance(shape, Const):
+        return True
+    if isinstance(shape, Obj):
+        return all(present is None and static(sub) for _, sub, present in shape.members)
+    if isinstance(shape, Arr):
+        return all(present is None and static(sub) for sub, present in shape.entries)
+    return False
+
+
+def value_of(shape: Shape) -> Any:
+    """The value of a :func:`static` shape."""
+    if isinstance(shape, Const):
+        return shape.value
+    if isinstance(shape, Obj):
+        return {name: value_of(sub) for name, sub, _ in shape.members}
+    if isinstance(shape, Arr):
+        return [value_of(sub) for sub, _ in shape.entries]
+    raise NotColumnar("a column in a constant")
+
+
+def of(value: Any) -> Shape:
+    """The shape of a constant value (its objects and arrays as :class:`Obj` and :class:`Arr`)."""
+    if isinstance(value, dict):
+        return Obj(tuple((name, of(sub), None) for name, sub in value.items()))
+    if isinstance(value, list):
+        return Arr(tuple((of(sub), None) for sub in value))
+    return Const(value)
+
+
+# Truths -------------------------------------------------------------------------------------------------------
+
+
+def _expr(truth: Truth) -> pl.Expr:
+    return pl.lit(truth) if isinstance(truth, bool) else truth
+
+
+def every(truths: list[Truth]) -> Truth:
+    if any(t is False for t in truths):
+        return False
+    exprs = [t for t in truths if t is not True]
+    if not exprs:
+        return True
+    return exprs[0] if len(exprs) == 1 else pl.all_horizontal(exprs)
+
+
+def some(truths: list[Truth]) -> Truth:
+    if any(t is True for t in truths):
+        return True
+    exprs = [t for t in truths if t is not False]
+    if not exprs:
+        return False
+    return exprs[0] if len(exprs) == 1 else pl.any_horizontal(exprs)
+
+
+def negate(truth: Truth) -> Truth:
+    return (not truth) if isinstance(truth, bool) else ~truth
+
+
+def implies(present: pl.Expr | None, truth: Truth) -> Truth:
+    """``truth`` where ``present`` holds (always, for None)."""
+    return truth if present is None else some([negate(present), truth])
+
+
+def choose(condition: Truth, then: Truth, otherwise: Truth) -> Truth:
+    if isinstance(condition, bool):
+        return then if condition else otherwise
+    if then is otherwise:
+        return then
+    return pl.when(condition).then(_expr(then)).otherwise(_expr(otherwise))
+
+
+def count(presences: list[pl.Expr | None]) -> int | pl.Expr:
+    """How many of the entries are present: a number, or a column."""
+    always = sum(1 for p in presences if p is None)
+    varying = [p.cast(pl.Int32) for p in presences if p is not None]
+    if not varying:
+        return always
+    return pl.sum_horizontal(varying) + always
+
+
+def _compare(size: int | pl.Expr, test: Callable[[Any], Any]) -> Truth:
+    return bool(test(size)) if isinstance(size, int) else test(size)
+
+
+# The verdict ---------------------------------------------------------------------------------------------------
+
+
+class Verdict:
+    """A definition document's checks over shapes: ``of(schema, shape)`` is the boolean column of
+    ``schema``'s verdict on each row's value of ``shape`` (``schema``: the document or a part of it)."""
+
+    def __init__(self, root: dict[str, Any], ask: Ask) -> None:
+        self.root = root
+        self._ask = ask
+        self._closures = Compiler(root)
+        self._nodes: dict[int, tuple[Any, Check]] = {}
+
+    def __call__(self, shape: Shape) -> pl.Expr:
+        """The document's verdict on ``shape``: True where the row's message passes, else False (null never)."""
+        return _expr(every([self.of(self.root, shape), complete(shape)])).fill_null(False)
+
+    def of(self, schema: Any, shape: Shape, depth: int = 0) -> Truth:
+        if schema is True or schema is False:
+            return schema
+        if not isinstance(schema, dict):
+            raise NotColumnar("a schema that is not an object")
+        if depth > _DEPTH:
+            raise NotColumnar("a definition that refers to itself")
+        if static(shape):
+            return self._closure(schema)(value_of(shape), (), None)
+        truths: list[Truth] = []
+        scalars: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key in IGNORED:
+                continue
+            if key in _SCALAR:
+                scalars[key] = value
+            elif key in _STRUCTURAL:
+                truths.append(self._structural(key, value, schema, shape, depth))
+            else:
+                truths.append(self._composite(key, value, schema, shape, depth))
+            if truths and truths[-1] is False:
+                return False
+        if scalars:
+            truths.append(self._scalars(scalars, shape))
+        return every(truths)
+
+    def _closure(self, schema: Any) -> Check:
+        """schema_check's closure of a part of the document (compiled once per part)."""
+        found = self._nodes.get(id(schema))
+        if found is None:
+            found = self._nodes[id(schema)] = (schema, self._closures.node(schema))  # the part kept alive
+        return found[1]
+
+    def _composite(self, key: str, value: Any, schema: dict[str, Any], shape: Shape, depth: int) -> Truth:
+        if key == "allOf":
+            return every([self.of(sub, shape, depth) for sub in value])
+        if key == "anyOf":
+            return some([self.of(sub, shape, depth) for sub in value])
+        if key == "oneOf":
+            passed = [self.of(sub, shape, depth) for sub in value]
+            return _compare(
+                count([None if p is True else _expr(p) for p in passed if p is not False]), lambda n: n == 1
+            )
+        if key == "not":
+            return negate(self.of(value, shape, depth))
+        if key == "if":
+            condition = self.of(value, shape, depth)
+            then = self.of(schema["then"], shape, depth) if "then" in schema else True
+            otherwise = self.of(schema["else"], shape, depth) if "else" in schema else True
+            return choose(condition, then, otherwise)
+        if key == "$ref":
+            return self.of(self._resolve(value), shape, depth + 1)
+        raise NotColumnar(f"the keyword {key}")
+
+    def _resolve(self, target: Any) -> Any:
+        if not isinstance(target, str) or not target.startswith("#"):
+            raise NotColumnar(f"$ref to {target!r}")
+        found: Any = self.root
+        for part in filter(None, target[1:].split("/")):
+            found = found[part.replace("~1", "/").replace("~0", "~")]
+        return found
+
+    def _structural(self, key: str, value: Any, schema: dict[str, Any], shape: Shape, depth: int) -> Truth:
+        if isinstance(shape, Obj) and key in _OBJECT_ONLY:
+            return self._object(key, value, schema, shape, depth)
+        if isinstance(shape, Arr) and key in _ARRAY_ONLY:
+            return self._array(key, value, schema, shape, depth)
+        return True  # a keyword of another type's parts passes
+
+    def _object(self, key: str, value: Any, schema: dict[str, Any], shape: Obj, depth: int) -> Truth:
+        members = {name: (sub, present) for name, sub, present in shape.members}
+        if key == "required":
+            return every([_present(members[name][1]) if name in members else False for name in value])
+        if key == "properties":
+            return every(
+                [implies(members[n][1], self.of(sub, members[n][0], depth)) for n, sub in value.items() if n in members]
+            )
+        if key == "patternProperties":
+            truths = []
+            for pattern, sub in value.items():
+                compiled = re.compile(pattern)
+                for name, (member, present) in members.items():
+                    if compiled.search(name):
+                        truths.append(implies(present, self.of(sub, member, depth)))
+            return every(truths)
+        # additionalProperties: the members neither properties nor patternProperties name
+        known = schema.get("properties", {})
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extras = [(m, p) for n, (m, p) in members.items() if n not in known and not any(x.search(n) for x in patterns)]
+        return every([implies(present, self.of(value, member, depth)) for member, present in extras])
+
+    def _array(self, key: str, value: Any, schema: dict[str, Any], shape: Arr, depth: int) -> Truth:
+        entries = shape.entries
+        if key == "items":
+            if isinstance(value, list):
+                pairs: Iterator[tuple[Any, tuple[Shape, pl.Expr | None]]] = zip(value, entries, strict=False)
+            else:
+                pairs = ((value, entry) for entry in entries)
+            return every([implies(present, self.of(sub, entry, depth)) for sub, (entry, present) in pairs])
+        if key == "contains":
+            return some(
+                [every([present if present is not None else True, self.of(value, entry, depth)])
+                 for entry, present in entries]
+            )  # fmt: skip
+        size = count([present for _, present in entries])
+        limit = int(value)
+        if key == "minItems":
+            return True if limit <= 0 else _compare(size, lambda n: n >= limit)
+        if key == "maxItems":
+            return _compare(size, lambda n: n <= limit)
+        # max/minUniqueItems: how many present entries share each combination of the selectors' values
+        upper = key == "maxUniqueItems"
+        selectors = list(schema.get("selectors", []))
+        keys = [[_part(entry, selector) for selector in selectors] for entry, _ in entries]
+        if all(isinstance(part, tuple) for parts in keys for part in parts):  # known before any row: grouped
+            groups: dict[Any, list[pl.Expr | None]] = {}
+            for parts, (_, present) in zip(keys, entries, strict=True):
+                groups.setdefault(tuple(parts), []).append(present)
+            sizes = [count(presences) for presences in groups.values()]
+            return every([_compare(n, lambda n: (n == 0) | ((n <= limit) if upper else (n >= limit))) for n in sizes])
+        truths = []
+        for i, (_, present) in enumerate(entries):  # each present entry: how many present entries share its key
+            same = [
+                every([_present(present_j), *map(_same_part, keys[i], keys[j])])
+                for j, (_, present_j) in enumerate(entries)
+            ]
+            n = count([None if t is True else _expr(t) for t in same if t is not False])
+            truths.append(implies(present, _compare(n, lambda n: (n <= limit) if upper else (n >= limit))))
+        return every(truths)
+
+    def _scalars(self, keywords: dict[str, Any], shape: Shape) -> Truth:
+        """The scalar keywords of one schema on ``shape``."""
+        if isinstance(shape, (Obj, Arr)):
+            if "enum" in keywords or "const" in keywords:
+                raise NotColumnar("an enum of objects or arrays that vary")
+            names = keywords.get("type")
+            if names is None:
+                return True
+            names = [names] if isinstance(names, str) else list(names)
+            return ("object" if isinstance(shape, Obj) else "array") in names
+        assert isinstance(shape, Leaf)
+        if shape.kind == "string" and shape.read is None:
+            return self._text(keywords, shape.text)
+        asked = dict(keywords)
+        check = self._closure(asked)
+        read = shape.read or str
+        return self._ask(shape.text, lambda text: check(read(text), (), None), pl.Boolean())
+
+    def _text(self, keywords: dict[str, Any], text: pl.Expr) -> Truth:
+        """The scalar keywords on a text column: types, enums, lengths natively; patterns and formats asked."""
+        truths: list[Truth] = []
+        asked = {}
+        for key, value in keywords.items():
+            if key in _NUMBER_ONLY:
+                continue
+            if key == "type":
+                names = [value] if isinstance(value, str) else list(value)
+                truths.append("string" in names)
+            elif key in ("enum", "const"):
+                allowed = [v for v in (value if key == "enum" else [value]) if isinstance(v, str)]
+                truths.append(text.is_in(allowed) if allowed else False)
+            elif key in ("minLength", "maxLength", "minUtf8ByteLength", "maxUtf8ByteLength"):
+                size = text.str.len_bytes() if "Utf8" in key else text.str.len_chars()
+                limit = int(value)
+                truths.append((True if limit <= 0 else size >= limit) if key.startswith("min") else size <= limit)
+            else:  # pattern, format
+                asked[key] = value
+        if asked:
+            check = self._closure(asked)
+            truths.append(self._ask(text, lambda t: check(t, (), None), pl.Boolean()))
+        return every(truths)
+
+
+def _part(entry: Shape, selector: str) -> Any:
+    """An entry's value of a selector (schema_check's ``_unique`` key): a 1-tuple of its canonical value
+    (``("absent",)`` when the entry lacks it), known before any row; or [a text column, its presence (None:
+    always)]."""
+    if not isinstance(entry, Obj):
+        if static(entry):
+            return (canonical(value_of(entry)),)
+        raise NotColumnar("unique items of values that vary")
+    for name, sub, present in entry.members:
+        if name != selector:
+            continue
+        if present is None and static(sub):
+            return (canonical(value_of(sub)),)
+        if isinstance(sub, Leaf) and sub.kind == "string" and sub.read is None:
+            return [sub.text, present]
+        raise NotColumnar("a selector that varies other than as a text")
+    return (("absent",),)
+
+
+def _same_part(a: Any, b: Any) -> Truth:
+    """Whether two entries' values of one selector are the same (:func:`_part`)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return a == b
+    if isinstance(a, tuple):
+        a, b = b, a
+    text, present = a
+    if isinstance(b, tuple):  # a known value: a text, another value, or absent
+        (value,) = b
+        if value == ("absent",):
+            return False if present is None else negate(present)
+        if not isinstance(value, str):
+            return False
+        return every([_present(present), text == value])
+    other, present_b = b
+    if present is None and present_b is None:
+        return text == other
+    both = every([_present(present), _present(present_b)])
+    neither = every([negate(_present(present)), negate(_present(present_b))])
+    return choose(both, text == other, neither)
+
+
+def _present(present: pl.Expr | None) -> Truth:
+    return True if present is None else present
+
+
+def complete(shape: Shape, present: pl.Expr | None = None) -> Truth:
+    """Whether the row's value is whole: every presence column says true or false, and every leaf the row holds
+    has its value (a present leaf's column is not null)."""
+    if isinstance(shape, Leaf):
+        return implies(present, shape.text.is_not_null())
+    if isinstance(shape, Const):
+        return True
+    parts = shape.members if isinstance(shape, Obj) else tuple((None, s, p) for s, p in shape.entries)
+    truths: list[Truth] = []
+    for _, sub, own in parts:
+        if own is not None:
+            truths.append(own.is_not_null())
+        given = own if present is None else (present if own is None else present & own)
+        truths.append(complete(sub, given))
+    return every(truths)
+
+
+# The JSON text -------------------------------------------------------------------------------------------------
+
+
+def json_text(shape: Shape, ask: Ask) -> pl.Expr:
+    """The row's value of ``shape`` as compact JSON (``json_listings.encode``: non-ASCII kept; the text
+    ``message_bytes`` writes of a message vouched plain). Null leaves: :func:`complete` says where."""
+    if isinstance(shape, Const):
+        return pl.lit(encode(shape.value))  # type: ignore[arg-type]
+    if isinstance(shape, Leaf):
+        if shape.read is None:
+            return pl.concat_str([pl.lit('"'), json_string(shape.text), pl.lit('"')])
+        read = shape.read
+        return ask(shape.text, lambda text: encode(read(text)), pl.String())  # type: ignore[arg-type]
+    if static(shape):
+        return pl.lit(encode(value_of(shape)))  # type: ignore[arg-type]
+    if isinstance(shape, Obj):
+        pieces = [
+            _when(present, pl.concat_str([pl.lit(encode(name) + ":"), json_text(sub, ask)]))  # type: ignore[arg-type]
+            for name, sub, present in shape.members
+        ]
+        opening, closing = "{", "}"
+    else:
+        pieces = [_when(present, json_text(sub, ask)) for sub, present in shape.entries]
+        opening, closing = "[", "]"
+    inner = pl.concat_str(pieces, separator=",", ignore_nulls=True) if pieces else pl.lit("")
+    return pl.concat_str([pl.lit(opening), inner, pl.lit(closing)])
+
+
+def _when(present: pl.Expr | None, e: pl.Expr) -> pl.Expr:
+    return e if present is None else pl.when(present).then(e)

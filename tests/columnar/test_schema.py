@@ -1,0 +1,314 @@
+"""A definition's verdict a column at a time (feedsync.columnar.schema) is the per-row verdict
+(``CompiledSchema.valid`` of each row's message, and schema_check's closures), and its JSON text is
+``json_listings.encode``'s: on random schemas over random shapes, and on the shared product type definitions over
+messages built from their own attributes."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import itertools
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES, derive
+from feedsync.channels.amazon.offers import number_of_text
+from feedsync.channels.amazon.schema_check import compile_schema
+from feedsync.columnar.fields import NotColumnar
+from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, json_text
+from feedsync.formats.json_listings import encode
+from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
+from tests.channels.test_amazon_schema_check import BROKEN, FORMATTED, complete
+from tests.channels.test_amazon_schema_codegen import NAMES, objects, schemas
+
+
+def _read_number(text: str) -> Any:
+    return number_of_text(text)[0]
+
+
+def _read_bool(text: str) -> bool:
+    return text == "true"
+
+
+TEXTS = ["", "a", "ab", "abc", "b", "value", "ü", "üü", "ü" * 300, "not-in-any-enum", "x" * 2100, "1", 'A\n"b\\']
+TEXTS += [*FORMATTED.values(), *BROKEN]
+NUMBERS = ["0", "1", "2", "-1", "1.0", "0.5", "2.5", "0.10", "77.99", "0.1", "12.345", "3", "1000000", "0.00001"]
+BOOLS = ["true", "false"]
+READS: dict[str, tuple[list[str], Callable[[str], Any] | None]] = {
+    "string": (TEXTS, None),
+    "number": (NUMBERS, _read_number),
+    "boolean": (BOOLS, _read_bool),
+}
+
+
+@dataclass
+class Columns:
+    """The columns a shape reads, with the values each may take in a row."""
+
+    choices: dict[str, list[Any]] = field(default_factory=dict)
+    base: dict[str, Any] = field(default_factory=dict)
+    """A row of the value the template was made from (``_template_of``)."""
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+
+    def new(self, choices: list[Any], base: Any = None) -> str:
+        name = f"c{next(self.counter)}"
+        self.choices[name] = choices
+        self.base[name] = choices[0] if base is None else base
+        return name
+
+
+# A template: the shape and how to make a row's value of it -------------------------------------------------------
+
+
+@dataclass
+class Template:
+    shape: Shape
+    value: Callable[[dict[str, Any]], Any]
+    """The row's value (absent: ``_ABSENT``)."""
+
+
+_ABSENT = object()
+
+
+def const(value: Any) -> Template:
+    return Template(Const(value), lambda row: copy.deepcopy(value))
+
+
+def leaf(columns: Columns, kind: str, choices: list[str] | None = None) -> Template:
+    pool, read = READS[kind]
+    name = columns.new(choices or pool)
+    reader = read or (lambda text: text)
+    return Template(Leaf(pl.col(name), kind, read), lambda row: reader(row[name]))
+
+
+def obj(columns: Columns, members: list[tuple[str, Template, bool]], extra: str | None = None) -> Template:
+    """``extra``: the member absent from the base row."""
+    made, presences = [], []
+    for member_name, template, varies in members:
+        present = columns.new([True, False], member_name != extra) if varies else None
+        made.append((member_name, template.shape, None if present is None else pl.col(present)))
+        presences.append((member_name, template, present))
+
+    def value(row: dict[str, Any]) -> Any:
+        return {n: t.value(row) for n, t, p in presences if p is None or row[p]}
+
+    return Template(Obj(tuple(made)), value)
+
+
+def arr(columns: Columns, entries: list[Template], varies: bool, base: int | None = None) -> Template:
+    size = columns.new(list(range(len(entries) + 1)), base) if varies else None
+    made = tuple((t.shape, None if size is None else pl.col(size) > i) for i, t in enumerate(entries))
+
+    def value(row: dict[str, Any]) -> Any:
+        kept = entries if size is None else entries[: row[size]]
+        return [t.value(row) for t in kept]
+
+    return Template(Arr(made), value)
+
+
+scalars = st.sampled_from([None, True, False, 0, 1, -1, 1.0, 0.5, 0.1, "", "a", "ab", "ü", "value"])  # as messages hold
+
+
+@st.composite
+def templates(draw: st.DrawFn, columns: Columns, depth: int = 0) -> Template:
+    kind = draw(st.sampled_from(["const", "string", "number", "boolean", "obj", "arr"] if depth < 3 else ["string"]))
+    if kind == "const":
+        return const(draw(scalars))
+    if kind in READS:
+        return leaf(columns, kind)
+    if kind == "obj":
+        names = draw(st.lists(st.sampled_from(NAMES), max_size=3, unique=True))
+        return obj(columns, [(n, draw(templates(columns, depth + 1)), draw(st.booleans())) for n in names])
+    entries = draw(st.lists(templates(columns, depth + 1), max_size=3))
+    return arr(columns, entries, draw(st.booleans()))
+
+
+def rows_of(columns: Columns, rng: random.Random, height: int) -> list[dict[str, Any]]:
+    return [{name: rng.choice(choices) for name, choices in columns.choices.items()} for _ in range(height)]
+
+
+class Asks:
+    """``Compiler.ask`` for tests: each ask a column of the function's answers, made by ``run``."""
+
+    def __init__(self) -> None:
+        self.asks: list[tuple[str, pl.Expr, Callable[[Any], Any], Any]] = []
+        self.asked = 0
+
+    def __call__(self, e: pl.Expr, function: Callable[[Any], Any], dtype: Any) -> pl.Expr:
+        name = f"__ask{len(self.asks)}"
+        self.asks.append((name, e, function, dtype))
+        return pl.col(name)
+
+    def run(self, frame: pl.DataFrame) -> pl.DataFrame:
+        for name, e, function, dtype in self.asks:
+            distinct = frame.select(e.drop_nulls().unique().alias("v"))["v"].to_list()
+            self.asked += len(distinct)
+            table = {value: function(value) for value in distinct}
+            frame = frame.with_columns(e.replace_strict(table, default=None, return_dtype=dtype).alias(name))
+        return frame
+
+
+def frame_of(columns: Columns, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = {
+        name: pl.Boolean if choices and isinstance(choices[0], bool) else pl.Int32 if isinstance(choices[0], int)
+        else pl.String
+        for name, choices in columns.choices.items()
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema) if schema else pl.DataFrame({"_": [0] * len(rows)})
+
+
+def verdicts(
+    schema: Any, template: Template, columns: Columns, rows: list[dict[str, Any]]
+) -> tuple[list[bool], list[str]]:
+    asks = Asks()
+    verdict = Verdict(schema if isinstance(schema, dict) else {}, asks)
+    made = verdict.of(schema, template.shape) if not isinstance(schema, dict) else None
+    check = verdict(template.shape) if made is None else pl.lit(made) if isinstance(made, bool) else made
+    text = json_text(template.shape, asks)
+    frame = asks.run(frame_of(columns, rows))
+    out = frame.with_columns(ok=check, text=text)  # (literals as tall as the frame)
+    return out["ok"].to_list(), out["text"].to_list()
+
+
+def assert_same(schema: Any, template: Template, columns: Columns, rows: list[dict[str, Any]]) -> None:
+    got, texts = verdicts(schema, template, columns, rows)
+    compiled = compile_schema(schema if isinstance(schema, dict) else {"allOf": [schema]})
+    for row, verdict, text in zip(rows, got, texts, strict=True):
+        value = template.value(row)
+        assert verdict is compiled.valid(value), (schema, value)
+        assert verdict is compiled._check(value, (), None), (schema, value)
+        assert text == encode(value), value
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schemas, st.data(), st.randoms(use_true_random=False))
+def test_random_schemas_on_random_shapes_are_the_per_row_verdict(schema: Any, data: Any, rng: random.Random) -> None:
+    columns = Columns()
+    template = data.draw(templates(columns))
+    with contextlib.suppress(
+        NotColumnar
+    ):  # only an enum or const of objects and arrays that vary, or selectors that vary
+        assert_same(schema, template, columns, rows_of(columns, rng, 12))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objects, st.data(), st.randoms(use_true_random=False))
+def test_random_rule_sets_on_messages_are_the_per_row_verdict(schema: Any, data: Any, rng: random.Random) -> None:
+    columns = Columns()
+    names = data.draw(st.lists(st.sampled_from(NAMES), max_size=3, unique=True))
+    members = []
+    for name in names:
+        entry = obj(columns, [(n, data.draw(templates(columns, 2)), data.draw(st.booleans())) for n in NAMES[:2]])
+        members.append((name, arr(columns, [entry, entry], data.draw(st.booleans())), data.draw(st.booleans())))
+    template = obj(columns, members)
+    with contextlib.suppress(NotColumnar):
+        assert_same(schema, template, columns, rows_of(columns, rng, 12))
+
+
+def test_translated_where_the_encoder_makes_it_so() -> None:
+    """Selectors that are the same in every row (marketplace, language) count entries by presence; an enum of a
+    varying object is refused, not guessed."""
+    columns = Columns()
+    entry = obj(columns, [("value", leaf(columns, "string"), False), ("marketplace_id", const("M"), False)])
+    template = arr(columns, [entry, entry, entry], True)
+    schema = {"maxUniqueItems": 2, "selectors": ["marketplace_id"], "items": {"required": ["value"]}}
+    rows = rows_of(columns, random.Random(3), 40)
+    assert_same(schema, template, columns, rows)
+    assert {len(template.value(r)) for r in rows} == {0, 1, 2, 3}
+    with pytest.raises(NotColumnar):
+        verdicts({"enum": [[]]}, template, columns, rows)
+
+
+def test_texts_are_judged_natively_and_patterns_once_per_value() -> None:
+    columns = Columns()
+    template = leaf(columns, "string", ["a", "b", "ab", "ü" * 3])
+    rows = rows_of(columns, random.Random(1), 200)
+    asks = Asks()
+    verdict = Verdict({}, asks)
+    native = verdict.of(
+        {"type": "string", "maxLength": 2, "enum": ["a", "ab", "üüü"], "maxUtf8ByteLength": 4}, template.shape
+    )
+    assert not asks.asks  # no value asked
+    pattern = verdict.of({"pattern": "^a"}, template.shape)
+    frame = asks.run(frame_of(columns, rows))
+    assert asks.asked == 4  # each distinct value once
+    out = frame.select(native=native, pattern=pattern)
+    for row, ok, matched in zip(rows, out["native"], out["pattern"], strict=True):
+        assert ok is (row["c0"] in ("a", "ab"))
+        assert matched is row["c0"].startswith("a")
+
+
+# The shared definitions, over messages made of their own attributes ---------------------------------------------
+
+
+SELECTORS = ("marketplace_id", "language_tag")
+"""The entries' selectors: the encoder writes the channel's marketplace and language in every entry."""
+
+
+def _template_of(value: Any, columns: Columns, rng: random.Random, top: bool = False) -> Template:
+    """A template whose rows hold ``value`` or values like it: each scalar a column of values of its type, each
+    attribute present or not, each list of entries holding the first few or all."""
+    if isinstance(value, dict):
+        members = [
+            (k, const(v), False) if k in SELECTORS else (k, _template_of(v, columns, rng), top or rng.random() < 0.2)
+            for k, v in value.items()
+        ]
+        if top:
+            members.append(("unexpected_attribute", const([{"value": 1}]), True))
+        return obj(columns, members, "unexpected_attribute")
+    if isinstance(value, list):
+        entries = [_template_of(v, columns, rng) for v in value]
+        if value and isinstance(value[0], dict):
+            entries.append(_template_of(value[0], columns, rng))  # a second entry of the same selectors
+        return arr(columns, entries, True, len(value))
+    if isinstance(value, bool):
+        return leaf(columns, "boolean", ["true" if value else "false", *BOOLS])
+    if isinstance(value, (int, float, Decimal)):
+        return leaf(columns, "number", [str(value), *rng.sample(NUMBERS, 4)])
+    if isinstance(value, str):
+        return leaf(columns, "string", [value, value, *rng.sample(TEXTS, 4)])
+    return const(value)
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_the_shared_definitions_on_messages_of_their_attributes(name: str) -> None:
+    if not DEFINITIONS.is_dir():
+        pytest.skip("../shared is not beside the project")
+    root = load(DEFINITIONS / name)
+    schemas = {
+        "LISTING": root,
+        "LISTING_PRODUCT_ONLY": derive(root, lambda n: n not in OFFER_ATTRIBUTES),
+        "LISTING_OFFER_ONLY": derive(root, lambda n: n in OFFER_ATTRIBUTES),
+    }
+    rng = random.Random(name)
+    passed = failed = 0
+    for schema in schemas.values():
+        compiled = compile_schema(schema)
+        for _ in range(3):
+            message = complete(schema, rng, optional=6)
+            columns = Columns()
+            template = _template_of(message, columns, rng, top=True)
+            rows = rows_of(columns, rng, 100)
+            for _ in range(300):  # the message with a few values changed
+                row = dict(columns.base)
+                for changed in rng.sample(sorted(row), min(len(row), rng.randrange(3))):
+                    row[changed] = rng.choice(columns.choices[changed])
+                rows.append(row)
+            rows.append(dict(columns.base))  # the message itself
+            assert template.value(rows[-1]) == message
+            got, texts = verdicts(schema, template, columns, rows)
+            for row, verdict, text in zip(rows, got, texts, strict=True):
+                value = template.value(row)
+                assert verdict is compiled.valid(value), (name, value)
+                assert text == encode(value)
+                passed += verdict
+                failed += not verdict
+    assert passed > 20 and failed > 20, (passed, failed)
