@@ -258,12 +258,7 @@ class AmazonEncoder:
         product_type = str(values["product_type"])
         properties = self._properties_of(product_type)
         pool = self._pool(product_type, properties)
-        attributes = self._product_attributes(values, properties, product_type, pool)
-        attributes.update(self._offer_attributes(values, properties, product_type))
-        exemption = "supplier_declared_has_product_identifier_exemption"
-        if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
-            # no GTIN, and the brand is exempt (settings.identifier_exemption)
-            attributes[exemption] = self._plain(True)
+        attributes = self.own_attributes(values, properties, product_type, pool)
         keys = mapped_keys(values)
         if keys:  # most items map no attribute of their own
             attributes.update(self._extra_attributes(values, keys, properties, product_type))
@@ -283,6 +278,20 @@ class AmazonEncoder:
         sku = values["sku"]
         messages.append(self._message(sku, product_type, "LISTING", attributes))
         return messages, new_parent
+
+    def own_attributes(
+        self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str, pool: _Shared
+    ) -> dict[str, Any]:
+        """A listing's attributes of its own values (product facts, offer, identifier exemption): before the mapped
+        fields' attributes, the definition's cut and the family's (``feedsync.columnar.amazon`` makes them a
+        column at a time)."""
+        attributes = self._product_attributes(values, properties, product_type, pool)
+        attributes.update(self._offer_attributes(values, properties, product_type))
+        exemption = "supplier_declared_has_product_identifier_exemption"
+        if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
+            # no GTIN, and the brand is exempt (settings.identifier_exemption)
+            attributes[exemption] = self._plain(True)
+        return attributes
 
     def _message(self, sku: Any, product_type: str, requirements: str, attributes: dict[str, Any]) -> dict[str, Any]:
         """An UPDATE message, vouched plain (``PlainMessage``) when nothing of the item was doubted and its SKU is a

@@ -1,0 +1,233 @@
+"""Amazon's messages a column at a time: the shapes (:mod:`feedsync.columnar.schema`) of what
+``channels.amazon.transform.AmazonEncoder`` makes of an item's flat values, built over the channel's field
+columns (:class:`feedsync.columnar.fields.Compiler`).
+
+So far a variant's own attributes, as ``AmazonEncoder._product_attributes`` and ``_offer_attributes`` make them
+for one product type (its definition's properties or none): the texts in the marketplace's language, the
+identifier, bullet points, images, package weight, condition, shipping group, list price and offer (a dated sale as a
+discounted price), and stock. A value is a member where the per-row values have it (a field the row lacks is null);
+the numbers and the values the definition decides (a weight's unit, a condition) are asked of the encoder's own
+functions once per distinct value. ``exact``: where the shape holds the encoder's attributes (every leaf that must
+be there is; no list longer than the slots made for it). tests/columnar/test_amazon.py holds the shapes' JSON to
+the encoder's attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+from feedsync.channels.amazon.family import condition_in, weight_in
+from feedsync.channels.amazon.offers import _utc, number_of_text
+from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
+from feedsync.columnar.fields import NotColumnar
+from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete
+
+BULLETS = 5
+"""Bullet points a message holds a column at a time (the built-in profile makes at most five): an item with more is
+made per row."""
+_TEXTS_BEFORE_GTIN = ("item_name", "brand")
+_TEXTS_AFTER_BULLETS = ("product_description", "color", "size", "material", "pattern")
+_EXEMPTION = "supplier_declared_has_product_identifier_exemption"
+_NUMBER = "number"
+
+
+def _number(text: str) -> Any:
+    """The number the encoder writes of a price's or weight's text (None: not a number; the item is not exact)."""
+    try:
+        return number_of_text(text)[0]
+    except ArithmeticError:
+        return None
+
+
+def _is_number(text: str) -> bool:
+    return _number(text) is not None
+
+
+def _one(entry: Shape) -> Arr:
+    """An attribute's entries: one, always there."""
+    return Arr(((entry, None),))
+
+
+def _obj(*members: tuple[str, Shape]) -> Obj:
+    """An object whose members are always there."""
+    return Obj(tuple((name, shape, None) for name, shape in members))
+
+
+def _guarded(function: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``function``, None where it raises (the leaf is then not there: not exact)."""
+
+    def asked(text: str) -> Any:
+        try:
+            return function(text)
+        except (ValueError, ArithmeticError):
+            return None
+
+    return asked
+
+
+class Attributes:
+    """A variant's own attributes of one channel run: ``of(product_type, properties)`` is their shape."""
+
+    def __init__(self, settings: AmazonSettings, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> None:
+        self.settings = settings
+        self.values = values
+        self.lists = lists
+        self.ask = ask
+        self._market = Const(settings.marketplace_id)
+        self._language = Const(settings.language_tag)
+        self.checks: list[pl.Expr] = []
+        """Where the shapes are exact beyond :func:`complete` (no list longer than its slots)."""
+
+    def _present(self, name: str) -> pl.Expr | None:
+        value = self.values.get(name)
+        return None if value is None else value.is_not_null()
+
+    def _text_entry(self, text: pl.Expr) -> Obj:
+        return _obj(("value", Leaf(text)), ("language_tag", self._language), ("marketplace_id", self._market))
+
+    def _text(self, name: str) -> Shape:
+        return _one(self._text_entry(self.values[name]))
+
+    def _entries(self, name: str) -> list[tuple[pl.Expr, pl.Expr]]:
+        """The texts of a field that is a list (or one text): (each entry's text, its presence), at most as many
+        as its slots; an item with more is not exact."""
+        value = self.values[name]
+        if name not in self.lists:
+            return [(value, value.is_not_null())]
+        slots = BULLETS if name == "bullet_point" else MAX_OTHER_IMAGES
+        if name == "bullet_point":
+            self.checks.append(value.is_null() | (value.list.len() <= slots))
+        size = value.list.len().fill_null(0)
+        return [(value.list.get(i, null_on_oob=True), size > i) for i in range(slots)]
+
+    def of(self, product_type: str, properties: Mapping[str, Any] | None) -> Obj:
+        market = self._market
+        members: list[tuple[str, Shape, pl.Expr | None]] = []
+        for name in _TEXTS_BEFORE_GTIN:
+            if name in self.values:
+                members.append((name, self._text(name), self._present(name)))
+        gtin = self.values.get("gtin")
+        if gtin is not None:
+            kind = pl.when(gtin.str.len_chars() == 12).then(pl.lit("upc"))
+            kind = kind.when(gtin.str.len_chars() == 14).then(pl.lit("gtin")).otherwise(pl.lit("ean"))
+            entry = _obj(("type", Leaf(kind)), ("value", Leaf(gtin)), ("marketplace_id", market))
+            members.append(("externally_assigned_product_identifier", _one(entry), gtin.is_not_null()))
+        if "bullet_point" in self.values:
+            bullets = self._entries("bullet_point")
+            entries = tuple(
+                (self._text_entry(text), present if i else None) for i, (text, present) in enumerate(bullets)
+            )
+            members.append(("bullet_point", Arr(entries), bullets[0][1]))
+        for name in _TEXTS_AFTER_BULLETS:
+            if name in self.values:
+                members.append((name, self._text(name), self._present(name)))
+        if "main_image" in self.values:
+            entry = _obj(("media_location", Leaf(self.values["main_image"])), ("marketplace_id", market))
+            members.append(("main_product_image_locator", _one(entry), self._present("main_image")))
+        if "other_images" in self.values:
+            for number, (url, present) in enumerate(self._entries("other_images"), start=1):
+                entry = _obj(("media_location", Leaf(url)), ("marketplace_id", market))
+                members.append((f"other_product_image_locator_{number}", _one(entry), present))
+        weight = self._weight(properties)
+        if weight is not None:
+            members.append(weight)
+        members += self._offers(product_type, properties)
+        if self.settings.identifier_exemption and _EXEMPTION in (properties or {_EXEMPTION: 0}):
+            absent = gtin.is_null() if gtin is not None else None
+            members.append((_EXEMPTION, _one(_obj(("value", Const(True)), ("marketplace_id", market))), absent))
+        return Obj(tuple(members))
+
+    def _weight(self, properties: Mapping[str, Any] | None) -> tuple[str, Shape, pl.Expr | None] | None:
+        value, unit = self.values.get("weight_value"), self.values.get("weight_unit")
+        if value is None or unit is None:
+            return None
+        known = unit.is_in(list(WEIGHT_UNITS))
+        key = pl.when(known).then(pl.concat_str([value, pl.lit("\x00"), unit]))  # asked of the units it converts
+
+        def converted(text: str) -> tuple[Any, str]:
+            amount, written = text.split("\x00")
+            return weight_in(amount, WEIGHT_UNITS[written], properties)
+
+        written = self.ask(key, _guarded(lambda text: converted(text)[1]), pl.String())
+        amount = self.ask(key, _guarded(lambda text: str(converted(text)[0])), pl.String())
+        entry = _obj(
+            ("unit", Leaf(written)), ("value", Leaf(amount, _NUMBER, _number)), ("marketplace_id", self._market)
+        )
+        return "item_package_weight", _one(entry), value.is_not_null() & known.fill_null(False)
+
+    def _offers(
+        self, product_type: str, properties: Mapping[str, Any] | None
+    ) -> list[tuple[str, Shape, pl.Expr | None]]:
+        market = self._market
+        settings = self.settings
+        condition = self.values.get("condition", pl.lit(None, pl.String)).fill_null("new")
+        mapped = self.ask(
+            condition, lambda c: condition_in(CONDITION_TYPES.get(c, "new_new"), c, properties), pl.String()
+        )
+        plain = _obj(("value", Leaf(mapped)), ("marketplace_id", market))
+        members: list[tuple[str, Shape, pl.Expr | None]] = [("condition_type", _one(plain), None)]
+        group = settings.merchant_shipping_group
+        if group and settings.fulfillment_channel_code == "DEFAULT":
+            members.append(
+                ("merchant_shipping_group", _one(_obj(("value", Const(group)), ("marketplace_id", market))), None)
+            )
+        price = self.values.get("price")
+        if price is not None:
+            members += self._prices(price)
+        quantity = self.values.get("quantity")
+        if quantity is not None:
+            stock = self.ask(quantity, _guarded(lambda q: str(max(0, int(q)))), pl.String())
+            entry = _obj(
+                ("fulfillment_channel_code", Const(settings.fulfillment_channel_code)),
+                ("quantity", Leaf(stock, _NUMBER, int)),
+            )
+            members.append(("fulfillment_availability", _one(entry), quantity.is_not_null()))
+        return members
+
+    def _prices(self, price: pl.Expr) -> list[tuple[str, Shape, pl.Expr | None]]:
+        market = self._market
+        currency = Leaf(self.values.get("currency", pl.lit(None, pl.String)).fill_null("USD"))
+        sale, start, end = (self.values.get(n) for n in ("sale_price", "sale_start", "sale_end"))
+        dated = (
+            pl.lit(False)
+            if sale is None or start is None or end is None
+            else sale.is_not_null() & start.is_not_null() & end.is_not_null()
+        )
+        selling = price if sale is None else pl.when(sale.is_not_null() & ~dated).then(sale).otherwise(price)
+        for text in (price, selling, *(v for v in (sale,) if v is not None)):
+            self.checks.append(text.is_null() | self.ask(text, _is_number, pl.Boolean()))
+        listed = _obj(("value", Leaf(price, _NUMBER, _number)), ("currency", currency), ("marketplace_id", market))
+        our_price = _obj(("schedule", _one(_obj(("value_with_tax", Leaf(selling, _NUMBER, _number))))))
+        offer: list[tuple[str, Shape, pl.Expr | None]] = [
+            ("marketplace_id", market, None),
+            ("currency", currency, None),
+            ("audience", Const("ALL"), None),
+            ("our_price", _one(our_price), None),
+        ]
+        if sale is not None and start is not None and end is not None:
+            moments = [self.ask(e, _guarded(_utc), pl.String()) for e in (start, end)]
+            schedule = _obj(
+                ("start_at", Leaf(moments[0])),
+                ("end_at", Leaf(moments[1])),
+                ("value_with_tax", Leaf(sale, _NUMBER, _number)),
+            )
+            offer.append(("discounted_price", _one(_obj(("schedule", _one(schedule)))), dated))
+        present = price.is_not_null()
+        return [("list_price", _one(listed), present), ("purchasable_offer", _one(Obj(tuple(offer))), present)]
+
+    def exact(self, shape: Shape) -> pl.Expr:
+        """Where ``shape`` holds the encoder's attributes."""
+        found = complete(shape)
+        checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
+        return pl.all_horizontal(checks).fill_null(False)
+
+
+def settings_of(settings: Mapping[str, Any]) -> AmazonSettings:
+    """The channel's settings as the encoder reads them."""
+    try:
+        return AmazonSettings.model_validate(settings)
+    except ValueError as exc:  # a run with such settings fails before any row
+        raise NotColumnar(f"settings: {exc}") from None

@@ -1,0 +1,161 @@
+"""A variant's own Amazon attributes a column at a time (feedsync.columnar.amazon) are the encoder's
+(``AmazonEncoder.own_attributes``), byte for byte as JSON, wherever the columns say they are exact: random catalogs,
+with and without a product type definition, with the settings that change them."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.channels.profile import compile_channels
+from feedsync.columnar.amazon import Attributes
+from feedsync.columnar.fields import Compiler
+from feedsync.columnar.schema import json_text
+from feedsync.columnar.source import normalized
+from feedsync.config import load_config
+from feedsync.formats.json_listings import encode
+from feedsync.sources import open_source
+from feedsync.sources.base import normalize_context
+from tests.channels.amazon_reference import DEFINITIONS
+from tests.columnar.test_fields import _write, catalog_row
+from tests.conftest import DEMO, write_config
+
+SETTINGS = [
+    "{seller_id: A2COLUMNS001}",
+    "{seller_id: A2COLUMNS001, marketplace: DE, merchant_shipping_group: tmpl, identifier_exemption: true}",
+    "{seller_id: A2COLUMNS001, fulfillment_channel_code: AMAZON_NA, merchant_shipping_group: x}",
+]
+CATEGORIES = """- {product_type: Men > Tops, amazon_product_type: PRODUCT}
+- {product_type: Women > Dresses, amazon_product_type: HOME}
+- {product_type: Toys, amazon_product_type: HOME}
+"""
+BARE = """
+    fields:
+      condition: "{{ 'used_like_new' if title == 'Tee' else ('used' if title == 'Tee (S)' else '') }}"
+      currency: "{{ '' if brand == 'tee' else price.currency }}"
+      weight_unit: "{{ 'st' if title == 'Blue Tee' else (weight.unit if weight else '') }}"
+      quantity: {value: "-3 if title == 'Blue Tee' else quantity"}
+"""
+"""Fields that leave out a condition and a currency (the encoder's defaults), name conditions a definition's enum
+has, a weight unit feedsync does not convert and a negative quantity (sent as 0)."""
+FIELDS = """
+    fields:
+      bullet_point: {value: "description | bullets(7)"}
+      quantity: {value: "quantity"}
+"""
+
+
+def _rows(rng: random.Random, count: int) -> list[dict[str, str]]:
+    rows = [catalog_row(rng.choice) for _ in range(count)]
+    for index, row in enumerate(rows):
+        if index % 4 == 0:
+            row["description"] = "<ul>" + "".join(f"<li>point {n}</li>" for n in range(index % 9)) + "</ul>"
+        if index % 5 == 0:
+            row["sale_price"] = rng.choice(["10", "9.990", "1e2"])
+            row["sale_price_effective_date"] = "2026-11-27T00:00:00-05:00/2026-12-01T23:59:59-05:00"
+        elif index % 5 == 1:  # a sale without dates: the price the shop sells at
+            row["sale_price"], row["sale_price_effective_date"] = rng.choice(["10", "9.990"]), ""
+        if index % 6 == 0:
+            row["quantity"] = rng.choice(["-2", "0", "7"])
+        if index % 7 == 0:
+            row["weight"] = rng.choice(["906 g", "1.5kg", "2 lb", "0.50 oz", "0 g", "0.001 kg"])
+        if index % 11 == 0:
+            row["gtin"] = rng.choice(["", "012345678905", "00012345678905"])
+    return rows
+
+
+def compare(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:
+    """The rows whose attributes were compared, and the rows the fields made exactly with a product type."""
+    categories = DEMO / "categories.yaml"
+    if definitions:  # product types the shared definitions have
+        settings = settings[:-1] + f", definitions: {DEFINITIONS}}}"
+        categories = directory / "categories.yaml"
+        categories.write_text(CATEGORIES, encoding="utf-8")
+    text = (
+        f"source:\n  path: {directory / 'products.csv'}\n  currency: USD\n  base_url: https://shop.example.com\n"
+        f"channels:\n  amazon:\n    profile: amazon\n    category_map: {categories}\n"
+        f"    settings: {settings}\n{fields}"
+    )
+    config = load_config(write_config(directory, text))
+    (channel,) = compile_channels(config)
+    context = normalize_context(config.source)
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, context)
+    frame = raw.select(exact=exact, **out)
+    compiler = Compiler(channel, context.currency or "")
+    values = compiler.columns(compiler.fields())
+    encoder = AmazonEncoder(channel.settings)
+    attributes = Attributes(encoder.settings, values, compiler.lists, compiler.ask)
+    types = sorted({str(v) for v in channel_values(config, channel).values() if v is not None} or {""})
+    shapes = {t: attributes.of(t, encoder._properties_of(t)) for t in types}
+    columns = {
+        **{f"text {t}": json_text(shape, compiler.ask) for t, shape in shapes.items()},
+        **{f"exact {t}": attributes.exact(shape) for t, shape in shapes.items()},
+    }  # (their asks made before the batch is run)
+    made = compiler.run(frame).select(
+        ok=pl.col("exact") & compiler.exact(), product_type=values["product_type"], **columns
+    )
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    compared = candidates = defined = 0
+    for index, row in enumerate(made.to_dicts()):
+        product_type = row["product_type"]
+        if not row["ok"] or product_type is None:
+            continue
+        candidates += 1
+        if not row[f"exact {product_type}"]:
+            continue
+        view = channel.view(products[index + 2], None, lambda d: None)
+        assert view is not None and channel.field_values is not None
+        expected = channel.field_values(view)
+        properties = encoder._properties_of(product_type)
+        own = encoder.own_attributes(expected, properties, product_type, encoder._pool(product_type, properties))
+        assert row[f"text {product_type}"] == encode(own), (index, expected)
+        compared += 1
+        defined += properties is not None
+    assert defined >= compared // 2 if definitions else defined == 0, (defined, compared)
+    return compared, candidates
+
+
+def channel_values(config: Any, channel: Any) -> dict[int, Any]:
+    """Each row's product type, per row."""
+    found = {}
+    for product in open_source(config.source).products(lambda d: None):
+        view = channel.view(product, None, lambda d: None)
+        if view is not None and channel.field_values is not None:
+            found[product.source.row] = channel.field_values(view).get("product_type")
+    return found
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+@pytest.mark.parametrize("definitions", [False, True])
+def test_own_attributes_are_the_encoders(tmp_path: Path, settings: str, definitions: bool) -> None:
+    if definitions and not DEFINITIONS.is_dir():
+        pytest.skip("../shared is not beside the project")
+    rng = random.Random(settings + str(definitions))
+    _write(tmp_path / "products.csv", _rows(rng, 300))
+    compared, candidates = compare(tmp_path, settings, definitions)
+    assert compared >= candidates * 9 // 10 and candidates > 60, (compared, candidates)
+
+
+@pytest.mark.parametrize("definitions", [False, True])
+def test_own_attributes_of_fields_a_shop_writes_are_the_encoders(tmp_path: Path, definitions: bool) -> None:
+    if definitions and not DEFINITIONS.is_dir():
+        pytest.skip("../shared is not beside the project")
+    _write(tmp_path / "products.csv", _rows(random.Random(8), 300))
+    compared, candidates = compare(tmp_path, SETTINGS[0], definitions, BARE)
+    assert compared >= candidates * 9 // 10 and candidates > 60, (compared, candidates)
+
+
+def test_more_bullet_points_than_the_slots_are_made_per_row(tmp_path: Path) -> None:
+    rng = random.Random(2)
+    rows = _rows(rng, 120)
+    for index, row in enumerate(rows):
+        row["description"] = "<ul>" + "".join(f"<li>point {n}</li>" for n in range(index % 9)) + "</ul>"
+    _write(tmp_path / "products.csv", rows)
+    compared, candidates = compare(tmp_path, SETTINGS[0], False, FIELDS)
+    assert 0 < compared < candidates * 9 // 10  # the rows of 6 to 8 bullet points are not compared
