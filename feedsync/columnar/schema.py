@@ -309,13 +309,15 @@ class Verdict:
         # max/minUniqueItems: how many present entries share each combination of the selectors' values
         upper = key == "maxUniqueItems"
         selectors = list(schema.get("selectors", []))
-        keys = [[_part(entry, selector) for selector in selectors] for entry, _ in entries]
-        if all(isinstance(part, tuple) for parts in keys for part in parts):  # known before any row: grouped
-            groups: dict[Any, list[pl.Expr | None]] = {}
-            for parts, (_, present) in zip(keys, entries, strict=True):
-                groups.setdefault(tuple(parts), []).append(present)
+        keys = [_key(entry, selectors) for entry, _ in entries]
+        if all(not isinstance(k, list) or all(isinstance(part, tuple) for part in k) for k in keys):
+            groups: dict[Any, list[pl.Expr | None]] = {}  # every key known before any row: grouped as Python does
+            for k, (_, present) in zip(keys, entries, strict=True):
+                groups.setdefault(tuple(part[0] for part in k) if isinstance(k, list) else k, []).append(present)
             sizes = [count(presences) for presences in groups.values()]
             return every([_compare(n, lambda n: (n == 0) | ((n <= limit) if upper else (n >= limit))) for n in sizes])
+        if not all(isinstance(k, list) for k in keys):
+            raise NotColumnar("unique items of objects that vary beside other values")
         truths = []
         for i, (_, present) in enumerate(entries):  # each present entry: how many present entries share its key
             same = [
@@ -369,14 +371,19 @@ class Verdict:
         return every(truths)
 
 
-def _part(entry: Shape, selector: str) -> Any:
-    """An entry's value of a selector (schema_check's ``_unique`` key): a 1-tuple of its canonical value
-    (``("absent",)`` when the entry lacks it), known before any row; or [a text column, its presence (None:
-    always)]."""
-    if not isinstance(entry, Obj):
-        if static(entry):
-            return (canonical(value_of(entry)),)
-        raise NotColumnar("unique items of values that vary")
+def _key(entry: Shape, selectors: list[str]) -> Any:
+    """An entry's key among the entries (schema_check's ``_unique``): an object's is a list of its selectors'
+    :func:`_part`; any other entry's is its canonical value (known before any row)."""
+    if isinstance(entry, Obj):
+        return [_part(entry, selector) for selector in selectors]
+    if static(entry):
+        return canonical(value_of(entry))
+    raise NotColumnar("unique items of values that vary")
+
+
+def _part(entry: Obj, selector: str) -> Any:
+    """An object entry's value of a selector: a 1-tuple of its canonical value (``("absent",)`` when the entry
+    lacks it), known before any row; or [a text column, its presence (None: always)]."""
     for name, sub, present in entry.members:
         if name != selector:
             continue

@@ -225,6 +225,13 @@ def test_translated_where_the_encoder_makes_it_so() -> None:
     assert {len(template.value(r)) for r in rows} == {0, 1, 2, 3}
     with pytest.raises(NotColumnar):
         verdicts({"enum": [[]]}, template, columns, rows)
+    # entries that are not objects are their own keys, whatever the selectors: None and true are two
+    columns = Columns()
+    template = arr(columns, [const(None), const(True), const(1), const(1.0)], True)
+    rows = rows_of(columns, random.Random(4), 40)
+    assert_same({"maxUniqueItems": 1, "selectors": []}, template, columns, rows)
+    assert_same({"maxUniqueItems": 1, "selectors": ["a"]}, template, columns, rows)
+    assert {len(template.value(r)) for r in rows} == {0, 1, 2, 3, 4}
 
 
 def test_texts_are_judged_natively_and_patterns_once_per_value() -> None:
