@@ -131,22 +131,22 @@ def _expr(truth: Truth) -> pl.Expr:
     return pl.lit(truth) if isinstance(truth, bool) else truth
 
 
-def every(truths: list[Truth]) -> Truth:
-    if any(t is False for t in truths):
-        return False
-    exprs = [t for t in truths if t is not True]
+def _fold(truths: list[Truth], decisive: bool, join: Callable[[list[pl.Expr]], pl.Expr]) -> Truth:
+    """``truths`` joined: ``decisive`` when one of them is; the columns joined, the other bools dropped."""
+    if any(t is decisive for t in truths):
+        return decisive
+    exprs = [t for t in truths if not isinstance(t, bool)]
     if not exprs:
-        return True
-    return exprs[0] if len(exprs) == 1 else pl.all_horizontal(exprs)
+        return not decisive
+    return exprs[0] if len(exprs) == 1 else join(exprs)
+
+
+def every(truths: list[Truth]) -> Truth:
+    return _fold(truths, False, pl.all_horizontal)
 
 
 def some(truths: list[Truth]) -> Truth:
-    if any(t is True for t in truths):
-        return True
-    exprs = [t for t in truths if t is not False]
-    if not exprs:
-        return False
-    return exprs[0] if len(exprs) == 1 else pl.any_horizontal(exprs)
+    return _fold(truths, True, pl.any_horizontal)
 
 
 def negate(truth: Truth) -> Truth:

@@ -40,14 +40,19 @@ def oddly(message: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     return odd
 
 
-@pytest.mark.parametrize("name", SHARED_FILES)
-def test_generated_verdicts_are_the_closures_on_every_definition_and_requirement_set(name: str) -> None:
-    root = load(DEFINITIONS / name)
-    schemas = {
+def requirement_schemas(root: dict[str, Any]) -> dict[str, Any]:
+    """A definition's schema for each requirement set, as feedsync derives them from the LISTING one."""
+    return {
         "LISTING": root,
         "LISTING_PRODUCT_ONLY": derive(root, lambda n: n not in OFFER_ATTRIBUTES),
         "LISTING_OFFER_ONLY": derive(root, lambda n: n in OFFER_ATTRIBUTES),
     }
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_generated_verdicts_are_the_closures_on_every_definition_and_requirement_set(name: str) -> None:
+    root = load(DEFINITIONS / name)
+    schemas = requirement_schemas(root)
     rng = random.Random(name)
     bases = [complete(root, rng, optional=rng.randrange(0, 20)) for _ in range(3)]
     for requirements, schema in schemas.items():

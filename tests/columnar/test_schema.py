@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES, derive
 from feedsync.channels.amazon.offers import number_of_text
 from feedsync.channels.amazon.schema_check import compile_schema
 from feedsync.columnar.fields import NotColumnar
@@ -27,7 +26,7 @@ from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, json
 from feedsync.formats.json_listings import encode
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
 from tests.channels.test_amazon_schema_check import BROKEN, FORMATTED, complete
-from tests.channels.test_amazon_schema_codegen import NAMES, objects, schemas
+from tests.channels.test_amazon_schema_codegen import NAMES, objects, requirement_schemas, schemas
 
 
 def _read_number(text: str) -> Any:
@@ -232,6 +231,49 @@ def test_translated_where_the_encoder_makes_it_so() -> None:
     assert_same({"maxUniqueItems": 1, "selectors": []}, template, columns, rows)
     assert_same({"maxUniqueItems": 1, "selectors": ["a"]}, template, columns, rows)
     assert {len(template.value(r)) for r in rows} == {0, 1, 2, 3, 4}
+    # selectors' values compared as JSON Schema compares them: true is not 1, 1.0 is 1
+    columns = Columns()
+    kinds = [const(True), const(1), const(1.0)]
+    template = arr(columns, [obj(columns, [("kind", kind, False)]) for kind in kinds], True)
+    rows = rows_of(columns, random.Random(5), 40)
+    got, _ = verdicts({"maxUniqueItems": 1, "selectors": ["kind"]}, template, columns, rows)
+    assert got == [len(template.value(row)) < 3 for row in rows]
+    assert_same({"maxUniqueItems": 1, "selectors": ["kind"]}, template, columns, rows)
+
+
+def test_one_of_is_exactly_one() -> None:
+    columns = Columns()
+    template = leaf(columns, "string", ["a", "ab", "abc", "abcd"])
+    rows = rows_of(columns, random.Random(7), 60)
+    schema = {"oneOf": [{"maxLength": 2}, {"enum": ["ab", "abc"]}]}
+    got, _ = verdicts(schema, template, columns, rows)
+    assert got == [row["c0"] in ("a", "abc") for row in rows]  # "ab" passes both
+    assert_same(schema, template, columns, rows)
+
+
+def test_selectors_that_vary_count_the_entries_that_share_them() -> None:
+    """An identifier's type varies by row (ean, upc, gtin), absent in some entries, known in others."""
+    columns = Columns()
+    kinds = ["ean", "upc", "gtin"]
+
+    def entry(kind: Template, varies: bool) -> Template:
+        return obj(
+            columns,
+            [("type", kind, varies), ("value", leaf(columns, "string"), False), ("marketplace_id", const("M"), False)],
+        )
+
+    entries = [entry(leaf(columns, "string", kinds), True), entry(leaf(columns, "string", kinds), False)]
+    entries += [entry(const("ean"), False), entry(leaf(columns, "string", kinds), True)]
+    template = arr(columns, entries, True)
+    rows = rows_of(columns, random.Random(6), 400)
+    for schema in (
+        {"maxUniqueItems": 1, "selectors": ["marketplace_id", "type"]},
+        {"minUniqueItems": 2, "selectors": ["type"]},
+        {"maxUniqueItems": 1, "selectors": ["type", "absent"]},
+    ):
+        assert_same(schema, template, columns, rows)
+        got, _ = verdicts(schema, template, columns, rows)
+        assert 40 < sum(got) < 360, schema  # both verdicts, often
 
 
 def test_texts_are_judged_natively_and_patterns_once_per_value() -> None:
@@ -241,15 +283,15 @@ def test_texts_are_judged_natively_and_patterns_once_per_value() -> None:
     asks = Asks()
     verdict = Verdict({}, asks)
     native = verdict.of(
-        {"type": "string", "maxLength": 2, "enum": ["a", "ab", "üüü"], "maxUtf8ByteLength": 4}, template.shape
-    )
+        {"type": "string", "maxLength": 3, "enum": ["a", "ab", "üüü"], "maxUtf8ByteLength": 4}, template.shape
+    )  # "üüü": three characters, six bytes
     assert not asks.asks  # no value asked
     pattern = verdict.of({"pattern": "^a"}, template.shape)
     frame = asks.run(frame_of(columns, rows))
     assert asks.asked == 4  # each distinct value once
     out = frame.select(native=native, pattern=pattern)
     for row, ok, matched in zip(rows, out["native"], out["pattern"], strict=True):
-        assert ok is (row["c0"] in ("a", "ab"))
+        assert ok is (row["c0"] in ("a", "ab"))  # "üüü" is over the UTF-8 limit
         assert matched is row["c0"].startswith("a")
 
 
@@ -289,12 +331,7 @@ def _template_of(value: Any, columns: Columns, rng: random.Random, top: bool = F
 def test_the_shared_definitions_on_messages_of_their_attributes(name: str) -> None:
     if not DEFINITIONS.is_dir():
         pytest.skip("../shared is not beside the project")
-    root = load(DEFINITIONS / name)
-    schemas = {
-        "LISTING": root,
-        "LISTING_PRODUCT_ONLY": derive(root, lambda n: n not in OFFER_ATTRIBUTES),
-        "LISTING_OFFER_ONLY": derive(root, lambda n: n in OFFER_ATTRIBUTES),
-    }
+    schemas = requirement_schemas(load(DEFINITIONS / name))
     rng = random.Random(name)
     passed = failed = 0
     for schema in schemas.values():
