@@ -22,7 +22,6 @@ import polars as pl
 from feedsync.channels.amazon.family import condition_in, weight_in
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
-from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete
 
 BULLETS = 5
@@ -223,11 +222,3 @@ class Attributes:
         found = complete(shape)
         checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
         return pl.all_horizontal(checks).fill_null(False)
-
-
-def settings_of(settings: Mapping[str, Any]) -> AmazonSettings:
-    """The channel's settings as the encoder reads them."""
-    try:
-        return AmazonSettings.model_validate(settings)
-    except ValueError as exc:  # a run with such settings fails before any row
-        raise NotColumnar(f"settings: {exc}") from None
