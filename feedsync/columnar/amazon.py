@@ -19,9 +19,11 @@ from typing import Any
 
 import polars as pl
 
-from feedsync.channels.amazon.family import condition_in, weight_in
+from feedsync.channels.amazon.extra import KNOWN_FIELDS, _shaped, placement
+from feedsync.channels.amazon.family import AXES, choose_theme, condition_in, weight_in
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
+from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete
 
 BULLETS = 5
@@ -31,6 +33,44 @@ _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", "color", "size", "material", "pattern")
 _EXEMPTION = "supplier_declared_has_product_identifier_exemption"
 _NUMBER = "number"
+_SHAPED = "shaped"  # a mapped field's text as the definition's declared type makes it (``extra._shaped``)
+_PARENTAGE = ("parentage_level", "child_parent_sku_relationship", "variation_theme")
+Member = tuple[str, Shape, pl.Expr | None]
+
+
+class _Node(dict[str, Any]):
+    """An object a mapped field's part is placed in (``extra._place``), made as the fields come; ``array``: written
+    as an array of this one object."""
+
+    def __init__(self, array: bool = False) -> None:
+        super().__init__()
+        self.array = array
+
+
+def _shape_of(node: _Node) -> Shape:
+    shape = Obj(tuple((name, _shape_of(sub) if isinstance(sub, _Node) else sub, None) for name, sub in node.items()))
+    return _one(shape) if node.array else shape
+
+
+def cut(shape: Shape, schema: Any) -> Shape:
+    """``shape`` with what ``schema`` does not allow removed, as ``allowed.Allowed`` cuts a value of it: the members a
+    closed object (``additionalProperties: false`` without patterns) does not declare, at any depth."""
+    if not isinstance(schema, dict):
+        return shape
+    items = schema.get("items")
+    if isinstance(items, dict):
+        return Arr(tuple((cut(e, items), p) for e, p in shape.entries)) if isinstance(shape, Arr) else shape
+    properties = schema.get("properties")
+    if not isinstance(properties, dict) or not isinstance(shape, Obj):
+        return shape
+    closed = schema.get("additionalProperties") is False and not schema.get("patternProperties")
+    return Obj(
+        tuple(
+            (name, cut(sub, properties[name]) if name in properties else sub, present)
+            for name, sub, present in shape.members
+            if name in properties or not closed
+        )
+    )
 
 
 def _number(text: str) -> Any:
@@ -138,6 +178,128 @@ class Attributes:
             absent = gtin.is_null() if gtin is not None else None
             members.append((_EXEMPTION, _one(_obj(("value", Const(True)), ("marketplace_id", market))), absent))
         return Obj(tuple(members))
+
+    def extras(self, properties: Mapping[str, Any] | None) -> list[Member]:
+        """The attributes the mapped fields set (``extra.extra_attributes``), in the order the channel's fields first
+        set them; an attribute is there where its first field is (an item where its fields are not all there or all
+        absent is not exact: its entry would hold some of its parts)."""
+        keys = [key for key in self.values if key not in KNOWN_FIELDS]
+        tops: dict[str, _Node] = {}
+        firsts: dict[str, pl.Expr] = {}
+        for key in keys:
+            if key in self.lists:
+                raise NotColumnar(f"a list in the mapped field {key}")
+            where = placement(key, properties)
+            if where is None:
+                continue  # not an attribute of the product type
+            there = self.values[key].is_not_null()
+            first = firsts.setdefault(where.name, there)
+            if first is not there:
+                self.checks.append(there == first)
+            top = entry = tops.setdefault(where.name, _Node())
+            for part, array, tagged in where.steps:
+                found = entry.get(part)
+                if not isinstance(found, _Node):
+                    found = entry[part] = _Node(array)
+                entry = found
+                if tagged:
+                    entry.setdefault("language_tag", self._language)
+            declared = where.declared
+            read = (lambda text, d=declared: _shaped(text, d)) if where.shapes else None
+            entry[where.last] = Leaf(self.values[key], _SHAPED if read else "string", read)
+            if where.tagged:
+                top.setdefault("language_tag", self._language)
+            top.setdefault("marketplace_id", self._market)
+        return [(name, _one(_shape_of(top)), firsts[name]) for name, top in tops.items()]
+
+    def message(self, product_type: str, definition: Mapping[str, Any] | None, theme: pl.Expr) -> Obj:
+        """A variant's LISTING message (``AmazonEncoder._messages``' last): its own attributes, the mapped fields',
+        cut to what the product type's ``definition`` (its LISTING schema; None: none) allows as ``Allowed.cut`` cuts
+        it, and, with a parent SKU, its parentage and the family's variation ``theme`` (a text column)."""
+        properties = definition["properties"] if definition is not None else None
+        own = list(self.of(product_type, properties).members)
+        mapped = self.extras(properties)
+        names = {name for name, _, _ in own} | set(_PARENTAGE)
+        if any(name in names for name, _, _ in mapped):
+            raise NotColumnar("a mapped field of an attribute the encoder writes")
+        members = own + mapped
+        if properties is not None:  # ``Allowed``: closed to its attributes when the message is, each entry cut
+            closed = definition.get("additionalProperties") is False  # type: ignore[union-attr]
+            members = [
+                (name, cut(sub, properties[name]) if name in properties else sub, present)
+                for name, sub, present in members
+                if name in properties or not closed
+            ]
+        parent = self.values.get("parent_sku")
+        if parent is not None:
+            market = self._market
+            child = _one(_obj(("value", Const("child")), ("marketplace_id", market)))
+            relationship = _obj(
+                ("child_relationship_type", Const("variation")),
+                ("parent_sku", Leaf(parent)),
+                ("marketplace_id", market),
+            )
+            present = parent.is_not_null()
+            members += [
+                ("parentage_level", child, present),
+                ("child_parent_sku_relationship", _one(relationship), present),
+                ("variation_theme", _one(_obj(("name", Leaf(theme)))), present),
+            ]
+        return _obj(
+            ("sku", Leaf(self.values["sku"])),
+            ("operationType", Const("UPDATE")),
+            ("productType", Const(product_type)),
+            ("requirements", Const("LISTING")),
+            ("attributes", Obj(tuple(members))),
+        )
+
+    def own_theme(self) -> pl.Expr:
+        """The variation theme without a definition: the axes the variant has (size and colour, else material and
+        pattern), as ``AmazonEncoder._theme`` names them without a family survey (SIZE when it has none); a
+        ``variation_theme`` field chooses one."""
+        present = {name: self._present(name) for name in AXES}
+
+        def named(names: tuple[str, ...]) -> pl.Expr:
+            parts = [pl.when(present[n]).then(pl.lit(n.upper())) for n in names if present[n] is not None]
+            return pl.concat_str(parts, separator="/", ignore_nulls=True) if parts else pl.lit("")
+
+        if choose_theme(["color", "size"], None) != "SIZE/COLOR":
+            raise NotColumnar("the order of a theme's axes")
+        first, then = named(("size", "color")), named(("material", "pattern"))
+        theme = pl.when(first != "").then(first).when(then != "").then(then).otherwise(pl.lit("SIZE"))
+        chosen = self.values.get("variation_theme")
+        return theme if chosen is None else pl.when(chosen.is_not_null() & (chosen != "")).then(chosen).otherwise(theme)
+
+    def family_theme(
+        self, properties: Mapping[str, Any] | None, group: pl.Expr, axes: Mapping[str, pl.Expr], whole: pl.Expr
+    ) -> pl.Expr:
+        """The variation theme with a family survey (``FamilySurvey``, a run with definitions): the definition's
+        allowed theme naming what the family's variants differ by (``axes``: the catalog's colour, size, material
+        and pattern columns; ``group``: the family, whole in the batch); for a family whose variants do not differ,
+        the theme of the axes the variant has. Null where none fits (AMZ016: made per row). Exact where every variant
+        of the family is (``whole``: the rows the columns read as the per-row reader does)."""
+        self.checks.append(group.is_null() | whole.fill_null(False).all().over(group))
+        differ = [
+            pl.when(axes[a].fill_null("").n_unique().over(group) > 1).then(pl.lit(a)) for a in AXES
+        ]  # fmt: skip
+        family = pl.concat_str(differ, separator=",", ignore_nulls=True)
+        own = pl.concat_str(
+            [pl.when(self._present(a)).then(pl.lit(a)) for a in AXES if a in self.values],
+            separator=",",
+            ignore_nulls=True,
+        ) if any(a in self.values for a in AXES) else pl.lit("")  # fmt: skip
+        key = pl.when(group.is_not_null() & (family != "")).then("F:" + family).otherwise("V:" + own)
+
+        def theme(text: str) -> str | None:
+            kind, _, names = text.partition(":")
+            found = names.split(",") if names else []
+            if kind == "V" and properties is None:
+                found = [a for a in ("size", "color") if a in found] or found
+            return choose_theme(found, properties)
+
+        chosen = self.values.get("variation_theme")
+        made = self.ask(key, theme, pl.String())
+        return made if chosen is None else pl.when(chosen.is_not_null() & (chosen != "")).then(chosen).otherwise(made)
 
     def _weight(self, properties: Mapping[str, Any] | None) -> tuple[str, Shape, pl.Expr | None] | None:
         value, unit = self.values.get("weight_value"), self.values.get("weight_unit")

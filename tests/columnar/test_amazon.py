@@ -4,6 +4,7 @@ with and without a product type definition, with the settings that change them."
 
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 from typing import Any
@@ -11,18 +12,22 @@ from typing import Any
 import polars as pl
 import pytest
 
+from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.channels.base import ChannelItem
 from feedsync.channels.profile import compile_channels
-from feedsync.columnar.amazon import Attributes
+from feedsync.columnar.amazon import Attributes, cut
 from feedsync.columnar.fields import Compiler
-from feedsync.columnar.schema import json_text
+from feedsync.columnar.schema import Obj, json_text, of, value_of
 from feedsync.columnar.source import normalized
 from feedsync.config import load_config
-from feedsync.formats.json_listings import encode
+from feedsync.diagnostics import Severity
+from feedsync.formats.json_listings import encode, message_bytes
 from feedsync.sources import open_source
 from feedsync.sources.base import normalize_context
 from tests.channels.amazon_reference import DEFINITIONS
 from tests.columnar.test_fields import _write, catalog_row
+from tests.columnar.test_source import BASELINE
 from tests.conftest import DEMO, write_config
 
 SETTINGS = [
@@ -43,6 +48,28 @@ BARE = """
 """
 """Fields that leave out a condition and a currency (the encoder's defaults), name conditions a definition's enum
 has, a weight unit feedsync does not convert and a negative quantity (sent as 0)."""
+MAPPED = """
+    fields:
+      country_of_origin: CN
+      item_type_keyword: apparel
+      batteries_required: "false"
+      supplier_declared_dg_hz_regulation: not_applicable
+      item_package_dimensions__height__value: "{{ '' if title == 'Blue Tee' and brand == 'Northwind' else '10' }}"
+      item_package_dimensions__height__unit: centimeters
+      item_package_dimensions__width__value: "20"
+      item_package_dimensions__width__unit: centimeters
+      item_package_dimensions__length__value: "30"
+      item_package_dimensions__length__unit: centimeters
+      design_name__value: "{{ material }}"
+"""
+"""Attributes the shop maps (as the benchmark does): the first part of one empty in some rows (its entry holds the
+other parts: such a row is made per row), one empty where the catalog has no material, one that PRODUCT lacks and HOME
+has (left out of PRODUCT's messages)."""
+US = [
+    "{seller_id: A2COLUMNS001, merchant_shipping_group: tmpl}",  # (PRODUCT requires a shipping group)
+    "{seller_id: A2COLUMNS001, fulfillment_channel_code: AMAZON_NA}",
+]
+"""Settings of the US marketplace, whose definitions have the attributes MAPPED names."""
 FIELDS = """
     fields:
       bullet_point: {value: "description | bullets(7)"}
@@ -69,8 +96,8 @@ def _rows(rng: random.Random, count: int) -> list[dict[str, str]]:
     return rows
 
 
-def compare(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:
-    """The rows whose attributes were compared, and the rows the fields made exactly with a product type."""
+def _channel(directory: Path, settings: str, definitions: bool, fields: str) -> tuple[Any, Any]:
+    """The config of an Amazon channel over ``directory``'s catalog, and the channel compiled."""
     categories = DEMO / "categories.yaml"
     if definitions:  # product types the shared definitions have
         settings = settings[:-1] + f", definitions: {DEFINITIONS}}}"
@@ -83,6 +110,12 @@ def compare(directory: Path, settings: str, definitions: bool, fields: str = "")
     )
     config = load_config(write_config(directory, text))
     (channel,) = compile_channels(config)
+    return config, channel
+
+
+def compare(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:
+    """The rows whose attributes were compared, and the rows the fields made exactly with a product type."""
+    config, channel = _channel(directory, settings, definitions, fields)
     context = normalize_context(config.source)
     raw = pl.read_csv(config.source.path, infer_schema=False)
     out, exact = normalized(raw.columns, context)
@@ -159,3 +192,124 @@ def test_more_bullet_points_than_the_slots_are_made_per_row(tmp_path: Path) -> N
     _write(tmp_path / "products.csv", rows)
     compared, candidates = compare(tmp_path, SETTINGS[0], False, FIELDS)
     assert 0 < compared < candidates * 9 // 10  # the rows of 6 to 8 bullet points are not compared
+
+
+# Whole LISTING messages -----------------------------------------------------------------------------------------
+
+
+def messages(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:
+    """Each variant's LISTING message a column at a time against the encoder's (asked as a run asks it: the
+    catalog surveyed first with definitions, each item's rules checked, then the encoder's check, then encoded, in
+    the file's order). Returns the messages compared and the rows written whose fields were made exactly with a
+    product type."""
+    config, channel = _channel(directory, settings, definitions, fields)
+    context = normalize_context(config.source)
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, context)
+    frame = raw.select(exact=exact, **out)
+    compiler = Compiler(channel, context.currency or "")
+    values = compiler.columns(compiler.fields())
+    encoder = AmazonEncoder(channel.settings)
+    attributes = Attributes(encoder.settings, values, compiler.lists, compiler.ask)
+    products = list(open_source(config.source).products(lambda d: None))
+    types = sorted({t for t in map(product_type_of(channel), products) if t} or {""})
+    columns = {}
+    for t in types:
+        definition = encoder._checker.definition(t) if encoder.surveys else None
+        if encoder.surveys:
+            axes = {a: pl.col(a) for a in ("color", "size", "material", "pattern")}
+            theme = attributes.family_theme(encoder._properties_of(t), pl.col("group_id"), axes, pl.col("exact"))
+        else:
+            theme = attributes.own_theme()
+        shape = attributes.message(t, definition.schema if definition is not None else None, theme)
+        columns[f"text {t}"] = json_text(shape, compiler.ask)
+        columns[f"exact {t}"] = attributes.exact(shape)
+    made = compiler.run(frame).select(
+        ok=pl.col("exact") & compiler.exact(), product_type=values["product_type"], **columns
+    )
+    if encoder.surveys:
+        encoder.survey(lambda: iter(products), None, channel, joined=False)
+    by_row = {product.source.row: product for product in products}
+    compared = candidates = 0
+    for index, row in enumerate(made.to_dicts()):
+        product = by_row.get(index + 2)
+        if product is None:  # a row the reader makes no product of
+            continue
+        view = channel.view(product, None, lambda d: None)
+        assert view is not None and channel.field_values is not None
+        item = ChannelItem(id=product.id, values=channel.field_values(view), product=product)
+        found = channel.spec.check_item(item, "amazon")  # as the stream asks: the rules, then the encoder
+        if not any(d.severity is Severity.ERROR for d in found):
+            found += encoder.check(item, "amazon")
+        written = None if any(d.severity is Severity.ERROR for d in found) else encoder.encode(item)
+        product_type = row["product_type"]
+        if not row["ok"] or product_type is None or written is None:
+            continue
+        candidates += 1
+        if row[f"exact {product_type}"]:
+            made_text, expected = row[f"text {product_type}"].encode(), message_bytes(written[-1])
+            at = next((i for i, (a, b) in enumerate(zip(made_text, expected, strict=False)) if a != b), len(expected))
+            assert made_text == expected, (index, made_text[at - 150 : at + 60], expected[at - 150 : at + 60])
+            compared += 1
+    return compared, candidates
+
+
+def product_type_of(channel: Any) -> Any:
+    def found(product: Any) -> Any:
+        view = channel.view(product, None, lambda d: None)
+        return None if view is None or channel.field_values is None else channel.field_values(view).get("product_type")
+
+    return found
+
+
+@pytest.mark.parametrize(("settings", "definitions"), [(US[0], False), (US[0], True), (US[1], False)])
+def test_listing_messages_are_the_encoders(tmp_path: Path, settings: str, definitions: bool) -> None:
+    if definitions and not DEFINITIONS.is_dir():
+        pytest.skip("../shared is not beside the project")
+    rng = random.Random(settings + "messages")
+    rows = _rows(rng, 400)
+    for index, row in enumerate(rows):  # families of a few variants, one after another, that a theme can name
+        if index % 10:  # most of them of the forms the columns read (a tenth of the catalog's odd forms)
+            row.update({name: BASELINE[name] for name in ("price", "quantity", "weight", "gtin", "link")})
+            row["title"] = rng.choice(["Tee", "Blue Tee", "Tee (S)"])
+            row["product_type"] = rng.choice(["Men > Tops", "Men > Tops", "Men > Tops", "women >  dresses"])
+        row["id"] = f"SKU-{index}"
+        row["group_id"] = f"G-{index // 4}"
+        row["color"] = ["Blue", "Red", "", "Crème"][index % 4] if index % 3 else row["color"]
+        row["size"] = rng.choice(["S", "M", ""]) if index % 8 < 4 else "M"
+        row["brand"] = "Northwind" if index % 7 else row["brand"]
+        row["material"] = "" if index % 5 else "Cotton"
+        row["pattern"] = ""
+        if index % 6:
+            row["description"] = "<ul><li>Soft</li><li>Warm &amp; light</li></ul>"
+    _write(tmp_path / "products.csv", rows)
+    compared, candidates = messages(tmp_path, settings, definitions, MAPPED)
+    # not compared: a family with a row of the catalog's odd forms, a row whose mapped dimensions lack a part
+    assert compared >= candidates // 2 and compared > 20, (compared, candidates)
+
+
+def test_the_cut_of_a_shape_is_the_cut_of_its_value() -> None:
+    """``cut`` removes what ``Allowed.cut`` removes, at every depth: attributes a closed message lacks, parts a
+    closed entry lacks, parts of a closed object inside an entry."""
+    schema = {
+        "additionalProperties": False,
+        "properties": {
+            "a": {"items": {"additionalProperties": False, "properties": {"value": {}, "inner": {
+                "additionalProperties": False, "properties": {"unit": {}}}}}},
+            "b": {"items": {"properties": {"value": {}}}},
+            "c": {"items": {"additionalProperties": False, "patternProperties": {"^x": {}}, "properties": {}}},
+        },
+    }  # fmt: skip
+    value = {
+        "a": [{"value": 1, "extra": 2, "inner": {"unit": "g", "scale": 3}}],
+        "b": [{"value": 1, "extra": 2}],
+        "c": [{"xy": 1, "z": 2}],
+        "d": [{"value": 1}],
+    }
+    expected = copy.deepcopy(value)
+    Allowed(schema).cut(expected)
+    shape = of(value)
+    assert isinstance(shape, Obj)
+    members = [(n, cut(sub, schema["properties"][n]), p) for n, sub, p in shape.members if n in schema["properties"]]
+    assert value_of(Obj(tuple(members))) == expected
+    assert expected["a"] == [{"value": 1, "inner": {"unit": "g"}}] and "d" not in expected
