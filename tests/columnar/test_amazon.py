@@ -113,9 +113,11 @@ def _channel(directory: Path, settings: str, definitions: bool, fields: str) -> 
     return config, channel
 
 
-def compare(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:
-    """The rows whose attributes were compared, and the rows the fields made exactly with a product type."""
-    config, channel = _channel(directory, settings, definitions, fields)
+def _compiled(
+    config: Any, channel: Any
+) -> tuple[pl.DataFrame, Compiler, dict[str, pl.Expr], AmazonEncoder, Attributes]:
+    """The catalog's normalized columns, the channel's fields compiled, the per-row encoder and the columnar
+    attributes over the fields."""
     context = normalize_context(config.source)
     raw = pl.read_csv(config.source.path, infer_schema=False)
     out, exact = normalized(raw.columns, context)
@@ -123,8 +125,15 @@ def compare(directory: Path, settings: str, definitions: bool, fields: str = "")
     compiler = Compiler(channel, context.currency or "")
     values = compiler.columns(compiler.fields())
     encoder = AmazonEncoder(channel.settings)
-    attributes = Attributes(encoder.settings, values, compiler.lists, compiler.ask)
-    types = sorted({str(v) for v in channel_values(config, channel).values() if v is not None} or {""})
+    return frame, compiler, values, encoder, Attributes(encoder.settings, values, compiler.lists, compiler.ask)
+
+
+def compare(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:
+    """The rows whose attributes were compared, and the rows the fields made exactly with a product type."""
+    config, channel = _channel(directory, settings, definitions, fields)
+    frame, compiler, values, encoder, attributes = _compiled(config, channel)
+    products = list(open_source(config.source).products(lambda d: None))
+    types = sorted({t for t in map(product_type_of(channel), products) if t} or {""})
     shapes = {t: attributes.of(t, encoder._properties_of(t)) for t in types}
     columns = {
         **{f"text {t}": json_text(shape, compiler.ask) for t, shape in shapes.items()},
@@ -133,7 +142,7 @@ def compare(directory: Path, settings: str, definitions: bool, fields: str = "")
     made = compiler.run(frame).select(
         ok=pl.col("exact") & compiler.exact(), product_type=values["product_type"], **columns
     )
-    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    by_row = {product.source.row: product for product in products}
     compared = candidates = defined = 0
     for index, row in enumerate(made.to_dicts()):
         product_type = row["product_type"]
@@ -142,7 +151,7 @@ def compare(directory: Path, settings: str, definitions: bool, fields: str = "")
         candidates += 1
         if not row[f"exact {product_type}"]:
             continue
-        view = channel.view(products[index + 2], None, lambda d: None)
+        view = channel.view(by_row[index + 2], None, lambda d: None)
         assert view is not None and channel.field_values is not None
         expected = channel.field_values(view)
         properties = encoder._properties_of(product_type)
@@ -152,16 +161,6 @@ def compare(directory: Path, settings: str, definitions: bool, fields: str = "")
         defined += properties is not None
     assert defined >= compared // 2 if definitions else defined == 0, (defined, compared)
     return compared, candidates
-
-
-def channel_values(config: Any, channel: Any) -> dict[int, Any]:
-    """Each row's product type, per row."""
-    found = {}
-    for product in open_source(config.source).products(lambda d: None):
-        view = channel.view(product, None, lambda d: None)
-        if view is not None and channel.field_values is not None:
-            found[product.source.row] = channel.field_values(view).get("product_type")
-    return found
 
 
 @pytest.mark.parametrize("settings", SETTINGS)
@@ -203,14 +202,7 @@ def messages(directory: Path, settings: str, definitions: bool, fields: str = ""
     the file's order). Returns the messages compared and the rows written whose fields were made exactly with a
     product type."""
     config, channel = _channel(directory, settings, definitions, fields)
-    context = normalize_context(config.source)
-    raw = pl.read_csv(config.source.path, infer_schema=False)
-    out, exact = normalized(raw.columns, context)
-    frame = raw.select(exact=exact, **out)
-    compiler = Compiler(channel, context.currency or "")
-    values = compiler.columns(compiler.fields())
-    encoder = AmazonEncoder(channel.settings)
-    attributes = Attributes(encoder.settings, values, compiler.lists, compiler.ask)
+    frame, compiler, values, encoder, attributes = _compiled(config, channel)
     products = list(open_source(config.source).products(lambda d: None))
     types = sorted({t for t in map(product_type_of(channel), products) if t} or {""})
     columns = {}
