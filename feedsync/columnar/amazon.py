@@ -15,16 +15,21 @@ the encoder's attributes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import polars as pl
 
+from feedsync.channels.amazon.allowed import Allowed
+from feedsync.channels.amazon.definitions import Definition
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, _shaped, placement
-from feedsync.channels.amazon.family import AXES, choose_theme, condition_in, weight_in
+from feedsync.channels.amazon.family import AXES, choose_theme, condition_in, parent_facts, theme_attribute, weight_in
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete
+from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, compared_text, complete, json_text
+from feedsync.formats.json_listings import encode
 
 BULLETS = 5
 """Bullet points a message holds a column at a time (the built-in profile makes at most five): an item with more is
@@ -36,6 +41,23 @@ _NUMBER = "number"
 _SHAPED = "shaped"  # a mapped field's text as the definition's declared type makes it (``extra._shaped``)
 _PARENTAGE = ("parentage_level", "child_parent_sku_relationship", "variation_theme")
 Member = tuple[str, Shape, pl.Expr | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """What a variant's family adds to its messages (``AmazonEncoder._parent`` and ``_compare_with_parent``)."""
+
+    parent: pl.Expr
+    """The parent's LISTING_PRODUCT_ONLY message as JSON, at the family's first row (null at the others)."""
+    taken: pl.Expr
+    """The facts the parent took from the family's first variant, in order (a list of attribute names; empty
+    without a definition), at every row of the family."""
+    unmapped: pl.Expr
+    """The facts the definition requires of the parent that its first variant lacks (AMZ019: such a family is made
+    per row)."""
+    differs: dict[str, pl.Expr]
+    """Attribute -> whether the variant's value differs from the parent's (taken from the first variant; not an
+    attribute the theme names): AMZ015 for each taken attribute that does, in ``taken``'s order."""
 
 
 class _Node(dict[str, Any]):
@@ -143,6 +165,9 @@ class Attributes:
         return [(value.list.get(i, null_on_oob=True), size > i) for i in range(slots)]
 
     def of(self, product_type: str, properties: Mapping[str, Any] | None) -> Obj:
+        """A variant's own attributes for one product type (``AmazonEncoder.own_attributes``). Begins a shape:
+        :meth:`exact` is that of the shape made since (with its mapped fields and family)."""
+        self.checks = []
         market = self._market
         members: list[tuple[str, Shape, pl.Expr | None]] = []
         for name in _TEXTS_BEFORE_GTIN:
@@ -276,9 +301,8 @@ class Attributes:
         """The variation theme with a family survey (``FamilySurvey``, a run with definitions): the definition's
         allowed theme naming what the family's variants differ by (``axes``: the catalog's colour, size, material
         and pattern columns; ``group``: the family, whole in the batch); for a family whose variants do not differ,
-        the theme of the axes the variant has. Null where none fits (AMZ016: made per row). Exact where every variant
-        of the family is (``whole``: the rows the columns read as the per-row reader does)."""
-        self.checks.append(group.is_null() | whole.fill_null(False).all().over(group))
+        the theme of the axes the variant has. Null where none fits (AMZ016: made per row) and where a variant of
+        the family is not ``whole`` (a row the columns do not read as the per-row reader does)."""
         differ = [
             pl.when(axes[a].fill_null("").n_unique().over(group) > 1).then(pl.lit(a)) for a in AXES
         ]  # fmt: skip
@@ -298,7 +322,9 @@ class Attributes:
             return choose_theme(found, properties)
 
         chosen = self.values.get("variation_theme")
-        made = self.ask(key, theme, pl.String())
+        made = pl.when(group.is_null() | whole.fill_null(False).all().over(group)).then(
+            self.ask(key, theme, pl.String())
+        )
         return made if chosen is None else pl.when(chosen.is_not_null() & (chosen != "")).then(chosen).otherwise(made)
 
     def _weight(self, properties: Mapping[str, Any] | None) -> tuple[str, Shape, pl.Expr | None] | None:
@@ -379,8 +405,103 @@ class Attributes:
         present = price.is_not_null()
         return [("list_price", _one(listed), present), ("purchasable_offer", _one(Obj(tuple(offer))), present)]
 
+    def family(
+        self, product_type: str, definition: Definition | None, theme: pl.Expr, message: Obj, group: pl.Expr
+    ) -> Family:
+        """The family's parent message and the comparisons with it, for variants whose LISTING ``message``
+        (:meth:`message`, with ``theme``) has a parent SKU; ``group``: the family, whole in the batch, its first
+        row the variant the parent is made with (its first variant the run accepts; a later variant's SKU never the
+        first's: the stream takes a row of a SKU met before per row). The parent is made once per family by the
+        encoder's own functions (``parent_facts`` against the definition's LISTING_PRODUCT_ONLY check)."""
+        parent = self.values.get("parent_sku")
+        if parent is None:
+            raise NotColumnar("no parent SKU")
+        attributes = dict((name, (sub, present)) for name, sub, present in message.members)["attributes"][0]
+        assert isinstance(attributes, Obj)
+        own = Obj(tuple(m for m in attributes.members if m[0] not in _PARENTAGE))
+        name = self.values.get("parent_name")
+        item = self.values.get("item_name", pl.lit(None, pl.String))
+        named = item if name is None else pl.when(name.is_not_null()).then(name).otherwise(item)
+        self.checks.append(parent.is_null() | named.is_not_null())
+        brand = self.values.get("brand", pl.lit(None, pl.String)).fill_null("\x01")
+        key = pl.concat_str([parent, theme, named, brand, json_text(own, self.ask)], separator="\x00")
+        made = self.ask(key.first().over(group), self._parent(product_type, definition), pl.String())
+        self.checks.append(parent.is_null() | made.is_not_null())
+        parts = made.str.split("\x00")
+        first = pl.int_range(pl.len()).over(group) == 0
+        taken = parts.list.get(1, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
+        unmapped = parts.list.get(2, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
+        properties = definition.schema["properties"] if definition is not None else None
+        axes = self.ask(
+            theme, lambda t: ",".join(theme_attribute(part, properties) for part in t.split("/")), pl.String()
+        ).str.split(",")
+        if properties is not None:  # AMZ016: the theme names an attribute the variant lacks (made per row)
+            held = pl.concat_str(
+                [pl.when(p if p is not None else pl.lit(True)).then(pl.lit(n)) for n, _, p in own.members],
+                separator=",",
+                ignore_nulls=True,
+            )
+
+            def carried(text: str) -> bool:
+                chosen, _, present = text.partition("\x00")
+                have = set(present.split(","))
+                names = (theme_attribute(part, properties) for part in chosen.split("/"))
+                return all(n in have or n not in properties for n in names)
+
+            self.checks.append(
+                parent.is_null() | self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
+            )
+        differs = {}
+        for attribute, sub, present in own.members:
+            compared = compared_text(sub, self.ask)
+            there = present if present is not None else pl.lit(True)
+            differs[attribute] = (
+                there & (compared != compared.first().over(group)).fill_null(True) & ~axes.list.contains(attribute)
+            )
+        return Family(pl.when(first).then(parts.list.get(0)), taken, unmapped, differs)
+
+    def _parent(self, product_type: str, definition: Definition | None) -> Callable[[str], str | None]:
+        """The parent's message (JSON), the facts it took and those no variant has, of a family's key: as
+        ``AmazonEncoder._parent`` makes them for a family met for the first time. None where the encoder would tell
+        of the parent (made per row): a definition that cuts its own attributes (AMZ018), required facts no variant
+        carries (AMZ019), a parent the definition refuses (AMZ009)."""
+        market, language = self.settings.marketplace_id, self.settings.language_tag
+        allowed = Allowed(definition.schema) if definition is not None else None
+        checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
+
+        def made(key: str) -> str | None:
+            parent, theme, name, brand, child_text = key.split("\x00", 4)
+            attributes: dict[str, Any] = {
+                "item_name": [{"value": name, "language_tag": language, "marketplace_id": market}]
+            }
+            if brand != "\x01":
+                attributes["brand"] = [{"value": brand, "language_tag": language, "marketplace_id": market}]
+            attributes["parentage_level"] = [{"value": "parent", "marketplace_id": market}]
+            attributes["child_parent_sku_relationship"] = [
+                {"child_relationship_type": "variation", "marketplace_id": market}
+            ]
+            attributes["variation_theme"] = [{"name": theme}]
+            if allowed is not None and allowed.cut(attributes):
+                return None
+            taken: list[str] = []
+            unmapped: list[str] = []
+            if checker is not None:
+                taken, unmapped = parent_facts(attributes, orjson.loads(child_text), checker)
+                if unmapped or not checker.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
+                    return None
+            if any("," in n or "\x00" in n for n in (*taken, *unmapped)):
+                return None
+            message = {
+                "sku": parent, "operationType": "UPDATE", "productType": product_type,
+                "requirements": "LISTING_PRODUCT_ONLY", "attributes": attributes,
+            }  # fmt: skip
+            return "\x00".join((encode(message), ",".join(taken), ",".join(unmapped)))
+
+        return made
+
     def exact(self, shape: Shape) -> pl.Expr:
-        """Where ``shape`` holds the encoder's attributes."""
+        """Where ``shape`` (the last made: :meth:`of`, :meth:`message`, with its :meth:`family`) holds what the
+        encoder makes."""
         found = complete(shape)
         checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
         return pl.all_horizontal(checks).fill_null(False)

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from feedsync.channels.amazon.offers import number_of_text
 from feedsync.channels.amazon.schema_check import compile_schema
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, json_text
+from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, compared_text, json_text
 from feedsync.formats.json_listings import encode
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
 from tests.channels.test_amazon_schema_check import BROKEN, FORMATTED, complete
@@ -356,3 +356,22 @@ def test_the_shared_definitions_on_messages_of_their_attributes(name: str) -> No
                 passed += verdict
                 failed += not verdict
     assert passed > 20 and failed > 20, (passed, failed)
+
+
+def test_compared_texts_are_equal_where_the_values_are() -> None:
+    """Two rows' compared texts are equal exactly where Python finds their values equal: numbers by value (906 and
+    906.0, 0 and -0.0, 1000 and 1e3), never a number and a text."""
+    columns = Columns()
+    texts = ["906", "906.0", "1e3", "1000", "0", "-0.0", "0.0", "0.1", "0.10", "2.5", "1"]
+    template = obj(
+        columns, [("n", leaf(columns, "number", texts), True), ("t", leaf(columns, "string", ["1", "a"]), False)]
+    )
+    rows = rows_of(columns, random.Random(9), 200)
+    asks = Asks()
+    compared = compared_text(template.shape, asks)
+    made = asks.run(frame_of(columns, rows)).with_columns(compared=compared)["compared"].to_list()
+    values = [template.value(row) for row in rows]
+    for i in range(len(rows)):
+        for j in range(len(rows)):
+            assert (made[i] == made[j]) is (values[i] == values[j]), (values[i], values[j])
+    assert len(set(made)) < len({encode(v) for v in values})  # some values equal by value, written otherwise
