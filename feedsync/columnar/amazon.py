@@ -60,6 +60,33 @@ class Family:
     attribute the theme names): AMZ015 for each taken attribute that does, in ``taken``'s order."""
 
 
+def _own(message: Obj) -> Obj:
+    """A LISTING message's own attributes: all but its parentage."""
+    attributes = dict((name, sub) for name, sub, _ in message.members)["attributes"]
+    assert isinstance(attributes, Obj)
+    return Obj(tuple(m for m in attributes.members if m[0] not in _PARENTAGE))
+
+
+def _requirable(schema: Any) -> frozenset[str] | None:
+    """The attributes a message schema can require (each ``required`` of the message itself, under any condition):
+    the facts ``parent_facts`` can take; None when the schema may require others (a reference)."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> bool:
+        if not isinstance(node, dict):
+            return True
+        if "$ref" in node:
+            return False
+        required = node.get("required")
+        if isinstance(required, list):
+            found.update(name for name in required if isinstance(name, str))
+        subs = [node.get(key) for key in ("if", "then", "else", "not")]
+        subs += [sub for key in ("allOf", "anyOf", "oneOf") for sub in node.get(key) or []]
+        return all(walk(sub) for sub in subs if sub is not None)
+
+    return frozenset(found) if walk(schema) else None
+
+
 class _Node(dict[str, Any]):
     """An object a mapped field's part is placed in (``extra._place``), made as the fields come; ``array``: written
     as an array of this one object."""
@@ -132,7 +159,17 @@ def _guarded(function: Callable[[str], Any]) -> Callable[[str], Any]:
 class Attributes:
     """A variant's own attributes of one channel run: ``of(product_type, properties)`` is their shape."""
 
-    def __init__(self, settings: AmazonSettings, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> None:
+    def __init__(
+        self,
+        settings: AmazonSettings,
+        values: Mapping[str, pl.Expr],
+        lists: set[str],
+        ask: Ask,
+        let: Callable[[pl.Expr], pl.Expr],
+    ) -> None:
+        """``ask`` and ``let``: the field compiler's (an answer per distinct value; a column made before the
+        fields are read)."""
+        self.let = let
         self.settings = settings
         self.values = values
         self.lists = lists
@@ -416,22 +453,22 @@ class Attributes:
         parent = self.values.get("parent_sku")
         if parent is None:
             raise NotColumnar("no parent SKU")
-        attributes = dict((name, (sub, present)) for name, sub, present in message.members)["attributes"][0]
-        assert isinstance(attributes, Obj)
-        own = Obj(tuple(m for m in attributes.members if m[0] not in _PARENTAGE))
+        own = _own(message)
         name = self.values.get("parent_name")
         item = self.values.get("item_name", pl.lit(None, pl.String))
         named = item if name is None else pl.when(name.is_not_null()).then(name).otherwise(item)
         self.checks.append(parent.is_null() | named.is_not_null())
         brand = self.values.get("brand", pl.lit(None, pl.String)).fill_null("\x01")
-        key = pl.concat_str([parent, theme, named, brand, json_text(own, self.ask)], separator="\x00")
+        properties = definition.schema["properties"] if definition is not None else None
+        requirable = _requirable(definition.checker("LISTING_PRODUCT_ONLY").schema) if definition is not None else ()
+        facts = Obj(tuple(m for m in own.members if requirable is None or m[0] in requirable))  # what it can take
+        key = pl.concat_str([parent, theme, named, brand, json_text(facts, self.ask)], separator="\x00")
         made = self.ask(key.first().over(group), self._parent(product_type, definition), pl.String())
         self.checks.append(parent.is_null() | made.is_not_null())
         parts = made.str.split("\x00")
         first = pl.int_range(pl.len()).over(group) == 0
         taken = parts.list.get(1, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
         unmapped = parts.list.get(2, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
-        properties = definition.schema["properties"] if definition is not None else None
         axes = self.ask(
             theme, lambda t: ",".join(theme_attribute(part, properties) for part in t.split("/")), pl.String()
         ).str.split(",")
@@ -452,11 +489,14 @@ class Attributes:
                 parent.is_null() | self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
             )
         differs = {}
+        at = self.let(pl.int_range(pl.len())).first().over(group)  # the family's first row in the batch
         for attribute, sub, present in own.members:
+            if requirable is not None and attribute not in requirable:
+                continue  # never a fact the parent takes
             compared = compared_text(sub, self.ask)
             there = present if present is not None else pl.lit(True)
             differs[attribute] = (
-                there & (compared != compared.first().over(group)).fill_null(True) & ~axes.list.contains(attribute)
+                there & (compared != compared.gather(at)).fill_null(True) & ~axes.list.contains(attribute)
             )
         return Family(pl.when(first).then(parts.list.get(0)), taken, unmapped, differs)
 

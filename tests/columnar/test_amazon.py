@@ -129,7 +129,13 @@ def _compiled(
     compiler = Compiler(channel, context.currency or "")
     values = compiler.columns(compiler.fields())
     encoder = AmazonEncoder(channel.settings)
-    return frame, compiler, values, encoder, Attributes(encoder.settings, values, compiler.lists, compiler.ask)
+    return (
+        frame,
+        compiler,
+        values,
+        encoder,
+        Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let),
+    )
 
 
 def compare(directory: Path, settings: str, definitions: bool, fields: str = "") -> tuple[int, int]:

@@ -711,6 +711,11 @@ class CompiledSchema:
             check = self._check
             self.valid, self.source = (lambda instance: check(instance, (), None)), ""
 
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The schema compiled."""
+        return self._schema
+
     def failures(self, instance: Any) -> list[Failure]:
         out: list[Failure] = []
         if not self.valid(instance):
