@@ -14,11 +14,11 @@ the encoder's attributes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import polars as pl
 
 from feedsync.channels.amazon.allowed import Allowed
@@ -526,7 +526,7 @@ class Attributes:
             taken: list[str] = []
             unmapped: list[str] = []
             if checker is not None:
-                taken, unmapped = parent_facts(attributes, orjson.loads(child_text), checker)
+                taken, unmapped = parent_facts(attributes, json.loads(child_text), checker)
                 if unmapped or not checker.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
                     return None
             if any("," in n or "\x00" in n for n in (*taken, *unmapped)):
