@@ -12,6 +12,8 @@ from typing import Any
 
 import polars as pl
 
+from feedsync.channels.amazon import screen as amazon_screen
+from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.checks import interval_problem
@@ -138,5 +140,51 @@ def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
     return pl.all_horizontal(checks).fill_null(False)
 
 
-SCREENS: dict[str, Callable[[Mapping[str, pl.Expr], set[str], Ask], pl.Expr]] = {"google": google, "meta": meta}
+def _sku_ok(e: pl.Expr) -> pl.Expr:
+    """``amazon.rules.sku_problem`` is None: 1 to MAX_SKU_LENGTH characters, each printable ASCII."""
+    return (e.str.len_chars() <= MAX_SKU_LENGTH) & e.str.contains("^[\\x20-\\x7e]+$")
+
+
+def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
+    """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text)."""
+    del ask
+    if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):
+        return pl.lit(False)
+    present = set(values)
+    checks = [pl.lit(present >= amazon_screen._LISTING)]
+    checks += [values[attr].is_not_null() for attr in sorted(amazon_screen._LISTING) if attr in values]
+    if "asin" in values:
+        checks.append(values["asin"].is_null())
+    if "sku" in values:
+        checks.append(_sku_ok(values["sku"]))
+    if "item_name" in values:
+        checks.append(values["item_name"].str.len_chars() <= MAX_ITEM_NAME)
+    if "product_type" in values:  # ``re.match`` with ``$``: a final line end is taken too
+        checks.append(values["product_type"].str.contains("^[A-Z0-9_]{1,100}\n?$"))
+    if "parent_sku" in values:
+        checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
+    if "gtin" in values:
+        checks.append(values["gtin"].is_null() | gtin_ok(values["gtin"]))
+    return pl.all_horizontal(checks).fill_null(False)
+
+
+def amazon_notes(values: Mapping[str, pl.Expr], tracked: pl.Expr | None) -> pl.Expr:
+    """Where ``amazon.rules.prepare_item`` tells of the item (AMZ013 a negative quantity, AMZ012 untracked stock
+    sent without a quantity, AMZ014 a sale without dates): such a row is made per row. ``tracked``: the product's
+    inventory_tracked column (None: the catalog has none, so never False)."""
+    absent = pl.lit(None, pl.String)
+    quantity = values.get("quantity", absent)
+    told = [quantity.str.strip_chars_start().str.starts_with("-").fill_null(False)]
+    if tracked is not None:
+        told.append((tracked == pl.lit(False)).fill_null(False) & quantity.is_null())
+    sale, start, end, price = (values.get(n, absent) for n in ("sale_price", "sale_start", "sale_end", "price"))
+    told.append(sale.is_not_null() & ~(start.is_not_null() & end.is_not_null()) & price.is_not_null())
+    return pl.any_horizontal(told)
+
+
+SCREENS: dict[str, Callable[[Mapping[str, pl.Expr], set[str], Ask], pl.Expr]] = {
+    "google": google,
+    "meta": meta,
+    "amazon": amazon,
+}
 """The channel kind (``ChannelSpec``'s) -> its quick pass a column at a time."""

@@ -11,12 +11,15 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from feedsync.channels.amazon import screen as amazon_screen
+from feedsync.channels.amazon.rules import prepare_item
+from feedsync.channels.base import ChannelItem
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.channels.profile import compile_channels
 from feedsync.columnar.channel import items
-from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.screens import SCREENS, gtin_ok
+from feedsync.columnar.fields import Compiler, NotColumnar
+from feedsync.columnar.screens import SCREENS, amazon_notes, gtin_ok
 from feedsync.columnar.source import normalized
 from feedsync.config import load_config
 from feedsync.sources import open_source
@@ -50,7 +53,7 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
     products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
     cleared = {}
     for channel in compile_channels(config):
-        if channel.spec.name not in SCREENS:
+        if channel.spec.name not in _PER_ROW:  # (Amazon's below: its items are messages)
             continue
         made_of = items(channel, "USD")
         rows = made_of.compiler.run(frame).select(ok=made_of.exact, clean=made_of.cleared).to_dicts()
@@ -90,3 +93,56 @@ def test_a_channel_without_a_writer_of_lines_is_not_translated() -> None:
     amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
     with pytest.raises(NotColumnar, match="json_listings writer"):
         items(amazon, "USD")
+
+
+def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
+    """Amazon's quick pass a column at a time: true only where ``amazon.screen.clean`` is, and true of many rows;
+    its notes (``rules.prepare_item``: AMZ013, AMZ014) true exactly where the per-row notes tell something."""
+    rng = random.Random(29)
+    batch = [catalog_row(rng.choice) for _ in range(300)]
+    for index, row in enumerate(batch):
+        if index % 5 == 0:
+            row["sale_price"], row["sale_price_effective_date"] = "10", rng.choice(["", "2026-11-27/2026-12-01"])
+        if index % 7 == 0:
+            row["gtin"] = rng.choice(["4006381333932", "036000291452", ""])
+    batch[:0] = [
+        BASELINE | _TOPS,
+        BASELINE | _TOPS | {"gtin": "4006381333932"},
+        BASELINE | _TOPS | {"brand": ""},
+        BASELINE | _TOPS | {"id": "SKU-é"},  # Amazon takes printable ASCII only
+        BASELINE | _TOPS | {"id": "S" * 41},  # and 40 characters at most
+    ]
+    _write(tmp_path / "products.csv", batch)
+    config = _config(tmp_path, tmp_path / "products.csv")
+    amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, normalize_context(config.source))
+    frame = raw.select(exact=exact, **out)
+    compiler = Compiler(amazon, "USD")
+    values = compiler.columns(compiler.fields())
+    quantity = {"quantity": pl.when(pl.col("id") == "SKU-3").then(pl.lit("-2")).otherwise(values["quantity"])}
+    made = compiler.run(frame).select(
+        ok=pl.col("exact") & compiler.exact(),
+        clean=SCREENS["amazon"](values, compiler.lists, compiler.ask),
+        told=amazon_notes(values | quantity, None),
+        quantity=quantity["quantity"],
+    )
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    cleared = told = 0
+    for index, row in enumerate(made.to_dicts()):
+        if not row["ok"]:
+            continue
+        view = amazon.view(products[index + 2], None, lambda d: None)
+        assert view is not None and amazon.field_values is not None
+        per_row = amazon.field_values(view)
+        if row["quantity"] is not None:
+            per_row["quantity"] = row["quantity"]
+        if row["clean"]:
+            assert amazon_screen.clean(per_row), index
+            cleared += 1
+        item = ChannelItem(id=products[index + 2].id, values=dict(per_row), product=products[index + 2])
+        notes = prepare_item(item)
+        assert row["told"] is bool(notes), (index, notes)
+        told += bool(notes)
+    assert made["clean"][:5].to_list() == [True, False, False, False, False]
+    assert cleared > 30 and told > 10, (cleared, told)
