@@ -15,10 +15,8 @@ into ``build`` yet: this is how they are measured against it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,21 +26,20 @@ from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.channels.profile import compile_channels
 from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.fields import Compiler
-from feedsync.columnar.read import batches
 from feedsync.columnar.schema import Verdict, json_text
-from feedsync.columnar.source import normalized
 from feedsync.config import load_config
 from feedsync.sources.base import normalize_context
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stages import Stages, arguments, normalized_batches
 
 _AXES = ("color", "size", "material", "pattern")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dir", type=Path)
+    parser = arguments(__doc__, 4)
     parser.add_argument("--check", type=Path, default=None, help="feedsync's amazon.json of the same catalog")
     parser.add_argument("--findings", type=Path, default=None, help="feedsync validate's JSON report of AMZ015")
-    parser.add_argument("--chunk", type=int, default=4, help="MB of the file a batch holds (default 4)")
     args = parser.parse_args()
     config = load_config(args.dir / "feedsync.yaml")
     context = normalize_context(config.source)
@@ -52,27 +49,15 @@ def main() -> None:
     encoder = AmazonEncoder(channel.settings)
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let)
 
-    seconds = dict.fromkeys(("read", "normalize", "amazon"), 0.0)
-    used = dict.fromkeys(seconds, 0.0)
-
-    def tick(stage: str, since: tuple[float, float]) -> tuple[float, float]:
-        now = time.perf_counter(), time.process_time()
-        seconds[stage] += now[0] - since[0]
-        used[stage] += now[1] - since[1]
-        return now
+    stages = Stages("read", "normalize", "amazon")
 
     columns: dict[str, pl.Expr] | None = None
     mine: dict[str, tuple[str, bool]] = {}  # sku -> (message, exact)
     parents: dict[str, str] = {}
     differing: dict[str, list[str]] = {}
     n = exact_rows = 0
-    since = time.perf_counter(), time.process_time()
-    for _, raw in batches(config.source.path, args.chunk << 20):
-        since = tick("read", since)
-        n += raw.height
-        normal, exact = normalized(raw.columns, context)
-        frame = raw.lazy().select(exact=exact, **normal).collect()
-        since = tick("normalize", since)
+    for frame in normalized_batches(config.source.path, context, args.chunk, stages):
+        n += frame.height
         if columns is None:  # the product types of the first batch (the stages are made per product type)
             named = compiler.run(frame).select(t=values["product_type"])["t"].drop_nulls().unique().to_list()
             columns = {}
@@ -98,7 +83,7 @@ def main() -> None:
                 for attribute, differs in family.differs.items():
                     columns[f"differs {product_type} {attribute}"] = differs
         rows = compiler.run(frame).select(sku=values["sku"], **columns).to_dicts()
-        since = tick("amazon", since)
+        stages.tick("amazon")
         for row in rows:
             for key in columns:
                 if key.startswith("text ") and row[key] is not None:  # the row's product type
@@ -110,8 +95,7 @@ def main() -> None:
                         parents[text[text.index('"sku":"') + 7 :].split('"')[0]] = text
                     taken = row[f"taken {product_type}"] or []  # AMZ015 in the order of the facts taken
                     differing[row["sku"]] = [a for a in taken if row.get(f"differs {product_type} {a}")]
-    for stage, wall in seconds.items():
-        print(f"{stage}: {wall:.2f} s, {used[stage]:.2f} s CPU ({1e6 * used[stage] / max(n, 1):.1f} µs a variant)")
+    stages.report(n)
     print(f"{n:,} variants; exact (messages, verdict): {exact_rows:,}; parents made: {len(parents):,}")
     failed = False
     if args.check is not None:

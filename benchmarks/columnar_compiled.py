@@ -14,9 +14,7 @@ exactly the rows the per-row build rejects (bad GTINs), so the feeds are the sam
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -24,34 +22,24 @@ import polars as pl
 
 from feedsync.channels.profile import compile_channels
 from feedsync.columnar.channel import items
-from feedsync.columnar.read import batches
-from feedsync.columnar.source import normalized
 from feedsync.config import load_config
 from feedsync.formats import open_writer
 from feedsync.sources.base import normalize_context
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stages import Stages, arguments, normalized_batches
+
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dir", type=Path)
+    parser = arguments(__doc__, 16)
     parser.add_argument("--out", type=Path, default=None, help="where to write the feeds (default: DIR/compiled)")
     parser.add_argument("--check", type=Path, default=None, help="feedsync's feeds of the same catalog to compare")
-    parser.add_argument("--chunk", type=int, default=16, help="MB of the file a batch holds (default 16)")
     args = parser.parse_args()
     out = args.out or args.dir / "compiled"
     out.mkdir(parents=True, exist_ok=True)
     config = load_config(args.dir / "feedsync.yaml")
     context = normalize_context(config.source)
     channels = [c for c in compile_channels(config) if c.format.writer in ("rss", "delimited")]
-
-    seconds = dict.fromkeys(("read", "normalize", "channels", "write"), 0.0)
-    used = dict.fromkeys(seconds, 0.0)
-
-    def tick(stage: str, since: tuple[float, float]) -> tuple[float, float]:
-        now = time.perf_counter(), time.process_time()
-        seconds[stage] += now[0] - since[0]
-        used[stage] += now[1] - since[1]
-        return now
 
     compiled = {channel.name: items(channel, context.currency or "") for channel in channels}  # once a run
     n = 0
@@ -64,13 +52,9 @@ def main() -> None:
             writers[channel.name] = stack.enter_context(
                 open_writer(channel.format.writer, handle, columns=channel.columns, meta=channel.feed, options=options)
             )
-        since = time.perf_counter(), time.process_time()
-        for _, raw in batches(config.source.path, args.chunk << 20):
-            since = tick("read", since)
-            n += raw.height
-            columns, exact = normalized(raw.columns, context)
-            frame = raw.lazy().select(exact=exact, **columns).collect()
-            since = tick("normalize", since)
+        stages = Stages("read", "normalize", "channels", "write")
+        for frame in normalized_batches(config.source.path, context, args.chunk, stages):
+            n += frame.height
             made = {}
             for channel in channels:
                 made_of = compiled[channel.name]
@@ -78,15 +62,14 @@ def main() -> None:
                 made[f"{channel.name}:line"] = made_of.line
                 made[f"{channel.name}:ok"] = made_of.exact & made_of.cleared
             lines = frame.lazy().select(**made).collect()
-            since = tick("channels", since)
+            stages.tick("channels")
             for channel in channels:
                 kept = lines.filter(pl.col(f"{channel.name}:ok"))[f"{channel.name}:line"]
                 left[channel.name] += lines.height - kept.len()
                 for data in kept.to_list():
                     writers[channel.name].write_rendered(data.encode("utf-8"))
-            since = tick("write", since)
-    for stage, wall in seconds.items():
-        print(f"{stage}: {wall:.2f} s, {used[stage]:.2f} s CPU ({1e6 * used[stage] / n:.1f} µs a variant)")
+            stages.tick("write")
+    stages.report(n)
     print(f"{n:,} variants; left to the per-row engine: {left}")
     if args.check is not None:
         bad = [
