@@ -49,7 +49,7 @@ def main() -> None:
     encoder = AmazonEncoder(channel.settings)
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let)
 
-    stages = Stages("read", "normalize", "amazon")
+    stages = Stages("read", "normalize", "amazon", "compare")
 
     columns: dict[str, pl.Expr] | None = None
     mine: dict[str, tuple[str, bool]] = {}  # sku -> (message, exact)
@@ -82,8 +82,9 @@ def main() -> None:
                 columns[f"taken {product_type}"] = pl.when(chosen).then(family.taken)
                 for attribute, differs in family.differs.items():
                     columns[f"differs {product_type} {attribute}"] = differs
-        rows = compiler.run(frame).select(sku=values["sku"], **columns).to_dicts()
+        batch = compiler.run(frame).select(sku=values["sku"], **columns)
         stages.tick("amazon")
+        rows = batch.to_dicts()
         for row in rows:
             for key in columns:
                 if key.startswith("text ") and row[key] is not None:  # the row's product type
@@ -95,6 +96,7 @@ def main() -> None:
                         parents[text[text.index('"sku":"') + 7 :].split('"')[0]] = text
                     taken = row[f"taken {product_type}"] or []  # AMZ015 in the order of the facts taken
                     differing[row["sku"]] = [a for a in taken if row.get(f"differs {product_type} {a}")]
+        stages.tick("compare")  # (this script's own bookkeeping)
     stages.report(n)
     print(f"{n:,} variants; exact (messages, verdict): {exact_rows:,}; parents made: {len(parents):,}")
     failed = False
