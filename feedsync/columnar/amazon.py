@@ -1,15 +1,19 @@
 """Amazon's messages a column at a time: the shapes (:mod:`feedsync.columnar.schema`) of what
 ``channels.amazon.transform.AmazonEncoder`` makes of an item's flat values, built over the channel's field
-columns (:class:`feedsync.columnar.fields.Compiler`).
+columns (:class:`feedsync.columnar.fields.Compiler`), for one product type (its definition or none).
 
-So far a variant's own attributes, as ``AmazonEncoder._product_attributes`` and ``_offer_attributes`` make them
-for one product type (its definition's properties or none): the texts in the marketplace's language, the
-identifier, bullet points, images, package weight, condition, shipping group, list price and offer (a dated sale as a
-discounted price), and stock. A value is a member where the per-row values have it (a field the row lacks is null);
-the numbers and the values the definition decides (a weight's unit, a condition) are asked of the encoder's own
-functions once per distinct value. ``exact``: where the shape holds the encoder's attributes (every leaf that must
-be there is; no list longer than the slots made for it). tests/columnar/test_amazon.py holds the shapes' JSON to
-the encoder's attributes.
+- :meth:`Attributes.of`: a variant's own attributes (``AmazonEncoder.own_attributes``): texts in the marketplace's
+  language, identifier, bullet points, images, package weight, condition, shipping group, list price and offer (a
+  dated sale as a discounted price), stock, the identifier exemption;
+- :meth:`Attributes.message`: its LISTING message: those, the mapped fields' attributes, the definition's cut, and
+  with a parent SKU its parentage and variation theme (:meth:`Attributes.own_theme`, :meth:`Attributes.family_theme`);
+- :meth:`Attributes.family`: the family's parent message, the facts it took and the comparisons with them (AMZ015).
+
+A value is a member where the per-row values have it (a field the row lacks is null); the numbers and the values the
+definition decides (a weight's unit, a condition, a parent's facts) are asked of the encoder's own functions once per
+distinct value. :meth:`Attributes.exact`: where the last shape made holds what the encoder makes and the encoder
+tells nothing of the row but AMZ015 (and AMZ018, told once a run). tests/columnar/test_amazon.py holds them to the
+encoder as a run asks it.
 """
 
 from __future__ import annotations
@@ -157,7 +161,7 @@ def _guarded(function: Callable[[str], Any]) -> Callable[[str], Any]:
 
 
 class Attributes:
-    """A variant's own attributes of one channel run: ``of(product_type, properties)`` is their shape."""
+    """An Amazon channel's messages as shapes, over one run's field columns (``values``, ``lists``)."""
 
     def __init__(
         self,
