@@ -127,11 +127,13 @@ def cut(shape: Shape, schema: Any) -> Shape:
 
 
 def _number(text: str) -> Any:
-    """The number the encoder writes of a price's or weight's text (None: not a number; the item is not exact)."""
+    """The number the encoder writes of a price's or weight's text (None: not a finite number; the item is not
+    exact)."""
     try:
-        return number_of_text(text)[0]
+        value = number_of_text(text)[0]
     except ArithmeticError:
         return None
+    return value if value == value and value not in (float("inf"), float("-inf")) else None
 
 
 def _is_number(text: str) -> bool:
@@ -381,6 +383,7 @@ class Attributes:
 
         written = self.ask(key, _guarded(lambda text: converted(text)[1]), pl.String())
         amount = self.ask(key, _guarded(lambda text: str(converted(text)[0])), pl.String())
+        self.checks.append(amount.is_null() | self.ask(amount, _is_number, pl.Boolean()))
         entry = _obj(
             ("unit", Leaf(written)), ("value", Leaf(amount, _NUMBER, _number)), ("marketplace_id", self._market)
         )
@@ -427,6 +430,9 @@ class Attributes:
         selling = price if sale is None else pl.when(sale.is_not_null() & ~dated).then(sale).otherwise(price)
         for text in (price, selling, *(v for v in (sale,) if v is not None)):
             self.checks.append(text.is_null() | self.ask(text, _is_number, pl.Boolean()))
+        given = self.values.get("currency")
+        if self.settings.market is not None and given is not None:  # AMZ010: an offer in another currency
+            self.checks.append(price.is_null() | given.is_null() | (given == self.settings.market.currency))
         listed = _obj(("value", Leaf(price, _NUMBER, _number)), ("currency", currency), ("marketplace_id", market))
         our_price = _obj(("schedule", _one(_obj(("value_with_tax", Leaf(selling, _NUMBER, _number))))))
         offer: list[tuple[str, Shape, pl.Expr | None]] = [
@@ -451,8 +457,8 @@ class Attributes:
     ) -> Family:
         """The family's parent message and the comparisons with it, for variants whose LISTING ``message``
         (:meth:`message`, with ``theme``) has a parent SKU; ``group``: the family, whole in the batch, its first
-        row the variant the parent is made with (its first variant the run accepts; a later variant's SKU never the
-        first's: the stream takes a row of a SKU met before per row). The parent is made once per family by the
+        row the variant the parent is made with (its first variant the run accepts). A family of several product
+        types, or a later variant with the first's SKU, is not exact. The parent is made once per family by the
         encoder's own functions (``parent_facts`` against the definition's LISTING_PRODUCT_ONLY check)."""
         parent = self.values.get("parent_sku")
         if parent is None:
@@ -462,15 +468,25 @@ class Attributes:
         item = self.values.get("item_name", pl.lit(None, pl.String))
         named = item if name is None else pl.when(name.is_not_null()).then(name).otherwise(item)
         self.checks.append(parent.is_null() | named.is_not_null())
-        brand = self.values.get("brand", pl.lit(None, pl.String)).fill_null("\x01")
+        brand = self.values.get("brand", pl.lit(None, pl.String))
         properties = definition.schema["properties"] if definition is not None else None
         requirable = _requirable(definition.checker("LISTING_PRODUCT_ONLY").schema) if definition is not None else ()
         facts = Obj(tuple(m for m in own.members if requirable is None or m[0] in requirable))  # what it can take
-        key = pl.concat_str([parent, theme, named, brand, json_text(facts, self.ask)], separator="\x00")
+        parts_of = Obj(
+            (("parent", Leaf(parent), None), ("theme", Leaf(theme), None), ("name", Leaf(named), None),
+             ("brand", Leaf(brand), brand.is_not_null()), ("facts", facts, None))
+        )  # fmt: skip
+        key = pl.when(parent.is_not_null() & theme.is_not_null() & named.is_not_null()).then(
+            json_text(parts_of, self.ask)
+        )
         made = self.ask(key.first().over(group), self._parent(product_type, definition), pl.String())
         self.checks.append(parent.is_null() | made.is_not_null())
         parts = made.str.split("\x00")
         first = pl.int_range(pl.len()).over(group) == 0
+        sku, kind = self.values["sku"], self.values["product_type"]
+        # one product type a family (the encoder's parent is its first variant's), a later variant's SKU another
+        self.checks.append(parent.is_null() | (kind.n_unique().over(group) == 1))
+        self.checks.append(parent.is_null() | first | (sku != sku.first().over(group)).fill_null(False))
         taken = parts.list.get(1, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
         unmapped = parts.list.get(2, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
         axes = self.ask(
@@ -514,11 +530,12 @@ class Attributes:
         checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
 
         def made(key: str) -> str | None:
-            parent, theme, name, brand, child_text = key.split("\x00", 4)
+            parts = json.loads(key)
+            parent, theme, name, brand = parts["parent"], parts["theme"], parts["name"], parts.get("brand")
             attributes: dict[str, Any] = {
                 "item_name": [{"value": name, "language_tag": language, "marketplace_id": market}]
             }
-            if brand != "\x01":
+            if brand is not None:
                 attributes["brand"] = [{"value": brand, "language_tag": language, "marketplace_id": market}]
             attributes["parentage_level"] = [{"value": "parent", "marketplace_id": market}]
             attributes["child_parent_sku_relationship"] = [
@@ -530,7 +547,7 @@ class Attributes:
             taken: list[str] = []
             unmapped: list[str] = []
             if checker is not None:
-                taken, unmapped = parent_facts(attributes, json.loads(child_text), checker)
+                taken, unmapped = parent_facts(attributes, parts["facts"], checker)
                 if unmapped or not checker.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
                     return None
             if any("," in n or "\x00" in n for n in (*taken, *unmapped)):

@@ -132,6 +132,15 @@ def _expr(truth: Truth) -> pl.Expr:
     return pl.lit(truth) if isinstance(truth, bool) else truth
 
 
+def _safely(check: Check, value: Any) -> bool:
+    """The closure's verdict on a value; False where it cannot judge it (a NaN against a bound): such a row is made
+    per row, where the check tells what it does."""
+    try:
+        return check(value, (), None)
+    except (ArithmeticError, ValueError, TypeError):
+        return False
+
+
 def _fold(truths: list[Truth], decisive: bool, join: Callable[[list[pl.Expr]], pl.Expr]) -> Truth:
     """``truths`` joined: ``decisive`` when one of them is; the columns joined, the other bools dropped."""
     if any(t is decisive for t in truths):
@@ -345,7 +354,7 @@ class Verdict:
         asked = dict(keywords)
         check = self._closure(asked)
         read = shape.read or str
-        return self._ask(shape.text, lambda text: check(read(text), (), None), pl.Boolean())
+        return self._ask(shape.text, lambda text: _safely(check, read(text)), pl.Boolean())
 
     def _text(self, keywords: dict[str, Any], text: pl.Expr) -> Truth:
         """The scalar keywords on a text column: types, enums, lengths natively; patterns and formats asked."""
@@ -368,7 +377,7 @@ class Verdict:
                 asked[key] = value
         if asked:
             check = self._closure(asked)
-            truths.append(self._ask(text, lambda t: check(t, (), None), pl.Boolean()))
+            truths.append(self._ask(text, lambda t: _safely(check, t), pl.Boolean()))
         return every(truths)
 
 

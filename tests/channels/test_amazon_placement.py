@@ -125,3 +125,12 @@ def test_a_closed_entry_with_only_declared_keys_is_left_as_it_is_and_others_are_
     if offer_schema.get("additionalProperties") is False:
         kept = set(before["purchasable_offer"][0]) & set(offer_schema.get("properties") or {})
         assert set(attributes["purchasable_offer"][0]) == kept
+
+
+def test_a_number_that_is_not_finite_stays_a_text() -> None:
+    """NaN and Infinity are no JSON number: the text is written as it is (the definition check reports its type),
+    where converting it failed with a traceback."""
+    for text in ("NaN", "sNaN", "Infinity", "-Infinity", " inf "):
+        for kind in ("integer", "number"):
+            assert _shaped(text, {"type": kind}) == text
+    assert _shaped("2", {"type": "integer"}) == 2 and _shaped("2.5", {"type": "number"}) == 2.5

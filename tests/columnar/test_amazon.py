@@ -107,8 +107,9 @@ def _channel(
         settings = settings[:-1] + f", definitions: {folder}}}"
         categories = directory / "categories.yaml"
         categories.write_text(CATEGORIES, encoding="utf-8")
+    currency = "EUR" if "marketplace: DE" in settings else "USD"  # the marketplace's (else AMZ010 of every offer)
     text = (
-        f"source:\n  path: {directory / 'products.csv'}\n  currency: USD\n  base_url: https://shop.example.com\n"
+        f"source:\n  path: {directory / 'products.csv'}\n  currency: {currency}\n  base_url: https://shop.example.com\n"
         f"channels:\n  amazon:\n    profile: amazon\n    category_map: {categories}\n"
         f"    settings: {settings}\n{fields}"
     )
@@ -419,3 +420,74 @@ def test_what_the_encoder_tells_of_a_family_is_made_per_row(tmp_path: Path, chan
         assert compared > 20 and parents > 5, (compared, parents)
     else:  # every variant of a family with a parent is made per row
         assert compared == 0, compared
+
+
+# Cases a review found (each made the columns say exact where the encoder made or told otherwise, or crashed) ------
+
+_HOME = (
+    MAPPED.replace("centimeters", "inches").replace(
+        "\"{{ '' if title == 'Blue Tee' and brand == 'Northwind' else '10' }}\"", '"10"'
+    )
+    + """      model_number: M1
+      model_name: Model
+      generic_keyword: kw
+      manufacturer: Maker
+      required_product_compliance_certificate: Not Applicable
+      part_number: P1
+      number_of_items: "2"
+"""
+)
+"""Fields with which a HOME variant passes its definition too."""
+_VARIANT = BASELINE | {
+    "id": "SKU-1", "group_id": "G-1", "product_type": "Toys", "color": "Blue", "size": "M", "material": "",
+    "pattern": "", "brand": "Northwind", "title": "Tee", "description": "<ul><li>Soft</li></ul>",
+    "gtin": ean13("420000000001"), "weight": "906 g",
+}  # fmt: skip
+
+
+def _review(tmp_path: Path, rows: list[dict[str, str]], definitions: bool, fields: str) -> tuple[int, int, int, int]:
+    if definitions and not DEFINITIONS.is_dir():
+        pytest.skip("../shared is not beside the project")
+    _write(tmp_path / "products.csv", rows)
+    return messages(tmp_path, US[0], definitions, fields)
+
+
+def test_an_offer_in_another_currency_than_the_marketplaces_is_made_per_row(tmp_path: Path) -> None:
+    """AMZ010 (the encoder's check): an offer in EUR on amazon.com."""
+    rows = [_VARIANT | {"product_type": "Men > Tops"}, _VARIANT | {"id": "SKU-2", "product_type": "Men > Tops"}]
+    compared, _, _, _ = _review(tmp_path, rows, False, MAPPED + "      currency: EUR\n")
+    assert compared == 0
+
+
+def test_a_family_of_two_product_types_is_made_per_row(tmp_path: Path) -> None:
+    """The encoder's parent is its first variant's type (HOME): a PRODUCT variant is compared with it."""
+    second = _VARIANT | {"id": "SKU-2", "product_type": "Men > Tops", "color": "Red", "gtin": ean13("420000000002")}
+    compared, _, _, _ = _review(tmp_path, [_VARIANT, second | {"weight": "1208 g"}], True, _HOME)
+    assert compared <= 1  # the first variant's own message may be compared; the family's parent and AMZ015 not
+
+
+def test_a_later_variant_with_the_first_ones_sku_is_made_per_row(tmp_path: Path) -> None:
+    rows = family_rows(US[0] + "messages")
+    rows[9]["id"] = rows[8]["id"]  # the same family's
+    compared, _, _, _ = _review(tmp_path, rows, True, MAPPED)
+    assert compared > 20
+
+
+@pytest.mark.parametrize("named", ["brand", "parent_name", "variation_theme"])
+def test_a_parent_of_texts_with_nul_and_control_characters(tmp_path: Path, named: str) -> None:
+    """The parent's key holds its texts as JSON (a NUL or U+0001 in a brand, a name or a theme was a separator)."""
+    value = {"brand": "\\x01", "parent_name": "Tee\\x00X", "variation_theme": "SIZE\\x00COLOR"}[named]
+    fields = MAPPED + f'      {named}: "{value}"\n'
+    rows = [_VARIANT | {"product_type": "Men > Tops"}, _VARIANT | {"id": "SKU-2", "product_type": "Men > Tops"}]
+    compared, _, parents, _ = _review(tmp_path, rows, False, fields)
+    assert compared == 2 and parents == 1, (compared, parents)
+
+
+@pytest.mark.parametrize("number", ["Infinity", "sNaN", "NaN", "-Infinity"])
+def test_numbers_that_are_not_finite_are_made_per_row(tmp_path: Path, number: str) -> None:
+    """A mapped number a definition declares (an integer, a number) that is not finite: no traceback; the row is
+    not exact (the per-row check tells of it)."""
+    fields = _HOME.replace('number_of_items: "2"', f'number_of_items: "{number}"')
+    rows = [_VARIANT, _VARIANT | {"id": "SKU-2", "color": "Red", "gtin": ean13("420000000002")}]
+    compared, _, _, _ = _review(tmp_path, rows, True, fields)
+    assert compared == 0

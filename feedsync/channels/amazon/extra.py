@@ -95,6 +95,8 @@ def _shaped(value: Any, declared: Any) -> Any:
         number = Decimal(value.strip())
     except InvalidOperation:
         return value  # the definition check reports the wrong type
+    if not number.is_finite():  # NaN, Infinity: no JSON number (the definition check reports the text)
+        return value
     if kind == "integer" and number == number.to_integral_value():
         return int(number)
     return int(number) if number == number.to_integral_value() and "." not in value else float(value)
