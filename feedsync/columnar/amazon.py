@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -31,6 +31,7 @@ from feedsync.channels.amazon.extra import KNOWN_FIELDS, _shaped, placement
 from feedsync.channels.amazon.family import AXES, choose_theme, condition_in, parent_facts, theme_attribute, weight_in
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
+from feedsync.channels.amazon.transform import parent_attributes
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, compared_text, complete, json_text
 from feedsync.formats.json_listings import encode
@@ -56,9 +57,6 @@ class Family:
     taken: pl.Expr
     """The facts the parent took from the family's first variant, in order (a list of attribute names; empty
     without a definition), at every row of the family."""
-    unmapped: pl.Expr
-    """The facts the definition requires of the parent that its first variant lacks (AMZ019: such a family is made
-    per row)."""
     differs: dict[str, pl.Expr]
     """Attribute -> whether the variant's value differs from the parent's (taken from the first variant; not an
     attribute the theme names): AMZ015 for each taken attribute that does, in ``taken``'s order."""
@@ -162,28 +160,22 @@ def _guarded(function: Callable[[str], Any]) -> Callable[[str], Any]:
     return asked
 
 
+@dataclass
 class Attributes:
-    """An Amazon channel's messages as shapes, over one run's field columns (``values``, ``lists``)."""
+    """An Amazon channel's messages as shapes, over one run's field columns (``values``, ``lists``); ``ask`` and
+    ``let``: the field compiler's (an answer per distinct value; a column made before the fields are read)."""
 
-    def __init__(
-        self,
-        settings: AmazonSettings,
-        values: Mapping[str, pl.Expr],
-        lists: set[str],
-        ask: Ask,
-        let: Callable[[pl.Expr], pl.Expr],
-    ) -> None:
-        """``ask`` and ``let``: the field compiler's (an answer per distinct value; a column made before the
-        fields are read)."""
-        self.let = let
-        self.settings = settings
-        self.values = values
-        self.lists = lists
-        self.ask = ask
-        self._market = Const(settings.marketplace_id)
-        self._language = Const(settings.language_tag)
-        self.checks: list[pl.Expr] = []
-        """Where the shapes are exact beyond :func:`complete` (no list longer than its slots)."""
+    settings: AmazonSettings
+    values: Mapping[str, pl.Expr]
+    lists: set[str]
+    ask: Ask
+    let: Callable[[pl.Expr], pl.Expr]
+    checks: list[pl.Expr] = field(default_factory=list)
+    """Where the last shape made is exact beyond :func:`complete` (no list longer than its slots, ...)."""
+
+    def __post_init__(self) -> None:
+        self._market = Const(self.settings.marketplace_id)
+        self._language = Const(self.settings.language_tag)
 
     def _present(self, name: str) -> pl.Expr | None:
         value = self.values.get(name)
@@ -488,7 +480,6 @@ class Attributes:
         self.checks.append(parent.is_null() | (kind.n_unique().over(group) == 1))
         self.checks.append(parent.is_null() | first | (sku != sku.first().over(group)).fill_null(False))
         taken = parts.list.get(1, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
-        unmapped = parts.list.get(2, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
         axes = self.ask(
             theme, lambda t: ",".join(theme_attribute(part, properties) for part in t.split("/")), pl.String()
         ).str.split(",")
@@ -518,10 +509,10 @@ class Attributes:
             differs[attribute] = (
                 there & (compared != compared.gather(at)).fill_null(True) & ~axes.list.contains(attribute)
             )
-        return Family(pl.when(first).then(parts.list.get(0)), taken, unmapped, differs)
+        return Family(pl.when(first).then(parts.list.get(0)), taken, differs)
 
     def _parent(self, product_type: str, definition: Definition | None) -> Callable[[str], str | None]:
-        """The parent's message (JSON), the facts it took and those no variant has, of a family's key: as
+        """The parent's message (JSON) and the facts it took, of a family's key: as
         ``AmazonEncoder._parent`` makes them for a family met for the first time. None where the encoder would tell
         of the parent (made per row): a definition that cuts its own attributes (AMZ018), required facts no variant
         carries (AMZ019), a parent the definition refuses (AMZ009)."""
@@ -532,31 +523,21 @@ class Attributes:
         def made(key: str) -> str | None:
             parts = json.loads(key)
             parent, theme, name, brand = parts["parent"], parts["theme"], parts["name"], parts.get("brand")
-            attributes: dict[str, Any] = {
-                "item_name": [{"value": name, "language_tag": language, "marketplace_id": market}]
-            }
-            if brand is not None:
-                attributes["brand"] = [{"value": brand, "language_tag": language, "marketplace_id": market}]
-            attributes["parentage_level"] = [{"value": "parent", "marketplace_id": market}]
-            attributes["child_parent_sku_relationship"] = [
-                {"child_relationship_type": "variation", "marketplace_id": market}
-            ]
-            attributes["variation_theme"] = [{"name": theme}]
+            attributes = parent_attributes(name, brand, theme, market, language)
             if allowed is not None and allowed.cut(attributes):
                 return None
             taken: list[str] = []
-            unmapped: list[str] = []
             if checker is not None:
                 taken, unmapped = parent_facts(attributes, parts["facts"], checker)
                 if unmapped or not checker.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
                     return None
-            if any("," in n or "\x00" in n for n in (*taken, *unmapped)):
+            if any("," in n or "\x00" in n for n in taken):
                 return None
             message = {
                 "sku": parent, "operationType": "UPDATE", "productType": product_type,
                 "requirements": "LISTING_PRODUCT_ONLY", "attributes": attributes,
             }  # fmt: skip
-            return "\x00".join((encode(message), ",".join(taken), ",".join(unmapped)))
+            return "\x00".join((encode(message), ",".join(taken)))
 
         return made
 

@@ -88,6 +88,17 @@ def identifier_type(gtin: str) -> str:
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
 
 
+def parent_attributes(name: str, brand: str | None, theme: str, market: str, language: str) -> dict[str, Any]:
+    """A parent's own attributes (before the definition's cut and the facts it takes from its first variant)."""
+    attributes: dict[str, Any] = {"item_name": [{"value": name, "language_tag": language, "marketplace_id": market}]}
+    if brand is not None:
+        attributes["brand"] = [{"value": brand, "language_tag": language, "marketplace_id": market}]
+    attributes["parentage_level"] = [{"value": "parent", "marketplace_id": market}]
+    attributes["child_parent_sku_relationship"] = [{"child_relationship_type": "variation", "marketplace_id": market}]
+    attributes["variation_theme"] = [{"name": theme}]
+    return attributes
+
+
 def cut_note(member: tuple[str, str]) -> tuple[str, None, str]:
     """The field, value and text of the AMZ018 finding that says a product type's definition has no attribute
     ``member`` (product type, attribute name) of feedsync's own, so it is left out (told once per run)."""
@@ -431,14 +442,9 @@ class AmazonEncoder:
     def _parent(
         self, values: Mapping[str, Any], parent: str, product_type: str, theme: str, child: dict[str, Any]
     ) -> dict[str, Any]:
-        attributes: dict[str, Any] = {"item_name": self._text(str(values.get("parent_name") or values["item_name"]))}
-        if "brand" in values:
-            attributes["brand"] = self._text(str(values["brand"]))
-        attributes["parentage_level"] = self._plain("parent")
-        attributes["child_parent_sku_relationship"] = [
-            {"child_relationship_type": "variation", "marketplace_id": self.settings.marketplace_id}
-        ]
-        attributes["variation_theme"] = [{"name": theme}]
+        name = str(values.get("parent_name") or values["item_name"])
+        brand = str(values["brand"]) if "brand" in values else None
+        attributes = parent_attributes(name, brand, theme, self._market, self._language)
         self._cut(product_type, attributes)
         definition = self._checker.definition(product_type)
         if parent in self._families:  # rebuilt (validate writes none): the facts found for it before, no search
