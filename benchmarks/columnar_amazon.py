@@ -28,12 +28,11 @@ from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.fields import Compiler
 from feedsync.columnar.schema import Verdict, json_text
 from feedsync.config import load_config
+from feedsync.pipeline import quiet_read
 from feedsync.sources.base import normalize_context
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from stages import Stages, arguments, normalized_batches
-
-_AXES = ("color", "size", "material", "pattern")
 
 
 def main() -> None:
@@ -49,7 +48,12 @@ def main() -> None:
     encoder = AmazonEncoder(channel.settings)
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let)
 
-    stages = Stages("read", "normalize", "amazon", "compare")
+    stages = Stages("survey", "read", "normalize", "amazon", "compare")
+    survey = None
+    if encoder.surveys:  # what a run with definitions reads before its rows (its quiet per-row read)
+        encoder.survey(lambda: quiet_read(config.source), None, channel, joined=False)
+        survey = encoder._survey
+    stages.tick("survey")
 
     columns: dict[str, pl.Expr] | None = None
     mine: dict[str, tuple[str, bool]] = {}  # sku -> (message, exact)
@@ -65,8 +69,8 @@ def main() -> None:
                 definition = encoder._checker.definition(product_type) if encoder.surveys else None
                 properties = definition.schema["properties"] if definition is not None else None
                 theme = (
-                    made.family_theme(properties, pl.col("group_id"), {a: pl.col(a) for a in _AXES}, pl.col("exact"))
-                    if encoder.surveys
+                    made.survey_theme(properties, survey.answer, pl.col("group_id"))
+                    if survey is not None
                     else made.own_theme()
                 )
                 shape = made.message(product_type, definition.schema if definition is not None else None, theme)

@@ -6,7 +6,7 @@ columns (:class:`feedsync.columnar.fields.Compiler`), for one product type (its 
   language, identifier, bullet points, images, package weight, condition, shipping group, list price and offer (a
   dated sale as a discounted price), stock, the identifier exemption;
 - :meth:`Attributes.message`: its LISTING message: those, the mapped fields' attributes, the definition's cut, and
-  with a parent SKU its parentage and variation theme (:meth:`Attributes.own_theme`, :meth:`Attributes.family_theme`);
+  with a parent SKU its parentage and variation theme (:meth:`Attributes.own_theme`, :meth:`Attributes.survey_theme`);
 - :meth:`Attributes.family`: the family's parent message, the facts it took and the comparisons with them (AMZ015).
 
 A value is a member where the per-row values have it (a field the row lacks is null); the numbers and the values the
@@ -60,6 +60,8 @@ class Family:
     differs: dict[str, pl.Expr]
     """Attribute -> whether the variant's value differs from the parent's (taken from the first variant; not an
     attribute the theme names): AMZ015 for each taken attribute that does, in ``taken``'s order."""
+    at: pl.Expr
+    """The index of the family's first row in the frame (at every row of the family)."""
 
 
 def _own(message: Obj) -> Obj:
@@ -172,6 +174,9 @@ class Attributes:
     let: Callable[[pl.Expr], pl.Expr]
     checks: list[pl.Expr] = field(default_factory=list)
     """Where the last shape made is exact beyond :func:`complete` (no list longer than its slots, ...)."""
+    lacking: list[tuple[str, pl.Expr | None]] = field(default_factory=list)
+    """The attributes the last message's definition cut away whole (``Allowed.cut``'s lacking: AMZ018, told once a
+    product type), each with where it is there."""
 
     def __post_init__(self) -> None:
         self._market = Const(self.settings.marketplace_id)
@@ -203,6 +208,7 @@ class Attributes:
         """A variant's own attributes for one product type (``AmazonEncoder.own_attributes``). Begins a shape:
         :meth:`exact` is that of the shape made since (with its mapped fields and family)."""
         self.checks = []
+        self.lacking = []
         market = self._market
         members: list[tuple[str, Shape, pl.Expr | None]] = []
         for name in _TEXTS_BEFORE_GTIN:
@@ -272,12 +278,13 @@ class Attributes:
             top.setdefault("marketplace_id", self._market)
         return [(name, _one(_shape_of(top)), firsts[name]) for name, top in tops.items()]
 
-    def message(self, product_type: str, definition: Mapping[str, Any] | None, theme: pl.Expr) -> Obj:
+    def message(self, product_type: str | None, definition: Mapping[str, Any] | None, theme: pl.Expr) -> Obj:
         """A variant's LISTING message (``AmazonEncoder._messages``' last): its own attributes, the mapped fields',
         cut to what the product type's ``definition`` (its LISTING schema; None: none) allows as ``Allowed.cut`` cuts
-        it, and, with a parent SKU, its parentage and the family's variation ``theme`` (a text column)."""
+        it (the attributes cut away whole in ``lacking``), and, with a parent SKU, its parentage and the family's
+        variation ``theme`` (a text column). ``product_type`` None: the row's own (no definition)."""
         properties = definition["properties"] if definition is not None else None
-        own = list(self.of(product_type, properties).members)
+        own = list(self.of(product_type or "", properties).members)
         mapped = self.extras(properties)
         names = {name for name, _, _ in own} | set(_PARENTAGE)
         if any(name in names for name, _, _ in mapped):
@@ -285,6 +292,7 @@ class Attributes:
         members = own + mapped
         if properties is not None:  # ``Allowed``: closed to its attributes when the message is, each entry cut
             closed = definition.get("additionalProperties") is False  # type: ignore[union-attr]
+            self.lacking = [(name, present) for name, _, present in members if name not in properties and closed]
             members = [
                 (name, cut(sub, properties[name]) if name in properties else sub, present)
                 for name, sub, present in members
@@ -308,7 +316,7 @@ class Attributes:
         return _obj(
             ("sku", Leaf(self.values["sku"])),
             ("operationType", Const("UPDATE")),
-            ("productType", Const(product_type)),
+            ("productType", Const(product_type) if product_type is not None else Leaf(self.values["product_type"])),
             ("requirements", Const("LISTING")),
             ("attributes", Obj(tuple(members))),
         )
@@ -330,36 +338,36 @@ class Attributes:
         chosen = self.values.get("variation_theme")
         return theme if chosen is None else pl.when(chosen.is_not_null() & (chosen != "")).then(chosen).otherwise(theme)
 
-    def family_theme(
-        self, properties: Mapping[str, Any] | None, group: pl.Expr, axes: Mapping[str, pl.Expr], whole: pl.Expr
+    def survey_theme(
+        self,
+        properties: Mapping[str, Any] | None,
+        survey: Callable[[str | None], tuple[list[str], list[str]] | None],
+        group: pl.Expr,
     ) -> pl.Expr:
-        """The variation theme with a family survey (``FamilySurvey``, a run with definitions): the definition's
-        allowed theme naming what the family's variants differ by (``axes``: the catalog's colour, size, material
-        and pattern columns; ``group``: the family, whole in the batch); for a family whose variants do not differ,
-        the theme of the axes the variant has. Null where none fits (AMZ016: made per row) and where a variant of
-        the family is not ``whole`` (a row the columns do not read as the per-row reader does)."""
-        differ = [
-            pl.when(axes[a].fill_null("").n_unique().over(group) > 1).then(pl.lit(a)) for a in AXES
-        ]  # fmt: skip
-        family = pl.concat_str(differ, separator=",", ignore_nulls=True)
+        """The variation theme with a family survey (a run with definitions), as ``AmazonEncoder._theme`` chooses it:
+        the definition's allowed theme naming what the variant's family (``group``, the product's group id) differs
+        by (``survey``: ``FamilySurvey.answer``, asked once per family and axes); for a family whose variants do not
+        differ, and a variant of no family, the theme of the axes the variant has. Null where none fits (AMZ016:
+        made per row); a ``variation_theme`` field chooses one."""
         own = pl.concat_str(
             [pl.when(self._present(a)).then(pl.lit(a)) for a in AXES if a in self.values],
             separator=",",
             ignore_nulls=True,
         ) if any(a in self.values for a in AXES) else pl.lit("")  # fmt: skip
-        key = pl.when(group.is_not_null() & (family != "")).then("F:" + family).otherwise("V:" + own)
+        key = pl.concat_str([group.fill_null(""), pl.lit("\x00"), own])
 
         def theme(text: str) -> str | None:
-            kind, _, names = text.partition(":")
-            found = names.split(",") if names else []
-            if kind == "V" and properties is None:
+            named, _, has = text.partition("\x00")
+            family = survey(named or None)
+            if family is not None:
+                return choose_theme(family[0], properties) if family[0] else None
+            found = has.split(",") if has else []
+            if properties is None:
                 found = [a for a in ("size", "color") if a in found] or found
             return choose_theme(found, properties)
 
+        made = self.ask(key, theme, pl.String())
         chosen = self.values.get("variation_theme")
-        made = pl.when(group.is_null() | whole.fill_null(False).all().over(group)).then(
-            self.ask(key, theme, pl.String())
-        )
         return made if chosen is None else pl.when(chosen.is_not_null() & (chosen != "")).then(chosen).otherwise(made)
 
     def _weight(self, properties: Mapping[str, Any] | None) -> tuple[str, Shape, pl.Expr | None] | None:
@@ -445,7 +453,7 @@ class Attributes:
         return [("list_price", _one(listed), present), ("purchasable_offer", _one(Obj(tuple(offer))), present)]
 
     def family(
-        self, product_type: str, definition: Definition | None, theme: pl.Expr, message: Obj, group: pl.Expr
+        self, product_type: str | None, definition: Definition | None, theme: pl.Expr, message: Obj, group: pl.Expr
     ) -> Family:
         """The family's parent message and the comparisons with it, for variants whose LISTING ``message``
         (:meth:`message`, with ``theme``) has a parent SKU; ``group``: the family, whole in the batch, its first
@@ -464,9 +472,10 @@ class Attributes:
         properties = definition.schema["properties"] if definition is not None else None
         requirable = _requirable(definition.checker("LISTING_PRODUCT_ONLY").schema) if definition is not None else ()
         facts = Obj(tuple(m for m in own.members if requirable is None or m[0] in requirable))  # what it can take
+        kind = self.values["product_type"]
         parts_of = Obj(
             (("parent", Leaf(parent), None), ("theme", Leaf(theme), None), ("name", Leaf(named), None),
-             ("brand", Leaf(brand), brand.is_not_null()), ("facts", facts, None))
+             ("brand", Leaf(brand), brand.is_not_null()), ("facts", facts, None), ("type", Leaf(kind), None))
         )  # fmt: skip
         key = pl.when(parent.is_not_null() & theme.is_not_null() & named.is_not_null()).then(
             json_text(parts_of, self.ask)
@@ -475,7 +484,7 @@ class Attributes:
         self.checks.append(parent.is_null() | made.is_not_null())
         parts = made.str.split("\x00")
         first = pl.int_range(pl.len()).over(group) == 0
-        sku, kind = self.values["sku"], self.values["product_type"]
+        sku = self.values["sku"]
         # one product type a family (the encoder's parent is its first variant's), a later variant's SKU another
         self.checks.append(parent.is_null() | (kind.n_unique().over(group) == 1))
         self.checks.append(parent.is_null() | first | (sku != sku.first().over(group)).fill_null(False))
@@ -509,9 +518,9 @@ class Attributes:
             differs[attribute] = (
                 there & (compared != compared.gather(at)).fill_null(True) & ~axes.list.contains(attribute)
             )
-        return Family(pl.when(first).then(parts.list.get(0)), taken, differs)
+        return Family(pl.when(first).then(parts.list.get(0)), taken, differs, at)
 
-    def _parent(self, product_type: str, definition: Definition | None) -> Callable[[str], str | None]:
+    def _parent(self, product_type: str | None, definition: Definition | None) -> Callable[[str], str | None]:
         """The parent's message (JSON) and the facts it took, of a family's key: as
         ``AmazonEncoder._parent`` makes them for a family met for the first time. None where the encoder would tell
         of the parent (made per row): a definition that cuts its own attributes (AMZ018), required facts no variant
@@ -523,6 +532,7 @@ class Attributes:
         def made(key: str) -> str | None:
             parts = json.loads(key)
             parent, theme, name, brand = parts["parent"], parts["theme"], parts["name"], parts.get("brand")
+            kind = product_type if product_type is not None else parts["type"]
             attributes = parent_attributes(name, brand, theme, market, language)
             if allowed is not None and allowed.cut(attributes):
                 return None
@@ -534,7 +544,7 @@ class Attributes:
             if any("," in n or "\x00" in n for n in taken):
                 return None
             message = {
-                "sku": parent, "operationType": "UPDATE", "productType": product_type,
+                "sku": parent, "operationType": "UPDATE", "productType": kind,
                 "requirements": "LISTING_PRODUCT_ONLY", "attributes": attributes,
             }  # fmt: skip
             return "\x00".join((encode(message), ",".join(taken)))

@@ -15,12 +15,17 @@ told to the id lists) and the reader goes on. Every other row is read into a pro
 findings where they fall; what was replayed before it is written first. So the feeds, findings and counts are those
 of the per-row engine; tests/columnar/test_gate.py holds the two byte-identical over random and hostile catalogs.
 
+An Amazon channel's items are its listings (:mod:`.listings`): a taken row's messages are handed to the JSON
+writer, which numbers them, and the run's encoder is told what its own making of the row would have recorded (the
+family's parent written, the facts it took); its AMZ015 findings are told where the row is taken.
+
 A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
 whose columns feed one model field each (the others are the rows' ``attributes``), no supplements, channels the
-columnar stages translate (RSS and delimited writers, no encoder, no rules, a quick pass: Google and Meta), each item
-told to no one but the id lists, built in one process (``pipeline``: a row split's shares read per row; a forked
-worker lacks the threads Polars started before the fork). ``open_gate`` says why not in a ``columnar`` event, and a
-run whose first ``JUDGE`` rows are mostly not whole is made per row from there.
+columnar stages translate (RSS and delimited writers without an encoder, rules and a quick pass: Google and Meta;
+Amazon's JSON listings), each item told to no one but the id lists, built in one process (``pipeline``: a row
+split's shares read per row; a forked worker lacks the threads Polars started before the fork). ``open_gate`` says
+why not in a ``columnar`` event, and a run whose first ``JUDGE`` rows are mostly not whole is made per row from
+there.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from feedsync.sources.base import field_for
 if TYPE_CHECKING:
     from feedsync.channels.compiled import CompiledChannel
     from feedsync.columnar.channel import Items
+    from feedsync.columnar.listings import Listings, Replay, Rows
     from feedsync.config import Config
     from feedsync.model.product import Product
     from feedsync.sources import Source
@@ -69,6 +75,7 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
     if why is None:
         from feedsync.columnar.channel import items
         from feedsync.columnar.fields import NotColumnar
+        from feedsync.columnar.listings import listings
         from feedsync.rows.cuts import read_header  # the header as the reader reads it (``readable`` took it)
 
         found = read_header(config.source.path, ",")
@@ -79,7 +86,11 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
             why = "two columns the model does not name have one name"
         else:
             try:  # the templates read the catalog's own columns as ``attributes``
-                made = [items(channel, (config.source.currency or "").upper(), own) for channel in compiled]
+                currency = (config.source.currency or "").upper()
+                made = [
+                    (listings if channel.spec.encoder is not None else items)(channel, currency, own)
+                    for channel in compiled
+                ]
             except NotColumnar as exc:
                 why = f"not translated: {exc}"
             except Exception as exc:  # a template the compiler did not foresee: the per-row engine is the reference
@@ -122,8 +133,9 @@ def _refused(config: Config, compiled: list[CompiledChannel], source: Source) ->
     from feedsync.columnar.read import readable
     from feedsync.columnar.screens import SCREENS
 
-    for channel in compiled:  # what ``channel.items`` refuses too, asked before Polars is imported
-        if channel.spec.encoder is not None or channel.format.writer not in ("rss", "delimited"):
+    for channel in compiled:  # what ``channel.items`` and ``listings`` refuse too, asked before Polars is imported
+        amazon = channel.spec.name == "amazon" and channel.format.writer == "json_listings"
+        if not amazon and (channel.spec.encoder is not None or channel.format.writer not in ("rss", "delimited")):
             return f"the {channel.name} channel is not translated"
         if channel.spec.name not in SCREENS:
             return f"the {channel.name} channel's checks are not translated"
@@ -158,11 +170,15 @@ class _Batch:
     item_groups: list[list[str | None]]
     """Per channel with a variant group (``_Out.grouped``)."""
     item_keys: list[list[tuple[str, ...]]]
+    listed: list[Rows | None]
+    """Per channel: its listings (an Amazon channel's; else None)."""
+    taken: bytearray
+    """Per row: the gate took it (its family's later rows compare with the first one's)."""
 
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [])
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], bytearray())
 
 
 @dataclass(slots=True)
@@ -171,20 +187,22 @@ class _Out:
 
     sink: Sink
     write: Any
-    """The writer's ``write_rendered`` (None: the feed is not written)."""
+    """What writes the items' bytes (``pending``) at once (None: the feed is not written)."""
     lists: list[str]
     """The channels whose ids the report lists (``ItemIds``)."""
     grouped: int
     """This channel's index among ``_Batch.item_groups`` (-1: no variant group checked)."""
     pending: list[bytes] = field(default_factory=list)
     """The bytes of the items replayed since the last row made per row: written at once."""
+    replay: Replay | None = None
+    """An Amazon channel's (its items are listings)."""
 
 
 @dataclass
 class Gate:
     config: Config
     compiled: list[CompiledChannel]
-    made: list[Items]
+    made: list[Items | Listings]
     source: DelimitedSource
     header: list[str] = field(default_factory=list)
     """The header the channels were compiled for (the catalog's own columns by name)."""
@@ -217,21 +235,43 @@ class Gate:
     def begin(self, stream: Stream, sinks: list[Sink]) -> None:
         """Stand in for the sinks the gate knows: a writer that writes rendered items (or none), no encoder, only
         the id lists told; else the run is made per row."""
+        from feedsync.channels.amazon.transform import AmazonEncoder
+        from feedsync.columnar.listings import Listings, Replay
         from feedsync.formats import DelimitedWriter, RssWriter
+        from feedsync.formats.json_listings import JsonListingsWriter
         from feedsync.stream import ItemIds
 
         self.stream = stream
         grouped = 0
-        for sink in sinks:
+        for sink, made in zip(sinks, self.made, strict=True):
             writer = sink.writer
+            lists = [o.channel for o in sink.observers if isinstance(o, ItemIds)]
+            if not all(type(o) is ItemIds for o in sink.observers):
+                self._off("a channel's observers are not translated")
+                return
+            if isinstance(made, Listings):
+                encoder = sink.encoder
+                surveyed = isinstance(encoder, AmazonEncoder) and (encoder._survey is not None) == encoder.surveys
+                if not surveyed or not (writer is None or type(writer) is JsonListingsWriter):
+                    self._off("an Amazon channel's encoder or writer is not translated")
+                    return
+                assert isinstance(encoder, AmazonEncoder)
+                if encoder._survey is not None:
+                    made.survey.append(encoder._survey.answer)
+                keeps = stream.findings.keeps
+                replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, stream.report.add,
+                                sink.channel.origins)  # fmt: skip
+                write = writer.write_encoded if writer is not None else None  # type: ignore[union-attr]
+                self.outs.append(_Out(sink, write, lists, -1, replay=replay))
+                continue
             renders = writer is None or isinstance(writer, RssWriter)
             renders = renders or (isinstance(writer, DelimitedWriter) and writer.renders)
-            if not renders or sink.encoder is not None or not all(type(o) is ItemIds for o in sink.observers):
-                self._off("a channel's writer or observers are not translated")
+            if not renders or sink.encoder is not None:
+                self._off("a channel's writer is not translated")
                 return
             group = sink.check and sink.channel.spec.variant_group is not None
-            lists = [o.channel for o in sink.observers if isinstance(o, ItemIds)]
-            write = writer.write_rendered if writer is not None else None  # type: ignore[union-attr]
+            rendered = writer.write_rendered if writer is not None else None  # type: ignore[union-attr]
+            write = (lambda parts, to=rendered: to(b"".join(parts))) if rendered is not None else None
             self.outs.append(_Out(sink, write, lists, grouped if group else -1))
             grouped += group
 
@@ -262,6 +302,13 @@ class Gate:
 
         prefixes = tuple(c.overrides_prefix for c in self.compiled if c.overrides_prefix)
         self._told = [column for name, column in own.items() if name == IGNORE_COLUMN or name.startswith(prefixes)]
+        columns: dict[str, tuple[str, int | None]] = {}  # as the reader's ``SourceRef`` holds them
+        for index, (name, target) in enumerate(zip(header, self._targets, strict=True), start=1):
+            if not target.startswith("__"):
+                columns.setdefault(target, (name, index))
+        for out in self.outs:
+            if out.replay is not None:
+                out.replay.path, out.replay.columns = str(self.config.source.path), columns
         self._sku = own.get("sku")
         self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
         self._thread.start()
@@ -285,7 +332,7 @@ class Gate:
         at = number - batch.first
         if batch.texts[at] != text:
             return False  # the reader reads it into cells: ``skip`` looks for it by them
-        if batch.whole[at] and self._replay(batch, at):
+        if batch.whole[at] and self._replay(batch, at, row):
             self.source.stats.rows += 1  # as the reader counts the rows it reads
             return True
         self._flush()
@@ -302,7 +349,7 @@ class Gate:
         batch = self._start
         if batch is not None and batch.cells:
             at = batch.cells.get("\x1f".join(cells))
-            if at is not None and batch.whole[at] and self._replay(batch, at):
+            if at is not None and batch.whole[at] and self._replay(batch, at, row):
                 return True
         self._flush()  # the row is made per row: what was replayed before it is written first
         return False
@@ -323,9 +370,9 @@ class Gate:
 
     # -- a row replayed
 
-    def _replay(self, batch: _Batch, at: int) -> bool:
-        """Do what the per-row engine does with the row, unless the run's earlier rows change what it makes (then
-        nothing is changed: False)."""
+    def _replay(self, batch: _Batch, at: int, row: int) -> bool:
+        """Do what the per-row engine does with the row (the source's ``row``), unless the run's earlier rows change
+        what it makes (then nothing is changed: False)."""
         stream = self.stream
         assert stream is not None
         item_id = batch.ids[at]
@@ -340,11 +387,13 @@ class Gate:
         if group is not None and variants.holds(group, batch.keys[at]):
             return False  # MDL013
         outs = self.outs
-        for out in outs:
+        for index, out in enumerate(outs):
             if out.grouped >= 0:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None and out.sink.variants.holds(item_group, batch.item_keys[out.grouped][at]):
                     return False  # the channel's own (GMC012)
+            if out.replay is not None and not out.replay.fits(batch.listed[index], at, batch.taken):  # type: ignore[arg-type]
+                return False  # its family's state, a finding told once
         report = stream.report
         if stream.progress is not None and not (report.variants + 1) % 500:
             stream._tell([out.sink for out in outs])
@@ -361,11 +410,14 @@ class Gate:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None:
                     out.sink.variants.duplicate_of(item_group, batch.item_keys[out.grouped][at], item_id)
-            if out.write is not None:
+            if out.replay is not None:
+                out.replay.take(batch.listed[index], at, group, item_id, row, out.pending)  # type: ignore[arg-type]
+            elif out.write is not None:
                 out.pending.append(batch.lines[index][at])  # type: ignore[arg-type]
             out.sink.result.items += 1
             for name in out.lists:
                 report.items.setdefault(name, []).append(item_id)
+        batch.taken[at] = 1
         self.replayed += 1
         return True
 
@@ -389,7 +441,7 @@ class Gate:
     def _flush(self) -> None:
         for out in self.outs:
             if out.pending:
-                out.write(b"".join(out.pending))
+                out.write(out.pending)
                 out.pending.clear()
 
     def _off(self, why: str) -> None:
@@ -451,6 +503,8 @@ class Gate:
         """What makes a piece's batch (its expressions made once)."""
         import polars as pl
 
+        from feedsync.columnar.listings import Listings
+        from feedsync.columnar.listings import columns as listing_columns
         from feedsync.columnar.source import _BAD, normalized
         from feedsync.sources.base import normalize_context
 
@@ -470,6 +524,10 @@ class Gate:
         whole = pl.col("exact")
         out: dict[str, pl.Expr] = {}
         for index, items in enumerate(made):
+            if isinstance(items, Listings):
+                whole = whole & items.exact
+                out |= listing_columns(items, f"__listing{index}_")
+                continue
             whole = whole & items.exact & items.cleared
             out[f"__line{index}"] = items.line
             if items.group is not None:
@@ -500,8 +558,12 @@ class Gate:
 
         return make
 
-    def _lists(self, first: int, count: int, texts: list[str | None] | None, frame: Any, made: list[Items]) -> _Batch:
+    def _lists(
+        self, first: int, count: int, texts: list[str | None] | None, frame: Any, made: list[Items | Listings]
+    ) -> _Batch:
         import polars as pl
+
+        from feedsync.columnar.listings import Listings, rows
 
         whole = frame["__whole"].to_list()
         kept = frame.select(
@@ -511,13 +573,18 @@ class Gate:
                 if c.startswith("__line")
             ]
         )
-        lines = [kept[f"__line{index}"].to_list() for index in range(len(made))]
+        lines = [
+            kept[f"__line{index}"].to_list() if f"__line{index}" in kept.columns else [] for index in range(len(made))
+        ]
+        listed = [
+            rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
+        ]
         groups: list[list[str | None]] = []
         keys: list[list[tuple[str, ...]]] = []
         for index, out in enumerate(self.outs):
             if out.grouped >= 0:
                 groups.append(frame[f"__group{index}"].to_list())
-                parts = [frame[f"__key{index}_{n}"].to_list() for n in range(len(made[index].key))]
+                parts = [frame[f"__key{index}_{n}"].to_list() for n in range(len(made[index].key))]  # type: ignore[union-attr]
                 keys.append(list(zip(*parts, strict=True)))
         product_keys = list(zip(*(frame[f"__product_key{n}"].to_list() for n in range(len(_KEY))), strict=True))
         cells = {joined: at for at, joined in enumerate(frame["__cells"].to_list()) if joined is not None}
@@ -534,6 +601,8 @@ class Gate:
             lines,
             groups,
             keys,
+            listed,
+            bytearray(len(whole)),
         )
 
 

@@ -219,11 +219,12 @@ def messages(
     products = list(open_source(config.source).products(lambda d: None))
     types = sorted({t for t in map(product_type_of(channel), products) if t} or {""})
     columns = {}
+    if encoder.surveys:  # a run surveys the catalog before its rows: the columns ask the survey
+        encoder.survey(lambda: iter(products), None, channel, joined=False)
     for t in types:
         definition = encoder._checker.definition(t) if encoder.surveys else None
-        if encoder.surveys:
-            axes = {a: pl.col(a) for a in ("color", "size", "material", "pattern")}
-            theme = attributes.family_theme(encoder._properties_of(t), pl.col("group_id"), axes, pl.col("exact"))
+        if encoder._survey is not None:
+            theme = attributes.survey_theme(encoder._properties_of(t), encoder._survey.answer, pl.col("group_id"))
         else:
             theme = attributes.own_theme()
         shape = attributes.message(t, definition.schema if definition is not None else None, theme)
@@ -241,8 +242,6 @@ def messages(
     made = compiler.run(frame).select(
         ok=pl.col("exact") & compiler.exact(), product_type=values["product_type"], group_id="group_id", **columns
     )
-    if encoder.surveys:
-        encoder.survey(lambda: iter(products), None, channel, joined=False)
     by_row = {product.source.row: product for product in products}
     compared = candidates = parents = differences = 0
     families: dict[str, bool] = {}  # a family's parent and comparisons are the columns' where its first row is

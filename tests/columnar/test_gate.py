@@ -232,7 +232,6 @@ def test_a_batch_the_columnar_side_cannot_read_is_made_per_row(tmp_path: Path) -
     [
         lambda config: config.replace("currency: USD", "currency: USD\n  encoding: cp1252"),  # read otherwise
         lambda config: config.replace("path: products.csv", "path: products.csv\n  format: tsv"),
-        lambda config: config + "  amazon:\n    profile: amazon\n    settings: {seller_id: A2GATE0000001}\n",
         lambda config: config + "  pinterest:\n    profile: pinterest\n",  # its checks are not translated
         lambda config: config.replace("profile: facebook", "profile: facebook\n    inventory: {buffer: 1}"),
     ],

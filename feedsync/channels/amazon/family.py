@@ -209,8 +209,15 @@ class FamilySurvey:
     def axes(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
         """(the variant fields the family differs by, in AXES order; the options mapped to none that differ), or
         None when its variants do not differ (one variant, or a family not surveyed)."""
-        if group_id == self._answers[0]:
-            return self._answers[1]
+        answers = self._answers
+        if group_id == answers[0]:
+            return answers[1]
+        answer = self.answer(group_id)
+        self._answers = (group_id, answer)
+        return answer
+
+    def answer(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
+        """:meth:`axes` without the last answer kept: what another thread may ask while the run asks ``axes``."""
         differ: frozenset[str] | set[str] | None = None
         if group_id:
             state = self._scattered.get(group_id)
@@ -222,7 +229,6 @@ class FamilySurvey:
         if differ:
             options = sorted(k.split(":", 1)[1] for k in differ if k.startswith("option:"))
             answer = [a for a in AXES if a in differ], options
-        self._answers = (group_id, answer)
         return answer
 
 

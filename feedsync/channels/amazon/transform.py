@@ -99,6 +99,18 @@ def parent_attributes(name: str, brand: str | None, theme: str, market: str, lan
     return attributes
 
 
+def differs_note(name: str, sku: Any, parent: str, first: Any) -> tuple[str, str, None, str]:
+    """AMZ015 of a variant's attribute ``name`` that differs from the one its parent took from the family's first
+    variant, as (code, field, value, message)."""
+    return (
+        "AMZ015",
+        name,
+        None,
+        f"{name} of sku {sku} differs from the {name} its parent {parent} carries (taken from variant {first}): the "
+        "variants of a family should agree on it",
+    )
+
+
 def cut_note(member: tuple[str, str]) -> tuple[str, None, str]:
     """The field, value and text of the AMZ018 finding that says a product type's definition has no attribute
     ``member`` (product type, attribute name) of feedsync's own, so it is left out (told once per run)."""
@@ -506,15 +518,7 @@ class AmazonEncoder:
         axes = self._named_by(theme, product_type, self._properties_of(product_type))
         for name, value in taken.items():
             if name in attributes and attributes[name] != value and name not in axes:
-                self._notes.append(
-                    (
-                        "AMZ015",
-                        name,
-                        None,
-                        f"{name} of sku {values.get('sku')} differs from the {name} its parent {parent} carries "
-                        f"(taken from variant {first}): the variants of a family should agree on it",
-                    )
-                )
+                self._notes.append(differs_note(name, values.get("sku"), parent, first))
 
     def _product_attributes(
         self, values: Mapping[str, Any], properties: Mapping[str, Any] | None, product_type: str, pool: _Shared

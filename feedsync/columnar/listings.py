@@ -1,0 +1,307 @@
+"""Amazon's listings in the columnar gate: an Amazon channel's items a column at a time (its fields compiled, each
+variant's LISTING message, its family's parent and the comparisons with it: :mod:`.amazon`, the definition's verdict:
+:mod:`.schema`), and what the gate does with a row it takes (:class:`Replay`): the run's encoder told what its own
+making of the row would have recorded (the parent written, the facts it took, the family's run), the messages handed
+to the writer as it numbers them, the row's AMZ015 findings told.
+
+A row is taken (``exact``) where every stage is exact, Amazon's quick pass clears it and its notes tell nothing, its
+message is the definition's (the verdict), and its family's parent can be made a column at a time; at the replay,
+also only where its family is new to the run when the row is the family's first in the batch, or the family's first
+row in the batch was taken; and where each finding the run tells once (``once``: AMZ018 of an attribute the
+definition cuts away, of a mapped field the product type lacks, of mapped fields written unchecked) was told
+already. Any other row is made per row, where it tells what it tells. tests/columnar/test_gate.py holds the two
+byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
+from feedsync.channels.amazon.transform import AmazonEncoder, differs_note
+from feedsync.channels.compiled import CompiledChannel
+from feedsync.columnar.amazon import Attributes
+from feedsync.columnar.fields import Compiler, NotColumnar
+from feedsync.columnar.schema import Obj, Verdict, json_text
+from feedsync.columnar.screens import SCREENS, amazon_notes
+from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics.codes import make
+from feedsync.model.product import SourceRef
+
+MAX_TYPES = 4
+"""Product types of a definitions folder made a column at a time (each a stage over every row); a folder with more is
+made per row."""
+_SEPARATOR = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class Listings:
+    compiler: Compiler
+    exact: pl.Expr
+    """Where the row's message and its family's parent are the encoder's, nothing is told of it but AMZ015 and the
+    findings told once (``once``)."""
+    line: pl.Expr
+    """The variant's LISTING message as the writer writes it after its number (``,`` and its keys)."""
+    parent: pl.Expr
+    """The parent's message likewise, at the family's first row in the batch (null elsewhere)."""
+    sku: pl.Expr
+    parent_sku: pl.Expr
+    first: pl.Expr
+    """The batch index of the family's first row."""
+    taken: pl.Expr
+    """The facts the parent took from its first variant, joined by ``,``, at the family's first row."""
+    differs: pl.Expr
+    """The attributes a later variant has otherwise than the parent took them (AMZ015), joined by ``,``."""
+    once: pl.Expr
+    """The findings the row's making tells once a run (null: none)."""
+    defined: bool
+    """The product types made have definitions (the encoder keeps each family's facts)."""
+    survey: list[Callable[[str | None], Any]]
+    """The run's family survey, when the run has one (``FamilySurvey.answer``): set by the gate before the batches."""
+
+
+def listings(channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> Listings:
+    """An Amazon channel's listings, compiled once over a batch's normalized columns (as ``channel.items``).
+    NotColumnar: what is not translated (a definitions folder of more than ``MAX_TYPES`` product types for the
+    marketplace, a mapped field that is a list, ...)."""
+    compiler = Compiler(channel, currency, attributes)
+    values = compiler.columns(compiler.fields())
+    if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
+        raise NotColumnar("an Amazon channel without a SKU, a parent SKU or a product type")
+    encoder = AmazonEncoder(channel.settings)
+    made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let)
+    spec = channel.spec
+    told = [pl.lit(True)]
+    for attr, limit in spec.id_limits.items():  # MDL017
+        value = values.get(attr)
+        if value is not None:
+            told.append(value.is_null() | ((value.str.len_chars() <= limit) & value.str.contains("^[\\x20-\\x7e]*$")))
+    told.append(~amazon_notes(values, None))
+    checked = encoder._checker
+    index = checked.index
+    types: list[Any]
+    if index is None:
+        types = [None]
+    else:
+        types = [*sorted(index.of_marketplace(encoder.settings.marketplace_id))]
+        if not types or len(types) > MAX_TYPES:
+            raise NotColumnar(f"{len(types)} product types' definitions")
+    survey: list[Callable[[str | None], Any]] = []
+    group = pl.col("group_id")
+    parent = values["parent_sku"]
+    kind = values["product_type"]
+    mapped = [key for key in values if key not in KNOWN_FIELDS]
+    picked: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {n: [] for n in ("exact", "line", "parent", "first", "taken")}
+    picked |= {"differs": [], "once": []}
+    for product_type in types:
+        definition = checked.definition(product_type) if product_type is not None else None
+        properties = definition.schema["properties"] if definition is not None else None
+        theme = (
+            made.survey_theme(properties, lambda group_id: survey[0](group_id), group)
+            if encoder.surveys
+            else made.own_theme()
+        )
+        shape = made.message(product_type, definition.schema if definition is not None else None, theme)
+        lacking = made.lacking
+        family = made.family(product_type, definition, theme, shape, parent)
+        ok = made.exact(shape)
+        if definition is not None:
+            schema = {k: v for k, v in definition.schema.items() if not k.startswith("x-")}
+            attributes_of = dict((name, sub) for name, sub, _ in shape.members)["attributes"]
+            assert isinstance(attributes_of, Obj)
+            ok = ok & Verdict(schema, compiler.ask)(attributes_of)
+        tokens = [
+            pl.when(p if p is not None else pl.lit(True)).then(pl.lit(f"cut\x00{product_type}\x00{n}"))
+            for n, p in lacking
+        ]
+        if properties is not None:  # AMZ018 of a mapped field the product type lacks (``MessageChecker._mapped``)
+            tokens += [
+                pl.when(values[key].is_not_null()).then(pl.lit(f"left\x00{product_type}\x00{key}"))
+                for key in mapped
+                if not declared(properties, key)[0]
+            ]
+        elif mapped:  # mapped fields written unchecked: told once without a definitions folder
+            tokens.append(
+                pl.when(pl.any_horizontal([values[k].is_not_null() for k in mapped])).then(pl.lit("unchecked"))
+            )
+        once = pl.concat_str(tokens, separator=_SEPARATOR, ignore_nulls=True) if tokens else pl.lit(None, pl.String)
+        differs = pl.concat_str(
+            [pl.when(d).then(pl.lit(n)) for n, d in family.differs.items()], separator=",", ignore_nulls=True
+        ) if family.differs else pl.lit("")  # fmt: skip
+        chosen = kind == product_type if product_type is not None else pl.lit(True)
+        for name, expr in (
+            ("exact", ok),
+            ("line", pl.lit(",") + json_text(shape, compiler.ask).str.slice(1)),
+            ("parent", pl.lit(",") + family.parent.str.slice(1)),
+            ("first", family.at),
+            ("taken", family.taken.list.join(",")),
+            ("differs", differs),
+            ("once", pl.when(once != "").then(once)),
+        ):
+            picked[name].append((chosen, expr))
+
+    def pick(name: str, default: Any) -> pl.Expr:
+        chain: Any = None
+        for chosen, expr in picked[name]:
+            chain = pl.when(chosen).then(expr) if chain is None else chain.when(chosen).then(expr)
+        assert chain is not None
+        return chain.otherwise(default)
+
+    exact = pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False)
+    exact = exact & pick("exact", pl.lit(False)).fill_null(False)
+    screen = SCREENS[spec.name](values, compiler.lists, compiler.ask)
+    nothing = pl.lit(None, pl.String)
+    return Listings(
+        compiler,
+        exact & screen.fill_null(False),
+        pick("line", nothing),
+        pick("parent", nothing),
+        values["sku"],
+        parent,
+        pick("first", pl.lit(None, pl.Int64)),
+        pick("taken", nothing),
+        pick("differs", nothing),
+        pick("once", nothing),
+        index is not None,
+        survey,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """One batch's listings, per row (null where the row is not taken)."""
+
+    lines: list[bytes | None]
+    parents: list[bytes | None]
+    skus: list[str | None]
+    parent_skus: list[str | None]
+    firsts: list[int | None]
+    taken: list[str | None]
+    differs: list[str | None]
+    once: list[str | None]
+
+
+def rows(frame: pl.DataFrame, prefix: str) -> Rows:
+    """A batch's listings columns (``{prefix}line``, ...) as lists."""
+    binary = [pl.col(f"{prefix}{n}").cast(pl.Binary).alias(n) for n in ("line", "parent")]
+    named = ("sku", "parent_sku", "first", "taken")
+    lists = frame.select(*binary, *(pl.col(f"{prefix}{n}").alias(n) for n in named))
+    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once")))
+    return Rows(
+        lists["line"].to_list(),
+        lists["parent"].to_list(),
+        lists["sku"].to_list(),
+        lists["parent_sku"].to_list(),
+        lists["first"].to_list(),
+        lists["taken"].to_list(),
+        rest["differs"].to_list(),
+        rest["once"].to_list(),
+    )
+
+
+def columns(made: Listings, prefix: str) -> dict[str, pl.Expr]:
+    """The columns :func:`rows` reads, named with ``prefix``."""
+    return {
+        f"{prefix}line": made.line,
+        f"{prefix}parent": made.parent,
+        f"{prefix}sku": made.sku,
+        f"{prefix}parent_sku": made.parent_sku,
+        f"{prefix}first": made.first,
+        f"{prefix}taken": made.taken,
+        f"{prefix}differs": pl.when(made.differs != "").then(made.differs),
+        f"{prefix}once": made.once,
+    }
+
+
+class Replay:
+    """What the run's Amazon sink does with a row the gate takes: checked first (:meth:`fits`: nothing of the run's
+    earlier rows changes what the row makes), then done (:meth:`take`)."""
+
+    def __init__(
+        self,
+        encoder: AmazonEncoder,
+        channel: str,
+        defined: bool,
+        writes: bool,
+        keeps: Callable[[Diagnostic], bool],
+        add: Callable[[Diagnostic], None],
+        origins: Mapping[str, str],
+    ) -> None:
+        self.encoder = encoder
+        self.channel = channel
+        self.defined = defined
+        self.writes = writes
+        self.keeps = keeps
+        self.add = add
+        self.origins = origins
+        self.path = ""
+        self.columns: dict[str, tuple[str, int | None]] = {}
+        """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them."""
+        self._told: set[str] = set()  # ``once`` texts whose findings were all told
+
+    def fits(self, rows: Rows, at: int, taken: bytearray) -> bool:
+        once = rows.once[at]
+        if once is not None and once not in self._told:
+            if not all(map(self._was_told, once.split(_SEPARATOR))):
+                return False  # the per-row engine tells it
+            self._told.add(once)
+        parent = rows.parent_skus[at]
+        if parent is None:
+            return True
+        encoder = self.encoder
+        if rows.parents[at] is not None:  # the family's first row in the batch: the family is new to the run
+            return parent not in encoder._parents and parent not in encoder._families
+        first = rows.firsts[at]
+        return first is not None and bool(taken[first])  # its first row made the parent the columns compare with
+
+    def _was_told(self, token: str) -> bool:
+        kind, _, rest = token.partition("\x00")
+        product_type, _, name = rest.partition("\x00")
+        checker = self.encoder._checker
+        if kind == "cut":
+            return (product_type, name) in self.encoder._cut_told
+        if kind == "left":
+            return (product_type, name) in checker._left_out
+        return "" in checker._told  # "unchecked"
+
+    def take(self, rows: Rows, at: int, group: str | None, item_id: str, row: int, pending: list[Any]) -> None:
+        """The row's messages added to ``pending`` (when written), the encoder's state as its own making of the row
+        leaves it, the row's AMZ015 findings told."""
+        encoder = self.encoder
+        encoder._enter(group)
+        parent = rows.parent_skus[at]
+        made = rows.parents[at]
+        if made is not None:
+            assert parent is not None
+            if self.writes:
+                encoder._parents.add(parent)
+                pending.append(made)
+            if self.defined:  # the facts the parent took, as the encoder keeps them for its family's variants
+                taken = rows.taken[at]
+                facts = json.loads(b"{" + made[1:])["attributes"] if taken else {}
+                kept = {name: facts[name] for name in taken.split(",")} if taken else {}
+                encoder._families[parent] = (rows.skus[at], kept, [])
+                if parent == encoder._item_group:
+                    encoder._run[1].append(parent)
+        if self.writes:
+            pending.append(rows.lines[at])
+        differs = rows.differs[at]
+        if differs is None or parent is None:
+            return
+        first, kept, _ = encoder._families[parent]
+        named = set(differs.split(","))
+        ref = SourceRef.model_construct(path=self.path, row=row, columns=self.columns)
+        for name in kept:  # in the order the parent took them
+            if name in named:
+                code, field, value, text = differs_note(name, rows.skus[at], parent, first)
+                location = locate(ref, self.origins.get(field))
+                finding = make(
+                    code, text, channel=self.channel, product_id=item_id, field=field, value=value, location=location
+                )
+                if self.keeps(finding):
+                    self.add(finding)

@@ -1,0 +1,210 @@
+"""An Amazon channel in the columnar gate (``columnar.listings``) against the per-row engine: the same catalog built
+(and validated) both ways writes the same feeds byte for byte, every document of a feed split in parts, with the same
+findings in the same order (AMZ015 of the variants the gate takes, AMZ018 told once by whichever row comes first) and
+the same counts, with and without product type definitions, beside Google and Meta; over families that cross batches,
+come back after other families, or start with a variant the channel rejects; and the gate took many of the rows."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import feedsync.columnar.gate as gate_module
+from feedsync import pipeline
+from feedsync.config import load_config
+from feedsync.diagnostics import Report
+from tests.channels.amazon_reference import DEFINITIONS
+from tests.columnar.test_amazon import CATEGORIES, MAPPED, ean13, family_rows
+from tests.columnar.test_gate import HEADER, write_catalog
+from tests.conftest import write_config
+
+pytestmark = pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
+
+
+def _rows(seed: str) -> list[dict[str, str]]:
+    """``test_amazon.family_rows`` of a category Google knows (else Google's rows are all made per row)."""
+    return [row | {"google_product_category": "1604"} for row in family_rows(seed)]
+
+
+def _config(directory: Path, *, definitions: bool, fields: str = MAPPED, settings: str = "") -> Path:
+    (directory / "categories.yaml").write_text(CATEGORIES, encoding="utf-8")
+    folder = f", definitions: {DEFINITIONS}" if definitions else ""
+    settings = f"seller_id: A2GATE0000001, merchant_shipping_group: tmpl, max_messages: 70{folder}{settings}"
+    text = (
+        "source:\n  path: products.csv\n  currency: USD\n  base_url: https://shop.example.com\n"
+        "channels:\n"
+        "  google_merchant: {profile: google_merchant, category_map: categories.yaml}\n"
+        "  facebook: {profile: facebook, category_map: categories.yaml}\n"
+        "  amazon:\n    profile: amazon\n    category_map: categories.yaml\n"
+        f"    settings: {{{settings}}}\n"
+        f"{fields}"
+    )
+    return write_config(directory, text)
+
+
+GATES: list[gate_module.Gate] = []
+"""The gate of the last columnar run."""
+
+
+def _run(config: Path, out: Path, *, columnar: bool, command: str) -> tuple[Report, dict[str, bytes], int]:
+    """The run's report, the bytes of every document it wrote and the rows the gate took (-1: no gate)."""
+    made: list[gate_module.Gate] = []
+    opened = gate_module.open_gate
+
+    def open_gate(*args: Any) -> gate_module.Gate | None:
+        gate = opened(*args)
+        if gate is not None:
+            made.append(gate)
+        return gate
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "MIN_BYTES", 0 if columnar else 1 << 62)
+        patch.setattr(gate_module, "CHUNK", 4096)  # batches of a few rows: families cross them
+        patch.setattr(gate_module, "open_gate", open_gate)
+        options: dict[str, Any] = {"out_dir": out, "validate": True} if command == "build" else {}
+        report = pipeline.run(load_config(config), command, jobs=1, record_items=True, **options)
+    documents = {
+        path.name: path.read_bytes()
+        for result in report.channels.values()
+        for path in ([result.output] if result.output else []) + list(result.parts)
+    }
+    if made:
+        GATES[:] = made
+    return report, documents, made[0].replayed if made else -1
+
+
+def same(directory: Path, command: str = "build") -> tuple[Report, dict[str, bytes], int]:
+    """Run the catalog in ``directory`` both ways, assert the outputs equal; the columnar run's."""
+    config = directory / "feedsync.yaml"
+    report, documents, replayed = _run(config, directory / "columnar", columnar=True, command=command)
+    expected, written, none = _run(config, directory / "per-row", columnar=False, command=command)
+    assert none == -1
+    assert documents.keys() == written.keys()
+    for name, data in written.items():
+        at = next((i for i, (a, b) in enumerate(zip(documents[name], data, strict=False)) if a != b), len(data))
+        assert documents[name] == data, (name, documents[name][at - 200 : at + 80], data[at - 200 : at + 80])
+    assert [repr(d) for d in report.diagnostics] == [repr(d) for d in expected.diagnostics]
+    counts = {n: (r.items, r.excluded, r.rejected) for n, r in report.channels.items()}
+    assert counts == {n: (r.items, r.excluded, r.rejected) for n, r in expected.channels.items()}
+    assert report.items == expected.items
+    assert (report.variants, report.products) == (expected.variants, expected.products)
+    return report, documents, replayed
+
+
+@pytest.mark.parametrize("definitions", [True, False])
+@pytest.mark.parametrize("hostile", [False, True])
+def test_amazon_is_built_alike(tmp_path: Path, definitions: bool, hostile: bool) -> None:
+    """Families whose parents the definition refuses or that no theme names, mapped dimensions that lack a part,
+    sales without dates, odd numbers (``test_amazon.family_rows``), and with ``hostile`` the reader's troubles."""
+    rng = random.Random(f"{definitions}{hostile}")
+    _config(tmp_path, definitions=definitions)
+    rows = _rows(f"gate{definitions}")
+    write_catalog(tmp_path / "products.csv", rows, rng.choice if hostile else None, header=HEADER)
+    report, documents, replayed = same(tmp_path)
+    assert "amazon.2.json" in documents  # the feed is split: numbered on in each document
+    told = [d.message for d in report.diagnostics if d.code == "AMZ018"]
+    assert told and len(told) == len(set(told))  # told once (by whichever row came first)
+    assert "AMZ015" in {d.code for d in report.diagnostics} if definitions else True
+    assert replayed > 0
+
+
+def _families(count: int) -> list[dict[str, str]]:
+    """Families of four variants of one product type that differ by colour, each variant its own GTIN (AMZ015 of the
+    later ones), clean for every channel; some variants weigh or are described otherwise than their family's first
+    (AMZ015 of those facts too)."""
+    rows = _rows("families")[:count]
+    for index, row in enumerate(rows):
+        row |= {"product_type": "Men > Tops", "title": "Tee", "gtin": ean13(f"420000{index:06d}"), "material": ""}
+        row |= {"price": "19.99", "quantity": "5", "weight": "906 g", "link": "https://shop.example.com/p"}
+        row |= {"color": ["Blue", "Red", "Green", "Black"][index % 4], "size": ["S", "M", "L"][index // 4 % 3]}
+        row |= {"sale_price": "", "sale_price_effective_date": "", "brand": "Northwind"}
+        row["description"] = (
+            "<ul><li>Soft</li><li>Warm &amp; light</li></ul>"
+            if index % 7 != 3
+            else "<ul><li>Soft</li><li>Light</li></ul>"
+        )
+        row["weight"] = "906 g" if index % 5 != 2 else "1208 g"  # a variant of AMZ015 for three facts
+    return rows
+
+
+@pytest.mark.parametrize("definitions", [True, False])
+def test_a_clean_catalog_is_mostly_made_a_column_at_a_time(tmp_path: Path, definitions: bool) -> None:
+    _config(tmp_path, definitions=definitions)
+    write_catalog(tmp_path / "products.csv", _families(400), header=HEADER)
+    report, _, replayed = same(tmp_path)
+    codes = [d.code for d in report.diagnostics]
+    assert set(codes) <= {"AMZ015", "AMZ018"}, set(codes)
+    assert codes.count("AMZ015") > 20 if definitions else "AMZ015" not in codes
+    assert replayed >= 300, replayed
+
+
+def test_the_encoder_keeps_no_more_families_than_the_per_row_run(tmp_path: Path) -> None:
+    """The encoder forgets a family's facts once the next family comes (its variants all come together): memory
+    stays flat where the gate takes the rows too."""
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(200), header=HEADER)
+    _, _, replayed = same(tmp_path)
+    (replay,) = [out.replay for out in GATES[0].outs if out.replay is not None]
+    assert replayed > 150 and len(replay.encoder._families) <= 1, len(replay.encoder._families)
+
+
+def test_amazon_is_validated_alike(tmp_path: Path) -> None:
+    """``validate`` writes no feed: the encoder never marks a parent written, and remakes it for each variant."""
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(200), header=HEADER)
+    report, _, replayed = same(tmp_path, "validate")
+    assert "AMZ015" in {d.code for d in report.diagnostics} and replayed > 150
+
+
+def test_families_that_come_back_are_built_alike(tmp_path: Path) -> None:
+    """A family whose variants come again after other families' (scattered): its parent is written once, its later
+    variants compared with its first."""
+    _config(tmp_path, definitions=True)
+    rows = _families(160)
+    rows = rows[:40] + rows[60:100] + rows[40:60] + rows[100:]  # families G-10 to G-14 after G-24
+    for row in rows[80:100]:
+        row["group_id"] = "G-" + str(int(row["group_id"][2:]) - 5)  # and G-5 to G-9 scattered too
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    _, _, replayed = same(tmp_path)
+    assert replayed > 60
+
+
+def test_a_family_whose_first_variant_is_rejected_is_built_alike(tmp_path: Path) -> None:
+    """The per-row engine makes such a family's parent of its next variant: the gate leaves the family to it."""
+    _config(tmp_path, definitions=True)
+    rows = _families(80)
+    for index in range(0, 80, 8):
+        rows[index]["gtin"] = "12345"  # not a GTIN: rejected
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path)
+    assert report.channels["amazon"].rejected == 10 and replayed > 40
+
+
+def test_an_amazon_run_the_gate_does_not_translate_is_made_per_row(tmp_path: Path) -> None:
+    """Product types whose definitions the gate does not make (the shared DE folder has one; ``MAX_TYPES`` of 1):
+    the run is made per row, with the same outputs."""
+    import feedsync.columnar.listings as listings_module
+
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _rows("types"), header=HEADER)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(listings_module, "MAX_TYPES", 1)
+        _, _, replayed = same(tmp_path)
+    assert replayed == -1
+
+
+@pytest.mark.parametrize("field", ["mpn", "brand"])
+def test_parents_of_another_field_are_built_alike(tmp_path: Path, field: str) -> None:
+    """A parent SKU that is not the group id: one of each family (its MPN here; the survey keeps each family's facts
+    for the run), or one of all the families (the brand's: every batch's first row is not the family's first)."""
+    _config(tmp_path, definitions=True, fields=MAPPED + f'      parent_sku: "{{{{ {field} }}}}"\n')
+    rows = _families(200)
+    for row in rows:
+        row["mpn"] = "M-" + row["group_id"]
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path)
+    assert "AMZ015" in {d.code for d in report.diagnostics}
+    assert replayed > 100 if field == "mpn" else True, replayed
