@@ -356,12 +356,20 @@ class Attributes:
         ) if any(a in self.values for a in AXES) else pl.lit("")  # fmt: skip
         key = pl.concat_str([group.fill_null(""), pl.lit("\x00"), own])
 
+        chosen_for: dict[tuple[bool, str], str | None] = {}  # (of the family's axes, the axes) -> the theme
+
         def theme(text: str) -> str | None:
             named, _, has = text.partition("\x00")
             family = survey(named or None)
-            if family is not None:
-                return choose_theme(family[0], properties) if family[0] else None
-            found = has.split(",") if has else []
+            key = (True, ",".join(family[0])) if family is not None else (False, has)
+            if key not in chosen_for:
+                chosen_for[key] = choose(*key)
+            return chosen_for[key]
+
+        def choose(differ: bool, axes: str) -> str | None:
+            found = axes.split(",") if axes else []
+            if differ:
+                return choose_theme(found, properties) if found else None
             if properties is None:
                 found = [a for a in ("size", "color") if a in found] or found
             return choose_theme(found, properties)

@@ -31,6 +31,7 @@ from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import SCREENS, amazon_notes
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
+from feedsync.model.construct import construct
 from feedsync.model.product import SourceRef
 
 MAX_TYPES = 4
@@ -295,7 +296,7 @@ class Replay:
             return
         first, kept, _ = encoder._families[parent]
         named = set(differs.split(","))
-        ref = SourceRef.model_construct(path=self.path, row=row, columns=self.columns)
+        ref = construct(SourceRef, path=self.path, row=row, columns=self.columns)
         for name in kept:  # in the order the parent took them
             if name in named:
                 code, field, value, text = differs_note(name, rows.skus[at], parent, first)
