@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from feedsync.channels.base import Encoder, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
@@ -109,9 +109,11 @@ def run(
         observers = _observers(delivery, report, compiled, record_items)
         try:
             check = command != "build" or validate
+            families = gate.families if gate is not None else None
             encoders = _stream(
-                config, source, compiled, stream, out, observers, check=check, started_at=started_at, shares=shares
-            )
+                config, source, compiled, stream, out, observers, check=check, started_at=started_at, shares=shares,
+                families=families,
+            )  # fmt: skip
             if cache is not None:
                 cache.save()
                 event("rowcache", replayed=cache.replayed, computed=cache.computed)
@@ -182,9 +184,11 @@ def _stream(
     check: bool,
     started_at: float,
     shares: list[ByteRange],
+    families: Callable[[], Iterable[Any]] | None = None,
 ) -> dict[str, Encoder | None]:
     """Read the source once through every channel (its ``shares`` in a process each, when it has them); the
-    encoders that made the channels' records."""
+    encoders that made the channels' records. ``families``: the catalog's variants as an encoder's survey reads
+    them, read a column at a time (``Gate.families``; the catalog is read per row where it cannot be)."""
     from feedsync.rows import remove_scratch, run_split  # the row split's machinery: imported with its scratch
     from feedsync.rows.parts import Parts
 
@@ -205,10 +209,18 @@ def _stream(
             if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
                 encoder.survey(catalog, parts, channel, joined=joined)
 
+    def opened(channel: CompiledChannel) -> Encoder | None:
+        if families is not None:
+            from feedsync.columnar.survey import Unread
+
+            try:
+                return open_encoder(channel, families, parts, joined=joined, ahead=bool(shares))
+            except Unread as exc:
+                event("columnar", survey=False, why=str(exc))
+        return open_encoder(channel, catalog, parts, joined=joined, ahead=bool(shares))
+
     # split by rows, each share surveys its own rows a family ahead as it reads them
-    encoders = {
-        channel.name: open_encoder(channel, catalog, parts, joined=joined, ahead=bool(shares)) for channel in compiled
-    }
+    encoders = {channel.name: opened(channel) for channel in compiled}
     currency = config.source.currency
     with _long_lived():
         split = bool(shares) and run_split(

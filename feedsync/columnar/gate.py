@@ -230,6 +230,13 @@ class Gate:
     _read: int = 0
     """The row ``line`` found and left to the reader (made per row)."""
 
+    def families(self) -> Iterator[Any]:
+        """The catalog's variants as a family survey reads them, a column at a time (``columnar.survey.variants``;
+        Unread: the catalog is surveyed per row)."""
+        from feedsync.columnar.survey import variants
+
+        return variants(self.config, _targets(self.header, self.config), self.header)
+
     # -- the stream's hook
 
     def begin(self, stream: Stream, sinks: list[Sink]) -> None:

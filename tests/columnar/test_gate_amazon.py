@@ -208,3 +208,23 @@ def test_parents_of_another_field_are_built_alike(tmp_path: Path, field: str) ->
     report, _, replayed = same(tmp_path)
     assert "AMZ015" in {d.code for d in report.diagnostics}
     assert replayed > 100 if field == "mpn" else True, replayed
+
+
+@pytest.mark.parametrize("multiline", [False, True])
+def test_the_survey_is_read_a_column_at_a_time_or_per_row(tmp_path: Path, multiline: bool) -> None:
+    """The run's family survey is read from the columns; a catalog with a value over two lines is surveyed per row
+    (an event says why), with the same outputs either way."""
+    import feedsync.pipeline as pipeline_module
+
+    _config(tmp_path, definitions=True)
+    rows = _families(120)
+    if multiline:
+        rows[50]["description"] = "<ul><li>Soft\nand warm</li></ul>"
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    told: list[dict[str, Any]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pipeline_module, "event", lambda phase, **fields: told.append(fields))
+        _, _, replayed = same(tmp_path)
+    unread = [fields for fields in told if fields.get("survey") is False]
+    assert len(unread) == (1 if multiline else 0), unread
+    assert replayed > 80

@@ -1,0 +1,103 @@
+"""A native CSV catalog's variants as a family survey reads them (``channels.amazon.family.FamilySurvey.add``: the
+group id, the variant fields, the catalog's own columns), a column at a time: what a run whose Amazon channel has
+definitions reads before its rows, instead of reading every row into a product.
+
+Every piece of the catalog must be a line per record that Polars writes back as it is (the csv reader reads it into
+the same cells). A row of the forms the columns normalize exactly (a product, nothing told of it) is read from the
+columns; any other row is read by the per-row reader, quietly (the run's read tells what it tells). The first piece
+that is not raises ``Unread`` before its variants are told: the run surveys the catalog per row instead.
+tests/columnar/test_survey.py holds the survey's answers to those of the per-row read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from feedsync.columnar.read import pieces, read_piece
+from feedsync.columnar.source import _ALL, _BAD, normalized
+from feedsync.sources.base import normalize_context
+
+if TYPE_CHECKING:
+    from feedsync.config import Config
+
+CHUNK = 8 << 20
+"""Bytes of the catalog a piece holds, about."""
+_AXES = ("color", "size", "material", "pattern")
+
+
+class Unread(Exception):
+    """A piece of the catalog the columns do not read as the per-row reader does."""
+
+
+@dataclass(slots=True)
+class Variant:
+    """What a family survey reads of a product."""
+
+    group_id: str | None
+    color: str | None
+    size: str | None
+    material: str | None
+    pattern: str | None
+    attributes: dict[str, str]
+    variant_options: dict[str, str] = field(default_factory=dict)
+
+
+def variants(config: Config, targets: list[str], header: list[str]) -> Iterator[Any]:
+    """The catalog's variants in the file's order (``targets``: each column's model field, ``__attributeN`` for the
+    catalog's own; ``header``: the columns' names): a row the columns normalize exactly as a ``Variant``, any other
+    row read into a product by the per-row reader (None: none is made of it, so it is not surveyed). Unread: a piece
+    whose records are not each a line the csv reader reads into the cells Polars reads."""
+    from feedsync.columnar.gate import _texts  # a piece's lines as the reader is offered them
+    from feedsync.sources.base import field_for
+    from feedsync.sources.rowreader import compile_reader
+
+    mapped = [t for t in targets if not t.startswith("__attribute")]
+    if len(set(mapped)) != len(mapped) or not set(mapped) <= set(_ALL):
+        raise Unread("two columns feed one field, or a column feeds a field not translated")
+    context = normalize_context(config.source)
+    columns, exact = normalized(mapped, context)
+    own = [pl.col(t) for t in targets if t.startswith("__attribute")]
+    if own:
+        exact = exact & ~pl.concat_str(own, ignore_nulls=True).str.contains(_BAD).fill_null(False)
+    named = {t: name for t, name in zip(targets, header, strict=True) if t.startswith("__attribute")}
+    picked = [columns.get(a, pl.lit(None, pl.String)).alias(a) for a in ("group_id", *_AXES)]
+    path = config.source.path
+    fields = [field_for(name, config.source.columns) for name in header]
+    where = {t: (name, index) for index, (name, t) in enumerate(zip(header, fields, strict=True), 1) if t is not None}
+    read = compile_reader(str(path), header, fields, where, context)
+    with path.open("rb") as handle:
+        first = handle.readline()
+        row = 1  # the header's
+        for data in pieces(handle, CHUNK):
+            try:
+                frame = read_piece(first, data)
+            except pl.exceptions.PolarsError as exc:
+                raise Unread(str(exc)) from None
+            texts = _texts(data, frame) if frame.width == len(targets) else None
+            if texts is None or any(text is None for text in texts):
+                raise Unread("a record the reader reads otherwise")
+            frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
+            made = frame.select(exact.alias("__exact"), *picked, *(pl.col(t) for t in named))
+            owns = [(named[t], made[t].to_list()) for t in named]
+            cells = None
+            for at, (whole, group, color, size, material, pattern) in enumerate(
+                made.select("__exact", "group_id", *_AXES).iter_rows()
+            ):
+                if whole:
+                    attributes = {name: values[at] for name, values in owns if values[at]}
+                    yield Variant(group, color, size, material, pattern, attributes)
+                    continue
+                if cells is None:
+                    cells = frame.select(pl.all().fill_null("")).rows()
+                product = read(row + 1 + at, list(cells[at]), _quiet)
+                if product is not None:
+                    yield product
+            row += frame.height
+
+
+def _quiet(diagnostic: Any) -> None:
+    """What the per-row reader tells of a row: told by the run's own read."""
