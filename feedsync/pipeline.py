@@ -86,7 +86,8 @@ def run(
     source = open_source(config.source)
     # a build or validate in this one process: a column at a time where it can (a push keeps its row cache,
     # observers and deliveries per row; a row split's shares read per row)
-    gate = _columnar(config, compiled, source) if command != "push" and not shares else None
+    writes = command != "validate" or dry_run or changes  # (as ``out`` below)
+    gate = _columnar(config, compiled, source, writes=writes) if command != "push" and not shares else None
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress, lines=lines)
@@ -134,11 +135,12 @@ def run(
     return report
 
 
-def _columnar(config: Config, compiled: list[CompiledChannel], source: Source) -> Gate | None:
-    """The columnar engine's gate of a build or validate (None: made per row; a ``columnar`` event says why)."""
+def _columnar(config: Config, compiled: list[CompiledChannel], source: Source, *, writes: bool) -> Gate | None:
+    """The columnar engine's gate of a build or validate (``writes``: its feeds; None: made per row; a ``columnar``
+    event says why)."""
     from feedsync.columnar.gate import open_gate  # Polars: imported when the run may be columnar
 
-    return open_gate(config, compiled, source)
+    return open_gate(config, compiled, source, writes=writes)
 
 
 def _in_parallel(

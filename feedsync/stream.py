@@ -134,11 +134,11 @@ class Sink:
         """The per-item step of every command (and of ``explain``): check ``item`` (when the sink checks; an error
         leaves it out, counted rejected) and encode it. Its records, or None when it is left out."""
         if self.check:
-            findings = self._findings(item, keeps)
-            if findings:  # most items have none
+            findings, broken = self._findings(item, keeps)
+            if findings or broken:  # most items have none
                 for finding in findings:
                     report(finding)
-                if _has_error(findings):
+                if broken or _has_error(findings):
                     self.result.rejected += 1
                     self.checked_rejected += 1
                     self.missing.add(item.product, findings)
@@ -147,10 +147,16 @@ class Sink:
             self.formulas.add(item.id, item.values, item.product.source, item.origins)
         return self.encoder.encode(item) if self.encoder is not None and self.encodes else [item.values]
 
-    def _findings(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool]) -> list[Diagnostic]:
+    def _findings(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool]) -> tuple[list[Diagnostic], bool]:
+        """The item's findings the filter keeps, and whether the channel's rules found an error an encoder cannot
+        encode the item with (the item is left out even where the filter drops the error: a run that ignores AMZ001
+        still has no product type to list the item under)."""
         name = self._name
         found = self._check_item(item, name)
         findings = [d for d in found if keeps(d)] if found else []
+        broken = self.encoder is not None and bool(found) and _has_error(found)
+        if broken:
+            return findings, True
         checking = self.checking
         if checking is not None and not (findings and _has_error(findings)):
             found = checking.check(item, name)
@@ -158,11 +164,11 @@ class Sink:
                 findings += [d for d in found if keeps(d)]
         group = self._group
         if group is None:
-            return findings
+            return findings, False
         values = item.values
         group_id = values.get(group.group)
         if not isinstance(group_id, str):  # an item of no group has no duplicate variant (no key to make)
-            return findings
+            return findings, False
         # Variants told apart only by an option no variant field names (MDL016) carry it in their title.
         key = item_variant_key(values, group.attributes, item.product.variant_options)
         earlier = self.variants.duplicate_of(group_id, key, item.id)
@@ -177,7 +183,7 @@ class Sink:
             )
             if keeps(duplicate):
                 findings.append(duplicate)
-        return findings
+        return findings, False
 
 
 def item_variant_key(

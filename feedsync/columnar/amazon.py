@@ -33,7 +33,7 @@ from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
 from feedsync.channels.amazon.transform import parent_attributes
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, compared_text, complete, json_text
+from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, compared_text, complete, json_text, static
 from feedsync.formats.json_listings import encode
 
 BULLETS = 5
@@ -62,6 +62,10 @@ class Family:
     attribute the theme names): AMZ015 for each taken attribute that does, in ``taken``'s order."""
     at: pl.Expr
     """The index of the family's first row in the frame (at every row of the family)."""
+    rebuilt: pl.Expr | None = None
+    """Where the variant's own parent passes the definition: the parent made of the variant's own name, brand, theme
+    and the facts the family's parent took (a run that writes no feed remakes it for every variant); made only when
+    asked for (``rebuilt``)."""
 
 
 def _own(message: Obj) -> Obj:
@@ -461,7 +465,14 @@ class Attributes:
         return [("list_price", _one(listed), present), ("purchasable_offer", _one(Obj(tuple(offer))), present)]
 
     def family(
-        self, product_type: str | None, definition: Definition | None, theme: pl.Expr, message: Obj, group: pl.Expr
+        self,
+        product_type: str | None,
+        definition: Definition | None,
+        theme: pl.Expr,
+        message: Obj,
+        group: pl.Expr,
+        *,
+        rebuilt: bool = False,
     ) -> Family:
         """The family's parent message and the comparisons with it, for variants whose LISTING ``message``
         (:meth:`message`, with ``theme``) has a parent SKU; ``group``: the family, whole in the batch, its first
@@ -521,12 +532,18 @@ class Attributes:
         for attribute, sub, present in own.members:
             if requirable is not None and attribute not in requirable:
                 continue  # never a fact the parent takes
+            if static(sub):
+                continue  # the same in every row (the identifier exemption): never differs
             compared = compared_text(sub, self.ask)
             there = present if present is not None else pl.lit(True)
             differs[attribute] = (
                 there & (compared != compared.gather(at)).fill_null(True) & ~axes.list.contains(attribute)
             )
-        return Family(pl.when(first).then(parts.list.get(0)), taken, differs, at)
+        remade = None
+        if rebuilt and definition is not None:  # the parent of each variant's own parts, with the facts taken
+            own_key = pl.concat_str([key, pl.lit("\x00"), parts.list.get(1, null_on_oob=True).fill_null("")])
+            remade = parent.is_null() | first | self.ask(own_key, self._remade(definition), pl.Boolean())
+        return Family(pl.when(first).then(parts.list.get(0)), taken, differs, at, remade)
 
     def _parent(self, product_type: str | None, definition: Definition | None) -> Callable[[str], str | None]:
         """The parent's message (JSON) and the facts it took, of a family's key: as
@@ -558,6 +575,22 @@ class Attributes:
             return "\x00".join((encode(message), ",".join(taken)))
 
         return made
+
+    def _remade(self, definition: Definition) -> Callable[[str], bool]:
+        """Whether the parent ``AmazonEncoder._parent`` makes again of a later variant (its key, and the facts its
+        family's parent took) passes the definition (else AMZ009 of it, told per row)."""
+        market, language = self.settings.marketplace_id, self.settings.language_tag
+        checker = definition.checker("LISTING_PRODUCT_ONLY")
+
+        def valid(text: str) -> bool:
+            key, _, taken = text.rpartition("\x00")
+            parts = json.loads(key)
+            attributes = parent_attributes(parts["name"], parts.get("brand"), parts["theme"], market, language)
+            facts = parts["facts"]
+            attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)
+            return checker.valid(attributes)
+
+        return valid
 
     def exact(self, shape: Shape) -> pl.Expr:
         """Where ``shape`` (the last made: :meth:`of`, :meth:`message`, with its :meth:`family`) holds what the

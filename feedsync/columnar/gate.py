@@ -69,8 +69,9 @@ _KEY = ("color", "size", "material", "pattern", "gender", "age_group")
 """``stream.product_variant_key``'s fields."""
 
 
-def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -> Gate | None:
-    """The gate of a build or validate of ``source``, or None when the run is made per row (an event says why)."""
+def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *, writes: bool = True) -> Gate | None:
+    """The gate of a build or validate of ``source`` (``writes``: its feeds are written), or None when the run is
+    made per row (an event says why)."""
     why = _refused(config, compiled, source)
     if why is None:
         from feedsync.columnar.channel import items
@@ -88,7 +89,9 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source) -
             try:  # the templates read the catalog's own columns as ``attributes``
                 currency = (config.source.currency or "").upper()
                 made = [
-                    (listings if channel.spec.encoder is not None else items)(channel, currency, own)
+                    listings(channel, currency, own, writes=writes)
+                    if channel.spec.encoder is not None
+                    else items(channel, currency, own)
                     for channel in compiled
                 ]
             except NotColumnar as exc:
@@ -259,7 +262,8 @@ class Gate:
             if isinstance(made, Listings):
                 encoder = sink.encoder
                 surveyed = isinstance(encoder, AmazonEncoder) and (encoder._survey is not None) == encoder.surveys
-                if not surveyed or not (writer is None or type(writer) is JsonListingsWriter):
+                written = writer is not None
+                if not surveyed or written != made.writes or not (writer is None or type(writer) is JsonListingsWriter):
                     self._off("an Amazon channel's encoder or writer is not translated")
                     return
                 assert isinstance(encoder, AmazonEncoder)
@@ -461,7 +465,9 @@ class Gate:
         self.close()
 
     def close(self) -> None:
-        """Stop the threads that make the batches (and wait for them)."""
+        """Stop the threads that make the batches (and wait for them), and let go of the run (the stream and the
+        source hold the gate: a cycle through the report would leave its findings' spool to a collector that may
+        finalize the file before the findings that close it)."""
         self._stop.set()
         thread = self._thread
         if thread is not None:
@@ -469,6 +475,7 @@ class Gate:
                 with contextlib.suppress(queue.Empty):
                     self._queue.get(timeout=0.05)
             thread.join()
+        self.stream, self.batch, self.source.gate = None, None, None
 
     def _put(self, item: Any) -> bool:
         while not self._stop.is_set():

@@ -16,7 +16,7 @@ byte-identical.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,14 +62,20 @@ class Listings:
     """The findings the row's making tells once a run (null: none)."""
     defined: bool
     """The product types made have definitions (the encoder keeps each family's facts)."""
+    writes: bool
+    """Made for a run that writes the feed."""
     survey: list[Callable[[str | None], Any]]
     """The run's family survey, when the run has one (``FamilySurvey.answer``): set by the gate before the batches."""
 
 
-def listings(channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> Listings:
-    """An Amazon channel's listings, compiled once over a batch's normalized columns (as ``channel.items``).
-    NotColumnar: what is not translated (a definitions folder of more than ``MAX_TYPES`` product types for the
-    marketplace, a mapped field that is a list, ...)."""
+def listings(
+    channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None, *, writes: bool = True
+) -> Listings:
+    """An Amazon channel's listings, compiled once over a batch's normalized columns (as ``channel.items``), for a
+    run that writes its feed (``writes``) or not (the encoder then makes a family's parent again for every variant:
+    a later variant is exact only where the parent made of it passes the definition too). NotColumnar: what is not
+    translated (a definitions folder of more than ``MAX_TYPES`` product types for the marketplace, a mapped field
+    that is a list, ...)."""
     compiler = Compiler(channel, currency, attributes)
     values = compiler.columns(compiler.fields())
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
@@ -109,8 +115,10 @@ def listings(channel: CompiledChannel, currency: str, attributes: Mapping[str, s
         )
         shape = made.message(product_type, definition.schema if definition is not None else None, theme)
         lacking = made.lacking
-        family = made.family(product_type, definition, theme, shape, parent)
+        family = made.family(product_type, definition, theme, shape, parent, rebuilt=not writes)
         ok = made.exact(shape)
+        if family.rebuilt is not None:
+            ok = ok & family.rebuilt
         if definition is not None:
             schema = {k: v for k, v in definition.schema.items() if not k.startswith("x-")}
             attributes_of = dict((name, sub) for name, sub, _ in shape.members)["attributes"]
@@ -169,6 +177,7 @@ def listings(channel: CompiledChannel, currency: str, attributes: Mapping[str, s
         pick("differs", nothing),
         pick("once", nothing),
         index is not None,
+        writes,
         survey,
     )
 
@@ -284,8 +293,7 @@ class Replay:
                 pending.append(made)
             if self.defined:  # the facts the parent took, as the encoder keeps them for its family's variants
                 taken = rows.taken[at]
-                facts = json.loads(b"{" + made[1:])["attributes"] if taken else {}
-                kept = {name: facts[name] for name in taken.split(",")} if taken else {}
+                kept = _Facts(taken.split(","), made) if taken else {}
                 encoder._families[parent] = (rows.skus[at], kept, [])
                 if parent == encoder._item_group:
                     encoder._run[1].append(parent)
@@ -306,3 +314,27 @@ class Replay:
                 )
                 if self.keeps(finding):
                     self.add(finding)
+
+
+class _Facts(Mapping[str, Any]):
+    """The facts a parent took (names in the order taken), their values read from the parent's message only when a
+    variant made per row compares with them (most families' variants are all taken: the message is never read)."""
+
+    __slots__ = ("_message", "_names", "_values")
+
+    def __init__(self, names: list[str], message: bytes) -> None:
+        self._names = names
+        self._message = message
+        self._values: dict[str, Any] | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        if self._values is None:
+            attributes = json.loads(b"{" + self._message[1:])["attributes"]
+            self._values = {n: attributes[n] for n in self._names}
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)

@@ -115,8 +115,8 @@ def build(config: Path, out: Path, *, columnar: bool, validate: bool = True) -> 
     made: list[gate_module.Gate] = []
     opened = gate_module.open_gate
 
-    def open_gate(*args: Any) -> gate_module.Gate | None:
-        gate = opened(*args)
+    def open_gate(*args: Any, **options: Any) -> gate_module.Gate | None:
+        gate = opened(*args, **options)
         if gate is not None:
             made.append(gate)
         return gate

@@ -54,8 +54,8 @@ def _run(config: Path, out: Path, *, columnar: bool, command: str) -> tuple[Repo
     made: list[gate_module.Gate] = []
     opened = gate_module.open_gate
 
-    def open_gate(*args: Any) -> gate_module.Gate | None:
-        gate = opened(*args)
+    def open_gate(*args: Any, **options: Any) -> gate_module.Gate | None:
+        gate = opened(*args, **options)
         if gate is not None:
             made.append(gate)
         return gate
@@ -228,3 +228,52 @@ def test_the_survey_is_read_a_column_at_a_time_or_per_row(tmp_path: Path, multil
     unread = [fields for fields in told if fields.get("survey") is False]
     assert len(unread) == (1 if multiline else 0), unread
     assert replayed > 80
+
+
+def test_a_later_variant_lacking_a_fact_its_parent_took_is_validated_alike(tmp_path: Path) -> None:
+    """``validate`` makes a family's parent again of each variant: one without the weight the parent took from the
+    first variant makes a parent the definition refuses (AMZ009, the variant rejected)."""
+    _config(tmp_path, definitions=True)
+    rows = _families(40)
+    rows[5]["weight"] = rows[13]["weight"] = ""
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path, "validate")
+    assert report.channels["amazon"].rejected == 2 and replayed > 20
+    same(tmp_path)  # a build writes the parent once: nothing is made again
+
+
+def test_an_identifier_exemption_is_made_a_column_at_a_time(tmp_path: Path) -> None:
+    """The exemption's entry is the same in every row (never compared with the parent's)."""
+    _config(tmp_path, definitions=True, settings=", identifier_exemption: true")
+    rows = _families(200)
+    for row in rows[::7]:
+        row["gtin"] = ""
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    _, _, replayed = same(tmp_path)
+    assert replayed > 100
+
+
+def test_a_columnar_run_is_freed_without_the_collector(tmp_path: Path) -> None:
+    """Once a run is let go of, nothing holds its report in a cycle (the stream holds the gate, the gate lets go of
+    the stream): the findings close their temporary file themselves, not the collector, which may finalize the file
+    first (an unclosed-file warning)."""
+    import gc
+    import weakref
+
+    import feedsync.diagnostics.findings as findings_module
+
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(120), header=HEADER)
+    gc.collect()
+    gc.disable()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(findings_module, "KEEP", 5)  # the findings spill to their file
+            report, _, replayed = _run(tmp_path / "feedsync.yaml", tmp_path / "out", columnar=True, command="build")
+        GATES.clear()
+        assert replayed > 60 and report.diagnostics._spool is not None
+        spool = weakref.ref(report.diagnostics._spool)
+        del report
+        assert spool() is None
+    finally:
+        gc.enable()

@@ -137,7 +137,7 @@ class AmazonEncoder:
         self._parents = IdSet()  # the parent SKUs written: flat memory (a family every few variants)
         # parent SKU -> (the variant its facts were taken from, the attributes taken, the required facts no variant
         # carries: AMZ019)
-        self._families: dict[str, tuple[Any, dict[str, Any], list[str]]] = {}
+        self._families: dict[str, tuple[Any, Mapping[str, Any], list[str]]] = {}
         # The family whose variants come now (its group id) and the parents whose facts it added to ``_families``:
         # they go when another family comes, if its variants all come one after another (``FamilySurvey.grouped``)
         self._run: tuple[str | None, list[str]] = (None, [])
