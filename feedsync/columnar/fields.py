@@ -97,11 +97,12 @@ class _Ask:
     function: Callable[[Any], Any]
     dtype: pl.DataType
     answers: dict[Any, Any]
-    """Kept from batch to batch (emptied when it holds ``_ANSWERS``; batches made at once share it)."""
+    """The answers of the last batch made (of at most ``_ANSWERS`` values): a value that recurs from batch to batch
+    (a price, a unit) is asked once; one of a single batch (a family's parent) is let go with it."""
 
 
 _ANSWERS = 100_000
-"""Answers an ask keeps from one batch to the next."""
+"""Answers an ask keeps from one batch to the next, at most."""
 
 
 class Compiler:
@@ -187,15 +188,14 @@ class Compiler:
         frame = made.collect()
         for ask in self.asks:
             distinct = frame.select(ask.expr.drop_nulls().unique().alias("v"))["v"].to_list()
-            answers = ask.answers  # shared by the batches made at once: each takes its own table from it
-            if len(answers) + len(distinct) > _ANSWERS:
-                answers.clear()
+            answers = ask.answers  # the last batch's (batches made at once each take the one there is)
             table = {}
             for value in distinct:
                 answer = answers.get(value, answers)
                 if answer is answers:
-                    answer = answers[value] = ask.function(value)
+                    answer = ask.function(value)
                 table[value] = answer
+            ask.answers = table if len(table) <= _ANSWERS else {}  # what recurs is in every batch: memory stays flat
             frame = frame.with_columns(
                 ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name)
             )
