@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -228,31 +228,24 @@ def columns(made: Listings, prefix: str) -> dict[str, pl.Expr]:
     }
 
 
+@dataclass
 class Replay:
     """What the run's Amazon sink does with a row the gate takes: checked first (:meth:`fits`: nothing of the run's
     earlier rows changes what the row makes), then done (:meth:`take`)."""
 
-    def __init__(
-        self,
-        encoder: AmazonEncoder,
-        channel: str,
-        defined: bool,
-        writes: bool,
-        keeps: Callable[[Diagnostic], bool],
-        add: Callable[[Diagnostic], None],
-        origins: Mapping[str, str],
-    ) -> None:
-        self.encoder = encoder
-        self.channel = channel
-        self.defined = defined
-        self.writes = writes
-        self.keeps = keeps
-        self.add = add
-        self.origins = origins
-        self.path = ""
-        self.columns: dict[str, tuple[str, int | None]] = {}
-        """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them."""
-        self._told: set[str] = set()  # ``once`` texts whose findings were all told
+    encoder: AmazonEncoder
+    channel: str
+    defined: bool
+    writes: bool
+    keeps: Callable[[Diagnostic], bool]
+    add: Callable[[Diagnostic], None]
+    origins: Mapping[str, str]
+    """The channel's fields' model fields (``CompiledChannel.origins``): where a finding of a field points."""
+    path: str = ""
+    columns: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them."""
+    _told: set[str] = field(default_factory=set)
+    """``once`` texts whose findings were all told."""
 
     def fits(self, rows: Rows, at: int, taken: bytearray) -> bool:
         once = rows.once[at]

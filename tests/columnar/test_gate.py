@@ -110,22 +110,31 @@ def write_catalog(
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def build(config: Path, out: Path, *, columnar: bool, validate: bool = True) -> tuple[Report, dict[str, bytes], int]:
-    """The build's report, its feeds' bytes and the rows the columnar side made (-1: made per row)."""
+def run_gated(
+    config: Path, command: str, *, columnar: bool, chunk: int, **options: Any
+) -> tuple[Report, list[gate_module.Gate]]:
+    """The run of ``config`` (one process) with the gate opened whatever the catalog's size, its batches of about
+    ``chunk`` bytes (families cross them), or never; and the gate it opened."""
     made: list[gate_module.Gate] = []
     opened = gate_module.open_gate
 
-    def open_gate(*args: Any, **options: Any) -> gate_module.Gate | None:
-        gate = opened(*args, **options)
+    def open_gate(*args: Any, **named: Any) -> gate_module.Gate | None:
+        gate = opened(*args, **named)
         if gate is not None:
             made.append(gate)
         return gate
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "MIN_BYTES", 0 if columnar else 1 << 62)
-        patch.setattr(gate_module, "CHUNK", 2048)  # batches of a few rows: families cross them
+        patch.setattr(gate_module, "CHUNK", chunk)
         patch.setattr(gate_module, "open_gate", open_gate)
-        report = pipeline.run(load_config(config), "build", out_dir=out, validate=validate, jobs=1, record_items=True)
+        report = pipeline.run(load_config(config), command, jobs=1, record_items=True, **options)
+    return report, made
+
+
+def build(config: Path, out: Path, *, columnar: bool, validate: bool = True) -> tuple[Report, dict[str, bytes], int]:
+    """The build's report, its feeds' bytes and the rows the columnar side made (-1: made per row)."""
+    report, made = run_gated(config, "build", columnar=columnar, chunk=2048, out_dir=out, validate=validate)
     feeds = {name: result.output.read_bytes() for name, result in report.channels.items() if result.output}
     return report, feeds, made[0].replayed if made else -1
 

@@ -13,12 +13,10 @@ from typing import Any
 import pytest
 
 import feedsync.columnar.gate as gate_module
-from feedsync import pipeline
-from feedsync.config import load_config
 from feedsync.diagnostics import Report
 from tests.channels.amazon_reference import DEFINITIONS
 from tests.columnar.test_amazon import CATEGORIES, MAPPED, ean13, family_rows
-from tests.columnar.test_gate import HEADER, write_catalog
+from tests.columnar.test_gate import HEADER, run_gated, write_catalog
 from tests.conftest import write_config
 
 pytestmark = pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
@@ -51,21 +49,8 @@ GATES: list[gate_module.Gate] = []
 
 def _run(config: Path, out: Path, *, columnar: bool, command: str) -> tuple[Report, dict[str, bytes], int]:
     """The run's report, the bytes of every document it wrote and the rows the gate took (-1: no gate)."""
-    made: list[gate_module.Gate] = []
-    opened = gate_module.open_gate
-
-    def open_gate(*args: Any, **options: Any) -> gate_module.Gate | None:
-        gate = opened(*args, **options)
-        if gate is not None:
-            made.append(gate)
-        return gate
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gate_module, "MIN_BYTES", 0 if columnar else 1 << 62)
-        patch.setattr(gate_module, "CHUNK", 4096)  # batches of a few rows: families cross them
-        patch.setattr(gate_module, "open_gate", open_gate)
-        options: dict[str, Any] = {"out_dir": out, "validate": True} if command == "build" else {}
-        report = pipeline.run(load_config(config), command, jobs=1, record_items=True, **options)
+    options: dict[str, Any] = {"out_dir": out, "validate": True} if command == "build" else {}
+    report, made = run_gated(config, command, columnar=columnar, chunk=4096, **options)
     documents = {
         path.name: path.read_bytes()
         for result in report.channels.values()
