@@ -403,6 +403,7 @@ FIXTURES["AMZ005"] = (amazon(asin="b07n4m94x4"), ("X1", "asin", 7, 1))
 FIXTURES["AMZ006"] = (amazon(main_image=None), ("X1", "main_image", 7, 5))
 FIXTURES["AMZ007"] = (amazon(gtin="12345678"), ("X1", "gtin", 7, 8))
 FIXTURES["AMZ021"] = (amazon(product_type="Home & Kitchen"), ("X1", "product_type", 7, 1))
+FIXTURES["AMZ022"] = (amazon(price="NaN"), ("X1", "price", 7, 6))
 AMAZON_CHANNEL = "  amazon:\n    profile: amazon\n    settings: {seller_id: A1SELLER, default_product_type: HOME}\n"
 
 

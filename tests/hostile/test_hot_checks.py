@@ -139,7 +139,11 @@ _GOOD_ITEM = {
     "gtin": "4006381333931",
     "product_type": "SHIRT",
 }
-_GOOD = {"google": _GOOD_ITEM, "meta": {**_GOOD_ITEM, "availability": "in stock"}, "amazon": _GOOD_ITEM}
+_GOOD = {
+    "google": _GOOD_ITEM,
+    "meta": {**_GOOD_ITEM, "availability": "in stock"},
+    "amazon": {**_GOOD_ITEM, "price": "12.00"},  # the Amazon profile's price is the amount alone
+}
 REF = SourceRef.model_construct(path="products.csv", row=2, columns={"title": ("title", 2), "gtin": ("ean", 5)})
 _PRODUCT = Product(id="SKU-1", title="Merino Tee", price=Money(amount=Decimal(12), currency="USD"), source=REF)
 

@@ -176,3 +176,13 @@ register(
     "search KEYWORDS` lists the names.",
     ("categories",),
 )
+register(
+    "AMZ022",
+    "offer-number-invalid",
+    E,
+    "A number of the item's offer is not one a listing can carry: the price or sale price is not a finite decimal "
+    '(a template made it "abc", "NaN" or "Infinity"), the quantity is not a whole number, or a weight '
+    "in a unit feedsync converts is not a finite decimal. Amazon would reject the listing (a NaN is not even JSON), "
+    "so the item is left out. Fix the channel's field (its template or value) so it gives the number.",
+    ("values",),
+)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
-from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
+from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_UNITS
 from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic
@@ -45,6 +49,34 @@ def prepare_item(item: ChannelItem) -> list[Note]:
             )
         )
     return notes
+
+
+@lru_cache(maxsize=4096)  # prices and quantities repeat across a catalog
+def _not_a_number(text: str, whole: bool) -> bool:
+    """Whether ``text`` is not the number the encoder writes of it: a whole number (``whole``: a quantity), else a
+    finite decimal (a price, a weight)."""
+    if whole:
+        try:
+            int(text)
+        except ValueError:
+            return True
+        return False
+    try:
+        return not Decimal(text).is_finite()
+    except ArithmeticError:  # not a decimal at all
+        return True
+
+
+def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first of an offer's numbers (price, sale price, quantity, a weight in a unit feedsync converts) that is
+    not one the listing can carry (a template made it "abc", "NaN" or "Infinity"): (field, what it must be)."""
+    for attr, whole in (("price", False), ("sale_price", False), ("quantity", True), ("weight_value", False)):
+        value = values.get(attr)
+        if value is None or (attr == "weight_value" and values.get("weight_unit") not in WEIGHT_UNITS):
+            continue
+        if _not_a_number(value if type(value) is str else str(value), whole):
+            return attr, "a whole number such as 5" if whole else "a finite decimal such as 12.99"
+    return None
 
 
 def sku_problem(sku: str) -> str | None:
@@ -104,6 +136,15 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     gtin = values.get("gtin")
     if isinstance(gtin, str) and (problem := gtin_problem(gtin)):
         report("AMZ007", "gtin", problem, gtin)
+    number = number_problem(values)
+    if number is not None:
+        attr, must = number
+        report(
+            "AMZ022",
+            attr,
+            f"{attr} {values[attr]!r} is not a number Amazon takes: it must be {must}",
+            str(values[attr]),
+        )
     name = values.get("item_name")
     if isinstance(name, str) and len(name) > MAX_ITEM_NAME:
         report("AMZ004", "item_name", f"item_name is {len(name)} characters, more than {MAX_ITEM_NAME}", name[:80])

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from feedsync.channels.amazon.rules import PRODUCT_TYPE_NAME, sku_problem
+from feedsync.channels.amazon.rules import PRODUCT_TYPE_NAME, number_problem, sku_problem
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME
 from feedsync.checks import gtin_problem
 
@@ -27,4 +27,6 @@ def clean(values: Mapping[str, Any]) -> bool:
     if parent is not None and (type(parent) is not str or sku_problem(parent)):
         return False
     gtin = values.get("gtin")
-    return gtin is None or (type(gtin) is str and gtin_problem(gtin) is None)
+    if gtin is not None and (type(gtin) is not str or gtin_problem(gtin) is not None):
+        return False
+    return number_problem(values) is None
