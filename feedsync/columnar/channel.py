@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from feedsync.channels.base import ChannelSpec
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
@@ -38,6 +39,23 @@ class Items:
     """The item's variant attributes as ``stream.item_variant_key`` makes its key (the options: none)."""
 
 
+def ids_fit(spec: ChannelSpec, values: Mapping[str, pl.Expr], lists: set[str]) -> list[pl.Expr]:
+    """Where each id of the channel's limits fits them (else the item tells MDL017): its length, printable ASCII
+    where the channel asks it. NotColumnar: an id that is a list."""
+    fits = []
+    for attr, limit in spec.id_limits.items():
+        value = values.get(attr)
+        if value is None:
+            continue
+        if attr in lists:
+            raise NotColumnar(f"a list of {attr}")
+        fit = value.str.len_chars() <= limit
+        if spec.ascii_ids:
+            fit = fit & value.str.contains("^[\\x20-\\x7e]*$")
+        fits.append(value.is_null() | fit)
+    return fits
+
+
 def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> Items:
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
     them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
@@ -53,17 +71,7 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
     compiler = Compiler(channel, currency, attributes)
     values = compiler.columns(compiler.fields())
     options = {**channel.format.options, **channel.settings}
-    told = [pl.lit(True)]
-    for attr, limit in spec.id_limits.items():
-        value = values.get(attr)
-        if value is None:
-            continue
-        if attr in compiler.lists:
-            raise NotColumnar(f"a list of {attr}")
-        fits = value.str.len_chars() <= limit
-        if spec.ascii_ids:
-            fits = fits & value.str.contains("^[\\x20-\\x7e]*$")
-        told.append(value.is_null() | fits)
+    told = [pl.lit(True), *ids_fit(spec, values, compiler.lists)]
     if spec.prepare_item is google_rules.prepare_item:
         category = values.get("google_product_category")
         if category is not None:

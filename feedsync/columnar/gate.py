@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedsync.events import event
-from feedsync.sources.base import field_for
+from feedsync.sources.base import field_columns, field_for
 
 if TYPE_CHECKING:
     from feedsync.channels.compiled import CompiledChannel
@@ -111,6 +111,11 @@ def _targets(header: list[str], config: Config) -> list[str]:
     """Each column's model field, or ``__attributeN`` for a column the model does not name (the N-th)."""
     targets = [field_for(name, config.source.columns) for name in header]
     return [target if target is not None else f"__attribute{index}" for index, target in enumerate(targets)]
+
+
+def _fields(targets: list[str]) -> list[str | None]:
+    """``_targets`` as the reader has them: None for a column the model does not name."""
+    return [None if target.startswith("__") else target for target in targets]
 
 
 def _refused(config: Config, compiled: list[CompiledChannel], source: Source) -> str | None:
@@ -313,10 +318,7 @@ class Gate:
 
         prefixes = tuple(c.overrides_prefix for c in self.compiled if c.overrides_prefix)
         self._told = [column for name, column in own.items() if name == IGNORE_COLUMN or name.startswith(prefixes)]
-        columns: dict[str, tuple[str, int | None]] = {}  # as the reader's ``SourceRef`` holds them
-        for index, (name, target) in enumerate(zip(header, self._targets, strict=True), start=1):
-            if not target.startswith("__"):
-                columns.setdefault(target, (name, index))
+        columns = field_columns(header, _fields(self._targets))  # as the reader's ``SourceRef`` holds them
         for out in self.outs:
             if out.replay is not None:
                 out.replay.path, out.replay.columns = str(self.config.source.path), columns

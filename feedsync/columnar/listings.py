@@ -26,6 +26,7 @@ from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
 from feedsync.channels.amazon.transform import AmazonEncoder, differs_note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
+from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import SCREENS, amazon_notes
@@ -83,12 +84,7 @@ def listings(
     encoder = AmazonEncoder(channel.settings)
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let)
     spec = channel.spec
-    told = [pl.lit(True)]
-    for attr, limit in spec.id_limits.items():  # MDL017
-        value = values.get(attr)
-        if value is not None:
-            told.append(value.is_null() | ((value.str.len_chars() <= limit) & value.str.contains("^[\\x20-\\x7e]*$")))
-    told.append(~amazon_notes(values, None))
+    told = [pl.lit(True), *ids_fit(spec, values, compiler.lists), ~amazon_notes(values, None)]
     checked = encoder._checker
     index = checked.index
     types: list[Any]

@@ -51,8 +51,8 @@ def variants(config: Config, targets: list[str], header: list[str]) -> Iterator[
     catalog's own; ``header``: the columns' names): a row the columns normalize exactly as a ``Variant``, any other
     row read into a product by the per-row reader (None: none is made of it, so it is not surveyed). Unread: a piece
     whose records are not each a line the csv reader reads into the cells Polars reads."""
-    from feedsync.columnar.gate import _texts  # a piece's lines as the reader is offered them
-    from feedsync.sources.base import field_for
+    from feedsync.columnar.gate import _fields, _texts  # the gate's columns and lines as the reader has them
+    from feedsync.sources.base import field_columns
     from feedsync.sources.rowreader import compile_reader
 
     mapped = [t for t in targets if not t.startswith("__attribute")]
@@ -66,9 +66,8 @@ def variants(config: Config, targets: list[str], header: list[str]) -> Iterator[
     named = {t: name for t, name in zip(targets, header, strict=True) if t.startswith("__attribute")}
     picked = [columns.get(a, pl.lit(None, pl.String)).alias(a) for a in ("group_id", *_AXES)]
     path = config.source.path
-    fields = [field_for(name, config.source.columns) for name in header]
-    where = {t: (name, index) for index, (name, t) in enumerate(zip(header, fields, strict=True), 1) if t is not None}
-    read = compile_reader(str(path), header, fields, where, context)
+    fields = _fields(targets)
+    read = compile_reader(str(path), header, fields, field_columns(header, fields), context)
     with path.open("rb") as handle:
         first = handle.readline()
         row = 1  # the header's

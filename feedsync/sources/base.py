@@ -242,6 +242,16 @@ def normalize_context(config: SourceConfig) -> NormalizeContext:
 _FIELD_SET = frozenset(f for f in PRODUCT_FIELDS if f != "attributes")
 
 
+def field_columns(header: list[str], targets: list[str | None]) -> dict[str, tuple[str, int | None]]:
+    """Model field -> (the column that feeds it, its 1-based number), as a ``SourceRef`` holds them: the first column
+    of a field (``targets``: each column's field, or None)."""
+    found: dict[str, tuple[str, int | None]] = {}
+    for index, (name, target) in enumerate(zip(header, targets, strict=True), start=1):
+        if target is not None:
+            found.setdefault(target, (name, index))
+    return found
+
+
 def field_for(header: str, columns: dict[str, str]) -> str | None:
     """The model field a source column feeds: the ``columns:`` map first (its names compared as headers are:
     case and spacing do not matter), else the field of the same name (case-insensitive). None means the column
