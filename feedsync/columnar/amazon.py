@@ -33,7 +33,8 @@ from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
 from feedsync.channels.amazon.transform import parent_attributes
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, compared_text, complete, json_text, static
+from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_text, static
+from feedsync.columnar.schema import differs as value_differs
 from feedsync.formats.json_listings import encode
 
 BULLETS = 5
@@ -508,9 +509,11 @@ class Attributes:
         self.checks.append(parent.is_null() | (kind.n_unique().over(group) == 1))
         self.checks.append(parent.is_null() | first | (sku != sku.first().over(group)).fill_null(False))
         taken = parts.list.get(1, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
-        axes = self.ask(
-            theme, lambda t: ",".join(theme_attribute(part, properties) for part in t.split("/")), pl.String()
-        ).str.split(",")
+        axes = self.let(
+            self.ask(
+                theme, lambda t: ",".join(theme_attribute(part, properties) for part in t.split("/")), pl.String()
+            ).str.split(",")
+        )
         if properties is not None:  # AMZ016: the theme names an attribute the variant lacks (made per row)
             held = pl.concat_str(
                 [pl.when(p if p is not None else pl.lit(True)).then(pl.lit(n)) for n, _, p in own.members],
@@ -528,17 +531,17 @@ class Attributes:
                 parent.is_null() | self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
             )
         differs = {}
-        at = self.let(pl.int_range(pl.len())).first().over(group)  # the family's first row in the batch
+        at = self.let(self.let(pl.int_range(pl.len())).first().over(group))  # the family's first row in the batch
         for attribute, sub, present in own.members:
             if requirable is not None and attribute not in requirable:
                 continue  # never a fact the parent takes
             if static(sub):
                 continue  # the same in every row (the identifier exemption): never differs
-            compared = compared_text(sub, self.ask)
+            other = value_differs(sub, at, self.ask)
+            if other is None:
+                continue
             there = present if present is not None else pl.lit(True)
-            differs[attribute] = (
-                there & (compared != compared.gather(at)).fill_null(True) & ~axes.list.contains(attribute)
-            )
+            differs[attribute] = there & other & ~axes.list.contains(attribute)
         remade = None
         if rebuilt and definition is not None:  # the parent of each variant's own parts, with the facts taken
             own_key = pl.concat_str([key, pl.lit("\x00"), parts.list.get(1, null_on_oob=True).fill_null("")])

@@ -105,6 +105,33 @@ _ANSWERS = 100_000
 """Answers an ask keeps from one batch to the next, at most."""
 
 
+def _made_at(name: str) -> int:
+    """When a ``let`` column or an ask was made (``_NAMES`` numbers both)."""
+    return int(name.removeprefix("__let").removeprefix("__ask"))
+
+
+def _steps(lets: list[tuple[str, pl.Expr]], asks: list[_Ask]) -> list[tuple[list[pl.Expr], list[_Ask]]]:
+    """The ``let`` columns and the asks in steps, each column in the first step after those of the columns it
+    reads: a step's lets are made in one frame operation, then its asks (which may read them) in one more."""
+    at: dict[str, int] = {}  # a column -> its place: a step's lets at 2 * step, its asks at 2 * step + 1
+
+    def place(e: pl.Expr, ask: bool) -> int:
+        after = max((at[read] for read in e.meta.root_names() if read in at), default=-1)
+        place = after + 1
+        return place + 1 if (place % 2 == 0) == ask else place
+
+    made = {name: (e, False) for name, e in lets} | {item.name: (item.expr, True) for item in asks}
+    for name in sorted(made, key=_made_at):  # in the order they were made: each reads only those made before it
+        e, ask = made[name]
+        at[name] = place(e, ask)
+    steps: list[tuple[list[pl.Expr], list[_Ask]]] = [([], []) for _ in range(max(at.values(), default=-1) // 2 + 1)]
+    for name, e in lets:
+        steps[at[name] // 2][0].append(e.alias(name))
+    for item in asks:
+        steps[at[item.name] // 2][1].append(item)
+    return steps
+
+
 class Compiler:
     """A channel's fields compiled once per run into expressions over a batch's columns (``run`` makes the columns
     they read, batch by batch), with the guards of the rows they are exact for."""
@@ -117,6 +144,7 @@ class Compiler:
         self.asks: list[_Ask] = []
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
+        self._steps: list[tuple[list[pl.Expr], list[_Ask]]] | None = None  # ``run``'s, made at its first batch
         self.ctx = context(channel, attributes)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
@@ -170,6 +198,8 @@ class Compiler:
     def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
         """``function`` asked of each distinct value of ``e`` (once a run: answers are kept): the column of its
         answers (null where ``e`` is), made by ``run`` after the ``let`` columns."""
+        if not e.meta.is_column():  # made once: its values are asked of, then answered
+            e = self.let(e)
         name = f"__ask{next(_NAMES)}"
         self.asks.append(_Ask(name, e, function, dtype, {}))
         return pl.col(name)
@@ -182,24 +212,31 @@ class Compiler:
             raise NotColumnar("override columns")
         if self.categories:
             frame = self._categories(frame)
-        made = frame.lazy()
-        for name, e in self.lets:
-            made = made.with_columns(e.alias(name))
-        frame = made.collect()
-        for ask in self.asks:
-            distinct = frame.select(ask.expr.drop_nulls().unique().alias("v"))["v"].to_list()
+        if self._steps is None:
+            self._steps = _steps(self.lets, self.asks)
+        for lets, asks in self._steps:  # each step's columns read only earlier steps' (one frame op each)
+            if lets:
+                frame = frame.with_columns(lets)
+            if asks:
+                frame = self._answer(frame, asks)
+        return frame
+
+    def _answer(self, frame: pl.DataFrame, asks: list[_Ask]) -> pl.DataFrame:
+        """``frame`` with the columns of ``asks``' answers (each function asked of the values it was not asked of
+        in the last batch)."""
+        distinct = frame.select(ask.expr.drop_nulls().unique().implode().alias(ask.name) for ask in asks)
+        columns = []
+        for ask in asks:
             answers = ask.answers  # the last batch's (batches made at once each take the one there is)
             table = {}
-            for value in distinct:
+            for value in distinct[ask.name][0].to_list():
                 answer = answers.get(value, answers)
                 if answer is answers:
                     answer = ask.function(value)
                 table[value] = answer
             ask.answers = table if len(table) <= _ANSWERS else {}  # what recurs is in every batch: memory stays flat
-            frame = frame.with_columns(
-                ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name)
-            )
-        return frame
+            columns.append(ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name))
+        return frame.with_columns(columns)
 
     def _categories(self, frame: pl.DataFrame) -> pl.DataFrame:
         category_map = self.channel.category_map

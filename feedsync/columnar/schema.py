@@ -457,11 +457,28 @@ def json_text(shape: Shape, ask: Ask) -> pl.Expr:
     return _text(shape, ask, encode)  # type: ignore[arg-type]
 
 
-def compared_text(shape: Shape, ask: Ask) -> pl.Expr:
-    """A text of the row's value of ``shape`` that two rows share exactly where their values are equal as Python
-    compares them (``1 == 1.0 == True``, ``0.0 == -0.0``): the JSON text with each number written as its exact
-    decimal."""
-    return _text(shape, ask, _canonical)
+def differs(shape: Shape, at: pl.Expr, ask: Ask) -> pl.Expr | None:
+    """Whether the row's value differs from the value of row ``at`` (a column of row indexes) as Python compares
+    them (``1 == 1.0 == True``, ``0.0 == -0.0``), for rows whose values are whole (:func:`complete`): leaf by leaf,
+    no text made. None: never (a :func:`static` shape)."""
+    if static(shape):
+        return None
+    if isinstance(shape, Leaf):
+        read = shape.read
+        value = shape.text if read is None else ask(shape.text, lambda text: _canonical(read(text)), pl.String())
+        return value.ne_missing(value.gather(at))
+    # an object's members by name; an array's present entries come first (as long a prefix: equal where each is)
+    parts = [(sub, present) for _, sub, present in shape.members] if isinstance(shape, Obj) else shape.entries
+    found = []
+    for sub, present in parts:
+        within = differs(sub, at, ask)
+        if present is None:
+            if within is not None:
+                found.append(within)
+            continue
+        moved = present.ne_missing(present.gather(at))
+        found.append(moved if within is None else moved | (present & within))
+    return pl.any_horizontal(found) if found else None
 
 
 def _canonical(value: Any) -> str:

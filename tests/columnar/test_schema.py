@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from feedsync.channels.amazon.offers import number_of_text
 from feedsync.channels.amazon.schema_check import compile_schema
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, compared_text, json_text
+from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, differs, json_text
 from feedsync.formats.json_listings import encode
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
 from tests.channels.test_amazon_schema_check import BROKEN, FORMATTED, complete
@@ -358,20 +358,50 @@ def test_the_shared_definitions_on_messages_of_their_attributes(name: str) -> No
     assert passed > 20 and failed > 20, (passed, failed)
 
 
-def test_compared_texts_are_equal_where_the_values_are() -> None:
-    """Two rows' compared texts are equal exactly where Python finds their values equal: numbers by value (906 and
-    906.0, 0 and -0.0, 1000 and 1e3), never a number and a text."""
+def _differs(template: Template, columns: Columns, rows: list[dict[str, Any]], at: list[int]) -> list[bool]:
+    """Each row's ``differs`` from the row ``at`` names, made a column at a time."""
+    asks = Asks()
+    made = differs(template.shape, pl.col("__at"), asks)
+    if made is None:  # never differs
+        return [False] * len(rows)
+    frame = asks.run(frame_of(columns, rows)).with_columns(__at=pl.Series(at, dtype=pl.Int64))
+    return frame.select(d=made)["d"].to_list()
+
+
+def test_values_differ_where_python_finds_them_unequal() -> None:
+    """Numbers by value (906 and 906.0, 0 and -0.0, 1000 and 1e3), never a number and a text; a member present
+    in one row only differs."""
     columns = Columns()
     texts = ["906", "906.0", "1e3", "1000", "0", "-0.0", "0.0", "0.1", "0.10", "2.5", "1"]
     template = obj(
         columns, [("n", leaf(columns, "number", texts), True), ("t", leaf(columns, "string", ["1", "a"]), False)]
     )
     rows = rows_of(columns, random.Random(9), 200)
-    asks = Asks()
-    compared = compared_text(template.shape, asks)
-    made = asks.run(frame_of(columns, rows)).with_columns(compared=compared)["compared"].to_list()
     values = [template.value(row) for row in rows]
-    for i in range(len(rows)):
-        for j in range(len(rows)):
-            assert (made[i] == made[j]) is (values[i] == values[j]), (values[i], values[j])
-    assert len(set(made)) < len({encode(v) for v in values})  # some values equal by value, written otherwise
+    alike = [(i, j) for i, j in itertools.combinations(range(len(rows)), 2) if values[i] == values[j]]
+    written_otherwise = [(i, j) for i, j in alike if encode(values[i]) != encode(values[j])]
+    assert written_otherwise  # (the catalog has such rows)
+    for first in {0, 7, 31, *written_otherwise[0]}:
+        got = _differs(template, columns, rows, [first] * len(rows))
+        assert got == [value != values[first] for value in values]
+        assert 0 < sum(got) < len(rows) - 1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.randoms(use_true_random=False))
+def test_random_shapes_differ_where_python_finds_them_unequal(data: Any, rng: random.Random) -> None:
+    """Rows made of a first row with a column or two changed (so that many are equal), each compared with a row of
+    the batch: the verdict is Python's ``!=`` of their values."""
+    columns = Columns()
+    template = data.draw(templates(columns))
+    base = rows_of(columns, rng, 1)[0]
+    rows = []
+    for _ in range(16):
+        row = dict(base)
+        for name in rng.sample(sorted(columns.choices), min(len(columns.choices), rng.choice([0, 1, 1, 2]))):
+            row[name] = rng.choice(columns.choices[name])
+        rows.append(row)
+    at = [rng.randrange(len(rows)) for _ in rows]
+    values = [template.value(row) for row in rows]
+    got = _differs(template, columns, rows, at)
+    assert got == [values[i] != values[at[i]] for i in range(len(rows))], values
