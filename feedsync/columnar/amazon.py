@@ -169,14 +169,16 @@ def _guarded(function: Callable[[str], Any]) -> Callable[[str], Any]:
 
 @dataclass
 class Attributes:
-    """An Amazon channel's messages as shapes, over one run's field columns (``values``, ``lists``); ``ask`` and
-    ``let``: the field compiler's (an answer per distinct value; a column made before the fields are read)."""
+    """An Amazon channel's messages as shapes, over one run's field columns (``values``, ``lists``); ``ask``,
+    ``let`` and ``ask_first``: the field compiler's (an answer per distinct value; a column made before the fields
+    are read; an answer per group, of its first row's value)."""
 
     settings: AmazonSettings
     values: Mapping[str, pl.Expr]
     lists: set[str]
     ask: Ask
     let: Callable[[pl.Expr], pl.Expr]
+    ask_first: Callable[[pl.Expr, pl.Expr, Callable[[Any], Any], pl.DataType], pl.Expr]
     checks: list[pl.Expr] = field(default_factory=list)
     """Where the last shape made is exact beyond :func:`complete` (no list longer than its slots, ...)."""
     lacking: list[tuple[str, pl.Expr | None]] = field(default_factory=list)
@@ -500,7 +502,7 @@ class Attributes:
         key = pl.when(parent.is_not_null() & theme.is_not_null() & named.is_not_null()).then(
             json_text(parts_of, self.ask)
         )
-        made = self.ask(key.first().over(group), self._parent(product_type, definition), pl.String())
+        made = self.ask_first(key, group, self._parent(product_type, definition), pl.String())
         self.checks.append(parent.is_null() | made.is_not_null())
         parts = made.str.split("\x00")
         first = pl.int_range(pl.len()).over(group) == 0

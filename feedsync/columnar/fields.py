@@ -99,6 +99,13 @@ class _Ask:
     answers: dict[Any, Any]
     """The answers of the last batch made (of at most ``_ANSWERS`` values): a value that recurs from batch to batch
     (a price, a unit) is asked once; one of a single batch (a family's parent) is let go with it."""
+    group: pl.Expr | None = None
+    """``Compiler.ask_first``'s: the value is made of the first row of each group alone, and answers all its rows."""
+
+    def reads(self) -> list[str]:
+        """The columns the ask reads."""
+        reads = self.expr.meta.root_names()
+        return reads if self.group is None else reads + self.group.meta.root_names()
 
 
 _ANSWERS = 100_000
@@ -115,21 +122,47 @@ def _steps(lets: list[tuple[str, pl.Expr]], asks: list[_Ask]) -> list[tuple[list
     reads: a step's lets are made in one frame operation, then its asks (which may read them) in one more."""
     at: dict[str, int] = {}  # a column -> its place: a step's lets at 2 * step, its asks at 2 * step + 1
 
-    def place(e: pl.Expr, ask: bool) -> int:
-        after = max((at[read] for read in e.meta.root_names() if read in at), default=-1)
+    def place(reads: list[str], ask: bool) -> int:
+        after = max((at[read] for read in reads if read in at), default=-1)
         place = after + 1
         return place + 1 if (place % 2 == 0) == ask else place
 
-    made = {name: (e, False) for name, e in lets} | {item.name: (item.expr, True) for item in asks}
+    made = {name: (e.meta.root_names(), False) for name, e in lets} | {item.name: (item.reads(), True) for item in asks}
     for name in sorted(made, key=_made_at):  # in the order they were made: each reads only those made before it
-        e, ask = made[name]
-        at[name] = place(e, ask)
+        reads, ask = made[name]
+        at[name] = place(reads, ask)
     steps: list[tuple[list[pl.Expr], list[_Ask]]] = [([], []) for _ in range(max(at.values(), default=-1) // 2 + 1)]
     for name, e in lets:
         steps[at[name] // 2][0].append(e.alias(name))
     for item in asks:
         steps[at[item.name] // 2][1].append(item)
     return steps
+
+
+def _asked(ask: _Ask, values: list[Any]) -> dict[Any, Any]:
+    """The answers of ``ask`` to ``values`` (distinct, not null): those of the last batch kept, the others asked."""
+    answers = ask.answers  # the last batch's (batches made at once each take the one there is)
+    table = {}
+    for value in values:
+        answer = answers.get(value, answers)
+        if answer is answers:
+            answer = ask.function(value)
+        table[value] = answer
+    ask.answers = table if len(table) <= _ANSWERS else {}  # what recurs is in every batch: memory stays flat
+    return table
+
+
+def _first_answers(frame: pl.DataFrame, ask: _Ask) -> pl.Expr:
+    """The column of an ``ask_first``: each row has the answer to its group's first row's value (a null group is
+    a group too, as ``over`` takes it)."""
+    assert ask.group is not None
+    firsts = frame.lazy().filter(ask.group.is_first_distinct()).select(g=ask.group, v=ask.expr).collect()
+    groups, values = firsts["g"].to_list(), firsts["v"].to_list()
+    table = _asked(ask, list(dict.fromkeys(v for v in values if v is not None)))
+    answers = {g: table.get(v) if v is not None else None for g, v in zip(groups, values, strict=True)}
+    none = answers.pop(None, None)
+    column = ask.group.replace_strict(answers, default=None, return_dtype=ask.dtype)
+    return column if none is None else pl.when(ask.group.is_null()).then(pl.lit(none, ask.dtype)).otherwise(column)
 
 
 class Compiler:
@@ -204,6 +237,15 @@ class Compiler:
         self.asks.append(_Ask(name, e, function, dtype, {}))
         return pl.col(name)
 
+    def ask_first(self, e: pl.Expr, group: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
+        """:meth:`ask` of ``e.first().over(group)``, with ``e`` made of each group's first row alone (a family's
+        parent, of its first variant)."""
+        if not group.meta.is_column():
+            group = self.let(group)
+        name = f"__ask{next(_NAMES)}"
+        self.asks.append(_Ask(name, e, function, dtype, {}, group))
+        return pl.col(name)
+
     def run(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` (a batch's normalized columns) with the columns the compiled expressions read: the category
         map's values, the ``let`` columns, the answers of the asks. NotColumnar: the batch has override columns."""
@@ -224,18 +266,15 @@ class Compiler:
     def _answer(self, frame: pl.DataFrame, asks: list[_Ask]) -> pl.DataFrame:
         """``frame`` with the columns of ``asks``' answers (each function asked of the values it was not asked of
         in the last batch)."""
-        distinct = frame.select(ask.expr.drop_nulls().unique().implode().alias(ask.name) for ask in asks)
+        plain = [ask for ask in asks if ask.group is None]
+        distinct = frame.select(ask.expr.drop_nulls().unique().implode().alias(ask.name) for ask in plain)
         columns = []
-        for ask in asks:
-            answers = ask.answers  # the last batch's (batches made at once each take the one there is)
-            table = {}
-            for value in distinct[ask.name][0].to_list():
-                answer = answers.get(value, answers)
-                if answer is answers:
-                    answer = ask.function(value)
-                table[value] = answer
-            ask.answers = table if len(table) <= _ANSWERS else {}  # what recurs is in every batch: memory stays flat
+        for ask in plain:
+            table = _asked(ask, distinct[ask.name][0].to_list())
             columns.append(ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name))
+        for ask in asks:
+            if ask.group is not None:
+                columns.append(_first_answers(frame, ask).alias(ask.name))
         return frame.with_columns(columns)
 
     def _categories(self, frame: pl.DataFrame) -> pl.DataFrame:

@@ -82,7 +82,7 @@ def listings(
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
         raise NotColumnar("an Amazon channel without a SKU, a parent SKU or a product type")
     encoder = AmazonEncoder(channel.settings)
-    made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let)
+    made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
     spec = channel.spec
     told = [pl.lit(True), *ids_fit(spec, values, compiler.lists), ~amazon_notes(values, None)]
     checked = encoder._checker

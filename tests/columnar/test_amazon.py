@@ -135,7 +135,7 @@ def _compiled(
         compiler,
         values,
         encoder,
-        Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let),
+        Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first),
     )
 
 

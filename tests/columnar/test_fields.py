@@ -149,3 +149,59 @@ def test_fields_of_other_shapes_have_the_per_row_values(tmp_path: Path) -> None:
     counts = compare(load_config(write_config(tmp_path, text)))
     compared, read = counts["google"]
     assert 20 <= compared < read  # the long descriptions among them go per row
+
+
+def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
+    """Lets and asks that read one another in chains, made a step at a time: each column as made in order, one by
+    one; ``ask_first`` answers every row of a group (a null group too) with its first row's answer; each value is
+    asked once a batch, and not again in the next."""
+    config = load_config(DEMO / "feedsync.yaml")
+    google = next(channel for channel in compile_channels(config) if channel.name == "google")
+    compiler = Compiler(google, "USD")
+    asked: list[str] = []
+
+    def shout(value: str) -> str:
+        asked.append(value)
+        return value.upper() + "!"
+
+    a = compiler.let(pl.col("x") + "-a")
+    b = compiler.ask(a, shout, pl.String())  # reads a let
+    c = compiler.let(pl.concat_str([b, pl.col("x")]))  # a let reading an ask
+    d = compiler.ask(pl.concat_str([c, a]), shout, pl.String())  # an ask of an expression of both
+    e = compiler.ask_first(pl.concat_str([d, pl.col("x")]), pl.col("g"), shout, pl.String())
+    f = compiler.ask_first(pl.col("x"), pl.col("g").str.to_uppercase(), str.upper, pl.String())
+    rng = random.Random(4)
+    before: set[str] = set()
+    for _ in range(3):
+        asked.clear()
+        rows = {
+            "x": [rng.choice(["p", "q", "r", None]) for _ in range(60)],
+            "g": [rng.choice(["g1", "g2", "G2", None]) for _ in range(60)],
+        }
+        frame = pl.DataFrame(
+            rows | {"product_type": [None] * 60}, schema=dict.fromkeys(("x", "g", "product_type"), pl.String)
+        )
+        frame = compiler.run(frame)
+        got = frame.select(a=a, b=b, c=c, d=d, e=e, f=f).to_dicts()
+        firsts: dict[Any, int] = {}
+        upper: dict[Any, int] = {}
+        for index, group in enumerate(rows["g"]):
+            firsts.setdefault(group, index)
+            upper.setdefault(group.upper() if group is not None else None, index)
+        for index, row in enumerate(got):
+            x = rows["x"][index]
+            want_a = None if x is None else x + "-a"
+            want_b = None if want_a is None else want_a.upper() + "!"
+            want_c = None if want_b is None or x is None else want_b + x
+            want_d = None if want_c is None else (want_c + want_a).upper() + "!"
+            assert row["a"] == want_a and row["b"] == want_b and row["c"] == want_c and row["d"] == want_d
+            group = rows["g"][index]
+            first = got[firsts[group]]
+            first_x = rows["x"][firsts[group]]
+            want_e = None if first["d"] is None or first_x is None else (first["d"] + first_x).upper() + "!"
+            assert row["e"] == want_e, (index, group)
+            named = rows["x"][upper[group.upper() if group is not None else None]]
+            assert row["f"] == (named.upper() if named is not None else None)
+        assert len(asked) == len(set(asked)) and not before & set(asked)  # once a batch; the last one's kept
+        before = set(asked)
+    assert before
