@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -85,9 +86,9 @@ def run(
         destinations = open_destinations(compiled)
     source = open_source(config.source)
     # a build or validate in this one process: a column at a time where it can (a push keeps its row cache,
-    # observers and deliveries per row; a row split's shares read per row)
+    # observers and deliveries per row; a row split's shares open their own gates)
     writes = command != "validate" or dry_run or changes  # (as ``out`` below)
-    gate = _columnar(config, compiled, source, writes=writes) if command != "push" and not shares else None
+    gate = _columnar(config, compiled, source, writes) if command != "push" and not shares else None
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress, lines=lines)
@@ -111,9 +112,10 @@ def run(
         try:
             check = command != "build" or validate
             families = gate.families if gate is not None else None
+            columnar = partial(_columnar, config, compiled) if shares else None  # each share's gate
             encoders = _stream(
                 config, source, compiled, stream, out, observers, check=check, started_at=started_at, shares=shares,
-                families=families,
+                families=families, columnar=columnar,
             )  # fmt: skip
             if cache is not None:
                 cache.save()
@@ -135,7 +137,7 @@ def run(
     return report
 
 
-def _columnar(config: Config, compiled: list[CompiledChannel], source: Source, *, writes: bool) -> Gate | None:
+def _columnar(config: Config, compiled: list[CompiledChannel], source: Source, writes: bool) -> Gate | None:
     """The columnar engine's gate of a build or validate (``writes``: its feeds; None: made per row; a ``columnar``
     event says why)."""
     from feedsync.columnar.gate import open_gate  # Polars: imported when the run may be columnar
@@ -187,10 +189,12 @@ def _stream(
     started_at: float,
     shares: list[ByteRange],
     families: Callable[[], Iterable[Any]] | None = None,
+    columnar: Callable[[Source, bool], Gate | None] | None = None,
 ) -> dict[str, Encoder | None]:
     """Read the source once through every channel (its ``shares`` in a process each, when it has them); the
     encoders that made the channels' records. ``families``: the catalog's variants as an encoder's survey reads
-    them, read a column at a time (``Gate.families``; the catalog is read per row where it cannot be)."""
+    them, read a column at a time (``Gate.families``; the catalog is read per row where it cannot be).
+    ``columnar``: opens a share's gate, when the rows are split."""
     from feedsync.rows import remove_scratch, run_split  # the row split's machinery: imported with its scratch
     from feedsync.rows.parts import Parts
 
@@ -237,6 +241,7 @@ def _stream(
             encoders=encoders,
             observers=observers,
             survey_whole=survey_whole,
+            columnar=columnar,
         )
         if not split:
             survey_whole()

@@ -227,6 +227,11 @@ class SurveyingEncoder(Protocol):
     def family_feed(self) -> FamilyFeed | None:
         """The survey the stream tells each family before encoding it, or None (the catalog was surveyed whole)."""
 
+    def survey_ahead(self, catalog: Callable[[], Iterable[Product]]) -> None:
+        """Of an encoder told to survey a family ahead (``family_feed``): survey ``catalog()`` (a row split's share)
+        now, as the stream would tell it family by family (``Unsurveyed`` where it could not), and be told no more
+        (the share's rows are taken by another engine before the stream reads them)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelSpec:

@@ -30,3 +30,19 @@ are made on other threads.
 The per-row engine stays the reference: ``explain`` runs it, and a property test over generated catalogs is to hold
 the two byte-identical, findings included. Polars is imported here only (``tests/test_fences.py``).
 """
+
+import os
+import sys
+
+INHERITED = False
+"""Whether this process was forked from one that had imported Polars: the threads Polars started there are not this
+one's (a query would wait on them for ever), so it makes its rows per row. A process forked before Polars was
+imported (a row split's share, a channel split's worker) imports and starts it anew."""
+
+
+def _forked() -> None:
+    global INHERITED
+    INHERITED = INHERITED or "polars" in sys.modules
+
+
+os.register_at_fork(after_in_child=_forked)

@@ -22,10 +22,11 @@ family's parent written, the facts it took); its AMZ015 findings are told where 
 A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
 whose columns feed one model field each (the others are the rows' ``attributes``), no supplements, channels the
 columnar stages translate (RSS and delimited writers without an encoder, rules and a quick pass: Google and Meta;
-Amazon's JSON listings), each item told to no one but the id lists, built in one process (``pipeline``: a row
-split's shares read per row; a forked worker lacks the threads Polars started before the fork). ``open_gate`` says
-why not in a ``columnar`` event, and a run whose first ``JUDGE`` rows are mostly not whole is made per row from
-there.
+Amazon's JSON listings), each item told to no one but the id lists, in one process or in each share of a row split
+(``rows.share``: each share's gate reads the share's records alone, ``ByteRange``; an Amazon channel that would
+survey the share a family ahead surveys it at once first), in a process that did not inherit Polars from the one it
+was forked from (its threads are not there: ``columnar.INHERITED``). ``open_gate`` says why not in a ``columnar``
+event, and a run whose first ``JUDGE`` rows are mostly not whole is made per row from there.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import io
 import queue
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -41,8 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedsync import columnar
 from feedsync.events import event
 from feedsync.sources.base import field_columns, field_for
+from feedsync.sources.tabular import READ_RANGE, ByteRange
 
 if TYPE_CHECKING:
     from feedsync.channels.compiled import CompiledChannel
@@ -102,7 +104,7 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
         event("columnar", columnar=False, why=why)
         return None
     inner: DelimitedSource = getattr(source, "source", source)
-    gate = Gate(config, compiled, made, inner, header=header)
+    gate = Gate(config, compiled, made, inner, header=header, share=READ_RANGE.get())
     inner.gate = gate
     return gate
 
@@ -124,18 +126,19 @@ def _refused(config: Config, compiled: list[CompiledChannel], source: Source) ->
     inner = getattr(source, "source", source)
     if type(inner) is not DelimitedSource or inner._delimiter not in (None, ","):
         return "the source is not a native CSV file"
-    processes = sys.modules.get("multiprocessing")  # a worker of a split run imported it (a build need not)
-    if processes is not None and processes.parent_process() is not None:  # forked: it lacks Polars' threads
-        return "a worker of a run split over processes"
+    if columnar.INHERITED:
+        return "the process was forked from one that had started Polars (its threads are not this one's)"
     if config.supplements:
         return "supplements join the products"
     if not compiled:
         return "no channel"
+    share = READ_RANGE.get()  # a row split's share: the records this process reads
     try:
-        if config.source.path.stat().st_size < MIN_BYTES:
-            return f"the source is smaller than {MIN_BYTES >> 20} MB"
+        size = share.end - share.start if share is not None else config.source.path.stat().st_size
     except OSError:
         return "the source cannot be read"
+    if size < MIN_BYTES:
+        return f"the {'share of the ' if share is not None else ''}source is smaller than {MIN_BYTES >> 20} MB"
     if config.source.encoding and config.source.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
         return f"the source is read as {config.source.encoding}"
     from feedsync.columnar.read import readable
@@ -214,6 +217,8 @@ class Gate:
     source: DelimitedSource
     header: list[str] = field(default_factory=list)
     """The header the channels were compiled for (the catalog's own columns by name)."""
+    share: ByteRange | None = None
+    """The share of the file this process makes, when the run is split by rows (its records alone are read)."""
     stream: Stream | None = None
     outs: list[_Out] = field(default_factory=list)
     on: bool = True
@@ -243,7 +248,7 @@ class Gate:
         Unread: the catalog is surveyed per row)."""
         from feedsync.columnar.survey import variants
 
-        return variants(self.config, _targets(self.header, self.config), self.header)
+        return variants(self.config, _targets(self.header, self.config), self.header, self.share)
 
     # -- the stream's hook
 
@@ -499,7 +504,7 @@ class Gate:
             first = 0
             pending: deque[Future[_Batch]] = deque()
             with ThreadPoolExecutor(WORKERS, thread_name_prefix="feedsync-columnar") as pool:
-                for data, frame in _frames(self.config.source.path):
+                for data, frame in _frames(self.config.source.path, self.share):
                     if self._stop.is_set():
                         return
                     count = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
@@ -622,15 +627,15 @@ class Gate:
         )
 
 
-def _frames(path: Path) -> Iterator[tuple[bytes, Any]]:
-    """The catalog's records in pieces of about ``CHUNK`` bytes, each with its frame of texts (cells past the
-    header's are left out; None: a piece Polars does not read)."""
+def _frames(path: Path, share: ByteRange | None) -> Iterator[tuple[bytes, Any]]:
+    """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``CHUNK``
+    bytes, each with its frame of texts (cells past the header's are left out; None: a piece Polars does not
+    read)."""
     import polars as pl
 
-    from feedsync.columnar.read import pieces, read_piece
+    from feedsync.columnar.read import pieces, read_piece, records
 
-    with path.open("rb") as handle:
-        header = handle.readline()
+    with records(path, share) as (header, handle, _):
         for data in pieces(handle, CHUNK):
             try:
                 yield data, read_piece(header, data)

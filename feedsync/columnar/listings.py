@@ -81,7 +81,8 @@ def listings(
     values = compiler.columns(compiler.fields())
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
         raise NotColumnar("an Amazon channel without a SKU, a parent SKU or a product type")
-    encoder = AmazonEncoder(channel.settings)
+    # the messages do not depend on how many a document holds (a row split's later share holds all its own in one)
+    encoder = AmazonEncoder({name: value for name, value in channel.settings.items() if name != "max_messages"})
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
     spec = channel.spec
     told = [pl.lit(True), *ids_fit(spec, values, compiler.lists), ~amazon_notes(values, None)]

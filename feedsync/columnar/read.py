@@ -11,10 +11,13 @@ and delimiters and a BOM: ``readable`` says whether a file is one this reader re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
+
+from feedsync.sources.tabular import ByteRange, range_bytes
 
 CHUNK = 8 << 20
 """Bytes a batch holds, about (a family that goes on holds more)."""
@@ -49,6 +52,18 @@ def batches(path: Path, chunk: int = CHUNK) -> Iterator[tuple[int, pl.DataFrame]
             carry = frame.tail(tail) if tail else None
     if carry is not None:
         yield row, carry
+
+
+@contextmanager
+def records(path: Path, share: ByteRange | None) -> Iterator[tuple[bytes, BinaryIO, int]]:
+    """The file's header line, a handle of the records to read (those of ``share``, a row split's share of the
+    file, or all after the header) and the row number of the first of them (the header is row 1)."""
+    with path.open("rb") as handle:
+        header = handle.readline()
+        if share is not None:
+            yield header, range_bytes(handle, share), share.first_row
+        else:
+            yield header, handle, 2
 
 
 def read_piece(header: bytes, data: bytes) -> pl.DataFrame:

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from feedsync.columnar.read import pieces, read_piece
+from feedsync.columnar.read import pieces, read_piece, records
 from feedsync.columnar.source import _ALL, _BAD, normalized
 from feedsync.sources.base import normalize_context
 
 if TYPE_CHECKING:
     from feedsync.config import Config
+    from feedsync.sources.tabular import ByteRange
 
 CHUNK = 8 << 20
 """Bytes of the catalog a piece holds, about."""
@@ -46,11 +47,12 @@ class Variant:
     variant_options: dict[str, str] = field(default_factory=dict)
 
 
-def variants(config: Config, targets: list[str], header: list[str]) -> Iterator[Any]:
-    """The catalog's variants in the file's order (``targets``: each column's model field, ``__attributeN`` for the
-    catalog's own; ``header``: the columns' names): a row the columns normalize exactly as a ``Variant``, any other
-    row read into a product by the per-row reader (None: none is made of it, so it is not surveyed). Unread: a piece
-    whose records are not each a line the csv reader reads into the cells Polars reads."""
+def variants(config: Config, targets: list[str], header: list[str], share: ByteRange | None = None) -> Iterator[Any]:
+    """The catalog's variants (those of ``share``, when the run is split by rows) in the file's order (``targets``:
+    each column's model field, ``__attributeN`` for the catalog's own; ``header``: the columns' names): a row the
+    columns normalize exactly as a ``Variant``, any other row read into a product by the per-row reader (None: none
+    is made of it, so it is not surveyed). Unread: a piece whose records are not each a line the csv reader reads
+    into the cells Polars reads."""
     from feedsync.columnar.gate import _fields, _texts  # the gate's columns and lines as the reader has them
     from feedsync.sources.base import field_columns
     from feedsync.sources.rowreader import compile_reader
@@ -68,9 +70,8 @@ def variants(config: Config, targets: list[str], header: list[str]) -> Iterator[
     path = config.source.path
     fields = _fields(targets)
     read = compile_reader(str(path), header, fields, field_columns(header, fields), context)
-    with path.open("rb") as handle:
-        first = handle.readline()
-        row = 1  # the header's
+    with records(path, share) as (first, handle, row):
+        row -= 1  # the row before the piece's
         for data in pieces(handle, CHUNK):
             try:
                 frame = read_piece(first, data)

@@ -120,11 +120,14 @@ def run_split(
     encoders: Mapping[str, Encoder | None],
     observers: Mapping[str, Sequence[ItemObserver]],
     survey_whole: Callable[[], None] = lambda: None,
+    columnar: Callable[[Source, bool], Any] | None = None,
 ) -> bool:
     """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
     made in one process: the observers are not only recorded ids, or the shares were not independent. An encoder
     that surveys the catalog a family ahead (``feedsync.lookahead``) is surveyed whole (``survey_whole``) and
-    the shares made again when a share's families were not one after another, or a family is in two shares."""
+    the shares made again when a share's families were not one after another, or a family is in two shares.
+    ``columnar``: opens a share's columnar gate (``columnar.gate.open_gate``), each share a column at a time where
+    it can."""
     from feedsync.rows import share as worker
     from feedsync.rows.merge import merge
     from feedsync.rows.share import told_state
@@ -140,6 +143,7 @@ def run_split(
             out.mkdir(parents=True, exist_ok=True)
             folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix=SCRATCH, dir=out)))
         job = worker.Job(shares, stream, source, compiled, folder, supplements, currency, check, encoders, recorded)
+        job.columnar = columnar
         worker.JOB = job
         before = told_state(compiled, encoders)
         try:

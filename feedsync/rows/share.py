@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from feedsync.accounting import MissingFields
-from feedsync.channels.base import Encoder
+from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
 from feedsync.checks import VariantTracker
@@ -58,6 +58,11 @@ CARRIED = frozenset({"encoder._families"})
 """Dicts of what a channel found of something that spans rows (an Amazon family's parent facts, kept for its later
 variants): a share made again starts from what the shares before it found (the first share's entry wins, as one
 process keeps the first), and they never make a share be made again."""
+
+
+OWN = frozenset({"encoder._survey"})
+"""What a share holds of its own (an Amazon family survey: each share's is of its own rows, read a family ahead or
+at once; a family in two shares is found apart, ``rows._families_across``): never state that spans shares."""
 
 
 def carried(key: str) -> bool:
@@ -198,6 +203,9 @@ class Job:
     encoders: Mapping[str, Encoder | None]
     recorded: list[str]
     told: dict[str, Any] = field(default_factory=dict)
+    columnar: Callable[[Source, bool], Any] | None = None
+    """Opens the columnar gate of a share's source (``columnar.gate.open_gate``: its feeds written or not; None: a
+    share is made per row)."""
 
 
 JOB: Job | None = None
@@ -230,16 +238,22 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
     source = NonEmpty(inner if index == 0 else _Headless(inner, share.first_row))  # type: ignore[arg-type]
     observers: dict[str, Sequence[ItemObserver]] = {name: [ItemIds(report, name)] for name in job.recorded}
-    stream.run(
-        source,
-        job.compiled,
-        out,
-        job.supplements,
-        job.currency,
-        check=job.check,
-        encoders=job.encoders,
-        observers=observers,
-    )
+    gate = _gate(job, source, writes=out is not None)
+    stream.rows = gate
+    try:
+        stream.run(
+            source,
+            job.compiled,
+            out,
+            job.supplements,
+            job.currency,
+            check=job.check,
+            encoders=job.encoders,
+            observers=observers,
+        )
+    finally:
+        if gate is not None:
+            gate.close()
     checkpoint(point)
     sinks = {sink.channel.name: sink for sink in stream.sinks}
     trackers: dict[str, Any] = {"": stream.variants, **{n: s.variants for n, s in sinks.items()}}
@@ -263,6 +277,38 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     )
 
 
+def _gate(job: Job, source: Source, *, writes: bool) -> Any:
+    """The share's columnar gate (None: its rows are made per row). An encoder that would survey the share a family
+    ahead surveys it first, as the stream would tell it (``Unsurveyed`` where it could not): the gate takes rows
+    before the stream reads them. A column at a time where the columns read the share, else per row."""
+    gate = job.columnar(job.source, writes) if job.columnar is not None else None  # (the reader a share's reads)
+    if gate is None:
+        return None
+    from feedsync.columnar.survey import Unread  # (the gate imported Polars)
+    from feedsync.lookahead import STOP
+    from feedsync.sources import quiet_read
+
+    inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
+    try:
+        for channel in job.compiled:
+            encoder = job.encoders.get(channel.name)
+            if not isinstance(encoder, SurveyingEncoder) or encoder.family_feed() is None:
+                continue
+            try:
+                encoder.survey_ahead(gate.families)
+            except Unread:
+                encoder.survey_ahead(lambda: quiet_read(inner.config))
+    except Unsurveyed:
+        if STOP is not None:
+            STOP.set()  # the other shares stop: all are made again once the catalog is surveyed whole
+        gate.close()
+        raise
+    except BaseException:
+        gate.close()
+        raise
+    return gate
+
+
 def told_state(
     compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None], *, seed: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -281,6 +327,8 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
     for name in names:
         value = getattr(obj, name, None)
         key = f"{where}.{name}"
+        if key.partition(":")[2] in OWN:
+            continue
         if isinstance(value, dict) and carried(key):
             if seed is not None:
                 value.update(seed[key])

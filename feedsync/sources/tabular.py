@@ -17,6 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import BinaryIO
 
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
@@ -197,6 +198,11 @@ class _Slice(io.RawIOBase):
         count = self._handle.readinto(view)
         self._left -= count
         return count
+
+
+def range_bytes(handle: io.BufferedReader, share: ByteRange) -> BinaryIO:
+    """The bytes of ``share`` in ``handle`` (an open binary file of its path), read from its start to its end."""
+    return io.BufferedReader(_Slice(handle, share.start, share.end))
 
 
 def _range_clean(share: ByteRange) -> bool:

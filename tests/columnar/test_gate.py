@@ -11,6 +11,8 @@ import csv
 import io
 import random
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from feedsync.config import load_config
 from feedsync.diagnostics import Report
 from tests.columnar.test_fields import catalog_row
 from tests.columnar.test_source import COLUMNS
-from tests.conftest import DEMO, write_config
+from tests.conftest import DEMO, REPO, write_config
 
 HEADER = [*COLUMNS, "sku"]
 """The model's fields and one column the model does not name (an attribute: a row with one is made per row; two
@@ -388,9 +390,10 @@ def _refusal(config: str) -> str | None:
     return gate_module._refused(loaded, compile_channels(loaded), open_source(loaded.source))
 
 
-def test_a_worker_forked_for_a_split_run_is_made_per_row(tmp_path: Path) -> None:
-    """A process forked by a run split over processes lacks the threads Polars started in the process it was forked
-    from (if any): it makes its rows per row."""
+def test_a_process_forked_after_polars_started_is_made_per_row(tmp_path: Path) -> None:
+    """A process forked from one that had imported Polars lacks the threads Polars started there: it makes its
+    rows per row. One forked before Polars was imported (a row split's share, a channel split's worker) makes its
+    columns itself."""
     import multiprocessing
 
     config = _config(tmp_path)
@@ -399,7 +402,25 @@ def test_a_worker_forked_for_a_split_run_is_made_per_row(tmp_path: Path) -> None
         patch.setattr(gate_module, "MIN_BYTES", 0)
         assert _refusal(str(config)) is None
         with multiprocessing.get_context("fork").Pool(1) as pool:
-            assert pool.apply(_refusal, (str(config),)) == "a worker of a run split over processes"
+            assert "forked from one that had started Polars" in (pool.apply(_refusal, (str(config),)) or "")
+    script = f"""
+import multiprocessing, sys
+import feedsync.pipeline
+assert "polars" not in sys.modules
+def refusal(config):
+    from pathlib import Path
+    import feedsync.columnar.gate as gate
+    from feedsync.channels.profile import compile_channels
+    from feedsync.config import load_config
+    from feedsync.sources import open_source
+    gate.MIN_BYTES = 0
+    loaded = load_config(Path(config))
+    return gate._refused(loaded, compile_channels(loaded), open_source(loaded.source))
+with multiprocessing.get_context("fork").Pool(1) as pool:
+    print("refused:", pool.apply(refusal, ({str(config)!r},)))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "refused: None", done.stderr
 
 
 _SALE = {"sale_price": "20", "sale_price_effective_date": "2027-11-27T00:00:00-05:00/2027-12-01T00:00:00-05:00"}

@@ -137,6 +137,14 @@ class FamilySurvey:
             self._rekeyed = self._rekeyed or survey._rekeyed
         return again
 
+    def read_ahead(self, products: Iterable[Product]) -> None:
+        """Survey ``products`` (a row split's share, in order) at once as the stream would tell them family by family
+        (``Unsurveyed`` where it could not): the survey then answers for them all and is told no more (another
+        engine takes some of the rows before the stream reads them)."""
+        assert self.ahead
+        self.family(products)
+        self.ahead = False
+
     def family(self, products: Iterable[Product]) -> None:
         """Survey ``products`` and close the family they end with: a part of the catalog, or (``ahead``) one family,
         all its variants, with the variants of no group among them."""

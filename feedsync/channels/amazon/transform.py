@@ -200,6 +200,13 @@ class AmazonEncoder:
             survey.read(catalog, parts)
         self._survey = survey
 
+    def survey_ahead(self, catalog: Callable[[], Iterable[Product]]) -> None:
+        survey = self._survey
+        assert survey is not None and survey.ahead
+        read = FamilySurvey(survey._keys, ahead=True)
+        read.read_ahead(catalog())
+        self._survey = read
+
     def family_feed(self) -> FamilyFeed | None:
         survey = self._survey
         return survey if survey is not None and survey.ahead else None

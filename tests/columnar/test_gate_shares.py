@@ -1,0 +1,112 @@
+"""The columnar gate inside each share of a row split (``rows.share._gate``): a catalog built or validated with its
+rows split over processes, each share's rows a column at a time, writes the feeds, findings and counts one process
+writes per row; an Amazon channel with definitions surveys each share at once, as the share would have told it family
+by family; a family in two shares, or one that comes back within a share, makes the run survey the catalog whole and
+make the shares again (their gates asking that survey); a share that an earlier share's state changes is made again
+from it, with its gate. Each run is made in a process of its own (``split_run``): the shares are forked before
+Polars is imported, as in a real run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.channels.amazon_reference import DEFINITIONS
+from tests.columnar.test_gate import HEADER, write_catalog
+from tests.columnar.test_gate_amazon import _config, _families
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
+
+
+def split_run(directory: Path, *, jobs: int = 3, command: str = "build", chunk: int = 4096) -> list[dict[str, Any]]:
+    """The events of the split run of ``directory``'s catalog, having asserted it made what one process makes."""
+    args = [sys.executable, "-m", "tests.columnar.split_run", str(directory), str(jobs), command, str(chunk)]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    same = events[-1]
+    assert same["event"] == "same" and all(same[k] for k in ("documents", "findings", "counts", "items", "variants"))
+    return events
+
+
+def _gated(events: list[dict[str, Any]]) -> list[int]:
+    """The rows each share's gate took (the shares made again too)."""
+    return [e["replayed"] for e in events if e["event"] == "columnar" and e.get("columnar") and "replayed" in e]
+
+
+def _rows(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(e for e in reversed(events) if e["event"] == "rows" and "split" in e)
+
+
+def test_each_share_takes_its_rows_a_column_at_a_time(tmp_path: Path) -> None:
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(240), header=HEADER)
+    events = split_run(tmp_path)
+    assert _rows(events)["split"] and _rows(events)["shares"] == 3
+    gated = _gated(events)
+    assert len(gated) == 3 and all(taken > 40 for taken in gated), gated
+
+
+def test_a_split_validate_finds_what_one_process_finds(tmp_path: Path) -> None:
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(200), header=HEADER)
+    events = split_run(tmp_path, jobs=2, command="validate")
+    assert events[-1]["findings_count"] > 100 and len(_gated(events)) == 2
+
+
+def test_without_definitions_each_share_is_gated_alike(tmp_path: Path) -> None:
+    _config(tmp_path, definitions=False)
+    write_catalog(tmp_path / "products.csv", _families(200), header=HEADER)
+    assert len(_gated(split_run(tmp_path))) == 3
+
+
+def test_a_family_in_two_shares_surveys_the_catalog_whole(tmp_path: Path) -> None:
+    """A family whose variants come again in a later share: the shares' own surveys do not answer for it, so the
+    catalog is surveyed whole and the shares made again, their gates asking that survey."""
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    rows += [dict(row, id=row["id"] + "-again") for row in rows[:6]]  # family G-0 again
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    events = split_run(tmp_path)
+    assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
+    assert len(_gated(events)) >= 4  # the first shares and the ones made again
+
+
+def test_a_family_that_comes_back_within_a_share_surveys_the_catalog_whole(tmp_path: Path) -> None:
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    rows = rows[:30] + rows[40:60] + rows[30:40] + rows[60:]  # a family's variants split by other families
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    events = split_run(tmp_path)
+    assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
+
+
+def test_a_share_an_earlier_one_changes_is_made_again_with_its_gate(tmp_path: Path) -> None:
+    """An id in two shares (MDL008 in the later one): the later share is made again from the state before it."""
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    rows[-1]["id"] = rows[0]["id"]
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    events = split_run(tmp_path, jobs=2)
+    assert _rows(events).get("again")
+    assert len(_gated(events)) == 3  # both shares, then the second again
+
+
+def test_a_share_the_columns_do_not_survey_is_surveyed_per_row(tmp_path: Path) -> None:
+    """A record Polars would write otherwise (a cell quoted that needs no quotes): the share's survey reads its rows
+    per row (the gate leaves that row to the reader)."""
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(240), header=HEADER)
+    lines = (tmp_path / "products.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[-3].split(",")
+    cells[1] = f'"{cells[1]}"' if not cells[1].startswith('"') else cells[1]
+    lines[-3] = ",".join(cells)
+    (tmp_path / "products.csv").write_text("".join(lines), encoding="utf-8")
+    events = split_run(tmp_path)
+    assert len(_gated(events)) == 3
