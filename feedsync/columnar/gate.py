@@ -2,7 +2,7 @@
 hands each row the columnar stages made whole to the run's state and writers, and every other row to the per-row
 engine, in the rows' order.
 
-A thread reads the catalog in pieces of whole records (:mod:`.read`) and makes, ``WORKERS`` pieces at a time, each
+A thread reads the catalog in pieces of whole records (:mod:`.read`) and makes, ``Gate.workers`` pieces at a time, each
 piece's batch: for each row its items' bytes in every channel and whether they stand in for the per-row engine's
 (:mod:`.source`, :mod:`.channel`: every stage exact, the quick pass clear, nothing the row would tell the run of).
 The gate knows which piece the reader is in by the lines it is offered (``line``: every line after the header). A
@@ -64,6 +64,9 @@ _AHEAD = 2
 """Batches made ahead of the reader."""
 WORKERS = 2
 """Batches made at once."""
+SHARE_WORKERS = 1
+"""Batches made at once, and ahead of the reader, in a share of a row split: its processes keep the cores busy, and
+a batch more would only hold memory (each holds a few hundred megabytes of columns while it is made)."""
 JUDGE = 2000
 """When fewer than half of the first this many rows are whole, the run is made per row from there (the columns of a
 catalog whose rows need the per-row engine only cost time and memory)."""
@@ -104,7 +107,10 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
         event("columnar", columnar=False, why=why)
         return None
     inner: DelimitedSource = getattr(source, "source", source)
-    gate = Gate(config, compiled, made, inner, header=header, share=READ_RANGE.get())
+    share = READ_RANGE.get()
+    gate = Gate(
+        config, compiled, made, inner, header=header, share=share, workers=WORKERS if share is None else SHARE_WORKERS
+    )
     inner.gate = gate
     return gate
 
@@ -224,7 +230,9 @@ class Gate:
     on: bool = True
     replayed: int = 0
     batch: _Batch | None = None
-    _queue: queue.Queue[Any] = field(default_factory=lambda: queue.Queue(_AHEAD))
+    workers: int = WORKERS
+    """Batches made at once (and at most as many ahead of the reader)."""
+    _queue: queue.Queue[Any] = field(init=False)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _targets: list[str] = field(default_factory=list)
@@ -242,6 +250,9 @@ class Gate:
     _whole: int = 0
     _read: int = 0
     """The row ``line`` found and left to the reader (made per row)."""
+
+    def __post_init__(self) -> None:
+        self._queue = queue.Queue(min(_AHEAD, self.workers))
 
     def families(self) -> Iterator[Any]:
         """The catalog's variants as a family survey reads them, a column at a time (``columnar.survey.variants``;
@@ -503,7 +514,7 @@ class Gate:
             make = self._maker()
             first = 0
             pending: deque[Future[_Batch]] = deque()
-            with ThreadPoolExecutor(WORKERS, thread_name_prefix="feedsync-columnar") as pool:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="feedsync-columnar") as pool:
                 for data, frame in _frames(self.config.source.path, self.share):
                     if self._stop.is_set():
                         return
@@ -511,7 +522,7 @@ class Gate:
                     count += not data.endswith((b"\n", b"\r"))
                     pending.append(pool.submit(make, first, count, data, frame))
                     first += count
-                    if len(pending) >= WORKERS and not self._put(pending.popleft().result()):
+                    if len(pending) >= self.workers and not self._put(pending.popleft().result()):
                         return
                 while pending:
                     if not self._put(pending.popleft().result()):

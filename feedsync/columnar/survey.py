@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from feedsync.config import Config
     from feedsync.sources.tabular import ByteRange
 
-CHUNK = 8 << 20
-"""Bytes of the catalog a piece holds, about."""
+CHUNK = 2 << 20
+"""Bytes of the catalog a piece holds, about (its rows are Python objects while it is surveyed: a larger piece only
+holds more memory, about 70 MB more a process at 8 MB)."""
 _AXES = ("color", "size", "material", "pattern")
 
 
