@@ -17,11 +17,11 @@ The stages, each held to the per-row engine by property tests (tests/columnar/):
    plans (``channels.templating.plan``: the Jinja fence gives a neutral tree), the category map looked up per
    distinct product type, the channel's quick pass as a boolean column, the writer's bytes per row.
    ``benchmarks/columnar_compiled.py`` writes the benchmark's Google and Meta feeds so, byte-identical to feedsync's.
-4. **The stream** (:mod:`.gate`): a build or validate in one process reads the catalog as the per-row engine does,
-   and the gate, told each line, takes every row the columnar stages made whole and that the run's state (its ids,
-   groups, variants, each channel's own) leaves as made, writing its bytes and counting it; the rest is made per
-   row, in order. Next: Amazon's messages and definition checks a column at a time, so that a run with Amazon is
-   columnar too.
+4. **The stream** (:mod:`.gate`): a build or validate (in one process, or in each share of a row split) reads the
+   catalog as the per-row engine does, and the gate, told each line, takes every row the columnar stages made whole
+   and that the run's state (its ids, groups, variants, each channel's own) leaves as made, writing its bytes and
+   counting it; the rest is made per row, in order. Amazon's messages, definition checks and family parents are made
+   a column at a time too (:mod:`.amazon`, :mod:`.schema`, :mod:`.listings`).
 
 The per-row reader still reads the file's lines and hands the gate the rows it does not take: a replayed row costs
 the main thread a few microseconds (a line compared, the state asked and told, its bytes kept), while its columns

@@ -238,7 +238,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
     source = NonEmpty(inner if index == 0 else _Headless(inner, share.first_row))  # type: ignore[arg-type]
     observers: dict[str, Sequence[ItemObserver]] = {name: [ItemIds(report, name)] for name in job.recorded}
-    gate = _gate(job, source, writes=out is not None)
+    gate = _gate(job, writes=out is not None)
     stream.rows = gate
     try:
         stream.run(
@@ -277,11 +277,11 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     )
 
 
-def _gate(job: Job, source: Source, *, writes: bool) -> Any:
+def _gate(job: Job, *, writes: bool) -> Any:
     """The share's columnar gate (None: its rows are made per row). An encoder that would survey the share a family
     ahead surveys it first, as the stream would tell it (``Unsurveyed`` where it could not): the gate takes rows
     before the stream reads them. A column at a time where the columns read the share, else per row."""
-    gate = job.columnar(job.source, writes) if job.columnar is not None else None  # (the reader a share's reads)
+    gate = job.columnar(job.source, writes) if job.columnar is not None else None  # (the reader under the share's)
     if gate is None:
         return None
     from feedsync.columnar.survey import Unread  # (the gate imported Polars)

@@ -40,7 +40,7 @@ def main(directory: Path, jobs: int, command: str, chunk: int) -> None:
 
     assert "polars" not in sys.modules
     rows.MIN_ROWS = 1
-    gate.MIN_BYTES, gate.CHUNK = 0, chunk
+    gate.MIN_BYTES, gate.SHARE_MIN_BYTES, gate.CHUNK = 0, 0, chunk
     log = logging.getLogger("feedsync.events")
     log.setLevel(logging.INFO)
     log.addHandler(_Lines())

@@ -423,6 +423,27 @@ with multiprocessing.get_context("fork").Pool(1) as pool:
     assert done.stdout.strip() == "refused: None", done.stderr
 
 
+def test_a_share_of_a_row_split_is_gated_only_when_large(tmp_path: Path) -> None:
+    """A share's own size decides (its processes keep the cores busy already: the gate pays off only over many
+    rows), not the whole file's."""
+    from feedsync.sources.tabular import READ_RANGE, ByteRange
+
+    config = _config(tmp_path)
+    write_catalog(tmp_path / "products.csv", family_rows(random.Random(2).choice, 40))
+    path = tmp_path / "products.csv"
+    header = len(path.read_bytes().split(b"\n", 1)[0]) + 1
+    share = ByteRange(path, header, path.stat().st_size, first_row=2, lines_before=1, encoding="utf-8")
+    token = READ_RANGE.set(share)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(gate_module, "MIN_BYTES", 0)
+            assert _refusal(str(config)) == "the share of the source is smaller than 32 MB"
+            patch.setattr(gate_module, "SHARE_MIN_BYTES", share.end - share.start)
+            assert _refusal(str(config)) is None
+    finally:
+        READ_RANGE.reset(token)
+
+
 _SALE = {"sale_price": "20", "sale_price_effective_date": "2027-11-27T00:00:00-05:00/2027-12-01T00:00:00-05:00"}
 
 
