@@ -558,28 +558,29 @@ class Gate:
         raw = [pl.col(t).fill_null("") for t in targets]
         cells = pl.concat_str(raw, separator="\x1f")
         made = self.made
-        whole = pl.col("exact")
-        out: dict[str, pl.Expr] = {}
+        outs: list[list[pl.Expr]] = []  # per channel: its columns, then whether it stands in for the per-row item
         for index, items in enumerate(made):
+            out: dict[str, pl.Expr] = {}
             if isinstance(items, Listings):
-                whole = whole & items.exact
                 out |= listing_columns(items, f"__listing{index}_")
-                continue
-            whole = whole & items.exact & items.cleared
-            out[f"__line{index}"] = items.line
-            if items.group is not None:
-                out[f"__group{index}"] = items.group
-                for n, part in enumerate(items.key):
-                    out[f"__key{index}_{n}"] = part
+                whole = items.exact
+            else:
+                out[f"__line{index}"] = items.line
+                if items.group is not None:
+                    out[f"__group{index}"] = items.group
+                    for n, part in enumerate(items.key):
+                        out[f"__key{index}_{n}"] = part
+                whole = items.exact & items.cleared
+            outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
         picked = [
             pl.col("__cells"),
-            whole.alias("__whole"),
+            pl.col("exact"),
             pl.col("id"),
             pl.col("group_id"),
             sku.alias("__sku"),
             *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
-            *(e.alias(name) for name, e in out.items()),
         ]
+        whole = pl.all_horizontal(pl.col("exact"), *(pl.col(f"__whole{index}") for index in range(len(made))))
 
         def make(first: int, count: int, data: bytes, frame: Any) -> _Batch:
             if frame is None or frame.width != len(targets):
@@ -589,9 +590,11 @@ class Gate:
             given = [text is not None for text in texts] if texts is not None else [False] * frame.height
             frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
             frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=exact, **columns)
-            for items in made:
-                frame = items.compiler.run(frame)
-            return self._lists(first, count, texts, frame.select(picked), made)
+            # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
+            parts = [frame.select(picked)]
+            parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
+            joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
+            return self._lists(first, count, texts, joined, made)
 
         return make
 
