@@ -177,7 +177,8 @@ class Compiler:
         self.asks: list[_Ask] = []
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
-        self._steps: list[tuple[list[pl.Expr], list[_Ask]]] | None = None  # ``run``'s, made at its first batch
+        self._steps: tuple[tuple[int, int], list[tuple[list[pl.Expr], list[_Ask]]]] | None = None
+        """``run``'s steps, made at its first batch (of so many lets and asks)."""
         self.ctx = context(channel, attributes)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
@@ -254,9 +255,10 @@ class Compiler:
             raise NotColumnar("override columns")
         if self.categories:
             frame = self._categories(frame)
-        if self._steps is None:
-            self._steps = _steps(self.lets, self.asks)
-        for lets, asks in self._steps:  # each step's columns read only earlier steps' (one frame op each)
+        made = (len(self.lets), len(self.asks))
+        if self._steps is None or self._steps[0] != made:  # (once: the channel is compiled before its batches)
+            self._steps = (made, _steps(self.lets, self.asks))
+        for lets, asks in self._steps[1]:  # each step's columns read only earlier steps' (one frame op each)
             if lets:
                 frame = frame.with_columns(lets)
             if asks:
