@@ -562,7 +562,9 @@ class Attributes:
         def made(key: str) -> str | None:
             parts = json.loads(key)
             parent, theme, name, brand = parts["parent"], parts["theme"], parts["name"], parts.get("brand")
-            kind = product_type if product_type is not None else parts["type"]
+            kind = product_type if product_type is not None else parts.get("type")
+            if kind is None:  # no product type (AMZ001): its variants are made per row
+                return None
             attributes = parent_attributes(name, brand, theme, market, language)
             if allowed is not None and allowed.cut(attributes):
                 return None

@@ -37,8 +37,9 @@ class Unread(Exception):
 
 @dataclass(slots=True)
 class Variant:
-    """What a family survey reads of a product."""
+    """What a family survey reads of a product (``id``: what its findings name it by)."""
 
+    id: str | None
     group_id: str | None
     color: str | None
     size: str | None
@@ -67,7 +68,7 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
     if own:
         exact = exact & ~pl.concat_str(own, ignore_nulls=True).str.contains(_BAD).fill_null(False)
     named = {t: name for t, name in zip(targets, header, strict=True) if t.startswith("__attribute")}
-    picked = [columns.get(a, pl.lit(None, pl.String)).alias(a) for a in ("group_id", *_AXES)]
+    picked = [columns.get(a, pl.lit(None, pl.String)).alias(a) for a in ("id", "group_id", *_AXES)]
     path = config.source.path
     fields = _fields(targets)
     read = compile_reader(str(path), header, fields, field_columns(header, fields), context)
@@ -85,12 +86,12 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
             made = frame.select(exact.alias("__exact"), *picked, *(pl.col(t) for t in named))
             owns = [(named[t], made[t].to_list()) for t in named]
             cells = None
-            for at, (whole, group, color, size, material, pattern) in enumerate(
-                made.select("__exact", "group_id", *_AXES).iter_rows()
+            for at, (whole, id_, group, color, size, material, pattern) in enumerate(
+                made.select("__exact", "id", "group_id", *_AXES).iter_rows()
             ):
                 if whole:
                     attributes = {name: values[at] for name, values in owns if values[at]}
-                    yield Variant(group, color, size, material, pattern, attributes)
+                    yield Variant(id_, group, color, size, material, pattern, attributes)
                     continue
                 if cells is None:
                     cells = frame.select(pl.all().fill_null("")).rows()

@@ -262,3 +262,16 @@ def test_a_columnar_run_is_freed_without_the_collector(tmp_path: Path) -> None:
         assert spool() is None
     finally:
         gc.enable()
+
+
+def test_a_family_without_a_product_type_leaves_the_gate_on(tmp_path: Path) -> None:
+    """A family whose product type the category map lacks (no definitions: the type is a column): its parent is
+    made per row (AMZ001), and the gate goes on with the next rows (its batch failed and the rest of the run was made
+    per row before)."""
+    _config(tmp_path, definitions=False)
+    rows = _families(80)
+    for row in rows[20:24]:
+        row["product_type"] = "Garden"
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    _, _, replayed = same(tmp_path)
+    assert GATES[0].on and replayed > 60

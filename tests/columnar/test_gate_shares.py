@@ -110,3 +110,15 @@ def test_a_share_the_columns_do_not_survey_is_surveyed_per_row(tmp_path: Path) -
     (tmp_path / "products.csv").write_text("".join(lines), encoding="utf-8")
     events = split_run(tmp_path)
     assert len(_gated(events)) == 3
+
+
+def test_a_variant_that_names_another_parent_surveys_the_catalog_whole(tmp_path: Path) -> None:
+    """A row of the share the columns read with an override of its parent filled: the share's survey raises as the
+    stream would (it named the row by an id the columnar survey's variants now carry: it failed the run before)."""
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    for index, row in enumerate(rows):
+        row["amazon_parent_sku"] = "OTHER-PARENT" if index == 200 else ""
+    write_catalog(tmp_path / "products.csv", rows, header=[*HEADER, "amazon_parent_sku"])
+    events = split_run(tmp_path, jobs=2)
+    assert any(e["event"] == "rows" and "another parent" in e.get("why", "") for e in events)
