@@ -503,9 +503,11 @@ class Attributes:
             json_text(parts_of, self.ask)
         )
         made = self.ask_first(key, group, self._parent(product_type, definition), pl.String())
+        row = self.let(pl.int_range(pl.len()))
+        at = self.let(row.first().over(group))  # the family's first row in the batch
+        first = row == at
         self.checks.append(parent.is_null() | made.is_not_null())
         parts = made.str.split("\x00")
-        first = pl.int_range(pl.len()).over(group) == 0
         sku = self.values["sku"]
         # one product type a family (the encoder's parent is its first variant's), a later variant's SKU another
         self.checks.append(parent.is_null() | (kind.n_unique().over(group) == 1))
@@ -533,7 +535,6 @@ class Attributes:
                 parent.is_null() | self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
             )
         differs = {}
-        at = self.let(self.let(pl.int_range(pl.len())).first().over(group))  # the family's first row in the batch
         for attribute, sub, present in own.members:
             if requirable is not None and attribute not in requirable:
                 continue  # never a fact the parent takes

@@ -454,7 +454,26 @@ def complete(shape: Shape, present: pl.Expr | None = None) -> Truth:
 def json_text(shape: Shape, ask: Ask) -> pl.Expr:
     """The row's value of ``shape`` as compact JSON (``json_listings.encode``: non-ASCII kept; the text
     ``message_bytes`` writes of a message vouched plain). Null leaves: :func:`complete` says where."""
-    return _text(shape, ask, encode)  # type: ignore[arg-type]
+    if not isinstance(shape, Leaf) and static(shape):  # (a constant part: one text)
+        return pl.lit(encode(value_of(shape)))  # type: ignore[arg-type]
+    if isinstance(shape, Const):
+        return pl.lit(encode(shape.value))  # type: ignore[arg-type]
+    if isinstance(shape, Leaf):
+        if shape.read is None:
+            return pl.concat_str([pl.lit('"'), json_string(shape.text), pl.lit('"')])
+        read = shape.read
+        return ask(shape.text, lambda text: encode(read(text)), pl.String())
+    if isinstance(shape, Obj):
+        pieces = [
+            _when(present, pl.concat_str([pl.lit(encode(name) + ":"), json_text(sub, ask)]))  # type: ignore[arg-type]
+            for name, sub, present in shape.members
+        ]
+        opening, closing = "{", "}"
+    else:
+        pieces = [_when(present, json_text(sub, ask)) for sub, present in shape.entries]
+        opening, closing = "[", "]"
+    inner = pl.concat_str(pieces, separator=",", ignore_nulls=True) if pieces else pl.lit("")
+    return pl.concat_str([pl.lit(opening), inner, pl.lit(closing)])
 
 
 def differs(shape: Shape, at: pl.Expr, ask: Ask) -> pl.Expr | None:
@@ -487,29 +506,6 @@ def _canonical(value: Any) -> str:
             return f"nan{id(value)}"
         return "0" if value == 0 else str(Decimal(value).normalize())
     return encode(value)  # type: ignore[arg-type]
-
-
-def _text(shape: Shape, ask: Ask, scalar: Callable[[Any], str]) -> pl.Expr:
-    if scalar is encode and not isinstance(shape, Leaf) and static(shape):  # (a constant part: one text)
-        return pl.lit(encode(value_of(shape)))  # type: ignore[arg-type]
-    if isinstance(shape, Const):
-        return pl.lit(scalar(shape.value))
-    if isinstance(shape, Leaf):
-        if shape.read is None:
-            return pl.concat_str([pl.lit('"'), json_string(shape.text), pl.lit('"')])
-        read = shape.read
-        return ask(shape.text, lambda text: scalar(read(text)), pl.String())
-    if isinstance(shape, Obj):
-        pieces = [
-            _when(present, pl.concat_str([pl.lit(encode(name) + ":"), _text(sub, ask, scalar)]))  # type: ignore[arg-type]
-            for name, sub, present in shape.members
-        ]
-        opening, closing = "{", "}"
-    else:
-        pieces = [_when(present, _text(sub, ask, scalar)) for sub, present in shape.entries]
-        opening, closing = "[", "]"
-    inner = pl.concat_str(pieces, separator=",", ignore_nulls=True) if pieces else pl.lit("")
-    return pl.concat_str([pl.lit(opening), inner, pl.lit(closing)])
 
 
 def _when(present: pl.Expr | None, e: pl.Expr) -> pl.Expr:

@@ -142,8 +142,19 @@ def run_split(
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix=SCRATCH, dir=out)))
-        job = worker.Job(shares, stream, source, compiled, folder, supplements, currency, check, encoders, recorded)
-        job.columnar = columnar
+        job = worker.Job(
+            shares,
+            stream,
+            source,
+            compiled,
+            folder,
+            supplements,
+            currency,
+            check,
+            encoders,
+            recorded,
+            columnar=columnar,
+        )
         worker.JOB = job
         before = told_state(compiled, encoders)
         try:
