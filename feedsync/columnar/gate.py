@@ -36,7 +36,7 @@ import io
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -347,31 +347,38 @@ class Gate:
         self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
         self._thread.start()
 
-    def line(self, text: str, row: int) -> bool:
+    def line(self, text: str, row: int) -> Sequence[str]:
         """Offered each line the reader reads (``row``: the record it starts, 0 for a further line of one): make
-        the record from its batch when the line is its row's ``texts`` and the row is whole (True: the reader never
-        reads it)."""
+        the record from its batch when the line is its row's ``texts`` and the row is whole, and so the records of
+        the batch's lines after it while each is (``tabular.LineOffer``: the lines taken, which the reader never
+        reads)."""
         number = self._line
         self._line = number + 1
         if not self.on:
-            return False
+            return ()
         batch = self.batch
         if batch is None or number >= batch.first + batch.count:
             batch = self._batch_of(number)
         if not row:
-            return False
+            return ()
         self._start = batch
         if batch is None or batch.texts is None:
-            return False
+            return ()
+        texts, whole = batch.texts, batch.whole
         at = number - batch.first
-        if batch.texts[at] != text:
-            return False  # the reader reads it into cells: ``skip`` looks for it by them
-        if batch.whole[at] and self._replay(batch, at, row):
-            self.source.stats.rows += 1  # as the reader counts the rows it reads
-            return True
-        self._flush()
-        self._read = row
-        return False
+        if texts[at] != text:
+            return ()  # the reader reads it into cells: ``skip`` looks for it by them
+        if not (whole[at] and self._replay(batch, at, row)):
+            self._flush()
+            self._read = row
+            return ()
+        end, rows = at + 1, len(texts)
+        replay = self._replay
+        while end < rows and whole[end] and texts[end] is not None and replay(batch, end, row + end - at):
+            end += 1
+        self._line = number + end - at
+        self.source.stats.rows += end - at  # as the reader counts the rows it reads
+        return texts[at:end]  # type: ignore[return-value]  # each one is a text
 
     def skip(self, row: int, cells: list[str]) -> bool:
         """Make the row the reader read from the batch it starts in when its cells are a row there and it is whole

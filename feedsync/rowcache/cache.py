@@ -296,18 +296,19 @@ class RowCache:
                 cache.old = {}
         self.replaying = all(cache.old for cache in self.caches)
 
-    def line(self, text: str, row: int) -> bool:
+    def line(self, text: str, row: int) -> tuple[str, ...]:
         """Replay the record that starts with the raw line ``text`` (row ``row``; 0: a further line of the record
-        being read) when a record of that one line was kept (its key is the line's: it is not read into cells)."""
+        being read) when a record of that one line was kept (its key is the line's: it is not read into cells);
+        the line taken, or none (``tabular.LineOffer``)."""
         if not row:
             self.lines += 1
-            return False
+            return ()
         self.lines = 1
         key = self.line_key = _line_key(text)
         if self.replaying and self._replays(key, row):
             self.source.stats.rows += 1  # as the source counts the rows it reads
-            return True
-        return False
+            return (text,)
+        return ()
 
     def skip(self, row: int, cells: list[str]) -> bool:
         """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it. A

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -71,7 +71,7 @@ class RowGate(Protocol):
 
     def start(self, header: list[str]) -> None: ...
 
-    def line(self, text: str, row: int) -> bool: ...
+    def line(self, text: str, row: int) -> Sequence[str]: ...
 
     def skip(self, row: int, cells: list[str]) -> bool: ...
 

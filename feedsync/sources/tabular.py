@@ -11,11 +11,11 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -242,10 +242,15 @@ def _range_lines(share: ByteRange) -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BufferedReader(raw), encoding=share.encoding, newline="")
 
 
-LineOffer = Callable[[str, int], bool]
+LineOffer = Callable[[str, int], Sequence[str]]
 """Offered each raw line of a table's records before the csv reader reads it, with the row number of the record it
-starts (0 for a further line of a record over several lines): True for a line that starts a record takes it (a row
-cache replayed the record it made last time: one line, whose bytes it knew), and the reader never sees it."""
+starts (0 for a further line of a record over several lines). For a line that starts a record, the lines it takes,
+this one first, each a record of its own (a row cache replayed the record it made last time, the columnar gate a run
+of records it made): the reader never sees them. Empty: the reader reads the line."""
+
+
+class _Changed(Exception):
+    """The lines after one an offer took are not those it took with it: the file changed while it was read."""
 
 
 @dataclass
@@ -320,18 +325,24 @@ def _end_of(ended: list[bool]) -> Iterator[str]:
     yield from ()
 
 
-def _recorded(lines: Iterator[str], seen: list[str], taken: _Taken) -> Iterator[str]:
+def _recorded(lines: Iterable[str], seen: list[str], taken: _Taken) -> Iterator[str]:
     """``lines``, each also appended to ``seen`` (the reader clears it after each record: its raw lines), except
     those its offer takes (``LineOffer``; a line starts a record when ``seen`` is empty)."""
+    lines = iter(lines)
     for line in lines:
         offer = taken.offer
         if offer is not None:
             if seen:
                 offer(line, 0)
-            elif offer(line, taken.row + 1):
-                taken.row += 1
-                taken.lines += 1
-                continue
+            else:
+                took = offer(line, taken.row + 1)
+                if took:
+                    count = len(took)
+                    if count > 1 and list(islice(lines, count - 1)) != took[1:]:
+                        raise _Changed
+                    taken.row += count
+                    taken.lines += count
+                    continue
         seen.append(line)
         yield line
 
@@ -397,6 +408,8 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
         raise _decode_error(Path(path), encoding, exc, taken.row + 1) from None
     except csv.Error as exc:
         raise SourceError(f"{path}:{taken.row + 1}: unreadable CSV ({exc})") from None
+    except _Changed:
+        raise SourceError(f"{path}:{taken.row + 1}: the file changed while it was read") from None
 
 
 def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:

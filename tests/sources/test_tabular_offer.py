@@ -1,6 +1,7 @@
 """A table's line offer (``tabular.LineOffer``, the row cache's): told each line of the records with the row
 number of the record it starts (0 for a further line of a record), never the header's; a line it takes is never
-read, and the rows after it keep their numbers, as do the rows and lines that messages name."""
+read, and the rows after it keep their numbers, as do the rows and lines that messages name. An offer may take
+the lines after the one offered with it (each a record): they are never offered, and must be the file's."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ def _read(path: Path, take: set[int]) -> tuple[list[tuple[int, list[str]]], list
     offered: list[tuple[str, int]] = []
     found: list[Diagnostic] = []
 
-    def offer(line: str, row: int) -> bool:
+    def offer(line: str, row: int) -> tuple[str, ...]:
         offered.append((line, row))
-        return row in take
+        return (line,) if row in take else ()
 
     with open_table(SourceConfig(path=path), found.append, offer=offer) as table:
         rows = list(table.rows)
@@ -66,3 +67,39 @@ def test_a_quote_never_closed_names_its_row_and_last_line_whatever_was_taken(tmp
         _read(path, take)
     assert f"{path}:8: a quoted field" in str(raised.value)
     assert "(line 10)" in str(raised.value)
+
+
+RUN = "id,title\na,Tee\nb,Cap\nc,Hat\nd,Bag\ne,Pin\n"
+
+
+def _run_read(path: Path, runs: dict[int, list[str]]) -> tuple[list[tuple[int, list[str]]], list[tuple[str, int]]]:
+    offered: list[tuple[str, int]] = []
+
+    def offer(line: str, row: int) -> list[str]:
+        offered.append((line, row))
+        return runs.get(row, [])
+
+    with open_table(SourceConfig(path=path), offer=offer) as table:
+        return list(table.rows), offered
+
+
+def test_an_offer_takes_the_lines_after_the_offered_one_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    path.write_bytes(RUN.encode())
+    rows, offered = _run_read(path, {3: ["b,Cap\n", "c,Hat\n", "d,Bag\n"]})
+    assert offered == [("a,Tee\n", 2), ("b,Cap\n", 3), ("e,Pin\n", 6)]  # the lines taken with row 3: never offered
+    assert rows == [(2, ["a", "Tee"]), (6, ["e", "Pin"])]  # the row after them keeps its number
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        ["b,Cap\n", "c,Hat\n", "x,Other\n"],  # a line the file does not have there
+        ["b,Cap\n", "c,Hat\n", "d,Bag\n", "e,Pin\n", "f,More\n"],  # past the file's end
+    ],
+)
+def test_lines_taken_that_are_not_the_files_are_an_error(tmp_path: Path, run: list[str]) -> None:
+    path = tmp_path / "products.csv"
+    path.write_bytes(RUN.encode())
+    with pytest.raises(SourceError, match=r"products\.csv:3: the file changed while it was read"):
+        _run_read(path, {3: run})
