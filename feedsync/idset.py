@@ -65,9 +65,13 @@ class IdSet:
         return sum(map(len, self._shards))
 
     def __contains__(self, key: str) -> bool:
+        return self.holds(key, None)
+
+    def holds(self, key: str, digested: bytes | None) -> bool:
+        """``key in self``; ``digested``: ``digest(key)``, when the caller has it (it adds the key after)."""
         if key == self._last:
             return True
-        hashed = digest(key)
+        hashed = digested if digested is not None else digest(key)
         shard = self._shards[(hashed[0] << 8 | hashed[1]) >> self._shift]
         if shard and _holds(shard, hashed[:SLOT]):
             self._last = key

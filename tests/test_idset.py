@@ -174,3 +174,12 @@ def test_an_id_added_with_its_digest_is_added_as_without(ids: list[tuple[str, bo
         assert given_digests.add(key, digest(key) if hashed else None) == plain.add(key)
     assert given_digests == plain and given_digests.nbytes == plain.nbytes
     assert all(key in given_digests for key, _ in ids)
+
+
+@given(st.lists(st.text(max_size=8), max_size=40), st.lists(st.text(max_size=8), max_size=40))
+def test_holds_of_a_digest_answers_as_in(members: list[str], asked: list[str]) -> None:
+    ids = IdSet()
+    for key in members:
+        ids.add(key, digest(key))
+    for key in [*asked, *members]:
+        assert ids.holds(key, digest(key)) == (key in members) == (key in ids)

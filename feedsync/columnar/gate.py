@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from feedsync import columnar
 from feedsync.events import event
+from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for
 from feedsync.sources.tabular import READ_RANGE, ByteRange
 
@@ -418,7 +419,8 @@ class Gate:
         assert stream is not None
         item_id = batch.ids[at]
         assert item_id is not None
-        if item_id in stream.seen:
+        hashed = digest(item_id)  # the id is asked of, then added to, two sets: hashed once
+        if stream.seen.holds(item_id, hashed):
             return False  # a duplicate id: told per row (MDL008)
         sku = batch.skus[at]
         if sku is not None and sku in stream.skus:
@@ -440,8 +442,11 @@ class Gate:
             stream._tell([out.sink for out in outs])
         else:
             report.variants += 1
-        stream.seen.add(item_id)
-        stream.groups.add(group if group is not None else item_id)
+        stream.seen.add(item_id, hashed)
+        if group is not None:
+            stream.groups.add(group)
+        else:
+            stream.groups.add(item_id, hashed)
         if sku is not None:
             stream.skus.add(sku)
         if group is not None:

@@ -30,10 +30,9 @@ from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import SCREENS, amazon_notes
-from feedsync.diagnostics import Diagnostic, locate
+from feedsync.diagnostics import Diagnostic
 from feedsync.diagnostics.codes import make
-from feedsync.model.construct import construct
-from feedsync.model.product import SourceRef
+from feedsync.diagnostics.diagnostic import located
 
 MAX_TYPES = 4
 """Product types of a definitions folder made a column at a time (each a stage over every row); a folder with more is
@@ -294,11 +293,10 @@ class Replay:
             return
         first, kept, _ = encoder._families[parent]
         named = set(differs.split(","))
-        ref = construct(SourceRef, path=self.path, row=row, columns=self.columns)
         for name in kept:  # in the order the parent took them
             if name in named:
                 code, field, value, text = differs_note(name, rows.skus[at], parent, first)
-                location = locate(ref, self.origins.get(field))
+                location = located(self.path, row, self.columns, self.origins.get(field))
                 finding = make(
                     code, text, channel=self.channel, product_id=item_id, field=field, value=value, location=location
                 )

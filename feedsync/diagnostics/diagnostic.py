@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -147,7 +147,13 @@ def locate(ref: SourceRef | None, field: str | None) -> Location | None:
     """The source position of ``field`` of a product (with the column when the reader knows it)."""
     if ref is None:
         return None
-    column = ref.columns.get(field) if field else None
+    return located(ref.path, ref.row, ref.columns, field)
+
+
+def located(path: str, row: int | None, columns: Mapping[str, tuple[str, int | None]], field: str | None) -> Location:
+    """``locate`` of a product read from ``path``'s ``row`` whose fields' columns are ``columns`` (a reader's
+    ``SourceRef`` holds these), without the reference made."""
+    column = columns.get(field) if field else None
     if column is None:
-        return new_location(ref.path, ref.row)
-    return new_location(ref.path, ref.row, column[1], column[0])
+        return new_location(path, row)
+    return new_location(path, row, column[1], column[0])
