@@ -141,7 +141,7 @@ def listings(
         chosen = kind == product_type if product_type is not None else pl.lit(True)
         for name, expr in (
             ("exact", ok),
-            ("line", pl.lit(",") + json_text(shape, compiler.ask).str.slice(1)),
+            ("line", json_text(shape, compiler.ask, opening=",")),
             ("parent", pl.lit(",") + family.parent.str.slice(1)),
             ("first", family.at),
             ("taken", family.taken.list.join(",")),

@@ -451,29 +451,66 @@ def complete(shape: Shape, present: pl.Expr | None = None) -> Truth:
 # The JSON text -------------------------------------------------------------------------------------------------
 
 
-def json_text(shape: Shape, ask: Ask) -> pl.Expr:
+def json_text(shape: Shape, ask: Ask, opening: str | None = None) -> pl.Expr:
     """The row's value of ``shape`` as compact JSON (``json_listings.encode``: non-ASCII kept; the text
-    ``message_bytes`` writes of a message vouched plain). Null leaves: :func:`complete` says where."""
+    ``message_bytes`` writes of a message vouched plain), where :func:`complete` holds (null leaves: it says where;
+    there the text may be null). ``opening``: a text written in place of an object's or array's first character.
+    One text is made of the parts of every object and array whose members are always there (``_parts``), not one
+    a level."""
+    parts = _parts(shape, ask)
+    if opening is not None:
+        assert isinstance(parts[0], str) and parts[0][:1] in ("{", "[")
+        parts[0] = opening + parts[0][1:]
+    return _joined(parts)
+
+
+def _parts(shape: Shape, ask: Ask) -> list[str | pl.Expr]:
+    """The texts and columns whose concatenation is :func:`json_text` (null where one is)."""
     if not isinstance(shape, Leaf) and static(shape):  # (a constant part: one text)
-        return pl.lit(encode(value_of(shape)))  # type: ignore[arg-type]
+        return [encode(value_of(shape))]  # type: ignore[arg-type]
     if isinstance(shape, Const):
-        return pl.lit(encode(shape.value))  # type: ignore[arg-type]
+        return [encode(shape.value)]  # type: ignore[arg-type]
     if isinstance(shape, Leaf):
         if shape.read is None:
-            return pl.concat_str([pl.lit('"'), json_string(shape.text), pl.lit('"')])
+            return ['"', json_string(shape.text), '"']
         read = shape.read
-        return ask(shape.text, lambda text: encode(read(text)), pl.String())
+        return [ask(shape.text, lambda text: encode(read(text)), pl.String())]
     if isinstance(shape, Obj):
-        pieces = [
-            _when(present, pl.concat_str([pl.lit(encode(name) + ":"), json_text(sub, ask)]))  # type: ignore[arg-type]
-            for name, sub, present in shape.members
-        ]
+        members = [(encode(name) + ":", sub, present) for name, sub, present in shape.members]  # type: ignore[arg-type]
         opening, closing = "{", "}"
     else:
-        pieces = [_when(present, json_text(sub, ask)) for sub, present in shape.entries]
+        members = [("", sub, present) for sub, present in shape.entries]
         opening, closing = "[", "]"
-    inner = pl.concat_str(pieces, separator=",", ignore_nulls=True) if pieces else pl.lit("")
-    return pl.concat_str([pl.lit(opening), inner, pl.lit(closing)])
+    if all(present is None for _, _, present in members):  # a comma before each but the first: spliced in
+        parts: list[str | pl.Expr] = [opening]
+        for at, (label, sub, _) in enumerate(members):
+            parts += ["," + label if at else label, *_parts(sub, ask)]
+        return _merged([*parts, closing])
+    pieces = [_when(present, _joined([label, *_parts(sub, ask)])) for label, sub, present in members]
+    return [opening, pl.concat_str(pieces, separator=",", ignore_nulls=True), closing]
+
+
+def _merged(parts: list[str | pl.Expr]) -> list[str | pl.Expr]:
+    """``parts`` with the texts next to each other joined, and empty ones left out."""
+    merged: list[str | pl.Expr] = []
+    for part in parts:
+        if isinstance(part, str):
+            if not part:
+                continue
+            if merged and isinstance(merged[-1], str):
+                merged[-1] += part
+                continue
+        merged.append(part)
+    return merged
+
+
+def _joined(parts: list[str | pl.Expr]) -> pl.Expr:
+    """The concatenation of ``parts`` (null where one is)."""
+    parts = _merged(parts)
+    exprs = [pl.lit(part) if isinstance(part, str) else part for part in parts]
+    if not exprs:
+        return pl.lit("")
+    return exprs[0] if len(exprs) == 1 else pl.concat_str(exprs)
 
 
 def differs(shape: Shape, at: pl.Expr, ask: Ask) -> pl.Expr | None:
