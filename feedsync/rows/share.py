@@ -298,12 +298,9 @@ def _gate(job: Job, *, writes: bool) -> Any:
                 encoder.survey_ahead(gate.families)
             except Unread:
                 encoder.survey_ahead(lambda: quiet_read(inner.config))
-    except Unsurveyed:
-        if STOP is not None:
+    except BaseException as exc:
+        if isinstance(exc, Unsurveyed) and STOP is not None:
             STOP.set()  # the other shares stop: all are made again once the catalog is surveyed whole
-        gate.close()
-        raise
-    except BaseException:
         gate.close()
         raise
     return gate

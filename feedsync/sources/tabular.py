@@ -238,8 +238,7 @@ def _partial_tail(data: bytes) -> int:
 
 def _range_lines(share: ByteRange) -> io.TextIOWrapper:
     """The lines of ``share`` as text, split where the whole file opened as text splits them."""
-    raw = _Slice(share.path.open("rb"), share.start, share.end)
-    return io.TextIOWrapper(io.BufferedReader(raw), encoding=share.encoding, newline="")
+    return io.TextIOWrapper(range_bytes(share.path.open("rb"), share), encoding=share.encoding, newline="")
 
 
 LineOffer = Callable[[str, int], Sequence[str]]
