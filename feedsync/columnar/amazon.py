@@ -500,7 +500,7 @@ class Attributes:
              ("brand", Leaf(brand), brand.is_not_null()), ("facts", facts, None), ("type", Leaf(kind), None))
         )  # fmt: skip
         key = pl.when(parent.is_not_null() & theme.is_not_null() & named.is_not_null()).then(
-            json_text(parts_of, self.ask)
+            json_text(parts_of, self.ask, controls=False)  # read in Python alone
         )
         made = self.ask_first(key, group, self._parent(product_type, definition), pl.String())
         row = self.let(pl.int_range(pl.len()))
@@ -561,7 +561,7 @@ class Attributes:
         checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
 
         def made(key: str) -> str | None:
-            parts = json.loads(key)
+            parts = json.loads(key, strict=False)  # (its strings' control characters as they are)
             parent, theme, name, brand = parts["parent"], parts["theme"], parts["name"], parts.get("brand")
             kind = product_type if product_type is not None else parts.get("type")
             if kind is None:  # no product type (AMZ001): its variants are made per row
@@ -592,7 +592,7 @@ class Attributes:
 
         def valid(text: str) -> bool:
             key, _, taken = text.rpartition("\x00")
-            parts = json.loads(key)
+            parts = json.loads(key, strict=False)  # (its strings' control characters as they are)
             attributes = parent_attributes(parts["name"], parts.get("brand"), parts["theme"], market, language)
             facts = parts["facts"]
             attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)

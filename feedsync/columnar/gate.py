@@ -535,7 +535,9 @@ class Gate:
                 for data, frame in _frames(self.config.source.path, self.share):
                     if self._stop.is_set():
                         return
-                    count = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+                    count = data.count(b"\n")
+                    if b"\r" in data:  # (found at once where there is none: counting takes longer)
+                        count += data.count(b"\r") - data.count(b"\r\n")
                     count += not data.endswith((b"\n", b"\r"))
                     pending.append(pool.submit(make, first, count, data, frame))
                     first += count
@@ -555,16 +557,20 @@ class Gate:
         from feedsync.columnar.listings import Listings
         from feedsync.columnar.listings import columns as listing_columns
         from feedsync.columnar.source import _BAD, normalized
+        from feedsync.columnar.text import holds_any
         from feedsync.sources.base import normalize_context
+        from feedsync.sources.normalize import utf8_clean
 
         ctx = normalize_context(self.config.source)
         targets = self._targets
         mapped = [t for t in targets if not t.startswith("__attribute")]
         columns, exact = normalized(mapped, ctx)
+        exact_clean = normalized(mapped, ctx, clean=True)[1]  # a piece of no control character (``utf8_clean``)
         empty = [pl.col(t).is_null() | (pl.col(t) == "") for t in self._told]
         own = [pl.col(t) for t in targets if t.startswith("__attribute")]
+        exact_clean = exact_clean & pl.all_horizontal([pl.lit(True), *empty])
         if own:  # a control character anywhere in the row is cleaned and told per row (SRC011)
-            empty.append(~pl.concat_str(own, ignore_nulls=True).str.contains(_BAD).fill_null(False))
+            empty.append(~holds_any(own, _BAD))
         sku = pl.when(pl.col(self._sku) != "").then(pl.col(self._sku)) if self._sku else pl.lit(None, pl.String)
         exact = exact & pl.all_horizontal([pl.lit(True), *empty])
         raw = [pl.col(t).fill_null("") for t in targets]
@@ -601,7 +607,8 @@ class Gate:
             frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             given = [text is not None for text in texts] if texts is not None else [False] * frame.height
             frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
-            frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=exact, **columns)
+            checked = exact_clean if utf8_clean(data) else exact
+            frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=checked, **columns)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
             parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
@@ -683,7 +690,8 @@ def _texts(data: bytes, frame: Any) -> list[str | None] | None:
     if ended:
         lines.pop()
     crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
-    if len(lines) != frame.height or data.count(b"\r") != (data.count(b"\r\n") if crlf else 0):
+    lone = b"\r" in data and data.count(b"\r") != (data.count(b"\r\n") if crlf else 0)
+    if len(lines) != frame.height or lone:
         return None  # records over several lines, blank lines, mixed or lone CRs
     written = io.BytesIO()
     frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")

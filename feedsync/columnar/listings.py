@@ -141,7 +141,7 @@ def listings(
         chosen = kind == product_type if product_type is not None else pl.lit(True)
         for name, expr in (
             ("exact", ok),
-            ("line", json_text(shape, compiler.ask, opening=",")),
+            ("line", json_text(shape, compiler.ask, opening=",", bind=compiler.let)),
             ("parent", pl.lit(",") + family.parent.str.slice(1)),
             ("first", family.at),
             ("taken", family.taken.list.join(",")),

@@ -29,7 +29,7 @@ import polars as pl
 
 from feedsync.channels.amazon.schema_check import IGNORED, Check, Compiler, canonical
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.text import json_string
+from feedsync.columnar.text import Bind, json_controls, json_plain
 from feedsync.formats.json_listings import encode
 
 Ask = Callable[[pl.Expr, Callable[[Any], Any], pl.DataType], pl.Expr]
@@ -451,17 +451,23 @@ def complete(shape: Shape, present: pl.Expr | None = None) -> Truth:
 # The JSON text -------------------------------------------------------------------------------------------------
 
 
-def json_text(shape: Shape, ask: Ask, opening: str | None = None) -> pl.Expr:
+def json_text(
+    shape: Shape, ask: Ask, opening: str | None = None, bind: Bind | None = None, controls: bool = True
+) -> pl.Expr:
     """The row's value of ``shape`` as compact JSON (``json_listings.encode``: non-ASCII kept; the text
     ``message_bytes`` writes of a message vouched plain), where :func:`complete` holds (null leaves: it says where;
     there the text may be null). ``opening``: a text written in place of an object's or array's first character.
     One text is made of the parts of every object and array whose members are always there (``_parts``), not one
-    a level."""
+    a level. ``bind``: the text is read more than once (to escape the control characters its strings hold).
+    ``controls=False``: those are left as they are (JSON that ``json.loads(text, strict=False)`` reads)."""
     parts = _parts(shape, ask)
     if opening is not None:
         assert isinstance(parts[0], str) and parts[0][:1] in ("{", "[")
         parts[0] = opening + parts[0][1:]
-    return _joined(parts)
+    if not controls or all(isinstance(part, str) for part in parts):
+        return _joined(parts)
+    joined = _joined(parts) if bind is None else bind(_joined(parts))
+    return json_controls(joined)  # (the only control characters in it are its strings')
 
 
 def _parts(shape: Shape, ask: Ask) -> list[str | pl.Expr]:
@@ -472,7 +478,7 @@ def _parts(shape: Shape, ask: Ask) -> list[str | pl.Expr]:
         return [encode(shape.value)]  # type: ignore[arg-type]
     if isinstance(shape, Leaf):
         if shape.read is None:
-            return ['"', json_string(shape.text), '"']
+            return ['"', json_plain(shape.text), '"']
         read = shape.read
         return [ask(shape.text, lambda text: encode(read(text)), pl.String())]
     if isinstance(shape, Obj):

@@ -15,15 +15,16 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from feedsync.columnar.text import SPACES, stripped
+from feedsync.columnar.text import SPACES, holds_any, stripped
 from feedsync.model.money import ISO_4217
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 from feedsync.sources.normalize import _TEXT_FIELDS, AVAILABILITY_ALIASES, GENDER_ALIASES, NormalizeContext
 from feedsync.values import _UNITS
 
 TEXTS = ("id", "title", *_TEXT_FIELDS)
-_BAD = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{fffe}\\x{ffff}]"
-"""``normalize._BAD_CHARS``: a row holding one is cleaned and reported per row (SRC011)."""
+_BAD = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFE, 0xFFFF]))
+"""``normalize._BAD_CHARS`` (a Polars text holds no lone surrogate): a row holding one is cleaned and reported per
+row (SRC011)."""
 _DECIMAL = "^(?:0|[1-9][0-9]{0,14})(?:\\.[0-9]+)?$"
 """A plain decimal Python's ``Decimal`` prints as it is written, within ``values.MAX_DIGITS``."""
 _MOMENT = "[1-8][0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9][+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
@@ -60,12 +61,13 @@ def _url(e: pl.Expr, base_url: str | None) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(path).then(pl.lit(base_url) + e).otherwise(e), path | absolute
 
 
-def normalized(names: list[str], ctx: NormalizeContext) -> tuple[dict[str, pl.Expr], pl.Expr]:
+def normalized(names: list[str], ctx: NormalizeContext, clean: bool = False) -> tuple[dict[str, pl.Expr], pl.Expr]:
     """The normalized columns of a frame of raw cells (its columns ``names``, the model's field names; a cell null
-    or text), and the expression of the rows they are exact for."""
+    or text), and the expression of the rows they are exact for. ``clean``: no cell holds a character the reader
+    cleans (``normalize.utf8_clean`` of the frame's bytes), so that is not asked of each row."""
     present = set(names)
     cell = {name: stripped(pl.col(name)) if name in present else pl.lit(None, dtype=pl.String) for name in _ALL}
-    exact = [~pl.concat_str([pl.col(name) for name in names], ignore_nulls=True).str.contains(_BAD)]
+    exact = [] if clean else [~holds_any([pl.col(name) for name in names], _BAD)]
     exact += [cell["id"].is_not_null(), cell["title"].is_not_null(), cell["price"].is_not_null()]
     out = {name: cell[name] for name in TEXTS}
 

@@ -19,6 +19,7 @@ import polars as pl
 
 from feedsync.columnar.read import pieces, read_piece, records
 from feedsync.columnar.source import _ALL, _BAD, normalized
+from feedsync.columnar.text import holds_any
 from feedsync.sources.base import normalize_context
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
     into the cells Polars reads."""
     from feedsync.columnar.gate import _fields, _texts  # the gate's columns and lines as the reader has them
     from feedsync.sources.base import field_columns
+    from feedsync.sources.normalize import utf8_clean
     from feedsync.sources.rowreader import compile_reader
 
     mapped = [t for t in targets if not t.startswith("__attribute")]
@@ -64,9 +66,10 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
         raise Unread("two columns feed one field, or a column feeds a field not translated")
     context = normalize_context(config.source)
     columns, exact = normalized(mapped, context)
+    exact_clean = normalized(mapped, context, clean=True)[1]  # a piece of no control character (``utf8_clean``)
     own = [pl.col(t) for t in targets if t.startswith("__attribute")]
     if own:
-        exact = exact & ~pl.concat_str(own, ignore_nulls=True).str.contains(_BAD).fill_null(False)
+        exact = exact & ~holds_any(own, _BAD)
     named = {t: name for t, name in zip(targets, header, strict=True) if t.startswith("__attribute")}
     picked = [columns.get(a, pl.lit(None, pl.String)).alias(a) for a in ("id", "group_id", *_AXES)]
     path = config.source.path
@@ -83,7 +86,8 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
             if texts is None or any(text is None for text in texts):
                 raise Unread("a record the reader reads otherwise")
             frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
-            made = frame.select(exact.alias("__exact"), *picked, *(pl.col(t) for t in named))
+            checked = exact_clean if utf8_clean(data) else exact
+            made = frame.select(checked.alias("__exact"), *picked, *(pl.col(t) for t in named))
             owns = [(named[t], made[t].to_list()) for t in named]
             cells = None
             for at, (whole, id_, group, color, size, material, pattern) in enumerate(

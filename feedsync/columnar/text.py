@@ -47,8 +47,9 @@ ENTITIES: dict[str, str] = {f"&{name};": html.entities.html5[f"{name};"] for nam
 """Entity -> its text, as ``html.unescape`` decodes it."""
 _ENTITY_KEYS = list(ENTITIES)
 
-INVALID_XML = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x{fffe}\\x{ffff}]"
+INVALID_XML_CHARS = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
 """What ``formats.xml_rss`` drops from element content (a Polars text holds no lone surrogate)."""
+INVALID_XML = f"[{members(INVALID_XML_CHARS)}]"
 
 _XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _XML_KEYS = list(_XML)
@@ -139,13 +140,58 @@ def xml_content(e: pl.Expr) -> pl.Expr:
 
 
 def xml_escaped(e: pl.Expr) -> pl.Expr:
-    """``&<>`` and CR escaped: :func:`xml_content` of a text that holds no character XML cannot carry."""
-    return e.str.replace_many(_XML_KEYS, list(_XML.values()))
+    """``&<>`` and CR escaped: :func:`xml_content` of a text that holds no character XML cannot carry. (CR is
+    escaped after the others, which never make one, and its ``&#13;`` is not escaped again: one replacement of all
+    four. Three texts are found at once quickly; with a fourth the search is several times slower.)"""
+    escaped = e.str.replace_many(["&", "<", ">"], ["&amp;", "&lt;", "&gt;"])
+    return escaped.str.replace_all("\r", _XML["\r"], literal=True)
 
 
 def json_string(e: pl.Expr) -> pl.Expr:
     """A JSON string's content as orjson writes it: quote, backslash and control characters escaped."""
-    return e.str.replace_many(list(_JSON), list(_JSON.values()))
+    return json_controls(json_plain(e))
+
+
+_PLAIN = ('"', "\\", "\n")
+_CONTROLS = "".join(c for c in _JSON if c not in _PLAIN)
+
+
+def json_plain(e: pl.Expr) -> pl.Expr:
+    """:func:`json_string` but for the control characters other than line feed (rare: :func:`json_controls`
+    escapes them). Three texts are found at once quickly, more several times slower."""
+    return e.str.replace_many(list(_PLAIN), [_JSON[c] for c in _PLAIN])
+
+
+def json_controls(e: pl.Expr) -> pl.Expr:
+    """The control characters but line feed escaped as orjson escapes them, in the texts that hold one alone. Of
+    JSON whose strings are :func:`json_plain` (its other parts hold no control character), the JSON
+    :func:`json_string` would have made: no escape holds a character another escapes."""
+    return only_where(
+        holds_any(e, _CONTROLS), e, lambda x: x.str.replace_many(list(_CONTROLS), [_JSON[c] for c in _CONTROLS])
+    )
+
+
+_CLASS = 10
+"""The most characters a class of Rust's regular expressions holds and is still found quickly (a class of eleven
+scans every byte, about fifteen times slower)."""
+
+
+def holds_any(texts: pl.Expr | list[pl.Expr], chars: str) -> pl.Expr:
+    """Whether each text holds any of ``chars`` (null where the text is); of a list of texts, whether any of a row's
+    does (false where none is there). A search for each ten of the characters, each several times quicker than one
+    for all."""
+    ordered = sorted(set(chars))
+    classes = ["[" + members("".join(ordered[at : at + _CLASS])) + "]" for at in range(0, len(ordered), _CLASS)]
+    text = texts if isinstance(texts, pl.Expr) else pl.concat_str(texts, ignore_nulls=True)
+    found = [text.str.contains(c) for c in classes]
+    return found[0] if len(found) == 1 else pl.any_horizontal(found)
+
+
+def only_where(need: pl.Expr, e: pl.Expr, make: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``make(e)`` where ``need`` holds, ``e`` elsewhere: ``make`` is asked of those rows alone (and of the first,
+    so that it is never asked of none)."""
+    asked = need.fill_null(False) | (pl.int_range(pl.len()) == 0)
+    return pl.when(need).then(make(e.filter(asked)).gather(asked.cum_sum() - 1)).otherwise(e)
 
 
 def bullets(e: pl.Expr, limit: int = 5) -> pl.Expr:

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.text import INVALID_XML, xml_escaped
+from feedsync.columnar.text import INVALID_XML_CHARS, holds_any, xml_escaped
 
 _NAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
 """An attribute name lxml writes as it is after the namespace's prefix."""
@@ -43,7 +43,7 @@ def rss_item(values: Mapping[str, pl.Expr], lists: set[str], tag: Callable[[str]
 def rss_exact(item: pl.Expr) -> pl.Expr:
     """Whether an item's text holds no character XML cannot carry (the writer drops them: such an item is written
     per row)."""
-    return ~item.str.contains(INVALID_XML)
+    return ~holds_any(item, INVALID_XML_CHARS)
 
 
 def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapping[str, Any]) -> pl.Expr:

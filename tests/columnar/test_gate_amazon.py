@@ -126,6 +126,21 @@ def test_a_clean_catalog_is_mostly_made_a_column_at_a_time(tmp_path: Path, defin
     assert replayed >= 300, replayed
 
 
+def test_control_characters_in_a_family_s_texts_are_escaped_alike(tmp_path: Path) -> None:
+    """Tabs and CRs (the control characters a row the gate takes can hold) in the texts of the variants and of the
+    parents their families make (a brand is written as it is): the JSON escapes them as the per-row encoder does."""
+    _config(tmp_path, definitions=True)
+    rows = _families(400)
+    for index, row in enumerate(rows):
+        if index // 4 % 3 == 1:
+            row |= {"brand": "North\twind", "material": "Cotton\tblend\r\nsoft"}
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    _, documents, replayed = same(tmp_path)
+    amazon = b"".join(data for name, data in documents.items() if name.startswith("amazon"))
+    assert b'"North\\twind"' in amazon and b'"LISTING_PRODUCT_ONLY"' in amazon  # a parent's brand too
+    assert replayed >= 300, replayed
+
+
 def test_the_encoder_keeps_no_more_families_than_the_per_row_run(tmp_path: Path) -> None:
     """The encoder forgets a family's facts once the next family comes (its variants all come together): memory
     stays flat where the gate takes the rows too."""

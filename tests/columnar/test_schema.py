@@ -38,6 +38,7 @@ def _read_bool(text: str) -> bool:
 
 
 TEXTS = ["", "a", "ab", "abc", "b", "value", "ü", "üü", "ü" * 300, "not-in-any-enum", "x" * 2100, "1", 'A\n"b\\']
+TEXTS += ["tab\there", "cr\r\nlf", "\x00\x1f\x08\x0c\x0b", "\x7f\u2028\x1e"]  # escaped in the whole text
 TEXTS += [*FORMATTED.values(), *BROKEN]
 NUMBERS = ["0", "1", "2", "-1", "1.0", "0.5", "2.5", "0.10", "77.99", "0.1", "12.345", "3", "1000000", "0.00001"]
 BOOLS = ["true", "false"]

@@ -197,3 +197,16 @@ def test_real_descriptions_are_decoded_alike_and_nearly_all_exactly() -> None:
     assert sum(bool(row["bullets"]) for row in rows) > 100  # descriptions with list items among them
     # the rest go to the per-row engine: numeric references (&#x1f525;) in a few Shopify descriptions
     assert len(inexact) <= len(values) // 100, inexact[:5]
+
+
+_CHARS = "".join(map(chr, range(0x20))) + '"\\&<>\x7f\ufffe\uffffß'
+
+
+@given(st.lists(texts, min_size=1, max_size=20), st.text(alphabet=_CHARS, min_size=1, max_size=40))
+def test_holds_any_is_whether_a_text_holds_one_of_the_characters(values: list[str], chars: str) -> None:
+    """Its classes of at most ten characters, each searched alone, find what one class of them all finds."""
+    frame = pl.DataFrame({"t": [*values, None], "u": [None, *values[::-1]]})
+    got = frame.select(text.holds_any(pl.col("t"), chars))["t"].to_list()
+    assert got == [any(c in v for c in chars) for v in values] + [None]
+    either = frame.select(text.holds_any([pl.col("t"), pl.col("u")], chars).alias("x"))["x"].to_list()
+    assert either == [any(c in v for v in row if v is not None for c in chars) for row in frame.rows()]
