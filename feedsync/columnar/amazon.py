@@ -35,7 +35,7 @@ from feedsync.channels.amazon.transform import parent_attributes
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_text, static
 from feedsync.columnar.schema import differs as value_differs
-from feedsync.formats.json_listings import encode
+from feedsync.formats.json_listings import message_bytes
 
 BULLETS = 5
 """Bullet points a message holds a column at a time (the built-in profile makes at most five): an item with more is
@@ -580,7 +580,7 @@ class Attributes:
                 "sku": parent, "operationType": "UPDATE", "productType": kind,
                 "requirements": "LISTING_PRODUCT_ONLY", "attributes": attributes,
             }  # fmt: skip
-            return "\x00".join((encode(message), ",".join(taken)))
+            return "\x00".join((message_bytes(message).decode("utf-8"), ",".join(taken)))
 
         return made
 
