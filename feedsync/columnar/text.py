@@ -52,7 +52,6 @@ INVALID_XML_CHARS = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x2
 INVALID_XML = f"[{members(INVALID_XML_CHARS)}]"
 
 _XML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
-_XML_KEYS = list(_XML)
 
 _JSON_SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\x0c": "\\f", "\r": "\\r"}
 _JSON = _JSON_SHORT | {chr(c): f"\\u{c:04x}" for c in range(32) if chr(c) not in _JSON_SHORT}
