@@ -564,15 +564,14 @@ class Gate:
         ctx = normalize_context(self.config.source)
         targets = self._targets
         mapped = [t for t in targets if not t.startswith("__attribute")]
-        columns, exact = normalized(mapped, ctx)
-        exact_clean = normalized(mapped, ctx, clean=True)[1]  # a piece of no control character (``utf8_clean``)
-        empty = [pl.col(t).is_null() | (pl.col(t) == "") for t in self._told]
+        told = pl.all_horizontal([pl.lit(True), *(pl.col(t).is_null() | (pl.col(t) == "") for t in self._told)])
         own = [pl.col(t) for t in targets if t.startswith("__attribute")]
-        exact_clean = exact_clean & pl.all_horizontal([pl.lit(True), *empty])
+        columns, exact = normalized(mapped, ctx)
+        exact = exact & told
         if own:  # a control character anywhere in the row is cleaned and told per row (SRC011)
-            empty.append(~holds_any(own, _BAD))
+            exact = exact & ~holds_any(own, _BAD)
+        exact_clean = normalized(mapped, ctx, clean=True)[1] & told  # a piece of no control character (utf8_clean)
         sku = pl.when(pl.col(self._sku) != "").then(pl.col(self._sku)) if self._sku else pl.lit(None, pl.String)
-        exact = exact & pl.all_horizontal([pl.lit(True), *empty])
         raw = [pl.col(t).fill_null("") for t in targets]
         cells = pl.concat_str(raw, separator="\x1f")
         made = self.made

@@ -71,7 +71,13 @@ def per_run(e: pl.Expr, make: Callable[[pl.Expr], pl.Expr], bind: Bind = _same) 
     """``make(e)``, made once for each run of equal values one after another (the variants of a product share
     their title and description) and repeated over the run's rows."""
     first = bind(e.ne_missing(e.shift(1)) | (pl.int_range(pl.len()) == 0))
-    return make(e.filter(first)).gather(first.cum_sum() - 1)
+    return _spread(e, first, make)
+
+
+def _spread(e: pl.Expr, asked: pl.Expr, make: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``make`` of the rows ``asked`` (the first row always one), each row given the answer of the last row asked
+    at or before it."""
+    return make(e.filter(asked)).gather(asked.cum_sum() - 1)
 
 
 def strip_python(e: pl.Expr) -> pl.Expr:
@@ -190,7 +196,7 @@ def only_where(need: pl.Expr, e: pl.Expr, make: Callable[[pl.Expr], pl.Expr]) ->
     """``make(e)`` where ``need`` holds, ``e`` elsewhere: ``make`` is asked of those rows alone (and of the first,
     so that it is never asked of none)."""
     asked = need.fill_null(False) | (pl.int_range(pl.len()) == 0)
-    return pl.when(need).then(make(e.filter(asked)).gather(asked.cum_sum() - 1)).otherwise(e)
+    return pl.when(need).then(_spread(e, asked, make)).otherwise(e)
 
 
 def bullets(e: pl.Expr, limit: int = 5) -> pl.Expr:
@@ -238,7 +244,7 @@ def _holds_words(words: pl.Expr, folded: pl.Expr, whole: pl.Expr, bind: Bind) ->
     all (as ``filters.name_variant`` asks it): few rows, when a variant's values are many (a size per row)."""
     inside = bind(words.str.contains(folded, literal=True).fill_null(False))
     asked = bind(inside | (pl.int_range(pl.len()) == 0))  # never none: a frame's first row is asked
-    found = words.filter(asked).str.contains(whole.filter(asked)).gather(asked.cum_sum() - 1)
+    found = _spread(words, asked, lambda asked_words: asked_words.str.contains(whole.filter(asked)))
     return inside & found.fill_null(False)
 
 
