@@ -171,14 +171,14 @@ def _guarded(function: Callable[[str], Any]) -> Callable[[str], Any]:
 class Attributes:
     """An Amazon channel's messages as shapes, over one run's field columns (``values``, ``lists``); ``ask``,
     ``let`` and ``ask_first``: the field compiler's (an answer per distinct value; a column made before the fields
-    are read; an answer per group, of its first row's value)."""
+    are read; an answer per group, of one row's value)."""
 
     settings: AmazonSettings
     values: Mapping[str, pl.Expr]
     lists: set[str]
     ask: Ask
     let: Callable[[pl.Expr], pl.Expr]
-    ask_first: Callable[[pl.Expr, pl.Expr, Callable[[Any], Any], pl.DataType], pl.Expr]
+    ask_first: Callable[[pl.Expr, pl.Expr, pl.Expr, Callable[[Any], Any], pl.DataType], pl.Expr]
     checks: list[pl.Expr] = field(default_factory=list)
     """Where the last shape made is exact beyond :func:`complete` (no list longer than its slots, ...)."""
     lacking: list[tuple[str, pl.Expr | None]] = field(default_factory=list)
@@ -476,12 +476,14 @@ class Attributes:
         group: pl.Expr,
         *,
         rebuilt: bool = False,
+        broken: pl.Expr | None = None,
     ) -> Family:
         """The family's parent message and the comparisons with it, for variants whose LISTING ``message``
         (:meth:`message`, with ``theme``) has a parent SKU; ``group``: the family, whole in the batch, its first
-        row the variant the parent is made with (its first variant the run accepts). A family of several product
-        types, or a later variant with the first's SKU, is not exact. The parent is made once per family by the
-        encoder's own functions (``parent_facts`` against the definition's LISTING_PRODUCT_ONLY check)."""
+        row the variant the parent is made with (its first variant the run accepts), but for the rows ``broken``
+        (the channel's rules surely find an error in them: the encoder never meets them). A family of several
+        product types, or a later variant with the first's SKU, is not exact. The parent is made once per family by
+        the encoder's own functions (``parent_facts`` against the definition's LISTING_PRODUCT_ONLY check)."""
         parent = self.values.get("parent_sku")
         if parent is None:
             raise NotColumnar("no parent SKU")
@@ -502,16 +504,19 @@ class Attributes:
         key = pl.when(parent.is_not_null() & theme.is_not_null() & named.is_not_null()).then(
             json_text(parts_of, self.ask, controls=False)  # read in Python alone
         )
-        made = self.ask_first(key, group, self._parent(product_type, definition), pl.String())
         row = self.let(pl.int_range(pl.len()))
-        at = self.let(row.first().over(group))  # the family's first row in the batch
-        first = row == at
+        # the family's first row in the batch the encoder meets: one the channel's rules surely reject (``broken``)
+        # never reaches it (a family of such rows alone has none)
+        met = row if broken is None else pl.when(~broken).then(row)
+        at = self.let(met.min().over(group))
+        first = self.let((row == at).fill_null(False))
+        made = self.ask_first(key, group, first, self._parent(product_type, definition), pl.String())
         self.checks.append(parent.is_null() | made.is_not_null())
         parts = made.str.split("\x00")
         sku = self.values["sku"]
         # one product type a family (the encoder's parent is its first variant's), a later variant's SKU another
         self.checks.append(parent.is_null() | (kind.n_unique().over(group) == 1))
-        self.checks.append(parent.is_null() | first | (sku != sku.first().over(group)).fill_null(False))
+        self.checks.append(parent.is_null() | first | (sku != sku.gather(at)).fill_null(False))
         taken = parts.list.get(1, null_on_oob=True).str.split(",").list.eval(pl.element().filter(pl.element() != ""))
         axes = self.let(
             self.ask(

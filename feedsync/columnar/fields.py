@@ -100,12 +100,17 @@ class _Ask:
     """The answers of the last batch made (of at most ``_ANSWERS`` values): a value that recurs from batch to batch
     (a price, a unit) is asked once; one of a single batch (a family's parent) is let go with it."""
     group: pl.Expr | None = None
-    """``Compiler.ask_first``'s: the value is made of the first row of each group alone, and answers all its rows."""
+    """``Compiler.ask_first``'s: the value is made of one row of each group alone (``at``), and answers all its
+    rows."""
+    at: pl.Expr | None = None
+    """``Compiler.ask_first``'s: the row of each group its value is made of (a boolean column)."""
 
     def reads(self) -> list[str]:
         """The columns the ask reads."""
         reads = self.expr.meta.root_names()
-        return reads if self.group is None else reads + self.group.meta.root_names()
+        if self.group is None or self.at is None:
+            return reads
+        return reads + self.group.meta.root_names() + self.at.meta.root_names()
 
 
 _ANSWERS = 100_000
@@ -153,10 +158,10 @@ def _asked(ask: _Ask, values: list[Any]) -> dict[Any, Any]:
 
 
 def _first_answers(frame: pl.DataFrame, ask: _Ask) -> pl.Expr:
-    """The column of an ``ask_first``: each row has the answer to its group's first row's value (a null group is
-    a group too, as ``over`` takes it)."""
-    assert ask.group is not None
-    firsts = frame.lazy().filter(ask.group.is_first_distinct()).select(g=ask.group, v=ask.expr).collect()
+    """The column of an ``ask_first``: each row has the answer to the value of its group's row ``at`` (a null group
+    is a group too, as ``over`` takes it; a group without such a row has none)."""
+    assert ask.group is not None and ask.at is not None
+    firsts = frame.lazy().filter(ask.at).select(g=ask.group, v=ask.expr).collect()
     groups, values = firsts["g"].to_list(), firsts["v"].to_list()
     table = _asked(ask, list(dict.fromkeys(v for v in values if v is not None)))
     answers = {g: table.get(v) if v is not None else None for g, v in zip(groups, values, strict=True)}
@@ -238,13 +243,18 @@ class Compiler:
         self.asks.append(_Ask(name, e, function, dtype, {}))
         return pl.col(name)
 
-    def ask_first(self, e: pl.Expr, group: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
-        """:meth:`ask` of ``e.first().over(group)``, with ``e`` made of each group's first row alone (a family's
-        parent, of its first variant)."""
+    def ask_first(
+        self, e: pl.Expr, group: pl.Expr, at: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType
+    ) -> pl.Expr:
+        """:meth:`ask` of ``e`` at the row of each group where ``at`` (a boolean column: one row a group at most)
+        answering all the group's rows, with ``e`` made of those rows alone (a family's parent, of the variant the
+        encoder meets first)."""
         if not group.meta.is_column():
             group = self.let(group)
+        if not at.meta.is_column():
+            at = self.let(at)
         name = f"__ask{next(_NAMES)}"
-        self.asks.append(_Ask(name, e, function, dtype, {}, group))
+        self.asks.append(_Ask(name, e, function, dtype, {}, group, at))
         return pl.col(name)
 
     def run(self, frame: pl.DataFrame) -> pl.DataFrame:

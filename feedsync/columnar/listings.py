@@ -29,7 +29,7 @@ from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
-from feedsync.columnar.screens import SCREENS, amazon_notes
+from feedsync.columnar.screens import SCREENS, amazon_notes, gtin_ok
 from feedsync.diagnostics import Diagnostic
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import located
@@ -73,9 +73,10 @@ def listings(
 ) -> Listings:
     """An Amazon channel's listings, compiled once over a batch's normalized columns (as ``channel.items``), for a
     run that writes its feed (``writes``) or not (the encoder then makes a family's parent again for every variant:
-    a later variant is exact only where the parent made of it passes the definition too). NotColumnar: what is not
-    translated (a definitions folder of more than ``MAX_TYPES`` product types for the marketplace, a mapped field
-    that is a list, ...)."""
+    a later variant is exact only where the parent made of it passes the definition too). A row the channel's rules
+    surely reject (a GTIN of digits that is not one: AMZ007, an error the sink checks for in every run) never
+    reaches the encoder: its family's parent is made of the next. NotColumnar: what is not translated (a definitions
+    folder of more than ``MAX_TYPES`` product types for the marketplace, a mapped field that is a list, ...)."""
     compiler = Compiler(channel, currency, attributes)
     values = compiler.columns(compiler.fields())
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
@@ -99,6 +100,10 @@ def listings(
     parent = values["parent_sku"]
     kind = values["product_type"]
     mapped = [key for key in values if key not in KNOWN_FIELDS]
+    broken = None
+    if "gtin" in values and "gtin" not in compiler.lists:  # ``rules.check_item``'s AMZ007, an error
+        gtin = values["gtin"]
+        broken = compiler.let((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin)).fill_null(False))
     picked: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {n: [] for n in ("exact", "line", "parent", "first", "taken")}
     picked |= {"differs": [], "once": []}
     for product_type in types:
@@ -111,7 +116,7 @@ def listings(
         )
         shape = made.message(product_type, definition.schema if definition is not None else None, theme)
         lacking = made.lacking
-        family = made.family(product_type, definition, theme, shape, parent, rebuilt=not writes)
+        family = made.family(product_type, definition, theme, shape, parent, rebuilt=not writes, broken=broken)
         ok = made.exact(shape)
         if family.rebuilt is not None:
             ok = ok & family.rebuilt

@@ -153,8 +153,9 @@ def test_fields_of_other_shapes_have_the_per_row_values(tmp_path: Path) -> None:
 
 def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
     """Lets and asks that read one another in chains, made a step at a time: each column as made in order, one by
-    one; ``ask_first`` answers every row of a group (a null group too) with its first row's answer; each value is
-    asked once a batch, and not again in the next."""
+    one; each value is asked once a batch, and not again in the next. ``ask_first`` answers every row of a group
+    (a null group too) with the answer of its row ``at`` (its last, its first), and none where the group has no
+    such row."""
     config = load_config(DEMO / "feedsync.yaml")
     google = next(channel for channel in compile_channels(config) if channel.name == "google")
     compiler = Compiler(google, "USD")
@@ -168,10 +169,15 @@ def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
     b = compiler.ask(a, shout, pl.String())  # reads a let
     c = compiler.let(pl.concat_str([b, pl.col("x")]))  # a let reading an ask
     d = compiler.ask(pl.concat_str([c, a]), shout, pl.String())  # an ask of an expression of both
-    e = compiler.ask_first(pl.concat_str([d, pl.col("x")]), pl.col("g"), shout, pl.String())
-    f = compiler.ask_first(pl.col("x"), pl.col("g").str.to_uppercase(), str.upper, pl.String())
+    last = pl.col("g").is_last_distinct()
+    e = compiler.ask_first(pl.concat_str([d, pl.col("x")]), pl.col("g"), last, shout, pl.String())
+    upper_first = pl.col("g").str.to_uppercase().is_first_distinct()
+    f = compiler.ask_first(pl.col("x"), pl.col("g").str.to_uppercase(), upper_first, str.upper, pl.String())
+    g1 = (pl.col("g") == "g1").fill_null(False) & pl.col("g").is_first_distinct()
+    h = compiler.ask_first(pl.col("x"), pl.col("g"), g1, str.upper, pl.String())  # the other groups: no row
     rng = random.Random(4)
     before: set[str] = set()
+    ever: set[str] = set()
     for _ in range(3):
         asked.clear()
         rows = {
@@ -182,10 +188,12 @@ def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
             rows | {"product_type": [None] * 60}, schema=dict.fromkeys(("x", "g", "product_type"), pl.String)
         )
         frame = compiler.run(frame)
-        got = frame.select(a=a, b=b, c=c, d=d, e=e, f=f).to_dicts()
+        got = frame.select(a=a, b=b, c=c, d=d, e=e, f=f, h=h).to_dicts()
+        lasts: dict[Any, int] = {}
         firsts: dict[Any, int] = {}
         upper: dict[Any, int] = {}
         for index, group in enumerate(rows["g"]):
+            lasts[group] = index
             firsts.setdefault(group, index)
             upper.setdefault(group.upper() if group is not None else None, index)
         for index, row in enumerate(got):
@@ -196,12 +204,15 @@ def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
             want_d = None if want_c is None else (want_c + want_a).upper() + "!"
             assert row["a"] == want_a and row["b"] == want_b and row["c"] == want_c and row["d"] == want_d
             group = rows["g"][index]
-            first = got[firsts[group]]
-            first_x = rows["x"][firsts[group]]
-            want_e = None if first["d"] is None or first_x is None else (first["d"] + first_x).upper() + "!"
+            chosen = got[lasts[group]]
+            chosen_x = rows["x"][lasts[group]]
+            want_e = None if chosen["d"] is None or chosen_x is None else (chosen["d"] + chosen_x).upper() + "!"
             assert row["e"] == want_e, (index, group)
             named = rows["x"][upper[group.upper() if group is not None else None]]
             assert row["f"] == (named.upper() if named is not None else None)
+            g1_x = rows["x"][firsts["g1"]] if group == "g1" else None
+            assert row["h"] == (g1_x.upper() if g1_x is not None else None)
         assert len(asked) == len(set(asked)) and not before & set(asked)  # once a batch; the last one's kept
         before = set(asked)
-    assert before
+        ever |= before
+    assert ever
