@@ -684,6 +684,32 @@ def _texts(data: bytes, frame: Any) -> list[str | None] | None:
     """Each row's record as the line the reader is offered (``line``), where the piece has a line per record and
     the line is the one Polars writes of the row's cells, quoting only where a cell needs it (the csv reader reads
     such a line into those cells); None elsewhere."""
+    found = _lines(data, frame)
+    if found is None:
+        return None
+    lines, ended, made = found
+    if made is None:
+        texts: list[str | None] = [line.decode("utf-8") + "\n" for line in lines]
+    else:
+        texts = [line.decode("utf-8") + "\n" if line == same else None for line, same in zip(lines, made, strict=False)]
+    if not ended and texts[-1] is not None:  # the file's last line, without an end
+        texts[-1] = texts[-1][:-1]
+    return texts
+
+
+def lines_alike(data: bytes, frame: Any) -> bool:
+    """Whether every row of the piece has a text (``_texts``), without making them."""
+    found = _lines(data, frame)
+    if found is None:
+        return False
+    lines, _, made = found
+    return made is None or all(line == same for line, same in zip(lines, made, strict=False))
+
+
+def _lines(data: bytes, frame: Any) -> tuple[list[bytes], bool, list[bytes] | None] | None:
+    """The piece's lines (a line per row, else None: records over several lines, blank lines, mixed or lone CRs),
+    whether it ends with a line end, and the lines Polars writes of the rows' cells where they are not the piece
+    (None: they are)."""
     lines = data.split(b"\n")
     ended = not lines[-1]
     if ended:
@@ -691,15 +717,10 @@ def _texts(data: bytes, frame: Any) -> list[str | None] | None:
     crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
     lone = b"\r" in data and data.count(b"\r") != (data.count(b"\r\n") if crlf else 0)
     if len(lines) != frame.height or lone:
-        return None  # records over several lines, blank lines, mixed or lone CRs
+        return None
     written = io.BytesIO()
     frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")
     canonical = written.getvalue()
     if canonical == (data if ended else data + (b"\r\n" if crlf else b"\n")):
-        texts: list[str | None] = [line.decode("utf-8") + "\n" for line in lines]
-    else:
-        made = canonical.split(b"\n")
-        texts = [line.decode("utf-8") + "\n" if line == same else None for line, same in zip(lines, made, strict=False)]
-    if not ended and texts[-1] is not None:  # the file's last line, without an end
-        texts[-1] = texts[-1][:-1]
-    return texts
+        return lines, ended, None
+    return lines, ended, canonical.split(b"\n")

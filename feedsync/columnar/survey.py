@@ -56,7 +56,7 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
     columns normalize exactly as a ``Variant``, any other row read into a product by the per-row reader (None: none
     is made of it, so it is not surveyed). Unread: a piece whose records are not each a line the csv reader reads
     into the cells Polars reads."""
-    from feedsync.columnar.gate import _fields, _texts  # the gate's columns and lines as the reader has them
+    from feedsync.columnar.gate import _fields, lines_alike  # the gate's columns and lines as the reader has them
     from feedsync.sources.base import field_columns
     from feedsync.sources.normalize import utf8_clean
     from feedsync.sources.rowreader import compile_reader
@@ -82,8 +82,7 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
                 frame = read_piece(first, data)
             except pl.exceptions.PolarsError as exc:
                 raise Unread(str(exc)) from None
-            texts = _texts(data, frame) if frame.width == len(targets) else None
-            if texts is None or any(text is None for text in texts):
+            if frame.width != len(targets) or not lines_alike(data, frame):
                 raise Unread("a record the reader reads otherwise")
             frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             checked = exact_clean if utf8_clean(data) else exact

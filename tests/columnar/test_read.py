@@ -6,13 +6,15 @@ a family in two batches."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsync.columnar.read import batches, readable
+from feedsync.columnar.gate import _texts, lines_alike
+from feedsync.columnar.read import batches, read_piece, readable
 from feedsync.config import SourceConfig
 from feedsync.sources import open_source
 
@@ -88,3 +90,27 @@ def test_only_files_read_alike_are_readable(tmp_path: Path) -> None:
         found[name] = readable(tmp_path / name)
     assert found == {"plain.csv": True, "bom.csv": False, "tabs.tsv": False, "cp1252.csv": False, "quoted.csv": False}
     assert pl.read_csv(tmp_path / "plain.csv").height == 1
+
+
+@given(
+    st.lists(_ROW, min_size=1, max_size=12),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]),
+    st.booleans(),
+)
+def test_a_piece_whose_rows_are_each_a_line_is_told_without_its_texts(
+    rows: list[tuple[str, str, str]], end: str, quoting: int, ended: bool
+) -> None:
+    """``lines_alike`` (the survey's check that every record is a line the reader is offered) says what the gate's
+    texts say: every row has one."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=end, quoting=quoting).writerows(rows)
+    data = buffer.getvalue().encode("utf-8")
+    if not ended:
+        data = data.removesuffix(end.encode())
+    try:
+        frame = read_piece(b"group_id,title,description\n", data)
+    except pl.exceptions.PolarsError:
+        return
+    texts = _texts(data, frame)
+    assert lines_alike(data, frame) == (texts is not None and all(text is not None for text in texts))
