@@ -124,7 +124,7 @@ def listings(
             schema = {k: v for k, v in definition.schema.items() if not k.startswith("x-")}
             attributes_of = dict((name, sub) for name, sub, _ in shape.members)["attributes"]
             assert isinstance(attributes_of, Obj)
-            ok = ok & Verdict(schema, compiler.ask)(attributes_of)
+            ok = ok & Verdict(schema, compiler.ask)(attributes_of, whole=True)  # ``made.exact``: complete(shape)
         tokens = [
             pl.when(p if p is not None else pl.lit(True)).then(pl.lit(f"cut\x00{product_type}\x00{n}"))
             for n, p in lacking

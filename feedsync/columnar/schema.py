@@ -19,10 +19,12 @@ definitions). A keyword this cannot translate raises :class:`~feedsync.columnar.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -202,9 +204,11 @@ class Verdict:
         self._closures = Compiler(root)
         self._nodes: dict[int, tuple[Any, Check]] = {}
 
-    def __call__(self, shape: Shape) -> pl.Expr:
-        """The document's verdict on ``shape``: True where the row's message passes, else False (null never)."""
-        return _expr(every([self.of(self.root, shape), complete(shape)])).fill_null(False)
+    def __call__(self, shape: Shape, *, whole: bool = False) -> pl.Expr:
+        """The document's verdict on ``shape``: True where the row's message passes, else False (null never).
+        ``whole``: the caller's own verdict holds :func:`complete` of ``shape`` (rows where it does not are the
+        caller's to refuse), so it is not made twice."""
+        return _expr(every([self.of(self.root, shape), True if whole else complete(shape)])).fill_null(False)
 
     def of(self, schema: Any, shape: Shape, depth: int = 0) -> Truth:
         if schema is True or schema is False:
@@ -431,21 +435,31 @@ def _present(present: pl.Expr | None) -> Truth:
     return True if present is None else present
 
 
-def complete(shape: Shape, present: pl.Expr | None = None) -> Truth:
+def complete(shape: Shape, present: tuple[pl.Expr, ...] = ()) -> Truth:
     """Whether the row's value is whole: every presence column says true or false, and every leaf the row holds
-    has its value (a present leaf's column is not null)."""
+    has its value (a present leaf's column is not null). ``present``: the presences the value is within (all must
+    hold). What holds of every row is left out: a presence that is itself a null test is never null, and a leaf
+    present where its own column is not null has its value there."""
     if isinstance(shape, Leaf):
-        return implies(present, shape.text.is_not_null())
+        held = shape.text.is_not_null()
+        if any(p.meta.eq(held) for p in present):
+            return True
+        return implies(reduce(operator.and_, present) if present else None, held)
     if isinstance(shape, Const):
         return True
     parts = shape.members if isinstance(shape, Obj) else tuple((None, s, p) for s, p in shape.entries)
     truths: list[Truth] = []
     for _, sub, own in parts:
-        if own is not None:
+        if own is not None and not _tested(own):
             truths.append(own.is_not_null())
-        given = own if present is None else (present if own is None else present & own)
-        truths.append(complete(sub, given))
+        truths.append(complete(sub, present if own is None else (*present, own)))
     return every(truths)
+
+
+def _tested(e: pl.Expr) -> bool:
+    """Whether ``e`` is a null test of one expression (``x.is_not_null()``, ``x.is_null()``): never null."""
+    inputs = e.meta.pop()
+    return len(inputs) == 1 and (e.meta.eq(inputs[0].is_not_null()) or e.meta.eq(inputs[0].is_null()))
 
 
 # The JSON text -------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from feedsync.channels.amazon.offers import number_of_text
 from feedsync.channels.amazon.schema_check import compile_schema
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, differs, json_text
+from feedsync.columnar.schema import complete as complete_shape
 from feedsync.formats.json_listings import encode
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
 from tests.channels.test_amazon_schema_check import BROKEN, FORMATTED, complete
@@ -406,3 +407,61 @@ def test_random_shapes_differ_where_python_finds_them_unequal(data: Any, rng: ra
     values = [template.value(row) for row in rows]
     got = _differs(template, columns, rows, at)
     assert got == [values[i] != values[at[i]] for i in range(len(rows))], values
+
+
+def _plain_complete(shape: Any, present: pl.Expr | None = None) -> Any:
+    """``complete`` as a formula over every presence and leaf, nothing left out (the reference)."""
+    if isinstance(shape, Leaf):
+        held = shape.text.is_not_null()
+        return held if present is None else (~present | held)
+    if isinstance(shape, Const):
+        return pl.lit(True)
+    parts = shape.members if isinstance(shape, Obj) else tuple((None, s, p) for s, p in shape.entries)
+    truths = [pl.lit(True)]
+    for _, sub, own in parts:
+        if own is not None:
+            truths.append(own.is_not_null())
+        given = own if present is None else (present if own is None else present & own)
+        truths.append(_plain_complete(sub, given))
+    return pl.all_horizontal(truths)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.randoms(use_true_random=False))
+def test_what_complete_leaves_out_holds_of_every_row(data: Any, rng: random.Random) -> None:
+    """A presence that is a null test (of its own leaf, of another column) and nested presences, over columns with
+    nulls: ``complete`` says what the whole formula says, row by row, nulls included (what it leaves out, the null
+    test of a null test and a leaf's own test of a leaf within it, is true of every row)."""
+    names = [f"t{n}" for n in range(4)] + [f"b{n}" for n in range(3)]
+
+    def presence() -> pl.Expr | None:
+        kind = data.draw(st.sampled_from(["none", "flag", "own", "other", "null-test"]))
+        column = data.draw(st.sampled_from(names[:4]))
+        return {
+            "none": None,
+            "flag": pl.col(data.draw(st.sampled_from(names[4:]))),
+            "own": None,  # replaced by the leaf's own test below
+            "other": pl.col(column).is_not_null(),
+            "null-test": pl.col(column).is_null(),
+        }[kind], kind
+
+    def shape(depth: int) -> Any:
+        if depth == 0 or data.draw(st.booleans()):
+            return Leaf(pl.col(data.draw(st.sampled_from(names[:4]))), "string", None)
+        members = []
+        for index in range(data.draw(st.integers(1, 3))):
+            sub = shape(depth - 1)
+            own, kind = presence()
+            if kind == "own" and isinstance(sub, Leaf):
+                own = sub.text.is_not_null()
+            members.append((f"m{index}", sub, own))
+        return Obj(tuple(members))
+
+    made = shape(3)
+    rows = {n: [rng.choice(["x", None]) for _ in range(24)] for n in names[:4]}
+    rows |= {n: [rng.choice([True, False, None]) for _ in range(24)] for n in names[4:]}
+    frame = pl.DataFrame(rows, schema={n: pl.String if n.startswith("t") else pl.Boolean for n in names})
+    got = complete_shape(made)
+    got = pl.lit(got) if isinstance(got, bool) else got
+    made_here = frame.with_columns(got.alias("got"), _plain_complete(made).alias("plain"))
+    assert made_here["got"].to_list() == made_here["plain"].to_list()
