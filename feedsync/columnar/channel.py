@@ -90,7 +90,7 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
         exact = pl.col("exact") & compiler.exact()
     exact = exact & pl.all_horizontal(told).fill_null(False)
     screen = SCREENS.get(spec.name)
-    cleared = screen(values, compiler.lists, compiler.ask) if screen is not None else pl.lit(False)
+    cleared = screen(values, compiler.lists, compiler.ask, compiler.let) if screen is not None else pl.lit(False)
     group, key = None, ()
     if spec.variant_group is not None:
         named = spec.variant_group

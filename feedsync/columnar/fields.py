@@ -179,6 +179,7 @@ class Compiler:
         self.currency = currency
         self.guards: list[pl.Expr] = []
         self.lets: list[tuple[str, pl.Expr]] = []
+        self._made: dict[bytes, pl.Expr] = {}  # a let's expression (serialized) -> the column of it
         self.asks: list[_Ask] = []
         self.lists: set[str] = set()
         """The fields whose values are lists of texts (a repeated attribute)."""
@@ -229,10 +230,20 @@ class Compiler:
 
     def let(self, e: pl.Expr) -> pl.Expr:
         """A column made of ``e`` before the fields (in order: a later one may read an earlier one), read where
-        ``e`` is used more than once."""
+        ``e`` is used more than once; an expression let before (the same tree) reads the same column."""
+        try:
+            key: bytes | None = e.meta.serialize()
+        except Exception:  # an expression Polars does not serialize (a Python function): its own column
+            key = None
+        made = self._made.get(key) if key is not None else None
+        if made is not None:
+            return made
         name = f"__let{next(_NAMES)}"
         self.lets.append((name, e))
-        return pl.col(name)
+        made = pl.col(name)
+        if key is not None:
+            self._made[key] = made
+        return made
 
     def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
         """``function`` asked of each distinct value of ``e`` (once a run: answers are kept): the column of its

@@ -103,7 +103,7 @@ def listings(
     broken = None
     if "gtin" in values and "gtin" not in compiler.lists:  # ``rules.check_item``'s AMZ007, an error
         gtin = values["gtin"]
-        broken = compiler.let((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin)).fill_null(False))
+        broken = compiler.let((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin, compiler.let)).fill_null(False))
     picked: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {n: [] for n in ("exact", "line", "parent", "first", "taken")}
     picked |= {"differs": [], "once": []}
     for product_type in types:
@@ -164,7 +164,7 @@ def listings(
 
     exact = pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False)
     exact = exact & pick("exact", pl.lit(False)).fill_null(False)
-    screen = SCREENS[spec.name](values, compiler.lists, compiler.ask)
+    screen = SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let)
     nothing = pl.lit(None, pl.String)
     return Listings(
         compiler,

@@ -17,6 +17,7 @@ from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.checks import interval_problem
+from feedsync.columnar.text import Bind, _same
 
 _PLAIN_URL = "^[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\\."
 _PRICE = "^([0-9]+(?:\\.[0-9]+)?) ([A-Z]{3})$"
@@ -25,14 +26,16 @@ Ask = Callable[[pl.Expr, Callable[[str], Any], pl.DataType], pl.Expr]
 """Asks a function of each distinct value of a column and gives the column of its answers (``Compiler.ask``)."""
 
 
-def gtin_ok(e: pl.Expr) -> pl.Expr:
+def gtin_ok(e: pl.Expr, bind: Bind = _same) -> pl.Expr:
     """``checks.gtin_problem`` is None: 8, 12, 13 or 14 ASCII digits, not all zeros, whose check digit is right
-    (the GTINs it also takes with spaces or dashes are not looked at here). The digits are read as one number:
-    each is weighed by its place from the right (the check digit's 1, then 3, 1, 3...)."""
-    number = e.str.to_integer(strict=False)  # at most 14 digits: within an Int64
+    (the GTINs it also takes with spaces or dashes are not looked at here). The digits are read as one number
+    (``bind``: made once, read for each place): each is weighed by its place from the right (the check digit's 1,
+    then 3, 1, 3...)."""
+    number = bind(e.str.to_integer(strict=False))  # at most 14 digits: within an Int64
     total = pl.sum_horizontal([number // 10**place % 10 * (3 if place % 2 else 1) for place in range(14)])
     length = e.str.len_bytes()
-    return e.str.contains("^[0-9]+$") & length.is_in([8, 12, 13, 14]) & (total % 10 == 0) & (total != 0)
+    digits = e.str.contains("^[0-9]+$") & length.is_in([8, 12, 13, 14])
+    return digits & (total % 10 == 0) & ~e.str.contains("^0+$")  # (a total of 0: all zeros)
 
 
 def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
@@ -54,8 +57,8 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return clean
 
 
-def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
-    """Where ``google.screen.clean`` says True of the item's values."""
+def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = _same) -> pl.Expr:
+    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
@@ -69,7 +72,7 @@ def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
         checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
     gtin = values.get("gtin")
     if gtin is not None:
-        checks.append(gtin.is_null() | gtin_ok(gtin))
+        checks.append(gtin.is_null() | gtin_ok(gtin, bind))
     if "identifier_exists" in values:  # the pass lowers it: ASCII alone, where Rust lowers alike
         exists = values["identifier_exists"]
         no = exists.str.contains("[^\\x00-\\x7f]") | exists.str.to_lowercase().is_in(["no", "false"])
@@ -117,7 +120,7 @@ def _needs_key(needs: frozenset[str] | None) -> str:
     raise AssertionError(f"a category needs {needs}")
 
 
-def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
+def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = _same) -> pl.Expr:
     """Where ``meta.screen.clean`` says True of the item's values."""
     del ask
     present = set(values)
@@ -137,7 +140,7 @@ def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
         checks.append(values["item_group_id"].is_null() | pl.any_horizontal([pl.lit(False), *variant]))
     gtin = values.get("gtin")
     if gtin is not None:
-        checks.append(gtin.is_null() | gtin_ok(gtin))
+        checks.append(gtin.is_null() | gtin_ok(gtin, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -146,7 +149,7 @@ def _sku_ok(e: pl.Expr) -> pl.Expr:
     return (e.str.len_chars() <= MAX_SKU_LENGTH) & e.str.contains("^[\\x20-\\x7e]+$")
 
 
-def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
+def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = _same) -> pl.Expr:
     """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text)."""
     del ask
     if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):
@@ -165,7 +168,7 @@ def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr:
     if "parent_sku" in values:
         checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
     if "gtin" in values:
-        checks.append(values["gtin"].is_null() | gtin_ok(values["gtin"]))
+        checks.append(values["gtin"].is_null() | gtin_ok(values["gtin"], bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -183,7 +186,7 @@ def amazon_notes(values: Mapping[str, pl.Expr], tracked: pl.Expr | None) -> pl.E
     return pl.any_horizontal(told)
 
 
-SCREENS: dict[str, Callable[[Mapping[str, pl.Expr], set[str], Ask], pl.Expr]] = {
+SCREENS: dict[str, Callable[[Mapping[str, pl.Expr], set[str], Ask, Bind], pl.Expr]] = {
     "google": google,
     "meta": meta,
     "amazon": amazon,

@@ -216,3 +216,17 @@ def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
         before = set(asked)
         ever |= before
     assert ever
+
+
+def test_an_expression_let_twice_is_one_column() -> None:
+    """``let`` of the same tree gives the column made the first time (a GTIN's number read once for two checks);
+    another tree, or one Polars cannot serialize (a Python function), a column of its own."""
+    config = load_config(DEMO / "feedsync.yaml")
+    google = next(channel for channel in compile_channels(config) if channel.name == "google")
+    compiler = Compiler(google, "USD")
+    number = compiler.let(pl.col("gtin").str.to_integer(strict=False))
+    assert compiler.let(pl.col("gtin").str.to_integer(strict=False)).meta.eq(number)
+    assert not compiler.let(pl.col("gtin").str.to_integer(strict=True)).meta.eq(number)
+    odd = pl.col("gtin").map_elements(len, return_dtype=pl.Int64)
+    assert not compiler.let(odd).meta.eq(compiler.let(odd))
+    assert len(compiler.lets) == 4

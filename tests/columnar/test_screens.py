@@ -121,9 +121,10 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
     compiler = Compiler(amazon, "USD")
     values = compiler.columns(compiler.fields())
     quantity = {"quantity": pl.when(pl.col("id") == "SKU-3").then(pl.lit("-2")).otherwise(values["quantity"])}
+    clean = SCREENS["amazon"](values, compiler.lists, compiler.ask, compiler.let)  # its lets before the run
     made = compiler.run(frame).select(
         ok=pl.col("exact") & compiler.exact(),
-        clean=SCREENS["amazon"](values, compiler.lists, compiler.ask),
+        clean=clean,
         told=amazon_notes(values | quantity, None),
         quantity=quantity["quantity"],
     )
