@@ -208,7 +208,7 @@ class Attributes:
         slots = BULLETS if name == "bullet_point" else MAX_OTHER_IMAGES
         if name == "bullet_point":
             self.checks.append(value.is_null() | (value.list.len() <= slots))
-        size = value.list.len().fill_null(0)
+        size = self.let(value.list.len().fill_null(0))  # each slot's presence reads it
         return [(value.list.get(i, null_on_oob=True), size > i) for i in range(slots)]
 
     def of(self, product_type: str, properties: Mapping[str, Any] | None) -> Obj:

@@ -554,6 +554,7 @@ class Compiler:
             return self._name_variant(inner, args, kwargs)
         if node.name == "select" and inner.kind == "items" and not args:  # the true ones (null: left out)
             kept = [v for v in inner.items if v.kind != "const" or v.value]
+            kept = [V("text", self.let(v.expr)) if v.kind == "text" else v for v in kept]  # tested, then joined
             chosen = tuple(v if v.kind == "const" else _choose(_truthy(v), v, _NONE) for v in kept)
             return V("items", items=chosen, value="selected")  # a null item is one left out
         if node.name == "join" and inner.kind == "items" and len(constants) == len(args) <= 1 and not kwargs:

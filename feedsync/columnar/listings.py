@@ -175,7 +175,7 @@ def listings(
         parent,
         pick("first", pl.lit(None, pl.Int64)),
         pick("taken", nothing),
-        pick("differs", nothing),
+        compiler.let(pick("differs", nothing)),  # read twice (``columns``)
         pick("once", nothing),
         index is not None,
         writes,

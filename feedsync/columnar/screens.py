@@ -29,13 +29,13 @@ Ask = Callable[[pl.Expr, Callable[[str], Any], pl.DataType], pl.Expr]
 def gtin_ok(e: pl.Expr, bind: Bind = _same) -> pl.Expr:
     """``checks.gtin_problem`` is None: 8, 12, 13 or 14 ASCII digits, not all zeros, whose check digit is right
     (the GTINs it also takes with spaces or dashes are not looked at here). The digits are read as one number
-    (``bind``: made once, read for each place): each is weighed by its place from the right (the check digit's 1,
-    then 3, 1, 3...)."""
+    (``bind``: made once, read for each place; the verdict too): each is weighed by its place from the right (the
+    check digit's 1, then 3, 1, 3...)."""
     number = bind(e.str.to_integer(strict=False))  # at most 14 digits: within an Int64
     total = pl.sum_horizontal([number // 10**place % 10 * (3 if place % 2 else 1) for place in range(14)])
     length = e.str.len_bytes()
     digits = e.str.contains("^[0-9]+$") & length.is_in([8, 12, 13, 14])
-    return digits & (total % 10 == 0) & ~e.str.contains("^0+$")  # (a total of 0: all zeros)
+    return bind(digits & (total % 10 == 0) & ~e.str.contains("^0+$"))  # (a total of 0: all zeros)
 
 
 def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
