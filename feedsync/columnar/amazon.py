@@ -224,7 +224,7 @@ class Attributes:
         gtin = self.values.get("gtin")
         if gtin is not None:
             kind = pl.when(gtin.str.len_chars() == 12).then(pl.lit("upc"))
-            kind = kind.when(gtin.str.len_chars() == 14).then(pl.lit("gtin")).otherwise(pl.lit("ean"))
+            kind = self.let(kind.when(gtin.str.len_chars() == 14).then(pl.lit("gtin")).otherwise(pl.lit("ean")))
             entry = _obj(("type", Leaf(kind)), ("value", Leaf(gtin)), ("marketplace_id", market))
             members.append(("externally_assigned_product_identifier", _one(entry), gtin.is_not_null()))
         if "bullet_point" in self.values:
