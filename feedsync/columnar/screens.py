@@ -17,7 +17,7 @@ from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.checks import interval_problem
-from feedsync.columnar.text import Bind, _same
+from feedsync.columnar.text import Bind, unbound
 
 _PLAIN_URL = "^[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\\."
 _PRICE = "^([0-9]+(?:\\.[0-9]+)?) ([A-Z]{3})$"
@@ -26,7 +26,7 @@ Ask = Callable[[pl.Expr, Callable[[str], Any], pl.DataType], pl.Expr]
 """Asks a function of each distinct value of a column and gives the column of its answers (``Compiler.ask``)."""
 
 
-def gtin_ok(e: pl.Expr, bind: Bind = _same) -> pl.Expr:
+def gtin_ok(e: pl.Expr, bind: Bind = unbound) -> pl.Expr:
     """``checks.gtin_problem`` is None: 8, 12, 13 or 14 ASCII digits, not all zeros, whose check digit is right
     (the GTINs it also takes with spaces or dashes are not looked at here). The digits are read as one number
     (``bind``: made once, read for each place; the verdict too): each is weighed by its place from the right (the
@@ -57,7 +57,7 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return clean
 
 
-def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = _same) -> pl.Expr:
+def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
     """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
@@ -120,7 +120,7 @@ def _needs_key(needs: frozenset[str] | None) -> str:
     raise AssertionError(f"a category needs {needs}")
 
 
-def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = _same) -> pl.Expr:
+def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
     """Where ``meta.screen.clean`` says True of the item's values."""
     del ask
     present = set(values)
@@ -149,7 +149,7 @@ def _sku_ok(e: pl.Expr) -> pl.Expr:
     return (e.str.len_chars() <= MAX_SKU_LENGTH) & e.str.contains("^[\\x20-\\x7e]+$")
 
 
-def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = _same) -> pl.Expr:
+def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
     """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text)."""
     del ask
     if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):

@@ -63,11 +63,12 @@ Bind = Callable[[pl.Expr], pl.Expr]
 ``let``), so that it is made once; by default the expression itself."""
 
 
-def _same(e: pl.Expr) -> pl.Expr:
+def unbound(e: pl.Expr) -> pl.Expr:
+    """The ``Bind`` of a caller with no compiler: the expression itself, made where it is read."""
     return e
 
 
-def per_run(e: pl.Expr, make: Callable[[pl.Expr], pl.Expr], bind: Bind = _same) -> pl.Expr:
+def per_run(e: pl.Expr, make: Callable[[pl.Expr], pl.Expr], bind: Bind = unbound) -> pl.Expr:
     """``make(e)``, made once for each run of equal values one after another (the variants of a product share
     their title and description) and repeated over the run's rows."""
     first = bind(e.ne_missing(e.shift(1)) | (pl.int_range(pl.len()) == 0))
@@ -121,7 +122,7 @@ def plaintext_exact(e: pl.Expr) -> pl.Expr:
     return unescape_exact(strip_tags(e))
 
 
-def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "", bind: Bind = _same) -> pl.Expr:
+def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "", bind: Bind = unbound) -> pl.Expr:
     """``filters.truncate_words``: the collapsed text, or at most ``limit`` characters of it cut at a space (a long
     word cut hard) with ``ellipsis`` after it. A limit shorter than the ellipsis is not translated (the per-row
     function slices from the end there): ValueError."""
@@ -220,7 +221,7 @@ def _items(e: pl.Expr) -> pl.Expr:
     )
 
 
-def name_variant(title: pl.Expr, *parts: pl.Expr, separator: str = " - ", bind: Bind = _same) -> pl.Expr:
+def name_variant(title: pl.Expr, *parts: pl.Expr, separator: str = " - ", bind: Bind = unbound) -> pl.Expr:
     """``filters.name_variant`` of text parts: the collapsed title, then each part that the title (with the parts
     added before it) does not already hold as whole words, ignoring case (exact where :func:`name_variant_exact`
     holds)."""
