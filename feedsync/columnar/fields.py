@@ -108,9 +108,10 @@ class _Ask:
     def reads(self) -> list[str]:
         """The columns the ask reads."""
         reads = self.expr.meta.root_names()
-        if self.group is None or self.at is None:
-            return reads
-        return reads + self.group.meta.root_names() + self.at.meta.root_names()
+        for by in (self.group, self.at):
+            if by is not None:
+                reads += by.meta.root_names()
+        return reads
 
 
 _ANSWERS = 100_000
@@ -231,9 +232,10 @@ class Compiler:
     def let(self, e: pl.Expr) -> pl.Expr:
         """A column made of ``e`` before the fields (in order: a later one may read an earlier one), read where
         ``e`` is used more than once; an expression let before (the same tree) reads the same column."""
+        # an expression Polars does not serialize (a Python function) gets a column of its own
         try:
             key: bytes | None = e.meta.serialize()
-        except Exception:  # an expression Polars does not serialize (a Python function): its own column
+        except pl.exceptions.PolarsError:
             key = None
         made = self._made.get(key) if key is not None else None
         if made is not None:
