@@ -32,7 +32,7 @@ from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
-from feedsync.formats.json_listings import MAX_MESSAGES, delete_message
+from feedsync.formats.json_listings import MAX_MESSAGES, delete_message, max_messages
 from feedsync.sync import Change, Recorder, SyncPlan
 
 HOSTS = {
@@ -138,7 +138,7 @@ class AmazonSpApi(ItemSync):
         requester = self._requester()
         marketplace = str(encoder.meta["marketplace_id"])
         entries = _entries(plan, encoder)
-        limit = min(int(encoder.settings.get("max_messages", MAX_MESSAGES)), MAX_MESSAGES)
+        limit = min(max_messages(encoder.settings), MAX_MESSAGES)
         for start in range(0, len(entries), limit):
             chunk = entries[start : start + limit]
             document = {

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO, Protocol
 
 from feedsync.formats.delimited import DelimitedWriter
-from feedsync.formats.json_listings import MAX_MESSAGES, JsonListingsWriter, OpenPart
+from feedsync.formats.json_listings import JsonListingsWriter, OpenPart, max_messages
 from feedsync.formats.xml_rss import RssWriter
 
 Values = Mapping[str, Any]
@@ -43,7 +43,7 @@ def open_writer(
         return JsonListingsWriter(
             handle,
             header=meta["header"],
-            max_messages=int(options.get("max_messages", MAX_MESSAGES)),
+            max_messages=max_messages(options),
             open_part=open_part,
         )
     raise ValueError(f"unknown writer {kind!r}")

@@ -5,14 +5,35 @@ line, with ``messageId`` numbered from 1 in each document. A feed holds at most 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import c_make_encoder, encode_basestring
 from typing import Any, BinaryIO
 
 import orjson
 
+from feedsync.formats.gathered import Piece, write_gathered
+
 OpenPart = Callable[[int], BinaryIO]
 MAX_MESSAGES = 25_000  # listings-feed-schema-v2.json: messages maxItems
+END = b"\n]}\n"
+"""What a document holds after its last message."""
+
+
+def max_messages(options: Mapping[str, Any]) -> int:
+    """The messages a document of a channel with writer ``options`` holds at most."""
+    return int(options.get("max_messages", MAX_MESSAGES))
+
+
+def numbered(rests: Iterable[Piece], first: int) -> list[Piece]:
+    """Messages encoded without their numbers (each the bytes after ``{"messageId":N``: ``,`` and its keys, or
+    ``}``), as the pieces of a document that number them from ``first``: each after ``,`` and a line feed, the
+    document's first (``first`` 1) after a line feed alone, as it follows its header's ``[``."""
+    pieces: list[Piece] = []
+    for number, rest in enumerate(rests, first):
+        pieces += (b',\n{"messageId":%d' % number, rest)
+    if first == 1 and pieces:
+        pieces[0] = pieces[0][1:]
+    return pieces
 
 
 def delete_message(sku: str) -> dict[str, Any]:
@@ -135,7 +156,7 @@ class JsonListingsWriter:
         self._count = 0
 
     def _finish(self) -> None:
-        self._handle.write(b"\n]}\n")
+        self._handle.write(END)
 
     def __enter__(self) -> JsonListingsWriter:
         if not self._begun:
@@ -171,18 +192,12 @@ class JsonListingsWriter:
 
     def write_encoded(self, rests: Sequence[bytes | memoryview]) -> None:
         """Messages another writer encoded, each without its number: the bytes after ``{"messageId":N`` (``,`` and
-        its keys, or ``}``). Numbered on as ``write`` numbers them, each document's run in one write."""
+        its keys, or ``}``). Numbered on as ``write`` numbers them, each document's run in one gathered write."""
         at = 0
         while at < len(rests):
             self._roll()
-            first = self._count + 1
             run = rests[at : at + self._max - self._count]
-            pieces: list[bytes | memoryview] = []
-            for number, rest in enumerate(run, first):
-                pieces += (b',\n{"messageId":%d' % number, rest)
-            if first == 1:
-                pieces[0] = pieces[0][1:]  # a document's first message follows its header's ``[`` on a new line
-            self._handle.write(b"".join(pieces))
+            write_gathered(self._handle, numbered(run, self._count + 1))
             self._count += len(run)
             at += len(run)
 

@@ -8,7 +8,7 @@ import errno
 import io
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
@@ -20,11 +20,12 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.faults import checkpoint
 from feedsync.formats import open_writer
-from feedsync.formats.json_listings import JsonListingsWriter
+from feedsync.formats.gathered import Piece, write_gathered
+from feedsync.formats.json_listings import END, max_messages, numbered
 from feedsync.split import part_path
 from feedsync.stream import _part_opener
 
-TAILS = {"rss": b"</channel>\n</rss>\n", "delimited": b"", "json_listings": b"\n]}\n"}
+TAILS = {"rss": b"</channel>\n</rss>\n", "delimited": b"", "json_listings": END}
 """The writers whose documents a share can be cut out of: what each writes after its last item."""
 _BLOCK = 1 << 22
 """Bytes of a share's document read at a time."""
@@ -57,7 +58,7 @@ def stitch(
                 head = _prologue(channel, encoder, tail)
                 files = [folder / str(index) / channel.filename for index in range(count)]
                 if channel.format.writer == "json_listings":
-                    _continue_messages(stack, parts, out, channel, encoder, result, files, head, syncing, synced)
+                    _continue_messages(stack, parts, out, channel, result, files, head, syncing, synced)
                     checkpoint("rows.feed-stitched")
                 else:
                     handle = stack.enter_context(_extended(files[0], result.output, head, tail))
@@ -83,7 +84,6 @@ def _continue_messages(
     parts: ExitStack,
     out: Path,
     channel: CompiledChannel,
-    encoder: Encoder | None,
     result: ChannelResult,
     files: list[Path],
     head: bytes,
@@ -91,44 +91,124 @@ def _continue_messages(
     synced: list[Future[None]],
 ) -> None:
     """Amazon's feed: the first share's documents are its first ones, whole but the last, which the other shares'
-    messages continue (numbered on from its count) in documents of ``max_messages``. Each document, once whole, is
-    synced by ``syncing`` (its future in ``synced``) while the numbering goes on."""
+    messages continue (numbered on from its count) in documents of ``max_messages``. The documents they fill are
+    opened in order, then written two at a time (``_write_runs``); each, once whole, is synced by ``syncing`` (its
+    future in ``synced``)."""
     assert result.output is not None
     documents = [files[0], *_parts(files[0].parent, channel)]
-    count = _count_messages(documents[-1], head, TAILS["json_listings"])
+    count = _count_messages(documents[-1], head, END)
     targets = [result.output, *(part_path(out, channel, n) for n in range(2, len(documents) + 1))]
     result.parts.extend(targets[1:])
     handles = [
         (stack if number == 1 else parts).enter_context(
-            _extended(document, target, head, TAILS["json_listings"] if number == len(documents) else b"")
+            _extended(document, target, head, END if number == len(documents) else b"")
         )
         for number, (document, target) in enumerate(zip(documents, targets, strict=True), start=1)
     ]
     for handle, target in zip(handles[:-1], targets, strict=False):  # the first share's whole documents
         synced.append(syncing.submit(sync_early, handle, target))
+    runs = _runs(files[1:], head, max_messages({**channel.format.options, **channel.settings}), count)
     open_part = _part_opener(parts, out, channel, result)
-    writing, target = handles[-1], targets[-1]  # the document written now
+    filled, names = [handles[-1]], [targets[-1]]
+    for number in range(len(documents) + 1, len(documents) + len(runs)):
+        filled.append(open_part(number))
+        names.append(result.parts[-1])
 
-    def open_next(number: int) -> BinaryIO:
-        """The next document, the one before it (whole: the writer ended it) synced meanwhile."""
-        nonlocal writing, target
-        writing.flush()
-        synced.append(syncing.submit(sync_early, writing, target))
-        writing, target = open_part(number), result.parts[-1]
-        return writing
+    def whole(index: int) -> None:
+        synced.append(syncing.submit(sync_early, filled[index], names[index]))
 
-    writer = open_writer(
-        channel.format.writer,
-        handles[-1],
-        columns=channel.columns,
-        meta={**channel.feed, **(encoder.meta if encoder else {})},
-        options={**channel.format.options, **channel.settings},
-        open_part=open_next,
-    )
-    assert isinstance(writer, JsonListingsWriter)
-    with writer.resume(count, len(documents)):
-        for path in files[1:]:
-            _messages(path, writer, head, TAILS["json_listings"])
+    _write_runs(runs, filled, count, head, whole)
+
+
+_Span = tuple[Path, int, int]
+"""Where messages lie in a later share's document: from the line feed before the first to the one before the next
+(or the end of its messages)."""
+
+
+def _runs(files: list[Path], head: bytes, most: int, count: int) -> list[list[_Span]]:
+    """The later shares' messages (their documents ``files``, each a message a line between ``head`` and ``END``,
+    both checked) cut into the documents they fill, as spans of ``files``: the first share's last document, which
+    holds ``count``, up to ``most``, then new documents of ``most`` each. A document begins only with a message."""
+    runs: list[list[_Span]] = [[]]
+    room = most - count  # messages the document being filled takes yet
+    for path in files:
+        with _document(path, head, len(END)) as (source, left):
+            start = base = len(head)  # the span being cut; the block's place
+            for block in _blocks(source, left, path):
+                at, lines = 0, block.count(b"\n")  # a line feed before each message
+                while lines > room:  # the message after the (room + 1)-th line feed from ``at`` begins a document
+                    for _ in range(room + 1):
+                        at = block.index(b"\n", at) + 1
+                    cut = base + at - 1
+                    if cut > start:
+                        runs[-1].append((path, start, cut))
+                    runs.append([])
+                    start, lines, room = cut, block.count(b"\n", at), most - 1
+                room -= lines
+                base += len(block)
+            if source.read(len(END) + 1) != END:
+                raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
+            if base > start:
+                runs[-1].append((path, start, base))
+    return runs
+
+
+def _write_runs(
+    runs: list[list[_Span]], documents: list[BinaryIO], count: int, head: bytes, whole: Callable[[int], None]
+) -> None:
+    """Each of ``runs`` written into its document (``documents``: the first share's last, which holds ``count``
+    messages, then new ones, which take ``head`` first), two at a time: most of the time is the system's, copying
+    the bytes into the files, which two threads do at once. ``whole(index)`` once a document is whole, in order."""
+    with ThreadPoolExecutor(max_workers=2) as writing:
+        written = [
+            writing.submit(_write_run, document, spans, count + 1 if index == 0 else 1, b"" if index == 0 else head)
+            for index, (document, spans) in enumerate(zip(documents, runs, strict=True))
+        ]
+        for index, done in enumerate(written):
+            done.result()
+            whole(index)
+
+
+def _write_run(document: BinaryIO, spans: list[_Span], first: int, begin: bytes) -> None:
+    """The messages of ``spans`` written into ``document`` after ``begin`` (a new document's header, or nothing),
+    numbered from ``first``, then the document's end, a block of lines at a time."""
+    pieces: list[Piece] = [begin] if begin else []
+    for path, start, stop in spans:
+        for lines in _lines(path, start, stop):
+            rests = [_unnumbered(line, path) for line in lines]
+            write_gathered(document, [*pieces, *numbered(rests, first)])
+            first += len(rests)
+            pieces = []
+    write_gathered(document, [*pieces, END])
+
+
+def _lines(path: Path, start: int, stop: int) -> Iterator[list[Piece]]:
+    """The lines of a share's document from ``start`` (a line feed) to ``stop``, a block at a time, each without
+    its line feed: views of a buffer the next block is read into (a line across two blocks is a copy)."""
+    buffer = bytearray(max(1, min(_BLOCK, stop - start)))
+    view = memoryview(buffer)
+    carry = b""
+    with path.open("rb") as source:
+        source.seek(start)
+        left = stop - start
+        while left > 0:
+            got = source.readinto(view[: min(left, len(buffer))])
+            if not got:
+                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
+            left -= got
+            at = buffer.find(b"\n", 0, got)
+            if at < 0:
+                carry += buffer[:got]
+                continue
+            lines: list[Piece] = [carry + buffer[:at]] if carry or at else []
+            begin = at + 1
+            while (end := buffer.find(b"\n", begin, got)) >= 0:
+                lines.append(view[begin:end])
+                begin = end + 1
+            carry = bytes(view[begin:got])
+            yield lines
+    if carry:
+        yield [carry]
 
 
 def _prologue(channel: CompiledChannel, encoder: Encoder | None, tail: bytes) -> bytes:
@@ -211,14 +291,6 @@ def _blocks(source: BinaryIO, left: int, path: Path) -> Iterator[bytes]:
         yield block
 
 
-def _body(path: Path, head: bytes, tail: bytes) -> Iterator[bytes]:
-    """What a share's document holds between ``head`` (checked) and ``tail`` (checked once read), a block at a time."""
-    with _document(path, head, len(tail)) as (source, left):
-        yield from _blocks(source, left, path)
-        if source.read(len(tail) + 1) != tail:
-            raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
-
-
 def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
     """The items of a share's document: what its writer wrote between ``head`` and the ``tail`` bytes."""
     with _document(path, head, tail) as (source, left):
@@ -239,27 +311,16 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
             handle.write(block)
 
 
+_COMMA = ord(",")
 _NUMBERED = re.compile(rb'\{"messageId":([0-9]+)')
 """How a share's message begins: the number it had there (in its document: the last one's is their count), which the
 feed's writer gives again."""
 
 
-def _messages(path: Path, writer: JsonListingsWriter, head: bytes, tail: bytes) -> None:
-    """The messages of a share's JSON listings document (one line each between ``head`` and ``tail``), written on
-    without the numbers they had there, a block of lines at a time."""
-    carry = b""
-    for block in _body(path, head, tail):
-        lines = block.split(b"\n")
-        lines[0] = carry + lines[0]  # the line the block before began (only it copied again)
-        carry = lines.pop()  # a line the next block ends
-        writer.write_encoded([_unnumbered(line, path) for line in lines if line])
-    if carry:
-        writer.write_encoded([_unnumbered(carry, path)])
-
-
-def _unnumbered(line: bytes, path: Path) -> memoryview:
+def _unnumbered(line: Piece, path: Path) -> memoryview:
     """A message's line without ``{"messageId":N`` and the ``,`` that separates it from the next."""
     found = _NUMBERED.match(line)
     if found is None:
         raise AssertionError(f"{path.name}: a line of a share's document is not a numbered message: {line[:40]!r}")
-    return memoryview(line)[found.end() : len(line) - 1 if line.endswith(b",") else len(line)]
+    size = len(line)
+    return memoryview(line)[found.end() : size - 1 if line[size - 1] == _COMMA else size]

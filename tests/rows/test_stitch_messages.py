@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import io
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -55,30 +55,38 @@ def _head() -> bytes:
 
 def _stitched(groups: list[list[dict[str, Any]]], max_messages: int, folder: Path) -> list[bytes]:
     """The first group written as the first share writes it, each later group as its own document (one, however
-    many messages: as a later share writes it), continued by the stitch's reading."""
-    documents: list[io.BytesIO] = [io.BytesIO()]
+    many messages: as a later share writes it), continued by the stitch: the runs it cuts, written into the first
+    share's last document and the new ones."""
+    documents: list[Path] = [folder / "feed.1.json"]
+    handles: list[BinaryIO] = [documents[0].open("wb")]
 
-    def open_part(number: int) -> io.BytesIO:
-        documents.append(io.BytesIO())
-        return documents[-1]
+    def open_part(number: int) -> BinaryIO:
+        documents.append(folder / f"feed.{number}.json")
+        handles.append(documents[-1].open("wb"))
+        return handles[-1]
 
-    first = JsonListingsWriter(documents[0], header=HEADER, max_messages=max_messages, open_part=open_part)
+    first = JsonListingsWriter(handles[0], header=HEADER, max_messages=max_messages, open_part=open_part)
     first.__enter__()
     for message in groups[0]:
         first.write(message)
     count = first._count  # as the stitch counts the lines of the first share's last document
-    later = JsonListingsWriter(documents[-1], header=HEADER, max_messages=max_messages, open_part=open_part)
-    with later.resume(count, len(documents)):
-        for index, group in enumerate(groups[1:]):
-            share = folder / f"{index}.json"
-            with (
-                share.open("wb") as handle,
-                JsonListingsWriter(handle, header=HEADER, max_messages=10**9, open_part=None) as writer,
-            ):
-                for message in group:
-                    writer.write(message)
-            stitch._messages(share, later, _head(), TAIL)
-    return [d.getvalue() for d in documents]
+    shares = []
+    for index, group in enumerate(groups[1:]):
+        shares.append(folder / f"{index}.json")
+        with (
+            shares[-1].open("wb") as handle,
+            JsonListingsWriter(handle, header=HEADER, max_messages=10**9, open_part=None) as writer,
+        ):
+            for message in group:
+                writer.write(message)
+    runs = stitch._runs(shares, _head(), max_messages, count)
+    filled = [handles[-1], *(open_part(len(documents) + 1) for _ in runs[1:])]
+    wholes: list[int] = []
+    stitch._write_runs(runs, filled, count, _head(), wholes.append)
+    assert wholes == list(range(len(runs)))
+    for handle in handles:
+        handle.close()
+    return [path.read_bytes() for path in documents]
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=150)
@@ -99,11 +107,10 @@ def test_a_share_document_cut_short_or_not_numbered_is_refused(tmp_path: Path) -
     with share.open("wb") as handle, JsonListingsWriter(handle, header=HEADER, max_messages=10, open_part=None) as w:
         w.write({"sku": "A", "operationType": "UPDATE"})
     whole = share.read_bytes()
-    sink = io.BytesIO()
-    writer = JsonListingsWriter(sink, header=HEADER, max_messages=10, open_part=None)
     share.write_bytes(whole[:-2])  # its end lost
     with pytest.raises(AssertionError, match="does not end"):
-        stitch._messages(share, writer.resume(0, 1), _head(), TAIL)
+        stitch._runs([share], _head(), 10, 0)
     share.write_bytes(whole.replace(b'"messageId":1', b'"messageId":"x"'))
-    with pytest.raises(AssertionError, match="not a numbered message"):
-        stitch._messages(share, writer.resume(0, 1), _head(), TAIL)
+    runs = stitch._runs([share], _head(), 10, 0)
+    with (tmp_path / "feed.json").open("wb") as sink, pytest.raises(AssertionError, match="not a numbered message"):
+        stitch._write_run(sink, runs[0], 1, b"")
