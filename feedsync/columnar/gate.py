@@ -308,8 +308,7 @@ class Gate:
                 self._off("a channel's writer is not translated")
                 return
             group = sink.check and sink.channel.spec.variant_group is not None
-            rendered = writer.write_rendered if writer is not None else None  # type: ignore[union-attr]
-            write = (lambda parts, to=rendered: to(b"".join(parts))) if rendered is not None else None
+            write = writer.write_many if writer is not None else None  # type: ignore[union-attr]
             self.outs.append(_Out(sink, write, lists, grouped if group else -1))
             grouped += group
 

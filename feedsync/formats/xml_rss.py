@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from lxml import etree
 
 from feedsync.errors import SourceError
+from feedsync.formats.gathered import write_gathered
 
 # Characters XML 1.0 does not allow (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -130,6 +131,10 @@ class RssWriter:
         """An item as ``render`` made it; the number of bytes written."""
         self._handle.write(data)
         return len(data)
+
+    def write_many(self, rendered: Sequence[bytes]) -> None:
+        """Items as ``render`` made them, in order, by one gathered write (a batch's thousands)."""
+        write_gathered(self._handle, rendered)
 
     def write_bytes(self, data: bytes) -> None:
         """An item's bytes as an earlier feed has them (a row cache copies them)."""

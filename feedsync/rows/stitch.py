@@ -131,21 +131,22 @@ def _runs(files: list[Path], head: bytes, most: int, count: int) -> list[list[_S
     holds ``count``, up to ``most``, then new documents of ``most`` each. A document begins only with a message."""
     runs: list[list[_Span]] = [[]]
     room = most - count  # messages the document being filled takes yet
+    buffer = bytearray(_BLOCK)
     for path in files:
         with _document(path, head, len(END)) as (source, left):
             start = base = len(head)  # the span being cut; the block's place
-            for block in _blocks(source, left, path):
-                at, lines = 0, block.count(b"\n")  # a line feed before each message
+            for got in _filled(source, left, path, buffer):
+                at, lines = 0, buffer.count(b"\n", 0, got)  # a line feed before each message
                 while lines > room:  # the message after the (room + 1)-th line feed from ``at`` begins a document
                     for _ in range(room + 1):
-                        at = block.index(b"\n", at) + 1
+                        at = buffer.index(b"\n", at, got) + 1
                     cut = base + at - 1
                     if cut > start:
                         runs[-1].append((path, start, cut))
                     runs.append([])
-                    start, lines, room = cut, block.count(b"\n", at), most - 1
+                    start, lines, room = cut, buffer.count(b"\n", at, got), most - 1
                 room -= lines
-                base += len(block)
+                base += got
             if source.read(len(END) + 1) != END:
                 raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
             if base > start:
@@ -190,12 +191,7 @@ def _lines(path: Path, start: int, stop: int) -> Iterator[list[Piece]]:
     carry = b""
     with path.open("rb") as source:
         source.seek(start)
-        left = stop - start
-        while left > 0:
-            got = source.readinto(view[: min(left, len(buffer))])
-            if not got:
-                raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
-            left -= got
+        for got in _filled(source, stop - start, path, buffer):
             at = buffer.find(b"\n", 0, got)
             if at < 0:
                 carry += buffer[:got]
@@ -281,14 +277,16 @@ def _document(path: Path, head: bytes, tail: int) -> Iterator[tuple[BinaryIO, in
         yield source, os.fstat(source.fileno()).st_size - len(head) - tail
 
 
-def _blocks(source: BinaryIO, left: int, path: Path) -> Iterator[bytes]:
-    """The next ``left`` bytes of ``source``, a block at a time."""
+def _filled(source: BinaryIO, left: int, path: Path, buffer: bytearray) -> Iterator[int]:
+    """The next ``left`` bytes of ``source`` read into ``buffer`` a block at a time: how many bytes each block
+    holds (the next block is read into the same buffer, so no memory is taken anew for each)."""
+    view = memoryview(buffer)
     while left > 0:
-        block = source.read(min(left, _BLOCK))
-        if not block:
+        got = source.readinto(view[: min(left, len(buffer))])
+        if not got:
             raise OSError(f"{path.name}: {left} bytes of a share's document are missing")
-        left -= len(block)
-        yield block
+        left -= got
+        yield got
 
 
 def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
@@ -307,8 +305,9 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
             if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
                 raise
         source.seek(offset)
-        for block in _blocks(source, left, path):  # a file system that cannot: through this process
-            handle.write(block)
+        buffer = bytearray(max(1, min(_BLOCK, left)))
+        for got in _filled(source, left, path, buffer):  # a file system that cannot: through this process
+            handle.write(memoryview(buffer)[:got])
 
 
 _COMMA = ord(",")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from feedsync.formats import gathered
 from feedsync.formats.gathered import write_gathered
 
+WRITEV = os.writev  # the real one, whatever an example patched
 pieces = st.lists(st.binary(max_size=40).map(lambda b: b if len(b) % 2 else memoryview(b)), max_size=3000)
 
 
@@ -22,11 +23,10 @@ def test_the_file_holds_the_pieces_in_order_after_what_was_buffered(
     parts: list[bytes | memoryview], before: bytes, short: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A gathered write the system cuts short (``short`` bytes fewer, as a signal can) is written on."""
-    real = os.writev
 
     def cut(fd: int, group: list[bytes | memoryview]) -> int:
         whole = b"".join(group)
-        return real(fd, [whole[: max(0, len(whole) - short)]])
+        return WRITEV(fd, [whole[: max(0, len(whole) - short)]])
 
     monkeypatch.setattr(gathered.os, "writev", cut)
     path = tmp_path / "out.bin"
