@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import io
 import queue
-import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -46,7 +45,7 @@ from feedsync import columnar
 from feedsync.events import event
 from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for
-from feedsync.sources.tabular import READ_RANGE, ByteRange
+from feedsync.sources.tabular import READ_RANGE, ByteRange, lone_crs
 
 if TYPE_CHECKING:
     from feedsync.channels.compiled import CompiledChannel
@@ -535,9 +534,7 @@ class Gate:
                 for data, frame in _frames(self.config.source.path, self.share):
                     if self._stop.is_set():
                         return
-                    count = data.count(b"\n")  # the csv module's lines: a CR alone ends one too
-                    if b"\r" in data and _LONE_CR.search(data) is not None:  # (searched first: rare)
-                        count += data.count(b"\r") - data.count(b"\r\n")
+                    count = data.count(b"\n") + lone_crs(data)  # the csv module's lines: a CR alone ends one
                     count += not data.endswith((b"\n", b"\r"))
                     pending.append(pool.submit(make, first, count, data, frame))
                     first += count
@@ -706,14 +703,10 @@ def lines_alike(data: bytes, frame: Any) -> bool:
     return made is None or all(line == same for line, same in zip(lines, made, strict=False))
 
 
-_LONE_CR = re.compile(rb"\r(?!\n)")
-"""A CR that no line feed follows: one search of a piece (counting its CRs and its CRLFs took three times as long)."""
-
-
 def _lone(data: bytes, crlf: bool) -> bool:
     """Whether ``data`` holds a CR that does not end a line: where its lines end with CRLF (``crlf``), one that no
     line feed follows; elsewhere any CR."""
-    return b"\r" in data and (not crlf or _LONE_CR.search(data) is not None)
+    return b"\r" in data and (not crlf or lone_crs(data) > 0)
 
 
 def _lines(data: bytes, frame: Any) -> tuple[list[bytes], bool, list[bytes] | None] | None:

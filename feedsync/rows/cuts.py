@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from feedsync.sources.base import field_for
-from feedsync.sources.tabular import ByteRange
+from feedsync.sources.tabular import ByteRange, lone_crs
 
 CHUNK = 1 << 20
 """Bytes read at a time."""
@@ -225,8 +225,7 @@ def _count(handle: BinaryIO, left: int) -> tuple[int, int, int] | None:
         left -= len(data) - len(carry)
         data, carry = (data[:-1], b"\r") if left > 0 and data.endswith(b"\r") else (data, b"")
         lines += data.count(b"\n")
-        if b"\r" in data:  # (found at once where there is none: counting takes longer)
-            lone += data.count(b"\r") - data.count(b"\r\n")
+        lone += lone_crs(data)
         start = 0
         if inside:  # the value ends after its next quote
             start = data.find(b'"') + 1

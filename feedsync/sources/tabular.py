@@ -61,6 +61,17 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _MAX_CONTROL_SHARE = 0.05
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def lone_crs(data: bytes) -> int:
+    """The CRs in ``data`` that no line feed follows (the csv module ends a line at each), found by one search and
+    counted only where there is one: counting a catalog's CRs and CRLFs took about three times the search."""
+    if b"\r" not in data or _LONE_CR.search(data) is None:
+        return 0
+    return data.count(b"\r") - data.count(b"\r\n")
+
+
 def sniff_encoding(path: Path, head: bytes) -> str | None:
     """The encoding a byte order mark names (UTF-16 or UTF-32), else None. Refuses (SourceError) a file whose
     first bytes are not text: UTF-16 without a BOM, or binary data such as a spreadsheet or an image."""

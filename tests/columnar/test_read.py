@@ -17,6 +17,7 @@ from feedsync.columnar.gate import _lone, _texts, lines_alike
 from feedsync.columnar.read import batches, read_piece, readable
 from feedsync.config import SourceConfig
 from feedsync.sources import open_source
+from feedsync.sources.tabular import lone_crs
 
 _CELL = st.sampled_from(["", "Tee", "a,b", 'say "hi"', "two\nlines", "crlf\r\nend", "Crème", " ", '"', ",", "x\r"])
 _ROW = st.tuples(st.sampled_from(["", "G1", "G2", "G3"]), _CELL, _CELL)
@@ -119,7 +120,8 @@ def test_a_piece_whose_rows_are_each_a_line_is_told_without_its_texts(
 @given(st.lists(st.sampled_from([b"a", b",", b'"', b"\r", b"\n", b"\r\n"]), max_size=40).map(b"".join))
 def test_a_lone_cr_is_found_as_a_search_for_crlf_finds_it(data: bytes) -> None:
     """A CR that no line feed follows, in a piece whose lines end with CRLF (else any CR): one search says what
-    counting the piece's CRs and CRLFs says."""
+    counting the piece's CRs and CRLFs says, and counts them as that does where there are some."""
+    assert lone_crs(data) == data.count(b"\r") - data.count(b"\r\n")
     lines = data.split(b"\n")
     ended = not lines[-1]
     if ended:
