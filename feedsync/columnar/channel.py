@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -15,7 +15,7 @@ from feedsync.channels.base import ChannelSpec
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
-from feedsync.columnar.screens import SCREENS
+from feedsync.columnar.screens import SCREENS, gtin_clear, gtin_refused
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats.spreadsheet import _STARTS
 from feedsync.formats.xml_rss import RssWriter
@@ -37,6 +37,9 @@ class Items:
     """The item's variant group (``ChannelSpec.variant_group``: null when it has none), when the channel has one."""
     key: tuple[pl.Expr, ...] = ()
     """The item's variant attributes as ``stream.item_variant_key`` makes its key (the options: none)."""
+    refused: pl.Expr = field(default_factory=lambda: pl.lit(None, pl.String))
+    """The item's GTIN where the channel's rules find that alone in it, an error that leaves it out (``exact`` and
+    the rest of the quick pass clear; ``screens.GTIN_CODES``), else null."""
 
 
 def ids_fit(spec: ChannelSpec, values: Mapping[str, pl.Expr], lists: set[str]) -> list[pl.Expr]:
@@ -88,9 +91,15 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             first = value.list.first() if name in compiler.lists else value
             told.append(first.is_null() | ~first.str.contains(_FORMULA))
         exact = pl.col("exact") & compiler.exact()
-    exact = exact & pl.all_horizontal(told).fill_null(False)
+    exact = compiler.let(exact & pl.all_horizontal(told).fill_null(False))  # read twice (``refused``)
     screen = SCREENS.get(spec.name)
-    cleared = screen(values, compiler.lists, compiler.ask, compiler.let) if screen is not None else pl.lit(False)
+    cleared, refused = pl.lit(False), pl.lit(None, pl.String)
+    if screen is not None:
+        rest = compiler.let(screen(values, compiler.lists, compiler.ask, compiler.let, gtin_checked=False))
+        cleared = (rest & gtin_clear(values, compiler.let)).fill_null(False)
+        wrong = gtin_refused(values, compiler.lists, compiler.let)
+        if wrong is not None:
+            refused = pl.when(exact & rest & wrong).then(values["gtin"])
     group, key = None, ()
     if spec.variant_group is not None:
         named = spec.variant_group
@@ -98,4 +107,4 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key)
+    return Items(compiler, line, exact, cleared, group, key, refused)

@@ -42,6 +42,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedsync import columnar
+from feedsync.checks import gtin_problem
+from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.diagnostic import located
 from feedsync.events import event
 from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
     from feedsync.columnar.channel import Items
     from feedsync.columnar.listings import Listings, Replay, Rows
     from feedsync.config import Config
+    from feedsync.diagnostics import Diagnostic
     from feedsync.model.product import Product
     from feedsync.sources import Source
     from feedsync.sources.native import DelimitedSource
@@ -75,6 +79,8 @@ a batch more would only hold memory (each holds a few hundred megabytes of colum
 JUDGE = 2000
 """When fewer than half of the first this many rows are whole, the run is made per row from there (the columns of a
 catalog whose rows need the per-row engine only cost time and memory)."""
+_UNTOLD: Any = object()
+"""A refused item's finding the run drops (``Gate._refusal``)."""
 _KEY = ("color", "size", "material", "pattern", "gender", "age_group")
 """``stream.product_variant_key``'s fields."""
 
@@ -195,13 +201,15 @@ class _Batch:
     item_keys: list[list[tuple[str, ...]]]
     listed: list[Rows | None]
     """Per channel: its listings (an Amazon channel's; else None)."""
+    refused: list[list[str | None]]
+    """Per channel: the row's GTIN where the channel's rules find that alone in it (``Items.refused``), else None."""
     taken: bytearray
     """Per row: the gate took it (its family's later rows compare with the first one's)."""
 
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], bytearray())
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], bytearray())
 
 
 @dataclass(slots=True)
@@ -219,6 +227,9 @@ class _Out:
     """The bytes of the items replayed since the last row made per row: written at once."""
     replay: Replay | None = None
     """An Amazon channel's (its items are listings)."""
+    code: str | None = None
+    """The code the channel's rules tell a GTIN that is not one by (``screens.GTIN_CODES``), where its sink checks
+    its items (a refused row: ``Gate._refusal``)."""
 
 
 @dataclass
@@ -256,6 +267,9 @@ class Gate:
     _whole: int = 0
     _read: int = 0
     """The row ``line`` found and left to the reader (made per row)."""
+    _path: str = ""
+    _columns: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them (findings' places)."""
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(min(_AHEAD, self.workers))
@@ -274,6 +288,7 @@ class Gate:
         the id lists told; else the run is made per row."""
         from feedsync.channels.amazon.transform import AmazonEncoder
         from feedsync.columnar.listings import Listings, Replay
+        from feedsync.columnar.screens import GTIN_CODES
         from feedsync.formats import DelimitedWriter, RssWriter
         from feedsync.formats.json_listings import JsonListingsWriter
         from feedsync.stream import ItemIds
@@ -300,7 +315,8 @@ class Gate:
                 replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, stream.report.add,
                                 sink.channel.origins)  # fmt: skip
                 write = writer.write_encoded if writer is not None else None  # type: ignore[union-attr]
-                self.outs.append(_Out(sink, write, lists, -1, replay=replay))
+                code = GTIN_CODES.get(sink.channel.spec.name)
+                self.outs.append(_Out(sink, write, lists, -1, replay=replay, code=code))
                 continue
             renders = writer is None or isinstance(writer, RssWriter)
             renders = renders or (isinstance(writer, DelimitedWriter) and writer.renders)
@@ -309,7 +325,8 @@ class Gate:
                 return
             group = sink.check and sink.channel.spec.variant_group is not None
             write = writer.write_many if writer is not None else None  # type: ignore[union-attr]
-            self.outs.append(_Out(sink, write, lists, grouped if group else -1))
+            code = GTIN_CODES.get(sink.channel.spec.name) if sink.check else None
+            self.outs.append(_Out(sink, write, lists, grouped if group else -1, code=code))
             grouped += group
 
     def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
@@ -340,6 +357,7 @@ class Gate:
         prefixes = tuple(c.overrides_prefix for c in self.compiled if c.overrides_prefix)
         self._told = [column for name, column in own.items() if name == IGNORE_COLUMN or name.startswith(prefixes)]
         columns = field_columns(header, _fields(self._targets))  # as the reader's ``SourceRef`` holds them
+        self._path, self._columns = str(self.config.source.path), columns
         for out in self.outs:
             if out.replay is not None:
                 out.replay.path, out.replay.columns = str(self.config.source.path), columns
@@ -429,12 +447,21 @@ class Gate:
         if group is not None and variants.holds(group, batch.keys[at]):
             return False  # MDL013
         outs = self.outs
+        refusals: list[Diagnostic | Any] | None = None
         for index, out in enumerate(outs):
+            gtin = batch.refused[index][at]
+            if gtin is not None:  # the channel's rules leave the item out: its finding made now, told below
+                refusal = self._refusal(out, gtin, item_id, row)
+                if refusal is None:
+                    return False  # the item is made per row (its sink does not check it, or keeps it)
+                if refusals is None:
+                    refusals = [None] * len(outs)
+                refusals[index] = refusal
             if out.grouped >= 0:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None and out.sink.variants.holds(item_group, batch.item_keys[out.grouped][at]):
                     return False  # the channel's own (GMC012)
-            if out.replay is not None and not out.replay.fits(batch.listed[index], at, batch.taken):  # type: ignore[arg-type]
+            if gtin is None and out.replay is not None and not out.replay.fits(batch.listed[index], at, batch.taken):  # type: ignore[arg-type]
                 return False  # its family's state, a finding told once
         report = stream.report
         if stream.progress is not None and not (report.variants + 1) % 500:
@@ -455,16 +482,43 @@ class Gate:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None:
                     out.sink.variants.duplicate_of(item_group, batch.item_keys[out.grouped][at], item_id)
-            if out.replay is not None:
-                out.replay.take(batch.listed[index], at, group, item_id, row, out.pending)  # type: ignore[arg-type]
-            elif out.write is not None:
-                out.pending.append(batch.lines[index][at])  # type: ignore[arg-type]
-            out.sink.result.items += 1
+            refusal = refusals[index] if refusals is not None else None
+            if refusal is not None:  # as ``Sink.take`` leaves out an item its rules find an error in
+                if refusal is not _UNTOLD:
+                    report.add(refusal)
+                out.sink.result.rejected += 1
+                out.sink.checked_rejected += 1
+            else:
+                if out.replay is not None:
+                    out.replay.take(batch.listed[index], at, group, item_id, row, out.pending)  # type: ignore[arg-type]
+                elif out.write is not None:
+                    out.pending.append(batch.lines[index][at])  # type: ignore[arg-type]
+                out.sink.result.items += 1
             for name in out.lists:
                 report.items.setdefault(name, []).append(item_id)
         batch.taken[at] = 1
         self.replayed += 1
         return True
+
+    def _refusal(self, out: _Out, gtin: str, item_id: str, row: int) -> Diagnostic | None:
+        """The finding the channel's rules tell of an item whose GTIN (ASCII digits) is not one, as they make it
+        (``_UNTOLD``: the run drops it, and the sink leaves the item out all the same: an Amazon item the encoder
+        cannot list); None: the per-row engine keeps the item (its sink does not check it, or the run drops the
+        finding and with it the error)."""
+        if out.code is None:
+            return None
+        problem = gtin_problem(gtin)
+        assert problem is not None, gtin
+        channel = out.sink.channel
+        location = located(self._path, row, self._columns, channel.origins.get("gtin"))
+        finding = make(
+            out.code, problem, channel=channel.name, product_id=item_id, field="gtin", value=gtin[:200],
+            location=location,
+        )  # fmt: skip
+        assert self.stream is not None
+        if self.stream.findings.keeps(finding):
+            return finding
+        return _UNTOLD if out.replay is not None else None
 
     # -- the batches
 
@@ -573,19 +627,24 @@ class Gate:
         cells = pl.concat_str(raw, separator="\x1f")
         made = self.made
         outs: list[list[pl.Expr]] = []  # per channel: its columns, then whether it stands in for the per-row item
+        fates: list[pl.Expr] = []
         for index, items in enumerate(made):
             out: dict[str, pl.Expr] = {}
             if isinstance(items, Listings):
                 out |= listing_columns(items, f"__listing{index}_")
-                whole = items.exact
+                whole, refused = items.exact, pl.col(f"__listing{index}_refused")
             else:
                 out[f"__line{index}"] = items.line
                 if items.group is not None:
                     out[f"__group{index}"] = items.group
                     for n, part in enumerate(items.key):
                         out[f"__key{index}_{n}"] = part
-                whole = items.exact & items.cleared
+                out[f"__refused{index}"] = items.refused
+                whole, refused = items.exact & items.cleared, pl.col(f"__refused{index}")
+            # the row's item in the channel: made whole, or left out for its GTIN alone
+            made_or_refused = pl.col(f"__whole{index}") | refused.is_not_null()
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
+            fates.append(made_or_refused)
         picked = [
             pl.col("__cells"),
             pl.col("exact"),
@@ -594,7 +653,7 @@ class Gate:
             sku.alias("__sku"),
             *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
         ]
-        whole = pl.all_horizontal(pl.col("exact"), *(pl.col(f"__whole{index}") for index in range(len(made))))
+        whole = pl.all_horizontal(pl.col("exact"), *fates)
 
         def make(first: int, count: int, data: bytes, frame: Any) -> _Batch:
             if frame is None or frame.width != len(targets):
@@ -623,7 +682,7 @@ class Gate:
         whole = frame["__whole"].to_list()
         kept = frame.select(
             [
-                pl.when(pl.col("__whole")).then(pl.col(c).cast(pl.Binary)).alias(c)
+                pl.when(pl.col("__whole") & pl.col(f"__whole{c[6:]}")).then(pl.col(c).cast(pl.Binary)).alias(c)
                 for c in frame.columns
                 if c.startswith("__line")
             ]
@@ -633,6 +692,10 @@ class Gate:
         ]
         listed = [
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
+        ]
+        refused = [
+            listing.refused if listing is not None else frame[f"__refused{index}"].to_list()
+            for index, listing in enumerate(listed)
         ]
         groups: list[list[str | None]] = []
         keys: list[list[tuple[str, ...]]] = []
@@ -657,6 +720,7 @@ class Gate:
             groups,
             keys,
             listed,
+            refused,
             bytearray(len(whole)),
         )
 

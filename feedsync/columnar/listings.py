@@ -29,7 +29,7 @@ from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
-from feedsync.columnar.screens import SCREENS, amazon_notes, gtin_ok
+from feedsync.columnar.screens import SCREENS, amazon_notes, gtin_clear, gtin_refused
 from feedsync.diagnostics import Diagnostic
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import located
@@ -60,6 +60,9 @@ class Listings:
     """The attributes a later variant has otherwise than the parent took them (AMZ015), joined by ``,``."""
     once: pl.Expr
     """The findings the row's making tells once a run (null: none)."""
+    refused: pl.Expr
+    """The row's GTIN where the channel's rules find that alone in it (AMZ007: the sink leaves the row out before
+    the encoder meets it), every other stage exact and nothing else told; else null."""
     defined: bool
     """The product types made have definitions (the encoder keeps each family's facts)."""
     writes: bool
@@ -100,10 +103,7 @@ def listings(
     parent = values["parent_sku"]
     kind = values["product_type"]
     mapped = [key for key in values if key not in KNOWN_FIELDS]
-    broken = None
-    if "gtin" in values and "gtin" not in compiler.lists:  # ``rules.check_item``'s AMZ007, an error
-        gtin = values["gtin"]
-        broken = compiler.let((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin, compiler.let)).fill_null(False))
+    broken = gtin_refused(values, compiler.lists, compiler.let)  # ``rules.check_item``'s AMZ007, an error
     picked: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {n: [] for n in ("exact", "line", "parent", "first", "taken")}
     picked |= {"differs": [], "once": []}
     for product_type in types:
@@ -162,13 +162,14 @@ def listings(
         assert chain is not None
         return chain.otherwise(default)
 
-    exact = pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False)
-    exact = exact & pick("exact", pl.lit(False)).fill_null(False)
-    screen = SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let)
+    made_alike = compiler.let(pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False))
+    exact = made_alike & pick("exact", pl.lit(False)).fill_null(False)
+    rest = compiler.let(SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let, gtin_checked=False))
     nothing = pl.lit(None, pl.String)
+    refused = nothing if broken is None else pl.when(made_alike & rest & broken).then(values["gtin"])
     return Listings(
         compiler,
-        exact & screen.fill_null(False),
+        (exact & rest & gtin_clear(values, compiler.let)).fill_null(False),
         pick("line", nothing),
         pick("parent", nothing),
         values["sku"],
@@ -177,6 +178,7 @@ def listings(
         pick("taken", nothing),
         compiler.let(pick("differs", nothing)),  # read twice (``columns``)
         pick("once", nothing),
+        refused,
         index is not None,
         writes,
         survey,
@@ -195,6 +197,7 @@ class Rows:
     taken: list[str | None]
     differs: list[str | None]
     once: list[str | None]
+    refused: list[str | None]
 
 
 def rows(frame: pl.DataFrame, prefix: str) -> Rows:
@@ -202,7 +205,7 @@ def rows(frame: pl.DataFrame, prefix: str) -> Rows:
     binary = [pl.col(f"{prefix}{n}").cast(pl.Binary).alias(n) for n in ("line", "parent")]
     named = ("sku", "parent_sku", "first", "taken")
     lists = frame.select(*binary, *(pl.col(f"{prefix}{n}").alias(n) for n in named))
-    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once")))
+    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once", "refused")))
     return Rows(
         lists["line"].to_list(),
         lists["parent"].to_list(),
@@ -212,6 +215,7 @@ def rows(frame: pl.DataFrame, prefix: str) -> Rows:
         lists["taken"].to_list(),
         rest["differs"].to_list(),
         rest["once"].to_list(),
+        rest["refused"].to_list(),
     )
 
 
@@ -226,6 +230,7 @@ def columns(made: Listings, prefix: str) -> dict[str, pl.Expr]:
         f"{prefix}taken": made.taken,
         f"{prefix}differs": pl.when(made.differs != "").then(made.differs),
         f"{prefix}once": made.once,
+        f"{prefix}refused": made.refused,
     }
 
 

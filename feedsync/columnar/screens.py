@@ -38,6 +38,26 @@ def gtin_ok(e: pl.Expr, bind: Bind = unbound) -> pl.Expr:
     return bind(digits & (total % 10 == 0) & ~e.str.contains("^0+$"))  # (a total of 0: all zeros)
 
 
+def gtin_clear(values: Mapping[str, pl.Expr], bind: Bind = unbound) -> pl.Expr:
+    """Where the item's GTIN, if it has one, is one (every channel's quick pass asks this of a text)."""
+    gtin = values.get("gtin")
+    return pl.lit(True) if gtin is None else gtin.is_null() | gtin_ok(gtin, bind)
+
+
+def gtin_refused(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = unbound) -> pl.Expr | None:
+    """Where the item's GTIN is ASCII digits that are not a GTIN (its length, all zeros, its check digit:
+    ``checks.gtin_problem`` says which): every channel's rules find it an error (GTIN_CODES). None: the item has no
+    GTIN, or a list of them."""
+    gtin = values.get("gtin")
+    if gtin is None or "gtin" in lists:
+        return None
+    return bind((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin, bind)).fill_null(False))
+
+
+GTIN_CODES = {"google": "GMC008", "meta": "META007", "amazon": "AMZ007"}
+"""The channel kind -> the code its rules tell a GTIN that is not one by (``checks.gtin_problem``'s text)."""
+
+
 def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
     if listed:
         return e.is_null() | e.list.eval(pl.element().str.len_chars() <= limit).list.all()
@@ -57,8 +77,11 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return clean
 
 
-def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
-    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``)."""
+def google(
+    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+) -> pl.Expr:
+    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``; without
+    ``gtin_checked``, whatever the GTIN's check finds: ``gtin_clear`` asks it)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
@@ -71,8 +94,8 @@ def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind 
         window = values["sale_price_effective_date"]
         checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
     gtin = values.get("gtin")
-    if gtin is not None:
-        checks.append(gtin.is_null() | gtin_ok(gtin, bind))
+    if gtin_checked:
+        checks.append(gtin_clear(values, bind))
     if "identifier_exists" in values:  # the pass lowers it: ASCII alone, where Rust lowers alike
         exists = values["identifier_exists"]
         no = exists.str.contains("[^\\x00-\\x7f]") | exists.str.to_lowercase().is_in(["no", "false"])
@@ -120,8 +143,10 @@ def _needs_key(needs: frozenset[str] | None) -> str:
     raise AssertionError(f"a category needs {needs}")
 
 
-def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
-    """Where ``meta.screen.clean`` says True of the item's values."""
+def meta(
+    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+) -> pl.Expr:
+    """Where ``meta.screen.clean`` says True of the item's values (as ``google``)."""
     del ask
     present = set(values)
     checks = [pl.lit(set(meta_screen._REQUIRED) <= present and not meta_screen._IDENTIFIERS.isdisjoint(present))]
@@ -138,9 +163,8 @@ def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = 
     if "item_group_id" in values:
         variant = [values[a].is_not_null() for a in sorted(meta_screen._VARIANT_FIELDS) if a in values]
         checks.append(values["item_group_id"].is_null() | pl.any_horizontal([pl.lit(False), *variant]))
-    gtin = values.get("gtin")
-    if gtin is not None:
-        checks.append(gtin.is_null() | gtin_ok(gtin, bind))
+    if gtin_checked:
+        checks.append(gtin_clear(values, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -149,8 +173,10 @@ def _sku_ok(e: pl.Expr) -> pl.Expr:
     return (e.str.len_chars() <= MAX_SKU_LENGTH) & e.str.contains("^[\\x20-\\x7e]+$")
 
 
-def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
-    """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text)."""
+def amazon(
+    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+) -> pl.Expr:
+    """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text; as ``google``)."""
     del ask
     if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):
         return pl.lit(False)
@@ -167,8 +193,8 @@ def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind 
         checks.append(values["product_type"].str.contains("^[A-Z0-9_]{1,100}\n?$"))
     if "parent_sku" in values:
         checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
-    if "gtin" in values:
-        checks.append(values["gtin"].is_null() | gtin_ok(values["gtin"], bind))
+    if gtin_checked:
+        checks.append(gtin_clear(values, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -186,7 +212,7 @@ def amazon_notes(values: Mapping[str, pl.Expr], tracked: pl.Expr | None) -> pl.E
     return pl.any_horizontal(told)
 
 
-SCREENS: dict[str, Callable[[Mapping[str, pl.Expr], set[str], Ask, Bind], pl.Expr]] = {
+SCREENS: dict[str, Callable[..., pl.Expr]] = {
     "google": google,
     "meta": meta,
     "amazon": amazon,

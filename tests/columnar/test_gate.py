@@ -50,10 +50,14 @@ def _line(cells: list[str]) -> str:
     return out.getvalue()
 
 
+WRONG_GTINS = ["4006381333932", "12345", "00000000", "400638133393", "04006381333930"]
+"""ASCII digits that are not a GTIN: a check digit, a length, all zeros (``checks.gtin_problem`` tells each)."""
+
+
 def family_rows(choose: Callable[[list[Any]], Any], count: int) -> list[dict[str, str]]:
     """``count`` rows in families of one to four variants, with what makes the run's state matter: an id or a
     variant seen before, an extra column filled, a formula-like title, an id over Google's 50 characters, a
-    category Google does not know."""
+    category Google does not know, a GTIN of digits that is not one."""
     rows: list[dict[str, str]] = []
     family = 0
     while len(rows) < count:
@@ -65,7 +69,7 @@ def family_rows(choose: Callable[[list[Any]], Any], count: int) -> list[dict[str
             row["size"] = choose(["S", "M", "L", "XL"])
             row["sku"] = choose(["", "", "", "", "SKU-SHARED"])
             row["google_product_category"] = choose(["1604", "Apparel & Accessories > Clothing", ""])
-            special = choose([None] * 12 + ["dup-id", "dup-variant", "formula", "long-id", "category", "minus"])
+            special = choose([None] * 12 + ["dup-id", "dup-variant", "formula", "long-id", "category", "minus", "gtin"])
             if special == "dup-id" and rows:
                 row["id"] = choose(rows)["id"]
             elif special == "dup-variant" and rows:
@@ -78,6 +82,8 @@ def family_rows(choose: Callable[[list[Any]], Any], count: int) -> list[dict[str
                 row["id"] = "L" * 60 + str(len(rows))
             elif special == "category":
                 row["google_product_category"] = "Nothing Google knows"
+            elif special == "gtin":  # digits, not a GTIN: every channel leaves the item out
+                row["gtin"] = choose(WRONG_GTINS)
             rows.append(row)
     return rows
 
@@ -134,19 +140,21 @@ def run_gated(
     return report, made
 
 
-def build(config: Path, out: Path, *, columnar: bool, validate: bool = True) -> tuple[Report, dict[str, bytes], int]:
+def build(
+    config: Path, out: Path, *, columnar: bool, validate: bool = True, **options: Any
+) -> tuple[Report, dict[str, bytes], int]:
     """The build's report, its feeds' bytes and the rows the columnar side made (-1: made per row)."""
-    report, made = run_gated(config, "build", columnar=columnar, chunk=2048, out_dir=out, validate=validate)
+    report, made = run_gated(config, "build", columnar=columnar, chunk=2048, out_dir=out, validate=validate, **options)
     feeds = {name: result.output.read_bytes() for name, result in report.channels.items() if result.output}
     return report, feeds, made[0].replayed if made else -1
 
 
-def same(directory: Path, *, validate: bool = True) -> tuple[Report, int]:
-    """Build the catalog in ``directory`` both ways and assert the outputs equal: the columnar report and the rows
-    it made."""
+def same(directory: Path, *, validate: bool = True, **options: Any) -> tuple[Report, int]:
+    """Build the catalog in ``directory`` both ways (``options``: the run's) and assert the outputs equal: the
+    columnar report and the rows it made."""
     config = directory / "feedsync.yaml"
-    columnar, feeds, replayed = build(config, directory / "columnar", columnar=True, validate=validate)
-    per_row, expected, none = build(config, directory / "per-row", columnar=False, validate=validate)
+    columnar, feeds, replayed = build(config, directory / "columnar", columnar=True, validate=validate, **options)
+    per_row, expected, none = build(config, directory / "per-row", columnar=False, validate=validate, **options)
     assert none == -1
     assert feeds == expected
     assert [repr(d) for d in columnar.diagnostics] == [repr(d) for d in per_row.diagnostics]
@@ -217,6 +225,60 @@ def test_a_clean_catalog_is_made_a_column_at_a_time(tmp_path: Path, answers: int
         report, replayed = same(tmp_path)
     assert not report.diagnostics.errors
     assert replayed == len(rows)
+
+
+@pytest.mark.parametrize("case", ["checked", "unchecked", "ignored", "one channel"])
+def test_an_item_refused_for_its_gtin_alone_is_made_a_column_at_a_time(tmp_path: Path, case: str) -> None:
+    """A GTIN of digits that is not one: each channel's rules leave the item out and tell why (GMC008, META007), and
+    the gate does so where it takes the row. Where the run does not check its items (a build without --validate)
+    or drops the finding (and with it the error), the per-row engine writes the item: such a row is made per row.
+    ``one channel``: Meta's GTIN is a fixed valid one, so only Google refuses the item."""
+    from feedsync.diagnostics.gate import Selection
+
+    config = _config(tmp_path)
+    if case == "one channel":
+        config.write_text(
+            config.read_text().replace("profile: facebook", 'profile: facebook\n    fields: {gtin: "4006381333931"}')
+        )
+    rows = family_rows(lambda values: values[0], 120)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        row |= {"google_product_category": "1604", "gtin": "4006381333931"}
+    wrong = {number: WRONG_GTINS[n % len(WRONG_GTINS)] for n, number in enumerate(range(2, 120, 9))}
+    for number, gtin in wrong.items():
+        rows[number]["gtin"] = gtin
+    write_catalog(tmp_path / "products.csv", rows)
+    options: dict[str, Any] = {"validate": case != "unchecked"}
+    if case == "ignored":
+        options["selection"] = Selection.parse(ignore=["GMC008"])
+    report, replayed = same(tmp_path, **options)
+    codes = [d.code for d in report.diagnostics]
+    refusing = {"checked": 2, "unchecked": 0, "ignored": 1, "one channel": 1}[case]
+    assert len(codes) == refusing * len(wrong), codes
+    google, meta = report.channels["google_merchant"], report.channels["facebook"]
+    assert google.rejected == (len(wrong) if case in ("checked", "one channel") else 0)
+    assert meta.rejected == (len(wrong) if case in ("checked", "ignored") else 0)
+    assert {d.value for d in report.diagnostics} <= set(WRONG_GTINS)
+    assert replayed == len(rows) - (len(wrong) if case in ("unchecked", "ignored") else 0), replayed
+
+
+def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) -> None:
+    """A field most items lack is told once (MDL015) when more than half of the items the channel checked lack it:
+    the items refused for their GTINs are checked items too (14 of 30 lacking an image is not most; of 20, it
+    would be)."""
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 30)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": "", "google_product_category": "1604", "gtin": "4006381333931"}
+        if number < 14:
+            row["image_link"] = ""
+        elif number < 24:
+            row["gtin"] = "4006381333932"
+    write_catalog(tmp_path / "products.csv", rows)
+    report, replayed = same(tmp_path)
+    codes = [d.code for d in report.diagnostics]
+    assert codes.count("GMC008") == 10 and "MDL015" not in codes, codes
+    assert replayed == 16
 
 
 def test_a_batch_the_columnar_side_cannot_read_is_made_per_row(tmp_path: Path) -> None:
