@@ -523,7 +523,10 @@ class Gate:
     # -- the batches
 
     def _next(self) -> _Batch | None:
-        """The next batch the columnar side read (None: none is left)."""
+        """The next batch the columnar side read (None: none is left). What was replayed of the last one is written
+        first: the items' bytes a batch made are let go with it (memory stays that of a batch, however few rows are
+        made per row)."""
+        self._flush()
         got = self._queue.get()
         if isinstance(got, _Batch):
             self.batch = got

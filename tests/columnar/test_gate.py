@@ -281,6 +281,31 @@ def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) ->
     assert replayed == 16
 
 
+def test_a_batch_s_items_are_written_before_the_next_batch_is_read(tmp_path: Path) -> None:
+    """Where every row is taken (nothing made per row writes what was replayed before it), each batch's items are
+    written once the reader needs the next batch: the bytes the gate holds are those of a batch, not the feed's."""
+    from feedsync.formats import RssWriter
+
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 120)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        row |= {"google_product_category": "1604"}
+    write_catalog(tmp_path / "products.csv", rows)
+    written: list[int] = []
+    write_many = RssWriter.write_many
+
+    def counted(self: RssWriter, items: list[bytes]) -> None:
+        written.append(len(items))
+        write_many(self, items)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RssWriter, "write_many", counted)
+        _, replayed = same(tmp_path)
+    assert replayed == len(rows) and sum(written) == len(rows)
+    assert len(written) > 5 and max(written) <= 20, written  # batches of 2 KB: a few rows each
+
+
 def test_a_batch_the_columnar_side_cannot_read_is_made_per_row(tmp_path: Path) -> None:
     rng = random.Random(9)
     _config(tmp_path)
