@@ -224,7 +224,7 @@ class _Out:
     grouped: int
     """This channel's index among ``_Batch.item_groups`` (-1: no variant group checked)."""
     pending: list[bytes] = field(default_factory=list)
-    """The bytes of the items replayed since the last row made per row: written at once."""
+    """The bytes of the items replayed since the last row made per row or the last batch: written at once."""
     replay: Replay | None = None
     """An Amazon channel's (its items are listings)."""
     code: str | None = None
