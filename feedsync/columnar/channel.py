@@ -15,7 +15,7 @@ from feedsync.channels.base import ChannelSpec
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
-from feedsync.columnar.screens import SCREENS, gtin_clear, gtin_refused
+from feedsync.columnar.screens import SCREENS, quick_pass
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats.spreadsheet import _STARTS
 from feedsync.formats.xml_rss import RssWriter
@@ -92,14 +92,9 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             told.append(first.is_null() | ~first.str.contains(_FORMULA))
         exact = pl.col("exact") & compiler.exact()
     exact = compiler.let(exact & pl.all_horizontal(told).fill_null(False))  # read twice (``refused``)
-    screen = SCREENS.get(spec.name)
     cleared, refused = pl.lit(False), pl.lit(None, pl.String)
-    if screen is not None:
-        rest = compiler.let(screen(values, compiler.lists, compiler.ask, compiler.let, gtin_checked=False))
-        cleared = (rest & gtin_clear(values, compiler.let)).fill_null(False)
-        wrong = gtin_refused(values, compiler.lists, compiler.let)
-        if wrong is not None:
-            refused = pl.when(exact & rest & wrong).then(values["gtin"])
+    if spec.name in SCREENS:
+        cleared, refused = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let, exact)
     group, key = None, ()
     if spec.variant_group is not None:
         named = spec.variant_group

@@ -29,7 +29,7 @@ from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
-from feedsync.columnar.screens import SCREENS, amazon_notes, gtin_clear, gtin_refused
+from feedsync.columnar.screens import amazon_notes, gtin_refused, quick_pass
 from feedsync.diagnostics import Diagnostic
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import located
@@ -164,12 +164,11 @@ def listings(
 
     made_alike = compiler.let(pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False))
     exact = made_alike & pick("exact", pl.lit(False)).fill_null(False)
-    rest = compiler.let(SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let, gtin_checked=False))
+    cleared, refused = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let, made_alike)
     nothing = pl.lit(None, pl.String)
-    refused = nothing if broken is None else pl.when(made_alike & rest & broken).then(values["gtin"])
     return Listings(
         compiler,
-        (exact & rest & gtin_clear(values, compiler.let)).fill_null(False),
+        exact & cleared,
         pick("line", nothing),
         pick("parent", nothing),
         values["sku"],

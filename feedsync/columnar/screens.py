@@ -218,3 +218,16 @@ SCREENS: dict[str, Callable[..., pl.Expr]] = {
     "amazon": amazon,
 }
 """The channel kind (``ChannelSpec``'s) -> its quick pass a column at a time."""
+
+
+def quick_pass(
+    name: str, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind, alike: pl.Expr
+) -> tuple[pl.Expr, pl.Expr]:
+    """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and the item's GTIN
+    where its rules find that alone in it (``gtin_refused``: the rest of the pass clear) and the item is otherwise
+    made alike (``alike``), else null: the refused items a gate takes (``GTIN_CODES``)."""
+    rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
+    cleared = (rest & gtin_clear(values, bind)).fill_null(False)
+    wrong = gtin_refused(values, lists, bind)
+    refused = pl.lit(None, pl.String) if wrong is None else pl.when(alike & rest & wrong).then(values["gtin"])
+    return cleared, refused
