@@ -227,6 +227,11 @@ class SurveyingEncoder(Protocol):
     def family_feed(self) -> FamilyFeed | None:
         """The survey the stream tells each family before encoding it, or None (the catalog was surveyed whole)."""
 
+    def survey_batches(self) -> Any:
+        """Of an encoder told to survey a family ahead (``family_feed``): the survey another engine tells a row split's
+        share, a batch of whole families at a time, before it makes them (``FamilySurvey.told``); the stream tells it
+        nothing (the engine takes the share's rows before the stream reads them)."""
+
     def survey_ahead(self, catalog: Callable[[], Iterable[Product]]) -> None:
         """Of an encoder told to survey a family ahead (``family_feed``): survey ``catalog()`` (a row split's share)
         now, as the stream would tell it family by family (``Unsurveyed`` where it could not), and be told no more

@@ -24,8 +24,9 @@ whose columns feed one model field each (the others are the rows' ``attributes``
 columnar stages translate (RSS and delimited writers without an encoder, rules and a quick pass: Google and Meta;
 Amazon's JSON listings), each item told to no one but the id lists, in one process or in each share of a row split
 (``rows.share``: each share's gate reads the share's records alone, ``ByteRange``; an Amazon channel that would
-survey the share a family ahead surveys it at once first), in a process that did not inherit Polars from the one it
-was forked from (its threads are not there: ``columnar.INHERITED``). ``open_gate`` says why not in a ``columnar``
+survey the share a family ahead is told each batch's families by the gate before the batch is made, a batch ending
+where a family does: :meth:`Gate.survey`), in a process that did not inherit Polars from the one it was forked from
+(its threads are not there: ``columnar.INHERITED``). ``open_gate`` says why not in a ``columnar``
 event, and a run whose first ``JUDGE`` rows are mostly not whole is made per row from there.
 """
 
@@ -37,7 +38,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,7 @@ from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import located
 from feedsync.events import event
 from feedsync.idset import digest
-from feedsync.sources.base import field_columns, field_for
+from feedsync.sources.base import field_columns, field_for, quiet_read
 from feedsync.sources.tabular import READ_RANGE, ByteRange, lone_crs
 
 if TYPE_CHECKING:
@@ -270,9 +271,24 @@ class Gate:
     _path: str = ""
     _columns: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them (findings' places)."""
+    surveys: list[Any] = field(default_factory=list)
+    """The share's family surveys the gate tells its rows, a batch at a time before its columns are made
+    (``FamilySurvey.told``: an Amazon channel's with definitions, in a row split; :meth:`survey`)."""
+    _unsurveyed: tuple[int, int, int] | None = None
+    """Where the rows not yet told to ``surveys`` begin: the byte, its row number and the lines before it (None: all
+    told, or no survey)."""
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(min(_AHEAD, self.workers))
+
+    def survey(self, survey: Any) -> None:
+        """Tell ``survey`` (``SurveyingEncoder.survey_batches``) the share's rows: each batch's families, whole in it
+        (a batch ends where a family does), before the batch's columns are made; the rest of the share per row
+        where the columns do not read a batch as the per-row reader does, or once the gate is off."""
+        share = self.share
+        assert share is not None and self.workers == 1  # the batches are made one after another, in order
+        self.surveys.append(survey)
+        self._unsurveyed = (share.start, share.first_row, share.lines_before)
 
     def families(self) -> Iterator[Any]:
         """The catalog's variants as a family survey reads them, a column at a time (``columnar.survey.variants``;
@@ -425,7 +441,32 @@ class Gate:
     def end(self) -> None:
         self._flush()
         self.close()
+        self._survey_rest(self._unsurveyed)
         event("columnar", columnar=self.on, replayed=self.replayed)
+
+    def _survey_rest(self, at: tuple[int, int, int] | None) -> None:
+        """Tell ``surveys`` the share's rows from ``at`` on (the byte, its row number, the lines before it) as the
+        per-row reader reads them; then the surveys are told no more. None: nothing is left untold."""
+        if at is None:
+            return
+        self._unsurveyed = None
+        share = self.share
+        assert share is not None
+        start, row, lines = at
+        rest = replace(share, start=start, first_row=row, lines_before=lines, read=[])
+        if start < share.end:
+            event("columnar", survey="per row", row=row)
+        from feedsync.channels.base import Unsurveyed
+
+        for survey in self.surveys:
+            token = READ_RANGE.set(rest)  # (in the thread that reads it)
+            try:
+                survey.told(quiet_read(self.config.source) if start < share.end else ())
+            except Unsurveyed:
+                _stop_shares()
+                raise
+            finally:
+                READ_RANGE.reset(token)
 
     # -- a row replayed
 
@@ -537,6 +578,11 @@ class Gate:
                     self._off(f"{self._whole} of the first {self._judged} rows could be made a column at a time")
                     return None
             return got
+        if isinstance(got, Exception):  # Unsurveyed: the shares are made again once the catalog is surveyed whole
+            _stop_shares()
+            self._unsurveyed = None
+            self._off("the share's families are not one after another")
+            raise got
         self._off(got if isinstance(got, str) else "the catalog's end")
         return None
 
@@ -554,6 +600,7 @@ class Gate:
             self.source.gate = None
             event("columnar", columnar=False, why=why)
         self.close()
+        self._survey_rest(self._unsurveyed)  # the rows made per row from here ask the surveys
 
     def close(self) -> None:
         """Stop the threads that make the batches (and wait for them), and let go of the run (the stream and the
@@ -583,17 +630,27 @@ class Gate:
         handing them on in order."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
+        from feedsync.channels.base import Unsurveyed
+
         try:
             make = self._maker()
             first = 0
+            share = self.share
+            offset, row, before = (share.start, share.first_row, share.lines_before) if share is not None else (0, 2, 1)
+            group = None  # a survey told each batch's families whole: the batches end where a family does
+            if self.surveys and "group_id" in self._targets:
+                group = self.header[self._targets.index("group_id")]
             pending: deque[Future[_Batch]] = deque()
             with ThreadPoolExecutor(self.workers, thread_name_prefix="feedsync-columnar") as pool:
-                for data, frame in _frames(self.config.source.path, self.share):
+                for data, frame in _frames(self.config.source.path, self.share, group):
                     if self._stop.is_set():
                         return
                     count = data.count(b"\n") + lone_crs(data)  # the csv module's lines: a CR alone ends one
                     count += not data.endswith((b"\n", b"\r"))
-                    pending.append(pool.submit(make, first, count, data, frame))
+                    at = (offset, row, before + first)  # where the piece begins, and where the next one does
+                    offset, row = offset + len(data), row + (frame.height if frame is not None else count)
+                    after = (offset, row, before + first + count)
+                    pending.append(pool.submit(make, first, count, data, frame, at, after))
                     first += count
                     if len(pending) >= self.workers and not self._put(pending.popleft().result()):
                         return
@@ -601,6 +658,8 @@ class Gate:
                     if not self._put(pending.popleft().result()):
                         return
             self._put("the catalog's end")
+        except Unsurveyed as exc:  # the share's families are not one after another: the catalog is surveyed whole
+            self._put(exc)
         except Exception as exc:  # anything the columnar stages cannot make: the rest is made per row
             self._put(f"{type(exc).__name__}: {exc}")
 
@@ -657,16 +716,38 @@ class Gate:
             *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
         ]
         whole = pl.all_horizontal(pl.col("exact"), *fates)
+        read = keys = None
+        if self.surveys:
+            from feedsync.columnar.survey import batch_variants as told_variants
+            from feedsync.sources.rowreader import compile_reader
 
-        def make(first: int, count: int, data: bytes, frame: Any) -> _Batch:
+            fields = _fields(targets)
+            read = compile_reader(str(self.config.source.path), self.header, fields, field_columns(self.header, fields),
+                                  ctx)  # fmt: skip
+            wanted = {key for survey in self.surveys for key in (survey._keys or ())}
+            keys = {t: name for t, name in zip(targets, self.header, strict=True) if name in wanted and t[:2] == "__"}
+
+        def make(
+            first: int, count: int, data: bytes, frame: Any, at: tuple[int, int, int], after: tuple[int, int, int]
+        ) -> _Batch:
             if frame is None or frame.width != len(targets):
+                if self._unsurveyed is not None:
+                    self._survey_rest(at)
                 return _unread(first, count)  # a piece the columnar side cannot read as CSV: made per row
             texts = _texts(data, frame)
-            frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
+            frame = raw = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             given = [text is not None for text in texts] if texts is not None else [False] * frame.height
             frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
             checked = exact_clean if utf8_clean(data) else exact
             frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=checked, **columns)
+            if self._unsurveyed is not None:  # the batch's families told before its columns are made
+                if texts is not None and None not in texts:
+                    told = told_variants(frame, raw, at[1] - 1, read, keys)
+                    for survey in self.surveys:
+                        survey.told(told)
+                    self._unsurveyed = after
+                else:  # a record Polars would write otherwise: its cells may not be the csv reader's
+                    self._survey_rest(at)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
             parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
@@ -728,20 +809,64 @@ class Gate:
         )
 
 
-def _frames(path: Path, share: ByteRange | None) -> Iterator[tuple[bytes, Any]]:
+def _stop_shares() -> None:
+    """The share's families cannot be surveyed a family ahead: the row split's other shares stop (``lookahead``)."""
+    from feedsync.lookahead import STOP
+
+    if STOP is not None:
+        STOP.set()
+
+
+def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> Iterator[tuple[bytes, Any]]:
     """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``CHUNK``
     bytes, each with its frame of texts (cells past the header's are left out; None: a piece Polars does not
-    read)."""
+    read). ``group``: the group id's column: a piece whose records are lines ends where a family does (the rows of
+    the group its last row has go to the next piece, unless they are all of it and ``_CARRIED`` bytes or more)."""
     import polars as pl
 
     from feedsync.columnar.read import pieces, read_piece, records
 
     with records(path, share) as (header, handle, _):
+        carry = b""
         for data in pieces(handle, CHUNK):
+            if carry:
+                data, carry = carry + data, b""
             try:
-                yield data, read_piece(header, data)
+                frame = read_piece(header, data)
             except pl.exceptions.PolarsError:
                 yield data, None
+                continue
+            if group is not None:
+                data, frame, carry = _family_cut(data, frame, group)
+                if frame is None:
+                    continue  # one family so far: read on
+            yield data, frame
+        if carry:
+            try:
+                yield carry, read_piece(header, carry)
+            except pl.exceptions.PolarsError:
+                yield carry, None
+
+
+_CARRIED = 4 * CHUNK
+"""Bytes of one family a piece holds at most (then it is cut inside the family)."""
+
+
+def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]:
+    """``data`` (its ``frame``) without the records of the family it ends with, and those records' bytes (the
+    frame None: the piece is one family); unchanged where its last row has no group or its records are not each a
+    line."""
+    from feedsync.columnar.read import family_tail
+
+    tail = family_tail(frame[group])
+    if not tail or not data.endswith(b"\n") or data.count(b"\n") != frame.height:
+        return data, frame, b""
+    if tail == frame.height:
+        return (data, frame, b"") if len(data) >= _CARRIED else (b"", None, data)
+    cut = len(data) - 1
+    for _ in range(tail):
+        cut = data.rfind(b"\n", 0, cut)
+    return data[: cut + 1], frame.head(frame.height - tail), data[cut + 1 :]
 
 
 def _texts(data: bytes, frame: Any) -> list[str | None] | None:

@@ -45,7 +45,7 @@ def batches(path: Path, chunk: int = CHUNK) -> Iterator[tuple[int, pl.DataFrame]
         for data in pieces(handle, chunk):
             batch = read_piece(header, data)
             frame = batch if carry is None else pl.concat([carry, batch])
-            tail = _family_tail(frame)
+            tail = family_tail(frame["group_id"]) if "group_id" in frame.columns else 0
             if frame.height > tail:
                 yield row, frame.head(frame.height - tail)
                 row += frame.height - tail
@@ -87,13 +87,13 @@ def pieces(handle: BinaryIO, chunk: int) -> Iterator[bytes]:
         yield data
 
 
-def _family_tail(frame: pl.DataFrame) -> int:
-    """How many rows at the end of ``frame`` belong to the group its last row belongs to: 0 when the last row has no
-    group; all of them when the frame is one family (carried whole to the next batch)."""
-    if "group_id" not in frame.columns or frame.height == 0:
+def family_tail(groups: pl.Series) -> int:
+    """How many rows at the end of ``groups`` (a piece's group ids) belong to the group its last row belongs to: 0
+    when the last row has no group; all of them when the piece is one family."""
+    if groups.len() == 0:
         return 0
-    last = frame["group_id"][-1]
+    last = groups[-1]
     if last is None:
         return 0
-    same = frame["group_id"].eq(last).fill_null(False).reverse()
-    return frame.height if same.all() else int(same.arg_min() or 0)
+    same = groups.eq(last).fill_null(False).reverse()
+    return groups.len() if same.all() else int(same.arg_min() or 0)

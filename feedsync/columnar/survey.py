@@ -11,7 +11,7 @@ tests/columnar/test_survey.py holds the survey's answers to those of the per-row
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -86,22 +86,34 @@ def variants(config: Config, targets: list[str], header: list[str], share: ByteR
                 raise Unread("a record the reader reads otherwise")
             frame = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             checked = exact_clean if utf8_clean(data) else exact
-            made = frame.select(checked.alias("__exact"), *picked, *(pl.col(t) for t in named))
-            owns = [(named[t], made[t].to_list()) for t in named]
-            cells = None
-            for at, (whole, id_, group, color, size, material, pattern) in enumerate(
-                made.select("__exact", "id", "group_id", *_AXES).iter_rows()
-            ):
-                if whole:
-                    attributes = {name: values[at] for name, values in owns if values[at]}
-                    yield Variant(id_, group, color, size, material, pattern, attributes)
-                    continue
-                if cells is None:
-                    cells = frame.select(pl.all().fill_null("")).rows()
-                product = read(row + 1 + at, list(cells[at]), _quiet)
-                if product is not None:
-                    yield product
+            made = frame.select(checked.alias("exact"), *picked, *(pl.col(t) for t in named))
+            yield from batch_variants(made, frame, row, read, named)
             row += frame.height
+
+
+def batch_variants(
+    made: pl.DataFrame, frame: pl.DataFrame, row: int, read: Callable[..., Any], named: dict[str, str]
+) -> list[Any]:
+    """A piece's variants as a family survey reads them (``made``: its normalized columns, with ``exact`` where a
+    row's are the per-row reader's; ``frame``: its cells, each record a line the csv reader reads into them;
+    ``row``: the row before its first; ``named``: the catalog's own columns a survey reads, by name): a ``Variant``
+    of each row ``exact``, the per-row reader's product of any other (None: none is made of it, not surveyed)."""
+    axes = [pl.col(a) if a in made.columns else pl.lit(None, pl.String).alias(a) for a in ("id", "group_id", *_AXES)]
+    picked = made.select(pl.col("exact").fill_null(False), *axes)
+    owns = [(name, made[t].to_list()) for t, name in named.items()]
+    found: list[Any] = []
+    cells = None
+    for at, (whole, id_, group, color, size, material, pattern) in enumerate(picked.iter_rows()):
+        if whole:
+            attributes = {name: values[at] for name, values in owns if values[at]}
+            found.append(Variant(id_, group, color, size, material, pattern, attributes))
+            continue
+        if cells is None:
+            cells = frame.select(pl.all().fill_null("")).rows()
+        product = read(row + 1 + at, list(cells[at]), _quiet)
+        if product is not None:
+            found.append(product)
+    return found
 
 
 def _quiet(diagnostic: Any) -> None:

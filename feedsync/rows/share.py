@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from feedsync.accounting import MissingFields
-from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
+from feedsync.channels.base import Encoder, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
 from feedsync.checks import VariantTracker
@@ -279,30 +279,16 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
 
 def _gate(job: Job, *, writes: bool) -> Any:
     """The share's columnar gate (None: its rows are made per row). An encoder that would survey the share a family
-    ahead surveys it first, as the stream would tell it (``Unsurveyed`` where it could not): the gate takes rows
-    before the stream reads them. A column at a time where the columns read the share, else per row."""
+    ahead is told the share's rows by the gate instead, a batch of whole families at a time before the batch is made
+    (``Gate.survey``; ``Unsurveyed`` where it could not, as the stream would raise it): the gate takes rows before the
+    stream reads them."""
     gate = job.columnar(job.source, writes) if job.columnar is not None else None  # (the reader under the share's)
     if gate is None:
         return None
-    from feedsync.columnar.survey import Unread  # (the gate imported Polars)
-    from feedsync.lookahead import STOP
-    from feedsync.sources import quiet_read
-
-    inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
-    try:
-        for channel in job.compiled:
-            encoder = job.encoders.get(channel.name)
-            if not isinstance(encoder, SurveyingEncoder) or encoder.family_feed() is None:
-                continue
-            try:
-                encoder.survey_ahead(gate.families)
-            except Unread:
-                encoder.survey_ahead(lambda: quiet_read(inner.config))
-    except BaseException as exc:
-        if isinstance(exc, Unsurveyed) and STOP is not None:
-            STOP.set()  # the other shares stop: all are made again once the catalog is surveyed whole
-        gate.close()
-        raise
+    for channel in job.compiled:
+        encoder = job.encoders.get(channel.name)
+        if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
+            gate.survey(encoder.survey_batches())
     return gate
 
 

@@ -3,7 +3,9 @@ split over processes, each share's rows a column at a time where it can (Polars 
 processes are forked, as in a real run), then in one process per row; prints what they did as JSON lines on the
 standard output (each share's ``columnar`` event, the ``rows`` events, whether the two runs wrote and found the same).
 
-    python -m tests.columnar.split_run DIRECTORY JOBS COMMAND CHUNK
+    python -m tests.columnar.split_run DIRECTORY JOBS COMMAND CHUNK [JUDGE]
+
+(``JUDGE``: the rows a gate judges the columns by, ``gate.JUDGE``.)
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def _documents(report: Any) -> dict[str, bytes]:
     }
 
 
-def main(directory: Path, jobs: int, command: str, chunk: int) -> None:
+def main(directory: Path, jobs: int, command: str, chunk: int, judge: int | None = None) -> None:
     from feedsync import pipeline, rows
     from feedsync.columnar import gate
     from feedsync.config import load_config
@@ -51,6 +53,8 @@ def main(directory: Path, jobs: int, command: str, chunk: int) -> None:
     assert "polars" not in sys.modules
     rows.MIN_ROWS = 1
     gate.MIN_BYTES, gate.SHARE_MIN_BYTES, gate.CHUNK = 0, 0, chunk
+    if judge is not None:
+        gate.JUDGE = judge
     log = logging.getLogger("feedsync.events")
     log.setLevel(logging.INFO)
     log.addHandler(_Lines())
@@ -77,4 +81,4 @@ def main(directory: Path, jobs: int, command: str, chunk: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    main(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), *map(int, sys.argv[5:6]))

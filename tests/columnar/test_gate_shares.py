@@ -24,9 +24,12 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
 
 
-def split_run(directory: Path, *, jobs: int = 3, command: str = "build", chunk: int = 4096) -> list[dict[str, Any]]:
+def split_run(
+    directory: Path, *, jobs: int = 3, command: str = "build", chunk: int = 4096, judge: int | None = None
+) -> list[dict[str, Any]]:
     """The events of the split run of ``directory``'s catalog, having asserted it made what one process makes."""
     args = [sys.executable, "-m", "tests.columnar.split_run", str(directory), str(jobs), command, str(chunk)]
+    args += [str(judge)] if judge is not None else []
     done = subprocess.run(args, capture_output=True, text=True, cwd=REPO, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
@@ -40,6 +43,11 @@ def _gated(events: list[dict[str, Any]]) -> list[int]:
     return [e["replayed"] for e in events if e["event"] == "columnar" and e.get("columnar") and "replayed" in e]
 
 
+def _surveyed_per_row(events: list[dict[str, Any]]) -> list[int]:
+    """The rows from which a share's gate told its survey the rest of the share per row."""
+    return [e["row"] for e in events if e["event"] == "columnar" and e.get("survey") == "per row"]
+
+
 def _rows(events: list[dict[str, Any]]) -> dict[str, Any]:
     return next(e for e in reversed(events) if e["event"] == "rows" and "split" in e)
 
@@ -51,6 +59,17 @@ def test_each_share_takes_its_rows_a_column_at_a_time(tmp_path: Path) -> None:
     assert _rows(events)["split"] and _rows(events)["shares"] == 3
     gated = _gated(events)
     assert len(gated) == 3 and all(taken > 40 for taken in gated), gated
+    assert not _surveyed_per_row(events)  # each batch's families told to the survey from its columns
+
+
+def test_a_share_s_batches_end_where_a_family_does(tmp_path: Path) -> None:
+    """Families of four variants in batches of about 14 rows: each batch ends where a family does (its last family
+    goes to the next batch), so every row of a share but its first family's is taken (that family's parent is
+    written by the first share's state; the share is made again from it where it must)."""
+    _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _families(240), header=HEADER)
+    gated = _gated(split_run(tmp_path, chunk=4096))
+    assert sum(gated) >= 240 - 3 * 4, gated
 
 
 def test_a_split_validate_finds_what_one_process_finds(tmp_path: Path) -> None:
@@ -110,6 +129,20 @@ def test_a_share_the_columns_do_not_survey_is_surveyed_per_row(tmp_path: Path) -
     (tmp_path / "products.csv").write_text("".join(lines), encoding="utf-8")
     events = split_run(tmp_path)
     assert len(_gated(events)) == 3
+    assert len(_surveyed_per_row(events)) == 1  # from the piece of that record on
+
+
+def test_a_share_whose_gate_goes_off_surveys_the_rest_per_row(tmp_path: Path) -> None:
+    """A share whose first rows are mostly made per row (findings ignored in them): its gate goes off after its
+    first batches, and the rows it did not tell its survey are surveyed per row before any is made per row."""
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    for index, row in enumerate(rows):
+        row["feedsync_ignore"] = "AMZ015" if index < 60 or index % 7 == 0 else ""
+    write_catalog(tmp_path / "products.csv", rows, header=[*HEADER, "feedsync_ignore"])
+    events = split_run(tmp_path, jobs=2, judge=8)
+    off = [e for e in events if e["event"] == "columnar" and e.get("columnar") is False and "first" in e.get("why", "")]
+    assert off and _surveyed_per_row(events), events
 
 
 def test_a_variant_that_names_another_parent_surveys_the_catalog_whole(tmp_path: Path) -> None:

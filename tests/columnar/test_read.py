@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import pairwise
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsync.columnar.gate import _lone, _texts, lines_alike
+from feedsync.columnar import gate as gate_module
+from feedsync.columnar.gate import _frames, _lone, _texts, lines_alike
 from feedsync.columnar.read import batches, read_piece, readable
 from feedsync.config import SourceConfig
 from feedsync.sources import open_source
@@ -63,6 +66,40 @@ def test_a_family_is_never_cut(tmp_path: Path) -> None:
     _write(path, [("G1", "Tee", "d")] * 30 + [("G2", "Tee", "d")] * 30 + [("", "Tee", "d")] + [("G3", "T", "d")] * 3)
     made = [(row, frame["group_id"].to_list()) for row, frame in batches(path, 40)]
     assert made == [(2, ["G1"] * 30), (32, ["G2"] * 30 + [None]), (63, ["G3"] * 3)]
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_ROW, max_size=40), st.integers(1, 120))
+def test_the_gate_s_pieces_end_where_a_family_does(
+    tmp_path: Path, rows: list[tuple[str, str, str]], chunk: int
+) -> None:
+    """The gate's pieces for a survey (``_frames`` with the group id's column) hold the file's records, each once, in
+    order; a piece whose records are each a line ends where a family does (the rows of the group its last row has go
+    to the next piece), unless the piece is one family of ``_CARRIED`` bytes or more."""
+    path = tmp_path / "products.csv"
+    _write(path, rows)
+    whole = path.read_bytes().split(b"\n", 1)[1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "CHUNK", chunk)
+        patch.setattr(gate_module, "_CARRIED", 4 * chunk)
+        made = list(_frames(path, None, "group_id"))
+    assert b"".join(data for data, _ in made) == whole
+    for (data, frame), (_, following) in pairwise(made):
+        if frame is None or frame.height == 0 or following is None or following.height == 0:
+            continue
+        lines = data.count(b"\n") == frame.height
+        last = frame["group_id"][-1]
+        if lines and last is not None and len(data) < 4 * chunk:
+            assert following["group_id"][0] != last, (data, frame, following)
+
+
+def test_a_family_goes_whole_to_the_next_piece(tmp_path: Path) -> None:
+    path = tmp_path / "products.csv"
+    _write(path, [("G1", "Tee", "d")] * 3 + [("G2", "Tee", "d")] * 4 + [("", "Mug", "d")] + [("G3", "T", "d")] * 2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "CHUNK", 40)  # about four records a piece
+        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
+    assert made == [["G1"] * 3, ["G2"] * 4 + [None], ["G3"] * 2]
 
 
 def test_row_numbers_are_the_per_row_readers(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from its variant), weight units the marketplace allows, and conditions in the de
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
@@ -76,7 +77,8 @@ class FamilySurvey:
     ``ahead``: nothing is read before the feed; the stream tells each family once all its variants are read
     (``family``, the rows read a family ahead). That answers as a read of the whole catalog while the families
     come one after another and no variant names another parent (``keys``); the first that does not raises
-    ``Unsurveyed``, and the catalog is surveyed whole."""
+    ``Unsurveyed``, and the catalog is surveyed whole. ``fed``: another engine tells it the rows, a batch of whole
+    families at a time (:meth:`told`), while the run asks it: the stream tells it nothing."""
 
     RECENT = 1024
     """Closed families whose first values are kept, should one come again."""
@@ -86,6 +88,8 @@ class FamilySurvey:
         # channel's overrides), or None when something else may (``family_keys``)
         self._keys = keys
         self.ahead = ahead
+        self.fed = False
+        self._lock = threading.Lock()  # ``told`` in one thread, ``answer`` and ``grouped`` in another
         self._rekeyed = keys is None  # a variant of the catalog has one of them
         self._open: tuple[str, dict[str, str], set[str]] | None = None  # group id, first values, axes that differ
         self._recent: dict[str, tuple[dict[str, str], set[str]]] = {}  # closed families, oldest first
@@ -144,6 +148,18 @@ class FamilySurvey:
         assert self.ahead
         self.family(products)
         self.ahead = False
+
+    def __getstate__(self) -> dict[str, Any]:  # a part's survey comes back from its process
+        return {name: value for name, value in self.__dict__.items() if name != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
+    def told(self, products: Iterable[Product]) -> None:
+        """Of a ``fed`` survey: :meth:`family` of a batch of the rows whose families are whole in it (its last one
+        closed: a family that goes on in the next batch raises ``Unsurveyed``), while another thread may ask."""
+        with self._lock:
+            self.family(products)
 
     def family(self, products: Iterable[Product]) -> None:
         """Survey ``products`` and close the family they end with: a part of the catalog, or (``ahead``) one family,
@@ -212,7 +228,10 @@ class FamilySurvey:
     def grouped(self, group_id: str | None) -> bool:
         """Whether the family's variants all came one after another and its parent is its own (its state can go
         once another family comes)."""
-        return bool(group_id) and not self._rekeyed and group_id not in self._scattered and group_id in self._closed
+        if not group_id:
+            return False
+        with self._lock:
+            return not self._rekeyed and group_id not in self._scattered and group_id in self._closed
 
     def axes(self, group_id: str | None) -> tuple[list[str], list[str]] | None:
         """(the variant fields the family differs by, in AXES order; the options mapped to none that differ), or
@@ -228,11 +247,12 @@ class FamilySurvey:
         """:meth:`axes` without the last answer kept: what another thread may ask while the run asks ``axes``."""
         differ: frozenset[str] | set[str] | None = None
         if group_id:
-            state = self._scattered.get(group_id)
-            if state is not None:
-                differ = state[1]
-            else:
-                differ = next((alike for alike, members in self._alike.items() if group_id in members), None)
+            with self._lock:
+                state = self._scattered.get(group_id)
+                if state is not None:
+                    differ = state[1]
+                else:
+                    differ = next((alike for alike, members in self._alike.items() if group_id in members), None)
         answer = None
         if differ:
             options = sorted(k.split(":", 1)[1] for k in differ if k.startswith("option:"))

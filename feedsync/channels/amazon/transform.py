@@ -207,9 +207,17 @@ class AmazonEncoder:
         read.read_ahead(catalog())
         self._survey = read
 
+    def survey_batches(self) -> FamilySurvey:
+        survey = self._survey
+        assert survey is not None and survey.ahead
+        fed = FamilySurvey(survey._keys, ahead=True)
+        fed.fed = True
+        self._survey = fed
+        return fed
+
     def family_feed(self) -> FamilyFeed | None:
         survey = self._survey
-        return survey if survey is not None and survey.ahead else None
+        return survey if survey is not None and survey.ahead and not survey.fed else None
 
     def _text(self, value: str) -> list[dict[str, Any]]:
         return [{"value": value, "language_tag": self._language, "marketplace_id": self._market}]
