@@ -576,8 +576,9 @@ class Attributes:
                 return None
             taken: list[str] = []
             if checker is not None:
-                taken, unmapped = parent_facts(attributes, parts["facts"], checker)
-                if unmapped or not checker.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
+                asked = _Verdicts(checker)
+                taken, unmapped = parent_facts(attributes, parts["facts"], asked)  # type: ignore[arg-type]
+                if unmapped or not asked.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
                     return None
             if any("," in n or "\x00" in n for n in taken):
                 return None
@@ -611,3 +612,23 @@ class Attributes:
         found = complete(shape)
         checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
         return pl.all_horizontal(checks).fill_null(False)
+
+
+class _Verdicts:
+    """A checker's ``missing`` and ``valid`` (``parent_facts`` asks them), ``valid`` answered again without asking
+    for the dict it judged last while no entry was added to it since (the facts a parent takes are only added)."""
+
+    __slots__ = ("_last", "_valid", "missing")
+
+    def __init__(self, checker: Any) -> None:
+        self.missing = checker.missing
+        self._valid = checker.valid
+        self._last: tuple[Any, int, bool] | None = None
+
+    def valid(self, instance: dict[str, Any]) -> bool:
+        last = self._last
+        if last is not None and last[0] is instance and last[1] == len(instance):
+            return last[2]
+        verdict = bool(self._valid(instance))
+        self._last = (instance, len(instance), verdict)
+        return verdict

@@ -171,6 +171,34 @@ def _first_answers(frame: pl.DataFrame, ask: _Ask) -> pl.Expr:
     return column if none is None else pl.when(ask.group.is_null()).then(pl.lit(none, ask.dtype)).otherwise(column)
 
 
+def shared_lets(compilers: list[Compiler]) -> list[pl.Expr]:
+    """The ``let`` columns that two or more of ``compilers`` make alike of a batch's normalized columns alone (the
+    same tree, reading no column a compiler makes): each is to be made once on the batch before the compilers run
+    (returned, named as the first compiler's column), and every compiler's own column of it then reads that one
+    (a copy of the column, no work). Called before the compilers' first batch."""
+    first: dict[bytes, tuple[str, pl.Expr]] = {}
+    uses: dict[bytes, list[tuple[Compiler, int]]] = {}
+    for compiler in compilers:
+        for index, (name, e) in enumerate(compiler.lets):
+            if any(root.startswith("__") for root in e.meta.root_names()):
+                continue  # it reads a column made for this compiler
+            try:
+                key = e.meta.serialize()
+            except pl.exceptions.PolarsError:
+                continue
+            first.setdefault(key, (name, e))
+            uses.setdefault(key, []).append((compiler, index))
+    made = []
+    for key, places in uses.items():
+        if len({id(compiler) for compiler, _ in places}) < 2:
+            continue
+        name, e = first[key]
+        made.append(e.alias(name))
+        for compiler, index in places:
+            compiler.lets[index] = (compiler.lets[index][0], pl.col(name))
+    return made
+
+
 class Compiler:
     """A channel's fields compiled once per run into expressions over a batch's columns (``run`` makes the columns
     they read, batch by batch), with the guards of the rows they are exact for."""

@@ -663,10 +663,11 @@ class Gate:
         except Exception as exc:  # anything the columnar stages cannot make: the rest is made per row
             self._put(f"{type(exc).__name__}: {exc}")
 
-    def _maker(self) -> Callable[[int, int, bytes, Any], _Batch]:
+    def _maker(self) -> Callable[..., _Batch]:
         """What makes a piece's batch (its expressions made once)."""
         import polars as pl
 
+        from feedsync.columnar.fields import shared_lets
         from feedsync.columnar.listings import Listings
         from feedsync.columnar.listings import columns as listing_columns
         from feedsync.columnar.source import _BAD, normalized
@@ -716,6 +717,7 @@ class Gate:
             *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
         ]
         whole = pl.all_horizontal(pl.col("exact"), *fates)
+        shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
         read = keys = None
         if self.surveys:
             from feedsync.columnar.survey import batch_variants as told_variants
@@ -748,6 +750,8 @@ class Gate:
                     self._unsurveyed = after
                 else:  # a record Polars would write otherwise: its cells may not be the csv reader's
                     self._survey_rest(at)
+            if shared:
+                frame = frame.with_columns(shared)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
             parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
