@@ -13,6 +13,7 @@ kind not translated here, raises ``NotColumnar``: the channel stays on the per-r
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -171,32 +172,52 @@ def _first_answers(frame: pl.DataFrame, ask: _Ask) -> pl.Expr:
     return column if none is None else pl.when(ask.group.is_null()).then(pl.lit(none, ask.dtype)).otherwise(column)
 
 
-def shared_lets(compilers: list[Compiler]) -> list[pl.Expr]:
-    """The ``let`` columns that two or more of ``compilers`` make alike of a batch's normalized columns alone (the
-    same tree, reading no column a compiler makes): each is to be made once on the batch before the compilers run
-    (returned, named as the first compiler's column), and every compiler's own column of it then reads that one
-    (a copy of the column, no work). Called before the compilers' first batch."""
-    first: dict[bytes, tuple[str, pl.Expr]] = {}
-    uses: dict[bytes, list[tuple[Compiler, int]]] = {}
-    for compiler in compilers:
-        for index, (name, e) in enumerate(compiler.lets):
-            if any(root.startswith("__") for root in e.meta.root_names()):
-                continue  # it reads a column made for this compiler
-            try:
-                key = e.meta.serialize()
-            except pl.exceptions.PolarsError:
+def shared_lets(compilers: list[Compiler]) -> list[list[pl.Expr]]:
+    """The ``let`` columns that two or more of ``compilers`` make alike (the same tree, reading a batch's normalized
+    columns and such shared columns alone): each is to be made once on the batch before the compilers run (returned
+    in steps, each step's columns reading only earlier steps', each column named as its first compiler's), and
+    every compiler's own column of it then reads that one (a copy of the column, no work). Called before the
+    compilers' first batch."""
+    canonical: dict[str, str] = {}  # a compiler's let column -> the shared column it reads
+    steps: list[list[pl.Expr]] = []
+    while True:
+        found: dict[str, list[tuple[Compiler, int]]] = {}
+        for compiler in compilers:
+            for index, (name, e) in enumerate(compiler.lets):
+                if name in canonical:
+                    continue
+                key = _shared_key(e, canonical)
+                if key is not None:
+                    found.setdefault(key, []).append((compiler, index))
+        step = []
+        for key, places in found.items():
+            if len({id(compiler) for compiler, _ in places}) < 2:
                 continue
-            first.setdefault(key, (name, e))
-            uses.setdefault(key, []).append((compiler, index))
-    made = []
-    for key, places in uses.items():
-        if len({id(compiler) for compiler, _ in places}) < 2:
-            continue
-        name, e = first[key]
-        made.append(e.alias(name))
-        for compiler, index in places:
-            compiler.lets[index] = (compiler.lets[index][0], pl.col(name))
-    return made
+            name = places[0][0].lets[places[0][1]][0]
+            step.append(pl.Expr.deserialize(io.StringIO(key), format="json").alias(name))
+            for compiler, index in places:
+                canonical[compiler.lets[index][0]] = name
+        if not step:
+            break
+        steps.append(step)
+    for compiler in compilers:
+        compiler.lets = [(name, pl.col(canonical[name]) if name in canonical else e) for name, e in compiler.lets]
+    return steps
+
+
+def _shared_key(e: pl.Expr, canonical: Mapping[str, str]) -> str | None:
+    """The tree of ``e`` with the shared columns it reads named as they are shared (a text: alike for alike trees),
+    or None where it reads a column a compiler makes that is not shared, or Polars does not serialize it."""
+    roots = [root for root in e.meta.root_names() if root.startswith("__")]
+    if any(root not in canonical for root in roots):
+        return None
+    try:
+        key = e.meta.serialize(format="json")
+    except pl.exceptions.PolarsError:
+        return None
+    for root in set(roots):
+        key = key.replace(f'"Column":"{root}"', f'"Column":"{canonical[root]}"')
+    return key
 
 
 class Compiler:

@@ -750,8 +750,8 @@ class Gate:
                     self._unsurveyed = after
                 else:  # a record Polars would write otherwise: its cells may not be the csv reader's
                     self._survey_rest(at)
-            if shared:
-                frame = frame.with_columns(shared)
+            for step in shared:
+                frame = frame.with_columns(step)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
             parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
