@@ -277,6 +277,9 @@ class Gate:
     _unsurveyed: tuple[int, int, int] | None = None
     """Where the rows not yet told to ``surveys`` begin: the byte, its row number and the lines before it (None: all
     told, or no survey)."""
+    _unsurveyable: Exception | None = None
+    """``Unsurveyed``, raised where the batches are made (a survey told a family again): the reader raises it as
+    soon as it meets it or the gate goes off, whichever is first (the surveys are told no more)."""
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(min(_AHEAD, self.workers))
@@ -441,6 +444,7 @@ class Gate:
     def end(self) -> None:
         self._flush()
         self.close()
+        self._unsurveyable_raised()
         self._survey_rest(self._unsurveyed)
         event("columnar", columnar=self.on, replayed=self.replayed)
 
@@ -579,10 +583,7 @@ class Gate:
                     return None
             return got
         if isinstance(got, Exception):  # Unsurveyed: the shares are made again once the catalog is surveyed whole
-            _stop_shares()
-            self._unsurveyed = None
-            self._off("the share's families are not one after another")
-            raise got
+            self._off("the share's families are not one after another")  # (raises it)
         self._off(got if isinstance(got, str) else "the catalog's end")
         return None
 
@@ -600,7 +601,16 @@ class Gate:
             self.source.gate = None
             event("columnar", columnar=False, why=why)
         self.close()
+        self._unsurveyable_raised()
         self._survey_rest(self._unsurveyed)  # the rows made per row from here ask the surveys
+
+    def _unsurveyable_raised(self) -> None:
+        """Raise the ``Unsurveyed`` met where the batches are made (the threads that make them are stopped)."""
+        failed = self._unsurveyable
+        if failed is not None:
+            self._unsurveyed, self._unsurveyable = None, None
+            _stop_shares()
+            raise failed
 
     def close(self) -> None:
         """Stop the threads that make the batches (and wait for them), and let go of the run (the stream and the
@@ -659,6 +669,7 @@ class Gate:
                         return
             self._put("the catalog's end")
         except Unsurveyed as exc:  # the share's families are not one after another: the catalog is surveyed whole
+            self._unsurveyable = exc  # (raised by the reader, even where the gate goes off before it meets it)
             self._put(exc)
         except Exception as exc:  # anything the columnar stages cannot make: the rest is made per row
             self._put(f"{type(exc).__name__}: {exc}")

@@ -5,7 +5,8 @@ standard output (each share's ``columnar`` event, the ``rows`` events, whether t
 
     python -m tests.columnar.split_run DIRECTORY JOBS COMMAND CHUNK [JUDGE]
 
-(``JUDGE``: the rows a gate judges the columns by, ``gate.JUDGE``.)
+(``JUDGE``: the rows a gate judges the columns by, ``gate.JUDGE``; ``SPLIT_RUN_SLOW=SECONDS`` in the environment: the
+reader takes each batch but the first that much later, so that the batches are made ahead of it.)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,16 @@ def main(directory: Path, jobs: int, command: str, chunk: int, judge: int | None
     gate.MIN_BYTES, gate.SHARE_MIN_BYTES, gate.CHUNK = 0, 0, chunk
     if judge is not None:
         gate.JUDGE = judge
+    slow = float(os.environ.get("SPLIT_RUN_SLOW", "0"))
+    if slow:
+        taken = gate.Gate._next
+
+        def late(self: gate.Gate) -> Any:
+            if self.batch is not None:
+                time.sleep(slow)
+            return taken(self)
+
+        gate.Gate._next = late  # type: ignore[method-assign]
     log = logging.getLogger("feedsync.events")
     log.setLevel(logging.INFO)
     log.addHandler(_Lines())
