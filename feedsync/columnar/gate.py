@@ -450,10 +450,10 @@ class Gate:
 
     def _survey_rest(self, at: tuple[int, int, int] | None) -> None:
         """Tell ``surveys`` the share's rows from ``at`` on (the byte, its row number, the lines before it) as the
-        per-row reader reads them; then the surveys are told no more. None: nothing is left untold."""
+        per-row reader reads them; then the surveys are told no more. None: nothing is left untold. (Where it fails,
+        the rows stay untold: told again, a survey raises ``Unsurveyed`` rather than answer of half of them.)"""
         if at is None:
             return
-        self._unsurveyed = None
         share = self.share
         assert share is not None
         start, row, lines = at
@@ -471,6 +471,7 @@ class Gate:
                 raise
             finally:
                 READ_RANGE.reset(token)
+        self._unsurveyed = None
 
     # -- a row replayed
 
@@ -572,6 +573,11 @@ class Gate:
         first: the items' bytes a batch made are let go with it (memory stays that of a batch, however few rows are
         made per row)."""
         self._flush()
+        if self.surveys and _shares_stopped():  # another share's families cannot be surveyed ahead: all made again
+            from feedsync.channels.base import Unsurveyed
+
+            self._unsurveyable = Unsurveyed("the families of another share are not one after another")
+            self._off("another share's families are not one after another")  # (raises it)
         got = self._queue.get()
         if isinstance(got, _Batch):
             self.batch = got
@@ -583,7 +589,7 @@ class Gate:
                     return None
             return got
         if isinstance(got, Exception):  # Unsurveyed: the shares are made again once the catalog is surveyed whole
-            self._off("the share's families are not one after another")  # (raises it)
+            self._off(f"the share is not surveyed a family ahead: {got}")  # (raises it)
         self._off(got if isinstance(got, str) else "the catalog's end")
         return None
 
@@ -824,6 +830,13 @@ class Gate:
         )
 
 
+def _shares_stopped() -> bool:
+    """Whether another share of the row split set ``lookahead.STOP``."""
+    from feedsync.lookahead import STOP
+
+    return bool(STOP)
+
+
 def _stop_shares() -> None:
     """The share's families cannot be surveyed a family ahead: the row split's other shares stop (``lookahead``)."""
     from feedsync.lookahead import STOP
@@ -836,7 +849,7 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
     """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``CHUNK``
     bytes, each with its frame of texts (cells past the header's are left out; None: a piece Polars does not
     read). ``group``: the group id's column: a piece whose records are lines ends where a family does (the rows of
-    the group its last row has go to the next piece, unless they are all of it and ``_CARRIED`` bytes or more)."""
+    the last group a row has go to the next piece, unless they are all of it and ``_CARRIED`` pieces or more)."""
     import polars as pl
 
     from feedsync.columnar.read import pieces, read_piece, records
@@ -863,21 +876,26 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
                 yield carry, None
 
 
-_CARRIED = 4 * CHUNK
-"""Bytes of one family a piece holds at most (then it is cut inside the family)."""
+_CARRIED = 4
+"""Pieces (``CHUNK`` bytes) of one family a piece holds at most: a longer family is cut (its share is then surveyed
+whole, as a family told again)."""
 
 
 def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]:
-    """``data`` (its ``frame``) without the records of the family it ends with, and those records' bytes (the
-    frame None: the piece is one family); unchanged where its last row has no group or its records are not each a
-    line."""
-    from feedsync.columnar.read import family_tail
+    """``data`` (its ``frame``) without the records of the family it ends with (the last group id a row has, as the
+    reader reads it, with the rows of no group among and after its rows), and those records' bytes (the frame None:
+    the piece is one family); unchanged where no row has a group or its records are not each a line."""
+    import polars as pl
 
-    tail = family_tail(frame[group])
+    from feedsync.columnar.read import family_tail
+    from feedsync.columnar.text import stripped
+
+    groups = frame.select(stripped(pl.col(group)))[group]  # as the reader reads a group id
+    tail = family_tail(groups, among=True)
     if not tail or not data.endswith(b"\n") or data.count(b"\n") != frame.height:
         return data, frame, b""
     if tail == frame.height:
-        return (data, frame, b"") if len(data) >= _CARRIED else (b"", None, data)
+        return (data, frame, b"") if len(data) >= _CARRIED * CHUNK else (b"", None, data)
     cut = len(data) - 1
     for _ in range(tail):
         cut = data.rfind(b"\n", 0, cut)

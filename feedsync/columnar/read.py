@@ -87,9 +87,18 @@ def pieces(handle: BinaryIO, chunk: int) -> Iterator[bytes]:
         yield data
 
 
-def family_tail(groups: pl.Series) -> int:
+def family_tail(groups: pl.Series, *, among: bool = False) -> int:
     """How many rows at the end of ``groups`` (a piece's group ids) belong to the group its last row belongs to: 0
-    when the last row has no group; all of them when the piece is one family."""
+    when the last row has no group; all of them when the piece is one family. ``among``: the rows of no group count
+    as the family's where they come among or after its rows (a family's variants come one after another, with the
+    variants of no group among them): the tail is that of the last group any row has."""
+    if among:
+        named = groups.drop_nulls()
+        if named.len() == 0:
+            return 0
+        last = named[-1]
+        same = (groups.eq(last) | groups.is_null()).reverse()
+        return groups.len() if same.all() else int(same.arg_min() or 0)
     if groups.len() == 0:
         return 0
     last = groups[-1]
