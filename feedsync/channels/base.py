@@ -232,11 +232,6 @@ class SurveyingEncoder(Protocol):
         share, a batch of whole families at a time, before it makes them (``FamilySurvey.told``); the stream tells it
         nothing (the engine takes the share's rows before the stream reads them)."""
 
-    def survey_ahead(self, catalog: Callable[[], Iterable[Product]]) -> None:
-        """Of an encoder told to survey a family ahead (``family_feed``): survey ``catalog()`` (a row split's share)
-        now, as the stream would tell it family by family (``Unsurveyed`` where it could not), and be told no more
-        (the share's rows are taken by another engine before the stream reads them)."""
-
 
 @dataclass(frozen=True, slots=True)
 class ChannelSpec:

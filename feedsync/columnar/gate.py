@@ -737,7 +737,7 @@ class Gate:
         shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
         read = keys = None
         if self.surveys:
-            from feedsync.columnar.survey import batch_variants as told_variants
+            from feedsync.columnar.survey import batch_variants
             from feedsync.sources.rowreader import compile_reader
 
             fields = _fields(targets)
@@ -761,7 +761,7 @@ class Gate:
             frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=checked, **columns)
             if self._unsurveyed is not None:  # the batch's families told before its columns are made
                 if texts is not None and None not in texts:
-                    told = told_variants(frame, raw, at[1] - 1, read, keys)
+                    told = batch_variants(frame, raw, at[1] - 1, read, keys)
                     for survey in self.surveys:
                         survey.told(told)
                     self._unsurveyed = after

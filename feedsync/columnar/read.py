@@ -92,17 +92,8 @@ def family_tail(groups: pl.Series, *, among: bool = False) -> int:
     when the last row has no group; all of them when the piece is one family. ``among``: the rows of no group count
     as the family's where they come among or after its rows (a family's variants come one after another, with the
     variants of no group among them): the tail is that of the last group any row has."""
-    if among:
-        named = groups.drop_nulls()
-        if named.len() == 0:
-            return 0
-        last = named[-1]
-        same = (groups.eq(last) | groups.is_null()).reverse()
-        return groups.len() if same.all() else int(same.arg_min() or 0)
-    if groups.len() == 0:
+    named = groups.drop_nulls() if among else groups
+    if named.len() == 0 or named[-1] is None:
         return 0
-    last = groups[-1]
-    if last is None:
-        return 0
-    same = groups.eq(last).fill_null(False).reverse()
+    same = groups.eq(named[-1]).fill_null(among).reverse()  # a row of no group: the family's where ``among``
     return groups.len() if same.all() else int(same.arg_min() or 0)

@@ -159,7 +159,9 @@ def _xml_escaped(e: pl.Expr) -> pl.Expr:
 
 def _where_held(e: pl.Expr, held: str, make: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
     """``make(e)`` of a column ``e`` where a text holds a character of the class ``held`` (else the text as it is:
-    a batch none of whose texts holds one is not made again); of another expression, ``make(e)``."""
+    a batch none of whose texts holds one is not made again); of another expression, ``make(e)``. Not
+    :func:`only_where`, which makes ``make`` of the rows that need it alone: its gathers cost more than an escape of
+    the whole column where only some batches need one (Google's item text 13.4 ms a batch here, 18.6 ms so)."""
     if not e.meta.is_column():
         return make(e)  # (it would be made twice)
     return pl.when(e.str.contains(held)).then(make(e)).otherwise(e)

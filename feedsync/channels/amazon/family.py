@@ -141,14 +141,6 @@ class FamilySurvey:
             self._rekeyed = self._rekeyed or survey._rekeyed
         return again
 
-    def read_ahead(self, products: Iterable[Product]) -> None:
-        """Survey ``products`` (a row split's share, in order) at once as the stream would tell them family by family
-        (``Unsurveyed`` where it could not): the survey then answers for them all and is told no more (another
-        engine takes some of the rows before the stream reads them)."""
-        assert self.ahead
-        self.family(products)
-        self.ahead = False
-
     def __getstate__(self) -> dict[str, Any]:  # a part's survey comes back from its process
         return {name: value for name, value in self.__dict__.items() if name != "_lock"}
 

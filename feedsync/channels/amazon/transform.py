@@ -200,13 +200,6 @@ class AmazonEncoder:
             survey.read(catalog, parts)
         self._survey = survey
 
-    def survey_ahead(self, catalog: Callable[[], Iterable[Product]]) -> None:
-        survey = self._survey
-        assert survey is not None and survey.ahead
-        read = FamilySurvey(survey._keys, ahead=True)
-        read.read_ahead(catalog())
-        self._survey = read
-
     def survey_batches(self) -> FamilySurvey:
         survey = self._survey
         assert survey is not None and survey.ahead
