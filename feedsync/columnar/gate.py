@@ -330,8 +330,9 @@ class Gate:
                 assert isinstance(encoder, AmazonEncoder)
                 if encoder._survey is not None:
                     made.survey.append(encoder._survey.answer)
-                keeps = stream.findings.keeps
-                replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, stream.report.add,
+                keeps = stream.findings.keeps_of
+                told = stream.report.diagnostics.append_fields
+                replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, told,
                                 sink.channel.origins)  # fmt: skip
                 write = writer.write_encoded if writer is not None else None  # type: ignore[union-attr]
                 code = GTIN_CODES.get(sink.channel.spec.name)

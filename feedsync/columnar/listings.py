@@ -30,9 +30,7 @@ from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import amazon_notes, gtin_refused, quick_pass
-from feedsync.diagnostics import Diagnostic
-from feedsync.diagnostics.codes import make
-from feedsync.diagnostics.diagnostic import located
+from feedsync.diagnostics.codes import CODES
 
 MAX_TYPES = 4
 """Product types of a definitions folder made a column at a time (each a stage over every row); a folder with more is
@@ -242,8 +240,11 @@ class Replay:
     channel: str
     defined: bool
     writes: bool
-    keeps: Callable[[Diagnostic], bool]
-    add: Callable[[Diagnostic], None]
+    keeps: Callable[[str, str | None, str | None], bool]
+    """Whether the run keeps a finding of (code, channel, product id): ``DiagnosticFilter.keeps_of``."""
+    add: Callable[[tuple[Any, ...]], None]
+    """Tell a finding as its fields (``Findings.append_fields``: the rows taken tell AMZ015 by the hundred
+    thousand)."""
     origins: Mapping[str, str]
     """The channel's fields' model fields (``CompiledChannel.origins``): where a finding of a field points."""
     path: str = ""
@@ -305,12 +306,12 @@ class Replay:
         for name in kept:  # in the order the parent took them
             if name in named:
                 code, field, value, text = differs_note(name, rows.skus[at], parent, first)
-                location = located(self.path, row, self.columns, self.origins.get(field))
-                finding = make(
-                    code, text, channel=self.channel, product_id=item_id, field=field, value=value, location=location
-                )
-                if self.keeps(finding):
-                    self.add(finding)
+                if self.keeps(code, self.channel, item_id):  # as ``make`` would make it, as its fields
+                    origin = self.origins.get(field)
+                    column = self.columns.get(origin) if origin else None
+                    where = (self.path, row, None, None) if column is None else (self.path, row, column[1], column[0])
+                    info = CODES[code]
+                    self.add((code, info.name, info.severity.value, text, self.channel, item_id, field, value, where))
 
 
 class _Facts(Mapping[str, Any]):

@@ -129,14 +129,15 @@ def finding_fields(diagnostic: Diagnostic) -> tuple[Any, ...]:
     return (*fields, location_fields(d.location))
 
 
-_SEVERITIES = {severity.value: severity for severity in Severity}
+SEVERITIES = {severity.value: severity for severity in Severity}
+"""Each severity of its text (as ``finding_fields`` holds it)."""
 
 
 def from_fields(fields: Sequence[Any]) -> Diagnostic:
     """The finding ``finding_fields`` gave ``fields`` of (equal to it)."""
     code, name, severity, message, channel, product_id, field, value, at = fields
     location = None if at is None else new_location(*at)
-    return new_diagnostic(code, name, _SEVERITIES[severity], message, channel, product_id, field, value, location)
+    return new_diagnostic(code, name, SEVERITIES[severity], message, channel, product_id, field, value, location)
 
 
 Emit = Callable[[Diagnostic], None]

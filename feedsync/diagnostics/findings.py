@@ -5,7 +5,12 @@ A catalog with bad data can have a finding for every few variants: a million var
 keeps the latest ``keep`` in memory and moves the earlier ones, pickled in batches, to an anonymous temporary file
 (gone when the process ends, whatever ends it); reading them is iterating, which reads the batches back one at a
 time. It behaves as the list it replaces for what the project does with it: append, extend, iterate (again and
-again), len, index and slice, compare with a list, pickle."""
+again), len, index and slice, compare with a list, pickle.
+
+A finding made by the hundred thousand (the AMZ015 findings of rows the columnar gate takes) can be appended as its
+fields (``append_fields``: ``finding_fields``'s tuple) and stays that tuple until it is read: spilled, it is pickled
+and rendered as it is; read, it is the finding those fields make. Nothing that reads the findings tells the two
+apart."""
 
 from __future__ import annotations
 
@@ -17,15 +22,20 @@ from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from typing import IO, Any, NamedTuple, overload
 
-from feedsync.diagnostics.diagnostic import Diagnostic, Severity, finding_fields, from_fields
+from feedsync.diagnostics.diagnostic import SEVERITIES, Diagnostic, Severity, finding_fields, from_fields
 
 KEEP = 1000
 """Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
 each as objects, a few hundred KB in all (a batch of them pickles in about a millisecond)."""
 
 
-Render = Callable[[list[Diagnostic]], str]
-"""Findings -> the report's lines for them, joined by newlines (``renderers.concise.render_lines``)."""
+Fields = tuple[Any, ...]
+"""A finding as its fields (``finding_fields``)."""
+Kept = Diagnostic | Fields
+"""A finding as ``Findings`` holds it in memory: the object, or its fields (``Findings.append_fields``)."""
+Render = Callable[[list[Kept]], str]
+"""Findings (objects or fields) -> the report's lines for them, joined by newlines
+(``renderers.concise.render_lines``)."""
 
 
 class _Batch(NamedTuple):
@@ -45,7 +55,7 @@ class Findings:
     __slots__ = ("_batches", "_end", "_keep", "_memory", "_pid", "_severities", "_spilled", "_spool", "render")
 
     def __init__(self, items: Iterable[Diagnostic] = (), *, keep: int | None = None) -> None:
-        self._memory: list[Diagnostic] = []
+        self._memory: list[Kept] = []
         self._spool: IO[bytes] | None = None
         self._pid = 0  # the process that made the spool: a forked process writes to a spool of its own
         self._end = 0
@@ -72,6 +82,16 @@ class Findings:
         self._memory.append(diagnostic)
         severities = self._severities
         severities[diagnostic.severity] = severities.get(diagnostic.severity, 0) + 1
+        if len(self._memory) >= 2 * self._keep:
+            self._spill(len(self._memory) - self._keep)
+
+    def append_fields(self, fields: Fields) -> None:
+        """Append the finding ``from_fields(fields)`` makes, kept as those fields until it is read (a finding made
+        by the hundred thousand is then never an object: it is pickled and rendered from them)."""
+        self._memory.append(fields)
+        severity = SEVERITIES[fields[2]]
+        severities = self._severities
+        severities[severity] = severities.get(severity, 0) + 1
         if len(self._memory) >= 2 * self._keep:
             self._spill(len(self._memory) - self._keep)
 
@@ -118,7 +138,8 @@ class Findings:
             for severity, count in batch.severities.items():
                 self._severities[severity] = self._severities.get(severity, 0) + count
             moved.add(id(batch.spool))
-        self.extend(filter(kept, other._memory) if kept is not None else other._memory)
+        held = _objects(other._memory)
+        self.extend(filter(kept, held) if kept is not None else held)
         for spool in {id(b.spool): b.spool for b in other._batches if id(b.spool) not in moved}.values():
             spool.close()  # read whole: no batch of this object's lies there
         other._batches, other._memory, other._spilled, other._severities, other._spool = [], [], 0, {}, None
@@ -126,7 +147,7 @@ class Findings:
     def __iter__(self) -> Iterator[Diagnostic]:
         for batch in self._spilled_batches():
             yield from batch
-        yield from list(self._memory)
+        yield from _objects(self._memory)
 
     def lines(self, render: Render) -> Iterator[str]:
         """The findings' lines as ``render`` makes them, in order, a batch at a time (each a text of one or more
@@ -157,7 +178,7 @@ class Findings:
             start, stop, step = index.indices(len(self))
             if start >= self._spilled and step == 1:  # the latest findings: no need to read the spool
                 # (an empty slice's stop may lie before its start: before the memory too, never counted from its end)
-                return self._memory[start - self._spilled : max(start, stop) - self._spilled]
+                return _objects(self._memory[start - self._spilled : max(start, stop) - self._spilled])
             if stop <= self._keep and step == 1 and start == 0:  # the first few
                 return self._head(stop)
             return list(self)[index]
@@ -165,7 +186,7 @@ class Findings:
         if not 0 <= position < len(self):
             raise IndexError("finding index out of range")
         if position >= self._spilled:
-            return self._memory[position - self._spilled]
+            return _objects([self._memory[position - self._spilled]])[0]
         return self._head(position + 1)[position]
 
     def _head(self, count: int) -> list[Diagnostic]:
@@ -219,11 +240,17 @@ class Findings:
             spool.close()
 
 
-def _packed(batch: list[Diagnostic]) -> bytes:
+def _packed(batch: list[Kept]) -> bytes:
     """A batch of findings as it lies on disk: each finding's fields (``finding_fields``), pickled. Texts, numbers
     and tuples are pickled in C: several times quicker than the objects, each of which pickle asks for its
     ``__reduce__``."""
-    return pickle.dumps([*map(finding_fields, batch)], protocol=pickle.HIGHEST_PROTOCOL)
+    fields = [kept if type(kept) is tuple else finding_fields(kept) for kept in batch]  # type: ignore[arg-type]
+    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _objects(batch: list[Kept]) -> list[Diagnostic]:
+    """The findings held, each an object (those kept as fields made of them)."""
+    return [from_fields(kept) if type(kept) is tuple else kept for kept in batch]  # type: ignore[misc,arg-type]
 
 
 def _unpacked(data: bytes) -> list[Diagnostic]:
@@ -263,12 +290,12 @@ def _read(spool: IO[bytes], offset: int, length: int) -> bytes:
     return b"".join(parts)
 
 
-def _counted(batch: list[Diagnostic]) -> dict[Severity, int]:
-    return dict(Counter(d.severity for d in batch))
+def _counted(batch: list[Kept]) -> dict[Severity, int]:
+    return dict(Counter(SEVERITIES[k[2]] if type(k) is tuple else k.severity for k in batch))  # type: ignore[union-attr]
 
 
-def _codes(batch: list[Diagnostic]) -> frozenset[str]:
-    return frozenset(d.code for d in batch)
+def _codes(batch: list[Kept]) -> frozenset[str]:
+    return frozenset(k[0] if type(k) is tuple else k.code for k in batch)  # type: ignore[union-attr]
 
 
 def _listed(items: list[Diagnostic], keep: int) -> Findings:

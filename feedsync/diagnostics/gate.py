@@ -56,13 +56,17 @@ class DiagnosticFilter:
     items: dict[str, Selection] = field(default_factory=dict)
 
     def keeps(self, diagnostic: Diagnostic) -> bool:
-        if not self.run.keeps(diagnostic.code):
+        return self.keeps_of(diagnostic.code, diagnostic.channel, diagnostic.product_id)
+
+    def keeps_of(self, code: str, channel: str | None, product_id: str | None) -> bool:
+        """``keeps`` of a finding with these fields (made of them only if kept)."""
+        if not self.run.keeps(code):
             return False
-        channel = self.channels.get(diagnostic.channel or "")
-        if channel is not None and not channel.keeps(diagnostic.code):
+        selection = self.channels.get(channel or "")
+        if selection is not None and not selection.keeps(code):
             return False
-        item = self.items.get(diagnostic.product_id or "")
-        return item is None or item.keeps(diagnostic.code)
+        item = self.items.get(product_id or "")
+        return item is None or item.keeps(code)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the project reads them gives what a list would."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import tempfile
 import tracemalloc
@@ -342,3 +343,63 @@ def test_lines_rendered_as_the_findings_are_spilled_are_read_not_made_again(
             assert sum(rendered) == len(found._memory) <= 2 * keep
         if not filtered:
             assert sum(rendered) <= len(found) - spilled  # their spilled lines were read, not made
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 99), st.booleans()), max_size=50),
+    st.lists(st.tuples(st.integers(0, 99), st.booleans()), max_size=30),
+    st.integers(1, 6),
+    st.sets(st.integers(0, 99), max_size=10),
+    st.booleans(),
+    st.booleans(),
+)
+def test_findings_appended_as_their_fields_are_the_findings_those_fields_make(
+    mine: list[tuple[int, bool]],
+    theirs: list[tuple[int, bool]],
+    keep: int,
+    told: set[int],
+    carry: bool,
+    render: bool,
+) -> None:
+    """The columnar gate tells the AMZ015 findings of the rows it takes as their fields (``append_fields``):
+    however they are read (iterated, indexed, sliced, counted, pickled, carried to another process, merged, their
+    lines rendered at the spill or after), they are the findings ``from_fields`` makes of them, in their order
+    among the ones appended as objects. Every finding here is one of each kind somewhere: a finding appended as its
+    fields and its object are told apart by nothing."""
+    from feedsync.diagnostics.diagnostic import finding_fields
+    from feedsync.diagnostics.renderers.concise import render_line, render_lines
+
+    def filled(items: list[tuple[int, bool]]) -> tuple[Findings, list[Diagnostic]]:
+        found = Findings(keep=keep)
+        found.render = render_lines if render else None
+        made = []
+        for n, as_fields in items:
+            item = _coded(n) if n % 4 else finding(n, Severity.WARNING)
+            if n % 7 == 0:  # a finding of no place
+                item = dataclasses.replace(item, location=None, channel=None)
+            if as_fields:
+                found.append_fields(finding_fields(item))
+            else:
+                found.append(item)
+            made.append(item)
+        return found, made
+
+    found, expected = filled(mine)
+    other, theirs_made = filled(theirs)
+    assert list(found) == expected and len(found) == len(expected) and found == expected
+    assert found.severities() == Counter(d.severity for d in expected) and found.errors == sum(
+        d.severity is Severity.ERROR for d in expected
+    )
+    for index in (0, -1, len(expected) // 2):
+        if expected:
+            assert found[index] == expected[index]
+    assert found[len(expected) // 2 :] == expected[len(expected) // 2 :]
+    assert "\n".join(found.lines(render_lines)) == "\n".join(render_line(d) for d in expected)
+    with tempfile.TemporaryFile() as carrier, carried(carrier):
+        if carry:  # a share's findings, back from its process
+            other = pickle.loads(pickle.dumps(other))
+        found.take(other, lambda d: int(d.product_id[4:]) in told, {"AMZ018"})
+        expected += [d for d in theirs_made if d.code != "AMZ018" or int(d.product_id[4:]) not in told]
+        assert list(found) == expected and found.severities() == Counter(d.severity for d in expected)
+        assert "\n".join(found.lines(render_lines)) == "\n".join(render_line(d) for d in expected)
+        assert pickle.loads(pickle.dumps(found)) == expected

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from feedsync.diagnostics.diagnostic import Diagnostic
-from feedsync.diagnostics.findings import Findings
+from feedsync.diagnostics.findings import Findings, Kept
 from feedsync.secrets import mask
 
 _SHOWN: dict[tuple[str, str], str] = {}
@@ -33,28 +34,53 @@ def display_path(path: str, cwd: str | None = None) -> str:
 
 def render_line(diagnostic: Diagnostic, cwd: str | None = None) -> str:
     """The diagnostic's line (``cwd``: the working directory, read already by a caller that renders many)."""
-    where = "<run>"
-    loc = diagnostic.location
-    if loc is not None:
-        where = display_path(loc.path, cwd)
-        if loc.row is not None:
-            where += f":{loc.row}"
-            if loc.column is not None:
-                where += f":{loc.column}"
-    details = [diagnostic.severity.value]
-    if diagnostic.channel:
-        details.append(f"[{diagnostic.channel}]")
-    if diagnostic.product_id:
-        details.append(f"id={diagnostic.product_id}")
-    if loc is not None and loc.column_name and loc.column_name != diagnostic.field:
-        details.append(f"column {loc.column_name!r}")
-    return mask(f"{where}: {diagnostic.code} {diagnostic.message} ({' '.join(details)})")
+    d, loc = diagnostic, diagnostic.location
+    where = None if loc is None else (loc.path, loc.row, loc.column, loc.column_name)
+    return _line(where, d.code, d.message, d.severity.value, d.channel, d.product_id, d.field, cwd)
 
 
-def render_lines(diagnostics: Iterable[Diagnostic]) -> str:
-    """The diagnostics' lines, joined by newlines."""
+def _line(
+    where: tuple[str, int | None, int | None, str | None] | None,
+    code: str,
+    message: str,
+    severity: str,
+    channel: str | None,
+    product_id: str | None,
+    field: str | None,
+    cwd: str | None,
+) -> str:
+    """A finding's line, of its fields (``finding_fields``: ``where`` is its location's)."""
+    shown = "<run>"
+    column_name = None
+    if where is not None:
+        path, row, column, column_name = where
+        shown = display_path(path, cwd)
+        if row is not None:
+            shown += f":{row}"
+            if column is not None:
+                shown += f":{column}"
+    details = [severity]
+    if channel:
+        details.append(f"[{channel}]")
+    if product_id:
+        details.append(f"id={product_id}")
+    if column_name and column_name != field:
+        details.append(f"column {column_name!r}")
+    return mask(f"{shown}: {code} {message} ({' '.join(details)})")
+
+
+def render_lines(diagnostics: Iterable[Kept]) -> str:
+    """The diagnostics' lines, joined by newlines (each an object, or its fields: ``Findings.append_fields``)."""
     cwd = os.getcwd()  # once: a report has a line per finding
-    return "\n".join([render_line(diagnostic, cwd) for diagnostic in diagnostics])
+    return "\n".join(
+        [_fields_line(kept, cwd) if type(kept) is tuple else render_line(kept, cwd) for kept in diagnostics]
+    )
+
+
+def _fields_line(fields: tuple[Any, ...], cwd: str) -> str:
+    """The line of a finding held as its fields (``finding_fields``)."""
+    code, _, severity, message, channel, product_id, field, _, where = fields
+    return _line(where, code, message, severity, channel, product_id, field, cwd)
 
 
 def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
