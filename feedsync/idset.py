@@ -78,6 +78,25 @@ class IdSet:
             return True
         return False
 
+    def vacancy(self, key: str, digested: bytes | None = None) -> tuple[int, bytes] | None:
+        """Where ``key`` is to be added (``fill``), or None when the set holds it: ``key in self`` and the search
+        ``add`` makes, made once, for a caller that adds the key only once other checks pass."""
+        if key == self._last:
+            return None
+        hashed = digested if digested is not None else digest(key)
+        index = (hashed[0] << 8 | hashed[1]) >> self._shift
+        kept = hashed[:SLOT]
+        shard = self._shards[index]
+        if shard and _holds(shard, kept):
+            self._last = key
+            return None
+        return index, kept
+
+    def fill(self, key: str, vacancy: tuple[int, bytes]) -> None:
+        """Add ``key`` where its ``vacancy`` says (asked of this set since anything was added to it)."""
+        self._last = key
+        self._put(*vacancy)
+
     def add(self, key: str, digested: bytes | None = None) -> bool:
         """Add ``key``; True when it was not there yet. ``digested``: ``digest(key)``, when the caller has it (an id
         added to two sets is hashed once)."""

@@ -183,3 +183,23 @@ def test_holds_of_a_digest_answers_as_in(members: list[str], asked: list[str]) -
         ids.add(key, digest(key))
     for key in [*asked, *members]:
         assert ids.holds(key, digest(key)) == (key in members) == (key in ids)
+
+
+@given(st.lists(st.tuples(st.text(max_size=6), st.booleans()), max_size=300), st.integers(1, 4))
+def test_a_vacancy_filled_adds_the_id_and_one_not_filled_adds_nothing(steps: list[tuple[str, bool]], full: int) -> None:
+    # the columnar gate's replay asks where an id would go, then adds it there only once its other checks pass: the
+    # set agrees with a Python set, through doublings of its shards
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idset, "FIRST", 1)
+        patch.setattr(idset, "FULL", full)
+        ids, reference = IdSet(), set[str]()
+        for key, adds in steps:
+            vacancy = ids.vacancy(key, digest(key) if adds else None)
+            assert (vacancy is None) == (key in reference)
+            if vacancy is not None and adds:
+                ids.fill(key, vacancy)
+                reference.add(key)
+            assert len(ids) == len(reference) and all(k in ids for k in reference)
+            assert ids.add(key) == (key not in reference)  # and what add says agrees
+            reference.add(key)
+        assert ids.nbytes == SLOT * len(reference)

@@ -484,10 +484,12 @@ class Gate:
         item_id = batch.ids[at]
         assert item_id is not None
         hashed = digest(item_id)  # the id is asked of, then added to, two sets: hashed once
-        if stream.seen.holds(item_id, hashed):
+        unseen = stream.seen.vacancy(item_id, hashed)  # (searched once: filled below, nothing added meanwhile)
+        if unseen is None:
             return False  # a duplicate id: told per row (MDL008)
         sku = batch.skus[at]
-        if sku is not None and sku in stream.skus:
+        new_sku = stream.skus.vacancy(sku) if sku is not None else None
+        if sku is not None and new_sku is None:
             return False  # MDL012
         group = batch.groups[at]
         variants = stream.variants
@@ -515,13 +517,13 @@ class Gate:
             stream._tell([out.sink for out in outs])
         else:
             report.variants += 1
-        stream.seen.add(item_id, hashed)
+        stream.seen.fill(item_id, unseen)
         if group is not None:
             stream.groups.add(group)
         else:
             stream.groups.add(item_id, hashed)
-        if sku is not None:
-            stream.skus.add(sku)
+        if new_sku is not None:
+            stream.skus.fill(sku, new_sku)  # type: ignore[arg-type]
         if group is not None:
             variants.duplicate_of(group, batch.keys[at], item_id)
         for index, out in enumerate(outs):

@@ -15,6 +15,7 @@ import polars as pl
 from feedsync.channels.amazon import screen as amazon_screen
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
 from feedsync.channels.google import screen as google_screen
+from feedsync.channels.google.spec import PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.checks import interval_problem
 from feedsync.columnar.text import Bind, unbound
@@ -122,7 +123,7 @@ def google(
         checks.append(pl.lit(False))
     title = values.get("title")
     if title is not None:
-        checks.append(ask(title, google_screen._title_clean, pl.Boolean).fill_null(False))
+        checks.append(_title_clean(title, ask))
     else:
         checks.append(pl.lit(False))
     return pl.all_horizontal(checks).fill_null(False)
@@ -134,6 +135,18 @@ _NEEDS: dict[str, frozenset[str] | None] = {
     "apparel": frozenset(("color", "gender", "age_group")),
     "sized": frozenset(("color", "gender", "age_group", "size")),
 }
+
+
+def _title_clean(title: pl.Expr, ask: Ask) -> pl.Expr:
+    """``google.screen._title_clean`` of each title: of an ASCII one, here (not ``isupper``: no lower case letter
+    among upper case ones; no promotional phrase in it lower-cased), of any other, asked of Python (its letters as
+    ``str.isalpha`` and ``str.isupper`` tell them)."""
+    lower = title.str.to_lowercase()
+    shouting = (title == title.str.to_uppercase()) & (title != lower)
+    plain = ~shouting & ~lower.str.contains_any(list(PROMOTIONAL))
+    wider = title.str.contains(r"[^\x00-\x7f]")
+    asked = ask(pl.when(wider).then(title), google_screen._title_clean, pl.Boolean)
+    return pl.when(wider).then(asked).otherwise(plain).fill_null(False)
 
 
 def _needs_key(needs: frozenset[str] | None) -> str:

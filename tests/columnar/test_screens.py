@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feedsync.channels.amazon import screen as amazon_screen
 from feedsync.channels.amazon.rules import prepare_item
@@ -147,3 +150,23 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
         told += bool(notes)
     assert made["clean"][:5].to_list() == [True, False, False, False, False]
     assert cleared > 30 and told > 10, (cleared, told)
+
+
+_PHRASES = st.sampled_from(["free shipping", "FREE Delivery", "% off", "sale!", "Best price", "click", "here"])
+
+
+@given(st.lists(st.one_of(st.text(max_size=30), _PHRASES, st.text(alphabet="ABCdefÉéß!% 1", max_size=12)), max_size=20))
+def test_a_title_is_clean_a_column_at_a_time_as_per_row(titles: list[str]) -> None:
+    """Google's title check (no shouting, no promotional phrase): an ASCII title's in Polars, any other's asked of
+    Python, each as ``google.screen._title_clean`` says."""
+    from feedsync.columnar.screens import _title_clean
+
+    asked: list[str] = []
+
+    def ask(e: pl.Expr, function: Any, dtype: pl.DataType) -> pl.Expr:
+        return e.map_elements(lambda v: asked.append(v) or function(v), return_dtype=dtype)
+
+    texts = [*titles, "BIG TEE FOR ALL", "Tee - FREE SHIPPING", "ÉCOLE DES BEAUX", "École"]
+    made = pl.DataFrame({"t": texts}, schema={"t": pl.String}).select(ok=_title_clean(pl.col("t"), ask))["ok"]
+    assert made.to_list() == [google_screen._title_clean(t) for t in texts]
+    assert all(not t.isascii() for t in asked)  # the ASCII titles were not asked
