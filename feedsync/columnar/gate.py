@@ -268,6 +268,8 @@ class Gate:
     _whole: int = 0
     _read: int = 0
     """The row ``line`` found and left to the reader (made per row)."""
+    _clean: bool = False
+    """The reader found the whole file (or share) clean (``normalize.utf8_clean``): so is every piece of it."""
     _path: str = ""
     _columns: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them (findings' places)."""
@@ -354,10 +356,12 @@ class Gate:
 
     # -- the source's gate
 
-    def start(self, header: list[str]) -> None:
+    def start(self, header: list[str], *, clean: bool = False) -> None:
+        """The reader read ``header`` (and found the whole file or share ``clean``, when it says so)."""
         stats = self.source.stats
         if not self.on:
             return
+        self._clean = clean
         if (stats.encoding or "").lower().replace("_", "-") not in ("utf-8", "utf8") or stats.delimiter != ",":
             self._off("the source is not UTF-8 with commas")
             return
@@ -664,12 +668,13 @@ class Gate:
                 for data, frame in _frames(self.config.source.path, self.share, group):
                     if self._stop.is_set():
                         return
-                    count = data.count(b"\n") + lone_crs(data)  # the csv module's lines: a CR alone ends one
+                    lone = lone_crs(data)
+                    count = data.count(b"\n") + lone  # the csv module's lines: a CR alone ends one
                     count += not data.endswith((b"\n", b"\r"))
                     at = (offset, row, before + first)  # where the piece begins, and where the next one does
                     offset, row = offset + len(data), row + (frame.height if frame is not None else count)
                     after = (offset, row, before + first + count)
-                    pending.append(pool.submit(make, first, count, data, frame, at, after))
+                    pending.append(pool.submit(make, first, count, data, frame, at, after, lone))
                     first += count
                     if len(pending) >= self.workers and not self._put(pending.popleft().result()):
                         return
@@ -750,17 +755,23 @@ class Gate:
             keys = {t: name for t, name in zip(targets, self.header, strict=True) if name in wanted and t[:2] == "__"}
 
         def make(
-            first: int, count: int, data: bytes, frame: Any, at: tuple[int, int, int], after: tuple[int, int, int]
+            first: int,
+            count: int,
+            data: bytes,
+            frame: Any,
+            at: tuple[int, int, int],
+            after: tuple[int, int, int],
+            lone: int,
         ) -> _Batch:
             if frame is None or frame.width != len(targets):
                 if self._unsurveyed is not None:
                     self._survey_rest(at)
                 return _unread(first, count)  # a piece the columnar side cannot read as CSV: made per row
-            texts = _texts(data, frame)
+            texts = _texts(data, frame, lone)
             frame = raw = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             given = [text is not None for text in texts] if texts is not None else [False] * frame.height
             frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
-            checked = exact_clean if utf8_clean(data) else exact
+            checked = exact_clean if self._clean or utf8_clean(data) else exact  # (a clean file's pieces are)
             frame = frame.select(*own, __cells=pl.when(~pl.col("__given")).then(cells), exact=checked, **columns)
             if self._unsurveyed is not None:  # the batch's families told before its columns are made
                 if texts is not None and None not in texts:
@@ -905,11 +916,11 @@ def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]
     return data[: cut + 1], frame.head(frame.height - tail), data[cut + 1 :]
 
 
-def _texts(data: bytes, frame: Any) -> list[str | None] | None:
+def _texts(data: bytes, frame: Any, lone: int) -> list[str | None] | None:
     """Each row's record as the line the reader is offered (``line``), where the piece has a line per record and
     the line is the one Polars writes of the row's cells, quoting only where a cell needs it (the csv reader reads
-    such a line into those cells); None elsewhere."""
-    found = _lines(data, frame)
+    such a line into those cells); None elsewhere. ``lone``: the piece's lone CRs (``lone_crs``)."""
+    found = _lines(data, frame, lone)
     if found is None:
         return None
     lines, ended, made = found
@@ -924,29 +935,29 @@ def _texts(data: bytes, frame: Any) -> list[str | None] | None:
 
 def lines_alike(data: bytes, frame: Any) -> bool:
     """Whether every row of the piece has a text (``_texts``), without making them."""
-    found = _lines(data, frame)
+    found = _lines(data, frame, lone_crs(data))
     if found is None:
         return False
     lines, _, made = found
     return made is None or all(line == same for line, same in zip(lines, made, strict=False))
 
 
-def _lone(data: bytes, crlf: bool) -> bool:
-    """Whether ``data`` holds a CR that does not end a line: where its lines end with CRLF (``crlf``), one that no
-    line feed follows; elsewhere any CR."""
-    return b"\r" in data and (not crlf or lone_crs(data) > 0)
+def _lone(data: bytes, crlf: bool, lone: int) -> bool:
+    """Whether ``data`` (of ``lone`` lone CRs: ``lone_crs``) holds a CR that does not end a line: where its lines end
+    with CRLF (``crlf``), one that no line feed follows; elsewhere any CR."""
+    return b"\r" in data and (not crlf or lone > 0)
 
 
-def _lines(data: bytes, frame: Any) -> tuple[list[bytes], bool, list[bytes] | None] | None:
+def _lines(data: bytes, frame: Any, lone: int) -> tuple[list[bytes], bool, list[bytes] | None] | None:
     """The piece's lines (a line per row, else None: records over several lines, blank lines, mixed or lone CRs),
     whether it ends with a line end, and the lines Polars writes of the rows' cells where they are not the piece
-    (None: they are)."""
+    (None: they are). ``lone``: the piece's lone CRs (``lone_crs``, which the piece's reader counted)."""
     lines = data.split(b"\n")
     ended = not lines[-1]
     if ended:
         lines.pop()
     crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
-    if len(lines) != frame.height or _lone(data, crlf):
+    if len(lines) != frame.height or _lone(data, crlf, lone):
         return None
     written = io.BytesIO()
     frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")

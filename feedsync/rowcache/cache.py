@@ -287,7 +287,7 @@ class RowCache:
 
     # -- the source's gate
 
-    def start(self, header: list[str]) -> None:
+    def start(self, header: list[str], *, clean: bool = False) -> None:
         self.width = len(header)
         stats = self.source.stats
         for cache in self.caches:

@@ -69,7 +69,9 @@ class RowGate(Protocol):
     offered each raw line first (``tabular.LineOffer``): a record it takes is never read into cells (and counted
     in the source's rows by the gate)."""
 
-    def start(self, header: list[str]) -> None: ...
+    def start(self, header: list[str], *, clean: bool = False) -> None:
+        """The header was read; ``clean``: the reader found the whole file (or share) of no control or broken
+        character (``Table.clean``), so is every record of it."""
 
     def line(self, text: str, row: int) -> Sequence[str]: ...
 
@@ -121,7 +123,7 @@ class DelimitedSource:
             read = self._reader(path, names, targets, columns, ctx, clean=table.clean)
             padding = [""] * width
             if gate is not None:
-                gate.start(list(names))
+                gate.start(list(names), clean=table.clean)
             for row, cells in table.rows:
                 self.stats.rows += 1
                 if gate is not None and gate.skip(row, cells):

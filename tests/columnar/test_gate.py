@@ -582,3 +582,32 @@ def test_an_rss_channel_of_an_empty_namespace_is_written_alike(tmp_path: Path) -
     _, replayed = same(tmp_path)
     assert replayed > 0
     assert b"<id>" in (tmp_path / "columnar" / "google_merchant.xml").read_bytes()
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_a_piece_is_clean_where_the_reader_found_the_whole_file_clean(tmp_path: Path, dirty: bool) -> None:
+    """The reader scans the file for control characters once (``scan_encoding``); the gate takes its word for the
+    file's pieces, and checks each piece itself where the file is not clean: a row with a control character in its
+    description is cleaned and told (SRC011) as per row, and its clean neighbours are made a column at a time."""
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 60)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        row |= {"product_type": "Men > Tops", "google_product_category": "1604"}
+    if dirty:
+        rows[30]["description"] = "Soft\x07 cotton"
+    write_catalog(tmp_path / "products.csv", rows)
+    asked: list[bool] = []
+    clean = gate_module.Gate.start
+
+    def start(self: gate_module.Gate, header: list[str], **named: Any) -> None:
+        asked.append(named["clean"])
+        clean(self, header, **named)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module.Gate, "start", start)
+        report, replayed = same(tmp_path)
+    assert asked == [not dirty]  # (the per-row run opens no gate)
+    told = [d for d in report.diagnostics if d.code == "SRC011"]
+    assert [d.product_id for d in told] == (["SKU-30"] if dirty else [])
+    assert replayed >= len(rows) - 3

@@ -152,7 +152,7 @@ def test_a_piece_whose_rows_are_each_a_line_is_told_without_its_texts(
         frame = read_piece(b"group_id,title,description\n", data)
     except pl.exceptions.PolarsError:
         return
-    texts = _texts(data, frame)
+    texts = _texts(data, frame, lone_crs(data))
     assert lines_alike(data, frame) == (texts is not None and all(text is not None for text in texts))
 
 
@@ -167,4 +167,4 @@ def test_a_lone_cr_is_found_as_a_search_for_crlf_finds_it(data: bytes) -> None:
         lines.pop()
     crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
     reference = b"\r" in data and data.count(b"\r") != (data.count(b"\r\n") if crlf else 0)
-    assert _lone(data, crlf) == reference
+    assert _lone(data, crlf, lone_crs(data)) == reference
