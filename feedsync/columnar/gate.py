@@ -231,6 +231,9 @@ class _Out:
     code: str | None = None
     """The code the channel's rules tell a GTIN that is not one by (``screens.GTIN_CODES``), where its sink checks
     its items (a refused row: ``Gate._refusal``)."""
+    listed: list[list[str]] | None = None
+    """The report's lists of ``lists`` (``Report.items``), asked for once the first item is listed (as ``ItemIds``
+    asks for its list), then appended to."""
 
 
 @dataclass
@@ -547,8 +550,12 @@ class Gate:
                 elif out.write is not None:
                     out.pending.append(batch.lines[index][at])  # type: ignore[arg-type]
                 out.sink.result.items += 1
-            for name in out.lists:
-                report.items.setdefault(name, []).append(item_id)
+            if out.lists:
+                listed = out.listed
+                if listed is None:
+                    listed = out.listed = [report.items.setdefault(name, []) for name in out.lists]
+                for ids in listed:
+                    ids.append(item_id)
         batch.taken[at] = 1
         self.replayed += 1
         return True
