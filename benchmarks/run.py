@@ -11,7 +11,10 @@ kept in DIR between runs), then runs, each in its own process:
   Meta CSV with ``to_csv``): what a Python user would write instead of feedsync.
 
 It prints, per size: wall time, variants per second, peak RSS (summed over a run's processes, sampled every
-20 ms from /proc) and output bytes, then the ratios feedsync/floor and feedsync/baseline. Then it runs
+20 ms from /proc) and output bytes, then the ratios feedsync/floor and feedsync/baseline. Below a million variants
+each of the three runs ``--repeat`` times (3 by default), in rounds (feedsync, floor, pandas, then again), so that
+the three see the same minutes of the machine: the median wall time is printed (with the range beside feedsync's),
+and the highest peak RSS. Then it runs
 benchmarks/incremental.py (``--incremental N`` variants, 1 % changed, ``--incremental-runs`` times: the target is
 judged by the median; 0 skips it) and prints the compiled-core
 targets beside what it measured, as a Markdown table. Needs pandas
@@ -79,6 +82,12 @@ class Measure:
     wall: float
     peak_rss: int  # bytes, summed over the process tree
     output_bytes: int
+
+
+def median(runs: list[Measure]) -> Measure:
+    """The run of the median wall time (the upper one of an even count), with the highest peak RSS of the runs."""
+    middle = sorted(runs, key=lambda m: m.wall)[len(runs) // 2]
+    return Measure(middle.wall, max(m.peak_rss for m in runs), middle.output_bytes)
 
 
 def _tree_rss(pid: int) -> int:
@@ -158,6 +167,13 @@ def main() -> None:
         metavar="R",
         help="run it R times and judge the target by the median ratio (the machine's speed drifts between pushes)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=0,
+        metavar="R",
+        help="runs of each command per size, the median wall time kept (0: 3 below a million variants, else 1)",
+    )
     args = parser.parse_args()
     compile_package()
     print(
@@ -167,7 +183,7 @@ def main() -> None:
     )
     header = (
         f"{'variants':>10} | {'feedsync':>9} | {'variants/s':>10} | {'peak RSS':>9} | {'output':>9} | "
-        f"{'floor':>7} | {'pandas':>8} | {'pandas RSS':>10} | {'/floor':>6} | {'/pandas':>7}"
+        f"{'floor':>7} | {'pandas':>8} | {'pandas RSS':>10} | {'/floor':>6} | {'/pandas':>7} | {'feedsync runs':>13}"
     )
     print(header)
     print("-" * len(header))
@@ -177,25 +193,21 @@ def main() -> None:
         config = catalog(args.data, count, args.source_format)
         source = config.parent / ("products.csv" if args.source_format == "native" else "products_export.csv")
         out = config.parent / "out"
-        ours = measure(
-            [
-                sys.executable,
-                "-m",
-                "feedsync",
-                "build",
-                "-c",
-                str(config),
-                "--validate",
-                "--out",
-                str(out),
-                "--jobs",
-                str(args.jobs),
-            ],
-            out,
-        )
-        floor = measure([sys.executable, "-c", FLOOR, str(source), str(ours.output_bytes), str(out / "floor")], out)
-        # the pandas script reads the native columns; a Shopify export would need its own script
-        pandas = measure([sys.executable, "-c", BASELINE, str(source), str(out)], out) if native else None
+        build = [sys.executable, "-m", "feedsync", "build", "-c", str(config), "--validate", "--out", str(out)]
+        build += ["--jobs", str(args.jobs)]
+        repeat = args.repeat or (3 if count < 1_000_000 else 1)
+        runs: tuple[list[Measure], list[Measure], list[Measure]] = ([], [], [])
+        for _ in range(repeat):  # in rounds: the three commands see the same minutes of the machine
+            runs[0].append(measure(build, out))
+            written = runs[0][-1].output_bytes
+            runs[1].append(measure([sys.executable, "-c", FLOOR, str(source), str(written), str(out / "floor")], out))
+            # the pandas script reads the native columns; a Shopify export would need its own script
+            if native:
+                runs[2].append(measure([sys.executable, "-c", BASELINE, str(source), str(out)], out))
+        ours, floor = median(runs[0]), median(runs[1])
+        pandas = median(runs[2]) if runs[2] else None
+        walls = sorted(m.wall for m in runs[0])
+        spread = f" | {f'{walls[0]:.1f}-{walls[-1]:.1f} s' if repeat > 1 else '1 run':>13}"
         baseline = (
             f"{pandas.wall:>6.1f} s | {mb(pandas.peak_rss):>10} | {ours.wall / floor.wall:>5.1f}x | "
             f"{ours.wall / pandas.wall:>6.2f}x"
@@ -204,7 +216,7 @@ def main() -> None:
         )
         print(
             f"{count:>10,} | {ours.wall:>7.1f} s | {count / ours.wall:>10,.0f} | {mb(ours.peak_rss):>9} | "
-            f"{mb(ours.output_bytes):>9} | {floor.wall:>5.1f} s | {baseline}",
+            f"{mb(ours.output_bytes):>9} | {floor.wall:>5.1f} s | {baseline}{spread}",
             flush=True,
         )
         rows.append(Row(count, ours, floor, pandas))
