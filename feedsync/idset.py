@@ -69,14 +69,7 @@ class IdSet:
 
     def holds(self, key: str, digested: bytes | None) -> bool:
         """``key in self``; ``digested``: ``digest(key)``, when the caller has it (it adds the key after)."""
-        if key == self._last:
-            return True
-        hashed = digested if digested is not None else digest(key)
-        shard = self._shards[(hashed[0] << 8 | hashed[1]) >> self._shift]
-        if shard and _holds(shard, hashed[:SLOT]):
-            self._last = key
-            return True
-        return False
+        return self.vacancy(key, digested) is None
 
     def vacancy(self, key: str, digested: bytes | None = None) -> tuple[int, bytes] | None:
         """Where ``key`` is to be added (``fill``), or None when the set holds it: ``key in self`` and the search
@@ -100,16 +93,10 @@ class IdSet:
     def add(self, key: str, digested: bytes | None = None) -> bool:
         """Add ``key``; True when it was not there yet. ``digested``: ``digest(key)``, when the caller has it (an id
         added to two sets is hashed once)."""
-        if key == self._last:
+        vacancy = self.vacancy(key, digested)
+        if vacancy is None:
             return False
-        self._last = key
-        hashed = digested if digested is not None else digest(key)
-        index = (hashed[0] << 8 | hashed[1]) >> self._shift
-        kept = hashed[:SLOT]
-        shard = self._shards[index]
-        if shard and _holds(shard, kept):
-            return False
-        self._put(index, kept)
+        self.fill(key, vacancy)
         return True
 
     def _put(self, index: int, kept: bytes) -> None:

@@ -30,7 +30,8 @@ from feedsync.columnar.channel import ids_fit
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import amazon_notes, gtin_refused, quick_pass
-from feedsync.diagnostics.codes import CODES
+from feedsync.diagnostics.codes import make_fields
+from feedsync.diagnostics.diagnostic import located_fields
 
 MAX_TYPES = 4
 """Product types of a definitions folder made a column at a time (each a stage over every row); a folder with more is
@@ -306,12 +307,10 @@ class Replay:
         for name in kept:  # in the order the parent took them
             if name in named:
                 code, field, value, text = differs_note(name, rows.skus[at], parent, first)
-                if self.keeps(code, self.channel, item_id):  # as ``make`` would make it, as its fields
-                    origin = self.origins.get(field)
-                    column = self.columns.get(origin) if origin else None
-                    where = (self.path, row, None, None) if column is None else (self.path, row, column[1], column[0])
-                    info = CODES[code]
-                    self.add((code, info.name, info.severity.value, text, self.channel, item_id, field, value, where))
+                if self.keeps(code, self.channel, item_id):
+                    where = located_fields(self.path, row, self.columns, self.origins.get(field))
+                    self.add(make_fields(code, text, channel=self.channel, product_id=item_id, field=field,
+                                         value=value, where=where))  # fmt: skip
 
 
 class _Facts(Mapping[str, Any]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from feedsync.diagnostics.diagnostic import Diagnostic, Location, Severity, new_diagnostic
 
@@ -646,3 +647,19 @@ def make(
     return new_diagnostic(
         code, info.name, severity or info.severity, message, channel, product_id, field, value, location
     )
+
+
+def make_fields(
+    code: str,
+    message: str,
+    *,
+    channel: str | None = None,
+    product_id: str | None = None,
+    field: str | None = None,
+    value: str | None = None,
+    where: tuple[Any, ...] | None = None,
+) -> tuple[Any, ...]:
+    """``finding_fields`` of ``make(...)``'s finding whose location has the fields ``where`` (``location_fields``),
+    made without the objects (``Findings.append_fields``: findings told by the hundred thousand)."""
+    info = CODES.get(code) or code_info(code)
+    return (code, info.name, info.severity.value, message, channel, product_id, field, value, where)

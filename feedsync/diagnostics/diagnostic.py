@@ -154,7 +154,12 @@ def locate(ref: SourceRef | None, field: str | None) -> Location | None:
 def located(path: str, row: int | None, columns: Mapping[str, tuple[str, int | None]], field: str | None) -> Location:
     """``locate`` of a product read from ``path``'s ``row`` whose fields' columns are ``columns`` (a reader's
     ``SourceRef`` holds these), without the reference made."""
+    return new_location(*located_fields(path, row, columns, field))
+
+
+def located_fields(
+    path: str, row: int | None, columns: Mapping[str, tuple[str, int | None]], field: str | None
+) -> tuple[str, int | None, int | None, str | None]:
+    """``location_fields`` of ``located(path, row, columns, field)``, without the location made."""
     column = columns.get(field) if field else None
-    if column is None:
-        return new_location(path, row)
-    return new_location(path, row, column[1], column[0])
+    return (path, row, None, None) if column is None else (path, row, column[1], column[0])

@@ -79,17 +79,16 @@ class Findings:
         return Counter(self._severities)
 
     def append(self, diagnostic: Diagnostic) -> None:
-        self._memory.append(diagnostic)
-        severities = self._severities
-        severities[diagnostic.severity] = severities.get(diagnostic.severity, 0) + 1
-        if len(self._memory) >= 2 * self._keep:
-            self._spill(len(self._memory) - self._keep)
+        self._held(diagnostic, diagnostic.severity)
 
     def append_fields(self, fields: Fields) -> None:
         """Append the finding ``from_fields(fields)`` makes, kept as those fields until it is read (a finding made
         by the hundred thousand is then never an object: it is pickled and rendered from them)."""
-        self._memory.append(fields)
-        severity = SEVERITIES[fields[2]]
+        self._held(fields, SEVERITIES[fields[2]])
+
+    def _held(self, kept: Kept, severity: Severity) -> None:
+        """``kept`` appended in memory and counted; the earlier ones spilled once twice ``keep`` are held."""
+        self._memory.append(kept)
         severities = self._severities
         severities[severity] = severities.get(severity, 0) + 1
         if len(self._memory) >= 2 * self._keep:

@@ -61,3 +61,28 @@ def test_made_findings_stay_frozen() -> None:
 def test_make_refuses_an_unregistered_code() -> None:
     with pytest.raises(KeyError, match="unregistered diagnostic code"):
         make("XYZ999", "text")
+
+
+@given(
+    st.sampled_from(["AMZ015", "GMC008", "MDL008"]),
+    st.text(max_size=20),
+    texts,
+    texts,
+    st.dictionaries(st.sampled_from(["gtin", "brand", ""]), st.tuples(st.text(max_size=5), numbers), max_size=3),
+    st.none() | st.sampled_from(["gtin", "brand", "size", ""]),
+    numbers,
+)
+def test_a_findings_fields_made_without_the_objects_are_those_of_the_objects(
+    code: str, message: str, channel: str | None, value: str | None, columns: Any, field: str | None, row: int | None
+) -> None:
+    """``make_fields`` and ``located_fields`` (the columnar gate's AMZ015 findings, told as their fields) give what
+    ``finding_fields`` gives of the finding ``make`` and ``located`` make."""
+    from feedsync.diagnostics.codes import make_fields
+    from feedsync.diagnostics.diagnostic import finding_fields, located, located_fields
+
+    where = located_fields("products.csv", row, columns, field)
+    made = make(code, message, channel=channel, product_id="SKU-1", field=field, value=value,
+                location=located("products.csv", row, columns, field))  # fmt: skip
+    assert make_fields(code, message, channel=channel, product_id="SKU-1", field=field, value=value, where=where) == (
+        finding_fields(made)
+    )

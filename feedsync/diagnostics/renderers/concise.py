@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from feedsync.diagnostics.diagnostic import Diagnostic
+from feedsync.diagnostics.diagnostic import Diagnostic, location_fields
 from feedsync.diagnostics.findings import Findings, Kept
 from feedsync.secrets import mask
 
@@ -34,9 +34,10 @@ def display_path(path: str, cwd: str | None = None) -> str:
 
 def render_line(diagnostic: Diagnostic, cwd: str | None = None) -> str:
     """The diagnostic's line (``cwd``: the working directory, read already by a caller that renders many)."""
-    d, loc = diagnostic, diagnostic.location
-    where = None if loc is None else (loc.path, loc.row, loc.column, loc.column_name)
-    return _line(where, d.code, d.message, d.severity.value, d.channel, d.product_id, d.field, cwd)
+    d = diagnostic
+    return _line(
+        location_fields(d.location), d.code, d.message, d.severity.value, d.channel, d.product_id, d.field, cwd
+    )
 
 
 def _line(
