@@ -34,6 +34,24 @@ the two byte-identical, findings included. Polars is imported here only (``tests
 import os
 import sys
 
+ALLOCATOR = "dirty_decay_ms:30000,muzzy_decay_ms:30000"
+"""How long Polars' allocator (its own jemalloc, configured by ``_RJEM_MALLOC_CONF``) keeps the pages a batch's
+columns freed before it hands them back to the system, a little at a time: 30 s. Polars itself asks for half a
+second and one (``dirty_decay_ms:500,muzzy_decay_ms:1000``, put before these: jemalloc takes an option's last value),
+so that its memory goes back quickly; but the batches of a run take about the same memory one after another, and
+each page handed back is written anew by the next batch, a page fault each. On 2 cores, 100,000 variants: a third
+fewer page faults (258,000 against 385,000), about 0.4 s less system time of 1.7 s, the same peak memory."""
+
+
+def _allocator() -> None:
+    """``ALLOCATOR`` for the Polars this process imports, unless the user configured its allocator (read once, when
+    Polars is first imported: this package is imported before any of its modules imports Polars)."""
+    if "polars" not in sys.modules:
+        os.environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR)
+
+
+_allocator()
+
 INHERITED = False
 """Whether this process was forked from one that had imported Polars: the threads Polars started there are not this
 one's (a query would wait on them for ever), so it makes its rows per row. A process forked before Polars was
