@@ -20,7 +20,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.faults import checkpoint
 from feedsync.formats import open_writer
-from feedsync.formats.gathered import Piece, write_gathered
+from feedsync.formats.gathered import WINDOW, Piece, write_gathered, written_behind
 from feedsync.formats.json_listings import END, max_messages, numbered
 from feedsync.split import part_path
 from feedsync.stream import _part_opener
@@ -295,12 +295,13 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
         handle.flush()
         offset = len(head)
         try:
-            while left > 0:  # copied by the kernel
-                copied = os.copy_file_range(source.fileno(), handle.fileno(), left, offset)
+            while left > 0:  # copied by the kernel, a window at a time: each handed to the disk as it is whole
+                copied = os.copy_file_range(source.fileno(), handle.fileno(), min(left, WINDOW), offset)
                 if copied <= 0:
                     break
                 offset += copied
                 left -= copied
+                written_behind(handle.fileno(), copied)
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
                 raise

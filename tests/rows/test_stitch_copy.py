@@ -61,3 +61,31 @@ def test_a_copy_that_fails_otherwise_is_an_error(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(stitch.os, "copy_file_range", broken)
     with (tmp_path / "feed.xml").open("wb") as handle, pytest.raises(OSError, match="input/output"):
         stitch._copy_body(share, handle, HEAD, len(TAIL))
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30, deadline=None)
+@given(body=bodies, window=st.integers(1, 900))
+def test_the_kernel_copies_a_window_at_a_time_each_handed_to_the_disk(
+    body: bytes, window: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel's copy goes a window at a time (``gathered.WINDOW``), each told to ``written_behind`` as it ends;
+    the feed holds the same bytes."""
+    share = tmp_path / "share.xml"
+    share.write_bytes(HEAD + body + TAIL)
+    counts: list[int] = []
+    told: list[int] = []
+
+    def copy(src: int, dst: int, count: int, offset_src: int | None = None) -> int:
+        counts.append(count)
+        return KERNEL(src, dst, count, offset_src)
+
+    monkeypatch.setattr(stitch, "WINDOW", window)
+    monkeypatch.setattr(stitch.os, "copy_file_range", copy)
+    monkeypatch.setattr(stitch, "written_behind", lambda fd, size: told.append(size))
+    target = tmp_path / "feed.xml"
+    with target.open("wb") as handle:
+        handle.write(b"first;")
+        stitch._copy_body(share, handle, HEAD, len(TAIL))
+    assert target.read_bytes() == b"first;" + body
+    assert all(count <= window for count in counts)
+    assert sum(told) == len(body) and len(told) == len(counts)
