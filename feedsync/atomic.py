@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from feedsync.direct import open_direct, settle
 from feedsync.errors import OutputError
 from feedsync.faults import checkpoint
 
@@ -35,15 +36,16 @@ each on a real file)."""
 
 
 @contextlib.contextmanager
-def atomic_write(target: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+def atomic_write(target: Path, *, durable: bool = True, direct: bool = False) -> Iterator[BinaryIO]:
     """Yield a binary file; on a clean exit it replaces ``target`` in one rename, else it is removed. A file
     that cannot be written (no room, a folder that is a file, no permission) raises ``OutputError``. Not
-    ``durable``: the file is not synced to disk before the rename (a scratch file this run reads and removes)."""
+    ``durable``: the file is not synced to disk before the rename (a scratch file this run reads and removes).
+    ``direct``: written past the page cache where the system allows (``direct.open_direct``: a feed)."""
     with _writing(target):
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
-    handle = os.fdopen(fd, "wb", buffering=BUFFER)
+    handle = open_direct(fd) if direct else os.fdopen(fd, "wb", buffering=BUFFER)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the file is closed or the process dies
         yield from _published(handle, tmp, target, durable)
@@ -66,7 +68,7 @@ def _published(handle: BinaryIO, written: Path, target: Path, durable: bool) -> 
                 raise
             raise _unwritable(target, exc) from None
         with _writing(target):
-            handle.flush()
+            settle(handle)
             if durable:
                 os.fsync(handle.fileno())
             os.chmod(written, 0o644)
@@ -102,26 +104,28 @@ def _unwritable(target: Path, exc: OSError) -> OutputError:
 
 
 @contextlib.contextmanager
-def atomic_extend(draft: Path, target: Path, *, keep: int) -> Iterator[BinaryIO]:
+def atomic_extend(draft: Path, target: Path, *, keep: int, direct: bool = False) -> Iterator[BinaryIO]:
     """Yield ``draft`` (a file this run wrote in a private folder beside ``target``, on the same file system) cut
     to its first ``keep`` bytes and open to write more after them; on a clean exit it replaces ``target`` in one
     rename, as ``atomic_write`` does, without copying what it held. Any failure leaves ``target`` as it was (the
-    draft is the private folder's to remove)."""
+    draft is the private folder's to remove). ``direct``: as ``atomic_write``'s."""
     with _writing(target):
-        fd = os.open(draft, os.O_WRONLY)
+        fd = os.open(draft, os.O_RDWR if direct else os.O_WRONLY)  # (a staged file reads its last block back)
         try:
             os.ftruncate(fd, keep)
             os.lseek(fd, keep, os.SEEK_SET)  # before the buffered writer: it writes from here on
         except OSError:
             os.close(fd)
             raise
-    yield from _published(os.fdopen(fd, "wb", buffering=BUFFER), draft, target, durable=True)
+    handle = open_direct(fd) if direct else os.fdopen(fd, "wb", buffering=BUFFER)
+    yield from _published(handle, draft, target, durable=True)
 
 
 def sync_early(handle: BinaryIO, target: Path) -> None:
     """Sync the file ``handle`` writes (flushed) for ``target`` before its rename, from another thread while this
     run goes on (the rename's own sync then finds little left to write); a failure is ``OutputError``, as there."""
     with _writing(target):
+        settle(handle)
         os.fsync(handle.fileno())
 
 

@@ -379,7 +379,7 @@ class Stream:
             writer = stack.enter_context(
                 open_writer(
                     channel.format.writer,
-                    stack.enter_context(atomic_write(result.output, durable=self.durable)),
+                    stack.enter_context(atomic_write(result.output, durable=self.durable, direct=True)),
                     columns=channel.columns,
                     meta={**channel.feed, **(encoder.meta if encoder else {})},
                     options={**channel.format.options, **channel.settings},
@@ -436,6 +436,6 @@ def _part_opener(
     def open_part(number: int) -> BinaryIO:
         path = part_path(out, channel, number)
         result.parts.append(path)
-        return parts.enter_context(atomic_write(path, durable=durable))
+        return parts.enter_context(atomic_write(path, durable=durable, direct=True))
 
     return open_part

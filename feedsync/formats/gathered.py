@@ -10,6 +10,8 @@ import os
 from collections.abc import Sequence
 from typing import BinaryIO
 
+from feedsync.direct import staged
+
 Piece = bytes | memoryview
 
 _MOST = 1024
@@ -27,6 +29,10 @@ def write_gathered(handle: BinaryIO, pieces: Sequence[Piece]) -> None:
         handle.write(b"".join(pieces))
         return
     handle.flush()
+    stage = staged(handle)
+    if stage is not None:  # past the page cache: into its stage
+        stage.write_pieces(pieces)
+        return
     total = 0
     for at in range(0, len(pieces), _MOST):
         group = pieces[at : at + _MOST]

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from feedsync.direct import settle
 from feedsync.formats.gathered import Piece, write_gathered
 
 OpenPart = Callable[[int], BinaryIO]
@@ -173,6 +174,7 @@ class JsonListingsWriter:
             if self._open_part is None:
                 raise ValueError(f"more than {self._max} messages and no way to open another document")
             self._finish()
+            settle(self._handle)  # whole: in its file, its stage let go
             self._part += 1
             self._handle = self._open_part(self._part)
             self._start()

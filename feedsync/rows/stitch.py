@@ -18,6 +18,7 @@ from feedsync.atomic import atomic_extend, sync_early
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import ChannelResult, Report
+from feedsync.direct import staged
 from feedsync.faults import checkpoint
 from feedsync.formats import open_writer
 from feedsync.formats.gathered import WINDOW, Piece, write_gathered, written_behind
@@ -229,7 +230,7 @@ def _extended(first: Path, target: Path, head: bytes, tail: bytes) -> AbstractCo
         document.seek(max(0, size - len(tail)))
         if starts != head or document.read() != tail:
             raise AssertionError(f"{first.name}: the first share's document is not a whole feed")
-    return atomic_extend(first, target, keep=size - len(tail))
+    return atomic_extend(first, target, keep=size - len(tail), direct=True)
 
 
 def _append(handle: BinaryIO, files: list[Path], head: bytes, tail: bytes) -> None:
@@ -293,6 +294,10 @@ def _copy_body(path: Path, handle: BinaryIO, head: bytes, tail: int) -> None:
     """The items of a share's document: what its writer wrote between ``head`` and the ``tail`` bytes."""
     with _document(path, head, tail) as (source, left):
         handle.flush()
+        stage = staged(handle)
+        if stage is not None:  # past the page cache, both ways
+            stage.copy_from(path, len(head), left)
+            return
         offset = len(head)
         try:
             while left > 0:  # copied by the kernel, a window at a time: each handed to the disk as it is whole
