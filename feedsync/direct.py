@@ -21,7 +21,7 @@ import io
 import mmap
 import os
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent import futures
 from itertools import accumulate
 from pathlib import Path
@@ -30,8 +30,10 @@ from typing import BinaryIO
 BLOCK = 4096
 """The alignment direct I/O asks of a write's offset, length and memory (the logical block size of the disks this
 runs on; a file system with larger blocks refuses, and the file is written as any other)."""
-STAGE = 4 << 20
+STAGE = 1 << 20
 """Bytes of a file staged before they are written (whole blocks of them): a batch's feed is a few megabytes."""
+READ = 4 << 20
+"""Bytes read at a time past the page cache (``read_past_cache``)."""
 BUFFER = 1 << 18
 """The buffer of the file object over the stage (the per-row writers' many small writes; ``atomic.BUFFER``)."""
 _MOST = 1024
@@ -142,32 +144,9 @@ class Staged(io.RawIOBase):
                 at += 1
 
     def copy_from(self, path: Path, start: int, length: int) -> None:
-        """``length`` bytes of the file at ``path`` from ``start`` written on, read past the page cache too where the
-        system allows (a row split's later share's documents, written so, are on the disk alone)."""
-        flags = os.O_RDONLY | (_DIRECT if self._direct else 0)
-        try:
-            source = os.open(path, flags)
-        except OSError:
-            source = os.open(path, os.O_RDONLY)
-        buffer = mmap.mmap(-1, STAGE)
-        view = memoryview(buffer)
-        try:
-            offset = start - start % BLOCK
-            skip = start - offset
-            while length > 0:
-                got = _read(source, view, offset)
-                if got <= skip:
-                    raise OSError(errno.EIO, f"{path.name}: {length} bytes of a share's document are missing")
-                take = min(got - skip, length)
-                self.write(view[skip : skip + take])
-                length -= take
-                offset += got
-                skip = 0
-        finally:
-            view.release()
-            with contextlib.suppress(BufferError):  # (a view an error's traceback holds)
-                buffer.close()
-            os.close(source)
+        """``length`` bytes of the file at ``path`` from ``start`` written on (``read_past_cache``)."""
+        for block in read_past_cache(path, start, start + length):
+            self.write(block)
 
     def drain(self) -> None:
         """Every byte staged in the file (the partial last block by an ordinary write), the file's position at its
@@ -285,6 +264,37 @@ def _writer() -> futures.ThreadPoolExecutor:
     if _WRITER is None or _WRITER[0] != os.getpid():
         _WRITER = (os.getpid(), futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="feedsync-direct"))
     return _WRITER[1]
+
+
+def read_past_cache(path: Path, start: int, stop: int, size: int = READ) -> Iterator[memoryview]:
+    """The bytes of the file at ``path`` from ``start`` to ``stop``, at most ``size`` at a time, read past the page
+    cache where the system allows (a row split's later share's documents, written past it, are on the disk alone;
+    reading them into the page cache cost the stitch more than the reading): views of one buffer, each good until
+    the next is asked for. A file that ends before ``stop`` is an ``OSError``."""
+    chunk = max(BLOCK, size - size % BLOCK)
+    try:
+        fd = os.open(path, os.O_RDONLY | _DIRECT)
+    except OSError:
+        fd = os.open(path, os.O_RDONLY)
+    buffer = mmap.mmap(-1, chunk)
+    view = memoryview(buffer)
+    try:
+        offset = start - start % BLOCK
+        skip = start - offset
+        while offset + skip < stop:
+            got = _read(fd, view, offset)
+            end = min(got, stop - offset)
+            if end <= skip or (got < chunk and offset + got < stop):
+                raise OSError(errno.EIO, f"{path.name}: {stop - offset - skip} bytes are missing")
+            for at in range(skip, end, size):
+                yield view[at : min(end, at + size)]
+            offset += got
+            skip = 0
+    finally:
+        view.release()
+        with contextlib.suppress(BufferError):  # (a view the caller or an error's traceback holds)
+            buffer.close()
+        os.close(fd)
 
 
 def _read(fd: int, view: memoryview, offset: int) -> int:

@@ -18,7 +18,7 @@ from feedsync.atomic import atomic_extend, sync_early
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import ChannelResult, Report
-from feedsync.direct import staged
+from feedsync.direct import read_past_cache, staged
 from feedsync.faults import checkpoint
 from feedsync.formats import open_writer
 from feedsync.formats.gathered import WINDOW, Piece, write_gathered, written_behind
@@ -92,9 +92,9 @@ def _continue_messages(
     synced: list[Future[None]],
 ) -> None:
     """Amazon's feed: the first share's documents are its first ones, whole but the last, which the other shares'
-    messages continue (numbered on from its count) in documents of ``max_messages``. The documents they fill are
-    opened in order, then written two at a time (``_write_runs``); each, once whole, is synced by ``syncing`` (its
-    future in ``synced``)."""
+    messages continue (numbered on from its count) in documents of ``max_messages`` (``_continue``: the later
+    shares' documents read once, in order); each, once whole, is synced by ``syncing`` (its future in
+    ``synced``)."""
     assert result.output is not None
     documents = [files[0], *_parts(files[0].parent, channel)]
     count = _count_messages(documents[-1], head, END)
@@ -108,102 +108,73 @@ def _continue_messages(
     ]
     for handle, target in zip(handles[:-1], targets, strict=False):  # the first share's whole documents
         synced.append(syncing.submit(sync_early, handle, target))
-    runs = _runs(files[1:], head, max_messages({**channel.format.options, **channel.settings}), count)
     open_part = _part_opener(parts, out, channel, result)
     filled, names = [handles[-1]], [targets[-1]]
-    for number in range(len(documents) + 1, len(documents) + len(runs)):
-        filled.append(open_part(number))
+
+    def open_next() -> BinaryIO:
+        filled.append(open_part(len(documents) + len(filled)))
         names.append(result.parts[-1])
+        return filled[-1]
 
     def whole(index: int) -> None:
         synced.append(syncing.submit(sync_early, filled[index], names[index]))
 
-    _write_runs(runs, filled, count, head, whole)
+    most = max_messages({**channel.format.options, **channel.settings})
+    _continue(files[1:], head, most, count, handles[-1], open_next, whole)
 
 
-_Span = tuple[Path, int, int]
-"""Where messages lie in a later share's document: from the line feed before the first to the one before the next
-(or the end of its messages)."""
-
-
-def _runs(files: list[Path], head: bytes, most: int, count: int) -> list[list[_Span]]:
+def _continue(
+    files: list[Path],
+    head: bytes,
+    most: int,
+    count: int,
+    document: BinaryIO,
+    open_next: Callable[[], BinaryIO],
+    whole: Callable[[int], None],
+) -> None:
     """The later shares' messages (their documents ``files``, each a message a line between ``head`` and ``END``,
-    both checked) cut into the documents they fill, as spans of ``files``: the first share's last document, which
-    holds ``count``, up to ``most``, then new documents of ``most`` each. A document begins only with a message."""
-    runs: list[list[_Span]] = [[]]
-    room = most - count  # messages the document being filled takes yet
-    buffer = bytearray(_BLOCK)
+    both checked) numbered on after the ``count`` messages of ``document`` (the first share's last) up to ``most`` a
+    document, then in new ones from ``open_next`` (each begun with ``head``, only for a message), read once, a block
+    of lines at a time. ``whole(index)`` once each document is whole, in order (0: ``document``)."""
+    index, held, before = 0, count, b""  # the document filled; the messages it holds; what it takes first
     for path in files:
         with _document(path, head, len(END)) as (source, left):
-            start = base = len(head)  # the span being cut; the block's place
-            for got in _filled(source, left, path, buffer):
-                at, lines = 0, buffer.count(b"\n", 0, got)  # a line feed before each message
-                while lines > room:  # the message after the (room + 1)-th line feed from ``at`` begins a document
-                    for _ in range(room + 1):
-                        at = buffer.index(b"\n", at, got) + 1
-                    cut = base + at - 1
-                    if cut > start:
-                        runs[-1].append((path, start, cut))
-                    runs.append([])
-                    start, lines, room = cut, buffer.count(b"\n", at, got), most - 1
-                room -= lines
-                base += got
+            source.seek(len(head) + left)
             if source.read(len(END) + 1) != END:
                 raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
-            if base > start:
-                runs[-1].append((path, start, base))
-    return runs
-
-
-def _write_runs(
-    runs: list[list[_Span]], documents: list[BinaryIO], count: int, head: bytes, whole: Callable[[int], None]
-) -> None:
-    """Each of ``runs`` written into its document (``documents``: the first share's last, which holds ``count``
-    messages, then new ones, which take ``head`` first), two at a time: most of the time is the system's, copying
-    the bytes into the files, which two threads do at once. ``whole(index)`` once a document is whole, in order."""
-    with ThreadPoolExecutor(max_workers=2) as writing:
-        written = [
-            writing.submit(_write_run, document, spans, count + 1 if index == 0 else 1, b"" if index == 0 else head)
-            for index, (document, spans) in enumerate(zip(documents, runs, strict=True))
-        ]
-        for index, done in enumerate(written):
-            done.result()
-            whole(index)
-
-
-def _write_run(document: BinaryIO, spans: list[_Span], first: int, begin: bytes) -> None:
-    """The messages of ``spans`` written into ``document`` after ``begin`` (a new document's header, or nothing),
-    numbered from ``first``, then the document's end, a block of lines at a time."""
-    pieces: list[Piece] = [begin] if begin else []
-    for path, start, stop in spans:
-        for lines in _lines(path, start, stop):
+        for lines in _lines(path, len(head), len(head) + left):
             rests = [_unnumbered(line, path) for line in lines]
-            write_gathered(document, [*pieces, *numbered(rests, first)])
-            first += len(rests)
-            pieces = []
-    write_gathered(document, [*pieces, END])
+            at = 0
+            while at < len(rests):
+                if held == most:  # the document is full: the next message begins another
+                    write_gathered(document, [before, END] if before else [END])
+                    whole(index)
+                    index, held, before, document = index + 1, 0, head, open_next()
+                run = rests[at : at + most - held]
+                write_gathered(document, [before, *numbered(run, held + 1)] if before else numbered(run, held + 1))
+                held, at, before = held + len(run), at + len(run), b""
+    write_gathered(document, [before, END] if before else [END])
+    whole(index)
 
 
 def _lines(path: Path, start: int, stop: int) -> Iterator[list[Piece]]:
     """The lines of a share's document from ``start`` (a line feed) to ``stop``, a block at a time, each without
-    its line feed: views of a buffer the next block is read into (a line across two blocks is a copy)."""
-    buffer = bytearray(max(1, min(_BLOCK, stop - start)))
-    view = memoryview(buffer)
+    its line feed (views of the block's bytes; a line across two blocks is a copy), read past the page cache."""
     carry = b""
-    with path.open("rb") as source:
-        source.seek(start)
-        for got in _filled(source, stop - start, path, buffer):
-            at = buffer.find(b"\n", 0, got)
-            if at < 0:
-                carry += buffer[:got]
-                continue
-            lines: list[Piece] = [carry + buffer[:at]] if carry or at else []
-            begin = at + 1
-            while (end := buffer.find(b"\n", begin, got)) >= 0:
-                lines.append(view[begin:end])
-                begin = end + 1
-            carry = bytes(view[begin:got])
-            yield lines
+    for block in read_past_cache(path, start, stop, _BLOCK):
+        data = bytes(block)
+        at = data.find(b"\n")
+        if at < 0:
+            carry += data
+            continue
+        view = memoryview(data)
+        lines: list[Piece] = [carry + data[:at]] if carry or at else []
+        begin = at + 1
+        while (end := data.find(b"\n", begin)) >= 0:
+            lines.append(view[begin:end])
+            begin = end + 1
+        carry = data[begin:]
+        yield lines
     if carry:
         yield [carry]
 

@@ -55,8 +55,8 @@ def _head() -> bytes:
 
 def _stitched(groups: list[list[dict[str, Any]]], max_messages: int, folder: Path) -> list[bytes]:
     """The first group written as the first share writes it, each later group as its own document (one, however
-    many messages: as a later share writes it), continued by the stitch: the runs it cuts, written into the first
-    share's last document and the new ones."""
+    many messages: as a later share writes it), continued by the stitch into the first share's last document and
+    the new ones it opens (each told whole once, in order)."""
     documents: list[Path] = [folder / "feed.1.json"]
     handles: list[BinaryIO] = [documents[0].open("wb")]
 
@@ -79,11 +79,12 @@ def _stitched(groups: list[list[dict[str, Any]]], max_messages: int, folder: Pat
         ):
             for message in group:
                 writer.write(message)
-    runs = stitch._runs(shares, _head(), max_messages, count)
-    filled = [handles[-1], *(open_part(len(documents) + 1) for _ in runs[1:])]
     wholes: list[int] = []
-    stitch._write_runs(runs, filled, count, _head(), wholes.append)
-    assert wholes == list(range(len(runs)))
+    before = len(handles)
+    stitch._continue(
+        shares, _head(), max_messages, count, handles[-1], lambda: open_part(len(handles) + 1), wholes.append
+    )
+    assert wholes == list(range(len(handles) - before + 1))  # the first share's last document, then each new one
     for handle in handles:
         handle.close()
     return [path.read_bytes() for path in documents]
@@ -108,9 +109,8 @@ def test_a_share_document_cut_short_or_not_numbered_is_refused(tmp_path: Path) -
         w.write({"sku": "A", "operationType": "UPDATE"})
     whole = share.read_bytes()
     share.write_bytes(whole[:-2])  # its end lost
-    with pytest.raises(AssertionError, match="does not end"):
-        stitch._runs([share], _head(), 10, 0)
+    with (tmp_path / "feed.json").open("wb") as sink, pytest.raises(AssertionError, match="does not end"):
+        stitch._continue([share], _head(), 10, 0, sink, lambda: sink, lambda index: None)
     share.write_bytes(whole.replace(b'"messageId":1', b'"messageId":"x"'))
-    runs = stitch._runs([share], _head(), 10, 0)
     with (tmp_path / "feed.json").open("wb") as sink, pytest.raises(AssertionError, match="not a numbered message"):
-        stitch._write_run(sink, runs[0], 1, b"")
+        stitch._continue([share], _head(), 10, 0, sink, lambda: sink, lambda index: None)
