@@ -180,3 +180,20 @@ def test_a_whole_document_is_in_its_file_before_the_next_is_begun(tmp_path: Path
                 assert temp.read_bytes().endswith(b"]}\n")  # whole on disk while the third document is written
     assert (tmp_path / "amazon.json").read_bytes().count(b'"sku"') == 2
     assert (tmp_path / "amazon.3.json").read_bytes().count(b'"sku"') == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=st.integers(0, 3 * BLOCK), length=st.integers(0, 3 * BLOCK), size=st.integers(1, 2 * BLOCK + 3))
+def test_bytes_read_past_the_page_cache_are_the_files(start: int, length: int, size: int) -> None:
+    import tempfile
+
+    data = os.urandom(5 * BLOCK + 11)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "share.json"
+        path.write_bytes(data)
+        stop = min(start + length, len(data))
+        blocks = [bytes(block) for block in direct.read_past_cache(path, start, stop, size)]
+        assert all(0 < len(block) <= size for block in blocks)
+        assert b"".join(blocks) == data[start:stop]
+        with pytest.raises(OSError, match="missing"):  # a document cut short is not taken for a whole one
+            list(direct.read_past_cache(path, start, len(data) + 1, size))
