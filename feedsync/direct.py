@@ -299,8 +299,9 @@ def read_past_cache(path: Path, start: int, stop: int, size: int = READ) -> Iter
 
 
 def _read(fd: int, view: memoryview, offset: int) -> int:
-    """Bytes read at ``offset`` into ``view`` until it is full or the file ends (direct reads come in whole blocks;
-    one that the file system refuses is made again as an ordinary read)."""
+    """Bytes read at ``offset`` into ``view`` until it is full or the file ends: a read of a regular file that
+    gives fewer bytes than asked met its end (asking again there would be a direct read at an offset that is not a
+    block's, refused). One that the file system refuses is made again as an ordinary read."""
     got = 0
     while got < len(view):
         try:
@@ -311,7 +312,7 @@ def _read(fd: int, view: memoryview, offset: int) -> int:
             flags = fcntl.fcntl(fd, fcntl.F_GETFL)
             fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~_DIRECT)
             continue
-        if not count:
-            break
         got += count
+        if count < len(view) - got + count:  # (the file's end)
+            break
     return got
