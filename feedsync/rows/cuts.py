@@ -26,6 +26,10 @@ record may reach."""
 _FIRST = 1 << 16
 """What is read first of a window (most records end well within it); then the rest, a CHUNK at a time."""
 _QUOTED = re.compile(rb'"[^"]*"')
+_NEITHER = bytes(byte for byte in range(256) if byte not in b'"\n')
+"""The bytes that are neither a quote nor a line feed: deleted from a chunk (``bytes.translate``) before its records
+are counted, the search for quoted values then runs over a few hundred thousand bytes rather than 64 MB (a million
+variants: the first share's records counted in about half the time)."""
 
 
 @dataclass
@@ -224,18 +228,19 @@ def _count(handle: BinaryIO, left: int) -> tuple[int, int, int] | None:
             return None
         left -= len(data) - len(carry)
         data, carry = (data[:-1], b"\r") if left > 0 and data.endswith(b"\r") else (data, b"")
-        lines += data.count(b"\n")
         lone += lone_crs(data)
+        marks = data.translate(None, _NEITHER)  # its quotes and line feeds alone, in order: all the rest reads
+        lines += marks.count(b"\n")
         start = 0
         if inside:  # the value ends after its next quote
-            start = data.find(b'"') + 1
+            start = marks.find(b'"') + 1
             if not start:
-                pending += data.count(b"\n")
+                pending += len(marks)
                 continue
             inside, pending = False, 0
-        end = len(data)
-        if data.count(b'"', start) % 2:  # a value starts at the last quote
-            end, inside = data.rindex(b'"'), True
-            pending = data.count(b"\n", end)
-        records += _records(data[start:end])
+        end = len(marks)
+        if marks.count(b'"', start) % 2:  # a value starts at the last quote
+            end, inside = marks.rindex(b'"'), True
+            pending = marks.count(b"\n", end)
+        records += _records(marks[start:end])
     return records + (pending if inside else 0), lines, lone
