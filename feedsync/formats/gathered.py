@@ -58,7 +58,8 @@ _ADVISE = getattr(os, "posix_fadvise", None)  # (not on every system: then the p
 
 
 def written_behind(fd: int, size: int) -> None:
-    """After ``size`` bytes were written to ``fd`` (up to its position): each time the file grows past a multiple
+    """A file not written past the page cache (``feedsync.direct``: a system or file system without direct I/O), after
+    ``size`` bytes were written to ``fd`` (up to its position): each time the file grows past a multiple
     of ``WINDOW``, the windows just written whole are handed to the disk (their writeback begun, without waiting)
     and the one handed over at the last crossing, written back since, leaves the page cache. A feed of gigabytes
     then takes the same few windows of memory again and again instead of new pages for all of it, which on this

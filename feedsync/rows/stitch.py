@@ -41,10 +41,10 @@ def stitch(
     count: int,
 ) -> None:
     """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue
-    (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (by the
-    kernel) and then synced in threads of their own while this process numbers Amazon's messages; so is each of
-    Amazon's documents once it is whole. Every feed is renamed into place after all are stitched and synced, as
-    before."""
+    (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (past the page
+    cache where the system allows, else by the kernel) and then synced in threads of their own while this process
+    numbers Amazon's messages; so is each of Amazon's documents once it is whole. Every feed is renamed into place
+    after all are stitched and synced, as before."""
     with ExitStack() as stack:
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
         # both done (and their errors raised) before any rename; the copies first, since they hand on the syncs
