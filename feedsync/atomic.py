@@ -45,7 +45,7 @@ def atomic_write(target: Path, *, durable: bool = True, direct: bool = False) ->
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
-    handle = open_direct(fd) if direct else os.fdopen(fd, "wb", buffering=BUFFER)
+    handle = _opened(fd, direct)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # held until the file is closed or the process dies
         yield from _published(handle, tmp, target, durable)
@@ -54,6 +54,11 @@ def atomic_write(target: Path, *, durable: bool = True, direct: bool = False) ->
             handle.close()  # closed already, unless the lock failed
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _opened(fd: int, direct: bool) -> BinaryIO:
+    """The file object of ``fd`` (a temp file or a draft): past the page cache when ``direct``."""
+    return open_direct(fd, BUFFER) if direct else os.fdopen(fd, "wb", buffering=BUFFER)
 
 
 def _published(handle: BinaryIO, written: Path, target: Path, durable: bool) -> Iterator[BinaryIO]:
@@ -117,8 +122,7 @@ def atomic_extend(draft: Path, target: Path, *, keep: int, direct: bool = False)
         except OSError:
             os.close(fd)
             raise
-    handle = open_direct(fd) if direct else os.fdopen(fd, "wb", buffering=BUFFER)
-    yield from _published(handle, draft, target, durable=True)
+    yield from _published(_opened(fd, direct), draft, target, durable=True)
 
 
 def sync_early(handle: BinaryIO, target: Path) -> None:

@@ -35,27 +35,31 @@ STAGE = 1 << 20
 """Bytes of a file staged before they are written (whole blocks of them): a batch's feed is a few megabytes."""
 READ = 4 << 20
 """Bytes read at a time past the page cache (``read_past_cache``)."""
-BUFFER = 1 << 18
-"""The buffer of the file object over the stage (the per-row writers' many small writes; ``atomic.BUFFER``)."""
 _MOST = 1024
 """Pieces a gathered write takes at most (``IOV_MAX`` on Linux)."""
 _DIRECT = getattr(os, "O_DIRECT", 0)
 _AVAILABLE = bool(_DIRECT) and hasattr(os, "memfd_create") and hasattr(os, "pwritev")
 
 
-def open_direct(fd: int) -> BinaryIO:
+def open_direct(fd: int, buffering: int) -> BinaryIO:
     """A binary file object writing at ``fd``'s position (a regular file open to read and write) past the page cache,
-    or an ordinary buffered one where direct I/O cannot be asked for. Its bytes reach the file when it is settled
-    (``settle``), closed, or its stage is full."""
+    or an ordinary buffered one where direct I/O cannot be asked for; ``buffering``: its buffer's size (the per-row
+    writers' many small writes). Its bytes reach the file when it is settled (``settle``), closed, or its stage is
+    full."""
     if _AVAILABLE:
         try:
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags | _DIRECT)
+            _ask_direct(fd, True)
         except OSError:
             pass
         else:
-            return io.BufferedWriter(Staged(fd), BUFFER)  # type: ignore[return-value]
-    return os.fdopen(fd, "wb", buffering=BUFFER)
+            return io.BufferedWriter(Staged(fd), buffering)  # type: ignore[return-value]
+    return os.fdopen(fd, "wb", buffering=buffering)
+
+
+def _ask_direct(fd: int, on: bool) -> None:
+    """``fd``'s writes and reads past the page cache from now on, or not (its status flag)."""
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    fcntl.fcntl(fd, fcntl.F_SETFL, flags | _DIRECT if on else flags & ~_DIRECT)
 
 
 def staged(handle: BinaryIO) -> Staged | None:
@@ -122,26 +126,23 @@ class Staged(io.RawIOBase):
         """``pieces`` written in order: as many as the stage has room for at a time by the system's gathered write
         into it, one cut where the stage fills."""
         ends = list(accumulate(map(len, pieces)))
-        done, at = 0, 0  # bytes of the pieces staged; the first piece not (wholly) staged
+        at = 0  # the first piece not (wholly) staged
         while at < len(pieces):
             self._stage()
             if self._fill == STAGE:
                 self._spend()
             room = STAGE - self._fill
-            upto = bisect_right(ends, done + room, at)  # the pieces that fit whole
+            upto = bisect_right(ends, (ends[at - 1] if at else 0) + room, at)  # the pieces that fit whole
             for first in range(at, upto, _MOST):
                 group = pieces[first : min(first + _MOST, upto)]
                 assert self._memory is not None  # (memory files take all they are given)
                 self._fill += os.pwritev(self._memory, group, self._half * STAGE + self._fill)
-            if upto > at:
-                done = ends[upto - 1]
             at = upto
             if at < len(pieces):  # a piece across the stage's end: its first part, then the rest as the next stage's
                 piece = memoryview(pieces[at]).cast("B")
                 cut = STAGE - self._fill
                 self.write(piece[:cut])
                 self.write(piece[cut:])
-                done = ends[at]
                 at += 1
 
     def copy_from(self, path: Path, start: int, length: int) -> None:
@@ -227,17 +228,15 @@ class Staged(io.RawIOBase):
         if not self._direct:
             self._put(view, offset)
             return
-        flags = fcntl.fcntl(self._fd, fcntl.F_GETFL)
-        fcntl.fcntl(self._fd, fcntl.F_SETFL, flags & ~_DIRECT)
+        _ask_direct(self._fd, False)
         try:
             self._put(view, offset)
         finally:
-            fcntl.fcntl(self._fd, fcntl.F_SETFL, flags)
+            _ask_direct(self._fd, True)
 
     def _plain(self) -> None:
         self._direct = False
-        flags = fcntl.fcntl(self._fd, fcntl.F_GETFL)
-        fcntl.fcntl(self._fd, fcntl.F_SETFL, flags & ~_DIRECT)
+        _ask_direct(self._fd, False)
 
     def _release(self) -> None:
         pending, self._pending = self._pending, None
@@ -309,8 +308,7 @@ def _read(fd: int, view: memoryview, offset: int) -> int:
         except OSError as exc:
             if exc.errno != errno.EINVAL:
                 raise
-            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~_DIRECT)
+            _ask_direct(fd, False)
             continue
         got += count
         if count < len(view) - got + count:  # (the file's end)

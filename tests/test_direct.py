@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import mmap
 import os
 import uuid
 from pathlib import Path
@@ -27,8 +28,6 @@ def _accepts_direct(folder: Path) -> bool:
     if not hasattr(os, "O_DIRECT"):
         return False
     probe = folder / f".probe-{uuid.uuid4().hex}"
-    import mmap
-
     block = mmap.mmap(-1, BLOCK)
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o600)
