@@ -105,6 +105,42 @@ def test_disjoint_and_update_agree_with_python_sets(first: set[str], second: set
     assert all(a.add(key) == (key not in first | second) for key in ["new-1", "new-2", *second])
 
 
+@given(
+    st.sets(st.text(max_size=6), max_size=300),
+    st.sets(st.text(max_size=6), max_size=30),
+    st.sets(st.text(max_size=6), max_size=5),
+)
+def test_sets_of_different_shard_counts_are_disjoint_as_python_sets(
+    large: set[str], small: set[str], common: set[str]
+) -> None:
+    # shards that double every few ids: the two sets have different numbers of them, and a member of both is in a
+    # shard of each that the other's shard is split into (or is the union of)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idset, "FIRST", 1)
+        patch.setattr(idset, "FULL", 2)
+        a, b = IdSet(), IdSet()
+        for key in large | common:
+            a.add(key)
+        for key in small | common:
+            b.add(key)
+        expected = (large | common).isdisjoint(small | common)
+        assert a.isdisjoint(b) == b.isdisjoint(a) == expected
+
+
+def test_a_member_of_a_set_of_many_shards_and_one_of_few_is_found() -> None:
+    many, few = IdSet(), IdSet()
+    for n in range(40_000):
+        many.add(f"SKU-{n:07d}")
+    for n in (-1, -2, 39_999):
+        few.add(f"SKU-{n:07d}")
+    assert many._bits > few._bits
+    assert not many.isdisjoint(few) and not few.isdisjoint(many)
+    few = IdSet()
+    for n in range(40_000, 40_100):
+        few.add(f"SKU-{n:07d}")
+    assert many.isdisjoint(few) and few.isdisjoint(many)
+
+
 def _members(ids: IdSet, universe: set[str]) -> set[str]:
     """The keys of ``universe`` that ``ids`` holds (and no more members than those)."""
     found = {key for key in universe if key in ids}

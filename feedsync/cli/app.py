@@ -7,6 +7,7 @@ module, in the order ``feedsync --help`` lists them; each module's ``register`` 
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import sys
 from collections.abc import Iterator, MutableMapping
@@ -136,3 +137,8 @@ def main() -> None:
     except Exception as exc:  # raised outside a command (a group's callback): still no traceback
         internal_error(exc)
         sys.exit(EXIT_INTERNAL)
+    finally:
+        # the process ends: the interpreter's last collections need not look at what lives to the end (about 0.1 s
+        # of a run of 10,000 or 100,000 variants); its objects are still freed, its files closed and its exit
+        # handlers run as before
+        gc.freeze()

@@ -39,7 +39,6 @@ from feedsync.config import Config
 from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
-from feedsync.idset import IdSet
 from feedsync.sources import Source
 from feedsync.sources.base import resolve_format
 from feedsync.sources.tabular import ByteRange, sniff_delimiter, sniff_encoding
@@ -251,11 +250,9 @@ def _stop(ahead: bool) -> Iterator[None]:
 def _families_across(made: list[Share]) -> str | None:
     """Why the shares' families, each surveyed by its own share a family ahead, are not the catalog's (a family,
     or a product's id taken for its group, in two shares), or None."""
-    seen = IdSet()
-    for share in made:
-        if not seen.isdisjoint(share.ids[1]):
+    for index, share in enumerate(made):
+        if any(not share.ids[1].isdisjoint(before.ids[1]) for before in made[:index]):
             return "a family is in two shares"
-        seen.update(share.ids[1])
     return None
 
 
