@@ -97,6 +97,26 @@ def test_the_earlier_feed_is_read_where_asked_and_stays_the_file_it_opened(tmp_p
     feed.close()
 
 
+@pytest.mark.parametrize("advice", ["refused", "absent"])
+def test_an_earlier_feed_is_read_alike_where_the_system_refuses_to_read_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, advice: str
+) -> None:
+    # the advice to read the whole feed ahead is a hint: a file system that refuses it (or a system without it)
+    # reads the same bytes
+    def refuse(*_: object) -> None:
+        raise OSError(22, "Invalid argument")
+
+    if advice == "refused":
+        monkeypatch.setattr(capture.os, "posix_fadvise", refuse)
+    else:
+        monkeypatch.delattr(capture.os, "posix_fadvise", raising=False)
+    path = tmp_path / "feed.csv"
+    path.write_bytes(EARLIER)
+    feed = capture.EarlierFeed(path.open("rb"))
+    assert feed[0:15] == EARLIER and feed[4:7] == EARLIER[4:7]
+    feed.close()
+
+
 def test_an_earlier_feed_cut_short_while_copied_is_an_error_not_a_short_copy(tmp_path: Path) -> None:
     path = tmp_path / "feed.csv"
     path.write_bytes(EARLIER)
