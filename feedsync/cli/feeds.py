@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from feedsync import pipeline
+from feedsync import pipeline, tidy
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
 from feedsync.cli.output import MODE, Progress
@@ -85,13 +85,16 @@ def build(
 
     Example: feedsync build -c examples/demo/feedsync.yaml --channel google
     """
-    with exit_codes():
-        flags = _flags(source, source_format, currency, base_url, encoding)
-        cfg = resolve_config(config, flags, channels=channel or [], out=out)
-        report = _run(
-            cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs, lines=_lines()
-        )
-    raise typer.Exit(print_report(report, findings_to_stdout=False))
+    with tidy.deferred():  # a row split's scratch folder removed while the report is printed
+        with exit_codes():
+            flags = _flags(source, source_format, currency, base_url, encoding)
+            cfg = resolve_config(config, flags, channels=channel or [], out=out)
+            report = _run(
+                cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs,
+                lines=_lines(),
+            )  # fmt: skip
+        code = print_report(report, findings_to_stdout=False)
+    raise typer.Exit(code)
 
 
 def validate(

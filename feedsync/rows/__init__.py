@@ -33,6 +33,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from feedsync import tidy
 from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
@@ -142,7 +143,8 @@ def run_split(
         folder = None
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            folder = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix=SCRATCH, dir=out)))
+            folder = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
+            scratch.callback(tidy.remove, folder)  # (while the report is printed, where the command asks)
         job = worker.Job(
             shares,
             stream,
