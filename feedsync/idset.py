@@ -148,8 +148,10 @@ class IdSet:
         fine, coarse = (self, other) if self._bits >= other._bits else (other, self)
         step = fine._bits - coarse._bits
         for index, shard in enumerate(coarse._shards):
+            if not shard:
+                continue
             parts = [part for part in fine._shards[index << step : (index + 1) << step] if part]
-            if shard and parts:
+            if parts:
                 members = set(_unpacked(shard))
                 if any(not members.isdisjoint(_unpacked(part)) for part in parts):
                     return False
