@@ -11,7 +11,11 @@ by side, 73.8 s against 77.2 s, 12.6 s of system time against 23.8 s. The stage 
 the same pages take every stage (1 MB halves: 2 MB a file open).
 
 Where the system has no direct I/O, or the file system refuses it (its first direct write fails with ``EINVAL``),
-the file is written as any other: the bytes are the same either way."""
+the file is written as any other: the bytes are the same either way.
+
+A staged file belongs to the process that opened it: a process forked while one is open must not write, settle or
+close it (its stage's memory is shared, its writing thread's write is the parent's). The row split forks its
+shares before any feed is open."""
 
 from __future__ import annotations
 
@@ -134,9 +138,8 @@ class Staged(io.RawIOBase):
             room = STAGE - self._fill
             upto = bisect_right(ends, (ends[at - 1] if at else 0) + room, at)  # the pieces that fit whole
             for first in range(at, upto, _MOST):
-                group = pieces[first : min(first + _MOST, upto)]
-                assert self._memory is not None  # (memory files take all they are given)
-                self._fill += os.pwritev(self._memory, group, self._half * STAGE + self._fill)
+                last = min(first + _MOST, upto)
+                self._fill_with(pieces[first:last], ends[last - 1] - (ends[first - 1] if first else 0))
             at = upto
             if at < len(pieces):  # a piece across the stage's end: its first part, then the rest as the next stage's
                 piece = memoryview(pieces[at]).cast("B")
@@ -144,6 +147,21 @@ class Staged(io.RawIOBase):
                 self.write(piece[:cut])
                 self.write(piece[cut:])
                 at += 1
+
+    def _fill_with(self, group: Sequence[bytes | memoryview], size: int) -> None:
+        """The pieces ``group`` (``size`` bytes in all, room for them in the stage) staged by one gathered write;
+        what a write the system cuts short leaves is written on."""
+        assert self._memory is not None
+        at = self._half * STAGE + self._fill
+        written = os.pwritev(self._memory, group, at)
+        if written < size:
+            rest = memoryview(b"".join(group))[written:]
+            while rest:
+                count = os.pwrite(self._memory, rest, at + size - len(rest))
+                if not count:
+                    raise OSError(errno.ENOSPC, "a staged file's memory took no more bytes")
+                rest = rest[count:]
+        self._fill += size
 
     def copy_from(self, path: Path, start: int, length: int) -> None:
         """``length`` bytes of the file at ``path`` from ``start`` written on (``read_past_cache``)."""
@@ -207,10 +225,15 @@ class Staged(io.RawIOBase):
         self._read_back = 0
 
     def _wait(self) -> None:
-        """The writing thread's last write done (its error raised here)."""
-        pending, self._pending = self._pending, None
+        """The writing thread's last write done (its error raised here). A wait cut short (Ctrl-C) keeps the write
+        in hand: its memory and the file stay until it is over (``_release``)."""
+        pending = self._pending
         if pending is not None:
-            pending.result()
+            try:
+                pending.result()
+            finally:
+                if pending.done():
+                    self._pending = None
 
     def _put(self, view: memoryview, offset: int) -> None:
         while view:
@@ -272,11 +295,15 @@ def read_past_cache(path: Path, start: int, stop: int, size: int = READ) -> Iter
     reading them into the page cache cost the stitch more than the reading): views of one buffer, each good until
     the next is asked for. A file that ends before ``stop`` is an ``OSError``."""
     chunk = max(BLOCK, size - size % BLOCK)
+    buffer = mmap.mmap(-1, chunk)  # (before the file is opened: a buffer refused leaves no descriptor open)
     try:
         fd = os.open(path, os.O_RDONLY | _DIRECT)
     except OSError:
-        fd = os.open(path, os.O_RDONLY)
-    buffer = mmap.mmap(-1, chunk)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            buffer.close()
+            raise
     view = memoryview(buffer)
     try:
         offset = start - start % BLOCK

@@ -8,6 +8,7 @@ import errno
 import fcntl
 import mmap
 import os
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,64 @@ def test_bytes_read_past_the_page_cache_are_the_files(start: int, length: int, s
         assert b"".join(blocks) == data[start:stop]
         with pytest.raises(OSError, match="missing"):  # a document cut short is not taken for a whole one
             list(direct.read_past_cache(path, start, len(data) + 1, size))
+
+
+def test_a_wait_cut_short_keeps_the_write_in_hand_until_it_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a Ctrl-C while the file waits for the writing thread: the write in flight is still waited for before the
+    # stage's memory and the file go, so closing the file after it writes every byte where it belongs (it used
+    # to close the file under the thread: the stage's first half never reached it)
+    if not _accepts_direct(tmp_path):
+        pytest.skip("this file system refuses direct I/O")
+    gate = threading.Event()
+    put = direct.Staged._put
+
+    def held(self: direct.Staged, view: memoryview, offset: int) -> None:
+        if threading.current_thread() is not threading.main_thread():  # the writing thread's (not the last block's)
+            gate.wait(10)
+        put(self, view, offset)
+
+    monkeypatch.setattr(direct.Staged, "_put", held)
+    path = tmp_path / "feed.xml"
+    handle = direct.open_direct(os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644), 1 << 16)
+    data = bytes(range(256)) * (direct.STAGE // 256) + b"the rest" * 125  # a stage handed over, and a part block
+    handle.write(data)
+    handle.flush()
+    stage = staged(handle)
+    assert stage is not None and stage._pending is not None  # the first half's write, held
+    pending, result, asked = stage._pending, stage._pending.result, []
+
+    def interrupted(timeout: float | None = None) -> None:
+        asked.append(timeout)
+        if len(asked) == 1:
+            raise KeyboardInterrupt
+        result(timeout)
+
+    pending.result = interrupted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        settle(handle)
+    threading.Timer(0.2, gate.set).start()
+    handle.close()  # what an atomic file's failure path does
+    assert pending.done()  # waited for before the file was closed
+    assert pending.exception() is None and path.read_bytes() == data
+
+
+def test_a_gathered_write_the_system_cuts_short_is_written_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the gathered write into the stage's memory taking fewer bytes than it was given: the rest follows, in order
+    path = tmp_path / "feed.csv"
+    handle = direct.open_direct(os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644), 1 << 16)
+    stage = staged(handle)
+    if stage is None:
+        pytest.skip("no direct I/O on this system")
+    gathered = os.pwritev
+
+    def short(fd: int, buffers: list[Any], offset: int) -> int:
+        data = b"".join(bytes(b) for b in buffers)
+        return gathered(fd, [data[: max(1, len(data) * 2 // 3)]], offset)
+
+    monkeypatch.setattr(direct.os, "pwritev", short)
+    pieces = [f"row {n},{'x' * (n % 97)}\n".encode() for n in range(20_000)]
+    stage.write_pieces(pieces)
+    handle.close()
+    assert path.read_bytes() == b"".join(pieces)
