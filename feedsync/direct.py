@@ -150,17 +150,11 @@ class Staged(io.RawIOBase):
 
     def _fill_with(self, group: Sequence[bytes | memoryview], size: int) -> None:
         """The pieces ``group`` (``size`` bytes in all, room for them in the stage) staged by one gathered write;
-        what a write the system cuts short leaves is written on."""
+        what a write the system cuts short leaves is copied into the stage's mapped memory."""
         assert self._memory is not None
-        at = self._half * STAGE + self._fill
-        written = os.pwritev(self._memory, group, at)
+        written = os.pwritev(self._memory, group, self._half * STAGE + self._fill)
         if written < size:
-            rest = memoryview(b"".join(group))[written:]
-            while rest:
-                count = os.pwrite(self._memory, rest, at + size - len(rest))
-                if not count:
-                    raise OSError(errno.ENOSPC, "a staged file's memory took no more bytes")
-                rest = rest[count:]
+            self._stage()[self._fill + written : self._fill + size] = memoryview(b"".join(group))[written:]
         self._fill += size
 
     def copy_from(self, path: Path, start: int, length: int) -> None:
