@@ -24,12 +24,13 @@ WooCommerce export's rows are not products; other encodings and writers; a push)
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,8 @@ if TYPE_CHECKING:
 MIN_ROWS = 2_000
 """A share has at least about this many rows (a process costs ~0.3 s to start; a row ~0.4 ms of channel work)."""
 SCRATCH = ".feedsync-rows-"
+LOCK = ".lock"
+"""The file in a scratch folder its run holds locked while it uses the folder."""
 
 
 def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[ByteRange]:
@@ -145,6 +148,7 @@ def run_split(
             out.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
             scratch.callback(tidy.remove, folder)  # (while the report is printed, where the command asks)
+            scratch.callback(os.close, _hold(folder))  # the sweeps of runs beside it leave it until then
         job = worker.Job(
             shares,
             stream,
@@ -291,8 +295,35 @@ def _chain(made: list[Share], before: dict[str, Any]) -> tuple[int, list[str]]:
     return len(seed.ids[1]) + (0 if last is seed.ids[1] else len(last)), again
 
 
+def _hold(folder: Path) -> int:
+    """A lock on the scratch ``folder`` (an OS file lock on its ``LOCK`` file, which the processes forked after
+    share and the system releases when the last of them ends, killed or not), so that no run's sweep
+    (``remove_scratch``) removes the folder while this run uses it: its descriptor, to close when the run is done
+    with the folder."""
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # (a new file: nobody else holds it)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def remove_scratch(out: Path, *, before: float) -> None:
-    """Scratch folders a killed row split left in ``out``."""
+    """Scratch folders that killed row splits left in ``out``: those last changed before ``before`` (the sweeping
+    run's start) whose lock no live run holds (``_hold``; a folder without one is from a run killed before it
+    took it, or from an earlier version)."""
     for path in out.glob(SCRATCH + "*"):
-        if path.is_dir() and path.stat().st_mtime < before:
-            shutil.rmtree(path, ignore_errors=True)
+        with suppress(OSError):
+            if not path.is_dir() or path.stat().st_mtime >= before:
+                continue
+            try:
+                fd = os.open(path / LOCK, os.O_RDWR | os.O_CLOEXEC)
+            except FileNotFoundError:
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # fails while a run uses the folder
+                shutil.rmtree(path, ignore_errors=True)
+            finally:
+                os.close(fd)
