@@ -171,7 +171,9 @@ def test_every_real_catalog_is_split_by_rows_or_told_why_not(tmp_path: Path, mon
             build_both(config, folder, monkeypatch, jobs=3)
         else:
             assert events.found and events.found[0]["split"] is False
-    assert split == ["prestashop-docs-combinations_import.csv", "prestashop-docs-products_import.csv"]
+    shopify = [path.name for path in _realdata() if path.parent.name == "shopify"]
+    assert len(shopify) == 10  # the Shopify product exports: a product's rows share a handle; cut between handles
+    assert split == [*shopify, "prestashop-docs-combinations_import.csv", "prestashop-docs-products_import.csv"]
 
 
 def test_a_share_that_meets_a_source_error_leaves_the_error_to_one_process(
@@ -478,3 +480,59 @@ def test_a_full_disk_while_a_whole_amazon_document_syncs_leaves_every_feed_as_it
     with pytest.raises(OutputError, match=r"cannot write .*amazon(\.\d+)?\.json: No space left on device"):
         pipeline.run(changed, "build", out_dir=out, validate=True, jobs=2)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+SHOPIFY = (
+    "Handle,Title,Body (HTML),Vendor,Type,Option1 Name,Option1 Value,Option2 Name,Option2 Value,Variant SKU,"
+    "Variant Price,Variant Compare At Price,Variant Barcode,Image Src,Image Position,Status\n"
+)
+
+
+def shopify_product(handle: str, number: int, *, status: str = "active", option: str = "Fit") -> str:
+    """A Shopify export's rows of one product: two variants told apart by colour and by ``option`` (an option no
+    variant field takes: MDL016 once per name), then an image-only row."""
+    body = f'"<p>Soft, ""warm""\ncotton {number}</p>"'
+    first = (
+        f"{handle},Tee {number},{body},Acme,Tops,Color,Red,{option},Slim,{handle}-r,{10 + number}.00,"
+        f",,https://cdn.example.com/{handle}/1.jpg,1,{status}\n"
+    )
+    second = f"{handle},,,,,,Blue,,Loose,{handle}-b,{10 + number}.00,{12 + number}.00,,,,\n"
+    image = f"{handle},,,,,,,,,,,,,https://cdn.example.com/{handle}/2.jpg,2,\n"
+    return first + second + image
+
+
+def shopify_catalog(folder: Path, products: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "products_export.csv").write_text(SHOPIFY + "".join(products), encoding="utf-8")
+    return write_config(folder, "products_export.csv", extra="  format: shopify\n")
+
+
+def test_a_shopify_export_split_by_rows_tells_its_once_per_file_findings_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drafts in every share: one SRC005 with their sum, after the rows; an option no field takes in every share:
+    one MDL016, at its first row; the cuts fall between handles."""
+    products = [
+        shopify_product(f"tee-{n}", n, status="draft" if n % 5 == 0 else "active", option="Fit" if n % 2 else "Cut")
+        for n in range(1, 41)
+    ]
+    config = load_config(shopify_catalog(tmp_path / "catalog", products))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3)
+    assert events[-1]["split"] is True and events[-1]["shares"] == 3
+    codes = [d.code for d in serial.diagnostics]
+    assert codes.count("SRC005") == 1 and "8 draft or archived" in serial.diagnostics[codes.index("SRC005")].message
+    assert sorted(d.field for d in serial.diagnostics if d.code == "MDL016") == ["Cut", "Fit"]
+    assert serial.variants == 2 * 40 and serial.channels["google"].items == 2 * 32
+
+
+def test_a_shopify_handle_whose_rows_are_in_two_shares_is_read_by_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process tells a handle whose rows are apart (SRC004) and reads its second group as another product; a
+    split cannot tell it, so the run reads the file in one process."""
+    products = [shopify_product(f"tee-{n}", n) for n in range(1, 41)]
+    products.append(shopify_product("tee-1", 99))
+    config = load_config(shopify_catalog(tmp_path / "catalog", products))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=2)
+    assert events[-1] == {"split": False, "why": "the rows of a group are in two shares", "shares": 2}
+    assert [d.code for d in serial.diagnostics].count("SRC004") == 1

@@ -16,11 +16,13 @@ turn, from the state after the shares before it (with what they found of a famil
 ``share.CARRIED``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made
 here from the shares' merged counts. Each step is told in a ``rows`` event.
 
-Split only: the native CSV/TSV reader of a UTF-8 file without lone CR line ends, whose feeds are written by the
-RSS, delimited (without ``extra_columns``: its header is known only at the end) or JSON listings writers, in a
-build or validate whose item observers are only the recorded ids. Anything else (other formats: a Shopify or
-WooCommerce export's rows are not products; other encodings and writers; a push) keeps the channel split of
-``feedsync.parallel`` or one process, with a ``rows`` event saying why."""
+Split only: the native CSV/TSV reader or a Shopify product export (cut where the handle changes: a product's rows
+share one; a handle in two shares makes the run read in one process), of a UTF-8 file without lone CR line ends,
+whose feeds are written by the RSS, delimited (without ``extra_columns``: its header is known only at the end) or
+JSON listings writers, in a build or validate whose item observers are only the recorded ids. Anything else (other
+formats: a WooCommerce, BigCommerce or Magento export's variants may refer to rows anywhere in the file; other
+encodings and writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows``
+event saying why."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
 from feedsync.sources import Source
-from feedsync.sources.base import resolve_format
+from feedsync.sources.base import field_for, resolve_format
 from feedsync.sources.tabular import ByteRange, sniff_delimiter, sniff_encoding
 from feedsync.stream import ItemIds, ItemObserver, Stream
 from feedsync.supplements import Supplement
@@ -75,7 +77,8 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[Byt
             head = next((line for line in lines if line.strip()), "")
         delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head)
         parts = min(jobs, max(1, _rows_about(path) // MIN_ROWS))
-        shares = cut(path, delimiter, parts, columns=config.source.columns, encoding="utf-8") if parts > 1 else []
+        group_of = _group_column(config)
+        shares = cut(path, delimiter, parts, group_of=group_of, encoding="utf-8") if parts > 1 else []
         why = None if len(shares) > 1 else f"fewer than {MIN_ROWS} rows per process, no cut between groups, or CRs"
     if why is not None:
         event("rows", split=False, why=why)
@@ -83,11 +86,22 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[Byt
     return shares
 
 
+def _group_column(config: Config) -> Callable[[list[str]], int | None]:
+    """Where a header has the column whose value groups the catalog's rows (a cut goes where it changes): a native
+    file's ``group_id``, a Shopify export's handle."""
+    if resolve_format(config.source) == "shopify":
+        from feedsync.sources.shopify import handle_column
+
+        return handle_column
+    columns = config.source.columns
+    return lambda names: next((i for i, name in enumerate(names) if field_for(name, columns) == "group_id"), None)
+
+
 def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None:
     """Why this run's rows cannot be split, or None."""
     from feedsync.rows.stitch import TAILS
 
-    if resolve_format(config.source) not in ("csv", "tsv"):
+    if resolve_format(config.source) not in ("csv", "tsv", "shopify"):
         return f"the {resolve_format(config.source)} reader is not split by rows"
     for channel in compiled:
         writer, options = channel.format.writer, {**channel.format.options, **channel.settings}
@@ -177,7 +191,7 @@ def run_split(
                 survey_whole()
                 before = told_state(compiled, encoders)
                 made = _make_all(len(shares))
-            why = made if isinstance(made, str) else _misread(shares, made)
+            why = made if isinstance(made, str) else _misread(shares, made) or _read_apart(made)
             if why is not None:
                 event("rows", split=False, why=why, shares=len(shares))
                 return False
@@ -259,6 +273,16 @@ def _families_across(made: list[Share]) -> str | None:
     for index, share in enumerate(made):
         if any(not share.ids[1].isdisjoint(before.ids[1]) for before in made[:index]):
             return "a family is in two shares"
+    return None
+
+
+def _read_apart(made: list[Share]) -> str | None:
+    """Why the shares' readers did not read their rows as one reader of the whole file does, or None: a group of
+    rows (a Shopify handle) in two shares, which one reader tells are apart (SRC004)."""
+    for index, share in enumerate(made):
+        for before in made[:index]:
+            if not share.stats.together.isdisjoint(before.stats.together):
+                return "the rows of a group are in two shares"
     return None
 
 

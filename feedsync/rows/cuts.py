@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from feedsync.sources.base import field_for
 from feedsync.sources.tabular import ByteRange, lone_crs
 
 CHUNK = 1 << 20
@@ -147,12 +146,15 @@ def _lines(handle: BinaryIO, lengths: list[int]) -> Iterator[str]:
         yield line[:-1].decode("utf-8", "replace") + "\n"
 
 
-def cut(path: Path, delimiter: str, parts: int, *, columns: dict[str, str], encoding: str) -> list[ByteRange]:
-    """The file's records in up to ``parts`` shares of about equal size (fewer when no cut is found)."""
+def cut(
+    path: Path, delimiter: str, parts: int, *, group_of: Callable[[list[str]], int | None], encoding: str
+) -> list[ByteRange]:
+    """The file's records in up to ``parts`` shares of about equal size (fewer when no cut is found), each cut
+    where the value of the column ``group_of`` finds in the header changes (anywhere without one)."""
     header = read_header(path, delimiter)
     if header is None:
         return []
-    group = next((i for i, name in enumerate(header.names) if field_for(name, columns) == "group_id"), None)
+    group = group_of(header.names)
     size = path.stat().st_size
     starts = [header.end]
     for part in range(1, parts):

@@ -10,6 +10,8 @@ from feedsync.channels.tally import Tally
 from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.rows.share import Share, once_per_run
 from feedsync.sources import Source
+from feedsync.sources.base import report_left_out
+from feedsync.sources.tabular import header_key
 from feedsync.stream import Sink, Stream
 
 
@@ -17,13 +19,19 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     """The shares' findings (in row order), counts and state into ``stream``; then its end-of-run findings."""
     report = stream.report
     told: set[tuple[str | None, ...]] = set()
+    read: set[tuple[str, str]] = set()  # what the reader tells once per file (``SourceStats.told``)
     for share in made:
         report.diagnostics.take(
             share.diagnostics,
-            lambda d: (d.code, d.channel, d.value) in told or (d.code, d.channel, d.value, d.message) in told,
-            {key[0] for key in told},
+            lambda d: (
+                (d.code, d.channel, d.value) in told
+                or (d.code, d.channel, d.value, d.message) in told
+                or (d.code, header_key(d.field or "")) in read
+            ),
+            {key[0] for key in told} | {code for code, _ in read},
         )
         told.update(_told_once(share))
+        read.update(share.stats.told)
         stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
         report.variants += share.variants
         stream.rejected += share.rejected
@@ -42,6 +50,12 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
         setattr(stats, name, getattr(first, name))
     for name in ("rows", "left_out", "excluded"):
         setattr(stats, name, sum(getattr(share.stats, name) for share in made))
+    stats.told = set(read)
+    for share in made:
+        for what, count in share.stats.unpublished.items():
+            stats.unpublished[what] = stats.unpublished.get(what, 0) + count
+    for what, count in stats.unpublished.items():  # once the rows are read, as one reader tells it
+        report_left_out(stream.emit, source.path, count, what)
     sinks = []
     for channel in compiled:
         name = channel.name

@@ -37,6 +37,16 @@ class SourceStats:
     columns: dict[str, str] = field(default_factory=dict)
     """Source column -> the model field (or reader role) it feeds."""
     unused: list[str] = field(default_factory=list)
+    unpublished: dict[str, int] = field(default_factory=dict)
+    """Products the reader left out because the store does not show them, by what it calls them ("draft or
+    archived"): SRC005 says how many, once the rows are read (``report_left_out``)."""
+    told: set[tuple[str, str]] = field(default_factory=set)
+    """(code, key) of the findings the reader tells once per file (MDL016: once per option name): a row split's
+    later share leaves out its finding for a key an earlier share told (``rows.merge``)."""
+    together: set[str] = field(default_factory=set)
+    """The keys of the groups of rows the reader read as one product each (a Shopify handle), kept while it reads a
+    share of a row split: one process tells a group whose rows are apart (SRC004), so a key in two shares makes
+    the run read in one process (``rows``)."""
 
     def describe(self, table: Table) -> None:
         self.encoding, self.delimiter = table.encoding, table.delimiter
@@ -269,7 +279,8 @@ def field_for(header: str, columns: dict[str, str]) -> str | None:
 
 def report_left_out(emit: Emit, path: Path | str, count: int, what: str) -> None:
     """SRC005 once per file: ``count`` products the store does not show (``what``: e.g. "draft or archived")
-    were left out."""
+    were left out. (A row split's shares keep their counts in ``SourceStats.unpublished`` instead: the merge tells
+    the sum.)"""
     if count:
         emit(
             make(

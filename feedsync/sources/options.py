@@ -84,15 +84,19 @@ _PROMPT = re.compile(r"^(?:choose|select|pick)(?: (?:your|a|an|the))? ")
 class UnmappedOptions:
     """Names, once per option name, an option that tells variants apart but maps to no variant field (MDL016)."""
 
-    def __init__(self, emit: Emit) -> None:
+    def __init__(self, emit: Emit, told: set[tuple[str, str]] | None = None) -> None:
         self.emit = emit
         self.reported: set[str] = set()
+        self.told = told
+        """Where the keys told are also kept, as ("MDL016", key) (``SourceStats.told``)."""
 
     def report(self, name: str, product_id: str | None, location: Location | None) -> None:
         key = header_key(name)
         if key in self.reported:
             return
         self.reported.add(key)
+        if self.told is not None:
+            self.told.add(("MDL016", key))
         self.emit(
             make(
                 "MDL016",

@@ -3,7 +3,8 @@ the 2025 template (``URL handle, Description, SKU, …``).
 
 Rows sharing a handle are one product: the first row carries the product-level columns, the following rows
 carry variants or only an extra image. Shopify files keep a handle's rows together, so products are built
-one handle at a time and memory holds a single product.
+one handle at a time and memory holds a single product. A row split (``feedsync.rows``) cuts the file where the
+handle changes (``handle_column``); a handle whose rows are in two shares makes the run read in one process.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import Table, open_table
+from feedsync.sources.tabular import READ_RANGE, Table, header_key, open_table
 
 # Canonical name -> header keys (classic first, then the 2025 template); compared with tabular.header_key.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -55,6 +56,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "condition": ("google shopping / condition",),
     **{f"label{i}": (f"google shopping / custom label {i}",) for i in range(5)},
 }
+UNPUBLISHED = "draft or archived"
+"""What SRC005 calls the products whose status the store does not show (``include_unpublished`` keeps them)."""
+GROUP = COLUMNS["handle"]
+"""The header keys of the column whose value groups rows into a product (``handle_column``)."""
 PRODUCT_LEVEL = (
     "title",
     "body",
@@ -147,6 +152,13 @@ class ShopifySource(PlatformSource):
             yield from reader.run()
 
 
+def handle_column(header: list[str]) -> int | None:
+    """The index of the handle column in ``header`` (as ``Table.col`` finds it), or None: the rows of one handle are
+    one product, so a row split cuts the file only where the handle changes (``rows.cuts``)."""
+    keys = [header_key(name) for name in header]
+    return next((keys.index(key) for key in GROUP if key in keys), None)
+
+
 def raise_missing(table: Table, what: str) -> None:
     from feedsync.errors import SourceError
 
@@ -174,7 +186,11 @@ class _Reader:
         self.emit = emit
         self.ctx = normalize_context(source.config)
         self.unpublished = 0
-        self.unmapped = UnmappedOptions(emit)
+        self.unmapped = UnmappedOptions(emit, source.stats.told)
+        share = READ_RANGE.get()
+        self.share = share is not None and share.path == source.path
+        """Whether it reads a share of a row split (``feedsync.rows``): the findings it tells once the rows are read
+        are the merge's to tell, and it keeps the handles it read."""
 
     def cell(self, cells: list[str], name: str) -> str:
         index = self.idx[name]
@@ -223,7 +239,12 @@ class _Reader:
                 current.variants.append((row, cells))
         if current is not None:
             yield from self.finish(current)
-        report_left_out(self.emit, self.table.path, self.unpublished, "draft or archived")
+        if self.share:
+            self.source.stats.together = seen
+            if self.unpublished:
+                self.source.stats.unpublished[UNPUBLISHED] = self.unpublished
+        else:
+            report_left_out(self.emit, self.table.path, self.unpublished, UNPUBLISHED)
 
     def finish(self, product: _Product) -> Iterator[Product]:
         status = product.values["status"].casefold()

@@ -22,6 +22,11 @@ HEADER = b"id,group_id,title,description,price\n"
 MB = 1 << 20
 
 
+def group_id(names: list[str]) -> int | None:
+    """The cut's group column: a native file's ``group_id``."""
+    return names.index("group_id") if "group_id" in names else None
+
+
 def write(path: Path, rows: int, *, stray_at: tuple[int, ...] = ()) -> Path:
     """``rows`` records of about 2 KB (a family every 4 rows), with quoted descriptions; or with descriptions not
     quoted and a stray quote in the rows ``stray_at``."""
@@ -49,14 +54,14 @@ def peak(call: Callable[[], Any]) -> tuple[Any, int]:
 
 def test_planning_holds_a_few_chunks_whatever_the_size_of_the_file(tmp_path: Path) -> None:
     path = write(tmp_path / "products.csv", 8000)  # 16 MB: a share of 8
-    shares, held = peak(lambda: cuts.cut(path, ",", 2, columns={}, encoding="utf-8"))
+    shares, held = peak(lambda: cuts.cut(path, ",", 2, group_of=group_id, encoding="utf-8"))
     assert [(s.first_row, s.lines_before) for s in shares] == [(2, 1), (4006, 4005)]  # a family begins
     assert held < 6 * MB, held
 
 
 def test_a_value_of_many_chunks_is_counted_a_chunk_at_a_time(tmp_path: Path) -> None:
     path = write(tmp_path / "products.csv", 8000, stray_at=(10, 5000))  # rows 10 to 5000: one value of 10 MB
-    shares, held = peak(lambda: cuts.cut(path, ",", 3, columns={}, encoding="utf-8"))
+    shares, held = peak(lambda: cuts.cut(path, ",", 3, group_of=group_id, encoding="utf-8"))
     assert [(s.first_row, s.lines_before) for s in shares] == [(2, 1), (348, 5337)]  # one record of 4,991 lines
     assert held < 6 * MB, held
 
@@ -97,10 +102,10 @@ def test_a_chunk_may_end_anywhere(rows: list[tuple[str, str, bool]], parts: int,
         path.write_bytes(data if stray is None else data[:stray] + b'"' + data[stray:])  # a stray quote
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(cuts, "CHUNK", 1 << 24)
-            whole = cuts.cut(path, ",", parts, columns={}, encoding="utf-8")
+            whole = cuts.cut(path, ",", parts, group_of=group_id, encoding="utf-8")
             patch.setattr(cuts, "CHUNK", chunk)
             patch.setattr(cuts, "_FIRST", chunk)
-            assert cuts.cut(path, ",", parts, columns={}, encoding="utf-8") == whole
+            assert cuts.cut(path, ",", parts, group_of=group_id, encoding="utf-8") == whole
         assert _old_shares(path, whole) == [(s.first_row, s.lines_before) for s in whole]
 
 
