@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _ASCII_RUN = re.compile(r"[^a-z0-9]+")
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
@@ -19,6 +20,7 @@ def _latin(char: str) -> bool:
     return char.isascii() or unicodedata.name(char, "").startswith("LATIN")
 
 
+@lru_cache(maxsize=4096)  # a catalog's option values are a few colours and sizes, met again on every product
 def slug(text: str) -> str:
     """``Dark Blue`` -> ``dark-blue``. Latin text keeps the ASCII slug feedsync has always made (``Grün`` ->
     ``gr-n``), so existing ids do not change; text with letters or digits of another script (Arabic, Cyrillic,

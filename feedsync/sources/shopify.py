@@ -113,7 +113,7 @@ class _Product:
     first_row: int
     values: dict[str, str]
     option_names: list[str]
-    variants: list[tuple[int, list[str]]] = field(default_factory=list)
+    variants: list[tuple[int, list[str], list[str]]] = field(default_factory=list)  # (row, cells, option values)
     images: list[tuple[int, int, str]] = field(default_factory=list)  # (position, order, url)
 
 
@@ -187,6 +187,8 @@ class _Reader:
         self.ctx = normalize_context(source.config)
         self.unpublished = 0
         self.unmapped = UnmappedOptions(emit, source.stats.told)
+        self.fields: dict[str, str | None] = {}
+        """Option name -> the variant field it fills (``option_field``), or None."""
         share = READ_RANGE.get()
         self.share = share is not None and share.path == source.path
         """Whether it reads a share of a row split (``feedsync.rows``): the findings it tells once the rows are read
@@ -236,7 +238,7 @@ class _Reader:
                 current.images.append((int(position) if position.isdecimal() else 10**6, len(current.images), image))
             options = self.option_values(cells)
             if any(options) or self.cell(cells, "sku") or self.cell(cells, "price"):
-                current.variants.append((row, cells))
+                current.variants.append((row, cells, options))
         if current is not None:
             yield from self.finish(current)
         if self.share:
@@ -272,10 +274,10 @@ class _Reader:
         images = [url for _, _, url in sorted(product.images)]
         multi = len(product.variants) > 1
         differing = {
-            n for n in range(len(self.option_cols)) if len({self.option_values(c)[n] for _, c in product.variants}) > 1
+            n for n in range(len(self.option_cols)) if len({options[n] for _, _, options in product.variants}) > 1
         }
-        for row, cells in product.variants:
-            item = self.variant(product, row, cells, images, multi, differing)
+        for row, cells, options in product.variants:
+            item = self.variant(product, row, cells, options, images, multi, differing)
             if item is not None:
                 yield item
 
@@ -283,7 +285,14 @@ class _Reader:
         return [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
 
     def variant(
-        self, product: _Product, row: int, cells: list[str], images: list[str], multi: bool, differing: set[int]
+        self,
+        product: _Product,
+        row: int,
+        cells: list[str],
+        options: list[str],
+        images: list[str],
+        multi: bool,
+        differing: set[int],
     ) -> Product | None:
         get = self.cell
         values = product.values
@@ -309,11 +318,13 @@ class _Reader:
 
         real_options: list[str] = []
         unmapped: dict[str, str] = {}
-        for n, (name, value) in enumerate(zip(product.option_names, self.option_values(cells), strict=True)):
+        for n, (name, value) in enumerate(zip(product.option_names, options, strict=True)):
             if not value or (value == "Default Title" and name.casefold() in ("title", "")):
                 continue
             real_options.append(value)
-            target = option_field(name, self.config.options)
+            if name not in self.fields:  # (an option's name recurs on every product: looked up once)
+                self.fields[name] = option_field(name, self.config.options)
+            target = self.fields[name]
             if target and not raw.get(target):
                 raw[target] = value
                 continue
