@@ -288,16 +288,42 @@ def read_past_cache(path: Path, start: int, stop: int, size: int = READ) -> Iter
     cache where the system allows (a row split's later share's documents, written past it, are on the disk alone;
     reading them into the page cache cost the stitch more than the reading): views of one buffer, each good until
     the next is asked for. A file that ends before ``stop`` is an ``OSError``."""
-    chunk = max(BLOCK, size - size % BLOCK)
-    buffer = mmap.mmap(-1, chunk)  # (before the file is opened: a buffer refused leaves no descriptor open)
+    buffer = mmap.mmap(-1, _chunk(size))  # (before the file is opened: a buffer refused leaves no descriptor open)
     try:
-        fd = os.open(path, os.O_RDONLY | _DIRECT)
+        fd = open_past_cache(path)
     except OSError:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            buffer.close()
-            raise
+        buffer.close()
+        raise
+    try:
+        yield from _blocks(fd, start, stop, size, buffer, path.name)
+    finally:
+        os.close(fd)
+
+
+def open_past_cache(path: Path) -> int:
+    """A descriptor of the file at ``path`` open for reading past the page cache where the system allows, else for
+    ordinary reads."""
+    try:
+        return os.open(path, os.O_RDONLY | _DIRECT)
+    except FileNotFoundError:
+        raise
+    except OSError:
+        return os.open(path, os.O_RDONLY)
+
+
+def blocks_past_cache(fd: int, start: int, stop: int, size: int = READ) -> Iterator[memoryview]:
+    """``read_past_cache`` of the open file ``fd`` (``open_past_cache``'s), which it leaves open."""
+    return _blocks(fd, start, stop, size, mmap.mmap(-1, _chunk(size)), f"descriptor {fd}")
+
+
+def _chunk(size: int) -> int:
+    return max(BLOCK, size - size % BLOCK)
+
+
+def _blocks(fd: int, start: int, stop: int, size: int, buffer: mmap.mmap, name: str) -> Iterator[memoryview]:
+    """The bytes of ``fd`` from ``start`` to ``stop`` read into ``buffer`` (closed after), at most ``size`` at a
+    time."""
+    chunk = len(buffer)
     view = memoryview(buffer)
     try:
         offset = start - start % BLOCK
@@ -306,7 +332,7 @@ def read_past_cache(path: Path, start: int, stop: int, size: int = READ) -> Iter
             got = _read(fd, view, offset)
             end = min(got, stop - offset)
             if end <= skip or (got < chunk and offset + got < stop):
-                raise OSError(errno.EIO, f"{path.name}: {stop - offset - skip} bytes are missing")
+                raise OSError(errno.EIO, f"{name}: {stop - offset - skip} bytes are missing")
             for at in range(skip, end, size):
                 yield view[at : min(end, at + size)]
             offset += got
@@ -315,7 +341,6 @@ def read_past_cache(path: Path, start: int, stop: int, size: int = READ) -> Iter
         view.release()
         with contextlib.suppress(BufferError):  # (a view the caller or an error's traceback holds)
             buffer.close()
-        os.close(fd)
 
 
 def _read(fd: int, view: memoryview, offset: int) -> int:

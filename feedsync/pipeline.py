@@ -71,8 +71,9 @@ def run(
     started_at = time.time()
     compiled = compile_channels(config, channels)
     shares: list[ByteRange] = []
+    writes = command != "validate" or dry_run or changes  # (as ``out`` below)
     if command != "push":
-        shares = _row_shares(config, compiled, jobs)
+        shares = _row_shares(config, compiled, jobs, writes=writes)
     if command != "push" and not shares:
         options = {"out_dir": out_dir, "selection": selection, "record_items": record_items, "validate": validate}
         parallel = _in_parallel(config, command, compiled, jobs, **options, changes=changes)
@@ -87,7 +88,6 @@ def run(
     source = open_source(config.source)
     # a build or validate in this one process: a column at a time where it can (a push keeps its row cache,
     # observers and deliveries per row; a row split's shares open their own gates)
-    writes = command != "validate" or dry_run or changes  # (as ``out`` below)
     gate = _columnar(config, compiled, source, writes) if command != "push" and not shares else None
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
@@ -157,13 +157,16 @@ def _in_parallel(
     return run_parallel(config, command, [channel.name for channel in compiled], count, **options)
 
 
-def _row_shares(config: Config, compiled: list[CompiledChannel], jobs: int | None) -> list[ByteRange]:
-    """The shares of the source's rows for a build or validate on several processes ([]: not split by rows)."""
+def _row_shares(
+    config: Config, compiled: list[CompiledChannel], jobs: int | None, *, writes: bool
+) -> list[ByteRange]:
+    """The shares of the source's rows for a build or validate on several processes ([]: not split by rows); the
+    run ``writes`` feeds."""
     from feedsync.parallel import jobs_for
     from feedsync.rows import plan
 
     count = jobs_for(config, jobs, sys.maxsize)
-    return plan(config, compiled, count) if count > 1 else []
+    return plan(config, compiled, count, writes=writes) if count > 1 else []
 
 
 def _observers(

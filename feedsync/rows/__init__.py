@@ -50,7 +50,9 @@ from feedsync.stream import ItemIds, ItemObserver, Stream
 from feedsync.supplements import Supplement
 
 if TYPE_CHECKING:
+    from feedsync.diagnostics import Report
     from feedsync.rows import child
+    from feedsync.rows.ahead import Ahead
     from feedsync.rows.share import Share
 
 # The row split's parts (cuts, share, child, here, merge, stitch) are imported by the functions that use them: a run
@@ -63,8 +65,11 @@ LOCK = ".lock"
 """The file in a scratch folder its run holds locked while it uses the folder."""
 
 
-def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[ByteRange]:
-    """The shares to build in ``jobs`` processes, or [] when the rows are not split (an event says why)."""
+def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: bool = True) -> list[ByteRange]:
+    """The shares to build in ``jobs`` processes, or [] when the rows are not split (an event says why). A run
+    that ``writes`` feeds stitches the later shares' documents while they are made (``ahead``): its first share is
+    cut a little shorter."""
+    from feedsync.rows.ahead import FIRST
     from feedsync.rows.cuts import cut
 
     why = _unsplittable(config, compiled)
@@ -78,7 +83,8 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int) -> list[Byt
         delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head)
         parts = min(jobs, max(1, _rows_about(path) // MIN_ROWS))
         group_of = _group_column(config)
-        shares = cut(path, delimiter, parts, group_of=group_of, encoding="utf-8") if parts > 1 else []
+        first = FIRST if writes else 1.0
+        shares = cut(path, delimiter, parts, group_of=group_of, encoding="utf-8", first=first) if parts > 1 else []
         why = None if len(shares) > 1 else f"fewer than {MIN_ROWS} rows per process, no cut between groups, or CRs"
     if why is not None:
         event("rows", split=False, why=why)
@@ -148,6 +154,7 @@ def run_split(
     ``columnar``: opens a share's columnar gate (``columnar.gate.open_gate``), each share a column at a time where
     it can."""
     from feedsync.rows import share as worker
+    from feedsync.rows.ahead import Ahead
     from feedsync.rows.merge import merge
     from feedsync.rows.share import told_state
     from feedsync.rows.stitch import stitch
@@ -178,25 +185,34 @@ def run_split(
         )
         worker.JOB = job
         before = told_state(compiled, encoders)
+        early = None  # the stitch begun as soon as this process made its own share (``ahead``)
+        if out is not None and folder is not None:
+            early = Ahead(folder, len(shares), _kept(stream.report))
+            scratch.callback(early.abort)  # (a run that ends otherwise: nothing renamed, its thread gone)
+        stitching = (stitch, stream.report, compiled, encoders, out, folder, len(shares))
         try:
             ahead = any(isinstance(e, SurveyingEncoder) and e.family_feed() is not None for e in encoders.values())
             try:
                 with _stop(ahead), _polars_threads(len(shares)):
-                    made = _make_all(len(shares))
+                    made = _make_all(len(shares), early, stitching)
                 whole = _families_across(made) if ahead and not isinstance(made, str) else None
             except Unsurveyed as exc:
                 whole = str(exc)
             if whole is not None:  # the shares' families read a family ahead do not answer as the whole catalog
+                early = _stopped(early)
                 event("rows", survey="whole", why=whole)
                 survey_whole()
                 before = told_state(compiled, encoders)
                 made = _make_all(len(shares))
             why = made if isinstance(made, str) else _misread(shares, made) or _read_apart(made)
             if why is not None:
+                _stopped(early)
                 event("rows", split=False, why=why, shares=len(shares))
                 return False
             assert not isinstance(made, str)
-            groups, again = _chain(made, before)
+            groups, again = _chain(made, before, lambda: _stopped(early))
+            if again:
+                early = None  # (stopped before a share was made again: the stitch is made after the merge)
         finally:
             worker.JOB = None
         for share in made:
@@ -204,15 +220,40 @@ def run_split(
         checkpoint("rows.shares-made")
         merge(stream, source, compiled, made, check=check)
         stream.report.products = groups
-        if out is not None and folder is not None:
+        if early is not None:
+            early.stitched()
+            for _ in compiled:
+                checkpoint("rows.feed-stitched")  # (each feed stitched and synced, none renamed yet)
+            early.commit()
+        elif out is not None and folder is not None:
             stitch(stream.report, compiled, encoders, out, folder, len(made))
     event("rows", split=True, shares=len(shares), again=again or None)
     return True
 
 
-def _make_all(count: int) -> list[Share] | str:
+def _kept(report: Report) -> Callable[[], None]:
+    """What puts the report's feeds' paths (``output``, ``parts``) back as they are now."""
+    kept = {name: (result.output, list(result.parts)) for name, result in report.channels.items()}
+
+    def put_back() -> None:
+        for name, (output, parts) in kept.items():
+            report.channels[name].output = output
+            report.channels[name].parts[:] = parts
+
+    return put_back
+
+
+def _stopped(early: Ahead | None) -> None:
+    """The stitch begun ahead stopped (``Ahead.abort``): the run makes shares again, or falls back to one process."""
+    if early is not None:
+        early.abort()
+
+
+def _make_all(count: int, early: Ahead | None = None, stitching: tuple[Any, ...] = ()) -> list[Share] | str:
     """Every share made, in order: the first in this process (the others in processes forked before it, while it
-    is as it was), or why not (an error a share met: one process will meet it, or not)."""
+    is as it was), or why not (an error a share met: one process will meet it, or not). ``early``: begun with
+    ``stitching`` (the stitch and its arguments) once the first share is made, told of each other share once its
+    process has ended."""
     from feedsync.rows import child, here
 
     children: list[child.Child] = []
@@ -224,10 +265,14 @@ def _make_all(count: int) -> list[Share] | str:
             made = [here.make(0)]
         except FeedsyncError as exc:
             return f"a share met an error ({exc})"
-        for process in children:
+        if early is not None:
+            early.begin(*stitching)
+        for index, process in enumerate(children, start=1):
             share = process.result()
             if isinstance(share, str):
                 return share
+            if early is not None:
+                early.final(index)
             made.append(share)
         return made
     finally:
@@ -294,10 +339,12 @@ def _misread(shares: list[ByteRange], made: list[Share]) -> str | None:
     return None
 
 
-def _chain(made: list[Share], before: dict[str, Any]) -> tuple[int, list[str]]:
+def _chain(
+    made: list[Share], before: dict[str, Any], again_first: Callable[[], None] = lambda: None
+) -> tuple[int, list[str]]:
     """The product groups of all shares, each share made again (in turn, from the state after the ones before it)
-    when that state would change what it makes; and why each was made again. The state after the last share is
-    not made: of its ids, only how many groups it adds is needed."""
+    when that state would change what it makes; and why each was made again (``again_first`` called before the
+    first is). The state after the last share is not made: of its ids, only how many groups it adds is needed."""
     from feedsync.rows import here
     from feedsync.rows.share import Seed, crossing
 
@@ -307,6 +354,8 @@ def _chain(made: list[Share], before: dict[str, Any]) -> tuple[int, list[str]]:
     for index in range(1, len(made)):
         why = crossing(seed, made[index], before)
         if why is not None:
+            if not again:
+                again_first()
             again.append(why)
             try:
                 made[index] = here.make(index, seed)

@@ -147,18 +147,26 @@ def _lines(handle: BinaryIO, lengths: list[int]) -> Iterator[str]:
 
 
 def cut(
-    path: Path, delimiter: str, parts: int, *, group_of: Callable[[list[str]], int | None], encoding: str
+    path: Path,
+    delimiter: str,
+    parts: int,
+    *,
+    group_of: Callable[[list[str]], int | None],
+    encoding: str,
+    first: float = 1.0,
 ) -> list[ByteRange]:
     """The file's records in up to ``parts`` shares of about equal size (fewer when no cut is found), each cut
-    where the value of the column ``group_of`` finds in the header changes (anywhere without one)."""
+    where the value of the column ``group_of`` finds in the header changes (anywhere without one); the first share
+    ``first`` times the size of each other one."""
     header = read_header(path, delimiter)
     if header is None:
         return []
     group = group_of(header.names)
     size = path.stat().st_size
     starts = [header.end]
+    whole = first + parts - 1
     for part in range(1, parts):
-        target = header.end + (size - header.end) * part // parts
+        target = header.end + int((size - header.end) * (first + part - 1) / whole)
         if target <= starts[-1]:
             continue  # the cut before went past this one's place (a family longer than a share): no cut here
         found = _cut_near(path, starts[-1], target, delimiter, group)

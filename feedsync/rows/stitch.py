@@ -8,11 +8,12 @@ import errno
 import io
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from feedsync.atomic import atomic_extend, sync_early
 from feedsync.channels.base import Encoder
@@ -26,6 +27,11 @@ from feedsync.formats.json_listings import END, max_messages, numbered
 from feedsync.split import part_path
 from feedsync.stream import _part_opener
 
+if TYPE_CHECKING:
+    from feedsync.rows.ahead import Ahead
+
+Bodies = Callable[[Path, bytes, bytes], Iterator[memoryview]]
+"""The items of a later share's document (its path, the head and the tail it is checked for), a block at a time."""
 TAILS = {"rss": b"</channel>\n</rss>\n", "delimited": b"", "json_listings": END}
 """The writers whose documents a share can be cut out of: what each writes after its last item."""
 _BLOCK = 1 << 22
@@ -39,16 +45,22 @@ def stitch(
     out: Path,
     folder: Path,
     count: int,
+    *,
+    ahead: Ahead | None = None,
 ) -> None:
     """Each channel's feed from its shares' documents: one prologue, the shares' items in order, one epilogue
     (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (past the page
     cache where the system allows, else by the kernel) and then synced in threads of their own while this process
     numbers Amazon's messages; so is each of Amazon's documents once it is whole. Every feed is renamed into place
-    after all are stitched and synced, as before."""
+    after all are stitched and synced, as before. ``ahead``: begun while the later shares are still being made
+    (``rows.ahead``): their documents read as they grow, each copied feed in a thread of its own, and nothing
+    renamed before ``ahead.ready`` lets it."""
+    bodies = ahead.body if ahead is not None else None
     with ExitStack() as stack:
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
         # both done (and their errors raised) before any rename; the copies first, since they hand on the syncs
-        with ThreadPoolExecutor(max_workers=1) as syncing, ThreadPoolExecutor(max_workers=1) as copying:
+        copiers = len(compiled) if ahead is not None else 1  # (a feed followed is copied as long as its share runs)
+        with ThreadPoolExecutor(max_workers=1) as syncing, ThreadPoolExecutor(max_workers=copiers) as copying:
             copied: list[Future[Future[None]]] = []
             synced: list[Future[None]] = []  # Amazon's whole documents
             for channel in compiled:
@@ -58,24 +70,36 @@ def stitch(
                 tail = TAILS[channel.format.writer]
                 head = _prologue(channel, encoder, tail)
                 files = [folder / str(index) / channel.filename for index in range(count)]
+                drafts = ahead.drafts if ahead is not None else None
                 if channel.format.writer == "json_listings":
-                    _continue_messages(stack, parts, out, channel, result, files, head, syncing, synced)
-                    checkpoint("rows.feed-stitched")
+                    _continue_messages(stack, parts, out, channel, result, files, head, syncing, synced, ahead)
+                    if ahead is None:
+                        checkpoint("rows.feed-stitched")
                 else:
-                    handle = stack.enter_context(_extended(files[0], result.output, head, tail))
-                    copied.append(copying.submit(_copy_whole, handle, files[1:], head, tail, syncing, result.output))
+                    handle = stack.enter_context(_extended(files[0], result.output, head, tail, drafts))
+                    copy = partial(_copy_whole, handle, files[1:], head, tail, syncing, result.output, bodies)
+                    copied.append(copying.submit(copy))
             for done in copied:
                 done.result().result()
-                checkpoint("rows.feed-stitched")
+                if ahead is None:
+                    checkpoint("rows.feed-stitched")
             for sync in synced:
                 sync.result()
+        if ahead is not None:
+            ahead.ready()  # (what it tells: the run may rename the feeds, or must not)
 
 
 def _copy_whole(
-    handle: BinaryIO, files: list[Path], head: bytes, tail: bytes, syncing: ThreadPoolExecutor, target: Path
+    handle: BinaryIO,
+    files: list[Path],
+    head: bytes,
+    tail: bytes,
+    syncing: ThreadPoolExecutor,
+    target: Path,
+    bodies: Bodies | None = None,
 ) -> Future[None]:
     """A feed copied whole: the other shares' items after the first share's, then its ``tail``; its sync, begun."""
-    _append(handle, files, head, tail)
+    _append(handle, files, head, tail, bodies)
     handle.flush()
     return syncing.submit(sync_early, handle, target)
 
@@ -90,6 +114,7 @@ def _continue_messages(
     head: bytes,
     syncing: ThreadPoolExecutor,
     synced: list[Future[None]],
+    ahead: Ahead | None = None,
 ) -> None:
     """Amazon's feed: the first share's documents are its first ones, whole but the last, which the other shares'
     messages continue (numbered on from its count) in documents of ``max_messages`` (``_continue``: the later
@@ -100,9 +125,10 @@ def _continue_messages(
     count = _count_messages(documents[-1], head, END)
     targets = [result.output, *(part_path(out, channel, n) for n in range(2, len(documents) + 1))]
     result.parts.extend(targets[1:])
+    drafts = ahead.drafts if ahead is not None else None
     handles = [
         (stack if number == 1 else parts).enter_context(
-            _extended(document, target, head, END if number == len(documents) else b"")
+            _extended(document, target, head, END if number == len(documents) else b"", drafts)
         )
         for number, (document, target) in enumerate(zip(documents, targets, strict=True), start=1)
     ]
@@ -120,7 +146,7 @@ def _continue_messages(
         synced.append(syncing.submit(sync_early, filled[index], names[index]))
 
     most = max_messages({**channel.format.options, **channel.settings})
-    _continue(files[1:], head, most, count, handles[-1], open_next, whole)
+    _continue(files[1:], head, most, count, handles[-1], open_next, whole, ahead.body if ahead is not None else None)
 
 
 def _continue(
@@ -131,6 +157,7 @@ def _continue(
     document: BinaryIO,
     open_next: Callable[[], BinaryIO],
     whole: Callable[[int], None],
+    bodies: Bodies | None = None,
 ) -> None:
     """The later shares' messages (their documents ``files``, each a message a line between ``head`` and ``END``,
     both checked) numbered on after the ``count`` messages of ``document`` (the first share's last) up to ``most`` a
@@ -138,11 +165,7 @@ def _continue(
     of lines at a time. ``whole(index)`` once each document is whole, in order (0: ``document``)."""
     index, held, before = 0, count, b""  # the document filled; the messages it holds; what it takes first
     for path in files:
-        with _document(path, head, len(END)) as (source, left):
-            source.seek(len(head) + left)
-            if source.read(len(END) + 1) != END:
-                raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
-        for lines in _lines(path, len(head), len(head) + left):
+        for lines in _lines((bodies or _whole_body)(path, head, END)):
             rests = [_unnumbered(line, path) for line in lines]
             at = 0
             while at < len(rests):
@@ -157,11 +180,21 @@ def _continue(
     whole(index)
 
 
-def _lines(path: Path, start: int, stop: int) -> Iterator[list[Piece]]:
-    """The lines of a share's document from ``start`` (a line feed) to ``stop``, a block at a time, each without
-    its line feed (views of the block's bytes; a line across two blocks is a copy), read past the page cache."""
+def _whole_body(path: Path, head: bytes, tail: bytes) -> Iterator[memoryview]:
+    """The items of a share's document, whole (written and renamed by its share's process): what its writer wrote
+    between ``head`` and ``tail`` (both checked), read past the page cache a block at a time."""
+    with _document(path, head, len(tail)) as (source, left):
+        source.seek(len(head) + left)
+        if source.read(len(tail) + 1) != tail:
+            raise AssertionError(f"{path.name}: a share's document does not end as the feed does")
+    yield from read_past_cache(path, len(head), len(head) + left, _BLOCK)
+
+
+def _lines(blocks: Iterable[memoryview]) -> Iterator[list[Piece]]:
+    """The lines of a share's document's items (``blocks``, from a line feed on), a block at a time, each without
+    its line feed (views of the block's bytes; a line across two blocks is a copy)."""
     carry = b""
-    for block in read_past_cache(path, start, stop, _BLOCK):
+    for block in blocks:
         data = bytes(block)
         at = data.find(b"\n")
         if at < 0:
@@ -192,22 +225,32 @@ def _prologue(channel: CompiledChannel, encoder: Encoder | None, tail: bytes) ->
     return empty[: len(empty) - len(tail)]
 
 
-def _extended(first: Path, target: Path, head: bytes, tail: bytes) -> AbstractContextManager[BinaryIO]:
+def _extended(
+    first: Path, target: Path, head: bytes, tail: bytes, drafts: list[tuple[Path, int, bytes]] | None = None
+) -> AbstractContextManager[BinaryIO]:
     """The first share's document, which is the feed's beginning, open to take the other shares' items before its
-    ``tail`` (then ``target`` in one rename): its items are not copied again."""
+    ``tail`` (then ``target`` in one rename): its items are not copied again. ``drafts``: where to note what it
+    was (the document, the bytes kept, the tail cut off), to make it whole again should the run stop the stitch."""
     size = first.stat().st_size
     with first.open("rb") as document:
         starts = document.read(len(head))
         document.seek(max(0, size - len(tail)))
         if starts != head or document.read() != tail:
             raise AssertionError(f"{first.name}: the first share's document is not a whole feed")
+    if drafts is not None:
+        drafts.append((first, size - len(tail), tail))
     return atomic_extend(first, target, keep=size - len(tail), direct=True)
 
 
-def _append(handle: BinaryIO, files: list[Path], head: bytes, tail: bytes) -> None:
-    """The items of the shares' documents ``files``, then the feed's ``tail``."""
+def _append(handle: BinaryIO, files: list[Path], head: bytes, tail: bytes, bodies: Bodies | None = None) -> None:
+    """The items of the shares' documents ``files`` (each read by ``bodies``, when given), then the feed's
+    ``tail``."""
     for path in files:
-        _copy_body(path, handle, head, len(tail))
+        if bodies is None:
+            _copy_body(path, handle, head, len(tail))
+            continue
+        for block in bodies(path, head, tail):
+            handle.write(block)
     handle.write(tail)
 
 
