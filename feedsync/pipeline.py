@@ -157,9 +157,7 @@ def _in_parallel(
     return run_parallel(config, command, [channel.name for channel in compiled], count, **options)
 
 
-def _row_shares(
-    config: Config, compiled: list[CompiledChannel], jobs: int | None, *, writes: bool
-) -> list[ByteRange]:
+def _row_shares(config: Config, compiled: list[CompiledChannel], jobs: int | None, *, writes: bool) -> list[ByteRange]:
     """The shares of the source's rows for a build or validate on several processes ([]: not split by rows); the
     run ``writes`` feeds."""
     from feedsync.parallel import jobs_for
