@@ -63,7 +63,9 @@ def stitch(
         with ThreadPoolExecutor(max_workers=1) as syncing, ThreadPoolExecutor(max_workers=copiers) as copying:
             copied: list[Future[Future[None]]] = []
             synced: list[Future[None]] = []  # Amazon's whole documents
-            for channel in compiled:
+            # begun ahead: the feeds copied whole first, each in its thread, while this thread numbers Amazon's
+            order = compiled if ahead is None else sorted(compiled, key=lambda c: c.format.writer == "json_listings")
+            for channel in order:
                 result = report.channels[channel.name]
                 result.output = out / channel.filename
                 encoder = encoders.get(channel.name)

@@ -108,12 +108,19 @@ def test_a_stopped_stitch_stops_its_reader_and_makes_the_first_documents_whole_a
     ahead.abort()  # (once more, as the run's end does: nothing left to do)
 
 
+@pytest.mark.parametrize("amazon_first", [False, True])
 def test_a_build_whose_later_share_is_slow_writes_what_one_process_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, amazon_first: bool
 ) -> None:
     """The later share's process makes each product slowly and its documents grow a few blocks at a time: this
-    process, done with its own share first, stitches them as they grow (Amazon's messages numbered on as well)."""
+    process, done with its own share first, stitches them as they grow (Amazon's messages numbered on as well),
+    every feed at once whatever the order of the channels."""
     config_path = generate(300, tmp_path / "catalog")
+    if amazon_first:  # (the generated config names Amazon last)
+        text = config_path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        others = "".join(line for line in lines if line.startswith(("  google:", "  facebook:")))
+        config_path.write_text(text.replace(others, "") + others, encoding="utf-8")
     parent = os.getpid()
     fan_out = Stream._fan_out
 
