@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from feedsync import direct, rows
+from feedsync import atomic, direct, rows
 from feedsync.config import load_config
 from feedsync.rows.ahead import Ahead, Stopped
 from feedsync.stream import Stream
@@ -145,3 +145,56 @@ def test_a_build_whose_later_share_is_slow_writes_what_one_process_writes(
     assert events[-1] == {"split": True, "shares": 2}
     assert set(growing) == {"google.xml", "facebook.csv", "amazon.json"}
     assert rows.MIN_ROWS == 1
+
+
+def test_a_later_share_whose_process_dies_while_it_is_stitched_leaves_the_feeds_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The later share's process dies half way (out of memory, killed) while this process, done with its own share,
+    stitches its growing documents: the run says so (a clean error), the feeds of the build before stay as they
+    were, and neither the stitch's thread nor a temp file is left."""
+    from feedsync import pipeline
+    from feedsync.errors import FeedsyncError
+
+    config = load_config(generate(300, tmp_path / "catalog"))
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    out = tmp_path / "out"
+    pipeline.run(config, "build", out_dir=out, validate=True, jobs=1)  # the build before
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    parent, after = os.getpid(), [0]
+    fan_out = Stream._fan_out
+    own_done = tmp_path / "own-share-made"
+    begin = Ahead.begin
+
+    def begun(self: Ahead, *args: Any) -> None:
+        own_done.touch()  # (this process made its own share: the later one dies a few products on)
+        begin(self, *args)
+
+    def dies(self: Stream, *args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            if own_done.exists():
+                after[0] += 1
+                if after[0] == 30:
+                    os._exit(9)  # (its documents half written)
+            time.sleep(0.01)
+        return fan_out(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ahead, "begin", begun)
+
+    monkeypatch.setattr(Stream, "_fan_out", dies)
+    monkeypatch.setattr(direct, "STAGE", 2 * direct.BLOCK)
+    monkeypatch.setattr(atomic, "BUFFER", direct.BLOCK)  # (its documents grow a block or two at a time)
+    followed: list[str] = []
+    body = Ahead.body
+
+    def counted(self: Ahead, path: Path, *args: Any) -> Any:
+        for block in body(self, path, *args):
+            followed.append(path.name)
+            yield block
+
+    monkeypatch.setattr(Ahead, "body", counted)
+    with pytest.raises(FeedsyncError, match="died"):
+        pipeline.run(config, "build", out_dir=out, validate=True, jobs=2)
+    assert followed  # the stitch read the later share's documents before its process died
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert not [thread for thread in threading.enumerate() if thread.name == "feedsync-stitch"]
