@@ -96,6 +96,13 @@ def mask(text: str) -> str:
     return pattern.sub(MASK, text)
 
 
+def mask_bytes(data: bytes) -> bytes:
+    """``mask`` of a UTF-8 text given as its bytes (as they are while no secret is registered)."""
+    if _pattern is None or not data:
+        return data
+    return mask(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+
+
 def clip(text: str, limit: int) -> str:
     """The first ``limit`` characters of ``text``, masked before it is cut (a cut secret would not be found)."""
     return mask(text[: 1 << 20])[:limit]

@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 import typer
 
 from feedsync.atomic import atomic_write
-from feedsync.cli.output import MODE, say
+from feedsync.cli.output import MODE, say, say_encoded
 from feedsync.config import DEFAULT_CONFIG_NAME, Config, config_from_flags, load_config
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.gate import Gate
-from feedsync.diagnostics.renderers import render_concise, render_summary
+from feedsync.diagnostics.renderers import encoded_concise, render_concise, render_summary
 from feedsync.errors import FeedsyncError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,21 +49,22 @@ _LINES_AT_ONCE = 256
 _BYTES_AT_ONCE = 1 << 20
 
 
-def say_lines(lines: Iterable[str]) -> None:
-    """Lines on stderr as ``err`` says each, told ``_LINES_AT_ONCE`` texts or about ``_BYTES_AT_ONCE`` characters at
-    a time: one write (and flush) for each batch, not for each line (a run with many findings prints a line for
-    each; a text may hold many lines: a batch of findings rendered together)."""
-    batch: list[str] = []
+def say_lines(texts: Iterable[bytes]) -> None:
+    """Lines on stderr as ``err`` says each, given as texts of one line or more in UTF-8 (``say_encoded``: a batch of
+    findings rendered together, as it lies on disk), told ``_LINES_AT_ONCE`` texts or about ``_BYTES_AT_ONCE`` bytes
+    at a time: one write (and flush) for each batch, not for each line (a run with many findings prints a line for
+    each)."""
+    batch: list[bytes] = []
     size = 0
-    for line in lines:
-        batch.append(line)
-        size += len(line)
+    for text in texts:
+        batch.append(text)
+        size += len(text)
         if len(batch) == _LINES_AT_ONCE or size >= _BYTES_AT_ONCE:
-            err("\n".join(batch))
+            say_encoded(b"\n".join(batch))
             batch.clear()
             size = 0
     if batch:
-        err("\n".join(batch))
+        say_encoded(b"\n".join(batch))
 
 
 @contextmanager
@@ -166,7 +167,8 @@ def print_report(
     refused = any(r.refused for r in report.channels.values())
     if fmt == "concise" and output is None and not findings_to_stdout:
         if not MODE.quiet:  # --quiet says errors only: the findings' lines would all be dropped
-            say_lines(render_concise(report.diagnostics))  # messages on stderr, one per finding
+            # messages on stderr, one per finding (as stderr encodes what it cannot: backslashed)
+            say_lines(encoded_concise(report.diagnostics, "backslashreplace"))
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
         chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color)

@@ -1,6 +1,7 @@
 """A share of a row split made in a forked process (``start``; other work: ``fork``) and handed back through an
 anonymous temporary file (``Child.result``): pickled and unpickled as a stream, so neither process holds the whole
-pickle at once; the share's findings that waited on disk travel in a second anonymous file (``findings.carried``).
+pickle at once; the share's findings that waited on disk travel in a second anonymous file (``findings.carried``),
+spilled straight into it (``findings.spilled_into``).
 The process makes its share and ends, and is killed when this one dies (Linux): a killed run leaves no process and
 no file behind."""
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import IO, Any, NoReturn
 
-from feedsync.diagnostics.findings import carried
+from feedsync.diagnostics.findings import carried, spilled_into
 from feedsync.errors import FeedsyncError
 from feedsync.rows import share as worker
 
@@ -89,14 +90,15 @@ def _make(work: Callable[[], Any], spool: IO[bytes], carrier: IO[bytes], parent:
     try:
         die_with(parent)
         made: Any
-        try:
-            made = work()
-        except FeedsyncError as exc:
-            made = f"a share met an error ({exc})"
-        except BaseException as exc:  # raised again in the parent
-            made = _picklable(exc)
-        with carried(carrier):
-            pickle.dump(made, spool, protocol=pickle.HIGHEST_PROTOCOL)
+        with spilled_into(carrier):  # (its findings travel where they were spilled: not copied at the end)
+            try:
+                made = work()
+            except FeedsyncError as exc:
+                made = f"a share met an error ({exc})"
+            except BaseException as exc:  # raised again in the parent
+                made = _picklable(exc)
+            with carried(carrier):
+                pickle.dump(made, spool, protocol=pickle.HIGHEST_PROTOCOL)
         spool.flush()
         status = 0
     finally:

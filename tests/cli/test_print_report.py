@@ -3,12 +3,16 @@ write for many findings), and paths shown relative to the working directory of t
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import sys
 from pathlib import Path
 
 import pytest
 
+from feedsync import secrets
 from feedsync.cli import common, output
 from feedsync.cli.common import print_report
 from feedsync.diagnostics import Location, Report
@@ -47,8 +51,10 @@ def test_findings_are_the_lines_one_err_each_gives_in_few_writes(
     report = _report(tmp_path / "cat.csv", 600)
     expected = _one_err_per_line(report, capsys)
     told: list[str] = []
-    say = output.say
-    monkeypatch.setattr(common, "say", lambda message, level="info": (told.append(message), say(message, level=level)))
+    said = output.say_encoded
+    monkeypatch.setattr(
+        common, "say_encoded", lambda data, level="info": (told.append(data.decode()), said(data, level=level))
+    )
     assert print_report(report, findings_to_stdout=False) == common.EXIT_FINDINGS
     printed = capsys.readouterr().err.splitlines()
     lines = expected.splitlines()
@@ -104,9 +110,64 @@ def test_a_report_s_lines_read_the_working_directory_once(tmp_path: Path, monkey
 def test_texts_of_many_lines_are_told_a_megabyte_or_so_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """A report's findings come in texts of a batch of lines each (rendered as they were spilled): they are told a
     few at a time, not 256 texts (hundreds of MB) joined at once."""
-    told: list[str] = []
-    monkeypatch.setattr(common, "err", lambda message, level="info": told.append(message))
-    block = "\n".join(f"cat.csv:{n}: AMZ015 " + "x" * 250 for n in range(1000))  # ~270 KB
+    told: list[bytes] = []
+    monkeypatch.setattr(common, "say_encoded", lambda data, level="info": told.append(data))
+    block = "\n".join(f"cat.csv:{n}: AMZ015 " + "x" * 250 for n in range(1000)).encode()  # ~270 KB
     common.say_lines([block] * 40)
-    assert "\n".join(told) == "\n".join([block] * 40)
+    assert b"\n".join(told) == b"\n".join([block] * 40)
     assert len(told) >= 10 and max(map(len, told)) <= common._BYTES_AT_ONCE + len(block) + 1
+
+
+def _stderr(monkeypatch: pytest.MonkeyPatch, encoding: str) -> io.BytesIO:
+    """stderr replaced by a text stream over bytes in ``encoding`` (Python's own errors handler for it)."""
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding=encoding, errors="backslashreplace", write_through=True)
+    monkeypatch.setattr(sys, "stderr", stream)
+    return raw
+
+
+TEXT = (
+    "cat.csv:2: MDL001 title 'Caf\u00e9 \U0001f600 \x1b[31mred\x1b[0m s3cr3t-t0ken-value' (error id=SKU-2)\nsecond line"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "latin-1", "ascii"])
+@pytest.mark.parametrize("mode", [("text", False), ("json", False), ("text", True)])
+@pytest.mark.parametrize("secret", [False, True])
+def test_lines_given_as_bytes_are_written_as_say_writes_their_text(
+    monkeypatch: pytest.MonkeyPatch, encoding: str, mode: tuple[str, bool], secret: bool
+) -> None:
+    """``say_encoded``: the same bytes on stderr as ``say`` of the decoded text, whatever stderr's encoding, the
+    log format, --quiet, a secret to mask or ANSI codes to strip (stderr is no terminal)."""
+    log_format, quiet = mode
+    output.configure(quiet, 0, log_format)
+    if secret:
+        secrets.register("s3cr3t-t0ken-value")
+    try:
+        said = _stderr(monkeypatch, encoding)
+        output.say(TEXT)
+        output.say_encoded(TEXT.encode())
+    finally:
+        secrets.clear()
+    first, second = said.getvalue()[: len(said.getvalue()) // 2], said.getvalue()[len(said.getvalue()) // 2 :]
+    if log_format == "json":  # each line a record: all but their times alike
+        first, second = (re.sub(rb'"time": "[^"]+"', b"", part) for part in (first, second))
+    assert first == second
+    assert (b"s3cr3t" in first) is (not secret and not quiet) and b"\x1b" not in first
+
+
+def test_a_report_s_spilled_lines_are_written_as_they_lie_never_said_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _report(tmp_path / "cat.csv", 5000)  # spilled: most as the lines rendered then
+    expected = "\n".join(render_line(d) for d in report.diagnostics) + "\n"
+    said = output.say
+    monkeypatch.setattr(
+        output,
+        "say",
+        lambda message, level="info": (
+            said(message, level=level) if "MDL001" not in message else pytest.fail(message[:80])
+        ),
+    )
+    print_report(report, findings_to_stdout=False)
+    assert capsys.readouterr().err.startswith(expected)

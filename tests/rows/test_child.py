@@ -115,3 +115,51 @@ def test_a_shares_many_findings_come_back_with_no_file_left_whenever_this_proces
     made: Any = process.result()
     assert [d.product_id for d in made] == [f"SKU-{n:07d}" for n in range(2000, 3000)]
     assert not list(tmp_path.iterdir())
+
+
+def test_a_shares_findings_are_spilled_where_they_travel_and_not_copied_when_it_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # before the fork: findings spilled by this process (inherited; copied into the carrier as they were), then the
+    # share's own, spilled by two objects from two threads into the carrier and handed over where they lie
+    from concurrent.futures import ThreadPoolExecutor
+
+    from feedsync.diagnostics import findings as module
+
+    inherited = Findings(keep=50)
+    inherited.extend(finding(n) for n in range(300))
+
+    def work(index: int) -> dict[str, Any]:
+        private = []
+        made = tempfile.TemporaryFile
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            private.append(1)
+            return made(*args, **kwargs)
+
+        monkeypatch.setattr(tempfile, "TemporaryFile", counted)  # (in the forked process only)
+        read: list[int] = []
+        reading = module._read
+        monkeypatch.setattr(
+            module, "_read", lambda spool, offset, length: read.append(length) or reading(spool, offset, length)
+        )
+        other = Findings(keep=40)
+        other.render = lambda batch: "\n".join(f"{d.code} {d.product_id}" for d in batch)
+
+        def spill(found: Findings, start: int) -> None:
+            for n in range(start, start + 2000):
+                found.append(finding(n))
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(spill, [inherited, other], [1000, 5000]))
+        return {"inherited": inherited, "other": other, "private": private, "read": read}
+
+    monkeypatch.setattr(worker, "work", work)
+    made: Any = child.start(1).result()
+    assert made["private"] == []  # no spool of its own: the share's batches were written into the carrier
+    assert made["read"] == [inherited._batches[0].length] * len(inherited._batches)  # only the inherited were copied
+    assert [d.product_id for d in made["inherited"]] == [f"SKU-{n:07d}" for n in [*range(300), *range(1000, 3000)]]
+    assert [d.product_id for d in made["other"]] == [f"SKU-{n:07d}" for n in range(5000, 7000)]
+    assert "\n".join(made["other"].lines(lambda batch: "unused")).splitlines()[:-40] == [
+        f"GMC008 SKU-{n:07d}" for n in range(5000, 6960)
+    ]  # the lines rendered as they were spilled travel with them (the last 40 were held in memory)

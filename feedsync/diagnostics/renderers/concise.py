@@ -84,6 +84,16 @@ def _fields_line(fields: tuple[Any, ...], cwd: str) -> str:
     return _line(where, code, message, severity, channel, product_id, field, cwd)
 
 
+def encoded_concise(diagnostics: Iterable[Diagnostic], errors: str = "strict") -> Iterator[bytes]:
+    """``render_concise``'s texts, UTF-8 encoded (``errors``: as ``str.encode``'s): a run's ``Findings`` gives the
+    lines rendered as they were spilled as they lie on disk."""
+    if isinstance(diagnostics, Findings):
+        yield from diagnostics.encoded_lines(render_lines, errors)
+        return
+    for text in render_concise(diagnostics):
+        yield text.encode("utf-8", errors)
+
+
 def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
     """The diagnostics' lines, in texts of one line or more (a run's ``Findings``: a batch of them at a time, read
     as rendered when the batch was spilled, if it was)."""
