@@ -167,8 +167,7 @@ def print_report(
     refused = any(r.refused for r in report.channels.values())
     if fmt == "concise" and output is None and not findings_to_stdout:
         if not MODE.quiet:  # --quiet says errors only: the findings' lines would all be dropped
-            # messages on stderr, one per finding (as stderr encodes what it cannot: backslashed)
-            say_lines(encoded_concise(report.diagnostics, "backslashreplace"))
+            say_lines(encoded_concise(report.diagnostics))  # messages on stderr, one per finding
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
         chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color)

@@ -25,6 +25,9 @@ from typing import IO, Any, NamedTuple, overload
 
 from feedsync.diagnostics.diagnostic import SEVERITIES, Diagnostic, Severity, finding_fields, from_fields
 
+PASS = "surrogatepass"
+"""How the findings' lines are encoded in UTF-8, and decoded: a lone surrogate (a file name not in UTF-8, as
+Python decodes it) is kept, for whoever writes the lines to say how it is shown, as it would a text."""
 KEEP = 1000
 """Findings held in memory (up to twice as many) before the earlier ones go to the temporary file: about 450 bytes
 each as objects, a few hundred KB in all (a batch of them pickles in about a millisecond)."""
@@ -111,7 +114,7 @@ class Findings:
             self._pid, self._end = os.getpid(), 0
         batch = self._memory[:count]
         data = _packed(batch)
-        text = self.render(batch).encode("utf-8") if self.render is not None else b""
+        text = self.render(batch).encode("utf-8", PASS) if self.render is not None else b""
         offset = _claimed(self._spool, len(data) + len(text), self._end)
         _write(self._spool, data + text, offset)
         self._batches.append(_Batch(self._spool, offset, len(data), count, _counted(batch), _codes(batch), len(text)))
@@ -157,14 +160,14 @@ class Findings:
         lines): a batch's lines rendered when it was spilled (``self.render``, which must render as ``render``
         does) are read, not made again."""
         for text in self._texts(render):
-            yield text if type(text) is str else text.decode("utf-8")  # type: ignore[union-attr]
+            yield text if type(text) is str else text.decode("utf-8", PASS)  # type: ignore[union-attr]
 
-    def encoded_lines(self, render: Render, errors: str = "strict") -> Iterator[bytes]:
-        """``lines``, UTF-8 encoded (``errors``: how what cannot be is encoded): the lines rendered when they were
-        spilled are given as they lie on disk, neither decoded nor encoded again (a million variants' findings are
-        about 480 MB of lines)."""
+    def encoded_lines(self, render: Render) -> Iterator[bytes]:
+        """``lines``, UTF-8 encoded (a lone surrogate, as a path not in UTF-8 gives, as ``PASS`` encodes it): the
+        lines rendered when they were spilled are given as they lie on disk, neither decoded nor encoded again (a
+        million variants' findings are about 480 MB of lines)."""
         for text in self._texts(render):
-            yield text if type(text) is bytes else text.encode("utf-8", errors)  # type: ignore[union-attr]
+            yield text if type(text) is bytes else text.encode("utf-8", PASS)  # type: ignore[union-attr]
 
     def _texts(self, render: Render) -> Iterator[str | bytes]:
         """``lines``: those read from disk as their bytes, those rendered now as texts."""
@@ -243,7 +246,7 @@ class Findings:
                 continue
             if batch is None:  # the ones in memory (their lines rendered too, as a spill would)
                 data = _packed(self._memory)
-                text = self.render(self._memory).encode("utf-8") if self.render is not None else b""
+                text = self.render(self._memory).encode("utf-8", PASS) if self.render is not None else b""
                 length, rendered = len(data), len(text)
                 data += text
             else:

@@ -11,12 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 
 from feedsync import secrets
 from feedsync.cli import common, output
+from feedsync.cli.app import app
 from feedsync.cli.common import print_report
 from feedsync.diagnostics import Location, Report
 from feedsync.diagnostics.codes import make
+from feedsync.diagnostics.findings import PASS
 from feedsync.diagnostics.renderers.concise import display_path, render_concise, render_line
 
 
@@ -127,7 +130,8 @@ def _stderr(monkeypatch: pytest.MonkeyPatch, encoding: str) -> io.BytesIO:
 
 
 TEXT = (
-    "cat.csv:2: MDL001 title 'Caf\u00e9 \U0001f600 \x1b[31mred\x1b[0m s3cr3t-t0ken-value' (error id=SKU-2)\nsecond line"
+    "shop\udcff/cat.csv:2: MDL001 title 'Caf\u00e9 \U0001f600 \x1b[31mred\x1b[0m s3cr3t-t0ken-value' (error id=SKU-2)\n"
+    "second line \ud55c"  # (a lone surrogate: a folder named in bytes that are not UTF-8; a character coded 0xED...)
 )
 
 
@@ -146,7 +150,7 @@ def test_lines_given_as_bytes_are_written_as_say_writes_their_text(
     try:
         said = _stderr(monkeypatch, encoding)
         output.say(TEXT)
-        output.say_encoded(TEXT.encode())
+        output.say_encoded(TEXT.encode("utf-8", PASS))
     finally:
         secrets.clear()
     first, second = said.getvalue()[: len(said.getvalue()) // 2], said.getvalue()[len(said.getvalue()) // 2 :]
@@ -154,6 +158,20 @@ def test_lines_given_as_bytes_are_written_as_say_writes_their_text(
         first, second = (re.sub(rb'"time": "[^"]+"', b"", part) for part in (first, second))
     assert first == second
     assert (b"s3cr3t" in first) is (not secret and not quiet) and b"\x1b" not in first
+    assert bool(first) is (not quiet) and b"shop\xff" not in first and b"shop\xed" not in first  # (a surrogate)
+
+
+@pytest.mark.parametrize("color", [True, False])
+def test_lines_given_as_bytes_keep_or_lose_ansi_codes_as_the_command_s_colour_says(
+    monkeypatch: pytest.MonkeyPatch, color: bool
+) -> None:
+    said = _stderr(monkeypatch, "utf-8")
+    with typer.Context(typer.main.get_command(app), color=color):
+        output.say(TEXT)
+        output.say_encoded(TEXT.encode("utf-8", PASS))
+    half = len(said.getvalue()) // 2
+    assert said.getvalue()[:half] == said.getvalue()[half:]
+    assert (b"\x1b[31m" in said.getvalue()) is color
 
 
 def test_a_report_s_spilled_lines_are_written_as_they_lie_never_said_as_text(
@@ -171,3 +189,24 @@ def test_a_report_s_spilled_lines_are_written_as_they_lie_never_said_as_text(
     )
     print_report(report, findings_to_stdout=False)
     assert capsys.readouterr().err.startswith(expected)
+
+
+def test_a_split_build_of_a_catalog_in_a_folder_not_named_in_utf8_reports_what_one_process_reports(
+    tmp_path: Path,
+) -> None:
+    """Both shares spill their findings' lines with the folder's name in them (a lone surrogate, as Python decodes a
+    name whose bytes are not UTF-8): stderr gets them as one process writes them, not an internal error."""
+    import subprocess
+
+    from tests.test_rows import catalog, row
+
+    rows = [row(n, f"G{n // 3}", sku="S1") for n in range(1, 6001)]  # a SKU told again in each: 5,999 findings
+    config = catalog(tmp_path / "shop\udcff", rows)
+    told = {}
+    for jobs in ("1", "2", "2 -v"):
+        args = [sys.executable, "-m", "feedsync", "build", "-c", str(config), "--out", "out", "--jobs", *jobs.split()]
+        done = subprocess.run(args, cwd=tmp_path, capture_output=True, check=False, timeout=120)
+        assert done.returncode in (0, 1), done.stderr[-2000:]
+        told[jobs] = done.stderr
+    assert told["1"] == told["2"] and told["1"].count(b"shop\\udcff/products.csv") == 5999
+    assert b"shares=2" in told["2 -v"]  # (split)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from feedsync.diagnostics.diagnostic import Diagnostic, location_fields
-from feedsync.diagnostics.findings import Findings, Kept
+from feedsync.diagnostics.findings import PASS, Findings, Kept
 from feedsync.secrets import mask
 
 _SHOWN: dict[tuple[str, str], str] = {}
@@ -84,14 +84,14 @@ def _fields_line(fields: tuple[Any, ...], cwd: str) -> str:
     return _line(where, code, message, severity, channel, product_id, field, cwd)
 
 
-def encoded_concise(diagnostics: Iterable[Diagnostic], errors: str = "strict") -> Iterator[bytes]:
-    """``render_concise``'s texts, UTF-8 encoded (``errors``: as ``str.encode``'s): a run's ``Findings`` gives the
-    lines rendered as they were spilled as they lie on disk."""
+def encoded_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[bytes]:
+    """``render_concise``'s texts, UTF-8 encoded as ``Findings.encoded_lines`` encodes them: a run's ``Findings``
+    gives the lines rendered as they were spilled as they lie on disk."""
     if isinstance(diagnostics, Findings):
-        yield from diagnostics.encoded_lines(render_lines, errors)
+        yield from diagnostics.encoded_lines(render_lines)
         return
     for text in render_concise(diagnostics):
-        yield text.encode("utf-8", errors)
+        yield text.encode("utf-8", PASS)
 
 
 def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
