@@ -233,7 +233,8 @@ class Findings:
         if carrier is None or not self._batches:
             return (_listed, (list(self), self._keep))
         lying = _file(carrier)
-        there = {id(b.spool): _file(b.spool) == lying for b in self._batches}  # spilled into it (``spilled_into``)
+        spools = {id(b.spool): b.spool for b in self._batches}
+        there = {key: _file(spool) == lying for key, spool in spools.items()}  # spilled into it (``spilled_into``)
         batches = []
         pieces: list[tuple[_Batch | None, int, dict[Severity, int], frozenset[str]]] = [
             (b, b.count, b.severities, b.codes) for b in self._batches

@@ -56,6 +56,7 @@ def stitch(
     (``rows.ahead``): their documents read as they grow, each copied feed in a thread of its own, and nothing
     renamed before ``ahead.ready`` lets it."""
     bodies = ahead.body if ahead is not None else None
+    drafts = ahead.drafts if ahead is not None else None
     with ExitStack() as stack:
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
         # both done (and their errors raised) before any rename; the copies first, since they hand on the syncs
@@ -72,7 +73,6 @@ def stitch(
                 tail = TAILS[channel.format.writer]
                 head = _prologue(channel, encoder, tail)
                 files = [folder / str(index) / channel.filename for index in range(count)]
-                drafts = ahead.drafts if ahead is not None else None
                 if channel.format.writer == "json_listings":
                     _continue_messages(stack, parts, out, channel, result, files, head, syncing, synced, ahead)
                     if ahead is None:
