@@ -11,10 +11,10 @@ the garbage collector paused during a round.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import itertools
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -104,4 +104,8 @@ def main(folder: Path, size: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 20_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="a folder holding a feedsync.yaml (benchmarks/run.py makes them)")
+    parser.add_argument("variants", type=int, nargs="?", default=20_000, help="how many variants (default 20,000)")
+    args = parser.parse_args()
+    main(args.folder, args.variants)
