@@ -1,7 +1,8 @@
-"""Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR [native|shopify]``.
+"""Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR
+[native|shopify|woocommerce]``.
 
 Writes OUT_DIR/products.csv (native format; or OUT_DIR/products_export.csv, the same catalog as a Shopify
-product export, N variants in groups of 1-12 with sizes and colours, HTML
+product export or as a WooCommerce export), N variants in groups of 1-12 with sizes and colours, HTML
 descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with dates,
 categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
 
@@ -129,6 +130,13 @@ CATEGORY_MAP = """- {product_type: Men > Tops, google_product_category: 212, ama
 - {product_type: Accessories > Socks, google_product_category: 209, amazon_product_type: SOCKS}
 - {product_type: Kids > Outerwear, google_product_category: 5598, amazon_product_type: COAT}
 """
+
+
+def _audience(line: str) -> str:
+    """A category map's line (``- {product_type: ..., ...}``) with the gender and age group of its categories."""
+    prefix = line.split("product_type: ", 1)[1].split(",", 1)[0]
+    gender = next(gender for category, _, gender in CATEGORIES if category.startswith(prefix))
+    return f"{line[:-1]}, gender: {gender}, age_group: adult}}"
 
 
 def ean13(body: str) -> str:
@@ -285,14 +293,131 @@ def shopify_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     yield from images
 
 
+WOOCOMMERCE_COLUMNS = [
+    "ID",
+    "Type",
+    "SKU",
+    "GTIN, UPC, EAN, or ISBN",
+    "Name",
+    "Published",
+    "Description",
+    "Date sale price starts",
+    "Date sale price ends",
+    "In stock?",
+    "Stock",
+    "Backorders allowed?",
+    "Weight (g)",
+    "Sale price",
+    "Regular price",
+    "Categories",
+    "Tags",
+    "Images",
+    "Parent",
+    "Brands",
+    "MPN",
+    "Attribute 1 name",
+    "Attribute 1 value(s)",
+    "Attribute 2 name",
+    "Attribute 2 value(s)",
+]
+
+
+def woocommerce_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
+    """The same catalog as WooCommerce's exporter writes it: a product of one variant is a ``simple`` row; a
+    product of several is a ``variable`` row (its name, description, categories, gallery, brand and the values of its
+    attributes) followed by a ``variation`` row for each variant, which names it as its Parent."""
+    group: list[dict[str, str]] = []
+    number = 0
+
+    def product(variants: list[dict[str, str]]) -> Iterator[dict[str, str]]:
+        nonlocal number
+        first = variants[0]
+        gallery = ", ".join(
+            "https://shop.example.com" + link
+            for link in [first["image_link"], *first["additional_image_links"].split(",")]
+            if link
+        )
+        shared = {
+            "Name": first["title"],
+            "Published": "1",
+            "Description": first["description"],
+            "Categories": first["product_type"],
+            "Tags": first["custom_label_0"],
+            "Brands": first["brand"],
+        }
+        if len(variants) == 1:
+            number += 1
+            yield {"ID": str(number), "Type": "simple", **shared, **_offer(first), "Images": gallery}
+            return
+        number += 1
+        parent = first["group_id"]
+        yield {
+            "ID": str(number),
+            "Type": "variable",
+            "SKU": parent,
+            **shared,
+            "Images": gallery,
+            "Attribute 1 name": "Color",
+            "Attribute 1 value(s)": ", ".join(dict.fromkeys(v["color"] for v in variants)),
+            "Attribute 2 name": "Size",
+            "Attribute 2 value(s)": ", ".join(dict.fromkeys(v["size"] for v in variants)),
+        }
+        for variant in variants:
+            number += 1
+            yield {
+                "ID": str(number),
+                "Type": "variation",
+                "Published": "1",
+                **_offer(variant),
+                "Images": "https://shop.example.com" + variant["image_link"],
+                "Parent": parent,
+            }
+
+    for row in rows(count, seed):
+        if group and (not row["group_id"] or row["group_id"] != group[0]["group_id"]):
+            yield from product(group)
+            group = []
+        group.append(row)
+    if group:
+        yield from product(group)
+
+
+def _offer(row: dict[str, str]) -> dict[str, str]:
+    """A variant's own columns in a WooCommerce export."""
+    on_sale = bool(row["sale_price"])
+    return {
+        "SKU": row["id"],
+        "GTIN, UPC, EAN, or ISBN": row["gtin"],
+        "Regular price": row["price"],
+        "Sale price": row["sale_price"],
+        "Date sale price starts": "2026-11-27 00:00:00" if on_sale else "",
+        "Date sale price ends": "2026-12-01 23:59:59" if on_sale else "",
+        "In stock?": "1",
+        "Stock": row["quantity"],
+        "Backorders allowed?": "0",
+        "Weight (g)": row["weight"].split()[0],
+        "MPN": row["mpn"],
+        "Attribute 1 name": "Color",
+        "Attribute 1 value(s)": row["color"],
+        "Attribute 2 name": "Size",
+        "Attribute 2 value(s)": row["size"],
+    }
+
+
 def generate(count: int, out: Path, source_format: str = "native") -> Path:
-    """Write the catalog (``native`` CSV or a ``shopify`` product export) and a config for it into ``out``."""
+    """Write the catalog (``native`` CSV, a ``shopify`` product export or a ``woocommerce`` export) and a config
+    for it into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    if source_format == "shopify":
+    if source_format in ("shopify", "woocommerce"):
+        columns, made = (
+            (SHOPIFY_COLUMNS, shopify_rows(count))
+            if source_format == "shopify"
+            else (WOOCOMMERCE_COLUMNS, woocommerce_rows(count))
+        )
         with (out / "products_export.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=SHOPIFY_COLUMNS)
+            writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(shopify_rows(count))
+            writer.writerows(made)
     else:
         with (out / "products.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
@@ -316,8 +441,10 @@ def configure(out: Path, source_format: str = "native") -> Path:
     else:
         config += UNCHECKED
         print(f"no {DEFINITION}: Amazon's messages are checked against the channel's rules only", file=sys.stderr)
-    if source_format == "shopify":
-        config = config.replace("  path: products.csv\n", "  path: products_export.csv\n  format: shopify\n")
+    if source_format != "native":
+        config = config.replace("  path: products.csv\n", f"  path: products_export.csv\n  format: {source_format}\n")
+    if source_format == "woocommerce":  # no column says whom a product is for: the map does, by category
+        categories = "".join(_audience(line) + "\n" for line in categories.splitlines())
     (out / "feedsync.yaml").write_text(config, encoding="utf-8")
     (out / "categories.yaml").write_text(categories, encoding="utf-8")
     return out / "feedsync.yaml"

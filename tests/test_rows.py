@@ -173,7 +173,16 @@ def test_every_real_catalog_is_split_by_rows_or_told_why_not(tmp_path: Path, mon
             assert events.found and events.found[0]["split"] is False
     shopify = [path.name for path in _realdata() if path.parent.name == "shopify"]
     assert len(shopify) == 10  # the Shopify product exports: a product's rows share a handle; cut between handles
-    assert split == [*shopify, "prestashop-docs-combinations_import.csv", "prestashop-docs-products_import.csv"]
+    woocommerce = [  # cut where Parent changes; the importer's 7-row samples have no cut, tgmodz's values hold CRs
+        "artur8800-wc-product-export-ru-localized.csv",
+        "classiccommerce-sample_products.csv",
+        "vinoteka15milja-woocommerce-products-merchant-generated.csv",
+        "woocommerce-experimental_fashion_sample_9_products.csv",
+        "woocommerce-importer-test-sample_update_product.csv",
+        "woocommerce-sample_products-2018.csv",
+    ]
+    prestashop = ["prestashop-docs-combinations_import.csv", "prestashop-docs-products_import.csv"]
+    assert split == [*shopify, *woocommerce, *prestashop]
 
 
 def test_a_share_that_meets_a_source_error_leaves_the_error_to_one_process(
@@ -536,3 +545,57 @@ def test_a_shopify_handle_whose_rows_are_in_two_shares_is_read_by_one_process(
     serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=2)
     assert events[-1] == {"split": False, "why": "the rows of a group are in two shares", "shares": 2}
     assert [d.code for d in serial.diagnostics].count("SRC004") == 1
+
+
+WOOCOMMERCE = (
+    "ID,Type,SKU,Name,Published,Description,In stock?,Stock,Regular price,Sale price,Categories,Images,Parent,"
+    "Attribute 1 name,Attribute 1 value(s),Attribute 2 name,Attribute 2 value(s)\n"
+)
+
+
+def woocommerce_product(number: int, *, published: str = "1", option: str = "Fit", first: bool = False) -> str:
+    """A WooCommerce export's variable product: its parent row and two variations told apart by colour and by
+    ``option`` (an attribute no variant field takes: MDL016 once per name); ``first``: the variations come before
+    their parent, as the importer allows."""
+    sku = f"tee-{number}"
+    parent = (
+        f'{100 + number},variable,{sku},Tee {number},{published},"<p>Soft, ""warm""\ncotton</p>",1,,,,Tops,'
+        f'https://cdn.example.com/{sku}.jpg,,Color,"Red, Blue",{option},"Slim, Loose"\n'
+    )
+    red = f"{1000 + 2 * number},variation,{sku}-r,,1,,1,5,{10 + number}.00,,,,{sku},Color,Red,{option},Slim\n"
+    sale = f"{10 + number}.00,{8 + number}.00"
+    blue = f"{1001 + 2 * number},variation,{sku}-b,,1,,1,0,{sale},,,{sku},Color,Blue,{option},Loose\n"
+    return red + blue + parent if first else parent + red + blue
+
+
+def woocommerce_catalog(folder: Path, products: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "wc-product-export.csv").write_text(WOOCOMMERCE + "".join(products), encoding="utf-8")
+    return write_config(folder, "wc-product-export.csv", extra="  format: woocommerce\n")
+
+
+def test_a_woocommerce_export_split_by_rows_writes_what_one_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut where Parent changes; variations before their parent; unpublished parents and drafts in every share: one
+    SRC005 with their sum and how many were variations of an unpublished parent, after the rows; an attribute no field
+    takes in every share: one MDL016; a row the first pass finds ragged near the end: told once, before any product,
+    by the first share as one reader tells it."""
+    products = [
+        woocommerce_product(n, published="0" if n % 5 == 0 else "1", option="Fit" if n % 2 else "Cut", first=n % 7 == 0)
+        for n in range(1, 41)
+    ]
+    products.insert(37, "9999,simple,loose-1,Loose,-1,,1,3,5.00,,Tops,,,,,,\n")  # a draft simple product
+    products.insert(38, "9998,simple,ragged-1,Ragged,1,,1,3,5.00,,Tops,,,,,,,extra\n")  # a cell past the header
+    config = load_config(woocommerce_catalog(tmp_path / "catalog", products))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3)
+    assert events[-1]["split"] is True and events[-1]["shares"] == 3
+    codes = [d.code for d in serial.diagnostics]
+    assert codes.count("SRC005") == 1
+    assert (
+        "25 unpublished (draft, private or pending; 16 of them variations"
+        in serial.diagnostics[codes.index("SRC005")].message
+    )
+    assert sorted(d.field for d in serial.diagnostics if d.code == "MDL016") == ["Cut", "Fit"]
+    assert (serial.channels["google"].items, serial.channels["google"].excluded) == (2 * 32, 2 * 8 + 1)
+    assert codes.count("SRC009") == 1 and codes[0] == "SRC009"  # the ragged row, told by the first pass

@@ -16,11 +16,13 @@ turn, from the state after the shares before it (with what they found of a famil
 ``share.CARRIED``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made
 here from the shares' merged counts. Each step is told in a ``rows`` event.
 
-Split only: the native CSV/TSV reader or a Shopify product export (cut where the handle changes: a product's rows
-share one; a handle in two shares makes the run read in one process), of a UTF-8 file without lone CR line ends,
-whose feeds are written by the RSS, delimited (without ``extra_columns``: its header is known only at the end) or
-JSON listings writers, in a build or validate whose item observers are only the recorded ids. Anything else (other
-formats: a WooCommerce, BigCommerce or Magento export's variants may refer to rows anywhere in the file; other
+Split only: the native CSV/TSV reader, a Shopify product export (cut where the handle changes: a product's rows
+share one; a handle in two shares makes the run read in one process) or a WooCommerce export (cut where ``Parent``
+changes: each share indexes the whole file's parents first, as one reader does; a family in two shares makes the
+run survey it whole, as any family), of a UTF-8 file without lone CR line ends, whose feeds are written by the RSS,
+delimited (without ``extra_columns``: its header is known only at the end) or JSON listings writers, in a build or
+validate whose item observers are only the recorded ids. Anything else (other formats: a BigCommerce or Magento
+export's variants may refer to rows anywhere in the file, and their readers keep no index of the whole file; other
 encodings and writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows``
 event saying why."""
 
@@ -94,11 +96,16 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: 
 
 def _group_column(config: Config) -> Callable[[list[str]], int | None]:
     """Where a header has the column whose value groups the catalog's rows (a cut goes where it changes): a native
-    file's ``group_id``, a Shopify export's handle."""
-    if resolve_format(config.source) == "shopify":
+    file's ``group_id``, a Shopify export's handle, a WooCommerce export's ``Parent``."""
+    fmt = resolve_format(config.source)
+    if fmt == "shopify":
         from feedsync.sources.shopify import handle_column
 
         return handle_column
+    if fmt == "woocommerce":
+        from feedsync.sources.woocommerce import parent_column
+
+        return parent_column
     columns = config.source.columns
     return lambda names: next((i for i, name in enumerate(names) if field_for(name, columns) == "group_id"), None)
 
@@ -107,7 +114,7 @@ def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None
     """Why this run's rows cannot be split, or None."""
     from feedsync.rows.stitch import TAILS
 
-    if resolve_format(config.source) not in ("csv", "tsv", "shopify"):
+    if resolve_format(config.source) not in ("csv", "tsv", "shopify", "woocommerce"):
         return f"the {resolve_format(config.source)} reader is not split by rows"
     for channel in compiled:
         writer, options = channel.format.writer, {**channel.format.options, **channel.settings}

@@ -10,7 +10,7 @@ from feedsync.channels.tally import Tally
 from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.rows.share import Share, once_per_run
 from feedsync.sources import Source
-from feedsync.sources.base import report_left_out
+from feedsync.sources.base import left_out_what, report_left_out
 from feedsync.sources.tabular import header_key
 from feedsync.stream import Sink, Stream
 
@@ -54,8 +54,10 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     for share in made:
         for what, count in share.stats.unpublished.items():
             stats.unpublished[what] = stats.unpublished.get(what, 0) + count
+        for what, count in share.stats.with_parent.items():
+            stats.with_parent[what] = stats.with_parent.get(what, 0) + count
     for what, count in stats.unpublished.items():  # once the rows are read, as one reader tells it
-        report_left_out(stream.emit, source.path, count, what)
+        report_left_out(stream.emit, source.path, count, left_out_what(what, stats.with_parent.get(what, 0)))
     sinks = []
     for channel in compiled:
         name = channel.name

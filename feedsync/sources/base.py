@@ -40,6 +40,9 @@ class SourceStats:
     unpublished: dict[str, int] = field(default_factory=dict)
     """Products the reader left out because the store does not show them, by what it calls them ("draft or
     archived"): SRC005 says how many, once the rows are read (``report_left_out``)."""
+    with_parent: dict[str, int] = field(default_factory=dict)
+    """Of those, the variants left out because their parent is (a WooCommerce variation of an unpublished parent,
+    whatever its own status): SRC005 says so (``left_out_what``)."""
     told: set[tuple[str, str]] = field(default_factory=set)
     """(code, key) of the findings the reader tells once per file (MDL016: once per option name): a row split's
     later share leaves out its finding for a key an earlier share told (``rows.merge``)."""
@@ -275,6 +278,14 @@ def field_for(header: str, columns: dict[str, str]) -> str | None:
             return target
     lower = name.lower()
     return lower if lower in _FIELD_SET else None
+
+
+def left_out_what(what: str, with_parent: int) -> str:
+    """What SRC005 calls the products left out (``what``, ending with a parenthesis: "unpublished (draft, private or
+    pending)"), saying how many of them were left out with their parent."""
+    if not with_parent:
+        return what
+    return f"{what[:-1]}; {with_parent} of them variations of an unpublished parent)"
 
 
 def report_left_out(emit: Emit, path: Path | str, count: int, what: str) -> None:

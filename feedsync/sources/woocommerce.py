@@ -6,6 +6,11 @@ listed (SRC013 names them). Parents can come after their children, so the file i
 indexes the variable parents (and decides the decimal separator), the second emits products. Memory holds the
 parents only. Unpublished (draft, private, pending) products, and the variations of an unpublished parent whatever
 their own status, are left out and counted (SRC005, ``stats.excluded``) unless ``include_unpublished``.
+
+A row split (``feedsync.rows``) cuts the file where ``Parent`` changes (``parent_column``: a parent's variations
+stay in one share). Each share indexes the parents of the whole file, as one reader does, and emits the products of
+its own rows; the first share alone tells what the first pass finds (it is told before any product, as one reader
+tells it), and SRC005 is told by the merge, with the shares' counts.
 """
 
 from __future__ import annotations
@@ -18,15 +23,23 @@ from zoneinfo import ZoneInfo
 
 from feedsync import values as v
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.ids import slug
 from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
+from feedsync.sources.base import (
+    PlatformSource,
+    Sniff,
+    detector,
+    left_out_what,
+    normalize_context,
+    register,
+    report_left_out,
+)
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import Table, header_key, open_table
+from feedsync.sources.tabular import READ_RANGE, Table, header_key, open_table
 
 # Canonical name -> header keys: English, then the Russian admin's translations seen in a real export.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -90,6 +103,15 @@ _BRAND_NAMES = {"brand", "marke", "marque", "marca", "бренд", "manufacturer
 _GTIN_META = re.compile(r"_?(wpm_)?(gtin|ean|upc|isbn)(_code)?\d*")
 _MPN_META = re.compile(r"_?(wpm_)?mpn")
 _UNPUBLISHED = {"0", "-1", "2"}
+LEFT_OUT = "unpublished (draft, private or pending)"
+"""What SRC005 calls the products the store does not show (``include_unpublished`` keeps them)."""
+
+
+def parent_column(header: list[str]) -> int | None:
+    """The index of the ``Parent`` column in ``header`` (as ``Table.col`` finds it), or None: a parent's variations
+    name it there, so a row split cuts the file only where it changes (``rows.cuts``)."""
+    keys = [header_key(name) for name in header]
+    return next((keys.index(key) for key in COLUMNS["parent"] if key in keys), None)
 
 
 def looks_like_woocommerce(keys: set[str]) -> bool:
@@ -159,11 +181,30 @@ class WooCommerceSource(PlatformSource):
             yield from reader.run()
 
     def _index(self, emit: Emit) -> tuple[dict[str, _Parent], bool]:
-        """First pass: variable parents by ``id:NN`` and SKU, the variation count of each, the decimal mark."""
+        """First pass: variable parents by ``id:NN`` and SKU, the variation count of each, the decimal mark. A share
+        of a row split indexes the whole file too; only the first share tells what the pass finds."""
+        share = READ_RANGE.get()
+        if share is None or share.path != self.path:
+            parents, comma_decimal, _ = self._indexed(emit)
+            return parents, comma_decimal
+        found: list[Diagnostic] = []
+        token = READ_RANGE.set(None)
+        try:
+            parents, comma_decimal, header_row = self._indexed(found.append)
+        finally:
+            READ_RANGE.reset(token)
+        if share.first_row == header_row + 1:  # the first share (as ``open_table`` knows it)
+            for finding in found:
+                emit(finding)
+        return parents, comma_decimal
+
+    def _indexed(self, emit: Emit) -> tuple[dict[str, _Parent], bool, int]:
+        """The first pass over the whole file, and the row of its header."""
         parents: dict[str, _Parent] = {}
         references: list[str] = []
         saw_comma = saw_dot = False
         with open_table(self.config, emit) as table:
+            header_row = table.header_row
             self.stats.describe(table)
             cols = _columns(table)
             used = {i for i in cols.idx.values() if i is not None} | set(cols.meta)
@@ -192,7 +233,7 @@ class WooCommerceSource(PlatformSource):
             parent = parents.get(ref) or parents.get(ref.casefold())
             if parent is not None:
                 parent.variations += 1
-        return parents, saw_comma and not saw_dot
+        return parents, saw_comma and not saw_dot, header_row
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -238,11 +279,14 @@ class _Reader:
         self.parents = parents
         self.comma_decimal = comma_decimal
         self.emit = emit
-        self.unmapped = UnmappedOptions(emit)
+        self.unmapped = UnmappedOptions(emit, source.stats.told)
         self.ctx = normalize_context(source.config)
         self.tz = ZoneInfo(source.config.timezone)
         self.unpublished = 0
         self.of_unpublished_parent = 0
+        share = READ_RANGE.get()
+        self.share = share is not None and share.path == source.path
+        """Whether it reads a share of a row split (``feedsync.rows``): SRC005 is then the merge's to tell."""
 
     def get(self, cells: list[str], name: str) -> str:
         return _cell(cells, self.cols.idx[name])
@@ -295,10 +339,15 @@ class _Reader:
             product = self.variation(row, cells) if "variation" in kind else self.product(row, cells, None)
             if product is not None:
                 yield product
-        what = "unpublished (draft, private or pending)"
-        if self.of_unpublished_parent:
-            what = f"{what[:-1]}; {self.of_unpublished_parent} of them variations of an unpublished parent)"
-        report_left_out(self.emit, self.table.path, self.unpublished, what)
+        if self.share:
+            stats = self.source.stats
+            if self.unpublished:
+                stats.unpublished[LEFT_OUT] = self.unpublished
+            if self.of_unpublished_parent:
+                stats.with_parent[LEFT_OUT] = self.of_unpublished_parent
+        else:
+            what = left_out_what(LEFT_OUT, self.of_unpublished_parent)
+            report_left_out(self.emit, self.table.path, self.unpublished, what)
 
     def parent_of(self, cells: list[str]) -> _Parent | None:
         reference = self.get(cells, "parent")
