@@ -21,8 +21,8 @@ share one; a handle in two shares makes the run read in one process) or a WooCom
 changes: each share indexes the whole file's parents first, as one reader does; a family in two shares makes the
 run survey it whole, as any family), of a UTF-8 file without lone CR line ends, whose feeds are written by the RSS,
 delimited (without ``extra_columns``: its header is known only at the end) or JSON listings writers, in a build or
-validate whose item observers are only the recorded ids. Anything else (other formats: a BigCommerce or Magento
-export's variants may refer to rows anywhere in the file, and their readers keep no index of the whole file; other
+validate whose item observers are only the recorded ids. Anything else (other formats: a BigCommerce export's
+rows are linked by their order alone, the Magento reader tells findings of the whole file at its end; other
 encodings and writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows``
 event saying why."""
 
