@@ -574,8 +574,9 @@ def woocommerce_catalog(folder: Path, products: list[str]) -> Path:
     return write_config(folder, "wc-product-export.csv", extra="  format: woocommerce\n")
 
 
+@pytest.mark.parametrize("command", ["build", "validate"])
 def test_a_woocommerce_export_split_by_rows_writes_what_one_process_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """Cut where Parent changes; variations before their parent; unpublished parents and drafts in every share: one
     SRC005 with their sum and how many were variations of an unpublished parent, after the rows; an attribute no field
@@ -588,7 +589,7 @@ def test_a_woocommerce_export_split_by_rows_writes_what_one_process_writes(
     products.insert(37, "9999,simple,loose-1,Loose,-1,,1,3,5.00,,Tops,,,,,,\n")  # a draft simple product
     products.insert(38, "9998,simple,ragged-1,Ragged,1,,1,3,5.00,,Tops,,,,,,,extra\n")  # a cell past the header
     config = load_config(woocommerce_catalog(tmp_path / "catalog", products))
-    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3)
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3, command=command)
     assert events[-1]["split"] is True and events[-1]["shares"] == 3
     codes = [d.code for d in serial.diagnostics]
     assert codes.count("SRC005") == 1
