@@ -600,3 +600,28 @@ def test_a_woocommerce_export_split_by_rows_writes_what_one_process_writes(
     assert sorted(d.field for d in serial.diagnostics if d.code == "MDL016") == ["Cut", "Fit"]
     assert (serial.channels["google"].items, serial.channels["google"].excluded) == (2 * 32, 2 * 8 + 1)
     assert codes.count("SRC009") == 1 and codes[0] == "SRC009"  # the ragged row, told by the first pass
+
+
+@pytest.mark.parametrize("source", ["native", "woocommerce"])
+def test_a_cr_alone_before_the_header_makes_the_run_read_in_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    """The csv module ends a line at a CR alone, the cut does not: with one before the header, the shares' rows
+    would be numbered one short of the reader's (and a WooCommerce export's first share would not know it is the
+    first, and tell nobody what its first pass finds), so the run reads the file in one process."""
+    ragged_native = "V99,,Ragged,Soft,/p/99,/i/99.jpg,9.00,in_stock,Acme,,Red,S,Tops,S99,extra\n"
+    if source == "native":
+        lines = [row(n, f"G{n // 3}") for n in range(1, 31)]
+        lines.insert(27, ragged_native)
+        path = catalog(tmp_path / "catalog", lines)
+        name = "products.csv"
+    else:
+        products = [woocommerce_product(n) for n in range(1, 12)]
+        products.insert(9, "9998,simple,ragged-1,Ragged,1,,1,3,5.00,,Tops,,,,,,,extra\n")
+        path = woocommerce_catalog(tmp_path / "catalog", products)
+        name = "wc-product-export.csv"
+    source_file = path.parent / name
+    source_file.write_bytes(b"\r\r\n" + source_file.read_bytes())
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert events[-1]["split"] is False
+    assert "SRC009" in [d.code for d in serial.diagnostics]

@@ -208,12 +208,14 @@ def _next_boundary(handle: BinaryIO, quotes: int) -> int | None:
 
 def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: str) -> list[ByteRange]:
     """The shares between the cuts, each with its first row and the lines before it (one pass over the file up to
-    the last cut); [] when a CR alone ends a line there (the csv module counts it as a line, the cut does not)."""
+    the last cut); [] when a CR alone ends a line there or before the header's end (the csv module counts it as a
+    line, the cut does not: the shares' rows would be numbered otherwise than the reader's)."""
     shares: list[ByteRange] = []
     row, lines, lone = header.row + 1, header.lines, 0
     ends = [*starts[1:], size]
     with path.open("rb") as handle:
-        handle.seek(header.end)
+        if lone_crs(handle.read(header.end)):
+            return []
         for start, end in zip(starts, ends, strict=True):
             shares.append(ByteRange(path, start, end, row, lines, encoding))
             if end == size:
