@@ -181,8 +181,10 @@ def test_every_real_catalog_is_split_by_rows_or_told_why_not(tmp_path: Path, mon
         "woocommerce-importer-test-sample_update_product.csv",
         "woocommerce-sample_products-2018.csv",
     ]
+    magento = [path.name for path in _realdata() if path.parent.name == "magento"]
+    assert len(magento) == 4  # cut anywhere: each share indexes the whole file's parents first
     prestashop = ["prestashop-docs-combinations_import.csv", "prestashop-docs-products_import.csv"]
-    assert split == [*shopify, *woocommerce, *prestashop]
+    assert split == [*shopify, *woocommerce, *magento, *prestashop]
 
 
 def test_a_share_that_meets_a_source_error_leaves_the_error_to_one_process(
@@ -625,3 +627,58 @@ def test_a_cr_alone_before_the_header_makes_the_run_read_in_one_process(
     serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
     assert events[-1]["split"] is False
     assert "SRC009" in [d.code for d in serial.diagnostics]
+
+
+MAGENTO = (
+    "sku,store_view_code,product_type,name,description,weight,product_online,visibility,price,url_key,qty,"
+    "is_in_stock,categories,additional_attributes,configurable_variations\n"
+)
+
+
+def magento_product(number: int, *, online: str = "1", weight: str = "") -> str:
+    """A Magento export's configurable product: its two children (colour and an attribute no variant field takes:
+    MDL016 once per name), then the parent that names them, as Magento writes them."""
+    sku = f"MT{number:02d}"
+    children = [
+        f"{sku}-{color},,simple,Tee {number}-{color},Soft,{weight},{online},Not Visible Individually,{10 + number}.00,"
+        f'{sku.lower()}-{color.lower()},5,1,Default Category/Tops,"color={color},fit=Slim",\n'
+        for color in ("Red", "Blue")
+    ]
+    variations = "|".join(f"sku={sku}-{color},color={color},fit=Slim" for color in ("Red", "Blue"))
+    parent = (
+        f'{sku},,configurable,Tee {number},Soft,,1,"Catalog, Search",,{sku.lower()},,1,Default Category/Tops,,'
+        f'"{variations}"\n'
+    )
+    return "".join(children) + parent
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_magento_export_split_by_rows_tells_what_one_reader_tells_at_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Cut anywhere; each share indexes the whole file. Disabled products in every share: one SRC005 with their sum;
+    products not visible on their own in two shares: one SRC013 naming them in row order; weights without a unit in
+    a later share only: one SRC008; a configurable product whose children are not in the file: one SRC006; a SKU
+    with only a store view's row, far from the start: one SRC014, told by the first pass. Each in one reader's
+    order, after the rows."""
+    products = [magento_product(n, online="2" if n % 6 == 0 else "1") for n in range(1, 31)]
+    products[4] += "LONE-1,,simple,Lone 1,Soft,,1,Not Visible Individually,9.00,lone-1,3,1,Default Category/Tops,,\n"
+    products[25] += "LONE-2,,simple,Lone 2,Soft,,1,Not Visible Individually,9.00,lone-2,3,1,Default Category/Tops,,\n"
+    products[27] = magento_product(28, weight="0.5")
+    products[12] += (
+        'MT99,,configurable,Tee 99,Soft,,1,"Catalog, Search",,mt99,,1,Default Category/Tops,,"sku=MT99-X,color=X"\n'
+    )
+    products[20] += 'VIEW-1,default,simple,View 1,Soft,,1,"Catalog, Search",7.00,view-1,3,1,Default Category/Tops,,\n'
+    folder = tmp_path / "catalog"
+    folder.mkdir()
+    (folder / "catalog_product.csv").write_text(MAGENTO + "".join(products), encoding="utf-8")
+    config = load_config(write_config(folder, "catalog_product.csv", extra="  format: magento\n"))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3, command=command)
+    assert events[-1]["split"] is True and events[-1]["shares"] == 3
+    codes = [d.code for d in serial.diagnostics]
+    assert [codes.count(code) for code in ("SRC005", "SRC006", "SRC008", "SRC014")] == [1, 1, 1, 1]
+    assert "10 disabled" in serial.diagnostics[codes.index("SRC005")].message
+    lone = [d for d in serial.diagnostics if d.code == "SRC013"]
+    assert len(lone) == 1 and "2 products" in lone[0].message and "LONE-1, LONE-2" in lone[0].message
+    assert codes.index("SRC006") < codes.index("SRC005") < codes.index("SRC013") < codes.index("SRC008")
+    assert codes[0] == "SRC014"

@@ -17,14 +17,13 @@ turn, from the state after the shares before it (with what they found of a famil
 here from the shares' merged counts. Each step is told in a ``rows`` event.
 
 Split only: the native CSV/TSV reader, a Shopify product export (cut where the handle changes: a product's rows
-share one; a handle in two shares makes the run read in one process) or a WooCommerce export (cut where ``Parent``
-changes: each share indexes the whole file's parents first, as one reader does; a family in two shares makes the
-run survey it whole, as any family), of a UTF-8 file without lone CR line ends, whose feeds are written by the RSS,
-delimited (without ``extra_columns``: its header is known only at the end) or JSON listings writers, in a build or
-validate whose item observers are only the recorded ids. Anything else (other formats: a BigCommerce export's
-rows are linked by their order alone, the Magento reader tells findings of the whole file at its end; other
-encodings and writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows``
-event saying why."""
+share one; a handle in two shares makes the run read in one process), a WooCommerce export (cut where ``Parent``
+changes) or a Magento export (cut anywhere; both: each share indexes the whole file's parents first, as one reader
+does; a family in two shares makes the run survey it whole, as any family), of a UTF-8 file without lone CR line
+ends, whose feeds are written by the RSS, delimited (without ``extra_columns``: its header is known only at the end)
+or JSON listings writers, in a build or validate whose item observers are only the recorded ids. Anything else
+(other formats: a BigCommerce export's rows are linked by their order alone; other encodings and writers; a push)
+keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows`` event saying why."""
 
 from __future__ import annotations
 
@@ -106,6 +105,8 @@ def _group_column(config: Config) -> Callable[[list[str]], int | None]:
         from feedsync.sources.woocommerce import parent_column
 
         return parent_column
+    if fmt == "magento":  # no column holds a family together: any record boundary (a family cut is surveyed whole)
+        return lambda names: None
     columns = config.source.columns
     return lambda names: next((i for i, name in enumerate(names) if field_for(name, columns) == "group_id"), None)
 
@@ -114,7 +115,7 @@ def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None
     """Why this run's rows cannot be split, or None."""
     from feedsync.rows.stitch import TAILS
 
-    if resolve_format(config.source) not in ("csv", "tsv", "shopify", "woocommerce"):
+    if resolve_format(config.source) not in ("csv", "tsv", "shopify", "woocommerce", "magento"):
         return f"the {resolve_format(config.source)} reader is not split by rows"
     for channel in compiled:
         writer, options = channel.format.writer, {**channel.format.options, **channel.settings}

@@ -56,8 +56,16 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
             stats.unpublished[what] = stats.unpublished.get(what, 0) + count
         for what, count in share.stats.with_parent.items():
             stats.with_parent[what] = stats.with_parent.get(what, 0) + count
-    for what, count in stats.unpublished.items():  # once the rows are read, as one reader tells it
+        stats.not_listed += share.stats.not_listed
+        stats.weights_ignored = stats.weights_ignored or share.stats.weights_ignored
+    for share in made:  # once the rows are read, as one reader tells it
+        for finding in share.stats.after_rows:
+            stream.emit(finding)
+    for what, count in stats.unpublished.items():
         report_left_out(stream.emit, source.path, count, left_out_what(what, stats.with_parent.get(what, 0)))
+    after = getattr(getattr(source, "source", source), "told_after_rows", None)  # (the reader within ``NonEmpty``)
+    if after is not None:
+        after(stream.emit, stats)
     sinks = []
     for channel in compiled:
         name = channel.name

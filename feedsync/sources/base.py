@@ -46,6 +46,14 @@ class SourceStats:
     told: set[tuple[str, str]] = field(default_factory=set)
     """(code, key) of the findings the reader tells once per file (MDL016: once per option name): a row split's
     later share leaves out its finding for a key an earlier share told (``rows.merge``)."""
+    after_rows: list[Diagnostic] = field(default_factory=list)
+    """Findings one reader tells once the rows are read, before SRC005, that a row split's first share makes of what
+    its first pass found (Magento's configurable products without children: SRC006): the merge tells them there."""
+    not_listed: list[str] = field(default_factory=list)
+    """Products the reader names together once the rows are read, as not listed (Magento's products not visible
+    on their own that no configurable product names: SRC013), in row order."""
+    weights_ignored: bool = False
+    """The export has weights but no unit to read them in (SRC008, once the rows are read)."""
     together: set[str] = field(default_factory=set)
     """The keys of the groups of rows the reader read as one product each (a Shopify handle), kept while it reads a
     share of a row split: one process tells a group whose rows are apart (SRC004), so a key in two shares makes

@@ -11,6 +11,13 @@ configured ``source.store_view``'s row, else from its first row (SRC014); the co
 ``simple``, ``virtual`` and ``downloadable`` rows are products (the last two without shipping weight), a
 fixed-price ``bundle`` is one too; grouped products, dynamic-price bundles, gift cards and rows 'Not Visible
 Individually' that no configurable names are named in an SRC013 finding, disabled ones counted in SRC005.
+
+A row split (``feedsync.rows``) cuts the file anywhere (no column holds a family together: a family in two shares is
+surveyed whole, as any family). Each share indexes the whole file first, as one reader does (children usually come
+before their parent), and emits the products of its own rows; the first share alone tells what the first pass finds
+(SRC014) and makes what the index alone knows once the rows are read (SRC006, ``stats.after_rows``), and the merge
+tells what one reader tells at its end, in its order, from the shares' counts (SRC006, SRC005, then
+``told_after_rows``: SRC013, SRC008).
 """
 
 from __future__ import annotations
@@ -24,12 +31,13 @@ from zoneinfo import ZoneInfo
 
 from feedsync import values as v
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
     PlatformSource,
     Sniff,
+    SourceStats,
     detector,
     normalize_context,
     register,
@@ -38,7 +46,7 @@ from feedsync.sources.base import (
 )
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import Table, open_table
+from feedsync.sources.tabular import READ_RANGE, Table, open_table
 
 FIELD_OF = {
     "sku": "id",
@@ -132,13 +140,49 @@ class MagentoSource(PlatformSource):
         with open_table(self.config) as table:
             yield from _Reader(self, table, index, emit).run()
 
+    def told_after_rows(self, emit: Emit, stats: SourceStats) -> None:
+        """What one reader tells once the rows are read, after SRC005 (a row split's merge asks it of the shares'
+        merged ``stats``): the products not visible on their own (SRC013), the weights without a unit (SRC008)."""
+        if stats.not_listed:
+            skus = stats.not_listed
+            emit(
+                make(
+                    "SRC013",
+                    f"{len(skus)} products 'Not Visible Individually' that no configurable product in the file names "
+                    f"({_some(skus)}) have no page of their own; they are not listed",
+                    product_id=skus[0] if len(skus) == 1 else None,
+                    location=Location(str(self.path)),
+                )
+            )
+        if stats.weights_ignored:
+            report_weights_ignored(emit, self.path)
+
     def _index(self, emit: Emit) -> _Index:
+        """The first pass over the whole file (a share of a row split's too: only the first share tells what it
+        finds)."""
+        share = READ_RANGE.get()
+        if share is None or share.path != self.path:
+            return self._indexed(emit)[0]
+        found: list[Diagnostic] = []
+        token = READ_RANGE.set(None)
+        try:
+            index, header_row = self._indexed(found.append)
+        finally:
+            READ_RANGE.reset(token)
+        if share.first_row == header_row + 1:  # the first share (as ``open_table`` knows it)
+            for finding in found:
+                emit(finding)
+        return index
+
+    def _indexed(self, emit: Emit) -> tuple[_Index, int]:
         """The default scope is the row with an empty store_view_code; a SKU without one (every row names a store
-        view, e.g. ``default``) is read from the configured store view's row, else from its first row."""
+        view, e.g. ``default``) is read from the configured store view's row, else from its first row. And the row
+        of the header."""
         index = _Index()
         rank: dict[str, int] = {}
         candidates: dict[str, _Parent] = {}
         with open_table(self.config, emit) as table:
+            header_row = table.header_row
             self.stats.describe(table)
             col = {name: table.col(name) for name in USED}
             self.stats.map_columns(
@@ -186,7 +230,7 @@ class MagentoSource(PlatformSource):
                     location=Location(str(self.path)),
                 )
             )
-        return index
+        return index, header_row
 
 
 class _Reader:
@@ -203,7 +247,7 @@ class _Reader:
         self.children = index.children
         self.overrides = index.overrides
         self.emit = emit
-        self.unmapped = UnmappedOptions(emit)
+        self.unmapped = UnmappedOptions(emit, source.stats.told)
         self.ctx = normalize_context(source.config)
         self.tz = ZoneInfo(source.config.timezone)
         base = source.config.base_url
@@ -211,6 +255,10 @@ class _Reader:
         self.unpublished = 0
         self.not_visible: list[str] = []
         self.weights_ignored = False
+        share = READ_RANGE.get()
+        self.share = share if share is not None and share.path == source.path else None
+        """The share of a row split it reads (``feedsync.rows``), or None: what one reader tells at its end is then
+        the merge's to tell (``stats.after_rows``, SRC005, ``told_after_rows``)."""
 
     def get(self, cells: list[str], name: str, sku: str | None = None) -> str:
         """A cell, with the configured store view's value for ``sku`` when it has one."""
@@ -233,27 +281,35 @@ class _Reader:
             product = self.read_row(row, cells, sku)
             if product is not None:
                 yield product
-        for parent in self.parents.values():
-            if parent.children == 0:
-                self.emit(
-                    make(
-                        "SRC006",
-                        f"configurable product {parent.sku!r} has none of its variations in the file, "
-                        "so there is nothing to list",
-                        product_id=parent.sku or None,
-                        location=self.loc(parent.row, "configurable_variations"),
-                    )
-                )
-        report_left_out(self.emit, self.table.path, self.unpublished, "disabled")
-        if self.not_visible:
-            self.not_listed(
-                self.not_visible[0] if len(self.not_visible) == 1 else None,
-                f"{len(self.not_visible)} products 'Not Visible Individually' that no configurable product in the "
-                f"file names ({_some(self.not_visible)}) have no page of their own; they are not listed",
-                None,
+        childless = [
+            make(
+                "SRC006",
+                f"configurable product {parent.sku!r} has none of its variations in the file, "
+                "so there is nothing to list",
+                product_id=parent.sku or None,
+                location=self.loc(parent.row, "configurable_variations"),
             )
-        if self.weights_ignored:
-            report_weights_ignored(self.emit, self.table.path)
+            for parent in self.parents.values()
+            if parent.children == 0
+        ]
+        share = self.share
+        if share is not None:  # the merge tells it all, after every share's rows
+            if share.first_row == self.table.header_row + 1:  # (every share indexed the whole file: the first tells)
+                self.source.stats.after_rows = childless
+            self._keep()
+            return
+        for finding in childless:
+            self.emit(finding)
+        report_left_out(self.emit, self.table.path, self.unpublished, "disabled")
+        stats = SourceStats(self.source.FORMAT, not_listed=self.not_visible, weights_ignored=self.weights_ignored)
+        self.source.told_after_rows(self.emit, stats)
+
+    def _keep(self) -> None:
+        """What a share read that one reader tells at its end, kept in the share's stats for the merge."""
+        stats = self.source.stats
+        if self.unpublished:
+            stats.unpublished["disabled"] = self.unpublished
+        stats.not_listed, stats.weights_ignored = self.not_visible, self.weights_ignored
 
     def read_row(self, row: int, cells: list[str], sku: str) -> Product | None:
         """The product of one default-scope row, or None with the reason counted or reported."""
