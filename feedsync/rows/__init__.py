@@ -18,12 +18,12 @@ here from the shares' merged counts. Each step is told in a ``rows`` event.
 
 Split only: the native CSV/TSV reader, a Shopify product export (cut where the handle changes: a product's rows
 share one; a handle in two shares makes the run read in one process), a WooCommerce export (cut where ``Parent``
-changes) or a Magento export (cut anywhere; both: each share indexes the whole file's parents first, as one reader
-does; a family in two shares makes the run survey it whole, as any family), of a UTF-8 file without lone CR line
-ends, whose feeds are written by the RSS, delimited (without ``extra_columns``: its header is known only at the end)
-or JSON listings writers, in a build or validate whose item observers are only the recorded ids. Anything else
-(other formats: a BigCommerce export's rows are linked by their order alone; other encodings and writers; a push)
-keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows`` event saying why."""
+changes) or a Magento export (cut after a row that is not a child; both: each share indexes the whole file's parents
+first, as one reader does; a family in two shares makes the run survey it whole, as any family), of a UTF-8 file
+without lone CR line ends, whose feeds are written by the RSS, delimited (without ``extra_columns``: its header is
+known only at the end) or JSON listings writers, in a build or validate whose item observers are only the recorded
+ids. Anything else (other formats: a BigCommerce export's rows are linked by their order alone; other encodings and
+writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows`` event saying why."""
 
 from __future__ import annotations
 
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from feedsync.diagnostics import Report
     from feedsync.rows import child
     from feedsync.rows.ahead import Ahead
+    from feedsync.rows.cuts import Group
     from feedsync.rows.share import Share
 
 # The row split's parts (cuts, share, child, here, merge, stitch) are imported by the functions that use them: a run
@@ -93,9 +94,10 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: 
     return shares
 
 
-def _group_column(config: Config) -> Callable[[list[str]], int | None]:
+def _group_column(config: Config) -> Callable[[list[str]], Group]:
     """Where a header has the column whose value groups the catalog's rows (a cut goes where it changes): a native
-    file's ``group_id``, a Shopify export's handle, a WooCommerce export's ``Parent``."""
+    file's ``group_id``, a Shopify export's handle, a WooCommerce export's ``Parent``; or where a Magento export's
+    families end (after a row that is not a child)."""
     fmt = resolve_format(config.source)
     if fmt == "shopify":
         from feedsync.sources.shopify import handle_column
@@ -105,8 +107,10 @@ def _group_column(config: Config) -> Callable[[list[str]], int | None]:
         from feedsync.sources.woocommerce import parent_column
 
         return parent_column
-    if fmt == "magento":  # no column holds a family together: any record boundary (a family cut is surveyed whole)
-        return lambda names: None
+    if fmt == "magento":
+        from feedsync.sources.magento import family_ends
+
+        return family_ends
     columns = config.source.columns
     return lambda names: next((i for i, name in enumerate(names) if field_for(name, columns) == "group_id"), None)
 

@@ -102,16 +102,43 @@ def _boundary(data: bytes, target: int, *, quotes: int = 0) -> int | None:
     return None
 
 
-def _group_change(path: Path, start: int, delimiter: str, column: int | None) -> int | None:
+@dataclass(frozen=True)
+class After:
+    """Where a catalog's families end when no column names them: after each record whose cell in ``column`` is not
+    ``within`` (a Magento export: a configurable product's children, 'Not Visible Individually', come before it)."""
+
+    column: int
+    within: str
+
+
+Group = int | After | None
+"""The column whose value changes where a group of records ends, an ``After``, or None (any record boundary)."""
+
+
+def _group_change(path: Path, start: int, delimiter: str, column: Group) -> int | None:
     """Bytes from ``start`` (a record boundary) to the first boundary between records of different groups, read
     within ``WINDOW``; None when there is none there, or when the records there do not parse (a stray quote: no
     cut is made there, and the reader of the whole file names the problem)."""
     if column is None:
         return 0
     try:
+        if isinstance(column, After):
+            return _first_end(path, start, delimiter, column)
         return _first_change(path, start, delimiter, column)
     except csv.Error:
         return None
+
+
+def _first_end(path: Path, start: int, delimiter: str, after: After) -> int | None:
+    lengths: list[int] = []
+    with path.open("rb") as handle:
+        handle.seek(start)
+        reader = csv.reader(_lines(handle, lengths), delimiter=delimiter)
+        for cells in reader:
+            within = cells[after.column].strip() if after.column < len(cells) else ""
+            if within != after.within and any(cell.strip() for cell in cells):
+                return sum(lengths[: reader.line_num])
+    return None
 
 
 def _first_change(path: Path, start: int, delimiter: str, column: int) -> int | None:
@@ -151,7 +178,7 @@ def cut(
     delimiter: str,
     parts: int,
     *,
-    group_of: Callable[[list[str]], int | None],
+    group_of: Callable[[list[str]], Group],
     encoding: str,
     first: float = 1.0,
 ) -> list[ByteRange]:
@@ -175,7 +202,7 @@ def cut(
     return _shares(path, header, starts, size, encoding)
 
 
-def _cut_near(path: Path, previous: int, target: int, delimiter: str, group: int | None) -> int | None:
+def _cut_near(path: Path, previous: int, target: int, delimiter: str, group: Group) -> int | None:
     """A record boundary at or after ``target`` between two groups, past ``previous`` (a record boundary)."""
     quotes, left = 0, target - previous
     buffer = bytearray(CHUNK)

@@ -12,12 +12,12 @@ configured ``source.store_view``'s row, else from its first row (SRC014); the co
 fixed-price ``bundle`` is one too; grouped products, dynamic-price bundles, gift cards and rows 'Not Visible
 Individually' that no configurable names are named in an SRC013 finding, disabled ones counted in SRC005.
 
-A row split (``feedsync.rows``) cuts the file anywhere (no column holds a family together: a family in two shares is
-surveyed whole, as any family). Each share indexes the whole file first, as one reader does (children usually come
-before their parent), and emits the products of its own rows; the first share alone tells what the first pass finds
-(SRC014) and makes what the index alone knows once the rows are read (SRC006, ``stats.after_rows``), and the merge
-tells what one reader tells at its end, in its order, from the shares' counts (SRC006, SRC005, then
-``told_after_rows``: SRC013, SRC008).
+A row split (``feedsync.rows``) cuts the file after a row that is not a child ('Not Visible Individually': a
+family's children come before their parent, ``family_ends``). Each share indexes the whole file first, as one reader
+does (children usually come before their parent), and emits the products of its own rows; the first share alone
+tells what the first pass finds (SRC014) and makes what the index alone knows once the rows are read (SRC006,
+``stats.after_rows``), and the merge tells what one reader tells at its end, in its order, from the shares' counts
+(SRC006, SRC005, then ``told_after_rows``: SRC013, SRC008).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,10 @@ from feedsync.sources.base import (
 )
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import READ_RANGE, Table, open_table
+from feedsync.sources.tabular import READ_RANGE, Table, header_key, open_table
+
+if TYPE_CHECKING:
+    from feedsync.rows.cuts import After
 
 FIELD_OF = {
     "sku": "id",
@@ -83,6 +86,15 @@ _SLUG = re.compile(r"[^\w]+")
 _TYPES = {"simple", "virtual", "downloadable", "configurable", "grouped", "bundle", "giftcard", ""}
 _SHIPPED = {"simple", "bundle", ""}  # virtual and downloadable products have no shipping weight
 _DISABLED = {"2", "0"}  # product_online: 1 enabled, 2 (the status attribute's value) or 0 disabled
+
+
+def family_ends(header: list[str]) -> After | None:
+    """Where a row split may cut the file (``rows.cuts``): after any row but a configurable product's child ('Not
+    Visible Individually'), which comes before its parent; None (anywhere) without a ``visibility`` column."""
+    from feedsync.rows.cuts import After
+
+    keys = [header_key(name) for name in header]
+    return After(keys.index("visibility"), "Not Visible Individually") if "visibility" in keys else None
 
 
 def _some(skus: list[str], shown: int = 5) -> str:
