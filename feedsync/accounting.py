@@ -39,8 +39,9 @@ class MissingFields:
     columns: dict[str, str | None] = field(default_factory=dict)
 
     def add(self, product: Product, findings: Iterable[Diagnostic]) -> None:
-        """Note the fields a rejected item of ``product`` lacks (each once per item)."""
-        for name in {d.field for d in findings if _is_missing(d)}:
+        """Note the fields a rejected item of ``product`` lacks (each once per item, in the order its findings name
+        them: fields lacked by as many items are told in that order, whatever the interpreter's hash seed)."""
+        for name in dict.fromkeys(d.field for d in findings if _is_missing(d)):
             assert name is not None
             self.counts[name] += 1
             if name not in self.columns:

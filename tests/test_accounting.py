@@ -161,3 +161,34 @@ def test_validate_counts_what_push_leaves_out_on_the_shopify_export(tmp_path: Pa
         assert v.items + v.excluded + v.rejected == validated.variants == pushed.variants, name
     published = etree.parse(str(tmp_path / "public" / "google.xml")).findall("channel/item")
     assert len(published) == validated.channels["google"].items
+
+
+def test_the_fields_most_items_lack_are_told_in_the_same_order_whatever_the_hash_seed() -> None:
+    """MDL015 of two fields lacked by as many items comes in the order the items' findings named them, not in the
+    order a set of their names happens to iterate (which moves with ``PYTHONHASHSEED``: stderr differed run to run)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from feedsync.accounting import MissingFields\n"
+        "from feedsync.diagnostics.codes import make\n"
+        "from decimal import Decimal\n"
+        "from feedsync.model.money import Money\n"
+        "from feedsync.model.product import Product\n"
+        "from feedsync.diagnostics.report import ChannelResult\n"
+        "missing = MissingFields()\n"
+        "product = Product(id='a', title='A', price=Money(amount=Decimal('1'), currency='USD'))\n"
+        "names = ['brand', 'image_link', 'gtin', 'mpn', 'color', 'size', 'material', 'pattern']\n"
+        "for _ in range(3):\n"
+        "    missing.add(product, [make('GMC001', f'{n} missing', channel='google', field=n) for n in names])\n"
+        "print([d.field for d in missing.findings('google', ChannelResult('google'), 3)])\n"
+    )
+    seen = set()
+    for seed in ("0", "1", "2", "3"):
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}
+        )
+        assert done.returncode == 0, done.stderr
+        seen.add(done.stdout.strip())
+    assert seen == {"['brand', 'image_link', 'gtin', 'mpn', 'color', 'size', 'material', 'pattern']"}
