@@ -1,10 +1,10 @@
 """Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR
-[native|shopify|woocommerce]``.
+[native|shopify|woocommerce|magento]``.
 
-Writes OUT_DIR/products.csv (native format; or OUT_DIR/products_export.csv, the same catalog as a Shopify
-product export or as a WooCommerce export), N variants in groups of 1-12 with sizes and colours, HTML
-descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with dates,
-categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
+Writes OUT_DIR/products.csv (native format; or OUT_DIR/products_export.csv, the same catalog as a Shopify product
+export, a WooCommerce export or a Magento catalog_product export), N variants in groups of 1-12 with sizes and
+colours, HTML descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with
+dates, categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
 
 Where ../shared is beside the project, the Amazon channel checks every message against Amazon's published PRODUCT
 definition (US, copied into OUT_DIR/amazon_definitions/), with the facts that definition requires mapped as fields;
@@ -404,20 +404,107 @@ def _offer(row: dict[str, str]) -> dict[str, str]:
     }
 
 
+MAGENTO_COLUMNS = [
+    "sku",
+    "store_view_code",
+    "attribute_set_code",
+    "product_type",
+    "categories",
+    "name",
+    "description",
+    "weight",
+    "product_online",
+    "visibility",
+    "price",
+    "special_price",
+    "special_price_from_date",
+    "special_price_to_date",
+    "url_key",
+    "base_image",
+    "additional_images",
+    "qty",
+    "is_in_stock",
+    "additional_attributes",
+    "configurable_variations",
+]
+
+
+def magento_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
+    """The same catalog as Magento's ``catalog_product`` export: a product of one variant is a visible ``simple``
+    row; a product of several is a ``simple`` row for each variant, 'Not Visible Individually', then the
+    ``configurable`` row that names them (``configurable_variations``), as Magento writes them."""
+    group: list[dict[str, str]] = []
+
+    def product(variants: list[dict[str, str]]) -> Iterator[dict[str, str]]:
+        first = variants[0]
+        handle = first["link"].split("/products/")[1].split("?")[0]
+        categories = "Default Category/" + first["product_type"].replace(" > ", "/")
+        images = [link.lstrip("/") for link in first["additional_image_links"].split(",") if link]
+        shared = {"attribute_set_code": "Default", "categories": categories, "product_online": "1"}
+        if len(variants) == 1:
+            page = {"name": first["title"], "description": first["description"], "url_key": handle}
+            yield {**shared, **_sellable(first), **page, "visibility": "Catalog, Search",
+                   "additional_images": ",".join(images)}  # fmt: skip
+            return
+        for variant in variants:
+            yield {**shared, **_sellable(variant), "visibility": "Not Visible Individually", "name": variant["title"],
+                   "url_key": f"{handle}-{variant['id'].lower()}"}  # fmt: skip
+        yield {
+            **shared,
+            "sku": first["group_id"],
+            "product_type": "configurable",
+            "name": first["title"],
+            "description": first["description"],
+            "visibility": "Catalog, Search",
+            "url_key": handle,
+            "base_image": first["image_link"].lstrip("/"),
+            "additional_images": ",".join(images),
+            "is_in_stock": "1",
+            "configurable_variations": "|".join(f"sku={v['id']},color={v['color']},size={v['size']}" for v in variants),
+        }
+
+    for row in rows(count, seed):
+        if group and (not row["group_id"] or row["group_id"] != group[0]["group_id"]):
+            yield from product(group)
+            group = []
+        group.append(row)
+    if group:
+        yield from product(group)
+
+
+def _sellable(row: dict[str, str]) -> dict[str, str]:
+    """A variant's own columns in a Magento export."""
+    on_sale = bool(row["sale_price"])
+    attributes = f"brand={row['brand']},gtin={row['gtin']},mpn={row['mpn']},color={row['color']},size={row['size']}"
+    return {
+        "sku": row["id"],
+        "product_type": "simple",
+        "weight": row["weight"].split()[0],
+        "price": row["price"],
+        "special_price": row["sale_price"],
+        "special_price_from_date": "2026-11-27 00:00:00" if on_sale else "",
+        "special_price_to_date": "2026-12-01 23:59:59" if on_sale else "",
+        "base_image": row["image_link"].lstrip("/"),
+        "qty": row["quantity"],
+        "is_in_stock": "1",
+        "additional_attributes": attributes,
+    }
+
+
 def generate(count: int, out: Path, source_format: str = "native") -> Path:
-    """Write the catalog (``native`` CSV, a ``shopify`` product export or a ``woocommerce`` export) and a config
-    for it into ``out``."""
+    """Write the catalog (``native`` CSV, or a ``shopify``, ``woocommerce`` or ``magento`` export) and a config for
+    it into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    if source_format in ("shopify", "woocommerce"):
-        columns, made = (
-            (SHOPIFY_COLUMNS, shopify_rows(count))
-            if source_format == "shopify"
-            else (WOOCOMMERCE_COLUMNS, woocommerce_rows(count))
-        )
+    if source_format != "native":
+        columns, made = {
+            "shopify": (SHOPIFY_COLUMNS, shopify_rows),
+            "woocommerce": (WOOCOMMERCE_COLUMNS, woocommerce_rows),
+            "magento": (MAGENTO_COLUMNS, magento_rows),
+        }[source_format]
         with (out / "products_export.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(made)
+            writer.writerows(made(count))
     else:
         with (out / "products.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
@@ -443,8 +530,10 @@ def configure(out: Path, source_format: str = "native") -> Path:
         print(f"no {DEFINITION}: Amazon's messages are checked against the channel's rules only", file=sys.stderr)
     if source_format != "native":
         config = config.replace("  path: products.csv\n", f"  path: products_export.csv\n  format: {source_format}\n")
-    if source_format == "woocommerce":  # no column says whom a product is for: the map does, by category
+    if source_format in ("woocommerce", "magento"):  # no column says whom a product is for: the map does
         categories = "".join(_audience(line) + "\n" for line in categories.splitlines())
+    if source_format == "magento":  # the export's weights have no unit: the store's is said here
+        config = config.replace("  currency: USD\n", "  currency: USD\n  weight_unit: g\n")
     (out / "feedsync.yaml").write_text(config, encoding="utf-8")
     (out / "categories.yaml").write_text(categories, encoding="utf-8")
     return out / "feedsync.yaml"

@@ -1,8 +1,8 @@
 """The catalog-scale benchmark: ``python benchmarks/run.py [N ...] [--jobs J] [--data DIR]``.
 
 For each size N (default 10,000, 100,000 and 1,000,000 variants) it generates a catalog with
-benchmarks/generate.py (native CSV, or with ``--source-format shopify`` or ``woocommerce`` the same catalog as such an
-export;
+benchmarks/generate.py (native CSV, or with ``--source-format shopify``, ``woocommerce`` or ``magento`` the same
+catalog as such an export;
 kept in DIR between runs), then runs, each in its own process:
 
 - **feedsync**: ``feedsync build --validate`` for the google, facebook and amazon channels (``--jobs J``,
@@ -153,7 +153,7 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--jobs", type=int, default=0, help="feedsync build --jobs (0: one per core)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "feedsync-bench")
-    parser.add_argument("--source-format", choices=("native", "shopify", "woocommerce"), default="native")
+    parser.add_argument("--source-format", choices=("native", "shopify", "woocommerce", "magento"), default="native")
     parser.add_argument(
         "--incremental",
         type=int,
