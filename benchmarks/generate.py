@@ -198,6 +198,18 @@ def rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
             }
 
 
+def products(count: int, seed: int = 7) -> Iterator[list[dict[str, str]]]:
+    """The catalog's rows (``rows``) a product at a time: its variants, one group each (a row without a group alone)."""
+    group: list[dict[str, str]] = []
+    for row in rows(count, seed):
+        if group and (not row["group_id"] or row["group_id"] != group[0]["group_id"]):
+            yield group
+            group = []
+        group.append(row)
+    if group:
+        yield group
+
+
 SHOPIFY_COLUMNS = [
     "Handle",
     "Title",
@@ -326,7 +338,6 @@ def woocommerce_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     """The same catalog as WooCommerce's exporter writes it: a product of one variant is a ``simple`` row; a
     product of several is a ``variable`` row (its name, description, categories, gallery, brand and the values of its
     attributes) followed by a ``variation`` row for each variant, which names it as its Parent."""
-    group: list[dict[str, str]] = []
     number = 0
 
     def product(variants: list[dict[str, str]]) -> Iterator[dict[str, str]]:
@@ -373,13 +384,8 @@ def woocommerce_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
                 "Parent": parent,
             }
 
-    for row in rows(count, seed):
-        if group and (not row["group_id"] or row["group_id"] != group[0]["group_id"]):
-            yield from product(group)
-            group = []
-        group.append(row)
-    if group:
-        yield from product(group)
+    for variants in products(count, seed):
+        yield from product(variants)
 
 
 def _offer(row: dict[str, str]) -> dict[str, str]:
@@ -433,7 +439,6 @@ def magento_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
     """The same catalog as Magento's ``catalog_product`` export: a product of one variant is a visible ``simple``
     row; a product of several is a ``simple`` row for each variant, 'Not Visible Individually', then the
     ``configurable`` row that names them (``configurable_variations``), as Magento writes them."""
-    group: list[dict[str, str]] = []
 
     def product(variants: list[dict[str, str]]) -> Iterator[dict[str, str]]:
         first = variants[0]
@@ -463,13 +468,8 @@ def magento_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
             "configurable_variations": "|".join(f"sku={v['id']},color={v['color']},size={v['size']}" for v in variants),
         }
 
-    for row in rows(count, seed):
-        if group and (not row["group_id"] or row["group_id"] != group[0]["group_id"]):
-            yield from product(group)
-            group = []
-        group.append(row)
-    if group:
-        yield from product(group)
+    for variants in products(count, seed):
+        yield from product(variants)
 
 
 def _sellable(row: dict[str, str]) -> dict[str, str]:

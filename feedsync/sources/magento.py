@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from feedsync import values as v
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Diagnostic, Emit, Location
+from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import (
@@ -46,7 +46,7 @@ from feedsync.sources.base import (
 )
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import READ_RANGE, Table, header_key, open_table
+from feedsync.sources.tabular import Table, header_key, open_table, share_of, whole_file_pass
 
 if TYPE_CHECKING:
     from feedsync.rows.cuts import After
@@ -170,21 +170,8 @@ class MagentoSource(PlatformSource):
             report_weights_ignored(emit, self.path)
 
     def _index(self, emit: Emit) -> _Index:
-        """The first pass over the whole file (a share of a row split's too: only the first share tells what it
-        finds)."""
-        share = READ_RANGE.get()
-        if share is None or share.path != self.path:
-            return self._indexed(emit)[0]
-        found: list[Diagnostic] = []
-        token = READ_RANGE.set(None)
-        try:
-            index, header_row = self._indexed(found.append)
-        finally:
-            READ_RANGE.reset(token)
-        if share.first_row == header_row + 1:  # the first share (as ``open_table`` knows it)
-            for finding in found:
-                emit(finding)
-        return index
+        """The first pass over the whole file (in a share of a row split too)."""
+        return whole_file_pass(self.path, emit, self._indexed)
 
     def _indexed(self, emit: Emit) -> tuple[_Index, int]:
         """The default scope is the row with an empty store_view_code; a SKU without one (every row names a store
@@ -267,8 +254,7 @@ class _Reader:
         self.unpublished = 0
         self.not_visible: list[str] = []
         self.weights_ignored = False
-        share = READ_RANGE.get()
-        self.share = share if share is not None and share.path == source.path else None
+        self.share = share_of(source.path)
         """The share of a row split it reads (``feedsync.rows``), or None: what one reader tells at its end is then
         the merge's to tell (``stats.after_rows``, SRC005, ``told_after_rows``)."""
 
@@ -304,24 +290,19 @@ class _Reader:
             for parent in self.parents.values()
             if parent.children == 0
         ]
+        stats = self.source.stats
+        stats.not_listed, stats.weights_ignored = self.not_visible, self.weights_ignored
         share = self.share
-        if share is not None:  # the merge tells it all, after every share's rows
-            if share.first_row == self.table.header_row + 1:  # (every share indexed the whole file: the first tells)
-                self.source.stats.after_rows = childless
-            self._keep()
+        if share is not None:  # the merge tells it all, after every share's rows, from the shares' stats
+            if share.first(self.table.header_row):  # (every share indexed the whole file: the first tells)
+                stats.after_rows = childless
+            if self.unpublished:
+                stats.unpublished["disabled"] = self.unpublished
             return
         for finding in childless:
             self.emit(finding)
         report_left_out(self.emit, self.table.path, self.unpublished, "disabled")
-        stats = SourceStats(self.source.FORMAT, not_listed=self.not_visible, weights_ignored=self.weights_ignored)
         self.source.told_after_rows(self.emit, stats)
-
-    def _keep(self) -> None:
-        """What a share read that one reader tells at its end, kept in the share's stats for the merge."""
-        stats = self.source.stats
-        if self.unpublished:
-            stats.unpublished["disabled"] = self.unpublished
-        stats.not_listed, stats.weights_ignored = self.not_visible, self.weights_ignored
 
     def read_row(self, row: int, cells: list[str], sku: str) -> Product | None:
         """The product of one default-scope row, or None with the reason counted or reported."""

@@ -24,7 +24,7 @@ from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import READ_RANGE, Table, header_key, open_table
+from feedsync.sources.tabular import Table, header_key, open_table, share_of
 
 # Canonical name -> header keys (classic first, then the 2025 template); compared with tabular.header_key.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -189,8 +189,7 @@ class _Reader:
         self.unmapped = UnmappedOptions(emit, source.stats.told)
         self.fields: dict[str, str | None] = {}
         """Option name -> the variant field it fills (``option_field``), or None."""
-        share = READ_RANGE.get()
-        self.share = share is not None and share.path == source.path
+        self.share = share_of(source.path) is not None
         """Whether it reads a share of a row split (``feedsync.rows``): the findings it tells once the rows are read
         are the merge's to tell, and it keeps the handles it read."""
 

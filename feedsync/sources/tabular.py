@@ -17,13 +17,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
 from feedsync.sources.normalize import utf8_clean
+
+T = TypeVar("T")
 
 csv.field_size_limit(1 << 26)
 
@@ -183,9 +185,38 @@ class ByteRange:
     read: list[int] = field(default_factory=list, compare=False)
     """Filled in by the reader: the row number of the share's last record (blank or not), once all are read."""
 
+    def first(self, header_row: int) -> bool:
+        """Whether it is the first share of the file whose header is at row ``header_row`` (as the reader counts)."""
+        return self.first_row == header_row + 1
+
 
 READ_RANGE: ContextVar[ByteRange | None] = ContextVar("READ_RANGE", default=None)
 """Set in a row-split worker: ``open_table`` of that file reads the header, then only the records of the range."""
+
+
+def share_of(path: Path | str) -> ByteRange | None:
+    """The share of the file at ``path`` this process reads in a row split (``READ_RANGE``), or None: all of it."""
+    share = READ_RANGE.get()
+    return share if share is not None and share.path == path else None
+
+
+def whole_file_pass(path: Path, emit: Emit, read: Callable[[Emit], tuple[T, int]]) -> T:
+    """What ``read`` (a reader's first pass: what it found and the row of the header) makes of the whole file at
+    ``path``, in a share of a row split too (``READ_RANGE`` set aside), where only the first share tells what it
+    finds: one reader tells it before any product."""
+    share = share_of(path)
+    if share is None:
+        return read(emit)[0]
+    found: list[Diagnostic] = []
+    token = READ_RANGE.set(None)
+    try:
+        made, header_row = read(found.append)
+    finally:
+        READ_RANGE.reset(token)
+    if share.first(header_row):
+        for finding in found:
+            emit(finding)
+    return made
 
 
 class _Slice(io.RawIOBase):
@@ -279,8 +310,7 @@ def open_table(
 ) -> Iterator[Table]:
     """``offer``: see ``LineOffer`` (never told the header's lines)."""
     path = config.path
-    share = READ_RANGE.get()
-    share = share if share is not None and share.path == path else None
+    share = share_of(path)
     if share is None:
         encoding, clean = scan_encoding(path, config.encoding, emit)
     else:
@@ -319,7 +349,7 @@ def open_table(
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
             yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
             return
-        if share.first_row == header_row + 1 and header_row - 1 + reader.line_num != share.lines_before:
+        if share.first(header_row) and header_row - 1 + reader.line_num != share.lines_before:
             raise SourceError(f"{path}: the first share of the rows does not start after the header")
         with _range_lines(share) as text:
             reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen, taken), delimiter=sep)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from feedsync import values as v
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Diagnostic, Emit, Location
+from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.ids import slug
 from feedsync.model.construct import construct
@@ -39,7 +39,7 @@ from feedsync.sources.base import (
 )
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.tabular import READ_RANGE, Table, header_key, open_table
+from feedsync.sources.tabular import Table, header_key, open_table, share_of, whole_file_pass
 
 # Canonical name -> header keys: English, then the Russian admin's translations seen in a real export.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -181,24 +181,11 @@ class WooCommerceSource(PlatformSource):
             yield from reader.run()
 
     def _index(self, emit: Emit) -> tuple[dict[str, _Parent], bool]:
-        """First pass: variable parents by ``id:NN`` and SKU, the variation count of each, the decimal mark. A share
-        of a row split indexes the whole file too; only the first share tells what the pass finds."""
-        share = READ_RANGE.get()
-        if share is None or share.path != self.path:
-            parents, comma_decimal, _ = self._indexed(emit)
-            return parents, comma_decimal
-        found: list[Diagnostic] = []
-        token = READ_RANGE.set(None)
-        try:
-            parents, comma_decimal, header_row = self._indexed(found.append)
-        finally:
-            READ_RANGE.reset(token)
-        if share.first_row == header_row + 1:  # the first share (as ``open_table`` knows it)
-            for finding in found:
-                emit(finding)
-        return parents, comma_decimal
+        """First pass: variable parents by ``id:NN`` and SKU, the variation count of each, the decimal mark (over
+        the whole file, in a share of a row split too)."""
+        return whole_file_pass(self.path, emit, self._indexed)
 
-    def _indexed(self, emit: Emit) -> tuple[dict[str, _Parent], bool, int]:
+    def _indexed(self, emit: Emit) -> tuple[tuple[dict[str, _Parent], bool], int]:
         """The first pass over the whole file, and the row of its header."""
         parents: dict[str, _Parent] = {}
         references: list[str] = []
@@ -233,7 +220,7 @@ class WooCommerceSource(PlatformSource):
             parent = parents.get(ref) or parents.get(ref.casefold())
             if parent is not None:
                 parent.variations += 1
-        return parents, saw_comma and not saw_dot, header_row
+        return (parents, saw_comma and not saw_dot), header_row
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -284,8 +271,7 @@ class _Reader:
         self.tz = ZoneInfo(source.config.timezone)
         self.unpublished = 0
         self.of_unpublished_parent = 0
-        share = READ_RANGE.get()
-        self.share = share is not None and share.path == source.path
+        self.share = share_of(source.path) is not None
         """Whether it reads a share of a row split (``feedsync.rows``): SRC005 is then the merge's to tell."""
 
     def get(self, cells: list[str], name: str) -> str:
