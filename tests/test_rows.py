@@ -413,6 +413,47 @@ def test_a_split_build_prints_the_lines_one_process_prints(tmp_path: Path) -> No
     assert sum("AMZ015" in line for line in printed["2"]) > 300
 
 
+def test_a_stitched_feed_is_synced_once_before_its_rename_and_the_folder_once_after_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file a split build renames into place (the feeds, Amazon's further documents) was synced before its
+    rename, once; the output folder is synced once, after the last rename (one sync of a file and of the folder at
+    each rename cost two device flushes a file)."""
+    import os
+
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    config = load_config(catalog(tmp_path / "c", [row(n, f"G{n // 3}") for n in range(90)], max_messages=20))
+    out = tmp_path / "out"
+    done: list[tuple[str, str]] = []
+    sync, replace = os.fsync, os.replace
+
+    def synced(fd: int) -> None:
+        done.append(("sync", os.readlink(f"/proc/self/fd/{fd}")))
+        sync(fd)
+
+    def renamed(source: str | Path, target: str | Path) -> None:
+        replace(source, target)
+        done.append(("rename", f"{source}->{target}"))
+
+    monkeypatch.setattr(os, "fsync", synced)
+    monkeypatch.setattr(os, "replace", renamed)
+    with row_events() as events:
+        report = pipeline.run(config, "build", out_dir=out, validate=True, jobs=2)
+    assert events.found[-1]["split"] is True
+    feeds = {r.output for r in report.channels.values()} | {p for r in report.channels.values() for p in r.parts}
+    assert len(feeds) > 3  # Amazon's further documents too
+    renames = {
+        Path(text.split("->")[1]): (at, text.split("->")[0]) for at, (kind, text) in enumerate(done) if kind == "rename"
+    }
+    assert feeds <= set(renames)
+    for feed in feeds:
+        at, source = renames[feed]
+        syncs = [n for n, (kind, path) in enumerate(done) if kind == "sync" and path in (source, str(feed))]
+        assert len(syncs) == 1 and syncs[0] < at, (feed, done)
+    folder = [n for n, (kind, path) in enumerate(done) if kind == "sync" and path == str(out)]
+    assert len(folder) == 1 and folder[0] > max(renames[feed][0] for feed in feeds)
+
+
 def test_a_full_disk_while_a_stitched_feed_syncs_leaves_every_feed_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

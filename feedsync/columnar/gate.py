@@ -336,7 +336,7 @@ class Gate:
                 if encoder._survey is not None:
                     made.survey.append(encoder._survey.answer)
                 keeps = stream.findings.keeps_of
-                told = stream.report.diagnostics.append_fields
+                told = stream.report.diagnostics.extend_fields
                 replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, told,
                                 sink.channel.origins)  # fmt: skip
                 write = writer.write_encoded if writer is not None else None  # type: ignore[union-attr]

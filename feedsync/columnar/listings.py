@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
-from feedsync.channels.amazon.transform import AmazonEncoder, differs_note
+from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import ids_fit
@@ -243,8 +243,8 @@ class Replay:
     writes: bool
     keeps: Callable[[str, str | None, str | None], bool]
     """Whether the run keeps a finding of (code, channel, product id): ``DiagnosticFilter.keeps_of``."""
-    add: Callable[[tuple[Any, ...]], None]
-    """Tell a finding as its fields (``Findings.append_fields``: the rows taken tell AMZ015 by the hundred
+    add: Callable[[list[tuple[Any, ...]]], None]
+    """Tell findings as their fields (``Findings.extend_fields``: the rows taken tell AMZ015 by the hundred
     thousand)."""
     origins: Mapping[str, str]
     """The channel's fields' model fields (``CompiledChannel.origins``): where a finding of a field points."""
@@ -253,6 +253,8 @@ class Replay:
     """The source's path and its model fields' columns, as the reader's ``SourceRef`` holds them."""
     _told: set[str] = field(default_factory=set)
     """``once`` texts whose findings were all told."""
+    _located: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """The column part of the location of a finding of each field (``located_fields``' last two)."""
 
     def fits(self, rows: Rows, at: int, taken: bytearray) -> bool:
         once = rows.once[at]
@@ -303,14 +305,22 @@ class Replay:
         if differs is None or parent is None:
             return
         first, kept, _ = encoder._families[parent]
-        named = set(differs.split(","))
-        for name in kept:  # in the order the parent took them
-            if name in named:
-                code, field, value, text = differs_note(name, rows.skus[at], parent, first)
-                if self.keeps(code, self.channel, item_id):
-                    where = located_fields(self.path, row, self.columns, self.origins.get(field))
-                    self.add(make_fields(code, text, channel=self.channel, product_id=item_id, field=field,
-                                         value=value, where=where))  # fmt: skip
+        named = differs.split(",")
+        notes = [name for name in kept if name in named]  # in the order the parent took them
+        if notes and self.keeps(DIFFERS, self.channel, item_id):  # (one code, channel and item: kept together)
+            sku, channel, path = rows.skus[at], self.channel, self.path
+            found = []
+            for name in notes:
+                code, field, value, text = differs_note(name, sku, parent, first)
+                column = self._located.get(field) or self._column(field)
+                found.append(make_fields(code, text, channel=channel, product_id=item_id, field=field, value=value,
+                                         where=(path, row, *column)))  # fmt: skip
+            self.add(found)
+
+    def _column(self, field: str) -> tuple[Any, ...]:
+        """The column part of where a finding of ``field`` points (the same in every row)."""
+        column = self._located[field] = located_fields(self.path, None, self.columns, self.origins.get(field))[2:]
+        return column
 
 
 class _Facts(Mapping[str, Any]):

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from feedsync.atomic import atomic_extend, sync_early
+from feedsync.atomic import atomic_extend, sync_early, sync_folder
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.diagnostics import ChannelResult, Report
@@ -52,7 +52,7 @@ def stitch(
     (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (past the page
     cache where the system allows, else by the kernel) and then synced in threads of their own while this process
     numbers Amazon's messages; so is each of Amazon's documents once it is whole. Every feed is renamed into place
-    after all are stitched and synced, as before. ``ahead``: begun while the later shares are still being made
+    after all are stitched and synced, as before, and the folder is synced once after the renames. ``ahead``: begun while the later shares are still being made
     (``rows.ahead``): their documents read as they grow, each copied feed in a thread of its own, and nothing
     renamed before ``ahead.ready`` lets it."""
     bodies = ahead.body if ahead is not None else None
@@ -89,6 +89,7 @@ def stitch(
                 sync.result()
         if ahead is not None:
             ahead.ready()  # (what it tells: the run may rename the feeds, or must not)
+    sync_folder(out)  # (every file was synced above, before its rename: the renames are made durable at once)
 
 
 def _copy_whole(
@@ -136,7 +137,7 @@ def _continue_messages(
     ]
     for handle, target in zip(handles[:-1], targets, strict=False):  # the first share's whole documents
         synced.append(syncing.submit(sync_early, handle, target))
-    open_part = _part_opener(parts, out, channel, result)
+    open_part = _part_opener(parts, out, channel, result, durable=False)  # (each synced once whole: ``whole``)
     filled, names = [handles[-1]], [targets[-1]]
 
     def open_next() -> BinaryIO:
@@ -241,7 +242,7 @@ def _extended(
             raise AssertionError(f"{first.name}: the first share's document is not a whole feed")
     if drafts is not None:
         drafts.append((first, size - len(tail), tail))
-    return atomic_extend(first, target, keep=size - len(tail), direct=True)
+    return atomic_extend(first, target, keep=size - len(tail), direct=True, durable=False)  # (synced by ``stitch``)
 
 
 def _append(handle: BinaryIO, files: list[Path], head: bytes, tail: bytes, bodies: Bodies | None = None) -> None:

@@ -346,22 +346,23 @@ def test_lines_rendered_as_the_findings_are_spilled_are_read_not_made_again(
 
 
 @given(
-    st.lists(st.tuples(st.integers(0, 99), st.booleans()), max_size=50),
-    st.lists(st.tuples(st.integers(0, 99), st.booleans()), max_size=30),
+    st.lists(st.tuples(st.integers(0, 99), st.integers(0, 2)), max_size=50),
+    st.lists(st.tuples(st.integers(0, 99), st.integers(0, 2)), max_size=30),
     st.integers(1, 6),
     st.sets(st.integers(0, 99), max_size=10),
     st.booleans(),
     st.booleans(),
 )
 def test_findings_appended_as_their_fields_are_the_findings_those_fields_make(
-    mine: list[tuple[int, bool]],
-    theirs: list[tuple[int, bool]],
+    mine: list[tuple[int, int]],
+    theirs: list[tuple[int, int]],
     keep: int,
     told: set[int],
     carry: bool,
     render: bool,
 ) -> None:
-    """The columnar gate tells the AMZ015 findings of the rows it takes as their fields (``append_fields``):
+    """The columnar gate tells the AMZ015 findings of the rows it takes as their fields (``append_fields``, or a
+    row's at once: ``extend_fields``, here each run of the findings drawn with 2):
     however they are read (iterated, indexed, sliced, counted, pickled, carried to another process, merged, their
     lines rendered at the spill or after), they are the findings ``from_fields`` makes of them, in their order
     among the ones appended as objects. Every finding here is one of each kind somewhere: a finding appended as its
@@ -369,19 +370,27 @@ def test_findings_appended_as_their_fields_are_the_findings_those_fields_make(
     from feedsync.diagnostics.diagnostic import finding_fields
     from feedsync.diagnostics.renderers.concise import render_line, render_lines
 
-    def filled(items: list[tuple[int, bool]]) -> tuple[Findings, list[Diagnostic]]:
+    def filled(items: list[tuple[int, int]]) -> tuple[Findings, list[Diagnostic]]:
         found = Findings(keep=keep)
         found.render = render_lines if render else None
-        made = []
-        for n, as_fields in items:
+        made: list[Diagnostic] = []
+        batch: list[tuple[object, ...]] = []
+        for n, kind in items:
             item = _coded(n) if n % 4 else finding(n, Severity.WARNING)
             if n % 7 == 0:  # a finding of no place
                 item = dataclasses.replace(item, location=None, channel=None)
-            if as_fields:
+            if kind != 2 and batch:
+                found.extend_fields(batch)
+                batch = []
+            if kind == 2:
+                batch.append(finding_fields(item))
+            elif kind == 1:
                 found.append_fields(finding_fields(item))
             else:
                 found.append(item)
             made.append(item)
+        if batch:
+            found.extend_fields(batch)
         return found, made
 
     found, expected = filled(mine)

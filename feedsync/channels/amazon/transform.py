@@ -99,11 +99,15 @@ def parent_attributes(name: str, brand: str | None, theme: str, market: str, lan
     return attributes
 
 
+DIFFERS = "AMZ015"
+"""The code of :func:`differs_note`."""
+
+
 def differs_note(name: str, sku: Any, parent: str, first: Any) -> tuple[str, str, None, str]:
     """AMZ015 of a variant's attribute ``name`` that differs from the one its parent took from the family's first
     variant, as (code, field, value, message)."""
     return (
-        "AMZ015",
+        DIFFERS,
         name,
         None,
         f"{name} of sku {sku} differs from the {name} its parent {parent} carries (taken from variant {first}): the "
