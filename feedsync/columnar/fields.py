@@ -159,6 +159,12 @@ def _asked(ask: _Ask, values: list[Any]) -> dict[Any, Any]:
     return table
 
 
+def _answers(ask: _Ask, values: list[Any]) -> pl.Series:
+    """The answers of ``ask`` to ``values`` (distinct, not null; ``_asked``), in their order."""
+    table = _asked(ask, values)
+    return pl.Series([table[value] for value in values], dtype=ask.dtype)
+
+
 def _first_answers(frame: pl.DataFrame, ask: _Ask) -> pl.Expr:
     """The column of an ``ask_first``: each row has the answer to the value of its group's row ``at`` (a null group
     is a group too, as ``over`` takes it; a group without such a row has none)."""
@@ -344,8 +350,11 @@ class Compiler:
         distinct = frame.select(ask.expr.drop_nulls().unique().implode().alias(ask.name) for ask in plain)
         columns = []
         for ask in plain:
-            table = _asked(ask, distinct[ask.name][0].to_list())
-            columns.append(ask.expr.replace_strict(table, default=None, return_dtype=ask.dtype).alias(ask.name))
+            values = distinct[ask.name][0]  # (handed back as it is: a dict of the answers is twice as slow)
+            answers = _answers(ask, values.to_list())
+            columns.append(
+                ask.expr.replace_strict(values, answers, default=None, return_dtype=ask.dtype).alias(ask.name)
+            )
         for ask in asks:
             if ask.group is not None:
                 columns.append(_first_answers(frame, ask).alias(ask.name))
