@@ -184,38 +184,47 @@ def cut(
 ) -> list[ByteRange]:
     """The file's records in up to ``parts`` shares of about equal size (fewer when no cut is found), each cut
     where the value of the column ``group_of`` finds in the header changes (anywhere without one); the first share
-    ``first`` times the size of each other one."""
+    ``first`` times the size of each other one. The file is read once up to the last cut: each share's records,
+    lines and lone CRs are counted (``_Tally``) as the quotes before its cut's place are."""
     header = read_header(path, delimiter)
     if header is None:
         return []
     group = group_of(header.names)
     size = path.stat().st_size
-    starts = [header.end]
+    starts, tallies = [header.end], []
     whole = first + parts - 1
-    for part in range(1, parts):
-        target = header.end + int((size - header.end) * (first + part - 1) / whole)
-        if target <= starts[-1]:
-            continue  # the cut before went past this one's place (a family longer than a share): no cut here
-        found = _cut_near(path, starts[-1], target, delimiter, group)
-        if found is not None and starts[-1] < found < size:
-            starts.append(found)
-    return _shares(path, header, starts, size, encoding)
+    with path.open("rb") as handle:
+        if lone_crs(handle.read(header.end)):
+            return []  # (the csv module counts a lone CR as a line, the cut does not: see ``_shares``)
+        for part in range(1, parts):
+            target = header.end + int((size - header.end) * (first + part - 1) / whole)
+            if target <= starts[-1]:
+                continue  # the cut before went past this one's place (a family longer than a share): no cut here
+            found = _cut_near(handle, path, starts[-1], target, delimiter, group)
+            if found is not None and starts[-1] < found[0] < size:
+                starts.append(found[0])
+                tallies.append(found[1])
+    return _shares(path, header, starts, tallies, size, encoding)
 
 
-def _cut_near(path: Path, previous: int, target: int, delimiter: str, group: Group) -> int | None:
-    """A record boundary at or after ``target`` between two groups, past ``previous`` (a record boundary)."""
-    quotes, left = 0, target - previous
-    buffer = bytearray(CHUNK)
-    with path.open("rb") as handle:  # the quotes before ``target`` counted a chunk at a time: memory stays flat
-        handle.seek(previous)
-        while left > 0 and (read := handle.readinto(memoryview(buffer)[: min(CHUNK, left)])):
-            quotes += buffer.count(b'"', 0, read)
-            left -= read
-        boundary = _next_boundary(handle, quotes)
+def _cut_near(
+    handle: BinaryIO, path: Path, previous: int, target: int, delimiter: str, group: Group
+) -> tuple[int, _Tally] | None:
+    """A record boundary at or after ``target`` between two groups, past ``previous`` (a record boundary), with the
+    tally of the records from ``previous`` to it."""
+    tally = _Tally()
+    handle.seek(previous)
+    if not tally.read(handle, target - previous, more=True):  # (the quotes before ``target`` counted with them)
+        return None
+    boundary = _next_boundary(handle, 1 if tally.inside else 0)
     if boundary is None:
         return None
     step = _group_change(path, target + boundary, delimiter, group)
-    return None if step is None else target + boundary + step
+    if step is None:
+        return None
+    end = target + boundary + step
+    handle.seek(target)
+    return (end, tally) if tally.read(handle, end - target, more=False) else None
 
 
 def _next_boundary(handle: BinaryIO, quotes: int) -> int | None:
@@ -233,53 +242,70 @@ def _next_boundary(handle: BinaryIO, quotes: int) -> int | None:
     return None
 
 
-def _shares(path: Path, header: Header, starts: list[int], size: int, encoding: str) -> list[ByteRange]:
-    """The shares between the cuts, each with its first row and the lines before it (one pass over the file up to
-    the last cut); [] when a CR alone ends a line there or before the header's end (the csv module counts it as a
-    line, the cut does not: the shares' rows would be numbered otherwise than the reader's)."""
+def _shares(
+    path: Path, header: Header, starts: list[int], tallies: list[_Tally], size: int, encoding: str
+) -> list[ByteRange]:
+    """The shares between the cuts, each with its first row and the lines before it (the tallies of the shares
+    before it); [] when a CR alone ends a line before the last cut (the csv module counts it as a line, the cut
+    does not: the shares' rows would be numbered otherwise than the reader's)."""
     shares: list[ByteRange] = []
     row, lines, lone = header.row + 1, header.lines, 0
     ends = [*starts[1:], size]
-    with path.open("rb") as handle:
-        if lone_crs(handle.read(header.end)):
-            return []
-        for start, end in zip(starts, ends, strict=True):
-            shares.append(ByteRange(path, start, end, row, lines, encoding))
-            if end == size:
-                break
-            counted = _count(handle, end - start)
-            if counted is None:
-                return []
-            row, lines, lone = row + counted[0], lines + counted[1], lone + counted[2]
+    for start, end, tally in zip(starts, ends, [*tallies, None], strict=True):
+        shares.append(ByteRange(path, start, end, row, lines, encoding))
+        if tally is None:
+            break
+        records, counted, crs = tally.counted()
+        row, lines, lone = row + records, lines + counted, lone + crs
     return [] if lone else shares
 
 
-def _count(handle: BinaryIO, left: int) -> tuple[int, int, int] | None:
-    """The records, lines and lone CRs in the next ``left`` bytes (from a record boundary), read a chunk at a time
-    however long a value is; None when the file ends before. A quote still open at the end opens no value (as
-    ``_records`` reads it): the newlines after it end records."""
-    records = lines = lone = 0
-    inside, carry = False, b""  # whether a chunk starts in a quoted value; a CR that may start a CRLF
-    pending = 0  # the newlines in the value open since its quote
-    while left > 0 or carry:
-        data = carry + handle.read(min(CHUNK, left))
-        if left > 0 and len(data) == len(carry):
-            return None
-        left -= len(data) - len(carry)
-        data, carry = (data[:-1], b"\r") if left > 0 and data.endswith(b"\r") else (data, b"")
-        lone += lone_crs(data)
+class _Tally:
+    """The records, lines and lone CRs of a file's bytes from a record boundary, read in order a chunk at a time
+    however long a value is (and cut anywhere: a CR at a chunk's end waits for the next byte). A quote still open at
+    the end opens no value (as ``_records`` reads it): the newlines after it end records."""
+
+    __slots__ = ("_carry", "inside", "lines", "lone", "pending", "records")
+
+    def __init__(self) -> None:
+        self.records = self.lines = self.lone = 0
+        self.inside = False
+        """Whether a quoted value is open (an odd count of quotes since the last record's end)."""
+        self.pending = 0
+        """The newlines in the value open since its quote."""
+        self._carry = b""
+
+    def read(self, handle: BinaryIO, left: int, *, more: bool) -> bool:
+        """The next ``left`` bytes of ``handle`` told (``more``: others follow); False when the file ends before."""
+        while left > 0:
+            data = handle.read(min(CHUNK, left))
+            if not data:
+                return False
+            left -= len(data)
+            self._feed(data, more or left > 0)
+        if not more and self._carry:
+            self._feed(b"", False)
+        return True
+
+    def counted(self) -> tuple[int, int, int]:
+        """The records, lines and lone CRs told."""
+        return self.records + (self.pending if self.inside else 0), self.lines, self.lone
+
+    def _feed(self, data: bytes, more: bool) -> None:
+        data = self._carry + data
+        data, self._carry = (data[:-1], b"\r") if more and data.endswith(b"\r") else (data, b"")
+        self.lone += lone_crs(data)
         marks = data.translate(None, _NEITHER)  # its quotes and line feeds alone, in order: all the rest reads
-        lines += marks.count(b"\n")
+        self.lines += marks.count(b"\n")
         start = 0
-        if inside:  # the value ends after its next quote
+        if self.inside:  # the value ends after its next quote
             start = marks.find(b'"') + 1
             if not start:
-                pending += len(marks)
-                continue
-            inside, pending = False, 0
+                self.pending += len(marks)
+                return
+            self.inside, self.pending = False, 0
         end = len(marks)
         if marks.count(b'"', start) % 2:  # a value starts at the last quote
-            end, inside = marks.rindex(b'"'), True
-            pending = marks.count(b"\n", end)
-        records += _records(marks[start:end])
-    return records + (pending if inside else 0), lines, lone
+            end, self.inside = marks.rindex(b'"'), True
+            self.pending = marks.count(b"\n", end)
+        self.records += _records(marks[start:end])
