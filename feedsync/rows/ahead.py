@@ -22,12 +22,12 @@ from typing import Any
 
 from feedsync.direct import blocks_past_cache, open_past_cache
 
-FIRST = 0.89
+FIRST = 0.92
 """The bytes of records the first share holds for each byte of each other share's (``cuts.cut``): its process
-then ends its own share first, by about the time the stitch takes, and stitches while the later shares end. On this
-project's 2-core machine the stitch takes about a ninth of a share's time (a million variants: the shares about
-55-61 s, the stitch about 6.5 s; 100,000: 5.5-6 s and 0.67 s): with 0.92 the first share ended 4.4 s (0.35 s)
-before the other and its stitch 2.2 s (0.33 s) after it."""
+then ends its own share first, by about the time the stitch takes (a million variants on this project's 2-core
+machine: the shares about 62 s, the stitch about 6 s), and stitches while the later shares end. (0.89, which ends the
+stitch with the last share, was tried on 2026-12-05: a million variants took 1.2-1.7 s longer, the last share
+slower while the stitch read its documents as it wrote them.)"""
 POLL = 0.05
 """Seconds between two looks at a later share's document that has not grown."""
 READ = 1 << 22
