@@ -18,13 +18,13 @@ encoder as a run asks it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
+from feedsync import jsonread
 from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.definitions import Definition
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, _shaped, placement
@@ -566,7 +566,7 @@ class Attributes:
         checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
 
         def made(key: str) -> str | None:
-            parts = json.loads(key, strict=False)  # (its strings' control characters as they are)
+            parts = jsonread.loads(key)  # (its strings' control characters as they are)
             parent, theme, name, brand = parts["parent"], parts["theme"], parts["name"], parts.get("brand")
             kind = product_type if product_type is not None else parts.get("type")
             if kind is None:  # no product type (AMZ001): its variants are made per row
@@ -598,7 +598,7 @@ class Attributes:
 
         def valid(text: str) -> bool:
             key, _, taken = text.rpartition("\x00")
-            parts = json.loads(key, strict=False)  # (its strings' control characters as they are)
+            parts = jsonread.loads(key)  # (its strings' control characters as they are)
             attributes = parent_attributes(parts["name"], parts.get("brand"), parts["theme"], market, language)
             facts = parts["facts"]
             attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -25,13 +24,13 @@ from feedsync.atomic import atomic_write
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.faults import checkpoint
+from feedsync.jsonread import long_digits
 from feedsync.rowcache.fingerprint import FORMAT
 
 Entries = dict[str, bytes]
 """A row's line (without its line end) by the row's key."""
 KEY_LENGTH = 32
 _DECODE = json.JSONDecoder().raw_decode
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 _CHUNK = 4096
 """Lines written with one call."""
 
@@ -51,7 +50,7 @@ def line(key: str, row: int, start: int, body: bytes) -> bytes:
 def marked(body: bytes) -> bytes:
     """``body`` (an entry's JSON) as a line holds it: marked ``j`` when it has a run of 19 digits or more, which
     may be an integer past 64 bits (orjson reads those as floats: ``entry`` reads a marked body with json)."""
-    return b"j" + body if _LONG_DIGITS.search(body) else body
+    return b"j" + body if long_digits(body) else body
 
 
 def entry(body: bytes) -> Any:

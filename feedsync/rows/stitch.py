@@ -52,9 +52,9 @@ def stitch(
     (Amazon messages numbered again, in documents of ``max_messages``). A feed copied whole is copied (past the page
     cache where the system allows, else by the kernel) and then synced in threads of their own while this process
     numbers Amazon's messages; so is each of Amazon's documents once it is whole. Every feed is renamed into place
-    after all are stitched and synced, as before, and the folder is synced once after the renames. ``ahead``: begun while the later shares are still being made
-    (``rows.ahead``): their documents read as they grow, each copied feed in a thread of its own, and nothing
-    renamed before ``ahead.ready`` lets it."""
+    after all are stitched and synced, as before, and the folder is synced once after the renames. ``ahead``: begun
+    while the later shares are still being made (``rows.ahead``): their documents read as they grow, each copied
+    feed in a thread of its own, and nothing renamed before ``ahead.ready`` lets it."""
     bodies = ahead.body if ahead is not None else None
     drafts = ahead.drafts if ahead is not None else None
     with ExitStack() as stack:
