@@ -17,12 +17,13 @@ FENCES: dict[str, tuple[str, ...]] = {
     "markupsafe": ("feedsync/channels/templating/",),
     "tenacity": ("feedsync/destinations/http.py",),
     "lxml": ("feedsync/formats/", "feedsync/sources/"),
-    "orjson": ("feedsync/formats/json_listings.py", "feedsync/rowcache/store.py"),
+    "orjson": ("feedsync/formats/json_listings.py", "feedsync/jsonread.py"),
     "polars": ("feedsync/columnar/",),
 }
 """Library -> the only places (a package folder or one module) that may import it. lxml: the feed formats and
-the XML sources; orjson: the Amazon listings writer and the row cache's entries; polars: the columnar engine;
-httpx is fenced by construction instead (see the last test)."""
+the XML sources; orjson: the Amazon listings writer and JSON read quickly (``jsonread``: the row cache's entries,
+the columnar side's keys); polars: the columnar engine; httpx is fenced by construction instead (see the last
+test)."""
 
 
 def _imported(tree: ast.AST) -> list[tuple[int, str]]:

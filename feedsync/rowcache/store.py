@@ -18,13 +18,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from feedsync.atomic import atomic_write
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.faults import checkpoint
-from feedsync.jsonread import long_digits
+from feedsync.jsonread import long_digits, quick
 from feedsync.rowcache.fingerprint import FORMAT
 
 Entries = dict[str, bytes]
@@ -59,8 +57,8 @@ def entry(body: bytes) -> Any:
     the entries keep as written): then with the json module (nothing after the entry)."""
     if body[:1] != b"j":
         try:
-            return orjson.loads(body)
-        except orjson.JSONDecodeError:
+            return quick(body)
+        except ValueError:
             pass
     return _json(body.removeprefix(b"j"))
 
