@@ -180,8 +180,7 @@ def remove_leftovers(directory: Path, belongs: Callable[[str], bool], *, before:
 
 def sync_folder(directory: Path) -> None:
     """The names renamed into ``directory`` made durable: one sync of the folder after many renames, each of a file
-    synced before it (``sync_early``), where ``atomic_write`` syncs the file and the folder once a file (two device
-    flushes each: about 28 ms a file on this project's machine)."""
+    synced before it (``sync_early``), where ``atomic_write`` syncs the file again and the folder once a file."""
     _fsync_dir(directory)
 
 
