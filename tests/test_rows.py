@@ -454,6 +454,44 @@ def test_a_stitched_feed_is_synced_once_before_its_rename_and_the_folder_once_af
     assert len(folder) == 1 and folder[0] > max(renames[feed][0] for feed in feeds)
 
 
+def test_the_feeds_renamed_before_a_rename_that_fails_are_made_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename that fails part way through the stitch's (one of Amazon's documents): the output folder is still
+    synced after the feeds renamed before it (each synced before its rename), as each rename's own sync did."""
+    import errno
+    import os
+    import stat
+
+    from feedsync.errors import OutputError
+
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    config = load_config(catalog(tmp_path / "c", [row(n, f"G{n // 3}") for n in range(60)], max_messages=7))
+    out = tmp_path / "out"
+    me, done = os.getpid(), []
+    sync, replace = os.fsync, os.replace
+
+    def synced(fd: int) -> None:
+        sync(fd)
+        if os.getpid() == me and stat.S_ISDIR(os.fstat(fd).st_mode):
+            done.append(("folder", os.readlink(f"/proc/self/fd/{fd}")))
+
+    def renamed(source: str | Path, target: str | Path) -> None:
+        if os.getpid() == me and Path(target) == out / "amazon.3.json":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        replace(source, target)
+        if os.getpid() == me and Path(target).parent == out:
+            done.append(("rename", str(target)))
+
+    monkeypatch.setattr(os, "fsync", synced)
+    monkeypatch.setattr(os, "replace", renamed)
+    with pytest.raises(OutputError, match=r"amazon\.3\.json"):
+        pipeline.run(config, "build", out_dir=out, validate=True, jobs=2)
+    renames = [at for at, (kind, _) in enumerate(done) if kind == "rename"]
+    assert renames  # some feeds were in place before the failure
+    assert any(entry == ("folder", str(out)) and at > max(renames) for at, entry in enumerate(done)), done
+
+
 def test_a_full_disk_while_a_stitched_feed_syncs_leaves_every_feed_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

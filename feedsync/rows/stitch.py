@@ -58,6 +58,9 @@ def stitch(
     bodies = ahead.body if ahead is not None else None
     drafts = ahead.drafts if ahead is not None else None
     with ExitStack() as stack:
+        # the renames made durable at once after the last (every file was synced before its rename); also after a
+        # rename that failed, for those made before it
+        stack.callback(sync_folder, out)
         parts = stack.enter_context(ExitStack())  # further documents are renamed into place after every feed
         # both done (and their errors raised) before any rename; the copies first, since they hand on the syncs
         copiers = len(compiled) if ahead is not None else 1  # (a feed followed is copied as long as its share runs)
@@ -89,7 +92,6 @@ def stitch(
                 sync.result()
         if ahead is not None:
             ahead.ready()  # (what it tells: the run may rename the feeds, or must not)
-    sync_folder(out)  # (every file was synced above, before its rename: the renames are made durable at once)
 
 
 def _copy_whole(
