@@ -85,7 +85,7 @@ def _published(handle: BinaryIO, written: Path, target: Path, durable: bool) -> 
             handle.close()  # what is still buffered may not fit either
         raise
     if durable:
-        _fsync_dir(target.parent)
+        sync_folder(target.parent)
 
 
 @contextlib.contextmanager
@@ -179,12 +179,8 @@ def remove_leftovers(directory: Path, belongs: Callable[[str], bool], *, before:
 
 
 def sync_folder(directory: Path) -> None:
-    """The names renamed into ``directory`` made durable: one sync of the folder after many renames, each of a file
-    synced before it (``sync_early``), where ``atomic_write`` syncs the file again and the folder once a file."""
-    _fsync_dir(directory)
-
-
-def _fsync_dir(directory: Path) -> None:
+    """The names renamed into ``directory`` made durable (``atomic_write`` after each rename; the stitch once after
+    many renames, each of a file synced before it by ``sync_early``)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
         try:
@@ -211,4 +207,4 @@ def create_new(target: Path, data: bytes, *, before_publish: Callable[[], None] 
         os.link(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
+    sync_folder(target.parent)
