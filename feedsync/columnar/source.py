@@ -61,6 +61,21 @@ def _url(e: pl.Expr, base_url: str | None) -> tuple[pl.Expr, pl.Expr]:
     return pl.when(path).then(pl.lit(base_url) + e).otherwise(e), path | absolute
 
 
+def _amount(e: pl.Expr, currency: str) -> tuple[pl.Expr, pl.Expr]:
+    """The amount of a stripped price cell as ``values.parse_money`` reads it, and whether the cell takes a form read
+    here: a plain decimal (``_DECIMAL``), alone or with the run's own currency before or after it (``12.00 USD``,
+    ``USD 12.00``, ``12.00usd``: what the ``native`` profile writes). Another currency goes per row. The code is
+    spelled a letter at a time: Rust's case-insensitive matching would also take the Kelvin sign for a ``K``, which
+    Python's ``[A-Za-z]`` does not."""
+    if currency not in ISO_4217:
+        return e, e.str.contains(_DECIMAL)
+    code = "".join(f"[{letter}{letter.lower()}]" for letter in currency)
+    gap = f"[{SPACES}]*"
+    plain = _DECIMAL[1:-1]
+    fits = e.str.contains(f"^(?:{plain}|{plain}{gap}{code}|{code}{gap}{plain})$")
+    return e.str.replace(f"^{code}{gap}", "").str.replace(f"{gap}{code}$", ""), fits
+
+
 def normalized(names: list[str], ctx: NormalizeContext, clean: bool = False) -> tuple[dict[str, pl.Expr], pl.Expr]:
     """The normalized columns of a frame of raw cells (its columns ``names``, the model's field names; a cell null
     or text), and the expression of the rows they are exact for. ``clean``: no cell holds a character the reader
@@ -74,8 +89,8 @@ def normalized(names: list[str], ctx: NormalizeContext, clean: bool = False) -> 
     currency = (ctx.currency or "").upper()
     exact.append(pl.lit(currency in ISO_4217))
     for name in ("price", "sale_price"):
-        out[name] = cell[name]
-        exact.append(cell[name].is_null() | cell[name].str.contains(_DECIMAL))
+        out[name], fits = _amount(cell[name], currency)
+        exact.append(cell[name].is_null() | fits)
     out["currency"] = pl.lit(currency or None, dtype=pl.String)
 
     dates = cell["sale_price_effective_date"]

@@ -26,8 +26,12 @@ _TEXT = ["Tee", " Tee ", "", "  ", "a\x1cb", "\xa0x\xa0", "Crème", "x\x01", "A 
 CHOICES: dict[str, list[str]] = {
     "id": ["SKU-1", "SKU-2", " SKU-3 ", "", "S\x7f"],
     "title": _TEXT,
-    "price": ["32.73", "0.5", "186.00", " 19.99 ", "007", "1e3", "12,50", "12.00 USD", "-1", "", ".5"],
-    "sale_price": ["", "", "10", "9.990", "abc", "1234567890123456"],
+    "price": [
+        *("32.73", "0.5", "186.00", " 19.99 ", "007", "1e3", "12,50", "12.00 USD", "-1", "", ".5", "USD 12.00"),
+        *("12.00usd", "EUR12", "12.00 EUR", "12 eur", "USD 12 USD", "12.00\xa0USD", "12 SE\u212a", "12 sek"),
+        *("12 USD.", "US 12", "12 USDX", "1e3 USD", "12 SEK"),
+    ],
+    "sale_price": ["", "", "10", "9.990", "abc", "1234567890123456", "10 USD", "eur 9.5", "10 Sek", "10 SE\u212a"],
     "sale_price_effective_date": [
         "",
         "",
@@ -98,7 +102,7 @@ def _same(product: Product, row: dict[str, Any]) -> None:
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60)
 @given(
     st.lists(rows, min_size=1, max_size=30),
-    st.sampled_from(["USD", "eur", None]),
+    st.sampled_from(["USD", "eur", "sek", None]),
     st.sampled_from(["https://shop.example.com", None]),
 )
 def test_exact_rows_are_normalized_as_the_row_reader_does(
@@ -142,7 +146,15 @@ BASELINE = {
         ({}, True),
         ({"price": "007"}, False),  # Decimal prints 7
         ({"price": "0.50"}, True),
-        ({"price": "12.00 USD"}, False),  # a form only the per-row parser takes
+        ({"price": "12.00 USD"}, True),  # the run's currency, as the native profile writes a price
+        ({"price": "USD 12.00"}, True),
+        ({"price": "12.00usd"}, True),
+        ({"price": "12.00\u2003USD"}, True),  # Python's whitespace between
+        ({"sale_price": "10 USD", "price": "12 usd"}, True),
+        ({"price": "12.00 EUR"}, False),  # another currency: per row
+        ({"price": "USD 12.00 USD"}, False),  # two currencies (MDL002)
+        ({"price": "12.00 US"}, False),
+        ({"price": "007 USD"}, False),
         ({"title": "a\x01b"}, False),  # a control character: cleaned and told per row
         ({"description": "x\x7f"}, False),
         ({"link": "//cdn.example.com/p"}, False),  # urljoin's
@@ -195,4 +207,21 @@ def test_the_demo_catalog_is_normalized_alike_nearly_all_exactly() -> None:
     exact = [index for index, row in enumerate(made) if row["exact"]]
     assert len(exact) >= len(made) * 9 // 10, len(exact)
     for index in exact:
+        _same(products[index + 2], made[index])
+
+
+def test_a_price_s_currency_is_read_by_its_own_letters_alone(tmp_path: Path) -> None:
+    """``12 SEK`` in a run in SEK is read a column at a time; ``12 SE`` with a Kelvin sign, which Rust's
+    case-insensitive matching takes for a ``K``, is not a currency to the per-row parser (MDL002): per row."""
+    path = tmp_path / "products.csv"
+    prices = ["12 sek", "SEK 12.50", "12 SE\u212a", "\u212aSEK 1", "12"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows([(BASELINE | {"price": price})[name] for name in COLUMNS] for price in prices)
+    products, told, ctx = _per_row(path, "sek", "https://shop.example.com")
+    made = _columnar(path, ctx)
+    assert [row["exact"] for row in made] == [True, True, False, False, True]
+    assert told == {4, 5}  # the two the parser refuses
+    for index in (0, 1, 4):
         _same(products[index + 2], made[index])
