@@ -46,6 +46,15 @@ _NAMES = (
 ENTITIES: dict[str, str] = {f"&{name};": html.entities.html5[f"{name};"] for name in _NAMES} | {"&#39;": "'"}
 """Entity -> its text, as ``html.unescape`` decodes it."""
 _ENTITY_KEYS = list(ENTITIES)
+_REFERENCES = [
+    "&#",
+    *sorted(
+        f"&{n}" for n in html.entities.html5 if not any(n[:end] in html.entities.html5 for end in range(2, len(n)))
+    ),
+]
+"""What ``html.unescape`` decodes an ``&`` by: a numeric reference, or a name it knows (with or without its
+semicolon) beginning the text after it; the names another of them begins left out (that one is found). An ``&``
+followed by anything else (``R&D``, ``AT&T``, ``Fish & chips``) is left as it is."""
 
 INVALID_XML_CHARS = "".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
 """What ``formats.xml_rss`` drops from element content (a Polars text holds no lone surrogate)."""
@@ -108,8 +117,9 @@ def unescape(e: pl.Expr) -> pl.Expr:
 
 
 def unescape_exact(e: pl.Expr) -> pl.Expr:
-    """Whether :func:`unescape` gives ``html.unescape``'s text: every ``&`` begins one of :data:`ENTITIES`."""
-    return ~e.str.replace_many(_ENTITY_KEYS, [""] * len(_ENTITY_KEYS)).str.contains("&", literal=True)
+    """Whether :func:`unescape` gives ``html.unescape``'s text: every ``&`` begins one of :data:`ENTITIES`, or
+    nothing ``html.unescape`` decodes (``_REFERENCES``)."""
+    return ~e.str.replace_many(_ENTITY_KEYS, [""] * len(_ENTITY_KEYS)).str.contains_any(_REFERENCES)
 
 
 def plaintext(e: pl.Expr) -> pl.Expr:

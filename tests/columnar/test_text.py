@@ -31,6 +31,7 @@ _PIECES = [
     "&#x27;",
     "&#8217;",
     "&notit;",
+    *("&copy", "&copyright", "&D", "&T", "&Aacute", "&#", "&#x", "& ", "&1", "&\u212a", "R&D", "o", "y", "g", "r"),
     "<p>",
     "</li>",
     "<li class='x'>",
@@ -87,7 +88,12 @@ def test_a_limit_shorter_than_the_ellipsis_is_not_translated() -> None:
         ("&amp;lt;", True),  # decoded once: &lt;
         ("&ampx;", False),  # html.unescape knows &amp without its semicolon
         ("&#8217;", False),  # a numeric reference
-        ("AT&T", False),
+        ("AT&T", True),  # the text after "&" ("T") begins with no name html.unescape knows
+        ("R&D &c &1 & x &", True),
+        ("&copyright", False),  # html.unescape reads "&copy" of it
+        ("&Tab", True),  # "&Tab;" is a name, "&Tab" none
+        ("&Tab;x", False),
+        ("&#65", False),
         ("<b>no entity</b>", True),
     ],
 )
