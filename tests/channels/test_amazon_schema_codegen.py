@@ -69,6 +69,36 @@ def test_generated_verdicts_are_the_closures_on_every_definition_and_requirement
             assert compiled.valid(odd) == closure_verdict(compiled, odd)
 
 
+def closure_failures(compiled: Any, instance: Any) -> list[Any]:
+    """The failures the closures list of ``instance`` without the generated verdicts' help."""
+    passes = dict(compiled._compiler.passes)
+    compiled._compiler.passes.clear()
+    try:
+        out: list[Any] = []
+        compiled._check(instance, (), out)
+        return out
+    finally:
+        compiled._compiler.passes.update(passes)
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_failures_listed_with_the_generated_verdicts_are_the_closures_own(name: str) -> None:
+    """A listing of failures skips the attributes the generated verdict passes: the same failures, in order."""
+    root = load(DEFINITIONS / name)
+    rng = random.Random(f"failures {name}")
+    bases = [complete(root, rng, optional=rng.randrange(0, 20)) for _ in range(3)]
+    for requirements, schema in requirement_schemas(root).items():
+        compiled = compile_schema(schema)
+        assert len(compiled._compiler.passes) > 10, requirements  # the attributes' own functions
+        listed = 0
+        for base in bases:
+            for message in [base, *(mutate(base, rng) for _ in range(15)), *(oddly(base, rng) for _ in range(15))]:
+                found = compiled.failures(message)
+                assert found == ([] if compiled.valid(message) else closure_failures(compiled, message))
+                listed += len(found)
+        assert listed, requirements
+
+
 def test_an_if_else_chain_on_one_attribute_runs_only_when_the_object_has_it() -> None:
     home = load(DEFINITIONS / "HOME-us.json")
     league = next(r for r in home["allOf"] if r.get("if", {}).get("required") == ["league_name"])

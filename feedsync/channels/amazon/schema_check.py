@@ -147,6 +147,9 @@ class Compiler:
     def __init__(self, root: dict[str, Any]) -> None:
         self.root = root
         self._refs: dict[str, Check] = {}
+        self.passes: dict[str, Callable[[Any], bool]] = {}
+        """The generated verdict of each of the root's properties (``CompiledSchema`` fills it once generated): a
+        listing of failures skips the values it passes, which have none (most of a refused message's)."""
 
     def node(self, schema: Any) -> Check:
         if schema is True:
@@ -270,6 +273,8 @@ def _required(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
 def _properties(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
     compiled = {name: c.node(sub) for name, sub in value.items()}
     get = compiled.get
+    passes = c.passes if schema is c.root else {}  # (the verdict alone is the closures' own: the generated one's
+    # reference)
 
     def check(inst: Any, path: Path, out: list[Failure] | None) -> bool:
         if not isinstance(inst, dict):
@@ -282,7 +287,11 @@ def _properties(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
             return True
         ok = True
         for name, each in compiled.items():
-            if name in inst and not each(inst[name], (*path, name), out):
+            if name not in inst:
+                continue
+            if out is not None and passes and (passed := passes.get(name)) is not None and passed(inst[name]):
+                continue  # listing failures: a value the generated verdict passes has none
+            if not each(inst[name], (*path, name), out):
                 if out is None:
                     return False
                 ok = False
@@ -706,10 +715,12 @@ class CompiledSchema:
         self._reads: tuple[str, ...] | None = None
         self._last_missing: tuple[frozenset[str], list[Any], list[str]] | None = None
         try:
-            self.valid, self.source = generate(schema, compiler)
+            self.valid, self.source, passes = generate(schema, compiler)
         except (RecursionError, SyntaxError):  # past what Python compiles: the closures answer (slower)
             check = self._check
             self.valid, self.source = (lambda instance: check(instance, (), None)), ""
+        else:
+            compiler.passes.update(passes)
 
     @property
     def schema(self) -> dict[str, Any]:

@@ -562,11 +562,21 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
-def generate(schema: dict[str, Any], compiler: Compiler, label: str = "definition") -> tuple[Verdict, str]:
-    """The verdict function of ``schema`` and its source (``compiler``: the closures of the same schema)."""
+def generate(
+    schema: dict[str, Any], compiler: Compiler, label: str = "definition"
+) -> tuple[Verdict, str, dict[str, Verdict]]:
+    """The verdict function of ``schema``, its source (``compiler``: the closures of the same schema), and the
+    verdict of each of its properties that has a function of its own (those of an object with many: a message's
+    attributes)."""
     generator = _Generator(schema, compiler)
     top = generator.function(schema)
     source = "\n\n".join(generator.functions) + "\n\n" + "\n".join(generator.tables) + "\n"
     namespace = dict(generator.names)
     exec(compile(source, f"<{label}>", "exec"), namespace)  # our own source, from the definition's keywords
-    return namespace[top], source
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    parts = {}
+    for name, sub in properties.items() if isinstance(properties, dict) else ():
+        made = generator._made.get((id(sub), None))
+        if made is not None:
+            parts[name] = namespace[made]
+    return namespace[top], source, parts
