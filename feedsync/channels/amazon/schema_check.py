@@ -150,6 +150,8 @@ class Compiler:
         self.passes: dict[str, Callable[[Any], bool]] = {}
         """The generated verdict of each of the root's properties (``CompiledSchema`` fills it once generated): a
         listing of failures skips the values it passes, which have none (most of a refused message's)."""
+        self.rules: dict[int, Callable[[Any], bool]] = {}
+        """The generated verdict of each of the root's ``allOf`` rules, by its place: as ``passes``."""
 
     def node(self, schema: Any) -> Check:
         if schema is True:
@@ -477,6 +479,7 @@ def _all_of(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
             index.setdefault(name, []).append(number)
     every = _every(checks)
     get = index.get
+    passes = c.rules if schema is c.root else {}  # (the verdict alone is the closures' own, as ``_properties``')
 
     def check(inst: Any, path: Path, out: list[Failure] | None) -> bool:
         if not isinstance(inst, dict):
@@ -488,6 +491,8 @@ def _all_of(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
                 chosen.update(numbers)
         ok = True
         for number in sorted(chosen):  # in the definition's order, as the failures are listed without skipping
+            if out is not None and passes and (passed := passes.get(number)) is not None and passed(inst):
+                continue  # listing failures: a rule the generated verdict passes has none
             if not checks[number](inst, path, out):
                 if out is None:
                     return False
@@ -714,13 +719,15 @@ class CompiledSchema:
         # The properties whose values those read (None: any of them), and the last answer with what it depended on
         self._reads: tuple[str, ...] | None = None
         self._last_missing: tuple[frozenset[str], list[Any], list[str]] | None = None
+        self._listed = False  # whether a listing of failures was asked for
         try:
-            self.valid, self.source, passes = generate(schema, compiler)
+            generated = generate(schema, compiler)
         except (RecursionError, SyntaxError):  # past what Python compiles: the closures answer (slower)
             check = self._check
             self.valid, self.source = (lambda instance: check(instance, (), None)), ""
         else:
-            compiler.passes.update(passes)
+            self.valid, self.source = generated.verdict, generated.source
+            compiler.passes.update(generated.attributes)
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -730,6 +737,12 @@ class CompiledSchema:
     def failures(self, instance: Any) -> list[Failure]:
         out: list[Failure] = []
         if not self.valid(instance):
+            if not self._listed:  # the first refusal: the rules' generated verdicts too (when the rest is)
+                self._listed = True
+                if self._compiler.passes:
+                    from feedsync.channels.amazon.schema_codegen import rule_verdicts
+
+                    self._compiler.rules.update(rule_verdicts(self._schema, self._compiler))
             self._check(instance, (), out)
         return out
 

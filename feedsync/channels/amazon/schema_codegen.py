@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from feedsync.channels.amazon.schema_check import (
     _KEYWORDS,
@@ -133,6 +133,14 @@ class _Generator:
         return schema
 
     # functions --------------------------------------------------------------------------------------------
+
+    def compiled(self, label: str) -> dict[str, Any]:
+        """The functions written, compiled: their namespace (its ``__source__``: the source)."""
+        source = "\n\n".join(self.functions) + "\n\n" + "\n".join(self.tables) + "\n"
+        namespace = dict(self.names)
+        exec(compile(source, f"<{label}>", "exec"), namespace)  # our own source, from the definition's keywords
+        namespace["__source__"] = source
+        return namespace
 
     def function(self, schema: Any, known: str | None = None) -> str:
         """The name of a generated function answering ``schema`` for an argument of type ``known`` (None: any)."""
@@ -562,21 +570,36 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line for line in lines]
 
 
-def generate(
-    schema: dict[str, Any], compiler: Compiler, label: str = "definition"
-) -> tuple[Verdict, str, dict[str, Verdict]]:
-    """The verdict function of ``schema``, its source (``compiler``: the closures of the same schema), and the
-    verdict of each of its properties that has a function of its own (those of an object with many: a message's
-    attributes)."""
+class Generated(NamedTuple):
+    """What :func:`generate` makes of a schema."""
+
+    verdict: Verdict
+    source: str
+    attributes: dict[str, Verdict]
+    """The verdict of each of its properties that has a function of its own (those of an object with many: a
+    message's attributes), which a listing of failures skips where it passes."""
+
+
+def generate(schema: dict[str, Any], compiler: Compiler, label: str = "definition") -> Generated:
+    """The verdict function of ``schema``, its source (``compiler``: the closures of the same schema), and its
+    attributes' verdicts."""
     generator = _Generator(schema, compiler)
     top = generator.function(schema)
-    source = "\n\n".join(generator.functions) + "\n\n" + "\n".join(generator.tables) + "\n"
-    namespace = dict(generator.names)
-    exec(compile(source, f"<{label}>", "exec"), namespace)  # our own source, from the definition's keywords
+    namespace = generator.compiled(label)
     properties = schema.get("properties") if isinstance(schema, dict) else None
-    parts = {}
+    attributes = {}
     for name, sub in properties.items() if isinstance(properties, dict) else ():
         made = generator._made.get((id(sub), None))
         if made is not None:
-            parts[name] = namespace[made]
-    return namespace[top], source, parts
+            attributes[name] = namespace[made]
+    return Generated(namespace[top], namespace["__source__"], attributes)
+
+
+def rule_verdicts(schema: dict[str, Any], compiler: Compiler, label: str = "definition rules") -> dict[int, Verdict]:
+    """The verdict of each of ``schema``'s ``allOf`` rules (an object schema), by its place in the list: what a
+    listing of failures skips where it passes (made when a message is first refused: most runs never list one)."""
+    rules = schema.get("allOf") if isinstance(schema, dict) else None
+    generator = _Generator(schema, compiler)
+    made = {n: generator.function(rule) for n, rule in enumerate(rules or ()) if isinstance(rule, dict)}
+    namespace = generator.compiled(label)
+    return {number: namespace[name] for number, name in made.items()}
