@@ -150,6 +150,8 @@ class Compiler:
         self.passes: dict[str, Callable[[Any], bool]] = {}
         """The generated verdict of each of the root's properties (``CompiledSchema`` fills it once generated): a
         listing of failures skips the values it passes, which have none (most of a refused message's)."""
+        self.passed: dict[str, Any] = {}
+        """The values of the root's properties that the generated verdict passed last, by name (as it keeps them)."""
         self.rules: dict[int, Callable[[Any], bool]] = {}
         """The generated verdict of each of the root's ``allOf`` rules, by its place: as ``passes``."""
 
@@ -291,8 +293,10 @@ def _properties(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
         for name, each in compiled.items():
             if name not in inst:
                 continue
-            if out is not None and passes and (passed := passes.get(name)) is not None and passed(inst[name]):
-                continue  # listing failures: a value the generated verdict passes has none
+            if out is not None and passes:  # listing failures: a value the generated verdict passes has none
+                value = inst[name]
+                if c.passed.get(name) is value or ((passed := passes.get(name)) is not None and passed(value)):
+                    continue
             if not each(inst[name], (*path, name), out):
                 if out is None:
                     return False
@@ -728,6 +732,7 @@ class CompiledSchema:
         else:
             self.valid, self.source = generated.verdict, generated.source
             compiler.passes.update(generated.attributes)
+            compiler.passed = generated.passed
 
     @property
     def schema(self) -> dict[str, Any]:

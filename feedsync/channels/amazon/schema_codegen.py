@@ -100,6 +100,7 @@ class _Generator:
         self._consts: dict[tuple[type, Any], str] = {}
         self._distincts: dict[tuple[str, ...], str] = {}  # selectors -> their distinctness test
         self._bodies: dict[str, str] = {}  # function body -> the function's name
+        self.passed: str | None = None  # the table of the message's own attributes that passed last, if made
 
     # naming -----------------------------------------------------------------------------------------------
 
@@ -357,6 +358,8 @@ class _Generator:
             # a message's own attributes: the entries of each that passed last are kept, and the same object again
             # (shared by the messages of a catalog: made once, never changed) is not checked again
             passed = self.fresh("_p") if schema is self.root and var == "v" else None
+            if passed is not None:
+                self.passed = passed
             entries = ", ".join(f"{name!r}: {self.function(sub)}" for name, sub in value.items())
             self.tables.append(f"{table} = {{{entries}}}")
             if passed is None:
@@ -578,6 +581,9 @@ class Generated(NamedTuple):
     attributes: dict[str, Verdict]
     """The verdict of each of its properties that has a function of its own (those of an object with many: a
     message's attributes), which a listing of failures skips where it passes."""
+    passed: dict[str, Any]
+    """The value of each of its properties that passed last, by name (the verdict keeps it, and skips the same
+    object again): a listing of failures skips it too."""
 
 
 def generate(schema: dict[str, Any], compiler: Compiler, label: str = "definition") -> Generated:
@@ -592,7 +598,8 @@ def generate(schema: dict[str, Any], compiler: Compiler, label: str = "definitio
         made = generator._made.get((id(sub), None))
         if made is not None:
             attributes[name] = namespace[made]
-    return Generated(namespace[top], namespace["__source__"], attributes)
+    passed = namespace[generator.passed] if generator.passed is not None else {}
+    return Generated(namespace[top], namespace["__source__"], attributes, passed)
 
 
 def rule_verdicts(schema: dict[str, Any], compiler: Compiler, label: str = "definition rules") -> dict[int, Verdict]:
