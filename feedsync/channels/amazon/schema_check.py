@@ -295,7 +295,12 @@ def _properties(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
                 continue
             if out is not None and passes:  # listing failures: a value the generated verdict passes has none
                 value = inst[name]
-                if c.passed.get(name) is value or ((passed := passes.get(name)) is not None and passed(value)):
+                kept = c.passed
+                if kept.get(name) is value:
+                    continue
+                passed = passes.get(name)
+                if passed is not None and passed(value):
+                    kept[name] = value  # (as the verdict keeps it: the same object again is not asked again)
                     continue
             if not each(inst[name], (*path, name), out):
                 if out is None:
