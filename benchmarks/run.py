@@ -2,8 +2,8 @@
 
 For each size N (default 10,000, 100,000 and 1,000,000 variants) it generates a catalog with
 benchmarks/generate.py (native CSV, or with ``--source-format shopify``, ``woocommerce`` or ``magento`` the same
-catalog as such an export;
-kept in DIR between runs), then runs, each in its own process:
+catalog as such an export; kept in DIR between runs), or with ``--source-format realistic`` benchmarks/realistic.py's
+catalog of real exports' rows, then runs, each in its own process:
 
 - **feedsync**: ``feedsync build --validate`` for the google, facebook and amazon channels (``--jobs J``,
   default 0: one process per core);
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bytecode import compile_package
 from generate import configure, generate
+from realistic import build as realistic
 
 FLOOR = r"""
 import csv, sys
@@ -138,6 +139,8 @@ def measure(command: list[str], outputs: Path) -> Measure:
 
 def catalog(data: Path, count: int, source_format: str) -> Path:
     folder = data / (f"{count}" if source_format == "native" else f"{count}-{source_format}")
+    if source_format == "realistic":  # (made again each time: its category map is the catalog's own)
+        return realistic(count, folder)
     source = folder / ("products.csv" if source_format == "native" else "products_export.csv")
     if not source.exists():
         return generate(count, folder, source_format)
@@ -153,7 +156,12 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--jobs", type=int, default=0, help="feedsync build --jobs (0: one per core)")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "feedsync-bench")
-    parser.add_argument("--source-format", choices=("native", "shopify", "woocommerce", "magento"), default="native")
+    parser.add_argument(
+        "--source-format",
+        choices=("native", "shopify", "woocommerce", "magento", "realistic"),
+        default="native",
+        help="the generator's catalog as native CSV or as an export; realistic: benchmarks/realistic.py's (native)",
+    )
     parser.add_argument(
         "--incremental",
         type=int,
@@ -188,11 +196,11 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
-    native = args.source_format == "native"
+    native = args.source_format in ("native", "realistic")
     rows: list[Row] = []
     for count in args.sizes:
         config = catalog(args.data, count, args.source_format)
-        source = config.parent / ("products.csv" if args.source_format == "native" else "products_export.csv")
+        source = config.parent / ("products.csv" if native else "products_export.csv")
         out = config.parent / "out"
         build = [sys.executable, "-m", "feedsync", "build", "-c", str(config), "--validate", "--out", str(out)]
         build += ["--jobs", str(args.jobs)]
