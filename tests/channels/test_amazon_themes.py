@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from feedsync.channels.amazon.family import theme_attribute
+from feedsync.channels.amazon.family import allowed_themes, theme_attribute
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.cli.app import app
 from tests.channels.amazon_reference import DEFINITIONS, load
@@ -130,3 +130,14 @@ def test_an_option_mapped_in_the_config_is_the_theme_and_every_child_carries_it(
     for child in children:
         assert _parts(child["attributes"]["variation_theme"][0]["name"], "US") == {"pattern"}
     assert sorted(c["attributes"]["pattern"][0]["value"] for c in children) == ["A", "B", "C"]
+
+
+def test_the_themes_amz016_lists_are_those_of_the_family_s_own_axes() -> None:
+    """Listed once per product type and axes (a definition allows hundreds), each family's own."""
+    properties = load(DEFINITIONS / "HOME-us.json")["properties"]
+    encoder = AmazonEncoder({"seller_id": "A1"})
+    listed = {}
+    for axes in (["color"], ["size"], ["flavor"], ["color"], ["no_such_attribute"]):
+        listed[tuple(axes)] = encoder._close_themes("HOME", axes, properties)
+        assert listed[tuple(axes)] == (", ".join(allowed_themes(properties, axes)) or "none")
+    assert len(set(listed.values())) == 4 and listed[("no_such_attribute",)] == "none"

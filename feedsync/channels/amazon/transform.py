@@ -165,6 +165,7 @@ class AmazonEncoder:
         # (product type, axes) -> the allowed theme naming them; product type -> its definition's attributes (None:
         # no definition): the same answers for every item
         self._themes: dict[tuple[str, tuple[str, ...]], str | None] = {}
+        self._close: dict[tuple[str, tuple[str, ...]], str] = {}  # ``allowed_themes``, by product type and axes
         self._theme_names: dict[tuple[str, str], tuple[str, ...]] = {}  # (product type, theme) -> attributes named
         self._properties: dict[str, Mapping[str, Any] | None] = {}
         self._placements: dict[str, dict[str, Placement | None]] = {}  # product type -> where each field goes
@@ -383,7 +384,7 @@ class AmazonEncoder:
             if unmapped
             else ""
         )
-        close = ", ".join(allowed_themes(properties, axes)) or "none"
+        close = self._close_themes(str(values.get("product_type")), axes, properties)
         self._notes.append(
             (
                 "AMZ016",
@@ -432,6 +433,15 @@ class AmazonEncoder:
         if key not in self._themes:
             _room(self._themes)[key] = choose_theme(axes, properties)
         return self._themes[key]
+
+    def _close_themes(self, product_type: str, axes: list[str], properties: Mapping[str, Any] | None) -> str:
+        """The allowed themes that name one of the axes, as AMZ016 lists them, once per product type and axes (a
+        definition allows hundreds: every variant of a family that fits none tells them)."""
+        key = (product_type, tuple(axes))
+        found = self._close.get(key)
+        if found is None:
+            found = _room(self._close)[key] = ", ".join(allowed_themes(properties, axes)) or "none"
+        return found
 
     def _named_by(self, theme: str, product_type: str, properties: Mapping[str, Any] | None) -> tuple[str, ...]:
         """The attributes a theme's parts name (``theme_attribute``), once per product type and theme."""
