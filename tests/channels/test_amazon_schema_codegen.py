@@ -281,6 +281,21 @@ def test_a_schema_past_what_python_compiles_is_answered_by_the_closures(monkeypa
     assert [f.missing for f in compiled.failures({})] == ["a"]
 
 
+def test_rules_past_what_python_compiles_are_listed_by_the_closures(monkeypatch: pytest.MonkeyPatch) -> None:
+    from feedsync.channels.amazon import schema_codegen
+
+    def refuse(schema: Any, compiler: Any, label: str = "") -> Any:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(schema_codegen, "rule_verdicts", refuse)
+    rules = [{"if": {"required": [f"a{n}"]}, "then": {"required": [f"b{n}"]}} for n in range(6)]
+    properties = {f"p{n}": {"type": "string"} for n in range(12)}  # many: each its own generated verdict
+    compiled = compile_schema({"type": "object", "properties": properties, "allOf": rules})
+    assert compiled._compiler.passes  # (the rules' verdicts are asked for at the first refusal)
+    assert [f.missing for f in compiled.failures({"a1": 1, "a4": 2, "p0": "x"})] == ["b1", "b4"]
+    assert not compiled._compiler.rules
+
+
 @pytest.mark.parametrize("required_first", [True, False])
 def test_required_then_properties_in_either_order(required_first: bool) -> None:
     """An attribute is read without a presence test only where the required statement before it has run."""

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -750,9 +751,10 @@ class CompiledSchema:
             if not self._listed:  # the first refusal: the rules' generated verdicts too (when the rest is)
                 self._listed = True
                 if self._compiler.passes:
-                    from feedsync.channels.amazon.schema_codegen import rule_verdicts
+                    from feedsync.channels.amazon import schema_codegen
 
-                    self._compiler.rules.update(rule_verdicts(self._schema, self._compiler))
+                    with suppress(RecursionError, SyntaxError):  # past what Python compiles: the closures list all
+                        self._compiler.rules.update(schema_codegen.rule_verdicts(self._schema, self._compiler))
             self._check(instance, (), out)
         return out
 
