@@ -9,7 +9,7 @@ Two differences between the engines that the expressions take care of: Python's 
 ``str.isspace``) includes the four ASCII separators U+001C-U+001F, Unicode's (Rust's ``\\s``, ``strip_chars``)
 does not: whitespace is spelled out here. And ``html.unescape`` knows every HTML entity, with or without its
 semicolon, and numeric references; :data:`ENTITIES` are the ones decoded here (those met in real exports), in one
-pass, and a text with any other ``&`` is not exact.
+pass, and a text with any other ``&`` that ``html.unescape`` decodes is not exact (``R&D`` is).
 """
 
 from __future__ import annotations

@@ -278,8 +278,9 @@ def _required(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
 def _properties(c: Compiler, value: Any, schema: dict[str, Any]) -> Check:
     compiled = {name: c.node(sub) for name, sub in value.items()}
     get = compiled.get
-    passes = c.passes if schema is c.root else {}  # (the verdict alone is the closures' own: the generated one's
-    # reference)
+    # a listing of failures skips what the generated verdict passes (the verdict alone stays the closures' own: the
+    # generated code's reference)
+    passes = c.passes if schema is c.root else {}
 
     def check(inst: Any, path: Path, out: list[Failure] | None) -> bool:
         if not isinstance(inst, dict):
