@@ -96,14 +96,18 @@ def test_without_definitions_each_share_is_gated_alike(tmp_path: Path) -> None:
 
 def test_a_family_in_two_shares_surveys_the_catalog_whole(tmp_path: Path) -> None:
     """A family whose variants come again in a later share: the shares' own surveys do not answer for it, so the
-    catalog is surveyed whole and the shares made again, their gates asking that survey."""
+    catalog is surveyed whole and the shares made again, their gates asking that survey: in this process, in turn,
+    each from the state after the ones before it (it started Polars for its own share's gate: a process forked from
+    it now would make its share per row)."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
     rows += [dict(row, id=row["id"] + "-again") for row in rows[:6]]  # family G-0 again
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     events = split_run(tmp_path)
     assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
-    assert len(_gated(events)) >= 4  # the first shares and the ones made again
+    assert _rows(events).get("turn") and not _rows(events).get("again")
+    gated = [e for e in events if e["event"] == "columnar" and e.get("columnar") and "replayed" in e]
+    assert len(gated) == 6  # the first shares, each in its process, then all three again in this one
 
 
 def test_a_family_that_comes_back_within_a_share_surveys_the_catalog_whole(tmp_path: Path) -> None:
