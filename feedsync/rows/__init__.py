@@ -63,6 +63,11 @@ if TYPE_CHECKING:
 
 MIN_ROWS = 2_000
 """A share has at least about this many rows (a process costs ~0.3 s to start; a row ~0.4 ms of channel work)."""
+TURN_MOST = 3
+"""The most shares made again in turn in this process (``_in_turn``) rather than each in a process forked now (which
+makes its rows per row once this process started Polars): in turn a share costs about the tenth of a millisecond a
+variant that one process a column at a time costs, per row about three times that on each core; past three cores
+the processes are quicker."""
 SCRATCH = ".feedsync-rows-"
 LOCK = ".lock"
 """The file in a scratch folder its run holds locked while it uses the folder."""
@@ -217,7 +222,7 @@ def run_split(
                 event("rows", survey="whole", why=whole)
                 survey_whole()
                 before = told_state(compiled, encoders)
-                if os.getpid() == worker.GATED:  # a share's process forked now would make its rows per row
+                if os.getpid() == worker.GATED and len(shares) <= TURN_MOST:  # (forked now: per row)
                     made, turned = _in_turn(len(shares), before)
                 else:
                     made = _make_all(len(shares))
