@@ -8,9 +8,10 @@ An encoder that surveys the catalog (Amazon with definitions: what each family d
 the share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not read before the shares. When a
 share's families do not come one after another, or a family is in two shares, the catalog is surveyed whole (the
 shares' rows read apart, a process each: ``parts``; a family in two shares read again whole) and the shares are made
-again (in this process, in turn, when it made its own share a column at a time: ``_in_turn``). State that spans
-rows is checked after the fact. A share whose records do not end where it was cut (a quote the csv module reads
-otherwise), or that met an error, makes the run fall back to one process. A share that the
+again (in this process, in turn, when it made its own share a column at a time and there are at most
+``TURN_MOST``: ``_in_turn``). State that spans rows is checked after the fact. A share whose records do not end
+where it was cut (a quote the csv module reads otherwise), or that met an error, makes the run fall back to one
+process. A share that the
 shares before it would change (an id, SKU or family also before its cut; a set or flag of the channels' and
 encoders' state grown alike, such as an Amazon parent written or a finding told once per run) is made again, in
 turn, from the state after the shares before it (with what they found of a family that spans them:
@@ -66,8 +67,8 @@ MIN_ROWS = 2_000
 TURN_MOST = 3
 """The most shares made again in turn in this process (``_in_turn``) rather than each in a process forked now (which
 makes its rows per row once this process started Polars): in turn a share costs about the tenth of a millisecond a
-variant that one process a column at a time costs, per row about three times that on each core; past three cores
-the processes are quicker."""
+variant that one process a column at a time costs, per row about three times that in each share's process; past
+three shares (one a core) the processes are quicker."""
 SCRATCH = ".feedsync-rows-"
 LOCK = ".lock"
 """The file in a scratch folder its run holds locked while it uses the folder."""
@@ -202,6 +203,7 @@ def run_split(
             columnar=columnar,
         )
         worker.JOB = job
+        worker.GATED = None  # (this run's gates alone: a process may run several)
         before = told_state(compiled, encoders)
         early = None  # the stitch begun as soon as this process made its own share (``ahead``)
         if out is not None and folder is not None:
