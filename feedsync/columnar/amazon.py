@@ -12,8 +12,8 @@ columns (:class:`feedsync.columnar.fields.Compiler`), for one product type (its 
 A value is a member where the per-row values have it (a field the row lacks is null); the numbers and the values the
 definition decides (a weight's unit, a condition, a parent's facts) are asked of the encoder's own functions once per
 distinct value. :meth:`Attributes.exact`: where the last shape made holds what the encoder makes and the encoder
-tells nothing of the row but AMZ015 (and AMZ018, told once a run). tests/columnar/test_amazon.py holds them to the
-encoder as a run asks it.
+tells nothing of the row but AMZ015 (and AMZ018, told once a run), and AMZ019 where ``Family.unmapped`` names the
+facts its family's parent lacks. tests/columnar/test_amazon.py holds them to the encoder as a run asks it.
 """
 
 from __future__ import annotations
@@ -63,10 +63,17 @@ class Family:
     attribute the theme names): AMZ015 for each taken attribute that does, in ``taken``'s order."""
     at: pl.Expr
     """The index of the family's first row in the frame (at every row of the family)."""
+    unmapped: pl.Expr
+    """The facts the definition requires of the parent that no variant of the family carries (AMZ019, an error:
+    each variant is rejected), joined by ``,`` ("" where none), at every row of the family."""
+    remade: pl.Expr
+    """Where the variant's own parent passes the definition but for the facts ``unmapped``: the parent made of the
+    variant's own name, brand, theme and the facts the family's parent took (the encoder remakes it for every
+    variant while the parent is not written). Asked of the later variants of families with ``unmapped`` facts, and
+    of every variant when ``rebuilt`` was asked for (null elsewhere)."""
     rebuilt: pl.Expr | None = None
-    """Where the variant's own parent passes the definition: the parent made of the variant's own name, brand, theme
-    and the facts the family's parent took (a run that writes no feed remakes it for every variant); made only when
-    asked for (``rebuilt``)."""
+    """``remade`` at every row (a run that writes no feed remakes the parent for every variant); only when asked for
+    (``rebuilt``)."""
 
 
 def _own(message: Obj) -> Obj:
@@ -550,17 +557,24 @@ class Attributes:
                 continue
             there = present if present is not None else pl.lit(True)
             differs[attribute] = there & other & ~axes.list.contains(attribute)
-        remade = None
-        if rebuilt and definition is not None:  # the parent of each variant's own parts, with the facts taken
-            own_key = pl.concat_str([key, pl.lit("\x00"), parts.list.get(1, null_on_oob=True).fill_null("")])
-            remade = parent.is_null() | first | self.ask(own_key, self._remade(definition), pl.Boolean())
-        return Family(pl.when(first).then(parts.list.get(0)), taken, differs, at, remade)
+        unmapped = self.let(parts.list.get(2, null_on_oob=True).fill_null(""))
+        remade = pl.lit(None, pl.Boolean)
+        if definition is not None:  # the parent of each variant's own parts, with the facts taken
+            own_key = pl.concat_str(
+                [key, *(e for n in (1, 2) for e in (pl.lit("\x00"), parts.list.get(n, null_on_oob=True).fill_null("")))]
+            )
+            asked = own_key if rebuilt else pl.when(unmapped != "").then(own_key)
+            remade = parent.is_null() | first | self.ask(asked, self._remade(definition), pl.Boolean())
+        return Family(
+            pl.when(first).then(parts.list.get(0)), taken, differs, at, unmapped, remade, remade if rebuilt else None
+        )
 
     def _parent(self, product_type: str | None, definition: Definition | None) -> Callable[[str], str | None]:
-        """The parent's message (JSON) and the facts it took, of a family's key: as
+        """The parent's message (JSON), the facts it took and the facts the definition requires of it that no
+        variant carries (AMZ019: each variant is rejected), of a family's key, joined by NUL: as
         ``AmazonEncoder._parent`` makes them for a family met for the first time. None where the encoder would tell
-        of the parent (made per row): a definition that cuts its own attributes (AMZ018), required facts no variant
-        carries (AMZ019), a parent the definition refuses (AMZ009)."""
+        of the parent otherwise (made per row): a definition that cuts its own attributes (AMZ018), a parent the
+        definition refuses but for those facts (AMZ009)."""
         market, language = self.settings.marketplace_id, self.settings.language_tag
         allowed = Allowed(definition.schema) if definition is not None else None
         checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
@@ -575,34 +589,37 @@ class Attributes:
             if allowed is not None and allowed.cut(attributes):
                 return None
             taken: list[str] = []
+            unmapped: list[str] = []
             if checker is not None:
                 asked = _Verdicts(checker)
                 taken, unmapped = parent_facts(attributes, parts["facts"], asked)  # type: ignore[arg-type]
-                if unmapped or not asked.valid(attributes):  # AMZ019, AMZ009 of the parent: made per row
-                    return None
-            if any("," in n or "\x00" in n for n in taken):
+                if not (passes_but(checker, attributes, unmapped) if unmapped else asked.valid(attributes)):
+                    return None  # AMZ009 of the parent: made per row
+            if any("," in n or "\x00" in n for n in (*taken, *unmapped)):
                 return None
             message = {
                 "sku": parent, "operationType": "UPDATE", "productType": kind,
                 "requirements": "LISTING_PRODUCT_ONLY", "attributes": attributes,
             }  # fmt: skip
-            return "\x00".join((message_bytes(message).decode("utf-8"), ",".join(taken)))
+            return "\x00".join((message_bytes(message).decode("utf-8"), ",".join(taken), ",".join(unmapped)))
 
         return made
 
     def _remade(self, definition: Definition) -> Callable[[str], bool]:
-        """Whether the parent ``AmazonEncoder._parent`` makes again of a later variant (its key, and the facts its
-        family's parent took) passes the definition (else AMZ009 of it, told per row)."""
+        """Whether the parent ``AmazonEncoder._parent`` makes again of a later variant (its key, the facts its
+        family's parent took and those no variant carries) passes the definition but for the facts no variant
+        carries (else AMZ009 of it, told per row)."""
         market, language = self.settings.marketplace_id, self.settings.language_tag
         checker = definition.checker("LISTING_PRODUCT_ONLY")
 
         def valid(text: str) -> bool:
-            key, _, taken = text.rpartition("\x00")
+            rest, _, unmapped = text.rpartition("\x00")
+            key, _, taken = rest.rpartition("\x00")
             parts = jsonread.loads(key)  # (its strings' control characters as they are)
             attributes = parent_attributes(parts["name"], parts.get("brand"), parts["theme"], market, language)
             facts = parts["facts"]
             attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)
-            return checker.valid(attributes)
+            return passes_but(checker, attributes, unmapped.split(",")) if unmapped else checker.valid(attributes)
 
         return valid
 
@@ -612,6 +629,13 @@ class Attributes:
         found = complete(shape)
         checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
         return pl.all_horizontal(checks).fill_null(False)
+
+
+def passes_but(checker: Any, attributes: dict[str, Any], excused: list[str]) -> bool:
+    """Whether a parent's ``attributes`` pass the definition's ``checker`` but for the required facts ``excused``
+    (AMZ019: the encoder tells those, not the definition's failures)."""
+    failures = () if checker.valid(attributes) else checker.failures(attributes)
+    return not any(f.path or f.missing not in excused for f in failures)
 
 
 class _Verdicts:

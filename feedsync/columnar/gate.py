@@ -17,7 +17,8 @@ of the per-row engine; tests/columnar/test_gate.py holds the two byte-identical 
 
 An Amazon channel's items are its listings (:mod:`.listings`): a taken row's messages are handed to the JSON
 writer, which numbers them, and the run's encoder is told what its own making of the row would have recorded (the
-family's parent written, the facts it took); its AMZ015 findings are told where the row is taken.
+family's parent written, the facts it took); its AMZ015 findings are told where the row is taken. A row the Amazon
+channel's checks reject for the required facts it lacks alone is taken as its GTIN refusals are, with its findings.
 
 A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
 whose columns feed one model field each (the others are the rows' ``attributes``), no supplements, channels the
@@ -27,7 +28,7 @@ Amazon's JSON listings), each item told to no one but the id lists, in one proce
 survey the share a family ahead is told each batch's families by the gate before the batch is made, a batch ending
 where a family does: :meth:`Gate.survey`), in a process that did not inherit Polars from the one it was forked from
 (its threads are not there: ``columnar.INHERITED``). ``open_gate`` says why not in a ``columnar``
-event, and a run whose first ``JUDGE`` rows are mostly not whole is made per row from there.
+event, and a run fewer than ``WORTH`` of whose first ``JUDGE`` rows are whole is made per row from there.
 """
 
 from __future__ import annotations
@@ -78,6 +79,10 @@ SHARE_WORKERS = 1
 """Batches made at once, and ahead of the reader, in a share of a row split: its processes keep the cores busy, and
 a batch more would only hold memory (each holds a few hundred megabytes of columns while it is made)."""
 JUDGE = 2000
+WORTH = 0.25
+"""The share of the first ``JUDGE`` rows that must be whole for the gate to stay on: a row made per row costs about
+seven times a row taken (about 400 against 60 µs of CPU on a catalog of real stores' rows), so the columns pay off
+from about a sixth of the rows taken; a quarter leaves room for the rows the replay leaves to the per-row engine."""
 """When fewer than half of the first this many rows are whole, the run is made per row from there (the columns of a
 catalog whose rows need the per-row engine only cost time and memory)."""
 _UNTOLD: Any = object()
@@ -517,8 +522,17 @@ class Gate:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None and out.sink.variants.holds(item_group, batch.item_keys[out.grouped][at]):
                     return False  # the channel's own (GMC012)
-            if gtin is None and out.replay is not None and not out.replay.fits(batch.listed[index], at, batch.taken):  # type: ignore[arg-type]
-                return False  # its family's state, a finding told once
+            if gtin is None and out.replay is not None:
+                listed: Rows = batch.listed[index]  # type: ignore[assignment]
+                if listed.rejected[at] is not None:  # the channel's checks reject it for the facts it lacks
+                    found = out.replay.rejection(listed, at, item_id, row, batch.taken)
+                    if found is None:
+                        return False  # its family's state, a finding told once, a finding the run drops
+                    if refusals is None:
+                        refusals = [None] * len(outs)
+                    refusals[index] = found
+                elif not out.replay.fits(listed, at, batch.taken):
+                    return False  # its family's state, a finding told once
         report = stream.report
         if stream.progress is not None and not (report.variants + 1) % 500:
             stream._tell([out.sink for out in outs])
@@ -540,7 +554,9 @@ class Gate:
                     out.sink.variants.duplicate_of(item_group, batch.item_keys[out.grouped][at], item_id)
             refusal = refusals[index] if refusals is not None else None
             if refusal is not None:  # as ``Sink.take`` leaves out an item its rules find an error in
-                if refusal is not _UNTOLD:
+                if type(refusal) is list:  # an Amazon item its checks reject: its family's state, its findings
+                    out.replay.reject(batch.listed[index], at, group, refusal)  # type: ignore[union-attr,arg-type]
+                elif refusal is not _UNTOLD:
                     report.add(refusal)
                 out.sink.result.rejected += 1
                 out.sink.checked_rejected += 1
@@ -598,7 +614,7 @@ class Gate:
             if self._judged < JUDGE:  # the first rows tell whether the columns are worth making
                 self._judged += len(got.whole)
                 self._whole += sum(got.whole)
-                if self._judged >= JUDGE and self._whole * 2 < self._judged:
+                if self._judged >= JUDGE and self._whole < self._judged * WORTH:
                     self._off(f"{self._whole} of the first {self._judged} rows could be made a column at a time")
                     return None
             return got
@@ -727,7 +743,8 @@ class Gate:
             out: dict[str, pl.Expr] = {}
             if isinstance(items, Listings):
                 out |= listing_columns(items, f"__listing{index}_")
-                whole, refused = items.exact, pl.col(f"__listing{index}_refused")
+                whole = items.exact
+                refused = pl.coalesce(pl.col(f"__listing{index}_refused"), pl.col(f"__listing{index}_rejected"))
             else:
                 out[f"__line{index}"] = items.line
                 if items.group is not None:
@@ -736,7 +753,8 @@ class Gate:
                         out[f"__key{index}_{n}"] = part
                 out[f"__refused{index}"] = items.refused
                 whole, refused = items.exact & items.cleared, pl.col(f"__refused{index}")
-            # the row's item in the channel: made whole, or left out for its GTIN alone
+            # the row's item in the channel: made whole, or left out for its GTIN alone (or an Amazon item for the
+            # required facts it lacks alone)
             made_or_refused = pl.col(f"__whole{index}") | refused.is_not_null()
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
             fates.append(made_or_refused)

@@ -9,7 +9,11 @@ message is the definition's (the verdict), and its family's parent can be made a
 also only where its family is new to the run when the row is the family's first in the batch, or the family's first
 row in the batch was taken; and where each finding the run tells once (``once``: AMZ018 of an attribute the
 definition cuts away, of a mapped field the product type lacks, of mapped fields written unchecked) was told
-already. Any other row is made per row, where it tells what it tells. tests/columnar/test_gate.py holds the two
+already. A row the channel's checks reject for required facts alone is taken too (``rejected``: its family's parent
+lacks facts no variant carries, AMZ019, or a row of no family lacks attributes its definition requires, AMZ009; its
+message passes the definition otherwise), its findings told as the encoder and its checks tell them
+(:meth:`Replay.rejection`): the first time most catalogs meet a channel, most of their rows are such. Any other row
+is made per row, where it tells what it tells. tests/columnar/test_gate.py and test_gate_amazon.py hold the two
 byte-identical.
 """
 
@@ -23,7 +27,9 @@ from typing import Any
 import polars as pl
 
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
-from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note
+from feedsync.channels.amazon.schema_check import Failure
+from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note, unmapped_note
+from feedsync.channels.amazon.validation import definition_named, failure_note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import ids_fit
@@ -62,6 +68,10 @@ class Listings:
     refused: pl.Expr
     """The row's GTIN where the channel's rules find that alone in it (AMZ007: the sink leaves the row out before
     the encoder meets it), every other stage exact and nothing else told; else null."""
+    rejected: pl.Expr
+    """Where the channel's checks reject the row for required facts alone, every stage exact and nothing else told:
+    its product type, the facts its family's parent lacks (AMZ019) and the attributes its message lacks (AMZ009),
+    each joined by ``,``, the three by NUL; else null."""
     defined: bool
     """The product types made have definitions (the encoder keeps each family's facts)."""
     writes: bool
@@ -104,7 +114,7 @@ def listings(
     mapped = [key for key in values if key not in KNOWN_FIELDS]
     broken = gtin_refused(values, compiler.lists, compiler.let)  # ``rules.check_item``'s AMZ007, an error
     picked: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {n: [] for n in ("exact", "line", "parent", "first", "taken")}
-    picked |= {"differs": [], "once": []}
+    picked |= {"differs": [], "once": [], "rejected": []}
     for product_type in types:
         definition = checked.definition(product_type) if product_type is not None else None
         properties = definition.schema["properties"] if definition is not None else None
@@ -116,14 +126,28 @@ def listings(
         shape = made.message(product_type, definition.schema if definition is not None else None, theme)
         lacking = made.lacking
         family = made.family(product_type, definition, theme, shape, parent, rebuilt=not writes, broken=broken)
-        ok = made.exact(shape)
+        made_exact = made.exact(shape)
+        ok = made_exact & (family.unmapped == "")
         if family.rebuilt is not None:
             ok = ok & family.rebuilt
+        rejected = pl.lit(None, pl.String)
         if definition is not None:
             schema = {k: v for k, v in definition.schema.items() if not k.startswith("x-")}
             attributes_of = dict((name, sub) for name, sub, _ in shape.members)["attributes"]
             assert isinstance(attributes_of, Obj)
-            ok = ok & Verdict(schema, compiler.ask)(attributes_of, whole=True)  # ``made.exact``: complete(shape)
+            schema, lacks = _lacking(schema, attributes_of)
+            verdict = Verdict(schema, compiler.ask)(attributes_of, whole=True)  # ``made.exact``: complete(shape)
+            ok = ok & verdict & (lacks == "")
+            # rejected for the facts its family's parent lacks (AMZ019), or without a parent for the attributes
+            # the definition requires that its message lacks (AMZ009), and for nothing else
+            family_lacks = parent.is_not_null() & (family.unmapped != "") & family.remade.fill_null(False)
+            # (a variant whose SKU is its parent's has its own message excused the facts its parent lacks too:
+            # made per row)
+            family_lacks = family_lacks & (values["sku"] != parent).fill_null(False)
+            own_lacks = parent.is_null() & (lacks != "")
+            rejected = pl.when(made_exact & verdict & (family_lacks | own_lacks)).then(
+                pl.concat_str([pl.lit(f"{product_type}\x00"), family.unmapped, pl.lit("\x00"), lacks])
+            )
         tokens = [
             pl.when(p if p is not None else pl.lit(True)).then(pl.lit(f"cut\x00{product_type}\x00{n}"))
             for n, p in lacking
@@ -151,6 +175,7 @@ def listings(
             ("taken", family.taken.list.join(",")),
             ("differs", differs),
             ("once", pl.when(once != "").then(once)),
+            ("rejected", rejected),
         ):
             picked[name].append((chosen, expr))
 
@@ -177,10 +202,27 @@ def listings(
         compiler.let(pick("differs", nothing)),  # read twice (``columns``)
         pick("once", nothing),
         refused,
+        pl.when(made_alike & cleared).then(pick("rejected", nothing)),
         index is not None,
         writes,
         survey,
     )
+
+
+def _lacking(schema: dict[str, Any], attributes: Obj) -> tuple[dict[str, Any], pl.Expr]:
+    """The definition ``schema`` without the attributes it requires (at its top) that a message of ``attributes``
+    may lack, and the column of those each row's message lacks, in the order the definition requires them (as its
+    failures list them), joined by ``,`` ("" where none): the schema's verdict is the first's and that column empty."""
+    required = schema.get("required")
+    if not isinstance(required, list):
+        return schema, pl.lit("")
+    present = {name: there for name, _, there in attributes.members}
+    optional = [n for n in required if isinstance(n, str) and (n not in present or present[n] is not None)]
+    if not optional or any("," in n or "\x00" in n for n in optional):
+        return schema, pl.lit("")
+    kept = [n for n in required if n not in optional]
+    lacks = [pl.when(~present[n] if n in present else pl.lit(True)).then(pl.lit(n)) for n in optional]
+    return schema | {"required": kept}, pl.concat_str(lacks, separator=",", ignore_nulls=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +238,7 @@ class Rows:
     differs: list[str | None]
     once: list[str | None]
     refused: list[str | None]
+    rejected: list[str | None]
 
 
 def rows(frame: pl.DataFrame, prefix: str) -> Rows:
@@ -203,7 +246,7 @@ def rows(frame: pl.DataFrame, prefix: str) -> Rows:
     binary = [pl.col(f"{prefix}{n}").cast(pl.Binary).alias(n) for n in ("line", "parent")]
     named = ("sku", "parent_sku", "first", "taken")
     lists = frame.select(*binary, *(pl.col(f"{prefix}{n}").alias(n) for n in named))
-    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once", "refused")))
+    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once", "refused", "rejected")))
     return Rows(
         lists["line"].to_list(),
         lists["parent"].to_list(),
@@ -214,6 +257,7 @@ def rows(frame: pl.DataFrame, prefix: str) -> Rows:
         rest["differs"].to_list(),
         rest["once"].to_list(),
         rest["refused"].to_list(),
+        rest["rejected"].to_list(),
     )
 
 
@@ -229,6 +273,7 @@ def columns(made: Listings, prefix: str) -> dict[str, pl.Expr]:
         f"{prefix}differs": pl.when(made.differs != "").then(made.differs),
         f"{prefix}once": made.once,
         f"{prefix}refused": made.refused,
+        f"{prefix}rejected": made.rejected,
     }
 
 
@@ -255,13 +300,12 @@ class Replay:
     """``once`` texts whose findings were all told."""
     _located: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """The column part of the location of a finding of each field (``located_fields``' last two)."""
+    _definitions: dict[str, str] = field(default_factory=dict)
+    """How AMZ009 names each product type's definition (``definition_named``)."""
 
     def fits(self, rows: Rows, at: int, taken: bytearray) -> bool:
-        once = rows.once[at]
-        if once is not None and once not in self._told:
-            if not all(map(self._was_told, once.split(_SEPARATOR))):
-                return False  # the per-row engine tells it
-            self._told.add(once)
+        if not self._once_told(rows.once[at]):
+            return False  # the per-row engine tells it
         parent = rows.parent_skus[at]
         if parent is None:
             return True
@@ -270,6 +314,90 @@ class Replay:
             return parent not in encoder._parents and parent not in encoder._families
         first = rows.firsts[at]
         return first is not None and bool(taken[first])  # its first row made the parent the columns compare with
+
+    def rejection(self, rows: Rows, at: int, item_id: str, row: int, taken: bytearray) -> list[tuple[Any, ...]] | None:
+        """The findings of a row the channel's checks reject for the required facts it lacks alone (``rejected``),
+        as their fields, in the order the encoder and its checks tell them: AMZ019 of its family's parent, AMZ015 of
+        the facts it has otherwise than the parent took them, AMZ009 of each attribute its message lacks. None where
+        the run's earlier rows change what it makes (its family's state, a finding told once) or the run drops one
+        of its findings (the per-row engine decides then whether the item is kept)."""
+        if not self._once_told(rows.once[at]):
+            return None
+        product_type, unmapped, lacks = rows.rejected[at].split("\x00")  # type: ignore[union-attr]
+        encoder, channel, keeps = self.encoder, self.channel, self.keeps
+        sku, parent = rows.skus[at], rows.parent_skus[at]
+        found: list[tuple[Any, ...]] = []
+        if parent is not None:
+            if parent in encoder._parents:
+                return None  # written already (by a family of the same parent SKU): no parent is made of the row
+            if rows.parents[at] is not None:  # the family's first row in the batch: the family is new to the run
+                if parent in encoder._families:
+                    return None
+                notes = []
+            else:  # its first row made the parent the columns compare with
+                first = rows.firsts[at]
+                family = encoder._families.get(parent)
+                if first is None or not taken[first] or family is None or family[0] != rows.skus[first]:
+                    return None
+                differs = rows.differs[at]
+                named = differs.split(",") if differs is not None else ()
+                notes = [differs_note(name, sku, parent, family[0]) for name in family[1] if name in named]
+            properties = encoder._checker.properties(product_type) or {}
+            notes.insert(0, unmapped_note(parent, product_type, unmapped.split(","), properties))
+            if not all(keeps(note[0], channel, item_id) for note in notes[:2]):  # (AMZ015s: one code)
+                return None
+            found += [self._fields(code, text, item_id, field, value, row, field) for code, field, value, text in notes]
+        if lacks:
+            if not keeps("AMZ009", channel, item_id):
+                return None
+            where = self._named(product_type)
+            for name in lacks.split(","):
+                code, field, value, text, origin = failure_note(sku, where, Failure((), "required", None, name))
+                found.append(self._fields(code, text, item_id, field, value, row, origin))
+        return found
+
+    def reject(self, rows: Rows, at: int, group: str | None, found: list[tuple[Any, ...]]) -> None:
+        """The encoder's state as its checking of the rejected row leaves it (the parent's facts kept for its
+        family's later variants, never written), the row's findings (``rejection``) told."""
+        encoder = self.encoder
+        encoder._enter(group)
+        parent = rows.parent_skus[at]
+        made = rows.parents[at]
+        if parent is not None and made is not None:
+            unmapped = rows.rejected[at].split("\x00")[1]  # type: ignore[union-attr]
+            taken = rows.taken[at]
+            kept = _Facts(taken.split(","), made) if taken else {}
+            encoder._families[parent] = (rows.skus[at], kept, unmapped.split(",") if unmapped else [])
+            if parent == encoder._item_group:
+                encoder._run[1].append(parent)
+        if found:
+            self.add(found)
+
+    def _fields(
+        self, code: str, text: str, item_id: str, field: str, value: Any, row: int, origin: str
+    ) -> tuple[Any, ...]:
+        """A finding of the item as its fields, located at ``origin``'s column (a channel field)."""
+        column = self._located.get(origin) or self._column(origin)
+        return make_fields(code, text, channel=self.channel, product_id=item_id, field=field, value=value,
+                           where=(self.path, row, *column))  # fmt: skip
+
+    def _named(self, product_type: str) -> str:
+        """How an AMZ009 finding names the product type's definition of a LISTING message."""
+        named = self._definitions.get(product_type)
+        if named is None:
+            definition = self.encoder._checker.definition(product_type)
+            assert definition is not None
+            marketplace = self.encoder.settings.marketplace_id
+            named = self._definitions[product_type] = definition_named(definition, product_type, marketplace, "LISTING")
+        return named
+
+    def _once_told(self, once: str | None) -> bool:
+        """Whether the findings a run tells once that the row's making would tell (``once``) were told."""
+        if once is not None and once not in self._told:
+            if not all(map(self._was_told, once.split(_SEPARATOR))):
+                return False
+            self._told.add(once)
+        return True
 
     def _was_told(self, token: str) -> bool:
         kind, _, rest = token.partition("\x00")
@@ -308,13 +436,11 @@ class Replay:
         named = differs.split(",")
         notes = [name for name in kept if name in named]  # in the order the parent took them
         if notes and self.keeps(DIFFERS, self.channel, item_id):  # (one code, channel and item: kept together)
-            sku, channel, path = rows.skus[at], self.channel, self.path
+            sku = rows.skus[at]
             found = []
             for name in notes:
                 code, field, value, text = differs_note(name, sku, parent, first)
-                column = self._located.get(field) or self._column(field)
-                found.append(make_fields(code, text, channel=channel, product_id=item_id, field=field, value=value,
-                                         where=(path, row, *column)))  # fmt: skip
+                found.append(self._fields(code, text, item_id, field, value, row, field))
             self.add(found)
 
     def _column(self, field: str) -> tuple[Any, ...]:

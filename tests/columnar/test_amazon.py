@@ -234,7 +234,7 @@ def messages(
         columns[f"taken {t}"] = family.taken
         for name, differs in family.differs.items():
             columns[f"differs {t} {name}"] = differs
-        columns[f"exact {t}"] = attributes.exact(shape)
+        columns[f"exact {t}"] = attributes.exact(shape) & (family.unmapped == "")  # (else rejected: AMZ019)
         if definition is not None:  # and the definition's verdict on the message's attributes
             schema = {k: v for k, v in definition.schema.items() if not k.startswith("x-")}
             valid = Verdict(schema, compiler.ask)(dict((n, sub) for n, sub, _ in shape.members)["attributes"])

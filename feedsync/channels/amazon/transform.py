@@ -115,6 +115,23 @@ def differs_note(name: str, sku: Any, parent: str, first: Any) -> tuple[str, str
     )
 
 
+def unmapped_note(
+    parent: str, product_type: str, names: list[str], properties: Mapping[str, Any]
+) -> tuple[str, str, None, str]:
+    """AMZ019 of the facts ``names`` the ``product_type`` definition (its ``properties``) requires of ``parent``
+    and no variant of its family carries, with the fields that set them, as (code, field, value, message)."""
+    keys = ", ".join(key for name in names for key in field_keys(name, properties))
+    them = "it" if len(names) == 1 else "them"
+    return (
+        "AMZ019",
+        names[0],
+        None,
+        f"the {product_type} definition requires {', '.join(names)} of parent {parent} and no variant of its "
+        f"family carries {them}: map {them} in the Amazon channel's fields ({keys}), so the variants carry "
+        f"{them} and the parent takes {them} from them",
+    )
+
+
 def cut_note(member: tuple[str, str]) -> tuple[str, None, str]:
     """The field, value and text of the AMZ018 finding that says a product type's definition has no attribute
     ``member`` (product type, attribute name) of feedsync's own, so it is left out (told once per run)."""
@@ -514,19 +531,7 @@ class AmazonEncoder:
         """AMZ019: the facts the definition requires of the parent that no variant carries, with the fields that
         set them (instead of a raw definition failure of the parent message)."""
         self._excused[parent] = frozenset(names)
-        properties = self._checker.properties(product_type) or {}
-        keys = ", ".join(key for name in names for key in field_keys(name, properties))
-        them = "it" if len(names) == 1 else "them"
-        self._notes.append(
-            (
-                "AMZ019",
-                names[0],
-                None,
-                f"the {product_type} definition requires {', '.join(names)} of parent {parent} and no variant of its "
-                f"family carries {them}: map {them} in the Amazon channel's fields ({keys}), so the variants carry "
-                f"{them} and the parent takes {them} from them",
-            )
-        )
+        self._notes.append(unmapped_note(parent, product_type, names, self._checker.properties(product_type) or {}))
 
     def _compare_with_parent(
         self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any], theme: str

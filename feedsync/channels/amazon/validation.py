@@ -241,8 +241,7 @@ class MessageChecker:
         if checker.valid(attributes):
             return []
         sku = message.get("sku")
-        derived = "" if definition.served_for(requirements) else " as feedsync derives it from LISTING"
-        where = f"{product_type} ({code_of(marketplace)}, {requirements}{derived})"
+        where = definition_named(definition, product_type, marketplace, requirements)
         failures = [
             f
             for f in checker.failures(attributes)
@@ -251,22 +250,35 @@ class MessageChecker:
         return [self._finding(item, channel, sku, where, f) for f in failures]
 
     def _finding(self, item: ChannelItem, channel: str, sku: Any, where: str, failure: Failure) -> Diagnostic:
-        if failure.missing is not None:
-            text = f"sku {sku}: {failure.where} is required by the {where} definition and was not written"
-            value = None
-        else:
-            text = f"sku {sku}: {failure.where} must be {failure.rule} ({where}); written: {show(failure.value)}"
-            value = show(failure.value, 200)
-        attribute = next((str(p) for p in (*failure.path, failure.missing) if p is not None), "")
+        code, field, value, text, origin = failure_note(sku, where, failure)
         return make(
-            "AMZ009",
+            code,
             text,
             channel=channel,
             product_id=item.id,
-            field=failure.where,
+            field=field,
             value=value,
-            location=locate(item.product.source, item.origins.get(SOURCE_FIELDS.get(attribute, attribute))),
+            location=locate(item.product.source, item.origins.get(origin)),
         )
+
+
+def definition_named(definition: Definition, product_type: str, marketplace: str, requirements: str) -> str:
+    """How an AMZ009 finding names the definition a message was checked against."""
+    derived = "" if definition.served_for(requirements) else " as feedsync derives it from LISTING"
+    return f"{product_type} ({code_of(marketplace)}, {requirements}{derived})"
+
+
+def failure_note(sku: Any, where: str, failure: Failure) -> tuple[str, str, str | None, str, str]:
+    """The AMZ009 finding of a message's ``failure`` against the definition named ``where``, as (code, field,
+    value, message, the channel field whose origin it points at)."""
+    if failure.missing is not None:
+        text = f"sku {sku}: {failure.where} is required by the {where} definition and was not written"
+        value = None
+    else:
+        text = f"sku {sku}: {failure.where} must be {failure.rule} ({where}); written: {show(failure.value)}"
+        value = show(failure.value, 200)
+    attribute = next((str(p) for p in (*failure.path, failure.missing) if p is not None), "")
+    return "AMZ009", failure.where, value, text, SOURCE_FIELDS.get(attribute, attribute)
 
 
 def check_fields(settings: Mapping[str, Any], keys: list[str]) -> Mapping[str, str]:
