@@ -19,8 +19,8 @@ catalog is surveyed whole (``Unsurveyed``)."""
 
 class Stop:
     """A flag the processes of a row split share (anonymous shared memory, made before they fork): the share that
-    finds its families cannot be read ahead sets it, and the others stop at their next family rather than finish
-    what will be made again."""
+    finds its families cannot be read ahead, nor surveyed from its own rows, sets it, and the others stop at their
+    next family rather than finish what will be made again."""
 
     def __init__(self) -> None:
         self._memory = mmap.mmap(-1, 1)
@@ -43,11 +43,12 @@ def families_ahead(
     read: Callable[[Emit], Iterator[Product]], emit: Emit, feeds: Sequence[FamilyFeed]
 ) -> Iterator[Product]:
     """``read(emit)``'s products, each family's once all of it is read and told to ``feeds``; raises ``Unsurveyed``
-    when a family cannot be (and sets ``STOP``), or another process of the row split set ``STOP``."""
+    when a family cannot be (and sets ``STOP`` where a read of the share's own rows whole would not do), or another
+    process of the row split set ``STOP``."""
     try:
         yield from _ahead(read, emit, feeds)
-    except Unsurveyed:
-        if STOP is not None:
+    except Unsurveyed as exc:
+        if STOP is not None and not exc.local:
             STOP.set()
         raise
 
@@ -69,7 +70,7 @@ def _ahead(read: Callable[[Emit], Iterator[Product]], emit: Emit, feeds: Sequenc
             yield product
             continue
         if len(held) >= HELD:
-            raise Unsurveyed(f"more than {HELD} variants of family {group!r} or after it")
+            raise Unsurveyed(f"more than {HELD} variants of family {group!r} or after it", local=True)
         held.append((len(told), product))
     yield from _hand_on(held, told, emit, feeds)
     for diagnostic in told:  # what the reader told after its last product

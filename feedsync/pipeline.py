@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,7 +25,7 @@ from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.events import event
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source, quiet_read
-from feedsync.sources.tabular import ByteRange
+from feedsync.sources.tabular import READ_RANGE, ByteRange
 from feedsync.split import remove_stale_parts, remove_temp_files
 from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
 from feedsync.supplements import load_supplements
@@ -216,6 +217,27 @@ def _stream(
             if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
                 encoder.survey(catalog, parts, channel, joined=joined)
 
+    def survey_share(share: ByteRange, families: Callable[[], Iterable[Any]] | None) -> None:
+        """The share's own rows surveyed whole (a column at a time where ``families`` reads them), where a share's
+        surveys could not read them a family ahead."""
+        from feedsync.columnar.survey import Unread
+
+        token = READ_RANGE.set(replace(share, read=[]))  # (the share's own record of its rows stays its own)
+        try:
+            for channel in compiled:
+                encoder = encoders[channel.name]
+                if not (isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None):
+                    continue
+                if families is not None:
+                    try:
+                        encoder.survey(families, None, channel, joined=joined)
+                        continue
+                    except Unread as exc:
+                        event("columnar", survey=False, why=str(exc))
+                encoder.survey(catalog, None, channel, joined=joined)
+        finally:
+            READ_RANGE.reset(token)
+
     def opened(channel: CompiledChannel) -> Encoder | None:
         if families is not None:
             from feedsync.columnar.survey import Unread
@@ -242,6 +264,7 @@ def _stream(
             encoders=encoders,
             observers=observers,
             survey_whole=survey_whole,
+            survey_share=survey_share,
             columnar=columnar,
         )
         if not split:

@@ -146,3 +146,19 @@ def test_a_share_that_cannot_read_ahead_stops_the_others(monkeypatch: pytest.Mon
             handed.append(product)
     assert handed == []
     stop.close()
+
+
+def test_an_unsurveyed_share_says_whether_its_own_rows_would_do_across_processes() -> None:
+    """A share's process hands back what it raised pickled: whether a survey of the share's own rows whole would
+    answer (``local``) goes with it."""
+    import pickle
+
+    from feedsync.channels.base import Unsurveyed
+
+    for local in (True, False):
+        again = pickle.loads(pickle.dumps(Unsurveyed("family 'G-1' comes again after another family", local=local)))
+        assert (type(again), str(again), again.local) == (
+            Unsurveyed,
+            "family 'G-1' comes again after another family",
+            local,
+        )

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import re
 import shutil
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -348,30 +348,32 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
     assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
 
 
-def _scatter(records: list[dict[str, str]]) -> None:
-    """A variant of the last family of several variants moved to the middle of the second share's rows."""
-    last = next(
-        r["group_id"]
-        for r in reversed(records)
-        if r["group_id"] and [o["group_id"] for o in records].count(r["group_id"]) > 1
-    )
-    at = max(index for index, record in enumerate(records) if record["group_id"] == last)
+def _scatter(records: list[dict[str, str]], *, across: bool = False) -> None:
+    """A variant of the last family of several variants (``across``: of the first) moved to the middle of the second
+    share's rows."""
+    families = [
+        r["group_id"] for r in records if r["group_id"] and [o["group_id"] for o in records].count(r["group_id"]) > 1
+    ]
+    chosen = families[0] if across else families[-1]
+    at = max(index for index, record in enumerate(records) if record["group_id"] == chosen)
     records.insert(300, records.pop(at))
 
 
-@pytest.mark.parametrize(("held", "scattered"), [(5000, False), (3, False), (5000, True)])
+@pytest.mark.parametrize(("held", "scattered"), [(5000, ""), (3, ""), (5000, "within"), (5000, "across")])
 def test_each_share_surveys_its_own_families_a_family_ahead(
-    held: int, scattered: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    held: int, scattered: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With Amazon definitions and families one after another, each share surveys its own rows as it reads them,
     a family ahead: the catalog is not read before the shares (the run in one process reads it whole first), and
     the feeds and findings are one process's. A family longer than what a share holds (``lookahead.HELD``), or a
-    family that comes again after another, makes the catalog be surveyed whole, and the shares made again: the same
-    feeds and findings."""
+    family that comes again after another within a share, makes that share survey its own rows whole and be made
+    again; a family in two shares makes the catalog be surveyed whole, and the shares made again: the same feeds
+    and findings."""
     from feedsync import lookahead
     from feedsync.channels.amazon.family import FamilySurvey
 
-    config_path, _ = _edited_catalog(tmp_path, _scatter if scattered else lambda records: None)
+    edit = partial(_scatter, across=scattered == "across") if scattered else lambda records: None
+    config_path, _ = _edited_catalog(tmp_path, edit)
     monkeypatch.setattr(lookahead, "HELD", held)
     reads: list[int] = []
     read = FamilySurvey.read
@@ -382,17 +384,17 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
 
     monkeypatch.setattr(FamilySurvey, "read", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
-    if held == 5000 and not scattered:
-        assert reads == [1]  # the run in one process's
-        assert events == [{"split": True, "shares": 2}]
-    else:
-        assert reads == [1, 1]
+    if held == 3:  # each share meets a family longer than it holds: each surveys its own rows whole (the first here)
+        assert reads == [1, 1]  # the run in one process's, the first share's
         why = "more than 3 variants of family 'G-000001' or after it"
-        if scattered:  # the second share finds it (the first share stops at its next family, if it is not done)
-            why = r"family 'G-\d+' comes again after another family"
-        assert events[0]["survey"] == "whole"
-        assert re.fullmatch(f"{why}|the families of another share are not one after another", events[0]["why"])
-        assert events[1] == {"split": True, "shares": 2}
+        assert events == [{"survey": "share", "share": 0, "why": why}, {"split": True, "shares": 2}]
+    elif scattered == "across":  # (the second share finds the family again: its first variants are the first's)
+        assert reads == [1, 1]  # the run in one process's, the catalog's
+        assert events[0] == {"survey": "whole", "why": "a family is in two shares"}
+        assert events[1]["split"]
+    else:  # within the second share, in its own process: this process reads nothing more
+        assert reads == [1]
+        assert events == [{"split": True, "shares": 2}]
     assert sum(d.code == "AMZ015" for d in serial.diagnostics) > 100
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -190,7 +191,16 @@ class SplitRead(Protocol):
 
 class Unsurveyed(Exception):
     """A survey made family by family as the rows are read (``FamilyFeed``) cannot answer as a read of the whole
-    catalog would (a family's variants do not all come one after another): the catalog is surveyed whole first."""
+    catalog would (a family's variants do not all come one after another): the catalog is surveyed whole first.
+    ``local``: a read of the rows read so far, whole, answers as the catalog would where none of their families is
+    elsewhere (a row split's share surveys its own rows whole, and the shares are checked for a family in two)."""
+
+    def __init__(self, why: str, *, local: bool = False) -> None:
+        super().__init__(why)
+        self.local = local
+
+    def __reduce__(self) -> tuple[Any, ...]:  # (a share's process hands it back pickled)
+        return (partial(Unsurveyed, local=self.local), self.args)
 
 
 class FamilyFeed(Protocol):

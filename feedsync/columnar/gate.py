@@ -479,8 +479,9 @@ class Gate:
             token = READ_RANGE.set(rest)  # (in the thread that reads it)
             try:
                 survey.told(quiet_read(self.config.source) if start < share.end else ())
-            except Unsurveyed:
-                _stop_shares()
+            except Unsurveyed as exc:
+                if not exc.local:
+                    _stop_shares()
                 raise
             finally:
                 READ_RANGE.reset(token)
@@ -645,7 +646,8 @@ class Gate:
         failed = self._unsurveyable
         if failed is not None:
             self._unsurveyed, self._unsurveyable = None, None
-            _stop_shares()
+            if not getattr(failed, "local", False):
+                _stop_shares()
             raise failed
 
     def close(self) -> None:

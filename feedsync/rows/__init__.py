@@ -6,7 +6,9 @@ the feeds (``stitch``): the feeds, findings and counts are byte for byte those o
 
 An encoder that surveys the catalog (Amazon with definitions: what each family differs by) is told each family by
 the share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not read before the shares. When a
-share's families do not come one after another, or a family is in two shares, the catalog is surveyed whole (the
+share's families do not come one after another (a family comes again after another), the share surveys its own rows
+whole and is made again (``share.work``: a real store's export may list a family's variants apart). When a family is
+in two shares (or a share's variant names another parent than its group), the catalog is surveyed whole (the
 shares' rows read apart, a process each: ``parts``; a family in two shares read again whole) and the shares are made
 again (in this process, in turn, when it made its own share a column at a time and there are at most
 ``TURN_MOST``: ``_in_turn``). State that spans rows is checked after the fact. A share whose records do not end
@@ -164,12 +166,15 @@ def run_split(
     encoders: Mapping[str, Encoder | None],
     observers: Mapping[str, Sequence[ItemObserver]],
     survey_whole: Callable[[], None] = lambda: None,
+    survey_share: Callable[[ByteRange, Callable[[], Any] | None], None] | None = None,
     columnar: Callable[[Source, bool], Any] | None = None,
 ) -> bool:
     """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
     made in one process: the observers are not only recorded ids, or the shares were not independent. An encoder
     that surveys the catalog a family ahead (``feedsync.lookahead``) is surveyed whole (``survey_whole``) and
-    the shares made again when a share's families were not one after another, or a family is in two shares.
+    the shares made again when a family is in two shares, or a share's families were not one after another where
+    its own rows surveyed whole (``survey_share``: the share's range and what reads its rows a column at a time, or
+    None) would not do.
     ``columnar``: opens a share's columnar gate (``columnar.gate.open_gate``), each share a column at a time where
     it can."""
     from feedsync.rows import share as worker
@@ -201,6 +206,7 @@ def run_split(
             encoders,
             recorded,
             columnar=columnar,
+            survey_share=survey_share,
         )
         worker.JOB = job
         worker.GATED = None  # (this run's gates alone: a process may run several)

@@ -6,19 +6,20 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from feedsync.accounting import MissingFields
-from feedsync.channels.base import Encoder, SurveyingEncoder
+from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report
 from feedsync.diagnostics.findings import Findings
 from feedsync.diagnostics.gate import Selection
+from feedsync.events import event
 from feedsync.faults import checkpoint
 from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.idset import IdSet
@@ -207,6 +208,9 @@ class Job:
     columnar: Callable[[Source, bool], Any] | None = None
     """Opens the columnar gate of a share's source (``columnar.gate.open_gate``: its feeds written or not; None: a
     share is made per row)."""
+    survey_share: Callable[[ByteRange, Callable[[], Iterable[Any]] | None], None] | None = None
+    """Surveys a share's own rows whole, for the encoders that survey the catalog a family ahead (a column at a
+    time where the callable given reads them: ``Gate.families``)."""
 
 
 JOB: Job | None = None
@@ -218,9 +222,34 @@ makes its rows per row (``columnar.INHERITED``)."""
 
 def work(index: int, seed: Seed | None = None, point: str = "rows.share-written") -> Share:
     """Make share ``index`` (from the state ``seed``, when the shares before it change what it makes); ``point``:
-    the checkpoint passed once its document is written."""
+    the checkpoint passed once its document is written. Where its own rows cannot be surveyed a family ahead but
+    can be surveyed whole (``Unsurveyed.local``: a family of the share comes again after another), they are, and
+    the share is made again from the state before it (whether a family is in two shares is the row split's to
+    check: ``rows._families_across``)."""
+    from feedsync.rows.here import Saved
+
     job = JOB
     assert job is not None
+    inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
+    objects = [*job.compiled, *job.encoders.values(), job.source, inner, job.stream.findings]
+    saved = Saved.of(objects) if job.survey_share is not None else None
+    gates: list[Any] = []
+    try:
+        return _make(job, index, seed, point, gates)
+    except Unsurveyed as exc:
+        if not exc.local or saved is None or job.survey_share is None:
+            raise
+        why = str(exc)
+    saved.restore()
+    event("rows", survey="share", share=index, why=why)
+    share = job.shares[index]
+    share.read.clear()
+    job.survey_share(share, gates[0].families if gates and gates[0] is not None else None)
+    return _make(job, index, seed, point, [])
+
+
+def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any]) -> Share:
+    """``work``'s share made once (the gate it opened, or None, added to ``gates``)."""
     share = job.shares[index]
     READ_RANGE.set(share)
     report = Report(command=job.stream.report.command, channels={c.name: ChannelResult(c.name) for c in job.compiled})
@@ -243,6 +272,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     source = NonEmpty(inner if index == 0 else _Headless(inner, share.first_row))  # type: ignore[arg-type]
     observers: dict[str, Sequence[ItemObserver]] = {name: [ItemIds(report, name)] for name in job.recorded}
     gate = _gate(job, writes=out is not None)
+    gates.append(gate)
     stream.rows = gate
     try:
         stream.run(

@@ -1,10 +1,10 @@
 """The columnar gate inside each share of a row split (``rows.share._gate``): a catalog built or validated with its
 rows split over processes, each share's rows a column at a time, writes the feeds, findings and counts one process
 writes per row; an Amazon channel with definitions surveys each share at once, as the share would have told it family
-by family; a family in two shares, or one that comes back within a share, makes the run survey the catalog whole and
-make the shares again (their gates asking that survey); a share that an earlier share's state changes is made again
-from it, with its gate. Each run is made in a process of its own (``split_run``): the shares are forked before
-Polars is imported, as in a real run."""
+by family; a family in two shares makes the run survey the catalog whole and make the shares again (their gates
+asking that survey), one that comes back within a share makes that share survey its own rows whole; a share that
+an earlier share's state changes is made again from it, with its gate. Each run is made in a process of its own
+(``split_run``): the shares are forked before Polars is imported, as in a real run."""
 
 from __future__ import annotations
 
@@ -110,13 +110,19 @@ def test_a_family_in_two_shares_surveys_the_catalog_whole(tmp_path: Path) -> Non
     assert len(gated) == 6  # the first shares, each in its process, then all three again in this one
 
 
-def test_a_family_that_comes_back_within_a_share_surveys_the_catalog_whole(tmp_path: Path) -> None:
+def test_a_family_that_comes_back_within_a_share_surveys_the_share_whole(tmp_path: Path) -> None:
+    """A family whose variants come again after another family's within the first share: that share surveys its
+    own rows whole and is made again, with its gate (no family is in two shares: the catalog is not surveyed)."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
     rows = rows[:30] + rows[40:60] + rows[30:40] + rows[60:]  # a family's variants split by other families
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     events = split_run(tmp_path)
-    assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
+    surveyed = [e for e in events if e["event"] == "rows" and "survey" in e]
+    assert surveyed == [
+        {"event": "rows", "survey": "share", "share": 0, "why": "family 'G-7' comes again after another family"}
+    ]
+    assert len(_gated(events)) == 3 and _rows(events)["split"]  # (the first share's gate: its second one)
 
 
 def test_a_share_an_earlier_one_changes_is_made_again_with_its_gate(tmp_path: Path) -> None:
@@ -150,7 +156,8 @@ def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again(tmp_path: 
     """A share whose gate goes off at its first rows while the batches are made ahead of the reader, the second
     piece surveyed per row (a record Polars writes otherwise) up to a row that cannot be surveyed a family ahead (a
     variant naming another parent, a family that comes back): the reader raises that (the catalog is surveyed whole
-    and the shares made again) instead of making the rest per row of a survey told half of them."""
+    and the shares made again; for a family that comes back, the share's own rows) instead of making the rest per
+    row of a survey told half of them."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
     for index, row in enumerate(rows):
@@ -169,7 +176,8 @@ def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again(tmp_path: 
     lines[41] = ",".join(cells)
     (tmp_path / "products.csv").write_text("".join(lines), encoding="utf-8")
     events = split_run(tmp_path, jobs=2, judge=20, slow=0.3)
-    assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
+    surveyed = [e.get("survey") for e in events if e["event"] == "rows" and "survey" in e]
+    assert surveyed == ["whole"] if kind == "rekey" else surveyed == ["share"]  # (a family again: the share's own)
 
 
 def test_a_share_whose_gate_goes_off_surveys_the_rest_per_row(tmp_path: Path) -> None:

@@ -176,7 +176,7 @@ class FamilySurvey:
         state = self._scattered.get(group)
         if state is None and group in self._closed:  # a closed family again: scattered
             if self.ahead:
-                raise Unsurveyed(f"family {group!r} comes again after another family")
+                raise Unsurveyed(f"family {group!r} comes again after another family", local=True)
             state = self._recent.pop(group, None)
             if state is None:
                 self._lost.add(group)
