@@ -230,11 +230,11 @@ def _stream(
                     continue
                 if families is not None:
                     try:
-                        encoder.survey(families, None, channel, joined=joined)
+                        encoder.survey(families, None, channel, joined=joined, share=True)
                         continue
                     except Unread as exc:
                         event("columnar", survey=False, why=str(exc))
-                encoder.survey(catalog, None, channel, joined=joined)
+                encoder.survey(catalog, None, channel, joined=joined, share=True)
         finally:
             READ_RANGE.reset(token)
 

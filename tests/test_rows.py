@@ -398,6 +398,72 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
     assert sum(d.code == "AMZ015" for d in serial.diagnostics) > 100
 
 
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_share_made_again_from_a_seed_surveys_its_own_rows_from_the_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """A later share whose family comes again after another (it surveys its own rows whole) and that holds an id
+    of the first share (MDL008: it is made again from the first share's state, and surveys its rows again): the
+    seed's id sets and variant trackers, which the share grows, are as they were before its second making (found
+    by a review: every id of the share was told a duplicate)."""
+
+    def edit(records: list[dict[str, str]]) -> None:
+        _scatter(records)
+        records[350]["id"] = records[10]["id"]
+
+    config_path, _ = _edited_catalog(tmp_path, edit)
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
+    assert [d.code for d in serial.diagnostics].count("MDL008") == 1
+    assert events[-1].get("again") and events[0] == {"survey": "share", "share": 1, "why": events[0]["why"]}
+
+
+def test_a_variant_naming_another_parent_in_a_share_that_surveys_its_own_rows_surveys_the_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A share whose family comes again after another, and a variant of it naming a family of another share as its
+    parent (``amazon_group_id``): the share's own rows cannot answer for that family, so the catalog is surveyed
+    whole (found by a review: the variant's AMZ015 findings were lost)."""
+
+    def edit(records: list[dict[str, str]]) -> None:
+        _scatter(records)
+        target = records[6]["group_id"]
+        for index, record in enumerate(records):
+            record["amazon_group_id"] = target if index == 360 else ""
+
+    config_path, _ = _edited_catalog(tmp_path, edit)
+    _, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
+    assert any(e.get("survey") == "whole" for e in events), events
+
+
+def test_a_later_share_that_surveys_its_own_rows_after_the_stitch_read_its_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stitch begun ahead follows a later share's documents as its process writes them; a share that surveys its
+    own rows whole removes its first documents and writes them again: the stitch begun ahead stops, and the feeds
+    are stitched after the merge (found by a review: the run failed, 'not the document its share's process wrote').
+    The share's process waits where its survey finds the family again, so that the stitch has begun reading its
+    first documents."""
+    import os
+    import time
+
+    from feedsync.channels.amazon.family import FamilySurvey
+    from feedsync.channels.base import Unsurveyed
+
+    parent, add = os.getpid(), FamilySurvey.add
+
+    def slow(survey: FamilySurvey, product: Any) -> None:
+        try:
+            add(survey, product)
+        except Unsurveyed as exc:
+            if exc.local and os.getpid() != parent:
+                time.sleep(1.5)
+            raise
+
+    monkeypatch.setattr(FamilySurvey, "add", slow)
+    config_path, _ = _edited_catalog(tmp_path, _scatter)
+    build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
+
+
 def test_a_split_build_prints_the_lines_one_process_prints(tmp_path: Path) -> None:
     """The shares render their findings' lines as they spill them (on every core); printed, they are the lines of
     the build in one process, in order, and so is the rest of what it says."""

@@ -227,12 +227,14 @@ class SurveyingEncoder(Protocol):
         *,
         joined: bool,
         ahead: bool = False,
+        share: bool = False,
     ) -> None:
         """Read ``catalog()`` (once, or again when what it needs of a family is not kept); its ``parts`` apart,
         when it has them. ``channel``: the compiled channel it encodes for; ``joined``: supplements join the
         products (their fields may differ from the catalog's). ``ahead``: read nothing now; the stream tells each
         family as it reads it (``family_feed``), and a catalog that is not one family after another is surveyed
-        whole again (``Unsurveyed``)."""
+        whole again (``Unsurveyed``). ``share``: ``catalog()`` is a row split's share: ``Unsurveyed`` (not
+        ``local``) where only the whole catalog answers for what it read (a variant naming another parent)."""
 
     def family_feed(self) -> FamilyFeed | None:
         """The survey the stream tells each family before encoding it, or None (the catalog was surveyed whole)."""

@@ -221,6 +221,8 @@ def run_split(
             try:
                 with _stop(ahead), _polars_threads(len(shares)):
                     made = _make_all(len(shares), early, stitching)
+                if not isinstance(made, str) and any(share.surveyed for share in made[1:]):
+                    early = _stopped(early)  # (stopped by ``_make_all``: the stitch is made after the merge)
                 whole = _families_across(made) if ahead and not isinstance(made, str) else None
             except Unsurveyed as exc:
                 whole = str(exc)
@@ -304,6 +306,8 @@ def _make_all(count: int, early: Ahead | None = None, stitching: tuple[Any, ...]
             share = process.result()
             if isinstance(share, str):
                 return share
+            if early is not None and share.surveyed:  # its first documents, which the stitch read, were removed:
+                early = _stopped(early)  # the stitch is made after the merge (the caller finds it surveyed too)
             if early is not None:
                 early.final(index)
             made.append(share)

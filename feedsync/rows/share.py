@@ -103,6 +103,9 @@ class Share:
     last_row: int | None
     ignores: dict[str, Selection]
     """The findings each product of the share ignores (its ``feedsync_ignore`` column)."""
+    surveyed: bool = False
+    """It surveyed its own rows whole and was made again (its first documents were removed: a stitch begun ahead
+    of it reads them no more)."""
 
     def settle(self) -> None:
         """Let go of what only the check across shares needs (the ids read, the trackers, the sets the channels
@@ -233,6 +236,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
     objects = [*job.compiled, *job.encoders.values(), job.source, inner, job.stream.findings]
     saved = Saved.of(objects) if job.survey_share is not None else None
+    seeded = _kept(seed) if saved is not None and seed is not None else None
     gates: list[Any] = []
     try:
         return _make(job, index, seed, point, gates)
@@ -241,11 +245,39 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
             raise
         why = str(exc)
     saved.restore()
+    if seeded is not None:
+        seeded()
     event("rows", survey="share", share=index, why=why)
     share = job.shares[index]
     share.read.clear()
-    job.survey_share(share, gates[0].families if gates and gates[0] is not None else None)
-    return _make(job, index, seed, point, [])
+    try:
+        job.survey_share(share, gates[0].families if gates and gates[0] is not None else None)
+    except Unsurveyed:
+        from feedsync import lookahead
+
+        if lookahead.STOP is not None:  # only the catalog surveyed whole answers: the other shares stop
+            lookahead.STOP.set()
+        raise
+    made = _make(job, index, seed, point, [])
+    made.surveyed = True
+    return made
+
+
+def _kept(seed: Seed) -> Callable[[], None]:
+    """What puts back, in place, what a share made from ``seed`` grows of it (its id sets and variant trackers'
+    variants are the share's own: a share made again is found against them by the row split)."""
+    ids = [held.copy() for held in seed.ids]
+    seen = {name: dict(held[1]) for name, held in seed.trackers.items()}
+
+    def put_back() -> None:
+        for held, copy in zip(seed.ids, ids, strict=True):
+            held.clear()
+            held.update(copy)
+        for name, copy in seen.items():
+            seed.trackers[name][1].clear()
+            seed.trackers[name][1].update(copy)
+
+    return put_back
 
 
 def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any]) -> Share:

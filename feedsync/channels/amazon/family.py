@@ -141,6 +141,11 @@ class FamilySurvey:
             self._rekeyed = self._rekeyed or survey._rekeyed
         return again
 
+    @property
+    def rekeyed(self) -> bool:
+        """Whether a variant read names another parent than its group's (a family key column filled)."""
+        return self._rekeyed
+
     def __getstate__(self) -> dict[str, Any]:  # a part's survey comes back from its process
         return {name: value for name, value in self.__dict__.items() if name != "_lock"}
 

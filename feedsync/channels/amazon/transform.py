@@ -32,7 +32,7 @@ from feedsync.channels.amazon.spec import (
     AmazonSettings,
 )
 from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
-from feedsync.channels.base import ChannelItem, FamilyFeed, SplitRead
+from feedsync.channels.base import ChannelItem, FamilyFeed, SplitRead, Unsurveyed
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 from feedsync.formats.json_listings import PlainMessage, plain_scalar
@@ -216,10 +216,13 @@ class AmazonEncoder:
         *,
         joined: bool,
         ahead: bool = False,
+        share: bool = False,
     ) -> None:
         survey = FamilySurvey(None if joined else family_keys(channel), ahead=ahead)
         if not ahead:
             survey.read(catalog, parts)
+            if share and survey.rekeyed:  # another share may hold the family it names
+                raise Unsurveyed("a variant of the share may have another parent than its group's")
         self._survey = survey
 
     def survey_batches(self) -> FamilySurvey:
