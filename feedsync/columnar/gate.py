@@ -50,7 +50,7 @@ from feedsync.diagnostics.diagnostic import located
 from feedsync.events import event
 from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for, quiet_read
-from feedsync.sources.tabular import READ_RANGE, ByteRange, lone_crs
+from feedsync.sources.tabular import READ_RANGE, ByteRange, TakenLines, lone_crs
 
 if TYPE_CHECKING:
     from feedsync.channels.compiled import CompiledChannel
@@ -190,9 +190,9 @@ class _Batch:
     count: int
     """Its lines, as the reader splits them (at a LF, CRLF or lone CR)."""
     texts: list[str | None] | None
-    """Where the piece has a line per record: each row's line, with its end, where it is the line Polars writes of
-    the row's cells (the csv reader reads such a line into those cells): the gate takes it before the reader reads
-    it (``line``). None: records over several lines, blank lines."""
+    """Where the piece's lines are its records' (``_records``): each row's first line, with its end, where the
+    row's lines are the ones Polars writes of its cells (the csv reader reads such lines into those cells): the gate
+    takes the row before the reader reads it (``line``). None: blank lines, a CR no line feed follows."""
     cells: dict[str, int]
     """The rows without a line of ``texts``, by their cells joined: the gate finds them once the reader read them."""
     whole: list[bool]
@@ -211,6 +211,11 @@ class _Batch:
     """Per channel: the row's GTIN where the channel's rules find that alone in it (``Items.refused``), else None."""
     taken: bytearray
     """Per row: the gate took it (its family's later rows compare with the first one's)."""
+    more: dict[int, list[str]] = field(default_factory=dict)
+    """The further lines of each row of ``texts`` over several lines (a cell holds a line feed)."""
+    rows_at: list[int] | None = None
+    """Per line of the piece, the row it begins (-1: a further line of one), where a row is over several lines
+    (None: each line is a row)."""
 
 
 def _unread(first: int, count: int) -> _Batch:
@@ -416,7 +421,9 @@ class Gate:
             return ()
         texts, whole = batch.texts, batch.whole
         at = number - batch.first
-        if texts[at] != text:
+        if batch.rows_at is not None:
+            at = batch.rows_at[at]
+        if at < 0 or texts[at] != text:
             return ()  # the reader reads it into cells: ``skip`` looks for it by them
         if not (whole[at] and self._replay(batch, at, row)):
             self._flush()
@@ -426,9 +433,13 @@ class Gate:
         replay = self._replay
         while end < rows and whole[end] and texts[end] is not None and replay(batch, end, row + end - at):
             end += 1
-        self._line = number + end - at
+        taken: list[str] = texts[at:end]  # type: ignore[assignment]  # each one is a text
+        more = batch.more
+        if more:  # rows over several lines: each one's lines
+            taken = [line for index in range(at, end) for line in (texts[index], *more.get(index, ()))]  # type: ignore[misc]
+        self._line = number + len(taken)
         self.source.stats.rows += end - at  # as the reader counts the rows it reads
-        return texts[at:end]  # type: ignore[return-value]  # each one is a text
+        return taken if len(taken) == end - at else TakenLines(taken, end - at)
 
     def skip(self, row: int, cells: list[str]) -> bool:
         """Make the row the reader read from the batch it starts in when its cells are a row there and it is whole
@@ -794,7 +805,7 @@ class Gate:
                 if self._unsurveyed is not None:
                     self._survey_rest(at)
                 return _unread(first, count)  # a piece the columnar side cannot read as CSV: made per row
-            texts = _texts(data, frame, lone)
+            texts, more, rows_at = _texts(data, frame, lone)
             frame = raw = frame.rename(dict(zip(frame.columns, targets, strict=True)))
             given = [text is not None for text in texts] if texts is not None else [False] * frame.height
             frame = frame.with_columns(__given=pl.Series(given, dtype=pl.Boolean))
@@ -814,7 +825,9 @@ class Gate:
             parts = [frame.select(picked)]
             parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
             joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
-            return self._lists(first, count, texts, joined, made)
+            batch = self._lists(first, count, texts, joined, made)
+            batch.more, batch.rows_at = more, rows_at
+            return batch
 
         return make
 
@@ -925,7 +938,7 @@ whole, as a family told again)."""
 def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]:
     """``data`` (its ``frame``) without the records of the family it ends with (the last group id a row has, as the
     reader reads it, with the rows of no group among and after its rows), and those records' bytes (the frame None:
-    the piece is one family); unchanged where no row has a group or its records are not each a line."""
+    the piece is one family); unchanged where no row has a group or its lines are not its records'."""
     import polars as pl
 
     from feedsync.columnar.read import family_tail
@@ -933,62 +946,112 @@ def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]
 
     groups = frame.select(stripped(pl.col(group)))[group]  # as the reader reads a group id
     tail = family_tail(groups, among=True)
-    if not tail or not data.endswith(b"\n") or data.count(b"\n") != frame.height:
+    if not tail or not data.endswith(b"\n"):
+        return data, frame, b""
+    lines = data.count(b"\n")
+    spans = _spans(frame) if lines != frame.height else None
+    if lines != frame.height and (spans is None or sum(spans) != lines):
         return data, frame, b""
     if tail == frame.height:
         return (data, frame, b"") if len(data) >= _CARRIED * CHUNK else (b"", None, data)
     cut = len(data) - 1
-    for _ in range(tail):
+    for _ in range(tail if spans is None else sum(spans[frame.height - tail :])):
         cut = data.rfind(b"\n", 0, cut)
     return data[: cut + 1], frame.head(frame.height - tail), data[cut + 1 :]
 
 
-def _texts(data: bytes, frame: Any, lone: int) -> list[str | None] | None:
-    """Each row's record as the line the reader is offered (``line``), where the piece has a line per record and
-    the line is the one Polars writes of the row's cells, quoting only where a cell needs it (the csv reader reads
-    such a line into those cells); None elsewhere. ``lone``: the piece's lone CRs (``lone_crs``)."""
-    found = _lines(data, frame, lone)
+def _texts(
+    data: bytes, frame: Any, lone: int
+) -> tuple[list[str | None] | None, dict[int, list[str]], list[int] | None]:
+    """Each row's first line as the reader is offered it (``line``), where the row's lines are the ones Polars writes
+    of its cells, quoting only where a cell needs it (the csv reader reads such lines into those cells), else None
+    (None for all: the piece's lines are not its records'); the further lines of the rows over several lines; and
+    per line of the piece the row it begins (-1: a further line), where a row is over several lines (else None).
+    ``lone``: the piece's lone CRs (``lone_crs``)."""
+    found = _records(data, frame, lone)
     if found is None:
-        return None
-    lines, ended, made = found
-    if made is None:
-        texts: list[str | None] = [line.decode("utf-8") + "\n" for line in lines]
-    else:
-        texts = [line.decode("utf-8") + "\n" if line == same else None for line, same in zip(lines, made, strict=False)]
-    if not ended and texts[-1] is not None:  # the file's last line, without an end
-        texts[-1] = texts[-1][:-1]
-    return texts
+        return None, {}, None
+    lines, ended, same, spans = found
+    end = "\n"
+    texts: list[str | None]
+    if spans is None:
+        texts = [line.decode("utf-8") + end if same is None or same[at] else None for at, line in enumerate(lines)]
+        if not ended and texts[-1] is not None:  # the file's last line, without an end
+            texts[-1] = texts[-1][:-1]
+        return texts, {}, None
+    texts, more, rows_at, at = [], {}, [], 0
+    for row, span in enumerate(spans):
+        rows_at += [row, *([-1] * (span - 1))]
+        if same is None or same[row]:
+            record = [line.decode("utf-8") + end for line in lines[at : at + span]]
+            texts.append(record[0])
+            if span > 1:
+                more[row] = record[1:]
+        else:
+            texts.append(None)
+        at += span
+    if not ended:  # the file's last line, without an end
+        last = len(spans) - 1
+        if texts[last] is not None:
+            record = more.get(last)
+            if record:
+                record[-1] = record[-1][:-1]
+            else:
+                texts[last] = texts[last][:-1]  # type: ignore[index]
+    return texts, more, rows_at
 
 
 def lines_alike(data: bytes, frame: Any) -> bool:
     """Whether every row of the piece has a text (``_texts``), without making them."""
-    found = _lines(data, frame, lone_crs(data))
+    found = _records(data, frame, lone_crs(data))
     if found is None:
         return False
-    lines, _, made = found
-    return made is None or all(line == same for line, same in zip(lines, made, strict=False))
+    same = found[2]
+    return same is None or all(same)
 
 
-def _lone(data: bytes, crlf: bool, lone: int) -> bool:
-    """Whether ``data`` (of ``lone`` lone CRs: ``lone_crs``) holds a CR that does not end a line: where its lines end
-    with CRLF (``crlf``), one that no line feed follows; elsewhere any CR."""
-    return b"\r" in data and (not crlf or lone > 0)
+def _spans(frame: Any) -> list[int] | None:
+    """The lines each row of ``frame`` is written over: one, and one more for each line feed its cells hold (None:
+    the frame's columns are not all texts)."""
+    import polars as pl
+
+    if not all(dtype == pl.String for dtype in frame.dtypes):
+        return None
+    feeds = [pl.col(name).str.count_matches("\n", literal=True) for name in frame.columns]
+    counted = frame.select(pl.sum_horizontal(feeds).fill_null(0).alias("feeds"))["feeds"]
+    return [count + 1 for count in counted.to_list()]
 
 
-def _lines(data: bytes, frame: Any, lone: int) -> tuple[list[bytes], bool, list[bytes] | None] | None:
-    """The piece's lines (a line per row, else None: records over several lines, blank lines, mixed or lone CRs),
-    whether it ends with a line end, and the lines Polars writes of the rows' cells where they are not the piece
-    (None: they are). ``lone``: the piece's lone CRs (``lone_crs``, which the piece's reader counted)."""
+def _records(
+    data: bytes, frame: Any, lone: int
+) -> tuple[list[bytes], bool, list[bool] | None, list[int] | None] | None:
+    """The piece's lines where they are its records' (a record is over one line, and one more for each line feed its
+    cells hold; else None: blank lines, a CR no line feed follows), whether it ends with a line end, per row whether its
+    lines are the ones Polars writes of its cells (None: all are), and the lines of each row where a row is over
+    several lines (None: each is over one). ``lone``: the piece's lone CRs (``lone_crs``, which the piece's reader
+    counted)."""
     lines = data.split(b"\n")
     ended = not lines[-1]
     if ended:
         lines.pop()
-    crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
-    if len(lines) != frame.height or _lone(data, crlf, lone):
+    if lone:  # a CR no line feed follows ends a line for the reader, not here
         return None
+    crlf = data.endswith(b"\r\n") or (not ended and b"\r\n" in data)
+    spans = None
+    if len(lines) != frame.height:
+        spans = _spans(frame)
+        if spans is None or sum(spans) != len(lines):
+            return None
     written = io.BytesIO()
     frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")
     canonical = written.getvalue()
     if canonical == (data if ended else data + (b"\r\n" if crlf else b"\n")):
-        return lines, ended, None
-    return lines, ended, canonical.split(b"\n")
+        return lines, ended, None, spans
+    made = canonical.split(b"\n")
+    if spans is None:
+        return lines, ended, [line == other for line, other in zip(lines, made, strict=False)], None
+    same, at = [], 0
+    for span in spans:
+        same.append(lines[at : at + span] == made[at : at + span])
+        at += span
+    return lines, ended, same, spans

@@ -287,7 +287,18 @@ LineOffer = Callable[[str, int], Sequence[str]]
 """Offered each raw line of a table's records before the csv reader reads it, with the row number of the record it
 starts (0 for a further line of a record over several lines). For a line that starts a record, the lines it takes,
 this one first, each a record of its own (a row cache replayed the record it made last time, the columnar gate a run
-of records it made): the reader never sees them. Empty: the reader reads the line."""
+of records it made), or the lines of fewer records (``TakenLines``): the reader never sees them. Empty: the reader
+reads the line."""
+
+
+class TakenLines(list[str]):
+    """The lines an offer took that are the lines of fewer records (``records``: some are over several lines)."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, lines: list[str], records: int) -> None:
+        super().__init__(lines)
+        self.records = records
 
 
 class _Changed(Exception):
@@ -380,7 +391,7 @@ def _recorded(lines: Iterable[str], seen: list[str], taken: _Taken) -> Iterator[
                     count = len(took)
                     if count > 1 and list(islice(lines, count - 1)) != took[1:]:
                         raise _Changed
-                    taken.row += count
+                    taken.row += took.records if type(took) is TakenLines else count
                     taken.lines += count
                     continue
         seen.append(line)

@@ -435,6 +435,45 @@ def test_a_catalog_few_of_whose_rows_are_whole_is_made_per_row_after_its_first_r
     )
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+@pytest.mark.parametrize("ended", [True, False])
+def test_records_over_several_lines_are_taken_before_the_reader_reads_them(
+    tmp_path: Path, end: str, ended: bool
+) -> None:
+    """Values that hold line feeds (a store's HTML descriptions): a record over several lines, each the one Polars
+    writes of its cells, is taken before the reader reads it, its lines skipped unread; the same outputs, with CRLF
+    line ends too, and a last record without its line end."""
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 200)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        if number % 3:
+            row["description"] = "<p>Soft</p>\n<ul>\n<li>Warm, light</li>\n</ul>"
+    path = tmp_path / "products.csv"
+    write_catalog(path, rows)
+    text = path.read_text(encoding="utf-8").replace("\n", end)
+    path.write_text(text if ended else text.removesuffix(end), encoding="utf-8", newline="")
+    report, replayed = same(tmp_path)
+    assert report.variants == 200 and replayed >= 190, replayed  # (each record over four lines: none before)
+    assert _skipped(tmp_path) >= 190
+
+
+def _skipped(directory: Path) -> int:
+    """The records the gate of a build of ``directory``'s catalog took before the reader read them."""
+    took: list[int] = []
+    line = gate_module.Gate.line
+
+    def counted(self: gate_module.Gate, text: str, row: int) -> Any:
+        lines = line(self, text, row)
+        took.append(getattr(lines, "records", len(lines)))
+        return lines
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module.Gate, "line", counted)
+        build(directory / "feedsync.yaml", directory / "counted", columnar=True)
+    return sum(took)
+
+
 def test_the_catalog_s_own_columns_are_read_alike(tmp_path: Path) -> None:
     """Columns the model does not name: a template reads them (``attributes.season``, which fails the field where a
     row lacks it, and ``attributes.get``), two products share a SKU (MDL012), a row asks to ignore a finding, a row

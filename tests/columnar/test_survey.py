@@ -71,13 +71,31 @@ def test_the_survey_a_column_at_a_time_answers_as_the_per_row_read(tmp_path: Pat
 
 
 def test_a_catalog_the_columns_read_otherwise_is_unread(tmp_path: Path) -> None:
-    """A value over two lines: the csv reader's record is not a line the reader is offered."""
+    """A cell quoted that needs no quotes: the csv reader's record is not the one Polars writes of its cells."""
     _config(tmp_path)
     rows = family_rows(random.Random(3).choice, 20)
-    rows[7]["title"] = "Line one\nline two"
     write_catalog(tmp_path / "products.csv", rows)
+    lines = (tmp_path / "products.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    cells = lines[8].split(",")
+    cells[1] = f'"{cells[1]}"'
+    lines[8] = ",".join(cells)
+    (tmp_path / "products.csv").write_text("".join(lines), encoding="utf-8")
     _, columns, _ = _surveys(tmp_path)
     assert columns is None
+
+
+def test_values_over_several_lines_are_read_a_column_at_a_time(tmp_path: Path) -> None:
+    """A record whose values hold line feeds is over several lines, each the one Polars writes: the survey reads it
+    from the columns, and answers as the per-row read does."""
+    _config(tmp_path)
+    rows = family_rows(random.Random(3).choice, 40)
+    for index in (0, 7, 8, 21, 39):
+        rows[index]["title"] = "Line one\nline two\n"
+    write_catalog(tmp_path / "products.csv", rows)
+    per_row, columns, groups = _surveys(tmp_path)
+    assert columns is not None and groups
+    for group in [*sorted(groups), "NOT-A-GROUP", None]:
+        assert columns.answer(group) == per_row.answer(group), group
 
 
 def test_the_answers_are_not_vacuous(tmp_path: Path) -> None:
