@@ -1045,13 +1045,36 @@ def _records(
     written = io.BytesIO()
     frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")
     canonical = written.getvalue()
-    if canonical == (data if ended else data + (b"\r\n" if crlf else b"\n")):
-        return lines, ended, None, spans
-    made = canonical.split(b"\n")
+    whole = canonical == (data if ended else data + (b"\r\n" if crlf else b"\n"))
     if spans is None:
+        if whole:
+            return lines, ended, None, None
+        made = canonical.split(b"\n")
         return lines, ended, [line == other for line, other in zip(lines, made, strict=False)], None
-    same, at = [], 0
-    for span in spans:
-        same.append(lines[at : at + span] == made[at : at + span])
-        at += span
-    return lines, ended, same, spans
+    if whole:
+        same = None
+    else:
+        made = canonical.split(b"\n")
+        same, at = [], 0
+        for span in spans:
+            same.append(lines[at : at + span] == made[at : at + span])
+            at += span
+    return lines, ended, _strays(frame, spans, same), spans
+
+
+def _strays(frame: Any, spans: list[int], same: list[bool] | None) -> list[bool] | None:
+    """``same`` without the rows over several lines that the reader leaves out as a quote left open (a line of a
+    cell that looks like a row of its own: ``tabular.stray_lines``, asked only of the rows whose cells hold as many
+    commas as such a line)."""
+    import polars as pl
+
+    from feedsync.sources.tabular import stray_lines
+
+    width = frame.width
+    many = pl.any_horizontal([pl.col(name).str.count_matches(",", literal=True) >= width - 1 for name in frame.columns])
+    suspects = frame.select(many.fill_null(False).alias("many"))["many"].to_list()
+    for row, (span, suspect) in enumerate(zip(spans, suspects, strict=True)):
+        if span > 1 and suspect and stray_lines((cell or "" for cell in frame.row(row)), ",", width):
+            same = [True] * len(spans) if same is None else same
+            same[row] = False
+    return same

@@ -463,6 +463,18 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
         raise SourceError(f"{path}:{taken.row + 1}: the file changed while it was read") from None
 
 
+def stray_lines(cells: Iterable[str], sep: str, width: int) -> int:
+    """The lines of a record's cells after their first that look like rows of their own (as many delimiters as a
+    header of ``width`` columns, no quotes): a record over several lines that takes any in is a quote left open."""
+    return sum(
+        1
+        for cell in cells
+        if "\n" in cell or "\r" in cell
+        for part in cell.splitlines()[1:]
+        if part.count(sep) == width - 1 and '"' not in part
+    )
+
+
 def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
     """Whether a record over several lines is a quote left open until a later row rather than a value with line
     breaks: a quote in it is followed by more text (so it closes nothing), or it takes in lines that look like rows
@@ -473,13 +485,7 @@ def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
     except csv.Error:
         reason = "a quote in it is followed by more text, so it was not closed where the value ends"
     else:
-        taken = sum(
-            1
-            for cell in cells
-            if "\n" in cell or "\r" in cell
-            for part in cell.splitlines()[1:]
-            if part.count(lines.sep) == lines.width - 1 and '"' not in part
-        )
+        taken = stray_lines(cells, lines.sep, lines.width)
         if not taken:
             return False
         reason = f"it takes in {taken} line(s) that look like rows of their own"

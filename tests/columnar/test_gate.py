@@ -458,6 +458,21 @@ def test_records_over_several_lines_are_taken_before_the_reader_reads_them(
     assert _skipped(tmp_path) >= 190
 
 
+def test_a_record_taking_in_a_line_like_a_row_of_its_own_is_left_to_the_reader(tmp_path: Path) -> None:
+    """A value over several lines one of whose later lines has as many commas as the header and no quote: the reader
+    leaves the record out as a quote left open (SRC010), and the gate, which would write its lines back as they
+    are, does not take it (found by a review: the gate took it and wrote its item)."""
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 30)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        row["description"] = "Soft\nwarm" if number % 2 else "Sizes:\n" + ", ".join(["XS"] * (len(HEADER) + 2))
+    rows[7]["description"] = "Sizes:\n" + ",".join(["XS"] * len(HEADER))  # a line of as many cells as the header
+    write_catalog(tmp_path / "products.csv", rows)
+    report, replayed = same(tmp_path)
+    assert [d.code for d in report.diagnostics].count("SRC010") == 1 and replayed >= 25, replayed
+
+
 def _skipped(directory: Path) -> int:
     """The records the gate of a build of ``directory``'s catalog took before the reader read them."""
     took: list[int] = []

@@ -84,6 +84,18 @@ def test_a_catalog_the_columns_read_otherwise_is_unread(tmp_path: Path) -> None:
     assert columns is None
 
 
+def test_a_record_the_reader_leaves_out_is_unread(tmp_path: Path) -> None:
+    """A value over several lines with a line like a row of its own (as many commas as the header, no quote): the
+    reader leaves the record out (SRC010), so the columns, which hold it, do not survey the catalog (found by a
+    review: a family's theme was chosen with the row)."""
+    _config(tmp_path)
+    rows = family_rows(random.Random(3).choice, 20)
+    rows[7]["title"] = "Line one\n" + ",".join(["x"] * len(HEADER))
+    write_catalog(tmp_path / "products.csv", rows)
+    _, columns, _ = _surveys(tmp_path)
+    assert columns is None
+
+
 def test_values_over_several_lines_are_read_a_column_at_a_time(tmp_path: Path) -> None:
     """A record whose values hold line feeds is over several lines, each the one Polars writes: the survey reads it
     from the columns, and answers as the per-row read does."""
