@@ -211,11 +211,16 @@ def _stream(
     def catalog() -> Iterable[Product]:
         return quiet_read(config.source)
 
-    def survey_whole() -> None:  # what each share surveyed a family ahead did not hold (``feedsync.lookahead``)
+    def ahead() -> Iterator[tuple[CompiledChannel, SurveyingEncoder]]:
+        """The channels whose encoders survey the catalog a family ahead (``feedsync.lookahead``)."""
         for channel in compiled:
             encoder = encoders[channel.name]
             if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
-                encoder.survey(catalog, parts, channel, joined=joined)
+                yield channel, encoder
+
+    def survey_whole() -> None:  # what each share surveyed a family ahead did not hold
+        for channel, encoder in list(ahead()):
+            encoder.survey(catalog, parts, channel, joined=joined)
 
     def survey_share(share: ByteRange, families: Callable[[], Iterable[Any]] | None) -> None:
         """The share's own rows surveyed whole (a column at a time where ``families`` reads them), where a share's
@@ -224,10 +229,7 @@ def _stream(
 
         token = READ_RANGE.set(replace(share, read=[]))  # (the share's own record of its rows stays its own)
         try:
-            for channel in compiled:
-                encoder = encoders[channel.name]
-                if not (isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None):
-                    continue
+            for channel, encoder in list(ahead()):
                 if families is not None:
                     try:
                         encoder.survey(families, None, channel, joined=joined, share=True)

@@ -40,6 +40,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,12 +80,12 @@ SHARE_WORKERS = 1
 """Batches made at once, and ahead of the reader, in a share of a row split: its processes keep the cores busy, and
 a batch more would only hold memory (each holds a few hundred megabytes of columns while it is made)."""
 JUDGE = 2000
+"""When fewer than ``WORTH`` of the first this many rows are whole, the run is made per row from there (the columns
+of a catalog whose rows need the per-row engine only cost time and memory)."""
 WORTH = 0.25
 """The share of the first ``JUDGE`` rows that must be whole for the gate to stay on: a row made per row costs about
 seven times a row taken (about 400 against 60 µs of CPU on a catalog of real stores' rows), so the columns pay off
 from about a sixth of the rows taken; a quarter leaves room for the rows the replay leaves to the per-row engine."""
-"""When fewer than half of the first this many rows are whole, the run is made per row from there (the columns of a
-catalog whose rows need the per-row engine only cost time and memory)."""
 _UNTOLD: Any = object()
 """A refused item's finding the run drops (``Gate._refusal``)."""
 _KEY = ("color", "size", "material", "pattern", "gender", "age_group")
@@ -948,10 +949,11 @@ def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]
     tail = family_tail(groups, among=True)
     if not tail or not data.endswith(b"\n"):
         return data, frame, b""
-    lines = data.count(b"\n")
-    spans = _spans(frame) if lines != frame.height else None
-    if lines != frame.height and (spans is None or sum(spans) != lines):
-        return data, frame, b""
+    lines, spans = data.count(b"\n"), None
+    if lines != frame.height:
+        spans = _spans(frame)
+        if spans is None or sum(spans) != lines:
+            return data, frame, b""
     if tail == frame.height:
         return (data, frame, b"") if len(data) >= _CARRIED * CHUNK else (b"", None, data)
     cut = len(data) - 1
@@ -972,32 +974,28 @@ def _texts(
     if found is None:
         return None, {}, None
     lines, ended, same, spans = found
-    end = "\n"
     texts: list[str | None]
+    more: dict[int, list[str]] = {}
+    rows_at = None
     if spans is None:
-        texts = [line.decode("utf-8") + end if same is None or same[at] else None for at, line in enumerate(lines)]
-        if not ended and texts[-1] is not None:  # the file's last line, without an end
-            texts[-1] = texts[-1][:-1]
-        return texts, {}, None
-    texts, more, rows_at, at = [], {}, [], 0
-    for row, span in enumerate(spans):
-        rows_at += [row, *([-1] * (span - 1))]
-        if same is None or same[row]:
-            record = [line.decode("utf-8") + end for line in lines[at : at + span]]
-            texts.append(record[0])
-            if span > 1:
+        texts = [line.decode("utf-8") + "\n" if same is None or same[at] else None for at, line in enumerate(lines)]
+    else:
+        texts, rows_at, at = [], [], 0
+        for row, span in enumerate(spans):
+            rows_at += [row, *([-1] * (span - 1))]
+            record = (
+                [line.decode("utf-8") + "\n" for line in lines[at : at + span]] if same is None or same[row] else None
+            )
+            texts.append(record[0] if record else None)
+            if record and span > 1:
                 more[row] = record[1:]
+            at += span
+    last = len(texts) - 1
+    if not ended and texts[last] is not None:  # the file's last line, without an end
+        if last in more:
+            more[last][-1] = more[last][-1][:-1]
         else:
-            texts.append(None)
-        at += span
-    if not ended:  # the file's last line, without an end
-        last = len(spans) - 1
-        if texts[last] is not None:
-            record = more.get(last)
-            if record:
-                record[-1] = record[-1][:-1]
-            else:
-                texts[last] = texts[last][:-1]  # type: ignore[index]
+            texts[last] = texts[last][:-1]  # type: ignore[index]
     return texts, more, rows_at
 
 
@@ -1045,21 +1043,15 @@ def _records(
     written = io.BytesIO()
     frame.write_csv(written, include_header=False, quote_style="necessary", line_terminator="\r\n" if crlf else "\n")
     canonical = written.getvalue()
-    whole = canonical == (data if ended else data + (b"\r\n" if crlf else b"\n"))
-    if spans is None:
-        if whole:
-            return lines, ended, None, None
+    same = None
+    if canonical != (data if ended else data + (b"\r\n" if crlf else b"\n")):
         made = canonical.split(b"\n")
-        return lines, ended, [line == other for line, other in zip(lines, made, strict=False)], None
-    if whole:
-        same = None
-    else:
-        made = canonical.split(b"\n")
-        same, at = [], 0
-        for span in spans:
-            same.append(lines[at : at + span] == made[at : at + span])
-            at += span
-    return lines, ended, _strays(frame, spans, same), spans
+        if spans is None:
+            same = [line == other for line, other in zip(lines, made, strict=False)]
+        else:
+            starts = list(accumulate(spans, initial=0))
+            same = [lines[a:b] == made[a:b] for a, b in pairwise(starts)]
+    return lines, ended, same if spans is None else _strays(frame, spans, same), spans
 
 
 def _strays(frame: Any, spans: list[int], same: list[bool] | None) -> list[bool] | None:

@@ -339,9 +339,7 @@ class Replay:
                 family = encoder._families.get(parent)
                 if first is None or not taken[first] or family is None or family[0] != rows.skus[first]:
                     return None
-                differs = rows.differs[at]
-                named = differs.split(",") if differs is not None else ()
-                notes = [differs_note(name, sku, parent, family[0]) for name in family[1] if name in named]
+                notes = [differs_note(name, sku, parent, family[0]) for name in _differing(rows, at, family[1])]
             properties = encoder._checker.properties(product_type) or {}
             notes.insert(0, unmapped_note(parent, product_type, unmapped.split(","), properties))
             if not all(keeps(note[0], channel, item_id) for note in notes[:2]):  # (AMZ015s: one code)
@@ -359,19 +357,24 @@ class Replay:
     def reject(self, rows: Rows, at: int, group: str | None, found: list[tuple[Any, ...]]) -> None:
         """The encoder's state as its checking of the rejected row leaves it (the parent's facts kept for its
         family's later variants, never written), the row's findings (``rejection``) told."""
-        encoder = self.encoder
-        encoder._enter(group)
+        self.encoder._enter(group)
         parent = rows.parent_skus[at]
         made = rows.parents[at]
         if parent is not None and made is not None:
             unmapped = rows.rejected[at].split("\x00")[1]  # type: ignore[union-attr]
-            taken = rows.taken[at]
-            kept = _Facts(taken.split(","), made) if taken else {}
-            encoder._families[parent] = (rows.skus[at], kept, unmapped.split(",") if unmapped else [])
-            if parent == encoder._item_group:
-                encoder._run[1].append(parent)
+            self._keep_family(rows, at, parent, made, unmapped.split(",") if unmapped else [])
         if found:
             self.add(found)
+
+    def _keep_family(self, rows: Rows, at: int, parent: str, made: bytes, unmapped: list[str]) -> None:
+        """The facts the parent ``made`` at the family's first row took (and those no variant carries), as the
+        encoder keeps them for the family's later variants."""
+        encoder = self.encoder
+        taken = rows.taken[at]
+        kept = _Facts(taken.split(","), made) if taken else {}
+        encoder._families[parent] = (rows.skus[at], kept, unmapped)
+        if parent == encoder._item_group:
+            encoder._run[1].append(parent)
 
     def _fields(
         self, code: str, text: str, item_id: str, field: str, value: Any, row: int, origin: str
@@ -422,19 +425,13 @@ class Replay:
                 encoder._parents.add(parent)
                 pending.append(made)
             if self.defined:  # the facts the parent took, as the encoder keeps them for its family's variants
-                taken = rows.taken[at]
-                kept = _Facts(taken.split(","), made) if taken else {}
-                encoder._families[parent] = (rows.skus[at], kept, [])
-                if parent == encoder._item_group:
-                    encoder._run[1].append(parent)
+                self._keep_family(rows, at, parent, made, [])
         if self.writes:
             pending.append(rows.lines[at])
-        differs = rows.differs[at]
-        if differs is None or parent is None:
+        if rows.differs[at] is None or parent is None:
             return
         first, kept, _ = encoder._families[parent]
-        named = differs.split(",")
-        notes = [name for name in kept if name in named]  # in the order the parent took them
+        notes = _differing(rows, at, kept)
         if notes and self.keeps(DIFFERS, self.channel, item_id):  # (one code, channel and item: kept together)
             sku = rows.skus[at]
             found = []
@@ -447,6 +444,14 @@ class Replay:
         """The column part of where a finding of ``field`` points (the same in every row)."""
         column = self._located[field] = located_fields(self.path, None, self.columns, self.origins.get(field))[2:]
         return column
+
+
+def _differing(rows: Rows, at: int, kept: Mapping[str, Any]) -> list[str]:
+    """The facts of the row's family's parent ``kept`` that the row has otherwise (AMZ015), in the order the parent
+    took them."""
+    differs = rows.differs[at]
+    named = differs.split(",") if differs is not None else ()
+    return [name for name in kept if name in named]
 
 
 class _Facts(Mapping[str, Any]):

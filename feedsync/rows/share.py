@@ -235,7 +235,8 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     assert job is not None
     inner = job.source.source if isinstance(job.source, NonEmpty) else job.source
     objects = [*job.compiled, *job.encoders.values(), job.source, inner, job.stream.findings]
-    saved = Saved.of(objects) if job.survey_share is not None else None
+    ahead = any(isinstance(e, SurveyingEncoder) and e.family_feed() is not None for e in job.encoders.values())
+    saved = Saved.of(objects) if ahead and job.survey_share is not None else None  # (only a survey ahead fails)
     seeded = _kept(seed) if saved is not None and seed is not None else None
     gates: list[Any] = []
     try:
