@@ -38,14 +38,21 @@ class MissingFields:
     counts: Counter[str] = field(default_factory=Counter)
     columns: dict[str, str | None] = field(default_factory=dict)
 
-    def add(self, product: Product, findings: Iterable[Diagnostic]) -> None:
+    def add(self, product: Product | None, findings: Iterable[Diagnostic]) -> None:
         """Note the fields a rejected item of ``product`` lacks (each once per item, in the order its findings name
-        them: fields lacked by as many items are told in that order, whatever the interpreter's hash seed)."""
+        them: fields lacked by as many items are told in that order, whatever the interpreter's hash seed). The
+        product is read for a field no item lacked before (None: ``knows`` said there is none)."""
         for name in dict.fromkeys(d.field for d in findings if _is_missing(d)):
             assert name is not None
             self.counts[name] += 1
             if name not in self.columns:
+                assert product is not None, name
                 self.columns[name] = next((k for k in product.attributes if name in k.lower()), None)
+
+    def knows(self, findings: Iterable[Diagnostic]) -> bool:
+        """Whether every field ``findings`` say an item lacks was lacked by an item before (``add`` needs no
+        product)."""
+        return all(d.field in self.columns for d in findings if _is_missing(d))
 
     def findings(self, channel: str, result: ChannelResult, checked: int, *, columns: bool = True) -> list[Diagnostic]:
         """One MDL015 per field that more than half of the ``checked`` items lacked; ``columns``: the source format

@@ -40,6 +40,10 @@ class Items:
     refused: pl.Expr = field(default_factory=lambda: pl.lit(None, pl.String))
     """The item's GTIN where the channel's rules find that alone in it, an error that leaves it out (``exact`` and
     the rest of the quick pass clear; ``screens.GTIN_CODES``), else null."""
+    checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
+    """Where the item is ``exact`` but its quick pass does not clear it (nor is it ``refused``): its values, a
+    struct of its fields in the profile's order (null where a field has none), for the channel's own rules to
+    check; else null."""
 
 
 def ids_fit(spec: ChannelSpec, values: Mapping[str, pl.Expr], lists: set[str]) -> list[pl.Expr]:
@@ -95,6 +99,8 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
     cleared, refused = pl.lit(False), pl.lit(None, pl.String)
     if spec.name in SCREENS:
         cleared, refused = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let, exact)
+    named = [value.alias(name) for name, value in values.items()]
+    checked = pl.when(exact & ~cleared & refused.is_null()).then(pl.struct(named)) if named else pl.lit(None)
     group, key = None, ()
     if spec.variant_group is not None:
         named = spec.variant_group
@@ -102,4 +108,4 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, refused)
+    return Items(compiler, line, exact, cleared, group, key, refused, checked)

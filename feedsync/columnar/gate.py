@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from feedsync import columnar
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics.codes import make
-from feedsync.diagnostics.diagnostic import located
+from feedsync.diagnostics.diagnostic import Severity, located
 from feedsync.events import event
 from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for, quiet_read
@@ -210,6 +210,9 @@ class _Batch:
     """Per channel: its listings (an Amazon channel's; else None)."""
     refused: list[list[str | None]]
     """Per channel: the row's GTIN where the channel's rules find that alone in it (``Items.refused``), else None."""
+    checked: list[list[dict[str, Any] | None] | None]
+    """Per channel (None: an Amazon channel's): the row's item's values where the channel's rules check it
+    (``Items.checked``), else None."""
     taken: bytearray
     """Per row: the gate took it (its family's later rows compare with the first one's)."""
     more: dict[int, list[str]] = field(default_factory=dict)
@@ -221,7 +224,17 @@ class _Batch:
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], bytearray())
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], bytearray())
+
+
+@dataclass(slots=True)
+class _Told:
+    """What a channel's rules found in a taken row's item (``Gate._checks``)."""
+
+    findings: list[Diagnostic]
+    """Those the run's filter keeps, told in their order."""
+    rejected: bool
+    """One of them is an error: the item is left out."""
 
 
 @dataclass(slots=True)
@@ -535,6 +548,15 @@ class Gate:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None and out.sink.variants.holds(item_group, batch.item_keys[out.grouped][at]):
                     return False  # the channel's own (GMC012)
+            values = batch.checked[index][at] if batch.checked[index] is not None else None  # type: ignore[index]
+            if values is not None and out.sink.check:  # the channel's rules check the item: as they find
+                told = self._checks(out, values, item_id, row)
+                if told is None:
+                    return False  # a field no rejected item lacked before (``MissingFields.knows``)
+                if told.findings or told.rejected:
+                    if refusals is None:
+                        refusals = [None] * len(outs)
+                    refusals[index] = told
             if gtin is None and out.replay is not None:
                 listed: Rows = batch.listed[index]  # type: ignore[assignment]
                 if listed.rejected[at] is not None:  # the channel's checks reject it for the facts it lacks
@@ -566,10 +588,17 @@ class Gate:
                 if item_group is not None:
                     out.sink.variants.duplicate_of(item_group, batch.item_keys[out.grouped][at], item_id)
             refusal = refusals[index] if refusals is not None else None
+            if type(refusal) is _Told:  # as ``Sink.take`` tells the item's findings
+                for finding in refusal.findings:
+                    report.add(finding)
+                if refusal.rejected:
+                    out.sink.missing.add(None, refusal.findings)
+                else:
+                    refusal = None  # the item is kept
             if refusal is not None:  # as ``Sink.take`` leaves out an item its rules find an error in
                 if type(refusal) is list:  # an Amazon item its checks reject: its family's state, its findings
                     out.replay.reject(batch.listed[index], at, group, refusal)  # type: ignore[union-attr,arg-type]
-                elif refusal is not _UNTOLD:
+                elif refusal is not _UNTOLD and type(refusal) is not _Told:
                     report.add(refusal)
                 out.sink.result.rejected += 1
                 out.sink.checked_rejected += 1
@@ -588,6 +617,28 @@ class Gate:
         batch.taken[at] = 1
         self.replayed += 1
         return True
+
+    def _checks(self, out: _Out, values: dict[str, Any], item_id: str, row: int) -> _Told | None:
+        """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
+        leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
+        no item lacked before: ``MissingFields.add`` reads the product's columns)."""
+        from feedsync.channels.base import ChannelItem
+        from feedsync.model.product import Product, SourceRef
+
+        sink = out.sink
+        channel = sink.channel
+        ref = SourceRef.model_construct(path=self._path, row=row, columns=self._columns)
+        item = ChannelItem(item_id, values, Product.model_construct(id=item_id, source=ref), channel.origins)
+        found = channel.spec.check_item(item, channel.name)
+        if not found:
+            return _Told([], rejected=False)
+        assert self.stream is not None
+        keeps = self.stream.findings.keeps
+        findings = [d for d in found if keeps(d)]
+        rejected = any(d.severity is Severity.ERROR for d in findings)
+        if rejected and not sink.missing.knows(findings):
+            return None
+        return _Told(findings, rejected)
 
     def _refusal(self, out: _Out, gtin: str, item_id: str, row: int) -> Diagnostic | None:
         """The finding the channel's rules tell of an item whose GTIN (ASCII digits) is not one, as they make it
@@ -759,6 +810,7 @@ class Gate:
                 out |= listing_columns(items, f"__listing{index}_")
                 whole = items.exact
                 refused = pl.coalesce(pl.col(f"__listing{index}_refused"), pl.col(f"__listing{index}_rejected"))
+                refused = refused.is_not_null()
             else:
                 out[f"__line{index}"] = items.line
                 if items.group is not None:
@@ -766,10 +818,12 @@ class Gate:
                     for n, part in enumerate(items.key):
                         out[f"__key{index}_{n}"] = part
                 out[f"__refused{index}"] = items.refused
-                whole, refused = items.exact & items.cleared, pl.col(f"__refused{index}")
-            # the row's item in the channel: made whole, or left out for its GTIN alone (or an Amazon item for the
-            # required facts it lacks alone)
-            made_or_refused = pl.col(f"__whole{index}") | refused.is_not_null()
+                out[f"__checked{index}"] = items.checked
+                whole = items.exact & items.cleared
+                refused = pl.col(f"__refused{index}").is_not_null() | pl.col(f"__checked{index}").is_not_null()
+            # the row's item in the channel: made whole, or left out for its GTIN alone, or checked by the channel's
+            # rules (or an Amazon item rejected for the required facts it lacks alone)
+            made_or_refused = pl.col(f"__whole{index}") | refused
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
             fates.append(made_or_refused)
         picked = [
@@ -841,8 +895,10 @@ class Gate:
 
         whole = frame["__whole"].to_list()
         kept = frame.select(
-            [
-                pl.when(pl.col("__whole") & pl.col(f"__whole{c[6:]}")).then(pl.col(c).cast(pl.Binary)).alias(c)
+            [  # a row's bytes where its item is made whole or is checked (and written where the checks keep it)
+                pl.when(pl.col("__whole") & (pl.col(f"__whole{c[6:]}") | pl.col(f"__checked{c[6:]}").is_not_null()))
+                .then(pl.col(c).cast(pl.Binary))
+                .alias(c)
                 for c in frame.columns
                 if c.startswith("__line")
             ]
@@ -855,6 +911,10 @@ class Gate:
         ]
         refused = [
             listing.refused if listing is not None else frame[f"__refused{index}"].to_list()
+            for index, listing in enumerate(listed)
+        ]
+        checked = [
+            None if listing is not None else _values(frame[f"__checked{index}"], frame["__whole"])
             for index, listing in enumerate(listed)
         ]
         groups: list[list[str | None]] = []
@@ -881,8 +941,24 @@ class Gate:
             keys,
             listed,
             refused,
+            checked,
             bytearray(len(whole)),
         )
+
+
+def _values(checked: Any, whole: Any) -> list[dict[str, Any] | None]:
+    """Per row, its item's values where the row is whole and the channel's rules check the item (``Items.checked``:
+    a field with no value left out, as the per-row engine leaves it), else None."""
+    import polars as pl
+
+    if checked.dtype == pl.Null:
+        return [None] * len(checked)
+    return [
+        {name: value for name, value in values.items() if value is not None and value != []}
+        if values is not None and taken
+        else None
+        for values, taken in zip(checked.to_list(), whole.to_list(), strict=True)
+    ]
 
 
 def _shares_stopped() -> bool:

@@ -262,6 +262,45 @@ def test_an_item_refused_for_its_gtin_alone_is_made_a_column_at_a_time(tmp_path:
     assert replayed == len(rows) - (len(wrong) if case in ("unchecked", "ignored") else 0), replayed
 
 
+@pytest.mark.parametrize("case", ["checked", "unchecked", "ignored"])
+def test_an_item_the_channel_s_rules_find_something_in_is_checked_as_they_check_it(tmp_path: Path, case: str) -> None:
+    """Items the quick pass does not clear are checked by the channel's own rules where the gate takes the row: a
+    title in capitals (GMC014, a warning: the item is written), a price of 0 (GMC005, an error: left out), apparel
+    without a colour (GMC011: left out, and counted among the fields items lack), a category's colour and a zero
+    price together. Unchecked (a build without --validate) they are written; ignored, GMC005's items are kept."""
+    from feedsync.diagnostics.gate import Selection
+
+    _config(tmp_path)
+    rows = family_rows(lambda values: values[0], 160)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
+        row |= {"google_product_category": "1604"}
+        kind = number % 8
+        if kind == 1:
+            row |= {"title": "A SHIRT OF LINEN FOR SUMMER", "color": "NAVY"}  # (the variant's title names it)
+        elif kind == 3:
+            row["price"] = "0.00"
+        elif kind == 5:
+            row["color"] = ""
+        elif kind == 7 and number > 100:
+            row |= {"color": "", "price": "0"}
+    write_catalog(tmp_path / "products.csv", rows)
+    options: dict[str, Any] = {"validate": case != "unchecked"}
+    if case == "ignored":
+        options["selection"] = Selection.parse(ignore=["GMC005"])
+    report, replayed = same(tmp_path, **options)
+    codes = [d.code for d in report.diagnostics]
+    if case == "unchecked":
+        assert "GMC014" not in codes and "GMC005" not in codes, codes
+        assert replayed == len(rows)
+        return
+    assert codes.count("GMC014") == 20, codes
+    assert codes.count("GMC005") == (0 if case == "ignored" else 20 + 8), codes
+    assert codes.count("GMC011") == 20 + 8, codes
+    # made per row: the first item left out lacking a colour (the columns a field is looked for in are read of it)
+    assert replayed == len(rows) - 1, replayed
+
+
 def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) -> None:
     """A field most items lack is told once (MDL015) when more than half of the items the channel checked lack it:
     the items refused for their GTINs are checked items too (14 of 30 lacking an image is not most; of 20, it
@@ -278,7 +317,8 @@ def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) ->
     report, replayed = same(tmp_path)
     codes = [d.code for d in report.diagnostics]
     assert codes.count("GMC008") == 10 and "MDL015" not in codes, codes
-    assert replayed == 16
+    assert codes.count("GMC001") == codes.count("META001") == 14, codes
+    assert replayed == 29  # the first item lacking the image is made per row: a field no item lacked before
 
 
 def test_a_batch_s_items_are_written_before_the_next_batch_is_read(tmp_path: Path) -> None:
