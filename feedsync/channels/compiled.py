@@ -299,19 +299,13 @@ class CompiledChannel:
             value = values.get(attr)
             if not isinstance(value, str):
                 continue
-            too_long = len(value) > limit
-            if not too_long and (not ascii_ids or printable_ascii(value)):
+            if len(value) <= limit and (not ascii_ids or printable_ascii(value)):
                 continue
-            values[attr] = fit_ascii_id(value, limit) if ascii_ids else fit_id(value, limit)
-            why = (
-                f"is {len(value)} characters, more than {self.name}'s {limit}"
-                if too_long
-                else f"holds characters {self.name} does not take (it allows printable ASCII only)"
-            )
+            values[attr], message = self.fitted_id(attr, value)
             emit(
                 make(
                     "MDL017",
-                    f"{attr} {why}: published as {values[attr]!r}",
+                    message,
                     channel=self.name,
                     product_id=product.id,
                     field=attr,
@@ -319,6 +313,18 @@ class CompiledChannel:
                     location=locate(product.source, self.origins.get(attr)),
                 )
             )
+
+    def fitted_id(self, attr: str, value: str) -> tuple[str, str]:
+        """The id ``value`` of ``attr`` (one of ``spec.id_limits``, which it does not fit) as the channel publishes
+        it, and the MDL017 finding's message telling why."""
+        limit = self.spec.id_limits[attr]
+        fitted = fit_ascii_id(value, limit) if self.spec.ascii_ids else fit_id(value, limit)
+        why = (
+            f"is {len(value)} characters, more than {self.name}'s {limit}"
+            if len(value) > limit
+            else f"holds characters {self.name} does not take (it allows printable ASCII only)"
+        )
+        return fitted, f"{attr} {why}: published as {fitted!r}"
 
     def _pass_through(self, item: ChannelItem) -> None:
         """Add the source feed's attributes that no profile field makes, as they were (repeated ones as a list,

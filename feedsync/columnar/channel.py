@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from feedsync.channels.base import ChannelSpec
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
-from feedsync.columnar.screens import SCREENS, quick_pass
+from feedsync.columnar.screens import SCREENS, Ask, quick_pass
+from feedsync.columnar.text import Bind
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats.spreadsheet import _STARTS
 from feedsync.formats.xml_rss import RssWriter
@@ -40,16 +40,24 @@ class Items:
     refused: pl.Expr = field(default_factory=lambda: pl.lit(None, pl.String))
     """The item's GTIN where the channel's rules find that alone in it, an error that leaves it out (``exact`` and
     the rest of the quick pass clear; ``screens.GTIN_CODES``), else null."""
+    fitted: tuple[tuple[str, pl.Expr], ...] = ()
+    """Per id of the channel's limits: the value it was made of where it did not fit them, else null (``fit_ids``:
+    the MDL017 findings the item's making tells)."""
     checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
     """Where the item is ``exact`` but its quick pass does not clear it (nor is it ``refused``): its values, a
     struct of its fields in the profile's order (null where a field has none), for the channel's own rules to
     check; else null."""
 
 
-def ids_fit(spec: ChannelSpec, values: Mapping[str, pl.Expr], lists: set[str]) -> list[pl.Expr]:
-    """Where each id of the channel's limits fits them (else the item tells MDL017): its length, printable ASCII
-    where the channel asks it. NotColumnar: an id that is a list."""
-    fits = []
+def fit_ids(
+    channel: CompiledChannel, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind
+) -> tuple[dict[str, pl.Expr], tuple[tuple[str, pl.Expr], ...]]:
+    """``values`` with each id of the channel's limits as the channel publishes it (``CompiledChannel.fitted_id``
+    of one that does not fit them: its length, printable ASCII where the channel asks it), and per such id the
+    value it was made of where it was fitted, else null (the MDL017 findings its making tells). NotColumnar: an id
+    that is a list."""
+    spec = channel.spec
+    fitted, made = dict(values), []
     for attr, limit in spec.id_limits.items():
         value = values.get(attr)
         if value is None:
@@ -59,8 +67,11 @@ def ids_fit(spec: ChannelSpec, values: Mapping[str, pl.Expr], lists: set[str]) -
         fit = value.str.len_chars() <= limit
         if spec.ascii_ids:
             fit = fit & value.str.contains("^[\\x20-\\x7e]*$")
-        fits.append(value.is_null() | fit)
-    return fits
+        unfit = bind(pl.when(~fit).then(value))
+        published = ask(unfit, lambda text, attr=attr: channel.fitted_id(attr, text)[0], pl.String)
+        fitted[attr] = bind(pl.coalesce(published, value))
+        made.append((attr, unfit))
+    return fitted, tuple(made)
 
 
 def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> Items:
@@ -76,9 +87,9 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
     if spec.encoder is not None:
         raise NotColumnar("an encoder")
     compiler = Compiler(channel, currency, attributes)
-    values = compiler.columns(compiler.fields())
+    values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     options = {**channel.format.options, **channel.settings}
-    told = [pl.lit(True), *ids_fit(spec, values, compiler.lists)]
+    told = [pl.lit(True)]
     if spec.prepare_item is google_rules.prepare_item:
         category = values.get("google_product_category")
         if category is not None:
@@ -108,4 +119,4 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, refused, checked)
+    return Items(compiler, line, exact, cleared, group, key, refused, fitted, checked)

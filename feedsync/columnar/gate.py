@@ -210,6 +210,9 @@ class _Batch:
     """Per channel: its listings (an Amazon channel's; else None)."""
     refused: list[list[str | None]]
     """Per channel: the row's GTIN where the channel's rules find that alone in it (``Items.refused``), else None."""
+    fitted: list[list[tuple[str, list[str | None]]]]
+    """Per channel: per id of its limits some row's did not fit, the value it was made of where it did not, else
+    None (``Items.fitted``: its MDL017 findings)."""
     checked: list[list[dict[str, Any] | None] | None]
     """Per channel (None: an Amazon channel's): the row's item's values where the channel's rules check it
     (``Items.checked``), else None."""
@@ -224,7 +227,7 @@ class _Batch:
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], bytearray())
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], [], bytearray())
 
 
 @dataclass(slots=True)
@@ -583,6 +586,9 @@ class Gate:
         if group is not None:
             variants.duplicate_of(group, batch.keys[at], item_id)
         for index, out in enumerate(outs):
+            for attr, values in batch.fitted[index]:  # as the channel's making of the item tells it
+                if values[at] is not None:
+                    self._fitted(out, attr, values[at], item_id, row)  # type: ignore[arg-type]
             if out.grouped >= 0:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None:
@@ -617,6 +623,16 @@ class Gate:
         batch.taken[at] = 1
         self.replayed += 1
         return True
+
+    def _fitted(self, out: _Out, attr: str, value: str, item_id: str, row: int) -> None:
+        """Tell the id ``value`` of ``attr`` fitted to the channel's limits (MDL017), as its making tells it."""
+        channel = out.sink.channel
+        _, message = channel.fitted_id(attr, value)
+        location = located(self._path, row, self._columns, channel.origins.get(attr))
+        found = make("MDL017", message, channel=channel.name, product_id=item_id, field=attr, value=value[:200],
+                     location=location)  # fmt: skip
+        assert self.stream is not None
+        self.stream.emit(found)
 
     def _checks(self, out: _Out, values: dict[str, Any], item_id: str, row: int) -> _Told | None:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
@@ -824,6 +840,7 @@ class Gate:
             # the row's item in the channel: made whole, or left out for its GTIN alone, or checked by the channel's
             # rules (or an Amazon item rejected for the required facts it lacks alone)
             made_or_refused = pl.col(f"__whole{index}") | refused
+            out |= {f"__fitted{index}_{n}": unfit for n, (_, unfit) in enumerate(items.fitted)}
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
             fates.append(made_or_refused)
         picked = [
@@ -917,6 +934,14 @@ class Gate:
             None if listing is not None else _values(frame[f"__checked{index}"], frame["__whole"])
             for index, listing in enumerate(listed)
         ]
+        fitted = [
+            [
+                (attr, column.to_list())
+                for n, (attr, _) in enumerate(m.fitted)
+                if (column := frame[f"__fitted{index}_{n}"]).null_count() < len(column)
+            ]
+            for index, m in enumerate(made)
+        ]
         groups: list[list[str | None]] = []
         keys: list[list[tuple[str, ...]]] = []
         for index, out in enumerate(self.outs):
@@ -941,6 +966,7 @@ class Gate:
             keys,
             listed,
             refused,
+            fitted,
             checked,
             bytearray(len(whole)),
         )

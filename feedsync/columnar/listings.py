@@ -32,7 +32,7 @@ from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_n
 from feedsync.channels.amazon.validation import definition_named, failure_note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
-from feedsync.columnar.channel import ids_fit
+from feedsync.columnar.channel import fit_ids
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import amazon_notes, gtin_refused, quick_pass
@@ -72,6 +72,8 @@ class Listings:
     """Where the channel's checks reject the row for required facts alone, every stage exact and nothing else told:
     its product type, the facts its family's parent lacks (AMZ019) and the attributes its message lacks (AMZ009),
     each joined by ``,``, the three by NUL; else null."""
+    fitted: tuple[tuple[str, pl.Expr], ...]
+    """Per id of the channel's limits: the value it was made of where it did not fit them, else null (MDL017)."""
     defined: bool
     """The product types made have definitions (the encoder keeps each family's facts)."""
     writes: bool
@@ -90,14 +92,14 @@ def listings(
     reaches the encoder: its family's parent is made of the next. NotColumnar: what is not translated (a definitions
     folder of more than ``MAX_TYPES`` product types for the marketplace, a mapped field that is a list, ...)."""
     compiler = Compiler(channel, currency, attributes)
-    values = compiler.columns(compiler.fields())
+    values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
         raise NotColumnar("an Amazon channel without a SKU, a parent SKU or a product type")
     # the messages do not depend on how many a document holds (a row split's later share holds all its own in one)
     encoder = AmazonEncoder({name: value for name, value in channel.settings.items() if name != "max_messages"})
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
     spec = channel.spec
-    told = [pl.lit(True), *ids_fit(spec, values, compiler.lists), ~amazon_notes(values, None)]
+    told = [pl.lit(True), ~amazon_notes(values, None)]
     checked = encoder._checker
     index = checked.index
     types: list[Any]
@@ -203,6 +205,7 @@ def listings(
         pick("once", nothing),
         refused,
         pl.when(made_alike & cleared).then(pick("rejected", nothing)),
+        fitted,
         index is not None,
         writes,
         survey,
