@@ -14,10 +14,10 @@ from typing import Any, BinaryIO, Protocol
 
 from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
-from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SplitRead, SurveyingEncoder
+from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SplitRead, SurveyingEncoder, VariantGroup
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.checks import VariantTracker
-from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report, Severity, locate
+from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
@@ -173,17 +173,35 @@ class Sink:
         key = item_variant_key(values, group.attributes, item.product.variant_options)
         earlier = self.variants.duplicate_of(group_id, key, item.id)
         if earlier is not None:
-            duplicate = make(
-                group.code,
-                f"same {', '.join(group.attributes)} as {earlier!r} in {group.group} {group_id!r}",
-                channel=name,
-                product_id=item.id,
-                field=group.group,
-                location=locate(item.product.source, None),
-            )
+            duplicate = duplicate_item(group, group_id, earlier, name, item.id, locate(item.product.source, None))
             if keeps(duplicate):
                 findings.append(duplicate)
         return findings, False
+
+
+def duplicate_item(
+    group: VariantGroup, group_id: str, earlier: str, channel: str, item_id: str, location: Location | None
+) -> Diagnostic:
+    """The finding of a channel's item alike in its variant ``group`` (``group_id``) to the ``earlier`` one."""
+    return make(
+        group.code,
+        f"same {', '.join(group.attributes)} as {earlier!r} in {group.group} {group_id!r}",
+        channel=channel,
+        product_id=item_id,
+        field=group.group,
+        location=location,
+    )
+
+
+def duplicate_variant(group_id: str, earlier: str, product_id: str, location: Location | None) -> Diagnostic:
+    """The finding of a product whose variant attributes are those of the ``earlier`` one in its group (MDL013)."""
+    return make(
+        "MDL013",
+        f"variant of {group_id!r} has the same variant attributes as {earlier!r}",
+        product_id=product_id,
+        field="group_id",
+        location=location,
+    )
 
 
 def item_variant_key(
@@ -416,15 +434,7 @@ class Stream:
             return
         earlier = self.variants.duplicate_of(group_id, product_variant_key(product), product.id)
         if earlier is not None:
-            self.emit(
-                make(
-                    "MDL013",
-                    f"variant of {product.group_id!r} has the same variant attributes as {earlier!r}",
-                    product_id=product.id,
-                    field="group_id",
-                    location=locate(product.source, "group_id"),
-                )
-            )
+            self.emit(duplicate_variant(group_id, earlier, product.id, locate(product.source, "group_id")))
 
 
 def _part_opener(

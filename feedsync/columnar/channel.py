@@ -14,7 +14,7 @@ import polars as pl
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
-from feedsync.columnar.screens import SCREENS, Ask, quick_pass
+from feedsync.columnar.screens import SCREENS, Ask
 from feedsync.columnar.text import Bind
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats.spreadsheet import _STARTS
@@ -37,16 +37,12 @@ class Items:
     """The item's variant group (``ChannelSpec.variant_group``: null when it has none), when the channel has one."""
     key: tuple[pl.Expr, ...] = ()
     """The item's variant attributes as ``stream.item_variant_key`` makes its key (the options: none)."""
-    refused: pl.Expr = field(default_factory=lambda: pl.lit(None, pl.String))
-    """The item's GTIN where the channel's rules find that alone in it, an error that leaves it out (``exact`` and
-    the rest of the quick pass clear; ``screens.GTIN_CODES``), else null."""
     fitted: tuple[tuple[str, pl.Expr], ...] = ()
     """Per id of the channel's limits: the value it was made of where it did not fit them, else null (``fit_ids``:
     the MDL017 findings the item's making tells)."""
     checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
-    """Where the item is ``exact`` but its quick pass does not clear it (nor is it ``refused``): its values, a
-    struct of its fields in the profile's order (null where a field has none), for the channel's own rules to
-    check; else null."""
+    """Where the item is ``exact`` but its quick pass does not clear it: its values, a struct of its fields in the
+    profile's order (null where a field has none), for the channel's own rules to check; else null."""
 
 
 def fit_ids(
@@ -106,12 +102,12 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             first = value.list.first() if name in compiler.lists else value
             told.append(first.is_null() | ~first.str.contains(_FORMULA))
         exact = pl.col("exact") & compiler.exact()
-    exact = compiler.let(exact & pl.all_horizontal(told).fill_null(False))  # read twice (``refused``)
-    cleared, refused = pl.lit(False), pl.lit(None, pl.String)
+    exact = compiler.let(exact & pl.all_horizontal(told).fill_null(False))  # read twice (``checked``)
+    cleared = pl.lit(False)
     if spec.name in SCREENS:
-        cleared, refused = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let, exact)
+        cleared = SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let)
     named = [value.alias(name) for name, value in values.items()]
-    checked = pl.when(exact & ~cleared & refused.is_null()).then(pl.struct(named)) if named else pl.lit(None)
+    checked = pl.when(exact & ~cleared).then(pl.struct(named)) if named else pl.lit(None)
     group, key = None, ()
     if spec.variant_group is not None:
         named = spec.variant_group
@@ -119,4 +115,4 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, refused, fitted, checked)
+    return Items(compiler, line, exact, cleared, group, key, fitted, checked)

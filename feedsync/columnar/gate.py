@@ -52,6 +52,7 @@ from feedsync.events import event
 from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for, quiet_read
 from feedsync.sources.tabular import READ_RANGE, ByteRange, TakenLines, lone_crs
+from feedsync.stream import duplicate_item, duplicate_variant
 
 if TYPE_CHECKING:
     from feedsync.channels.compiled import CompiledChannel
@@ -208,8 +209,9 @@ class _Batch:
     item_keys: list[list[tuple[str, ...]]]
     listed: list[Rows | None]
     """Per channel: its listings (an Amazon channel's; else None)."""
-    refused: list[list[str | None]]
-    """Per channel: the row's GTIN where the channel's rules find that alone in it (``Items.refused``), else None."""
+    refused: list[list[str | None] | None]
+    """Per Amazon channel (else None): the row's GTIN where the channel's rules find that alone in it
+    (``Listings.refused``), else None."""
     fitted: list[list[tuple[str, list[str | None]]]]
     """Per channel: per id of its limits some row's did not fit, the value it was made of where it did not, else
     None (``Items.fitted``: its MDL017 findings)."""
@@ -534,43 +536,38 @@ class Gate:
             return False  # MDL012
         group = batch.groups[at]
         variants = stream.variants
-        if group is not None and variants.holds(group, batch.keys[at]):
-            return False  # MDL013
         outs = self.outs
         refusals: list[Diagnostic | Any] | None = None
         for index, out in enumerate(outs):
-            gtin = batch.refused[index][at]
-            if gtin is not None:  # the channel's rules leave the item out: its finding made now, told below
-                refusal = self._refusal(out, gtin, item_id, row)
-                if refusal is None:
-                    return False  # the item is made per row (its sink does not check it, or keeps it)
-                if refusals is None:
-                    refusals = [None] * len(outs)
-                refusals[index] = refusal
-            if out.grouped >= 0:
-                item_group = batch.item_groups[out.grouped][at]
-                if item_group is not None and out.sink.variants.holds(item_group, batch.item_keys[out.grouped][at]):
-                    return False  # the channel's own (GMC012)
-            values = batch.checked[index][at] if batch.checked[index] is not None else None  # type: ignore[index]
-            if values is not None and out.sink.check:  # the channel's rules check the item: as they find
-                told = self._checks(out, values, item_id, row)
+            replay = out.replay
+            if replay is None:  # the channel's rules check the item as they find, and its variant group
+                told = self._found(batch, index, out, at, item_id, row)
                 if told is None:
-                    return False  # a field no rejected item lacked before (``MissingFields.knows``)
+                    return False
                 if told.findings or told.rejected:
                     if refusals is None:
                         refusals = [None] * len(outs)
                     refusals[index] = told
-            if gtin is None and out.replay is not None:
-                listed: Rows = batch.listed[index]  # type: ignore[assignment]
-                if listed.rejected[at] is not None:  # the channel's checks reject it for the facts it lacks
-                    found = out.replay.rejection(listed, at, item_id, row, batch.taken)
-                    if found is None:
-                        return False  # its family's state, a finding told once, a finding the run drops
-                    if refusals is None:
-                        refusals = [None] * len(outs)
-                    refusals[index] = found
-                elif not out.replay.fits(listed, at, batch.taken):
-                    return False  # its family's state, a finding told once
+                continue
+            gtin = batch.refused[index][at]  # type: ignore[index]
+            if gtin is not None:  # the channel's rules leave the item out: its finding made now, told below
+                refusal = self._refusal(out, gtin, item_id, row)
+                if refusal is None:
+                    return False  # the item is made per row (the run drops the finding)
+                if refusals is None:
+                    refusals = [None] * len(outs)
+                refusals[index] = refusal
+                continue
+            listed: Rows = batch.listed[index]  # type: ignore[assignment]
+            if listed.rejected[at] is not None:  # the channel's checks reject it for the facts it lacks
+                found = replay.rejection(listed, at, item_id, row, batch.taken)
+                if found is None:
+                    return False  # its family's state, a finding told once, a finding the run drops
+                if refusals is None:
+                    refusals = [None] * len(outs)
+                refusals[index] = found
+            elif not replay.fits(listed, at, batch.taken):
+                return False  # its family's state, a finding told once
         report = stream.report
         if stream.progress is not None and not (report.variants + 1) % 500:
             stream._tell([out.sink for out in outs])
@@ -584,7 +581,10 @@ class Gate:
         if new_sku is not None:
             stream.skus.fill(sku, new_sku)  # type: ignore[arg-type]
         if group is not None:
-            variants.duplicate_of(group, batch.keys[at], item_id)
+            twin = variants.duplicate_of(group, batch.keys[at], item_id)
+            if twin is not None:  # as the stream tells it before the channels make the row
+                where = located(self._path, row, self._columns, "group_id")
+                stream.emit(duplicate_variant(group, twin, item_id, where))
         for index, out in enumerate(outs):
             for attr, values in batch.fitted[index]:  # as the channel's making of the item tells it
                 if values[at] is not None:
@@ -633,6 +633,30 @@ class Gate:
                      location=location)  # fmt: skip
         assert self.stream is not None
         self.stream.emit(found)
+
+    def _found(self, batch: _Batch, index: int, out: _Out, at: int, item_id: str, row: int) -> _Told | None:
+        """What the channel's rules and its variant group find in the row's item where its sink checks it, as
+        ``Sink.take`` finds (none where its quick pass cleared it); None: the item is made per row (``_checks``)."""
+        values = batch.checked[index][at]  # type: ignore[index]
+        told = _Told([], rejected=False)
+        if values is not None and out.sink.check:
+            told = self._checks(out, values, item_id, row)  # type: ignore[assignment]
+            if told is None:
+                return None
+        if out.grouped >= 0:
+            item_group = batch.item_groups[out.grouped][at]
+            twin = out.sink.variants.earlier(item_group, batch.item_keys[out.grouped][at])
+            if twin is not None:  # the channel's own (GMC012), told after its rules' findings
+                channel = out.sink.channel
+                group = channel.spec.variant_group
+                assert group is not None and item_group is not None
+                where = located(self._path, row, self._columns, None)
+                duplicate = duplicate_item(group, item_group, twin, channel.name, item_id, where)
+                assert self.stream is not None
+                if self.stream.findings.keeps(duplicate):
+                    rejected = told.rejected or duplicate.severity is Severity.ERROR
+                    told = _Told([*told.findings, duplicate], rejected)
+        return told
 
     def _checks(self, out: _Out, values: dict[str, Any], item_id: str, row: int) -> _Told | None:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
@@ -825,21 +849,19 @@ class Gate:
             if isinstance(items, Listings):
                 out |= listing_columns(items, f"__listing{index}_")
                 whole = items.exact
-                refused = pl.coalesce(pl.col(f"__listing{index}_refused"), pl.col(f"__listing{index}_rejected"))
-                refused = refused.is_not_null()
+                other = pl.coalesce(pl.col(f"__listing{index}_refused"), pl.col(f"__listing{index}_rejected"))
             else:
                 out[f"__line{index}"] = items.line
                 if items.group is not None:
                     out[f"__group{index}"] = items.group
                     for n, part in enumerate(items.key):
                         out[f"__key{index}_{n}"] = part
-                out[f"__refused{index}"] = items.refused
                 out[f"__checked{index}"] = items.checked
                 whole = items.exact & items.cleared
-                refused = pl.col(f"__refused{index}").is_not_null() | pl.col(f"__checked{index}").is_not_null()
-            # the row's item in the channel: made whole, or left out for its GTIN alone, or checked by the channel's
-            # rules (or an Amazon item rejected for the required facts it lacks alone)
-            made_or_refused = pl.col(f"__whole{index}") | refused
+                other = pl.col(f"__checked{index}")
+            # the row's item in the channel: made whole, or checked by the channel's rules (or an Amazon item left
+            # out for its GTIN alone, or rejected for the required facts it lacks alone)
+            made_or_refused = pl.col(f"__whole{index}") | other.is_not_null()
             out |= {f"__fitted{index}_{n}": unfit for n, (_, unfit) in enumerate(items.fitted)}
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
             fates.append(made_or_refused)
@@ -926,10 +948,7 @@ class Gate:
         listed = [
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
         ]
-        refused = [
-            listing.refused if listing is not None else frame[f"__refused{index}"].to_list()
-            for index, listing in enumerate(listed)
-        ]
+        refused = [listing.refused if listing is not None else None for listing in listed]
         checked = [
             None if listing is not None else _values(frame[f"__checked{index}"], frame["__whole"])
             for index, listing in enumerate(listed)
