@@ -18,7 +18,13 @@ of the per-row engine; tests/columnar/test_gate.py holds the two byte-identical 
 An Amazon channel's items are its listings (:mod:`.listings`): a taken row's messages are handed to the JSON
 writer, which numbers them, and the run's encoder is told what its own making of the row would have recorded (the
 family's parent written, the facts it took); its AMZ015 findings are told where the row is taken. A row the Amazon
-channel's checks reject for the required facts it lacks alone is taken as its GTIN refusals are, with its findings.
+channel's checks reject for the required facts it lacks alone is taken too, with its findings.
+
+Where a channel's item is made alike but its quick pass does not clear it (or, of an Amazon item, its rules surely
+find an error in it), the gate checks its values with the channel's own rules as the sink would (``_found``): their
+findings told in their order, an error leaving the item out, and Google's variant group's duplicates (GMC012) after
+them. A row alike to an earlier variant of its family has its MDL013 told, and an id fitted to a channel's limits
+its MDL017, as the stream and the channel tell them.
 
 A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
 whose columns feed one model field each (the others are the rows' ``attributes``), no supplements, channels the
@@ -45,7 +51,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedsync import columnar
-from feedsync.checks import gtin_problem
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Severity, located
 from feedsync.events import event
@@ -87,8 +92,6 @@ WORTH = 0.25
 """The share of the first ``JUDGE`` rows that must be whole for the gate to stay on: a row made per row costs about
 seven times a row taken (about 400 against 60 µs of CPU on a catalog of real stores' rows), so the columns pay off
 from about a sixth of the rows taken; a quarter leaves room for the rows the replay leaves to the per-row engine."""
-_UNTOLD: Any = object()
-"""A refused item's finding the run drops (``Gate._refusal``)."""
 _KEY = ("color", "size", "material", "pattern", "gender", "age_group")
 """``stream.product_variant_key``'s fields."""
 
@@ -209,15 +212,12 @@ class _Batch:
     item_keys: list[list[tuple[str, ...]]]
     listed: list[Rows | None]
     """Per channel: its listings (an Amazon channel's; else None)."""
-    refused: list[list[str | None] | None]
-    """Per Amazon channel (else None): the row's GTIN where the channel's rules find that alone in it
-    (``Listings.refused``), else None."""
     fitted: list[list[tuple[str, list[str | None]]]]
     """Per channel: per id of its limits some row's did not fit, the value it was made of where it did not, else
     None (``Items.fitted``: its MDL017 findings)."""
-    checked: list[list[dict[str, Any] | None] | None]
-    """Per channel (None: an Amazon channel's): the row's item's values where the channel's rules check it
-    (``Items.checked``), else None."""
+    checked: list[list[dict[str, Any] | None]]
+    """Per channel: the row's item's values where the channel's rules check it (``Items.checked``,
+    ``Listings.checked``), else None."""
     taken: bytearray
     """Per row: the gate took it (its family's later rows compare with the first one's)."""
     more: dict[int, list[str]] = field(default_factory=dict)
@@ -229,7 +229,7 @@ class _Batch:
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], [], bytearray())
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], bytearray())
 
 
 @dataclass(slots=True)
@@ -257,9 +257,6 @@ class _Out:
     """The bytes of the items replayed since the last row made per row or the last batch: written at once."""
     replay: Replay | None = None
     """An Amazon channel's (its items are listings)."""
-    code: str | None = None
-    """The code the channel's rules tell a GTIN that is not one by (``screens.GTIN_CODES``), where its sink checks
-    its items (a refused row: ``Gate._refusal``)."""
     listed: list[list[str]] | None = None
     """The report's lists of ``lists`` (``Report.items``), asked for once the first item is listed (as ``ItemIds``
     asks for its list), then appended to."""
@@ -341,7 +338,6 @@ class Gate:
         the id lists told; else the run is made per row."""
         from feedsync.channels.amazon.transform import AmazonEncoder
         from feedsync.columnar.listings import Listings, Replay
-        from feedsync.columnar.screens import GTIN_CODES
         from feedsync.formats import DelimitedWriter, RssWriter
         from feedsync.formats.json_listings import JsonListingsWriter
         from feedsync.stream import ItemIds
@@ -369,8 +365,7 @@ class Gate:
                 replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, told,
                                 sink.channel.origins)  # fmt: skip
                 write = writer.write_encoded if writer is not None else None  # type: ignore[union-attr]
-                code = GTIN_CODES.get(sink.channel.spec.name)
-                self.outs.append(_Out(sink, write, lists, -1, replay=replay, code=code))
+                self.outs.append(_Out(sink, write, lists, -1, replay=replay))
                 continue
             renders = writer is None or isinstance(writer, RssWriter)
             renders = renders or (isinstance(writer, DelimitedWriter) and writer.renders)
@@ -379,8 +374,7 @@ class Gate:
                 return
             group = sink.check and sink.channel.spec.variant_group is not None
             write = writer.write_many if writer is not None else None  # type: ignore[union-attr]
-            code = GTIN_CODES.get(sink.channel.spec.name) if sink.check else None
-            self.outs.append(_Out(sink, write, lists, grouped if group else -1, code=code))
+            self.outs.append(_Out(sink, write, lists, grouped if group else -1))
             grouped += group
 
     def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
@@ -540,7 +534,7 @@ class Gate:
         refusals: list[Diagnostic | Any] | None = None
         for index, out in enumerate(outs):
             replay = out.replay
-            if replay is None:  # the channel's rules check the item as they find, and its variant group
+            if replay is None or batch.checked[index][at] is not None:  # the channel's rules check the item
                 told = self._found(batch, index, out, at, item_id, row)
                 if told is None:
                     return False
@@ -548,15 +542,6 @@ class Gate:
                     if refusals is None:
                         refusals = [None] * len(outs)
                     refusals[index] = told
-                continue
-            gtin = batch.refused[index][at]  # type: ignore[index]
-            if gtin is not None:  # the channel's rules leave the item out: its finding made now, told below
-                refusal = self._refusal(out, gtin, item_id, row)
-                if refusal is None:
-                    return False  # the item is made per row (the run drops the finding)
-                if refusals is None:
-                    refusals = [None] * len(outs)
-                refusals[index] = refusal
                 continue
             listed: Rows = batch.listed[index]  # type: ignore[assignment]
             if listed.rejected[at] is not None:  # the channel's checks reject it for the facts it lacks
@@ -604,8 +589,6 @@ class Gate:
             if refusal is not None:  # as ``Sink.take`` leaves out an item its rules find an error in
                 if type(refusal) is list:  # an Amazon item its checks reject: its family's state, its findings
                     out.replay.reject(batch.listed[index], at, group, refusal)  # type: ignore[union-attr,arg-type]
-                elif refusal is not _UNTOLD and type(refusal) is not _Told:
-                    report.add(refusal)
                 out.sink.result.rejected += 1
                 out.sink.checked_rejected += 1
             else:
@@ -637,7 +620,7 @@ class Gate:
     def _found(self, batch: _Batch, index: int, out: _Out, at: int, item_id: str, row: int) -> _Told | None:
         """What the channel's rules and its variant group find in the row's item where its sink checks it, as
         ``Sink.take`` finds (none where its quick pass cleared it); None: the item is made per row (``_checks``)."""
-        values = batch.checked[index][at]  # type: ignore[index]
+        values = batch.checked[index][at]
         told = _Told([], rejected=False)
         if values is not None and out.sink.check:
             told = self._checks(out, values, item_id, row)  # type: ignore[assignment]
@@ -671,34 +654,17 @@ class Gate:
         item = ChannelItem(item_id, values, Product.model_construct(id=item_id, source=ref), channel.origins)
         found = channel.spec.check_item(item, channel.name)
         if not found:
-            return _Told([], rejected=False)
+            return _Told([], rejected=False) if sink.encoder is None else None
         assert self.stream is not None
         keeps = self.stream.findings.keeps
         findings = [d for d in found if keeps(d)]
-        rejected = any(d.severity is Severity.ERROR for d in findings)
+        # an item with an error is left out where the filter drops it too when an encoder would meet it
+        rejected = any(d.severity is Severity.ERROR for d in (findings if sink.encoder is None else found))
+        if sink.encoder is not None and not rejected:
+            return None  # the encoder meets the item (``Listings.checked`` is where an error is sure)
         if rejected and not sink.missing.knows(findings):
             return None
         return _Told(findings, rejected)
-
-    def _refusal(self, out: _Out, gtin: str, item_id: str, row: int) -> Diagnostic | None:
-        """The finding the channel's rules tell of an item whose GTIN (ASCII digits) is not one, as they make it
-        (``_UNTOLD``: the run drops it, and the sink leaves the item out all the same: an Amazon item the encoder
-        cannot list); None: the per-row engine keeps the item (its sink does not check it, or the run drops the
-        finding and with it the error)."""
-        if out.code is None:
-            return None
-        problem = gtin_problem(gtin)
-        assert problem is not None, gtin
-        channel = out.sink.channel
-        location = located(self._path, row, self._columns, channel.origins.get("gtin"))
-        finding = make(
-            out.code, problem, channel=channel.name, product_id=item_id, field="gtin", value=gtin[:200],
-            location=location,
-        )  # fmt: skip
-        assert self.stream is not None
-        if self.stream.findings.keeps(finding):
-            return finding
-        return _UNTOLD if out.replay is not None else None
 
     # -- the batches
 
@@ -846,22 +812,23 @@ class Gate:
         fates: list[pl.Expr] = []
         for index, items in enumerate(made):
             out: dict[str, pl.Expr] = {}
+            checked = pl.col(f"__checked{index}").is_not_null()
             if isinstance(items, Listings):
                 out |= listing_columns(items, f"__listing{index}_")
                 whole = items.exact
-                other = pl.coalesce(pl.col(f"__listing{index}_refused"), pl.col(f"__listing{index}_rejected"))
+                other = checked | pl.col(f"__listing{index}_rejected").is_not_null()
             else:
                 out[f"__line{index}"] = items.line
                 if items.group is not None:
                     out[f"__group{index}"] = items.group
                     for n, part in enumerate(items.key):
                         out[f"__key{index}_{n}"] = part
-                out[f"__checked{index}"] = items.checked
                 whole = items.exact & items.cleared
-                other = pl.col(f"__checked{index}")
-            # the row's item in the channel: made whole, or checked by the channel's rules (or an Amazon item left
-            # out for its GTIN alone, or rejected for the required facts it lacks alone)
-            made_or_refused = pl.col(f"__whole{index}") | other.is_not_null()
+                other = checked
+            out[f"__checked{index}"] = items.checked
+            # the row's item in the channel: made whole, or checked by the channel's rules (or an Amazon item
+            # rejected for the required facts it lacks alone)
+            made_or_refused = pl.col(f"__whole{index}") | other
             out |= {f"__fitted{index}_{n}": unfit for n, (_, unfit) in enumerate(items.fitted)}
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
             fates.append(made_or_refused)
@@ -948,11 +915,7 @@ class Gate:
         listed = [
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
         ]
-        refused = [listing.refused if listing is not None else None for listing in listed]
-        checked = [
-            None if listing is not None else _values(frame[f"__checked{index}"], frame["__whole"])
-            for index, listing in enumerate(listed)
-        ]
+        checked = [_values(frame[f"__checked{index}"], frame["__whole"]) for index in range(len(made))]
         fitted = [
             [
                 (attr, column.to_list())
@@ -984,7 +947,6 @@ class Gate:
             groups,
             keys,
             listed,
-            refused,
             fitted,
             checked,
             bytearray(len(whole)),

@@ -35,7 +35,7 @@ from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import fit_ids
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
-from feedsync.columnar.screens import amazon_notes, gtin_refused, quick_pass
+from feedsync.columnar.screens import SCREENS, amazon_broken, amazon_notes
 from feedsync.diagnostics.codes import make_fields
 from feedsync.diagnostics.diagnostic import located_fields
 
@@ -65,9 +65,10 @@ class Listings:
     """The attributes a later variant has otherwise than the parent took them (AMZ015), joined by ``,``."""
     once: pl.Expr
     """The findings the row's making tells once a run (null: none)."""
-    refused: pl.Expr
-    """The row's GTIN where the channel's rules find that alone in it (AMZ007: the sink leaves the row out before
-    the encoder meets it), every other stage exact and nothing else told; else null."""
+    checked: pl.Expr
+    """Where the channel's rules surely find an error in the item (``screens.amazon_broken``: the sink leaves it out
+    before the encoder meets it) and its values are made alike: its values as ``Items.checked`` (the rules check
+    them where the gate takes the row); else null."""
     rejected: pl.Expr
     """Where the channel's checks reject the row for required facts alone, every stage exact and nothing else told:
     its product type, the facts its family's parent lacks (AMZ019) and the attributes its message lacks (AMZ009),
@@ -88,9 +89,10 @@ def listings(
     """An Amazon channel's listings, compiled once over a batch's normalized columns (as ``channel.items``), for a
     run that writes its feed (``writes``) or not (the encoder then makes a family's parent again for every variant:
     a later variant is exact only where the parent made of it passes the definition too). A row the channel's rules
-    surely reject (a GTIN of digits that is not one: AMZ007, an error the sink checks for in every run) never
-    reaches the encoder: its family's parent is made of the next. NotColumnar: what is not translated (a definitions
-    folder of more than ``MAX_TYPES`` product types for the marketplace, a mapped field that is a list, ...)."""
+    surely reject (``screens.amazon_broken``: no product type, a GTIN of digits that is not one, ...: errors the
+    sink checks for in every run) never reaches the encoder: its family's parent is made of the next. NotColumnar:
+    what is not translated (a definitions folder of more than ``MAX_TYPES`` product types for the marketplace, a
+    mapped field that is a list, ...)."""
     compiler = Compiler(channel, currency, attributes)
     values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
@@ -114,7 +116,7 @@ def listings(
     parent = values["parent_sku"]
     kind = values["product_type"]
     mapped = [key for key in values if key not in KNOWN_FIELDS]
-    broken = gtin_refused(values, compiler.lists, compiler.let)  # ``rules.check_item``'s AMZ007, an error
+    broken = compiler.let(amazon_broken(values, compiler.lists, compiler.let))  # ``rules.check_item``'s errors
     picked: dict[str, list[tuple[pl.Expr, pl.Expr]]] = {n: [] for n in ("exact", "line", "parent", "first", "taken")}
     picked |= {"differs": [], "once": [], "rejected": []}
     for product_type in types:
@@ -190,7 +192,8 @@ def listings(
 
     made_alike = compiler.let(pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False))
     exact = made_alike & pick("exact", pl.lit(False)).fill_null(False)
-    cleared, refused = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let, made_alike)
+    cleared = SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let)
+    named = [value.alias(name) for name, value in values.items()]
     nothing = pl.lit(None, pl.String)
     return Listings(
         compiler,
@@ -203,7 +206,7 @@ def listings(
         pick("taken", nothing),
         compiler.let(pick("differs", nothing)),  # read twice (``columns``)
         pick("once", nothing),
-        refused,
+        pl.when(made_alike & broken).then(pl.struct(named)),
         pl.when(made_alike & cleared).then(pick("rejected", nothing)),
         fitted,
         index is not None,
@@ -240,7 +243,6 @@ class Rows:
     taken: list[str | None]
     differs: list[str | None]
     once: list[str | None]
-    refused: list[str | None]
     rejected: list[str | None]
 
 
@@ -249,7 +251,7 @@ def rows(frame: pl.DataFrame, prefix: str) -> Rows:
     binary = [pl.col(f"{prefix}{n}").cast(pl.Binary).alias(n) for n in ("line", "parent")]
     named = ("sku", "parent_sku", "first", "taken")
     lists = frame.select(*binary, *(pl.col(f"{prefix}{n}").alias(n) for n in named))
-    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once", "refused", "rejected")))
+    rest = frame.select(*(pl.col(f"{prefix}{n}").alias(n) for n in ("differs", "once", "rejected")))
     return Rows(
         lists["line"].to_list(),
         lists["parent"].to_list(),
@@ -259,7 +261,6 @@ def rows(frame: pl.DataFrame, prefix: str) -> Rows:
         lists["taken"].to_list(),
         rest["differs"].to_list(),
         rest["once"].to_list(),
-        rest["refused"].to_list(),
         rest["rejected"].to_list(),
     )
 
@@ -275,7 +276,6 @@ def columns(made: Listings, prefix: str) -> dict[str, pl.Expr]:
         f"{prefix}taken": made.taken,
         f"{prefix}differs": pl.when(made.differs != "").then(made.differs),
         f"{prefix}once": made.once,
-        f"{prefix}refused": made.refused,
         f"{prefix}rejected": made.rejected,
     }
 

@@ -47,16 +47,12 @@ def gtin_clear(values: Mapping[str, pl.Expr], bind: Bind = unbound) -> pl.Expr:
 
 def gtin_refused(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = unbound) -> pl.Expr | None:
     """Where the item's GTIN is ASCII digits that are not a GTIN (its length, all zeros, its check digit:
-    ``checks.gtin_problem`` says which): every channel's rules find it an error (GTIN_CODES). None: the item has no
-    GTIN, or a list of them."""
+    ``checks.gtin_problem`` says which): every channel's rules find it an error. None: the item has no GTIN, or a
+    list of them."""
     gtin = values.get("gtin")
     if gtin is None or "gtin" in lists:
         return None
     return bind((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin, bind)).fill_null(False))
-
-
-GTIN_CODES = {"google": "GMC008", "meta": "META007", "amazon": "AMZ007"}
-"""The channel kind -> the code its rules tell a GTIN that is not one by (``checks.gtin_problem``'s text)."""
 
 
 def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
@@ -78,11 +74,8 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return clean
 
 
-def google(
-    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
-) -> pl.Expr:
-    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``; without
-    ``gtin_checked``, whatever the GTIN's check finds: ``gtin_clear`` asks it)."""
+def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
+    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
@@ -95,8 +88,7 @@ def google(
         window = values["sale_price_effective_date"]
         checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
     gtin = values.get("gtin")
-    if gtin_checked:
-        checks.append(gtin_clear(values, bind))
+    checks.append(gtin_clear(values, bind))
     if "identifier_exists" in values:  # the pass lowers it: ASCII alone, where Rust lowers alike
         exists = values["identifier_exists"]
         no = exists.str.contains("[^\\x00-\\x7f]") | exists.str.to_lowercase().is_in(["no", "false"])
@@ -156,9 +148,7 @@ def _needs_key(needs: frozenset[str] | None) -> str:
     raise AssertionError(f"a category needs {needs}")
 
 
-def meta(
-    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
-) -> pl.Expr:
+def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
     """Where ``meta.screen.clean`` says True of the item's values (as ``google``)."""
     del ask
     present = set(values)
@@ -176,8 +166,7 @@ def meta(
     if "item_group_id" in values:
         variant = [values[a].is_not_null() for a in sorted(meta_screen._VARIANT_FIELDS) if a in values]
         checks.append(values["item_group_id"].is_null() | pl.any_horizontal([pl.lit(False), *variant]))
-    if gtin_checked:
-        checks.append(gtin_clear(values, bind))
+    checks.append(gtin_clear(values, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -186,9 +175,7 @@ def _sku_ok(e: pl.Expr) -> pl.Expr:
     return (e.str.len_chars() <= MAX_SKU_LENGTH) & e.str.contains("^[\\x20-\\x7e]+$")
 
 
-def amazon(
-    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
-) -> pl.Expr:
+def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
     """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text; as ``google``)."""
     del ask
     if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):
@@ -206,8 +193,7 @@ def amazon(
         checks.append(values["product_type"].str.contains("^[A-Z0-9_]{1,100}\n?$"))
     if "parent_sku" in values:
         checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
-    if gtin_checked:
-        checks.append(gtin_clear(values, bind))
+    checks.append(gtin_clear(values, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -225,22 +211,29 @@ def amazon_notes(values: Mapping[str, pl.Expr], tracked: pl.Expr | None) -> pl.E
     return pl.any_horizontal(told)
 
 
+def amazon_broken(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = unbound) -> pl.Expr:
+    """Where ``amazon.rules.check_item`` surely finds an error in the item (its every finding is one): a listing
+    (no ASIN) without a SKU, product type, name, brand, price or main image (AMZ003, AMZ001, AMZ006), a SKU it does
+    not take (AMZ002), a GTIN of digits that is not one (AMZ007). It may be false where the rules find one all the
+    same (the item then goes per row where its quick pass does not clear it)."""
+    if any(a in lists for a in ("sku", "asin", "parent_sku", "gtin")):
+        return pl.lit(False)
+    absent = pl.lit(None, pl.String)
+    listing = values.get("asin", absent).is_null()
+    needed = [values.get(a, absent).is_null() for a in ("sku", "product_type", "item_name", "brand", "price")]
+    needed.append(values.get("main_image", absent).is_null())
+    broken = [listing & pl.any_horizontal(needed)]
+    if "sku" in values:
+        broken.append(values["sku"].is_not_null() & ~_sku_ok(values["sku"]))
+    wrong = gtin_refused(values, lists, bind)
+    if wrong is not None:
+        broken.append(wrong)
+    return pl.any_horizontal(broken).fill_null(False)
+
+
 SCREENS: dict[str, Callable[..., pl.Expr]] = {
     "google": google,
     "meta": meta,
     "amazon": amazon,
 }
 """The channel kind (``ChannelSpec``'s) -> its quick pass a column at a time."""
-
-
-def quick_pass(
-    name: str, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind, alike: pl.Expr
-) -> tuple[pl.Expr, pl.Expr]:
-    """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and the item's GTIN
-    where its rules find that alone in it (``gtin_refused``: the rest of the pass clear) and the item is otherwise
-    made alike (``alike``), else null: the refused items a gate takes (``GTIN_CODES``)."""
-    rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
-    cleared = (rest & gtin_clear(values, bind)).fill_null(False)
-    wrong = gtin_refused(values, lists, bind)
-    refused = pl.lit(None, pl.String) if wrong is None else pl.when(alike & rest & wrong).then(values["gtin"])
-    return cleared, refused

@@ -387,3 +387,34 @@ def test_a_family_without_a_product_type_leaves_the_gate_on(tmp_path: Path) -> N
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     _, _, replayed = same(tmp_path)
     assert GATES[0].on and replayed > 60
+
+
+@pytest.mark.parametrize("case", ["validate", "build", "ignored"])
+def test_an_amazon_item_its_rules_surely_reject_is_taken(tmp_path: Path, case: str) -> None:
+    """Items the Amazon rules surely find an error in never reach the encoder: a family whose product type the map
+    gives no Amazon type (AMZ001), a variant without a brand (AMZ003). The gate takes them, told as the rules tell
+    them (in a build too: an encoder's channel checks every item) and left out also where the run drops the
+    finding; the family's parent is made of its first variant the encoder meets."""
+    from feedsync.diagnostics.gate import Selection
+
+    _config(tmp_path, definitions=True)
+    categories = tmp_path / "categories.yaml"
+    categories.write_text(categories.read_text() + "- {product_type: Garden, google_product_category: '1604'}\n")
+    rows = _families(80)
+    for row in rows[20:28]:  # two families
+        row["product_type"] = "Garden"
+    rows[41]["brand"] = ""  # a family's second variant
+    rows[44]["brand"] = ""  # and the next family's first
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    options: dict[str, Any] = {"validate": case != "build"}
+    if case == "ignored":
+        options["selection"] = Selection.parse(ignore=["AMZ001"])
+    report, _, replayed = same(tmp_path, **options)
+    codes = Counter(d.code for d in report.diagnostics if d.channel == "amazon")
+    assert codes["AMZ001"] == (0 if case == "ignored" else 8), codes
+    assert codes["AMZ003"] == 2, codes
+    assert report.channels["amazon"].rejected == 10
+    # the first family tells what is told once, families crossing batches go per row, and so does the first item
+    # left out for lacking a brand (the columns that may hold one are looked for in its row): 57 where every
+    # rejected row went per row
+    assert replayed >= 66, replayed
