@@ -6,11 +6,12 @@ channel's rules find nothing in it)."""
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from feedsync.channels.base import Note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
@@ -40,6 +41,9 @@ class Items:
     fitted: tuple[tuple[str, pl.Expr], ...] = ()
     """Per id of the channel's limits: the value it was made of where it did not fit them, else null (``fit_ids``:
     the MDL017 findings the item's making tells)."""
+    noted: tuple[tuple[Callable[[str], Note], pl.Expr], ...] = ()
+    """What the channel's ``prepare_item`` notes of the item (as ``Listings.noted``): none, an item Google's would
+    note something of is not ``exact``."""
     checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
     """Where the item is ``exact`` but its quick pass does not clear it: its values, a struct of its fields in the
     profile's order (null where a field has none), for the channel's own rules to check; else null."""
@@ -115,4 +119,4 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, fitted, checked)
+    return Items(compiler, line, exact, cleared, group, key, fitted, checked=checked)

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from feedsync import columnar
 from feedsync.diagnostics.codes import make
@@ -60,6 +60,7 @@ from feedsync.sources.tabular import READ_RANGE, ByteRange, TakenLines, lone_crs
 from feedsync.stream import duplicate_item, duplicate_variant
 
 if TYPE_CHECKING:
+    from feedsync.channels.base import Note
     from feedsync.channels.compiled import CompiledChannel
     from feedsync.columnar.channel import Items
     from feedsync.columnar.listings import Listings, Replay, Rows
@@ -215,6 +216,9 @@ class _Batch:
     fitted: list[list[tuple[str, list[str | None]]]]
     """Per channel: per id of its limits some row's did not fit, the value it was made of where it did not, else
     None (``Items.fitted``: its MDL017 findings)."""
+    noted: list[list[tuple[Callable[[str], Note], list[str | None]]]]
+    """Per channel: per note its ``prepare_item`` makes of some row, what it is made of where the row has it, else
+    None (``Listings.noted``: its tally's findings)."""
     checked: list[list[dict[str, Any] | None]]
     """Per channel: the row's item's values where the channel's rules check it (``Items.checked``,
     ``Listings.checked``), else None."""
@@ -229,7 +233,22 @@ class _Batch:
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], bytearray())
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], [], bytearray())
+
+
+class _Ref(NamedTuple):
+    """Where a taken row was read, as a reader's ``SourceRef`` tells it to ``diagnostics.locate``."""
+
+    path: str
+    row: int
+    columns: dict[str, tuple[str, int | None]]
+
+
+class _Read(NamedTuple):
+    """What a channel's rules read of a taken row's product (``channels.base.Findings``: where it was read); a
+    ``Product`` costs tens of microseconds to make, even unvalidated."""
+
+    source: _Ref
 
 
 @dataclass(slots=True)
@@ -574,6 +593,9 @@ class Gate:
             for attr, values in batch.fitted[index]:  # as the channel's making of the item tells it
                 if values[at] is not None:
                     self._fitted(out, attr, values[at], item_id, row)  # type: ignore[arg-type]
+            for note, of in batch.noted[index]:  # and as its ``prepare_item`` notes it
+                if of[at] is not None:
+                    self._noted(out, note(of[at]), item_id, row)  # type: ignore[arg-type]
             if out.grouped >= 0:
                 item_group = batch.item_groups[out.grouped][at]
                 if item_group is not None:
@@ -641,17 +663,22 @@ class Gate:
                     told = _Told([*told.findings, duplicate], rejected)
         return told
 
+    def _noted(self, out: _Out, note: Note, item_id: str, row: int) -> None:
+        """Tally the ``note`` ``prepare_item`` makes of the item, as the channel's making of it tallies it."""
+        channel = out.sink.channel
+        where = located(self._path, row, self._columns, channel.origins.get(note.attribute))
+        channel.tally.add(note.code, note.attribute, note.value, note.message, item_id, where)
+
     def _checks(self, out: _Out, values: dict[str, Any], item_id: str, row: int) -> _Told | None:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
         from feedsync.channels.base import ChannelItem
-        from feedsync.model.product import Product, SourceRef
 
         sink = out.sink
         channel = sink.channel
-        ref = SourceRef.model_construct(path=self._path, row=row, columns=self._columns)
-        item = ChannelItem(item_id, values, Product.model_construct(id=item_id, source=ref), channel.origins)
+        read = cast("Product", _Read(_Ref(self._path, row, self._columns)))
+        item = ChannelItem(item_id, values, read, channel.origins)
         found = channel.spec.check_item(item, channel.name)
         if not found:
             return _Told([], rejected=False) if sink.encoder is None else None
@@ -830,6 +857,7 @@ class Gate:
             # rejected for the required facts it lacks alone)
             made_or_refused = pl.col(f"__whole{index}") | other
             out |= {f"__fitted{index}_{n}": unfit for n, (_, unfit) in enumerate(items.fitted)}
+            out |= {f"__noted{index}_{n}": of for n, (_, of) in enumerate(items.noted)}
             outs.append([*(e.alias(name) for name, e in out.items()), whole.alias(f"__whole{index}")])
             fates.append(made_or_refused)
         picked = [
@@ -916,6 +944,14 @@ class Gate:
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
         ]
         checked = [_values(frame[f"__checked{index}"], frame["__whole"]) for index in range(len(made))]
+        noted = [
+            [
+                (note, column.to_list())
+                for n, (note, _) in enumerate(m.noted)
+                if (column := frame[f"__noted{index}_{n}"]).null_count() < len(column)
+            ]
+            for index, m in enumerate(made)
+        ]
         fitted = [
             [
                 (attr, column.to_list())
@@ -948,6 +984,7 @@ class Gate:
             keys,
             listed,
             fitted,
+            noted,
             checked,
             bytearray(len(whole)),
         )

@@ -27,9 +27,11 @@ from typing import Any
 import polars as pl
 
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
+from feedsync.channels.amazon.rules import negative_quantity, undated_sale
 from feedsync.channels.amazon.schema_check import Failure
 from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note, unmapped_note
 from feedsync.channels.amazon.validation import definition_named, failure_note
+from feedsync.channels.base import Note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import fit_ids
@@ -75,6 +77,9 @@ class Listings:
     each joined by ``,``, the three by NUL; else null."""
     fitted: tuple[tuple[str, pl.Expr], ...]
     """Per id of the channel's limits: the value it was made of where it did not fit them, else null (MDL017)."""
+    noted: tuple[tuple[Callable[[str], Note], pl.Expr], ...]
+    """What ``rules.prepare_item`` notes of the item (its tally's findings): each note's maker, and the column of
+    what it is made of where the item has it (else null)."""
     defined: bool
     """The product types made have definitions (the encoder keeps each family's facts)."""
     writes: bool
@@ -97,11 +102,18 @@ def listings(
     values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
         raise NotColumnar("an Amazon channel without a SKU, a parent SKU or a product type")
+    if any(name in compiler.lists for name in ("quantity", "sale_price", "sale_start", "sale_end", "price")):
+        raise NotColumnar("an Amazon offer's field that is a list")
+    negative, undated = amazon_notes(values)  # ``rules.prepare_item``'s notes, its quantity mended
+    if "quantity" in values:
+        mended = pl.when(negative.is_not_null()).then(pl.lit("0")).otherwise(values["quantity"])
+        values["quantity"] = compiler.let(mended)
+    noted = ((negative_quantity, negative), (undated_sale, pl.when(undated).then(pl.lit(""))))
     # the messages do not depend on how many a document holds (a row split's later share holds all its own in one)
     encoder = AmazonEncoder({name: value for name, value in channel.settings.items() if name != "max_messages"})
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
     spec = channel.spec
-    told = [pl.lit(True), ~amazon_notes(values, None)]
+    told = [pl.lit(True)]
     checked = encoder._checker
     index = checked.index
     types: list[Any]
@@ -209,6 +221,7 @@ def listings(
         pl.when(made_alike & broken).then(pl.struct(named)),
         pl.when(made_alike & cleared).then(pick("rejected", nothing)),
         fitted,
+        noted,
         index is not None,
         writes,
         survey,

@@ -197,18 +197,16 @@ def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind 
     return pl.all_horizontal(checks).fill_null(False)
 
 
-def amazon_notes(values: Mapping[str, pl.Expr], tracked: pl.Expr | None) -> pl.Expr:
-    """Where ``amazon.rules.prepare_item`` tells of the item (AMZ013 a negative quantity, AMZ012 untracked stock
-    sent without a quantity, AMZ014 a sale without dates): such a row is made per row. ``tracked``: the product's
-    inventory_tracked column (None: the catalog has none, so never False)."""
+def amazon_notes(values: Mapping[str, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
+    """What ``amazon.rules.prepare_item`` notes of the item (a catalog read a column at a time has no untracked
+    stock: AMZ012 never): its quantity where it is negative (AMZ013: sent as 0), else null; and where it has a sale
+    price without both dates and a price (AMZ014)."""
     absent = pl.lit(None, pl.String)
     quantity = values.get("quantity", absent)
-    told = [quantity.str.strip_chars_start().str.starts_with("-").fill_null(False)]
-    if tracked is not None:
-        told.append((tracked == pl.lit(False)).fill_null(False) & quantity.is_null())
+    negative = pl.when(quantity.str.strip_chars_start().str.starts_with("-")).then(quantity)
     sale, start, end, price = (values.get(n, absent) for n in ("sale_price", "sale_start", "sale_end", "price"))
-    told.append(sale.is_not_null() & ~(start.is_not_null() & end.is_not_null()) & price.is_not_null())
-    return pl.any_horizontal(told)
+    undated = sale.is_not_null() & ~(start.is_not_null() & end.is_not_null()) & price.is_not_null()
+    return negative, undated
 
 
 def amazon_broken(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = unbound) -> pl.Expr:

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feedsync.channels.amazon import screen as amazon_screen
-from feedsync.channels.amazon.rules import prepare_item
+from feedsync.channels.amazon.rules import negative_quantity, prepare_item, undated_sale
 from feedsync.channels.base import ChannelItem
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.meta import screen as meta_screen
@@ -125,10 +125,13 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
     values = compiler.columns(compiler.fields())
     quantity = {"quantity": pl.when(pl.col("id") == "SKU-3").then(pl.lit("-2")).otherwise(values["quantity"])}
     clean = SCREENS["amazon"](values, compiler.lists, compiler.ask, compiler.let)  # its lets before the run
+    negative, undated = amazon_notes(values | quantity)
     made = compiler.run(frame).select(
         ok=pl.col("exact") & compiler.exact(),
         clean=clean,
-        told=amazon_notes(values | quantity, None),
+        told=negative.is_not_null() | undated,
+        negative=negative,
+        undated=undated,
         quantity=quantity["quantity"],
     )
     products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
@@ -147,6 +150,9 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
         item = ChannelItem(id=products[index + 2].id, values=dict(per_row), product=products[index + 2])
         notes = prepare_item(item)
         assert row["told"] is bool(notes), (index, notes)
+        made_notes = [negative_quantity(row["negative"])] if row["negative"] is not None else []
+        made_notes += [undated_sale("")] if row["undated"] else []
+        assert made_notes == notes, (index, notes)  # the gate's notes, made of the columns
         told += bool(notes)
     assert made["clean"][:5].to_list() == [True, False, False, False, False]
     assert cleared > 30 and told > 10, (cleared, told)

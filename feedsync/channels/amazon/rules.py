@@ -25,9 +25,7 @@ def prepare_item(item: ChannelItem) -> list[Note]:
     quantity = values.get("quantity")
     if isinstance(quantity, str) and quantity.lstrip().startswith("-"):
         values["quantity"] = "0"
-        notes.append(
-            Note("AMZ013", "quantity", quantity, f"quantity {quantity} is negative: Amazon gets 0 (never a negative)")
-        )
+        notes.append(negative_quantity(quantity))
     if item.product.inventory_tracked is False and "quantity" not in values:
         notes.append(
             Note(
@@ -39,16 +37,24 @@ def prepare_item(item: ChannelItem) -> list[Note]:
             )
         )
     if "sale_price" in values and not ("sale_start" in values and "sale_end" in values) and "price" in values:
-        notes.append(
-            Note(
-                "AMZ014",
-                "sale_price",
-                "",
-                "a sale price without dates is the price the shop sells at: Amazon gets it as the price (our_price) "
-                "and the regular price as list_price",
-            )
-        )
+        notes.append(undated_sale(""))
     return notes
+
+
+def negative_quantity(quantity: str) -> Note:
+    """AMZ013 of a negative ``quantity`` (sent as 0)."""
+    return Note("AMZ013", "quantity", quantity, f"quantity {quantity} is negative: Amazon gets 0 (never a negative)")
+
+
+def undated_sale(_: str) -> Note:
+    """AMZ014 of a sale price without dates (sent as the price)."""
+    return Note(
+        "AMZ014",
+        "sale_price",
+        "",
+        "a sale price without dates is the price the shop sells at: Amazon gets it as the price (our_price) "
+        "and the regular price as list_price",
+    )
 
 
 @lru_cache(maxsize=4096)  # prices and quantities repeat across a catalog
