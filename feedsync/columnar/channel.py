@@ -15,7 +15,7 @@ from feedsync.channels.base import Note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
-from feedsync.columnar.screens import SCREENS, Ask
+from feedsync.columnar.screens import SCREENS, Ask, quick_pass
 from feedsync.columnar.text import Bind
 from feedsync.columnar.writers import delimited_line, rss_exact, rss_item
 from feedsync.formats.spreadsheet import _STARTS
@@ -44,6 +44,9 @@ class Items:
     noted: tuple[tuple[Callable[[str], Note], pl.Expr], ...] = ()
     """What the channel's ``prepare_item`` notes of the item (as ``Listings.noted``): none, an item Google's would
     note something of is not ``exact``."""
+    alone: pl.Expr = field(default_factory=lambda: pl.lit(None, pl.String))
+    """The item's GTIN where the channel's rules find that alone in it (``screens.quick_pass``), else null: its
+    finding is made without the rules."""
     checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
     """Where the item is ``exact`` but its quick pass does not clear it: its values, a struct of its fields in the
     profile's order (null where a field has none), for the channel's own rules to check; else null."""
@@ -107,9 +110,9 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             told.append(first.is_null() | ~first.str.contains(_FORMULA))
         exact = pl.col("exact") & compiler.exact()
     exact = compiler.let(exact & pl.all_horizontal(told).fill_null(False))  # read twice (``checked``)
-    cleared = pl.lit(False)
+    cleared, alone = pl.lit(False), pl.lit(None, pl.String)
     if spec.name in SCREENS:
-        cleared = SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let)
+        cleared, alone = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let)
     named = [value.alias(name) for name, value in values.items()]
     checked = pl.when(exact & ~cleared).then(pl.struct(named)) if named else pl.lit(None)
     group, key = None, ()
@@ -119,4 +122,4 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, fitted, checked=checked)
+    return Items(compiler, line, exact, cleared, group, key, fitted, alone=alone, checked=checked)

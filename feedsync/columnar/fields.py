@@ -351,6 +351,9 @@ class Compiler:
         columns = []
         for ask in plain:
             values = distinct[ask.name][0]  # (handed back as it is: a dict of the answers is twice as slow)
+            if not len(values):  # (an ask of the rows something is wrong with: most batches have none)
+                columns.append(pl.lit(None, dtype=ask.dtype).alias(ask.name))
+                continue
             answers = _answers(ask, values.to_list())
             columns.append(
                 ask.expr.replace_strict(values, answers, default=None, return_dtype=ask.dtype).alias(ask.name)

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from feedsync import columnar
+from feedsync.checks import gtin_problem
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Severity, located
 from feedsync.events import event
@@ -219,6 +220,9 @@ class _Batch:
     noted: list[list[tuple[Callable[[str], Note], list[str | None]]]]
     """Per channel: per note its ``prepare_item`` makes of some row, what it is made of where the row has it, else
     None (``Listings.noted``: its tally's findings)."""
+    alone: list[list[str | None] | None]
+    """Per channel (None: no row's): the row's GTIN where the channel's rules find that alone in it
+    (``Items.alone``), else None."""
     checked: list[list[dict[str, Any] | None]]
     """Per channel: the row's item's values where the channel's rules check it (``Items.checked``,
     ``Listings.checked``), else None."""
@@ -233,7 +237,7 @@ class _Batch:
 
 def _unread(first: int, count: int) -> _Batch:
     """A piece the columnar side does not read: every row of its lines is made per row."""
-    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], [], bytearray())
+    return _Batch(first, count, None, {}, [], [], [], [], [], [], [], [], [], [], [], [], [], bytearray())
 
 
 class _Ref(NamedTuple):
@@ -553,14 +557,22 @@ class Gate:
         refusals: list[Diagnostic | Any] | None = None
         for index, out in enumerate(outs):
             replay = out.replay
-            if replay is None or batch.checked[index][at] is not None:  # the channel's rules check the item
-                told = self._found(batch, index, out, at, item_id, row)
+            values = batch.checked[index][at]
+            twin = item_group = None
+            if out.grouped >= 0:  # (an Amazon channel's never is)
+                item_group = batch.item_groups[out.grouped][at]
+                twin = out.sink.variants.earlier(item_group, batch.item_keys[out.grouped][at])
+            if values is not None or twin is not None:  # the channel's rules check the item, or its group
+                gtin = batch.alone[index][at] if batch.alone[index] is not None else None  # type: ignore[index]
+                told = self._found(out, values, gtin, twin, item_group, item_id, row)
                 if told is None:
                     return False
                 if told.findings or told.rejected:
                     if refusals is None:
                         refusals = [None] * len(outs)
                     refusals[index] = told
+                continue
+            if replay is None:
                 continue
             listed: Rows = batch.listed[index]  # type: ignore[assignment]
             if listed.rejected[at] is not None:  # the channel's checks reject it for the facts it lacks
@@ -639,28 +651,35 @@ class Gate:
         assert self.stream is not None
         self.stream.emit(found)
 
-    def _found(self, batch: _Batch, index: int, out: _Out, at: int, item_id: str, row: int) -> _Told | None:
-        """What the channel's rules and its variant group find in the row's item where its sink checks it, as
-        ``Sink.take`` finds (none where its quick pass cleared it); None: the item is made per row (``_checks``)."""
-        values = batch.checked[index][at]
+    def _found(
+        self,
+        out: _Out,
+        values: dict[str, Any] | None,
+        gtin: str | None,
+        twin: str | None,
+        group_id: str | None,
+        item_id: str,
+        row: int,
+    ) -> _Told | None:
+        """What the channel's rules find in the row's item of ``values`` (where its sink checks it; None: its quick
+        pass cleared it; ``gtin``: its GTIN, where they find that alone in it) and what its variant group finds
+        (``twin``: the earlier item of ``group_id`` alike to it), as ``Sink.take`` finds them; None: the item is
+        made per row (``_checks``)."""
         told = _Told([], rejected=False)
         if values is not None and out.sink.check:
-            told = self._checks(out, values, item_id, row)  # type: ignore[assignment]
+            told = self._checks(out, values, gtin, item_id, row)  # type: ignore[assignment]
             if told is None:
                 return None
-        if out.grouped >= 0:
-            item_group = batch.item_groups[out.grouped][at]
-            twin = out.sink.variants.earlier(item_group, batch.item_keys[out.grouped][at])
-            if twin is not None:  # the channel's own (GMC012), told after its rules' findings
-                channel = out.sink.channel
-                group = channel.spec.variant_group
-                assert group is not None and item_group is not None
-                where = located(self._path, row, self._columns, None)
-                duplicate = duplicate_item(group, item_group, twin, channel.name, item_id, where)
-                assert self.stream is not None
-                if self.stream.findings.keeps(duplicate):
-                    rejected = told.rejected or duplicate.severity is Severity.ERROR
-                    told = _Told([*told.findings, duplicate], rejected)
+        if twin is not None:  # the channel's own (GMC012), told after its rules' findings
+            channel = out.sink.channel
+            group = channel.spec.variant_group
+            assert group is not None and group_id is not None
+            where = located(self._path, row, self._columns, None)
+            duplicate = duplicate_item(group, group_id, twin, channel.name, item_id, where)
+            assert self.stream is not None
+            if self.stream.findings.keeps(duplicate):
+                rejected = told.rejected or duplicate.severity is Severity.ERROR
+                told = _Told([*told.findings, duplicate], rejected)
         return told
 
     def _noted(self, out: _Out, note: Note, item_id: str, row: int) -> None:
@@ -669,7 +688,7 @@ class Gate:
         where = located(self._path, row, self._columns, channel.origins.get(note.attribute))
         channel.tally.add(note.code, note.attribute, note.value, note.message, item_id, where)
 
-    def _checks(self, out: _Out, values: dict[str, Any], item_id: str, row: int) -> _Told | None:
+    def _checks(self, out: _Out, values: dict[str, Any], gtin: str | None, item_id: str, row: int) -> _Told | None:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
@@ -677,9 +696,18 @@ class Gate:
 
         sink = out.sink
         channel = sink.channel
-        read = cast("Product", _Read(_Ref(self._path, row, self._columns)))
-        item = ChannelItem(item_id, values, read, channel.origins)
-        found = channel.spec.check_item(item, channel.name)
+        if gtin is not None:  # the one finding its rules make (``screens.quick_pass``), made without them
+            from feedsync.columnar.screens import GTIN_CODES
+
+            problem = gtin_problem(gtin)
+            assert problem is not None, gtin
+            where = located(self._path, row, self._columns, channel.origins.get("gtin"))
+            code = GTIN_CODES[channel.spec.name]
+            found = [make(code, problem, channel=channel.name, product_id=item_id, field="gtin", value=gtin[:200],
+                          location=where)]  # fmt: skip
+        else:
+            read = cast("Product", _Read(_Ref(self._path, row, self._columns)))
+            found = channel.spec.check_item(ChannelItem(item_id, values, read, channel.origins), channel.name)
         if not found:
             return _Told([], rejected=False) if sink.encoder is None else None
         assert self.stream is not None
@@ -853,6 +881,7 @@ class Gate:
                 whole = items.exact & items.cleared
                 other = checked
             out[f"__checked{index}"] = items.checked
+            out[f"__alone{index}"] = items.alone
             # the row's item in the channel: made whole, or checked by the channel's rules (or an Amazon item
             # rejected for the required facts it lacks alone)
             made_or_refused = pl.col(f"__whole{index}") | other
@@ -943,7 +972,11 @@ class Gate:
         listed = [
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
         ]
-        checked = [_values(frame[f"__checked{index}"], frame["__whole"]) for index in range(len(made))]
+        checked = [_values(frame[f"__checked{index}"], whole) for index in range(len(made))]
+        alone = [
+            None if (column := frame[f"__alone{index}"]).null_count() == len(column) else column.to_list()
+            for index in range(len(made))
+        ]
         noted = [
             [
                 (note, column.to_list())
@@ -985,23 +1018,24 @@ class Gate:
             listed,
             fitted,
             noted,
+            alone,
             checked,
             bytearray(len(whole)),
         )
 
 
-def _values(checked: Any, whole: Any) -> list[dict[str, Any] | None]:
+def _values(checked: Any, whole: list[bool]) -> list[dict[str, Any] | None]:
     """Per row, its item's values where the row is whole and the channel's rules check the item (``Items.checked``:
     a field with no value left out, as the per-row engine leaves it), else None."""
     import polars as pl
 
-    if checked.dtype == pl.Null:
+    if checked.dtype == pl.Null or checked.null_count() == len(checked):
         return [None] * len(checked)
     return [
         {name: value for name, value in values.items() if value is not None and value != []}
         if values is not None and taken
         else None
-        for values, taken in zip(checked.to_list(), whole.to_list(), strict=True)
+        for values, taken in zip(checked.to_list(), whole, strict=True)
     ]
 
 

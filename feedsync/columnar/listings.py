@@ -37,7 +37,7 @@ from feedsync.columnar.amazon import Attributes
 from feedsync.columnar.channel import fit_ids
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
-from feedsync.columnar.screens import SCREENS, amazon_broken, amazon_notes
+from feedsync.columnar.screens import amazon_broken, amazon_notes, quick_pass
 from feedsync.diagnostics.codes import make_fields
 from feedsync.diagnostics.diagnostic import located_fields
 
@@ -67,6 +67,8 @@ class Listings:
     """The attributes a later variant has otherwise than the parent took them (AMZ015), joined by ``,``."""
     once: pl.Expr
     """The findings the row's making tells once a run (null: none)."""
+    alone: pl.Expr
+    """The item's GTIN where the channel's rules find that alone in it (``screens.quick_pass``), else null."""
     checked: pl.Expr
     """Where the channel's rules surely find an error in the item (``screens.amazon_broken``: the sink leaves it out
     before the encoder meets it) and its values are made alike: its values as ``Items.checked`` (the rules check
@@ -204,7 +206,7 @@ def listings(
 
     made_alike = compiler.let(pl.col("exact") & compiler.exact() & pl.all_horizontal(told).fill_null(False))
     exact = made_alike & pick("exact", pl.lit(False)).fill_null(False)
-    cleared = SCREENS[spec.name](values, compiler.lists, compiler.ask, compiler.let)
+    cleared, alone = quick_pass(spec.name, values, compiler.lists, compiler.ask, compiler.let)
     named = [value.alias(name) for name, value in values.items()]
     nothing = pl.lit(None, pl.String)
     return Listings(
@@ -218,6 +220,7 @@ def listings(
         pick("taken", nothing),
         compiler.let(pick("differs", nothing)),  # read twice (``columns``)
         pick("once", nothing),
+        alone,
         pl.when(made_alike & broken).then(pl.struct(named)),
         pl.when(made_alike & cleared).then(pick("rejected", nothing)),
         fitted,

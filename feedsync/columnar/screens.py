@@ -55,6 +55,10 @@ def gtin_refused(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = un
     return bind((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin, bind)).fill_null(False))
 
 
+GTIN_CODES = {"google": "GMC008", "meta": "META007", "amazon": "AMZ007"}
+"""The channel kind -> the code its rules tell a GTIN that is not one by (``checks.gtin_problem``'s text)."""
+
+
 def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
     if listed:
         return e.is_null() | e.list.eval(pl.element().str.len_chars() <= limit).list.all()
@@ -74,8 +78,11 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return clean
 
 
-def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
-    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``)."""
+def google(
+    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+) -> pl.Expr:
+    """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``; without
+    ``gtin_checked``, whatever the GTIN's check finds: ``gtin_clear`` asks it)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
@@ -88,7 +95,8 @@ def google(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind 
         window = values["sale_price_effective_date"]
         checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
     gtin = values.get("gtin")
-    checks.append(gtin_clear(values, bind))
+    if gtin_checked:
+        checks.append(gtin_clear(values, bind))
     if "identifier_exists" in values:  # the pass lowers it: ASCII alone, where Rust lowers alike
         exists = values["identifier_exists"]
         no = exists.str.contains("[^\\x00-\\x7f]") | exists.str.to_lowercase().is_in(["no", "false"])
@@ -148,7 +156,9 @@ def _needs_key(needs: frozenset[str] | None) -> str:
     raise AssertionError(f"a category needs {needs}")
 
 
-def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
+def meta(
+    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+) -> pl.Expr:
     """Where ``meta.screen.clean`` says True of the item's values (as ``google``)."""
     del ask
     present = set(values)
@@ -166,7 +176,8 @@ def meta(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = 
     if "item_group_id" in values:
         variant = [values[a].is_not_null() for a in sorted(meta_screen._VARIANT_FIELDS) if a in values]
         checks.append(values["item_group_id"].is_null() | pl.any_horizontal([pl.lit(False), *variant]))
-    checks.append(gtin_clear(values, bind))
+    if gtin_checked:
+        checks.append(gtin_clear(values, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -175,7 +186,9 @@ def _sku_ok(e: pl.Expr) -> pl.Expr:
     return (e.str.len_chars() <= MAX_SKU_LENGTH) & e.str.contains("^[\\x20-\\x7e]+$")
 
 
-def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound) -> pl.Expr:
+def amazon(
+    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+) -> pl.Expr:
     """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text; as ``google``)."""
     del ask
     if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):
@@ -193,7 +206,8 @@ def amazon(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind 
         checks.append(values["product_type"].str.contains("^[A-Z0-9_]{1,100}\n?$"))
     if "parent_sku" in values:
         checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
-    checks.append(gtin_clear(values, bind))
+    if gtin_checked:
+        checks.append(gtin_clear(values, bind))
     return pl.all_horizontal(checks).fill_null(False)
 
 
@@ -235,3 +249,16 @@ SCREENS: dict[str, Callable[..., pl.Expr]] = {
     "amazon": amazon,
 }
 """The channel kind (``ChannelSpec``'s) -> its quick pass a column at a time."""
+
+
+def quick_pass(
+    name: str, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind
+) -> tuple[pl.Expr, pl.Expr]:
+    """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and the item's GTIN
+    where its rules find that alone in it (``gtin_refused``: the rest of the pass clear), else null: the one finding
+    of such an item is made without its rules (``GTIN_CODES``)."""
+    rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
+    cleared = (rest & gtin_clear(values, bind)).fill_null(False)
+    wrong = gtin_refused(values, lists, bind)
+    alone = pl.lit(None, pl.String) if wrong is None else pl.when(rest & wrong).then(values["gtin"])
+    return cleared, alone
