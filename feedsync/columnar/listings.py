@@ -321,6 +321,8 @@ class Replay:
     """The column part of the location of a finding of each field (``located_fields``' last two)."""
     _definitions: dict[str, str] = field(default_factory=dict)
     """How AMZ009 names each product type's definition (``definition_named``)."""
+    _unmapped: tuple[tuple[str, str, str], tuple[str, str, None, str]] | None = None
+    """The last family's AMZ019 note (``_unmapped_note``)."""
 
     def fits(self, rows: Rows, at: int, taken: bytearray) -> bool:
         if not self._once_told(rows.once[at]):
@@ -359,8 +361,7 @@ class Replay:
                 if first is None or not taken[first] or family is None or family[0] != rows.skus[first]:
                     return None
                 notes = [differs_note(name, sku, parent, family[0]) for name in _differing(rows, at, family[1])]
-            properties = encoder._checker.properties(product_type) or {}
-            notes.insert(0, unmapped_note(parent, product_type, unmapped.split(","), properties))
+            notes.insert(0, self._unmapped_note(parent, product_type, unmapped))
             if not all(keeps(note[0], channel, item_id) for note in notes[:2]):  # (AMZ015s: one code)
                 return None
             found += [self._fields(code, text, item_id, field, value, row, field) for code, field, value, text in notes]
@@ -372,6 +373,15 @@ class Replay:
                 code, field, value, text, origin = failure_note(sku, where, Failure((), "required", None, name))
                 found.append(self._fields(code, text, item_id, field, value, row, origin))
         return found
+
+    def _unmapped_note(self, parent: str, product_type: str, unmapped: str) -> tuple[str, str, None, str]:
+        """``unmapped_note`` of the family's parent, made once for the family's variants one after another."""
+        key = (parent, product_type, unmapped)
+        last = self._unmapped
+        if last is None or last[0] != key:
+            properties = self.encoder._checker.properties(product_type) or {}
+            last = self._unmapped = (key, unmapped_note(parent, product_type, unmapped.split(","), properties))
+        return last[1]
 
     def reject(self, rows: Rows, at: int, group: str | None, found: list[tuple[Any, ...]]) -> None:
         """The encoder's state as its checking of the rejected row leaves it (the parent's facts kept for its
