@@ -692,7 +692,7 @@ class Gate:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
-        from feedsync.channels.base import ChannelItem
+        from feedsync.channels.base import ChannelItem, Screened
 
         sink = out.sink
         channel = sink.channel
@@ -705,9 +705,11 @@ class Gate:
             code = GTIN_CODES[channel.spec.name]
             found = [make(code, problem, channel=channel.name, product_id=item_id, field="gtin", value=gtin[:200],
                           location=where)]  # fmt: skip
-        else:
+        else:  # its quick pass did not clear it: the rules alone (``Screened.check``: its pass is not asked again)
+            rules = channel.spec.check_item
+            check = rules.check if isinstance(rules, Screened) else rules
             read = cast("Product", _Read(_Ref(self._path, row, self._columns)))
-            found = channel.spec.check_item(ChannelItem(item_id, values, read, channel.origins), channel.name)
+            found = check(ChannelItem(item_id, values, read, channel.origins), channel.name)
         if not found:
             return _Told([], rejected=False) if sink.encoder is None else None
         assert self.stream is not None
