@@ -13,7 +13,8 @@ from typing import Any
 import polars as pl
 
 from feedsync.channels.amazon import screen as amazon_screen
-from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH
+from feedsync.channels.amazon.rules import not_a_number
+from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_UNITS
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.google.spec import PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
@@ -190,8 +191,8 @@ def amazon(
     values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
 ) -> pl.Expr:
     """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text; as ``google``)."""
-    del ask
-    if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin")):
+    numbers = ("price", "sale_price", "quantity", "weight_value", "weight_unit")
+    if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin", *numbers)):
         return pl.lit(False)
     present = set(values)
     checks = [pl.lit(present >= amazon_screen._LISTING)]
@@ -208,6 +209,17 @@ def amazon(
         checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
     if gtin_checked:
         checks.append(gtin_clear(values, bind))
+    # ``rules.number_problem``: an offer's numbers the listing can carry (a weight in a unit feedsync converts)
+    unit = values.get("weight_unit")
+    for attr, whole in (("price", False), ("sale_price", False), ("quantity", True), ("weight_value", False)):
+        value = values.get(attr)
+        if value is None or (attr == "weight_value" and unit is None):
+            continue
+        number = value.is_null() | ~ask(value, lambda text, whole=whole: not_a_number(text, whole), pl.Boolean)
+        if attr == "weight_value":
+            assert unit is not None
+            number = number | ~unit.is_in(sorted(WEIGHT_UNITS)).fill_null(False)
+        checks.append(number)
     return pl.all_horizontal(checks).fill_null(False)
 
 

@@ -418,3 +418,26 @@ def test_an_amazon_item_its_rules_surely_reject_is_taken(tmp_path: Path, case: s
     # left out for lacking a brand (the columns that may hold one are looked for in its row): 57 where every
     # rejected row went per row
     assert replayed >= 66, replayed
+
+
+def test_a_wrong_gtin_beside_a_number_amazon_does_not_take_is_told_with_it(tmp_path: Path) -> None:
+    """A GTIN that is wrong alone has its one finding made without the rules (AMZ007); beside a quantity a
+    template made that is no number (AMZ022, which Amazon's quick pass looks at too) both are told, as the rules
+    tell them (found by a review: the gate told AMZ007 alone)."""
+    _config(tmp_path, definitions=True, fields=MAPPED + '      quantity: "{{ mpn }}"\n')
+    rows = _families(40)
+    for index, row in enumerate(rows):
+        row["mpn"] = "7"
+        if index in (5, 13):
+            row["gtin"] = "12345678"  # wrong alone
+        if index in (9, 21):
+            row |= {"gtin": "12345678", "mpn": ["abc", "NaN"][index % 2]}  # wrong beside a quantity of no number
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path)
+    found = [(d.code, d.product_id) for d in report.diagnostics if d.channel == "amazon" and d.code != "AMZ015"]
+    ids = [row["id"] for row in rows]
+    assert [f for f in found if f[0] in ("AMZ007", "AMZ022")] == [
+        ("AMZ007", ids[5]), ("AMZ007", ids[9]), ("AMZ022", ids[9]),
+        ("AMZ007", ids[13]), ("AMZ007", ids[21]), ("AMZ022", ids[21]),
+    ]  # fmt: skip
+    assert replayed >= 30, replayed

@@ -58,7 +58,7 @@ def undated_sale(_: str) -> Note:
 
 
 @lru_cache(maxsize=4096)  # prices and quantities repeat across a catalog
-def _not_a_number(text: str, whole: bool) -> bool:
+def not_a_number(text: str, whole: bool) -> bool:
     """Whether ``text`` is not the number the encoder writes of it: a whole number (``whole``: a quantity), else a
     finite decimal (a price, a weight)."""
     if whole:
@@ -80,7 +80,7 @@ def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
         value = values.get(attr)
         if value is None or (attr == "weight_value" and values.get("weight_unit") not in WEIGHT_UNITS):
             continue
-        if _not_a_number(value if type(value) is str else str(value), whole):
+        if not_a_number(value if type(value) is str else str(value), whole):
             return attr, "a whole number such as 5" if whole else "a finite decimal such as 12.99"
     return None
 
