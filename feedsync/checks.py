@@ -121,7 +121,7 @@ class VariantTracker:
 
     def holds(self, group: str | None, key: Hashable) -> bool:
         """Whether ``duplicate_of(group, key, ...)`` would name an earlier variant (nothing is recorded)."""
-        return group is not None and group == self._group and key in self._seen
+        return self.earlier(group, key) is not None
 
     def earlier(self, group: str | None, key: Hashable) -> str | None:
         """The earlier variant ``duplicate_of(group, key, ...)`` would name, if any (nothing is recorded)."""

@@ -81,11 +81,6 @@ class Screened:
         return [] if self.clean(item.values) else self.check(item, channel)
 
 
-def screened(clean: Callable[[Mapping[str, Any]], bool], check: CheckItem) -> CheckItem:
-    """``check`` behind the quick pass ``clean`` (``Screened``)."""
-    return Screened(clean, check)
-
-
 def show_value(value: Value) -> str:
     """An item's attribute on one line: repeated values joined by `` | ``, sub-attributes as ``name=value;…``."""
     if isinstance(value, str):

@@ -975,26 +975,9 @@ class Gate:
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
         ]
         checked = [_values(frame[f"__checked{index}"], whole) for index in range(len(made))]
-        alone = [
-            None if (column := frame[f"__alone{index}"]).null_count() == len(column) else column.to_list()
-            for index in range(len(made))
-        ]
-        noted = [
-            [
-                (note, column.to_list())
-                for n, (note, _) in enumerate(m.noted)
-                if (column := frame[f"__noted{index}_{n}"]).null_count() < len(column)
-            ]
-            for index, m in enumerate(made)
-        ]
-        fitted = [
-            [
-                (attr, column.to_list())
-                for n, (attr, _) in enumerate(m.fitted)
-                if (column := frame[f"__fitted{index}_{n}"]).null_count() < len(column)
-            ]
-            for index, m in enumerate(made)
-        ]
+        alone = [_some(frame[f"__alone{index}"]) for index in range(len(made))]
+        noted = [_present(frame, f"__noted{index}", m.noted) for index, m in enumerate(made)]
+        fitted = [_present(frame, f"__fitted{index}", m.fitted) for index, m in enumerate(made)]
         groups: list[list[str | None]] = []
         keys: list[list[tuple[str, ...]]] = []
         for index, out in enumerate(self.outs):
@@ -1026,18 +1009,30 @@ class Gate:
         )
 
 
+def _some(column: Any) -> list[Any] | None:
+    """The column's values, or None where no row has one (most batches' rows have no finding of a kind)."""
+    return None if column.null_count() == len(column) else column.to_list()
+
+
+def _present(frame: Any, prefix: str, made: tuple[tuple[Any, Any], ...]) -> list[tuple[Any, list[Any]]]:
+    """Each of ``made``'s keys (its expressions' columns ``{prefix}_{n}``) with its column's values, where some row
+    has one."""
+    return [(key, values) for n, (key, _) in enumerate(made) if (values := _some(frame[f"{prefix}_{n}"])) is not None]
+
+
 def _values(checked: Any, whole: list[bool]) -> list[dict[str, Any] | None]:
     """Per row, its item's values where the row is whole and the channel's rules check the item (``Items.checked``:
     a field with no value left out, as the per-row engine leaves it), else None."""
     import polars as pl
 
-    if checked.dtype == pl.Null or checked.null_count() == len(checked):
+    rows = None if checked.dtype == pl.Null else _some(checked)
+    if rows is None:
         return [None] * len(checked)
     return [
         {name: value for name, value in values.items() if value is not None and value != []}
         if values is not None and taken
         else None
-        for values, taken in zip(checked.to_list(), whole, strict=True)
+        for values, taken in zip(rows, whole, strict=True)
     ]
 
 

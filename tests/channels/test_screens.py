@@ -1,5 +1,5 @@
 """The channels' quick passes (``screen.clean``) never pass an item the full checks (``rules.check_item``) find
-anything in, so the checks a run makes (``screened``) report exactly the full checks' findings: item by item on the
+anything in, so the checks a run makes (``Screened``) report exactly the full checks' findings: item by item on the
 demo and on every catalog in ../shared/realdata, and on generated items with hostile values."""
 
 from __future__ import annotations

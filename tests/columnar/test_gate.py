@@ -88,6 +88,15 @@ def family_rows(choose: Callable[[list[Any]], Any], count: int) -> list[dict[str
     return rows
 
 
+def baseline_families(count: int, **cells: str) -> list[dict[str, str]]:
+    """``count`` rows of the baseline's forms (the first of each choice), in families of three sizes, with
+    ``cells``."""
+    rows = family_rows(lambda values: values[0], count)
+    for number, row in enumerate(rows):
+        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]} | cells
+    return rows
+
+
 def write_catalog(
     path: Path, rows: list[dict[str, str]], choose: Callable[[list[Any]], Any] | None = None, header: list[str] = HEADER
 ) -> None:
@@ -213,10 +222,8 @@ def test_duplicate_variants_are_made_a_column_at_a_time(tmp_path: Path, validate
     leaves the item out where the run checks): the gate tells both where it takes the row, as the stream and the
     sink tell them."""
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 120)
+    rows = baseline_families(120, google_product_category="1604")
     for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
-        row |= {"google_product_category": "1604"}
         if number % 3 == 2 and number % 2:  # the family's third variant is its second again
             row["size"] = "M"
         if number % 30 == 29:  # and here its first, with a title the quick pass does not clear (GMC015)
@@ -239,10 +246,9 @@ def test_a_clean_catalog_is_made_a_column_at_a_time(tmp_path: Path, answers: int
 
     _config(tmp_path)
     rng = random.Random(5)
-    rows = family_rows(lambda values: values[0], 120)  # the first of each choice: the baseline's forms
-    for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
-        row |= {"product_type": rng.choice(["Men > Tops", "Women > Dresses"]), "google_product_category": "1604"}
+    rows = baseline_families(120, google_product_category="1604")
+    for row in rows:
+        row["product_type"] = rng.choice(["Men > Tops", "Women > Dresses"])
     write_catalog(tmp_path / "products.csv", rows)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fields_module, "_ANSWERS", answers)
@@ -264,10 +270,7 @@ def test_an_item_refused_for_its_gtin_alone_is_made_a_column_at_a_time(tmp_path:
         config.write_text(
             config.read_text().replace("profile: facebook", 'profile: facebook\n    fields: {gtin: "4006381333931"}')
         )
-    rows = family_rows(lambda values: values[0], 120)
-    for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
-        row |= {"google_product_category": "1604", "gtin": "4006381333931"}
+    rows = baseline_families(120, google_product_category="1604", gtin="4006381333931")
     wrong = {number: WRONG_GTINS[n % len(WRONG_GTINS)] for n, number in enumerate(range(2, 120, 9))}
     for number, gtin in wrong.items():
         rows[number]["gtin"] = gtin
@@ -295,10 +298,8 @@ def test_an_item_the_channel_s_rules_find_something_in_is_checked_as_they_check_
     from feedsync.diagnostics.gate import Selection
 
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 160)
+    rows = baseline_families(160, google_product_category="1604")
     for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
-        row |= {"google_product_category": "1604"}
         kind = number % 8
         if kind == 1:
             row |= {"title": "A SHIRT OF LINEN FOR SUMMER", "color": "NAVY"}  # (the variant's title names it)
@@ -351,10 +352,7 @@ def test_a_batch_s_items_are_written_before_the_next_batch_is_read(tmp_path: Pat
     from feedsync.formats import RssWriter
 
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 120)
-    for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
-        row |= {"google_product_category": "1604"}
+    rows = baseline_families(120, google_product_category="1604")
     write_catalog(tmp_path / "products.csv", rows)
     written: list[int] = []
     write_many = RssWriter.write_many
@@ -484,9 +482,8 @@ def test_a_catalog_few_of_whose_rows_are_whole_is_made_per_row_after_its_first_r
     (under ``WORTH`` of them) can be made a column at a time, the rest is made per row (and the feeds are the
     same)."""
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 300)
+    rows = baseline_families(300)
     for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
         row["google_product_category"] = "1604" if number < 20 else "Nothing Google knows"
     write_catalog(tmp_path / "products.csv", rows)
     told: list[dict[str, Any]] = []
@@ -509,9 +506,8 @@ def test_records_over_several_lines_are_taken_before_the_reader_reads_them(
     writes of its cells, is taken before the reader reads it, its lines skipped unread; the same outputs, with CRLF
     line ends too, and a last record without its line end."""
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 200)
+    rows = baseline_families(200)
     for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
         if number % 3:
             row["description"] = "<p>Soft</p>\n<ul>\n<li>Warm, light</li>\n</ul>"
     path = tmp_path / "products.csv"
@@ -528,9 +524,8 @@ def test_a_record_taking_in_a_line_like_a_row_of_its_own_is_left_to_the_reader(t
     leaves the record out as a quote left open (SRC010), and the gate, which would write its lines back as they
     are, does not take it (found by a review: the gate took it and wrote its item)."""
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 30)
+    rows = baseline_families(30)
     for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
         row["description"] = "Soft\nwarm" if number % 2 else "Sizes:\n" + ", ".join(["XS"] * (len(HEADER) + 2))
     rows[7]["description"] = "Sizes:\n" + ",".join(["XS"] * len(HEADER))  # a line of as many cells as the header
     write_catalog(tmp_path / "products.csv", rows)
@@ -710,10 +705,7 @@ def test_a_piece_is_clean_where_the_reader_found_the_whole_file_clean(tmp_path: 
     file's pieces, and checks each piece itself where the file is not clean: a row with a control character in its
     description is cleaned and told (SRC011) as per row, and its clean neighbours are made a column at a time."""
     _config(tmp_path)
-    rows = family_rows(lambda values: values[0], 60)
-    for number, row in enumerate(rows):
-        row |= {"id": f"SKU-{number}", "group_id": f"G-{number // 3}", "size": ["S", "M", "L"][number % 3]}
-        row |= {"product_type": "Men > Tops", "google_product_category": "1604"}
+    rows = baseline_families(60, product_type="Men > Tops", google_product_category="1604")
     if dirty:
         rows[30]["description"] = "Soft\x07 cotton"
     write_catalog(tmp_path / "products.csv", rows)

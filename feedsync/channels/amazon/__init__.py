@@ -8,13 +8,13 @@ from feedsync.channels.amazon import (
 from feedsync.channels.amazon.spec import MAX_SKU_LENGTH, AmazonSettings
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.channels.amazon.validation import check_fields
-from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel, screened
+from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, register_channel
 
 AMAZON = register_channel(
     ChannelSpec(
         name="amazon",
         formats={"json": FormatSpec("json", "json_listings", {})},
-        check_item=screened(screen.clean, rules.check_item),
+        check_item=Screened(screen.clean, rules.check_item),
         prepare_item=rules.prepare_item,
         encoder=AmazonEncoder,
         settings_model=AmazonSettings,

@@ -1,6 +1,6 @@
 """Google Merchant Center: the attribute table, output formats and rules."""
 
-from feedsync.channels.base import ChannelSpec, FormatSpec, VariantGroup, register_channel, screened
+from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, VariantGroup, register_channel
 from feedsync.channels.google import (
     codes,  # noqa: F401  (registers the channel's rule codes)
     rules,
@@ -15,7 +15,7 @@ GOOGLE = register_channel(
             "xml": FormatSpec("xml", "rss", {"namespace": spec.NAMESPACE, "prefix": "g"}),
             "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ",", "extra_columns": True}),
         },
-        check_item=screened(screen.clean, rules.check_item),
+        check_item=Screened(screen.clean, rules.check_item),
         variant_group=VariantGroup("item_group_id", spec.VARIANT_ATTRIBUTES, "GMC012"),
         passthrough=True,
         prepare_item=rules.prepare_item,

@@ -1,6 +1,6 @@
 """Meta (Facebook/Instagram) catalogs: formats and rules."""
 
-from feedsync.channels.base import ChannelSpec, FormatSpec, register_channel, screened
+from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, register_channel
 from feedsync.channels.google.spec import NAMESPACE
 from feedsync.channels.meta import (
     codes,  # noqa: F401  (registers the channel's rule codes)
@@ -17,7 +17,7 @@ META = register_channel(
             # Meta reads RSS feeds with Google's g: namespace.
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
-        check_item=screened(screen.clean, rules.check_item),
+        check_item=Screened(screen.clean, rules.check_item),
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
     )
 )
