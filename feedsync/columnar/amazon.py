@@ -28,10 +28,18 @@ from feedsync import jsonread
 from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.definitions import Definition
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, _shaped, placement
-from feedsync.channels.amazon.family import AXES, choose_theme, condition_in, parent_facts, theme_attribute, weight_in
+from feedsync.channels.amazon.family import (
+    AXES,
+    allowed_themes,
+    choose_theme,
+    condition_in,
+    parent_facts,
+    theme_attribute,
+    weight_in,
+)
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
-from feedsync.channels.amazon.transform import parent_attributes
+from feedsync.channels.amazon.transform import misfit_note, parent_attributes
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_text, static
 from feedsync.columnar.schema import differs as value_differs
@@ -354,15 +362,17 @@ class Attributes:
 
     def survey_theme(
         self,
+        product_type: str | None,
         properties: Mapping[str, Any] | None,
         survey: Callable[[str | None], tuple[list[str], list[str]] | None],
         group: pl.Expr,
-    ) -> pl.Expr:
+    ) -> tuple[pl.Expr, pl.Expr]:
         """The variation theme with a family survey (a run with definitions), as ``AmazonEncoder._theme`` chooses it:
         the definition's allowed theme naming what the variant's family (``group``, the product's group id) differs
         by (``survey``: ``FamilySurvey.answer``, asked once per family and axes); for a family whose variants do not
-        differ, and a variant of no family, the theme of the axes the variant has. Null where none fits (AMZ016:
-        made per row); a ``variation_theme`` field chooses one."""
+        differ, and a variant of no family, the theme of the axes the variant has; where none fits, the axes
+        themselves (SIZE where none); a ``variation_theme`` field chooses one. And where none fits (and no field
+        chose one), AMZ016 of it (``misfit_note``: its value and text, joined by NUL), else null."""
         own = pl.concat_str(
             [pl.when(self._present(a)).then(pl.lit(a)) for a in AXES if a in self.values],
             separator=",",
@@ -370,27 +380,40 @@ class Attributes:
         ) if any(a in self.values for a in AXES) else pl.lit("")  # fmt: skip
         key = pl.concat_str([group.fill_null(""), pl.lit("\x00"), own])
 
-        chosen_for: dict[tuple[bool, str], str | None] = {}  # (of the family's axes, the axes) -> the theme
+        # (of the family's axes, the axes, the options that differ) -> the theme, or why none fits
+        chosen_for: dict[tuple[bool, str, str], str] = {}
 
-        def theme(text: str) -> str | None:
+        def theme(text: str) -> str:
             named, _, has = text.partition("\x00")
             family = survey(named or None)
-            key = (True, ",".join(family[0])) if family is not None else (False, has)
+            key = (True, ",".join(family[0]), "\x1f".join(family[1])) if family is not None else (False, has, "")
             if key not in chosen_for:
                 chosen_for[key] = choose(*key)
             return chosen_for[key]
 
-        def choose(differ: bool, axes: str) -> str | None:
+        def choose(differ: bool, axes: str, options: str) -> str:
             found = axes.split(",") if axes else []
             if differ:
-                return choose_theme(found, properties) if found else None
-            if properties is None:
-                found = [a for a in ("size", "color") if a in found] or found
-            return choose_theme(found, properties)
+                fits = choose_theme(found, properties) if found else None
+            else:
+                if properties is None:
+                    found = [a for a in ("size", "color") if a in found] or found
+                fits = choose_theme(found, properties)
+            if fits is not None:
+                return fits
+            close = ", ".join(allowed_themes(properties, found)) or "none"
+            unmapped = options.split("\x1f") if options else []
+            _, _, value, text = misfit_note(str(product_type), found, unmapped, differ, close)
+            return f"{value}\x00{text}"
 
-        made = self.ask(key, theme, pl.String())
+        made = self.let(self.ask(key, theme, pl.String()))
+        misfit = made.str.contains("\x00", literal=True)
+        fitted = pl.when(misfit).then(made.str.split("\x00").list.first()).otherwise(made)
         chosen = self.values.get("variation_theme")
-        return made if chosen is None else pl.when(chosen.is_not_null() & (chosen != "")).then(chosen).otherwise(made)
+        if chosen is None:
+            return fitted, pl.when(misfit).then(made)
+        by_field = chosen.is_not_null() & (chosen != "")
+        return pl.when(by_field).then(chosen).otherwise(fitted), pl.when(~by_field & misfit).then(made)
 
     def _weight(self, properties: Mapping[str, Any] | None) -> tuple[str, Shape, pl.Expr | None] | None:
         value, unit = self.values.get("weight_value"), self.values.get("weight_unit")
@@ -484,13 +507,16 @@ class Attributes:
         *,
         rebuilt: bool = False,
         broken: pl.Expr | None = None,
+        misfit: pl.Expr | None = None,
     ) -> Family:
         """The family's parent message and the comparisons with it, for variants whose LISTING ``message``
         (:meth:`message`, with ``theme``) has a parent SKU; ``group``: the family, whole in the batch, its first
         row the variant the parent is made with (its first variant the run accepts), but for the rows ``broken``
         (the channel's rules surely find an error in them: the encoder never meets them). A family of several
         product types, or a later variant with the first's SKU, is not exact. The parent is made once per family by
-        the encoder's own functions (``parent_facts`` against the definition's LISTING_PRODUCT_ONLY check)."""
+        the encoder's own functions (``parent_facts`` against the definition's LISTING_PRODUCT_ONLY check).
+        ``misfit``: where no allowed theme fits the variant (AMZ016: the encoder checks no attribute against the
+        theme, and remakes the parent of each variant, never written)."""
         parent = self.values.get("parent_sku")
         if parent is None:
             raise NotColumnar("no parent SKU")
@@ -543,9 +569,8 @@ class Attributes:
                 names = (theme_attribute(part, properties) for part in chosen.split("/"))
                 return all(n in have or n not in properties for n in names)
 
-            self.checks.append(
-                parent.is_null() | self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
-            )
+            carries = self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
+            self.checks.append(parent.is_null() | (carries if misfit is None else misfit.is_not_null() | carries))
         differs = {}
         for attribute, sub, present in own.members:
             if requirable is not None and attribute not in requirable:
@@ -563,7 +588,8 @@ class Attributes:
             own_key = pl.concat_str(
                 [key, *(e for n in (1, 2) for e in (pl.lit("\x00"), parts.list.get(n, null_on_oob=True).fill_null("")))]
             )
-            asked = own_key if rebuilt else pl.when(unmapped != "").then(own_key)
+            remakes = unmapped != "" if misfit is None else (unmapped != "") | misfit.is_not_null()
+            asked = own_key if rebuilt else pl.when(remakes).then(own_key)
             remade = parent.is_null() | first | self.ask(asked, self._remade(definition), pl.Boolean())
         return Family(
             pl.when(first).then(parts.list.get(0)), taken, differs, at, unmapped, remade, remade if rebuilt else None

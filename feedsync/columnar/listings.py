@@ -10,8 +10,9 @@ also only where its family is new to the run when the row is the family's first 
 row in the batch was taken; and where each finding the run tells once (``once``: AMZ018 of an attribute the
 definition cuts away, of a mapped field the product type lacks, of mapped fields written unchecked) was told
 already. A row the channel's checks reject for required facts alone is taken too (``rejected``: its family's parent
-lacks facts no variant carries, AMZ019, or a row of no family lacks attributes its definition requires, AMZ009; its
-message passes the definition otherwise), its findings told as the encoder and its checks tell them
+lacks facts no variant carries, AMZ019, or a row of no family lacks attributes its definition requires, AMZ009, or
+no allowed variation theme fits its family, AMZ016; its message passes the definition otherwise), its findings told
+as the encoder and its checks tell them
 (:meth:`Replay.rejection`): the first time most catalogs meet a channel, most of their rows are such. Any other row
 is made per row, where it tells what it tells. tests/columnar/test_gate.py and test_gate_amazon.py hold the two
 byte-identical.
@@ -74,9 +75,10 @@ class Listings:
     before the encoder meets it) and its values are made alike: its values as ``Items.checked`` (the rules check
     them where the gate takes the row); else null."""
     rejected: pl.Expr
-    """Where the channel's checks reject the row for required facts alone, every stage exact and nothing else told:
-    its product type, the facts its family's parent lacks (AMZ019) and the attributes its message lacks (AMZ009),
-    each joined by ``,``, the three by NUL; else null."""
+    """Where the channel's checks reject the row for required facts alone, or for a family no allowed variation
+    theme fits (AMZ016), every stage exact and nothing else told: its product type, the facts its family's parent
+    lacks (AMZ019) and the attributes its message lacks (AMZ009), each joined by ``,``, then AMZ016's value and text
+    (empty where none), the five by NUL; else null."""
     fitted: tuple[tuple[str, pl.Expr], ...]
     """Per id of the channel's limits: the value it was made of where it did not fit them, else null (MDL017)."""
     noted: tuple[tuple[Callable[[str], Note], pl.Expr], ...]
@@ -136,16 +138,18 @@ def listings(
     for product_type in types:
         definition = checked.definition(product_type) if product_type is not None else None
         properties = definition.schema["properties"] if definition is not None else None
-        theme = (
-            made.survey_theme(properties, lambda group_id: survey[0](group_id), group)
-            if encoder.surveys
-            else made.own_theme()
-        )
+        if encoder.surveys:
+            theme, misfit = made.survey_theme(product_type, properties, lambda group_id: survey[0](group_id), group)
+            misfit = compiler.let(pl.when(parent.is_not_null()).then(misfit))  # (a theme is a family's)
+        else:
+            theme, misfit = made.own_theme(), pl.lit(None, pl.String)
         shape = made.message(product_type, definition.schema if definition is not None else None, theme)
         lacking = made.lacking
-        family = made.family(product_type, definition, theme, shape, parent, rebuilt=not writes, broken=broken)
+        family = made.family(
+            product_type, definition, theme, shape, parent, rebuilt=not writes, broken=broken, misfit=misfit
+        )
         made_exact = made.exact(shape)
-        ok = made_exact & (family.unmapped == "")
+        ok = made_exact & (family.unmapped == "") & misfit.is_null()  # (AMZ016 is an error: the row is rejected)
         if family.rebuilt is not None:
             ok = ok & family.rebuilt
         rejected = pl.lit(None, pl.String)
@@ -163,8 +167,12 @@ def listings(
             # made per row)
             family_lacks = family_lacks & (values["sku"] != parent).fill_null(False)
             own_lacks = parent.is_null() & (lacks != "")
-            rejected = pl.when(made_exact & verdict & (family_lacks | own_lacks)).then(
-                pl.concat_str([pl.lit(f"{product_type}\x00"), family.unmapped, pl.lit("\x00"), lacks])
+            # no allowed theme fits (AMZ016), its own parent passing the definition but for the facts no variant
+            # carries
+            misfits = misfit.is_not_null() & family.remade.fill_null(False) & (values["sku"] != parent).fill_null(False)
+            parts = [pl.lit(f"{product_type}\x00"), family.unmapped, pl.lit("\x00"), lacks, pl.lit("\x00")]
+            rejected = pl.when(made_exact & verdict & (family_lacks | own_lacks | misfits)).then(
+                pl.concat_str([*parts, misfit.fill_null("\x00")])
             )
         tokens = [
             pl.when(p if p is not None else pl.lit(True)).then(pl.lit(f"cut\x00{product_type}\x00{n}"))
@@ -338,16 +346,21 @@ class Replay:
 
     def rejection(self, rows: Rows, at: int, item_id: str, row: int, taken: bytearray) -> list[tuple[Any, ...]] | None:
         """The findings of a row the channel's checks reject for the required facts it lacks alone (``rejected``),
-        as their fields, in the order the encoder and its checks tell them: AMZ019 of its family's parent, AMZ015 of
-        the facts it has otherwise than the parent took them, AMZ009 of each attribute its message lacks. None where
+        as their fields, in the order the encoder and its checks tell them: AMZ016 of the theme none fits, AMZ019 of
+        its family's parent, AMZ015 of the facts it has otherwise than the parent took them, AMZ009 of each attribute
+        its message lacks. None where
         the run's earlier rows change what it makes (its family's state, a finding told once) or the run drops one
         of its findings (the per-row engine decides then whether the item is kept)."""
         if not self._once_told(rows.once[at]):
             return None
-        product_type, unmapped, lacks = rows.rejected[at].split("\x00")  # type: ignore[union-attr]
+        product_type, unmapped, lacks, theme, misfit = rows.rejected[at].split("\x00")  # type: ignore[union-attr]
         encoder, channel, keeps = self.encoder, self.channel, self.keeps
         sku, parent = rows.skus[at], rows.parent_skus[at]
         found: list[tuple[Any, ...]] = []
+        if misfit:  # AMZ016, before what its family's parent tells
+            if not keeps("AMZ016", channel, item_id):
+                return None
+            found.append(self._fields("AMZ016", misfit, item_id, "parent_sku", theme, row, "parent_sku"))
         if parent is not None:
             if parent in encoder._parents:
                 return None  # written already (by a family of the same parent SKU): no parent is made of the row
@@ -361,7 +374,8 @@ class Replay:
                 if first is None or not taken[first] or family is None or family[0] != rows.skus[first]:
                     return None
                 notes = [differs_note(name, sku, parent, family[0]) for name in _differing(rows, at, family[1])]
-            notes.insert(0, self._unmapped_note(parent, product_type, unmapped))
+            if unmapped:
+                notes.insert(0, self._unmapped_note(parent, product_type, unmapped))
             if not all(keeps(note[0], channel, item_id) for note in notes[:2]):  # (AMZ015s: one code)
                 return None
             found += [self._fields(code, text, item_id, field, value, row, field) for code, field, value, text in notes]

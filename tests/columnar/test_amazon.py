@@ -224,17 +224,20 @@ def messages(
     for t in types:
         definition = encoder._checker.definition(t) if encoder.surveys else None
         if encoder._survey is not None:
-            theme = attributes.survey_theme(encoder._properties_of(t), encoder._survey.answer, pl.col("group_id"))
+            theme, misfit = attributes.survey_theme(
+                t, encoder._properties_of(t), encoder._survey.answer, pl.col("group_id")
+            )
         else:
-            theme = attributes.own_theme()
+            theme, misfit = attributes.own_theme(), pl.lit(None, pl.String)
         shape = attributes.message(t, definition.schema if definition is not None else None, theme)
-        family = attributes.family(t, definition, theme, shape, pl.col("group_id"))
+        family = attributes.family(t, definition, theme, shape, pl.col("group_id"), misfit=misfit)
         columns[f"text {t}"] = json_text(shape, compiler.ask)
         columns[f"parent {t}"] = family.parent
         columns[f"taken {t}"] = family.taken
         for name, differs in family.differs.items():
             columns[f"differs {t} {name}"] = differs
-        columns[f"exact {t}"] = attributes.exact(shape) & (family.unmapped == "")  # (else rejected: AMZ019)
+        # (else rejected: AMZ019, AMZ016)
+        columns[f"exact {t}"] = attributes.exact(shape) & (family.unmapped == "") & misfit.is_null()
         if definition is not None:  # and the definition's verdict on the message's attributes
             schema = {k: v for k, v in definition.schema.items() if not k.startswith("x-")}
             valid = Verdict(schema, compiler.ask)(dict((n, sub) for n, sub, _ in shape.members)["attributes"])

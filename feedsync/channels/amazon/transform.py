@@ -103,6 +103,29 @@ DIFFERS = "AMZ015"
 """The code of :func:`differs_note`."""
 
 
+def misfit_note(
+    product_type: str, axes: list[str], options: list[str], family: bool, close: str
+) -> tuple[str, str, str, str]:
+    """AMZ016 of a variant no allowed variation theme fits: the attributes its family differs by (``family``), else
+    those it has (``axes``), the options that differ mapped to no attribute, and the allowed themes naming one of the
+    axes (``close``: "none" where none does), as its fields (code, field, value, text); its value is the theme the
+    variant is written with anyway (the axes, else SIZE)."""
+    fallback = "/".join(a.upper() for a in axes) or "SIZE"
+    unmapped = ", ".join(options)
+    hint = (
+        f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
+        "source.options"
+        if unmapped
+        else ""
+    )
+    text = (
+        f"no variation theme of product type {product_type} names exactly the attributes this "
+        f"{'family differs by' if family else 'variant has'} ({', '.join(axes) or 'none'}); "
+        f"allowed themes with them: {close}{hint}"
+    )
+    return ("AMZ016", "parent_sku", fallback, text)
+
+
 def differs_note(name: str, sku: Any, parent: str, first: Any) -> tuple[str, str, None, str]:
     """AMZ015 of a variant's attribute ``name`` that differs from the one its parent took from the family's first
     variant, as (code, field, value, message)."""
@@ -396,26 +419,10 @@ class AmazonEncoder:
         )
         if theme is not None:
             return theme
-        fallback = "/".join(a.upper() for a in axes) or "SIZE"
-        unmapped = ", ".join(options)
-        hint = (
-            f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
-            "source.options"
-            if unmapped
-            else ""
-        )
         close = self._close_themes(str(values.get("product_type")), axes, properties)
-        self._notes.append(
-            (
-                "AMZ016",
-                "parent_sku",
-                fallback,
-                f"no variation theme of product type {values.get('product_type')} names exactly the attributes this "
-                f"{'family differs by' if self._family is not None else 'variant has'} ({', '.join(axes) or 'none'}); "
-                f"allowed themes with them: {close}{hint}",
-            )
-        )
-        return fallback
+        note = misfit_note(str(values.get("product_type")), axes, options, self._family is not None, close)
+        self._notes.append(note)
+        return note[2]
 
     def _properties_of(self, product_type: str) -> Mapping[str, Any] | None:
         if product_type not in self._properties:
