@@ -619,7 +619,7 @@ class Attributes:
             if checker is not None:
                 asked = _Verdicts(checker)
                 taken, unmapped = parent_facts(attributes, parts["facts"], asked)  # type: ignore[arg-type]
-                if not (passes_but(checker, attributes, unmapped) if unmapped else asked.valid(attributes)):
+                if not (checker.passes_but(attributes, unmapped) if unmapped else asked.valid(attributes)):
                     return None  # AMZ009 of the parent: made per row
             if any("," in n or "\x00" in n for n in (*taken, *unmapped)):
                 return None
@@ -645,7 +645,7 @@ class Attributes:
             attributes = parent_attributes(parts["name"], parts.get("brand"), parts["theme"], market, language)
             facts = parts["facts"]
             attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)
-            return passes_but(checker, attributes, unmapped.split(",")) if unmapped else checker.valid(attributes)
+            return checker.passes_but(attributes, unmapped.split(",")) if unmapped else checker.valid(attributes)
 
         return valid
 
@@ -655,13 +655,6 @@ class Attributes:
         found = complete(shape)
         checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
         return pl.all_horizontal(checks).fill_null(False)
-
-
-def passes_but(checker: Any, attributes: dict[str, Any], excused: list[str]) -> bool:
-    """Whether a parent's ``attributes`` pass the definition's ``checker`` but for the required facts ``excused``
-    (AMZ019: the encoder tells those, not the definition's failures)."""
-    failures = () if checker.valid(attributes) else checker.failures(attributes)
-    return not any(f.path or f.missing not in excused for f in failures)
 
 
 class _Verdicts:

@@ -193,3 +193,30 @@ def test_a_schema_whose_rules_may_read_any_value_is_asked_every_time() -> None:
     checker.missing({"b": 1})
     checker.missing({"b": 1})
     assert len(asked) == 2
+
+
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_passing_but_for_absent_facts_is_what_the_failures_say(name: str) -> None:
+    """``passes_but`` (asked first of the schema whose top ``required`` leaves the excused names out) answers as the
+    failures do: no failure but those names missing at the top, on messages with attributes removed, values broken
+    and rules' conditions met, excusing names the schema requires, names only its rules require and others, on every
+    shared definition and requirement set."""
+    root = load(DEFINITIONS / name)
+    schemas = [root, derive(root, lambda n: n not in OFFER_ATTRIBUTES)]
+    rng = random.Random(f"passes {name}")
+    bases = [complete(root, rng, optional=rng.randrange(0, 20)) for _ in range(3)]
+    answers = {True: 0, False: 0}
+    for schema in schemas:
+        compiled = compile_schema(schema)
+        required = [n for n in schema.get("required", []) if isinstance(n, str)]
+        for base in bases:
+            messages = [base, {}, *(mutate(base, rng) for _ in range(15))]
+            messages += [{k: v for k, v in base.items() if rng.random() < 0.7} for _ in range(15)]
+            for message in messages:
+                missing = compiled.missing(message)
+                failures = compiled.failures(message)
+                for excused in (missing, missing[:1], required, [*missing, "no_such_attribute"], []):
+                    expected = not any(f.path or f.missing not in excused for f in failures)
+                    assert compiled.passes_but(message, excused) is expected, (excused, message)
+                    answers[expected] += 1
+    assert min(answers.values()) > 20, answers

@@ -731,6 +731,7 @@ class CompiledSchema:
         self._reads: tuple[str, ...] | None = None
         self._last_missing: tuple[frozenset[str], list[Any], list[str]] | None = None
         self._listed = False  # whether a listing of failures was asked for
+        self._relaxed: CompiledSchema | None = None  # the schema without its top ``required`` (``passes_but``)
         try:
             generated = generate(schema, compiler)
         except (RecursionError, SyntaxError):  # past what Python compiles: the closures answer (slower)
@@ -758,6 +759,22 @@ class CompiledSchema:
                         self._compiler.rules.update(schema_codegen.rule_verdicts(self._schema, self._compiler))
             self._check(instance, (), out)
         return out
+
+    def passes_but(self, instance: Any, excused: Iterable[str]) -> bool:
+        """Whether ``instance`` passes but for lacking the properties ``excused`` (no failure but those missing at
+        its top). Asked first of the schema without its top ``required`` (compiled once: each keyword's failures
+        are its own, so where that passes, the only failures are the names required at the top that the instance
+        lacks), then of the failures."""
+        required = self._schema.get("required")
+        if type(instance) is dict and isinstance(required, list):
+            relaxed = self._relaxed
+            if relaxed is None:
+                relaxed = self._relaxed = CompiledSchema({k: v for k, v in self._schema.items() if k != "required"})
+            if relaxed.valid(instance):
+                names = set(excused)
+                return all(name in instance or name in names for name in required)
+        names = set(excused)
+        return not any(f.path or f.missing not in names for f in self.failures(instance))
 
     def missing(self, instance: Any) -> list[str]:
         """The properties the schema requires of ``instance`` (at its top: ``required``, and the rules that require
