@@ -221,8 +221,8 @@ class _Batch:
     """Per channel: per note its ``prepare_item`` makes of some row, what it is made of where the row has it, else
     None (``Listings.noted``: its tally's findings)."""
     alone: list[list[str | None] | None]
-    """Per channel (None: no row's): the row's GTIN where the channel's rules find that alone in it
-    (``Items.alone``), else None."""
+    """Per channel (None: no row's): what the channel's rules find alone in the row's item (``Items.alone``: its
+    GTIN, or the attributes its apparel category needs), else None."""
     checked: list[list[dict[str, Any] | None]]
     """Per channel: the row's item's values where the channel's rules check it (``Items.checked``,
     ``Listings.checked``), else None."""
@@ -563,8 +563,8 @@ class Gate:
                 item_group = batch.item_groups[out.grouped][at]
                 twin = out.sink.variants.earlier(item_group, batch.item_keys[out.grouped][at])
             if values is not None or twin is not None:  # the channel's rules check the item, or its group
-                gtin = batch.alone[index][at] if batch.alone[index] is not None else None  # type: ignore[index]
-                told = self._found(out, values, gtin, twin, item_group, item_id, row)
+                alone = batch.alone[index][at] if batch.alone[index] is not None else None  # type: ignore[index]
+                told = self._found(out, values, alone, twin, item_group, item_id, row)
                 if told is None:
                     return False
                 if told.findings or told.rejected:
@@ -655,19 +655,19 @@ class Gate:
         self,
         out: _Out,
         values: dict[str, Any] | None,
-        gtin: str | None,
+        alone: str | None,
         twin: str | None,
         group_id: str | None,
         item_id: str,
         row: int,
     ) -> _Told | None:
         """What the channel's rules find in the row's item of ``values`` (where its sink checks it; None: its quick
-        pass cleared it; ``gtin``: its GTIN, where they find that alone in it) and what its variant group finds
+        pass cleared it; ``alone``: what they find alone in it, ``Items.alone``) and what its variant group finds
         (``twin``: the earlier item of ``group_id`` alike to it), as ``Sink.take`` finds them; None: the item is
         made per row (``_checks``)."""
         told = _Told([], rejected=False)
         if values is not None and out.sink.check:
-            told = self._checks(out, values, gtin, item_id, row)  # type: ignore[assignment]
+            told = self._checks(out, values, alone, item_id, row)  # type: ignore[assignment]
             if told is None:
                 return None
         if twin is not None:  # the channel's own (GMC012), told after its rules' findings
@@ -688,7 +688,7 @@ class Gate:
         where = located(self._path, row, self._columns, channel.origins.get(note.attribute))
         channel.tally.add(note.code, note.attribute, note.value, note.message, item_id, where)
 
-    def _checks(self, out: _Out, values: dict[str, Any], gtin: str | None, item_id: str, row: int) -> _Told | None:
+    def _checks(self, out: _Out, values: dict[str, Any], alone: str | None, item_id: str, row: int) -> _Told | None:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
@@ -696,14 +696,20 @@ class Gate:
 
         sink = out.sink
         channel = sink.channel
-        if gtin is not None:  # the one finding its rules make (``screens.quick_pass``), made without them
+        if alone is not None and "\x00" in alone:  # GMC011 of each attribute its apparel category needs
+            lacks, _, path = alone.partition("\x00")
+            found = [make("GMC011", f"{attr} is required for apparel ({path})", channel=channel.name,
+                          product_id=item_id, field=attr, value=None,
+                          location=located(self._path, row, self._columns, channel.origins.get(attr)))
+                     for attr in lacks.split(",")]  # fmt: skip
+        elif alone is not None:  # the one finding its rules make of its GTIN, made without them
             from feedsync.columnar.screens import GTIN_CODES
 
-            problem = gtin_problem(gtin)
-            assert problem is not None, gtin
+            problem = gtin_problem(alone)
+            assert problem is not None, alone
             where = located(self._path, row, self._columns, channel.origins.get("gtin"))
             code = GTIN_CODES[channel.spec.name]
-            found = [make(code, problem, channel=channel.name, product_id=item_id, field="gtin", value=gtin[:200],
+            found = [make(code, problem, channel=channel.name, product_id=item_id, field="gtin", value=alone[:200],
                           location=where)]  # fmt: skip
         else:  # its quick pass did not clear it: the rules alone (``Screened.check``: its pass is not asked again)
             rules = channel.spec.check_item

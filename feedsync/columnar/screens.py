@@ -15,6 +15,7 @@ import polars as pl
 from feedsync.channels.amazon import screen as amazon_screen
 from feedsync.channels.amazon.rules import not_a_number
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_UNITS
+from feedsync.channels.google import rules as google_rules
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.google.spec import PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
@@ -80,10 +81,17 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
 
 
 def google(
-    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+    values: Mapping[str, pl.Expr],
+    lists: set[str],
+    ask: Ask,
+    bind: Bind = unbound,
+    *,
+    gtin_checked: bool = True,
+    needs_checked: bool = True,
 ) -> pl.Expr:
     """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``; without
-    ``gtin_checked``, whatever the GTIN's check finds: ``gtin_clear`` asks it)."""
+    ``gtin_checked``, whatever the GTIN's check finds: ``gtin_clear`` asks it; without ``needs_checked``, whatever
+    its category needs that it lacks: ``_needs_met``)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
@@ -110,16 +118,11 @@ def google(
         plain = entry.str.contains(_PLAIN_URL) & ~entry.str.contains("[^!-~]")
         plain = plain & (entry.str.len_chars() <= google_screen._URL_LIMIT)
         checks.append(values[attr].is_null() | (values[attr].list.eval(plain).list.all() if attr in lists else plain))
-    category = values.get("google_product_category")
-    if category is not None:
-        needs = ask(category, lambda text: _needs_key(google_screen._category_needs(text)), pl.String)
-        needs = needs.fill_null(_needs_key(google_screen._category_needs(None)))
-        for key, required in _NEEDS.items():
-            if required is None:
-                checks.append(needs != key)
-            else:
-                have = [values[a].is_not_null() if a in values else pl.lit(False) for a in sorted(required)]
-                checks.append((needs != key) | pl.all_horizontal([pl.lit(True), *have]))
+    needs = _needs(values, ask)
+    if needs is not None:
+        checks.append(needs != "unknown")
+        if needs_checked:
+            checks.append(_needs_met(values, needs))
     elif google_screen._category_needs(None) != frozenset():
         checks.append(pl.lit(False))
     title = values.get("title")
@@ -128,6 +131,47 @@ def google(
     else:
         checks.append(pl.lit(False))
     return pl.all_horizontal(checks).fill_null(False)
+
+
+def _needs(values: Mapping[str, pl.Expr], ask: Ask) -> pl.Expr | None:
+    """What each item's category needs (``google.screen._category_needs``: a key of ``_NEEDS``), None without a
+    category field."""
+    category = values.get("google_product_category")
+    if category is None:
+        return None
+    needs = ask(category, lambda text: _needs_key(google_screen._category_needs(text)), pl.String)
+    return needs.fill_null(_needs_key(google_screen._category_needs(None)))
+
+
+def _needs_met(values: Mapping[str, pl.Expr], needs: pl.Expr) -> pl.Expr:
+    """Where the item has every attribute its category needs (``needs``: ``_needs``; unknown: none)."""
+    met = []
+    for key, required in _NEEDS.items():
+        if required:
+            have = [values[a].is_not_null() if a in values else pl.lit(False) for a in sorted(required)]
+            met.append((needs != key) | pl.all_horizontal([pl.lit(True), *have]))
+    return pl.all_horizontal(met)
+
+
+def apparel_lacking(values: Mapping[str, pl.Expr], ask: Ask) -> pl.Expr | None:
+    """Per item of an apparel category (``_NEEDS``): the attributes it needs that it lacks, in the order Google's
+    rules tell them (GMC011 of each), joined by ``,``, then NUL and the category's path as they name it; else
+    null ("" where it lacks none). None without a category field."""
+    needs = _needs(values, ask)
+    if needs is None:
+        return None
+    category = values["google_product_category"]
+    path = ask(category, lambda text: google_rules.category_path(text) or "", pl.String)
+
+    def lacking(names: list[str]) -> pl.Expr:
+        lacks = [pl.when(values[a].is_null()).then(pl.lit(a)) if a in values else pl.lit(a) for a in names]
+        return pl.concat_str(lacks, separator=",", ignore_nulls=True)
+
+    apparel = ["color", "gender", "age_group"]  # (``google.rules.check_item``'s order)
+    if set(apparel) != _NEEDS["apparel"] or {*apparel, "size"} != _NEEDS["sized"]:
+        raise AssertionError("the attributes apparel needs")
+    lacks = pl.when(needs == "apparel").then(lacking(apparel)).when(needs == "sized").then(lacking([*apparel, "size"]))
+    return pl.concat_str([lacks, pl.lit("\x00"), path])
 
 
 _NEEDS: dict[str, frozenset[str] | None] = {
@@ -266,11 +310,23 @@ SCREENS: dict[str, Callable[..., pl.Expr]] = {
 def quick_pass(
     name: str, values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind
 ) -> tuple[pl.Expr, pl.Expr]:
-    """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and the item's GTIN
-    where its rules find that alone in it (``gtin_refused``: the rest of the pass clear), else null: the one finding
-    of such an item is made without its rules (``GTIN_CODES``)."""
-    rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
-    cleared = (rest & gtin_clear(values, bind)).fill_null(False)
+    """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and what its rules
+    find alone in the item, made without them, else null: its GTIN where they find that alone in it
+    (``gtin_refused``: the rest of the pass clear; ``GTIN_CODES``), or, of Google's, the attributes its apparel
+    category needs that it lacks where it lacks nothing else (``apparel_lacking``: a text with a NUL, which a GTIN
+    of digits never has; GMC011 of each)."""
+    lacking = apparel_lacking(values, ask) if name == "google" else None
+    if lacking is None:
+        rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
+        whole = rest
+    else:
+        lacking = bind(lacking)
+        rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False, needs_checked=False))
+        whole = bind(rest & (lacking.is_null() | lacking.str.starts_with("\x00")))
+    clear = gtin_clear(values, bind)
+    cleared = (whole & clear).fill_null(False)
     wrong = gtin_refused(values, lists, bind)
-    alone = pl.lit(None, pl.String) if wrong is None else pl.when(rest & wrong).then(values["gtin"])
+    alone = pl.lit(None, pl.String) if wrong is None else pl.when(whole & wrong).then(values["gtin"])
+    if lacking is not None:
+        alone = pl.coalesce(alone, pl.when(rest & ~whole & clear).then(lacking))
     return cleared, alone

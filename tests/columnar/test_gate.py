@@ -326,6 +326,55 @@ def test_an_item_the_channel_s_rules_find_something_in_is_checked_as_they_check_
     assert replayed == len(rows) - 1, replayed
 
 
+@pytest.mark.parametrize("case", ["checked", "ignored"])
+def test_apparel_lacking_what_its_category_needs_is_told_without_the_rules(tmp_path: Path, case: str) -> None:
+    """An item of an apparel category that lacks a colour, a gender, an age group (and of clothing, a size) and
+    nothing else: Google's rules tell GMC011 of each, in their order, naming the category's path; the gate tells
+    them without asking the rules (a category given by id or by path, sized or not). With another finding beside
+    (a title in capitals, a wrong GTIN) the rules are asked. Where the run drops GMC011, the item is kept."""
+    from feedsync.diagnostics.gate import Selection
+
+    _config(tmp_path)
+    categories = ["1604", "188", "Apparel & Accessories > Clothing Accessories", "3032", "632"]
+    rows = baseline_families(200, gender="", age_group="")  # (Meta's rules ask none of these)
+    for number, row in enumerate(rows):
+        row["google_product_category"] = categories[number % 5]
+        row["gender"] = "female" if number % 3 else ""
+        row["age_group"] = "adult" if number % 4 else ""
+        row["color"] = "Navy" if number % 7 else ""
+        if number % 11 == 3:
+            row["size"] = ""
+        if number % 13 == 5:
+            row |= {"title": "A SHIRT OF LINEN FOR SUMMER"}
+        elif number % 17 == 6:
+            row["gtin"] = "4006381333932"
+    write_catalog(tmp_path / "products.csv", rows)
+    asked = []  # the items of Google's the gate asks its rules of
+    checks = gate_module.Gate._checks
+
+    def counted(gate: Any, out: Any, values: Any, alone: str | None, item_id: str, row: int) -> Any:
+        if alone is None and out.sink.channel.spec.name == "google":
+            asked.append(item_id)
+        return checks(gate, out, values, alone, item_id, row)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module.Gate, "_checks", counted)
+        options: dict[str, Any] = {"selection": Selection.parse(ignore=["GMC011"])} if case == "ignored" else {}
+        report, replayed = same(tmp_path, **options)
+    told = [d for d in report.diagnostics if d.code == "GMC011"]
+    if case == "ignored":
+        assert not told and report.channels["google_merchant"].rejected < 20
+    else:
+        assert {d.field for d in told} == {"color", "gender", "age_group", "size"}
+        paths = {d.message.split("(")[1].rstrip(")") for d in told}
+        assert paths == {f"Apparel & Accessories > {p}" for p in ("Clothing", "Jewelry", "Clothing Accessories",
+                         "Handbags, Wallets & Cases > Handbags")}  # fmt: skip
+    lacking = [r for r in rows if r["google_product_category"] != "632" and not all(
+        r[a] for a in ("color", "gender", "age_group", "size"))]  # fmt: skip
+    assert len(lacking) > 80 and len(asked) < 40, (len(lacking), len(asked))
+    assert replayed >= len(rows) - 2, replayed
+
+
 def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) -> None:
     """A field most items lack is told once (MDL015) when more than half of the items the channel checked lack it:
     the items refused for their GTINs are checked items too (14 of 30 lacking an image is not most; of 20, it

@@ -72,6 +72,57 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
     assert sum(google) > 30 and sum(facebook) > 30  # of the 80-odd rows whose fields are exact
 
 
+def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
+    """Where the columnar pass says what Google's or Meta's rules find alone in an exact item (``Items.alone``: a
+    GTIN of digits that is not one, the attributes an apparel category needs), the rules find exactly that: the
+    GTIN's one finding, or GMC011 of each attribute lacking, in their order, naming the category's path. And it
+    says so of many rows."""
+    from feedsync.channels.google import rules as google_rules
+    from feedsync.channels.meta import rules as meta_rules
+
+    rules = {"google": google_rules.check_item, "meta": meta_rules.check_item}
+    rng = random.Random(31)
+    batch = []
+    for _ in range(400):
+        row = catalog_row(rng.choice)
+        row["google_product_category"] = rng.choice(["", "1604", "188", "166", "Apparel & Accessories > Shoes", "632"])
+        for name in ("color", "gender", "age_group", "size"):
+            row[name] = rng.choice(["", row[name] or "x"]) if rng.random() < 0.4 else row[name]
+        if rng.random() < 0.2:
+            row["gtin"] = rng.choice(["4006381333932", "12345678", "0000000000000"])
+        batch.append(row)
+    _write(tmp_path / "products.csv", batch)
+    config = _config(tmp_path, tmp_path / "products.csv")
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, normalize_context(config.source))
+    frame = raw.select(exact=exact, **out)
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    told = {"gtin": 0, "apparel": 0}
+    for channel in compile_channels(config):
+        if channel.spec.name not in rules:
+            continue
+        made_of = items(channel, "USD")
+        rows = made_of.compiler.run(frame).select(ok=made_of.exact, alone=made_of.alone).to_dicts()
+        for index, row in enumerate(rows):
+            if not row["ok"] or row["alone"] is None:
+                continue
+            view = channel.view(products[index + 2], None, lambda d: None)
+            assert view is not None and channel.field_values is not None
+            item = ChannelItem(products[index + 2].id, channel.field_values(view), products[index + 2])
+            found = [(d.code, d.field, d.message) for d in rules[channel.spec.name](item, channel.name)]
+            lacks, nul, path = row["alone"].partition("\x00")
+            if nul:
+                expected = [("GMC011", a, f"{a} is required for apparel ({path})") for a in lacks.split(",")]
+                assert found == expected, (index, row)
+                told["apparel"] += 1
+            else:
+                assert [(code, field) for code, field, _ in found] == [
+                    ({"google": "GMC008", "meta": "META007"}[channel.spec.name], "gtin")
+                ], (index, row)
+                told["gtin"] += 1
+    assert told["apparel"] > 30 and told["gtin"] > 10, told
+
+
 @pytest.mark.parametrize(
     ("gtin", "valid"),
     [
