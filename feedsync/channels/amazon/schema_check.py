@@ -765,21 +765,33 @@ class CompiledSchema:
         its top). Asked first of the schema without its top ``required`` (compiled once: each keyword's failures
         are its own, so where that passes, the only failures are the names required at the top that the instance
         lacks), then of the failures."""
-        required = self._schema.get("required")
-        if type(instance) is dict and isinstance(required, list):
-            relaxed = self._relaxed
-            if relaxed is None:
-                relaxed = self._relaxed = CompiledSchema({k: v for k, v in self._schema.items() if k != "required"})
-            if relaxed.valid(instance):
-                names = set(excused)
-                return all(name in instance or name in names for name in required)
+        required = self._without_required(instance)
+        if required is not None:
+            names = set(excused)
+            return all(name in instance or name in names for name in required)
         names = set(excused)
         return not any(f.path or f.missing not in names for f in self.failures(instance))
+
+    def _without_required(self, instance: Any) -> list[Any] | None:
+        """The schema's top ``required`` where ``instance`` (an object) passes the schema without it (compiled once:
+        each keyword's failures are its own, so the only failures of the whole are then the names required at the
+        top that the instance lacks); else None."""
+        required = self._schema.get("required")
+        if type(instance) is not dict or not isinstance(required, list):
+            return None
+        relaxed = self._relaxed
+        if relaxed is None:
+            relaxed = self._relaxed = CompiledSchema({k: v for k, v in self._schema.items() if k != "required"})
+        return required if relaxed.valid(instance) else None
 
     def missing(self, instance: Any) -> list[str]:
         """The properties the schema requires of ``instance`` (at its top: ``required``, and the rules that require
         one under a condition) that it lacks, in order: the missing names of ``failures`` at the top, without
-        listing what the values of the properties it has break (a failure of those has a path)."""
+        listing what the values of the properties it has break (a failure of those has a path). Where the instance
+        passes the schema without its top ``required``, those it lacks (no rule requires another then)."""
+        required = self._without_required(instance)
+        if required is not None:
+            return sorted({name for name in required if name not in instance})
         requires = self._requires
         if requires is None:
             rest = {key: value for key, value in self._schema.items() if key not in _VALUES}
