@@ -590,7 +590,8 @@ class Attributes:
             )
             remakes = unmapped != "" if misfit is None else (unmapped != "") | misfit.is_not_null()
             asked = own_key if rebuilt else pl.when(remakes).then(own_key)
-            remade = parent.is_null() | first | self.ask(asked, self._remade(definition), pl.Boolean())
+            # (each variant's own: its GTIN, its name)
+            remade = parent.is_null() | first | self.ask(asked, self._remade(definition), pl.Boolean(), each=True)
         return Family(
             pl.when(first).then(parts.list.get(0)), taken, differs, at, unmapped, remade, remade if rebuilt else None
         )

@@ -105,6 +105,8 @@ class _Ask:
     rows."""
     at: pl.Expr | None = None
     """``Compiler.ask_first``'s: the row of each group its value is made of (a boolean column)."""
+    each: bool = False
+    """Asked of each row's value, kept for no other (``Compiler.ask`` of values no two rows share)."""
 
     def reads(self) -> list[str]:
         """The columns the ask reads."""
@@ -302,13 +304,14 @@ class Compiler:
             self._made[key] = made
         return made
 
-    def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType) -> pl.Expr:
+    def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType, *, each: bool = False) -> pl.Expr:
         """``function`` asked of each distinct value of ``e`` (once a run: answers are kept): the column of its
-        answers (null where ``e`` is), made by ``run`` after the ``let`` columns."""
+        answers (null where ``e`` is), made by ``run`` after the ``let`` columns. ``each``: of each row's value
+        (for values no two rows share: neither sought among the others, nor kept)."""
         if not e.meta.is_column():  # made once: its values are asked of, then answered
             e = self.let(e)
         name = f"__ask{next(_NAMES)}"
-        self.asks.append(_Ask(name, e, function, dtype, {}))
+        self.asks.append(_Ask(name, e, function, dtype, {}, each=each))
         return pl.col(name)
 
     def ask_first(
@@ -346,7 +349,7 @@ class Compiler:
     def _answer(self, frame: pl.DataFrame, asks: list[_Ask]) -> pl.DataFrame:
         """``frame`` with the columns of ``asks``' answers (each function asked of the values it was not asked of
         in the last batch)."""
-        plain = [ask for ask in asks if ask.group is None]
+        plain = [ask for ask in asks if ask.group is None and not ask.each]
         distinct = frame.select(ask.expr.drop_nulls().unique().implode().alias(ask.name) for ask in plain)
         columns = []
         for ask in plain:
@@ -361,6 +364,11 @@ class Compiler:
         for ask in asks:
             if ask.group is not None:
                 columns.append(_first_answers(frame, ask).alias(ask.name))
+            elif ask.each:
+                function = ask.function
+                values = frame.select(ask.expr).to_series().to_list()
+                answers = [None if value is None else function(value) for value in values]
+                columns.append(pl.Series(ask.name, answers, dtype=ask.dtype))
         return frame.with_columns(columns)
 
     def _categories(self, frame: pl.DataFrame) -> pl.DataFrame:

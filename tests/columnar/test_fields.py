@@ -218,6 +218,32 @@ def test_lets_and_asks_are_made_in_steps_as_they_read_each_other() -> None:
     assert ever
 
 
+def test_an_ask_of_each_row_answers_every_row_and_keeps_nothing() -> None:
+    """``ask(..., each=True)``: the function is asked of every row's value (not null), in a step after the columns
+    it reads, and answers that row; nothing is kept for the next batch."""
+    config = load_config(DEMO / "feedsync.yaml")
+    google = next(channel for channel in compile_channels(config) if channel.name == "google")
+    compiler = Compiler(google, "USD")
+    asked: list[str] = []
+
+    def shout(value: str) -> str:
+        asked.append(value)
+        return value.upper() + "!"
+
+    first = compiler.ask(pl.col("x") + "-a", shout, pl.String())
+    each = compiler.ask(pl.concat_str([first, pl.col("x")]), shout, pl.String(), each=True)
+    rng = random.Random(9)
+    for _ in range(2):
+        rows = [rng.choice(["p", "q", None]) for _ in range(40)]
+        frame = pl.DataFrame(
+            {"x": rows, "product_type": [None] * 40}, schema={"x": pl.String, "product_type": pl.String}
+        )
+        asked.clear()
+        got = compiler.run(frame).select(each=each)["each"].to_list()
+        assert got == [None if x is None else f"{x.upper()}-A!{x}".upper() + "!" for x in rows]
+        assert len([v for v in asked if v.endswith(("p", "q")) and "!" in v]) == sum(x is not None for x in rows)
+
+
 def test_an_expression_let_twice_is_one_column() -> None:
     """``let`` of the same tree gives the column made the first time (a GTIN's number read once for two checks);
     another tree, or one Polars cannot serialize (a Python function), a column of its own."""
