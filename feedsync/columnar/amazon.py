@@ -585,13 +585,16 @@ class Attributes:
         unmapped = self.let(parts.list.get(2, null_on_oob=True).fill_null(""))
         remade = pl.lit(None, pl.Boolean)
         if definition is not None:  # the parent of each variant's own parts, with the facts taken
-            own_key = pl.concat_str(
-                [key, *(e for n in (1, 2) for e in (pl.lit("\x00"), parts.list.get(n, null_on_oob=True).fill_null("")))]
+            own = self._own_parts(named, brand, theme, facts)
+            family_parts = (parts.list.get(n, null_on_oob=True).fill_null("") for n in (1, 2))
+            own_key = pl.when(key.is_not_null()).then(
+                pl.concat_str([own, *(e for part in family_parts for e in (pl.lit("\x00"), part))])
             )
             remakes = unmapped != "" if misfit is None else (unmapped != "") | misfit.is_not_null()
             asked = own_key if rebuilt else pl.when(remakes).then(own_key)
             # (each variant's own: its GTIN, its name)
-            remade = parent.is_null() | first | self.ask(asked, self._remade(definition), pl.Boolean(), each=True)
+            verdicts = self._remade(definition, [name for name, _, _ in facts.members])
+            remade = parent.is_null() | first | self.ask(asked, verdicts, pl.Boolean(), each=True)
         return Family(
             pl.when(first).then(parts.list.get(0)), taken, differs, at, unmapped, remade, remade if rebuilt else None
         )
@@ -632,23 +635,63 @@ class Attributes:
 
         return made
 
-    def _remade(self, definition: Definition) -> Callable[[str], bool]:
-        """Whether the parent ``AmazonEncoder._parent`` makes again of a later variant (its key, the facts its
-        family's parent took and those no variant carries) passes the definition but for the facts no variant
-        carries (else AMZ009 of it, told per row)."""
+    def _own_parts(self, named: pl.Expr, brand: pl.Expr, theme: pl.Expr, facts: Obj) -> pl.Expr:
+        """The parts of a variant's own parent as JSON texts joined by ``_PIECES``: its name, brand ("" where none)
+        and theme, then each of ``facts``' members' values ("" where it has none). (A part's text that holds
+        ``_PIECES`` itself, a control character left as it is, splits into more parts than there are: ``_remade``
+        then takes the row for none it can answer.)"""
+
+        def piece(shape: Shape) -> pl.Expr:
+            return json_text(shape, self.ask, controls=False)
+
+        pieces = [piece(Leaf(named)), pl.when(brand.is_not_null()).then(piece(Leaf(brand))).otherwise(pl.lit(""))]
+        pieces.append(piece(Leaf(theme)))
+        for _, sub, present in facts.members:
+            pieces.append(piece(sub) if present is None else pl.when(present).then(piece(sub)).otherwise(pl.lit("")))
+        return pl.concat_str(pieces, separator=_PIECES)
+
+    def _remade(self, definition: Definition, names: list[str]) -> Callable[[list[str | None]], list[bool | None]]:
+        """Whether the parent ``AmazonEncoder._parent`` makes again of each later variant of a batch (null where it
+        is not asked: its parts, ``_own_parts`` of the facts ``names``, the facts its family's parent took and
+        those no variant carries, joined by NUL) passes the definition but for the facts no variant carries (else
+        AMZ009 of it, told per row). A part the variant before had alike (a family's description, brand, ...) is
+        not read again: its value is the same object, which the definition's generated check skips once it passed
+        (by identity, as it skips the encoder's shared entries)."""
         market, language = self.settings.marketplace_id, self.settings.language_tag
         checker = definition.checker("LISTING_PRODUCT_ONLY")
+        count = 3 + len(names)
 
-        def valid(text: str) -> bool:
-            rest, _, unmapped = text.rpartition("\x00")
-            key, _, taken = rest.rpartition("\x00")
-            parts = jsonread.loads(key)  # (its strings' control characters as they are)
-            attributes = parent_attributes(parts["name"], parts.get("brand"), parts["theme"], market, language)
-            facts = parts["facts"]
-            attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)
-            return checker.passes_but(attributes, unmapped.split(",")) if unmapped else checker.valid(attributes)
+        def verdicts(texts: list[str | None]) -> list[bool | None]:
+            found: list[bool | None] = []
+            last: list[str] = [""] * count
+            values: list[Any] = [None] * count
+            base: dict[str, Any] = {}
+            for text in texts:
+                if text is None:
+                    found.append(None)
+                    continue
+                rest, _, unmapped = text.rpartition("\x00")
+                own, _, taken = rest.rpartition("\x00")
+                pieces = own.split(_PIECES)
+                if len(pieces) != count:  # a part holds ``_PIECES``: made per row
+                    found.append(False)
+                    continue
+                alike = True
+                for at, piece in enumerate(pieces):
+                    if piece != last[at]:
+                        last[at] = piece
+                        values[at] = jsonread.loads(piece) if piece else None  # (control characters as they are)
+                        alike = alike and at > 2
+                if not alike or not base:  # the parent's own attributes: another name, brand or theme
+                    base = parent_attributes(values[0], values[1], values[2], market, language)
+                attributes = dict(base)  # (its entries shared: never changed)
+                facts = dict(zip(names, values[3:], strict=True))
+                attributes.update((name, facts[name]) for name in taken.split(",") if facts.get(name) is not None)
+                excused = unmapped.split(",")
+                found.append(checker.passes_but(attributes, excused) if unmapped else checker.valid(attributes))
+            return found
 
-        return valid
+        return verdicts
 
     def exact(self, shape: Shape) -> pl.Expr:
         """Where ``shape`` (the last made: :meth:`of`, :meth:`message`, with its :meth:`family`) holds what the
@@ -656,6 +699,10 @@ class Attributes:
         found = complete(shape)
         checks = [*self.checks, pl.lit(found) if isinstance(found, bool) else found]
         return pl.all_horizontal(checks).fill_null(False)
+
+
+_PIECES = "\x1e"
+"""What joins the parts of a variant's own parent (``Attributes._own_parts``)."""
 
 
 class _Verdicts:

@@ -106,7 +106,7 @@ class _Ask:
     at: pl.Expr | None = None
     """``Compiler.ask_first``'s: the row of each group its value is made of (a boolean column)."""
     each: bool = False
-    """Asked of each row's value, kept for no other (``Compiler.ask`` of values no two rows share)."""
+    """Asked of the batch's values row by row, kept for no other (``Compiler.ask`` of values no two rows share)."""
 
     def reads(self) -> list[str]:
         """The columns the ask reads."""
@@ -306,8 +306,9 @@ class Compiler:
 
     def ask(self, e: pl.Expr, function: Callable[[Any], Any], dtype: pl.DataType, *, each: bool = False) -> pl.Expr:
         """``function`` asked of each distinct value of ``e`` (once a run: answers are kept): the column of its
-        answers (null where ``e`` is), made by ``run`` after the ``let`` columns. ``each``: of each row's value
-        (for values no two rows share: neither sought among the others, nor kept)."""
+        answers (null where ``e`` is), made by ``run`` after the ``let`` columns. ``each``: ``function`` is asked
+        of the batch's values, row by row (a list, None where ``e`` is null), and answers each (for values no two
+        rows share: neither sought among the others, nor kept)."""
         if not e.meta.is_column():  # made once: its values are asked of, then answered
             e = self.let(e)
         name = f"__ask{next(_NAMES)}"
@@ -365,9 +366,7 @@ class Compiler:
             if ask.group is not None:
                 columns.append(_first_answers(frame, ask).alias(ask.name))
             elif ask.each:
-                function = ask.function
-                values = frame.select(ask.expr).to_series().to_list()
-                answers = [None if value is None else function(value) for value in values]
+                answers = ask.function(frame.select(ask.expr).to_series().to_list())
                 columns.append(pl.Series(ask.name, answers, dtype=ask.dtype))
         return frame.with_columns(columns)
 

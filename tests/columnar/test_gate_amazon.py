@@ -249,6 +249,24 @@ def test_control_characters_in_a_family_s_texts_are_escaped_alike(tmp_path: Path
     assert replayed >= 300, replayed
 
 
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_family_s_parent_remade_of_texts_with_the_parts_separator_is_made_alike(tmp_path: Path, command: str) -> None:
+    """The parent remade of each later variant of a family that lacks facts is read of its parts joined by a control
+    character (``amazon._PIECES``); a variant whose own texts hold that character (left as it is in the JSON) is
+    made per row, its family's others still taken."""
+    from feedsync.columnar.amazon import _PIECES
+
+    _config(tmp_path, definitions=True)
+    rows = _lacking(160)
+    for index, row in enumerate(rows):
+        if index % 4 == 2:
+            row["description"] = f"Soft{_PIECES}and warm"
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path, command)
+    assert "AMZ019" in {d.code for d in report.diagnostics}
+    assert 60 < replayed < 125, replayed  # (133 of the same texts without the separator)
+
+
 def test_the_encoder_keeps_no_more_families_than_the_per_row_run(tmp_path: Path) -> None:
     """The encoder forgets a family's facts once the next family comes (its variants all come together): memory
     stays flat where the gate takes the rows too."""
