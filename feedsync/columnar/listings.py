@@ -329,6 +329,8 @@ class Replay:
     """The column part of the location of a finding of each field (``located_fields``' last two)."""
     _definitions: dict[str, str] = field(default_factory=dict)
     """How AMZ009 names each product type's definition (``definition_named``)."""
+    _lacked: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
+    """``_required``'s findings, by product type and attribute."""
     _unmapped: tuple[tuple[str, str, str], tuple[str, str, None, str]] | None = None
     """The last family's AMZ019 note (``_unmapped_note``)."""
 
@@ -382,11 +384,24 @@ class Replay:
         if lacks:
             if not keeps("AMZ009", channel, item_id):
                 return None
-            where = self._named(product_type)
             for name in lacks.split(","):
-                code, field, value, text, origin = failure_note(sku, where, Failure((), "required", None, name))
-                found.append(self._fields(code, text, item_id, field, value, row, origin))
+                field, end, origin = self._required(product_type, name)
+                found.append(self._fields("AMZ009", f"sku {sku}: {end}", item_id, field, None, row, origin))
         return found
+
+    def _required(self, product_type: str, name: str) -> tuple[str, str, str]:
+        """AMZ009 of an attribute the product type's definition requires that a message lacks (``failure_note``):
+        its field, its text after the SKU's part and the channel field it points at, made once per product type and
+        attribute."""
+        key = (product_type, name)
+        made = self._lacked.get(key)
+        if made is None:
+            failure = Failure((), "required", None, name)
+            code, field, value, text, origin = failure_note("\x00", self._named(product_type), failure)
+            prefix = "sku \x00: "
+            assert code == "AMZ009" and value is None and text.startswith(prefix) and text.count("\x00") == 1
+            made = self._lacked[key] = (field, text[len(prefix) :], origin)
+        return made
 
     def _unmapped_note(self, parent: str, product_type: str, unmapped: str) -> tuple[str, str, None, str]:
         """``unmapped_note`` of the family's parent, made once for the family's variants one after another."""

@@ -187,7 +187,7 @@ class Findings:
             if batch.text:
                 yield _read(batch.spool, batch.offset + batch.length, batch.text)
             else:
-                yield render(_unpacked(_read(batch.spool, batch.offset, batch.length)))
+                yield render(pickle.loads(_read(batch.spool, batch.offset, batch.length)))  # (their fields)
         if self._memory:
             yield render(list(self._memory))
 

@@ -298,8 +298,13 @@ def test_the_gate_and_the_summary_count_without_reading_the_findings_again() -> 
     assert Gate(fail_on="never").verdict(report) == (False, "no findings count against the gate")
 
 
-def _lines(diagnostics: list[Diagnostic]) -> str:
-    return "\n".join(f"{d.code} {d.product_id}" for d in diagnostics)
+def _lines(diagnostics: list[Any]) -> str:
+    """A renderer's lines (``Render``: of findings as objects, or as their fields, as a spilled batch holds them)."""
+    from feedsync.diagnostics.diagnostic import from_fields
+
+    return "\n".join(
+        f"{d.code} {d.product_id}" for d in (from_fields(k) if type(k) is tuple else k for k in diagnostics)
+    )
 
 
 @given(
