@@ -45,9 +45,9 @@ class Items:
     """What the channel's ``prepare_item`` notes of the item (as ``Listings.noted``): none, an item Google's would
     note something of is not ``exact``."""
     alone: pl.Expr = field(default_factory=lambda: pl.lit(None, pl.String))
-    """What the channel's rules find alone in the item (``screens.quick_pass``), else null: its GTIN, or the
-    attributes its apparel category needs that it lacks and the category's path (a text with a NUL); its findings
-    are made without the rules."""
+    """What the channel's rules find alone in the item (``screens.quick_pass``), else null: its GTIN, or (Google's)
+    the findings of its prices and of the attributes its apparel category needs (``screens.FOUND`` and the
+    findings); they are made without the rules."""
     checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
     """Where the item is ``exact`` but its quick pass does not clear it: its values, a struct of its fields in the
     profile's order (null where a field has none), for the channel's own rules to check; else null."""

@@ -222,7 +222,7 @@ class _Batch:
     None (``Listings.noted``: its tally's findings)."""
     alone: list[list[str | None] | None]
     """Per channel (None: no row's): what the channel's rules find alone in the row's item (``Items.alone``: its
-    GTIN, or the attributes its apparel category needs), else None."""
+    GTIN, or the findings themselves), else None."""
     checked: list[list[dict[str, Any] | None]]
     """Per channel: the row's item's values where the channel's rules check it (``Items.checked``,
     ``Listings.checked``), else None."""
@@ -693,18 +693,18 @@ class Gate:
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
         from feedsync.channels.base import ChannelItem, Screened
+        from feedsync.columnar.screens import FOUND, GTIN_CODES
 
         sink = out.sink
         channel = sink.channel
-        if alone is not None and "\x00" in alone:  # GMC011 of each attribute its apparel category needs
-            lacks, _, path = alone.partition("\x00")
-            found = [make("GMC011", f"{attr} is required for apparel ({path})", channel=channel.name,
-                          product_id=item_id, field=attr, value=None,
-                          location=located(self._path, row, self._columns, channel.origins.get(attr)))
-                     for attr in lacks.split(",")]  # fmt: skip
+        if alone is not None and alone[:1] == FOUND:  # the findings its rules make, made without them
+            found = []
+            for finding in alone[1:].split("\x1f"):
+                code, attr, value, text = finding.split("\x1e")
+                where = located(self._path, row, self._columns, channel.origins.get(attr))
+                found.append(make(code, text, channel=channel.name, product_id=item_id, field=attr,
+                                  value=value[1:201] if value else None, location=where))  # fmt: skip
         elif alone is not None:  # the one finding its rules make of its GTIN, made without them
-            from feedsync.columnar.screens import GTIN_CODES
-
             problem = gtin_problem(alone)
             assert problem is not None, alone
             where = located(self._path, row, self._columns, channel.origins.get("gtin"))

@@ -88,15 +88,18 @@ def google(
     *,
     gtin_checked: bool = True,
     needs_checked: bool = True,
+    prices_checked: bool = True,
 ) -> pl.Expr:
     """Where ``google.screen.clean`` says True of the item's values (``bind``: the compiler's ``let``; without
     ``gtin_checked``, whatever the GTIN's check finds: ``gtin_clear`` asks it; without ``needs_checked``, whatever
-    its category needs that it lacks: ``_needs_met``)."""
+    its category needs that it lacks: ``_needs_met``; without ``prices_checked``, whatever its prices are:
+    ``_prices_clean``)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
     checks += [_text_within(values[a], limit, a in lists) for a, limit in google_screen._LIMITS if a in values]
-    checks.append(_prices_clean(values))
+    if prices_checked:
+        checks.append(_prices_clean(values))
     for attr, allowed in google_screen._CHOICES:
         if attr in values:
             checks.append(values[attr].is_null() | values[attr].is_in(sorted(allowed)))
@@ -153,25 +156,78 @@ def _needs_met(values: Mapping[str, pl.Expr], needs: pl.Expr) -> pl.Expr:
     return pl.all_horizontal(met)
 
 
+FOUND = "\x1d"
+"""What begins the text of findings a channel's rules make alone of an item (``quick_pass``); each finding is its
+code, attribute, value ("" for none, else ``=`` and the value) and message joined by ``\x1e``, the findings by
+``\x1f``."""
+_SEPARATORS = "\x1c\x1d\x1e\x1f"
+
+
+def finding_text(code: str, attr: str, message: str, value: str | None) -> str | None:
+    """A finding as ``FOUND``'s texts hold it (None where its message or value holds a separator)."""
+    if any(c in _SEPARATORS for c in message) or (value is not None and any(c in _SEPARATORS for c in value)):
+        return None
+    return "\x1e".join((code, attr, "" if value is None else "=" + value, message))
+
+
 def apparel_lacking(values: Mapping[str, pl.Expr], ask: Ask) -> pl.Expr | None:
-    """Per item of an apparel category (``_NEEDS``): the attributes it needs that it lacks, in the order Google's
-    rules tell them (GMC011 of each), joined by ``,``, then NUL and the category's path as they name it; else
-    null ("" where it lacks none). None without a category field."""
+    """Per item of an apparel category (``_NEEDS``): GMC011 of each attribute it needs that it lacks, in the order
+    Google's rules tell them, naming the category's path, as ``FOUND``'s texts ("" where it lacks none, or its
+    category is no apparel; null where its path holds a separator). None without a category field."""
     needs = _needs(values, ask)
     if needs is None:
         return None
     category = values["google_product_category"]
-    path = ask(category, lambda text: google_rules.category_path(text) or "", pl.String)
+
+    def named(text: str) -> str | None:
+        path = google_rules.category_path(text) or ""
+        return None if any(c in _SEPARATORS for c in path) else path
+
+    path = ask(category, named, pl.String)
 
     def lacking(names: list[str]) -> pl.Expr:
-        lacks = [pl.when(values[a].is_null()).then(pl.lit(a)) if a in values else pl.lit(a) for a in names]
-        return pl.concat_str(lacks, separator=",", ignore_nulls=True)
+        lacks = [
+            pl.concat_str([pl.lit(f"GMC011\x1e{a}\x1e\x1e{a} is required for apparel ("), path, pl.lit(")")])
+            for a in names
+        ]
+        lacks = [pl.when(values[a].is_null()).then(t) if a in values else t for a, t in zip(names, lacks, strict=True)]
+        return pl.concat_str(lacks, separator="\x1f", ignore_nulls=True)
 
     apparel = ["color", "gender", "age_group"]  # (``google.rules.check_item``'s order)
     if set(apparel) != _NEEDS["apparel"] or {*apparel, "size"} != _NEEDS["sized"]:
         raise AssertionError("the attributes apparel needs")
-    lacks = pl.when(needs == "apparel").then(lacking(apparel)).when(needs == "sized").then(lacking([*apparel, "size"]))
-    return pl.concat_str([lacks, pl.lit("\x00"), path])
+    return (
+        pl.when(needs.is_in(["apparel", "sized"]) & path.is_null())
+        .then(pl.lit(None, pl.String))
+        .when(needs == "apparel")
+        .then(lacking(apparel))
+        .when(needs == "sized")
+        .then(lacking([*apparel, "size"]))
+        .otherwise(pl.lit(""))
+    )
+
+
+def price_found(values: Mapping[str, pl.Expr], lists: set[str], ask: Ask) -> pl.Expr | None:
+    """What Google's rules find of each item's price and sale price (``rules.price_findings``, asked once per
+    pair), as ``FOUND``'s texts ("" where nothing; null where a finding holds a separator, or a price holds NUL).
+    None without a price field, or with prices that are lists."""
+    price, sale = values.get("price"), values.get("sale_price")
+    if price is None or "price" in lists or "sale_price" in lists:
+        return None
+    sale = sale if sale is not None else pl.lit(None, pl.String)
+    had = [pl.when(e.is_null()).then(pl.lit("-")).otherwise(pl.lit("+")) for e in (price, sale)]
+    key = pl.concat_str([*had, price.fill_null(""), pl.lit("\x00"), sale.fill_null("")])
+
+    def found(text: str) -> str | None:
+        rest = text[2:]
+        if rest.count("\x00") != 1:
+            return None
+        first, _, second = rest.partition("\x00")
+        findings = google_rules.price_findings(first if text[0] == "+" else None, second if text[1] == "+" else None)
+        made = [finding_text(*finding) for finding in findings]
+        return None if None in made else "\x1f".join(made)  # type: ignore[arg-type]
+
+    return ask(key, found, pl.String)
 
 
 _NEEDS: dict[str, frozenset[str] | None] = {
@@ -312,21 +368,27 @@ def quick_pass(
 ) -> tuple[pl.Expr, pl.Expr]:
     """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and what its rules
     find alone in the item, made without them, else null: its GTIN where they find that alone in it
-    (``gtin_refused``: the rest of the pass clear; ``GTIN_CODES``), or, of Google's, the attributes its apparel
-    category needs that it lacks where it lacks nothing else (``apparel_lacking``: a text with a NUL, which a GTIN
-    of digits never has; GMC011 of each)."""
-    lacking = apparel_lacking(values, ask) if name == "google" else None
-    if lacking is None:
-        rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
-        whole = rest
+    (``gtin_refused``: the rest of the pass clear; ``GTIN_CODES``), or, of Google's, where the rest of the pass and
+    the GTIN are clear, its findings of its prices and of the attributes its apparel category needs that it lacks
+    (``price_found``, ``apparel_lacking``: ``FOUND`` and the findings)."""
+    if name != "google":
+        rest = whole = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
+        found = None
     else:
-        lacking = bind(lacking)
-        rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False, needs_checked=False))
-        whole = bind(rest & (lacking.is_null() | lacking.str.starts_with("\x00")))
+        rest = bind(google(values, lists, ask, bind, gtin_checked=False, needs_checked=False, prices_checked=False))
+        needs = _needs(values, ask)
+        met = _needs_met(values, needs) if needs is not None else pl.lit(True)
+        whole = bind(rest & met & _prices_clean(values))
+        parts = [e for e in (price_found(values, lists, ask), apparel_lacking(values, ask)) if e is not None]
+        found = None
+        if parts:  # (each known: not null)
+            parts = [bind(e) for e in parts]
+            found = pl.concat_str([pl.when(e != "").then(e) for e in parts], separator="\x1f", ignore_nulls=True)
+            found = pl.when(pl.all_horizontal([e.is_not_null() for e in parts]) & (found != "")).then(found)
     clear = gtin_clear(values, bind)
     cleared = (whole & clear).fill_null(False)
     wrong = gtin_refused(values, lists, bind)
     alone = pl.lit(None, pl.String) if wrong is None else pl.when(whole & wrong).then(values["gtin"])
-    if lacking is not None:
-        alone = pl.coalesce(alone, pl.when(rest & ~whole & clear).then(lacking))
+    if found is not None:
+        alone = pl.coalesce(alone, pl.when(rest & clear).then(pl.lit(FOUND) + found))
     return cleared, alone

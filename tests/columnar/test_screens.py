@@ -6,6 +6,7 @@ category, a shouting or promotional title, a sale that is no reduction."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -74,22 +75,27 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
 
 def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
     """Where the columnar pass says what Google's or Meta's rules find alone in an exact item (``Items.alone``: a
-    GTIN of digits that is not one, the attributes an apparel category needs), the rules find exactly that: the
-    GTIN's one finding, or GMC011 of each attribute lacking, in their order, naming the category's path. And it
-    says so of many rows."""
+    GTIN of digits that is not one; of Google's, the findings of its prices and of the attributes its apparel
+    category needs), the rules find exactly that: the GTIN's one finding, or those findings (code, attribute,
+    value, message) in their order. And it says so of many rows of each kind."""
     from feedsync.channels.google import rules as google_rules
     from feedsync.channels.meta import rules as meta_rules
+    from feedsync.columnar.screens import FOUND
 
     rules = {"google": google_rules.check_item, "meta": meta_rules.check_item}
     rng = random.Random(31)
     batch = []
-    for _ in range(400):
+    for _ in range(500):
         row = catalog_row(rng.choice)
         row["google_product_category"] = rng.choice(["", "1604", "188", "166", "Apparel & Accessories > Shoes", "632"])
         for name in ("color", "gender", "age_group", "size"):
             row[name] = rng.choice(["", row[name] or "x"]) if rng.random() < 0.4 else row[name]
         if rng.random() < 0.2:
             row["gtin"] = rng.choice(["4006381333932", "12345678", "0000000000000"])
+        if rng.random() < 0.3:
+            row["price"] = rng.choice(["0", "0.00", "-3", "12.50", "abc", "19.99 EUR", "1e3"])
+        if rng.random() < 0.3:
+            row["sale_price"] = rng.choice(["", "10", "40", "0", "12.50", "x"])
         batch.append(row)
     _write(tmp_path / "products.csv", batch)
     config = _config(tmp_path, tmp_path / "products.csv")
@@ -97,7 +103,7 @@ def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
     out, exact = normalized(raw.columns, normalize_context(config.source))
     frame = raw.select(exact=exact, **out)
     products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
-    told = {"gtin": 0, "apparel": 0}
+    told: Counter[str] = Counter()
     for channel in compile_channels(config):
         if channel.spec.name not in rules:
             continue
@@ -109,18 +115,19 @@ def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
             view = channel.view(products[index + 2], None, lambda d: None)
             assert view is not None and channel.field_values is not None
             item = ChannelItem(products[index + 2].id, channel.field_values(view), products[index + 2])
-            found = [(d.code, d.field, d.message) for d in rules[channel.spec.name](item, channel.name)]
-            lacks, nul, path = row["alone"].partition("\x00")
-            if nul:
-                expected = [("GMC011", a, f"{a} is required for apparel ({path})") for a in lacks.split(",")]
+            found = [(d.code, d.field, d.value, d.message) for d in rules[channel.spec.name](item, channel.name)]
+            if row["alone"].startswith(FOUND):
+                expected = []
+                for finding in row["alone"][1:].split("\x1f"):
+                    code, attr, value, message = finding.split("\x1e")
+                    expected.append((code, attr, value[1:] if value else None, message))
                 assert found == expected, (index, row)
-                told["apparel"] += 1
+                told.update(code for code, *_ in found)
             else:
-                assert [(code, field) for code, field, _ in found] == [
-                    ({"google": "GMC008", "meta": "META007"}[channel.spec.name], "gtin")
-                ], (index, row)
+                gtin_code = {"google": "GMC008", "meta": "META007"}[channel.spec.name]
+                assert [(code, field) for code, field, *_ in found] == [(gtin_code, "gtin")], (index, row)
                 told["gtin"] += 1
-    assert told["apparel"] > 30 and told["gtin"] > 10, told
+    assert told["GMC011"] > 30 and told["GMC005"] > 15 and told["GMC006"] >= 3 and told["gtin"] > 10, told
 
 
 @pytest.mark.parametrize(

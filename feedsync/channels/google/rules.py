@@ -37,6 +37,29 @@ def prepare_item(item: ChannelItem) -> list[Note]:
     return []
 
 
+def price_findings(price: str | None, sale: str | None) -> list[tuple[str, str, str, str | None]]:
+    """What the rules find of an item's price and sale price texts (None: it has none), in order: GMC005 of each
+    that is no positive amount with a currency, GMC006 of a sale price not below the price; as (code, attribute,
+    message, value)."""
+    found: list[tuple[str, str, str, str | None]] = []
+    prices = {}
+    for attr, value in (("price", price), ("sale_price", sale)):
+        if value is None:
+            continue
+        parsed = feed_price(value)
+        if parsed is None or (attr == "price" and parsed[0] <= 0):
+            found.append(
+                ("GMC005", attr, f"{attr} {value!r} is not a positive amount with an ISO 4217 currency", value)
+            )
+        else:
+            prices[attr] = parsed
+    if "price" in prices and "sale_price" in prices:
+        (regular, currency), (reduced, sale_currency) = prices["price"], prices["sale_price"]
+        if sale_currency != currency or reduced >= regular:
+            found.append(("GMC006", "sale_price", f"sale_price {sale} is not below price {price}", sale))
+    return found
+
+
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     found = Findings(item, channel)
     report = found.report
@@ -57,25 +80,8 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
         if value is not None and value not in allowed:
             report("GMC004", attr, f"{attr} {value!r} is not one of: {', '.join(sorted(allowed))}", value)
 
-    prices = {}
-    for attr in ("price", "sale_price"):
-        value = text(attr)
-        if value is None:
-            continue
-        parsed = feed_price(value)
-        if parsed is None or (attr == "price" and parsed[0] <= 0):
-            report("GMC005", attr, f"{attr} {value!r} is not a positive amount with an ISO 4217 currency", value)
-        else:
-            prices[attr] = parsed
-    if "price" in prices and "sale_price" in prices:
-        (regular, currency), (sale, sale_currency) = prices["price"], prices["sale_price"]
-        if sale_currency != currency or sale >= regular:
-            report(
-                "GMC006",
-                "sale_price",
-                f"sale_price {text('sale_price')} is not below price {text('price')}",
-                text("sale_price"),
-            )
+    for code, attr, message, value in price_findings(text("price"), text("sale_price")):
+        report(code, attr, message, value)
     window = text("sale_price_effective_date")
     if window is not None and (problem := interval_problem(window)):
         report("GMC007", "sale_price_effective_date", problem, window)
