@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from feedsync.channels.amazon import rules as amazon_rules
 from feedsync.channels.amazon import screen as amazon_screen
 from feedsync.channels.amazon.rules import not_a_number
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_UNITS
@@ -288,23 +289,33 @@ def _sku_ok(e: pl.Expr) -> pl.Expr:
 
 
 def amazon(
-    values: Mapping[str, pl.Expr], lists: set[str], ask: Ask, bind: Bind = unbound, *, gtin_checked: bool = True
+    values: Mapping[str, pl.Expr],
+    lists: set[str],
+    ask: Ask,
+    bind: Bind = unbound,
+    *,
+    gtin_checked: bool = True,
+    presence_checked: bool = True,
 ) -> pl.Expr:
-    """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text; as ``google``)."""
+    """Where ``amazon.screen.clean`` says True of the item's values (every field it reads a text; as ``google``;
+    without ``presence_checked``, whatever fields of a listing it lacks: ``listing_lacking``)."""
     numbers = ("price", "sale_price", "quantity", "weight_value", "weight_unit")
     if any(a in lists for a in ("sku", "item_name", "product_type", "parent_sku", "gtin", "asin", *numbers)):
         return pl.lit(False)
     present = set(values)
-    checks = [pl.lit(present >= amazon_screen._LISTING)]
-    checks += [values[attr].is_not_null() for attr in sorted(amazon_screen._LISTING) if attr in values]
+    checks = [pl.lit(True)]
+    if presence_checked:
+        checks.append(pl.lit(present >= amazon_screen._LISTING))
+        checks += [values[attr].is_not_null() for attr in sorted(amazon_screen._LISTING) if attr in values]
     if "asin" in values:
         checks.append(values["asin"].is_null())
     if "sku" in values:
-        checks.append(_sku_ok(values["sku"]))
+        checks.append(values["sku"].is_null() | _sku_ok(values["sku"]))
     if "item_name" in values:
-        checks.append(values["item_name"].str.len_chars() <= MAX_ITEM_NAME)
+        checks.append(values["item_name"].is_null() | (values["item_name"].str.len_chars() <= MAX_ITEM_NAME))
     if "product_type" in values:  # ``re.match`` with ``$``: a final line end is taken too
-        checks.append(values["product_type"].str.contains("^[A-Z0-9_]{1,100}\n?$"))
+        kind = values["product_type"]
+        checks.append(kind.is_null() | kind.str.contains("^[A-Z0-9_]{1,100}\n?$"))
     if "parent_sku" in values:
         checks.append(values["parent_sku"].is_null() | _sku_ok(values["parent_sku"]))
     if gtin_checked:
@@ -321,6 +332,18 @@ def amazon(
             number = number | ~unit.is_in(sorted(WEIGHT_UNITS)).fill_null(False)
         checks.append(number)
     return pl.all_horizontal(checks).fill_null(False)
+
+
+def listing_lacking(values: Mapping[str, pl.Expr]) -> pl.Expr:
+    """What Amazon's rules tell a listing of the fields it lacks (``rules.LISTING_NEEDS``, in their order), as
+    ``FOUND``'s texts; null where it lacks none."""
+    lacks = []
+    for code, attr, message in amazon_rules.LISTING_NEEDS:
+        text = finding_text(code, attr, message, None)
+        assert text is not None
+        lacks.append(pl.when(values[attr].is_null()).then(pl.lit(text)) if attr in values else pl.lit(text))
+    lacking = pl.concat_str(lacks, separator="\x1f", ignore_nulls=True)
+    return pl.when(lacking != "").then(lacking)
 
 
 def amazon_notes(values: Mapping[str, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
@@ -368,10 +391,16 @@ def quick_pass(
 ) -> tuple[pl.Expr, pl.Expr]:
     """The channel kind ``name``'s quick pass (``SCREENS``; ``bind``: the compiler's ``let``), and what its rules
     find alone in the item, made without them, else null: its GTIN where they find that alone in it
-    (``gtin_refused``: the rest of the pass clear; ``GTIN_CODES``), or, of Google's, where the rest of the pass and
-    the GTIN are clear, its findings of its prices and of the attributes its apparel category needs that it lacks
-    (``price_found``, ``apparel_lacking``: ``FOUND`` and the findings)."""
-    if name != "google":
+    (``gtin_refused``: the rest of the pass clear; ``GTIN_CODES``), or, where the rest of the pass and the GTIN are
+    clear, ``FOUND`` and the findings: of Google's, those of its prices and of the attributes its apparel category
+    needs that it lacks (``price_found``, ``apparel_lacking``); of Amazon's, those of the fields a listing lacks
+    (``listing_lacking``)."""
+    if name == "amazon":
+        rest = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False, presence_checked=False))
+        lacking = bind(listing_lacking(values))
+        whole = bind(rest & lacking.is_null())
+        found = lacking
+    elif name != "google":
         rest = whole = bind(SCREENS[name](values, lists, ask, bind, gtin_checked=False))
         found = None
     else:

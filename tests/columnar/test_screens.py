@@ -216,6 +216,53 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
     assert cleared > 30 and told > 10, (cleared, told)
 
 
+def test_what_amazons_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
+    """Amazon's: where the columnar pass says what its rules find alone in a listing (a wrong GTIN of digits, or
+    the fields a listing lacks: no product type, brand, name, price, image), the rules find exactly that, in order;
+    and it says so of many rows."""
+    from feedsync.channels.amazon.rules import check_item
+    from feedsync.columnar.screens import FOUND, quick_pass
+
+    rng = random.Random(37)
+    batch = [catalog_row(rng.choice) for _ in range(400)]
+    for row in batch:
+        for name in ("brand", "title", "image_link", "product_type"):
+            if rng.random() < 0.15:
+                row[name] = ""
+        if rng.random() < 0.3:
+            row["gtin"] = rng.choice(["4006381333932", "12345678"])
+    _write(tmp_path / "products.csv", batch)
+    config = _config(tmp_path, tmp_path / "products.csv")
+    amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, normalize_context(config.source))
+    frame = raw.select(exact=exact, **out)
+    compiler = Compiler(amazon, "USD")
+    values = compiler.columns(compiler.fields())
+    _, alone = quick_pass("amazon", values, compiler.lists, compiler.ask, compiler.let)
+    made = compiler.run(frame).select(ok=pl.col("exact") & compiler.exact(), alone=alone)
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    told: Counter[str] = Counter()
+    for index, row in enumerate(made.to_dicts()):
+        if not row["ok"] or row["alone"] is None:
+            continue
+        view = amazon.view(products[index + 2], None, lambda d: None)
+        assert view is not None and amazon.field_values is not None
+        item = ChannelItem(products[index + 2].id, amazon.field_values(view), products[index + 2])
+        found = [(d.code, d.field, d.value, d.message) for d in check_item(item, "amazon")]
+        if row["alone"].startswith(FOUND):
+            expected = []
+            for finding in row["alone"][1:].split("\x1f"):
+                code, attr, value, message = finding.split("\x1e")
+                expected.append((code, attr, value[1:] if value else None, message))
+            assert found == expected, (index, row)
+            told.update(f"{code} {attr}" for code, attr, *_ in found)
+        else:
+            assert [(code, field) for code, field, *_ in found] == [("AMZ007", "gtin")], (index, row)
+            told["gtin"] += 1
+    assert min(told[k] for k in ("AMZ001 product_type", "AMZ003 brand", "AMZ006 main_image", "gtin")) > 5, told
+
+
 _PHRASES = st.sampled_from(["free shipping", "FREE Delivery", "% off", "sale!", "Best price", "click", "here"])
 
 

@@ -97,6 +97,22 @@ def sku_problem(sku: str) -> str | None:
     return None
 
 
+NO_PRODUCT_TYPE = (
+    "no Amazon product type: map the product_type in the category map (amazon_product_type) or set "
+    "settings.default_product_type"
+)
+LISTING_NEEDS: tuple[tuple[str, str, str], ...] = (
+    ("AMZ003", "sku", "sku is required"),
+    ("AMZ001", "product_type", NO_PRODUCT_TYPE),
+    ("AMZ003", "item_name", "item_name is required for a listing"),
+    ("AMZ003", "brand", "brand is required for a listing"),
+    ("AMZ003", "price", "price is required for a listing"),
+    ("AMZ006", "main_image", "a listing needs a main image"),
+)
+"""What :func:`check_item` tells a listing (an item without an ASIN) that lacks each field, in the order it tells
+them: (code, field, message)."""
+
+
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     found = Findings(item, channel)
     report = found.report
@@ -111,12 +127,7 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
             report("AMZ002", attr, f"{attr} {value!r} {problem}", value)
     offer_only = "asin" in values
     if "product_type" not in values and not offer_only:
-        report(
-            "AMZ001",
-            "product_type",
-            "no Amazon product type: map the product_type in the category map "
-            "(amazon_product_type) or set settings.default_product_type",
-        )
+        report("AMZ001", "product_type", NO_PRODUCT_TYPE)
     product_type = values.get("product_type")
     if isinstance(product_type, str) and not PRODUCT_TYPE_NAME.match(product_type):
         spelled = re.sub(r"[^A-Z0-9]+", "_", product_type.upper()).strip("_")
