@@ -344,7 +344,12 @@ class Replay:
         if rows.parents[at] is not None:  # the family's first row in the batch: the family is new to the run
             return parent not in encoder._parents and parent not in encoder._families
         first = rows.firsts[at]
-        return first is not None and bool(taken[first])  # its first row made the parent the columns compare with
+        if first is None or not taken[first]:
+            return False
+        # its first row made the parent the columns compare with, and (a run that writes) wrote it: where that row
+        # was rejected (AMZ016 of a family whose later variant names its theme), the encoder writes the parent
+        # with this one (found by a review)
+        return not self.writes or parent in encoder._parents
 
     def rejection(self, rows: Rows, at: int, item_id: str, row: int, taken: bytearray) -> list[tuple[Any, ...]] | None:
         """The findings of a row the channel's checks reject for the required facts it lacks alone (``rejected``),

@@ -6,6 +6,7 @@ come back after other families, or start with a variant the channel rejects; and
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
 from pathlib import Path
@@ -222,6 +223,35 @@ def test_items_no_variation_theme_fits_are_made_a_column_at_a_time(tmp_path: Pat
     # (HOME's families are made per row, AMZ017, as is a variant lacking the axes of its family's theme; 172 were
     # taken before the gate told AMZ016)
     assert replayed >= 230, replayed
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_family_whose_first_variant_no_theme_fits_writes_its_parent_with_the_next(
+    tmp_path: Path, command: str
+) -> None:
+    """A family whose first variant no theme fits (AMZ016: rejected, taken by the gate) and whose later variants
+    name their theme in a field, of a product type that does not require a colour (so they are accepted): the
+    encoder writes the family's parent with the first variant it accepts, and so must the gate (it wrote none: a
+    later variant was taken where its family's first row was taken, which had been rejected; found by a review)."""
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    definition = json.loads((DEFINITIONS / "PRODUCT-us-2023.json").read_text(encoding="utf-8"))
+    schema = definition.get("schema", definition)
+    schema["required"] = [name for name in schema["required"] if name != "color"]
+    (folder / "PRODUCT-us-2023.json").write_text(json.dumps(definition), encoding="utf-8")
+    theme = "      variation_theme: \"{{ '' if title == 'Tee' else 'SIZE_NAME' }}\"\n"
+    fields = "".join(line for line in MAPPED.splitlines(keepends=True) if "design_name" not in line)  # (HOME's)
+    _config(tmp_path, definitions=False, fields=fields + theme, settings=f", definitions: {folder}")
+    rows = _families(40)
+    for index, row in enumerate(rows):
+        row |= {"color": "", "size": "", "title": "Tee" if index % 4 == 0 else f"Tee {index}"}
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, documents, replayed = same(tmp_path, command)
+    assert sum(d.code == "AMZ016" for d in report.diagnostics) == 10, Counter(d.code for d in report.diagnostics)
+    if command == "build":
+        written = b"".join(data for name, data in documents.items() if name.startswith("amazon")).decode()
+        assert written.count('"LISTING_PRODUCT_ONLY"') == 10  # each family's parent, with its second variant
+    assert replayed >= 20, replayed  # (the first variants, and in a build the third and fourth)
 
 
 def test_a_misfit_item_whose_finding_the_run_drops_is_made_per_row(tmp_path: Path) -> None:
