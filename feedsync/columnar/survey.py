@@ -12,7 +12,6 @@ tests/columnar/test_survey.py holds the survey's answers to those of the per-row
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -36,26 +35,12 @@ class Unread(Exception):
     """A piece of the catalog the columns do not read as the per-row reader does."""
 
 
-@dataclass(slots=True)
-class Variant:
-    """What a family survey reads of a product (``id``: what its findings name it by)."""
-
-    id: str | None
-    group_id: str | None
-    color: str | None
-    size: str | None
-    material: str | None
-    pattern: str | None
-    attributes: dict[str, str]
-    variant_options: dict[str, str] = field(default_factory=dict)
-
-
 def variants(config: Config, targets: list[str], header: list[str], share: ByteRange | None = None) -> Iterator[Any]:
     """The catalog's variants (those of ``share``, when the run is split by rows) in the file's order (``targets``:
-    each column's model field, ``__attributeN`` for the catalog's own; ``header``: the columns' names): a row the
-    columns normalize exactly as a ``Variant``, any other row read into a product by the per-row reader (None: none
-    is made of it, so it is not surveyed). Unread: a piece whose records are not each a line the csv reader reads
-    into the cells Polars reads."""
+    each column's model field, ``__attributeN`` for the catalog's own; ``header``: the columns' names): the rows the
+    columns normalize exactly as runs of a family's variants (``batch_variants``), any other row read into a product
+    by the per-row reader (None: none is made of it, so it is not surveyed). Unread: a piece whose records are not
+    each a line the csv reader reads into the cells Polars reads."""
     from feedsync.columnar.gate import _fields, lines_alike  # the gate's columns and lines as the reader has them
     from feedsync.sources.base import field_columns
     from feedsync.sources.normalize import utf8_clean
@@ -96,17 +81,34 @@ def batch_variants(
 ) -> list[Any]:
     """A piece's variants as a family survey reads them (``made``: its normalized columns, with ``exact`` where a
     row's are the per-row reader's; ``frame``: its cells, each record a line the csv reader reads into them;
-    ``row``: the row before its first; ``named``: the catalog's own columns a survey reads, by name): a ``Variant``
-    of each row ``exact``, the per-row reader's product of any other (None: none is made of it, not surveyed)."""
+    ``row``: the row before its first; ``named``: the catalog's own columns a survey reads, by name): the rows
+    ``exact`` of a family one after another as a ``Run`` (those of no family are nothing to a survey), the per-row
+    reader's product of any other row (None: none is made of it, not surveyed)."""
+    from feedsync.channels.amazon.family import AXES, Run
+
+    if tuple(_AXES) != AXES:
+        raise AssertionError("the survey's axes")
     axes = [pl.col(a) if a in made.columns else pl.lit(None, pl.String).alias(a) for a in ("id", "group_id", *_AXES)]
-    picked = made.select(pl.col("exact").fill_null(False), *axes)
-    owns = [(name, made[t].to_list()) for t, name in named.items()]
+    picked = made.select(pl.col("exact").fill_null(False), *axes[:2], *(a.fill_null("") for a in axes[2:]))
+    owned = {name: made[t].to_list() for t, name in named.items()}
+    ids = picked["id"].to_list()
     found: list[Any] = []
     cells = None
-    for at, (whole, id_, group, color, size, material, pattern) in enumerate(picked.iter_rows()):
+    run: Run | None = None
+    first: tuple[str, ...] = ()
+    for at, cells_of in enumerate(picked.iter_rows()):
+        whole, group, values = cells_of[0], cells_of[2], cells_of[3:]
         if whole:
-            attributes = {name: values[at] for name, values in owns if values[at]}
-            found.append(Variant(id_, group, color, size, material, pattern, attributes))
+            if not group:
+                continue  # (a variant of no family: nothing to a survey)
+            if run is not None and run.group_id == group and run.end == at:
+                run.end = at + 1
+                if values != first:
+                    run.differ.update(a for a, v, f in zip(_AXES, values, first, strict=True) if v != f)
+                continue
+            first = values
+            run = Run(group, dict(zip(_AXES, values, strict=True)), set(), owned, ids, at, at + 1)
+            found.append(run)
             continue
         if cells is None:
             cells = frame.select(pl.all().fill_null("")).rows()

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsync.channels.amazon.family import AXES, FamilySurvey
+from feedsync.channels.amazon.family import AXES, FamilySurvey, Run
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.cli.app import app
 from tests.channels.test_amazon_families import ROWS, build, by_sku, family_catalog, runner
@@ -84,6 +84,55 @@ def test_the_survey_answers_as_a_read_holding_every_family(rows: list[Any], rece
     assert {group: survey.grouped(group) for group in runs} == runs
     assert reads == 1 if all(runs.values()) else reads <= 2
     assert survey.axes("never-read") is None and not survey.grouped("never-read") and not survey.grouped(None)
+
+
+def _as_runs(products: list[Any], cuts: list[bool], keyed: list[bool]) -> list[Any]:
+    """The variants of no option as a columnar read gives them: a family's one after another in runs (a run cut
+    where ``cuts`` says, as a batch ends), those of no family left out; the others one by one."""
+    made: list[Any] = []
+    owned: dict[str, list[Any]] = {"amazon_parent_sku": ["P" if k else "" for k in keyed]}
+    ids = [f"S{at}" for at in range(len(products))]
+    run: Run | None = None
+    for at, product in enumerate(products):
+        if product.variant_options:
+            made.append(product)
+            run = None
+            continue
+        if not product.group_id:
+            continue
+        values = {a: str(getattr(product, a) or "") for a in AXES}
+        if run is not None and run.group_id == product.group_id and run.end == at and not cuts[at]:
+            run.end = at + 1
+            run.differ.update(a for a in AXES if values[a] != run.first[a])
+            continue
+        run = Run(product.group_id, values, set(), owned, ids, at, at + 1)
+        made.append(run)
+    return made
+
+
+@settings(max_examples=300)
+@given(rows=variants, recent=st.sampled_from([0, 1, 1024]), data=st.data())
+def test_runs_of_a_family_s_variants_survey_as_the_variants_one_by_one(rows: list[Any], recent: int, data: Any) -> None:
+    """A columnar read hands the survey a family's variants one after another at once (``Run``): the survey's
+    answers, whether each family came together, which are scattered or read again, and whether a variant names
+    another parent are those of the variants told one by one, however the runs are cut."""
+    products = [_variant(*row) for row in rows]
+    cuts = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    keyed = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+    for product, key in zip(products, keyed, strict=True):
+        product.attributes = {"amazon_parent_sku": "P"} if key else {}
+        product.id = "x"
+    surveys = []
+    for told in (products, _as_runs(products, cuts, keyed)):
+        survey = FamilySurvey(("amazon_parent_sku",))
+        survey.RECENT = recent
+        survey.read(lambda told=told: iter(told))
+        surveys.append(survey)
+    one, runs = surveys
+    groups = ["A", "B", "C", "D", None]
+    assert [runs.answer(g) for g in groups] == [one.answer(g) for g in groups]
+    assert [runs.grouped(g) for g in groups] == [one.grouped(g) for g in groups]
+    assert runs.rekeyed == one.rekeyed and set(runs._scattered) == set(one._scattered)
 
 
 def test_a_family_scattered_past_the_recent_ones_is_read_again() -> None:

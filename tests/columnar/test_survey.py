@@ -112,8 +112,9 @@ def test_values_over_several_lines_are_read_a_column_at_a_time(tmp_path: Path) -
 
 def test_the_answers_are_not_vacuous(tmp_path: Path) -> None:
     """Over the seeds' kind of catalog: families that differ, families that come back, a parent overridden; most
-    rows read from the columns, the others (odd forms, a row the reader leaves out) by the per-row reader."""
-    from feedsync.columnar.survey import Variant
+    rows read from the columns (a family's rows one after another at once), the others (odd forms, a row the reader
+    leaves out) by the per-row reader."""
+    from feedsync.channels.amazon.family import Run
 
     rng = random.Random(99)
     _config(tmp_path)
@@ -122,8 +123,11 @@ def test_the_answers_are_not_vacuous(tmp_path: Path) -> None:
     assert columns is not None
     config = load_config(tmp_path / "feedsync.yaml")
     header = [*_HEADER]
-    kinds = [type(v) is Variant for v in variants(config, _targets(header, config), header)]
-    assert 100 < sum(kinds) < len(kinds) < 200  # and rows of which no product is made
+    read = list(variants(config, _targets(header, config), header))
+    runs = [v for v in read if type(v) is Run]  # a family's rows one after another, at once
+    covered = sum(run.end - run.start for run in runs)
+    assert 60 < covered < 200 and len(runs) < covered, (covered, len(runs))
+    assert 0 < len(read) - len(runs) < 100  # the rows read per row (and none of the rows no product is made of)
     answers: list[Any] = [columns.answer(g) for g in groups]
     assert any(answers) and not all(answers)
     assert columns._scattered and columns._rekeyed

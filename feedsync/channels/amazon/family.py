@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from typing import Any
@@ -57,6 +58,30 @@ def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str |
         if isinstance(theme, str) and {theme_attribute(t, properties) for t in theme.split("/")} == wanted:
             return theme
     return None
+
+
+@dataclass(slots=True)
+class Run:
+    """Variants of one family one after another, as a survey reads them at once (``columnar.survey``): the first's
+    axis values (``first``), the axes where a later one differs from it (``differ``), and the catalog's own columns
+    of the variants (``owned``: name -> the values of a batch, the run's from ``start`` to ``end``) with their ids
+    (``ids``, likewise)."""
+
+    group_id: str
+    first: dict[str, str]
+    differ: set[str]
+    owned: dict[str, list[Any]]
+    ids: list[Any]
+    start: int
+    end: int
+
+    def keyed(self, keys: tuple[str, ...]) -> tuple[str | None] | None:
+        """The id of the first variant with a value in one of the columns ``keys`` (in a tuple), None if none has."""
+        columns = [self.owned[key] for key in keys if key in self.owned]
+        for at in range(self.start, self.end) if columns else ():
+            if any(column[at] for column in columns):
+                return (self.ids[at],)
+        return None
 
 
 class FamilySurvey:
@@ -120,7 +145,10 @@ class FamilySurvey:
                 state = found.get(group)
                 if state is None:
                     state = found[group] = ({}, set())
-                self._compare(state, _axis_values(product))
+                if type(product) is Run:
+                    self._compare(state, product.first, product.differ)
+                else:
+                    self._compare(state, _axis_values(product))
         self._scattered.update(found)
 
     def _join(self, surveys: list[FamilySurvey]) -> IdSet:
@@ -158,11 +186,15 @@ class FamilySurvey:
         with self._lock:
             self.family(products)
 
-    def family(self, products: Iterable[Product]) -> None:
+    def family(self, products: Iterable[Product | Run]) -> None:
         """Survey ``products`` and close the family they end with: a part of the catalog, or (``ahead``) one family,
-        all its variants, with the variants of no group among them."""
+        all its variants, with the variants of no group among them (or runs of a family's variants: ``Run``)."""
+        add, add_run = self.add, self._add_run
         for product in products:
-            self.add(product)
+            if type(product) is Run:
+                add_run(product)
+            else:
+                add(product)
         self._close()
 
     def add(self, product: Product) -> None:
@@ -170,12 +202,28 @@ class FamilySurvey:
         if not group:
             return
         if self._keys and product.attributes and any(map(product.attributes.get, self._keys)):
-            if self.ahead:
-                raise Unsurveyed(f"variant {product.id!r} may have another parent than its group's")
-            self._rekeyed = True
+            self._keyed(product.id)
+        self._met(group, _axis_values(product), ())
+
+    def _add_run(self, run: Run) -> None:
+        """:meth:`add` of each variant of ``run``, at once."""
+        if self._keys:
+            keyed = run.keyed(self._keys)
+            if keyed is not None:
+                self._keyed(keyed[0])
+        self._met(run.group_id, run.first, run.differ)
+
+    def _keyed(self, variant: str | None) -> None:
+        """A variant whose parent may be another than its group's."""
+        if self.ahead:
+            raise Unsurveyed(f"variant {variant!r} may have another parent than its group's")
+        self._rekeyed = True
+
+    def _met(self, group: str, values: dict[str, str], differ: Iterable[str]) -> None:
+        """Variants of ``group`` came: the first's axis ``values``, the axes where the later ones differ from it."""
         opened = self._open
         if opened is not None and opened[0] == group:
-            self._compare((opened[1], opened[2]), _axis_values(product))
+            self._compare((opened[1], opened[2]), values, differ)
             return
         self._close()  # another family came
         state = self._scattered.get(group)
@@ -189,18 +237,20 @@ class FamilySurvey:
             self._scattered[group] = state
         if state is not None:
             if group not in self._lost:
-                self._compare(state, _axis_values(product))
+                self._compare(state, values, differ)
             return
-        self._open = (group, _axis_values(product), set())
+        self._open = (group, values, set(differ))
 
     @staticmethod
-    def _compare(state: tuple[dict[str, str], set[str]], values: dict[str, str]) -> None:
-        first, differ = state
+    def _compare(state: tuple[dict[str, str], set[str]], values: dict[str, str], differ: Iterable[str] = ()) -> None:
+        """Variants whose first has ``values`` and whose later ones differ from it by ``differ``, compared with the
+        family's first (none yet: theirs)."""
+        first, found = state
         if not first:
             first.update(values)
-            return
-        if first != values:
-            differ.update(k for k in first.keys() | values.keys() if first.get(k, "") != values.get(k, ""))
+        elif first != values:
+            found.update(k for k in first.keys() | values.keys() if first.get(k, "") != values.get(k, ""))
+        found.update(differ)
 
     def _close(self) -> None:
         """The open family is over: what it differs by kept by kind, its first values among the recent."""
