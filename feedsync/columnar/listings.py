@@ -329,6 +329,8 @@ class Replay:
     """The column part of the location of a finding of each field (``located_fields``' last two)."""
     _definitions: dict[str, str] = field(default_factory=dict)
     """How AMZ009 names each product type's definition (``definition_named``)."""
+    _last_written: tuple[str, int, bool] | None = None
+    """``_written``'s last answer: the parent, the size of the encoder's set of parents written, the answer."""
     _lacked: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)
     """``_required``'s findings, by product type and attribute."""
     _unmapped: tuple[tuple[str, str, str], tuple[str, str, None, str]] | None = None
@@ -369,7 +371,7 @@ class Replay:
                 return None
             found.append(self._fields("AMZ016", misfit, item_id, "parent_sku", theme, row, "parent_sku"))
         if parent is not None:
-            if parent in encoder._parents:
+            if self._written(parent):
                 return None  # written already (by a family of the same parent SKU): no parent is made of the row
             if rows.parents[at] is not None:  # the family's first row in the batch: the family is new to the run
                 if parent in encoder._families:
@@ -407,6 +409,16 @@ class Replay:
             assert code == "AMZ009" and value is None and text.startswith(prefix) and text.count("\x00") == 1
             made = self._lacked[key] = (field, text[len(prefix) :], origin)
         return made
+
+    def _written(self, parent: str) -> bool:
+        """Whether the encoder wrote the parent ``parent``: asked again of the set only when another parent is
+        asked, or a parent was written since (a family's rejected variants ask one after another)."""
+        parents = self.encoder._parents
+        size = len(parents)
+        last = self._last_written
+        if last is None or last[0] != parent or last[1] != size:
+            last = self._last_written = (parent, size, parent in parents)
+        return last[2]
 
     def _unmapped_note(self, parent: str, product_type: str, unmapped: str) -> tuple[str, str, None, str]:
         """``unmapped_note`` of the family's parent, made once for the family's variants one after another."""
