@@ -980,7 +980,7 @@ class Gate:
         listed = [
             rows(frame, f"__listing{index}_") if isinstance(m, Listings) else None for index, m in enumerate(made)
         ]
-        checked = [_values(frame[f"__checked{index}"], whole) for index in range(len(made))]
+        checked = [_values(frame, index, whole) for index in range(len(made))]
         alone = [_some(frame[f"__alone{index}"]) for index in range(len(made))]
         noted = [_present(frame, f"__noted{index}", m.noted) for index, m in enumerate(made)]
         fitted = [_present(frame, f"__fitted{index}", m.fitted) for index, m in enumerate(made)]
@@ -1026,20 +1026,28 @@ def _present(frame: Any, prefix: str, made: tuple[tuple[Any, Any], ...]) -> list
     return [(key, values) for n, (key, _) in enumerate(made) if (values := _some(frame[f"{prefix}_{n}"])) is not None]
 
 
-def _values(checked: Any, whole: list[bool]) -> list[dict[str, Any] | None]:
-    """Per row, its item's values where the row is whole and the channel's rules check the item (``Items.checked``:
-    a field with no value left out, as the per-row engine leaves it), else None."""
+def _values(frame: Any, index: int, whole: list[bool]) -> list[dict[str, Any] | None]:
+    """Per row, the channel's (``index``) item's values where the row is whole and its rules check the item
+    (``Items.checked``: a field with no value left out, as the per-row engine leaves it), else None; where what the
+    rules find is made without them (``Items.alone``), an empty dict (the values are not read)."""
     import polars as pl
 
-    rows = None if checked.dtype == pl.Null else _some(checked)
-    if rows is None:
+    checked = frame[f"__checked{index}"]
+    if checked.dtype == pl.Null:
         return [None] * len(checked)
+    alone = pl.col(f"__alone{index}").is_not_null()
+    asked = frame.select(pl.when(~alone).then(pl.col(f"__checked{index}")).alias("v"), alone.alias("a"))
+    rows = _some(asked["v"])
+    if rows is None and not asked["a"].any():
+        return [None] * len(checked)
+    present = checked.is_not_null().to_list()
     return [
-        {name: value for name, value in values.items() if value is not None and value != []}
-        if values is not None and taken
+        ({name: value for name, value in values.items() if value is not None and value != []} if values is not None
+         else {} if there else None)
+        if taken
         else None
-        for values, taken in zip(rows, whole, strict=True)
-    ]
+        for values, there, taken in zip(rows or [None] * len(whole), present, whole, strict=True)
+    ]  # fmt: skip
 
 
 def _shares_stopped() -> bool:
