@@ -685,8 +685,8 @@ class Attributes:
                 if not alike or not base:  # the parent's own attributes: another name, brand or theme
                     base = parent_attributes(values[0], values[1], values[2], market, language)
                 attributes = dict(base)  # (its entries shared: never changed)
-                facts = dict(zip(names, values[3:], strict=True))
-                attributes.update((name, facts[name]) for name in taken.split(",") if facts.get(name) is not None)
+                facts = {name: value for name, piece, value in zip(names, pieces[3:], values[3:], strict=True) if piece}
+                attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)
                 excused = unmapped.split(",")
                 found.append(checker.passes_but(attributes, excused) if unmapped else checker.valid(attributes))
             return found

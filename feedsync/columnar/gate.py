@@ -700,7 +700,10 @@ class Gate:
         if alone is not None and alone[:1] == FOUND:  # the findings its rules make, made without them
             found = []
             for finding in alone[1:].split("\x1f"):
-                code, attr, value, text = finding.split("\x1e")
+                fields = finding.split("\x1e")
+                if len(fields) != 4:  # (never: ``screens.finding_text`` leaves a text holding a separator out)
+                    return None
+                code, attr, value, text = fields
                 where = located(self._path, row, self._columns, channel.origins.get(attr))
                 found.append(make(code, text, channel=channel.name, product_id=item_id, field=attr,
                                   value=value[1:201] if value else None, location=where))  # fmt: skip

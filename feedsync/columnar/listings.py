@@ -69,7 +69,8 @@ class Listings:
     once: pl.Expr
     """The findings the row's making tells once a run (null: none)."""
     alone: pl.Expr
-    """The item's GTIN where the channel's rules find that alone in it (``screens.quick_pass``), else null."""
+    """What the channel's rules find alone in the item (``screens.quick_pass``: its GTIN, or ``screens.FOUND`` and
+    the findings of the fields a listing lacks), else null: made without the rules."""
     checked: pl.Expr
     """Where the channel's rules surely find an error in the item (``screens.amazon_broken``: the sink leaves it out
     before the encoder meets it) and its values are made alike: its values as ``Items.checked`` (the rules check

@@ -408,9 +408,10 @@ def quick_pass(
         needs = _needs(values, ask)
         met = _needs_met(values, needs) if needs is not None else pl.lit(True)
         whole = bind(rest & met & _prices_clean(values))
-        parts = [e for e in (price_found(values, lists, ask), apparel_lacking(values, ask)) if e is not None]
+        priced = price_found(values, lists, ask)  # (None: no price, which the rules require, or a list of them)
+        parts = [e for e in (priced, apparel_lacking(values, ask)) if e is not None]
         found = None
-        if parts:  # (each known: not null)
+        if priced is not None:  # (each part known: not null)
             parts = [bind(e) for e in parts]
             found = pl.concat_str([pl.when(e != "").then(e) for e in parts], separator="\x1f", ignore_nulls=True)
             found = pl.when(pl.all_horizontal([e.is_not_null() for e in parts]) & (found != "")).then(found)
