@@ -213,16 +213,16 @@ def test_items_no_variation_theme_fits_are_made_a_column_at_a_time(tmp_path: Pat
     messages pass the definition but for the facts it and its family lack, AMZ016 told before its family's findings,
     its family's parent made of the theme the encoder writes anyway."""
     _config(tmp_path, definitions=True)
-    write_catalog(tmp_path / "products.csv", _misfits(400), header=HEADER)
+    write_catalog(tmp_path / "products.csv", _misfits(240), header=HEADER)
     report, _, replayed = same(tmp_path, command)
     codes = Counter(d.code for d in report.diagnostics)
-    assert codes["AMZ016"] > 150, codes
+    assert codes["AMZ016"] > 90, codes
     misfits = [d.message for d in report.diagnostics if d.code == "AMZ016" and d.message.startswith("no variation")]
     told = {text.split("(")[1].split(")")[0] for text in misfits}
     assert told == {"none", "material, pattern"}, told  # (of a variant without axes, of a family)
-    # (HOME's families are made per row, AMZ017, as is a variant lacking the axes of its family's theme; 172 were
+    # (HOME's families are made per row, AMZ017, as is a variant lacking the axes of its family's theme; 103 were
     # taken before the gate told AMZ016)
-    assert replayed >= 230, replayed
+    assert replayed >= 135, replayed
 
 
 @pytest.mark.parametrize("command", ["build", "validate"])
