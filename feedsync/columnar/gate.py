@@ -693,20 +693,18 @@ class Gate:
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
         from feedsync.channels.base import ChannelItem, Screened
-        from feedsync.columnar.screens import FOUND, GTIN_CODES
+        from feedsync.columnar.screens import FOUND, GTIN_CODES, findings_of
 
         sink = out.sink
         channel = sink.channel
         if alone is not None and alone[:1] == FOUND:  # the findings its rules make, made without them
-            found = []
-            for finding in alone[1:].split("\x1f"):
-                fields = finding.split("\x1e")
-                if len(fields) != 4:  # (never: ``screens.finding_text`` leaves a text holding a separator out)
-                    return None
-                code, attr, value, text = fields
-                where = located(self._path, row, self._columns, channel.origins.get(attr))
-                found.append(make(code, text, channel=channel.name, product_id=item_id, field=attr,
-                                  value=value[1:201] if value else None, location=where))  # fmt: skip
+            made = findings_of(alone)
+            if made is None:
+                return None
+            found = [make(code, text, channel=channel.name, product_id=item_id, field=attr,
+                          value=value[:200] if value else value,
+                          location=located(self._path, row, self._columns, channel.origins.get(attr)))
+                     for code, attr, value, text in made]  # fmt: skip
         elif alone is not None:  # the one finding its rules make of its GTIN, made without them
             problem = gtin_problem(alone)
             assert problem is not None, alone

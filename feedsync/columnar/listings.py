@@ -31,7 +31,7 @@ from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
 from feedsync.channels.amazon.rules import negative_quantity, undated_sale
 from feedsync.channels.amazon.schema_check import Failure
 from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note, unmapped_note
-from feedsync.channels.amazon.validation import definition_named, failure_note
+from feedsync.channels.amazon.validation import definition_named, failure_parts
 from feedsync.channels.base import Note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
@@ -398,17 +398,14 @@ class Replay:
         return found
 
     def _required(self, product_type: str, name: str) -> tuple[str, str, str]:
-        """AMZ009 of an attribute the product type's definition requires that a message lacks (``failure_note``):
+        """AMZ009 of an attribute the product type's definition requires that a message lacks (``failure_parts``):
         its field, its text after the SKU's part and the channel field it points at, made once per product type and
         attribute."""
         key = (product_type, name)
         made = self._lacked.get(key)
         if made is None:
-            failure = Failure((), "required", None, name)
-            code, field, value, text, origin = failure_note("\x00", self._named(product_type), failure)
-            prefix = "sku \x00: "
-            assert code == "AMZ009" and value is None and text.startswith(prefix) and text.count("\x00") == 1
-            made = self._lacked[key] = (field, text[len(prefix) :], origin)
+            field, _, end, origin = failure_parts(self._named(product_type), Failure((), "required", None, name))
+            made = self._lacked[key] = (field, end, origin)
         return made
 
     def _written(self, parent: str) -> bool:

@@ -171,6 +171,19 @@ def finding_text(code: str, attr: str, message: str, value: str | None) -> str |
     return "\x1e".join((code, attr, "" if value is None else "=" + value, message))
 
 
+def findings_of(text: str) -> list[tuple[str, str, str | None, str]] | None:
+    """The findings a ``FOUND`` text holds, as (code, field, value, message); None where one does not split into
+    its fields (never: ``finding_text`` leaves a text holding a separator out)."""
+    found = []
+    for finding in text[1:].split("\x1f"):
+        fields = finding.split("\x1e")
+        if len(fields) != 4:
+            return None
+        code, attr, value, message = fields
+        found.append((code, attr, value[1:] if value else None, message))
+    return found
+
+
 def apparel_lacking(values: Mapping[str, pl.Expr], ask: Ask) -> pl.Expr | None:
     """Per item of an apparel category (``_NEEDS``): GMC011 of each attribute it needs that it lacks, in the order
     Google's rules tell them, naming the category's path, as ``FOUND``'s texts ("" where it lacks none, or its

@@ -36,6 +36,18 @@ _PER_ROW = {"google": google_screen.clean, "meta": meta_screen.clean}
 _TOPS = {"product_type": "Men > Tops", "google_product_category": ""}  # the map gives 212, apparel
 
 
+def _catalog(directory: Path, batch: list[dict[str, str]]) -> tuple[Any, pl.DataFrame, dict[int, Any]]:
+    """The rows written as a catalog: its config, its normalized columns (``exact`` among them) and the per-row
+    reader's products by row."""
+    _write(directory / "products.csv", batch)
+    config = _config(directory, directory / "products.csv")
+    raw = pl.read_csv(config.source.path, infer_schema=False)
+    out, exact = normalized(raw.columns, normalize_context(config.source))
+    frame = raw.select(exact=exact, **out)
+    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    return config, frame, products
+
+
 def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path: Path) -> None:
     rng = random.Random(23)
     batch = [
@@ -49,12 +61,7 @@ def test_a_row_the_columnar_pass_clears_is_one_the_channels_pass_clears(tmp_path
         BASELINE | _TOPS | {"sale_price": "40", "price": "32.73"},
         BASELINE | _TOPS | {"color": ""},  # apparel wants a colour
     ]
-    _write(tmp_path / "products.csv", batch)
-    config = _config(tmp_path, tmp_path / "products.csv")
-    raw = pl.read_csv(config.source.path, infer_schema=False)
-    out, exact = normalized(raw.columns, normalize_context(config.source))
-    frame = raw.select(exact=exact, **out)
-    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    config, frame, products = _catalog(tmp_path, batch)
     cleared = {}
     for channel in compile_channels(config):
         if channel.spec.name not in _PER_ROW:  # (Amazon's below: its items are messages)
@@ -80,7 +87,7 @@ def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
     value, message) in their order. And it says so of many rows of each kind."""
     from feedsync.channels.google import rules as google_rules
     from feedsync.channels.meta import rules as meta_rules
-    from feedsync.columnar.screens import FOUND
+    from feedsync.columnar.screens import FOUND, findings_of
 
     rules = {"google": google_rules.check_item, "meta": meta_rules.check_item}
     rng = random.Random(31)
@@ -97,12 +104,7 @@ def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
         if rng.random() < 0.3:
             row["sale_price"] = rng.choice(["", "10", "40", "0", "12.50", "x"])
         batch.append(row)
-    _write(tmp_path / "products.csv", batch)
-    config = _config(tmp_path, tmp_path / "products.csv")
-    raw = pl.read_csv(config.source.path, infer_schema=False)
-    out, exact = normalized(raw.columns, normalize_context(config.source))
-    frame = raw.select(exact=exact, **out)
-    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
+    config, frame, products = _catalog(tmp_path, batch)
     told: Counter[str] = Counter()
     for channel in compile_channels(config):
         if channel.spec.name not in rules:
@@ -117,11 +119,7 @@ def test_what_the_rules_find_alone_is_what_they_find(tmp_path: Path) -> None:
             item = ChannelItem(products[index + 2].id, channel.field_values(view), products[index + 2])
             found = [(d.code, d.field, d.value, d.message) for d in rules[channel.spec.name](item, channel.name)]
             if row["alone"].startswith(FOUND):
-                expected = []
-                for finding in row["alone"][1:].split("\x1f"):
-                    code, attr, value, message = finding.split("\x1e")
-                    expected.append((code, attr, value[1:] if value else None, message))
-                assert found == expected, (index, row)
+                assert found == findings_of(row["alone"]), (index, row)
                 told.update(code for code, *_ in found)
             else:
                 gtin_code = {"google": "GMC008", "meta": "META007"}[channel.spec.name]
@@ -173,12 +171,8 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
         BASELINE | _TOPS | {"id": "SKU-é"},  # Amazon takes printable ASCII only
         BASELINE | _TOPS | {"id": "S" * 41},  # and 40 characters at most
     ]
-    _write(tmp_path / "products.csv", batch)
-    config = _config(tmp_path, tmp_path / "products.csv")
+    config, frame, products = _catalog(tmp_path, batch)
     amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
-    raw = pl.read_csv(config.source.path, infer_schema=False)
-    out, exact = normalized(raw.columns, normalize_context(config.source))
-    frame = raw.select(exact=exact, **out)
     compiler = Compiler(amazon, "USD")
     values = compiler.columns(compiler.fields())
     quantity = {"quantity": pl.when(pl.col("id") == "SKU-3").then(pl.lit("-2")).otherwise(values["quantity"])}
@@ -192,7 +186,6 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
         undated=undated,
         quantity=quantity["quantity"],
     )
-    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
     cleared = told = 0
     for index, row in enumerate(made.to_dicts()):
         if not row["ok"]:
@@ -221,7 +214,7 @@ def test_what_amazons_rules_find_alone_is_what_they_find(tmp_path: Path) -> None
     the fields a listing lacks: no product type, brand, name, price, image), the rules find exactly that, in order;
     and it says so of many rows."""
     from feedsync.channels.amazon.rules import check_item
-    from feedsync.columnar.screens import FOUND, quick_pass
+    from feedsync.columnar.screens import FOUND, findings_of, quick_pass
 
     rng = random.Random(37)
     batch = [catalog_row(rng.choice) for _ in range(400)]
@@ -231,17 +224,12 @@ def test_what_amazons_rules_find_alone_is_what_they_find(tmp_path: Path) -> None
                 row[name] = ""
         if rng.random() < 0.3:
             row["gtin"] = rng.choice(["4006381333932", "12345678"])
-    _write(tmp_path / "products.csv", batch)
-    config = _config(tmp_path, tmp_path / "products.csv")
+    config, frame, products = _catalog(tmp_path, batch)
     amazon = next(channel for channel in compile_channels(config) if channel.name == "amazon")
-    raw = pl.read_csv(config.source.path, infer_schema=False)
-    out, exact = normalized(raw.columns, normalize_context(config.source))
-    frame = raw.select(exact=exact, **out)
     compiler = Compiler(amazon, "USD")
     values = compiler.columns(compiler.fields())
     _, alone = quick_pass("amazon", values, compiler.lists, compiler.ask, compiler.let)
     made = compiler.run(frame).select(ok=pl.col("exact") & compiler.exact(), alone=alone)
-    products = {product.source.row: product for product in open_source(config.source).products(lambda d: None)}
     told: Counter[str] = Counter()
     for index, row in enumerate(made.to_dicts()):
         if not row["ok"] or row["alone"] is None:
@@ -251,11 +239,7 @@ def test_what_amazons_rules_find_alone_is_what_they_find(tmp_path: Path) -> None
         item = ChannelItem(products[index + 2].id, amazon.field_values(view), products[index + 2])
         found = [(d.code, d.field, d.value, d.message) for d in check_item(item, "amazon")]
         if row["alone"].startswith(FOUND):
-            expected = []
-            for finding in row["alone"][1:].split("\x1f"):
-                code, attr, value, message = finding.split("\x1e")
-                expected.append((code, attr, value[1:] if value else None, message))
-            assert found == expected, (index, row)
+            assert found == findings_of(row["alone"]), (index, row)
             told.update(f"{code} {attr}" for code, attr, *_ in found)
         else:
             assert [(code, field) for code, field, *_ in found] == [("AMZ007", "gtin")], (index, row)

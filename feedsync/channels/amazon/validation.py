@@ -271,14 +271,20 @@ def definition_named(definition: Definition, product_type: str, marketplace: str
 def failure_note(sku: Any, where: str, failure: Failure) -> tuple[str, str, str | None, str, str]:
     """The AMZ009 finding of a message's ``failure`` against the definition named ``where``, as (code, field,
     value, message, the channel field whose origin it points at)."""
+    field, value, text, origin = failure_parts(where, failure)
+    return "AMZ009", field, value, f"sku {sku}: {text}", origin
+
+
+def failure_parts(where: str, failure: Failure) -> tuple[str, str | None, str, str]:
+    """``failure_note`` but for the message's SKU: (field, value, the message after ``sku SKU: ``, origin)."""
     if failure.missing is not None:
-        text = f"sku {sku}: {failure.where} is required by the {where} definition and was not written"
+        text = f"{failure.where} is required by the {where} definition and was not written"
         value = None
     else:
-        text = f"sku {sku}: {failure.where} must be {failure.rule} ({where}); written: {show(failure.value)}"
+        text = f"{failure.where} must be {failure.rule} ({where}); written: {show(failure.value)}"
         value = show(failure.value, 200)
     attribute = next((str(p) for p in (*failure.path, failure.missing) if p is not None), "")
-    return "AMZ009", failure.where, value, text, SOURCE_FIELDS.get(attribute, attribute)
+    return failure.where, value, text, SOURCE_FIELDS.get(attribute, attribute)
 
 
 def check_fields(settings: Mapping[str, Any], keys: list[str]) -> Mapping[str, str]:
