@@ -149,7 +149,7 @@ def listings(
         family = made.family(
             product_type, definition, theme, shape, parent, rebuilt=not writes, broken=broken, misfit=misfit
         )
-        made_exact = made.exact(shape)
+        made_exact = compiler.let(made.exact(shape))  # read by the row's verdict and by its rejection
         ok = made_exact & (family.unmapped == "") & misfit.is_null()  # (AMZ016 is an error: the row is rejected)
         if family.rebuilt is not None:
             ok = ok & family.rebuilt
@@ -159,7 +159,9 @@ def listings(
             attributes_of = dict((name, sub) for name, sub, _ in shape.members)["attributes"]
             assert isinstance(attributes_of, Obj)
             schema, lacks = _lacking(schema, attributes_of)
-            verdict = Verdict(schema, compiler.ask)(attributes_of, whole=True)  # ``made.exact``: complete(shape)
+            lacks = compiler.let(lacks)  # (read by the verdict and three times by the rejection)
+            verdict = compiler.let(Verdict(schema, compiler.ask)(attributes_of, whole=True))  # (``made.exact``:
+            # complete(shape); read twice, as made_exact is)
             ok = ok & verdict & (lacks == "")
             # rejected for the facts its family's parent lacks (AMZ019), or without a parent for the attributes
             # the definition requires that its message lacks (AMZ009), and for nothing else
