@@ -338,6 +338,8 @@ class Replay:
     """``_required``'s findings, by product type and attribute."""
     _unmapped: tuple[tuple[str, str, str], tuple[str, str, None, str]] | None = None
     """The last family's AMZ019 note (``_unmapped_note``)."""
+    _ranks: tuple[Mapping[str, Any] | None, dict[str, int]] = (None, {})
+    """The last family's parent's facts and the place of each in the order it took them (``_differing``)."""
 
     def fits(self, rows: Rows, at: int, taken: bytearray) -> bool:
         if not self._once_told(rows.once[at]):
@@ -385,7 +387,7 @@ class Replay:
                 family = encoder._families.get(parent)
                 if first is None or not taken[first] or family is None or family[0] != rows.skus[first]:
                     return None
-                notes = [differs_note(name, sku, parent, family[0]) for name in _differing(rows, at, family[1])]
+                notes = [differs_note(name, sku, parent, family[0]) for name in self._differing(rows, at, family[1])]
             if unmapped:
                 notes.insert(0, self._unmapped_note(parent, product_type, unmapped))
             if not all(keeps(note[0], channel, item_id) for note in notes[:2]):  # (AMZ015s: one code)
@@ -506,7 +508,7 @@ class Replay:
         if rows.differs[at] is None or parent is None:
             return
         first, kept, _ = encoder._families[parent]
-        notes = _differing(rows, at, kept)
+        notes = self._differing(rows, at, kept)
         if notes and self.keeps(DIFFERS, self.channel, item_id):  # (one code, channel and item: kept together)
             sku = rows.skus[at]
             found = []
@@ -515,18 +517,25 @@ class Replay:
                 found.append(self._fields(code, text, item_id, field, value, row, field))
             self.add(found)
 
+    def _differing(self, rows: Rows, at: int, kept: Mapping[str, Any]) -> list[str]:
+        """The facts of the row's family's parent ``kept`` that the row has otherwise (AMZ015), in the order the
+        parent took them."""
+        differs = rows.differs[at]
+        if differs is None:
+            return []
+        ranks = self._ranks
+        if ranks[0] is not kept:  # (a family's variants come one after another: made once a family)
+            ranks = self._ranks = (kept, {name: place for place, name in enumerate(kept)})
+        places = ranks[1]
+        named = [name for name in differs.split(",") if name in places]  # (the row's one or two, not the dozens)
+        if len(named) > 1:
+            named.sort(key=places.__getitem__)
+        return named
+
     def _column(self, field: str) -> tuple[Any, ...]:
         """The column part of where a finding of ``field`` points (the same in every row)."""
         column = self._located[field] = located_fields(self.path, None, self.columns, self.origins.get(field))[2:]
         return column
-
-
-def _differing(rows: Rows, at: int, kept: Mapping[str, Any]) -> list[str]:
-    """The facts of the row's family's parent ``kept`` that the row has otherwise (AMZ015), in the order the parent
-    took them."""
-    differs = rows.differs[at]
-    named = differs.split(",") if differs is not None else ()
-    return [name for name in kept if name in named]
 
 
 class _Facts(Mapping[str, Any]):
