@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from feedsync.channels.amazon.schema_check import compile_schema, is_number, number
+from feedsync.channels.amazon import schema_check
+from feedsync.channels.amazon.schema_check import compile_schema, is_number, number, shared_schema
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, error_paths, load, reference
 
 
@@ -239,3 +240,36 @@ def test_numbers_read_once_keep_the_decimal_each_float_prints() -> None:
         assert str(number(value)) == text
         assert str(number(value)) == text  # the second time, from the cache
     assert [is_number(v) for v in (1, 1.5, Decimal("2"), True, "1", None)] == [True, True, True, False, False, False]
+
+
+def test_a_definition_loaded_again_shares_its_compiled_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An equal schema (another object: the definition loaded again) gets the check compiled before, once however
+    many threads ask at once; a schema that differs by a number's type or a key's order is compiled anew."""
+    import threading
+
+    made: list[Any] = []
+    compile_original = schema_check.compile_schema
+
+    def counted(schema: Any) -> Any:
+        made.append(schema)
+        return compile_original(schema)
+
+    monkeypatch.setattr(schema_check, "_COMPILED", type(schema_check._COMPILED)())
+    monkeypatch.setattr(schema_check, "compile_schema", counted)
+    schema = {"type": "object", "required": ["a"], "properties": {"a": {"type": "number", "maximum": Decimal("2.5")}}}
+    got: list[Any] = []
+    threads = [threading.Thread(target=lambda: got.append(shared_schema(copy.deepcopy(schema)))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 1 and len({id(check) for check in got}) == 1
+    assert got[0].valid({"a": 2}) and not got[0].valid({"a": 3}) and not got[0].valid({})
+    assert shared_schema(copy.deepcopy(schema)) is got[0] and len(made) == 1
+    as_text = copy.deepcopy(schema)
+    as_text["properties"]["a"]["maximum"] = "2.5"  # (not a number: another schema)
+    reordered = {"properties": schema["properties"], "type": "object", "required": ["a"]}
+    assert shared_schema(as_text) is not got[0] and shared_schema(reordered) is not got[0] and len(made) == 3
+    for n in range(schema_check._KEPT + 1):  # the least recently asked goes first
+        shared_schema({"type": "object", "required": [f"b{n}"]})
+    assert shared_schema(copy.deepcopy(schema)) is not got[0]

@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from feedsync.channels.amazon.schema_check import CompiledSchema, UnsupportedKeyword, compile_schema
+from feedsync.channels.amazon.schema_check import CompiledSchema, UnsupportedKeyword, shared_schema
 from feedsync.errors import ConfigError
 
 SCHEMA_ID_PREFIX = "https://schemas.amazon.com/selling-partners/definitions/product-types/schema/"
@@ -85,7 +85,7 @@ class Definition:
             elif requirements not in self.served and requirements == "LISTING_OFFER_ONLY":
                 schema = derive(schema, lambda name: name in OFFER_ATTRIBUTES)
             try:
-                self._compiled[requirements] = compile_schema(schema)
+                self._compiled[requirements] = shared_schema(schema)
             except (UnsupportedKeyword, KeyError, TypeError) as exc:
                 raise ConfigError(f"product type definition cannot be checked: {exc}", path=str(path)) from None
             except RecursionError:
