@@ -221,3 +221,20 @@ def test_a_kept_field_that_reads_no_names_is_evaluated_once() -> None:
     function = codegen.fields_function(templating.env, [spec], to_text)[0]
     assert [function(templating.context({"title": t})) for t in ("a", "b", "c")] == [{"t": "0,1,2"}] * 3
     assert calls == [1]  # its first text, made before any was kept, then reused
+
+
+def test_a_profile_compiled_again_runs_the_same_code_in_a_scope_of_its_own() -> None:
+    """The source of a fields function is compiled once a process; each channel compiled from it keeps its own
+    state (what it reuses, its counts)."""
+    templating = Templating([])
+    made = templating.template("{{ title | collapse }}")
+    specs = [codegen.FieldCode("title", made.call, True, None, made.node, made.direct, made.reads)]
+    first = codegen.fields_function(templating.env, specs, to_text)[0]
+    compiled = codegen._compiled.cache_info()
+    second = codegen.fields_function(templating.env, specs, to_text)[0]
+    assert codegen._compiled.cache_info().hits == compiled.hits + 1
+    assert first.__code__ is second.__code__ and first.__globals__ is not second.__globals__
+    for title in (" a  b ", " a  b ", "c"):
+        assert first(templating.context({"title": title})) == {"title": title.split() and " ".join(title.split())}
+    assert second(templating.context({"title": "c"})) == {"title": "c"}
+    assert first.__globals__["_calls"][0] == 3 and second.__globals__["_calls"][0] == 1  # (each its own count)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import itemgetter
+from types import CodeType
 from typing import Any
 
 from jinja2 import nodes
@@ -314,8 +316,16 @@ def fields_function(
         "_misses": [0] * kept,
         **source.names,
     }
-    exec(compile(text, f"<feedsync fields {id(fields):x}>", "exec"), scope)  # the source built above
+    exec(_compiled(text), scope)  # the source built above (its names bound in the scope made here)
     return scope["values"], text, inline
+
+
+@lru_cache(maxsize=64)
+def _compiled(text: str) -> CodeType:
+    """The code of a fields function's source, compiled once a process: a code object is immutable, and each
+    channel compiled runs it in a scope of its own (the tests compile the same profiles build after build; Python
+    compiles a large profile's source in tens of milliseconds)."""
+    return compile(text, "<feedsync fields>", "exec")
 
 
 def _compilable(expression: str | None) -> str | None:
