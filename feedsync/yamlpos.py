@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -97,6 +99,15 @@ def load(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def loads(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+    """The data of YAML ``text`` (a copy of its own: the caller may change it) and its node tree (only read), read
+    once a process (``_parsed``: a run reads its profiles again where each channel names one, the tests build the
+    same profiles again and again, and PyYAML's pure-Python loader takes milliseconds a page)."""
+    data, node = _parsed(text, name)
+    return copy.deepcopy(data), node
+
+
+@lru_cache(maxsize=32)
+def _parsed(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     try:
         loader = _UniqueKeyLoader(text)
         loader.name = name

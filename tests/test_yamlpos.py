@@ -57,3 +57,16 @@ def test_nesting_up_to_the_limit_loads() -> None:
     while isinstance(value, list):
         value, depth = value[0], depth + 1
     assert (depth, value) == (62, 1)
+
+
+def test_a_text_read_again_is_parsed_once_and_each_reader_gets_data_of_its_own() -> None:
+    text = "channels:\n  google: {profile: google_merchant}\nlabels: &l [a, b]\nagain: *l\n"
+    first, node = yamlpos.loads(text, "cached.yaml")
+    parsed = yamlpos._parsed.cache_info().hits
+    first["channels"]["google"]["profile"] = "changed"
+    first["labels"].append("c")
+    second, node_again = yamlpos.loads(text, "cached.yaml")
+    assert yamlpos._parsed.cache_info().hits == parsed + 1 and node_again is node
+    assert second == {"channels": {"google": {"profile": "google_merchant"}}, "labels": ["a", "b"], "again": ["a", "b"]}
+    assert second["labels"] is second["again"]  # (an alias stays one value)
+    assert yamlpos.locate(node_again, ["channels", "google", "profile"]) == (2, 21)
