@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from feedsync import columnar
+from feedsync.channels.base import ChannelItem, Screened
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Severity, located
@@ -310,6 +311,8 @@ class Gate:
     """The columns of the catalog's own that tell the run something of a row where they are not empty (the findings
     to ignore, a channel's overrides): such a row is made per row."""
     _sku: str | None = None
+    _screens: tuple[str, Any, Callable[[str], Any]] = ("", None, lambda text: None)
+    """``columnar.screens``' FOUND, GTIN_CODES and findings_of (Polars' module: imported once the run is columnar)."""
     """The column of the catalog's own named ``sku`` (two products with one are told of, MDL012)."""
     _line: int = 0
     """The lines the reader was offered (after the header's)."""
@@ -361,11 +364,13 @@ class Gate:
         the id lists told; else the run is made per row."""
         from feedsync.channels.amazon.transform import AmazonEncoder
         from feedsync.columnar.listings import Listings, Replay
+        from feedsync.columnar.screens import FOUND, GTIN_CODES, findings_of
         from feedsync.formats import DelimitedWriter, RssWriter
         from feedsync.formats.json_listings import JsonListingsWriter
         from feedsync.stream import ItemIds
 
         self.stream = stream
+        self._screens = (FOUND, GTIN_CODES, findings_of)  # (read by ``_checks``, a row at a time)
         grouped = 0
         for sink, made in zip(sinks, self.made, strict=True):
             writer = sink.writer
@@ -692,9 +697,7 @@ class Gate:
         """What the channel's rules find in the item of ``values`` (the filter's findings, and whether an error
         leaves it out), as ``Sink.take`` checks it; None: the item is made per row (it is left out lacking a field
         no item lacked before: ``MissingFields.add`` reads the product's columns)."""
-        from feedsync.channels.base import ChannelItem, Screened
-        from feedsync.columnar.screens import FOUND, GTIN_CODES, findings_of
-
+        FOUND, GTIN_CODES, findings_of = self._screens  # (the module's names)
         sink = out.sink
         channel = sink.channel
         if alone is not None and alone[:1] == FOUND:  # the findings its rules make, made without them
