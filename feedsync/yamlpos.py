@@ -99,11 +99,19 @@ def load(path: Path) -> tuple[Any, yaml.Node | None]:
 
 
 def loads(text: str, name: str) -> tuple[Any, yaml.Node | None]:
-    """The data of YAML ``text`` (a copy of its own: the caller may change it) and its node tree (only read), read
-    once a process (``_parsed``: a run reads its profiles again where each channel names one, the tests build the
-    same profiles again and again, and PyYAML's pure-Python loader takes milliseconds a page)."""
+    """The data of YAML ``text`` (a copy of its own: the caller may change it) and its node tree (only read). A text
+    of up to ``KEPT_TEXT`` characters (a config, a profile) is read once a process (``_parsed``: a run reads its
+    profiles again where each channel names one, the tests build the same profiles again and again, and PyYAML's
+    pure-Python loader takes milliseconds a page); a longer one (a large category map, whose data and nodes hold
+    tens of times its size) is read each time, and let go with its reader's data."""
+    if len(text) > KEPT_TEXT:
+        return _parsed.__wrapped__(text, name)
     data, node = _parsed(text, name)
     return copy.deepcopy(data), node
+
+
+KEPT_TEXT = 64 << 10
+"""The longest text ``loads`` keeps the reading of (``_parsed``: 32 of them at most)."""
 
 
 @lru_cache(maxsize=32)

@@ -70,3 +70,18 @@ def test_a_text_read_again_is_parsed_once_and_each_reader_gets_data_of_its_own()
     assert second == {"channels": {"google": {"profile": "google_merchant"}}, "labels": ["a", "b"], "again": ["a", "b"]}
     assert second["labels"] is second["again"]  # (an alias stays one value)
     assert yamlpos.locate(node_again, ["channels", "google", "profile"]) == (2, 21)
+
+
+def test_a_long_text_is_read_each_time_and_not_kept() -> None:
+    """A large category map's data and nodes hold tens of times its size: they go with the reader's data."""
+    rows = "".join(f"- {{product_type: 'Type {n}', google_product_category: '{n}'}}\n" for n in range(2000))
+    assert len(rows) > yamlpos.KEPT_TEXT
+    kept = yamlpos._parsed.cache_info()
+    first, _ = yamlpos.loads(rows, "categories.yaml")
+    second, _ = yamlpos.loads(rows, "categories.yaml")
+    assert yamlpos._parsed.cache_info() == kept
+    assert (
+        first == second
+        and first is not second
+        and first[1999] == {"product_type": "Type 1999", "google_product_category": "1999"}
+    )
