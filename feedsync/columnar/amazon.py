@@ -687,8 +687,8 @@ class Attributes:
                 attributes = dict(base)  # (its entries shared: never changed)
                 facts = {name: value for name, piece, value in zip(names, pieces[3:], values[3:], strict=True) if piece}
                 attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)
-                excused = unmapped.split(",")
-                found.append(checker.passes_but(attributes, excused) if unmapped else checker.valid(attributes))
+                passes = checker.passes_but(attributes, unmapped.split(",")) if unmapped else checker.valid(attributes)
+                found.append(passes)
             return found
 
         return verdicts

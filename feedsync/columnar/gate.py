@@ -311,9 +311,9 @@ class Gate:
     """The columns of the catalog's own that tell the run something of a row where they are not empty (the findings
     to ignore, a channel's overrides): such a row is made per row."""
     _sku: str | None = None
+    """The column of the catalog's own named ``sku`` (two products with one are told of, MDL012)."""
     _screens: tuple[str, Any, Callable[[str], Any]] = ("", None, lambda text: None)
     """``columnar.screens``' FOUND, GTIN_CODES and findings_of (Polars' module: imported once the run is columnar)."""
-    """The column of the catalog's own named ``sku`` (two products with one are told of, MDL012)."""
     _line: int = 0
     """The lines the reader was offered (after the header's)."""
     _start: _Batch | None = None
@@ -1044,14 +1044,15 @@ def _values(frame: Any, index: int, whole: list[bool]) -> list[dict[str, Any] | 
     rows = _some(asked["v"])
     if rows is None and not asked["a"].any():
         return [None] * len(checked)
-    present = checked.is_not_null().to_list()
-    return [
-        ({name: value for name, value in values.items() if value is not None and value != []} if values is not None
-         else {} if there else None)
-        if taken
-        else None
-        for values, there, taken in zip(rows or [None] * len(whole), present, whole, strict=True)
-    ]  # fmt: skip
+    made: list[dict[str, Any] | None] = []
+    for values, there, taken in zip(rows or [None] * len(whole), checked.is_not_null(), whole, strict=True):
+        if not taken or not there:
+            made.append(None)
+        elif values is None:  # what the rules find is made without them (``Items.alone``)
+            made.append({})
+        else:
+            made.append({name: value for name, value in values.items() if value is not None and value != []})
+    return made
 
 
 def _shares_stopped() -> bool:

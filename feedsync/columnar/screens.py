@@ -200,10 +200,12 @@ def apparel_lacking(values: Mapping[str, pl.Expr], ask: Ask) -> pl.Expr | None:
     path = ask(category, named, pl.String)
 
     def lacking(names: list[str]) -> pl.Expr:
-        lacks = [
-            pl.concat_str([pl.lit(f"GMC011\x1e{a}\x1e\x1e{a} is required for apparel ("), path, pl.lit(")")])
-            for a in names
-        ]
+        lacks = []
+        for a in names:  # the rules' own message, the path put in where the NUL stands
+            text = finding_text("GMC011", a, google_rules.apparel_message(a, "\x00"), None)
+            assert text is not None
+            head, tail = text.split("\x00")
+            lacks.append(pl.concat_str([pl.lit(head), path, pl.lit(tail)]))
         lacks = [pl.when(values[a].is_null()).then(t) if a in values else t for a, t in zip(names, lacks, strict=True)]
         return pl.concat_str(lacks, separator="\x1f", ignore_nulls=True)
 

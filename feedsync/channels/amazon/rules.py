@@ -113,7 +113,7 @@ LISTING_NEEDS: tuple[tuple[str, str, str], ...] = (
 them: (code, field, message)."""
 
 
-_NEEDED = {attr: (code, message) for code, attr, message in LISTING_NEEDS}
+_NEEDED = {attr: (code, attr, message) for code, attr, message in LISTING_NEEDS}
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
@@ -123,14 +123,14 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
 
     sku = values.get("sku")
     if not isinstance(sku, str):
-        report(_NEEDED["sku"][0], "sku", _NEEDED["sku"][1])
+        report(*_NEEDED["sku"])
     for attr in ("sku", "parent_sku"):
         value = values.get(attr)
         if isinstance(value, str) and (problem := sku_problem(value)):
             report("AMZ002", attr, f"{attr} {value!r} {problem}", value)
     offer_only = "asin" in values
     if "product_type" not in values and not offer_only:
-        report(_NEEDED["product_type"][0], "product_type", _NEEDED["product_type"][1])
+        report(*_NEEDED["product_type"])
     product_type = values.get("product_type")
     if isinstance(product_type, str) and not PRODUCT_TYPE_NAME.match(product_type):
         spelled = re.sub(r"[^A-Z0-9]+", "_", product_type.upper()).strip("_")
@@ -145,14 +145,14 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     if not offer_only:
         for attr in ("item_name", "brand", "price"):
             if attr not in values:
-                report(_NEEDED[attr][0], attr, _NEEDED[attr][1])
+                report(*_NEEDED[attr])
     elif "price" not in values:
         report("AMZ003", "price", "price is required for an offer")
     asin = values.get("asin")
     if isinstance(asin, str) and not _ASIN.match(asin):
         report("AMZ005", "asin", f"asin {asin!r} is not 10 upper-case letters and digits", asin)
     if not offer_only and "main_image" not in values:
-        report(_NEEDED["main_image"][0], "main_image", _NEEDED["main_image"][1])
+        report(*_NEEDED["main_image"])
     gtin = values.get("gtin")
     if isinstance(gtin, str) and (problem := gtin_problem(gtin)):
         report("AMZ007", "gtin", problem, gtin)

@@ -769,11 +769,10 @@ class CompiledSchema:
         its top). Asked first of the schema without its top ``required`` (compiled once: each keyword's failures
         are its own, so where that passes, the only failures are the names required at the top that the instance
         lacks), then of the failures."""
+        names = set(excused)
         required = self._without_required(instance)
         if required is not None:
-            names = set(excused)
             return all(name in instance or name in names for name in required)
-        names = set(excused)
         return not any(f.path or f.missing not in names for f in self.failures(instance))
 
     def _without_required(self, instance: Any) -> list[Any] | None:

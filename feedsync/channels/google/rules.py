@@ -60,6 +60,11 @@ def price_findings(price: str | None, sale: str | None) -> list[tuple[str, str, 
     return found
 
 
+def apparel_message(attr: str, path: str) -> str:
+    """GMC011's message of an apparel item (its category's ``path``) that lacks ``attr``."""
+    return f"{attr} is required for apparel ({path})"
+
+
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     found = Findings(item, channel)
     report = found.report
@@ -123,7 +128,7 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
             needed.append("size")
         for attr in needed:
             if attr not in values:
-                report("GMC011", attr, f"{attr} is required for apparel ({path})")
+                report("GMC011", attr, apparel_message(attr, path))
 
     title = text("title")
     if title is not None:
