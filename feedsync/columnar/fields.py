@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -243,6 +243,9 @@ class Compiler:
         """The fields whose values are lists of texts (a repeated attribute)."""
         self._steps: tuple[tuple[int, int], list[tuple[list[pl.Expr], list[_Ask]]]] | None = None
         """``run``'s steps, made at its first batch (of so many lets and asks)."""
+        self._drops: tuple[tuple[int, int], frozenset[str], list[list[str]]] | None = None
+        """``run``'s columns let go after each step, made at its first batch (of so many lets and asks, read
+        after it)."""
         self.ctx = context(channel, attributes)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
@@ -329,9 +332,12 @@ class Compiler:
         self.asks.append(_Ask(name, e, function, dtype, {}, group, at))
         return pl.col(name)
 
-    def run(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def run(self, frame: pl.DataFrame, read: Collection[str] | None = None) -> pl.DataFrame:
         """``frame`` (a batch's normalized columns) with the columns the compiled expressions read: the category
-        map's values, the ``let`` columns, the answers of the asks. NotColumnar: the batch has override columns."""
+        map's values, the ``let`` columns, the answers of the asks. NotColumnar: the batch has override columns.
+        ``read``: the only columns read of the frame returned; each column this compiler makes goes once no later
+        step reads it (a batch's columns are then held only while they are read: every let's column held to the
+        end, a channel took about three times the memory)."""
         prefix = self.channel.overrides_prefix
         if prefix and any(name.startswith(prefix) for name in frame.columns):
             raise NotColumnar("override columns")
@@ -340,12 +346,41 @@ class Compiler:
         made = (len(self.lets), len(self.asks))
         if self._steps is None or self._steps[0] != made:  # (once: the channel is compiled before its batches)
             self._steps = (made, _steps(self.lets, self.asks))
-        for lets, asks in self._steps[1]:  # each step's columns read only earlier steps' (one frame op each)
+        steps = self._steps[1]
+        drops = self._dropped(made, frozenset(read)) if read is not None else [[] for _ in steps]
+        for (lets, asks), gone in zip(steps, drops, strict=True):  # each step reads only earlier steps' columns
             if lets:
                 frame = frame.with_columns(lets)
             if asks:
                 frame = self._answer(frame, asks)
+            if gone:
+                frame = frame.drop(gone)
         return frame
+
+    def _dropped(self, made: tuple[int, int], read: frozenset[str]) -> list[list[str]]:
+        """The columns this compiler makes (the category map's, the lets', the asks') that no step after each of
+        ``run``'s steps reads, nor ``read``: let go after that step (made once per run and ``read``)."""
+        if self._drops is not None and self._drops[:2] == (made, read):
+            return self._drops[2]
+        assert self._steps is not None
+        steps = self._steps[1]
+        later: list[set[str]] = [set() for _ in steps]  # the columns the steps after each read
+        reads: set[str] = set(read)
+        for index in range(len(steps) - 1, -1, -1):
+            later[index] = set(reads)
+            lets, asks = steps[index]
+            for e in lets:
+                reads.update(e.meta.root_names())
+            for ask in asks:
+                reads.update(ask.reads())
+        own = [self._mapped, *self.categories.values()] if self.categories else []
+        drops: list[list[str]] = []
+        for index, (lets, asks) in enumerate(steps):
+            own += [e.meta.output_name() for e in lets] + [ask.name for ask in asks]
+            drops.append([name for name in own if name not in later[index]])
+            own = [name for name in own if name in later[index]]
+        self._drops = (made, read, drops)
+        return drops
 
     def _answer(self, frame: pl.DataFrame, asks: list[_Ask]) -> pl.DataFrame:
         """``frame`` with the columns of ``asks``' answers (each function asked of the values it was not asked of

@@ -911,6 +911,7 @@ class Gate:
         ]
         whole = pl.all_horizontal(pl.col("exact"), *fates)
         shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
+        reads = [{name for e in out for name in e.meta.root_names()} for out in outs]  # what the items read of each
         read = keys = None
         if self.surveys:
             from feedsync.columnar.survey import batch_variants
@@ -953,7 +954,7 @@ class Gate:
                 frame = frame.with_columns(step)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
-            parts += [items.compiler.run(frame).select(out) for items, out in zip(made, outs, strict=True)]
+            parts += [m.compiler.run(frame, read).select(out) for m, out, read in zip(made, outs, reads, strict=True)]
             joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
             batch = self._lists(first, count, texts, joined, made)
             batch.more, batch.rows_at = more, rows_at
