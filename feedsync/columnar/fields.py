@@ -353,8 +353,8 @@ class Compiler:
                 frame = frame.with_columns(lets)
             if asks:
                 frame = self._answer(frame, asks)
-            if gone:
-                frame = frame.drop(gone)
+            for name in gone:  # (in place, no query: the frame is this run's own, made by the step)
+                frame.drop_in_place(name)
         return frame
 
     def _dropped(self, made: tuple[int, int], read: frozenset[str]) -> list[list[str]]:
