@@ -911,7 +911,10 @@ class Gate:
         ]
         whole = pl.all_horizontal(pl.col("exact"), *fates)
         shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
-        reads = [{name for e in out for name in e.meta.root_names()} for out in outs]  # what the items read of each
+        reads = [  # what the items read of each channel's frame (None: a selector reads columns no name says)
+            None if any(e.meta.has_multiple_outputs() for e in out) else {n for e in out for n in e.meta.root_names()}
+            for out in outs
+        ]
         read = keys = None
         if self.surveys:
             from feedsync.columnar.survey import batch_variants

@@ -262,3 +262,28 @@ def test_an_expression_let_twice_is_one_column() -> None:
     odd = pl.col("gtin").map_elements(len, return_dtype=pl.Int64)
     assert not compiler.let(odd).meta.eq(compiler.let(odd))
     assert len(compiler.lets) == 4
+
+
+def test_a_run_told_what_is_read_lets_go_of_the_rest_unless_a_selector_reads_columns() -> None:
+    """``run(frame, read)`` drops each column the compiler made once no later step reads it and ``read`` does not
+    name it; a step that reads columns through a selector (which names none) keeps every column it made."""
+    config = load_config(DEMO / "feedsync.yaml")
+    google = next(channel for channel in compile_channels(config) if channel.name == "google")
+    frame = pl.DataFrame(
+        {"x": ["a", None, "b"], "product_type": [None] * 3}, schema=dict.fromkeys(["x", "product_type"], pl.String)
+    )
+    compiler = Compiler(google, "USD")
+    a = compiler.let(pl.col("x") + "-a")
+    b = compiler.let(pl.concat_str([a, pl.lit("!")]))
+    c = compiler.let(pl.concat_str([b, pl.col("x")]))
+    made = compiler.run(frame, {c.meta.output_name()})
+    assert [n for n in made.columns if n.startswith("__")] == [c.meta.output_name()]
+    assert made[c.meta.output_name()].to_list() == ["a-a!a", None, "b-a!b"]
+    held = Compiler(google, "USD")
+    a = held.let(pl.col("x") + "-a")
+    b = held.let(pl.col("x") + "-b")
+    every = pl.struct(pl.col("^__let.*$")).struct.json_encode()  # reads ``a`` through a selector, after ``b``
+    d = held.let(pl.concat_str([b, every]))
+    made = held.run(frame, {d.meta.output_name()})
+    assert a.meta.output_name() in made.columns  # kept: the selector reads it
+    assert all("-a" in value for value in made[d.meta.output_name()].drop_nulls().to_list())
