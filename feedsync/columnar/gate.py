@@ -957,7 +957,7 @@ class Gate:
                 frame = frame.with_columns(step)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
-            parts += [m.compiler.run(frame, read).select(out) for m, out, read in zip(made, outs, reads, strict=True)]
+            parts += [m.compiler.run(frame, names).select(out) for m, out, names in zip(made, outs, reads, strict=True)]
             joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
             batch = self._lists(first, count, texts, joined, made)
             batch.more, batch.rows_at = more, rows_at
