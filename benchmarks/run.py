@@ -120,17 +120,22 @@ def room(folder: Path, variants: int) -> None:
     the pandas script's copy, the shares' documents before the stitch, with 2 GB to spare): a disk nearly full writes
     several times slower (seen: 100,000 variants in 35-40 s against 8 s, with 0.9 GB free), which the table would
     report as feedsync's time."""
-    folder.mkdir(parents=True, exist_ok=True)
     need, free = 2 * FEED_BYTES * variants + (2 << 30), shutil.disk_usage(folder).free
     if free < need:
         raise SystemExit(f"{folder}: {free / 1e9:.1f} GB free, about {need / 1e9:.1f} GB needed to measure "
                          f"{variants:,} variants; make room first")  # fmt: skip
 
 
-def measure(command: list[str], outputs: Path) -> Measure:
-    outputs.mkdir(parents=True, exist_ok=True)
-    for old in outputs.iterdir():
+def emptied(folder: Path) -> Path:
+    """``folder``, made where it is not, without the files of the runs before (their room counts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
         old.unlink()
+    return folder
+
+
+def measure(command: list[str], outputs: Path) -> Measure:
+    emptied(outputs)
     peak = 0
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -219,10 +224,7 @@ def main() -> None:
         config = catalog(args.data, count, args.source_format)
         source = config.parent / ("products.csv" if native else "products_export.csv")
         out = config.parent / "out"
-        if out.is_dir():
-            for old in out.iterdir():  # (a folder of the runs before: its room counts)
-                old.unlink()
-        room(out, count)
+        room(emptied(out), count)
         build = [sys.executable, "-m", "feedsync", "build", "-c", str(config), "--validate", "--out", str(out)]
         build += ["--jobs", str(args.jobs)]
         repeat = args.repeat or (3 if count < 1_000_000 else 1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +178,17 @@ def _first_answers(frame: pl.DataFrame, ask: _Ask) -> pl.Expr:
     none = answers.pop(None, None)
     column = ask.group.replace_strict(answers, default=None, return_dtype=ask.dtype)
     return column if none is None else pl.when(ask.group.is_null()).then(pl.lit(none, ask.dtype)).otherwise(column)
+
+
+def names_read(exprs: Iterable[pl.Expr]) -> set[str] | None:
+    """The columns ``exprs`` read, by name; None where one reads through a selector (``pl.all``, a pattern,
+    ``exclude``), which names none of them."""
+    names: set[str] = set()
+    for e in exprs:
+        if e.meta.has_multiple_outputs():
+            return None
+        names.update(e.meta.root_names())
+    return names
 
 
 def shared_lets(compilers: list[Compiler]) -> list[list[pl.Expr]]:
@@ -364,19 +375,16 @@ class Compiler:
             return self._drops[2]
         assert self._steps is not None
         steps = self._steps[1]
-        read_by = [e for lets, _ in steps for e in lets] + [e for _, asks in steps for a in asks for e in a.exprs()]
-        if any(e.meta.has_multiple_outputs() for e in read_by):  # a selector reads columns no name says: none go
-            self._drops = (made, read, [[] for _ in steps])
-            return self._drops[2]
         later: list[set[str]] = [set() for _ in steps]  # the columns the steps after each read
         reads: set[str] = set(read)
         for index in range(len(steps) - 1, -1, -1):
             later[index] = set(reads)
             lets, asks = steps[index]
-            for e in lets:
-                reads.update(e.meta.root_names())
-            for ask in asks:
-                reads.update(ask.reads())
+            step = names_read([*lets, *(e for ask in asks for e in ask.exprs())])
+            if step is None:  # none go
+                self._drops = (made, read, [[] for _ in steps])
+                return self._drops[2]
+            reads |= step
         own = [self._mapped, *self.categories.values()] if self.categories else []
         drops: list[list[str]] = []
         for index, (lets, asks) in enumerate(steps):

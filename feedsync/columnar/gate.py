@@ -853,7 +853,7 @@ class Gate:
         """What makes a piece's batch (its expressions made once)."""
         import polars as pl
 
-        from feedsync.columnar.fields import shared_lets
+        from feedsync.columnar.fields import names_read, shared_lets
         from feedsync.columnar.listings import Listings
         from feedsync.columnar.listings import columns as listing_columns
         from feedsync.columnar.source import _BAD, normalized
@@ -911,10 +911,7 @@ class Gate:
         ]
         whole = pl.all_horizontal(pl.col("exact"), *fates)
         shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
-        reads = [  # what the items read of each channel's frame (None: a selector reads columns no name says)
-            None if any(e.meta.has_multiple_outputs() for e in out) else {n for e in out for n in e.meta.root_names()}
-            for out in outs
-        ]
+        reads = [names_read(out) for out in outs]  # what the items read of each channel's frame
         read = keys = None
         if self.surveys:
             from feedsync.columnar.survey import batch_variants
