@@ -30,6 +30,8 @@ from feedsync.channels.amazon.definitions import Definition
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, _shaped, placement
 from feedsync.channels.amazon.family import (
     AXES,
+    EXEMPTION,
+    IDENTIFIERS,
     allowed_themes,
     choose_theme,
     condition_in,
@@ -39,7 +41,7 @@ from feedsync.channels.amazon.family import (
 )
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
-from feedsync.channels.amazon.transform import misfit_note, parent_attributes
+from feedsync.channels.amazon.transform import misfit_note, parent_attributes, parents_exempt
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_text, static
 from feedsync.columnar.schema import differs as value_differs
@@ -50,7 +52,6 @@ BULLETS = 5
 made per row."""
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", "color", "size", "material", "pattern")
-_EXEMPTION = "supplier_declared_has_product_identifier_exemption"
 _NUMBER = "number"
 _SHAPED = "shaped"  # a mapped field's text as the definition's declared type makes it (``extra._shaped``)
 _PARENTAGE = ("parentage_level", "child_parent_sku_relationship", "variation_theme")
@@ -262,9 +263,9 @@ class Attributes:
         if weight is not None:
             members.append(weight)
         members += self._offers(product_type, properties)
-        if self.settings.identifier_exemption and _EXEMPTION in (properties or {_EXEMPTION: 0}):
+        if self.settings.identifier_exemption and EXEMPTION in (properties or {EXEMPTION: 0}):
             absent = gtin.is_null() if gtin is not None else None
-            members.append((_EXEMPTION, _one(_obj(("value", Const(True)), ("marketplace_id", market))), absent))
+            members.append((EXEMPTION, _one(_obj(("value", Const(True)), ("marketplace_id", market))), absent))
         return Obj(tuple(members))
 
     def extras(self, properties: Mapping[str, Any] | None) -> list[Member]:
@@ -528,7 +529,9 @@ class Attributes:
         brand = self.values.get("brand", pl.lit(None, pl.String))
         properties = definition.schema["properties"] if definition is not None else None
         requirable = _requirable(definition.checker("LISTING_PRODUCT_ONLY").schema) if definition is not None else ()
-        facts = Obj(tuple(m for m in own.members if requirable is None or m[0] in requirable))  # what it can take
+        facts = Obj(  # what it can take
+            tuple(m for m in own.members if (requirable is None or m[0] in requirable) and m[0] not in IDENTIFIERS)
+        )
         kind = self.values["product_type"]
         parts_of = Obj(
             (("parent", Leaf(parent), None), ("theme", Leaf(theme), None), ("name", Leaf(named), None),
@@ -608,6 +611,7 @@ class Attributes:
         market, language = self.settings.marketplace_id, self.settings.language_tag
         allowed = Allowed(definition.schema) if definition is not None else None
         checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
+        exempt = checker is not None and parents_exempt(checker, market, language)
 
         def made(key: str) -> str | None:
             parts = jsonread.loads(key)  # (its strings' control characters as they are)
@@ -615,7 +619,7 @@ class Attributes:
             kind = product_type if product_type is not None else parts.get("type")
             if kind is None:  # no product type (AMZ001): its variants are made per row
                 return None
-            attributes = parent_attributes(name, brand, theme, market, language)
+            attributes = parent_attributes(name, brand, theme, market, language, exempt)
             if allowed is not None and allowed.cut(attributes):
                 return None
             taken: list[str] = []
@@ -659,6 +663,7 @@ class Attributes:
         (by identity, as it skips the encoder's shared entries)."""
         market, language = self.settings.marketplace_id, self.settings.language_tag
         checker = definition.checker("LISTING_PRODUCT_ONLY")
+        exempt = parents_exempt(checker, market, language)
         count = 3 + len(names)
 
         def verdicts(texts: list[str | None]) -> list[bool | None]:
@@ -683,7 +688,7 @@ class Attributes:
                         values[at] = jsonread.loads(piece) if piece else None  # (control characters as they are)
                         alike = alike and at > 2
                 if not alike or not base:  # the parent's own attributes: another name, brand or theme
-                    base = parent_attributes(values[0], values[1], values[2], market, language)
+                    base = parent_attributes(values[0], values[1], values[2], market, language, exempt)
                 attributes = dict(base)  # (its entries shared: never changed)
                 facts = {name: value for name, piece, value in zip(names, pieces[3:], values[3:], strict=True) if piece}
                 attributes.update((name, facts[name]) for name in taken.split(",") if name in facts)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES, derive
-from feedsync.channels.amazon.family import parent_facts
+from feedsync.channels.amazon.family import EXEMPTION, IDENTIFIERS, parent_facts
 from feedsync.channels.amazon.schema_check import CompiledSchema, compile_schema
 from feedsync.channels.amazon.transform import AmazonEncoder
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
@@ -53,8 +53,9 @@ VARIANT = {
     "item_package_dimensions__width__value": "20",
     "item_package_dimensions__width__unit": "centimeters",
 }
-OWN = ("item_name", "brand", "parentage_level", "child_parent_sku_relationship", "variation_theme")
-"""A parent's own attributes (the encoder's ``_parent``), before it takes facts from a variant."""
+OWN = ("item_name", "brand", "parentage_level", "child_parent_sku_relationship", "variation_theme", EXEMPTION)
+"""A parent's own attributes (the encoder's ``_parent``), before it takes facts from a variant (the exemption where
+its definition requires an identifier of a parent: PRODUCT's)."""
 TYPES = {"HOME-us.json": "HOME", "PRODUCT-us-2023.json": "PRODUCT"}
 
 
@@ -65,7 +66,7 @@ def _reference(
     added: list[str] = []
     for _ in range(rounds):
         missing = sorted({f.missing for f in checker.failures(attributes) if f.missing and not f.path})
-        take = [name for name in missing if name in child and name not in attributes]
+        take = [name for name in missing if name in child and name not in attributes and name not in IDENTIFIERS]
         if not take:
             return added, missing
         for name in take:
@@ -93,7 +94,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[dict[str, 
 def test_the_parent_takes_what_its_definition_requires_from_its_variant(made: dict[str, Any]) -> None:
     """The fixture's parents are whole: each took facts from the variant, and with them passes its definition."""
     for file, (parent, child, checker) in made.items():
-        own = {k: parent[k] for k in OWN}
+        own = {k: parent[k] for k in OWN if k in parent}
         added, missing = parent_facts(dict(own), child, checker)
         assert added and not missing, file
         assert checker.valid({**own, **{name: child[name] for name in added}}), file
@@ -108,7 +109,7 @@ def test_parent_facts_answer_as_the_failures_asked_every_round(
     kept_parent = data.draw(st.sets(st.sampled_from(OWN)))
     kept_child = data.draw(st.sets(st.sampled_from(sorted(child))))
     rounds = data.draw(st.integers(1, 5))
-    own = {k: parent[k] for k in OWN if k in kept_parent}
+    own = {k: parent[k] for k in OWN if k in kept_parent and k in parent}
     variant = {k: v for k, v in child.items() if k in kept_child}
     expected_attributes = dict(own)
     expected = _reference(expected_attributes, variant, checker, rounds)
@@ -123,7 +124,7 @@ def test_the_verdict_spares_the_last_list_of_failures(made: dict[str, Any], monk
     listed = []
     missing = checker.missing
     monkeypatch.setattr(checker, "missing", lambda a: listed.append(1) or missing(a))
-    own = {k: parent[k] for k in OWN}
+    own = {k: parent[k] for k in OWN if k in parent}
     added, left = parent_facts(own, child, checker)
     assert added and not left and len(listed) == 1
 

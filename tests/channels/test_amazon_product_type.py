@@ -94,6 +94,32 @@ def test_only_what_the_definition_allows_is_written(tmp_path: Path, monkeypatch:
     assert told == [("TEE-RED", "size"), ("TEE-RED", "material"), ("TEE-RED", "pattern")]  # once per attribute
 
 
+def test_a_parent_carries_no_variant_identifier(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A variation parent has no barcode of its own: it never takes its first variant's GTIN (the parent would be
+    a second listing of that variant's product), so variants' GTINs differing from it is no finding (AMZ015).
+    PRODUCT (2023) requires an identifier of a parent too, so its parents declare the exemption; HOME excuses a
+    parent, so its parents declare nothing. Both feeds pass their definition by the independent check."""
+    monkeypatch.chdir(tmp_path)
+    document = build(tmp_path, product_catalog(tmp_path, {**FIELDS, **PARENT_FACTS}))
+    parent = by_sku(document)["TEE"]["attributes"]
+    assert "externally_assigned_product_identifier" not in parent and "merchant_suggested_asin" not in parent
+    assert parent["supplier_declared_has_product_identifier_exemption"] == [
+        {"value": True, "marketplace_id": "ATVPDKIKX0DER"}
+    ]
+    assert rejected(document, load(DEFINITIONS / PRODUCT)) == {}
+    code, found = validate(tmp_path / "feedsync.yaml")
+    assert code == 0 and not [d for d in found if d["code"] == "AMZ015"]  # TEE-BLU's GTIN is its own
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.chdir(home)
+    home_document = build(home, family_catalog(home, "US"))
+    lamp = by_sku(home_document)["LAMP"]["attributes"]
+    assert not {"externally_assigned_product_identifier", "supplier_declared_has_product_identifier_exemption"} & set(
+        lamp
+    )
+    assert rejected(home_document, load(DEFINITIONS / "HOME-us.json")) == {}
+
+
 def test_without_a_definition_the_fixed_attributes_are_written_as_before() -> None:
     values = {"sku": "S1", "product_type": "PRODUCT", "item_name": "Tee", "size": "M", "price": "9.99"}
     attributes = AmazonEncoder({"seller_id": "A1"}).encode_values(values)[0]["attributes"]

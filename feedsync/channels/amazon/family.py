@@ -28,6 +28,10 @@ GRAMS_PER = {
     "hundredths_pounds": Decimal("4.5359237"),
 }
 _CENT = Decimal("0.01")
+IDENTIFIERS = frozenset({"externally_assigned_product_identifier", "merchant_suggested_asin"})
+"""A variant's own identifiers: a parent never takes them from its variant (a variation parent has no barcode or
+ASIN of its own; a variant's on it would be a second listing of the same product)."""
+EXEMPTION = "supplier_declared_has_product_identifier_exemption"
 
 
 def _enum(properties: Mapping[str, Any] | None, attribute: str, sub: str) -> list[Any]:
@@ -349,13 +353,13 @@ def parent_facts(
     attributes: dict[str, Any], child: Mapping[str, Any], checker: CompiledSchema, rounds: int = 5
 ) -> tuple[list[str], list[str]]:
     """Adds to a parent's ``attributes`` each attribute its definition requires that its variant ``child`` has;
-    returns the names added and the required ones still missing (no variant carries them). Repeated, since an added
-    attribute can make a rule require another. Once facts are added, the parent is usually whole: the generated
-    verdict says so without the list of failures."""
+    returns the names added and the required ones still missing (no variant carries them; a variant's identifiers
+    are never taken: :data:`IDENTIFIERS`). Repeated, since an added attribute can make a rule require another. Once
+    facts are added, the parent is usually whole: the generated verdict says so without the list of failures."""
     added: list[str] = []
     missing = checker.missing(attributes)
     for _ in range(rounds):
-        take = [name for name in missing if name in child and name not in attributes]
+        take = [name for name in missing if name in child and name not in attributes and name not in IDENTIFIERS]
         if not take:
             break
         for name in take:

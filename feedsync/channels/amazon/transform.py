@@ -8,12 +8,15 @@ first child of its family. Items with an ASIN (and no product data of ours to se
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES
 from feedsync.channels.amazon.extra import Placement, extra_attributes, mapped_keys, mapped_texts
 from feedsync.channels.amazon.family import (
     AXES,
+    EXEMPTION,
+    IDENTIFIERS,
     FamilySurvey,
     allowed_themes,
     choose_theme,
@@ -25,6 +28,7 @@ from feedsync.channels.amazon.family import (
 )
 from feedsync.channels.amazon.offers import Offers
 from feedsync.channels.amazon.offers import number as amount_number
+from feedsync.channels.amazon.schema_check import CompiledSchema
 from feedsync.channels.amazon.spec import (
     MAX_OTHER_IMAGES,
     OFFER_ONLY_PRODUCT_TYPE,
@@ -88,15 +92,32 @@ def identifier_type(gtin: str) -> str:
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
 
 
-def parent_attributes(name: str, brand: str | None, theme: str, market: str, language: str) -> dict[str, Any]:
-    """A parent's own attributes (before the definition's cut and the facts it takes from its first variant)."""
+def parent_attributes(
+    name: str, brand: str | None, theme: str, market: str, language: str, exempt: bool = False
+) -> dict[str, Any]:
+    """A parent's own attributes (before the definition's cut and the facts it takes from its first variant);
+    ``exempt``: it declares the identifier exemption (:func:`parents_exempt`)."""
     attributes: dict[str, Any] = {"item_name": [{"value": name, "language_tag": language, "marketplace_id": market}]}
     if brand is not None:
         attributes["brand"] = [{"value": brand, "language_tag": language, "marketplace_id": market}]
     attributes["parentage_level"] = [{"value": "parent", "marketplace_id": market}]
     attributes["child_parent_sku_relationship"] = [{"child_relationship_type": "variation", "marketplace_id": market}]
     attributes["variation_theme"] = [{"name": theme}]
+    if exempt:
+        attributes[EXEMPTION] = [{"value": True, "marketplace_id": market}]
     return attributes
+
+
+@lru_cache(maxsize=32)
+def parents_exempt(checker: CompiledSchema, market: str, language: str) -> bool:
+    """Whether a parent of a definition (its LISTING_PRODUCT_ONLY ``checker``) declares the identifier exemption: it
+    never takes its variant's GTIN (:data:`IDENTIFIERS`: a variation parent has no barcode of its own), so where the
+    definition requires an identifier of a parent too (Amazon's current definitions excuse a parent; the 2023
+    PRODUCT definition does not) and declares the exemption, the parent says it has none."""
+    properties = checker.schema.get("properties")
+    if not isinstance(properties, dict) or EXEMPTION not in properties:
+        return False
+    return not IDENTIFIERS.isdisjoint(checker.missing(parent_attributes("-", "-", "-", market, language)))
 
 
 DIFFERS = "AMZ015"
@@ -366,10 +387,9 @@ class AmazonEncoder:
         column at a time)."""
         attributes = self._product_attributes(values, properties, product_type, pool)
         attributes.update(self._offer_attributes(values, properties, product_type))
-        exemption = "supplier_declared_has_product_identifier_exemption"
-        if self.settings.identifier_exemption and "gtin" not in values and exemption in (properties or {exemption: 0}):
+        if self.settings.identifier_exemption and "gtin" not in values and EXEMPTION in (properties or {EXEMPTION: 0}):
             # no GTIN, and the brand is exempt (settings.identifier_exemption)
-            attributes[exemption] = self._plain(True)
+            attributes[EXEMPTION] = self._plain(True)
         return attributes
 
     def _message(self, sku: Any, product_type: str, requirements: str, attributes: dict[str, Any]) -> dict[str, Any]:
@@ -505,13 +525,14 @@ class AmazonEncoder:
     ) -> dict[str, Any]:
         name = str(values.get("parent_name") or values["item_name"])
         brand = str(values["brand"]) if "brand" in values else None
-        attributes = parent_attributes(name, brand, theme, self._market, self._language)
-        self._cut(product_type, attributes)
         definition = self._checker.definition(product_type)
+        checker = definition.checker("LISTING_PRODUCT_ONLY") if definition is not None else None
+        exempt = checker is not None and parents_exempt(checker, self._market, self._language)
+        attributes = parent_attributes(name, brand, theme, self._market, self._language, exempt)
+        self._cut(product_type, attributes)
         if parent in self._families:  # rebuilt (validate writes none): the facts found for it before, no search
             attributes.update((name, child[name]) for name in self._families[parent][1] if name in child)
-        elif definition is not None:
-            checker = definition.checker("LISTING_PRODUCT_ONLY")
+        elif checker is not None:
             taken, unmapped = parent_facts(attributes, child, checker)
             self._families[parent] = (values.get("sku"), {name: attributes[name] for name in taken}, unmapped)
             if parent == self._item_group:  # the run's family's own parent; else kept for the run
