@@ -348,6 +348,14 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
     assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
 
 
+def _described_apart(records: list[dict[str, str]]) -> None:
+    """A third of the variants described otherwise than their family's first (AMZ015 of their description: a
+    finding that needs the family's parent, which another share may have made)."""
+    for index, record in enumerate(records):
+        if index % 3 == 1:
+            record["description"] += " Also in a gift box."
+
+
 def _scatter(records: list[dict[str, str]], *, across: bool = False) -> None:
     """A variant of the last family of several variants (``across``: of the first) moved to the middle of the second
     share's rows."""
@@ -372,8 +380,8 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
     from feedsync import lookahead
     from feedsync.channels.amazon.family import FamilySurvey
 
-    edit = partial(_scatter, across=scattered == "across") if scattered else lambda records: None
-    config_path, _ = _edited_catalog(tmp_path, edit)
+    scatter = partial(_scatter, across=scattered == "across") if scattered else lambda records: None
+    config_path, _ = _edited_catalog(tmp_path, lambda records: (_described_apart(records), scatter(records)))
     monkeypatch.setattr(lookahead, "HELD", held)
     reads: list[int] = []
     read = FamilySurvey.read
@@ -469,7 +477,7 @@ def test_a_split_build_prints_the_lines_one_process_prints(tmp_path: Path) -> No
     the build in one process, in order, and so is the rest of what it says."""
     from tests.hostile.test_rows_kills import SPLIT, run_script
 
-    config_path, _ = _edited_catalog(tmp_path, lambda records: None)
+    config_path, _ = _edited_catalog(tmp_path, _described_apart)
     printed = {}
     for jobs in ("1", "2"):
         done = run_script(SPLIT, config_path.parent, ["build", "--validate", "--jobs", jobs, "--out", "out", "-v"])
@@ -478,7 +486,7 @@ def test_a_split_build_prints_the_lines_one_process_prints(tmp_path: Path) -> No
         lines = done.stderr.splitlines()
         printed[jobs] = [line for line in lines if not line.startswith(("rows:", "read:", "columnar:"))]
     assert printed["2"] == printed["1"]
-    assert sum("AMZ015" in line for line in printed["2"]) > 300
+    assert sum("AMZ015" in line for line in printed["2"]) > 100
 
 
 def test_a_stitched_feed_is_synced_once_before_its_rename_and_the_folder_once_after_all(

@@ -32,6 +32,7 @@ from feedsync.channels.amazon.family import (
     AXES,
     EXEMPTION,
     IDENTIFIERS,
+    SHIPPED,
     allowed_themes,
     choose_theme,
     condition_in,
@@ -576,8 +577,8 @@ class Attributes:
             self.checks.append(parent.is_null() | (carries if misfit is None else misfit.is_not_null() | carries))
         differs = {}
         for attribute, sub, present in own.members:
-            if requirable is not None and attribute not in requirable:
-                continue  # never a fact the parent takes
+            if (requirable is not None and attribute not in requirable) or attribute in SHIPPED:
+                continue  # never a fact the parent takes, or one the variants may differ in
             if static(sub):
                 continue  # the same in every row (the identifier exemption): never differs
             other = value_differs(sub, at, self.ask)

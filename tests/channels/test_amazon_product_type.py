@@ -120,6 +120,28 @@ def test_a_parent_carries_no_variant_identifier(tmp_path: Path, monkeypatch: pyt
     assert rejected(home_document, load(DEFINITIONS / "HOME-us.json")) == {}
 
 
+def test_variants_weighing_otherwise_than_their_parent_are_not_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PRODUCT requires a package weight of a parent (a listing without a fulfilment channel): the parent takes
+    its first variant's, but a parent is never shipped and a family's variants differ in weight by nature, so a
+    variant that weighs otherwise is no AMZ015; one from another country still is."""
+    monkeypatch.chdir(tmp_path)
+    origin = "\"{{ 'DE' if id == 'TEE-BLU' else 'CN' }}\""
+    config = product_catalog(tmp_path, {**FIELDS, **PARENT_FACTS, "country_of_origin": origin})
+    (tmp_path / "products.csv").write_text(
+        CSV.replace("Blue,M,Plain,Cotton,new,200 g", "Blue,M,Plain,Cotton,new,450 g")
+    )
+    document = build(tmp_path, config)
+    messages = by_sku(document)
+    weight = messages["TEE"]["attributes"]["item_package_weight"]
+    assert weight == messages["TEE-RED"]["attributes"]["item_package_weight"]
+    assert weight != messages["TEE-BLU"]["attributes"]["item_package_weight"]
+    code, found = validate(config)
+    assert code == 0
+    assert [(d["product_id"], d["field"]) for d in found if d["code"] == "AMZ015"] == [("TEE-BLU", "country_of_origin")]
+
+
 def test_without_a_definition_the_fixed_attributes_are_written_as_before() -> None:
     values = {"sku": "S1", "product_type": "PRODUCT", "item_name": "Tee", "size": "M", "price": "9.99"}
     attributes = AmazonEncoder({"seller_id": "A1"}).encode_values(values)[0]["attributes"]

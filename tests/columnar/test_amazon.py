@@ -327,8 +327,8 @@ def family_rows(seed: str) -> list[dict[str, str]]:
             row.update({name: BASELINE[name] for name in ("price", "quantity", "weight", "gtin", "link")})
             row["title"] = rng.choice(["Tee", "Blue Tee", "Tee (S)"])
             row["product_type"] = "women >  dresses" if index // 4 % 4 == 3 else "Men > Tops"  # a type a family
-            row["gtin"] = ean13(f"420000{index:06d}")  # each variant its own: the parent carries the first's (AMZ015)
-            row["weight"] = rng.choice(["906 g", "906.0 g", "1208 g", "0.906 kg"])  # 906 == 906.0: no AMZ015
+            row["gtin"] = ean13(f"420000{index:06d}")  # each variant its own: the parent takes none (no AMZ015)
+            row["weight"] = rng.choice(["906 g", "906.0 g", "1208 g", "0.906 kg"])  # a parent's weight: no AMZ015
         row["id"] = f"SKU-{index}"
         row["group_id"] = f"G-{index // 4}"
         row["color"] = ["Blue", "Red", "", "Crème"][index % 4] if index % 3 else row["color"]
@@ -336,7 +336,7 @@ def family_rows(seed: str) -> list[dict[str, str]]:
         row["brand"] = "Northwind" if index % 7 else row["brand"]
         row["material"] = "" if index % 5 else "Cotton"
         row["pattern"] = ""
-        if index % 6:
+        if index % 2:  # half of them their own: the variants differ from their parent (AMZ015)
             row["description"] = "<ul><li>Soft</li><li>Warm &amp; light</li></ul>"
     return rows
 

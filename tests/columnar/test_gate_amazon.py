@@ -110,9 +110,10 @@ def test_amazon_is_built_alike(tmp_path: Path, definitions: bool, hostile: bool)
 
 
 def _families(count: int) -> list[dict[str, str]]:
-    """Families of four variants of one product type that differ by colour, each variant its own GTIN (AMZ015 of the
-    later ones), clean for every channel; some variants weigh or are described otherwise than their family's first
-    (AMZ015 of those facts too)."""
+    """Families of four variants of one product type that differ by colour, each variant its own GTIN (the parent
+    takes none), clean for every channel; some variants weigh otherwise than their family's first (the parent takes
+    the first's weight: no AMZ015) and a third are described otherwise (AMZ015 of their description and bullet
+    points)."""
     rows = _rows("families")[:count]
     for index, row in enumerate(rows):
         row |= {"product_type": "Men > Tops", "title": "Tee", "gtin": ean13(f"420000{index:06d}"), "material": ""}
@@ -121,10 +122,10 @@ def _families(count: int) -> list[dict[str, str]]:
         row |= {"sale_price": "", "sale_price_effective_date": "", "brand": "Northwind"}
         row["description"] = (
             "<ul><li>Soft</li><li>Warm &amp; light</li></ul>"
-            if index % 7 != 3
+            if index % 3 != 1
             else "<ul><li>Soft</li><li>Light</li></ul>"
         )
-        row["weight"] = "906 g" if index % 5 != 2 else "1208 g"  # a variant of AMZ015 for three facts
+        row["weight"] = "906 g" if index % 5 != 2 else "1208 g"
     return rows
 
 

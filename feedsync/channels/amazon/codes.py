@@ -122,7 +122,9 @@ register(
     "A parent listing carries the product facts its product type definition requires of a parent (brand, "
     "bullet_point, country_of_origin, ...), taken from the first variant of its family. This variant has another "
     "value for one of them, so the parent shows a fact that is not true of every variant. Make the variants agree "
-    "(the same value in the source or a field template that gives one), or split the family.",
+    "(the same value in the source or a field template that gives one), or split the family. Not told of weights "
+    "and dimensions (a parent is never shipped; variants differ in them by nature) nor of identifiers (a parent "
+    "takes none).",
     ("values",),
 )
 register(

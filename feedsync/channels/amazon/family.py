@@ -32,6 +32,11 @@ IDENTIFIERS = frozenset({"externally_assigned_product_identifier", "merchant_sug
 """A variant's own identifiers: a parent never takes them from its variant (a variation parent has no barcode or
 ASIN of its own; a variant's on it would be a second listing of the same product)."""
 EXEMPTION = "supplier_declared_has_product_identifier_exemption"
+SHIPPED = frozenset({"item_package_weight", "item_package_dimensions", "item_weight", "item_dimensions"})
+"""A variant's weights and dimensions: where the definition requires them of a parent (PRODUCT of 2023 does, of a
+listing without a fulfilment channel) it takes its first variant's, but a parent is never sold or shipped, and the
+variants of a family differ in them by nature (a larger size weighs more): no variant is told of differing from it
+(AMZ015)."""
 
 
 def _enum(properties: Mapping[str, Any] | None, attribute: str, sub: str) -> list[Any]:

@@ -17,6 +17,7 @@ from feedsync.channels.amazon.family import (
     AXES,
     EXEMPTION,
     IDENTIFIERS,
+    SHIPPED,
     FamilySurvey,
     allowed_themes,
     choose_theme,
@@ -568,14 +569,15 @@ class AmazonEncoder:
         self, values: Mapping[str, Any], parent: str, attributes: Mapping[str, Any], theme: str
     ) -> None:
         """AMZ015 for each fact the parent carries (from its first variant) that this variant has otherwise (not
-        the attributes the family's theme names: the variants differ by those)."""
+        the attributes the family's theme names: the variants differ by those; nor their weights and dimensions:
+        :data:`SHIPPED`)."""
         first, taken, _ = self._families.get(parent, _NO_FAMILY)
         if not taken or first == values.get("sku"):
             return
         product_type = str(values.get("product_type"))
         axes = self._named_by(theme, product_type, self._properties_of(product_type))
         for name, value in taken.items():
-            if name in attributes and attributes[name] != value and name not in axes:
+            if name in attributes and attributes[name] != value and name not in axes and name not in SHIPPED:
                 self._notes.append(differs_note(name, values.get("sku"), parent, first))
 
     def _product_attributes(
