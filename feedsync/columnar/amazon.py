@@ -42,7 +42,7 @@ from feedsync.channels.amazon.family import (
 )
 from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
-from feedsync.channels.amazon.transform import misfit_note, parent_attributes, parents_exempt
+from feedsync.channels.amazon.transform import PARENT_TEXTS, misfit_note, parent_attributes, parents_exempt
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_text, static
 from feedsync.columnar.schema import differs as value_differs
@@ -56,6 +56,8 @@ _TEXTS_AFTER_BULLETS = ("product_description", "color", "size", "material", "pat
 _NUMBER = "number"
 _SHAPED = "shaped"  # a mapped field's text as the definition's declared type makes it (``extra._shaped``)
 _PARENTAGE = ("parentage_level", "child_parent_sku_relationship", "variation_theme")
+_TAKES_NONE = IDENTIFIERS | PARENT_TEXTS
+"""A variant's attributes its family's parent never takes from it (so never differs from)."""
 Member = tuple[str, Shape, pl.Expr | None]
 
 
@@ -531,7 +533,7 @@ class Attributes:
         properties = definition.schema["properties"] if definition is not None else None
         requirable = _requirable(definition.checker("LISTING_PRODUCT_ONLY").schema) if definition is not None else ()
         facts = Obj(  # what it can take
-            tuple(m for m in own.members if (requirable is None or m[0] in requirable) and m[0] not in IDENTIFIERS)
+            tuple(m for m in own.members if (requirable is None or m[0] in requirable) and m[0] not in _TAKES_NONE)
         )
         kind = self.values["product_type"]
         parts_of = Obj(
@@ -576,9 +578,9 @@ class Attributes:
             carries = self.ask(pl.concat_str([theme, held], separator="\x00"), carried, pl.Boolean())
             self.checks.append(parent.is_null() | (carries if misfit is None else misfit.is_not_null() | carries))
         differs = {}
-        for attribute, sub, present in own.members:
-            if (requirable is not None and attribute not in requirable) or attribute in SHIPPED:
-                continue  # never a fact the parent takes, or one the variants may differ in
+        for attribute, sub, present in facts.members:
+            if attribute in SHIPPED:
+                continue  # one the variants may differ in
             if static(sub):
                 continue  # the same in every row (the identifier exemption): never differs
             other = value_differs(sub, at, self.ask)

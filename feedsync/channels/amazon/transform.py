@@ -93,6 +93,11 @@ def identifier_type(gtin: str) -> str:
     return _IDENTIFIER_TYPES.get(len(gtin), "ean")
 
 
+PARENT_TEXTS = frozenset({"item_name", "brand"})
+"""A parent's own texts (:func:`parent_attributes`: its family's name, its first variant's brand or none): facts it
+never takes from a variant, so no variant differs from it in them (AMZ015)."""
+
+
 def parent_attributes(
     name: str, brand: str | None, theme: str, market: str, language: str, exempt: bool = False
 ) -> dict[str, Any]:
