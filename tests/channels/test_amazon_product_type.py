@@ -15,7 +15,7 @@ import pytest
 from feedsync.channels.amazon.allowed import Allowed
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.cli.app import app
-from tests.channels.amazon_reference import DEFINITIONS, load
+from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
 from tests.channels.test_amazon_families import build, by_sku, family_catalog, rejected, runner
 
 PRODUCT = "PRODUCT-us-2023.json"
@@ -194,6 +194,27 @@ def test_a_parent_fact_no_variant_carries_names_the_fields_that_set_it(
     text = errors[0]["message"]
     assert "batteries_required, item_package_dimensions of parent TEE" in text
     assert "batteries_required (false or true)" in text and "item_package_dimensions__height__unit" in text
+
+
+def test_a_parent_fact_whose_value_the_definition_does_not_require_names_its_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PRODUCT requires color of a parent, but an entry of it requires only its language and marketplace (not its
+    value): the finding still names the field that sets it, as for every attribute of every shared definition."""
+    from feedsync.channels.amazon.family import field_keys
+
+    monkeypatch.chdir(tmp_path)
+    config = product_catalog(tmp_path, {**FIELDS, **PARENT_FACTS})
+    (tmp_path / "products.csv").write_text(CSV.replace("Red,M,", ",M,").replace("Blue,M,", ",L,"), encoding="utf-8")
+    code, found = validate(config)
+    assert code == 1
+    told = [d for d in found if d["code"] == "AMZ019"]
+    assert [d["product_id"] for d in told] == ["TEE-RED", "TEE-BLU"]
+    assert "requires color of parent TEE" in told[0]["message"]
+    assert "the Amazon channel's fields (color)" in told[0]["message"]
+    for name in SHARED_FILES:
+        properties = load(DEFINITIONS / name)["properties"]
+        assert all(field_keys(attribute, properties) for attribute in properties), name
 
 
 def test_a_home_parent_without_batteries_required_is_told_how_to_map_it(

@@ -382,10 +382,16 @@ def field_keys(name: str, properties: Mapping[str, Any]) -> list[str]:
     return list(_keys(name, entry, top=True))
 
 
+_SELECTORS = ("marketplace_id", "language_tag")
+"""The parts of an entry feedsync fills itself."""
+
+
 def _keys(prefix: str, schema: Any, *, top: bool = False) -> Any:
     declared = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
     required = schema.get("required") or list(declared) if isinstance(schema, dict) else []
-    parts = [p for p in required if p not in ("marketplace_id", "language_tag")]
+    parts = [p for p in required if p not in _SELECTORS]
+    if not parts:  # only its selectors required (PRODUCT's color): its value, else each other part declared
+        parts = ["value"] if "value" in declared else [p for p in declared if p not in _SELECTORS]
     if not declared:
         yield prefix + _choices(schema)
         return
