@@ -466,7 +466,7 @@ class Compiler:
     def to_text(self, v: V) -> pl.Expr:
         """``base.to_text`` of a value an expression field keeps: texts stripped, lists of stripped texts."""
         if v.kind == "list":
-            items = v.expr.list.eval(text.strip_python(pl.element())).list.drop_nulls()
+            items = self.let(v.expr.list.eval(text.strip_python(pl.element())).list.drop_nulls())  # (read twice)
             return pl.when(items.list.len() > 0).then(items)
         if v.kind == "const":
             if v.value is None or (type(v.value) is str):

@@ -95,10 +95,15 @@ def strip_python(e: pl.Expr) -> pl.Expr:
     return e.str.strip_chars(WHITESPACE)
 
 
+_NOT_SPACE = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"
+"""A character ``str.isspace`` is false of."""
+
+
 def stripped(e: pl.Expr) -> pl.Expr:
-    """Python's ``str.strip``, and null for an empty text (what the row reader and ``to_text`` keep of a text)."""
-    made = strip_python(e)
-    return pl.when(made != "").then(made)
+    """Python's ``str.strip``, and null for an empty text (what the row reader and ``to_text`` keep of a text). (A
+    text with a character other than whitespace is stripped once: ``made != ""`` beside ``then(made)`` made it
+    twice, a copy of the column each.)"""
+    return pl.when(e.str.contains(_NOT_SPACE)).then(strip_python(e))
 
 
 def strip_tags(e: pl.Expr) -> pl.Expr:

@@ -48,6 +48,18 @@ def test_whitespace_is_every_code_point_python_splits_at() -> None:
     assert sorted(text.WHITESPACE) == [chr(c) for c in range(0x110000) if chr(c).isspace()]
 
 
+def test_stripped_is_python_s_strip_and_none_for_an_empty_text() -> None:
+    """Every code point (but the surrogates) alone and beside a letter, those of the BMP's first 12,544 between
+    spaces, a null and an empty text."""
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    values: list[str | None] = [None, "", " \t\n ", *(f"{c}{p}" for c in points for p in ("", "a"))]
+    values += [f" {chr(c)}\u3000" for c in range(0x3100)]
+    expected = [v.strip(text.WHITESPACE) or None if v is not None else None for v in values]
+    assert expected == [v.strip() or None if v is not None else None for v in values]  # (WHITESPACE: Python's own)
+    made = pl.DataFrame({"s": values}, schema={"s": pl.String}).select(text.stripped(pl.col("s")))["s"].to_list()
+    assert made == expected
+
+
 @given(st.lists(texts, min_size=1, max_size=25), st.integers(0, 40), st.sampled_from(["", "...", " …"]))
 def test_each_expression_gives_the_per_row_text(values: list[str], limit: int, ellipsis: str) -> None:
     s = pl.col("s")
