@@ -157,6 +157,40 @@ def test_compiled_check_agrees_with_jsonschema(name: str) -> None:
     assert formatted[True] >= 5 and formatted[False] >= 5, formatted
 
 
+@pytest.mark.parametrize("name", SHARED_FILES)
+def test_failures_of_a_message_lacking_only_what_the_top_requires_are_the_walk_s(name: str) -> None:
+    """A message that passes but for names the definition's top requires lists them without the closures' walk:
+    the same failures, in the same order, as the walk lists (and the walk of every other refused message). The
+    messages: whole ones with required attributes taken away (one, several, all), and mutated ones, for each
+    requirement set."""
+    from feedsync.channels.amazon.definitions import OFFER_ATTRIBUTES, derive
+
+    root = load(DEFINITIONS / name)
+    rng = random.Random(name)
+    shortcuts = 0
+    for schema in (
+        root,
+        derive(root, lambda n: n not in OFFER_ATTRIBUTES),
+        derive(root, lambda n: n in OFFER_ATTRIBUTES),
+    ):
+        compiled = compile_schema(schema)
+        required = list(schema.get("required", []))
+        for _ in range(6):
+            base = complete(root, rng, optional=rng.randrange(0, 12))
+            lacking = [
+                {k: v for k, v in base.items() if k not in rng.sample(required, min(n, len(required)))}
+                for n in (1, 2, 4)
+            ]
+            lacking.append({k: v for k, v in base.items() if k not in required})
+            for message in [*lacking, *(mutate(base, rng) for _ in range(10))]:
+                walked: list[schema_check.Failure] = []
+                if not compiled.valid(message):
+                    compiled._check(message, (), walked)
+                assert compiled.failures(message) == walked, message
+                shortcuts += bool(walked) and compiled._without_required(message) is not None
+    assert shortcuts >= 30, shortcuts
+
+
 def test_decimals_not_floats() -> None:
     schema = {"type": "number", "multipleOf": 0.01}
     assert compile_schema(schema).valid(77.99)

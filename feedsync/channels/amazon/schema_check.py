@@ -754,6 +754,9 @@ class CompiledSchema:
     def failures(self, instance: Any) -> list[Failure]:
         out: list[Failure] = []
         if not self.valid(instance):
+            required = self._without_required(instance)
+            if required is not None:  # only names the top requires are missing: listed without the closures' walk
+                return [Failure((), "required", None, name) for name in required if name not in instance]
             if not self._listed:  # the first refusal: the rules' generated verdicts too (when the rest is)
                 self._listed = True
                 if self._compiler.passes:
