@@ -120,6 +120,28 @@ def test_a_parent_carries_no_variant_identifier(tmp_path: Path, monkeypatch: pyt
     assert rejected(home_document, load(DEFINITIONS / "HOME-us.json")) == {}
 
 
+def test_a_definition_requiring_an_identifier_of_a_parent_without_an_exemption_is_told_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A definition that requires an identifier of a parent and declares no exemption (PRODUCT without its
+    exemption attribute): the parent takes no variant's GTIN, so the family is refused, with a finding that says
+    why and what to do (not to map the identifier so that the parent takes it)."""
+    monkeypatch.chdir(tmp_path)
+    config = product_catalog(tmp_path, {**FIELDS, **PARENT_FACTS})
+    definition = load(DEFINITIONS / PRODUCT)
+    del definition["properties"]["supplier_declared_has_product_identifier_exemption"]
+    (tmp_path / "defs" / "product.json").write_text(json.dumps(definition, default=str), encoding="utf-8")
+    code, found = validate(config)
+    assert code == 1
+    told = [d for d in found if d["code"] == "AMZ019"]
+    assert [(d["product_id"], d["field"]) for d in told] == [
+        ("TEE-RED", "externally_assigned_product_identifier"),
+        ("TEE-BLU", "externally_assigned_product_identifier"),
+    ]
+    assert "has no identifier of its own" in told[0]["message"] and "current definition" in told[0]["message"]
+    assert "map it" not in told[0]["message"]
+
+
 def test_variants_weighing_otherwise_than_their_parent_are_not_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

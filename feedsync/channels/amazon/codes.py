@@ -165,7 +165,9 @@ register(
     "item_package_dimensions, ...) that no variant of the family carries, so feedsync cannot give it to the parent "
     "and Amazon would reject the family. The finding names the attribute and the fields: keys that set it (NAME for "
     "its value, NAME__PART for a part): map it in the Amazon channel's fields (a value or a template) so the "
-    "variants carry it and their parent takes it. The variants are left out until then.",
+    "variants carry it and their parent takes it. The variants are left out until then. An identifier (a GTIN, a "
+    "suggested ASIN) is never taken from a variant: where a definition requires one of a parent and declares no "
+    "exemption to claim, the finding says so; pull the product type's current definition.",
     ("values",),
 )
 register(

@@ -170,6 +170,17 @@ def unmapped_note(
 ) -> tuple[str, str, None, str]:
     """AMZ019 of the facts ``names`` the ``product_type`` definition (its ``properties``) requires of ``parent``
     and no variant of its family carries, with the fields that set them, as (code, field, value, message)."""
+    identifiers = [name for name in names if name in IDENTIFIERS]
+    if identifiers:  # a parent takes none of its variants' (and the definition declares no exemption)
+        return (
+            "AMZ019",
+            identifiers[0],
+            None,
+            f"the {product_type} definition requires {', '.join(names)} of parent {parent}, but a variation parent "
+            "has no identifier of its own (it takes none of its variants') and the definition declares no "
+            "identifier exemption a parent could claim: pull the product type's current definition (Amazon's "
+            "excuse a parent from identifiers)",
+        )
     keys = ", ".join(key for name in names for key in field_keys(name, properties))
     them = "it" if len(names) == 1 else "them"
     return (
