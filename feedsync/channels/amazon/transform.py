@@ -114,7 +114,7 @@ def parent_attributes(
     return attributes
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=8)  # (a checker is several megabytes: no more kept alive than ``shared_schema`` keeps)
 def parents_exempt(checker: CompiledSchema, market: str, language: str) -> bool:
     """Whether a parent of a definition (its LISTING_PRODUCT_ONLY ``checker``) declares the identifier exemption: it
     never takes its variant's GTIN (:data:`IDENTIFIERS`: a variation parent has no barcode of its own), so where the
