@@ -49,10 +49,9 @@ def test_whitespace_is_every_code_point_python_splits_at() -> None:
 
 
 def test_stripped_is_python_s_strip_and_none_for_an_empty_text() -> None:
-    """Every code point (but the surrogates) alone and beside a letter, those of the BMP's first 12,544 between
-    spaces, a null and an empty text."""
-    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
-    values: list[str | None] = [None, "", " \t\n ", *(f"{c}{p}" for c in points for p in ("", "a"))]
+    """Every code point (but the surrogates) alone, those of the BMP's first 12,544 between spaces, a null and an
+    empty text."""
+    values: list[str | None] = [None, "", " \t\n ", *(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)]
     values += [f" {chr(c)}\u3000" for c in range(0x3100)]
     expected = [v.strip(text.WHITESPACE) or None if v is not None else None for v in values]
     assert expected == [v.strip() or None if v is not None else None for v in values]  # (WHITESPACE: Python's own)
