@@ -201,6 +201,26 @@ def test_variants_that_disagree_on_a_parent_fact_are_told(tmp_path: Path, monkey
     assert "parent LAMP" in found[0]["message"] and "variant LAMP-S-BLK" in found[0]["message"]
 
 
+def test_a_family_whose_variants_differ_in_no_attribute_is_told_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Variants of one family with no colour, size, material or pattern (a real export's rings that differ only in
+    a stone the feed lost): no theme fits, and the finding says what would make one fit."""
+    monkeypatch.chdir(tmp_path)
+    rows = [
+        ("RING-1", "RING", "Ring", "9.00", "", "", "", "", "", "new", "", "1", ""),
+        ("RING-2", "RING", "Ring", "9.00", "", "", "", "", "", "new", "", "1", ""),
+    ]
+    config = family_catalog(tmp_path, "US", rows=rows)
+    result = runner.invoke(app, ["validate", "-c", str(config), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    found = [d for d in json.loads(result.stdout)["diagnostics"] if d["code"] == "AMZ016"]
+    assert sorted(d["product_id"] for d in found) == ["RING-1", "RING-2"]
+    text = found[0]["message"]
+    assert "(none)" in text and "differ in none of color, size, material, pattern" in text
+    assert "source.options" in text and "products of their own" in text
+
+
 def test_a_family_no_allowed_theme_fits_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     rows = [

@@ -139,12 +139,18 @@ def misfit_note(
     variant is written with anyway (the axes, else SIZE)."""
     fallback = "/".join(a.upper() for a in axes) or "SIZE"
     unmapped = ", ".join(options)
-    hint = (
-        f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
-        "source.options"
-        if unmapped
-        else ""
-    )
+    if unmapped:
+        hint = (
+            f"; options {unmapped} are mapped to no attribute: map them to color, size, material or pattern in "
+            "source.options"
+        )
+    elif not axes:  # its family's variants differ in none of them (a gender, an option lost on the way)
+        hint = (
+            f"; the variants of its family differ in none of {', '.join(AXES)}: give them the option they differ by "
+            "(mapped in source.options where it has another name), or list them as products of their own"
+        )
+    else:
+        hint = ""
     text = (
         f"no variation theme of product type {product_type} names exactly the attributes this "
         f"{'family differs by' if family else 'variant has'} ({', '.join(axes) or 'none'}); "
