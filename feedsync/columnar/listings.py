@@ -505,6 +505,7 @@ class Replay:
                 self._keep_family(rows, at, parent, made, [])
         if self.writes:
             pending.append(rows.lines[at])
+            rows.lines[at] = None  # (held by ``pending`` alone: let go once written)
         if rows.differs[at] is None or parent is None:
             return
         first, kept, _ = encoder._families[parent]

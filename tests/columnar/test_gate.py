@@ -150,19 +150,21 @@ def run_gated(
 
 
 def build(
-    config: Path, out: Path, *, columnar: bool, validate: bool = True, **options: Any
+    config: Path, out: Path, *, columnar: bool, validate: bool = True, chunk: int = 2048, **options: Any
 ) -> tuple[Report, dict[str, bytes], int]:
     """The build's report, its feeds' bytes and the rows the columnar side made (-1: made per row)."""
-    report, made = run_gated(config, "build", columnar=columnar, chunk=2048, out_dir=out, validate=validate, **options)
+    report, made = run_gated(config, "build", columnar=columnar, chunk=chunk, out_dir=out, validate=validate, **options)
     feeds = {name: result.output.read_bytes() for name, result in report.channels.items() if result.output}
     return report, feeds, made[0].replayed if made else -1
 
 
-def same(directory: Path, *, validate: bool = True, **options: Any) -> tuple[Report, int]:
-    """Build the catalog in ``directory`` both ways (``options``: the run's) and assert the outputs equal: the
-    columnar report and the rows it made."""
+def same(directory: Path, *, validate: bool = True, chunk: int = 2048, **options: Any) -> tuple[Report, int]:
+    """Build the catalog in ``directory`` both ways (``options``: the run's; the columnar one in batches of about
+    ``chunk`` bytes) and assert the outputs equal: the columnar report and the rows it made."""
     config = directory / "feedsync.yaml"
-    columnar, feeds, replayed = build(config, directory / "columnar", columnar=True, validate=validate, **options)
+    columnar, feeds, replayed = build(
+        config, directory / "columnar", columnar=True, validate=validate, chunk=chunk, **options
+    )
     per_row, expected, none = build(config, directory / "per-row", columnar=False, validate=validate, **options)
     assert none == -1
     assert feeds == expected
@@ -422,6 +424,44 @@ def test_a_batch_s_items_are_written_before_the_next_batch_is_read(tmp_path: Pat
         _, replayed = same(tmp_path)
     assert replayed == len(rows) and sum(written) == len(rows)
     assert len(written) > 5 and max(written) <= 20, written  # batches of 2 KB: a few rows each
+
+
+def test_a_batch_s_items_are_written_and_let_go_as_it_is_replayed(tmp_path: Path) -> None:
+    """Within a batch, the items' bytes of every ``WRITTEN`` rows replayed are written at once, and the batch holds
+    them no longer: its memory goes as it is replayed, the feeds are the same."""
+    from feedsync.formats import RssWriter
+
+    _config(tmp_path)
+    rows = baseline_families(120, google_product_category="1604")
+    write_catalog(tmp_path / "products.csv", rows)
+    written: list[int] = []
+    held: list[int] = []
+    write_many = RssWriter.write_many
+    made: list[gate_module.Gate] = []
+    opened = gate_module.open_gate
+
+    def open_gate(*args: Any, **named: Any) -> gate_module.Gate | None:
+        gate = opened(*args, **named)
+        if gate is not None:
+            made.append(gate)
+        return gate
+
+    def counted(self: RssWriter, items: list[bytes]) -> None:
+        written.append(len(items))
+        batch = made[-1].batch
+        assert batch is not None
+        held.append(sum(line is not None for lines in batch.lines for line in lines))
+        write_many(self, items)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "WRITTEN", 7)
+        patch.setattr(gate_module, "open_gate", open_gate)
+        patch.setattr(RssWriter, "write_many", counted)
+        _, replayed = same(tmp_path, chunk=1 << 20)  # one batch: every row
+    assert replayed == len(rows) and sum(written) == len(rows)
+    assert written == [7] * (len(rows) // 7) + [len(rows) % 7], written
+    channels = len(made[-1].outs)
+    assert held[0] == channels * (len(rows) - 7) and held[-1] == 0, held  # the rows written are held no more
 
 
 def test_a_batch_the_columnar_side_cannot_read_is_made_per_row(tmp_path: Path) -> None:
