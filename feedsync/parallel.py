@@ -26,11 +26,12 @@ WEIGHTS = {"amazon": 1.25, "google_merchant": 1.0, "facebook": 0.85}
 """Relative cost of a channel per item, by profile (measured on a generated 20,000-variant catalog)."""
 
 
-def jobs_for(config: Config, jobs: int | None, channel_count: int) -> int:
-    """How many processes to use: ``jobs`` as asked (0 or None: one per core, for a large enough source)."""
+def jobs_for(config: Config, jobs: int | None, channel_count: int, min_bytes: int = AUTO_MIN_BYTES) -> int:
+    """How many processes to use: ``jobs`` as asked (0 or None: one per core, for a source of ``min_bytes`` or
+    more)."""
     if jobs is None or jobs == 0:
         try:
-            large = config.source.path.stat().st_size >= AUTO_MIN_BYTES
+            large = config.source.path.stat().st_size >= min_bytes
         except OSError:
             large = False
         jobs = (os.cpu_count() or 1) if large else 1

@@ -160,11 +160,12 @@ def _in_parallel(
 
 def _row_shares(config: Config, compiled: list[CompiledChannel], jobs: int | None, *, writes: bool) -> list[ByteRange]:
     """The shares of the source's rows for a build or validate on several processes ([]: not split by rows); the
-    run ``writes`` feeds."""
+    run ``writes`` feeds. With ``jobs`` 0 or None, one a core whatever the source's size: ``rows.plan`` splits only
+    a source of ``rows.MIN_ROWS`` rows a share (a share's process is forked)."""
     from feedsync.parallel import jobs_for
     from feedsync.rows import plan
 
-    count = jobs_for(config, jobs, sys.maxsize)
+    count = jobs_for(config, jobs, sys.maxsize, min_bytes=0)
     return plan(config, compiled, count, writes=writes) if count > 1 else []
 
 

@@ -19,7 +19,7 @@ from feedsync import pipeline, rows
 from feedsync.channels.profile import compile_channels
 from feedsync.config import load_config
 from feedsync.rows.share import Share
-from tests.rows_compare import build_both, row_events, write_config
+from tests.rows_compare import build_both, files, row_events, write_config
 from tests.sources.realdata import REALDATA
 
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
@@ -61,6 +61,30 @@ def test_a_generated_catalog_split_in_three_shares_writes_what_one_process_write
     assert events == [{"split": True, "shares": 3}]
     assert len(serial.channels["amazon"].parts) == 5  # amazon.2.json .. amazon.6.json: messages numbered again
     assert serial.diagnostics and serial.products < serial.variants == 600
+
+
+@pytest.mark.parametrize(("count", "split"), [(2_100, True), (1_500, False)])
+def test_a_small_catalog_is_split_by_default_from_a_thousand_rows_a_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int, split: bool
+) -> None:
+    """``--jobs 0`` splits the rows of a catalog of any size in bytes (this one: about 200 KB), as long as each share
+    has ``rows.MIN_ROWS`` rows; the feeds are those of one process."""
+    import os
+
+    assert rows.MIN_ROWS == 1_000
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    config = load_config(catalog(tmp_path / "catalog", [row(n, f"G{n // 3}") for n in range(1, count + 1)]))
+    assert config.source.path.stat().st_size < 4_000_000
+    one = pipeline.run(config, "build", out_dir=tmp_path / "one", validate=True, jobs=1)
+    with row_events() as events:
+        cores = pipeline.run(config, "build", out_dir=tmp_path / "cores", validate=True, jobs=0)
+    last = events.found[-1]
+    if split:
+        assert last == {"split": True, "shares": 2}
+    else:
+        assert last["split"] is False and "fewer than 1000 rows per process" in last["why"], last
+    assert files(tmp_path / "one") == files(tmp_path / "cores") and cores.diagnostics == one.diagnostics
+    assert cores.variants == one.variants == count
 
 
 def test_validate_split_by_rows_finds_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -64,8 +64,10 @@ if TYPE_CHECKING:
 # The row split's parts (cuts, share, child, here, merge, stitch) are imported by the functions that use them: a run
 # that is not split (a small catalog, a push) imports none of them.
 
-MIN_ROWS = 2_000
-"""A share has at least about this many rows (a process costs ~0.3 s to start; a row ~0.4 ms of channel work)."""
+MIN_ROWS = 1_000
+"""A share has at least about this many rows (a share's process is forked: about 0.1 s of CPU before its first row,
+Amazon's definition compiled again; a row about 0.3 ms of channel work made per row). 2,000 rows of the benchmark's
+catalog on two cores: 0.79-0.81 s against 1.01-1.03 s in one process; 1,000 rows: 0.65-0.67 s against 0.74 s."""
 TURN_MOST = 3
 """The most shares made again in turn in this process (``_in_turn``) rather than each in a process forked now (which
 makes its rows per row once this process started Polars): in turn a share costs about the tenth of a millisecond a
