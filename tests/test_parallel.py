@@ -61,6 +61,21 @@ def test_channels_are_split_by_cost_and_small_sources_stay_in_one_process(tmp_pa
     assert jobs_for(config, 4, 3) == 3  # never more processes than channels
 
 
+def test_the_channels_are_split_from_a_source_of_a_megabyte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each channel's process reads the whole source: below about 1 MB a second process costs more than it saves.
+    The row split asks for no size (``min_bytes=0``): its shares are ``rows.MIN_ROWS`` rows at least."""
+    import os
+
+    config = load_config(_generate(50, tmp_path))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    with config.source.path.open("ab") as handle:  # (its size alone is read)
+        handle.truncate(999_999)
+    assert jobs_for(config, 0, 3) == 1 and jobs_for(config, 0, 3, min_bytes=0) == 2
+    with config.source.path.open("ab") as handle:
+        handle.truncate(1_000_000)
+    assert jobs_for(config, 0, 3) == jobs_for(config, None, 3) == 2
+
+
 def test_the_generated_shopify_export_is_the_same_catalog(tmp_path: Path) -> None:
     from feedsync.sources import open_source
 

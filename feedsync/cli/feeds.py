@@ -51,7 +51,7 @@ JobsOpt = typer.Option(
     min=0,
     help="Processes to build in (0: one per core; 1: one): each takes a share of the rows of a native CSV/TSV or a "
     "Shopify, WooCommerce or Magento export (at least 1,000 rows a share), else some of the channels (a source of "
-    "4 MB or more). A native CSV whose channels are Google's, Meta's and Amazon's without rules is made a column at "
+    "1 MB or more). A native CSV whose channels are Google's, Meta's and Amazon's without rules is made a column at "
     "a time, on threads: in one process from 4 MB, in each share of the rows from 32 MB. The feeds are the same "
     "either way.",
 )
