@@ -67,7 +67,8 @@ if TYPE_CHECKING:
 MIN_ROWS = 1_000
 """A share has at least about this many rows (a share's process is forked: about 0.1 s of CPU before its first row,
 Amazon's definition compiled again; a row about 0.3 ms of channel work made per row). 2,000 rows of the benchmark's
-catalog on two cores: 0.79-0.81 s against 1.01-1.03 s in one process; 1,000 rows: 0.65-0.67 s against 0.74 s."""
+catalog on two cores: 0.79-0.81 s against 1.01-1.03 s in one process; 1,000 rows in shares of 500: 0.65-0.67 s
+against 0.74 s, a gain too small to count on with more cores than two."""
 TURN_MOST = 3
 """The most shares made again in turn in this process (``_in_turn``) rather than each in a process forked now (which
 makes its rows per row once this process started Polars): in turn a share costs about the tenth of a millisecond a
