@@ -343,7 +343,7 @@ def test_the_shared_definitions_on_messages_of_their_attributes(name: str) -> No
             columns = Columns()
             template = _template_of(message, columns, rng, top=True)
             rows = rows_of(columns, rng, 100)
-            for _ in range(300):  # the message with a few values changed
+            for _ in range(150):  # the message with a few values changed
                 row = dict(columns.base)
                 for changed in rng.sample(sorted(row), min(len(row), rng.randrange(3))):
                     row[changed] = rng.choice(columns.choices[changed])
