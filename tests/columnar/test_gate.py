@@ -127,11 +127,8 @@ def write_catalog(
     path.write_text("".join(lines), encoding="utf-8")
 
 
-def run_gated(
-    config: Path, command: str, *, columnar: bool, chunk: int, **options: Any
-) -> tuple[Report, list[gate_module.Gate]]:
-    """The run of ``config`` (one process) with the gate opened whatever the catalog's size, its batches of about
-    ``chunk`` bytes (families cross them), or never; and the gate it opened."""
+def gates_opened(patch: pytest.MonkeyPatch) -> list[gate_module.Gate]:
+    """The gates the runs open while ``patch`` holds, each added as it is opened."""
     made: list[gate_module.Gate] = []
     opened = gate_module.open_gate
 
@@ -141,10 +138,19 @@ def run_gated(
             made.append(gate)
         return gate
 
+    patch.setattr(gate_module, "open_gate", open_gate)
+    return made
+
+
+def run_gated(
+    config: Path, command: str, *, columnar: bool, chunk: int, **options: Any
+) -> tuple[Report, list[gate_module.Gate]]:
+    """The run of ``config`` (one process) with the gate opened whatever the catalog's size, its batches of about
+    ``chunk`` bytes (families cross them), or never; and the gate it opened."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "MIN_BYTES", 0 if columnar else 1 << 62)
         patch.setattr(gate_module, "CHUNK", chunk)
-        patch.setattr(gate_module, "open_gate", open_gate)
+        made = gates_opened(patch)
         report = pipeline.run(load_config(config), command, jobs=1, record_items=True, **options)
     return report, made
 
@@ -437,14 +443,6 @@ def test_a_batch_s_items_are_written_and_let_go_as_it_is_replayed(tmp_path: Path
     written: list[int] = []
     held: list[int] = []
     write_many = RssWriter.write_many
-    made: list[gate_module.Gate] = []
-    opened = gate_module.open_gate
-
-    def open_gate(*args: Any, **named: Any) -> gate_module.Gate | None:
-        gate = opened(*args, **named)
-        if gate is not None:
-            made.append(gate)
-        return gate
 
     def counted(self: RssWriter, items: list[bytes]) -> None:
         written.append(len(items))
@@ -455,7 +453,7 @@ def test_a_batch_s_items_are_written_and_let_go_as_it_is_replayed(tmp_path: Path
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "WRITTEN", 7)
-        patch.setattr(gate_module, "open_gate", open_gate)
+        made = gates_opened(patch)  # (``counted`` reads the gate being replayed)
         patch.setattr(RssWriter, "write_many", counted)
         _, replayed = same(tmp_path, chunk=1 << 20)  # one batch: every row
     assert replayed == len(rows) and sum(written) == len(rows)
