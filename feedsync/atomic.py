@@ -13,12 +13,15 @@ import errno
 import fcntl
 import os
 import re
+import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from feedsync import tidy
 from feedsync.direct import open_direct, settle
 from feedsync.errors import OutputError
 from feedsync.faults import checkpoint
@@ -28,6 +31,13 @@ _TEMP = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp$")
 _NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 """A write into the temp file that fails with one of these is this file's failure (the disk is full)."""
 
+
+ASIDE = 1 << 20
+"""Bytes from which a published file is put aside before a new one is renamed onto it (``_replace``): the blocks of a
+file are freed as its last name goes, in the rename itself (on this project's machine, whose disk is mounted with
+``discard``: 0.3 ms for 1 MB, 76 ms for 400 MB, about 1.5 s for a million variants' 8 GB of feeds)."""
+_NAME = "abcdefghijklmnopqrstuvwxyz0123456789_"
+"""The characters of a temp file's random part (``_TEMP``)."""
 
 BUFFER = 1 << 18
 """Bytes a written file keeps before it hands them to the system: a feed's items are a few hundred bytes to a few
@@ -78,7 +88,7 @@ def _published(handle: BinaryIO, written: Path, target: Path, durable: bool) -> 
                 os.fsync(handle.fileno())
             os.chmod(written, 0o644)
             checkpoint("atomic.written")
-            os.replace(written, target)  # a temp file's lock still held: nobody removes it before it is in place
+            _replace(written, target)  # a temp file's lock still held: nobody removes it before it is in place
             handle.close()
     except BaseException:
         with contextlib.suppress(OSError):
@@ -86,6 +96,37 @@ def _published(handle: BinaryIO, written: Path, target: Path, durable: bool) -> 
         raise
     if durable:
         sync_folder(target.parent)
+
+
+def _replace(written: Path, target: Path) -> None:
+    """``written`` renamed onto ``target``. A file there of ``ASIDE`` bytes or more is first given a second name
+    beside it (``_put_aside``), which ``tidy.remove`` removes after the rename: off the run's path where the command
+    asks for it, since a rename that drops a file's last name waits while its blocks are freed."""
+    aside = _put_aside(target)
+    os.replace(written, target)
+    if aside is not None:
+        tidy.remove(aside)
+
+
+def _put_aside(target: Path) -> Path | None:
+    """A second name for the file at ``target`` (a temp file's name beside it, which ``remove_leftovers`` sweeps
+    where a killed run left it), or None: no such file, a small one, or no hard links here."""
+    try:
+        if not stat.S_ISREG((held := os.lstat(target)).st_mode) or held.st_size < ASIDE:
+            return None
+    except OSError:
+        return None
+    for _ in range(8):
+        name = "".join(secrets.choice(_NAME) for _ in range(8))
+        aside = target.with_name(f".{target.name}.{name}.tmp")
+        try:
+            os.link(target, aside, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        except OSError:  # (no hard links on this file system, or none left: the rename frees the file)
+            return None
+        return aside
+    return None
 
 
 @contextlib.contextmanager

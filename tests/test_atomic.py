@@ -3,13 +3,16 @@ they are), and the temp files killed writers leave are removed (never a live wri
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from feedsync import atomic, tidy
 from feedsync.atomic import atomic_extend, atomic_write, remove_leftovers
 from feedsync.errors import FeedsyncError, OutputError
 
@@ -118,3 +121,51 @@ def test_a_scratch_file_is_renamed_into_place_without_being_synced(
     with atomic_write(tmp_path / "feed.xml") as handle:
         handle.write(b"a feed")
     assert len(synced) == 2  # the file, then its folder
+
+
+def _renames(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Each rename onto a file: its name and how many names the file it replaces has as it is made."""
+    seen: list[tuple[str, int]] = []
+    rename = os.replace
+
+    def recorded(source: os.PathLike[str] | str, target: os.PathLike[str] | str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            seen.append((Path(target).name, os.stat(target).st_nlink))
+        rename(source, target)
+
+    monkeypatch.setattr(os, "replace", recorded)
+    return seen
+
+
+@pytest.mark.parametrize("size", [atomic.ASIDE, atomic.ASIDE - 1])
+def test_a_large_file_replaced_is_put_aside_and_removed_off_the_run_s_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    target = tmp_path / "google.xml"
+    target.write_bytes(b"o" * size)
+    old = target.stat().st_ino
+    renames = _renames(monkeypatch)
+    later = threading.Event()
+    with tidy.deferred():
+        monkeypatch.setattr(tidy, "_removed", lambda path, remove=tidy._removed: (later.wait(5), remove(path)))
+        with atomic_write(target) as handle:
+            handle.write(b"new")
+        large = size >= atomic.ASIDE
+        # the rename drops none of the old file's names where it is large (its blocks are not freed by it)
+        assert renames == [("google.xml", 2 if large else 1)]
+        assert target.read_bytes() == b"new"
+        aside = [path for path in tmp_path.iterdir() if path != target]
+        assert [path.stat().st_ino for path in aside] == ([old] if large else [])
+        if large:  # a killed run's: the sweep of the next run removes it (a temp file of the target's)
+            assert atomic._TEMP.match(aside[0].name)["target"] == "google.xml"  # type: ignore[index]
+        later.set()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["google.xml"]
+
+
+def test_outside_deferred_the_file_put_aside_is_removed_at_once(tmp_path: Path) -> None:
+    target = tmp_path / "facebook.csv"
+    target.write_bytes(b"o" * atomic.ASIDE)
+    with atomic_write(target) as handle:
+        handle.write(b"new")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["facebook.csv"]
+    assert target.read_bytes() == b"new"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from feedsync import rows, tidy
+from feedsync import atomic, rows, tidy
 from feedsync.cli.app import app
 from tests.test_rows import catalog, row
 
@@ -76,3 +76,30 @@ def test_a_split_build_on_the_command_line_leaves_no_scratch_folder(
     assert sorted(path.name for path in out.iterdir()) == ["amazon.json", "facebook.csv", "google.xml"]
     scratch = [(path, thread) for path, thread in made if path.name.startswith(rows.SCRATCH)]
     assert len(scratch) == 1 and scratch[0][1] == "feedsync-tidy" and scratch[0][0].parent == out
+
+
+def test_a_split_build_over_its_feeds_removes_those_it_replaced_while_the_report_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    config = catalog(tmp_path / "catalog", [row(n, f"G{n // 3}") for n in range(1, 61)])
+    out = tmp_path / "out"
+    command = ["build", "-c", str(config), "--out", str(out), "--jobs", "2"]
+    assert runner.invoke(app, command).exit_code in (0, 1)
+    before = {path.name: path.stat().st_ino for path in out.iterdir()}
+    monkeypatch.setattr(atomic, "ASIDE", 1)  # every feed put aside as it is replaced
+    removed: list[tuple[str, str]] = []
+    remove = tidy._removed
+
+    def recorded(path: Path) -> None:
+        removed.append((path.name, threading.current_thread().name))
+        remove(path)
+
+    monkeypatch.setattr(tidy, "_removed", recorded)
+    result = runner.invoke(app, command)
+    assert result.exit_code in (0, 1), result.output
+    assert sorted(path.name for path in out.iterdir()) == sorted(before)
+    # the stitch renames the feeds in a thread of its own: their old files are removed by tidy's threads
+    aside = [(name, thread) for name, thread in removed if not name.startswith(rows.SCRATCH)]
+    assert sorted(name.split(".tmp")[0][1:].rsplit(".", 1)[0] for name, _ in aside) == sorted(before)
+    assert {thread for _, thread in removed} == {"feedsync-tidy"}

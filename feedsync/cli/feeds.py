@@ -86,7 +86,7 @@ def build(
 
     Example: feedsync build -c examples/demo/feedsync.yaml --channel google
     """
-    with tidy.deferred():  # a row split's scratch folder removed while the report is printed
+    with tidy.deferred():  # a row split's scratch folder and the feeds replaced: removed as the report is printed
         with exit_codes():
             flags = _flags(source, source_format, currency, base_url, encoding)
             cfg = resolve_config(config, flags, channels=channel or [], out=out)
@@ -190,47 +190,48 @@ def push(
     from feedsync.state import State
 
     _choice(fail_on, FAIL_ON, "--fail-on")
-    with exit_codes():
-        cfg = resolve_config(config, None, channels=[], out=None)
-        try:
-            with run_lock(cfg.state_path), State(cfg.state_path) as state:
-                state.mark_interrupted()  # under the lock: a run still marked running was killed
-                report = _run(
-                    cfg,
-                    "push",
-                    channels=channel,
-                    state=state,
-                    force=force,
-                    dry_run=dry_run,
-                    selection=Selection.parse(select or [], ignore or []),
-                    changes=report_html is not None,
-                    fresh_cache=no_cache,
-                )
-        except (FeedsyncError, OSError) as exc:
-            if not isinstance(exc, Busy):
-                _notify(cfg.notify, None, failed=True, reason=str(exc))
-            raise
-    gate = Gate(fail_on=fail_on)  # type: ignore[arg-type]
-    code = print_report(report, findings_to_stdout=False, gate=gate)
-    refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
-    if refused and not dry_run:
-        _notify(cfg.notify, report, failed=False, reason="; ".join(refused))
-    failed = [f"{r.channel}: {r.failed}" for r in report.channels.values() if r.failed]
-    if failed:
-        _notify(cfg.notify, report, failed=True, reason="; ".join(failed))
-        for line in failed:
-            err(f"not published: {line}", level="error")
-        code = EXIT_REMOTE
-    if report_html is not None:
-        _write_html(report_html, report, gate)
-    if report_file is not None:
-        from feedsync.diagnostics.renderers.machine import render_json
+    with tidy.deferred():  # the feeds replaced, removed while the report is printed (``atomic``)
+        with exit_codes():
+            cfg = resolve_config(config, None, channels=[], out=None)
+            try:
+                with run_lock(cfg.state_path), State(cfg.state_path) as state:
+                    state.mark_interrupted()  # under the lock: a run still marked running was killed
+                    report = _run(
+                        cfg,
+                        "push",
+                        channels=channel,
+                        state=state,
+                        force=force,
+                        dry_run=dry_run,
+                        selection=Selection.parse(select or [], ignore or []),
+                        changes=report_html is not None,
+                        fresh_cache=no_cache,
+                    )
+            except (FeedsyncError, OSError) as exc:
+                if not isinstance(exc, Busy):
+                    _notify(cfg.notify, None, failed=True, reason=str(exc))
+                raise
+        gate = Gate(fail_on=fail_on)  # type: ignore[arg-type]
+        code = print_report(report, findings_to_stdout=False, gate=gate)
+        refused = [f"{r.channel}: {r.refused}" for r in report.channels.values() if r.refused]
+        if refused and not dry_run:
+            _notify(cfg.notify, report, failed=False, reason="; ".join(refused))
+        failed = [f"{r.channel}: {r.failed}" for r in report.channels.values() if r.failed]
+        if failed:
+            _notify(cfg.notify, report, failed=True, reason="; ".join(failed))
+            for line in failed:
+                err(f"not published: {line}", level="error")
+            code = EXIT_REMOTE
+        if report_html is not None:
+            _write_html(report_html, report, gate)
+        if report_file is not None:
+            from feedsync.diagnostics.renderers.machine import render_json
 
-        _, reason = gate.verdict(report)
-        with atomic_write(report_file) as handle:
-            for chunk in render_json(report, failed=code != 0, reason=reason):
-                handle.write(chunk.encode("utf-8"))
-    raise typer.Exit(code)
+            _, reason = gate.verdict(report)
+            with atomic_write(report_file) as handle:
+                for chunk in render_json(report, failed=code != 0, reason=reason):
+                    handle.write(chunk.encode("utf-8"))
+        raise typer.Exit(code)
 
 
 def _lines() -> Render | None:

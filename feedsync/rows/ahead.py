@@ -13,6 +13,7 @@ tail is what its writer writes last."""
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import os
 import threading
@@ -75,7 +76,9 @@ class Ahead:
             finally:
                 self._stitched.set()
 
-        self._thread = threading.Thread(target=run, name="feedsync-stitch", daemon=True)
+        # (in a copy of this context: the feeds it replaces are removed as the command asks, ``tidy.deferred``)
+        context = contextvars.copy_context()
+        self._thread = threading.Thread(target=context.run, args=(run,), name="feedsync-stitch", daemon=True)
         self._thread.start()
 
     def final(self, index: int) -> None:
