@@ -78,7 +78,7 @@ def test_a_split_build_on_the_command_line_leaves_no_scratch_folder(
     assert len(scratch) == 1 and scratch[0][1] == "feedsync-tidy" and scratch[0][0].parent == out
 
 
-def test_a_split_build_over_its_feeds_removes_those_it_replaced_while_the_report_is_printed(
+def test_a_split_build_removes_the_feeds_it_replaced_and_its_shares_documents_off_its_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(rows, "MIN_ROWS", 1)
@@ -100,6 +100,8 @@ def test_a_split_build_over_its_feeds_removes_those_it_replaced_while_the_report
     assert result.exit_code in (0, 1), result.output
     assert sorted(path.name for path in out.iterdir()) == sorted(before)
     # the stitch renames the feeds in a thread of its own: their old files are removed by tidy's threads
-    aside = [(name, thread) for name, thread in removed if not name.startswith(rows.SCRATCH)]
-    assert sorted(name.split(".tmp")[0][1:].rsplit(".", 1)[0] for name, _ in aside) == sorted(before)
+    aside = [atomic._TEMP.match(name) for name, _ in removed]
+    assert sorted(found["target"] for found in aside if found is not None) == sorted(before)
+    # and the later share's documents, each once the stitch read it whole (not with the scratch folder at the end)
+    assert sorted(name for name, _ in removed if name in before) == sorted(before)
     assert {thread for _, thread in removed} == {"feedsync-tidy"}

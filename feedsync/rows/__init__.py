@@ -253,6 +253,8 @@ def run_split(
                 early = None  # (stopped before a share was made again: the stitch is made after the merge)
         finally:
             worker.JOB = None
+        if early is not None:
+            early.stands()
         for share in made:
             share.settle()
         checkpoint("rows.shares-made")

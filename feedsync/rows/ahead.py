@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from feedsync import tidy
 from feedsync.direct import blocks_past_cache, open_past_cache
 
 FIRST = 0.92
@@ -63,6 +64,10 @@ class Ahead:
         self._stitched = threading.Event()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        self._stands = False
+        self._read: list[Path] = []
+        """The later shares' documents read whole before the run stood (``stands``)."""
 
     # the run's side
     def begin(self, stitch: Callable[..., None], *args: Any) -> None:
@@ -84,6 +89,17 @@ class Ahead:
     def final(self, index: int) -> None:
         """Share ``index``'s process ended: its documents are whole."""
         self.finals[index].set()
+
+    def stands(self) -> None:
+        """The run's shares stand (nothing is made again, no stitch begun anew): the later shares' documents are
+        removed as soon as the stitch has read them whole (``tidy.remove``: a thread of its own where the command
+        asks), not with the scratch folder after the run (a million variants: 4 GB, 0.8-1.4 s on this project's
+        machine)."""
+        with self._lock:
+            self._stands = True
+            read, self._read = self._read, []
+        for path in read:
+            tidy.remove(path)
 
     def stitched(self) -> None:
         """Wait until every feed is stitched and synced (the stitch waits for ``commit`` to rename them), or the
@@ -147,12 +163,17 @@ class Ahead:
                     yield from blocks_past_cache(fd, at, stop, READ)
                     at = stop
                 if done:
-                    return
+                    break
                 self._stopped()
                 if os.fstat(fd).st_size == size:
                     final.wait(POLL)
         finally:
             os.close(fd)
+        with self._lock:  # read whole: once the run stands, its blocks are freed while the stitch goes on
+            if self._stands:
+                tidy.remove(path)
+            else:
+                self._read.append(path)
 
     def _open(self, path: Path, final: threading.Event) -> int:
         """The document at ``path``, or the temp file its writer writes it as until it is whole."""

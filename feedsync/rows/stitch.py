@@ -4,6 +4,7 @@ the other shares' items are put after its own, in place, so the first share's it
 
 from __future__ import annotations
 
+import contextvars
 import errno
 import io
 import os
@@ -83,7 +84,7 @@ def stitch(
                 else:
                     handle = stack.enter_context(_extended(files[0], result.output, head, tail, drafts))
                     copy = partial(_copy_whole, handle, files[1:], head, tail, syncing, result.output, bodies)
-                    copied.append(copying.submit(copy))
+                    copied.append(copying.submit(contextvars.copy_context().run, copy))  # (``tidy.remove``)
             for done in copied:
                 done.result().result()
                 if ahead is None:
