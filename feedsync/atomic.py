@@ -103,6 +103,8 @@ def _replace(written: Path, target: Path) -> None:
     beside it (``_put_aside``), which ``tidy.remove`` removes after the rename: off the run's path where the command
     asks for it, since a rename that drops a file's last name waits while its blocks are freed."""
     aside = _put_aside(target)
+    if aside is not None:
+        checkpoint("atomic.aside")  # (killed here: the file has both names; the next run's sweep removes the second)
     os.replace(written, target)
     if aside is not None:
         tidy.remove(aside)
