@@ -26,7 +26,11 @@ def remove(path: Path) -> None:
         _removed(path)
         return
     thread = threading.Thread(target=_removed, args=(path,), name="feedsync-tidy")
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # (no thread to be had: removed now, as outside ``deferred``)
+        _removed(path)
+        return
     threads.append(thread)
 
 

@@ -105,3 +105,15 @@ def test_a_split_build_removes_the_feeds_it_replaced_and_its_shares_documents_of
     # and the later share's documents, each once the stitch read it whole (not with the scratch folder at the end)
     assert sorted(name for name, _ in removed if name in before) == sorted(before)
     assert {thread for _, thread in removed} == {"feedsync-tidy"}
+
+
+def test_where_no_thread_can_be_started_it_is_removed_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    folder = _scratch(tmp_path / "scratch")
+    with tidy.deferred():
+        monkeypatch.setattr(threading.Thread, "start", refused)
+        tidy.remove(folder)
+        assert not folder.exists()
+        monkeypatch.undo()
