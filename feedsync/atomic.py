@@ -103,10 +103,13 @@ def _replace(written: Path, target: Path) -> None:
     beside it (``_put_aside``), which ``tidy.remove`` removes after the rename: off the run's path where the command
     asks for it, since a rename that drops a file's last name waits while its blocks are freed."""
     aside = _put_aside(target)
-    if aside is not None:
-        checkpoint("atomic.aside")  # (killed here: the file has both names; the next run's sweep removes the second)
-    os.replace(written, target)
-    if aside is not None:
+    if aside is None:
+        os.replace(written, target)
+        return
+    checkpoint("atomic.aside")  # (killed here: the file has both names; the next run's sweep removes the second)
+    try:
+        os.replace(written, target)
+    finally:  # (the rename failed: the second name goes now, the file keeps its first)
         tidy.remove(aside)
 
 

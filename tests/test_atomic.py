@@ -169,3 +169,19 @@ def test_outside_deferred_the_file_put_aside_is_removed_at_once(tmp_path: Path) 
         handle.write(b"new")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["facebook.csv"]
     assert target.read_bytes() == b"new"
+
+
+def test_a_failed_rename_leaves_no_second_name_of_the_file_put_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "google.xml"
+    target.write_bytes(b"o" * atomic.ASIDE)
+
+    def refused(source: object, destination: object) -> None:
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refused)
+    with pytest.raises(OutputError, match=r"the previous google\.xml stays as it was"), atomic_write(target) as handle:
+        handle.write(b"new")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["google.xml"]
+    assert target.read_bytes() == b"o" * atomic.ASIDE

@@ -2,8 +2,8 @@
 
 A command's process collects its youngest objects per 20,000 new containers from the start, not per 700: importing
 the package and compiling the channels make a few hundred thousand objects and next to no cycles, and the
-collector's passes over them took 20-30 ms of a build of ten rows (380 ms against 400 ms, medians of twelve runs).
-The rows are streamed with the same threshold (``pipeline._long_lived``)."""
+collector's passes over them took about 20 ms of a build of ten rows (375 ms against 393 ms, medians of fifteen
+runs). The rows are streamed with the same threshold (``pipeline._long_lived``)."""
 
 import gc
 
