@@ -128,7 +128,7 @@ def _put_aside(target: Path) -> Path | None:
             os.link(target, aside, follow_symlinks=False)
         except FileExistsError:
             continue
-        except OSError:  # (no hard links on this file system, or none left: the rename frees the file)
+        except (OSError, NotImplementedError):  # (no hard links here, or none left: the rename frees the file)
             return None
         return aside
     return None
