@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from feedsync.channels.base import Encoder, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
+from feedsync.collector import YOUNG
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Report
 from feedsync.diagnostics.findings import Render
@@ -285,20 +286,17 @@ def _stream(
 def _long_lived() -> Iterator[None]:
     """While the rows stream: what exists before them (modules, the compiled channels and their tables) lives
     through the run, so the cyclic collector stops looking at it (``gc.freeze``; a row split's processes, forked
-    inside, share it untouched), and it collects the youngest objects per 20,000 new containers rather than per 700
-    (the rows make few cycles: its passes were 2-3 % of a build's CPU, most of it looking at what was frozen).
-    Both are undone after, for whatever runs next in this process."""
+    inside, share it untouched), and it collects the youngest objects per ``collector.YOUNG`` new containers rather
+    than per 700 (the rows make few cycles: its passes were 2-3 % of a build's CPU, most of it looking at what was
+    frozen). Both are undone after, for whatever runs next in this process."""
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(_YOUNG, *threshold[1:])
+    gc.set_threshold(YOUNG, *threshold[1:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-
-
-_YOUNG = 20_000
 
 
 def _close_channel(

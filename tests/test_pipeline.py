@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from feedsync import pipeline
+from feedsync import collector, pipeline
 from feedsync.diagnostics import Emit
 from feedsync.errors import ConfigError
 from feedsync.model import Product
@@ -174,7 +174,7 @@ def test_the_rows_stream_with_what_came_before_frozen_and_the_collector_is_resto
     pipeline.run(config, "build")
     [(frozen, young)] = seen
     assert frozen > 1000  # the modules and the compiled channels, out of the collector's view
-    assert young == pipeline._YOUNG
+    assert young == collector.YOUNG
     assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)
 
 
