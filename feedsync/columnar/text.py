@@ -29,8 +29,22 @@ WHITESPACE = (
 
 
 def members(chars: str) -> str:
-    """``chars`` as the members of a Rust regular expression's character class (each by its code point)."""
-    return "".join(f"\\x{{{ord(c):x}}}" for c in chars)
+    """``chars`` as the members of a Rust regular expression's character class, by code point, each run of three
+    or more consecutive ones as a range (Polars compiles a regular expression again whenever its cache of 32 a
+    thread has let it go, which a batch's 46 make happen at every batch: the class of ``name_variant_exact``, 2,012
+    code points, compiles in 0.5 ms as 269 ranges, in 1.2 ms listed one by one)."""
+    runs: list[list[int]] = []
+    for point in sorted({ord(c) for c in chars}):
+        if runs and point == runs[-1][1] + 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    parts = []
+    for first, last in runs:
+        parts.append(f"\\x{{{first:x}}}")
+        if last > first:
+            parts.append(f"{'-' if last > first + 1 else ''}\\x{{{last:x}}}")
+    return "".join(parts)
 
 
 SPACES = members(WHITESPACE)

@@ -48,6 +48,33 @@ def test_whitespace_is_every_code_point_python_splits_at() -> None:
     assert sorted(text.WHITESPACE) == [chr(c) for c in range(0x110000) if chr(c).isspace()]
 
 
+_POINTS = [chr(c) for c in range(0x3100) if not 0xD800 <= c < 0xE000]
+
+
+@given(st.sets(st.sampled_from(_POINTS[:0x400]) | st.sampled_from(_POINTS), min_size=1, max_size=300))
+def test_members_are_the_characters_given_and_no_others(chars: set[str]) -> None:
+    """A class of ``members`` (runs of code points written as ranges) holds each character given, once or twice,
+    in any order, and none other (asked of every code point to U+30FF, the ranges' neighbours among them)."""
+    given_text = "".join(sorted(chars, reverse=True)) + "".join(sorted(chars))[:5]
+    pattern = f"[{text.members(given_text)}]"
+    found = pl.DataFrame({"c": _POINTS}).select(pl.col("c").str.contains(pattern))["c"].to_list()
+    assert [c for c, hit in zip(_POINTS, found, strict=True) if hit] == sorted(chars)
+    assert pattern.count("\\x{") <= 2 * len(chars)  # (a run of three or more: its ends alone)
+
+
+def test_the_name_variant_class_is_written_as_ranges() -> None:
+    """The class ``name_variant_exact`` searches with (a regular expression Polars compiles again at every batch):
+    its 2,012 code points of the Basic Multilingual Plane as a few hundred ranges, the same characters as listed
+    one by one."""
+    pattern = text._unsafe()
+    assert pattern.count("\\x{") < 600
+    frame = pl.DataFrame({"c": _POINTS})
+    ranged = [c for c, hit in zip(_POINTS, frame.select(pl.col("c").str.contains(pattern))["c"], strict=True) if hit]
+    one_by_one = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in ranged) + "]"
+    assert frame.select(pl.col("c").str.contains(one_by_one))["c"].to_list() == [c in set(ranged) for c in _POINTS]
+    assert "ß" in ranged and "Σ" in ranged and "a" not in ranged
+
+
 def test_stripped_is_python_s_strip_and_none_for_an_empty_text() -> None:
     """Every code point (but the surrogates) alone, those of the BMP's first 12,544 between spaces, a null and an
     empty text."""
