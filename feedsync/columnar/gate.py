@@ -1088,31 +1088,43 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
     """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``CHUNK``
     bytes, each with its frame of texts (cells past the header's are left out; None: a piece Polars does not
     read). ``group``: the group id's column: a piece whose records are lines ends where a family does (the rows of
-    the last group a row has go to the next piece, unless they are all of it and ``_CARRIED`` pieces or more)."""
+    the last group a row has go to the next piece, unless they are all of it and ``_CARRIED`` pieces or more), and
+    before a family whose rows come again after another's in it or in the next piece (read a piece ahead: a
+    family told whole in one batch)."""
     import polars as pl
 
     from feedsync.columnar.read import pieces, read_piece, records
 
+    def parsed(data: bytes) -> Any:
+        try:
+            return read_piece(header, data)
+        except pl.exceptions.PolarsError:
+            return None
+
     with records(path, share) as (header, handle, _):
-        carry = b""
-        for data in pieces(handle, CHUNK):
-            if carry:
-                data, carry = carry + data, b""
-            try:
-                frame = read_piece(header, data)
-            except pl.exceptions.PolarsError:
+        if group is None:
+            for data in pieces(handle, CHUNK):
+                yield data, parsed(data)
+            return
+        read = ((data, parsed(data)) for data in pieces(handle, CHUNK))
+        later = next(read, None)
+        carry, carried = b"", None  # the records moved to the next piece, and their frame
+        while later is not None:
+            data, frame = later
+            later = next(read, None)
+            if carry:  # (a frame of whole records, and the piece's: the frame of their bytes together)
+                both = pl.concat([carried, frame]) if carried is not None and frame is not None else None
+                data, frame = carry + data, both if both is not None else parsed(carry + data)
+                carry, carried = b"", None
+            if frame is None:
                 yield data, None
                 continue
-            if group is not None:
-                data, frame, carry = _family_cut(data, frame, group)
-                if frame is None:
-                    continue  # one family so far: read on
+            data, frame, carry, carried = _family_cut(data, frame, group, later[1] if later is not None else None)
+            if frame is None:
+                continue  # one family so far: read on
             yield data, frame
         if carry:
-            try:
-                yield carry, read_piece(header, carry)
-            except pl.exceptions.PolarsError:
-                yield carry, None
+            yield carry, carried if carried is not None else parsed(carry)
 
 
 _CARRIED = 4
@@ -1120,30 +1132,59 @@ _CARRIED = 4
 whole, as a family told again)."""
 
 
-def _family_cut(data: bytes, frame: Any, group: str) -> tuple[bytes, Any, bytes]:
+def _family_cut(data: bytes, frame: Any, group: str, later: Any = None) -> tuple[bytes, Any, bytes, Any]:
     """``data`` (its ``frame``) without the records of the family it ends with (the last group id a row has, as the
-    reader reads it, with the rows of no group among and after its rows), and those records' bytes (the frame None:
-    the piece is one family); unchanged where no row has a group or its lines are not its records'."""
+    reader reads it, with the rows of no group among and after its rows) and of any family whose rows come again
+    after the cut (``later``: the next piece's frame, None at the end), and those records' bytes and frame (the
+    piece's frame None: the piece is one family); unchanged where no row has a group or its lines are not its
+    records'."""
     import polars as pl
 
     from feedsync.columnar.read import family_tail
     from feedsync.columnar.text import stripped
 
-    groups = frame.select(stripped(pl.col(group)))[group]  # as the reader reads a group id
+    def groups_of(piece: Any) -> Any:
+        return piece.select(stripped(pl.col(group)))[group]  # as the reader reads a group id
+
+    groups = groups_of(frame)
     tail = family_tail(groups, among=True)
+    if tail and later is not None and later.width == frame.width:
+        tail = whole_families(pl.concat([groups, groups_of(later)]), tail + later.height) - later.height
+    elif tail:
+        tail = whole_families(groups, tail)
     if not tail or not data.endswith(b"\n"):
-        return data, frame, b""
+        return data, frame, b"", None
     lines, spans = data.count(b"\n"), None
     if lines != frame.height:
         spans = _spans(frame)
         if spans is None or sum(spans) != lines:
-            return data, frame, b""
-    if tail == frame.height:
-        return (data, frame, b"") if len(data) >= _CARRIED * CHUNK else (b"", None, data)
+            return data, frame, b"", None
+    if tail >= frame.height:
+        return (data, frame, b"", None) if len(data) >= _CARRIED * CHUNK else (b"", None, data, frame)
     cut = len(data) - 1
     for _ in range(tail if spans is None else sum(spans[frame.height - tail :])):
         cut = data.rfind(b"\n", 0, cut)
-    return data[: cut + 1], frame.head(frame.height - tail), data[cut + 1 :]
+    return data[: cut + 1], frame.head(frame.height - tail), data[cut + 1 :], frame.tail(tail)
+
+
+def whole_families(groups: Any, tail: int) -> int:
+    """At least ``tail`` rows at the end of ``groups`` (a piece's group ids), as few as leave no family with rows
+    on both sides of the cut (a family that comes again after another within a piece is told to the survey whole,
+    in one batch: ``FamilySurvey.family``); all of them where no cut does. The rows of no group belong to no
+    family."""
+    import polars as pl
+
+    height = groups.len()
+    if not tail or tail >= height:
+        return tail
+    at = pl.int_range(height, eager=True)
+    frame = pl.DataFrame({"g": groups, "at": at})
+    reach = frame.select(
+        pl.when(pl.col("g").is_null()).then(pl.col("at")).otherwise(pl.col("at").max().over("g")).cum_max()
+    ).to_series()
+    ends = (reach == at).head(height - tail)  # a family's rows all at or before the row: a cut after it
+    cut = ends.arg_true()
+    return height - int(cut[-1]) - 1 if cut.len() else height
 
 
 def _texts(

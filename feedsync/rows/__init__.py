@@ -6,8 +6,9 @@ the feeds (``stitch``): the feeds, findings and counts are byte for byte those o
 
 An encoder that surveys the catalog (Amazon with definitions: what each family differs by) is told each family by
 the share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not read before the shares. When a
-share's families do not come one after another (a family comes again after another), the share surveys its own rows
-whole and is made again (``share.work``: a real store's export may list a family's variants apart). When a family is
+share's families do not come one after another (a family comes again after another: beyond the columnar gate's batch
+of it, which holds the family whole where it comes again in the next piece), the share surveys its own rows whole and
+is made again (``share.work``: a real store's export may list a family's variants apart). When a family is
 in two shares (or a share's variant names another parent than its group), the catalog is surveyed whole (the
 shares' rows read apart, a process each: ``parts``; a family in two shares read again whole) and the shares are made
 again (in this process, in turn, when it made its own share a column at a time and there are at most

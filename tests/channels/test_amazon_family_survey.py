@@ -301,6 +301,47 @@ def test_a_survey_told_each_family_ahead_answers_as_the_whole_read_or_says_it_ca
     assert {group: survey.grouped(group) for group in runs} == runs
 
 
+@settings(max_examples=300)
+@given(rows=variants, cuts=st.sets(st.integers(1, 13), max_size=4))
+def test_a_survey_told_whole_batches_ahead_answers_as_the_whole_read_or_says_it_cannot(
+    rows: list[Any], cuts: set[int]
+) -> None:
+    """Told ahead a batch at a time (the columnar gate's batches, each told before any of its rows is made): a family
+    may come again after another within a batch (it is scattered, as a read of the whole catalog finds it); one whose
+    rows are in two batches raises ``Unsurveyed`` (its first rows were made already)."""
+    from feedsync.channels.base import Unsurveyed
+
+    products = [_variant(*row) for row in rows]
+    bounds = [0, *sorted(c for c in cuts if c < len(products)), len(products)]
+    batches = [products[a:b] for a, b in itertools.pairwise(bounds)]
+    held = [{p.group_id for p in batch if p.group_id} for batch in batches]
+    survey = FamilySurvey(ahead=True)
+    if any(a & b for a, b in itertools.combinations(held, 2)):  # a family in two batches
+        with pytest.raises(Unsurveyed, match="comes again after another family"):
+            for batch in batches:
+                survey.told(batch)
+        return
+    for batch in batches:
+        survey.told(batch)
+    whole = FamilySurvey()
+    whole.read(lambda: iter(products))
+    for group in {p.group_id for p in products if p.group_id}:
+        assert survey.axes(group) == _reference(products)[group] == whole.axes(group)
+        assert survey.grouped(group) == whole.grouped(group) == _runs(products)[group]
+
+
+def test_a_family_scattered_within_a_batch_told_ahead_is_scattered_for_the_run() -> None:
+    """A family that came again within its batch is kept by name for the run (its parent's facts with it): told
+    again in a later batch, it raises like any other."""
+    from feedsync.channels.base import Unsurveyed
+
+    survey = FamilySurvey(ahead=True)
+    survey.told([_variant("A", {"size": "S"}, {}), _variant("B", {}, {}), _variant("A", {"size": "M"}, {})])
+    assert survey.axes("A") == (["size"], []) and not survey.grouped("A") and survey.grouped("B")
+    with pytest.raises(Unsurveyed, match="family 'A' comes again"):
+        survey.told([_variant("A", {"size": "L"}, {})])
+
+
 def test_a_survey_told_each_family_ahead_cannot_answer_for_a_variant_given_another_parent() -> None:
     from feedsync.channels.base import Unsurveyed
 

@@ -2,9 +2,9 @@
 rows split over processes, each share's rows a column at a time, writes the feeds, findings and counts one process
 writes per row; an Amazon channel with definitions surveys each share at once, as the share would have told it family
 by family; a family in two shares makes the run survey the catalog whole and make the shares again (their gates
-asking that survey), one that comes back within a share makes that share survey its own rows whole; a share that
-an earlier share's state changes is made again from it, with its gate. Each run is made in a process of its own
-(``split_run``): the shares are forked before Polars is imported, as in a real run."""
+asking that survey), one that comes back within a share farther than its batch makes that share survey its own
+rows whole; a share that an earlier share's state changes is made again from it, with its gate. Each run is made
+in a process of its own (``split_run``): the shares are forked before Polars is imported, as in a real run."""
 
 from __future__ import annotations
 
@@ -110,12 +110,27 @@ def test_a_family_in_two_shares_surveys_the_catalog_whole(tmp_path: Path) -> Non
     assert len(gated) == 6  # the first shares, each in its process, then all three again in this one
 
 
-def test_a_family_that_comes_back_within_a_share_surveys_the_share_whole(tmp_path: Path) -> None:
-    """A family whose variants come again after another family's within the first share: that share surveys its
-    own rows whole and is made again, with its gate (no family is in two shares: the catalog is not surveyed)."""
+def test_a_family_that_comes_back_within_the_next_piece_is_told_whole_in_one_batch(tmp_path: Path) -> None:
+    """A family whose variants come again after five other families' within the first share, in the piece after
+    the one it begins in: the share's pieces are read one ahead, its batch holds the family whole, and the share's
+    survey is told it there (the family scattered, as a read of the whole catalog finds it): no share surveys its
+    rows whole, and every share is made once, a column at a time (the same feeds and findings as one process)."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
-    rows = rows[:30] + rows[40:60] + rows[30:40] + rows[60:]  # a family's variants split by other families
+    rows = rows[:30] + rows[40:60] + rows[30:40] + rows[60:]  # family G-7's variants split by other families
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    events = split_run(tmp_path)
+    assert not [e for e in events if "survey" in e]
+    assert len(_gated(events)) == 3 and sum(_gated(events)) >= 240 - 3 * 4 and not _rows(events).get("again")
+
+
+def test_a_family_that_comes_back_farther_within_a_share_surveys_the_share_whole(tmp_path: Path) -> None:
+    """A family whose variants come again after another family's within the first share, farther than the next
+    piece: that share surveys its own rows whole and is made again, with its gate (no family is in two shares: the
+    catalog is not surveyed)."""
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    rows = rows[:30] + rows[40:70] + rows[30:40] + rows[70:]  # family G-7's variants 37 rows apart
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     events = split_run(tmp_path)
     surveyed = [e for e in events if e["event"] == "rows" and "survey" in e]

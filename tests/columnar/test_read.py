@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsync.columnar import gate as gate_module
-from feedsync.columnar.gate import _frames, _texts, lines_alike
+from feedsync.columnar.gate import _frames, _texts, lines_alike, whole_families
 from feedsync.columnar.read import batches, read_piece, readable
 from feedsync.config import SourceConfig
 from feedsync.sources import open_source
@@ -91,6 +91,43 @@ def test_the_gate_s_pieces_end_where_a_family_does(
         named, next_named = frame["group_id"].drop_nulls(), following["group_id"].drop_nulls()
         if lines and named.len() and next_named.len() and len(data) < gate_module._CARRIED * chunk:
             assert next_named[0] != named[-1], (data, frame, following)
+
+
+@given(st.lists(st.sampled_from(["A", "B", "C", "D", None]), min_size=1, max_size=30), st.integers(0, 30))
+def test_whole_families_cuts_where_no_family_has_rows_on_both_sides(groups: list[str | None], tail: int) -> None:
+    """The fewest rows at the end, at least ``tail``, after which no family has a row before (all where no such cut
+    is): the rows of no group belong to none."""
+    tail = min(tail, len(groups))
+    got = whole_families(pl.Series(groups, dtype=pl.String), tail)
+
+    def clean(cut: int) -> bool:
+        return not {g for g in groups[:cut] if g} & {g for g in groups[cut:] if g}
+
+    assert tail <= got <= len(groups)
+    if not tail:
+        assert got == 0
+    elif got < len(groups):
+        assert clean(len(groups) - got)
+        assert not any(clean(cut) for cut in range(len(groups) - got + 1, len(groups) - tail + 1))
+    else:
+        assert not any(clean(cut) for cut in range(1, len(groups) - tail + 1))
+
+
+def test_a_family_that_comes_again_within_the_next_piece_goes_to_it_whole(tmp_path: Path) -> None:
+    """A family whose rows come again after another family's in the next piece: the piece ends before it (read a
+    piece ahead), and it is whole in the next; one that comes again farther is in two pieces."""
+    path = tmp_path / "products.csv"
+    rows = [("G1", "Tee", "d"), ("G2", "Tee", "d"), *[("G3", "Mug", "d")] * 3, ("G2", "Tee", "d")]
+    _write(path, [*rows, ("G4", "T", "d"), ("G4", "T", "d")])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "CHUNK", 40)  # four records a piece
+        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
+    assert made == [["G1"], ["G2", "G3", "G3", "G3", "G2"], ["G4", "G4"]]
+    _write(path, [*rows[:5], *[("G5", "Mug", "d")] * 8, ("G2", "Tee", "d")])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "CHUNK", 40)
+        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
+    assert sum("G2" in piece for piece in made) == 2
 
 
 def test_a_family_goes_whole_to_the_next_piece(tmp_path: Path) -> None:

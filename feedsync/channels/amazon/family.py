@@ -112,7 +112,8 @@ class FamilySurvey:
     (``family``, the rows read a family ahead). That answers as a read of the whole catalog while the families
     come one after another and no variant names another parent (``keys``); the first that does not raises
     ``Unsurveyed``, and the catalog is surveyed whole. ``fed``: another engine tells it the rows, a batch of whole
-    families at a time (:meth:`told`), while the run asks it: the stream tells it nothing."""
+    families at a time (:meth:`told`), while the run asks it: the stream tells it nothing. A batch is told before
+    any of its rows is made, so a family may come again after another within it (scattered), not after it."""
 
     RECENT = 1024
     """Closed families whose first values are kept, should one come again."""
@@ -132,6 +133,9 @@ class FamilySurvey:
         self._scattered: dict[str, tuple[dict[str, str], set[str]]] = {}  # group id -> its state, for the run
         self._lost: set[str] = set()  # scattered families whose first values were dropped: read again
         self._answers: tuple[str | None, tuple[list[str], list[str]] | None] = (None, None)  # the last asked
+        # ``ahead``, within one ``family`` call (a batch told whole before any of its rows is made): the families
+        # it closed (their state, should one come again in it: scattered then) and those it made scattered
+        self._batch: dict[str, tuple[dict[str, str], set[str]] | None] | None = None
 
     def read(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
         """Survey every variant of ``catalog()`` (with ``parts``: each part in a process of its own, their surveys
@@ -196,15 +200,22 @@ class FamilySurvey:
             self.family(products)
 
     def family(self, products: Iterable[Product | Run]) -> None:
-        """Survey ``products`` and close the family they end with: a part of the catalog, or (``ahead``) one family,
-        all its variants, with the variants of no group among them (or runs of a family's variants: ``Run``)."""
+        """Survey ``products`` and close the family they end with: a part of the catalog, or (``ahead``) whole
+        families, all their variants, with the variants of no group among them (or runs of a family's variants:
+        ``Run``). Told ahead, a family may come again after another within ``products`` (it is scattered: none of
+        them has been made yet), not after them."""
         add, add_run = self.add, self._add_run
-        for product in products:
-            if type(product) is Run:
-                add_run(product)
-            else:
-                add(product)
-        self._close()
+        if self.ahead:
+            self._batch = {}
+        try:
+            for product in products:
+                if type(product) is Run:
+                    add_run(product)
+                else:
+                    add(product)
+            self._close()
+        finally:
+            self._batch = None
 
     def add(self, product: Product) -> None:
         group = product.group_id
@@ -236,9 +247,18 @@ class FamilySurvey:
             return
         self._close()  # another family came
         state = self._scattered.get(group)
+        batch = self._batch
+        if self.ahead and (state is not None or group in self._closed) and (batch is None or group not in batch):
+            # its variants told before were made already (a family told again: the catalog is surveyed whole)
+            raise Unsurveyed(f"family {group!r} comes again after another family", local=True)
         if state is None and group in self._closed:  # a closed family again: scattered
-            if self.ahead:
-                raise Unsurveyed(f"family {group!r} comes again after another family", local=True)
+            if batch is not None:  # (told ahead: closed earlier in this batch, its state kept for it)
+                state = batch[group]
+                assert state is not None
+                batch[group] = None
+                self._scattered[group] = state
+                self._compare(state, values, differ)
+                return
             state = self._recent.pop(group, None)
             if state is None:
                 self._lost.add(group)
@@ -274,7 +294,9 @@ class FamilySurvey:
             if members is None:
                 members = self._alike[alike] = IdSet()
             members.add(group)
-        if self.ahead:  # a family that comes again is not read again: the catalog is surveyed whole
+        if self.ahead:  # a family that comes again after this batch is not read again: the catalog is surveyed whole
+            if self._batch is not None:
+                self._batch[group] = (first, differ)
             return
         recent = self._recent
         recent[group] = (first, differ)
