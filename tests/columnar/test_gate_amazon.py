@@ -562,3 +562,37 @@ def test_texts_holding_the_engines_separators_are_made_alike(tmp_path: Path, com
     codes = {d.code for d in report.diagnostics}
     assert {"AMZ009", "AMZ019"} <= codes, codes
     assert replayed > 100, replayed
+
+
+def test_a_parent_remade_of_parts_alike_an_earlier_variant_s_has_its_verdict() -> None:
+    """``Attributes._remade`` judges each text once a batch: a text alike an earlier one of the batch (a family's
+    variants whose own parts are alike) has the verdict the text alone has, whichever came between."""
+    from types import SimpleNamespace
+
+    from feedsync.channels.amazon.definitions import definition_index
+    from feedsync.channels.amazon.transform import parent_attributes, parents_exempt
+    from feedsync.columnar.amazon import _PIECES, Attributes
+
+    market = ("ATVPDKIKX0DER", "en_US")
+
+    definition = definition_index(DEFINITIONS).find("PRODUCT", "ATVPDKIKX0DER")
+    assert definition is not None
+    settings = SimpleNamespace(marketplace_id="ATVPDKIKX0DER", language_tag="en_US")
+    attributes = Attributes(settings, {}, set(), None, None, None)  # type: ignore[arg-type]
+    names = ["item_package_weight", "country_of_origin"]
+    weight = '[{"unit":"grams","value":906,"marketplace_id":"ATVPDKIKX0DER"}]'
+    origin = '[{"value":"CN","marketplace_id":"ATVPDKIKX0DER"}]'
+
+    def text(name: str, facts: tuple[str, str], taken: str, unmapped: str) -> str:
+        return "\x00".join((_PIECES.join([json.dumps(name), '"Acme"', '"SIZE_NAME"', *facts]), taken, unmapped))
+
+    whole = text("Tee", (weight, origin), "item_package_weight,country_of_origin", "")
+    lacking = text("Tee", ("", ""), "", "")
+    checker = definition.checker("LISTING_PRODUCT_ONLY")
+    base = parent_attributes("Tee", "Acme", "SIZE_NAME", "ATVPDKIKX0DER", "en_US", parents_exempt(checker, *market))
+    excused = text("Tee", ("", ""), "", ",".join(checker.missing(base)))  # it lacks only what no variant carries
+    other = text("Mug" * 100, (weight, origin), "item_package_weight,country_of_origin", "")
+    texts = [whole, lacking, None, whole, excused, lacking, other, whole, excused, f"Tee{_PIECES}x\x00\x00"]
+    alone = [attributes._remade(definition, names)([t])[0] for t in texts]
+    assert attributes._remade(definition, names)(texts) == alone
+    assert True in alone and False in alone
