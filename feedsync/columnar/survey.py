@@ -93,7 +93,8 @@ def batch_variants(
     owned = {name: made[t].to_list() for t, name in named.items()}
     ids = picked["id"].to_list()
     found: list[Any] = []
-    cells = None
+    others = picked["exact"].not_().arg_true()  # the rows read by the per-row reader: their cells alone listed
+    cells = dict(zip(others, frame[others].select(pl.all().fill_null("")).rows(), strict=True)) if len(others) else {}
     run: Run | None = None
     first: tuple[str, ...] = ()
     for at, cells_of in enumerate(picked.iter_rows()):
@@ -110,8 +111,6 @@ def batch_variants(
             run = Run(group, dict(zip(_AXES, values, strict=True)), set(), owned, ids, at, at + 1)
             found.append(run)
             continue
-        if cells is None:
-            cells = frame.select(pl.all().fill_null("")).rows()
         product = read(row + 1 + at, list(cells[at]), _quiet)
         if product is not None:
             found.append(product)
