@@ -1112,8 +1112,9 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
         while later is not None:
             data, frame = later
             later = next(read, None)
-            if carry:  # (a frame of whole records, and the piece's: the frame of their bytes together)
-                both = pl.concat([carried, frame]) if carried is not None and frame is not None else None
+            if carry:  # (a frame of whole records, and the piece's: the frame of their bytes together, in one chunk as
+                # one parse makes it)
+                both = pl.concat([carried, frame], rechunk=True) if carried is not None and frame is not None else None
                 data, frame = carry + data, both if both is not None else parsed(carry + data)
                 carry, carried = b"", None
             if frame is None:
