@@ -1150,9 +1150,11 @@ def _family_cut(data: bytes, frame: Any, group: str, later: Any = None) -> tuple
     groups = groups_of(frame)
     tail = family_tail(groups, among=True)
     if tail and later is not None and later.width == frame.width:
-        tail = whole_families(pl.concat([groups, groups_of(later)]), tail + later.height) - later.height
-    elif tail:
-        tail = whole_families(groups, tail)
+        whole = whole_families(pl.concat([groups, groups_of(later)]), tail + later.height) - later.height
+    else:
+        whole = whole_families(groups, tail)
+    if whole <= max(tail, frame.height // 2):  # (families spread all over the catalog: a piece cut at its last one,
+        tail = whole  # and its share surveyed whole once one comes again, rather than pieces carried on and grown)
     if not tail or not data.endswith(b"\n"):
         return data, frame, b"", None
     lines, spans = data.count(b"\n"), None

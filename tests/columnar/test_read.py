@@ -117,17 +117,29 @@ def test_a_family_that_comes_again_within_the_next_piece_goes_to_it_whole(tmp_pa
     """A family whose rows come again after another family's in the next piece: the piece ends before it (read a
     piece ahead), and it is whole in the next; one that comes again farther is in two pieces."""
     path = tmp_path / "products.csv"
-    rows = [("G1", "Tee", "d"), ("G2", "Tee", "d"), *[("G3", "Mug", "d")] * 3, ("G2", "Tee", "d")]
-    _write(path, [*rows, ("G4", "T", "d"), ("G4", "T", "d")])
+    rows = [*[("G1", "Tee", "d")] * 8, ("G2", "Tee", "d"), *[("G3", "Mug", "d")] * 5, ("G2", "Tee", "d")]
+    _write(path, [*rows, *[("G4", "T", "d")] * 5])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gate_module, "CHUNK", 40)  # four records a piece
+        patch.setattr(gate_module, "CHUNK", 120)  # twelve records a piece
         made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
-    assert made == [["G1"], ["G2", "G3", "G3", "G3", "G2"], ["G4", "G4"]]
-    _write(path, [*rows[:5], *[("G5", "Mug", "d")] * 8, ("G2", "Tee", "d")])
+    assert made == [["G1"] * 8, ["G2", *["G3"] * 5, "G2"], ["G4"] * 5]
+    _write(path, [*rows[:14], *[("G5", "Mug", "d")] * 24, ("G2", "Tee", "d")])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(gate_module, "CHUNK", 40)
+        patch.setattr(gate_module, "CHUNK", 120)
         made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
     assert sum("G2" in piece for piece in made) == 2
+
+
+def test_families_spread_over_the_catalog_leave_the_pieces_their_size(tmp_path: Path) -> None:
+    """Where no cut in a piece leaves its families whole (variants listed by size, the families' rows all over the
+    file), the piece ends where its last family does, as before: its share's survey meets a family again and the
+    share is surveyed whole, rather than pieces carried on and grown to ``_CARRIED`` pieces."""
+    path = tmp_path / "products.csv"
+    _write(path, [(f"G{index % 3}", "Tee", "d") for index in range(60)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "CHUNK", 40)  # four records a piece
+        made = [(len(data), frame.height) for data, frame in _frames(path, None, "group_id")]
+    assert len(made) >= 10 and all(size <= 2 * 40 for size, _ in made), made
 
 
 def test_a_family_goes_whole_to_the_next_piece(tmp_path: Path) -> None:
