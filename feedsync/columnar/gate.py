@@ -1114,9 +1114,8 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
             later = next(read, None)
             if carry:  # (a frame of whole records, and the piece's: the frame of their bytes together, in one chunk as
                 # one parse makes it)
-                both = pl.concat([carried, frame], rechunk=True) if carried is not None and frame is not None else None
-                data, frame = carry + data, both if both is not None else parsed(carry + data)
-                carry, carried = b"", None
+                frame = pl.concat([carried, frame], rechunk=True) if frame is not None else parsed(carry + data)
+                data, carry, carried = carry + data, b"", None
             if frame is None:
                 yield data, None
                 continue
@@ -1125,7 +1124,7 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
                 continue  # one family so far: read on
             yield data, frame
         if carry:
-            yield carry, carried if carried is not None else parsed(carry)
+            yield carry, carried
 
 
 _CARRIED = 4

@@ -134,8 +134,8 @@ class FamilySurvey:
         self._lost: set[str] = set()  # scattered families whose first values were dropped: read again
         self._answers: tuple[str | None, tuple[list[str], list[str]] | None] = (None, None)  # the last asked
         # ``ahead``, within one ``family`` call (a batch told whole before any of its rows is made): the families
-        # it closed (their state, should one come again in it: scattered then) and those it made scattered
-        self._batch: dict[str, tuple[dict[str, str], set[str]] | None] | None = None
+        # it closed, with their state should one come again in it (scattered then)
+        self._batch: dict[str, tuple[dict[str, str], set[str]]] | None = None
 
     def read(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
         """Survey every variant of ``catalog()`` (with ``parts``: each part in a process of its own, their surveys
@@ -253,10 +253,7 @@ class FamilySurvey:
             raise Unsurveyed(f"family {group!r} comes again after another family", local=True)
         if state is None and group in self._closed:  # a closed family again: scattered
             if batch is not None:  # (told ahead: closed earlier in this batch, its state kept for it)
-                state = batch[group]
-                assert state is not None
-                batch[group] = None
-                self._scattered[group] = state
+                state = self._scattered[group] = batch[group]
                 self._compare(state, values, differ)
                 return
             state = self._recent.pop(group, None)
