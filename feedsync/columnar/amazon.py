@@ -44,7 +44,7 @@ from feedsync.channels.amazon.offers import _utc, number_of_text
 from feedsync.channels.amazon.spec import CONDITION_TYPES, MAX_OTHER_IMAGES, WEIGHT_UNITS, AmazonSettings
 from feedsync.channels.amazon.transform import PARENT_TEXTS, misfit_note, parent_attributes, parents_exempt
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_text, static
+from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_null, json_text, static
 from feedsync.columnar.schema import differs as value_differs
 from feedsync.formats.json_listings import message_bytes
 
@@ -540,9 +540,10 @@ class Attributes:
             (("parent", Leaf(parent), None), ("theme", Leaf(theme), None), ("name", Leaf(named), None),
              ("brand", Leaf(brand), brand.is_not_null()), ("facts", facts, None), ("type", Leaf(kind), None))
         )  # fmt: skip
-        key = pl.when(parent.is_not_null() & theme.is_not_null() & named.is_not_null()).then(
-            json_text(parts_of, self.ask, controls=False)  # read in Python alone
-        )
+        known = parent.is_not_null() & theme.is_not_null() & named.is_not_null()
+        key = pl.when(known).then(json_text(parts_of, self.ask, controls=False))  # read in Python alone
+        gap = json_null(parts_of)  # (where the key is null, without making it)
+        keyed = known if gap is False else pl.lit(False) if gap is True else known & ~gap
         row = self.let(pl.int_range(pl.len()))
         # the family's first row in the batch the encoder meets: one the channel's rules surely reject (``broken``)
         # never reaches it (a family of such rows alone has none)
@@ -593,7 +594,7 @@ class Attributes:
         if definition is not None:  # the parent of each variant's own parts, with the facts taken
             own = self._own_parts(named, brand, theme, facts)
             family_parts = (parts.list.get(n, null_on_oob=True).fill_null("") for n in (1, 2))
-            own_key = pl.when(key.is_not_null()).then(
+            own_key = pl.when(keyed).then(
                 pl.concat_str([own, *(e for part in family_parts for e in (pl.lit("\x00"), part))])
             )
             remakes = unmapped != "" if misfit is None else (unmapped != "") | misfit.is_not_null()

@@ -456,6 +456,24 @@ def complete(shape: Shape, present: tuple[pl.Expr, ...] = ()) -> Truth:
     return every(truths)
 
 
+def json_null(shape: Shape) -> Truth:
+    """Where :func:`json_text` of ``shape`` is null, without making the text: a leaf read where its column is null
+    (an asked leaf's answer is a text wherever its column holds one), within parts that are always there (a member or
+    entry that may be absent is left out where it is, or null: such a part is never null)."""
+    if isinstance(shape, Const) or (not isinstance(shape, Leaf) and static(shape)):
+        return False
+    if isinstance(shape, Leaf):
+        return shape.text.is_null()
+    parts = [(sub, present) for _, sub, present in shape.members] if isinstance(shape, Obj) else shape.entries
+    if any(present is not None for _, present in parts):
+        return False
+    truths = [json_null(sub) for sub, _ in parts]
+    if any(t is True for t in truths):
+        return True
+    found = [t for t in truths if not isinstance(t, bool)]
+    return reduce(operator.or_, found) if found else False
+
+
 def _tested(e: pl.Expr) -> bool:
     """Whether ``e`` is a null test of one expression (``x.is_not_null()``, ``x.is_null()``): never null."""
     inputs = e.meta.pop()

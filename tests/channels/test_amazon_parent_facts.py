@@ -185,6 +185,29 @@ def test_what_is_missing_is_asked_again_only_of_other_names_or_values_the_rules_
     assert checker.missing({**own, "brand": own["brand"], "color": []}) is not None and len(asked) == 6
 
 
+def test_an_answer_given_again_asks_no_schema_and_holds_where_a_value_the_rules_do_not_read_breaks(
+    made: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next parent alike in its names and in the values the rules read has the answer again before the schema
+    without its top ``required`` is asked (its check costs what the answer spares), and the answer is right where
+    another value breaks that schema, or passes it (the failures' answer)."""
+    parent, child, checker = made["PRODUCT-us-2023.json"]
+    own = {k: parent[k] for k in OWN}
+    checker._last_missing = None
+    first = checker.missing(own)
+    assert first and checker._without_required(own) is None  # the rules answered it: the answer is kept
+    broken = {**own, "item_name": [{"value": 5, "marketplace_id": "ATVPDKIKX0DER"}]}
+    renamed = {**own, "item_name": [{"value": "Rug", "language_tag": "en_US", "marketplace_id": "ATVPDKIKX0DER"}]}
+    expected = [sorted({f.missing for f in checker.failures(m) if f.missing and not f.path}) for m in (broken, renamed)]
+    asked = []
+    relaxed, requires = checker._without_required, checker._requires
+    monkeypatch.setattr(checker, "_without_required", lambda i: asked.append(1) or relaxed(i))
+    monkeypatch.setattr(checker, "_requires", lambda *args: asked.append(2) or requires(*args))
+    assert [checker.missing(broken), checker.missing(renamed)] == expected == [first, first] and not asked
+    whole = {**own, **{n: child[n] for n in parent_facts(dict(own), child, checker)[0]}}
+    assert checker.missing(whole) == [] and asked == [1]  # other names: asked, that schema first (it passes)
+
+
 def test_a_schema_whose_rules_may_read_any_value_is_asked_every_time() -> None:
     checker = compile_schema({"$defs": {"r": {"required": ["a"]}}, "allOf": [{"$ref": "#/$defs/r"}]})
     assert checker.missing({"b": 1}) == ["a"] and checker._reads is None  # a reference: not followed, no memo

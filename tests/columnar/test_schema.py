@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from feedsync.channels.amazon.offers import number_of_text
 from feedsync.channels.amazon.schema_check import compile_schema
 from feedsync.columnar.fields import NotColumnar
-from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, differs, json_text
+from feedsync.columnar.schema import Arr, Const, Leaf, Obj, Shape, Verdict, differs, json_null, json_text
 from feedsync.columnar.schema import complete as complete_shape
 from feedsync.formats.json_listings import encode
 from tests.channels.amazon_reference import DEFINITIONS, SHARED_FILES, load
@@ -465,3 +465,44 @@ def test_what_complete_leaves_out_holds_of_every_row(data: Any, rng: random.Rand
     got = pl.lit(got) if isinstance(got, bool) else got
     made_here = frame.with_columns(got.alias("got"), _plain_complete(made).alias("plain"))
     assert made_here["got"].to_list() == made_here["plain"].to_list()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.randoms(use_true_random=False))
+def test_where_the_text_is_null_is_found_without_making_it(data: Any, rng: random.Random) -> None:
+    """``json_null``: row by row, where ``json_text`` of the shape is null (escaped or not), over leaves read as
+    they are or asked (numbers, booleans), constants, and objects and arrays whose parts are always there or present
+    where a column says (true, false or null), over columns with nulls."""
+    values = {"leaf": ["x", 'a"b', None], "number": ["1", "2.5", None], "boolean": ["true", "false", None]}
+    texts = {f"{kind}{n}": kind for kind in values for n in range(2)}  # each column read as one kind
+    flags = [f"b{n}" for n in range(3)]
+
+    def shape(depth: int) -> Shape:
+        kind = data.draw(st.sampled_from(["leaf", "number", "boolean", "const", "obj", "arr"] if depth else ["leaf"]))
+        if kind in values:
+            column = data.draw(st.sampled_from([name for name, of in texts.items() if of == kind]))
+            read = None if kind == "leaf" else READS[kind][1]
+            return Leaf(pl.col(column), "string" if kind == "leaf" else kind, read)
+        if kind == "const":
+            return Const(data.draw(scalars))
+        parts = []
+        for _ in range(data.draw(st.integers(0, 3))):
+            present = data.draw(st.sampled_from([None, None, *flags]))
+            parts.append((shape(depth - 1), None if present is None else pl.col(present)))
+        if kind == "arr":
+            return Arr(tuple(parts))
+        return Obj(tuple((f"m{index}", sub, present) for index, (sub, present) in enumerate(parts)))
+
+    made = shape(3)
+    rows: dict[str, list[Any]] = {n: [rng.choice(values[kind]) for _ in range(24)] for n, kind in texts.items()}
+    rows |= {n: [rng.choice([True, False, None]) for _ in range(24)] for n in flags}
+    frame = pl.DataFrame(rows, schema={n: pl.String if n in texts else pl.Boolean for n in rows})
+    asks = Asks()
+    plain, escaped = json_text(made, asks, controls=False), json_text(made, asks)
+    found = json_null(made)
+    frame = asks.run(frame).with_columns(
+        null=pl.lit(found) if isinstance(found, bool) else found, plain=plain.is_null(), escaped=escaped.is_null()
+    )
+    assert frame["null"].to_list() == frame["plain"].to_list() == frame["escaped"].to_list()
+    if not isinstance(found, bool):
+        assert frame["null"].null_count() == 0

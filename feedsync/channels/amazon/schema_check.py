@@ -733,6 +733,7 @@ class CompiledSchema:
         self._requires: Check | None = None  # the schema's checks but its properties' own (``missing``)
         # The properties whose values those read (None: any of them), and the last answer with what it depended on
         self._reads: tuple[str, ...] | None = None
+        self._read = False  # whether ``_reads`` was found
         self._last_missing: tuple[frozenset[str], list[Any], list[str]] | None = None
         self._listed = False  # whether a listing of failures was asked for
         self._relaxed: CompiledSchema | None = None  # the schema without its top ``required`` (``passes_but``)
@@ -794,28 +795,37 @@ class CompiledSchema:
         """The properties the schema requires of ``instance`` (at its top: ``required``, and the rules that require
         one under a condition) that it lacks, in order: the missing names of ``failures`` at the top, without
         listing what the values of the properties it has break (a failure of those has a path). Where the instance
-        passes the schema without its top ``required``, those it lacks (no rule requires another then)."""
-        required = self._without_required(instance)
-        if required is not None:
-            return sorted({name for name in required if name not in instance})
-        requires = self._requires
-        if requires is None:
-            rest = {key: value for key, value in self._schema.items() if key not in _VALUES}
-            requires = self._requires = self._compiler.node(rest)
-            self._reads = _value_reads(rest)
-        reads, key, values = self._reads, None, []
+        passes the schema without its top ``required``, those it lacks (no rule requires another then). The answer
+        depends only on the names the instance has and the values the rules read: the last one is given again,
+        unchecked, for an instance alike in both (a family's parents, one after another)."""
+        reads = self._rule_reads()
+        key, values = None, []
         if reads is not None and type(instance) is dict:  # an answer depends on the names there and these values
             key = frozenset(instance)
             values = [instance[name] for name in reads if name in instance]
             last = self._last_missing
             if last is not None and last[0] == key and same(values, last[1]):
                 return list(last[2])
+        required = self._without_required(instance)
+        if required is not None:  # (what the checks below would list: those passing, only the top ``required`` fails)
+            return sorted({name for name in required if name not in instance})
+        requires = self._requires
+        if requires is None:
+            rest = {key: value for key, value in self._schema.items() if key not in _VALUES}
+            requires = self._requires = self._compiler.node(rest)
         out: list[Failure] = []
         requires(instance, (), out)
         found = sorted({f.missing for f in out if f.missing and not f.path})
-        if key is not None:
+        if key is not None:  # (kept where the checks were asked: what the schema without ``required`` answers is quick)
             self._last_missing = (key, kept_copy(values), found)
         return list(found)
+
+    def _rule_reads(self) -> tuple[str, ...] | None:
+        """The properties whose values ``missing``'s answer reads, besides the names an instance has (found once)."""
+        if not self._read:
+            self._reads = _value_reads({key: value for key, value in self._schema.items() if key not in _VALUES})
+            self._read = True
+        return self._reads
 
 
 _PRESENCE = frozenset({"required", "dependentRequired", "type"})
