@@ -63,9 +63,11 @@ GTIN_CODES = {"google": "GMC008", "meta": "META007", "amazon": "AMZ007"}
 
 
 def _text_within(e: pl.Expr, limit: int, listed: bool) -> pl.Expr:
+    """Where the text (each of the list's texts) is within ``limit`` characters, or there is none (an expression
+    of fewer nodes than ``is_null() | ...``: each costs a batch about 8 µs whatever its rows)."""
     if listed:
-        return e.is_null() | e.list.eval(pl.element().str.len_chars() <= limit).list.all()
-    return e.is_null() | (e.str.len_chars() <= limit)
+        return e.list.eval(pl.element().str.len_chars() <= limit).list.all().fill_null(True)
+    return (e.str.len_chars() <= limit).fill_null(True)
 
 
 def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:

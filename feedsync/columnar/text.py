@@ -297,7 +297,9 @@ def name_variant_exact(*texts: pl.Expr) -> pl.Expr:
     is not its case folding, that Rust lowers otherwise than Python, that the two take otherwise for a word
     character, or that lies outside the Basic Multilingual Plane."""
     pattern = _unsafe()
-    return pl.all_horizontal(*(~text.fill_null("").str.contains(pattern) for text in texts))
+    filled = [text.fill_null("") for text in texts]
+    # (a class finds a character: in the texts joined where in one of them, one search rather than one a text)
+    return ~(filled[0] if len(filled) == 1 else pl.concat_str(filled)).str.contains(pattern)
 
 
 _META = "[\\\\.+*?()|\\[\\]{}^$#&\\-~]"

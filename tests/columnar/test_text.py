@@ -188,6 +188,22 @@ def test_name_variant_is_exact_for_common_titles_and_says_where_it_is_not() -> N
     assert made == [True, True, True, False, False]
 
 
+def test_a_character_of_the_class_in_any_of_the_texts_makes_the_name_not_exact() -> None:
+    rows = [("Tee", "Größe", "M"), ("Tee", "navy", "ß"), ("Tee", None, "ﬁ"), ("Tee", "navy", None), (None, None, None)]
+    frame = pl.DataFrame(rows, schema=["t", "c", "s"], orient="row")
+    made = frame.select(exact=text.name_variant_exact(pl.col("t"), pl.col("c"), pl.col("s")))["exact"].to_list()
+    assert made == [False, False, False, True, True]
+
+
+@given(st.lists(st.tuples(*[st.none() | names] * 3), min_size=1, max_size=20))
+def test_the_texts_searched_together_say_what_each_searched_alone_says(rows: list[tuple[str | None, ...]]) -> None:
+    frame = pl.DataFrame(rows, schema={"t": pl.String, "c": pl.String, "s": pl.String}, orient="row")
+    parts = [pl.col("t"), pl.col("c"), pl.col("s")]
+    alone = {f"alone{n}": text.name_variant_exact(part) for n, part in enumerate(parts)}
+    made = frame.select(together=text.name_variant_exact(*parts), **alone).to_dicts()
+    assert [row["together"] for row in made] == [row["alone0"] and row["alone1"] and row["alone2"] for row in made]
+
+
 _ITEM_TAGS = ["<li>", "<LI x='1'>", "<li\n>", "<lİ>", "<link>"]
 _ITEM_ENDS = ["</li>", "</LI>", "</Li>", ""]
 
