@@ -655,7 +655,8 @@ class Compiler:
         if node.name in ("plaintext", "collapse", "truncate_words", "lower") and inner.kind == "text":
             source = inner.expr.fill_null("")
             if node.name == "plaintext" and not args:
-                self.guards.append(text.per_run(source, text.plaintext_exact, self.let))
+                # (a column: a channel whose text is made alike reads the other's, ``shared_lets``)
+                self.guards.append(self.let(text.per_run(source, text.plaintext_exact, self.let)))
                 return V("text", self.let(text.per_run(source, text.plaintext, self.let)))
             if node.name == "collapse" and not args:
                 return V("text", self.let(text.per_run(source, text.collapse, self.let)))
@@ -665,7 +666,7 @@ class Compiler:
             if node.name == "truncate_words" and len(constants) == len(args) >= 1 and not kwargs:
                 return self._truncated(node.node, source, *constants)
         if node.name == "bullets" and inner.kind == "text" and len(constants) == len(args) <= 1 and not kwargs:
-            self.guards.append(text.per_run(inner.expr, text.bullets_exact, self.let))
+            self.guards.append(self.let(text.per_run(inner.expr, text.bullets_exact, self.let)))
             return V("list", text.per_run(inner.expr, lambda e: text.bullets(e, *constants), self.let))
         if node.name == "name_variant" and inner.kind == "text":
             return self._name_variant(inner, args, kwargs)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsync.channels.profile import compile_channels
-from feedsync.columnar.fields import Compiler, NotColumnar
+from feedsync.columnar.fields import Compiler, NotColumnar, shared_lets
 from feedsync.columnar.source import normalized
 from feedsync.config import Config, load_config
 from feedsync.sources import open_source
@@ -287,3 +287,17 @@ def test_a_run_told_what_is_read_lets_go_of_the_rest_unless_a_selector_reads_col
     made = held.run(frame, {d.meta.output_name()})
     assert a.meta.output_name() in made.columns  # kept: the selector reads it
     assert all("-a" in value for value in made[d.meta.output_name()].drop_nulls().to_list())
+
+
+def test_a_check_two_channels_make_alike_is_made_once(tmp_path: Path) -> None:
+    """Google's and Meta's descriptions are one text made plain: where it is exact is one column, made once a batch
+    before the channels (``shared_lets``), not a check in each channel's."""
+    channels = {c.name: c for c in compile_channels(_config(tmp_path, DEMO / "products.csv"))}
+    compilers = [Compiler(channels[name], "USD") for name in ("google_merchant", "facebook")]
+    for compiler in compilers:
+        compiler.fields()
+    steps = shared_lets(compilers)
+    assert any("contains_any" in str(e) for step in steps for e in step)  # the references html.unescape decodes
+    for compiler in compilers:
+        assert not any("contains_any" in str(e) for _, e in compiler.lets)
+        assert not any("contains_any" in str(guard) for guard in compiler.guards)
