@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
@@ -96,6 +96,7 @@ FIELD_OF = {
 GRAMS_PER = {"g": Decimal(1), "kg": Decimal(1000), "lb": Decimal("453.59237"), "oz": Decimal("28.349523125")}
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _METAFIELD = re.compile(r".*\((product|variant)\.metafields\.([^)]+)\)$")
+_METAFIELD_KEY = re.compile(r".*\((?:product|variant)\.metafields\.[^)]+\)")
 _STATUS_LIVE = {"", "active"}
 _STATUSES = {"", "active", "draft", "archived", "unlisted"}
 
@@ -123,16 +124,9 @@ class ShopifySource(PlatformSource):
     def products(self, emit: Emit) -> Iterator[Product]:
         with open_table(self.config, emit) as table:
             self.stats.describe(table)
-            idx = {name: table.col(*keys) for name, keys in COLUMNS.items()}
+            idx, option_cols, metafields = layout(table.keys)
             if idx["handle"] is None:
                 raise_missing(table, "Handle / URL handle")
-            option_cols = [(table.col(f"option{n} name"), table.col(f"option{n} value")) for n in (1, 2, 3)]
-            metafields = {
-                i: m.group(2)
-                for i, m in table.cols(r".*\((?:product|variant)\.metafields\.[^)]+\)")
-                for m in [_METAFIELD.match(table.keys[i])]
-                if m
-            }
             used = {i for i in idx.values() if i is not None} | {
                 i for pair in option_cols for i in pair if i is not None
             }
@@ -150,6 +144,32 @@ class ShopifySource(PlatformSource):
             columns = {FIELD_OF[n]: (table.header[i], i + 1) for n, i in idx.items() if i is not None and n in FIELD_OF}
             reader = _Reader(self, table, idx, option_cols, metafields, columns, emit)
             yield from reader.run()
+
+
+class Layout(NamedTuple):
+    """Where a Shopify export's columns are: each canonical column's index (``COLUMNS``), each option's name and
+    value columns, and the metafield columns with their keys."""
+
+    idx: dict[str, int | None]
+    options: list[tuple[int | None, int | None]]
+    metafields: dict[int, str]
+
+
+def layout(keys: list[str]) -> Layout:
+    """The columns of a header whose names are ``keys`` (``header_key``), as the reader finds them."""
+
+    def col(*names: str) -> int | None:
+        return next((keys.index(name) for name in names if name in keys), None)
+
+    metafields = {
+        i: m.group(2)
+        for i, key in enumerate(keys)
+        if _METAFIELD_KEY.fullmatch(key)
+        for m in [_METAFIELD.match(key)]
+        if m
+    }
+    options = [(col(f"option{n} name"), col(f"option{n} value")) for n in (1, 2, 3)]
+    return Layout({name: col(*names) for name, names in COLUMNS.items()}, options, metafields)
 
 
 def handle_column(header: list[str]) -> int | None:

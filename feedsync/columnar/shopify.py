@@ -1,0 +1,280 @@
+"""A Shopify product export's variants a column at a time: what ``sources.shopify`` hands ``build_product`` for each
+variant row (its product's fields from the first row of its handle, its images from all of the handle's rows, its
+options put in the variant fields they name, its price, stock and weight as the reader reads them), written as the
+cells of a native catalog's row (``columnar.source.normalized`` normalizes them as ``build_product`` does), with the
+guard of the rows the columns are exact for. A row it is not exact for (a finding the reader tells of it or of its
+product, a form only Python reads alike) is the per-row reader's.
+
+The first stage of a Shopify export made a column at a time: ``tests/columnar/test_shopify.py`` holds it to the
+reader's products on generated exports, the benchmark's and real stores'. The stream's gate (``columnar.gate``)
+reads only native catalogs so far.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from feedsync.columnar.source import _BAD
+from feedsync.columnar.text import holds_any, stripped
+from feedsync.config import SourceConfig
+from feedsync.ids import fit_id, slug
+from feedsync.sources.options import option_field
+from feedsync.sources.shopify import _STATUS_LIVE, _STATUSES, PRODUCT_LEVEL, Layout, _weight
+
+ID_LIMIT = 50
+"""``shopify.variant_id``'s limit."""
+_RECORD = "__record"
+_PLAIN = "^[0-9]{1,15}(?:\\.[0-9]{1,15})?$"
+"""A price ``Decimal`` reads as written; two of at most 15 digits compare alike as floats (one at most 15 digits long
+is the same float only of the same value)."""
+_QUANTITY = "^[0-9]{1,9}$"
+_SCIENTIFIC = "^[0-9]+(?:\\.[0-9]+)?[eE][+-]?[0-9]+$"
+_NON_ASCII = "[^\\x00-\\x7f]"
+_OWN = ("sku", "mpn", "price", "compare", "qty", "tracker", "policy", "grams", "unit", "barcode", "variant_image")
+"""The columns a variant row has of its own (the rest are its product's, from the handle's first row)."""
+FIELDS = (
+    *("id", "title", "description", "brand", "product_type", "google_product_category", "condition", "gender"),
+    *("age_group", "mpn", *(f"custom_label_{i}" for i in range(5)), "color", "size", "material", "pattern"),
+    *("group_id", "link", "image_link", "additional_image_links", "price", "sale_price", "quantity"),
+    *("availability", "weight", "gtin"),
+)
+"""The native catalog's columns a variant's cells fill (``build_product``'s raw fields, as text)."""
+_OPTION_FIELDS = ("color", "size", "material", "pattern")
+_BEFORE_OPTIONS = (
+    *("title", "description", "brand", "product_type", "google_product_category", "condition", "gender"),
+    *("age_group", "mpn", *(f"custom_label_{i}" for i in range(5))),
+)
+"""The raw fields the reader fills before the options (an option names one of them only where it is empty)."""
+ATTRIBUTES = ("handle", "sku", "tags", "category", "type")
+"""The attributes the reader gives a variant, in its order, before its product's metafields (``meta:KEY``)."""
+
+
+def attribute_names(found: Layout) -> list[str]:
+    """The attributes a variant of an export of ``found`` columns can have, in the reader's order (each one the
+    output's ``attribute:NAME`` column, null where the variant has none)."""
+    return [*ATTRIBUTES, *dict.fromkeys(f"meta:{key}" for key in found.metafields.values())]
+
+
+def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.DataFrame:
+    """One row per variant row of ``frame`` (records of a Shopify export, each handle's rows whole, all cells text
+    or null), in order: ``__record`` (its record's index in ``frame``), ``exact``, ``left_out`` (its product is a
+    draft, archived or unlisted one the run leaves out), the native cells of ``FIELDS`` (null where the reader's
+    raw field is missing or empty), ``inventory_tracked`` (null where the export has no tracker column) and the
+    ``attribute:NAME`` columns of ``attribute_names``."""
+    names = frame.columns
+
+    def cell(name: str) -> pl.Expr:
+        index = found.idx[name]
+        return stripped(pl.col(names[index])).fill_null("") if index is not None else pl.lit("", pl.String)
+
+    def own(index: int | None) -> pl.Expr:
+        return stripped(pl.col(names[index])).fill_null("") if index is not None else pl.lit("", pl.String)
+
+    handle = cell("handle")
+    named = pl.when(handle != "").then(handle)
+    rows = frame.lazy().with_row_index(_RECORD).with_columns(__handle=named)
+    rows = rows.with_columns(__product=pl.col("__handle").forward_fill())
+    starts = pl.col("__product").is_not_null() & (pl.col("__product") != pl.col("__product").shift(1)).fill_null(True)
+    rows = rows.with_columns(__start=starts).with_columns(__group=pl.col("__start").cum_sum())
+
+    def first(e: pl.Expr) -> pl.Expr:  # the value of the handle's first row
+        return pl.when(pl.col("__start")).then(e).forward_fill()
+
+    product = {name: first(cell(name)) for name in PRODUCT_LEVEL}
+    keyed: dict[str, list[pl.Expr]] = {}
+    for index, key in found.metafields.items():  # (two columns of one key: the last one filled)
+        keyed.setdefault(f"meta:{key}", []).append(first(own(index)))
+    meta = {name: pl.coalesce([pl.when(e != "").then(e) for e in reversed(columns)]) for name, columns in keyed.items()}
+    option_names = [first(own(name)) for name, _ in found.options]
+    values = {name: cell(name) for name in _OWN}
+    options = [own(value) for _, value in found.options]
+    in_product = pl.col("__product").is_not_null() & pl.col("__handle").is_not_null()
+    variant = in_product & pl.any_horizontal([*(o != "" for o in options), values["sku"] != "", values["price"] != ""])
+    image, position = cell("image"), cell("position")
+    rows = rows.with_columns(
+        **{f"__p_{name}": e for name, e in product.items()},
+        **{f"__m_{name}": e for name, e in meta.items()},
+        **{f"__on{n}": e for n, e in enumerate(option_names)},
+        **{f"__ov{n}": e for n, e in enumerate(options)},
+        **{f"__v_{name}": e for name, e in values.items()},
+        __variant=variant,
+        __image=pl.when(in_product & (image != "")).then(image),
+        __position=pl.when(position.str.contains("^[0-9]{1,18}$"))
+        .then(position.cast(pl.Int64, strict=False))
+        .otherwise(10**6),
+        # a row of no handle among a product's rows (SRC001), a handle that comes again (SRC004), a position
+        # Python reads as a number of another script's digits: the reader's
+        __told=(pl.col("__product").is_not_null() & pl.col("__handle").is_null())
+        | (pl.col("__start") & ~pl.col("__product").is_first_distinct())
+        | ((image != "") & position.str.contains(f"{_NON_ASCII}|^[0-9]{{19,}}$")),
+    )
+    rows = rows.with_columns(__told=pl.col("__told").any().over("__group"))
+    images = (
+        rows.filter(pl.col("__image").is_not_null())
+        .sort("__group", "__position", _RECORD)
+        .group_by("__group", maintain_order=True)
+        .agg(__images=pl.col("__image"))
+    )
+    made = rows.filter(pl.col("__variant")).join(images, on="__group", how="left", maintain_order="left")
+    made = made.with_columns(
+        __images=pl.col("__images").fill_null(pl.lit([], pl.List(pl.String))),
+        __multi=pl.len().over("__group") > 1,
+    )
+    return _cells(made.collect(), found, config)
+
+
+def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.DataFrame:
+    """The native cells of the variant rows ``made`` (their product's values and images gathered)."""
+    made = made.join(_weights(made), on=["__v_grams", "__v_unit"], how="left", maintain_order="left")
+    p = {name: pl.col(f"__p_{name}") for name in PRODUCT_LEVEL}
+    v = {name: pl.col(f"__v_{name}") for name in _OWN}
+    exact = [~pl.col("__told")]
+
+    status = p["status"].str.to_lowercase()
+    exact.append(~p["status"].str.contains(_NON_ASCII) & status.is_in(sorted(_STATUSES)))
+    left_out = ~status.is_in(sorted(_STATUS_LIVE)) & pl.lit(not config.include_unpublished)
+
+    age = p["age_group"].str.split("(").list.first()
+    raw: dict[str, pl.Expr] = {
+        "title": p["title"],
+        "description": p["body"],
+        "brand": p["vendor"],
+        "product_type": pl.when(p["type"] != "").then(p["type"]).otherwise(p["category"]),
+        "google_product_category": p["google_category"],
+        "condition": p["condition"].str.to_lowercase(),
+        "gender": p["gender"],
+        "age_group": stripped(age).fill_null("").str.to_lowercase(),
+        "mpn": v["mpn"],
+        **{f"custom_label_{i}": p[f"label{i}"] for i in range(5)},
+    }
+    # casefold is to_lowercase but for a few letters outside ASCII: such texts are the reader's
+    exact += [~p[name].str.contains(_NON_ASCII) for name in ("condition", "age_group")]
+
+    fields = _option_fields(made, found, config)
+    slugs = _slugs(made, len(found.options))
+    unmapped = pl.lit(False)
+    parts: list[pl.Expr] = [pl.col("__handle")]
+    for n in range(len(found.options)):
+        name, value = pl.col(f"__on{n}"), pl.col(f"__ov{n}")
+        real = (value != "") & ~((value == "Default Title") & name.str.to_lowercase().is_in(["title", ""]))
+        target = name.replace_strict(fields, default=None, return_dtype=pl.String)
+        taken = pl.lit(False)
+        for field in sorted(set(fields.values()) & {*_OPTION_FIELDS, *_BEFORE_OPTIONS}):
+            fills = real & (target == field) & (raw.get(field, pl.lit("")) == "")
+            raw[field] = pl.when(fills).then(value).otherwise(raw.get(field, pl.lit("")))
+            taken = taken | fills
+        unmapped = unmapped | (real & ~taken)  # an attribute of the option's name (MDL016 where it differs)
+        parts.append(pl.when(real).then(pl.col(f"__slug{n}")))
+    exact.append(~unmapped)
+    key = pl.concat_str(parts, separator="-", ignore_nulls=True)
+    raw["id"] = key
+    raw["group_id"] = pl.when(pl.col("__multi")).then(pl.col("__handle"))
+    if config.base_url:
+        raw["link"] = pl.lit(f"{config.base_url}/products/") + pl.col("__handle")
+
+    images = pl.col("__images")
+    main = pl.when(v["variant_image"] != "").then(v["variant_image"]).otherwise(images.list.first().fill_null(""))
+    raw["image_link"] = main
+    # (the additional links are a native cell of links between commas: a link with a comma is the reader's)
+    exact.append(~images.list.eval(pl.element().str.contains(",", literal=True)).list.any())
+
+    price, compare = v["price"], v["compare"]
+    both = (price != "") & (compare != "")
+    plain = price.str.contains(_PLAIN) & compare.str.contains(_PLAIN)
+    exact.append(~both | plain)
+    swap = both & plain & (compare.cast(pl.Float64, strict=False) > price.cast(pl.Float64, strict=False))
+    raw["price"] = pl.when(swap).then(compare).otherwise(price)
+    raw["sale_price"] = pl.when(swap).then(price)
+
+    quantity = v["qty"]
+    raw["quantity"] = quantity
+    tracked = (v["tracker"] != "") & pl.lit(found.idx["qty"] is not None)
+    counted = tracked & (quantity != "")
+    exact.append(~counted | quantity.str.contains(_QUANTITY))
+    stock = quantity.cast(pl.Int64, strict=False)
+    backorder = v["policy"].str.to_lowercase() == "continue"
+    raw["availability"] = (
+        pl.when(~counted)
+        .then(pl.lit("in_stock"))
+        .when(stock > 0)
+        .then(pl.lit("in_stock"))
+        .when(backorder)
+        .then(pl.lit("backorder"))
+        .otherwise(pl.lit("out_of_stock"))
+    )
+    raw["weight"] = pl.col("__weight")
+
+    barcode = v["barcode"]
+    gtin = pl.when(barcode.str.starts_with("'")).then(barcode.str.slice(1)).otherwise(barcode)
+    exact.append(~gtin.str.contains(_SCIENTIFIC) & ~gtin.str.contains(_NON_ASCII))  # MDL010: the reader's
+    raw["gtin"] = gtin
+
+    attributes = {
+        "handle": pl.col("__handle"),
+        "sku": v["sku"],
+        **{name: p[name] for name in ("tags", "category", "type")},
+        **{name: pl.col(f"__m_{name}") for name in dict.fromkeys(f"meta:{key}" for key in found.metafields.values())},
+    }
+    texts = {name: raw.get(name, pl.lit(None, pl.String)) for name in FIELDS}
+    # a character the reader cleans and tells (SRC011), in any value it keeps
+    exact.append(~holds_any([*texts.values(), *attributes.values(), images.list.join("")], _BAD).fill_null(False))
+
+    out = made.with_columns(
+        __slugs=slugs,
+        **{f"__slug{n}": slugs.list.get(n, null_on_oob=True) for n in range(len(found.options))},
+    ).select(
+        pl.col(_RECORD),
+        pl.all_horizontal(exact).fill_null(False).alias("exact"),
+        left_out.alias("left_out"),
+        *(pl.when(e != "").then(e).alias(name) for name, e in texts.items()),
+        images.alias("__images"),
+        main.alias("__main"),
+        (tracked if found.idx["tracker"] is not None else pl.lit(None, pl.Boolean)).alias("inventory_tracked"),
+        *(pl.when(e != "").then(e).alias(f"attribute:{name}") for name, e in attributes.items()),
+    )
+    additional = (
+        out.select(_RECORD, "__images", "__main")
+        .explode("__images")
+        .filter(pl.col("__images").is_not_null() & (pl.col("__images") != pl.col("__main")))
+        .group_by(_RECORD, maintain_order=True)
+        .agg(pl.col("__images").str.join(","))
+    )
+    out = out.join(additional, on=_RECORD, how="left", maintain_order="left")
+    out = out.with_columns(additional_image_links=pl.col("__images_right")).drop("__images", "__main", "__images_right")
+    return out.with_columns(id=_fitted(out["id"]))
+
+
+def _option_fields(made: pl.DataFrame, found: Layout, config: SourceConfig) -> dict[str, str]:
+    """Each option name of ``made`` that names a variant field (``option_field``, the config's options first)."""
+    names: set[str] = set()
+    for n in range(len(found.options)):
+        names.update(made[f"__on{n}"].unique().to_list())
+    fields = {name: option_field(name, config.options) for name in names if name is not None}
+    return {name: field for name, field in fields.items() if field is not None}
+
+
+def _slugs(made: pl.DataFrame, count: int) -> pl.Expr:
+    """A list per row: ``slug`` of each option value (null for an empty slug), each distinct value made once."""
+    found: dict[str, str | None] = {}
+    for n in range(count):
+        for value in made[f"__ov{n}"].unique().to_list():
+            if value is not None and value not in found:
+                found[value] = slug(value) or None
+    columns = [pl.col(f"__ov{n}").replace_strict(found, default=None, return_dtype=pl.String) for n in range(count)]
+    return pl.concat_list(columns) if columns else pl.lit([], pl.List(pl.String))
+
+
+def _weights(made: pl.DataFrame) -> pl.DataFrame:
+    """``shopify._weight`` of each distinct pair of grams and unit among ``made``'s rows (``__weight``)."""
+    pairs = made.select("__v_grams", "__v_unit").unique()
+    weights = [_weight(grams, unit) for grams, unit in pairs.iter_rows()]
+    return pairs.with_columns(__weight=pl.Series(weights, dtype=pl.String))
+
+
+def _fitted(ids: pl.Series) -> pl.Series:
+    """``fit_id`` of each id (the few longer than the limit made in Python)."""
+    long = ids.str.len_chars() > ID_LIMIT
+    if not long.any():
+        return ids
+    made = [fit_id(value, ID_LIMIT) if value is not None and len(value) > ID_LIMIT else value for value in ids]
+    return pl.Series(ids.name, made, dtype=pl.String)
