@@ -12,7 +12,8 @@ The stages, each held to the per-row engine by property tests (tests/columnar/):
    truncate, name_variant, bullets, XML content, JSON strings), each as an expression and, where the expression is
    not exact for every text, the column of where it is (an entity it does not know, say).
 2. **Sources** (:mod:`.source`): a native catalog's cells normalized as the row reader normalizes them (prices,
-   dates, links, quantities, weights, enums), with the guard of the rows whose cells take the forms it vouches for.
+   dates, links, quantities, weights, enums), with the guard of the rows whose cells take the forms it vouches for;
+   a Shopify export's variants made into such cells first (:mod:`.shopify`: a product's rows gathered).
 3. **Channels** (:mod:`.fields`, :mod:`.screens`, :mod:`.writers`): a profile's fields compiled from the templates'
    plans (``channels.templating.plan``: the Jinja fence gives a neutral tree), the category map looked up per
    distinct product type, the channel's quick pass as a boolean column, the writer's bytes per row.

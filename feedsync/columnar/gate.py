@@ -26,15 +26,21 @@ findings told in their order, an error leaving the item out, and Google's varian
 them. A row alike to an earlier variant of its family has its MDL013 told, and an id fitted to a channel's limits
 its MDL017, as the stream and the channel tell them.
 
-A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas, of at least ``MIN_BYTES``,
-whose columns feed one model field each (the others are the rows' ``attributes``), no supplements, channels the
-columnar stages translate (RSS and delimited writers without an encoder, rules and a quick pass: Google and Meta;
-Amazon's JSON listings), each item told to no one but the id lists, in one process or in each share of a row split
-(``rows.share``: each share's gate reads the share's records alone, ``ByteRange``; an Amazon channel that would
-survey the share a family ahead is told each batch's families by the gate before the batch is made, a batch ending
-where a family does: :meth:`Gate.survey`), in a process that did not inherit Polars from the one it was forked from
-(its threads are not there: ``columnar.INHERITED``). ``open_gate`` says why not in a ``columnar``
-event, and a run fewer than ``WORTH`` of whose first ``JUDGE`` rows are whole is made per row from there.
+A Shopify export (UTF-8 with commas) is read so too, its pieces of whole products (``EXPORT_CHUNK``) made into its
+variants' columns (:mod:`.shopify`), then into the channels' items as a native catalog's: its reader, having read a
+product's rows, offers the gate the product (``take``), and the gate makes those of its variants it made whole (its
+records' cells as the reader read them compared with the columns'); the reader makes the rest.
+
+A run is columnar only where it can be whole: a native CSV catalog of UTF-8 with commas (or a Shopify export), of at
+least ``MIN_BYTES`` (an export's a quarter of it), whose columns feed one model field each (the others are the rows'
+``attributes``), no supplements, channels the columnar stages translate (RSS and delimited writers without an encoder,
+rules and a quick pass: Google and Meta; Amazon's JSON listings), each item told to no one but the id lists, in one
+process or in each share of a row split (``rows.share``: each share's gate reads the share's records alone,
+``ByteRange``; an Amazon channel that would survey the share a family ahead is told each batch's families by the gate
+before the batch is made, a batch ending where a family does: :meth:`Gate.survey`), in a process that did not inherit
+Polars from the one it was forked from (its threads are not there: ``columnar.INHERITED``). ``open_gate`` says why not
+in a ``columnar`` event, and a run fewer than ``WORTH`` of whose first ``JUDGE`` rows are whole is made per row from
+there.
 """
 
 from __future__ import annotations
@@ -81,6 +87,10 @@ the gate's cost (its start, a batch's columns in memory) pays off only over more
 2 cores: shares of 17 MB 9 % quicker with the gate at six times the memory, of 58 MB 18 % quicker)."""
 CHUNK = 4 << 20
 """Bytes of the catalog a batch holds, about."""
+EXPORT_CHUNK = 1 << 20
+"""Bytes of a Shopify export a batch holds, about: a variant's row there is about a quarter of a native catalog's
+(its product's texts are on its first row alone; the benchmark's catalog: 308 bytes a variant against 1,156), and a
+batch's memory goes with its variants."""
 _AHEAD = 2
 """Batches made ahead of the reader."""
 WORKERS = 2
@@ -114,10 +124,18 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
 
         found = read_header(config.source.path, ",")
         header = found.names if found is not None else []
-        targets = _targets(header, config)
-        own = {name: column for name, column in zip(header, targets, strict=True) if column.startswith("__")}
-        if len(own) != sum(column.startswith("__") for column in targets):
+        export = _shopify(header) if _exported(source) else None
+        if export is not None:  # a Shopify export's variants: their attributes' columns
+            from feedsync.columnar.shopify import attribute_names
+
+            own = {name: f"__attribute{index}" for index, name in enumerate(attribute_names(export))}
+        else:
+            targets = _targets(header, config)
+            own = {name: column for name, column in zip(header, targets, strict=True) if column.startswith("__")}
+        if export is None and len(own) != sum(column.startswith("__") for column in targets):
             why = "two columns the model does not name have one name"
+        elif _exported(source) and export is None:
+            why = "the export has no handle column"
         else:
             try:  # the templates read the catalog's own columns as ``attributes``
                 currency = (config.source.currency or "").upper()
@@ -137,8 +155,9 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
     inner: DelimitedSource = getattr(source, "source", source)
     share = READ_RANGE.get()
     gate = Gate(
-        config, compiled, made, inner, header=header, share=share, workers=WORKERS if share is None else SHARE_WORKERS
-    )
+        config, compiled, made, inner, header=header, share=share, workers=WORKERS if share is None else SHARE_WORKERS,
+        export=export,
+    )  # fmt: skip
     inner.gate = gate
     return gate
 
@@ -154,12 +173,29 @@ def _fields(targets: list[str]) -> list[str | None]:
     return [None if target.startswith("__") else target for target in targets]
 
 
+def _exported(source: Source) -> bool:
+    """Whether ``source`` reads a Shopify product export (its variants made a column at a time: ``.shopify``)."""
+    from feedsync.sources.shopify import ShopifySource
+
+    return type(getattr(source, "source", source)) is ShopifySource
+
+
+def _shopify(header: list[str]) -> Any:
+    """The columns of a Shopify export of ``header`` (``shopify.Layout``), None where it has no handle column."""
+    from feedsync.sources.shopify import layout
+    from feedsync.sources.tabular import header_key
+
+    found = layout([header_key(name) for name in header])
+    return found if found.idx["handle"] is not None else None
+
+
 def _refused(config: Config, compiled: list[CompiledChannel], source: Source) -> str | None:
     from feedsync.sources.native import DelimitedSource
 
     inner = getattr(source, "source", source)
-    if type(inner) is not DelimitedSource or inner._delimiter not in (None, ","):
-        return "the source is not a native CSV file"
+    native = type(inner) is DelimitedSource and inner._delimiter in (None, ",")
+    if not native and not _exported(source):
+        return "the source is not a native CSV file or a Shopify export"
     if columnar.INHERITED:
         return "the process was forked from one that had started Polars (its threads are not this one's)"
     if config.supplements:
@@ -172,6 +208,8 @@ def _refused(config: Config, compiled: list[CompiledChannel], source: Source) ->
     except OSError:
         return "the source cannot be read"
     least = MIN_BYTES if share is None else SHARE_MIN_BYTES
+    if _exported(source):  # the same variants in a quarter of the bytes (``EXPORT_CHUNK``)
+        least //= CHUNK // EXPORT_CHUNK
     if size < least:
         return f"the {'share of the ' if share is not None else ''}source is smaller than {least >> 20} MB"
     if config.source.encoding and config.source.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
@@ -237,6 +275,14 @@ class _Batch:
     rows_at: list[int] | None = None
     """Per line of the piece, the row it begins (-1: a further line of one), where a row is over several lines
     (None: each line is a row)."""
+    first_row: int = 0
+    """Of a Shopify export's piece: the row its first record is (the header is row 1)."""
+    records: list[str] | None = None
+    """Of a Shopify export's piece: each record's cells joined (the reader's cells are compared with them)."""
+    products: list[int | None] | None = None
+    """Of a Shopify export's piece: per record, its product's number among the piece's (None: no handle before it)."""
+    variant_at: dict[int, int] | None = None
+    """Of a Shopify export's piece: the row (of the batch) of each variant record, by the record's index."""
 
 
 def _unread(first: int, count: int) -> _Batch:
@@ -342,6 +388,9 @@ class Gate:
     _unsurveyable: Exception | None = None
     """``Unsurveyed``, raised where the batches are made (a survey told a family again): the reader raises it as
     soon as it meets it or the gate goes off, whichever is first (the surveys are told no more)."""
+    export: Any = None
+    """A Shopify export's columns (``shopify.Layout``), where the source is one: the batches' rows are its variants,
+    which its reader asks the gate to take a product at a time (``take``); None: a native catalog's rows."""
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(min(_AHEAD, self.workers))
@@ -358,8 +407,10 @@ class Gate:
     def families(self) -> Iterator[Any]:
         """The catalog's variants as a family survey reads them, a column at a time (``columnar.survey.variants``;
         Unread: the catalog is surveyed per row)."""
-        from feedsync.columnar.survey import variants
+        from feedsync.columnar.survey import Unread, variants
 
+        if self.export is not None:
+            raise Unread("a Shopify export is surveyed per row")
         return variants(self.config, _targets(self.header, self.config), self.header, self.share)
 
     # -- the stream's hook
@@ -429,6 +480,9 @@ class Gate:
         if header != self.header:
             self._off("the reader read another header")
             return
+        if self.export is not None:
+            self._start_export(header)
+            return
         self._targets = _targets(header, self.config)
         named = [t for t in self._targets if not t.startswith("__")]
         if len(set(named)) != len(named) or not set(named) <= set(_ALL):
@@ -447,6 +501,70 @@ class Gate:
         self._sku = own.get("sku")
         self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
         self._thread.start()
+
+    def _start_export(self, header: list[str]) -> None:
+        """``start`` of a Shopify export: its findings placed as its reader places them."""
+        from feedsync.sources.shopify import FIELD_OF
+
+        found = self.export
+        columns = {FIELD_OF[n]: (header[i], i + 1) for n, i in found.idx.items() if i is not None and n in FIELD_OF}
+        self._path, self._columns = str(self.config.source.path), columns
+        for out in self.outs:
+            if out.replay is not None:
+                out.replay.path, out.replay.columns = self._path, columns
+        self._sku = "__attribute1"  # (``shopify.ATTRIBUTES``: the variant's SKU)
+        self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
+        self._thread.start()
+
+    def take(self, records: list[tuple[int, list[str]]], variants: list[int]) -> int:
+        """Of a Shopify export: make the variants of the product whose records its reader read (each one's row and
+        cells; ``variants``: the rows of its variant records) from the batch they are in, while each is whole and
+        nothing of the run's earlier rows changes what it makes; how many of them, from the first (the reader makes
+        the rest). What was replayed is written before the reader makes a variant itself."""
+        taken = self._take(records, variants) if self.on else 0
+        if taken < len(variants):
+            self._flush()
+        return taken
+
+    def _take(self, records: list[tuple[int, list[str]]], variants: list[int]) -> int:
+        first, last = records[0][0], records[-1][0]
+        if last - first + 1 != len(records):
+            return 0  # (a row the reader left out among its rows: told of)
+        batch = self._batch_at(first)
+        if batch is None or batch.products is None or batch.records is None or batch.variant_at is None:
+            return 0
+        start, end = first - batch.first_row, last - batch.first_row + 1
+        products = batch.products
+        if end > len(products):
+            return 0
+        product = products[start]
+        if product is None or products[end - 1] != product:
+            return 0
+        if (start and products[start - 1] == product) or (end < len(products) and products[end] == product):
+            return 0  # the columns made it of more records than the reader did
+        joined = batch.records
+        if any(joined[row - batch.first_row] != "\x1f".join(cells) for row, cells in records):
+            return 0  # a record the columns read otherwise than the csv reader
+        taken = 0
+        replay, variant_at, whole = self._replay, batch.variant_at, batch.whole
+        for row in variants:
+            at = variant_at.get(row - batch.first_row)
+            if at is None or not whole[at] or not replay(batch, at, row):
+                break
+            taken += 1
+            self._unwritten += 1
+            if self._unwritten >= WRITTEN:
+                self._flush()
+        return taken
+
+    def _batch_at(self, row: int) -> _Batch | None:
+        """The batch of a Shopify export's record ``row``; None: the columnar side read no further."""
+        batch = self.batch
+        while batch is None or row >= batch.first_row + len(batch.products or ()):
+            batch = self._next()
+            if batch is None:
+                return None
+        return batch if row >= batch.first_row else None
 
     def line(self, text: str, row: int) -> Sequence[str]:
         """Offered each line the reader reads (``row``: the record it starts, 0 for a further line of one): make
@@ -835,11 +953,14 @@ class Gate:
             share = self.share
             offset, row, before = (share.start, share.first_row, share.lines_before) if share is not None else (0, 2, 1)
             group = None  # a survey told each batch's families whole: the batches end where a family does
-            if self.surveys and "group_id" in self._targets:
+            if self.export is not None:  # (a product's rows are one batch's)
+                group = self.header[self.export.idx["handle"]]
+            elif self.surveys and "group_id" in self._targets:
                 group = self.header[self._targets.index("group_id")]
             pending: deque[Future[_Batch]] = deque()
             with ThreadPoolExecutor(self.workers, thread_name_prefix="feedsync-columnar") as pool:
-                for data, frame in _frames(self.config.source.path, self.share, group):
+                chunk = CHUNK if self.export is None else EXPORT_CHUNK
+                for data, frame in _frames(self.config.source.path, self.share, group, chunk):
                     if self._stop.is_set():
                         return
                     lone = lone_crs(data)
@@ -875,7 +996,24 @@ class Gate:
         from feedsync.sources.normalize import utf8_clean
 
         ctx = normalize_context(self.config.source)
-        targets = self._targets
+        export = self.export
+        reads_tracked = False
+        if export is not None:  # a Shopify export's variants: ``shopify.variants``' columns
+            from feedsync.channels.profile import fields_compiled
+            from feedsync.columnar.shopify import FIELDS, attribute_names
+
+            # a channel that reads whether the variant's inventory is tracked (Amazon's rules do: the columns
+            # know only a catalog's, which never says): a variant whose inventory is not tracked is made per row
+            reads_tracked = any(
+                c.spec.encoder is not None or any("inventory_tracked" in f.variables for f in fields_compiled(c.fields))
+                for c in self.compiled
+            )
+
+            names = attribute_names(export)
+            targets = [*FIELDS, *(f"__attribute{index}" for index in range(len(names)))]
+            attributes = {f"attribute:{name}": f"__attribute{index}" for index, name in enumerate(names)}
+        else:
+            targets = self._targets
         mapped = [t for t in targets if not t.startswith("__attribute")]
         told = pl.all_horizontal([pl.lit(True), *(pl.col(t).is_null() | (pl.col(t) == "") for t in self._told)])
         own = [pl.col(t) for t in targets if t.startswith("__attribute")]
@@ -886,7 +1024,7 @@ class Gate:
         exact_clean = normalized(mapped, ctx, clean=True)[1] & told  # a piece of no control character (utf8_clean)
         sku = pl.when(pl.col(self._sku) != "").then(pl.col(self._sku)) if self._sku else pl.lit(None, pl.String)
         raw = [pl.col(t).fill_null("") for t in targets]
-        cells = pl.concat_str(raw, separator="\x1f")
+        cells = pl.concat_str(raw, separator="\x1f") if export is None else pl.lit(None, pl.String)
         made = self.made
         outs: list[list[pl.Expr]] = []  # per channel: its columns, then whether it stands in for the per-row item
         fates: list[pl.Expr] = []
@@ -926,7 +1064,7 @@ class Gate:
         shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
         reads = [names_read(out) for out in outs]  # what the items read of each channel's frame
         read = keys = None
-        if self.surveys:
+        if self.surveys and export is None:
             from feedsync.columnar.survey import batch_variants
             from feedsync.sources.rowreader import compile_reader
 
@@ -945,6 +1083,10 @@ class Gate:
             after: tuple[int, int, int],
             lone: int,
         ) -> _Batch:
+            if export is not None:
+                norm = exact_clean if self._clean or utf8_clean(data) else exact
+                return self._export_batch(first, count, frame, at, after, made, shared, outs, reads, attributes,
+                                          (columns, norm, picked, whole, reads_tracked))  # fmt: skip
             if frame is None or frame.width != len(targets):
                 if self._unsurveyed is not None:
                     self._survey_rest(at)
@@ -974,6 +1116,76 @@ class Gate:
             return batch
 
         return make
+
+    def _export_batch(
+        self,
+        first: int,
+        count: int,
+        frame: Any,
+        at: tuple[int, int, int],
+        after: tuple[int, int, int],
+        made: list[Items | Listings],
+        shared: list[Any],
+        outs: list[list[Any]],
+        reads: list[Any],
+        attributes: dict[str, str],
+        exprs: tuple[dict[str, Any], Any, list[Any], Any, bool],
+    ) -> _Batch:
+        """A Shopify export's piece made: its variants' columns (``shopify.variants``), their items in each channel,
+        per record its cells joined and its product (the reader's products are taken whole, ``take``)."""
+        import polars as pl
+
+        from feedsync.columnar.shopify import variants
+
+        columns, exact, picked, whole, reads_tracked = exprs
+        if frame is None:
+            raise ValueError("a piece Polars does not read as CSV")  # (the rest is made per row)
+        found = variants(frame, self.export, self.config.source)
+        surveyed = pl.col("exact") & exact  # its product the reader's, so is what a survey reads of it
+        tracked = pl.col("inventory_tracked").fill_null(True) if reads_tracked else pl.lit(True)
+        rows = found.variants.rename(attributes).select(
+            *attributes.values(),
+            "__record",
+            "left_out",
+            __cells=pl.lit(None, pl.String),
+            exact=surveyed & ~pl.col("left_out") & tracked,
+            __surveyed=surveyed,
+            **columns,
+        )
+        if self._unsurveyed is not None:
+            self._survey_export(rows, attributes, at, after)
+        for step in shared:
+            rows = rows.with_columns(step)
+        parts = [rows.select(picked)]
+        parts += [m.compiler.run(rows, names).select(out) for m, out, names in zip(made, outs, reads, strict=True)]
+        joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
+        batch = self._lists(first, count, None, joined, made)
+        batch.first_row = at[1]
+        batch.products = found.groups
+        batch.variant_at = {record: index for index, record in enumerate(rows["__record"].to_list())}
+        texts = frame.select(pl.concat_str([pl.col(name).fill_null("") for name in frame.columns], separator="\x1f"))
+        batch.records = texts.to_series().to_list()
+        return batch
+
+    def _survey_export(
+        self, rows: Any, attributes: dict[str, str], at: tuple[int, int, int], after: tuple[int, int, int]
+    ) -> None:
+        """Tell the surveys a Shopify export's piece's families from its columns where every variant its reader
+        makes a product of is exact there, else the rest of the share per row."""
+        import polars as pl
+
+        from feedsync.columnar.survey import batch_variants
+
+        kept = rows.filter(~pl.col("left_out"))  # (a draft's variants are no products: nothing to a survey)
+        if not kept["__surveyed"].all():
+            self._survey_rest(at)
+            return
+        wanted = {key for survey in self.surveys for key in (survey._keys or ())}  # (the attributes that rekey)
+        named = {column: name[10:] for name, column in attributes.items() if name[10:] in wanted}
+        told = batch_variants(kept.with_columns(exact=pl.lit(True)), kept, at[1] - 1, _no_reader, named)
+        for survey in self.surveys:
+            survey.told(told)
+        self._unsurveyed = after
 
     def _lists(
         self, first: int, count: int, texts: list[str | None] | None, frame: Any, made: list[Items | Listings]
@@ -1033,6 +1245,11 @@ class Gate:
         )
 
 
+def _no_reader(*_: Any) -> Any:
+    """The per-row reader of a survey's rows the columns are exact for: never asked."""
+    raise AssertionError("every row is read from the columns")
+
+
 def _some(column: Any) -> list[Any] | None:
     """The column's values, or None where no row has one (most batches' rows have no finding of a kind)."""
     return None if column.null_count() == len(column) else column.to_list()
@@ -1084,16 +1301,20 @@ def _stop_shares() -> None:
         STOP.set()
 
 
-def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> Iterator[tuple[bytes, Any]]:
-    """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``CHUNK``
-    bytes, each with its frame of texts (cells past the header's are left out; None: a piece Polars does not
-    read). ``group``: the group id's column: a piece whose records are lines ends where a family does (the rows of
-    the last group a row has go to the next piece, unless they are all of it and ``_CARRIED`` pieces or more), and
-    before a family whose rows come again after another's in it or in the next piece (read a piece ahead: a
-    family told whole in one batch)."""
+def _frames(
+    path: Path, share: ByteRange | None, group: str | None = None, chunk: int | None = None
+) -> Iterator[tuple[bytes, Any]]:
+    """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``chunk`` bytes
+    (``CHUNK`` unless told), each with its frame of texts (cells past the header's are left out; None: a piece
+    Polars does not read). ``group``: the group id's column: a piece whose records are lines ends where a family
+    does (the rows of the last group a row has go to the next piece, unless they are all of it and ``_CARRIED``
+    pieces or more), and before a family whose rows come again after another's in it or in the next piece (read a
+    piece ahead: a family told whole in one batch)."""
     import polars as pl
 
     from feedsync.columnar.read import pieces, read_piece, records
+
+    chunk = CHUNK if chunk is None else chunk
 
     def parsed(data: bytes) -> Any:
         try:
@@ -1103,10 +1324,10 @@ def _frames(path: Path, share: ByteRange | None, group: str | None = None) -> It
 
     with records(path, share) as (header, handle, _):
         if group is None:
-            for data in pieces(handle, CHUNK):
+            for data in pieces(handle, chunk):
                 yield data, parsed(data)
             return
-        read = ((data, parsed(data)) for data in pieces(handle, CHUNK))
+        read = ((data, parsed(data)) for data in pieces(handle, chunk))
         later = next(read, None)
         carry, carried = b"", None  # the records moved to the next piece, and their frame
         while later is not None:

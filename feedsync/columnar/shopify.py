@@ -5,12 +5,15 @@ cells of a native catalog's row (``columnar.source.normalized`` normalizes them 
 guard of the rows the columns are exact for. A row it is not exact for (a finding the reader tells of it or of its
 product, a form only Python reads alike) is the per-row reader's.
 
-The first stage of a Shopify export made a column at a time: ``tests/columnar/test_shopify.py`` holds it to the
-reader's products on generated exports, the benchmark's and real stores'. The stream's gate (``columnar.gate``)
-reads only native catalogs so far.
+The first stage of a Shopify export made a column at a time (``tests/columnar/test_shopify.py`` holds it to the
+reader's products on generated exports, the benchmark's and real stores'): the stream's gate (``columnar.gate``)
+makes the channels' items of these columns as of a native catalog's, and the reader offers it each product
+(``Gate.take``).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import polars as pl
 
@@ -55,7 +58,15 @@ def attribute_names(found: Layout) -> list[str]:
     return [*ATTRIBUTES, *dict.fromkeys(f"meta:{key}" for key in found.metafields.values())]
 
 
-def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.DataFrame:
+class Made(NamedTuple):
+    """A piece's variants (``variants``) and per record the number of its product among the piece's (None: a
+    record before the first handle)."""
+
+    variants: pl.DataFrame
+    groups: list[int | None]
+
+
+def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> Made:
     """One row per variant row of ``frame`` (records of a Shopify export, each handle's rows whole, all cells text
     or null), in order: ``__record`` (its record's index in ``frame``), ``exact``, ``left_out`` (its product is a
     draft, archived or unlisted one the run leaves out), the native cells of ``FIELDS`` (null where the reader's
@@ -108,7 +119,8 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.Dat
         | (pl.col("__start") & ~pl.col("__product").is_first_distinct())
         | ((image != "") & position.str.contains(f"{_NON_ASCII}|^[0-9]{{19,}}$")),
     )
-    rows = rows.with_columns(__told=pl.col("__told").any().over("__group"))
+    rows = rows.with_columns(__told=pl.col("__told").any().over("__group")).collect()
+    groups = rows.select(pl.when(pl.col("__product").is_not_null()).then(pl.col("__group")))["__group"].to_list()
     images = (
         rows.filter(pl.col("__image").is_not_null())
         .sort("__group", "__position", _RECORD)
@@ -120,7 +132,7 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.Dat
         __images=pl.col("__images").fill_null(pl.lit([], pl.List(pl.String))),
         __multi=pl.len().over("__group") > 1,
     )
-    return _cells(made.collect(), found, config)
+    return Made(_cells(made, found, config), groups)
 
 
 def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.DataFrame:

@@ -116,10 +116,15 @@ class _Product:
     option_names: list[str]
     variants: list[tuple[int, list[str], list[str]]] = field(default_factory=list)  # (row, cells, option values)
     images: list[tuple[int, int, str]] = field(default_factory=list)  # (position, order, url)
+    records: list[tuple[int, list[str]]] | None = None
+    """Its rows and their cells, where a columnar gate may take the product (``columnar.gate.Gate.take``)."""
 
 
 class ShopifySource(PlatformSource):
     FORMAT = "shopify"
+    gate: Any = None
+    """The columnar engine's gate (``columnar.gate``): offered each product, it makes those whose variants it made
+    whole a column at a time."""
 
     def products(self, emit: Emit) -> Iterator[Product]:
         with open_table(self.config, emit) as table:
@@ -218,6 +223,14 @@ class _Reader:
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
     def run(self) -> Iterator[Product]:
+        gate = self.source.gate
+        if gate is not None:
+            gate.start(list(self.table.header), clean=self.table.clean)
+        yield from self._products()
+        if gate is not None:
+            gate.end()
+
+    def _products(self) -> Iterator[Product]:
         current: _Product | None = None
         seen: set[str] = set()
         for row, cells in self.table.rows:
@@ -243,6 +256,7 @@ class _Reader:
                     row,
                     {n: self.cell(cells, n) for n in PRODUCT_LEVEL},
                     [cells[n].strip() if n is not None and n < len(cells) else "" for n, _ in self.option_cols],
+                    records=[] if self.source.gate is not None else None,
                 )
                 current.values.update(
                     {
@@ -251,6 +265,8 @@ class _Reader:
                         if i < len(cells) and cells[i].strip()
                     }
                 )
+            if current.records is not None:
+                current.records.append((row, cells))
             image = self.cell(cells, "image")
             if image:
                 position = self.cell(cells, "position")
@@ -295,7 +311,11 @@ class _Reader:
         differing = {
             n for n in range(len(self.option_cols)) if len({options[n] for _, _, options in product.variants}) > 1
         }
-        for row, cells, options in product.variants:
+        variants = product.variants
+        gate = self.source.gate
+        if gate is not None and product.records is not None and variants:
+            variants = variants[gate.take(product.records, [row for row, _, _ in variants]) :]
+        for row, cells, options in variants:
             item = self.variant(product, row, cells, options, images, multi, differing)
             if item is not None:
                 yield item

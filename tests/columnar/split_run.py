@@ -54,7 +54,7 @@ def main(directory: Path, jobs: int, command: str, chunk: int, judge: int | None
 
     assert "polars" not in sys.modules
     rows.MIN_ROWS = 1
-    gate.MIN_BYTES, gate.SHARE_MIN_BYTES, gate.CHUNK = 0, 0, chunk
+    gate.MIN_BYTES, gate.SHARE_MIN_BYTES, gate.CHUNK, gate.EXPORT_CHUNK = 0, 0, chunk, chunk
     if judge is not None:
         gate.JUDGE = judge
     slow = float(os.environ.get("SPLIT_RUN_SLOW", "0"))

@@ -50,7 +50,7 @@ def compared(path: Path, config: SourceConfig) -> tuple[int, int]:
     products: dict[int, Product] = {product.source.row: product for product in open_source(config).products(emit)}
     frame = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True)
     found = layout([header_key(name) for name in frame.columns])
-    made = variants(frame, found, config)
+    made = variants(frame, found, config).variants
     names = [name for name in FIELDS if name in made.columns]
     columns, exact = normalized(names, normalize_context(config))
     rows = made.with_columns(normalized=exact, **{f"n_{name}": e for name, e in columns.items()})
@@ -101,7 +101,7 @@ PRODUCT = {
     "Product Category": ["", "Apparel & Accessories > Clothing"],
     "Type": ["", "Shirts"],
     "Tags": ["", "summer, sale"],
-    "Status": _mostly(["active", "", "draft", "archived", "Active"], ["bogus", "ACTİVE"]),
+    "Status": _mostly(["active", ""], ["draft", "archived", "Active", "bogus", "ACTİVE"], 6),
     "Google Shopping / Gender": _mostly(["", "female", "Men"], ["nope"]),
     "Google Shopping / Age Group": _mostly(["", "Adult (13+ years old)", "kids"], ["Kİds"]),
     "Google Shopping / Condition": _mostly(["", "new", "NEW", "Used"], ["mint"]),
@@ -109,9 +109,8 @@ PRODUCT = {
     "Material (product.metafields.custom.material)": ["", "Cotton", " "],
 }
 VARIANT = {
-    "Variant SKU": ["", "SKU-1", "SKU-2", " SKU-3 "],
     "Variant Grams": _mostly(["", "0", "906", "1.5"], ["abc", "-3"]),
-    "Variant Inventory Tracker": ["", "shopify"],
+    "Variant Inventory Tracker": _mostly(["shopify"], [""], 3),
     "Variant Inventory Qty": _mostly(["", "0", "5", "12"], ["-1", "1.5"]),
     "Variant Inventory Policy": ["deny", "continue", "CONTINUE", ""],
     "Variant Price": _mostly(["19.99", "20", "12.5"], ["", "1e3", "abc", "007"]),
@@ -140,6 +139,7 @@ def exports(draw: st.DrawFn) -> list[dict[str, str]]:
         for index in range(draw(st.integers(1, 4))):
             row = {"Handle": handle} | (first if index == 0 else {})
             row |= {name: draw(st.sampled_from(values)) for name, values in VARIANT.items()}
+            row["Variant SKU"] = draw(st.sampled_from(_mostly([f"{handle}-{index}"], ["", "SKU-1", " SKU-2 "], 4)))
             for n in range(3):
                 row[f"Option{n + 1} Name"] = names[n] if index == 0 else ""
                 named = names[n] or draw(st.integers(0, 9)) == 0  # a value under no name, rarely

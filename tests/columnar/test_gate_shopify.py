@@ -1,0 +1,140 @@
+"""A Shopify export through the columnar gate (``Gate.take``: the reader offers each product, the gate makes those
+whose variants its columns made whole) against the per-row engine: random exports (products over several rows,
+image rows, drafts, options of no variant field, rows the reader tells of), the benchmark's export with Amazon's
+definitions, in one process and split between processes, and real stores' exports write the same feeds byte for
+byte, with the same findings in the same order and the same counts; the gate made most of the rows it could."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import feedsync.columnar.gate as gate_module
+from feedsync import pipeline
+from feedsync.config import load_config
+from feedsync.diagnostics import Report
+from tests.channels.amazon_reference import DEFINITIONS
+from tests.columnar.test_amazon import CATEGORIES, MAPPED
+from tests.columnar.test_gate import gates_opened
+from tests.columnar.test_gate_shares import _gated, _surveyed_per_row, split_run
+from tests.columnar.test_shopify import GENERATOR, HEADER, exports
+from tests.conftest import write_config
+from tests.sources.realdata import REALDATA
+
+
+def _config(
+    directory: Path, path: str = "products.csv", *, definitions: bool = False, mapped: bool = True, amazon: bool = True
+) -> Path:
+    """Google's, Meta's and (``amazon``) Amazon's channels; Google's and Meta's without a category map unless
+    ``mapped`` (a real store's product types are not the map's: an item of a type the map lacks is made per row)."""
+    (directory / "categories.yaml").write_text(CATEGORIES, encoding="utf-8")
+    folder = f", definitions: {DEFINITIONS}" if definitions else ""
+    categories = ", category_map: categories.yaml" if mapped else ""
+    text = (
+        f"source:\n  path: {path}\n  format: shopify\n  currency: USD\n  base_url: https://shop.example.com\n"
+        "channels:\n"
+        f"  google_merchant: {{profile: google_merchant{categories}}}\n"
+        f"  facebook: {{profile: facebook{categories}}}\n"
+    )
+    if amazon:
+        text += (
+            "  amazon:\n    profile: amazon\n    category_map: categories.yaml\n"
+            f"    settings: {{seller_id: A2GATE0000001, merchant_shipping_group: tmpl, max_messages: 70{folder}}}\n"
+            f"{MAPPED}"
+        )
+    return write_config(directory, text)
+
+
+def _run(config: Path, out: Path, *, columnar: bool, chunk: int) -> tuple[Report, dict[str, bytes], int]:
+    """A build in one process (the gate opened whatever the export's size, its batches of about ``chunk`` bytes, or
+    never): its report, the bytes of its documents and the variants the gate took (-1: no gate)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gate_module, "MIN_BYTES", 0 if columnar else 1 << 62)
+        patch.setattr(gate_module, "EXPORT_CHUNK", chunk)
+        made = gates_opened(patch)
+        report = pipeline.run(load_config(config), "build", jobs=1, record_items=True, out_dir=out, validate=True)
+    documents = {
+        path.name: path.read_bytes()
+        for result in report.channels.values()
+        for path in ([result.output] if result.output else []) + list(result.parts)
+    }
+    return report, documents, made[0].replayed if made else -1
+
+
+def same(directory: Path, config: Path, *, chunk: int = 2048) -> int:
+    """Build the export both ways and assert the outputs equal; the variants the gate took."""
+    columnar, documents, taken = _run(config, directory / "columnar", columnar=True, chunk=chunk)
+    per_row, expected, none = _run(config, directory / "per-row", columnar=False, chunk=chunk)
+    assert none == -1 and taken >= 0
+    assert documents == expected
+    assert [repr(d) for d in columnar.diagnostics] == [repr(d) for d in per_row.diagnostics]
+    counts = {n: (r.items, r.excluded, r.rejected) for n, r in columnar.channels.items()}
+    assert counts == {n: (r.items, r.excluded, r.rejected) for n, r in per_row.channels.items()}
+    assert columnar.items == per_row.items
+    assert (columnar.variants, columnar.products) == (per_row.variants, per_row.products)
+    return taken
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=12, deadline=None)
+@given(st.lists(exports(), min_size=1, max_size=4), st.sampled_from([512, 4096]), st.booleans())
+def test_random_exports_are_built_alike(
+    tmp_path_factory: Any, parts: list[list[dict[str, str]]], chunk: int, amazon: bool
+) -> None:
+    directory = tmp_path_factory.mktemp("export")
+    rows = []
+    for number, part in enumerate(parts):  # (each part's handles its own, but for a handle again on purpose)
+        rows += [row | ({"Handle": f"{row['Handle']}-{number}"} if row.get("Handle") else {}) for row in part]
+    _write(directory / "products.csv", rows)
+    same(directory, _config(directory, mapped=False, amazon=amazon), chunk=chunk)
+
+
+def _benchmark_export(directory: Path, count: int) -> Path:
+    """The benchmark's catalog as a Shopify export, with its config (its three channels, Amazon's with PRODUCT's
+    definition): the config's path."""
+    spec = importlib.util.spec_from_file_location("generate", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.generate(count, directory, "shopify")  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
+def test_the_benchmarks_export_is_built_alike_and_a_column_at_a_time(tmp_path: Path) -> None:
+    config = _benchmark_export(tmp_path / "export", 600)
+    assert "definitions: amazon_definitions" in config.read_text()
+    taken = same(tmp_path, config, chunk=8192)
+    assert taken >= 590  # of 600 (a product after one made per row at a batch's end is made per row)
+
+
+@pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
+def test_an_export_split_between_processes_is_built_alike_each_share_a_column_at_a_time(tmp_path: Path) -> None:
+    config = _benchmark_export(tmp_path, 900)
+    events = split_run(config.parent, jobs=2, chunk=8192)
+    gated = _gated(events)
+    assert len(gated) == 2 and sum(gated) >= 880, gated
+    assert not _surveyed_per_row(events)  # each batch's families told to Amazon's survey from its columns
+
+
+@pytest.mark.skipif(not REALDATA.is_dir(), reason="../shared/realdata is absent")
+def test_real_stores_exports_are_built_alike(tmp_path: Path) -> None:
+    taken = {}
+    for path in sorted(p for p in REALDATA.glob("shopify/*.csv") if "orders" not in p.name):
+        directory = tmp_path / path.stem
+        directory.mkdir()
+        taken[path.name] = same(directory, _config(directory, str(path), mapped=False, amazon=False), chunk=16384)
+    assert taken["shopifypartners-apparel.csv"] == 22  # every variant
+    assert taken["bilalithelabel-products_export.csv"] >= 40  # of 130 (a SKU shared by variants: MDL012, per row)
+    assert sum(taken.values()) >= 350  # of 1,752 (rosarose's options of no variant field: per row)
