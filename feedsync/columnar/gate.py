@@ -1084,9 +1084,10 @@ class Gate:
             lone: int,
         ) -> _Batch:
             if export is not None:
-                norm = exact_clean if self._clean or utf8_clean(data) else exact
+                clean = self._clean or utf8_clean(data)
                 return self._export_batch(first, count, frame, at, after, made, shared, outs, reads, attributes,
-                                          (columns, norm, picked, whole, reads_tracked))  # fmt: skip
+                                          (columns, exact_clean if clean else exact, picked, whole, reads_tracked),
+                                          clean)  # fmt: skip
             if frame is None or frame.width != len(targets):
                 if self._unsurveyed is not None:
                     self._survey_rest(at)
@@ -1130,6 +1131,7 @@ class Gate:
         reads: list[Any],
         attributes: dict[str, str],
         exprs: tuple[dict[str, Any], Any, list[Any], Any, bool],
+        clean: bool,
     ) -> _Batch:
         """A Shopify export's piece made: its variants' columns (``shopify.variants``), their items in each channel,
         per record its cells joined and its product (the reader's products are taken whole, ``take``)."""
@@ -1140,7 +1142,7 @@ class Gate:
         columns, exact, picked, whole, reads_tracked = exprs
         if frame is None:
             raise ValueError("a piece Polars does not read as CSV")  # (the rest is made per row)
-        found = variants(frame, self.export, self.config.source)
+        found = variants(frame, self.export, self.config.source, clean=clean)
         surveyed = pl.col("exact") & exact  # its product the reader's, so is what a survey reads of it
         tracked = pl.col("inventory_tracked").fill_null(True) if reads_tracked else pl.lit(True)
         rows = found.variants.rename(attributes).select(

@@ -66,12 +66,13 @@ class Made(NamedTuple):
     groups: list[int | None]
 
 
-def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> Made:
+def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig, *, clean: bool = False) -> Made:
     """One row per variant row of ``frame`` (records of a Shopify export, each handle's rows whole, all cells text
     or null), in order: ``__record`` (its record's index in ``frame``), ``exact``, ``left_out`` (its product is a
     draft, archived or unlisted one the run leaves out), the native cells of ``FIELDS`` (null where the reader's
     raw field is missing or empty), ``inventory_tracked`` (null where the export has no tracker column) and the
-    ``attribute:NAME`` columns of ``attribute_names``."""
+    ``attribute:NAME`` columns of ``attribute_names``. ``clean``: no cell holds a character the reader cleans
+    (``normalize.utf8_clean`` of the frame's bytes), so that is not asked of each row."""
     names = frame.columns
 
     def cell(name: str) -> pl.Expr:
@@ -88,26 +89,16 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> Made:
     starts = pl.col("__product").is_not_null() & (pl.col("__product") != pl.col("__product").shift(1)).fill_null(True)
     rows = rows.with_columns(__start=starts).with_columns(__group=pl.col("__start").cum_sum())
 
-    def first(e: pl.Expr) -> pl.Expr:  # the value of the handle's first row
-        return pl.when(pl.col("__start")).then(e).forward_fill()
-
-    product = {name: first(cell(name)) for name in PRODUCT_LEVEL}
     keyed: dict[str, list[pl.Expr]] = {}
     for index, key in found.metafields.items():  # (two columns of one key: the last one filled)
-        keyed.setdefault(f"meta:{key}", []).append(first(own(index)))
+        keyed.setdefault(f"meta:{key}", []).append(own(index))
     meta = {name: pl.coalesce([pl.when(e != "").then(e) for e in reversed(columns)]) for name, columns in keyed.items()}
-    option_names = [first(own(name)) for name, _ in found.options]
-    values = {name: cell(name) for name in _OWN}
     options = [own(value) for _, value in found.options]
     in_product = pl.col("__product").is_not_null() & pl.col("__handle").is_not_null()
-    variant = in_product & pl.any_horizontal([*(o != "" for o in options), values["sku"] != "", values["price"] != ""])
+    variant = in_product & pl.any_horizontal([*(o != "" for o in options), cell("sku") != "", cell("price") != ""])
     image, position = cell("image"), cell("position")
     rows = rows.with_columns(
-        **{f"__p_{name}": e for name, e in product.items()},
-        **{f"__m_{name}": e for name, e in meta.items()},
-        **{f"__on{n}": e for n, e in enumerate(option_names)},
         **{f"__ov{n}": e for n, e in enumerate(options)},
-        **{f"__v_{name}": e for name, e in values.items()},
         __variant=variant,
         __image=pl.when(in_product & (image != "")).then(image),
         __position=pl.when(position.str.contains("^[0-9]{1,18}$"))
@@ -127,132 +118,140 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig) -> Made:
         .group_by("__group", maintain_order=True)
         .agg(__images=pl.col("__image"))
     )
-    made = rows.filter(pl.col("__variant")).join(images, on="__group", how="left", maintain_order="left")
+    products = rows.filter(pl.col("__start")).select(  # each product's values, of its handle's first row
+        "__group",
+        **{f"__p_{name}": cell(name) for name in PRODUCT_LEVEL},
+        **{f"__m_{name}": e for name, e in meta.items()},
+        **{f"__on{n}": own(name) for n, (name, _) in enumerate(found.options)},
+    )
+    made = rows.filter(pl.col("__variant")).select(
+        _RECORD, "__group", "__handle", "__told", *(f"__ov{n}" for n in range(len(options))),
+        **{f"__v_{name}": cell(name) for name in _OWN},
+    )  # fmt: skip
+    made = made.join(products, on="__group", how="left", maintain_order="left")
+    made = made.join(images, on="__group", how="left", maintain_order="left")
     made = made.with_columns(
         __images=pl.col("__images").fill_null(pl.lit([], pl.List(pl.String))),
         __multi=pl.len().over("__group") > 1,
     )
-    return Made(_cells(made, found, config), groups)
+    return Made(_cells(made, found, config, clean), groups)
 
 
-def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig) -> pl.DataFrame:
-    """The native cells of the variant rows ``made`` (their product's values and images gathered)."""
+def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool) -> pl.DataFrame:
+    """The native cells of the variant rows ``made`` (their product's values and images gathered), made a step at a
+    time (each step's columns read by the next: an expression that read another's would make it again)."""
     made = made.join(_weights(made), on=["__v_grams", "__v_unit"], how="left", maintain_order="left")
     p = {name: pl.col(f"__p_{name}") for name in PRODUCT_LEVEL}
     v = {name: pl.col(f"__v_{name}") for name in _OWN}
-    exact = [~pl.col("__told")]
-
-    status = p["status"].str.to_lowercase()
-    exact.append(~p["status"].str.contains(_NON_ASCII) & status.is_in(sorted(_STATUSES)))
-    left_out = ~status.is_in(sorted(_STATUS_LIVE)) & pl.lit(not config.include_unpublished)
-
-    age = p["age_group"].str.split("(").list.first()
-    raw: dict[str, pl.Expr] = {
-        "title": p["title"],
-        "description": p["body"],
-        "brand": p["vendor"],
-        "product_type": pl.when(p["type"] != "").then(p["type"]).otherwise(p["category"]),
-        "google_product_category": p["google_category"],
-        "condition": p["condition"].str.to_lowercase(),
-        "gender": p["gender"],
-        "age_group": stripped(age).fill_null("").str.to_lowercase(),
-        "mpn": v["mpn"],
-        **{f"custom_label_{i}": p[f"label{i}"] for i in range(5)},
-    }
-    # casefold is to_lowercase but for a few letters outside ASCII: such texts are the reader's
-    exact += [~p[name].str.contains(_NON_ASCII) for name in ("condition", "age_group")]
-
+    count = len(found.options)
     fields = _option_fields(made, found, config)
-    slugs = _slugs(made, len(found.options))
-    unmapped = pl.lit(False)
-    parts: list[pl.Expr] = [pl.col("__handle")]
-    for n in range(len(found.options)):
-        name, value = pl.col(f"__on{n}"), pl.col(f"__ov{n}")
-        real = (value != "") & ~((value == "Default Title") & name.str.to_lowercase().is_in(["title", ""]))
-        target = name.replace_strict(fields, default=None, return_dtype=pl.String)
-        taken = pl.lit(False)
-        for field in sorted(set(fields.values()) & {*_OPTION_FIELDS, *_BEFORE_OPTIONS}):
-            fills = real & (target == field) & (raw.get(field, pl.lit("")) == "")
-            raw[field] = pl.when(fills).then(value).otherwise(raw.get(field, pl.lit("")))
-            taken = taken | fills
-        unmapped = unmapped | (real & ~taken)  # an attribute of the option's name (MDL016 where it differs)
-        parts.append(pl.when(real).then(pl.col(f"__slug{n}")))
-    exact.append(~unmapped)
-    key = pl.concat_str(parts, separator="-", ignore_nulls=True)
-    raw["id"] = key
-    raw["group_id"] = pl.when(pl.col("__multi")).then(pl.col("__handle"))
-    if config.base_url:
-        raw["link"] = pl.lit(f"{config.base_url}/products/") + pl.col("__handle")
-
+    fillable = sorted(set(fields.values()) & {*_OPTION_FIELDS, *_BEFORE_OPTIONS})
+    slugs = _slugs(made, count)
+    age = p["age_group"].str.split("(").list.first()
     images = pl.col("__images")
-    main = pl.when(v["variant_image"] != "").then(v["variant_image"]).otherwise(images.list.first().fill_null(""))
-    raw["image_link"] = main
-    # (the additional links are a native cell of links between commas: a link with a comma is the reader's)
-    exact.append(~images.list.eval(pl.element().str.contains(",", literal=True)).list.any())
-
     price, compare = v["price"], v["compare"]
     both = (price != "") & (compare != "")
     plain = price.str.contains(_PLAIN) & compare.str.contains(_PLAIN)
-    exact.append(~both | plain)
     swap = both & plain & (compare.cast(pl.Float64, strict=False) > price.cast(pl.Float64, strict=False))
-    raw["price"] = pl.when(swap).then(compare).otherwise(price)
-    raw["sale_price"] = pl.when(swap).then(price)
-
     quantity = v["qty"]
-    raw["quantity"] = quantity
     tracked = (v["tracker"] != "") & pl.lit(found.idx["qty"] is not None)
     counted = tracked & (quantity != "")
-    exact.append(~counted | quantity.str.contains(_QUANTITY))
-    stock = quantity.cast(pl.Int64, strict=False)
-    backorder = v["policy"].str.to_lowercase() == "continue"
-    raw["availability"] = (
-        pl.when(~counted)
-        .then(pl.lit("in_stock"))
-        .when(stock > 0)
-        .then(pl.lit("in_stock"))
-        .when(backorder)
-        .then(pl.lit("backorder"))
-        .otherwise(pl.lit("out_of_stock"))
-    )
-    raw["weight"] = pl.col("__weight")
-
     barcode = v["barcode"]
-    gtin = pl.when(barcode.str.starts_with("'")).then(barcode.str.slice(1)).otherwise(barcode)
-    exact.append(~gtin.str.contains(_SCIENTIFIC) & ~gtin.str.contains(_NON_ASCII))  # MDL010: the reader's
-    raw["gtin"] = gtin
-
+    status = p["status"].str.to_lowercase()
+    frame = made.with_columns(
+        title=p["title"],
+        description=p["body"],
+        brand=p["vendor"],
+        product_type=pl.when(p["type"] != "").then(p["type"]).otherwise(p["category"]),
+        google_product_category=p["google_category"],
+        condition=p["condition"].str.to_lowercase(),
+        gender=p["gender"],
+        age_group=stripped(age).fill_null("").str.to_lowercase(),
+        mpn=v["mpn"],
+        **{f"custom_label_{i}": p[f"label{i}"] for i in range(5)},
+        **{field: pl.lit("") for field in _OPTION_FIELDS},
+        group_id=pl.when(pl.col("__multi")).then(pl.col("__handle")),
+        link=pl.lit(f"{config.base_url}/products/") + pl.col("__handle")
+        if config.base_url
+        else pl.lit(None, pl.String),
+        image_link=pl.when(v["variant_image"] != "")
+        .then(v["variant_image"])
+        .otherwise(images.list.first().fill_null("")),
+        price=pl.when(swap).then(compare).otherwise(price),
+        sale_price=pl.when(swap).then(price),
+        quantity=quantity,
+        availability=pl.when(~counted)
+        .then(pl.lit("in_stock"))
+        .when(quantity.cast(pl.Int64, strict=False) > 0)
+        .then(pl.lit("in_stock"))
+        .when(v["policy"].str.to_lowercase() == "continue")
+        .then(pl.lit("backorder"))
+        .otherwise(pl.lit("out_of_stock")),
+        weight=pl.col("__weight"),
+        gtin=pl.when(barcode.str.starts_with("'")).then(barcode.str.slice(1)).otherwise(barcode),
+        inventory_tracked=tracked if found.idx["tracker"] is not None else pl.lit(None, pl.Boolean),
+        left_out=~status.is_in(sorted(_STATUS_LIVE)) & pl.lit(not config.include_unpublished),
+        __unmapped=pl.lit(False),
+        __slugs=slugs,
+        __exact=pl.all_horizontal(
+            ~pl.col("__told"),
+            ~p["status"].str.contains(_NON_ASCII) & status.is_in(sorted(_STATUSES)),
+            # casefold is to_lowercase but for a few letters outside ASCII: such texts are the reader's
+            ~p["condition"].str.contains(_NON_ASCII),
+            ~p["age_group"].str.contains(_NON_ASCII),
+            # (the additional links are a native cell of links between commas: a link with a comma is the reader's)
+            ~images.list.eval(pl.element().str.contains(",", literal=True)).list.any(),
+            ~both | plain,
+            ~counted | quantity.str.contains(_QUANTITY),
+        ),
+    )
+    for n in range(count):  # each option in turn fills the variant field it names, where that is still empty
+        name, value = pl.col(f"__on{n}"), pl.col(f"__ov{n}")
+        real = (value != "") & ~((value == "Default Title") & name.str.to_lowercase().is_in(["title", ""]))
+        target = name.replace_strict(fields, default=None, return_dtype=pl.String)
+        fills = {field: real & (target == field) & (pl.col(field) == "") for field in fillable}
+        taken = pl.any_horizontal([pl.lit(False), *fills.values()])
+        frame = frame.with_columns(
+            **{field: pl.when(fill).then(value).otherwise(pl.col(field)) for field, fill in fills.items()},
+            __unmapped=pl.col("__unmapped") | (real & ~taken),  # an attribute of the option's name (MDL016)
+            **{f"__part{n}": pl.when(real).then(pl.col("__slugs").list.get(n, null_on_oob=True))},
+        )
+    frame = frame.with_columns(id=pl.concat_str(["__handle", *(f"__part{n}" for n in range(count))], separator="-",
+                                                ignore_nulls=True))  # fmt: skip
     attributes = {
         "handle": pl.col("__handle"),
         "sku": v["sku"],
         **{name: p[name] for name in ("tags", "category", "type")},
         **{name: pl.col(f"__m_{name}") for name in dict.fromkeys(f"meta:{key}" for key in found.metafields.values())},
     }
-    texts = {name: raw.get(name, pl.lit(None, pl.String)) for name in FIELDS}
-    # a character the reader cleans and tells (SRC011), in any value it keeps
-    exact.append(~holds_any([*texts.values(), *attributes.values(), images.list.join("")], _BAD).fill_null(False))
-
-    out = made.with_columns(
-        __slugs=slugs,
-        **{f"__slug{n}": slugs.list.get(n, null_on_oob=True) for n in range(len(found.options))},
-    ).select(
+    texts = [name for name in FIELDS if name != "additional_image_links"]
+    gtin = pl.col("gtin")
+    exact = [
+        pl.col("__exact"),
+        ~pl.col("__unmapped"),
+        ~gtin.str.contains(_SCIENTIFIC) & ~gtin.str.contains(_NON_ASCII),  # MDL010: the reader's
+    ]
+    if not clean:  # a character the reader cleans and tells (SRC011), in any value it keeps
+        exact.append(
+            ~holds_any([*map(pl.col, texts), *attributes.values(), images.list.join("")], _BAD).fill_null(False)
+        )
+    out = frame.select(
         pl.col(_RECORD),
         pl.all_horizontal(exact).fill_null(False).alias("exact"),
-        left_out.alias("left_out"),
-        *(pl.when(e != "").then(e).alias(name) for name, e in texts.items()),
+        pl.col("left_out"),
+        *(pl.when(pl.col(name) != "").then(pl.col(name)).alias(name) for name in texts),
         images.alias("__images"),
-        main.alias("__main"),
-        (tracked if found.idx["tracker"] is not None else pl.lit(None, pl.Boolean)).alias("inventory_tracked"),
+        pl.col("inventory_tracked"),
         *(pl.when(e != "").then(e).alias(f"attribute:{name}") for name, e in attributes.items()),
     )
     additional = (
-        out.select(_RECORD, "__images", "__main")
+        out.select(_RECORD, "__images", "image_link")
         .explode("__images")
-        .filter(pl.col("__images").is_not_null() & (pl.col("__images") != pl.col("__main")))
+        .filter(pl.col("__images").is_not_null() & (pl.col("__images") != pl.col("image_link").fill_null("")))
         .group_by(_RECORD, maintain_order=True)
-        .agg(pl.col("__images").str.join(","))
+        .agg(additional_image_links=pl.col("__images").str.join(","))
     )
-    out = out.join(additional, on=_RECORD, how="left", maintain_order="left")
-    out = out.with_columns(additional_image_links=pl.col("__images_right")).drop("__images", "__main", "__images_right")
+    out = out.join(additional, on=_RECORD, how="left", maintain_order="left").drop("__images")
     return out.with_columns(id=_fitted(out["id"]))
 
 
