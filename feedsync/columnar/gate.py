@@ -682,8 +682,6 @@ class Gate:
             return False  # a duplicate id: told per row (MDL008)
         sku = batch.skus[at]
         new_sku = stream.skus.vacancy(sku) if sku is not None else None
-        if sku is not None and new_sku is None:
-            return False  # MDL012
         group = batch.groups[at]
         variants = stream.variants
         outs = self.outs
@@ -729,6 +727,10 @@ class Gate:
             stream.groups.add(item_id, hashed)
         if new_sku is not None:
             stream.skus.fill(sku, new_sku)  # type: ignore[arg-type]
+        elif sku is not None:  # a SKU an earlier product has: as the stream tells it, first
+            where = located(self._path, row, self._columns, None)
+            stream.emit(make("MDL012", f"SKU {sku!r} is shared with an earlier product", product_id=item_id,
+                             field="sku", value=sku, location=where))  # fmt: skip
         if group is not None:
             twin = variants.duplicate_of(group, batch.keys[at], item_id)
             if twin is not None:  # as the stream tells it before the channels make the row

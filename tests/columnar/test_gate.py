@@ -265,6 +265,19 @@ def test_a_clean_catalog_is_made_a_column_at_a_time(tmp_path: Path, answers: int
     assert replayed == len(rows)
 
 
+def test_a_sku_an_earlier_product_has_is_told_and_its_row_made_a_column_at_a_time(tmp_path: Path) -> None:
+    """Variants that share a SKU (a store that gives a product's variants one): each later one's MDL012 told where
+    the stream tells it, before its family's MDL013, and its row taken all the same."""
+    _config(tmp_path)
+    rows = baseline_families(12, google_product_category="1604", sku="SKU-SHARED")
+    rows[7] |= {k: rows[6][k] for k in ("color", "size", "material", "pattern", "gender")}  # MDL013 too
+    write_catalog(tmp_path / "products.csv", rows)
+    report, replayed = same(tmp_path)
+    codes = [d.code for d in report.diagnostics]
+    assert codes.count("MDL012") == 11 and "MDL013" in codes
+    assert replayed == len(rows)
+
+
 @pytest.mark.parametrize("case", ["checked", "unchecked", "ignored", "one channel"])
 def test_an_item_refused_for_its_gtin_alone_is_made_a_column_at_a_time(tmp_path: Path, case: str) -> None:
     """A GTIN of digits that is not one: each channel's rules leave the item out and tell why (GMC008, META007), and
