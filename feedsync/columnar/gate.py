@@ -52,6 +52,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -1087,9 +1088,10 @@ class Gate:
         ) -> _Batch:
             if export is not None:
                 clean = self._clean or utf8_clean(data)
-                return self._export_batch(first, count, frame, at, after, made, shared, outs, reads, attributes,
-                                          (columns, exact_clean if clean else exact, picked, whole, reads_tracked),
-                                          clean)  # fmt: skip
+                made_of = partial(items, first=first, count=count, texts=None)
+                normalized_exact = exact_clean if clean else exact
+                return self._export_batch(frame, at, after, attributes, columns, normalized_exact, reads_tracked,
+                                          clean, made_of)  # fmt: skip
             if frame is None or frame.width != len(targets):
                 if self._unsurveyed is not None:
                     self._survey_rest(at)
@@ -1108,40 +1110,42 @@ class Gate:
                     self._unsurveyed = after
                 else:  # a record Polars would write otherwise: its cells may not be the csv reader's
                     self._survey_rest(at)
+            batch = items(frame, first, count, texts)
+            batch.more, batch.rows_at = more, rows_at
+            return batch
+
+        def items(frame: Any, first: int, count: int, texts: list[str | None] | None) -> _Batch:
+            """The batch of a frame of normalized columns: its rows' items in each channel."""
             for step in shared:
                 frame = frame.with_columns(step)
             # a channel at a time: its columns go once its items are made (a batch holds one channel's at most)
             parts = [frame.select(picked)]
             parts += [m.compiler.run(frame, names).select(out) for m, out, names in zip(made, outs, reads, strict=True)]
             joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
-            batch = self._lists(first, count, texts, joined, made)
-            batch.more, batch.rows_at = more, rows_at
-            return batch
+            return self._lists(first, count, texts, joined, made)
 
         return make
 
     def _export_batch(
         self,
-        first: int,
-        count: int,
         frame: Any,
         at: tuple[int, int, int],
         after: tuple[int, int, int],
-        made: list[Items | Listings],
-        shared: list[Any],
-        outs: list[list[Any]],
-        reads: list[Any],
         attributes: dict[str, str],
-        exprs: tuple[dict[str, Any], Any, list[Any], Any, bool],
+        columns: dict[str, Any],
+        exact: Any,
+        reads_tracked: bool,
         clean: bool,
+        items: Callable[[Any], _Batch],
     ) -> _Batch:
-        """A Shopify export's piece made: its variants' columns (``shopify.variants``), their items in each channel,
-        per record its cells joined and its product (the reader's products are taken whole, ``take``)."""
+        """A Shopify export's piece made: its variants' columns (``shopify.variants``: ``columns`` normalize them,
+        exact where ``exact``; ``reads_tracked``: a channel reads whether a variant's inventory is tracked), their
+        ``items`` in each channel, per record its cells joined and its product (the reader's products are taken
+        whole, ``take``)."""
         import polars as pl
 
         from feedsync.columnar.shopify import variants
 
-        columns, exact, picked, whole, reads_tracked = exprs
         if frame is None:
             raise ValueError("a piece Polars does not read as CSV")  # (the rest is made per row)
         found = variants(frame, self.export, self.config.source, clean=clean)
@@ -1158,12 +1162,7 @@ class Gate:
         )
         if self._unsurveyed is not None:
             self._survey_export(rows, attributes, at, after)
-        for step in shared:
-            rows = rows.with_columns(step)
-        parts = [rows.select(picked)]
-        parts += [m.compiler.run(rows, names).select(out) for m, out, names in zip(made, outs, reads, strict=True)]
-        joined = pl.concat(parts, how="horizontal").with_columns(whole.alias("__whole"))
-        batch = self._lists(first, count, None, joined, made)
+        batch = items(rows)
         batch.first_row = at[1]
         batch.products = found.groups
         batch.variant_at = {record: index for index, record in enumerate(rows["__record"].to_list())}

@@ -173,13 +173,18 @@ def same(directory: Path, *, validate: bool = True, chunk: int = 2048, **options
     )
     per_row, expected, none = build(config, directory / "per-row", columnar=False, validate=validate, **options)
     assert none == -1
+    assert_alike(columnar, feeds, per_row, expected)
+    return columnar, replayed
+
+
+def assert_alike(columnar: Report, feeds: dict[str, bytes], per_row: Report, expected: dict[str, bytes]) -> None:
+    """The columnar run's feeds, findings (in their order), counts, items and variants are the per-row run's."""
     assert feeds == expected
     assert [repr(d) for d in columnar.diagnostics] == [repr(d) for d in per_row.diagnostics]
     counts = {n: (r.items, r.excluded, r.rejected) for n, r in columnar.channels.items()}
     assert counts == {n: (r.items, r.excluded, r.rejected) for n, r in per_row.channels.items()}
     assert columnar.items == per_row.items
     assert (columnar.variants, columnar.products) == (per_row.variants, per_row.products)
-    return columnar, replayed
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=15)

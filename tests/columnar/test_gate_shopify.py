@@ -21,7 +21,7 @@ from feedsync.config import load_config
 from feedsync.diagnostics import Report
 from tests.channels.amazon_reference import DEFINITIONS
 from tests.columnar.test_amazon import CATEGORIES, MAPPED
-from tests.columnar.test_gate import gates_opened
+from tests.columnar.test_gate import assert_alike, gates_opened
 from tests.columnar.test_gate_shares import _gated, _surveyed_per_row, split_run
 from tests.columnar.test_shopify import GENERATOR, HEADER, exports
 from tests.conftest import write_config
@@ -72,12 +72,7 @@ def same(directory: Path, config: Path, *, chunk: int = 2048) -> int:
     columnar, documents, taken = _run(config, directory / "columnar", columnar=True, chunk=chunk)
     per_row, expected, none = _run(config, directory / "per-row", columnar=False, chunk=chunk)
     assert none == -1 and taken >= 0
-    assert documents == expected
-    assert [repr(d) for d in columnar.diagnostics] == [repr(d) for d in per_row.diagnostics]
-    counts = {n: (r.items, r.excluded, r.rejected) for n, r in columnar.channels.items()}
-    assert counts == {n: (r.items, r.excluded, r.rejected) for n, r in per_row.channels.items()}
-    assert columnar.items == per_row.items
-    assert (columnar.variants, columnar.products) == (per_row.variants, per_row.products)
+    assert_alike(columnar, documents, per_row, expected)
     return taken
 
 
