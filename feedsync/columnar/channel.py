@@ -78,7 +78,9 @@ def fit_ids(
     return fitted, tuple(made)
 
 
-def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> Items:
+def items(
+    channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None, *, tracked: bool = False
+) -> Items:
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
     them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
     also says that making the item tells the run nothing: its ids fit the channel's limits (no MDL017),
@@ -90,7 +92,7 @@ def items(channel: CompiledChannel, currency: str, attributes: Mapping[str, str]
     spec = channel.spec
     if spec.encoder is not None:
         raise NotColumnar("an encoder")
-    compiler = Compiler(channel, currency, attributes)
+    compiler = Compiler(channel, currency, attributes, tracked=tracked)
     values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     options = {**channel.format.options, **channel.settings}
     told = [pl.lit(True)]

@@ -65,10 +65,13 @@ _DEFAULTS: dict[str, Any] = {"attributes": {}, "variant_options": {}, "inventory
 does not name keeps them in ``attributes``: not translated)."""
 
 
-def context(channel: CompiledChannel, attributes: Mapping[str, str] | None = None) -> dict[str, V]:
+def context(
+    channel: CompiledChannel, attributes: Mapping[str, str] | None = None, tracked: bool = False
+) -> dict[str, V]:
     """The view of a batch's rows (normalized columns) as the channel's templates see it, but for what the category
     map sets (``Compiler``). ``attributes``: the catalog's columns the model does not name, by name -> the column of
-    their cells (a row's ``attributes`` holds those not empty)."""
+    their cells (a row's ``attributes`` holds those not empty); ``tracked``: the rows' ``inventory_tracked`` is their
+    column of it (a platform export's), else the model's default."""
     if channel.price or channel.inventory or channel.rules or channel.include or channel.exclude:
         raise NotColumnar("rules")
     if channel.expand or channel.reads_now:
@@ -78,6 +81,8 @@ def context(channel: CompiledChannel, attributes: Mapping[str, str] | None = Non
     ctx |= {name: V("const", value=value) for name, value in _DEFAULTS.items()}
     if attributes:
         ctx["attributes"] = V("attrs", value={name: _given(pl.col(column)) for name, column in attributes.items()})
+    if tracked:
+        ctx["inventory_tracked"] = V("bool", pl.col("inventory_tracked"))
     ctx |= {name: V("text", pl.col(name)) for name in TEXTS}
     ctx |= {name: V("text", pl.col(name)) for name in ("availability", "condition", "gender", "age_group", "gtin")}
     ctx |= {name: V("text", pl.col(name)) for name in ("link", "image_link")}
@@ -243,9 +248,18 @@ class Compiler:
     """A channel's fields compiled once per run into expressions over a batch's columns (``run`` makes the columns
     they read, batch by batch), with the guards of the rows they are exact for."""
 
-    def __init__(self, channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        channel: CompiledChannel,
+        currency: str,
+        attributes: Mapping[str, str] | None = None,
+        *,
+        tracked: bool = False,
+    ) -> None:
         self.channel = channel
         self.currency = currency
+        self.tracked = tracked
+        """The batches have an ``inventory_tracked`` column (``context``)."""
         self.guards: list[pl.Expr] = []
         self.lets: list[tuple[str, pl.Expr]] = []
         self._made: dict[bytes, pl.Expr] = {}  # a let's expression (serialized) -> the column of it
@@ -257,7 +271,7 @@ class Compiler:
         self._drops: tuple[tuple[int, int], frozenset[str], list[list[str]]] | None = None
         """``run``'s columns let go after each step, made at its first batch (of so many lets and asks, read
         after it)."""
-        self.ctx = context(channel, attributes)
+        self.ctx = context(channel, attributes, tracked)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
         if channel.category_map is not None:
@@ -623,6 +637,9 @@ class Compiler:
             if value is None or type(value) not in ((str,) if left.kind == "text" else (int,)):
                 raise NotColumnar(f"comparing a {left.kind} with {value!r}")
             same = (left.expr == pl.lit(value)).fill_null(False)
+            return V("bool", same if op == "eq" else ~same)
+        if op in ("eq", "ne") and right.kind == "const" and left.kind == "bool" and type(right.value) is bool:
+            same = (left.expr == pl.lit(right.value)).fill_null(False)  # (None is neither: Jinja's ==)
             return V("bool", same if op == "eq" else ~same)
         if op in ("gt", "lt") and left.kind == "int" and right.kind == "const" and type(right.value) is int:
             self.guards.append(left.expr.is_not_null())  # None > 0 is the template's fault: told per row

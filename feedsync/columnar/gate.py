@@ -140,10 +140,11 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
         else:
             try:  # the templates read the catalog's own columns as ``attributes``
                 currency = (config.source.currency or "").upper()
+                tracked = export is not None  # (an export's variants say whether their stock is tracked)
                 made = [
-                    listings(channel, currency, own, writes=writes)
+                    listings(channel, currency, own, writes=writes, tracked=tracked)
                     if channel.spec.encoder is not None
-                    else items(channel, currency, own)
+                    else items(channel, currency, own, tracked=tracked)
                     for channel in compiled
                 ]
             except NotColumnar as exc:
@@ -963,7 +964,8 @@ class Gate:
             pending: deque[Future[_Batch]] = deque()
             with ThreadPoolExecutor(self.workers, thread_name_prefix="feedsync-columnar") as pool:
                 chunk = CHUNK if self.export is None else EXPORT_CHUNK
-                for data, frame in _frames(self.config.source.path, self.share, group, chunk):
+                ends: list[bool] = []
+                for data, frame in _frames(self.config.source.path, self.share, group, chunk, ends):
                     if self._stop.is_set():
                         return
                     lone = lone_crs(data)
@@ -972,7 +974,7 @@ class Gate:
                     at = (offset, row, before + first)  # where the piece begins, and where the next one does
                     offset, row = offset + len(data), row + (frame.height if frame is not None else count)
                     after = (offset, row, before + first + count)
-                    pending.append(pool.submit(make, first, count, data, frame, at, after, lone))
+                    pending.append(pool.submit(make, first, count, data, frame, at, after, lone, ends[-1]))
                     first += count
                     if len(pending) >= self.workers and not self._put(pending.popleft().result()):
                         return
@@ -1000,17 +1002,8 @@ class Gate:
 
         ctx = normalize_context(self.config.source)
         export = self.export
-        reads_tracked = False
         if export is not None:  # a Shopify export's variants: ``shopify.variants``' columns
-            from feedsync.channels.profile import fields_compiled
             from feedsync.columnar.shopify import FIELDS, attribute_names
-
-            # a channel that reads whether the variant's inventory is tracked (Amazon's rules do: the columns
-            # know only a catalog's, which never says): a variant whose inventory is not tracked is made per row
-            reads_tracked = any(
-                c.spec.encoder is not None or any("inventory_tracked" in f.variables for f in fields_compiled(c.fields))
-                for c in self.compiled
-            )
 
             names = attribute_names(export)
             targets = [*FIELDS, *(f"__attribute{index}" for index in range(len(names)))]
@@ -1085,13 +1078,17 @@ class Gate:
             at: tuple[int, int, int],
             after: tuple[int, int, int],
             lone: int,
+            ended: bool = False,
         ) -> _Batch:
             if export is not None:
                 clean = self._clean or utf8_clean(data)
                 made_of = partial(items, first=first, count=count, texts=None)
                 normalized_exact = exact_clean if clean else exact
-                return self._export_batch(frame, at, after, attributes, columns, normalized_exact, reads_tracked,
-                                          clean, made_of)  # fmt: skip
+                # a piece's families told to the surveys from its columns where its products are whole in it and
+                # its records the csv reader's cells (else the rest of the share per row)
+                surveyable = self._unsurveyed is not None and ended and frame is not None and lines_alike(data, frame)
+                return self._export_batch(frame, at, after, attributes, columns, normalized_exact, clean, made_of,
+                                          surveyable)  # fmt: skip
             if frame is None or frame.width != len(targets):
                 if self._unsurveyed is not None:
                     self._survey_rest(at)
@@ -1134,14 +1131,13 @@ class Gate:
         attributes: dict[str, str],
         columns: dict[str, Any],
         exact: Any,
-        reads_tracked: bool,
         clean: bool,
         items: Callable[[Any], _Batch],
+        surveyable: bool,
     ) -> _Batch:
         """A Shopify export's piece made: its variants' columns (``shopify.variants``: ``columns`` normalize them,
-        exact where ``exact``; ``reads_tracked``: a channel reads whether a variant's inventory is tracked), their
-        ``items`` in each channel, per record its cells joined and its product (the reader's products are taken
-        whole, ``take``)."""
+        exact where ``exact``), their ``items`` in each channel, per record its cells joined and its product (the
+        reader's products are taken whole, ``take``)."""
         import polars as pl
 
         from feedsync.columnar.shopify import variants
@@ -1150,18 +1146,21 @@ class Gate:
             raise ValueError("a piece Polars does not read as CSV")  # (the rest is made per row)
         found = variants(frame, self.export, self.config.source, clean=clean)
         surveyed = pl.col("exact") & exact  # its product the reader's, so is what a survey reads of it
-        tracked = pl.col("inventory_tracked").fill_null(True) if reads_tracked else pl.lit(True)
         rows = found.variants.rename(attributes).select(
             *attributes.values(),
             "__record",
             "left_out",
+            "inventory_tracked",
             __cells=pl.lit(None, pl.String),
-            exact=surveyed & ~pl.col("left_out") & tracked,
+            exact=surveyed & ~pl.col("left_out"),
             __surveyed=surveyed,
             **columns,
         )
         if self._unsurveyed is not None:
-            self._survey_export(rows, attributes, at, after)
+            if surveyable:
+                self._survey_export(rows, attributes, at, after)
+            else:
+                self._survey_rest(at)
         batch = items(rows)
         batch.first_row = at[1]
         batch.products = found.groups
@@ -1305,19 +1304,25 @@ def _stop_shares() -> None:
 
 
 def _frames(
-    path: Path, share: ByteRange | None, group: str | None = None, chunk: int | None = None
+    path: Path,
+    share: ByteRange | None,
+    group: str | None = None,
+    chunk: int | None = None,
+    ends: list[bool] | None = None,
 ) -> Iterator[tuple[bytes, Any]]:
     """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``chunk`` bytes
     (``CHUNK`` unless told), each with its frame of texts (cells past the header's are left out; None: a piece
     Polars does not read). ``group``: the group id's column: a piece whose records are lines ends where a family
     does (the rows of the last group a row has go to the next piece, unless they are all of it and ``_CARRIED``
     pieces or more), and before a family whose rows come again after another's in it or in the next piece (read a
-    piece ahead: a family told whole in one batch)."""
+    piece ahead: a family told whole in one batch). ``ends``: told, before each piece is yielded, whether it ends
+    where a family does (it was cut there, or it is the last)."""
     import polars as pl
 
     from feedsync.columnar.read import pieces, read_piece, records
 
     chunk = CHUNK if chunk is None else chunk
+    ended = ends.append if ends is not None else (lambda _: None)
 
     def parsed(data: bytes) -> Any:
         try:
@@ -1328,6 +1333,7 @@ def _frames(
     with records(path, share) as (header, handle, _):
         if group is None:
             for data in pieces(handle, chunk):
+                ended(False)
                 yield data, parsed(data)
             return
         read = ((data, parsed(data)) for data in pieces(handle, chunk))
@@ -1341,13 +1347,16 @@ def _frames(
                 frame = pl.concat([carried, frame], rechunk=True) if frame is not None else parsed(carry + data)
                 data, carry, carried = carry + data, b"", None
             if frame is None:
+                ended(False)
                 yield data, None
                 continue
             data, frame, carry, carried = _family_cut(data, frame, group, later[1] if later is not None else None)
             if frame is None:
                 continue  # one family so far: read on
+            ended(bool(carry) or later is None)
             yield data, frame
         if carry:
+            ended(True)
             yield carry, carried
 
 

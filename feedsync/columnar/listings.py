@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
-from feedsync.channels.amazon.rules import negative_quantity, undated_sale
+from feedsync.channels.amazon.rules import negative_quantity, undated_sale, untracked_stock
 from feedsync.channels.amazon.schema_check import Failure
 from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note, unmapped_note
 from feedsync.channels.amazon.validation import definition_named, failure_parts
@@ -94,7 +94,12 @@ class Listings:
 
 
 def listings(
-    channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None, *, writes: bool = True
+    channel: CompiledChannel,
+    currency: str,
+    attributes: Mapping[str, str] | None = None,
+    *,
+    writes: bool = True,
+    tracked: bool = False,
 ) -> Listings:
     """An Amazon channel's listings, compiled once over a batch's normalized columns (as ``channel.items``), for a
     run that writes its feed (``writes``) or not (the encoder then makes a family's parent again for every variant:
@@ -103,17 +108,22 @@ def listings(
     sink checks for in every run) never reaches the encoder: its family's parent is made of the next. NotColumnar:
     what is not translated (a definitions folder of more than ``MAX_TYPES`` product types for the marketplace, a
     mapped field that is a list, ...)."""
-    compiler = Compiler(channel, currency, attributes)
+    compiler = Compiler(channel, currency, attributes, tracked=tracked)
     values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     if "parent_sku" not in values or "product_type" not in values or "sku" not in values:
         raise NotColumnar("an Amazon channel without a SKU, a parent SKU or a product type")
     if any(name in compiler.lists for name in ("quantity", "sale_price", "sale_start", "sale_end", "price")):
         raise NotColumnar("an Amazon offer's field that is a list")
-    negative, undated = amazon_notes(values)  # ``rules.prepare_item``'s notes, its quantity mended
+    tracked = pl.col("inventory_tracked") if compiler.tracked else None
+    negative, untracked, undated = amazon_notes(values, tracked)  # ``rules.prepare_item``'s notes, its quantity mended
     if "quantity" in values:
         mended = pl.when(negative.is_not_null()).then(pl.lit("0")).otherwise(values["quantity"])
         values["quantity"] = compiler.let(mended)
-    noted = ((negative_quantity, negative), (undated_sale, pl.when(undated).then(pl.lit(""))))
+    noted = (
+        (negative_quantity, negative),
+        (untracked_stock, pl.when(untracked).then(pl.lit(""))),
+        (undated_sale, pl.when(undated).then(pl.lit(""))),
+    )
     # the messages do not depend on how many a document holds (a row split's later share holds all its own in one)
     encoder = AmazonEncoder({name: value for name, value in channel.settings.items() if name != "max_messages"})
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)

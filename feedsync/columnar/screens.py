@@ -363,16 +363,20 @@ def listing_lacking(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return pl.when(lacking != "").then(lacking)
 
 
-def amazon_notes(values: Mapping[str, pl.Expr]) -> tuple[pl.Expr, pl.Expr]:
-    """What ``amazon.rules.prepare_item`` notes of the item (a catalog read a column at a time has no untracked
-    stock: AMZ012 never): its quantity where it is negative (AMZ013: sent as 0), else null; and where it has a sale
-    price without both dates and a price (AMZ014)."""
+def amazon_notes(values: Mapping[str, pl.Expr], tracked: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """What ``amazon.rules.prepare_item`` notes of the item: its quantity where it is negative (AMZ013: sent as 0),
+    else null; where the shop does not track the variant's stock and no quantity is sent (AMZ012: ``tracked``, the
+    products' ``inventory_tracked``; a native catalog never says it, so never there); and where it has a sale price
+    without both dates and a price (AMZ014)."""
     absent = pl.lit(None, pl.String)
     quantity = values.get("quantity", absent)
     negative = pl.when(quantity.str.strip_chars_start().str.starts_with("-")).then(quantity)
+    untracked = (
+        (tracked == pl.lit(False)).fill_null(False) & quantity.is_null() if tracked is not None else pl.lit(False)
+    )
     sale, start, end, price = (values.get(n, absent) for n in ("sale_price", "sale_start", "sale_end", "price"))
     undated = sale.is_not_null() & ~(start.is_not_null() & end.is_not_null()) & price.is_not_null()
-    return negative, undated
+    return negative, untracked, undated
 
 
 def amazon_broken(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = unbound) -> pl.Expr:

@@ -27,9 +27,11 @@ from feedsync.sources.shopify import _STATUS_LIVE, _STATUSES, PRODUCT_LEVEL, Lay
 ID_LIMIT = 50
 """``shopify.variant_id``'s limit."""
 _RECORD = "__record"
-_PLAIN = "^[0-9]{1,15}(?:\\.[0-9]{1,15})?$"
-"""A price ``Decimal`` reads as written; two of at most 15 digits compare alike as floats (one at most 15 digits long
-is the same float only of the same value)."""
+_PLAIN = "^[0-9]+(?:\\.[0-9]+)?$"
+"""A price ``Decimal`` reads as written; two of at most ``_DIGITS`` digits in all compare alike as floats."""
+_DIGITS = 15
+"""Digits a decimal has at most that is the same float only as the same value (two such floats compare as the
+decimals do)."""
 _QUANTITY = "^[0-9]{1,9}$"
 _SCIENTIFIC = "^[0-9]+(?:\\.[0-9]+)?[eE][+-]?[0-9]+$"
 _NON_ASCII = "[^\\x00-\\x7f]"
@@ -151,7 +153,9 @@ def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool)
     images = pl.col("__images")
     price, compare = v["price"], v["compare"]
     both = (price != "") & (compare != "")
-    plain = price.str.contains(_PLAIN) & compare.str.contains(_PLAIN)
+    plain = pl.all_horizontal(
+        [e.str.contains(_PLAIN) & (e.str.count_matches("[0-9]") <= _DIGITS) for e in (price, compare)]
+    )
     swap = both & plain & (compare.cast(pl.Float64, strict=False) > price.cast(pl.Float64, strict=False))
     quantity = v["qty"]
     tracked = (v["tracker"] != "") & pl.lit(found.idx["qty"] is not None)

@@ -133,3 +133,44 @@ def test_real_stores_exports_are_built_alike(tmp_path: Path) -> None:
     assert taken["shopifypartners-apparel.csv"] == 22  # every variant
     assert taken["bilalithelabel-products_export.csv"] >= 125  # of 130 (its variants share their product's SKU)
     assert sum(taken.values()) >= 430  # of 1,752 (rosarose's options of no variant field: per row)
+
+
+def test_a_template_reading_whether_stock_is_tracked_reads_each_variants(tmp_path: Path) -> None:
+    """``inventory_tracked`` is a column of an export's variants (a native catalog's products never say it): a
+    template reads each one's, and Amazon's AMZ012 is told of the untracked ones sent without a quantity."""
+    tee = {"Handle": "tee", "Title": "Tee", "Status": "active", "Option1 Name": "Size", "Option1 Value": "S",
+           "Variant SKU": "T-S", "Variant Price": "19.99", "Variant Inventory Tracker": "shopify",
+           "Variant Inventory Qty": "3", "Image Src": "https://cdn.example.com/a.jpg", "Vendor": "Acme",
+           "Variant Barcode": "4006381333931", "Type": "Men > Tops", "Google Shopping / Gender": "male",
+           "Google Shopping / Age Group": "adult", "Google Shopping / Condition": "new"}  # fmt: skip
+    rows = [tee, tee | {"Option1 Value": "M", "Variant SKU": "T-M", "Variant Inventory Tracker": ""}]
+    rows += [row | {"Handle": "cap", "Variant SKU": f"C-{n}"} for n, row in enumerate(rows)]
+    _write(tmp_path / "products.csv", rows)
+    config = _config(tmp_path)
+    text = config.read_text().replace(
+        "  facebook: {profile: facebook, category_map: categories.yaml}\n",
+        "  facebook:\n    profile: facebook\n    category_map: categories.yaml\n    fields:\n"
+        "      custom_label_4: \"{{ 'tracked' if inventory_tracked else 'untracked' }}\"\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    taken = same(tmp_path, config)
+    feed = (tmp_path / "columnar" / "facebook.csv").read_text(encoding="utf-8")
+    assert feed.count(",tracked") == 2 and feed.count(",untracked") == 2, feed
+    assert taken == 2  # the cap's two, its untracked one too (the run's first family is made per row)
+
+
+@pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
+def test_a_piece_that_may_end_within_a_product_is_surveyed_per_row(tmp_path: Path) -> None:
+    """A record with a quoted cell past the header's (a line feed in it) leaves its piece's records not the lines
+    Polars writes: the piece may end within a product, whose variants' columns then lack the rest of it. Amazon's
+    survey is told that share's rows per row from there (a family theme of half a product would be wrong)."""
+    config = _benchmark_export(tmp_path, 900)
+    export = config.parent / "products_export.csv"
+    lines = export.read_text(encoding="utf-8").split("\n")
+    at = next(
+        n for n, line in enumerate(lines) if line.startswith(("product-89,", "product-0089,")) or "SKU-0000551" in line
+    )
+    lines[at] += ',"x\ny"'
+    export.write_text("\n".join(lines), encoding="utf-8")
+    events = split_run(config.parent, jobs=2, chunk=8192)  # (asserts the split run made what one process makes)
+    assert _surveyed_per_row(events)

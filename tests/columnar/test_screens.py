@@ -177,11 +177,11 @@ def test_amazons_pass_and_notes_are_the_channels(tmp_path: Path) -> None:
     values = compiler.columns(compiler.fields())
     quantity = {"quantity": pl.when(pl.col("id") == "SKU-3").then(pl.lit("-2")).otherwise(values["quantity"])}
     clean = SCREENS["amazon"](values, compiler.lists, compiler.ask, compiler.let)  # its lets before the run
-    negative, undated = amazon_notes(values | quantity)
+    negative, untracked, undated = amazon_notes(values | quantity)  # (a native catalog's stock: never untracked)
     made = compiler.run(frame).select(
         ok=pl.col("exact") & compiler.exact(),
         clean=clean,
-        told=negative.is_not_null() | undated,
+        told=negative.is_not_null() | undated | untracked,
         negative=negative,
         undated=undated,
         quantity=quantity["quantity"],

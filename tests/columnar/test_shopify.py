@@ -175,6 +175,8 @@ def test_exact_variants_are_the_readers_products(
         ({"Variant Barcode": "4.00638E+12"}, False),  # MDL010, the reader's
         ({"Variant Compare At Price": "1e3"}, False),  # Decimal's form
         ({"Variant Compare At Price": "25.00"}, True),  # a sale price: the price below it
+        # two prices one float: Decimal tells them apart (the compare-at price is the higher)
+        ({"Variant Price": "100000000000000.01", "Variant Compare At Price": "100000000000000.02"}, False),
         ({"Option1 Name": "Engraving", "Option1 Value": "A"}, False),  # an option of no variant field: an attribute
         ({"Option1 Name": "Farbe", "Option1 Value": "Rot"}, True),  # German for colour
         ({"Status": "bogus"}, False),  # MDL004

@@ -27,15 +27,7 @@ def prepare_item(item: ChannelItem) -> list[Note]:
         values["quantity"] = "0"
         notes.append(negative_quantity(quantity))
     if item.product.inventory_tracked is False and "quantity" not in values:
-        notes.append(
-            Note(
-                "AMZ012",
-                "quantity",
-                "",
-                "the shop does not track this variant's stock (it is always sellable there): no quantity is sent "
-                "(settings.untracked_quantity: skip); set settings.untracked_quantity to the number Amazon should get",
-            )
-        )
+        notes.append(untracked_stock(""))
     if "sale_price" in values and not ("sale_start" in values and "sale_end" in values) and "price" in values:
         notes.append(undated_sale(""))
     return notes
@@ -44,6 +36,17 @@ def prepare_item(item: ChannelItem) -> list[Note]:
 def negative_quantity(quantity: str) -> Note:
     """AMZ013 of a negative ``quantity`` (sent as 0)."""
     return Note("AMZ013", "quantity", quantity, f"quantity {quantity} is negative: Amazon gets 0 (never a negative)")
+
+
+def untracked_stock(_: str) -> Note:
+    """AMZ012 of a variant whose stock the shop does not track, sent without a quantity."""
+    return Note(
+        "AMZ012",
+        "quantity",
+        "",
+        "the shop does not track this variant's stock (it is always sellable there): no quantity is sent "
+        "(settings.untracked_quantity: skip); set settings.untracked_quantity to the number Amazon should get",
+    )
 
 
 def undated_sale(_: str) -> Note:
