@@ -454,6 +454,8 @@ def _weight(grams: str, unit: str) -> str:
         value = Decimal(grams) if grams else Decimal(0)
     except InvalidOperation:
         return grams  # let the model report it
+    if not value.is_finite():  # NaN, Infinity: no weight either (the model reports it)
+        return grams
     if value <= 0:
         return ""
     unit = unit.casefold() if unit.casefold() in GRAMS_PER else "g"

@@ -115,6 +115,17 @@ def test_an_unknown_shopify_status_is_reported_not_taken_for_a_draft(tmp_path: P
     assert [(d.code, d.location.row, d.location.column) for d in found] == [("MDL004", 2, 5), ("SRC005", None, None)]
 
 
+@pytest.mark.parametrize("grams", ["NaN", "Infinity", "-inf", "sNaN"])
+def test_a_shopify_weight_that_is_no_number_is_reported_not_a_crash(tmp_path: Path, grams: str) -> None:
+    path = tmp_path / "products_export.csv"
+    path.write_text(f"Handle,Title,Variant SKU,Variant Price,Variant Grams\ntee,Tee,T1,10,{grams}\n", encoding="utf-8")
+    products, found = read(path)
+    assert products == []
+    assert [(d.code, d.field, d.value, d.location.row) for d in found] == [
+        ("MDL006", "weight", grams, 2)
+    ]  # as any weight not a number
+
+
 MAGENTO = "sku,store_view_code,attribute_set_code,product_type,name,price\n"
 
 
