@@ -486,8 +486,14 @@ class Compiler:
             if v.value is None or (type(v.value) is str):
                 return text.stripped(pl.lit(v.value, dtype=pl.String))
             raise NotColumnar(f"a constant {type(v.value).__name__}")
-        if v.kind == "bool":
-            return pl.when(v.expr).then(pl.lit("yes")).otherwise(pl.lit("no"))
+        if v.kind == "bool":  # (None, a null of the column: no value, as ``base.to_text`` has it)
+            return (
+                pl.when(v.expr.is_null())
+                .then(pl.lit(None, pl.String))
+                .when(v.expr)
+                .then(pl.lit("yes"))
+                .otherwise(pl.lit("no"))
+            )
         if v.kind in ("text", "int", "decimal", "moment"):
             return text.stripped(self.printed(v))
         raise NotColumnar(f"the text of a {v.kind}")

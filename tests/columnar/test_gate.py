@@ -796,6 +796,24 @@ def test_what_a_review_found_is_made_alike(tmp_path: Path, template: str, cells:
     same(tmp_path)
 
 
+def test_an_expression_of_a_boolean_or_none_is_written_alike(tmp_path: Path) -> None:
+    """An expression field whose value is a test's truth or None: True is "yes", False "no", None no value (the
+    columns once wrote "no" for None)."""
+    config = _config(tmp_path)
+    field = "{value: \"(title == 'Tee') if brand == 'Acme' else none\"}"
+    config.write_text(
+        config.read_text().replace("profile: facebook", f"profile: facebook\n    fields: {{custom_label_0: {field}}}")
+    )
+    rows = baseline_families(6, google_product_category="1604")
+    for number, row in enumerate(rows):
+        row |= {"brand": ["Acme", "Other"][number % 2], "title": ["Tee", "Tee", "Cap"][number % 3]}
+    write_catalog(tmp_path / "products.csv", rows)
+    _, replayed = same(tmp_path)
+    assert replayed == len(rows)
+    feed = (tmp_path / "columnar" / "facebook.csv").read_text(encoding="utf-8")
+    assert ",yes" in feed and ",no" in feed
+
+
 def test_an_rss_channel_of_an_empty_namespace_is_written_alike(tmp_path: Path) -> None:
     """lxml writes an element of the empty namespace without a prefix (``<id>``): the columnar items take the
     writer's own tags."""

@@ -174,3 +174,24 @@ def test_a_piece_that_may_end_within_a_product_is_surveyed_per_row(tmp_path: Pat
     export.write_text("\n".join(lines), encoding="utf-8")
     events = split_run(config.parent, jobs=2, chunk=8192)  # (asserts the split run made what one process makes)
     assert _surveyed_per_row(events)
+
+
+def test_an_export_without_a_tracker_column_says_nothing_of_tracking(tmp_path: Path) -> None:
+    """Without the tracker column, no variant says whether its stock is tracked (None): a field of it has no value,
+    as per row (the columns once wrote "no")."""
+    tee = {"Handle": "tee", "Title": "Tee", "Status": "active", "Option1 Name": "Size", "Option1 Value": "S",
+           "Variant SKU": "T-S", "Variant Price": "19.99", "Image Src": "https://cdn.example.com/a.jpg"}  # fmt: skip
+    rows = [tee | {"Handle": f"h{n}", "Variant SKU": f"T-{n}"} for n in range(6)]
+    with (tmp_path / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[name for name in HEADER if name != "Variant Inventory Tracker"])
+        writer.writeheader()
+        writer.writerows(rows)
+    config = _config(tmp_path, mapped=False, amazon=False)
+    text = config.read_text().replace(
+        "  facebook: {profile: facebook}\n",
+        "  facebook:\n    profile: facebook\n    fields: {custom_label_4: {value: inventory_tracked}}\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    assert same(tmp_path, config) == 5  # (the first item lacking what a channel requires is made per row: its tally)
+    feed = (tmp_path / "columnar" / "facebook.csv").read_text(encoding="utf-8")
+    assert ",no" not in feed and ",yes" not in feed
