@@ -83,7 +83,7 @@ def _write(path: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=12, deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=8, deadline=None)
 @given(st.lists(exports(), min_size=1, max_size=4), st.sampled_from([512, 4096]), st.booleans())
 def test_random_exports_are_built_alike(
     tmp_path_factory: Any, parts: list[list[dict[str, str]]], chunk: int, amazon: bool

@@ -155,7 +155,7 @@ def exports(draw: st.DrawFn) -> list[dict[str, str]]:
     return rows
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=80, deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50, deadline=None)
 @given(exports(), st.booleans(), st.sampled_from(["https://shop.example.com", None]))
 def test_exact_variants_are_the_readers_products(
     tmp_path: Path, rows: list[dict[str, str]], unpublished: bool, base_url: str | None
