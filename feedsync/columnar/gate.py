@@ -127,9 +127,9 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
         header = found.names if found is not None else []
         export = _shopify(header) if _exported(source) else None
         if export is not None:  # a Shopify export's variants: their attributes' columns
-            from feedsync.columnar.shopify import attribute_names
+            from feedsync.columnar.shopify import attribute_columns
 
-            own = {name: f"__attribute{index}" for index, name in enumerate(attribute_names(export))}
+            own = attribute_columns(export)
         else:
             targets = _targets(header, config)
             own = {name: column for name, column in zip(header, targets, strict=True) if column.startswith("__")}
@@ -506,6 +506,7 @@ class Gate:
 
     def _start_export(self, header: list[str]) -> None:
         """``start`` of a Shopify export: its findings placed as its reader places them."""
+        from feedsync.columnar.shopify import attribute_columns
         from feedsync.sources.shopify import FIELD_OF
 
         found = self.export
@@ -514,7 +515,7 @@ class Gate:
         for out in self.outs:
             if out.replay is not None:
                 out.replay.path, out.replay.columns = self._path, columns
-        self._sku = "__attribute1"  # (``shopify.ATTRIBUTES``: the variant's SKU)
+        self._sku = attribute_columns(found)["sku"]
         self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
         self._thread.start()
 
@@ -1003,11 +1004,11 @@ class Gate:
         ctx = normalize_context(self.config.source)
         export = self.export
         if export is not None:  # a Shopify export's variants: ``shopify.variants``' columns
-            from feedsync.columnar.shopify import FIELDS, attribute_names
+            from feedsync.columnar.shopify import FIELDS, attribute_columns
 
-            names = attribute_names(export)
-            targets = [*FIELDS, *(f"__attribute{index}" for index in range(len(names)))]
-            attributes = {f"attribute:{name}": f"__attribute{index}" for index, name in enumerate(names)}
+            owned = attribute_columns(export)
+            targets = [*FIELDS, *owned.values()]
+            attributes = {f"attribute:{name}": column for name, column in owned.items()}
         else:
             targets = self._targets
         mapped = [t for t in targets if not t.startswith("__attribute")]

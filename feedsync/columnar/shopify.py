@@ -60,6 +60,12 @@ def attribute_names(found: Layout) -> list[str]:
     return [*ATTRIBUTES, *dict.fromkeys(f"meta:{key}" for key in found.metafields.values())]
 
 
+def attribute_columns(found: Layout) -> dict[str, str]:
+    """Each of ``attribute_names`` by the column of a batch the channels read it from (``__attributeN``, as a native
+    catalog's own columns are named)."""
+    return {name: f"__attribute{index}" for index, name in enumerate(attribute_names(found))}
+
+
 class Made(NamedTuple):
     """A piece's variants (``variants``) and per record the number of its product among the piece's (None: a
     record before the first handle)."""
