@@ -109,16 +109,19 @@ def google(
     if "sale_price_effective_date" in values:
         window = values["sale_price_effective_date"]
         checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
-    gtin = values.get("gtin")
     if gtin_checked:
         checks.append(gtin_clear(values, bind))
+    no = pl.lit(False)
     if "identifier_exists" in values:  # the pass lowers it: ASCII alone, where Rust lowers alike
         exists = values["identifier_exists"]
-        no = exists.str.contains("[^\\x00-\\x7f]") | exists.str.to_lowercase().is_in(["no", "false"])
-        checks.append(exists.is_null() | ~no)
-    brand, mpn = values.get("brand"), values.get("mpn")
-    named = brand.is_not_null() & mpn.is_not_null() if brand is not None and mpn is not None else pl.lit(False)
-    checks.append((gtin.is_not_null() if gtin is not None else pl.lit(False)) | named)
+        checks.append(exists.is_null() | ~exists.str.contains("[^\\x00-\\x7f]"))
+        no = exists.str.to_lowercase().is_in(["no", "false"]).fill_null(False)
+
+    def present(attr: str) -> pl.Expr:
+        return values[attr].is_not_null() if attr in values else pl.lit(False)
+
+    checks.append(~(no & (present("gtin") | present("mpn"))))  # GMC009
+    checks.append(present("gtin") | (present("brand") & present("mpn")) | no)  # GMC003
     for attr in (attr for attr in google_screen._URLS if attr in values):
         entry = pl.element() if attr in lists else values[attr]
         plain = entry.str.contains(_PLAIN_URL) & ~entry.str.contains("[^!-~]")

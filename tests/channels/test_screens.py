@@ -9,6 +9,7 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -93,3 +94,25 @@ def test_real_catalog_items_get_the_full_checks_findings(both_checks: dict[str, 
     # Thousands of real items went through both; the real exports are messy: many are not clean at all.
     assert all(items > 2000 for items, _ in totals.values()), totals
     assert all(0 < clean < items for items, clean in totals.values()), totals
+
+
+@pytest.mark.parametrize("exists", [None, "no", "No", "false", "yes", "true", "no "])
+@pytest.mark.parametrize("identifiers", [(), ("gtin",), ("brand",), ("mpn",), ("brand", "mpn"), ("gtin", "mpn")])
+def test_googles_pass_clears_an_item_by_its_identifiers_as_its_rules_find_it(
+    exists: str | None, identifiers: tuple[str, ...]
+) -> None:
+    """Without a GTIN or a brand and MPN, an item saying ``identifier_exists: no`` is one Google's rules find nothing
+    in (GMC003 is told where it does not say so; GMC009 where it says so and has a GTIN or an MPN): the quick pass
+    clears exactly the items they find nothing in."""
+    values = {
+        "id": "T-1", "title": "Tee", "description": "A soft tee", "link": "https://shop.example.com/tee",
+        "image_link": "https://shop.example.com/tee.jpg", "availability": "in_stock", "price": "19.99 USD",
+        "condition": "new",
+    }  # fmt: skip
+    values |= {name: {"gtin": "4006381333931", "brand": "Acme", "mpn": "MPN-1"}[name] for name in identifiers}
+    if exists is not None:
+        values["identifier_exists"] = exists
+    product = SimpleNamespace(source=None)  # (where a finding is located: nowhere)
+    found = google_rules.check_item(ChannelItem("T-1", values, product), "google")  # type: ignore[arg-type]
+    assert google_screen.clean(values) is (found == [])
+    assert found or exists in ("no", "No", "false") or "gtin" in identifiers or {"brand", "mpn"} <= set(identifiers)

@@ -147,9 +147,12 @@ def clean(values: Mapping[str, Any]) -> bool:
     if gtin is not None and (type(gtin) is not str or gtin_problem(gtin)):
         return False
     exists = values.get("identifier_exists")
-    if exists is not None and (type(exists) is not str or exists.lower() in _NO):
+    if exists is not None and type(exists) is not str:
         return False
-    if gtin is None and not ("brand" in values and "mpn" in values):
+    no = exists is not None and exists.lower() in _NO
+    if no and ("gtin" in values or "mpn" in values):  # GMC009
+        return False
+    if "gtin" not in values and not ("brand" in values and "mpn" in values) and not no:  # GMC003
         return False
     if not _urls_clean(values):
         return False
