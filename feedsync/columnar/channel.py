@@ -79,20 +79,26 @@ def fit_ids(
 
 
 def items(
-    channel: CompiledChannel, currency: str, attributes: Mapping[str, str] | None = None, *, tracked: bool = False
+    channel: CompiledChannel,
+    currency: str,
+    attributes: Mapping[str, str] | None = None,
+    *,
+    tracked: bool = False,
+    options: int = 0,
 ) -> Items:
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
     them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
     also says that making the item tells the run nothing: its ids fit the channel's limits (no MDL017),
     ``prepare_item`` notes nothing (GMC017), no value is one ``FormulaTally`` looks at (a delimited feed's MDL014).
-    NotColumnar: a channel or writer not translated."""
+    ``options``: the rows' variant options are columns (``fields.context``). NotColumnar: a channel or writer not
+    translated."""
     writer = channel.format.writer
     if writer not in ("rss", "delimited"):
         raise NotColumnar(f"the {writer} writer")
     spec = channel.spec
     if spec.encoder is not None:
         raise NotColumnar("an encoder")
-    compiler = Compiler(channel, currency, attributes, tracked=tracked)
+    compiler = Compiler(channel, currency, attributes, tracked=tracked, options=options)
     values, fitted = fit_ids(channel, compiler.columns(compiler.fields()), compiler.lists, compiler.ask, compiler.let)
     options = {**channel.format.options, **channel.settings}
     told = [pl.lit(True)]

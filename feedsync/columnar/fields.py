@@ -66,12 +66,13 @@ does not name keeps them in ``attributes``: not translated)."""
 
 
 def context(
-    channel: CompiledChannel, attributes: Mapping[str, str] | None = None, tracked: bool = False
+    channel: CompiledChannel, attributes: Mapping[str, str] | None = None, tracked: bool = False, options: int = 0
 ) -> dict[str, V]:
     """The view of a batch's rows (normalized columns) as the channel's templates see it, but for what the category
     map sets (``Compiler``). ``attributes``: the catalog's columns the model does not name, by name -> the column of
     their cells (a row's ``attributes`` holds those not empty); ``tracked``: the rows' ``inventory_tracked`` is their
-    column of it (a platform export's), else the model's default."""
+    column of it (a platform export's), else the model's default; ``options``: the rows' ``variant_options`` are so
+    many pairs of columns (``option_columns``: a platform export's), else the model's default (none)."""
     if channel.price or channel.inventory or channel.rules or channel.include or channel.exclude:
         raise NotColumnar("rules")
     if channel.expand or channel.reads_now:
@@ -83,6 +84,9 @@ def context(
         ctx["attributes"] = V("attrs", value={name: _given(pl.col(column)) for name, column in attributes.items()})
     if tracked:
         ctx["inventory_tracked"] = V("bool", pl.col("inventory_tracked"))
+    if options:
+        pairs = option_columns(options)  # (each option a text of its value, with its name)
+        ctx["variant_options"] = V("options", items=tuple(V("text", pl.col(v), pl.col(n)) for n, v in pairs))
     ctx |= {name: V("text", pl.col(name)) for name in TEXTS}
     ctx |= {name: V("text", pl.col(name)) for name in ("availability", "condition", "gender", "age_group", "gtin")}
     ctx |= {name: V("text", pl.col(name)) for name in ("link", "image_link")}
@@ -94,6 +98,12 @@ def context(
     ctx["weight"] = V("weight", pl.col("weight"), pl.col("weight_unit"))
     ctx["now"] = V("const", value=channel.now)
     return ctx
+
+
+def option_columns(count: int) -> list[tuple[str, str]]:
+    """The columns of a row's ``variant_options`` (``context``): per option in their order, its name's and its
+    value's (both null where the row has no such option)."""
+    return [(f"__optname{n}", f"__optvalue{n}") for n in range(count)]
 
 
 @dataclass(slots=True)
@@ -255,6 +265,7 @@ class Compiler:
         attributes: Mapping[str, str] | None = None,
         *,
         tracked: bool = False,
+        options: int = 0,
     ) -> None:
         self.channel = channel
         self.currency = currency
@@ -271,7 +282,10 @@ class Compiler:
         self._drops: tuple[tuple[int, int], frozenset[str], list[list[str]]] | None = None
         """``run``'s columns let go after each step, made at its first batch (of so many lets and asks, read
         after it)."""
-        self.ctx = context(channel, attributes, tracked)
+        self.unasked: set[str] = set()
+        """The attributes the templates ask of by name that no column holds (``attributes.get``, ``variant_pairs``):
+        a row that has one otherwise (a platform export's option) is not exact."""
+        self.ctx = context(channel, attributes, tracked, options)
         self.categories: dict[str, str] = {}  # a field the category map sets -> the column of its value
         self._mapped = f"__mapped{next(_NAMES)}"
         if channel.category_map is not None:
@@ -610,6 +624,7 @@ class Compiler:
             default = args[1] if len(args) == 2 else None
             column = inner.value.get(args[0])
             if column is None:
+                self.unasked.add(args[0])
                 return V("const", value=default)
             if default is not None and type(default) is not str:
                 raise NotColumnar("attributes.get with a default that is not a text")
@@ -664,7 +679,10 @@ class Compiler:
             names = args[0].value
             if not isinstance(names, (list, tuple)) or any(name in inner.value for name in names):
                 raise NotColumnar("variant_pairs of the catalog's own columns")
+            self.unasked.update(names)
             inner = V("const", value={})  # none of the named attributes is a column: none is set
+        if node.name == "variant_pairs" and len(args) == 2 and args[1].kind == "options" and not kwargs:
+            return self._variant_pairs(inner, args[0], args[1])
         if all(v.kind == "const" for v in (inner, *args, *kwargs.values())):
             function = _KNOWN.get(node.name)
             if function is None:
@@ -730,11 +748,34 @@ class Compiler:
         for arg in args:
             if arg.kind == "const" and not arg.value:
                 continue  # nothing to add (None, "", no variant options)
+            if arg.kind == "options":  # each option's value, in their order (null: the row has no such option)
+                parts += [option.expr for option in arg.items]
+                continue
             if arg.kind != "text":
                 raise NotColumnar(f"name_variant of a {arg.kind}")
             parts.append(arg.expr)
         self.guards.append(text.name_variant_exact(title.expr, *parts))
         return V("text", self.let(text.name_variant(title.expr, *parts, separator=separator.value, bind=self.let)))
+
+    def _variant_pairs(self, attributes: V, names: V, options: V) -> V:
+        """``variant_pairs`` of attributes none of which is a column (a constant) and of a row's options: the pairs
+        of the named attributes, then each option's not named among them, commas and colons made spaces."""
+        if attributes.kind != "const" or names.kind != "const" or not isinstance(names.value, (list, tuple)):
+            raise NotColumnar("variant_pairs' arguments")
+        try:
+            named = set(names.value)
+            first = variant_pairs(attributes.value, names.value)
+        except Exception as exc:  # the filter fails the field per row (CFG001)
+            raise NotColumnar(f"the filter variant_pairs fails: {exc}") from None
+        parts = [pl.lit(first)] if first else []
+        for option in options.items:
+            name, value = option.other, option.expr
+            shown = [text.collapse(e.str.replace_all("[,:]", " ")) for e in (name, value)]
+            chosen = value.is_not_null() & (value != "") & ~name.is_in(sorted(named))
+            parts.append(pl.when(chosen).then(pl.concat_str([shown[0], pl.lit(":"), shown[1]])))
+        if not parts:
+            return V("const", value="")
+        return V("text", self.let(pl.concat_str(parts, separator=",", ignore_nulls=True)))
 
 
 _KNOWN = {

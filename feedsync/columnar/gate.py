@@ -117,6 +117,7 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
     """The gate of a build or validate of ``source`` (``writes``: its feeds are written), or None when the run is
     made per row (an event says why)."""
     why = _refused(config, compiled, source)
+    options = None
     if why is None:
         from feedsync.columnar.channel import items
         from feedsync.columnar.fields import NotColumnar
@@ -138,19 +139,27 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
         elif _exported(source) and export is None:
             why = "the export has no handle column"
         else:
-            try:  # the templates read the catalog's own columns as ``attributes``
-                currency = (config.source.currency or "").upper()
-                tracked = export is not None  # (an export's variants say whether their stock is tracked)
-                made = [
-                    listings(channel, currency, own, writes=writes, tracked=tracked)
-                    if channel.spec.encoder is not None
-                    else items(channel, currency, own, tracked=tracked)
-                    for channel in compiled
-                ]
-            except NotColumnar as exc:
-                why = f"not translated: {exc}"
-            except Exception as exc:  # a template the compiler did not foresee: the per-row engine is the reference
-                why = f"not compiled: {type(exc).__name__}: {exc}"
+            currency = (config.source.currency or "").upper()
+            tracked = export is not None  # (an export's variants say whether their stock is tracked)
+            # an export's variant options as columns, where no channel's encoder (Amazon's families) reads them;
+            # where a template reads them otherwise than the compiler translates, a variant with one is per row
+            shown = len(export.options) if export is not None and not any(c.spec.encoder for c in compiled) else 0
+            for count in dict.fromkeys((shown, 0)):
+                try:  # the templates read the catalog's own columns as ``attributes``
+                    made = [
+                        listings(channel, currency, own, writes=writes, tracked=tracked)
+                        if channel.spec.encoder is not None
+                        else items(channel, currency, own, tracked=tracked, options=count)
+                        for channel in compiled
+                    ]
+                except NotColumnar as exc:
+                    why = f"not translated: {exc}"
+                except Exception as exc:  # a template the compiler did not foresee: the per-row engine is the reference
+                    why = f"not compiled: {type(exc).__name__}: {exc}"
+                else:
+                    why = None
+                    options = _options(compiled, made, count) if export is not None else None
+                    break
     if why is not None:
         event("columnar", columnar=False, why=why)
         return None
@@ -158,10 +167,22 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
     share = READ_RANGE.get()
     gate = Gate(
         config, compiled, made, inner, header=header, share=share, workers=WORKERS if share is None else SHARE_WORKERS,
-        export=export,
+        export=export, options=options,
     )  # fmt: skip
     inner.gate = gate
     return gate
+
+
+def _options(compiled: list[CompiledChannel], made: list[Items | Listings], count: int) -> Any:
+    """How the gate takes an export's options of no variant field (``shopify.Options``): their attributes named
+    neither as the channels' templates ask of one by name nor as the stream reads one, nor as a channel's overrides
+    begin; their variant options columns where ``count``."""
+    from feedsync.columnar.shopify import Options
+    from feedsync.stream import IGNORE_COLUMN
+
+    asked = {name for m in made for name in m.compiler.unasked}
+    prefixes = tuple(c.overrides_prefix for c in compiled if c.overrides_prefix)
+    return Options(bool(count), frozenset({*asked, IGNORE_COLUMN}), prefixes)
 
 
 def _targets(header: list[str], config: Config) -> list[str]:
@@ -390,6 +411,8 @@ class Gate:
     _unsurveyable: Exception | None = None
     """``Unsurveyed``, raised where the batches are made (a survey told a family again): the reader raises it as
     soon as it meets it or the gate goes off, whichever is first (the surveys are told no more)."""
+    options: Any = None
+    """How a Shopify export's options of no variant field are taken (``shopify.Options``)."""
     export: Any = None
     """A Shopify export's columns (``shopify.Layout``), where the source is one: the batches' rows are its variants,
     which its reader asks the gate to take a product at a time (``take``); None: a native catalog's rows."""
@@ -519,17 +542,25 @@ class Gate:
         self._thread = threading.Thread(target=self._produce, name="feedsync-columnar", daemon=True)
         self._thread.start()
 
-    def take(self, records: list[tuple[int, list[str]]], variants: list[int]) -> int:
+    def take(
+        self,
+        records: list[tuple[int, list[str]]],
+        variants: list[int],
+        before: Callable[[int], None] | None = None,
+    ) -> int:
         """Of a Shopify export: make the variants of the product whose records its reader read (each one's row and
         cells; ``variants``: the rows of its variant records) from the batch they are in, while each is whole and
         nothing of the run's earlier rows changes what it makes; how many of them, from the first (the reader makes
-        the rest). What was replayed is written before the reader makes a variant itself."""
-        taken = self._take(records, variants) if self.on else 0
+        the rest). What was replayed is written before the reader makes a variant itself. ``before``: what the
+        reader tells of the variant of that index as it makes it (its findings), asked before it is replayed."""
+        taken = self._take(records, variants, before) if self.on else 0
         if taken < len(variants):
             self._flush()
         return taken
 
-    def _take(self, records: list[tuple[int, list[str]]], variants: list[int]) -> int:
+    def _take(
+        self, records: list[tuple[int, list[str]]], variants: list[int], before: Callable[[int], None] | None
+    ) -> int:
         first, last = records[0][0], records[-1][0]
         if last - first + 1 != len(records):
             return 0  # (a row the reader left out among its rows: told of)
@@ -552,7 +583,11 @@ class Gate:
         replay, variant_at, whole = self._replay, batch.variant_at, batch.whole
         for row in variants:
             at = variant_at.get(row - batch.first_row)
-            if at is None or not whole[at] or not replay(batch, at, row):
+            if at is None or not whole[at]:
+                break
+            if before is not None:
+                before(taken)
+            if not replay(batch, at, row):
                 break
             taken += 1
             self._unwritten += 1
@@ -1056,6 +1091,7 @@ class Gate:
             pl.col("group_id"),
             sku.alias("__sku"),
             *(pl.col(name).fill_null("").alias(f"__product_key{n}") for n, name in enumerate(_KEY)),
+            *map(pl.col, self._option_columns()),
         ]
         whole = pl.all_horizontal(pl.col("exact"), *fates)
         shared = shared_lets([items.compiler for items in made])  # the channels' columns made alike: made once
@@ -1145,10 +1181,11 @@ class Gate:
 
         if frame is None:
             raise ValueError("a piece Polars does not read as CSV")  # (the rest is made per row)
-        found = variants(frame, self.export, self.config.source, clean=clean)
+        found = variants(frame, self.export, self.config.source, clean=clean, options=self.options)
         surveyed = pl.col("exact") & exact  # its product the reader's, so is what a survey reads of it
         rows = found.variants.rename(attributes).select(
             *attributes.values(),
+            *self._option_columns(),
             "__record",
             "left_out",
             "inventory_tracked",
@@ -1169,6 +1206,14 @@ class Gate:
         texts = frame.select(pl.concat_str([pl.col(name).fill_null("") for name in frame.columns], separator="\x1f"))
         batch.records = texts.to_series().to_list()
         return batch
+
+    def _option_columns(self) -> list[str]:
+        """The columns of a Shopify export's variant options (``fields.option_columns``), where they are taken."""
+        from feedsync.columnar.fields import option_columns
+
+        if self.export is None or self.options is None or not self.options.columns:
+            return []
+        return [name for pair in option_columns(len(self.export.options)) for name in pair]
 
     def _survey_export(
         self, rows: Any, attributes: dict[str, str], at: tuple[int, int, int], after: tuple[int, int, int]
@@ -1225,6 +1270,11 @@ class Gate:
                 parts = [frame[f"__key{index}_{n}"].to_list() for n in range(len(made[index].key))]  # type: ignore[union-attr]
                 keys.append(list(zip(*parts, strict=True)))
         product_keys = list(zip(*(frame[f"__product_key{n}"].to_list() for n in range(len(_KEY))), strict=True))
+        options = self._option_columns()
+        if options:  # a variant's options of no variant field end its keys, sorted (``stream.item_variant_key``)
+            suffixes = _option_keys([frame[name].to_list() for name in options])
+            product_keys = [key + more for key, more in zip(product_keys, suffixes, strict=True)]
+            keys = [[key + more for key, more in zip(grouped, suffixes, strict=True)] for grouped in keys]
         cells = {joined: at for at, joined in enumerate(frame["__cells"].to_list()) if joined is not None}
         return _Batch(
             first,
@@ -1246,6 +1296,15 @@ class Gate:
             checked,
             bytearray(len(whole)),
         )
+
+
+def _option_keys(columns: list[list[str | None]]) -> list[tuple[tuple[str, str], ...]]:
+    """Per row, its variant options (``columns``: each option's name, then its value) as pairs, sorted."""
+    keys: list[tuple[tuple[str, str], ...]] = []
+    for row in zip(*columns, strict=True):
+        pairs = [(row[n], row[n + 1]) for n in range(0, len(row), 2) if row[n] is not None]
+        keys.append(tuple(sorted(pairs)) if pairs else ())  # type: ignore[arg-type]
+    return keys
 
 
 def _no_reader(*_: Any) -> Any:

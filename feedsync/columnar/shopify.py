@@ -66,6 +66,18 @@ def attribute_columns(found: Layout) -> dict[str, str]:
     return {name: f"__attribute{index}" for index, name in enumerate(attribute_names(found))}
 
 
+class Options(NamedTuple):
+    """How a variant's options of no variant field (the reader's attributes of their names, its ``variant_options``
+    of those that differ among the product's variants) are taken: a row with one is exact only where ``columns``
+    (its variant options are columns, else it has none), and its attributes are named neither as another of its
+    own nor as one of ``refused`` (asked of by the channels' templates, the reader's own, the stream's) nor begin
+    with one of ``prefixes`` (a channel's overrides)."""
+
+    columns: bool
+    refused: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+
 class Made(NamedTuple):
     """A piece's variants (``variants``) and per record the number of its product among the piece's (None: a
     record before the first handle)."""
@@ -74,13 +86,19 @@ class Made(NamedTuple):
     groups: list[int | None]
 
 
-def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig, *, clean: bool = False) -> Made:
+def variants(
+    frame: pl.DataFrame, found: Layout, config: SourceConfig, *, clean: bool = False, options: Options | None = None
+) -> Made:
     """One row per variant row of ``frame`` (records of a Shopify export, each handle's rows whole, all cells text
     or null), in order: ``__record`` (its record's index in ``frame``), ``exact``, ``left_out`` (its product is a
     draft, archived or unlisted one the run leaves out), the native cells of ``FIELDS`` (null where the reader's
-    raw field is missing or empty), ``inventory_tracked`` (null where the export has no tracker column) and the
-    ``attribute:NAME`` columns of ``attribute_names``. ``clean``: no cell holds a character the reader cleans
-    (``normalize.utf8_clean`` of the frame's bytes), so that is not asked of each row."""
+    raw field is missing or empty), ``inventory_tracked`` (null where the export has no tracker column), the
+    ``attribute:NAME`` columns of ``attribute_names``, and per option of the export (``option_columns``) the name
+    and value of the attribute it is where it names no variant field (``__attrnameN``, ``__attrvalueN``) and of the
+    variant option it is where its values differ among the product's variants too (``__optnameN``,
+    ``__optvalueN``). ``clean``: no cell holds a character the reader cleans (``normalize.utf8_clean`` of the
+    frame's bytes), so that is not asked of each row; ``options``: how a row with such an option is taken (None:
+    it is not exact)."""
     names = frame.columns
 
     def cell(name: str) -> pl.Expr:
@@ -101,12 +119,12 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig, *, clean:
     for index, key in found.metafields.items():  # (two columns of one key: the last one filled)
         keyed.setdefault(f"meta:{key}", []).append(own(index))
     meta = {name: pl.coalesce([pl.when(e != "").then(e) for e in reversed(columns)]) for name, columns in keyed.items()}
-    options = [own(value) for _, value in found.options]
+    values = [own(value) for _, value in found.options]
     in_product = pl.col("__product").is_not_null() & pl.col("__handle").is_not_null()
-    variant = in_product & pl.any_horizontal([*(o != "" for o in options), cell("sku") != "", cell("price") != ""])
+    variant = in_product & pl.any_horizontal([*(o != "" for o in values), cell("sku") != "", cell("price") != ""])
     image, position = cell("image"), cell("position")
     rows = rows.with_columns(
-        **{f"__ov{n}": e for n, e in enumerate(options)},
+        **{f"__ov{n}": e for n, e in enumerate(values)},
         __variant=variant,
         __image=pl.when(in_product & (image != "")).then(image),
         __position=pl.when(position.str.contains("^[0-9]{1,18}$"))
@@ -133,7 +151,7 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig, *, clean:
         **{f"__on{n}": own(name) for n, (name, _) in enumerate(found.options)},
     )
     made = rows.filter(pl.col("__variant")).select(
-        _RECORD, "__group", "__handle", "__told", *(f"__ov{n}" for n in range(len(options))),
+        _RECORD, "__group", "__handle", "__told", *(f"__ov{n}" for n in range(len(values))),
         **{f"__v_{name}": cell(name) for name in _OWN},
     )  # fmt: skip
     made = made.join(products, on="__group", how="left", maintain_order="left")
@@ -141,11 +159,15 @@ def variants(frame: pl.DataFrame, found: Layout, config: SourceConfig, *, clean:
     made = made.with_columns(
         __images=pl.col("__images").fill_null(pl.lit([], pl.List(pl.String))),
         __multi=pl.len().over("__group") > 1,
+        # an option whose values differ among the product's variants (a variant option, where it is no field's)
+        **{f"__differs{n}": pl.col(f"__ov{n}").n_unique().over("__group") > 1 for n in range(len(values))},
     )
-    return Made(_cells(made, found, config, clean), groups)
+    return Made(_cells(made, found, config, clean, options), groups)
 
 
-def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool) -> pl.DataFrame:
+def _cells(
+    made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool, options: Options | None
+) -> pl.DataFrame:
     """The native cells of the variant rows ``made`` (their product's values and images gathered), made a step at a
     time (each step's columns read by the next: an expression that read another's would make it again)."""
     made = made.join(_weights(made), on=["__v_grams", "__v_unit"], how="left", maintain_order="left")
@@ -201,7 +223,7 @@ def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool)
         gtin=pl.when(barcode.str.starts_with("'")).then(barcode.str.slice(1)).otherwise(barcode),
         inventory_tracked=tracked if found.idx["tracker"] is not None else pl.lit(None, pl.Boolean),
         left_out=~status.is_in(sorted(_STATUS_LIVE)) & pl.lit(not config.include_unpublished),
-        __unmapped=pl.lit(False),
+        __strange=pl.lit(False),
         __slugs=slugs,
         __exact=pl.all_horizontal(
             ~pl.col("__told"),
@@ -219,11 +241,18 @@ def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool)
         name, value = pl.col(f"__on{n}"), pl.col(f"__ov{n}")
         real = (value != "") & ~((value == "Default Title") & name.str.to_lowercase().is_in(["title", ""]))
         target = name.replace_strict(fields, default=None, return_dtype=pl.String)
-        fills = {field: real & (target == field) & (pl.col(field) == "") for field in fillable}
+        fills = {field: real & (target == field).fill_null(False) & (pl.col(field) == "") for field in fillable}
         taken = pl.any_horizontal([pl.lit(False), *fills.values()])
+        # a field the reader fills that is none of these (one its later steps set again): the reader's
+        strange = real & target.is_not_null() & ~target.is_in(fillable).fill_null(False)
+        attribute = real & ~taken & ~strange  # an attribute of the option's name, a variant option where it differs
+        named = pl.when(name != "").then(name).otherwise(pl.lit("option"))
+        differs = attribute & pl.col(f"__differs{n}")
         frame = frame.with_columns(
             **{field: pl.when(fill).then(value).otherwise(pl.col(field)) for field, fill in fills.items()},
-            __unmapped=pl.col("__unmapped") | (real & ~taken),  # an attribute of the option's name (MDL016)
+            __strange=pl.col("__strange") | strange,
+            **{f"__attrname{n}": pl.when(attribute).then(named), f"__attrvalue{n}": pl.when(attribute).then(value)},
+            **{f"__optname{n}": pl.when(differs).then(named), f"__optvalue{n}": pl.when(differs).then(value)},
             **{f"__part{n}": pl.when(real).then(pl.col("__slugs").list.get(n, null_on_oob=True))},
         )
     frame = frame.with_columns(id=pl.concat_str(["__handle", *(f"__part{n}" for n in range(count))], separator="-",
@@ -238,13 +267,13 @@ def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool)
     gtin = pl.col("gtin")
     exact = [
         pl.col("__exact"),
-        ~pl.col("__unmapped"),
+        ~pl.col("__strange"),
         ~gtin.str.contains(_SCIENTIFIC) & ~gtin.str.contains(_NON_ASCII),  # MDL010: the reader's
+        _options_exact(count, options, list(attributes)),
     ]
     if not clean:  # a character the reader cleans and tells (SRC011), in any value it keeps
-        exact.append(
-            ~holds_any([*map(pl.col, texts), *attributes.values(), images.list.join("")], _BAD).fill_null(False)
-        )
+        kept = [*map(pl.col, texts), *attributes.values(), *(pl.col(f"__attrvalue{n}") for n in range(count))]
+        exact.append(~holds_any([*kept, images.list.join("")], _BAD).fill_null(False))
     out = frame.select(
         pl.col(_RECORD),
         pl.all_horizontal(exact).fill_null(False).alias("exact"),
@@ -253,6 +282,7 @@ def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool)
         images.alias("__images"),
         pl.col("inventory_tracked"),
         *(pl.when(e != "").then(e).alias(f"attribute:{name}") for name, e in attributes.items()),
+        *(pl.col(f"__{part}{n}") for n in range(count) for part in ("attrname", "attrvalue", "optname", "optvalue")),
     )
     additional = (
         out.select(_RECORD, "__images", "image_link")
@@ -263,6 +293,23 @@ def _cells(made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool)
     )
     out = out.join(additional, on=_RECORD, how="left", maintain_order="left").drop("__images")
     return out.with_columns(id=_fitted(out["id"]))
+
+
+def _options_exact(count: int, options: Options | None, own: list[str]) -> pl.Expr:
+    """Whether a row's options of no variant field are taken as ``options`` says (``own``: the attributes the
+    reader gives every variant, which an option's name would set again)."""
+    names = [pl.col(f"__attrname{n}") for n in range(count)]
+    if options is None:
+        return pl.all_horizontal(pl.lit(True), *(name.is_null() for name in names))
+    refused = sorted({*options.refused, *own})
+    fits = [pl.lit(True)]
+    for n, name in enumerate(names):
+        fits.append(~name.is_in(refused).fill_null(False))
+        fits += [~name.str.starts_with(prefix).fill_null(False) for prefix in options.prefixes]
+        fits += [~(name == other).fill_null(False) for other in names[n + 1 :]]  # (one attribute set twice)
+        if not options.columns:
+            fits.append(pl.col(f"__optname{n}").is_null())
+    return pl.all_horizontal(fits)
 
 
 def _option_fields(made: pl.DataFrame, found: Layout, config: SourceConfig) -> dict[str, str]:

@@ -60,6 +60,8 @@ UNPUBLISHED = "draft or archived"
 """What SRC005 calls the products whose status the store does not show (``include_unpublished`` keeps them)."""
 GROUP = COLUMNS["handle"]
 """The header keys of the column whose value groups rows into a product (``handle_column``)."""
+_OPTION_FIELDS = frozenset({"color", "size", "material", "pattern"})
+"""The variant fields an option fills that no product's value fills before it."""
 PRODUCT_LEVEL = (
     "title",
     "body",
@@ -314,7 +316,14 @@ class _Reader:
         variants = product.variants
         gate = self.source.gate
         if gate is not None and product.records is not None and variants:
-            variants = variants[gate.take(product.records, [row for row, _, _ in variants]) :]
+            told = None
+            if self._may_tell(product, differing):
+
+                def told(index: int, variants: list[Any] = variants) -> None:  # MDL016, as a variant is made
+                    row, cells, options = variants[index]
+                    self._options(product, row, options, differing, self._head(product, cells), {})
+
+            variants = variants[gate.take(product.records, [row for row, _, _ in variants], told) :]
         for row, cells, options in variants:
             item = self.variant(product, row, cells, options, images, multi, differing)
             if item is not None:
@@ -323,17 +332,29 @@ class _Reader:
     def option_values(self, cells: list[str]) -> list[str]:
         return [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
 
-    def variant(
-        self,
-        product: _Product,
-        row: int,
-        cells: list[str],
-        options: list[str],
-        images: list[str],
-        multi: bool,
-        differing: set[int],
-    ) -> Product | None:
-        get = self.cell
+    def _may_tell(self, product: _Product, differing: set[int]) -> bool:
+        """Whether making a variant of ``product`` may tell of an option of no variant field (MDL016, once a
+        name): an option whose values differ, of a name not told of yet, that names no variant field, or one its
+        product's value or another option may have filled first."""
+        names = product.option_names
+        reported = self.unmapped.reported
+        targets = [self._field(name) for name in names]
+        for n in differing:
+            if header_key(names[n] or "option") in reported:
+                continue
+            target = targets[n]
+            if target not in _OPTION_FIELDS or targets.count(target) > 1:
+                return True
+        return False
+
+    def _field(self, name: str) -> str | None:
+        """The variant field the option ``name`` fills (``option_field``), looked up once a name."""
+        if name not in self.fields:  # (an option's name recurs on every product)
+            self.fields[name] = option_field(name, self.config.options)
+        return self.fields[name]
+
+    def _head(self, product: _Product, cells: list[str]) -> dict[str, Any]:
+        """The variant's raw fields its options may fill (``_options``): its product's, and its MPN."""
         values = product.values
         raw: dict[str, Any] = {
             "title": values["title"],
@@ -344,26 +365,31 @@ class _Reader:
             "condition": values["condition"].casefold(),
             "gender": values["gender"],
             "age_group": _age_group(values["age_group"]),
-            "mpn": get(cells, "mpn"),
+            "mpn": self.cell(cells, "mpn"),
         }
         for i in range(5):
             raw[f"custom_label_{i}"] = values[f"label{i}"]
-        attributes: dict[str, str] = {"handle": product.handle}
-        for key in ("sku", "tags", "category", "type", "gift_card"):
-            value = get(cells, key) if key == "sku" else values.get(key, "")
-            if value:
-                attributes[key] = value
-        attributes.update({k: v for k, v in values.items() if k.startswith("meta:")})
+        return raw
 
+    def _options(
+        self,
+        product: _Product,
+        row: int,
+        options: list[str],
+        differing: set[int],
+        raw: dict[str, Any],
+        attributes: dict[str, str],
+    ) -> tuple[list[str], dict[str, str]]:
+        """The variant's options put into ``raw``'s fields they name (while a field is empty), the rest into
+        ``attributes`` by their names; its real options' values, and those of no field that differ among its
+        product's variants (its variant options, each told once a name: MDL016)."""
         real_options: list[str] = []
         unmapped: dict[str, str] = {}
         for n, (name, value) in enumerate(zip(product.option_names, options, strict=True)):
             if not value or (value == "Default Title" and name.casefold() in ("title", "")):
                 continue
             real_options.append(value)
-            if name not in self.fields:  # (an option's name recurs on every product: looked up once)
-                self.fields[name] = option_field(name, self.config.options)
-            target = self.fields[name]
+            target = self._field(name)
             if target and not raw.get(target):
                 raw[target] = value
                 continue
@@ -376,6 +402,28 @@ class _Reader:
                     product.handle,
                     Location(self.table.path, row, (column or 0) + 1, self.table.header[column] if column else None),
                 )
+        return real_options, unmapped
+
+    def variant(
+        self,
+        product: _Product,
+        row: int,
+        cells: list[str],
+        options: list[str],
+        images: list[str],
+        multi: bool,
+        differing: set[int],
+    ) -> Product | None:
+        get = self.cell
+        raw = self._head(product, cells)
+        values = product.values
+        attributes: dict[str, str] = {"handle": product.handle}
+        for key in ("sku", "tags", "category", "type", "gift_card"):
+            value = get(cells, key) if key == "sku" else values.get(key, "")
+            if value:
+                attributes[key] = value
+        attributes.update({k: v for k, v in values.items() if k.startswith("meta:")})
+        real_options, unmapped = self._options(product, row, options, differing, raw, attributes)
         raw["id"] = variant_id(product.handle, real_options if multi or real_options else [])
         raw["group_id"] = product.handle if multi else None
         if self.config.base_url:

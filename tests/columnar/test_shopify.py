@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsync.columnar.shopify import FIELDS, attribute_names, variants
+from feedsync.columnar.shopify import FIELDS, Options, attribute_names, variants
 from feedsync.columnar.source import normalized
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Diagnostic
@@ -39,18 +39,22 @@ HEADER = [
 GENERATOR = Path(__file__).resolve().parents[2] / "benchmarks" / "generate.py"
 
 
-def compared(path: Path, config: SourceConfig) -> tuple[int, int]:
-    """Hold the columnar variants of the export at ``path`` to the reader's products; how many variant rows the
-    columnar side found, and how many of them it made exact."""
+def compared(path: Path, config: SourceConfig, options: Options | None = None) -> tuple[int, int]:
+    """Hold the columnar variants of the export at ``path`` (their options of no variant field taken as ``options``
+    says) to the reader's products; how many variant rows the columnar side found, and how many of them it made
+    exact."""
     told: set[int] = set()
+    # (a variant option is told of as the reader makes the variant, where the gate takes it: ``Gate.take``)
+    own = {"MDL016"} if options is not None and options.columns else set()
 
     def emit(finding: Diagnostic) -> None:
-        told.add(finding.location.row if finding.location and finding.location.row else 0)
+        if finding.code not in own:
+            told.add(finding.location.row if finding.location and finding.location.row else 0)
 
     products: dict[int, Product] = {product.source.row: product for product in open_source(config).products(emit)}
     frame = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True)
     found = layout([header_key(name) for name in frame.columns])
-    made = variants(frame, found, config).variants
+    made = variants(frame, found, config, options=options).variants
     names = [name for name in FIELDS if name in made.columns]
     columns, exact = normalized(names, normalize_context(config))
     rows = made.with_columns(normalized=exact, **{f"n_{name}": e for name, e in columns.items()})
@@ -70,10 +74,19 @@ def compared(path: Path, config: SourceConfig) -> tuple[int, int]:
         product = products[number]
         _same(product, {name[2:]: value for name, value in row.items() if name.startswith("n_")})
         attributes = {name: row[f"attribute:{name}"] for name in attribute_names(found)}
-        assert product.attributes == {name: value for name, value in attributes.items() if value is not None}
-        assert list(product.attributes) == [name for name, value in attributes.items() if value is not None]
+        attributes = {name: value for name, value in attributes.items() if value is not None}
+        pairs = [(row[f"__attrname{n}"], row[f"__attrvalue{n}"]) for n in range(len(found.options))]
+        attributes |= {name: value for name, value in pairs if name is not None}  # (after the reader's own)
+        assert product.attributes == attributes
+        assert list(product.attributes) == list(attributes)
         assert product.inventory_tracked == row["inventory_tracked"]
-        assert not product.variant_options
+        pairs = [(row[f"__optname{n}"], row[f"__optvalue{n}"]) for n in range(len(found.options))]
+        assert list(product.variant_options.items()) == [(name, value) for name, value in pairs if name is not None]
+        if options is None or not options.columns:
+            assert not product.variant_options
+        if options is not None:
+            names = [name for name, _ in pairs if name is not None]
+            assert not set(names) & options.refused and len(set(names)) == len(names)
     assert set(products) <= rows_of  # every variant the reader made is one of the columnar side's rows
     return len(rows_of), whole
 
@@ -91,8 +104,12 @@ def _mostly(good: list[str], rare: list[str], often: int = 8) -> list[str]:
 _TEXT = _mostly(["", "Tee", " Tee ", "Crème", "ß"], ["a\x01b"])
 OPTION_NAMES = [  # a product's three options' names: mapped to variant fields, or (rarely) not
     *(["Color", "Size", ""], ["Size", "Color", "Material"], ["Farbe", "Choose Material", ""], ["", "", ""]) * 4,
-    *(["Title", "", ""], ["Color", "colour", ""], ["Choose Ring Size", "Color", ""]),
+    *(["Title", "", ""], ["Color", "colour", ""], ["Choose Ring Size", "Color", ""], ["Engraving", "Style", ""]),
+    *(["Style", "Style", ""], ["sku", "Size", ""], ["Engraving", "Color", "Style"], ["google:color", "", "Box"]),
 ]
+TAKEN = [None, Options(True, frozenset({"Style"}), ("google:",)), Options(False, frozenset())]
+"""How the gate takes options of no variant field: not (a row with one is the reader's), as columns (an attribute
+a template asks of, ``Style``, and a channel's overrides, ``google:``, refused) or as attributes alone."""
 OPTION_VALUES = ["", "Red", "Blue", "XL", "Default Title", "Синий", "🔥", "Dark Blue", "x" * 40]
 PRODUCT = {
     "Title": _TEXT,
@@ -156,16 +173,16 @@ def exports(draw: st.DrawFn) -> list[dict[str, str]]:
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=50, deadline=None)
-@given(exports(), st.booleans(), st.sampled_from(["https://shop.example.com", None]))
+@given(exports(), st.booleans(), st.sampled_from(["https://shop.example.com", None]), st.sampled_from(TAKEN))
 def test_exact_variants_are_the_readers_products(
-    tmp_path: Path, rows: list[dict[str, str]], unpublished: bool, base_url: str | None
+    tmp_path: Path, rows: list[dict[str, str]], unpublished: bool, base_url: str | None, options: Options | None
 ) -> None:
     path = tmp_path / "products_export.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=HEADER)
         writer.writeheader()
         writer.writerows(rows)
-    compared(path, _config(path, base_url=base_url, include_unpublished=unpublished))
+    compared(path, _config(path, base_url=base_url, include_unpublished=unpublished), options)
 
 
 @pytest.mark.parametrize(
@@ -208,6 +225,32 @@ def test_each_guard_sends_the_forms_it_cannot_vouch_for_per_row(
     assert compared(path, _config(path)) == (1, int(exact))
 
 
+@pytest.mark.parametrize(
+    ("values", "options", "exact"),
+    [
+        (["A", "B"], None, 0),  # not taken: the reader's
+        (["A", "B"], Options(True, frozenset()), 2),  # variant options (the values differ), as columns
+        (["A", "B"], Options(False, frozenset()), 0),  # variant options not taken as columns
+        (["A", "A"], Options(False, frozenset()), 2),  # one value: an attribute alone, no variant option
+        (["A", "B"], Options(True, frozenset({"Engraving"})), 0),  # an attribute a template asks of by name
+        (["A", "B"], Options(True, frozenset(), ("Eng",)), 0),  # a channel's overrides' prefix
+    ],
+)
+def test_options_of_no_variant_field_are_taken_as_the_gate_says(
+    tmp_path: Path, values: list[str], options: Options | None, exact: int
+) -> None:
+    path = tmp_path / "products_export.csv"
+    rows = [{"Handle": "tee", "Title": "Tee", "Status": "active", "Option1 Name": "Engraving"}, {"Handle": "tee"}]
+    for row, value, size in zip(rows, values, ["S", "M"], strict=True):
+        row |= {"Option1 Value": value, "Option2 Name": "Size" if row.get("Title") else "", "Option2 Value": size}
+        row |= {"Variant Price": "5", "Variant SKU": f"SKU-{size}"}
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert compared(path, _config(path), options) == (2, exact)
+
+
 def test_a_product_with_a_row_of_no_handle_among_its_rows_is_the_readers(tmp_path: Path) -> None:
     path = tmp_path / "products_export.csv"
     tee = {"Handle": "tee", "Title": "Tee", "Variant Price": "5", "Option1 Name": "Size", "Option1 Value": "S"}
@@ -237,3 +280,6 @@ def test_real_stores_exports_are_made_as_the_reader_makes_them() -> None:
     assert made["bilalithelabel-products_export.csv"] == (130, 130)
     assert made["shopifypartners-apparel.csv"] == (22, 22)
     assert sum(whole for _, whole in made.values()) >= 400  # of 1,752 (most of the rest: options of no field)
+    taken = Options(True, frozenset())
+    made = {path.name: compared(path, _config(path, base_url="https://shop.example.com"), taken) for path in paths}
+    assert made["rosarose-products_export_1.csv"][1] >= 1000  # of 1,477: its options of no field taken
