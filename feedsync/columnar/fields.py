@@ -771,7 +771,8 @@ class Compiler:
         for option in options.items:
             name, value = option.other, option.expr
             shown = [text.collapse(e.str.replace_all("[,:]", " ")) for e in (name, value)]
-            chosen = value.is_not_null() & (value != "") & ~name.is_in(sorted(named))
+            texts = sorted(n for n in named if type(n) is str)  # (a name of another type is no option's)
+            chosen = value.is_not_null() & (value != "") & ~name.is_in(texts)
             parts.append(pl.when(chosen).then(pl.concat_str([shown[0], pl.lit(":"), shown[1]])))
         if not parts:
             return V("const", value="")

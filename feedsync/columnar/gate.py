@@ -180,7 +180,7 @@ def _options(compiled: list[CompiledChannel], made: list[Items | Listings], coun
     from feedsync.columnar.shopify import Options
     from feedsync.stream import IGNORE_COLUMN
 
-    asked = {name for m in made for name in m.compiler.unasked}
+    asked = {name for m in made for name in m.compiler.unasked if type(name) is str}  # (no other is an option's)
     prefixes = tuple(c.overrides_prefix for c in compiled if c.overrides_prefix)
     return Options(bool(count), frozenset({*asked, IGNORE_COLUMN}), prefixes)
 

@@ -225,20 +225,25 @@ def test_options_of_no_variant_field_are_made_a_column_at_a_time(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("field", "taken"),
+    ("setting", "taken"),
     [
-        ("\"{{ attributes.get('Engraving') or '' }}\"", 0),  # an attribute asked of by name: those rows per row
-        ("\"{{ 'options' if variant_options else 'none' }}\"", 2),  # read otherwise: a row with one per row
+        # an attribute asked of by name: those rows per row
+        ("fields: {custom_label_4: \"{{ attributes.get('Engraving') or '' }}\"}", 0),
+        # variant options read otherwise: a row with one per row
+        ("fields: {custom_label_4: \"{{ 'options' if variant_options else 'none' }}\"}", 2),
+        # names no option has (not a text): every variant taken
+        ("fields: {custom_label_4: \"{{ attributes.get(1) or '' }}\"}", 6),
+        ("settings: {variant_attributes: [1, Size]}", 6),
+        ("settings: {variant_attributes: [Engraving]}", 0),  # Meta's pairs name the option itself
     ],
 )
 def test_templates_reading_options_otherwise_leave_those_variants_per_row(
-    tmp_path: Path, field: str, taken: int
+    tmp_path: Path, setting: str, taken: int
 ) -> None:
     _engraved(tmp_path)
     config = _config(tmp_path, mapped=False, amazon=False)
     text = config.read_text().replace(
-        "  facebook: {profile: facebook}\n",
-        f"  facebook:\n    profile: facebook\n    fields: {{custom_label_4: {field}}}\n",
+        "  facebook: {profile: facebook}\n", f"  facebook:\n    profile: facebook\n    {setting}\n"
     )
     config.write_text(text, encoding="utf-8")
     assert same(tmp_path, config) == taken
