@@ -159,8 +159,6 @@ def variants(
     made = made.with_columns(
         __images=pl.col("__images").fill_null(pl.lit([], pl.List(pl.String))),
         __multi=pl.len().over("__group") > 1,
-        # an option whose values differ among the product's variants (a variant option, where it is no field's)
-        **{f"__differs{n}": pl.col(f"__ov{n}").n_unique().over("__group") > 1 for n in range(len(values))},
     )
     return Made(_cells(made, found, config, clean, options), groups)
 
@@ -247,14 +245,13 @@ def _cells(
         strange = real & target.is_not_null() & ~target.is_in(fillable).fill_null(False)
         attribute = real & ~taken & ~strange  # an attribute of the option's name, a variant option where it differs
         named = pl.when(name != "").then(name).otherwise(pl.lit("option"))
-        differs = attribute & pl.col(f"__differs{n}")
         frame = frame.with_columns(
             **{field: pl.when(fill).then(value).otherwise(pl.col(field)) for field, fill in fills.items()},
             __strange=pl.col("__strange") | strange,
             **{f"__attrname{n}": pl.when(attribute).then(named), f"__attrvalue{n}": pl.when(attribute).then(value)},
-            **{f"__optname{n}": pl.when(differs).then(named), f"__optvalue{n}": pl.when(differs).then(value)},
             **{f"__part{n}": pl.when(real).then(pl.col("__slugs").list.get(n, null_on_oob=True))},
         )
+    frame = frame.with_columns(**_variant_options(frame, count))
     frame = frame.with_columns(id=pl.concat_str(["__handle", *(f"__part{n}" for n in range(count))], separator="-",
                                                 ignore_nulls=True))  # fmt: skip
     attributes = {
@@ -293,6 +290,20 @@ def _cells(
     )
     out = out.join(additional, on=_RECORD, how="left", maintain_order="left").drop("__images")
     return out.with_columns(id=_fitted(out["id"]))
+
+
+def _variant_options(frame: pl.DataFrame, count: int) -> dict[str, pl.Expr]:
+    """Each option's variant option (``__optnameN``, ``__optvalueN``): its attribute where the option's values
+    differ among its product's variants (asked only of an option that is some variant's attribute)."""
+    made: dict[str, pl.Expr] = {}
+    for n in range(count):
+        name, value = pl.col(f"__attrname{n}"), pl.col(f"__attrvalue{n}")
+        if frame[f"__attrname{n}"].null_count() == frame.height:
+            made |= {f"__optname{n}": name, f"__optvalue{n}": value}  # (null: no variant has it)
+            continue
+        differs = pl.col(f"__ov{n}").n_unique().over("__group") > 1
+        made |= {f"__optname{n}": pl.when(differs).then(name), f"__optvalue{n}": pl.when(differs).then(value)}
+    return made
 
 
 def _options_exact(count: int, options: Options | None, own: list[str]) -> pl.Expr:
