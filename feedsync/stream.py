@@ -27,7 +27,7 @@ from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.idset import IdSet, digest
 from feedsync.model.product import Product
 from feedsync.sources import Source
-from feedsync.sources.base import maps_columns
+from feedsync.sources.base import feed_attributes_possible, maps_columns
 from feedsync.split import part_path
 from feedsync.supplements import Supplement, join
 
@@ -274,8 +274,9 @@ class Stream:
         with ExitStack() as stack:
             # Further documents of split feeds close (and are renamed into place) only after every writer finished.
             parts = stack.enter_context(ExitStack())
+            foreign = feed_attributes_possible(source)  # (a feed's own columns: a header learnt at the end)
             sinks = [
-                self._sink(stack, parts, c, out, encoders.get(c.name), check, observers.get(c.name, ()))
+                self._sink(stack, parts, c, out, encoders.get(c.name), check, observers.get(c.name, ()), foreign)
                 for c in compiled
             ]
             if self.rows is not None:
@@ -389,9 +390,16 @@ class Stream:
         encoder: Encoder | None,
         check: bool,
         observers: Sequence[ItemObserver],
+        foreign: bool = True,
     ) -> Sink:
+        """The channel's sink; its feed written to ``out`` (``foreign``: the products may carry attributes of a
+        feed they were read from, which a delimited feed writes as columns after its own, its header written last;
+        else its header is written first and a row as it comes)."""
         result = self.report.channels[channel.name]
         writer = None
+        options = {**channel.format.options, **channel.settings}
+        if not foreign:
+            options["extra_columns"] = False
         if out is not None:
             result.output = out / channel.filename
             writer = stack.enter_context(
@@ -400,7 +408,7 @@ class Stream:
                     stack.enter_context(atomic_write(result.output, durable=self.durable, direct=True)),
                     columns=channel.columns,
                     meta={**channel.feed, **(encoder.meta if encoder else {})},
-                    options={**channel.format.options, **channel.settings},
+                    options=options,
                     open_part=_part_opener(parts, out, channel, result, durable=self.durable),
                 )
             )

@@ -25,10 +25,12 @@ Split only: the native CSV/TSV reader, a Shopify product export (cut where the h
 share one; a handle in two shares makes the run read in one process), a WooCommerce export (cut where ``Parent``
 changes) or a Magento export (cut after a row that is not a child; both: each share indexes the whole file's parents
 first, as one reader does; a family in two shares makes the run survey it whole, as any family), of a UTF-8 file
-without lone CR line ends, whose feeds are written by the RSS, delimited (without ``extra_columns``: its header is
-known only at the end) or JSON listings writers, in a build or validate whose item observers are only the recorded
-ids. Anything else (other formats: a BigCommerce export's rows are linked by their order alone; other encodings and
-writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows`` event saying why."""
+without lone CR line ends, whose feeds are written by the RSS, delimited or JSON listings writers (a delimited
+feed's extra columns, whose header is known only at the end, are a Google feed's own: no format split by rows
+carries them, ``sources.base.feed_attributes_possible``), in a build or validate whose item observers are only the
+recorded ids. Anything else (other formats: a BigCommerce export's rows are linked by their order alone; other
+encodings and writers; a push) keeps the channel split of ``feedsync.parallel`` or one process, with a ``rows``
+event saying why."""
 
 from __future__ import annotations
 
@@ -135,8 +137,10 @@ def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None
     if resolve_format(config.source) not in ("csv", "tsv", "shopify", "woocommerce", "magento"):
         return f"the {resolve_format(config.source)} reader is not split by rows"
     for channel in compiled:
-        writer, options = channel.format.writer, {**channel.format.options, **channel.settings}
-        if writer not in TAILS or (writer == "delimited" and options.get("extra_columns")):
+        writer = channel.format.writer
+        # (a delimited feed's extra columns are a Google feed's own, which no format split by rows carries: its
+        # header is written first, ``feed_attributes_possible``)
+        if writer not in TAILS:
             return f"the {channel.name} feed's writer is not split by rows"
     if (config.source.encoding or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
         return f"the source is read as {config.source.encoding}"

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from feedsync.config import SourceConfig
@@ -75,10 +75,22 @@ class Source(Protocol):
     def products(self, emit: Emit) -> Iterator[Product]: ...
 
 
+def feed_attributes_possible(source: Source) -> bool:
+    """Whether ``source``'s products may carry attributes of a feed they were read from (``Product.feed_attributes``,
+    written back as columns a feed's header learns only at its end): a reader says it has none by
+    ``FEED_ATTRIBUTES = False`` (a reader that says nothing may)."""
+    inner: Any = source
+    while not hasattr(inner, "FEED_ATTRIBUTES") and hasattr(inner, "source"):  # a reader a run wraps (a share's)
+        inner = inner.source
+    return bool(getattr(inner, "FEED_ATTRIBUTES", True))
+
+
 class PlatformSource:
     """The shared part of the platform export readers: their config, file and stats (``FORMAT`` names them)."""
 
     FORMAT = ""
+    FEED_ATTRIBUTES = False
+    """Its products carry no attributes of a feed (``feed_attributes_possible``)."""
 
     def __init__(self, config: SourceConfig) -> None:
         self.config = config

@@ -38,6 +38,9 @@ def google_columns() -> dict[str, str]:
 
 
 class GoogleXmlSource:
+    FEED_ATTRIBUTES = True
+    """Every attribute of the feed the model does not name is kept (``Product.feed_attributes``)."""
+
     def __init__(self, config: SourceConfig) -> None:
         self.config = config
         self.path = config.path
@@ -210,6 +213,8 @@ def tsv_attribute(header: str, cell: str) -> list[FeedAttribute] | None:
 
 class GoogleTsvSource(DelimitedSource):
     """Google's TSV: columns of model fields are read as such, every other column is kept to be written back."""
+
+    FEED_ATTRIBUTES = True
 
     def products(self, emit: Emit) -> Iterator[Product]:
         foreign: dict[str, tuple[int, int]] = {}

@@ -85,6 +85,8 @@ class DelimitedSource:
     """CSV or TSV with a header row. Row numbers are what a spreadsheet shows (header = row 1)."""
 
     gate: RowGate | None = None
+    FEED_ATTRIBUTES = False
+    """Its products carry no attributes of a feed (``base.feed_attributes_possible``; Google's TSV's do)."""
 
     def __init__(self, config: SourceConfig, delimiter: str | None = None, fmt: str = "csv") -> None:
         self.config = config
@@ -225,6 +227,9 @@ def _keys_near(obj: Any, column: str, into: set[str]) -> None:
 class JsonSource:
     """JSON objects, one per product: a top-level array (``row`` = the line where the object starts) or
     JSON Lines (``row`` = the line; a broken line is reported and skipped)."""
+
+    FEED_ATTRIBUTES = False
+    """Its products carry no attributes of a feed (``base.feed_attributes_possible``)."""
 
     def __init__(self, config: SourceConfig, *, lines: bool) -> None:
         self.config = config

@@ -94,6 +94,19 @@ def test_without_definitions_each_share_is_gated_alike(tmp_path: Path) -> None:
     assert len(_gated(split_run(tmp_path))) == 3
 
 
+def test_googles_tsv_feed_of_a_catalog_is_split_by_rows(tmp_path: Path) -> None:
+    """A catalog carries no feed's own attributes: Google's TSV feed writes its header first, so the run's rows are
+    split (it once ran in one process, its rows waiting for a header made last) and each share takes its rows a
+    column at a time, the feed the one process's byte for byte (``split_run``)."""
+    config = _config(tmp_path, definitions=False)
+    text = config.read_text().replace("{profile: google_merchant,", "{profile: google_merchant, format: tsv,")
+    config.write_text(text, encoding="utf-8")
+    write_catalog(tmp_path / "products.csv", _families(200), header=HEADER)
+    events = split_run(tmp_path)
+    assert _rows(events)["split"] and _rows(events)["shares"] == 3
+    assert len(_gated(events)) == 3
+
+
 def test_a_family_in_two_shares_surveys_the_catalog_whole(tmp_path: Path) -> None:
     """A family whose variants come again in a later share: the shares' own surveys do not answer for it, so the
     catalog is surveyed whole and the shares made again, their gates asking that survey: in this process, in turn,

@@ -118,3 +118,34 @@ def test_delimited_feed_with_extra_columns_that_fails_midway_writes_nothing() ->
     except RuntimeError:
         pass
     assert buffer.getvalue() == b""  # the rows waited in the spool, which is gone; the atomic file is discarded
+
+
+_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {"id": st.text(min_size=1)},
+        optional={
+            "price": st.text(),
+            "image_link": st.text(),
+            "additional_image_link": st.lists(st.text(), max_size=3),
+            "shipping": st.lists(st.fixed_dictionaries({"country": st.text(), "price": st.text()}), max_size=2),
+        },
+    ),
+    max_size=6,
+)
+
+
+@given(_ROWS)
+def test_a_delimited_feed_without_extra_columns_is_the_one_that_waits_for_them(rows: list[dict[str, object]]) -> None:
+    """Items of the feed's own columns alone (a source that carries no feed's attributes: ``open_writer`` is told
+    ``extra_columns: False``) are written with the header first, row by row, as the same bytes the writer that
+    waits for extra columns writes at its end."""
+    columns = ["id", "price", "image_link", "additional_image_link", "shipping"]
+    feeds = []
+    for extra in (True, False):
+        buffer = io.BytesIO()
+        options = {"delimiter": "\t", "list_separator": ",", "extra_columns": extra}
+        with open_writer("delimited", buffer, columns=columns, meta={}, options=options) as writer:
+            for row in rows:
+                writer.write(row)
+        feeds.append(buffer.getvalue())
+    assert feeds[0] == feeds[1]
