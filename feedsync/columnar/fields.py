@@ -763,16 +763,15 @@ class Compiler:
         if attributes.kind != "const" or names.kind != "const" or not isinstance(names.value, (list, tuple)):
             raise NotColumnar("variant_pairs' arguments")
         try:
-            named = set(names.value)
             first = variant_pairs(attributes.value, names.value)
         except Exception as exc:  # the filter fails the field per row (CFG001)
             raise NotColumnar(f"the filter variant_pairs fails: {exc}") from None
+        named = sorted({n for n in names.value if type(n) is str})  # (a name of another type is no option's)
         parts = [pl.lit(first)] if first else []
         for option in options.items:
             name, value = option.other, option.expr
             shown = [text.collapse(e.str.replace_all("[,:]", " ")) for e in (name, value)]
-            texts = sorted(n for n in named if type(n) is str)  # (a name of another type is no option's)
-            chosen = value.is_not_null() & (value != "") & ~name.is_in(texts)
+            chosen = value.is_not_null() & (value != "") & ~name.is_in(named)
             parts.append(pl.when(chosen).then(pl.concat_str([shown[0], pl.lit(":"), shown[1]])))
         if not parts:
             return V("const", value="")
