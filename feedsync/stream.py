@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
@@ -30,6 +30,9 @@ from feedsync.sources import Source
 from feedsync.sources.base import feed_attributes_possible, maps_columns
 from feedsync.split import part_path
 from feedsync.supplements import Supplement, join
+
+if TYPE_CHECKING:
+    from feedsync.rows.firsts import FirstSkus
 
 IGNORE_COLUMN = "feedsync_ignore"
 """A source column listing the codes (or prefixes, names, tags) to ignore for that product."""
@@ -245,6 +248,8 @@ class Stream:
     """Variants left out before the channels (duplicate ids, failed joins): rejected in every channel."""
     rows: RowHook | None = None
     """A row cache (``feedsync.rowcache``): told each product after the channels made their items of it."""
+    firsts: FirstSkus | None = None
+    """A later share's of a row split (``rows.firsts``): the SKUs it reads first, noted for the merge."""
     durable: bool = True
     """The feeds are synced to disk before they are renamed into place; a row split's later shares write scratch
     documents that the stitch reads and removes, never a feed: not synced."""
@@ -426,7 +431,7 @@ class Stream:
 
     def _check_product(self, product: Product) -> None:
         sku = product.attributes.get("sku")
-        if sku and not self.skus.add(sku):
+        if sku and not self._first_sku(sku, product):
             self.emit(
                 make(
                     "MDL012",
@@ -443,6 +448,22 @@ class Stream:
         earlier = self.variants.duplicate_of(group_id, product_variant_key(product), product.id)
         if earlier is not None:
             self.emit(duplicate_variant(group_id, earlier, product.id, locate(product.source, "group_id")))
+
+    def _first_sku(self, sku: str, product: Product) -> bool:
+        """Whether no product before had ``sku`` (it is added); a later share of a row split notes it
+        (``firsts``)."""
+        firsts = self.firsts
+        if firsts is None:
+            return self.skus.add(sku)
+        hashed = digest(sku)
+        vacancy = self.skus.vacancy(sku, hashed)
+        if vacancy is None:
+            return False
+        self.skus.fill(sku, vacancy)
+        ref = product.source
+        path, row = (ref.path, ref.row) if ref is not None else (None, None)
+        firsts.note(hashed, len(self.report.diagnostics), sku, product.id, path, row)
+        return True
 
 
 def _part_opener(

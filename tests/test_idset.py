@@ -48,6 +48,9 @@ def test_a_set_that_doubles_its_shards_keeps_every_id(keys: list[str], full: int
             assert len(ids) == len(reference) and key in ids
         absent = {f"\x00{key}" for key in reference} - reference  # ('\x00' + '' may be one of the ids)
         assert all(key in ids for key in reference) and not any(key in ids for key in absent)
+        # asked by digest alone (a share's SKUs against the shares' before it), the first SLOT bytes or the whole
+        assert all(ids.has_digest(digest(key)) and ids.has_digest(digest(key)[:SLOT]) for key in reference)
+        assert not any(ids.has_digest(digest(key)) for key in absent)
         assert ids.nbytes == SLOT * len(reference)
         assert len(ids._shards) == max(2, 1 << min(idset.BITS, (max(0, len(reference) - 1) // full).bit_length()))
         other = IdSet()

@@ -122,7 +122,6 @@ def test_a_quote_the_csv_module_reads_otherwise_falls_back_to_one_process(
     [
         ("group", "amazon:encoder._parents grew alike in two shares"),  # its parent is written once
         ("id", "an id is in two shares"),
-        ("sku", "a SKU is in two shares"),
     ],
 )
 def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_state(
@@ -133,13 +132,38 @@ def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_
         lines[-1] = row(99, "G1")
     elif case == "id":  # MDL008 in the second share, of an id the first read
         lines[-1] = row(99, "G99", id_="V1")
-    elif case == "sku":  # MDL012
-        lines[-1] = row(99, "G99", sku="S1")
     path = catalog(tmp_path / "catalog", lines)
     serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
     assert len(events) == 1 and events[0]["split"] is True and why in events[0]["again"][0], events
-    if case in ("id", "sku"):  # told in the second share, of a row of the first
-        assert any(d.code == ("MDL008" if case == "id" else "MDL012") for d in serial.diagnostics)
+    if case == "id":  # told in the second share, of a row of the first
+        assert any(d.code == "MDL008" for d in serial.diagnostics)
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_sku_in_two_shares_is_told_where_one_process_tells_it_and_no_share_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """SKUs the shares before a share read too (MDL012, told of the later product): the merge puts each finding
+    where one process tells it, among the share's own findings, a product's own ``feedsync_ignore`` kept to; the
+    shares are not made again only to tell them. Three shares: a SKU of the first read again in the second and the
+    third, one of the second in the third, one read twice within the third, and rows of other findings between."""
+    skus = {30: "S1", 22: "S2", 55: "S2", 58: "S1", 59: "S59", 60: "S59", 48: "S3", 12: "S3"}
+    ignored = {48}  # this product ignores MDL012: its finding is left out as one process leaves it out
+    lines = []
+    for n in range(1, 61):
+        description = "=SUM(1)" if n % 7 == 0 else "Soft cotton"  # MDL014 between them (told once per run)
+        line = row(n, f"G{n}", sku=skus.get(n, ""), description=description)
+        lines.append(line.replace("\n", ",MDL012\n" if n in ignored else ",\n"))
+    folder = tmp_path / "catalog"
+    path = catalog(folder, lines)
+    (folder / "products.csv").write_text(HEADER.replace("\n", ",feedsync_ignore\n") + "".join(lines))
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=3, command=command)
+    assert events == [{"split": True, "shares": 3}], events
+    told = [(d.product_id, d.value) for d in serial.diagnostics if d.code == "MDL012"]
+    # (a row's own SKU is S<number> unless given: V12 shares V3's within the first share, V22 and V30 the first
+    # share's in the second, V55 and V58 the first's in the third, V60 V59's within the third; V48 ignores it)
+    expected = [("V12", "S3"), ("V22", "S2"), ("V30", "S1"), ("V55", "S2"), ("V58", "S1"), ("V60", "S59")]
+    assert told == expected, told
 
 
 def test_a_finding_told_once_per_run_is_told_once_of_all_shares(

@@ -765,6 +765,8 @@ class Gate:
             stream.groups.add(item_id, hashed)
         if new_sku is not None:
             stream.skus.fill(sku, new_sku)  # type: ignore[arg-type]
+            if stream.firsts is not None:  # a later share's: noted for the merge, as the stream notes it
+                stream.firsts.note(new_sku[1], len(report.diagnostics), sku, item_id, self._path, row)  # type: ignore[arg-type]
         elif sku is not None:  # a SKU an earlier product has: as the stream tells it, first
             where = located(self._path, row, self._columns, None)
             stream.emit(make("MDL012", f"SKU {sku!r} is shared with an earlier product", product_id=item_id,

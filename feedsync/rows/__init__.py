@@ -416,7 +416,7 @@ def _chain(
     when that state would change what it makes; and why each was made again (``again_first`` called before the
     first is). The state after the last share is not made: of its ids, only how many groups it adds is needed."""
     from feedsync.rows import here
-    from feedsync.rows.share import Seed, crossing
+    from feedsync.rows.share import Seed, crossing, shared_skus
 
     first = made[0]
     seed = Seed(first.ids, first.trackers, dict(first.told))
@@ -431,6 +431,8 @@ def _chain(
                 made[index] = here.make(index, seed)
             except FeedsyncError as exc:
                 raise FeedsyncError(f"a share made again met an error it had not met: {exc}") from None
+        else:
+            made[index].shared = shared_skus(seed, made[index])
         if index < len(made) - 1:
             seed.add(made[index], before)
     last = made[-1].ids[1]

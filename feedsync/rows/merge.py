@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from feedsync.accounting import MissingFields
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
+from feedsync.diagnostics.findings import Findings
+from feedsync.diagnostics.gate import DiagnosticFilter
 from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.rows.share import Share, once_per_run
 from feedsync.sources import Source
@@ -21,8 +23,9 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     told: set[tuple[str | None, ...]] = set()
     read: set[tuple[str, str]] = set()  # what the reader tells once per file (``SourceStats.told``)
     for share in made:
+        stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
         report.diagnostics.take(
-            share.diagnostics,
+            _with_shared(share, stream.findings) if share.shared else share.diagnostics,
             lambda d: (
                 (d.code, d.channel, d.value) in told
                 or (d.code, d.channel, d.value, d.message) in told
@@ -32,7 +35,6 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
         )
         told.update(_told_once(share))
         read.update(share.stats.told)
-        stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
         report.variants += share.variants
         stream.rejected += share.rejected
         for name, ids in share.items.items():
@@ -77,6 +79,24 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
             _add_tally(channel.tally, share.tallies[name])
         sinks.append(sink)
     stream._close(source, sinks)
+
+
+def _with_shared(share: Share, kept: DiagnosticFilter) -> Findings:
+    """The share's findings with those of its SKUs the shares before it read too (``Share.shared``) put where one
+    process would have told them, those it keeps (``kept``: a product's own ignored codes too)."""
+    shared = iter([(at, finding) for at, finding in share.shared if kept.keeps(finding)])
+    out = Findings()
+    out.render = share.diagnostics.render
+    after = next(shared, None)
+    for index, finding in enumerate(share.diagnostics):
+        while after is not None and after[0] <= index:
+            out.append(after[1])
+            after = next(shared, None)
+        out.append(finding)
+    while after is not None:
+        out.append(after[1])
+        after = next(shared, None)
+    return out
 
 
 def _told_once(share: Share) -> Iterator[tuple[str | None, ...]]:

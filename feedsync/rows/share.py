@@ -24,6 +24,7 @@ from feedsync.faults import checkpoint
 from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
+from feedsync.rows.firsts import FirstSkus
 from feedsync.sources import Source
 from feedsync.sources.base import NonEmpty, SourceStats
 from feedsync.sources.tabular import READ_RANGE, ByteRange
@@ -106,12 +107,18 @@ class Share:
     surveyed: bool = False
     """It surveyed its own rows whole and was made again (its first documents were removed: a stitch begun ahead
     of it reads them no more)."""
+    firsts: FirstSkus | None = None
+    """The SKUs it read first (a later share made from no seed: ``Stream.firsts``)."""
+    shared: list[tuple[int, Diagnostic]] = field(default_factory=list)
+    """The findings of its SKUs the shares before it read too (MDL012), each after as many of its own findings as
+    one process would have told before it (``rows._chain``: put in place by the merge)."""
 
     def settle(self) -> None:
         """Let go of what only the check across shares needs (the ids read, the trackers, the sets the channels
         grew: a million variants' ids are ~15 MB a share), before the merge and the stitch; what the merge reads
         (the once-per-run sets, ``TOLD_ONCE``) stays."""
         self.ids = (IdSet(), IdSet(), IdSet())
+        self.firsts = None
         self.trackers = {}
         self.first_groups = {}
         self.told = {key: value for key, value in self.told.items() if once_per_run(key)[1] is not None}
@@ -294,6 +301,8 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
     if seed is not None:
         stream.seen, stream.groups, stream.skus = seed.ids
         told_state(job.compiled, job.encoders, seed=seed.told)
+    elif index:  # which of its SKUs the shares before read too is found at the merge
+        stream.firsts = FirstSkus()
     out = None
     if job.scratch is not None:
         out = job.scratch / str(index)
@@ -336,6 +345,7 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
         formulas={n: s.formulas for n, s in sinks.items()},
         tallies={c.name: c.tally for c in job.compiled},
         ids=(stream.seen, stream.groups, stream.skus),
+        firsts=stream.firsts,
         first_groups={n: t.first for n, t in trackers.items()},
         trackers={n: (t._group, t._seen) for n, t in trackers.items()},
         told=told_state(job.compiled, job.encoders),
@@ -408,7 +418,17 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     for name, first in share.first_groups.items():
         if first is not None and seed.trackers[name][0] == first:
             return f"group {first!r} runs over a cut"
-    for kind, mine, theirs in zip(("an id", "a group", "a SKU"), seed.ids, share.ids, strict=True):
+    for kind, mine, theirs in zip(("an id", "a group"), seed.ids, share.ids, strict=False):
         if not mine.isdisjoint(theirs):
             return f"{kind} is in two shares"
+    if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
+        return "a SKU is in two shares"  # (a share made from a seed notes none: ``Share.firsts``)
     return None
+
+
+def shared_skus(seed: Seed, share: Share) -> list[tuple[int, Diagnostic]]:
+    """The findings of ``share``'s SKUs that the shares before it (whose state ``seed`` holds) read too, where one
+    process would have told them (``crossing`` found nothing else that changes what the share makes)."""
+    if share.firsts is None or seed.ids[2].isdisjoint(share.ids[2]):
+        return []
+    return share.firsts.told(seed.ids[2])

@@ -89,7 +89,8 @@ def main(directory: Path, jobs: int, command: str, chunk: int, judge: int | None
         "items": split.items == serial.items,
         "variants": (split.variants, split.products) == (serial.variants, serial.products),
     }
-    print(json.dumps({"event": "same", **same, "findings_count": len(serial.diagnostics)}), flush=True)
+    codes = Counter(d.code for d in serial.diagnostics)
+    print(json.dumps({"event": "same", **same, "findings_count": len(serial.diagnostics), "codes": codes}), flush=True)
 
 
 if __name__ == "__main__":

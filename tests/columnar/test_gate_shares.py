@@ -71,6 +71,25 @@ def test_each_share_takes_its_rows_a_column_at_a_time(tmp_path: Path) -> None:
     assert not _surveyed_per_row(events)  # each batch's families told to the survey from its columns
 
 
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_skus_in_two_shares_are_told_where_one_process_tells_them_and_no_share_is_made_again(
+    tmp_path: Path, command: str
+) -> None:
+    """Each share's rows a column at a time, SKUs of the first share read again in the later ones and one of the
+    second in the third (MDL012): the findings where one process tells them (``split_run`` compares), the rows
+    taken all the same, and no share made again."""
+    _config(tmp_path, definitions=True)
+    rows = _families(240)
+    for number, sku in {5: "SKU-A", 150: "SKU-A", 230: "SKU-A", 100: "SKU-B", 200: "SKU-B", 60: "SKU-C"}.items():
+        rows[number]["sku"] = sku
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    events = split_run(tmp_path, command=command)
+    assert _rows(events)["split"] and _rows(events)["shares"] == 3 and not _rows(events).get("again"), events
+    gated = _gated(events)
+    assert len(gated) == 3 and all(taken > 40 for taken in gated), gated
+    assert events[-1]["codes"]["MDL012"] == 3, events[-1]  # SKU-A twice, SKU-B once (SKU-C is the 60th's alone)
+
+
 def test_a_share_s_batches_end_where_a_family_does(tmp_path: Path) -> None:
     """Families of four variants in batches of about 14 rows: each batch ends where a family does (its last family
     goes to the next batch), so every row of a share but its first family's is taken (that family's parent is
