@@ -139,6 +139,21 @@ def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_
         assert any(d.code == "MDL008" for d in serial.diagnostics)
 
 
+def test_a_share_made_again_keeps_to_what_the_products_before_it_ignore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An id of the first share read again in the second (MDL008, the second share made again from the first's
+    state), whose first product ignores MDL008: told by neither run, as one process does not tell it."""
+    lines = [row(n, f"G{n}", id_="V5" if n == 35 else None) for n in range(1, 41)]
+    lines = [line.replace("\n", ",MDL008\n" if n == 5 else ",\n") for n, line in enumerate(lines, start=1)]
+    folder = tmp_path / "catalog"
+    path = catalog(folder, lines)
+    (folder / "products.csv").write_text(HEADER.replace("\n", ",feedsync_ignore\n") + "".join(lines))
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2, command="validate")
+    assert events[0]["split"] and "an id is in two shares" in events[0]["again"][0], events
+    assert not [d for d in serial.diagnostics if d.code == "MDL008"]
+
+
 @pytest.mark.parametrize("command", ["build", "validate"])
 def test_a_sku_in_two_shares_is_told_where_one_process_tells_it_and_no_share_is_made_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str

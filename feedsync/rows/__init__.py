@@ -340,7 +340,7 @@ def _in_turn(count: int, before: dict[str, Any]) -> tuple[list[Share] | str, int
 
     try:
         made = [here.make(0)]
-        seed = Seed(made[0].ids, made[0].trackers, dict(made[0].told))
+        seed = Seed(made[0].ids, made[0].trackers, dict(made[0].told), dict(made[0].ignores))
         for index in range(1, count):
             made.append(here.make(index, seed))
             if index < count - 1:
@@ -419,7 +419,7 @@ def _chain(
     from feedsync.rows.share import Seed, crossing, shared_skus
 
     first = made[0]
-    seed = Seed(first.ids, first.trackers, dict(first.told))
+    seed = Seed(first.ids, first.trackers, dict(first.told), dict(first.ignores))
     again = []
     for index in range(1, len(made)):
         why = crossing(seed, made[index], before)

@@ -8,24 +8,20 @@ from __future__ import annotations
 import marshal
 from array import array
 
-from feedsync.diagnostics import Diagnostic
-from feedsync.diagnostics.codes import make
-from feedsync.diagnostics.diagnostic import located
+from feedsync.diagnostics.codes import make_fields
+from feedsync.diagnostics.diagnostic import located_fields
+from feedsync.diagnostics.findings import Fields
 from feedsync.idset import SLOT, IdSet
 
 
-def shared_sku(sku: str, product_id: str | None, path: str | None, row: int | None) -> Diagnostic:
-    """The finding of a product whose SKU an earlier product has (as the stream tells it: ``path`` None, a product
-    of no source position)."""
-    location = located(path, row, {}, None) if path is not None else None
-    return make(
-        "MDL012",
-        f"SKU {sku!r} is shared with an earlier product",
-        product_id=product_id,
-        field="sku",
-        value=sku,
-        location=location,
-    )
+def shared_sku(sku: str, product_id: str | None, path: str | None, row: int | None) -> Fields:
+    """The finding of a product whose SKU an earlier product has, as the stream tells it (``path`` None: a product
+    of no source position), as its fields (``Findings.append_fields``: a catalog can have one for every product)."""
+    where = located_fields(path, row, {}, None) if path is not None else None
+    return make_fields(
+        "MDL012", f"SKU {sku!r} is shared with an earlier product", product_id=product_id, field="sku", value=sku,
+        where=where,
+    )  # fmt: skip
 
 
 class FirstSkus:
@@ -55,14 +51,14 @@ class FirstSkus:
         self._named += marshal.dumps((sku, product_id, number, row))
         self._ends.append(len(self._named))
 
-    def told(self, earlier: IdSet) -> list[tuple[int, Diagnostic]]:
+    def told(self, earlier: IdSet) -> list[tuple[int, str | None, Fields]]:
         """The findings one process would have told of the SKUs the shares before read too (``earlier``: their
-        SKUs), each with the number of the share's findings told before it, in order."""
-        found: list[tuple[int, Diagnostic]] = []
+        SKUs), each with the number of the share's findings told before it and its product, in order."""
+        found: list[tuple[int, str | None, Fields]] = []
         kept, named, ends, paths = self._kept, self._named, self._ends, list(self._paths)
         for index, position in enumerate(self._at):
             if earlier.has_digest(kept[index * SLOT : (index + 1) * SLOT]):
                 start = ends[index - 1] if index else 0
                 sku, product_id, number, row = marshal.loads(named[start : ends[index]])
-                found.append((position, shared_sku(sku, product_id, paths[number], row)))
+                found.append((position, product_id, shared_sku(sku, product_id, paths[number], row)))
         return found

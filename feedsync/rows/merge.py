@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from feedsync.accounting import MissingFields
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
-from feedsync.diagnostics.findings import Findings
+from feedsync.diagnostics.findings import Findings, Render
 from feedsync.diagnostics.gate import DiagnosticFilter
 from feedsync.formats.spreadsheet import FormulaTally
 from feedsync.rows.share import Share, once_per_run
@@ -25,7 +25,7 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     for share in made:
         stream.findings.items.update(share.ignores)  # the end-of-run findings name products too
         report.diagnostics.take(
-            _with_shared(share, stream.findings) if share.shared else share.diagnostics,
+            _with_shared(share, stream.findings, stream.lines) if share.shared else share.diagnostics,
             lambda d: (
                 (d.code, d.channel, d.value) in told
                 or (d.code, d.channel, d.value, d.message) in told
@@ -81,21 +81,23 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
     stream._close(source, sinks)
 
 
-def _with_shared(share: Share, kept: DiagnosticFilter) -> Findings:
+def _with_shared(share: Share, kept: DiagnosticFilter, render: Render | None) -> Findings:
     """The share's findings with those of its SKUs the shares before it read too (``Share.shared``) put where one
-    process would have told them, those it keeps (``kept``: a product's own ignored codes too)."""
-    shared = iter([(at, finding) for at, finding in share.shared if kept.keeps(finding)])
+    process would have told them, those it keeps (``kept``: a product's own ignored codes too); the share's own
+    let go (their file closed). ``render``: how the findings' lines are rendered as they are spilled."""
+    shared = iter([(at, fields) for at, product, fields in share.shared if kept.keeps_of("MDL012", None, product)])
     out = Findings()
-    out.render = share.diagnostics.render
+    out.render = share.diagnostics.render or render
     after = next(shared, None)
     for index, finding in enumerate(share.diagnostics):
         while after is not None and after[0] <= index:
-            out.append(after[1])
+            out.append_fields(after[1])
             after = next(shared, None)
         out.append(finding)
     while after is not None:
-        out.append(after[1])
+        out.append_fields(after[1])
         after = next(shared, None)
+    share.diagnostics, share.shared = out, []
     return out
 
 

@@ -17,7 +17,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.tally import Tally
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Report
-from feedsync.diagnostics.findings import Findings
+from feedsync.diagnostics.findings import Fields, Findings
 from feedsync.diagnostics.gate import Selection
 from feedsync.events import event
 from feedsync.faults import checkpoint
@@ -109,9 +109,10 @@ class Share:
     of it reads them no more)."""
     firsts: FirstSkus | None = None
     """The SKUs it read first (a later share made from no seed: ``Stream.firsts``)."""
-    shared: list[tuple[int, Diagnostic]] = field(default_factory=list)
-    """The findings of its SKUs the shares before it read too (MDL012), each after as many of its own findings as
-    one process would have told before it (``rows._chain``: put in place by the merge)."""
+    shared: list[tuple[int, str | None, Fields]] = field(default_factory=list)
+    """The findings of its SKUs the shares before it read too (MDL012, as fields), each after as many of its own
+    findings as one process would have told before it, with its product (``rows._chain``: put in place by the
+    merge)."""
 
     def settle(self) -> None:
         """Let go of what only the check across shares needs (the ids read, the trackers, the sets the channels
@@ -144,9 +145,13 @@ class Seed:
     ids: tuple[IdSet, IdSet, IdSet]
     trackers: dict[str, tuple[str | None, dict[Any, str]]]
     told: dict[str, Any]
+    ignores: dict[str, Selection] = field(default_factory=dict)
+    """The findings each product before ignores (its ``feedsync_ignore`` column): a later product of the same id is
+    told of as it is in one process."""
 
     def add(self, share: Share, before: Mapping[str, Any]) -> None:
         """The state after ``share`` too."""
+        self.ignores.update(share.ignores)
         for mine, theirs in zip(self.ids, share.ids, strict=True):
             if mine is not theirs:  # a share made again from this seed grew the seed's own sets
                 mine.update(theirs)
@@ -301,6 +306,7 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
     if seed is not None:
         stream.seen, stream.groups, stream.skus = seed.ids
         told_state(job.compiled, job.encoders, seed=seed.told)
+        stream.findings.items.update(seed.ignores)
     elif index:  # which of its SKUs the shares before read too is found at the merge
         stream.firsts = FirstSkus()
     out = None
@@ -426,7 +432,7 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     return None
 
 
-def shared_skus(seed: Seed, share: Share) -> list[tuple[int, Diagnostic]]:
+def shared_skus(seed: Seed, share: Share) -> list[tuple[int, str | None, Fields]]:
     """The findings of ``share``'s SKUs that the shares before it (whose state ``seed`` holds) read too, where one
     process would have told them (``crossing`` found nothing else that changes what the share makes)."""
     if share.firsts is None or seed.ids[2].isdisjoint(share.ids[2]):
