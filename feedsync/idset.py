@@ -76,8 +76,7 @@ class IdSet:
 
     def has_digest(self, hashed: bytes) -> bool:
         """Whether the set holds the id whose ``digest`` begins with ``hashed`` (at least ``SLOT`` bytes)."""
-        shard = self._shards[(hashed[0] << 8 | hashed[1]) >> self._shift]
-        return bool(shard) and _holds(shard, bytes(hashed[:SLOT]))
+        return self._has(bytes(hashed[:SLOT]))
 
     def vacancy(self, key: str, digested: bytes | None = None) -> tuple[int, bytes] | None:
         """Where ``key`` is to be added (``fill``), or None when the set holds it: ``key in self`` and the search

@@ -139,6 +139,25 @@ def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_
         assert any(d.code == "MDL008" for d in serial.diagnostics)
 
 
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_a_product_group_in_two_shares_is_counted_once_and_no_share_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Rows of a product group that come back in the later shares (Google and Meta: nothing a share makes depends
+    on the groups read before it): the run counts each group once, as one process counts them, and no share is made
+    again (once, each share after the first was, only to count them)."""
+    groups = [f"G{n // 2}" for n in range(1, 61)]
+    groups[30] = groups[58] = "G1"  # back in the second share and the third
+    groups[45] = "G20"  # back in the third
+    lines = [row(n, group) for n, group in enumerate(groups, start=1)]
+    path = catalog(tmp_path / "catalog", lines)
+    channels = "channels:\n  google: {profile: google_merchant}\n  facebook: {profile: facebook}\noutput_dir: out\n"
+    path.write_text(path.read_text().split("channels:")[0] + channels)
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=3, command=command)
+    assert events == [{"split": True, "shares": 3}], events
+    assert serial.products == len(set(groups)) == 31
+
+
 def test_a_share_made_again_keeps_to_what_the_products_before_it_ignore(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

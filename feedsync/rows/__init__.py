@@ -436,8 +436,8 @@ def _chain(
         if index < len(made) - 1:
             seed.add(made[index], before)
     last = made[-1].ids[1]
-    # the last share's groups: none of the seed's (``crossing``), or the seed's own set (made again from it)
-    return len(seed.ids[1]) + (0 if last is seed.ids[1] else len(last)), again
+    # the last share's groups: the seed's own set (made again from it), or those the seed lacks
+    return len(seed.ids[1]) + (0 if last is seed.ids[1] else len(last - seed.ids[1])), again
 
 
 def _hold(folder: Path) -> int:

@@ -424,9 +424,10 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     for name, first in share.first_groups.items():
         if first is not None and seed.trackers[name][0] == first:
             return f"group {first!r} runs over a cut"
-    for kind, mine, theirs in zip(("an id", "a group"), seed.ids, share.ids, strict=False):
-        if not mine.isdisjoint(theirs):
-            return f"{kind} is in two shares"
+    if not seed.ids[0].isdisjoint(share.ids[0]):
+        return "an id is in two shares"
+    # (a product group in two shares changes nothing a share makes: the run counts the shares' groups once each,
+    # ``rows._chain``; an Amazon family in two shares is surveyed whole, ``rows._families_across``)
     if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
         return "a SKU is in two shares"  # (a share made from a seed notes none: ``Share.firsts``)
     return None

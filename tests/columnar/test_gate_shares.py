@@ -18,10 +18,15 @@ from typing import Any
 import pytest
 
 from tests.channels.amazon_reference import DEFINITIONS
-from tests.columnar.test_gate import HEADER, write_catalog
+from tests.columnar.test_gate import HEADER, baseline_families, write_catalog
 from tests.columnar.test_gate_amazon import _config, _families
-from tests.conftest import REPO
+from tests.conftest import DEMO, REPO, write_config
 
+GOOGLE_AND_META = (
+    "source:\n  path: products.csv\n  currency: USD\n  base_url: https://shop.example.com\nchannels:\n"
+    f"  google_merchant: {{profile: google_merchant, category_map: {DEMO / 'categories.yaml'}}}\n"
+    f"  facebook: {{profile: facebook, category_map: {DEMO / 'categories.yaml'}}}\n"
+)
 pytestmark = pytest.mark.skipif(not DEFINITIONS.is_dir(), reason="../shared is not beside the project")
 
 
@@ -88,6 +93,20 @@ def test_skus_in_two_shares_are_told_where_one_process_tells_them_and_no_share_i
     gated = _gated(events)
     assert len(gated) == 3 and all(taken > 40 for taken in gated), gated
     assert events[-1]["codes"]["MDL012"] == 3, events[-1]  # SKU-A twice, SKU-B once (SKU-C is the 60th's alone)
+
+
+def test_a_product_group_in_two_shares_is_counted_once_and_no_share_is_made_again(tmp_path: Path) -> None:
+    """Google and Meta, each share's rows a column at a time, variants of a group of the first share read again in
+    the later ones: the run counts each group once, as one process does (``split_run`` compares the counts, the
+    feeds and the findings), and no share is made again."""
+    write_config(tmp_path, GOOGLE_AND_META)
+    rows = baseline_families(240, google_product_category="1604")
+    for number in (130, 235):  # G-1's variants, in the second share and the third
+        rows[number] |= {"group_id": "G-1", "size": ["XS", "XL"][number % 2], "color": "Teal"}
+    write_catalog(tmp_path / "products.csv", rows)
+    events = split_run(tmp_path)
+    assert _rows(events)["split"] and _rows(events)["shares"] == 3 and not _rows(events).get("again"), events
+    assert len(_gated(events)) == 3 and all(taken > 40 for taken in _gated(events)), events
 
 
 def test_a_share_s_batches_end_where_a_family_does(tmp_path: Path) -> None:
