@@ -426,8 +426,11 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
             return f"group {first!r} runs over a cut"
     if not seed.ids[0].isdisjoint(share.ids[0]):
         return "an id is in two shares"
-    # (a product group in two shares changes nothing a share makes: the run counts the shares' groups once each,
-    # ``rows._chain``; an Amazon family in two shares is surveyed whole, ``rows._families_across``)
+    # A product group in two shares: where a channel carries what it found of a family (``CARRIED``: an Amazon
+    # family's parent facts, which the later variants are compared with), the share starts from what the shares
+    # before it found; elsewhere it changes nothing the share makes (the run counts the groups once, ``rows._chain``).
+    if any(carried(key) for key in before) and not seed.ids[1].isdisjoint(share.ids[1]):
+        return "a group is in two shares"
     if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
         return "a SKU is in two shares"  # (a share made from a seed notes none: ``Share.firsts``)
     return None
