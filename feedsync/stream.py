@@ -196,6 +196,18 @@ def duplicate_item(
     )
 
 
+def shared_sku(sku: str, product_id: str | None, location: Location | None) -> Diagnostic:
+    """The finding of a product whose SKU an earlier product has (MDL012)."""
+    return make(
+        "MDL012",
+        f"SKU {sku!r} is shared with an earlier product",
+        product_id=product_id,
+        field="sku",
+        value=sku,
+        location=location,
+    )
+
+
 def duplicate_variant(group_id: str, earlier: str, product_id: str, location: Location | None) -> Diagnostic:
     """The finding of a product whose variant attributes are those of the ``earlier`` one in its group (MDL013)."""
     return make(
@@ -431,17 +443,8 @@ class Stream:
 
     def _check_product(self, product: Product) -> None:
         sku = product.attributes.get("sku")
-        if sku and not self._first_sku(sku, product):
-            self.emit(
-                make(
-                    "MDL012",
-                    f"SKU {sku!r} is shared with an earlier product",
-                    product_id=product.id,
-                    field="sku",
-                    value=sku,
-                    location=locate(product.source, None),
-                )
-            )
+        if sku and not (self.skus.add(sku) if self.firsts is None else self._first_sku(sku, product)):
+            self.emit(shared_sku(sku, product.id, locate(product.source, None)))
         group_id = product.group_id
         if group_id is None:  # a product of no group has no duplicate variant (no key to make)
             return
@@ -450,11 +453,10 @@ class Stream:
             self.emit(duplicate_variant(group_id, earlier, product.id, locate(product.source, "group_id")))
 
     def _first_sku(self, sku: str, product: Product) -> bool:
-        """Whether no product before had ``sku`` (it is added); a later share of a row split notes it
-        (``firsts``)."""
+        """Whether no product before had ``sku`` (it is added), in a later share of a row split: where none had,
+        noted (``firsts``)."""
         firsts = self.firsts
-        if firsts is None:
-            return self.skus.add(sku)
+        assert firsts is not None
         hashed = digest(sku)
         vacancy = self.skus.vacancy(sku, hashed)
         if vacancy is None:

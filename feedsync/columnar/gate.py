@@ -66,7 +66,7 @@ from feedsync.events import event
 from feedsync.idset import digest
 from feedsync.sources.base import field_columns, field_for, quiet_read
 from feedsync.sources.tabular import READ_RANGE, ByteRange, TakenLines, lone_crs
-from feedsync.stream import duplicate_item, duplicate_variant
+from feedsync.stream import duplicate_item, duplicate_variant, shared_sku
 
 if TYPE_CHECKING:
     from feedsync.channels.base import Note
@@ -768,9 +768,7 @@ class Gate:
             if stream.firsts is not None:  # a later share's: noted for the merge, as the stream notes it
                 stream.firsts.note(new_sku[1], len(report.diagnostics), sku, item_id, self._path, row)  # type: ignore[arg-type]
         elif sku is not None:  # a SKU an earlier product has: as the stream tells it, first
-            where = located(self._path, row, self._columns, None)
-            stream.emit(make("MDL012", f"SKU {sku!r} is shared with an earlier product", product_id=item_id,
-                             field="sku", value=sku, location=where))  # fmt: skip
+            stream.emit(shared_sku(sku, item_id, located(self._path, row, self._columns, None)))
         if group is not None:
             twin = variants.duplicate_of(group, batch.keys[at], item_id)
             if twin is not None:  # as the stream tells it before the channels make the row

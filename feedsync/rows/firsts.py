@@ -8,20 +8,10 @@ from __future__ import annotations
 import marshal
 from array import array
 
-from feedsync.diagnostics.codes import make_fields
-from feedsync.diagnostics.diagnostic import located_fields
+from feedsync.diagnostics.diagnostic import finding_fields, located
 from feedsync.diagnostics.findings import Fields
 from feedsync.idset import SLOT, IdSet
-
-
-def shared_sku(sku: str, product_id: str | None, path: str | None, row: int | None) -> Fields:
-    """The finding of a product whose SKU an earlier product has, as the stream tells it (``path`` None: a product
-    of no source position), as its fields (``Findings.append_fields``: a catalog can have one for every product)."""
-    where = located_fields(path, row, {}, None) if path is not None else None
-    return make_fields(
-        "MDL012", f"SKU {sku!r} is shared with an earlier product", product_id=product_id, field="sku", value=sku,
-        where=where,
-    )  # fmt: skip
+from feedsync.stream import shared_sku
 
 
 class FirstSkus:
@@ -37,9 +27,6 @@ class FirstSkus:
         self._named = bytearray()
         self._ends = array("Q")
         self._paths: dict[str | None, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._at)
 
     def note(
         self, hashed: bytes, position: int, sku: str, product_id: str | None, path: str | None, row: int | None
@@ -60,5 +47,7 @@ class FirstSkus:
             if earlier.has_digest(kept[index * SLOT : (index + 1) * SLOT]):
                 start = ends[index - 1] if index else 0
                 sku, product_id, number, row = marshal.loads(named[start : ends[index]])
-                found.append((position, product_id, shared_sku(sku, product_id, paths[number], row)))
+                path = paths[number]  # (None: a product of no source position)
+                finding = shared_sku(sku, product_id, located(path, row, {}, None) if path is not None else None)
+                found.append((position, product_id, finding_fields(finding)))  # (fields: flat until the merge)
         return found

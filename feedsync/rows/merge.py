@@ -87,7 +87,7 @@ def _with_shared(share: Share, kept: DiagnosticFilter, render: Render | None) ->
     let go (their file closed). ``render``: how the findings' lines are rendered as they are spilled."""
     shared = iter([(at, fields) for at, product, fields in share.shared if kept.keeps_of("MDL012", None, product)])
     out = Findings()
-    out.render = share.diagnostics.render or render
+    out.render = render
     after = next(shared, None)
     for index, finding in enumerate(share.diagnostics):
         while after is not None and after[0] <= index:
