@@ -6,7 +6,8 @@ it came before, so the findings come in the order of a read that does not look a
 from __future__ import annotations
 
 import mmap
-from collections.abc import Callable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from feedsync.channels.base import FamilyFeed, Unsurveyed
 from feedsync.diagnostics import Diagnostic, Emit
@@ -37,6 +38,20 @@ class Stop:
 
 STOP: Stop | None = None
 """The row split's flag while its shares are made a family ahead (else None)."""
+CUTS: tuple[int, ...] = ()
+"""With ``STOP``: the first row of each share after the first, in order."""
+
+
+def apart(spans: Iterable[tuple[str, int, int]]) -> None:
+    """Told by a reader whose first pass over the whole file found the rows each family's variants span (family,
+    first row, last row), before its products: raises ``Unsurveyed`` when one of them is in two shares of a row split
+    made a family ahead (the catalog's families cannot be surveyed apart: ``rows.Unsplit``), as soon as the share
+    begins rather than once it is made."""
+    if STOP is None or not CUTS:
+        return
+    for family, first, last in spans:
+        if bisect_right(CUTS, first) != bisect_right(CUTS, last):
+            raise Unsurveyed(f"family {family!r} is in two shares (rows {first} and {last})")
 
 
 def families_ahead(

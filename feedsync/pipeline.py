@@ -72,15 +72,51 @@ def run(
     ``lines``: how the report's lines are rendered, when it is printed as lines (a row split's shares make them)."""
     started_at = time.time()
     compiled = compile_channels(config, channels)
-    shares: list[ByteRange] = []
+    made = partial(
+        _run, config, command, started_at=started_at, out_dir=out_dir, state=state, selection=selection,
+        record_items=record_items, validate=validate, force=force, dry_run=dry_run, progress=progress,
+        changes=changes, fresh_cache=fresh_cache, lines=lines,
+    )  # fmt: skip
+    if command == "push":
+        return made(compiled, [])
     writes = command != "validate" or dry_run or changes  # (as ``out`` below)
-    if command != "push":
-        shares = _row_shares(config, compiled, jobs, writes=writes)
-    if command != "push" and not shares:
-        options = {"out_dir": out_dir, "selection": selection, "record_items": record_items, "validate": validate}
-        parallel = _in_parallel(config, command, compiled, jobs, **options, changes=changes)
-        if parallel is not None:
-            return parallel
+    shares = _row_shares(config, compiled, jobs, writes=writes)
+    if shares:
+        from feedsync.rows import Unsplit
+
+        try:
+            return made(compiled, shares)
+        except Unsplit:  # (nothing written: made again as though the rows were never split)
+            compiled = compile_channels(config, channels)
+    options = {"out_dir": out_dir, "selection": selection, "record_items": record_items, "validate": validate}
+    parallel = _in_parallel(config, command, compiled, jobs, **options, changes=changes)
+    if parallel is not None:
+        return parallel
+    return made(compiled, [])
+
+
+def _run(
+    config: Config,
+    command: Command,
+    compiled: list[CompiledChannel],
+    shares: list[ByteRange],
+    *,
+    started_at: float,
+    out_dir: Path | None,
+    state: State | None,
+    selection: Selection | None,
+    record_items: bool,
+    validate: bool,
+    force: bool,
+    dry_run: bool,
+    progress: Callable[[dict[str, int]], None] | None,
+    changes: bool,
+    fresh_cache: bool,
+    lines: Render | None,
+) -> Report:
+    """``run`` in this process, its rows in ``shares`` where it has them (a row split, which raises ``Unsplit`` where
+    it finds, before writing a feed, that it would be slower than the run not split)."""
+    writes = command != "validate" or dry_run or changes  # (as ``out`` below)
     delivery: Delivery | None = None
     destinations: dict[str, Destination] = {}
     if command == "push":  # a build or validate has nothing to deliver (nor its modules to import)
@@ -220,7 +256,7 @@ def _stream(
             if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
                 yield channel, encoder
 
-    def survey_whole() -> None:  # what each share surveyed a family ahead did not hold
+    def survey_whole() -> None:  # (the rows not split after all: each share's rows read apart, in a process each)
         for channel, encoder in list(ahead()):
             encoder.survey(catalog, parts, channel, joined=joined)
 
@@ -267,7 +303,6 @@ def _stream(
             check=check,
             encoders=encoders,
             observers=observers,
-            survey_whole=survey_whole,
             survey_share=survey_share,
             columnar=columnar,
         )

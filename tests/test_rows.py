@@ -26,12 +26,12 @@ GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "generate.py"
 HEADER = "id,group_id,title,description,link,image_link,price,availability,brand,gtin,color,size,product_type,sku\n"
 
 
-def generate(count: int, out: Path) -> Path:
+def generate(count: int, out: Path, form: str = "native") -> Path:
     spec = importlib.util.spec_from_file_location("generate", GENERATOR)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.generate(count, out, "native")  # type: ignore[no-any-return]
+    return module.generate(count, out, form)  # type: ignore[no-any-return]
 
 
 def row(number: int, group: str, *, id_: str | None = None, description: str = "Soft cotton", sku: str = "") -> str:
@@ -408,15 +408,14 @@ def test_notes_of_attributes_a_definition_lacks_are_merged_not_made_again(
 
 
 @pytest.mark.parametrize("command", ["build", "validate"])
-def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as_one(
+def test_a_family_in_two_shares_makes_the_run_as_though_not_split(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """With Amazon definitions each share surveys its own rows a family ahead; a family whose variants are in two
-    shares (the last row joins the first row's family) makes the catalog be surveyed whole (each share's rows in a
-    process of their own, the family in two of them read again whole) and the shares made again; the share made
-    again for the family starts from the parent facts the first share found: the same feeds and findings (the last
-    variant's AMZ015) as one process. A validate too: it writes no parent, so only the family's group in two shares
-    makes the second share be made again from those facts."""
+    shares (the last row joins the first row's family) is not one the shares can survey apart, and its later
+    variants take the parent and facts the first share found: the run is made as though its rows were never split
+    (``rows.Unsplit``; here its channels split between processes), with no survey of the shares' rows apart. The
+    same feeds and findings (the last variant's AMZ015) as one process; a validate too (it writes no parent)."""
     from feedsync.channels.amazon.family import FamilySurvey
 
     def join_first(records: list[dict[str, str]]) -> None:
@@ -432,9 +431,8 @@ def test_the_family_survey_reads_the_shares_apart_and_a_family_in_two_of_them_as
 
     monkeypatch.setattr(FamilySurvey, "_join", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
-    assert joined == [2]  # the split run's survey, of two parts (the run in one process reads the whole catalog)
-    assert events[0] == {"survey": "whole", "why": "a family is in two shares"}
-    assert events[1]["split"] and events[1]["shares"] == 2 and events[1]["again"]  # the second share made again
+    assert joined == []  # no survey of the shares' rows apart
+    assert events == [{"split": False, "why": "a family is in two shares", "shares": 2, "unsplit": True}]
     assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
     if command == "build":
         messages = json.loads((tmp_path / "serial" / "amazon.json").read_text(encoding="utf-8"))["messages"]
@@ -469,8 +467,7 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
     a family ahead: the catalog is not read before the shares (the run in one process reads it whole first), and
     the feeds and findings are one process's. A family longer than what a share holds (``lookahead.HELD``), or a
     family that comes again after another within a share, makes that share survey its own rows whole and be made
-    again; a family in two shares makes the catalog be surveyed whole, and the shares made again: the same feeds
-    and findings."""
+    again; a family in two shares makes the run be made as though not split: the same feeds and findings."""
     from feedsync import lookahead
     from feedsync.channels.amazon.family import FamilySurvey
 
@@ -491,9 +488,8 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
         why = "more than 3 variants of family 'G-000001' or after it"
         assert events == [{"survey": "share", "share": 0, "why": why}, {"split": True, "shares": 2}]
     elif scattered == "across":  # (the second share finds the family again: its first variants are the first's)
-        assert reads == [1, 1]  # the run in one process's, the catalog's
-        assert events[0] == {"survey": "whole", "why": "a family is in two shares"}
-        assert events[1]["split"]
+        assert reads == [1, 1]  # the run in one process's, the run not split's (this process's channel)
+        assert events == [{"split": False, "why": "a family is in two shares", "shares": 2, "unsplit": True}]
     else:  # within the second share, in its own process: this process reads nothing more
         assert reads == [1]
         assert events == [{"split": True, "shares": 2}]
@@ -519,12 +515,12 @@ def test_a_share_made_again_from_a_seed_surveys_its_own_rows_from_the_seed(
     assert events[-1].get("again") and events[0] == {"survey": "share", "share": 1, "why": events[0]["why"]}
 
 
-def test_a_variant_naming_another_parent_in_a_share_that_surveys_its_own_rows_surveys_the_catalog(
+def test_a_variant_naming_another_parent_in_a_share_that_surveys_its_own_rows_is_not_split(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A share whose family comes again after another, and a variant of it naming a family of another share as its
-    parent (``amazon_group_id``): the share's own rows cannot answer for that family, so the catalog is surveyed
-    whole (found by a review: the variant's AMZ015 findings were lost)."""
+    parent (``amazon_group_id``): the share's own rows cannot answer for that family, so the run is made as though
+    not split (found by a review: the variant's AMZ015 findings were lost)."""
 
     def edit(records: list[dict[str, str]]) -> None:
         _scatter(records)
@@ -534,7 +530,7 @@ def test_a_variant_naming_another_parent_in_a_share_that_surveys_its_own_rows_su
 
     config_path, _ = _edited_catalog(tmp_path, edit)
     _, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
-    assert any(e.get("survey") == "whole" for e in events), events
+    assert events[-1].get("unsplit"), events
 
 
 def test_a_later_share_that_surveys_its_own_rows_after_the_stitch_read_its_documents(
@@ -854,6 +850,66 @@ def test_a_woocommerce_export_split_by_rows_writes_what_one_process_writes(
     assert sorted(d.field for d in serial.diagnostics if d.code == "MDL016") == ["Cut", "Fit"]
     assert (serial.channels["google"].items, serial.channels["google"].excluded) == (2 * 32, 2 * 8 + 1)
     assert codes.count("SRC009") == 1 and codes[0] == "SRC009"  # the ragged row, told by the first pass
+
+
+def _added_later(records: list[list[str]], form: str) -> tuple[str, list[int]]:
+    """The first variant of the first family of several moved to the end of an export's ``records`` (a variation
+    added later, as a store lists its products by id); the family, and its variants' rows."""
+    header = records[0]
+    if form == "woocommerce":
+        kind, parent = header.index("Type"), header.index("Parent")
+        families = [record[parent] for record in records[1:] if record[kind] == "variation"]
+        family = next(name for name in families if families.count(name) > 1)
+        members = {record[header.index("SKU")] for record in records[1:] if record[parent] == family}
+        sku = header.index("SKU")
+    else:  # a Magento export's configurable product names its children
+        sku, variations = header.index("sku"), header.index("configurable_variations")
+        parent_row = next(r for r in records[1:] if r[variations].count("sku=") > 1)
+        family = parent_row[sku]
+        members = {pair.split(",")[0].removeprefix("sku=") for pair in parent_row[variations].split("|")}
+    moved = next(index for index, record in enumerate(records) if record[sku] in members)
+    records.append(records.pop(moved))
+    return family, [index + 1 for index, record in enumerate(records) if index and record[sku] in members]
+
+
+@pytest.mark.parametrize(
+    ("form", "command"), [("woocommerce", "build"), ("woocommerce", "validate"), ("magento", "build")]
+)
+def test_a_family_of_an_export_in_two_shares_is_found_before_a_share_is_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str, command: str
+) -> None:
+    """A store's export lists its products by id, so a variation added later comes after other products' rows: with
+    Amazon definitions, its family is in two shares. Each share's first pass over the whole file (which indexes the
+    parents) finds it before the share reads a product (``lookahead.apart``), and the run is made as though its rows
+    were never split: the same feeds and findings as one process."""
+    import csv
+
+    from feedsync.sources import magento, woocommerce
+    from feedsync.sources.tabular import READ_RANGE
+
+    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
+        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
+    config_path = generate(400, tmp_path / "catalog", form)
+    source = config_path.parent / "products_export.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    family, rows = _added_later(records, form)
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(records)
+    made: list[bool] = []  # each read of the products: whether in a share
+    reader = woocommerce._Reader if form == "woocommerce" else magento._Reader
+    run = reader.run
+
+    def counted(self: Any) -> Any:
+        made.append(READ_RANGE.get() is not None)
+        return run(self)
+
+    monkeypatch.setattr(reader, "run", counted)
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
+    why = f"family {family!r} is in two shares (rows {rows[0]} and {rows[-1]})"
+    assert events == [{"split": False, "why": why, "shares": 2, "unsplit": True}]
+    assert made and not any(made)  # the runs in one process and not split (this process's channels): no share's
+    assert serial.channels["amazon"].items
 
 
 @pytest.mark.parametrize("source", ["native", "woocommerce"])

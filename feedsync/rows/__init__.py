@@ -9,22 +9,20 @@ the share that reads it, a family ahead (``feedsync.lookahead``): the catalog is
 share's families do not come one after another (a family comes again after another: beyond the columnar gate's batch
 of it, which holds the family whole where it comes again in the next piece), the share surveys its own rows whole and
 is made again (``share.work``: a real store's export may list a family's variants apart). When a family is
-in two shares (or a share's variant names another parent than its group), the catalog is surveyed whole (the
-shares' rows read apart, a process each: ``parts``; a family in two shares read again whole) and the shares are made
-again (in this process, in turn, when it made its own share a column at a time and there are at most
-``TURN_MOST``: ``_in_turn``). State that spans rows is checked after the fact. A share whose records do not end
-where it was cut (a quote the csv module reads otherwise), or that met an error, makes the run fall back to one
-process. A share that the
-shares before it would change (an id, SKU or family also before its cut; a set or flag of the channels' and
-encoders' state grown alike, such as an Amazon parent written or a finding told once per run) is made again, in
-turn, from the state after the shares before it (with what they found of a family that spans them:
-``share.CARRIED``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made
-here from the shares' merged counts. Each step is told in a ``rows`` event.
+in two shares (or a share's variant names another parent than its group), the run is not split by rows
+(``Unsplit``): found as soon as a reader's first pass over the whole file shows it (a WooCommerce or Magento export:
+``lookahead.apart``), else once the shares are made. State that spans rows is checked after the fact. A share whose
+records do not end where it was cut (a quote the csv module reads otherwise), or that met an error, makes the run fall
+back to one process. A share that the shares before it would change (an id, SKU or family also before its cut; a set or
+flag of the channels' and encoders' state grown alike, such as an Amazon parent written or a finding told once per run)
+is made again, in turn, from the state after the shares before it (with what they found of a family that spans them:
+``share.CARRIED``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made here
+from the shares' merged counts. Each step is told in a ``rows`` event.
 
 Split only: the native CSV/TSV reader, a Shopify product export (cut where the handle changes: a product's rows
 share one; a handle in two shares makes the run read in one process), a WooCommerce export (cut where ``Parent``
 changes) or a Magento export (cut after a row that is not a child; both: each share indexes the whole file's parents
-first, as one reader does; a family in two shares makes the run survey it whole, as any family), of a UTF-8 file
+first, as one reader does), of a UTF-8 file
 without lone CR line ends, whose feeds are written by the RSS, delimited or JSON listings writers (a delimited
 feed's extra columns, whose header is known only at the end, are a Google feed's own: no format split by rows
 carries them, ``sources.base.feed_attributes_possible``), in a build or validate whose item observers are only the
@@ -72,14 +70,17 @@ MIN_ROWS = 1_000
 Amazon's definition compiled again; a row about 0.3 ms of channel work made per row). 2,000 rows of the benchmark's
 catalog on two cores: 0.79-0.81 s against 1.01-1.03 s in one process; 1,000 rows in shares of 500: 0.65-0.67 s
 against 0.74 s, a gain too small to count on with more cores than two."""
-TURN_MOST = 3
-"""The most shares made again in turn in this process (``_in_turn``) rather than each in a process forked now (which
-makes its rows per row once this process started Polars): in turn a share costs about the tenth of a millisecond a
-variant that one process a column at a time costs, per row about three times that in each share's process; past
-three shares (one a core) the processes are quicker."""
 SCRATCH = ".feedsync-rows-"
 LOCK = ".lock"
 """The file in a scratch folder its run holds locked while it uses the folder."""
+
+
+class Unsplit(Exception):
+    """A row split found (before writing a feed) that its shares cannot be made apart: an Amazon family in two
+    shares, whose parent and facts later variants take from the first, or a variant naming another family's parent.
+    Each share would be made again in turn, after a survey of the whole catalog: slower than the run not split by
+    rows (its channels split between processes, or one process a column at a time), which the pipeline makes
+    instead (``pipeline.run``)."""
 
 
 def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: bool = True) -> list[ByteRange]:
@@ -173,16 +174,15 @@ def run_split(
     check: bool,
     encoders: Mapping[str, Encoder | None],
     observers: Mapping[str, Sequence[ItemObserver]],
-    survey_whole: Callable[[], None] = lambda: None,
     survey_share: Callable[[ByteRange, Callable[[], Any] | None], None] | None = None,
     columnar: Callable[[Source, bool], Any] | None = None,
 ) -> bool:
     """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
-    made in one process: the observers are not only recorded ids, or the shares were not independent. An encoder
-    that surveys the catalog a family ahead (``feedsync.lookahead``) is surveyed whole (``survey_whole``) and
-    the shares made again when a family is in two shares, or a share's families were not one after another where
-    its own rows surveyed whole (``survey_share``: the share's range and what reads its rows a column at a time, or
-    None) would not do.
+    made in one process: the observers are not only recorded ids, or the shares were not independent. Where an
+    encoder surveys the catalog a family ahead (``feedsync.lookahead``), a share whose families are not one after
+    another surveys its own rows whole (``survey_share``: the share's range and what reads its rows a column at a
+    time, or None) and is made again; a family in two shares, or what a share's own rows cannot answer, raises
+    ``Unsplit`` (no feed written).
     ``columnar``: opens a share's columnar gate (``columnar.gate.open_gate``), each share a column at a time where
     it can."""
     from feedsync.rows import share as worker
@@ -217,7 +217,6 @@ def run_split(
             survey_share=survey_share,
         )
         worker.JOB = job
-        worker.GATED = None  # (this run's gates alone: a process may run several)
         before = told_state(compiled, encoders)
         early = None  # the stitch begun as soon as this process made its own share (``ahead``)
         if out is not None and folder is not None:
@@ -227,33 +226,24 @@ def run_split(
         try:
             ahead = any(isinstance(e, SurveyingEncoder) and e.family_feed() is not None for e in encoders.values())
             try:
-                with _stop(ahead), _polars_threads(len(shares)):
+                with _stop(ahead, shares), _polars_threads(len(shares)):
                     made = _make_all(len(shares), early, stitching)
                 if not isinstance(made, str) and any(share.surveyed for share in made[1:]):
                     early = _stopped(early)  # (stopped by ``_make_all``: the stitch is made after the merge)
                 whole = _families_across(made) if ahead and not isinstance(made, str) else None
             except Unsurveyed as exc:
                 whole = str(exc)
-            turned: int | None = None  # the groups of shares made here in turn
             if whole is not None:  # the shares' families read a family ahead do not answer as the whole catalog
-                early = _stopped(early)
-                event("rows", survey="whole", why=whole)
-                survey_whole()
-                before = told_state(compiled, encoders)
-                if os.getpid() == worker.GATED and len(shares) <= TURN_MOST:  # (forked now: per row)
-                    made, turned = _in_turn(len(shares), before)
-                else:
-                    made = _make_all(len(shares))
+                _stopped(early)
+                event("rows", split=False, why=whole, shares=len(shares), unsplit=True)
+                raise Unsplit(whole)
             why = made if isinstance(made, str) else _misread(shares, made) or _read_apart(made)
             if why is not None:
                 _stopped(early)
                 event("rows", split=False, why=why, shares=len(shares))
                 return False
             assert not isinstance(made, str)
-            if turned is None:
-                groups, again = _chain(made, before, lambda: _stopped(early))
-            else:
-                groups, again = turned, []
+            groups, again = _chain(made, before, lambda: _stopped(early))
             if again:
                 early = None  # (stopped before a share was made again: the stitch is made after the merge)
         finally:
@@ -272,7 +262,7 @@ def run_split(
             early.commit()
         elif out is not None and folder is not None:
             stitch(stream.report, compiled, encoders, out, folder, len(made))
-    event("rows", split=True, shares=len(shares), again=again or None, turn=turned is not None or None)
+    event("rows", split=True, shares=len(shares), again=again or None)
     return True
 
 
@@ -327,29 +317,6 @@ def _make_all(count: int, early: Ahead | None = None, stitching: tuple[Any, ...]
             process.stop()
 
 
-def _in_turn(count: int, before: dict[str, Any]) -> tuple[list[Share] | str, int]:
-    """Every share made in this process, in turn, each from the state after the ones before it (as ``_chain`` makes a
-    share again), and the product groups of all; or why not (an error a share met: one process will meet it, or
-    not). After the catalog was surveyed whole in a process that made its own share a column at a time: a process
-    forked from it would make its share per row (Polars' threads are not its own), and a family in two shares has
-    its later share made again from the earlier's state anyway. (The benchmark's 100,000 variants with one variant
-    out of its family's place: 26.9 s against 37.7 s, when both shares were made again, the later one per row, and
-    that one a third time here.)"""
-    from feedsync.rows import here
-    from feedsync.rows.share import Seed
-
-    try:
-        made = [here.make(0)]
-        seed = Seed(made[0].ids, made[0].trackers, dict(made[0].told), dict(made[0].ignores))
-        for index in range(1, count):
-            made.append(here.make(index, seed))
-            if index < count - 1:
-                seed.add(made[index], before)
-    except FeedsyncError as exc:
-        return f"a share met an error ({exc})", 0
-    return made, len(seed.ids[1])  # (each share made from the seed grew its own sets)
-
-
 @contextmanager
 def _polars_threads(shares: int) -> Iterator[None]:
     """While the shares are made: Polars' own threads in each of their processes the cores over the shares (one
@@ -367,18 +334,20 @@ def _polars_threads(shares: int) -> Iterator[None]:
 
 
 @contextmanager
-def _stop(ahead: bool) -> Iterator[None]:
-    """While the shares are made a family ahead: the flag that stops them all once one cannot be."""
+def _stop(ahead: bool, shares: list[ByteRange]) -> Iterator[None]:
+    """While the shares are made a family ahead: the flag that stops them all once one cannot be, and where the
+    shares after the first begin (``lookahead.apart``)."""
     from feedsync import lookahead
 
     if not ahead:
         yield
         return
     lookahead.STOP = stop = lookahead.Stop()
+    lookahead.CUTS = tuple(share.first_row for share in shares[1:])
     try:
         yield
     finally:
-        lookahead.STOP = None
+        lookahead.STOP, lookahead.CUTS = None, ()
         stop.close()
 
 

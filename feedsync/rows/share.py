@@ -3,7 +3,6 @@ rows (``Seed``, ``told_state``) and whether the shares before it change what it 
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -230,9 +229,6 @@ class Job:
 
 JOB: Job | None = None
 """What the forked workers run (inherited at fork, never pickled)."""
-GATED: int | None = None
-"""The process that opened a share's columnar gate (its id): it started Polars, so a share's process forked from it
-makes its rows per row (``columnar.INHERITED``)."""
 
 
 def work(index: int, seed: Seed | None = None, point: str = "rows.share-written") -> Share:
@@ -368,8 +364,6 @@ def _gate(job: Job, *, writes: bool) -> Any:
     gate = job.columnar(job.source, writes) if job.columnar is not None else None  # (the reader under the share's)
     if gate is None:
         return None
-    global GATED
-    GATED = os.getpid()
     for channel in job.compiled:
         encoder = job.encoders.get(channel.name)
         if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:

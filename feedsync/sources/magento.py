@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from feedsync import lookahead
 from feedsync import values as v
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
@@ -144,11 +145,26 @@ class _Index:
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
+def _spans(index: _Index) -> Iterator[tuple[str, int, int]]:
+    """Each configurable family with children in the file: its SKU and the first and last rows its children's
+    values are read from."""
+    spans: dict[str, tuple[int, int]] = {}
+    for child, (parent, _) in index.children.items():
+        row = index.base.get(child)
+        if row is not None:
+            first, last = spans.get(parent, (row, row))
+            spans[parent] = (min(first, row), max(last, row))
+    for parent, (first, last) in spans.items():
+        yield parent, first, last
+
+
 class MagentoSource(PlatformSource):
     FORMAT = "magento"
 
     def products(self, emit: Emit) -> Iterator[Product]:
         index = self._index(emit)
+        if share_of(self.path) is not None:  # a family in two shares of a row split, told before any product
+            lookahead.apart(_spans(index))
         with open_table(self.config) as table:
             yield from _Reader(self, table, index, emit).run()
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from feedsync import lookahead
 from feedsync import values as v
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
@@ -168,6 +169,9 @@ class _Parent:
     row: int
     cells: list[str]
     variations: int = 0
+    first: int = 0
+    """The row of its first variation (and ``last``, of its last)."""
+    last: int = 0
 
 
 class WooCommerceSource(PlatformSource):
@@ -175,6 +179,9 @@ class WooCommerceSource(PlatformSource):
 
     def products(self, emit: Emit) -> Iterator[Product]:
         parents, comma_decimal = self._index(emit)
+        if share_of(self.path) is not None:  # a family in two shares of a row split, told before any product
+            unique = {id(parent): parent for parent in parents.values() if parent.variations}
+            lookahead.apart((parent.key, parent.first, parent.last) for parent in unique.values())
         with open_table(self.config) as table:
             cols = _columns(table)
             reader = _Reader(self, table, cols, parents, comma_decimal, emit)
@@ -215,10 +222,12 @@ class WooCommerceSource(PlatformSource):
                     for key in _parent_keys(cells, cols):
                         parents[key] = parent
                 elif "variation" in kind:
-                    references.append(_cell(cells, cols.idx["parent"]))
-        for ref in references:
+                    references.append((_cell(cells, cols.idx["parent"]), row))
+        for ref, row in references:
             parent = parents.get(ref) or parents.get(ref.casefold())
             if parent is not None:
+                parent.first = parent.first or row
+                parent.last = row
                 parent.variations += 1
         return (parents, saw_comma and not saw_dot), header_row
 

@@ -1,10 +1,10 @@
-"""The columnar gate inside each share of a row split (``rows.share._gate``): a catalog built or validated with its
-rows split over processes, each share's rows a column at a time, writes the feeds, findings and counts one process
-writes per row; an Amazon channel with definitions surveys each share at once, as the share would have told it family
-by family; a family in two shares makes the run survey the catalog whole and make the shares again (their gates
-asking that survey), one that comes back within a share farther than its batch makes that share survey its own
-rows whole; a share that an earlier share's state changes is made again from it, with its gate. Each run is made
-in a process of its own (``split_run``): the shares are forked before Polars is imported, as in a real run."""
+"""The columnar gate inside each share of a row split (``rows.share._gate``): a catalog built or validated with its rows
+split over processes, each share's rows a column at a time, writes the feeds, findings and counts one process writes
+per row; an Amazon channel with definitions surveys each share at once, as the share would have told it family by
+family; a family in two shares makes the run be made as though not split (``rows.Unsplit``), one that comes back
+within a share farther than its batch makes that share survey its own rows whole; a share that an earlier share's
+state changes is made again from it, with its gate. Each run is made in a process of its own (``split_run``): the
+shares are forked before Polars is imported, as in a real run."""
 
 from __future__ import annotations
 
@@ -145,20 +145,19 @@ def test_googles_tsv_feed_of_a_catalog_is_split_by_rows(tmp_path: Path) -> None:
     assert len(_gated(events)) == 3
 
 
-def test_a_family_in_two_shares_surveys_the_catalog_whole(tmp_path: Path) -> None:
-    """A family whose variants come again in a later share: the shares' own surveys do not answer for it, so the
-    catalog is surveyed whole and the shares made again, their gates asking that survey: in this process, in turn,
-    each from the state after the ones before it (it started Polars for its own share's gate: a process forked from
-    it now would make its share per row)."""
+def test_a_family_in_two_shares_makes_the_run_as_though_not_split(tmp_path: Path) -> None:
+    """A family whose variants come again in a later share: the shares' own surveys do not answer for it, and its
+    later variants take the parent the first share made. Each share would be made again in turn, after a survey of
+    the whole catalog; the run is made as though its rows were never split instead (``rows.Unsplit``: here the
+    channels split between processes, the one in this process a column at a time)."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
     rows += [dict(row, id=row["id"] + "-again") for row in rows[:6]]  # family G-0 again
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     events = split_run(tmp_path)
-    assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
-    assert _rows(events).get("turn") and not _rows(events).get("again")
-    gated = [e for e in events if e["event"] == "columnar" and e.get("columnar") and "replayed" in e]
-    assert len(gated) == 6  # the first shares, each in its process, then all three again in this one
+    told = [e for e in events if e["event"] == "rows"]
+    assert told == [{"event": "rows", "split": False, "why": "a family is in two shares", "shares": 3, "unsplit": True}]
+    assert len(_gated(events)) == 4  # the three shares, each in its process, then the channels made here
 
 
 def test_a_family_that_comes_back_within_the_next_piece_is_told_whole_in_one_batch(tmp_path: Path) -> None:
@@ -177,8 +176,7 @@ def test_a_family_that_comes_back_within_the_next_piece_is_told_whole_in_one_bat
 
 def test_a_family_that_comes_back_farther_within_a_share_surveys_the_share_whole(tmp_path: Path) -> None:
     """A family whose variants come again after another family's within the first share, farther than the next
-    piece: that share surveys its own rows whole and is made again, with its gate (no family is in two shares: the
-    catalog is not surveyed)."""
+    piece: that share surveys its own rows whole and is made again, with its gate (no family is in two shares)."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
     rows = rows[:30] + rows[40:70] + rows[30:40] + rows[70:]  # family G-7's variants 37 rows apart
@@ -221,9 +219,9 @@ def test_a_share_the_columns_do_not_survey_is_surveyed_per_row(tmp_path: Path) -
 def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again(tmp_path: Path, kind: str) -> None:
     """A share whose gate goes off at its first rows while the batches are made ahead of the reader, the second
     piece surveyed per row (a record Polars writes otherwise) up to a row that cannot be surveyed a family ahead (a
-    variant naming another parent, a family that comes back): the reader raises that (the catalog is surveyed whole
-    and the shares made again; for a family that comes back, the share's own rows) instead of making the rest per
-    row of a survey told half of them."""
+    variant naming another parent, a family that comes back): the reader raises that (the run is then made as though
+    not split; for a family that comes back, the share surveys its own rows and is made again) instead of making the
+    rest per row of a survey told half of them."""
     _config(tmp_path, definitions=True)
     rows = _families(240)
     for index, row in enumerate(rows):
@@ -243,7 +241,8 @@ def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again(tmp_path: 
     (tmp_path / "products.csv").write_text("".join(lines), encoding="utf-8")
     events = split_run(tmp_path, jobs=2, judge=20, slow=0.3)
     surveyed = [e.get("survey") for e in events if e["event"] == "rows" and "survey" in e]
-    assert surveyed == ["whole"] if kind == "rekey" else surveyed == ["share"]  # (a family again: the share's own)
+    assert surveyed == ([] if kind == "rekey" else ["share"])  # (a family again: the share's own rows)
+    assert _rows(events).get("unsplit") is (True if kind == "rekey" else None)  # (another parent: not split)
 
 
 def test_a_share_whose_gate_goes_off_surveys_the_rest_per_row(tmp_path: Path) -> None:
@@ -259,7 +258,7 @@ def test_a_share_whose_gate_goes_off_surveys_the_rest_per_row(tmp_path: Path) ->
     assert off and _surveyed_per_row(events), events
 
 
-def test_a_variant_that_names_another_parent_surveys_the_catalog_whole(tmp_path: Path) -> None:
+def test_a_variant_that_names_another_parent_makes_the_run_as_though_not_split(tmp_path: Path) -> None:
     """A row of the share the columns read with an override of its parent filled: the share's survey raises as the
     stream would (it named the row by an id the columnar survey's variants now carry: it failed the run before)."""
     _config(tmp_path, definitions=True)
@@ -270,4 +269,4 @@ def test_a_variant_that_names_another_parent_surveys_the_catalog_whole(tmp_path:
     events = split_run(tmp_path, jobs=2)
     # the share that met it says so (another share may have stopped first and be the one the split names)
     assert any(e["event"] in ("rows", "columnar") and "another parent" in e.get("why", "") for e in events)
-    assert any(e["event"] == "rows" and e.get("survey") == "whole" for e in events)
+    assert _rows(events).get("unsplit")  # made as though not split

@@ -122,10 +122,13 @@ def test_a_killed_run_leaves_no_share_process_behind() -> None:
     assert state_after_exit(pid) in ("Z", "X", "gone")  # ended (its new parent reaps it)
 
 
-def test_a_split_build_killed_while_it_surveys_its_parts_leaves_the_feeds_before_whole(tmp_path: Path) -> None:
-    """With Amazon definitions, a catalog whose families are not one after another (the last row joins the first
-    row's family) is surveyed whole: the shares' rows read in a process each before the shares are made again
-    (``parts.read``). Killed there, the feeds of the build before stay whole; the next build removes what it left."""
+def test_a_split_build_killed_once_it_found_a_family_in_two_shares_leaves_the_feeds_before_whole(
+    tmp_path: Path,
+) -> None:
+    """With Amazon definitions, a catalog whose last row joins the first row's family: a family in two shares, so
+    the run is made as though its rows were never split (``rows.Unsplit``: the Amazon channel alone, here in this
+    process, after each share wrote its scratch document). Killed as that run has written its feed, before the
+    rename, the feed of the build before stays whole; the next build removes what it left."""
     from tests.sources.realdata import REALDATA
     from tests.test_rows import generate
 
@@ -137,17 +140,24 @@ def test_a_split_build_killed_while_it_surveys_its_parts_leaves_the_feeds_before
     records[-1][records[0].index("group_id")] = records[1][records[0].index("group_id")]
     with (tmp_path / "products.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(records)
-    args = ["build", "--validate", "--jobs", "2", "--out", "out"]
+    args = ["build", "--validate", "--jobs", "2", "--out", "out", "--channel", "amazon"]
     log = tmp_path / "points.log"
     first = run_script(SPLIT, tmp_path, args, log=log)
     assert first.returncode == 1, first.stderr  # the catalog's bad GTINs: findings, the feeds written
-    assert log.read_text(encoding="utf-8").split().count("parts.read") == 2  # this process's part, the other's
+    points = log.read_text(encoding="utf-8").split()
+    # each share's scratch document (this process's, the other's), then the feed of the run not split, in this one
+    assert sorted(points[:-1]) == ["atomic.written", "atomic.written", "rows.own-share-written", "rows.share-written"]
+    assert points[-1] == "atomic.written"
     before = files(tmp_path / "out")
-    source = tmp_path / "products.csv"
-    source.write_text(source.read_text(encoding="utf-8").replace(",Cotton,", ",Linen,"), encoding="utf-8")
-    killed = run_script(SPLIT, tmp_path, args, fault="parts.read")
+    assert list(before) == ["amazon.json"]
+    records[1][records[0].index("title")] += " Deluxe"  # (its item_name in the feed)
+    with (tmp_path / "products.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(records)
+    killed = run_script(SPLIT, tmp_path, args, fault="atomic.written:2")  # (this process's second: the feed's)
     assert killed.returncode == KILLED, killed.stderr
-    assert files(tmp_path / "out") == before  # the feeds: whole (the shares' scratch folder beside them)
+    left = files(tmp_path / "out")
+    assert {name: left[name] for name in left if not name.startswith(".")} == before  # the feed: whole
+    assert [name for name in left if name.startswith(".")]  # (the new feed's temporary file, left by the kill)
     again = run_script(SPLIT, tmp_path, args)
     assert again.returncode == 1, again.stderr
     assert files(tmp_path / "out") != before
