@@ -14,14 +14,14 @@ from feedsync.diagnostics import Diagnostic, Emit
 from feedsync.model.product import Product
 
 HELD = 5000
-"""Variants held at most: a longer family (or run of variants of no group after one) is not read ahead, the
-catalog is surveyed whole (``Unsurveyed``)."""
+"""Variants held at most: a longer family (or run of variants of no group after one) is not read ahead
+(``Unsurveyed``, local: a row split's share surveys its own rows whole, a run not split the catalog)."""
 
 
 class Stop:
     """A flag the processes of a row split share (anonymous shared memory, made before they fork): the share that
     finds its families cannot be read ahead, nor surveyed from its own rows, sets it, and the others stop at their
-    next family rather than finish what will be made again."""
+    next family rather than finish what will not be used (the run is made as though not split: ``rows.Unsplit``)."""
 
     def __init__(self) -> None:
         self._memory = mmap.mmap(-1, 1)

@@ -236,14 +236,12 @@ def _stream(
     them, read a column at a time (``Gate.families``; the catalog is read per row where it cannot be).
     ``columnar``: opens a share's gate, when the rows are split."""
     from feedsync.rows import remove_scratch, run_split  # the row split's machinery: imported with its scratch
-    from feedsync.rows.parts import Parts
 
     supplements = load_supplements(config.supplements, stream.emit)
     started = time.perf_counter()
     if out is not None:
         remove_temp_files(out, compiled, before=started_at)
         remove_scratch(out, before=started_at)
-    parts = Parts(config.source, shares) if shares else None  # the rows split: an encoder's survey reads them apart
     joined = bool(supplements)
 
     def catalog() -> Iterable[Product]:
@@ -256,10 +254,6 @@ def _stream(
             if isinstance(encoder, SurveyingEncoder) and encoder.family_feed() is not None:
                 yield channel, encoder
 
-    def survey_whole() -> None:  # (the rows not split after all: each share's rows read apart, in a process each)
-        for channel, encoder in list(ahead()):
-            encoder.survey(catalog, parts, channel, joined=joined)
-
     def survey_share(share: ByteRange, families: Callable[[], Iterable[Any]] | None) -> None:
         """The share's own rows surveyed whole (a column at a time where ``families`` reads them), where a share's
         surveys could not read them a family ahead."""
@@ -270,11 +264,11 @@ def _stream(
             for channel, encoder in list(ahead()):
                 if families is not None:
                     try:
-                        encoder.survey(families, None, channel, joined=joined, share=True)
+                        encoder.survey(families, channel, joined=joined, share=True)
                         continue
                     except Unread as exc:
                         event("columnar", survey=False, why=str(exc))
-                encoder.survey(catalog, None, channel, joined=joined, share=True)
+                encoder.survey(catalog, channel, joined=joined, share=True)
         finally:
             READ_RANGE.reset(token)
 
@@ -283,31 +277,31 @@ def _stream(
             from feedsync.columnar.survey import Unread
 
             try:
-                return open_encoder(channel, families, parts, joined=joined, ahead=bool(shares))
+                return open_encoder(channel, families, joined=joined, ahead=bool(shares))
             except Unread as exc:
                 event("columnar", survey=False, why=str(exc))
-        return open_encoder(channel, catalog, parts, joined=joined, ahead=bool(shares))
+        return open_encoder(channel, catalog, joined=joined, ahead=bool(shares))
 
     # split by rows, each share surveys its own rows a family ahead as it reads them
     encoders = {channel.name: opened(channel) for channel in compiled}
     currency = config.source.currency
     with _long_lived():
-        split = bool(shares) and run_split(
-            shares,
-            stream,
-            source,
-            compiled,
-            out,
-            supplements,
-            currency,
-            check=check,
-            encoders=encoders,
-            observers=observers,
-            survey_share=survey_share,
-            columnar=columnar,
-        )
-        if not split:
-            survey_whole()
+        if shares:  # (raises ``rows.Unsplit``: ``run`` makes the run as though its rows were never split)
+            run_split(
+                shares,
+                stream,
+                source,
+                compiled,
+                out,
+                supplements,
+                currency,
+                check=check,
+                encoders=encoders,
+                observers=observers,
+                survey_share=survey_share,
+                columnar=columnar,
+            )
+        else:
             stream.run(
                 source, compiled, out, supplements, currency, check=check, encoders=encoders, observers=observers
             )

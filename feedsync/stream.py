@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
-from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SplitRead, SurveyingEncoder, VariantGroup
+from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SurveyingEncoder, VariantGroup
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
@@ -73,18 +73,17 @@ class ItemIds:
 def open_encoder(
     channel: CompiledChannel,
     catalog: Callable[[], Iterable[Product]],
-    parts: SplitRead | None = None,
     *,
     joined: bool = False,
     ahead: bool = False,
 ) -> Encoder | None:
     """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
-    the catalog first reads ``catalog()`` (a quiet read of its own, or two; its ``parts`` apart, when the rows are
-    split) before any item, or with ``ahead`` it is told each family as the stream reads it
-    (``SurveyingEncoder.survey``); ``joined``: supplements join the products."""
+    the catalog first reads ``catalog()`` (a quiet read of its own, or two) before any item, or with ``ahead`` (the
+    rows split) it is told each family as the stream reads it (``SurveyingEncoder.survey``); ``joined``: supplements
+    join the products."""
     encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
     if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
-        encoder.survey(catalog, parts, channel, joined=joined, ahead=ahead)
+        encoder.survey(catalog, channel, joined=joined, ahead=ahead)
     return encoder
 
 

@@ -84,10 +84,9 @@ def build_both(
         for name in mine:
             assert mine[name] == theirs[name], name
         assert not [p for p in (tmp / "split").iterdir() if p.is_dir()], "a scratch folder was left"
-    last = events.found[-1]
-    if last["split"] or ("shares" in last and not last.get("unsplit")):  # split by rows, or tried, then one process
+    if events.found[-1]["split"]:
         assert split.diagnostics == serial.diagnostics
-    else:  # (``rows.Unsplit``: made as though never split) the channel split tells each group's findings in turn
+    else:  # not split (or ``rows.Unsplit``: made as though never split): the channel split tells each group's in turn
         assert Counter(split.diagnostics) == Counter(serial.diagnostics)
     assert summary(split) == summary(serial)
     return serial, split, events.found

@@ -414,25 +414,15 @@ def test_a_family_in_two_shares_makes_the_run_as_though_not_split(
     """With Amazon definitions each share surveys its own rows a family ahead; a family whose variants are in two
     shares (the last row joins the first row's family) is not one the shares can survey apart, and its later
     variants take the parent and facts the first share found: the run is made as though its rows were never split
-    (``rows.Unsplit``; here its channels split between processes), with no survey of the shares' rows apart. The
-    same feeds and findings (the last variant's AMZ015) as one process; a validate too (it writes no parent)."""
-    from feedsync.channels.amazon.family import FamilySurvey
+    (``rows.Unsplit``; here its channels split between processes). The same feeds and findings (the last variant's
+    AMZ015) as one process; a validate too (it writes no parent)."""
 
     def join_first(records: list[dict[str, str]]) -> None:
         records[-1].update(group_id=records[0]["group_id"], material="Hemp")  # its family is of cotton
 
     config_path, records = _edited_catalog(tmp_path, join_first)
-    joined: list[int] = []
-    join = FamilySurvey._join
-
-    def counted(self: FamilySurvey, surveys: list[FamilySurvey]) -> Any:
-        joined.append(len(surveys))
-        return join(self, surveys)
-
-    monkeypatch.setattr(FamilySurvey, "_join", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
-    assert joined == []  # no survey of the shares' rows apart
-    assert events == [{"split": False, "why": "a family is in two shares", "shares": 2, "unsplit": True}]
+    assert events == [{"split": False, "why": "a family is in two shares", "shares": 2}]
     assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
     if command == "build":
         messages = json.loads((tmp_path / "serial" / "amazon.json").read_text(encoding="utf-8"))["messages"]
@@ -489,7 +479,7 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
         assert events == [{"survey": "share", "share": 0, "why": why}, {"split": True, "shares": 2}]
     elif scattered == "across":  # (the second share finds the family again: its first variants are the first's)
         assert reads == [1, 1]  # the run in one process's, the run not split's (this process's channel)
-        assert events == [{"split": False, "why": "a family is in two shares", "shares": 2, "unsplit": True}]
+        assert events == [{"split": False, "why": "a family is in two shares", "shares": 2}]
     else:  # within the second share, in its own process: this process reads nothing more
         assert reads == [1]
         assert events == [{"split": True, "shares": 2}]
@@ -530,7 +520,7 @@ def test_a_variant_naming_another_parent_in_a_share_that_surveys_its_own_rows_is
 
     config_path, _ = _edited_catalog(tmp_path, edit)
     _, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2)
-    assert events[-1].get("unsplit"), events
+    assert events[-1]["split"] is False and events[-1]["shares"] == 2, events  # made as though not split
 
 
 def test_a_later_share_that_surveys_its_own_rows_after_the_stitch_read_its_documents(
@@ -852,36 +842,49 @@ def test_a_woocommerce_export_split_by_rows_writes_what_one_process_writes(
     assert codes.count("SRC009") == 1 and codes[0] == "SRC009"  # the ragged row, told by the first pass
 
 
-def _added_later(records: list[list[str]], form: str) -> tuple[str, list[int]]:
+def _added_later(records: list[list[str]], form: str, *, hidden: bool = False) -> tuple[str, list[int]]:
     """The first variant of the first family of several moved to the end of an export's ``records`` (a variation
-    added later, as a store lists its products by id); the family, and its variants' rows."""
+    added later, as a store lists its products by id; ``hidden``: a draft, or a disabled child); the family, and its
+    variants' rows."""
     header = records[0]
     if form == "woocommerce":
         kind, parent = header.index("Type"), header.index("Parent")
         families = [record[parent] for record in records[1:] if record[kind] == "variation"]
         family = next(name for name in families if families.count(name) > 1)
         members = {record[header.index("SKU")] for record in records[1:] if record[parent] == family}
-        sku = header.index("SKU")
+        sku, hide = header.index("SKU"), (header.index("Published"), "0")
     else:  # a Magento export's configurable product names its children
         sku, variations = header.index("sku"), header.index("configurable_variations")
         parent_row = next(r for r in records[1:] if r[variations].count("sku=") > 1)
         family = parent_row[sku]
         members = {pair.split(",")[0].removeprefix("sku=") for pair in parent_row[variations].split("|")}
+        hide = (header.index("product_online"), "2")
     moved = next(index for index, record in enumerate(records) if record[sku] in members)
     records.append(records.pop(moved))
+    if hidden:
+        records[-1][hide[0]] = hide[1]
     return family, [index + 1 for index, record in enumerate(records) if index and record[sku] in members]
 
 
 @pytest.mark.parametrize(
-    ("form", "command"), [("woocommerce", "build"), ("woocommerce", "validate"), ("magento", "build")]
+    ("form", "command", "hidden"),
+    [
+        ("woocommerce", "build", False),
+        ("woocommerce", "validate", False),
+        ("magento", "build", False),
+        ("magento", "validate", False),
+        ("woocommerce", "build", True),
+        ("magento", "build", True),
+    ],
 )
 def test_a_family_of_an_export_in_two_shares_is_found_before_a_share_is_made(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str, command: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str, command: str, hidden: bool
 ) -> None:
     """A store's export lists its products by id, so a variation added later comes after other products' rows: with
     Amazon definitions, its family is in two shares. Each share's first pass over the whole file (which indexes the
     parents) finds it before the share reads a product (``lookahead.apart``), and the run is made as though its rows
-    were never split: the same feeds and findings as one process."""
+    were never split: the same feeds and findings as one process. A variation the reader leaves out (a draft, a
+    disabled child) is in no family: the rows stay split (found by a review: such runs were made unsplit)."""
     import csv
 
     from feedsync.sources import magento, woocommerce
@@ -893,7 +896,7 @@ def test_a_family_of_an_export_in_two_shares_is_found_before_a_share_is_made(
     source = config_path.parent / "products_export.csv"
     with source.open(encoding="utf-8", newline="") as handle:
         records = list(csv.reader(handle))
-    family, rows = _added_later(records, form)
+    family, rows = _added_later(records, form, hidden=hidden)
     with source.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(records)
     made: list[bool] = []  # each read of the products: whether in a share
@@ -906,8 +909,11 @@ def test_a_family_of_an_export_in_two_shares_is_found_before_a_share_is_made(
 
     monkeypatch.setattr(reader, "run", counted)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
+    if hidden:
+        assert events == [{"split": True, "shares": 2}]
+        return
     why = f"family {family!r} is in two shares (rows {rows[0]} and {rows[-1]})"
-    assert events == [{"split": False, "why": why, "shares": 2, "unsplit": True}]
+    assert events == [{"split": False, "why": why, "shares": 2}]
     assert made and not any(made)  # the runs in one process and not split (this process's channels): no share's
     assert serial.channels["amazon"].items
 

@@ -185,18 +185,12 @@ class CheckingEncoder(Protocol):
     def check(self, item: ChannelItem, channel: str) -> list[Diagnostic]: ...
 
 
-class SplitRead(Protocol):
-    """The catalog read in parts, a process each (a row split's shares: ``feedsync.rows.parts``)."""
-
-    def map(self, work: Callable[[Iterable[Product]], Any]) -> list[Any] | None:
-        """``work`` of each part's products, in order; None when a part met an error."""
-
-
 class Unsurveyed(Exception):
     """A survey made family by family as the rows are read (``FamilyFeed``) cannot answer as a read of the whole
-    catalog would (a family's variants do not all come one after another): the catalog is surveyed whole first.
-    ``local``: a read of the rows read so far, whole, answers as the catalog would where none of their families is
-    elsewhere (a row split's share surveys its own rows whole, and the shares are checked for a family in two)."""
+    catalog would (a family's variants do not all come one after another): the catalog is surveyed whole first (a row
+    split is not split, ``rows.Unsplit``). ``local``: a read of the rows read so far, whole, answers as the catalog
+    would where none of their families is elsewhere (a row split's share surveys its own rows whole, and the shares
+    are checked for a family in two)."""
 
     def __init__(self, why: str, *, local: bool = False) -> None:
         super().__init__(why)
@@ -225,15 +219,14 @@ class SurveyingEncoder(Protocol):
     def survey(
         self,
         catalog: Callable[[], Iterable[Product]],
-        parts: SplitRead | None,
         channel: Any,
         *,
         joined: bool,
         ahead: bool = False,
         share: bool = False,
     ) -> None:
-        """Read ``catalog()`` (once, or again when what it needs of a family is not kept); its ``parts`` apart,
-        when it has them. ``channel``: the compiled channel it encodes for; ``joined``: supplements join the
+        """Read ``catalog()`` (once, or again when what it needs of a family is not kept). ``channel``: the compiled
+        channel it encodes for; ``joined``: supplements join the
         products (their fields may differ from the catalog's). ``ahead``: read nothing now; the stream tells each
         family as it reads it (``family_feed``), and a catalog that is not one family after another is surveyed
         whole again (``Unsurveyed``). ``share``: ``catalog()`` is a row split's share: ``Unsurveyed`` (not

@@ -910,7 +910,7 @@ class Gate:
         first: the items' bytes a batch made are let go with it (memory stays that of a batch, however few rows are
         made per row)."""
         self._flush()
-        if self.surveys and _shares_stopped():  # another share's families cannot be surveyed ahead: all made again
+        if self.surveys and _shares_stopped():  # another share's families cannot be surveyed ahead: not split
             from feedsync.channels.base import Unsurveyed
 
             self._unsurveyable = Unsurveyed("the families of another share are not one after another")
@@ -925,7 +925,7 @@ class Gate:
                     self._off(f"{self._whole} of the first {self._judged} rows could be made a column at a time")
                     return None
             return got
-        if isinstance(got, Exception):  # Unsurveyed: the shares are made again once the catalog is surveyed whole
+        if isinstance(got, Exception):  # Unsurveyed: the share's own rows surveyed whole, or the run not split
             self._off(f"the share is not surveyed a family ahead: {got}")  # (raises it)
         self._off(got if isinstance(got, str) else "the catalog's end")
         return None
@@ -1018,7 +1018,7 @@ class Gate:
                     if not self._put(pending.popleft().result()):
                         return
             self._put("the catalog's end")
-        except Unsurveyed as exc:  # the share's families are not one after another: the catalog is surveyed whole
+        except Unsurveyed as exc:  # the share's families are not one after another (``share.work``, ``rows.Unsplit``)
             self._unsurveyable = exc  # (raised by the reader, even where the gate goes off before it meets it)
             self._put(exc)
         except Exception as exc:  # anything the columnar stages cannot make: the rest is made per row

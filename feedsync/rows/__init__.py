@@ -4,23 +4,23 @@ byte range cut at a record boundary between two groups, ``cuts``) through every 
 of the others (``child``). This process then merges the findings and counts in row order (``merge``) and stitches
 the feeds (``stitch``): the feeds, findings and counts are byte for byte those of one process.
 
-An encoder that surveys the catalog (Amazon with definitions: what each family differs by) is told each family by
-the share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not read before the shares. When a
-share's families do not come one after another (a family comes again after another: beyond the columnar gate's batch
-of it, which holds the family whole where it comes again in the next piece), the share surveys its own rows whole and
-is made again (``share.work``: a real store's export may list a family's variants apart). When a family is
-in two shares (or a share's variant names another parent than its group), the run is not split by rows
-(``Unsplit``): found as soon as a reader's first pass over the whole file shows it (a WooCommerce or Magento export:
-``lookahead.apart``), else once the shares are made. State that spans rows is checked after the fact. A share whose
-records do not end where it was cut (a quote the csv module reads otherwise), or that met an error, makes the run fall
-back to one process. A share that the shares before it would change (an id, SKU or family also before its cut; a set or
-flag of the channels' and encoders' state grown alike, such as an Amazon parent written or a finding told once per run)
-is made again, in turn, from the state after the shares before it (with what they found of a family that spans them:
-``share.CARRIED``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made here
+An encoder that surveys the catalog (Amazon with definitions: what each family differs by) is told each family by the
+share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not read before the shares. When a share's
+families do not come one after another (a family comes again after another: beyond the columnar gate's batch of it,
+which holds the family whole where it comes again in the next piece), the share surveys its own rows whole and is made
+again (``share.work``: a real store's export may list a family's variants apart). When a family is in two shares (or a
+share's variant names another parent than its group), the run is not split by rows (``Unsplit``): found as soon as a
+reader's first pass over the whole file shows it (a WooCommerce or Magento export: ``lookahead.apart``), else once the
+shares are made. State that spans rows is checked after the fact. A share whose records do not end where it was cut (a
+quote the csv module reads otherwise), or that met an error, makes the run be made as though not split too
+(``Unsplit``). A share that the shares before it would change (an id also before its cut; a set or flag of the channels'
+and encoders' state grown alike, such as an Amazon parent written or a finding told once per run) is made again, in
+turn, from the state after the shares before it; a SKU also before its cut is told of where one process tells it
+(``firsts``, ``merge``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made here
 from the shares' merged counts. Each step is told in a ``rows`` event.
 
 Split only: the native CSV/TSV reader, a Shopify product export (cut where the handle changes: a product's rows
-share one; a handle in two shares makes the run read in one process), a WooCommerce export (cut where ``Parent``
+share one; a handle in two shares makes the run not split), a WooCommerce export (cut where ``Parent``
 changes) or a Magento export (cut after a row that is not a child; both: each share indexes the whole file's parents
 first, as one reader does), of a UTF-8 file
 without lone CR line ends, whose feeds are written by the RSS, delimited or JSON listings writers (a delimited
@@ -76,11 +76,12 @@ LOCK = ".lock"
 
 
 class Unsplit(Exception):
-    """A row split found (before writing a feed) that its shares cannot be made apart: an Amazon family in two
-    shares, whose parent and facts later variants take from the first, or a variant naming another family's parent.
-    Each share would be made again in turn, after a survey of the whole catalog: slower than the run not split by
-    rows (its channels split between processes, or one process a column at a time), which the pipeline makes
-    instead (``pipeline.run``)."""
+    """A row split found (before writing a feed) that its shares cannot be made apart (``run_split``): an Amazon family
+    in two shares, whose parent and facts its later variants take from the first, or a variant naming another
+    family's parent; a share that met an error, or whose records did not end where it was cut; a Shopify product's
+    rows in two shares. The pipeline makes the run as though its rows were never split (``pipeline.run``: its
+    channels split between processes, or one process a column at a time), the catalog surveyed whole first where an
+    encoder needs it: quicker than the shares made again in turn."""
 
 
 def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: bool = True) -> list[ByteRange]:
@@ -176,13 +177,13 @@ def run_split(
     observers: Mapping[str, Sequence[ItemObserver]],
     survey_share: Callable[[ByteRange, Callable[[], Any] | None], None] | None = None,
     columnar: Callable[[Source, bool], Any] | None = None,
-) -> bool:
-    """``stream.run`` with the rows of ``shares`` in one process each. False (nothing done) when the run must be
-    made in one process: the observers are not only recorded ids, or the shares were not independent. Where an
-    encoder surveys the catalog a family ahead (``feedsync.lookahead``), a share whose families are not one after
-    another surveys its own rows whole (``survey_share``: the share's range and what reads its rows a column at a
-    time, or None) and is made again; a family in two shares, or what a share's own rows cannot answer, raises
-    ``Unsplit`` (no feed written).
+) -> None:
+    """``stream.run`` with the rows of ``shares`` in one process each; raises ``Unsplit`` (no feed written) where the
+    shares cannot be made apart: the observers are not only recorded ids, a share met an error or did not read the
+    rows it was cut at, a Shopify product's rows are in two shares, or a family is (where an encoder surveys the
+    catalog a family ahead, ``feedsync.lookahead``: a share whose own families are not one after another surveys its
+    own rows whole, ``survey_share``: the share's range and what reads its rows a column at a time, or None, and is
+    made again).
     ``columnar``: opens a share's columnar gate (``columnar.gate.open_gate``), each share a column at a time where
     it can."""
     from feedsync.rows import share as worker
@@ -194,7 +195,7 @@ def run_split(
     recorded = [name for name, seen in observers.items() if seen]
     if any(not isinstance(o, ItemIds) for seen in observers.values() for o in seen):
         event("rows", split=False, why="the items are observed")
-        return False
+        raise Unsplit("the items are observed")
     with ExitStack() as scratch:
         folder = None
         if out is not None:
@@ -233,15 +234,12 @@ def run_split(
                 whole = _families_across(made) if ahead and not isinstance(made, str) else None
             except Unsurveyed as exc:
                 whole = str(exc)
-            if whole is not None:  # the shares' families read a family ahead do not answer as the whole catalog
-                _stopped(early)
-                event("rows", split=False, why=whole, shares=len(shares), unsplit=True)
-                raise Unsplit(whole)
-            why = made if isinstance(made, str) else _misread(shares, made) or _read_apart(made)
+            # (``whole``: the shares' families read a family ahead do not answer as the whole catalog)
+            why = whole or (made if isinstance(made, str) else _misread(shares, made) or _read_apart(made))
             if why is not None:
                 _stopped(early)
                 event("rows", split=False, why=why, shares=len(shares))
-                return False
+                raise Unsplit(why)
             assert not isinstance(made, str)
             groups, again = _chain(made, before, lambda: _stopped(early))
             if again:
@@ -263,7 +261,6 @@ def run_split(
         elif out is not None and folder is not None:
             stitch(stream.report, compiled, encoders, out, folder, len(made))
     event("rows", split=True, shares=len(shares), again=again or None)
-    return True
 
 
 def _kept(report: Report) -> Callable[[], None]:
@@ -279,14 +276,14 @@ def _kept(report: Report) -> Callable[[], None]:
 
 
 def _stopped(early: Ahead | None) -> None:
-    """The stitch begun ahead stopped (``Ahead.abort``): the run makes shares again, or falls back to one process."""
+    """The stitch begun ahead stopped (``Ahead.abort``): the run makes shares again, or is not split."""
     if early is not None:
         early.abort()
 
 
 def _make_all(count: int, early: Ahead | None = None, stitching: tuple[Any, ...] = ()) -> list[Share] | str:
     """Every share made, in order: the first in this process (the others in processes forked before it, while it
-    is as it was), or why not (an error a share met: one process will meet it, or not). ``early``: begun with
+    is as it was), or why not (an error a share met: the run not split will meet it, or not). ``early``: begun with
     ``stitching`` (the stitch and its arguments) once the first share is made, told of each other share once its
     process has ended."""
     from feedsync.rows import child, here

@@ -56,20 +56,9 @@ finding a member tells (``Told``). They are merged instead of made again: a late
 earlier share holds is left out, as one process would not have told it."""
 
 
-CARRIED = frozenset({"encoder._families"})
-"""Dicts of what a channel found of something that spans rows (an Amazon family's parent facts, kept for its later
-variants): a share made again starts from what the shares before it found (the first share's entry wins, as one
-process keeps the first), and they never make a share be made again."""
-
-
 OWN = frozenset({"encoder._survey"})
 """What a share holds of its own (an Amazon family survey: each share's is of its own rows, read a family ahead or
 at once; a family in two shares is found apart, ``rows._families_across``): never state that spans shares."""
-
-
-def carried(key: str) -> bool:
-    """Whether the state at ``key`` (``told_state``'s) is one of ``CARRIED``."""
-    return key.partition(":")[2] in CARRIED
 
 
 def once_per_run(key: str) -> tuple[str, Callable[[Any], Told] | None]:
@@ -162,8 +151,6 @@ class Seed:
         for key, value in share.told.items():
             if isinstance(value, bool):
                 self.told[key] = value if value != before[key] else self.told[key]
-            elif isinstance(value, dict):  # CARRIED: what an earlier share found first stays
-                self.told[key] = value | self.told[key]
             else:
                 self.told[key] = self.told[key] | value
 
@@ -264,7 +251,7 @@ def work(index: int, seed: Seed | None = None, point: str = "rows.share-written"
     except Unsurveyed:
         from feedsync import lookahead
 
-        if lookahead.STOP is not None:  # only the catalog surveyed whole answers: the other shares stop
+        if lookahead.STOP is not None:  # the run is not split (``rows.Unsplit``): the other shares stop
             lookahead.STOP.set()
         raise
     made = _make(job, index, seed, point, [])
@@ -374,9 +361,10 @@ def _gate(job: Job, *, writes: bool) -> Any:
 def told_state(
     compiled: list[CompiledChannel], encoders: Mapping[str, Encoder | None], *, seed: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Every set (``set`` or ``IdSet``) and flag the channels and their encoders hold (two levels deep), and the
-    ``CARRIED`` dicts, by where it is: the state that tells a finding once per run, writes an Amazon parent once per
-    family, or holds its facts. With ``seed``, first set to it."""
+    """Every set (``set`` or ``IdSet``) and flag the channels and their encoders hold (two levels deep), by where it
+    is: the state that tells a finding once per run, or writes an Amazon parent once per family. With ``seed``, first
+    set to it. (The facts an Amazon family's parent took, which its later variants are compared with, are never in
+    two shares: a family in two shares is not split, ``rows.Unsplit``.)"""
     found: dict[str, Any] = {}
     for channel in compiled:
         _walk(f"{channel.name}:channel", channel, found, seed, depth=2)
@@ -391,11 +379,7 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
         key = f"{where}.{name}"
         if key.partition(":")[2] in OWN:
             continue
-        if isinstance(value, dict) and carried(key):
-            if seed is not None:
-                value.update(seed[key])
-            found[key] = dict(value)
-        elif isinstance(value, (set, IdSet, bool)):
+        if isinstance(value, (set, IdSet, bool)):
             if seed is not None and isinstance(value, (set, IdSet)):
                 value.update(seed[key])
             elif seed is not None and seed[key] != value:  # a flag a share before set (constants stay as they are)
@@ -408,7 +392,7 @@ def _walk(where: str, obj: Any, found: dict[str, Any], seed: Mapping[str, Any] |
 def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     """Why ``share`` would make something else after the rows ``seed`` holds the state of, or None."""
     for key, value in before.items():
-        if once_per_run(key)[1] is not None or carried(key):
+        if once_per_run(key)[1] is not None:
             continue
         if isinstance(value, bool):
             if share.told[key] != value and seed.told[key] != value:
@@ -420,11 +404,8 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
             return f"group {first!r} runs over a cut"
     if not seed.ids[0].isdisjoint(share.ids[0]):
         return "an id is in two shares"
-    # A product group in two shares: where a channel carries what it found of a family (``CARRIED``: an Amazon
-    # family's parent facts, which the later variants are compared with), the share starts from what the shares
-    # before it found; elsewhere it changes nothing the share makes (the run counts the groups once, ``rows._chain``).
-    if any(carried(key) for key in before) and not seed.ids[1].isdisjoint(share.ids[1]):
-        return "a group is in two shares"
+    # (A product group in two shares changes nothing the share makes: the run counts the groups once, ``rows._chain``;
+    # an Amazon family's parent facts, which its later variants are compared with, are never in two shares.)
     if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
         return "a SKU is in two shares"  # (a share made from a seed notes none: ``Share.firsts``)
     return None

@@ -87,6 +87,8 @@ _SLUG = re.compile(r"[^\w]+")
 _TYPES = {"simple", "virtual", "downloadable", "configurable", "grouped", "bundle", "giftcard", ""}
 _SHIPPED = {"simple", "bundle", ""}  # virtual and downloadable products have no shipping weight
 _DISABLED = {"2", "0"}  # product_online: 1 enabled, 2 (the status attribute's value) or 0 disabled
+_VARIANTS = {"simple", "virtual", "downloadable", ""}
+"""The product types a configurable's child is listed as (``_Reader.read_row``)."""
 
 
 def family_ends(header: list[str]) -> After | None:
@@ -143,15 +145,18 @@ class _Index:
     parents: dict[str, _Parent] = field(default_factory=dict)
     children: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
+    listed: set[str] = field(default_factory=set)
+    """The SKUs whose row is one the reader lists if a configurable names it (enabled, or ``include_unpublished``,
+    and of a type that is sold on its own terms: not a bundle, gift card or grouped product)."""
 
 
 def _spans(index: _Index) -> Iterator[tuple[str, int, int]]:
-    """Each configurable family with children in the file: its SKU and the first and last rows its children's
-    values are read from."""
+    """Each configurable family with children the reader lists: its SKU and the first and last rows their values
+    are read from."""
     spans: dict[str, tuple[int, int]] = {}
     for child, (parent, _) in index.children.items():
         row = index.base.get(child)
-        if row is not None:
+        if row is not None and child in index.listed:
             first, last = spans.get(parent, (row, row))
             spans[parent] = (min(first, row), max(last, row))
     for parent, (first, last) in spans.items():
@@ -194,6 +199,7 @@ class MagentoSource(PlatformSource):
         view, e.g. ``default``) is read from the configured store view's row, else from its first row. And the row
         of the header."""
         index = _Index()
+        listed = self.config.include_unpublished
         rank: dict[str, int] = {}
         candidates: dict[str, _Parent] = {}
         with open_table(self.config, emit) as table:
@@ -222,7 +228,12 @@ class MagentoSource(PlatformSource):
                     views[sku] = view
                 else:
                     views.pop(sku, None)
-                if _cell(cells, col["product_type"]) == "configurable":
+                kind = _cell(cells, col["product_type"])
+                if kind in _VARIANTS and (listed or _cell(cells, col["product_online"]) not in _DISABLED):
+                    index.listed.add(sku)
+                else:
+                    index.listed.discard(sku)
+                if kind == "configurable":
                     candidates[sku] = _Parent(sku, row, cells)
                 else:
                     candidates.pop(sku, None)

@@ -170,7 +170,7 @@ class _Parent:
     cells: list[str]
     variations: int = 0
     first: int = 0
-    """The row of its first variation (and ``last``, of its last)."""
+    """The row of its first variation the reader lists (and ``last``, of its last), or 0."""
     last: int = 0
 
 
@@ -180,7 +180,7 @@ class WooCommerceSource(PlatformSource):
     def products(self, emit: Emit) -> Iterator[Product]:
         parents, comma_decimal = self._index(emit)
         if share_of(self.path) is not None:  # a family in two shares of a row split, told before any product
-            unique = {id(parent): parent for parent in parents.values() if parent.variations}
+            unique = {id(parent): parent for parent in parents.values() if parent.first}
             lookahead.apart((parent.key, parent.first, parent.last) for parent in unique.values())
         with open_table(self.config) as table:
             cols = _columns(table)
@@ -222,13 +222,16 @@ class WooCommerceSource(PlatformSource):
                     for key in _parent_keys(cells, cols):
                         parents[key] = parent
                 elif "variation" in kind:
-                    references.append((_cell(cells, cols.idx["parent"]), row))
-        for ref, row in references:
+                    hidden = _cell(cells, cols.idx["published"]) in _UNPUBLISHED
+                    references.append((_cell(cells, cols.idx["parent"]), row, hidden))
+        listed = self.config.include_unpublished
+        for ref, row, hidden in references:
             parent = parents.get(ref) or parents.get(ref.casefold())
             if parent is not None:
-                parent.first = parent.first or row
-                parent.last = row
                 parent.variations += 1
+                if listed or not (hidden or _cell(parent.cells, cols.idx["published"]) in _UNPUBLISHED):
+                    parent.first = parent.first or row  # (a variation the reader lists: ``_Reader.run``)
+                    parent.last = row
         return (parents, saw_comma and not saw_dot), header_row
 
 

@@ -199,50 +199,6 @@ def test_the_parent_facts_of_a_closed_family_go(tmp_path: Path, monkeypatch: pyt
     assert max(held) == 1
 
 
-class _Slices:
-    """A catalog's products cut in parts, each surveyed apart and handed back pickled (as ``rows.parts`` does in
-    processes of their own)."""
-
-    def __init__(self, products: list[Any], cuts: list[int]) -> None:
-        bounds = [0, *sorted(cuts), len(products)]
-        self.parts = [products[a:b] for a, b in itertools.pairwise(bounds)]
-
-    def map(self, work: Any) -> list[Any]:
-        import pickle
-
-        return [pickle.loads(pickle.dumps(work(iter(part)))) for part in self.parts]
-
-
-@settings(max_examples=300)
-@given(rows=variants, recent=st.sampled_from([0, 2, 1024]), cuts=st.lists(st.integers(0, 14), max_size=3))
-def test_a_survey_of_the_parts_apart_answers_as_one_of_the_whole(rows: list[Any], recent: int, cuts: list[int]) -> None:
-    products = [_variant(*row) for row in rows]
-    parts = _Slices(products, [min(c, len(products)) for c in cuts])
-    survey = FamilySurvey()
-    kept, FamilySurvey.RECENT = FamilySurvey.RECENT, recent  # the parts' surveys too
-    try:
-        survey.read(lambda: iter(products), parts)
-    finally:
-        FamilySurvey.RECENT = kept
-    expected = _reference(products)
-    assert {group: survey.axes(group) for group in expected} == expected
-    runs = _runs(products)
-    in_parts = [{p.group_id for p in part if p.group_id} for part in parts.parts]
-    for group, grouped in runs.items():  # a family in two parts counts as scattered: its parent's facts stay
-        assert survey.grouped(group) == (grouped and sum(group in seen for seen in in_parts) == 1)
-
-
-def test_a_part_that_meets_an_error_leaves_the_survey_to_one_read() -> None:
-    class Failing:
-        def map(self, work: Any) -> None:
-            return None
-
-    products = [_variant("A", {"color": "Red"}, {}), _variant("A", {"color": "Blue"}, {})]
-    survey = FamilySurvey()
-    survey.read(lambda: iter(products), Failing())
-    assert survey.axes("A") == (["color"], []) and survey.grouped("A")
-
-
 @pytest.mark.parametrize("keyed", ["override column", "parent template", "rule"])
 def test_a_parent_another_family_may_name_is_kept_for_the_run(
     keyed: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

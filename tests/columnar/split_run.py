@@ -79,8 +79,7 @@ def main(directory: Path, jobs: int, command: str, chunk: int, judge: int | None
     serial = pipeline.run(config, command, jobs=1, record_items=True, **options)  # type: ignore[arg-type]
     counts = {n: (r.items, r.excluded, r.rejected) for n, r in split.channels.items()}
     last = next((e for e in reversed(ROWS) if "split" in e), {})
-    # else the channel split tells each group's in turn (where the rows were not split, or ``rows.Unsplit``)
-    by_rows = bool(last.get("split")) or ("shares" in last and not last.get("unsplit"))
+    by_rows = bool(last.get("split"))  # else the channel split tells each group's in turn (``rows.Unsplit`` too)
     same = {
         "documents": _documents(split) == _documents(serial),
         "findings": _findings(split) == _findings(serial)

@@ -156,7 +156,7 @@ def test_a_family_in_two_shares_makes_the_run_as_though_not_split(tmp_path: Path
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     events = split_run(tmp_path)
     told = [e for e in events if e["event"] == "rows"]
-    assert told == [{"event": "rows", "split": False, "why": "a family is in two shares", "shares": 3, "unsplit": True}]
+    assert told == [{"event": "rows", "split": False, "why": "a family is in two shares", "shares": 3}]
     assert len(_gated(events)) == 4  # the three shares, each in its process, then the channels made here
 
 
@@ -216,7 +216,7 @@ def test_a_share_the_columns_do_not_survey_is_surveyed_per_row(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("kind", ["rekey", "comeback"])
-def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again(tmp_path: Path, kind: str) -> None:
+def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again_or_not_split(tmp_path: Path, kind: str) -> None:
     """A share whose gate goes off at its first rows while the batches are made ahead of the reader, the second
     piece surveyed per row (a record Polars writes otherwise) up to a row that cannot be surveyed a family ahead (a
     variant naming another parent, a family that comes back): the reader raises that (the run is then made as though
@@ -242,7 +242,7 @@ def test_a_share_whose_survey_fails_ahead_of_its_reader_is_made_again(tmp_path: 
     events = split_run(tmp_path, jobs=2, judge=20, slow=0.3)
     surveyed = [e.get("survey") for e in events if e["event"] == "rows" and "survey" in e]
     assert surveyed == ([] if kind == "rekey" else ["share"])  # (a family again: the share's own rows)
-    assert _rows(events).get("unsplit") is (True if kind == "rekey" else None)  # (another parent: not split)
+    assert _rows(events)["split"] is (kind != "rekey")  # (another parent: made as though not split)
 
 
 def test_a_share_whose_gate_goes_off_surveys_the_rest_per_row(tmp_path: Path) -> None:
@@ -269,4 +269,4 @@ def test_a_variant_that_names_another_parent_makes_the_run_as_though_not_split(t
     events = split_run(tmp_path, jobs=2)
     # the share that met it says so (another share may have stopped first and be the one the split names)
     assert any(e["event"] in ("rows", "columnar") and "another parent" in e.get("why", "") for e in events)
-    assert _rows(events).get("unsplit")  # made as though not split
+    assert _rows(events)["split"] is False and _rows(events)["shares"] == 2  # made as though not split

@@ -8,11 +8,10 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 from typing import Any
 
 from feedsync.channels.amazon.schema_check import CompiledSchema
-from feedsync.channels.base import SplitRead, Unsurveyed
+from feedsync.channels.base import Unsurveyed
 from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
@@ -137,24 +136,18 @@ class FamilySurvey:
         # it closed, with their state should one come again in it (scattered then)
         self._batch: dict[str, tuple[dict[str, str], set[str]]] | None = None
 
-    def read(self, catalog: Callable[[], Iterable[Product]], parts: SplitRead | None = None) -> None:
-        """Survey every variant of ``catalog()`` (with ``parts``: each part in a process of its own, their surveys
-        joined: a family in two parts is scattered); read it again for the scattered families whose first values
-        were dropped (``RECENT``) or that are in two parts."""
-        surveyed = parts.map(partial(_part, keys=self._keys)) if parts is not None else None
-        again = IdSet()
-        if surveyed is None:
-            self.family(catalog())
-        else:
-            again = self._join(surveyed)
+    def read(self, catalog: Callable[[], Iterable[Product]]) -> None:
+        """Survey every variant of ``catalog()``; read it again for the scattered families whose first values were
+        dropped (``RECENT``)."""
+        self.family(catalog())
         self._recent = {}  # only this read needed them
         lost, self._lost = self._lost, set()
-        if not lost and not again:
+        if not lost:
             return
         found: dict[str, tuple[dict[str, str], set[str]]] = {}
         for product in catalog():
             group = product.group_id
-            if group and (group in lost or (again and group in again)):
+            if group and group in lost:
                 state = found.get(group)
                 if state is None:
                     state = found[group] = ({}, set())
@@ -164,34 +157,10 @@ class FamilySurvey:
                     self._compare(state, _axis_values(product))
         self._scattered.update(found)
 
-    def _join(self, surveys: list[FamilySurvey]) -> IdSet:
-        """The parts' surveys as one; returns the families found in more than one part."""
-        again = IdSet()
-        for survey in surveys:
-            if self._closed:
-                again.update(self._closed & survey._closed)
-            self._closed.update(survey._closed)
-            for alike, members in survey._alike.items():
-                mine = self._alike.get(alike)
-                if mine is None:
-                    self._alike[alike] = members
-                else:
-                    mine.update(members)
-            self._scattered.update(survey._scattered)
-            self._lost |= survey._lost
-            self._rekeyed = self._rekeyed or survey._rekeyed
-        return again
-
     @property
     def rekeyed(self) -> bool:
         """Whether a variant read names another parent than its group's (a family key column filled)."""
         return self._rekeyed
-
-    def __getstate__(self) -> dict[str, Any]:  # a part's survey comes back from its process
-        return {name: value for name, value in self.__dict__.items() if name != "_lock"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _lock=threading.Lock())
 
     def told(self, products: Iterable[Product]) -> None:
         """Of a ``fed`` survey: :meth:`family` of a batch of the rows whose families are whole in it (its last one
@@ -346,15 +315,6 @@ def family_keys(channel: Any) -> tuple[str, ...] | None:
         return None
     prefix = channel.overrides_prefix
     return (f"{prefix}group_id", f"{prefix}parent_sku") if prefix else ()
-
-
-def _part(products: Iterable[Product], keys: tuple[str, ...] | None) -> FamilySurvey:
-    """The survey of one part of the catalog (its families closed; the first values of the recent ones dropped:
-    only its own read needed them)."""
-    survey = FamilySurvey(keys)
-    survey.family(products)
-    survey._recent = {}
-    return survey
 
 
 def _axis_values(product: Product) -> dict[str, str]:

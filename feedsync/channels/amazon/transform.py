@@ -37,7 +37,7 @@ from feedsync.channels.amazon.spec import (
     AmazonSettings,
 )
 from feedsync.channels.amazon.validation import SOURCE_FIELDS, MessageChecker
-from feedsync.channels.base import ChannelItem, FamilyFeed, SplitRead, Unsurveyed
+from feedsync.channels.base import ChannelItem, FamilyFeed, Unsurveyed
 from feedsync.diagnostics import Diagnostic, locate
 from feedsync.diagnostics.codes import make
 from feedsync.formats.json_listings import PlainMessage, plain_scalar
@@ -278,7 +278,6 @@ class AmazonEncoder:
     def survey(
         self,
         catalog: Callable[[], Iterable[Product]],
-        parts: SplitRead | None,
         channel: Any,
         *,
         joined: bool,
@@ -287,7 +286,7 @@ class AmazonEncoder:
     ) -> None:
         survey = FamilySurvey(None if joined else family_keys(channel), ahead=ahead)
         if not ahead:
-            survey.read(catalog, parts)
+            survey.read(catalog)
             if share and survey.rekeyed:  # another share may hold the family it names
                 raise Unsurveyed("a variant of the share may have another parent than its group's")
         self._survey = survey
