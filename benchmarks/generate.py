@@ -1,10 +1,12 @@
 """Deterministic realistic catalogs for benchmarks: ``python benchmarks/generate.py N OUT_DIR
-[native|shopify|woocommerce|magento]``.
+[native|shopify|woocommerce|woocommerce-by-id|magento]``.
 
 Writes OUT_DIR/products.csv (native format; or OUT_DIR/products_export.csv, the same catalog as a Shopify product
-export, a WooCommerce export or a Magento catalog_product export), N variants in groups of 1-12 with sizes and
-colours, HTML descriptions of realistic length, several images, valid and some invalid GTINs, sale prices with
-dates, categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and amazon channels.
+export, a WooCommerce export or a Magento catalog_product export; ``woocommerce-by-id``: the WooCommerce export of a
+store that lists its products by id, its variations added later after every other row), N variants in groups of 1-12
+with sizes and colours, HTML descriptions of realistic length, several images, valid and some invalid GTINs, sale
+prices with dates, categories from the demo's map, unicode) and OUT_DIR/feedsync.yaml with google, facebook and
+amazon channels.
 
 Where ../shared is beside the project, the Amazon channel checks every message against Amazon's published PRODUCT
 definition (US, copied into OUT_DIR/amazon_definitions/), with the facts that definition requires mapped as fields;
@@ -491,6 +493,20 @@ def _sellable(row: dict[str, str]) -> dict[str, str]:
     }
 
 
+def woocommerce_by_id(count: int, seed: int = 7, later: float = 0.02) -> Iterator[dict[str, str]]:
+    """``woocommerce_rows`` as a store that lists its products by id exports them: a variation added to its product
+    later (``later`` of them, chosen at random) comes after every other row, its family's first variations far
+    before it."""
+    chosen = random.Random(seed)
+    added: list[dict[str, str]] = []
+    for row in woocommerce_rows(count, seed):
+        if "variation" in row["Type"] and chosen.random() < later:
+            added.append(row)
+        else:
+            yield row
+    yield from added
+
+
 def generate(count: int, out: Path, source_format: str = "native") -> Path:
     """Write the catalog (``native`` CSV, or a ``shopify``, ``woocommerce`` or ``magento`` export) and a config for
     it into ``out``."""
@@ -499,6 +515,7 @@ def generate(count: int, out: Path, source_format: str = "native") -> Path:
         columns, made = {
             "shopify": (SHOPIFY_COLUMNS, shopify_rows),
             "woocommerce": (WOOCOMMERCE_COLUMNS, woocommerce_rows),
+            "woocommerce-by-id": (WOOCOMMERCE_COLUMNS, woocommerce_by_id),
             "magento": (MAGENTO_COLUMNS, magento_rows),
         }[source_format]
         with (out / "products_export.csv").open("w", encoding="utf-8", newline="") as handle:
@@ -510,7 +527,7 @@ def generate(count: int, out: Path, source_format: str = "native") -> Path:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             writer.writerows(rows(count))  # type: ignore[arg-type]
-    return configure(out, source_format)
+    return configure(out, source_format.removesuffix("-by-id"))
 
 
 def configure(out: Path, source_format: str = "native") -> Path:

@@ -918,6 +918,21 @@ def test_a_family_of_an_export_in_two_shares_is_found_before_a_share_is_made(
     assert serial.channels["amazon"].items
 
 
+def test_the_benchmark_s_woocommerce_export_listed_by_id_is_made_as_one_process_makes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``benchmarks/generate.py N DIR woocommerce-by-id``: the variations added later come after every other row, so
+    with Amazon's definitions a family is in two shares; the run is made as though not split, as one process makes it
+    (the benchmark's figure of it is in the README)."""
+    if not (REALDATA / "amazon" / "product_types" / "PRODUCT-us-2023.json").exists():
+        pytest.skip("../shared is absent: the benchmark's catalog has no definition to be checked against")
+    config_path = generate(400, tmp_path / "catalog", "woocommerce-by-id")
+    assert "format: woocommerce" in config_path.read_text(encoding="utf-8")
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command="validate")
+    assert events[-1]["split"] is False and "is in two shares" in events[-1]["why"]
+    assert serial.variants == 400
+
+
 @pytest.mark.parametrize("source", ["native", "woocommerce"])
 def test_a_cr_alone_before_the_header_makes_the_run_read_in_one_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
