@@ -49,6 +49,9 @@ class OutputError(FeedsyncError, OSError):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[type[OutputError], tuple[str, OSError]]:  # (a channel split's process hands it back)
+        return OutputError, (self.message, OSError(self.errno, self.strerror, self.filename))
+
 
 class RemoteError(FeedsyncError):
     """A remote operation failed for good (after retries, or not retriable)."""

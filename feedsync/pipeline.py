@@ -29,7 +29,7 @@ from feedsync.sources import Source, open_source, quiet_read
 from feedsync.sources.tabular import READ_RANGE, ByteRange
 from feedsync.split import remove_stale_parts, remove_temp_files
 from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
-from feedsync.supplements import load_supplements
+from feedsync.supplements import joined_columns, load_supplements
 
 if TYPE_CHECKING:
     from feedsync.columnar.gate import Gate
@@ -242,7 +242,7 @@ def _stream(
     if out is not None:
         remove_temp_files(out, compiled, before=started_at)
         remove_scratch(out, before=started_at)
-    joined = bool(supplements)
+    joined = joined_columns(supplements)
 
     def catalog() -> Iterable[Product]:
         return quiet_read(config.source)

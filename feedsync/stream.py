@@ -74,13 +74,13 @@ def open_encoder(
     channel: CompiledChannel,
     catalog: Callable[[], Iterable[Product]],
     *,
-    joined: bool = False,
+    joined: frozenset[str] = frozenset(),
     ahead: bool = False,
 ) -> Encoder | None:
     """The channel's encoder for one run (None: items are written as their flat values). An encoder that surveys
     the catalog first reads ``catalog()`` (a quiet read of its own, or two) before any item, or with ``ahead`` (the
-    rows split) it is told each family as the stream reads it (``SurveyingEncoder.survey``); ``joined``: supplements
-    join the products."""
+    rows split) it is told each family as the stream reads it (``SurveyingEncoder.survey``); ``joined``: the columns
+    supplements set on the products (``supplements.joined_columns``)."""
     encoder = channel.spec.encoder(channel.settings) if channel.spec.encoder else None
     if isinstance(encoder, SurveyingEncoder) and encoder.surveys:
         encoder.survey(catalog, channel, joined=joined, ahead=ahead)

@@ -23,10 +23,18 @@ from feedsync.sources.tabular import open_table
 class Supplement:
     config: SupplementConfig
     rows: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    columns: frozenset[str] = frozenset()
+    """Its columns but the key, casefolded."""
 
     @property
     def many(self) -> bool:
         return self.config.as_ is not None
+
+
+def joined_columns(supplements: list[Supplement]) -> frozenset[str]:
+    """The columns (casefolded) the one-to-one supplements set on a product (a field, else an attribute): the
+    one-to-many ones only add lists of their own (``join``)."""
+    return frozenset(column for supplement in supplements if not supplement.many for column in supplement.columns)
 
 
 def load_supplements(configs: list[SupplementConfig], emit: Emit) -> list[Supplement]:
@@ -36,6 +44,7 @@ def load_supplements(configs: list[SupplementConfig], emit: Emit) -> list[Supple
         source = SourceConfig(path=config.path, encoding=config.encoding)
         with open_table(source, emit) as table:
             key_index = table.col(config.key)
+            supplement.columns = frozenset(h.casefold() for i, h in enumerate(table.header) if i != key_index)
             if key_index is None:
                 from feedsync.errors import ConfigError
 

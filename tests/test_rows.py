@@ -430,6 +430,61 @@ def test_a_family_in_two_shares_makes_the_run_as_though_not_split(
         assert "MATERIAL" in parent["attributes"]["variation_theme"][0]["name"]  # its last variant, the other's
 
 
+@pytest.mark.parametrize(
+    ("command", "column"), [("build", "amazon_group_id"), ("validate", "amazon_group_id"), ("build", "custom_label_0")]
+)
+def test_amazon_parents_that_may_be_another_than_the_group_s_make_the_run_as_though_not_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, column: str
+) -> None:
+    """A supplement joins the products (its ``amazon_group_id`` gives the last variant the first family's parent):
+    a variant's parent may then be another than its group's, so no share's families answer for another's, and the
+    run is made as though not split before any share is made, as one process makes it (found by a review: the
+    later share, made again from the first's state for the parent written in both, lost the variant's AMZ015). A
+    supplement that sets neither a group nor a parent keeps the split."""
+    config_path, records = _edited_catalog(tmp_path, lambda records: None)
+    (config_path.parent / "sup.csv").write_text(
+        f"id,{column}\n{records[-1]['id']},{records[0]['group_id']}\n", encoding="utf-8"
+    )
+    with config_path.open("a", encoding="utf-8") as handle:
+        handle.write("supplements:\n  - {path: sup.csv, key: id}\n")
+    serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
+    if column == "custom_label_0":
+        assert events[-1]["split"] is True
+        return
+    assert len(events) == 1 and events[0]["split"] is False and "parent may be another" in events[0]["why"]
+    assert [d for d in serial.diagnostics if d.code == "AMZ015" and d.product_id == records[-1]["id"]]
+
+
+def test_a_run_not_split_tells_an_output_it_cannot_write_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A family in two shares makes the run be made with its channels split between processes: a process that
+    cannot write its feed (a folder where the feed goes) hands its error back as one process tells it, and the other
+    feeds are written (found by a review: the error could not be pickled, and the run said a process died); an
+    output folder under a file is told as one process tells it too (it was an internal error, exit 70)."""
+    from feedsync.errors import OutputError
+
+    def join_first(records: list[dict[str, str]]) -> None:
+        records[-1].update(group_id=records[0]["group_id"])
+
+    config_path, _ = _edited_catalog(tmp_path, join_first)
+    config = load_config(config_path)
+    monkeypatch.setattr(rows, "MIN_ROWS", 1)
+    told = []
+    for jobs in (1, 2, 3):
+        out = tmp_path / f"out{jobs}"
+        (out / "google.xml").mkdir(parents=True)
+        with pytest.raises(OutputError) as raised:
+            pipeline.run(config, "build", out_dir=out, jobs=jobs)
+        told.append(str(raised.value).replace(str(out), "OUT"))
+        assert sorted(p.name for p in out.iterdir()) == ["amazon.json", "facebook.csv", "google.xml"]
+    assert told[0] == told[1] == told[2] and "google.xml: Is a directory" in told[0]
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    for jobs in (1, 2):
+        with pytest.raises(OutputError, match="is a file, not a folder"):
+            pipeline.run(config, "build", out_dir=tmp_path / "afile" / "feeds", jobs=jobs)
+
+
 def _described_apart(records: list[dict[str, str]]) -> None:
     """A third of the variants described otherwise than their family's first (AMZ015 of their description: a
     finding that needs the family's parent, which another share may have made)."""

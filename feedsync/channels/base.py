@@ -207,6 +207,10 @@ class FamilyFeed(Protocol):
     def family(self, products: Sequence[Product]) -> None:
         """Survey one family; raises ``Unsurveyed`` when the catalog's families are not as this survey needs."""
 
+    def apart(self) -> str | None:
+        """Why a row split's shares cannot survey their families apart whatever their rows (any variant's parent may
+        be another than its group's), or None."""
+
 
 @runtime_checkable
 class SurveyingEncoder(Protocol):
@@ -221,19 +225,20 @@ class SurveyingEncoder(Protocol):
         catalog: Callable[[], Iterable[Product]],
         channel: Any,
         *,
-        joined: bool,
+        joined: frozenset[str],
         ahead: bool = False,
         share: bool = False,
     ) -> None:
         """Read ``catalog()`` (once, or again when what it needs of a family is not kept). ``channel``: the compiled
-        channel it encodes for; ``joined``: supplements join the
-        products (their fields may differ from the catalog's). ``ahead``: read nothing now; the stream tells each
-        family as it reads it (``family_feed``), and a catalog that is not one family after another is surveyed
-        whole again (``Unsurveyed``). ``share``: ``catalog()`` is a row split's share: ``Unsurveyed`` (not
-        ``local``) where only the whole catalog answers for what it read (a variant naming another parent)."""
+        channel it encodes for; ``joined``: the columns supplements set on the products (casefolded: their fields may
+        differ from the catalog's). ``ahead``: read nothing now; the stream tells each family as it reads it
+        (``family_feed``), and where the catalog is not one family after another, ``Unsurveyed`` (a row split's share
+        then surveys its own rows whole, or the run is not split). ``share``: ``catalog()`` is a row split's share:
+        ``Unsurveyed`` (not ``local``) where only the whole catalog answers for what it read (a variant naming another
+        parent)."""
 
     def family_feed(self) -> FamilyFeed | None:
-        """The survey the stream tells each family before encoding it, or None (the catalog was surveyed whole)."""
+        """The survey the stream tells each family before encoding it, or None (the rows were surveyed whole)."""
 
     def survey_batches(self) -> Any:
         """Of an encoder told to survey a family ahead (``family_feed``): the survey another engine tells a row split's

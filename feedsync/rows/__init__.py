@@ -9,15 +9,17 @@ share that reads it, a family ahead (``feedsync.lookahead``): the catalog is not
 families do not come one after another (a family comes again after another: beyond the columnar gate's batch of it,
 which holds the family whole where it comes again in the next piece), the share surveys its own rows whole and is made
 again (``share.work``: a real store's export may list a family's variants apart). When a family is in two shares (or a
-share's variant names another parent than its group), the run is not split by rows (``Unsplit``): found as soon as a
-reader's first pass over the whole file shows it (a WooCommerce or Magento export: ``lookahead.apart``), else once the
-shares are made. State that spans rows is checked after the fact. A share whose records do not end where it was cut (a
-quote the csv module reads otherwise), or that met an error, makes the run be made as though not split too
-(``Unsplit``). A share that the shares before it would change (an id also before its cut; a set or flag of the channels'
-and encoders' state grown alike, such as an Amazon parent written or a finding told once per run) is made again, in
-turn, from the state after the shares before it; a SKU also before its cut is told of where one process tells it
-(``firsts``, ``merge``). The once-per-run findings (tallies, MDL014, MDL015; CFG004 once per product type) are made here
-from the shares' merged counts. Each step is told in a ``rows`` event.
+share's variant names another parent than its group), the run is not split by rows (``Unsplit``), nor where any
+variant's parent may be another than its group's (a supplement sets it, the parent SKU is made otherwise:
+``FamilyFeed.apart``, before a share is made); a family in two shares is found as soon as a reader's first pass over the
+whole file shows it (a WooCommerce or Magento export: ``lookahead.apart``), else once the shares are made. State that
+spans rows is checked after the fact. A share whose records do not end where it was cut (a quote the csv module reads
+otherwise), or that met an error, makes the run be made as though not split too (``Unsplit``). A share that the shares
+before it would change (an id also before its cut; a set or flag of the channels' and encoders' state grown alike, such
+as an Amazon parent written or a finding told once per run) is made again, in turn, from the state after the shares
+before it; a SKU also before its cut is told of where one process tells it (``firsts``, ``merge``). The once-per-run
+findings (tallies, MDL014, MDL015; CFG004 once per product type) are made here from the shares' merged counts. Each step
+is told in a ``rows`` event.
 
 Split only: the native CSV/TSV reader, a Shopify product export (cut where the handle changes: a product's rows
 share one; a handle in two shares makes the run not split), a WooCommerce export (cut where ``Parent``
@@ -193,16 +195,25 @@ def run_split(
     from feedsync.rows.stitch import stitch
 
     recorded = [name for name, seen in observers.items() if seen]
+    feeds = [e.family_feed() for e in encoders.values() if isinstance(e, SurveyingEncoder)]
+    apart = next((why for feed in feeds if feed is not None and (why := feed.apart()) is not None), None)
     if any(not isinstance(o, ItemIds) for seen in observers.values() for o in seen):
-        event("rows", split=False, why="the items are observed")
-        raise Unsplit("the items are observed")
+        apart = "the items are observed"  # (a push's deliveries: never split by rows)
+    if apart is not None:  # (before a share is made)
+        event("rows", split=False, why=apart, shares=len(shares))
+        raise Unsplit(apart)
     with ExitStack() as scratch:
         folder = None
         if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
-            scratch.callback(tidy.remove, folder)  # (while the report is printed, where the command asks)
-            scratch.callback(os.close, _hold(folder))  # the sweeps of runs beside it leave it until then
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                folder = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=out))
+                scratch.callback(tidy.remove, folder)  # (while the report is printed, where the command asks)
+                scratch.callback(os.close, _hold(folder))  # the sweeps of runs beside it leave it until then
+            except OSError as exc:  # (a folder that is a file, full or read-only: the run not split tells it)
+                why = f"no scratch folder in {out}: {exc.strerror or exc}"
+                event("rows", split=False, why=why, shares=len(shares))
+                raise Unsplit(why) from None
         job = worker.Job(
             shares,
             stream,

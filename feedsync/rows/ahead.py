@@ -5,7 +5,7 @@ read and written again), and this process would otherwise wait for the later sha
 share is cut a little shorter (``FIRST``) so that there is time for it.
 
 Nothing is renamed into place before the run says its shares stand (``commit``: after the checks across shares and
-the merge). A run that makes a share again, or falls back to one process, stops the stitch first (``abort``): what
+the merge). A run that makes a share again, or is made as though not split, stops the stitch first (``abort``): what
 it began in the feeds' temp files goes with them, and the first share's documents, which it extends in place, are
 made whole again. A later share's document is known to be whole once its writer renamed it from its temp file, or
 its process ended (``final``); until then its last bytes (as many as the feed's tail) are left for later, since the

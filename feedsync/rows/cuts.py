@@ -4,7 +4,7 @@ each share's first row number. ``bytes.count`` and one regular expression do the
 time: planning holds about as much, whatever the file's size (the workers forked after it inherit what it holds).
 
 A cut found here is a guess the workers check: a share whose records do not end at its end (a quote the csv module
-reads otherwise, in a malformed file) or whose row count disagrees makes the run fall back to one process."""
+reads otherwise, in a malformed file) or whose row count disagrees makes the run be made as though not split."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A share of a row split made in this process (``make``): the state it changes in the channels, their encoders,
 the source and the findings' filter is put back after it (``Saved``), so that the merge, a share made again and a
-fallback to one process find that state as it was before, and no share is counted twice."""
+run made as though not split (``rows.Unsplit``) find that state as it was before, and no share is counted twice."""
 
 from __future__ import annotations
 

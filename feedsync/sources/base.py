@@ -57,7 +57,7 @@ class SourceStats:
     together: set[str] = field(default_factory=set)
     """The keys of the groups of rows the reader read as one product each (a Shopify handle), kept while it reads a
     share of a row split: one process tells a group whose rows are apart (SRC004), so a key in two shares makes
-    the run read in one process (``rows``)."""
+    the run be made as though not split (``rows.Unsplit``)."""
 
     def describe(self, table: Table) -> None:
         self.encoding, self.delimiter = table.encoding, table.delimiter

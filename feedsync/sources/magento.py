@@ -88,7 +88,8 @@ _TYPES = {"simple", "virtual", "downloadable", "configurable", "grouped", "bundl
 _SHIPPED = {"simple", "bundle", ""}  # virtual and downloadable products have no shipping weight
 _DISABLED = {"2", "0"}  # product_online: 1 enabled, 2 (the status attribute's value) or 0 disabled
 _VARIANTS = {"simple", "virtual", "downloadable", ""}
-"""The product types a configurable's child is listed as (``_Reader.read_row``)."""
+"""The product types a configurable's child is listed as (``_Reader.read_row``; a fixed-price bundle too, which a
+row split's first pass leaves out of its families: its shares find it in two once they are made)."""
 
 
 def family_ends(header: list[str]) -> After | None:
@@ -146,8 +147,8 @@ class _Index:
     children: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
     listed: set[str] = field(default_factory=set)
-    """The SKUs whose row is one the reader lists if a configurable names it (enabled, or ``include_unpublished``,
-    and of a type that is sold on its own terms: not a bundle, gift card or grouped product)."""
+    """The SKUs whose row the reader lists as a variant where a configurable names it (enabled, or
+    ``include_unpublished``, and of a ``_VARIANTS`` type)."""
 
 
 def _spans(index: _Index) -> Iterator[tuple[str, int, int]]:

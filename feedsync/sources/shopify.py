@@ -4,7 +4,7 @@ the 2025 template (``URL handle, Description, SKU, …``).
 Rows sharing a handle are one product: the first row carries the product-level columns, the following rows
 carry variants or only an extra image. Shopify files keep a handle's rows together, so products are built
 one handle at a time and memory holds a single product. A row split (``feedsync.rows``) cuts the file where the
-handle changes (``handle_column``); a handle whose rows are in two shares makes the run read in one process.
+handle changes (``handle_column``); a handle whose rows are in two shares makes the run be made as though not split.
 """
 
 from __future__ import annotations

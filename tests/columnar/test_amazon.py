@@ -220,7 +220,7 @@ def messages(
     types = sorted({t for t in map(product_type_of(channel), products) if t} or {""})
     columns = {}
     if encoder.surveys:  # a run surveys the catalog before its rows: the columns ask the survey
-        encoder.survey(lambda: iter(products), channel, joined=False)
+        encoder.survey(lambda: iter(products), channel, joined=frozenset())
     for t in types:
         definition = encoder._checker.definition(t) if encoder.surveys else None
         if encoder._survey is not None:

@@ -107,12 +107,13 @@ class FamilySurvey:
     (scattered). It keeps every parent's state for the run when a variant's parent may be another than its
     product's group (``keys``).
 
-    ``ahead``: nothing is read before the feed; the stream tells each family once all its variants are read
-    (``family``, the rows read a family ahead). That answers as a read of the whole catalog while the families
-    come one after another and no variant names another parent (``keys``); the first that does not raises
-    ``Unsurveyed``, and the catalog is surveyed whole. ``fed``: another engine tells it the rows, a batch of whole
-    families at a time (:meth:`told`), while the run asks it: the stream tells it nothing. A batch is told before
-    any of its rows is made, so a family may come again after another within it (scattered), not after it."""
+    ``ahead``: nothing is read before the feed; the stream tells each family once all its variants are read (``family``,
+    the rows read a family ahead). That answers as a read of the whole catalog while the families come one after another
+    and no variant names another parent (``keys``); the first that does not raises ``Unsurveyed`` (a share surveys its
+    own rows whole, or the run is not split and surveys the catalog whole; ``apart``: never where the parent may be
+    another than the group's). ``fed``: another engine tells it the rows, a batch of whole families at a time
+    (:meth:`told`), while the run asks it: the stream tells it nothing. A batch is told before any of its rows is made,
+    so a family may come again after another within it (scattered), not after it."""
 
     RECENT = 1024
     """Closed families whose first values are kept, should one come again."""
@@ -202,6 +203,14 @@ class FamilySurvey:
                 self._keyed(keyed[0])
         self._met(run.group_id, run.first, run.differ)
 
+    def apart(self) -> str | None:
+        if self._keys is None:  # (a variant's own columns would tell otherwise: ``_keyed``)
+            return (
+                "an Amazon item's parent may be another than its group's (a supplement sets its group or its parent's "
+                "column, or the channel sets its parent SKU otherwise than as the group id)"
+            )
+        return None
+
     def _keyed(self, variant: str | None) -> None:
         """A variant whose parent may be another than its group's."""
         if self.ahead:
@@ -218,7 +227,7 @@ class FamilySurvey:
         state = self._scattered.get(group)
         batch = self._batch
         if self.ahead and (state is not None or group in self._closed) and (batch is None or group not in batch):
-            # its variants told before were made already (a family told again: the catalog is surveyed whole)
+            # its variants told before were made already (a family told again: the rows are surveyed whole)
             raise Unsurveyed(f"family {group!r} comes again after another family", local=True)
         if state is None and group in self._closed:  # a closed family again: scattered
             if batch is not None:  # (told ahead: closed earlier in this batch, its state kept for it)
@@ -260,7 +269,7 @@ class FamilySurvey:
             if members is None:
                 members = self._alike[alike] = IdSet()
             members.add(group)
-        if self.ahead:  # a family that comes again after this batch is not read again: the catalog is surveyed whole
+        if self.ahead:  # a family that comes again after this batch is not read again: the rows are surveyed whole
             if self._batch is not None:
                 self._batch[group] = (first, differ)
             return

@@ -280,11 +280,14 @@ class AmazonEncoder:
         catalog: Callable[[], Iterable[Product]],
         channel: Any,
         *,
-        joined: bool,
+        joined: frozenset[str],
         ahead: bool = False,
         share: bool = False,
     ) -> None:
-        survey = FamilySurvey(None if joined else family_keys(channel), ahead=ahead)
+        keys = family_keys(channel)
+        if keys is not None and not joined.isdisjoint({"group_id", *(key.casefold() for key in keys)}):
+            keys = None  # a supplement sets a variant's group or its parent's override: the read catalog's do not tell
+        survey = FamilySurvey(keys, ahead=ahead)
         if not ahead:
             survey.read(catalog)
             if share and survey.rekeyed:  # another share may hold the family it names
