@@ -9,7 +9,7 @@ import mmap
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from feedsync.channels.base import FamilyFeed, Unsurveyed
+from feedsync.channels.base import FamilyFeed, Stopped, Unsurveyed
 from feedsync.diagnostics import Diagnostic, Emit
 from feedsync.model.product import Product
 
@@ -100,7 +100,7 @@ def _hand_on(
     if not held:
         return
     if STOP:
-        raise Unsurveyed("the families of another share are not one after another")
+        raise Stopped()
     products = [product for _, product in held]
     for feed in feeds:
         feed.family(products)

@@ -197,7 +197,15 @@ class Unsurveyed(Exception):
         self.local = local
 
     def __reduce__(self) -> tuple[Any, ...]:  # (a share's process hands it back pickled)
-        return (partial(Unsurveyed, local=self.local), self.args)
+        return (partial(type(self), local=self.local), self.args)
+
+
+class Stopped(Unsurveyed):
+    """Another share of a row split found that the shares' families cannot be surveyed apart (``lookahead.STOP``):
+    this share stopped at its next family. The run tells the other's reason (``rows._make_all``)."""
+
+    def __init__(self, why: str = "the families of another share are not one after another", **_: Any) -> None:
+        super().__init__(why)
 
 
 class FamilyFeed(Protocol):

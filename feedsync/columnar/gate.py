@@ -911,9 +911,9 @@ class Gate:
         made per row)."""
         self._flush()
         if self.surveys and _shares_stopped():  # another share's families cannot be surveyed ahead: not split
-            from feedsync.channels.base import Unsurveyed
+            from feedsync.channels.base import Stopped
 
-            self._unsurveyable = Unsurveyed("the families of another share are not one after another")
+            self._unsurveyable = Stopped()
             self._off("another share's families are not one after another")  # (raises it)
         got = self._queue.get()
         if isinstance(got, _Batch):

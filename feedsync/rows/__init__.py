@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feedsync import tidy
-from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
+from feedsync.channels.base import Encoder, Stopped, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.errors import FeedsyncError
@@ -305,24 +305,43 @@ def _make_all(count: int, early: Ahead | None = None, stitching: tuple[Any, ...]
         for index in range(1, count):  # one by one: a fork that fails stops the ones started before it
             children.append(child.start(index))
         try:
-            made = [here.make(0)]
-        except FeedsyncError as exc:
-            return f"a share met an error ({exc})"
-        if early is not None:
-            early.begin(*stitching)
-        for index, process in enumerate(children, start=1):
-            share = process.result()
-            if isinstance(share, str):
-                return share
-            if early is not None and share.surveyed:  # its first documents, which the stitch read, were removed:
-                early = _stopped(early)  # the stitch is made after the merge (the caller finds it surveyed too)
+            try:
+                made = [here.make(0)]
+            except FeedsyncError as exc:
+                return f"a share met an error ({exc})"
             if early is not None:
-                early.final(index)
-            made.append(share)
+                early.begin(*stitching)
+            for index, process in enumerate(children, start=1):
+                share = process.result()
+                if isinstance(share, str):
+                    return share
+                if early is not None and share.surveyed:  # its first documents, which the stitch read, were removed:
+                    early = _stopped(early)  # the stitch is made after the merge (the caller finds it surveyed too)
+                if early is not None:
+                    early.final(index)
+                made.append(share)
+        except Stopped as stopped:  # another share set the flag: its reason is the run's
+            raise next(_causes(children), stopped) from None
         return made
     finally:
         for process in children:
             process.stop()
+
+
+def _causes(children: list[child.Child]) -> Iterator[Unsurveyed]:
+    """Why the shares whose processes were not yet waited for could not be surveyed apart (what they raised but
+    ``Stopped``), in order."""
+    for process in children:
+        if not process.pid:
+            continue
+        try:
+            process.result()
+        except Stopped:
+            continue
+        except Unsurveyed as exc:
+            yield exc
+        except FeedsyncError:
+            continue
 
 
 @contextmanager
