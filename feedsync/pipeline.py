@@ -72,14 +72,14 @@ def run(
     ``lines``: how the report's lines are rendered, when it is printed as lines (a row split's shares make them)."""
     started_at = time.time()
     compiled = compile_channels(config, channels)
+    writes = command != "validate" or dry_run or changes  # (as ``out`` in ``_run``)
     made = partial(
-        _run, config, command, started_at=started_at, out_dir=out_dir, state=state, selection=selection,
-        record_items=record_items, validate=validate, force=force, dry_run=dry_run, progress=progress,
-        changes=changes, fresh_cache=fresh_cache, lines=lines,
+        _run, config, command, started_at=started_at, writes=writes, out_dir=out_dir, state=state,
+        selection=selection, record_items=record_items, validate=validate, force=force, dry_run=dry_run,
+        progress=progress, changes=changes, fresh_cache=fresh_cache, lines=lines,
     )  # fmt: skip
     if command == "push":
         return made(compiled, [])
-    writes = command != "validate" or dry_run or changes  # (as ``out`` below)
     shares = _row_shares(config, compiled, jobs, writes=writes)
     if shares:
         from feedsync.rows import Unsplit
@@ -102,6 +102,7 @@ def _run(
     shares: list[ByteRange],
     *,
     started_at: float,
+    writes: bool,
     out_dir: Path | None,
     state: State | None,
     selection: Selection | None,
@@ -115,8 +116,7 @@ def _run(
     lines: Render | None,
 ) -> Report:
     """``run`` in this process, its rows in ``shares`` where it has them (a row split, which raises ``Unsplit`` where
-    it finds, before writing a feed, that it would be slower than the run not split)."""
-    writes = command != "validate" or dry_run or changes  # (as ``out`` below)
+    it finds, before writing a feed, that it would be slower than the run not split); ``writes``: it writes feeds."""
     delivery: Delivery | None = None
     destinations: dict[str, Destination] = {}
     if command == "push":  # a build or validate has nothing to deliver (nor its modules to import)

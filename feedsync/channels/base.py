@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
-from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -194,17 +193,14 @@ class Unsurveyed(Exception):
 
     def __init__(self, why: str, *, local: bool = False) -> None:
         super().__init__(why)
-        self.local = local
-
-    def __reduce__(self) -> tuple[Any, ...]:  # (a share's process hands it back pickled)
-        return (partial(type(self), local=self.local), self.args)
+        self.local = local  # (pickled with it, as its other attributes: a share's process hands it back)
 
 
 class Stopped(Unsurveyed):
     """Another share of a row split found that the shares' families cannot be surveyed apart (``lookahead.STOP``):
     this share stopped at its next family. The run tells the other's reason (``rows._make_all``)."""
 
-    def __init__(self, why: str = "the families of another share are not one after another", **_: Any) -> None:
+    def __init__(self, why: str = "the families of another share are not one after another") -> None:
         super().__init__(why)
 
 

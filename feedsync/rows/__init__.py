@@ -200,8 +200,7 @@ def run_split(
     if any(not isinstance(o, ItemIds) for seen in observers.values() for o in seen):
         apart = "the items are observed"  # (a push's deliveries: never split by rows)
     if apart is not None:  # (before a share is made)
-        event("rows", split=False, why=apart, shares=len(shares))
-        raise Unsplit(apart)
+        raise _unsplit(apart, shares)
     with ExitStack() as scratch:
         folder = None
         if out is not None:
@@ -211,9 +210,7 @@ def run_split(
                 scratch.callback(tidy.remove, folder)  # (while the report is printed, where the command asks)
                 scratch.callback(os.close, _hold(folder))  # the sweeps of runs beside it leave it until then
             except OSError as exc:  # (a folder that is a file, full or read-only: the run not split tells it)
-                why = f"no scratch folder in {out}: {exc.strerror or exc}"
-                event("rows", split=False, why=why, shares=len(shares))
-                raise Unsplit(why) from None
+                raise _unsplit(f"no scratch folder in {out}: {exc.strerror or exc}", shares) from None
         job = worker.Job(
             shares,
             stream,
@@ -249,8 +246,7 @@ def run_split(
             why = whole or (made if isinstance(made, str) else _misread(shares, made) or _read_apart(made))
             if why is not None:
                 _stopped(early)
-                event("rows", split=False, why=why, shares=len(shares))
-                raise Unsplit(why)
+                raise _unsplit(why, shares)
             assert not isinstance(made, str)
             groups, again = _chain(made, before, lambda: _stopped(early))
             if again:
@@ -272,6 +268,12 @@ def run_split(
         elif out is not None and folder is not None:
             stitch(stream.report, compiled, encoders, out, folder, len(made))
     event("rows", split=True, shares=len(shares), again=again or None)
+
+
+def _unsplit(why: str, shares: list[ByteRange]) -> Unsplit:
+    """``Unsplit`` for ``why``, told in a ``rows`` event."""
+    event("rows", split=False, why=why, shares=len(shares))
+    return Unsplit(why)
 
 
 def _kept(report: Report) -> Callable[[], None]:
