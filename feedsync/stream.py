@@ -261,6 +261,12 @@ class Stream:
     """A row cache (``feedsync.rowcache``): told each product after the channels made their items of it."""
     firsts: FirstSkus | None = None
     """A later share's of a row split (``rows.firsts``): the SKUs it reads first, noted for the merge."""
+    presumed: frozenset[str] = frozenset()
+    """A later share's of a row split (``columnar.ahead``): the ids of its rows that the records before it hold too,
+    read before its rows. A product of one is left out as a duplicate (MDL008), as one process leaves it out once
+    the earlier record's product took the id; ``assumed`` notes it, and the row split checks that an earlier share's
+    product took it (``rows.share.crossing``: else the share is made again from the state before it)."""
+    assumed: set[str] = field(default_factory=set)
     durable: bool = True
     """The feeds are synced to disk before they are renamed into place; a row split's later shares write scratch
     documents that the stitch reads and removes, never a feed: not synced."""
@@ -322,11 +328,11 @@ class Stream:
         channels (a duplicate id, a failed join)."""
         product_id, group_id = product.id, product.group_id
         if group_id:
-            added = self.seen.add(product_id)
+            added = self._new_id(product_id, None)
             self.groups.add(group_id)
         else:  # the product is its own group: its id hashed once for both sets
             hashed = digest(product_id)
-            added = self.seen.add(product_id, hashed)
+            added = self._new_id(product_id, hashed)
             self.groups.add(product_id, hashed)
         if not added:
             self.emit(
@@ -351,6 +357,14 @@ class Stream:
             self.rejected += 1
             return None
         return joined, extras
+
+    def _new_id(self, product_id: str, hashed: bytes | None) -> bool:
+        """Whether ``product_id`` is not an earlier product's (added to the ids seen; ``hashed``: its digest, when
+        the caller has it). One of ``presumed`` is an earlier share's: not added."""
+        if self.presumed and product_id in self.presumed:
+            self.assumed.add(product_id)
+            return False
+        return self.seen.add(product_id, hashed)
 
     def _fan_out(
         self, sink: Sink, product: Product, extras: dict[str, Any], keeps: Callable[[Diagnostic], bool], add: Emit

@@ -429,6 +429,14 @@ class Gate:
         self.surveys.append(survey)
         self._unsurveyed = (share.start, share.first_row, share.lines_before)
 
+    def column(self, name: str) -> int | None:
+        """The column that feeds a native catalog's field ``name`` (None: none, or a Shopify export's, made of other
+        columns)."""
+        if self.export is not None:
+            return None
+        targets = _targets(self.header, self.config)
+        return targets.index(name) if name in targets else None
+
     def families(self) -> Iterator[Any]:
         """The catalog's variants as a family survey reads them, a column at a time (``columnar.survey.variants``;
         Unread: the catalog is surveyed per row)."""
@@ -716,8 +724,8 @@ class Gate:
         assert item_id is not None
         hashed = digest(item_id)  # the id is asked of, then added to, two sets: hashed once
         unseen = stream.seen.vacancy(item_id, hashed)  # (searched once: filled below, nothing added meanwhile)
-        if unseen is None:
-            return False  # a duplicate id: told per row (MDL008)
+        if unseen is None or (stream.presumed and item_id in stream.presumed):
+            return False  # a duplicate id (of this share's, or of an earlier share's record): told per row (MDL008)
         sku = batch.skus[at]
         new_sku = stream.skus.vacancy(sku) if sku is not None else None
         group = batch.groups[at]

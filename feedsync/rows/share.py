@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from feedsync import lookahead
 from feedsync.accounting import MissingFields
 from feedsync.channels.base import Encoder, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
@@ -97,6 +98,8 @@ class Share:
     of it reads them no more)."""
     firsts: FirstSkus | None = None
     """The SKUs it read first (a later share made from no seed: ``Stream.firsts``)."""
+    assumed: frozenset[str] = frozenset()
+    """The ids it left a product out for as an earlier share's (``Stream.presumed``), which ``crossing`` checks."""
     shared: list[tuple[int, str | None, Fields]] = field(default_factory=list)
     """The findings of its SKUs the shares before it read too (MDL012, as fields), each after as many of its own
     findings as one process would have told before it, with its product (``rows._chain``: put in place by the
@@ -305,6 +308,12 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
     gate = _gate(job, writes=out is not None)
     gates.append(gate)
     stream.rows = gate
+    column = gate.column("id") if gate is not None and index and seed is None else None
+    if column is not None:  # (Polars at hand) what the shares before it hold: ids; families it holds too
+        from feedsync.columnar.ahead import read_ahead
+
+        group = gate.column("group_id") if lookahead.STOP is not None and lookahead.CUTS else None
+        stream.presumed = read_ahead(job.shares, index, column, group)
     try:
         stream.run(
             source,
@@ -340,6 +349,7 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
         told=told_state(job.compiled, job.encoders),
         last_row=share.read[-1] if share.read else None,
         ignores=stream.findings.items,
+        assumed=frozenset(stream.assumed),
     )
 
 
@@ -404,6 +414,8 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
             return f"group {first!r} runs over a cut"
     if not seed.ids[0].isdisjoint(share.ids[0]):
         return "an id is in two shares"
+    if any(taken not in seed.ids[0] or taken in seed.ignores for taken in share.assumed):
+        return "an id it took for an earlier share's is not one, or that product ignores findings"
     # (A product group in two shares changes nothing the share makes: the run counts the groups once, ``rows._chain``;
     # an Amazon family's parent facts, which its later variants are compared with, are never in two shares.)
     if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
