@@ -12,9 +12,12 @@ again (``share.work``: a real store's export may list a family's variants apart)
 share's variant names another parent than its group), the run is not split by rows (``Unsplit``), nor where any
 variant's parent may be another than its group's (a supplement sets it, the parent SKU is made otherwise:
 ``FamilyFeed.apart``, before a share is made); a family in two shares is found as soon as a reader's first pass over the
-whole file shows it (a WooCommerce or Magento export: ``lookahead.apart``), else once the shares are made. State that
-spans rows is checked after the fact. A share whose records do not end where it was cut (a quote the csv module reads
-otherwise), or that met an error, makes the run be made as though not split too (``Unsplit``). A share that the shares
+whole file shows it (a WooCommerce or Magento export: ``lookahead.apart``), or a later share made a column at a time
+reads the file's group column (a native catalog: ``columnar.ahead``), else once the shares are made. State that
+spans rows is checked after the fact; a later share of a native catalog made a column at a time leaves out the
+products of ids the records before it hold too (``columnar.ahead``: MDL008, checked after the fact as well). A share
+whose records do not end where it was cut (a quote the csv module reads otherwise), or that met an error, makes the
+run be made as though not split too (``Unsplit``). A share that the shares
 before it would change (an id also before its cut; a set or flag of the channels' and encoders' state grown alike, such
 as an Amazon parent written or a finding told once per run) is made again, in turn, from the state after the shares
 before it; a SKU also before its cut is told of where one process tells it (``firsts``, ``merge``). The once-per-run
