@@ -117,11 +117,15 @@ def test_a_quote_the_csv_module_reads_otherwise_falls_back_to_one_process(
     assert events[0]["split"] is False and "did not end where the cut was made" in events[0]["why"]
 
 
+TOOK = "an id it took for an earlier share's is not one, or that product ignores findings"
+"""Why a share that left a row out for an earlier share's id is made again (``rows.share.crossing``)."""
+
+
 @pytest.mark.parametrize(
     ("case", "why"),
     [
         ("group", "amazon:encoder._parents grew alike in two shares"),  # its parent is written once
-        ("id", "an id is in two shares"),
+        ("no product", TOOK),
     ],
 )
 def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_state(
@@ -130,13 +134,46 @@ def test_a_share_that_state_from_an_earlier_one_changes_is_made_again_from_that_
     lines = [row(n, f"G{n // 2}") for n in range(1, 30)]
     if case == "group":  # a family whose variants are not together: some before the cut, one after
         lines[-1] = row(99, "G1")
-    elif case == "id":  # MDL008 in the second share, of an id the first read
+    else:  # the id of a row of the first share that is no product (no price): the second share's row is kept
+        lines[0] = lines[0].replace(",11.00,", ",,")
         lines[-1] = row(99, "G99", id_="V1")
     path = catalog(tmp_path / "catalog", lines)
     serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
     assert len(events) == 1 and events[0]["split"] is True and why in events[0]["again"][0], events
-    if case == "id":  # told in the second share, of a row of the first
-        assert any(d.code == "MDL008" for d in serial.diagnostics)
+    if case == "no product":  # told in the first share, not the second's MDL008
+        assert [d.code for d in serial.diagnostics if d.code in ("MDL001", "MDL008")] == ["MDL001"]
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_ids_of_an_earlier_share_are_left_out_where_one_process_leaves_them_and_no_share_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """Shares made per row: ids of the first share's rows given again in the second (twice one of them, one with
+    spaces around it) and in the third, and one of the second's in the third: each later row is left out as one
+    process leaves it (MDL008 where one process tells it: ``build_both`` compares the feeds, the findings and the
+    counts), and no share is made again."""
+    lines = [row(n, f"G{n // 2}") for n in range(1, 61)]
+    for number, earlier in {25: 2, 30: 2, 45: 9, 55: 35}.items():
+        lines[number - 1] = row(number, f"G{number // 2}", id_=f"V{earlier}")
+    lines[39] = row(40, "G20", id_=" V3 ")
+    path = catalog(tmp_path / "catalog", lines)
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=3, command=command)
+    assert events == [{"split": True, "shares": 3}], events
+    assert sum(d.code == "MDL008" for d in serial.diagnostics) == 5
+
+
+def test_a_line_that_reads_as_an_earlier_id_costs_time_not_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value over several lines in the first share, one of whose lines begins as a row of the second share's id:
+    the second share takes that id for an earlier share's and leaves its row out, then is made again from the first
+    share's state (which has no such product), and keeps the row as one process does (``build_both`` compares)."""
+    lines = [row(n, f"G{n // 2}") for n in range(1, 41)]
+    lines[4] = row(5, "G2", description="Soft\nV30,cotton")
+    path = catalog(tmp_path / "catalog", lines)
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2)
+    assert events[0]["split"] and events[0]["again"] == [TOOK], events
+    assert not [d for d in serial.diagnostics if d.code == "MDL008"]
 
 
 @pytest.mark.parametrize("command", ["build", "validate"])
@@ -169,7 +206,7 @@ def test_a_share_made_again_keeps_to_what_the_products_before_it_ignore(
     path = catalog(folder, lines)
     (folder / "products.csv").write_text(HEADER.replace("\n", ",feedsync_ignore\n") + "".join(lines))
     serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2, command="validate")
-    assert events[0]["split"] and "an id is in two shares" in events[0]["again"][0], events
+    assert events[0]["split"] and TOOK in events[0]["again"][0], events
     assert not [d for d in serial.diagnostics if d.code == "MDL008"]
 
 
@@ -545,18 +582,21 @@ def test_each_share_surveys_its_own_families_a_family_ahead(
 def test_a_share_made_again_from_a_seed_surveys_its_own_rows_from_the_seed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
-    """A later share whose family comes again after another (it surveys its own rows whole) and that holds an id
-    of the first share (MDL008: it is made again from the first share's state, and surveys its rows again): the
-    seed's id sets and variant trackers, which the share grows, are as they were before its second making (found
-    by a review: every id of the share was told a duplicate)."""
+    """A later share whose family comes again after another (it surveys its own rows whole) and that holds the id
+    of a row of the first share that is no product (it takes it for the first share's, then is made again from the
+    first share's state, and surveys its rows again): the seed's id sets and variant trackers, which the share
+    grows, are as they were before its second making (found by a review: every id of the share was told a
+    duplicate)."""
 
     def edit(records: list[dict[str, str]]) -> None:
         _scatter(records)
         records[350]["id"] = records[10]["id"]
+        records[10]["price"] = ""
 
     config_path, _ = _edited_catalog(tmp_path, edit)
     serial, _, events = build_both(load_config(config_path), tmp_path, monkeypatch, jobs=2, command=command)
-    assert [d.code for d in serial.diagnostics].count("MDL008") == 1
+    assert [d.code for d in serial.diagnostics].count("MDL008") == 0
+    assert [d.code for d in serial.diagnostics].count("MDL001") == 1
     assert events[-1].get("again") and events[0] == {"survey": "share", "share": 1, "why": events[0]["why"]}
 
 

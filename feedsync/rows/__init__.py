@@ -14,10 +14,10 @@ variant's parent may be another than its group's (a supplement sets it, the pare
 ``FamilyFeed.apart``, before a share is made); a family in two shares is found as soon as a reader's first pass over the
 whole file shows it (a WooCommerce or Magento export: ``lookahead.apart``), or a later share made a column at a time
 reads the file's group column (a native catalog: ``columnar.ahead``), else once the shares are made. State that
-spans rows is checked after the fact; a later share of a native catalog made a column at a time leaves out the
-products of ids the records before it hold too (``columnar.ahead``: MDL008, checked after the fact as well). A share
-whose records do not end where it was cut (a quote the csv module reads otherwise), or that met an error, makes the
-run be made as though not split too (``Unsplit``). A share that the shares
+spans rows is checked after the fact; a later share of a native catalog leaves out the products of ids the records
+before it hold too (read before its rows: ``columnar.ahead``, ``presumed``; MDL008, checked after the fact as well).
+A share whose records do not end where it was cut (a quote the csv module reads otherwise), or that met an error,
+makes the run be made as though not split too (``Unsplit``). A share that the shares
 before it would change (an id also before its cut; a set or flag of the channels' and encoders' state grown alike, such
 as an Amazon parent written or a finding told once per run) is made again, in turn, from the state after the shares
 before it; a SKU also before its cut is told of where one process tells it (``firsts``, ``merge``). The once-per-run
@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from feedsync import tidy
 from feedsync.channels.base import Encoder, Stopped, SurveyingEncoder, Unsurveyed
 from feedsync.channels.compiled import CompiledChannel
-from feedsync.config import Config
+from feedsync.config import Config, SourceConfig
 from feedsync.errors import FeedsyncError
 from feedsync.events import event
 from feedsync.faults import checkpoint
@@ -100,11 +100,7 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: 
     shares: list[ByteRange] = []
     if why is None:
         path = config.source.path
-        fmt = resolve_format(config.source)
-        with path.open("rb") as handle:
-            lines = (line.decode("utf-8", "replace").lstrip(" \t\ufeff") for line in handle)
-            head = next((line for line in lines if line.strip()), "")
-        delimiter = "\t" if fmt == "tsv" else sniff_delimiter(head)
+        delimiter = _delimiter(config.source)
         parts = min(jobs, max(1, _rows_about(path) // MIN_ROWS))
         group_of = _group_column(config)
         first = FIRST if writes else 1.0
@@ -114,6 +110,30 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: 
         event("rows", split=False, why=why)
         return []
     return shares
+
+
+def _delimiter(source: SourceConfig) -> str:
+    """The delimiter of a delimited file split by rows, as its reader finds it."""
+    with source.path.open("rb") as handle:
+        lines = (line.decode("utf-8", "replace").lstrip(" \t\ufeff") for line in handle)
+        head = next((line for line in lines if line.strip()), "")
+    return "\t" if resolve_format(source) == "tsv" else sniff_delimiter(head)
+
+
+def _id_column(source: Source) -> tuple[int, str] | None:
+    """A native catalog's id column (its index) and delimiter, which a later share made per row reads before its
+    rows (``rows.presumed``); None for another reader's (an export's ids are made of other columns)."""
+    from feedsync.rows.cuts import read_header
+
+    config = getattr(getattr(source, "source", source), "config", None)  # (the reader within ``NonEmpty``)
+    if not isinstance(config, SourceConfig) or resolve_format(config) not in ("csv", "tsv"):
+        return None
+    delimiter = _delimiter(config)
+    header = read_header(config.path, delimiter)
+    if header is None:
+        return None
+    column = next((i for i, name in enumerate(header.names) if field_for(name, config.columns) == "id"), None)
+    return None if column is None else (column, delimiter)
 
 
 def _group_column(config: Config) -> Callable[[list[str]], Group]:
@@ -227,6 +247,7 @@ def run_split(
             recorded,
             columnar=columnar,
             survey_share=survey_share,
+            ids=_id_column(source),
         )
         worker.JOB = job
         before = told_state(compiled, encoders)

@@ -215,6 +215,8 @@ class Job:
     survey_share: Callable[[ByteRange, Callable[[], Iterable[Any]] | None], None] | None = None
     """Surveys a share's own rows whole, for the encoders that survey the catalog a family ahead (a column at a
     time where the callable given reads them: ``Gate.families``)."""
+    ids: tuple[int, str] | None = None
+    """A native catalog's id column and delimiter (``rows._id_column``): what a later share reads before its rows."""
 
 
 JOB: Job | None = None
@@ -308,13 +310,9 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
     gate = _gate(job, writes=out is not None)
     gates.append(gate)
     stream.rows = gate
-    column = gate.column("id") if gate is not None and index and seed is None else None
-    if column is not None:  # (Polars at hand) what the shares before it hold: ids; families it holds too
-        from feedsync.columnar.ahead import read_ahead
-
-        group = gate.column("group_id") if lookahead.STOP is not None and lookahead.CUTS else None
-        stream.presumed = read_ahead(job.shares, index, column, group)
     try:
+        if index and seed is None:  # what the records before it hold: ids of its own rows, families it holds too
+            stream.presumed = _read_ahead(job, index, gate)
         stream.run(
             source,
             job.compiled,
@@ -351,6 +349,23 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
         ignores=stream.findings.items,
         assumed=frozenset(stream.assumed),
     )
+
+
+def _read_ahead(job: Job, index: int, gate: Any) -> frozenset[str]:
+    """The ids of share ``index``'s rows that the records before it hold too, read before its rows (the share made
+    a column at a time: ``columnar.ahead``, which raises ``Unsurveyed`` where a family of the catalog is in two
+    shares; per row: ``rows.presumed``); none of another reader's."""
+    column = gate.column("id") if gate is not None else None
+    if column is not None:  # (Polars at hand)
+        from feedsync.columnar.ahead import read_ahead
+
+        group = gate.column("group_id") if lookahead.STOP is not None else None
+        return read_ahead(job.shares, index, column, group)
+    if job.ids is not None and gate is None:
+        from feedsync.rows.presumed import presumed
+
+        return presumed(job.shares, index, *job.ids)
+    return frozenset()
 
 
 def _gate(job: Job, *, writes: bool) -> Any:

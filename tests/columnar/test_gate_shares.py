@@ -185,6 +185,22 @@ def test_what_a_share_reads_ahead_may_be_wrong_what_is_made_is_not(
         assert _rows(events)["split"], events
 
 
+@pytest.mark.parametrize("name", ["^parent$", "*"])
+def test_a_group_column_named_as_a_pattern_is_read_ahead_by_its_place(tmp_path: Path, name: str) -> None:
+    """The group and id columns a later share reads before its rows are taken by their places, not their names: a
+    header Polars would read as a pattern (found by a review: the run stopped with an internal error, exit 70)."""
+    config = _config(tmp_path, definitions=True)
+    config.write_text(config.read_text().replace("source:\n", f'source:\n  columns: {{"{name}": group_id}}\n', 1))
+    rows = _families(240)
+    for record in rows:
+        record[name] = record["group_id"]
+    rows[200]["id"] = rows[3]["id"]
+    write_catalog(tmp_path / "products.csv", rows, header=[name if h == "group_id" else h for h in HEADER])
+    events = split_run(tmp_path)
+    assert _rows(events)["split"] and not _rows(events).get("again"), events
+    assert events[-1]["codes"]["MDL008"] == 1, events[-1]
+
+
 def test_a_share_s_batches_end_where_a_family_does(tmp_path: Path) -> None:
     """Families of four variants in batches of about 14 rows: each batch ends where a family does (its last family
     goes to the next batch), so every row of a share but its first family's is taken (that family's parent is
