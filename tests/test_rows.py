@@ -149,17 +149,36 @@ def test_ids_of_an_earlier_share_are_left_out_where_one_process_leaves_them_and_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     """Shares made per row: ids of the first share's rows given again in the second (twice one of them, one with
-    spaces around it) and in the third, and one of the second's in the third: each later row is left out as one
+    spaces around it) and in the third, and one of the second's in the third (quoted): each later row is left out as one
     process leaves it (MDL008 where one process tells it: ``build_both`` compares the feeds, the findings and the
     counts), and no share is made again."""
     lines = [row(n, f"G{n // 2}") for n in range(1, 61)]
     for number, earlier in {25: 2, 30: 2, 45: 9, 55: 35}.items():
         lines[number - 1] = row(number, f"G{number // 2}", id_=f"V{earlier}")
     lines[39] = row(40, "G20", id_=" V3 ")
+    lines[54] = '"V35"' + lines[54][3:]  # (a quoted cell)
     path = catalog(tmp_path / "catalog", lines)
     serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=3, command=command)
     assert events == [{"split": True, "shares": 3}], events
     assert sum(d.code == "MDL008" for d in serial.diagnostics) == 5
+
+
+def test_a_finding_of_a_later_row_that_an_earlier_product_ignores_is_dropped_as_one_process_drops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A product of the first share ignores MDL001 (``feedsync_ignore``); a row of a later share has its id and no
+    price, so the reader refuses it (MDL001) and no product of it is made: one process drops that finding, as the
+    earlier product's selection says, and so does the split run, made again from the first share's state (found by a
+    review: it told the finding)."""
+    lines = [row(n, f"G{n}") for n in range(1, 41)]
+    lines[29] = row(30, "G30", id_="V5").replace(",40.00,", ",,")
+    lines = [line.replace("\n", ",MDL001\n" if n == 5 else ",\n") for n, line in enumerate(lines, start=1)]
+    folder = tmp_path / "catalog"
+    path = catalog(folder, lines)
+    (folder / "products.csv").write_text(HEADER.replace("\n", ",feedsync_ignore\n") + "".join(lines))
+    serial, _, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=2, command="validate")
+    assert events[0]["split"] and events[0]["again"] == ["a product before it ignores a finding it told"], events
+    assert not [d for d in serial.diagnostics if d.code == "MDL001"]
 
 
 def test_a_line_that_reads_as_an_earlier_id_costs_time_not_a_row(

@@ -431,11 +431,19 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
         return "an id is in two shares"
     if any(taken not in seed.ids[0] or taken in seed.ignores for taken in share.assumed):
         return "an id it took for an earlier share's is not one, or that product ignores findings"
+    if seed.ignores and _ignored_before(seed.ignores, share.diagnostics):
+        return "a product before it ignores a finding it told"
     # (A product group in two shares changes nothing the share makes: the run counts the groups once, ``rows._chain``;
     # an Amazon family's parent facts, which its later variants are compared with, are never in two shares.)
     if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
         return "a SKU is in two shares"  # (a share made from a seed notes none: ``Share.firsts``)
     return None
+
+
+def _ignored_before(ignores: Mapping[str, Selection], told: Iterable[Diagnostic]) -> bool:
+    """Whether a finding ``told`` is of an id whose product before the share ignores its code (``feedsync_ignore``):
+    one process drops it, as any finding of that id after the product (a row of that id the reader refused too)."""
+    return any(d.product_id in ignores and not ignores[d.product_id].keeps(d.code) for d in told)
 
 
 def shared_skus(seed: Seed, share: Share) -> list[tuple[int, str | None, Fields]]:
