@@ -429,14 +429,6 @@ class Gate:
         self.surveys.append(survey)
         self._unsurveyed = (share.start, share.first_row, share.lines_before)
 
-    def column(self, name: str) -> int | None:
-        """The column that feeds a native catalog's field ``name`` (None: none, or a Shopify export's, made of other
-        columns)."""
-        if self.export is not None:
-            return None
-        targets = _targets(self.header, self.config)
-        return targets.index(name) if name in targets else None
-
     def families(self) -> Iterator[Any]:
         """The catalog's variants as a family survey reads them, a column at a time (``columnar.survey.variants``;
         Unread: the catalog is surveyed per row)."""

@@ -120,9 +120,10 @@ def _delimiter(source: SourceConfig) -> str:
     return "\t" if resolve_format(source) == "tsv" else sniff_delimiter(head)
 
 
-def _id_column(source: Source) -> tuple[int, str] | None:
-    """A native catalog's id column (its index) and delimiter, which a later share made per row reads before its
-    rows (``rows.presumed``); None for another reader's (an export's ids are made of other columns)."""
+def _id_column(source: Source) -> tuple[int, int | None, str] | None:
+    """A native catalog's id column and group column (their indexes; the group's None where it has none) and its
+    delimiter, which a later share reads before its rows (``share._read_ahead``); None for another reader's (an
+    export's ids are made of other columns)."""
     from feedsync.rows.cuts import read_header
 
     config = getattr(getattr(source, "source", source), "config", None)  # (the reader within ``NonEmpty``)
@@ -132,8 +133,9 @@ def _id_column(source: Source) -> tuple[int, str] | None:
     header = read_header(config.path, delimiter)
     if header is None:
         return None
-    column = next((i for i, name in enumerate(header.names) if field_for(name, config.columns) == "id"), None)
-    return None if column is None else (column, delimiter)
+    fields = [field_for(name, config.columns) for name in header.names]
+    group = fields.index("group_id") if "group_id" in fields else None
+    return (fields.index("id"), group, delimiter) if "id" in fields else None
 
 
 def _group_column(config: Config) -> Callable[[list[str]], Group]:

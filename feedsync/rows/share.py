@@ -215,8 +215,9 @@ class Job:
     survey_share: Callable[[ByteRange, Callable[[], Iterable[Any]] | None], None] | None = None
     """Surveys a share's own rows whole, for the encoders that survey the catalog a family ahead (a column at a
     time where the callable given reads them: ``Gate.families``)."""
-    ids: tuple[int, str] | None = None
-    """A native catalog's id column and delimiter (``rows._id_column``): what a later share reads before its rows."""
+    ids: tuple[int, int | None, str] | None = None
+    """A native catalog's id and group columns and delimiter (``rows._id_column``): what a later share reads before
+    its rows."""
 
 
 JOB: Job | None = None
@@ -354,18 +355,17 @@ def _make(job: Job, index: int, seed: Seed | None, point: str, gates: list[Any])
 def _read_ahead(job: Job, index: int, gate: Any) -> frozenset[str]:
     """The ids of share ``index``'s rows that the records before it hold too, read before its rows (the share made
     a column at a time: ``columnar.ahead``, which raises ``Unsurveyed`` where a family of the catalog is in two
-    shares; per row: ``rows.presumed``); none of another reader's."""
-    column = gate.column("id") if gate is not None else None
-    if column is not None:  # (Polars at hand)
+    shares; per row: ``rows.presumed``); none of another reader's (``Job.ids``)."""
+    if job.ids is None:
+        return frozenset()
+    column, group, delimiter = job.ids
+    if gate is not None:  # (Polars at hand, the file comma-separated UTF-8)
         from feedsync.columnar.ahead import read_ahead
 
-        group = gate.column("group_id") if lookahead.STOP is not None else None
-        return read_ahead(job.shares, index, column, group)
-    if job.ids is not None and gate is None:
-        from feedsync.rows.presumed import presumed
+        return read_ahead(job.shares, index, column, group if lookahead.STOP is not None else None)
+    from feedsync.rows.presumed import presumed
 
-        return presumed(job.shares, index, *job.ids)
-    return frozenset()
+    return presumed(job.shares, index, column, delimiter)
 
 
 def _gate(job: Job, *, writes: bool) -> Any:
