@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from feedsync import secrets
+from feedsync import diskcache, secrets
 from feedsync.config import Config, load_config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,6 +28,19 @@ def _forget_secrets() -> Iterator[None]:
     """Each test starts with an empty secret registry (a real run is one process; tests share one)."""
     yield
     secrets.clear()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite keeps what runs keep on disk (``diskcache``) in a folder of its own, which its workers (started by
+    this process) and the processes the tests start share, and which it removes at its end: never the user's."""
+    if not hasattr(config, "workerinput"):  # (the process that starts the workers, or the only one)
+        config._feedsync_cache = os.environ[diskcache.ENVIRONMENT] = tempfile.mkdtemp(prefix="feedsync-test-cache-")  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_feedsync_cache", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

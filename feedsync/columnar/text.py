@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import html.entities
 import re
+import sys
+import unicodedata
 from collections.abc import Callable
 from functools import cache
 
 import polars as pl
+
+from feedsync import diskcache
 
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
@@ -309,7 +313,14 @@ _META = "[\\\\.+*?()|\\[\\]{}^$#&\\-~]"
 @cache
 def _unsafe() -> str:
     """The character class of :func:`name_variant_exact`, found by asking both engines of every character of the
-    Basic Multilingual Plane (their Unicode versions may differ) once per process."""
+    Basic Multilingual Plane (their Unicode versions may differ) once per process, or read as kept by an earlier
+    run with the same versions of both (about 50 ms in each process of a row split)."""
+    versions = (pl.__version__, sys.version, unicodedata.unidata_version)
+    return diskcache.text(("name_variant_exact", *versions), _unsafe_made)
+
+
+def _unsafe_made() -> str:
+    """:func:`_unsafe`, asked of both engines."""
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
     frame = pl.DataFrame({"c": chars}).select(
         lower=pl.col("c").str.to_lowercase(), word=pl.col("c").str.contains("^\\w$")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import html
+from pathlib import Path
 
 import orjson
 import polars as pl
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from feedsync import diskcache
 from feedsync.channels.templating import filters
 from feedsync.columnar import text
 from feedsync.formats.xml_rss import _escaped
@@ -270,3 +272,18 @@ def test_holds_any_is_whether_a_text_holds_one_of_the_characters(values: list[st
     assert got == [any(c in v for c in chars) for v in values] + [None]
     either = frame.select(text.holds_any([pl.col("t"), pl.col("u")], chars).alias("x"))["x"].to_list()
     assert either == [any(c in v for v in row if v is not None for c in chars) for row in frame.rows()]
+
+
+def test_the_class_of_unsafe_characters_read_back_is_the_one_asked_of_both_engines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``_unsafe`` is kept on disk (``diskcache``) by the versions of Polars and Python: read back, it is what the
+    engines answer; with another version of either, it is asked again."""
+    monkeypatch.setenv(diskcache.ENVIRONMENT, str(tmp_path))
+    asked = text._unsafe_made()
+    assert "\\x{3a3}" in asked and asked.endswith("\\x{10000}-\\x{10ffff}]")
+    assert text._unsafe.__wrapped__() == asked and len(list(tmp_path.glob("*.kept"))) == 1
+    monkeypatch.setattr(text, "_unsafe_made", lambda: "asked again")
+    assert text._unsafe.__wrapped__() == asked  # read back
+    monkeypatch.setattr(text.pl, "__version__", "0.0.0")
+    assert text._unsafe.__wrapped__() == "asked again"

@@ -16,6 +16,7 @@ import pytest
 import respx
 from typer.testing import CliRunner, Result
 
+from feedsync import diskcache
 from feedsync.cli.app import app
 from feedsync.cli.common import EXIT_INTERNAL
 from tests.conftest import HEADER, make_config, row, write_config
@@ -53,7 +54,7 @@ def _limited() -> None:  # pragma: no cover - runs in the child
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python -m feedsync ARGS`` in a process with a memory cap and a guard timeout: a hang fails the test."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSYNC_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDSYNC_") or k == diskcache.ENVIRONMENT}
     return subprocess.run(
         [sys.executable, "-m", "feedsync", *args],
         cwd=cwd,

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from feedsync import diskcache
 from feedsync.channels.amazon.schema_check import (
     _KEYWORDS,
     IGNORED,
@@ -139,7 +140,7 @@ class _Generator:
         """The functions written, compiled: their namespace (its ``__source__``: the source)."""
         source = "\n\n".join(self.functions) + "\n\n" + "\n".join(self.tables) + "\n"
         namespace = dict(self.names)
-        exec(compile(source, f"<{label}>", "exec"), namespace)  # our own source, from the definition's keywords
+        exec(diskcache.code(source, f"<{label}>"), namespace)  # our own source, from the definition's keywords
         namespace["__source__"] = source
         return namespace
 
