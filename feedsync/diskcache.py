@@ -21,6 +21,7 @@ import importlib.util
 import marshal
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
@@ -29,6 +30,8 @@ ENVIRONMENT = "FEEDSYNC_CACHE_DIR"
 """The folder of the entries (an empty value: none is kept)."""
 KEPT = 64
 """Entries kept at most (about 100-400 KB each for a definition's checks)."""
+LEFT = 3600
+"""Seconds after which the file of a write cut short is removed (a write takes well under a second)."""
 _DIGEST = 20
 """Bytes of the digest that heads an entry (of the rest of its bytes)."""
 
@@ -102,7 +105,7 @@ def _write(key: str, body: bytes) -> None:
     if where is None:
         return
     with contextlib.suppress(OSError):
-        where.mkdir(parents=True, exist_ok=True)
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)  # (the user's alone, as their other caches)
         fd, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=where)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -117,11 +120,16 @@ def _write(key: str, body: bytes) -> None:
 
 
 def _forget(where: Path) -> None:
-    """Remove the least recently used entries past ``KEPT``."""
+    """Remove the least recently used entries past ``KEPT``, and the files of writes cut short (a process killed
+    while it wrote) over an hour old."""
     entries = []
     for path in where.glob("*.kept"):
         with contextlib.suppress(OSError):
             entries.append((path.stat().st_mtime_ns, path))
+    for path in where.glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > LEFT:
+                path.unlink()
     entries.sort()
     for _, path in entries[: max(0, len(entries) - KEPT)]:
         with contextlib.suppress(OSError):

@@ -43,6 +43,7 @@ def test_code_is_compiled_once_then_read_as_compiled(folder: Path, monkeypatch: 
     made = diskcache.code(SOURCE, "<test>")
     assert made == compile(SOURCE, "<test>", "exec") and _run(made) == 42
     assert len(list(folder.glob("*.kept"))) == 1
+    assert folder.stat().st_mode & 0o777 == 0o700  # (made here: the user's alone)
     _no_compile(monkeypatch)
     read = diskcache.code(SOURCE, "<test>")
     assert read == made and read is not made and _run(read) == 42
@@ -163,3 +164,15 @@ def test_a_definition_s_checks_read_back_answer_as_compiled(folder: Path, monkey
     warm = schema_check.compile_schema(schema)
     assert warm.source == cold.source and warm.valid is not cold.valid
     assert [(warm.valid(m), [str(f) for f in warm.failures(m)], warm.missing(m)) for m in (good, bad, {})] == answers
+
+
+def test_the_file_of_a_write_cut_short_goes_once_it_is_old(folder: Path) -> None:
+    """A process killed while it wrote an entry leaves its temporary file: the next write removes it once it is an
+    hour old (a write under way in another process is younger)."""
+    folder.mkdir(parents=True)
+    old, young = folder / ".old.tmp", folder / ".young.tmp"
+    old.write_bytes(b"cut")
+    young.write_bytes(b"under way")
+    os.utime(old, (0, 0))
+    diskcache.code(SOURCE, "<test>")
+    assert not old.exists() and young.exists() and len(list(folder.glob("*.kept"))) == 1
