@@ -277,13 +277,24 @@ def test_holds_any_is_whether_a_text_holds_one_of_the_characters(values: list[st
 def test_the_class_of_unsafe_characters_read_back_is_the_one_asked_of_both_engines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``_unsafe`` is kept on disk (``diskcache``) by the versions of Polars and Python: read back, it is what the
-    engines answer; with another version of either, it is asked again."""
+    """``_unsafe`` is kept on disk (``diskcache``) by the versions of Polars, Python and its Unicode tables, and the
+    code of its module: read back, it is what the engines answer; with another version of any, it is asked again."""
     monkeypatch.setenv(diskcache.ENVIRONMENT, str(tmp_path))
-    asked = text._unsafe_made()
+    made = text._unsafe_made
+    asked = made()
     assert "\\x{3a3}" in asked and asked.endswith("\\x{10000}-\\x{10ffff}]")
-    assert text._unsafe.__wrapped__() == asked and len(list(tmp_path.glob("*.kept"))) == 1
-    monkeypatch.setattr(text, "_unsafe_made", lambda: "asked again")
-    assert text._unsafe.__wrapped__() == asked  # read back
-    monkeypatch.setattr(text.pl, "__version__", "0.0.0")
-    assert text._unsafe.__wrapped__() == "asked again"
+    calls: list[int] = []
+
+    def counted() -> str:
+        calls.append(1)
+        return made()
+
+    counted.__module__ = text.__name__  # (the module whose code the entry depends on)
+    monkeypatch.setattr(text, "_unsafe_made", counted)
+    assert text._unsafe.__wrapped__() == asked and calls == [1] and len(list(tmp_path.glob("*.kept"))) == 1
+    assert text._unsafe.__wrapped__() == asked and calls == [1]  # read back
+    for version in ((text.pl, "__version__"), (text.sys, "version"), (text.unicodedata, "unidata_version")):
+        with monkeypatch.context() as patch:
+            patch.setattr(*version, "0.0.0")
+            assert text._unsafe.__wrapped__() == asked
+    assert calls == [1, 1, 1, 1]  # each asked again
