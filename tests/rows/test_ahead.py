@@ -123,12 +123,22 @@ def test_a_build_whose_later_share_is_slow_writes_what_one_process_writes(
         config_path.write_text(text.replace(others, "") + others, encoding="utf-8")
     parent = os.getpid()
     fan_out = Stream._fan_out
+    own_done = tmp_path / "own-share-made"
+    begin = Ahead.begin
+
+    def begun(self: Ahead, *args: Any) -> None:
+        own_done.touch()  # (this process made its own share and begins the stitch)
+        begin(self, *args)
 
     def slow(self: Stream, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
-            time.sleep(0.01)
+            deadline = time.monotonic() + 60
+            while not own_done.exists() and time.monotonic() < deadline:  # (behind this process's own share)
+                time.sleep(0.01)
+            time.sleep(0.002)  # (then a product at a time while it is stitched)
         return fan_out(self, *args, **kwargs)
 
+    monkeypatch.setattr(Ahead, "begin", begun)
     monkeypatch.setattr(Stream, "_fan_out", slow)
     monkeypatch.setattr(direct, "STAGE", 2 * direct.BLOCK)  # a later share's documents grow 8 KB at a time
     growing: list[str] = []  # a block read while its document was still a temp file: its share still wrote it
