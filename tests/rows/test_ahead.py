@@ -130,9 +130,10 @@ def test_a_build_whose_later_share_is_slow_writes_what_one_process_writes(
         own_done.touch()  # (this process made its own share and begins the stitch)
         begin(self, *args)
 
+    deadline = time.monotonic() + 60  # (one for the whole run: the later share goes on once this process is late)
+
     def slow(self: Stream, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
-            deadline = time.monotonic() + 60
             while not own_done.exists() and time.monotonic() < deadline:  # (behind this process's own share)
                 time.sleep(0.01)
             time.sleep(0.002)  # (then a product at a time while it is stitched)
@@ -141,6 +142,7 @@ def test_a_build_whose_later_share_is_slow_writes_what_one_process_writes(
     monkeypatch.setattr(Ahead, "begin", begun)
     monkeypatch.setattr(Stream, "_fan_out", slow)
     monkeypatch.setattr(direct, "STAGE", 2 * direct.BLOCK)  # a later share's documents grow 8 KB at a time
+    monkeypatch.setattr(atomic, "BUFFER", direct.BLOCK)  # (not held 256 KB at a time before they are written)
     growing: list[str] = []  # a block read while its document was still a temp file: its share still wrote it
     body = Ahead.body
 
