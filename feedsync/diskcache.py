@@ -34,6 +34,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 ENVIRONMENT = "FEEDSYNC_CACHE_DIR"
 """The folder of the entries (an empty value: none is kept)."""
@@ -77,15 +80,7 @@ def code(source: str, filename: str) -> CodeType:
         filename.encode("utf-8", "surrogatepass"),
         source.encode("utf-8", "surrogatepass"),
     )
-    found = _read(key)
-    if found is not None:
-        with contextlib.suppress(ValueError, EOFError, TypeError):
-            loaded = marshal.loads(found)
-            if isinstance(loaded, CodeType):
-                return loaded
-    compiled = compile(source, filename, "exec", dont_inherit=True)
-    _write(key, marshal.dumps(compiled))
-    return compiled
+    return _kept(key, _code, lambda: compile(source, filename, "exec", dont_inherit=True), marshal.dumps)
 
 
 def text(parts: tuple[str, ...], make: Callable[[], str]) -> str:
@@ -99,13 +94,33 @@ def text(parts: tuple[str, ...], make: Callable[[], str]) -> str:
     if made_by is None:
         return make()
     key = _key(b"text", hashlib.blake2b(made_by).digest(), *(part.encode("utf-8", "surrogatepass") for part in parts))
+    return _kept(key, _text, make, lambda made: made.encode("utf-8"))
+
+
+def _kept(key: str, load: Callable[[bytes], _T | None], make: Callable[[], _T], dump: Callable[[_T], bytes]) -> _T:
+    """What the entry ``key`` holds (``load``: None where its bytes are not one), else ``make()``, kept."""
     found = _read(key)
-    if found is not None:
-        with contextlib.suppress(UnicodeDecodeError):
-            return found.decode("utf-8")
+    loaded = load(found) if found is not None else None
+    if loaded is not None:
+        return loaded
     made = make()
-    _write(key, made.encode("utf-8"))
+    _write(key, dump(made))
     return made
+
+
+def _code(data: bytes) -> CodeType | None:
+    try:
+        loaded = marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return None
+    return loaded if isinstance(loaded, CodeType) else None
+
+
+def _text(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _key(*parts: bytes) -> str:
@@ -133,19 +148,13 @@ def _read(key: str) -> bytes | None:
         return None
     path = where / f"{key}.kept"
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        found = os.fstat(descriptor)
-        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid() or found.st_size > LARGEST:
-            return None
-        with os.fdopen(os.dup(descriptor), "rb") as handle:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC), "rb") as handle:
+            found = os.fstat(handle.fileno())
+            if not stat.S_ISREG(found.st_mode) or found.st_uid != os.geteuid() or found.st_size > LARGEST:
+                return None
             data = handle.read(LARGEST + 1)
     except OSError:
         return None
-    finally:
-        os.close(descriptor)
     body = data[_DIGEST:]
     if len(data) < _DIGEST or hashlib.blake2b(body, digest_size=_DIGEST).digest() != data[:_DIGEST]:
         return None

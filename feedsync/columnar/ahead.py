@@ -14,21 +14,21 @@ variants, 2.5 s at a million; the run's peak RSS as before).
   made (the benchmark's 100,000 variants with one variant moved to the end, Amazon with its definition: the shares
   made first, 6.8 s). Each later share looks for those in it and a share before it.
 
-Each share's bytes are read apart, in pieces cut at a line's end: a record over several lines cut there, or a file
-Polars does not read as the csv module does, guesses otherwise, which costs time (a share made again, a run not
+Each share's bytes are read apart, in pieces of whole records (``read.pieces``): a file Polars does not read as the
+csv module does guesses otherwise, which costs time (a share made again, a run not
 split), never what is made."""
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterator
-from pathlib import Path
 
 import polars as pl
 
 from feedsync import lookahead
 from feedsync.channels.base import Unsurveyed
-from feedsync.sources.tabular import ByteRange
+from feedsync.columnar.read import pieces
+from feedsync.sources.tabular import ByteRange, range_bytes
 
 PIECE = 8 << 20
 """Bytes of a share read at a time (more holds more memory, no less time: read at once, Polars' reader held about
@@ -75,34 +75,18 @@ def read_ahead(shares: list[ByteRange], index: int, id_column: int, group_column
 
 def _parts(shares: list[ByteRange], count: int, columns: list[int]) -> Iterator[tuple[int, pl.DataFrame]]:
     """The cells of ``columns`` of the first ``count`` shares' records (all text), in frames, each with its share's
-    number: each share's bytes a piece at a time, each cut at a line's end (a piece that Polars cannot read, cut
-    within a record over several lines, is left out)."""
+    number: each share's bytes a piece of whole records at a time (``read.pieces``; a piece that Polars cannot read
+    is left out)."""
     for number, share in enumerate(shares[:count]):
-        for data in _pieces(share.path, share.start, share.end):
-            try:
-                frame = pl.read_csv(
-                    data, has_header=False, columns=columns, infer_schema=False, truncate_ragged_lines=True
-                )
-            except (Exception, pl.exceptions.PanicException):
-                continue
-            yield number, frame
-
-
-def _pieces(path: Path, start: int, end: int) -> Iterator[bytes]:
-    """The bytes of ``path`` from ``start`` to ``end`` in pieces of about ``PIECE`` bytes, each cut at a line's end."""
-    with path.open("rb") as handle:
-        handle.seek(start)
-        left = end - start
-        while left > 0:
-            data = handle.read(min(PIECE, left))
-            if not data:
-                return
-            left -= len(data)
-            if left > 0 and not data.endswith(b"\n"):
-                rest = handle.readline()[:left]
-                data += rest
-                left -= len(rest)
-            yield data
+        with share.path.open("rb") as handle:
+            for data in pieces(range_bytes(handle, share), PIECE):
+                try:
+                    frame = pl.read_csv(
+                        data, has_header=False, columns=columns, infer_schema=False, truncate_ragged_lines=True
+                    )
+                except (Exception, pl.exceptions.PanicException):
+                    continue
+                yield number, frame
 
 
 def _hashed(name: str) -> pl.Expr:

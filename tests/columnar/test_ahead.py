@@ -41,7 +41,7 @@ def test_the_ids_a_share_s_rows_share_with_the_records_before_it(
     write_catalog(tmp_path / "products.csv", rows, header=HEADER)
     shares = _shares(tmp_path / "products.csv")
     assert len(shares) == 3
-    monkeypatch.setattr(ahead, "PIECE", piece)  # (64: a piece cut within the value over several lines is left out)
+    monkeypatch.setattr(ahead, "PIECE", piece)  # (64: a record or two a piece, the value over several lines whole)
     found = _guesses(shares, None)
     bounds = [share.first_row - 2 for share in shares] + [len(rows)]  # (each share's records: rows from the second)
     expected = [
