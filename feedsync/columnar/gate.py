@@ -994,9 +994,9 @@ class Gate:
             offset, row, before = (share.start, share.first_row, share.lines_before) if share is not None else (0, 2, 1)
             group = None  # a survey told each batch's families whole: the batches end where a family does
             if self.export is not None:  # (a product's rows are one batch's)
-                group = self.header[self.export.idx["handle"]]
+                group = self.export.idx["handle"]
             elif self.surveys and "group_id" in self._targets:
-                group = self.header[self._targets.index("group_id")]
+                group = self._targets.index("group_id")
             pending: deque[Future[_Batch]] = deque()
             with ThreadPoolExecutor(self.workers, thread_name_prefix="feedsync-columnar") as pool:
                 chunk = CHUNK if self.export is None else EXPORT_CHUNK
@@ -1366,17 +1366,18 @@ def _stop_shares() -> None:
 def _frames(
     path: Path,
     share: ByteRange | None,
-    group: str | None = None,
+    group: int | None = None,
     chunk: int | None = None,
     ends: list[bool] | None = None,
 ) -> Iterator[tuple[bytes, Any]]:
     """The catalog's records (those of ``share``, when the run is split by rows) in pieces of about ``chunk`` bytes
-    (``CHUNK`` unless told), each with its frame of texts (cells past the header's are left out; None: a piece
-    Polars does not read). ``group``: the group id's column: a piece whose records are lines ends where a family
-    does (the rows of the last group a row has go to the next piece, unless they are all of it and ``_CARRIED``
-    pieces or more), and before a family whose rows come again after another's in it or in the next piece (read a
-    piece ahead: a family told whole in one batch). ``ends``: told, before each piece is yielded, whether it ends
-    where a family does (it was cut there, or it is the last)."""
+    (``CHUNK`` unless told), each with its frame of texts (cells past the header's are left out; None: a piece Polars
+    does not read). ``group``: the group id's column, by its place in the header (the frame's columns are named as the
+    file's header has them, spaces around a name included, where the reader strips them): a piece whose records are
+    lines ends where a family does (the rows of the last group a row has go to the next piece, unless they are all of it
+    and ``_CARRIED`` pieces or more), and before a family whose rows come again after another's in it or in the next
+    piece (read a piece ahead: a family told whole in one batch). ``ends``: told, before each piece is yielded, whether
+    it ends where a family does (it was cut there, or it is the last)."""
     import polars as pl
 
     from feedsync.columnar.read import pieces, read_piece, records
@@ -1425,7 +1426,7 @@ _CARRIED = 4
 whole, as a family told again)."""
 
 
-def _family_cut(data: bytes, frame: Any, group: str, later: Any = None) -> tuple[bytes, Any, bytes, Any]:
+def _family_cut(data: bytes, frame: Any, group: int, later: Any = None) -> tuple[bytes, Any, bytes, Any]:
     """``data`` (its ``frame``) without the records of the family it ends with (the last group id a row has, as the
     reader reads it, with the rows of no group among and after its rows) and of any family whose rows come again
     after the cut (``later``: the next piece's frame, None at the end), and those records' bytes and frame (the
@@ -1437,7 +1438,7 @@ def _family_cut(data: bytes, frame: Any, group: str, later: Any = None) -> tuple
     from feedsync.columnar.text import stripped
 
     def groups_of(piece: Any) -> Any:
-        return piece.select(stripped(pl.col(group)))[group]  # as the reader reads a group id
+        return piece.select(stripped(pl.nth(group))).to_series()  # as the reader reads a group id
 
     groups = groups_of(frame)
     tail = family_tail(groups, among=True)

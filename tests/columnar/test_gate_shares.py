@@ -77,6 +77,24 @@ def test_each_share_takes_its_rows_a_column_at_a_time(tmp_path: Path) -> None:
     assert not _surveyed_per_row(events)  # each batch's families told to the survey from its columns
 
 
+def test_a_header_with_spaces_around_its_names_is_read_a_column_at_a_time_in_each_share(tmp_path: Path) -> None:
+    """A hand-made header (``id, group_id, title, ...``): the reader strips its names and Polars names the columns
+    as the file has them, so each share's batches end where a family does by the group id's place in the header
+    (by its name, each share's gate went off: ColumnNotFoundError, the rows made per row)."""
+    _config(tmp_path, definitions=True)
+    path = tmp_path / "products.csv"
+    write_catalog(path, _families(240), header=HEADER)
+    head, rest = path.read_bytes().split(b"\n", 1)
+    path.write_bytes(b", ".join(head.split(b",")) + b"\n" + rest)
+    events = split_run(tmp_path)
+    assert _rows(events)["split"] and _rows(events)["shares"] == 3
+    refused = [e for e in events if e["event"] == "columnar" and e.get("why")]
+    assert not refused, refused
+    gated = _gated(events)
+    assert len(gated) == 3 and all(taken > 40 for taken in gated), gated
+    assert not _surveyed_per_row(events)
+
+
 @pytest.mark.parametrize("command", ["build", "validate"])
 def test_skus_in_two_shares_are_told_where_one_process_tells_them_and_no_share_is_made_again(
     tmp_path: Path, command: str

@@ -26,6 +26,10 @@ _CELL = st.sampled_from(["", "Tee", "a,b", 'say "hi"', "two\nlines", "crlf\r\nen
 _ROW = st.tuples(st.sampled_from(["", "G1", "G2", "G3"]), _CELL, _CELL)
 
 
+GROUP = 0
+"""The group id's place in the header ``_write`` writes (without SKUs)."""
+
+
 def _write(path: Path, rows: list[tuple[str, str, str]], *, skus: bool = False) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -82,7 +86,7 @@ def test_the_gate_s_pieces_end_where_a_family_does(
     whole = path.read_bytes().split(b"\n", 1)[1]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "CHUNK", chunk)
-        made = list(_frames(path, None, "group_id"))
+        made = list(_frames(path, None, GROUP))
     assert b"".join(data for data, _ in made) == whole
     for (data, frame), (_, following) in pairwise(made):
         if frame is None or following is None:
@@ -121,12 +125,12 @@ def test_a_family_that_comes_again_within_the_next_piece_goes_to_it_whole(tmp_pa
     _write(path, [*rows, *[("G4", "T", "d")] * 5])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "CHUNK", 120)  # twelve records a piece
-        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
+        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, GROUP)]
     assert made == [["G1"] * 8, ["G2", *["G3"] * 5, "G2"], ["G4"] * 5]
     _write(path, [*rows[:14], *[("G5", "Mug", "d")] * 24, ("G2", "Tee", "d")])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "CHUNK", 120)
-        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
+        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, GROUP)]
     assert sum("G2" in piece for piece in made) == 2
 
 
@@ -138,7 +142,7 @@ def test_families_spread_over_the_catalog_leave_the_pieces_their_size(tmp_path: 
     _write(path, [(f"G{index % 3}", "Tee", "d") for index in range(60)])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "CHUNK", 40)  # four records a piece
-        made = [(len(data), frame.height) for data, frame in _frames(path, None, "group_id")]
+        made = [(len(data), frame.height) for data, frame in _frames(path, None, GROUP)]
     assert len(made) >= 10 and all(size <= 2 * 40 for size, _ in made), made
 
 
@@ -148,7 +152,7 @@ def test_a_family_goes_whole_to_the_next_piece(tmp_path: Path) -> None:
     _write(path, [*rows, ("", "Mug", "d"), ("G3", "T", "d"), ("G3", "T", "d")])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(gate_module, "CHUNK", 40)  # about four records a piece
-        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, "group_id")]
+        made = [frame["group_id"].to_list() for _, frame in _frames(path, None, GROUP)]
     # a row of no group among a family's is the family's; " G2" is read G2
     assert made == [["G1"] * 3, ["G2", "G2", None, " G2", " G2"], [None, "G3", "G3"]]
 
