@@ -235,8 +235,19 @@ class WooCommerceSource(PlatformSource):
         return (parents, saw_comma and not saw_dot), header_row
 
 
+_ESCAPED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+"""How WooCommerce's exporter writes a value that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+(``WC_CSV_Exporter::escape_data``: a ``'`` before it, so that a spreadsheet does not run it as a formula); its
+importer takes the ``'`` off again (``unescape_data``). A draft's ``Published`` is exported ``'-1``, a negative stock
+``'-3``."""
+
+
 def _cell(cells: list[str], index: int | None) -> str:
-    return cells[index].strip() if index is not None and index < len(cells) else ""
+    """The cell's text as the store holds it: stripped, without the ``'`` WooCommerce's exporter put before it."""
+    if index is None or index >= len(cells):
+        return ""
+    text = cells[index].strip()
+    return text[1:].strip() if text.startswith(_ESCAPED) else text
 
 
 def _product_key(cells: list[str], cols: _Columns) -> str:

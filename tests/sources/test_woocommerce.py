@@ -139,6 +139,26 @@ def test_localized_brands_column(tmp_path: Path) -> None:
     assert hat.brand == "Hutmacher"
 
 
+def test_values_the_exporter_escaped_are_read_as_the_store_holds_them(tmp_path: Path) -> None:
+    """WooCommerce's exporter writes a ``'`` before a value that begins with ``=``, ``+``, ``-`` or ``@`` (so that a
+    spreadsheet runs no formula), and its importer takes it off: a draft's ``Published`` is ``'-1``, a negative
+    stock ``'-3``. A ``'`` before anything else is the store's own."""
+    products, found = read(
+        tmp_path,
+        (
+            "1,simple,A,Alpha,'-1,,,5,,,,1,,,,,\n"
+            "2,simple,B,'=Beta,1,,,5,,,,1,'-3,,,,\n"
+            "3,simple,C,'Gamma',1,'@home,,5,,,,1,,,,,\n"
+            "4,variable,D,Delta,'-1,,,,,,,1,,,,Size,S\n"
+            "5,variation,D-S,Delta S,1,,,5,,,id:4,1,,,,Size,S\n"
+        ),
+    )
+    assert [(p.id, p.title, p.quantity) for p in products] == [("B", "=Beta", -3), ("C", "'Gamma'", None)]
+    assert products[1].description == "@home"
+    (left_out,) = [d.message for d in found if d.code == "SRC005"]
+    assert left_out.startswith("3 unpublished"), left_out  # Alpha, Delta and its variation
+
+
 @needs_realdata
 def test_tgmodz_variations_of_draft_parents_are_not_published() -> None:
     """tgmodz: 9 variable parents are drafts (Published 0); 20 of their 22 variations say Published 1 (checked by
