@@ -9,13 +9,22 @@ import typer
 
 from feedsync import pipeline, tidy
 from feedsync.atomic import atomic_write
-from feedsync.cli.common import EXIT_REMOTE, REPORT_FORMATS, SourceFlags, err, exit_codes, print_report, resolve_config
-from feedsync.cli.output import MODE, Progress
+from feedsync.cli.common import (
+    EXIT_REMOTE,
+    REPORT_FORMATS,
+    SourceFlags,
+    err,
+    exit_codes,
+    print_report,
+    quiet_lines,
+    resolve_config,
+)
+from feedsync.cli.output import Progress
 from feedsync.config import Config, NotifyConfig, source_formats
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import Gate, Selection
-from feedsync.diagnostics.renderers.concise import render_lines
+from feedsync.diagnostics.renderers.concise import render_error_lines, render_lines
 from feedsync.errors import FeedsyncError
 
 ConfigOpt = typer.Option(
@@ -143,7 +152,7 @@ def validate(
             record_items=fmt == "junit",
             jobs=jobs,
             changes=html is not None,
-            lines=render_lines if fmt == "concise" else None,
+            lines=(render_error_lines if quiet_lines(fmt, output) else render_lines) if fmt == "concise" else None,
         )
     gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
     if html is not None:
@@ -234,10 +243,10 @@ def push(
         raise typer.Exit(code)
 
 
-def _lines() -> Render | None:
-    """How a build's findings are rendered as lines on stderr (``pipeline.run``'s ``lines``): None when --quiet
-    leaves them out."""
-    return None if MODE.quiet else render_lines
+def _lines() -> Render:
+    """How a build's findings are rendered as lines on stderr (``pipeline.run``'s ``lines``): the errors' alone
+    with --quiet (``common.print_report``)."""
+    return render_error_lines if quiet_lines("concise", None) else render_lines
 
 
 def _run(config: Config, command: pipeline.Command, **options: Any) -> Report:

@@ -20,7 +20,8 @@ from feedsync.cli.common import print_report
 from feedsync.diagnostics import Location, Report
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.findings import PASS
-from feedsync.diagnostics.renderers.concise import display_path, render_concise, render_line
+from feedsync.diagnostics.gate import Gate
+from feedsync.diagnostics.renderers.concise import display_path, render_concise, render_error_lines, render_line
 
 
 @pytest.fixture(autouse=True)
@@ -71,10 +72,57 @@ def test_findings_are_the_lines_one_err_each_gives_in_few_writes(
     assert "\n".join(findings) == "\n".join(render_line(d) for d in report.diagnostics)
 
 
-def test_quiet_prints_no_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _mixed(path: Path, count: int) -> Report:
+    """``count`` rows, each with an error, a warning and an info finding, in turn."""
+    report = Report(command="validate")
+    for row in range(2, count + 2):
+        where = Location(str(path), row)
+        report.add(make("MDL001", "title is empty", product_id=f"SKU-{row}", field="title", location=where))
+        report.add(make("MDL013", "alike", product_id=f"SKU-{row}", location=where))
+        report.add(make("SRC005", "left out", location=where))
+    return report
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+@pytest.mark.parametrize("spilled", [False, True])
+def test_quiet_prints_the_errors_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, log_format: str, spilled: bool
+) -> None:
+    """--quiet (errors only, for cron): the errors' lines, each as it is printed without it, and the failure; no
+    warning, no info, no summary. ``spilled``: the findings kept on disk a batch at a time, their lines rendered as
+    a quiet build renders them (the errors' alone)."""
+    monkeypatch.chdir(tmp_path)
+    report = _mixed(tmp_path / "cat.csv", 300)
+    if spilled:
+        findings = report.diagnostics
+        findings.render = render_error_lines
+        findings._spill(len(findings._memory) // 2)  # (half of them on disk, rendered)
+    output.configure(True, 0, log_format)
+    assert print_report(report, findings_to_stdout=False) == common.EXIT_FINDINGS
+    printed = capsys.readouterr().err.splitlines()
+    if log_format == "json":
+        records = [json.loads(line) for line in printed]
+        assert {r["level"] for r in records} == {"error"}
+        printed = [r["message"] for r in records]
+    errors = [render_line(d) for d in report.diagnostics if d.severity == "error"]
+    assert len(errors) == 300 and printed[:-1] == errors
+    assert printed[-1].startswith("failed: ")
+
+
+def test_quiet_validate_prints_the_errors_alone_and_keeps_a_report_format_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    report = _mixed(tmp_path / "cat.csv", 20)
     output.configure(True, 0, "text")
-    print_report(_report(tmp_path / "cat.csv", 300), findings_to_stdout=False)
-    assert "MDL001" not in capsys.readouterr().err
+    print_report(report, findings_to_stdout=True)
+    shown = capsys.readouterr()
+    assert shown.out.splitlines() == [render_line(d) for d in report.diagnostics if d.severity == "error"]
+    assert shown.err.splitlines() == [f"failed: {Gate().verdict(report)[1]}"]
+    print_report(report, findings_to_stdout=True, fmt="json")
+    assert len(json.loads(capsys.readouterr().out)["diagnostics"]) == 60
+    print_report(report, findings_to_stdout=True, output=tmp_path / "report.txt")
+    assert len((tmp_path / "report.txt").read_text(encoding="utf-8").splitlines()) == 60
 
 
 def test_a_path_is_shown_relative_to_the_working_directory_of_the_moment(

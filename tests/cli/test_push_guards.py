@@ -56,6 +56,20 @@ def test_a_broken_export_does_not_wipe_the_feed(tmp_path: Path) -> None:
     assert "refused: the item count fell from 10 to 7" in history[3]  # newest first
 
 
+def test_a_quiet_push_tells_cron_why_it_refused(tmp_path: Path) -> None:
+    """--quiet (errors only, for cron): a refused publish is an error, so its finding is printed, and nothing else
+    but the failure; a push that goes well prints nothing."""
+    catalog(tmp_path, 10)
+    done = runner.invoke(app, ["push", "-q"])
+    assert done.exit_code == 0 and done.stderr == "" and done.stdout == ""
+    catalog(tmp_path, 7)
+    result = runner.invoke(app, ["push", "-q"])
+    assert result.exit_code == 1 and feed_items(tmp_path) == 10
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and "DST002 google not published: the item count fell from 10 to 7" in lines[0], lines
+    assert lines[0].endswith("(error [google])") and lines[1].startswith("failed: ")
+
+
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     catalog(tmp_path, 3)
     result = runner.invoke(app, ["push", "--dry-run"])

@@ -78,28 +78,41 @@ def render_lines(diagnostics: Iterable[Kept]) -> str:
     )
 
 
+def render_error_lines(diagnostics: Iterable[Kept]) -> str:
+    """``render_lines`` of the errors alone (``--quiet``: errors only); "" where the batch holds none."""
+    return render_lines([kept for kept in diagnostics if _severity(kept) == "error"])
+
+
+def _severity(kept: Kept) -> str:
+    return kept[2] if type(kept) is tuple else kept.severity  # type: ignore[index,union-attr]  # (its fields, or it)
+
+
 def _fields_line(fields: tuple[Any, ...], cwd: str) -> str:
     """The line of a finding held as its fields (``finding_fields``)."""
     code, _, severity, message, channel, product_id, field, _, where = fields
     return _line(where, code, message, severity, channel, product_id, field, cwd)
 
 
-def encoded_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[bytes]:
+def encoded_concise(diagnostics: Iterable[Diagnostic], *, errors_only: bool = False) -> Iterator[bytes]:
     """``render_concise``'s texts, UTF-8 encoded as ``Findings.encoded_lines`` encodes them: a run's ``Findings``
     gives the lines rendered as they were spilled as they lie on disk."""
     if isinstance(diagnostics, Findings):
-        yield from diagnostics.encoded_lines(render_lines)
+        render = render_error_lines if errors_only else render_lines
+        yield from (text for text in diagnostics.encoded_lines(render) if text)
         return
-    for text in render_concise(diagnostics):
+    for text in render_concise(diagnostics, errors_only=errors_only):
         yield text.encode("utf-8", PASS)
 
 
-def render_concise(diagnostics: Iterable[Diagnostic]) -> Iterator[str]:
+def render_concise(diagnostics: Iterable[Diagnostic], *, errors_only: bool = False) -> Iterator[str]:
     """The diagnostics' lines, in texts of one line or more (a run's ``Findings``: a batch of them at a time, read
-    as rendered when the batch was spilled, if it was)."""
+    as rendered when the batch was spilled, if it was, with the renderer it was spilled with: ``render_error_lines``
+    where ``errors_only``, else ``render_lines``); ``errors_only``: the errors' alone (``--quiet``)."""
     if isinstance(diagnostics, Findings):
-        yield from diagnostics.lines(render_lines)
+        render = render_error_lines if errors_only else render_lines
+        yield from (text for text in diagnostics.lines(render) if text)
         return
     cwd = os.getcwd()  # once: a report has a line per finding
     for diagnostic in diagnostics:
-        yield render_line(diagnostic, cwd)
+        if not errors_only or diagnostic.severity == "error":
+            yield render_line(diagnostic, cwd)
