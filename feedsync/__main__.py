@@ -1,4 +1,4 @@
-from feedsync.cli.app import main
+from feedsync.cli.entry import main
 
 if __name__ == "__main__":
     main()
