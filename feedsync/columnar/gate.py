@@ -138,6 +138,8 @@ def open_gate(config: Config, compiled: list[CompiledChannel], source: Source, *
             why = "two columns the model does not name have one name"
         elif _exported(source) and export is None:
             why = "the export has no handle column"
+        elif export is not None and _duplicated(header):
+            why = "two columns feed one field"  # (the reader reads the first non-empty of them: SRC002)
         else:
             currency = (config.source.currency or "").upper()
             tracked = export is not None  # (an export's variants say whether their stock is tracked)
@@ -210,6 +212,13 @@ def _shopify(header: list[str]) -> Any:
 
     found = layout([header_key(name) for name in header])
     return found if found.idx["handle"] is not None else None
+
+
+def _duplicated(header: list[str]) -> bool:
+    from feedsync.sources.shopify import duplicated
+    from feedsync.sources.tabular import header_key
+
+    return bool(duplicated([header_key(name) for name in header]))
 
 
 def _refused(config: Config, compiled: list[CompiledChannel], source: Source) -> str | None:

@@ -275,6 +275,57 @@ def normalize_context(config: SourceConfig) -> NormalizeContext:
 _FIELD_SET = frozenset(f for f in PRODUCT_FIELDS if f != "attributes")
 
 
+def merge_duplicates(
+    table: Table,
+    found: dict[str, int | None],
+    names: dict[str, tuple[str, ...]],
+    fields: dict[str, str],
+    emit: Emit | None,
+) -> None:
+    """A platform export's columns that one of the reader's own columns is found in more than once (``found``: the
+    column it reads for each of its names; ``names``: the header names each may have; the same name twice, or two of
+    its names): SRC002 for each other one (``emit``; ``fields``: the model field each feeds, for the message), and
+    the table's rows made to hold in the column read the first non-empty value of them (that one first, then the
+    others in the header's order), as the native reader reads two columns of one field."""
+    groups: list[tuple[int, list[int]]] = []
+    for name, first in found.items():
+        if first is None:
+            continue
+        keys = {header_key(key) for key in names.get(name, (name,))}
+        others = [index for index, key in enumerate(table.keys) if key in keys and index != first]
+        if not others:
+            continue
+        groups.append((first, others))
+        field = fields.get(name, name)
+        for other in others if emit is not None else ():
+            emit(
+                make(
+                    "SRC002",
+                    f"columns {table.header[first]!r} and {table.header[other]!r} both map to {field}; the first "
+                    "non-empty value wins",
+                    field=field,
+                    location=Location(table.path, table.header_row, other + 1, table.header[other]),
+                )
+            )
+    if groups:
+        table.rows = _merged(table.rows, groups)
+
+
+def _merged(
+    rows: Iterator[tuple[int, list[str]]], groups: list[tuple[int, list[int]]]
+) -> Iterator[tuple[int, list[str]]]:
+    """``rows`` with each group's first column holding the first non-empty value of the group's columns."""
+    for row, cells in rows:
+        for first, others in groups:
+            if first < len(cells) and cells[first].strip():
+                continue
+            value = next((cells[other] for other in others if other < len(cells) and cells[other].strip()), None)
+            if value is not None:
+                cells = cells if first < len(cells) else [*cells, *[""] * (first + 1 - len(cells))]
+                cells[first] = value
+        yield row, cells
+
+
 def field_columns(header: list[str], targets: list[str | None]) -> dict[str, tuple[str, int | None]]:
     """Model field -> (the column that feeds it, its 1-based number), as a ``SourceRef`` holds them: the first column
     of a field (``targets``: each column's field, or None)."""

@@ -40,6 +40,7 @@ from feedsync.sources.base import (
     Sniff,
     SourceStats,
     detector,
+    merge_duplicates,
     normalize_context,
     register,
     report_left_out,
@@ -207,6 +208,7 @@ class MagentoSource(PlatformSource):
             header_row = table.header_row
             self.stats.describe(table)
             col = {name: table.col(name) for name in USED}
+            merge_duplicates(table, col, {}, FIELD_OF, emit)
             self.stats.map_columns(
                 table, {table.header[i]: FIELD_OF.get(n, n) for n, i in col.items() if i is not None}
             )
@@ -220,7 +222,10 @@ class MagentoSource(PlatformSource):
                 sku = _cell(cells, col["sku"])
                 view = _cell(cells, col["store_view_code"])
                 if view and view == self.config.store_view:
-                    index.overrides[sku] = {table.header[i]: c.strip() for i, c in enumerate(cells) if c.strip()}
+                    kept = index.overrides[sku] = {}  # (a name twice: its first non-empty value, as the rows'
+                    for name, cell in zip(table.header, cells, strict=False):  # columns are read, SRC002)
+                        if cell.strip():
+                            kept.setdefault(name, cell.strip())
                 order = 0 if not view else 1 if view == self.config.store_view else 2
                 if sku in rank and rank[sku] <= order:
                     continue
@@ -266,6 +271,7 @@ class _Reader:
         self.config = source.config
         self.table = table
         self.col = {name: table.col(name) for name in USED}
+        merge_duplicates(table, self.col, {}, FIELD_OF, None)  # (told by the first pass)
         self.positions = {
             FIELD_OF[n]: (table.header[i], i + 1) for n, i in self.col.items() if i is not None and n in FIELD_OF
         }

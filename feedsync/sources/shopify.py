@@ -21,7 +21,15 @@ from feedsync.diagnostics.codes import make
 from feedsync.ids import fit_id, slug
 from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
-from feedsync.sources.base import PlatformSource, Sniff, detector, normalize_context, register, report_left_out
+from feedsync.sources.base import (
+    PlatformSource,
+    Sniff,
+    detector,
+    merge_duplicates,
+    normalize_context,
+    register,
+    report_left_out,
+)
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, header_key, open_table, share_of
@@ -134,6 +142,9 @@ class ShopifySource(PlatformSource):
             idx, option_cols, metafields = layout(table.keys)
             if idx["handle"] is None:
                 raise_missing(table, "Handle / URL handle")
+            share = share_of(self.path)  # (a row split's first share tells what the header holds)
+            told = emit if share is None or share.first(table.header_row) else None
+            merge_duplicates(table, idx, COLUMNS, FIELD_OF, told)
             used = {i for i in idx.values() if i is not None} | {
                 i for pair in option_cols for i in pair if i is not None
             }
@@ -177,6 +188,12 @@ def layout(keys: list[str]) -> Layout:
     }
     options = [(col(f"option{n} name"), col(f"option{n} value")) for n in (1, 2, 3)]
     return Layout({name: col(*names) for name, names in COLUMNS.items()}, options, metafields)
+
+
+def duplicated(keys: list[str]) -> list[str]:
+    """The export's own columns found in more than one column of a header whose names are ``keys`` (``header_key``):
+    the reader reads the first non-empty value of them (``base.merge_duplicates``, SRC002)."""
+    return [name for name, names in COLUMNS.items() if sum(key in names for key in keys) > 1]
 
 
 def handle_column(header: list[str]) -> int | None:

@@ -34,6 +34,7 @@ from feedsync.sources.base import (
     Sniff,
     detector,
     left_out_what,
+    merge_duplicates,
     normalize_context,
     register,
     report_left_out,
@@ -184,6 +185,7 @@ class WooCommerceSource(PlatformSource):
             lookahead.apart((parent.key, parent.first, parent.last) for parent in unique.values())
         with open_table(self.config) as table:
             cols = _columns(table)
+            merge_duplicates(table, cols.idx, COLUMNS, FIELD_OF, None)  # (told by the first pass)
             reader = _Reader(self, table, cols, parents, comma_decimal, emit)
             yield from reader.run()
 
@@ -201,6 +203,7 @@ class WooCommerceSource(PlatformSource):
             header_row = table.header_row
             self.stats.describe(table)
             cols = _columns(table)
+            merge_duplicates(table, cols.idx, COLUMNS, FIELD_OF, emit)
             used = {i for i in cols.idx.values() if i is not None} | set(cols.meta)
             used |= {i for pair in cols.attributes.values() for i in pair if i is not None}
             if cols.weight:

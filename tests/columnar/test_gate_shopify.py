@@ -247,3 +247,17 @@ def test_templates_reading_options_otherwise_leave_those_variants_per_row(
     )
     config.write_text(text, encoding="utf-8")
     assert same(tmp_path, config) == taken
+
+
+def test_an_export_whose_column_comes_twice_is_made_per_row(tmp_path: Path) -> None:
+    """Its reader reads the first non-empty value of the two columns (SRC002), which the columns do not: the gate
+    stands aside, and the feeds are those made per row."""
+    from tests.sources.test_duplicate_columns import _doubled
+
+    _doubled(REALDATA / "shopify" / "shopifypartners-apparel.csv", "Variant Price", tmp_path / "products.csv")
+    config = _config(tmp_path, mapped=False, amazon=False)
+    columnar, documents, taken = _run(config, tmp_path / "columnar", columnar=True, chunk=16384)
+    per_row, expected, _ = _run(config, tmp_path / "per-row", columnar=False, chunk=16384)
+    assert taken == -1  # no gate
+    assert_alike(columnar, documents, per_row, expected)
+    assert [d.code for d in columnar.diagnostics].count("SRC002") == 1
