@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 csv.field_size_limit(1 << 26)
 
-_DELIMITERS = (",", ";", "\t", "|")
+DELIMITERS = (",", ";", "\t", "|")
+"""The delimiters a header is sniffed for (``sniff_delimiter``)."""
 _SCAN_CHUNK = 1 << 20
 _DECODE_CHUNK = 1 << 16
 """The UTF-8 check decodes a file in pieces this size: a larger one decodes slower (its text outgrows the cache)."""
@@ -37,14 +38,14 @@ _DECODE_CHUNK = 1 << 16
 
 def sniff_delimiter(header_line: str) -> str:
     """The delimiter that splits the header line (outside quotes) into the most fields."""
-    counts = dict.fromkeys(_DELIMITERS, 0)
+    counts = dict.fromkeys(DELIMITERS, 0)
     quoted = False
     for char in header_line:
         if char == '"':
             quoted = not quoted
         elif not quoted and char in counts:
             counts[char] += 1
-    best = max(_DELIMITERS, key=lambda d: counts[d])
+    best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 

@@ -176,12 +176,22 @@ def test_only_files_read_alike_are_readable(tmp_path: Path) -> None:
         "tabs.tsv": b"id\ttitle\nA\tB\n",
         "cp1252.csv": "id,tïtle\n".encode("cp1252"),
         "quoted.csv": b'"id","title"\nA,B\n',
+        "pipes.csv": b"id|title|note, x\nA|B|\n",  # pipes, as the reader reads it (a comma in a name)
+        "commas.csv": b"id,title,a|b\nA,B,C\n",  # commas the most, but a pipe the reader might have read
     }
     found = {}
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         found[name] = readable(tmp_path / name)
-    assert found == {"plain.csv": True, "bom.csv": False, "tabs.tsv": False, "cp1252.csv": False, "quoted.csv": False}
+    assert found == {
+        "plain.csv": True,
+        "bom.csv": False,
+        "tabs.tsv": False,
+        "cp1252.csv": False,
+        "quoted.csv": False,
+        "pipes.csv": False,
+        "commas.csv": False,
+    }
     assert pl.read_csv(tmp_path / "plain.csv").height == 1
 
 
