@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from typer._click import Command  # typer's own click (what its groups hold)
 
 from feedsync import __version__
-from feedsync.cli.common import EXIT_INTERNAL, guarded, internal_error
+from feedsync.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED, err, guarded, internal_error
 from feedsync.cli.output import output_options
 
 COMMANDS = {
@@ -61,7 +61,11 @@ class _LazyCommands(MutableMapping[str, "Command"]):
 
     def __getitem__(self, name: str) -> Command:
         if name not in self.built and name in COMMANDS:
-            self.built.update(_click_commands(COMMANDS[name]))
+            try:
+                self.built.update(_click_commands(COMMANDS[name]))
+            except KeyboardInterrupt:  # (typer would end the run with 130 and say nothing)
+                err("interrupted", level="error")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
         return self.built[name]
 
     def __setitem__(self, name: str, command: Command) -> None:

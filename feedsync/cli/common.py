@@ -49,7 +49,7 @@ _LINES_AT_ONCE = 256
 _BYTES_AT_ONCE = 1 << 20
 
 
-def say_lines(texts: Iterable[bytes], *, level: str = "info") -> None:
+def say_lines(texts: Iterable[bytes], *, shown: bool = False) -> None:
     """Lines on stderr as ``err`` says each, given as texts of one line or more in UTF-8 (``say_encoded``: a batch of
     findings rendered together, as it lies on disk), told ``_LINES_AT_ONCE`` texts or about ``_BYTES_AT_ONCE`` bytes
     at a time: one write (and flush) for each batch, not for each line (a run with many findings prints a line for
@@ -60,11 +60,11 @@ def say_lines(texts: Iterable[bytes], *, level: str = "info") -> None:
         batch.append(text)
         size += len(text)
         if len(batch) == _LINES_AT_ONCE or size >= _BYTES_AT_ONCE:
-            say_encoded(b"\n".join(batch), level=level)
+            say_encoded(b"\n".join(batch), shown=shown)
             batch.clear()
             size = 0
     if batch:
-        say_encoded(b"\n".join(batch), level=level)
+        say_encoded(b"\n".join(batch), shown=shown)
 
 
 @contextmanager
@@ -165,13 +165,12 @@ def print_report(
     gate = gate or Gate()
     failed, reason = gate.verdict(report)
     refused = any(r.refused for r in report.channels.values())
-    errors_only = quiet_lines(fmt, output)
+    least = shown_from(fmt, output, gate.fail_on)
     if fmt == "concise" and output is None and not findings_to_stdout:  # messages on stderr, one per finding
-        level = "error" if errors_only else "info"
-        say_lines(encoded_concise(report.diagnostics, errors_only=errors_only), level=level)
+        say_lines(encoded_concise(report.diagnostics, least=least), shown=MODE.quiet)
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
-        chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color, errors_only=errors_only)
+        chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color, least=least)
         if output is not None:
             with atomic_write(output) as handle:
                 for chunk in chunks:
@@ -188,20 +187,20 @@ def print_report(
     return EXIT_FINDINGS if failed or refused else EXIT_OK
 
 
-def quiet_lines(fmt: str, output: Path | None) -> bool:
-    """Whether a report's findings are printed as the errors' lines alone: ``--quiet`` (errors only) with the
-    findings as lines on a terminal's stream (``concise``); a report in another format, or written to a file, is
-    whole."""
-    return MODE.quiet and fmt == "concise" and output is None
+def shown_from(fmt: str, output: Path | None, fail_on: str = "error") -> str:
+    """The least severity of the findings a report prints as lines: every one's (``info``), but with ``--quiet``
+    and the findings as lines on a stream (``concise``), those that fail the run: at or above ``--fail-on``'s level
+    (errors where it never fails). A report in another format, or written to a file, is whole."""
+    if not (MODE.quiet and fmt == "concise" and output is None):
+        return "info"
+    return "warning" if fail_on == "warning" else "error"
 
 
-def _render(
-    report: Report, fmt: str, *, failed: bool, reason: str, color: bool, errors_only: bool = False
-) -> Iterable[str]:
+def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool, least: str = "info") -> Iterable[str]:
     """The report in ``fmt``, in chunks (concise lines, JSON and SARIF are written one finding at a time;
-    ``errors_only``: the errors' concise lines alone)."""
+    ``least``: the concise lines of the findings at or above that severity)."""
     if fmt == "concise":
-        return (line + "\n" for line in render_concise(report.diagnostics, errors_only=errors_only))
+        return (line + "\n" for line in render_concise(report.diagnostics, least=least))
     if fmt == "text":
         from feedsync.diagnostics.renderers.text import render_text  # rich: only for this format
 

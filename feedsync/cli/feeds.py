@@ -16,15 +16,15 @@ from feedsync.cli.common import (
     err,
     exit_codes,
     print_report,
-    quiet_lines,
     resolve_config,
+    shown_from,
 )
 from feedsync.cli.output import Progress
 from feedsync.config import Config, NotifyConfig, source_formats
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import Gate, Selection
-from feedsync.diagnostics.renderers.concise import render_error_lines, render_lines
+from feedsync.diagnostics.renderers.concise import SHOWN_FROM
 from feedsync.errors import FeedsyncError
 
 ConfigOpt = typer.Option(
@@ -152,7 +152,7 @@ def validate(
             record_items=fmt == "junit",
             jobs=jobs,
             changes=html is not None,
-            lines=(render_error_lines if quiet_lines(fmt, output) else render_lines) if fmt == "concise" else None,
+            lines=SHOWN_FROM[shown_from(fmt, output, fail_on)] if fmt == "concise" else None,
         )
     gate = Gate(fail_on=fail_on, max_errors=max_errors, max_error_rate=max_error_rate)  # type: ignore[arg-type]
     if html is not None:
@@ -245,8 +245,8 @@ def push(
 
 def _lines() -> Render:
     """How a build's findings are rendered as lines on stderr (``pipeline.run``'s ``lines``): the errors' alone
-    with --quiet (``common.print_report``)."""
-    return render_error_lines if quiet_lines("concise", None) else render_lines
+    with --quiet (``common.print_report``: a build fails on errors)."""
+    return SHOWN_FROM[shown_from("concise", None)]
 
 
 def _run(config: Config, command: pipeline.Command, **options: Any) -> Report:

@@ -37,8 +37,7 @@ def import_orders(
         cfg = resolve_config(config, None, channels=[], out=None)
         with run_lock(cfg.state_path), State(cfg.state_path) as state:
             result = run_import(cfg, state, found.append, from_file=from_file, dry_run=dry_run, since=_aware(since))
-    for diagnostic in found:
-        err(render_line(diagnostic))
+    _tell(found)
     verb = "would import" if dry_run else "imported"
     for order_id in result.imported:
         typer.echo(f"{verb} {order_id}")
@@ -83,8 +82,7 @@ def push_tracking(
         cfg = resolve_config(config, None, channels=[], out=None)
         with run_lock(cfg.state_path), State(cfg.state_path) as state:
             result = run_tracking(cfg, state, found.append, shipments=shipments, dry_run=dry_run)
-    for diagnostic in found:
-        err(render_line(diagnostic))
+    _tell(found)
     for package in result.planned if dry_run else result.confirmed:
         items = ", ".join(f"{item} x{quantity}" for item, quantity in package.items)
         carrier = package.carrier_code + (f" ({package.carrier_name})" if package.carrier_name else "")
@@ -102,6 +100,12 @@ def push_tracking(
     )
     errors = any(d.severity == Severity.ERROR for d in found)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+def _tell(found: list[Diagnostic]) -> None:
+    """The run's findings on stderr, one line each: an error's as an error (--quiet keeps it, for cron)."""
+    for diagnostic in found:
+        err(render_line(diagnostic), level="error" if diagnostic.severity == Severity.ERROR else "info")
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -53,10 +53,10 @@ def _record(level: str, event: str, fields: dict[str, Any] | None = None, messag
     return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def say(message: str, *, level: str = "info") -> None:
-    """A line for the person at the terminal (summaries, findings): dropped by --quiet unless an error; a JSON
-    object with --log-format json."""
-    if MODE.quiet and level != "error":
+def say(message: str, *, level: str = "info", shown: bool = False) -> None:
+    """A line for the person at the terminal (summaries, findings): dropped by --quiet unless an error, or
+    ``shown`` (the findings --quiet keeps, already chosen); a JSON object with --log-format json."""
+    if MODE.quiet and level != "error" and not shown:
         return
     color = _stderr_color()
     if MODE.log_format == "json":
@@ -66,18 +66,18 @@ def say(message: str, *, level: str = "info") -> None:
         typer.echo(mask(message), err=True, color=color)
 
 
-def say_encoded(data: bytes, *, level: str = "info") -> None:
+def say_encoded(data: bytes, *, level: str = "info", shown: bool = False) -> None:
     """``say`` of a text given as its UTF-8 bytes, a lone surrogate as ``findings.PASS`` encodes it (a batch of
     findings' lines as they lie on disk): where stderr is a UTF-8 text stream over a byte stream and the lines are
     plain text, written to that byte stream as they are, the bytes ``say`` writes (masked; ANSI codes stripped where
     ``typer.echo`` strips them; a surrogate as the stream writes it) without decoding and encoding them again (a
     million variants' findings: 480 MB of lines, 1.2 s against 1.5-2.8 s); else decoded and said."""
-    if MODE.quiet and level != "error":
+    if MODE.quiet and level != "error" and not shown:
         return
     stream = sys.stderr
     buffer = getattr(stream, "buffer", None)
     if MODE.log_format == "json" or buffer is None or not _utf8(getattr(stream, "encoding", None)):
-        say(data.decode("utf-8", PASS), level=level)
+        say(data.decode("utf-8", PASS), level=level, shown=shown)
         return
     data = mask_bytes(data)
     if b"\x1b" in data and should_strip_ansi(stream, resolve_color_default(_stderr_color())):

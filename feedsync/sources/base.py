@@ -281,12 +281,13 @@ def merge_duplicates(
     names: dict[str, tuple[str, ...]],
     fields: dict[str, str],
     emit: Emit | None,
-) -> None:
+) -> set[int]:
     """A platform export's columns that one of the reader's own columns is found in more than once (``found``: the
     column it reads for each of its names; ``names``: the header names each may have; the same name twice, or two of
     its names): SRC002 for each other one (``emit``; ``fields``: the model field each feeds, for the message), and
     the table's rows made to hold in the column read the first non-empty value of them (that one first, then the
-    others in the header's order), as the native reader reads two columns of one field."""
+    others in the header's order), as the native reader reads two columns of one field. Returns those other
+    columns (read too: ``inspect`` does not call them unused)."""
     groups: list[tuple[int, list[int]]] = []
     for name, first in found.items():
         if first is None:
@@ -309,6 +310,7 @@ def merge_duplicates(
             )
     if groups:
         table.rows = _merged(table.rows, groups)
+    return {other for _, others in groups for other in others}
 
 
 def _merged(

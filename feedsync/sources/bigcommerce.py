@@ -27,6 +27,7 @@ from feedsync.sources.base import (
     PlatformSource,
     Sniff,
     detector,
+    merge_duplicates,
     normalize_context,
     register,
     report_left_out,
@@ -136,10 +137,12 @@ class _Reader:
         self.emit = emit
         self.unmapped = UnmappedOptions(emit)
         self.idx = {name: table.col(*keys) for name, keys in COLUMNS.items()}
+        merged = merge_duplicates(table, self.idx, COLUMNS, FIELD_OF, emit)  # (one pass; never split by rows)
         self.images: dict[int, dict[str, int]] = {}
         for i, m in table.cols(_IMAGE.pattern):
             self.images.setdefault(int(m.group(2)), {})[m.group(1)] = i
-        used = {i for i in self.idx.values() if i is not None} | {i for d in self.images.values() for i in d.values()}
+        used = merged | {i for i in self.idx.values() if i is not None}
+        used |= {i for d in self.images.values() for i in d.values()}
         source.stats.map_columns(
             table, {table.header[i]: FIELD_OF.get(n, n) for n, i in self.idx.items() if i is not None}
         )

@@ -208,11 +208,11 @@ class MagentoSource(PlatformSource):
             header_row = table.header_row
             self.stats.describe(table)
             col = {name: table.col(name) for name in USED}
-            merge_duplicates(table, col, {}, FIELD_OF, emit)
+            merged = merge_duplicates(table, col, {}, FIELD_OF, emit)
             self.stats.map_columns(
                 table, {table.header[i]: FIELD_OF.get(n, n) for n, i in col.items() if i is not None}
             )
-            self.stats.unused = [h for i, h in enumerate(table.header) if i not in col.values()]
+            self.stats.unused = [h for i, h in enumerate(table.header) if i not in col.values() and i not in merged]
             if col["sku"] is None:
                 from feedsync.errors import SourceError
 

@@ -144,10 +144,12 @@ class ShopifySource(PlatformSource):
                 raise_missing(table, "Handle / URL handle")
             share = share_of(self.path)  # (a row split's first share tells what the header holds)
             told = emit if share is None or share.first(table.header_row) else None
-            merge_duplicates(table, idx, COLUMNS, FIELD_OF, told)
-            used = {i for i in idx.values() if i is not None} | {
-                i for pair in option_cols for i in pair if i is not None
-            }
+            merged = merge_duplicates(table, idx, COLUMNS, FIELD_OF, told)
+            used = (
+                merged
+                | {i for i in idx.values() if i is not None}
+                | {i for pair in option_cols for i in pair if i is not None}
+            )
             used |= set(metafields)
             mapping = {table.header[i]: FIELD_OF.get(n, n) for n, i in idx.items() if i is not None}
             if idx["compare"] is not None:

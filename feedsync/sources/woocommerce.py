@@ -203,8 +203,8 @@ class WooCommerceSource(PlatformSource):
             header_row = table.header_row
             self.stats.describe(table)
             cols = _columns(table)
-            merge_duplicates(table, cols.idx, COLUMNS, FIELD_OF, emit)
-            used = {i for i in cols.idx.values() if i is not None} | set(cols.meta)
+            merged = merge_duplicates(table, cols.idx, COLUMNS, FIELD_OF, emit)
+            used = merged | {i for i in cols.idx.values() if i is not None} | set(cols.meta)
             used |= {i for pair in cols.attributes.values() for i in pair if i is not None}
             if cols.weight:
                 used.add(cols.weight[0])

@@ -193,6 +193,18 @@ def test_import_orders_on_the_demo_imports_each_order_once(demo_copy: Path) -> N
     ]
 
 
+def test_a_quiet_import_tells_cron_why_an_order_is_held(demo_copy: Path) -> None:
+    """--quiet (errors only): an order held for a SKU no feed published is an error (ORD002), so its line is
+    printed, and nothing else."""
+    config, orders = str(demo_copy / "feedsync.yaml"), str(demo_copy / "orders.txt")
+    told = runner.invoke(app, ["import-orders", "-c", config, "--from-file", orders, "--dry-run"])
+    quiet = runner.invoke(app, ["import-orders", "-q", "-c", config, "--from-file", orders, "--dry-run"])
+    assert quiet.exit_code == told.exit_code == 1
+    errors = [line for line in told.stderr.splitlines() if "(error" in line]
+    assert errors and all("ORD002" in line for line in errors)
+    assert quiet.stderr.splitlines() == errors
+
+
 def test_push_tracking_on_the_demo_writes_the_upload_file_once(demo_copy: Path) -> None:
     config = str(demo_copy / "feedsync.yaml")
     assert runner.invoke(app, ["push", "-c", config]).exit_code == 0

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.findings import PASS
 from feedsync.diagnostics.gate import Gate
 from feedsync.diagnostics.renderers.concise import display_path, render_concise, render_error_lines, render_line
+from tests.conftest import REPO
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +58,7 @@ def test_findings_are_the_lines_one_err_each_gives_in_few_writes(
     expected = _one_err_per_line(report, capsys)
     told: list[str] = []
     said = output.say_encoded
-    monkeypatch.setattr(
-        common, "say_encoded", lambda data, level="info": (told.append(data.decode()), said(data, level=level))
-    )
+    monkeypatch.setattr(common, "say_encoded", lambda data, **kw: (told.append(data.decode()), said(data, **kw)))
     assert print_report(report, findings_to_stdout=False) == common.EXIT_FINDINGS
     printed = capsys.readouterr().err.splitlines()
     lines = expected.splitlines()
@@ -102,7 +102,7 @@ def test_quiet_prints_the_errors_alone(
     printed = capsys.readouterr().err.splitlines()
     if log_format == "json":
         records = [json.loads(line) for line in printed]
-        assert {r["level"] for r in records} == {"error"}
+        assert [r["level"] for r in records] == ["info"] * 300 + ["error"]  # (the findings' lines as without it)
         printed = [r["message"] for r in records]
     errors = [render_line(d) for d in report.diagnostics if d.severity == "error"]
     assert len(errors) == 300 and printed[:-1] == errors
@@ -162,7 +162,7 @@ def test_texts_of_many_lines_are_told_a_megabyte_or_so_at_a_time(monkeypatch: py
     """A report's findings come in texts of a batch of lines each (rendered as they were spilled): they are told a
     few at a time, not 256 texts (hundreds of MB) joined at once."""
     told: list[bytes] = []
-    monkeypatch.setattr(common, "say_encoded", lambda data, level="info": told.append(data))
+    monkeypatch.setattr(common, "say_encoded", lambda data, **kw: told.append(data))
     block = "\n".join(f"cat.csv:{n}: AMZ015 " + "x" * 250 for n in range(1000)).encode()  # ~270 KB
     common.say_lines([block] * 40)
     assert b"\n".join(told) == b"\n".join([block] * 40)
@@ -258,3 +258,47 @@ def test_a_split_build_of_a_catalog_in_a_folder_not_named_in_utf8_reports_what_o
         told[jobs] = done.stderr
     assert told["1"] == told["2"] and told["1"].count(b"shop\\udcff/products.csv") == 5999
     assert b"shares=2" in told["2 -v"]  # (split)
+
+
+QUIET_SPLIT = """
+import sys
+from feedsync import rows
+import feedsync.diagnostics.findings as findings
+rows.MIN_ROWS = 1  # (shares of any size)
+findings.KEEP = 4  # (the findings kept on disk a few at a time, their lines rendered as they are spilled)
+from feedsync.cli.entry import main
+sys.argv = ["feedsync", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("command", "fail_on"), [("build", None), ("validate", "warning")])
+def test_a_quiet_run_split_by_rows_prints_what_one_process_prints(
+    tmp_path: Path, command: str, fail_on: str | None
+) -> None:
+    """--quiet on a catalog split by rows, its findings spilled: the lines of the findings that fail the run (errors;
+    warnings too with --fail-on warning), the same as one process prints, none other."""
+    from tests.test_rows import generate
+
+    config = generate(400, tmp_path / "catalog")
+    options = ["--fail-on", fail_on] if fail_on else ["--out", str(tmp_path / "out")]
+
+    def run(jobs: str, *more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", QUIET_SPLIT, command, "-c", str(config), "-j", jobs, *options, *more],
+            cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+
+    everything, one, split = run("1"), run("1", "-q"), run("0", "-q")
+    said = (everything.stdout if command == "validate" else everything.stderr).splitlines()
+    kept = ("(error", "(warning") if fail_on == "warning" else ("(error",)
+    lines = [line for line in said if line.endswith(")")]
+    failing = [line for line in lines if any(k in line for k in kept)]
+    assert len(failing) > 8  # (spilled: more than KEEP)
+    if fail_on is None:
+        assert len(failing) < len(lines)  # the warnings left out
+    for quiet in (one, split):
+        assert quiet.returncode == everything.returncode == 1
+        shown = (quiet.stdout if command == "validate" else quiet.stderr).splitlines()
+        assert [line for line in shown if not line.startswith("failed: ")] == failing, quiet.stderr[-2000:]
+    assert split.stdout == one.stdout and split.stderr == one.stderr

@@ -13,6 +13,8 @@ from feedsync.config import SourceConfig, load_config
 from feedsync.diagnostics import Diagnostic
 from feedsync.model import Product
 from feedsync.sources import open_source
+from feedsync.sources.inspect import inspect_source
+from tests.conftest import REPO
 from tests.rows_compare import build_both, write_config
 from tests.sources.realdata import needs_realdata, real
 
@@ -21,6 +23,16 @@ CASES = [  # an export, the column doubled, the model field it feeds
     ("woocommerce/woocommerce-sample_products-2018.csv", "Regular price", "price"),
     ("magento/magento2-sample-data-ConfigurableSampleData-products.csv", "price", "price"),
 ]
+BIGCOMMERCE = ("bigcommerce/bulk-edit-export.csv", "Price", "price")
+"""The BigCommerce reader's: a fixture of the project's (no real export here); never split by rows."""
+
+
+def _source(relative: str) -> Path:
+    return REPO / "tests" / "fixtures" / relative if relative.startswith("bigcommerce") else real(relative)
+
+
+def _unit(relative: str) -> dict[str, object]:
+    return {"weight_unit": "lb"} if relative.startswith(("magento", "bigcommerce")) else {}
 
 
 def _doubled(source: Path, column: str, out: Path) -> int:
@@ -52,15 +64,18 @@ def _read(path: Path, **extra: object) -> tuple[list[Product], list[Diagnostic]]
 
 
 @needs_realdata
-@pytest.mark.parametrize(("relative", "column", "field"), CASES, ids=[c[0].split("/")[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("relative", "column", "field"), [*CASES, BIGCOMMERCE], ids=[c[0].split("/")[0] for c in [*CASES, BIGCOMMERCE]]
+)
 def test_a_column_given_twice_is_told_and_its_first_non_empty_value_read(
     tmp_path: Path, relative: str, column: str, field: str
 ) -> None:
     path = tmp_path / Path(relative).name
-    place = _doubled(real(relative), column, path)
-    weight = {"weight_unit": "lb"} if relative.startswith("magento") else {}
-    before, found_before = _read(real(relative), **weight)
-    after, found = _read(path, **weight)
+    place = _doubled(_source(relative), column, path)
+    before, found_before = _read(_source(relative), **_unit(relative))
+    after, found = _read(path, **_unit(relative))
+    seen = inspect_source(SourceConfig.model_validate({"path": path, "currency": "USD", **_unit(relative)}))
+    assert column not in seen.stats.unused  # (both read)
     told = [d for d in found if d.code == "SRC002"]
     assert [(d.field, d.location.column, d.location.column_name) for d in told] == [(field, place, column)]
     assert "the first non-empty value wins" in told[0].message

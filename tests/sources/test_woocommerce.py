@@ -149,11 +149,17 @@ def test_values_the_exporter_escaped_are_read_as_the_store_holds_them(tmp_path: 
             "1,simple,A,Alpha,'-1,,,5,,,,1,,,,,\n"
             "2,simple,B,'=Beta,1,,,5,,,,1,'-3,,,,\n"
             "3,simple,C,'Gamma',1,'@home,,5,,,,1,,,,,\n"
+            "6,simple,E,'+Plus,1,'\tTabbed,,5,,,,1,,,,,\n"
             "4,variable,D,Delta,'-1,,,,,,,1,,,,Size,S\n"
             "5,variation,D-S,Delta S,1,,,5,,,id:4,1,,,,Size,S\n"
         ),
     )
-    assert [(p.id, p.title, p.quantity) for p in products] == [("B", "=Beta", -3), ("C", "'Gamma'", None)]
+    assert [(p.id, p.title, p.quantity) for p in products] == [
+        ("B", "=Beta", -3),
+        ("C", "'Gamma'", None),
+        ("E", "+Plus", None),
+    ]
+    assert products[2].description == "Tabbed"
     assert products[1].description == "@home"
     (left_out,) = [d.message for d in found if d.code == "SRC005"]
     assert left_out.startswith("3 unpublished"), left_out  # Alpha, Delta and its variation

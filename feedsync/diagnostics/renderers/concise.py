@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from feedsync.diagnostics.diagnostic import Diagnostic, location_fields
+from feedsync.diagnostics.diagnostic import Diagnostic, Severity, location_fields
 from feedsync.diagnostics.findings import PASS, Findings, Kept
 from feedsync.secrets import mask
 
@@ -80,11 +80,25 @@ def render_lines(diagnostics: Iterable[Kept]) -> str:
 
 def render_error_lines(diagnostics: Iterable[Kept]) -> str:
     """``render_lines`` of the errors alone (``--quiet``: errors only); "" where the batch holds none."""
-    return render_lines([kept for kept in diagnostics if _severity(kept) == "error"])
+    return render_lines([kept for kept in diagnostics if _rank(kept) >= 2])
 
 
-def _severity(kept: Kept) -> str:
-    return kept[2] if type(kept) is tuple else kept.severity  # type: ignore[index,union-attr]  # (its fields, or it)
+def render_warning_lines(diagnostics: Iterable[Kept]) -> str:
+    """``render_lines`` of the errors and warnings (``--quiet`` with ``--fail-on warning``)."""
+    return render_lines([kept for kept in diagnostics if _rank(kept) >= 1])
+
+
+SHOWN_FROM: dict[str, Callable[[Iterable[Kept]], str]] = {
+    "error": render_error_lines,
+    "warning": render_warning_lines,
+    "info": render_lines,
+}
+"""How the lines of the findings at or above a severity are rendered (every one's at ``info``)."""
+
+
+def _rank(kept: Kept) -> int:
+    severity = kept[2] if type(kept) is tuple else kept.severity  # type: ignore[index,union-attr]  # (fields, or it)
+    return Severity(severity).rank
 
 
 def _fields_line(fields: tuple[Any, ...], cwd: str) -> str:
@@ -93,26 +107,25 @@ def _fields_line(fields: tuple[Any, ...], cwd: str) -> str:
     return _line(where, code, message, severity, channel, product_id, field, cwd)
 
 
-def encoded_concise(diagnostics: Iterable[Diagnostic], *, errors_only: bool = False) -> Iterator[bytes]:
+def encoded_concise(diagnostics: Iterable[Diagnostic], *, least: str = "info") -> Iterator[bytes]:
     """``render_concise``'s texts, UTF-8 encoded as ``Findings.encoded_lines`` encodes them: a run's ``Findings``
     gives the lines rendered as they were spilled as they lie on disk."""
     if isinstance(diagnostics, Findings):
-        render = render_error_lines if errors_only else render_lines
-        yield from (text for text in diagnostics.encoded_lines(render) if text)
+        yield from (text for text in diagnostics.encoded_lines(SHOWN_FROM[least]) if text)
         return
-    for text in render_concise(diagnostics, errors_only=errors_only):
+    for text in render_concise(diagnostics, least=least):
         yield text.encode("utf-8", PASS)
 
 
-def render_concise(diagnostics: Iterable[Diagnostic], *, errors_only: bool = False) -> Iterator[str]:
-    """The diagnostics' lines, in texts of one line or more (a run's ``Findings``: a batch of them at a time, read
-    as rendered when the batch was spilled, if it was, with the renderer it was spilled with: ``render_error_lines``
-    where ``errors_only``, else ``render_lines``); ``errors_only``: the errors' alone (``--quiet``)."""
+def render_concise(diagnostics: Iterable[Diagnostic], *, least: str = "info") -> Iterator[str]:
+    """The lines of the diagnostics at or above the severity ``least`` (``--quiet``: those the gate fails on), in
+    texts of one line or more (a run's ``Findings``: a batch of them at a time, read as rendered when the batch was
+    spilled, if it was, by the renderer of the same severity, ``SHOWN_FROM``)."""
     if isinstance(diagnostics, Findings):
-        render = render_error_lines if errors_only else render_lines
-        yield from (text for text in diagnostics.lines(render) if text)
+        yield from (text for text in diagnostics.lines(SHOWN_FROM[least]) if text)
         return
     cwd = os.getcwd()  # once: a report has a line per finding
+    rank = Severity(least).rank
     for diagnostic in diagnostics:
-        if not errors_only or diagnostic.severity == "error":
+        if diagnostic.severity.rank >= rank:
             yield render_line(diagnostic, cwd)
