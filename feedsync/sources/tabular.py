@@ -511,6 +511,26 @@ def _unclosed(path: Path | str, row: int, last_line: int) -> SourceError:
 
 
 def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int) -> SourceError:
+    """Where the file stops being ``encoding`` (its line, found by decoding its bytes again: the text stream decodes
+    a block ahead of the row it reads, so ``row`` may be rows before it), and an encoding to set other than the one
+    that failed (cp1252 is what a file that is not UTF-8 is read as)."""
+    where = f"near row {row}"
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        with path.open("rb") as handle:
+            done, lines = 0, 1
+            while chunk := handle.read(_DECODE_CHUNK):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as bad:
+                    at = max(0, min(bad.start, len(chunk)))  # (of this chunk: what the decoder held first is whole)
+                    line = lines + chunk.count(b"\n", 0, at)
+                    where = f"at line {line} (byte {done + at}, 0x{chunk[at]:02x})"
+                    break
+                done, lines = done + len(chunk), lines + chunk.count(b"\n")
+    except (OSError, LookupError, IndexError):
+        pass
+    other = "latin-1, or the file's own" if encoding.lower().replace("_", "-") == "cp1252" else "cp1252"
     return SourceError(
-        f"{path}: not valid {encoding} near row {row} ({exc.reason}); set source.encoding (for example cp1252)"
+        f"{path}: not valid {encoding} {where} ({exc.reason}); set source.encoding (for example {other})"
     )

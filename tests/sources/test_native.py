@@ -176,10 +176,19 @@ def test_non_utf8_falls_back_to_cp1252_with_a_warning(tmp_path: Path) -> None:
 def test_an_explicit_encoding_is_trusted_and_its_errors_name_the_row(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_bytes("id,title,price\nA,ok,1\nB,Caf\xe9,1\n".encode("cp1252"))
-    with pytest.raises(SourceError, match=r"not valid utf-8 near row \d.*source\.encoding"):
-        read(path, encoding="utf-8")
+    with pytest.raises(SourceError, match=r"not valid utf-8 at line 3 \(byte 27, 0xe9\).*source\.encoding"):
+        read(path, encoding="utf-8")  # (the text stream decodes a block ahead: its row would be the header's)
     [_, product], found = read(path, encoding="cp1252")
     assert (product.title, found) == ("Café", [])
+
+
+def test_a_file_neither_utf8_nor_cp1252_names_its_byte_and_another_encoding(tmp_path: Path) -> None:
+    """Read as cp1252 (not UTF-8: SRC003), a byte cp1252 leaves undefined: the error names its line and byte, and
+    suggests another encoding than the one that failed."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"id,title,price\nA,T,1\nB,T\x81x,2\n")
+    with pytest.raises(SourceError, match=r"not valid cp1252 at line 3 \(byte 24, 0x81\).*example latin-1"):
+        read(path)
 
 
 def test_junk_and_bom_before_the_header_are_skipped(tmp_path: Path) -> None:
