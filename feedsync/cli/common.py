@@ -49,7 +49,7 @@ _LINES_AT_ONCE = 256
 _BYTES_AT_ONCE = 1 << 20
 
 
-def say_lines(texts: Iterable[bytes], *, shown: bool = False) -> None:
+def say_lines(texts: Iterable[bytes], *, level: str = "info", shown: bool = False) -> None:
     """Lines on stderr as ``err`` says each, given as texts of one line or more in UTF-8 (``say_encoded``: a batch of
     findings rendered together, as it lies on disk), told ``_LINES_AT_ONCE`` texts or about ``_BYTES_AT_ONCE`` bytes
     at a time: one write (and flush) for each batch, not for each line (a run with many findings prints a line for
@@ -60,11 +60,11 @@ def say_lines(texts: Iterable[bytes], *, shown: bool = False) -> None:
         batch.append(text)
         size += len(text)
         if len(batch) == _LINES_AT_ONCE or size >= _BYTES_AT_ONCE:
-            say_encoded(b"\n".join(batch), shown=shown)
+            say_encoded(b"\n".join(batch), level=level, shown=shown)
             batch.clear()
             size = 0
     if batch:
-        say_encoded(b"\n".join(batch), shown=shown)
+        say_encoded(b"\n".join(batch), level=level, shown=shown)
 
 
 @contextmanager
@@ -167,7 +167,8 @@ def print_report(
     refused = any(r.refused for r in report.channels.values())
     least = shown_from(fmt, output, gate.fail_on)
     if fmt == "concise" and output is None and not findings_to_stdout:  # messages on stderr, one per finding
-        say_lines(encoded_concise(report.diagnostics, least=least), shown=MODE.quiet)
+        level = "error" if least == "error" else "info"  # (--quiet's errors, as errors: a log's filter keeps them)
+        say_lines(encoded_concise(report.diagnostics, least=least), level=level, shown=MODE.quiet)
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
         chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color, least=least)

@@ -518,19 +518,30 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int) 
     try:
         decoder = codecs.getincrementaldecoder(encoding)("strict")
         with path.open("rb") as handle:
-            done, lines = 0, 1
+            done, lines = 0, 1  # done: the file's bytes before this chunk
             while chunk := handle.read(_DECODE_CHUNK):
+                state = decoder.getstate()  # (the bytes of a character cut at the last chunk's end, held)
                 try:
-                    decoder.decode(chunk)
+                    lines += decoder.decode(chunk).count("\n")  # (counted in the text: UTF-16's 上 holds 0x0a)
                 except UnicodeDecodeError as bad:
-                    at = max(0, min(bad.start, len(chunk)))  # (of this chunk: what the decoder held first is whole)
-                    line = lines + chunk.count(b"\n", 0, at)
-                    where = f"at line {line} (byte {done + at}, 0x{chunk[at]:02x})"
+                    data = state[0] + chunk
+                    at = max(0, min(bad.start, len(data) - 1))
+                    probe = codecs.getincrementaldecoder(encoding)("strict")
+                    probe.setstate((b"", state[1]))
+                    line = lines + probe.decode(data[:at]).count("\n")
+                    where = f"at line {line} (byte {done - len(state[0]) + at}, 0x{data[at]:02x})"
                     break
-                done, lines = done + len(chunk), lines + chunk.count(b"\n")
-    except (OSError, LookupError, IndexError):
+                done += len(chunk)
+    except (OSError, LookupError, IndexError, UnicodeDecodeError):
         pass
-    other = "latin-1, or the file's own" if encoding.lower().replace("_", "-") == "cp1252" else "cp1252"
+    other = "latin-1, or the file's own" if _codec(encoding) == "cp1252" else "cp1252"
     return SourceError(
         f"{path}: not valid {encoding} {where} ({exc.reason}); set source.encoding (for example {other})"
     )
+
+
+def _codec(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding.lower()

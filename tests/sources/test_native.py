@@ -191,6 +191,35 @@ def test_a_file_neither_utf8_nor_cp1252_names_its_byte_and_another_encoding(tmp_
         read(path)
 
 
+@pytest.mark.parametrize("held", [1, 2])
+def test_the_line_of_a_bad_byte_after_a_character_cut_between_two_reads(tmp_path: Path, held: int) -> None:
+    """A character of three bytes cut by the end of a read (``_DECODE_CHUNK``), ``held`` of its bytes before it: the
+    bytes the decoder held are counted, so the bad byte's line and place are its own."""
+    from feedsync.sources.tabular import _DECODE_CHUNK
+
+    body = b"id,title,price\n"
+    number = 0
+    while len(body) < _DECODE_CHUNK - 40:
+        number += 1
+        body += b"A%d,T,1\n" % number
+    body += b"B," + b"x" * (_DECODE_CHUNK - held - len(body) - 2) + "\u20ac".encode() + b",1\nC,Caf\xe9\nD,z,1\n"
+    at = body.index(b"\xe9")
+    path = tmp_path / "p.csv"
+    path.write_bytes(body)
+    line = body.count(b"\n", 0, at) + 1
+    with pytest.raises(SourceError, match=rf"not valid utf-8 at line {line} \(byte {at}, 0xe9\)"):
+        read(path, encoding="utf-8")
+
+
+def test_the_line_of_a_bad_character_in_utf16_counts_its_text_s_lines(tmp_path: Path) -> None:
+    """UTF-16's bytes of 上 (U+4E0A) hold 0x0a: the lines are counted in the text."""
+    text = "id,title,price\nA,\u4e0a\u8863,1\nB,\u4e0a,2\n"
+    path = tmp_path / "p.csv"
+    path.write_bytes(text.encode("utf-16") + b"\x00\xd8" + "x,3\n".encode("utf-16-le"))
+    with pytest.raises(SourceError, match=r"not valid utf-16 at line 4 "):
+        read(path)
+
+
 def test_junk_and_bom_before_the_header_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_bytes(b"\n\t\xef\xbb\xbfid,title,price\nA,T,1\n")
