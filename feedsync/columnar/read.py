@@ -17,16 +17,16 @@ from typing import BinaryIO
 
 import polars as pl
 
-from feedsync.sources.tabular import DELIMITERS, ByteRange, range_bytes, sniff_delimiter
+from feedsync.sources.tabular import DELIMITERS, ByteRange, range_bytes
 
 CHUNK = 8 << 20
 """Bytes a batch holds, about (a family that goes on holds more)."""
 
 
 def readable(path: Path) -> bool:
-    """Whether the file begins with a header this reader reads as the per-row reader does: no BOM, UTF-8, commas (the
-    delimiter the reader finds in it, ``tabular.sniff_delimiter``, and no other it might: a file of pipes whose
-    header holds a comma was read with commas here, its columns shifted, where the reader read pipes)."""
+    """Whether the file begins with a header this reader reads as the per-row reader does: no BOM, UTF-8, commas and
+    no other delimiter the reader sniffs for (``tabular.DELIMITERS``: a file of pipes whose header holds a comma was
+    read with commas here, its columns shifted, where the reader read pipes)."""
     with path.open("rb") as handle:
         head = handle.readline()
     if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b'"' in head:
@@ -35,7 +35,7 @@ def readable(path: Path) -> bool:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return sniff_delimiter(text) == "," and not any(other in text for other in DELIMITERS if other != ",")
+    return "," in text and not any(other in text for other in DELIMITERS if other != ",")
 
 
 def batches(path: Path, chunk: int = CHUNK) -> Iterator[tuple[int, pl.DataFrame]]:

@@ -142,9 +142,7 @@ class ShopifySource(PlatformSource):
             idx, option_cols, metafields = layout(table.keys)
             if idx["handle"] is None:
                 raise_missing(table, "Handle / URL handle")
-            share = share_of(self.path)  # (a row split's first share tells what the header holds)
-            told = emit if share is None or share.first(table.header_row) else None
-            merged = merge_duplicates(table, idx, COLUMNS, FIELD_OF, told)
+            merged = merge_duplicates(table, idx, COLUMNS, FIELD_OF, emit)  # (a later share drops the header's)
             used = (
                 merged
                 | {i for i in idx.values() if i is not None}
