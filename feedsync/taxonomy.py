@@ -22,11 +22,17 @@ def google_taxonomy() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _paths() -> frozenset[str]:
-    return frozenset(p.casefold() for p in google_taxonomy().values())
+def _paths() -> dict[str, str]:
+    return {p.casefold(): p for p in google_taxonomy().values()}
+
+
+def google_path(value: str) -> str | None:
+    """The full path of a taxonomy id (``212``) or of a path in any letter case, as Google spells it; None when the
+    taxonomy has neither."""
+    text = value.strip()
+    return google_taxonomy().get(text) if text.isdigit() else _paths().get(text.casefold())
 
 
 def is_google_category(value: str) -> bool:
     """A taxonomy id (``212``) or a full path, compared without regard to case."""
-    text = value.strip()
-    return text in google_taxonomy() if text.isdigit() else text.casefold() in _paths()
+    return google_path(value) is not None

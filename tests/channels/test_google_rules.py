@@ -68,3 +68,21 @@ def test_an_unknown_google_category_is_dropped_from_the_item_and_a_known_one_kep
     for known in ("212", "Apparel & Accessories > Clothing > Shirts & Tops"):
         item = ChannelItem(id="A", values=dict(COMPLETE, google_product_category=known), product=PRODUCT)
         assert prepare_item(item) == [] and item.values["google_product_category"] == known
+
+
+def test_a_category_path_in_another_letter_case_is_the_same_category_and_needs_what_it_needs() -> None:
+    """The taxonomy knows a path in any letter case (it is kept, not GMC017); such an apparel path needs what
+    Google's spelling of it needs, named as Google spells it, by the rules and by the screen that spares them."""
+    from feedsync.channels.google.rules import category_path, prepare_item
+    from feedsync.channels.google.screen import _category_needs
+
+    canonical = "Apparel & Accessories > Clothing > Shirts & Tops"
+    for spelled in (canonical.lower(), canonical.upper()):
+        assert category_path(spelled) == canonical
+        item = ChannelItem(id="A", values=dict(COMPLETE, google_product_category=spelled), product=PRODUCT)
+        assert prepare_item(item) == [] and item.values["google_product_category"] == spelled
+        assert check(item.values) == [("GMC011", a, None) for a in ("color", "gender", "age_group", "size")]
+        item = ChannelItem(id="A", values=dict(COMPLETE, google_product_category=spelled), product=PRODUCT)
+        assert next(d.message for d in check_item(item, "google")).endswith(f"({canonical})")
+        assert _category_needs(spelled) == {"color", "gender", "age_group", "size"}
+    assert category_path("Made Up > Things") == "Made Up > Things" and category_path("99999") is None

@@ -408,6 +408,25 @@ def test_apparel_lacking_what_its_category_needs_is_told_without_the_rules(tmp_p
     assert replayed >= len(rows) - 2, replayed
 
 
+def test_an_apparel_path_in_another_letter_case_needs_what_google_s_spelling_needs(tmp_path: Path) -> None:
+    """A category path spelled in another letter case is Google's category (kept): made a column at a time, an
+    item of an apparel path so spelled is told GMC011 of what it lacks, naming the path as Google spells it, as
+    made per row."""
+    _config(tmp_path)
+    spelled = ["apparel & accessories > clothing", "APPAREL & ACCESSORIES > JEWELRY"]
+    spelled.append("Apparel & Accessories > Clothing")
+    rows = baseline_families(30, gender="", age_group="")
+    for number, row in enumerate(rows):
+        row |= {"google_product_category": spelled[number % 3], "color": "Navy" if number % 2 else ""}
+    write_catalog(tmp_path / "products.csv", rows)
+    report, _ = same(tmp_path)
+    told = [d for d in report.diagnostics if d.code == "GMC011"]
+    assert len({d.location.row for d in told if d.location}) == 30, told
+    assert {d.message.split("(")[1].rstrip(")") for d in told} == {
+        "Apparel & Accessories > Clothing", "Apparel & Accessories > Jewelry"}  # fmt: skip
+    assert not [d for d in report.diagnostics if d.code in ("GMC013", "GMC017")]
+
+
 def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) -> None:
     """A field most items lack is told once (MDL015) when more than half of the items the channel checked lack it:
     the items refused for their GTINs are checked items too (14 of 30 lacking an image is not most; of 20, it

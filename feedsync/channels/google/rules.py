@@ -13,14 +13,16 @@ from feedsync.channels.google.spec import (
 )
 from feedsync.checks import feed_price, gtin_problem, interval_problem, url_problem
 from feedsync.diagnostics import Diagnostic
-from feedsync.taxonomy import google_taxonomy, is_google_category
+from feedsync.taxonomy import google_path, is_google_category
 
 
 def category_path(value: str | None) -> str | None:
-    """The full taxonomy path of an id or path (None when unknown)."""
+    """The full taxonomy path of an id or path, as Google spells it (a path in another letter case is the same
+    category: ``is_google_category``); an unknown path as given, an unknown id None."""
     if not value:
         return None
-    return google_taxonomy().get(value.strip()) if value.strip().isdigit() else value.strip()
+    text = value.strip()
+    return google_path(text) or (None if text.isdigit() else text)
 
 
 def prepare_item(item: ChannelItem) -> list[Note]:
