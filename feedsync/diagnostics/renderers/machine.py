@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote_from_bytes
 
 from feedsync import __version__
 from feedsync.diagnostics.codes import CODES
@@ -150,7 +153,10 @@ def _gh(text: str, *, prop: bool = False) -> str:
 
 
 def render_github(report: Report) -> str:
-    """GitHub Actions workflow commands: ``::error file=…,line=…,col=…,title=…::message``."""
+    """GitHub Actions workflow commands: ``::error file=…,line=…,title=…::message``.
+
+    No ``col``: GitHub reads it as a character of the line, and a finding's column is a cell's number (the message
+    names it, as ``column 10 'gtin'``)."""
     lines = []
     for d in report.diagnostics:
         level = {"error": "error", "warning": "warning"}.get(d.severity.value, "notice")
@@ -159,18 +165,33 @@ def render_github(report: Report) -> str:
             props.append(f"file={_gh(display_path(d.location.path), prop=True)}")
             if d.location.row is not None:
                 props.append(f"line={d.location.row}")
-            if d.location.column is not None:
-                props.append(f"col={d.location.column}")
         props.append(f"title={_gh(f'{d.code} {d.name}', prop=True)}")
         scope = " ".join(
-            x for x in (f"[{d.channel}]" if d.channel else "", f"id={d.product_id}" if d.product_id else "") if x
+            x
+            for x in (
+                f"[{d.channel}]" if d.channel else "",
+                f"id={d.product_id}" if d.product_id else "",
+                _column(d),
+            )
+            if x
         )
         lines.append(f"::{level} {','.join(props)}::{_gh(d.message + (f' ({scope})' if scope else ''))}")
     return mask("\n".join(lines) + ("\n" if lines else ""))
 
 
+def _column(d: Diagnostic) -> str:
+    """The finding's column in words (``column 10 'gtin'``), or "" where it names none."""
+    if d.location is None or d.location.column is None:
+        return ""
+    name = d.location.column_name
+    return f"column {d.location.column}" + (f" {name!r}" if name else "")
+
+
 def render_sarif(report: Report) -> Iterator[str]:
-    """SARIF 2.1.0, in chunks: one run, the rule registry as the driver's rules, one result per diagnostic."""
+    """SARIF 2.1.0, in chunks: one run, the rule registry as the driver's rules, one result per diagnostic.
+
+    A result's region is its row alone (``startLine``): SARIF's columns count the characters of the line, and a
+    finding's column is a cell's number, which goes in the result's properties (``column``, ``columnName``)."""
     used = sorted({d.code for d in report.diagnostics})
     index = {code: i for i, code in enumerate(used)}
     rules = [
@@ -201,11 +222,13 @@ def render_sarif(report: Report) -> Iterator[str]:
             }
         ],
     }
-    return _streamed(document, (_sarif_result(d, index) for d in report.diagnostics), depth=3)
+    uris: dict[str, str] = {}
+    cwd = os.getcwd()  # once: a report has a result per finding
+    return _streamed(document, (_sarif_result(d, index, uris, cwd) for d in report.diagnostics), depth=3)
 
 
-def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
-    """One SARIF result for a finding."""
+def _sarif_result(d: Diagnostic, index: dict[str, int], uris: dict[str, str], cwd: str) -> dict[str, Any]:
+    """One SARIF result for a finding (``uris``: the artifact URIs of the paths met so far, ``sarif_uri``'s)."""
     result: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": index[d.code],
@@ -213,23 +236,40 @@ def _sarif_result(d: Diagnostic, index: dict[str, int]) -> dict[str, Any]:
         "message": {"text": d.message},
     }
     if d.location is not None:
-        region: dict[str, int] = {}
+        path = d.location.path
+        uri = uris.get(path)
+        if uri is None:
+            uri = uris[path] = sarif_uri(path, cwd)
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
         if d.location.row is not None:
-            region["startLine"] = d.location.row
-            if d.location.column is not None:
-                region["startColumn"] = d.location.column
-        physical: dict[str, Any] = {"artifactLocation": {"uri": display_path(d.location.path)}}
-        if region:
-            physical["region"] = region
+            physical["region"] = {"startLine": d.location.row}
         result["locations"] = [{"physicalLocation": physical}]
-    properties = {
+    properties: dict[str, Any] = {
         k: v
         for k, v in (("channel", d.channel), ("productId", d.product_id), ("field", d.field), ("value", d.value))
         if v
     }
+    if d.location is not None and d.location.column is not None:
+        properties["column"] = d.location.column
+        if d.location.column_name:
+            properties["columnName"] = d.location.column_name
     if properties:
         result["properties"] = properties
     return result
+
+
+def sarif_uri(path: str, cwd: str) -> str:
+    """``path`` as a SARIF artifact location's ``uri``, a URI reference (SARIF 2.1.0 §3.4.3), not a file name.
+
+    A file below the working directory ``cwd`` is its path from there, percent-encoded (a space, a ``#``, a letter
+    outside ASCII): a relative reference, which GitHub code scanning reads from the repository's root. A file
+    elsewhere is a ``file://`` URI, which code scanning makes relative to the checkout when it lies in it. There is
+    no ``uriBaseId``: code scanning reads no ``originalUriBaseIds``."""
+    absolute = os.path.normpath(os.path.join(cwd, path))
+    relative = os.path.relpath(absolute, cwd)
+    if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return Path(absolute).as_uri()
+    return quote_from_bytes(os.fsencode(Path(relative).as_posix()), safe="/")
 
 
 def _level(severity: Severity) -> str:
