@@ -82,5 +82,15 @@ class OrderRejected(RemoteError):
     and retried on the next run; the others go on."""
 
 
+class AlreadyDone(FeedsyncError):
+    """Raised by a request's ``before_resend`` (``Requester.request``): an attempt that failed as far as feedsync
+    could tell did what it was sent to do after all (the store holds the order it was to create), so it is not sent
+    again; ``ref`` is what the server made of it."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"done already: {ref}")
+        self.ref = ref
+
+
 class StateError(FeedsyncError):
     """The state database is unusable (corrupt, from a newer feedsync)."""

@@ -1,8 +1,8 @@
 """The one HTTP layer: httpx clients with timeouts, tenacity retries (exponential backoff with jitter on 429,
 5xx, timeouts and connection errors; ``Retry-After`` and channel throttle signals honoured; no retry on other
 4xx), one token refresh on 401/403, a per-operation rate limiter, request ids logged, and secrets masked
-(``feedsync.secrets``) in every message; ``json_body`` checks what a 2xx answer holds. Destinations and order
-clients are handed a ``Requester``; nothing else builds clients."""
+(``feedsync.secrets``) in every message; a redirect is an error, never followed; ``json_body`` checks what a 2xx
+answer holds. Destinations and order clients are handed a ``Requester``; nothing else builds clients."""
 
 from __future__ import annotations
 
@@ -246,11 +246,34 @@ class Requester:
         self.transient = transient
         """Says whether an error response that is not a 429/5xx is a throttle anyway (Meta: 400 with code 17)."""
 
-    def request(self, method: str, url: str, *, operation: str, **kwargs: Any) -> httpx.Response:
-        """The response of a successful (2xx/3xx) request; RemoteError when it failed for good."""
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        operation: str,
+        before_resend: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """The response of a successful (2xx) request; RemoteError when it failed for good, or was answered with a
+        redirect (never followed: the credentials would go along to wherever it points).
+
+        ``before_resend``: a request that must not be made twice (one that creates a store order) is sent again
+        after a failure (a 5xx, a timeout, a dropped connection: the server may have acted before it failed) only
+        once ``before_resend()`` returned; it looks whether the failed attempt did its work after all and raises
+        ``AlreadyDone`` when it did, which ends the request."""
+        sent = 0
+
+        def attempt() -> httpx.Response:
+            nonlocal sent
+            if sent and before_resend is not None:
+                before_resend()
+            sent += 1
+            return self._once(method, url, operation, kwargs)
+
         try:
             return with_retries(
-                lambda: self._once(method, url, operation, kwargs),
+                attempt,
                 attempts=self.attempts,
                 backoff=self.backoff,
                 max_wait=self.max_wait,
@@ -288,6 +311,8 @@ class Requester:
             raise AuthError(self._describe(operation, response), status=status)
         if status >= 400:
             raise RemoteError(self._describe(operation, response), status=status)
+        if status >= 300:
+            raise RemoteError(self._redirected(operation, response), status=status)
         return response
 
     def _send(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
@@ -316,6 +341,18 @@ class Requester:
             request_id,
         )
         return response
+
+    @staticmethod
+    def _redirected(operation: str, response: httpx.Response) -> str:
+        """A redirect, named with where it points (its scheme, host and path: a query may carry a token)."""
+        target = response.headers.get("location", "")
+        try:
+            where = str(response.request.url.join(target).copy_with(query=None, fragment=None)) if target else ""
+        except (RuntimeError, httpx.InvalidURL):
+            where = ""
+        text = f"{operation}: HTTP {response.status_code}, a redirect" + (f" to {where}" if where else "")
+        why = "feedsync does not follow redirects (its credentials would go along): set the address it points to"
+        return mask(f"{text}; {why}")
 
     def _describe(self, operation: str, response: httpx.Response) -> str:
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)

@@ -1,10 +1,11 @@
 """Import marketplace orders into the store exactly once.
 
 Per order: already imported -> only a later status is applied; marketplace-fulfilled -> recorded, not sent;
-pending -> left for a later run; any line without a catalog id -> held (ORD002) and retried next run, never
-imported half-mapped; else the sink is asked whether it already has the order (a crash after the sink and
-before the state write), and only then is the order created. The state is written after the sink made the
-order durable.
+pending -> left for a later run; cancelled before it was imported -> skipped, unless the store holds it after all
+(a crash after the sink and before the state write), when the cancellation is applied to it; any line without a
+catalog id -> held (ORD002) and retried next run, never imported half-mapped; else the sink is asked whether it
+already has the order (a crash after the sink and before the state write), and only then is the order created.
+The state is written after the sink made the order durable.
 """
 
 from __future__ import annotations
@@ -120,6 +121,31 @@ def import_orders(
             result.pending += 1
             return
         if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
+            # never imported as far as the state knows; but a run that crashed after the sink and before the state
+            # write made it a store order, which the store would ship: the sink is asked, and its order cancelled
+            existing = None if dry_run or order.fulfilled_by == FulfilledBy.MARKETPLACE else sink.find(order)
+            if existing is not None:
+                if sink.update(existing, order):
+                    result.updated.append(order.order_id)
+                    staged.append((order, IMPORTED, existing))
+                    if not sink.batched:
+                        flush()
+                    return
+                emit(
+                    make(
+                        "ORD003",
+                        f"order {order.order_id} is now {order.status} on {order.marketplace}; the store holds it "
+                        f"(an interrupted run made it) and {sink.describe()} cannot apply it: change the store order "
+                        "by hand",
+                        product_id=order.order_id,
+                        field="status",
+                        value=order.status,
+                    )
+                )
+                state.record_order(
+                    order.marketplace, order.order_id, status=order.status, state=IMPORTED, sink_ref=existing
+                )
+                return
             result.skipped += 1
             if not dry_run:
                 state.record_order(order.marketplace, order.order_id, status=order.status, state=SKIPPED)

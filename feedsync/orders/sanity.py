@@ -37,6 +37,17 @@ def check_date(moment: datetime, what: str, now: datetime | None = None) -> date
     return moment
 
 
+def earliest_import(order: Order) -> datetime:
+    """The earliest moment a run can have imported ``order`` into the store (where a sink looks for it): its
+    purchase date less the day ``check_date`` lets it be ahead of a run's clock, and an hour for the store's clock.
+    A sink that looked from its purchase date on missed an order placed ahead of the clock that a run imported
+    before it crashed, and made it a second time."""
+    try:
+        return order.purchased_at.astimezone(UTC) - FUTURE - timedelta(hours=1)
+    except OverflowError:  # a date at the edge of the calendar (held before the range check existed)
+        return EARLIEST
+
+
 def check_quantity(number: int, what: str) -> int:
     if number > MAX_QUANTITY:
         raise ValueProblem(CODE, f"{what} {number} is more than {MAX_QUANTITY:,} units on one line")

@@ -10,8 +10,10 @@
   that, as the id feedsync's Shopify reader gives a variant (the handle plus the option values), by reading the
   products whose handle the id starts with. A catalog item the store does not have rejects the order (ORD007).
 - Find: ``orders(query: "tag:'feedsync-amazon-...'")``. Shopify's search index trails a create by seconds, which
-  is fine here: a lost state write is found by the next run, minutes later. Orders older than 60 days need the
-  read_all_orders scope.
+  is fine here: a lost state write is found by the next run, minutes later. An ``orderCreate`` that failed where
+  it may have made the order (a 5xx, a timeout) is not sent again in the run unless the search shows the order
+  (then it is the store's order): it is held, and the next run looks for it before it makes it. Orders older than
+  60 days need the read_all_orders scope.
 - GraphQL answers a throttled call with HTTP 200 and ``errors[].extensions.code = THROTTLED``; the call is sent
   again after the time the reported cost needs to restore.
 - Updates: a cancellation is ``orderCancel`` (no refund: the marketplace refunds the buyer; restock).
@@ -31,7 +33,7 @@ import httpx
 from feedsync.config import ShopifyOrderSink
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
-from feedsync.errors import OrderRejected, RemoteError, RetriableRemoteError
+from feedsync.errors import AlreadyDone, OrderRejected, RemoteError, RetriableRemoteError
 from feedsync.model.order import Address, Order, OrderStatus
 from feedsync.orders.shipments import Shipment
 from feedsync.secrets import clip, mask
@@ -89,8 +91,15 @@ class ShopifySink:
     def describe(self) -> str:
         return f"shopify:{self.config.shop}"
 
-    def graphql(self, query: str, variables: dict[str, Any], operation: str) -> dict[str, Any]:
-        """The ``data`` of a GraphQL call; throttled calls are sent again, other errors raise RemoteError."""
+    def graphql(
+        self,
+        query: str,
+        variables: dict[str, Any],
+        operation: str,
+        before_resend: Callable[[], None] | None = None,
+    ) -> dict[str, Any]:
+        """The ``data`` of a GraphQL call; throttled calls are sent again, other errors raise RemoteError.
+        ``before_resend``: as ``Requester.request``'s, for a mutation that must not be made twice."""
         for _attempt in range(THROTTLE_ATTEMPTS):
             response = self._requester.request(
                 "POST",
@@ -98,6 +107,7 @@ class ShopifySink:
                 operation=operation,
                 json={"query": query, "variables": variables},
                 headers={"x-shopify-access-token": self._token},
+                before_resend=before_resend,
             )
             answer = json_body(response, operation)
             errors = answer.get("errors") or []
@@ -124,6 +134,20 @@ class ShopifySink:
                 if tag in (node.get("tags") or []):
                     return str(node["id"])
         return None
+
+    def _made_after_all(self, order: Order) -> None:
+        """Where an ``orderCreate`` failed so that it may have made the order (a 5xx, a timeout, a dropped
+        connection; it takes no idempotency key): ``AlreadyDone`` when the store shows the order, else it is held
+        (``OrderRejected``), not sent again: Shopify's search trails a create by seconds, and the next run looks
+        for it again before it makes it."""
+        ref = self.find(order)
+        if ref is not None:
+            raise AlreadyDone(ref)
+        raise OrderRejected(
+            "orderCreate failed where it may have made the order (an error answer, a timeout or a dropped "
+            "connection) and the store's search does not show it yet; not sent again in this run: the next run "
+            "looks for it and makes it only where the store lacks it"
+        )
 
     # -- create / update ----------------------------------------------------------------------------------
 
@@ -224,18 +248,22 @@ class ShopifySink:
         return body
 
     def create(self, order: Order) -> str:
-        data = self.graphql(
-            CREATE,
-            {
-                "order": self.order_input(order),
-                "options": {
-                    "inventoryBehaviour": self.config.inventory,
-                    "sendReceipt": False,
-                    "sendFulfillmentReceipt": False,
+        try:
+            data = self.graphql(
+                CREATE,
+                {
+                    "order": self.order_input(order),
+                    "options": {
+                        "inventoryBehaviour": self.config.inventory,
+                        "sendReceipt": False,
+                        "sendFulfillmentReceipt": False,
+                    },
                 },
-            },
-            "orderCreate",
-        )
+                "orderCreate",
+                before_resend=lambda: self._made_after_all(order),
+            )
+        except AlreadyDone as done:
+            return done.ref
         with answer_shape("orderCreate"):
             result = data["orderCreate"]
             if result.get("userErrors"):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -25,6 +27,7 @@ from feedsync.destinations.http import Requester, make_client
 from feedsync.errors import OrderRejected, RemoteError
 from feedsync.faults import checkpoint
 from feedsync.model.order import Order
+from feedsync.orders.sanity import earliest_import
 from feedsync.orders.shipments import Shipment
 
 
@@ -77,22 +80,21 @@ class DirectorySink:
         return f"directory:{self.path}"
 
     def find(self, order: Order) -> str | None:
-        """Searches the files earlier runs wrote from one hour before the order was placed on (file names carry
-        their UTC time, and no earlier file can hold the order), each file read once per run."""
-        try:
-            since = f"orders-{(order.purchased_at.astimezone(UTC) - timedelta(hours=1)).strftime(STAMP)}"
-        except OverflowError:  # a date at the edge of the calendar (held before the range check existed)
-            since = "orders-"
+        """Searches the files earlier runs wrote since the order could have been imported (file names carry their
+        UTC time, and no earlier file can hold it: ``sanity.earliest_import``), each file read once per run."""
+        since = f"orders-{earliest_import(order).strftime(STAMP)}"
         for file in sorted(self.path.glob("orders-*.jsonl")) if self.path.is_dir() else []:
             if file.name < since or file.name in self._read:
                 continue
             self._read.add(file.name)
-            with file.open(encoding="utf-8") as handle:
-                for line in handle:
-                    event = json.loads(line)
-                    if event.get("event") == "order.created":
+            for number, event in _events(file):
+                if event.get("event") == "order.created":
+                    try:
                         found = event["order"]
-                        self._known.setdefault(_key(found["marketplace"], found["order_id"]), str(event["ref"]))
+                        key, ref = _key(found["marketplace"], found["order_id"]), str(event["ref"])
+                    except (KeyError, TypeError):
+                        raise _unreadable(file, number, "an order.created event without its order or ref") from None
+                    self._known.setdefault(key, ref)
         return self._known.get(_key(order.marketplace, order.order_id))
 
     def create(self, order: Order) -> str:
@@ -126,9 +128,11 @@ REJECTED = (400, 409, 422)
 class WebhookSink:
     """Each event is one POST, sent at once (not batched): ``{"event": ..., "order": {...}}`` with the headers
     ``X-Feedsync-Event``, ``X-Feedsync-Signature: sha256=<HMAC-SHA256 of the body, hex>`` and
-    ``Idempotency-Key: <marketplace>:<order id>:<event>:<status>``. Retries (429, 5xx, timeouts) resend the same
-    key, and so does a rerun after a crash between the POST and the state write: the endpoint must treat a
-    repeated key as the same request. The store's id, when the 2xx answer is JSON with ``id``, is the reference."""
+    ``Idempotency-Key: <marketplace>:<order id>:order.created`` (an update's: ``...:order.updated:<status>``).
+    Retries (429, 5xx, timeouts) resend the same key, and so does a rerun after a crash between the POST and the
+    state write, whatever the order's status has become: the endpoint must treat a repeated key as the same
+    request. A redirect is an error (never followed). The store's id, when the 2xx answer is JSON with ``id``, is
+    the reference."""
 
     batched = False
 
@@ -146,7 +150,11 @@ class WebhookSink:
 
     def _post(self, event: str, order: Order) -> str:
         body = json.dumps({"event": event, "order": order.model_dump(mode="json")}, sort_keys=True).encode("utf-8")
-        key = f"{order.marketplace}:{order.order_id}:{event}:{order.status}"
+        # a created order's key holds no status: a rerun after a crash sends the same key though the order has
+        # moved on meanwhile (shipped); each later status is an update of its own
+        key = f"{order.marketplace}:{order.order_id}:{event}"
+        if event != "order.created":
+            key += f":{order.status}"
         try:
             response = self._requester.request(
                 "POST",
@@ -179,6 +187,34 @@ class WebhookSink:
 
     def commit(self) -> None:
         return None
+
+
+def _events(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The events of an orders file (blank lines passed over), numbered by line; a line that is not an event's
+    JSON is a RemoteError: whether the store holds an order cannot be told from it, so none is made again."""
+    try:
+        with file.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    raise _unreadable(file, number, f"not JSON: {secrets.clip(line.strip(), 80)!r}") from None
+                if not isinstance(event, dict):
+                    raise _unreadable(file, number, "not a JSON object")
+                yield number, event
+    except UnicodeDecodeError as exc:
+        raise RemoteError(f"cannot read orders from {file}: not UTF-8 ({exc.reason})") from None
+    except OSError as exc:
+        raise RemoteError(f"cannot read orders from {file}: {exc.strerror or exc}") from None
+
+
+def _unreadable(file: Path, number: int, what: str) -> RemoteError:
+    return RemoteError(
+        f"{file}:{number}: {what}; feedsync cannot tell which orders the folder holds, so it imports none: "
+        "mend or move the file"
+    )
 
 
 def _key(marketplace: str, order_id: str) -> str:

@@ -39,6 +39,7 @@ from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
 from feedsync.orders.package import CONFIRMED, FAILED, PENDING, SENDING, Package
 from feedsync.orders.shipments import Shipment, merge_duplicates
+from feedsync.secrets import clip, mask
 from feedsync.state import State
 
 
@@ -189,11 +190,25 @@ class AmazonConfirmations:
         return self._requester
 
     def confirm(self, package: Package) -> None:
-        self.requester().request(
+        """``confirmShipment`` answers 204 with no body; a 2xx whose body holds ``errors`` (a proxy's or a gateway's
+        answer) is a RemoteError, so the package is not recorded as confirmed."""
+        response = self.requester().request(
             "POST",
             f"/orders/v0/orders/{package.order_id}/shipmentConfirmation",
             operation="confirmShipment",
             json={"marketplaceId": self.config.marketplace_id, "packageDetail": package.detail()},
+        )
+        if response.status_code == 204 or not response.content.strip():
+            return
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and not body.get("errors"):
+            return
+        answer = clip(response.text, 200)
+        raise RemoteError(
+            mask(f"confirmShipment: HTTP {response.status_code} with a body that is no confirmation: {answer!r}")
         )
 
 

@@ -8,9 +8,10 @@
   would silently create a line without a product.
 - The marketplace order is kept in the order meta ``feedsync_order`` = ``<marketplace>:<order id>`` (no leading
   underscore, so the REST API returns it) and in ``transaction_id``.
-- Find: the REST API cannot filter orders by meta, so the orders created since the marketplace order was placed
-  are read (``after`` + ``dates_are_gmt=true``, 100 per page) and their meta searched; each window is read once
-  per run.
+- Find: the REST API cannot filter orders by meta, so the orders created since the marketplace order could have
+  been imported (``sanity.earliest_import``) are read (``after`` + ``dates_are_gmt=true``, 100 per page) and their
+  meta searched; each window is read once per run, and again before a create that failed (a 5xx, a timeout) is
+  sent again: the store may have made the order before it failed.
 - Shipments: the WooCommerce Shipment Tracking extension's
   ``GET /wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` (provider, number, date shipped; a
   tracking item covers the whole order).
@@ -18,7 +19,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,8 +29,9 @@ from feedsync import secrets
 from feedsync.config import WooCommerceOrderSink
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
-from feedsync.errors import OrderRejected, RemoteError
+from feedsync.errors import AlreadyDone, OrderRejected, RemoteError
 from feedsync.model.order import Address, Order, OrderStatus
+from feedsync.orders.sanity import earliest_import
 from feedsync.orders.shipments import Shipment
 
 META_KEY = "feedsync_order"
@@ -62,11 +64,19 @@ class WooCommerceSink:
     # -- find -------------------------------------------------------------------------------------------
 
     def find(self, order: Order) -> str | None:
-        start = order.purchased_at.astimezone(UTC) - timedelta(hours=1)
+        start = earliest_import(order)
         if self._read_from is None or start < self._read_from:
             self._read_orders(start, self._read_from)
             self._read_from = start
         return self._known.get(_key(order))
+
+    def _made_after_all(self, order: Order) -> None:
+        """Before a create is sent again: the store's orders since the order could have been imported, read again
+        (a failed attempt may have made it), and ``AlreadyDone`` when one is this order."""
+        self._read_orders(earliest_import(order), None)
+        ref = self._known.get(_key(order))
+        if ref is not None:
+            raise AlreadyDone(ref)
 
     def _read_orders(self, after: datetime, before: datetime | None) -> None:
         params: dict[str, Any] = {
@@ -169,8 +179,16 @@ class WooCommerceSink:
         body = self.body(order)
         try:
             response = self._requester.request(
-                "POST", f"{self.api}/orders", operation="create store order", json=body, auth=self._auth
+                "POST",
+                f"{self.api}/orders",
+                operation="create store order",
+                json=body,
+                auth=self._auth,
+                before_resend=lambda: self._made_after_all(order),
             )
+        except AlreadyDone as done:
+            self._known[_key(order)] = done.ref
+            return done.ref
         except RemoteError as exc:
             if exc.status == 400:
                 raise OrderRejected(str(exc), status=400) from None

@@ -57,6 +57,40 @@ def test_500_then_success_retries_with_backoff() -> None:
 
 
 @respx.mock
+def test_a_request_that_must_not_be_made_twice_asks_before_each_resend() -> None:
+    """``before_resend`` runs before every attempt after the first (never before the first); ``AlreadyDone`` from
+    it ends the request unsent."""
+    from feedsync.errors import AlreadyDone
+
+    route = respx.post(URL).mock(side_effect=[httpx.Response(500), httpx.Response(502), httpx.Response(201)])
+    client, _ = requester()
+    asked: list[int] = []
+    assert client.request("POST", URL, operation="create", before_resend=lambda: asked.append(route.call_count))
+    assert asked == [1, 2] and route.call_count == 3
+
+    def found() -> None:
+        raise AlreadyDone("store-7")
+
+    route.mock(side_effect=[httpx.Response(504), httpx.Response(201)])
+    with pytest.raises(AlreadyDone) as done:
+        client.request("POST", URL, operation="create", before_resend=found)
+    assert done.value.ref == "store-7" and route.call_count == 4
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+@respx.mock
+def test_a_redirect_is_an_error_never_followed_and_its_query_not_shown(status: int) -> None:
+    respx.post(URL).mock(
+        return_value=httpx.Response(status, headers={"location": "https://other.example/in?sig=s3cret"})
+    )
+    other = respx.route(host="other.example").mock(return_value=httpx.Response(200))
+    client, waits = requester()
+    with pytest.raises(RemoteError, match=f"send: HTTP {status}, a redirect to https://other.example/in;") as raised:
+        client.request("POST", URL, operation="send", headers={"authorization": "Bearer tok"})
+    assert "s3cret" not in str(raised.value) and not other.called and waits == []
+
+
+@respx.mock
 def test_429_honours_retry_after_seconds_and_http_dates() -> None:
     route = respx.get(URL).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)])
     client, waits = requester()

@@ -175,6 +175,53 @@ def test_a_crash_between_the_sink_and_the_state_does_not_duplicate_the_order(
     assert events(tmp_path) == [("order.created", "111-1")]
 
 
+def test_an_order_cancelled_after_a_crash_made_it_a_store_order_is_cancelled_in_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sink made the order, the state never knew, and the buyer cancelled before the next run: the store's
+    order is found and cancelled, not left for the store to ship."""
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        order = next(read_order_report(path, pytest.fail))
+
+        def crash(*args: object, **kwargs: object) -> None:
+            raise KeyboardInterrupt
+
+        with monkeypatch.context() as patch:
+            patch.setattr(state, "record_order", crash)
+            with pytest.raises(KeyboardInterrupt):
+                into(DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in")), state, [order])
+        cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        rerun = into(sink, state, [cancelled])
+        assert (rerun.updated, rerun.skipped) == (["111-1"], 0)
+        record = state.order("amazon", "111-1")
+        assert record is not None and (record.state, record.status) == ("imported", OrderStatus.CANCELLED)
+        never = into(sink, state, [cancelled.model_copy(update={"order_id": "111-2"})])  # no store order: skipped
+        assert (never.updated, never.skipped) == ([], 1)
+    assert events(tmp_path) == [("order.created", "111-1"), ("order.updated", "111-1")]
+
+
+def test_an_orders_file_the_directory_sink_cannot_read_stops_the_import_naming_its_line(tmp_path: Path) -> None:
+    """A blank line is passed over; a line that is not an event's JSON (a hand edit, a full disk) stops the run
+    with an error naming the file and line, not a traceback: which orders the folder holds cannot be told."""
+    from feedsync.errors import RemoteError
+
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        run(tmp_path, state, path)
+        (file,) = (tmp_path / "in").glob("orders-*.jsonl")
+        file.write_text(file.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        assert run(tmp_path, state, report(tmp_path, line("111-2", "9002", "SKU-A"))).imported == ["111-2"]
+        with file.open("a", encoding="utf-8") as handle:
+            handle.write('{"event": "order.cre\n')
+        with pytest.raises(RemoteError, match=rf"{file.name}:3: not JSON: .*mend or move the file") as raised:
+            run(tmp_path, state, report(tmp_path, line("111-3", "9003", "SKU-A")))
+        assert raised.value.exit_code == 3 and state.order("amazon", "111-3") is None
+
+
 def test_an_unknown_sku_holds_the_order_until_it_is_mapped(tmp_path: Path) -> None:
     path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-1", "9002", "OLD-7"))
     with State(tmp_path / "state.sqlite") as state:
@@ -247,14 +294,16 @@ def test_orders_json_round_trips_for_held_retries() -> None:
     assert Order.model_validate_json(order.model_dump_json()) == order
 
 
-def test_the_directory_sink_searches_only_files_written_since_the_order_was_placed(tmp_path: Path) -> None:
+def test_the_directory_sink_searches_only_files_written_since_the_order_could_be_imported(tmp_path: Path) -> None:
+    """A run may have imported an order whose purchase date is up to a day ahead of its clock (``sanity``): the
+    files written from a day and an hour before the purchase date on are searched, none older."""
     order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))  # 2026-11-20 10:00Z
     folder = tmp_path / "in"
     folder.mkdir()
     event = {"event": "order.created", "ref": "r", "order": {"marketplace": "amazon", "order_id": "111-1"}}
-    old = folder / "orders-20261119T100000000000Z.jsonl"
+    old = folder / "orders-20261119T085900000000Z.jsonl"
     old.write_text(json.dumps(event) + "\n", encoding="utf-8")
     sink = DirectorySink(DirectoryOrderSink(type="directory", path=folder))
-    assert sink.find(order) is None  # a day older than the order: never opened
-    (folder / "orders-20261120T093000000000Z.jsonl").write_text(json.dumps({**event, "ref": "new"}) + "\n")
-    assert sink.find(order) == "new"
+    assert sink.find(order) is None  # written before the order could be imported: never opened
+    (folder / "orders-20261119T091000000000Z.jsonl").write_text(json.dumps({**event, "ref": "ahead"}) + "\n")
+    assert sink.find(order) == "ahead"  # imported while its purchase date was 23 h 50 min ahead of the clock

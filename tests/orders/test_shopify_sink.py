@@ -191,6 +191,43 @@ def test_a_variant_is_found_by_handle_and_options_and_an_existing_order_is_not_c
     assert result.recovered == ["111-1"] and not store.named("orderCreate")
 
 
+@pytest.mark.parametrize("shown", [True, False])
+@respx.mock(assert_all_mocked=True)
+def test_an_order_create_that_failed_is_never_sent_again_without_the_store_searched(
+    respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: bool
+) -> None:
+    """orderCreate answered 502 may have made the order: the store is searched; where it shows the order, that is
+    the store order; where not (its search trails a create), the order is held, not sent again, and the next run
+    finds it before it would make it."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    found = {"data": {"orders": {"nodes": [{"id": ORDER, "tags": ["feedsync-amazon-111-1"]}]}}}
+    empty = {"data": {"orders": {"nodes": []}}}
+    store = Store(answers(findOrder=[empty, found] if shown else [empty, empty, found]))
+    failed: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if b"orderCreate" in request.content and not failed:
+            failed.append(1)
+            store.calls.append(("orderCreate", {}, request))
+            return httpx.Response(502, text="Bad Gateway")
+        return store(request)
+
+    respx_mock.post(URL).mock(side_effect=answer)
+    found_diagnostics: list[Diagnostic] = []
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        result = into(sink(), state, path, emit=found_diagnostics.append)
+        if shown:
+            assert result.imported == ["111-1"] and not found_diagnostics
+        else:
+            assert result.held == ["111-1"] and [d.code for d in found_diagnostics] == ["ORD007"]
+            result = into(sink(), state, path)
+            assert result.recovered == ["111-1"]
+        assert state.order("amazon", "111-1").sink_ref == ORDER  # type: ignore[union-attr]
+    assert len(store.named("orderCreate")) == 1
+
+
 @respx.mock(assert_all_mocked=True)
 def test_user_errors_hold_the_order_and_a_cancellation_is_order_cancel(
     respx_mock: respx.Router, tmp_path: Path

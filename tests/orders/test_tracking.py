@@ -177,6 +177,34 @@ def test_a_refused_package_is_reported_and_retried_with_the_same_reference(
     assert state.shipment("amazon", "111-1", "BAD") == ("1", "confirmed")
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(302, headers={"location": "https://login.example/sso"}),
+        httpx.Response(200, json={"errors": [{"code": "InvalidInput", "message": "Invalid tracking number"}]}),
+        httpx.Response(200, text="<html>Service Unavailable</html>"),
+    ],
+    ids=["redirect", "errors-in-a-200", "html-in-a-200"],
+)
+@respx.mock(assert_all_mocked=True)
+def test_an_answer_that_is_no_confirmation_leaves_the_package_to_send_again(
+    respx_mock: respx.Router, tmp_path: Path, state: State, answer: httpx.Response
+) -> None:
+    """confirmShipment answers 204: a redirect, or a 2xx holding errors or a page, confirmed nothing. The package
+    is failed (ORD006), not recorded as confirmed, and sent on the next run."""
+    lwa(respx_mock)
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        side_effect=[answer, httpx.Response(204)]
+    )
+    found: list[Diagnostic] = []
+    text = "111-1,UPS,1Z999AA10123456784,2026-11-21T16:30:00Z,,\n"
+    first = confirm(tmp_path, state, text, found)
+    assert first.confirmed == [] and [d.code for d in found] == ["ORD006"]
+    assert state.shipment("amazon", "111-1", "1Z999AA10123456784") == ("1", "failed")
+    second = confirm(tmp_path, state, text)
+    assert [p.package_ref for p in second.confirmed] == ["1"] and route.call_count == 2
+
+
 def test_the_flat_file_is_amazons_upload_format_and_written_once_per_package(tmp_path: Path, state: State) -> None:
     path = shipments(tmp_path, "111-1,Royal Mail,RM1,2026-11-21T10:00:00Z,Tracked 48,\n")
     for _ in range(2):

@@ -49,9 +49,8 @@ def test_orders_are_posted_signed_with_an_idempotency_key_and_retried_alike(
         assert update.updated == ["111-1"]
     first, retry, changed = (call.request for call in route.calls)
     assert first.content == retry.content
-    assert (
-        first.headers["idempotency-key"] == retry.headers["idempotency-key"] == "amazon:111-1:order.created:unshipped"
-    )
+    assert first.headers["idempotency-key"] == retry.headers["idempotency-key"] == "amazon:111-1:order.created"
+    assert changed.headers["idempotency-key"] == "amazon:111-1:order.updated:cancelled"
     for request in (first, changed):
         expected = hmac.new(b"hmac-key", request.content, hashlib.sha256).hexdigest()
         assert request.headers["x-feedsync-signature"] == f"sha256={expected}"
@@ -91,3 +90,38 @@ def test_a_webhook_that_is_down_stops_the_run_and_records_nothing(respx_mock: re
         with pytest.raises(RemoteError):
             into(sink(), state, [order])
         assert state.order("amazon", "111-1") is None
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_rerun_after_a_crash_sends_the_created_order_s_key_again_though_it_has_shipped(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """The state write after the POST was lost, and the order shipped meanwhile: the rerun's create carries the
+    key the endpoint saw, so that it takes it as the same request."""
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(201, json={"id": 4711}))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        into(sink(), state, [order])
+    with State(tmp_path / "rerun.sqlite") as state:  # (the lost state write)
+        published(state, "SKU-A")
+        into(sink(), state, [order.model_copy(update={"status": OrderStatus.SHIPPED})])
+    keys = [call.request.headers["idempotency-key"] for call in route.calls]
+    assert keys == ["amazon:111-1:order.created"] * 2
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_redirect_is_no_import_and_the_token_does_not_follow_it(respx_mock: respx.Router, tmp_path: Path) -> None:
+    """A 302 stored nothing: the run stops (exit 3), the order stays unknown to the state, and the redirect is not
+    followed (its target is another host, which would get the signed body)."""
+    respx_mock.post(URL).mock(
+        return_value=httpx.Response(302, headers={"location": "https://elsewhere.example/take?token=s3cret-token"})
+    )
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        with pytest.raises(RemoteError) as raised:
+            into(sink(), state, [order])
+        assert state.order("amazon", "111-1") is None
+    assert raised.value.exit_code == 3 and "redirect to https://elsewhere.example/take" in str(raised.value)
+    assert "s3cret-token" not in str(raised.value)

@@ -101,7 +101,7 @@ def test_an_order_is_created_once_with_its_variation_price_address_and_marketpla
     assert body["shipping_lines"][0]["total"] == "4.99"
     listed = query(routes["list"].calls[0].request)
     assert listed == {
-        "after": "2026-11-20T09:00:00",
+        "after": "2026-11-19T09:00:00",  # (a run may import an order placed up to a day ahead of its clock)
         "dates_are_gmt": "true",
         "per_page": "100",
         "orderby": "date",
@@ -130,6 +130,29 @@ def test_a_store_order_made_before_a_crash_is_found_by_its_meta_on_a_later_page(
         assert state.order("amazon", "111-1").sink_ref == "4242"  # type: ignore[union-attr]
     assert result.recovered == ["111-1"] and not create.called
     assert [query(call.request)["page"] for call in listing.calls] == ["1", "2"]
+
+
+@pytest.mark.parametrize("made", [True, False])
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_create_that_failed_is_sent_again_only_where_the_store_lacks_the_order(
+    respx_mock: respx.Router, tmp_path: Path, made: bool
+) -> None:
+    """A create answered 500 (or timed out) may have made the order: the store's orders are read again before it
+    is sent again, and where one is this order it is the store order, not made a second time."""
+    routes = mock_store(respx_mock)
+    mine = [{"id": 5150, "meta_data": [{"id": 1, "key": "feedsync_order", "value": "amazon:111-1"}]}]
+    routes["list"].mock(side_effect=[httpx.Response(200, json=[]), httpx.Response(200, json=mine if made else [])])
+    routes["create"].mock(
+        side_effect=[httpx.Response(500, json={"code": "internal"}), httpx.Response(201, json={"id": 6160})]
+    )
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        result = into(sink(), state, path)
+        ref = state.order("amazon", "111-1").sink_ref  # type: ignore[union-attr]
+    assert result.imported == ["111-1"] and routes["list"].call_count == 2
+    assert (routes["create"].call_count, ref) == ((1, "5150") if made else (2, "6160"))
+    assert query(routes["list"].calls[1].request)["after"] == "2026-11-19T09:00:00"
 
 
 @respx.mock(assert_all_mocked=True, assert_all_called=False)
