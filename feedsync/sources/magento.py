@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -79,7 +81,9 @@ USED = (
     "configurable_variations",
     "special_price_to_date",
     "allow_backorders",
+    "use_config_backorders",
     "manage_stock",
+    "use_config_manage_stock",
     "bundle_price_type",
 )
 _BRAND_CODES = {"manufacturer", "brand"}
@@ -91,6 +95,10 @@ _DISABLED = {"2", "0"}  # product_online: 1 enabled, 2 (the status attribute's v
 _VARIANTS = {"simple", "virtual", "downloadable", ""}
 """The product types a configurable's child is listed as (``_Reader.read_row``; a fixed-price bundle too, which a
 row split's first pass leaves out of its families: its shares find it in two once they are made)."""
+_COUNTED = _VARIANTS
+"""The product types whose own ``qty`` Magento counts (its ``is_qty`` types): a bundle's stock is its options'."""
+_ISO_DAY_TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T]\d{1,2}:\d{2}(?::\d{2})?")
+_SHORT_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})")
 
 
 def family_ends(header: list[str]) -> After | None:
@@ -127,6 +135,44 @@ def deepest_category(text: str) -> str | None:
     best = max(paths, key=lambda p: p.count("/"), default="")
     parts = [x for x in best.split("/")[1:] if x]
     return " > ".join(parts) or None
+
+
+def bundle_sale_price(price: str, percent: str) -> str:
+    """A bundle's ``special_price`` is a percentage of its price (``Magento\\Bundle\\Pricing\\Price\\SpecialPrice``:
+    regular price x special price / 100), rounded to cents half away from zero as ``PriceCurrency::round`` does;
+    "" when there is no sale (0, or 100 % and more: Magento charges the lower of the two). Text that is not a number
+    is given back as it is, for ``build_product`` to report."""
+    try:
+        regular = v.parse_decimal(price, what="price")
+        share = v.parse_decimal(percent, what="special_price")
+    except v.ValueProblem:
+        return percent
+    amount = (regular * share / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{amount:f}" if share > 0 and amount < regular else ""
+
+
+def sale_day(text: str, tz: tzinfo, *, end: bool = False, what: str) -> datetime:
+    """A special price date as the day it is: Magento's ``special_from_date`` and ``special_to_date`` are days (the
+    export writes ``2027-06-30 00:00:00``, and ``isScopeDateInInterval`` counts the to-date's whole day), read as
+    the start of that day or (``end``) its last second in ``tz``. The export's admin locale short form (``6/30/27``,
+    ``30/06/2027``) is read when a number above 12 tells the day from the month, else it is MDL005."""
+    value = text.strip()
+    if match := _ISO_DAY_TIME.fullmatch(value):
+        value = match[1]
+    elif match := _SHORT_DATE.fullmatch(value):
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        if first != second and first <= 12 and second <= 12:
+            raise v.ValueProblem(
+                "MDL005",
+                f"{what} {text!r} may be day/month or month/day (the export writes the admin locale's short date); "
+                "write it as YYYY-MM-DD",
+            )
+        month, day = (first, second) if second > 12 else (second, first)
+        try:
+            value = date(year + 2000 if len(match[3]) == 2 else year, month, day).isoformat()
+        except ValueError:
+            raise v.ValueProblem("MDL005", f"{what} {text!r} is not a date feedsync can read") from None
+    return v.parse_loose_datetime(value, tz, end_of_day=end, what=what)
 
 
 @dataclass
@@ -400,6 +446,8 @@ class _Reader:
         )
         raw["price"] = self.get(cells, "price", sku) or self.get(p_cells, "price", p_sku)
         special = self.get(cells, "special_price", sku)
+        if special and kind == "bundle":
+            special = bundle_sale_price(raw["price"], special)
         if special:
             raw["sale_price"] = special
             start, end = self.get(cells, "special_price_from_date", sku), self.get(cells, "special_price_to_date", sku)
@@ -407,8 +455,8 @@ class _Reader:
                 try:
                     raw["sale_price_effective_date"] = str(
                         v.open_range(
-                            v.parse_loose_datetime(start, self.tz) if start else None,
-                            v.parse_loose_datetime(end, self.tz, end_of_day=True) if end else None,
+                            sale_day(start, self.tz, what="special_price_from_date") if start else None,
+                            sale_day(end, self.tz, end=True, what="special_price_to_date") if end else None,
                         )
                     )
                 except v.ValueProblem as problem:
@@ -422,11 +470,7 @@ class _Reader:
                         )
                     )
                     return None
-        qty = self.get(cells, "qty")
-        if qty:
-            raw["quantity"] = qty.split(".")[0] if re.fullmatch(r"-?\d+\.0+", qty) else qty
-        in_stock = self.get(cells, "is_in_stock")
-        raw["availability"] = "out_of_stock" if in_stock == "0" else "in_stock"
+        self.stock(cells, kind, raw)
         url_key = _SLUG.sub("-", (self.get(p_cells, "url_key", p_sku) or raw["title"]).casefold()).strip("-")
         if self.config.base_url:
             raw["link"] = f"{self.config.base_url}/{quote(url_key)}.html"
@@ -482,6 +526,38 @@ class _Reader:
                     self.unmapped.report(code, parent.sku, Location(self.table.path, row))
         ref = SourceRef.model_construct(path=self.table.path, row=row, columns=self.positions)
         return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
+
+    def stock(self, cells: list[str], kind: str, raw: dict[str, Any]) -> None:
+        """``quantity`` and ``availability`` as Magento sells the row: a product whose stock it does not manage is
+        always in stock; one marked out of stock is out of stock; one with nothing left (``qty`` <= 0, of a type
+        whose own qty counts) is on backorder where it allows backorders, else out of stock. A setting with
+        ``use_config_*`` = 1 is the store's, taken as Magento's defaults: stock managed, no backorders."""
+        qty = self.get(cells, "qty")
+        if qty:
+            raw["quantity"] = qty.split(".")[0] if re.fullmatch(r"-?\d+\.0+", qty) else qty
+        if not self.setting(cells, "manage_stock", "use_config_manage_stock", default=True):
+            raw["availability"], raw["inventory_tracked"] = "in_stock", False
+            return
+        if self.get(cells, "is_in_stock") == "0":
+            raw["availability"] = "out_of_stock"
+            return
+        try:
+            left = v.parse_decimal(qty, what="qty") if qty and kind in _COUNTED else None
+        except v.ValueProblem:
+            left = None  # (build_product reports the quantity)
+        if left is not None and left <= 0:
+            backorders = self.setting(cells, "allow_backorders", "use_config_backorders", default=False)
+            raw["availability"] = "backorder" if backorders else "out_of_stock"
+        else:
+            raw["availability"] = "in_stock"
+
+    def setting(self, cells: list[str], name: str, use_config: str, *, default: bool) -> bool:
+        """A stock setting of the row (``1``, or ``2`` for backorders with a notice, is yes): its own value unless
+        ``use_config`` says 1 or it is empty, then the store's ``default``."""
+        value = self.get(cells, name)
+        if not value or self.get(cells, use_config) == "1":
+            return default
+        return value in ("1", "2")
 
 
 @register("magento")

@@ -6,6 +6,9 @@ Meta's own: ``fb_product_category``, ``quantity_to_sell_on_facebook`` (older fee
 the JSON-path columns ``image[0].url``, ``image[0].tag[0]``, ``video[0].url``. Older feeds give a bare ``price`` and
 a separate ``currency`` column. Meta's XML feed is Google's RSS with the ``g:`` namespace, read as such.
 Unknown columns are kept in ``attributes``; ``status: archived`` rows are left out like unpublished products.
+A variant's ``additional_variant_attribute`` (``cover:LED``, ``Scent:Fruity,Flavor:Sweet``) tells it apart from the
+others of its ``item_group_id``: its pairs are the variant's options (``variant_options``), as the platform readers
+fill them.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from feedsync.config import SourceConfig
-from feedsync.diagnostics import Emit, locate
+from feedsync.diagnostics import Emit, Location, locate
 from feedsync.diagnostics.codes import make
+from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import Sniff, Source, detector, register, report_left_out
 from feedsync.sources.google_feed import GoogleXmlSource, google_columns
 from feedsync.sources.native import DelimitedSource
+from feedsync.sources.normalize import NormalizeContext, build_product
+from feedsync.sources.options import UnmappedOptions, option_field
+from feedsync.sources.rowreader import RowReader, record
 
 # Meta column -> model field, beyond the names it shares with Google's feed.
 ALIASES = {"quantity_to_sell_on_facebook": "quantity", "inventory": "quantity"}
@@ -59,6 +66,8 @@ _VALUES: dict[str, dict[str, str]] = {
 }
 _NO_EQUIVALENT = {"age_group": {"all_ages"}}
 _HIDDEN = {"status": {"archived"}, "visibility": {"hidden", "staging"}}
+VARIANT_PAIRS = "additional_variant_attribute"
+_PAIR = re.compile(r",(?=[^,:]+:)")
 
 
 def looks_like_meta(keys: set[str]) -> bool:
@@ -72,16 +81,70 @@ def _token(text: str) -> str:
     return "_".join(text.replace("-", " ").split()).casefold()
 
 
+def variant_pairs(text: str) -> dict[str, str]:
+    """Meta's ``additional_variant_attribute``: ``Key:Value`` pairs separated by commas -> {Key: Value}; a comma
+    not followed by a ``Key:`` belongs to the value before it, a part with no key is left out."""
+    pairs: dict[str, str] = {}
+    for part in _PAIR.split(text):
+        name, colon, value = part.partition(":")
+        if colon and name.strip() and value.strip():
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
 class MetaSource(DelimitedSource):
     def __init__(self, config: SourceConfig) -> None:
         columns = {**google_columns(), **ALIASES, **config.columns}
         super().__init__(config.model_copy(update={"columns": columns}), None, "meta")
         self.hidden = 0
         self.warned: set[tuple[str, str]] = set()
+        self.unmapped: UnmappedOptions | None = None
 
     def products(self, emit: Emit) -> Iterator[Product]:
+        self.unmapped = UnmappedOptions(emit, self.stats.told)
         yield from super().products(emit)
         report_left_out(emit, self.path, self.hidden, "archived or hidden")
+
+    def _reader(
+        self, path: str, names: list[str], targets: list[str | None], columns: dict[str, tuple[str, int | None]],
+        ctx: NormalizeContext, *, clean: bool = False,
+    ) -> RowReader:  # fmt: skip
+        """The reference reader (``rowreader.reference_reader``) with ``prepare``, that also hands ``build_product``
+        the variant options of the row's ``additional_variant_attribute`` (``options``)."""
+        mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
+        unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
+        column = next((index for index, name in unmapped if name == VARIANT_PAIRS), None)
+
+        def read(row: int, cells: list[str], emit: Emit) -> Product | None:
+            raw, attributes = record(cells, mapped, unmapped)
+            ref = construct(SourceRef, path=path, row=row, columns=columns)
+            if not self.prepare(raw, attributes, ref, emit):
+                return None
+            where = Location(path, row, column + 1, VARIANT_PAIRS) if column is not None else None
+            return build_product(raw, attributes, ref, ctx, emit, self.options(raw, attributes, where))
+
+        return read
+
+    def options(self, raw: dict[str, Any], attributes: dict[str, str], where: Location | None) -> dict[str, str]:
+        """The options of a variant (a row with an ``item_group_id``) in its ``additional_variant_attribute``: a
+        pair whose key names a variant field (``color``, ``Größe``, or as ``source.options`` maps it) fills that
+        field where the row leaves it empty; the others are its variant options (MDL016, once a key). The column
+        stays in ``attributes`` as written."""
+        group = str(raw.get("group_id") or "").strip()
+        text = attributes.get(VARIANT_PAIRS, "")
+        if not group or not text.strip():
+            return {}
+        options: dict[str, str] = {}
+        for name, value in variant_pairs(text).items():
+            target = option_field(name, self.config.options)
+            if target is not None:
+                if not str(raw.get(target) or "").strip():
+                    raw[target] = value
+                continue
+            options[name] = value
+            if self.unmapped is not None:
+                self.unmapped.report(name, group, where)
+        return options
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
         if not self.config.include_unpublished and any(

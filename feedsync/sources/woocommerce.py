@@ -15,6 +15,7 @@ tells it), and SRC005 is told by the merge, with the shares' counts.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -100,6 +101,7 @@ _ATTRIBUTE = re.compile(r"attribute (\d+) (name|value\(s\))")
 _META = re.compile(r"meta: ?(.+)")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ESCAPE = re.compile(r"\\\\n|\\n")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _DECIMAL_COMMA = re.compile(r"^-?\d+(,\d{1,2})?$")
 _BRAND_NAMES = {"brand", "marke", "marque", "marca", "бренд", "manufacturer", "hersteller"}
 _GTIN_META = re.compile(r"_?(wpm_)?(gtin|ean|upc|isbn)(_code)?\d*")
@@ -130,6 +132,14 @@ def looks_like_woocommerce(keys: set[str]) -> bool:
 def unescape_description(text: str) -> str:
     """The exporter writes newlines as the two characters ``\\n`` and a literal ``\\n`` as ``\\\\n``."""
     return _ESCAPE.sub(lambda m: "\\n" if m.group() == "\\\\n" else "\n", text)
+
+
+def unescape_entities(text: str) -> str:
+    """A name as the shop shows it: WordPress stores product names and term names (categories, tags, brands, an
+    attribute's terms) HTML-escaped (``Tom &amp; Jerry``) and the exporter writes them so. Each entity is decoded
+    once, as the shop's page is (``&amp;amp;`` is the text ``&amp;``), and only a whole one, ending in ``;``
+    (``AT&T``, ``&copy 2024`` stay as they are)."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group()), text) if "&" in text else text
 
 
 def _split_list(text: str) -> list[str]:
@@ -393,20 +403,20 @@ class _Reader:
         post_id = self.get(cells, "id")
         if post_id:
             attributes["woocommerce_id"] = post_id
-        raw["title"] = (self.get(parent.cells, "name") if parent else "") or self.get(cells, "name")
+        raw["title"] = unescape_entities((self.get(parent.cells, "name") if parent else "") or self.get(cells, "name"))
         description = own_or_parent("description") or own_or_parent("short_description")
         raw["description"] = unescape_description(description)
         raw["gtin"] = next((g for g in (self.get(cells, name) for name in _GTIN_COLUMNS) if g), "")
-        brands = _split_list(own_or_parent("brands"))
+        brands = [unescape_entities(brand) for brand in _split_list(own_or_parent("brands"))]
         if brands:  # "Parent brand > Brand, Other": the first brand, as the shop names it
             raw["brand"] = brands[0].split(">")[-1].strip()
         raw["mpn"] = self.get(cells, "mpn")
 
-        categories = _split_list(own_or_parent("categories"))
+        categories = [unescape_entities(category) for category in _split_list(own_or_parent("categories"))]
         if categories:
             raw["product_type"] = max(categories, key=lambda c: (c.count(">"), len(c)))
             attributes["categories"] = ", ".join(categories)
-        tags = own_or_parent("tags")
+        tags = unescape_entities(own_or_parent("tags"))
         if tags:
             attributes["tags"] = tags
 
@@ -445,8 +455,8 @@ class _Reader:
         option_values: list[str] = []
         unmapped: dict[str, str] = {}
         for name_col, value_col in self.cols.attributes.values():
-            name = _cell(cells, name_col) or (_cell(parent.cells, name_col) if parent else "")
-            value = _cell(cells, value_col)
+            name = unescape_entities(_cell(cells, name_col) or (_cell(parent.cells, name_col) if parent else ""))
+            value = unescape_entities(_cell(cells, value_col))
             if not name:
                 continue
             if parent is not None and not value:

@@ -115,3 +115,99 @@ def test_configurable_without_its_children_is_named(tmp_path: Path) -> None:
     products, found = read(path)
     assert products == []
     assert [(d.code, d.product_id, d.location.row) for d in found] == [("SRC006", "P", 2)]
+
+
+@needs_realdata
+def test_fixed_bundle_special_price_on_the_real_export_is_a_percent() -> None:
+    products, _ = read(real(FIREBEAR), include_unpublished=True)
+    bundle = next(p for p in products if p.id == "TST-GrpBnd-Bundle-FixedPrice")
+    # price 14, special_price 10: Magento charges 10 % of 14
+    assert (str(bundle.price), str(bundle.sale_price)) == ("14.00 USD", "1.40 USD")
+
+
+def test_bundle_special_price_is_a_percent_of_its_price(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,special_price,bundle_price_type\n"
+        "B1,,Default,bundle,Kit,150,80,fixed\n"
+        "B2,,Default,bundle,Kit two,19.99,33.33,fixed\n"  # 6.662667 -> 6.66
+        "B3,,Default,bundle,Kit three,0.50,25,fixed\n"  # 0.125 -> 0.13, half away from zero as Magento rounds
+        "B4,,Default,bundle,Kit four,40,100,fixed\n"  # 100 %: no sale
+        "S1,,Default,simple,Mug,150,80,\n",  # a simple product's special_price is an amount
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert found == []
+    assert [(p.id, str(p.price), str(p.sale_price) if p.sale_price else None) for p in products] == [
+        ("B1", "150.00 USD", "120.00 USD"),
+        ("B2", "19.99 USD", "6.66 USD"),
+        ("B3", "0.50 USD", "0.13 USD"),
+        ("B4", "40.00 USD", None),
+        ("S1", "150.00 USD", "80.00 USD"),
+    ]
+
+
+def test_dynamic_bundle_is_named_not_priced(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,special_price,bundle_price_type\n"
+        "B1,,Default,bundle,Kit,,80,dynamic\n",
+        encoding="utf-8",
+    )
+    products, found, excluded = read_counted(path)
+    assert (products, excluded) == ([], 1)
+    assert [(d.code, d.product_id) for d in found] == [("SRC013", "B1")]
+
+
+STOCK_HEADER = (
+    "sku,store_view_code,attribute_set_code,product_type,name,price,qty,is_in_stock,"
+    "allow_backorders,use_config_backorders,manage_stock,use_config_manage_stock,bundle_price_type\n"
+)
+
+
+def test_backorders_and_unmanaged_stock_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        STOCK_HEADER + "IN,,Default,simple,In,10,5,1,0,1,1,1,\n"
+        "BACK,,Default,simple,Backorder,10,-3,1,1,0,1,1,\n"
+        "NOTIFY,,Default,simple,Backorder with notice,10,0.0000,1,2,0,1,1,\n"
+        "CONFIG,,Default,simple,Store default: no backorders,10,0,1,1,1,1,1,\n"
+        "UNMANAGED,,Default,simple,Not managed,10,0,0,0,1,0,0,\n"
+        "MANAGED,,Default,simple,Store default: managed,10,0,1,0,1,0,1,\n"
+        "OUT,,Default,simple,Marked out,10,8,0,1,0,1,1,\n"
+        "KIT,,Default,bundle,A bundle's qty does not count,10,0,1,0,1,1,1,fixed\n",
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert found == []
+    assert [(p.id, p.availability.value, p.inventory_tracked) for p in products] == [
+        ("IN", "in_stock", None),
+        ("BACK", "backorder", None),
+        ("NOTIFY", "backorder", None),
+        ("CONFIG", "out_of_stock", None),
+        ("UNMANAGED", "in_stock", False),
+        ("MANAGED", "out_of_stock", None),
+        ("OUT", "out_of_stock", None),
+        ("KIT", "in_stock", None),
+    ]
+
+
+def test_sale_dates_are_whole_days(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,special_price,"
+        "special_price_from_date,special_price_to_date\n"
+        "A,,Default,simple,Tee,20,15,2026-01-01 00:00:00,2027-06-30 00:00:00\n"
+        "B,,Default,simple,Cap,20,15,1/15/26,6/30/27\n"  # the admin locale's short date (en_US)
+        "C,,Default,simple,Hat,20,15,15/01/2026,30/06/2027\n"  # (en_GB)
+        "D,,Default,simple,Bag,20,15,,6/7/27\n",  # June 7 or 6 July: not guessed
+        encoding="utf-8",
+    )
+    products, found = read(path, timezone="Europe/Berlin")
+    assert [(p.id, str(p.sale_price_effective_date)) for p in products] == [
+        ("A", "2026-01-01T00:00:00+0100/2027-06-30T23:59:59+0200"),
+        ("B", "2026-01-15T00:00:00+0100/2027-06-30T23:59:59+0200"),
+        ("C", "2026-01-15T00:00:00+0100/2027-06-30T23:59:59+0200"),
+    ]
+    assert [(d.code, d.product_id, d.location.row) for d in found] == [("MDL005", "D", 5)]
+    assert "may be day/month or month/day" in found[0].message

@@ -4,17 +4,19 @@ Values of the two shared samples were checked by hand against the raw files (csv
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from feedsync.config import SourceConfig
+from feedsync import pipeline
+from feedsync.config import SourceConfig, load_config
 from feedsync.diagnostics import Diagnostic
 from feedsync.model import Product
 from feedsync.sources import open_source
 from feedsync.sources.detect import detect_format
-from tests.conftest import REPO
+from tests.conftest import REPO, write_config
 from tests.sources.realdata import needs_realdata, real
 
 
@@ -33,7 +35,10 @@ def test_both_meta_samples_are_detected_as_meta(name: str) -> None:
 @needs_realdata
 def test_advantage_plus_sample_feed() -> None:
     products, found = read(real("meta/dpa_product_catalog_sample_feed.csv"))
-    assert found == []
+    # DB_1 and DB_2 of DB_GROUP_1 differ only by additional_variant_attribute (cover:LED, cover:LCD)
+    assert [(d.code, d.field, d.product_id, d.location.row, d.location.column) for d in found] == [
+        ("MDL016", "cover", "DB_GROUP_1", 2, 45)
+    ]
     assert [p.id for p in products] == [f"DB_{n}" for n in range(1, 10)]
     first = products[0]
     assert (first.group_id, products[1].group_id, first.title, str(first.price)) == (
@@ -54,6 +59,7 @@ def test_advantage_plus_sample_feed() -> None:
     assert len(first.additional_image_links) == 10
     assert first.additional_image_links[0].endswith("/65377772-4e819680-dcce-11e9-97fa-66849603da78.png")
     assert first.attributes["additional_variant_attribute"] == "cover:LED"
+    assert [p.variant_options for p in products[:2]] == [{"cover": "LED"}, {"cover": "LCD"}]
     assert first.attributes["ios_url"] == "example-ios://electronic/db_1"
 
 
@@ -137,3 +143,39 @@ def test_meta_xml_is_read_as_googles_rss(tmp_path: Path) -> None:
         "5.00 USD",
         "clothing",
     )
+
+
+@needs_realdata
+def test_variants_told_apart_by_additional_variant_attribute_stay_apart(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"source:\n  path: {real('meta/dpa_product_catalog_sample_feed.csv')}\n  format: meta\n"
+        "channels:\n  google:\n    profile: google_merchant\n  meta:\n    profile: facebook\n",
+    )
+    report = pipeline.run(load_config(config), "build", validate=True, out_dir=tmp_path / "out")
+    assert [d for d in report.diagnostics if d.code == "MDL013"] == []
+    with (tmp_path / "out" / "meta.csv").open(encoding="utf-8") as handle:
+        meta = {row["id"]: row for row in csv.DictReader(handle)}
+    pairs = [meta[f"DB_{n}"]["additional_variant_attribute"] for n in (1, 2, 3)]
+    assert pairs == ["cover:LED", "cover:LCD", "cover:LCD"]  # DB_3, alone in DB_GROUP_2, keeps its own
+
+
+def test_additional_variant_attribute_pairs(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.csv"
+    path.write_text(
+        "id,title,price,item_group_id,color,additional_variant_attribute\n"
+        'A,Candle,5 USD,G,,"Scent:Fruity, sweet,Colour:Red"\n'
+        'B,Candle,5 USD,G,Blue,"Scent:Woody,color:Green"\n'
+        "C,Lamp,9 USD,,,cover:LED\n",  # no group: nothing to tell apart
+        encoding="utf-8",
+    )
+    products, found = read(path, format="meta")
+    assert [(p.id, p.color, p.variant_options) for p in products] == [
+        ("A", "Red", {"Scent": "Fruity, sweet"}),
+        ("B", "Blue", {"Scent": "Woody"}),  # the color column wins
+        ("C", None, {}),
+    ]
+    assert [(d.code, d.field) for d in found] == [("MDL016", "Scent")]
+    mapped, found = read(path, format="meta", options={"Scent": "pattern"})
+    assert [(p.pattern, p.variant_options) for p in mapped] == [("Fruity, sweet", {}), ("Woody", {}), (None, {})]
+    assert found == []

@@ -165,6 +165,35 @@ def test_values_the_exporter_escaped_are_read_as_the_store_holds_them(tmp_path: 
     assert left_out.startswith("3 unpublished"), left_out  # Alpha, Delta and its variation
 
 
+def test_html_entities_the_store_keeps_in_names_are_decoded_once(tmp_path: Path) -> None:
+    """WordPress keeps product and term names HTML-escaped (``Tom &amp; Jerry``), and the exporter writes them so;
+    the shop shows them decoded, once."""
+    path = tmp_path / "wc-product-export.csv"
+    path.write_text(
+        "ID,Type,SKU,Name,Published,Regular price,Categories,Tags,Brands,Parent,Attribute 1 name,"
+        "Attribute 1 value(s),Attribute 2 name,Attribute 2 value(s)\n"
+        '10,variable,HOOD,Tom &amp; Jerry Hoodie,1,,"Hats &amp; Scarves, Hats &amp; Scarves > Caf&eacute;",'
+        'R&amp;D,Smith &amp; Sons,,Color,"Black &amp; White, Red",Fit &amp; Size,"S, M"\n'
+        "11,variation,HOOD-BW,Hoodie,1,20,,,,HOOD,Color,Black &amp; White,Fit &amp; Size,S\n"
+        "12,simple,MUG,Mug &amp;amp; Co &#8211; AT&T &copy 2024,1,8,Kitchen &#x26; Dining,,,,"
+        "Material,Stone &amp; Clay,,\n",
+        encoding="utf-8",
+    )
+    found: list[Diagnostic] = []
+    hoodie, mug = open_source(SourceConfig(path=path, currency="EUR")).products(found.append)
+    assert (hoodie.title, hoodie.color, hoodie.brand) == ("Tom & Jerry Hoodie", "Black & White", "Smith & Sons")
+    assert hoodie.product_type == "Hats & Scarves > Café"
+    assert (hoodie.attributes["categories"], hoodie.attributes["tags"]) == (
+        "Hats & Scarves, Hats & Scarves > Café",
+        "R&D",
+    )
+    assert hoodie.variant_options == {"Fit & Size": "S"}
+    # one decoding, as the shop's page: "&amp;amp;" is the text "&amp;"; "AT&T" and "&copy 2024" are no entities
+    assert mug.title == "Mug &amp; Co \u2013 AT&T &copy 2024"
+    assert (mug.product_type, mug.material) == ("Kitchen & Dining", "Stone & Clay")
+    assert [d.code for d in found] == ["MDL016"]
+
+
 @needs_realdata
 def test_tgmodz_variations_of_draft_parents_are_not_published() -> None:
     """tgmodz: 9 variable parents are drafts (Published 0); 20 of their 22 variations say Published 1 (checked by
