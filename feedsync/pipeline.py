@@ -20,7 +20,8 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.collector import YOUNG
 from feedsync.config import Config
-from feedsync.diagnostics import ChannelResult, Report
+from feedsync.diagnostics import ChannelResult, Emit, Report
+from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.findings import Render
 from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.events import event
@@ -161,6 +162,8 @@ def _run(
             for channel in compiled:
                 result = report.channels[channel.name]
                 _close_channel(config, channel, result, out, changes=changes)
+                if check and delivery is None:
+                    _empty_document(channel, result, stream.emit)
                 if delivery is not None:
                     delivery.deliver(result, encoders[channel.name])
         except BaseException as exc:
@@ -344,6 +347,17 @@ def _close_channel(
         rejected=result.rejected,
         output=str(result.output) if result.output else None,
     )
+
+
+def _empty_document(channel: CompiledChannel, result: ChannelResult, emit: Emit) -> None:
+    """A checked feed with no item where its format's documents cannot be empty (an Amazon listings feed, which
+    Amazon refuses) is a finding; a push's delivery refuses to publish it (``delivery.guardrails``)."""
+    if result.items or channel.format.empty is None:
+        return
+    code, why = channel.format.empty
+    left = result.excluded + result.rejected
+    read = f"all {left} variants were excluded or rejected" if left else "the catalog has no variant"
+    emit(make(code, f"{channel.name}'s feed holds no item ({read}): {why}", channel=channel.name))
 
 
 def _changes(config: Config, channel: str, output: Path) -> dict[str, int] | None:

@@ -404,6 +404,21 @@ FIXTURES["AMZ006"] = (amazon(main_image=None), ("X1", "main_image", 7, 5))
 FIXTURES["AMZ007"] = (amazon(gtin="12345678"), ("X1", "gtin", 7, 8))
 FIXTURES["AMZ021"] = (amazon(product_type="Home & Kitchen"), ("X1", "product_type", 7, 1))
 FIXTURES["AMZ022"] = (amazon(price="NaN"), ("X1", "price", 7, 6))
+
+
+@fixture("AMZ023", (None, None, None, None))
+def _amz023(tmp: Path) -> Found:
+    """Every variant excluded from the Amazon channel: its listings feed would hold no message."""
+    (tmp / "products.csv").write_text(HEADER + row("A") + row("B"), encoding="utf-8")
+    text = (
+        "source: {path: products.csv, currency: USD, base_url: 'https://shop.example.com'}\n"
+        "channels:\n  amazon:\n    profile: amazon\n    settings: {seller_id: A2TEST, marketplace: US}\n"
+        "    filters: {exclude: ['price > 0']}\n"
+    )
+    (tmp / "feedsync.yaml").write_text(text, encoding="utf-8")
+    return pipeline.run(load_config(tmp / "feedsync.yaml"), "validate").diagnostics  # type: ignore[return-value]
+
+
 AMAZON_CHANNEL = "  amazon:\n    profile: amazon\n    settings: {seller_id: A1SELLER, default_product_type: HOME}\n"
 
 

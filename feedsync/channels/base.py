@@ -167,6 +167,9 @@ class FormatSpec:
     extension: str
     writer: str  # "rss" or "delimited"
     options: dict[str, Any] = field(default_factory=dict)
+    empty: tuple[str, str] | None = None
+    """(code, why) where a document of the format cannot be empty (Amazon's listings feed schema: ``messages`` has
+    ``minItems`` 1): a checked feed with no item is a finding of that code, and is never published as a file."""
 
 
 class Encoder(Protocol):

@@ -101,7 +101,7 @@ class Delivery:
         outlet = self.outlets.get(result.channel)
         if outlet is None or result.output is None:
             return
-        previous = self._guard(outlet.channel, result)
+        previous = self._guard(outlet.channel, result, file=not isinstance(outlet.destination, ItemSync))
         if result.refused:
             return
         started = time.perf_counter()
@@ -128,12 +128,13 @@ class Delivery:
                 seconds=seconds,
             )
 
-    def _guard(self, channel: CompiledChannel, result: ChannelResult) -> int | None:
-        """Refuse the channel's feed (``result.refused``) when a guardrail says so; the item count of the last push."""
+    def _guard(self, channel: CompiledChannel, result: ChannelResult, *, file: bool) -> int | None:
+        """Refuse the channel's feed (``result.refused``) when a guardrail says so; the item count of the last push.
+        ``file``: the feed is published as a file."""
         history = channel.config.guardrail_history
         counts = self.state.published_counts(channel.name, history) if self.state is not None else []
-        code, refusal = guardrail(channel, result, counts, force=self.force)
-        if self.force and guardrail(channel, result, counts, force=False)[1]:
+        code, refusal = guardrail(channel, result, counts, force=self.force, file=file)
+        if self.force and guardrail(channel, result, counts, force=False, file=file)[1]:
             result.forced = True
         if refusal:
             result.refused = refusal

@@ -9,7 +9,7 @@ from feedsync.diagnostics import ChannelResult
 
 
 def guardrail(
-    channel: CompiledChannel, result: ChannelResult, counts: list[int], *, force: bool
+    channel: CompiledChannel, result: ChannelResult, counts: list[int], *, force: bool, file: bool = True
 ) -> tuple[str, str | None]:
     """(code, why the channel must not be published, or None): items with errors (DST001), then a feed with no
     items (DST008, unless the channel says allow_empty), then a fall in the item count since the last push
@@ -18,10 +18,17 @@ def guardrail(
 
     DST007 is its own code because its cause and remedy differ: each push lost less than the limit, so no
     single export is broken; a source shrinking push by push (88 -> 72 -> 59) is caught against the peak of the
-    last ``guardrail_history`` pushes, and a push --force starts the window again."""
+    last ``guardrail_history`` pushes, and a push --force starts the window again.
+
+    ``file``: the feed is published as a file (not synced item by item): an empty one whose format's documents
+    cannot be empty (an Amazon listings feed) is refused whatever ``force`` and allow_empty say (DST008), since
+    the channel would refuse it."""
     refusal = _refusal(channel, result)
     if refusal:
         return "DST001", refusal
+    if file and not result.items and channel.format.empty is not None:
+        why = channel.format.empty[1]
+        return "DST008", f"the feed has no items: {why}; any feed published before stays"
     empty = empty_refusal(result, allowed=channel.config.allow_empty)
     if empty:
         return "DST008", None if force else empty

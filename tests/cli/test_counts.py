@@ -90,6 +90,23 @@ def test_a_channel_that_allows_an_empty_feed_publishes_it(tmp_path: Path) -> Non
     assert _meta_rows(tmp_path) == []
 
 
+def test_an_empty_amazon_listings_feed_fails_the_gate_and_is_never_published_as_a_file(tmp_path: Path) -> None:
+    """Amazon's listings feed schema requires a message: with every variant excluded, validate and build
+    --validate fail (AMZ023), and push publishes no file, allow_empty and --force notwithstanding (DST008)."""
+    write_config(
+        tmp_path,
+        CONFIG.split("channels:")[0] + "channels:\n  amazon:\n    profile: amazon\n    allow_empty: true\n"
+        "    settings: {seller_id: A2TEST, marketplace: US}\n    filters: {exclude: ['price > 0']}\n"
+        "    destination: {type: directory, path: www}\n",
+    )
+    for command in (["validate"], ["build", "--validate"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1 and "AMZ023 amazon's feed holds no item (all 3 variants" in result.output
+    forced = runner.invoke(app, ["push", "--force"])
+    assert forced.exit_code == 1 and "DST008 amazon not published: the feed has no items: Amazon's" in forced.stderr
+    assert not (tmp_path / "www" / "amazon.json").exists()
+
+
 def test_a_field_most_items_have_is_not_reported_as_missing(tmp_path: Path) -> None:
     rows = row("A", brand="", gtin="") + row("B", size="L") + row("C", size="S")
     (tmp_path / "products.csv").write_text(HEADER + rows, encoding="utf-8")

@@ -10,10 +10,12 @@ from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.channels.amazon.validation import check_fields
 from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, register_channel
 
+EMPTY = "Amazon's listings feed schema requires at least one message, so Amazon would refuse the document"
+
 AMAZON = register_channel(
     ChannelSpec(
         name="amazon",
-        formats={"json": FormatSpec("json", "json_listings", {})},
+        formats={"json": FormatSpec("json", "json_listings", {}, empty=("AMZ023", EMPTY))},
         check_item=Screened(screen.clean, rules.check_item),
         prepare_item=rules.prepare_item,
         encoder=AmazonEncoder,

@@ -190,3 +190,13 @@ register(
     "so the item is left out. Fix the channel's field (its template or value) so it gives the number.",
     ("values",),
 )
+register(
+    "AMZ023",
+    "empty-feed",
+    E,
+    "The channel's listings feed holds no message: every variant was excluded or rejected (see the findings). "
+    "Amazon's listings feed schema requires at least one message, so Amazon refuses such a document, and push "
+    "never publishes it as a file (push --force and allow_empty included). Pushed through the SP-API, only the "
+    "changes are sent, so an empty catalog deletes the listings pushed before (allow_empty: true).",
+    ("required",),
+)
