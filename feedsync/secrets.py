@@ -1,7 +1,7 @@
 """The secret registry: every secret feedsync holds is registered once, where it is read (``SecretRef.value``) or
 received (access tokens, signed assertions), and ``mask`` replaces it in any text that leaves the process: logs,
 errors, reports, state, notifications. A secret is masked in the forms it travels in: as it is, URL-encoded
-(``quote`` and ``quote_plus``), JSON- and HTML-escaped, and base64; a Basic-auth pair also as the base64 of
+(``quote`` and ``quote_plus``), JSON- and HTML-escaped, base64, and hex; a Basic-auth pair also as the base64 of
 ``user:secret``. The forms are compiled into one pattern, rebuilt only when the registry changes, so masking a
 message costs one regex pass (nothing at all while the registry is empty)."""
 
@@ -29,7 +29,7 @@ _pattern: re.Pattern[str] | None = None
 
 
 def _encodings(value: str) -> set[str]:
-    """The forms ``value`` takes in URLs, JSON, HTML and base64."""
+    """The forms ``value`` takes in URLs, JSON, HTML, base64 and hex (its UTF-8 bytes, in either case)."""
     urlish = {value, quote(value), quote(value, safe=""), quote_plus(value), quote_plus(value, safe="")}
     found = set(urlish)
     for form in urlish:
@@ -41,6 +41,7 @@ def _encodings(value: str) -> set[str]:
     for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         text = encoded.decode("ascii")
         found.update((text, text.rstrip("=")))
+    found.update((raw.hex(), raw.hex().upper()))
     return found
 
 

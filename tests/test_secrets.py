@@ -23,6 +23,8 @@ def test_a_registered_secret_is_masked_in_every_encoding() -> None:
         base64.b64encode(SECRET.encode()).decode(),
         base64.urlsafe_b64encode(SECRET.encode()).decode().rstrip("="),
         "Atzr|IwEB/refresh+token=&amp;x",
+        SECRET.encode().hex(),
+        SECRET.encode().hex().upper(),
     ):
         assert secrets.mask(f"before {form} after") == "before *** after", form
 

@@ -126,6 +126,8 @@ def _order(
     lines: list[OrderLine] = []
     for row, values in rows:
         line_id = value(row, values, "order-item-id", required("order-item-id"))
+        if "currency" in values:  # one order, one currency: a line in another is not relabelled with the first's
+            value(row, values, "currency", lambda t: _same_currency(t, currency))
         sku = value(row, values, "sku", required("sku"))
         quantity_column = "quantity-purchased" if "quantity-purchased" in values else "quantity-to-ship"
         quantity = value(row, values, quantity_column, lambda t, c=quantity_column: _quantity(t, c))
@@ -200,6 +202,12 @@ def _quantity(text: str, what: str) -> int:
     if number is None or number < 1:
         raise ValueProblem("ORD001", f"{what} {text!r} is not a positive whole number")
     return check_quantity(number, what)
+
+
+def _same_currency(text: str, currency: str | None) -> str:
+    if text.strip().upper() != (currency or "").strip().upper():
+        raise ValueProblem("ORD001", f"currency {text!r} is not the order's (its first line's is {currency!r})")
+    return text
 
 
 def _amount(text: str, currency: str | None, what: str) -> Money | None:

@@ -132,6 +132,19 @@ def test_a_bad_row_is_pointed_at_and_leaves_its_whole_order_out(tmp_path: Path) 
     assert (problem.location.path, problem.location.row, problem.location.column) == (str(path), 3, 8)  # type: ignore[union-attr]
 
 
+def test_a_line_in_another_currency_than_its_order_s_first_is_pointed_at(tmp_path: Path) -> None:
+    """An order's lines share its currency: a line in another is ORD001 at its currency cell, and the order is left
+    out, not imported with the line's amount relabelled in the first line's currency."""
+    euro = line("111-1", "9002", "SKU-B", price="20.00").replace("\tUSD\t", "\tEUR\t")
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), euro, line("222-2", "9003", "SKU-A"))
+    found: list[Diagnostic] = []
+    assert [o.order_id for o in read_order_report(path, found.append)] == ["222-2"]
+    [problem] = found
+    assert (problem.code, problem.field, problem.value) == ("ORD001", "currency", "EUR")
+    assert (problem.location.row, problem.location.column) == (3, 9)  # type: ignore[union-attr]
+    assert "its first line's is 'USD'" in problem.message
+
+
 def test_a_file_that_is_not_an_order_report_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text("id\ttitle\nA\tB\n", encoding="utf-8")
