@@ -355,6 +355,15 @@ class State:
         ).fetchone()
         return None if row is None else (row[0], row[1])
 
+    def package_details(self, marketplace: str, order_id: str, states: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(tracking number, detail JSON) of the order's packages in one of ``states``."""
+        rows = self._db.execute(
+            f"SELECT tracking, detail FROM shipments WHERE marketplace = ? AND order_id = ? AND detail IS NOT NULL "
+            f"AND state IN ({', '.join('?' * len(states))})",
+            (marketplace, order_id, *states),
+        )
+        return [(tracking, detail) for tracking, detail in rows]
+
     def package_count(self, marketplace: str, order_id: str) -> int:
         row = self._db.execute(
             "SELECT COUNT(*) FROM shipments WHERE marketplace = ? AND order_id = ?", (marketplace, order_id)

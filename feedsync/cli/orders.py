@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from feedsync.cli.common import EXIT_FINDINGS, EXIT_OK, err, exit_codes, resolve_config
+from feedsync.cli.output import MODE
 from feedsync.diagnostics import Diagnostic, Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.lock import run_lock
@@ -40,13 +41,13 @@ def import_orders(
     _tell(found)
     verb = "would import" if dry_run else "imported"
     for order_id in result.imported:
-        typer.echo(f"{verb} {order_id}")
+        _report(f"{verb} {order_id}")
     for order_id in result.recovered:
-        typer.echo(f"already in the store {order_id} (recorded now)")
+        _report(f"already in the store {order_id} (recorded now)")
     for order_id in result.updated:
-        typer.echo(f"{'would update' if dry_run else 'updated'} {order_id}")
+        _report(f"{'would update' if dry_run else 'updated'} {order_id}")
     for order_id in result.held:
-        typer.echo(f"held {order_id}")
+        _report(f"held {order_id}")
     err(
         f"orders: {len(result.imported)} {verb}, {len(result.updated)} updated, {len(result.held)} held, "
         f"{len(result.recorded)} marketplace-fulfilled, {result.unchanged} already known, "
@@ -86,7 +87,7 @@ def push_tracking(
     for package in result.planned if dry_run else result.confirmed:
         items = ", ".join(f"{item} x{quantity}" for item, quantity in package.items)
         carrier = package.carrier_code + (f" ({package.carrier_name})" if package.carrier_name else "")
-        typer.echo(
+        _report(
             f"{'would confirm' if dry_run else 'confirmed'} order {package.order_id} package {package.package_ref}: "
             f"{carrier} {package.tracking_number}, shipped {package.ship_date}, items {items}"
         )
@@ -100,6 +101,13 @@ def push_tracking(
     )
     errors = any(d.severity == Severity.ERROR for d in found)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+def _report(line: str) -> None:
+    """A line of what the run did, on stdout (``imported ...``, ``confirmed ...``): left out with --quiet, which
+    keeps the errors alone (a held order's is a finding, told by ``_tell``)."""
+    if not MODE.quiet:
+        typer.echo(line)
 
 
 def _tell(found: list[Diagnostic]) -> None:

@@ -102,6 +102,7 @@ def plan_packages(
     next_ref: dict[str, int] = {}
     confirmed_now = {package.key for package in interrupted.confirmed} if interrupted else set()
     resend = {package.key: package for package in interrupted.resend} if interrupted else {}
+    shipped: dict[str, dict[str, dict[str, int]]] = {}  # order id -> tracking number -> its items, run or state
     for shipment in merge_duplicates(shipments, emit):
         key = (shipment.order_id, shipment.tracking_number)
         known = state.shipment(marketplace, *key)
@@ -110,7 +111,15 @@ def plan_packages(
             continue
         payload = state.order_payload(marketplace, shipment.order_id)
         order = Order.model_validate_json(payload) if payload else None
-        items, problem = _items(shipment, order)
+        if shipment.order_id not in shipped:
+            shipped[shipment.order_id] = _shipped(state, marketplace, shipment.order_id)
+        others = shipped[shipment.order_id]
+        before: dict[str, int] = {}
+        for tracking, sent in others.items():
+            if tracking != shipment.tracking_number:
+                for item, quantity in sent.items():
+                    before[item] = before.get(item, 0) + quantity
+        items, problem = _items(shipment, order, before)
         if problem:
             emit(
                 make(
@@ -130,6 +139,7 @@ def plan_packages(
             next_ref[shipment.order_id] = number + 1
             ref = str(number)
         packages.append(_package(shipment, ref, items, carriers))
+        others[shipment.tracking_number] = dict(items)
         resend.pop(key, None)
     return packages + list(resend.values()), already
 
@@ -148,25 +158,45 @@ def _package(shipment: Shipment, ref: str, items: tuple[tuple[str, int], ...], c
     )
 
 
-def _items(shipment: Shipment, order: Order | None) -> tuple[tuple[tuple[str, int], ...], str | None]:
+def _shipped(state: State, marketplace: str, order_id: str) -> dict[str, dict[str, int]]:
+    """The items of the order's packages confirmed, or that an interrupted run may have confirmed, by tracking
+    number (a failed package's are not: it is this run's to send again)."""
+    return {
+        tracking: dict(Package.from_json(detail).items)
+        for tracking, detail in state.package_details(marketplace, order_id, (CONFIRMED, PENDING, SENDING))
+    }
+
+
+def _items(
+    shipment: Shipment, order: Order | None, before: dict[str, int] | None = None
+) -> tuple[tuple[tuple[str, int], ...], str | None]:
     """(order item id, quantity) pairs of the package, or why there are none; an item named twice (by order
-    item id and by SKU) counts once with both quantities."""
+    item id and by SKU) counts once with both quantities. ``before``: what the order's other packages shipped of
+    each item (this run's before it, and earlier runs'): no package ships more of an item than the order has
+    left of it, and a package of the whole order (no items named) ships what is left."""
     if order is None:
         if shipment.items and all(ident.isascii() and ident.isdigit() for ident, _ in shipment.items):
             return shipment.items, None  # order item ids given: confirmable without the order
         return (), "feedsync did not import this order; name its order item ids and quantities in items"
     if order.fulfilled_by == FulfilledBy.MARKETPLACE:
         return (), "the marketplace fulfils this order itself; it takes no shipment confirmation"
+    before = before or {}
     if not shipment.items:
-        return tuple((line.line_id, line.quantity) for line in order.lines), None
+        left = tuple((line.line_id, line.quantity - before.get(line.line_id, 0)) for line in order.lines)
+        left = tuple((item, quantity) for item, quantity in left if quantity > 0)
+        if not left:
+            return (), "the order's other packages shipped all of it already; name the items this package holds"
+        return left, None
     out: dict[str, int] = {}
     for ident, quantity in shipment.items:
         line = next((x for x in order.lines if ident in (x.line_id, x.marketplace_sku)), None)
         if line is None:
             return (), f"item {ident!r} is neither an order item id nor a SKU of this order"
         out[line.line_id] = out.get(line.line_id, 0) + quantity
-        if out[line.line_id] > line.quantity:
-            return (), f"item {ident!r}: {out[line.line_id]} shipped but {line.quantity} ordered"
+        earlier = before.get(line.line_id, 0)
+        if out[line.line_id] + earlier > line.quantity:
+            also = f" (and {earlier} in the order's other packages)" if earlier else ""
+            return (), f"item {ident!r}: {out[line.line_id]} shipped{also} but {line.quantity} ordered"
     return tuple(out.items()), None
 
 

@@ -203,6 +203,7 @@ def test_a_quiet_import_tells_cron_why_an_order_is_held(demo_copy: Path) -> None
     errors = [line for line in told.stderr.splitlines() if "(error" in line]
     assert errors and all("ORD002" in line for line in errors)
     assert quiet.stderr.splitlines() == errors
+    assert "would import" in told.stdout and quiet.stdout == ""  # (what the run did: not an error)
 
 
 def test_push_tracking_on_the_demo_writes_the_upload_file_once(demo_copy: Path) -> None:
