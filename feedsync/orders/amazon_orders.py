@@ -87,7 +87,10 @@ class AmazonOrders:
             response = self.requester().request("GET", SEARCH, operation="searchOrders", params=page)
             body = json_body(response, "searchOrders")
             with answer_shape("searchOrders"):
-                raws = list(body.get("orders") or [])
+                found = body.get("orders") or []
+                if not isinstance(found, list):
+                    raise TypeError(f"orders is {type(found).__name__}, not a list")
+                raws = list(found)
                 token = (body.get("pagination") or {}).get("nextToken")
             for raw in raws:
                 yield read_order(raw, now=now)

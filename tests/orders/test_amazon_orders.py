@@ -271,3 +271,17 @@ def test_an_order_item_listed_twice_is_read_once_and_held_when_the_copies_differ
         order_id="123-4567890-1234567",
         reason="Amazon's answer lists orderItemId 12345678901234 twice with different values",
     )
+
+
+@pytest.mark.parametrize("orders", ["nope", {"a": 1}, 7])
+@respx.mock(assert_all_mocked=True)
+def test_a_search_answer_whose_orders_are_no_list_is_a_wrong_shape(
+    respx_mock: respx.Router, tmp_path: Path, orders: object
+) -> None:
+    """``orders`` that is not a list is an answer of another shape (exit 3), not orders without ids."""
+    from feedsync.errors import RemoteError
+
+    login(respx_mock)
+    respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": orders}))
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(RemoteError, match="searchOrders: the answer has"):
+        list(api(state).orders())
