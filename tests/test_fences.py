@@ -19,11 +19,12 @@ FENCES: dict[str, tuple[str, ...]] = {
     "lxml": ("feedsync/formats/", "feedsync/sources/"),
     "orjson": ("feedsync/formats/json_listings.py", "feedsync/jsonread.py"),
     "polars": ("feedsync/columnar/",),
+    "openpyxl": ("feedsync/sources/xlsx.py",),
 }
 """Library -> the only places (a package folder or one module) that may import it. lxml: the feed formats and
 the XML sources; orjson: the Amazon listings writer and JSON read quickly (``jsonread``: the row cache's entries,
-the columnar side's keys); polars: the columnar engine; httpx is fenced by construction instead (see the last
-test)."""
+the columnar side's keys); polars: the columnar engine; openpyxl: the Excel workbook reader; httpx is fenced by
+construction instead (see the last test)."""
 
 
 def _imported(tree: ast.AST) -> list[tuple[int, str]]:

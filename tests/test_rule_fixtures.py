@@ -270,6 +270,25 @@ FIXTURES["SRC014"] = (
     (None, None, None, None),
 )
 
+
+@fixture("SRC015", (None, None, None, None))
+def _src015(tmp: Path) -> Found:
+    """A workbook whose second sheet is not read."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for cells in (["id", "title", "price"], ["A", "T", 1]):
+        sheet.append(cells)
+    book.create_sheet("Notes")
+    data = io.BytesIO()
+    book.save(data)
+    return read(tmp / "p.xlsx", data.getvalue())
+
+
 # -- normalization ---------------------------------------------------------------------------------------
 FIXTURES["MDL001"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,,1\n"), ("A", "title", 2, 2))
 FIXTURES["MDL002"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,12;3\n"), ("A", "price", 2, 3))

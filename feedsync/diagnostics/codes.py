@@ -253,6 +253,13 @@ _register(
     "view row: the configured source.store_view when it has one, else the first.",
 )
 _register(
+    "SRC015",
+    "other-sheets-not-read",
+    Severity.INFO,
+    "The Excel workbook has several sheets; its first is the catalog, and the others are not read. Move the "
+    "catalog to the first sheet if it is elsewhere.",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -604,6 +611,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
             "SRC011",
             "SRC013",
             "SRC014",
+            "SRC015",
         ),
         ("source",),
     ),

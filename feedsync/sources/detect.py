@@ -17,9 +17,14 @@ def header_keys(path: Path, encoding: str | None = None) -> list[str]:
 
 
 def header_names(path: Path, encoding: str | None = None) -> list[str]:
-    """The names of the first non-blank line as written (trimmed), split on its sniffed delimiter."""
+    """The names of the first non-blank line as written (trimmed), split on its sniffed delimiter (of an Excel
+    workbook: its first sheet's header)."""
     import csv
 
+    from feedsync.sources.xlsx import is_workbook, sheet_header
+
+    if is_workbook(path):
+        return sheet_header(path)
     text = _peek_text(path, encoding)
     for line in text.splitlines():
         line = line.lstrip(" \t\ufeff")
@@ -49,10 +54,31 @@ def detect_format(path: Path, encoding: str | None = None) -> str:
     """The reader for ``path`` (in ``encoding``, else the one its BOM or bytes tell): the first registered detector
     (in rank order: content first, then header columns, then the extension) that recognises it."""
     from feedsync.sources.base import Sniff, detectors
+    from feedsync.sources.xlsx import is_workbook
 
+    if is_workbook(path):  # binary: told by its bytes, before any text is peeked
+        _native_sheet(path)
+        return "xlsx"
     sniff = Sniff(path, _peek_text(path, encoding).lstrip(" \t\r\n\ufeff")[:1], encoding)
     for detect in detectors():
         found = detect(sniff)
         if found is not None:
             return found
     raise SourceError(f"{path}: cannot tell the format; set source.format")
+
+
+def _native_sheet(path: Path) -> None:
+    """A workbook is read as the native catalog: one whose header is a platform export's (a Shopify export opened
+    and saved in Excel) is refused with what to do, not read as native columns it does not have."""
+    from feedsync.sources.base import Sniff, detectors
+
+    sniff = Sniff(path, "")
+    for detect in detectors():
+        found = detect(sniff)
+        if found is not None and found not in ("csv", "tsv", "json", "jsonl"):
+            raise SourceError(
+                f"{path}: looks like a {found} export saved as an Excel workbook; feedsync reads {found} exports as "
+                "the CSV file the platform exports (save the sheet as CSV UTF-8)"
+            )
+        if found is not None:
+            return

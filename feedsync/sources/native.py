@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -30,7 +31,7 @@ from feedsync.sources.base import (
 )
 from feedsync.sources.normalize import NormalizeContext, build_product
 from feedsync.sources.rowreader import RowReader, compile_reader, reference_reader
-from feedsync.sources.tabular import detect_encoding, open_table
+from feedsync.sources.tabular import LineOffer, Table, detect_encoding, open_table
 
 
 def _open_text(config: SourceConfig, emit: Emit) -> tuple[IO[str], str]:
@@ -98,7 +99,7 @@ class DelimitedSource:
         ctx = normalize_context(self.config)
         gate = self.gate
         offer = gate.line if gate is not None else None
-        with open_table(self.config, emit, delimiter=self._delimiter, offer=offer) as table:
+        with self._table(emit, offer) as table:
             self.stats.describe(table)
             path = table.path
             targets = [field_for(name, self.config.columns) for name in table.header]
@@ -137,6 +138,10 @@ class DelimitedSource:
                     yield product
             if gate is not None:
                 gate.end()
+
+    def _table(self, emit: Emit, offer: LineOffer | None) -> AbstractContextManager[Table]:
+        """The file opened as a table of rows (``offer``: see ``tabular.LineOffer``)."""
+        return open_table(self.config, emit, delimiter=self._delimiter, offer=offer)
 
     def _reader(
         self, path: str, names: list[str], targets: list[str | None], columns: dict[str, tuple[str, int | None]],
@@ -370,6 +375,20 @@ def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
 def _delimited(config: SourceConfig) -> DelimitedSource:
     fmt = resolve_format(config)
     return DelimitedSource(config, "\t" if fmt == "tsv" else None, fmt)
+
+
+class XlsxSource(DelimitedSource):
+    """The native catalog as an Excel workbook: its first sheet (``sources.xlsx``), read as its CSV would be."""
+
+    def _table(self, emit: Emit, offer: LineOffer | None) -> AbstractContextManager[Table]:
+        from feedsync.sources.xlsx import open_sheet
+
+        return open_sheet(self.config, emit)
+
+
+@register("xlsx", columns="header")
+def _xlsx(config: SourceConfig) -> XlsxSource:
+    return XlsxSource(config, None, "xlsx")
 
 
 @register("json", columns="records")

@@ -92,7 +92,8 @@ def sniff_encoding(path: Path, head: bytes) -> str | None:
         first = _CONTROL_BYTES.search(head)
         raise SourceError(
             f"{path}: byte {first.start() + 1 if first else 1}: looks like a binary file, not text "
-            f"({len(controls)} control bytes in the first {len(head)}); export the catalog as CSV, JSON or XML"
+            f"({len(controls)} control bytes in the first {len(head)}); export the catalog as CSV, JSON or XML, or "
+            "save it as an Excel workbook (.xlsx)"
         )
     return None
 

@@ -1,0 +1,153 @@
+"""The native catalog as an Excel workbook (``.xlsx``, ``.xlsm``): its first worksheet read as a CSV file saved from
+it would be, through openpyxl (read-only, streaming; the cells' values as Excel last computed them).
+
+- The header is the sheet's first row with a value; each later row with a value is a record, numbered as Excel
+  numbers it (the header is row 1 of a sheet that starts at the top), so findings point at the cell a user sees.
+- A cell is the text Excel shows in its general form: a number to 15 significant digits (Excel's precision:
+  ``19.99``, never ``19.989999999999998``; ``4006381333931`` as an integer, without an exponent), a date formatted
+  without a time of day as ``YYYY-MM-DD``, another date-time as ``YYYY-MM-DDTHH:MM:SS`` (read in
+  ``source.timezone``, as the native CSV's), a Boolean as ``TRUE``/``FALSE``, an error as its code (``#N/A``).
+- A formula's value is the one Excel saved with the file (a formula no spreadsheet program computed, in a workbook
+  a script wrote, has none: its cell is empty, and a value every product needs is told missing, MDL001).
+- Other sheets are not read; a workbook of several says which one was (SRC015, info).
+
+The workbook is a zip of XML: it is never split by rows, nor read a column at a time, nor cached by its raw lines
+(those read the bytes of a text file).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from feedsync.config import SourceConfig
+from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics.codes import make
+from feedsync.errors import SourceError
+from feedsync.sources.tabular import Table
+
+SUFFIXES = (".xlsx", ".xlsm")
+_ZIP = b"PK\x03\x04"
+_TIME_TOKENS = ("h", "s", "am/pm", "a/p")
+
+
+def is_workbook(path: Path) -> bool:
+    """Whether ``path`` is an Excel workbook (a zip holding ``xl/workbook.xml``), whatever its name."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(4) != _ZIP:
+                return False
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def cell_text(value: Any, number_format: str | None = None) -> str:
+    """A cell's value as the text Excel shows in its general form (see the module's docstring)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        shown = f"{value:.15g}"
+        return format(Decimal(shown), "f") if "e" in shown else shown
+    if isinstance(value, datetime):
+        timed = any(token in (number_format or "").lower() for token in _TIME_TOKENS)
+        if not timed and value.time() == time(0):
+            return value.date().isoformat()
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def sheet_header(path: Path) -> list[str]:
+    """The names of the first sheet's header, as written (trimmed)."""
+    with open_sheet(SourceConfig.model_construct(path=path)) as table:
+        return table.header
+
+
+@contextmanager
+def open_sheet(config: SourceConfig, emit: Emit | None = None) -> Iterator[Table]:
+    """The workbook's first worksheet as a ``Table`` of text cells (``cell_text``)."""
+    try:
+        from openpyxl import load_workbook
+    except ImportError:  # (a dependency: only a broken install lacks it)
+        raise SourceError(f"{config.path}: reading an Excel workbook needs openpyxl: pip install openpyxl") from None
+    path = config.path
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SourceError(f"{path}: not an Excel workbook feedsync can read ({type(exc).__name__}: {exc})") from None
+    try:
+        if not workbook.worksheets:
+            raise SourceError(f"{path}: the workbook has no worksheet")
+        sheet = workbook.worksheets[0]
+        if len(workbook.sheetnames) > 1 and emit is not None:
+            others = ", ".join(repr(name) for name in workbook.sheetnames[1:])
+            emit(
+                make(
+                    "SRC015",
+                    f"the workbook has {len(workbook.sheetnames)} sheets: the first, {sheet.title!r}, is read "
+                    f"({others} not)",
+                    location=Location(str(path)),
+                )
+            )
+        rows = _rows(sheet, str(path), emit)
+        try:
+            header_row, header = next(rows)
+        except StopIteration:
+            raise SourceError(f"{path}: the sheet {sheet.title!r} is empty") from None
+        while header and not header[-1].strip():
+            header.pop()
+        records = _records(rows, len(header), str(path), emit)
+        yield Table(str(path), [h.strip() for h in header], "", "xlsx", header_row, records)
+    finally:
+        workbook.close()
+
+
+def _rows(sheet: Any, path: str, emit: Emit | None) -> Iterator[tuple[int, list[str]]]:
+    """(Excel's row number, its cells as text) of every row with a value."""
+    number = 0
+    for cells in sheet.iter_rows():
+        number = next((cell.row for cell in cells if getattr(cell, "row", None)), number + 1)
+        texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells]
+        if any(text.strip() for text in texts):
+            yield number, texts
+
+
+def _records(
+    rows: Iterator[tuple[int, list[str]]], width: int, path: str, emit: Emit | None
+) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header; cells beyond the header's are told (SRC009), as the CSV reader tells them."""
+    for number, cells in rows:
+        if len(cells) > width:
+            extra = next((c for c in cells[width:] if c.strip()), None)
+            if extra is not None and emit is not None:
+                emit(
+                    make(
+                        "SRC009",
+                        f"row has a value in column {width + 1 + cells[width:].index(extra)} but the header {width} "
+                        "columns: the cells after its last are not read",
+                        value=extra[:80],
+                        location=Location(path, number, width + 1),
+                    )
+                )
+            cells = cells[:width]
+        yield number, cells

@@ -1,0 +1,173 @@
+"""The native catalog kept as an Excel workbook: its first sheet read as the CSV saved from it would be (typed
+cells as Excel shows them), its rows numbered as Excel numbers them, and the feeds byte for byte those of the
+CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from feedsync import pipeline
+from feedsync.config import SourceConfig, load_config
+from feedsync.diagnostics import Diagnostic
+from feedsync.errors import SourceError
+from feedsync.sources import open_source
+from feedsync.sources.base import resolve_format
+from feedsync.sources.xlsx import cell_text, is_workbook
+from tests.conftest import REPO
+
+HEADER = ["id", "group_id", "title", "description", "link", "image_link", "price", "sale_price",
+          "sale_price_effective_date", "availability", "quantity", "brand", "gtin", "color", "size"]  # fmt: skip
+
+
+def workbook(path: Path, rows: list[list[Any]], *, sheets: tuple[str, ...] = ()) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Catalog"
+    for row in rows:
+        sheet.append(row)
+    for name in sheets:
+        book.create_sheet(name)
+    book.save(path)
+    return path
+
+
+def typed_rows() -> list[list[Any]]:
+    """Rows as a spreadsheet user types them: numbers as numbers, dates as dates."""
+    return [
+        HEADER,
+        ["TEE-S", "TEE", "Tee", "Soft & warm", "/tee", "/tee.jpg", 19.99, 14.5, None, "in stock", 7, "Acme",
+         4006381333931, "Navy", "S"],
+        ["TEE-M", "TEE", "Tee", "Soft & warm", "/tee", "/tee.jpg", 0.1 + 0.2, None, None, "in stock", 0, "Acme",
+         None, "Navy", "M"],
+        [],  # (a blank row: Excel's row numbers go on)
+        ["MUG", None, "Mug", "A mug", "/mug", "/mug.jpg", 12, 9.99, None, "in stock", 3, "Acme", 4006381333931.0,
+         None, None],
+    ]  # fmt: skip
+
+
+def as_csv(rows: list[list[Any]]) -> str:
+    """The CSV Excel saves of ``rows`` (its general form: ``cell_text``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        if row:
+            writer.writerow([cell_text(value) for value in row] + [""] * (len(HEADER) - len(row)))
+    return out.getvalue()
+
+
+def config(directory: Path, source: str) -> Path:
+    text = (
+        f"source: {{path: {source}, currency: USD, base_url: 'https://shop.example.com', timezone: Europe/Berlin}}\n"
+        "channels:\n  google: {profile: google_merchant}\n  facebook: {profile: facebook}\n"
+        "  amazon: {profile: amazon, settings: {seller_id: A2TEST, marketplace: US}}\n"
+    )
+    path = directory / f"{source}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build(directory: Path, source: str) -> tuple[dict[str, bytes], list[Diagnostic]]:
+    out = directory / f"out-{source}"
+    report = pipeline.run(load_config(config(directory, source)), "build", out_dir=out, validate=True)
+    feeds = {path.name: path.read_bytes() for path in sorted(out.iterdir()) if path.is_file()}
+    return feeds, list(report.diagnostics)
+
+
+def test_a_workbook_of_typed_cells_builds_the_feeds_of_its_csv(tmp_path: Path) -> None:
+    rows = typed_rows()
+    rows[1][8] = f"{date(2026, 11, 20).isoformat()}/{date(2026, 12, 24).isoformat()}"
+    workbook(tmp_path / "products.xlsx", rows)
+    (tmp_path / "products.csv").write_text(as_csv(rows), encoding="utf-8")
+    assert resolve_format(SourceConfig(path=tmp_path / "products.xlsx")) == "xlsx"
+    from_sheet, sheet_found = build(tmp_path, "products.xlsx")
+    from_csv, csv_found = build(tmp_path, "products.csv")
+    assert from_sheet == from_csv and set(from_sheet) == {"google.xml", "facebook.csv", "amazon.json"}
+    google = from_sheet["google.xml"].decode()
+    assert "<g:price>19.99 USD</g:price>" in google and "<g:price>0.30 USD</g:price>" in google
+    assert google.count("<g:gtin>4006381333931</g:gtin>") == 2  # an integer typed as a number, and as a float
+    sheet_rows = {d.product_id: d.location.row for d in sheet_found if d.location and d.location.row}
+    csv_rows = {d.product_id: d.location.row for d in csv_found if d.location and d.location.row}
+    assert sheet_rows == {"TEE-S": 2, "TEE-M": 3, "MUG": 5}  # the blank row 4 is a row of the sheet
+    assert csv_rows == {"TEE-S": 2, "TEE-M": 3, "MUG": 4}  # (and no line of the CSV)
+    assert [(d.code, d.location.path if d.location else None) for d in sheet_found if d.code == "SRC015"] == []
+
+
+def test_cells_are_the_text_excel_shows() -> None:
+    assert cell_text(19.989999999999998) == "19.99" and cell_text(0.1 + 0.2) == "0.3"
+    assert cell_text(4006381333931) == "4006381333931" and cell_text(4006381333931.0) == "4006381333931"
+    assert cell_text(1e16) == "10000000000000000" and cell_text(-2.5e-7) == "-0.00000025"
+    assert (cell_text(True), cell_text(False), cell_text(None), cell_text(" x ")) == ("TRUE", "FALSE", "", " x ")
+    midnight = datetime(2026, 11, 20)
+    assert cell_text(midnight, "yyyy-mm-dd") == "2026-11-20"
+    assert cell_text(midnight, "yyyy-mm-dd h:mm") == "2026-11-20T00:00:00"
+    assert cell_text(datetime(2026, 11, 20, 10, 30, 5, 999), "General") == "2026-11-20T10:30:05"
+    assert cell_text(time(9, 15)) == "09:15:00" and cell_text("#N/A") == "#N/A"
+
+
+def test_findings_name_the_row_excel_shows_and_other_sheets_are_named(tmp_path: Path) -> None:
+    rows = typed_rows()
+    rows[4][6] = "twelve"  # row 5 of the sheet (after the blank row 4)
+    rows[2] += ["", "stray"]  # a value beyond the header's columns
+    path = workbook(tmp_path / "p.xlsx", rows, sheets=("Notes", "Old prices"))
+    found: list[Diagnostic] = []
+    source = open_source(SourceConfig(path=path, currency="USD", base_url="https://s.example"))
+    products = list(source.products(found.append))
+    assert [p.id for p in products] == ["TEE-S", "TEE-M"]
+    located = {(d.code, d.location.row if d.location else None, d.location.column if d.location else None)
+               for d in found}  # fmt: skip
+    assert ("MDL002", 5, 7) in located and ("SRC009", 3, 16) in located
+    [sheets] = [d for d in found if d.code == "SRC015"]
+    assert "the first, 'Catalog', is read ('Notes', 'Old prices' not)" in sheets.message
+
+
+def test_an_empty_sheet_a_broken_workbook_and_a_workbook_read_as_csv_are_clear_errors(tmp_path: Path) -> None:
+    empty = workbook(tmp_path / "empty.xlsx", [])
+    with pytest.raises(SourceError, match="the sheet 'Catalog' is empty"):
+        list(open_source(SourceConfig(path=empty, currency="USD")).products(pytest.fail))
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<not a workbook")
+    assert is_workbook(broken)
+    with pytest.raises(SourceError, match="not an Excel workbook feedsync can read"):
+        list(open_source(SourceConfig(path=broken, currency="USD")).products(pytest.fail))
+    sheet = workbook(tmp_path / "p.xlsx", typed_rows())
+    with pytest.raises(SourceError, match=r"looks like a binary file.*save it as an Excel workbook \(\.xlsx\)"):
+        list(open_source(SourceConfig(path=sheet, currency="USD", format="csv")).products(pytest.fail))
+
+
+def test_a_workbook_is_never_split_by_rows_read_a_column_at_a_time_or_cached_by_lines(tmp_path: Path) -> None:
+    """Those read a text file's bytes: a workbook is a zip."""
+    from feedsync.rows import _unsplittable
+
+    workbook(tmp_path / "products.xlsx", typed_rows())
+    loaded = load_config(config(tmp_path, "products.xlsx"))
+    from feedsync.channels.profile import compile_channels
+
+    assert _unsplittable(loaded, compile_channels(loaded)) == "the xlsx reader is not split by rows"
+    from feedsync.columnar.gate import _refused
+
+    source = open_source(loaded.source)
+    assert (
+        _refused(loaded, compile_channels(loaded), source) == "the source is not a native CSV file or a Shopify export"
+    )
+    assert (REPO / "feedsync" / "sources" / "xlsx.py").is_file()
+
+
+def test_a_platform_export_saved_as_a_workbook_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    header = ["Handle", "Title", "Body (HTML)", "Vendor", "Option1 Name", "Option1 Value", "Variant SKU",
+              "Variant Price", "Variant Inventory Policy", "Image Src", "Status"]  # fmt: skip
+    path = workbook(
+        tmp_path / "export.xlsx", [header, ["tee", "Tee", "", "Acme", "Size", "S", "T-S", 20, "deny", "", "active"]]
+    )
+    with pytest.raises(SourceError, match=r"looks like a shopify export saved as an Excel workbook.*CSV UTF-8"):
+        resolve_format(SourceConfig(path=path))
+    assert resolve_format(SourceConfig(path=workbook(tmp_path / "native.xlsx", typed_rows()))) == "xlsx"
