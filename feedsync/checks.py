@@ -100,6 +100,17 @@ def _interval_problem(value: str) -> str | None:
     return None
 
 
+def moment_problem(value: str) -> str | None:
+    """Why ``value`` is not an ISO 8601 date and time with a time zone offset (``2027-01-15T00:00+0100``), or None."""
+    if not _INTERVAL_MOMENT.fullmatch(value):
+        return f"{value!r} is not an ISO 8601 date and time with a time zone offset (2027-01-15T09:00+0100)"
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:  # a month 13, a 25th hour, an offset of a day or more
+        return f"{value!r} is not an ISO 8601 date and time with a time zone offset (2027-01-15T09:00+0100)"
+    return None
+
+
 class VariantTracker:
     """Finds variants of one group that do not differ in their variant attributes. Groups are compared while
     their members come one after another (as exports write them); memory holds one group at a time."""

@@ -374,6 +374,11 @@ FIXTURES["GMC012"] = (
 )
 FIXTURES["GMC013"] = (google(google_product_category="99999"), ("X1", "google_product_category", 7, 15))
 FIXTURES["GMC014"] = (google(title="MERINO CREW TEE"), ("X1", "title", 7, 2))
+FIXTURES["GMC019"] = (google(availability="backorder"), ("X1", "availability_date", 7, None))
+FIXTURES["GMC020"] = (
+    google(availability="preorder", availability_date="2027-01-15"),
+    ("X1", "availability_date", 7, None),
+)
 FIXTURES["GMC017"] = (
     lambda tmp: build(tmp, HEADER.strip() + ",google_product_category\n" + row("A").strip() + ",Made Up > Things\n"),
     ("A", "google_product_category", 2, 13),

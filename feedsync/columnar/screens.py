@@ -18,7 +18,7 @@ from feedsync.channels.amazon.rules import not_a_number
 from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_UNITS
 from feedsync.channels.google import rules as google_rules
 from feedsync.channels.google import screen as google_screen
-from feedsync.channels.google.spec import PROMOTIONAL
+from feedsync.channels.google.spec import DATED_AVAILABILITY, PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.checks import interval_problem
 from feedsync.columnar.text import Bind, unbound
@@ -109,6 +109,10 @@ def google(
     if "sale_price_effective_date" in values:
         window = values["sale_price_effective_date"]
         checks.append(window.is_null() | ask(window, lambda text: interval_problem(text) is None, pl.Boolean))
+    if "availability_date" in values:  # GMC019 and GMC020 are the rules' to tell, as the pass leaves them
+        checks.append(values["availability_date"].is_null())
+    if "availability" in values:
+        checks.append(~values["availability"].is_in(sorted(DATED_AVAILABILITY)).fill_null(False))
     if gtin_checked:
         checks.append(gtin_clear(values, bind))
     no = pl.lit(False)

@@ -85,6 +85,8 @@ def product_input(values: Mapping[str, Any], destination: GoogleMerchantApiDesti
         elif name == "sale_price_effective_date":
             start, end = str(value).split("/")
             attributes["salePriceEffectiveDate"] = {"startTime": _rfc3339(start), "endTime": _rfc3339(end)}
+        elif name == "availability_date":
+            attributes["availabilityDate"] = _rfc3339(str(value))
         elif name == "additional_image_link":
             attributes["additionalImageLinks"] = [value] if isinstance(value, str) else list(value)
         elif name == "gtin":

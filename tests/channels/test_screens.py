@@ -116,3 +116,23 @@ def test_googles_pass_clears_an_item_by_its_identifiers_as_its_rules_find_it(
     found = google_rules.check_item(ChannelItem("T-1", values, product), "google")  # type: ignore[arg-type]
     assert google_screen.clean(values) is (found == [])
     assert found or exists in ("no", "No", "false") or "gtin" in identifiers or {"brand", "mpn"} <= set(identifiers)
+
+
+@pytest.mark.parametrize("availability", ["in_stock", "out_of_stock", "preorder", "backorder"])
+@pytest.mark.parametrize("date", [None, "2027-01-15T09:00+0100", "2027-01-15", "2027-13-01T00:00Z"])
+def test_googles_pass_leaves_a_dated_availability_to_the_rules(availability: str, date: str | None) -> None:
+    """A preorder or a backorder needs an availability_date (GMC019), and one given must be a date and time with
+    an offset (GMC020): the pass clears an item only where the rules find neither."""
+    values = {
+        "id": "T-1", "title": "Tee", "description": "A soft tee", "link": "https://shop.example.com/tee",
+        "image_link": "https://shop.example.com/tee.jpg", "availability": availability, "price": "19.99 USD",
+        "gtin": "4006381333931",
+    }  # fmt: skip
+    if date is not None:
+        values["availability_date"] = date
+    product = SimpleNamespace(source=None)
+    found = [d.code for d in google_rules.check_item(ChannelItem("T-1", values, product), "google")]  # type: ignore[arg-type]
+    dated = availability in ("preorder", "backorder")
+    assert found == (["GMC019"] if dated and date is None else ["GMC020"] if date and not date.endswith("0100") else [])
+    assert not google_screen.clean(values) or found == []
+    assert google_screen.clean(values) is (not dated and date is None)

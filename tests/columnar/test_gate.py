@@ -427,6 +427,27 @@ def test_an_apparel_path_in_another_letter_case_needs_what_google_s_spelling_nee
     assert not [d for d in report.diagnostics if d.code in ("GMC013", "GMC017")]
 
 
+def test_a_dated_availability_is_told_alike_a_column_at_a_time(tmp_path: Path) -> None:
+    """Preorders and backorders with and without an availability_date (mapped from a column), and dates in the
+    wrong form: made a column at a time, GMC019 and GMC020 are the per-row run's."""
+    config = _config(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(
+        "  google_merchant:\n    profile: google_merchant\n",
+        "  google_merchant:\n    profile: google_merchant\n"
+        "    fields: {availability_date: \"{{ attributes.get('availability_date', '') }}\"}\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    rows = baseline_families(40)
+    dates = ["", "2027-01-15T09:00+0100", "2027-01-15", ""]
+    for number, row in enumerate(rows):
+        row["availability"] = ["in stock", "preorder", "backorder", "out of stock"][number % 4]
+        row["availability_date"] = dates[(number // 4) % 4]
+    write_catalog(tmp_path / "products.csv", rows, header=[*HEADER, "availability_date"])
+    report, _ = same(tmp_path)
+    codes = [d.code for d in report.diagnostics]
+    assert codes.count("GMC019") >= 8 and codes.count("GMC020") >= 8, codes  # (both made a column at a time)
+
+
 def test_items_the_gate_refuses_count_among_the_items_checked(tmp_path: Path) -> None:
     """A field most items lack is told once (MDL015) when more than half of the items the channel checked lack it:
     the items refused for their GTINs are checked items too (14 of 30 lacking an image is not most; of 20, it

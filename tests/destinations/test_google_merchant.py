@@ -269,3 +269,14 @@ def test_an_insert_answered_with_garbage_is_a_remote_error(tmp_path: Path) -> No
     respx.post(INSERT).mock(return_value=httpx.Response(200, text="<html>proxy login</html>"))
     with pytest.raises(RemoteError, match=r"insert: POST .*productInputs:insert answered HTTP 200 with a body that"):
         push(gmc_config(tmp_path, HEADER + row("A")))
+
+
+def test_an_availability_date_is_the_product_input_s_availability_date_timestamp() -> None:
+    from feedsync.config import GoogleMerchantApiDestination
+    from feedsync.destinations.google_merchant import product_input
+
+    destination = GoogleMerchantApiDestination.model_construct(content_language="en", feed_label="US")
+    body = product_input({"id": "P-1", "availability": "preorder", "availability_date": "2027-01-15T09:00-0500"},
+                         destination)  # fmt: skip
+    assert body["productAttributes"]["availabilityDate"] == "2027-01-15T09:00:00-05:00"
+    assert "customAttributes" not in body

@@ -148,3 +148,21 @@ register(
     'map it in the channel\'s fields: (`NAME: "{{ attributes.NAME }}"`).',
     ("values",),
 )
+register(
+    "GMC019",
+    "availability-date-missing",
+    E,
+    "The item's availability is preorder or backorder, which Google takes only with an availability_date: the day "
+    "the item ships, up to a year ahead. Google disapproves the item without it. Map the date (a column "
+    "availability_date, as 2027-01-15T09:00+0100, through the channel's fields), or send the item as in_stock or "
+    "out_of_stock.",
+    ("required",),
+)
+register(
+    "GMC020",
+    "invalid-availability-date",
+    E,
+    "availability_date must be an ISO 8601 date and time with a time zone offset (2027-01-15T09:00+0100), at most "
+    "25 characters; Google cannot use another form.",
+    ("values",),
+)

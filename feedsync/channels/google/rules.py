@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.channels.google.spec import (
     ALLOWED,
     APPAREL_ROOT,
+    DATED_AVAILABILITY,
     MAX_LENGTH,
     PROMOTIONAL,
     REQUIRED,
     SIZED_CATEGORIES,
 )
-from feedsync.checks import feed_price, gtin_problem, interval_problem, url_problem
+from feedsync.checks import feed_price, gtin_problem, interval_problem, moment_problem, url_problem
 from feedsync.diagnostics import Diagnostic
 from feedsync.taxonomy import google_path, is_google_category
 
@@ -37,6 +41,26 @@ def prepare_item(item: ChannelItem) -> list[Note]:
         )
         return [Note("GMC017", "google_product_category", category, message)]
     return []
+
+
+def availability_date_findings(
+    availability: str | None, values: Mapping[str, Any]
+) -> list[tuple[str, str, str, str | None]]:
+    """(code, attribute, message, value): a preorder or backorder without an availability_date (GMC019), an
+    availability_date that is no ISO 8601 date and time with an offset (GMC020)."""
+    date = values.get("availability_date")
+    if date is None:
+        if availability in DATED_AVAILABILITY:
+            message = (
+                f"availability {availability!r} needs availability_date, the day the item ships (Google disapproves "
+                "the item without it): map it (fields: {availability_date: \"{{ attributes.get('availability_date', "
+                "'') }}\"} for a column availability_date, as 2027-01-15T09:00+0100), or send the item as in_stock or "
+                "out_of_stock"
+            )
+            return [("GMC019", "availability_date", message, None)]
+        return []
+    problem = moment_problem(date) if isinstance(date, str) else f"{date!r} is not one date and time"
+    return [("GMC020", "availability_date", f"availability_date {problem}", str(date)[:80])] if problem else []
 
 
 def price_findings(price: str | None, sale: str | None) -> list[tuple[str, str, str, str | None]]:
@@ -92,6 +116,8 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
     window = text("sale_price_effective_date")
     if window is not None and (problem := interval_problem(window)):
         report("GMC007", "sale_price_effective_date", problem, window)
+    for code, attr, message, value in availability_date_findings(text("availability"), values):
+        report(code, attr, message, value)
 
     gtin = text("gtin")
     if gtin is not None and (problem := gtin_problem(gtin)):

@@ -15,7 +15,15 @@ from itertools import repeat
 from typing import Any
 
 from feedsync.channels.google.rules import category_path
-from feedsync.channels.google.spec import ALLOWED, APPAREL_ROOT, MAX_LENGTH, PROMOTIONAL, REQUIRED, SIZED_CATEGORIES
+from feedsync.channels.google.spec import (
+    ALLOWED,
+    APPAREL_ROOT,
+    DATED_AVAILABILITY,
+    MAX_LENGTH,
+    PROMOTIONAL,
+    REQUIRED,
+    SIZED_CATEGORIES,
+)
 from feedsync.checks import PLAIN_URL, PLAIN_URL_PATTERN, feed_price, gtin_problem, interval_problem
 from feedsync.taxonomy import is_google_category
 
@@ -142,6 +150,8 @@ def clean(values: Mapping[str, Any]) -> bool:
             return False
     window = values.get("sale_price_effective_date")
     if window is not None and (type(window) is not str or interval_problem(window) is not None):
+        return False
+    if "availability_date" in values or get("availability") in DATED_AVAILABILITY:  # GMC019, GMC020
         return False
     gtin = values.get("gtin")
     if gtin is not None and (type(gtin) is not str or gtin_problem(gtin)):

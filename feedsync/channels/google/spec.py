@@ -2,7 +2,8 @@
 
 Source: support.google.com/merchants/answer/7052112 (product data specification) and the attribute pages
 (id answer/6324405, item_group_id answer/6324507, image_link answer/6324350, price answer/6324371,
-sale_price_effective_date answer/6324460, gtin answer/6324461, custom labels answer/6324473). Limits the
+sale_price_effective_date answer/6324460, gtin answer/6324461, custom labels answer/6324473, availability
+answer/6324448, availability_date answer/6324470). Limits the
 research notes mark as unconfirmed (brand, mpn, product_type, color, size, material, pattern) are Google's
 published maxima as commonly documented; they are warnings-worthy only past those numbers.
 """
@@ -32,6 +33,7 @@ MAX_LENGTH: dict[str, int] = {
     "size": 100,
     "material": 200,
     "pattern": 100,
+    "availability_date": 25,
     **{f"custom_label_{i}": 100 for i in range(5)},
 }
 
@@ -43,6 +45,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "identifier_exists": frozenset({"yes", "no", "true", "false"}),
     "adult": frozenset({"yes", "no", "true", "false"}),
 }
+
+DATED_AVAILABILITY = frozenset({"preorder", "backorder"})
+"""The availabilities Google takes only with an availability_date, the day the item ships (answer/6324470)."""
 
 VARIANT_ATTRIBUTES = ("color", "size", "material", "pattern", "gender", "age_group")
 
