@@ -14,6 +14,7 @@ from pathlib import Path
 
 from feedsync import secrets
 from feedsync.errors import StateError
+from feedsync.sync import NEVER_HELD
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -207,9 +208,12 @@ class State:
         return counts
 
     def sent_items(self, channel: str, destination: str) -> dict[str, tuple[str, str]]:
-        """item id -> (content hash, sent_at) of what the destination holds, as far as feedsync knows."""
+        """item id -> (content hash, sent_at) of what the destination holds, as far as feedsync knows: the items it
+        accepted, and those whose later update it refused (it holds their version before, whose hash the row kept:
+        a refused update is sent again while the item is in the catalog, and deleted once it is not)."""
         rows = self._db.execute(
-            "SELECT item_id, hash, sent_at FROM items WHERE channel = ? AND destination = ? AND status = 'ok'",
+            "SELECT item_id, hash, sent_at FROM items WHERE channel = ? AND destination = ? "
+            f"AND (status = 'ok' OR (status = 'rejected' AND hash != '{NEVER_HELD}'))",
             (channel, destination),
         )
         return {item_id: (digest, sent_at) for item_id, digest, sent_at in rows}
@@ -234,8 +238,11 @@ class State:
             db.executemany(
                 "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message, channel_key) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
-                "hash = excluded.hash, sent_at = excluded.sent_at, status = excluded.status, "
-                "message = excluded.message, channel_key = COALESCE(excluded.channel_key, items.channel_key)",
+                # a refused update leaves the destination the version it held: its hash (and when it was sent) stay
+                "hash = CASE WHEN excluded.status = 'rejected' THEN items.hash ELSE excluded.hash END, "
+                "sent_at = CASE WHEN excluded.status = 'rejected' THEN items.sent_at ELSE excluded.sent_at END, "
+                "status = excluded.status, message = excluded.message, "
+                "channel_key = COALESCE(excluded.channel_key, items.channel_key)",
                 [
                     (channel, destination, item_id, digest, now, status, message, keys.get(item_id))
                     for item_id, digest in sent

@@ -15,6 +15,10 @@ from feedsync.faults import checkpoint
 if TYPE_CHECKING:
     from feedsync.state import State  # sqlite3: a push's (it hands the state in)
 
+NEVER_HELD = "rejected"
+"""The hash the state keeps of an item whose first version the destination refused: it holds none of it (an item
+it held keeps the hash of the version it holds when a later update is refused)."""
+
 
 def content_hash(values: Mapping[str, Any]) -> str:
     """A stable digest of an item's channel values (key order does not matter)."""
@@ -134,8 +138,8 @@ class Recorder:
 
     def rejected(self, change: Change, message: str) -> None:
         self.failed[change.item_id] = message
-        self.state.record_items(
-            self.channel, self.destination, [(change.item_id, "rejected")], status="rejected", message=message[:1000]
+        self.state.record_items(  # (an item the destination held keeps the hash of the version it holds)
+            self.channel, self.destination, [(change.item_id, NEVER_HELD)], status="rejected", message=message[:1000]
         )
 
     def removed(self, item_ids: list[str]) -> None:

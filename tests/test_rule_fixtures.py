@@ -26,7 +26,7 @@ from feedsync.model.product import SourceRef
 from feedsync.sources import open_source
 from feedsync.state import State
 from tests.conftest import HEADER, make_config, row
-from tests.destinations.gmc import INSERT, gmc_config, mock_api
+from tests.destinations.gmc import INSERT, PRODUCT_INPUT, gmc_config, mock_api
 
 Found = list[Diagnostic]
 # code -> (fixture, (product_id, field, row, column)); row/column None where the finding has none.
@@ -499,7 +499,7 @@ def _dst003(tmp: Path) -> Found:
             side_effect=lambda request: (
                 httpx.Response(400, json={"error": {"message": "bad"}})
                 if b'"offerId":"B"' in request.content
-                else httpx.Response(200, json={})
+                else httpx.Response(200, json=PRODUCT_INPUT)
             )
         )
         config = gmc_config(tmp, HEADER + row("A") + row("B", size="L"))

@@ -144,7 +144,9 @@ class Delivery:
         return counts[0] if counts else None
 
     def _sync(self, outlet: Outlet, destination: ItemSync, result: ChannelResult, encoder: Encoder | None) -> bool:
-        """Send an item sync's changes (or, in a dry run, say what they would be); whether they were sent."""
+        """Send an item sync's changes (or, in a dry run, say what they would be); whether they were sent. A
+        failing destination does not stop the others: its run is recorded as failed (what it accepted before the
+        failure stays recorded) and push exits 3 once every channel had its turn."""
         assert outlet.collector is not None and self.state is not None  # made so by ``open``
         channel = outlet.channel
         plan = outlet.collector.finish()
@@ -158,7 +160,14 @@ class Delivery:
             result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
             return False
         recorder = Recorder(self.state, channel.name, destination.describe(), progress=self.progress)
-        destination.sync(plan, recorder, self.emit, ChannelEncoding(channel, encoder, outlet.collector.shared))
+        try:
+            destination.sync(plan, recorder, self.emit, ChannelEncoding(channel, encoder, outlet.collector.shared))
+        except RemoteError as exc:  # as a file destination's failure: the other channels still have their turn
+            result.failed = f"{exc}; the changes it took before are recorded, the others are sent on the next push"
+            event("sync-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
+            text = f"{channel.name} not synced with {destination.describe()}: {result.failed}"
+            self.emit(make("DST006", text, channel=channel.name))
+            return False
         failed = len(recorder.failed)
         result.items -= min(failed, result.items)
         result.rejected += failed

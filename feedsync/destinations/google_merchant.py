@@ -28,7 +28,7 @@ from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
-from feedsync.errors import ConfigError, RemoteError
+from feedsync.errors import AuthError, ConfigError, RemoteError
 from feedsync.sync import Change, Recorder, SyncPlan
 
 SCOPE = "https://www.googleapis.com/auth/content"
@@ -227,7 +227,11 @@ class GoogleMerchantApi(ItemSync):
         requester = self.requester()
         account = self.config.account_id
 
+        refused: list[AuthError] = []  # a refused login: the items queued behind it are not sent
+
         def insert(change: Change) -> tuple[Change, str | None]:
+            if refused:
+                raise refused[0]
             try:
                 response = requester.request(
                     "POST",
@@ -236,8 +240,11 @@ class GoogleMerchantApi(ItemSync):
                     params={"dataSource": self.data_source},
                     json=product_input(encoder.records(change)[0], self.config),
                 )
-                json_body(response, "insert")  # the ProductInput; anything else did not come from Google
+                json_body(response, "insert", keys=("name",))  # the ProductInput; anything else is not Google's
                 return change, None
+            except AuthError as exc:  # the login, not the item: every other item would fail alike (the run stops)
+                refused.append(exc)
+                raise
             except RemoteError as exc:
                 if exc.status is not None and 400 <= exc.status < 500:
                     return change, str(exc)
@@ -248,7 +255,7 @@ class GoogleMerchantApi(ItemSync):
             offer_id = encoder.remote_id(item_id)
             name = product_name(self.config.content_language, self.config.feed_label, offer_id)
             try:
-                requester.request(
+                response = requester.request(
                     "DELETE",
                     f"/products/v1/accounts/{account}/productInputs/{name}",
                     operation="delete",
@@ -257,6 +264,10 @@ class GoogleMerchantApi(ItemSync):
             except RemoteError as exc:
                 if exc.status != 404:  # already gone is what we wanted
                     raise
+                return item_id, None
+            if response.content.strip() and "error" in json_body(response, "delete"):  # (Google answers {})
+                answer = secrets.clip(response.text, 200)
+                raise RemoteError(secrets.mask(f"delete: HTTP {response.status_code} with an error: {answer!r}"))
             return item_id, None
 
         with ThreadPoolExecutor(max_workers=self.config.workers) as pool:

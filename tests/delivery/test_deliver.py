@@ -82,3 +82,30 @@ def test_an_item_sync_sends_what_the_feed_holds_and_each_item_is_encoded_once(
     # the family's parent goes once before its first changed variant (it came with A, which did not change)
     assert sent[:2] == [feed["G"], feed["B"]]
     assert sent[2:] == [{"sku": "S", "operationType": "DELETE"}]
+
+
+def test_an_api_destination_that_fails_leaves_the_other_channels_their_turn(tmp_path: Path) -> None:
+    """Google's API answers 500 to every insert: its channel fails (DST006, exit 3) and the directory channel
+    beside it is still published; the run of each is recorded as it ended."""
+    from typer.testing import CliRunner
+
+    from feedsync.cli.app import app
+    from tests.destinations.gmc import INSERT, gmc_config, mock_api
+
+    gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))  # (writes feedsync.yaml: the google channel)
+    yaml = tmp_path / "feedsync.yaml"
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8")
+        + "  facebook:\n    profile: facebook\n    destination: {type: directory, path: www}\n",
+        encoding="utf-8",
+    )
+    with respx.mock(assert_all_called=False) as router:
+        mock_api(router)
+        router.post(INSERT).mock(return_value=httpx.Response(500, json={"error": {"message": "backend"}}))
+        result = CliRunner().invoke(app, ["push", "-c", str(yaml)])
+    assert result.exit_code == 3, result.output
+    assert "DST006 google not synced with google_merchant_api:" in result.output
+    assert (tmp_path / "www" / "facebook.csv").is_file()
+    with State(tmp_path / ".feedsync" / "state.sqlite") as state:
+        outcomes = {run.channel: run.outcome for run in state.runs()}
+    assert outcomes == {"google": "failed", "facebook": "published"}

@@ -16,6 +16,8 @@ TOKEN_URL = "https://oauth2.googleapis.com/token"
 API = "https://merchantapi.googleapis.com"
 INSERT = f"{API}/products/v1/accounts/123/productInputs:insert"
 TOKEN = "ya29.feedsync-test-token"
+PRODUCT_INPUT = {"name": "accounts/123/productInputs/ZW5-VVMtQQ", "offerId": "A", "contentLanguage": "en"}
+"""What productInputs:insert answers: the ProductInput (its name above all)."""
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +59,7 @@ def mock_api(router: respx.Router) -> tuple[respx.Route, respx.Route]:
     router.post(TOKEN_URL).mock(
         return_value=httpx.Response(200, json={"access_token": TOKEN, "expires_in": 3600, "token_type": "Bearer"})
     )
-    insert = router.post(INSERT).mock(return_value=httpx.Response(200, json={}))
+    insert = router.post(INSERT).mock(return_value=httpx.Response(200, json=PRODUCT_INPUT))
     delete = router.delete(url__startswith=f"{API}/products/v1/accounts/123/productInputs/").mock(
         return_value=httpx.Response(200, json={})
     )

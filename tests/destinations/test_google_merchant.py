@@ -15,7 +15,7 @@ from feedsync.destinations.google_merchant import micros, product_name
 from feedsync.errors import RemoteError
 from feedsync.state import State
 from tests.conftest import HEADER, row
-from tests.destinations.gmc import API, INSERT, TOKEN, gmc_config, mock_api
+from tests.destinations.gmc import API, INSERT, PRODUCT_INPUT, TOKEN, gmc_config, mock_api
 
 
 def catalog(count: int, price: str = "20.00", changed: set[int] = frozenset()) -> str:  # type: ignore[assignment]
@@ -97,7 +97,7 @@ def test_retries_on_429_and_500_then_succeeds(tmp_path: Path, monkeypatch: pytes
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "1"}),
             httpx.Response(500),
-            httpx.Response(200, json={}),
+            httpx.Response(200, json=PRODUCT_INPUT),
         ]
     )
     report = push(gmc_config(tmp_path, HEADER + row("A")))
@@ -112,7 +112,7 @@ def test_a_rejected_item_is_reported_and_recorded(tmp_path: Path) -> None:
         side_effect=lambda request: (
             httpx.Response(400, json=body)
             if json.loads(request.content)["offerId"] == "B"
-            else httpx.Response(200, json={})
+            else httpx.Response(200, json=PRODUCT_INPUT)
         )
     )
     config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
@@ -121,7 +121,7 @@ def test_a_rejected_item_is_reported_and_recorded(tmp_path: Path) -> None:
     assert (problem.code, problem.product_id) == ("DST003", "B") and "Invalid price" in problem.message
     with State(config.state_path) as state:
         assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A"}
-    respx.post(INSERT).mock(return_value=httpx.Response(200, json={}))
+    respx.post(INSERT).mock(return_value=httpx.Response(200, json=PRODUCT_INPUT))
     push(config)  # the rejected item is tried again on the next push
     with State(config.state_path) as state:
         assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A", "B"}
@@ -136,7 +136,7 @@ def test_a_push_killed_midway_converges_on_rerun(tmp_path: Path) -> None:
         calls["n"] += 1
         if calls["n"] > 250:
             raise RuntimeError("killed")
-        return httpx.Response(200, json={})
+        return httpx.Response(200, json=PRODUCT_INPUT)
 
     config = gmc_config(tmp_path, catalog(500))
     respx.post(INSERT).mock(side_effect=dies_after_250)
@@ -146,7 +146,7 @@ def test_a_push_killed_midway_converges_on_rerun(tmp_path: Path) -> None:
         recorded = state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")
         assert 0 < len(recorded) <= 250  # whole batches recorded; the batch in flight was not
         assert state.runs()[0].outcome == "failed"
-    insert = respx.post(INSERT).mock(return_value=httpx.Response(200, json={}))
+    insert = respx.post(INSERT).mock(return_value=httpx.Response(200, json=PRODUCT_INPUT))
     insert.reset()  # the route keeps the calls of the killed push
     push(config)
     resent = {json.loads(c.request.content)["offerId"] for c in insert.calls}
@@ -185,7 +185,10 @@ def test_expired_token_is_refreshed_once(tmp_path: Path) -> None:
         ]
     )
     route = respx.post(INSERT).mock(
-        side_effect=[httpx.Response(401, json={"error": {"status": "UNAUTHENTICATED"}}), httpx.Response(200, json={})]
+        side_effect=[
+            httpx.Response(401, json={"error": {"status": "UNAUTHENTICATED"}}),
+            httpx.Response(200, json=PRODUCT_INPUT),
+        ]
     )
     push(gmc_config(tmp_path, HEADER + row("A")))
     assert token.call_count == 2
@@ -280,3 +283,51 @@ def test_an_availability_date_is_the_product_input_s_availability_date_timestamp
                          destination)  # fmt: skip
     assert body["productAttributes"]["availabilityDate"] == "2027-01-15T09:00:00-05:00"
     assert "customAttributes" not in body
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@respx.mock
+def test_a_refused_login_stops_the_push_at_the_first_item(tmp_path: Path, status: int) -> None:
+    """A 401/403 to a fresh token is the login's, not an item's: the push stops (exit 3) instead of rejecting
+    every item (and leaving each to be retried as refused)."""
+    from feedsync.errors import AuthError
+
+    mock_api(respx.mock)
+    route = respx.post(INSERT).mock(
+        return_value=httpx.Response(status, json={"error": {"status": "PERMISSION_DENIED"}})
+    )
+    config = gmc_config(tmp_path, catalog(20))
+    with pytest.raises(AuthError) as raised:
+        push(config)
+    assert raised.value.exit_code == 3 and route.call_count <= 2 * 2  # (two workers, a refresh each; no more)
+    with State(config.state_path) as state:
+        assert state.rejected_items("google") == 0
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [httpx.Response(200, json={"error": {"code": 500, "message": "backend"}}), httpx.Response(200, json={})],
+    ids=["error-in-a-200", "no-product-input"],
+)
+@respx.mock
+def test_an_insert_answer_that_is_no_product_input_is_no_acceptance(tmp_path: Path, answer: httpx.Response) -> None:
+    mock_api(respx.mock)
+    respx.post(INSERT).mock(return_value=answer)
+    config = gmc_config(tmp_path, HEADER + row("A"))
+    with pytest.raises(RemoteError, match=r"insert: .*answered HTTP 200 with JSON that has no name"):
+        push(config)
+    with State(config.state_path) as state:
+        assert state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456") == {}
+
+
+@respx.mock
+def test_a_delete_answered_with_an_error_in_a_200_keeps_the_item_to_delete_again(tmp_path: Path) -> None:
+    _, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    push(config)
+    delete.mock(return_value=httpx.Response(200, json={"error": {"message": "not now"}}))
+    config = gmc_config(tmp_path, HEADER + row("A"))
+    with State(config.state_path) as state, pytest.raises(RemoteError, match="delete: HTTP 200 with an error"):
+        pipeline.run(config, "push", state=state, force=True)  # (half the items gone: forced)
+    with State(config.state_path) as state:
+        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A", "B"}

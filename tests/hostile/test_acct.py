@@ -17,7 +17,7 @@ from feedsync import pipeline
 from feedsync.cli.app import app
 from feedsync.state import State
 from tests.conftest import HEADER, row
-from tests.destinations.gmc import INSERT, gmc_config, mock_api
+from tests.destinations.gmc import INSERT, PRODUCT_INPUT, gmc_config, mock_api
 
 runner = CliRunner()
 SHOPIFY = "Handle,Title,Status,Option1 Name,Option1 Value,Variant SKU,Variant Price,Image Src,Vendor,Variant Barcode\n"
@@ -97,7 +97,7 @@ def test_an_item_the_api_rejects_moves_from_items_to_rejected(tmp_path: Path) ->
             side_effect=lambda request: (
                 httpx.Response(400, json={"error": {"message": "bad"}})
                 if b'"offerId":"B"' in request.content
-                else httpx.Response(200, json={})
+                else httpx.Response(200, json=PRODUCT_INPUT)
             )
         )
         config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
@@ -105,3 +105,31 @@ def test_an_item_the_api_rejects_moves_from_items_to_rejected(tmp_path: Path) ->
             report = pipeline.run(config, "push", state=state)
     google = next(iter(report.channels.values()))
     assert (google.items, google.excluded, google.rejected) == (1, 0, 1) and report.variants == 2
+
+
+def test_an_item_whose_update_the_api_refused_is_deleted_once_it_leaves_the_catalog(tmp_path: Path) -> None:
+    """The Merchant API holds A and B; B's update is refused, so it still holds B as it was. Once B leaves the
+    catalog, the push deletes it (the state kept that the API holds a version of B). An item whose first version
+    was refused is never deleted: the API holds none of it."""
+    with respx.mock(assert_all_called=False) as router:
+        _, delete = mock_api(router)
+        refused = {b'"offerId":"B"': False, b'"offerId":"C"': True}
+
+        def insert(request: httpx.Request) -> httpx.Response:
+            if any(marker in request.content and refuse for marker, refuse in refused.items()):
+                return httpx.Response(400, json={"error": {"message": "bad"}})
+            return httpx.Response(200, json=PRODUCT_INPUT)
+
+        router.post(INSERT).mock(side_effect=insert)
+        config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L") + row("C", size="S"))
+        with State(config.state_path) as state:
+            pipeline.run(config, "push", state=state)  # A and B held; C refused
+            refused[b'"offerId":"B"'] = True
+            config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="XL") + row("C", size="S"))
+            second = pipeline.run(config, "push", state=state)
+            assert next(iter(second.channels.values())).rejected == 2 and not delete.called
+            config = gmc_config(tmp_path, HEADER + row("A"))
+            pipeline.run(config, "push", state=state, force=True)
+    from feedsync.destinations.google_merchant import product_name
+
+    assert [call.request.url.path.rsplit("/", 1)[-1] for call in delete.calls] == [product_name("en", "US", "B")]
