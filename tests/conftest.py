@@ -112,3 +112,16 @@ def apply_one(channel: object, product: object, emit: object = None) -> object:
     items = channel.apply(product, emit or (lambda d: None))  # type: ignore[attr-defined]
     assert len(items) <= 1
     return items[0] if items else None
+
+
+def sync_failure(report: object, match: str | None = None) -> str:
+    """The failure of the one channel whose API destination failed in a push's ``report`` (DST006 told, the run
+    left to exit 3): its message, which ``match`` (a regular expression) is searched in."""
+    import re
+
+    failed = [result.failed for result in report.channels.values() if result.failed]  # type: ignore[attr-defined]
+    assert len(failed) == 1, failed
+    assert any(d.code == "DST006" for d in report.diagnostics), report.diagnostics  # type: ignore[attr-defined]
+    if match is not None:
+        assert re.search(match, failed[0]), (match, failed[0])
+    return str(failed[0])

@@ -15,10 +15,10 @@ per feed. Facts: research notes §1-2 and §5, and the Feeds/processing-report m
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,7 +27,15 @@ import httpx
 from feedsync import secrets
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
 from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
-from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, poll
+from feedsync.destinations.http import (
+    RateLimiter,
+    Requester,
+    answer_shape,
+    gunzip_within,
+    json_body,
+    make_client,
+    poll,
+)
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
@@ -205,9 +213,9 @@ class AmazonSpApi(ItemSync):
         raw = requester.request("GET", location["url"], operation="downloadFeedDocument", anonymous=True).content
         try:
             if location.get("compressionAlgorithm") == "GZIP":
-                raw = gzip.decompress(raw)
+                raw = gunzip_within(raw, f"Amazon feed {feed_id}: the processing report")
             report = json.loads(raw)
-        except (OSError, EOFError, ValueError):
+        except (OSError, EOFError, ValueError, zlib.error):
             raise RemoteError(f"Amazon feed {feed_id}: the processing report is not (gzipped) JSON") from None
         if not isinstance(report, dict):
             raise RemoteError(f"Amazon feed {feed_id}: the processing report is not a JSON object")

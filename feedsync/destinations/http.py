@@ -10,6 +10,7 @@ import logging
 import random
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -219,6 +220,41 @@ def poll(
         delay = min(delay * 2, cap)
 
 
+ANSWER_SECONDS = 120.0
+"""The longest one answer may take to arrive whole (the client's timeouts bound each read, not their sum: a server
+dripping a byte a second would hold a push for ever); past it the attempt failed, and is retried as a timeout."""
+MAX_ANSWER = 256 << 20
+"""The largest answer read, decompressed (an API's answer is kilobytes; a processing report megabytes): a larger
+one, or one that expands past it (a compression bomb), is an error, not memory spent."""
+_ENCODED = ("content-encoding", "content-length", "transfer-encoding")
+"""Headers that describe the bytes on the wire, not the decoded body a read answer holds."""
+
+
+def _bounded_body(response: httpx.Response, operation: str) -> bytes:
+    """The decoded body of a streamed ``response``, within ``ANSWER_SECONDS`` and ``MAX_ANSWER``."""
+    deadline = time.monotonic() + ANSWER_SECONDS
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise RemoteError(f"{operation}: the answer is larger than {MAX_ANSWER >> 20} MB; not read")
+        if time.monotonic() > deadline:
+            raise RetriableRemoteError(f"{operation}: the answer took more than {ANSWER_SECONDS:g} s to arrive")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def gunzip_within(data: bytes, what: str) -> bytes:
+    """``data`` gunzipped, at most ``MAX_ANSWER`` bytes of it (a document that expands past it, a compression bomb,
+    is a RemoteError naming ``what``); zlib.error for what is not gzip."""
+    inflate = zlib.decompressobj(wbits=31)
+    out = inflate.decompress(data, MAX_ANSWER)
+    if inflate.unconsumed_tail:
+        raise RemoteError(f"{what} expands past {MAX_ANSWER >> 20} MB; not read")
+    return out + inflate.flush()
+
+
 class Requester:
     """Sends requests through ``client`` with retries, token refresh, rate limits and redaction."""
 
@@ -325,13 +361,25 @@ class Requester:
                 raise
             except RemoteError as exc:
                 raise AuthError(str(exc), status=exc.status) from None
-        rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous")}
+        rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous", "auth")}
         try:
-            response = self.client.request(method, url, headers=headers, **rest)
+            request = self.client.build_request(method, url, headers=headers, **rest)
+            response = self.client.send(request, auth=kwargs.get("auth"), stream=True)
+            try:
+                body = _bounded_body(response, operation)
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
             raise RetriableRemoteError(f"{operation}: timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise RetriableRemoteError(mask(f"{operation}: connection failed ({exc})")) from None
+        response = httpx.Response(
+            response.status_code,
+            headers=[(k, v) for k, v in response.headers.multi_items() if k not in _ENCODED],
+            content=body,
+            request=response.request,
+            extensions=response.extensions,
+        )
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
         log.debug(
             "%s %s -> %s (request id %s)",

@@ -23,6 +23,9 @@ from feedsync.faults import checkpoint
 from feedsync.secrets import mask
 
 ATTEMPTS = 3
+OPERATION_TIMEOUT = 60.0
+"""Seconds an SFTP server may take over one request (a write, a rename, a listing): one that stops answering
+after the login fails the attempt, where a push from cron would otherwise wait for ever, holding its lock."""
 """Uploads tried in all when the connection fails (the retry policy of ``feedsync.destinations.http``)."""
 _UPLOADING = ".uploading"
 """Files are uploaded as ``.<name>.uploading`` and renamed into place."""
@@ -84,6 +87,7 @@ class SftpPublisher(FilePublisher):
         try:
             client.connect(**kwargs)
             sftp = client.open_sftp()
+            sftp.get_channel().settimeout(OPERATION_TIMEOUT)  # a server that stops answering: retried, then failed
             directory = self.config.remote_dir.rstrip("/") or "."
             for part in parts:
                 _put(sftp, part, directory, part.name)

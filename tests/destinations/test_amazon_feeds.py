@@ -14,9 +14,8 @@ import respx
 
 from feedsync import pipeline
 from feedsync.config import Config, load_config
-from feedsync.errors import RemoteError
 from feedsync.state import State
-from tests.conftest import HEADER, row
+from tests.conftest import HEADER, row, sync_failure
 from tests.sources.realdata import REALDATA, needs_realdata
 
 HOST = "https://sellingpartnerapi-eu.amazon.com"
@@ -185,11 +184,8 @@ def test_a_fatal_feed_fails_the_push(tmp_path: Path) -> None:
         httpx.Response(200, json={"processingStatus": "FATAL", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"})
     ]
     config = amazon_config(tmp_path, HEADER + row("A"))
-    with (
-        State(config.state_path) as state,
-        pytest.raises(Exception, match=r"failed \(FATAL\): Item 'Feed' cannot be parsed"),
-    ):
-        pipeline.run(config, "push", state=state)
+    with State(config.state_path) as state:
+        sync_failure(pipeline.run(config, "push", state=state), r"failed \(FATAL\): Item 'Feed' cannot be parsed")
 
 
 @respx.mock
@@ -200,10 +196,10 @@ def test_lwa_refusal_is_a_clear_remote_error_without_secrets(tmp_path: Path) -> 
         )
     )
     config = amazon_config(tmp_path, HEADER + row("A"))
-    with State(config.state_path) as state, pytest.raises(Exception) as info:
-        pipeline.run(config, "push", state=state)
-    assert "Login with Amazon refused the refresh token: HTTP 400" in str(info.value)
-    assert SECRETS["refresh"] not in str(info.value)
+    with State(config.state_path) as state:
+        info_message = sync_failure(pipeline.run(config, "push", state=state))
+    assert "Login with Amazon refused the refresh token: HTTP 400" in info_message
+    assert SECRETS["refresh"] not in info_message
 
 
 @needs_realdata
@@ -232,9 +228,9 @@ def test_a_login_with_amazon_answer_without_a_token_is_a_clear_remote_error(
 ) -> None:
     respx.post(LWA).mock(return_value=answer)
     config = amazon_config(tmp_path, HEADER + row("A"))
-    with State(config.state_path) as state, pytest.raises(RemoteError, match=r"^Login with Amazon") as info:
-        pipeline.run(config, "push", state=state)
-    assert SECRETS["refresh"] not in str(info.value) and SECRETS["client"] not in str(info.value)
+    with State(config.state_path) as state:
+        info_message = sync_failure(pipeline.run(config, "push", state=state), r"^Login with Amazon")
+    assert SECRETS["refresh"] not in info_message and SECRETS["client"] not in info_message
 
 
 @respx.mock
@@ -242,7 +238,7 @@ def test_an_lwa_refusal_echoing_the_secrets_is_masked(tmp_path: Path) -> None:
     echoed = f"refresh_token={quote_plus(SECRETS['refresh'])}&client_secret={SECRETS['client']}"
     respx.post(LWA).mock(return_value=httpx.Response(400, json={"error_description": echoed}))
     config = amazon_config(tmp_path, HEADER + row("A"))
-    with State(config.state_path) as state, pytest.raises(RemoteError) as info:
-        pipeline.run(config, "push", state=state)
-    assert str(info.value).startswith("Login with Amazon refused the refresh token: HTTP 400 refresh_token=***&")
-    assert quote_plus(SECRETS["refresh"]) not in str(info.value) and SECRETS["client"] not in str(info.value)
+    with State(config.state_path) as state:
+        info_message = sync_failure(pipeline.run(config, "push", state=state))
+    assert info_message.startswith("Login with Amazon refused the refresh token: HTTP 400 refresh_token=***&")
+    assert quote_plus(SECRETS["refresh"]) not in info_message and SECRETS["client"] not in info_message

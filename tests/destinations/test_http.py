@@ -244,3 +244,40 @@ def test_a_form_body_is_what_httpx_sends_for_the_same_data(fields: dict[str, str
     assert form_body(fields) == expected
     request = httpx.Request("POST", "https://graph.example.com/x", data=fields)
     assert request.read() == expected
+
+
+@respx.mock
+def test_an_answer_is_read_within_its_deadline_and_size_decompressed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each read is bounded by the client's timeout, their sum by ``ANSWER_SECONDS`` (a server dripping a byte a
+    second), and the decoded body by ``MAX_ANSWER`` (a gzip bomb expands past it): errors, not a hang or memory."""
+    import gzip
+
+    from feedsync.destinations import http as http_module
+
+    client, _ = requester()
+    respx.get(URL).mock(side_effect=lambda request: httpx.Response(200, stream=httpx.ByteStream(b'{"a": 1}')))
+    assert client.request("GET", URL, operation="list").json() == {"a": 1}
+    monkeypatch.setattr(http_module, "ANSWER_SECONDS", -1.0)  # (every answer is late)
+    with pytest.raises(RemoteError, match="gave up after 6 attempts: list: the answer took more than"):
+        client.request("GET", URL, operation="list")
+    monkeypatch.setattr(http_module, "ANSWER_SECONDS", 120.0)
+    monkeypatch.setattr(http_module, "MAX_ANSWER", 1 << 16)
+    bomb = gzip.compress(b"\0" * (1 << 20))
+    respx.get(URL).mock(return_value=httpx.Response(200, content=bomb, headers={"content-encoding": "gzip"}))
+    with pytest.raises(RemoteError, match="list: the answer is larger than 0 MB; not read"):
+        client.request("GET", URL, operation="list")
+    assert len(bomb) < 1 << 16  # (small on the wire)
+
+
+def test_a_gzip_document_is_gunzipped_within_the_answer_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gzip
+    import zlib
+
+    from feedsync.destinations import http as http_module
+
+    assert http_module.gunzip_within(gzip.compress(b"{}" * 100), "report") == b"{}" * 100
+    monkeypatch.setattr(http_module, "MAX_ANSWER", 1 << 16)
+    with pytest.raises(RemoteError, match="report expands past 0 MB; not read"):
+        http_module.gunzip_within(gzip.compress(b"\0" * (1 << 20)), "report")
+    with pytest.raises(zlib.error):
+        http_module.gunzip_within(b"not gzip", "report")

@@ -17,9 +17,8 @@ from feedsync.config import Config, load_config
 from feedsync.destinations import meta_catalog
 from feedsync.destinations.http import form_body
 from feedsync.destinations.meta_catalog import usage_wait
-from feedsync.errors import RemoteError
 from feedsync.state import State
-from tests.conftest import HEADER, row
+from tests.conftest import HEADER, row, sync_failure
 
 GRAPH = "https://graph.facebook.com/v26.0/987654"
 TOKEN = "EAAG-system-user-token-123"
@@ -198,16 +197,16 @@ def test_a_batch_answer_that_is_not_metas_is_a_remote_error(
     tmp_path: Path, answer: httpx.Response, problem: str
 ) -> None:
     respx.post(f"{GRAPH}/items_batch").mock(return_value=answer)
-    with pytest.raises(RemoteError, match=problem):
-        push(meta_config(tmp_path, HEADER + row("A")))
+    sync_failure(push(meta_config(tmp_path, HEADER + row("A"))), problem)
 
 
 @respx.mock
 def test_a_status_answer_without_data_is_a_remote_error(tmp_path: Path) -> None:
     respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h1"]}))
     respx.get(f"{GRAPH}/check_batch_request_status").mock(return_value=httpx.Response(200, json={"status": "x"}))
-    with pytest.raises(RemoteError, match=r"check_batch_request_status: .* JSON that has no data"):
-        push(meta_config(tmp_path, HEADER + row("A")))
+    sync_failure(
+        push(meta_config(tmp_path, HEADER + row("A"))), r"check_batch_request_status: .* JSON that has no data"
+    )
 
 
 def test_a_usage_header_that_is_not_metas_is_ignored() -> None:

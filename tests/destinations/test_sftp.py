@@ -39,8 +39,9 @@ class _Server(asyncssh.SSHServer):
 
 
 class SftpServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sftp: type[asyncssh.SFTPServer] = asyncssh.SFTPServer) -> None:
         self.root = root
+        self.sftp = sftp
         self.key = asyncssh.generate_private_key("ssh-ed25519")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -54,7 +55,7 @@ class SftpServer:
             0,
             server_host_keys=[self.key],
             server_factory=_Server,
-            sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(self.root)),
+            sftp_factory=lambda chan: self.sftp(chan, chroot=str(self.root)),
         )
 
     def known_hosts(self, path: Path) -> Path:
@@ -177,3 +178,55 @@ def test_a_split_feed_replaces_its_parts_and_removes_those_it_no_longer_has(tmp_
     assert left == ["amazon.2.json", "amazon.2.json.bak", "amazon.json", "other.3.json"]
     assert (incoming / "amazon.2.json").read_text(encoding="utf-8") == "second"
     assert (incoming / "amazon.json").read_text(encoding="utf-8") == "main"
+
+
+class _Stalling(asyncssh.SFTPServer):
+    """Takes the login and the file's opening, then never answers a write."""
+
+    async def write(self, file_obj: object, offset: int, data: bytes) -> None:  # type: ignore[override]
+        await asyncio.sleep(3600)
+
+
+def test_a_server_that_stops_answering_fails_the_push_instead_of_hanging_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from feedsync.destinations import sftp
+
+    monkeypatch.setattr(sftp, "OPERATION_TIMEOUT", 0.5)
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    root = tmp_path / "sftp-root"
+    root.mkdir()
+    stalling = SftpServer(root, _Stalling)
+    try:
+        (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
+        feed = tmp_path / "feed.xml"
+        feed.write_text("<rss/>", encoding="utf-8")
+        config = SftpDestination.model_validate(
+            {
+                "type": "sftp",
+                "host": "127.0.0.1",
+                "port": stalling.port,
+                "username": USER,
+                "password": {"file": tmp_path / "pw"},
+                "known_hosts": stalling.known_hosts(tmp_path / "known_hosts"),
+            }
+        )
+        raised: list[BaseException] = []
+
+        def publish() -> None:
+            try:
+                SftpPublisher(config).publish(feed, "feed.xml")
+            except BaseException as exc:  # (handed to the test's thread)
+                raised.append(exc)
+
+        worker = threading.Thread(target=publish, daemon=True)
+        worker.start()
+        worker.join(timeout=120)  # (without the timeout it waits for ever: a hang, not a measure)
+        assert not worker.is_alive()
+        [error] = raised
+        assert isinstance(error, RemoteError) and "sftp upload to" in str(error) and "failed" in str(error)
+        assert not (root / "feed.xml").exists()
+    finally:
+        stalling.close()
