@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from feedsync import diskcache
@@ -169,6 +169,7 @@ def variant_names(draw: st.DrawFn) -> tuple[str, str, str]:
 
 
 @given(st.lists(variant_names(), min_size=1, max_size=20), st.sampled_from([" - ", " ", "/"]))
+@example([("Tee", "İGRÖSSE", "GRÖSSE")], " - ")  # (İ lowers into i and a mark only Rust counts in a word)
 def test_name_variant_gives_the_per_row_title_where_exact(rows: list[tuple[str, str, str]], separator: str) -> None:
     frame = pl.DataFrame(rows, schema=["t", "c", "s"], orient="row")
     parts = (pl.col("t"), pl.col("c"), pl.col("s"))

@@ -64,7 +64,7 @@ def _unmapped_first_removed(shop: Path) -> None:
 
 
 def _profile_field(shop: Path) -> None:
-    edit_config(shop, "    category_map: categories.yaml\n", '    fields:\n      custom_label_3: "cl3-{{ brand }}"\n')
+    edit_config(shop, "    fields:\n", '      custom_label_3: "cl3-{{ brand }}"\n')  # (the google channel's)
 
 
 def _rule(shop: Path) -> None:
@@ -236,7 +236,7 @@ def test_a_template_reading_now_makes_its_channel_compute_every_row(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop = _shop(demo_copy)
-    edit_config(shop, "    category_map: categories.yaml\n", '    fields:\n      custom_label_3: "{{ now.hour }}"\n')
+    edit_config(shop, "    fields:\n", '      custom_label_3: "{{ now.hour }}"\n')  # (the google channel's)
     recorded = prepare(shop, monkeypatch)
     monkeypatch.setattr(profile, "datetime", _Clock)
     first = push(shop, recorded, channels=["google"])
