@@ -70,11 +70,15 @@ class AuthError(RemoteError):
 
 
 class RetriableRemoteError(RemoteError):
-    """A remote operation failed in a way that may succeed when retried (429, 5xx, timeouts)."""
+    """A remote operation failed in a way that may succeed when retried (429, 5xx, timeouts). ``unsent``: the
+    server cannot have acted on it (a 429, a connection never made)."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, status: int | None = None, unsent: bool = False
+    ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
+        self.unsent = unsent
 
 
 class OrderRejected(RemoteError):

@@ -351,8 +351,11 @@ def _close_channel(
 
 def _empty_document(channel: CompiledChannel, result: ChannelResult, emit: Emit) -> None:
     """A checked feed with no item where its format's documents cannot be empty (an Amazon listings feed, which
-    Amazon refuses) is a finding; a push's delivery refuses to publish it (``delivery.guardrails``)."""
-    if result.items or channel.format.empty is None:
+    Amazon refuses) is a finding, unless the channel pushes to an API (only changes are sent: an empty catalog
+    deletes what it holds); a push's delivery refuses to publish it as a file (``delivery.guardrails``)."""
+    from feedsync.destinations.base import syncs_items
+
+    if result.items or channel.format.empty is None or syncs_items(channel.config.destination):
         return
     code, why = channel.format.empty
     left = result.excluded + result.rejected

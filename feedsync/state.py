@@ -81,6 +81,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+_HELD = f"(status = 'ok' OR (status = 'rejected' AND hash != '{NEVER_HELD}'))"
+"""An item row the destination holds a version of: accepted, or refused an update of a version it accepted."""
 FORCED = "published with --force past a guardrail"
 """The message of a forced push's run: the item-count guardrail's history starts again from it."""
 INTERRUPTED = "interrupted"
@@ -209,11 +211,12 @@ class State:
 
     def sent_items(self, channel: str, destination: str) -> dict[str, tuple[str, str]]:
         """item id -> (content hash, sent_at) of what the destination holds, as far as feedsync knows: the items it
-        accepted, and those whose later update it refused (it holds their version before, whose hash the row kept:
-        a refused update is sent again while the item is in the catalog, and deleted once it is not)."""
+        accepted, and those whose later update it refused (it holds a version before). Those have no hash here, so
+        that whatever the catalog holds of them now is sent again (the version it holds included: that makes the
+        row accepted again), and they are deleted once the catalog lacks them."""
         rows = self._db.execute(
-            "SELECT item_id, hash, sent_at FROM items WHERE channel = ? AND destination = ? "
-            f"AND (status = 'ok' OR (status = 'rejected' AND hash != '{NEVER_HELD}'))",
+            "SELECT item_id, CASE WHEN status = 'ok' THEN hash ELSE '' END, sent_at FROM items "
+            f"WHERE channel = ? AND destination = ? AND {_HELD}",
             (channel, destination),
         )
         return {item_id: (digest, sent_at) for item_id, digest, sent_at in rows}
@@ -276,10 +279,11 @@ class State:
             db.execute("DELETE FROM items WHERE channel = ? AND destination = ?", (channel, destination + STAGED))
 
     def catalog_ids(self, channel: str, channel_key: str) -> list[str]:
-        """The catalog ids feedsync published to ``channel`` under its own key (a marketplace SKU); more than
-        one means the key is ambiguous (two destinations disagree)."""
+        """The catalog ids feedsync published to ``channel`` under its own key (a marketplace SKU), the marketplace
+        holding a version of each (an update it refused leaves it the one before); more than one means the key is
+        ambiguous (two destinations disagree)."""
         rows = self._db.execute(
-            "SELECT DISTINCT item_id FROM items WHERE channel = ? AND channel_key = ? AND status = 'ok' "
+            f"SELECT DISTINCT item_id FROM items WHERE channel = ? AND channel_key = ? AND {_HELD} "
             "AND destination NOT LIKE ? ORDER BY item_id",
             (channel, channel_key, "%" + STAGED),
         )

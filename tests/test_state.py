@@ -67,3 +67,20 @@ def test_runs_left_running_are_marked_interrupted(tmp_path: Path) -> None:
         assert state.mark_interrupted() == 1
         assert [run.outcome for run in state.runs()] == ["interrupted", "published"]
         assert state.mark_interrupted() == 0
+
+
+def test_an_item_whose_update_was_refused_is_held_in_its_version_before(tmp_path: Path) -> None:
+    """Refused an update, the destination still holds (and sells) the version it accepted: the item is among those
+    sent (without a hash, so that whatever the catalog holds of it is sent again, even that version) and its key
+    maps orders to it. Refused its first version, it is neither."""
+    from feedsync.sync import NEVER_HELD
+
+    with State(tmp_path / "state.sqlite") as state:
+        state.record_items("amazon", "sp", [("A", "h1"), ("B", "h2")], keys={"A": "SKU-A", "B": "SKU-B"})
+        state.record_items("amazon", "sp", [("A", NEVER_HELD)], status="rejected", message="bad")
+        state.record_items("amazon", "sp", [("C", NEVER_HELD)], status="rejected", message="bad")
+        assert {k: v[0] for k, v in state.sent_items("amazon", "sp").items()} == {"A": "", "B": "h2"}
+        assert state.catalog_ids("amazon", "SKU-A") == ["A"] and state.rejected_items("amazon") == 2
+        state.record_items("amazon", "sp", [("A", "h1")])  # sent again and accepted
+        assert {k: v[0] for k, v in state.sent_items("amazon", "sp").items()} == {"A": "h1", "B": "h2"}
+        assert state.rejected_items("amazon") == 1

@@ -295,17 +295,20 @@ class Requester:
         redirect (never followed: the credentials would go along to wherever it points).
 
         ``before_resend``: a request that must not be made twice (one that creates a store order) is sent again
-        after a failure (a 5xx, a timeout, a dropped connection: the server may have acted before it failed) only
-        once ``before_resend()`` returned; it looks whether the failed attempt did its work after all and raises
-        ``AlreadyDone`` when it did, which ends the request."""
-        sent = 0
+        after a failure the server may have acted on (a 5xx, a timeout, a dropped connection; not a 429 or a
+        connection never made) only once ``before_resend()`` returned; it looks whether the failed attempt did its
+        work after all and raises ``AlreadyDone`` when it did, which ends the request."""
+        acted = False  # whether the last attempt failed so that the server may have acted on it
 
         def attempt() -> httpx.Response:
-            nonlocal sent
-            if sent and before_resend is not None:
+            nonlocal acted
+            if acted and before_resend is not None:
                 before_resend()
-            sent += 1
-            return self._once(method, url, operation, kwargs)
+            try:
+                return self._once(method, url, operation, kwargs)
+            except RetriableRemoteError as exc:
+                acted = not exc.unsent
+                raise
 
         try:
             return with_retries(
@@ -337,7 +340,9 @@ class Requester:
             wait = retry_after(response)
             if wait is None and self.throttle is not None:
                 wait = self.throttle(response)
-            raise RetriableRemoteError(self._describe(operation, response), retry_after=wait, status=status)
+            raise RetriableRemoteError(
+                self._describe(operation, response), retry_after=wait, status=status, unsent=status == 429
+            )
         if self.throttle is not None and status < 400:
             wait = self.throttle(response)
             if wait:
@@ -369,10 +374,12 @@ class Requester:
                 body = _bounded_body(response, operation)
             finally:
                 response.close()
-        except httpx.TimeoutException as exc:
-            raise RetriableRemoteError(f"{operation}: timed out ({type(exc).__name__})") from None
+        except httpx.TimeoutException as exc:  # (waiting to connect, the request reached nothing)
+            unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
+            raise RetriableRemoteError(f"{operation}: timed out ({type(exc).__name__})", unsent=unsent) from None
         except httpx.TransportError as exc:
-            raise RetriableRemoteError(mask(f"{operation}: connection failed ({exc})")) from None
+            unsent = isinstance(exc, httpx.ConnectError)
+            raise RetriableRemoteError(mask(f"{operation}: connection failed ({exc})"), unsent=unsent) from None
         response = httpx.Response(
             response.status_code,
             headers=[(k, v) for k, v in response.headers.multi_items() if k not in _ENCODED],

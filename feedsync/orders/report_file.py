@@ -205,7 +205,8 @@ def _quantity(text: str, what: str) -> int:
 
 
 def _same_currency(text: str, currency: str | None) -> str:
-    if text.strip().upper() != (currency or "").strip().upper():
+    """A line's currency, where it gives one (a line without a price may leave it blank), is its order's."""
+    if text.strip() and text.strip().upper() != (currency or "").strip().upper():
         raise ValueProblem("ORD001", f"currency {text!r} is not the order's (its first line's is {currency!r})")
     return text
 

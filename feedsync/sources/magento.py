@@ -528,14 +528,16 @@ class _Reader:
         return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
     def stock(self, cells: list[str], kind: str, raw: dict[str, Any]) -> None:
-        """``quantity`` and ``availability`` as Magento sells the row: a product whose stock it does not manage is
-        always in stock; one marked out of stock is out of stock; one with nothing left (``qty`` <= 0, of a type
-        whose own qty counts) is on backorder where it allows backorders, else out of stock. A setting with
-        ``use_config_*`` = 1 is the store's, taken as Magento's defaults: stock managed, no backorders."""
+        """``quantity`` and ``availability`` as Magento sells the row. Its ``is_in_stock`` is Magento's own word (it
+        sets it to 0 when a product whose backorders are off runs out), so it is trusted: a product marked out of
+        stock is out of stock, and one marked in stock is sold. Beyond it: a product whose stock Magento does not
+        manage is in stock with its stock untracked; one with nothing left (``qty`` <= 0, of a type whose own qty
+        counts) whose own setting allows backorders is on backorder. A ``use_config_*`` setting (the store's, which
+        the export does not hold) tells nothing beyond ``is_in_stock``."""
         qty = self.get(cells, "qty")
         if qty:
             raw["quantity"] = qty.split(".")[0] if re.fullmatch(r"-?\d+\.0+", qty) else qty
-        if not self.setting(cells, "manage_stock", "use_config_manage_stock", default=True):
+        if self.setting(cells, "manage_stock", "use_config_manage_stock") is False:
             raw["availability"], raw["inventory_tracked"] = "in_stock", False
             return
         if self.get(cells, "is_in_stock") == "0":
@@ -545,18 +547,15 @@ class _Reader:
             left = v.parse_decimal(qty, what="qty") if qty and kind in _COUNTED else None
         except v.ValueProblem:
             left = None  # (build_product reports the quantity)
-        if left is not None and left <= 0:
-            backorders = self.setting(cells, "allow_backorders", "use_config_backorders", default=False)
-            raw["availability"] = "backorder" if backorders else "out_of_stock"
-        else:
-            raw["availability"] = "in_stock"
+        backorders = self.setting(cells, "allow_backorders", "use_config_backorders")
+        raw["availability"] = "backorder" if left is not None and left <= 0 and backorders else "in_stock"
 
-    def setting(self, cells: list[str], name: str, use_config: str, *, default: bool) -> bool:
-        """A stock setting of the row (``1``, or ``2`` for backorders with a notice, is yes): its own value unless
-        ``use_config`` says 1 or it is empty, then the store's ``default``."""
+    def setting(self, cells: list[str], name: str, use_config: str) -> bool | None:
+        """A stock setting of the row's own (``1``, or ``2`` for backorders with a notice, is yes); None where the
+        row takes the store's (``use_config`` 1, or no value), which the export does not hold."""
         value = self.get(cells, name)
         if not value or self.get(cells, use_config) == "1":
-            return default
+            return None
         return value in ("1", "2")
 
 

@@ -125,6 +125,8 @@ def open_sheet(config: SourceConfig, emit: Emit | None = None) -> Iterator[Table
 def _rows(sheet: Any, path: str, emit: Emit | None) -> Iterator[tuple[int, list[str]]]:
     """(Excel's row number, its cells as text) of every row with a value."""
     number = 0
+    sheet.reset_dimensions()  # (read-only, openpyxl reads no further than the size the file claims, which some
+    # programs that write workbooks get wrong: a row or a column beyond it was lost without a word)
     for cells in sheet.iter_rows():
         number = next((cell.row for cell in cells if getattr(cell, "row", None)), number + 1)
         texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells]

@@ -242,3 +242,14 @@ def test_an_lwa_refusal_echoing_the_secrets_is_masked(tmp_path: Path) -> None:
         info_message = sync_failure(pipeline.run(config, "push", state=state))
     assert info_message.startswith("Login with Amazon refused the refresh token: HTTP 400 refresh_token=***&")
     assert quote_plus(SECRETS["refresh"]) not in info_message and SECRETS["client"] not in info_message
+
+
+def test_an_empty_catalog_for_the_sp_api_is_no_refused_document(tmp_path: Path) -> None:
+    """Through the SP-API only changes are sent (an empty catalog with allow_empty deletes the listings), so the
+    gate does not tell AMZ023 of the channel's empty listings feed, which is never published as a file."""
+    config = amazon_config(
+        tmp_path, HEADER + row("A"), "    allow_empty: true\n    filters: {exclude: ['price > 0']}\n"
+    )
+    report = pipeline.run(config, "validate")
+    assert [d.code for d in report.diagnostics if d.code == "AMZ023"] == []
+    assert next(iter(report.channels.values())).items == 0

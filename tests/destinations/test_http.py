@@ -75,6 +75,11 @@ def test_a_request_that_must_not_be_made_twice_asks_before_each_resend() -> None
     with pytest.raises(AlreadyDone) as done:
         client.request("POST", URL, operation="create", before_resend=found)
     assert done.value.ref == "store-7" and route.call_count == 4
+    # a 429 and a connection never made reached nothing: sent again without asking
+    route.mock(side_effect=[httpx.Response(429), httpx.ConnectError("refused"), httpx.Response(201)])
+    asked.clear()
+    assert client.request("POST", URL, operation="create", before_resend=lambda: asked.append(route.call_count))
+    assert asked == [] and route.call_count == 7
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

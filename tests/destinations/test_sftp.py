@@ -71,6 +71,10 @@ class SftpServer:
                 conn.close()
                 await conn.wait_closed()
             CONNECTIONS.clear()
+            pending = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in pending:  # (a handler still waiting: a stalled write)
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=30)
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -184,7 +188,10 @@ class _Stalling(asyncssh.SFTPServer):
     """Takes the login and the file's opening, then never answers a write."""
 
     async def write(self, file_obj: object, offset: int, data: bytes) -> None:  # type: ignore[override]
-        await asyncio.sleep(3600)
+        try:
+            await asyncio.sleep(3600)
+        finally:  # (cancelled as the server closes: the file it opened is closed)
+            file_obj.close()  # type: ignore[attr-defined]
 
 
 def test_a_server_that_stops_answering_fails_the_push_instead_of_hanging_it(

@@ -143,6 +143,9 @@ def test_a_line_in_another_currency_than_its_order_s_first_is_pointed_at(tmp_pat
     assert (problem.code, problem.field, problem.value) == ("ORD001", "currency", "EUR")
     assert (problem.location.row, problem.location.column) == (3, 9)  # type: ignore[union-attr]
     assert "its first line's is 'USD'" in problem.message
+    blank = line("333-3", "9005", "SKU-B", price="").replace("\tUSD\t", "\t\t")  # (a line without a price)
+    path = report(tmp_path, line("333-3", "9004", "SKU-A"), blank, name="blank.txt")
+    assert [o.order_id for o in read_order_report(path, pytest.fail)] == ["333-3"]
 
 
 def test_a_file_that_is_not_an_order_report_is_refused(tmp_path: Path) -> None:

@@ -171,3 +171,23 @@ def test_a_platform_export_saved_as_a_workbook_is_refused_with_what_to_do(tmp_pa
     with pytest.raises(SourceError, match=r"looks like a shopify export saved as an Excel workbook.*CSV UTF-8"):
         resolve_format(SourceConfig(path=path))
     assert resolve_format(SourceConfig(path=workbook(tmp_path / "native.xlsx", typed_rows()))) == "xlsx"
+
+
+def test_rows_and_columns_beyond_the_size_a_workbook_claims_are_read(tmp_path: Path) -> None:
+    """A workbook whose stored size (its sheet's ``dimension``) says two columns and two rows, as some programs
+    write it wrongly: every row and column with a value is read."""
+    import re
+
+    path = workbook(tmp_path / "claims.xlsx", typed_rows())
+    wrong = tmp_path / "wrong.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(wrong, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:B2"/>', data)
+                assert b'<dimension ref="A1:B2"/>' in data
+            target.writestr(item, data)
+    source = open_source(SourceConfig(path=wrong, currency="USD", base_url="https://s.example"))
+    products = list(source.products(pytest.fail))
+    assert [p.id for p in products] == ["TEE-S", "TEE-M", "MUG"]
+    assert products[2].gtin == "4006381333931" and str(products[0].price.amount) == "19.99"
