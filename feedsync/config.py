@@ -390,6 +390,11 @@ Destination = Annotated[
 ]
 
 
+def syncs_items(destination: object) -> bool:
+    """Whether ``destination`` (a channel's) is an API a push sends the changed items to, not the feed's file."""
+    return isinstance(destination, (GoogleMerchantApiDestination, MetaCatalogApiDestination, AmazonSpApiDestination))
+
+
 class ChannelConfig(BaseModel):
     """A channel: its profile (built-in name or path), its destination, and overrides of profile keys.
 

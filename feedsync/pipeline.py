@@ -19,7 +19,7 @@ from feedsync.channels.base import Encoder, SurveyingEncoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.profile import compile_channels
 from feedsync.collector import YOUNG
-from feedsync.config import Config
+from feedsync.config import Config, syncs_items
 from feedsync.diagnostics import ChannelResult, Emit, Report
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.findings import Render
@@ -353,8 +353,6 @@ def _empty_document(channel: CompiledChannel, result: ChannelResult, emit: Emit)
     """A checked feed with no item where its format's documents cannot be empty (an Amazon listings feed, which
     Amazon refuses) is a finding, unless the channel pushes to an API (only changes are sent: an empty catalog
     deletes what it holds); a push's delivery refuses to publish it as a file (``delivery.guardrails``)."""
-    from feedsync.destinations.base import syncs_items
-
     if result.items or channel.format.empty is None or syncs_items(channel.config.destination):
         return
     code, why = channel.format.empty

@@ -100,12 +100,6 @@ def refresh_after(days: int | None) -> timedelta | None:
     return timedelta(days=days) if days else None
 
 
-def syncs_items(config: DestinationConfig | None) -> bool:
-    """Whether ``config`` names an API destination a push sends the changed items to (an ``ItemSync``), not the
-    feed's file."""
-    return isinstance(config, (AmazonSpApiDestination, MetaCatalogApiDestination, GoogleMerchantApiDestination))
-
-
 def open_destination(config: DestinationConfig) -> Destination:
     if isinstance(config, AmazonSpApiDestination):
         from feedsync.destinations.amazon_feeds import AmazonSpApi
