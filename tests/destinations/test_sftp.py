@@ -82,6 +82,22 @@ class SftpServer:
         self.loop.close()
 
 
+def destination(port: int, password: str, tmp: Path, known_hosts: Path, **extra: str) -> SftpDestination:
+    """An sftp destination on loopback ``port``, its password in a file of ``tmp`` (``extra``: more settings)."""
+    (tmp / "pw").write_text(password, encoding="utf-8")
+    return SftpDestination.model_validate(
+        {
+            "type": "sftp",
+            "host": "127.0.0.1",
+            "port": port,
+            "username": USER,
+            "password": {"file": tmp / "pw"},
+            "known_hosts": known_hosts,
+            **extra,
+        }
+    )
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[SftpServer]:
     root = tmp_path / "sftp-root"
@@ -119,56 +135,25 @@ def test_push_uploads_the_feed_to_a_real_sftp_server(
 
 def test_an_unknown_host_key_is_refused(tmp_path: Path, server: SftpServer) -> None:
     (tmp_path / "empty_known_hosts").write_text("", encoding="utf-8")
-    (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
     feed = tmp_path / "feed.xml"
     feed.write_text("<rss/>", encoding="utf-8")
-    config = SftpDestination.model_validate(
-        {
-            "type": "sftp",
-            "host": "127.0.0.1",
-            "port": server.port,
-            "username": USER,
-            "password": {"file": tmp_path / "pw"},
-            "known_hosts": tmp_path / "empty_known_hosts",
-        }
-    )
+    config = destination(server.port, PASSWORD, tmp_path, tmp_path / "empty_known_hosts")
     with pytest.raises(RemoteError, match="host key is unknown"):
         SftpPublisher(config).publish(feed, "feed.xml")
     assert not (server.root / "feed.xml").exists()
 
 
 def test_a_wrong_password_fails_without_printing_it(tmp_path: Path, server: SftpServer) -> None:
-    (tmp_path / "pw").write_text("wrong-password-123", encoding="utf-8")
     feed = tmp_path / "feed.xml"
     feed.write_text("<rss/>", encoding="utf-8")
-    config = SftpDestination.model_validate(
-        {
-            "type": "sftp",
-            "host": "127.0.0.1",
-            "port": server.port,
-            "username": USER,
-            "password": {"file": tmp_path / "pw"},
-            "known_hosts": server.known_hosts(tmp_path / "kh"),
-        }
-    )
+    config = destination(server.port, "wrong-password-123", tmp_path, server.known_hosts(tmp_path / "kh"))
     with pytest.raises(RemoteError) as info:
         SftpPublisher(config).publish(feed, "feed.xml")
     assert "authentication" in str(info.value) and "wrong-password-123" not in str(info.value)
 
 
 def test_a_split_feed_replaces_its_parts_and_removes_those_it_no_longer_has(tmp_path: Path, server: SftpServer) -> None:
-    (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
-    config = SftpDestination.model_validate(
-        {
-            "type": "sftp",
-            "host": "127.0.0.1",
-            "port": server.port,
-            "username": USER,
-            "password": {"file": tmp_path / "pw"},
-            "remote_dir": "incoming",
-            "known_hosts": server.known_hosts(tmp_path / "kh"),
-        }
-    )
+    config = destination(server.port, PASSWORD, tmp_path, server.known_hosts(tmp_path / "kh"), remote_dir="incoming")
     incoming = server.root / "incoming"
     for name in ("amazon.2.json", "amazon.3.json", ".amazon.3.json.uploading", "amazon.2.json.bak", "other.3.json"):
         (incoming / name).write_text("from an earlier push", encoding="utf-8")  # .uploading: a killed upload
@@ -207,19 +192,9 @@ def test_a_server_that_stops_answering_fails_the_push_instead_of_hanging_it(
     root.mkdir()
     stalling = SftpServer(root, _Stalling)
     try:
-        (tmp_path / "pw").write_text(PASSWORD, encoding="utf-8")
         feed = tmp_path / "feed.xml"
         feed.write_text("<rss/>", encoding="utf-8")
-        config = SftpDestination.model_validate(
-            {
-                "type": "sftp",
-                "host": "127.0.0.1",
-                "port": stalling.port,
-                "username": USER,
-                "password": {"file": tmp_path / "pw"},
-                "known_hosts": stalling.known_hosts(tmp_path / "known_hosts"),
-            }
-        )
+        config = destination(stalling.port, PASSWORD, tmp_path, stalling.known_hosts(tmp_path / "known_hosts"))
         raised: list[BaseException] = []
 
         def publish() -> None:
