@@ -670,6 +670,9 @@ def _ord006(tmp: Path) -> Found:
     class Refusing:
         batched = False
 
+        def ready(self) -> None:
+            return None
+
         def confirm(self, package: Package) -> None:
             raise RemoteError("confirmShipment: HTTP 400 InvalidInput")
 

@@ -201,6 +201,11 @@ def _items(
 
 
 class Confirmer(Protocol):
+    def ready(self) -> None:
+        """Read what confirming needs (its credentials) before any package is recorded as sending: a ConfigError
+        here leaves no package looking as though an interrupted run had sent it."""
+        ...
+
     def confirm(self, package: Package) -> None:
         """Confirm one package; RemoteError when the marketplace refused it."""
         ...
@@ -218,6 +223,9 @@ class AmazonConfirmations:
             limits = {"confirmShipment": RateLimiter(rate=2, burst=10)}
             self._requester = Requester(self.client, auth=auth, limits=limits)
         return self._requester
+
+    def ready(self) -> None:
+        self.requester()  # (Login with Amazon's credentials read)
 
     def confirm(self, package: Package) -> None:
         """``confirmShipment`` answers 204 with no body; a 2xx whose body holds ``errors`` (a proxy's or a gateway's
@@ -284,6 +292,8 @@ def _one_by_one(
 ) -> TrackingResult:
     """Each package: recorded ``sending``, POSTed, recorded confirmed (or failed, to retry next run)."""
     result = TrackingResult(planned=list(packages))
+    if packages:
+        confirmer.ready()
     for package in packages:
         known = state.shipment(marketplace, *package.key)
         resent = known is not None and known[1] == SENDING

@@ -442,3 +442,17 @@ def test_a_refused_login_stops_the_run_at_the_first_package_and_sends_every_pack
     again = confirm(tmp_path, state, rows)
     assert [p.tracking_number for p in again.confirmed] == ["1ZA", "1ZB"] and route.call_count == 2
     assert [json.loads(c.request.content)["packageDetail"]["packageReferenceId"] for c in route.calls] == ["1", "2"]
+
+
+def test_missing_credentials_stop_the_run_before_any_package_is_recorded_as_sending(
+    tmp_path: Path, state: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh token's variable is unset: a clear error (exit 2) before the first package is recorded as
+    sending, so the next run does not take it for one an interrupted run may have confirmed."""
+    from feedsync.errors import ConfigError
+
+    monkeypatch.delenv("FS_TEST_REFRESH")
+    with pytest.raises(ConfigError) as raised:
+        confirm(tmp_path, state, "111-1,UPS,1ZA,2026-11-21,,9001:2\n")
+    assert raised.value.exit_code == 2 and "FS_TEST_REFRESH" in str(raised.value)
+    assert state.shipment("amazon", "111-1", "1ZA") is None
