@@ -20,14 +20,13 @@ from typing import Any
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location, locate
 from feedsync.diagnostics.codes import make
-from feedsync.model.construct import construct
 from feedsync.model.product import Product, SourceRef
 from feedsync.sources.base import Sniff, Source, detector, register, report_left_out
 from feedsync.sources.google_feed import GoogleXmlSource, google_columns
 from feedsync.sources.native import DelimitedSource
-from feedsync.sources.normalize import NormalizeContext, build_product
+from feedsync.sources.normalize import NormalizeContext
 from feedsync.sources.options import UnmappedOptions, option_field
-from feedsync.sources.rowreader import RowReader, record
+from feedsync.sources.rowreader import RowReader
 
 # Meta column -> model field, beyond the names it shares with Google's feed.
 ALIASES = {"quantity_to_sell_on_facebook": "quantity", "inventory": "quantity"}
@@ -99,6 +98,7 @@ class MetaSource(DelimitedSource):
         self.hidden = 0
         self.warned: set[tuple[str, str]] = set()
         self.unmapped: UnmappedOptions | None = None
+        self._pairs_column: int | None = None  # (1-based, in the header read)
 
     def products(self, emit: Emit) -> Iterator[Product]:
         self.unmapped = UnmappedOptions(emit, self.stats.told)
@@ -109,23 +109,13 @@ class MetaSource(DelimitedSource):
         self, path: str, names: list[str], targets: list[str | None], columns: dict[str, tuple[str, int | None]],
         ctx: NormalizeContext, *, clean: bool = False,
     ) -> RowReader:  # fmt: skip
-        """The reference reader (``rowreader.reference_reader``) with ``prepare``, that also hands ``build_product``
-        the variant options of the row's ``additional_variant_attribute`` (``options``)."""
-        mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
-        unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
-        column = next((index for index, name in unmapped if name == VARIANT_PAIRS), None)
+        """The reader's, noting the header's ``additional_variant_attribute`` column (where ``options`` tells of
+        an unmapped option)."""
+        at = [index for index, (name, target) in enumerate(zip(names, targets, strict=True)) if target is None]
+        self._pairs_column = next((index + 1 for index in at if names[index] == VARIANT_PAIRS), None)
+        return super()._reader(path, names, targets, columns, ctx, clean=clean)
 
-        def read(row: int, cells: list[str], emit: Emit) -> Product | None:
-            raw, attributes = record(cells, mapped, unmapped)
-            ref = construct(SourceRef, path=path, row=row, columns=columns)
-            if not self.prepare(raw, attributes, ref, emit):
-                return None
-            where = Location(path, row, column + 1, VARIANT_PAIRS) if column is not None else None
-            return build_product(raw, attributes, ref, ctx, emit, self.options(raw, attributes, where))
-
-        return read
-
-    def options(self, raw: dict[str, Any], attributes: dict[str, str], where: Location | None) -> dict[str, str]:
+    def options(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef) -> dict[str, str]:
         """The options of a variant (a row with an ``item_group_id``) in its ``additional_variant_attribute``: a
         pair whose key names a variant field (``color``, ``Größe``, or as ``source.options`` maps it) fills that
         field where the row leaves it empty; the others are its variant options (MDL016, once a key). The column
@@ -143,6 +133,8 @@ class MetaSource(DelimitedSource):
                 continue
             options[name] = value
             if self.unmapped is not None:
+                column = self._pairs_column
+                where = Location(ref.path, ref.row, column, VARIANT_PAIRS) if column is not None else None
                 self.unmapped.report(name, group, where)
         return options
 

@@ -148,15 +148,20 @@ class DelimitedSource:
         ctx: NormalizeContext, *, clean: bool = False,
     ) -> RowReader:  # fmt: skip
         """The reader of a row: compiled once for this header (``clean``: the file has no control or broken
-        character), or (a format that adjusts rows, ``prepare``) the reference reader calling the hook."""
-        if type(self).prepare is DelimitedSource.prepare:
+        character), or (a format that adjusts rows, ``prepare``, or reads variant options, ``options``) the
+        reference reader calling the hooks."""
+        if type(self).prepare is DelimitedSource.prepare and type(self).options is DelimitedSource.options:
             return compile_reader(path, names, targets, columns, ctx, clean=clean)
-        return reference_reader(path, names, targets, columns, ctx, self.prepare)
+        return reference_reader(path, names, targets, columns, ctx, self.prepare, self.options)
 
     def prepare(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef, emit: Emit) -> bool:
         """A hook for formats built on this reader: adjust a row's values before they are normalized; False
         leaves the row out (the hook reports why)."""
         return True
+
+    def options(self, raw: dict[str, Any], attributes: dict[str, str], ref: SourceRef) -> dict[str, str] | None:
+        """A hook for formats built on this reader: the variant options of a prepared row (none here)."""
+        return None
 
 
 _MISSING = object()

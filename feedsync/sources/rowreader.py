@@ -25,6 +25,9 @@ RowReader = Callable[[int, list[str], Emit], "Product | None"]
 Prepare = Callable[[dict[str, Any], dict[str, str], SourceRef, Emit], bool]
 """``prepare(raw, attributes, ref, emit)``: a format's adjustment of a row's record before it is normalized; False
 leaves the row out (the hook reports why)."""
+Options = Callable[[dict[str, Any], dict[str, str], SourceRef], "dict[str, str] | None"]
+"""``options(raw, attributes, ref)``: a format's variant options of a prepared row (``build_product``'s
+``variant_options``: what tells the variant apart but maps to no variant field)."""
 
 
 def record(
@@ -42,10 +45,10 @@ def record(
 
 def reference_reader(
     path: str, names: Sequence[str], targets: Sequence[str | None], columns: dict[str, tuple[str, int | None]],
-    ctx: NormalizeContext, prepare: Prepare | None = None,
+    ctx: NormalizeContext, prepare: Prepare | None = None, options: Options | None = None,
 ) -> RowReader:  # fmt: skip
     """What the compiled reader does, by ``build_product``: the reader of a row the compiled one hands over, and of
-    every row of a format that adjusts its rows (``prepare``)."""
+    every row of a format that adjusts its rows (``prepare``) or reads variant options of its own (``options``)."""
     mapped = [(index, target) for index, target in enumerate(targets) if target is not None]
     unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
 
@@ -54,7 +57,7 @@ def reference_reader(
         ref = construct(SourceRef, path=path, row=row, columns=columns)
         if prepare is not None and not prepare(raw, attributes, ref, emit):
             return None
-        return build_product(raw, attributes, ref, ctx, emit)
+        return build_product(raw, attributes, ref, ctx, emit, options(raw, attributes, ref) if options else None)
 
     return read
 
