@@ -15,7 +15,9 @@ from feedsync import values as v
 from feedsync.config import SourceConfig, SupplementConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
+from feedsync.model.money import Money
 from feedsync.model.product import PRODUCT_FIELDS, Product
+from feedsync.sources.normalize import rounding
 from feedsync.sources.tabular import open_table
 
 
@@ -87,7 +89,7 @@ def join(
                 name = column.casefold()
                 if name in PRODUCT_FIELDS and name not in ("id", "attributes"):
                     try:
-                        update[name] = _typed(name, text, currency or product.price.currency)
+                        value = update[name] = _typed(name, text, currency or product.price.currency)
                     except v.ValueProblem as problem:
                         emit(
                             make(
@@ -100,6 +102,10 @@ def join(
                             )
                         )
                         return None, extras
+                    message = rounding(value, name) if isinstance(value, Money) else None
+                    if message is not None:
+                        where = Location(str(supplement.config.path), row, None, column)
+                        emit(make("MDL019", message, product_id=product.id, field=name, value=text, location=where))
                 else:
                     attributes = attributes if attributes is not None else dict(product.attributes)
                     attributes[column] = text

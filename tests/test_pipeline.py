@@ -193,3 +193,22 @@ def test_the_collector_is_restored_when_the_stream_fails(tmp_path: Path, monkeyp
     with pytest.raises(OSError):
         pipeline.run(config, "build")
     assert (gc.get_freeze_count(), gc.get_threshold()) == (0, before)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_price_with_more_decimals_than_its_currency_is_sent_rounded_and_named(tmp_path: Path, jobs: int) -> None:
+    rows = row("A", price="19.999") + row("B", price="19.990") + row("C", price="1500.5 JPY") + row("D")
+    config = make_config(tmp_path, HEADER + rows, channel_extra="  facebook:\n    profile: facebook\n")
+    report = pipeline.run(config, "build", jobs=jobs)
+    prices = {
+        i.findtext(f"{G}id"): i.findtext(f"{G}price")
+        for i in etree.parse(str(tmp_path / "out" / "google.xml")).getroot().iter("item")
+    }
+    assert prices == {"A": "20.00 USD", "B": "19.99 USD", "C": "1501 JPY", "D": "20.00 USD"}
+    with (tmp_path / "out" / "facebook.csv").open(encoding="utf-8") as handle:
+        assert {r["id"]: r["price"] for r in csv.DictReader(handle)} == prices
+    # each rounded price is named, once per variant (not once per channel); 19.990 is 19.99 and is not
+    named = [(d.code, d.product_id, d.field, d.value, d.location.row, d.location.column) for d in report.diagnostics]
+    assert named == [("MDL019", "A", "price", "19.999", 2, 7), ("MDL019", "C", "price", "1500.5 JPY", 4, 7)]
+    assert all(d.severity.value == "warning" for d in report.diagnostics)
+    assert report.channels["google"].items == 4

@@ -327,6 +327,7 @@ FIXTURES["MDL018"] = (
     lambda tmp: read(tmp / "p.csv", "id,title,price,age_group\nA,T,1,all ages\n", format="meta"),
     ("A", "age_group", 2, 4),
 )
+FIXTURES["MDL019"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,19.999 USD\n"), ("A", "price", 2, 3))
 FIXTURES["MDL012"] = (
     lambda tmp: build(
         tmp, HEADER.strip() + ",sku\n" + row("A").strip() + ",S1\n" + row("B", size="L").strip() + ",S1\n"

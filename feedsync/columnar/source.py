@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from feedsync.columnar.text import SPACES, holds_any, stripped
-from feedsync.model.money import ISO_4217
+from feedsync.model.money import ISO_4217, minor_units
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 from feedsync.sources.normalize import _TEXT_FIELDS, AVAILABILITY_ALIASES, GENDER_ALIASES, NormalizeContext
 from feedsync.values import _UNITS
@@ -88,9 +88,11 @@ def normalized(names: list[str], ctx: NormalizeContext, clean: bool = False) -> 
 
     currency = (ctx.currency or "").upper()
     exact.append(pl.lit(currency in ISO_4217))
+    # decimals past the currency's that are not all zeros: the reader tells of them (MDL019)
+    past = f"\\.[0-9]{{{minor_units(currency)}}}[0-9]*[1-9]"
     for name in ("price", "sale_price"):
         out[name], fits = _amount(cell[name], currency)
-        exact.append(cell[name].is_null() | fits)
+        exact.append(cell[name].is_null() | (fits & ~out[name].str.contains(past)))
     out["currency"] = pl.lit(currency or None, dtype=pl.String)
 
     dates = cell["sale_price_effective_date"]

@@ -342,6 +342,17 @@ _register(
 
 
 _register(
+    "MDL019",
+    "price-rounded",
+    W,
+    "A price or sale price has more decimals than its currency has (`19.999 USD`, `1500.5 JPY`). Google and Meta "
+    "take the currency's decimals, so their feeds carry it rounded half up (`20.00 USD`); Amazon is sent the amount "
+    "as written, which a product type definition whose prices take cents refuses (the item is rejected). A channel "
+    "suspends items whose price differs from the product page's: give the catalog the price the page shows.",
+)
+
+
+_register(
     "MDL012",
     "duplicate-sku",
     W,
@@ -624,6 +635,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL010": ("source", "identifiers"),
     "MDL011": ("source", "variants"),
     "MDL018": ("source", "values"),
+    "MDL019": ("source", "prices"),
 }
 for _code, _tags in _TAGS.items():
     if not CODES._codes[_code].tags:

@@ -19,6 +19,7 @@ from feedsync import values as v
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.construct import construct
+from feedsync.model.money import Money, minor_units
 from feedsync.model.product import (
     AgeGroup,
     Availability,
@@ -272,6 +273,26 @@ def _image_links(ctx: NormalizeContext) -> _ImageLinks:
     return _ImageLinks(ctx.base_url)
 
 
+def rounding(money: Money, field: str) -> str | None:
+    """MDL019's message where ``money`` has more decimals than its currency has, not all zeros (else None)."""
+    if money.amount.as_tuple().exponent >= -minor_units(money.currency):  # most prices: one comparison
+        return None
+    rounded = money.quantized()
+    if rounded == money.amount:
+        return None
+    return (
+        f"{field} {money.amount} {money.currency} has more decimals than {money.currency} has: Google and Meta are "
+        f"sent {rounded} {money.currency} (rounded half up), Amazon {money.amount} as written"
+    )
+
+
+def rounded(money: Money, field: str, value: str, product_id: Any, ref: SourceRef, emit: Emit) -> None:
+    """MDL019 of ``field``'s cell ``value`` where ``rounding`` has a message."""
+    message = rounding(money, field)
+    if message is not None:
+        emit(make("MDL019", message, product_id=product_id, field=field, value=value, location=locate(ref, field)))
+
+
 def build_product(
     raw: Mapping[str, Any],
     attributes: Mapping[str, str],
@@ -339,6 +360,10 @@ def build_product(
         emit(make(code, message, product_id=product_id, field=field, value=value, location=locate(ref, field)))
     if problems:
         return None
+    for field in ("price", "sale_price"):
+        money = out.get(field)
+        if money is not None:
+            rounded(money, field, str(raw.get(field)), product_id, ref, emit)
     out["attributes"] = dict(attributes)
     if variant_options:
         out["variant_options"] = dict(variant_options)

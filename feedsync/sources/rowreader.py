@@ -16,6 +16,7 @@ from feedsync import values as v
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.construct import construct, maker
+from feedsync.model.money import minor_units
 from feedsync.model.product import Availability, Product, SourceRef
 from feedsync.sources import normalize
 from feedsync.sources.normalize import NormalizeContext, build_product
@@ -79,7 +80,7 @@ class _Source:
 
 _INLINE_ATTRIBUTES = 64
 """Columns kept as attributes that the reader names one by one; beyond, it loops over them."""
-_RAW = ("additional_image_links", "sale_price", "sale_price_effective_date")
+_RAW = ("additional_image_links", "price", "sale_price", "sale_price_effective_date")
 """The fields whose cell as written (not stripped) a rule reads."""
 
 
@@ -207,8 +208,17 @@ def compile_reader(
         "            emit(_make(code, message, product_id=product_id, field=field, value=value, "
         "location=_locate(ref, field)))",
         "        return None",
-        "    attributes = {}",
     )
+    src.ref("_minor_units", minor_units)
+    src.ref("_rounded", normalize.rounded)
+    for field in ("price", "sale_price"):  # ``build_product``'s MDL019
+        if field in fields:
+            src.add(
+                f"    money = out.get({field!r})",
+                "    if money is not None and money.amount.as_tuple().exponent < -_minor_units(money.currency):",
+                f"        _rounded(money, {field!r}, {texts[field]}_raw, out.get('id'), ref, emit)",
+            )
+    src.add("    attributes = {}")
     unmapped = [(index, names[index]) for index, target in enumerate(targets) if target is None]
     if len(unmapped) > _INLINE_ATTRIBUTES:  # a wide export: a loop, not a page of code per row
         src.ref("_unmapped", tuple(unmapped))

@@ -174,6 +174,29 @@ def test_one_to_one_supplement_overrides_fields_and_adds_attributes(tmp_path: Pa
     assert "<g:id>B1</g:id>" not in feed
 
 
+def test_a_supplement_s_price_with_more_decimals_than_its_currency_is_named_where_it_is(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / "extra.csv").write_text("sku,price\nA1,12.505\nB1,12.500\n", encoding="utf-8")
+    path = write_config(
+        tmp_path,
+        "source: {path: products.csv, currency: EUR, base_url: 'https://s.example'}\n"
+        "supplements:\n  - {path: extra.csv, key: sku}\n"
+        "channels:\n  google:\n    profile: google_merchant\n",
+    )
+    report = pipeline.run(load_config(path), "build")
+    feed = (tmp_path / "out" / "google.xml").read_text(encoding="utf-8")
+    assert "<g:price>12.51 EUR</g:price>" in feed and "<g:price>12.50 EUR</g:price>" in feed
+    [rounded] = report.diagnostics
+    where = rounded.location
+    assert (rounded.code, rounded.product_id, rounded.value, where.path.endswith("extra.csv"), where.row) == (
+        "MDL019",
+        "A1",
+        "12.505",
+        True,
+        2,
+    )
+
+
 def test_meta_helpers() -> None:
     assert variant_pairs({"Logo": "Yes, big", "Style": "A:B"}, ["Logo", "Style", "Missing"]) == "Logo:Yes big,Style:A B"
     assert truncate_words("word " * 50, 20) == "word word word word"

@@ -44,8 +44,8 @@ TEXT = st.text(st.characters(exclude_categories=[]), max_size=12)  # controls to
 GOOD: dict[str, list[str]] = {
     "id": ["SKU-1", "SKU-2"],
     "title": ["Shirt", "Tee"],
-    "price": ["12.50", "12.50 EUR", "9 USD"],
-    "sale_price": ["10", "10 USD", "8 EUR"],
+    "price": ["12.50", "12.50 EUR", "9 USD", "12.505", "12.500", "1500.5 JPY"],  # MDL019: more decimals
+    "sale_price": ["10", "10 USD", "8 EUR", "9.999 EUR"],
     "sale_price_effective_date": ["2026-11-27/2026-12-01"],
     "availability": ["in stock", "sold out"],
     "quantity": ["3", "0", "12"],
