@@ -18,7 +18,7 @@ from feedsync.channels.base import PRINTED_BY, channel_names, channel_spec, prin
 from feedsync.channels.categories import load_category_map
 from feedsync.channels.compiled import CompiledChannel, CompiledField
 from feedsync.channels.pricing import InventoryRules, PriceRules
-from feedsync.channels.rules import RuleSpec, compile_rules
+from feedsync.channels.rules import ConditionSpec, RuleSpec, compile_rules
 from feedsync.channels.templating import Compiled, RenderError, TemplateProblem, Templating
 from feedsync.config import ChannelConfig, Config
 from feedsync.diagnostics.gate import Selection
@@ -392,11 +392,48 @@ def fields_compiled(fields: list[CompiledField]) -> list[Compiled]:
 
 
 def _reads_now(compiled: list[Compiled], rules: list[RuleSpec]) -> str:
-    """Where the profile reads ``now``: "templates" (a field or filter), "rules" (a rule names it anywhere,
-    which may say so wrongly, never the other way) or "" (nowhere)."""
+    """Where the profile reads ``now``: "rules" where only rules' conditions compare ``now`` itself with dates
+    written in them (their outcome changes only at those dates: ``_moments``), "templates" where anything else
+    reads it (a field, a filter, ``now.hour``, an action's template, a text compared with it: it may change at any
+    moment; a rule that only names the word is taken for one that reads it), "" where nothing does."""
     if any("now" in c.variables for c in compiled):
         return "templates"
-    return "rules" if any(re.search(r"\bnow\b", repr(spec.model_dump())) for spec in rules) else ""
+    found = ""
+    for spec in rules:
+        conditions = [*spec.when, *spec.when_any]
+        for condition in conditions:
+            if condition.field == "now":
+                if not _dated(condition):
+                    return "templates"
+                found = "rules"
+        rest = [c.model_dump() for c in conditions if c.field != "now"] + [a.model_dump() for a in spec.then]
+        if re.search(r"\bnow\b", repr(rest)):
+            return "templates"
+    return found
+
+
+def _dated(condition: ConditionSpec) -> bool:
+    """Whether a condition on ``now`` compares it with dates written in it alone (or asks whether it is empty)."""
+    op, value = condition.operator
+    if op == "empty":
+        return True
+    if op not in ("gt", "gte", "lt", "lte", "between"):
+        return False
+    values = value if op == "between" else [value]
+    return all(_written_moment(entry) for entry in values)
+
+
+def _written_moment(value: Any) -> bool:
+    """A date or time as ``_moments`` reads one."""
+    if isinstance(value, date):
+        return True
+    if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() and value[4] == "-":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return True
+    return False
 
 
 def _moments(rules: list[RuleSpec], tz: ZoneInfo) -> tuple[datetime, ...]:

@@ -29,7 +29,7 @@ CHOICES: dict[str, list[str]] = {
     "price": [
         *("32.73", "0.5", "186.00", " 19.99 ", "007", "1e3", "12,50", "12.00 USD", "-1", "", ".5", "USD 12.00"),
         *("12.00usd", "EUR12", "12.00 EUR", "12 eur", "USD 12 USD", "12.00\xa0USD", "12 SE\u212a", "12 sek"),
-        *("12 USD.", "US 12", "12 USDX", "1e3 USD", "12 SEK", "19.999", "19.9900", "0.001 USD"),  # MDL019
+        *("12 USD.", "US 12", "12 USDX", "1e3 USD", "12 SEK", "19.999", "19.9900", "0.001 USD", "0.00"),
     ],
     "sale_price": [
         "",
@@ -170,6 +170,8 @@ BASELINE = {
         ({"price": "19.999"}, False),  # more decimals than USD has: rounded, told per row (MDL019)
         ({"price": "19.9900 USD"}, True),  # more, all zeros: the same price
         ({"sale_price": "9.001"}, False),
+        ({"sale_price": "0.004"}, False),
+        ({"sale_price": "0.00"}, True),
         ({"title": "a\x01b"}, False),  # a control character: cleaned and told per row
         ({"description": "x\x7f"}, False),
         ({"link": "//cdn.example.com/p"}, False),  # urljoin's

@@ -3,6 +3,8 @@ after every kind of change between two pushes; unchanged rows are replayed, not 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -245,3 +247,29 @@ def test_a_template_reading_now_makes_its_channel_compute_every_row(
     assert_same(cold, warm)
     assert warm.feeds["out/google.xml"] != first.feeds["out/google.xml"]  # the hour is another
     assert warm.replayed == 0
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["{field: now.hour, gte: 12}", "{field: now, matches: '[T ]1[2-9]:'}"],
+)
+def test_a_rule_reading_now_otherwise_than_against_its_own_dates_makes_its_channel_compute_every_row(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, condition: str
+) -> None:
+    """Only a condition comparing ``now`` itself with dates written in it changes at those dates alone; the hour of
+    the run, or ``now`` read as a text, changes within a day."""
+    shop = _shop(demo_copy)
+    rule = f"      - name: afternoon\n        when:\n          - {condition}\n"
+    edit_config(shop, "    rules:\n", rule + "        then:\n          - {set: custom_label_4, value: pm}\n")
+    recorded = prepare(shop, monkeypatch)
+    monkeypatch.setattr(profile, "datetime", _Clock)
+    monkeypatch.setattr(_Clock, "at", datetime(2026, 11, 1, 9, tzinfo=UTC))
+    morning = push(shop, recorded).feeds["out/facebook.csv"]
+    monkeypatch.setattr(_Clock, "at", datetime(2026, 11, 1, 21, tzinfo=UTC))  # 16:00 in the shop's New York
+    cold, warm = cold_and_warm(shop, recorded)
+    assert_same(cold, warm)
+    assert _labels(warm.feeds["out/facebook.csv"]) == {"pm"} and _labels(morning) == {""}
+
+
+def _labels(feed: bytes) -> set[str]:
+    return {row["custom_label_4"] for row in csv.DictReader(io.StringIO(feed.decode("utf-8")))}
