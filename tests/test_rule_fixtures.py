@@ -566,6 +566,21 @@ def _dst009(tmp: Path) -> Found:
         return pipeline.run(config, "push", state=state).diagnostics
 
 
+@fixture("DST010", (None, None, None, None))
+def _dst010(tmp: Path) -> Found:
+    from tests.destinations.test_meta_catalog import GRAPH, meta_config
+
+    status = {"status": "finished", "errors_total_count": 2, "errors": [{"line": 0, "id": "A", "message": "bad"}]}
+    with respx.mock(assert_all_called=False) as router:
+        router.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+        router.get(f"{GRAPH}/check_batch_request_status").mock(
+            return_value=httpx.Response(200, json={"data": [status]})
+        )
+        config = meta_config(tmp, HEADER + row("A") + row("B", size="L"))
+        with State(config.state_path) as state:
+            return pipeline.run(config, "push", state=state).diagnostics
+
+
 @fixture("MDL015", (None, "link", None, None))
 def _mdl015(tmp: Path) -> Found:
     return build(tmp, HEADER + row("A", link="") + row("B", link="", size="L") + row("C", size="S"))

@@ -270,6 +270,7 @@ class Requester:
         sleep: Callable[[float], None] | None = None,
         throttle: ThrottleSignal | None = None,
         transient: Callable[[httpx.Response], bool] | None = None,
+        refusal: Callable[[str, httpx.Response], None] | None = None,
     ) -> None:
         self.client = client
         self.auth = auth
@@ -281,6 +282,10 @@ class Requester:
         self.throttle = throttle
         self.transient = transient
         """Says whether an error response that is not a 429/5xx is a throttle anyway (Meta: 400 with code 17)."""
+        self.refusal = refusal
+        """Raises the error a channel reads in an answer that its status does not tell (Meta: a 200 whose body is a
+        Graph error; an expired token, whatever the status, which a token refresh cannot mend), given the operation
+        and the answer; returns for any other (a ``RetriableRemoteError`` it raises is retried)."""
 
     def request(
         self,
@@ -328,9 +333,13 @@ class Requester:
         if limiter is not None:
             limiter.acquire()
         response = self._send(method, url, operation, kwargs)
+        if self.refusal is not None:
+            self.refusal(operation, response)
         if response.status_code in (401, 403) and self.auth is not None:
             self.auth.refresh()
             response = self._send(method, url, operation, kwargs)
+            if self.refusal is not None:
+                self.refusal(operation, response)
         status = response.status_code
         if (
             status == 429

@@ -447,6 +447,18 @@ _register(
     ("publish",),
 )
 
+_register(
+    "DST010",
+    "refusals-not-named",
+    E,
+    "The channel's API counted more refusals in a batch than it named items for (Meta's batch status lists only "
+    "a sample of its errors; `errors_total_count` counts them all), so any item of the batch may be among them. "
+    "The items it refused by name are reported (DST003); none of the batch's other items is recorded as sent, "
+    "and the next push sends them again (its upserts are idempotent). Commerce Manager lists the catalog's item "
+    "errors by item.",
+    ("publish",),
+)
+
 # Tags of the codes registered without their own.
 _register(
     "ORD001",
