@@ -521,11 +521,13 @@ def _dst004(tmp: Path) -> Found:
 
 @fixture("DST005", ("SKU-1", None, None, None))
 def _dst005(tmp: Path) -> Found:
-    from feedsync.destinations.amazon_feeds import AmazonSpApi
+    from feedsync.destinations.amazon_report import refused_messages
 
     found: Found = []
-    report = {"issues": [{"sku": "SKU-1", "severity": "WARNING", "code": "18027", "message": "image is small"}]}
-    assert AmazonSpApi._issues(report, [], found.append, "amazon") == {}
+    warning = {"messageId": 1, "sku": "SKU-1", "severity": "WARNING", "code": "18027", "message": "image is small"}
+    counts = {"errors": 0, "warnings": 1, "messagesProcessed": 1, "messagesAccepted": 1, "messagesInvalid": 0}
+    report = {"header": {"sellerId": "A1SELLER", "feedId": "1"}, "issues": [warning], "summary": counts}
+    assert refused_messages(report, "1", {1: "SKU-1"}, found.append, "amazon") == {}
     return found
 
 

@@ -8,7 +8,8 @@
    Amazon allows 5 listings feeds per 5 minutes, which a local token bucket respects.
 5. ``GET /feeds/2021-06-30/feeds/{feedId}`` until ``DONE``, ``CANCELLED`` or ``FATAL`` (with backoff).
 6. ``GET /feeds/2021-06-30/documents/{resultFeedDocumentId}``, download the report (gunzip when
-   ``compressionAlgorithm`` is ``GZIP``) and turn its issues into per-SKU diagnostics.
+   ``compressionAlgorithm`` is ``GZIP``), check it against the document sent (``amazon_report``: a report that
+   disagrees fails the feed whole) and turn its issues into per-SKU diagnostics.
 Only changed listings are sent (UPDATE messages) and vanished ones deleted (DELETE); at most 25,000 messages
 per feed. Facts: research notes §1-2 and §5, and the Feeds/processing-report models in the shared folder.
 """
@@ -26,6 +27,7 @@ import httpx
 
 from feedsync import secrets
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
+from feedsync.destinations.amazon_report import refused_messages
 from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import (
     RateLimiter,
@@ -36,8 +38,7 @@ from feedsync.destinations.http import (
     make_client,
     poll,
 )
-from feedsync.diagnostics import Emit, Severity
-from feedsync.diagnostics.codes import make
+from feedsync.diagnostics import Emit
 from feedsync.errors import RemoteError
 from feedsync.events import event
 from feedsync.formats.json_listings import MAX_MESSAGES, delete_message, max_messages
@@ -153,18 +154,16 @@ class AmazonSpApi(ItemSync):
                 "header": encoder.meta["header"],
                 "messages": [{"messageId": n, **m} for n, (m, _) in enumerate(chunk, start=1)],
             }
-            report = self._submit(requester, document, marketplace)
+            feed_id, report = self._submit(requester, document, marketplace)
+            skus = {n: str(m["sku"]) for n, (m, _) in enumerate(chunk, start=1)}
             with answer_shape("Amazon processing report"):
-                errors = self._issues(report, chunk, emit, encoder.name)
-            changes = [c for _, c in chunk if c is not None]
-            for change in changes:
-                if change.values.get("sku") in errors:
-                    recorder.rejected(change, errors[str(change.values.get("sku"))])
-            recorder.accepted([c for c in changes if c.values.get("sku") not in errors])
-            deleted = [m["sku"] for m, _ in chunk if m["operationType"] == "DELETE" and m["sku"] not in errors]
-            recorder.removed(deleted)
+                refused = refused_messages(report, feed_id, skus, emit, encoder.name)
+            _record(chunk, refused, recorder)
 
-    def _submit(self, requester: Requester, document: Mapping[str, Any], marketplace: str) -> dict[str, Any]:
+    def _submit(
+        self, requester: Requester, document: Mapping[str, Any], marketplace: str
+    ) -> tuple[str, dict[str, Any]]:
+        """The feed's id and its processing report (any JSON object; checked by ``refused_messages``)."""
         created = json_body(
             requester.request(
                 "POST",
@@ -198,13 +197,11 @@ class AmazonSpApi(ItemSync):
             "createFeed",
             keys=("feedId",),
         )
-        feed_id = feed["feedId"]
+        feed_id = str(feed["feedId"])
         status = self._wait(requester, feed_id)
         result = status.get("resultFeedDocumentId")
-        if status["processingStatus"] != "DONE" and not result:
-            raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']} without a report")
-        if not result:
-            return {}
+        if not result:  # DONE without one too: nothing says which listings Amazon took
+            raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']} without a processing report")
         location = json_body(
             requester.request("GET", f"/feeds/2021-06-30/documents/{result}", operation="getFeedDocument"),
             "getFeedDocument",
@@ -224,7 +221,9 @@ class AmazonSpApi(ItemSync):
                 issues = report.get("issues", [])
                 messages = "; ".join(str(i.get("message", "")) for i in issues if not i.get("messageId"))
             raise RemoteError(f"Amazon feed {feed_id} failed (FATAL): {messages or 'see the processing report'}")
-        return report
+        if status["processingStatus"] != "DONE":
+            raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']}")
+        return feed_id, report
 
     def _wait(self, requester: Requester, feed_id: str) -> dict[str, Any]:
         def check() -> dict[str, Any]:
@@ -248,28 +247,26 @@ class AmazonSpApi(ItemSync):
             ),
         )
 
-    @staticmethod
-    def _issues(report: Mapping[str, Any], chunk: list[_Entry], emit: Emit, channel: str) -> dict[str, str]:
-        """Per-SKU diagnostics from the processing report; the SKUs with errors and their messages."""
-        by_message = {n: m["sku"] for n, (m, _) in enumerate(chunk, start=1)}
-        errors: dict[str, str] = {}
-        for issue in report.get("issues", []):
-            sku = issue.get("sku") or by_message.get(issue.get("messageId"))
-            text = f"{issue.get('code', '')} {issue.get('message', '')}".strip()
-            if issue.get("attributeName"):
-                text += f" ({issue['attributeName']})"
-            severity = issue.get("severity", "ERROR")
-            if severity == "ERROR":
-                if sku:
-                    errors[str(sku)] = text
-                emit(make("DST003", f"Amazon rejected the listing: {text}", channel=channel, product_id=sku))
-            elif severity == "WARNING":
-                emit(make("DST005", f"Amazon: {text}", channel=channel, product_id=sku, severity=Severity.WARNING))
-        return errors
-
 
 _Entry = tuple[Mapping[str, Any], Change | None]
 """A message and the change it sends (None: a parent listing or a delete)."""
+
+
+def _record(chunk: list[_Entry], refused: Mapping[int, str], recorder: Recorder) -> None:
+    """Record what Amazon took of a feed's messages (``refused``: by messageId, the text of the refusal)."""
+    accepted: list[Change] = []
+    deleted: list[str] = []
+    for number, (message, change) in enumerate(chunk, start=1):
+        text = refused.get(number)
+        if change is not None:
+            if text is None:
+                accepted.append(change)
+            else:
+                recorder.rejected(change, text)
+        elif message["operationType"] == "DELETE" and text is None:
+            deleted.append(str(message["sku"]))
+    recorder.accepted(accepted)
+    recorder.removed(deleted)
 
 
 def _entries(plan: SyncPlan, encoder: ItemEncoder) -> list[_Entry]:

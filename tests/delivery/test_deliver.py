@@ -3,7 +3,6 @@ was written (encoded once), with a family's parent listing before its first chan
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,9 +16,8 @@ from feedsync import pipeline
 from feedsync.channels.amazon.transform import AmazonEncoder
 from feedsync.state import State
 from tests.conftest import HEADER, row
-from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon
+from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
 
-EMPTY_REPORT = gzip.compress(b'{"issues": [], "summary": {}}')
 LIMITS = "    max_drop_percent: 50\n"
 DONE = httpx.Response(200, json={"processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"})
 
@@ -58,7 +56,8 @@ def uploaded(route: respx.Route) -> list[dict[str, Any]]:
 def test_an_item_sync_sends_what_the_feed_holds_and_each_item_is_encoded_once(
     tmp_path: Path, encodings: list[str]
 ) -> None:
-    routes = mock_amazon(respx.mock, EMPTY_REPORT)
+    routes = mock_amazon(respx.mock, b"")
+    reports_of_what_was_sent(routes)
     routes["status"].side_effect = [DONE, DONE]
     family = row("A", group_id="G") + row("B", group_id="G", size="L")
     config = amazon_config(tmp_path, HEADER + family + row("S", gtin="4006381333948"), LIMITS)

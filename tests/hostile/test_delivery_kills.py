@@ -67,12 +67,16 @@ class Amazon(JsonHandler):
         self.answer({})
 
     def do_GET(self) -> None:
+        number = self.path.rsplit("/", 1)[1].removeprefix("feed").removeprefix("out")
         if self.path.startswith("/feeds/2021-06-30/feeds/"):
-            self.answer({"processingStatus": "DONE", "resultFeedDocumentId": "out"})
-        elif self.path == "/feeds/2021-06-30/documents/out":
-            self.answer({"feedDocumentId": "out", "url": f"{self._base()}/report"})
-        else:
-            self.answer({"issues": [], "summary": {}})
+            self.answer({"processingStatus": "DONE", "resultFeedDocumentId": f"out{number}"})
+        elif self.path.startswith("/feeds/2021-06-30/documents/out"):
+            self.answer({"feedDocumentId": f"out{number}", "url": f"{self._base()}/report/{number}"})
+        else:  # the processing report: every message of the document accepted
+            sent = len(type(self).documents[int(number) - 1])
+            counts = {"messagesProcessed": sent, "messagesAccepted": sent, "messagesInvalid": 0}
+            summary = {"errors": 0, "warnings": 0, **counts}
+            self.answer({"header": {"feedId": f"feed{number}"}, "issues": [], "summary": summary})
 
 
 @pytest.fixture(scope="module")
