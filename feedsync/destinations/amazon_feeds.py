@@ -21,7 +21,8 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -39,6 +40,7 @@ from feedsync.destinations.http import (
     poll,
 )
 from feedsync.diagnostics import Emit
+from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
 from feedsync.events import event
 from feedsync.formats.json_listings import MAX_MESSAGES, delete_message, max_messages
@@ -148,17 +150,18 @@ class AmazonSpApi(ItemSync):
         marketplace = str(encoder.meta["marketplace_id"])
         entries = _entries(plan, encoder)
         limit = min(max_messages(encoder.settings), MAX_MESSAGES)
+        outcome = _Outcome(recorder, emit, encoder.name)
         for start in range(0, len(entries), limit):
             chunk = entries[start : start + limit]
             document = {
                 "header": encoder.meta["header"],
-                "messages": [{"messageId": n, **m} for n, (m, _) in enumerate(chunk, start=1)],
+                "messages": [{"messageId": n, **e.message} for n, e in enumerate(chunk, start=1)],
             }
             feed_id, report = self._submit(requester, document, marketplace)
-            skus = {n: str(m["sku"]) for n, (m, _) in enumerate(chunk, start=1)}
+            skus = {n: str(e.message["sku"]) for n, e in enumerate(chunk, start=1)}
             with answer_shape("Amazon processing report"):
                 refused = refused_messages(report, feed_id, skus, emit, encoder.name)
-            _record(chunk, refused, recorder)
+            outcome.record(chunk, refused)
 
     def _submit(
         self, requester: Requester, document: Mapping[str, Any], marketplace: str
@@ -248,25 +251,58 @@ class AmazonSpApi(ItemSync):
         )
 
 
-_Entry = tuple[Mapping[str, Any], Change | None]
-"""A message and the change it sends (None: a parent listing or a delete)."""
+class _Entry(NamedTuple):
+    message: Mapping[str, Any]
+    change: Change | None = None
+    """The item the message sends (None: a family's parent listing, or a delete)."""
 
 
-def _record(chunk: list[_Entry], refused: Mapping[int, str], recorder: Recorder) -> None:
-    """Record what Amazon took of a feed's messages (``refused``: by messageId, the text of the refusal)."""
-    accepted: list[Change] = []
-    deleted: list[str] = []
-    for number, (message, change) in enumerate(chunk, start=1):
-        text = refused.get(number)
-        if change is not None:
-            if text is None:
+@dataclass
+class _Outcome:
+    """Records what Amazon took of each feed of a push. A variant whose parent listing Amazon refused (in this
+    feed or an earlier one of the push) is recorded refused too: Amazon holds no family for it, and the next push
+    sends it again with its parent in front."""
+
+    recorder: Recorder
+    emit: Emit
+    channel: str
+    parents_refused: dict[str, str] = field(default_factory=dict)
+    """Parent SKU -> the text of Amazon's refusal."""
+
+    def record(self, chunk: list[_Entry], refused: Mapping[int, str]) -> None:
+        """Record a feed's messages; ``refused``: by messageId, the text of Amazon's refusal."""
+        accepted: list[Change] = []
+        deleted: list[str] = []
+        for number, (message, change) in enumerate(chunk, start=1):
+            text = refused.get(number)
+            if message["operationType"] == "DELETE":
+                if text is None:
+                    deleted.append(str(message["sku"]))
+            elif change is None:  # a family's parent listing, in front of its variants
+                if text is not None:
+                    self.parents_refused[str(message["sku"])] = text
+            elif (text := text or self._orphaned(change)) is None:
                 accepted.append(change)
             else:
-                recorder.rejected(change, text)
-        elif message["operationType"] == "DELETE" and text is None:
-            deleted.append(str(message["sku"]))
-    recorder.accepted(accepted)
-    recorder.removed(deleted)
+                self.recorder.rejected(change, text)
+        self.recorder.accepted(accepted)
+        self.recorder.removed(deleted)
+
+    def _orphaned(self, change: Change) -> str | None:
+        """Why a variant Amazon took is not listed, when its parent was refused (told as a finding)."""
+        parent = change.values.get("parent_sku")
+        if not isinstance(parent, str) or parent not in self.parents_refused:
+            return None
+        text = f"its parent listing {parent} was refused ({self.parents_refused[parent]}); both are sent again"
+        self.emit(
+            make(
+                "DST003",
+                f"Amazon lists no family for the variant: {text}",
+                channel=self.channel,
+                product_id=str(change.values.get("sku")),
+            )
+        )
+        return text
 
 
 def _entries(plan: SyncPlan, encoder: ItemEncoder) -> list[_Entry]:
@@ -280,6 +316,7 @@ def _entries(plan: SyncPlan, encoder: ItemEncoder) -> list[_Entry]:
             parents.add(parent)
             shared = encoder.shared(parent)
             if shared is not None:
-                entries.append((shared, None))
-        entries += [(m, change if m["sku"] == change.values.get("sku") else None) for m in encoder.records(change)]
-    return entries + [(delete_message(sku), None) for sku in plan.deletes]
+                entries.append(_Entry(shared))
+        own = change.values.get("sku")
+        entries += [_Entry(m, change if m["sku"] == own else None) for m in encoder.records(change)]
+    return entries + [_Entry(delete_message(sku)) for sku in plan.deletes]

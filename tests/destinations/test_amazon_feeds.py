@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, quote_plus
 
@@ -26,7 +26,7 @@ REPORT_URL = "https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com/doc-out?X-Amz-S
 SECRETS = {"refresh": "Atzr|refresh-secret-value", "client": "amzn-client-secret-value"}
 
 
-def amazon_config(tmp: Path, csv_text: str, extra: str = "") -> Config:
+def amazon_config(tmp: Path, csv_text: str, extra: str = "", settings: str = "") -> Config:
     (tmp / "products.csv").write_text(csv_text, encoding="utf-8")
     (tmp / "refresh").write_text(SECRETS["refresh"], encoding="utf-8")
     (tmp / "client").write_text(SECRETS["client"], encoding="utf-8")
@@ -35,7 +35,7 @@ def amazon_config(tmp: Path, csv_text: str, extra: str = "") -> Config:
         "source: {path: products.csv, currency: EUR, base_url: 'https://shop.example.com'}\n"
         "channels:\n  amazon:\n    profile: amazon\n"
         "    settings: {seller_id: A1SELLER, marketplace_id: A1PA6795UKMFR9, language_tag: de_DE, "
-        "default_product_type: SHIRT}\n"
+        f"default_product_type: SHIRT{settings}}}\n"
         "    destination:\n      type: amazon_sp_api\n      region: eu\n"
         "      client_id: amzn1.application-oa2-client.x\n"
         "      client_secret: {file: client}\n      refresh_token: {file: refresh}\n      poll_interval: 1\n" + extra,
@@ -75,12 +75,20 @@ def processing_report(sent: int, issues: Sequence[Mapping[str, object]] = (), **
     return gzip.compress(json.dumps(report).encode())
 
 
-def reports_of_what_was_sent(routes: dict[str, respx.Route]) -> None:
-    """Serve each feed a processing report that accepts every message of the document uploaded last."""
+def reports_of_what_was_sent(routes: dict[str, respx.Route], refusing: Sequence[Collection[str]] = ()) -> None:
+    """Serve each feed a processing report of the document uploaded last: the n-th feed's refuses the SKUs
+    ``refusing[n - 1]`` (an ERROR for each one's messageId) and accepts the other messages."""
+    feeds = iter(refusing)
 
     def answer(request: httpx.Request) -> httpx.Response:
         sent = json.loads(routes["upload"].calls.last.request.content)["messages"]
-        return httpx.Response(200, content=processing_report(len(sent)))
+        refused = next(feeds, ())
+        issues = [
+            {"messageId": m["messageId"], "sku": m["sku"], "severity": "ERROR", "code": "90220", "message": "invalid"}
+            for m in sent
+            if m["sku"] in refused
+        ]
+        return httpx.Response(200, content=processing_report(len(sent), issues))
 
     routes["download"].side_effect = answer
 

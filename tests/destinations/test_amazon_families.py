@@ -1,0 +1,83 @@
+"""Amazon variation families through the SP-API: a family's parent listing goes in front of its changed variants;
+Amazon refusing the parent leaves the variants unlisted, so they are recorded refused and sent again, parent
+first, on the next push."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+
+from feedsync import pipeline
+from feedsync.state import State
+from tests.conftest import HEADER, row
+from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+FAMILY = row("A", group_id="G", size="S") + row("B", group_id="G", size="M") + row("C", group_id="G", size="L")
+SINGLE = row("S", gtin="4006381333948")
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def items(state_path: Path) -> dict[str, str]:
+    """Each item the state knows of and its status (ok: Amazon holds it)."""
+    with State(state_path), closing(sqlite3.connect(state_path)) as db:
+        return dict(db.execute("SELECT item_id, status FROM items"))
+
+
+def amazon(refusing: list[set[str]]) -> dict[str, respx.Route]:
+    """The SP-API mocked: every feed DONE at once, its report refusing the SKUs ``refusing`` names for it."""
+    routes = mock_amazon(respx.mock, b"")
+    done = {"feedId": "50014", "processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"}
+    routes["status"].mock(return_value=httpx.Response(200, json=done))
+    reports_of_what_was_sent(routes, refusing)
+    return routes
+
+
+def sent(routes: dict[str, respx.Route]) -> list[list[tuple[str, str]]]:
+    """(SKU, operation) of each uploaded document's messages."""
+    documents = [json.loads(call.request.content)["messages"] for call in routes["upload"].calls]
+    return [[(m["sku"], m["operationType"]) for m in messages] for messages in documents]
+
+
+@respx.mock
+def test_a_refused_parent_leaves_its_variants_refused_and_the_next_push_sends_the_family_again(
+    tmp_path: Path,
+) -> None:
+    routes = amazon([{"G"}])  # the first feed refuses the parent listing, the next take all
+    config = amazon_config(tmp_path, HEADER + FAMILY + SINGLE)
+    with State(config.state_path) as state:
+        first = pipeline.run(config, "push", state=state)
+    assert sent(routes) == [[("G", "UPDATE"), ("A", "UPDATE"), ("B", "UPDATE"), ("C", "UPDATE"), ("S", "UPDATE")]]
+    assert items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
+    found = [(d.code, d.product_id) for d in first.diagnostics if d.code.startswith("DST")]
+    assert found == [("DST003", "G"), ("DST003", "A"), ("DST003", "B"), ("DST003", "C")]
+    assert "its parent listing G was refused (90220 invalid)" in first.diagnostics[1].message
+    [result] = first.channels.values()
+    assert (result.items, result.rejected, result.failed) == (1, 3, None)  # the run says three items rejected
+    with State(config.state_path) as state:
+        assert state.rejected_items("amazon") == 3
+
+    with State(config.state_path) as state:
+        second = pipeline.run(config, "push", state=state)
+    assert sent(routes)[1] == [("G", "UPDATE"), ("A", "UPDATE"), ("B", "UPDATE"), ("C", "UPDATE")]
+    assert items(config.state_path) == {"A": "ok", "B": "ok", "C": "ok", "S": "ok"}
+    assert [d.code for d in second.diagnostics if d.code.startswith("DST")] == []
+
+
+@respx.mock
+def test_a_parent_refused_in_one_feed_keeps_its_variants_in_the_next_feeds_unlisted(tmp_path: Path) -> None:
+    routes = amazon([{"G"}])
+    config = amazon_config(tmp_path, HEADER + FAMILY + SINGLE, settings=", max_messages: 2")
+    with State(config.state_path) as state:
+        pipeline.run(config, "push", state=state)
+    assert sent(routes) == [[("G", "UPDATE"), ("A", "UPDATE")], [("B", "UPDATE"), ("C", "UPDATE")], [("S", "UPDATE")]]
+    assert items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
