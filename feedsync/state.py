@@ -6,7 +6,7 @@ The schema version is SQLite's ``user_version``; migrations run in order inside 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -78,6 +78,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE shipments ADD COLUMN batch TEXT;
     ALTER TABLE shipments ADD COLUMN detail TEXT;
+    """,
+    # families (Amazon): the parent key of each item (its parent SKU; '' none; NULL an item recorded before this
+    # was kept) and the parent listings the destination holds (deleted once no variant of them is left)
+    """
+    ALTER TABLE items ADD COLUMN parent_key TEXT;
+    CREATE TABLE parents (
+        channel     TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        sku         TEXT NOT NULL,
+        sent_at     TEXT NOT NULL,
+        PRIMARY KEY (channel, destination, sku)
+    ) WITHOUT ROWID;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -230,27 +242,52 @@ class State:
         status: str = "ok",
         message: str | None = None,
         keys: dict[str, str] | None = None,
+        parents: dict[str, str] | None = None,
+        parent_listings: Sequence[str] = (),
     ) -> None:
         """Record (item id, hash) pairs the destination accepted (or rejected, with ``status``), in one
         transaction: called after each remote batch, so a crash loses at most the batch in flight.
-        ``keys`` gives the channel's own key of an item (its marketplace SKU), for mapping orders back."""
+        ``keys`` gives the channel's own key of an item (its marketplace SKU), for mapping orders back; ``parents``
+        the parent key of an item ('' none), and ``parent_listings`` the parent listings the destination took with
+        the batch (Amazon)."""
         now = _now()
-        keys = keys or {}
+        keys, parents = keys or {}, parents or {}
         message = _mask(message)
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message, channel_key) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, destination, item_id) DO UPDATE SET "
+                "INSERT INTO parents (channel, destination, sku, sent_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (channel, destination, sku) DO UPDATE SET sent_at = excluded.sent_at",
+                [(channel, destination, sku, now) for sku in parent_listings],
+            )
+            db.executemany(
+                "INSERT INTO items (channel, destination, item_id, hash, sent_at, status, message, channel_key, "
+                "parent_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, destination, item_id) DO UPDATE "
                 # a refused update leaves the destination the version it held: its hash (and when it was sent) stay
-                "hash = CASE WHEN excluded.status = 'rejected' THEN items.hash ELSE excluded.hash END, "
+                "SET hash = CASE WHEN excluded.status = 'rejected' THEN items.hash ELSE excluded.hash END, "
                 "sent_at = CASE WHEN excluded.status = 'rejected' THEN items.sent_at ELSE excluded.sent_at END, "
+                "parent_key = CASE WHEN excluded.status = 'rejected' THEN items.parent_key "
+                "ELSE excluded.parent_key END, "
                 "status = excluded.status, message = excluded.message, "
                 "channel_key = COALESCE(excluded.channel_key, items.channel_key)",
                 [
-                    (channel, destination, item_id, digest, now, status, message, keys.get(item_id))
-                    for item_id, digest in sent
+                    (channel, destination, item, digest, now, status, message, keys.get(item), parents.get(item))
+                    for item, digest in sent
                 ],
             )
+
+    def parent_listings(self, channel: str, destination: str) -> set[str]:
+        """The parent listings (SKUs) the destination holds, as far as feedsync knows."""
+        rows = self._db.execute("SELECT sku FROM parents WHERE channel = ? AND destination = ?", (channel, destination))
+        return {sku for (sku,) in rows}
+
+    def item_parents(self, channel: str, destination: str) -> dict[str, str | None]:
+        """item id -> parent key of each item the destination holds ('' none; None: recorded before feedsync kept
+        it, so unknown)."""
+        rows = self._db.execute(
+            f"SELECT item_id, parent_key FROM items WHERE channel = ? AND destination = ? AND {_HELD}",
+            (channel, destination),
+        )
+        return dict(rows.fetchall())
 
     def stage_items(self, channel: str, destination: str, rows: list[tuple[str, str]]) -> None:
         """Stage (item id, channel key) rows of a file being published; ``commit_staged`` makes them the
@@ -289,12 +326,18 @@ class State:
         )
         return [row[0] for row in rows]
 
-    def forget_items(self, channel: str, destination: str, item_ids: list[str]) -> None:
-        """The destination deleted these items."""
+    def forget_items(
+        self, channel: str, destination: str, item_ids: list[str], parent_listings: Sequence[str] = ()
+    ) -> None:
+        """The destination deleted these items (and these parent listings)."""
         with self.transaction() as db:
             db.executemany(
                 "DELETE FROM items WHERE channel = ? AND destination = ? AND item_id = ?",
                 [(channel, destination, item_id) for item_id in item_ids],
+            )
+            db.executemany(
+                "DELETE FROM parents WHERE channel = ? AND destination = ? AND sku = ?",
+                [(channel, destination, sku) for sku in parent_listings],
             )
 
     # -- orders -------------------------------------------------------------------------------------------

@@ -128,11 +128,20 @@ class Recorder:
         if self.progress is not None:
             self.progress({f"{self.channel} sent": self.sent, f"{self.channel} deleted": self.deleted})
 
-    def accepted(self, changes: list[Change]) -> None:
-        if changes:
+    def accepted(self, changes: list[Change], parents: Sequence[str] = ()) -> None:
+        """Record the changes the destination took, and the parent listings it took with them (Amazon)."""
+        if changes or parents:
             checkpoint("sync.accepted")  # the destination has the batch; the state does not know yet
             keys = {c.item_id: channel_key(c.item_id, c.values) for c in changes}
-            self.state.record_items(self.channel, self.destination, [(c.item_id, c.digest) for c in changes], keys=keys)
+            families = {c.item_id: parent_key(c.values) for c in changes}
+            self.state.record_items(
+                self.channel,
+                self.destination,
+                [(c.item_id, c.digest) for c in changes],
+                keys=keys,
+                parents=families,
+                parent_listings=parents,
+            )
             self.sent += len(changes)
             self._tell()
 
@@ -142,12 +151,21 @@ class Recorder:
             self.channel, self.destination, [(change.item_id, NEVER_HELD)], status="rejected", message=message[:1000]
         )
 
-    def removed(self, item_ids: list[str]) -> None:
-        if item_ids:
+    def removed(self, item_ids: list[str], parents: Sequence[str] = ()) -> None:
+        """Record the items (and parent listings) the destination deleted."""
+        if item_ids or parents:
             checkpoint("sync.removed")
-            self.state.forget_items(self.channel, self.destination, item_ids)
+            self.state.forget_items(self.channel, self.destination, item_ids, parents)
             self.deleted += len(item_ids)
             self._tell()
+
+    def families(self) -> tuple[set[str], dict[str, str | None]]:
+        """The parent listings the destination holds, and the parent key of each item it holds ('' none; None:
+        unknown, recorded before feedsync kept families)."""
+        return (
+            self.state.parent_listings(self.channel, self.destination),
+            self.state.item_parents(self.channel, self.destination),
+        )
 
 
 def channel_key(item_id: str, values: Mapping[str, Any]) -> str:
@@ -158,3 +176,9 @@ def channel_key(item_id: str, values: Mapping[str, Any]) -> str:
         if isinstance(value, str):
             return value
     return item_id
+
+
+def parent_key(values: Mapping[str, Any]) -> str:
+    """The channel key of an item's parent listing (an Amazon variant's parent SKU); '' when it has none."""
+    parent = values.get("parent_sku")
+    return parent if isinstance(parent, str) else ""

@@ -148,7 +148,7 @@ class AmazonSpApi(ItemSync):
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()
         marketplace = str(encoder.meta["marketplace_id"])
-        entries = _entries(plan, encoder)
+        entries = _entries(plan, encoder, _orphans(plan, *recorder.families()))
         limit = min(max_messages(encoder.settings), MAX_MESSAGES)
         outcome = _Outcome(recorder, emit, encoder.name)
         for start in range(0, len(entries), limit):
@@ -255,6 +255,8 @@ class _Entry(NamedTuple):
     message: Mapping[str, Any]
     change: Change | None = None
     """The item the message sends (None: a family's parent listing, or a delete)."""
+    parent: bool = False
+    """A family's parent listing (sent in front of its variants, or deleted once none is left)."""
 
 
 @dataclass
@@ -273,20 +275,26 @@ class _Outcome:
         """Record a feed's messages; ``refused``: by messageId, the text of Amazon's refusal."""
         accepted: list[Change] = []
         deleted: list[str] = []
-        for number, (message, change) in enumerate(chunk, start=1):
-            text = refused.get(number)
+        parents: list[str] = []
+        parents_deleted: list[str] = []
+        for number, (message, change, parent) in enumerate(chunk, start=1):
+            text, sku = refused.get(number), str(message["sku"])
             if message["operationType"] == "DELETE":
                 if text is None:
-                    deleted.append(str(message["sku"]))
-            elif change is None:  # a family's parent listing, in front of its variants
-                if text is not None:
-                    self.parents_refused[str(message["sku"])] = text
+                    (parents_deleted if parent else deleted).append(sku)
+            elif parent:  # in front of its variants
+                if text is None:
+                    parents.append(sku)
+                else:
+                    self.parents_refused[sku] = text
+            elif change is None:
+                continue  # (a record of the item under another SKU: none is made)
             elif (text := text or self._orphaned(change)) is None:
                 accepted.append(change)
             else:
                 self.recorder.rejected(change, text)
-        self.recorder.accepted(accepted)
-        self.recorder.removed(deleted)
+        self.recorder.accepted(accepted, parents)
+        self.recorder.removed(deleted, parents_deleted)
 
     def _orphaned(self, change: Change) -> str | None:
         """Why a variant Amazon took is not listed, when its parent was refused (told as a finding)."""
@@ -305,9 +313,9 @@ class _Outcome:
         return text
 
 
-def _entries(plan: SyncPlan, encoder: ItemEncoder) -> list[_Entry]:
+def _entries(plan: SyncPlan, encoder: ItemEncoder, orphans: list[str]) -> list[_Entry]:
     """The messages of the changed listings as the feed was written with them, each family's parent listing once
-    before its first changed variant, then the deletes."""
+    before its first changed variant, then the deletes, then those of the parent listings ``orphans``."""
     entries: list[_Entry] = []
     parents: set[str] = set()
     for change in plan.upserts:
@@ -316,7 +324,21 @@ def _entries(plan: SyncPlan, encoder: ItemEncoder) -> list[_Entry]:
             parents.add(parent)
             shared = encoder.shared(parent)
             if shared is not None:
-                entries.append(_Entry(shared))
+                entries.append(_Entry(shared, parent=True))
         own = change.values.get("sku")
         entries += [_Entry(m, change if m["sku"] == own else None) for m in encoder.records(change)]
-    return entries + [_Entry(delete_message(sku)) for sku in plan.deletes]
+    entries += [_Entry(delete_message(sku)) for sku in plan.deletes]
+    return entries + [_Entry(delete_message(sku), parent=True) for sku in orphans]
+
+
+def _orphans(plan: SyncPlan, held: set[str], families: Mapping[str, str | None]) -> list[str]:
+    """The parent listings Amazon holds (``held``) that no variant is left of once ``plan`` is sent: no item
+    ``families`` says it holds (item id -> parent key) keeps one, unless the plan sends or deletes it, and no
+    item the plan sends names one. None while an item the plan leaves alone has no known parent key (recorded
+    before feedsync kept them): its family could be any."""
+    going = set(plan.deletes) | {c.item_id for c in plan.upserts}
+    kept = {key for item, key in families.items() if item not in going}
+    if None in kept:
+        return []
+    alive = kept | {c.values.get("parent_sku") for c in plan.upserts}
+    return sorted(held - alive)

@@ -1,6 +1,6 @@
 """Amazon variation families through the SP-API: a family's parent listing goes in front of its changed variants;
 Amazon refusing the parent leaves the variants unlisted, so they are recorded refused and sent again, parent
-first, on the next push."""
+first, on the next push. A parent listing Amazon took is deleted once no variant of it is left."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 import respx
 
 from feedsync import pipeline
+from feedsync.diagnostics.report import Report
 from feedsync.state import State
 from tests.conftest import HEADER, row
 from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
@@ -31,6 +32,18 @@ def items(state_path: Path) -> dict[str, str]:
     """Each item the state knows of and its status (ok: Amazon holds it)."""
     with State(state_path), closing(sqlite3.connect(state_path)) as db:
         return dict(db.execute("SELECT item_id, status FROM items"))
+
+
+def parents(state_path: Path) -> set[str]:
+    """The parent listings the state says Amazon holds."""
+    with State(state_path) as state:
+        return state.parent_listings("amazon", "amazon_sp_api:eu")
+
+
+def push(tmp_path: Path, products: str, settings: str = "") -> Report:
+    config = amazon_config(tmp_path, HEADER + products, "    max_drop_percent: 100\n", settings)
+    with State(config.state_path) as state:
+        return pipeline.run(config, "push", state=state)
 
 
 def amazon(refusing: list[set[str]]) -> dict[str, respx.Route]:
@@ -81,3 +94,68 @@ def test_a_parent_refused_in_one_feed_keeps_its_variants_in_the_next_feeds_unlis
         pipeline.run(config, "push", state=state)
     assert sent(routes) == [[("G", "UPDATE"), ("A", "UPDATE")], [("B", "UPDATE"), ("C", "UPDATE")], [("S", "UPDATE")]]
     assert items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
+
+
+@respx.mock
+@pytest.mark.parametrize("settings", ["", ", max_messages: 2"])
+def test_a_parent_listing_is_deleted_once_its_last_variant_leaves(tmp_path: Path, settings: str) -> None:
+    routes = amazon([])
+    push(tmp_path, FAMILY + SINGLE, settings)
+    state_path = tmp_path / ".feedsync" / "state.sqlite"
+    assert parents(state_path) == {"G"}
+    first = len(sent(routes))
+    push(tmp_path, row("A", group_id="G", size="S") + SINGLE, settings)  # B and C leave; A keeps the family
+    assert sent(routes)[first:] == [[("B", "DELETE"), ("C", "DELETE")]]
+    assert parents(state_path) == {"G"}
+    second = len(sent(routes))
+    push(tmp_path, SINGLE, settings)  # the last variant leaves, its parent after it
+    assert sent(routes)[second:] == [[("A", "DELETE"), ("G", "DELETE")]]
+    assert items(state_path) == {"S": "ok"} and parents(state_path) == set()
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("settings", "documents"),
+    [
+        ("", [[("A", "DELETE"), ("B", "DELETE"), ("C", "DELETE"), ("G", "DELETE")]]),
+        (", max_messages: 2", [[("A", "DELETE"), ("B", "DELETE")], [("C", "DELETE"), ("G", "DELETE")]]),
+    ],
+)
+def test_a_family_that_leaves_the_catalog_takes_its_parent_listing_with_it(
+    tmp_path: Path, settings: str, documents: list[list[tuple[str, str]]]
+) -> None:
+    routes = amazon([])
+    push(tmp_path, FAMILY + SINGLE, settings)
+    first = len(sent(routes))
+    push(tmp_path, SINGLE, settings)
+    assert sent(routes)[first:] == documents
+    state_path = tmp_path / ".feedsync" / "state.sqlite"
+    assert items(state_path) == {"S": "ok"} and parents(state_path) == set()
+
+
+@respx.mock
+def test_a_parent_delete_amazon_refused_is_sent_again_until_it_is_confirmed(tmp_path: Path) -> None:
+    routes = amazon([set(), {"G"}])
+    push(tmp_path, FAMILY + SINGLE)
+    state_path = tmp_path / ".feedsync" / "state.sqlite"
+    push(tmp_path, SINGLE)
+    assert sent(routes)[1] == [("A", "DELETE"), ("B", "DELETE"), ("C", "DELETE"), ("G", "DELETE")]
+    assert items(state_path) == {"S": "ok"} and parents(state_path) == {"G"}
+    push(tmp_path, SINGLE)
+    assert sent(routes)[2:] == [[("G", "DELETE")]]
+    assert parents(state_path) == set()
+    push(tmp_path, SINGLE)
+    assert len(sent(routes)) == 3  # nothing left to send
+
+
+@respx.mock
+def test_no_parent_listing_is_deleted_while_an_item_of_unknown_family_is_held(tmp_path: Path) -> None:
+    """An item recorded before feedsync kept families (parent key NULL) could be a variant of any parent."""
+    routes = amazon([])
+    push(tmp_path, FAMILY + SINGLE)
+    state_path = tmp_path / ".feedsync" / "state.sqlite"
+    with closing(sqlite3.connect(state_path)) as db, db:
+        db.execute("UPDATE items SET parent_key = NULL WHERE item_id = 'S'")
+    push(tmp_path, SINGLE)
+    assert sent(routes)[1] == [("A", "DELETE"), ("B", "DELETE"), ("C", "DELETE")]
+    assert parents(state_path) == {"G"}
