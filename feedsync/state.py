@@ -91,6 +91,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, destination, sku)
     ) WITHOUT ROWID;
     """,
+    # a batch the destination took whose outcome the run has not recorded yet (an Amazon feed being processed):
+    # ``messages`` says what it holds, so that the next run collects its outcome before sending anything again
+    """
+    CREATE TABLE open_batches (
+        channel     TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        batch_id    TEXT NOT NULL,
+        messages    TEXT NOT NULL,
+        sent_at     TEXT NOT NULL,
+        PRIMARY KEY (channel, destination, batch_id)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 _HELD = f"(status = 'ok' OR (status = 'rejected' AND hash != '{NEVER_HELD}'))"
@@ -338,6 +350,31 @@ class State:
             db.executemany(
                 "DELETE FROM parents WHERE channel = ? AND destination = ? AND sku = ?",
                 [(channel, destination, sku) for sku in parent_listings],
+            )
+
+    def open_batch(self, channel: str, destination: str, batch_id: str, messages: str) -> None:
+        """The destination took batch ``batch_id`` (``messages``: what it holds, as the destination wrote it) and
+        its outcome is not known yet."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO open_batches (channel, destination, batch_id, messages, sent_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel, destination, batch_id) DO UPDATE SET messages = excluded.messages",
+                (channel, destination, batch_id, messages, _now()),
+            )
+
+    def open_batches(self, channel: str, destination: str) -> list[tuple[str, str]]:
+        """(batch id, messages) of the batches whose outcome a run did not record, oldest first."""
+        rows = self._db.execute(
+            "SELECT batch_id, messages FROM open_batches WHERE channel = ? AND destination = ? ORDER BY sent_at",
+            (channel, destination),
+        )
+        return [(batch_id, messages) for batch_id, messages in rows]
+
+    def close_batch(self, channel: str, destination: str, batch_id: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM open_batches WHERE channel = ? AND destination = ? AND batch_id = ?",
+                (channel, destination, batch_id),
             )
 
     # -- orders -------------------------------------------------------------------------------------------

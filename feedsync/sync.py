@@ -143,6 +143,8 @@ class Recorder:
                 parent_listings=parents,
             )
             self.sent += len(changes)
+            for change in changes:  # (refused in a batch an earlier run left open, taken when sent again)
+                self.failed.pop(change.item_id, None)
             self._tell()
 
     def rejected(self, change: Change, message: str) -> None:
@@ -158,6 +160,19 @@ class Recorder:
             self.state.forget_items(self.channel, self.destination, item_ids, parents)
             self.deleted += len(item_ids)
             self._tell()
+
+    def opened(self, batch_id: str, messages: str) -> None:
+        """The destination took a batch whose outcome is not known yet (``messages``: what it holds)."""
+        self.state.open_batch(self.channel, self.destination, batch_id, messages)
+        checkpoint("sync.opened")  # the batch is recorded open; its outcome is not
+
+    def open_batches(self) -> list[tuple[str, str]]:
+        """(batch id, messages) of the batches an earlier run left open, oldest first."""
+        return self.state.open_batches(self.channel, self.destination)
+
+    def closed(self, batch_id: str) -> None:
+        """The outcome of an open batch is recorded (or it has none to record)."""
+        self.state.close_batch(self.channel, self.destination, batch_id)
 
     def families(self) -> tuple[set[str], dict[str, str | None]]:
         """The parent listings the destination holds, and the parent key of each item it holds ('' none; None:

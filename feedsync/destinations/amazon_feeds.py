@@ -6,7 +6,9 @@
 3. ``PUT`` the document to that URL with exactly the same ``Content-Type`` and no SP-API headers.
 4. ``POST /feeds/2021-06-30/feeds`` (``feedType``, ``marketplaceIds``, ``inputFeedDocumentId``) -> ``feedId``;
    Amazon allows 5 listings feeds per 5 minutes, which a local token bucket respects.
-5. ``GET /feeds/2021-06-30/feeds/{feedId}`` until ``DONE``, ``CANCELLED`` or ``FATAL`` (with backoff).
+5. ``GET /feeds/2021-06-30/feeds/{feedId}`` until ``DONE``, ``CANCELLED`` or ``FATAL`` (with backoff). The feed is
+   recorded open in the state first: a push that ends before its outcome is known (a poll timeout, a kill) leaves
+   it to the next push, which collects it before it sends anything.
 6. ``GET /feeds/2021-06-30/documents/{resultFeedDocumentId}``, download the report (gunzip when
    ``compressionAlgorithm`` is ``GZIP``), check it against the document sent (``amazon_report``: a report that
    disagrees fails the feed whole) and turn its issues into per-SKU diagnostics.
@@ -147,26 +149,41 @@ class AmazonSpApi(ItemSync):
 
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()
+        outcome = _Outcome(recorder, emit, encoder.name)
+        for feed_id, messages in recorder.open_batches():  # an earlier run ended before it knew their outcome
+            self._settle(requester, feed_id, _unpacked(messages), outcome)
+        plan = outcome.unsent(plan)
         marketplace = str(encoder.meta["marketplace_id"])
         entries = _entries(plan, encoder, _orphans(plan, *recorder.families()))
         limit = min(max_messages(encoder.settings), MAX_MESSAGES)
-        outcome = _Outcome(recorder, emit, encoder.name)
         for start in range(0, len(entries), limit):
             chunk = entries[start : start + limit]
             document = {
                 "header": encoder.meta["header"],
                 "messages": [{"messageId": n, **e.message} for n, e in enumerate(chunk, start=1)],
             }
-            feed_id, report = self._submit(requester, document, marketplace)
+            feed_id = self._create(requester, document, marketplace)
+            recorder.opened(feed_id, _packed(chunk))
+            self._settle(requester, feed_id, chunk, outcome)
+
+    def _settle(self, requester: Requester, feed_id: str, chunk: list[_Entry], outcome: _Outcome) -> None:
+        """Wait for a feed, record what Amazon took of it and close it. A feed still processing when the wait ends
+        stays open (the next push settles it before it sends anything); one that ended without a report to
+        believe is closed with nothing recorded (its listings are sent again)."""
+        status = self._wait(requester, feed_id)
+        try:
+            report = self._report(requester, feed_id, status)
             skus = {n: str(e.message["sku"]) for n, e in enumerate(chunk, start=1)}
             with answer_shape("Amazon processing report"):
-                refused = refused_messages(report, feed_id, skus, emit, encoder.name)
-            outcome.record(chunk, refused)
+                refused = refused_messages(report, feed_id, skus, outcome.emit, outcome.channel)
+        except RemoteError:
+            outcome.recorder.closed(feed_id)
+            raise
+        outcome.record(chunk, refused)
+        outcome.recorder.closed(feed_id)
 
-    def _submit(
-        self, requester: Requester, document: Mapping[str, Any], marketplace: str
-    ) -> tuple[str, dict[str, Any]]:
-        """The feed's id and its processing report (any JSON object; checked by ``refused_messages``)."""
+    def _create(self, requester: Requester, document: Mapping[str, Any], marketplace: str) -> str:
+        """Upload the document and create its feed; the feed's id."""
         created = json_body(
             requester.request(
                 "POST",
@@ -200,8 +217,11 @@ class AmazonSpApi(ItemSync):
             "createFeed",
             keys=("feedId",),
         )
-        feed_id = str(feed["feedId"])
-        status = self._wait(requester, feed_id)
+        return str(feed["feedId"])
+
+    def _report(self, requester: Requester, feed_id: str, status: Mapping[str, Any]) -> dict[str, Any]:
+        """The processing report of a feed that ended with ``status`` (any JSON object; checked by
+        ``refused_messages``)."""
         result = status.get("resultFeedDocumentId")
         if not result:  # DONE without one too: nothing says which listings Amazon took
             raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']} without a processing report")
@@ -226,7 +246,7 @@ class AmazonSpApi(ItemSync):
             raise RemoteError(f"Amazon feed {feed_id} failed (FATAL): {messages or 'see the processing report'}")
         if status["processingStatus"] != "DONE":
             raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']}")
-        return feed_id, report
+        return report
 
     def _wait(self, requester: Requester, feed_id: str) -> dict[str, Any]:
         def check() -> dict[str, Any]:
@@ -270,6 +290,24 @@ class _Outcome:
     channel: str
     parents_refused: dict[str, str] = field(default_factory=dict)
     """Parent SKU -> the text of Amazon's refusal."""
+    taken: dict[str, str] = field(default_factory=dict)
+    """Item id -> the content hash of the version Amazon took."""
+    removed: set[str] = field(default_factory=set)
+    """The items Amazon deleted."""
+
+    def unsent(self, plan: SyncPlan) -> SyncPlan:
+        """``plan`` without what the feeds recorded so far did (feeds an earlier run left open)."""
+
+        def due(change: Change) -> bool:
+            return self.taken.get(change.item_id) != change.digest
+
+        return SyncPlan(
+            creates=[c for c in plan.creates if due(c)],
+            updates=[c for c in plan.updates if due(c)],
+            refreshes=[c for c in plan.refreshes if due(c)],
+            deletes=[item for item in plan.deletes if item not in self.removed],
+            unchanged=plan.unchanged,
+        )
 
     def record(self, chunk: list[_Entry], refused: Mapping[int, str]) -> None:
         """Record a feed's messages; ``refused``: by messageId, the text of Amazon's refusal."""
@@ -285,6 +323,7 @@ class _Outcome:
             elif parent:  # in front of its variants
                 if text is None:
                     parents.append(sku)
+                    self.parents_refused.pop(sku, None)  # (refused in a feed an earlier run left open)
                 else:
                     self.parents_refused[sku] = text
             elif change is None:
@@ -295,6 +334,8 @@ class _Outcome:
                 self.recorder.rejected(change, text)
         self.recorder.accepted(accepted, parents)
         self.recorder.removed(deleted, parents_deleted)
+        self.taken.update((c.item_id, c.digest) for c in accepted)
+        self.removed.update(deleted)
 
     def _orphaned(self, change: Change) -> str | None:
         """Why a variant Amazon took is not listed, when its parent was refused (told as a finding)."""
@@ -342,3 +383,25 @@ def _orphans(plan: SyncPlan, held: set[str], families: Mapping[str, str | None])
         return []
     alive = kept | {c.values.get("parent_sku") for c in plan.upserts}
     return sorted(held - alive)
+
+
+def _packed(chunk: list[_Entry]) -> str:
+    """What a feed's messages send, for the state while Amazon processes it: per message its SKU, operation,
+    whether it is a parent listing, and the item (id, content hash, parent SKU) it sends."""
+    rows = []
+    for message, change, parent in chunk:
+        item = [change.item_id, change.digest, change.values.get("parent_sku")] if change is not None else None
+        rows.append([message["sku"], message["operationType"], parent, item])
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def _unpacked(text: str) -> list[_Entry]:
+    """The messages of a feed as ``_packed`` kept them (enough to record its outcome)."""
+    entries = []
+    for sku, operation, parent, item in json.loads(text):
+        change = None
+        if item is not None:
+            item_id, digest, parent_sku = item
+            change = Change(item_id, {"sku": sku, "parent_sku": parent_sku}, digest)
+        entries.append(_Entry({"sku": sku, "operationType": operation}, change, parent))
+    return entries
