@@ -17,7 +17,7 @@ from feedsync import pipeline
 from feedsync.diagnostics.report import Report
 from feedsync.state import State
 from tests.conftest import HEADER, row
-from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+from tests.destinations.test_amazon_feeds import amazon_config, held_items, mock_amazon, reports_of_what_was_sent
 
 FAMILY = row("A", group_id="G", size="S") + row("B", group_id="G", size="M") + row("C", group_id="G", size="L")
 SINGLE = row("S", gtin="4006381333948")
@@ -26,12 +26,6 @@ SINGLE = row("S", gtin="4006381333948")
 @pytest.fixture(autouse=True)
 def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-
-
-def items(state_path: Path) -> dict[str, str]:
-    """Each item the state knows of and its status (ok: Amazon holds it)."""
-    with State(state_path), closing(sqlite3.connect(state_path)) as db:
-        return dict(db.execute("SELECT item_id, status FROM items"))
 
 
 def parents(state_path: Path) -> set[str]:
@@ -70,7 +64,7 @@ def test_a_refused_parent_leaves_its_variants_refused_and_the_next_push_sends_th
     with State(config.state_path) as state:
         first = pipeline.run(config, "push", state=state)
     assert sent(routes) == [[("G", "UPDATE"), ("A", "UPDATE"), ("B", "UPDATE"), ("C", "UPDATE"), ("S", "UPDATE")]]
-    assert items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
+    assert held_items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
     found = [(d.code, d.product_id) for d in first.diagnostics if d.code.startswith("DST")]
     assert found == [("DST003", "G"), ("DST003", "A"), ("DST003", "B"), ("DST003", "C")]
     assert "its parent listing G was refused (90220 invalid)" in first.diagnostics[1].message
@@ -82,7 +76,7 @@ def test_a_refused_parent_leaves_its_variants_refused_and_the_next_push_sends_th
     with State(config.state_path) as state:
         second = pipeline.run(config, "push", state=state)
     assert sent(routes)[1] == [("G", "UPDATE"), ("A", "UPDATE"), ("B", "UPDATE"), ("C", "UPDATE")]
-    assert items(config.state_path) == {"A": "ok", "B": "ok", "C": "ok", "S": "ok"}
+    assert held_items(config.state_path) == {"A": "ok", "B": "ok", "C": "ok", "S": "ok"}
     assert [d.code for d in second.diagnostics if d.code.startswith("DST")] == []
 
 
@@ -93,7 +87,7 @@ def test_a_parent_refused_in_one_feed_keeps_its_variants_in_the_next_feeds_unlis
     with State(config.state_path) as state:
         pipeline.run(config, "push", state=state)
     assert sent(routes) == [[("G", "UPDATE"), ("A", "UPDATE")], [("B", "UPDATE"), ("C", "UPDATE")], [("S", "UPDATE")]]
-    assert items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
+    assert held_items(config.state_path) == {"A": "rejected", "B": "rejected", "C": "rejected", "S": "ok"}
 
 
 @respx.mock
@@ -110,7 +104,7 @@ def test_a_parent_listing_is_deleted_once_its_last_variant_leaves(tmp_path: Path
     second = len(sent(routes))
     push(tmp_path, SINGLE, settings)  # the last variant leaves, its parent after it
     assert sent(routes)[second:] == [[("A", "DELETE"), ("G", "DELETE")]]
-    assert items(state_path) == {"S": "ok"} and parents(state_path) == set()
+    assert held_items(state_path) == {"S": "ok"} and parents(state_path) == set()
 
 
 @respx.mock
@@ -130,7 +124,7 @@ def test_a_family_that_leaves_the_catalog_takes_its_parent_listing_with_it(
     push(tmp_path, SINGLE, settings)
     assert sent(routes)[first:] == documents
     state_path = tmp_path / ".feedsync" / "state.sqlite"
-    assert items(state_path) == {"S": "ok"} and parents(state_path) == set()
+    assert held_items(state_path) == {"S": "ok"} and parents(state_path) == set()
 
 
 @respx.mock
@@ -140,7 +134,7 @@ def test_a_parent_delete_amazon_refused_is_sent_again_until_it_is_confirmed(tmp_
     state_path = tmp_path / ".feedsync" / "state.sqlite"
     push(tmp_path, SINGLE)
     assert sent(routes)[1] == [("A", "DELETE"), ("B", "DELETE"), ("C", "DELETE"), ("G", "DELETE")]
-    assert items(state_path) == {"S": "ok"} and parents(state_path) == {"G"}
+    assert held_items(state_path) == {"S": "ok"} and parents(state_path) == {"G"}
     push(tmp_path, SINGLE)
     assert sent(routes)[2:] == [[("G", "DELETE")]]
     assert parents(state_path) == set()

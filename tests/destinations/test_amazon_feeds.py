@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, quote_plus
 
@@ -136,6 +138,12 @@ def mock_amazon(router: respx.Router, report: bytes) -> dict[str, respx.Route]:
 @pytest.fixture(autouse=True)
 def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
+
+
+def held_items(state_path: Path) -> dict[str, str]:
+    """Each item the state knows of and its status (ok: Amazon holds it)."""
+    with State(state_path), closing(sqlite3.connect(state_path)) as db:
+        return dict(db.execute("SELECT item_id, status FROM items"))
 
 
 @needs_realdata

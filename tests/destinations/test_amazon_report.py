@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
-from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -17,7 +15,7 @@ import respx
 from feedsync import pipeline
 from feedsync.state import State
 from tests.conftest import HEADER, row, sync_failure
-from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, processing_report
+from tests.destinations.test_amazon_feeds import amazon_config, held_items, mock_amazon, processing_report
 
 PRODUCTS = HEADER + "".join(
     row(sku, gtin=gtin)
@@ -29,12 +27,6 @@ REFUSAL = {"severity": "ERROR", "code": "90220", "message": "'[batteries_require
 @pytest.fixture(autouse=True)
 def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
-
-
-def held(state_path: Path) -> dict[str, str]:
-    """Each item the state knows of and its status (ok: Amazon holds it)."""
-    with State(state_path), closing(sqlite3.connect(state_path)) as db:
-        return dict(db.execute("SELECT item_id, status FROM items"))
 
 
 DISAGREEING = {
@@ -89,7 +81,7 @@ def test_a_report_that_disagrees_with_the_feed_records_nothing_and_fails_the_cha
         result = pipeline.run(config, "push", state=state)
     sync_failure(result, finding)
     assert routes["download"].call_count == 1
-    assert held(config.state_path) == {}  # the next push sends A, B, C and D again
+    assert held_items(config.state_path) == {}  # the next push sends A, B, C and D again
     assert [d.code for d in result.diagnostics] == ["DST006"]  # no per-listing findings from such a report
 
 
@@ -101,7 +93,7 @@ def test_done_without_a_processing_report_records_nothing(tmp_path: Path) -> Non
     with State(config.state_path) as state:
         sync_failure(pipeline.run(config, "push", state=state), r"^Amazon feed 50014 ended DONE without a processing")
     assert routes["result"].call_count == 0
-    assert held(config.state_path) == {}
+    assert held_items(config.state_path) == {}
 
 
 @respx.mock
@@ -122,7 +114,7 @@ def test_a_report_that_agrees_is_recorded_per_message(
         result = pipeline.run(config, "push", state=state)
     sent = json.loads(routes["upload"].calls.last.request.content)["messages"]
     assert [(m["messageId"], m["sku"]) for m in sent] == [(1, "A"), (2, "B"), (3, "C"), (4, "D")]
-    assert held(config.state_path) == status
+    assert held_items(config.state_path) == status
     assert not any(r.failed for r in result.channels.values())
     refused = [sku for sku, s in status.items() if s == "rejected"]
     assert [(d.code, d.product_id) for d in result.diagnostics if d.code.startswith("DST")] == (
