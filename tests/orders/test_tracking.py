@@ -62,11 +62,21 @@ def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
 
 
+def planned(path: Path, state: State, emit: Any, interrupted: Any = None) -> tuple[Any, Any]:
+    """The packages (and those confirmed already) the shipments file at ``path`` plans, as run_tracking plans them."""
+    return plan_packages(
+        read_shipments(path, emit),
+        state=state,
+        marketplace="amazon",
+        carriers=Carriers(),
+        emit=emit,
+        interrupted=interrupted,
+    )
+
+
 def confirm(tmp: Path, state: State, text: str, found: list[Diagnostic] | None = None) -> Any:
     emit = (found if found is not None else []).append
-    packages, already = plan_packages(
-        read_shipments(shipments(tmp, text), emit), state=state, marketplace="amazon", carriers=Carriers(), emit=emit
-    )
+    packages, already = planned(shipments(tmp, text), state, emit)
     result = push_tracking(packages, confirmer=api(), state=state, marketplace="amazon", emit=emit)
     result.already = already
     return result
@@ -208,9 +218,7 @@ def test_an_answer_that_is_no_confirmation_leaves_the_package_to_send_again(
 def test_the_flat_file_is_amazons_upload_format_and_written_once_per_package(tmp_path: Path, state: State) -> None:
     path = shipments(tmp_path, "111-1,Royal Mail,RM1,2026-11-21T10:00:00Z,Tracked 48,\n")
     for _ in range(2):
-        packages, _ = plan_packages(
-            read_shipments(path, pytest.fail), state=state, marketplace="amazon", carriers=Carriers(), emit=pytest.fail
-        )
+        packages, _ = planned(path, state, pytest.fail)
         push_tracking(
             packages,
             confirmer=FlatFileConfirmations(tmp_path / "out"),
@@ -236,9 +244,7 @@ def test_bad_and_unmatched_shipments_are_pointed_at_and_the_rest_confirmed(tmp_p
         "999-9,UPS,T3,2026-11-21,,SKU-Z:1\n"  # row 4: not imported, no item ids
         "111-1,UPS,T4,2026-11-21,,SKU-B:1\n",
     )
-    packages, _ = plan_packages(
-        read_shipments(path, found.append), state=state, marketplace="amazon", carriers=Carriers(), emit=found.append
-    )
+    packages, _ = planned(path, state, found.append)
     assert [(p.tracking_number, p.items) for p in packages] == [("T4", (("9002", 1),))]
     assert [(d.code, d.location.row if d.location else None) for d in found] == [
         ("ORD004", 2),
@@ -264,14 +270,7 @@ class Killed(BaseException):
 def settle_and_confirm(tmp: Path, state: State, text: str, confirmer: Any) -> Any:
     """A whole run as run_tracking does it: settle what a killed run left, plan, confirm."""
     interrupted = settle(state, "amazon", tmp / "out")
-    packages, _ = plan_packages(
-        read_shipments(shipments(tmp, text), pytest.fail),
-        state=state,
-        marketplace="amazon",
-        carriers=Carriers(),
-        emit=pytest.fail,
-        interrupted=interrupted,
-    )
+    packages, _ = planned(shipments(tmp, text), state, pytest.fail, interrupted)
     return push_tracking(packages, confirmer=confirmer, state=state, marketplace="amazon", emit=pytest.fail)
 
 
@@ -332,9 +331,7 @@ def test_rows_of_one_tracking_number_with_other_items_are_one_package_with_the_i
         "111-1,UPS,T3,2026-11-21,,SKU-A:2\n"
         "111-1,UPS,T3,2026-11-21,,SKU-A:1\n",  # row 7: 3 of SKU-A in T3, 2 ordered
     )
-    packages, _ = plan_packages(
-        read_shipments(path, found.append), state=state, marketplace="amazon", carriers=Carriers(), emit=found.append
-    )
+    packages, _ = planned(path, state, found.append)
     assert [(p.tracking_number, p.package_ref, p.items) for p in packages] == [("T1", "1", (("9001", 2), ("9002", 1)))]
     assert [(d.code, d.severity.value, d.location.row if d.location else None) for d in found] == [
         ("ORD009", "warning", 4),
@@ -354,13 +351,7 @@ def test_no_package_ships_more_than_the_order_has_left_across_packages_and_runs(
     found: list[Diagnostic] = []
 
     def plan(text: str) -> list[Any]:
-        packages, _ = plan_packages(
-            read_shipments(shipments(tmp_path, text), found.append),
-            state=state,
-            marketplace="amazon",
-            carriers=Carriers(),
-            emit=found.append,
-        )
+        packages, _ = planned(shipments(tmp_path, text), state, found.append)
         return packages
 
     rows = "111-1,UPS,P1,2026-11-21,,9001:2\n111-1,UPS,P2,2026-11-21,,9001:2\n111-1,UPS,P3,2026-11-21,,\n"
@@ -408,14 +399,7 @@ def test_a_resent_package_the_marketplace_refuses_says_the_killed_run_may_have_c
     with pytest.raises(Killed):
         settle_and_confirm(tmp_path, state, text, api())
     found: list[Diagnostic] = []
-    packages, _ = plan_packages(
-        read_shipments(shipments(tmp_path, text), pytest.fail),
-        state=state,
-        marketplace="amazon",
-        carriers=Carriers(),
-        emit=pytest.fail,
-        interrupted=settle(state, "amazon", None),
-    )
+    packages, _ = planned(shipments(tmp_path, text), state, pytest.fail, settle(state, "amazon", None))
     result = push_tracking(packages, confirmer=api(), state=state, marketplace="amazon", emit=found.append)
     assert result.confirmed == [] and [d.code for d in found] == ["ORD006"]
     assert (
