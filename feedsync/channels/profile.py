@@ -3,9 +3,8 @@ compiling a profile once into plain callables applied to every product."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -420,20 +419,22 @@ def _dated(condition: ConditionSpec) -> bool:
     if op not in ("gt", "gte", "lt", "lte", "between"):
         return False
     values = value if op == "between" else [value]
-    return all(_written_moment(entry) for entry in values)
+    return all(_written_moment(entry) is not None for entry in values)
 
 
-def _written_moment(value: Any) -> bool:
-    """A date or time as ``_moments`` reads one."""
-    if isinstance(value, date):
-        return True
+def _written_moment(value: Any, tz: tzinfo = UTC) -> datetime | None:
+    """The date or time a rule's value writes (a date, a datetime, or an ISO text beginning with a year), aware
+    (``tz`` where it names no offset); None where it is not one."""
     if isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() and value[4] == "-":
         try:
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            return False
-        return True
-    return False
+            return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=tz)
+    return None
 
 
 def _moments(rules: list[RuleSpec], tz: ZoneInfo) -> tuple[datetime, ...]:
@@ -448,13 +449,8 @@ def _moments(rules: list[RuleSpec], tz: ZoneInfo) -> tuple[datetime, ...]:
         elif isinstance(value, (list, tuple)):
             for entry in value:
                 walk(entry)
-        elif isinstance(value, datetime):
-            found.append(value if value.tzinfo else value.replace(tzinfo=tz))
-        elif isinstance(value, date):
-            found.append(datetime(value.year, value.month, value.day, tzinfo=tz))
-        elif isinstance(value, str) and len(value) >= 10 and value[:4].isdigit() and value[4] == "-":
-            with contextlib.suppress(ValueError):
-                walk(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        elif (moment := _written_moment(value, tz)) is not None:
+            found.append(moment)
 
     for spec in rules:
         walk(spec.model_dump())
