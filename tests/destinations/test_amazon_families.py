@@ -10,6 +10,7 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
+import jsonschema
 import pytest
 import respx
 
@@ -18,6 +19,7 @@ from feedsync.diagnostics.report import Report
 from feedsync.state import State
 from tests.conftest import HEADER, row
 from tests.destinations.test_amazon_feeds import amazon_config, held_items, mock_amazon, reports_of_what_was_sent
+from tests.sources.realdata import REALDATA, needs_realdata
 
 FAMILY = row("A", group_id="G", size="S") + row("B", group_id="G", size="M") + row("C", group_id="G", size="L")
 SINGLE = row("S", gtin="4006381333948")
@@ -105,6 +107,25 @@ def test_a_parent_listing_is_deleted_once_its_last_variant_leaves(tmp_path: Path
     push(tmp_path, SINGLE, settings)  # the last variant leaves, its parent after it
     assert sent(routes)[second:] == [[("A", "DELETE"), ("G", "DELETE")]]
     assert held_items(state_path) == {"S": "ok"} and parents(state_path) == set()
+
+
+@needs_realdata
+@respx.mock
+def test_every_document_of_a_family_s_life_passes_amazon_s_listings_feed_schema(tmp_path: Path) -> None:
+    """Checked by jsonschema against Amazon's published schema, not feedsync's own checks: the family sent, a
+    variant deleted, then the last variant and its parent deleted."""
+    routes = amazon([])
+    for products in (FAMILY + SINGLE, row("A", group_id="G", size="S") + SINGLE, SINGLE):
+        push(tmp_path, products)
+    schema = json.loads((REALDATA / "amazon" / "listings-feed-schema-v2.json").read_text(encoding="utf-8"))
+    documents = [json.loads(call.request.content) for call in routes["upload"].calls]
+    assert [("G", "DELETE") in [(m["sku"], m["operationType"]) for m in d["messages"]] for d in documents] == [
+        False,
+        False,
+        True,
+    ]
+    for document in documents:
+        assert list(jsonschema.Draft7Validator(schema).iter_errors(document)) == []
 
 
 @respx.mock
