@@ -377,12 +377,12 @@ class RowCache:
         steps = []
         facts: list[Any] | None = None
         stored_row = -1
-        same_row = b"%d" % row
         for cache, line in zip(self.caches, lines, strict=True):
             _, row_text, start_text, body = line.split(b" ", 3)
             window, stream_part, part = store.entry(body)
+            computed_at = int(row_text)  # the row its findings were told at (where it was computed)
             if facts is None:  # the row's facts, as its first channel's entry has them
-                facts, stored_row = stream_part, int(row_text)
+                facts, stored_row = stream_part, computed_at
             if window is not None and not window[0] <= cache.now < window[1]:
                 return False
             counts, findings, unmapped, noted, missing, items = part
@@ -417,13 +417,12 @@ class RowCache:
             if length and (cache.earlier is None or start < 0 or start + length > cache.size):
                 return False
             if findings:
-                findings = [_restore(d, stored_row, row) for d in findings]
+                findings = [_restore(d, computed_at, row) for d in findings]
             if noted:
-                noted = [_note(n, stored_row, row) for n in noted]
+                noted = [_note(n, computed_at, row) for n in noted]
             if missing:
                 missing = [(str(name), column) for name, column in missing]
-            kept = line if row_text == same_row else None  # written again as it is when its items start where they did
-            steps.append((counts, findings, noted, missing, restored, start, length, body, kept))
+            steps.append((counts, findings, noted, missing, restored, start, length, body, line, computed_at))
         item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
         if not (
             type(group_key) in _TEXT_OR_NONE
@@ -458,7 +457,7 @@ class RowCache:
             variants.duplicate_of(group_id, variant_key, item_id)
         if own:
             report.diagnostics.extend(own)
-        for cache, (counts, findings, notes, missing, items, start, length, body, line) in zip(
+        for cache, (counts, findings, notes, missing, items, start, length, body, line, computed_at) in zip(
             self.caches, steps, strict=True
         ):
             if findings:
@@ -485,7 +484,8 @@ class RowCache:
             else:
                 cache.tell(items, report)
             at = cache.writer.copy(cache.earlier, start, length) if length else -1  # type: ignore[union-attr,arg-type]
-            cache.new.append(line if line is not None and at == start else store.line(key, row, at, body))
+            # the entry keeps the row it was computed at, which its findings name (made this row's as it is read)
+            cache.new.append(line if at == start else store.line(key, computed_at, at, body))
         return True
 
     # -- after the stream

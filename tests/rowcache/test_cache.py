@@ -273,3 +273,27 @@ def test_a_rule_reading_now_otherwise_than_against_its_own_dates_makes_its_chann
 
 def _labels(feed: bytes) -> set[str]:
     return {row["custom_label_4"] for row in csv.DictReader(io.StringIO(feed.decode("utf-8")))}
+
+
+def test_a_finding_of_a_row_that_moves_in_two_pushes_is_told_at_its_row(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replayed row's entry is written again where the row now is; its findings, recorded where it was first
+    computed, were then read as though recorded at the new row: once the row moved again they kept the row it had
+    when computed (a cold push tells them at the row's place)."""
+    shop = _shop(demo_copy)
+    header, records = rows(shop)
+    records[30]["title"] = "Free shipping " + records[30]["title"]  # GMC015 (promotional text), told at its row
+    write_rows(shop, header, records)
+    recorded = prepare(shop, monkeypatch)
+    push(shop, recorded)
+    for _ in range(2):  # a row before it added, twice: the row moves down one, then one more
+        header, records = rows(shop)
+        records.insert(0, {**records[0], "id": f"{records[0]['id']}-NEW{len(records)}"})
+        write_rows(shop, header, records)
+        cold, warm = cold_and_warm(shop, recorded)
+        assert_same(cold, warm)
+        assert warm.replayed >= ROWS - 2
+        assert any(
+            "GMC015" in finding and f"row={len(records) - ROWS + 31 + 1}," in finding for finding in warm.findings
+        )
