@@ -205,6 +205,12 @@ FIXTURES["CFG007"] = (
     lambda tmp: build(tmp, HEADER + row("A"), '    fields:\n      title: {template: "{{ title * 10**7 }}"}\n'),
     ("A", "title", 2, 3),
 )
+FIXTURES["CFG009"] = (
+    lambda tmp: build(
+        tmp, HEADER + row("A") + row("B", brand="Other"), "    filters: {exclude: [\"brand == 'Other'\"]}\n"
+    ),
+    ("B", None, 3, None),
+)
 FIXTURES["CFG008"] = (
     lambda tmp: build(
         tmp,

@@ -60,6 +60,9 @@ class CompiledChannel:
     include: list[Compiled]
     exclude: list[Compiled]
     config: ChannelConfig
+    filters: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    """The texts of ``include`` and ``exclude``, as the profile writes them (for the finding an item left out by one
+    of them gets)."""
     settings: dict[str, Any] = field(default_factory=dict)
     rules: list[CompiledRule] = field(default_factory=list)
     price: PriceRules | None = None
@@ -155,7 +158,8 @@ class CompiledChannel:
             where = locate(product.source, None)
             emit(make("CFG005", str(exc), channel=self.name, product_id=product.id, field="price", location=where))
             return None
-        except Excluded:
+        except Excluded as exc:
+            self._left_out(product, emit, f"rule {exc.rule!r} excludes it (exclude: true)")
             return None
         except RegexTimeout as exc:
             where = locate(product.source, None)
@@ -167,11 +171,15 @@ class CompiledChannel:
             emit(make(code, f"rule failed: {exc}", channel=self.name, product_id=product.id, location=where))
             return None
         try:
-            for expr in self.include:
+            for index, expr in enumerate(self.include):
                 if not expr.call(ctx):
+                    self._left_out(
+                        product, emit, f"filters.include[{index}] {self.filters[0][index]!r} is false for it"
+                    )
                     return None
-            for expr in self.exclude:
+            for index, expr in enumerate(self.exclude):
                 if expr.call(ctx):
+                    self._left_out(product, emit, f"filters.exclude[{index}] {self.filters[1][index]!r} is true for it")
                     return None
         except RenderError as exc:
             code = "CFG007" if isinstance(exc, LimitExceeded) else "CFG002"
@@ -231,12 +239,23 @@ class CompiledChannel:
             return [item] if item is not None else []
         source_field, alias = self.expand
         items = []
-        for element in ctx.get(source_field) or ():
+        elements = ctx.get(source_field) or ()
+        for element in elements:
             ctx[alias] = element
             item = self._render(product, ctx, emit)
             if item is not None:
                 items.append(item)
+        if not elements:
+            self._left_out(product, emit, f"it has no {source_field} (expand makes an item of each)")
         return items
+
+    def _left_out(self, product: Product, emit: Emit, why: str) -> None:
+        """Name ``product`` as left out of this channel by its profile (CFG009), and why: an item the profile
+        leaves out is counted as excluded, and no variant read leaves the run unnamed."""
+        where = locate(product.source, None)
+        emit(
+            make("CFG009", f"left out of this channel: {why}", channel=self.name, product_id=product.id, location=where)
+        )
 
     def _render(self, product: Product, ctx: dict[str, Any], emit: Emit) -> ChannelItem | None:
         try:

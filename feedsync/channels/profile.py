@@ -358,6 +358,7 @@ def compile_channel(
         fields=fields,
         include=include,
         exclude=exclude,
+        filters=(tuple(profile.filters.include), tuple(profile.filters.exclude)),
         config=channel,
         settings=settings,
         rules=rules,

@@ -156,6 +156,16 @@ _register(
     "abandoned and the item is left out. Rewrite the pattern without nested repetition.",
 )
 _register(
+    "CFG009",
+    "excluded-by-profile",
+    Severity.INFO,
+    "The channel's profile leaves this product out of the channel, as written: a rule's `exclude: true` fired, a "
+    "`filters.include` expression was false or a `filters.exclude` expression true (the finding names which), or "
+    "the profile's `expand` list was empty for it. The item is counted as excluded; nothing is wrong with it. "
+    "Named so that every variant read ends in a feed or in a finding; to keep them out of a report, "
+    "`--ignore CFG009` or the channel's `validation: {ignore: [CFG009]}`.",
+)
+_register(
     "SRC001",
     "unparsable-record",
     E,
@@ -616,7 +626,7 @@ _register(
 )
 
 _TAGS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008"), ("config",)),
+    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009"), ("config",)),
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
     **dict.fromkeys(
