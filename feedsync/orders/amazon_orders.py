@@ -2,7 +2,9 @@
 
 ``GET /orders/2026-01-01/orders`` (searchOrders) with ``lastUpdatedAfter`` = the cursor the last run stored
 (the ``lastUpdatedBefore`` Amazon answered) minus an overlap window, ``marketplaceIds``, ``includedData``
-BUYER,RECIPIENT,PACKAGES (order items always come with the order), ``maxResultsPerPage`` 100. Further pages
+BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES (order items always come with the order; each dataset not asked for
+is absent from the answer: an order's status and who fulfils it are FULFILLMENT's, its amounts PROCEEDS'),
+``maxResultsPerPage`` 100. Further pages
 repeat the same parameters with ``paginationToken`` = ``pagination.nextToken``. searchOrders allows 0.0056
 requests per second (burst 20), so each run reads only what changed. The cursor moves only once the run's
 orders are safely handled (``commit``). Held orders are re-read with ``GET /orders/2026-01-01/orders/{orderId}``
@@ -24,13 +26,14 @@ from pydantic import ValidationError
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
+from feedsync.errors import RemoteError
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
 from feedsync.orders.sanity import order_problem
 from feedsync.state import State
 
 SEARCH = "/orders/2026-01-01/orders"
-INCLUDED = "BUYER,RECIPIENT,PACKAGES"
+INCLUDED = "BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES"
 OVERLAP = timedelta(minutes=5)
 FIRST_RUN = timedelta(days=7)
 STATUSES = {
@@ -100,10 +103,16 @@ class AmazonOrders:
                 return
 
     def order(self, order_id: str) -> Order | UnreadableOrder:
-        """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed."""
-        response = self.requester().request(
-            "GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED}
-        )
+        """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed. An order
+        Amazon does not find (404: it shows no order older than two years) stays held, named: the run goes on."""
+        try:
+            response = self.requester().request(
+                "GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED}
+            )
+        except RemoteError as exc:
+            if exc.status != 404:
+                raise
+            return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"Amazon does not find it ({exc})")
         body = json_body(response, "getOrder")
         return read_order(body.get("order") if isinstance(body, dict) else None, order_id=order_id)
 
@@ -174,7 +183,12 @@ def _items_once(raw: Any) -> tuple[Any, str | None]:
 
 
 def to_order(raw: dict[str, Any]) -> Order:
-    fulfillment = raw.get("fulfillment") or {}
+    fulfillment = raw["fulfillment"]  # (asked for: an order without it is read again, never taken for pending)
+    if not isinstance(fulfillment, dict) or not fulfillment.get("fulfillmentStatus"):
+        raise KeyError("fulfillment.fulfillmentStatus")
+    status = STATUSES.get(str(fulfillment["fulfillmentStatus"]))
+    if status is None:  # (a status the model does not list: held, never taken for one it lists)
+        raise ValueError(f"fulfillment status {str(fulfillment['fulfillmentStatus'])[:40]!r} is not one of Amazon's")
     lines = []
     for item in raw.get("orderItems", []):
         product = item.get("product") or {}
@@ -212,7 +226,7 @@ def to_order(raw: dict[str, Any]) -> Order:
         marketplace="amazon",
         order_id=str(raw["orderId"]),
         marketplace_id=(raw.get("salesChannel") or {}).get("marketplaceId"),
-        status=STATUSES.get(str(fulfillment.get("fulfillmentStatus", "PENDING")), OrderStatus.PENDING),
+        status=status,
         purchased_at=datetime.fromisoformat(str(raw["createdTime"]).replace("Z", "+00:00")),
         updated_at=datetime.fromisoformat(str(raw["lastUpdatedTime"]).replace("Z", "+00:00")),
         currency=currency,

@@ -103,6 +103,8 @@ def import_orders(
                 if record.sink_ref and (dry_run or sink.update(record.sink_ref, order)):
                     result.updated.append(order.order_id)
                     staged.append((order, IMPORTED, record.sink_ref))
+                    if not sink.batched:  # recorded at once, as a create is: a later failure never sends it again
+                        flush()
                 else:
                     emit(
                         make(

@@ -16,6 +16,7 @@ import pytest
 from feedsync.faults import KILLED
 from tests.hostile.killing import points_passed, run_feedsync
 from tests.hostile.loopback import JsonHandler, serving
+from tests.orders.amazon_answers import as_asked, asked
 
 HEADER = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tcurrency\titem-price\n"
 REPORT = (
@@ -82,6 +83,7 @@ def _order(order_id: str, created: str) -> dict[str, Any]:
         "orderId": order_id,
         "createdTime": created,
         "lastUpdatedTime": "2026-11-21T10:00:00Z",
+        "salesChannel": {"channelName": "AMAZON", "marketplaceId": "ATVPDKIKX0DER"},
         "fulfillment": {"fulfillmentStatus": "UNSHIPPED", "fulfilledBy": "MERCHANT"},
         "orderItems": [
             {
@@ -102,11 +104,14 @@ class _Amazon(JsonHandler):
         self.answer({"access_token": "Atza|t", "expires_in": 3600})
 
     def do_GET(self) -> None:
-        path = self.path.split("?")[0]
+        path, _, query = self.path.partition("?")
+        datasets = asked(query)  # (Amazon answers the datasets asked for alone)
         if path == "/orders/2026-01-01/orders":
-            self.answer({"orders": ORDERS, "lastUpdatedBefore": "2026-11-22T08:00:00Z"})
+            self.answer(
+                {"orders": [as_asked(o, datasets) for o in ORDERS], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}
+            )
         else:
-            self.answer({"order": next(o for o in ORDERS if path.endswith(o["orderId"]))})
+            self.answer({"order": as_asked(next(o for o in ORDERS if path.endswith(o["orderId"])), datasets)})
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from feedsync.orders.importer import import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import DirectorySink
 from feedsync.state import State
+from tests.orders.amazon_answers import answering
 from tests.orders.test_import import into, published
 from tests.sources.realdata import REALDATA, needs_realdata
 
@@ -91,7 +92,7 @@ def test_search_orders_pages_with_identical_parameters_and_moves_the_cursor(
         },
         {"orders": [], "lastUpdatedBefore": "2026-11-22T09:00:00Z"},
     ]
-    route = respx_mock.get(SEARCH).mock(side_effect=[httpx.Response(200, json=page) for page in pages])
+    route = respx_mock.get(SEARCH).mock(side_effect=answering(pages))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         reader = api(state)
@@ -115,7 +116,7 @@ def test_search_orders_pages_with_identical_parameters_and_moves_the_cursor(
         assert first == {
             "lastUpdatedAfter": ["2026-11-15T08:30:00Z"],  # first run: the last 7 days
             "marketplaceIds": ["ATVPDKIKX0DER"],
-            "includedData": ["BUYER,RECIPIENT,PACKAGES"],
+            "includedData": ["BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES"],
             "maxResultsPerPage": ["100"],
         }
         assert second == {**first, "paginationToken": ["2YgYW55IGNhcm5h"]}
@@ -201,7 +202,7 @@ def test_the_cursor_stays_when_the_run_fails_so_no_order_is_skipped(
     config = load_config(tmp_path / "feedsync.yaml")
     login(respx_mock)
     page = {"orders": [example_order("111-0000001-0000001", "SKU-A")], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}
-    respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json=page))
+    respx_mock.get(SEARCH).mock(side_effect=answering([page]))
 
     def broken_commit(self: sinks.DirectorySink) -> None:
         raise RemoteError("disk full")
@@ -226,15 +227,15 @@ def test_a_held_order_is_read_again_with_get_order_before_it_is_retried(
     login(respx_mock)
     held = example_order("111-0000009-0000009", "SKU-NEW")
     respx_mock.get(SEARCH).mock(
-        side_effect=[
-            httpx.Response(200, json={"orders": [held], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}),
-            httpx.Response(200, json={"orders": [], "lastUpdatedBefore": "2026-11-22T09:00:00Z"}),
-        ]
+        side_effect=answering(
+            [
+                {"orders": [held], "lastUpdatedBefore": "2026-11-22T08:00:00Z"},
+                {"orders": [], "lastUpdatedBefore": "2026-11-22T09:00:00Z"},
+            ]
+        )
     )
     now = example_order("111-0000009-0000009", "SKU-NEW", status="CANCELLED")
-    get_order = respx_mock.get(f"{SEARCH}/111-0000009-0000009").mock(
-        return_value=httpx.Response(200, json={"order": now})
-    )
+    get_order = respx_mock.get(f"{SEARCH}/111-0000009-0000009").mock(side_effect=answering([{"order": now}]))
     with State(tmp_path / "state.sqlite") as state:
         sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
         reader = api(state)
@@ -285,3 +286,102 @@ def test_a_search_answer_whose_orders_are_no_list_is_a_wrong_shape(
     respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": orders}))
     with State(tmp_path / "state.sqlite") as state, pytest.raises(RemoteError, match="searchOrders: the answer has"):
         list(api(state).orders())
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("no fulfillment", "Amazon's answer has no 'fulfillment'"),
+        ("no status", "Amazon's answer has no 'fulfillment.fulfillmentStatus'"),
+        (
+            "a status not Amazon's",
+            "Amazon's answer cannot be read: fulfillment status 'AWAITING' is not one of Amazon's",
+        ),
+    ],
+)
+def test_an_order_whose_status_cannot_be_told_is_held_not_taken_for_pending(change: str, reason: str) -> None:
+    """A pending order is not imported and the cursor moves past it (its next change brings it again): an order
+    answered without its status (FULFILLMENT, a dataset asked for) must not be taken for one."""
+    from feedsync.model.order import UnreadableOrder
+    from feedsync.orders.amazon_orders import read_order
+
+    raw = example_order("123-4567890-1234567", "SKU-A")
+    if change == "no fulfillment":
+        del raw["fulfillment"]
+    elif change == "no status":
+        del raw["fulfillment"]["fulfillmentStatus"]
+    else:
+        raw["fulfillment"]["fulfillmentStatus"] = "AWAITING"
+    read = read_order(raw, now=datetime(2026, 11, 22, tzinfo=UTC))
+    assert read == UnreadableOrder(marketplace="amazon", order_id="123-4567890-1234567", reason=reason)
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_answer_of_only_the_datasets_asked_for_imports_and_prices_the_order(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """Amazon answers only the datasets asked for: the order's status and who fulfils it (FULFILLMENT) and its
+    line amounts (PROCEEDS) must be among them, or every order reads as pending and none is ever imported."""
+    login(respx_mock)
+    page = {
+        "orders": [
+            example_order("111-0000001-0000001", "SKU-A"),
+            example_order("111-0000002-0000002", "SKU-A", by="AMAZON"),
+        ],
+        "lastUpdatedBefore": "2026-11-22T08:00:00Z",
+    }
+    respx_mock.get(SEARCH).mock(side_effect=answering([page]))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        reader = api(state)
+        result = import_orders(
+            reader.orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)),
+            state=state,
+            sink=sink,
+            skus=SkuMap(state, "amazon"),
+            emit=pytest.fail,
+        )
+    assert (result.imported, result.recorded, result.pending) == (["111-0000001-0000001"], ["111-0000002-0000002"], 0)
+    line = json.loads(next((tmp_path / "in").glob("*.jsonl")).read_text().splitlines()[0])["order"]["lines"][0]
+    expected = example_order("x", "SKU-A")["orderItems"][0]["proceeds"]["breakdowns"]
+    tax = next(b["subtotal"]["amount"] for b in expected if b["type"] == "TAX")
+    assert line["tax"]["amount"] == tax
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_held_order_amazon_no_longer_finds_stays_held_and_the_run_goes_on(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """getOrder answers 404 for an order it does not show (older than two years): that order stays held and named
+    (ORD010), and the run imports the others and moves its cursor."""
+    login(respx_mock)
+    held = example_order("111-0000009-0000009", "SKU-NEW")
+    respx_mock.get(SEARCH).mock(
+        side_effect=answering(
+            [
+                {"orders": [held], "lastUpdatedBefore": "2026-11-22T08:00:00Z"},
+                {
+                    "orders": [example_order("111-0000001-0000001", "SKU-A")],
+                    "lastUpdatedBefore": "2026-11-22T09:00:00Z",
+                },
+            ]
+        )
+    )
+    error = {"errors": [{"code": "NotFound", "message": "Order not found"}]}
+    respx_mock.get(f"{SEARCH}/111-0000009-0000009").mock(return_value=httpx.Response(404, json=error))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        reader = api(state)
+        first = into(sink, state, reader.orders(), lambda d: None, refresh=reader.order)
+        reader.commit()
+        assert first.held == ["111-0000009-0000009"]
+        found: list[Any] = []
+        reader = api(state)
+        second = into(sink, state, reader.orders(), found.append, refresh=reader.order)
+        reader.commit()
+        assert (second.imported, second.held) == (["111-0000001-0000001"], ["111-0000009-0000009"])
+        assert [(d.code, d.product_id) for d in found] == [("ORD010", "111-0000009-0000009")]
+        assert "held: Amazon does not find it (getOrder: HTTP 404" in found[0].message
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T09:00:00Z"

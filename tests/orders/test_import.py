@@ -323,3 +323,59 @@ def test_the_directory_sink_searches_only_files_written_since_the_order_could_be
     assert sink.find(order) is None  # written before the order could be imported: never opened
     (folder / "orders-20261119T091000000000Z.jsonl").write_text(json.dumps({**event, "ref": "ahead"}) + "\n")
     assert sink.find(order) == "ahead"  # imported while its purchase date was 23 h 50 min ahead of the clock
+
+
+class _Store:
+    """A store sink that makes each change at once (as WooCommerce's, Shopify's and a webhook do), and fails the
+    create of the orders named in ``failing``."""
+
+    batched = False
+
+    def __init__(self, failing: set[str]) -> None:
+        self.failing = failing
+        self.orders: dict[str, Order] = {}
+        self.updates: list[tuple[str, str]] = []
+
+    def find(self, order: Order) -> str | None:
+        return f"store-{order.order_id}" if order.order_id in self.orders else None
+
+    def create(self, order: Order) -> str:
+        if order.order_id in self.failing:
+            from feedsync.errors import RemoteError
+
+            raise RemoteError("store: HTTP 503")
+        self.orders[order.order_id] = order
+        return f"store-{order.order_id}"
+
+    def update(self, ref: str, order: Order) -> bool:
+        self.updates.append((ref, str(order.status)))
+        return True
+
+    def commit(self) -> None:
+        return None
+
+    def describe(self) -> str:
+        return "the test store"
+
+
+def test_a_status_change_a_store_applied_is_recorded_at_once_so_a_later_failure_never_applies_it_again(
+    tmp_path: Path,
+) -> None:
+    """A store applies an update as it is sent: were it recorded only at the run's end, a failure later in the run
+    (another order's create answered 503) would leave it unrecorded, and the next run would cancel the store order
+    a second time."""
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+        other = next(read_order_report(report(tmp_path, line("222-2", "9002", "SKU-A"), name="b.txt"), pytest.fail))
+        store = _Store(failing={"222-2"})
+        into(store, state, [order])
+        cancelled = order.model_copy(update={"status": OrderStatus.CANCELLED})
+        from feedsync.errors import RemoteError
+
+        with pytest.raises(RemoteError):
+            into(store, state, [cancelled, other])
+        store.failing.clear()
+        rerun = into(store, state, [cancelled, other])
+        assert rerun.imported == ["222-2"] and rerun.updated == []
+    assert store.updates == [("store-111-1", str(OrderStatus.CANCELLED))]
