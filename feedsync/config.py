@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -275,6 +275,8 @@ class GoogleMerchantApiDestination(_Strict):
 
     type: Literal["google_merchant_api"]
     """Google Merchant API (productInputs), with a service account."""
+    takes: ClassVar[str] = "google"
+    """The channel whose items it takes (a profile's ``channel``): Google's product attributes."""
     account_id: str = Field(pattern=r"^\d+$")
     """The Merchant Center account id."""
     data_source: str = Field(pattern=r"^\d+$", description="the id of an API data source")
@@ -330,6 +332,8 @@ class MetaCatalogApiDestination(_Strict):
 
     type: Literal["meta_catalog_api"]
     """Meta's Catalog Batch API."""
+    takes: ClassVar[str] = "meta"
+    """The channel whose items it takes: Meta's catalog fields."""
     catalog_id: str = Field(pattern=r"^\d+$")
     """The catalog's numeric id."""
     access_token: SecretRef
@@ -372,6 +376,8 @@ class AmazonSpApiDestination(AmazonLogin):
 
     type: Literal["amazon_sp_api"]
     """Amazon SP-API Feeds (JSON_LISTINGS_FEED)."""
+    takes: ClassVar[str] = "amazon"
+    """The channel whose items it takes: Amazon's listings."""
     poll_interval: float = Field(default=30, gt=0)
     """Seconds between feed-status polls."""
     poll_timeout: float = Field(default=3600, gt=0)

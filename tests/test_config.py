@@ -94,3 +94,64 @@ def test_config_from_flags_names_channels_after_profiles(tmp_path: Path) -> None
     assert config.channels["custom"].profile == "mine/custom.yaml"
     assert config.output_dir == tmp_path / "o"
     assert config.source.currency == "EUR"
+
+
+API_DESTINATIONS = {
+    "google_merchant_api": "{type: google_merchant_api, account_id: '1', data_source: '2', credentials: {env: K}}",
+    "meta_catalog_api": "{type: meta_catalog_api, catalog_id: '1', access_token: {env: K}}",
+    "amazon_sp_api": "{type: amazon_sp_api, client_id: c, client_secret: {env: K}, refresh_token: {env: K}}",
+}
+
+
+@pytest.mark.parametrize(
+    ("profile", "destination", "takes", "makes"),
+    [
+        ("google_local_inventory", "google_merchant_api", "google", "google_local"),
+        ("facebook", "google_merchant_api", "google", "meta"),
+        ("pinterest", "meta_catalog_api", "meta", "pinterest"),
+        ("google_merchant", "amazon_sp_api", "amazon", "google"),
+    ],
+)
+def test_an_api_destination_refuses_another_channel_s_items(
+    tmp_path: Path, profile: str, destination: str, takes: str, makes: str
+) -> None:
+    """An API reads one channel's attributes: the local inventory feed pushed to the Merchant API overwrote each
+    product with its stores' rows (142 inserts for 88 offers, without titles), a Meta item went to Google with
+    Meta's spellings. Such a pairing is a config error naming the destination's line, before anything is sent."""
+    from feedsync.channels.profile import compile_channels
+
+    (tmp_path / "products.csv").write_text("id,title,price\nA,T,1.00\n", encoding="utf-8")
+    supplement = "supplements:\n  - {path: stock.csv, key: id, as: stores}\n"
+    (tmp_path / "stock.csv").write_text("id,store_code,quantity\nA,S1,3\n", encoding="utf-8")
+    config = load_config(
+        write_config(
+            tmp_path,
+            "source: {path: products.csv, currency: USD, base_url: 'https://s.example'}\n" + supplement + "channels:\n"
+            f"  shop:\n    profile: {profile}\n    destination: {API_DESTINATIONS[destination]}\n",
+        )
+    )
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config, ["shop"])
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'feedsync.yaml'}:7:25: channels.shop.destination: "), message
+    assert f"{destination} takes the items of a {takes} channel, and profile {profile} makes {makes} items" in message
+
+
+@pytest.mark.parametrize(
+    ("profile", "destination"),
+    [("google_merchant", "google_merchant_api"), ("facebook", "meta_catalog_api"), ("amazon", "amazon_sp_api")],
+)
+def test_an_api_destination_takes_its_own_channel_s_items(tmp_path: Path, profile: str, destination: str) -> None:
+    from feedsync.channels.profile import compile_channels
+
+    (tmp_path / "products.csv").write_text("id,title,price\nA,T,1.00\n", encoding="utf-8")
+    settings = "    settings: {seller_id: A2TEST, marketplace: US}\n" if profile == "amazon" else ""
+    config = load_config(
+        write_config(
+            tmp_path,
+            "source: {path: products.csv, currency: USD}\nchannels:\n"
+            f"  shop:\n    profile: {profile}\n    destination: {API_DESTINATIONS[destination]}\n{settings}",
+        )
+    )
+    [channel] = compile_channels(config, ["shop"])
+    assert channel.name == "shop"

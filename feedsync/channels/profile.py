@@ -275,6 +275,18 @@ def compile_channel(
         return ConfigError(message, path=file_name, line=line, column=pos[1] if pos else None)
 
     kind_spec = channel_spec(profile.channel)
+    takes = getattr(channel.destination, "takes", None)  # an API's: it reads one channel's attributes
+    if takes is not None and takes != profile.channel:
+        file_name, _ = config.position([])
+        pos = yamlpos.locate(config.position(["channels", name])[1], ["destination", "type"])
+        raise ConfigError(
+            f"channels.{name}.destination: {channel.destination.type} takes the items of a {takes} channel, and "  # type: ignore[union-attr]
+            f"profile {channel.profile} makes {profile.channel} items (they would reach it as the wrong "
+            "attributes); give this channel a directory or sftp destination, or a profile of that channel",
+            path=file_name,
+            line=pos[0] if pos else None,
+            column=pos[1] if pos else None,
+        )
     if kind_spec.settings_model is not None:
         try:
             kind_spec.settings_model.model_validate(profile.settings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -51,6 +52,10 @@ TEXT = {
     **{f"custom_label_{i}": f"customLabel{i}" for i in range(5)},
 }
 UNITS = {"g": "g", "kg": "kg", "lb": "lb", "oz": "oz"}
+_WEIGHT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(g|kg|lb|oz)\s*", re.IGNORECASE)
+"""A shipping weight the API's ``shippingWeight`` takes (a number and a unit of Google's); any other text goes as
+the feed file writes it, in the attribute's generic form (``customAttributes``), for Google to read as it reads
+the file's."""
 
 
 def product_name(content_language: str, feed_label: str, offer_id: str) -> str:
@@ -95,11 +100,12 @@ def product_input(values: Mapping[str, Any], destination: GoogleMerchantApiDesti
             attributes["productTypes"] = [value] if isinstance(value, str) else list(value)
         elif name == "identifier_exists":
             attributes["identifierExists"] = str(value).lower() in ("yes", "true")
-        elif name == "shipping_weight":
-            number, unit = str(value).split(" ")
-            attributes["shippingWeight"] = {"value": float(number), "unit": UNITS.get(unit, unit)}
-        elif isinstance(value, str) or all(isinstance(v, str) for v in value):
-            custom.append({"name": name, "value": value if isinstance(value, str) else ",".join(value)})
+        elif name == "shipping_weight" and (weight := _WEIGHT.fullmatch(str(value))) is not None:
+            attributes["shippingWeight"] = {"value": float(weight[1]), "unit": UNITS[weight[2].lower()]}
+        elif isinstance(value, str):  # (a shipping weight of another form too: sent as the feed file writes it)
+            custom.append({"name": name, "value": value})
+        elif all(isinstance(v, str) for v in value):  # a repeated attribute: one custom attribute a value, as a file
+            custom.extend({"name": name, "value": v} for v in value)
         else:  # kept from a source feed: one custom attribute per occurrence, sub-attributes as its groupValues
             for entry in value:
                 group = [{"name": k, "value": v} for k, v in entry.items()] if isinstance(entry, Mapping) else None

@@ -326,3 +326,30 @@ def test_a_delete_answered_with_an_error_in_a_200_keeps_the_item_to_delete_again
         sync_failure(report, "delete: HTTP 200 with an error")
     with State(config.state_path) as state:
         assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A", "B"}
+
+
+@respx.mock
+def test_every_mapped_value_reaches_the_api_as_the_feed_file_writes_it(tmp_path: Path) -> None:
+    """The same items pushed to the Merchant API carry what the feed file holds: a shipping weight of Google's form
+    as ``shippingWeight``, one of another form (``1,5 kg``) as the file writes it, in its generic form (it made the
+    push end with an internal error), and each value of a repeated attribute as a custom attribute of its own (the
+    values were joined with commas into one)."""
+    insert, _ = mock_api(respx.mock)
+    fields = (
+        "    fields:\n"
+        '      shipping_weight: "{{ attributes.ship }}"\n'
+        "      product_highlight: {value: \"['Boils in 3 minutes', 'Auto shut-off, dry-boil protection']\"}\n"
+    )
+    csv_text = HEADER.strip() + ",ship\n" + row("A").strip() + ",1.5kg\n" + row("B").strip() + ',"1,5 kg"\n'
+    config = gmc_config(tmp_path, csv_text, fields)
+    report = push(config)
+    assert not [d for d in report.diagnostics if d.severity.value == "error"]  # type: ignore[attr-defined]
+    bodies = {json.loads(c.request.content)["offerId"]: json.loads(c.request.content) for c in insert.calls}
+    highlights = [
+        {"name": "product_highlight", "value": "Boils in 3 minutes"},
+        {"name": "product_highlight", "value": "Auto shut-off, dry-boil protection"},
+    ]
+    assert bodies["A"]["productAttributes"]["shippingWeight"] == {"value": 1.5, "unit": "kg"}
+    assert bodies["A"]["customAttributes"] == highlights
+    assert "shippingWeight" not in bodies["B"]["productAttributes"]
+    assert bodies["B"]["customAttributes"] == [{"name": "shipping_weight", "value": "1,5 kg"}, *highlights]

@@ -283,5 +283,6 @@ def test_kept_groups_go_to_the_merchant_api_as_custom_attributes_with_group_valu
             "name": "shipping",
             "groupValues": [{"name": "country", "value": "ES"}, {"name": "price", "value": "4.95 EUR"}],
         },
-        {"name": "product_highlight", "value": "A,B"},
+        {"name": "product_highlight", "value": "A"},  # one a value, as the feed file repeats the attribute
+        {"name": "product_highlight", "value": "B"},
     ]
