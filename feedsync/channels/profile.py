@@ -3,7 +3,9 @@ compiling a profile once into plain callables applied to every product."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from feedsync.channels.base import PRINTED_BY, channel_names, channel_spec, prin
 from feedsync.channels.categories import load_category_map
 from feedsync.channels.compiled import CompiledChannel, CompiledField
 from feedsync.channels.pricing import InventoryRules, PriceRules
-from feedsync.channels.rules import ConditionSpec, RuleSpec, compile_rules
+from feedsync.channels.rules import CompiledRule, ConditionSpec, RuleSpec, compile_rules
 from feedsync.channels.templating import Compiled, RenderError, TemplateProblem, Templating
 from feedsync.config import ChannelConfig, Config
 from feedsync.diagnostics.gate import Selection
@@ -352,6 +354,7 @@ def compile_channel(
             raise fail(["fields", attr], f"fields.{attr}: {why}")
     include = [build(["filters", "include", i], "value", e) for i, e in enumerate(profile.filters.include)]
     exclude = [build(["filters", "exclude", i], "value", e) for i, e in enumerate(profile.filters.exclude)]
+    _rules_read(profile, rules, [*fields_compiled(fields), *include, *exclude], fail)
 
     feed_ctx = {"base_url": config.source.base_url}
     feed: dict[str, str] = {}
@@ -401,6 +404,32 @@ def compile_channel(
 
 def fields_compiled(fields: list[CompiledField]) -> list[Compiled]:
     return [f.compiled for f in fields]
+
+
+def _rules_read(
+    profile: ProfileSpec,
+    rules: list[CompiledRule],
+    compiled: list[Compiled],
+    fail: Callable[[list[str | int], str], ConfigError],
+) -> None:
+    """Raise where a rule writes a name that no field, filter, rule or ``expand`` of the profile reads: what it sets
+    would reach no feed (a rule setting ``internal_label``, or a misspelt field, was dropped without a word)."""
+    read = {name for c in compiled for name in c.variables} | {name for rule in rules for name in rule.reads}
+    if profile.expand is not None:
+        read.add(profile.expand.field)
+    for index, spec in enumerate(profile.rules):
+        for number, action in enumerate(spec.then):
+            target = action.target
+            if target is None or target in read:
+                continue
+            near = difflib.get_close_matches(target, sorted(read | set(profile.fields)), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise fail(
+                ["rules", index, "then", number],
+                f"rules[{index}]: {action.kind} {target}: no field, filter or rule of the profile reads {target!r}, "
+                f"so what it writes would reach no feed{hint}; write a name one of them reads, or add a field that "
+                "reads it",
+            )
 
 
 def _reads_now(compiled: list[Compiled], rules: list[RuleSpec]) -> str:

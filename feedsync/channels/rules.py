@@ -471,6 +471,8 @@ class CompiledRule:
     all_of: list[Check]
     any_of: list[Check]
     actions: list[tuple[str, str | None, Apply]]
+    reads: frozenset[str] = frozenset()
+    """The names of the channel's view its conditions, copies and calculations read."""
 
     def apply(self, ctx: Context, trace: Trace | None) -> None:
         try:
@@ -507,9 +509,21 @@ def compile_rules(specs: list[RuleSpec], templating: Templating, tz: ZoneInfo) -
                 all_of=[compile_condition(c, tz) for c in spec.when],
                 any_of=[compile_condition(c, tz) for c in spec.when_any],
                 actions=[compile_action(a, templating) for a in spec.then],
+                reads=_reads(spec, templating),
             )
         )
     return compiled
+
+
+def _reads(spec: RuleSpec, templating: Templating) -> frozenset[str]:
+    """The names of the view ``spec`` reads (the first part of a dotted path)."""
+    names = {condition.field.split(".")[0] for condition in (*spec.when, *spec.when_any)}
+    for action in spec.then:
+        if action.kind == "copy":
+            names.add(str(action.from_).split(".")[0])
+        elif action.kind == "calculate":
+            names |= templating.expression(str(action.expression)).variables
+    return frozenset(names)
 
 
 RuleError = (*RenderError, v.ValueProblem)

@@ -191,3 +191,43 @@ def test_templates_are_sandboxed(tmp_path: Path) -> None:
     found: list[Diagnostic] = []
     assert apply_one(channel, product(), found.append) is None
     assert [d.code for d in found] == ["CFG001"]
+
+
+@pytest.mark.parametrize(
+    ("then", "message"),
+    [
+        (
+            "{set: internal_label, value: vip}",
+            ":11:13: rules[0]: set internal_label: no field, filter or rule of the profile reads 'internal_label', "
+            "so what it writes would reach no feed",
+        ),
+        (
+            "{set: custom_lable_0, value: vip}",
+            ":11:13: rules[0]: set custom_lable_0: no field, filter or rule of the profile reads 'custom_lable_0', "
+            "so what it writes would reach no feed (did you mean custom_label_0?)",
+        ),
+    ],
+)
+def test_a_rule_writing_what_nothing_reads_is_a_config_error(tmp_path: Path, then: str, message: str) -> None:
+    """A rule's set of a name no field of the profile reads (a label of the user's own, a misspelt field) reached
+    no feed and no finding: explain showed the value set, the feeds and the APIs never had it."""
+    extra = f"    rules:\n      - when: [{{field: brand, equals: Acme}}]\n        then:\n          - {then}\n"
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert str(info.value).startswith(f"{tmp_path / 'feedsync.yaml'}{message}"), str(info.value)
+
+
+def test_a_rule_may_write_a_name_a_later_rule_reads(tmp_path: Path) -> None:
+    """A name of the user's own that a later rule's condition, copy or calculation reads is read: no error."""
+    extra = (
+        "    rules:\n"
+        "      - then: [{set: tier, value: gold}, {calculate: markup, expression: '2'}]\n"
+        "      - when: [{field: tier, equals: gold}]\n"
+        "        then: [{set: custom_label_0, value: vip}, {calculate: custom_label_1, expression: 'markup * 3'}]\n"
+    )
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    [channel] = compile_channels(config)
+    found: list[Diagnostic] = []
+    [item] = channel.apply(product(), found.append)
+    assert (item.values["custom_label_0"], item.values["custom_label_1"]) == ("vip", "6") and not found
