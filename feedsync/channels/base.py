@@ -156,6 +156,13 @@ def to_text(value: Any) -> Value | None:
     if isinstance(value, (list, tuple)):
         items = [t for t in (to_text(v) for v in value) if isinstance(t, str)]
         return items or None
+    if isinstance(value, Mapping):  # (its Python form reached the feeds: no channel reads that)
+        from feedsync.channels.templating import TemplateFault
+
+        raise TemplateFault(
+            f"the value is a mapping of sub-attributes ({printed(value)[:60]}), which a field cannot write; give each "
+            "sub-attribute a field of its own, or the attribute's text form"
+        )
     text = printed(value).strip()
     return text or None
 

@@ -298,14 +298,14 @@ class CompiledChannel:
                         raw = printed(raw)
                 else:
                     raw = compiled.call(ctx)
+                if type(raw) is str:  # most fields: skip to_text's dispatch
+                    raw = raw.strip()
+                    if raw:
+                        values[spec.name] = raw
+                    continue
+                text = to_text(raw)
             except RenderError as exc:
                 raise FieldFailed(index, exc) from None
-            if type(raw) is str:  # most fields: skip to_text's dispatch
-                raw = raw.strip()
-                if raw:
-                    values[spec.name] = raw
-                continue
-            text = to_text(raw)
             if text is not None:
                 values[spec.name] = text
         return values

@@ -231,3 +231,22 @@ def test_a_rule_may_write_a_name_a_later_rule_reads(tmp_path: Path) -> None:
     found: list[Diagnostic] = []
     [item] = channel.apply(product(), found.append)
     assert (item.values["custom_label_0"], item.values["custom_label_1"]) == ("vip", "6") and not found
+
+
+def test_a_field_whose_value_is_a_mapping_is_an_error_in_both_engines(tmp_path: Path) -> None:
+    """A profile field mapped to sub-attributes (``shipping: {value: "[{'country': 'US', ...}]"}``) went to every
+    feed as its Python text (``<g:shipping>{'country': 'US', ...}</g:shipping>``), with no finding: it is now the
+    field's error (CFG001) on each item, alike made per row and a column at a time."""
+    from tests.columnar.test_gate import same
+
+    fields = (
+        "    fields:\n"
+        "      shipping: {value: \"[{'country': 'US', 'service': 'Standard', 'price': '4.95 USD'}]\"}\n"
+        "      tax: {value: \"{'country': 'US', 'rate': brand}\"}\n"
+    )
+    config = make_config(tmp_path, HEADER + "".join(row(f"SKU-{n}") for n in range(40)), channel_extra=fields)
+    report, _ = same(config.base_dir)
+    found = [d for d in report.diagnostics if d.code == "CFG001"]
+    assert len(found) == 40 and {d.field for d in found} == {"shipping"}
+    assert found[0].message.startswith("field shipping: the value is a mapping of sub-attributes ({'country': 'US'")
+    assert report.channels["google"].rejected == 40
