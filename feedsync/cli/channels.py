@@ -197,7 +197,8 @@ def diff(
     """What changed since the last push (or since a feed FILE), per item and field.
 
     Items added, removed, and changed with old -> new values, with the count per field first. Builds the
-    feeds into a temporary folder; publishes nothing. Exit 1 when something changed, as diff(1) does.
+    feeds into a temporary folder, leaving out the items push would leave out (errors); publishes nothing. Exit
+    1 when something changed, as diff(1) does.
 
     Examples: feedsync diff -c examples/demo/feedsync.yaml --channel google;
     feedsync diff --channel facebook --against old/facebook.csv --format json
@@ -210,7 +211,8 @@ def diff(
         if against != "last-push" and len(names) != 1:
             raise typer.BadParameter("comparing with a FILE needs one --channel", param_hint="--against")
         with tempfile.TemporaryDirectory(prefix="feedsync-diff-") as tmp:
-            report = pipeline.run(cfg, "build", channels=names, out_dir=Path(tmp), jobs=0)
+            # checked as push checks them: an item push leaves out (an error) is no change push would publish
+            report = pipeline.run(cfg, "build", channels=names, out_dir=Path(tmp), jobs=0, validate=True)
             diffs = []
             for name in names:
                 output = report.channels[name].output

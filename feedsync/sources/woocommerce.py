@@ -43,6 +43,7 @@ from feedsync.sources.base import (
 from feedsync.sources.normalize import build_product
 from feedsync.sources.options import UnmappedOptions, option_field
 from feedsync.sources.tabular import Table, header_key, open_table, share_of, whole_file_pass
+from feedsync.sources.wpslug import wordpress_slug
 
 # Canonical name -> header keys: English, then the Russian admin's translations seen in a real export.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -99,7 +100,6 @@ _WEIGHT_HEADER = re.compile(r"(?:weight|вес) \((.+)\)")
 _WEIGHT_UNITS = {"lbs": "lb", "lb": "lb", "kg": "kg", "кг": "kg", "g": "g", "г": "g", "oz": "oz"}
 _ATTRIBUTE = re.compile(r"attribute (\d+) (name|value\(s\))")
 _META = re.compile(r"meta: ?(.+)")
-_SLUG = re.compile(r"[^a-z0-9]+")
 _ESCAPE = re.compile(r"\\\\n|\\n")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _DECIMAL_COMMA = re.compile(r"^-?\d+(,\d{1,2})?$")
@@ -513,11 +513,11 @@ class _Reader:
             raw["link"] = external
         elif self.config.base_url:
             target_id = self.get(parent.cells, "id") if parent else post_id
-            raw["link"] = (
-                f"{self.config.base_url}/?p={target_id}"
-                if target_id
-                else f"{self.config.base_url}/product/{_SLUG.sub('-', raw['title'].casefold()).strip('-')}/"
-            )
+            if target_id:
+                raw["link"] = f"{self.config.base_url}/?p={target_id}"
+            else:  # the page WordPress made of the title (none of symbols alone: no link, named as missing)
+                page = wordpress_slug(raw["title"])  # (a variation's: its product's name, its page)
+                raw["link"] = f"{self.config.base_url}/product/{page}/" if page else ""
         ref = construct(SourceRef, path=self.table.path, row=row, columns=self.cols.positions)
         return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 

@@ -286,3 +286,22 @@ def test_diff_against_the_last_push_and_against_a_file(demo_copy: Path) -> None:
     old.write_bytes(published)
     against = runner.invoke(app, ["diff", "-c", config, "--channel", "google", "--against", str(old)])
     assert against.exit_code == 1 and "1 removed, 1 changed" in against.stdout
+
+
+def test_diff_after_a_push_is_clean_when_push_left_items_out(demo_copy: Path) -> None:
+    """An item push leaves out (an error) is in no published feed: diff compared a build without the checks and
+    told it "added" after every push (exit 1 for ever, a CI gate never green)."""
+    config = str(demo_copy / "feedsync.yaml")
+    source = demo_copy / "products.csv"
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["gtin"] = "4006381333932"  # a wrong check digit: an error in every channel, the item left out
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    pushed = runner.invoke(app, ["push", "-c", config])
+    assert pushed.exit_code == 1 and "google: 87 items, 0 excluded, 1 rejected" in pushed.output
+    same = runner.invoke(app, ["diff", "-c", config, "--channel", "google"])
+    assert same.exit_code == 0, same.output
+    assert "google: 0 added, 0 removed, 0 changed, 87 unchanged" in same.stdout

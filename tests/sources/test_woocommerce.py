@@ -210,3 +210,36 @@ def test_tgmodz_variations_of_draft_parents_are_not_published() -> None:
     assert left_out.startswith("40 unpublished (draft, private or pending; 20 of them variations of an unpublished")
     config = config.model_copy(update={"include_unpublished": True})
     assert len([p for p in open_source(config).products(lambda d: None) if p.group_id in drafts]) == 22
+
+
+def test_without_an_id_column_a_product_s_link_is_the_page_wordpress_made_of_its_name(tmp_path: Path) -> None:
+    """An export without IDs links each product to ``/product/<slug>/``: the slug WordPress makes, accents taken
+    off (``ć`` -> ``c``, not dropped) and other scripts percent-encoded (a Cyrillic name made an empty slug and a
+    link to ``/product//``, with nothing said); a name WordPress makes no slug of leaves no link (named missing)."""
+    path = tmp_path / "wc-product-export.csv"
+    path.write_text(
+        "Type,SKU,Name,Published,Regular price\n"
+        "simple,A,Aleksandrović Harizma,1,10\nsimple,B,Кофе,1,10\nsimple,C,Crème brûlée — “Deluxe” 2×,1,10\n"
+        "simple,D,!!!,1,10\n",
+        encoding="utf-8",
+    )
+    config = SourceConfig.model_validate({"path": path, "currency": "EUR", "base_url": "https://s.example"})
+    links = {p.id: p.link for p in open_source(config).products(lambda d: None)}
+    assert links == {
+        "A": "https://s.example/product/aleksandrovic-harizma/",
+        "B": "https://s.example/product/%d0%ba%d0%be%d1%84%d0%b5/",
+        "C": "https://s.example/product/creme-brulee-deluxe-2x/",
+        "D": None,
+    }
+
+
+def test_wordpress_slugs() -> None:
+    from feedsync.sources.wpslug import LIMIT, wordpress_slug
+
+    assert wordpress_slug("Tom & Jerry Hoodie") == "tom-jerry-hoodie"  # (an entity or a sign: dropped)
+    assert wordpress_slug("Straße 50% off") == "strasse-50-off"  # a percent sign not of an octet is dropped
+    assert wordpress_slug("Søren Ærø, Đorđe Łódź") == "soren-aero-dorde-lodz"
+    assert wordpress_slug("Hoodie.Pro <b>v2.0</b>") == "hoodie-pro-v2-0"
+    assert wordpress_slug("«Grüner Tee»\u00a0Bio") == "gruner-tee-bio"
+    tea = "%d1%87%d0%b0%d0%b9"  # (a long name: encoded up to LIMIT characters, no character cut in two)
+    assert wordpress_slug("Чай " * 40) == "-".join([tea] * 10) + "-%d1%87" and LIMIT == 200
