@@ -9,6 +9,7 @@ from typing import Any
 from feedsync.config import Config
 from feedsync.lock import held
 from feedsync.orders.package import PENDING, SENDING, Package
+from feedsync.orders.tracking import awaiting_shipment
 from feedsync.state import INTERRUPTED, INTERRUPTED_MESSAGE, Run, State
 
 
@@ -70,7 +71,7 @@ def status(config: Config, state: State) -> Status:
         found.held_orders = [
             {"order_id": order_id, "reason": reason} for order_id, reason, _ in state.held_orders(marketplace)
         ]
-        found.open_orders = len(state.open_orders(marketplace))
+        found.open_orders = len(awaiting_shipment(state, marketplace))
         found.failed_shipments = [
             {"order_id": order_id, "tracking_number": tracking, "message": message}
             for order_id, tracking, message in state.failed_shipments(marketplace)

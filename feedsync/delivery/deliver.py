@@ -198,10 +198,16 @@ class Delivery:
         return True
 
     def fail(self, results: dict[str, ChannelResult], exc: BaseException) -> None:
-        """Record every run as failed (the push ended with ``exc``)."""
-        message = f"{type(exc).__name__}: {exc}"[:500]
+        """Record every run as failed (the push ended with ``exc``), or as interrupted where the user stopped it
+        (Ctrl-C): nothing failed, and the next push finishes what it left."""
+        from feedsync.state import INTERRUPTED
+
+        if isinstance(exc, KeyboardInterrupt):
+            outcome, message = INTERRUPTED, "stopped by the user (Ctrl-C); the next push finishes what it left"
+        else:
+            outcome, message = "failed", f"{type(exc).__name__}: {exc}"[:500]
         for name, run_id in self._runs():
-            self._state.finish_run(run_id, outcome="failed", item_count=results[name].items, message=message)
+            self._state.finish_run(run_id, outcome=outcome, item_count=results[name].items, message=message)
 
     def finish(self, results: dict[str, ChannelResult]) -> None:
         """Record how each channel's run ended."""

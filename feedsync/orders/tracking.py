@@ -167,6 +167,22 @@ def _shipped(state: State, marketplace: str, order_id: str) -> dict[str, dict[st
     }
 
 
+def awaiting_shipment(state: State, marketplace: str) -> list[str]:
+    """The imported orders not shipped in full: by the marketplace's last word (unshipped, partly shipped) and by
+    the packages confirmed since (or that an interrupted run may have confirmed), which the marketplace tells only
+    on a later import."""
+    waiting = []
+    for order_id, _ref, payload in state.open_orders(marketplace):
+        order = Order.model_validate_json(payload)
+        shipped: dict[str, int] = {}
+        for items in _shipped(state, marketplace, order_id).values():
+            for item, quantity in items.items():
+                shipped[item] = shipped.get(item, 0) + quantity
+        if any(line.quantity > shipped.get(line.line_id, 0) for line in order.lines):
+            waiting.append(order_id)
+    return waiting
+
+
 def _items(
     shipment: Shipment, order: Order | None, before: dict[str, int] | None = None
 ) -> tuple[tuple[tuple[str, int], ...], str | None]:

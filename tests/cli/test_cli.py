@@ -251,6 +251,11 @@ def test_status_shows_last_pushes_held_orders_and_open_orders(demo_copy: Path) -
     clear = runner.invoke(app, ["status", "-c", config])
     assert clear.exit_code == 0, clear.output
     assert "orders: 0 held, 2 imported and not yet shipped, 0 shipment confirmation(s) failed" in clear.stdout
+    # every package confirmed: nothing is left to ship, though Amazon tells it only on the next import
+    shipments = str(demo_copy / "shipments.csv")
+    assert runner.invoke(app, ["push-tracking", "-c", config, "--shipments", shipments]).exit_code == 0
+    shipped = runner.invoke(app, ["status", "-c", config])
+    assert "orders: 0 held, 0 imported and not yet shipped, 0 shipment confirmation(s) failed" in shipped.stdout
 
 
 def test_diff_against_the_last_push_and_against_a_file(demo_copy: Path) -> None:

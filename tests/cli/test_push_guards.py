@@ -250,3 +250,27 @@ def test_status_shows_a_killed_push_as_interrupted(tmp_path: Path) -> None:
     assert runner.invoke(app, ["push"]).exit_code == 0
     with State(state_path) as state:
         assert [run.outcome for run in state.runs()] == ["published", "interrupted", "published"]
+
+
+def test_a_push_stopped_with_ctrl_c_is_recorded_as_interrupted_not_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during a push ended 130 and said "interrupted", but its runs were recorded as failed
+    (``failed: KeyboardInterrupt:``), which status and history showed."""
+    from feedsync.destinations.directory import DirectoryPublisher
+
+    catalog(tmp_path, 3)
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DirectoryPublisher, "publish", stopped)
+        assert runner.invoke(app, ["push"]).exit_code == 130
+    history = runner.invoke(app, ["history"]).stdout
+    assert "interrupted: stopped by the user (Ctrl-C)" in history and "KeyboardInterrupt" not in history
+    status = runner.invoke(app, ["status", "--format", "json"])
+    assert json.loads(status.stdout)["channels"][0]["outcome"] == "interrupted"
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    with State(tmp_path / ".feedsync" / "state.sqlite") as state:
+        assert [run.outcome for run in state.runs()] == ["published", "interrupted"]  # (newest first)
