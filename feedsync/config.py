@@ -411,7 +411,8 @@ class ChannelConfig(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     profile: str
-    """A built-in profile (google_merchant, facebook, amazon, google_local_inventory, native) or a profile file."""
+    """A built-in profile (google_merchant, facebook, amazon, google_local_inventory, pinterest, native) or a profile
+    file."""
     destination: Destination | None = None
     """Where push delivers the feed; none: build and validate only."""
     on_error: Literal["skip", "fail"] = "skip"

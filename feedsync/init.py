@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import get_args
 
 from feedsync.channels.amazon.marketplaces import MarketplaceCode
+from feedsync.diagnostics.renderers.summary import counts_line
 from feedsync.sources.inspect import Inspection
 
 PLACEHOLDER = "TODO"
@@ -42,7 +43,7 @@ def config_text(source: Path, inspection: Inspection, *, relative_to: Path) -> s
     currency = currency_line(inspection)
     lines = [
         f"# feedsync.yaml, written by `feedsync init` for {path.name}:",
-        f"#   {inspection.format} catalog, {inspection.products} products, {inspection.variants} variants, "
+        f"#   {inspection.format} catalog, {counts_line(inspection.products, inspection.variants_read)}, "
         f"{len(inspection.diagnostics)} finding(s) on reading.",
         "# Edit every line marked TODO (feedsync refuses a value that still starts with TODO), then:",
         "#   feedsync validate     # check each channel's rules",

@@ -101,8 +101,9 @@ class ExpandSpec(_Strict):
 
 class ProfileSpec(_Strict):
     channel: str
-    """The channel the profile writes for: its rules, formats and writer (google_merchant, facebook, amazon,
-    google_local_inventory, native)."""
+    """The channel the profile writes for: its rules, formats and writer (google, meta, amazon, google_local,
+    pinterest, native; the built-in profiles google_merchant, facebook, amazon, google_local_inventory, pinterest
+    and native name theirs)."""
     format: str
     """The output format (e.g. ``xml`` or ``tsv`` for Google, ``csv`` or ``xml`` for Meta, ``json`` for Amazon)."""
     description: str | None = None

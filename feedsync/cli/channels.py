@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def explain(
         cfg = resolve_config(config, None, channels=[], out=None)
         result = explain_product(cfg, product_id, channel)
     if result.product is None:
-        _list_variants(result, channel)
+        _list_variants(result, channel, config)
         return
     echo = typer.echo
     source = result.product.source
@@ -85,7 +86,7 @@ def explain(
         echo("push publishes this item")
 
 
-def _list_variants(result: Explanation, channel: str) -> None:
+def _list_variants(result: Explanation, channel: str, config: Path | None) -> None:
     echo = typer.echo
     echo(f"product {result.group} has {len(result.variants)} variants on channel {channel}:")
     width = max(len(v.id) for v in result.variants)
@@ -94,7 +95,8 @@ def _list_variants(result: Explanation, channel: str) -> None:
         errors = result.verdicts.get(variant.id, [])
         verdict = f"push leaves it out: {', '.join(dict.fromkeys(d.code for d in errors))}" if errors else "ok"
         echo(f"  {variant.id:<{width}}  {variant.title}{f' ({options})' if options else ''}  [{verdict}]")
-    echo(f"explain one: feedsync explain {result.variants[0].id} --channel {channel}")
+    named = f" -c {shlex.quote(str(config))}" if config is not None else ""  # (the command as asked, to copy)
+    echo(f"explain one: feedsync explain {shlex.quote(result.variants[0].id)} --channel {channel}{named}")
 
 
 @profiles_app.callback()

@@ -122,8 +122,11 @@ class SourceFlags:
     encoding: str | None = None
 
 
-def resolve_config(config: Path | None, flags: SourceFlags | None, *, channels: list[str], out: Path | None) -> Config:
-    """``-c FILE``; else the flags (``--source`` + ``--channel PROFILE``); else ./feedsync.yaml."""
+def resolve_config(
+    config: Path | None, flags: SourceFlags | None, *, channels: list[str], out: Path | None, sourced: bool = False
+) -> Config:
+    """``-c FILE``; else the flags (``--source`` + ``--channel PROFILE``); else ./feedsync.yaml. ``sourced``: the
+    command takes ``--source`` (build and validate), which the hint names where there is no config."""
     if config is not None and flags is not None:
         raise typer.BadParameter("give either --config or --source, not both", param_hint="--source")
     if flags is not None:
@@ -143,9 +146,8 @@ def resolve_config(config: Path | None, flags: SourceFlags | None, *, channels: 
     if config is None:
         config = Path(DEFAULT_CONFIG_NAME)
         if not config.is_file():
-            raise typer.BadParameter(
-                f"no {DEFAULT_CONFIG_NAME} here; pass -c CONFIG or --source PATH", param_hint="--config"
-            )
+            also = " or --source PATH" if sourced else " (feedsync init CATALOG writes one)"
+            raise typer.BadParameter(f"no {DEFAULT_CONFIG_NAME} here; pass -c CONFIG{also}", param_hint="--config")
     return load_config(config)
 
 
@@ -171,7 +173,9 @@ def print_report(
         say_lines(encoded_concise(report.diagnostics, least=least), level=level, shown=MODE.quiet)
     else:  # written as rendered: a finding, or a line, at a time (a long run's findings are many)
         color = output is None and sys.stdout.isatty()
-        chunks = _render(report, fmt, failed=failed or refused, reason=reason, color=color, least=least)
+        chunks = _render(
+            report, fmt, failed=failed or refused, reason=reason, color=color, least=least, summed=output is not None
+        )
         if output is not None:
             with atomic_write(output) as handle:
                 for chunk in chunks:
@@ -179,9 +183,8 @@ def print_report(
         else:
             for chunk in chunks:
                 typer.echo(chunk, nl=False)
-    if fmt != "text" or output is not None:
-        for line in render_summary(report):
-            err(line)
+    for line in render_summary(report):  # (on stderr always: a report on stdout stays the report alone)
+        err(line)
     if failed:
         err(f"failed: {reason}", level="error")
     sys.stderr.flush()
@@ -197,15 +200,18 @@ def shown_from(fmt: str, output: Path | None, fail_on: str = "error") -> str:
     return "warning" if fail_on == "warning" else "error"
 
 
-def _render(report: Report, fmt: str, *, failed: bool, reason: str, color: bool, least: str = "info") -> Iterable[str]:
+def _render(
+    report: Report, fmt: str, *, failed: bool, reason: str, color: bool, least: str = "info", summed: bool = True
+) -> Iterable[str]:
     """The report in ``fmt``, in chunks (concise lines, JSON and SARIF are written one finding at a time;
-    ``least``: the concise lines of the findings at or above that severity)."""
+    ``least``: the concise lines of the findings at or above that severity; ``summed``: a text report ends with
+    the summary, as a file holds it)."""
     if fmt == "concise":
         return (line + "\n" for line in render_concise(report.diagnostics, least=least))
     if fmt == "text":
         from feedsync.diagnostics.renderers.text import render_text  # rich: only for this format
 
-        return [render_text(report, color=color)]
+        return [render_text(report, color=color, summed=summed)]
     from feedsync.diagnostics.renderers import machine
 
     if fmt == "json":

@@ -35,6 +35,7 @@ ChannelOpt = typer.Option(
     "--channel",
     help="Only these channels (repeatable). With --source: the built-in profile to build, e.g. google_merchant.",
 )
+PushChannelOpt = typer.Option(None, "--channel", help="Only these channels (repeatable).")
 OutOpt = typer.Option(
     None, "--out", help="Directory for the built feeds (default: output_dir of the config).", file_okay=False
 )
@@ -98,7 +99,7 @@ def build(
     with tidy.deferred():  # a row split's scratch folder and the feeds replaced: removed as the report is printed
         with exit_codes():
             flags = _flags(source, source_format, currency, base_url, encoding)
-            cfg = resolve_config(config, flags, channels=channel or [], out=out)
+            cfg = resolve_config(config, flags, channels=channel or [], out=out, sourced=True)
             report = _run(
                 cfg, "build", channels=None if flags else channel, out_dir=out, validate=check, jobs=jobs,
                 lines=_lines(),
@@ -122,7 +123,7 @@ def validate(
     fail_on: str = FailOnOpt,
     max_errors: int | None = typer.Option(None, "--max-errors", min=0, help="Tolerate up to N counted findings."),
     max_error_rate: float | None = typer.Option(
-        None, "--max-error-rate", min=0, max=100, help="Tolerate findings on up to P percent of products."
+        None, "--max-error-rate", min=0, max=100, help="Tolerate findings on up to P percent of the variants read."
     ),
     jobs: int = JobsOpt,
     html: Path | None = typer.Option(
@@ -143,7 +144,7 @@ def validate(
     _choice(fail_on, FAIL_ON, "--fail-on")
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
-        cfg = resolve_config(config, flags, channels=channel or [], out=None)
+        cfg = resolve_config(config, flags, channels=channel or [], out=None, sourced=True)
         report = _run(
             cfg,
             "validate",
@@ -162,7 +163,7 @@ def validate(
 
 def push(
     config: Path | None = ConfigOpt,
-    channel: list[str] | None = ChannelOpt,
+    channel: list[str] | None = PushChannelOpt,
     select: list[str] | None = SelectOpt,
     ignore: list[str] | None = IgnoreOpt,
     fail_on: str = FailOnOpt,

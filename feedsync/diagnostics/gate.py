@@ -73,7 +73,7 @@ class DiagnosticFilter:
 class Gate:
     fail_on: FailOn = "error"
     max_errors: int | None = None
-    max_error_rate: float | None = None  # percent of products
+    max_error_rate: float | None = None  # percent of the variants read
 
     def counted(self, diagnostic: Diagnostic) -> bool:
         return self._counts(diagnostic.severity)
@@ -102,10 +102,13 @@ class Gate:
                 f"{counted} finding(s) at or above {self.fail_on}, more than --max-errors {self.max_errors}",
             )
         if self.max_error_rate is not None:
-            products = max(report.variants, 1)
+            variants = max(report.variants, 1)
             ids = {d.product_id for d in report.diagnostics if d.product_id and self.counted(d)}
             affected = len(ids) + sum(1 for d in report.diagnostics if not d.product_id and self.counted(d))
-            rate = affected * 100 / products
+            rate = affected * 100 / variants
             if rate > self.max_error_rate:
-                return True, f"{rate:.1f}% of products have findings, more than --max-error-rate {self.max_error_rate}%"
+                return (
+                    True,
+                    f"{rate:.1f}% of the variants have findings, more than --max-error-rate {self.max_error_rate}%",
+                )
         return False, "findings within the limits"

@@ -97,7 +97,10 @@ def test_build_from_flags_without_a_config(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["build"], "no feedsync.yaml here"),
+        (["build"], "no feedsync.yaml here; pass -c CONFIG or --source PATH"),
+        (["push"], "no feedsync.yaml here; pass -c CONFIG (feedsync init CATALOG writes one)"),  # (no --source)
+        (["status"], "no feedsync.yaml here; pass -c CONFIG (feedsync init CATALOG writes one)"),
+        (["push", "--source", "x.csv"], "No such option: --source"),
         (["build", "--source", "x.csv"], "name at least one built-in profile"),
         (["build", "-c", "feedsync.yaml", "--source", "x.csv", "--channel", "google_merchant"], "not both"),
         (["build", "--source", "missing.csv", "--channel", "google_merchant"], "source file not found"),
@@ -310,3 +313,16 @@ def test_diff_after_a_push_is_clean_when_push_left_items_out(demo_copy: Path) ->
     same = runner.invoke(app, ["diff", "-c", config, "--channel", "google"])
     assert same.exit_code == 0, same.output
     assert "google: 0 added, 0 removed, 0 changed, 87 unchanged" in same.stdout
+
+
+def test_a_text_report_on_stdout_is_the_report_and_its_summary_goes_to_stderr(tmp_path: Path) -> None:
+    """Every format's summary goes to stderr (the README's promise, which a script piping the report relies on);
+    the text report printed it on stdout instead. Written to a file, the report ends with it."""
+    make_config(tmp_path, HEADER + row("A", gtin="4006381333932"))
+    result = runner.invoke(app, ["validate", "--format", "text"])
+    assert result.exit_code == 1
+    assert "1 product, 1 variant read" in result.stderr and "variant read" not in result.stdout
+    assert "GMC008" in result.stdout and "GMC008" not in result.stderr
+    written = runner.invoke(app, ["validate", "--format", "text", "-o", "report.txt"])
+    assert "1 product, 1 variant read" in written.stderr
+    assert "1 product, 1 variant read" in (tmp_path / "report.txt").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ findings of the checks push runs (variant-group duplicates included) and whether
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -63,7 +64,7 @@ def test_explain_a_group_id_lists_its_variants_with_what_push_does(tmp_path: Pat
     assert lines[0] == "product T has 2 variants on channel google:"
     assert lines[1].split() == ["T-1", "Tee", "(red,", "M,", "Print:", "Moon)", "[ok]"]  # what tells it apart
     assert lines[2].endswith("[push leaves it out: GMC012]")
-    assert lines[3] == "explain one: feedsync explain T-1 --channel google"
+    assert lines[3] == f"explain one: feedsync explain T-1 --channel google -c {shlex.quote(str(config))}"  # to copy
 
 
 def test_explain_a_row_left_out_by_the_source_names_why(tmp_path: Path) -> None:

@@ -99,3 +99,18 @@ def test_init_keeps_an_existing_config_unless_forced(tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.output
     text = (tmp_path / "feedsync.yaml").read_text(encoding="utf-8")
     assert "format: csv" in text and "currency: TODO" not in text  # native prices name their currency
+
+
+@needs_realdata
+def test_init_writes_the_counts_it_prints() -> None:
+    """The config's head said ``1192 variants`` where init printed ``1477 variants read`` (rows left out with an
+    error and unpublished variants are read too, as validate and push count them)."""
+    source = Path("rosarose.csv")
+    shutil.copy(REALDATA / "shopify" / "rosarose-products_export_1.csv", source)
+    result = runner.invoke(app, ["init", str(source)])
+    assert result.exit_code == 0, result.output
+    printed = re.search(r"\d+ products?, \d+ variants? read", result.stdout)
+    assert printed is not None
+    head = Path("feedsync.yaml").read_text(encoding="utf-8").splitlines()[1]
+    assert head == f"#   shopify catalog, {printed.group(0)}, " + head.split(", ")[-1]
+    assert "1477 variants read" in head

@@ -36,7 +36,9 @@ class _Code:
             self.examples.append(diagnostic)
 
 
-def render_text(report: Report, *, color: bool = False, width: int = 120) -> str:
+def render_text(report: Report, *, color: bool = False, width: int = 120, summed: bool = True) -> str:
+    """The human report; ``summed``: ending with the run's summary (a report written to a file; on stdout the
+    summary goes to stderr, as every format's does)."""
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width)
     by_code: dict[str, _Code] = {}
@@ -60,6 +62,6 @@ def render_text(report: Report, *, color: bool = False, width: int = 120) -> str
                 console.print("  " + render_line(d), markup=False, highlight=False)
     else:
         console.print("No findings.")
-    for line in render_summary(report):
+    for line in render_summary(report) if summed else ():
         console.print(mask(line), markup=False, highlight=False)
     return mask(buffer.getvalue())
