@@ -82,6 +82,18 @@ class OrderLine(BaseModel):
         return value if value.amount > 0 else value.model_copy(update={"amount": -value.amount})
 
 
+class HeldPackage(BaseModel):
+    """A package the marketplace holds for an order (Amazon's ``packages``: confirmed in Seller Central, by
+    another tool, or by feedsync), as the order was last read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reference: str
+    tracking_number: str | None = None
+    items: tuple[tuple[str, int], ...] = ()
+    """(order item id, quantity) of what it ships."""
+
+
 class Order(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -98,6 +110,8 @@ class Order(BaseModel):
     buyer_name: str | None = None
     buyer_email: str | None = None
     ship_service_level: str | None = None
+    packages: tuple[HeldPackage, ...] = ()
+    """The packages the marketplace holds for it when it was read (none from an order report)."""
 
 
 class UnreadableOrder(BaseModel):

@@ -28,7 +28,15 @@ from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
 from feedsync.errors import RemoteError
 from feedsync.model.money import ISO_4217, Money
-from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
+from feedsync.model.order import (
+    Address,
+    FulfilledBy,
+    HeldPackage,
+    Order,
+    OrderLine,
+    OrderStatus,
+    UnreadableOrder,
+)
 from feedsync.orders.sanity import order_problem
 from feedsync.state import State
 
@@ -236,4 +244,12 @@ def to_order(raw: dict[str, Any]) -> Order:
         buyer_name=buyer.get("buyerName"),
         buyer_email=buyer.get("buyerEmail"),
         ship_service_level=fulfillment.get("fulfillmentServiceLevel"),
+        packages=tuple(
+            HeldPackage(
+                reference=str(package["packageReferenceId"]),
+                tracking_number=package.get("trackingNumber") or None,
+                items=tuple((str(i["orderItemId"]), int(i["quantity"])) for i in package.get("packageItems") or ()),
+            )
+            for package in raw.get("packages") or ()
+        ),
     )

@@ -114,8 +114,13 @@ def plan_packages(
         if shipment.order_id not in shipped:
             shipped[shipment.order_id] = _shipped(state, marketplace, shipment.order_id)
         others = shipped[shipment.order_id]
+        held = {p.tracking_number: p for p in order.packages if p.tracking_number} if order is not None else {}
+        if known is None and shipment.tracking_number in held:
+            already += 1  # the marketplace holds this package already (confirmed in Seller Central, say)
+            continue
         before: dict[str, int] = {}
-        for tracking, sent in others.items():
+        elsewhere = [dict(p.items) for tracking, p in held.items() if tracking not in others]
+        for tracking, sent in [*others.items(), *(("", items) for items in elsewhere)]:
             if tracking != shipment.tracking_number:
                 for item, quantity in sent.items():
                     before[item] = before.get(item, 0) + quantity
@@ -135,7 +140,10 @@ def plan_packages(
         if known is not None:
             ref = known[0]
         else:
-            number = next_ref.get(shipment.order_id) or state.package_count(marketplace, shipment.order_id) + 1
+            # after feedsync's own and the marketplace's numbers: a reference it holds would edit that package
+            taken = [int(p.reference) for p in order.packages if p.reference.isdigit()] if order is not None else []
+            counted = max(state.package_count(marketplace, shipment.order_id), *taken, 0)
+            number = next_ref.get(shipment.order_id) or counted + 1
             next_ref[shipment.order_id] = number + 1
             ref = str(number)
         packages.append(_package(shipment, ref, items, carriers))

@@ -179,6 +179,12 @@ def test_the_published_example_becomes_an_order() -> None:
     )
     assert order.ship_to is not None and order.ship_to.lines == ("123 Main Street", "Suite 456")
     assert order.buyer_email == "buyer-email@marketplace.amazon.com"
+    [package] = order.packages  # (what Amazon holds: push-tracking numbers after it, and does not send it again)
+    assert (package.reference, package.tracking_number, package.items) == (
+        "PKG-2024-001",
+        "1Z999AA1234567890",
+        (("12345678901234", 2), ("12345678901235", 1)),
+    )
 
 
 @respx.mock(assert_all_mocked=True)

@@ -440,3 +440,39 @@ def test_missing_credentials_stop_the_run_before_any_package_is_recorded_as_send
         confirm(tmp_path, state, "111-1,UPS,1ZA,2026-11-21,,9001:2\n")
     assert raised.value.exit_code == 2 and "FS_TEST_REFRESH" in str(raised.value)
     assert state.shipment("amazon", "111-1", "1ZA") is None
+
+
+def test_a_package_amazon_holds_already_is_not_sent_again_and_its_reference_is_not_reused(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    """A package confirmed in Seller Central (reference "1") is on the order Amazon answers (its PACKAGES). Sending
+    feedsync's first package as "1" would edit that one ("submit another confirmShipment with the same
+    packageReferenceID: the other shipment details are edited"): feedsync numbers after it, counts what it ships,
+    and does not confirm a package whose tracking number Amazon holds already."""
+    from feedsync.model.order import HeldPackage, Order
+
+    order = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+    held = HeldPackage(reference="1", tracking_number="9400SELLERCENTRAL", items=(("9001", 2),))
+    record = state.order("amazon", "111-1")
+    assert record is not None
+    state.record_order(
+        "amazon",
+        "111-1",
+        status=record.status,
+        state=record.state,
+        sink_ref=record.sink_ref,
+        payload=order.model_copy(update={"packages": (held,)}).model_dump_json(),
+    )
+    lwa(respx_mock)
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        return_value=httpx.Response(204)
+    )
+    text = (
+        "111-1,USPS,9400SELLERCENTRAL,2026-11-21T16:30:00Z,,\n"  # the Seller Central package, listed again
+        "111-1,United Parcel Service,1ZREST,2026-11-22T09:00:00Z,,\n"  # the whole order: what is left of it
+    )
+    result = confirm(tmp_path, state, text)
+    assert result.already == 1
+    [body] = [json.loads(call.request.content)["packageDetail"] for call in route.calls]
+    assert (body["packageReferenceId"], body["trackingNumber"]) == ("2", "1ZREST")
+    assert body["orderItems"] == [{"orderItemId": "9002", "quantity": 1}]
