@@ -221,7 +221,8 @@ class DirectoryDestination(_Strict):
     filename: str | None = None
     """The published file's name (default: the channel name and the format's extension)."""
     keep: int = Field(default=0, ge=0)
-    """How many previous versions to keep beside the feed (``google.xml.20261122T063000Z``)."""
+    """How many previous versions to keep beside the feed (``google.xml.20261122T063000123456Z``: the time it was
+    published, to the microsecond)."""
 
     _abs_path = field_validator("path")(_resolve)
 

@@ -34,6 +34,10 @@ def currency_line(inspection: Inspection) -> str:
     return f"currency: {PLACEHOLDER}            # TODO: ISO 4217 code of your prices, e.g. USD or EUR ({why})"
 
 
+WEIGHT_UNIT_FORMATS = ("magento", "bigcommerce")
+"""Exports whose weights name no unit (the store's setting holds it): without ``weight_unit`` none is read."""
+
+
 def config_text(source: Path, inspection: Inspection, *, relative_to: Path) -> str:
     """The commented YAML of a first config for ``source`` (written in ``relative_to``)."""
     try:
@@ -54,6 +58,14 @@ def config_text(source: Path, inspection: Inspection, *, relative_to: Path) -> s
         f"  {currency}",
         f"  base_url: {PLACEHOLDER}            # TODO: your shop's address, e.g. https://shop.example.com "
         "(links and image paths are made from it)",
+        *(
+            [
+                f"  weight_unit: {PLACEHOLDER}         # TODO: the store's weight unit, g, kg, lb or oz "
+                f"({inspection.format.title()} keeps it in the store's settings, not in the file)"
+            ]
+            if inspection.format in WEIGHT_UNIT_FORMATS
+            else []
+        ),
         "",
         "channels:",
         "  google:",

@@ -89,7 +89,8 @@ def init(
 
     The config (in the current directory) has SOURCE's detected format, the three channels (Google, Meta,
     Amazon) publishing into public/, and TODO lines for what only you know (currency, shop address, Amazon
-    seller id; credentials go in environment variables). feedsync refuses a value that still reads TODO, so
+    seller id, marketplace and default product type, a Magento or BigCommerce store's weight unit; credentials go
+    in environment variables). feedsync refuses a value that still reads TODO, so
     edit those lines, then run feedsync validate and feedsync push.
 
     Example: feedsync init products_export.csv
