@@ -198,7 +198,7 @@ FIXTURES["CFG005"] = (
     ("A", "price", 2, None),
 )
 FIXTURES["CFG006"] = (
-    lambda tmp: build(tmp, HEADER + row("A"), "    rules: [{then: [{set: quantity, value: many}]}]\n"),
+    lambda tmp: build(tmp, HEADER + row("A"), "    rules: [{then: [{set: price, value: cheap}]}]\n"),
     ("A", None, 2, None),
 )
 FIXTURES["CFG007"] = (

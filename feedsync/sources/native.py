@@ -60,6 +60,16 @@ _DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=s
 _TOO_DEEP = "nested too deeply (more levels than feedsync reads)"
 
 
+def _no_catalog(path: str, table: Table) -> SourceError:
+    """A table whose header names no id, title or price column (nor one ``source.columns`` maps to them)."""
+    shown = ", ".join(repr(name) for name in table.header[:6]) + (", ..." if len(table.header) > 6 else "")
+    return SourceError(
+        f"{path}:{table.header_row}: the header names no id, title or price column (it has {shown}): not a "
+        "product catalog in feedsync's format. Name those columns, map yours to them with source.columns, or set "
+        "source.format to the platform that exported the file"
+    )
+
+
 def _decode_error(path: Path, encoding: str | None, exc: UnicodeDecodeError) -> SourceError:
     return SourceError(f"{path}: not valid {encoding or 'UTF-8'} ({exc.reason}); set source.encoding")
 
@@ -119,6 +129,7 @@ class DelimitedSource:
                     )
                 else:
                     columns[target] = (name, index)
+            unnamed = not {"id", "title", "price"} & set(columns)  # no catalog: refused at its first row
             names = table.header
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
@@ -128,6 +139,8 @@ class DelimitedSource:
             if gate is not None:
                 gate.start(list(names), clean=table.clean)
             for row, cells in table.rows:
+                if unnamed:
+                    raise _no_catalog(path, table)
                 self.stats.rows += 1
                 if gate is not None and gate.skip(row, cells):
                     continue

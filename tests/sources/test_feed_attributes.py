@@ -11,7 +11,7 @@ import pytest
 from feedsync.config import SourceConfig
 from feedsync.sources.base import NonEmpty, feed_attributes_possible, open_source
 from feedsync.sources.shopify import ShopifySource
-from tests.sources.realdata import REALDATA, needs_realdata
+from tests.sources.realdata import REALDATA, names_no_catalog_column, needs_realdata
 
 FOLDERS = ("shopify", "woocommerce", "magento", "bigcommerce", "prestashop", "shopware", "google_feeds", "meta")
 
@@ -21,7 +21,10 @@ def _catalogs() -> list[Path]:
         path
         for folder in FOLDERS
         for path in sorted((REALDATA / folder).glob("*"))
-        if path.suffix in {".csv", ".xml", ".tsv", ".json"} and "orders" not in path.name and "mapping" not in path.name
+        if path.suffix in {".csv", ".xml", ".tsv", ".json"}
+        and "orders" not in path.name
+        and "mapping" not in path.name
+        and not names_no_catalog_column(path)  # (refused: test_accounting)
     ]
 
 

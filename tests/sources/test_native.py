@@ -297,3 +297,17 @@ def test_jsonl_reports_a_broken_line_and_goes_on(tmp_path: Path) -> None:
     products, found = read(path)
     assert [p.id for p in products] == ["A", "D"]
     assert [(d.code, d.location.row, d.field) for d in found] == [("SRC001", 2, None), ("MDL002", 4, "price")]
+
+
+def test_a_table_naming_no_catalog_column_is_refused_with_its_header(tmp_path: Path) -> None:
+    """A CSV whose header names no id, title or price column (nor maps one with source.columns) is no catalog: it
+    was read as one, every row rejected three times (MDL001 id, title and price), with no word of why."""
+    path = tmp_path / "carriers.csv"
+    path.write_text("Tracking Carrier,Value\nUnited Parcel Service,ups\n", encoding="utf-8")
+    config = SourceConfig.model_validate({"path": path, "currency": "USD"})
+    with pytest.raises(SourceError, match=r"carriers\.csv:1: the header names no id, title or price column \(it "
+                       r"has 'Tracking Carrier', 'Value'\)"):  # fmt: skip
+        list(open_source(config).products(lambda d: None))
+    mapped = config.model_copy(update={"columns": {"Value": "id"}})  # one mapped: read as a catalog (its findings)
+    found: list[Diagnostic] = []
+    assert [p.id for p in open_source(mapped).products(found.append)] == [] and found
