@@ -18,6 +18,7 @@ from feedsync.channels.rules import Trace
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Diagnostic, Severity
 from feedsync.errors import ConfigError
+from feedsync.ids import printable_ascii
 from feedsync.model.product import Product
 from feedsync.sources import open_source, quiet_read
 from feedsync.stream import Sink, open_encoder
@@ -62,7 +63,7 @@ def explain(config: Config, key: str, channel_name: str) -> Explanation:
     target: Product | None = None
     members: list[Product] = []
     for product in open_source(config.source).products(lambda d: None):
-        if product.id == key:
+        if product.id == key or _published_id(channel, product.id) == key:
             target = product
             break
         if product.group_id == key or product.attributes.get("handle") == key:
@@ -76,6 +77,17 @@ def explain(config: Config, key: str, channel_name: str) -> Explanation:
     if target is None:
         raise ConfigError(_not_found(config, key, findings))
     return _explain_product(config, channel, target, findings)
+
+
+def _published_id(channel: CompiledChannel, product_id: str) -> str | None:
+    """The id the channel publishes for ``product_id`` where it shortens it (MDL017: an Amazon SKU of more than 40
+    characters, say), so that the id a marketplace shows finds its product; None where it publishes it as it is."""
+    for attr, limit in channel.spec.id_limits.items():
+        if channel.origins.get(attr) != "id":  # (a field made of the product's id alone)
+            continue
+        if len(product_id) > limit or (channel.spec.ascii_ids and not printable_ascii(product_id)):
+            return channel.fitted_id(attr, product_id)[0]
+    return None
 
 
 def _explain_product(
