@@ -79,6 +79,7 @@ class AmazonOrders:
 
     def orders(self, since: datetime | None = None, *, now: datetime | None = None) -> Iterator[Order]:
         """Every order updated since the cursor (or ``since``), page by page."""
+        asked_at = now or datetime.now(UTC)  # (the cursor where Amazon's answers name no lastUpdatedBefore)
         if since is None:
             stored = self.state.cursor(self.cursor_name)
             since = (
@@ -108,6 +109,8 @@ class AmazonOrders:
             if body.get("lastUpdatedBefore"):
                 self._next_cursor = str(body["lastUpdatedBefore"])
             if not token:
+                if self._next_cursor is None:  # (optional in the model): the next run reads from when this began
+                    self._next_cursor = _iso(asked_at)
                 return
 
     def order(self, order_id: str) -> Order | UnreadableOrder:

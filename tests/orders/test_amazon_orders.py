@@ -391,3 +391,19 @@ def test_a_held_order_amazon_no_longer_finds_stays_held_and_the_run_goes_on(
         assert [(d.code, d.product_id) for d in found] == [("ORD010", "111-0000009-0000009")]
         assert "held: Amazon does not find it (getOrder: HTTP 404" in found[0].message
         assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T09:00:00Z"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_answer_without_last_updated_before_still_moves_the_cursor(respx_mock: respx.Router, tmp_path: Path) -> None:
+    """``lastUpdatedBefore`` is optional in SearchOrdersResponse (``required: [orders]``): without it the cursor
+    never moved, every run read the last 7 days again, and an order updated before them was never read."""
+    login(respx_mock)
+    route = respx_mock.get(SEARCH).mock(side_effect=answering([{"orders": []}]))
+    asked = datetime(2026, 11, 22, 8, 30, tzinfo=UTC)
+    with State(tmp_path / "state.sqlite") as state:
+        reader = api(state)
+        list(reader.orders(now=asked))
+        reader.commit()
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:30:00Z"
+        list(api(state).orders())
+    assert query(route.calls[1].request)["lastUpdatedAfter"] == ["2026-11-22T08:25:00Z"]  # (less the overlap)
