@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -58,6 +60,21 @@ class Address(BaseModel):
         return dict(zip(names, values, strict=True))
 
 
+class Charge(BaseModel):
+    """Something else the buyer paid for with a line (Amazon's proceeds: gift wrap, a cash-on-delivery fee, other
+    charges), and the tax on it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["gift_wrap", "cod_fee", "other"]
+    amount: Money
+    tax: Money | None = None
+
+
+CHARGE_TITLES = {"gift_wrap": "Gift wrap", "cod_fee": "Cash on delivery fee", "other": "Other charges"}
+"""How a store order names each kind of charge."""
+
+
 class OrderLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -70,7 +87,10 @@ class OrderLine(BaseModel):
     quantity: int = Field(ge=0)
     unit_price: Money | None = None
     tax: Money | None = None
+    """The tax on the item (on all of the line where the marketplace does not tell its parts apart)."""
     shipping: Money | None = None
+    shipping_tax: Money | None = None
+    charges: tuple[Charge, ...] = ()
     discount: Money | None = None
     """What was taken off the line (marketplaces write it signed either way; kept positive, None when zero)."""
 
@@ -124,3 +144,13 @@ class UnreadableOrder(BaseModel):
     order_id: str
     """Empty when even the id is missing (then it can be reported, not held)."""
     reason: str
+
+
+def charges(order: Order) -> dict[str, tuple[Decimal, Decimal]]:
+    """The order's charges beside its items and shipping, by kind: (amount, tax) over its lines, in its order."""
+    found: dict[str, tuple[Decimal, Decimal]] = {}
+    for line in order.lines:
+        for charge in line.charges:
+            amount, tax = found.get(charge.kind, (Decimal(0), Decimal(0)))
+            found[charge.kind] = (amount + charge.amount.amount, tax + (charge.tax.amount if charge.tax else 0))
+    return found

@@ -30,6 +30,7 @@ from feedsync.errors import RemoteError
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import (
     Address,
+    Charge,
     FulfilledBy,
     HeldPackage,
     Order,
@@ -146,6 +147,33 @@ def _breakdown(proceeds: Any, kind: str) -> Money | None:
     return None
 
 
+def _taxes(proceeds: Any) -> dict[str, Money]:
+    """The line's TAX by what it is on (ITEM, SHIPPING, GIFT_WRAP, COD_FEE, OTHER), as its detailed breakdowns
+    tell it; all of it on the item where they do not."""
+    for entry in (proceeds or {}).get("breakdowns", []):
+        if entry.get("type") != "TAX":
+            continue
+        parts = {str(d.get("subtype")): _money(d.get("value")) for d in entry.get("detailedBreakdowns") or ()}
+        whole = _money(entry.get("subtotal"))
+        if not parts or any(money is None for money in parts.values()):
+            return {"ITEM": whole} if whole is not None else {}
+        return {subtype: money for subtype, money in parts.items() if money is not None}
+    return {}
+
+
+_CHARGES = {"GIFT_WRAP": "gift_wrap", "COD_FEE": "cod_fee", "OTHER": "other"}
+"""Amazon's proceeds breakdowns a buyer pays beside the item, its shipping and their tax."""
+
+
+def _charges(proceeds: Any, taxes: dict[str, Money]) -> tuple[Charge, ...]:
+    charges = []
+    for kind, name in _CHARGES.items():
+        amount = _breakdown(proceeds, kind)
+        if amount is not None and amount.amount:
+            charges.append(Charge(kind=name, amount=amount, tax=taxes.get(kind)))  # type: ignore[arg-type]
+    return tuple(charges)
+
+
 def read_order(raw: Any, *, order_id: str = "", now: datetime | None = None) -> Order | UnreadableOrder:
     """The order Amazon answered, or an ``UnreadableOrder`` saying why it cannot be read or believed (a missing
     or mistyped field, a date in year 1 or 10000, 10^30 units): one broken order must not end the run, and the
@@ -203,6 +231,8 @@ def to_order(raw: dict[str, Any]) -> Order:
     lines = []
     for item in raw.get("orderItems", []):
         product = item.get("product") or {}
+        proceeds = item.get("proceeds")
+        taxes = _taxes(proceeds)
         lines.append(
             OrderLine(
                 line_id=str(item["orderItemId"]),
@@ -210,9 +240,11 @@ def to_order(raw: dict[str, Any]) -> Order:
                 title=product.get("title"),
                 quantity=int(item.get("quantityOrdered", 0)),
                 unit_price=_money((product.get("price") or {}).get("unitPrice")),
-                tax=_breakdown(item.get("proceeds"), "TAX"),
-                shipping=_breakdown(item.get("proceeds"), "SHIPPING"),
-                discount=_breakdown(item.get("proceeds"), "DISCOUNT"),
+                tax=taxes.get("ITEM"),
+                shipping=_breakdown(proceeds, "SHIPPING"),
+                shipping_tax=taxes.get("SHIPPING"),
+                discount=_breakdown(proceeds, "DISCOUNT"),
+                charges=_charges(proceeds, taxes),
             )
         )
     address = ((raw.get("recipient") or {}).get("deliveryAddress")) or {}

@@ -6,7 +6,8 @@ Column names as the report spells them: ``order-id``, ``order-item-id``, ``purch
 ``ship-address-1``..``3``, ``ship-city``, ``ship-state``, ``ship-postal-code``, ``ship-country``,
 ``buyer-email``, ``buyer-name``, ``buyer-phone-number``; the "new orders" report adds ``currency``,
 ``item-price``, ``item-tax``, ``shipping-price`` (amounts for the whole line, not per unit) and
-``fulfillment-channel``.
+``fulfillment-channel``; ``shipping-tax``, ``gift-wrap-price`` and ``gift-wrap-tax`` are read where a report has
+them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import SourceError
 from feedsync.model.money import ISO_4217, Money
-from feedsync.model.order import Address, FulfilledBy, Order, OrderLine, OrderStatus
+from feedsync.model.order import Address, Charge, FulfilledBy, Order, OrderLine, OrderStatus
 from feedsync.orders.sanity import check_amount, check_date, check_quantity
 from feedsync.values import ValueProblem, parse_datetime, parse_decimal, parse_int
 
@@ -137,7 +138,10 @@ def _order(
                 ("price", "item-price"),
                 ("tax", "item-tax"),
                 ("shipping", "shipping-price"),
+                ("shipping_tax", "shipping-tax"),
                 ("discount", "item-promotion-discount"),
+                ("gift_wrap", "gift-wrap-price"),
+                ("gift_wrap_tax", "gift-wrap-tax"),
             )
         }
         if problems:
@@ -157,7 +161,9 @@ def _order(
                 unit_price=unit,
                 tax=amounts["tax"],  # type: ignore[arg-type]
                 shipping=amounts["shipping"],  # type: ignore[arg-type]
+                shipping_tax=amounts["shipping_tax"],  # type: ignore[arg-type]
                 discount=amounts["discount"],  # type: ignore[arg-type]
+                charges=_gift_wrap(amounts["gift_wrap"], amounts["gift_wrap_tax"]),  # type: ignore[arg-type]
             )
         )
     if problems:
@@ -209,6 +215,10 @@ def _same_currency(text: str, currency: str | None) -> str:
     if text.strip() and text.strip().upper() != (currency or "").strip().upper():
         raise ValueProblem("ORD001", f"currency {text!r} is not the order's (its first line's is {currency!r})")
     return text
+
+
+def _gift_wrap(price: Money | None, tax: Money | None) -> tuple[Charge, ...]:
+    return (Charge(kind="gift_wrap", amount=price, tax=tax),) if price is not None and price.amount else ()
 
 
 def _amount(text: str, currency: str | None, what: str) -> Money | None:

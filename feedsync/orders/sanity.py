@@ -66,10 +66,14 @@ def order_problem(order: Order, now: datetime | None = None) -> ValueProblem | N
         check_date(order.purchased_at, "purchase-date", now)
         for line in order.lines:
             check_quantity(line.quantity, f"line {line.line_id}: quantity")
-            for name in ("unit_price", "tax", "shipping", "discount"):
+            for name in ("unit_price", "tax", "shipping", "shipping_tax", "discount"):
                 money = getattr(line, name)
                 if money is not None:
                     check_amount(money.amount, f"line {line.line_id}: {name}")
+            for charge in line.charges:
+                for money in (charge.amount, charge.tax):
+                    if money is not None:
+                        check_amount(money.amount, f"line {line.line_id}: {charge.kind}")
     except ValueProblem as problem:
         return problem
     return None

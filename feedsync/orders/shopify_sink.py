@@ -34,7 +34,7 @@ from feedsync.config import ShopifyOrderSink
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import AlreadyDone, OrderRejected, RemoteError, RetriableRemoteError
-from feedsync.model.order import Address, Order, OrderStatus
+from feedsync.model.order import CHARGE_TITLES, Address, Order, OrderStatus, charges
 from feedsync.orders.shipments import Shipment
 from feedsync.secrets import clip, mask
 from feedsync.sources.shopify import variant_id
@@ -207,16 +207,32 @@ class ShopifySink:
                 total += line.unit_price.amount * line.quantity
             if line.tax is not None and line.tax.amount:
                 net = line.unit_price.amount * line.quantity if line.unit_price is not None else Decimal(0)
-                rate = (line.tax.amount / net).quantize(Decimal("0.0001")) if net else Decimal(0)
                 item["taxLines"] = [
-                    {"title": "Tax", "rate": str(rate), "priceSet": _money(line.tax.amount, line.tax.currency)}
+                    {
+                        "title": "Tax",
+                        "rate": _rate(line.tax.amount, net),
+                        "priceSet": _money(line.tax.amount, line.tax.currency),
+                    }
                 ]
                 total += line.tax.amount
             if line.discount is not None:
                 total -= line.discount.amount
             lines.append(item)
+        for kind, (amount, tax) in charges(order).items():  # gift wrap, a COD fee: items of their own, no product
+            charge: dict[str, Any] = {
+                "title": CHARGE_TITLES[kind],
+                "quantity": 1,
+                "priceSet": _money(amount, currency),
+                "requiresShipping": False,
+                "taxable": bool(tax),
+            }
+            if tax:
+                charge["taxLines"] = [{"title": "Tax", "rate": _rate(tax, amount), "priceSet": _money(tax, currency)}]
+            lines.append(charge)
+            total += amount + tax
         shipping = sum((line.shipping.amount for line in order.lines if line.shipping is not None), Decimal(0))
-        total += shipping
+        shipping_tax = sum((x.shipping_tax.amount for x in order.lines if x.shipping_tax is not None), Decimal(0))
+        total += shipping + shipping_tax
         body: dict[str, Any] = {
             "lineItems": lines,
             "sourceIdentifier": order.order_id,
@@ -235,12 +251,15 @@ class ShopifySink:
                     "amountSet": _money(total, currency),
                 }
             ]
-            body["shippingLines"] = [
-                {
-                    "title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
-                    "priceSet": _money(shipping, currency),
-                }
-            ]
+            shipping_line: dict[str, Any] = {
+                "title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
+                "priceSet": _money(shipping, currency),
+            }
+            if shipping_tax:
+                shipping_line["taxLines"] = [
+                    {"title": "Tax", "rate": _rate(shipping_tax, shipping), "priceSet": _money(shipping_tax, currency)}
+                ]
+            body["shippingLines"] = [shipping_line]
         if order.ship_to is not None:
             body["shippingAddress"] = _address(order.ship_to)
         if order.buyer_email:
@@ -327,6 +346,11 @@ class ShopifySink:
 
 def _tag(order: Order) -> str:
     return f"feedsync-{order.marketplace}-{order.order_id}"
+
+
+def _rate(tax: Decimal, base: Decimal) -> str:
+    """The rate a tax line shows: the tax over what it is on (0 where that is nothing)."""
+    return str((tax / base).quantize(Decimal("0.0001")) if base else Decimal(0))
 
 
 def _money(amount: Decimal, currency: str) -> dict[str, Any]:

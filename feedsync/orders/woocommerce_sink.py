@@ -30,7 +30,7 @@ from feedsync.config import WooCommerceOrderSink
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import AlreadyDone, OrderRejected, RemoteError
-from feedsync.model.order import Address, Order, OrderStatus
+from feedsync.model.order import CHARGE_TITLES, Address, Order, OrderStatus, charges
 from feedsync.orders.sanity import earliest_import
 from feedsync.orders.shipments import Shipment
 
@@ -167,6 +167,11 @@ class WooCommerceSink:
             ],
             "meta_data": [{"key": META_KEY, "value": _key(order)}],
         }
+        fees = charges(order)  # gift wrap, a COD fee: fees of the order (as its items and shipping: before taxes)
+        if fees:
+            body["fee_lines"] = [
+                {"name": CHARGE_TITLES[kind], "total": _amount(amount)} for kind, (amount, _) in fees.items()
+            ]
         if order.ship_to is not None:
             address = _address(order.ship_to)
             body["shipping"] = address

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -407,3 +408,67 @@ def test_an_answer_without_last_updated_before_still_moves_the_cursor(respx_mock
         assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:30:00Z"
         list(api(state).orders())
     assert query(route.calls[1].request)["lastUpdatedAfter"] == ["2026-11-22T08:25:00Z"]  # (less the overlap)
+
+
+def _proceeds(*parts: tuple[str, str], taxes: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    money = lambda amount: {"amount": amount, "currencyCode": "USD"}  # noqa: E731
+    breakdowns: list[dict[str, Any]] = [{"type": kind, "subtotal": money(amount)} for kind, amount in parts]
+    if taxes:
+        total = sum(Decimal(amount) for _, amount in taxes)
+        detailed = [{"subtype": kind, "value": money(amount)} for kind, amount in taxes]
+        breakdowns.append({"type": "TAX", "subtotal": money(f"{total:.2f}"), "detailedBreakdowns": detailed})
+    return {"breakdowns": breakdowns}
+
+
+def test_what_the_buyer_paid_reaches_the_store_gift_wrap_cod_fee_and_shipping_tax_included(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Amazon's proceeds of a line (ItemProceedsBreakdown: ITEM, SHIPPING, GIFT_WRAP, COD_FEE, OTHER, TAX,
+    DISCOUNT): the store was told ITEM, SHIPPING, TAX and DISCOUNT alone, so an order with gift wrap and a COD fee
+    went to Shopify 5.49 short of its grand total, and its item tax rate was taken over the item alone though the
+    TAX subtotal held the shipping's tax too (0.1100 for 0.1000)."""
+    from feedsync.orders.amazon_orders import to_order
+    from feedsync.orders.shopify_sink import ShopifySink
+    from feedsync.orders.woocommerce_sink import WooCommerceSink
+    from tests.orders.test_shopify_sink import sink as shopify
+    from tests.orders.test_woocommerce_sink import sink as woocommerce
+
+    raw = example_order("111-0000001-0000001", "SKU-A")
+    item = raw["orderItems"][0]
+    raw["orderItems"] = [item]
+    item["quantityOrdered"] = 1
+    item["product"]["price"]["unitPrice"] = {"amount": "50.00", "currencyCode": "USD"}
+    item["proceeds"] = _proceeds(
+        ("ITEM", "50.00"),
+        ("SHIPPING", "5.00"),
+        ("GIFT_WRAP", "3.99"),
+        ("COD_FEE", "1.50"),
+        ("DISCOUNT", "-2.00"),
+        taxes=(("ITEM", "5.00"), ("SHIPPING", "0.50"), ("GIFT_WRAP", "0.40")),
+    )
+    paid = Decimal("50.00") + Decimal("5.00") + Decimal("3.99") + Decimal("1.50") - 2 + Decimal("5.90")
+    order = to_order(raw)
+    mapped = order.model_copy(update={"lines": tuple(x.model_copy(update={"catalog_id": "A"}) for x in order.lines)})
+
+    monkeypatch.setenv("FS_TEST_SHOPIFY", "shpat_secret")
+    monkeypatch.setenv("FS_TEST_WC_KEY", "ck_key")
+    monkeypatch.setenv("FS_TEST_WC_SECRET", "cs_secret")
+    monkeypatch.setattr(ShopifySink, "variant", lambda self, catalog_id: "gid://shopify/ProductVariant/1")
+    body = shopify().order_input(mapped)
+    assert Decimal(body["transactions"][0]["amountSet"]["shopMoney"]["amount"]) == paid
+    product, *charged = body["lineItems"]
+    assert product["taxLines"][0]["rate"] == "0.1000"
+    assert [
+        (c["title"], c["priceSet"]["shopMoney"]["amount"], c.get("taxLines", [{}])[0].get("rate")) for c in charged
+    ] == [
+        ("Gift wrap", "3.99", "0.1003"),
+        ("Cash on delivery fee", "1.50", None),
+    ]
+    assert body["shippingLines"][0]["taxLines"][0]["priceSet"]["shopMoney"]["amount"] == "0.50"
+
+    monkeypatch.setattr(WooCommerceSink, "_product", lambda self, catalog_id: {"product_id": 7})
+    wc = woocommerce().body(mapped)
+    assert wc["fee_lines"] == [
+        {"name": "Gift wrap", "total": "3.99"},
+        {"name": "Cash on delivery fee", "total": "1.50"},
+    ]

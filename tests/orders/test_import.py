@@ -379,3 +379,16 @@ def test_a_status_change_a_store_applied_is_recorded_at_once_so_a_later_failure_
         rerun = into(store, state, [cancelled, other])
         assert rerun.imported == ["222-2"] and rerun.updated == []
     assert store.updates == [("store-111-1", str(OrderStatus.CANCELLED))]
+
+
+def test_an_order_report_s_shipping_tax_and_gift_wrap_are_read(tmp_path: Path) -> None:
+    """The All Orders report has shipping-tax, gift-wrap-price and gift-wrap-tax beside item-tax: they were not
+    read, and the store order lacked what the buyer paid for them."""
+    header = COLUMNS.rstrip("\n") + "\tshipping-tax\tgift-wrap-price\tgift-wrap-tax\n"
+    path = tmp_path / "orders.txt"
+    path.write_text(header + line("111-1", "9001", "SKU-A").rstrip("\n") + "\t0.50\t3.99\t0.40\n", encoding="utf-8")
+    [order] = list(read_order_report(path, pytest.fail))
+    [read] = order.lines
+    assert (str(read.tax), str(read.shipping), str(read.shipping_tax)) == ("1.60 USD", "4.99 USD", "0.50 USD")
+    [charge] = read.charges
+    assert (charge.kind, str(charge.amount), str(charge.tax)) == ("gift_wrap", "3.99 USD", "0.40 USD")
