@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 REALDATA = REPO.parent / "shared" / "realdata"
 CATALOGS = ("shopify", "woocommerce", "magento", "bigcommerce", "prestashop", "google_feeds", "meta")
-NOT_CATALOGS = ("orders_export", "tracking_carrier", "google_category_to_attribute")
+NOT_CATALOGS = ("orders_export", "tracking_carrier", "google_category_to_attribute", "prestashop-docs")
+"""Files of the folders that are no catalog feedsync reads (PrestaShop's import files name none of its columns)."""
 
 CONFIG = """source:
   path: {path}

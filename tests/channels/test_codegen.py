@@ -19,6 +19,7 @@ from feedsync.supplements import join, load_supplements
 from tests.channels.test_templating_direct import CONTEXTS, TEMPLATES
 from tests.channels.test_templating_errors import TEMPLATE_FAULTS
 from tests.conftest import DEMO, SHARED, write_config
+from tests.sources.realdata import names_no_catalog_column
 
 REALDATA = SHARED / "realdata"
 CATALOGS = sorted(
@@ -27,13 +28,10 @@ CATALOGS = sorted(
     for path in (REALDATA / folder).glob("*")
     if path.suffix in {".csv", ".xml", ".tsv", ".json"}
     and not any(bad in path.name for bad in ("orders_export", "tracking_carrier", "google_category_to_attribute"))
+    and not names_no_catalog_column(path)  # (refused: tests/test_accounting.py)
 )
-NO_PRODUCTS = {
-    "firebear-product_all_types.csv",
-    "prestashop-docs-combinations_import.csv",
-    "prestashop-docs-products_import.csv",
-}
-"""Catalogs of which no product reaches the channels (no id column feedsync reads, or combinations alone)."""
+NO_PRODUCTS = {"firebear-product_all_types.csv"}
+"""Catalogs of which no product reaches the channels (disabled products alone)."""
 THREE_CHANNELS = """source:
   path: {path}
   currency: USD

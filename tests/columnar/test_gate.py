@@ -543,7 +543,6 @@ def test_a_batch_the_columnar_side_cannot_read_is_made_per_row(tmp_path: Path) -
     "edit",
     [
         lambda config: config.replace("currency: USD", "currency: USD\n  encoding: cp1252"),  # read otherwise
-        lambda config: config.replace("path: products.csv", "path: products.csv\n  format: tsv"),
         lambda config: config + "  pinterest:\n    profile: pinterest\n",  # its checks are not translated
         lambda config: config.replace("profile: facebook", "profile: facebook\n    inventory: {buffer: 1}"),
     ],
@@ -909,3 +908,17 @@ def test_googles_tsv_feed_of_a_catalog_is_made_a_column_at_a_time(tmp_path: Path
     with (tmp_path / "columnar" / "google_merchant.tsv").open(encoding="utf-8", newline="") as handle:
         feed = list(csv.reader(handle, delimiter="\t"))
     assert feed[0][:3] == ["id", "item_group_id", "title"] and len(feed) == 1 + report.channels["google_merchant"].items
+
+
+def test_a_comma_catalog_read_as_tab_separated_is_refused_naming_its_header(tmp_path: Path) -> None:
+    """``format: tsv`` on a comma-separated file reads its header as one column, which names no id, title or price:
+    the run is refused with that header before a row is made (every row was rejected three times over)."""
+    from feedsync.errors import SourceError
+
+    config = _config(tmp_path)
+    config.write_text(config.read_text().replace("path: products.csv", "path: products.csv\n  format: tsv"))
+    write_catalog(tmp_path / "products.csv", family_rows(random.Random(1).choice, 50))
+    with pytest.raises(
+        SourceError, match=r"products\.csv:1: the header names no id, title or price column \(it has 'id,"
+    ):
+        build(config, tmp_path / "out", columnar=True)
