@@ -159,7 +159,7 @@ class CompiledChannel:
             emit(make("CFG005", str(exc), channel=self.name, product_id=product.id, field="price", location=where))
             return None
         except Excluded as exc:
-            self._left_out(product, emit, f"rule {exc.rule!r} excludes it (exclude: true)")
+            self._left_out(product, f"rule {exc.rule}", f"rule {exc.rule!r} excludes it (exclude: true)")
             return None
         except RegexTimeout as exc:
             where = locate(product.source, None)
@@ -173,13 +173,13 @@ class CompiledChannel:
         try:
             for index, expr in enumerate(self.include):
                 if not expr.call(ctx):
-                    self._left_out(
-                        product, emit, f"filters.include[{index}] {self.filters[0][index]!r} is false for it"
-                    )
+                    text = self.filters[0][index]
+                    self._left_out(product, f"filters.include[{index}]", f"filters.include[{index}] {text!r} is false")
                     return None
             for index, expr in enumerate(self.exclude):
                 if expr.call(ctx):
-                    self._left_out(product, emit, f"filters.exclude[{index}] {self.filters[1][index]!r} is true for it")
+                    text = self.filters[1][index]
+                    self._left_out(product, f"filters.exclude[{index}]", f"filters.exclude[{index}] {text!r} is true")
                     return None
         except RenderError as exc:
             code = "CFG007" if isinstance(exc, LimitExceeded) else "CFG002"
@@ -246,16 +246,14 @@ class CompiledChannel:
             if item is not None:
                 items.append(item)
         if not elements:
-            self._left_out(product, emit, f"it has no {source_field} (expand makes an item of each)")
+            self._left_out(product, f"expand {source_field}", f"no {source_field} (expand makes an item of each)")
         return items
 
-    def _left_out(self, product: Product, emit: Emit, why: str) -> None:
-        """Name ``product`` as left out of this channel by its profile (CFG009), and why: an item the profile
-        leaves out is counted as excluded, and no variant read leaves the run unnamed."""
+    def _left_out(self, product: Product, cause: str, why: str) -> None:
+        """Count ``product`` as left out of this channel by its profile's ``cause`` (CFG009: one finding a cause,
+        with how many items and the first of them, at the run's end; ``explain`` tells it of any one)."""
         where = locate(product.source, None)
-        emit(
-            make("CFG009", f"left out of this channel: {why}", channel=self.name, product_id=product.id, location=where)
-        )
+        self.tally.add("CFG009", "", cause, f"left out of this channel: {why}", product.id, where)
 
     def _render(self, product: Product, ctx: dict[str, Any], emit: Emit) -> ChannelItem | None:
         try:

@@ -415,6 +415,8 @@ def _rules_read(
 ) -> None:
     """Raise where a rule writes a name that no field, filter, rule or ``expand`` of the profile reads: what it sets
     would reach no feed (a rule setting ``internal_label``, or a misspelt field, was dropped without a word)."""
+    if any(c.opaque for c in compiled):
+        return  # a template renders others, whose names it does not say: any name may be read
     read = {name for c in compiled for name in c.variables} | {name for rule in rules for name in rule.reads}
     if profile.expand is not None:
         read.add(profile.expand.field)
@@ -423,8 +425,10 @@ def _rules_read(
             target = action.target
             if target is None or target in read:
                 continue
-            near = difflib.get_close_matches(target, sorted(read | set(profile.fields)), n=1)
+            near = difflib.get_close_matches(target, sorted((read | set(profile.fields)) - {target}), n=1)
             hint = f" (did you mean {near[0]}?)" if near else ""
+            if target in profile.fields:
+                hint = f" (the profile's field {target} is made without it)"
             raise fail(
                 ["rules", index, "then", number],
                 f"rules[{index}]: {action.kind} {target}: no field, filter or rule of the profile reads {target!r}, "

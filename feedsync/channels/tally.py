@@ -32,7 +32,7 @@ class Tally:
                     f"{message} ({count} item(s); the first: {item_id})",
                     channel=channel,
                     product_id=item_id,
-                    field=attribute,
+                    field=attribute or None,
                     value=value[:200],
                     location=location,
                 )

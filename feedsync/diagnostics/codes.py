@@ -159,11 +159,12 @@ _register(
     "CFG009",
     "excluded-by-profile",
     Severity.INFO,
-    "The channel's profile leaves this product out of the channel, as written: a rule's `exclude: true` fired, a "
-    "`filters.include` expression was false or a `filters.exclude` expression true (the finding names which), or "
-    "the profile's `expand` list was empty for it. The item is counted as excluded; nothing is wrong with it. "
-    "Named so that every variant read ends in a feed or in a finding; to keep them out of a report, "
-    "`--ignore CFG009` or the channel's `validation: {ignore: [CFG009]}`.",
+    "The channel's profile leaves items out of the channel, as written: a rule's `exclude: true` fired, a "
+    "`filters.include` expression was false or a `filters.exclude` expression true, or the profile's `expand` "
+    "list was empty for them. One finding a cause, with how many items it left out and the first of them (at its "
+    "row); the items are counted as excluded, and nothing is wrong with them. `feedsync explain ID` tells what "
+    "left any one out. To keep the finding out of a report: `--ignore CFG009`, or the channel's "
+    "`validation: {ignore: [CFG009]}`.",
 )
 _register(
     "SRC001",

@@ -19,7 +19,7 @@ from feedsync.errors import OrderRejected
 from feedsync.model.order import FulfilledBy, Order, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import OrderSink
-from feedsync.state import State
+from feedsync.state import OrderRecord, State
 
 IMPORTED, HELD, RECORDED, SKIPPED = "imported", "held", "recorded", "skipped"
 
@@ -97,6 +97,8 @@ def import_orders(
             return
         record = state.order(order.marketplace, order.order_id)
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
+            if record.state == IMPORTED and not dry_run:
+                _keep_packages(state, order, record)
             if record.status == order.status:
                 result.unchanged += 1
             elif record.state == IMPORTED:
@@ -216,6 +218,24 @@ def import_orders(
             handle(refresh(order_id) if refresh else Order.model_validate_json(payload or ""))
     flush()
     return result
+
+
+def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:
+    """Keep the packages the marketplace now holds for an imported order (confirmed in Seller Central while its
+    status stayed the same, say) with its stored order: push-tracking numbers its own after them."""
+    payload = state.order_payload(order.marketplace, order.order_id)
+    stored = Order.model_validate_json(payload) if payload else None
+    if stored is None or stored.packages == order.packages:
+        return
+    kept = stored.model_copy(update={"packages": order.packages})
+    state.record_order(
+        order.marketplace,
+        order.order_id,
+        status=record.status,
+        state=record.state,
+        sink_ref=record.sink_ref,
+        payload=kept.model_dump_json(),
+    )
 
 
 def _map(order: Order, skus: SkuMap) -> tuple[Order, list[tuple[str, str]]]:

@@ -1,6 +1,7 @@
-"""An item its channel's profile leaves out (a rule's ``exclude: true``, a filter, an ``expand`` list that is empty)
-is counted as excluded and named by a finding (CFG009) that says which part of the profile left it out: every
-variant read ends in a feed or in a finding that names it, alike in validate, build and a push from the row cache."""
+"""Items a channel's profile leaves out (a rule's ``exclude: true``, a filter, an ``expand`` list that is empty) are
+counted as excluded and told by a finding a cause (CFG009): which part of the profile, how many items and the
+first of them (one finding an item flooded a cron log with 50,000 lines where a filter left out 50,000 items), alike
+in validate, build and a push from the row cache; ``explain`` tells it of any one."""
 
 from __future__ import annotations
 
@@ -32,29 +33,29 @@ def _catalog() -> str:
         + row("KEPT")
         + row("SAMPLE", title="Sample Tee")
         + row("CHEAP", price="4.00")
+        + row("SAMPLE-2", title="Sample Scarf")
         + row("HIDDEN", brand="Hidden")
         + row("ALSO-KEPT", title="Wool Tee")
     )
 
 
 @pytest.mark.parametrize("command", ["validate", "build"])
-def test_each_item_the_profile_leaves_out_is_named_with_what_left_it_out(tmp_path: Path, command: str) -> None:
+def test_the_items_the_profile_leaves_out_are_told_a_cause_at_a_time(tmp_path: Path, command: str) -> None:
     config = make_config(tmp_path, _catalog(), CHANNEL)
     report = pipeline.run(config, command)
     found = [d for d in report.diagnostics if d.code == "CFG009"]
-    assert [(d.product_id, d.channel, d.severity.value, d.location.row) for d in found] == [  # type: ignore[union-attr]
-        ("SAMPLE", "google", "info", 3),
-        ("CHEAP", "google", "info", 4),
-        ("HIDDEN", "google", "info", 5),
+    assert [(d.product_id, d.channel, d.severity.value, d.location.row, d.value) for d in found] == [  # type: ignore[union-attr]
+        ("SAMPLE", "google", "info", 3, "rule no samples"),
+        ("CHEAP", "google", "info", 4, "filters.include[0]"),
+        ("HIDDEN", "google", "info", 6, "filters.exclude[0]"),
     ]
     assert [d.message for d in found] == [
-        "left out of this channel: rule 'no samples' excludes it (exclude: true)",
-        "left out of this channel: filters.include[0] 'price.amount > 5' is false for it",
-        "left out of this channel: filters.exclude[0] \"brand == 'Hidden'\" is true for it",
+        "left out of this channel: rule 'no samples' excludes it (exclude: true) (2 item(s); the first: SAMPLE)",
+        "left out of this channel: filters.include[0] 'price.amount > 5' is false (1 item(s); the first: CHEAP)",
+        "left out of this channel: filters.exclude[0] \"brand == 'Hidden'\" is true (1 item(s); the first: HIDDEN)",
     ]
     result = report.channels["google"]
-    assert (result.items, result.excluded, result.rejected) == (2, 3, 0)
-    assert result.excluded == len(found)
+    assert (result.items, result.excluded, result.rejected) == (2, 4, 0)
 
 
 def test_the_finding_is_told_by_the_cli_and_explain_and_an_ignore_keeps_it_out(
@@ -65,13 +66,13 @@ def test_the_finding_is_told_by_the_cli_and_explain_and_an_ignore_keeps_it_out(
     runner = CliRunner(env={"COLUMNS": "200"})
     told = runner.invoke(app, ["validate"])
     assert told.exit_code == 0, told.output
-    assert "products.csv:4: CFG009 left out of this channel: filters.include[0] 'price.amount > 5' is false for it" in (
+    assert "products.csv:4: CFG009 left out of this channel: filters.include[0] 'price.amount > 5' is false" in (
         told.output
     )
-    assert "google: 2 items, 3 excluded, 0 rejected" in told.output
+    assert "google: 2 items, 4 excluded, 0 rejected" in told.output
     ignored = runner.invoke(app, ["validate", "--ignore", "CFG009"])
     assert ignored.exit_code == 0 and "CFG009" not in ignored.output
-    assert "google: 2 items, 3 excluded, 0 rejected" in ignored.output
+    assert "google: 2 items, 4 excluded, 0 rejected" in ignored.output
     explained = explain(load_config(tmp_path / "feedsync.yaml"), "SAMPLE", "google")
     assert explained.items == [] and [d.code for d in explained.diagnostics] == ["CFG009"]
 
@@ -88,7 +89,7 @@ def test_a_variant_with_no_store_rows_is_named_and_the_cached_push_names_it_too(
     first = push(demo_copy, recorded)
     named = [f for f in first.findings if "CFG009" in f]
     assert len(named) == 1 and "'NW-TEE-NAV-M'" in named[0] and "'google_local'" in named[0]
-    assert "it has no stores (expand makes an item of each)" in named[0]
+    assert "no stores (expand makes an item of each) (1 item(s); the first: NW-TEE-NAV-M)" in named[0]
     assert first.counts["google_local"][1] == 1
     cold, warm = cold_and_warm(demo_copy, recorded)
     assert_same(cold, warm)

@@ -250,3 +250,29 @@ def test_a_field_whose_value_is_a_mapping_is_an_error_in_both_engines(tmp_path: 
     assert len(found) == 40 and {d.field for d in found} == {"shipping"}
     assert found[0].message.startswith("field shipping: the value is a mapping of sub-attributes ({'country': 'US'")
     assert report.channels["google"].rejected == 40
+
+
+def test_a_rule_may_write_a_name_a_template_it_includes_reads(tmp_path: Path) -> None:
+    """A field's template may render another (include, import, extends) whose names it does not say: a rule
+    writing such a name was refused, and a cron push that worked before exited 2."""
+    (tmp_path / "templates" / "parts").mkdir(parents=True)
+    (tmp_path / "templates" / "label.j2").write_text("{% include 'parts/tier.j2' %}", encoding="utf-8")
+    (tmp_path / "templates" / "parts" / "tier.j2").write_text("{{ tier }}", encoding="utf-8")
+    extra = (
+        "    fields:\n      custom_label_2: {template_file: label.j2}\n"
+        "    rules:\n      - then: [{set: tier, value: gold}]\n"
+    )
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    [channel] = compile_channels(config)
+    [item] = channel.apply(product(), lambda d: None)
+    assert item.values["custom_label_2"] == "gold"
+
+
+def test_a_rule_writing_a_field_the_profile_makes_without_it_says_so(tmp_path: Path) -> None:
+    extra = '    fields:\n      custom_label_0: "{{ brand }}"\n'
+    extra += "    rules:\n      - then: [{set: custom_label_0, value: x}]\n"
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    with pytest.raises(
+        ConfigError, match=r"set custom_label_0: .* \(the profile's field custom_label_0 is made without"
+    ):
+        compile_channels(config)

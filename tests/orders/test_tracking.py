@@ -14,7 +14,7 @@ import httpx
 import pytest
 import respx
 
-from feedsync.config import AmazonOrdersApi, SecretRef
+from feedsync.config import AmazonOrdersApi, DirectoryOrderSink, SecretRef
 from feedsync.diagnostics import Diagnostic
 from feedsync.errors import RemoteError
 from feedsync.orders.carriers import Carriers
@@ -476,3 +476,27 @@ def test_a_package_amazon_holds_already_is_not_sent_again_and_its_reference_is_n
     [body] = [json.loads(call.request.content)["packageDetail"] for call in route.calls]
     assert (body["packageReferenceId"], body["trackingNumber"]) == ("2", "1ZREST")
     assert body["orderItems"] == [{"orderItemId": "9002", "quantity": 1}]
+
+
+def test_a_package_confirmed_in_seller_central_while_the_status_stays_is_kept_with_the_order(
+    tmp_path: Path, state: State
+) -> None:
+    """An import that finds the order's status unchanged (partly shipped, then partly shipped again) counted it
+    unchanged and kept the packages it had read before: a second package confirmed in Seller Central meanwhile
+    was not known, and push-tracking planned its own package with that package's reference."""
+    from feedsync.model.order import HeldPackage, Order, OrderStatus
+    from feedsync.orders.importer import import_orders
+    from feedsync.orders.mapping import SkuMap
+    from feedsync.orders.sinks import DirectorySink
+
+    order = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+    first = HeldPackage(reference="1", tracking_number="SC-1", items=(("9001", 1),))
+    second = HeldPackage(reference="2", tracking_number="SC-2", items=(("9001", 1),))
+    sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+    for packages in ((first,), (first, second)):
+        read = order.model_copy(update={"status": OrderStatus.PARTIALLY_SHIPPED, "packages": packages})
+        import_orders([read], state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=pytest.fail)
+    stored = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+    assert [p.reference for p in stored.packages] == ["1", "2"]
+    packages, _ = planned(shipments(tmp_path, "111-1,UPS,1ZMINE,2026-11-22T09:00:00Z,,\n"), state, pytest.fail)
+    assert [(p.package_ref, p.items) for p in packages] == [("3", (("9002", 1),))]  # (9001 shipped by Amazon's two)

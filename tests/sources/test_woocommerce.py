@@ -241,5 +241,8 @@ def test_wordpress_slugs() -> None:
     assert wordpress_slug("Søren Ærø, Đorđe Łódź") == "soren-aero-dorde-lodz"
     assert wordpress_slug("Hoodie.Pro <b>v2.0</b>") == "hoodie-pro-v2-0"
     assert wordpress_slug("«Grüner Tee»\u00a0Bio") == "gruner-tee-bio"
+    assert wordpress_slug("Trail Shoe (Men/Women) 2/3") == "trail-shoe-men-women-2-3"  # a slash: a dash
+    assert wordpress_slug("Acme™ Running Shoe") == "acme-running-shoe"  # ™ dropped, not TM
+    assert wordpress_slug("£10 Gift\u00adCard &ndash; x") == "10-giftcard-x"
     tea = "%d1%87%d0%b0%d0%b9"  # (a long name: encoded up to LIMIT characters, no character cut in two)
     assert wordpress_slug("Чай " * 40) == "-".join([tea] * 10) + "-%d1%87" and LIMIT == 200

@@ -65,6 +65,8 @@ class Compiled:
     reads: tuple[str, ...] | None = None
     """The names its value depends on alone, when it is worth keeping for the next item with the same values
     (``purity``); None: it is evaluated for every item."""
+    opaque: bool = False
+    """It renders other templates (include, import, extends): ``variables`` are its own, not all it reads."""
 
 
 class _Formatter(SandboxedFormatter):
@@ -311,7 +313,10 @@ class Templating:
             node = nodes.Const(render(self.context({})))  # the same for every item
         else:
             reads = _reads(tree)
-        return Compiled(checked(render), variables, None, renders=True, node=node, direct=False, reads=reads)
+        opaque = purity.renders_others(tree)
+        return Compiled(
+            checked(render), variables, None, renders=True, node=node, direct=False, reads=reads, opaque=opaque
+        )
 
     def fields_function(
         self,

@@ -19,10 +19,15 @@ _DYNAMIC_FILTERS = frozenset({"random"})
 _OTHER_TEMPLATES = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 
 
+def renders_others(tree: nodes.Template) -> bool:
+    """Whether ``tree`` renders other templates (include, import, extends), whose names it does not say."""
+    return any(True for _ in tree.find_all(_OTHER_TEMPLATES))
+
+
 def pure_reads(tree: nodes.Template) -> tuple[str, ...] | None:
     """The names ``tree`` reads from its data (sorted), when its value depends on them alone; None when it may
     depend on anything else."""
-    if any(True for _ in tree.find_all(_OTHER_TEMPLATES)):
+    if renders_others(tree):
         return None
     for call in tree.find_all(nodes.Call):
         if not isinstance(call.node, nodes.Getattr):
