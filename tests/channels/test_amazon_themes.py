@@ -141,3 +141,21 @@ def test_the_themes_amz016_lists_are_those_of_the_family_s_own_axes() -> None:
         listed[tuple(axes)] = encoder._close_themes("HOME", axes, properties)
         assert listed[tuple(axes)] == (", ".join(allowed_themes(properties, axes)) or "none")
     assert len(set(listed.values())) == 4 and listed[("no_such_attribute",)] == "none"
+
+
+@pytest.mark.parametrize("market", sorted(MARKETS))
+@pytest.mark.parametrize("axes", [["color", "material"], ["color", "pattern"], ["size", "material"], ["color", "size"]])
+def test_a_theme_the_definition_deprecates_is_chosen_only_where_no_other_fits(market: str, axes: list[str]) -> None:
+    """Amazon's definitions list deprecated theme names (``$lifecycle.enumDeprecated``: "will be removed") among
+    the current ones, in an order that differs between marketplaces: a family of colour and material was given
+    MATERIAL_TYPE/COLOR_NAME in DE, GB and JP, where COLOR/MATERIAL fits."""
+    from feedsync.channels.amazon.family import choose_theme
+
+    properties = load(DEFINITIONS / MARKETS[market][0])["properties"]
+    name = properties["variation_theme"]["items"]["properties"]["name"]
+    deprecated = set(name.get("$lifecycle", {}).get("enumDeprecated", []))
+    fitting = [t for t in name["enum"] if {theme_attribute(p, properties) for p in t.split("/")} == set(axes)]
+    chosen = choose_theme(axes, properties)
+    assert chosen in fitting
+    if any(theme not in deprecated for theme in fitting):
+        assert chosen not in deprecated, (market, fitting)

@@ -55,17 +55,30 @@ def theme_attribute(token: str, properties: Mapping[str, Any] | None) -> str:
 
 
 def choose_theme(axes: list[str], properties: Mapping[str, Any] | None) -> str | None:
-    """The first allowed theme of the definition that names exactly the attributes a family differs by; without a
-    definition, the axes themselves (SIZE/COLOR); None when the definition allows no theme that fits."""
+    """The first allowed theme of the definition that names exactly the attributes a family differs by, one the
+    definition does not deprecate before one it does (``$lifecycle.enumDeprecated``: "will be removed"; the order
+    of the enum differs between marketplaces); without a definition, the axes themselves (SIZE/COLOR); None when
+    the definition allows no theme that fits."""
     allowed = _enum(properties, "variation_theme", "name")
     if not allowed:  # size before colour, as feedsync has always named themes without a definition
         ordered = [a for a in ("size", "color") if a in axes] + [a for a in axes if a not in ("size", "color")]
         return "/".join(a.upper() for a in ordered) or "SIZE"
     wanted = set(axes)
-    for theme in allowed:
-        if isinstance(theme, str) and {theme_attribute(t, properties) for t in theme.split("/")} == wanted:
-            return theme
-    return None
+    fitting = [
+        theme
+        for theme in allowed
+        if isinstance(theme, str) and {theme_attribute(t, properties) for t in theme.split("/")} == wanted
+    ]
+    deprecated = _deprecated(properties)
+    return next((theme for theme in fitting if theme not in deprecated), fitting[0] if fitting else None)
+
+
+def _deprecated(properties: Mapping[str, Any] | None) -> frozenset[str]:
+    """The variation theme names the definition deprecates."""
+    item = (((properties or {}).get("variation_theme") or {}).get("items") or {}).get("properties") or {}
+    lifecycle = (item.get("name") or {}).get("$lifecycle") if isinstance(item, dict) else None
+    names = lifecycle.get("enumDeprecated") if isinstance(lifecycle, dict) else None
+    return frozenset(n for n in names if isinstance(n, str)) if isinstance(names, list) else frozenset()
 
 
 @dataclass(slots=True)
