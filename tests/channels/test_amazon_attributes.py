@@ -162,3 +162,15 @@ def test_unknown_fields_checks_every_product_type_in_use() -> None:
     assert list(refused) == ["manufactuer"]  # sku/item_name are the encoder's own; manufacturer is HOME's
     assert "did you mean manufacturer" in refused["manufactuer"]
     assert MARKETS  # the shared catalog helper is the one test_amazon_definitions uses
+
+
+def test_a_mapped_yes_or_no_is_a_boolean_and_any_other_text_stays_text_for_the_check() -> None:
+    """A boolean attribute mapped from a column of ``ja``/``nein`` or ``oui`` was sent false (any text but true,
+    yes, 1 or y was false), a compliance answer turned without a word: it now stays text, which the definition
+    check refuses naming it (AMZ017)."""
+    from feedsync.channels.amazon.extra import _shaped
+
+    boolean = {"type": "boolean"}
+    assert [_shaped(text, boolean) for text in ("true", " Yes", "1", "Y")] == [True] * 4
+    assert [_shaped(text, boolean) for text in ("FALSE", "no", "0", "n ")] == [False] * 4
+    assert [_shaped(text, boolean) for text in ("ja", "oui", "vrai", "nien")] == ["ja", "oui", "vrai", "nien"]

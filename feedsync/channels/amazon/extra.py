@@ -24,6 +24,7 @@ KNOWN_FIELDS = frozenset(
     }
 )  # fmt: skip
 _TRUE = {"true", "yes", "1", "y"}
+_FALSE = {"false", "no", "0", "n"}
 
 
 def mapped_keys(values: Iterable[str]) -> tuple[str, ...]:
@@ -89,8 +90,9 @@ def _shaped(value: Any, declared: Any) -> Any:
     kind = declared.get("type") if isinstance(declared, dict) else None
     if not isinstance(value, str) or kind not in _SHAPED:
         return value
-    if kind == "boolean":
-        return value.strip().lower() in _TRUE
+    if kind == "boolean":  # anything else (ja, oui, a typo) is left as text: the definition check reports it
+        word = value.strip().lower()
+        return True if word in _TRUE else False if word in _FALSE else value
     try:
         number = Decimal(value.strip())
     except InvalidOperation:
