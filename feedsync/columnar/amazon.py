@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -47,6 +48,7 @@ from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_null, json_text, static
 from feedsync.columnar.schema import differs as value_differs
 from feedsync.formats.json_listings import message_bytes
+from feedsync.model.money import MINOR_UNITS
 
 BULLETS = 5
 """Bullet points a message holds a column at a time (the built-in profile makes at most five): an item with more is
@@ -162,6 +164,13 @@ def _number(text: str) -> Any:
 
 def _is_number(text: str) -> bool:
     return _number(text) is not None
+
+
+def _places(text: str) -> int:
+    """The decimals an amount's text needs (``1580.50``: 1); as ``rules.in_minor_units`` counts them."""
+    amount = Decimal(text)
+    exponent = amount.normalize().as_tuple().exponent if amount.is_finite() else 0
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _one(entry: Shape) -> Arr:
@@ -477,9 +486,16 @@ class Attributes:
             else sale.is_not_null() & start.is_not_null() & end.is_not_null()
         )
         selling = price if sale is None else pl.when(sale.is_not_null() & ~dated).then(sale).otherwise(price)
+        given = self.values.get("currency")
+        minor = (  # AMZ022: an amount of more decimals than its currency (1580.5 JPY): such a row is made per row
+            given.replace_strict(MINOR_UNITS, default=2, return_dtype=pl.Int32()) if given is not None else None
+        )
         for text in (price, selling, *(v for v in (sale,) if v is not None)):
             self.checks.append(text.is_null() | self.ask(text, _is_number, pl.Boolean()))
-        given = self.values.get("currency")
+            if minor is not None:
+                self.checks.append(
+                    text.is_null() | minor.is_null() | (self.ask(text, _guarded(_places), pl.Int32()) <= minor)
+                )
         if self.settings.market is not None and given is not None:  # AMZ010: an offer in another currency
             self.checks.append(price.is_null() | given.is_null() | (given == self.settings.market.currency))
         listed = _obj(("value", Leaf(price, _NUMBER, _number)), ("currency", currency), ("marketplace_id", market))

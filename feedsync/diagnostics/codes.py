@@ -357,8 +357,8 @@ _register(
     "price-rounded",
     W,
     "A price or sale price has more decimals than its currency has (`19.999 USD`, `1500.5 JPY`). Google and Meta "
-    "take the currency's decimals, so their feeds carry it rounded half up (`20.00 USD`); Amazon is sent the amount "
-    "as written, which a product type definition whose prices take cents refuses (the item is rejected). A channel "
+    "take the currency's decimals, so their feeds carry it rounded half up (`20.00 USD`); Amazon's definitions ask "
+    "an offer's prices in the currency's units (`multipleOf`), so the item is left out of Amazon (AMZ022). A channel "
     "suspends items whose price differs from the product page's: give the catalog the price the page shows.",
 )
 

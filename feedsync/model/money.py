@@ -208,6 +208,10 @@ ISO_4217: frozenset[str] = frozenset(
 )
 
 
+MINOR_UNITS: dict[str, int] = {code: _MINOR_UNITS.get(code, 2) for code in ISO_4217}
+"""Every ISO 4217 currency's decimal places (``minor_units`` of each)."""
+
+
 def minor_units(currency: str) -> int:
     """Number of decimal places ISO 4217 gives ``currency``."""
     return _MINOR_UNITS.get(currency, 2)

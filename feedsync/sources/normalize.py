@@ -282,7 +282,7 @@ def rounding(money: Money, field: str) -> str | None:
         return None
     return (
         f"{field} {money.amount} {money.currency} has more decimals than {money.currency} has: Google and Meta are "
-        f"sent {rounded} {money.currency} (rounded half up), Amazon {money.amount} as written"
+        f"sent {rounded} {money.currency} (rounded half up); Amazon takes no such offer (AMZ022)"
     )
 
 

@@ -633,3 +633,32 @@ def test_a_catalog_of_pipes_whose_header_holds_a_comma_is_made_as_the_reader_rea
     report, _, replayed = same(tmp_path)
     assert replayed == -1  # no gate
     assert report.channels["amazon"].items == 40 and report.channels["amazon"].rejected == 0
+
+
+@pytest.mark.parametrize("definitions", [True, False])
+def test_a_price_of_more_decimals_than_its_currency_is_refused_alike(tmp_path: Path, definitions: bool) -> None:
+    """Amazon's definitions ask an offer's prices in the currency's units (JPY whole, USD in cents: a
+    ``multipleOf`` nested where a validator does not apply it): 1580.5 JPY passed validate. Such an item is
+    AMZ022 in both engines (its row made per row), 19.990 USD is 19.99."""
+    _config(tmp_path, definitions=definitions)
+    rows = _families(40)
+    rows[5]["price"] = "19.999"
+    rows[13] |= {"sale_price": "9.995", "sale_price_effective_date": ""}
+    rows[21]["price"] = "19.990"
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path)
+    refused = {(d.product_id, d.field) for d in report.diagnostics if d.code == "AMZ022"}
+    assert refused == {(rows[5]["id"], "price"), (rows[13]["id"], "sale_price")}
+    assert rows[21]["id"] not in {d.product_id for d in report.diagnostics if d.severity.value == "error"}
+    assert replayed > 20
+
+
+def test_a_yen_price_with_decimals_is_no_offer_number() -> None:
+    from feedsync.channels.amazon.rules import number_problem
+
+    assert number_problem({"price": "1980", "sale_price": "1580.5", "currency": "JPY"}) == (
+        "sale_price",
+        "a whole amount: JPY has no decimals",
+    )
+    assert number_problem({"price": "1980.00", "currency": "JPY"}) is None
+    assert number_problem({"price": "1.234", "currency": "KWD"}) is None  # (three decimals in dinars)

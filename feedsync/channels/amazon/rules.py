@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +12,7 @@ from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_
 from feedsync.channels.base import ChannelItem, Findings, Note
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic
+from feedsync.model.money import minor_units
 
 _ASIN = re.compile(r"^[0-9A-Z]{10}$")
 PRODUCT_TYPE_NAME = re.compile(r"^[A-Z0-9_]{1,100}$")
@@ -83,9 +84,23 @@ def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
         value = values.get(attr)
         if value is None or (attr == "weight_value" and values.get("weight_unit") not in WEIGHT_UNITS):
             continue
-        if not_a_number(value if type(value) is str else str(value), whole):
+        text = value if type(value) is str else str(value)
+        if not_a_number(text, whole):
             return attr, "a whole number such as 5" if whole else "a finite decimal such as 12.99"
+        currency = values.get("currency")
+        if attr in ("price", "sale_price") and type(currency) is str and not in_minor_units(text, currency):
+            places = minor_units(currency)
+            return attr, f"a whole amount: {currency} has no decimals" if not places else (
+                f"an amount of at most {places} decimals, as {currency} has"
+            )
     return None
+
+
+def in_minor_units(text: str, currency: str) -> bool:
+    """Whether the amount ``text`` is a multiple of ``currency``'s smallest unit, as Amazon's definitions ask of an
+    offer's prices (JPY whole, USD in cents: ``multipleOf``); 1580.50 JPY is not, 19.990 USD is."""
+    amount = Decimal(text)
+    return amount == amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_DOWN)
 
 
 def sku_problem(sku: str) -> str | None:
