@@ -63,6 +63,17 @@ def api(state: State) -> AmazonOrders:
     return AmazonOrders(config, state)
 
 
+def imported(reader: AmazonOrders, state: State, folder: Path) -> Any:
+    """The import of what ``reader`` reads (its clock at 2026-11-22 08:30 UTC) into a directory sink."""
+    return import_orders(
+        reader.orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)),
+        state=state,
+        sink=DirectorySink(DirectoryOrderSink(type="directory", path=folder)),
+        skus=SkuMap(state, "amazon"),
+        emit=pytest.fail,
+    )
+
+
 def login(router: respx.Router) -> None:
     router.post("https://api.amazon.com/auth/o2/token").mock(
         return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
@@ -97,14 +108,7 @@ def test_search_orders_pages_with_identical_parameters_and_moves_the_cursor(
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         reader = api(state)
-        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
-        result = import_orders(
-            reader.orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)),
-            state=state,
-            sink=sink,
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        result = imported(reader, state, tmp_path / "in")
         reader.commit()
         assert (result.imported, result.recorded, result.pending) == (
             ["111-0000001-0000001"],
@@ -340,15 +344,7 @@ def test_an_answer_of_only_the_datasets_asked_for_imports_and_prices_the_order(
     respx_mock.get(SEARCH).mock(side_effect=answering([page]))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
-        reader = api(state)
-        result = import_orders(
-            reader.orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)),
-            state=state,
-            sink=sink,
-            skus=SkuMap(state, "amazon"),
-            emit=pytest.fail,
-        )
+        result = imported(api(state), state, tmp_path / "in")
     assert (result.imported, result.recorded, result.pending) == (["111-0000001-0000001"], ["111-0000002-0000002"], 0)
     line = json.loads(next((tmp_path / "in").glob("*.jsonl")).read_text().splitlines()[0])["order"]["lines"][0]
     expected = example_order("x", "SKU-A")["orderItems"][0]["proceeds"]["breakdowns"]
