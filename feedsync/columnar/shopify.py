@@ -22,7 +22,7 @@ from feedsync.columnar.text import holds_any, stripped
 from feedsync.config import SourceConfig
 from feedsync.ids import fit_id, slug
 from feedsync.sources.options import option_field
-from feedsync.sources.shopify import _STATUS_LIVE, _STATUSES, PRODUCT_LEVEL, Layout, _weight
+from feedsync.sources.shopify import _STATUS_LIVE, _STATUSES, PRODUCT_LEVEL, TAXONOMY, Layout, _weight
 
 ID_LIMIT = 50
 """``shopify.variant_id``'s limit."""
@@ -163,6 +163,17 @@ def variants(
     return Made(_cells(made, found, config, clean, options), groups)
 
 
+def _or_taxonomy(given: pl.Expr, made: pl.DataFrame, key: str) -> pl.Expr:
+    """``given`` where it is not empty, else what the product's category metafield ``key`` says (``TAXONOMY``: one
+    ASCII value looked up; the rest of ``from_taxonomy``'s work is the reader's)."""
+    column = f"__m_{key}"
+    if column not in made.columns:
+        return given
+    said = pl.col(column).fill_null("").str.strip_chars().str.to_lowercase()
+    mapped = said.replace_strict(TAXONOMY[key][1], default="", return_dtype=pl.String())
+    return pl.when(given != "").then(given).otherwise(mapped)
+
+
 def _cells(
     made: pl.DataFrame, found: Layout, config: SourceConfig, clean: bool, options: Options | None
 ) -> pl.DataFrame:
@@ -195,8 +206,8 @@ def _cells(
         product_type=pl.when(p["type"] != "").then(p["type"]).otherwise(p["category"]),
         google_product_category=p["google_category"],
         condition=p["condition"].str.to_lowercase(),
-        gender=p["gender"],
-        age_group=stripped(age).fill_null("").str.to_lowercase(),
+        gender=_or_taxonomy(p["gender"], made, "meta:shopify.target-gender"),
+        age_group=_or_taxonomy(stripped(age).fill_null("").str.to_lowercase(), made, "meta:shopify.age-group"),
         mpn=v["mpn"],
         **{f"custom_label_{i}": p[f"label{i}"] for i in range(5)},
         **{field: pl.lit("") for field in _OPTION_FIELDS},
@@ -229,6 +240,12 @@ def _cells(
             # casefold is to_lowercase but for a few letters outside ASCII: such texts are the reader's
             ~p["condition"].str.contains(_NON_ASCII),
             ~p["age_group"].str.contains(_NON_ASCII),
+            # (a category metafield of several values, or one outside ASCII, is the reader's: ``from_taxonomy``)
+            *(
+                ~pl.col(f"__m_{key}").fill_null("").str.contains(f";|{_NON_ASCII}")
+                for key in TAXONOMY
+                if f"__m_{key}" in made.columns
+            ),
             # (the additional links are a native cell of links between commas: a link with a comma is the reader's)
             ~images.list.eval(pl.element().str.contains(",", literal=True)).list.any(),
             ~both | plain,

@@ -380,8 +380,10 @@ class _Reader:
             "product_type": values["type"] or values["category"],
             "google_product_category": values["google_category"],
             "condition": values["condition"].casefold(),
-            "gender": values["gender"],
-            "age_group": _age_group(values["age_group"]),
+            "gender": values["gender"]
+            or from_taxonomy("meta:shopify.target-gender", values.get("meta:shopify.target-gender", "")),
+            "age_group": _age_group(values["age_group"])
+            or from_taxonomy("meta:shopify.age-group", values.get("meta:shopify.age-group", "")),
             "mpn": self.cell(cells, "mpn"),
         }
         for i in range(5):
@@ -511,6 +513,36 @@ def _greater(a: str, b: str) -> bool:
 def _age_group(text: str) -> str:
     """``Adult (13+ years old)`` (2025 template) -> ``adult``."""
     return text.split("(")[0].strip().casefold()
+
+
+TAXONOMY: dict[str, tuple[str, dict[str, str]]] = {
+    "meta:shopify.target-gender": (
+        "gender",
+        {"female": "female", "weiblich": "female", "male": "male", "männlich": "male", "mannlich": "male",
+         "maennlich": "male", "unisex": "unisex"},
+    ),
+    "meta:shopify.age-group": (
+        "age_group",
+        {"adults": "adult", "adult": "adult", "erwachsene": "adult", "teens": "adult", "jugendliche": "adult",
+         "kids": "kids", "kinder": "kids", "toddlers": "toddler", "kleinkinder": "toddler", "babies": "infant",
+         "babys": "infant", "newborn": "newborn", "neugeborene": "newborn"},
+    ),
+}  # fmt: skip
+"""Shopify's category metafields (its product taxonomy) that say what Google's gender and age group say, by the
+values a store's export writes (the handles of the taxonomy's entries, in the store's language: English and
+German here): read where the export's "Google Shopping / Gender" or "Age Group" column is empty."""
+
+
+def from_taxonomy(key: str, text: str) -> str:
+    """The value of ``TAXONOMY``'s field a metafield's text says: one value, or several (``female; male``) that
+    agree, a woman's and a man's being unisex; "" where a value is not in the table or they disagree."""
+    table = TAXONOMY[key][1]
+    said = {table.get(part.strip().lower(), "?") for part in text.split(";") if part.strip()}
+    if "?" in said or not said:
+        return ""
+    if len(said) > 1 and said <= {"female", "male", "unisex"}:
+        return "unisex"
+    return said.pop() if len(said) == 1 else ""
 
 
 def _weight(grams: str, unit: str) -> str:

@@ -99,8 +99,12 @@ def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
 def in_minor_units(text: str, currency: str) -> bool:
     """Whether the amount ``text`` is a multiple of ``currency``'s smallest unit, as Amazon's definitions ask of an
     offer's prices (JPY whole, USD in cents: ``multipleOf``); 1580.50 JPY is not, 19.990 USD is."""
+    places = minor_units(currency)
+    dot = text.find(".")
+    if (dot < 0 or len(text.rstrip()) - dot - 1 <= places) and "e" not in text and "E" not in text:
+        return True  # most prices: their decimals counted (19.99 USD), no Decimal made
     amount = Decimal(text)
-    return amount == amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_DOWN)
+    return amount == amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
 
 
 def sku_problem(sku: str) -> str | None:
