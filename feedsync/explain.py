@@ -18,7 +18,6 @@ from feedsync.channels.rules import Trace
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Diagnostic, Severity
 from feedsync.errors import ConfigError
-from feedsync.ids import printable_ascii
 from feedsync.model.product import Product
 from feedsync.sources import open_source, quiet_read
 from feedsync.stream import Sink, open_encoder
@@ -82,10 +81,8 @@ def explain(config: Config, key: str, channel_name: str) -> Explanation:
 def _published_id(channel: CompiledChannel, product_id: str) -> str | None:
     """The id the channel publishes for ``product_id`` where it shortens it (MDL017: an Amazon SKU of more than 40
     characters, say), so that the id a marketplace shows finds its product; None where it publishes it as it is."""
-    for attr, limit in channel.spec.id_limits.items():
-        if channel.origins.get(attr) != "id":  # (a field made of the product's id alone)
-            continue
-        if len(product_id) > limit or (channel.spec.ascii_ids and not printable_ascii(product_id)):
+    for attr in channel.spec.id_limits:  # (a field made of the product's id alone)
+        if channel.origins.get(attr) == "id" and not channel.fits(attr, product_id):
             return channel.fitted_id(attr, product_id)[0]
     return None
 

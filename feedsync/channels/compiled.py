@@ -311,12 +311,9 @@ class CompiledChannel:
     def _fit_ids(self, product: Product, values: dict[str, Value], emit: Emit) -> None:
         """Ids and group ids longer than the channel allows (or, where the channel wants ASCII, holding other
         characters) become a readable prefix + a hash (MDL017)."""
-        ascii_ids = self.spec.ascii_ids
-        for attr, limit in self.spec.id_limits.items():
+        for attr in self.spec.id_limits:
             value = values.get(attr)
-            if not isinstance(value, str):
-                continue
-            if len(value) <= limit and (not ascii_ids or printable_ascii(value)):
+            if not isinstance(value, str) or self.fits(attr, value):
                 continue
             values[attr], message = self.fitted_id(attr, value)
             emit(
@@ -330,6 +327,10 @@ class CompiledChannel:
                     location=locate(product.source, self.origins.get(attr)),
                 )
             )
+
+    def fits(self, attr: str, value: str) -> bool:
+        """Whether the id ``value`` of ``attr`` (one of ``spec.id_limits``) is published as it is (else fitted)."""
+        return len(value) <= self.spec.id_limits[attr] and (not self.spec.ascii_ids or printable_ascii(value))
 
     def fitted_id(self, attr: str, value: str) -> tuple[str, str]:
         """The id ``value`` of ``attr`` (one of ``spec.id_limits``, which it does not fit) as the channel publishes

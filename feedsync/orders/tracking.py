@@ -118,12 +118,10 @@ def plan_packages(
         if known is None and shipment.tracking_number in held:
             already += 1  # the marketplace holds this package already (confirmed in Seller Central, say)
             continue
-        before: dict[str, int] = {}
-        elsewhere = [dict(p.items) for tracking, p in held.items() if tracking not in others]
-        for tracking, sent in [*others.items(), *(("", items) for items in elsewhere)]:
-            if tracking != shipment.tracking_number:
-                for item, quantity in sent.items():
-                    before[item] = before.get(item, 0) + quantity
+        before = _summed(
+            [sent for tracking, sent in others.items() if tracking != shipment.tracking_number]
+            + [dict(p.items) for tracking, p in held.items() if tracking not in others]
+        )
         items, problem = _items(shipment, order, before)
         if problem:
             emit(
@@ -140,10 +138,7 @@ def plan_packages(
         if known is not None:
             ref = known[0]
         else:
-            # after feedsync's own and the marketplace's numbers: a reference it holds would edit that package
-            taken = [int(p.reference) for p in order.packages if p.reference.isdigit()] if order is not None else []
-            counted = max(state.package_count(marketplace, shipment.order_id), *taken, 0)
-            number = next_ref.get(shipment.order_id) or counted + 1
+            number = next_ref.get(shipment.order_id) or _first_free(state, marketplace, shipment.order_id, order)
             next_ref[shipment.order_id] = number + 1
             ref = str(number)
         packages.append(_package(shipment, ref, items, carriers))
@@ -175,6 +170,22 @@ def _shipped(state: State, marketplace: str, order_id: str) -> dict[str, dict[st
     }
 
 
+def _first_free(state: State, marketplace: str, order_id: str, order: Order | None) -> int:
+    """The first package reference after feedsync's own and the marketplace's (a reference it holds would edit
+    that package)."""
+    taken = [int(p.reference) for p in order.packages if p.reference.isdigit()] if order is not None else []
+    return max(state.package_count(marketplace, order_id), *taken, 0) + 1
+
+
+def _summed(packages: list[dict[str, int]]) -> dict[str, int]:
+    """Each order item's quantity over ``packages`` (order item id -> quantity each)."""
+    total: dict[str, int] = {}
+    for items in packages:
+        for item, quantity in items.items():
+            total[item] = total.get(item, 0) + quantity
+    return total
+
+
 def awaiting_shipment(state: State, marketplace: str) -> list[str]:
     """The imported orders not shipped in full: by the marketplace's last word (unshipped, partly shipped) and by
     the packages confirmed since (or that an interrupted run may have confirmed), which the marketplace tells only
@@ -182,10 +193,7 @@ def awaiting_shipment(state: State, marketplace: str) -> list[str]:
     waiting = []
     for order_id, _ref, payload in state.open_orders(marketplace):
         order = Order.model_validate_json(payload)
-        shipped: dict[str, int] = {}
-        for items in _shipped(state, marketplace, order_id).values():
-            for item, quantity in items.items():
-                shipped[item] = shipped.get(item, 0) + quantity
+        shipped = _summed(list(_shipped(state, marketplace, order_id).values()))
         if any(line.quantity > shipped.get(line.line_id, 0) for line in order.lines):
             waiting.append(order_id)
     return waiting
