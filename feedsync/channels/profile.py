@@ -131,7 +131,10 @@ class ProfileSpec(_Strict):
     variables: list[str] = Field(default_factory=list)
     """Extra names templates may read (None unless an override, rule or category map sets them)."""
     fields: dict[str, FieldSpec] = Field(min_length=1)
-    """Channel attribute -> how it is made (a template string is the short form)."""
+    """Channel attribute -> how it is made (a template string is the short form). Refused when the profile is
+    compiled: for Google, a name close to one of Google's attributes but not one (``shiping_weight``, ``colour``:
+    Google keeps a name it does not know as a custom attribute and uses none of it), naming the one meant; for
+    Amazon, a name no product type of the channel's definitions has."""
 
     _templates = field_validator("fields", mode="before")(_string_is_template)
 

@@ -218,6 +218,45 @@ def test_a_rule_writing_what_nothing_reads_is_a_config_error(tmp_path: Path, the
     assert str(info.value).startswith(f"{tmp_path / 'feedsync.yaml'}{message}"), str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("field", "meant"),
+    [("shiping_weight", "shipping_weight"), ("colour", "color"), ("custom_label0", "custom_label_0"),
+     ("product_types", "product_type"), ("custom_label_5", "custom_label_4")],
+)  # fmt: skip
+def test_a_google_field_misspelling_an_attribute_is_a_config_error(tmp_path: Path, field: str, meant: str) -> None:
+    """A Google field named like one of Google's attributes but not as Google names it (``shiping_weight``) was
+    written to the feed, where Google keeps it as a custom attribute and uses none of it: refused at the field,
+    naming the attribute meant."""
+    extra = f'    fields:\n      {field}: "{{{{ weight }}}}"\n'
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    text = str(info.value)
+    assert text.startswith(f"{tmp_path / 'feedsync.yaml'}:9:{len(field) + 9}: fields.{field}: "), text
+    assert f"is not an attribute of Google's (did you mean {meant}?)" in text
+
+
+def test_a_google_field_like_no_attribute_is_a_custom_attribute(tmp_path: Path) -> None:
+    """A name like none of Google's attributes is a custom attribute meant as one (for Google's feed rules): it is
+    written as it is, as are the attributes Google names alike (``product_height`` beside ``shipping_height``)."""
+    extra = '    fields:\n      season: "{{ brand }}"\n      product_height: "12 cm"\n      vin: ""\n'
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    [channel] = compile_channels(config)
+    item = apply_one(channel, product(brand="Acme"), print)
+    assert item is not None
+    assert (item.values["season"], item.values["product_height"]) == ("Acme", "12 cm")
+
+
+def test_the_builtin_profiles_name_only_google_attributes() -> None:
+    """Every field of the built-in Google profile, and of every example's Google channel, is Google's own name."""
+    from feedsync.channels.google.names import ATTRIBUTES
+    from feedsync.channels.profile import profile_path
+    from feedsync.yamlpos import load
+
+    data, _ = load(profile_path("google_merchant", Path.cwd()))
+    assert set(data["fields"]) <= ATTRIBUTES, set(data["fields"]) - ATTRIBUTES
+
+
 def test_a_rule_may_write_a_name_a_later_rule_reads(tmp_path: Path) -> None:
     """A name of the user's own that a later rule's condition, copy or calculation reads is read: no error."""
     extra = (

@@ -3,6 +3,7 @@
 from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, VariantGroup, register_channel
 from feedsync.channels.google import (
     codes,  # noqa: F401  (registers the channel's rule codes)
+    names,
     rules,
     screen,
     spec,
@@ -20,5 +21,6 @@ GOOGLE = register_channel(
         passthrough=True,
         prepare_item=rules.prepare_item,
         id_limits={a: spec.MAX_LENGTH[a] for a in ("id", "item_group_id")},
+        check_fields=names.check_fields,
     )
 )
