@@ -510,8 +510,9 @@ _register(
     "shipment-not-confirmable",
     E,
     "A shipment cannot be matched to its order: feedsync did not import the order (name the order item ids in "
-    "items), an item is neither an order item id nor a SKU of the order, more units shipped than ordered, or the "
-    "marketplace fulfils the order itself. Nothing is sent for it.",
+    "items), feedsync holds the order (it is not in the store: import it first), an item is neither an order item "
+    "id nor a SKU of the order, more units shipped than ordered, or the marketplace fulfils the order itself. "
+    "Nothing is sent for it.",
 )
 _register(
     "ORD006",

@@ -30,13 +30,14 @@ import httpx
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, make_client
-from feedsync.diagnostics import Emit
+from feedsync.diagnostics import Diagnostic, Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, RemoteError
 from feedsync.faults import checkpoint
 from feedsync.model.order import FulfilledBy, Order
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
+from feedsync.orders.importer import HELD
 from feedsync.orders.package import CONFIRMED, FAILED, PENDING, SENDING, Package
 from feedsync.orders.shipments import Shipment, merge_duplicates
 from feedsync.secrets import clip, mask
@@ -108,6 +109,10 @@ def plan_packages(
         known = state.shipment(marketplace, *key)
         if known is not None and (known[1] == CONFIRMED or key in confirmed_now):
             already += 1
+            continue
+        record = state.order(marketplace, shipment.order_id)
+        if record is not None and record.state == HELD:
+            emit(_held(shipment, record.message))
             continue
         payload = state.order_payload(marketplace, shipment.order_id)
         order = Order.model_validate_json(payload) if payload else None
@@ -197,6 +202,21 @@ def awaiting_shipment(state: State, marketplace: str) -> list[str]:
         if any(line.quantity > shipped.get(line.line_id, 0) for line in order.lines):
             waiting.append(order_id)
     return waiting
+
+
+def _held(shipment: Shipment, why: str | None) -> Diagnostic:
+    """ORD005 of a shipment of an order feedsync holds (never handed to the store): confirmed now, the order would
+    reach the store later as unshipped, and could be shipped again."""
+    return make(
+        "ORD005",
+        f"order {shipment.order_id}, tracking {shipment.tracking_number}: feedsync holds this order, it is not in "
+        f"the store ({why or 'held'}); fix what holds it and import it (import-orders), then confirm its shipment: "
+        "confirmed first, the store would get it later as unshipped",
+        product_id=shipment.order_id,
+        field="order_id",
+        value=shipment.order_id,
+        location=shipment.location,
+    )
 
 
 def _items(

@@ -254,6 +254,29 @@ def test_bad_and_unmatched_shipments_are_pointed_at_and_the_rest_confirmed(tmp_p
     assert found[0].location is not None and found[0].location.column == 4
 
 
+def test_a_shipment_of_an_order_feedsync_holds_is_not_confirmed(tmp_path: Path, state: State) -> None:
+    """An order held back (its SKU maps to nothing: never handed to the store) was confirmed shipped when the
+    shipments file named it, the whole order for a package naming no items; imported later, it reached the store
+    as unshipped, to be shipped again. Its shipment is refused (ORD005), and confirmed once the order is imported."""
+    found: list[Diagnostic] = []
+    run(tmp_path, state, report(tmp_path, line("111-2", "9003", "SKU-Z")), found)
+    assert [d.code for d in found] == ["ORD002"]
+    found.clear()
+    path = shipments(
+        tmp_path, "111-2,UPS,T9,2026-11-21,,\n111-2,UPS,T10,2026-11-21,,9003:1\n111-1,UPS,T1,2026-11-21,,\n"
+    )
+    packages, _ = planned(path, state, found.append)
+    assert [(p.order_id, p.tracking_number) for p in packages] == [("111-1", "T1")]
+    assert [(d.code, d.location.row if d.location else None) for d in found] == [("ORD005", 2), ("ORD005", 3)]
+    assert "feedsync holds this order, it is not in the store" in found[0].message
+    published(state, "SKU-Z")  # the cause mended: the order is imported, then its shipment confirmed
+    run(tmp_path, state, report(tmp_path, line("111-2", "9003", "SKU-Z")))
+    found.clear()
+    packages, _ = planned(path, state, found.append)
+    assert [(p.order_id, p.tracking_number, p.items) for p in packages][:1] == [("111-2", "T9", (("9003", 1),))]
+    assert not [d for d in found if "holds this order" in d.message]
+
+
 def test_carrier_names_map_to_amazon_codes() -> None:
     carriers = Carriers({"Evri Next Day": "Hermes Logistik Gruppe"})
     assert carriers.code("fedex") == ("FedEx", None)
