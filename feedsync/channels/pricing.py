@@ -45,6 +45,10 @@ class MarginTooLow(Exception):
 
 
 def adjust_amount(amount: Decimal, rules: PriceRules, currency: str) -> Decimal:
+    """``amount`` after the rules; an amount of 0 or less is no price to adjust and stays as it is (a charm
+    ending made 0.00 an offer at 0.99, and the channels' checks of a price of 0 never saw it)."""
+    if amount <= 0:
+        return amount
     value = amount * (1 + rules.markup_percent / 100) + rules.markup_fixed
     if rules.round_to is not None:
         value = (value / rules.round_to).quantize(Decimal(1), rounding=ROUND_HALF_UP) * rules.round_to

@@ -56,6 +56,8 @@ made per row."""
 _TEXTS_BEFORE_GTIN = ("item_name", "brand")
 _TEXTS_AFTER_BULLETS = ("product_description", "color", "size", "material", "pattern")
 _NUMBER = "number"
+_ABOVE_ZERO = r"^\+?[0-9.]*[1-9]"
+"""A price text ``rules.not_above_zero`` is false of (some such texts it is false of too, made per row)."""
 _SHAPED = "shaped"  # a mapped field's text as the definition's declared type makes it (``extra._shaped``)
 _PARENTAGE = ("parentage_level", "child_parent_sku_relationship", "variation_theme")
 _TAKES_NONE = IDENTIFIERS | PARENT_TEXTS
@@ -492,6 +494,7 @@ class Attributes:
         )
         for text in (price, selling, *(v for v in (sale,) if v is not None)):
             self.checks.append(text.is_null() | self.ask(text, _is_number, pl.Boolean()))
+            self.checks.append(text.is_null() | text.str.contains(_ABOVE_ZERO))  # else AMZ022 (0.00), made per row
             if minor is not None:
                 self.checks.append(
                     text.is_null() | minor.is_null() | (self.ask(text, _guarded(_places), pl.Int32()) <= minor)

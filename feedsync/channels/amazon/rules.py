@@ -87,6 +87,8 @@ def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
         text = value if type(value) is str else str(value)
         if not_a_number(text, whole):
             return attr, "a whole number such as 5" if whole else "a finite decimal such as 12.99"
+        if attr in ("price", "sale_price") and not_above_zero(text):
+            return attr, "above 0: Amazon takes no offer at 0.00 (at least 0.01, its smallest unit)"
         currency = values.get("currency")
         if attr in ("price", "sale_price") and type(currency) is str and not in_minor_units(text, currency):
             places = minor_units(currency)
@@ -94,6 +96,13 @@ def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
                 f"an amount of at most {places} decimals, as {currency} has"
             )
     return None
+
+
+def not_above_zero(text: str) -> bool:
+    """Whether the finite decimal ``text`` is 0 or less (``0.00``, ``-1``): no digit but 0 before its exponent, or
+    a minus sign."""
+    text = text.strip()
+    return text.startswith("-") or not text.lstrip("+0.") or text.lstrip("+0.")[0] in "eE"
 
 
 def in_minor_units(text: str, currency: str) -> bool:
