@@ -426,7 +426,12 @@ class ChannelConfig(BaseModel):
     """push: also refuse when the item count fell by more than max_drop_percent below the largest count of this
     many last pushes (a source shrinking a little every push); a push --force starts the count again."""
     max_deletes: int | None = Field(default=None, ge=0)
-    """push to an API: refuse when more items than this would be deleted."""
+    """push: refuse when more items than this would be deleted (an API) or left out of the feed published before (a
+    file)."""
+    max_delete_percent: float = Field(default=50, ge=0, le=100)
+    """push: refuse when more than this percent of the items published before would leave the channel (deleted from
+    an API, left out of a feed file), though the item count did not fall: a source of other ids (another store's
+    file, ids renamed)."""
     allow_empty: bool = False
     """push: publish the feed even when it has no items (by default an empty feed is refused, DST008, and the
     feed published before stays)."""

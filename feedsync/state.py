@@ -323,6 +323,17 @@ class State:
                 (destination, channel, destination + STAGED),
             )
 
+    def leaving(self, channel: str, destination: str) -> tuple[int, int]:
+        """(items the destination holds, how many of them the staged file leaves out): the items a file being
+        published would take off the channel."""
+        before, leaving = self._db.execute(
+            "SELECT COUNT(*), COUNT(*) - COUNT(staged.item_id) FROM items AS held LEFT JOIN items AS staged "
+            "ON staged.channel = held.channel AND staged.destination = ? AND staged.item_id = held.item_id "
+            "WHERE held.channel = ? AND held.destination = ?",
+            (destination + STAGED, channel, destination),
+        ).fetchone()
+        return int(before), int(leaving)
+
     def drop_staged(self, channel: str, destination: str) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM items WHERE channel = ? AND destination = ?", (channel, destination + STAGED))

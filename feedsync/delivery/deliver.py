@@ -150,7 +150,7 @@ class Delivery:
         assert outlet.collector is not None and self.state is not None  # made so by ``open``
         channel = outlet.channel
         plan = outlet.collector.finish()
-        result.refused = too_many_deletes(channel, len(plan.deletes), force=self.force)
+        result.refused = too_many_deletes(channel, len(plan.deletes), len(outlet.collector.sent), force=self.force)
         if result.refused:
             self.emit(make("DST004", f"{channel.name} not synced: {result.refused}", channel=channel.name))
             return False
@@ -181,6 +181,13 @@ class Delivery:
         it was published. A failing destination does not stop the others: this channel keeps its previous feed,
         its run is recorded as failed and push exits 3 once every channel had its turn."""
         channel = outlet.channel
+        if outlet.staged is not None and self.state is not None:  # (a dry run stages nothing)
+            outlet.staged.flush()
+            before, leaving = self.state.leaving(channel.name, destination.describe())
+            result.refused = too_many_deletes(channel, leaving, before, force=self.force)
+            if result.refused:
+                self.emit(make("DST004", f"{channel.name} not published: {result.refused}", channel=channel.name))
+                return False
         if self.dry_run:
             last = f" (last push: {previous})" if previous is not None else ""
             result.planned = f"would publish {result.items} items to {destination.describe()}{last}"

@@ -42,6 +42,10 @@ THROTTLE_CODES = frozenset({4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 8
 AUTH_CODES = frozenset({102, 190})
 """Graph error codes of a session or access token that is invalid or expired: every later call fails alike."""
 MAX_REQUESTS = 5_000
+UNKNOWN_AFTER = 5
+"""Answers in a row to a batch's status that name no batch (``data: []``) before the batch is taken for one Meta does
+not know (a handle it dropped): the channel fails, nothing of the batch recorded, rather than polling it until
+``poll_timeout``."""
 MAX_BYTES = 28 * 1024 * 1024
 _Request = tuple[str, Change, str]
 """(method, change, the request as ``_encoded`` made it)."""
@@ -262,6 +266,7 @@ class MetaCatalogApi(ItemSync):
     def _wait(self, requester: Requester, handle: str) -> dict[str, Any]:
         """Poll the handle until its status is final; that status."""
         url = f"/{self.config.api_version}/{self.config.catalog_id}/check_batch_request_status"
+        empty = [0]  # answers in a row that named no batch
 
         def check() -> dict[str, Any]:
             response = requester.request(
@@ -274,6 +279,12 @@ class MetaCatalogApi(ItemSync):
             if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
                 raise RemoteError(f"check_batch_request_status: no batch status in {clip(response.text, 300)!r}")
             status: dict[str, Any] = data[0] if data else {}
+            empty[0] = 0 if data else empty[0] + 1
+            if empty[0] >= UNKNOWN_AFTER:  # not polled until poll_timeout (30 minutes) for a batch Meta never names
+                raise RemoteError(
+                    f"check_batch_request_status: Meta named no batch for handle {handle} in {UNKNOWN_AFTER} answers "
+                    "in a row (it does not know it); nothing of the batch is recorded as sent, its items go again"
+                )
             event("poll", destination="meta_catalog_api", handle=handle, status=status.get("status"))
             return status
 

@@ -412,8 +412,11 @@ _register(
     "DST004",
     "too-many-deletes",
     E,
-    "push did not sync this channel: it would delete more items than the channel's max_deletes allows, which "
-    "usually means a partial source export. Check the source; when the deletes are real, push --force.",
+    "push did not sync or publish this channel: it would take more of the items published before off the "
+    "channel (an API's deletes, the items a feed file leaves out) than the channel's max_deletes allows, or more "
+    "than max_delete_percent (default 50) of them, though the item count may not have fallen: a partial export, or "
+    "a source of other ids (another store's file, ids renamed). The feed published before stays. Check the source; "
+    "when the change is real, push --force.",
     ("publish", "guardrails"),
 )
 

@@ -356,6 +356,9 @@ def open_table(
             raise SourceError(f"{path}:{header_row}: unreadable header ({exc})") from None
         if ended:
             raise _unclosed(path, header_row, header_row + reader.line_num - 1)
+        short = _cut_short(path, encoding, sep, len(header))
+        if short is not None:
+            raise short
         seen.clear()
         taken.offer = offer
         if share is None:
@@ -369,6 +372,45 @@ def open_table(
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
             lines.first_row, lines.line_base, lines.done = share.first_row, share.lines_before, share.read
             yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
+
+
+TAIL = 1 << 16
+"""Bytes of a file's end read to tell whether it was cut short (``_cut_short``)."""
+
+
+def _cut_short(path: Path, encoding: str | None, sep: str, width: int) -> SourceError | None:
+    """Why the file at ``path`` looks cut short (a copy or download that did not finish), or None: its last line has
+    no line break after it and fewer cells than the header's ``width`` (the row of ``...,/img/95.jpg,1`` was read
+    as a price of 1.00, its missing cells empty, and published). A last line with an odd number of quotes (the end
+    of a record of several lines), one longer than ``TAIL`` bytes, or a file in an encoding whose line break is not
+    the byte of ASCII's, is not judged."""
+    codec = encoding or "utf-8"
+    try:
+        if "\n".encode(codec) != b"\n":
+            return None
+        with path.open("rb") as raw:
+            size = raw.seek(0, 2)
+            raw.seek(max(0, size - TAIL))
+            tail = raw.read()
+    except (LookupError, OSError):
+        return None
+    if not tail or tail[-1:] in (b"\n", b"\r"):
+        return None
+    cut = max(tail.rfind(b"\n"), tail.rfind(b"\r"))
+    if cut < 0 and size > len(tail):
+        return None
+    text = tail[cut + 1 :].decode(codec, errors="replace").lstrip("\ufeff")
+    if text.count('"') % 2:
+        return None
+    cells = next(csv.reader([text], delimiter=sep), [])
+    if not cells or len(cells) >= width:
+        return None
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    return SourceError(
+        f"{path}: the file ends in the middle of a row: its last line ({shown!r}) has {len(cells)} of the header's "
+        f"{width} cells and no line break after it, so the file looks cut short (a copy or export that did not "
+        "finish); nothing of it is used. Copy or export the file again (or end its last row with a line break)"
+    )
 
 
 def _end_of(ended: list[bool]) -> Iterator[str]:

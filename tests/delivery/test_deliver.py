@@ -108,3 +108,32 @@ def test_an_api_destination_that_fails_leaves_the_other_channels_their_turn(tmp_
     with State(tmp_path / ".feedsync" / "state.sqlite") as state:
         outcomes = {run.channel: run.outcome for run in state.runs()}
     assert outcomes == {"google": "failed", "facebook": "published"}
+
+
+def test_a_feed_file_of_other_ids_is_not_published_without_force(tmp_path: Path) -> None:
+    """A file destination took another store's catalog (as many items, other ids) over the live feed with exit 0:
+    the item-count guardrail saw no fall. A feed leaving out more than max_drop_percent of the items published
+    before is now DST004: the feed published before stays, the next run refuses again, --force publishes it."""
+    from feedsync.config import load_config
+    from tests.conftest import make_config
+
+    destination = "    destination: {type: directory, path: www}\n"
+    make_config(tmp_path, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(10)), destination)
+    config = load_config(tmp_path / "feedsync.yaml")
+    with State(config.state_path) as state:
+        assert not pipeline.run(config, "push", state=state).diagnostics
+    live = (tmp_path / "www" / "google.xml").read_bytes()
+    make_config(tmp_path, HEADER + "".join(row(f"Q{i}", size=str(i)) for i in range(10)), destination)
+    for _ in range(2):
+        with State(config.state_path) as state:
+            report = pipeline.run(config, "push", state=state)
+        assert [d.code for d in report.diagnostics] == ["DST004"]
+        assert "10 of the 10 items published before would leave the channel" in report.diagnostics[0].message
+        assert (tmp_path / "www" / "google.xml").read_bytes() == live
+    with State(config.state_path) as state:
+        assert not pipeline.run(config, "push", state=state, force=True).diagnostics
+    assert b"<g:id>Q0</g:id>" in (tmp_path / "www" / "google.xml").read_bytes()
+    make_config(tmp_path, HEADER + "".join(row(f"Q{i}" if i else "R0", size=str(i)) for i in range(10)), destination)
+    with State(config.state_path) as state:  # one of ten replaced: published as before
+        assert not pipeline.run(config, "push", state=state).diagnostics
+    assert b"<g:id>R0</g:id>" in (tmp_path / "www" / "google.xml").read_bytes()

@@ -176,6 +176,29 @@ def test_max_deletes_guardrail_and_dry_run(tmp_path: Path) -> None:
 
 
 @respx.mock
+def test_a_catalog_of_other_ids_deletes_nothing_without_force(tmp_path: Path) -> None:
+    """``source.path`` pointed at another store's file (as many items, other ids) planned every live product's
+    delete and every new one's insert, exit 0: the item count kept, no guardrail looked at the deletes (max_deletes
+    is unset by default). More than max_drop_percent of the items sent before deleted is now DST004, nothing sent;
+    a real change of ids goes with --force, and a few items replaced go as they did."""
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(10)))
+    insert.reset()
+    other = HEADER + "".join(row(f"Q{i}", size=str(i)) for i in range(10))
+    report = push(gmc_config(tmp_path, other))
+    assert [d.code for d in report.diagnostics] == ["DST004"]
+    assert "10 of the 10 items published before would leave the channel (100.0%" in report.diagnostics[0].message
+    assert delete.call_count == 0 and insert.call_count == 0
+    assert push(gmc_config(tmp_path, other)).diagnostics[0].code == "DST004"  # the next run refuses again
+    few = HEADER + "".join(row(f"P{i}" if i else "Q0", size=str(i)) for i in range(10))  # 1 of 10 replaced
+    report = push(gmc_config(tmp_path, few))
+    assert not report.diagnostics and (delete.call_count, insert.call_count) == (1, 1)
+    with State(gmc_config(tmp_path, other).state_path) as state:
+        forced = pipeline.run(gmc_config(tmp_path, other), "push", state=state, force=True)
+    assert not forced.diagnostics and (delete.call_count, insert.call_count) == (10, 10)
+
+
+@respx.mock
 def test_expired_token_is_refreshed_once(tmp_path: Path) -> None:
     token = respx.post("https://oauth2.googleapis.com/token").mock(
         side_effect=[

@@ -209,6 +209,26 @@ def test_a_status_answer_without_data_is_a_remote_error(tmp_path: Path) -> None:
     )
 
 
+@respx.mock
+def test_a_batch_meta_never_names_fails_the_channel_after_a_few_answers(tmp_path: Path) -> None:
+    """A status answer naming no batch (``data: []``: a handle Meta dropped) was polled until poll_timeout (30
+    minutes by default, the rest of the push waiting). After a few such answers in a row the channel fails, nothing
+    of the batch recorded, so its items go again; a batch named after an empty answer or two is followed as before."""
+    respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h-9"]}))
+    empty = httpx.Response(200, json={"data": []})
+    status = respx.get(f"{GRAPH}/check_batch_request_status").mock(return_value=empty)
+    config = meta_config(tmp_path, HEADER + row("A"), "      poll_timeout: 3600\n")
+    sync_failure(push(config), r"Meta named no batch for handle h-9 in 5 answers in a row")
+    assert status.call_count == meta_catalog.UNKNOWN_AFTER
+    with State(config.state_path) as state:
+        assert state.sent_items("facebook", "meta_catalog_api:987654") == {}
+    done = {"data": [{"handle": "h-9", "status": "finished", "errors_total_count": 0, "errors": []}]}
+    status.mock(side_effect=[empty, empty, httpx.Response(200, json=done)])
+    assert push(config).diagnostics == []
+    with State(config.state_path) as state:
+        assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"A"}
+
+
 def test_a_usage_header_that_is_not_metas_is_ignored() -> None:
     for header in ("[1, 2]", '{"1": 5}', '{"1": ["x"]}'):
         assert usage_wait(httpx.Response(200, headers={"X-Business-Use-Case-Usage": header})) is None

@@ -148,6 +148,25 @@ def test_ragged_rows_blank_lines_and_quoted_newlines(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252", "utf-8-sig"])
+def test_a_file_cut_short_in_its_last_row_is_refused(tmp_path: Path, encoding: str) -> None:
+    """A copy that did not finish (``...,/img/95.jpg,1``: the price's first digit, no line break after it) was read
+    as a row of price 1.00, its missing cells empty, and published with exit 0. A last line with no line break and
+    fewer cells than the header is now refused, naming it; a short row that ends with a line break, a last row of
+    every cell without one, and a last record of several lines are read as before."""
+    path = tmp_path / "p.csv"
+    header = "id,title,price,brand,gtin\n"
+    path.write_bytes((header + "A,T,15.00,Acme,\nB,Tée,1").encode(encoding))
+    with pytest.raises(SourceError) as info:
+        read(path)
+    assert str(info.value).startswith(f"{path}: the file ends in the middle of a row: its last line ('B,Tée,1') has 3 ")
+    assert "of the header's 5 cells and no line break after it" in str(info.value)
+    for whole in ("A,T,15.00,Acme,\nB,T,1\n", "A,T,15.00,Acme,\nB,T,1,Acme,", 'A,T,15.00,Acme,"two\nlines"'):
+        path.write_bytes((header + whole).encode(encoding))
+        products, _ = read(path)
+        assert [p.id for p in products] == ["A", "B"][: 2 if "B" in whole else 1]
+
+
 def test_duplicate_column_mapping_is_warned(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("id,title,Title,price\nA,,Second,1\n", encoding="utf-8")
