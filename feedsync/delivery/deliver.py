@@ -5,6 +5,7 @@ built before the stream starts."""
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from feedsync.delivery.observers import ChannelEncoding, Staged, SyncItems
 from feedsync.destinations import Destination, FilePublisher, ItemSync, open_destination
 from feedsync.diagnostics import ChannelResult, Emit, Location
 from feedsync.diagnostics.codes import make
-from feedsync.diff import keep_snapshot
-from feedsync.errors import ConfigError, RemoteError
+from feedsync.diff import keep_snapshot, read_feed
+from feedsync.errors import ConfigError, FeedsyncError, RemoteError
 from feedsync.events import event
 from feedsync.split import part_names
 from feedsync.stream import ItemObserver, Progress
@@ -101,7 +102,7 @@ class Delivery:
         outlet = self.outlets.get(result.channel)
         if outlet is None or result.output is None:
             return
-        previous = self._guard(outlet.channel, result, file=not isinstance(outlet.destination, ItemSync))
+        previous = self._guard(outlet.channel, result, outlet.destination)
         if result.refused:
             return
         started = time.perf_counter()
@@ -128,12 +129,19 @@ class Delivery:
                 seconds=seconds,
             )
 
-    def _guard(self, channel: CompiledChannel, result: ChannelResult, *, file: bool) -> int | None:
+    def _guard(self, channel: CompiledChannel, result: ChannelResult, destination: Destination) -> int | None:
         """Refuse the channel's feed (``result.refused``) when a guardrail says so; the item count of the last push.
-        ``file``: the feed is published as a file."""
+        With no push recorded (a first push, a state lost), a file destination's feed held now (a directory's) is
+        the last push: a state deleted must not let a partial export replace a whole feed."""
         history = channel.config.guardrail_history
         counts = self.state.published_counts(channel.name, history) if self.state is not None else []
+        file = not isinstance(destination, ItemSync)
+        held = destination.held(channel.filename) if not counts and isinstance(destination, FilePublisher) else None
+        if held is not None:
+            counts = [_items_in(held)]
         code, refusal = guardrail(channel, result, counts, force=self.force, file=file)
+        if refusal and held is not None:
+            refusal += f" (counted in {held}, the feed the destination holds: the state records no push)"
         if self.force and guardrail(channel, result, counts, force=False, file=file)[1]:
             result.forced = True
         if refusal:
@@ -234,3 +242,11 @@ class Delivery:
     def _state(self) -> State:
         assert self.state is not None  # runs are started only with a state
         return self.state
+
+
+def _items_in(feed: Path) -> int:
+    """How many items the feed file ``feed`` holds (0 where it cannot be read as a feed: nothing to guard)."""
+    try:
+        return sum(1 for _ in read_feed(feed))
+    except (FeedsyncError, OSError, ValueError, csv.Error):
+        return 0

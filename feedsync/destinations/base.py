@@ -77,6 +77,11 @@ class FilePublisher(ABC):
         self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
     ) -> str: ...
 
+    def held(self, default_name: str) -> Path | None:
+        """The feed file the destination holds now, where it can be read here (a directory's), else None: what a
+        push with no run recorded (a state lost) is guarded against."""
+        return None
+
 
 class ItemSync(ABC):
     """Sends a channel's item changes to its API: ``plan`` says what to create, update, refresh and delete,

@@ -32,6 +32,10 @@ class DirectoryPublisher(FilePublisher):
     def describe(self) -> str:
         return f"directory:{self.config.path}"
 
+    def held(self, default_name: str) -> Path | None:
+        target = self.config.path / (self.config.filename or default_name)
+        return target if target.is_file() else None
+
     def publish(
         self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
     ) -> str:

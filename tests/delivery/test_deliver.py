@@ -137,3 +137,33 @@ def test_a_feed_file_of_other_ids_is_not_published_without_force(tmp_path: Path)
     with State(config.state_path) as state:  # one of ten replaced: published as before
         assert not pipeline.run(config, "push", state=state).diagnostics
     assert b"<g:id>R0</g:id>" in (tmp_path / "www" / "google.xml").read_bytes()
+
+
+def test_a_state_lost_does_not_let_a_partial_export_replace_a_directory_feed(tmp_path: Path) -> None:
+    """With the state database gone (a container's cron with no volume for it), the item-count guardrail had no
+    history, and a partial export of 4 of 10 items replaced the 10-item feed with exit 0. With no push recorded,
+    the feed the directory holds now is the last push: DST002 names it, the feed stays; --force publishes."""
+    import shutil
+
+    from feedsync.config import load_config
+    from tests.conftest import make_config
+
+    destination = "    destination: {type: directory, path: www}\n"
+    make_config(tmp_path, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(10)), destination)
+    config = load_config(tmp_path / "feedsync.yaml")
+    with State(config.state_path) as state:
+        assert not pipeline.run(config, "push", state=state).diagnostics
+    live = (tmp_path / "www" / "google.xml").read_bytes()
+    shutil.rmtree(config.state_path.parent)
+    make_config(tmp_path, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(4)), destination)
+    with State(config.state_path) as state:
+        report = pipeline.run(config, "push", state=state)
+    assert [d.code for d in report.diagnostics] == ["DST002"]
+    assert "the item count fell from 10 to 4" in report.diagnostics[0].message
+    assert f"counted in {tmp_path / 'www' / 'google.xml'}, the feed the destination holds" in (
+        report.diagnostics[0].message
+    )
+    assert (tmp_path / "www" / "google.xml").read_bytes() == live
+    with State(config.state_path) as state:
+        assert not pipeline.run(config, "push", state=state, force=True).diagnostics
+    assert (tmp_path / "www" / "google.xml").read_bytes().count(b"<item>") == 4
