@@ -321,6 +321,7 @@ def compile_channel(
     known |= {t for spec in profile.rules for a in spec.then if (t := a.target)}
     if category_map is not None:
         known |= set(category_map.fields)
+    _rules_known(rules, known | set(templating.env.globals), fail)
     if profile.expand is not None:
         if profile.expand.field not in known:
             raise fail(
@@ -408,6 +409,22 @@ def compile_channel(
 
 def fields_compiled(fields: list[CompiledField]) -> list[Compiled]:
     return [f.compiled for f in fields]
+
+
+def _rules_known(
+    rules: list[CompiledRule], known: set[str], fail: Callable[[list[str | int], str], ConfigError]
+) -> None:
+    """Raise where a rule reads a name nothing provides: a condition on it never matched (``salee_price``), a copy,
+    calculation or value template of it failed on every product."""
+    for index, rule in enumerate(rules):
+        for name in sorted(rule.reads - known):
+            near = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise fail(
+                ["rules", index],
+                f"rules[{index}]: reads {name!r}, which no product field, supplement, category map or earlier rule "
+                f"provides{hint}",
+            )
 
 
 def _rules_read(

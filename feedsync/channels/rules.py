@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedsync import values as v
-from feedsync.channels.templating import RenderError, TemplateFault, TemplateProblem, Templating
+from feedsync.channels.templating import Compiled, RenderError, TemplateFault, TemplateProblem, Templating
 from feedsync.model.money import Money
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 
@@ -413,14 +413,23 @@ def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str |
     assert target is not None
     if "." in target:
         raise TemplateProblem(f"{kind} writes a field, not a path: {target!r}")
+    made = _made(spec.value, templating) if kind in ("set", "append", "prepend") else None
     if kind == "set":
         value = spec.value
+        if made is not None:
+            return kind, target, lambda ctx: ctx.__setitem__(target, coerce(ctx, target, made.call(ctx)))
         return kind, target, lambda ctx: ctx.__setitem__(target, coerce(ctx, target, value))
     if kind in ("append", "prepend"):
         text = str(spec.value)
-        if kind == "append":
-            return kind, target, lambda ctx: ctx.__setitem__(target, coerce(ctx, target, _text(ctx.get(target)) + text))
-        return kind, target, lambda ctx: ctx.__setitem__(target, coerce(ctx, target, text + _text(ctx.get(target))))
+
+        def more(ctx: Context) -> str:
+            return text if made is None else _text(made.call(ctx))
+
+        def join(ctx: Context) -> None:
+            now = _text(ctx.get(target))
+            ctx[target] = coerce(ctx, target, now + more(ctx) if kind == "append" else more(ctx) + now)
+
+        return kind, target, join
     if kind == "replace":
         find, with_ = str(spec.find), str(spec.with_)
         return (
@@ -443,6 +452,14 @@ def compile_action(spec: ActionSpec, templating: Templating) -> tuple[str, str |
         ctx[target] = coerce(ctx, target, expression.call(ctx))
 
     return kind, target, calculate
+
+
+def _made(value: Any, templating: Templating) -> Compiled | None:
+    """The template of a set, append or prepend ``value`` written as one (``' {{ brand }}'``), else None: the value
+    as written (a value of another type keeps it)."""
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return templating.template(value)
+    return None
 
 
 def _regex_replace(target: str, source: str, with_: str) -> Apply:
@@ -523,6 +540,8 @@ def _reads(spec: RuleSpec, templating: Templating) -> frozenset[str]:
             names.add(str(action.from_).split(".")[0])
         elif action.kind == "calculate":
             names |= templating.expression(str(action.expression)).variables
+        elif action.kind in ("set", "append", "prepend") and (made := _made(action.value, templating)) is not None:
+            names |= made.variables
     return frozenset(names)
 
 

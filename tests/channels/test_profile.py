@@ -257,6 +257,51 @@ def test_the_builtin_profiles_name_only_google_attributes() -> None:
     assert set(data["fields"]) <= ATTRIBUTES, set(data["fields"]) - ATTRIBUTES
 
 
+def test_a_rule_value_written_as_a_template_is_rendered(tmp_path: Path) -> None:
+    """A set, append or prepend ``value`` is a template, as the profile reference says: ``' {{ brand }}'`` was
+    appended as written (``Merino Tee {{ brand }}`` in the feed, exit 0). A value of another type keeps it."""
+    extra = (
+        "    rules:\n"
+        "      - then: [{append: title, value: ' by {{ brand }}'}, {prepend: custom_label_0, value: '{{ size }}-'},\n"
+        "               {set: custom_label_1, value: '{% if gtin %}coded{% endif %}'}, {set: custom_label_2, value: 7}]\n"
+        "    fields:\n"
+        '      custom_label_0: "{{ custom_label_0 or \'x\' }}"\n'
+        '      custom_label_1: "{{ custom_label_1 }}"\n'
+        '      custom_label_2: "{{ custom_label_2 }}"\n'
+    )
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    [channel] = compile_channels(config)
+    found: list[Diagnostic] = []
+    [item] = channel.apply(product(brand="Acme", size="M", gtin="4006381333931"), found.append)
+    assert not found
+    assert item.values["title"].startswith("Tee by Acme")
+    assert (item.values["custom_label_0"], item.values["custom_label_1"], item.values["custom_label_2"]) == (
+        "M-",
+        "coded",
+        "7",
+    )
+
+
+@pytest.mark.parametrize(
+    ("then", "message"),
+    [
+        ("{field: salee_price, empty: false}", "reads 'salee_price', which no product field, supplement, category "
+         "map or earlier rule provides (did you mean sale_price?)"),
+        ("{field: brand, equals: x}]\n        then: [{append: title, value: ' {{ brnd }}'}", "reads 'brnd'"),
+    ],
+)  # fmt: skip
+def test_a_rule_reading_a_name_nothing_provides_is_a_config_error(tmp_path: Path, then: str, message: str) -> None:
+    """A condition on a misspelt field (``salee_price``) never matched, with no word; a value template of an unknown
+    name failed on every product. Both are config errors at the rule now."""
+    extra = f"    rules:\n      - when: [{then}]\n        then: [{{set: custom_label_0, value: x}}]\n"
+    if "brnd" in then:
+        extra = f"    rules:\n      - when: [{then}]\n"
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert f"rules[0]: {message}" in str(info.value)
+
+
 def test_a_rule_may_write_a_name_a_later_rule_reads(tmp_path: Path) -> None:
     """A name of the user's own that a later rule's condition, copy or calculation reads is read: no error."""
     extra = (
