@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from feedsync.faults import checkpoint
@@ -62,7 +62,8 @@ class SyncCollector:
 
     def __init__(self, sent: dict[str, tuple[str, str]], *, refresh_after: timedelta | None, now: datetime) -> None:
         self.sent = sent
-        self.refresh_before = (now - refresh_after).isoformat() if refresh_after is not None else None
+        self.refresh_before = _stamp(now - refresh_after) if refresh_after is not None else None
+        self.now = _stamp(now)
         self.plan = SyncPlan()
         self.seen: set[str] = set()
         self.shared: dict[str, Mapping[str, Any]] = {}
@@ -86,7 +87,7 @@ class SyncCollector:
             self.plan.creates.append(Change(item_id, dict(values), digest, tuple(own)))
         elif known[0] != digest:
             self.plan.updates.append(Change(item_id, dict(values), digest, tuple(own)))
-        elif self.refresh_before is not None and known[1] < self.refresh_before:
+        elif self._due(known[1]):
             self.plan.refreshes.append(Change(item_id, dict(values), digest, tuple(own)))
         else:
             self.plan.unchanged += 1
@@ -97,7 +98,13 @@ class SyncCollector:
         known = self.sent.get(item_id)
         if known is None or known[0] != digest:
             return False
-        return self.refresh_before is None or known[1] >= self.refresh_before
+        return not self._due(known[1])
+
+    def _due(self, sent_at: str) -> bool:
+        """Whether an unchanged item sent at ``sent_at`` is sent again: it was sent before ``refresh_after`` ago, or
+        at a time still to come (a clock that ran ahead when it was sent: when the destination last had it is
+        unknown, and trusting the time would leave it unsent until the channel expires it)."""
+        return self.refresh_before is not None and (sent_at < self.refresh_before or sent_at > self.now)
 
     def add_unchanged(self, item_ids: list[str]) -> None:
         """Count ``item_ids`` unchanged (each found so by ``unchanged``): a row cache tells its replayed items a
@@ -181,6 +188,11 @@ class Recorder:
             self.state.parent_listings(self.channel, self.destination),
             self.state.item_parents(self.channel, self.destination),
         )
+
+
+def _stamp(moment: datetime) -> str:
+    """``moment`` in the form the state writes its times (UTC, milliseconds), so that they compare as text."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def channel_key(item_id: str, values: Mapping[str, Any]) -> str:

@@ -241,6 +241,22 @@ def test_unchanged_items_are_resent_before_google_expires_them(tmp_path: Path) -
     assert "0 to create, 0 to update, 1 to refresh, 0 to delete, 1 unchanged" in report.channels["google"].published
 
 
+@respx.mock
+def test_items_sent_while_the_clock_ran_ahead_are_refreshed_once_it_is_right(tmp_path: Path) -> None:
+    insert, _ = mock_api(respx.mock)
+    config = gmc_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    push(config)
+    insert.reset()
+    with State(config.state_path) as state, state.transaction() as db:  # A was sent with the clock 60 days ahead
+        db.execute("UPDATE items SET sent_at = '2999-01-01T00:00:00.000+00:00' WHERE item_id = 'A'")
+    report = push(config)
+    assert [json.loads(c.request.content)["offerId"] for c in insert.calls] == ["A"]
+    assert "0 to create, 0 to update, 1 to refresh, 0 to delete, 1 unchanged" in report.channels["google"].published
+    insert.reset()
+    push(config)  # A's sent_at is the right time again
+    assert insert.calls == []
+
+
 def test_amazon_regions_and_sandbox() -> None:
     from feedsync.config import AmazonSpApiDestination
     from feedsync.destinations.amazon_feeds import AmazonSpApi
