@@ -282,9 +282,11 @@ class GoogleMerchantApiDestination(_Strict):
     """The Merchant Center account id."""
     data_source: str = Field(pattern=r"^\d+$", description="the id of an API data source")
     content_language: str = Field(default="en", pattern=r"^[a-z]{2}$")
-    """Two-letter language of the products."""
+    """Two-letter language of the products. Changed, the next push inserts every product under the new one and
+    deletes those under the old."""
     feed_label: str = Field(default="US", pattern=r"^[A-Z0-9-]{1,20}$")
-    """The feed label (usually the target country)."""
+    """The feed label (usually the target country). Changed, the next push inserts every product under the new
+    label and deletes those under the old."""
     credentials: SecretRef
     """The service account's JSON key."""
     workers: int = Field(default=4, ge=1, le=32)

@@ -245,6 +245,23 @@ class State:
         )
         return {item_id: (digest, sent_at) for item_id, digest, sent_at in rows}
 
+    def item_destinations(self, channel: str) -> list[str]:
+        """The destinations the state holds items of for ``channel`` (a file being published's staging aside)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT destination FROM items WHERE channel = ? AND destination NOT LIKE ? ORDER BY destination",
+            (channel, "%" + STAGED),
+        )
+        return [destination for (destination,) in rows]
+
+    def move_items(self, channel: str, old: str, new: str) -> None:
+        """Record the channel's items held under destination ``old`` as held under ``new`` (what ``new`` holds of an
+        item already wins)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE OR IGNORE items SET destination = ? WHERE channel = ? AND destination = ?", (new, channel, old)
+            )
+            db.execute("DELETE FROM items WHERE channel = ? AND destination = ?", (channel, old))
+
     def record_items(
         self,
         channel: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,16 +43,26 @@ class SyncPlan:
     refreshes: list[Change] = field(default_factory=list)
     """Unchanged items re-sent because the channel would soon expire them (Google: 30 days)."""
     deletes: list[str] = field(default_factory=list)
+    retired: dict[str, list[str]] = field(default_factory=dict)
+    """Items to delete that the destination holds under a former description of itself (Google: a former feed label
+    or content language), by that description: their catalog items are sent anew under the current one."""
     unchanged: int = 0
 
     @property
     def upserts(self) -> list[Change]:
         return self.creates + self.updates + self.refreshes
 
+    @property
+    def delete_count(self) -> int:
+        """How many items the plan deletes, under the current description or a former one."""
+        return len(self.deletes) + sum(len(items) for items in self.retired.values())
+
     def summary(self) -> str:
+        retired = sum(len(items) for items in self.retired.values())
+        former = f" ({retired} of them held under {', '.join(self.retired)})" if retired else ""
         return (
             f"{len(self.creates)} to create, {len(self.updates)} to update, {len(self.refreshes)} to refresh, "
-            f"{len(self.deletes)} to delete, {self.unchanged} unchanged"
+            f"{self.delete_count} to delete{former}, {self.unchanged} unchanged"
         )
 
 
@@ -60,8 +70,18 @@ class SyncCollector:
     """Fed every item of a run; keeps only the items that must be sent (memory grows with the changes), and the
     records an item's encoding shares with its family (an Amazon parent listing: one per family)."""
 
-    def __init__(self, sent: dict[str, tuple[str, str]], *, refresh_after: timedelta | None, now: datetime) -> None:
+    def __init__(
+        self,
+        sent: dict[str, tuple[str, str]],
+        *,
+        refresh_after: timedelta | None,
+        now: datetime,
+        retired: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """``sent``: what the destination holds (item id -> content hash, sent_at); ``retired``: the items it holds
+        under a former description of itself, by description (all deleted)."""
         self.sent = sent
+        self.retired = {where: sorted(items) for where, items in (retired or {}).items() if items}
         self.refresh_before = _stamp(now - refresh_after) if refresh_after is not None else None
         self.now = _stamp(now)
         self.plan = SyncPlan()
@@ -114,6 +134,7 @@ class SyncCollector:
 
     def finish(self) -> SyncPlan:
         self.plan.deletes = sorted(set(self.sent) - self.seen)
+        self.plan.retired = self.retired
         return self.plan
 
 
@@ -160,11 +181,12 @@ class Recorder:
             self.channel, self.destination, [(change.item_id, NEVER_HELD)], status="rejected", message=message[:1000]
         )
 
-    def removed(self, item_ids: list[str], parents: Sequence[str] = ()) -> None:
-        """Record the items (and parent listings) the destination deleted."""
+    def removed(self, item_ids: list[str], parents: Sequence[str] = (), *, former: str | None = None) -> None:
+        """Record the items (and parent listings) the destination deleted; ``former``: those it held under that
+        former description of itself (``SyncPlan.retired``)."""
         if item_ids or parents:
             checkpoint("sync.removed")
-            self.state.forget_items(self.channel, self.destination, item_ids, parents)
+            self.state.forget_items(self.channel, former or self.destination, item_ids, parents)
             self.deleted += len(item_ids)
             self._tell()
 

@@ -83,8 +83,7 @@ class Delivery:
             if isinstance(destination, ItemSync):
                 if state is None:
                     raise ConfigError(f"channel {channel.name} pushes to an API, which needs the state database")
-                sent = state.sent_items(channel.name, destination.describe())
-                outlet.collector = SyncCollector(sent, refresh_after=destination.refresh_after, now=datetime.now(UTC))
+                outlet.collector = self._collector(state, channel.name, destination)
         if state is None or self.dry_run:
             return
         for name, outlet in self.outlets.items():
@@ -93,6 +92,23 @@ class Delivery:
                 outlet.staged = Staged(state, name, outlet.destination.describe())
         for name, outlet in self.outlets.items():
             outlet.run_id = state.start_run(command, name, outlet.destination.describe())
+
+    def _collector(self, state: State, channel: str, destination: ItemSync) -> SyncCollector:
+        """The sync plan's collector of an item sync: what the destination holds under its description (items
+        recorded under an earlier form of it are moved there first, but in a dry run), and the items it holds under
+        a description it retires (deleted)."""
+        where = destination.describe()
+        others = [other for other in state.item_destinations(channel) if other != where]
+        adopted = [other for other in others if destination.adopts(other)]
+        sent: dict[str, tuple[str, str]] = {}
+        for other in adopted:
+            if self.dry_run:
+                sent.update(state.sent_items(channel, other))
+            else:
+                state.move_items(channel, other, where)
+        sent.update(state.sent_items(channel, where))
+        retired = {other: list(state.sent_items(channel, other)) for other in others if destination.retires(other)}
+        return SyncCollector(sent, refresh_after=destination.refresh_after, now=datetime.now(UTC), retired=retired)
 
     def observers(self) -> dict[str, list[ItemObserver]]:
         return {name: outlet.observers for name, outlet in self.outlets.items()}
@@ -158,7 +174,10 @@ class Delivery:
         assert outlet.collector is not None and self.state is not None  # made so by ``open``
         channel = outlet.channel
         plan = outlet.collector.finish()
-        result.refused = too_many_deletes(channel, len(plan.deletes), len(outlet.collector.sent), force=self.force)
+        gone = len(plan.deletes)  # (the rest, held under a former description, move: not the catalog's doing)
+        result.refused = too_many_deletes(
+            channel, plan.delete_count, len(outlet.collector.sent), force=self.force, gone=gone
+        )
         if result.refused:
             self.emit(make("DST004", f"{channel.name} not synced: {result.refused}", channel=channel.name))
             return False
@@ -166,6 +185,8 @@ class Delivery:
             result.planned = f"would sync {destination.describe()}: {plan.summary()}"
             result.samples = [json.dumps(dict(c.values), ensure_ascii=False) for c in plan.upserts[:3]]
             result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
+            for where, items in plan.retired.items():
+                result.samples += [f"delete {item} from {where}" for item in items[:3]]
             return False
         recorder = Recorder(self.state, channel.name, destination.describe(), progress=self.progress)
         try:

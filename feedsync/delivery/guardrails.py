@@ -40,21 +40,25 @@ def guardrail(
     return "DST007", None if force else peak
 
 
-def too_many_deletes(channel: CompiledChannel, deletes: int, before: int, *, force: bool) -> str | None:
+def too_many_deletes(
+    channel: CompiledChannel, deletes: int, before: int, *, force: bool, gone: int | None = None
+) -> str | None:
     """Why a push must not take ``deletes`` of the ``before`` items the destination holds off the channel (a sync's
     deletes, the items a file leaves out), unless ``force``: more than the channel's max_deletes, or more than
     max_delete_percent of them (a source of other ids, another store's file or ids renamed, keeps the item count and
-    would replace the whole catalog)."""
+    would replace the whole catalog). ``gone``: how many of ``deletes`` the catalog no longer has (where some only move,
+    held under a former description); all of them where None."""
     if force:
         return None
     limit = channel.config.max_deletes
     if limit is not None and deletes > limit:
         return f"{deletes} items would be deleted, more than max_deletes {limit}; push --force to delete them"
     share = channel.config.max_delete_percent
-    if before and deletes * 100 / before > share:
+    gone = deletes if gone is None else gone
+    if before and gone * 100 / before > share:
         return (
-            f"{deletes} of the {before} items published before would leave the channel "
-            f"({deletes * 100 / before:.1f}%, more than max_delete_percent {share:g}%): the source names other ids "
+            f"{gone} of the {before} items published before would leave the channel "
+            f"({gone * 100 / before:.1f}%, more than max_delete_percent {share:g}%): the source names other ids "
             "(another catalog's file, ids renamed); push --force when they are real"
         )
     return None

@@ -306,6 +306,7 @@ class _Outcome:
             updates=[c for c in plan.updates if due(c)],
             refreshes=[c for c in plan.refreshes if due(c)],
             deletes=[item for item in plan.deletes if item not in self.removed],
+            retired=plan.retired,
             unchanged=plan.unchanged,
         )
 

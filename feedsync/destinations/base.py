@@ -91,7 +91,19 @@ class ItemSync(ABC):
     """Resend an unchanged item this long after it was last sent (None: only changes)."""
 
     @abstractmethod
-    def describe(self) -> str: ...
+    def describe(self) -> str:
+        """Where the items go, with every setting that changes which remote items they are: the state keeps what
+        the destination holds by it, so a change of description sends every item anew."""
+
+    def adopts(self, description: str) -> bool:
+        """Whether the items the state holds under ``description`` (another of the channel's) are this destination's
+        as it is: recorded under an earlier form of its description (they are moved to the current one)."""
+        return False
+
+    def retires(self, description: str) -> bool:
+        """Whether the items the state holds under ``description`` (another of the channel's) are in this
+        destination under settings it no longer has (Google: a former feed label): they are deleted there."""
+        return False
 
     @abstractmethod
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None: ...

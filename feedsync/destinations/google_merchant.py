@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -52,6 +53,8 @@ TEXT = {
     **{f"custom_label_{i}": f"customLabel{i}" for i in range(5)},
 }
 UNITS = {"g": "g", "kg": "kg", "lb": "lb", "oz": "oz"}
+_FORMER = re.compile(r"/([a-z]{2})~([A-Z0-9-]{1,20})")
+"""The end of a description of the same data source (after its ``_place``): the language and label named."""
 _WEIGHT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(g|kg|lb|oz)\s*", re.IGNORECASE)
 """A shipping weight the API's ``shippingWeight`` takes (a number and a unit of Google's); any other text goes as
 the feed file writes it, in the attribute's generic form (``customAttributes``), for Google to read as it reads
@@ -217,7 +220,20 @@ class GoogleMerchantApi(ItemSync):
         self._limiter = RateLimiter(rate=rate, burst=max(1, int(rate)))
 
     def describe(self) -> str:
+        """The data source and the language and label of its products (``en~US``): a product's name holds both, so
+        under another the items are other products."""
+        return f"{self._place}/{self.config.content_language}~{self.config.feed_label}"
+
+    @property
+    def _place(self) -> str:
         return f"google_merchant_api:accounts/{self.config.account_id}/dataSources/{self.config.data_source}"
+
+    def adopts(self, description: str) -> bool:
+        # feedsync before 2025-06 named no language and label: the items were sent under the ones configured now
+        return description == self._place
+
+    def retires(self, description: str) -> bool:
+        return _FORMER.fullmatch(description.removeprefix(self._place)) is not None
 
     @property
     def data_source(self) -> str:
@@ -256,10 +272,10 @@ class GoogleMerchantApi(ItemSync):
                     return change, str(exc)
                 raise
 
-        def delete(item_id: str) -> tuple[str, str | None]:
-            # Items were published under their id fitted into Google's limit, so deleted so too.
-            offer_id = encoder.remote_id(item_id)
-            name = product_name(self.config.content_language, self.config.feed_label, offer_id)
+        def delete(item_id: str, language: str, label: str) -> tuple[str, str | None]:
+            """Delete the item's product under ``language`` and ``label``; items were published under their id
+            fitted into Google's limit, so deleted so too."""
+            name = product_name(language, label, encoder.remote_id(item_id))
             try:
                 response = requester.request(
                     "DELETE",
@@ -294,5 +310,13 @@ class GoogleMerchantApi(ItemSync):
                             )
                         )
                 recorder.accepted(accepted)
-            for start in range(0, len(plan.deletes), BATCH):
-                recorder.removed([item for item, _ in pool.map(delete, plan.deletes[start : start + BATCH])])
+            names = [(None, self.config.content_language, self.config.feed_label, plan.deletes)]
+            for former, items in plan.retired.items():  # the products under a former language or label
+                found = _FORMER.fullmatch(former.removeprefix(self._place))
+                assert found is not None  # (retired so)
+                names.append((former, *found.groups(), items))
+            for where, language, label, items in names:
+                for start in range(0, len(items), BATCH):
+                    batch = items[start : start + BATCH]
+                    removed = pool.map(delete, batch, repeat(language), repeat(label))
+                    recorder.removed([item for item, _ in removed], former=where)

@@ -62,7 +62,7 @@ def test_insert_sends_the_exact_request(tmp_path: Path) -> None:
         },
     }
     assert report.channels["google"].published == (
-        "google_merchant_api:accounts/123/dataSources/456 (1 to create, 0 to update, 0 to refresh, 0 to delete, "
+        "google_merchant_api:accounts/123/dataSources/456/en~US (1 to create, 0 to update, 0 to refresh, 0 to delete, "
         "0 unchanged)"
     )
 
@@ -119,11 +119,11 @@ def test_a_rejected_item_is_reported_and_recorded(tmp_path: Path) -> None:
     [problem] = report.diagnostics
     assert (problem.code, problem.product_id) == ("DST003", "B") and "Invalid price" in problem.message
     with State(config.state_path) as state:
-        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A"}
+        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456/en~US")) == {"A"}
     respx.post(INSERT).mock(return_value=httpx.Response(200, json=PRODUCT_INPUT))
     push(config)  # the rejected item is tried again on the next push
     with State(config.state_path) as state:
-        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A", "B"}
+        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456/en~US")) == {"A", "B"}
 
 
 @respx.mock
@@ -142,7 +142,7 @@ def test_a_push_killed_midway_converges_on_rerun(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="killed"):
         push(config)
     with State(config.state_path) as state:
-        recorded = state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")
+        recorded = state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456/en~US")
         assert 0 < len(recorded) <= 250  # whole batches recorded; the batch in flight was not
         assert state.runs()[0].outcome == "failed"
     insert = respx.post(INSERT).mock(return_value=httpx.Response(200, json=PRODUCT_INPUT))
@@ -151,7 +151,7 @@ def test_a_push_killed_midway_converges_on_rerun(tmp_path: Path) -> None:
     resent = {json.loads(c.request.content)["offerId"] for c in insert.calls}
     assert resent == {f"P{i}" for i in range(500)} - set(recorded)  # nothing recorded is sent twice
     with State(config.state_path) as state:
-        assert len(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == 500
+        assert len(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456/en~US")) == 500
     insert.reset()
     push(config)
     assert insert.call_count == 0  # converged: nothing left to send
@@ -166,13 +166,97 @@ def test_max_deletes_guardrail_and_dry_run(tmp_path: Path) -> None:
     with State(config.state_path) as state:
         dry = pipeline.run(config, "push", state=state, dry_run=True, force=True)
     assert dry.channels["google"].planned == (
-        "would sync google_merchant_api:accounts/123/dataSources/456: 0 to create, 0 to update, 0 to refresh, "
+        "would sync google_merchant_api:accounts/123/dataSources/456/en~US: 0 to create, 0 to update, 0 to refresh, "
         "3 to delete, 7 unchanged"
     )
     assert dry.channels["google"].samples == ["delete P7", "delete P8", "delete P9"]
     report = push(config)
     assert [d.code for d in report.diagnostics] == ["DST004"]
     assert delete.call_count == 0 and insert.call_count == 0
+
+
+WHERE = "google_merchant_api:accounts/123/dataSources/456"
+
+
+def _sent(config: object, where: str) -> set[str]:
+    with State(config.state_path) as state:  # type: ignore[attr-defined]
+        return set(state.sent_items("google", where))
+
+
+def _deleted(delete: respx.Route) -> list[str]:
+    """The product names of the delete requests (each checked to name the data source)."""
+    names = []
+    for call in delete.calls:
+        assert dict(call.request.url.params) == {"dataSource": "accounts/123/dataSources/456"}
+        names.append(call.request.url.path.rsplit("/", 1)[1])
+    return sorted(names)
+
+
+@respx.mock
+def test_a_new_feed_label_inserts_every_product_under_it_and_deletes_those_under_the_old(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(3)))
+    insert.reset()
+    config = gmc_config(tmp_path, catalog(2), "      feed_label: GB\n    max_drop_percent: 50\n")  # P2 gone too
+    with State(config.state_path) as state:
+        dry = pipeline.run(config, "push", state=state, dry_run=True)
+    assert dry.channels["google"].planned == (
+        f"would sync {WHERE}/en~GB: 2 to create, 0 to update, 0 to refresh, 3 to delete (3 of them held under "
+        f"{WHERE}/en~US), 0 unchanged"
+    )
+    assert insert.call_count == 0 and delete.call_count == 0 and _sent(config, f"{WHERE}/en~US") == {"P0", "P1", "P2"}
+    report = push(config)
+    assert report.diagnostics == []
+    bodies = sorted((json.loads(c.request.content) for c in insert.calls), key=lambda body: body["offerId"])
+    assert [(b["offerId"], b["contentLanguage"], b["feedLabel"]) for b in bodies] == [
+        ("P0", "en", "GB"),
+        ("P1", "en", "GB"),
+    ]
+    assert _deleted(delete) == sorted(product_name("en", "US", f"P{i}") for i in range(3))
+    assert _sent(config, f"{WHERE}/en~GB") == {"P0", "P1"} and _sent(config, f"{WHERE}/en~US") == set()
+    insert.reset()
+    delete.reset()
+    push(config)  # converged
+    assert insert.call_count == 0 and delete.call_count == 0
+    config = gmc_config(tmp_path, catalog(1), "      feed_label: GB\n    max_drop_percent: 90\n")
+    push(config)  # a product gone from the catalog is deleted under the label it was sent with
+    assert _deleted(delete) == [product_name("en", "GB", "P1")]
+    assert _sent(config, f"{WHERE}/en~GB") == {"P0"}
+
+
+@respx.mock
+def test_a_failed_delete_under_the_old_label_keeps_the_product_to_delete_again(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(2)))
+    config = gmc_config(tmp_path, catalog(2), "      content_language: de\n")
+    delete.mock(return_value=httpx.Response(200, json={"error": {"code": 500, "message": "later"}}))
+    assert "error" in sync_failure(push(config))
+    assert _sent(config, f"{WHERE}/en~US") == {"P0", "P1"}  # not forgotten: Google still lists them
+    assert _sent(config, f"{WHERE}/de~US") == {"P0", "P1"}
+    delete.mock(return_value=httpx.Response(404, json={"error": {"code": 404}}))  # gone meanwhile
+    delete.reset()
+    insert.reset()
+    push(config)
+    assert insert.call_count == 0
+    assert _deleted(delete) == sorted(product_name("en", "US", f"P{i}") for i in range(2))
+    assert _sent(config, f"{WHERE}/en~US") == set()
+
+
+@respx.mock
+def test_items_recorded_before_the_label_was_in_the_description_are_the_label_s(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, catalog(2))
+    push(config)
+    with State(config.state_path) as state, state.transaction() as db:  # as feedsync recorded them before
+        db.execute("UPDATE items SET destination = ?", (WHERE,))
+    insert.reset()
+    with State(config.state_path) as state:
+        dry = pipeline.run(config, "push", state=state, dry_run=True)
+    assert "0 to create, 0 to update, 0 to refresh, 0 to delete, 2 unchanged" in str(dry.channels["google"].planned)
+    assert _sent(config, WHERE) == {"P0", "P1"}  # a dry run changes nothing
+    push(config)
+    assert insert.call_count == 0 and delete.call_count == 0
+    assert _sent(config, f"{WHERE}/en~US") == {"P0", "P1"} and _sent(config, WHERE) == set()
 
 
 @respx.mock
@@ -350,7 +434,7 @@ def test_an_insert_answer_that_is_no_product_input_is_no_acceptance(tmp_path: Pa
     config = gmc_config(tmp_path, HEADER + row("A"))
     sync_failure(push(config), r"insert: .*answered HTTP 200 with JSON that has no name")
     with State(config.state_path) as state:
-        assert state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456") == {}
+        assert state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456/en~US") == {}
 
 
 @respx.mock
@@ -364,7 +448,7 @@ def test_a_delete_answered_with_an_error_in_a_200_keeps_the_item_to_delete_again
         report = pipeline.run(config, "push", state=state, force=True)  # (half the items gone: forced)
         sync_failure(report, "delete: HTTP 200 with an error")
     with State(config.state_path) as state:
-        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456")) == {"A", "B"}
+        assert set(state.sent_items("google", "google_merchant_api:accounts/123/dataSources/456/en~US")) == {"A", "B"}
 
 
 @respx.mock
