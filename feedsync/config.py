@@ -384,7 +384,11 @@ class AmazonSpApiDestination(AmazonLogin):
     poll_interval: float = Field(default=30, gt=0)
     """Seconds between feed-status polls."""
     poll_timeout: float = Field(default=3600, gt=0)
-    """Give up waiting for a feed after this many seconds."""
+    """Give up waiting for a feed after this many seconds (the next push collects it before it sends anything)."""
+    open_feed_hours: float = Field(default=24, gt=0)
+    """Give up a feed Amazon has not finished this many hours after it was created: a push cancels it if it is
+    still IN_QUEUE and sends its listings again (DST011). A feed Amazon no longer knows (it keeps them 90 days) is
+    given up too."""
     refresh_days: int | None = None
     """Resend unchanged listings after this many days (none: only changes)."""
 

@@ -58,9 +58,11 @@ class RemoteError(FeedsyncError):
 
     exit_code = 3
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, after: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.after = after
+        """What becomes of the changes not sent, when not that the next push sends them."""
 
 
 class AuthError(RemoteError):

@@ -390,13 +390,15 @@ class State:
                 (channel, destination, batch_id, messages, _now()),
             )
 
-    def open_batches(self, channel: str, destination: str) -> list[tuple[str, str]]:
-        """(batch id, messages) of the batches whose outcome a run did not record, oldest first."""
+    def open_batches(self, channel: str, destination: str) -> list[tuple[str, str, str]]:
+        """(batch id, messages, when it was recorded open) of the batches whose outcome a run did not record, oldest
+        first."""
         rows = self._db.execute(
-            "SELECT batch_id, messages FROM open_batches WHERE channel = ? AND destination = ? ORDER BY sent_at",
+            "SELECT batch_id, messages, sent_at FROM open_batches WHERE channel = ? AND destination = ? "
+            "ORDER BY sent_at",
             (channel, destination),
         )
-        return [(batch_id, messages) for batch_id, messages in rows]
+        return [(batch_id, messages, sent_at) for batch_id, messages, sent_at in rows]
 
     def close_batch(self, channel: str, destination: str, batch_id: str) -> None:
         with self.transaction() as db:

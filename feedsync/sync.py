@@ -195,8 +195,8 @@ class Recorder:
         self.state.open_batch(self.channel, self.destination, batch_id, messages)
         checkpoint("sync.opened")  # the batch is recorded open; its outcome is not
 
-    def open_batches(self) -> list[tuple[str, str]]:
-        """(batch id, messages) of the batches an earlier run left open, oldest first."""
+    def open_batches(self) -> list[tuple[str, str, str]]:
+        """(batch id, messages, when it was recorded open) of the batches an earlier run left open, oldest first."""
         return self.state.open_batches(self.channel, self.destination)
 
     def closed(self, batch_id: str) -> None:

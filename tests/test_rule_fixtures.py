@@ -589,6 +589,22 @@ def _dst010(tmp: Path) -> Found:
             return pipeline.run(config, "push", state=state).diagnostics
 
 
+@fixture("DST011", (None, None, None, None))
+def _dst011(tmp: Path) -> Found:
+    from tests.destinations.test_amazon_feeds import HOST, amazon_config, mock_amazon, reports_of_what_was_sent
+
+    config = amazon_config(tmp, HEADER + row("S"))
+    with respx.mock() as router, State(config.state_path) as state:
+        state.open_batch("amazon", "amazon_sp_api:eu", "40404", "[]")  # a feed an earlier push left open
+        router.get(f"{HOST}/feeds/2021-06-30/feeds/40404").mock(return_value=httpx.Response(404, json={}))
+        routes = mock_amazon(router, b"")
+        reports_of_what_was_sent(routes)
+        done = {"feedId": "50014", "processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"}
+        routes["status"].side_effect = None
+        routes["status"].return_value = httpx.Response(200, json=done)
+        return pipeline.run(config, "push", state=state).diagnostics
+
+
 @fixture("MDL015", (None, "link", None, None))
 def _mdl015(tmp: Path) -> Found:
     return build(tmp, HEADER + row("A", link="") + row("B", link="", size="L") + row("C", size="S"))

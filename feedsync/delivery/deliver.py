@@ -192,7 +192,8 @@ class Delivery:
         try:
             destination.sync(plan, recorder, self.emit, ChannelEncoding(channel, encoder, outlet.collector.shared))
         except RemoteError as exc:  # as a file destination's failure: the other channels still have their turn
-            result.failed = f"{exc}; the changes it took before are recorded, the others are sent on the next push"
+            then = exc.after or "the others are sent on the next push"
+            result.failed = f"{exc}; the changes it took before are recorded, {then}"
             event("sync-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
             text = f"{channel.name} not synced with {destination.describe()}: {result.failed}"
             self.emit(make("DST006", text, channel=channel.name))

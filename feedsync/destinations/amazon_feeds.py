@@ -8,7 +8,10 @@
    Amazon allows 5 listings feeds per 5 minutes, which a local token bucket respects.
 5. ``GET /feeds/2021-06-30/feeds/{feedId}`` until ``DONE``, ``CANCELLED`` or ``FATAL`` (with backoff). The feed is
    recorded open in the state first: a push that ends before its outcome is known (a poll timeout, a kill) leaves
-   it to the next push, which collects it before it sends anything.
+   it to the next push, which collects it before it sends anything. An open feed Amazon no longer knows (getFeed
+   answers 404: it keeps feeds at most 90 days) or has not finished ``open_feed_hours`` after it was created is
+   given up (DST011): cancelled (``DELETE /feeds/2021-06-30/feeds/{feedId}``) if it is still ``IN_QUEUE``, closed
+   with nothing recorded, and its listings sent again with the push's.
 6. ``GET /feeds/2021-06-30/documents/{resultFeedDocumentId}``, download the report (gunzip when
    ``compressionAlgorithm`` is ``GZIP``), check it against the document sent (``amazon_report``: a report that
    disagrees fails the feed whole) and turn its issues into per-SKU diagnostics.
@@ -24,6 +27,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import httpx
@@ -43,7 +47,7 @@ from feedsync.destinations.http import (
 )
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
-from feedsync.errors import RemoteError
+from feedsync.errors import AuthError, RemoteError
 from feedsync.events import event
 from feedsync.formats.json_listings import MAX_MESSAGES, delete_message, max_messages
 from feedsync.sync import Change, Recorder, SyncPlan
@@ -58,6 +62,7 @@ LWA_URL = "https://api.amazon.com/auth/o2/token"
 CONTENT_TYPE = "application/json; charset=UTF-8"
 FINAL = ("DONE", "CANCELLED", "FATAL")
 TOKEN_MARGIN = 300.0
+_RISK = "should Amazon still finish it, what it sent may replace the listings sent now"
 
 
 class LwaToken:
@@ -150,8 +155,10 @@ class AmazonSpApi(ItemSync):
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()
         outcome = _Outcome(recorder, emit, encoder.name)
-        for feed_id, messages in recorder.open_batches():  # an earlier run ended before it knew their outcome
-            self._settle(requester, feed_id, _unpacked(messages), outcome)
+        for feed_id, messages, opened_at in recorder.open_batches():  # an earlier run ended before it knew
+            status = self._collect(requester, feed_id, opened_at, outcome)  # their outcome
+            if status is not None:
+                self._settle(requester, feed_id, _unpacked(messages), outcome, status)
         plan = outcome.unsent(plan)
         marketplace = str(encoder.meta["marketplace_id"])
         entries = _entries(plan, encoder, _orphans(plan, *recorder.families()))
@@ -166,11 +173,19 @@ class AmazonSpApi(ItemSync):
             recorder.opened(feed_id, _packed(chunk))
             self._settle(requester, feed_id, chunk, outcome)
 
-    def _settle(self, requester: Requester, feed_id: str, chunk: list[_Entry], outcome: _Outcome) -> None:
-        """Wait for a feed, record what Amazon took of it and close it. A feed still processing when the wait ends
-        stays open (the next push settles it before it sends anything); one that ended without a report to
-        believe is closed with nothing recorded (its listings are sent again)."""
-        status = self._wait(requester, feed_id)
+    def _settle(
+        self,
+        requester: Requester,
+        feed_id: str,
+        chunk: list[_Entry],
+        outcome: _Outcome,
+        status: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Wait for a feed (``status``: its last known), record what Amazon took of it and close it. A feed still
+        processing when the wait ends stays open (the next push settles it before it sends anything); one that
+        ended without a report to believe is closed with nothing recorded (its listings are sent again)."""
+        if status is None or status.get("processingStatus") not in FINAL:
+            status = self._wait(requester, feed_id)
         try:
             report = self._report(requester, feed_id, status)
             skus = {n: str(e.message["sku"]) for n, e in enumerate(chunk, start=1)}
@@ -180,6 +195,65 @@ class AmazonSpApi(ItemSync):
             outcome.recorder.closed(feed_id)
             raise
         outcome.record(chunk, refused)
+        outcome.recorder.closed(feed_id)
+
+    def _collect(
+        self, requester: Requester, feed_id: str, opened_at: str, outcome: _Outcome
+    ) -> Mapping[str, Any] | None:
+        """The status of a feed an earlier push left open, to settle it by; None when it is given up: Amazon no
+        longer knows it, or it is unfinished ``open_feed_hours`` after it was created (cancelled if still
+        IN_QUEUE). A feed given up is closed with nothing recorded, so its listings are sent again with this push's,
+        and a warning (DST011) names it."""
+        try:
+            status = self._status(requester, feed_id)
+        except RemoteError as exc:
+            if exc.status != 404 or isinstance(exc, AuthError):
+                raise
+            reason = "Amazon no longer knows it (getFeed answers HTTP 404; Amazon keeps feeds at most 90 days)"
+            self._give_up(feed_id, opened_at, reason, outcome)
+            return None
+        age = _hours_since(opened_at)
+        if status["processingStatus"] in FINAL or (age is not None and age < self.config.open_feed_hours):
+            return status
+        since = f"{age:.0f} h after it was created" if age is not None else "and was recorded at a time still to come"
+        late = f"it is still {status['processingStatus']} {since} (open_feed_hours: {self.config.open_feed_hours:g})"
+        if status["processingStatus"] == "IN_QUEUE":
+            return self._cancel(requester, feed_id, opened_at, late, outcome)
+        reason = f"{late}; Amazon cancels only a feed IN_QUEUE, so {_RISK}"
+        self._give_up(feed_id, opened_at, reason, outcome)
+        return None
+
+    def _cancel(
+        self, requester: Requester, feed_id: str, opened_at: str, late: str, outcome: _Outcome
+    ) -> Mapping[str, Any] | None:
+        """Cancel a feed too long IN_QUEUE and give it up; the status to settle it by when Amazon refuses because it
+        has finished it meanwhile."""
+        try:
+            requester.request("DELETE", f"/feeds/2021-06-30/feeds/{feed_id}", operation="cancelFeed")
+        except RemoteError as exc:
+            if exc.status is None or not 400 <= exc.status < 500 or isinstance(exc, AuthError):
+                raise
+            if exc.status == 404:
+                reason = f"{late}, and Amazon no longer knows it (cancelFeed answers HTTP 404)"
+                self._give_up(feed_id, opened_at, reason, outcome)
+                return None
+            status = self._status(requester, feed_id)  # refused: it left the queue meanwhile, say
+            if status["processingStatus"] in FINAL:
+                return status
+            refused = f"Amazon refused to cancel it ({exc}) and it is now {status['processingStatus']}"
+            self._give_up(feed_id, opened_at, f"{late}; {refused}, so {_RISK}", outcome)
+            return None
+        self._give_up(feed_id, opened_at, f"{late}; Amazon cancelled it (cancelFeed)", outcome)
+        return None
+
+    def _give_up(self, feed_id: str, opened_at: str, reason: str, outcome: _Outcome) -> None:
+        """Close an open feed with nothing recorded (its listings are sent again), told as DST011."""
+        event("feed-given-up", destination="amazon_sp_api", feed_id=feed_id, reason=reason)
+        text = (
+            f"Amazon feed {feed_id} (recorded open {opened_at}) is given up: {reason}. Nothing of it is recorded; its "
+            "listings are sent again with this push"
+        )
+        outcome.emit(make("DST011", text, channel=outcome.channel))
         outcome.recorder.closed(feed_id)
 
     def _create(self, requester: Requester, document: Mapping[str, Any], marketplace: str) -> str:
@@ -248,16 +322,21 @@ class AmazonSpApi(ItemSync):
             raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']}")
         return report
 
+    def _status(self, requester: Requester, feed_id: str) -> dict[str, Any]:
+        """getFeed: the feed's status."""
+        status: dict[str, Any] = json_body(
+            requester.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed"),
+            "getFeed",
+            keys=("processingStatus",),
+        )
+        event("poll", destination="amazon_sp_api", feed_id=feed_id, status=status.get("processingStatus"))
+        return status
+
     def _wait(self, requester: Requester, feed_id: str) -> dict[str, Any]:
         def check() -> dict[str, Any]:
-            status: dict[str, Any] = json_body(
-                requester.request("GET", f"/feeds/2021-06-30/feeds/{feed_id}", operation="getFeed"),
-                "getFeed",
-                keys=("processingStatus",),
-            )
-            event("poll", destination="amazon_sp_api", feed_id=feed_id, status=status.get("processingStatus"))
-            return status
+            return self._status(requester, feed_id)
 
+        hours = self.config.open_feed_hours
         return poll(
             check,
             lambda status: status.get("processingStatus") in FINAL,
@@ -267,6 +346,10 @@ class AmazonSpApi(ItemSync):
             sleep=requester.sleep,
             still=lambda status: (
                 f"Amazon feed {feed_id} still {status.get('processingStatus')} (it may still complete at Amazon)"
+            ),
+            after=(
+                f"the others are sent once a later push has collected feed {feed_id} (each push asks Amazon for it "
+                f"first) or given it up, {hours:g} h after it was created (open_feed_hours)"
             ),
         )
 
@@ -353,6 +436,13 @@ class _Outcome:
             )
         )
         return text
+
+
+def _hours_since(stamp: str) -> float | None:
+    """Hours since ``stamp`` (a time the state recorded); None for a time still to come (a clock that ran ahead:
+    how long ago is unknown)."""
+    age = datetime.now(UTC) - datetime.fromisoformat(stamp)
+    return None if age < timedelta(0) else age / timedelta(hours=1)
 
 
 def _entries(plan: SyncPlan, encoder: ItemEncoder, orphans: list[str]) -> list[_Entry]:

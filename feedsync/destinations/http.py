@@ -205,9 +205,11 @@ def poll(
     sleep: Callable[[float], None],
     still: Callable[[T], str],
     clock: Callable[[], float] = time.monotonic,
+    after: str | None = None,
 ) -> T:
     """Call ``check`` until ``done`` says its answer is final: waits start at ``interval`` and double up to
-    ``cap``; after ``timeout`` seconds a RemoteError says what is still pending (``still`` of the last answer)."""
+    ``cap``; after ``timeout`` seconds a RemoteError says what is still pending (``still`` of the last answer) and,
+    with ``after``, what becomes of the changes not sent."""
     deadline = clock() + timeout
     delay = interval
     while True:
@@ -215,7 +217,7 @@ def poll(
         if done(answer):
             return answer
         if clock() > deadline:
-            raise RemoteError(f"{still(answer)} after {timeout:g} s")
+            raise RemoteError(f"{still(answer)} after {timeout:g} s", after=after)
         sleep(delay)
         delay = min(delay * 2, cap)
 

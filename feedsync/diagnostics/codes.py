@@ -473,6 +473,19 @@ _register(
     ("publish",),
 )
 
+_register(
+    "DST011",
+    "open-feed-given-up",
+    W,
+    "A feed an earlier push sent (Amazon) and left open, its outcome unknown, is given up: Amazon no longer knows "
+    "it (it keeps feeds at most 90 days), or has not finished it open_feed_hours (default 24) after it was created. "
+    "A feed still IN_QUEUE is cancelled first. Nothing of it is recorded, and this push sends its listings again "
+    "with its own changes, so the channel is not stuck behind it. A feed Amazon was already processing cannot be "
+    "cancelled: should Amazon still finish it, it may replace what was sent since (the next change of a listing, "
+    "or refresh_days, sends it again).",
+    ("publish",),
+)
+
 # Tags of the codes registered without their own.
 _register(
     "ORD001",

@@ -44,7 +44,7 @@ def items(tmp_path: Path) -> dict[str, str]:
 
 def open_feeds(tmp_path: Path) -> list[str]:
     with State(tmp_path / ".feedsync" / "state.sqlite") as state:
-        return [feed_id for feed_id, _ in state.open_batches("amazon", "amazon_sp_api:eu")]
+        return [feed_id for feed_id, _, _ in state.open_batches("amazon", "amazon_sp_api:eu")]
 
 
 def uploads(routes: dict[str, respx.Route]) -> list[list[tuple[str, str]]]:
@@ -111,3 +111,112 @@ def test_a_parent_refused_in_an_open_feed_and_taken_when_sent_again_lists_its_va
     assert items(tmp_path) == {"A": "ok", "B": "ok", "S": "ok"}
     assert [(d.code, d.product_id) for d in second.diagnostics] == [("DST003", "G"), ("DST003", "A"), ("DST003", "B")]
     assert [(r.items, r.rejected) for r in second.channels.values()] == [(3, 0)]  # refused once, then taken
+
+
+HOST = "https://sellingpartnerapi-eu.amazon.com"
+ALL = [("G", "UPDATE"), ("A", "UPDATE"), ("B", "UPDATE"), ("S", "UPDATE")]
+
+
+def _left_open(tmp_path: Path, routes: dict[str, respx.Route], status: httpx.Response) -> None:
+    """A first push whose feed 50014 stays ``status``; the next feeds Amazon creates are 50015, done."""
+    reports_of_what_was_sent(routes)
+    routes["status"].side_effect = None
+    routes["status"].return_value = status
+    sync_failure(
+        push(tmp_path, PRODUCTS),
+        r"still .*; the changes it took before are recorded, the others are sent once a later push has collected "
+        r"feed 50014 \(each push asks Amazon for it first\) or given it up, 24 h after it was created",
+    )
+    assert open_feeds(tmp_path) == ["50014"]
+    routes["feed"].return_value = httpx.Response(202, json={"feedId": "50015"})
+    done = {"feedId": "50015", "processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"}
+    respx.get(f"{HOST}/feeds/2021-06-30/feeds/50015").mock(return_value=httpx.Response(200, json=done))
+
+
+def _age(tmp_path: Path, hours: float) -> None:
+    with closing(sqlite3.connect(tmp_path / ".feedsync" / "state.sqlite")) as db, db:
+        db.execute("UPDATE open_batches SET sent_at = datetime('now', ?) || '+00:00'", (f"-{hours * 60:.0f} minutes",))
+
+
+def _requests(start: int) -> list[tuple[str, str]]:
+    """The SP-API requests made since the ``start``-th (the logins, uploads and report downloads aside)."""
+    return [(c.request.method, c.request.url.path) for c in respx.calls[start:] if c.request.url.host == HOST[8:]]
+
+
+SENT_AGAIN = [
+    ("POST", "/feeds/2021-06-30/documents"),
+    ("POST", "/feeds/2021-06-30/feeds"),
+    ("GET", "/feeds/2021-06-30/feeds/50015"),
+    ("GET", "/feeds/2021-06-30/documents/amzn1.tortuga.4.eu.out"),
+]
+
+
+def _given_up(tmp_path: Path, routes: dict[str, respx.Route], report: Report) -> str:
+    """The one finding of a push that gave feed 50014 up and sent its listings again (50015, taken whole)."""
+    assert not any(r.failed for r in report.channels.values())
+    [finding] = report.diagnostics
+    assert (finding.code, finding.severity.value, finding.channel) == ("DST011", "warning", "amazon")
+    assert finding.message.startswith("Amazon feed 50014 (recorded open ")
+    assert uploads(routes)[1:] == [ALL]
+    assert items(tmp_path) == {"A": "ok", "B": "ok", "S": "ok"} and open_feeds(tmp_path) == []
+    return finding.message
+
+
+@respx.mock
+def test_an_open_feed_amazon_no_longer_knows_is_given_up_and_its_listings_sent_with_the_push(tmp_path: Path) -> None:
+    routes = mock_amazon(respx.mock, b"")
+    _left_open(tmp_path, routes, PENDING)
+    routes["status"].return_value = httpx.Response(404, json={"errors": [{"code": "NotFound", "message": "none"}]})
+    start = len(respx.calls)
+    message = _given_up(tmp_path, routes, push(tmp_path, PRODUCTS))
+    assert "Amazon no longer knows it (getFeed answers HTTP 404; Amazon keeps feeds at most 90 days)" in message
+    assert _requests(start) == [("GET", "/feeds/2021-06-30/feeds/50014"), *SENT_AGAIN]
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("status", "cancel", "told"),
+    [
+        ("IN_QUEUE", [("DELETE", "/feeds/2021-06-30/feeds/50014")], "Amazon cancelled it (cancelFeed)"),
+        ("IN_PROGRESS", [], "Amazon cancels only a feed IN_QUEUE, so should Amazon still finish it, what it sent may "),
+    ],
+)
+def test_an_open_feed_unfinished_past_open_feed_hours_is_given_up_and_sent_again(
+    tmp_path: Path, status: str, cancel: list[tuple[str, str]], told: str
+) -> None:
+    routes = mock_amazon(respx.mock, b"")
+    _left_open(tmp_path, routes, httpx.Response(200, json={"feedId": "50014", "processingStatus": status}))
+    delete = respx.delete(f"{HOST}/feeds/2021-06-30/feeds/50014").mock(return_value=httpx.Response(200))
+    _age(tmp_path, 23)  # not yet: still waited for, and the push fails as before
+    sync_failure(push(tmp_path, PRODUCTS), rf"^Amazon feed 50014 still {status}")
+    assert delete.call_count == 0 and len(uploads(routes)) == 1 and open_feeds(tmp_path) == ["50014"]
+    _age(tmp_path, 25)
+    start = len(respx.calls)
+    message = _given_up(tmp_path, routes, push(tmp_path, PRODUCTS))
+    assert f"it is still {status} 25 h after it was created (open_feed_hours: 24); {told}" in message
+    assert _requests(start) == [("GET", "/feeds/2021-06-30/feeds/50014"), *cancel, *SENT_AGAIN]
+
+
+@respx.mock
+def test_a_feed_amazon_will_not_cancel_as_it_finished_meanwhile_is_settled(tmp_path: Path) -> None:
+    routes = mock_amazon(respx.mock, b"")
+    _left_open(tmp_path, routes, httpx.Response(200, json={"feedId": "50014", "processingStatus": "IN_QUEUE"}))
+    _age(tmp_path, 25)
+    routes["status"].return_value = None
+    routes["status"].side_effect = [
+        httpx.Response(200, json={"feedId": "50014", "processingStatus": "IN_QUEUE"}),
+        DONE,
+    ]
+    refusal = {"errors": [{"code": "InvalidInput", "message": "feed is not IN_QUEUE"}]}
+    respx.delete(f"{HOST}/feeds/2021-06-30/feeds/50014").mock(return_value=httpx.Response(400, json=refusal))
+    start = len(respx.calls)
+    report = push(tmp_path, PRODUCTS)
+    assert report.diagnostics == [] and not any(r.failed for r in report.channels.values())
+    assert len(uploads(routes)) == 1  # nothing sent twice
+    assert items(tmp_path) == {"A": "ok", "B": "ok", "S": "ok"} and open_feeds(tmp_path) == []
+    assert _requests(start) == [
+        ("GET", "/feeds/2021-06-30/feeds/50014"),
+        ("DELETE", "/feeds/2021-06-30/feeds/50014"),
+        ("GET", "/feeds/2021-06-30/feeds/50014"),
+        ("GET", "/feeds/2021-06-30/documents/amzn1.tortuga.4.eu.out"),
+    ]
