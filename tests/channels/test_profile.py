@@ -263,9 +263,10 @@ def test_a_rule_value_written_as_a_template_is_rendered(tmp_path: Path) -> None:
     extra = (
         "    rules:\n"
         "      - then: [{append: title, value: ' by {{ brand }}'}, {prepend: custom_label_0, value: '{{ size }}-'},\n"
-        "               {set: custom_label_1, value: '{% if gtin %}coded{% endif %}'}, {set: custom_label_2, value: 7}]\n"
+        "               {set: custom_label_1, value: '{% if gtin %}coded{% endif %}'},\n"
+        "               {set: custom_label_2, value: 7}]\n"
         "    fields:\n"
-        '      custom_label_0: "{{ custom_label_0 or \'x\' }}"\n'
+        "      custom_label_0: \"{{ custom_label_0 or 'x' }}\"\n"
         '      custom_label_1: "{{ custom_label_1 }}"\n'
         '      custom_label_2: "{{ custom_label_2 }}"\n'
     )

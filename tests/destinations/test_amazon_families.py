@@ -37,7 +37,8 @@ def parents(state_path: Path) -> set[str]:
 
 
 def push(tmp_path: Path, products: str, settings: str = "") -> Report:
-    config = amazon_config(tmp_path, HEADER + products, "    max_drop_percent: 100\n", settings)
+    limits = "    max_drop_percent: 100\n    max_delete_percent: 100\n"  # families leave: not a guardrail's case
+    config = amazon_config(tmp_path, HEADER + products, limits, settings)
     with State(config.state_path) as state:
         return pipeline.run(config, "push", state=state)
 
