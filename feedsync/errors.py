@@ -6,6 +6,11 @@ Findings about data are not exceptions (see ``feedsync.diagnostics``); these abo
 from __future__ import annotations
 
 
+class Terminated(KeyboardInterrupt):
+    """The process was sent SIGTERM (a cron's ``timeout``, a container stopped): it stops as Ctrl-C stops it, its
+    runs recorded as interrupted and no half-written file left behind, and exits 143."""
+
+
 class FeedsyncError(Exception):
     """Base class of every error feedsync raises on purpose."""
 

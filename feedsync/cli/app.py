@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from typer._click import Command  # typer's own click (what its groups hold)
 
 from feedsync import __version__
-from feedsync.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED, err, guarded, internal_error
+from feedsync.cli.common import EXIT_INTERNAL, err, guarded, internal_error
+from feedsync.cli.entry import stopped
 from feedsync.cli.output import output_options
 
 COMMANDS = {
@@ -63,9 +64,10 @@ class _LazyCommands(MutableMapping[str, "Command"]):
         if name not in self.built and name in COMMANDS:
             try:
                 self.built.update(_click_commands(COMMANDS[name]))
-            except KeyboardInterrupt:  # (typer would end the run with 130 and say nothing)
-                err("interrupted", level="error")
-                raise typer.Exit(EXIT_INTERRUPTED) from None
+            except KeyboardInterrupt as exc:  # (typer would end the run with 130 and say nothing)
+                said, code = stopped(exc)
+                err(said, level="error")
+                raise typer.Exit(code) from None
         return self.built[name]
 
     def __setitem__(self, name: str, command: Command) -> None:

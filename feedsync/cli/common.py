@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import typer
 
 from feedsync.atomic import atomic_write
+from feedsync.cli.entry import stopped
 from feedsync.cli.output import MODE, say, say_encoded
 from feedsync.config import DEFAULT_CONFIG_NAME, Config, config_from_flags, load_config
 from feedsync.diagnostics import Report
@@ -25,6 +26,7 @@ from feedsync.errors import FeedsyncError
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 70, 130
+EXIT_TERMINATED = 143
 EXIT_CODES = {
     EXIT_OK: "clean",
     EXIT_FINDINGS: "the validation gate failed (by default: any finding at error level), push refused to publish a "
@@ -36,6 +38,8 @@ EXIT_CODES = {
     EXIT_INTERNAL: "internal error: a bug in feedsync (the message names it; rerun with -vv for the traceback and "
     "report it); no half-written feed is left behind",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); no half-written feed is left behind",
+    EXIT_TERMINATED: "terminated (SIGTERM: a cron's timeout, a container stopped), as Ctrl-C stops a run: no "
+    "half-written feed is left behind, and the next push finishes what it left",
 }
 """What each exit code means (the README and docs/exit-codes.md list these)."""
 
@@ -76,9 +80,10 @@ def exit_codes() -> Iterator[None]:
     except FeedsyncError as exc:
         err(f"error: {exc}", level="error")
         raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        err("interrupted", level="error")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as exc:
+        said, code = stopped(exc)
+        err(said, level="error")
+        raise typer.Exit(code) from None
     except Exception as exc:
         if type(exc).__module__.partition(".")[0] in ("typer", "click"):
             raise  # typer's own ways out: an exit code, a usage error

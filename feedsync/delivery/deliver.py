@@ -21,7 +21,7 @@ from feedsync.destinations import Destination, FilePublisher, ItemSync, open_des
 from feedsync.diagnostics import ChannelResult, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.diff import keep_snapshot, read_feed
-from feedsync.errors import ConfigError, FeedsyncError, RemoteError
+from feedsync.errors import ConfigError, FeedsyncError, RemoteError, Terminated
 from feedsync.events import event
 from feedsync.split import part_names
 from feedsync.stream import ItemObserver, Progress
@@ -239,7 +239,9 @@ class Delivery:
         (Ctrl-C): nothing failed, and the next push finishes what it left."""
         from feedsync.state import INTERRUPTED
 
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, Terminated):
+            outcome, message = INTERRUPTED, "stopped by SIGTERM; the next push finishes what it left"
+        elif isinstance(exc, KeyboardInterrupt):
             outcome, message = INTERRUPTED, "stopped by the user (Ctrl-C); the next push finishes what it left"
         else:
             outcome, message = "failed", f"{type(exc).__name__}: {exc}"[:500]
