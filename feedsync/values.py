@@ -34,6 +34,21 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 _MONEY = re.compile(r"^\s*(?:(?P<cur1>[A-Za-z]{3})\s*)?(?P<num>[^\sA-Za-z]+)\s*(?:(?P<cur2>[A-Za-z]{3}))?\s*$")
 
 
+def number_text(value: float | Decimal) -> str:
+    """A number read from a typed source (an Excel cell, a JSON number) as the text a CSV file saved from it holds,
+    so every reader of the catalog makes the same text of it: a whole number as an integer (``1001``, never
+    ``1001.0``), never an exponent (``4006381333931``, ``1000000000000000000000``), no trailing zeros after the point
+    (``19.9``). A float to 15 significant digits, Excel's precision (``19.99``, never ``19.989999999999998``); a
+    Decimal with every digit it has. (A float that is no number, ``nan``, is its Python text.)"""
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return str(value)
+        shown = f"{value:.15g}"
+        return format(Decimal(shown), "f") if "e" in shown else shown
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def parse_decimal(text: str, *, what: str, code: str = "MDL006") -> Decimal:
     value = text.strip()
     if not _NUMBER.match(value):

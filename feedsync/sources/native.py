@@ -10,6 +10,7 @@ import json
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -29,7 +30,7 @@ from feedsync.sources.base import (
     register,
     resolve_format,
 )
-from feedsync.sources.normalize import NormalizeContext, build_product
+from feedsync.sources.normalize import NormalizeContext, build_product, scalar_text
 from feedsync.sources.rowreader import RowReader, compile_reader, reference_reader
 from feedsync.sources.tabular import LineOffer, Table, detect_encoding, open_table
 
@@ -55,8 +56,21 @@ def _float(text: str) -> float | str:
     return value if math.isfinite(value) else text
 
 
+_MAX_EXPONENT = 100
+
+
+def _decimal(text: str) -> Decimal | str:
+    """A catalog's JSON numbers with a fraction or exponent, exactly as written (``1001.0``, ``4.006381333931e12``,
+    ``19.99``: no float's rounding), for ``values.number_text``; one whose digits would run beyond a hundred places
+    (``1e400``) stays text, as written."""
+    value = Decimal(text)
+    return value if abs(value.adjusted()) <= _MAX_EXPONENT else text
+
+
 # NaN and Infinity (which Python's json accepts) stay text too, so a value check names them as written.
 _DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=str)
+_CATALOG = json.JSONDecoder(parse_int=_int, parse_float=_decimal, parse_constant=str)
+"""A catalog's decoder: its numbers as written (``_decimal``), where ``_DECODER``'s are floats (a shipments file's)."""
 _TOO_DEEP = "nested too deeply (more levels than feedsync reads)"
 
 
@@ -225,9 +239,17 @@ def _record_to_product(
             columns[target] = (name, None)
             raw[target] = value
         elif value is not None and value != "":
-            attributes[name] = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            attributes[name] = value if isinstance(value, str) else attribute_text(value)
     ref = construct(SourceRef, path=path, row=line, columns=columns)
     return build_product(raw, attributes, ref, ctx, emit)
+
+
+def attribute_text(value: Any) -> str:
+    """The text a record's key that feeds no field keeps in ``attributes``: a number or a Boolean as a field's
+    (``normalize.scalar_text``: ``1001``, ``TRUE``), a list or an object as JSON (its numbers as floats: ``19.99``)."""
+    if isinstance(value, (list, dict, bool)):
+        return json.dumps(value, ensure_ascii=False, default=float)
+    return scalar_text(value)
 
 
 def _keys_near(obj: Any, column: str, into: set[str]) -> None:
@@ -265,7 +287,10 @@ class JsonSource:
         path = str(self.path)
         handle, self.stats.encoding = _open_text(self.config, emit)
         with handle:
-            objects = iter_json_lines(handle, path, emit) if self._lines else iter_json_array(handle, path)
+            if self._lines:
+                objects = iter_json_lines(handle, path, emit, _CATALOG)
+            else:
+                objects = iter_json_array(handle, path, _CATALOG)
             found: set[str] = set()
             near: dict[str, set[str]] = {column: set() for column in self.config.columns}
             try:
@@ -289,7 +314,9 @@ class JsonSource:
                 raise self.config.column_error(column, missing_column(column, sorted(near[column]), where))
 
 
-def iter_json_lines(handle: IO[str], path: str, emit: Emit) -> Iterator[tuple[int, Any]]:
+def iter_json_lines(
+    handle: IO[str], path: str, emit: Emit, decoder: json.JSONDecoder = _DECODER
+) -> Iterator[tuple[int, Any]]:
     """Yield (line, value) for each non-blank line; report a line that is not JSON and go on."""
     for line_no, line in enumerate(handle, start=1):
         if line_no == 1:
@@ -297,7 +324,7 @@ def iter_json_lines(handle: IO[str], path: str, emit: Emit) -> Iterator[tuple[in
         if not line.strip():
             continue
         try:
-            yield line_no, _DECODER.decode(line)
+            yield line_no, decoder.decode(line)
         except json.JSONDecodeError as exc:
             problem, column = f"invalid JSON: {exc.msg}", exc.colno
         except RecursionError:
@@ -312,9 +339,8 @@ _MAX_OBJECT = 64 << 20
 _WS = " \t\r\n\ufeff"  # a BOM may open the file
 
 
-def iter_json_array(handle: IO[str], path: str) -> Iterator[tuple[int, Any]]:
+def iter_json_array(handle: IO[str], path: str, decoder: json.JSONDecoder = _DECODER) -> Iterator[tuple[int, Any]]:
     """Yield (line, value) for each element of a top-level JSON array, reading the file in chunks."""
-    decoder = _DECODER
     buf = ""
     pos = 0
     line = 1  # line number at buf[pos]

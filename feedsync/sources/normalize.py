@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
@@ -72,10 +73,18 @@ def _text(value: Any) -> str | None:
         return value.strip() or None
     if value is None:
         return None
+    text = scalar_text(value).strip()
+    return text or None
+
+
+def scalar_text(value: Any) -> str:
+    """The text of a value a typed source hands in (a JSON number): a number as every reader writes it
+    (``values.number_text``: ``1001``, never ``1001.0`` nor ``1e+21``)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = str(value).strip()
-    return text or None
+    if isinstance(value, (float, Decimal)):
+        return v.number_text(value)
+    return str(value)
 
 
 def _list(value: Any) -> list[str]:

@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
 from feedsync.sources.tabular import Table
+from feedsync.values import number_text
 
 SUFFIXES = (".xlsx", ".xlsm")
 _ZIP = b"PK\x03\x04"
@@ -59,10 +59,7 @@ def cell_text(value: Any, number_format: str | None = None) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return str(value)
-        shown = f"{value:.15g}"
-        return format(Decimal(shown), "f") if "e" in shown else shown
+        return number_text(value)
     if isinstance(value, datetime):
         timed = any(token in (number_format or "").lower() for token in _TIME_TOKENS)
         if not timed and value.time() == time(0):

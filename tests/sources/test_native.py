@@ -330,3 +330,32 @@ def test_a_table_naming_no_catalog_column_is_refused_with_its_header(tmp_path: P
     mapped = config.model_copy(update={"columns": {"Value": "id"}})  # one mapped: read as a catalog (its findings)
     found: list[Diagnostic] = []
     assert [p.id for p in open_source(mapped).products(found.append)] == [] and found
+
+
+@pytest.mark.parametrize("name", ["p.json", "p.jsonl"])
+def test_json_numbers_with_a_fraction_are_the_text_of_the_number_as_a_workbook_s_cell_is(
+    tmp_path: Path, name: str
+) -> None:
+    """``"id": 1001.0`` was read as id ``1001.0``, ``"gtin": 4006381333931.0`` (or ``4.006381333931e12``) as a GTIN
+    ``4006381333931.0`` refused, ``"mpn": 1e21`` as ``1e+21``: Python's float text. A whole number is an integer,
+    as the Excel reader writes the same floats, and no number has an exponent."""
+    from feedsync.sources.xlsx import cell_text
+    from feedsync.values import number_text
+
+    records = [
+        '{"id": 1001.0, "title": "T", "price": 19.990, "gtin": 4006381333931.0, "mpn": 1e21, "weight_g": 250.0}',
+        '{"id": "B", "title": "T", "price": 1e2, "gtin": 4.006381333931e12, "quantity": 3.0, "size": 42.50}',
+    ]
+    path = tmp_path / name
+    path.write_text("\n".join(records) if name.endswith("l") else "[" + ",\n".join(records) + "]", encoding="utf-8")
+    products, found = read(path)
+    assert found == []
+    first, second = products
+    assert (first.id, first.gtin, first.mpn, str(first.price)) == ("1001", "4006381333931", "1" + "0" * 21, "19.99 USD")
+    assert first.attributes == {"weight_g": "250"}
+    assert (second.gtin, second.quantity, second.size, str(second.price)) == ("4006381333931", 3, "42.5", "100.00 USD")
+    for text in ("1001.0", "4006381333931.0", "4.006381333931e12", "1e21", "42.50", "250.0", "-0.0", "1.5e-7"):
+        assert cell_text(float(text)) == number_text(Decimal(text))  # a workbook's cell of the same number agrees
+    path.write_text('[{"id": "C", "title": "T", "price": 1e400, "mpn": 2.5e-300}]', encoding="utf-8")
+    products, found = read(path)  # (digits beyond a hundred places stay as written: a value check names them)
+    assert products == [] and [(d.code, d.value) for d in found] == [("MDL002", "1e400")]
