@@ -334,6 +334,12 @@ FIXTURES["MDL018"] = (
     ("A", "age_group", 2, 4),
 )
 FIXTURES["MDL019"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,19.999 USD\n"), ("A", "price", 2, 3))
+FIXTURES["MDL020"] = (
+    lambda tmp: read(
+        tmp / "p.jsonl", '{"id": "A", "title": "T", "price": 1}\n{"id": "B", "title": ["Yoga", "Mat"], "price": 1}\n'
+    ),
+    ("B", "title", 2, None),
+)
 FIXTURES["MDL012"] = (
     lambda tmp: build(
         tmp, HEADER.strip() + ",sku\n" + row("A").strip() + ",S1\n" + row("B", size="L").strip() + ",S1\n"

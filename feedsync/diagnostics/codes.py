@@ -361,6 +361,16 @@ _register(
     "an offer's prices in the currency's units (`multipleOf`), so the item is left out of Amazon (AMZ022). A channel "
     "suspends items whose price differs from the product page's: give the catalog the price the page shows.",
 )
+_register(
+    "MDL020",
+    "value-not-single",
+    E,
+    "A field that holds one value (title, brand, size, price, …) has a list or an object in a JSON catalog "
+    '(`"title": ["Yoga", "Mat"]`, `"brand": {"name": "NW"}`), which no feed can carry as it is. The product is left '
+    "out. Give the field one value (text or a number); to read a value inside an object, map its path with "
+    "`source.columns` (`brand.name: brand`). A list is read only for additional_image_links, as a list of texts. "
+    "(A Boolean is read as `TRUE` or `FALSE`, as the Excel reader reads one.)",
+)
 
 
 _register(
@@ -676,6 +686,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL011": ("source", "variants"),
     "MDL018": ("source", "values"),
     "MDL019": ("source", "prices"),
+    "MDL020": ("source", "values"),
 }
 for _code, _tags in _TAGS.items():
     if not CODES._codes[_code].tags:

@@ -247,7 +247,7 @@ def _record_to_product(
 def attribute_text(value: Any) -> str:
     """The text a record's key that feeds no field keeps in ``attributes``: a number or a Boolean as a field's
     (``normalize.scalar_text``: ``1001``, ``TRUE``), a list or an object as JSON (its numbers as floats: ``19.99``)."""
-    if isinstance(value, (list, dict, bool)):
+    if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, default=float)
     return scalar_text(value)
 

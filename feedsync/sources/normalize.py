@@ -6,6 +6,7 @@ All problems of a record are reported, then the record is left out if any is an 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -68,32 +69,65 @@ class NormalizeContext:
     tz: tzinfo
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, what: str = "value") -> str | None:
+    """A field's value as text (None: empty). A list or an object (a JSON catalog's) is no one value: MDL020."""
     if type(value) is str:  # the common case first
         return value.strip() or None
     if value is None:
         return None
+    if isinstance(value, (list, tuple, dict)):
+        if not value:
+            return None
+        raise _not_one(value, what)
     text = scalar_text(value).strip()
     return text or None
 
 
 def scalar_text(value: Any) -> str:
-    """The text of a value a typed source hands in (a JSON number): a number as every reader writes it
-    (``values.number_text``: ``1001``, never ``1001.0`` nor ``1e+21``)."""
+    """The text of a value a typed source hands in (a JSON number or Boolean) as every reader writes it: a number
+    as ``values.number_text`` writes it (``1001``, never ``1001.0`` nor ``1e+21``), a Boolean as the Excel reader
+    writes a Boolean cell (``TRUE``, ``FALSE``)."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "TRUE" if value else "FALSE"
     if isinstance(value, (float, Decimal)):
         return v.number_text(value)
     return str(value)
 
 
-def _list(value: Any) -> list[str]:
+def shown(value: Any) -> str:
+    """A list or an object of a JSON record as its JSON text, for a finding (its first 80 characters)."""
+    return json.dumps(value, ensure_ascii=False, default=float)[:80]
+
+
+def _not_one(value: Any, what: str) -> v.ValueProblem:
+    if isinstance(value, dict):
+        inner = next((str(key) for key in value), "name")
+        return v.ValueProblem(
+            "MDL020",
+            f"{what} is an object ({shown(value)}), not one value: give {what} one value, or map the key inside "
+            f"it that holds the value with source.columns ({what}.{inner}: {what})",
+        )
+    return v.ValueProblem(
+        "MDL020",
+        f"{what} is a list ({shown(value)}), not one value: give {what} one value (a list is read only for "
+        "additional_image_links)",
+    )
+
+
+def _list(value: Any, what: str = "value") -> list[str]:
     if type(value) is str:  # the common case first: what _text makes of each part
         return [part for part in map(str.strip, value.split(",")) if part]
     if value is None:
         return []
+    if isinstance(value, dict):
+        raise _not_one(value, what)
     parts = value if isinstance(value, (list, tuple)) else str(value).split(",")
-    return [x for x in (_text(p) for p in parts) if x]
+    try:
+        return [x for x in (_text(p, what) for p in parts) if x]
+    except v.ValueProblem:  # a list of lists or of objects
+        raise v.ValueProblem(
+            "MDL020", f"{what} is a list of lists or objects ({shown(value)}): give it a list of texts"
+        ) from None
 
 
 # What no feed can carry: C0 controls but tab and line ends, DEL, lone surrogates, and the two non-characters
@@ -266,7 +300,12 @@ class _ImageLinks:
             return last[1]
         images: list[str] = []
         wrong = len(problems)
-        for url in _list(links):
+        try:
+            urls = _list(links, "additional_image_links")
+        except v.ValueProblem as problem:
+            problems.append((problem.code, "additional_image_links", shown(links), problem.message))
+            return ()
+        for url in urls:
             try:
                 images.append(v.parse_url(url, self.base_url, what="additional_image_links"))
             except v.ValueProblem as problem:
@@ -317,18 +356,28 @@ def build_product(
     out: dict[str, Any] = {}
     get = raw.get
     for field in ("id", "title"):
-        text = _text(get(field))
+        value = get(field)
+        try:
+            text = _text(value, field)
+        except v.ValueProblem as problem:
+            problems.append((problem.code, field, shown(value), problem.message))
+            continue
         if text is None:
             problems.append(("MDL001", field, "", f"{field} is empty"))
         else:
             out[field] = text
-    if _text(get("price")) is None:
+    price = get("price")
+    if price is None or (type(price) is str and not price.strip()):
         problems.append(("MDL001", "price", "", "price is empty"))
     for field, parse in _parsers(ctx):
         value = get(field)
         if value is None:
             continue
-        text = (value.strip() or None) if type(value) is str else _text(value)
+        try:
+            text = (value.strip() or None) if type(value) is str else _text(value, field)
+        except v.ValueProblem as problem:
+            problems.append((problem.code, field, shown(value), problem.message))
+            continue
         if text is None:
             continue
         try:
@@ -340,7 +389,11 @@ def build_product(
         value = get(field)
         if value is None:
             continue
-        text = (value.strip() or None) if type(value) is str else _text(value)
+        try:
+            text = (value.strip() or None) if type(value) is str else _text(value, field)
+        except v.ValueProblem as problem:
+            problems.append((problem.code, field, shown(value), problem.message))
+            continue
         if text is not None:
             out[field] = text
 

@@ -51,7 +51,7 @@ def test_a_path_that_leads_nowhere_is_a_config_error(tmp_path: Path, path: str) 
     [
         ("offer.price", "price", "12.00 EUR"),
         ("offer.prices.1", "sale_price", "4.00 EUR"),
-        ("offer.flag", "mpn", "yes"),
+        ("offer.flag", "mpn", "TRUE"),  # (as the Excel reader reads a Boolean cell)
     ],
 )
 def test_numbers_and_booleans_at_a_path_are_read_as_values(

@@ -359,3 +359,33 @@ def test_json_numbers_with_a_fraction_are_the_text_of_the_number_as_a_workbook_s
     path.write_text('[{"id": "C", "title": "T", "price": 1e400, "mpn": 2.5e-300}]', encoding="utf-8")
     products, found = read(path)  # (digits beyond a hundred places stay as written: a value check names them)
     assert products == [] and [(d.code, d.value) for d in found] == [("MDL002", "1e400")]
+
+
+def test_a_list_or_an_object_for_a_field_of_one_value_is_an_error_at_the_record(tmp_path: Path) -> None:
+    """``"title": ["Yoga", "Mat"]`` reached the feeds as ``['Yoga', 'Mat']``, ``"brand": {"name": "NW"}`` as
+    ``{'name': 'NW'}``: Python's text of them, with exit 0. Each is MDL020 at its record and field, naming the value,
+    and the record is left out; additional_image_links still takes a list. A Boolean is ``TRUE``/``FALSE``, as the
+    Excel reader makes a Boolean cell."""
+    path = tmp_path / "p.jsonl"
+    path.write_text(
+        '{"id": "A", "title": ["Yoga", "Mat"], "price": "10.00", "brand": {"name": "NW"}}\n'
+        '{"id": "B", "title": "Mat", "price": ["10.00", "12.00"]}\n'
+        '{"id": "C", "title": "Mat", "price": "10.00", "additional_image_links": ["/a.jpg", {"url": "/b.jpg"}]}\n'
+        '{"id": "D", "title": "Mat", "price": "10.00", "additional_image_links": ["/a.jpg", "/b.jpg"], "size": true,'
+        ' "custom_label_0": false, "color": [], "Eco": true}\n'
+        '{"id": {"sku": "E"}, "title": "Mat", "price": "10.00"}\n',
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert [(p.id, p.size, p.custom_label_0, p.color, p.attributes) for p in products] == [
+        ("D", "TRUE", "FALSE", None, {"Eco": "TRUE"})
+    ]
+    assert products[0].additional_image_links == ("https://shop.example.com/a.jpg", "https://shop.example.com/b.jpg")
+    assert [(d.code, d.location.row, d.field, d.product_id, d.value) for d in found if d.location] == [
+        ("MDL020", 1, "title", "A", '["Yoga", "Mat"]'),
+        ("MDL020", 1, "brand", "A", '{"name": "NW"}'),
+        ("MDL020", 2, "price", "B", '["10.00", "12.00"]'),
+        ("MDL020", 3, "additional_image_links", "C", '["/a.jpg", {"url": "/b.jpg"}]'),
+        ("MDL020", 5, "id", None, '{"sku": "E"}'),
+    ]
+    assert "map the key inside it that holds the value with source.columns (brand.name: brand)" in found[1].message
