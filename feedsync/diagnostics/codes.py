@@ -177,7 +177,8 @@ _register(
     "SRC002",
     "duplicate-column",
     W,
-    "Two header columns map to the same field; the first non-empty value wins. Rename or drop one.",
+    "Two header columns map to the same field, or a record of a JSON catalog has the same key twice "
+    '(`"price": "10.00", ..., "price": "1.00"`); the first non-empty value wins. Rename or drop one.',
 )
 
 _register(

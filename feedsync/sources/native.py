@@ -69,8 +69,40 @@ def _decimal(text: str) -> Decimal | str:
 
 # NaN and Infinity (which Python's json accepts) stay text too, so a value check names them as written.
 _DECODER = json.JSONDecoder(parse_int=_int, parse_float=_float, parse_constant=str)
-_CATALOG = json.JSONDecoder(parse_int=_int, parse_float=_decimal, parse_constant=str)
-"""A catalog's decoder: its numbers as written (``_decimal``), where ``_DECODER``'s are floats (a shipments file's)."""
+
+Repeats = list[tuple[dict[str, Any], dict[str, list[Any]]]]
+"""The objects a catalog's decoder found a key twice in, each with the values of each such key (in the file's
+order)."""
+
+
+def _empty(value: Any) -> bool:
+    """No value, as an empty cell of a CSV file is none: null, a blank text, an empty list or object."""
+    return value is None or (value.strip() == "" if isinstance(value, str) else value in ([], {}))
+
+
+def catalog_decoder() -> tuple[json.JSONDecoder, Repeats]:
+    """A catalog's decoder: its numbers as written (``_decimal``, where ``_DECODER``'s are floats: a shipments
+    file's), and a key an object has twice read as two columns of one field are (the first non-empty value wins),
+    each such object added to the list returned with it (for the reader to tell, SRC002)."""
+    repeats: Repeats = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) == len(items):  # the common case: each key once
+            return obj
+        values: dict[str, list[Any]] = {}
+        for key, value in items:
+            values.setdefault(key, []).append(value)
+        repeated = {key: found for key, found in values.items() if len(found) > 1}
+        for key, found in repeated.items():
+            obj[key] = next((value for value in found if not _empty(value)), found[0])
+        repeats.append((obj, repeated))
+        return obj
+
+    decoder = json.JSONDecoder(parse_int=_int, parse_float=_decimal, parse_constant=str, object_pairs_hook=pairs)
+    return decoder, repeats
+
+
 _TOO_DEEP = "nested too deeply (more levels than feedsync reads)"
 
 
@@ -252,6 +284,62 @@ def attribute_text(value: Any) -> str:
     return scalar_text(value)
 
 
+def _tell_repeats(obj: Any, repeats: Repeats, line: int, path: str, config: SourceConfig, emit: Emit) -> None:
+    """SRC002 for each key that an object of the record at ``line`` has twice (``repeats``, emptied), as for two
+    columns of a CSV file that map to one field: the first non-empty value was kept. (An object of a line that is no
+    JSON, or decoded twice while a record was read across two chunks, is not part of the record: not told.)"""
+    inside = _objects(obj)
+    for found, repeated in repeats:
+        if id(found) not in inside:
+            continue
+        where = "the record" if found is obj else "an object inside the record"
+        for key, values in repeated.items():
+            field = field_for(key, config.columns) if found is obj else None
+            kept = found[key]
+            written = ", ".join(_shown_value(value) for value in values)
+            emit(
+                make(
+                    "SRC002",
+                    f"key {key!r} is in {where} {len(values)} times ({written}); the first non-empty value wins "
+                    f"({_shown_value(kept)})",
+                    product_id=_id_of(obj, config),
+                    field=field or key,
+                    value=_shown_value(kept)[:80],
+                    location=Location(path, line, None, key),
+                )
+            )
+    repeats.clear()
+
+
+def _objects(value: Any) -> set[int]:
+    """The ids of ``value``'s objects, itself and those nested in it."""
+    found: set[int] = set()
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, dict):
+            found.add(id(current))
+            pending.extend(current.values())
+        elif isinstance(current, list):
+            pending.extend(current)
+    return found
+
+
+def _shown_value(value: Any) -> str:
+    """A value of a record as written in JSON (a number as ``values.number_text`` writes it)."""
+    if isinstance(value, Decimal):
+        return scalar_text(value)
+    return json.dumps(value, ensure_ascii=False, default=float)
+
+
+def _id_of(obj: Any, config: SourceConfig) -> str | None:
+    """The record's id as its text, for a finding before the record is read (None: none a finding can name)."""
+    if not isinstance(obj, dict):
+        return None
+    value = next((_at_path(obj, column) for column, target in config.columns.items() if target == "id"), obj.get("id"))
+    return (scalar_text(value).strip() or None) if isinstance(value, (str, int, Decimal)) else None
+
+
 def _keys_near(obj: Any, column: str, into: set[str]) -> None:
     """Add to ``into`` the dotted paths beside where ``column`` stops matching in ``obj`` (for suggestions)."""
     current: Any = obj
@@ -286,16 +374,19 @@ class JsonSource:
         ctx = normalize_context(self.config)
         path = str(self.path)
         handle, self.stats.encoding = _open_text(self.config, emit)
+        decoder, repeats = catalog_decoder()
         with handle:
             if self._lines:
-                objects = iter_json_lines(handle, path, emit, _CATALOG)
+                objects = iter_json_lines(handle, path, emit, decoder)
             else:
-                objects = iter_json_array(handle, path, _CATALOG)
+                objects = iter_json_array(handle, path, decoder)
             found: set[str] = set()
             near: dict[str, set[str]] = {column: set() for column in self.config.columns}
             try:
                 for line, obj in objects:
                     self.stats.rows += 1
+                    if repeats:
+                        _tell_repeats(obj, repeats, line, path, self.config, emit)
                     product = _record_to_product(obj, line, path, self.config, ctx, emit, found)
                     for column, names in near.items():
                         if column not in found and isinstance(obj, dict) and len(names) < 1000:

@@ -389,3 +389,37 @@ def test_a_list_or_an_object_for_a_field_of_one_value_is_an_error_at_the_record(
         ("MDL020", 5, "id", None, '{"sku": "E"}'),
     ]
     assert "map the key inside it that holds the value with source.columns (brand.name: brand)" in found[1].message
+
+
+@pytest.mark.parametrize("name", ["p.json", "p.jsonl"])
+def test_a_key_twice_in_a_json_record_is_told_and_its_first_non_empty_value_wins_as_in_a_csv(
+    tmp_path: Path, name: str
+) -> None:
+    """``"price": "10.00", ..., "price": "1.00"`` kept the last price without a word; a CSV file with two price
+    columns is SRC002 and keeps the first non-empty value. A JSON record now is too."""
+    records = [
+        '{"id": "A", "title": "T", "price": "10.00", "brand": "", "brand": "Acme", "price": "1.00"}',
+        '{"id": "B", "title": "T", "price": 5, "specs": {"fit": "slim", "fit": "wide"}}',
+        '{"id": "C", "title": "T", "price": 5}',
+    ]
+    path = tmp_path / name
+    path.write_text("\n".join(records) if name.endswith("l") else "[" + ",\n".join(records) + "]", encoding="utf-8")
+    products, found = read(path)
+    assert [(p.id, str(p.price), p.brand, p.attributes) for p in products] == [
+        ("A", "10.00 USD", "Acme", {}),
+        ("B", "5.00 USD", None, {"specs": '{"fit": "slim"}'}),
+        ("C", "5.00 USD", None, {}),
+    ]
+    assert [(d.code, d.product_id, d.field, d.location.row, d.location.column_name, d.value) for d in found] == [
+        ("SRC002", "A", "price", 1, "price", '"10.00"'),
+        ("SRC002", "A", "brand", 1, "brand", '"Acme"'),
+        ("SRC002", "B", "fit", 2, "fit", '"slim"'),
+    ]
+    assert found[0].message == (
+        'key \'price\' is in the record 2 times ("10.00", "1.00"); the first non-empty value wins ("10.00")'
+    )
+    assert "an object inside the record" in found[2].message
+    csv = tmp_path / "p.csv"
+    csv.write_text("id,title,price,brand,brand,price\nA,T,10.00,,Acme,1.00\n", encoding="utf-8")
+    [from_csv], _ = read(csv)
+    assert (str(from_csv.price), from_csv.brand) == ("10.00 USD", "Acme")
