@@ -277,6 +277,16 @@ FIXTURES["SRC014"] = (
 )
 
 
+FIXTURES["SRC016"] = (
+    lambda tmp: read(
+        tmp / "p.json",
+        '[{"id": "A", "title": "T", "price": 1},\n{"id": "TEE", "title": "Tee", "price": "45.00", "variants": '
+        '[{"id": "TEE-S", "size": "S"}, {"id": "TEE-M", "size": "M"}]}]',
+    ),
+    ("TEE", "variants", 2, None),
+)
+
+
 @fixture("SRC015", (None, None, None, None))
 def _src015(tmp: Path) -> Found:
     """A workbook whose second sheet is not read."""

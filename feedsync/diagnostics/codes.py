@@ -272,6 +272,17 @@ _register(
     "catalog to the first sheet if it is elsewhere.",
 )
 _register(
+    "SRC016",
+    "nested-variants",
+    E,
+    'A record of a JSON catalog holds its variants nested in a list (`"variants": [{"id": "TEE-S", "size": '
+    '"S", "price": "45.00"}, ...]`): objects with an id, price, GTIN or the like. feedsync reads one product, one '
+    "sellable variant, per record, so the record is left out rather than read as one product with its variants "
+    "lost. Flatten the file: one record per variant, with the product's fields (title, link, brand, ...) and "
+    "`group_id` set to the product's id. (A list of objects with none of those keys, images or specs, is kept in "
+    "the product's attributes as JSON.)",
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -674,6 +685,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
             "SRC013",
             "SRC014",
             "SRC015",
+            "SRC016",
         ),
         ("source",),
     ),

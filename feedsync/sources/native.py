@@ -30,7 +30,7 @@ from feedsync.sources.base import (
     register,
     resolve_format,
 )
-from feedsync.sources.normalize import NormalizeContext, build_product, scalar_text
+from feedsync.sources.normalize import NormalizeContext, build_product, scalar_text, shown
 from feedsync.sources.rowreader import RowReader, compile_reader, reference_reader
 from feedsync.sources.tabular import LineOffer, Table, detect_encoding, open_table
 
@@ -271,9 +271,44 @@ def _record_to_product(
             columns[target] = (name, None)
             raw[target] = value
         elif value is not None and value != "":
+            if type(value) is list and _nested_variants(name, value, config, obj, line, path, emit):
+                return None
             attributes[name] = value if isinstance(value, str) else attribute_text(value)
     ref = construct(SourceRef, path=path, row=line, columns=columns)
     return build_product(raw, attributes, ref, ctx, emit)
+
+
+_OFFER_KEYS = frozenset({"id", "sku", "price", "sale_price", "gtin", "mpn", "quantity", "availability"})
+"""Keys of an object that make it a sellable variant (an offer) rather than, say, an image or a spec."""
+
+
+def _nested_variants(
+    key: str, value: list[Any], config: SourceConfig, obj: dict[str, Any], line: int, path: str, emit: Emit
+) -> bool:
+    """Whether the record's ``key`` (feeding no field) holds variants: a list of objects with an id, price, GTIN or
+    the like. feedsync reads one product per record, so the record is refused (SRC016, an error naming the key and
+    what to do) rather than read as one product with its variants kept as a text in attributes. A single one the
+    ``columns:`` map reads from (``variants.0.price: price``) is read as mapped."""
+    if not value or not all(isinstance(element, dict) for element in value):
+        return False
+    keys = sorted({str(k) for element in value for k in element if str(k).strip().lower() in _OFFER_KEYS})
+    if not keys:
+        return False
+    if len(value) == 1 and any(column.startswith(f"{key}.") for column in config.columns):
+        return False
+    emit(
+        make(
+            "SRC016",
+            f"key {key!r} holds {len(value)} variant(s) (objects with {', '.join(keys)}): feedsync reads one product "
+            "per record, so the record is left out. Flatten the file: one record per variant, with the product's "
+            "fields and group_id set to the product's id",
+            product_id=_id_of(obj, config),
+            field=key,
+            value=shown(value),
+            location=Location(path, line, None, key),
+        )
+    )
+    return True
 
 
 def attribute_text(value: Any) -> str:

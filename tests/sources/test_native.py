@@ -423,3 +423,40 @@ def test_a_key_twice_in_a_json_record_is_told_and_its_first_non_empty_value_wins
     csv.write_text("id,title,price,brand,brand,price\nA,T,10.00,,Acme,1.00\n", encoding="utf-8")
     [from_csv], _ = read(csv)
     assert (str(from_csv.price), from_csv.brand) == ("10.00 USD", "Acme")
+
+
+@pytest.mark.parametrize("name", ["p.json", "p.jsonl"])
+def test_a_record_with_nested_variants_is_refused_with_what_to_do(tmp_path: Path, name: str) -> None:
+    """``"variants": [{"id": "TEE-S", "size": "S", "price": "45.00", ...}, ...]`` was read as one product, the list
+    kept in attributes as a text, and the variants were lost with exit 0. The record is left out with SRC016 naming
+    the key and how to flatten the file; a list of objects that are no variants (images, specs) stays an attribute,
+    and one variant that ``columns:`` reads from is read as mapped."""
+    records = [
+        '{"id": "TEE", "title": "Tee", "price": "45.00", "variants": [{"id": "TEE-S", "size": "S", "price": "45.00", '
+        '"gtin": "4006381333931"}, {"id": "TEE-M", "size": "M", "price": "45.00", "gtin": "4006381333948"}]}',
+        '{"id": "MUG", "title": "Mug", "price": "9.00", "images": [{"src": "/m.jpg", "alt": "Mug"}], "variants": []}',
+        '{"id": "CAP", "title": "Cap", "price": "9.00", "offers": [{"sku": "CAP-1", "size": "L"}]}',
+    ]
+    path = tmp_path / name
+    path.write_text("\n".join(records) if name.endswith("l") else "[" + ",\n".join(records) + "]", encoding="utf-8")
+    products, found = read(path)
+    assert [(p.id, p.attributes) for p in products] == [
+        ("MUG", {"images": '[{"src": "/m.jpg", "alt": "Mug"}]', "variants": "[]"})
+    ]
+    assert [(d.code, d.severity.value, d.product_id, d.field, d.location.row) for d in found] == [
+        ("SRC016", "error", "TEE", "variants", 1),
+        ("SRC016", "error", "CAP", "offers", 3),
+    ]
+    assert found[0].message == (
+        "key 'variants' holds 2 variant(s) (objects with gtin, id, price): feedsync reads one product per record, so "
+        "the record is left out. Flatten the file: one record per variant, with the product's fields and group_id set "
+        "to the product's id"
+    )
+    source = open_source(SourceConfig.model_validate({"path": path, "currency": "USD"}))
+    list(source.products(lambda d: None))
+    assert (source.stats.rows, source.stats.left_out) == (3, 2)  # each counted a variant read and rejected
+    path.write_text(
+        '[{"id": "CAP", "title": "Cap", "variants": [{"sku": "CAP-1", "price": "9.00"}]}]', encoding="utf-8"
+    )
+    [product], found = read(path, format="json", columns={"variants.0.price": "price"})
+    assert (found, str(product.price)) == ([], "9.00 USD")
