@@ -4,9 +4,11 @@ it would be, through openpyxl (read-only, streaming; the cells' values as Excel 
 - The header is the sheet's first row with a value; each later row with a value is a record, numbered as Excel
   numbers it (the header is row 1 of a sheet that starts at the top), so findings point at the cell a user sees.
 - A cell is the text Excel shows in its general form: a number to 15 significant digits (Excel's precision:
-  ``19.99``, never ``19.989999999999998``; ``4006381333931`` as an integer, without an exponent), a date formatted
-  without a time of day as ``YYYY-MM-DD``, another date-time as ``YYYY-MM-DDTHH:MM:SS`` (read in
-  ``source.timezone``, as the native CSV's), a Boolean as ``TRUE``/``FALSE``, an error as its code (``#N/A``).
+  ``19.99``, never ``19.989999999999998``; ``4006381333931`` as an integer, without an exponent; a whole number in a
+  format made only of zeros, ``000000000000``, padded with leading zeros to its width, as Excel shows it and saves
+  it to CSV: ``012345678905``), a date formatted without a time of day as ``YYYY-MM-DD``, another date-time as
+  ``YYYY-MM-DDTHH:MM:SS`` (read in ``source.timezone``, as the native CSV's), a Boolean as ``TRUE``/``FALSE``, an
+  error as its code (``#N/A``).
 - A formula's value is the one Excel saved with the file (a formula no spreadsheet program computed, in a workbook
   a script wrote, has none: its cell is empty, and a value every product needs is told missing, MDL001).
 - Other sheets are not read; a workbook of several says which one was (SRC015, info).
@@ -17,6 +19,7 @@ The workbook is a zip of XML: it is never split by rows, nor read a column at a 
 
 from __future__ import annotations
 
+import math
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +59,10 @@ def cell_text(value: Any, number_format: str | None = None) -> str:
         return value
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if number_format and isinstance(value, (int, float)) and _zero_padded(number_format):
+        padded = _padded(value, len(number_format))
+        if padded is not None:
+            return padded
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
@@ -72,6 +79,22 @@ def cell_text(value: Any, number_format: str | None = None) -> str:
     if isinstance(value, timedelta):
         return str(value)
     return str(value)
+
+
+def _zero_padded(number_format: str) -> bool:
+    """Whether a number format is made only of ``0`` characters (``000000000000``, the usual way to keep a UPC-A's
+    leading zero in Excel): Excel shows (and saves to CSV) a whole number with at least as many digits, padded with
+    leading zeros."""
+    return number_format.strip("0") == ""
+
+
+def _padded(value: float, width: int) -> str | None:
+    """A whole number's digits padded with leading zeros to ``width`` (None: not a whole number, which is shown as
+    in the general form)."""
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    digits = str(abs(int(value))).zfill(width)
+    return f"-{digits}" if value < 0 else digits
 
 
 def sheet_header(path: Path) -> list[str]:

@@ -191,3 +191,41 @@ def test_rows_and_columns_beyond_the_size_a_workbook_claims_are_read(tmp_path: P
     products = list(source.products(pytest.fail))
     assert [p.id for p in products] == ["TEE-S", "TEE-M", "MUG"]
     assert products[2].gtin == "4006381333931" and str(products[0].price.amount) == "19.99"
+
+
+def test_a_number_in_a_format_of_zeros_keeps_its_leading_zeros_as_excel_s_csv_does(tmp_path: Path) -> None:
+    """A UPC-A typed as 012345678905 in a cell formatted ``000000000000`` (how Excel keeps its leading zero) was read
+    as 12345678905, a GTIN of 11 digits; Excel shows it, and saves it to CSV, as 012345678905. Every other format
+    keeps the general form."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "title", "price", "gtin", "mpn", "quantity"])
+    sheet.append(["A", "T", 19.99, 12345678905, 7.0, 3])
+    sheet.append(["B", "T", 20, 4006381333931, 7.5, 3])
+    for row, formats in ((2, ("0", "000000000000", "0000", "0.00")), (3, ("0", "0000000000000", "0000", "0"))):
+        for column, number_format in zip((3, 4, 5, 6), formats, strict=True):
+            sheet.cell(row, column).number_format = number_format
+    book.save(tmp_path / "p.xlsx")
+    products, found = read_products(tmp_path / "p.xlsx")
+    assert found == []
+    assert [(p.gtin, p.mpn, str(p.price), p.quantity) for p in products] == [
+        ("012345678905", "0007", "19.99 USD", 3),
+        ("4006381333931", "7.5", "20.00 USD", 3),  # (a fraction in a format of zeros: as in the general form)
+    ]
+    assert (cell_text(12345678905, "000000000000"), cell_text(-5.0, "000"), cell_text(5, "0")) == (
+        "012345678905",
+        "-005",
+        "5",
+    )
+    assert (cell_text(12345678905, "0.00"), cell_text(12345678905, "General"), cell_text(True, "000")) == (
+        "12345678905",
+        "12345678905",
+        "TRUE",
+    )
+
+
+def read_products(path: Path) -> tuple[list[Any], list[Diagnostic]]:
+    found: list[Diagnostic] = []
+    products = list(open_source(SourceConfig(path=path, currency="USD")).products(found.append))
+    return products, found
