@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
@@ -113,7 +114,7 @@ def open_sheet(config: SourceConfig, emit: Emit | None = None) -> Iterator[Table
     path = config.path
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except _DAMAGED as exc:
         raise SourceError(f"{path}: not an Excel workbook feedsync can read ({type(exc).__name__}: {exc})") from None
     try:
         if not workbook.worksheets:
@@ -142,12 +143,31 @@ def open_sheet(config: SourceConfig, emit: Emit | None = None) -> Iterator[Table
         workbook.close()
 
 
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, IndexError, ValueError, SyntaxError)
+"""What openpyxl raises reading a damaged sheet: its XML cut short or broken (``ParseError``, a ``SyntaxError``),
+its compressed data broken (``zlib.error``, ``EOFError``, a bad CRC), a shared string it names missing
+(``IndexError``)."""
+
+
 def _rows(sheet: Any, path: str, emit: Emit | None) -> Iterator[tuple[int, list[str]]]:
-    """(Excel's row number, its cells as text) of every row with a value."""
+    """(Excel's row number, its cells as text) of every row with a value. A sheet that breaks off (a damaged
+    workbook) is a SourceError naming the file, the sheet and the last row read."""
     number = 0
     sheet.reset_dimensions()  # (read-only, openpyxl reads no further than the size the file claims, which some
     # programs that write workbooks get wrong: a row or a column beyond it was lost without a word)
-    for cells in sheet.iter_rows():
+    rows = sheet.iter_rows()
+    while True:
+        try:
+            cells = next(rows, None)
+        except _DAMAGED as exc:
+            where = f"after row {number}" if number else "at its start"
+            raise SourceError(
+                f"{path}: the sheet {sheet.title!r} is damaged {where} ({type(exc).__name__}: {exc}): the workbook "
+                "cannot be read. Open it in Excel and save it again (Excel repairs what it can), or save the sheet "
+                "as CSV UTF-8"
+            ) from None
+        if cells is None:
+            return
         number = next((cell.row for cell in cells if getattr(cell, "row", None)), number + 1)
         texts = [cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells]
         if any(text.strip() for text in texts):

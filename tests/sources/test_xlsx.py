@@ -229,3 +229,41 @@ def read_products(path: Path) -> tuple[list[Any], list[Diagnostic]]:
     found: list[Diagnostic] = []
     products = list(open_source(SourceConfig(path=path, currency="USD")).products(found.append))
     return products, found
+
+
+def _damaged(path: Path, rows: list[list[Any]], damage: Any) -> Path:
+    """A workbook of ``rows`` whose first sheet's XML is ``damage(xml)``."""
+    whole = workbook(path.with_name("whole.xlsx"), rows)
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            archive.writestr(name, damage(data) if name == "xl/worksheets/sheet1.xml" else data)
+    return path
+
+
+def test_a_damaged_sheet_is_a_source_error_naming_the_file_and_the_sheet_not_an_internal_error(
+    tmp_path: Path,
+) -> None:
+    """A sheet whose XML is cut short inside the zip, or that names a shared string the workbook lacks, raised
+    openpyxl's error while the rows were read (only opening the workbook was guarded): exit 70, "internal error".
+    It is a source error (exit 2) naming the file, the sheet and the last row read."""
+    rows = [["id", "title", "price"], *[[f"A{n}", "Tee " * 20, 19.99] for n in range(400)]]
+    cut = _damaged(tmp_path / "cut.xlsx", rows, lambda xml: xml[: len(xml) // 2])
+    with pytest.raises(SourceError, match=r"cut\.xlsx: the sheet 'Catalog' is damaged after row \d+ \(ParseError: "):
+        list(open_source(SourceConfig(path=cut, currency="USD")).products(lambda d: None))
+    missing = _damaged(
+        tmp_path / "strings.xlsx",
+        [["id", "title", "price"], ["A", "Tee", 1]],
+        lambda xml: xml.replace(b'<c r="B2" t="inlineStr"><is><t>Tee</t></is></c>', b'<c r="B2" t="s"><v>99</v></c>'),
+    )
+    with pytest.raises(SourceError, match=r"strings\.xlsx: the sheet 'Catalog' is damaged after row 1 \(IndexError"):
+        list(open_source(SourceConfig(path=missing, currency="USD")).products(lambda d: None))
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: cut.xlsx, currency: USD}\nchannels:\n  g: {profile: google_merchant}\n", encoding="utf-8"
+    )
+    from typer.testing import CliRunner
+
+    from feedsync.cli.app import app
+
+    result = CliRunner().invoke(app, ["validate", "-c", str(tmp_path / "feedsync.yaml")])
+    assert result.exit_code == 2 and "the sheet 'Catalog' is damaged" in result.output + result.stderr
