@@ -81,6 +81,12 @@ def sniff_encoding(path: Path, head: bytes) -> str | None:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding
+    if head.startswith((b"\xd0\xcf", b"PK")):  # an encrypted, legacy or damaged workbook: told as one
+        from feedsync.sources.xlsx import unreadable_workbook
+
+        problem = unreadable_workbook(path, head)
+        if problem is not None:
+            raise SourceError(problem)
     nul = head.find(b"\x00")
     if nul != -1 and max(head[1::2].count(0), head[0::2].count(0)) > len(head) // 4:
         raise SourceError(

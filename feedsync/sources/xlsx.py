@@ -52,6 +52,40 @@ def is_workbook(path: Path) -> bool:
         return False
 
 
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The first bytes of a Compound File: an encrypted (password-protected) workbook, or a legacy .xls workbook."""
+
+
+def unreadable_workbook(path: Path, head: bytes) -> str | None:
+    """What to tell of a file whose first bytes (``head``) are those of a workbook feedsync cannot read (None: they
+    are not): an encrypted (password-protected) or legacy .xls workbook, or a zip file that is damaged (a workbook cut
+    short). A readable zip (a workbook, or another one) is None: the caller tells it."""
+    if head.startswith(_OLE2):
+        return (
+            f"{path}: an encrypted (password-protected) Excel workbook, or a legacy Excel 97-2003 (.xls) one, which "
+            "feedsync cannot read. Open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt "
+            "with Password) and save it as an Excel workbook (.xlsx), or save the sheet as CSV UTF-8"
+        )
+    if head.startswith(_ZIP):
+        try:
+            with zipfile.ZipFile(path):
+                return None
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            return (
+                f"{path}: a damaged zip file, as a damaged Excel workbook (.xlsx) is ({exc}): cut short by a copy or a "
+                "save that did not finish. Save the workbook again from Excel (or save the sheet as CSV UTF-8)"
+            )
+    return None
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_OLE2))
+    except OSError:
+        return b""
+
+
 def cell_text(value: Any, number_format: str | None = None) -> str:
     """A cell's value as the text Excel shows in its general form (see the module's docstring)."""
     if value is None:
@@ -115,6 +149,9 @@ def open_sheet(config: SourceConfig, emit: Emit | None = None) -> Iterator[Table
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except _DAMAGED as exc:
+        problem = unreadable_workbook(path, _head(path))
+        if problem is not None:
+            raise SourceError(problem) from None
         raise SourceError(f"{path}: not an Excel workbook feedsync can read ({type(exc).__name__}: {exc})") from None
     try:
         if not workbook.worksheets:

@@ -267,3 +267,22 @@ def test_a_damaged_sheet_is_a_source_error_naming_the_file_and_the_sheet_not_an_
 
     result = CliRunner().invoke(app, ["validate", "-c", str(tmp_path / "feedsync.yaml")])
     assert result.exit_code == 2 and "the sheet 'Catalog' is damaged" in result.output + result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["auto", "csv", "xlsx"])
+def test_an_encrypted_or_legacy_workbook_and_a_cut_one_are_told_as_such(tmp_path: Path, fmt: str) -> None:
+    """A workbook cut short (its zip unreadable) and an encrypted (password-protected) one, a Compound File as a
+    legacy .xls is, were told "looks like a binary file, not text ... save it as an Excel workbook (.xlsx)": to a
+    user who had. Each is now told what it is and what to do."""
+    whole = workbook(tmp_path / "whole.xlsx", typed_rows()).read_bytes()
+    cut = tmp_path / "cut.xlsx"
+    cut.write_bytes(whole[: len(whole) // 2])
+    encrypted = tmp_path / "locked.xlsx"  # (the first bytes of a Compound File, then its sectors)
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"\xff" * 3000 + bytes(range(256)) * 8)
+    with pytest.raises(SourceError, match=r"cut\.xlsx: a damaged zip file, as a damaged Excel workbook \(\.xlsx\) is"):
+        list(open_source(SourceConfig(path=cut, currency="USD", format=fmt)).products(pytest.fail))
+    with pytest.raises(
+        SourceError,
+        match=r"locked\.xlsx: an encrypted \(password-protected\) Excel workbook, or a legacy Excel 97-2003",
+    ):
+        list(open_source(SourceConfig(path=encrypted, currency="USD", format=fmt)).products(pytest.fail))
