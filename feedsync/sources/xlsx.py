@@ -70,7 +70,9 @@ def unreadable_workbook(path: Path, head: bytes) -> str | None:
         try:
             with zipfile.ZipFile(path):
                 return None
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except OSError:  # (not read: the caller tells what it can of its bytes)
+            return None
+        except (zipfile.BadZipFile, EOFError) as exc:
             return (
                 f"{path}: a damaged zip file, as a damaged Excel workbook (.xlsx) is ({exc}): cut short by a copy or a "
                 "save that did not finish. Save the workbook again from Excel (or save the sheet as CSV UTF-8)"
