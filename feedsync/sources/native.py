@@ -331,15 +331,15 @@ def _tell_repeats(obj: Any, repeats: Repeats, line: int, path: str, config: Sour
         for key, values in repeated.items():
             field = field_for(key, config.columns) if found is obj else None
             kept = found[key]
-            written = ", ".join(_shown_value(value) for value in values)
+            written = ", ".join(shown(value) for value in values)
             emit(
                 make(
                     "SRC002",
                     f"key {key!r} is in {where} {len(values)} times ({written}); the first non-empty value wins "
-                    f"({_shown_value(kept)})",
+                    f"({shown(kept)})",
                     product_id=_id_of(obj, config),
                     field=field or key,
-                    value=_shown_value(kept)[:80],
+                    value=shown(kept),
                     location=Location(path, line, None, key),
                 )
             )
@@ -358,13 +358,6 @@ def _objects(value: Any) -> set[int]:
         elif isinstance(current, list):
             pending.extend(current)
     return found
-
-
-def _shown_value(value: Any) -> str:
-    """A value of a record as written in JSON (a number as ``values.number_text`` writes it)."""
-    if isinstance(value, Decimal):
-        return scalar_text(value)
-    return json.dumps(value, ensure_ascii=False, default=float)
 
 
 def _id_of(obj: Any, config: SourceConfig) -> str | None:

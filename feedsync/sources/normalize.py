@@ -95,7 +95,10 @@ def scalar_text(value: Any) -> str:
 
 
 def shown(value: Any) -> str:
-    """A list or an object of a JSON record as its JSON text, for a finding (its first 80 characters)."""
+    """A value of a JSON record as its JSON text, for a finding (its first 80 characters; a number as
+    ``values.number_text`` writes it)."""
+    if isinstance(value, Decimal):
+        return v.number_text(value)
     return json.dumps(value, ensure_ascii=False, default=float)[:80]
 
 
