@@ -25,7 +25,7 @@ import json
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -163,8 +163,7 @@ class AmazonSpApi(ItemSync):
         marketplace = str(encoder.meta["marketplace_id"])
         entries = _entries(plan, encoder, _orphans(plan, *recorder.families()))
         limit = min(max_messages(encoder.settings), MAX_MESSAGES)
-        for start in range(0, len(entries), limit):
-            chunk = entries[start : start + limit]
+        for chunk in _documents(entries, limit, encoder.meta["header"]):
             document = {
                 "header": encoder.meta["header"],
                 "messages": [{"messageId": n, **e.message} for n, e in enumerate(chunk, start=1)],
@@ -496,3 +495,27 @@ def _unpacked(text: str) -> list[_Entry]:
             change = Change(item_id, {"sku": sku, "parent_sku": parent_sku}, digest)
         entries.append(_Entry({"sku": sku, "operationType": operation}, change, parent))
     return entries
+
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+"""The largest feed document uploaded: Amazon's Feeds API best practices ask that a feed be kept under 10 MB and a
+larger one divided into several (its schema caps a document at 25,000 messages, ``MAX_MESSAGES``, whatever their
+size: 25,000 listings with long descriptions made one document of 76 MB)."""
+
+
+def _documents(entries: list[_Entry], limit: int, header: Mapping[str, Any]) -> Iterator[list[_Entry]]:
+    """``entries`` cut into the documents of a push, in order: at most ``limit`` messages and ``MAX_DOCUMENT_BYTES``
+    a document, as uploaded (a message larger than that alone makes a document)."""
+    base = len(json.dumps({"header": header, "messages": []}, ensure_ascii=False).encode("utf-8"))
+    chunk: list[_Entry] = []
+    size = base
+    for entry in entries:
+        message = {"messageId": limit, **entry.message}  # (the largest number it may take)
+        more = len(json.dumps(message, ensure_ascii=False).encode("utf-8")) + 2  # (", " after the one before)
+        if chunk and (len(chunk) >= limit or size + more > MAX_DOCUMENT_BYTES):
+            yield chunk
+            chunk, size = [], base
+        chunk.append(entry)
+        size += more
+    if chunk:
+        yield chunk

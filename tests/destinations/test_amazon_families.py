@@ -175,3 +175,26 @@ def test_no_parent_listing_is_deleted_while_an_item_of_unknown_family_is_held(tm
     push(tmp_path, SINGLE)
     assert sent(routes)[1] == [("A", "DELETE"), ("B", "DELETE"), ("C", "DELETE")]
     assert parents(state_path) == {"G"}
+
+
+@respx.mock
+def test_a_push_s_documents_are_cut_by_their_size_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Documents were cut by their count of messages alone (25,000 at most): 25,000 listings with long
+    descriptions went as one upload of 76 MB, where Amazon asks for feeds under 10 MB, larger ones divided. Each
+    document is now at most ``MAX_DOCUMENT_BYTES`` as uploaded, the messages in their order, each sent once."""
+    from feedsync.destinations import amazon_feeds
+
+    routes = amazon([])
+    (tmp_path / "one").mkdir()
+    push(tmp_path / "one", FAMILY + SINGLE)
+    [whole] = [call.request.content for call in routes["upload"].calls]
+    cap = len(whole) // 3
+    monkeypatch.setattr(amazon_feeds, "MAX_DOCUMENT_BYTES", cap)
+    routes["upload"].calls.clear()
+    (tmp_path / "cut").mkdir()
+    push(tmp_path / "cut", FAMILY + SINGLE)
+    uploads = [call.request.content for call in routes["upload"].calls]
+    assert len(uploads) >= 3 and max(len(body) for body in uploads) <= cap
+    documents = [json.loads(body)["messages"] for body in uploads]
+    assert all([m["messageId"] for m in messages] == list(range(1, len(messages) + 1)) for messages in documents)
+    assert [m["sku"] for messages in documents for m in messages] == [m["sku"] for m in json.loads(whole)["messages"]]
