@@ -237,3 +237,22 @@ def test_bullets_of_a_shared_description_are_a_new_list_each_time() -> None:
     assert bullets(description, 2) == ["Soft", "Warm & dry"]
     assert bullets(description) == ["Soft", "Warm & dry", "Washable"]
     assert bullets(description, 2) is not bullets(description, 2)
+
+
+def test_a_store_s_quantity_or_price_that_is_no_number_is_refused(tmp_path: Path) -> None:
+    """Local inventory rows took a store's quantity and price from the supplement as written: ``lots`` went to
+    Google as the quantity (and the row out of stock), ``abc`` as ``abc USD``, with no finding. GMC004 and GMC005
+    now, at the row."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copytree(REPO / "examples" / "demo", tmp_path / "demo", ignore=shutil.ignore_patterns("expected"))
+    stock = tmp_path / "demo" / "store_stock.csv"
+    lines = stock.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = lines[2].replace(",5,", ",lots,")  # NW-PORTLAND, NW-TEE-NAV-S
+    lines[3] = lines[3].replace(",3,", ",3,abc")  # NW-BOSTON, NW-TEE-NAV-M
+    stock.write_text("".join(lines), encoding="utf-8")
+    report = pipeline.run(load_config(tmp_path / "demo" / "feedsync.yaml"), "validate", channels=["google_local"])
+    told = sorted((d.code, d.field, d.value) for d in report.diagnostics if d.code in ("GMC004", "GMC005"))
+    assert told == [("GMC004", "quantity", "lots"), ("GMC005", "price", "abc USD")]

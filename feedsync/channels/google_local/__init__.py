@@ -6,6 +6,7 @@ price/sale_price overrides, pickup_method and pickup_sla (support.google.com/mer
 
 from feedsync.channels.base import ChannelItem, ChannelSpec, Findings, FormatSpec, register_channel
 from feedsync.channels.google.spec import NAMESPACE
+from feedsync.checks import feed_price
 from feedsync.diagnostics import Diagnostic
 
 REQUIRED = ("id", "store_code", "availability")
@@ -30,6 +31,13 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
         value = values.get(attr)
         if isinstance(value, str) and value not in allowed:
             report("GMC004", attr, f"{attr} {value!r} is not one of: {', '.join(sorted(allowed))}")
+    quantity = values.get("quantity")
+    if isinstance(quantity, str) and not (quantity.isascii() and quantity.isdigit()):
+        report("GMC004", "quantity", f"quantity {quantity!r} is not a whole number of 0 or more", quantity)
+    for attr in ("price", "sale_price"):
+        value = values.get(attr)
+        if isinstance(value, str) and feed_price(value) is None:
+            report("GMC005", attr, f"{attr} {value!r} is not a number and a currency (15.00 USD)", value)
     if "pickup_method" in values and values["pickup_method"] != "not supported" and "pickup_sla" not in values:
         report("GMC001", "pickup_sla", "pickup_sla is required with a pickup_method")
     return found
