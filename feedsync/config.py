@@ -183,7 +183,8 @@ class SupplementConfig(_Strict):
     With ``as``, every matching row is kept as a list under that name (e.g. stock per store)."""
 
     path: Path
-    """The supplement file (CSV, TSV, JSON or JSONL)."""
+    """The supplement file: CSV or TSV, or by its extension JSON (``.json``: an array of objects) or JSON Lines
+    (``.jsonl``, ``.ndjson``)."""
     key: str = "id"
     """Its column that holds the product key."""
     join_on: str = "id"

@@ -8,6 +8,7 @@ the join value: they are meant to be much smaller than the catalog.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,10 @@ from feedsync import values as v
 from feedsync.config import SourceConfig, SupplementConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
+from feedsync.errors import ConfigError
 from feedsync.model.money import Money
 from feedsync.model.product import PRODUCT_FIELDS, Product
+from feedsync.sources.native import attribute_text, iter_json_array, iter_json_lines, open_text
 from feedsync.sources.normalize import rounding
 from feedsync.sources.tabular import open_table
 
@@ -43,30 +46,57 @@ def load_supplements(configs: list[SupplementConfig], emit: Emit) -> list[Supple
     loaded = []
     for config in configs:
         supplement = Supplement(config)
-        source = SourceConfig(path=config.path, encoding=config.encoding)
-        with open_table(source, emit) as table:
-            key_index = table.col(config.key)
-            supplement.columns = frozenset(h.casefold() for i, h in enumerate(table.header) if i != key_index)
-            if key_index is None:
-                from feedsync.errors import ConfigError
-
-                raise ConfigError(
-                    f"supplement {config.path} has no column {config.key!r} to join on "
-                    f"(its columns: {', '.join(table.header)})"
-                )
-            for row, cells in table.rows:
-                key = cells[key_index].strip() if key_index < len(cells) else ""
-                if not key:
-                    emit(make("SRC001", f"row has no {config.key}", location=Location(str(config.path), row)))
-                    continue
-                values = {
-                    name: cells[i].strip()
-                    for i, name in enumerate(table.header)
-                    if i != key_index and i < len(cells) and cells[i].strip()
-                }
-                supplement.rows.setdefault(key, []).append((row, values))
+        columns: set[str] = set()
+        for row, record in _records(config, emit):
+            columns.update(name for name in record if name != config.key)
+            key = record.get(config.key, "").strip()
+            if not key:
+                emit(make("SRC001", f"row has no {config.key}", location=Location(str(config.path), row)))
+                continue
+            values = {name: text.strip() for name, text in record.items() if name != config.key and text.strip()}
+            supplement.rows.setdefault(key, []).append((row, values))
+        supplement.columns = frozenset(name.casefold() for name in columns)
         loaded.append(supplement)
     return loaded
+
+
+def _records(config: SupplementConfig, emit: Emit) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row, column -> text) of each record of the supplement: a CSV or TSV file's rows (its header's columns), or,
+    by the file's extension, a JSON array's or a JSON Lines file's objects (a number or Boolean as the catalog's
+    reader makes it text, a list or an object as JSON). A file none of whose records has the ``key`` is a
+    ConfigError naming its columns."""
+    suffix = config.path.suffix.lower()
+    source = SourceConfig(path=config.path, encoding=config.encoding)
+    if suffix in (".json", ".jsonl", ".ndjson"):
+        handle, _ = open_text(source, emit)
+        seen: set[str] = set()
+        with handle:
+            lines = suffix != ".json"
+            objects = (
+                iter_json_lines(handle, str(config.path), emit) if lines else iter_json_array(handle, str(config.path))
+            )
+            for line, obj in objects:
+                if not isinstance(obj, dict):
+                    where = Location(str(config.path), line)
+                    emit(make("SRC001", f"not a JSON object ({type(obj).__name__})", location=where))
+                    continue
+                record = {str(name): attribute_text(value) for name, value in obj.items() if value is not None}
+                seen.update(record)
+                yield line, record
+        if seen and config.key not in seen:
+            raise _no_key(config, sorted(seen))
+        return
+    with open_table(source, emit) as table:
+        if table.col(config.key) is None:
+            raise _no_key(config, table.header)
+        for row, cells in table.rows:
+            yield row, {name: cells[i] for i, name in enumerate(table.header) if i < len(cells)}
+
+
+def _no_key(config: SupplementConfig, columns: list[str]) -> ConfigError:
+    return ConfigError(
+        f"supplement {config.path} has no column {config.key!r} to join on (its columns: {', '.join(columns)})"
+    )
 
 
 def join(

@@ -35,7 +35,7 @@ from feedsync.sources.rowreader import RowReader, compile_reader, reference_read
 from feedsync.sources.tabular import LineOffer, Table, detect_encoding, open_table
 
 
-def _open_text(config: SourceConfig, emit: Emit) -> tuple[IO[str], str]:
+def open_text(config: SourceConfig, emit: Emit) -> tuple[IO[str], str]:
     """The file opened as text in its encoding (as delimited files are: a BOM's UTF-16/32, UTF-8, else cp1252
     with a warning), and that encoding."""
     encoding = detect_encoding(config.path, config.encoding, emit)
@@ -401,7 +401,7 @@ class JsonSource:
     def products(self, emit: Emit) -> Iterator[Product]:
         ctx = normalize_context(self.config)
         path = str(self.path)
-        handle, self.stats.encoding = _open_text(self.config, emit)
+        handle, self.stats.encoding = open_text(self.config, emit)
         decoder, repeats = catalog_decoder()
         with handle:
             if self._lines:

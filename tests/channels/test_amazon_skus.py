@@ -82,14 +82,16 @@ def test_rosarose_items_are_no_longer_rejected_for_their_skus(tmp_path: Path) ->
     config = amazon_config(tmp_path, str(real("shopify/rosarose-products_export_1.csv")))
     result = pipeline.run(config, "build", validate=True)
     counts = result.channels["amazon"]
-    assert (counts.items, counts.rejected) == (1192, 0)  # before: 571 items, 621 rejected (AMZ002)
+    # before: 571 items, 621 rejected (AMZ002); the 341 rejected are offers at 0.00 (AMZ022), none for its SKU
+    assert (counts.items, counts.rejected) == (851, 341)
     assert not [d for d in result.diagnostics if d.code == "AMZ002"]
+    assert {d.code for d in result.diagnostics if d.severity.value == "error"} == {"AMZ022"}
     assert len([d for d in result.diagnostics if d.code == "MDL017"]) == 714
     written = messages(tmp_path / "out" / "amazon.json")
     skus = [m["sku"] for m in written]
     assert all(len(s) <= 40 and printable_ascii(s) for s in skus)
     children = [m["sku"] for m in written if m["requirements"] != "LISTING_PRODUCT_ONLY"]
-    assert len(children) == len(set(children)) == 1192
+    assert len(children) == len(set(children)) == 851
 
 
 @given(st.text(max_size=50))

@@ -256,3 +256,28 @@ def test_a_store_s_quantity_or_price_that_is_no_number_is_refused(tmp_path: Path
     report = pipeline.run(load_config(tmp_path / "demo" / "feedsync.yaml"), "validate", channels=["google_local"])
     told = sorted((d.code, d.field, d.value) for d in report.diagnostics if d.code in ("GMC004", "GMC005"))
     assert told == [("GMC004", "quantity", "lots"), ("GMC005", "price", "abc USD")]
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_json_supplement_joins_as_its_csv_does(tmp_path: Path, suffix: str) -> None:
+    """A supplement may be CSV, TSV, JSON or JSONL, as the config reference says, but a JSON one was read as a CSV
+    (``has no column 'id' to join on (its columns: [{"id": ...``). The demo's stock per store as JSON or JSON Lines
+    (numbers as numbers) makes the same local inventory feed as its CSV."""
+    import csv
+    import json
+    import shutil
+
+    from tests.conftest import REPO
+
+    demo = tmp_path / "demo"
+    shutil.copytree(REPO / "examples" / "demo", demo, ignore=shutil.ignore_patterns("expected"))
+    config = demo / "feedsync.yaml"
+    pipeline.run(load_config(config), "build", channels=["google_local"], out_dir=tmp_path / "csv")
+    with (demo / "store_stock.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [{k: int(v) if k == "quantity" else v for k, v in row.items() if v} for row in csv.DictReader(handle)]
+    text = json.dumps(rows) if suffix == ".json" else "".join(json.dumps(row) + "\n" for row in rows)
+    (demo / f"store_stock{suffix}").write_text(text, encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace("store_stock.csv", f"store_stock{suffix}"))
+    report = pipeline.run(load_config(config), "build", channels=["google_local"], out_dir=tmp_path / "json")
+    assert not [d for d in report.diagnostics if d.code.startswith(("SRC", "CFG"))]
+    assert (tmp_path / "json" / "google_local.tsv").read_bytes() == (tmp_path / "csv" / "google_local.tsv").read_bytes()
