@@ -265,6 +265,13 @@ class SecretRef(_Strict):
                 found = self.file.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(f"cannot read secret file {self.file}: {exc.strerror}") from None
+            except UnicodeDecodeError as exc:  # told without the bytes: they are the secret's
+                utf16 = exc.object[:2] in (b"\xff\xfe", b"\xfe\xff")
+                raise ConfigError(
+                    f"cannot read secret file {self.file}: it is not UTF-8 text (byte {exc.start} is not"
+                    + ("; it starts as UTF-16 does, as some Windows tools save files)" if utf16 else ")")
+                    + "; save it as UTF-8"
+                ) from None
         secrets.register(found)
         return found
 

@@ -6,8 +6,11 @@ import base64
 import json
 from urllib.parse import quote, quote_plus
 
+import pytest
+
 from feedsync import secrets
 from feedsync.config import SecretRef
+from feedsync.errors import ConfigError
 
 SECRET = "Atzr|IwEB/refresh+token=&x"
 
@@ -68,3 +71,16 @@ def test_clip_masks_before_it_cuts() -> None:
 def test_mask_data_masks_keys_and_values() -> None:
     secrets.register("hunter22")
     assert secrets.mask_data({"hunter22": ["a hunter22", 3, None]}) == {"***": ["a ***", 3, None]}
+
+
+def test_a_secret_file_not_utf8_is_a_config_error_that_shows_none_of_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    key = tmp_path / "key.json"
+    key.write_bytes('{"private_key": "SECRETKEYDATA"}'.encode("utf-16"))  # (a BOM first: ff fe)
+    with pytest.raises(ConfigError) as info:
+        SecretRef(file=key).value()
+    message = str(info.value)
+    assert message == (
+        f"cannot read secret file {key}: it is not UTF-8 text (byte 0 is not; it starts as UTF-16 does, as some "
+        "Windows tools save files); save it as UTF-8"
+    )
+    assert "SECRET" not in message and "private" not in message
