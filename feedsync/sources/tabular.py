@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from feedsync.config import SourceConfig
+from feedsync.decoding import undecodable
 from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.errors import SourceError
@@ -563,26 +564,8 @@ def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int) 
     """Where the file stops being ``encoding`` (its line, found by decoding its bytes again: the text stream decodes
     a block ahead of the row it reads, so ``row`` may be rows before it), and an encoding to set other than the one
     that failed (cp1252 is what a file that is not UTF-8 is read as)."""
-    where = f"near row {row}"
-    try:
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
-        with path.open("rb") as handle:
-            done, lines = 0, 1  # done: the file's bytes before this chunk
-            while chunk := handle.read(_DECODE_CHUNK):
-                state = decoder.getstate()  # (the bytes of a character cut at the last chunk's end, held)
-                try:
-                    lines += decoder.decode(chunk).count("\n")  # (counted in the text: UTF-16's 上 holds 0x0a)
-                except UnicodeDecodeError as bad:
-                    data = state[0] + chunk
-                    at = max(0, min(bad.start, len(data) - 1))
-                    probe = codecs.getincrementaldecoder(encoding)("strict")
-                    probe.setstate((b"", state[1]))
-                    line = lines + probe.decode(data[:at]).count("\n")
-                    where = f"at line {line} (byte {done - len(state[0]) + at}, 0x{data[at]:02x})"
-                    break
-                done += len(chunk)
-    except (OSError, LookupError, IndexError, UnicodeDecodeError):
-        pass
+    found = undecodable(path, encoding)
+    where = f"at {found}" if found is not None else f"near row {row}"
     other = "latin-1, or the file's own" if _codec(encoding) == "cp1252" else "cp1252"
     return SourceError(
         f"{path}: not valid {encoding} {where} ({exc.reason}); set source.encoding (for example {other})"
