@@ -361,3 +361,25 @@ def test_a_rule_writing_a_field_the_profile_makes_without_it_says_so(tmp_path: P
         ConfigError, match=r"set custom_label_0: .* \(the profile's field custom_label_0 is made without"
     ):
         compile_channels(config)
+
+
+def test_a_template_file_not_utf8_or_unreadable_is_a_config_error_naming_it(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import jinja2.loaders
+
+    title = tmp_path / "templates" / "google" / "title.j2"
+    title.parent.mkdir(parents=True)
+    title.write_bytes("{# Google's title #}\n{{ brand }} – {{ title }}\n".encode("cp1252"))
+    config = make_config(tmp_path, HEADER + row())
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert str(info.value).endswith(
+        f"fields.title.template_file: {title}:2: the template file is not UTF-8 text (byte 33, 0x96); save it as UTF-8"
+    ), str(info.value)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    title.write_text("{{ title }}", encoding="utf-8")
+    monkeypatch.setattr(jinja2.loaders, "open", refused, raising=False)  # (the tests run as root, whom chmod binds not)
+    with pytest.raises(ConfigError, match=f"fields.title.template_file: cannot read template file {title}: Permission"):
+        compile_channels(config)

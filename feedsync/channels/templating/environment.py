@@ -35,6 +35,7 @@ from feedsync.channels.templating.filters import (
     truncate_words,
     variant_pairs,
 )
+from feedsync.decoding import undecodable
 
 _SIMPLE_TEMPLATE = re.compile(r"^\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
 _SIMPLE_EXPRESSION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
@@ -249,11 +250,28 @@ class Templating:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
         except RecursionError:
             raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._unreadable(name, exc) from None
         direct = self._direct(tree)
         if direct is not None:
             node = _expression(tree)
             return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
         return self._rendered(template, variables, tree)
+
+    def _unreadable(self, name: str, exc: OSError | UnicodeDecodeError) -> TemplateProblem:
+        """A template file found on the search path that cannot be read (no permission, not UTF-8 text)."""
+        assert isinstance(self.env.loader, jinja2.FileSystemLoader)
+        found = (Path(folder, *name.split("/")) for folder in self.env.loader.searchpath)
+        path = next((p for p in found if p.is_file()), Path(name))
+        if isinstance(exc, UnicodeDecodeError):
+            at = undecodable(path)
+            where = f"{path}:{at.line}: the template file is not UTF-8 text ({at.what})" if at else f"{path}: not UTF-8"
+            return TemplateProblem(f"{where}; save it as UTF-8")
+        return TemplateProblem(
+            f"cannot read template file {path}: {exc.strerror or exc}; give the user running feedsync read access"
+            if isinstance(exc, PermissionError)
+            else f"cannot read template file {path}: {exc.strerror or exc}"
+        )
 
     def expression(self, source: str) -> Compiled:
         """Compile an expression; the result keeps its type (a list stays a list). It is checked as Jinja's
