@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from feedsync import yamlpos
+from feedsync.decoding import undecodable
 from feedsync.errors import ConfigError
 from feedsync.taxonomy import is_google_category
 
@@ -63,11 +64,7 @@ class CategoryMap:
 def load_category_map(path: Path) -> CategoryMap:
     rows: list[tuple[dict[str, Any], tuple[int, int] | None]] = []
     if path.suffix.lower() == ".csv":
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                rows = [(row, (n, 1)) for n, row in enumerate(csv.DictReader(handle), start=2)]
-        except OSError as exc:
-            raise ConfigError(f"cannot read category map {path}: {exc.strerror}") from None
+        rows = _csv_rows(path)
     else:
         data, node = yamlpos.load(path)
         if not isinstance(data, list):
@@ -98,3 +95,19 @@ def load_category_map(path: Path) -> CategoryMap:
         entries[key] = values
         fields += [k for k in values if k not in fields]
     return CategoryMap(path, entries, fields)
+
+
+def _csv_rows(path: Path) -> list[tuple[dict[str, Any], tuple[int, int] | None]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            return [(row, (n, 1)) for n, row in enumerate(reader, start=2)]
+    except OSError as exc:
+        raise ConfigError(f"cannot read category map {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        at = undecodable(path, "utf-8-sig")
+        raise ConfigError(
+            f"the category map is not UTF-8 text{f' ({at.what})' if at else ''}; save it as UTF-8 (Excel: CSV UTF-8)",
+            path=str(path),
+            line=at.line if at else None,
+        ) from None

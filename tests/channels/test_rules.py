@@ -314,3 +314,16 @@ def test_category_map_as_csv(tmp_path: Path) -> None:
     (tmp_path / "categories.csv").write_text("product_type,google_product_category\nMen,12345678\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"categories.csv:2:1: google_product_category '12345678'"):
         compile_channels(config)
+
+
+def test_a_csv_category_map_not_utf8_is_a_config_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "categories.csv").write_bytes(
+        "product_type,google_product_category\nMen > Tops,212\nDamen > Röcke,1581\n".encode("cp1252")
+    )
+    config = make_config(tmp_path, HEADER + row(), channel_extra="    category_map: categories.csv\n")
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert str(info.value) == (
+        f"{tmp_path / 'categories.csv'}:3: the category map is not UTF-8 text (byte 61, 0xf6); save it as UTF-8 "
+        "(Excel: CSV UTF-8)"
+    )
