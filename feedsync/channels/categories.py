@@ -7,12 +7,16 @@ A map is a YAML list (or a CSV with the same columns)::
       fb_product_category: clothing & accessories > clothing > men's clothing > men's shirts
       amazon_product_type: SHIRT
 
-Every column but ``product_type`` is a field the map sets, when the product has no value of its own.
+Every column but ``product_type`` is a field the map sets, when the product has no value of its own (or a variable
+the profile's templates read). A column named close to a name feedsync reads but not one (``amazon_prodct_type``) is
+refused: what it set would reach no feed.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +24,15 @@ from typing import Any
 from feedsync import yamlpos
 from feedsync.decoding import undecodable
 from feedsync.errors import ConfigError
+from feedsync.model.product import PRODUCT_FIELDS
+from feedsync.resources import data_dir
 from feedsync.taxonomy import is_google_category
 
 SEPARATOR = ">"
 _REMEMBERED = 10_000
 """Product types whose lookup a map remembers (catalogs repeat a few hundred; a hostile one stops adding)."""
+_CLOSE = 0.8
+"""How alike a column's name and a name feedsync reads are for the column to be taken for a misspelling of it."""
 
 
 def _segments(path: str) -> tuple[str, ...]:
@@ -61,6 +69,36 @@ class CategoryMap:
         return None
 
 
+@functools.cache
+def _read_names() -> frozenset[str]:
+    """The names a map's column sets that feedsync itself reads: the product's fields and the variables the built-in
+    profiles declare (``amazon_product_type``, ``fb_product_category``)."""
+    names = set(PRODUCT_FIELDS)
+    for profile in sorted(data_dir("channel_profiles").glob("*.yaml")):
+        data, _ = yamlpos.load(profile)
+        names.update(str(name) for name in (data or {}).get("variables") or ())
+    return frozenset(names)
+
+
+def _misspelt(key: str, path: Path, position: tuple[int, int] | None) -> ConfigError | None:
+    """A column whose name is close to a name feedsync reads but not one: what it sets would reach no feed (a name
+    like none is a variable of the user's own templates)."""
+    known = _read_names()
+    if key == "product_type" or key in known:
+        return None
+    near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=_CLOSE)
+    if not near:
+        return None
+    line, column = position or (None, None)
+    return ConfigError(
+        f"{key!r} is not a field feedsync reads from a category map (did you mean {near[0]!r}?): what it sets would "
+        f"reach no feed; rename it {near[0]}",
+        path=str(path),
+        line=line,
+        column=column,
+    )
+
+
 def load_category_map(path: Path) -> CategoryMap:
     rows: list[tuple[dict[str, Any], tuple[int, int] | None]] = []
     if path.suffix.lower() == ".csv":
@@ -72,6 +110,10 @@ def load_category_map(path: Path) -> CategoryMap:
                 "a category map is a list of {product_type: ..., <field>: ...}", path=str(path), line=1, column=1
             )
         rows = [(row, yamlpos.locate(node, [i])) for i, row in enumerate(data)]
+        for i, row in enumerate(data):
+            for key in row if isinstance(row, dict) else ():
+                if (wrong := _misspelt(str(key), path, yamlpos.locate(node, [i, key]))) is not None:
+                    raise wrong
     entries: dict[tuple[str, ...], dict[str, str]] = {}
     fields: list[str] = []
     for row, position in rows:
@@ -101,6 +143,9 @@ def _csv_rows(path: Path) -> list[tuple[dict[str, Any], tuple[int, int] | None]]
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
+            for column, key in enumerate(reader.fieldnames or (), start=1):
+                if (wrong := _misspelt(key, path, (1, column))) is not None:
+                    raise wrong
             return [(row, (n, 1)) for n, row in enumerate(reader, start=2)]
     except OSError as exc:
         raise ConfigError(f"cannot read category map {path}: {exc.strerror}") from None

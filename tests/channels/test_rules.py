@@ -327,3 +327,26 @@ def test_a_csv_category_map_not_utf8_is_a_config_error_at_its_line(tmp_path: Pat
         f"{tmp_path / 'categories.csv'}:3: the category map is not UTF-8 text (byte 61, 0xf6); save it as UTF-8 "
         "(Excel: CSV UTF-8)"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("categories.yaml", "- product_type: Men > Tops\n  amazon_product_type: SHIRT\n"
+         "- product_type: Men > Bottoms\n  amazon_prodct_type: PANTS\n", ":4:23"),
+        ("categories.csv", "product_type,amazon_prodct_type\nMen > Tops,SHIRT\n", ":1:2"),
+    ],
+)  # fmt: skip
+def test_a_category_map_column_misspelling_a_name_feedsync_reads_is_a_config_error(
+    tmp_path: Path, name: str, text: str, where: str
+) -> None:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    config = make_config(tmp_path, HEADER + row(), channel_extra=f"    category_map: {name}\n")
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert str(info.value) == (
+        f"{tmp_path / name}{where}: 'amazon_prodct_type' is not a field feedsync reads from a category map (did you "
+        "mean 'amazon_product_type'?): what it sets would reach no feed; rename it amazon_product_type"
+    )
+    (tmp_path / name).write_text(text.replace("amazon_prodct_type", "season_theme"), encoding="utf-8")
+    assert compile_channels(config)  # a name like none of them: a variable for the user's own templates
