@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from feedsync.decoding import undecodable
 from feedsync.errors import ConfigError
 from feedsync.state import State
 
@@ -55,3 +56,9 @@ def _read_mapping(path: Path) -> dict[str, str]:
             return mapping
     except OSError as exc:
         raise ConfigError(f"cannot read the SKU map {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        at = undecodable(path, "utf-8-sig")
+        raise ConfigError(
+            f"{path}:{at.line if at else 1}: the SKU map is not UTF-8 text{f' ({at.what})' if at else ''}; save it as "
+            "UTF-8 (Excel: CSV UTF-8)"
+        ) from None

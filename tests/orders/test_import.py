@@ -9,7 +9,7 @@ import pytest
 
 from feedsync.config import DirectoryOrderSink
 from feedsync.diagnostics import Diagnostic
-from feedsync.errors import SourceError
+from feedsync.errors import ConfigError, SourceError
 from feedsync.model.order import FulfilledBy, Order, OrderStatus
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
@@ -392,3 +392,13 @@ def test_an_order_report_s_shipping_tax_and_gift_wrap_are_read(tmp_path: Path) -
     assert (str(read.tax), str(read.shipping), str(read.shipping_tax)) == ("1.60 USD", "4.99 USD", "0.50 USD")
     [charge] = read.charges
     assert (charge.kind, str(charge.amount), str(charge.tax)) == ("gift_wrap", "3.99 USD", "0.40 USD")
+
+
+def test_a_sku_map_not_utf8_is_a_config_error_at_its_line(tmp_path: Path) -> None:
+    mapping = tmp_path / "sku_map.csv"
+    mapping.write_bytes("marketplace_sku,catalog_id\nOLD-7,cat-7\nB07-HÄND,cat-8\n".encode("cp1252"))
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(ConfigError) as info:
+        SkuMap(state, "amazon", mapping)
+    assert str(info.value) == (
+        f"{mapping}:3: the SKU map is not UTF-8 text (byte 44, 0xc4); save it as UTF-8 (Excel: CSV UTF-8)"
+    )
