@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsync.atomic import keep_as
+from feedsync.decoding import undecodable
 from feedsync.errors import SourceError
 from feedsync.formats.xml_rss import read_items
 
@@ -81,11 +82,18 @@ def _rss(path: Path) -> Iterator[tuple[str, Fields]]:
 
 
 def _delimited(path: Path, delimiter: str) -> Iterator[tuple[str, Fields]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        for row in csv.DictReader(handle, delimiter=delimiter):
-            values = {k: v for k, v in row.items() if k and v}
-            if values.get("id"):
-                yield _key(values), values
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter=delimiter):
+                values = {k: v for k, v in row.items() if k and v}
+                if values.get("id"):
+                    yield _key(values), values
+    except UnicodeDecodeError:
+        at = undecodable(path, "utf-8-sig")
+        where = f"{path}:{at.line}: not UTF-8 text ({at.what})" if at else f"{path}: not UTF-8 text"
+        raise SourceError(f"{where}; compare with a feed feedsync wrote (its feeds are UTF-8)") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _listings(path: Path) -> Iterator[tuple[str, Fields]]:
@@ -93,7 +101,10 @@ def _listings(path: Path) -> Iterator[tuple[str, Fields]]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SourceError(f"{path}: not a JSON listings feed: {exc}") from None
-    for message in document.get("messages") or []:
+    messages = (document.get("messages") or []) if isinstance(document, dict) else None
+    if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
+        raise SourceError(f"{path}: not a JSON listings feed (an object whose messages are a list of objects)")
+    for message in messages:
         sku = str(message.get("sku") or "")
         fields = {k: str(v) for k, v in message.items() if k not in ("messageId", "sku", "attributes")}
         _flatten(message.get("attributes") or {}, "", fields)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from feedsync import atomic, diff
 from feedsync.atomic import atomic_write
+from feedsync.errors import SourceError
 
 ITEMS = st.lists(
     st.tuples(st.sampled_from([f"I{n}" for n in range(12)]), st.sampled_from(["1", "2"]), st.sampled_from(["a", "b"])),
@@ -99,3 +100,24 @@ def test_the_kept_feed_stays_what_was_published_when_a_later_run_replaces_it(
     assert kept.read_bytes() == b"first feed" and kept.with_name("amazon.2.json").read_bytes() == b"first part"
     diff.keep_snapshot(state, "amazon", feed, [])  # the next push keeps its own
     assert kept.read_bytes() == b"second feed" and not kept.with_name("amazon.2.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "bad.csv",
+            b"id,title\nA1,Tee\n\x9b\xf0\x00binary",
+            r"bad\.csv:3: not UTF-8 text \(byte 16, 0x9b\); compare with a feed",
+        ),
+        ("bad.tsv", b"\xff\xfe\x00\x01", r"bad\.tsv:1: not UTF-8 text \(byte 0, 0xff\)"),
+        ("list.json", b"[1]", r"list\.json: not a JSON listings feed \(an object whose messages are a list of"),
+        ("ints.json", b'{"messages": [1]}', r"ints\.json: not a JSON listings feed \(an object whose messages"),
+    ],
+)
+def test_a_file_to_compare_with_that_is_no_feed_is_a_source_error(
+    tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(SourceError, match=message):
+        list(diff.read_feed(tmp_path / name))
