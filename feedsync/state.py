@@ -5,12 +5,15 @@ The schema version is SQLite's ``user_version``; migrations run in order inside 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from feedsync import secrets
 from feedsync.errors import StateError
@@ -113,6 +116,7 @@ INTERRUPTED = "interrupted"
 """The outcome of a run whose process ended without recording one (killed, power cut)."""
 INTERRUPTED_MESSAGE = "the run ended without recording its outcome (killed?); the next push cleans up after it"
 STAGED = "#staged"
+_T = TypeVar("_T")
 
 
 def _mask(text: str | None) -> str | None:
@@ -145,6 +149,57 @@ class OrderRecord:
     message: str | None
 
 
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> StateError:
+    """What SQLite's error says of the state file, and what to do about it."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        what = (
+            f"let the user running feedsync write it and its folder {path.parent} (SQLite writes its journal files "
+            "beside it)"
+        )
+    elif name.startswith("SQLITE_FULL"):
+        what = "free space on its disk and rerun"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        what = "another process holds it (another feedsync, a program reading it): rerun once it is done"
+    elif name.startswith("SQLITE_IOERR"):
+        what = "the disk failed to read or write it: check the disk and rerun (restore it from a backup if it recurs)"
+    else:  # damaged (SQLITE_CORRUPT), not a database (SQLITE_NOTADB)
+        what = (
+            "it is damaged: restore it from a backup (moving it away starts a new one, which knows nothing of what "
+            "was sent, the orders imported or the runs before)"
+        )
+    return StateError(f"state database {path} is unusable ({exc}): {what}")
+
+
+def _raises_state_errors(cls: type[_T]) -> type[_T]:
+    """Every method of ``cls`` raising ``StateError`` (``_unusable``) for the errors SQLite gives for a file it
+    cannot use (a damaged page met by a query, a file it may not write, a full disk): the state fails as it is used,
+    not only as it is opened. Other ``sqlite3`` errors (a constraint, a misuse of the API) are feedsync's bugs and are
+    left as they are."""
+
+    def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+                if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                    raise
+                raise _unusable(self.path, exc) from None
+
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if name.startswith("__") or name == "transaction":  # (the transaction's users are guarded)
+            continue
+        if isinstance(member, property) and member.fget is not None:
+            setattr(cls, name, property(guarded(member.fget)))
+        elif inspect.isfunction(member):
+            setattr(cls, name, guarded(member))
+    return cls
+
+
+@_raises_state_errors
 class State:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -158,7 +213,7 @@ class State:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"state database {path} is unusable: {exc}") from None
+            raise _unusable(path, exc) from None
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]

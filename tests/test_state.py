@@ -84,3 +84,47 @@ def test_an_item_whose_update_was_refused_is_held_in_its_version_before(tmp_path
         state.record_items("amazon", "sp", [("A", "h1")])  # sent again and accepted
         assert {k: v[0] for k, v in state.sent_items("amazon", "sp").items()} == {"A": "h1", "B": "h2"}
         assert state.rejected_items("amazon") == 1
+
+
+def _damaged(path: Path) -> None:
+    """A state whose header is whole and whose runs table has a page of garbage (a disk's bad sector, a copy cut)."""
+    with State(path) as state:
+        for _ in range(200):
+            state.finish_run(state.start_run("push", "google", "directory:/www"), outcome="published", item_count=9)
+    db = sqlite3.connect(path)
+    (page,) = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'runs'").fetchone()
+    (size,) = db.execute("PRAGMA page_size").fetchone()
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    with path.open("r+b") as handle:
+        handle.seek((page - 1) * size)
+        handle.write(b"\x5a" * 200)
+
+
+def test_a_state_damaged_inside_is_a_state_error_when_a_query_meets_the_damage(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    _damaged(path)
+    with State(path) as state:  # (its header is whole: it opens)
+        for use in (state.mark_interrupted, state.runs, lambda: state.last_push("google")):
+            with pytest.raises(StateError) as info:
+                use()
+            assert str(info.value) == (
+                f"state database {path} is unusable (database disk image is malformed): it is damaged: restore it "
+                "from a backup (moving it away starts a new one, which knows nothing of what was sent, the orders "
+                "imported or the runs before)"
+            )
+
+
+def test_a_state_feedsync_may_not_write_is_a_state_error_saying_so(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    with State(path) as state:
+        state._db.execute("PRAGMA query_only = ON")  # (SQLite refuses writes as for a file of mode 444)
+        assert state.runs() == []  # reading still works
+        with pytest.raises(StateError) as info:
+            state.start_run("push", "google", None)
+        assert str(info.value) == (
+            f"state database {path} is unusable (attempt to write a readonly database): let the user running "
+            f"feedsync write it and its folder {tmp_path} (SQLite writes its journal files beside it)"
+        )
+    with pytest.raises(sqlite3.ProgrammingError):  # feedsync's own misuse stays a bug (exit 70), not the file's
+        state.runs()

@@ -212,6 +212,10 @@ def diff(
         names = channel or list(cfg.channels)
         if against != "last-push" and len(names) != 1:
             raise typer.BadParameter("comparing with a FILE needs one --channel", param_hint="--against")
+        if against == "last-push" and cfg.state_path.exists():
+            with State(cfg.state_path) as state:  # the kept feeds are the state's: an unusable one is told first
+                for name in names:
+                    state.last_push(name)
         with tempfile.TemporaryDirectory(prefix="feedsync-diff-") as tmp:
             # checked as push checks them: an item push leaves out (an error) is no change push would publish
             report = pipeline.run(cfg, "build", channels=names, out_dir=Path(tmp), jobs=0, validate=True)

@@ -326,3 +326,26 @@ def test_a_text_report_on_stdout_is_the_report_and_its_summary_goes_to_stderr(tm
     written = runner.invoke(app, ["validate", "--format", "text", "-o", "report.txt"])
     assert "1 product, 1 variant read" in written.stderr
     assert "1 product, 1 variant read" in (tmp_path / "report.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args", [["push"], ["status"], ["history"], ["diff"]])
+def test_a_state_damaged_inside_exits_2_naming_it(tmp_path: Path, args: list[str]) -> None:
+    from tests.test_state import _damaged
+
+    make_config(tmp_path, HEADER + row("A"))
+    _damaged(tmp_path / ".feedsync" / "state.sqlite")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "state.sqlite is unusable (database disk image is malformed): it is damaged: restore it from a backup" in (
+        flat(result.stderr)
+    )
+
+
+def test_diff_with_a_state_that_is_no_database_says_so(tmp_path: Path) -> None:
+    make_config(tmp_path, HEADER + row("A"))
+    (tmp_path / ".feedsync").mkdir()
+    (tmp_path / ".feedsync" / "state.sqlite").write_bytes(b"garbage\n" * 100)
+    result = runner.invoke(app, ["diff"])
+    assert result.exit_code == 2, result.output
+    assert "state.sqlite is unusable (file is not a database): it is damaged" in flat(result.stderr)
+    assert "no push to compare with" not in result.output
