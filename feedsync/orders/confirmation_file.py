@@ -67,11 +67,22 @@ class FlatFileConfirmations:
         lines = ["\t".join(row) for row in (FLAT_FILE_COLUMNS, *self.rows)]
         try:
             create_new(self.path, ("\n".join(lines) + "\n").encode("utf-8"), before_publish=before_publish)
-        except FileExistsError:
-            raise RemoteError(f"cannot write {self.path}: a file of that name exists (it was left as it is)") from None
         except OSError as exc:
+            in_the_way = file_in_the_way(self.path.parent)
+            if in_the_way is not None:
+                raise RemoteError(f"cannot write {self.path}: {in_the_way} is a file, not a folder") from None
+            if isinstance(exc, FileExistsError):
+                raise RemoteError(
+                    f"cannot write {self.path}: a file of that name exists (it was left as it is)"
+                ) from None
             raise RemoteError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         return f"upload {self.path} in Seller Central (Orders > Upload order related files > Shipping confirmation)"
+
+
+def file_in_the_way(folder: Path) -> Path | None:
+    """``folder``, or the nearest of its parents that exists, when that is a file (no folder can be made there)."""
+    found = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    return found if found is not None and not found.is_dir() else None
 
 
 def packages_in(path: Path) -> set[tuple[str, str]]:

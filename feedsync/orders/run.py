@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from feedsync import yamlpos
 from feedsync.config import Config, OrdersConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -17,7 +18,7 @@ from feedsync.faults import checkpoint
 from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
-from feedsync.orders.confirmation_file import FlatFileConfirmations, remove_leftovers
+from feedsync.orders.confirmation_file import FlatFileConfirmations, file_in_the_way, remove_leftovers
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
@@ -142,6 +143,17 @@ def run_tracking(
     if orders.api is not None:
         confirmer = AmazonConfirmations(orders.api)
     elif orders.confirmations_dir is not None:
+        in_the_way = file_in_the_way(orders.confirmations_dir)
+        if in_the_way is not None:
+            file_name, node = config.position(["orders", "confirmations_dir"])
+            line, column = yamlpos.locate(node, []) or (None, None)
+            raise ConfigError(
+                f"orders.confirmations_dir: {in_the_way} is a file, not a folder; point confirmations_dir at a "
+                "folder for the upload files (or move the file away)",
+                path=file_name,
+                line=line,
+                column=column,
+            )
         confirmer = FlatFileConfirmations(orders.confirmations_dir)
     else:
         raise ConfigError(

@@ -232,6 +232,18 @@ def test_push_tracking_on_the_demo_writes_the_upload_file_once(demo_copy: Path) 
     assert len(upload.read_text(encoding="utf-8").splitlines()) == 4  # header + one row per order item shipped
 
 
+def test_push_tracking_with_confirmations_dir_a_file_says_the_folder_is_a_file(demo_copy: Path) -> None:
+    config = str(demo_copy / "feedsync.yaml")
+    (demo_copy / "outgoing").write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(app, ["push-tracking", "-c", config, "--shipments", str(demo_copy / "shipments.csv")])
+    assert result.exit_code == 2, result.output
+    line = next(n for n, text in enumerate(Path(config).read_text().splitlines(), 1) if "confirmations_dir:" in text)
+    assert flat(result.stderr) == (
+        f"error: {config}:{line}:22: orders.confirmations_dir: {demo_copy / 'outgoing'} is a file, not a folder; point "
+        "confirmations_dir at a folder for the upload files (or move the file away)"
+    )
+
+
 def test_status_shows_last_pushes_held_orders_and_open_orders(demo_copy: Path) -> None:
     config = str(demo_copy / "feedsync.yaml")
     never = runner.invoke(app, ["status", "-c", config])

@@ -341,6 +341,17 @@ def test_an_upload_file_whose_name_is_taken_is_never_overwritten(tmp_path: Path,
     assert [p.tracking_number for p in third.confirmed] == ["1ZB"] and len(list((tmp_path / "out").iterdir())) == 2
 
 
+def test_an_upload_file_under_a_file_says_the_folder_is_a_file(tmp_path: Path, state: State) -> None:
+    (tmp_path / "out").write_text("not a folder", encoding="utf-8")
+    upload = FlatFileConfirmations(tmp_path / "out" / "sub")
+    with pytest.raises(RemoteError) as info:
+        settle_and_confirm(tmp_path, state, "111-1,UPS,1ZA,2026-11-21,,SKU-A:2\n", upload)
+    assert str(info.value) == (
+        f"cannot write {upload.path}: {tmp_path / 'out'} is a file, not a folder; its 1 package(s) are written on the "
+        "next run"
+    )
+
+
 def test_rows_of_one_tracking_number_with_other_items_are_one_package_with_the_items_of_both(
     tmp_path: Path, state: State
 ) -> None:
