@@ -44,10 +44,10 @@ def joined_columns(supplements: list[Supplement]) -> frozenset[str]:
 
 def load_supplements(configs: list[SupplementConfig], emit: Emit) -> list[Supplement]:
     loaded = []
-    for config in configs:
+    for index, config in enumerate(configs):
         supplement = Supplement(config)
         columns: set[str] = set()
-        for row, record in _records(config, emit):
+        for row, record in _records(config, emit, f"supplements[{index}].encoding"):
             columns.update(name for name in record if name != config.key)
             key = record.get(config.key, "").strip()
             if not key:
@@ -60,15 +60,15 @@ def load_supplements(configs: list[SupplementConfig], emit: Emit) -> list[Supple
     return loaded
 
 
-def _records(config: SupplementConfig, emit: Emit) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(config: SupplementConfig, emit: Emit, encoding_key: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(row, column -> text) of each record of the supplement: a CSV or TSV file's rows (its header's columns), or,
     by the file's extension, a JSON array's or a JSON Lines file's objects (a number or Boolean as the catalog's
     reader makes it text, a list or an object as JSON). A file none of whose records has the ``key`` is a
-    ConfigError naming its columns."""
+    ConfigError naming its columns. ``encoding_key``: the setting an encoding finding names."""
     suffix = config.path.suffix.lower()
     source = SourceConfig(path=config.path, encoding=config.encoding)
     if suffix in (".json", ".jsonl", ".ndjson"):
-        handle, _ = open_text(source, emit)
+        handle, _ = open_text(source, emit, encoding_key)
         seen: set[str] = set()
         with handle:
             lines = suffix != ".json"
@@ -86,7 +86,7 @@ def _records(config: SupplementConfig, emit: Emit) -> Iterator[tuple[int, dict[s
         if seen and config.key not in seen:
             raise _no_key(config, sorted(seen))
         return
-    with open_table(source, emit) as table:
+    with open_table(source, emit, encoding_key=encoding_key) as table:
         if table.col(config.key) is None:
             raise _no_key(config, table.header)
         for row, cells in table.rows:

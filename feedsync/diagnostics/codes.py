@@ -186,7 +186,9 @@ _register(
     "encoding-fallback",
     W,
     "The file is not valid UTF-8, so it was read as Windows-1252 (cp1252), the usual encoding of files saved by "
-    "Excel on Windows. If accented letters look wrong, set source.encoding to the file's real encoding.",
+    "Excel on Windows. If accented letters look wrong, set the file's real encoding where the message says: "
+    "source.encoding for the catalog, the supplement's own encoding for a supplement (supplements[0].encoding); a "
+    "shipments file takes none, so save it as UTF-8.",
 )
 _register(
     "SRC004",

@@ -69,7 +69,7 @@ def read_shipments(path: Path, emit: Emit) -> list[Shipment]:
 
 
 def _csv_records(path: Path, emit: Emit) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, int]]:
-    with open_table(SourceConfig(path=path), emit) as table:
+    with open_table(SourceConfig(path=path), emit, encoding_key=None) as table:  # (a --shipments file takes none)
         missing = [name for name in REQUIRED if name not in table.header]
         if missing:
             raise SourceError(f"{path}:{table.header_row}: the shipments file has no column {', '.join(missing)}")
@@ -79,7 +79,7 @@ def _csv_records(path: Path, emit: Emit) -> tuple[list[tuple[int, dict[str, Any]
 
 
 def _json_records(path: Path, emit: Emit) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, int]]:
-    encoding = detect_encoding(path, None, emit)
+    encoding = detect_encoding(path, None, emit, encoding_key=None)
     try:
         handle = path.open("r", encoding=encoding, newline="")
     except OSError as exc:

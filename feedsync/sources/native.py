@@ -32,13 +32,13 @@ from feedsync.sources.base import (
 )
 from feedsync.sources.normalize import NormalizeContext, build_product, scalar_text, shown
 from feedsync.sources.rowreader import RowReader, compile_reader, reference_reader
-from feedsync.sources.tabular import LineOffer, Table, detect_encoding, open_table
+from feedsync.sources.tabular import SOURCE_ENCODING, LineOffer, Table, detect_encoding, open_table
 
 
-def open_text(config: SourceConfig, emit: Emit) -> tuple[IO[str], str]:
+def open_text(config: SourceConfig, emit: Emit, encoding_key: str | None = SOURCE_ENCODING) -> tuple[IO[str], str]:
     """The file opened as text in its encoding (as delimited files are: a BOM's UTF-16/32, UTF-8, else cp1252
     with a warning), and that encoding."""
-    encoding = detect_encoding(config.path, config.encoding, emit)
+    encoding = detect_encoding(config.path, config.encoding, emit, encoding_key)
     try:
         return config.path.open("r", encoding=encoding, newline=""), encoding
     except OSError as exc:

@@ -105,13 +105,21 @@ def sniff_encoding(path: Path, head: bytes) -> str | None:
     return None
 
 
-def detect_encoding(path: Path, configured: str | None, emit: Emit | None) -> str:
+SOURCE_ENCODING = "source.encoding"
+
+
+def detect_encoding(
+    path: Path, configured: str | None, emit: Emit | None, encoding_key: str | None = SOURCE_ENCODING
+) -> str:
     """``configured`` if set; else the encoding a BOM names (UTF-16/32); else UTF-8 when the whole file decodes
-    as UTF-8, else cp1252 (with a warning). A file that is not text at all is a SourceError."""
-    return scan_encoding(path, configured, emit)[0]
+    as UTF-8, else cp1252 (with a warning). A file that is not text at all is a SourceError. ``encoding_key``: the
+    setting that gives this file's encoding, which the warning names (None: the file has none)."""
+    return scan_encoding(path, configured, emit, encoding_key)[0]
 
 
-def scan_encoding(path: Path, configured: str | None, emit: Emit | None) -> tuple[str, bool]:
+def scan_encoding(
+    path: Path, configured: str | None, emit: Emit | None, encoding_key: str | None = SOURCE_ENCODING
+) -> tuple[str, bool]:
     """``detect_encoding``, and whether the file is UTF-8 text that ``normalize.is_clean`` passes whole (no control
     or broken character: then no value of it has one). False when that is not known (another encoding)."""
     if configured:
@@ -137,8 +145,10 @@ def scan_encoding(path: Path, configured: str | None, emit: Emit | None) -> tupl
             emit(
                 make(
                     "SRC003",
-                    f"not valid UTF-8 (byte {offset + exc.start}); read as cp1252. Set source.encoding if "
-                    "that is wrong",
+                    f"not valid UTF-8 (byte {offset + exc.start}); read as cp1252. "
+                    + (
+                        f"Set {encoding_key} if that is wrong" if encoding_key else "If that is wrong, save it as UTF-8"
+                    ),
                     location=Location(str(path)),
                 )
             )
@@ -326,13 +336,19 @@ class _Taken:
 
 @contextmanager
 def open_table(
-    config: SourceConfig, emit: Emit | None = None, *, delimiter: str | None = None, offer: LineOffer | None = None
+    config: SourceConfig,
+    emit: Emit | None = None,
+    *,
+    delimiter: str | None = None,
+    offer: LineOffer | None = None,
+    encoding_key: str | None = SOURCE_ENCODING,
 ) -> Iterator[Table]:
-    """``offer``: see ``LineOffer`` (never told the header's lines)."""
+    """``offer``: see ``LineOffer`` (never told the header's lines). ``encoding_key``: the setting that gives the
+    file's encoding, for the messages of a file not in it (None: the file has none; a supplement's is its own)."""
     path = config.path
     share = share_of(path)
     if share is None:
-        encoding, clean = scan_encoding(path, config.encoding, emit)
+        encoding, clean = scan_encoding(path, config.encoding, emit, encoding_key)
     else:
         encoding, clean = share.encoding, _range_clean(share)
     try:
@@ -349,7 +365,7 @@ def open_table(
                 first = handle.readline()
             first = first.lstrip(" \t\ufeff")
         except UnicodeDecodeError as exc:
-            raise _decode_error(path, encoding, exc, 1) from None
+            raise _decode_error(path, encoding, exc, 1, encoding_key) from None
         if not first:
             raise SourceError(f"{path}: the file is empty")
         sep = delimiter or sniff_delimiter(first)
@@ -370,7 +386,7 @@ def open_table(
         taken.offer = offer
         if share is None:
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
-            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
+            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding, encoding_key), clean=clean)
             return
         if share.first(header_row) and header_row - 1 + reader.line_num != share.lines_before:
             raise SourceError(f"{path}: the first share of the rows does not start after the header")
@@ -378,7 +394,7 @@ def open_table(
             reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen, taken), delimiter=sep)
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
             lines.first_row, lines.line_base, lines.done = share.first_row, share.lines_before, share.read
-            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding), clean=clean)
+            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding, encoding_key), clean=clean)
 
 
 TAIL = 1 << 16
@@ -475,7 +491,7 @@ class _Lines:
         return base + self.reader.line_num + self.taken.lines  # type: ignore[attr-defined, no-any-return]
 
 
-def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
+def _rows(lines: _Lines, encoding: str, encoding_key: str | None) -> Iterator[tuple[int, list[str]]]:
     """(row, cells) of each non-blank record. A record over several lines whose quotes do not pair up cleanly (a
     quote not closed until a later row) is reported and left out; one whose quote runs to the end of the file is
     a SourceError; cells beyond the header's width are reported."""
@@ -507,7 +523,7 @@ def _rows(lines: _Lines, encoding: str) -> Iterator[tuple[int, list[str]]]:
         if lines.done is not None:
             lines.done.append(taken.row)
     except UnicodeDecodeError as exc:
-        raise _decode_error(Path(path), encoding, exc, taken.row + 1) from None
+        raise _decode_error(Path(path), encoding, exc, taken.row + 1, encoding_key) from None
     except csv.Error as exc:
         raise SourceError(f"{path}:{taken.row + 1}: unreadable CSV ({exc})") from None
     except _Changed:
@@ -560,16 +576,17 @@ def _unclosed(path: Path | str, row: int, last_line: int) -> SourceError:
     )
 
 
-def _decode_error(path: Path, encoding: str, exc: UnicodeDecodeError, row: int) -> SourceError:
+def _decode_error(
+    path: Path, encoding: str, exc: UnicodeDecodeError, row: int, encoding_key: str | None = SOURCE_ENCODING
+) -> SourceError:
     """Where the file stops being ``encoding`` (its line, found by decoding its bytes again: the text stream decodes
     a block ahead of the row it reads, so ``row`` may be rows before it), and an encoding to set other than the one
     that failed (cp1252 is what a file that is not UTF-8 is read as)."""
     found = undecodable(path, encoding)
     where = f"at {found}" if found is not None else f"near row {row}"
     other = "latin-1, or the file's own" if _codec(encoding) == "cp1252" else "cp1252"
-    return SourceError(
-        f"{path}: not valid {encoding} {where} ({exc.reason}); set source.encoding (for example {other})"
-    )
+    what = f"set {encoding_key} (for example {other})" if encoding_key else "save it as UTF-8"
+    return SourceError(f"{path}: not valid {encoding} {where} ({exc.reason}); {what}")
 
 
 def _codec(encoding: str) -> str:

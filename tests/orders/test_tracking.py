@@ -341,6 +341,17 @@ def test_an_upload_file_whose_name_is_taken_is_never_overwritten(tmp_path: Path,
     assert [p.tracking_number for p in third.confirmed] == ["1ZB"] and len(list((tmp_path / "out").iterdir())) == 2
 
 
+def test_a_shipments_file_not_utf8_is_read_as_cp1252_and_the_warning_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "shipments.csv"
+    path.write_bytes((SHIPMENTS + "111-1,UPS,1ZA,2026-11-21,Standard Überseeversand,SKU-A:2\n").encode("cp1252"))
+    found: list[Diagnostic] = []
+    [shipment] = read_shipments(path, found.append)
+    assert shipment.shipping_method == "Standard Überseeversand"
+    assert [(d.code, d.message) for d in found] == [
+        ("SRC003", "not valid UTF-8 (byte 99); read as cp1252. If that is wrong, save it as UTF-8")
+    ]
+
+
 def test_an_upload_file_under_a_file_says_the_folder_is_a_file(tmp_path: Path, state: State) -> None:
     (tmp_path / "out").write_text("not a folder", encoding="utf-8")
     upload = FlatFileConfirmations(tmp_path / "out" / "sub")
