@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedsync.channels.rules import Change, Context, Trace, get_path
-from feedsync.channels.templating import TemplateFault
+from feedsync.channels.templating import TemplateFault, fault_text
 from feedsync.model.money import Money, minor_units
 from feedsync.model.product import Availability
 
@@ -68,7 +68,7 @@ def apply_price_rules(ctx: Context, rules: PriceRules, trace: Trace | None) -> N
     try:
         _apply_price_rules(ctx, rules, trace)
     except ArithmeticError as exc:
-        raise TemplateFault(str(exc)) from None
+        raise TemplateFault(fault_text(exc)) from None
 
 
 def _apply_price_rules(ctx: Context, rules: PriceRules, trace: Trace | None) -> None:

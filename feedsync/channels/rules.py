@@ -34,7 +34,14 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedsync import values as v
-from feedsync.channels.templating import Compiled, RenderError, TemplateFault, TemplateProblem, Templating
+from feedsync.channels.templating import (
+    Compiled,
+    RenderError,
+    TemplateFault,
+    TemplateProblem,
+    Templating,
+    fault_text,
+)
 from feedsync.model.money import Money
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 
@@ -498,7 +505,7 @@ class CompiledRule:
             exc.rule = self.name
             raise
         except ArithmeticError as exc:  # decimal's, on this product's values (a NaN compared): the rule's fault
-            raise TemplateFault(str(exc)) from None
+            raise TemplateFault(fault_text(exc)) from None
 
     def _apply(self, ctx: Context, trace: Trace | None) -> None:
         if self.all_of and not all(check(ctx) for check in self.all_of):

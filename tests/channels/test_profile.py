@@ -383,3 +383,22 @@ def test_a_template_file_not_utf8_or_unreadable_is_a_config_error_naming_it(tmp_
     monkeypatch.setattr(jinja2.loaders, "open", refused, raising=False)  # (the tests run as root, whom chmod binds not)
     with pytest.raises(ConfigError, match=f"fields.title.template_file: cannot read template file {title}: Permission"):
         compile_channels(config)
+
+
+@pytest.mark.parametrize(
+    ("expression", "told"),
+    [
+        ("price.amount / 0", "division by zero"),
+        ("price * 2", "a price is an amount and a currency: compute with its amount (price.amount * 2)"),
+    ],
+)
+def test_a_calculation_that_fails_says_why_in_words(tmp_path: Path, expression: str, told: str) -> None:
+    """A calculation dividing by zero was told as ``rule failed: [<class 'decimal.DivisionByZero'>]``; one on a
+    price as ``unsupported operand type(s) for *: 'Money' and 'int'``: both say what went wrong now."""
+    extra = f"    rules:\n      - then: [{{calculate: custom_label_0, expression: '{expression}'}}]\n"
+    config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
+    [channel] = compile_channels(config)
+    found: list[Diagnostic] = []
+    assert channel.apply(product(), found.append) == []
+    [finding] = found
+    assert finding.code == "CFG006" and told in finding.message and "<class" not in finding.message

@@ -13,7 +13,7 @@ report): the only package that imports jinja2 (and markupsafe).
 
 from feedsync.channels.templating.codegen import FieldFailed
 from feedsync.channels.templating.environment import Compiled, Templating, render_page
-from feedsync.channels.templating.errors import RenderError, TemplateFault, TemplateProblem
+from feedsync.channels.templating.errors import RenderError, TemplateFault, TemplateProblem, fault_text
 from feedsync.channels.templating.filters import (
     bullets,
     collapse,
@@ -33,6 +33,7 @@ __all__ = [
     "Templating",
     "bullets",
     "collapse",
+    "fault_text",
     "name_variant",
     "plaintext",
     "render_page",

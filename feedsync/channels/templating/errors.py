@@ -92,4 +92,27 @@ def checked(call: Callable[[Mapping[str, Any]], Any], *, text: bool = False) -> 
 
 def _fault(exc: Exception) -> Exception:
     """``exc`` as the template's ``TemplateFault``, or ``exc`` itself when feedsync's own code raised it."""
-    return exc if _raised_by_feedsync(exc) is not None else TemplateFault(str(exc))
+    return exc if _raised_by_feedsync(exc) is not None else TemplateFault(fault_text(exc))
+
+
+_DECIMAL_SIGNALS = {
+    "DivisionByZero": "division by zero",
+    "DivisionUndefined": "0 divided by 0",
+    "InvalidOperation": "an operation on a value that is no number (or NaN)",
+    "Overflow": "a number too large",
+    "Underflow": "a number too small",
+    "DivisionImpossible": "a division whose result is too large",
+}
+
+
+def fault_text(exc: Exception) -> str:
+    """What a template's or rule's failed operation tells the user: Python's message, but a decimal signal (whose
+    text is ``[<class 'decimal.DivisionByZero'>]``) in words, and an operation on a price (a Money) with how to
+    compute with one."""
+    if isinstance(exc, ArithmeticError) and str(exc).startswith("[<class 'decimal."):
+        names = [name for name in _DECIMAL_SIGNALS if name in str(exc)]
+        return _DECIMAL_SIGNALS[names[0]] if names else "an arithmetic operation failed"
+    text = str(exc)
+    if isinstance(exc, TypeError) and "'Money'" in text:
+        text += "; a price is an amount and a currency: compute with its amount (price.amount * 2)"
+    return text
