@@ -196,3 +196,35 @@ def test_mapped_product_attributes_left_out_of_offer_only_messages_are_said_once
     report = pipeline.run(load_config(catalog(tmp_path, "US")), "validate")
     told = [d for d in report.diagnostics if d.code == "AMZ018"]
     assert len(told) == 1 and "offer-only messages" in told[0].message and "country_of_origin" in told[0].message
+
+
+def test_definitions_that_cannot_be_used_are_not_taken_for_missing_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A definitions folder that could not be listed, or a file named as ``pull`` names a definition that is none
+    (``HOME.ATVPDKIKX0DER.json`` holding ``[1, 2]``), was taken for no definition: AMZ008, a warning saying "run
+    pull", exit 0, and no listing checked. Both are config errors naming the folder or file now; other JSON beside
+    the definitions (a meta-schema) is still passed over."""
+    import os
+
+    from feedsync.channels.amazon.definitions import DefinitionIndex
+    from feedsync.errors import ConfigError
+
+    folder = tmp_path / "defs"
+    folder.mkdir()
+    shutil.copy(DEFINITIONS / "meta-schema-v1.json", folder)
+    assert len(DefinitionIndex(folder)) == 0
+    (folder / "HOME.ATVPDKIKX0DER.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"HOME\.ATVPDKIKX0DER\.json: named as a product type definition"):
+        DefinitionIndex(folder)
+    (folder / "HOME.ATVPDKIKX0DER.json").unlink()
+    scandir = os.scandir
+
+    def refused(path: Any = ".") -> Any:
+        if Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    with pytest.raises(ConfigError, match=rf"settings\.definitions: cannot list {folder}: Permission denied"):
+        DefinitionIndex(folder)

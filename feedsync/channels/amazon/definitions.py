@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -117,6 +118,23 @@ def identify(document: Any) -> tuple[str, str] | None:
     return product_type, marketplace
 
 
+PULLED_NAME = re.compile(r"[A-Z0-9_]+\.[A-Z0-9]+(\.[A-Z_]+)?\.json")
+"""The name ``amazon definitions pull`` gives a definition's file: TYPE.MARKETPLACE[.REQUIREMENTS].json."""
+
+
+def _json_files(folder: Path) -> list[Path]:
+    """The JSON files under ``folder``, sorted; a folder that cannot be listed is a ConfigError (its definitions
+    were taken for missing ones: AMZ008, a warning, "run pull")."""
+
+    def unlisted(exc: OSError) -> None:
+        raise ConfigError(f"settings.definitions: cannot list {exc.filename}: {exc.strerror}")
+
+    found = []
+    for root, _, names in os.walk(folder, onerror=unlisted):
+        found += [Path(root) / name for name in names if name.endswith(".json")]
+    return sorted(found)
+
+
 class DefinitionIndex:
     """The definitions of one folder by (product type, marketplace id)."""
 
@@ -127,13 +145,19 @@ class DefinitionIndex:
         self._by_key: dict[tuple[str, str], Definition] = {}
         newest: dict[tuple[str, str, str], int] = {}
         documents: dict[tuple[str, str], dict[str, tuple[Path, dict[str, Any]]]] = {}
-        for path in sorted(folder.rglob("*.json")):
+        for path in _json_files(folder):
             try:
                 document = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise ConfigError(f"unreadable product type definition: {exc}", path=str(path)) from None
             key = identify(document)
             if key is None:
+                if PULLED_NAME.fullmatch(path.name):  # (other JSON may lie beside: a meta-schema, notes)
+                    raise ConfigError(
+                        "named as a product type definition `feedsync amazon definitions pull` writes, but not one "
+                        "(no $id of Amazon's product type schemas, $defs and properties): pull it again",
+                        path=str(path),
+                    )
                 continue
             requirements = requirement_set(document)
             stamp = path.stat().st_mtime_ns
