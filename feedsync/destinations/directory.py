@@ -66,7 +66,10 @@ class DirectoryPublisher(FilePublisher):
                     if part_names.fullmatch(stale.name) and stale.name not in names and stale.is_file():
                         self._retire(stale)
         except OSError as exc:
-            raise RemoteError(f"cannot publish to {target}: {exc.strerror or exc}") from None
+            why = exc.strerror or str(exc)
+            if folder.exists() and not folder.is_dir():  # (mkdir's "File exists" said nothing of which)
+                why = f"{folder} is a file, not a folder: give the destination's path a folder"
+            raise RemoteError(f"cannot publish to {target}: {why}") from None
         return str(target)
 
     def _replace(self, source: Path, target: Path) -> None:

@@ -183,6 +183,7 @@ def test_a_channel_that_cannot_be_published_does_not_stop_the_others(tmp_path: P
     result = runner.invoke(app, ["push"])
     assert result.exit_code == 3
     assert f"DST006 google not published to directory:{tmp_path / 'blocked'}: cannot publish to" in result.stderr
+    assert f"{tmp_path / 'blocked'} is a file, not a folder: give the destination's path a folder" in result.stderr
     assert "the feed published before stays" in result.stderr
     assert (tmp_path / "www" / "local.xml").read_text(encoding="utf-8").count("<item>") == 1
     history = runner.invoke(app, ["history"]).stdout
