@@ -6,6 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 
 from feedsync.atomic import atomic_write
 from feedsync.cli.common import err, exit_codes
@@ -41,8 +42,8 @@ def inspect(
                     "base_url": base_url,
                 }
             )
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+        except ValidationError as exc:
+            raise ConfigError(_option_problems(exc)) from None
         result = inspect_source(config)
     stats = result.stats
     echo = typer.echo
@@ -120,3 +121,18 @@ def init(
 def register(app: typer.Typer) -> None:
     app.command()(init)
     app.command()(inspect)
+
+
+_OPTIONS = {"path": "SOURCE", "format": "--format", "encoding": "--encoding", "currency": "--currency"}
+
+
+def _option_problems(exc: ValidationError) -> str:
+    """What is wrong with ``inspect``'s options, each named as typed (``--currency 'XX': 'XX' is not an ISO 4217
+    currency code``), not pydantic's report of the model."""
+    problems = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        option = _OPTIONS.get(field, "--" + field.replace("_", "-"))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        problems.append(f"{option} {error.get('input')!r}: {message}")
+    return "; ".join(problems)

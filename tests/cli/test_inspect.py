@@ -65,3 +65,16 @@ def test_the_demo_switches_to_a_shopify_export_by_changing_only_the_source(demo_
     feed = (demo_copy / "public" / "google.xml").read_text(encoding="utf-8")
     assert feed.count("<item>") == 22
     assert "<g:link>https://shop.example.com/products/ocean-blue-shirt</g:link>" in feed
+
+
+def test_a_bad_option_is_named_as_typed(tmp_path: Path) -> None:
+    """``--currency XX`` printed pydantic's report of the model (``1 validation error for SourceConfig ...
+    [type=value_error, ...] For further information visit https://errors.pydantic.dev``); each bad option is now
+    named as typed, with why, exit 2."""
+    path = tmp_path / "p.csv"
+    path.write_text("id,title,price\nA,T,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["inspect", str(path), "--currency", "XX", "--base-url", "x"])
+    assert result.exit_code == 2
+    assert "--currency 'XX': 'XX' is not an ISO 4217 currency code" in result.stderr
+    assert "--base-url 'x': 'x' is not an absolute http(s) URL" in result.stderr
+    assert "pydantic" not in result.stderr and "SourceConfig" not in result.stderr
