@@ -28,6 +28,10 @@ def _refuse(message: str, mark: yaml.Mark | None) -> ConfigError:
     return ConfigError(message, path=mark.name, line=mark.line + 1, column=mark.column + 1)
 
 
+MERGE = "tag:yaml.org,2002:merge"
+"""The tag of YAML's merge key (``<<``)."""
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate mapping keys (a silent override is a classic config bug), bounds
     nesting and alias expansion (so neither a deep file nor an alias bomb exhausts the stack, the memory or the
@@ -76,6 +80,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
+            if key_node.tag == MERGE:  # ``<<: *base``: its keys are the base's, which the mapping's own override
+                continue
             key = self.construct_object(key_node, deep=deep)
             try:
                 duplicate = key in seen

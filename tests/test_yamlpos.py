@@ -85,3 +85,17 @@ def test_a_long_text_is_read_each_time_and_not_kept() -> None:
         and first is not second
         and first[1999] == {"product_type": "Type 1999", "google_product_category": "1999"}
     )
+
+
+def test_a_merge_key_takes_the_base_s_keys_and_its_own_override_them() -> None:
+    """``destination: {<<: *dest, filename: local.tsv}`` was refused (``could not determine a constructor for the tag
+    'tag:yaml.org,2002:merge'``) though YAML's merge key is what PyYAML's safe loader reads; a key written twice in
+    the mapping itself is still refused."""
+    from feedsync.yamlpos import loads
+
+    text = "a: &dest {type: directory, path: www}\nb: {<<: *dest, path: other}\nc:\n  <<: *dest\n  filename: f.tsv\n"
+    data, _ = loads(text, "x.yaml")
+    assert data["b"] == {"type": "directory", "path": "other"}
+    assert data["c"] == {"type": "directory", "path": "www", "filename": "f.tsv"}
+    with pytest.raises(ConfigError, match=r"x\.yaml:1:23: duplicate key 'y'"):
+        loads("a: {<<: {x: 1}, y: 2, y: 3}\n", "x.yaml")
