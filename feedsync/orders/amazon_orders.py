@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -54,6 +55,15 @@ STATUSES = {
     "CANCELLED": OrderStatus.CANCELLED,
     "UNFULFILLABLE": OrderStatus.UNFULFILLABLE,
 }
+
+
+def _served_at(response: httpx.Response) -> datetime | None:
+    """When Amazon answered, by its own clock (the response's ``Date`` header), or None."""
+    try:
+        served = parsedate_to_datetime(response.headers.get("date", ""))
+    except (TypeError, ValueError):
+        return None
+    return served if served.tzinfo is not None else None
 
 
 def _iso(moment: datetime) -> str:
@@ -98,6 +108,8 @@ class AmazonOrders:
         while True:
             page = dict(params) if token is None else {**params, "paginationToken": token}
             response = self.requester().request("GET", SEARCH, operation="searchOrders", params=page)
+            if token is None:  # a local clock ahead must not put the cursor past orders Amazon has not yet read out
+                asked_at = min(asked_at, _served_at(response) or asked_at)
             body = json_body(response, "searchOrders")
             with answer_shape("searchOrders"):
                 found = body.get("orders") or []

@@ -468,3 +468,23 @@ def test_what_the_buyer_paid_reaches_the_store_gift_wrap_cod_fee_and_shipping_ta
         {"name": "Gift wrap", "total": "3.99"},
         {"name": "Cash on delivery fee", "total": "1.50"},
     ]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_clock_ahead_does_not_move_the_cursor_past_amazon_s(respx_mock: respx.Router, tmp_path: Path) -> None:
+    """Where Amazon's answer names no ``lastUpdatedBefore``, the cursor moved to this machine's clock: a clock an
+    hour ahead put it an hour past what Amazon had read out, and the orders updated in that hour were never read.
+    The cursor is now no later than Amazon's own clock (its answer's ``Date``)."""
+    login(respx_mock)
+
+    def dated(request: httpx.Request) -> httpx.Response:
+        answer = answering([{"orders": []}])(request)
+        return httpx.Response(200, json=json.loads(answer.content), headers={"date": "Sun, 22 Nov 2026 08:30:00 GMT"})
+
+    respx_mock.get(SEARCH).mock(side_effect=dated)
+    ahead = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+    with State(tmp_path / "state.sqlite") as state:
+        reader = api(state)
+        list(reader.orders(now=ahead))
+        reader.commit()
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:30:00Z"
