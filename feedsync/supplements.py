@@ -9,6 +9,7 @@ the join value: they are meant to be much smaller than the catalog.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from feedsync import values as v
 from feedsync.config import SourceConfig, SupplementConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
-from feedsync.errors import ConfigError
+from feedsync.errors import ConfigError, SourceError
 from feedsync.model.money import Money
 from feedsync.model.product import PRODUCT_FIELDS, Product
 from feedsync.sources.native import attribute_text, iter_json_array, iter_json_lines, open_text
@@ -70,7 +71,7 @@ def _records(config: SupplementConfig, emit: Emit, encoding_key: str) -> Iterato
     if suffix in (".json", ".jsonl", ".ndjson"):
         handle, _ = open_text(source, emit, encoding_key)
         seen: set[str] = set()
-        with handle:
+        with handle, _decoded(config, encoding_key):
             lines = suffix != ".json"
             objects = (
                 iter_json_lines(handle, str(config.path), emit) if lines else iter_json_array(handle, str(config.path))
@@ -91,6 +92,17 @@ def _records(config: SupplementConfig, emit: Emit, encoding_key: str) -> Iterato
             raise _no_key(config, table.header)
         for row, cells in table.rows:
             yield row, {name: cells[i] for i, name in enumerate(table.header) if i < len(cells)}
+
+
+@contextmanager
+def _decoded(config: SupplementConfig, encoding_key: str) -> Iterator[None]:
+    """A JSON supplement's text that is not its encoding, as the source error of a CSV one (exit 2)."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{config.path}: not valid {exc.encoding} at byte {exc.start} ({exc.reason}); set {encoding_key}"
+        ) from None
 
 
 def _no_key(config: SupplementConfig, columns: list[str]) -> ConfigError:

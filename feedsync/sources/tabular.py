@@ -425,8 +425,8 @@ def _cut_short(path: Path, encoding: str | None, sep: str, width: int) -> Source
     text = tail[cut + 1 :].decode(codec, errors="replace").lstrip("\ufeff")
     if text.count('"') % 2:
         return None
-    cells = next(csv.reader([text], delimiter=sep), [])
-    if not cells or len(cells) >= width:
+    cells = next(csv.reader([text.rstrip("\x1a")], delimiter=sep), [])
+    if len(cells) >= width or not any(cell.strip() for cell in cells):  # (a blank line is no row: never read)
         return None
     shown = text if len(text) <= 80 else text[:77] + "..."
     return SourceError(

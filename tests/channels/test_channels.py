@@ -281,3 +281,22 @@ def test_a_json_supplement_joins_as_its_csv_does(tmp_path: Path, suffix: str) ->
     report = pipeline.run(load_config(config), "build", channels=["google_local"], out_dir=tmp_path / "json")
     assert not [d for d in report.diagnostics if d.code.startswith(("SRC", "CFG"))]
     assert (tmp_path / "json" / "google_local.tsv").read_bytes() == (tmp_path / "csv" / "google_local.tsv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"), [("s.json", b'[{"id":"A1","season":"sum\x81mer"}]'), ("s.jsonl", b'{"id":"A1","s":"\xff"}\n')]
+)
+def test_a_json_supplement_that_is_not_its_encoding_names_its_setting(tmp_path: Path, name: str, data: bytes) -> None:
+    """A JSON supplement that does not decode ended in an internal error (exit 70, ``UnicodeDecodeError``); as a
+    CSV one, it is a source error naming the supplement's own ``encoding`` setting."""
+    from feedsync.errors import SourceError
+
+    (tmp_path / "products.csv").write_text(CSV, encoding="utf-8")
+    (tmp_path / name).write_bytes(data)
+    path = write_config(
+        tmp_path,
+        f"source: {{path: products.csv, currency: EUR}}\nsupplements:\n  - {{path: {name}, encoding: utf-8}}\n"
+        "channels:\n  google: {profile: google_merchant}\n",
+    )
+    with pytest.raises(SourceError, match=r"set supplements\[0\]\.encoding"):
+        pipeline.run(load_config(path), "build")

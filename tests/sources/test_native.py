@@ -161,7 +161,8 @@ def test_a_file_cut_short_in_its_last_row_is_refused(tmp_path: Path, encoding: s
         read(path)
     assert str(info.value).startswith(f"{path}: the file ends in the middle of a row: its last line ('B,Tée,1') has 3 ")
     assert "of the header's 5 cells and no line break after it" in str(info.value)
-    for whole in ("A,T,15.00,Acme,\nB,T,1\n", "A,T,15.00,Acme,\nB,T,1,Acme,", 'A,T,15.00,Acme,"two\nlines"'):
+    wholes = ("A,T,15.00,Acme,\nB,T,1\n", "A,T,15.00,Acme,\nB,T,1,Acme,", 'A,T,15.00,Acme,"two\nlines"')
+    for whole in (*wholes, "A,T,15.00,Acme,\n   ", "A,T,15.00,Acme,\n,,,", "A,T,15.00,Acme,\n\x1a"):  # blank: no row
         path.write_bytes((header + whole).encode(encoding))
         products, _ = read(path)
         assert [p.id for p in products] == ["A", "B"][: 2 if "B" in whole else 1]
