@@ -171,6 +171,16 @@ def _unusable(path: Path, exc: sqlite3.DatabaseError) -> StateError:
     return StateError(f"state database {path} is unusable ({exc}): {what}")
 
 
+_FILE_ERRORS = ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH",
+                "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED")  # fmt: skip
+"""The errors SQLite gives of a file it cannot use; any other (SQLITE_ERROR: no such column, a syntax error) is a
+bug of feedsync's SQL, never "restore it from a backup"."""
+
+
+def _of_the_file(exc: sqlite3.DatabaseError) -> bool:
+    return str(getattr(exc, "sqlite_errorname", "") or "").startswith(_FILE_ERRORS)
+
+
 def _raises_state_errors(cls: type[_T]) -> type[_T]:
     """Every method of ``cls`` raising ``StateError`` (``_unusable``) for the errors SQLite gives for a file it
     cannot use (a damaged page met by a query, a file it may not write, a full disk): the state fails as it is used,
@@ -183,7 +193,7 @@ def _raises_state_errors(cls: type[_T]) -> type[_T]:
             try:
                 return method(self, *args, **kwargs)
             except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-                if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError) or not _of_the_file(exc):
                     raise
                 raise _unusable(self.path, exc) from None
 

@@ -115,6 +115,16 @@ def test_a_state_damaged_inside_is_a_state_error_when_a_query_meets_the_damage(t
             )
 
 
+def test_an_error_of_feedsync_s_own_sql_stays_a_bug_not_the_file_s(tmp_path: Path) -> None:
+    """An SQL error of feedsync's own (a column its query names that the state has not: SQLITE_ERROR) was told as a
+    damaged state ("restore it from a backup"), which would throw away the sync history for a bug: it stays the
+    sqlite3 error (exit 70, "report it")."""
+    with State(tmp_path / "state.sqlite") as state:
+        state._db.execute("ALTER TABLE items RENAME COLUMN destination TO destinaton")
+        with pytest.raises(sqlite3.OperationalError, match="no such column"):
+            state.sent_items("google", "directory:www")
+
+
 def test_a_state_feedsync_may_not_write_is_a_state_error_saying_so(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     with State(path) as state:

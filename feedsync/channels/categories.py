@@ -45,6 +45,9 @@ class CategoryMap:
     entries: dict[tuple[str, ...], dict[str, str]]
     fields: list[str]
     unmapped: set[str] = field(default_factory=set)
+    suspects: dict[str, ConfigError] = field(default_factory=dict)
+    """Its columns close to a name feedsync reads but not one (``amazon_prodct_type``), each with its error: the
+    profile raises it unless its own templates read that column (``categories.refuse_unread``)."""
     _found: dict[str, dict[str, str] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def lookup(self, product_type: str | None) -> dict[str, str] | None:
@@ -101,8 +104,9 @@ def _misspelt(key: str, path: Path, position: tuple[int, int] | None) -> ConfigE
 
 def load_category_map(path: Path) -> CategoryMap:
     rows: list[tuple[dict[str, Any], tuple[int, int] | None]] = []
+    suspects: dict[str, ConfigError] = {}
     if path.suffix.lower() == ".csv":
-        rows = _csv_rows(path)
+        rows = _csv_rows(path, suspects)
     else:
         data, node = yamlpos.load(path)
         if not isinstance(data, list):
@@ -112,8 +116,8 @@ def load_category_map(path: Path) -> CategoryMap:
         rows = [(row, yamlpos.locate(node, [i])) for i, row in enumerate(data)]
         for i, row in enumerate(data):
             for key in row if isinstance(row, dict) else ():
-                if (wrong := _misspelt(str(key), path, yamlpos.locate(node, [i, key]))) is not None:
-                    raise wrong
+                if str(key) not in suspects and (wrong := _misspelt(str(key), path, yamlpos.locate(node, [i, key]))):
+                    suspects[str(key)] = wrong
     entries: dict[tuple[str, ...], dict[str, str]] = {}
     fields: list[str] = []
     for row, position in rows:
@@ -136,16 +140,24 @@ def load_category_map(path: Path) -> CategoryMap:
             )
         entries[key] = values
         fields += [k for k in values if k not in fields]
-    return CategoryMap(path, entries, fields)
+    return CategoryMap(path, entries, fields, suspects=suspects)
 
 
-def _csv_rows(path: Path) -> list[tuple[dict[str, Any], tuple[int, int] | None]]:
+def refuse_unread(category_map: CategoryMap, read: set[str]) -> None:
+    """Raise the error of a map's column close to a name feedsync reads but not one, unless the profile's own
+    templates read it (``google_product_category_name`` a field of the user's shows is theirs, not a typo)."""
+    for key, error in category_map.suspects.items():
+        if key not in read:
+            raise error
+
+
+def _csv_rows(path: Path, suspects: dict[str, ConfigError]) -> list[tuple[dict[str, Any], tuple[int, int] | None]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             for column, key in enumerate(reader.fieldnames or (), start=1):
                 if (wrong := _misspelt(key, path, (1, column))) is not None:
-                    raise wrong
+                    suspects.setdefault(key, wrong)
             return [(row, (n, 1)) for n, row in enumerate(reader, start=2)]
     except OSError as exc:
         raise ConfigError(f"cannot read category map {path}: {exc.strerror}") from None

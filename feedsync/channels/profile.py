@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from feedsync import yamlpos
 from feedsync.channels.base import PRINTED_BY, channel_names, channel_spec, printed, to_text
-from feedsync.channels.categories import load_category_map
+from feedsync.channels.categories import load_category_map, refuse_unread
 from feedsync.channels.compiled import CompiledChannel, CompiledField
 from feedsync.channels.pricing import InventoryRules, PriceRules
 from feedsync.channels.rules import CompiledRule, ConditionSpec, RuleSpec, compile_rules
@@ -360,6 +360,9 @@ def compile_channel(
     include = [build(["filters", "include", i], "value", e) for i, e in enumerate(profile.filters.include)]
     exclude = [build(["filters", "exclude", i], "value", e) for i, e in enumerate(profile.filters.exclude)]
     _rules_read(profile, rules, [*fields_compiled(fields), *include, *exclude], fail)
+    if category_map is not None and not any(c.opaque for c in fields_compiled(fields)):
+        read = {name for c in [*fields_compiled(fields), *include, *exclude] for name in c.variables}
+        refuse_unread(category_map, read | {name for rule in rules for name in rule.reads})
 
     feed_ctx = {"base_url": config.source.base_url}
     feed: dict[str, str] = {}

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from feedsync.channels.base import Encoder
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.delivery.guardrails import guardrail, too_many_deletes
-from feedsync.delivery.observers import ChannelEncoding, Staged, SyncItems
+from feedsync.delivery.observers import ChannelEncoding, Seen, Staged, SyncItems
 from feedsync.destinations import Destination, FilePublisher, ItemSync, open_destination
 from feedsync.diagnostics import ChannelResult, Emit, Location
 from feedsync.diagnostics.codes import make
@@ -50,12 +50,14 @@ class Outlet:
     destination: Destination
     collector: SyncCollector | None = None
     staged: Staged | None = None
+    seen: Seen | None = None
+    """A dry run's file publisher: the ids of its feed (it stages nothing)."""
     run_id: int | None = None
 
     @property
     def observers(self) -> list[ItemObserver]:
         found: list[ItemObserver] = [SyncItems(self.collector)] if self.collector is not None else []
-        return found + ([self.staged] if self.staged is not None else [])
+        return found + [observer for observer in (self.staged, self.seen) if observer is not None]
 
 
 @dataclass
@@ -84,7 +86,12 @@ class Delivery:
                 if state is None:
                     raise ConfigError(f"channel {channel.name} pushes to an API, which needs the state database")
                 outlet.collector = self._collector(state, channel.name, destination)
-        if state is None or self.dry_run:
+        if state is None:
+            return
+        if self.dry_run:
+            for outlet in self.outlets.values():
+                if isinstance(outlet.destination, FilePublisher) and command == "push":
+                    outlet.seen = Seen()
             return
         for name, outlet in self.outlets.items():
             if isinstance(outlet.destination, FilePublisher) and command == "push":
@@ -211,9 +218,13 @@ class Delivery:
         it was published. A failing destination does not stop the others: this channel keeps its previous feed,
         its run is recorded as failed and push exits 3 once every channel had its turn."""
         channel = outlet.channel
-        if outlet.staged is not None and self.state is not None:  # (a dry run stages nothing)
-            outlet.staged.flush()
-            before, leaving = self.state.leaving(channel.name, destination.describe())
+        if self.state is not None and (outlet.staged is not None or outlet.seen is not None):
+            if outlet.staged is not None:
+                outlet.staged.flush()
+                before, leaving = self.state.leaving(channel.name, destination.describe())
+            else:  # a dry run: its feed's ids, against those the destination holds
+                held = self.state.sent_items(channel.name, destination.describe()).keys()
+                before, leaving = len(held), len(held - outlet.seen.ids)  # type: ignore[union-attr]
             result.refused = too_many_deletes(channel, leaving, before, force=self.force)
             if result.refused:
                 self.emit(make("DST004", f"{channel.name} not published: {result.refused}", channel=channel.name))

@@ -45,6 +45,18 @@ class Staged:
 
 
 @dataclass
+class Seen:
+    """The ids of the items of a file a dry run would publish (it stages nothing): what the delete-share guardrail
+    compares with the items the destination holds."""
+
+    ids: set[str] = field(default_factory=set)
+
+    def take(self, item: ChannelItem, records: Records | None) -> None:
+        if records is not None:
+            self.ids.add(item.id)
+
+
+@dataclass
 class SyncItems:
     """Feeds the kept items, with the records the stream encoded them into, to a sync's collector."""
 

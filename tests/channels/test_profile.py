@@ -238,13 +238,18 @@ def test_a_google_field_misspelling_an_attribute_is_a_config_error(tmp_path: Pat
 
 def test_a_google_field_like_no_attribute_is_a_custom_attribute(tmp_path: Path) -> None:
     """A name like none of Google's attributes is a custom attribute meant as one (for Google's feed rules): it is
-    written as it is, as are the attributes Google names alike (``product_height`` beside ``shipping_height``)."""
-    extra = '    fields:\n      season: "{{ brand }}"\n      product_height: "12 cm"\n      vin: ""\n'
+    written as it is, as are the attributes Google names alike (``product_height`` beside ``shipping_height``) and
+    one of Google's with a part of its own (``description_en``, ``material_2``)."""
+    extra = (
+        '    fields:\n      season: "{{ brand }}"\n      product_height: "12 cm"\n      vin: ""\n'
+        '      description_en: "x"\n      material_2: "y"\n      shipping_weight_kg: "1"\n'
+    )
     config = make_config(tmp_path, HEADER + row(), channel_extra=extra)
     [channel] = compile_channels(config)
     item = apply_one(channel, product(brand="Acme"), print)
     assert item is not None
     assert (item.values["season"], item.values["product_height"]) == ("Acme", "12 cm")
+    assert (item.values["description_en"], item.values["material_2"]) == ("x", "y")  # Google's with a part of its own
 
 
 def test_the_builtin_profiles_name_only_google_attributes() -> None:

@@ -350,3 +350,11 @@ def test_a_category_map_column_misspelling_a_name_feedsync_reads_is_a_config_err
     )
     (tmp_path / name).write_text(text.replace("amazon_prodct_type", "season_theme"), encoding="utf-8")
     assert compile_channels(config)  # a name like none of them: a variable for the user's own templates
+    (tmp_path / name).write_text(text.replace("amazon_prodct_type", "google_product_category_name"), encoding="utf-8")
+    own = make_config(
+        tmp_path,
+        HEADER + row(),
+        channel_extra=f"    category_map: {name}\n    fields:\n"
+        "      custom_label_4: '{{ google_product_category_name }}'\n",
+    )
+    assert compile_channels(own)  # close to google_product_category, but the user's own field reads it: theirs

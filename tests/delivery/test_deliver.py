@@ -124,6 +124,9 @@ def test_a_feed_file_of_other_ids_is_not_published_without_force(tmp_path: Path)
         assert not pipeline.run(config, "push", state=state).diagnostics
     live = (tmp_path / "www" / "google.xml").read_bytes()
     make_config(tmp_path, HEADER + "".join(row(f"Q{i}", size=str(i)) for i in range(10)), destination)
+    with State(config.state_path) as state:  # a dry run tells it too (it stages nothing: the ids it would write)
+        dry = pipeline.run(config, "push", state=state, dry_run=True)
+    assert [d.code for d in dry.diagnostics] == ["DST004"] and dry.channels["google"].planned is None
     for _ in range(2):
         with State(config.state_path) as state:
             report = pipeline.run(config, "push", state=state)

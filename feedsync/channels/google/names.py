@@ -63,9 +63,10 @@ CLOSE = 0.85
 
 def misspelt(name: str) -> str | None:
     """The attribute of Google's that ``name`` (a profile's field: lower-case letters, digits and ``_``) misspells
-    (a letter or two off, a plural), or None: ``name`` is Google's, or like none of Google's."""
-    if name in ATTRIBUTES:
-        return None
+    (a letter or two off, a plural), or None: ``name`` is Google's, one of Google's with a part of its own after an
+    ``_`` (``description_en``, ``shipping_weight_kg``), or like none of Google's."""
+    if name in ATTRIBUTES or any(name.startswith(attribute + "_") for attribute in ATTRIBUTES):
+        return None  # (one of Google's with a part of its own: ``description_en``, ``material_2``, a custom one)
     near = difflib.get_close_matches(name, sorted(ATTRIBUTES), n=1, cutoff=CLOSE)
     return near[0] if near else None
 
