@@ -112,18 +112,10 @@ def test_an_api_destination_that_fails_leaves_the_other_channels_their_turn(tmp_
 
 def test_a_feed_file_of_other_ids_is_not_published_without_force(tmp_path: Path) -> None:
     """A file destination took another store's catalog (as many items, other ids) over the live feed with exit 0:
-    the item-count guardrail saw no fall. A feed leaving out more than max_drop_percent of the items published
+    the item-count guardrail saw no fall. A feed leaving out more than max_delete_percent of the items published
     before is now DST004: the feed published before stays, the next run refuses again, --force publishes it."""
-    from feedsync.config import load_config
-    from tests.conftest import make_config
-
-    destination = "    destination: {type: directory, path: www}\n"
-    make_config(tmp_path, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(10)), destination)
-    config = load_config(tmp_path / "feedsync.yaml")
-    with State(config.state_path) as state:
-        assert not pipeline.run(config, "push", state=state).diagnostics
-    live = (tmp_path / "www" / "google.xml").read_bytes()
-    make_config(tmp_path, HEADER + "".join(row(f"Q{i}", size=str(i)) for i in range(10)), destination)
+    config, live = _published(tmp_path, [f"P{i}" for i in range(10)])
+    _catalog(tmp_path, [f"Q{i}" for i in range(10)])
     with State(config.state_path) as state:  # a dry run tells it too (it stages nothing: the ids it would write)
         dry = pipeline.run(config, "push", state=state, dry_run=True)
     assert [d.code for d in dry.diagnostics] == ["DST004"] and dry.channels["google"].planned is None
@@ -136,7 +128,7 @@ def test_a_feed_file_of_other_ids_is_not_published_without_force(tmp_path: Path)
     with State(config.state_path) as state:
         assert not pipeline.run(config, "push", state=state, force=True).diagnostics
     assert b"<g:id>Q0</g:id>" in (tmp_path / "www" / "google.xml").read_bytes()
-    make_config(tmp_path, HEADER + "".join(row(f"Q{i}" if i else "R0", size=str(i)) for i in range(10)), destination)
+    _catalog(tmp_path, [f"Q{i}" if i else "R0" for i in range(10)])
     with State(config.state_path) as state:  # one of ten replaced: published as before
         assert not pipeline.run(config, "push", state=state).diagnostics
     assert b"<g:id>R0</g:id>" in (tmp_path / "www" / "google.xml").read_bytes()
@@ -148,17 +140,9 @@ def test_a_state_lost_does_not_let_a_partial_export_replace_a_directory_feed(tmp
     the feed the directory holds now is the last push: DST002 names it, the feed stays; --force publishes."""
     import shutil
 
-    from feedsync.config import load_config
-    from tests.conftest import make_config
-
-    destination = "    destination: {type: directory, path: www}\n"
-    make_config(tmp_path, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(10)), destination)
-    config = load_config(tmp_path / "feedsync.yaml")
-    with State(config.state_path) as state:
-        assert not pipeline.run(config, "push", state=state).diagnostics
-    live = (tmp_path / "www" / "google.xml").read_bytes()
+    config, live = _published(tmp_path, [f"P{i}" for i in range(10)])
     shutil.rmtree(config.state_path.parent)
-    make_config(tmp_path, HEADER + "".join(row(f"P{i}", size=str(i)) for i in range(4)), destination)
+    _catalog(tmp_path, [f"P{i}" for i in range(4)])
     with State(config.state_path) as state:
         report = pipeline.run(config, "push", state=state)
     assert [d.code for d in report.diagnostics] == ["DST002"]
@@ -170,3 +154,24 @@ def test_a_state_lost_does_not_let_a_partial_export_replace_a_directory_feed(tmp
     with State(config.state_path) as state:
         assert not pipeline.run(config, "push", state=state, force=True).diagnostics
     assert (tmp_path / "www" / "google.xml").read_bytes().count(b"<item>") == 4
+
+
+def _catalog(directory: Path, ids: list[str]) -> None:
+    """A catalog of ``ids`` and a config whose google channel publishes to the directory ``www``."""
+    from tests.conftest import make_config
+
+    make_config(directory, HEADER + "".join(row(i, size=str(n)) for n, i in enumerate(ids)), _WWW)
+
+
+def _published(directory: Path, ids: list[str]) -> tuple[Any, bytes]:
+    """The config of ``_catalog(ids)`` after a clean push, and the feed it published."""
+    from feedsync.config import load_config
+
+    _catalog(directory, ids)
+    config = load_config(directory / "feedsync.yaml")
+    with State(config.state_path) as state:
+        assert not pipeline.run(config, "push", state=state).diagnostics
+    return config, (directory / "www" / "google.xml").read_bytes()
+
+
+_WWW = "    destination: {type: directory, path: www}\n"

@@ -15,6 +15,14 @@ from feedsync.sources.tabular import sniff_delimiter
 from tests.conftest import HEADER, row
 
 
+def records_file(path: Path, records: list[str]) -> Path:
+    """``records`` (JSON objects' texts) written to ``path``: one a line (``.jsonl``), else as a JSON array."""
+    path.write_text(
+        "\n".join(records) if path.suffix == ".jsonl" else "[" + ",\n".join(records) + "]", encoding="utf-8"
+    )
+    return path
+
+
 def read(path: Path, **config: object) -> tuple[list[Product], list[Diagnostic]]:
     source = open_source(
         SourceConfig.model_validate({"path": path, "currency": "USD", "base_url": "https://shop.example.com", **config})
@@ -347,8 +355,7 @@ def test_json_numbers_with_a_fraction_are_the_text_of_the_number_as_a_workbook_s
         '{"id": 1001.0, "title": "T", "price": 19.990, "gtin": 4006381333931.0, "mpn": 1e21, "weight_g": 250.0}',
         '{"id": "B", "title": "T", "price": 1e2, "gtin": 4.006381333931e12, "quantity": 3.0, "size": 42.50}',
     ]
-    path = tmp_path / name
-    path.write_text("\n".join(records) if name.endswith("l") else "[" + ",\n".join(records) + "]", encoding="utf-8")
+    path = records_file(tmp_path / name, records)
     products, found = read(path)
     assert found == []
     first, second = products
@@ -403,8 +410,7 @@ def test_a_key_twice_in_a_json_record_is_told_and_its_first_non_empty_value_wins
         '{"id": "B", "title": "T", "price": 5, "specs": {"fit": "slim", "fit": "wide"}}',
         '{"id": "C", "title": "T", "price": 5}',
     ]
-    path = tmp_path / name
-    path.write_text("\n".join(records) if name.endswith("l") else "[" + ",\n".join(records) + "]", encoding="utf-8")
+    path = records_file(tmp_path / name, records)
     products, found = read(path)
     assert [(p.id, str(p.price), p.brand, p.attributes) for p in products] == [
         ("A", "10.00 USD", "Acme", {}),
@@ -438,8 +444,7 @@ def test_a_record_with_nested_variants_is_refused_with_what_to_do(tmp_path: Path
         '{"id": "MUG", "title": "Mug", "price": "9.00", "images": [{"src": "/m.jpg", "alt": "Mug"}], "variants": []}',
         '{"id": "CAP", "title": "Cap", "price": "9.00", "offers": [{"sku": "CAP-1", "size": "L"}]}',
     ]
-    path = tmp_path / name
-    path.write_text("\n".join(records) if name.endswith("l") else "[" + ",\n".join(records) + "]", encoding="utf-8")
+    path = records_file(tmp_path / name, records)
     products, found = read(path)
     assert [(p.id, p.attributes) for p in products] == [
         ("MUG", {"images": '[{"src": "/m.jpg", "alt": "Mug"}]', "variants": "[]"})
