@@ -286,6 +286,9 @@ class ChannelSpec:
     check_fields: Callable[[Mapping[str, Any], list[str]], Mapping[str, str]] | None = None
     """Refuses profile fields at compile time: (resolved settings, field names) -> {field: why} (Amazon: a field
     that names an attribute of none of the product types the definitions folder has)."""
+    sync_target: Callable[[Mapping[str, Any]], str] | None = None
+    """Where an item sync's items go beyond its destination, from the channel's settings (Amazon: the marketplace):
+    a push to another target than the last sends every item again (``Delivery.open``)."""
     ascii_ids: bool = False
     """The ``id_limits`` attributes are printable ASCII too: other characters are fitted away
     (``ids.fit_ascii_id``)."""

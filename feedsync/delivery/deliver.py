@@ -50,6 +50,8 @@ class Outlet:
     destination: Destination
     collector: SyncCollector | None = None
     staged: Staged | None = None
+    target: tuple[str, str] | None = None
+    """An item sync's (state key, target) where its channel names one (``ChannelSpec.sync_target``)."""
     seen: Seen | None = None
     """A dry run's file publisher: the ids of its feed (it stages nothing)."""
     run_id: int | None = None
@@ -86,6 +88,8 @@ class Delivery:
                 if state is None:
                     raise ConfigError(f"channel {channel.name} pushes to an API, which needs the state database")
                 outlet.collector = self._collector(state, channel.name, destination)
+                if _retargeted(state, outlet):  # every item goes to the new target (those held stay its listings)
+                    outlet.collector.sent = {}
         if state is None:
             return
         if self.dry_run:
@@ -205,6 +209,8 @@ class Delivery:
             text = f"{channel.name} not synced with {destination.describe()}: {result.failed}"
             self.emit(make("DST006", text, channel=channel.name))
             return False
+        if outlet.target is not None:
+            self.state.set_cursor(*outlet.target)
         failed = len(recorder.failed)
         result.items -= min(failed, result.items)
         result.rejected += failed
@@ -277,6 +283,23 @@ class Delivery:
     def _state(self) -> State:
         assert self.state is not None  # runs are started only with a state
         return self.state
+
+
+def _retargeted(state: State, outlet: Outlet) -> bool:
+    """Whether an item sync's channel now sends to another target than the last push did (an Amazon channel moved
+    to another marketplace of its region: its items were "unchanged", and the new marketplace got none of them). The
+    target is recorded (``outlet.target``) once the sync went through; the first push records it alone."""
+    spec = outlet.channel.spec
+    if spec.sync_target is None:
+        return False
+    key = f"sync-target:{outlet.channel.name}:{outlet.destination.describe()}"
+    target = spec.sync_target(outlet.channel.settings)
+    outlet.target = (key, target)
+    before = state.cursor(key)
+    if before is None or before == target:
+        return False
+    event("retargeted", channel=outlet.channel.name, before=before, target=target)
+    return True
 
 
 def _items_in(feed: Path) -> int:

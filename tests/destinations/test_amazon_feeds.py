@@ -301,3 +301,37 @@ def test_an_empty_catalog_for_the_sp_api_is_no_refused_document(tmp_path: Path) 
     report = pipeline.run(config, "validate")
     assert [d.code for d in report.diagnostics if d.code == "AMZ023"] == []
     assert next(iter(report.channels.values())).items == 0
+
+
+@respx.mock
+def test_a_channel_moved_to_another_marketplace_sends_every_listing_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Amazon channel moved from the German to the French marketplace (one region, one destination) found its
+    items "unchanged" and sent the new marketplace none of them, exit 0. A push to another marketplace than the
+    last sends every listing there (then only changes again); the first push of a channel only records where."""
+    from feedsync.config import load_config
+
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    routes = mock_amazon(respx.mock, b"")
+    done = {"feedId": "50014", "processingStatus": "DONE", "resultFeedDocumentId": "amzn1.tortuga.4.eu.out"}
+    routes["status"].mock(return_value=httpx.Response(200, json=done))
+    reports_of_what_was_sent(routes)
+    config = amazon_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+
+    def push() -> list[str]:
+        before = len(routes["upload"].calls)
+        with State(config.state_path) as state:
+            assert not pipeline.run(load_config(config.path), "push", state=state).diagnostics
+        return [
+            m["sku"] for call in routes["upload"].calls[before:] for m in json.loads(call.request.content)["messages"]
+        ]
+
+    assert push() == ["A", "B"]
+    assert push() == []
+    french = config.path.read_text(encoding="utf-8").replace("A1PA6795UKMFR9", "A13V1IB3VIYZZH")
+    config.path.write_text(french.replace("de_DE", "fr_FR"), encoding="utf-8")
+    assert push() == ["A", "B"]
+    [created] = [c for c in routes["feed"].calls][-1:]
+    assert json.loads(created.request.content)["marketplaceIds"] == ["A13V1IB3VIYZZH"]
+    assert push() == []

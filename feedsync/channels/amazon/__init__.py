@@ -24,5 +24,6 @@ AMAZON = register_channel(
         ascii_ids=True,
         path_settings=("definitions",),
         check_fields=check_fields,
+        sync_target=lambda settings: AmazonSettings.model_validate(settings).marketplace_id,
     )
 )
