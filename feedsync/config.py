@@ -220,7 +220,8 @@ class DirectoryDestination(_Strict):
     path: Path
     """The folder; created when missing."""
     filename: str | None = None
-    """The published file's name (default: the channel name and the format's extension)."""
+    """The published file's name (default: the channel name and the format's extension); a name of another feed
+    format than the channel writes (``google.xml`` for a CSV) is refused."""
     keep: int = Field(default=0, ge=0)
     """How many previous versions to keep beside the feed (``google.xml.20261122T063000123456Z``: the time it was
     published, to the microsecond)."""
@@ -325,7 +326,8 @@ class SftpDestination(_Strict):
     remote_dir: str = "."
     """The folder on the server."""
     filename: str | None = None
-    """The uploaded file's name (default: the channel name and the format's extension)."""
+    """The uploaded file's name (default: the channel name and the format's extension); a name of another feed
+    format than the channel writes (``google.xml`` for a CSV) is refused."""
     known_hosts: Path | None = None
     """An OpenSSH known_hosts file that must list the server's key."""
 

@@ -293,6 +293,7 @@ def compile_channel(
             line=pos[0] if pos else None,
             column=pos[1] if pos else None,
         )
+    _filename_fits(name, channel, kind_spec.formats[profile.format].extension, config)
     if kind_spec.settings_model is not None:
         try:
             kind_spec.settings_model.model_validate(profile.settings)
@@ -412,6 +413,28 @@ def compile_channel(
 
 def fields_compiled(fields: list[CompiledField]) -> list[Compiled]:
     return [f.compiled for f in fields]
+
+
+_FEED_SUFFIXES = {".xml": ("xml",), ".csv": ("csv",), ".tsv": ("tsv",), ".txt": ("csv", "tsv"), ".json": ("json",)}
+"""The suffixes of a feed file's name and the formats a channel would read such a file as."""
+
+
+def _filename_fits(name: str, channel: ChannelConfig, extension: str, config: Config) -> None:
+    """Raise where the destination's ``filename`` names another format than the channel writes (``google.xml`` for
+    a Meta CSV: a profile swapped, the channel fetching it would read it as XML and fail)."""
+    filename = getattr(channel.destination, "filename", None)
+    suffix = Path(filename).suffix.lower() if filename else ""
+    if suffix not in _FEED_SUFFIXES or extension in _FEED_SUFFIXES[suffix]:
+        return
+    file_name, _ = config.position([])
+    pos = yamlpos.locate(config.position(["channels", name])[1], ["destination", "filename"])
+    raise ConfigError(
+        f"channels.{name}.destination.filename: {filename!r} names a {suffix} file and the channel writes {extension} "
+        f"(profile {channel.profile}): what fetches it would read the wrong format; name it .{extension}",
+        path=file_name,
+        line=pos[0] if pos else None,
+        column=pos[1] if pos else None,
+    )
 
 
 def _rules_known(

@@ -300,3 +300,28 @@ def test_a_json_supplement_that_is_not_its_encoding_names_its_setting(tmp_path: 
     )
     with pytest.raises(SourceError, match=r"set supplements\[0\]\.encoding"):
         pipeline.run(load_config(path), "build")
+
+
+@pytest.mark.parametrize(("profile", "filename", "refused"), [
+    ("facebook", "google.xml", True), ("google_merchant", "products.csv", True), ("google_merchant", "feed.txt", True),
+    ("facebook", "feed.txt", False), ("google_merchant", "products.xml", False), ("facebook", "meta-feed", False),
+])  # fmt: skip
+def test_a_destination_filename_naming_another_format_is_a_config_error(
+    tmp_path: Path, profile: str, filename: str, refused: bool
+) -> None:
+    """A profile swapped on a channel whose destination names its file (``filename: google.xml``) wrote Meta's CSV
+    into ``google.xml``, exit 0, and what fetches it would read the wrong format. A name of another feed format than
+    the channel writes is a config error at ``filename``; a name of no feed format is the user's."""
+    (tmp_path / "products.csv").write_text(CSV, encoding="utf-8")
+    path = write_config(
+        tmp_path,
+        f"source: {{path: products.csv, currency: EUR}}\nchannels:\n  feed:\n    profile: {profile}\n"
+        f"    destination: {{type: directory, path: www, filename: {filename}}}\n",
+    )
+    if not refused:
+        assert compile_channels(load_config(path))
+        return
+    with pytest.raises(
+        ConfigError, match=rf"feedsync\.yaml:5:\d+: channels\.feed\.destination\.filename: '{filename}'"
+    ):
+        compile_channels(load_config(path))
