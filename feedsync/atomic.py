@@ -144,12 +144,15 @@ def _writing(target: Path) -> Iterator[None]:
         raise _unwritable(target, exc) from None
 
 
+def file_in_the_way(folder: Path) -> Path | None:
+    """``folder``, or the nearest of its parents that exists, when that is a file (no folder can be made there)."""
+    found = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    return found if found is not None and not found.is_dir() else None
+
+
 def _unwritable(target: Path, exc: OSError) -> OutputError:
-    in_the_way = next((p for p in (target.parent, *target.parent.parents) if p.exists()), None)
-    if in_the_way is not None and not in_the_way.is_dir():
-        reason = f"{in_the_way} is a file, not a folder"
-    else:
-        reason = exc.strerror or str(exc)
+    in_the_way = file_in_the_way(target.parent)
+    reason = f"{in_the_way} is a file, not a folder" if in_the_way is not None else exc.strerror or str(exc)
     kept = f"the previous {target.name} stays as it was" if target.exists() else "nothing was written"
     return OutputError(f"cannot write {target}: {reason}; {kept}", exc)
 

@@ -192,7 +192,7 @@ def _raises_state_errors(cls: type[_T]) -> type[_T]:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
             try:
                 return method(self, *args, **kwargs)
-            except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            except sqlite3.DatabaseError as exc:
                 if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError) or not _of_the_file(exc):
                     raise
                 raise _unusable(self.path, exc) from None

@@ -58,7 +58,7 @@ class SyncPlan:
         return len(self.deletes) + sum(len(items) for items in self.retired.values())
 
     def summary(self) -> str:
-        retired = sum(len(items) for items in self.retired.values())
+        retired = self.delete_count - len(self.deletes)
         former = f" ({retired} of them held under {', '.join(self.retired)})" if retired else ""
         return (
             f"{len(self.creates)} to create, {len(self.updates)} to update, {len(self.refreshes)} to refresh, "
@@ -81,10 +81,9 @@ class SyncCollector:
         """``sent``: what the destination holds (item id -> content hash, sent_at); ``retired``: the items it holds
         under a former description of itself, by description (all deleted)."""
         self.sent = sent
-        self.retired = {where: sorted(items) for where, items in (retired or {}).items() if items}
         self.refresh_before = _stamp(now - refresh_after) if refresh_after is not None else None
         self.now = _stamp(now)
-        self.plan = SyncPlan()
+        self.plan = SyncPlan(retired={where: sorted(items) for where, items in (retired or {}).items() if items})
         self.seen: set[str] = set()
         self.shared: dict[str, Mapping[str, Any]] = {}
         """Records made with an item under another key than its own (a parent listing), by that key."""
@@ -134,7 +133,6 @@ class SyncCollector:
 
     def finish(self) -> SyncPlan:
         self.plan.deletes = sorted(set(self.sent) - self.seen)
-        self.plan.retired = self.retired
         return self.plan
 
 

@@ -114,10 +114,13 @@ def load_category_map(path: Path) -> CategoryMap:
                 "a category map is a list of {product_type: ..., <field>: ...}", path=str(path), line=1, column=1
             )
         rows = [(row, yamlpos.locate(node, [i])) for i, row in enumerate(data)]
+        checked: set[str] = set()  # (a column is judged once, at its first row)
         for i, row in enumerate(data):
             for key in row if isinstance(row, dict) else ():
-                if str(key) not in suspects and (wrong := _misspelt(str(key), path, yamlpos.locate(node, [i, key]))):
-                    suspects[str(key)] = wrong
+                if str(key) not in checked:
+                    checked.add(str(key))
+                    if wrong := _misspelt(str(key), path, yamlpos.locate(node, [i, key])):
+                        suspects[str(key)] = wrong
     entries: dict[tuple[str, ...], dict[str, str]] = {}
     fields: list[str] = []
     for row, position in rows:

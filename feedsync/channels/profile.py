@@ -283,15 +283,13 @@ def compile_channel(
     kind_spec = channel_spec(profile.channel)
     takes = getattr(channel.destination, "takes", None)  # an API's: it reads one channel's attributes
     if takes is not None and takes != profile.channel:
-        file_name, _ = config.position([])
-        pos = yamlpos.locate(config.position(["channels", name])[1], ["destination", "type"])
-        raise ConfigError(
+        raise _destination_error(
+            config,
+            name,
+            "type",
             f"channels.{name}.destination: {channel.destination.type} takes the items of a {takes} channel, and "  # type: ignore[union-attr]
             f"profile {channel.profile} makes {profile.channel} items (they would reach it as the wrong "
             "attributes); give this channel a directory or sftp destination, or a profile of that channel",
-            path=file_name,
-            line=pos[0] if pos else None,
-            column=pos[1] if pos else None,
         )
     _filename_fits(name, channel, kind_spec.formats[profile.format].extension, config)
     if kind_spec.settings_model is not None:
@@ -360,10 +358,11 @@ def compile_channel(
             raise fail(["fields", attr], f"fields.{attr}: {why}")
     include = [build(["filters", "include", i], "value", e) for i, e in enumerate(profile.filters.include)]
     exclude = [build(["filters", "exclude", i], "value", e) for i, e in enumerate(profile.filters.exclude)]
-    _rules_read(profile, rules, [*fields_compiled(fields), *include, *exclude], fail)
-    if category_map is not None and not any(c.opaque for c in fields_compiled(fields)):
-        read = {name for c in [*fields_compiled(fields), *include, *exclude] for name in c.variables}
-        refuse_unread(category_map, read | {name for rule in rules for name in rule.reads})
+    read = _names_read(rules, [*fields_compiled(fields), *include, *exclude])
+    if read is not None:  # (a template rendering others says not all it reads: nothing is refused as unread)
+        _rules_read(profile, read, fail)
+        if category_map is not None:
+            refuse_unread(category_map, read)
 
     feed_ctx = {"base_url": config.source.base_url}
     feed: dict[str, str] = {}
@@ -426,15 +425,20 @@ def _filename_fits(name: str, channel: ChannelConfig, extension: str, config: Co
     suffix = Path(filename).suffix.lower() if filename else ""
     if suffix not in _FEED_SUFFIXES or extension in _FEED_SUFFIXES[suffix]:
         return
-    file_name, _ = config.position([])
-    pos = yamlpos.locate(config.position(["channels", name])[1], ["destination", "filename"])
-    raise ConfigError(
+    raise _destination_error(
+        config,
+        name,
+        "filename",
         f"channels.{name}.destination.filename: {filename!r} names a {suffix} file and the channel writes {extension} "
         f"(profile {channel.profile}): what fetches it would read the wrong format; name it .{extension}",
-        path=file_name,
-        line=pos[0] if pos else None,
-        column=pos[1] if pos else None,
     )
+
+
+def _destination_error(config: Config, name: str, key: str, message: str) -> ConfigError:
+    """``message`` at channel ``name``'s ``destination.KEY`` in feedsync.yaml."""
+    file_name, _ = config.position([])
+    pos = yamlpos.locate(config.position(["channels", name])[1], ["destination", key])
+    return ConfigError(message, path=file_name, line=pos[0] if pos else None, column=pos[1] if pos else None)
 
 
 def _rules_known(
@@ -453,19 +457,20 @@ def _rules_known(
             )
 
 
-def _rules_read(
-    profile: ProfileSpec,
-    rules: list[CompiledRule],
-    compiled: list[Compiled],
-    fail: Callable[[list[str | int], str], ConfigError],
-) -> None:
-    """Raise where a rule writes a name that no field, filter, rule or ``expand`` of the profile reads: what it sets
-    would reach no feed (a rule setting ``internal_label``, or a misspelt field, was dropped without a word)."""
+def _names_read(rules: list[CompiledRule], compiled: list[Compiled]) -> set[str] | None:
+    """The names the profile's fields, filters and rules read; None where a template renders others, whose names
+    it does not say (any name may be read)."""
     if any(c.opaque for c in compiled):
-        return  # a template renders others, whose names it does not say: any name may be read
-    read = {name for c in compiled for name in c.variables} | {name for rule in rules for name in rule.reads}
+        return None
+    return {name for c in compiled for name in c.variables} | {name for rule in rules for name in rule.reads}
+
+
+def _rules_read(profile: ProfileSpec, read: set[str], fail: Callable[[list[str | int], str], ConfigError]) -> None:
+    """Raise where a rule writes a name that no field, filter, rule or ``expand`` of the profile reads (``read``,
+    ``expand`` beside): what it sets would reach no feed (a rule setting ``internal_label``, or a misspelt field,
+    was dropped without a word)."""
     if profile.expand is not None:
-        read.add(profile.expand.field)
+        read = read | {profile.expand.field}
     for index, spec in enumerate(profile.rules):
         for number, action in enumerate(spec.then):
             target = action.target

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.atomic import atomic_copy, keep_as, remove_leftovers
+from feedsync.atomic import atomic_copy, file_in_the_way, keep_as, remove_leftovers
 from feedsync.config import DirectoryDestination
 from feedsync.destinations.base import FilePublisher
 from feedsync.errors import RemoteError
@@ -67,8 +67,9 @@ class DirectoryPublisher(FilePublisher):
                         self._retire(stale)
         except OSError as exc:
             why = exc.strerror or str(exc)
-            if folder.exists() and not folder.is_dir():  # (mkdir's "File exists" said nothing of which)
-                why = f"{folder} is a file, not a folder: give the destination's path a folder"
+            in_the_way = file_in_the_way(folder)
+            if in_the_way is not None:  # (mkdir's "File exists" said nothing of which)
+                why = f"{in_the_way} is a file, not a folder: give the destination's path a folder"
             raise RemoteError(f"cannot publish to {target}: {why}") from None
         return str(target)
 

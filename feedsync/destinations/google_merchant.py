@@ -226,14 +226,19 @@ class GoogleMerchantApi(ItemSync):
 
     @property
     def _place(self) -> str:
-        return f"google_merchant_api:accounts/{self.config.account_id}/dataSources/{self.config.data_source}"
+        return f"google_merchant_api:{self.data_source}"
 
     def adopts(self, description: str) -> bool:
         # feedsync before 2025-06 named no language and label: the items were sent under the ones configured now
         return description == self._place
 
     def retires(self, description: str) -> bool:
-        return _FORMER.fullmatch(description.removeprefix(self._place)) is not None
+        return self._former(description) is not None
+
+    def _former(self, description: str) -> tuple[str, str] | None:
+        """(language, label) of a former description of this data source's products, else None."""
+        found = _FORMER.fullmatch(description.removeprefix(self._place))
+        return (found.group(1), found.group(2)) if found is not None else None
 
     @property
     def data_source(self) -> str:
@@ -312,9 +317,9 @@ class GoogleMerchantApi(ItemSync):
                 recorder.accepted(accepted)
             names = [(None, self.config.content_language, self.config.feed_label, plan.deletes)]
             for former, items in plan.retired.items():  # the products under a former language or label
-                found = _FORMER.fullmatch(former.removeprefix(self._place))
+                found = self._former(former)
                 assert found is not None  # (retired so)
-                names.append((former, *found.groups(), items))
+                names.append((former, *found, items))
             for where, language, label, items in names:
                 for start in range(0, len(items), BATCH):
                     batch = items[start : start + BATCH]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.atomic import create_new
+from feedsync.atomic import create_new, file_in_the_way
 from feedsync.errors import RemoteError
 from feedsync.orders.package import Package
 
@@ -77,12 +77,6 @@ class FlatFileConfirmations:
                 ) from None
             raise RemoteError(f"cannot write {self.path}: {exc.strerror or exc}") from None
         return f"upload {self.path} in Seller Central (Orders > Upload order related files > Shipping confirmation)"
-
-
-def file_in_the_way(folder: Path) -> Path | None:
-    """``folder``, or the nearest of its parents that exists, when that is a file (no folder can be made there)."""
-    found = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    return found if found is not None and not found.is_dir() else None
 
 
 def packages_in(path: Path) -> set[tuple[str, str]]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from feedsync import yamlpos
+from feedsync.atomic import file_in_the_way
 from feedsync.config import Config, OrdersConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -18,7 +19,7 @@ from feedsync.faults import checkpoint
 from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
-from feedsync.orders.confirmation_file import FlatFileConfirmations, file_in_the_way, remove_leftovers
+from feedsync.orders.confirmation_file import FlatFileConfirmations, remove_leftovers
 from feedsync.orders.importer import ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report

@@ -111,10 +111,11 @@ def plan_packages(
             already += 1
             continue
         record = state.order(marketplace, shipment.order_id)
-        if record is not None and record.state == HELD:
-            emit(_held(shipment, record.message))
+        if record is not None and record.state == HELD:  # confirmed first, it would reach the store as unshipped
+            why = record.message or "held"
+            emit(_unconfirmable(shipment, None, HELD_ORDER.format(why=why)))
             continue
-        payload = state.order_payload(marketplace, shipment.order_id)
+        payload = state.order_payload(marketplace, shipment.order_id) if record is not None else None
         order = Order.model_validate_json(payload) if payload else None
         if shipment.order_id not in shipped:
             shipped[shipment.order_id] = _shipped(state, marketplace, shipment.order_id)
@@ -129,16 +130,7 @@ def plan_packages(
         )
         items, problem = _items(shipment, order, before)
         if problem:
-            emit(
-                make(
-                    "ORD005",
-                    f"order {shipment.order_id}, tracking {shipment.tracking_number}: {problem}",
-                    product_id=shipment.order_id,
-                    field="items" if order is not None else "order_id",
-                    value=shipment.order_id if order is None else None,
-                    location=shipment.location,
-                )
-            )
+            emit(_unconfirmable(shipment, order, problem))
             continue
         if known is not None:
             ref = known[0]
@@ -204,17 +196,20 @@ def awaiting_shipment(state: State, marketplace: str) -> list[str]:
     return waiting
 
 
-def _held(shipment: Shipment, why: str | None) -> Diagnostic:
-    """ORD005 of a shipment of an order feedsync holds (never handed to the store): confirmed now, the order would
-    reach the store later as unshipped, and could be shipped again."""
+HELD_ORDER = (
+    "feedsync holds this order, it is not in the store ({why}); fix what holds it and import it (import-orders), "
+    "then confirm its shipment: confirmed first, the store would get it later as unshipped"
+)
+
+
+def _unconfirmable(shipment: Shipment, order: Order | None, problem: str) -> Diagnostic:
+    """ORD005: why ``shipment`` is not confirmed (of ``order``'s items, or of the order itself where None)."""
     return make(
         "ORD005",
-        f"order {shipment.order_id}, tracking {shipment.tracking_number}: feedsync holds this order, it is not in "
-        f"the store ({why or 'held'}); fix what holds it and import it (import-orders), then confirm its shipment: "
-        "confirmed first, the store would get it later as unshipped",
+        f"order {shipment.order_id}, tracking {shipment.tracking_number}: {problem}",
         product_id=shipment.order_id,
-        field="order_id",
-        value=shipment.order_id,
+        field="items" if order is not None else "order_id",
+        value=shipment.order_id if order is None else None,
         location=shipment.location,
     )
 

@@ -291,10 +291,10 @@ def _nested_variants(
     ``columns:`` map reads from (``variants.0.price: price``) is read as mapped."""
     if not value or not all(isinstance(element, dict) for element in value):
         return False
+    if len(value) == 1 and any(column.startswith(f"{key}.") for column in config.columns):
+        return False
     keys = sorted({str(k) for element in value for k in element if str(k).strip().lower() in _OFFER_KEYS})
     if not keys:
-        return False
-    if len(value) == 1 and any(column.startswith(f"{key}.") for column in config.columns):
         return False
     emit(
         make(

@@ -69,6 +69,15 @@ class NormalizeContext:
     tz: tzinfo
 
 
+def _field_text(value: Any, field: str, problems: list[tuple[str, str, str, str]]) -> str | None:
+    """``_text`` of a value that is no text (a JSON number, list, ...), or None with its problem added."""
+    try:
+        return _text(value, field)
+    except v.ValueProblem as problem:
+        problems.append((problem.code, field, shown(value), problem.message))
+        return None
+
+
 def _text(value: Any, what: str = "value") -> str | None:
     """A field's value as text (None: empty). A list or an object (a JSON catalog's) is no one value: MDL020."""
     if type(value) is str:  # the common case first
@@ -376,11 +385,7 @@ def build_product(
         value = get(field)
         if value is None:
             continue
-        try:
-            text = (value.strip() or None) if type(value) is str else _text(value, field)
-        except v.ValueProblem as problem:
-            problems.append((problem.code, field, shown(value), problem.message))
-            continue
+        text = (value.strip() or None) if type(value) is str else _field_text(value, field, problems)
         if text is None:
             continue
         try:
@@ -392,11 +397,7 @@ def build_product(
         value = get(field)
         if value is None:
             continue
-        try:
-            text = (value.strip() or None) if type(value) is str else _text(value, field)
-        except v.ValueProblem as problem:
-            problems.append((problem.code, field, shown(value), problem.message))
-            continue
+        text = (value.strip() or None) if type(value) is str else _field_text(value, field, problems)
         if text is not None:
             out[field] = text
 
