@@ -163,12 +163,8 @@ class AmazonSpApi(ItemSync):
         marketplace = str(encoder.meta["marketplace_id"])
         entries = _entries(plan, encoder, _orphans(plan, *recorder.families()))
         limit = min(max_messages(encoder.settings), MAX_MESSAGES)
-        for chunk in _documents(entries, limit, encoder.meta["header"]):
-            document = {
-                "header": encoder.meta["header"],
-                "messages": [{"messageId": n, **e.message} for n, e in enumerate(chunk, start=1)],
-            }
-            feed_id = self._create(requester, document, marketplace)
+        for chunk, body in _documents(entries, limit, encoder.meta["header"]):
+            feed_id = self._create(requester, body, marketplace)
             recorder.opened(feed_id, _packed(chunk))
             self._settle(requester, feed_id, chunk, outcome)
 
@@ -255,8 +251,8 @@ class AmazonSpApi(ItemSync):
         outcome.emit(make("DST011", text, channel=outcome.channel))
         outcome.recorder.closed(feed_id)
 
-    def _create(self, requester: Requester, document: Mapping[str, Any], marketplace: str) -> str:
-        """Upload the document and create its feed; the feed's id."""
+    def _create(self, requester: Requester, body: bytes, marketplace: str) -> str:
+        """Upload the document ``body`` and create its feed; the feed's id."""
         created = json_body(
             requester.request(
                 "POST",
@@ -267,7 +263,6 @@ class AmazonSpApi(ItemSync):
             "createFeedDocument",
             keys=("url", "feedDocumentId"),
         )
-        body = json.dumps(document, ensure_ascii=False).encode("utf-8")
         requester.request(
             "PUT",
             created["url"],
@@ -503,19 +498,30 @@ larger one divided into several (its schema caps a document at 25,000 messages, 
 size: 25,000 listings with long descriptions made one document of 76 MB)."""
 
 
-def _documents(entries: list[_Entry], limit: int, header: Mapping[str, Any]) -> Iterator[list[_Entry]]:
-    """``entries`` cut into the documents of a push, in order: at most ``limit`` messages and ``MAX_DOCUMENT_BYTES``
-    a document, as uploaded (a message larger than that alone makes a document)."""
-    base = len(json.dumps({"header": header, "messages": []}, ensure_ascii=False).encode("utf-8"))
+def _documents(entries: list[_Entry], limit: int, header: Mapping[str, Any]) -> Iterator[tuple[list[_Entry], bytes]]:
+    """``entries`` cut into the documents of a push, in order, each with the bytes uploaded: at most ``limit``
+    messages and ``MAX_DOCUMENT_BYTES`` a document (a message larger than that alone makes one). Each message is
+    encoded once; a document's bytes are ``json.dumps`` of it (``{"header": ..., "messages": [...]}``, its messages
+    numbered from 1), joined from them."""
+    head = '{"header": ' + json.dumps(header, ensure_ascii=False) + ', "messages": ['
+    base = len(head.encode("utf-8")) + 2  # (and "]}")
     chunk: list[_Entry] = []
+    texts: list[str] = []
     size = base
     for entry in entries:
-        message = {"messageId": limit, **entry.message}  # (the largest number it may take)
-        more = len(json.dumps(message, ensure_ascii=False).encode("utf-8")) + 2  # (", " after the one before)
+        text = json.dumps(entry.message, ensure_ascii=False)
+        more = len(text.encode("utf-8")) + len(f'"messageId": {limit}, ') + 2  # (", " after the one before)
         if chunk and (len(chunk) >= limit or size + more > MAX_DOCUMENT_BYTES):
-            yield chunk
-            chunk, size = [], base
+            yield chunk, _body(head, texts)
+            chunk, texts, size = [], [], base
         chunk.append(entry)
+        texts.append(text)
         size += more
     if chunk:
-        yield chunk
+        yield chunk, _body(head, texts)
+
+
+def _body(head: str, texts: list[str]) -> bytes:
+    """A document's bytes from its head and its messages' JSON texts (each an object of at least one member)."""
+    messages = (f'{{"messageId": {n}, {text[1:]}' for n, text in enumerate(texts, start=1))
+    return (head + ", ".join(messages) + "]}").encode("utf-8")
