@@ -265,6 +265,7 @@ FIXTURES["SRC010"] = (
     lambda tmp: read(tmp / "p.csv", 'id,title,price\nA,"T,1\nB,T,2\nC,T "3,3\n'),
     (None, None, 2, None),
 )
+FIXTURES["SRC017"] = (lambda tmp: read(tmp / "p.csv", 'id,title,price\nA,"Best" Tee,1\n'), (None, None, 2, 2))
 FIXTURES["SRC011"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T\x07,1\n"), ("A", "title", 2, 2))
 MAGENTO_HEADER = "sku,store_view_code,attribute_set_code,product_type,name,price\n"
 FIXTURES["SRC013"] = (

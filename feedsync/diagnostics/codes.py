@@ -285,6 +285,15 @@ _register(
     "the product's attributes as JSON.)",
 )
 _register(
+    "SRC017",
+    "quote-then-text",
+    W,
+    'A value starts with a quote that closes before the value ends (`"Best" Tee`, or a space after the closing '
+    "quote). The row is read as a spreadsheet reads it: the quoted part without its quotes and the text after it "
+    "(`Best Tee`), so the quotes are not in the feeds. To keep them, quote the whole value and double each quote "
+    'in it (`"""Best"" Tee"`); to drop them, remove them from the file.',
+)
+_register(
     "MDL001",
     "missing-required-value",
     E,
@@ -688,6 +697,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
             "SRC014",
             "SRC015",
             "SRC016",
+            "SRC017",
         ),
         ("source",),
     ),

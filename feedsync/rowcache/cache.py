@@ -26,6 +26,7 @@ from feedsync.rowcache.capture import CaptureItems, CaptureWriter, EarlierFeed, 
 from feedsync.rowcache.fingerprint import fingerprint, with_header
 from feedsync.sources import Source
 from feedsync.sources.native import DelimitedSource
+from feedsync.sources.tabular import quote_then_text
 from feedsync.stream import (
     _VARIANT_FIELDS,
     IGNORE_COLUMN,
@@ -167,6 +168,8 @@ class RowCache:
         """The raw lines of the record being read so far."""
         self.line_key = ""
         """The key of the record being read, from its first raw line (a record of one line is kept by it)."""
+        self.line_text = ""
+        """That first raw line."""
         """Per sink, the observers a replayed item is told about: id lists (ItemIds), collectors, staged items."""
 
     # -- the stream's hook
@@ -304,6 +307,7 @@ class RowCache:
             self.lines += 1
             return ()
         self.lines = 1
+        self.line_text = text
         key = self.line_key = _line_key(text)
         if self.replaying and self._replays(key, row):
             self.source.stats.rows += 1  # as the source counts the rows it reads
@@ -312,9 +316,14 @@ class RowCache:
 
     def skip(self, row: int, cells: list[str]) -> bool:
         """Replay the row when every channel has its entry and nothing of this run's earlier rows changes it. A
-        record of one line (with no cells past the header's: those are reported as the line is read) is kept by
-        its line's key, and was offered to ``line`` already; another by its cells' key."""
-        if self.lines == 1 and len(cells) <= self.width:
+        record of one line (with no cells past the header's nor a quote closed before its value ends: those are
+        reported as the line is read) is kept by its line's key, and was offered to ``line`` already; another by
+        its cells' key."""
+        if (
+            self.lines == 1
+            and len(cells) <= self.width
+            and not quote_then_text(self.line_text, self.source.stats.delimiter or ",")
+        ):
             key = self.line_key
         else:
             key = _row_key(cells)

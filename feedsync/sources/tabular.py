@@ -504,10 +504,13 @@ def _rows(lines: _Lines, encoding: str, encoding_key: str | None) -> Iterator[tu
             row = taken.row = taken.row + 1
             if ended:
                 raise _unclosed(path, row, lines.line())
-            broken = len(seen) > 1 and _broken_quote(lines, row, cells)
+            if len(seen) > 1:
+                if _broken_quote(lines, row, cells):
+                    seen.clear()
+                    continue
+            elif seen and lines.emit is not None:
+                _stray_quote(lines, row, seen[0], cells)
             seen.clear()
-            if broken:
-                continue
             if len(cells) > width and lines.emit is not None and any(c.strip() for c in cells[width:]):
                 lines.emit(
                     make(
@@ -567,6 +570,64 @@ def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
             )
         )
     return True
+
+
+def _well_quoted(sep: str) -> re.Pattern[str]:
+    """A record of one line whose quoted values each end where the value does (quick: a regular expression)."""
+    pattern = _WELL_QUOTED.get(sep)
+    if pattern is None:
+        s = re.escape(sep)
+        value = f'(?:"[^"]*(?:""[^"]*)*"|[^"{s}\\r\\n][^{s}\\r\\n]*|)'
+        pattern = _WELL_QUOTED[sep] = re.compile(f"{value}(?:{s}{value})*\\r?\\n?")
+    return pattern
+
+
+_WELL_QUOTED: dict[str, re.Pattern[str]] = {}
+
+
+def quote_then_text(line: str, sep: str) -> bool:
+    """Whether a record of one line has a value that starts with a quote closed before the value ends (SRC017)."""
+    if '"' not in line or _well_quoted(sep).fullmatch(line):
+        return False
+    try:  # the csv reader's own word, which the expression may not match for other reasons
+        for _ in csv.reader((line,), delimiter=sep, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
+def _stray_quote(lines: _Lines, row: int, line: str, cells: list[str]) -> None:
+    """Tells (SRC017) of a one-line record whose value starts with a quote that closes before the value ends
+    (`"Best" Tee`): the csv reader reads it as a spreadsheet does (`Best Tee`), its quotes gone."""
+    sep = lines.sep
+    if not quote_then_text(line, sep):
+        return
+    end, at = len(line.rstrip("\r\n")), 0
+    for column, cell in enumerate(cells):
+        for raw in (_quoted(cell), cell):
+            after = at + len(raw)
+            if line.startswith(raw, at) and (after >= end or line[after] == sep):
+                at = after + 1
+                break
+        else:  # the cell its raw text does not write back as: the quoted value with text after it
+            written = line[at:end].split(sep, 1)[0] if cell.count(sep) == 0 else line[at:end]
+            assert lines.emit is not None
+            lines.emit(
+                make(
+                    "SRC017",
+                    f"{written[:80]!r} starts with a quoted value that has more text after its closing quote: read "
+                    f"as {cell[:80]!r}, without its quotes. To keep them, quote the whole value and double each "
+                    f"quote in it ({_quoted(written)[:90]}); else remove them",
+                    value=cell[:80],
+                    location=Location(lines.path, row, column + 1),
+                )
+            )
+            return
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _unclosed(path: Path | str, row: int, last_line: int) -> SourceError:

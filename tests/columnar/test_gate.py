@@ -102,11 +102,13 @@ def write_catalog(
 ) -> None:
     """The rows as CSV (quoted only where a cell needs it), with, when ``choose`` says so, structures the reader
     takes apart: blank lines, a row of spaces, a short row, a row with cells past the header (SRC009), a quote not
-    closed where the value ends (SRC010), a value over several lines."""
+    closed where the value ends (SRC010), a quoted title with text after its closing quote (SRC017), a value over
+    several lines."""
     lines = [_line(header)]
     for row in rows:
         cells = [row.get(name, "") for name in header]
-        kind = choose([None] * 10 + ["blank", "spaces", "short", "long", "broken", "multiline"]) if choose else None
+        kinds = ["blank", "spaces", "short", "long", "broken", "stray", "multiline"]
+        kind = choose([None] * 10 + kinds) if choose else None
         if kind == "blank":
             lines.append("\n")
         elif kind == "spaces":
@@ -120,6 +122,9 @@ def write_catalog(
             lines.append(",".join(cells) + "\n")
             lines.append(_line([*cells[:1], "Plain", *cells[2:]]))
             lines.append(",".join([*cells[:1], 'Closed" here', *cells[2:]]) + "\n")
+            continue
+        elif kind == "stray":  # read as a spreadsheet reads it, without its quotes (SRC017)
+            lines.append(",".join([*cells[:1], '"Best" Tee', *(_line(cells[2:]).rstrip("\n"),)]) + "\n")
             continue
         elif kind == "multiline":
             cells[header.index("description")] = "Line one\nline two, with a comma"
@@ -206,7 +211,7 @@ def test_a_hostile_catalog_is_built_alike_and_mostly_a_column_at_a_time(tmp_path
     write_catalog(tmp_path / "products.csv", rows, rng.choice)
     report, replayed = same(tmp_path, validate=validate)
     codes = {d.code for d in report.diagnostics}
-    expected = {"MDL008", "MDL012", "MDL013", "MDL014", "MDL017", "SRC009", "SRC010"}
+    expected = {"MDL008", "MDL012", "MDL013", "MDL014", "MDL017", "SRC009", "SRC010", "SRC017"}
     if validate:
         expected |= {"GMC012", "GMC017"}
     assert expected <= codes, expected - codes

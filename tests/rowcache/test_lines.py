@@ -37,12 +37,14 @@ def _line_break(line: str) -> str:
 
 
 def _hostile(shop: Path) -> None:
-    """Blank lines between rows, a CRLF line end, a record over two lines, a row with an extra cell (SRC009) and
-    a last line without its line end."""
+    """Blank lines between rows, a CRLF line end, a record over two lines, a row with an extra cell (SRC009), a
+    title quoted with text after its quote (SRC017) and a last line without its line end."""
     lines = _lines(shop)
     lines[5] = _line_break(lines[5])
     lines[9] = lines[9].replace("\n", "\r\n")
     lines[20] = lines[20].rstrip("\n") + ",extra\n"
+    cells = lines[25].split(",", 3)
+    lines[25] = ",".join([*cells[:2], '"Quoted" then text', cells[3]])
     lines[-1] = lines[-1].rstrip("\n")
     lines.insert(30, "\n")
     lines.insert(12, ",,,\n")
@@ -64,7 +66,8 @@ def test_lines_that_read_the_same_are_computed_once_and_row_numbers_stay_right(
     shop = demo_copy
     recorded = prepare(shop, monkeypatch)
     _hostile(shop)
-    push(shop, recorded)
+    first = push(shop, recorded)
+    assert any("SRC017" in finding for finding in first.findings)
     _push_twice(shop, recorded)
     lines = _lines(shop)
     lines[3] = _quote_a_cell(lines[3])  # other bytes, the same cells: computed (by its line, it is another row)

@@ -63,6 +63,32 @@ def test_a_value_with_line_breaks_is_no_broken_quote(tmp_path: Path) -> None:
     assert [p.description for p in products] == ['one, two\nthree "3", four', None] and found == []
 
 
+@pytest.mark.parametrize("sep", [",", "\t", ";"])
+def test_a_quoted_value_with_text_after_its_quote_is_told_where_it_is(tmp_path: Path, sep: str) -> None:
+    """Read as a spreadsheet reads it (its quotes gone), and told with its row, column and the text as written;
+    quotes that belong where they are (a quoted value with a delimiter or doubled quotes, a quote inside an
+    unquoted value) are no finding."""
+    path = tmp_path / ("p.tsv" if sep == "\t" else "p.csv")
+    rows = [
+        ["id", "title", "price", "description"],
+        ["A", '"Best" Tee', "1", '"a{sep} b"'],
+        ["B", '5" screen', "2", '"say ""hi"""'],
+        ["C", "T", "3", '"ends" '],
+    ]
+    path.write_text("".join(sep.join(row).replace("{sep}", sep) + "\n" for row in rows), encoding="utf-8")
+    products, found = read(path)
+    assert [(p.title, p.description) for p in products] == [
+        ("Best Tee", f"a{sep} b"),
+        ('5" screen', 'say "hi"'),
+        ("T", "ends"),
+    ]
+    assert [(d.code, d.location.row, d.location.column, d.value) for d in found] == [
+        ("SRC017", 2, 2, "Best Tee"),
+        ("SRC017", 4, 4, "ends "),
+    ]
+    assert "'\"Best\" Tee'" in found[0].message and '("""Best"" Tee")' in found[0].message
+
+
 def test_a_quote_never_closed_is_a_source_error_at_its_row(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text('id,title,price\nA,T,1\nB,"T,2\nC,T,3\n', encoding="utf-8")
