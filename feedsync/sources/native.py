@@ -243,10 +243,19 @@ def _at_path(obj: Any, path: str) -> Any:
 
 
 def _record_to_product(
-    obj: Any, line: int, path: str, config: SourceConfig, ctx: Any, emit: Emit, found: set[str] | None = None
+    obj: Any,
+    line: int,
+    path: str,
+    config: SourceConfig,
+    ctx: Any,
+    emit: Emit,
+    found: set[str] | None = None,
+    told: set[str] | None = None,
 ) -> Product | None:
     """One JSON object -> a Product. The ``columns:`` paths come first (each one found is added to ``found``),
-    then the object's own keys named as model fields; every other key goes to ``attributes``."""
+    then the object's own keys named as model fields, the first non-empty value of a field winning, as of two
+    columns of a CSV file that map to it (SRC002, once a file for each key in ``told``); every other key, and one
+    whose field a value was read for already, goes to ``attributes``."""
     if not isinstance(obj, dict):
         emit(make("SRC001", f"expected a JSON object, found {type(obj).__name__}", location=Location(path, line)))
         return None
@@ -259,7 +268,7 @@ def _record_to_product(
             continue
         if found is not None:
             found.add(column)
-        if target not in columns:
+        if target not in columns and value is not None and value != "":
             columns[target] = (column, None)
             raw[target] = value
     for key, value in obj.items():
@@ -271,6 +280,20 @@ def _record_to_product(
             columns[target] = (name, None)
             raw[target] = value
         elif value is not None and value != "":
+            if target is not None and told is not None and name not in told:
+                told.add(name)
+                read = columns[target][0]
+                emit(
+                    make(
+                        "SRC002",
+                        f"keys {read!r} and {name!r} both map to {target}; the first non-empty value wins ({read!r} "
+                        f"here, {shown(raw[target])}), and {name!r} is kept in attributes (told once for the file)",
+                        product_id=_id_of(obj, config),
+                        field=target,
+                        value=shown(value),
+                        location=Location(path, line, None, name),
+                    )
+                )
             if type(value) is list and _nested_variants(name, value, config, obj, line, path, emit):
                 return None
             attributes[name] = value if isinstance(value, str) else attribute_text(value)
@@ -409,13 +432,14 @@ class JsonSource:
             else:
                 objects = iter_json_array(handle, path, decoder)
             found: set[str] = set()
+            told: set[str] = set()
             near: dict[str, set[str]] = {column: set() for column in self.config.columns}
             try:
                 for line, obj in objects:
                     self.stats.rows += 1
                     if repeats:
                         _tell_repeats(obj, repeats, line, path, self.config, emit)
-                    product = _record_to_product(obj, line, path, self.config, ctx, emit, found)
+                    product = _record_to_product(obj, line, path, self.config, ctx, emit, found, told)
                     for column, names in near.items():
                         if column not in found and isinstance(obj, dict) and len(names) < 1000:
                             _keys_near(obj, column, names)

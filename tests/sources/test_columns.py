@@ -104,3 +104,30 @@ def test_google_tsv_checks_the_columns_the_config_maps_not_its_own(tmp_path: Pat
     assert product.color == "rot" and product.group_id == "G"
     with pytest.raises(ConfigError, match="column 'Muster' is not in the header of"):
         _products(_config(tmp_path, "g.tsv", {"Farbe": "color", "Muster": "pattern"}, fmt="google_tsv"))
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl", ".csv"])
+def test_a_mapped_column_and_the_fields_own_name_read_alike_in_every_format(tmp_path: Path, suffix: str) -> None:
+    """The first non-empty value wins, as for two columns of a CSV file, and the pair is told once (SRC002): a
+    record whose mapped key is empty takes the field's own key; the JSON key not read stays in attributes."""
+    records = [
+        {"sku": "A1", "id": "OLD-1", "title": "Mug", "price": "5.00"},
+        {"sku": "", "id": "OLD-2", "title": "Cup", "price": "6.00"},
+        {"sku": "A3", "id": "OLD-3", "title": "Jug", "price": "7.00"},
+    ]
+    path = tmp_path / f"c{suffix}"
+    if suffix == ".csv":
+        lines = ["sku,id,title,price"] + [",".join(r.values()) for r in records]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif suffix == ".json":
+        path.write_text(json.dumps(records, indent=1), encoding="utf-8")
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    found: list = []
+    config = load_config(_config(tmp_path, path.name, {"sku": "id"}))
+    products = list(open_source(config.source).products(found.append))
+    assert [p.id for p in products] == ["A1", "OLD-2", "A3"]
+    assert [(d.code, d.field) for d in found] == [("SRC002", "id")]
+    assert "'sku'" in found[0].message and "'id'" in found[0].message
+    if suffix != ".csv":
+        assert [p.attributes.get("id") for p in products] == ["OLD-1", None, "OLD-3"]
