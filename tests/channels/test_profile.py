@@ -391,6 +391,32 @@ def test_a_template_file_not_utf8_or_unreadable_is_a_config_error_naming_it(tmp_
 
 
 @pytest.mark.parametrize(
+    ("part", "told"),
+    [
+        ("Caf\xe9 {{ title }}".encode("cp1252"), "{part}:1: the template file is not UTF-8 text (byte 3, 0xe9)"),
+        (b'{% include "google/gone.j2" %}', "template file 'google/gone.j2' not found (named in google/part.j2)"),
+        (b"{% if title %}", "google/part.j2:1: Unexpected end of template"),
+    ],
+)
+def test_a_template_a_template_file_includes_is_read_as_the_channel_is_compiled(
+    tmp_path: Path, part: bytes, told: str
+) -> None:
+    """Not as each item is rendered (an error for every item, naming no file): a config error naming it."""
+    folder = tmp_path / "templates" / "google"
+    folder.mkdir(parents=True)
+    (folder / "title.j2").write_text('{% include "google/part.j2" %} {{ title }}', encoding="utf-8")
+    (folder / "part.j2").write_bytes(part)
+    config = make_config(tmp_path, HEADER + row())
+    with pytest.raises(ConfigError) as info:
+        compile_channels(config)
+    assert f"fields.title.template_file: {told.format(part=folder / 'part.j2')}" in str(info.value), str(info.value)
+    (folder / "part.j2").write_text('{% include "google/gone.j2" ignore missing %}ok', encoding="utf-8")
+    [channel] = compile_channels(config)
+    [item] = channel.apply(product(), lambda d: None)
+    assert item.values["title"].startswith("ok ")
+
+
+@pytest.mark.parametrize(
     ("expression", "told"),
     [
         ("price.amount / 0", "division by zero"),

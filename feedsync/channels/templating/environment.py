@@ -256,7 +256,7 @@ class Templating:
         if direct is not None:
             node = _expression(tree)
             return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
-        return self._rendered(template, variables, tree)
+        return self._rendered(template, variables, tree, name)
 
     def _unreadable(self, name: str, exc: OSError | UnicodeDecodeError) -> TemplateProblem:
         """A template file found on the search path that cannot be read (no permission, not UTF-8 text)."""
@@ -319,8 +319,39 @@ class Templating:
 
         return Compiled(checked(evaluate), variables, None, reads=reads)
 
-    def _rendered(self, template: jinja2.Template, variables: frozenset[str], tree: nodes.Template) -> Compiled:
+    def _included(self, tree: nodes.Template, within: str) -> None:
+        """Read each template file ``tree`` includes, imports or extends by name, and theirs in turn, so that one
+        missing, unreadable or broken is a config error naming it (Jinja reads it only as an item is rendered: an
+        error for every item, naming no file). A name made as it renders, or ``ignore missing``, is left to it."""
+        pending = [(tree, within)]
+        seen: set[str] = set()
+        while pending:
+            node, parent = pending.pop()
+            for use in node.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+                name = use.template.value if isinstance(use.template, nodes.Const) else None
+                if not isinstance(name, str) or name in seen:
+                    continue
+                seen.add(name)
+                try:
+                    assert self.env.loader is not None
+                    source, _, _ = self.env.loader.get_source(self.env, name)
+                    pending.append((self.env.parse(source, name), name))
+                except jinja2.TemplateNotFound:
+                    if isinstance(use, nodes.Include) and use.ignore_missing:
+                        continue
+                    raise TemplateProblem(f"template file {name!r} not found (named in {parent})") from None
+                except jinja2.TemplateSyntaxError as exc:
+                    raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+                except RecursionError:
+                    raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise self._unreadable(name, exc) from None
+
+    def _rendered(
+        self, template: jinja2.Template, variables: frozenset[str], tree: nodes.Template, within: str = "the template"
+    ) -> Compiled:
         """A template Jinja renders; its ``node`` is its one expression, or (text alone) the text it renders."""
+        self._included(tree, within)
         render = _renderer(template)
         node = _single(tree)
         text_alone = all(
