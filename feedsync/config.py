@@ -122,6 +122,8 @@ class SourceConfig(_Strict):
 
     _column_lines: dict[str, tuple[str, int, int]] = PrivateAttr(default_factory=dict)
     """``columns:`` key -> (config file, line, column), for errors found once the source is open."""
+    _path_at: str = PrivateAttr(default="")
+    """Where ``path`` is given (``feedsync.yaml:2:9: source.path: ``), for a file that is not there."""
 
     def column_error(self, column: str, message: str) -> ConfigError:
         """A ConfigError about the ``columns:`` entry ``column``, at its line in feedsync.yaml when known."""
@@ -620,6 +622,9 @@ def load_config(path: Path) -> Config:
     config._path = path.resolve()
     config._display = str(path)
     config._node = node
+    given = yamlpos.locate_node(node, ["source", "path"])
+    if given is not None:
+        config.source._path_at = f"{path}:{given.start_mark.line + 1}:{given.start_mark.column + 1}: source.path: "
     columns = yamlpos.locate_node(node, ["source", "columns"])
     if isinstance(columns, yaml.MappingNode):
         config.source._column_lines = {

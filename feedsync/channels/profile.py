@@ -250,8 +250,11 @@ def compile_channel(
     ``extra_names`` are the variables supplements add (e.g. ``stores``); ``check_fields=False`` skips the channel's
     own check of the field names (pulling definitions must work while a mapped attribute's type is missing)."""
     config_name, channel_node = config.position(["channels", name])
-    path = profile_path(channel.profile, config.base_dir)
-    data, node = yamlpos.load(path)
+    try:
+        path = profile_path(channel.profile, config.base_dir)
+        data, node = yamlpos.load(path)
+    except ConfigError as exc:
+        raise _at_key(exc, f"channels.{name}.profile", config_name, channel_node, ["profile"]) from None
     if not isinstance(data, dict):
         raise ConfigError("a profile must be a YAML mapping", path=str(path), line=1, column=1)
     overrides = channel.overrides
@@ -306,7 +309,12 @@ def compile_channel(
     if profile.category_map:
         map_base = config.base_dir if "category_map" in overrides else path.parent
         map_path = Path(profile.category_map)
-        category_map = load_category_map(map_path if map_path.is_absolute() else map_base / map_path)
+        try:
+            category_map = load_category_map(map_path if map_path.is_absolute() else map_base / map_path)
+        except ConfigError as exc:
+            file_name, root = where(["category_map"])
+            label = f"channels.{name}.category_map" if root is channel_node else "category_map"
+            raise _at_key(exc, label, file_name, root, ["category_map"]) from None
     try:
         rules = compile_rules(profile.rules, templating, tz)
     except TemplateProblem as exc:
@@ -432,6 +440,17 @@ def _filename_fits(name: str, channel: ChannelConfig, extension: str, config: Co
         f"channels.{name}.destination.filename: {filename!r} names a {suffix} file and the channel writes {extension} "
         f"(profile {channel.profile}): what fetches it would read the wrong format; name it .{extension}",
     )
+
+
+def _at_key(exc: ConfigError, label: str, file_name: str, root: yaml.Node | None, key: list[str | int]) -> ConfigError:
+    """``exc`` (a file a key names cannot be used) at that key's line, unless it already has a place of its own
+    (a line of the file named)."""
+    if exc.path:
+        return exc
+    pos = yamlpos.locate(root, key)
+    if pos is None:
+        return exc
+    return ConfigError(f"{label}: {exc.bare_message}", path=file_name, line=pos[0], column=pos[1])
 
 
 def _destination_error(config: Config, name: str, key: str, message: str) -> ConfigError:

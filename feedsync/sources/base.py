@@ -182,7 +182,7 @@ def resolve_format(config: SourceConfig) -> str:
 def open_source(config: SourceConfig) -> Source:
     load_sources()
     if not config.path.is_file():
-        raise SourceError(f"source file not found: {config.path}")
+        raise SourceError(f"{config._path_at}source file not found: {config.path}")
     if config.path.stat().st_size == 0:
         raise SourceError(f"{config.path}: the file is empty")
     fmt = resolve_format(config)

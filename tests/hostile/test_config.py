@@ -240,7 +240,7 @@ def test_an_unset_notify_variable_does_not_hide_what_happened(tmp_path: Path, mo
     assert "could not send the notification: environment variable FEEDSYNC_TEST_HOOK is not set" in stderr
     (tmp_path / "products.csv").unlink()  # the push fails
     stderr = clean(runner.invoke(app, ["push"]), 2)
-    assert "error: source file not found" in stderr
+    assert "source.path: source file not found" in stderr
     assert "could not send the notification: environment variable FEEDSYNC_TEST_HOOK is not set" in stderr
     assert not respx.calls
 
