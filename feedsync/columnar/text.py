@@ -24,6 +24,7 @@ from functools import cache
 import polars as pl
 
 from feedsync import diskcache
+from feedsync.channels.templating import filters
 
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
@@ -124,9 +125,22 @@ def stripped(e: pl.Expr) -> pl.Expr:
     return pl.when(e.str.contains(_NOT_SPACE)).then(strip_python(e))
 
 
+_INLINE_TAG = (
+    "<(?i-u:/?(?:" + "|".join(sorted(filters.INLINE_TAGS, key=lambda n: (-len(n), n))) + "))(?:[ \\t\\n\\r\\f/][^>]*)?>"
+)
+"""A tag of ``filters.INLINE_TAGS`` (its name in any ASCII case, as the per-row code compares it)."""
+
+
 def strip_tags(e: pl.Expr) -> pl.Expr:
-    """``filters._strip_tags``: each ``<...>`` a space (a ``<`` no ``>`` follows stays)."""
-    return e.str.replace_all("<[^>]*>", " ")
+    """``filters._strip_tags``: each inline ``<...>`` dropped, every other one a space (a ``<`` no ``>`` follows
+    stays); exact where :func:`strip_tags_exact` holds."""
+    return e.str.replace_all(_INLINE_TAG, "").str.replace_all("<[^>]*>", " ")
+
+
+def strip_tags_exact(e: pl.Expr) -> pl.Expr:
+    """Whether :func:`strip_tags` gives the per-row text: no ``<`` is followed by another before a ``>`` (then
+    each ``<...>`` the per-row code finds is one the expressions find, whichever they drop first)."""
+    return ~e.str.contains("<[^>]*<")
 
 
 def collapse(e: pl.Expr) -> pl.Expr:
@@ -152,7 +166,7 @@ def plaintext(e: pl.Expr) -> pl.Expr:
 
 
 def plaintext_exact(e: pl.Expr) -> pl.Expr:
-    return unescape_exact(strip_tags(e))
+    return strip_tags_exact(e) & unescape_exact(strip_tags(e))
 
 
 def truncate_words(e: pl.Expr, limit: int, ellipsis: str = "", bind: Bind = unbound) -> pl.Expr:

@@ -38,6 +38,10 @@ def test_expressions_keep_types_and_report_their_variables() -> None:
         ("<p>Soft <strong>merino</strong></p><ul><li>150 g/m²</li><li>Flat</li></ul>", "Soft merino 150 g/m² Flat"),
         ("Tom &amp; Jerry&nbsp;&gt; 5", "Tom & Jerry\u00a0> 5".replace("\u00a0", " ")),
         ("line<br>break\n\n  spaced", "line break spaced"),
+        # an inline element leaves no space where its tag was; a block or a line break one
+        ("<p>Light <strong>merino</strong>, tee</p><p>Two</p>", "Light merino, tee Two"),
+        ("un<B>believ</B>able H<sub>2</sub>O <a href='/x'>here</a>.", "unbelievable H2O here."),
+        ("<span class=x>5</span>% off<br/>now<bx>ok", "5% off now ok"),
         (None, ""),
     ],
 )

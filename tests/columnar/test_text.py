@@ -26,6 +26,7 @@ _PIECES = [
     *"\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2007\u2028\u2029\u3000\u200b",
     *"\x00\x01\x08\x1b\x7f\ufffe\uffffßéİﬁ😀",
     *text.ENTITIES,
+    *("<b>", "</B>", "<sub ", "<br>", "<p>", "</strong>", "<ſpan>", "span", "wbr", "<a href=x>", "<//i>", "<b/>"),
     "&amp",
     "&ampx;",
     "&AMP;",
@@ -95,6 +96,7 @@ def test_each_expression_gives_the_per_row_text(values: list[str], limit: int, e
     rows = _apply(
         values,
         strip_tags=text.strip_tags(s),
+        strip_tags_exact=text.strip_tags_exact(s),
         collapse=text.collapse(s),
         truncated=text.truncate_words(s, limit, ellipsis),
         xml=text.xml_content(s),
@@ -105,7 +107,8 @@ def test_each_expression_gives_the_per_row_text(values: list[str], limit: int, e
         unescape_exact=text.unescape_exact(s),
     )
     for value, row in zip(values, rows, strict=True):
-        assert row["strip_tags"] == filters._strip_tags(value)
+        if row["strip_tags_exact"]:
+            assert row["strip_tags"] == filters._strip_tags(value)
         assert row["collapse"] == filters._collapsed(value)
         assert row["truncated"] == filters.truncate_words(value, limit, ellipsis)
         assert row["xml"] == _escaped(value)
@@ -299,3 +302,18 @@ def test_the_class_of_unsafe_characters_read_back_is_the_one_asked_of_both_engin
             patch.setattr(*version, "0.0.0")
             assert text._unsafe.__wrapped__() == asked
     assert calls == [1, 1, 1, 1]  # each asked again
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["H<sub>2</sub>O", "<p>Soft <strong>merino</strong>, tee</p><ul><li>a</li></ul>", "<SPAN>x</Span>,", "<ſpan>y"],
+)
+def test_inline_tags_are_dropped_and_block_tags_spaced_alike(value: str) -> None:
+    [row] = _apply([value], plain=text.plaintext(pl.col("s")), exact=text.plaintext_exact(pl.col("s")))
+    assert row == {"plain": filters.plaintext(value), "exact": True}
+
+
+def test_a_lone_bracket_before_a_tag_is_left_to_the_per_row_code() -> None:
+    """``<<b>``: the per-row code takes ``<<b>`` as one tag (a space), the expressions drop ``<b>`` and keep ``<``."""
+    [row] = _apply(["a <<b>x"], exact=text.plaintext_exact(pl.col("s")))
+    assert row["exact"] is False and filters.plaintext("a <<b>x") == "a x"

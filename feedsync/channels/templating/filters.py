@@ -35,13 +35,62 @@ def _collapsed(value: str) -> str:
     return " ".join(value.split())
 
 
+INLINE_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "big",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "nobr",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    }
+)
+"""HTML's elements that run inside a line of text: a browser shows ``H<sub>2</sub>O`` as H2O, ``<b>Tee</b>,`` as
+Tee, (no space where the tag was)."""
+
+_TAG_NAME_ENDS = " \t\n\r\f/"
+
+
 def _strip_tags(value: str) -> str:
-    """Each ``<...>`` replaced by a space, as ``re.sub(r"<[^>]*>", " ", value)`` does, in linear time (that
-    pattern rescans the rest of the text from every ``<`` that no ``>`` follows: minutes on hostile HTML)."""
+    """Each ``<...>`` dropped where it is a tag of :data:`INLINE_TAGS` (its name after an optional ``/``, up to a
+    space, ``/`` or the end, in any ASCII case), else replaced by a space (a block: ``<p>``, ``<li>``, ``<br>``),
+    in linear time (``re.sub(r"<[^>]*>", " ", value)`` rescans the rest of the text from every ``<`` that no ``>``
+    follows: minutes on hostile HTML). A ``<`` no ``>`` follows stays."""
     parts: list[str] = []
     start = 0
     while (opening := value.find("<", start)) >= 0 and (closing := value.find(">", opening)) >= 0:
-        parts += (value[start:opening], " ")
+        name = opening + 2 if value.startswith("/", opening + 1) else opening + 1
+        end = name
+        while end < closing and value[end] not in _TAG_NAME_ENDS:
+            end += 1
+        tag = value[name:end]
+        parts += (value[start:opening], "" if tag.isascii() and tag.lower() in INLINE_TAGS else " ")
         start = closing + 1
     parts.append(value[start:])
     return "".join(parts)
