@@ -17,10 +17,11 @@ from feedsync.channels.profile import compile_channels
 from feedsync.channels.rules import Trace
 from feedsync.config import Config
 from feedsync.diagnostics import ChannelResult, Diagnostic, Severity
+from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.errors import ConfigError
 from feedsync.model.product import Product
 from feedsync.sources import open_source, quiet_read
-from feedsync.stream import Sink, open_encoder
+from feedsync.stream import IGNORE_COLUMN, Sink, open_encoder
 from feedsync.supplements import join, load_supplements
 
 VARIANT_FIELDS = ("color", "size", "material", "pattern", "gender", "age_group")
@@ -44,6 +45,11 @@ class Explanation:
     """Variant id -> the errors for which push leaves it out (empty: published)."""
     differing: list[str] = field(default_factory=list)
     """Other source columns whose values tell the variants apart (options the model has no field for)."""
+    kept: int = 0
+    """How many of ``items`` push writes (an item an error leaves out has no record)."""
+    withheld: list[Diagnostic] = field(default_factory=list)
+    """Errors the channel's ``validation`` (or the row's ``feedsync_ignore``) drops that still leave an item out: an
+    encoder cannot write the item with them (no product type to list it under, say)."""
 
     def options(self, variant: Product) -> list[str]:
         """What tells ``variant`` apart: its variant fields, then the differing columns (``Choose Initial: A``)."""
@@ -52,7 +58,8 @@ class Explanation:
 
     @property
     def left_out_by(self) -> list[Diagnostic]:
-        """The errors for which push leaves this item out (none: push publishes it, unless a filter excludes it)."""
+        """The errors for which push leaves this item out (none: push publishes it, unless a filter excludes it, or
+        an error the channel ignores still leaves it out: ``withheld``)."""
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
 
@@ -98,7 +105,20 @@ def _explain_product(
         product = joined or product
     trace: Trace = []
     items = channel.apply(product, ignored.append, extras, trace)
-    # Checked and encoded as push does (an item an error leaves out has no record).
+    # Checked and encoded as push does (an item an error leaves out has no record), keeping the findings push keeps:
+    # the channel's ``validation`` and the row's ``feedsync_ignore`` (no command-line selection: explain has none).
+    findings_kept = DiagnosticFilter(channels={channel.name: channel.selection})
+    ignore = product.attributes.get(IGNORE_COLUMN)
+    if ignore:
+        findings_kept.items[product.id] = Selection.parse(ignore=[ignore])
+    dropped: list[Diagnostic] = []
+
+    def keeps(diagnostic: Diagnostic) -> bool:
+        if findings_kept.keeps(diagnostic):
+            return True
+        dropped.append(diagnostic)
+        return False
+
     sink = Sink(
         channel,
         ChannelResult(channel.name),
@@ -107,9 +127,16 @@ def _explain_product(
         check=True,
         encodes=True,
     )
-    records = [dict(r) for item in items for r in sink.take(item, lambda d: True, ignored.append) or ()]
+    records: list[dict[str, Any]] = []
+    kept = 0
+    for item in items:
+        taken = sink.take(item, keeps, ignored.append)
+        if taken is not None:
+            kept += 1
+            records += [dict(r) for r in taken]
     about = _about(findings, product, {product.id, *(item.id for item in items)})
-    return Explanation(channel, product, trace, items, records, about)
+    withheld = [d for d in dropped if d.severity is Severity.ERROR] if kept < len(items) else []
+    return Explanation(channel, product, trace, items, records, about, kept=kept, withheld=withheld)
 
 
 def _differing(members: list[Product], limit: int = 3) -> list[str]:

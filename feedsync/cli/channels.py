@@ -82,6 +82,10 @@ def explain(
     if errors:
         codes = ", ".join(dict.fromkeys(d.code for d in errors))
         echo(f"push leaves this item out: {codes} ({errors[0].message})")
+    elif result.items and not result.kept:
+        withheld = result.withheld
+        why = f" {withheld[0].code} ({withheld[0].message})" if withheld else " an error"
+        echo(f"push leaves this item out:{why}: ignoring it does not publish an item the channel's own rules refuse")
     elif result.items:
         echo("push publishes this item")
 
