@@ -33,6 +33,19 @@ def test_expressions_keep_types_and_report_their_variables() -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "value"), [("true", True), ("false", False), ("none", None), ("True", True), ("False", False)]
+)
+def test_a_lone_jinja_constant_is_its_value_not_a_variable(name: str, value: object) -> None:
+    """``{value: "false"}`` (an Amazon boolean attribute) and a filter ``"true"`` are Jinja's constants: the lone-name
+    fast path took them for a variable of that name, and every item failed (CFG001 'false')."""
+    templating = Templating([])
+    assert templating.expression(name).call({}) is value
+    assert templating.expression(f" {name} ").call({}) is value
+    assert templating.template("{{ " + name + " }}").call({}) == ("" if value is None else str(value))
+    assert templating.expression("true_value").simple == "true_value"  # a name that only begins like one
+
+
+@pytest.mark.parametrize(
     ("html", "text"),
     [
         ("<p>Soft <strong>merino</strong></p><ul><li>150 g/m²</li><li>Flat</li></ul>", "Soft merino 150 g/m² Flat"),

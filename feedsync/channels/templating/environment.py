@@ -37,8 +37,11 @@ from feedsync.channels.templating.filters import (
 )
 from feedsync.decoding import undecodable
 
-_SIMPLE_TEMPLATE = re.compile(r"^\{\{-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
-_SIMPLE_EXPRESSION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+# A lone name is looked up as it is; Jinja's constants (``true``, ``none``, ``False``, ...) are names to the
+# pattern, not variables: they are left to the evaluator.
+_CONSTANTS = r"(?!(?:true|false|none|True|False|None)\b)"
+_SIMPLE_TEMPLATE = re.compile(r"^\{\{-?\s*" + _CONSTANTS + r"([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
+_SIMPLE_EXPRESSION = re.compile(r"^\s*" + _CONSTANTS + r"([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 _TOO_DEEP = "the template nests too deeply to compile"
