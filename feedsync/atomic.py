@@ -191,6 +191,11 @@ def atomic_copy(source: Path, target: Path) -> None:
         shutil.copyfileobj(src, dst, 1 << 20)
 
 
+VERSION_STAMP = r"\.\d{8}T\d{12}Z"
+"""What a directory destination's ``keep: N`` appends to the name of a version it keeps
+(``google.xml.20261122T063000123456Z``: the time it was published)."""
+
+
 def keep_as(source: Path, target: Path) -> None:
     """``source`` kept as ``target``: a second name of the same file where the file system allows, else an atomic
     copy (some network file systems have no hard links). feedsync replaces a published file by renaming a new one

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedsync.atomic import keep_as
+from feedsync.atomic import VERSION_STAMP, keep_as
 from feedsync.decoding import undecodable
 from feedsync.errors import SourceError
 from feedsync.formats.xml_rss import read_items
@@ -58,18 +59,24 @@ class ChannelDiff:
         }
 
 
+_KEPT = re.compile(VERSION_STAMP + "$")
+
+
 def read_feed(path: Path) -> Iterator[tuple[str, Fields]]:
-    """(item id, its fields as text) of each item of a feed file, by the file's extension; split Amazon
+    """(item id, its fields as text) of each item of a feed file, by the file's extension (of a version a directory
+    destination keeps, ``google.xml.20261122T063000123456Z``, the extension before its time stamp); split Amazon
     documents (``amazon.2.json``, ...) beside ``path`` are read too."""
     if not path.is_file():
         raise SourceError(f"no feed file {path}")
-    suffix = path.suffix.lower()
+    kept = _KEPT.search(path.name)
+    suffix = Path(path.name[: kept.start()]).suffix.lower() if kept else path.suffix.lower()
     if suffix == ".xml":
         yield from _rss(path)
     elif suffix in (".csv", ".tsv", ".txt"):
         yield from _delimited(path, "\t" if suffix != ".csv" else ",")
     elif suffix == ".json":
-        for document in [path, *sorted(path.parent.glob(f"{path.stem}.[0-9]*{path.suffix}"))]:
+        parts = [] if kept else sorted(path.parent.glob(f"{path.stem}.[0-9]*{path.suffix}"))
+        for document in [path, *parts]:
             yield from _listings(document)
     else:
         raise SourceError(f"{path}: cannot compare a {suffix or 'extensionless'} file (xml, csv, tsv or json)")

@@ -121,3 +121,21 @@ def test_a_file_to_compare_with_that_is_no_feed_is_a_source_error(
     (tmp_path / name).write_bytes(data)
     with pytest.raises(SourceError, match=message):
         list(diff.read_feed(tmp_path / name))
+
+
+def test_a_version_a_directory_destination_kept_is_compared_by_the_format_before_its_stamp(tmp_path: Path) -> None:
+    """``diff --against public/meta.csv.20261207T113754557649Z`` (a version ``keep: N`` kept beside the feed) was
+    refused: "cannot compare a .20261207t113754557649z file"."""
+    from feedsync.config import DirectoryDestination
+    from feedsync.destinations.directory import DirectoryPublisher
+
+    public = tmp_path / "public"
+    publisher = DirectoryPublisher(DirectoryDestination(type="directory", path=public, keep=1))
+    for title in ("Tee", "Shirt"):
+        write(tmp_path / "meta.csv", [("I1", "1", title), ("I2", "2", "Mug")])
+        publisher.publish(tmp_path / "meta.csv", "meta.csv")
+    [kept] = [p for p in public.iterdir() if p.name != "meta.csv"]
+    assert kept.name.startswith("meta.csv.")
+    assert [item for item, _ in diff.read_feed(kept)] == ["I1", "I2"]
+    found = diff.compare("meta", kept, public / "meta.csv")
+    assert found.changed == {"I1": [diff.FieldChange("title", "Tee", "Shirt")]} and found.unchanged == 1

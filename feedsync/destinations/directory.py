@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsync.atomic import atomic_copy, file_in_the_way, keep_as, remove_leftovers
+from feedsync.atomic import VERSION_STAMP, atomic_copy, file_in_the_way, keep_as, remove_leftovers
 from feedsync.config import DirectoryDestination
 from feedsync.destinations.base import FilePublisher
 from feedsync.errors import RemoteError
@@ -102,7 +102,7 @@ class DirectoryPublisher(FilePublisher):
         checkpoint("directory.version-kept")
 
     def _prune(self, target: Path) -> None:
-        stamped = re.compile(re.escape(target.name) + r"\.\d{8}T\d{12}Z")
+        stamped = re.compile(re.escape(target.name) + VERSION_STAMP)
         versions = sorted(p for p in target.parent.iterdir() if stamped.fullmatch(p.name))
         for old in versions[: max(len(versions) - self.config.keep, 0)]:
             with contextlib.suppress(FileNotFoundError):
