@@ -80,20 +80,29 @@ def run(
         progress=progress, changes=changes, fresh_cache=fresh_cache, lines=lines,
     )  # fmt: skip
     if command == "push":
-        return made(compiled, [])
+        return _scratched(made(compiled, []), dry_run)
     shares = _row_shares(config, compiled, jobs, writes=writes)
     if shares:
         from feedsync.rows import Unsplit
 
         try:
-            return made(compiled, shares)
+            return _scratched(made(compiled, shares), dry_run or changes)
         except Unsplit:  # (nothing written: made again as though the rows were never split)
             compiled = compile_channels(config, channels)
     options = {"out_dir": out_dir, "selection": selection, "record_items": record_items, "validate": validate}
     parallel = _in_parallel(config, command, compiled, jobs, **options, changes=changes)
     if parallel is not None:
-        return parallel
-    return made(compiled, [])
+        return _scratched(parallel, dry_run or changes)
+    return _scratched(made(compiled, []), dry_run or changes)
+
+
+def _scratched(report: Report, scratch: bool) -> Report:
+    """``report``, whose feeds were built into a temporary folder when ``scratch`` (a dry run, or a validate that
+    counts the changes), naming no output: the folder is gone with the run."""
+    if scratch:
+        for result in report.channels.values():
+            result.output = None
+    return report
 
 
 def _run(

@@ -174,7 +174,7 @@ class Delivery:
         if refusal:
             result.refused = refusal
             event("refused", channel=channel.name, code=code, reason=refusal)
-            where = Location(str(result.output))
+            where = None if self.dry_run else Location(str(result.output))  # (a dry run's is a temporary file)
             self.emit(make(code, f"{channel.name} not published: {refusal}", channel=channel.name, location=where))
         return counts[0] if counts else None
 

@@ -84,6 +84,25 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     )
 
 
+def test_a_dry_run_names_no_file_of_its_temporary_folder(tmp_path: Path) -> None:
+    """A dry run (and a validate that counts the changes) builds into a temporary folder, gone once it ends: its
+    report named that folder's feed as the output, and a refusal was located at it."""
+    catalog(tmp_path, 10)
+    assert runner.invoke(app, ["push"]).exit_code == 0
+    catalog(tmp_path, 7)
+    result = runner.invoke(app, ["push", "--dry-run", "--report", "run.json"])
+    assert result.exit_code == 1
+    assert "<run>: DST002 google not published: the item count fell from 10 to 7" in result.stderr
+    report = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert report["channels"]["google"]["output"] is None
+    [refusal] = [d for d in report["diagnostics"] if d["code"] == "DST002"]
+    assert refusal["location"] is None
+    checked = runner.invoke(app, ["validate", "--html", "report.html", "--format", "json"])
+    assert json.loads(checked.stdout)["channels"]["google"]["output"] is None
+    assert runner.invoke(app, ["push"]).exit_code == 1  # a push's own output is named as before
+    assert "out/google.xml: DST002" in runner.invoke(app, ["push"]).stderr
+
+
 def test_a_second_push_while_one_runs_does_nothing(tmp_path: Path) -> None:
     catalog(tmp_path, 3)
     with run_lock(tmp_path / ".feedsync" / "state.sqlite"):
