@@ -79,6 +79,12 @@ def explain(config: Config, key: str, channel_name: str) -> Explanation:
     findings = _push_findings(config, channel_name)
     if target is None and members:
         verdicts = {m.id: [d for d in _about(findings, m, {m.id}) if d.severity is Severity.ERROR] for m in members}
+        if channel.spec.encoder is not None and (
+            channel.selection.select or channel.selection.ignore or any(IGNORE_COLUMN in m.attributes for m in members)
+        ):  # an error the channel ignores may still leave a variant out (its encoder cannot write it)
+            for shown in _taken(config, channel, [m for m in members if not verdicts[m.id]]):
+                if shown.product is not None and shown.items and not shown.kept:
+                    verdicts[shown.product.id] = shown.withheld
         return Explanation(channel, group=key, variants=members, verdicts=verdicts, differing=_differing(members))
     if target is None:
         raise ConfigError(_not_found(config, key, findings))
@@ -97,28 +103,19 @@ def _published_id(channel: CompiledChannel, product_id: str) -> str | None:
 def _explain_product(
     config: Config, channel: CompiledChannel, product: Product, findings: list[Diagnostic]
 ) -> Explanation:
+    [explained] = _taken(config, channel, [product])
+    explained.diagnostics = _about(
+        findings, explained.product or product, {product.id, *(i.id for i in explained.items)}
+    )
+    return explained
+
+
+def _taken(config: Config, channel: CompiledChannel, products: list[Product]) -> list[Explanation]:
+    """What the channel makes of each of ``products``: checked and encoded as push does, by one sink (an item an
+    error leaves out has no record), keeping the findings push keeps: the channel's ``validation`` and each row's
+    ``feedsync_ignore`` (no command-line selection: explain has none). Their ``diagnostics`` are left to the caller."""
     ignored: list[Diagnostic] = []
     supplements = load_supplements(config.supplements, ignored.append)
-    extras: dict[str, Any] = {}
-    if supplements:
-        joined, extras = join(product, supplements, config.source.currency, ignored.append)
-        product = joined or product
-    trace: Trace = []
-    items = channel.apply(product, ignored.append, extras, trace)
-    # Checked and encoded as push does (an item an error leaves out has no record), keeping the findings push keeps:
-    # the channel's ``validation`` and the row's ``feedsync_ignore`` (no command-line selection: explain has none).
-    findings_kept = DiagnosticFilter(channels={channel.name: channel.selection})
-    ignore = product.attributes.get(IGNORE_COLUMN)
-    if ignore:
-        findings_kept.items[product.id] = Selection.parse(ignore=[ignore])
-    dropped: list[Diagnostic] = []
-
-    def keeps(diagnostic: Diagnostic) -> bool:
-        if findings_kept.keeps(diagnostic):
-            return True
-        dropped.append(diagnostic)
-        return False
-
     sink = Sink(
         channel,
         ChannelResult(channel.name),
@@ -127,16 +124,37 @@ def _explain_product(
         check=True,
         encodes=True,
     )
-    records: list[dict[str, Any]] = []
-    kept = 0
-    for item in items:
-        taken = sink.take(item, keeps, ignored.append)
-        if taken is not None:
-            kept += 1
-            records += [dict(r) for r in taken]
-    about = _about(findings, product, {product.id, *(item.id for item in items)})
-    withheld = [d for d in dropped if d.severity is Severity.ERROR] if kept < len(items) else []
-    return Explanation(channel, product, trace, items, records, about, kept=kept, withheld=withheld)
+    findings_kept = DiagnosticFilter(channels={channel.name: channel.selection})
+    dropped: list[Diagnostic] = []
+
+    def keeps(diagnostic: Diagnostic) -> bool:
+        if findings_kept.keeps(diagnostic):
+            return True
+        dropped.append(diagnostic)
+        return False
+
+    explained = []
+    for product in products:
+        extras: dict[str, Any] = {}
+        if supplements:
+            joined, extras = join(product, supplements, config.source.currency, ignored.append)
+            product = joined or product
+        trace: Trace = []
+        items = channel.apply(product, ignored.append, extras, trace)
+        ignore = product.attributes.get(IGNORE_COLUMN)
+        if ignore:
+            findings_kept.items[product.id] = Selection.parse(ignore=[ignore])
+        dropped.clear()
+        records: list[dict[str, Any]] = []
+        kept = 0
+        for item in items:
+            taken = sink.take(item, keeps, ignored.append)
+            if taken is not None:
+                kept += 1
+                records += [dict(r) for r in taken]
+        withheld = [d for d in dropped if d.severity is Severity.ERROR] if kept < len(items) else []
+        explained.append(Explanation(channel, product, trace, items, records, kept=kept, withheld=withheld))
+    return explained
 
 
 def _differing(members: list[Product], limit: int = 3) -> list[str]:

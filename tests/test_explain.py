@@ -38,7 +38,8 @@ def test_explain_finds_a_product_by_the_sku_amazon_was_sent(tmp_path: Path) -> N
 def test_explain_keeps_the_findings_push_keeps(tmp_path: Path) -> None:
     """The channel's ``validation`` and a row's ``feedsync_ignore`` drop findings in explain as in push: an item whose
     only error (AMZ009, the definition's) is ignored is published and explain shows its record; an error of the
-    channel's own rules still leaves an item out though ignored (AMZ007), and explain names it."""
+    channel's own rules still leaves an item out though ignored (AMZ007), and explain names it, in a group's list
+    of variants too."""
     from feedsync.cli.app import app
     from feedsync.pipeline import run
 
@@ -46,7 +47,8 @@ def test_explain_keeps_the_findings_push_keeps(tmp_path: Path) -> None:
     definitions.mkdir()
     for path in (REPO / "examples" / "demo" / "amazon_definitions").iterdir():
         (definitions / path.name).write_bytes(path.read_bytes())
-    lines = [(HEADER, "feedsync_ignore"), (row("A"), ""), (row("B"), "AMZ009"), (row("C", gtin="4006381333932"), "")]
+    lines = [(HEADER, "feedsync_ignore"), (row("A"), ""), (row("B"), "AMZ009")]
+    lines += [(row("C", group_id="G", gtin="4006381333932"), ""), (row("D", group_id="G", size="L"), "AMZ009 AMZ019")]
     (tmp_path / "products.csv").write_text("".join(f"{line[:-1]},{extra}\n" for line, extra in lines), "utf-8")
     config_path = tmp_path / "feedsync.yaml"
     config_path.write_text(
@@ -59,7 +61,7 @@ def test_explain_keeps_the_findings_push_keeps(tmp_path: Path) -> None:
     config = load_config(config_path)
     built = run(config, "validate", jobs=1)
     assert {d.product_id for d in built.diagnostics if d.code == "AMZ009"} == {"A"}  # B ignores it
-    assert built.channels["amazon"].items == 1 and built.channels["amazon"].rejected == 2
+    assert built.channels["amazon"].items == 2 and built.channels["amazon"].rejected == 2
 
     published = explain(config, "B", "amazon")
     assert [m["sku"] for m in published.records] == ["B"] and published.kept == 1 and not published.left_out_by
@@ -75,3 +77,6 @@ def test_explain_keeps_the_findings_push_keeps(tmp_path: Path) -> None:
     said = CliRunner().invoke(app, ["explain", "B", "--channel", "amazon", "-c", str(config_path)])
     assert said.stdout.splitlines()[-1] == "push publishes this item"
     assert '"sku": "B"' in said.stdout
+
+    group = explain(config, "G", "amazon")  # the variants listed with what push does with each
+    assert [d.code for d in group.verdicts["C"]] == ["AMZ007"] and group.verdicts["D"] == []
