@@ -248,6 +248,17 @@ class SecretRef(_Strict):
 
     _abs_file = field_validator("file")(_resolve)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        if isinstance(data, str | int | float):  # the secret itself, written in the config (not repeated here)
+            raise PydanticCustomError(
+                "secret_written",
+                "a secret is never written in feedsync.yaml: keep it in an environment variable or a file and name "
+                "it here, {env: NAME} or {file: PATH}",
+            )
+        return data
+
     @model_validator(mode="after")
     def _one(self) -> SecretRef:
         if (self.env is None) == (self.file is None):

@@ -155,3 +155,22 @@ def test_an_api_destination_takes_its_own_channel_s_items(tmp_path: Path, profil
     )
     [channel] = compile_channels(config, ["shop"])
     assert channel.name == "shop"
+
+
+def test_a_secret_written_in_the_config_is_refused_saying_how_to_name_it(tmp_path: Path) -> None:
+    """A token pasted into feedsync.yaml was refused as "Input should be a valid dictionary or instance of
+    SecretRef"; the refusal now says where a secret goes, without repeating it. A URL may still be written."""
+    path = write_config(
+        tmp_path,
+        "source: {path: p.csv}\nnotify: {webhook: 'https://hooks.example/x'}\nchannels:\n  meta:\n"
+        "    profile: facebook\n    destination: {type: meta_catalog_api, catalog_id: '1', access_token: EAAB-tok}\n",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        f"{path}:6:74: channels.meta.destination.access_token: a secret is never written in feedsync.yaml: keep it "
+        "in an environment variable or a file and name it here, {env: NAME} or {file: PATH}"
+    )
+    assert "EAAB-tok" not in str(info.value)
+    path.write_text(path.read_text().replace("EAAB-tok", "{env: META_TOKEN}"), encoding="utf-8")
+    assert load_config(path).notify is not None
