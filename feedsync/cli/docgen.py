@@ -175,9 +175,11 @@ def _profiles() -> str:
 
     return _model_page(
         "Profile keys (`channel_profiles/*.yaml`, and overrides in a channel entry)",
-        "Templates are Jinja2 (sandboxed, strict: an unknown name is an error, CFG001) over the product's\n"
-        "fields; `value:` expressions keep their type (a list gives a repeated attribute). `feedsync explain\n"
-        "ID --channel NAME` shows each step for one product.\n\n",
+        "Templates are Jinja2 (sandboxed, strict) over the product's fields: a name that is no field stops the\n"
+        "run at its line; a value one product lacks (`attributes.season` of a row whose cell is empty) fails that\n"
+        "item's field (CFG001: `attributes.get('season', '')` gives '' instead). `value:` expressions keep their\n"
+        "type (a list gives a repeated attribute). `feedsync explain ID --channel NAME` shows each step for one\n"
+        "product.\n\n",
         ProfileSpec,
     )
 
