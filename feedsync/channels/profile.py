@@ -239,6 +239,21 @@ def _resolve_paths(
     return settings
 
 
+def _left_to_config(
+    exc: ValidationError, channel: str, profile: str, defaults: dict[str, Any], overrides: dict[str, Any]
+) -> str | None:
+    """What a built-in profile's settings lack that the channel does not set (Amazon's ``seller_id``), said for
+    feedsync.yaml, where it is set (None: the channel set the setting, or the profile gives it a value)."""
+    loc = exc.errors()[0]["loc"]
+    key = str(loc[0]) if loc else None
+    if key is None or key in (overrides.get("settings") or {}) or defaults.get(key) not in (None, ""):
+        return None
+    return (
+        f"channels.{channel}.settings.{key} is required and the built-in profile {profile} leaves it to you: set it "
+        f"under this channel's settings in feedsync.yaml (settings: {{{key}: ...}})"
+    )
+
+
 def compile_channel(
     name: str,
     channel: ChannelConfig,
@@ -300,6 +315,11 @@ def compile_channel(
             kind_spec.settings_model.model_validate(profile.settings)
         except ValidationError as exc:
             file_name, root = where(["settings"])
+            if path.parent == data_dir("channel_profiles"):  # (a built-in profile: what it lacks is feedsync.yaml's)
+                left = _left_to_config(exc, name, channel.profile, data.get("settings") or {}, overrides)
+                if left is not None:
+                    line, column = yamlpos.locate(channel_node, []) or (None, None)
+                    raise ConfigError(left, path=config_name, line=line, column=column) from None
             raise yamlpos.validation_error(exc, file_name, root, prefix=["settings"]) from None
     tz = ZoneInfo(config.source.timezone)
     templating = Templating(

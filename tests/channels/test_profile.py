@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from feedsync.channels.profile import builtin_profiles, compile_channel, compile_channels
+from feedsync.config import load_config
 from feedsync.diagnostics import Diagnostic
 from feedsync.errors import ConfigError
 from feedsync.model import Money, Product
@@ -163,6 +164,28 @@ def test_problems_in_a_profile_file_point_into_that_file(tmp_path: Path) -> None
         match=r"mine.yaml:1:10: channel: Value error, unknown channel 'bing' \(one of: amazon, google, google_local, ",
     ):
         compile_channel("google", channel, config)
+
+
+def test_a_setting_a_built_in_profile_leaves_to_the_config_is_asked_for_in_feedsync_yaml(tmp_path: Path) -> None:
+    """An Amazon channel without its seller id was refused at the installed package's amazon.yaml:17:14 ("String
+    should have at least 1 character"), a file the user does not edit; it is asked for at the channel's entry."""
+    (tmp_path / "products.csv").write_text(HEADER + row(), encoding="utf-8")
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv, currency: USD}\nchannels:\n  amazon: {profile: amazon}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        compile_channels(load_config(tmp_path / "feedsync.yaml"))
+    assert str(info.value) == (
+        f"{tmp_path / 'feedsync.yaml'}:3:11: channels.amazon.settings.seller_id is required and the built-in profile "
+        "amazon leaves it to you: set it under this channel's settings in feedsync.yaml (settings: {seller_id: ...})"
+    )
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv, currency: USD}\nchannels:\n  amazon:\n    profile: amazon\n"
+        "    settings: {seller_id: '', marketplace: US}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"feedsync.yaml:5:27: settings.seller_id: String should have at least 1"):
+        compile_channels(load_config(tmp_path / "feedsync.yaml"))  # an empty one written in feedsync.yaml: there
 
 
 def test_user_templates_beside_the_config_come_before_builtins(tmp_path: Path) -> None:
