@@ -18,11 +18,16 @@ def target(config: Config, channel: str | None = None, marketplace: str | None =
     """The Amazon channel (the one whose destination is amazon_sp_api, or ``channel``) and what to pull with."""
     amazon = [n for n, c in config.channels.items() if isinstance(c.destination, AmazonSpApiDestination)]
     if channel is None:
-        if len(amazon) != 1:
-            which = ", ".join(amazon) if amazon else "none"
+        if not amazon:  # (--channel cannot help)
             raise ConfigError(
-                f"pass --channel: the definitions are pulled with an amazon_sp_api destination's credentials, and "
-                f"the config has {len(amazon)} such channel(s) ({which})"
+                "Amazon serves its product type definitions to a seller's SP-API login only, and no channel of the "
+                "config has one: give the Amazon channel an amazon_sp_api destination (region, client_id, "
+                "client_secret, refresh_token), then search or pull"
+            )
+        if len(amazon) != 1:
+            raise ConfigError(
+                f"pass --channel: the definitions are read with an amazon_sp_api destination's credentials, and "
+                f"the config has {len(amazon)} such channels ({', '.join(amazon)})"
             )
         channel = amazon[0]
     if channel not in amazon:

@@ -17,6 +17,7 @@ from feedsync import pipeline
 from feedsync.cli.app import app
 from feedsync.config import load_config
 from tests.channels.amazon_reference import DEFINITIONS, error_paths, load, reference
+from tests.conftest import DEMO
 
 runner = CliRunner(env={"COLUMNS": "200"})
 
@@ -228,3 +229,15 @@ def test_definitions_that_cannot_be_used_are_not_taken_for_missing_ones(
     monkeypatch.setattr(os, "scandir", refused)
     with pytest.raises(ConfigError, match=rf"settings\.definitions: cannot list {folder}: Permission denied"):
         DefinitionIndex(folder)
+
+
+@pytest.mark.parametrize("command", ["search", "pull"])
+def test_definitions_without_an_sp_api_channel_say_what_to_add(tmp_path: Path, command: str) -> None:
+    """The demo (directory destinations only) was told "pass --channel: ... the config has 0 such channel(s)
+    (none)", which --channel cannot mend."""
+    demo = tmp_path / "demo"
+    shutil.copytree(DEMO, demo)
+    result = runner.invoke(app, ["amazon", "definitions", command, "HOME", "-c", str(demo / "feedsync.yaml")])
+    assert result.exit_code == 2
+    assert "no channel of the config has one: give the Amazon channel an amazon_sp_api destination" in result.stderr
+    assert "--channel" not in result.stderr
