@@ -40,6 +40,7 @@ from feedsync.model.order import (
     UnreadableOrder,
 )
 from feedsync.orders.sanity import order_problem
+from feedsync.secrets import clip
 from feedsync.state import State
 
 SEARCH = "/orders/2026-01-01/orders"
@@ -105,6 +106,7 @@ class AmazonOrders:
             "maxResultsPerPage": 100,
         }
         token: str | None = None
+        tokens: set[str] = set()  # the page tokens answered so far: one answered again would page for ever
         while True:
             page = dict(params) if token is None else {**params, "paginationToken": token}
             response = self.requester().request("GET", SEARCH, operation="searchOrders", params=page)
@@ -117,6 +119,8 @@ class AmazonOrders:
                     raise TypeError(f"orders is {type(found).__name__}, not a list")
                 raws = list(found)
                 token = (body.get("pagination") or {}).get("nextToken")
+                if token is not None and not isinstance(token, str):
+                    raise TypeError(f"pagination.nextToken is {type(token).__name__}, not text")
             for raw in raws:
                 yield read_order(raw, now=now)
             if body.get("lastUpdatedBefore"):
@@ -125,6 +129,13 @@ class AmazonOrders:
                 if self._next_cursor is None:  # (optional in the model): the next run reads from when this began
                     self._next_cursor = _iso(asked_at)
                 return
+            if token in tokens:
+                raise RemoteError(
+                    f"searchOrders: Amazon answered the page token {clip(token, 40)!r} a second time, so its pages "
+                    "go round in a circle; the read stops here and the cursor stays where it was, so the next run "
+                    "reads the same orders again"
+                )
+            tokens.add(token)
 
     def order(self, order_id: str) -> Order | UnreadableOrder:
         """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed. An order

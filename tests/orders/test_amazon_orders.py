@@ -488,3 +488,37 @@ def test_a_clock_ahead_does_not_move_the_cursor_past_amazon_s(respx_mock: respx.
         list(reader.orders(now=ahead))
         reader.commit()
         assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:30:00Z"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_page_tokens_that_go_round_in_a_circle_stop_the_read_and_keep_the_cursor(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """Amazon answering a page token it answered before (a known fault: the same page again and again) paged for
+    ever, three minutes a page once the burst was spent: the cron run never ended. It is an error (exit 3), which
+    leaves the cursor where it was (as any failed read does), so no order of the window is passed over."""
+    from feedsync.errors import RemoteError
+
+    login(respx_mock)
+    asked: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:  # tokens A, B, A, B, ...: the pages of a circle
+        asked.append(request)
+        if len(asked) > 10:
+            raise AssertionError("paged for ever")
+        return httpx.Response(
+            200,
+            json={
+                "orders": [example_order(f"111-0000001-000000{len(asked)}", "SKU-A")],
+                "pagination": {"nextToken": "AB"[(len(asked) - 1) % 2]},
+                "lastUpdatedBefore": "2026-11-22T08:00:00Z",
+            },
+        )
+
+    respx_mock.get(SEARCH).mock(side_effect=answer)
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        reader = api(state)
+        with pytest.raises(RemoteError, match="answered the page token 'A' a second time"):
+            imported(reader, state, tmp_path / "in")
+        assert len(asked) == 3  # page A, page B, and A again
