@@ -542,7 +542,8 @@ _register(
     "order-change-not-applied",
     W,
     "An order already imported changed on the marketplace (for example it was cancelled) and the order sink "
-    "cannot apply the change. Change the store order by hand.",
+    "cannot apply the change, or the store refused it (an error then, with the store's answer: a store order "
+    "deleted or cancelled by hand); the other orders go on. Change the store order by hand.",
 )
 
 

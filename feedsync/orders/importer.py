@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from feedsync.diagnostics import Emit
+from feedsync.diagnostics import Diagnostic, Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import OrderRejected
 from feedsync.model.order import FulfilledBy, Order, OrderStatus, UnreadableOrder
@@ -102,22 +102,14 @@ def import_orders(
             if record.status == order.status:
                 result.unchanged += 1
             elif record.state == IMPORTED:
-                if record.sink_ref and (dry_run or sink.update(record.sink_ref, order)):
+                refused = None if dry_run or not record.sink_ref else _update(sink, record.sink_ref, order)
+                if record.sink_ref and refused is None:
                     result.updated.append(order.order_id)
                     staged.append((order, IMPORTED, record.sink_ref))
                     if not sink.batched:  # recorded at once, as a create is: a later failure never sends it again
                         flush()
                 else:
-                    emit(
-                        make(
-                            "ORD003",
-                            f"order {order.order_id} is now {order.status} on {order.marketplace}; "
-                            f"{sink.describe()} cannot apply it: change the store order by hand",
-                            product_id=order.order_id,
-                            field="status",
-                            value=order.status,
-                        )
-                    )
+                    emit(_not_applied(order, "", sink, refused))
             elif not dry_run:
                 state.record_order(order.marketplace, order.order_id, status=order.status, state=record.state)
             return
@@ -129,23 +121,14 @@ def import_orders(
             # write made it a store order, which the store would ship: the sink is asked, and its order cancelled
             existing = None if dry_run or order.fulfilled_by == FulfilledBy.MARKETPLACE else sink.find(order)
             if existing is not None:
-                if sink.update(existing, order):
+                refused = _update(sink, existing, order)
+                if refused is None:
                     result.updated.append(order.order_id)
                     staged.append((order, IMPORTED, existing))
                     if not sink.batched:
                         flush()
                     return
-                emit(
-                    make(
-                        "ORD003",
-                        f"order {order.order_id} is now {order.status} on {order.marketplace}; the store holds it "
-                        f"(an interrupted run made it) and {sink.describe()} cannot apply it: change the store order "
-                        "by hand",
-                        product_id=order.order_id,
-                        field="status",
-                        value=order.status,
-                    )
-                )
+                emit(_not_applied(order, " the store holds it (an interrupted run made it) and", sink, refused))
                 state.record_order(
                     order.marketplace, order.order_id, status=order.status, state=IMPORTED, sink_ref=existing
                 )
@@ -218,6 +201,30 @@ def import_orders(
             handle(refresh(order_id) if refresh else Order.model_validate_json(payload or ""))
     flush()
     return result
+
+
+def _update(sink: OrderSink, ref: str, order: Order) -> str | None:
+    """Apply ``order``'s new status to the store order ``ref``: None when done, else why not (``""`` where the sink
+    cannot apply it, the store's answer where the store refused it)."""
+    try:
+        return None if sink.update(ref, order) else ""
+    except OrderRejected as exc:
+        return str(exc) or type(exc).__name__
+
+
+def _not_applied(order: Order, held: str, sink: OrderSink, refused: str | None) -> Diagnostic:
+    """ORD003: the store order keeps its old status. A refusal of the store (a store order deleted by hand, one
+    cancelled already) is an error: the store may ship an order the marketplace cancelled."""
+    why = f"{sink.describe()} refused it ({refused})" if refused else f"{sink.describe()} cannot apply it"
+    return make(
+        "ORD003",
+        f"order {order.order_id} is now {order.status} on {order.marketplace};{held} {why}: change the store "
+        "order by hand",
+        product_id=order.order_id,
+        field="status",
+        value=order.status,
+        severity=Severity.ERROR if refused else None,
+    )
 
 
 def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:

@@ -297,8 +297,8 @@ class ShopifySink:
         )
         with answer_shape("orderCancel"):
             errors = data["orderCancel"].get("orderCancelUserErrors") or []
-            if errors:
-                raise RemoteError(mask("orderCancel: " + _user_errors(errors)))
+            if errors:  # (this order's: cancelled or deleted in the store already, say)
+                raise OrderRejected(mask("orderCancel: " + _user_errors(errors)))
         return True
 
     def commit(self) -> None:

@@ -44,7 +44,8 @@ class OrderSink(Protocol):
         ...
 
     def update(self, ref: str, order: Order) -> bool:
-        """Apply a later status (cancellation, shipment) to the store order; False when the sink cannot."""
+        """Apply a later status (cancellation, shipment) to the store order; False when the sink cannot,
+        OrderRejected when the store refuses it for this order (the others go on)."""
         ...
 
     def commit(self) -> None: ...
@@ -122,7 +123,8 @@ class DirectorySink:
 
 
 REJECTED = (400, 409, 422)
-"""Answers that refuse this one order (held, ORD007); any other failure stops the run."""
+"""Answers that refuse this one order (a create's is held, ORD007; an update's reported, ORD003); any other failure
+stops the run."""
 
 
 class WebhookSink:
@@ -169,7 +171,7 @@ class WebhookSink:
                 },
             )
         except RemoteError as exc:
-            if exc.status in REJECTED and event == "order.created":
+            if exc.status in REJECTED:
                 raise OrderRejected(str(exc), status=exc.status) from None
             raise
         try:

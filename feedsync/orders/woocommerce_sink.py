@@ -38,6 +38,8 @@ META_KEY = "feedsync_order"
 PAGE = 100
 STATUS_UPDATES = {OrderStatus.CANCELLED: "cancelled", OrderStatus.SHIPPED: "completed"}
 """Marketplace status -> store status; other changes leave the store order as it is."""
+UPDATE_REFUSED = (400, 404, 409, 410, 422)
+"""Answers to a status update that refuse this one store order (ORD003); any other failure stops the run."""
 
 
 class WooCommerceSink:
@@ -205,13 +207,18 @@ class WooCommerceSink:
     def update(self, ref: str, order: Order) -> bool:
         status = STATUS_UPDATES.get(order.status)
         if status is not None:
-            self._requester.request(
-                "PUT",
-                f"{self.api}/orders/{ref}",
-                operation="update store order",
-                json={"status": status},
-                auth=self._auth,
-            )
+            try:
+                self._requester.request(
+                    "PUT",
+                    f"{self.api}/orders/{ref}",
+                    operation="update store order",
+                    json={"status": status},
+                    auth=self._auth,
+                )
+            except RemoteError as exc:
+                if exc.status in UPDATE_REFUSED:  # this store order's own answer (deleted by hand, say): not the run's
+                    raise OrderRejected(str(exc), status=exc.status) from None
+                raise
         return True
 
     def commit(self) -> None:

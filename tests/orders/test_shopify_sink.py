@@ -336,3 +336,32 @@ def test_the_endpoint_override_replaces_the_shop_address() -> None:
         access_token=SecretRef(env="FS_TEST_SHOPIFY"),
     )
     assert ShopifySink(config).url == "http://127.0.0.1:8080/admin/api/2026-10/graphql.json"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_cancellation_shopify_refuses_is_an_error_naming_the_order_and_the_other_orders_go_on(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """orderCancel's user errors (the order was cancelled in the store already) stopped the run before the orders
+    after it, and every later run at the same order: they are ORD003, an error, and the run goes on."""
+    refused = {
+        "data": {
+            "orderCancel": {
+                "job": None,
+                "orderCancelUserErrors": [{"field": ["orderId"], "message": "Order is already cancelled", "code": "X"}],
+            }
+        }
+    }
+    store = Store(answers(orderCancel=[refused]))
+    respx_mock.post(URL).mock(side_effect=store)
+    found: list[Diagnostic] = []
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-2", "9002", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        first, second = read_order_report(path, pytest.fail)
+        into(sink(), state, [first])
+        cancelled = first.model_copy(update={"status": OrderStatus.CANCELLED})
+        result = into(sink(), state, [cancelled, second], found.append)
+    assert result.imported == ["111-2"] and len(store.named("orderCancel")) == 1
+    assert [(d.code, d.severity, d.product_id) for d in found] == [("ORD003", "error", "111-1")]
+    assert "refused it (orderCancel: orderId: Order is already cancelled)" in found[0].message

@@ -125,3 +125,28 @@ def test_a_redirect_is_no_import_and_the_token_does_not_follow_it(respx_mock: re
         assert state.order("amazon", "111-1") is None
     assert raised.value.exit_code == 3 and "redirect to https://elsewhere.example/take" in str(raised.value)
     assert "s3cret-token" not in str(raised.value)
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_update_the_endpoint_refuses_is_an_error_naming_the_order_and_the_other_orders_go_on(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """A 422 to an order.updated event stopped the run before the orders after it (and every later run at it)."""
+    respx_mock.post(URL).mock(
+        side_effect=lambda request: (
+            httpx.Response(422, json={"message": "order 1 is closed"})
+            if json.loads(request.content)["event"] == "order.updated"
+            else httpx.Response(201, json={"id": json.loads(request.content)["order"]["order_id"]})
+        )
+    )
+    found: list[Diagnostic] = []
+    first, second = read_order_report(
+        report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-2", "9002", "SKU-A")), pytest.fail
+    )
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        into(sink(), state, [first])
+        result = into(sink(), state, [first.model_copy(update={"status": OrderStatus.CANCELLED}), second], found.append)
+    assert result.imported == ["111-2"] and result.updated == []
+    assert [(d.code, d.severity, d.product_id) for d in found] == [("ORD003", "error", "111-1")]
+    assert "order 1 is closed" in found[0].message and "s3cret-token" not in found[0].message

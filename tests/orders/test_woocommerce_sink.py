@@ -292,3 +292,32 @@ def test_an_echoed_basic_auth_header_is_masked_in_the_held_reason(respx_mock: re
         into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A")), emit=[].append)
         held = state.held_orders("amazon")
     assert [reason for _, reason, _ in held] == ["create store order: HTTP 400: bad request, Basic ***"]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_cancellation_the_store_refuses_is_an_error_naming_the_order_and_the_other_orders_go_on(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """A store order deleted by hand answers the cancellation's PUT with a 404: that stopped the run (exit 3) before
+    the orders after it, and as the cursor stayed, every later run stopped at it again. It is ORD003, an error with
+    the store's answer, and the other orders are imported."""
+    stores = mock_store(respx_mock)
+    respx_mock.put(f"{API}/orders/5150").mock(
+        return_value=httpx.Response(
+            404, json={"code": "woocommerce_rest_shop_order_invalid_id", "message": "Invalid ID."}
+        )
+    )
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-2", "9002", "SKU-A"))
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        first, second = read_order_report(path, pytest.fail)
+        into(sink(), state, [first])
+        cancelled = first.model_copy(update={"status": OrderStatus.CANCELLED})
+        result = into(sink(), state, [cancelled, second], found.append)
+        assert result.imported == ["111-2"] and result.updated == []
+        assert state.order("amazon", "111-2").state == "imported"  # type: ignore[union-attr]
+    [finding] = found
+    assert (finding.code, finding.severity, finding.product_id) == ("ORD003", "error", "111-1")
+    assert "refused it (update store order: HTTP 404" in finding.message and "Invalid ID." in finding.message
+    assert stores["create"].call_count == 2
