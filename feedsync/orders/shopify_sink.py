@@ -312,11 +312,16 @@ class ShopifySink:
         store_order = data.get("order")
         if store_order is None:
             raise RemoteError(f"order {ref} is not in {self.config.shop}")
-        by_variant = {self.variant(line.catalog_id): line for line in order.lines if line.catalog_id}
+        by_variant: dict[str, list[Any]] = {}  # (an order may list one SKU twice: both lines are one variant)
+        for line in order.lines:
+            if line.catalog_id:
+                by_variant.setdefault(self.variant(line.catalog_id), []).append(line)
         with answer_shape("read fulfillments"):
             return self._shipments(order, ref, store_order, by_variant)
 
-    def _shipments(self, order: Order, ref: str, store_order: Any, by_variant: dict[str, Any]) -> list[Shipment]:
+    def _shipments(self, order: Order, ref: str, store_order: Any, by_variant: dict[str, list[Any]]) -> list[Shipment]:
+        """A variant on several lines of the order is named by its catalog id: push-tracking shares its units out
+        over those lines, each up to what it has left."""
         out = []
         for fulfillment in store_order.get("fulfillments") or []:
             if fulfillment.get("status") in ("CANCELLED", "ERROR", "FAILURE"):
@@ -324,9 +329,10 @@ class ShopifySink:
             items = []
             for node in fulfillment["fulfillmentLineItems"]["nodes"]:
                 variant = ((node.get("lineItem") or {}).get("variant") or {}).get("id")
-                line = by_variant.get(variant)
-                if line is not None:
-                    items.append((line.line_id, int(node["quantity"])))
+                lines = by_variant.get(variant)
+                if lines:
+                    ident = lines[0].line_id if len(lines) == 1 else lines[0].catalog_id
+                    items.append((ident, int(node["quantity"])))
             shipped = datetime.fromisoformat(str(fulfillment["createdAt"]).replace("Z", "+00:00"))
             for tracking in fulfillment.get("trackingInfo") or []:
                 if tracking.get("number"):

@@ -34,7 +34,7 @@ from feedsync.diagnostics import Diagnostic, Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, RemoteError
 from feedsync.faults import checkpoint
-from feedsync.model.order import FulfilledBy, Order
+from feedsync.model.order import FulfilledBy, Order, OrderLine
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
 from feedsync.orders.importer import HELD
@@ -236,15 +236,38 @@ def _items(
         return left, None
     out: dict[str, int] = {}
     for ident, quantity in shipment.items:
-        line = next((x for x in order.lines if ident in (x.line_id, x.marketplace_sku)), None)
-        if line is None:
+        # an order item id names its line; a SKU (else a catalog id: a store's shipment) every line of it, as an
+        # order may list one SKU twice (at two prices, one unit gift-wrapped), each filled in turn with what it has left
+        lines = _lines(order, ident)
+        if not lines:
             return (), f"item {ident!r} is neither an order item id nor a SKU of this order"
-        out[line.line_id] = out.get(line.line_id, 0) + quantity
-        earlier = before.get(line.line_id, 0)
-        if out[line.line_id] + earlier > line.quantity:
+        rest = quantity
+        for line in lines:
+            room = line.quantity - before.get(line.line_id, 0) - out.get(line.line_id, 0)
+            take = rest if line is lines[-1] else min(rest, max(room, 0))
+            if take:
+                out[line.line_id] = out.get(line.line_id, 0) + take
+                rest -= take
+        if any(out.get(x.line_id, 0) + before.get(x.line_id, 0) > x.quantity for x in lines):
+            shipped = sum(out.get(x.line_id, 0) for x in lines)
+            earlier = sum(before.get(x.line_id, 0) for x in lines)
+            ordered = sum(x.quantity for x in lines)
             also = f" (and {earlier} in the order's other packages)" if earlier else ""
-            return (), f"item {ident!r}: {out[line.line_id]} shipped{also} but {line.quantity} ordered"
+            return (), f"item {ident!r}: {shipped} shipped{also} but {ordered} ordered"
     return tuple(out.items()), None
+
+
+def _lines(order: Order, ident: str) -> list[OrderLine]:
+    """The order's lines an item of a shipment names: its order item id, else its SKU, else its catalog id."""
+    for named in (
+        lambda x: x.line_id == ident,
+        lambda x: x.marketplace_sku == ident,
+        lambda x: x.catalog_id == ident,
+    ):
+        lines = [line for line in order.lines if named(line)]
+        if lines:
+            return lines
+    return []
 
 
 class Confirmer(Protocol):

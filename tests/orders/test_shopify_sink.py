@@ -365,3 +365,45 @@ def test_a_cancellation_shopify_refuses_is_an_error_naming_the_order_and_the_oth
     assert result.imported == ["111-2"] and len(store.named("orderCancel")) == 1
     assert [(d.code, d.severity, d.product_id) for d in found] == [("ORD003", "error", "111-1")]
     assert "refused it (orderCancel: orderId: Order is already cancelled)" in found[0].message
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_fulfillment_of_a_variant_on_two_order_lines_ships_both_lines(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """Two lines of one SKU are two line items of one variant: the variant named the last line alone, so a
+    fulfillment of both units was "2 shipped but 1 ordered" and never confirmed. Its units now go to both lines."""
+    fulfillments = {
+        "data": {
+            "order": {
+                "fulfillments": [
+                    {
+                        "status": "SUCCESS",
+                        "createdAt": "2026-11-21T15:04:05Z",
+                        "trackingInfo": [{"company": "UPS", "number": "1Z999AA10123456784"}],
+                        "fulfillmentLineItems": {
+                            "nodes": [
+                                {"quantity": 1, "lineItem": {"variant": {"id": VARIANT}}},
+                                {"quantity": 1, "lineItem": {"variant": {"id": VARIANT}}},
+                            ]
+                        },
+                    }
+                ]
+            }
+        }
+    }
+    store = Store(answers(orderFulfillments=[fulfillments]))
+    respx_mock.post(URL).mock(side_effect=store)
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
+        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
+        "  confirmations_dir: outgoing\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "feedsync.yaml")
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-1", "9002", "SKU-A", price="15.00"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        into(sink(), state, path)
+        result = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+    assert [p.items for p in result.confirmed] == [(("9001", 1), ("9002", 1))]

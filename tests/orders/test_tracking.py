@@ -545,3 +545,30 @@ def test_a_package_confirmed_in_seller_central_while_the_status_stays_is_kept_wi
     assert [p.reference for p in stored.packages] == ["1", "2"]
     packages, _ = planned(shipments(tmp_path, "111-1,UPS,1ZMINE,2026-11-22T09:00:00Z,,\n"), state, pytest.fail)
     assert [(p.package_ref, p.items) for p in packages] == [("3", (("9002", 1),))]  # (9001 shipped by Amazon's two)
+
+
+def test_a_sku_on_two_lines_of_an_order_ships_the_units_of_both_across_packages_and_runs(tmp_path: Path) -> None:
+    """An order listing SKU-A twice (9001 and 9002, one unit each: two prices) took SKU-A as its first line alone:
+    ``SKU-A:2`` was "2 shipped but 1 ordered", and a second package's ``SKU-A:1`` the same, so the second unit was
+    never confirmed. A SKU now fills its lines in turn, each up to what it has left; a third unit is still refused."""
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as db:
+        published(db, "SKU-A")
+        order = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-1", "9002", "SKU-A", price="15.00"))
+        run(tmp_path, db, order)
+        whole, _ = planned(shipments(tmp_path, "111-1,UPS,P1,2026-11-21,,SKU-A:2\n"), db, found.append)
+        assert [p.items for p in whole] == [(("9001", 1), ("9002", 1))] and found == []
+
+        rows = "111-1,UPS,P1,2026-11-21,,SKU-A:1\n111-1,UPS,P2,2026-11-22,,SKU-A:1\n"
+        first, _ = planned(shipments(tmp_path, rows), db, found.append)
+        assert [(p.tracking_number, p.items) for p in first] == [("P1", (("9001", 1),)), ("P2", (("9002", 1),))]
+        assert found == []
+        confirmed = [(p.order_id, p.tracking_number, p.package_ref, p.to_json()) for p in first[:1]]
+        db.record_shipments("amazon", confirmed, state="confirmed")
+        later, _ = planned(shipments(tmp_path, "111-1,UPS,P2,2026-11-22,,SKU-A:1\n"), db, found.append)
+        assert [p.items for p in later] == [(("9002", 1),)] and found == []
+        db.record_shipments("amazon", [(p.order_id, p.tracking_number, p.package_ref, p.to_json()) for p in later],
+                            state="confirmed")  # fmt: skip
+        assert planned(shipments(tmp_path, "111-1,UPS,P3,2026-11-23,,SKU-A:1\n"), db, found.append)[0] == []
+    assert [d.code for d in found] == ["ORD005"]
+    assert "item 'SKU-A': 1 shipped (and 2 in the order's other packages) but 2 ordered" in found[0].message
