@@ -601,7 +601,8 @@ _register(
     "order-value-out-of-range",
     E,
     "An order holds a value no real order has: a purchase date before 2000-01-01 or more than one day in the "
-    "future, more than 10,000 units on one line, or an amount of 10^12 or more. The export or the marketplace's "
+    "future, more than 10,000 units on one line, an amount of 10^12 or more, or no item at all in an order to "
+    "ship. The export or the marketplace's "
     "answer is broken. That order is left out (from the SP-API: held, and read again with getOrder on every "
     "run); the other orders are imported.",
 )

@@ -8,7 +8,9 @@ reported (ORD010) and left out of the run, and read again once it is fixed:
 - a quantity above 10,000 units on one line (no marketplace sells that many in one order line; beyond it the
   number is a pasted id or a spreadsheet accident, and a store would reserve that stock);
 - an amount of 10^12 or more in any currency (above 40 million US dollars even in the currency with the smallest
-  unit), which also keeps every amount exact when rounded to its currency's minor unit.
+  unit), which also keeps every amount exact when rounded to its currency's minor unit;
+- no line at all in an order to ship (an answer that lost its items: imported, it would be an empty store order
+  that a later answer with the items never fills).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from feedsync.model.order import Order
+from feedsync.model.order import Order, OrderStatus
 from feedsync.values import ValueProblem
 
 CODE = "ORD010"
@@ -24,6 +26,8 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE = timedelta(days=1)
 MAX_QUANTITY = 10_000
 MAX_AMOUNT = Decimal(10) ** 12
+_NOT_TO_SHIP = (OrderStatus.PENDING, OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE)
+"""Orders that are not imported: they may list no items."""
 
 
 def check_date(moment: datetime, what: str, now: datetime | None = None) -> datetime:
@@ -62,6 +66,8 @@ def check_amount(amount: Decimal, what: str) -> Decimal:
 
 def order_problem(order: Order, now: datetime | None = None) -> ValueProblem | None:
     """The first value of ``order`` outside the bounds, or None."""
+    if not order.lines and order.status not in _NOT_TO_SHIP:
+        return ValueProblem(CODE, f"the order is {order.status} and lists no items")
     try:
         check_date(order.purchased_at, "purchase-date", now)
         for line in order.lines:

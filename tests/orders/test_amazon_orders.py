@@ -522,3 +522,41 @@ def test_page_tokens_that_go_round_in_a_circle_stop_the_read_and_keep_the_cursor
         with pytest.raises(RemoteError, match="answered the page token 'A' a second time"):
             imported(reader, state, tmp_path / "in")
         assert len(asked) == 3  # page A, page B, and A again
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_to_ship_answered_without_items_is_held_and_imported_once_its_items_are_read(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """An unshipped order whose answer lost its items (``orderItems`` empty or absent) was imported as an empty
+    store order, and recorded so: the answer that had the items later changed nothing (same status), so the
+    items never reached the store. It is held (ORD010) and read again with getOrder; a cancelled one is skipped."""
+    login(respx_mock)
+    empty, absent = example_order("111-0000001-0000001", "SKU-A"), example_order("111-0000002-0000002", "SKU-A")
+    empty["orderItems"] = []
+    del absent["orderItems"]
+    cancelled = example_order("111-0000003-0000003", "SKU-A", status="CANCELLED")
+    cancelled["orderItems"] = []
+    pages = [{"orders": [empty, absent, cancelled], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}, {"orders": []}]
+    respx_mock.get(SEARCH).mock(side_effect=answering(pages))
+    for order_id in ("111-0000001-0000001", "111-0000002-0000002"):
+        whole = {"order": example_order(order_id, "SKU-A")}
+        respx_mock.get(f"{SEARCH}/{order_id}").mock(side_effect=answering([whole]))
+    found: list[Any] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        reader = api(state)
+        first = into(sink, state, reader.orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)), found.append)
+        assert (first.imported, first.held, first.skipped) == ([], ["111-0000001-0000001", "111-0000002-0000002"], 1)
+        assert [(d.code, d.product_id) for d in found] == [
+            ("ORD010", "111-0000001-0000001"),
+            ("ORD010", "111-0000002-0000002"),
+        ]
+        assert "unshipped and lists no items" in found[0].message
+        reader = api(state)
+        second = into(sink, state, reader.orders(), pytest.fail, refresh=reader.order)
+        assert second.imported == ["111-0000001-0000001", "111-0000002-0000002"]
+    created = [json.loads(text) for file in (tmp_path / "in").glob("*.jsonl") for text in file.read_text().splitlines()]
+    items = len(example_order("111-0000001-0000001", "SKU-A")["orderItems"])
+    assert [len(event["order"]["lines"]) for event in created] == [items, items]
