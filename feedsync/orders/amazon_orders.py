@@ -139,15 +139,17 @@ class AmazonOrders:
 
     def order(self, order_id: str) -> Order | UnreadableOrder:
         """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed. An order
-        Amazon does not find (404: it shows no order older than two years) stays held, named: the run goes on."""
+        Amazon does not find (404: it shows no order older than two years) or will not read (400: an id that is no
+        Amazon order's, such as a held order of a hand-made report) stays held, named: the run goes on."""
         try:
             response = self.requester().request(
                 "GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED}
             )
         except RemoteError as exc:
-            if exc.status != 404:
+            if exc.status not in (400, 404):
                 raise
-            return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"Amazon does not find it ({exc})")
+            why = "Amazon does not find it" if exc.status == 404 else "Amazon refuses to read it"
+            return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"{why} ({exc})")
         body = json_body(response, "getOrder")
         return read_order(body.get("order") if isinstance(body, dict) else None, order_id=order_id)
 

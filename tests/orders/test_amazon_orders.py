@@ -23,7 +23,7 @@ from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import DirectorySink
 from feedsync.state import State
 from tests.orders.amazon_answers import answering
-from tests.orders.test_import import into, published
+from tests.orders.test_import import into, line, published, report
 from tests.sources.realdata import REALDATA, needs_realdata
 
 HOST = "https://sellingpartnerapi-na.amazon.com"
@@ -560,3 +560,32 @@ def test_an_order_to_ship_answered_without_items_is_held_and_imported_once_its_i
     created = [json.loads(text) for file in (tmp_path / "in").glob("*.jsonl") for text in file.read_text().splitlines()]
     items = len(example_order("111-0000001-0000001", "SKU-A")["orderItems"])
     assert [len(event["order"]["lines"]) for event in created] == [items, items]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_held_order_amazon_will_not_read_stays_held_and_the_orders_of_the_run_are_imported(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """An order held from a hand-made report (its id no Amazon order's) is read again with getOrder once orders.api
+    is set; Amazon's 400 for it stopped the run after every other order had been handled, before the sink wrote
+    them: nothing was imported, on every run. It stays held and named (ORD010), and the others are imported."""
+    login(respx_mock)
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "held"))
+        report_path = report(tmp_path, line("TEST-ORDER-1", "9001", "SKU-UNLISTED"))
+        assert into(sink, state, report_path, lambda d: None).held == ["TEST-ORDER-1"]
+
+        page = {"orders": [example_order("111-0000001-0000001", "SKU-A")], "lastUpdatedBefore": "2026-11-22T09:00:00Z"}
+        respx_mock.get(SEARCH).mock(side_effect=answering([page]))
+        error = {"errors": [{"code": "InvalidInput", "message": "Invalid Input"}]}
+        respx_mock.get(f"{SEARCH}/TEST-ORDER-1").mock(return_value=httpx.Response(400, json=error))
+        found: list[Any] = []
+        reader = api(state)
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        result = into(sink, state, reader.orders(), found.append, refresh=reader.order)
+        assert (result.imported, result.held) == (["111-0000001-0000001"], ["TEST-ORDER-1"])
+        assert state.order("amazon", "111-0000001-0000001").state == "imported"  # type: ignore[union-attr]
+    assert [(d.code, d.product_id) for d in found] == [("ORD010", "TEST-ORDER-1")]
+    assert "held: Amazon refuses to read it (getOrder: HTTP 400" in found[0].message
+    assert len(list((tmp_path / "in").glob("orders-*.jsonl"))) == 1
