@@ -102,6 +102,7 @@ def import_orders(
             if record.status == order.status:
                 result.unchanged += 1
             elif record.state == IMPORTED:
+                order = _as_imported(state, order)
                 refused = None if dry_run or not record.sink_ref else _update(sink, record.sink_ref, order)
                 if record.sink_ref and refused is None:
                     result.updated.append(order.order_id)
@@ -225,6 +226,17 @@ def _not_applied(order: Order, held: str, sink: OrderSink, refused: str | None) 
         value=order.status,
         severity=Severity.ERROR if refused else None,
     )
+
+
+def _as_imported(state: State, order: Order) -> Order:
+    """``order`` (as the marketplace answers it: no catalog ids) with the catalog ids its lines were imported with:
+    the state keeps it so, for the store's shipments, which name what they ship by catalog item."""
+    payload = state.order_payload(order.marketplace, order.order_id)
+    ids = {line.line_id: line.catalog_id for line in Order.model_validate_json(payload).lines} if payload else {}
+    lines = tuple(
+        line.model_copy(update={"catalog_id": line.catalog_id or ids.get(line.line_id)}) for line in order.lines
+    )
+    return order.model_copy(update={"lines": lines})
 
 
 def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:

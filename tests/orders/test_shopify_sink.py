@@ -407,3 +407,43 @@ def test_a_fulfillment_of_a_variant_on_two_order_lines_ships_both_lines(
         into(sink(), state, path)
         result = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
     assert [p.items for p in result.confirmed] == [(("9001", 1), ("9002", 1))]
+
+
+def _fulfillment(tracking: str, quantity: int) -> dict[str, Any]:
+    return {
+        "status": "SUCCESS",
+        "createdAt": "2026-11-21T15:04:05Z",
+        "trackingInfo": [{"company": "UPS", "number": tracking}],
+        "fulfillmentLineItems": {"nodes": [{"quantity": quantity, "lineItem": {"variant": {"id": VARIANT}}}]},
+    }
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_fulfillment_after_the_order_is_partly_shipped_confirms_its_own_units_alone(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """Once Amazon said the order was partly shipped, import-orders recorded the order as Amazon answers it, without
+    the catalog ids of its lines: the store's next fulfillment (1 unit of 3) named no line it knew, was taken for a
+    package of the whole order and confirmed the 2 units left, one of them not shipped. The status change keeps
+    the lines' catalog ids, and the fulfillment confirms its own unit."""
+    first = {"data": {"order": {"fulfillments": [_fulfillment("1Z-ONE", 1)]}}}
+    second = {"data": {"order": {"fulfillments": [_fulfillment("1Z-ONE", 1), _fulfillment("1Z-TWO", 1)]}}}
+    store = Store(answers(orderFulfillments=[first, second]))
+    respx_mock.post(URL).mock(side_effect=store)
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
+        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
+        "  confirmations_dir: outgoing\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "feedsync.yaml")
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        [order] = read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A", qty="3")), pytest.fail)
+        into(sink(), state, [order])
+        once = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+        assert [p.items for p in once.confirmed] == [(("9001", 1),)]
+        partly = into(sink(), state, [order.model_copy(update={"status": OrderStatus.PARTIALLY_SHIPPED})])
+        assert partly.updated == ["111-1"]
+        twice = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+    assert [(p.tracking_number, p.items) for p in twice.confirmed] == [("1Z-TWO", (("9001", 1),))]
