@@ -168,6 +168,7 @@ def run_tracking(
         carriers=Carriers(orders.carriers),
         emit=emit,
         interrupted=interrupted,
+        dry_run=dry_run,
     )
     if dry_run:
         return TrackingResult(planned=packages, already=already, settled=len(interrupted.confirmed))

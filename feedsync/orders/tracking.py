@@ -95,9 +95,13 @@ def plan_packages(
     carriers: Carriers,
     emit: Emit,
     interrupted: Interrupted | None = None,
+    dry_run: bool = False,
 ) -> tuple[list[Package], int]:
     """(packages still to confirm, how many were confirmed before). The packages a killed run left to send again
-    (``interrupted``) are planned from the shipments when they list them, else as the state kept them."""
+    (``interrupted``) are planned from the shipments when they list them, else as the state kept them. A package
+    whose tracking number the marketplace holds for its order is confirmed (recorded so unless ``dry_run``), never
+    sent again: one whose confirmation failed and that was then confirmed in Seller Central, or one a killed run
+    sent."""
     packages: list[Package] = []
     already = 0
     next_ref: dict[str, int] = {}
@@ -121,8 +125,11 @@ def plan_packages(
             shipped[shipment.order_id] = _shipped(state, marketplace, shipment.order_id)
         others = shipped[shipment.order_id]
         held = {p.tracking_number: p for p in order.packages if p.tracking_number} if order is not None else {}
-        if known is None and shipment.tracking_number in held:
+        if shipment.tracking_number in held:
             already += 1  # the marketplace holds this package already (confirmed in Seller Central, say)
+            if known is not None and not dry_run:
+                state.record_shipments(marketplace, [(*key, known[0], None)], state=CONFIRMED)
+            resend.pop(key, None)
             continue
         before = _summed(
             [sent for tracking, sent in others.items() if tracking != shipment.tracking_number]

@@ -572,3 +572,44 @@ def test_a_sku_on_two_lines_of_an_order_ships_the_units_of_both_across_packages_
         assert planned(shipments(tmp_path, "111-1,UPS,P3,2026-11-23,,SKU-A:1\n"), db, found.append)[0] == []
     assert [d.code for d in found] == ["ORD005"]
     assert "item 'SKU-A': 1 shipped (and 2 in the order's other packages) but 2 ordered" in found[0].message
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_failed_package_confirmed_in_seller_central_since_is_recorded_confirmed_and_not_sent_again(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    """A package Amazon refused (ORD006), which ops then confirmed by hand in Seller Central: the order Amazon
+    answers holds its tracking number, yet each push-tracking sent it again, Amazon refused it again (the order is
+    shipped), and it stayed failed in `feedsync status` for good. It is recorded confirmed and not sent."""
+    from feedsync.model.order import HeldPackage, Order, OrderStatus
+    from feedsync.orders.importer import import_orders
+    from feedsync.orders.mapping import SkuMap
+    from feedsync.orders.sinks import DirectorySink
+
+    lwa(respx_mock)
+    refused = {"errors": [{"code": "InvalidInput", "message": "The order has been shipped already"}]}
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        return_value=httpx.Response(400, json=refused)
+    )
+    text = "111-1,UPS,1ZBYHAND,2026-11-21T16:30:00Z,,\n"
+    found: list[Diagnostic] = []
+    assert confirm(tmp_path, state, text, found).failed and [d.code for d in found] == ["ORD006"]
+    assert state.failed_shipments("amazon") != []
+
+    order = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")  # as the next import reads it
+    by_hand = HeldPackage(reference="1", tracking_number="1ZBYHAND", items=(("9001", 2), ("9002", 1)))
+    shipped = order.model_copy(update={"status": OrderStatus.SHIPPED, "packages": (by_hand,)})
+    sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+    import_orders([shipped], state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=pytest.fail)
+
+    def plan(dry_run: bool) -> tuple[list[Any], int]:
+        read = read_shipments(shipments(tmp_path, text), pytest.fail)
+        return plan_packages(
+            read, state=state, marketplace="amazon", carriers=Carriers(), emit=pytest.fail, dry_run=dry_run
+        )
+
+    assert plan(dry_run=True) == ([], 1) and state.shipment("amazon", "111-1", "1ZBYHAND") == ("1", "failed")
+    packages, already = plan(dry_run=False)
+    assert (packages, already, route.call_count) == ([], 1, 1)
+    assert state.shipment("amazon", "111-1", "1ZBYHAND") == ("1", "confirmed")
+    assert state.failed_shipments("amazon") == []
