@@ -67,6 +67,15 @@ def _served_at(response: httpx.Response) -> datetime | None:
     return served if served.tzinfo is not None else None
 
 
+def _moment(value: Any) -> datetime:
+    """A date-time as Amazon writes it (ISO 8601; UTC where it names no offset); TypeError or ValueError for any
+    other value."""
+    if not isinstance(value, str):
+        raise TypeError(f"{clip(repr(value), 40)} is not an ISO 8601 date-time")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -94,11 +103,13 @@ class AmazonOrders:
         asked_at = now or datetime.now(UTC)  # (the cursor where Amazon's answers name no lastUpdatedBefore)
         if since is None:
             stored = self.state.cursor(self.cursor_name)
-            since = (
-                datetime.fromisoformat(stored.replace("Z", "+00:00")) - OVERLAP
-                if stored
-                else (now or datetime.now(UTC)) - FIRST_RUN
-            )
+            try:
+                since = _moment(stored) - OVERLAP if stored else (now or datetime.now(UTC)) - FIRST_RUN
+            except (TypeError, ValueError):  # (kept from an answer before they were checked)
+                raise RemoteError(
+                    f"searchOrders: the state's cursor {clip(str(stored), 40)!r} is not a time; run import-orders "
+                    "once with --since ISO-TIME (the last import's time) to read from there"
+                ) from None
         params: dict[str, str | int] = {
             "lastUpdatedAfter": _iso(since),
             "marketplaceIds": self.config.marketplace_id,
@@ -106,25 +117,28 @@ class AmazonOrders:
             "maxResultsPerPage": 100,
         }
         token: str | None = None
+        served: datetime | None = None
         tokens: set[str] = set()  # the page tokens answered so far: one answered again would page for ever
         while True:
             page = dict(params) if token is None else {**params, "paginationToken": token}
             response = self.requester().request("GET", SEARCH, operation="searchOrders", params=page)
             if token is None:  # a local clock ahead must not put the cursor past orders Amazon has not yet read out
-                asked_at = min(asked_at, _served_at(response) or asked_at)
+                served = _served_at(response)
+                asked_at = min(asked_at, served or asked_at)
             body = json_body(response, "searchOrders")
             with answer_shape("searchOrders"):
                 found = body.get("orders") or []
                 if not isinstance(found, list):
                     raise TypeError(f"orders is {type(found).__name__}, not a list")
                 raws = list(found)
+                before = _moment(body["lastUpdatedBefore"]) if body.get("lastUpdatedBefore") else None
                 token = (body.get("pagination") or {}).get("nextToken")
                 if token is not None and not isinstance(token, str):
                     raise TypeError(f"pagination.nextToken is {type(token).__name__}, not text")
             for raw in raws:
                 yield read_order(raw, now=now)
-            if body.get("lastUpdatedBefore"):
-                self._next_cursor = str(body["lastUpdatedBefore"])
+            if before is not None:  # (never past Amazon's clock when it answered: a cursor ahead passes orders over)
+                self._next_cursor = _iso(min(before, served or before))
             if not token:
                 if self._next_cursor is None:  # (optional in the model): the next run reads from when this began
                     self._next_cursor = _iso(asked_at)

@@ -589,3 +589,43 @@ def test_a_held_order_amazon_will_not_read_stays_held_and_the_orders_of_the_run_
     assert [(d.code, d.product_id) for d in found] == [("ORD010", "TEST-ORDER-1")]
     assert "held: Amazon refuses to read it (getOrder: HTTP 400" in found[0].message
     assert len(list((tmp_path / "in").glob("orders-*.jsonl"))) == 1
+
+
+@pytest.mark.parametrize("before", [1700000000, "yesterday"])
+@respx.mock(assert_all_mocked=True)
+def test_a_last_updated_before_that_is_no_time_is_a_wrong_shape_and_never_stored(
+    respx_mock: respx.Router, tmp_path: Path, before: object
+) -> None:
+    """An answer's ``lastUpdatedBefore`` was stored as the cursor unread: one that is no time (a number, a word)
+    made every later run end in an internal error (exit 70) reading it back. It is an answer of the wrong shape
+    (exit 3), the cursor stays; a cursor a state kept from before is named, with what to do."""
+    from feedsync.errors import RemoteError
+
+    login(respx_mock)
+    respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": [], "lastUpdatedBefore": before}))
+    with State(tmp_path / "state.sqlite") as state:
+        reader = api(state)
+        with pytest.raises(RemoteError, match="searchOrders: the answer has a shape"):
+            list(reader.orders())
+        reader.commit()
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") is None
+        state.set_cursor("amazon:searchOrders:ATVPDKIKX0DER", str(before))
+        with pytest.raises(RemoteError, match="is not a time; run import-orders once with --since"):
+            list(api(state).orders())
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_last_updated_before_ahead_of_the_read_moves_the_cursor_no_further_than_the_read(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """A ``lastUpdatedBefore`` years ahead put the cursor there: every later run asked for orders updated after
+    it and imported none, for years. The cursor moves no further than Amazon's clock when it answered."""
+    login(respx_mock)
+    page = {"orders": [], "lastUpdatedBefore": "2099-01-01T00:00:00Z"}
+    date = {"date": "Sun, 22 Nov 2026 08:30:00 GMT"}
+    respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json=page, headers=date))
+    with State(tmp_path / "state.sqlite") as state:
+        reader = api(state)
+        list(reader.orders(now=datetime(2026, 11, 22, 9, 0, tzinfo=UTC)))
+        reader.commit()
+        assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:30:00Z"
