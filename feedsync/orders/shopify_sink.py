@@ -241,6 +241,8 @@ class ShopifySink:
             "processedAt": order.purchased_at.isoformat(),
             "financialStatus": "PAID",
         }
+        if order.status == OrderStatus.SHIPPED:  # shipped before feedsync first read it: not the store's to ship
+            body["fulfillmentStatus"] = "FULFILLED"
         if currency:
             body["currency"] = currency
             body["transactions"] = [

@@ -151,9 +151,12 @@ class WooCommerceSink:
             item["meta_data"] = [{"key": "feedsync_order_item", "value": line.line_id}]
             lines.append(item)
         shipping = sum((line.shipping.amount for line in order.lines if line.shipping is not None), Decimal(0))
-        paid = self.config.status in ("processing", "completed")
+        # an order the marketplace shipped before feedsync first read it (its first run reads a week back) goes in
+        # as it would have become: completed, never into the store's queue of orders to ship
+        status = STATUS_UPDATES[OrderStatus.SHIPPED] if order.status == OrderStatus.SHIPPED else self.config.status
+        paid = status in ("processing", "completed")
         body: dict[str, Any] = {
-            "status": self.config.status,
+            "status": status,
             "set_paid": paid,
             "currency": order.currency or next((x.unit_price.currency for x in order.lines if x.unit_price), None),
             "payment_method": order.marketplace,

@@ -447,3 +447,20 @@ def test_a_fulfillment_after_the_order_is_partly_shipped_confirms_its_own_units_
         assert partly.updated == ["111-1"]
         twice = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
     assert [(p.tracking_number, p.items) for p in twice.confirmed] == [("1Z-TWO", (("9001", 1),))]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_shipped_before_its_first_import_is_created_fulfilled(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """An order Amazon had shipped before feedsync first read it was created unfulfilled, in the store's queue of
+    orders to ship for good: it is created FULFILLED; an unshipped one is left to the store's own fulfilment."""
+    store = Store(answers())
+    respx_mock.post(URL).mock(side_effect=store)
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-2", "9002", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        shipped, unshipped = read_order_report(path, pytest.fail)
+        into(sink(), state, [shipped.model_copy(update={"status": OrderStatus.SHIPPED}), unshipped])
+    first, second = (created["order"] for created in store.named("orderCreate"))
+    assert first["fulfillmentStatus"] == "FULFILLED" and "fulfillmentStatus" not in second

@@ -321,3 +321,23 @@ def test_a_cancellation_the_store_refuses_is_an_error_naming_the_order_and_the_o
     assert (finding.code, finding.severity, finding.product_id) == ("ORD003", "error", "111-1")
     assert "refused it (update store order: HTTP 404" in finding.message and "Invalid ID." in finding.message
     assert stores["create"].call_count == 2
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_shipped_before_its_first_import_is_created_completed_not_to_ship(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """An order Amazon had shipped before feedsync first read it (the first SP-API run reads a week back) was
+    created `processing`, in the store's queue of orders to ship, and stayed there (its status never changed
+    again): it is created `completed`, as an order seen unshipped becomes once it ships."""
+    stores = mock_store(respx_mock)
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-2", "9002", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        shipped, unshipped = read_order_report(path, pytest.fail)
+        into(sink(), state, [shipped.model_copy(update={"status": OrderStatus.SHIPPED}), unshipped])
+    bodies = [json.loads(call.request.content) for call in stores["create"].calls]
+    assert [(body["transaction_id"], body["status"], body["set_paid"]) for body in bodies] == [
+        ("111-1", "completed", True),
+        ("111-2", "processing", True),
+    ]
