@@ -506,6 +506,14 @@ class State:
                 (marketplace, order_id, status, state, _mask(sink_ref), _mask(message), _mask(payload), now, now),
             )
 
+    def forget_order(self, marketplace: str, order_id: str, state: str) -> None:
+        """Remove an order's record while it is in ``state`` (a mark its run found unneeded)."""
+        with self.transaction() as db:
+            db.execute(
+                "DELETE FROM orders WHERE marketplace = ? AND order_id = ? AND state = ?",
+                (marketplace, order_id, state),
+            )
+
     def order_payload(self, marketplace: str, order_id: str) -> str | None:
         """The order as feedsync last saw it (JSON), for held retries and shipment confirmations."""
         row = self._db.execute(

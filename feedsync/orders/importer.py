@@ -5,7 +5,8 @@ pending -> left for a later run; cancelled before it was imported -> skipped, un
 (a crash after the sink and before the state write), when the cancellation is applied to it; any line without a
 catalog id -> held (ORD002) and retried next run, never imported half-mapped; else the sink is asked whether it
 already has the order (a crash after the sink and before the state write), and only then is the order created.
-The state is written after the sink made the order durable.
+The state is written after the sink made the order durable; a sink that cannot be asked (a webhook) has the order
+marked before its create, so that a cancellation after a crash in between still reaches it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from dataclasses import dataclass, field
 
 from feedsync.diagnostics import Diagnostic, Emit, Severity
 from feedsync.diagnostics.codes import make
-from feedsync.errors import OrderRejected
+from feedsync.errors import OrderRejected, RemoteError
 from feedsync.model.order import FulfilledBy, Order, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import OrderSink
 from feedsync.state import OrderRecord, State
 
 IMPORTED, HELD, RECORDED, SKIPPED = "imported", "held", "recorded", "skipped"
+CREATING = "creating"
+"""An order whose create went to a sink that cannot be searched (a webhook) before the state knew the outcome: a
+run killed in between leaves it so, and a cancellation read next is sent to the store, which may hold the order."""
 
 
 @dataclass
@@ -121,6 +125,9 @@ def import_orders(
             # never imported as far as the state knows; but a run that crashed after the sink and before the state
             # write made it a store order, which the store would ship: the sink is asked, and its order cancelled
             existing = None if dry_run or order.fulfilled_by == FulfilledBy.MARKETPLACE else sink.find(order)
+            if existing is None and record is not None and record.state == CREATING and not dry_run:
+                existing = record.sink_ref or f"{order.marketplace}:{order.order_id}"  # (asked: it cannot tell)
+                order = _as_imported(state, order)
             if existing is not None:
                 refused = _update(sink, existing, order)
                 if refused is None:
@@ -169,8 +176,18 @@ def import_orders(
         if dry_run:
             result.imported.append(order.order_id)
             return
+        marked = False
         try:
             existing = sink.find(mapped)
+            if existing is None and not sink.searchable and (record is None or record.state == CREATING):
+                marked = True
+                state.record_order(
+                    order.marketplace,
+                    order.order_id,
+                    status=order.status,
+                    state=CREATING,
+                    payload=mapped.model_dump_json(),
+                )
             created = sink.create(mapped) if existing is None else None
         except OrderRejected as exc:
             result.held.append(order.order_id)
@@ -184,6 +201,10 @@ def import_orders(
                 payload=order.model_dump_json(),
             )
             return
+        except RemoteError as exc:
+            if marked and exc.status is not None and exc.status < 500:  # refused outright: the store has no order
+                state.forget_order(order.marketplace, order.order_id, CREATING)
+            raise
         if existing is not None:
             result.recovered.append(order.order_id)
             staged.append((mapped, IMPORTED, existing))

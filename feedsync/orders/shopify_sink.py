@@ -72,6 +72,7 @@ THROTTLE_ATTEMPTS = 6
 
 class ShopifySink:
     batched = False
+    searchable = True
 
     def __init__(
         self,

@@ -34,6 +34,8 @@ from feedsync.orders.shipments import Shipment
 class OrderSink(Protocol):
     batched: bool
     """True when ``create`` only stages and ``commit`` makes the orders durable (state is written after it)."""
+    searchable: bool
+    """False when ``find`` cannot tell (a webhook): the importer then marks an order before its create."""
 
     def find(self, order: Order) -> str | None:
         """The store's reference of this marketplace order, when the store already has it."""
@@ -68,6 +70,7 @@ class DirectorySink:
     event: ``{"event": "order.created" | "order.updated", "ref": ..., "order": {...}}``."""
 
     batched = True
+    searchable = True
 
     def __init__(self, config: DirectoryOrderSink, *, now: datetime | None = None) -> None:
         self.path = config.path
@@ -137,6 +140,7 @@ class WebhookSink:
     the reference."""
 
     batched = False
+    searchable = False
 
     def __init__(self, config: WebhookOrderSink, *, client: httpx.Client | None = None) -> None:
         self.url = config.url.value() if isinstance(config.url, SecretRef) else config.url

@@ -44,6 +44,7 @@ UPDATE_REFUSED = (400, 404, 409, 410, 422)
 
 class WooCommerceSink:
     batched = False
+    searchable = True
 
     def __init__(self, config: WooCommerceOrderSink, *, client: httpx.Client | None = None) -> None:
         self.config = config

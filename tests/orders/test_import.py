@@ -330,6 +330,7 @@ class _Store:
     create of the orders named in ``failing``."""
 
     batched = False
+    searchable = True
 
     def __init__(self, failing: set[str]) -> None:
         self.failing = failing

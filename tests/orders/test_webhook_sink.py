@@ -150,3 +150,42 @@ def test_an_update_the_endpoint_refuses_is_an_error_naming_the_order_and_the_oth
     assert result.imported == ["111-2"] and result.updated == []
     assert [(d.code, d.severity, d.product_id) for d in found] == [("ORD003", "error", "111-1")]
     assert "order 1 is closed" in found[0].message and "s3cret-token" not in found[0].message
+
+
+class Killed(BaseException):
+    """The run dies here, as a ``kill -9`` would: no handler sees it."""
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_cancelled_after_a_run_died_between_its_post_and_the_state_reaches_the_endpoint(
+    respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed after the endpoint took the order and before the state recorded it, then the order cancelled
+    on Amazon: the rerun took it for an order cancelled before import (a webhook cannot be asked whether it holds
+    one) and skipped it, so the endpoint kept an order to ship that Amazon had cancelled. The order is marked
+    before its POST, and the cancellation reaches the endpoint."""
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(201, json={"id": 4711}))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    record_order = State.record_order
+
+    def dying(self: State, *args: object, **kwargs: object) -> None:
+        if kwargs.get("state") == "imported":
+            raise Killed
+        record_order(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        with monkeypatch.context() as patch:
+            patch.setattr(State, "record_order", dying)
+            with pytest.raises(Killed):
+                into(sink(), state, [order])
+        result = into(sink(), state, [order.model_copy(update={"status": OrderStatus.CANCELLED})])
+        assert result.updated == ["111-1"] and result.skipped == 0
+        record = state.order("amazon", "111-1")
+        assert record is not None and (record.state, record.status) == ("imported", "cancelled")
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert [(body["event"], body["order"]["status"]) for body in sent] == [
+        ("order.created", "unshipped"),
+        ("order.updated", "cancelled"),
+    ]
+    assert sent[1]["order"]["lines"][0]["catalog_id"] == "cat-SKU-A"
