@@ -354,10 +354,12 @@ def field_for(header: str, columns: dict[str, str]) -> str | None:
 
 
 def left_out_what(what: str, with_parent: int) -> str:
-    """What SRC005 calls the products left out (``what``, ending with a parenthesis: "unpublished (draft, private or
-    pending)"), saying how many of them were left out with their parent."""
+    """What SRC005 calls the products left out (``what``: "unpublished (draft, private or pending)", or "disabled"),
+    saying how many of them were left out with their parent."""
     if not with_parent:
         return what
+    if not what.endswith(")"):
+        return f"{what} ({with_parent} of them variations of a {what} parent)"
     return f"{what[:-1]}; {with_parent} of them variations of an unpublished parent)"
 
 

@@ -42,6 +42,7 @@ from feedsync.sources.base import (
     Sniff,
     SourceStats,
     detector,
+    left_out_what,
     merge_duplicates,
     normalize_context,
     register,
@@ -291,6 +292,7 @@ class MagentoSource(PlatformSource):
                     candidates.pop(sku, None)
             for sku, parent in candidates.items():
                 index.parents[sku] = parent
+                disabled = not listed and _cell(parent.cells, col["product_online"]) in _DISABLED
                 for child in _cell(parent.cells, col["configurable_variations"]).split("|"):
                     pairs = parse_pairs(child)
                     child_sku = pairs.pop("sku", "")
@@ -298,6 +300,8 @@ class MagentoSource(PlatformSource):
                     if child_sku:
                         index.children[child_sku] = (sku, pairs)
                         parent.children += child_sku in index.base
+                        if disabled:  # (its children are not sold either: ``_Reader.read_row``)
+                            index.listed.discard(child_sku)
         if views:
             codes = ", ".join(sorted(set(views.values())))
             emit(
@@ -332,6 +336,7 @@ class _Reader:
         base = source.config.base_url
         self.media = source.config.media_base_url or (f"{base}/media/catalog/product" if base else None)
         self.unpublished = 0
+        self.of_disabled_parent = 0
         self.not_visible: list[str] = []
         self.weights_ignored = False
         self.share = share_of(source.path)
@@ -378,10 +383,13 @@ class _Reader:
                 stats.after_rows = childless
             if self.unpublished:
                 stats.unpublished["disabled"] = self.unpublished
+            if self.of_disabled_parent:
+                stats.with_parent["disabled"] = self.of_disabled_parent
             return
         for finding in childless:
             self.emit(finding)
-        report_left_out(self.emit, self.table.path, self.unpublished, "disabled")
+        what = left_out_what("disabled", self.of_disabled_parent)
+        report_left_out(self.emit, self.table.path, self.unpublished, what)
         self.source.told_after_rows(self.emit, stats)
 
     def read_row(self, row: int, cells: list[str], sku: str) -> Product | None:
@@ -422,6 +430,15 @@ class _Reader:
             return None
         link = self.children.get(sku)
         parent = self.parents.get(link[0]) if link else None
+        if (
+            parent is not None
+            and self.get(parent.cells, "product_online", parent.sku) in _DISABLED
+            and not self.config.include_unpublished
+        ):  # a disabled configurable's children are not sold on their own ('Not Visible Individually')
+            self.unpublished += 1
+            self.of_disabled_parent += 1
+            self.source.stats.excluded += 1
+            return None
         if parent is None and self.get(cells, "visibility") == "Not Visible Individually":
             self.not_visible.append(sku)
             self.source.stats.excluded += 1

@@ -117,6 +117,29 @@ def test_configurable_without_its_children_is_named(tmp_path: Path) -> None:
     assert [(d.code, d.product_id, d.location.row) for d in found] == [("SRC006", "P", 2)]
 
 
+def test_children_of_a_disabled_configurable_are_left_out_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,product_online,visibility,price,"
+        "configurable_variations\n"
+        "T-S,,Default,simple,Tee S,1,Not Visible Individually,10,\n"
+        "T-M,,Default,simple,Tee M,1,Not Visible Individually,10,\n"
+        'T,,Default,configurable,Tee,2,"Catalog, Search",10,"sku=T-S,size=S|sku=T-M,size=M"\n'
+        "C-S,,Default,simple,Cap S,1,Not Visible Individually,5,\n"
+        'C,,Default,configurable,Cap,1,"Catalog, Search",5,"sku=C-S,size=S"\n'
+        'MUG,,Default,simple,Mug,2,"Catalog, Search",7,\n',
+        encoding="utf-8",
+    )
+    products, found, excluded = read_counted(path)
+    assert ([p.id for p in products], excluded) == (["C-S"], 3)  # the disabled Tee's enabled sizes are not sold
+    assert [d.message for d in found] == [
+        "3 disabled (2 of them variations of a disabled parent) products left out "
+        "(set source.include_unpublished: true to include them)"
+    ]
+    listed, _, excluded = read_counted(path, include_unpublished=True)
+    assert ([p.id for p in listed], excluded) == (["T-S", "T-M", "C-S", "MUG"], 0)
+
+
 @needs_realdata
 def test_fixed_bundle_special_price_on_the_real_export_is_a_percent() -> None:
     products, _ = read(real(FIREBEAR), include_unpublished=True)
