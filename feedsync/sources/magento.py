@@ -265,6 +265,7 @@ class MagentoSource(PlatformSource):
 
                 raise SourceError(f"{table.path}:{table.header_row}: not a Magento catalog_product export (no sku)")
             views: dict[str, str] = {}
+            variants: set[str] = set()
             for row, cells in table.rows:
                 sku = _cell(cells, col["sku"])
                 view = _cell(cells, col["store_view_code"])
@@ -282,6 +283,10 @@ class MagentoSource(PlatformSource):
                 else:
                     views.pop(sku, None)
                 kind = _cell(cells, col["product_type"])
+                if kind in _VARIANTS:
+                    variants.add(sku)
+                else:
+                    variants.discard(sku)
                 if kind in _VARIANTS and (listed or _cell(cells, col["product_online"]) not in _DISABLED):
                     index.listed.add(sku)
                 else:
@@ -290,9 +295,18 @@ class MagentoSource(PlatformSource):
                     candidates[sku] = _Parent(sku, row, cells)
                 else:
                     candidates.pop(sku, None)
+            for sku, kept in index.overrides.items():  # the configured store view's status wins (``_Reader.get``)
+                if "product_online" in kept and sku in variants and not listed:
+                    if kept["product_online"] in _DISABLED:
+                        index.listed.discard(sku)
+                    else:
+                        index.listed.add(sku)
             for sku, parent in candidates.items():
                 index.parents[sku] = parent
-                disabled = not listed and _cell(parent.cells, col["product_online"]) in _DISABLED
+                online = index.overrides.get(sku, {}).get("product_online") or _cell(
+                    parent.cells, col["product_online"]
+                )
+                disabled = not listed and online in _DISABLED
                 for child in _cell(parent.cells, col["configurable_variations"]).split("|"):
                     pairs = parse_pairs(child)
                     child_sku = pairs.pop("sku", "")
@@ -408,7 +422,7 @@ class _Reader:
             return None
         if kind == "configurable":
             return None  # its children are the variants
-        if self.get(cells, "product_online") in _DISABLED and not self.config.include_unpublished:
+        if self.get(cells, "product_online", sku) in _DISABLED and not self.config.include_unpublished:
             self.unpublished += 1
             self.source.stats.excluded += 1
             return None

@@ -140,6 +140,31 @@ def test_children_of_a_disabled_configurable_are_left_out_and_counted(tmp_path: 
     assert ([p.id for p in listed], excluded) == (["T-S", "T-M", "C-S", "MUG"], 0)
 
 
+def test_a_product_disabled_on_the_configured_store_view_is_left_out_there(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,product_online,visibility,price,"
+        "configurable_variations\n"
+        "T-S,,Default,simple,Tee S,1,Not Visible Individually,10,\n"
+        "T-M,,Default,simple,Tee M,1,Not Visible Individually,10,\n"
+        'T,,Default,configurable,Tee,1,"Catalog, Search",10,"sku=T-S,size=S|sku=T-M,size=M"\n'
+        "T-M,de,Default,simple,,2,,,\n"
+        "C-S,,Default,simple,Cap S,1,Not Visible Individually,5,\n"
+        'C,,Default,configurable,Cap,2,"Catalog, Search",5,"sku=C-S,size=S"\n'
+        'MUG,,Default,simple,Mug,1,"Catalog, Search",7,\n'
+        "MUG,de,Default,simple,Becher,2,,,\n"
+        "C,de,Default,configurable,Mütze,1,,,\n",
+        encoding="utf-8",
+    )
+    default, _, excluded = read_counted(path)
+    assert ([p.id for p in default], excluded) == (["T-S", "T-M", "MUG"], 1)
+    german, found, excluded = read_counted(path, store_view="de")
+    assert ([(p.id, p.title) for p in german], excluded) == ([("T-S", "Tee"), ("C-S", "Mütze")], 2)
+    assert [d.message for d in found] == [
+        "2 disabled products left out (set source.include_unpublished: true to include them)"
+    ]
+
+
 @needs_realdata
 def test_fixed_bundle_special_price_on_the_real_export_is_a_percent() -> None:
     products, _ = read(real(FIREBEAR), include_unpublished=True)
