@@ -287,6 +287,17 @@ FIXTURES["SRC016"] = (
     ("TEE", "variants", 2, None),
 )
 
+SHOPIFY_HEADER = "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Price,Status\n"
+FIXTURES["SRC017"] = (
+    lambda tmp: read(
+        tmp / "p.csv",
+        SHOPIFY_HEADER + "cap,Cap,Title,Default Title,C1,,5,active\n"
+        "tee,Tee,Size,S,T-S,shopify,9,active\ntee,,,M,T-M,shopify,9,\n",
+        format="shopify",
+    ),
+    (None, "quantity", None, None),
+)
+
 
 @fixture("SRC015", (None, None, None, None))
 def _src015(tmp: Path) -> Found:

@@ -249,6 +249,16 @@ _register(
     "format can carry. They are removed (a broken character becomes U+FFFD) and the rest is kept; fix the source.",
 )
 _register(
+    "SRC017",
+    "stock-not-in-export",
+    W,
+    "The export says a variant's stock is tracked (Shopify's `Variant Inventory Tracker`) but has no column with "
+    "its quantity: Shopify leaves `Variant Inventory Qty` out of the export of a store with several locations. "
+    "The variants are sent in stock, whatever they hold, and without a quantity. Told once per file. Give them "
+    "their stock from a supplement (columns `quantity` or `availability`), or export the file where Shopify "
+    "writes the quantities.",
+)
+_register(
     "SRC013",
     "product-not-listed",
     Severity.INFO,

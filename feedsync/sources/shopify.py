@@ -230,6 +230,8 @@ class _Reader:
         self.emit = emit
         self.ctx = normalize_context(source.config)
         self.unpublished = 0
+        self.stock_told = False
+        """Whether SRC017 was told (variants whose stock is tracked, in an export without their quantities)."""
         self.unmapped = UnmappedOptions(emit, source.stats.told)
         self.fields: dict[str, str | None] = {}
         """Option name -> the variant field it fills (``option_field``), or None."""
@@ -325,6 +327,8 @@ class _Reader:
             self.unpublished += 1
             self.source.stats.excluded += len(product.variants)
             return
+        if self.idx["qty"] is None and self.idx["tracker"] is not None and not self.stock_told:
+            self._tell_stock_unknown(product)
         images = [url for _, _, url in sorted(product.images)]
         multi = len(product.variants) > 1
         differing = {
@@ -345,6 +349,25 @@ class _Reader:
             item = self.variant(product, row, cells, options, images, multi, differing)
             if item is not None:
                 yield item
+
+    def _tell_stock_unknown(self, product: _Product) -> None:
+        """SRC017 once per file, at the first product with a variant whose stock Shopify tracks, in an export
+        without their quantities (a store with several locations): they are sent in stock (``variant``). A row
+        split's later shares leave theirs out (``SourceStats.told``)."""
+        if not any(self.cell(cells, "tracker") for _, cells, _ in product.variants):
+            return
+        self.stock_told = True
+        self.source.stats.told.add(("SRC017", "quantity"))
+        self.emit(
+            make(
+                "SRC017",
+                "the export has no inventory quantity column (Shopify leaves 'Variant Inventory Qty' out of the "
+                "export of a store with several locations): the variants whose stock Shopify tracks are sent in "
+                "stock without a quantity; give them their stock from a supplement",
+                field="quantity",
+                location=Location(self.table.path),
+            )
+        )
 
     def option_values(self, cells: list[str]) -> list[str]:
         return [cells[v].strip() if v is not None and v < len(cells) else "" for _, v in self.option_cols]
