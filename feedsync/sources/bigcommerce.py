@@ -196,16 +196,50 @@ class _Reader:
             self.source.stats.excluded += max(1, len(group.skus))
             return
         product_key = self.get(cells, "sku") or f"bc-{self.get(cells, 'product_id')}"
+        rules = self.rules(group)
         if not group.skus:
             product = self.product(group.row, cells, None, product_key, None)
             if product is not None:
                 yield product
             return
-        rules = {self.get(r, "sku"): r for _, r in group.rules if self.get(r, "sku")}
         for row, sku_cells in group.skus:
             product = self.product(row, cells, sku_cells, product_key, rules.get(self.get(sku_cells, "sku")))
             if product is not None:
                 yield product
+
+    def rules(self, group: _Group) -> dict[str, list[str]]:
+        """The product's Rule rows by the SKU of the variant each one changes; a rule that changes none (no SKU, a
+        SKU of no SKU row below the product, or a SKU a later rule changes again) is named (SRC007), as its price,
+        weight, image or purchasability is not applied."""
+        skus = {self.get(cells, "sku") for _, cells in group.skus} - {""}
+        name = self.get(group.cells, "name")
+        rules: dict[str, tuple[int, list[str]]] = {}
+        for row, cells in group.rules:
+            sku = self.get(cells, "sku")
+            if sku in skus:
+                if sku in rules:
+                    self._rule_not_applied(rules[sku][0], name, f"a later rule row changes SKU {sku!r} again")
+                rules[sku] = (row, cells)
+            else:
+                why = f"its Product Code/SKU {sku!r} is no SKU row's" if sku else "its Product Code/SKU is empty"
+                self._rule_not_applied(row, name, why)
+        return {sku: cells for sku, (_, cells) in rules.items()}
+
+    def _rule_not_applied(self, row: int, name: str, why: str) -> None:
+        column = self.idx["sku"]
+        self.emit(
+            make(
+                "SRC007",
+                f"rule row of product {name!r} is not applied ({why}): the price, weight, image or purchasability "
+                "it sets changes no variant",
+                location=Location(
+                    self.table.path,
+                    row,
+                    column + 1 if column is not None else None,
+                    self.table.header[column] if column is not None else None,
+                ),
+            )
+        )
 
     def product(
         self, row: int, cells: list[str], sku_cells: list[str] | None, product_key: str, rule: list[str] | None

@@ -52,6 +52,39 @@ def test_bigcommerce_products_skus_and_rules() -> None:
     assert detect_format(BIGCOMMERCE) == "bigcommerce"
 
 
+def test_bigcommerce_rule_rows_that_change_no_variant_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Item Type,Product ID,Product Name,Product Code/SKU,Price,Track Inventory\n"
+        "Product,1,Mug,MUG,10.00,none\n"
+        "SKU,,[S]Color=Red,MUG-R,,\n"
+        "SKU,,[S]Color=Blue,MUG-B,,\n"
+        "Rule,,[S]Color=Red,,[ADD]2.00,\n"  # a rule of an option, no SKU
+        "Rule,,,MUG-X,[FIXED]5.00,\n"  # the SKU of no variant
+        "Rule,,,MUG-B,[ADD]1.00,\n"
+        "Rule,,,MUG-B,[ADD]3.00,\n"  # the same variant again: the last rule is applied
+        "Product,2,Cap,CAP,8.00,none\n"
+        "Rule,,,CAP,[FIXED]6.00,\n",  # a product without variants
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert [(p.id, str(p.price)) for p in products] == [
+        ("MUG-R", "10.00 USD"),
+        ("MUG-B", "13.00 USD"),
+        ("CAP", "8.00 USD"),
+    ]
+    assert [(d.code, d.location.row, d.location.column_name) for d in found] == [
+        ("SRC007", row, "Product Code/SKU") for row in (5, 6, 7, 10)
+    ]
+    assert [d.message.split(":")[0] for d in found] == [
+        "rule row of product 'Mug' is not applied (its Product Code/SKU is empty)",
+        "rule row of product 'Mug' is not applied (its Product Code/SKU 'MUG-X' is no SKU row's)",
+        "rule row of product 'Mug' is not applied (a later rule row changes SKU 'MUG-B' again)",
+        "rule row of product 'Cap' is not applied (its Product Code/SKU 'CAP' is no SKU row's)",
+    ]
+    assert found[0].message.endswith("the price, weight, image or purchasability it sets changes no variant")
+
+
 def test_bigcommerce_without_a_weight_unit_leaves_weights_out() -> None:
     products, found = read(BIGCOMMERCE)
     assert all(p.weight is None for p in products)
