@@ -102,7 +102,8 @@ _ATTRIBUTE = re.compile(r"attribute (\d+) (name|value\(s\))")
 _META = re.compile(r"meta: ?(.+)")
 _ESCAPE = re.compile(r"\\\\n|\\n")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_DECIMAL_COMMA = re.compile(r"^-?\d+(,\d{1,2})?$")
+_DECIMAL_COMMA = re.compile(r"^-?(\d+|\d{1,3}(\.\d{3})+),\d{1,2}$")
+"""A price written with a decimal comma, and dots between its thousands or none (``12,50``, ``1.234,50``)."""
 _BRAND_NAMES = {"brand", "marke", "marque", "marca", "бренд", "manufacturer", "hersteller"}
 _GTIN_META = re.compile(r"_?(wpm_)?(gtin|ean|upc|isbn)(_code)?\d*")
 _MPN_META = re.compile(r"_?(wpm_)?mpn")

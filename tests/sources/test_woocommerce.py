@@ -68,6 +68,16 @@ def test_dot_decimals_with_a_thousands_comma_are_not_taken_for_decimal_commas(tm
     assert [d.code for d in found] == ["MDL002"]  # "1,250" is ambiguous in a dot-decimal file: reported
 
 
+def test_decimal_commas_with_a_thousands_dot_keep_the_file_s_decimal_comma(tmp_path: Path) -> None:
+    products, found = read(
+        tmp_path,
+        '1,simple,A,Alpha,1,,"9,99","12,50",,,,1,,,"0,5",,\n2,simple,B,Beta,1,,,"1.234,50",,,,1,,,,,\n',
+    )
+    assert found == []  # (a spreadsheet saved in a German locale writes 1.234,50 where the cell shows it so)
+    assert [(str(p.price), str(p.sale_price)) for p in products] == [("12.50 EUR", "9.99 EUR"), ("1234.50 EUR", "None")]
+    assert str(products[0].weight) == "0.5 kg"
+
+
 def test_bad_sale_dates_are_reported_at_their_cell(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text(
