@@ -5,7 +5,8 @@
 listed (SRC013 names them). Parents can come after their children, so the file is read twice: the first pass
 indexes the variable parents (and decides the decimal separator), the second emits products. Memory holds the
 parents only. Unpublished (draft, private, pending) products, and the variations of an unpublished parent whatever
-their own status, are left out and counted (SRC005, ``stats.excluded``) unless ``include_unpublished``.
+their own status, are left out and counted (SRC005, ``stats.excluded``) unless ``include_unpublished``; so are the
+products hidden from the store's catalog (``Visibility in catalog``: hidden) and their variations.
 
 A row split (``feedsync.rows``) cuts the file where ``Parent`` changes (``parent_column``: a parent's variations
 stay in one share). Each share indexes the parents of the whole file, as one reader does, and emits the products of
@@ -53,6 +54,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "gtin": ("gtin, upc, ean, or isbn", "gtin, upc, ean или isbn"),
     "name": ("name", "имя"),
     "published": ("published", "опубликован"),
+    "visibility": ("visibility in catalog", "catalog visibility", "видимость в каталоге"),
     "short_description": ("short description", "короткое описание"),
     "description": ("description", "описание"),
     "sale_from": ("date sale price starts", "дата начала действия цены распродажи"),
@@ -110,6 +112,9 @@ _MPN_META = re.compile(r"_?(wpm_)?mpn")
 _UNPUBLISHED = {"0", "-1", "2"}
 LEFT_OUT = "unpublished (draft, private or pending)"
 """What SRC005 calls the products the store does not show (``include_unpublished`` keeps them)."""
+HIDDEN = "hidden (catalog visibility 'hidden')"
+"""What SRC005 calls the published products the store hides from its catalog, whose pages only a link reaches: the
+store's own Google and Meta extensions do not list them either (``include_unpublished`` keeps them)."""
 
 
 def parent_column(header: list[str]) -> int | None:
@@ -236,14 +241,15 @@ class WooCommerceSource(PlatformSource):
                     for key in _parent_keys(cells, cols):
                         parents[key] = parent
                 elif "variation" in kind:
-                    hidden = _cell(cells, cols.idx["published"]) in _UNPUBLISHED
-                    references.append((_cell(cells, cols.idx["parent"]), row, hidden))
+                    unpublished = _cell(cells, cols.idx["published"]) in _UNPUBLISHED
+                    references.append((_cell(cells, cols.idx["parent"]), row, unpublished))
         listed = self.config.include_unpublished
-        for ref, row, hidden in references:
+        for ref, row, unpublished in references:
             parent = parents.get(ref) or parents.get(ref.casefold())
             if parent is not None:
                 parent.variations += 1
-                if listed or not (hidden or _cell(parent.cells, cols.idx["published"]) in _UNPUBLISHED):
+                shown = not (_cell(parent.cells, cols.idx["published"]) in _UNPUBLISHED or _hidden(parent.cells, cols))
+                if listed or (shown and not unpublished):
                     parent.first = parent.first or row  # (a variation the reader lists: ``_Reader.run``)
                     parent.last = row
         return (parents, saw_comma and not saw_dot), header_row
@@ -262,6 +268,11 @@ def _cell(cells: list[str], index: int | None) -> str:
         return ""
     text = cells[index].strip()
     return text[1:].strip() if text.startswith(_ESCAPED) else text
+
+
+def _hidden(cells: list[str], cols: _Columns) -> bool:
+    """Whether the product of the row is hidden from the store's catalog (``Visibility in catalog``: hidden)."""
+    return _cell(cells, cols.idx["visibility"]).casefold() == "hidden"
 
 
 def _product_key(cells: list[str], cols: _Columns) -> str:
@@ -308,6 +319,8 @@ class _Reader:
         self.tz = ZoneInfo(source.config.timezone)
         self.unpublished = 0
         self.of_unpublished_parent = 0
+        self.hidden = 0
+        self.of_hidden_parent = 0
         self.share = share_of(source.path) is not None
         """Whether it reads a share of a row split (``feedsync.rows``): SRC005 is then the merge's to tell."""
 
@@ -336,6 +349,15 @@ class _Reader:
                     self.of_unpublished_parent += 1
                     self.source.stats.excluded += 1
                     continue
+                if parent is not None and _hidden(parent.cells, self.cols):
+                    self.hidden += 1
+                    self.of_hidden_parent += 1
+                    self.source.stats.excluded += 1
+                    continue
+            elif _hidden(cells, self.cols) and not self.config.include_unpublished:
+                self.hidden += 1
+                self.source.stats.excluded += "variable" not in kind and "grouped" not in kind
+                continue
             if "variable" in kind:
                 parent = self.parents.get(f"id:{self.get(cells, 'id')}") or self.parents.get(self.get(cells, "sku"))
                 if parent is not None and parent.variations == 0:
@@ -364,13 +386,17 @@ class _Reader:
                 yield product
         if self.share:
             stats = self.source.stats
-            if self.unpublished:
+            if self.unpublished or self.hidden:  # (both, in this order: the merge tells them in one reader's order)
                 stats.unpublished[LEFT_OUT] = self.unpublished
+                stats.unpublished[HIDDEN] = self.hidden
             if self.of_unpublished_parent:
                 stats.with_parent[LEFT_OUT] = self.of_unpublished_parent
+            if self.of_hidden_parent:
+                stats.with_parent[HIDDEN] = self.of_hidden_parent
         else:
             what = left_out_what(LEFT_OUT, self.of_unpublished_parent)
             report_left_out(self.emit, self.table.path, self.unpublished, what)
+            report_left_out(self.emit, self.table.path, self.hidden, left_out_what(HIDDEN, self.of_hidden_parent))
 
     def parent_of(self, cells: list[str]) -> _Parent | None:
         reference = self.get(cells, "parent")

@@ -54,19 +54,19 @@ CASES = [
         "woocommerce/woocommerce-sample_products-2018.csv",
         "woocommerce",
         25,
-        17,
-        22,
+        16,
         21,
-        {"MDL011": 3, "MDL016": 1, "SRC013": 1},
+        20,
+        {"MDL011": 3, "MDL016": 1, "SRC013": 1, "SRC005": 1},  # "Hoodie with Pocket" is hidden from the catalog
     ),
     (
         "woocommerce/classiccommerce-sample_products.csv",
         "woocommerce",
         24,
-        14,
-        21,
-        21,
-        {"MDL011": 3, "MDL016": 1, "SRC013": 1},
+        13,
+        20,
+        20,
+        {"MDL011": 3, "MDL016": 1, "SRC013": 1, "SRC005": 1},
     ),
     ("woocommerce/classiccommerce-importer-test-sample.csv", "woocommerce", 7, 4, 5, 8, {"SRC013": 1}),
     ("woocommerce/woocommerce-importer-test-sample.csv", "woocommerce", 7, 4, 5, 8, {"SRC013": 1}),
@@ -262,6 +262,18 @@ def test_woocommerce_variable_products_and_variations() -> None:
     assert items["woo-album"].link == f"{BASE}/?p=73"
     any_size = [d for d in found if d.code == "MDL011"]
     assert [d.location.row for d in any_size] == [16, 17, 18]
+
+
+def test_woocommerce_product_hidden_from_the_catalog_is_left_out_and_counted() -> None:
+    path = real("woocommerce/woocommerce-sample_products-2018.csv")
+    products, found = read_all(path)
+    assert "woo-hoodie-with-pocket" not in by_id(products)  # row 10: Visibility in catalog "hidden"
+    assert [d.message for d in found if d.code == "SRC005"] == [
+        "1 hidden (catalog visibility 'hidden') products left out (set source.include_unpublished: true to include "
+        "them)"
+    ]
+    listed, _ = read_all(path, include_unpublished=True)
+    assert by_id(listed)["woo-hoodie-with-pocket"].source.row == 10
 
 
 def test_woocommerce_importer_fixture_dates_and_parents_by_sku() -> None:

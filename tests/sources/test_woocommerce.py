@@ -78,6 +78,33 @@ def test_decimal_commas_with_a_thousands_dot_keep_the_file_s_decimal_comma(tmp_p
     assert str(products[0].weight) == "0.5 kg"
 
 
+def test_products_hidden_from_the_catalog_and_their_variations_are_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "wc-product-export.csv"
+    path.write_text(
+        "ID,Type,SKU,Name,Published,Visibility in catalog,Regular price,Parent,Attribute 1 name,"
+        "Attribute 1 value(s)\n"
+        "1,simple,A,Alpha,1,hidden,10,,,\n"
+        "2,simple,B,Beta,1,search,10,,,\n"
+        "3,simple,C,Gamma,1,catalog,10,,,\n"
+        "5,variation,V-S,,1,visible,12,id:4,Size,S\n"  # (a variation's own visibility is not the store's word)
+        "4,variable,V,Vee,1,hidden,,,Size,S\n"
+        "6,variable,W,Wee,1,visible,,,Size,S\n"
+        "7,variation,W-S,,1,hidden,12,W,Size,S\n",
+        encoding="utf-8",
+    )
+    config = {"path": path, "currency": "EUR", "base_url": "https://s.example"}
+    source = open_source(SourceConfig.model_validate(config))
+    found: list[Diagnostic] = []
+    products = list(source.products(found.append))
+    assert ([p.id for p in products], source.stats.excluded) == (["B", "C", "W-S"], 2)
+    assert [d.message for d in found] == [
+        "3 hidden (catalog visibility 'hidden'; 1 of them variations of an unpublished parent) products left out "
+        "(set source.include_unpublished: true to include them)"
+    ]
+    listed = list(open_source(SourceConfig.model_validate({**config, "include_unpublished": True})).products(print))
+    assert [p.id for p in listed] == ["A", "B", "C", "V-S", "W-S"]
+
+
 def test_bad_sale_dates_are_reported_at_their_cell(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text(
