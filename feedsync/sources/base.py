@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from feedsync import values as v
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -351,6 +352,16 @@ def field_for(header: str, columns: dict[str, str]) -> str | None:
             return target
     lower = name.lower()
     return lower if lower in _FIELD_SET else None
+
+
+def on_sale(sale: str, price: str) -> bool:
+    """Whether a sale price the export holds is one the store charges: below the regular ``price`` (WooCommerce and
+    Magento charge the regular price when the sale price is not lower). True where either is no number, for
+    ``build_product`` to report."""
+    try:
+        return v.parse_decimal(sale, what="sale price") < v.parse_decimal(price, what="price")
+    except v.ValueProblem:
+        return True
 
 
 def left_out_what(what: str, with_parent: int) -> str:

@@ -45,6 +45,7 @@ from feedsync.sources.base import (
     left_out_what,
     merge_duplicates,
     normalize_context,
+    on_sale,
     register,
     report_left_out,
     report_weights_ignored,
@@ -479,6 +480,8 @@ class _Reader:
         special = self.get(cells, "special_price", sku)
         if special and kind == "bundle":
             special = bundle_sale_price(raw["price"], special)
+        elif special and raw["price"] and not on_sale(special, raw["price"]):
+            special = ""  # Magento charges the lower of the two: the price
         if special:
             raw["sale_price"] = special
             start, end = self.get(cells, "special_price_from_date", sku), self.get(cells, "special_price_to_date", sku)

@@ -38,6 +38,7 @@ from feedsync.sources.base import (
     left_out_what,
     merge_duplicates,
     normalize_context,
+    on_sale,
     register,
     report_left_out,
 )
@@ -558,7 +559,7 @@ class _Reader:
         regular = self.number(self.get(cells, "regular_price"))
         sale = self.number(self.get(cells, "sale_price"))
         raw["price"] = regular or sale
-        if not (sale and regular):
+        if not (sale and regular and on_sale(sale, regular)):  # (not lower: WooCommerce charges the regular price)
             return
         raw["sale_price"] = sale
         start_text, end_text = self.get(cells, "sale_from"), self.get(cells, "sale_to")

@@ -240,6 +240,22 @@ def test_backorders_and_unmanaged_stock_are_read(tmp_path: Path) -> None:
     ]
 
 
+def test_a_special_price_not_below_the_price_is_no_sale(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,special_price\n"
+        "A,,Default,simple,Tee,20,15\nB,,Default,simple,Cap,20,20\nC,,Default,simple,Hat,20,25.5\n",
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert found == []  # (Magento charges the lower of the two)
+    assert [(p.id, str(p.price), p.sale_price and str(p.sale_price)) for p in products] == [
+        ("A", "20.00 USD", "15.00 USD"),
+        ("B", "20.00 USD", None),
+        ("C", "20.00 USD", None),
+    ]
+
+
 def test_sale_dates_are_whole_days(tmp_path: Path) -> None:
     path = tmp_path / "catalog_product.csv"
     path.write_text(

@@ -105,6 +105,19 @@ def test_products_hidden_from_the_catalog_and_their_variations_are_left_out(tmp_
     assert [p.id for p in listed] == ["A", "B", "C", "V-S", "W-S"]
 
 
+def test_a_sale_price_not_below_the_regular_price_is_no_sale(tmp_path: Path) -> None:
+    products, found = read(
+        tmp_path,
+        "1,simple,A,Alpha,1,,8,10,,,,1,,,,,\n2,simple,B,Beta,1,,10,10,,,,1,,,,,\n3,simple,C,Gamma,1,,12,10,,,,1,,,,,\n",
+    )
+    assert found == []  # (WooCommerce charges the regular price where the sale price is not lower)
+    assert [(p.id, str(p.price), p.sale_price and str(p.sale_price)) for p in products] == [
+        ("A", "10.00 EUR", "8.00 EUR"),
+        ("B", "10.00 EUR", None),
+        ("C", "10.00 EUR", None),
+    ]
+
+
 def test_bad_sale_dates_are_reported_at_their_cell(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text(
