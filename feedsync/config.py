@@ -104,7 +104,8 @@ class SourceConfig(_Strict):
     ``images.0.uri``)."""
     options: dict[str, Literal["color", "size", "material", "pattern"]] = Field(default_factory=dict)
     """Variant option name -> variant field, for options feedsync does not recognise (``{"Choose Material":
-    material, "Tiers": size}``); matched like column names (case and spacing do not matter)."""
+    material, "Tiers": size}``); matched like column names (case and spacing do not matter). A name that no option
+    of a platform export's products has is an error (CFG010)."""
     encoding: str | None = None
     """None: UTF-8 (a BOM is dropped), falling back to cp1252 with a warning."""
     timezone: str = "UTC"

@@ -28,6 +28,7 @@ from feedsync.idset import IdSet, digest
 from feedsync.model.product import Product
 from feedsync.sources import Source
 from feedsync.sources.base import feed_attributes_possible, maps_columns
+from feedsync.sources.options import unmet_options
 from feedsync.split import part_path
 from feedsync.supplements import Supplement, join
 
@@ -396,6 +397,11 @@ class Stream:
     def _close(self, source: Source, sinks: list[Sink]) -> None:
         report = self.report
         stats = source.stats
+        reader: Any = source
+        while hasattr(reader, "source"):  # (the reader within ``NonEmpty``)
+            reader = reader.source
+        for diagnostic in unmet_options(getattr(reader, "config", None), stats):
+            self.emit(diagnostic)
         report.variants += stats.left_out + stats.excluded
         report.products = len(self.groups)
         for sink in sinks:

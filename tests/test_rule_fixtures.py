@@ -211,6 +211,22 @@ FIXTURES["CFG009"] = (
     ),
     ("B", None, 3, None),
 )
+
+
+@fixture("CFG010", (None, "size", None, None))
+def _cfg010(tmp: Path) -> Found:
+    """source.options names an option no product of the export has."""
+    (tmp / "p.csv").write_text(
+        "Handle,Title,Option1 Name,Option1 Value,Variant Price\ntee,Tee,Tiers,1,5\ntee,,,2,5\n", encoding="utf-8"
+    )
+    (tmp / "feedsync.yaml").write_text(
+        "source:\n  path: p.csv\n  format: shopify\n  currency: USD\n  base_url: https://s.example\n"
+        "  options: {Tires: size}\nchannels:\n  google:\n    profile: google_merchant\n",
+        encoding="utf-8",
+    )
+    return pipeline.run(load_config(tmp / "feedsync.yaml"), "validate").diagnostics  # type: ignore[return-value]
+
+
 FIXTURES["CFG008"] = (
     lambda tmp: build(
         tmp,

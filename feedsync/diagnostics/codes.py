@@ -167,6 +167,14 @@ _register(
     "`validation: {ignore: [CFG009]}`.",
 )
 _register(
+    "CFG010",
+    "option-not-in-source",
+    E,
+    "`source.options` maps an option name that no product of the platform export has (a name mistyped, or "
+    "an option the store renamed), so it maps nothing: the values it was to put in colour, size, material or "
+    "pattern are not there. The finding names the closest option names the file has. Fix the name, or remove it.",
+)
+_register(
     "SRC001",
     "unparsable-record",
     E,
@@ -692,7 +700,7 @@ _register(
 )
 
 _TAGS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009"), ("config",)),
+    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009", "CFG010"), ("config",)),
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
     **dict.fromkeys(

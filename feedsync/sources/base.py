@@ -55,6 +55,9 @@ class SourceStats:
     on their own that no configurable product names: SRC013), in row order."""
     weights_ignored: bool = False
     """The export has weights but no unit to read them in (SRC008, once the rows are read)."""
+    options_met: set[str] | None = None
+    """The names (``header_key``) of the variant options the reader met, where it notes them (the platform exports'
+    readers): a name of ``source.options`` none of them matches maps nothing (CFG010, ``options.unmet_options``)."""
     together: set[str] = field(default_factory=set)
     """The keys of the groups of rows the reader read as one product each (a Shopify handle), kept while it reads a
     share of a row split: one process tells a group whose rows are apart (SRC004), so a key in two shares makes

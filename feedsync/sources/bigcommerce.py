@@ -34,7 +34,7 @@ from feedsync.sources.base import (
     report_weights_ignored,
 )
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import UnmappedOptions, option_field
+from feedsync.sources.options import UnmappedOptions, note_option, option_field
 from feedsync.sources.tabular import Table, open_table
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -124,6 +124,7 @@ class BigCommerceSource(PlatformSource):
     FORMAT = "bigcommerce"
 
     def products(self, emit: Emit) -> Iterator[Product]:
+        self.stats.options_met = set()
         with open_table(self.config, emit) as table:
             self.stats.describe(table)
             yield from _Reader(self, table, emit).run()
@@ -264,6 +265,7 @@ class _Reader:
         if sku_cells is not None:
             options = parse_options(get(sku_cells, "name"))
             for name, value in options:
+                note_option(self.source.stats, name)
                 target = option_field(name, self.config.options)
                 if target and not raw.get(target):
                     raw[target] = value

@@ -51,7 +51,7 @@ from feedsync.sources.base import (
     report_weights_ignored,
 )
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import UnmappedOptions, option_field
+from feedsync.sources.options import UnmappedOptions, note_option, option_field
 from feedsync.sources.tabular import Table, header_key, open_table, share_of, whole_file_pass
 
 if TYPE_CHECKING:
@@ -217,6 +217,7 @@ class MagentoSource(PlatformSource):
     FORMAT = "magento"
 
     def products(self, emit: Emit) -> Iterator[Product]:
+        self.stats.options_met = set()
         index = self._index(emit)
         if share_of(self.path) is not None:  # a family in two shares of a row split, told before any product
             lookahead.apart(_spans(index))
@@ -352,6 +353,8 @@ class _Reader:
         self.media = source.config.media_base_url or (f"{base}/media/catalog/product" if base else None)
         self.unpublished = 0
         self.of_disabled_parent = 0
+        self.codes: set[str] = set()
+        """The attribute codes met (``SourceStats.options_met``)."""
         self.not_visible: list[str] = []
         self.weights_ignored = False
         self.share = share_of(source.path)
@@ -541,6 +544,9 @@ class _Reader:
         pairs = parse_pairs(self.get(p_cells, "additional_attributes", p_sku)) if parent else {}
         pairs.update(parse_pairs(self.get(cells, "additional_attributes", sku)))
         pairs.update(axes)
+        for code in pairs.keys() - self.codes:  # (a code recurs on every row)
+            self.codes.add(code)
+            note_option(self.source.stats, code)
         for code, value in pairs.items():
             if code in ("has_options", "required_options", "quantity_and_stock_status") or not value:
                 continue

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
-from feedsync.diagnostics import Emit, Location
+from feedsync.diagnostics import Diagnostic, Emit, Location
 from feedsync.diagnostics.codes import make
 from feedsync.sources.tabular import header_key
 
@@ -79,6 +81,37 @@ def option_field(name: str, mapped: Mapping[str, str] | None = None) -> str | No
 
 # A storefront prompt before the option's name: ``Choose Material``, ``Select your size``.
 _PROMPT = re.compile(r"^(?:choose|select|pick)(?: (?:your|a|an|the))? ")
+
+
+def note_option(stats: Any, name: str) -> None:
+    """Note that the reader met an option named ``name`` (``SourceStats.options_met``)."""
+    if name:
+        if stats.options_met is None:
+            stats.options_met = set()
+        stats.options_met.add(header_key(name))
+
+
+def unmet_options(config: Any, stats: Any) -> Iterator[Diagnostic]:
+    """CFG010 for each name of ``source.options`` that matches no option the reader met (a reader that notes
+    them: ``SourceStats.options_met``): it maps nothing, so the values it would have put in a variant field are
+    not there."""
+    mapped = getattr(config, "options", None) or {}
+    met = stats.options_met
+    if not mapped or met is None:
+        return
+    for name, target in mapped.items():
+        if header_key(name) in met:
+            continue
+        closest = difflib.get_close_matches(header_key(name), sorted(met), n=3, cutoff=0.5)
+        hint = f" (closest: {', '.join(repr(c) for c in closest)})" if closest else ""
+        yield make(
+            "CFG010",
+            f"source.options maps option {name!r} to {target}, but no product of the file has an option of that "
+            f"name{hint}; it maps nothing",
+            field=target,
+            value=name,
+            location=Location(str(config.path)),
+        )
 
 
 class UnmappedOptions:

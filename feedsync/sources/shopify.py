@@ -31,7 +31,7 @@ from feedsync.sources.base import (
     report_left_out,
 )
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import UnmappedOptions, option_field
+from feedsync.sources.options import UnmappedOptions, note_option, option_field
 from feedsync.sources.tabular import Table, header_key, open_table, share_of
 
 # Canonical name -> header keys (classic first, then the 2025 template); compared with tabular.header_key.
@@ -137,6 +137,7 @@ class ShopifySource(PlatformSource):
     whole a column at a time."""
 
     def products(self, emit: Emit) -> Iterator[Product]:
+        self.stats.options_met = set()
         with open_table(self.config, emit) as table:
             self.stats.describe(table)
             idx, option_cols, metafields = layout(table.keys)
@@ -279,6 +280,8 @@ class _Reader:
                     [cells[n].strip() if n is not None and n < len(cells) else "" for n, _ in self.option_cols],
                     records=[] if self.source.gate is not None else None,
                 )
+                for name in current.option_names:
+                    note_option(self.source.stats, name)
                 current.values.update(
                     {
                         f"meta:{key}": cells[i].strip()

@@ -43,7 +43,7 @@ from feedsync.sources.base import (
     report_left_out,
 )
 from feedsync.sources.normalize import build_product
-from feedsync.sources.options import UnmappedOptions, option_field
+from feedsync.sources.options import UnmappedOptions, note_option, option_field
 from feedsync.sources.tabular import Table, header_key, open_table, share_of, whole_file_pass
 from feedsync.sources.wpslug import wordpress_slug
 
@@ -200,6 +200,7 @@ class WooCommerceSource(PlatformSource):
         if share_of(self.path) is not None:  # a family in two shares of a row split, told before any product
             unique = {id(parent): parent for parent in parents.values() if parent.first}
             lookahead.apart((parent.key, parent.first, parent.last) for parent in unique.values())
+        self.stats.options_met = set()
         with open_table(self.config) as table:
             cols = _columns(table)
             merge_duplicates(table, cols.idx, COLUMNS, FIELD_OF, None)  # (told by the first pass)
@@ -322,6 +323,8 @@ class _Reader:
         self.of_unpublished_parent = 0
         self.hidden = 0
         self.of_hidden_parent = 0
+        self.names: set[str] = set()
+        """The attribute names met (``SourceStats.options_met``)."""
         self.share = share_of(source.path) is not None
         """Whether it reads a share of a row split (``feedsync.rows``): SRC005 is then the merge's to tell."""
 
@@ -337,6 +340,11 @@ class _Reader:
     def run(self) -> Iterator[Product]:
         for row, cells in self.table.rows:
             self.source.stats.rows += 1
+            for name_col, _ in self.cols.attributes.values():
+                name = _cell(cells, name_col)
+                if name not in self.names:  # (an attribute's name recurs on every row)
+                    self.names.add(name)
+                    note_option(self.source.stats, unescape_entities(name))
             kind = {k.strip() for k in self.get(cells, "type").casefold().split(",")}
             published = self.get(cells, "published")
             if published in _UNPUBLISHED and not self.config.include_unpublished:

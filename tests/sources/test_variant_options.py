@@ -144,6 +144,45 @@ def test_source_options_maps_an_option_to_a_variant_field(tmp_path: Path) -> Non
     assert [r["additional_variant_attribute"] for r in meta] == ["", ""]  # Topping does not tell them apart
 
 
+def test_a_source_option_that_names_no_option_of_the_file_is_an_error(tmp_path: Path) -> None:
+    rows = [("cake", "Cake", "Tiers", "1 tier"), ("cake", "", "", "2 tiers")]
+    report = validate(tmp_path, shopify(rows), '  options: {"Tires": size, "tiers": size}\n')
+    [unmet] = [d for d in report.diagnostics if d.code == "CFG010"]
+    assert (unmet.severity.value, unmet.value, unmet.field) == ("error", "Tires", "size")
+    assert "closest: 'tiers'" in unmet.message
+    assert [r["size"] for r in feed_rows(tmp_path / "out" / "meta.csv")] == ["1 tier", "2 tiers"]  # ("tiers" maps)
+
+
+@pytest.mark.parametrize(
+    ("name", "catalog", "fmt"),
+    [
+        (
+            "woocommerce",
+            "Type,SKU,Name,Regular price,Parent,Attribute 1 name,Attribute 1 value(s)\n"
+            "variable,V,Vee,,,Tiers,1\nvariation,V-1,,10,V,Tiers,1\n",
+            "woocommerce",
+        ),
+        (
+            "magento",
+            "sku,store_view_code,attribute_set_code,product_type,name,price,configurable_variations\n"
+            'V-1,,Default,simple,Vee,10,\nV,,Default,configurable,Vee,10,"sku=V-1,tiers=1"\n',
+            "magento",
+        ),
+        (
+            "bigcommerce",
+            "Item Type,Product ID,Product Name,Product Code/SKU,Price\nProduct,1,Vee,V,10\nSKU,,[RB]Tiers=1,V-1,\n",
+            "bigcommerce",
+        ),
+    ],
+    ids=["woocommerce", "magento", "bigcommerce"],
+)
+def test_every_platform_export_names_a_source_option_it_never_met(
+    tmp_path: Path, name: str, catalog: str, fmt: str
+) -> None:
+    report = validate(tmp_path, catalog, '  options: {"Tires": size, "tiers": size}\n', fmt=fmt)
+    assert [(d.code, d.value) for d in report.diagnostics if d.code == "CFG010"] == [("CFG010", "Tires")]
+
+
 def test_storefront_prompts_before_an_option_name_are_understood(tmp_path: Path) -> None:
     rows = [("ring", "Ring", "Choose Material", "Gold"), ("ring", "", "", "Silver")]
     report = validate(tmp_path, shopify(rows))
