@@ -304,7 +304,7 @@ FIXTURES["SRC016"] = (
 )
 
 SHOPIFY_HEADER = "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Inventory Tracker,Variant Price,Status\n"
-FIXTURES["SRC017"] = (
+FIXTURES["SRC018"] = (
     lambda tmp: read(
         tmp / "p.csv",
         SHOPIFY_HEADER + "cap,Cap,Title,Default Title,C1,,5,active\n"

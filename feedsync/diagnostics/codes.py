@@ -260,7 +260,7 @@ _register(
     "format can carry. They are removed (a broken character becomes U+FFFD) and the rest is kept; fix the source.",
 )
 _register(
-    "SRC017",
+    "SRC018",
     "stock-not-in-export",
     W,
     "The export says a variant's stock is tracked (Shopify's `Variant Inventory Tracker`) but has no column with "
@@ -720,7 +720,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
             "SRC014",
             "SRC015",
             "SRC016",
-            "SRC017",
+            "SRC018",
         ),
         ("source",),
     ),

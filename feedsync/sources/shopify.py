@@ -232,7 +232,7 @@ class _Reader:
         self.ctx = normalize_context(source.config)
         self.unpublished = 0
         self.stock_told = False
-        """Whether SRC017 was told (variants whose stock is tracked, in an export without their quantities)."""
+        """Whether SRC018 was told (variants whose stock is tracked, in an export without their quantities)."""
         self.unmapped = UnmappedOptions(emit, source.stats.told)
         self.fields: dict[str, str | None] = {}
         """Option name -> the variant field it fills (``option_field``), or None."""
@@ -354,16 +354,16 @@ class _Reader:
                 yield item
 
     def _tell_stock_unknown(self, product: _Product) -> None:
-        """SRC017 once per file, at the first product with a variant whose stock Shopify tracks, in an export
+        """SRC018 once per file, at the first product with a variant whose stock Shopify tracks, in an export
         without their quantities (a store with several locations): they are sent in stock (``variant``). A row
         split's later shares leave theirs out (``SourceStats.told``)."""
         if not any(self.cell(cells, "tracker") for _, cells, _ in product.variants):
             return
         self.stock_told = True
-        self.source.stats.told.add(("SRC017", "quantity"))
+        self.source.stats.told.add(("SRC018", "quantity"))
         self.emit(
             make(
-                "SRC017",
+                "SRC018",
                 "the export has no inventory quantity column (Shopify leaves 'Variant Inventory Qty' out of the "
                 "export of a store with several locations): the variants whose stock Shopify tracks are sent in "
                 "stock without a quantity; give them their stock from a supplement",

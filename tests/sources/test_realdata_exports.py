@@ -39,7 +39,7 @@ CASES = [
     ("shopify/shopify-product_template-2024.csv", "shopify", 17, 1, 12, 6, {"SRC005": 1}),
     ("shopify/shopify-product_template-2024-excel-resaved.csv", "shopify", 17, 1, 12, 6, {"SRC005": 1, "MDL010": 12}),
     ("shopify/shopify-product_template-2025.csv", "shopify", 15, 2, 15, 1, {"MDL016": 1}),
-    ("shopify/bilalithelabel-products_export.csv", "shopify", 194, 48, 130, 129, {"SRC017": 1}),
+    ("shopify/bilalithelabel-products_export.csv", "shopify", 194, 48, 130, 129, {"SRC018": 1}),
     (
         "shopify/velofant-products_export_1.csv",
         "shopify",
@@ -47,7 +47,7 @@ CASES = [
         12,
         17,
         46,
-        {"SRC017": 1, "SRC005": 1, "MDL016": 2},
+        {"SRC018": 1, "SRC005": 1, "MDL016": 2},
     ),
     ("shopify/yadayada-products_export_1.csv", "shopify", 61, 4, 10, 35, {"SRC005": 1, "MDL016": 1}),
     (
@@ -224,7 +224,7 @@ def test_shopify_real_export_with_german_metafields_and_bad_grams() -> None:
 def test_shopify_export_without_quantities_names_the_tracked_variants_it_sends_in_stock() -> None:
     products, found = read_all(real("shopify/bilalithelabel-products_export.csv"), currency="EUR")
     assert {(p.availability.value, p.quantity) for p in products} == {("in_stock", None)}  # the file holds no stock
-    told = [d for d in found if d.code == "SRC017"]
+    told = [d for d in found if d.code == "SRC018"]
     assert [(d.location.row, d.field) for d in told] == [(None, "quantity")]
     assert "no inventory quantity column" in told[0].message
 
