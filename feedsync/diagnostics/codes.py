@@ -720,6 +720,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
             "SRC014",
             "SRC015",
             "SRC016",
+            "SRC017",
             "SRC018",
         ),
         ("source",),
