@@ -138,9 +138,10 @@ def strip_tags(e: pl.Expr) -> pl.Expr:
 
 
 def strip_tags_exact(e: pl.Expr) -> pl.Expr:
-    """Whether :func:`strip_tags` gives the per-row text: no ``<`` is followed by another before a ``>`` (then
-    each ``<...>`` the per-row code finds is one the expressions find, whichever they drop first)."""
-    return ~e.str.contains("<[^>]*<")
+    """Whether :func:`strip_tags` gives the per-row text: no inline tag starts inside another ``<...>`` (``a <
+    <b>x``: the per-row code takes ``< <b>`` as one tag, a space; the expressions would drop ``<b>`` alone). Then
+    each ``<...>`` the per-row code finds is one the expressions find, and judged alike."""
+    return ~e.str.contains("<[^>]*" + _INLINE_TAG)
 
 
 def collapse(e: pl.Expr) -> pl.Expr:

@@ -314,6 +314,8 @@ def test_inline_tags_are_dropped_and_block_tags_spaced_alike(value: str) -> None
 
 
 def test_a_lone_bracket_before_a_tag_is_left_to_the_per_row_code() -> None:
-    """``<<b>``: the per-row code takes ``<<b>`` as one tag (a space), the expressions drop ``<b>`` and keep ``<``."""
-    [row] = _apply(["a <<b>x"], exact=text.plaintext_exact(pl.col("s")))
-    assert row["exact"] is False and filters.plaintext("a <<b>x") == "a x"
+    """``<<b>``: the per-row code takes ``<<b>`` as one tag (a space), the expressions drop ``<b>`` and keep ``<``;
+    a ``<`` before a block's tag is alike both ways."""
+    rows = _apply(["a <<b>x", "a < b <i>x", "1 < 2 <br>x", "a<<p>b"], exact=text.plaintext_exact(pl.col("s")))
+    assert [row["exact"] for row in rows] == [False, False, True, True]
+    assert filters.plaintext("a <<b>x") == "a x"
