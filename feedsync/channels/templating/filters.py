@@ -74,7 +74,8 @@ INLINE_TAGS = frozenset(
 """HTML's elements that run inside a line of text: a browser shows ``H<sub>2</sub>O`` as H2O, ``<b>Tee</b>,`` as
 Tee, (no space where the tag was)."""
 
-_TAG_NAME_ENDS = " \t\n\r\f/"
+_TAG_NAME = re.compile(r"/?([^ \t\n\r\f/>]*)")
+"""A tag's name after its ``<``: up to a space, ``/`` or its ``>`` (the first ``>`` after the ``<``)."""
 
 
 def _strip_tags(value: str) -> str:
@@ -85,11 +86,7 @@ def _strip_tags(value: str) -> str:
     parts: list[str] = []
     start = 0
     while (opening := value.find("<", start)) >= 0 and (closing := value.find(">", opening)) >= 0:
-        name = opening + 2 if value.startswith("/", opening + 1) else opening + 1
-        end = name
-        while end < closing and value[end] not in _TAG_NAME_ENDS:
-            end += 1
-        tag = value[name:end]
+        tag = _TAG_NAME.match(value, opening + 1).group(1)  # type: ignore[union-attr]
         parts += (value[start:opening], "" if tag.isascii() and tag.lower() in INLINE_TAGS else " ")
         start = closing + 1
     parts.append(value[start:])
