@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
@@ -255,6 +256,15 @@ def gunzip_within(data: bytes, what: str) -> bytes:
     if inflate.unconsumed_tail:
         raise RemoteError(f"{what} expands past {MAX_ANSWER >> 20} MB; not read")
     return out + inflate.flush()
+
+
+def path_segment(value: str) -> str | None:
+    """``value`` (an id from a file or an answer) as one segment of a URL's path: percent-encoded, ``/``, ``?`` and
+    ``#`` too, so that it names nothing but itself; None for an empty value, ``.`` or ``..``, which a server takes
+    as this path or the one above it."""
+    if value in ("", ".", ".."):
+        return None
+    return quote(value, safe="")
 
 
 class Requester:

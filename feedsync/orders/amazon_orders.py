@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
-from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
+from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, path_segment
 from feedsync.errors import RemoteError
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import (
@@ -155,9 +155,12 @@ class AmazonOrders:
         """One order as it is now (getOrder), e.g. to retry a held order the incremental read has passed. An order
         Amazon does not find (404: it shows no order older than two years) or will not read (400: an id that is no
         Amazon order's, such as a held order of a hand-made report) stays held, named: the run goes on."""
+        segment = path_segment(order_id)
+        if segment is None:
+            return UnreadableOrder(marketplace="amazon", order_id=order_id, reason="its id names no order")
         try:
             response = self.requester().request(
-                "GET", f"{SEARCH}/{order_id}", operation="getOrder", params={"includedData": INCLUDED}
+                "GET", f"{SEARCH}/{segment}", operation="getOrder", params={"includedData": INCLUDED}
             )
         except RemoteError as exc:
             if exc.status not in (400, 404):

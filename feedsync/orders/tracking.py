@@ -29,7 +29,7 @@ import httpx
 
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
-from feedsync.destinations.http import RateLimiter, Requester, make_client
+from feedsync.destinations.http import RateLimiter, Requester, make_client, path_segment
 from feedsync.diagnostics import Diagnostic, Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, RemoteError
@@ -307,9 +307,12 @@ class AmazonConfirmations:
     def confirm(self, package: Package) -> None:
         """``confirmShipment`` answers 204 with no body; a 2xx whose body holds ``errors`` (a proxy's or a gateway's
         answer) is a RemoteError, so the package is not recorded as confirmed."""
+        segment = path_segment(package.order_id)
+        if segment is None:
+            raise RemoteError(f"order id {package.order_id!r} names no order: it cannot be confirmed")
         response = self.requester().request(
             "POST",
-            f"/orders/v0/orders/{package.order_id}/shipmentConfirmation",
+            f"/orders/v0/orders/{segment}/shipmentConfirmation",
             operation="confirmShipment",
             json={"marketplaceId": self.config.marketplace_id, "packageDetail": package.detail()},
         )

@@ -629,3 +629,24 @@ def test_a_last_updated_before_ahead_of_the_read_moves_the_cursor_no_further_tha
         list(reader.orders(now=datetime(2026, 11, 22, 9, 0, tzinfo=UTC)))
         reader.commit()
         assert state.cursor("amazon:searchOrders:ATVPDKIKX0DER") == "2026-11-22T08:30:00Z"
+
+
+def test_an_order_id_from_a_file_is_one_path_segment_of_get_order(respx_mock: respx.Router, tmp_path: Path) -> None:
+    """A held order's id comes from a hand-made report: percent-encoded, it names that order and nothing else
+    (``/`` or ``?`` in it reached other paths, or the query); ``..`` is held without a request."""
+    login(respx_mock)
+    with State(tmp_path / "state.sqlite") as state:
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "held"))
+        rows = line("ODD/../1?x#y", "9001", "SKU-UNLISTED") + line("..", "9002", "SKU-UNLISTED")
+        assert sorted(into(sink, state, report(tmp_path, rows), lambda d: None).held) == ["..", "ODD/../1?x#y"]
+        page = {"orders": [], "lastUpdatedBefore": "2026-11-22T09:00:00Z"}
+        respx_mock.get(SEARCH).mock(side_effect=answering([page]))
+        error = {"errors": [{"code": "InvalidInput", "message": "Invalid Input"}]}
+        odd = respx_mock.get(url__startswith=f"{SEARCH}/ODD%2F..%2F1%3Fx%23y?includedData=")
+        odd.mock(return_value=httpx.Response(400, json=error))
+        found: list[Any] = []
+        reader = api(state)
+        result = into(DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in")), state,
+                      reader.orders(), found.append, refresh=reader.order)  # fmt: skip
+        assert sorted(result.held) == ["..", "ODD/../1?x#y"] and odd.call_count == 1
+    assert sorted((d.code, d.product_id) for d in found) == [("ORD010", ".."), ("ORD010", "ODD/../1?x#y")]

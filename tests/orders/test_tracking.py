@@ -613,3 +613,23 @@ def test_a_failed_package_confirmed_in_seller_central_since_is_recorded_confirme
     assert (packages, already, route.call_count) == ([], 1, 1)
     assert state.shipment("amazon", "111-1", "1ZBYHAND") == ("1", "confirmed")
     assert state.failed_shipments("amazon") == []
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_id_is_one_path_segment_of_confirm_shipment(respx_mock: respx.Router) -> None:
+    """An id with ``/`` or ``?`` names its order alone (percent-encoded); ``..`` is refused without a request."""
+    from feedsync.orders.package import Package
+
+    lwa(respx_mock)
+    route = respx_mock.post(url__eq=f"{HOST}/orders/v0/orders/ODD%2F..%2F1%3Fx/shipmentConfirmation")
+    route.mock(return_value=httpx.Response(204))
+    confirmer = api()
+
+    def package(order_id: str) -> Package:
+        return Package(order_id, "1", "UPS", None, "1Z999AA10123456784", "2026-11-21T16:30:00Z", None, ())
+
+    confirmer.confirm(package("ODD/../1?x"))
+    assert route.call_count == 1
+    with pytest.raises(RemoteError, match="names no order"):
+        confirmer.confirm(package(".."))
+    assert len(respx_mock.calls) == 2  # the login and the one confirmation
