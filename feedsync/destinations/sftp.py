@@ -29,6 +29,9 @@ after the login fails the attempt, where a push from cron would otherwise wait f
 """Uploads tried in all when the connection fails (the retry policy of ``feedsync.destinations.http``)."""
 _UPLOADING = ".uploading"
 """Files are uploaded as ``.<name>.uploading`` and renamed into place."""
+_PREVIOUS = ".previous"
+"""On a server whose rename does not replace, the published file is moved aside as ``.<name>.previous`` while the
+upload is renamed into place, and put back if that fails."""
 
 
 class SftpPublisher(FilePublisher):
@@ -94,10 +97,11 @@ class SftpPublisher(FilePublisher):
             _put(sftp, feed, directory, name)
             names = {name, *(part.name for part in parts)}
             for entry in sftp.listdir_attr(directory):
-                # A part the feed no longer has, or the upload of one a killed run left (the others were
-                # overwritten and renamed above).
-                upload = entry.filename.startswith(".") and entry.filename.endswith(_UPLOADING)
-                plain = entry.filename[1 : -len(_UPLOADING)] if upload else entry.filename
+                # A part the feed no longer has, or the upload (or the file moved aside) of one a killed run left
+                # (the others were overwritten and renamed above).
+                suffix = next((end for end in (_UPLOADING, _PREVIOUS) if entry.filename.endswith(end)), "")
+                upload = entry.filename.startswith(".") and bool(suffix)
+                plain = entry.filename[1 : -len(suffix)] if upload else entry.filename
                 ours = plain in names or (part_names is not None and part_names.fullmatch(plain) is not None)
                 stale = upload or plain not in names
                 if ours and stale and stat.S_ISREG(entry.st_mode or 0):
@@ -128,10 +132,24 @@ def _put(sftp: Any, source: Path, directory: str, name: str) -> None:
     checkpoint("sftp.uploaded")
     try:
         sftp.posix_rename(temporary, target)
-    except OSError:  # servers without posix-rename: replace in two steps
+    except OSError:  # servers without posix-rename, whose rename does not replace: move the old file aside first
+        aside = f"{directory}/.{name}{_PREVIOUS}"
         with contextlib.suppress(OSError):
-            sftp.remove(target)
-        sftp.rename(temporary, target)
+            sftp.remove(aside)
+        moved = True
+        try:
+            sftp.rename(target, aside)
+        except OSError:  # no file there yet, or a server that refuses rename (then the old file stays)
+            moved = False
+        try:
+            sftp.rename(temporary, target)
+        except OSError:
+            if moved:  # the file that was published stays published
+                sftp.rename(aside, target)
+            raise
+        if moved:
+            with contextlib.suppress(OSError):
+                sftp.remove(aside)
     checkpoint("sftp.renamed")
 
 

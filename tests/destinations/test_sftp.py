@@ -212,3 +212,55 @@ def test_a_server_that_stops_answering_fails_the_push_instead_of_hanging_it(
         assert not (root / "feed.xml").exists()
     finally:
         stalling.close()
+
+
+class _NoPosixRename(asyncssh.SFTPServer):
+    """No posix-rename extension: a plain rename, which does not replace an existing file (SFTP v3)."""
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:  # type: ignore[override]
+        raise asyncssh.SFTPOpUnsupported("posix-rename is not supported")
+
+
+class _NoRename(_NoPosixRename):
+    """Refuses every rename (a drop folder that takes uploads only)."""
+
+    def rename(self, oldpath: bytes, newpath: bytes) -> None:  # type: ignore[override]
+        raise asyncssh.SFTPPermissionDenied("rename is not allowed here")
+
+
+@pytest.mark.parametrize("refuses", [False, True], ids=["plain rename", "no rename"])
+def test_a_server_without_posix_rename_never_loses_the_published_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refuses: bool
+) -> None:
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    root = tmp_path / "sftp-root"
+    root.mkdir()
+    (root / "feed.xml").write_text("<rss>published</rss>", encoding="utf-8")
+    running = SftpServer(root, _NoRename if refuses else _NoPosixRename)
+    try:
+        feed = tmp_path / "feed.xml"
+        feed.write_text("<rss>new</rss>", encoding="utf-8")
+        config = destination(running.port, PASSWORD, tmp_path, running.known_hosts(tmp_path / "known_hosts"))
+        if refuses:
+            with pytest.raises(RemoteError, match="rename is not allowed here"):
+                SftpPublisher(config).publish(feed, "feed.xml")
+            assert (root / "feed.xml").read_text(encoding="utf-8") == "<rss>published</rss>"
+        else:
+            SftpPublisher(config).publish(feed, "feed.xml")
+            assert (root / "feed.xml").read_text(encoding="utf-8") == "<rss>new</rss>"
+            assert sorted(p.name for p in root.iterdir()) == ["feed.xml"]  # nothing moved aside is left
+    finally:
+        running.close()
+
+
+def test_a_file_moved_aside_by_a_killed_push_is_removed_by_the_next(tmp_path: Path, server: SftpServer) -> None:
+    config = destination(server.port, PASSWORD, tmp_path, server.known_hosts(tmp_path / "kh"), remote_dir="incoming")
+    incoming = server.root / "incoming"
+    (incoming / ".feed.xml.previous").write_text("moved aside", encoding="utf-8")
+    (incoming / ".other.xml.previous").write_text("not ours", encoding="utf-8")
+    feed = tmp_path / "feed.xml"
+    feed.write_text("<rss/>", encoding="utf-8")
+    SftpPublisher(config).publish(feed, "feed.xml")
+    assert sorted(p.name for p in incoming.iterdir()) == [".other.xml.previous", "feed.xml"]
