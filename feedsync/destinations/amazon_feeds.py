@@ -44,6 +44,7 @@ from feedsync.destinations.http import (
     json_body,
     make_client,
     poll,
+    send_bounded,
 )
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -93,7 +94,8 @@ class LwaToken:
     def _fetch(self) -> None:
         where = f"Login with Amazon ({secrets.mask(self.config.lwa_url)})"
         try:
-            response = self.client.post(
+            request = self.client.build_request(
+                "POST",
                 self.config.lwa_url,
                 data={
                     "grant_type": "refresh_token",
@@ -102,6 +104,7 @@ class LwaToken:
                     "client_secret": self._client_secret,
                 },
             )
+            response = send_bounded(self.client, request, where)
         except httpx.HTTPError as exc:
             raise RemoteError(f"{where}: {type(exc).__name__}") from None
         if response.status_code != 200:

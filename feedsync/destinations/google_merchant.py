@@ -27,7 +27,7 @@ import httpx
 from feedsync import secrets
 from feedsync.config import GoogleMerchantApiDestination
 from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
-from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client
+from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client, send_bounded
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, ConfigError, RemoteError
@@ -145,11 +145,14 @@ class _GoogleRequest:
             form = parse_qs(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
             secrets.register(*form.get("assertion", []))
         try:
-            response = self.client.request(
+            request = self.client.build_request(
                 method, url, content=body, headers=dict(headers or {}), timeout=timeout or 30
             )
+            response = send_bounded(self.client, request, "the token request")
         except httpx.HTTPError as exc:
             raise exceptions.TransportError(type(exc).__name__) from None
+        except RemoteError as exc:  # an answer too large, or too slow to arrive whole
+            raise exceptions.TransportError(str(exc)) from None
 
         return _Response(response)
 

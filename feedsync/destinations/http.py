@@ -248,6 +248,23 @@ def _bounded_body(response: httpx.Response, operation: str) -> bytes:
     return b"".join(chunks)
 
 
+def send_bounded(client: httpx.Client, request: httpx.Request, operation: str, auth: Any = None) -> httpx.Response:
+    """The response to ``request``, its body read within ``ANSWER_SECONDS`` and ``MAX_ANSWER`` (``_bounded_body``):
+    every answer feedsync reads, a token endpoint's too, arrives so; httpx errors pass through."""
+    response = client.send(request, auth=auth, stream=True)
+    try:
+        body = _bounded_body(response, operation)
+    finally:
+        response.close()
+    return httpx.Response(
+        response.status_code,
+        headers=[(k, v) for k, v in response.headers.multi_items() if k not in _ENCODED],
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+    )
+
+
 def gunzip_within(data: bytes, what: str) -> bytes:
     """``data`` gunzipped, at most ``MAX_ANSWER`` bytes of it (a document that expands past it, a compression bomb,
     is a RemoteError naming ``what``); zlib.error for what is not gzip."""
@@ -390,24 +407,13 @@ class Requester:
         rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous", "auth")}
         try:
             request = self.client.build_request(method, url, headers=headers, **rest)
-            response = self.client.send(request, auth=kwargs.get("auth"), stream=True)
-            try:
-                body = _bounded_body(response, operation)
-            finally:
-                response.close()
+            response = send_bounded(self.client, request, operation, auth=kwargs.get("auth"))
         except httpx.TimeoutException as exc:  # (waiting to connect, the request reached nothing)
             unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
             raise RetriableRemoteError(f"{operation}: timed out ({type(exc).__name__})", unsent=unsent) from None
         except httpx.TransportError as exc:
             unsent = isinstance(exc, httpx.ConnectError)
             raise RetriableRemoteError(mask(f"{operation}: connection failed ({exc})"), unsent=unsent) from None
-        response = httpx.Response(
-            response.status_code,
-            headers=[(k, v) for k, v in response.headers.multi_items() if k not in _ENCODED],
-            content=body,
-            request=response.request,
-            extensions=response.extensions,
-        )
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)
         log.debug(
             "%s %s -> %s (request id %s)",

@@ -292,6 +292,24 @@ def test_an_lwa_refusal_echoing_the_secrets_is_masked(tmp_path: Path) -> None:
     assert quote_plus(SECRETS["refresh"]) not in info_message and SECRETS["client"] not in info_message
 
 
+@respx.mock
+def test_a_login_with_amazon_answer_too_large_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """LWA's answer is read within the bounds of every answer (``MAX_ANSWER``): a hostile one that expands past them
+    (a gzip bomb) fails the push, as an API's answer does, instead of filling the memory."""
+    from feedsync.destinations import http as http_module
+
+    monkeypatch.setattr(http_module, "MAX_ANSWER", 1 << 16)
+    token = {"access_token": "Atza|x-token", "expires_in": 3600, "pad": "x" * (1 << 20)}
+    bomb = gzip.compress(json.dumps(token).encode())
+    respx.post(LWA).mock(return_value=httpx.Response(200, content=bomb, headers={"content-encoding": "gzip"}))
+    documents = respx.post(f"{HOST}/feeds/2021-06-30/documents")
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with State(config.state_path) as state:
+        message = sync_failure(pipeline.run(config, "push", state=state))
+    assert message.startswith(f"Login with Amazon ({LWA}): the answer is larger than 0 MB; not read")
+    assert not documents.called
+
+
 def test_an_empty_catalog_for_the_sp_api_is_no_refused_document(tmp_path: Path) -> None:
     """Through the SP-API only changes are sent (an empty catalog with allow_empty deletes the listings), so the
     gate does not tell AMZ023 of the channel's empty listings feed, which is never published as a file."""

@@ -476,3 +476,25 @@ def test_every_mapped_value_reaches_the_api_as_the_feed_file_writes_it(tmp_path:
     assert bodies["A"]["customAttributes"] == highlights
     assert "shippingWeight" not in bodies["B"]["productAttributes"]
     assert bodies["B"]["customAttributes"] == [{"name": "shipping_weight", "value": "1,5 kg"}, *highlights]
+
+
+@respx.mock
+def test_a_token_answer_too_large_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token endpoint's answer is read within the bounds of every answer (``MAX_ANSWER``): a hostile one that
+    expands past them (a gzip bomb) fails the push, as an API's answer does, instead of filling the memory."""
+    import gzip
+
+    from feedsync.destinations import http as http_module
+
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    monkeypatch.setattr(http_module, "MAX_ANSWER", 1 << 16)
+    token = {"access_token": TOKEN, "expires_in": 3600, "token_type": "Bearer", "pad": "x" * (1 << 20)}
+    bomb = gzip.compress(json.dumps(token).encode())
+    mock_api(respx.mock)
+    respx.post("https://oauth2.googleapis.com/token").mock(
+        return_value=httpx.Response(200, content=bomb, headers={"content-encoding": "gzip"})
+    )
+    message = sync_failure(push(gmc_config(tmp_path, HEADER + row("A"))))
+    assert message.startswith("Google token endpoint (https://oauth2.googleapis.com/token): ")
+    assert "the token request: the answer is larger than 0 MB; not read" in message
+    assert not respx.post(INSERT).called
