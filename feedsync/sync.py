@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from feedsync.faults import checkpoint
+from feedsync.secrets import clip
 
 if TYPE_CHECKING:
     from feedsync.state import State  # sqlite3: a push's (it hands the state in)
@@ -176,7 +177,11 @@ class Recorder:
     def rejected(self, change: Change, message: str) -> None:
         self.failed[change.item_id] = message
         self.state.record_items(  # (an item the destination held keeps the hash of the version it holds)
-            self.channel, self.destination, [(change.item_id, NEVER_HELD)], status="rejected", message=message[:1000]
+            self.channel,
+            self.destination,
+            [(change.item_id, NEVER_HELD)],
+            status="rejected",
+            message=clip(message, 1000),
         )
 
     def removed(self, item_ids: list[str], parents: Sequence[str] = (), *, former: str | None = None) -> None:

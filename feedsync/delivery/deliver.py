@@ -23,6 +23,7 @@ from feedsync.diagnostics.codes import make
 from feedsync.diff import keep_snapshot, read_feed
 from feedsync.errors import ConfigError, FeedsyncError, RemoteError, Terminated
 from feedsync.events import event
+from feedsync.secrets import clip
 from feedsync.split import part_names
 from feedsync.stream import ItemObserver, Progress
 from feedsync.sync import Recorder, SyncCollector
@@ -261,7 +262,7 @@ class Delivery:
         elif isinstance(exc, KeyboardInterrupt):
             outcome, message = INTERRUPTED, "stopped by the user (Ctrl-C); the next push finishes what it left"
         else:
-            outcome, message = "failed", f"{type(exc).__name__}: {exc}"[:500]
+            outcome, message = "failed", clip(f"{type(exc).__name__}: {exc}", 500)
         for name, run_id in self._runs():
             self._state.finish_run(run_id, outcome=outcome, item_count=results[name].items, message=message)
 

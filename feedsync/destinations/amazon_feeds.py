@@ -123,7 +123,9 @@ class LwaToken:
         try:
             lifetime = float(body.get("expires_in", 3600))
         except (TypeError, ValueError):
-            raise RemoteError(f"{where}: expires_in {str(body.get('expires_in'))[:40]!r} is not a number") from None
+            raise RemoteError(
+                f"{where}: expires_in {secrets.clip(str(body.get('expires_in')), 40)!r} is not a number"
+            ) from None
         self._token = str(body["access_token"])
         secrets.register(self._token)
         self._expires = self.clock() + lifetime - TOKEN_MARGIN

@@ -16,6 +16,7 @@ from typing import Any
 from feedsync.diagnostics import Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import RemoteError
+from feedsync.secrets import clip
 
 COUNTS = ("errors", "warnings", "messagesProcessed", "messagesAccepted", "messagesInvalid")
 """The summary's required counts (non-negative integers)."""
@@ -30,7 +31,7 @@ def refused_messages(report: Any, feed_id: str, skus: Mapping[int, str], emit: E
     located = [(_message_of(issue, skus, feed_id), issue) for issue in issues]
     feed_level = [_text(i) for n, i in located if n is None and i["severity"] == "ERROR"]
     if feed_level:
-        errors = "; ".join(feed_level)[:500]
+        errors = clip("; ".join(feed_level), 500)
         raise RemoteError(f"Amazon feed {feed_id}: the processing report has errors of the feed itself: {errors}")
     refused: dict[int, str] = {}
     for n, issue in located:
@@ -60,7 +61,7 @@ def _parts(report: Any, feed_id: str) -> tuple[list[Mapping[str, Any]], Mapping[
         raise RemoteError(f"{where} has a header, issues or summary of another shape than the report schema's")
     for issue in issues:
         if not isinstance(issue, dict) or issue.get("severity") not in SEVERITIES or not issue.get("message"):
-            raise RemoteError(f"{where} has an issue without a severity or message: {str(issue)[:200]}")
+            raise RemoteError(f"{where} has an issue without a severity or message: {clip(str(issue), 200)}")
     lacking = [name for name in COUNTS if not _count(summary.get(name))]
     if lacking:
         raise RemoteError(f"{where}'s summary lacks the counts {', '.join(lacking)}")
@@ -73,17 +74,17 @@ def _message_of(issue: Mapping[str, Any], skus: Mapping[int, str], feed_id: str)
     number, sku = issue.get("messageId"), issue.get("sku")
     if number is not None:
         if not _count(number) or number not in skus:
-            raise RemoteError(f"{where} names messageId {str(number)[:40]}, which was not sent (1..{len(skus)})")
+            raise RemoteError(f"{where} names messageId {clip(str(number), 40)}, which was not sent (1..{len(skus)})")
         if sku is not None and sku != skus[number]:
             raise RemoteError(
-                f"{where} names SKU {str(sku)[:80]!r} for messageId {number}, which was sent as {skus[number]!r}"
+                f"{where} names SKU {clip(str(sku), 80)!r} for messageId {number}, which was sent as {skus[number]!r}"
             )
         return int(number)
     if sku is None:
         return None
     matches = [n for n, sent in skus.items() if sent == sku]
     if len(matches) != 1:
-        raise RemoteError(f"{where} names SKU {str(sku)[:80]!r}, which was not sent in it")
+        raise RemoteError(f"{where} names SKU {clip(str(sku), 80)!r}, which was not sent in it")
     return matches[0]
 
 

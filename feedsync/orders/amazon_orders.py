@@ -240,7 +240,7 @@ def read_order(raw: Any, *, order_id: str = "", now: datetime | None = None) -> 
             marketplace="amazon", order_id=order_id, reason=f"Amazon's answer cannot be read: {where}: {first['msg']}"
         )
     except (TypeError, ValueError, ArithmeticError, AttributeError) as exc:
-        why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        why = clip((str(exc).splitlines() or [type(exc).__name__])[0], 200)
         return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"Amazon's answer cannot be read: {why}")
     problem = order_problem(order, now)
     if problem is not None:
@@ -269,7 +269,9 @@ def to_order(raw: dict[str, Any]) -> Order:
         raise KeyError("fulfillment.fulfillmentStatus")
     status = STATUSES.get(str(fulfillment["fulfillmentStatus"]))
     if status is None:  # (a status the model does not list: held, never taken for one it lists)
-        raise ValueError(f"fulfillment status {str(fulfillment['fulfillmentStatus'])[:40]!r} is not one of Amazon's")
+        raise ValueError(
+            f"fulfillment status {clip(str(fulfillment['fulfillmentStatus']), 40)!r} is not one of Amazon's"
+        )
     lines = []
     for item in raw.get("orderItems", []):
         product = item.get("product") or {}

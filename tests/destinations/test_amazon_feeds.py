@@ -310,6 +310,19 @@ def test_a_login_with_amazon_answer_too_large_is_not_read(tmp_path: Path, monkey
     assert not documents.called
 
 
+@respx.mock
+def test_a_login_with_amazon_answer_echoing_a_secret_shows_no_part_of_it(tmp_path: Path) -> None:
+    """What an error quotes of an answer is masked before it is cut: a secret the cut splits would not be found."""
+    echoed = "in " * 10 + SECRETS["refresh"]  # (the cut, at 40 characters, falls inside the refresh token)
+    respx.post(LWA).mock(return_value=httpx.Response(200, json={"access_token": "Atza|x-token", "expires_in": echoed}))
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with State(config.state_path) as state:
+        message = sync_failure(pipeline.run(config, "push", state=state), "expires_in 'in in in in in in in in in in ")
+        [run] = state.runs(limit=1)
+    for text in (message, run.message or ""):
+        assert SECRETS["refresh"][:6] not in text, text
+
+
 def test_an_empty_catalog_for_the_sp_api_is_no_refused_document(tmp_path: Path) -> None:
     """Through the SP-API only changes are sent (an empty catalog with allow_empty deletes the listings), so the
     gate does not tell AMZ023 of the channel's empty listings feed, which is never published as a file."""

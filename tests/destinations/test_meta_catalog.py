@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -113,6 +114,27 @@ def test_partial_batch_failure_records_the_invalid_items(tmp_path: Path) -> None
     ]
     with State(config.state_path) as state:
         assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"A"}
+
+
+@respx.mock
+def test_a_long_refusal_echoing_the_token_is_stored_without_any_part_of_it(tmp_path: Path) -> None:
+    """A refusal's message is kept in the state up to 1,000 characters, masked before it is cut: a token the cut
+    splits would not be found, and its first part would be stored."""
+    message = "x" * 990 + f" {TOKEN} "  # (the cut falls inside the token)
+    respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h-3"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [{"status": "finished", "errors_total_count": 1, "errors": [{"id": "B", "message": message}]}]
+            },
+        )
+    )
+    config = meta_config(tmp_path, HEADER + row("A") + row("B", size="L"))
+    push(config)
+    with sqlite3.connect(config.state_path) as db:
+        [(stored,)] = db.execute("SELECT message FROM items WHERE item_id = 'B'").fetchall()
+    assert stored.startswith("x" * 990) and TOKEN[:5] not in stored
 
 
 @respx.mock
