@@ -31,13 +31,13 @@ from typing import Any
 
 import httpx
 
+from feedsync import secrets
 from feedsync.atomic import atomic_write, remove_leftovers
 from feedsync.config import AmazonLogin
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client
 from feedsync.errors import ConfigError, RemoteError
 from feedsync.faults import checkpoint
-from feedsync.secrets import clip
 
 PATH = "/definitions/2020-09-01/productTypes"
 PULLED_KEY = "x-feedsync-pulled"
@@ -159,12 +159,12 @@ class DefinitionsApi:
             raise RemoteError(
                 f"{operation}: asked for the {requirements} requirements, Amazon answered {envelope['requirements']!r}"
             )
+        secrets.register_url(resource)  # a presigned URL: its signature is a credential
         # Amazon links to an https URL; a plain http one only when the configured endpoint is plain http itself
         schemes = ("https://", "http://") if (self.login.endpoint or "").startswith("http://") else ("https://",)
         if verb != "GET" or not resource.startswith(schemes):
-            raise RemoteError(
-                f"{operation}: the schema link is not an https GET ({clip(verb, 20)} {clip(resource, 80)!r})"
-            )
+            link = f"{secrets.clip(verb, 20)} {secrets.clip(resource, 80)!r}"
+            raise RemoteError(f"{operation}: the schema link is not an https GET ({link})")
         schema = self.requester.request("GET", resource, operation="downloadProductTypeSchema", anonymous=True)
         return envelope, schema.content
 

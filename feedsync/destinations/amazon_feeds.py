@@ -268,6 +268,7 @@ class AmazonSpApi(ItemSync):
             "createFeedDocument",
             keys=("url", "feedDocumentId"),
         )
+        secrets.register_url(str(created["url"]))  # a presigned URL: its signature lets anyone write the document
         requester.request(
             "PUT",
             created["url"],
@@ -303,6 +304,7 @@ class AmazonSpApi(ItemSync):
             "getFeedDocument",
             keys=("url",),
         )
+        secrets.register_url(str(location["url"]))  # a presigned URL: its signature lets anyone read the report
         raw = requester.request("GET", location["url"], operation="downloadFeedDocument", anonymous=True).content
         try:
             if location.get("compressionAlgorithm") == "GZIP":

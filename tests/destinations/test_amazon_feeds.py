@@ -194,6 +194,32 @@ def test_the_whole_feed_flow_with_exact_requests(tmp_path: Path) -> None:
     assert all(secret not in str(report.diagnostics) for secret in SECRETS.values())
 
 
+@respx.mock
+def test_the_presigned_document_urls_signatures_are_masked_in_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed document's presigned URL lets anyone who has it write the upload or read the report: its signature
+    and credential are masked as secrets (here in the -vv log of each request)."""
+    import sys
+
+    signed = "?X-Amz-Credential=AKIAFEEDSYNC%2F20261207%2Feu-west-1%2Fs3&X-Amz-Signature="
+    module = sys.modules[__name__]
+    monkeypatch.setattr(module, "UPLOAD", UPLOAD.split("?")[0] + signed + "0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+    monkeypatch.setattr(module, "REPORT_URL", REPORT_URL.split("?")[0] + signed + "f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4")
+    mock_amazon(respx.mock, processing_report(1))
+    config = amazon_config(tmp_path, HEADER + row("A"))
+    with caplog.at_level("DEBUG", logger="feedsync.http"), State(config.state_path) as state:
+        report = pipeline.run(config, "push", state=state)
+    assert report.diagnostics == []
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert (
+        "PUT https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com/doc-in?X-Amz-Credential=***&X-Amz-Signature=***"
+        in logged
+    )
+    for secret in ("0a1b2c3d4e5f", "f9e8d7c6b5a4", "AKIAFEEDSYNC"):
+        assert secret not in logged
+
+
 @needs_realdata
 @respx.mock
 def test_only_changes_are_sent_and_vanished_skus_deleted(tmp_path: Path) -> None:
