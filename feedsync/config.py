@@ -337,6 +337,8 @@ class SftpDestination(_Strict):
     """The password (a secret), or use private_key."""
     private_key: SecretRef | None = None
     """A private key file or secret, or use password."""
+    private_key_passphrase: SecretRef | None = None
+    """The passphrase of an encrypted private key (a secret)."""
     remote_dir: str = "."
     """The folder on the server."""
     filename: str | None = None

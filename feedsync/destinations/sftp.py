@@ -85,7 +85,8 @@ class SftpPublisher(FilePublisher):
             kwargs["password"] = self.config.password.value()
         if self.config.private_key is not None:
             key_text = self.config.private_key.value()
-            kwargs["pkey"] = _load_key(key_text)
+            phrase = self.config.private_key_passphrase
+            kwargs["pkey"] = _load_key(key_text, phrase.value() if phrase is not None else None)
         client = self._client()
         try:
             client.connect(**kwargs)
@@ -153,12 +154,24 @@ def _put(sftp: Any, source: Path, directory: str, name: str) -> None:
     checkpoint("sftp.renamed")
 
 
-def _load_key(text: str) -> Any:
+def _load_key(text: str, passphrase: str | None) -> Any:
+    """The private key in ``text``, opened with ``passphrase`` when it is encrypted; a ConfigError (naming neither)
+    when it cannot be read."""
     import paramiko
 
+    encrypted = False
     for kind in (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey):
         try:
-            return kind.from_private_key(io.StringIO(text))
+            return kind.from_private_key(io.StringIO(text), password=passphrase)
+        except paramiko.PasswordRequiredException:
+            encrypted = True
         except paramiko.SSHException:
             continue
+    if encrypted:
+        raise ConfigError("the sftp private key is encrypted: give its passphrase as private_key_passphrase")
+    if passphrase is not None:
+        raise ConfigError(
+            "the sftp private key does not open with private_key_passphrase (a wrong passphrase?), or is not an "
+            "Ed25519, ECDSA or RSA key in OpenSSH/PEM form"
+        )
     raise ConfigError("the sftp private key is not an Ed25519, ECDSA or RSA key in OpenSSH/PEM form")

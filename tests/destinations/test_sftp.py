@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typer.testing import CliRunner
 from feedsync.cli.app import app
 from feedsync.config import SftpDestination
 from feedsync.destinations.sftp import SftpPublisher
-from feedsync.errors import RemoteError
+from feedsync.errors import ConfigError, RemoteError
 from tests.conftest import HEADER, make_config, row
 
 USER, PASSWORD = "feeds", "s3cret-password"
@@ -39,9 +40,15 @@ class _Server(asyncssh.SSHServer):
 
 
 class SftpServer:
-    def __init__(self, root: Path, sftp: type[asyncssh.SFTPServer] = asyncssh.SFTPServer) -> None:
+    def __init__(
+        self,
+        root: Path,
+        sftp: type[asyncssh.SFTPServer] = asyncssh.SFTPServer,
+        login: type[asyncssh.SSHServer] = _Server,
+    ) -> None:
         self.root = root
         self.sftp = sftp
+        self.login = login
         self.key = asyncssh.generate_private_key("ssh-ed25519")
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -54,7 +61,7 @@ class SftpServer:
             "127.0.0.1",
             0,
             server_host_keys=[self.key],
-            server_factory=_Server,
+            server_factory=self.login,
             sftp_factory=lambda chan: self.sftp(chan, chroot=str(self.root)),
         )
 
@@ -264,3 +271,55 @@ def test_a_file_moved_aside_by_a_killed_push_is_removed_by_the_next(tmp_path: Pa
     feed.write_text("<rss/>", encoding="utf-8")
     SftpPublisher(config).publish(feed, "feed.xml")
     assert sorted(p.name for p in incoming.iterdir()) == [".other.xml.previous", "feed.xml"]
+
+
+PASSPHRASE = "key-passphrase-W4"
+USER_KEY: list[asyncssh.SSHKey] = []
+
+
+class _KeyServer(_Server):
+    """Takes the login of the public key in ``USER_KEY``, no password."""
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return username == USER and key.public_data == USER_KEY[0].public_data
+
+
+def test_an_encrypted_private_key_is_opened_with_its_passphrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_key = asyncssh.generate_private_key("ssh-ed25519")
+    monkeypatch.setattr(sys.modules[__name__], "USER_KEY", [user_key])
+    root = tmp_path / "sftp-root"
+    root.mkdir()
+    keyed = SftpServer(root, login=_KeyServer)
+    try:
+        (tmp_path / "id_ed25519").write_bytes(user_key.export_private_key("openssh", passphrase=PASSPHRASE))
+        monkeypatch.setenv("FEEDSYNC_TEST_PASSPHRASE", PASSPHRASE)
+        feed = tmp_path / "feed.xml"
+        feed.write_text("<rss/>", encoding="utf-8")
+        settings = {"type": "sftp", "host": "127.0.0.1", "port": keyed.port, "username": USER}
+        settings |= {
+            "private_key": {"file": tmp_path / "id_ed25519"},
+            "known_hosts": keyed.known_hosts(tmp_path / "kh"),
+        }
+
+        def publisher(**extra: object) -> SftpPublisher:
+            return SftpPublisher(SftpDestination.model_validate(settings | extra))
+
+        with pytest.raises(ConfigError, match="encrypted: give its passphrase as private_key_passphrase"):
+            publisher().publish(feed, "feed.xml")
+        (tmp_path / "wrong").write_text("not-the-passphrase", encoding="utf-8")
+        with pytest.raises(ConfigError, match="does not open with private_key_passphrase") as wrong:
+            publisher(private_key_passphrase={"file": tmp_path / "wrong"}).publish(feed, "feed.xml")
+        assert "not-the-passphrase" not in str(wrong.value)
+        published = publisher(private_key_passphrase={"env": "FEEDSYNC_TEST_PASSPHRASE"}).publish(feed, "feed.xml")
+        assert published.endswith("/./feed.xml")
+        assert (root / "feed.xml").read_text(encoding="utf-8") == "<rss/>"
+    finally:
+        keyed.close()
