@@ -7,6 +7,7 @@ answer holds. Destinations and order clients are handed a ``Requester``; nothing
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -108,12 +109,14 @@ def _endpoint(response: httpx.Response) -> str:
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date); None for ``NaN``, which is no
+    number of seconds (``time.sleep`` refuses it)."""
     value = response.headers.get("retry-after")
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
+        return None if math.isnan(seconds) else max(seconds, 0.0)
     except ValueError:
         try:
             return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)

@@ -12,6 +12,7 @@ Facts: research notes §3.4-3.5 (developers.facebook.com catalog batch API refer
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -127,7 +128,8 @@ def usage_wait(response: httpx.Response) -> float | None:
             for entry in entries:
                 busiest = max(entry.get("call_count", 0), entry.get("total_cputime", 0), entry.get("total_time", 0))
                 if busiest >= 95 or is_throttled(response):
-                    waits.append(max(float(entry.get("estimated_time_to_regain_access", 0)) * 60, 30.0))
+                    minutes = float(entry.get("estimated_time_to_regain_access", 0))
+                    waits.append(30.0 if math.isnan(minutes) else max(minutes * 60, 30.0))
     except (ValueError, TypeError, AttributeError):  # a header that is not Meta's: no usage to read
         return 60.0 if is_throttled(response) else None
     return max(waits) if waits else (60.0 if is_throttled(response) else None)

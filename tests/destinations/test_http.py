@@ -106,6 +106,16 @@ def test_429_honours_retry_after_seconds_and_http_dates() -> None:
 
 
 @respx.mock
+def test_a_retry_after_of_nan_is_no_wait_and_no_crash() -> None:
+    """``Retry-After: NaN`` parses as a float, which ``time.sleep`` refuses (a ValueError, an internal error): it is
+    taken for no Retry-After, and the backoff waits instead."""
+    route = respx.get(URL).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "NaN"}), httpx.Response(200)])
+    client, waits = requester()
+    assert client.request("GET", URL, operation="list").status_code == 200
+    assert route.call_count == 2 and len(waits) == 1 and 0.5 <= waits[0] <= 1.0
+
+
+@respx.mock
 def test_429_without_retry_after_uses_the_channel_throttle_signal() -> None:
     respx.get(URL).mock(side_effect=[httpx.Response(429), httpx.Response(200)])
     client, waits = requester(throttle=lambda response: 42.0 if response.status_code == 429 else None)

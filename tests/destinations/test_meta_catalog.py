@@ -251,6 +251,13 @@ def test_a_batch_meta_never_names_fails_the_channel_after_a_few_answers(tmp_path
         assert set(state.sent_items("facebook", "meta_catalog_api:987654")) == {"A"}
 
 
+def test_a_usage_header_estimating_nan_minutes_waits_the_least() -> None:
+    """``NaN`` minutes (Python's JSON reads the literal, and float() the string) is no time ``time.sleep`` takes."""
+    for estimate in ("NaN", '"nan"'):
+        header = '{"1": [{"call_count": 99, "estimated_time_to_regain_access": ' + estimate + "}]}"
+        assert usage_wait(httpx.Response(200, headers={"X-Business-Use-Case-Usage": header})) == 30.0
+
+
 def test_a_usage_header_that_is_not_metas_is_ignored() -> None:
     for header in ("[1, 2]", '{"1": 5}', '{"1": ["x"]}'):
         assert usage_wait(httpx.Response(200, headers={"X-Business-Use-Case-Usage": header})) is None
