@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -114,8 +115,11 @@ class ShopifySink:
             errors = answer.get("errors") or []
             if not isinstance(errors, list) or not all(isinstance(error, dict) for error in errors):
                 raise RemoteError(f"{operation}: GraphQL errors of an unknown shape: {clip(str(errors), 200)}")
-            if any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors):
-                self._sleep(_restore_seconds(answer))
+            with answer_shape(operation):
+                throttled = any((error.get("extensions") or {}).get("code") == "THROTTLED" for error in errors)
+                wait = _restore_seconds(answer) if throttled else 0.0
+            if throttled:
+                self._sleep(wait)
                 continue
             if errors:
                 raise RemoteError(mask(f"{operation}: " + "; ".join(str(error.get("message")) for error in errors)))
@@ -373,11 +377,14 @@ def _user_errors(errors: list[dict[str, Any]]) -> str:
 
 
 def _restore_seconds(answer: dict[str, Any]) -> float:
+    """Seconds until the query's cost is restored, 1 to 60 (1 for a cost or rate that is no positive number: NaN,
+    0); a cost of another shape raises what ``answer_shape`` turns into a RemoteError."""
     cost = (answer.get("extensions") or {}).get("cost") or {}
     status = cost.get("throttleStatus") or {}
     needed = float(cost.get("requestedQueryCost") or 0) - float(status.get("currentlyAvailable") or 0)
     rate = float(status.get("restoreRate") or 50)
-    return min(max(needed / rate, 1.0), 60.0)
+    seconds = needed / rate if rate > 0 else 1.0
+    return 1.0 if math.isnan(seconds) else min(max(seconds, 1.0), 60.0)
 
 
 ADDRESS_FIELDS = (

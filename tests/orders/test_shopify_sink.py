@@ -144,6 +144,36 @@ def test_a_throttled_call_waits_for_the_cost_to_restore_and_is_sent_again(
     assert [name for name, _, _ in store.calls][:2] == ["findOrder", "findOrder"]
 
 
+@pytest.mark.parametrize(
+    ("status", "waited"),
+    [
+        ({"currentlyAvailable": 0, "restoreRate": "NaN"}, 1.0),  # (float() reads it: a wait time.sleep refuses)
+        ({"currentlyAvailable": 0, "restoreRate": "0"}, 1.0),  # (no rate: a division by zero)
+        ({"currentlyAvailable": "lots", "restoreRate": 50}, None),  # (no number: the answer's shape is unknown)
+    ],
+)
+@respx.mock(assert_all_mocked=True)
+def test_a_throttled_answer_with_a_cost_that_is_no_number_is_no_crash(
+    respx_mock: respx.Router, tmp_path: Path, status: dict[str, object], waited: float | None
+) -> None:
+    throttled = {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {"cost": {"requestedQueryCost": 262, "throttleStatus": status}},
+    }
+    store = Store(answers(findOrder=[throttled, {"data": {"orders": {"nodes": []}}}]))
+    respx_mock.post(URL).mock(side_effect=store)
+    sleeps: list[float] = []
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        if waited is None:
+            with pytest.raises(RemoteError, match="find store order: the answer has a shape feedsync does not know"):
+                into(sink(sleeps), state, path)
+            return
+        result = into(sink(sleeps), state, path)
+    assert result.imported == ["111-1"] and sleeps == [waited]
+
+
 @respx.mock(assert_all_mocked=True)
 def test_a_variant_is_found_by_handle_and_options_and_an_existing_order_is_not_created_again(
     respx_mock: respx.Router, tmp_path: Path
