@@ -65,7 +65,7 @@ def _encoded(method: str, data: dict[str, Any]) -> str:
 def error_code(response: httpx.Response) -> int | None:
     try:
         return int(response.json()["error"]["code"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # (OverflowError: a code of 1e999, read as infinity)
         return None
 
 

@@ -258,6 +258,17 @@ def test_a_usage_header_estimating_nan_minutes_waits_the_least() -> None:
         assert usage_wait(httpx.Response(200, headers={"X-Business-Use-Case-Usage": header})) == 30.0
 
 
+@respx.mock
+def test_a_graph_error_code_too_large_for_a_number_is_a_remote_error(tmp_path: Path) -> None:
+    """Python's JSON reads ``1e999`` as infinity, which int() refuses with an OverflowError: the push failed as an
+    internal error; it is an error of no code Meta names, the channel's failure."""
+    respx.post(f"{GRAPH}/items_batch").mock(
+        return_value=httpx.Response(400, content=b'{"error": {"message": "no", "code": 1e999}}')
+    )
+    report = push(meta_config(tmp_path, HEADER + row("A")))
+    sync_failure(report, r"^items_batch: HTTP 400")
+
+
 def test_a_usage_header_that_is_not_metas_is_ignored() -> None:
     for header in ("[1, 2]", '{"1": 5}', '{"1": ["x"]}'):
         assert usage_wait(httpx.Response(200, headers={"X-Business-Use-Case-Usage": header})) is None
