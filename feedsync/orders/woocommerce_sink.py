@@ -100,7 +100,7 @@ class WooCommerceSink:
                     for meta in store_order.get("meta_data") or []:
                         if meta.get("key") == META_KEY and isinstance(meta.get("value"), str):
                             self._known.setdefault(meta["value"], str(store_order["id"]))
-            pages = int(response.headers.get("x-wp-totalpages") or 0)
+                pages = int(response.headers.get("x-wp-totalpages") or 0)
             if len(found) < PAGE or (pages and page >= pages):
                 return
             page += 1

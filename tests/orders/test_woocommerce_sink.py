@@ -266,6 +266,7 @@ def test_a_promotion_discount_from_the_report_lowers_the_line_total(respx_mock: 
         ("list", httpx.Response(200, text="<html>maintenance</html>"), r"list store orders: GET .* not JSON"),
         ("list", httpx.Response(200, json={"orders": []}), "list store orders: .* not a list"),
         ("list", httpx.Response(200, json=["x"]), "list store orders: the answer has a shape"),
+        ("list", httpx.Response(200, json=[], headers={"x-wp-totalpages": "many"}), "list store orders: .* shape"),
         ("sku", httpx.Response(200, json={"id": 1}), "find store product by SKU: .* not a list"),
         ("create", httpx.Response(201, json={"status": "processing"}), "create store order: .* has no id"),
     ],
