@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 import stat
 from collections.abc import Sequence
@@ -21,6 +22,11 @@ from feedsync.destinations.http import with_retries
 from feedsync.errors import ConfigError, RemoteError, RetriableRemoteError
 from feedsync.faults import checkpoint
 from feedsync.secrets import mask
+
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+# paramiko's transport thread logs what ended a connection at ERROR, with its traceback (a server that is no SSH
+# server, a dropped banner): with no handler of the application's on the way, Python's last resort printed them on
+# stderr, unmasked. The failure is told once, by the publish's error.
 
 ATTEMPTS = 3
 OPERATION_TIMEOUT = 60.0

@@ -323,3 +323,43 @@ def test_an_encrypted_private_key_is_opened_with_its_passphrase(
         assert (root / "feed.xml").read_text(encoding="utf-8") == "<rss/>"
     finally:
         keyed.close()
+
+
+def test_a_server_that_is_no_ssh_server_prints_no_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port that answers as an HTTP server does (a wrong port in the config, a hostile host): paramiko's transport
+    thread logs the banner's failure with its traceback at ERROR; with no handler on the way (the CLI has none but
+    feedsync's own), Python's last resort printed it on stderr. The push's error alone tells it."""
+    import io
+    import logging
+    import socket
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(logging.root, "handlers", [])  # (as in the CLI: pytest's capture is not there)
+    printed = io.StringIO()
+    monkeypatch.setattr(logging, "lastResort", logging.StreamHandler(printed))
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+
+    def answer() -> None:
+        for _ in range(3):  # (one connection an attempt)
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 3)
+
+    server = threading.Thread(target=answer, daemon=True)
+    server.start()
+    try:
+        feed = tmp_path / "feed.xml"
+        feed.write_text("<rss/>", encoding="utf-8")
+        (tmp_path / "known_hosts").write_text("", encoding="utf-8")
+        config = destination(listener.getsockname()[1], PASSWORD, tmp_path, tmp_path / "known_hosts")
+        with pytest.raises(RemoteError, match=r"sftp upload to .* failed: sftp: "):
+            SftpPublisher(config).publish(feed, "feed.xml")
+    finally:
+        listener.close()
+        server.join(timeout=30)
+    assert printed.getvalue() == ""
