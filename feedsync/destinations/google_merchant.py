@@ -178,6 +178,8 @@ class ServiceAccountAuth:
             ) from None
         try:
             info = json.loads(key_json)
+            if not isinstance(info, dict):  # (google-auth reads its keys: a list or a text fails in it)
+                raise ValueError
             self.credentials = service_account.Credentials.from_service_account_info(info, scopes=[SCOPE])
         except (ValueError, KeyError) as exc:
             raise ConfigError(f"the service account key is not usable: {type(exc).__name__}") from None

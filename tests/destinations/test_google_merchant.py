@@ -498,3 +498,18 @@ def test_a_token_answer_too_large_is_not_read(tmp_path: Path, monkeypatch: pytes
     assert message.startswith("Google token endpoint (https://oauth2.googleapis.com/token): ")
     assert "the token request: the answer is larger than 0 MB; not read" in message
     assert not respx.post(INSERT).called
+
+
+@pytest.mark.parametrize("key", ["[1, 2]", '"a key"', "null"])
+def test_a_service_account_key_file_that_is_no_json_object_is_a_config_error(tmp_path: Path, key: str) -> None:
+    """A credentials file holding JSON of another kind than an object (a list, a text) made google-auth fail with an
+    AttributeError: an internal error (exit 70); it is the config error of a key that is not usable (exit 2)."""
+    from typer.testing import CliRunner
+
+    from feedsync.cli.app import app
+
+    gmc_config(tmp_path, HEADER + row("A"))
+    (tmp_path / "sa.json").write_text(key, encoding="utf-8")
+    result = CliRunner().invoke(app, ["push", "-c", str(tmp_path / "feedsync.yaml")])
+    assert result.exit_code == 2, result.output
+    assert "the service account key is not usable" in result.stderr
