@@ -125,11 +125,20 @@ def import_orders(
             # never imported as far as the state knows; but a run that crashed after the sink and before the state
             # write made it a store order, which the store would ship: the sink is asked, and its order cancelled
             existing = None if dry_run or order.fulfilled_by == FulfilledBy.MARKETPLACE else sink.find(order)
-            if existing is None and record is not None and record.state == CREATING and not dry_run:
+            marked = existing is None and record is not None and record.state == CREATING and not dry_run
+            if marked:
                 existing = record.sink_ref or f"{order.marketplace}:{order.order_id}"  # (asked: it cannot tell)
                 order = _as_imported(state, order)
             if existing is not None:
-                refused = _update(sink, existing, order)
+                try:
+                    refused = _update(sink, existing, order)
+                except RemoteError as exc:
+                    if not marked or exc.status not in (404, 410):
+                        raise
+                    # the endpoint does not know it: the run that marked it ended before its POST arrived
+                    result.skipped += 1
+                    state.record_order(order.marketplace, order.order_id, status=order.status, state=SKIPPED)
+                    return
                 if refused is None:
                     result.updated.append(order.order_id)
                     staged.append((order, IMPORTED, existing))
@@ -177,9 +186,10 @@ def import_orders(
             result.imported.append(order.order_id)
             return
         marked = False
+        before = state.order_payload(order.marketplace, order.order_id) if record is not None else None
         try:
             existing = sink.find(mapped)
-            if existing is None and not sink.searchable and (record is None or record.state == CREATING):
+            if existing is None and not sink.searchable:  # (a held order retried too: its POST may arrive)
                 marked = True
                 state.record_order(
                     order.marketplace,
@@ -203,7 +213,17 @@ def import_orders(
             return
         except RemoteError as exc:
             if marked and exc.status is not None and exc.status < 500:  # refused outright: the store has no order
-                state.forget_order(order.marketplace, order.order_id, CREATING)
+                if record is None:
+                    state.forget_order(order.marketplace, order.order_id, CREATING)
+                else:  # as it was before this run's mark (an earlier run's mark, or a held order to retry)
+                    state.record_order(
+                        order.marketplace,
+                        order.order_id,
+                        status=record.status,
+                        state=record.state,
+                        message=record.message,
+                        payload=before,
+                    )
             raise
         if existing is not None:
             result.recovered.append(order.order_id)

@@ -189,3 +189,66 @@ def test_an_order_cancelled_after_a_run_died_between_its_post_and_the_state_reac
         ("order.updated", "cancelled"),
     ]
     assert sent[1]["order"]["lines"][0]["catalog_id"] == "cat-SKU-A"
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_held_order_retried_is_marked_too_so_its_cancellation_after_a_kill_reaches_the_endpoint(
+    respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Held first (its SKU not yet listed), then created by a run killed after the POST: it was left 'held', and
+    its cancellation skipped, the endpoint keeping an order to ship."""
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(201, json={"id": 4711}))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    record_order = State.record_order
+
+    def dying(self: State, *args: object, **kwargs: object) -> None:
+        if kwargs.get("state") == "imported":
+            raise Killed
+        record_order(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    with State(tmp_path / "state.sqlite") as state:
+        assert into(sink(), state, [order], lambda d: None).held == ["111-1"]
+        published(state, "SKU-A")
+        with monkeypatch.context() as patch:
+            patch.setattr(State, "record_order", dying)
+            with pytest.raises(Killed):
+                into(sink(), state, [order])
+        result = into(sink(), state, [order.model_copy(update={"status": OrderStatus.CANCELLED})])
+        assert result.updated == ["111-1"] and result.skipped == 0
+    assert [json.loads(c.request.content)["event"] for c in route.calls] == ["order.created", "order.updated"]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_marked_order_the_endpoint_never_got_is_skipped_once_cancelled_not_stuck(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """Marked, then the run ended before its POST arrived; cancelled on Amazon: the endpoint answers 404 to its
+    update. That stopped every run at this order (exit 3, the cursor kept); it is skipped (it never was a store
+    order) and the run goes on."""
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(404, json={"error": "no such order"}))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        state.record_order("amazon", "111-1", status="unshipped", state="creating", payload=order.model_dump_json())
+        result = into(sink(), state, [order.model_copy(update={"status": OrderStatus.CANCELLED})])
+        assert (result.skipped, result.updated) == (1, [])
+        record = state.order("amazon", "111-1")
+        assert record is not None and (record.state, record.status) == ("skipped", "cancelled")
+        assert into(sink(), state, [order.model_copy(update={"status": OrderStatus.CANCELLED})]).skipped == 0
+    assert route.call_count == 1
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_held_order_whose_retry_is_refused_outright_stays_held(respx_mock: respx.Router, tmp_path: Path) -> None:
+    """Its mark is taken back as it was, held with its payload, not forgotten (an order forgotten is never retried
+    once the marketplace's read has moved past it)."""
+    respx_mock.post(URL).mock(return_value=httpx.Response(401))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        assert into(sink(), state, [order], lambda d: None).held == ["111-1"]
+        published(state, "SKU-A")
+        with pytest.raises(RemoteError):
+            into(sink(), state, [order])
+        record = state.order("amazon", "111-1")
+        assert record is not None and record.state == "held"
+        assert state.order_payload("amazon", "111-1") == order.model_dump_json()
