@@ -195,6 +195,9 @@ class _Reader:
         if self.get(cells, "visible").upper() in ("N", "NO", "FALSE", "0") and not self.config.include_unpublished:
             self.hidden += 1
             self.source.stats.excluded += max(1, len(group.skus))
+            for _, sku_cells in group.skus:  # its options are the file's all the same (CFG010)
+                for name, _ in parse_options(self.get(sku_cells, "name")):
+                    note_option(self.source.stats, name)
             return
         product_key = self.get(cells, "sku") or f"bc-{self.get(cells, 'product_id')}"
         rules = self.rules(group)

@@ -382,6 +382,11 @@ class _Reader:
             product = self.read_row(row, cells, sku)
             if product is not None:
                 yield product
+            else:  # its option codes are the file's all the same (CFG010 judges source.options by them)
+                self.note_codes(parse_pairs(self.get(cells, "additional_attributes", sku)))
+                link = self.children.get(sku)
+                if link:
+                    self.note_codes(link[1])
         childless = [
             make(
                 "SRC006",
@@ -462,6 +467,12 @@ class _Reader:
             self.source.stats.excluded += 1
             return None
         return self.product(row, cells, sku, parent, link[1] if link else {}, kind=kind)
+
+    def note_codes(self, pairs: dict[str, str]) -> None:
+        """Note the attribute codes of a row met for the first time (``SourceStats.options_met``)."""
+        for code in pairs.keys() - self.codes:  # (a code recurs on every row)
+            self.codes.add(code)
+            note_option(self.source.stats, code)
 
     def not_listed(self, sku: str | None, message: str, row: int | None) -> None:
         """SRC013 (the callers count a sellable product left out, all but grouped ones, in stats.excluded)."""
@@ -544,9 +555,7 @@ class _Reader:
         pairs = parse_pairs(self.get(p_cells, "additional_attributes", p_sku)) if parent else {}
         pairs.update(parse_pairs(self.get(cells, "additional_attributes", sku)))
         pairs.update(axes)
-        for code in pairs.keys() - self.codes:  # (a code recurs on every row)
-            self.codes.add(code)
-            note_option(self.source.stats, code)
+        self.note_codes(pairs)
         for code, value in pairs.items():
             if code in ("has_options", "required_options", "quantity_and_stock_status") or not value:
                 continue

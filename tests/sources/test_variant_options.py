@@ -242,3 +242,31 @@ def test_opispot_titles_stay_within_google_limit(tmp_path: Path) -> None:
     report = validate(tmp_path, real("google_feeds/opispot-google_feed.xml"), fmt="google_xml")
     assert report.products_read == 486
     assert [d for d in report.diagnostics if d.code == "GMC002" and d.field == "title"] == []
+
+
+@pytest.mark.parametrize(
+    ("catalog", "fmt"),
+    [
+        (  # a disabled configurable's children, and a disabled simple product
+            "sku,store_view_code,attribute_set_code,product_type,name,price,product_online,additional_attributes,"
+            "configurable_variations\n"
+            "V-1,,Default,simple,Vee,10,1,,\n"
+            'V,,Default,configurable,Vee,10,2,,"sku=V-1,tiers=1"\n'
+            'S,,Default,simple,Ess,10,2,"finish=matt",\n'
+            "K,,Default,simple,Kay,10,1,,\n",
+            "magento",
+        ),
+        (  # a product not visible
+            "Item Type,Product ID,Product Name,Product Code/SKU,Price,Product Visible?\n"
+            "Product,1,Vee,V,10,N\nSKU,,[RB]Tiers=1,V-1,\nSKU,,[RB]Finish=Matt,V-2,\n"
+            "Product,2,Kay,K,10,Y\n",
+            "bigcommerce",
+        ),
+    ],
+    ids=["magento", "bigcommerce"],
+)
+def test_an_option_only_products_left_out_have_is_one_the_file_has(tmp_path: Path, catalog: str, fmt: str) -> None:
+    """A store whose only products with the option are disabled for now: no CFG010 (the file has the option)."""
+    report = validate(tmp_path, catalog, '  options: {"tiers": size, "finish": material}\n', fmt=fmt)
+    assert [d for d in report.diagnostics if d.code == "CFG010"] == []
+    assert report.variants >= 1
