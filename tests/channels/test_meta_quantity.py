@@ -7,8 +7,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from feedsync import pipeline
 from feedsync.config import load_config
+from feedsync.errors import ConfigError
 from tests.conftest import HEADER, row, write_config
 from tests.sources.realdata import needs_realdata, real
 
@@ -50,3 +53,10 @@ def test_a_negative_quantity_is_sent_as_zero(tmp_path: Path) -> None:
     (tmp_path / "p.csv").write_text(header + "".join(lines), encoding="utf-8")
     items = meta_feed(tmp_path, "p.csv")
     assert [items[s]["quantity_to_sell_on_facebook"] for s in "ABC"] == ["0", "7", ""]
+
+
+@pytest.mark.parametrize("setting", ["lots", "-5", "2.5"])
+def test_an_untracked_quantity_meta_would_refuse_is_a_config_error(tmp_path: Path, setting: str) -> None:
+    (tmp_path / "p.csv").write_text(HEADER + row("A"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"feedsync\.yaml:\d+:\d+: settings\.untracked_quantity"):
+        meta_feed(tmp_path, "p.csv", f"    settings: {{untracked_quantity: {setting}}}\n")

@@ -7,7 +7,7 @@ from feedsync.channels.meta import (
     rules,
     screen,
 )
-from feedsync.channels.meta.spec import MAX_LENGTH
+from feedsync.channels.meta.spec import MAX_LENGTH, MetaSettings
 
 META = register_channel(
     ChannelSpec(
@@ -19,5 +19,6 @@ META = register_channel(
         },
         check_item=Screened(screen.clean, rules.check_item),
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
+        settings_model=MetaSettings,
     )
 )
