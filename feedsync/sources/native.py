@@ -276,29 +276,53 @@ def _record_to_product(
         if name in config.columns:
             continue
         target = field_for(name, {})
-        if target is not None and target not in columns:
-            columns[target] = (name, None)
-            raw[target] = value
+        if target is not None and (target not in columns or raw[target] is None or raw[target] == ""):
+            if target in columns and value is not None and value != "":  # (an earlier key of it was empty)
+                _tell_both(told, columns[target][0], name, target, name, value, obj, line, path, config, emit)
+            if target not in columns or (value is not None and value != ""):
+                columns[target] = (name, None)
+                raw[target] = value
         elif value is not None and value != "":
-            if target is not None and told is not None and name not in told:
-                told.add(name)
-                read = columns[target][0]
-                emit(
-                    make(
-                        "SRC002",
-                        f"keys {read!r} and {name!r} both map to {target}; the first non-empty value wins ({read!r} "
-                        f"here, {shown(raw[target])}), and {name!r} is kept in attributes (told once for the file)",
-                        product_id=_id_of(obj, config),
-                        field=target,
-                        value=shown(value),
-                        location=Location(path, line, None, name),
-                    )
-                )
+            if target is not None:
+                _tell_both(told, columns[target][0], name, target, columns[target][0], raw[target], obj, line, path,
+                           config, emit)  # fmt: skip
             if type(value) is list and _nested_variants(name, value, config, obj, line, path, emit):
                 return None
             attributes[name] = value if isinstance(value, str) else attribute_text(value)
     ref = construct(SourceRef, path=path, row=line, columns=columns)
     return build_product(raw, attributes, ref, ctx, emit)
+
+
+def _tell_both(
+    told: set[str] | None,
+    first: str,
+    second: str,
+    target: str,
+    read: str,
+    value: Any,
+    obj: Any,
+    line: int,
+    path: str,
+    config: SourceConfig,
+    emit: Emit,
+) -> None:
+    """SRC002, once a file for each key in ``told``: keys ``first`` and ``second`` both map to ``target``, and the
+    first non-empty value, ``read``'s, is read (the other key, if not empty, is kept in attributes)."""
+    if told is None or second in told:
+        return
+    told.add(second)
+    other = second if read == first else first
+    emit(
+        make(
+            "SRC002",
+            f"keys {first!r} and {second!r} both map to {target}; the first non-empty value wins ({read!r} here, "
+            f"{shown(value)}), and {other!r} is kept in attributes if it has a value (told once for the file)",
+            product_id=_id_of(obj, config),
+            field=target,
+            value=shown(value),
+            location=Location(path, line, None, second),
+        )
+    )
 
 
 _OFFER_KEYS = frozenset({"id", "sku", "price", "sale_price", "gtin", "mpn", "quantity", "availability"})

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feedsync.cli.app import app
-from feedsync.config import load_config
+from feedsync.config import SourceConfig, load_config
 from feedsync.errors import ConfigError
 from feedsync.sources import open_source
 from tests.sources.realdata import needs_realdata, real
@@ -131,3 +131,19 @@ def test_a_mapped_column_and_the_fields_own_name_read_alike_in_every_format(tmp_
     assert "'sku'" in found[0].message and "'id'" in found[0].message
     if suffix != ".csv":
         assert [p.attributes.get("id") for p in products] == ["OLD-1", None, "OLD-3"]
+
+
+def test_two_keys_of_one_field_read_the_first_non_empty_value_as_two_csv_columns_do(tmp_path: Path) -> None:
+    """``Price`` empty and ``price`` given: the record's price is ``price``'s (it was the empty one's: MDL001)."""
+    records = [
+        {"id": "A1", "title": "Tee", "Price": "", "price": "12.00"},
+        {"id": "A2", "title": "Tee", "Price": "5.00", "price": "12.00"},
+    ]
+    (tmp_path / "c.json").write_text(json.dumps(records), encoding="utf-8")
+    found: list = []
+    source = SourceConfig.model_validate({"path": tmp_path / "c.json", "currency": "EUR"})
+    products = list(open_source(source).products(found.append))
+    assert [str(p.price) for p in products] == ["12.00 EUR", "5.00 EUR"]
+    assert [(d.code, d.field, d.location.row) for d in found] == [("SRC002", "price", 1)]
+    assert "('price' here" in found[0].message
+    assert products[1].attributes.get("price") == "12.00"
