@@ -7,8 +7,11 @@ from collections.abc import Hashable
 from datetime import datetime
 from functools import lru_cache
 
+from feedsync.model.money import ISO_4217
+
 GTIN_LENGTHS = (8, 12, 13, 14)
-FEED_PRICE = re.compile(r"^(\d+(?:\.\d+)?) ([A-Z]{3})$")
+FEED_PRICE = re.compile(r"^([0-9]+(?:\.[0-9]+)?) ([A-Z]{3})$")
+"""A feed price's form: ASCII digits (not ``\\d``, which takes other scripts' digits ``float`` reads) and a code."""
 _INTERVAL_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:?[0-9]{2})")
 """A moment of an interval, matched whole (``fullmatch``: no line end after it)."""
 PLAIN_URL_PATTERN = r"[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\."
@@ -75,9 +78,9 @@ def url_problem(value: str) -> str | None:
 
 
 def feed_price(value: str) -> tuple[float, str] | None:
-    """``12.00 USD`` -> (12.0, "USD"); None when the text is not in that form."""
+    """``12.00 USD`` -> (12.0, "USD"); None when the text is not in that form or its code is no ISO 4217 currency."""
     match = FEED_PRICE.match(value)
-    return (float(match.group(1)), match.group(2)) if match else None
+    return (float(match.group(1)), match.group(2)) if match and match.group(2) in ISO_4217 else None
 
 
 def interval_problem(value: str) -> str | None:

@@ -22,9 +22,12 @@ from feedsync.channels.google.spec import DATED_AVAILABILITY, PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
 from feedsync.checks import interval_problem
 from feedsync.columnar.text import Bind, unbound
+from feedsync.model.money import ISO_4217
 
 _PLAIN_URL = "^[Hh][Tt][Tt][Pp][Ss]?://[^/: ]*\\."
 _PRICE = "^([0-9]+(?:\\.[0-9]+)?) ([A-Z]{3})$"
+_CURRENCIES = sorted(ISO_4217)
+"""The codes a price's ``_PRICE`` form may end in (``checks.feed_price``)."""
 
 Ask = Callable[[pl.Expr, Callable[[str], Any], pl.DataType], pl.Expr]
 """Asks a function of each distinct value of a column and gives the column of its answers (``Compiler.ask``)."""
@@ -75,7 +78,7 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     if price is None:
         return pl.lit(False)
     amount, currency = (price.str.extract(_PRICE, i) for i in (1, 2))
-    clean = amount.is_not_null() & (amount.cast(pl.Float64) > 0)
+    clean = amount.is_not_null() & currency.is_in(_CURRENCIES) & (amount.cast(pl.Float64) > 0)
     if sale is not None:
         reduced, unit = (sale.str.extract(_PRICE, i) for i in (1, 2))
         fits = reduced.is_not_null() & (unit == currency) & (reduced.cast(pl.Float64) < amount.cast(pl.Float64))
@@ -298,7 +301,8 @@ def meta(
             checks.append(values[attr].is_null() | values[attr].is_in(sorted(allowed)))
     for attr in ("price", "sale_price"):
         if attr in values:
-            checks.append(values[attr].is_null() | values[attr].str.contains(_PRICE))
+            known = values[attr].str.extract(_PRICE, 2).is_in(_CURRENCIES)
+            checks.append(values[attr].is_null() | (values[attr].str.contains(_PRICE) & known))
     if "item_group_id" in values:
         variant = [values[a].is_not_null() for a in sorted(meta_screen._VARIANT_FIELDS) if a in values]
         checks.append(values["item_group_id"].is_null() | pl.any_horizontal([pl.lit(False), *variant]))

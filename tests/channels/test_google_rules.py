@@ -86,3 +86,13 @@ def test_a_category_path_in_another_letter_case_is_the_same_category_and_needs_w
         assert next(d.message for d in check_item(item, "google")).endswith(f"({canonical})")
         assert _category_needs(spelled) == {"color", "gender", "age_group", "size"}
     assert category_path("Made Up > Things") == "Made Up > Things" and category_path("99999") is None
+
+
+def test_a_price_in_other_digits_or_with_no_iso_4217_code_is_invalid() -> None:
+    from feedsync.channels.google import screen
+
+    for price in ("١٢ USD", "１２.00 USD", "12.00 XYZ", "12.00 ABC"):
+        assert check(dict(COMPLETE, price=price)) == [("GMC005", "price", None)], price
+        assert check(dict(COMPLETE, sale_price=price)) == [("GMC005", "sale_price", None)], price
+        assert not screen.clean(dict(COMPLETE, price=price))
+    assert check(dict(COMPLETE, price="12.00 EUR", sale_price="10.00 EUR")) == []

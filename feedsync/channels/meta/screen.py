@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED, VARIANT_FIELDS
-from feedsync.checks import FEED_PRICE, gtin_problem
+from feedsync.checks import feed_price, gtin_problem
 
 _REQUIRED = frozenset(REQUIRED)
 _LIMITS = tuple(MAX_LENGTH.items())
@@ -32,7 +32,7 @@ def clean(values: Mapping[str, Any]) -> bool:
             return False
     for attr in ("price", "sale_price"):
         value = get(attr)
-        if value is not None and (type(value) is not str or FEED_PRICE.match(value) is None):
+        if value is not None and (type(value) is not str or feed_price(value) is None):
             return False
     if "item_group_id" in keys and _VARIANT_FIELDS.isdisjoint(keys):
         return False
