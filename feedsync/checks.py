@@ -63,9 +63,10 @@ def gtin_problem(value: str) -> str | None:
 
 
 def url_problem(value: str) -> str | None:
-    """Why ``value`` is not an absolute http(s) URL a channel can fetch (ASCII, no spaces), or None."""
-    if value.isascii() and " " not in value and PLAIN_URL.match(value):
-        return None  # most URLs: three scans in C
+    """Why ``value`` is not an absolute http(s) URL a channel can fetch (ASCII, no spaces, tabs, line breaks or other
+    control characters: RFC 3986 has none of them), or None."""
+    if value.isascii() and value.isprintable() and " " not in value and PLAIN_URL.match(value):
+        return None  # most URLs: four scans in C
     lower = value.lower()
     if not lower.startswith(("http://", "https://")):
         return f"{value!r} is not an absolute http(s) URL"
@@ -74,6 +75,8 @@ def url_problem(value: str) -> str | None:
         return f"{value!r} has no host name"
     if " " in value or not value.isascii():
         return f"{value!r} has spaces or non-ASCII characters; percent-encode them"
+    if not value.isprintable():
+        return f"{value!r} has a tab, a line break or another control character; percent-encode it"
     return None
 
 

@@ -34,6 +34,8 @@ def reference_url_problem(value: str) -> str | None:
         return f"{value!r} has no host name"
     if " " in value or not value.isascii():
         return f"{value!r} has spaces or non-ASCII characters; percent-encode them"
+    if any(c < " " or c == "\x7f" for c in value):
+        return f"{value!r} has a tab, a line break or another control character; percent-encode it"
     return None
 
 
@@ -132,6 +134,10 @@ def test_url_problem_on_known_urls() -> None:
         "https://\u212a.example.com/",
         "https://a.b/\u212a",
         "http://",
+        "https://shop.example.com/a\tb",
+        "https://shop.example.com/a\nb",
+        "https://shop.example.com/a\x7f",
+        "https://shop.example.com/a\x00",
     ):
         assert url_problem(value) == reference_url_problem(value), value
 

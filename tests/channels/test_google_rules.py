@@ -94,5 +94,21 @@ def test_a_price_in_other_digits_or_with_no_iso_4217_code_is_invalid() -> None:
     for price in ("١٢ USD", "１２.00 USD", "12.00 XYZ", "12.00 ABC"):
         assert check(dict(COMPLETE, price=price)) == [("GMC005", "price", None)], price
         assert check(dict(COMPLETE, sale_price=price)) == [("GMC005", "sale_price", None)], price
-        assert not screen.clean(dict(COMPLETE, price=price))
+        assert not screen.clean(dict(COMPLETE, title="Tee", price=price))
+    assert screen.clean(dict(COMPLETE, title="Tee", price="12.00 EUR"))
     assert check(dict(COMPLETE, price="12.00 EUR", sale_price="10.00 EUR")) == []
+
+
+def test_a_link_with_a_tab_a_line_break_or_a_control_character_is_invalid() -> None:
+    from feedsync.channels.google import screen
+
+    for link in (
+        "https://s.example/a\tb",
+        "https://s.example/a\nb",
+        "https://s.example/a\x7f",
+        "https://s.example/\x01",
+    ):
+        assert check(dict(COMPLETE, link=link)) == [("GMC010", "link", None)], link
+        assert check(dict(COMPLETE, additional_image_link=[link])) == [("GMC010", "additional_image_link", None)]
+        assert not screen.clean(dict(COMPLETE, title="Tee", link=link))
+    assert screen.clean(dict(COMPLETE, title="Tee"))

@@ -86,9 +86,9 @@ def _lengths_clean(values: Mapping[str, Any]) -> bool:
 
 
 def _urls_clean(values: Mapping[str, Any]) -> bool:
-    """Every link a plain URL (``checks.PLAIN_URL``: ASCII, no spaces, a dot in the host name) within its length,
-    asked of all the item's links at once: joined by spaces, with as many spaces as joins (so no link has one), each
-    beginning as the last link asked did (or each a plain URL)."""
+    """Every link a plain URL (``checks.PLAIN_URL``: printable ASCII, no spaces, a dot in the host name) within its
+    length, asked of all the item's links at once: joined by spaces, with as many spaces as joins (so no link has
+    one), each beginning as the last link asked did (or each a plain URL)."""
     get = values.get
     links: list[str] = []
     for attr in _URLS:
@@ -107,7 +107,7 @@ def _urls_clean(values: Mapping[str, Any]) -> bool:
         return True
     global _start
     joined = " ".join(links)
-    if not joined.isascii() or joined.count(" ") != len(links) - 1:
+    if not joined.isascii() or not joined.isprintable() or joined.count(" ") != len(links) - 1:
         return False
     if len(joined) > _URL_LIMIT and max(map(len, links)) > _URL_LIMIT:
         return False
