@@ -46,6 +46,16 @@ def rss_exact(item: pl.Expr) -> pl.Expr:
     return ~holds_any(item, INVALID_XML_CHARS)
 
 
+def _listed(value: pl.Expr, separator: str) -> pl.Expr:
+    """A list's entries as ``formats.delimited.listed_entry`` gives them: a link's own separators percent-encoded."""
+    if len(separator) != 1 or not separator.isascii():
+        return value
+    entry = pl.element()
+    link = entry.str.contains("^[Hh][Tt][Tt][Pp][Ss]?://")
+    encoded = entry.str.replace_all(separator, f"%{ord(separator):02X}", literal=True)
+    return value.list.eval(pl.when(link).then(encoded).otherwise(entry))
+
+
 def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapping[str, Any]) -> pl.Expr:
     """A row's line as ``csv.writer`` writes it (minimal quoting, CRLF), a list's entries joined by the list
     separator."""
@@ -54,7 +64,7 @@ def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapp
         raise NotColumnar("the delimited writer's options")
     cells = []
     for name, value in values.items():
-        cell = (value.list.join(separator) if name in lists else value).fill_null("")
+        cell = (_listed(value, separator).list.join(separator) if name in lists else value).fill_null("")
         special = cell.str.contains(f'["\\r\\n{re.escape(delimiter)}]')
         quoted = pl.concat_str([pl.lit('"'), cell.str.replace_all('"', '""', literal=True), pl.lit('"')])
         cells.append(pl.when(special).then(quoted).otherwise(cell))

@@ -21,6 +21,18 @@ from feedsync.faults import checkpoint
 from feedsync.formats.gathered import write_gathered
 
 _NOTHING: Any = object()
+_URL_START = re.compile("[Hh][Tt][Tt][Pp][Ss]?://")
+
+
+def listed_entry(entry: str, separator: str) -> str:
+    """A repeated value's entry as its cell holds it, the entries joined by ``separator``: a link's own separators
+    percent-encoded (a comma in a link joined by commas would make two links of it: Google reads ``a,b`` in a text
+    feed's additional_image_link as two, and asks for a comma in a link as ``%2C``), other texts as they are."""
+    if separator in entry and _URL_START.match(entry) and separator.isascii() and len(separator) == 1:
+        return entry.replace(separator, f"%{ord(separator):02X}")
+    return entry
+
+
 _END = "\r\n"
 """CRLF line ends (RFC 4180); they also make a value holding a lone CR or LF quoted."""
 
@@ -133,13 +145,19 @@ class DelimitedWriter:
     def _cell(self, value: Any, parts: list[str] | None = None) -> str:
         if isinstance(value, str):
             return value
+        sep = self._sep
         if type(value) is list:
             try:
-                return self._sep.join(value)  # most: entries that are texts
+                joined = sep.join(value)  # most: entries that are texts, none holding the separator
             except TypeError:
                 pass
-        cells = [v if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value]
-        return self._sep.join(cells)
+            else:
+                if joined.count(sep) == len(value) - 1:
+                    return joined
+        cells = [
+            listed_entry(v, sep) if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value
+        ]
+        return sep.join(cells)
 
     def _text(self, values: Mapping[str, Any]) -> str:
         """The line of the row of ``values``: its repeated values joined, at the places they had in the last row

@@ -149,3 +149,26 @@ def test_a_delimited_feed_without_extra_columns_is_the_one_that_waits_for_them(r
                 writer.write(row)
         feeds.append(buffer.getvalue())
     assert feeds[0] == feeds[1]
+
+
+def test_a_comma_in_a_listed_link_is_percent_encoded_so_the_links_stay_apart() -> None:
+    import polars as pl
+
+    from feedsync.columnar.writers import delimited_line
+
+    links = ["https://c.example/upload/w_500,h_500/a.jpg", "HTTP://c.example/b.jpg", "https://c.example/c,d.jpg"]
+    texts = ["Men, Women", "Kids"]
+    lines = []
+    for extra in ({}, {"extra_columns": True}):
+        buffer = io.BytesIO()
+        options = {"delimiter": "\t", "list_separator": ",", **extra}
+        with open_writer("delimited", buffer, columns=["link", "type"], meta={}, options=options) as writer:
+            writer.write({"link": links, "type": texts})
+        lines.append(buffer.getvalue().decode("utf-8").split("\r\n")[1])
+    expected = "https://c.example/upload/w_500%2Ch_500/a.jpg,HTTP://c.example/b.jpg,https://c.example/c%2Cd.jpg"
+    expected += "\tMen, Women,Kids"  # (a text is as it was)
+    assert lines == [expected, expected]
+    frame = pl.DataFrame({"link": [links], "type": [texts]})
+    values = {"link": pl.col("link"), "type": pl.col("type")}
+    made = frame.select(delimited_line(values, {"link", "type"}, {"delimiter": "\t", "list_separator": ","}))
+    assert made.item() == expected + "\r\n"
