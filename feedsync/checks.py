@@ -62,6 +62,24 @@ def gtin_problem(value: str) -> str | None:
     return None
 
 
+GTIN_RESERVED = re.compile("2|0[24]|98[1-4]|99|05")
+"""The starts of a GTIN's 13-digit form Google refuses (``gtin_reserved``): restricted circulation (2, 02, 04) and
+coupons (981 to 984, 99, 05)."""
+
+
+def gtin_reserved(value: str) -> str | None:
+    """Why Google refuses ``value``, a GTIN ``gtin_problem`` passes, for the range its number is in, or None: a number
+    for use within a company or a region (its 13-digit form starting 2, 02 or 04: answer/6286293) or a coupon's
+    (981 to 984, 99, 05: answer/6286302). The 13-digit form of a GTIN-12 has a 0 before it; that of a GTIN-14 leaves
+    its first digit, the packaging level, out. A GTIN-8 is not asked."""
+    digits = value.replace(" ", "").replace("-", "")
+    form = {12: "0" + digits, 13: digits, 14: digits[1:]}.get(len(digits))
+    if form is None or not GTIN_RESERVED.match(form):
+        return None
+    kind = "a coupon's" if form.startswith(("98", "99", "05")) else "a restricted circulation number's (in-store use)"
+    return f"gtin {value!r} is in {kind} range, which Google refuses for a product"
+
+
 def url_problem(value: str) -> str | None:
     """Why ``value`` is not an absolute http(s) URL a channel can fetch (ASCII, no spaces, tabs, line breaks or other
     control characters: RFC 3986 has none of them), or None."""

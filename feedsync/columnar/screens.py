@@ -20,7 +20,7 @@ from feedsync.channels.google import rules as google_rules
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.google.spec import DATED_AVAILABILITY, PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
-from feedsync.checks import interval_problem
+from feedsync.checks import GTIN_RESERVED, interval_problem
 from feedsync.columnar.text import Bind, unbound
 from feedsync.model.money import ISO_4217
 
@@ -59,6 +59,27 @@ def gtin_refused(values: Mapping[str, pl.Expr], lists: set[str], bind: Bind = un
     if gtin is None or "gtin" in lists:
         return None
     return bind((gtin.str.contains("^[0-9]+$") & ~gtin_ok(gtin, bind)).fill_null(False))
+
+
+def gtin_reserved(values: Mapping[str, pl.Expr], lists: set[str]) -> pl.Expr:
+    """Where the item's GTIN is ASCII digits in a range Google refuses (``checks.gtin_reserved``: its 13-digit form
+    starts as ``checks.GTIN_RESERVED``); true of a list of them (a doubt)."""
+    gtin = values.get("gtin")
+    if gtin is None:
+        return pl.lit(False)
+    if "gtin" in lists:
+        return pl.lit(True)
+    length = gtin.str.len_bytes()
+    form = (
+        pl.when(length == 12)
+        .then(pl.concat_str([pl.lit("0"), gtin]))
+        .when(length == 13)
+        .then(gtin)
+        .when(length == 14)
+        .then(gtin.str.slice(1))
+    )
+    reserved = form.str.contains(f"^(?:{GTIN_RESERVED.pattern})")
+    return (gtin.str.contains("^[0-9]+$") & reserved).fill_null(False)
 
 
 GTIN_CODES = {"google": "GMC008", "meta": "META007", "amazon": "AMZ007"}
@@ -102,6 +123,7 @@ def google(
     ``_prices_clean``)."""
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
+    checks.append(~gtin_reserved(values, lists))  # Google's own refusal of a GTIN, whatever ``gtin_checked``
     checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
     checks += [_text_within(values[a], limit, a in lists) for a, limit in google_screen._LIMITS if a in values]
     if prices_checked:

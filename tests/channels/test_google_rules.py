@@ -112,3 +112,23 @@ def test_a_link_with_a_tab_a_line_break_or_a_control_character_is_invalid() -> N
         assert check(dict(COMPLETE, additional_image_link=[link])) == [("GMC010", "additional_image_link", None)]
         assert not screen.clean(dict(COMPLETE, title="Tee", link=link))
     assert screen.clean(dict(COMPLETE, title="Tee"))
+
+
+def test_a_gtin_in_a_restricted_or_coupon_range_is_refused_though_its_check_digit_is_right() -> None:
+    import polars as pl
+
+    from feedsync.channels.google import screen
+    from feedsync.columnar.screens import gtin_reserved
+
+    refused = ["2000000000008", "0200000000004", "0400000000008", "9810000000006", "9900000000004", "0500000000005"]
+    refused += ["200000000004", "400000000008", "500000000005", "12000000000005", "200-000-000-004"]
+    taken = ["4006381333931", "036000291452", "14006381333938", "9780007350896", "20000004"]
+    for gtin in refused:
+        assert check(dict(COMPLETE, gtin=gtin)) == [("GMC008", "gtin", None)], gtin
+        assert not screen.clean(dict(COMPLETE, title="Tee", gtin=gtin)), gtin
+    for gtin in taken:
+        assert check(dict(COMPLETE, gtin=gtin)) == [], gtin
+    assert screen.clean(dict(COMPLETE, title="Tee"))
+    column = pl.DataFrame({"gtin": [*refused, *taken, None]}).select(gtin_reserved({"gtin": pl.col("gtin")}, set()))
+    digits = [g.isdigit() for g in refused]
+    assert column.to_series().to_list() == [*digits, *[False] * len(taken), False]

@@ -65,8 +65,9 @@ register(
     "GMC008",
     "invalid-gtin",
     E,
-    "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit. Google disapproves items with "
-    "invalid GTINs; a wrong one is worse than none.",
+    "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit, or it is a number Google refuses for a "
+    "product: a restricted circulation number (its 13-digit form starting 2, 02 or 04) or a coupon's (981 to 984, "
+    "99, 05). Google disapproves items with invalid GTINs; a wrong one is worse than none.",
     ("identifiers",),
 )
 register(

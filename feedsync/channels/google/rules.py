@@ -15,7 +15,14 @@ from feedsync.channels.google.spec import (
     REQUIRED,
     SIZED_CATEGORIES,
 )
-from feedsync.checks import feed_price, gtin_problem, interval_problem, moment_problem, url_problem
+from feedsync.checks import (
+    feed_price,
+    gtin_problem,
+    gtin_reserved,
+    interval_problem,
+    moment_problem,
+    url_problem,
+)
 from feedsync.diagnostics import Diagnostic
 from feedsync.taxonomy import google_path, is_google_category
 
@@ -120,7 +127,7 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
         report(code, attr, message, value)
 
     gtin = text("gtin")
-    if gtin is not None and (problem := gtin_problem(gtin)):
+    if gtin is not None and (problem := gtin_problem(gtin) or gtin_reserved(gtin)):
         report("GMC008", "gtin", problem, gtin)
     identifier_exists = (text("identifier_exists") or "").lower()
     if identifier_exists in ("no", "false") and ("gtin" in values or "mpn" in values):

@@ -24,7 +24,14 @@ from feedsync.channels.google.spec import (
     REQUIRED,
     SIZED_CATEGORIES,
 )
-from feedsync.checks import PLAIN_URL, PLAIN_URL_PATTERN, feed_price, gtin_problem, interval_problem
+from feedsync.checks import (
+    PLAIN_URL,
+    PLAIN_URL_PATTERN,
+    feed_price,
+    gtin_problem,
+    gtin_reserved,
+    interval_problem,
+)
 from feedsync.taxonomy import is_google_category
 
 _REQUIRED = frozenset(REQUIRED)
@@ -154,7 +161,7 @@ def clean(values: Mapping[str, Any]) -> bool:
     if "availability_date" in values or get("availability") in DATED_AVAILABILITY:  # GMC019, GMC020
         return False
     gtin = values.get("gtin")
-    if gtin is not None and (type(gtin) is not str or gtin_problem(gtin)):
+    if gtin is not None and (type(gtin) is not str or gtin_problem(gtin) or gtin_reserved(gtin)):
         return False
     exists = values.get("identifier_exists")
     if exists is not None and type(exists) is not str:
