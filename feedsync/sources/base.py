@@ -372,9 +372,11 @@ def left_out_what(what: str, with_parent: int) -> str:
     saying how many of them were left out with their parent."""
     if not with_parent:
         return what
+    kind = what.split(" (", 1)[0]  # "unpublished", "hidden", "disabled"
+    parent = f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} parent"
     if not what.endswith(")"):
-        return f"{what} ({with_parent} of them variations of a {what} parent)"
-    return f"{what[:-1]}; {with_parent} of them variations of an unpublished parent)"
+        return f"{what} ({with_parent} of them variations of {parent})"
+    return f"{what[:-1]}; {with_parent} of them variations of {parent})"
 
 
 def report_left_out(emit: Emit, path: Path | str, count: int, what: str) -> None:

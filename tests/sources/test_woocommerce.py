@@ -98,7 +98,7 @@ def test_products_hidden_from_the_catalog_and_their_variations_are_left_out(tmp_
     products = list(source.products(found.append))
     assert ([p.id for p in products], source.stats.excluded) == (["B", "C", "W-S"], 2)
     assert [d.message for d in found] == [
-        "3 hidden (catalog visibility 'hidden'; 1 of them variations of an unpublished parent) products left out "
+        "3 hidden (catalog visibility 'hidden'; 1 of them variations of a hidden parent) products left out "
         "(set source.include_unpublished: true to include them)"
     ]
     listed = list(open_source(SourceConfig.model_validate({**config, "include_unpublished": True})).products(print))
