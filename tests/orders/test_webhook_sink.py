@@ -156,6 +156,21 @@ class Killed(BaseException):
     """The run dies here, as a ``kill -9`` would: no handler sees it."""
 
 
+def killed_before_the_state_knows(monkeypatch: pytest.MonkeyPatch, state: State, order: object) -> None:
+    """A run that imports ``order`` and dies after the sink took it, before the state records it imported."""
+    record_order = State.record_order
+
+    def dying(self: State, *args: object, **kwargs: object) -> None:
+        if kwargs.get("state") == "imported":
+            raise Killed
+        record_order(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(State, "record_order", dying)
+        with pytest.raises(Killed):
+            into(sink(), state, [order])
+
+
 @respx.mock(assert_all_mocked=True)
 def test_an_order_cancelled_after_a_run_died_between_its_post_and_the_state_reaches_the_endpoint(
     respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -166,19 +181,9 @@ def test_an_order_cancelled_after_a_run_died_between_its_post_and_the_state_reac
     before its POST, and the cancellation reaches the endpoint."""
     route = respx_mock.post(URL).mock(return_value=httpx.Response(201, json={"id": 4711}))
     order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
-    record_order = State.record_order
-
-    def dying(self: State, *args: object, **kwargs: object) -> None:
-        if kwargs.get("state") == "imported":
-            raise Killed
-        record_order(self, *args, **kwargs)  # type: ignore[arg-type]
-
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        with monkeypatch.context() as patch:
-            patch.setattr(State, "record_order", dying)
-            with pytest.raises(Killed):
-                into(sink(), state, [order])
+        killed_before_the_state_knows(monkeypatch, state, order)
         result = into(sink(), state, [order.model_copy(update={"status": OrderStatus.CANCELLED})])
         assert result.updated == ["111-1"] and result.skipped == 0
         record = state.order("amazon", "111-1")
@@ -199,20 +204,10 @@ def test_a_held_order_retried_is_marked_too_so_its_cancellation_after_a_kill_rea
     its cancellation skipped, the endpoint keeping an order to ship."""
     route = respx_mock.post(URL).mock(return_value=httpx.Response(201, json={"id": 4711}))
     order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
-    record_order = State.record_order
-
-    def dying(self: State, *args: object, **kwargs: object) -> None:
-        if kwargs.get("state") == "imported":
-            raise Killed
-        record_order(self, *args, **kwargs)  # type: ignore[arg-type]
-
     with State(tmp_path / "state.sqlite") as state:
         assert into(sink(), state, [order], lambda d: None).held == ["111-1"]
         published(state, "SKU-A")
-        with monkeypatch.context() as patch:
-            patch.setattr(State, "record_order", dying)
-            with pytest.raises(Killed):
-                into(sink(), state, [order])
+        killed_before_the_state_knows(monkeypatch, state, order)
         result = into(sink(), state, [order.model_copy(update={"status": OrderStatus.CANCELLED})])
         assert result.updated == ["111-1"] and result.skipped == 0
     assert [json.loads(c.request.content)["event"] for c in route.calls] == ["order.created", "order.updated"]

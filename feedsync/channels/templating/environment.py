@@ -241,25 +241,39 @@ class Templating:
 
     def template_file(self, name: str) -> Compiled:
         """Compile a template from the template search path (the config's ``templates/``, then built-ins)."""
+        tree = self._file_tree(name)
+        assert tree is not None
         try:
             template = self.env.get_template(name)
+            variables = self._variables(tree)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
+        except RecursionError:
+            raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
+        direct = self._direct(tree)
+        if direct is not None:
+            node = _expression(tree)
+            return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
+        return self._rendered(template, variables, tree, name)
+
+    def _file_tree(self, name: str, named_in: str | None = None, *, missing_ok: bool = False) -> nodes.Template | None:
+        """The template file ``name`` of the search path, parsed; a TemplateProblem naming it when it is missing
+        (``named_in``: the template that names it; None where ``missing_ok``), unreadable or broken."""
+        try:
             assert self.env.loader is not None
             source, _, _ = self.env.loader.get_source(self.env, name)
-            tree = self.env.parse(source)
-            variables = self._variables(tree)
+            return self.env.parse(source, name)
         except jinja2.TemplateNotFound:
-            raise TemplateProblem(f"template file {name!r} not found") from None
+            if missing_ok:
+                return None
+            where = f" (named in {named_in})" if named_in else ""
+            raise TemplateProblem(f"template file {name!r} not found{where}") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
         except RecursionError:
             raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise self._unreadable(name, exc) from None
-        direct = self._direct(tree)
-        if direct is not None:
-            node = _expression(tree)
-            return Compiled(checked(direct, text=True), variables, None, True, node, reads=_reads(tree))
-        return self._rendered(template, variables, tree, name)
 
     def _unreadable(self, name: str, exc: OSError | UnicodeDecodeError) -> TemplateProblem:
         """A template file found on the search path that cannot be read (no permission, not UTF-8 text)."""
@@ -335,20 +349,9 @@ class Templating:
                 if not isinstance(name, str) or name in seen:
                     continue
                 seen.add(name)
-                try:
-                    assert self.env.loader is not None
-                    source, _, _ = self.env.loader.get_source(self.env, name)
-                    pending.append((self.env.parse(source, name), name))
-                except jinja2.TemplateNotFound:
-                    if isinstance(use, nodes.Include) and use.ignore_missing:
-                        continue
-                    raise TemplateProblem(f"template file {name!r} not found (named in {parent})") from None
-                except jinja2.TemplateSyntaxError as exc:
-                    raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
-                except RecursionError:
-                    raise TemplateProblem(f"{name}: {_TOO_DEEP}") from None
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise self._unreadable(name, exc) from None
+                found = self._file_tree(name, parent, missing_ok=isinstance(use, nodes.Include) and use.ignore_missing)
+                if found is not None:
+                    pending.append((found, name))
 
     def _rendered(
         self, template: jinja2.Template, variables: frozenset[str], tree: nodes.Template, within: str = "the template"
