@@ -65,6 +65,17 @@ def answers(**extra: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def shopify_config(tmp_path: Path) -> Any:
+    """A config whose orders go to the Shopify store, confirmations to ``outgoing``."""
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
+        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
+        "  confirmations_dir: outgoing\n",
+        encoding="utf-8",
+    )
+    return load_config(tmp_path / "feedsync.yaml")
+
+
 @respx.mock(assert_all_mocked=True)
 def test_an_order_is_created_once_with_variant_price_tag_and_paid_transaction(
     respx_mock: respx.Router, tmp_path: Path
@@ -315,13 +326,7 @@ def test_push_tracking_reads_fulfillments_from_shopify_into_the_confirmation_fil
     }
     store = Store(answers(orderFulfillments=[fulfillments]))
     respx_mock.post(URL).mock(side_effect=store)
-    (tmp_path / "feedsync.yaml").write_text(
-        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
-        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
-        "  confirmations_dir: outgoing\n",
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path / "feedsync.yaml")
+    config = shopify_config(tmp_path)
     path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2", price="40.00"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
@@ -424,13 +429,7 @@ def test_a_fulfillment_of_a_variant_on_two_order_lines_ships_both_lines(
     }
     store = Store(answers(orderFulfillments=[fulfillments]))
     respx_mock.post(URL).mock(side_effect=store)
-    (tmp_path / "feedsync.yaml").write_text(
-        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
-        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
-        "  confirmations_dir: outgoing\n",
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path / "feedsync.yaml")
+    config = shopify_config(tmp_path)
     path = report(tmp_path, line("111-1", "9001", "SKU-A"), line("111-1", "9002", "SKU-A", price="15.00"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
@@ -460,13 +459,7 @@ def test_a_fulfillment_after_the_order_is_partly_shipped_confirms_its_own_units_
     second = {"data": {"order": {"fulfillments": [_fulfillment("1Z-ONE", 1), _fulfillment("1Z-TWO", 1)]}}}
     store = Store(answers(orderFulfillments=[first, second]))
     respx_mock.post(URL).mock(side_effect=store)
-    (tmp_path / "feedsync.yaml").write_text(
-        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
-        "orders:\n  sink: {type: shopify, shop: demo-store.myshopify.com, access_token: {env: FS_TEST_SHOPIFY}}\n"
-        "  confirmations_dir: outgoing\n",
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path / "feedsync.yaml")
+    config = shopify_config(tmp_path)
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         [order] = read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A", qty="3")), pytest.fail)
