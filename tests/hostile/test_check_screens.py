@@ -30,7 +30,9 @@ def reference_urls_clean(values: dict[str, Any]) -> bool:
         if value is None:
             continue
         for entry in (value,) if type(value) is str else value if type(value) is list else (None,):
-            if type(entry) is not str or not entry.isascii() or " " in entry or OLD_PLAIN_URL.match(entry) is None:
+            if type(entry) is not str or not entry.isascii() or not entry.isprintable():  # (a tab, a line break)
+                return False
+            if " " in entry or OLD_PLAIN_URL.match(entry) is None:
                 return False
             if len(entry) > MAX_LENGTH[attr]:
                 return False

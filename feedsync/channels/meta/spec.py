@@ -3,7 +3,7 @@ limits as published in Meta's catalog field documentation)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,7 +29,7 @@ class MetaSettings(BaseModel):
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
-    variant_attributes: list[str] = Field(default_factory=list)
+    variant_attributes: list[Any] = Field(default_factory=list)
     untracked_quantity: Annotated[int, Field(ge=0)] | Literal["skip"] = Field(
         default="skip",
         description="The quantity_to_sell_on_facebook of a variant whose stock the shop does not track: a number "
