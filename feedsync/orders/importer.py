@@ -186,11 +186,13 @@ def import_orders(
             result.imported.append(order.order_id)
             return
         marked = False
-        before = state.order_payload(order.marketplace, order.order_id) if record is not None else None
+        before: str | None = None  # the payload a mark replaces (restored if the endpoint refuses outright)
         try:
             existing = sink.find(mapped)
             if existing is None and not sink.searchable:  # (a held order retried too: its POST may arrive)
                 marked = True
+                if record is not None:
+                    before = state.order_payload(order.marketplace, order.order_id)
                 state.record_order(
                     order.marketplace,
                     order.order_id,
