@@ -276,13 +276,15 @@ def _record_to_product(
         if name in config.columns:
             continue
         target = field_for(name, {})
-        if target is not None and (target not in columns or raw[target] is None or raw[target] == ""):
-            if target in columns and value is not None and value != "":  # (an earlier key of it was empty)
-                _tell_both(told, columns[target][0], name, target, name, value, obj, line, path, config, emit)
-            if target not in columns or (value is not None and value != ""):
-                columns[target] = (name, None)
-                raw[target] = value
-        elif value is not None and value != "":
+        given = value is not None and value != ""
+        if target is not None and target not in columns:
+            columns[target] = (name, None)
+            raw[target] = value
+        elif target is not None and given and (raw[target] is None or raw[target] == ""):  # an earlier key empty
+            _tell_both(told, columns[target][0], name, target, name, value, obj, line, path, config, emit)
+            columns[target] = (name, None)
+            raw[target] = value
+        elif given:
             if target is not None:
                 _tell_both(told, columns[target][0], name, target, columns[target][0], raw[target], obj, line, path,
                            config, emit)  # fmt: skip
