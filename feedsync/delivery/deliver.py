@@ -131,7 +131,7 @@ class Delivery:
         if outlet is None or result.output is None:
             return
         previous = self._guard(outlet.channel, result, outlet.destination)
-        if result.refused:
+        if result.refused or result.failed:
             return
         started = time.perf_counter()
         destination = outlet.destination
@@ -164,12 +164,18 @@ class Delivery:
         history = channel.config.guardrail_history
         counts = self.state.published_counts(channel.name, history) if self.state is not None else []
         file = not isinstance(destination, ItemSync)
-        held = destination.held(channel.filename) if not counts and isinstance(destination, FilePublisher) else None
+        held = None
+        if not counts and isinstance(destination, FilePublisher):
+            try:
+                held = destination.count_held(channel.filename, _items_in)
+            except RemoteError as exc:  # the destination cannot be asked: its publish would fail alike
+                self._failed(channel, destination, result, exc)
+                return None
         if held is not None:
-            counts = [_items_in(held)]
+            counts = [held[0]]
         code, refusal = guardrail(channel, result, counts, force=self.force, file=file)
         if refusal and held is not None:
-            refusal += f" (counted in {held}, the feed the destination holds: the state records no push)"
+            refusal += f" (counted in {held[1]}, the feed the destination holds: the state records no push)"
         if self.force and guardrail(channel, result, counts, force=False, file=file)[1]:
             result.forced = True
         if refusal:
@@ -243,14 +249,21 @@ class Delivery:
         try:
             result.published = destination.publish(output, channel.filename, result.parts, part_names(channel))
         except RemoteError as exc:
-            result.failed = f"{exc}; the feed published before stays"
-            event("publish-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
-            text = f"{channel.name} not published to {destination.describe()}: {result.failed}"
-            self.emit(make("DST006", text, channel=channel.name))
+            self._failed(channel, destination, result, exc)
             return False
         if outlet.staged is not None:
             outlet.staged.commit()
         return True
+
+    def _failed(
+        self, channel: CompiledChannel, destination: FilePublisher, result: ChannelResult, exc: RemoteError
+    ) -> None:
+        """A file destination failed the channel's feed (DST006): the feed published before stays, its run is
+        recorded as failed and push exits 3 once every channel had its turn."""
+        result.failed = f"{exc}; the feed published before stays"
+        event("publish-failed", channel=channel.name, destination=destination.describe(), error=str(exc))
+        text = f"{channel.name} not published to {destination.describe()}: {result.failed}"
+        self.emit(make("DST006", text, channel=channel.name))
 
     def fail(self, results: dict[str, ChannelResult], exc: BaseException) -> None:
         """Record every run as failed (the push ended with ``exc``), or as interrupted where the user stopped it

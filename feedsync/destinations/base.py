@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,9 +77,10 @@ class FilePublisher(ABC):
         self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None
     ) -> str: ...
 
-    def held(self, default_name: str) -> Path | None:
-        """The feed file the destination holds now, where it can be read here (a directory's), else None: what a
-        push with no run recorded (a state lost) is guarded against."""
+    def count_held(self, default_name: str, count: Callable[[Path], int]) -> tuple[int, str] | None:
+        """``count`` of the feed file the destination holds now, and where it lies (for the finding), else None (no
+        feed held, or one it cannot read): what a push with no run recorded (a state lost) is guarded against.
+        A RemoteError where the destination cannot be asked (its publish would fail alike)."""
         return None
 
 

@@ -12,7 +12,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,9 +32,9 @@ class DirectoryPublisher(FilePublisher):
     def describe(self) -> str:
         return f"directory:{self.config.path}"
 
-    def held(self, default_name: str) -> Path | None:
+    def count_held(self, default_name: str, count: Callable[[Path], int]) -> tuple[int, str] | None:
         target = self.config.path / (self.config.filename or default_name)
-        return target if target.is_file() else None
+        return (count(target), str(target)) if target.is_file() else None
 
     def publish(
         self, feed: Path, default_name: str, parts: Sequence[Path] = (), part_names: re.Pattern[str] | None = None

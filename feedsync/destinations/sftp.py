@@ -12,7 +12,8 @@ import io
 import logging
 import re
 import stat
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +30,13 @@ logging.getLogger("paramiko").addHandler(logging.NullHandler())
 # stderr, unmasked. The failure is told once, by the publish's error.
 
 ATTEMPTS = 3
+"""Uploads tried in all when the connection fails (the retry policy of ``feedsync.destinations.http``)."""
 OPERATION_TIMEOUT = 60.0
 """Seconds an SFTP server may take over one request (a write, a rename, a listing): one that stops answering
 after the login fails the attempt, where a push from cron would otherwise wait for ever, holding its lock."""
-"""Uploads tried in all when the connection fails (the retry policy of ``feedsync.destinations.http``)."""
+HELD_LIMIT = 5 * 1024**3
+"""Bytes of a held feed read at most (Merchant Center takes files of 4 GB at most)."""
+_CHUNK = 1024 * 1024
 _UPLOADING = ".uploading"
 """Files are uploaded as ``.<name>.uploading`` and renamed into place."""
 _PREVIOUS = ".previous"
@@ -74,7 +78,56 @@ class SftpPublisher(FilePublisher):
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
         return client
 
+    def count_held(self, default_name: str, count: Callable[[Path], int]) -> tuple[int, str] | None:
+        """``count`` of the feed the server holds under the feed's name (downloaded to a temporary file, removed
+        after), and its address; None where the server holds none. A RemoteError where the server cannot be asked
+        (after the retries a publish has): the publish would fail alike."""
+        name = self.config.filename or default_name
+        try:
+            return with_retries(lambda: self._count(name, count), attempts=ATTEMPTS, backoff=2.0, max_wait=30.0)
+        except RetriableRemoteError as exc:
+            raise RemoteError(f"sftp: the feed {self.describe()} holds could not be read: {exc}") from None
+
+    def _count(self, name: str, count: Callable[[Path], int]) -> tuple[int, str] | None:
+        with self._session() as (sftp, directory), tempfile.TemporaryDirectory(prefix="feedsync-held-") as folder:
+            local = Path(folder) / Path(name).name  # (its extension tells the count how to read it)
+            try:
+                remote = sftp.open(f"{directory}/{name}", "rb")
+            except (FileNotFoundError, PermissionError):  # none held, or a drop box that lets no upload be read
+                return None
+            with remote, local.open("wb") as out:
+                remote.prefetch()
+                size = 0
+                while chunk := remote.read(_CHUNK):
+                    size += len(chunk)
+                    if size > HELD_LIMIT:  # a server that sends without end: nothing to count
+                        return None
+                    out.write(chunk)
+            return count(local), f"{self.describe().rstrip('/')}/{name}"
+
     def _upload(self, feed: Path, name: str, parts: Sequence[Path], part_names: re.Pattern[str] | None) -> str:
+        with self._session() as (sftp, directory):
+            for part in parts:
+                _put(sftp, part, directory, part.name)
+            _put(sftp, feed, directory, name)
+            names = {name, *(part.name for part in parts)}
+            for entry in sftp.listdir_attr(directory):
+                # A part the feed no longer has, or the upload (or the file moved aside) of one a killed run left
+                # (the others were overwritten and renamed above).
+                suffix = next((end for end in (_UPLOADING, _PREVIOUS) if entry.filename.endswith(end)), "")
+                upload = entry.filename.startswith(".") and bool(suffix)
+                plain = entry.filename[1 : -len(suffix)] if upload else entry.filename
+                ours = plain in names or (part_names is not None and part_names.fullmatch(plain) is not None)
+                stale = upload or plain not in names
+                if ours and stale and stat.S_ISREG(entry.st_mode or 0):
+                    sftp.remove(f"{directory}/{entry.filename}")
+                    checkpoint("sftp.stale-removed")
+            return f"{self.describe().rstrip('/')}/{name}"
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[tuple[Any, str]]:
+        """An SFTP session on the server and its remote directory; the server's failures as the errors a publish
+        tells (a host key or login refused: RemoteError; the rest RetriableRemoteError, masked)."""
         import paramiko
 
         kwargs: dict[str, Any] = {
@@ -98,24 +151,8 @@ class SftpPublisher(FilePublisher):
             client.connect(**kwargs)
             sftp = client.open_sftp()
             sftp.get_channel().settimeout(OPERATION_TIMEOUT)  # a server that stops answering: retried, then failed
-            directory = self.config.remote_dir.rstrip("/") or "."
-            for part in parts:
-                _put(sftp, part, directory, part.name)
-            _put(sftp, feed, directory, name)
-            names = {name, *(part.name for part in parts)}
-            for entry in sftp.listdir_attr(directory):
-                # A part the feed no longer has, or the upload (or the file moved aside) of one a killed run left
-                # (the others were overwritten and renamed above).
-                suffix = next((end for end in (_UPLOADING, _PREVIOUS) if entry.filename.endswith(end)), "")
-                upload = entry.filename.startswith(".") and bool(suffix)
-                plain = entry.filename[1 : -len(suffix)] if upload else entry.filename
-                ours = plain in names or (part_names is not None and part_names.fullmatch(plain) is not None)
-                stale = upload or plain not in names
-                if ours and stale and stat.S_ISREG(entry.st_mode or 0):
-                    sftp.remove(f"{directory}/{entry.filename}")
-                    checkpoint("sftp.stale-removed")
+            yield sftp, self.config.remote_dir.rstrip("/") or "."
             sftp.close()
-            return f"{self.describe().rstrip('/')}/{name}"
         except paramiko.BadHostKeyException:
             raise RemoteError(f"sftp: the host key of {self.config.host} does not match known_hosts") from None
         except paramiko.SSHException as exc:

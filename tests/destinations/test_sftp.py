@@ -363,3 +363,109 @@ def test_a_server_that_is_no_ssh_server_prints_no_traceback(tmp_path: Path, monk
         listener.close()
         server.join(timeout=30)
     assert printed.getvalue() == ""
+
+
+class _UploadsOnly(asyncssh.SFTPServer):
+    """A drop box: files are written, never read back (as a channel's upload server may be)."""
+
+    def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:  # type: ignore[override]
+        if pflags & asyncssh.FXF_READ:
+            raise asyncssh.SFTPPermissionDenied("reading is not allowed here")
+        return super().open(path, pflags, attrs)
+
+
+def _sftp_project(work: Path, port: int, skus: list[str]) -> None:
+    """A project in ``work`` whose google channel pushes ``skus`` to the loopback server on ``port``."""
+    make_config(
+        work,
+        HEADER + "".join(row(sku) for sku in skus),
+        channel_extra=(
+            "    destination:\n      type: sftp\n      host: 127.0.0.1\n"
+            f"      port: {port}\n      username: {USER}\n      password: {{env: FEEDSYNC_SFTP_PASSWORD}}\n"
+            "      remote_dir: incoming\n      filename: products.xml\n      known_hosts: known_hosts\n"
+        ),
+    )
+
+
+def test_a_state_lost_does_not_let_a_partial_export_replace_the_feed_an_sftp_server_holds(
+    tmp_path: Path, server: SftpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the state database gone, the item-count guardrail had no history for an sftp destination (a directory's
+    held feed was read, a server's was not): a partial export of 4 of 10 items replaced the server's 10-item feed
+    with exit 0. The feed the server holds is now read and counted: DST002 names it, the feed stays; --force
+    publishes."""
+    import shutil
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("FEEDSYNC_SFTP_PASSWORD", PASSWORD)
+    server.known_hosts(work / "known_hosts")
+    skus = [f"P{i}" for i in range(10)]
+    config = make_config(work, HEADER + "".join(row(sku) for sku in skus))
+    _sftp_project(work, server.port, skus)
+    assert CliRunner().invoke(app, ["push"]).exit_code == 0
+    held = server.root / "incoming" / "products.xml"
+    live = held.read_bytes()
+    assert live.count(b"<item>") == 10
+    assert config.state_path.is_file()
+    shutil.rmtree(config.state_path.parent)
+    _sftp_project(work, server.port, skus[:4])
+    result = CliRunner().invoke(app, ["push"])
+    assert result.exit_code != 0, result.output
+    assert "DST002" in result.output and "the item count fell from 10 to 4" in result.output
+    where = f"sftp://{USER}@127.0.0.1:{server.port}/incoming/products.xml"
+    assert f"counted in {where}, the feed the destination holds" in result.output
+    assert held.read_bytes() == live
+    assert sorted(p.name for p in (server.root / "incoming").iterdir()) == ["products.xml"]
+    assert PASSWORD not in result.output
+    forced = CliRunner().invoke(app, ["push", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert held.read_bytes().count(b"<item>") == 4
+
+
+def test_a_server_that_lets_no_upload_be_read_takes_the_first_push(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A drop box refuses to read its files back: the held feed cannot be counted, and the push goes on as a push
+    with no history does (its upload is not refused for it)."""
+    root = tmp_path / "sftp-root"
+    (root / "incoming").mkdir(parents=True)
+    (root / "incoming" / "products.xml").write_text("<rss>an earlier upload</rss>", encoding="utf-8")
+    running = SftpServer(root, _UploadsOnly)
+    try:
+        work = tmp_path / "work"
+        work.mkdir()
+        monkeypatch.chdir(work)
+        monkeypatch.setenv("FEEDSYNC_SFTP_PASSWORD", PASSWORD)
+        running.known_hosts(work / "known_hosts")
+        _sftp_project(work, running.port, ["A", "B"])
+        result = CliRunner().invoke(app, ["push"])
+        assert result.exit_code == 0, result.output
+        assert (root / "incoming" / "products.xml").read_bytes() == (work / "out" / "google.xml").read_bytes()
+    finally:
+        running.close()
+
+
+def test_a_server_that_cannot_be_reached_to_count_its_feed_fails_the_push(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No push recorded and the server unreachable: counting its feed fails as the upload would (DST006, exit 3,
+    the feed published before stays), with no traceback and no password."""
+    import socket
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("FEEDSYNC_SFTP_PASSWORD", PASSWORD)
+    (work / "known_hosts").write_text("", encoding="utf-8")
+    _sftp_project(work, port, ["A"])
+    result = CliRunner().invoke(app, ["push"])
+    assert result.exit_code == 3, result.output
+    assert "DST006" in result.output and "could not be read" in result.output
+    assert "Traceback" not in result.output and PASSWORD not in result.output
