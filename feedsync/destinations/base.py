@@ -103,7 +103,8 @@ class ItemSync(ABC):
 
     def retires(self, description: str) -> bool:
         """Whether the items the state holds under ``description`` (another of the channel's) are in this
-        destination under settings it no longer has (Google: a former feed label): they are deleted there."""
+        destination under settings it no longer has (Google: a former data source of the account, language or
+        label): they are deleted there."""
         return False
 
     @abstractmethod

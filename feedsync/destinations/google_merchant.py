@@ -53,8 +53,8 @@ TEXT = {
     **{f"custom_label_{i}": f"customLabel{i}" for i in range(5)},
 }
 UNITS = {"g": "g", "kg": "kg", "lb": "lb", "oz": "oz"}
-_FORMER = re.compile(r"/([a-z]{2})~([A-Z0-9-]{1,20})")
-"""The end of a description of the same data source (after its ``_place``): the language and label named."""
+_FORMER = re.compile(r"google_merchant_api:accounts/([^/]+)/dataSources/([^/]+)/([a-z]{2})~([A-Z0-9-]{1,20})")
+"""A description of a channel's products: the account, data source, language and label named."""
 _WEIGHT = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(g|kg|lb|oz)\s*", re.IGNORECASE)
 """A shipping weight the API's ``shippingWeight`` takes (a number and a unit of Google's); any other text goes as
 the feed file writes it, in the attribute's generic form (``customAttributes``), for Google to read as it reads
@@ -240,10 +240,14 @@ class GoogleMerchantApi(ItemSync):
     def retires(self, description: str) -> bool:
         return self._former(description) is not None
 
-    def _former(self, description: str) -> tuple[str, str] | None:
-        """(language, label) of a former description of this data source's products, else None."""
-        found = _FORMER.fullmatch(description.removeprefix(self._place))
-        return (found.group(1), found.group(2)) if found is not None else None
+    def _former(self, description: str) -> tuple[str, str, str] | None:
+        """(data source, language, label) of a former description of the channel's products in this account (a
+        former data source, language or label), else None. Another account's products are left as they are: its
+        credentials may not reach them, and the channel no longer names it."""
+        found = _FORMER.fullmatch(description)
+        if found is None or found.group(1) != self.config.account_id:
+            return None
+        return f"accounts/{found.group(1)}/dataSources/{found.group(2)}", found.group(3), found.group(4)
 
     @property
     def data_source(self) -> str:
@@ -282,16 +286,16 @@ class GoogleMerchantApi(ItemSync):
                     return change, str(exc)
                 raise
 
-        def delete(item_id: str, language: str, label: str) -> tuple[str, str | None]:
-            """Delete the item's product under ``language`` and ``label``; items were published under their id
-            fitted into Google's limit, so deleted so too."""
+        def delete(item_id: str, source: str, language: str, label: str) -> tuple[str, str | None]:
+            """Delete the item's product input from the data source ``source`` under ``language`` and ``label``;
+            items were published under their id fitted into Google's limit, so deleted so too."""
             name = product_name(language, label, encoder.remote_id(item_id))
             try:
                 response = requester.request(
                     "DELETE",
                     f"/products/v1/accounts/{account}/productInputs/{name}",
                     operation="delete",
-                    params={"dataSource": self.data_source},
+                    params={"dataSource": source},
                 )
             except RemoteError as exc:
                 if exc.status != 404:  # already gone is what we wanted
@@ -320,13 +324,14 @@ class GoogleMerchantApi(ItemSync):
                             )
                         )
                 recorder.accepted(accepted)
-            names = [(None, self.config.content_language, self.config.feed_label, plan.deletes)]
-            for former, items in plan.retired.items():  # the products under a former language or label
+            here = (self.data_source, self.config.content_language, self.config.feed_label)
+            names = [(None, *here, plan.deletes)]
+            for former, items in plan.retired.items():  # the products of a former data source, language or label
                 found = self._former(former)
                 assert found is not None  # (retired so)
                 names.append((former, *found, items))
-            for where, language, label, items in names:
+            for where, source, language, label, items in names:
                 for start in range(0, len(items), BATCH):
                     batch = items[start : start + BATCH]
-                    removed = pool.map(delete, batch, repeat(language), repeat(label))
+                    removed = pool.map(delete, batch, repeat(source), repeat(language), repeat(label))
                     recorder.removed([item for item, _ in removed], former=where)

@@ -225,6 +225,63 @@ def test_a_new_feed_label_inserts_every_product_under_it_and_deletes_those_under
 
 
 @respx.mock
+def test_a_new_data_source_takes_the_products_and_the_old_one_gives_them_up(tmp_path: Path) -> None:
+    """The channel moved to another data source of the same account: every product was inserted into the new one,
+    and the product inputs the old one held stayed there, so a product later gone from the catalog stayed live in
+    Merchant Center through them (the state forgot nothing, but nothing asked it). They are now deleted from the
+    data source they were sent to, after the new one took them, as a former language or label's are."""
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(3)))
+    insert.reset()
+    config = _elsewhere(tmp_path, catalog(3), "data_source: '456'", "data_source: '789'")
+    with State(config.state_path) as state:
+        dry = pipeline.run(config, "push", state=state, dry_run=True)
+    new = "google_merchant_api:accounts/123/dataSources/789"
+    assert dry.channels["google"].planned == (
+        f"would sync {new}/en~US: 3 to create, 0 to update, 0 to refresh, 3 to delete (3 of them held under "
+        f"{WHERE}/en~US), 0 unchanged"
+    )
+    report = push(config)
+    assert report.diagnostics == []
+    assert [dict(c.request.url.params) for c in insert.calls] == [{"dataSource": "accounts/123/dataSources/789"}] * 3
+    gone = sorted((c.request.url.path.rsplit("/", 1)[1], c.request.url.params["dataSource"]) for c in delete.calls)
+    assert gone == sorted((product_name("en", "US", f"P{i}"), "accounts/123/dataSources/456") for i in range(3))
+    assert _sent(config, f"{WHERE}/en~US") == set() and _sent(config, f"{new}/en~US") == {"P0", "P1", "P2"}
+    delete.reset()
+    config = _elsewhere(tmp_path, catalog(2), "data_source: '456'", "data_source: '789'", "    max_drop_percent: 50\n")
+    push(config)  # a product gone from the catalog leaves the data source it is in now
+    assert [(c.request.url.path.rsplit("/", 1)[1], c.request.url.params["dataSource"]) for c in delete.calls] == [
+        (product_name("en", "US", "P2"), "accounts/123/dataSources/789")
+    ]
+
+
+@respx.mock
+def test_another_accounts_data_source_is_not_asked_to_give_its_products_up(tmp_path: Path) -> None:
+    """A channel moved to another Merchant Center account: the former account's products are not deleted (its
+    credentials may no longer reach it); the new account gets every product."""
+    _, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(2)))
+    other = respx.mock.post(f"{API}/products/v1/accounts/999/productInputs:insert").mock(
+        return_value=httpx.Response(200, json=PRODUCT_INPUT)
+    )
+    report = push(_elsewhere(tmp_path, catalog(2), "account_id: '123'", "account_id: '999'"))
+    assert report.diagnostics == []
+    assert other.call_count == 2 and delete.call_count == 0
+
+
+def _elsewhere(tmp: Path, csv_text: str, setting: str, moved: str, extra: str = "") -> object:
+    """``gmc_config`` with its destination's ``setting`` changed to ``moved``."""
+    from feedsync.config import load_config
+
+    gmc_config(tmp, csv_text, extra)
+    config = tmp / "feedsync.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert setting in text
+    config.write_text(text.replace(setting, moved), encoding="utf-8")
+    return load_config(config)
+
+
+@respx.mock
 def test_a_failed_delete_under_the_old_label_keeps_the_product_to_delete_again(tmp_path: Path) -> None:
     insert, delete = mock_api(respx.mock)
     push(gmc_config(tmp_path, catalog(2)))
