@@ -133,8 +133,9 @@ class ProfileSpec(_Strict):
     fields: dict[str, FieldSpec] = Field(min_length=1)
     """Channel attribute -> how it is made (a template string is the short form). Refused when the profile is
     compiled: for Google, a name close to one of Google's attributes but not one (``shiping_weight``, ``colour``:
-    Google keeps a name it does not know as a custom attribute and uses none of it), naming the one meant; for
-    Amazon, a name no product type of the channel's definitions has."""
+    Google keeps a name it does not know as a custom attribute and uses none of it), and for Meta one close to a
+    field of Meta's catalog but not one (``colour``, ``custom_lable_0``: Meta leaves the column out of the item),
+    naming the one meant; for Amazon, a name no product type of the channel's definitions has."""
 
     _templates = field_validator("fields", mode="before")(_string_is_template)
 

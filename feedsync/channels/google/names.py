@@ -1,9 +1,9 @@
-"""The attribute names Google Merchant Center reads, and the profile fields that misspell one.
+"""The attribute names Google Merchant Center reads, and the profile fields that misspell one
+(``channels.names``).
 
 Google keeps an attribute it does not know as a custom attribute of the item: a field named ``shiping_weight`` or
-``colour`` reaches the feed and changes nothing Google shows. A field whose name is not Google's but is close to one
-of Google's is refused when the profile is compiled; a name close to none is taken for a custom attribute meant as
-one (for feed rules) and written as it is.
+``colour`` reaches the feed and changes nothing Google shows. A name close to none of Google's is taken for a
+custom attribute meant as one (for feed rules) and written as it is.
 
 Source: the Merchant API's product attributes (``google/shopping/merchant/products/v1/products_common.proto``,
 message ``ProductAttributes``), each under its feed name (the singular of a repeated field: ``gtins`` is
@@ -13,9 +13,7 @@ specification (support.google.com/merchants/answer/7052112) the API names otherw
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping
-from typing import Any
+from feedsync.channels.names import field_checker
 
 ATTRIBUTES: frozenset[str] = frozenset(
     {
@@ -57,29 +55,12 @@ ATTRIBUTES: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-CLOSE = 0.85
-"""How alike (``difflib``'s ratio) a name must be to one of Google's to be taken for a misspelling of it."""
-
-
-def misspelt(name: str) -> str | None:
-    """The attribute of Google's that ``name`` (a profile's field: lower-case letters, digits and ``_``) misspells
-    (a letter or two off, a plural), or None: ``name`` is Google's, one of Google's with a part of its own after an
-    ``_`` (``description_en``, ``shipping_weight_kg``), or like none of Google's."""
-    if name in ATTRIBUTES or any(name.startswith(attribute + "_") for attribute in ATTRIBUTES):
-        return None  # (one of Google's with a part of its own: ``description_en``, ``material_2``, a custom one)
-    near = difflib.get_close_matches(name, sorted(ATTRIBUTES), n=1, cutoff=CLOSE)
-    return near[0] if near else None
-
-
-def check_fields(settings: Mapping[str, Any], names: list[str]) -> Mapping[str, str]:
-    """The profile's fields that misspell an attribute of Google's, each with why it is refused."""
-    refused: dict[str, str] = {}
-    for name in names:
-        meant = misspelt(name)
-        if meant is not None:
-            refused[name] = (
-                f"{name!r} is not an attribute of Google's (did you mean {meant}?): Google would keep it as a custom "
-                "attribute and use none of it; name the field as Google names the attribute, or give a custom "
-                "attribute a name unlike any of Google's"
-            )
-    return refused
+check_fields = field_checker(
+    ATTRIBUTES,
+    lambda name, meant: (
+        f"{name!r} is not an attribute of Google's (did you mean {meant}?): Google would keep it as a custom "
+        "attribute and use none of it; name the field as Google names the attribute, or give a custom attribute "
+        "a name unlike any of Google's"
+    ),
+)
+"""The Google profile's fields that misspell an attribute of Google's, each with why it is refused."""

@@ -4,6 +4,7 @@ from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, register_c
 from feedsync.channels.google.spec import NAMESPACE
 from feedsync.channels.meta import (
     codes,  # noqa: F401  (registers the channel's rule codes)
+    names,
     rules,
     screen,
 )
@@ -20,5 +21,6 @@ META = register_channel(
         check_item=Screened(screen.clean, rules.check_item),
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
         settings_model=MetaSettings,
+        check_fields=names.check_fields,
     )
 )
