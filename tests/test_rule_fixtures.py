@@ -649,6 +649,22 @@ def _dst011(tmp: Path) -> Found:
         return pipeline.run(config, "push", state=state).diagnostics
 
 
+@fixture("DST012", (None, None, None, None))
+def _dst012(tmp: Path) -> Found:
+    with respx.mock(assert_all_called=False) as router:  # (nothing is deleted: the old account's items stay)
+        mock_api(router)
+        router.post(url__startswith="https://merchantapi.googleapis.com/products/v1/accounts/999/").mock(
+            return_value=httpx.Response(200, json={"name": "accounts/999/productInputs/x"})
+        )
+        config = gmc_config(tmp, HEADER + row("A"))
+        with State(config.state_path) as state:
+            assert not pipeline.run(config, "push", state=state).diagnostics
+        text = (tmp / "feedsync.yaml").read_text(encoding="utf-8").replace("account_id: '123'", "account_id: '999'")
+        (tmp / "feedsync.yaml").write_text(text, encoding="utf-8")  # the channel moved to another account
+        with State(config.state_path) as state:
+            return pipeline.run(load_config(tmp / "feedsync.yaml"), "push", state=state).diagnostics
+
+
 @fixture("MDL015", (None, "link", None, None))
 def _mdl015(tmp: Path) -> Found:
     return build(tmp, HEADER + row("A", link="") + row("B", link="", size="L") + row("C", size="S"))

@@ -120,7 +120,21 @@ class Delivery:
                 state.move_items(channel, other, where)
         sent.update(state.sent_items(channel, where))
         retired = {other: list(state.sent_items(channel, other)) for other in others if destination.retires(other)}
+        if not sent:  # the first push to this destination: the items sent elsewhere before stay there
+            for other in others:
+                if other not in adopted and other not in retired:
+                    self._left_behind(channel, where, other, len(state.sent_items(channel, other)))
         return SyncCollector(sent, refresh_after=destination.refresh_after, now=datetime.now(UTC), retired=retired)
+
+    def _left_behind(self, channel: str, where: str, other: str, count: int) -> None:
+        """DST012: the channel's items recorded under ``other``, a destination it no longer names (another account,
+        catalog or marketplace region), stay there, out of feedsync's reach; told at the first push to ``where``."""
+        if count:
+            text = (
+                f"{count} item(s) this channel sent to {other} stay there: it now sends to {where}, and feedsync "
+                "no longer updates or deletes them; remove them there if they should leave the channel"
+            )
+            self.emit(make("DST012", text, channel=channel))
 
     def observers(self) -> dict[str, list[ItemObserver]]:
         return {name: outlet.observers for name, outlet in self.outlets.items()}

@@ -539,6 +539,18 @@ _register(
     "or refresh_days, sends it again).",
     ("publish",),
 )
+_register(
+    "DST012",
+    "items-left-behind",
+    W,
+    "The channel now sends its items to another destination than the one it sent them to before (another Google "
+    "Merchant Center account, another Meta catalog, another Amazon region), and the items recorded there stay "
+    "there: feedsync no longer updates or deletes them, so one gone from the catalog stays live at the old "
+    "destination. Told at the first push to the new destination. Remove them there if they should leave the "
+    "channel (a new data source, feed label or language of the same Google account is not this: those items are "
+    "deleted).",
+    ("publish",),
+)
 
 # Tags of the codes registered without their own.
 _register(

@@ -264,9 +264,14 @@ def test_another_accounts_data_source_is_not_asked_to_give_its_products_up(tmp_p
     other = respx.mock.post(f"{API}/products/v1/accounts/999/productInputs:insert").mock(
         return_value=httpx.Response(200, json=PRODUCT_INPUT)
     )
-    report = push(_elsewhere(tmp_path, catalog(2), "account_id: '123'", "account_id: '999'"))
-    assert report.diagnostics == []
+    config = _elsewhere(tmp_path, catalog(2), "account_id: '123'", "account_id: '999'")
+    report = push(config)
+    [told] = report.diagnostics  # (DST012: they stay live there, out of reach, said once)
+    assert (told.code, told.severity) == ("DST012", "warning")
+    assert f"2 item(s) this channel sent to {WHERE}/en~US stay there" in told.message
+    assert "now sends to google_merchant_api:accounts/999/dataSources/456/en~US" in told.message
     assert other.call_count == 2 and delete.call_count == 0
+    assert push(config).diagnostics == []
 
 
 def _elsewhere(tmp: Path, csv_text: str, setting: str, moved: str, extra: str = "") -> object:
