@@ -250,6 +250,7 @@ def _stream(
     from feedsync.rows import remove_scratch, run_split  # the row split's machinery: imported with its scratch
 
     supplements = load_supplements(config.supplements, stream.emit)
+    stream.attributes_joined = joined_columns(supplements)
     started = time.perf_counter()
     if out is not None:
         remove_temp_files(out, compiled, before=started_at)

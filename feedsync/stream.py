@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SurveyingEncoder, VariantGroup
-from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.compiled import CompiledChannel, unmet_attributes
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
@@ -271,6 +271,8 @@ class Stream:
     durable: bool = True
     """The feeds are synced to disk before they are renamed into place; a row split's later shares write scratch
     documents that the stitch reads and removes, never a feed: not synced."""
+    attributes_joined: frozenset[str] = frozenset()
+    """The attribute names the one-to-one supplements may add to a product (their columns, casefolded)."""
     lines: Render | None = None
     """How the report's lines are rendered, when it is printed as lines: a row split's shares render theirs as
     they spill them (``Findings.render``), on every core, rather than the merged run after them."""
@@ -402,6 +404,10 @@ class Stream:
             reader = reader.source
         for diagnostic in unmet_options(getattr(reader, "config", None), stats):
             self.emit(diagnostic)
+        if stats.attributes_met is not None:
+            for sink in sinks:
+                for diagnostic in unmet_attributes(sink.channel, stats.attributes_met, self.attributes_joined):
+                    self.emit(diagnostic)
         report.variants += stats.left_out + stats.excluded
         report.products = len(self.groups)
         for sink in sinks:

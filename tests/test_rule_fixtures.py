@@ -213,6 +213,14 @@ FIXTURES["CFG009"] = (
 )
 
 
+@fixture("CFG011", (None, "fields.custom_label_0", 9, 23))
+def _cfg011(tmp: Path) -> Found:
+    """A field reads an attribute no column of the native catalog has."""
+    extra = "    fields:\n      custom_label_0: \"{{ attributes.get('seasn', '') }}\"\n"
+    config = make_config(tmp, HEADER.rstrip("\n") + ",season\n" + row("A").rstrip("\n") + ",Winter\n", extra)
+    return pipeline.run(config, "validate").diagnostics  # type: ignore[return-value]
+
+
 @fixture("CFG010", (None, "size", None, None))
 def _cfg010(tmp: Path) -> Found:
     """source.options names an option no product of the export has."""

@@ -8,7 +8,8 @@ the include/exclude filters, and finally the field templates (once per element o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import difflib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from feedsync.channels.rules import Change, CompiledRule, Excluded, RegexTimeout
 from feedsync.channels.tally import Tally
 from feedsync.channels.templating import Compiled, FieldFailed, RenderError
 from feedsync.config import ChannelConfig
-from feedsync.diagnostics import Emit, locate
+from feedsync.diagnostics import Diagnostic, Emit, Location, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import Selection
 from feedsync.ids import fit_ascii_id, fit_id, printable_ascii
@@ -84,6 +85,9 @@ class CompiledChannel:
     """The generated function giving every field's value for an item's data (``Templating.fields_function``);
     None: ``values_by_field``, one call per field."""
     origins: dict[str, str] = field(default_factory=dict)
+    attribute_reads: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    """The attribute keys feedsync.yaml's fields and filters of this channel read by name, each with where it reads
+    it first (``"fields.custom_label_0"``, its line there): a key no column of the source has is CFG011."""
     tally: Tally = field(default_factory=Tally)
     """Findings told once per attribute and value with a count (``tally.findings`` at the end of a run)."""
     _reported_unmapped: set[str] = field(default_factory=set)
@@ -374,3 +378,26 @@ class CompiledChannel:
         for name, entries in kept.items():
             single = entries[0]
             item.values[name] = single if len(entries) == 1 and isinstance(single, str) else entries
+
+
+def unmet_attributes(channel: CompiledChannel, met: set[str], joined: frozenset[str]) -> Iterator[Diagnostic]:
+    """CFG011 for each attribute key the channel's fields and filters in feedsync.yaml read by name
+    (``attribute_reads``) that no column of the source has (``met``: those it has) and no supplement adds
+    (``joined``: their columns, casefolded): the value it was to give is empty on every item (a column name
+    mistyped, or in another case)."""
+    for key, (where, location) in channel.attribute_reads.items():
+        if key in met or key.casefold() in joined:
+            continue
+        closest = difflib.get_close_matches(key, sorted(met), n=3, cutoff=0.6)
+        folded = [name for name in met if name.casefold() == key.casefold()]
+        hint = folded or closest
+        also = f" (closest: {', '.join(repr(name) for name in hint)})" if hint else ""
+        yield make(
+            "CFG011",
+            f"{where} reads attributes {key!r}, but the source has no column of that name, nor does a supplement "
+            f"add one{also}: it is empty on every item",
+            channel=channel.name,
+            field=where,
+            value=key,
+            location=location,
+        )

@@ -21,7 +21,9 @@ from feedsync.channels.compiled import CompiledChannel, CompiledField
 from feedsync.channels.pricing import InventoryRules, PriceRules
 from feedsync.channels.rules import CompiledRule, ConditionSpec, RuleSpec, compile_rules
 from feedsync.channels.templating import Compiled, RenderError, TemplateProblem, Templating
+from feedsync.channels.templating.purity import attribute_keys
 from feedsync.config import ChannelConfig, Config
+from feedsync.diagnostics import Location
 from feedsync.diagnostics.gate import Selection
 from feedsync.errors import ConfigError
 from feedsync.model.product import PRODUCT_FIELDS
@@ -374,11 +376,29 @@ def compile_channel(
             raise fail(key, f"{'.'.join(map(str, key))}: unknown product field(s) {', '.join(unknown)}")
         return compiled
 
+    reads: dict[str, tuple[str, Location]] = {}  # attribute key -> where the config reads it first
+
+    def note_reads(key: list[str | int], kind: str, source: str) -> None:
+        """The attribute keys a template of feedsync.yaml reads by name (``source.attributes_met`` is held to them
+        once the source is read: CFG011)."""
+        if kind == "template_file":
+            return
+        text = source if kind == "template" else "{{ " + source + " }}"
+        keys = attribute_keys(templating.env.parse(text))
+        if keys:
+            pos = yamlpos.locate(channel_node, key[:2] if key[0] == "fields" else key)
+            where = Location(config_name, pos[0] if pos else None, pos[1] if pos else None)
+            for attribute in sorted(keys):
+                reads.setdefault(attribute, (".".join(map(str, key[:2] if key[0] == "fields" else key)), where))
+
     fields: list[CompiledField] = []
+    mine = overrides.get("fields", {}) if isinstance(overrides.get("fields"), dict) else {}
     for attr, spec in profile.fields.items():
         kind, source = next((k, v) for k, v in spec.model_dump().items() if v is not None)
         key: list[str | int] = ["fields", attr, kind]
         compiled = build(key, kind, source)
+        if attr in mine:
+            note_reads(key, kind, source)
         origin = compiled.simple or (next(iter(compiled.variables)) if len(compiled.variables) == 1 else None)
         fields.append(CompiledField(attr, compiled, origin if origin in PRODUCT_FIELDS else None))
     settings = _resolve_paths(dict(profile.settings), kind_spec.path_settings, overrides, config.base_dir, path)
@@ -387,6 +407,11 @@ def compile_channel(
             raise fail(["fields", attr], f"fields.{attr}: {why}")
     include = [build(["filters", "include", i], "value", e) for i, e in enumerate(profile.filters.include)]
     exclude = [build(["filters", "exclude", i], "value", e) for i, e in enumerate(profile.filters.exclude)]
+    if isinstance(overrides.get("filters"), dict):
+        for which, texts in (("include", profile.filters.include), ("exclude", profile.filters.exclude)):
+            if which in overrides["filters"]:
+                for i, text in enumerate(texts):
+                    note_reads(["filters", which, i], "value", text)
     read = _names_read(rules, [*fields_compiled(fields), *include, *exclude])
     if read is not None:  # (a template rendering others says not all it reads: nothing is refused as unread)
         _rules_read(profile, read, fail)
@@ -423,6 +448,7 @@ def compile_channel(
         reads_now=_reads_now([*fields_compiled(fields), *include, *exclude], profile.rules),
         now_moments=_moments(profile.rules, tz),
         globals=dict(templating.env.globals),
+        attribute_reads=reads,
         field_values=templating.fields_function(
             [(f.name, f.compiled) for f in fields], to_text, printed, printed_types=PRINTED_BY
         ),

@@ -175,6 +175,16 @@ _register(
     "pattern are not there. The finding names the closest option names the file has. Fix the name, or remove it.",
 )
 _register(
+    "CFG011",
+    "attribute-not-in-source",
+    E,
+    "A field or filter of the channel in feedsync.yaml reads a product attribute by name (`attributes.get('season', "
+    "'')`, `attributes['season']`) that no column of the source has (a native CSV, TSV or workbook: its columns "
+    "that are no field), and no supplement adds: the value it was to give is empty on every item, so what was "
+    "mapped never reaches the feed. The finding names the closest column names (one differing only in case first). "
+    "Fix the name, or remove the field.",
+)
+_register(
     "SRC001",
     "unparsable-record",
     E,
@@ -712,7 +722,9 @@ _register(
 )
 
 _TAGS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009", "CFG010"), ("config",)),
+    **dict.fromkeys(
+        ("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009", "CFG010", "CFG011"), ("config",)
+    ),
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
     **dict.fromkeys(

@@ -62,6 +62,8 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
         stats.weights_ignored = stats.weights_ignored or share.stats.weights_ignored
         if share.stats.options_met is not None:
             stats.options_met = (stats.options_met or set()) | share.stats.options_met
+        if share.stats.attributes_met is not None:
+            stats.attributes_met = (stats.attributes_met or set()) | share.stats.attributes_met
     for share in made:  # once the rows are read, as one reader tells it
         for finding in share.stats.after_rows:
             stream.emit(finding)

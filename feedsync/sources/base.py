@@ -58,6 +58,10 @@ class SourceStats:
     options_met: set[str] | None = None
     """The names (``header_key``) of the variant options the reader met, where it notes them (the platform exports'
     readers): a name of ``source.options`` none of them matches maps nothing (CFG010, ``options.unmet_options``)."""
+    attributes_met: set[str] | None = None
+    """The attribute names the source's products can have, where its header tells them all (a native CSV, TSV or
+    workbook: its columns that map to no field); None where it cannot tell (JSON records, platform exports): a key
+    of ``attributes`` that feedsync.yaml reads and no column has is CFG011 (``Stream._close``)."""
     together: set[str] = field(default_factory=set)
     """The keys of the groups of rows the reader read as one product each (a Shopify handle), kept while it reads a
     share of a row split: one process tells a group whose rows are apart (SRC004), so a key in two shares makes

@@ -180,6 +180,8 @@ class DelimitedSource:
             width = len(names)
             self.stats.map_columns(table, {name: target for target, (name, _) in columns.items()})
             self.stats.unused = []  # every other column is kept in attributes
+            if type(self).prepare is DelimitedSource.prepare:  # (a format's hook may make attributes of its own)
+                self.stats.attributes_met = {name for name, target in zip(names, targets, strict=True) if not target}
             read = self._reader(path, names, targets, columns, ctx, clean=table.clean)
             padding = [""] * width
             if gate is not None:

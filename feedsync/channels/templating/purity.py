@@ -51,3 +51,34 @@ def costly(tree: nodes.Template) -> bool:
     if len(body) != 1 or not isinstance(body[0], nodes.Output):
         return True
     return any(True for _ in body[0].find_all(shapes))
+
+
+_DICT_METHODS = frozenset({"get", "items", "keys", "values"})
+
+
+def attribute_keys(tree: nodes.Template) -> frozenset[str]:
+    """The keys ``tree`` reads of ``attributes`` by name (``attributes.get('season', '')``, ``attributes['season']``,
+    ``attributes.season``): what it expects a product's attributes to hold. A key it makes as it runs is not
+    among them, nor are names shadowing ``attributes`` (``{% set attributes = ... %}``, a loop's variable)."""
+    shadowed = any(
+        isinstance(node, nodes.Name) and node.name == "attributes" and node.ctx in ("store", "param")
+        for node in tree.find_all(nodes.Name)
+    )
+    if shadowed:
+        return frozenset()
+
+    def own(node: nodes.Node) -> bool:
+        return isinstance(node, nodes.Name) and node.name == "attributes" and node.ctx == "load"
+
+    keys: set[str] = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Call)):
+        if isinstance(node, nodes.Getattr) and own(node.node) and node.attr not in _DICT_METHODS:
+            keys.add(node.attr)
+        elif isinstance(node, nodes.Getitem) and own(node.node) and isinstance(node.arg, nodes.Const):
+            if isinstance(node.arg.value, str):
+                keys.add(node.arg.value)
+        elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and own(node.node.node):
+            first = node.args[0] if node.args else None
+            if node.node.attr == "get" and isinstance(first, nodes.Const) and isinstance(first.value, str):
+                keys.add(first.value)
+    return frozenset(keys)
