@@ -1,19 +1,18 @@
 """The secret registry: every secret feedsync holds is registered once, where it is read (``SecretRef.value``) or
 received (access tokens, signed assertions), and ``mask`` replaces it in any text that leaves the process: logs,
-errors, reports, state, notifications. A secret is masked in the forms it travels in: as it is, URL-encoded
-(``quote`` and ``quote_plus``), JSON- and HTML-escaped, base64, and hex; a Basic-auth pair also as the base64 of
-``user:secret``. The forms are compiled into one pattern, rebuilt only when the registry changes, so masking a
-message costs one regex pass (nothing at all while the registry is empty)."""
+errors, reports, state, notifications. A secret is masked in the forms it travels in: as it is, and with any of its
+characters written as an encoder writes it (``%xx`` escapes in either case and escaped twice, ``+`` for a space,
+JSON's ``\\u00xx`` and ``\\/``, a JSON text escaped again, HTML's references), base64, and hex; a Basic-auth pair
+also as the base64 of ``user:secret``. The forms are compiled into one pattern, rebuilt only when the registry
+changes, so masking a message costs one regex pass (nothing at all while the registry is empty)."""
 
 from __future__ import annotations
 
 import base64
-import html
-import json
 import re
 import threading
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 MASK = "***"
 MIN_LENGTH = 4
@@ -24,55 +23,123 @@ QUERY_VALUE_MIN = 8
 """Any other query value of a configured URL this long is taken for a credential too."""
 
 _lock = threading.Lock()
-_forms: set[str] = set()
+_forms: dict[tuple[str, str], int] = {}
+"""Each form (its first character, a pattern of the rest) with the length of the value it is a form of."""
 _pattern: re.Pattern[str] | None = None
+"""The pattern of every form, compiled at the first masking after the registry changed (the secrets a command
+reads as it starts cost one compilation, not one each); None until then."""
+
+_JSON_SHORT = {'"': '"', "\\": "\\", "/": "/", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t"}
+_HTML_NAMED = {"&": ("amp",), "<": ("lt",), ">": ("gt",), '"': ("quot",), "'": ("apos",), "/": ("sol",)}
 
 
-def _encodings(value: str) -> set[str]:
+def _hex(number: int, digits: int) -> str:
+    """``number`` as ``digits`` hex digits in a pattern that takes either case of each letter."""
+    return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{number:0{digits}x}")
+
+
+def _spellings(char: str) -> list[tuple[str, str]]:
+    """The ways encoders write ``char``, each as its first character and a pattern of the rest: as it is; ``%xx``
+    escapes of its UTF-8 bytes in either case (escaped twice too: ``%252F``), ``+`` for a space; JSON's ``\\u00xx``
+    and short escapes, after any number of backslashes (a JSON text escaped again); HTML's decimal, hex and named
+    references."""
+    code = ord(char)
+    escapes = "%(?:25)*".join(_hex(byte, 2) for byte in char.encode("utf-8", "surrogatepass"))
+    ways = [("%", "(?:25)*" + escapes)]
+    if char == " ":
+        ways.append(("+", ""))
+    if char.isascii() and char.isalnum():  # (escaped only by an encoder that escapes every byte, as ``%xx``)
+        return [(char, ""), *ways]
+    if code > 0xFFFF:
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        ways.append(("\\", rf"\\*u{_hex(high, 4)}\\+u{_hex(low, 4)}"))
+    else:
+        ways.append(("\\", rf"\\*u{_hex(code, 4)}"))
+    if char in _JSON_SHORT:
+        ways.append(("\\", r"\\*" + re.escape(_JSON_SHORT[char])))
+    ways.append(("&", f"#0*{code};"))
+    ways.append(("&", f"#[xX]0*{_hex(code, 1)};"))
+    ways += [("&", f"{name};") for name in _HTML_NAMED.get(char, ())]
+    return [*ways, (char, "")]  # (as it is last: ``&amp;`` is masked whole, not as ``&`` and the rest)
+
+
+def _either(char: str) -> str:
+    """A pattern of ``char`` in any of its ``_spellings``."""
+    return "(?:" + "|".join(re.escape(lead) + rest for lead, rest in _spellings(char)) + ")"
+
+
+def _spelled(value: str) -> set[tuple[str, str]]:
+    """``value`` with each of its characters in any of its ``_spellings``: one form for each spelling of its first
+    character."""
+    tail = "".join(map(_either, value[1:]))
+    return {(lead, rest + tail) for lead, rest in _spellings(value[0])}
+
+
+def _literal(text: str) -> tuple[str, str]:
+    return text[0], re.escape(text[1:])
+
+
+def _encodings(value: str) -> set[tuple[str, str]]:
     """The forms ``value`` takes in URLs, JSON, HTML, base64 and hex (its UTF-8 bytes, in either case)."""
-    urlish = {value, quote(value), quote(value, safe=""), quote_plus(value), quote_plus(value, safe="")}
-    found = set(urlish)
-    for form in urlish:
-        found.add(json.dumps(form)[1:-1])
-        found.add(json.dumps(form, ensure_ascii=False)[1:-1])
-        found.add(html.escape(form))
-        found.add(html.escape(json.dumps(form, ensure_ascii=False)[1:-1]))
-    raw = value.encode("utf-8")
+    found = _spelled(value)
+    raw = value.encode("utf-8", "surrogatepass")
     for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         text = encoded.decode("ascii")
-        found.update((text, text.rstrip("=")))
-    found.update((raw.hex(), raw.hex().upper()))
+        found.update((_literal(text), _literal(text.rstrip("="))))
+    found.update((_literal(raw.hex()), _literal(raw.hex().upper())))
     return found
 
 
-def _add(forms: set[str]) -> None:
+def _compile(forms: dict[tuple[str, str], int]) -> re.Pattern[str]:
+    """One pattern of every form, grouped by their first character (tried at a cost of next to nothing where the
+    text's is another); within a group the forms of a longer value first (a secret holding another is masked
+    whole), then the longer form."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for form in sorted(forms, key=lambda form: (forms[form], len(form[1])), reverse=True):
+        groups.setdefault(form[0], []).append(form)
+    alternatives = []
+    for lead, members in groups.items():
+        rests = "|".join(rest for _, rest in members)
+        alternatives.append(re.escape(lead) + (f"(?:{rests})" if len(members) > 1 else rests))
+    return re.compile("|".join(alternatives))
+
+
+def _add(forms: set[tuple[str, str]], length: int) -> None:
     global _pattern
     with _lock:
-        new = {form for form in forms if len(form) >= MIN_LENGTH} - _forms
-        if not new:
-            return
-        _forms.update(new)
-        ordered = sorted(_forms, key=len, reverse=True)  # longest first: a secret holding another is masked whole
-        _pattern = re.compile("|".join(map(re.escape, ordered)))
+        new = {form for form in forms if _forms.get(form, -1) < length}
+        if new:
+            _forms.update(dict.fromkeys(new, length))
+            _pattern = None
+
+
+def _current() -> re.Pattern[str] | None:
+    """The pattern of every registered form (None while there is none), compiled if the registry changed."""
+    global _pattern
+    pattern = _pattern
+    if pattern is None and _forms:
+        with _lock:
+            if _pattern is None and _forms:
+                _pattern = _compile(_forms)
+            pattern = _pattern
+    return pattern
 
 
 def register(*values: str | None) -> None:
     """Mask these values (and their encoded forms) from now on; empty and short values are ignored."""
-    forms: set[str] = set()
     for value in values:
         if value and len(value) >= MIN_LENGTH:
-            forms |= _encodings(value)
+            _add(_encodings(value), len(value))
             stripped = value.strip()
-            if stripped != value:
-                forms |= _encodings(stripped)
-    _add(forms)
+            if stripped != value and len(stripped) >= MIN_LENGTH:
+                _add(_encodings(stripped), len(stripped))
 
 
 def register_basic(user: str, password: str) -> None:
     """A Basic-auth pair: both halves, and the base64 of ``user:password`` the Authorization header carries."""
     register(user, password)
-    pair = f"{user}:{password}".encode()
-    _add({base64.b64encode(pair).decode("ascii"), base64.b64encode(pair).decode("ascii").rstrip("=")})
+    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    _add({_literal(pair), _literal(pair.rstrip("="))}, len(user) + 1 + len(password))
 
 
 def register_url(url: str) -> None:
@@ -91,7 +158,7 @@ def register_url(url: str) -> None:
 
 def mask(text: str) -> str:
     """``text`` with every registered secret, in any of its forms, replaced by ``***``."""
-    pattern = _pattern
+    pattern = _current()
     if pattern is None or not text:
         return text
     return pattern.sub(MASK, text)
@@ -99,7 +166,7 @@ def mask(text: str) -> str:
 
 def mask_bytes(data: bytes) -> bytes:
     """``mask`` of a UTF-8 text given as its bytes (as they are while no secret is registered)."""
-    if _pattern is None or not data:
+    if not _forms or not data:
         return data
     return mask(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
@@ -111,7 +178,7 @@ def clip(text: str, limit: int) -> str:
 
 def mask_data(data: Any) -> Any:
     """A JSON-like value with every string in it (keys and values) masked."""
-    if _pattern is None:
+    if not _forms:
         return data
     if isinstance(data, str):
         return mask(data)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feedsync import secrets
 from feedsync.config import SecretRef
@@ -84,3 +87,79 @@ def test_a_secret_file_not_utf8_is_a_config_error_that_shows_none_of_it(tmp_path
         "Windows tools save files); save it as UTF-8"
     )
     assert "SECRET" not in message and "private" not in message
+
+
+def _escapes_recased(text: str, case: str) -> str:
+    """``text`` with the hex digits of its ``%xx`` escapes in ``case`` (lower, upper, or mixed: ``%2f%2B``)."""
+    parts = text.split("%")
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:]):
+        pair = part[:2]
+        if case == "lower":
+            pair = pair.lower()
+        elif case == "mixed":
+            pair = pair.lower() if index % 2 else pair.upper()[0] + pair[1].lower()
+        out.append(pair + part[2:])
+    return "%".join(out)
+
+
+@pytest.mark.parametrize("case", ["lower", "mixed"])
+def test_percent_escapes_are_masked_in_either_case(case: str) -> None:
+    secret = "tok/en+va=lue&Ré x"
+    secrets.register(secret)
+    for encoded in (quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="")):
+        spelled = _escapes_recased(encoded, case)
+        assert spelled != encoded
+        assert secrets.mask(f"GET /x?a={spelled}&b=2") == "GET /x?a=***&b=2", spelled
+
+
+def test_other_escapers_spellings_are_masked() -> None:
+    """What other encoders write: escapes of characters Python leaves alone, PHP's ``\\/`` in JSON, a JSON text
+    escaped again (a JSON log line holding an echoed JSON body), HTML numeric references, a query value encoded
+    twice (a URL in another's query)."""
+    secret = "tok/en+va=lue"
+    secrets.register(secret)
+    for spelled in (
+        "tok%2Fen%2Bva%3Dlue",
+        "%74ok%2fen%2bva%3dlue",  # a letter escaped too
+        "tok\\/en+va=lue",
+        "tok\\\\/en+va=lue",
+        "tok\\u002fen\\u002Bva\\u003dlue",
+        "tok&#47;en&#x2B;va&#61;lue",
+        "tok%252Fen%252Bva%253Dlue",
+    ):
+        assert secrets.mask(f"[{spelled}]") == "[***]", spelled
+
+
+@settings(max_examples=100)
+@given(secret=st.text(min_size=4, max_size=24).filter(lambda text: text.strip() == text))
+def test_any_secret_is_masked_as_encoders_write_it(secret: str) -> None:
+    secrets.clear()
+    secrets.register(secret)
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], html.escape(secret)}
+    forms.add("".join(f"&#x{ord(char):x};" if not char.isalnum() else char for char in secret))
+    for encoded in (quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="")):
+        forms |= {encoded, _escapes_recased(encoded, "lower"), _escapes_recased(encoded, "mixed")}
+        forms.add(json.dumps(json.dumps(encoded)[1:-1])[1:-1])
+    forms.add(json.dumps(json.dumps(secret)[1:-1])[1:-1])  # a JSON text holding it, escaped again
+    for form in forms:
+        assert secrets.mask(f"<{form}>") == "<***>", form
+
+
+def test_masking_compiles_once_per_change_of_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forms are compiled into one pattern at the first masking after secrets are registered, not at each
+    masking, and not again for a secret registered twice."""
+    compiled = []
+    compile_ = secrets._compile
+    monkeypatch.setattr(secrets, "_compile", lambda forms: compiled.append(len(forms)) or compile_(forms))
+    secrets.register("tok/en+va=lue")
+    secrets.register("other-secret")
+    assert compiled == []
+    for _ in range(100):
+        assert secrets.mask("tok%2fen%2bva%3dlue other-secret") == "*** ***"
+    secrets.register("tok/en+va=lue")
+    secrets.mask("tok%2fen%2bva%3dlue")
+    assert len(compiled) == 1
+    secrets.register("third-secret")
+    assert secrets.mask_data(["third-secret"]) == ["***"]
+    assert len(compiled) == 2
