@@ -2,9 +2,10 @@
 received (access tokens, signed assertions), and ``mask`` replaces it in any text that leaves the process: logs,
 errors, reports, state, notifications. A secret is masked in the forms it travels in: as it is, and with any of its
 characters written as an encoder writes it (``%xx`` escapes in either case and escaped twice, ``+`` for a space,
-JSON's ``\\u00xx`` and ``\\/``, a JSON text escaped again, HTML's references), base64, and hex; a Basic-auth pair
-also as the base64 of ``user:secret``. The forms are compiled into one pattern, rebuilt only when the registry
-changes, so masking a message costs one regex pass (nothing at all while the registry is empty)."""
+JSON's ``\\u00xx`` and ``\\/``, a JSON text escaped again, HTML's references), base64 (also inside a longer base64
+text, at any offset: ``base64(b"user:" + secret)``), and hex; a Basic-auth pair also as the base64 of
+``user:secret``. The forms are compiled into one pattern, rebuilt only when the registry changes, so masking a
+message costs one regex pass (nothing at all while the registry is empty)."""
 
 from __future__ import annotations
 
@@ -47,25 +48,25 @@ def _spellings(char: str) -> list[tuple[str, str]]:
     escapes = "%(?:25)*".join(_hex(byte, 2) for byte in char.encode("utf-8", "surrogatepass"))
     ways = [("%", "(?:25)*" + escapes)]
     if char == " ":
-        ways.append(("+", ""))
+        ways.append((r"\+", ""))
     if char.isascii() and char.isalnum():  # (escaped only by an encoder that escapes every byte, as ``%xx``)
         return [(char, ""), *ways]
     if code > 0xFFFF:
         high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
-        ways.append(("\\", rf"\\*u{_hex(high, 4)}\\+u{_hex(low, 4)}"))
+        ways.append((r"\\", rf"\\*u{_hex(high, 4)}\\+u{_hex(low, 4)}"))
     else:
-        ways.append(("\\", rf"\\*u{_hex(code, 4)}"))
+        ways.append((r"\\", rf"\\*u{_hex(code, 4)}"))
     if char in _JSON_SHORT:
-        ways.append(("\\", r"\\*" + re.escape(_JSON_SHORT[char])))
+        ways.append((r"\\", r"\\*" + re.escape(_JSON_SHORT[char])))
     ways.append(("&", f"#0*{code};"))
     ways.append(("&", f"#[xX]0*{_hex(code, 1)};"))
     ways += [("&", f"{name};") for name in _HTML_NAMED.get(char, ())]
-    return [*ways, (char, "")]  # (as it is last: ``&amp;`` is masked whole, not as ``&`` and the rest)
+    return [*ways, (re.escape(char), "")]  # (as it is last: ``&amp;`` is masked whole, not as ``&`` and the rest)
 
 
 def _either(char: str) -> str:
     """A pattern of ``char`` in any of its ``_spellings``."""
-    return "(?:" + "|".join(re.escape(lead) + rest for lead, rest in _spellings(char)) + ")"
+    return "(?:" + "|".join(lead + rest for lead, rest in _spellings(char)) + ")"
 
 
 def _spelled(value: str) -> set[tuple[str, str]]:
@@ -76,16 +77,40 @@ def _spelled(value: str) -> set[tuple[str, str]]:
 
 
 def _literal(text: str) -> tuple[str, str]:
-    return text[0], re.escape(text[1:])
+    return re.escape(text[0]), re.escape(text[1:])
+
+
+def _class(chars: set[str]) -> str:
+    return re.escape(next(iter(chars))) if len(chars) == 1 else f"[{''.join(sorted(map(re.escape, chars)))}]"
+
+
+def _base64(raw: bytes) -> set[tuple[str, str]]:
+    """The base64 of ``raw`` (standard and URL-safe, padded or not) wherever it stands in a longer base64 text: its
+    bytes start at an offset of 0, 1 or 2 from a group of three (``base64(b"user:" + secret)``, a token or a JWT
+    holding it), and so are written, for each offset, by the characters that carry only their bits, then one that
+    carries its last bits and some of the byte after (one of the few a base64 character of those bits can be). The
+    character before them, which carries 2 or 4 bits of its first byte and the rest of the byte before, is left:
+    each form then starts with a plain character (see ``_compile``)."""
+    found = set()
+    for offset in range(3):
+        start, end = 8 * offset, 8 * (offset + len(raw))
+        first, last = -(-start // 6), (end - 1) // 6
+        pad = (3 - (offset + len(raw)) % 3) % 3
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(bytes(offset) + raw + bytes(2)).decode("ascii")
+            tails = {text[last]}
+            if end % 6:  # (the byte after in every value, a zero for the end of the text)
+                tails = {encode(bytes(offset) + raw + bytes([byte])).decode("ascii")[last] for byte in range(256)}
+            rest = re.escape(text[first + 1 : last]) + _class(tails) + (f"(?:={{{pad}}})?" if pad else "")
+            found.add((re.escape(text[first]), rest))
+    return found
 
 
 def _encodings(value: str) -> set[tuple[str, str]]:
     """The forms ``value`` takes in URLs, JSON, HTML, base64 and hex (its UTF-8 bytes, in either case)."""
     found = _spelled(value)
     raw = value.encode("utf-8", "surrogatepass")
-    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
-        text = encoded.decode("ascii")
-        found.update((_literal(text), _literal(text.rstrip("="))))
+    found |= _base64(raw)
     found.update((_literal(raw.hex()), _literal(raw.hex().upper())))
     return found
 
@@ -100,7 +125,7 @@ def _compile(forms: dict[tuple[str, str], int]) -> re.Pattern[str]:
     alternatives = []
     for lead, members in groups.items():
         rests = "|".join(rest for _, rest in members)
-        alternatives.append(re.escape(lead) + (f"(?:{rests})" if len(members) > 1 else rests))
+        alternatives.append(lead + (f"(?:{rests})" if len(members) > 1 else rests))
     return re.compile("|".join(alternatives))
 
 
@@ -138,8 +163,7 @@ def register(*values: str | None) -> None:
 def register_basic(user: str, password: str) -> None:
     """A Basic-auth pair: both halves, and the base64 of ``user:password`` the Authorization header carries."""
     register(user, password)
-    pair = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-    _add({_literal(pair), _literal(pair.rstrip("="))}, len(user) + 1 + len(password))
+    _add(_base64(f"{user}:{password}".encode()), len(user) + 1 + len(password))
 
 
 def register_url(url: str) -> None:

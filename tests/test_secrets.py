@@ -146,6 +146,32 @@ def test_any_secret_is_masked_as_encoders_write_it(secret: str) -> None:
         assert secrets.mask(f"<{form}>") == "<***>", form
 
 
+def _shifted(raw: bytes, prefix: bytes, urlsafe: bool) -> str:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    return encode(prefix + raw).decode("ascii")
+
+
+@pytest.mark.parametrize("urlsafe", [False, True])
+@pytest.mark.parametrize("prefix", [b"", b"x", b"xy", b"user:", b"ck_1234:", b"long prefix of 13"])
+@pytest.mark.parametrize("suffix", [b"", b"\n", b";more"])
+def test_base64_of_a_secret_at_any_offset_is_masked(prefix: bytes, suffix: bytes, urlsafe: bool) -> None:
+    """A secret inside a longer base64 text (an HTTP Basic header, a JWT, a token wrapping it) at each of the three
+    alignments: no run of the base64 that carries only the secret's bits is left, padded or not."""
+    secret = "Atzr|IwEB/refresh+token=&x"
+    secrets.register(secret)
+    raw = secret.encode()
+    encoded = _shifted(raw + suffix, prefix, urlsafe)
+    for text in (encoded, encoded.rstrip("=")):
+        masked = secrets.mask(f"Authorization: Basic {text} end")
+        assert "***" in masked
+        # what is left of the base64 carries at most the 4 bits of the secret the characters beside it share
+        left = masked.removeprefix("Authorization: Basic ").removesuffix(" end").split("***")
+        assert len(left) == 2
+        head, tail = left
+        assert len(head) <= len(_shifted(b"", prefix, urlsafe).rstrip("=")), (prefix, head)
+        assert len(tail.rstrip("=")) <= len(_shifted(suffix, b"", urlsafe).rstrip("=")) + 1, (suffix, tail)
+
+
 def test_masking_compiles_once_per_change_of_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """The forms are compiled into one pattern at the first masking after secrets are registered, not at each
     masking, and not again for a secret registered twice."""
