@@ -160,6 +160,12 @@ def register(*values: str | None) -> None:
                 _add(_encodings(stripped), len(stripped))
 
 
+def register_bytes(data: bytes) -> None:
+    """Mask the base64 (at any offset, standard and URL-safe) and hex forms of these bytes (a signature, a key)."""
+    if len(data) >= MIN_LENGTH:
+        _add({*_base64(data), _literal(data.hex()), _literal(data.hex().upper())}, len(data))
+
+
 def register_basic(user: str, password: str) -> None:
     """A Basic-auth pair: both halves, and the base64 of ``user:password`` the Authorization header carries."""
     register(user, password)

@@ -12,6 +12,7 @@ through google-auth, whose token requests also go through httpx. Facts: research
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -143,7 +144,8 @@ class _GoogleRequest:
 
         if isinstance(body, bytes | str):  # a token request: its signed assertion is a secret
             form = parse_qs(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
-            secrets.register(*form.get("assertion", []))
+            for assertion in form.get("assertion", []):
+                register_assertion(assertion)
         try:
             request = self.client.build_request(
                 method, url, content=body, headers=dict(headers or {}), timeout=timeout or 30
@@ -153,8 +155,33 @@ class _GoogleRequest:
             raise exceptions.TransportError(type(exc).__name__) from None
         except RemoteError as exc:  # an answer too large, or too slow to arrive whole
             raise exceptions.TransportError(str(exc)) from None
-
+        register_tokens(response.content)
         return _Response(response)
+
+
+def register_assertion(assertion: str) -> None:
+    """A signed JWT (``header.claims.signature``) is a secret whole, and so is its signature alone: with it, the
+    header and claims anyone can write make the assertion again. The signature is masked as sent (base64url) and as
+    its bytes in any base64 or hex."""
+    secrets.register(assertion)
+    signature = assertion.rpartition(".")[2]
+    secrets.register(signature)
+    with contextlib.suppress(ValueError):  # (not base64url: masked as sent)
+        secrets.register_bytes(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)))
+
+
+TOKEN_FIELDS = ("access_token", "id_token", "refresh_token")
+
+
+def register_tokens(answer: bytes) -> None:
+    """The tokens a token endpoint's answer holds are secrets whatever its status: google-auth quotes an answer it
+    refuses (an error without an ``error`` field: the whole JSON) in its error."""
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return
+    if isinstance(data, dict):
+        secrets.register(*(value for key in TOKEN_FIELDS if isinstance(value := data.get(key), str)))
 
 
 class _Response:

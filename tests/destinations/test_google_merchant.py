@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -446,6 +447,48 @@ def test_token_endpoint_failures_are_remote_errors_without_the_assertion(
     message = info_message
     assert message.startswith("Google token endpoint (https://oauth2.googleapis.com/token): ")
     assert sent and all(assertion[:40] not in message for assertion in sent)
+
+
+def _signature_forms(assertion: str) -> dict[str, str]:
+    """The signature of a signed JWT as a server may echo it: as sent (base64url), as standard base64, as hex."""
+    signature = assertion.rsplit(".", 1)[1]
+    raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+    return {"base64url": signature, "base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
+
+
+@respx.mock
+@pytest.mark.parametrize("form", ["base64url", "base64", "hex"])
+def test_a_token_endpoint_echoing_the_assertion_s_signature_shows_none_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """The signature of the signed assertion is what makes it a credential (its header and claims are no secret):
+    echoed alone, in any of its encodings, it is masked as the whole assertion is."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    sent: list[str] = []
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        assertion = parse_qs(request.content.decode())["assertion"][0]
+        sent.append(assertion)
+        detail = f"Invalid JWT Signature {_signature_forms(assertion)[form]}"
+        return httpx.Response(400, json={"error": "invalid_grant", "error_description": detail})
+
+    respx.post("https://oauth2.googleapis.com/token").mock(side_effect=echo)
+    message = sync_failure(push(gmc_config(tmp_path, HEADER + row("A"))), "Invalid JWT Signature")
+    assert sent
+    for assertion in sent:
+        for encoded in _signature_forms(assertion).values():
+            assert encoded[:24] not in message, (form, message)
+
+
+@respx.mock
+def test_an_access_token_in_a_refused_token_answer_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token endpoint that answers an error with an access token in it (a broken or hostile one): google-auth
+    quotes the answer in its error; the token it received is masked there as a token it took would be."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    answer = {"message": "refused", "access_token": "ya29.refused-but-sent-7Q", "id_token": "eyJ.x.y-3k"}
+    respx.post("https://oauth2.googleapis.com/token").mock(return_value=httpx.Response(400, json=answer))
+    message = sync_failure(push(gmc_config(tmp_path, HEADER + row("A"))), "refused")
+    assert "ya29.refused" not in message and "eyJ.x.y-3k" not in message, message
 
 
 @respx.mock
