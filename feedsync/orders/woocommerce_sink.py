@@ -11,7 +11,10 @@
 - Find: the REST API cannot filter orders by meta, so the orders created since the marketplace order could have
   been imported (``sanity.earliest_import``) are read (``after`` + ``dates_are_gmt=true``, 100 per page) and their
   meta searched; each window is read once per run, and again before a create that failed (a 5xx, a timeout) is
-  sent again: the store may have made the order before it failed.
+  sent again: the store may have made the order before it failed. The pages end at the last one
+  ``X-WP-TotalPages`` counts or at one less than full; a page holding only orders of the pages before it (a store
+  that ignores ``page``) or more than ``MAX_PAGES`` pages stops the run (a RemoteError): nothing is created
+  while the store's orders cannot be read whole.
 - Shipments: the WooCommerce Shipment Tracking extension's
   ``GET /wp-json/wc-shipment-tracking/v3/orders/<id>/shipment-trackings`` (provider, number, date shipped; a
   tracking item covers the whole order).
@@ -36,6 +39,10 @@ from feedsync.orders.shipments import Shipment
 
 META_KEY = "feedsync_order"
 PAGE = 100
+MAX_PAGES = 1000
+"""The store orders read to find one are at most this many pages (100,000 orders since the earliest an order of
+the run can have been imported): a store whose pages do not end (full pages without end, X-WP-TotalPages missing
+or too large) stops the run rather than being read for ever."""
 STATUS_UPDATES = {OrderStatus.CANCELLED: "cancelled", OrderStatus.SHIPPED: "completed"}
 """Marketplace status -> store status; other changes leave the store order as it is."""
 UPDATE_REFUSED = (400, 404, 409, 410, 422)
@@ -91,19 +98,33 @@ class WooCommerceSink:
         }
         if before is not None:
             params["before"] = _iso(before)
-        page = 1
-        while True:
+        read: set[str] = set()
+        for page in range(1, MAX_PAGES + 1):
             response = self._get(f"{self.api}/orders", "list store orders", page=page, **params)
             found = json_body(response, "list store orders", kind=list)
+            with answer_shape("list store orders"):
+                ids = [str(store_order["id"]) for store_order in found]
+                pages = int(response.headers.get("x-wp-totalpages") or 0)
+            if ids and read.issuperset(ids):
+                raise RemoteError(
+                    f"list store orders: page {page} holds only orders of the pages before it (ids "
+                    f"{secrets.clip(', '.join(ids[:3]), 60)}{', ...' if len(ids) > 3 else ''}): the store repeats its "
+                    f"pages ({'X-WP-TotalPages ' + str(pages) if pages else 'no X-WP-TotalPages'}); nothing is created "
+                    f"while its orders cannot be read whole ({self.site})"
+                )
+            read.update(ids)
             with answer_shape("list store orders"):
                 for store_order in found:
                     for meta in store_order.get("meta_data") or []:
                         if meta.get("key") == META_KEY and isinstance(meta.get("value"), str):
                             self._known.setdefault(meta["value"], str(store_order["id"]))
-                pages = int(response.headers.get("x-wp-totalpages") or 0)
             if len(found) < PAGE or (pages and page >= pages):
                 return
-            page += 1
+        raise RemoteError(
+            f"list store orders: more than {MAX_PAGES * PAGE:,} store orders since {_iso(after)} (GMT), feedsync "
+            f"reads at most {MAX_PAGES:,} pages of {PAGE}; nothing is created while they cannot be read whole "
+            f"({self.site})"
+        )
 
     # -- create / update ----------------------------------------------------------------------------------
 

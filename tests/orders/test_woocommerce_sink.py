@@ -132,6 +132,47 @@ def test_a_store_order_made_before_a_crash_is_found_by_its_meta_on_a_later_page(
     assert [query(call.request)["page"] for call in listing.calls] == ["1", "2"]
 
 
+def _full_page(first: int) -> list[dict[str, object]]:
+    return [{"id": n, "meta_data": []} for n in range(first, first + 100)]
+
+
+@pytest.mark.parametrize("header", [{}, {"x-wp-totalpages": "1000000000"}])
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_store_that_repeats_a_full_page_stops_the_run_before_any_create(
+    respx_mock: respx.Router, tmp_path: Path, header: dict[str, str]
+) -> None:
+    """A store (or a proxy before it) that ignores ``page`` answers every page with the first: without
+    X-WP-TotalPages (or with a count of pages without end), the reader stopped only at a page less than full, so
+    it read for ever. A page of orders already read is a RemoteError, and nothing is created."""
+    routes = mock_store(respx_mock)
+    routes["list"].mock(side_effect=lambda request: httpx.Response(200, json=_full_page(1), headers=header))
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(RemoteError) as info:
+        published(state, "SKU-A")
+        into(sink(), state, path)
+    assert str(info.value).startswith("list store orders: page 2 holds only orders of the pages before it (ids 1, 2, 3")
+    assert [query(call.request)["page"] for call in routes["list"].calls] == ["1", "2"]
+    assert not routes["create"].called
+
+
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_store_whose_full_pages_never_end_is_read_to_a_ceiling(
+    respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full pages of new orders without end (no X-WP-TotalPages): the reader stops at ``MAX_PAGES`` with a
+    RemoteError, and nothing is created."""
+    monkeypatch.setattr("feedsync.orders.woocommerce_sink.MAX_PAGES", 5)
+    routes = mock_store(respx_mock)
+    routes["list"].mock(
+        side_effect=lambda request: httpx.Response(200, json=_full_page(int(query(request)["page"]) * 100))
+    )
+    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(RemoteError, match="more than 500 store orders"):
+        published(state, "SKU-A")
+        into(sink(), state, path)
+    assert routes["list"].call_count == 5 and not routes["create"].called
+
+
 @pytest.mark.parametrize("made", [True, False])
 @respx.mock(assert_all_mocked=True, assert_all_called=False)
 def test_a_create_that_failed_is_sent_again_only_where_the_store_lacks_the_order(
