@@ -1,6 +1,7 @@
 """Hostile servers that echo the whole request back (method, path and query, headers, body) with 200 garbage,
-400, 401 or 500: no secret feedsync holds, in any encoding, reaches stdout, stderr, a report, the state or the
-notify webhook's payload, and no answer becomes a traceback.
+400, 401 or 500, a redirect to a URL holding it in its query, or a 400 holding it as base64 and hex: no secret
+feedsync holds, in any encoding, reaches stdout, stderr, a report, the state or the notify webhook's payload, and
+no answer becomes a traceback.
 
 Every destination and sink points at one loopback echo server; the token endpoints either echo too (the
 secrets sent to them come back) or, under ``/ok/``, hand out tokens (so the API calls behind them carry those
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from feedsync.cli.app import app
 from tests.destinations.gmc import service_account_key
 from tests.orders.test_import import COLUMNS, line
 
-MODES = ("garbage", 400, 401, 500)
+MODES = ("garbage", 400, 401, 500, "redirect", "encoded")
 RECEIVED_LWA = "Atza|received-lwa-access-T1"
 RECEIVED_GOOGLE = "ya29.received-google-access-T2"
 PLANTED = {
@@ -67,12 +69,21 @@ def _handler(echo: Echo) -> type[BaseHTTPRequestHandler]:
             text = f"{self.command} {self.path}\n{headers}\n".encode() + body
             if echo.mode == "garbage":
                 self._send(200, b"<html>not json\n" + text, "html")
+            elif echo.mode == "redirect":  # to where the request is, in the query (escapes in lower case)
+                query = re.sub("%[0-9A-F]{2}", lambda escape: escape[0].lower(), quote_plus(text.decode()))
+                location = f"http://127.0.0.1:{self.server.server_address[1]}/moved?echo={query}"
+                self._send(302, f"<a href='{location}'>moved</a>".encode(), "html", location=location)
+            elif echo.mode == "encoded":  # the request as base64 (the secrets at every offset) and hex
+                body = {"error": {"message": base64.b64encode(text).decode(), "hex": text.hex()[:400]}}
+                self._send(400, json.dumps(body).encode(), "json")
             else:
                 error = {"error": {"message": text.decode("utf-8", "replace")}, "error_description": text.decode()}
                 self._send(int(echo.mode), json.dumps(error).encode(), "json")
 
-        def _send(self, status: int, payload: bytes, kind: str) -> None:
+        def _send(self, status: int, payload: bytes, kind: str, location: str | None = None) -> None:
             self.send_response(status)
+            if location is not None:
+                self.send_header("location", location)
             self.send_header("content-type", "application/json" if kind == "json" else "text/html")
             self.send_header("content-length", str(len(payload)))
             self.end_headers()
@@ -159,9 +170,18 @@ def _write(tmp: Path, base: str, *, tokens_ok: bool) -> dict[str, Path]:
 
 
 def _forms(value: str) -> set[str]:
-    """The encodings a leaked secret could take."""
-    forms = {value, quote(value), quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
-    forms.add(base64.b64encode(value.encode()).decode().rstrip("="))
+    """The encodings a leaked secret could take: URL-encoded (escapes in either case), JSON-escaped (``\\/`` too),
+    hex, and base64 (standard and URL-safe) at each of the three offsets in a longer base64 text (the characters
+    that carry only its bits)."""
+    forms = {value, json.dumps(value)[1:-1], json.dumps(value)[1:-1].replace("/", "\\/")}
+    for encoded in (quote(value), quote(value, safe=""), quote_plus(value)):
+        forms |= {encoded, re.sub("%[0-9A-F]{2}", lambda escape: escape[0].lower(), encoded)}
+    raw = value.encode()
+    forms |= {raw.hex(), raw.hex().upper()}
+    for offset in range(3):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            text = encode(bytes(offset) + raw).decode()
+            forms.add(text[-(-8 * offset // 6) : 8 * (offset + len(raw)) // 6])
     return {form for form in forms if len(form) >= 4}
 
 
