@@ -10,14 +10,19 @@ message costs one regex pass (nothing at all while the registry is empty)."""
 from __future__ import annotations
 
 import base64
+import html
+import json
 import re
 import threading
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 MASK = "***"
 MIN_LENGTH = 4
 """Shorter values are not masked (they would blank out ordinary words)."""
+SPELLED_MAX = 256
+"""Values up to this long are masked with each character in any of its spellings (``_spelled``); a longer one (a
+private key: its pattern would take seconds to compile) in the forms whole encoders give it (``_written``)."""
 CREDENTIAL_PARAMS = re.compile(r"token|key|secret|sig|auth|pass|code|hash|session", re.IGNORECASE)
 """Query parameters of a configured URL whose values are credentials whatever their length."""
 QUERY_VALUE_MIN = 8
@@ -106,9 +111,21 @@ def _base64(raw: bytes) -> set[tuple[str, str]]:
     return found
 
 
+def _written(value: str) -> set[tuple[str, str]]:
+    """The forms of a value longer than ``SPELLED_MAX`` (a private key): as it is, URL-encoded (``quote`` and
+    ``quote_plus``, escapes in either case), JSON- and HTML-escaped."""
+    urlish = {value, quote(value), quote(value, safe=""), quote_plus(value), quote_plus(value, safe="")}
+    urlish |= {re.sub("%[0-9A-F]{2}", lambda escape: escape[0].lower(), form) for form in urlish}
+    found = set(urlish)
+    for form in urlish:
+        escaped, unicode = json.dumps(form)[1:-1], json.dumps(form, ensure_ascii=False)[1:-1]
+        found |= {escaped, escaped.replace("/", "\\/"), unicode, html.escape(form), html.escape(unicode)}
+    return {_literal(form) for form in found}
+
+
 def _encodings(value: str) -> set[tuple[str, str]]:
     """The forms ``value`` takes in URLs, JSON, HTML, base64 and hex (its UTF-8 bytes, in either case)."""
-    found = _spelled(value)
+    found = _spelled(value) if len(value) <= SPELLED_MAX else _written(value)
     raw = value.encode("utf-8", "surrogatepass")
     found |= _base64(raw)
     found.update((_literal(raw.hex()), _literal(raw.hex().upper())))

@@ -189,3 +189,17 @@ def test_masking_compiles_once_per_change_of_the_registry(monkeypatch: pytest.Mo
     secrets.register("third-secret")
     assert secrets.mask_data(["third-secret"]) == ["***"]
     assert len(compiled) == 2
+
+
+def test_a_private_key_is_masked_in_the_forms_encoders_give_it_and_compiles_at_once() -> None:
+    """A value longer than ``SPELLED_MAX`` (a PEM private key) is masked as it is, JSON-escaped (``\\n``, ``\\/``),
+    HTML-escaped and URL-encoded with escapes in either case, base64 and hex; its pattern is of those whole forms
+    (a pattern of each character in each of its spellings took seconds to compile: every Google push has a key)."""
+    body = base64.b64encode(bytes(range(256)) * 4).decode()
+    key = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body[i : i + 64] for i in range(0, len(body), 64)) + "\n"
+    secrets.register(key)
+    lower = _escapes_recased(quote(key, safe=""), "lower")
+    for form in (key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), html.escape(key), lower):
+        assert secrets.mask(f"<{form}>") == "<***>", form[:40]
+    assert secrets.mask(base64.b64encode(b"k" + key.encode()).decode()).count("***") == 1
+    assert len(secrets._current().pattern) < 40 * len(key)  # type: ignore[union-attr]
