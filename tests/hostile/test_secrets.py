@@ -67,6 +67,8 @@ def _handler(echo: Echo) -> type[BaseHTTPRequestHandler]:
                 return
             headers = "".join(f"{name}: {value}\n" for name, value in self.headers.items())
             text = f"{self.command} {self.path}\n{headers}\n".encode() + body
+            for assertion in parse_qs(body.decode("utf-8", "replace")).get("assertion", []):  # (Google token endpoint)
+                text = f"Invalid JWT Signature: {assertion.rpartition('.')[2]}\n".encode() + text
             if echo.mode == "garbage":
                 self._send(200, b"<html>not json\n" + text, "html")
             elif echo.mode == "redirect":  # to where the request is, in the query (escapes in lower case)
@@ -274,6 +276,8 @@ def test_no_secret_leaks_through_an_echoing_server(
         if path.endswith("google-token"):
             for assertion in parse_qs(body.decode()).get("assertion", []):
                 planted[f"google assertion {len(planted)}"] = assertion
+                # its signature alone (echoed first, then cut where the message is: its start is what shows)
+                planted[f"google assertion signature {len(planted)}"] = assertion.rpartition(".")[2][:40]
         if path.startswith("/notify"):
             audit.outputs.append(("notify payload", body.decode("utf-8", "replace")))
     assert any(name.startswith("google assertion") for name in planted)
