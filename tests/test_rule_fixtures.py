@@ -750,6 +750,19 @@ FIXTURES["ORD003"] = (
     lambda tmp: _import(tmp, [[_order("SKU-1")], [_order("SKU-1", "cancelled")]]),
     ("111-1", "status", None, None),
 )
+FIXTURES["ORD012"] = (
+    lambda tmp: _import(
+        tmp,
+        [
+            [
+                _order("SKU-1", "partially_shipped").model_copy(
+                    update={"lines": (_order("SKU-1").lines[0].model_copy(update={"shipped": 1}),)}
+                )
+            ]
+        ],
+    ),
+    ("111-1", "quantity", None, None),
+)
 
 
 def _plan(tmp: Path, text: str) -> Found:

@@ -657,6 +657,16 @@ _register(
     "so its units are not doubled. Rows that share an order-item-id but differ are an ORD001 error instead.",
 )
 _register(
+    "ORD012",
+    "order-imported-in-part",
+    W,
+    "An order was first read when the marketplace had already shipped some of its units (partly shipped) or "
+    "cancelled some (a line cancelled): the store gets only the units still to ship, and the message names, line "
+    "by line, what was left out and why (Amazon: an order item's quantityFulfilled and quantityUnfulfilled; the "
+    "order report's quantity-shipped and quantity-to-ship). An order with nothing left to ship is not imported. "
+    "Units shipped before the import are the marketplace's packages: push-tracking confirms only the store's.",
+)
+_register(
     "MDL014",
     "formula-like-value",
     W,

@@ -85,6 +85,13 @@ class OrderLine(BaseModel):
     """The catalog product this line is, once mapped (an order is imported only when every line is)."""
     title: str | None = None
     quantity: int = Field(ge=0)
+    """The units still to fulfil (the marketplace's open quantity when it was read; what the store was given once
+    imported). The units ordered are ``quantity + shipped + cancelled``."""
+    shipped: int = Field(default=0, ge=0)
+    """Units the marketplace had shipped when the order was read (imported: shipped before the import and so not
+    in the store order)."""
+    cancelled: int = Field(default=0, ge=0)
+    """Units cancelled on the marketplace when the order was read (never in the store order)."""
     unit_price: Money | None = None
     tax: Money | None = None
     """The tax on the item (on all of the line where the marketplace does not tell its parts apart)."""
@@ -93,6 +100,11 @@ class OrderLine(BaseModel):
     charges: tuple[Charge, ...] = ()
     discount: Money | None = None
     """What was taken off the line (marketplaces write it signed either way; kept positive, None when zero)."""
+
+    @property
+    def ordered(self) -> int:
+        """The units the buyer ordered."""
+        return self.quantity + self.shipped + self.cancelled
 
     @field_validator("discount")
     @classmethod

@@ -263,6 +263,21 @@ def _items_once(raw: Any) -> tuple[Any, str | None]:
     return ({**raw, "orderItems": list(first.values())} if len(first) < len(items) else raw), None
 
 
+def _units(item: dict[str, Any]) -> tuple[int, int, int]:
+    """(units still to ship, units shipped, units cancelled) of an order item. The item's ``fulfillment`` (the
+    FULFILLMENT dataset) tells ``quantityFulfilled`` ("processed and shipped") and ``quantityUnfulfilled`` ("remain
+    to be processed and shipped"); what ``quantityOrdered`` has beyond both will never ship (cancelled). Without
+    them every unit ordered is still to ship."""
+    ordered = int(item.get("quantityOrdered", 0))
+    fulfillment = item.get("fulfillment") or {}
+    if not isinstance(fulfillment, dict):
+        raise TypeError(f"orderItems[].fulfillment is {type(fulfillment).__name__}, not an object")
+    shipped = min(max(int(fulfillment.get("quantityFulfilled") or 0), 0), ordered)
+    unfulfilled = fulfillment.get("quantityUnfulfilled")
+    left = ordered - shipped if unfulfilled is None else min(max(int(unfulfilled), 0), ordered - shipped)
+    return left, shipped, ordered - shipped - left
+
+
 def to_order(raw: dict[str, Any]) -> Order:
     fulfillment = raw["fulfillment"]  # (asked for: an order without it is read again, never taken for pending)
     if not isinstance(fulfillment, dict) or not fulfillment.get("fulfillmentStatus"):
@@ -277,12 +292,15 @@ def to_order(raw: dict[str, Any]) -> Order:
         product = item.get("product") or {}
         proceeds = item.get("proceeds")
         taxes = _taxes(proceeds)
+        open_units, shipped, cancelled = _units(item)
         lines.append(
             OrderLine(
                 line_id=str(item["orderItemId"]),
                 marketplace_sku=str(product.get("sellerSku") or product.get("asin") or item["orderItemId"]),
                 title=product.get("title"),
-                quantity=int(item.get("quantityOrdered", 0)),
+                quantity=open_units,
+                shipped=shipped,
+                cancelled=cancelled,
                 unit_price=_money((product.get("price") or {}).get("unitPrice")),
                 tax=taxes.get("ITEM"),
                 shipping=_breakdown(proceeds, "SHIPPING"),

@@ -160,6 +160,13 @@ def import_orders(
                 state.record_order(order.marketplace, order.order_id, status=order.status, state=RECORDED)
             return
         mapped, reasons = _map(order, skus)
+        if not reasons:
+            mapped = _to_fulfil(mapped)
+            if _left_out(mapped, emit) and not any(line.quantity for line in mapped.lines):
+                result.skipped += 1  # (nothing of it is left for the store to ship)
+                if not dry_run:
+                    state.record_order(order.marketplace, order.order_id, status=order.status, state=SKIPPED)
+                return
         if reasons:
             result.held.append(order.order_id)
             for sku, reason in reasons:
@@ -200,7 +207,7 @@ def import_orders(
                     state=CREATING,
                     payload=mapped.model_dump_json(),
                 )
-            created = sink.create(mapped) if existing is None else None
+            created = sink.create(_in_store(mapped)) if existing is None else None
         except OrderRejected as exc:
             result.held.append(order.order_id)
             emit(make("ORD007", f"order {order.order_id} held: {exc}", product_id=order.order_id, field="order"))
@@ -272,14 +279,64 @@ def _not_applied(order: Order, held: str, sink: OrderSink, refused: str | None) 
 
 
 def _as_imported(state: State, order: Order) -> Order:
-    """``order`` (as the marketplace answers it: no catalog ids) with the catalog ids its lines were imported with:
-    the state keeps it so, for the store's shipments, which name what they ship by catalog item."""
+    """``order``'s news (its status, the packages the marketplace holds) on the order as it was imported: its lines
+    are what the store holds (with their catalog ids, by which a store's shipments name what they ship, and the
+    units left out of it), kept so for push-tracking. Without a stored order, ``order`` as it is."""
     payload = state.order_payload(order.marketplace, order.order_id)
-    ids = {line.line_id: line.catalog_id for line in Order.model_validate_json(payload).lines} if payload else {}
+    if not payload:
+        return order
+    stored = Order.model_validate_json(payload)
+    return stored.model_copy(
+        update={"status": order.status, "updated_at": order.updated_at, "packages": order.packages}
+    )
+
+
+def _to_fulfil(order: Order) -> Order:
+    """The order as the store gets it: each line's units still to ship (what the marketplace had shipped before
+    and cancelled is left out, and stays named in ``shipped`` and ``cancelled``). An order the marketplace shipped
+    in full before its import goes into the store as shipped: its shipped units are its lines."""
+    if order.status != OrderStatus.SHIPPED:
+        return order
     lines = tuple(
-        line.model_copy(update={"catalog_id": line.catalog_id or ids.get(line.line_id)}) for line in order.lines
+        line.model_copy(update={"quantity": line.quantity + line.shipped, "shipped": 0}) for line in order.lines
     )
     return order.model_copy(update={"lines": lines})
+
+
+def _in_store(order: Order) -> Order:
+    """``order`` without its lines of no unit left to fulfil (a store takes no line of 0 units)."""
+    if all(line.quantity for line in order.lines):
+        return order
+    return order.model_copy(update={"lines": tuple(line for line in order.lines if line.quantity)})
+
+
+def _left_out(order: Order, emit: Emit) -> bool:
+    """ORD012 naming what of ``order`` (as it goes to the store) the store does not get: units the marketplace
+    shipped before the import or cancelled. True when anything was left out."""
+    parts = []
+    for line in order.lines:
+        why = [f"{n} {what}" for n, what in ((line.shipped, "shipped"), (line.cancelled, "cancelled")) if n]
+        if why:
+            parts.append(
+                f"line {line.line_id} ({line.marketplace_sku}): {line.quantity} of {line.ordered} imported, "
+                f"{' and '.join(why)} on {order.marketplace}"
+            )
+    if not parts:
+        return False
+    whole = (
+        "nothing of it is left to ship, it is not imported"
+        if not any(x.quantity for x in order.lines)
+        else ("only what is still to ship is imported")
+    )
+    emit(
+        make(
+            "ORD012",
+            f"order {order.order_id} is {order.status} on {order.marketplace}; {whole}: {'; '.join(parts)}",
+            product_id=order.order_id,
+            field="quantity",
+        )
+    )
+    return True
 
 
 def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:

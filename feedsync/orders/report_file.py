@@ -7,7 +7,8 @@ Column names as the report spells them: ``order-id``, ``order-item-id``, ``purch
 ``buyer-email``, ``buyer-name``, ``buyer-phone-number``; the "new orders" report adds ``currency``,
 ``item-price``, ``item-tax``, ``shipping-price`` (amounts for the whole line, not per unit) and
 ``fulfillment-channel``; ``shipping-tax``, ``gift-wrap-price`` and ``gift-wrap-tax`` are read where a report has
-them.
+them. With ``quantity-shipped`` and ``quantity-to-ship`` beside ``quantity-purchased`` (the unshipped orders report
+has all three) a line's units already shipped or cancelled are told apart from those still to ship.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -130,8 +132,7 @@ def _order(
         if "currency" in values:  # one order, one currency: a line in another is not relabelled with the first's
             value(row, values, "currency", lambda t: _same_currency(t, currency))
         sku = value(row, values, "sku", required("sku"))
-        quantity_column = "quantity-purchased" if "quantity-purchased" in values else "quantity-to-ship"
-        quantity = value(row, values, quantity_column, lambda t, c=quantity_column: _quantity(t, c))
+        units = _units(row, values, value)
         amounts = {
             name: value(row, values, column, lambda t, c=column: _amount(t, currency, c))
             for name, column in (
@@ -146,10 +147,13 @@ def _order(
         }
         if problems:
             continue
+        assert units is not None
+        quantity, shipped, cancelled = units
+        ordered = quantity + shipped + cancelled  # (the line's amounts are for every unit ordered)
         price = amounts["price"]
         unit = (
-            Money.model_construct(amount=price.amount / quantity, currency=price.currency)  # type: ignore[attr-defined]
-            if isinstance(price, Money) and isinstance(quantity, int) and quantity > 0
+            Money.model_construct(amount=price.amount / ordered, currency=price.currency)  # type: ignore[attr-defined]
+            if isinstance(price, Money) and ordered > 0
             else None
         )
         lines.append(
@@ -157,7 +161,9 @@ def _order(
                 line_id=str(line_id),
                 marketplace_sku=str(sku),
                 title=values.get("product-name") or None,
-                quantity=int(quantity),  # type: ignore[call-overload]
+                quantity=quantity,
+                shipped=shipped,
+                cancelled=cancelled,
                 unit_price=unit,
                 tax=amounts["tax"],  # type: ignore[arg-type]
                 shipping=amounts["shipping"],  # type: ignore[arg-type]
@@ -184,7 +190,7 @@ def _order(
     return Order(
         marketplace="amazon",
         order_id=order_id,
-        status=OrderStatus.UNSHIPPED,
+        status=_status(lines),
         purchased_at=purchased,  # type: ignore[arg-type]
         currency=currency.upper() if currency else None,
         fulfilled_by=FulfilledBy.MARKETPLACE if channel in _MARKETPLACE_FULFILLED else FulfilledBy.MERCHANT,
@@ -194,6 +200,64 @@ def _order(
         buyer_email=first.get("buyer-email") or None,
         ship_service_level=first.get("ship-service-level") or None,
     )
+
+
+def _units(row: int, values: dict[str, str], value: Any) -> tuple[int, int, int] | None:
+    """(units still to ship, units shipped, units cancelled) of a row, or None where a value cannot be read (it
+    was reported). The unshipped orders report gives ``quantity-purchased``, ``quantity-shipped`` and
+    ``quantity-to-ship``; what was purchased beyond the other two will not ship (cancelled). A report with only
+    one of the quantities gives every unit it names as still to ship (less the shipped ones, where it says)."""
+    purchased = (
+        value(row, values, "quantity-purchased", lambda t: _quantity(t, "quantity-purchased"))
+        if "quantity-purchased" in values
+        else None
+    )
+    shipped = (
+        value(row, values, "quantity-shipped", lambda t: _count(t, "quantity-shipped"))
+        if "quantity-shipped" in values
+        else 0
+    )
+    if "quantity-to-ship" not in values:
+        if purchased is None or shipped is None:
+            return None
+        if shipped > purchased:
+            value(row, values, "quantity-shipped", lambda t: _more_than(t, "quantity-shipped", purchased))
+            return None
+        return purchased - shipped, shipped, 0
+    if purchased is None and "quantity-purchased" not in values:  # (the only quantity: as it always was read)
+        to_ship = value(row, values, "quantity-to-ship", lambda t: _quantity(t, "quantity-to-ship"))
+        return None if to_ship is None or shipped is None else (to_ship, shipped, 0)
+    to_ship = value(row, values, "quantity-to-ship", lambda t: _count(t, "quantity-to-ship"))
+    if purchased is None or shipped is None or to_ship is None:
+        return None
+    if to_ship + shipped > purchased:
+        value(
+            row,
+            values,
+            "quantity-to-ship",
+            lambda t: _more_than(t, "quantity-to-ship plus quantity-shipped", purchased),
+        )
+        return None
+    return to_ship, shipped, purchased - shipped - to_ship
+
+
+def _count(text: str, what: str) -> int:
+    """A number of units that may be 0 (an empty cell is 0)."""
+    number = parse_int(text, what=what) if text else 0
+    if number is None or number < 0:
+        raise ValueProblem("ORD001", f"{what} {text!r} is not a whole number of 0 or more")
+    return check_quantity(number, what)
+
+
+def _more_than(text: str, what: str, purchased: int) -> int:
+    raise ValueProblem("ORD001", f"{what} ({text}) is more than quantity-purchased ({purchased})")
+
+
+def _status(lines: list[OrderLine]) -> OrderStatus:
+    """Unshipped, or partly shipped where a line says units were shipped (shipped where nothing is left)."""
+    if not any(line.shipped for line in lines):
+        return OrderStatus.UNSHIPPED
+    return OrderStatus.PARTIALLY_SHIPPED if any(line.quantity for line in lines) else OrderStatus.SHIPPED
 
 
 def _order_code(problem: ValueProblem) -> str:

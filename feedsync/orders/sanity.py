@@ -71,7 +71,7 @@ def order_problem(order: Order, now: datetime | None = None) -> ValueProblem | N
     try:
         check_date(order.purchased_at, "purchase-date", now)
         for line in order.lines:
-            check_quantity(line.quantity, f"line {line.line_id}: quantity")
+            check_quantity(line.ordered, f"line {line.line_id}: quantity")
             for name in ("unit_price", "tax", "shipping", "shipping_tax", "discount"):
                 money = getattr(line, name)
                 if money is not None:

@@ -133,7 +133,7 @@ def plan_packages(
             continue
         before = _summed(
             [sent for tracking, sent in others.items() if tracking != shipment.tracking_number]
-            + [dict(p.items) for tracking, p in held.items() if tracking not in others]
+            + [_since_import(order, [dict(p.items) for tracking, p in held.items() if tracking not in others])]
         )
         items, problem = _items(shipment, order, before)
         if problem:
@@ -179,6 +179,16 @@ def _first_free(state: State, marketplace: str, order_id: str, order: Order | No
     that package)."""
     taken = [int(p.reference) for p in order.packages if p.reference.isdigit()] if order is not None else []
     return max(state.package_count(marketplace, order_id), *taken, 0) + 1
+
+
+def _since_import(order: Order | None, held: list[dict[str, int]]) -> dict[str, int]:
+    """What the marketplace's ``held`` packages ship of each item beyond the units it had shipped before the
+    order's import (a line's ``shipped``: those units are not the store's, its ``quantity`` leaves them out)."""
+    total = _summed(held)
+    for line in order.lines if order is not None else ():
+        if line.shipped and line.line_id in total:
+            total[line.line_id] = max(total[line.line_id] - line.shipped, 0)
+    return total
 
 
 def _summed(packages: list[dict[str, int]]) -> dict[str, int]:

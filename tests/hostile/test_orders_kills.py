@@ -75,6 +75,44 @@ def test_a_kill_at_each_step_of_a_report_import_loses_and_repeats_nothing(tmp_pa
         assert imported == [("O1",), ("O3",)]
 
 
+PARTLY = (
+    "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tquantity-shipped\tquantity-to-ship\n"
+    "O1\tI1\t2026-11-20T10:00:00Z\tSKU-A\t3\t1\t2\n"  # 1 shipped before: 2 to the store
+    "O1\tI2\t2026-11-20T10:00:00Z\tSKU-B\t1\t0\t0\n"  # cancelled: left out
+    "O4\tI5\t2026-11-20T10:00:00Z\tSKU-B\t1\t0\t0\n"  # nothing left to ship: not imported
+)
+
+
+def test_a_kill_at_each_step_of_an_import_of_partly_shipped_orders_imports_the_units_to_ship_once(
+    tmp_path: Path,
+) -> None:
+    template = _shop(tmp_path / "template", "")
+    (template / "orders.txt").write_text(PARTLY, encoding="utf-8")
+    args = ("import-orders", "--from-file", "orders.txt")
+    points = list(dict.fromkeys(points_passed(*args, cwd=template)))
+    assert points == ["atomic.written", "orders.directory-written", "orders.handled"]
+    for point in points:
+        shop = tmp_path / point
+        shutil.copytree(template, shop, ignore=shutil.ignore_patterns(".feedsync", "incoming"))
+        assert run_feedsync(*args, cwd=shop, fault=point).returncode == KILLED
+        rerun = run_feedsync(*args, cwd=shop)
+        assert rerun.returncode == 0, rerun.stderr
+        if point != "orders.handled":  # (killed there, the state knew both orders already)
+            assert "ORD012 order O1 is partially_shipped on amazon; only what is still to ship" in rerun.stderr
+        again = run_feedsync(*args, cwd=shop)
+        assert again.returncode == 0 and "2 already known" in again.stderr, again.stderr
+        events = [
+            (event["order"]["order_id"], [(x["line_id"], x["quantity"]) for x in event["order"]["lines"]])
+            for path in (shop / "incoming").glob("orders-*.jsonl")
+            for event in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        ]
+        assert events == [("O1", [("I1", 2)])], point
+        assert _state(shop, "SELECT order_id, state FROM orders ORDER BY order_id") == [
+            ("O1", "imported"),
+            ("O4", "skipped"),
+        ]
+
+
 # -- the SP-API, served on loopback -----------------------------------------------------------------------------
 
 

@@ -43,6 +43,8 @@ def example_order(order_id: str, sku: str, status: str = "UNSHIPPED", by: str = 
     order["fulfillment"]["fulfilledBy"] = by
     for item in order["orderItems"]:
         item["product"]["sellerSku"] = sku
+        if status != "SHIPPED":  # (the example is shipped: its items, fulfilled in full, would be left out)
+            item["fulfillment"].update(quantityFulfilled=0, quantityUnfulfilled=item["quantityOrdered"])
     return order
 
 
@@ -176,12 +178,13 @@ def test_the_published_example_becomes_an_order() -> None:
         "ATVPDKIKX0DER",
     )
     line = order.lines[0]
-    assert (line.line_id, line.marketplace_sku, line.quantity, str(line.unit_price)) == (
+    assert (line.line_id, line.marketplace_sku, line.ordered, str(line.unit_price)) == (
         "12345678901234",
         "ECHO-DOT-4-CHARCOAL",
         2,
         "49.99 USD",
     )
+    assert (line.quantity, line.shipped, line.cancelled) == (0, 2, 0)  # quantityFulfilled 2, quantityUnfulfilled 0
     assert order.ship_to is not None and order.ship_to.lines == ("123 Main Street", "Suite 456")
     assert order.buyer_email == "buyer-email@marketplace.amazon.com"
     [package] = order.packages  # (what Amazon holds: push-tracking numbers after it, and does not send it again)
@@ -650,3 +653,73 @@ def test_an_order_id_from_a_file_is_one_path_segment_of_get_order(respx_mock: re
                       reader.orders(), found.append, refresh=reader.order)  # fmt: skip
         assert sorted(result.held) == ["..", "ODD/../1?x#y"] and odd.call_count == 1
     assert sorted((d.code, d.product_id) for d in found) == [("ORD010", ".."), ("ORD010", "ODD/../1?x#y")]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_first_read_partly_shipped_with_a_line_cancelled_imports_only_what_is_left_to_ship(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """An order first read partly shipped (Amazon shipped 1 of line A's 3 units in its package 1) with line B
+    cancelled went into the store in full: 3 of A and 1 of B, which the store would ship again. The store gets the
+    2 units of A still to ship (``quantityUnfulfilled``), the finding (ORD012) names what was left out, and a
+    store shipment of the whole order confirms those 2 units only, after Amazon's package."""
+    from feedsync.model.order import Order
+    from tests.orders.test_tracking import planned, shipments
+
+    login(respx_mock)
+    raw = example_order("111-0000001-0000001", "SKU-A", status="PARTIALLY_SHIPPED")
+    a, b = raw["orderItems"][:2]
+    a["product"]["sellerSku"], b["product"]["sellerSku"] = "SKU-A", "SKU-B"
+    a["quantityOrdered"], a["fulfillment"] = 3, {"quantityFulfilled": 1, "quantityUnfulfilled": 2}
+    b["quantityOrdered"], b["fulfillment"] = 1, {"quantityFulfilled": 0, "quantityUnfulfilled": 0}
+    raw["orderItems"] = [a, b]
+    raw["packages"] = [
+        {
+            "packageReferenceId": "1",
+            "trackingNumber": "AMZ-1",
+            "packageItems": [{"orderItemId": a["orderItemId"], "quantity": 1}],
+        }
+    ]
+    respx_mock.get(SEARCH).mock(side_effect=answering([{"orders": [raw], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}]))
+    found: list[Any] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A", "SKU-B")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        result = into(sink, state, api(state).orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)), found.append)
+        assert result.imported == ["111-0000001-0000001"]
+        [created] = [json.loads(t) for f in (tmp_path / "in").glob("*.jsonl") for t in f.read_text().splitlines()]
+        assert [(x["marketplace_sku"], x["quantity"]) for x in created["order"]["lines"]] == [("SKU-A", 2)]
+        [warning] = found
+        assert (warning.code, warning.product_id, warning.severity.value) == (
+            "ORD012",
+            "111-0000001-0000001",
+            "warning",
+        )
+        assert f"line {a['orderItemId']} (SKU-A): 2 of 3 imported, 1 shipped on amazon" in warning.message
+        assert f"line {b['orderItemId']} (SKU-B): 0 of 1 imported, 1 cancelled on amazon" in warning.message
+        stored = Order.model_validate_json(state.order_payload("amazon", "111-0000001-0000001") or "")
+        assert [(x.quantity, x.shipped, x.cancelled) for x in stored.lines] == [(2, 1, 0), (0, 0, 1)]
+        whole = "111-0000001-0000001,UPS,1ZSTORE,2026-11-22T09:00:00Z,,\n"
+        packages, _ = planned(shipments(tmp_path, whole), state, pytest.fail)
+        assert [(p.package_ref, p.items) for p in packages] == [("2", ((a["orderItemId"], 2),))]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_with_every_unit_cancelled_before_its_first_read_is_not_imported(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    login(respx_mock)
+    raw = example_order("111-0000001-0000001", "SKU-A")
+    for item in raw["orderItems"]:
+        item["fulfillment"] = {"quantityFulfilled": 0, "quantityUnfulfilled": 0}
+    respx_mock.get(SEARCH).mock(side_effect=answering([{"orders": [raw], "lastUpdatedBefore": "2026-11-22T08:00:00Z"}]))
+    found: list[Any] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        result = into(sink, state, api(state).orders(now=datetime(2026, 11, 22, 8, 30, tzinfo=UTC)), found.append)
+        assert (result.imported, result.skipped) == ([], 1)
+        assert [d.code for d in found] == ["ORD012"] and "nothing of it is left to ship" in found[0].message
+        assert not list((tmp_path / "in").glob("*.jsonl"))
+        again = into(sink, state, [], pytest.fail)  # recorded: not read as new again
+        assert again.imported == [] and state.order("amazon", "111-0000001-0000001").state == "skipped"  # type: ignore[union-attr]

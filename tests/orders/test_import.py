@@ -403,3 +403,46 @@ def test_a_sku_map_not_utf8_is_a_config_error_at_its_line(tmp_path: Path) -> Non
     assert str(info.value) == (
         f"{mapping}:3: the SKU map is not UTF-8 text (byte 44, 0xc4); save it as UTF-8 (Excel: CSV UTF-8)"
     )
+
+
+def test_an_unshipped_orders_report_row_partly_shipped_or_cancelled_imports_only_the_units_to_ship(
+    tmp_path: Path,
+) -> None:
+    """The unshipped orders report names quantity-purchased, quantity-shipped and quantity-to-ship: a line that
+    had shipped 1 of 3 was imported with its 3 units. Only the units to ship reach the store (the unit price is
+    the line's price over every unit purchased); a line with none to ship is left out, and ORD012 says so."""
+    path = tmp_path / "orders.txt"
+    head = "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tquantity-shipped\tquantity-to-ship\t"
+    path.write_text(
+        head + "currency\titem-price\n"
+        "111-1\t9001\t2026-11-20T10:00:00Z\tSKU-A\t3\t1\t2\tUSD\t60.00\n"
+        "111-1\t9002\t2026-11-20T10:00:00Z\tSKU-B\t2\t0\t0\tUSD\t20.00\n",
+        encoding="utf-8",
+    )
+    [order] = read_order_report(path, pytest.fail)
+    assert order.status == OrderStatus.PARTIALLY_SHIPPED
+    assert [(x.quantity, x.shipped, x.cancelled) for x in order.lines] == [(2, 1, 0), (0, 0, 2)]
+    assert order.lines[0].unit_price is not None and order.lines[0].unit_price.amount == Decimal("20.00")
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A", "SKU-B")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        assert into(sink, state, [order], found.append).imported == ["111-1"]
+    [created] = [json.loads(t) for f in (tmp_path / "in").glob("*.jsonl") for t in f.read_text().splitlines()]
+    assert [(x["line_id"], x["quantity"]) for x in created["order"]["lines"]] == [("9001", 2)]
+    assert [d.code for d in found] == ["ORD012"]
+    assert "line 9002 (SKU-B): 0 of 2 imported, 2 cancelled on amazon" in found[0].message
+
+
+def test_a_report_row_whose_shipped_and_to_ship_units_pass_the_purchased_ones_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "orders.txt"
+    path.write_text(
+        "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tquantity-shipped\tquantity-to-ship\n"
+        "111-1\t9001\t2026-11-20T10:00:00Z\tSKU-A\t2\t1\t2\n",
+        encoding="utf-8",
+    )
+    found: list[Diagnostic] = []
+    assert list(read_order_report(path, found.append)) == []
+    assert [(d.code, d.field, d.location.row if d.location else None) for d in found] == [
+        ("ORD001", "quantity-to-ship", 2)
+    ]
