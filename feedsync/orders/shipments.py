@@ -44,6 +44,9 @@ class Shipment:
     items: tuple[tuple[str, int], ...]
     """(order item id or SKU, quantity); empty: the whole order."""
     location: Location
+    group: tuple[str, ...] = ()
+    """The tracking numbers of the store shipment this package is one of, in order, where it has several (its
+    ``items`` are then the whole shipment's, shared out over its packages); empty: a shipment of one package."""
 
 
 def read_shipments(path: Path, emit: Emit) -> list[Shipment]:

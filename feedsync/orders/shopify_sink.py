@@ -341,19 +341,21 @@ class ShopifySink:
                     ident = lines[0].line_id if len(lines) == 1 else lines[0].catalog_id
                     items.append((ident, int(node["quantity"])))
             shipped = datetime.fromisoformat(str(fulfillment["createdAt"]).replace("Z", "+00:00"))
-            for tracking in fulfillment.get("trackingInfo") or []:
-                if tracking.get("number"):
-                    out.append(
-                        Shipment(
-                            order_id=order.order_id,
-                            carrier=str(tracking.get("company") or "Other"),
-                            tracking_number=str(tracking["number"]),
-                            ship_date=shipped,
-                            shipping_method=None,
-                            items=tuple(items),
-                            location=Location(f"{self.config.shop} order {ref}"),
-                        )
+            numbered = [tracking for tracking in fulfillment.get("trackingInfo") or [] if tracking.get("number")]
+            group = tuple(str(tracking["number"]) for tracking in numbered) if len(numbered) > 1 else ()
+            for tracking in numbered:  # (several: the fulfillment's packages, its items shared out over them)
+                out.append(
+                    Shipment(
+                        order_id=order.order_id,
+                        carrier=str(tracking.get("company") or "Other"),
+                        tracking_number=str(tracking["number"]),
+                        ship_date=shipped,
+                        shipping_method=None,
+                        items=tuple(items),
+                        location=Location(f"{self.config.shop} order {ref}"),
+                        group=group,
                     )
+                )
         return out
 
 

@@ -21,7 +21,7 @@ also editing a shipped package's details, or may answer that the order is alread
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -34,7 +34,7 @@ from feedsync.diagnostics import Diagnostic, Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, RemoteError
 from feedsync.faults import checkpoint
-from feedsync.model.order import FulfilledBy, Order, OrderLine
+from feedsync.model.order import FulfilledBy, HeldPackage, Order, OrderLine
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
 from feedsync.orders.importer import HELD
@@ -108,6 +108,7 @@ def plan_packages(
     confirmed_now = {package.key for package in interrupted.confirmed} if interrupted else set()
     resend = {package.key: package for package in interrupted.resend} if interrupted else {}
     shipped: dict[str, dict[str, dict[str, int]]] = {}  # order id -> tracking number -> its items, run or state
+    shares: dict[tuple[str, tuple[str, ...]], dict[str, tuple[tuple[tuple[str, int], ...], str | None]]] = {}
     for shipment in merge_duplicates(shipments, emit):
         key = (shipment.order_id, shipment.tracking_number)
         known = state.shipment(marketplace, *key)
@@ -131,11 +132,22 @@ def plan_packages(
                 state.record_shipments(marketplace, [(*key, known[0], None)], state=CONFIRMED)
             resend.pop(key, None)
             continue
-        before = _summed(
-            [sent for tracking, sent in others.items() if tracking != shipment.tracking_number]
-            + [_since_import(order, [dict(p.items) for tracking, p in held.items() if tracking not in others])]
-        )
-        items, problem = _items(shipment, order, before)
+        if shipment.group:
+            if (shipment.order_id, shipment.group) not in shares:
+                settled = {
+                    tracking
+                    for tracking in shipment.group
+                    if tracking in held
+                    or (shipment.order_id, tracking) in confirmed_now
+                    or (state.shipment(marketplace, shipment.order_id, tracking) or ("", ""))[1] == CONFIRMED
+                }
+                open_ones = [tracking for tracking in shipment.group if tracking not in settled]
+                shares[(shipment.order_id, shipment.group)] = _shares(
+                    shipment, order, _before(order, others, held, set(open_ones)), open_ones
+                )
+            items, problem = shares[(shipment.order_id, shipment.group)][shipment.tracking_number]
+        else:
+            items, problem = _items(shipment, order, _before(order, others, held, {shipment.tracking_number}))
         if problem:
             emit(_unconfirmable(shipment, order, problem))
             continue
@@ -179,6 +191,49 @@ def _first_free(state: State, marketplace: str, order_id: str, order: Order | No
     that package)."""
     taken = [int(p.reference) for p in order.packages if p.reference.isdigit()] if order is not None else []
     return max(state.package_count(marketplace, order_id), *taken, 0) + 1
+
+
+def _before(
+    order: Order | None, others: dict[str, dict[str, int]], held: dict[str, HeldPackage], but: set[str]
+) -> dict[str, int]:
+    """What the order's packages other than those tracked by ``but`` ship of each item: feedsync's (confirmed,
+    or maybe confirmed by an interrupted run, or planned by this run) and the marketplace's since the import."""
+    return _summed(
+        [sent for tracking, sent in others.items() if tracking not in but]
+        + [
+            _since_import(
+                order, [dict(p.items) for tracking, p in held.items() if tracking not in others and tracking not in but]
+            )
+        ]
+    )
+
+
+def _shares(
+    shipment: Shipment, order: Order | None, before: dict[str, int], trackings: list[str]
+) -> dict[str, tuple[tuple[tuple[str, int], ...], str | None]]:
+    """(items, or why none) of each of ``trackings``: the packages of one store shipment not yet confirmed, which
+    share its items out (the whole order's where it names none) as Seller Central's "Add a package" does, each
+    package the next units in turn, as many to each as can be (the first ones one more where they do not divide).
+    Amazon takes a package with its items only: a package left without a unit is not confirmed."""
+    items, problem = _items(replace(shipment, group=()), order, before)
+    if problem:
+        return dict.fromkeys(trackings, ((), problem))
+    units = [item for item, quantity in items for _ in range(quantity)]
+    base, extra = divmod(len(units), len(trackings))
+    out: dict[str, tuple[tuple[tuple[str, int], ...], str | None]] = {}
+    start = 0
+    for index, tracking in enumerate(trackings):
+        size = base + (1 if index < extra else 0)
+        share: dict[str, int] = {}
+        for item in units[start : start + size]:
+            share[item] = share.get(item, 0) + 1
+        start += size
+        why = (
+            f"the store's shipment has {len(trackings)} tracking numbers for {len(units)} unit(s) left to confirm; "
+            "Amazon confirms a package with at least one unit in it, so this one is not sent"
+        )
+        out[tracking] = (tuple(share.items()), None) if share else ((), why)
+    return out
 
 
 def _since_import(order: Order | None, held: list[dict[str, int]]) -> dict[str, int]:

@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -282,7 +283,16 @@ class WooCommerceSink:
                     location=Location(f"{self.site} order {ref}"),
                 )
             )
-        return out
+        return _one_shipment_a_day(out)
+
+
+def _one_shipment_a_day(shipments: list[Shipment]) -> list[Shipment]:
+    """The tracking items of one day are the packages of one shipment of the order (the extension names no items:
+    each item stands for the order): push-tracking shares the order's units out over them."""
+    days: dict[object, list[str]] = {}
+    for shipment in shipments:
+        days.setdefault(shipment.ship_date, []).append(shipment.tracking_number)
+    return [replace(s, group=tuple(days[s.ship_date])) if len(days[s.ship_date]) > 1 else s for s in shipments]
 
 
 def _key(order: Order) -> str:

@@ -487,3 +487,32 @@ def test_an_order_shipped_before_its_first_import_is_created_fulfilled(
         into(sink(), state, [shipped.model_copy(update={"status": OrderStatus.SHIPPED}), unshipped])
     first, second = (created["order"] for created in store.named("orderCreate"))
     assert first["fulfillmentStatus"] == "FULFILLED" and "fulfillmentStatus" not in second
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_fulfillment_with_several_tracking_numbers_confirms_one_package_each_with_its_share(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """A fulfillment of 3 units in two boxes (two tracking numbers) planned both packages with all 3 units: the
+    second was "3 shipped (and 3 in the order's other packages) but 3 ordered" (ORD005) and never confirmed. Its
+    units are shared out over its packages, each written once into the upload file."""
+    fulfillment = _fulfillment("1Z-BOX1", 3)
+    fulfillment["trackingInfo"].append({"company": "UPS", "number": "1Z-BOX2"})
+    store = Store(answers(orderFulfillments=[{"data": {"order": {"fulfillments": [fulfillment]}}}]))
+    respx_mock.post(URL).mock(side_effect=store)
+    config = shopify_config(tmp_path)
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A", qty="3")))
+        once = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+        again = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
+    assert [(p.package_ref, p.tracking_number, p.items) for p in once.confirmed] == [
+        ("1", "1Z-BOX1", (("9001", 2),)),
+        ("2", "1Z-BOX2", (("9001", 1),)),
+    ]
+    assert (again.confirmed, again.already) == ([], 2)
+    rows = [r.split("\t") for f in (tmp_path / "outgoing").glob("*.txt") for r in f.read_text().splitlines()[1:]]
+    assert sorted((r[0], r[1], r[2], r[6]) for r in rows) == [
+        ("111-1", "9001", "1", "1Z-BOX2"),
+        ("111-1", "9001", "2", "1Z-BOX1"),
+    ]

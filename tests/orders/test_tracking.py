@@ -633,3 +633,63 @@ def test_an_order_id_is_one_path_segment_of_confirm_shipment(respx_mock: respx.R
     with pytest.raises(RemoteError, match="names no order"):
         confirmer.confirm(package(".."))
     assert len(respx_mock.calls) == 2  # the login and the one confirmation
+
+
+def _boxes(*trackings: str) -> list[Any]:
+    """A store shipment of the whole order 111-1 in ``trackings`` boxes (as a store sink reads it)."""
+    from feedsync.diagnostics.diagnostic import Location
+    from feedsync.orders.shipments import Shipment
+
+    shipped = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+    return [
+        Shipment("111-1", "UPS", tracking, shipped, None, (), Location("store order 5150"), group=trackings)
+        for tracking in trackings
+    ]
+
+
+@pytest.mark.parametrize("kill_at", [1, 2])
+@respx.mock(assert_all_mocked=True)
+def test_a_run_killed_while_confirming_a_shipment_of_several_boxes_sends_each_box_once_with_its_share(
+    respx_mock: respx.Router, tmp_path: Path, state: State, kill_at: int
+) -> None:
+    """Killed with a box's confirmShipment on the wire: the rerun plans the boxes not yet confirmed from what the
+    order has left less the boxes confirmed, so the box in flight is sent again with the same reference and the
+    same units, the other box once, and nothing a third time."""
+    lwa(respx_mock)
+    sent: list[dict[str, Any]] = []
+
+    def amazon(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content)["packageDetail"])
+        if len(sent) == kill_at:
+            raise Killed
+        return httpx.Response(204)
+
+    respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(side_effect=amazon)
+
+    def run() -> Any:
+        interrupted = settle(state, "amazon", None)
+        packages, already = plan_packages(
+            _boxes("BOX1", "BOX2"),
+            state=state,
+            marketplace="amazon",
+            carriers=Carriers(),
+            emit=pytest.fail,
+            interrupted=interrupted,
+        )
+        result = push_tracking(packages, confirmer=api(), state=state, marketplace="amazon", emit=pytest.fail)
+        result.already = already
+        return result
+
+    with pytest.raises(Killed):
+        run()
+    rerun = run()
+    assert (rerun.already, len(rerun.confirmed)) == (kill_at - 1, 3 - kill_at)
+    assert (run().planned, run().already) == ([], 2)
+    boxes = {(d["packageReferenceId"], d["trackingNumber"]): d["orderItems"] for d in sent}
+    assert boxes == {
+        ("1", "BOX1"): [{"orderItemId": "9001", "quantity": 2}],
+        ("2", "BOX2"): [{"orderItemId": "9002", "quantity": 1}],
+    }
+    assert len(sent) == 3 and sent[kill_at - 1] == sent[kill_at]  # the box in flight, sent again unchanged
+    assert state.shipment("amazon", "111-1", "BOX1") == ("1", "confirmed")
+    assert state.shipment("amazon", "111-1", "BOX2") == ("2", "confirmed")

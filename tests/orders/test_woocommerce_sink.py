@@ -383,3 +383,91 @@ def test_an_order_shipped_before_its_first_import_is_created_completed_not_to_sh
         ("111-1", "completed", True),
         ("111-2", "processing", True),
     ]
+
+
+def _tracking_item(number: str, provider: str = "UPS", shipped: str = "2026-11-21") -> dict[str, str]:
+    return {"tracking_provider": provider, "tracking_number": number, "date_shipped": shipped}
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_shipment_of_several_tracking_numbers_confirms_one_package_each_with_its_share_of_the_order(
+    respx_mock: respx.Router, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two tracking items of one day (two boxes of one shipment; the extension names no items, each item stands for
+    the order) became two packages of the whole order: the first confirmed every unit and the second got ORD005
+    ("the order's other packages shipped all of it already"), so Amazon never had its tracking number. The
+    order's units are shared out over the shipment's packages, one confirmShipment each, and each is confirmed
+    once: a package Amazon refused is sent again alone, with its reference and items, on the next run."""
+    from feedsync.config import load_config
+    from feedsync.orders.run import run_tracking
+
+    monkeypatch.setenv("FS_TEST_CLIENT", "client-secret")
+    monkeypatch.setenv("FS_TEST_REFRESH", "Atzr|refresh")
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\norders:\n"
+        f"  sink: {{type: woocommerce, url: '{SITE}', consumer_key: {{env: FS_TEST_WC_KEY}}, "
+        "consumer_secret: {env: FS_TEST_WC_SECRET}}\n"
+        "  api: {marketplace_id: ATVPDKIKX0DER, client_id: amzn1.application-oa2-client.x, "
+        "client_secret: {env: FS_TEST_CLIENT}, refresh_token: {env: FS_TEST_REFRESH}}\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "feedsync.yaml")
+    mock_store(respx_mock)
+    respx_mock.get(f"{API}/products", params={"sku": "cat-SKU-B"}).mock(
+        return_value=httpx.Response(200, json=[{"id": 900, "parent_id": 0, "type": "simple", "sku": "cat-SKU-B"}])
+    )
+    respx_mock.get(f"{SITE}/wp-json/wc-shipment-tracking/v3/orders/5150/shipment-trackings").mock(
+        return_value=httpx.Response(200, json=[_tracking_item("1ZBOX1"), _tracking_item("1ZBOX2")])
+    )
+    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600})
+    )
+    confirm = respx_mock.post("https://sellingpartnerapi-na.amazon.com/orders/v0/orders/111-1/shipmentConfirmation")
+    confirm.side_effect = [
+        httpx.Response(204),
+        httpx.Response(400, json={"errors": [{"code": "InvalidInput", "message": "try later"}]}),
+    ] + [httpx.Response(204)] * 9
+    path = report(tmp_path, line("111-1", "9001", "SKU-A", qty="2"), line("111-1", "9002", "SKU-B"))
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A", "SKU-B")
+        into(sink(), state, path)
+        first = run_tracking(config, state, found.append, shipments=None, dry_run=False)
+        assert [p.tracking_number for p in first.confirmed] == ["1ZBOX1"]
+        assert [(d.code, d.value) for d in found] == [("ORD006", "1ZBOX2")]
+        second = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False)
+        assert [p.tracking_number for p in second.confirmed] == ["1ZBOX2"] and second.already == 1
+        third = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False)
+        assert (third.confirmed, third.already) == ([], 2)
+    details = [json.loads(call.request.content)["packageDetail"] for call in confirm.calls]
+    assert [(d["packageReferenceId"], d["trackingNumber"], d["orderItems"]) for d in details] == [
+        ("1", "1ZBOX1", [{"orderItemId": "9001", "quantity": 2}]),
+        ("2", "1ZBOX2", [{"orderItemId": "9002", "quantity": 1}]),
+        ("2", "1ZBOX2", [{"orderItemId": "9002", "quantity": 1}]),
+    ]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_shipment_of_more_tracking_numbers_than_units_confirms_a_unit_each_and_names_the_rest(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    from feedsync.orders.carriers import Carriers
+    from feedsync.orders.tracking import plan_packages
+
+    respx_mock.get(f"{SITE}/wp-json/wc-shipment-tracking/v3/orders/5150/shipment-trackings").mock(
+        return_value=httpx.Response(200, json=[_tracking_item("B1"), _tracking_item("B2"), _tracking_item("B3")])
+    )
+    mock_store(respx_mock)
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        [order] = read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A", qty="2")), pytest.fail)
+        into(sink(), state, [order])
+        shipments = sink().shipments(order, "5150")
+        assert [s.group for s in shipments] == [("B1", "B2", "B3")] * 3
+        packages, _ = plan_packages(
+            shipments, state=state, marketplace="amazon", carriers=Carriers(), emit=found.append
+        )
+    assert [(p.tracking_number, p.items) for p in packages] == [("B1", (("9001", 1),)), ("B2", (("9001", 1),))]
+    assert [(d.code, d.severity.value) for d in found] == [("ORD005", "error")]
+    assert "B3: the store's shipment has 3 tracking numbers for 2 unit(s)" in found[0].message
