@@ -693,3 +693,96 @@ def test_a_run_killed_while_confirming_a_shipment_of_several_boxes_sends_each_bo
     assert len(sent) == 3 and sent[kill_at - 1] == sent[kill_at]  # the box in flight, sent again unchanged
     assert state.shipment("amazon", "111-1", "BOX1") == ("1", "confirmed")
     assert state.shipment("amazon", "111-1", "BOX2") == ("2", "confirmed")
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_failed_package_whose_row_gets_a_new_tracking_number_is_sent_once_in_its_place(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    """A package Amazon refused (a mistyped tracking number) stayed failed for ever once its row was corrected: the
+    corrected number went as a new package and the failed one was listed as failed on every status. The corrected
+    row is sent once, with the failed package's reference (the same package on Amazon), and the failed package is
+    recorded replaced: never sent again, not failed any more, even when an old file lists it again."""
+    from feedsync.config import load_config
+    from feedsync.status import status
+
+    lwa(respx_mock)
+    error = {"errors": [{"code": "InvalidInput", "message": "Invalid tracking number", "details": ""}]}
+    route = respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        side_effect=[httpx.Response(400, json=error), httpx.Response(204)]
+    )
+    found: list[Diagnostic] = []
+    typo = "111-1,UPS,1Z999AA1012345678,2026-11-21T16:30:00Z,,SKU-A:2\n"
+    first = confirm(tmp_path, state, typo, found)
+    assert first.confirmed == [] and [d.code for d in found] == ["ORD006"]
+    fixed = "111-1,UPS,1Z999AA10123456784,2026-11-21T16:30:00Z,,SKU-A:2\n"
+    second = confirm(tmp_path, state, fixed)
+    assert [(p.package_ref, p.tracking_number) for p in second.confirmed] == [("1", "1Z999AA10123456784")]
+    assert state.shipment("amazon", "111-1", "1Z999AA1012345678") == ("1", "replaced")
+    assert state.shipment("amazon", "111-1", "1Z999AA10123456784") == ("1", "confirmed")
+    assert state.failed_shipments("amazon") == []
+    (tmp_path / "feedsync.yaml").write_text(
+        "source: {path: products.csv}\nchannels: {amazon: {profile: amazon}}\n"
+        "orders: {sink: {type: directory, path: in}, confirmations_dir: out}\n",
+        encoding="utf-8",
+    )
+    assert status(load_config(tmp_path / "feedsync.yaml"), state).failed_shipments == []
+    again = confirm(tmp_path, state, typo + fixed)
+    assert (again.confirmed, again.already) == ([], 2)
+    details = [json.loads(c.request.content)["packageDetail"] for c in route.calls]
+    assert [(d["packageReferenceId"], d["trackingNumber"]) for d in details] == [
+        ("1", "1Z999AA1012345678"),
+        ("1", "1Z999AA10123456784"),
+    ]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_failed_package_is_not_taken_for_corrected_by_a_package_of_other_items(
+    respx_mock: respx.Router, tmp_path: Path, state: State
+) -> None:
+    lwa(respx_mock)
+    error = {"errors": [{"code": "InvalidInput", "message": "Invalid tracking number", "details": ""}]}
+    respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(
+        side_effect=[httpx.Response(400, json=error), httpx.Response(204)]
+    )
+    confirm(tmp_path, state, "111-1,UPS,BAD,2026-11-21T16:30:00Z,,SKU-A:2\n", [])
+    other = confirm(tmp_path, state, "111-1,UPS,OTHER,2026-11-21T16:30:00Z,,SKU-B:1\n")
+    assert [(p.package_ref, p.tracking_number) for p in other.confirmed] == [("2", "OTHER")]
+    assert state.shipment("amazon", "111-1", "BAD") == ("1", "failed")
+
+
+@pytest.mark.parametrize("killed", ["planned", "in-flight"])
+@respx.mock(assert_all_mocked=True)
+def test_a_run_killed_while_sending_a_corrected_tracking_number_sends_it_once_more_in_the_failed_one_s_place(
+    respx_mock: respx.Router, tmp_path: Path, state: State, killed: str
+) -> None:
+    """Killed after the corrected package was planned (the failed one recorded replaced) or with its request on the
+    wire: the rerun sends the corrected package with the failed one's reference, and nothing after that."""
+    lwa(respx_mock)
+    sent: list[dict[str, Any]] = []
+    error = {"errors": [{"code": "InvalidInput", "message": "Invalid tracking number", "details": ""}]}
+
+    def amazon(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content)["packageDetail"])
+        if len(sent) == 1:
+            return httpx.Response(400, json=error)
+        if len(sent) == 2 and killed == "in-flight":
+            raise Killed
+        return httpx.Response(204)
+
+    respx_mock.post(f"{HOST}/orders/v0/orders/111-1/shipmentConfirmation").mock(side_effect=amazon)
+    confirm(tmp_path, state, "111-1,UPS,TYPO,2026-11-21T16:30:00Z,,SKU-B:1\n", [])
+    fixed = "111-1,UPS,FIXED,2026-11-21T16:30:00Z,,SKU-B:1\n"
+    if killed == "planned":
+        planned(shipments(tmp_path, fixed), state, pytest.fail, settle(state, "amazon", None))  # (and no push)
+    else:
+        with pytest.raises(Killed):
+            settle_and_confirm(tmp_path, state, fixed, api())
+    rerun = settle_and_confirm(tmp_path, state, fixed, api())
+    assert [(p.package_ref, p.tracking_number) for p in rerun.confirmed] == [("1", "FIXED")]
+    assert settle_and_confirm(tmp_path, state, fixed, api()).planned == []
+    assert [(d["packageReferenceId"], d["trackingNumber"]) for d in sent] == [("1", "TYPO")] + [("1", "FIXED")] * (
+        2 if killed == "in-flight" else 1
+    )
+    assert state.shipment("amazon", "111-1", "TYPO") == ("1", "replaced")
+    assert state.shipment("amazon", "111-1", "FIXED") == ("1", "confirmed")
