@@ -586,7 +586,10 @@ _register(
     W,
     "An order already imported changed on the marketplace (for example it was cancelled) and the order sink "
     "cannot apply the change, or the store refused it (an error then, with the store's answer: a store order "
-    "deleted or cancelled by hand); the other orders go on. Change the store order by hand.",
+    "deleted or cancelled by hand); the other orders go on. A change other than its status (a line added or "
+    "removed, a line's SKU or units ordered, the ship-to address) is passed on by no sink: the message names the "
+    "order and what changed, on each read of the order while it differs, and nothing is imported again. Change "
+    "the store order by hand.",
 )
 
 

@@ -101,8 +101,10 @@ def import_orders(
             return
         record = state.order(order.marketplace, order.order_id)
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
-            if record.state == IMPORTED and not dry_run:
-                _keep_packages(state, order, record)
+            if record.state == IMPORTED:
+                _tell_changes(state, order, sink, emit)
+                if not dry_run:
+                    _keep_packages(state, order, record)
             if record.status == order.status:
                 result.unchanged += 1
             elif record.state == IMPORTED:
@@ -355,6 +357,60 @@ def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:
         sink_ref=record.sink_ref,
         payload=kept.model_dump_json(),
     )
+
+
+def _tell_changes(state: State, order: Order, sink: OrderSink, emit: Emit) -> None:
+    """ORD003 naming what of an imported order changed on the marketplace beside its status (its lines, its ship-to
+    address), which no sink passes on: the store keeps the order as it was imported. Told on every read of the
+    order while it differs (a note in the state could be written by a run killed before it printed the finding)."""
+    payload = state.order_payload(order.marketplace, order.order_id)
+    changes = _changes(Order.model_validate_json(payload), order) if payload else []
+    if not changes:
+        return
+    emit(
+        make(
+            "ORD003",
+            f"order {order.order_id} changed on {order.marketplace} since its import: {'; '.join(changes)}; "
+            f"{sink.describe()} keeps the order as it was imported (feedsync passes on a change of status alone): "
+            "change the store order by hand",
+            product_id=order.order_id,
+            field="lines" if changes[0].startswith("line") else "ship_to",
+        )
+    )
+
+
+def _changes(imported: Order, order: Order) -> list[str]:
+    """How ``order`` (as the marketplace answers it now) differs from the order as it was imported: lines added
+    or removed, a line's SKU or units ordered, the ship-to address's fields (only those both give: a marketplace
+    that stops giving an old order's address has not changed it). Units shipped or cancelled since are no change:
+    they move within the units ordered."""
+    out: list[str] = []
+    before = {line.line_id: line for line in imported.lines}
+    after = {line.line_id: line for line in order.lines}
+    if order.lines:  # (an answer without its items is no removal of them)
+        for line in order.lines:
+            was = before.get(line.line_id)
+            if was is None:
+                out.append(f"line {line.line_id} ({line.marketplace_sku}) added, {line.ordered} unit(s)")
+                continue
+            if was.marketplace_sku != line.marketplace_sku:
+                out.append(f"line {line.line_id} is SKU {line.marketplace_sku}, was {was.marketplace_sku}")
+            if was.ordered != line.ordered:
+                out.append(
+                    f"line {line.line_id} ({line.marketplace_sku}) has {line.ordered} unit(s), was {was.ordered}"
+                )
+        out += [f"line {x.line_id} ({x.marketplace_sku}) removed" for x in imported.lines if x.line_id not in after]
+    if imported.ship_to is not None and order.ship_to is not None:
+        moved = [
+            name
+            for name in type(order.ship_to).model_fields
+            if getattr(imported.ship_to, name)
+            and getattr(order.ship_to, name)
+            and getattr(imported.ship_to, name) != getattr(order.ship_to, name)
+        ]
+        if moved:
+            out.append(f"ship-to address ({', '.join(moved)})")
+    return out
 
 
 def _map(order: Order, skus: SkuMap) -> tuple[Order, list[tuple[str, str]]]:

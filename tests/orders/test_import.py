@@ -446,3 +446,45 @@ def test_a_report_row_whose_shipped_and_to_ship_units_pass_the_purchased_ones_is
     assert [(d.code, d.field, d.location.row if d.location else None) for d in found] == [
         ("ORD001", "quantity-to-ship", 2)
     ]
+
+
+def test_a_change_of_an_imported_order_s_lines_or_address_is_told_and_nothing_is_imported_again(
+    tmp_path: Path,
+) -> None:
+    """An imported order read again with another address, a line's units changed and a line added was counted
+    unchanged, and nothing said that the store order no longer matched the marketplace's. ORD003 names the order
+    and what changed on each read while it differs; the order is not imported again and the state keeps it as it
+    was imported. A status change still reaches the store."""
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A", "SKU-B")
+        assert run(tmp_path, state, report(tmp_path, line("111-1", "9001", "SKU-A"))).imported == ["111-1"]
+        changed = report(
+            tmp_path,
+            line("111-1", "9001", "SKU-A", qty="2").replace("78701", "78702"),
+            line("111-1", "9002", "SKU-B"),
+            name="changed.txt",
+        )
+        for _ in range(2):
+            found: list[Diagnostic] = []
+            again = run(tmp_path, state, changed, found)
+            assert (again.imported, again.unchanged) == ([], 1)
+            assert [(d.code, d.severity.value, d.product_id, d.field) for d in found] == [
+                ("ORD003", "warning", "111-1", "lines")
+            ]
+            assert (
+                "order 111-1 changed on amazon since its import: line 9001 (SKU-A) has 2 unit(s), was 1; line 9002 "
+                "(SKU-B) added, 1 unit(s); ship-to address (postal_code); " in found[0].message
+            )
+        stored = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+        assert [(x.line_id, x.quantity) for x in stored.lines] == [("9001", 1)]
+        assert stored.ship_to is not None and stored.ship_to.postal_code == "78701"
+        told: list[Diagnostic] = []
+        assert run(tmp_path, state, report(tmp_path, line("111-1", "9001", "SKU-A")), told).unchanged == 1
+        assert told == []  # as imported: nothing to tell
+        cancelled = [
+            o.model_copy(update={"status": OrderStatus.CANCELLED}) for o in read_order_report(changed, pytest.fail)
+        ]
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        updated = import_orders(cancelled, state=state, sink=sink, skus=SkuMap(state, "amazon"), emit=told.append)
+        assert updated.updated == ["111-1"] and [d.code for d in told] == ["ORD003"]
+    assert events(tmp_path) == [("order.created", "111-1"), ("order.updated", "111-1")]
