@@ -1,10 +1,12 @@
 """Import marketplace orders into the store exactly once.
 
-Per order: already imported -> only a later status is applied; marketplace-fulfilled -> recorded, not sent;
+Per order: already imported -> only a later status is applied (any other change, of its lines or its address,
+is told: ORD003); marketplace-fulfilled -> recorded, not sent;
 pending -> left for a later run; cancelled before it was imported -> skipped, unless the store holds it after all
 (a crash after the sink and before the state write), when the cancellation is applied to it; any line without a
 catalog id -> held (ORD002) and retried next run, never imported half-mapped; else the sink is asked whether it
-already has the order (a crash after the sink and before the state write), and only then is the order created.
+already has the order (a crash after the sink and before the state write), and only then is the order created,
+with the units still to ship (those the marketplace shipped or cancelled before are left out and told: ORD012).
 The state is written after the sink made the order durable; a sink that cannot be asked (a webhook) has the order
 marked before its create, so that a cancellation after a crash in between still reaches it.
 """
