@@ -7,7 +7,9 @@ second emits the sellable rows.
 
 Scopes: a row with an empty ``store_view_code`` holds a SKU's default values; a row naming a store view (``default``
 is the default store view's code) holds that view's values. A SKU is read from its default-scope row, else from the
-configured ``source.store_view``'s row, else from its first row (SRC014); the configured view's values override.
+configured ``source.store_view``'s row, else from its first row (SRC014); the configured view's values override
+(its ``product_online`` and ``visibility`` too: both are store view attributes, and the export writes a store view
+row's value only where it differs from the default scope's).
 ``simple``, ``virtual`` and ``downloadable`` rows are products (the last two without shipping weight), a
 fixed-price ``bundle`` is one too; grouped products, dynamic-price bundles, gift cards and rows 'Not Visible
 Individually' that no configurable names are named in an SRC013 finding, disabled ones counted in SRC005.
@@ -462,7 +464,7 @@ class _Reader:
             self.of_disabled_parent += 1
             self.source.stats.excluded += 1
             return None
-        if parent is None and self.get(cells, "visibility") == "Not Visible Individually":
+        if parent is None and self.get(cells, "visibility", sku) == "Not Visible Individually":
             self.not_visible.append(sku)
             self.source.stats.excluded += 1
             return None

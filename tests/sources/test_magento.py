@@ -275,3 +275,23 @@ def test_sale_dates_are_whole_days(tmp_path: Path) -> None:
     ]
     assert [(d.code, d.product_id, d.location.row) for d in found] == [("MDL005", "D", 5)]
     assert "may be day/month or month/day" in found[0].message
+
+
+def test_the_configured_store_views_visibility_wins(tmp_path: Path) -> None:
+    """``visibility`` is a store view attribute: the export writes a store view row's value where it differs from the
+    default scope's, and that view shows the product (or not) by it."""
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,product_online,visibility,price\n"
+        'MUG,,Default,simple,Mug,1,"Catalog, Search",7\n'
+        "MUG,de,Default,simple,Becher,,Not Visible Individually,\n"
+        "BOX,,Default,simple,Box,1,Not Visible Individually,9\n"
+        'BOX,de,Default,simple,Kiste,,"Catalog, Search",\n',
+        encoding="utf-8",
+    )
+    default, found, excluded = read_counted(path)
+    assert ([p.id for p in default], excluded) == (["MUG"], 1)
+    assert [(d.code, d.product_id) for d in found] == [("SRC013", "BOX")]
+    german, found, excluded = read_counted(path, store_view="de")
+    assert ([(p.id, p.title) for p in german], excluded) == ([("BOX", "Kiste")], 1)
+    assert [(d.code, d.product_id) for d in found] == [("SRC013", "MUG")]
