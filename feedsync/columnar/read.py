@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from feedsync.sources.tabular import DELIMITERS, ByteRange, range_bytes
+from feedsync.sources.tabular import DELIMITERS, ByteRange, excel_sep, range_bytes
 
 CHUNK = 8 << 20
 """Bytes a batch holds, about (a family that goes on holds more)."""
@@ -34,6 +34,8 @@ def readable(path: Path) -> bool:
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
+        return False
+    if excel_sep(text) is not None:  # Excel's ``sep=`` line before the header: the per-row reader skips it
         return False
     return "," in text and not any(other in text for other in DELIMITERS if other != ",")
 

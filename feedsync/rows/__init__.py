@@ -44,6 +44,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager, suppress
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +57,7 @@ from feedsync.events import event
 from feedsync.faults import checkpoint
 from feedsync.sources import Source
 from feedsync.sources.base import field_for, resolve_format
-from feedsync.sources.tabular import ByteRange, sniff_delimiter, sniff_encoding
+from feedsync.sources.tabular import ByteRange, excel_sep, sniff_delimiter, sniff_encoding
 from feedsync.stream import ItemIds, ItemObserver, Stream
 from feedsync.supplements import Supplement
 
@@ -114,10 +115,13 @@ def plan(config: Config, compiled: list[CompiledChannel], jobs: int, *, writes: 
 
 def _delimiter(source: SourceConfig) -> str:
     """The delimiter of a delimited file split by rows, as its reader finds it."""
+    if resolve_format(source) == "tsv":
+        return "\t"
     with source.path.open("rb") as handle:
         lines = (line.decode("utf-8", "replace").lstrip(" \t\ufeff") for line in handle)
-        head = next((line for line in lines if line.strip()), "")
-    return "\t" if resolve_format(source) == "tsv" else sniff_delimiter(head)
+        first = next(lines, "")
+        head = next((line for line in chain([first], lines) if line.strip()), "")
+    return excel_sep(first) or sniff_delimiter(head)
 
 
 def _id_column(source: Source) -> tuple[int, int | None, str] | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from feedsync.sources.tabular import ByteRange, lone_crs
+from feedsync.sources.tabular import ByteRange, excel_sep, lone_crs
 
 CHUNK = 1 << 20
 """Bytes read at a time."""
@@ -65,8 +65,9 @@ def _header(head: bytes, delimiter: str) -> Header | None:
         end = head.find(b"\n", offset)
         if end < 0:
             return None
-        if head[offset:end].decode("utf-8", "replace").replace("\ufeff", "").strip():
-            break
+        line = head[offset:end].decode("utf-8", "replace")
+        if line.replace("\ufeff", "").strip() and not (row == 1 and excel_sep(line) is not None):
+            break  # (Excel's ``sep=`` first line is read as the blank lines before a header are: skipped)
         offset, row = end + 1, row + 1
     length = _boundary(head[offset:], 0)
     if length is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from feedsync.errors import SourceError
-from feedsync.sources.tabular import header_key, sniff_delimiter, sniff_encoding
+from feedsync.sources.tabular import excel_sep, header_key, sniff_delimiter, sniff_encoding
 
 _PEEK = 1 << 16
 
@@ -17,8 +17,8 @@ def header_keys(path: Path, encoding: str | None = None) -> list[str]:
 
 
 def header_names(path: Path, encoding: str | None = None) -> list[str]:
-    """The names of the first non-blank line as written (trimmed), split on its sniffed delimiter (of an Excel
-    workbook: its first sheet's header)."""
+    """The names of the first non-blank line as written (trimmed), split on its sniffed delimiter (after Excel's
+    ``sep=`` line: on the delimiter it names; of an Excel workbook: its first sheet's header)."""
     import csv
 
     from feedsync.sources.xlsx import is_workbook, sheet_header
@@ -26,10 +26,12 @@ def header_names(path: Path, encoding: str | None = None) -> list[str]:
     if is_workbook(path):
         return sheet_header(path)
     text = _peek_text(path, encoding)
-    for line in text.splitlines():
+    lines = text.splitlines()
+    named = excel_sep(lines[0]) if lines else None
+    for line in lines[1:] if named is not None else lines:
         line = line.lstrip(" \t\ufeff")
         if line.strip():
-            return [h.strip() for h in next(csv.reader([line], delimiter=sniff_delimiter(line)), [])]
+            return [h.strip() for h in next(csv.reader([line], delimiter=named or sniff_delimiter(line)), [])]
     return []
 
 

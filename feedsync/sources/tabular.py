@@ -1,6 +1,6 @@
 """Opening delimited text files as they really come: encoding detection (UTF-8, with or without BOM, UTF-16/32
-with a BOM, else cp1252 with a warning; binary files refused), junk before the header, delimiter sniffing, quoted
-newlines, ragged rows, and quotes that are never closed.
+with a BOM, else cp1252 with a warning; binary files refused), junk before the header, delimiter sniffing (or the
+delimiter Excel's ``sep=`` first line names), quoted newlines, ragged rows, and quotes that are never closed.
 
 Every CSV/TSV reader (native, Shopify, WooCommerce, BigCommerce, Magento, Google TSV) reads through here.
 """
@@ -48,6 +48,16 @@ def sniff_delimiter(header_line: str) -> str:
             counts[char] += 1
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
+
+
+_EXCEL_SEP = re.compile(r"sep=([^\r\n\"])\r?\n?", re.IGNORECASE)
+
+
+def excel_sep(line: str) -> str | None:
+    """The delimiter a file's first line names as Excel writes and reads it (``sep=;``: Excel takes that delimiter
+    and does not show the line), or None when the line is not one."""
+    match = _EXCEL_SEP.fullmatch(line.lstrip(" \ufeff"))
+    return match[1] if match else None
 
 
 def header_key(name: str) -> str:
@@ -359,6 +369,11 @@ def open_table(
         try:
             header_row = 1
             first = handle.readline()
+            named = excel_sep(first)
+            if named is not None:  # Excel's ``sep=`` line: its delimiter, the header on the next line
+                delimiter = delimiter or named
+                header_row += 1
+                first = handle.readline()
             # Junk before the header (blank lines, stray whitespace printed before a BOM) is skipped.
             while first and not first.replace("\ufeff", "").strip():
                 header_row += 1

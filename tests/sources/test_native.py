@@ -13,6 +13,7 @@ from feedsync.model import Availability, Product
 from feedsync.sources import open_source
 from feedsync.sources.tabular import sniff_delimiter
 from tests.conftest import HEADER, row
+from tests.sources.realdata import needs_realdata, real
 
 
 def records_file(path: Path, records: list[str]) -> Path:
@@ -466,3 +467,55 @@ def test_a_record_with_nested_variants_is_refused_with_what_to_do(tmp_path: Path
     )
     [product], found = read(path, format="json", columns={"variants.0.price": "price"})
     assert (found, str(product.price)) == ([], "9.00 USD")
+
+
+@pytest.mark.parametrize(
+    ("first", "header", "record"),
+    [
+        ("sep=;", "id;title;price", "A;T, one;1.50"),
+        ("sep=,", "id,title,price,a;b;c;d", 'A,"T, one",1.50,w;x;y;z'),  # (its header alone sniffs ';')
+        ("\ufeffSEP=\t", "id\ttitle\tprice", "A\tT, one\t1.50"),
+    ],
+)
+def test_excel_sep_line_names_the_delimiter_and_the_header_follows_it(
+    tmp_path: Path, first: str, header: str, record: str
+) -> None:
+    """Excel writes and reads a first line ``sep=;`` to name the file's delimiter; it is not shown as a row. Rows
+    keep the file's line numbers (the header stands on line 2)."""
+    path = tmp_path / "p.csv"
+    sep = first[-1]
+    bad = record.replace("1.50", "1,5x", 1) if sep != "," else record.replace("1.50", "x1", 1)
+    path.write_text(f"{first}\r\n{header}\r\n{record}\r\n{bad.replace('A', 'B', 1)}\r\n", encoding="utf-8")
+    products, found = read(path)
+    assert [(p.id, p.title, str(p.price), p.source.row) for p in products] == [("A", "T, one", "1.50 USD", 3)]
+    assert [(d.code, d.product_id, d.location.row, d.location.column_name) for d in found] == [
+        ("MDL002", "B", 4, "price")
+    ]
+
+
+@needs_realdata
+def test_an_export_after_excels_sep_line_is_told_and_read_as_it_is_without_it(tmp_path: Path) -> None:
+    original = real("shopify/shopify-product_template-2024.csv")
+    path = tmp_path / "products_export.csv"
+    path.write_bytes(b"sep=,\n" + original.read_bytes())
+    (with_line, found), (without, told) = read(path), read(original)
+    assert with_line and [(p.model_dump(exclude={"source"}), p.source.row - 1) for p in with_line] == [
+        (p.model_dump(exclude={"source"}), p.source.row) for p in without
+    ]
+    assert [(d.code, d.message) for d in found] == [(d.code, d.message.replace(str(original), str(path))) for d in told]
+
+
+def test_the_columnar_engine_and_a_row_split_read_the_header_after_excels_sep_line(tmp_path: Path) -> None:
+    from feedsync.columnar.read import readable
+    from feedsync.rows import _delimiter
+    from feedsync.rows.cuts import read_header
+
+    path = tmp_path / "p.csv"
+    path.write_text("sep=,\nid,title,price\nA,T,1\n", encoding="utf-8")
+    assert not readable(path)  # (Polars would take the sep line for the header: the per-row reader reads it)
+    config = SourceConfig.model_validate({"path": path, "currency": "USD"})
+    assert _delimiter(config) == ","
+    header = read_header(path, ",")
+    assert header is not None and (header.row, header.lines, header.names) == (2, 2, ["id", "title", "price"])
+    path.write_text("sep=;\nid;title;price,x\nA;T;1\n", encoding="utf-8")
+    assert _delimiter(config) == ";"
