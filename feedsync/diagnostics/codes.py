@@ -221,7 +221,8 @@ _register(
     Severity.INFO,
     "Products the store marks as draft, archived, private or offline are left out of the feeds, as the store does "
     "not sell them; so are products it hides (a BigCommerce product not visible, a WooCommerce product whose "
-    "catalog visibility is hidden). Set source.include_unpublished: true to include them.",
+    "catalog visibility is hidden, a Shopify product unlisted: on no sales channel). Set "
+    "source.include_unpublished: true to include them.",
 )
 _register(
     "SRC006",

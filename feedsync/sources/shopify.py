@@ -66,6 +66,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 UNPUBLISHED = "draft or archived"
 """What SRC005 calls the products whose status the store does not show (``include_unpublished`` keeps them)."""
+UNLISTED = "unlisted"
+"""What SRC005 calls the products whose status is ``unlisted``: active but on no sales channel, shown only by a
+direct link (Shopify's ``ProductStatus.UNLISTED``), told apart from drafts and archived ones."""
 GROUP = COLUMNS["handle"]
 """The header keys of the column whose value groups rows into a product (``handle_column``)."""
 _OPTION_FIELDS = frozenset({"color", "size", "material", "pattern"})
@@ -230,7 +233,8 @@ class _Reader:
         self.columns = columns
         self.emit = emit
         self.ctx = normalize_context(source.config)
-        self.unpublished = 0
+        self.unpublished = dict.fromkeys((UNPUBLISHED, UNLISTED), 0)
+        """The products left out for their status (SRC005), by what SRC005 calls them."""
         self.stock_told = False
         """Whether SRC018 was told (variants whose stock is tracked, in an export without their quantities)."""
         self.unmapped = UnmappedOptions(emit, source.stats.told)
@@ -302,10 +306,12 @@ class _Reader:
             yield from self.finish(current)
         if self.share:
             self.source.stats.together = seen
-            if self.unpublished:
-                self.source.stats.unpublished[UNPUBLISHED] = self.unpublished
+            for what, count in self.unpublished.items():
+                if count:
+                    self.source.stats.unpublished[what] = count
         else:
-            report_left_out(self.emit, self.table.path, self.unpublished, UNPUBLISHED)
+            for what, count in self.unpublished.items():
+                report_left_out(self.emit, self.table.path, count, what)
 
     def finish(self, product: _Product) -> Iterator[Product]:
         status = product.values["status"].casefold()
@@ -327,7 +333,7 @@ class _Reader:
             )
             return
         if status not in _STATUS_LIVE and not self.config.include_unpublished:
-            self.unpublished += 1
+            self.unpublished[UNLISTED if status == "unlisted" else UNPUBLISHED] += 1
             self.source.stats.excluded += len(product.variants)
             return
         if self.idx["qty"] is None and self.idx["tracker"] is not None and not self.stock_told:

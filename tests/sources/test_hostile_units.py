@@ -141,6 +141,24 @@ def test_an_unknown_shopify_status_is_reported_not_taken_for_a_draft(tmp_path: P
     assert [(d.code, d.location.row, d.location.column) for d in found] == [("MDL004", 2, 5), ("SRC005", None, None)]
 
 
+def test_unlisted_shopify_products_are_told_as_unlisted_not_as_drafts(tmp_path: Path) -> None:
+    """Shopify's ``unlisted`` status (2025-10): active, but on no sales channel and shown only by a direct link."""
+    path = tmp_path / "products_export.csv"
+    path.write_text(
+        "Handle,Title,Variant SKU,Variant Price,Status\n"
+        "tee,Tee,T1,10,active\nhat,Hat,H1,10,unlisted\ncap,Cap,C1,10,Unlisted\nmug,Mug,M1,10,draft\n",
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert [p.title for p in products] == ["Tee"]
+    assert [(d.code, d.message) for d in found] == [
+        ("SRC005", "1 draft or archived products left out (set source.include_unpublished: true to include them)"),
+        ("SRC005", "2 unlisted products left out (set source.include_unpublished: true to include them)"),
+    ]
+    products, found = read(path, include_unpublished=True)
+    assert ([p.title for p in products], found) == (["Tee", "Hat", "Cap", "Mug"], [])
+
+
 @pytest.mark.parametrize("grams", ["NaN", "Infinity", "-inf", "sNaN"])
 def test_a_shopify_weight_that_is_no_number_is_reported_not_a_crash(tmp_path: Path, grams: str) -> None:
     path = tmp_path / "products_export.csv"
