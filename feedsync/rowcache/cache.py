@@ -294,7 +294,7 @@ class RowCache:
         self.width = len(header)
         stats = self.source.stats
         for cache in self.caches:
-            cache.fingerprint = with_header(cache.base, header, stats.encoding, stats.delimiter)
+            cache.fingerprint = with_header(cache.base, header, stats.encoding, stats.delimiter, quoted=stats.quoted)
             if cache.found != cache.fingerprint:
                 cache.old = {}
         self.replaying = all(cache.old for cache in self.caches)

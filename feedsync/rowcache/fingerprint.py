@@ -52,9 +52,12 @@ def fingerprint(config: Config, channel: CompiledChannel, destination: str, sele
     return digest.hexdigest()
 
 
-def with_header(base: str, header: list[str], encoding: str | None, delimiter: str | None) -> str:
-    """``base`` with the source's header, encoding and delimiter (a row's cells mean what the header says)."""
-    text = repr((base, header, encoding, delimiter))
+def with_header(
+    base: str, header: list[str], encoding: str | None, delimiter: str | None, *, quoted: bool = True
+) -> str:
+    """``base`` with the source's header, encoding and delimiter (a row's cells mean what the header says), and
+    whether its values are read with CSV quoting (a line read without it makes other cells)."""
+    text = repr((base, header, encoding, delimiter) if quoted else (base, header, encoding, delimiter, "unquoted"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

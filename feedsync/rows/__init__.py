@@ -57,7 +57,7 @@ from feedsync.events import event
 from feedsync.faults import checkpoint
 from feedsync.sources import Source
 from feedsync.sources.base import field_for, resolve_format
-from feedsync.sources.tabular import ByteRange, excel_sep, sniff_delimiter, sniff_encoding
+from feedsync.sources.tabular import ByteRange, excel_sep, sniff_delimiter, sniff_encoding, unquoted_tsv
 from feedsync.stream import ItemIds, ItemObserver, Stream
 from feedsync.supplements import Supplement
 
@@ -184,6 +184,12 @@ def _unsplittable(config: Config, compiled: list[CompiledChannel]) -> str | None
             return "the source is UTF-16 or UTF-32"
     except FeedsyncError:
         return "the source is not text"
+    if _delimiter(config.source) == "\t":  # (its cuts are found by quotes, which such a file does not pair)
+        from feedsync.rows.cuts import read_header
+
+        header = read_header(config.source.path, "\t")
+        if header is not None and unquoted_tsv(config.source.path, "utf-8", header.lines, len(header.names)):
+            return "the source is a TSV written without quoting"
     return None
 
 

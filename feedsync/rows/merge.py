@@ -48,7 +48,7 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
             )
     stats = source.stats
     first = made[0].stats
-    for name in ("encoding", "delimiter", "columns", "unused"):
+    for name in ("encoding", "delimiter", "quoted", "columns", "unused"):
         setattr(stats, name, getattr(first, name))
     for name in ("rows", "left_out", "excluded"):
         setattr(stats, name, sum(getattr(share.stats, name) for share in made))

@@ -30,6 +30,8 @@ class SourceStats:
     format: str
     encoding: str | None = None
     delimiter: str | None = None
+    quoted: bool = True
+    """Its values were read with CSV quoting (False: a TSV written without it, ``tabular.unquoted_tsv``)."""
     rows: int = 0
     left_out: int = 0
     """Rows named in an error finding and left out (they never became a product): variants read and rejected."""
@@ -68,7 +70,7 @@ class SourceStats:
     the run be made as though not split (``rows.Unsplit``)."""
 
     def describe(self, table: Table) -> None:
-        self.encoding, self.delimiter = table.encoding, table.delimiter
+        self.encoding, self.delimiter, self.quoted = table.encoding, table.delimiter, table.quoted
 
     def map_columns(self, table: Table, mapping: dict[str, str]) -> None:
         self.columns = dict(mapping)

@@ -181,6 +181,8 @@ class Table:
     keys: list[str] = field(default_factory=list)
     clean: bool = False
     """Every cell of every row is text ``normalize.is_clean`` passes (False: not known; each row is to be asked)."""
+    quoted: bool = True
+    """Its values are read with CSV quoting; False: a TSV the file shows was written without it (``unquoted_tsv``)."""
 
     def __post_init__(self) -> None:
         self.keys = [header_key(h) for h in self.header]
@@ -399,17 +401,29 @@ def open_table(
             raise short
         seen.clear()
         taken.offer = offer
+        header_end = header_row - 1 + reader.line_num
+        quoted = sep != "\t" or not unquoted_tsv(path, encoding, header_end, len(header))
+        quoting = csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE
         if share is None:
-            lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
-            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding, encoding_key), clean=clean)
+            if not quoted:  # (the header's lines are read: the rest of the file is read without quoting)
+                text = _recorded(chain(handle, _end_of(ended)), seen, taken)
+                reader = csv.reader(text, delimiter=sep, quoting=quoting)
+                lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
+                lines.line_base, lines.quoted = header_end, False
+            else:
+                lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
+            rows = _rows(lines, encoding, encoding_key)
+            yield Table(str(path), header, sep, encoding, header_row, rows, clean=clean, quoted=quoted)
             return
         if share.first(header_row) and header_row - 1 + reader.line_num != share.lines_before:
             raise SourceError(f"{path}: the first share of the rows does not start after the header")
         with _range_lines(share) as text:
-            reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen, taken), delimiter=sep)
+            reader = csv.reader(_recorded(chain(text, _end_of(ended)), seen, taken), delimiter=sep, quoting=quoting)
             lines = _Lines(str(path), reader, sep, len(header), header_row, ended, seen, emit, taken)
             lines.first_row, lines.line_base, lines.done = share.first_row, share.lines_before, share.read
-            yield Table(str(path), header, sep, encoding, header_row, _rows(lines, encoding, encoding_key), clean=clean)
+            lines.quoted = quoted
+            rows = _rows(lines, encoding, encoding_key)
+            yield Table(str(path), header, sep, encoding, header_row, rows, clean=clean, quoted=quoted)
 
 
 TAIL = 1 << 16
@@ -499,6 +513,8 @@ class _Lines:
     """Lines of the file before the reader's first line (-1: the header's first line is the reader's first)."""
     done: list[int] | None = None
     """Where to note the last row number once every record is read (a share of a row split)."""
+    quoted: bool = True
+    """The reader reads quotes (False: ``QUOTE_NONE``, a quote is a character of its value: no SRC017)."""
 
     def line(self) -> int:
         """The file's line number of the reader's last line read."""
@@ -523,7 +539,7 @@ def _rows(lines: _Lines, encoding: str, encoding_key: str | None) -> Iterator[tu
                 if _broken_quote(lines, row, cells):
                     seen.clear()
                     continue
-            elif seen and lines.emit is not None:
+            elif seen and lines.emit is not None and lines.quoted:
                 _stray_quote(lines, row, seen[0], cells)
             seen.clear()
             if len(cells) > width and lines.emit is not None and any(c.strip() for c in cells[width:]):
@@ -585,6 +601,43 @@ def _broken_quote(lines: _Lines, row: int, cells: list[str]) -> bool:
             )
         )
     return True
+
+
+_SHOWN = tuple(re.compile(before + r'"[^"\t\r\n]*(?:""[^"\t\r\n]*)*"[^"\t\r\n]') for before in ("\t", "\n", "\r"))
+"""A cell of a tab-separated line (after a tab, or first on its line) that starts with a quoted part more text
+follows (``unquoted_tsv``; three searches, each quick for the character it starts with)."""
+
+
+def unquoted_tsv(path: Path, encoding: str, header_lines: int, width: int) -> bool:
+    """Whether the tab-separated file at ``path`` shows it was written without CSV quoting (as a Google Sheets or a
+    database's TSV export is), so its quotes are characters of its values: a value after its header's
+    ``header_lines`` starts with a quoted part that more text follows (``"Best" Tee``), which a writer that quotes
+    never writes, and every line after the header holds the header's ``width`` cells split at its tabs (so no value
+    holds a tab or a line break, which only quoting would allow). Read with CSV quoting, such a value loses its
+    quotes (SRC017), and a value that is all quoted (``"Best"``) would too. (A quote never closed is no such sign: a
+    quote left open by mistake reads so too, and is told as it is.)"""
+    tabs = width - 1
+    try:
+        with path.open("r", encoding=encoding, newline="") as text:  # (most files show none: searched quickly)
+            for _ in range(header_lines):
+                text.readline()
+            carry = "\n"  # (the start of a line, a cell's start for the searches)
+            for chunk in iter(lambda: text.read(_SCAN_CHUNK), ""):
+                piece = carry + chunk
+                if any(search.search(piece) for search in _SHOWN):
+                    break
+                carry = piece[max(piece.rfind("\n"), piece.rfind("\r")) :]  # (its last line, perhaps cut)
+            else:
+                return False
+        with path.open("r", encoding=encoding, newline="") as text:
+            for _ in range(header_lines):
+                text.readline()
+            for lines in iter(lambda: text.readlines(_SCAN_CHUNK), []):
+                if any(line.count("\t") != tabs and line.strip() for line in lines):
+                    return False
+        return True
+    except (OSError, UnicodeError, LookupError):
+        return False  # (the reader tells why it cannot read the file)
 
 
 def _well_quoted(sep: str) -> re.Pattern[str]:

@@ -89,6 +89,49 @@ def test_a_quoted_value_with_text_after_its_quote_is_told_where_it_is(tmp_path: 
     assert "'\"Best\" Tee'" in found[0].message and '("""Best"" Tee")' in found[0].message
 
 
+def test_a_tsv_written_without_quoting_keeps_its_quotes(tmp_path: Path) -> None:
+    """A TSV whose values start with a quote they do not close at their end (``"Best" Tee``, which a writer that
+    quotes never writes) and whose every line holds the header's cells split at its tabs was written without
+    quoting (a Google Sheets TSV download): its quotes are its values' own, all read as written."""
+    path = tmp_path / "p.tsv"
+    lines = ["id\ttitle\tprice\tdescription", 'A\t"Quoted"\t1\tx', 'B\t"Best" Tee\t2\tsay "hi"', 'C\t5" screen\t3\t""']
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    products, found = read(path)
+    assert [(p.id, p.title, p.description, p.source.row) for p in products] == [
+        ("A", '"Quoted"', "x", 2),
+        ("B", '"Best" Tee', 'say "hi"', 3),
+        ("C", '5" screen', '""', 4),
+    ]
+    assert found == []
+    source = open_source(SourceConfig.model_validate({"path": path, "currency": "USD"}))
+    list(source.products(lambda _: None))
+    assert source.stats.quoted is False
+
+
+@pytest.mark.parametrize(
+    "rest",
+    [
+        ['A\t"Quoted"\t1\t"say ""hi"""'],  # every quote where a writer that quotes puts it
+        ['A\t"Best" Tee\t1\tx', 'B\tT\t2\t"a\tb"'],  # a quoted tab: quoting is used
+        ['A\t"Best" Tee\t1\tx', 'B\tT\t2\t"two', 'lines"'],  # a quoted line break: quoting is used
+    ],
+)
+def test_a_tsv_that_may_be_quoted_is_read_with_quoting(tmp_path: Path, rest: list[str]) -> None:
+    path = tmp_path / "p.tsv"
+    path.write_text("\n".join(["id\ttitle\tprice\tdescription", *rest]) + "\n", encoding="utf-8")
+    source = open_source(SourceConfig.model_validate({"path": path, "currency": "USD"}))
+    products = list(source.products(lambda _: None))
+    assert source.stats.quoted is True
+    assert products[0].title in ("Quoted", "Best Tee")
+
+
+def test_the_row_cache_tells_a_tsv_read_without_quoting_apart() -> None:
+    from feedsync.rowcache.fingerprint import with_header
+
+    header = ["id", "title"]
+    assert with_header("b", header, "utf-8", "\t") != with_header("b", header, "utf-8", "\t", quoted=False)
+
+
 def test_a_quote_never_closed_is_a_source_error_at_its_row(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text('id,title,price\nA,T,1\nB,"T,2\nC,T,3\n', encoding="utf-8")
