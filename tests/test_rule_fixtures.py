@@ -443,6 +443,22 @@ FIXTURES["GMC017"] = (
     ("A", "google_product_category", 2, 13),
 )
 
+
+def many_images(tmp: Path, count: int, profile: str = "google_merchant") -> Found:
+    """Build one row with ``count`` additional images (column 13) for a channel of ``profile``."""
+    images = ",".join(f"/img/{n}.jpg" for n in range(count))
+    config = make_config(tmp, HEADER.strip() + ",additional_image_links\n" + row("A").strip() + f',"{images}"\n')
+    if profile != "google_merchant":
+        (tmp / "feedsync.yaml").write_text(
+            (tmp / "feedsync.yaml").read_text(encoding="utf-8").replace("google_merchant", profile), encoding="utf-8"
+        )
+        config = load_config(tmp / "feedsync.yaml")
+    return pipeline.run(config, "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["GMC021"] = (lambda tmp: many_images(tmp, 11), ("A", "additional_image_link", 2, 13))
+FIXTURES["META008"] = (lambda tmp: many_images(tmp, 21, "facebook"), ("A", "additional_image_link", 2, 13))
+
 GOOGLE_FEED_ITEM = (
     "<item><g:id>{id}</g:id><title>Tee</title><link>https://s.example/a</link><description>D</description>"
     "<g:image_link>https://s.example/a.jpg</g:image_link><g:price>5.00 USD</g:price>"

@@ -304,6 +304,24 @@ class Note:
     message: str
 
 
+def drop_surplus(
+    item: ChannelItem, attribute: str, limit: int, code: str, channel: str, noun: str = "entries"
+) -> list[Note]:
+    """Leave out of ``item`` the entries of the repeated ``attribute`` past the channel's ``limit`` (the channel
+    takes no more), told as a ``code`` note naming how many and the first of them: none where it holds no more."""
+    value = item.values.get(attribute)
+    if not isinstance(value, list) or len(value) <= limit:
+        return []
+    item.values[attribute] = value[:limit]
+    surplus = value[limit:]
+    first = show_value(surplus[:1])
+    message = (
+        f"{attribute} holds {len(value)} {noun}, more than the {limit} {channel} takes: {len(surplus)} left out of "
+        f"the feed, the first of them {first[:200]!r}"
+    )
+    return [Note(code, attribute, first, message)]
+
+
 @dataclass(frozen=True, slots=True)
 class VariantGroup:
     group: str

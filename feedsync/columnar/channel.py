@@ -14,6 +14,9 @@ import polars as pl
 from feedsync.channels.base import Note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
+from feedsync.channels.google.spec import MAX_ADDITIONAL_IMAGES as GOOGLE_IMAGES
+from feedsync.channels.meta import rules as meta_rules
+from feedsync.channels.meta.spec import MAX_ADDITIONAL_IMAGES as META_IMAGES
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.screens import SCREENS, Ask, quick_pass
 from feedsync.columnar.text import Bind
@@ -24,6 +27,9 @@ from feedsync.taxonomy import is_google_category
 
 _FORMULA = "[" + "".join(f"\\x{ord(c):02x}" for c in _STARTS) + "]"
 """A character a formula begins with: a value whose first character is one is a value ``FormulaTally`` looks at."""
+
+_IMAGES = {google_rules.prepare_item: GOOGLE_IMAGES, meta_rules.prepare_item: META_IMAGES}
+"""The additional images each channel's ``prepare_item`` keeps: an item with more is made per row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +112,11 @@ def items(
         category = values.get("google_product_category")
         if category is not None:
             told.append(category.is_null() | compiler.ask(category, is_google_category, pl.Boolean))
-    elif spec.prepare_item is not None:
+    elif spec.prepare_item is not meta_rules.prepare_item and spec.prepare_item is not None:
         raise NotColumnar(f"{spec.name}'s prepare_item")
+    if spec.prepare_item is not None and "additional_image_link" in compiler.lists:  # more than the channel takes
+        limit = _IMAGES[spec.prepare_item]  # (the per-row engine leaves the surplus out and tells it: GMC021, META008)
+        told.append(values["additional_image_link"].list.len().fill_null(0) <= limit)
     if writer == "rss":
         tags = RssWriter(io.BytesIO(), meta={}, namespace=options["namespace"], prefix=options["prefix"]).tag
         line = compiler.let(rss_item(values, compiler.lists, tags))  # made once: written and checked

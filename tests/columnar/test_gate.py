@@ -927,3 +927,40 @@ def test_a_comma_catalog_read_as_tab_separated_is_refused_naming_its_header(tmp_
         SourceError, match=r"products\.csv:1: the header names no id, title or price column \(it has 'id,"
     ):
         build(config, tmp_path / "out", columnar=True)
+
+
+def _images(count: int, row: int) -> str:
+    return ",".join(f"https://shop.example.com/i/{row}-{n}.jpg" for n in range(count))
+
+
+@pytest.mark.parametrize("override", [False, True])
+def test_images_past_a_channel_s_limit_are_named_alike_a_column_at_a_time(tmp_path: Path, override: bool) -> None:
+    """Google takes 10 additional images and Meta 20: the ones past the limit, from the catalog or from a field
+    override that adds some, are left out with a warning per item (GMC021, META008) naming how many and the first
+    of them, the same a column at a time as per row."""
+    config = _config(tmp_path)
+    if override:  # the profile's own field, overridden to send each image twice
+        text = config.read_text(encoding="utf-8").replace(
+            "  google_merchant:\n    profile: google_merchant\n",
+            "  google_merchant:\n    profile: google_merchant\n"
+            "    fields: {additional_image_link: {value: additional_image_links + additional_image_links}}\n",
+        )
+        config.write_text(text, encoding="utf-8")
+    rows = baseline_families(30)
+    counts = [3, 14, 25, 10, 20]
+    for number, row in enumerate(rows):
+        row["additional_image_links"] = _images(counts[number % 5], number)
+    write_catalog(tmp_path / "products.csv", rows)
+    report, _ = same(tmp_path)
+    google = [d for d in report.diagnostics if d.code == "GMC021"]
+    meta = [d for d in report.diagnostics if d.code == "META008"]
+    sent = {n: counts[n % 5] * (2 if override else 1) for n in range(30)}
+    assert sorted(d.product_id for d in google) == sorted(f"SKU-{n}" for n in range(30) if sent[n] > 10)
+    assert sorted(d.product_id for d in meta) == sorted(f"SKU-{n}" for n in range(30) if counts[n % 5] > 20)
+    for finding in google:
+        number = int(finding.product_id.removeprefix("SKU-"))
+        first = f"https://shop.example.com/i/{number}-{10 % counts[number % 5]}.jpg"
+        assert finding.value == first and f"{sent[number] - 10} " in finding.message, finding
+        assert finding.severity.value == "warning"
+    feed = (tmp_path / "per-row" / "google_merchant.xml").read_text(encoding="utf-8")
+    assert feed.count("<g:additional_image_link>") == sum(min(sent[n], 10) for n in range(30))

@@ -167,3 +167,13 @@ register(
     "25 characters; Google cannot use another form.",
     ("values",),
 )
+register(
+    "GMC021",
+    "additional-images-dropped",
+    W,
+    "The item has more additional images than the 10 Google takes (additional_image_link, a repeated field of up "
+    "to 10: support.google.com/merchants/answer/6324370). The images past the tenth are left out of the feed; the "
+    "finding names how many and the first of them. Told once per first image left out, with the number of items "
+    "(the variants of a product share their images). Order the images so the best come first.",
+    ("links", "images"),
+)

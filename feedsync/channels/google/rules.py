@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from feedsync.channels.base import ChannelItem, Findings, Note
+from feedsync.channels.base import ChannelItem, Findings, Note, drop_surplus
 from feedsync.channels.google.spec import (
     ALLOWED,
     APPAREL_ROOT,
     DATED_AVAILABILITY,
+    MAX_ADDITIONAL_IMAGES,
     MAX_LENGTH,
     PROMOTIONAL,
     REQUIRED,
@@ -38,7 +39,9 @@ def category_path(value: str | None) -> str | None:
 
 def prepare_item(item: ChannelItem) -> list[Note]:
     """google_product_category is optional and Google assigns a category itself, only warning about one it does not
-    know: an unknown value is left out of the item (GMC017) rather than the item out of the feed."""
+    know: an unknown value is left out of the item (GMC017) rather than the item out of the feed. Additional images
+    past the 10 Google takes are left out, each item's told (GMC021)."""
+    notes = drop_surplus(item, "additional_image_link", MAX_ADDITIONAL_IMAGES, "GMC021", "Google", "images")
     category = item.values.get("google_product_category")
     if isinstance(category, str) and not is_google_category(category):
         del item.values["google_product_category"]
@@ -46,8 +49,8 @@ def prepare_item(item: ChannelItem) -> list[Note]:
             f"google_product_category {category!r} is not in Google's product taxonomy; it is left out of the item, "
             "which Google then categorizes itself"
         )
-        return [Note("GMC017", "google_product_category", category, message)]
-    return []
+        notes.append(Note("GMC017", "google_product_category", category, message))
+    return notes
 
 
 def availability_date_findings(

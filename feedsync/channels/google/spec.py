@@ -37,6 +37,9 @@ MAX_LENGTH: dict[str, int] = {
     **{f"custom_label_{i}": 100 for i in range(5)},
 }
 
+MAX_ADDITIONAL_IMAGES = 10
+"""additional_image_link is a repeated field of up to 10 images (answer/6324370)."""
+
 ALLOWED: dict[str, frozenset[str]] = {
     "availability": frozenset({"in_stock", "out_of_stock", "preorder", "backorder"}),
     "condition": frozenset({"new", "refurbished", "used"}),

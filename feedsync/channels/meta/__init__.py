@@ -19,6 +19,7 @@ META = register_channel(
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
         check_item=Screened(screen.clean, rules.check_item),
+        prepare_item=rules.prepare_item,
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
         settings_model=MetaSettings,
         check_fields=names.check_fields,

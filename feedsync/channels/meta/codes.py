@@ -57,3 +57,13 @@ register(
     "The GTIN is not 8, 12, 13 or 14 digits with a correct GS1 check digit.",
     ("identifiers",),
 )
+register(
+    "META008",
+    "additional-images-dropped",
+    W,
+    "The item has more additional images than the 20 Meta takes (additional_image_link: up to 20 URLs). The "
+    "images past the twentieth are left out of the feed; the finding names how many and the first of them. Told "
+    "once per first image left out, with the number of items (the variants of a product share their images). "
+    "Order the images so the best come first.",
+    ("links", "images"),
+)

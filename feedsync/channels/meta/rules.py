@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from feedsync.channels.base import ChannelItem, Findings
-from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED, VARIANT_FIELDS
+from feedsync.channels.base import ChannelItem, Findings, Note, drop_surplus
+from feedsync.channels.meta.spec import (
+    AVAILABILITY_VALUES,
+    CONDITION_VALUES,
+    MAX_ADDITIONAL_IMAGES,
+    MAX_LENGTH,
+    REQUIRED,
+    VARIANT_FIELDS,
+)
 from feedsync.checks import feed_price, gtin_problem
 from feedsync.diagnostics import Diagnostic
+
+
+def prepare_item(item: ChannelItem) -> list[Note]:
+    """Additional images past the 20 Meta takes are left out, each item's told (META008)."""
+    return drop_surplus(item, "additional_image_link", MAX_ADDITIONAL_IMAGES, "META008", "Meta", "images")
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
