@@ -304,22 +304,32 @@ class Note:
     message: str
 
 
-def drop_surplus(
-    item: ChannelItem, attribute: str, limit: int, code: str, channel: str, noun: str = "entries"
-) -> list[Note]:
-    """Leave out of ``item`` the entries of the repeated ``attribute`` past the channel's ``limit`` (the channel
-    takes no more), told as a ``code`` note naming how many and the first of them: none where it holds no more."""
-    value = item.values.get(attribute)
-    if not isinstance(value, list) or len(value) <= limit:
-        return []
-    item.values[attribute] = value[:limit]
-    surplus = value[limit:]
-    first = show_value(surplus[:1])
-    message = (
-        f"{attribute} holds {len(value)} {noun}, more than the {limit} {channel} takes: {len(surplus)} left out of "
-        f"the feed, the first of them {first[:200]!r}"
-    )
-    return [Note(code, attribute, first, message)]
+@dataclass(frozen=True, slots=True)
+class Surplus:
+    """A repeated ``attribute`` of which the channel takes at most ``limit`` entries: those past it are left out,
+    told as a ``code`` note naming how many and the first of them."""
+
+    attribute: str
+    limit: int
+    code: str
+    channel: str
+    noun: str = "entries"
+
+    def cut(self, item: ChannelItem) -> list[Note]:
+        """Leave the entries past the limit out of ``item``: its note, or none where it holds no more."""
+        value = item.values.get(self.attribute)
+        if not isinstance(value, list) or len(value) <= self.limit:
+            return []
+        item.values[self.attribute] = value[: self.limit]
+        return [self.note(len(value), show_value(value[self.limit : self.limit + 1]))]
+
+    def note(self, count: int, first: str) -> Note:
+        """The note of an item whose ``count`` entries were cut to the limit, ``first`` the first left out."""
+        message = (
+            f"{self.attribute} holds {count} {self.noun}, more than the {self.limit} {self.channel} takes: "
+            f"{count - self.limit} left out of the feed, the first of them {first[:200]!r}"
+        )
+        return Note(self.code, self.attribute, first, message)
 
 
 @dataclass(frozen=True, slots=True)

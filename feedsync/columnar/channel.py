@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from feedsync.channels.base import Note
+from feedsync.channels.base import Note, Surplus
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
-from feedsync.channels.google.spec import MAX_ADDITIONAL_IMAGES as GOOGLE_IMAGES
 from feedsync.channels.meta import rules as meta_rules
-from feedsync.channels.meta.spec import MAX_ADDITIONAL_IMAGES as META_IMAGES
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.screens import SCREENS, Ask, quick_pass
 from feedsync.columnar.text import Bind
@@ -28,8 +26,28 @@ from feedsync.taxonomy import is_google_category
 _FORMULA = "[" + "".join(f"\\x{ord(c):02x}" for c in _STARTS) + "]"
 """A character a formula begins with: a value whose first character is one is a value ``FormulaTally`` looks at."""
 
-_IMAGES = {google_rules.prepare_item: GOOGLE_IMAGES, meta_rules.prepare_item: META_IMAGES}
-"""The additional images each channel's ``prepare_item`` keeps: an item with more is made per row."""
+
+@dataclass(frozen=True, slots=True)
+class _Images:
+    """A channel's ``Surplus`` of additional images, noted of a row's count and first image left out (``cut``)."""
+
+    surplus: Surplus
+
+    @property
+    def attribute(self) -> str:
+        return self.surplus.attribute
+
+    @property
+    def limit(self) -> int:
+        return self.surplus.limit
+
+    def note(self, cut: str) -> Note:
+        count, first = cut.split("\x00", 1)
+        return self.surplus.note(int(count), first)
+
+
+_IMAGES = {google_rules.prepare_item: _Images(google_rules.IMAGES), meta_rules.prepare_item: _Images(meta_rules.IMAGES)}
+"""The additional images each channel's ``prepare_item`` keeps (``Surplus.cut``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +113,8 @@ def items(
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
     them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
     also says that making the item tells the run nothing: its ids fit the channel's limits (no MDL017),
-    ``prepare_item`` notes nothing (GMC017), no value is one ``FormulaTally`` looks at (a delimited feed's MDL014).
+    ``prepare_item`` notes nothing it does not make a column at a time (GMC017; it makes GMC021 and META008 of
+    the images it cuts), no value is one ``FormulaTally`` looks at (a delimited feed's MDL014).
     ``options``: the rows' variant options are columns (``fields.context``). NotColumnar: a channel or writer not
     translated."""
     writer = channel.format.writer
@@ -114,9 +133,17 @@ def items(
             told.append(category.is_null() | compiler.ask(category, is_google_category, pl.Boolean))
     elif spec.prepare_item is not meta_rules.prepare_item and spec.prepare_item is not None:
         raise NotColumnar(f"{spec.name}'s prepare_item")
-    if spec.prepare_item is not None and "additional_image_link" in compiler.lists:  # more than the channel takes
-        limit = _IMAGES[spec.prepare_item]  # (the per-row engine leaves the surplus out and tells it: GMC021, META008)
-        told.append(values["additional_image_link"].list.len().fill_null(0) <= limit)
+    noted: list[tuple[Callable[[str], Note], pl.Expr]] = []
+    images = _IMAGES.get(spec.prepare_item)  # type: ignore[arg-type]
+    if images is not None and images.attribute in compiler.lists:  # past the channel's limit: cut, and noted
+        listed = values[images.attribute]
+        count = listed.list.len()
+        values[images.attribute] = compiler.let(
+            pl.when(count > images.limit).then(listed.list.head(images.limit)).otherwise(listed)
+        )
+        first = listed.list.get(images.limit, null_on_oob=True)
+        cut = pl.when(count > images.limit).then(pl.concat_str([count.cast(pl.String), pl.lit("\x00"), first]))
+        noted.insert(0, (images.note, cut))
     if writer == "rss":
         tags = RssWriter(io.BytesIO(), meta={}, namespace=options["namespace"], prefix=options["prefix"]).tag
         line = compiler.let(rss_item(values, compiler.lists, tags))  # made once: written and checked
@@ -141,4 +168,4 @@ def items(
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, fitted, alone=alone, checked=checked)
+    return Items(compiler, line, exact, cleared, group, key, fitted, tuple(noted), alone=alone, checked=checked)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from feedsync.channels.base import ChannelItem, Findings, Note, drop_surplus
+from feedsync.channels.base import ChannelItem, Findings, Note, Surplus
 from feedsync.channels.google.spec import (
     ALLOWED,
     APPAREL_ROOT,
@@ -37,11 +37,15 @@ def category_path(value: str | None) -> str | None:
     return google_path(text) or (None if text.isdigit() else text)
 
 
+IMAGES = Surplus("additional_image_link", MAX_ADDITIONAL_IMAGES, "GMC021", "Google", "images")
+"""Google takes up to 10 additional images (answer/6324370)."""
+
+
 def prepare_item(item: ChannelItem) -> list[Note]:
     """google_product_category is optional and Google assigns a category itself, only warning about one it does not
     know: an unknown value is left out of the item (GMC017) rather than the item out of the feed. Additional images
     past the 10 Google takes are left out, each item's told (GMC021)."""
-    notes = drop_surplus(item, "additional_image_link", MAX_ADDITIONAL_IMAGES, "GMC021", "Google", "images")
+    notes = IMAGES.cut(item)
     category = item.values.get("google_product_category")
     if isinstance(category, str) and not is_google_category(category):
         del item.values["google_product_category"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from feedsync.channels.base import ChannelItem, Findings, Note, drop_surplus
+from feedsync.channels.base import ChannelItem, Findings, Note, Surplus
 from feedsync.channels.meta.spec import (
     AVAILABILITY_VALUES,
     CONDITION_VALUES,
@@ -14,10 +14,13 @@ from feedsync.channels.meta.spec import (
 from feedsync.checks import feed_price, gtin_problem
 from feedsync.diagnostics import Diagnostic
 
+IMAGES = Surplus("additional_image_link", MAX_ADDITIONAL_IMAGES, "META008", "Meta", "images")
+"""Meta takes up to 20 additional images."""
+
 
 def prepare_item(item: ChannelItem) -> list[Note]:
     """Additional images past the 20 Meta takes are left out, each item's told (META008)."""
-    return drop_surplus(item, "additional_image_link", MAX_ADDITIONAL_IMAGES, "META008", "Meta", "images")
+    return IMAGES.cut(item)
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
