@@ -459,6 +459,21 @@ def many_images(tmp: Path, count: int, profile: str = "google_merchant") -> Foun
 FIXTURES["GMC021"] = (lambda tmp: many_images(tmp, 11), ("A", "additional_image_link", 2, 13))
 FIXTURES["META008"] = (lambda tmp: many_images(tmp, 21, "facebook"), ("A", "additional_image_link", 2, 13))
 
+
+def variant_ratio(tmp: Path) -> Found:
+    """A Shopify export whose option value holds a colon, for a Meta channel."""
+    from tests.sources.test_variant_options import shopify
+
+    (tmp / "products.csv").write_text(shopify([("cake", "Cake", "Ratio", "2:1"), ("cake", "", "", "1:1")]))
+    config = (
+        "source:\n  path: products.csv\n  format: shopify\n  currency: USD\nchannels:\n  meta: {profile: facebook}\n"
+    )
+    (tmp / "feedsync.yaml").write_text(config, encoding="utf-8")
+    return pipeline.run(load_config(tmp / "feedsync.yaml"), "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["META009"] = (variant_ratio, ("cake-2-1", "additional_variant_attribute", 2, None))
+
 GOOGLE_FEED_ITEM = (
     "<item><g:id>{id}</g:id><title>Tee</title><link>https://s.example/a</link><description>D</description>"
     "<g:image_link>https://s.example/a.jpg</g:image_link><g:price>5.00 USD</g:price>"

@@ -114,7 +114,8 @@ def items(
     them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
     also says that making the item tells the run nothing: its ids fit the channel's limits (no MDL017),
     ``prepare_item`` notes nothing it does not make a column at a time (GMC017; it makes GMC021 and META008 of
-    the images it cuts), no value is one ``FormulaTally`` looks at (a delimited feed's MDL014).
+    the images it cuts, META009 of the options' separators), no value is one ``FormulaTally`` looks at (a
+    delimited feed's MDL014).
     ``options``: the rows' variant options are columns (``fields.context``). NotColumnar: a channel or writer not
     translated."""
     writer = channel.format.writer
@@ -134,6 +135,11 @@ def items(
     elif spec.prepare_item is not meta_rules.prepare_item and spec.prepare_item is not None:
         raise NotColumnar(f"{spec.name}'s prepare_item")
     noted: list[tuple[Callable[[str], Note], pl.Expr]] = []
+    if spec.prepare_item is meta_rules.prepare_item:  # a separator in an option's name or value made a space
+        for name, value, written in compiler.separated:
+            noted.append((_name_note, pl.when(written & name.str.contains("[,:]")).then(name)))
+            valued = pl.when(written & value.str.contains("[,:]")).then(pl.concat_str([name, pl.lit("\x00"), value]))
+            noted.append((_value_note, valued))
     images = _IMAGES.get(spec.prepare_item)  # type: ignore[arg-type]
     if images is not None and images.attribute in compiler.lists:  # past the channel's limit: cut, and noted
         listed = values[images.attribute]
@@ -169,3 +175,13 @@ def items(
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
     return Items(compiler, line, exact, cleared, group, key, fitted, tuple(noted), alone=alone, checked=checked)
+
+
+def _name_note(name: str) -> Note:
+    return meta_rules.separator_note(name, None)
+
+
+def _value_note(named: str) -> Note:
+    """META009 of an option's value, given as its name, NUL and the value."""
+    name, value = named.split("\x00", 1)
+    return meta_rules.separator_note(value, name)

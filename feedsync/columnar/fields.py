@@ -282,6 +282,10 @@ class Compiler:
         self._drops: tuple[tuple[int, int], frozenset[str], list[list[str]]] | None = None
         """``run``'s columns let go after each step, made at its first batch (of so many lets and asks, read
         after it)."""
+        self.separated: list[tuple[pl.Expr, pl.Expr, pl.Expr]] = []
+        """Per option ``variant_pairs`` writes in additional_variant_attribute: its name, its value and whether it
+        is written (where a ':' or ',' in them is made a space, Meta's channel notes it: META009)."""
+        self._field = ""
         self.unasked: set[str] = set()
         """The attributes the templates ask of by name that no column holds (``attributes.get``, ``variant_pairs``):
         a row that has one otherwise (a platform export's option) is not exact."""
@@ -315,6 +319,7 @@ class Compiler:
             planned = plan(spec.compiled)
             if planned is None:
                 raise NotColumnar(f"the template of {spec.name}")
+            self._field = spec.name
             made[spec.name], kind = self.field(planned)
             if kind == "list":
                 self.lists.add(spec.name)
@@ -773,6 +778,8 @@ class Compiler:
             shown = [text.collapse(e.str.replace_all("[,:]", " ")) for e in (name, value)]
             chosen = value.is_not_null() & (value != "") & ~name.is_in(named)
             parts.append(pl.when(chosen).then(pl.concat_str([shown[0], pl.lit(":"), shown[1]])))
+            if self._field == "additional_variant_attribute":  # its separators made spaces: Meta's notes
+                self.separated.append((name, value, chosen))
         if not parts:
             return V("const", value="")
         return V("text", self.let(pl.concat_str(parts, separator=",", ignore_nulls=True)))

@@ -261,3 +261,22 @@ def test_an_export_whose_column_comes_twice_is_made_per_row(tmp_path: Path) -> N
     assert taken == -1  # no gate
     assert_alike(columnar, documents, per_row, expected)
     assert [d.code for d in columnar.diagnostics].count("SRC002") == 1
+
+
+def test_a_separator_in_an_option_meta_takes_no_escape_for_is_told_alike(tmp_path: Path) -> None:
+    """Meta's additional_variant_attribute is ``Key:Value,Key2:Value2`` with no escape: a ':' or ',' in an option's
+    name or value is sent as a space (as Meta's own WooCommerce plugin does), and each value so changed is told
+    (META009), the same a column at a time as per row."""
+    from tests.sources.test_variant_options import shopify
+
+    rows = [("cake", "Cake", "Ratio", "2:1"), ("cake", "", "", "3:2, wide"), ("cake", "", "", "1 tier")]
+    rows += [("pie", "Pie", "Size: EU", "40"), ("pie", "", "", "41")]
+    (tmp_path / "products.csv").write_text(shopify(rows), encoding="utf-8")
+    assert same(tmp_path, _config(tmp_path, mapped=False, amazon=False)) == 5  # every variant a column at a time
+    report, _, _ = _run(tmp_path / "feedsync.yaml", tmp_path / "again", columnar=False, chunk=2048)
+    told = [d for d in report.diagnostics if d.code == "META009"]
+    assert sorted((d.product_id, d.value) for d in told) == [
+        ("cake-2-1", "2:1"), ("cake-3-2-wide", "3:2, wide"), ("pie-40", "Size: EU")]  # fmt: skip
+    assert [d.message.endswith("(2 item(s); the first: pie-40)") for d in told if d.value == "Size: EU"] == [True]
+    meta = (tmp_path / "again" / "facebook.csv").read_text(encoding="utf-8")
+    assert ",Ratio:2 1," in meta and ",Ratio:3 2 wide," in meta and ",Size EU:41," in meta

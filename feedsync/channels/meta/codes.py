@@ -67,3 +67,13 @@ register(
     "Order the images so the best come first.",
     ("links", "images"),
 )
+register(
+    "META009",
+    "variant-attribute-separator-replaced",
+    W,
+    "additional_variant_attribute is written `Key:Value,Key2:Value2`, and Meta takes no escape for a ':' or ',' "
+    "inside a name or value (it refuses the item as invalid; Meta's own WooCommerce plugin replaces them). "
+    "`variant_pairs` sends each as a space, and this tells the name or value so changed, once per value with the "
+    "number of items. Rename the option or value in the shop if the space reads wrongly.",
+    ("variants", "values"),
+)

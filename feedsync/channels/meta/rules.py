@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from feedsync.channels.base import ChannelItem, Findings, Note, Surplus
 from feedsync.channels.meta.spec import (
     AVAILABILITY_VALUES,
@@ -11,16 +13,55 @@ from feedsync.channels.meta.spec import (
     REQUIRED,
     VARIANT_FIELDS,
 )
+from feedsync.channels.templating.filters import variant_text
 from feedsync.checks import feed_price, gtin_problem
 from feedsync.diagnostics import Diagnostic
 
+_SEPARATOR = re.compile("[,:]").search
 IMAGES = Surplus("additional_image_link", MAX_ADDITIONAL_IMAGES, "META008", "Meta", "images")
 """Meta takes up to 20 additional images."""
 
 
 def prepare_item(item: ChannelItem) -> list[Note]:
-    """Additional images past the 20 Meta takes are left out, each item's told (META008)."""
-    return IMAGES.cut(item)
+    """Additional images past the 20 Meta takes are left out, each item's told (META008); a variant attribute
+    whose ':' or ',' ``variant_pairs`` made a space is told (META009)."""
+    notes = IMAGES.cut(item)
+    pairs = item.values.get("additional_variant_attribute")
+    if isinstance(pairs, str) and pairs:
+        notes += _separators_replaced(item, pairs)
+    return notes
+
+
+def _separators_replaced(item: ChannelItem, pairs: str) -> list[Note]:
+    """META009 of each name or value of the product's options and attributes that holds ':' or ',' (the
+    separators of ``Key:Value,Key2:Value2``, for which Meta has no escape) and is sent in ``pairs`` as
+    ``variant_pairs`` makes it, with spaces for them."""
+    sent = set(pairs.split(","))
+    notes = []
+    product = item.product
+    seen = set()
+    for source in (product.variant_options, product.attributes):
+        for name, value in source.items():
+            if not value or not (_SEPARATOR(name) or _SEPARATOR(value)) or (name, value) in seen:
+                continue
+            seen.add((name, value))
+            if f"{variant_text(name)}:{variant_text(value)}" not in sent:
+                continue
+            for given, of in ((name, None), (value, name)):
+                if _SEPARATOR(given):
+                    notes.append(separator_note(given, of))
+    return notes
+
+
+def separator_note(given: str, of: str | None) -> Note:
+    """META009 of the name (``of`` None) or the value of the attribute ``of`` that ``given`` is, sent with a space
+    for each ':' or ','."""
+    what = "the name" if of is None else f"the value of {of!r}"
+    message = (
+        f"additional_variant_attribute: {what} {given!r} is sent as {variant_text(given)!r}: Meta reads ':' and ',' "
+        "as its separators (Key:Value,Key2:Value2) and takes no escape for them"
+    )
+    return Note("META009", "additional_variant_attribute", given, message)
 
 
 def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:

@@ -159,9 +159,14 @@ def variant_pairs(
     pairs = []
     for name, value in chosen:
         if value:
-            clean = [" ".join(re.sub(r"[,:]", " ", str(x)).split()) for x in (name, value)]
-            pairs.append(f"{clean[0]}:{clean[1]}")
+            pairs.append(f"{variant_text(name)}:{variant_text(value)}")
     return ",".join(pairs)
+
+
+def variant_text(value: Any) -> str:
+    """A name or value as ``variant_pairs`` writes it: its commas and colons (Meta's separators, which it takes no
+    escape for) made spaces, its spaces collapsed (Meta's channel tells of each so changed: META009)."""
+    return " ".join(re.sub(r"[,:]", " ", str(value)).split())
 
 
 def name_variant(title: Any, *values: Any, separator: str = " - ") -> str:
