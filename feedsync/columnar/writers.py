@@ -16,6 +16,7 @@ import polars as pl
 
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.text import INVALID_XML_CHARS, holds_any, xml_escaped
+from feedsync.formats.delimited import link_separators
 
 _NAME = re.compile("[A-Za-z_][A-Za-z0-9_.-]*")
 """An attribute name lxml writes as it is after the namespace's prefix."""
@@ -46,13 +47,16 @@ def rss_exact(item: pl.Expr) -> pl.Expr:
     return ~holds_any(item, INVALID_XML_CHARS)
 
 
-def _listed(value: pl.Expr, separator: str) -> pl.Expr:
+def _listed(value: pl.Expr, separator: str, separators: str = "") -> pl.Expr:
     """A list's entries as ``formats.delimited.listed_entry`` gives them: a link's own separators percent-encoded."""
-    if len(separator) != 1 or not separator.isascii():
+    chars = link_separators(separator, separators)
+    if not chars:
         return value
     entry = pl.element()
     link = entry.str.contains("^[Hh][Tt][Tt][Pp][Ss]?://")
-    encoded = entry.str.replace_all(separator, f"%{ord(separator):02X}", literal=True)
+    encoded = entry
+    for char in chars:
+        encoded = encoded.str.replace_all(char, f"%{ord(char):02X}", literal=True)
     return value.list.eval(pl.when(link).then(encoded).otherwise(entry))
 
 
@@ -64,7 +68,8 @@ def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapp
         raise NotColumnar("the delimited writer's options")
     cells = []
     for name, value in values.items():
-        cell = (_listed(value, separator).list.join(separator) if name in lists else value).fill_null("")
+        listed = _listed(value, separator, options.get("link_separators", "")) if name in lists else None
+        cell = (value if listed is None else listed.list.join(separator)).fill_null("")
         special = cell.str.contains(f'["\\r\\n{re.escape(delimiter)}]')
         quoted = pl.concat_str([pl.lit('"'), cell.str.replace_all('"', '""', literal=True), pl.lit('"')])
         cells.append(pl.when(special).then(quoted).otherwise(cell))

@@ -38,6 +38,7 @@ def open_writer(
             delimiter=options.get("delimiter", ","),
             list_separator=options.get("list_separator", ","),
             extra_columns=bool(options.get("extra_columns")),
+            link_separators=options.get("link_separators", ""),
         )
     if kind == "json_listings":
         return JsonListingsWriter(

@@ -24,13 +24,28 @@ _NOTHING: Any = object()
 _URL_START = re.compile("[Hh][Tt][Tt][Pp][Ss]?://")
 
 
-def listed_entry(entry: str, separator: str) -> str:
+def listed_entry(entry: str, separator: str, separators: str = "") -> str:
     """A repeated value's entry as its cell holds it, the entries joined by ``separator``: a link's own separators
     percent-encoded (a comma in a link joined by commas would make two links of it: Google reads ``a,b`` in a text
-    feed's additional_image_link as two, and asks for a comma in a link as ``%2C``), other texts as they are."""
-    if separator in entry and _URL_START.match(entry) and separator.isascii() and len(separator) == 1:
-        return entry.replace(separator, f"%{ord(separator):02X}")
+    feed's additional_image_link as two, and asks for a comma in a link as ``%2C``; ``separators``: the other
+    characters the channel reads as one, Meta's ``;``, space and ``|``), other texts as they are."""
+    if not _URL_START.match(entry):
+        return entry
+    for char in link_separators(separator, separators):
+        if char in entry:
+            entry = entry.replace(char, f"%{ord(char):02X}")
     return entry
+
+
+def link_separators(separator: str, separators: str = "") -> str:
+    """The characters a listed link has percent-encoded: the list separator (one ASCII character) and
+    ``separators``."""
+    own = separator if len(separator) == 1 and separator.isascii() else ""
+    return own + "".join(c for c in separators if c != own and c.isascii())
+
+
+def _holds_any(text: str, chars: str) -> bool:
+    return any(c in text for c in chars)
 
 
 _END = "\r\n"
@@ -124,11 +139,14 @@ class DelimitedWriter:
         delimiter: str,
         list_separator: str,
         extra_columns: bool = False,
+        link_separators: str = "",
     ) -> None:
         self._handle = handle
         self._columns = columns
         self._blanks = [""] * len(columns)
         self._sep = list_separator
+        self._others = link_separators.replace(list_separator, "")
+        """The characters other than the separator that the channel reads as one in a list (``listed_entry``)."""
         self._line = line_maker(delimiter)
         self._listed: tuple[int, ...] = ()
         """The places of the repeated values (lists) in the last row that had one where the one before had none."""
@@ -152,10 +170,12 @@ class DelimitedWriter:
             except TypeError:
                 pass
             else:
-                if joined.count(sep) == len(value) - 1:
+                if joined.count(sep) == len(value) - 1 and not (self._others and _holds_any(joined, self._others)):
                     return joined
+        others = self._others
         cells = [
-            listed_entry(v, sep) if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ()) for v in value
+            listed_entry(v, sep, others) if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ())
+            for v in value
         ]
         return sep.join(cells)
 

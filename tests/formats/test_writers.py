@@ -172,3 +172,26 @@ def test_a_comma_in_a_listed_link_is_percent_encoded_so_the_links_stay_apart() -
     values = {"link": pl.col("link"), "type": pl.col("type")}
     made = frame.select(delimited_line(values, {"link", "type"}, {"delimiter": "\t", "list_separator": ","}))
     assert made.item() == expected + "\r\n"
+
+
+def test_a_link_in_metas_csv_list_has_each_separator_meta_reads_percent_encoded() -> None:
+    """Meta reads a CSV feed's additional_image_link as URLs separated by a comma, a semicolon, a space or a
+    vertical bar: a listed link holding one of them has it percent-encoded (the engines alike), or Meta would read
+    two links, neither the image."""
+    import polars as pl
+
+    from feedsync.channels.base import channel_spec, load_channels
+    from feedsync.columnar.writers import delimited_line
+
+    load_channels()
+    options = channel_spec("meta").formats["csv"].options
+    links = ["https://c.example/a;v=2/b.jpg", "https://c.example/x|y.jpg", "https://c.example/w_5,h_5/c.jpg"]
+    buffer = io.BytesIO()
+    with open_writer("delimited", buffer, columns=["additional_image_link"], meta={}, options=options) as writer:
+        writer.write({"additional_image_link": links})
+    line = buffer.getvalue().decode("utf-8").split("\r\n")[1]
+    expected = '"https://c.example/a%3Bv=2/b.jpg,https://c.example/x%7Cy.jpg,https://c.example/w_5%2Ch_5/c.jpg"'
+    assert line == expected
+    frame = pl.DataFrame({"links": [links]})
+    made = frame.select(delimited_line({"additional_image_link": pl.col("links")}, {"additional_image_link"}, options))
+    assert made.item() == expected + "\r\n"

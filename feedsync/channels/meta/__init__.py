@@ -14,7 +14,9 @@ META = register_channel(
     ChannelSpec(
         name="meta",
         formats={
-            "csv": FormatSpec("csv", "delimited", {"delimiter": ",", "list_separator": ","}),
+            # Meta reads a list of URLs as separated by a comma, a semicolon, a space or a vertical bar: each is
+            # percent-encoded in a listed link (formats.delimited.listed_entry)
+            "csv": FormatSpec("csv", "delimited", {"delimiter": ",", "list_separator": ",", "link_separators": ",; |"}),
             # Meta reads RSS feeds with Google's g: namespace.
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
