@@ -47,8 +47,9 @@ def rss_exact(item: pl.Expr) -> pl.Expr:
     return ~holds_any(item, INVALID_XML_CHARS)
 
 
-def _listed(value: pl.Expr, separator: str, separators: str = "") -> pl.Expr:
-    """A list's entries as ``formats.delimited.listed_entry`` gives them: a link's own separators percent-encoded."""
+def _listed(value: pl.Expr, separator: str, separators: str = "", quoted: bool = False) -> pl.Expr:
+    """A list's entries as ``formats.delimited.listed_entry`` gives them: a link's own separators percent-encoded,
+    (``quoted``) another text holding the separator in quotes."""
     chars = link_separators(separator, separators)
     if not chars:
         return value
@@ -57,7 +58,11 @@ def _listed(value: pl.Expr, separator: str, separators: str = "") -> pl.Expr:
     encoded = entry
     for char in chars:
         encoded = encoded.str.replace_all(char, f"%{ord(char):02X}", literal=True)
-    return value.list.eval(pl.when(link).then(encoded).otherwise(entry))
+    other = entry
+    if quoted:
+        within = pl.concat_str([pl.lit('"'), entry.str.replace_all('"', '""', literal=True), pl.lit('"')])
+        other = pl.when(entry.str.contains(separator, literal=True)).then(within).otherwise(entry)
+    return value.list.eval(pl.when(link).then(encoded).otherwise(other))
 
 
 def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapping[str, Any]) -> pl.Expr:
@@ -68,7 +73,8 @@ def delimited_line(values: Mapping[str, pl.Expr], lists: set[str], options: Mapp
         raise NotColumnar("the delimited writer's options")
     cells = []
     for name, value in values.items():
-        listed = _listed(value, separator, options.get("link_separators", "")) if name in lists else None
+        quoted = bool(options.get("quoted_entries"))
+        listed = _listed(value, separator, options.get("link_separators", ""), quoted) if name in lists else None
         cell = (value if listed is None else listed.list.join(separator)).fill_null("")
         special = cell.str.contains(f'["\\r\\n{re.escape(delimiter)}]')
         quoted = pl.concat_str([pl.lit('"'), cell.str.replace_all('"', '""', literal=True), pl.lit('"')])

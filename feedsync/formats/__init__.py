@@ -39,6 +39,7 @@ def open_writer(
             list_separator=options.get("list_separator", ","),
             extra_columns=bool(options.get("extra_columns")),
             link_separators=options.get("link_separators", ""),
+            quoted_entries=bool(options.get("quoted_entries")),
         )
     if kind == "json_listings":
         return JsonListingsWriter(

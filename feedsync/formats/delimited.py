@@ -24,12 +24,16 @@ _NOTHING: Any = object()
 _URL_START = re.compile("[Hh][Tt][Tt][Pp][Ss]?://")
 
 
-def listed_entry(entry: str, separator: str, separators: str = "") -> str:
+def listed_entry(entry: str, separator: str, separators: str = "", quoted: bool = False) -> str:
     """A repeated value's entry as its cell holds it, the entries joined by ``separator``: a link's own separators
     percent-encoded (a comma in a link joined by commas would make two links of it: Google reads ``a,b`` in a text
     feed's additional_image_link as two, and asks for a comma in a link as ``%2C``; ``separators``: the other
-    characters the channel reads as one, Meta's ``;``, space and ``|``), other texts as they are."""
+    characters the channel reads as one, Meta's ``;``, space and ``|``); with ``quoted``, another text holding the
+    separator in double quotes, a quote in it doubled (Google's quoted attributes: ``"Home, Garden",Kitchen`` is
+    two product types, not three); other texts as they are."""
     if not _URL_START.match(entry):
+        if quoted and separator in entry:
+            return '"' + entry.replace('"', '""') + '"'
         return entry
     for char in link_separators(separator, separators):
         if char in entry:
@@ -140,6 +144,7 @@ class DelimitedWriter:
         list_separator: str,
         extra_columns: bool = False,
         link_separators: str = "",
+        quoted_entries: bool = False,
     ) -> None:
         self._handle = handle
         self._columns = columns
@@ -147,6 +152,7 @@ class DelimitedWriter:
         self._sep = list_separator
         self._others = link_separators.replace(list_separator, "")
         """The characters other than the separator that the channel reads as one in a list (``listed_entry``)."""
+        self._quoted = quoted_entries
         self._line = line_maker(delimiter)
         self._listed: tuple[int, ...] = ()
         """The places of the repeated values (lists) in the last row that had one where the one before had none."""
@@ -174,7 +180,9 @@ class DelimitedWriter:
                     return joined
         others = self._others
         cells = [
-            listed_entry(v, sep, others) if isinstance(v, str) else ":".join(v.get(k, "") for k in parts or ())
+            listed_entry(v, sep, others, self._quoted)
+            if isinstance(v, str)
+            else ":".join(v.get(k, "") for k in parts or ())
             for v in value
         ]
         return sep.join(cells)

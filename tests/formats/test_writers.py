@@ -195,3 +195,29 @@ def test_a_link_in_metas_csv_list_has_each_separator_meta_reads_percent_encoded(
     frame = pl.DataFrame({"links": [links]})
     made = frame.select(delimited_line({"additional_image_link": pl.col("links")}, {"additional_image_link"}, options))
     assert made.item() == expected + "\r\n"
+
+
+def test_a_text_entry_holding_googles_list_separator_is_quoted_in_googles_tsv() -> None:
+    """Google's text feeds read a repeated attribute's values as separated by commas, and a value in quotes as
+    one (quoted attributes, a quote in it doubled): a plain-text entry holding a comma (a product_type
+    ``Home, Garden``) is written in quotes, or Google reads two values; a link's comma stays ``%2C`` (the engines
+    alike)."""
+    import polars as pl
+
+    from feedsync.channels.base import channel_spec, load_channels
+    from feedsync.columnar.writers import delimited_line
+
+    load_channels()
+    options = channel_spec("google").formats["tsv"].options | {"extra_columns": False}
+    types = ['Home, Garden > 12" Pots', "Kitchen", 'Say "hi"']
+    buffer = io.BytesIO()
+    with open_writer("delimited", buffer, columns=["product_type"], meta={}, options=options) as writer:
+        writer.write({"product_type": types})
+    line = buffer.getvalue().decode("utf-8").split("\r\n")[1]
+    expected = '"""Home, Garden > 12"""" Pots"",Kitchen,Say ""hi"""'
+    assert line == expected
+    cell = next(csv.reader([line], delimiter="\t"))[0]
+    assert cell == '"Home, Garden > 12"" Pots",Kitchen,Say "hi"'  # what Google reads after the field's own quotes
+    frame = pl.DataFrame({"types": [types]})
+    made = frame.select(delimited_line({"product_type": pl.col("types")}, {"product_type"}, options))
+    assert made.item() == expected + "\r\n"

@@ -14,7 +14,11 @@ GOOGLE = register_channel(
         name="google",
         formats={
             "xml": FormatSpec("xml", "rss", {"namespace": spec.NAMESPACE, "prefix": "g"}),
-            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ",", "extra_columns": True}),
+            "tsv": FormatSpec(
+                "tsv",
+                "delimited",
+                {"delimiter": "\t", "list_separator": ",", "extra_columns": True, "quoted_entries": True},
+            ),
         },
         check_item=Screened(screen.clean, rules.check_item),
         variant_group=VariantGroup("item_group_id", spec.VARIANT_ATTRIBUTES, "GMC012"),

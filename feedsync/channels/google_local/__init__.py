@@ -47,7 +47,7 @@ GOOGLE_LOCAL = register_channel(
     ChannelSpec(
         name="google_local",
         formats={
-            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ","}),
+            "tsv": FormatSpec("tsv", "delimited", {"delimiter": "\t", "list_separator": ",", "quoted_entries": True}),
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
         check_item=check_item,
