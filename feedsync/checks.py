@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable
+import unicodedata
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from feedsync.model.money import ISO_4217
 
@@ -20,6 +22,34 @@ path) with a dot. A URL that is ASCII, has no spaces and begins so is one url_pr
 out, not ``re.IGNORECASE`` (which folds the case of every character the pattern reads: ``K``, the Kelvin sign, is a
 ``k`` to it); the space in the host is refused so that links joined by spaces can be asked at once."""
 PLAIN_URL = re.compile(PLAIN_URL_PATTERN)
+
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+"""Unicode categories of characters that show nothing: controls, format characters (the zero-width space, joiner
+and non-joiner, the word joiner, the byte order mark, the soft hyphen, direction marks) and spaces."""
+UNSEEN_FILLERS = "\u115f\u1160\u3164\uffa0\u2800"
+"""Letters and symbols that show as a blank: the Hangul fillers and the blank Braille pattern."""
+UNSEEN_PATTERN = "^[\\p{Cc}\\p{Cf}\\p{Z}" + "".join(f"\\x{{{ord(c):04X}}}" for c in UNSEEN_FILLERS) + "]+$"
+"""A Rust (Polars) regular expression of a text ``unseen`` says True of (the columnar quick passes'; Unicode versions
+may differ at the edges: a doubt only sends the item to the rules)."""
+
+
+def any_unseen(values: Mapping[str, Any], attributes: Iterable[str]) -> bool:
+    """Whether the text of one of ``attributes`` in ``values`` shows nothing (``unseen``; quick passes: most values
+    begin with a visible ASCII character, and that one look tells them)."""
+    for attr in attributes:
+        value = values.get(attr)
+        if type(value) is str and value and not ("!" <= value[0] <= "~") and unseen(value):
+            return True
+    return False
+
+
+def unseen(text: str) -> bool:
+    """Whether a non-empty ``text`` shows nothing: only invisible characters (``_UNSEEN_CATEGORIES``,
+    ``UNSEEN_FILLERS``), as a title of zero-width spaces that Google reads as empty."""
+    if text.isascii():
+        return all(c <= " " or c == "\x7f" for c in text)
+    category = unicodedata.category
+    return all(c in UNSEEN_FILLERS or category(c) in _UNSEEN_CATEGORIES for c in text)
 
 
 def gtin_check_digit(body: str) -> int:

@@ -58,9 +58,19 @@ class Findings(list[Diagnostic]):
         )
 
     def require(self, code: str, attributes: tuple[str, ...]) -> None:
+        """``code`` of each of ``attributes`` the item lacks, or whose text shows nothing (``checks.unseen``: only
+        zero-width or other invisible characters, which the channel reads as empty)."""
+        from feedsync.checks import unseen
+
+        values = self.item.values
         for attr in attributes:
-            if attr not in self.item.values:
+            value = values.get(attr)
+            if value is None:
                 self.report(code, attr, f"{attr} is required and empty")
+            elif type(value) is str and unseen(value):
+                shown = " ".join(f"U+{ord(c):04X}" for c in value[:8]) + (" ..." if len(value) > 8 else "")
+                message = f"{attr} is required and holds only invisible characters ({shown}), read as empty"
+                self.report(code, attr, message)
 
 
 CheckItem = Callable[[ChannelItem, str], list[Diagnostic]]

@@ -20,7 +20,7 @@ from feedsync.channels.google import rules as google_rules
 from feedsync.channels.google import screen as google_screen
 from feedsync.channels.google.spec import DATED_AVAILABILITY, PROMOTIONAL
 from feedsync.channels.meta import screen as meta_screen
-from feedsync.checks import GTIN_RESERVED, interval_problem
+from feedsync.checks import GTIN_RESERVED, UNSEEN_PATTERN, interval_problem
 from feedsync.columnar.text import Bind, unbound
 from feedsync.model.money import ISO_4217
 
@@ -107,6 +107,13 @@ def _prices_clean(values: Mapping[str, pl.Expr]) -> pl.Expr:
     return clean
 
 
+def _seen(value: pl.Expr, listed: bool) -> pl.Expr:
+    """Where a required value is there and (a text) shows something (``checks.unseen``: a doubt is a False)."""
+    if listed:
+        return value.is_not_null()
+    return value.is_not_null() & ~value.str.contains(UNSEEN_PATTERN)
+
+
 def google(
     values: Mapping[str, pl.Expr],
     lists: set[str],
@@ -124,7 +131,7 @@ def google(
     present = set(values)
     checks = [pl.lit(set(google_screen._REQUIRED) <= present)]
     checks.append(~gtin_reserved(values, lists))  # Google's own refusal of a GTIN, whatever ``gtin_checked``
-    checks += [values[attr].is_not_null() for attr in google_screen._REQUIRED if attr in values]
+    checks += [_seen(values[attr], attr in lists) for attr in google_screen._REQUIRED if attr in values]
     checks += [_text_within(values[a], limit, a in lists) for a, limit in google_screen._LIMITS if a in values]
     if prices_checked:
         checks.append(_prices_clean(values))
@@ -314,7 +321,7 @@ def meta(
     del ask
     present = set(values)
     checks = [pl.lit(set(meta_screen._REQUIRED) <= present and not meta_screen._IDENTIFIERS.isdisjoint(present))]
-    checks += [values[attr].is_not_null() for attr in meta_screen._REQUIRED if attr in values]
+    checks += [_seen(values[attr], attr in lists) for attr in meta_screen._REQUIRED if attr in values]
     identifiers = [values[a].is_not_null() for a in sorted(meta_screen._IDENTIFIERS) if a in values]
     checks.append(pl.any_horizontal([pl.lit(False), *identifiers]))
     checks += [_text_within(values[a], limit, a in lists) for a, limit in meta_screen._LIMITS if a in values]

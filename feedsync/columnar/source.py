@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from feedsync.checks import UNSEEN_PATTERN
 from feedsync.columnar.text import SPACES, holds_any, stripped
 from feedsync.model.money import ISO_4217, minor_units
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
@@ -84,6 +85,8 @@ def normalized(names: list[str], ctx: NormalizeContext, clean: bool = False) -> 
     cell = {name: stripped(pl.col(name)) if name in present else pl.lit(None, dtype=pl.String) for name in _ALL}
     exact = [] if clean else [~holds_any([pl.col(name) for name in names], _BAD)]
     exact += [cell["id"].is_not_null(), cell["title"].is_not_null(), cell["price"].is_not_null()]
+    # an id or title that shows nothing: the reader tells it (MDL001), per row
+    exact += [~cell[name].str.contains(UNSEEN_PATTERN).fill_null(False) for name in ("id", "title")]
     out = {name: cell[name] for name in TEXTS}
 
     currency = (ctx.currency or "").upper()

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from feedsync import values as v
+from feedsync.checks import unseen
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.construct import construct
@@ -76,6 +77,18 @@ def _field_text(value: Any, field: str, problems: list[tuple[str, str, str, str]
     except v.ValueProblem as problem:
         problems.append((problem.code, field, shown(value), problem.message))
         return None
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether a non-empty id's or title's ``text`` shows nothing (``checks.unseen``: zero-width spaces and the
+    like, which a channel reads as empty); most begin with a visible ASCII character, which tells it at once."""
+    return not ("!" <= text[0] <= "~") and unseen(text)
+
+
+def unseen_message(field: str, text: str) -> str:
+    """MDL001's message of a ``field`` whose ``text`` shows nothing."""
+    shown = " ".join(f"U+{ord(c):04X}" for c in text[:8]) + (" ..." if len(text) > 8 else "")
+    return f"{field} holds only invisible characters ({shown}), which a channel reads as empty"
 
 
 def _text(value: Any, what: str = "value") -> str | None:
@@ -376,6 +389,8 @@ def build_product(
             continue
         if text is None:
             problems.append(("MDL001", field, "", f"{field} is empty"))
+        elif shows_nothing(text):
+            problems.append(("MDL001", field, text, unseen_message(field, text)))
         else:
             out[field] = text
     price = get("price")

@@ -138,9 +138,20 @@ def compile_reader(
             src.add(f"    {empty}")
         elif field == "price":  # parsed below
             src.add(f"    if not {texts[field]}:", f"        {empty}")
-        else:
+        else:  # (a text that shows nothing: ``normalize.shows_nothing``, its first character looked at first)
+            text = texts[field]
+            nothing, message = (
+                src.ref("_shows_nothing", normalize.shows_nothing),
+                src.ref("_unseen_message", normalize.unseen_message),
+            )
             src.add(
-                f"    if {texts[field]}:", f"        out[{field!r}] = {texts[field]}", "    else:", f"        {empty}"
+                f"    if {text}:",
+                f"        if not ('!' <= {text}[0] <= '~') and {nothing}({text}):",
+                f"            problems.append(('MDL001', {field!r}, {text}, {message}({field!r}, {text})))",
+                "        else:",
+                f"            out[{field!r}] = {text}",
+                "    else:",
+                f"        {empty}",
             )
     for n, (field, parse) in enumerate(normalize._parsers(ctx)):
         if field not in fields:

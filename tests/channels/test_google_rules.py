@@ -132,3 +132,19 @@ def test_a_gtin_in_a_restricted_or_coupon_range_is_refused_though_its_check_digi
     column = pl.DataFrame({"gtin": [*refused, *taken, None]}).select(gtin_reserved({"gtin": pl.col("gtin")}, set()))
     digits = [g.isdigit() for g in refused]
     assert column.to_series().to_list() == [*digits, *[False] * len(taken), False]
+
+
+def test_a_required_text_of_invisible_characters_only_is_missing() -> None:
+    """A title or description (from a field override, say) of zero-width or other invisible characters only is
+    one Google reads as empty: GMC001, and the quick pass does not clear the item; a visible character among
+    them is a text."""
+    from feedsync.channels.google.screen import clean
+    from feedsync.channels.meta.rules import check_item as meta_check
+
+    for blank in ("\u200b", "\u200c\u200d", "\u2060", "\ufeff", "\u200b \u00ad", "\u3164"):
+        values = dict(COMPLETE, title=blank, description=blank + blank)
+        assert check(values) == [("GMC001", "title", None), ("GMC001", "description", None)]
+        assert not clean(values)
+        item = ChannelItem(id="A", values=values, product=PRODUCT, origins={})
+        assert {(d.code, d.field) for d in meta_check(item, "meta")} >= {("META001", "title")}
+    assert check(dict(COMPLETE, title="\u200bTee")) == []

@@ -964,3 +964,27 @@ def test_images_past_a_channel_s_limit_are_named_alike_a_column_at_a_time(tmp_pa
         assert finding.severity.value == "warning"
     feed = (tmp_path / "per-row" / "google_merchant.xml").read_text(encoding="utf-8")
     assert feed.count("<g:additional_image_link>") == sum(min(sent[n], 10) for n in range(30))
+
+
+def test_a_title_of_invisible_characters_only_is_missing_alike_a_column_at_a_time(tmp_path: Path) -> None:
+    """A title made only of zero-width or other invisible characters is one Google and Meta read as empty: the
+    product has no title (MDL001), as an empty one; a description so made is missing in both channels (GMC001,
+    META001). The same a column at a time as per row."""
+    _config(tmp_path)
+    rows = baseline_families(24)
+    blanks = ["\u200b", "\u200b\u200c\u200d", "\u2060\ufeff", "\u00ad\u3164", "\u200b \u200b", "\u2800"]
+    for number, row in enumerate(rows):
+        if number % 4 == 1:
+            row["title"] = blanks[(number // 4) % len(blanks)]
+        elif number % 4 == 2:
+            row["description"] = blanks[(number // 4) % len(blanks)]
+    rows[3]["title"] = "Tee\u200b"  # a visible character among them: a title
+    write_catalog(tmp_path / "products.csv", rows)
+    report, _ = same(tmp_path)
+    told = sorted(d.product_id for d in report.diagnostics if d.code == "MDL001" and d.field == "title")
+    assert told == sorted(f"SKU-{n}" for n in range(24) if n % 4 == 1)
+    assert all("invisible" in d.message for d in report.diagnostics if d.code == "MDL001")
+    for code in ("GMC001", "META001"):
+        told = sorted(d.product_id for d in report.diagnostics if d.code == code and d.field == "description")
+        assert told == sorted(f"SKU-{n}" for n in range(24) if n % 4 == 2), (code, told)
+    assert report.channels["google_merchant"].items == 18 - 6  # without a title's rows, and those refused

@@ -27,6 +27,7 @@ from feedsync.channels.google.spec import (
 from feedsync.checks import (
     PLAIN_URL,
     PLAIN_URL_PATTERN,
+    any_unseen,
     feed_price,
     gtin_problem,
     gtin_reserved,
@@ -149,6 +150,8 @@ _known_prices_clean = lru_cache(maxsize=4096)(_pair_clean)
 def clean(values: Mapping[str, Any]) -> bool:
     """True when the Google rules find nothing in an item with ``values``; False when they may."""
     if not values.keys() >= _REQUIRED or not _lengths_clean(values) or not _prices_clean(values):
+        return False
+    if any_unseen(values, REQUIRED):  # GMC001 of a text of invisible characters only
         return False
     get = values.get
     for attr, allowed in _CHOICES:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from feedsync.channels.meta.spec import AVAILABILITY_VALUES, CONDITION_VALUES, MAX_LENGTH, REQUIRED, VARIANT_FIELDS
-from feedsync.checks import feed_price, gtin_problem
+from feedsync.checks import any_unseen, feed_price, gtin_problem
 
 _REQUIRED = frozenset(REQUIRED)
 _LIMITS = tuple(MAX_LENGTH.items())
@@ -19,7 +19,7 @@ _CHOICES = (("availability", AVAILABILITY_VALUES), ("condition", CONDITION_VALUE
 def clean(values: Mapping[str, Any]) -> bool:
     """True when the Meta rules find nothing in an item with ``values``; False when they may."""
     keys = values.keys()
-    if not keys >= _REQUIRED or _IDENTIFIERS.isdisjoint(keys):
+    if not keys >= _REQUIRED or _IDENTIFIERS.isdisjoint(keys) or any_unseen(values, REQUIRED):
         return False
     get = values.get
     for attr, limit in _LIMITS:
