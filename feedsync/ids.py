@@ -16,6 +16,20 @@ _WORD_RUN = re.compile(r"[\W_]+")
 DIGEST_LENGTH = 8
 
 
+def id_key(value: str) -> str:
+    """What an id is to a channel that tells ids apart: Google reads a run of whitespace in an id as one space and
+    drops it at the ends (answer/6324405), so ``A B`` and ``A  B`` are one product. Most ids hold no run and no
+    other whitespace than a space (``isprintable``): they are their own key."""
+    if "  " not in value and value.isprintable():
+        return value
+    return " ".join(value.split())
+
+
+ID_KEY_DIFFERS = "  |[\\p{C}\\p{Z}&&[^ ]]"
+"""A Rust (Polars) regular expression of an id ``id_key`` may change (a doubt: the columnar reader leaves the row
+to the per-row one)."""
+
+
 def _latin(char: str) -> bool:
     return char.isascii() or unicodedata.name(char, "").startswith("LATIN")
 

@@ -24,6 +24,7 @@ from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.formats import FeedWriter, open_writer
 from feedsync.formats.json_listings import OpenPart
 from feedsync.formats.spreadsheet import FormulaTally
+from feedsync.ids import id_key
 from feedsync.idset import IdSet, digest
 from feedsync.model.product import Product
 from feedsync.sources import Source
@@ -330,18 +331,20 @@ class Stream:
         """The product (joined with the supplements) and its extras, or None when it is left out before the
         channels (a duplicate id, a failed join)."""
         product_id, group_id = product.id, product.group_id
+        key = id_key(product_id)  # (ids apart only by runs of whitespace are one to Google)
         if group_id:
-            added = self._new_id(product_id, None)
+            added = self._new_id(product_id, None, key)
             self.groups.add(group_id)
         else:  # the product is its own group: its id hashed once for both sets
             hashed = digest(product_id)
-            added = self._new_id(product_id, hashed)
+            added = self._new_id(product_id, hashed if key is product_id else None, key)
             self.groups.add(product_id, hashed)
         if not added:
+            same = "" if key == product_id else f" (as {key!r}: a run of whitespace is one space to Google)"
             self.emit(
                 make(
                     "MDL008",
-                    f"id {product_id!r} appears more than once; this one is left out",
+                    f"id {product_id!r} appears more than once{same}; this one is left out",
                     product_id=product_id,
                     field="id",
                     location=locate(product.source, "id"),
@@ -361,13 +364,14 @@ class Stream:
             return None
         return joined, extras
 
-    def _new_id(self, product_id: str, hashed: bytes | None) -> bool:
-        """Whether ``product_id`` is not an earlier product's (added to the ids seen; ``hashed``: its digest, when
-        the caller has it). One of ``presumed`` is an earlier share's: not added."""
+    def _new_id(self, product_id: str, hashed: bytes | None, key: str) -> bool:
+        """Whether ``product_id`` is not an earlier product's (its ``key``, ``ids.id_key``, added to the ids seen;
+        ``hashed``: the key's digest, when the caller has it). One of ``presumed`` is an earlier share's: not
+        added."""
         if self.presumed and product_id in self.presumed:
             self.assumed.add(product_id)
             return False
-        return self.seen.add(product_id, hashed)
+        return self.seen.add(key, hashed)
 
     def _fan_out(
         self, sink: Sink, product: Product, extras: dict[str, Any], keeps: Callable[[Diagnostic], bool], add: Emit

@@ -17,6 +17,7 @@ import polars as pl
 
 from feedsync.checks import UNSEEN_PATTERN
 from feedsync.columnar.text import SPACES, holds_any, stripped
+from feedsync.ids import ID_KEY_DIFFERS
 from feedsync.model.money import ISO_4217, minor_units
 from feedsync.model.product import AgeGroup, Availability, Condition, Gender
 from feedsync.sources.normalize import _TEXT_FIELDS, AVAILABILITY_ALIASES, GENDER_ALIASES, NormalizeContext
@@ -87,6 +88,8 @@ def normalized(names: list[str], ctx: NormalizeContext, clean: bool = False) -> 
     exact += [cell["id"].is_not_null(), cell["title"].is_not_null(), cell["price"].is_not_null()]
     # an id or title that shows nothing: the reader tells it (MDL001), per row
     exact += [~cell[name].str.contains(UNSEEN_PATTERN).fill_null(False) for name in ("id", "title")]
+    # an id ``ids.id_key`` may change (a run of whitespace): its duplicates are found per row (MDL008)
+    exact.append(~cell["id"].str.contains(ID_KEY_DIFFERS).fill_null(False))
     out = {name: cell[name] for name in TEXTS}
 
     currency = (ctx.currency or "").upper()

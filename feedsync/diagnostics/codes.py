@@ -373,7 +373,8 @@ _register(
     "duplicate-id",
     E,
     "Two products have the same id. Channels key items on the id, so the second one is left out. "
-    "Ids must be unique and stable across runs.",
+    "Ids apart only by a run of whitespace (`A B`, `A  B`, `A<TAB>B`) are the same: Google reads a run of "
+    "whitespace in an id as one space. Ids must be unique and stable across runs.",
 )
 _register(
     "MDL009",

@@ -988,3 +988,20 @@ def test_a_title_of_invisible_characters_only_is_missing_alike_a_column_at_a_tim
         told = sorted(d.product_id for d in report.diagnostics if d.code == code and d.field == "description")
         assert told == sorted(f"SKU-{n}" for n in range(24) if n % 4 == 2), (code, told)
     assert report.channels["google_merchant"].items == 18 - 6  # without a title's rows, and those refused
+
+
+def test_ids_apart_only_by_runs_of_whitespace_are_duplicates_alike_a_column_at_a_time(tmp_path: Path) -> None:
+    """Google reads an id's run of whitespace (spaces, a tab) as one space (answer/6324405), so ``A B`` and
+    ``A  B`` are one product to it: the second is a duplicate (MDL008), the same a column at a time as per row."""
+    _config(tmp_path)
+    rows = baseline_families(12)
+    for number, row in enumerate(rows):
+        row["id"] = f"SKU {number}"
+    rows[4]["id"] = "SKU  1"  # two spaces
+    rows[7]["id"] = "SKU\t 2"  # a tab and a space
+    rows[9]["id"] = "SKU   77"  # apart from every other id
+    write_catalog(tmp_path / "products.csv", rows)
+    report, _ = same(tmp_path)
+    told = sorted(d.product_id for d in report.diagnostics if d.code == "MDL008")
+    assert told == sorted(["SKU  1", "SKU\t 2"])
+    assert report.channels["google_merchant"].items == 10  # the two duplicates are rejected in every channel
