@@ -40,7 +40,7 @@ def test_a_channel_package_in_the_folder_registers_its_spec_and_codes(tmp_path: 
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["test-finding", "('t',)", "True", "ORD011", "True"]
+    assert done.stdout.split() == ["test-finding", "('t',)", "True", "ORD012", "True"]
 
 
 def test_every_channel_package_registers_a_channel() -> None:

@@ -64,10 +64,11 @@ class Findings(list[Diagnostic]):
 
         values = self.item.values
         for attr in attributes:
-            value = values.get(attr)
-            if value is None:
+            if attr not in values:
                 self.report(code, attr, f"{attr} is required and empty")
-            elif type(value) is str and unseen(value):
+                continue
+            value = values[attr]
+            if type(value) is str and value and unseen(value):
                 shown = " ".join(f"U+{ord(c):04X}" for c in value[:8]) + (" ..." if len(value) > 8 else "")
                 message = f"{attr} is required and holds only invisible characters ({shown}), read as empty"
                 self.report(code, attr, message)

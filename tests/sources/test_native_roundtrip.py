@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsync.channels.profile import compile_channels
+from feedsync.checks import unseen
 from feedsync.config import SourceConfig, config_from_flags
 from feedsync.diagnostics import Diagnostic
 from feedsync.formats import open_writer
@@ -27,13 +28,14 @@ from tests.conftest import apply_one
     )
 )
 
-# Text as a catalog holds it: no control characters but tab and line ends (readers remove them, SRC011) and no
-# surrounding whitespace (readers trim cells).
+# Text as a catalog holds it: no control characters but tab and line ends (readers remove them, SRC011), no
+# surrounding whitespace (readers trim cells), and something that shows (a title of invisible characters only is
+# missing, MDL001).
 CONTROLS = "".join(map(chr, [*range(9), 11, 12, *range(14, 32), 127])) + "\ufffe\uffff"
 text = (
     st.text(st.characters(exclude_categories=("Cs",), exclude_characters=CONTROLS), min_size=1, max_size=40)
     .map(str.strip)
-    .filter(bool)
+    .filter(lambda value: bool(value) and not unseen(value))
 )
 ids = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=30)
 urls = st.builds(lambda path: f"https://shop.example.com/{path}", st.text("abcdefghij0123456789-_/.%", max_size=30))
