@@ -141,8 +141,7 @@ def plan_packages(
                     for tracking in shipment.group
                     if tracking in held
                     or (shipment.order_id, tracking) in confirmed_now
-                    or (state.shipment(marketplace, shipment.order_id, tracking) or ("", ""))[1]
-                    in (CONFIRMED, REPLACED)
+                    or (state.shipment(marketplace, shipment.order_id, tracking) or ("", ""))[1] == CONFIRMED
                 }
                 open_ones = [tracking for tracking in shipment.group if tracking not in settled]
                 shares[(shipment.order_id, shipment.group)] = _shares(

@@ -786,21 +786,3 @@ def test_a_run_killed_while_sending_a_corrected_tracking_number_sends_it_once_mo
     )
     assert state.shipment("amazon", "111-1", "TYPO") == ("1", "replaced")
     assert state.shipment("amazon", "111-1", "FIXED") == ("1", "confirmed")
-
-
-def test_a_box_whose_refused_number_was_corrected_takes_no_share_of_the_store_shipment(
-    tmp_path: Path, state: State
-) -> None:
-    """Box 1 of a store shipment was refused and its number corrected (the correction confirmed its 2 units of
-    9001, box 1 recorded replaced): counted among the boxes still to confirm, box 1 took the unit left and box 2
-    got none (ORD005)."""
-    from feedsync.orders.package import CONFIRMED, REPLACED, Package
-
-    box = Package("111-1", "1", "UPS", None, "BOX1", "2026-11-21T10:00:00Z", None, (("9001", 2),))
-    fixed = Package("111-1", "1", "UPS", None, "FIXED", "2026-11-21T10:00:00Z", None, (("9001", 2),))
-    state.record_shipments("amazon", [("111-1", "BOX1", "1", box.to_json())], state=REPLACED)
-    state.record_shipments("amazon", [("111-1", "FIXED", "1", fixed.to_json())], state=CONFIRMED)
-    packages, _ = plan_packages(
-        _boxes("BOX1", "BOX2"), state=state, marketplace="amazon", carriers=Carriers(), emit=pytest.fail
-    )
-    assert [(p.tracking_number, p.items) for p in packages] == [("BOX2", (("9002", 1),))]
