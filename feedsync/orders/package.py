@@ -9,9 +9,6 @@ from typing import Any
 CONFIRMED, FAILED, PENDING, SENDING = "confirmed", "failed", "pending", "sending"
 """A package's states in the state database: confirmed; failed (sent again next run); pending in an upload file
 (settled next run: confirmed if the file holds it, else written again); sending (its request may have gone out)."""
-REPLACED = "replaced"
-"""A failed package whose shipment came back with another tracking number (the row corrected): the package with
-the new number took its reference and is sent in its place; this one is never sent again."""
 
 
 @dataclass(frozen=True, slots=True)

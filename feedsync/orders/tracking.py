@@ -38,7 +38,7 @@ from feedsync.model.order import FulfilledBy, HeldPackage, Order, OrderLine
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, clean, packages_in
 from feedsync.orders.importer import HELD
-from feedsync.orders.package import CONFIRMED, FAILED, PENDING, REPLACED, SENDING, Package
+from feedsync.orders.package import CONFIRMED, FAILED, PENDING, SENDING, Package
 from feedsync.orders.shipments import Shipment, merge_duplicates
 from feedsync.secrets import clip, mask
 from feedsync.state import State
@@ -109,12 +109,10 @@ def plan_packages(
     resend = {package.key: package for package in interrupted.resend} if interrupted else {}
     shipped: dict[str, dict[str, dict[str, int]]] = {}  # order id -> tracking number -> its items, run or state
     shares: dict[tuple[str, tuple[str, ...]], dict[str, tuple[tuple[tuple[str, int], ...], str | None]]] = {}
-    merged = merge_duplicates(shipments, emit)
-    listed = {(shipment.order_id, shipment.tracking_number) for shipment in merged}
-    for shipment in merged:
+    for shipment in merge_duplicates(shipments, emit):
         key = (shipment.order_id, shipment.tracking_number)
         known = state.shipment(marketplace, *key)
-        if known is not None and (known[1] in (CONFIRMED, REPLACED) or key in confirmed_now):
+        if known is not None and (known[1] == CONFIRMED or key in confirmed_now):
             already += 1
             continue
         record = state.order(marketplace, shipment.order_id)
@@ -153,16 +151,8 @@ def plan_packages(
         if problem:
             emit(_unconfirmable(shipment, order, problem))
             continue
-        failed = None if known is not None else _corrected(state, marketplace, shipment, items, listed)
         if known is not None:
             ref = known[0]
-        elif failed is not None:
-            ref = Package.from_json(failed[1]).package_ref
-            if not dry_run:
-                why = f"replaced by tracking {shipment.tracking_number}, sent with its package reference {ref}"
-                state.record_shipments(
-                    marketplace, [(shipment.order_id, failed[0], ref, None)], state=REPLACED, message=why
-                )
         else:
             number = next_ref.get(shipment.order_id) or _first_free(state, marketplace, shipment.order_id, order)
             next_ref[shipment.order_id] = number + 1
@@ -173,39 +163,6 @@ def plan_packages(
     return packages + list(resend.values()), already
 
 
-def _corrected(
-    state: State,
-    marketplace: str,
-    shipment: Shipment,
-    items: tuple[tuple[str, int], ...],
-    listed: set[tuple[str, str]],
-) -> tuple[str, str] | None:
-    """(tracking number, detail) of the failed package ``shipment`` corrects: one of its order that the shipments
-    no longer list, shipped the same day with the same items (its row given a new tracking number), or None. A
-    package recorded replaced whose reference no other package took (a run killed before it recorded the
-    correction) is still one."""
-    day = _ship_date(shipment)
-    details = state.package_details(marketplace, shipment.order_id, (FAILED, REPLACED, CONFIRMED, PENDING, SENDING))
-    kept = {tracking: Package.from_json(detail) for tracking, detail in details}
-    replaced = {tracking for tracking, _ in state.package_details(marketplace, shipment.order_id, (REPLACED,))}
-    failed = {tracking for tracking, _ in state.package_details(marketplace, shipment.order_id, (FAILED,))}
-    for tracking, detail in details:
-        if (shipment.order_id, tracking) in listed or tracking not in failed | replaced:
-            continue
-        package = kept[tracking]
-        if tracking in replaced and any(
-            other != tracking and p.package_ref == package.package_ref for other, p in kept.items()
-        ):
-            continue  # (its correction is recorded)
-        if package.ship_date == day and sorted(package.items) == sorted(items):
-            return tracking, detail
-    return None
-
-
-def _ship_date(shipment: Shipment) -> str:
-    return shipment.ship_date.isoformat().replace("+00:00", "Z")
-
-
 def _package(shipment: Shipment, ref: str, items: tuple[tuple[str, int], ...], carriers: Carriers) -> Package:
     code, name = carriers.code(shipment.carrier)
     return Package(
@@ -214,7 +171,7 @@ def _package(shipment: Shipment, ref: str, items: tuple[tuple[str, int], ...], c
         carrier_code=code,
         carrier_name=name,
         tracking_number=shipment.tracking_number,
-        ship_date=_ship_date(shipment),
+        ship_date=shipment.ship_date.isoformat().replace("+00:00", "Z"),
         shipping_method=shipment.shipping_method,
         items=items,
     )
