@@ -237,9 +237,8 @@ _register(
     E,
     "A variation names a parent (by SKU or id:NN) that is not in the file. The variation is left out. Export the "
     "parent product together with its variations. Of a BigCommerce export: a SKU or Rule row with no Product row "
-    "above it is left out, and a Rule row that names no variant of its product (by its Product Code/SKU, else by "
-    "the options its Product Name holds), or only variants a later rule changes again, is not applied: the "
-    "variants keep the product's price, weight and image.",
+    "above it is left out, and a Rule row whose Product Code/SKU is no SKU row of its product (or a SKU a later "
+    "rule changes again) is not applied: the variants keep the product's price, weight and image.",
 )
 _register(
     "SRC008",

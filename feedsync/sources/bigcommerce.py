@@ -2,9 +2,8 @@
 
 ``Product`` rows are products; the ``SKU`` rows directly below one are its variants (their ``Product Name``
 holds the options: ``[RB]Size=Small,[S]Color=Red``), and ``Rule`` rows change a variant's price, weight or
-image (``[FIXED]25.00``, ``[ADD]5``, ``[REMOVE]2``): the variant of their Product Code/SKU, else those with the
-options their Product Name holds (a rule made by option combination rather than by SKU). Row order is the only
-link, so a product is built when the next ``Product`` row (or the end of the file) arrives: memory holds one product.
+image (``[FIXED]25.00``, ``[ADD]5``, ``[REMOVE]2``). Row order is the only link, so a product is built when
+the next ``Product`` row (or the end of the file) arrives: memory holds one product.
 
 No real export was available to the project; the format follows BigCommerce's support articles
 ("Importing and Exporting Products (v2)", "Complex Attributes", "Importing Product Options").
@@ -207,56 +206,36 @@ class _Reader:
             if product is not None:
                 yield product
             return
-        for index, (row, sku_cells) in enumerate(group.skus):
-            product = self.product(row, cells, sku_cells, product_key, rules.get(index))
+        for row, sku_cells in group.skus:
+            product = self.product(row, cells, sku_cells, product_key, rules.get(self.get(sku_cells, "sku")))
             if product is not None:
                 yield product
 
-    def rules(self, group: _Group) -> dict[int, list[str]]:
-        """The product's Rule rows by the variant (its index among the SKU rows) each one changes. A rule names its
-        variants by its Product Code/SKU, else by the options its Product Name holds (``[RB]Size=Large``, a
-        combination or one option: every variant with them). A rule that changes none (no SKU and no option, a SKU
-        or options of no SKU row below the product, or only variants a later rule changes again) is named (SRC007),
-        as its price, weight, image or purchasability is not applied."""
-        options = [
-            {(n.casefold(), value.casefold()) for n, value in parse_options(self.get(c, "name"))} for _, c in group.skus
-        ]
+    def rules(self, group: _Group) -> dict[str, list[str]]:
+        """The product's Rule rows by the SKU of the variant each one changes; a rule that changes none (no SKU, a
+        SKU of no SKU row below the product, or a SKU a later rule changes again) is named (SRC007), as its price,
+        weight, image or purchasability is not applied."""
+        skus = {self.get(cells, "sku") for _, cells in group.skus} - {""}
         name = self.get(group.cells, "name")
-        chosen: dict[int, int] = {}  # variant -> the index of the rule row that changes it
-        for number, (row, cells) in enumerate(group.rules):
+        rules: dict[str, tuple[int, list[str]]] = {}
+        for row, cells in group.rules:
             sku = self.get(cells, "sku")
-            wanted = {(n.casefold(), value.casefold()) for n, value in parse_options(self.get(cells, "name"))}
-            if sku:
-                targets = [i for i, (_, c) in enumerate(group.skus) if self.get(c, "sku") == sku]
-                why = f"its Product Code/SKU {sku!r} is no SKU row's"
-            elif wanted:
-                targets = [i for i, held in enumerate(options) if wanted <= held]
-                why = f"no SKU row has the options its Product Name names ({self.get(cells, 'name')!r})"
+            if sku in skus:
+                if sku in rules:
+                    self._rule_not_applied(rules[sku][0], name, f"a later rule row changes SKU {sku!r} again")
+                rules[sku] = (row, cells)
             else:
-                targets, why = [], "its Product Code/SKU is empty and its Product Name names no option"
-            if not targets:
+                why = f"its Product Code/SKU {sku!r} is no SKU row's" if sku else "its Product Code/SKU is empty"
                 self._rule_not_applied(row, name, why)
-                continue
-            told: set[int] = set()
-            for target in targets:
-                earlier = chosen.get(target)
-                chosen[target] = number
-                if earlier is not None and earlier not in told:
-                    told.add(earlier)
-                    again = f"SKU {sku!r}" if sku else f"the variants of {self.get(cells, 'name')!r}"
-                    partly = earlier in chosen.values()  # (it still changes variants the later rule does not)
-                    why = f"a later rule row changes {again} again"
-                    self._rule_not_applied(group.rules[earlier][0], name, why, partly=partly)
-        return {target: group.rules[number][1] for target, number in chosen.items()}
+        return {sku: cells for sku, (_, cells) in rules.items()}
 
-    def _rule_not_applied(self, row: int, name: str, why: str, *, partly: bool = False) -> None:
+    def _rule_not_applied(self, row: int, name: str, why: str) -> None:
         column = self.idx["sku"]
         self.emit(
             make(
                 "SRC007",
-                f"rule row of product {name!r} is not applied{' to every variant it names' if partly else ''} ({why}):"
-                " the price, weight, image or purchasability it sets changes "
-                + ("only the variants no later rule row changes" if partly else "no variant"),
+                f"rule row of product {name!r} is not applied ({why}): the price, weight, image or purchasability "
+                "it sets changes no variant",
                 location=Location(
                     self.table.path,
                     row,

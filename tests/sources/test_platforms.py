@@ -59,7 +59,7 @@ def test_bigcommerce_rule_rows_that_change_no_variant_are_named(tmp_path: Path) 
         "Product,1,Mug,MUG,10.00,none\n"
         "SKU,,[S]Color=Red,MUG-R,,\n"
         "SKU,,[S]Color=Blue,MUG-B,,\n"
-        "Rule,,,,[ADD]2.00,\n"  # no SKU, no option
+        "Rule,,[S]Color=Red,,[ADD]2.00,\n"  # a rule of an option, no SKU
         "Rule,,,MUG-X,[FIXED]5.00,\n"  # the SKU of no variant
         "Rule,,,MUG-B,[ADD]1.00,\n"
         "Rule,,,MUG-B,[ADD]3.00,\n"  # the same variant again: the last rule is applied
@@ -77,50 +77,12 @@ def test_bigcommerce_rule_rows_that_change_no_variant_are_named(tmp_path: Path) 
         ("SRC007", row, "Product Code/SKU") for row in (5, 6, 7, 10)
     ]
     assert [d.message.split(":")[0] for d in found] == [
-        "rule row of product 'Mug' is not applied (its Product Code/SKU is empty and its Product Name names no option)",
+        "rule row of product 'Mug' is not applied (its Product Code/SKU is empty)",
         "rule row of product 'Mug' is not applied (its Product Code/SKU 'MUG-X' is no SKU row's)",
         "rule row of product 'Mug' is not applied (a later rule row changes SKU 'MUG-B' again)",
         "rule row of product 'Cap' is not applied (its Product Code/SKU 'CAP' is no SKU row's)",
     ]
     assert found[0].message.endswith("the price, weight, image or purchasability it sets changes no variant")
-
-
-def test_bigcommerce_rule_rows_by_option_change_the_variants_with_those_options(tmp_path: Path) -> None:
-    """A rule made by option rather than by SKU is exported with an empty Product Code/SKU and its options in its
-    Product Name: it changes each variant with those options (one combination: one variant)."""
-    path = tmp_path / "export.csv"
-    path.write_text(
-        "Item Type,Product ID,Product Name,Product Code/SKU,Price,Product Weight,Track Inventory\n"
-        "Product,1,Tee,TEE,10.00,0.2,none\n"
-        '"SKU",,"[RB]Size=Small,[S]Color=Red",TEE-S-R,,,\n'
-        '"SKU",,"[RB]Size=Large,[S]Color=Red",TEE-L-R,,,\n'
-        '"SKU",,"[RB]Size=Large,[S]Color=Blue",,,,\n'  # a variant without a SKU of its own
-        '"Rule",,"[RB]Size=Large,[S]Color=Blue",,[FIXED]14.00,,\n'  # one combination
-        '"Rule",,[S]Color=Red,,[ADD]1.50,[ADD]0.05,\n'  # one option: both red variants
-        '"Rule",,[S]color=green,,[ADD]9.00,,\n'  # options no variant has
-        "Rule,,,TEE-L-R,[FIXED]20.00,,\n",  # by SKU, after the option's rule: it wins for TEE-L-R
-        encoding="utf-8",
-    )
-    products, found = read(path, weight_unit="kg")
-    assert [(p.id, str(p.price), str(p.weight)) for p in products] == [
-        ("TEE-S-R", "11.50 USD", "0.25 kg"),
-        ("TEE-L-R", "20.00 USD", "0.2 kg"),
-        ("TEE-large-blue", "14.00 USD", "0.2 kg"),
-    ]
-    assert [(d.code, d.location.row, d.message.split(": the")[0]) for d in found] == [
-        (
-            "SRC007",
-            8,
-            "rule row of product 'Tee' is not applied (no SKU row has the options its Product Name names "
-            "('[S]color=green'))",
-        ),
-        (
-            "SRC007",
-            7,
-            "rule row of product 'Tee' is not applied to every variant it names (a later rule row changes SKU "
-            "'TEE-L-R' again)",
-        ),
-    ]
 
 
 def test_bigcommerce_without_a_weight_unit_leaves_weights_out() -> None:
