@@ -93,16 +93,16 @@ class SftpPublisher(FilePublisher):
             local = Path(folder) / Path(name).name  # (its extension tells the count how to read it)
             try:
                 remote = sftp.open(f"{directory}/{name}", "rb")
-            except (FileNotFoundError, PermissionError):  # none held, or a drop box that lets no upload be read
+                with remote, local.open("wb") as out:
+                    remote.prefetch()
+                    size = 0
+                    while chunk := remote.read(_CHUNK):
+                        size += len(chunk)
+                        if size > HELD_LIMIT:  # a server that sends without end: nothing to count
+                            return None
+                        out.write(chunk)
+            except OSError:  # none held, or an upload box that lets none be read (no such file, denied, failure)
                 return None
-            with remote, local.open("wb") as out:
-                remote.prefetch()
-                size = 0
-                while chunk := remote.read(_CHUNK):
-                    size += len(chunk)
-                    if size > HELD_LIMIT:  # a server that sends without end: nothing to count
-                        return None
-                    out.write(chunk)
             return count(local), f"{self.describe().rstrip('/')}/{name}"
 
     def _upload(self, feed: Path, name: str, parts: Sequence[Path], part_names: re.Pattern[str] | None) -> str:

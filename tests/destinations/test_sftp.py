@@ -366,12 +366,21 @@ def test_a_server_that_is_no_ssh_server_prints_no_traceback(tmp_path: Path, monk
 
 
 class _UploadsOnly(asyncssh.SFTPServer):
-    """A drop box: files are written, never read back (as a channel's upload server may be)."""
+    """A drop box: files are written, never read back (as a channel's upload server may be): a read is refused as
+    denied."""
+
+    refusal: type[asyncssh.SFTPError] = asyncssh.SFTPPermissionDenied
 
     def open(self, path: bytes, pflags: int, attrs: asyncssh.SFTPAttrs) -> object:  # type: ignore[override]
         if pflags & asyncssh.FXF_READ:
-            raise asyncssh.SFTPPermissionDenied("reading is not allowed here")
+            raise self.refusal("reading is not allowed here")
         return super().open(path, pflags, attrs)
+
+
+class _UploadsOnlyFailing(_UploadsOnly):
+    """A drop box that refuses a read with SFTP's generic failure status (SSH_FX_FAILURE)."""
+
+    refusal = asyncssh.SFTPFailure
 
 
 def _sftp_project(work: Path, port: int, skus: list[str]) -> None:
@@ -424,15 +433,16 @@ def test_a_state_lost_does_not_let_a_partial_export_replace_the_feed_an_sftp_ser
     assert held.read_bytes().count(b"<item>") == 4
 
 
+@pytest.mark.parametrize("server_kind", [_UploadsOnly, _UploadsOnlyFailing], ids=["denied", "failure"])
 def test_a_server_that_lets_no_upload_be_read_takes_the_first_push(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server_kind: type[asyncssh.SFTPServer]
 ) -> None:
-    """A drop box refuses to read its files back: the held feed cannot be counted, and the push goes on as a push
-    with no history does (its upload is not refused for it)."""
+    """A drop box refuses to read its files back (as denied, or with SFTP's generic failure): the held feed cannot
+    be counted, and the push goes on as a push with no history does (its upload is not refused for it)."""
     root = tmp_path / "sftp-root"
     (root / "incoming").mkdir(parents=True)
     (root / "incoming" / "products.xml").write_text("<rss>an earlier upload</rss>", encoding="utf-8")
-    running = SftpServer(root, _UploadsOnly)
+    running = SftpServer(root, server_kind)
     try:
         work = tmp_path / "work"
         work.mkdir()
