@@ -49,13 +49,13 @@ def _spellings(char: str) -> list[tuple[str, str]]:
     escapes of its UTF-8 bytes in either case (escaped twice too: ``%252F``), ``+`` for a space; JSON's ``\\u00xx``
     and short escapes, after any number of backslashes (a JSON text escaped again); HTML's decimal, hex and named
     references."""
+    if char.isascii() and char.isalnum():  # (escaped only by an encoder that escapes every byte: not asked, as
+        return [(char, "")]  # each spelling of a letter made the pattern of a token's letters slow to compile)
     code = ord(char)
     escapes = "%(?:25)*".join(_hex(byte, 2) for byte in char.encode("utf-8", "surrogatepass"))
     ways = [("%", "(?:25)*" + escapes)]
     if char == " ":
         ways.append((r"\+", ""))
-    if char.isascii() and char.isalnum():  # (escaped only by an encoder that escapes every byte, as ``%xx``)
-        return [(char, ""), *ways]
     if code > 0xFFFF:
         high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
         ways.append((r"\\", rf"\\*u{_hex(high, 4)}\\+u{_hex(low, 4)}"))
@@ -63,6 +63,8 @@ def _spellings(char: str) -> list[tuple[str, str]]:
         ways.append((r"\\", rf"\\*u{_hex(code, 4)}"))
     if char in _JSON_SHORT:
         ways.append((r"\\", r"\\*" + re.escape(_JSON_SHORT[char])))
+    if char == '"':  # JSON's escape of a quote, then HTML's of the text: ``\&quot;``
+        ways.append((r"\\", r"\\*(?:&quot;|&#0*34;|&#[xX]0*22;)"))
     ways.append(("&", f"#0*{code};"))
     ways.append(("&", f"#[xX]0*{_hex(code, 1)};"))
     ways += [("&", f"{name};") for name in _HTML_NAMED.get(char, ())]
@@ -71,7 +73,10 @@ def _spellings(char: str) -> list[tuple[str, str]]:
 
 def _either(char: str) -> str:
     """A pattern of ``char`` in any of its ``_spellings``."""
-    return "(?:" + "|".join(lead + rest for lead, rest in _spellings(char)) + ")"
+    ways = _spellings(char)
+    if len(ways) == 1:
+        return ways[0][0] + ways[0][1]
+    return "(?:" + "|".join(lead + rest for lead, rest in ways) + ")"
 
 
 def _spelled(value: str) -> set[tuple[str, str]]:

@@ -40,10 +40,11 @@ from feedsync.orders.shipments import Shipment
 
 META_KEY = "feedsync_order"
 PAGE = 100
-MAX_PAGES = 1000
-"""The store orders read to find one are at most this many pages (100,000 orders since the earliest an order of
-the run can have been imported): a store whose pages do not end (full pages without end, X-WP-TotalPages missing
-or too large) stops the run rather than being read for ever."""
+MAX_PAGES = 100_000
+"""The store orders read to find one are at most this many pages (10,000,000 orders since the earliest an order of
+the run can have been imported, more than a store takes in that window: a large store is read whole): a store
+whose pages do not end (full pages of new ids without end, X-WP-TotalPages missing or too large) stops the run
+rather than being read for ever; one that repeats its pages is stopped at the first repeat."""
 STATUS_UPDATES = {OrderStatus.CANCELLED: "cancelled", OrderStatus.SHIPPED: "completed"}
 """Marketplace status -> store status; other changes leave the store order as it is."""
 UPDATE_REFUSED = (400, 404, 409, 410, 422)
