@@ -41,8 +41,10 @@ def _separators_replaced(item: ChannelItem, pairs: str) -> list[Note]:
     product = item.product
     seen = set()
     for source in (product.variant_options, product.attributes):
-        for name, value in source.items():
-            if not value or not (_SEPARATOR(name) or _SEPARATOR(value)) or (name, value) in seen:
+        for name, value in source.items():  # (every column of a wide catalog: plain ``in`` tests, no regex)
+            if not value or (":" not in name and "," not in name and ":" not in value and "," not in value):
+                continue
+            if (name, value) in seen:
                 continue
             seen.add((name, value))
             if f"{variant_text(name)}:{variant_text(value)}" not in sent:
