@@ -43,6 +43,12 @@ def any_unseen(values: Mapping[str, Any], attributes: Iterable[str]) -> bool:
     return False
 
 
+def code_points(text: str, most: int = 8) -> str:
+    """The first ``most`` characters of ``text`` as code points (``U+200B U+200C ...``): what a message shows of a
+    text that shows nothing."""
+    return " ".join(f"U+{ord(c):04X}" for c in text[:most]) + (" ..." if len(text) > most else "")
+
+
 def unseen(text: str) -> bool:
     """Whether a non-empty ``text`` shows nothing: only invisible characters (``_UNSEEN_CATEGORIES``,
     ``UNSEEN_FILLERS``), as a title of zero-width spaces that Google reads as empty."""

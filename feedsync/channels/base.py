@@ -60,7 +60,7 @@ class Findings(list[Diagnostic]):
     def require(self, code: str, attributes: tuple[str, ...]) -> None:
         """``code`` of each of ``attributes`` the item lacks, or whose text shows nothing (``checks.unseen``: only
         zero-width or other invisible characters, which the channel reads as empty)."""
-        from feedsync.checks import unseen
+        from feedsync.checks import code_points, unseen
 
         values = self.item.values
         for attr in attributes:
@@ -69,9 +69,8 @@ class Findings(list[Diagnostic]):
                 continue
             value = values[attr]
             if type(value) is str and value and unseen(value):
-                shown = " ".join(f"U+{ord(c):04X}" for c in value[:8]) + (" ..." if len(value) > 8 else "")
-                message = f"{attr} is required and holds only invisible characters ({shown}), read as empty"
-                self.report(code, attr, message)
+                message = f"{attr} is required and holds only invisible characters ({code_points(value)})"
+                self.report(code, attr, message + ", read as empty")
 
 
 CheckItem = Callable[[ChannelItem, str], list[Diagnostic]]

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from feedsync import values as v
-from feedsync.checks import unseen
+from feedsync.checks import code_points, unseen
 from feedsync.diagnostics import Emit, locate
 from feedsync.diagnostics.codes import make
 from feedsync.model.construct import construct
@@ -87,8 +87,7 @@ def shows_nothing(text: str) -> bool:
 
 def unseen_message(field: str, text: str) -> str:
     """MDL001's message of a ``field`` whose ``text`` shows nothing."""
-    shown = " ".join(f"U+{ord(c):04X}" for c in text[:8]) + (" ..." if len(text) > 8 else "")
-    return f"{field} holds only invisible characters ({shown}), which a channel reads as empty"
+    return f"{field} holds only invisible characters ({code_points(text)}), which a channel reads as empty"
 
 
 def _text(value: Any, what: str = "value") -> str | None:
