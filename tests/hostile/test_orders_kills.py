@@ -58,15 +58,22 @@ def _state(folder: Path, query: str) -> list[tuple[Any, ...]]:
         return db.execute(query).fetchall()
 
 
-def test_a_kill_at_each_step_of_a_report_import_loses_and_repeats_nothing(tmp_path: Path) -> None:
-    template = _shop(tmp_path / "template", "")
-    args = ("import-orders", "--from-file", "orders.txt")
+def _killed_at_each_step(template: Path, root: Path, args: tuple[str, ...]) -> Iterator[tuple[str, Path]]:
+    """(checkpoint, a copy of ``template`` in ``root`` where the command ``args`` was killed there) for each
+    checkpoint a report import passes."""
     points = list(dict.fromkeys(points_passed(*args, cwd=template)))
     assert points == ["atomic.written", "orders.directory-written", "orders.handled"]
     for point in points:
-        shop = tmp_path / point
+        shop = root / point
         shutil.copytree(template, shop, ignore=shutil.ignore_patterns(".feedsync", "incoming"))
         assert run_feedsync(*args, cwd=shop, fault=point).returncode == KILLED
+        yield point, shop
+
+
+def test_a_kill_at_each_step_of_a_report_import_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    template = _shop(tmp_path / "template", "")
+    args = ("import-orders", "--from-file", "orders.txt")
+    for point, shop in _killed_at_each_step(template, tmp_path, args):
         rerun = run_feedsync(*args, cwd=shop)
         assert rerun.returncode == 1, rerun.stderr  # O2 is still reported (ORD010)
         assert "ORD010 order O2" in rerun.stderr
@@ -96,12 +103,7 @@ def test_a_kill_at_each_step_of_an_import_of_partly_shipped_orders_imports_the_u
     template = _shop(tmp_path / "template", "")
     (template / "orders.txt").write_text(PARTLY, encoding="utf-8")
     args = ("import-orders", "--from-file", "orders.txt")
-    points = list(dict.fromkeys(points_passed(*args, cwd=template)))
-    assert points == ["atomic.written", "orders.directory-written", "orders.handled"]
-    for point in points:
-        shop = tmp_path / point
-        shutil.copytree(template, shop, ignore=shutil.ignore_patterns(".feedsync", "incoming"))
-        assert run_feedsync(*args, cwd=shop, fault=point).returncode == KILLED
+    for point, shop in _killed_at_each_step(template, tmp_path, args):
         rerun = run_feedsync(*args, cwd=shop)
         assert rerun.returncode == 0, rerun.stderr
         if point != "orders.handled":  # (killed there, the state knew both orders already)
