@@ -410,7 +410,8 @@ class Stream:
             self.emit(diagnostic)
         if stats.attributes_met is not None:
             for sink in sinks:
-                for diagnostic in unmet_attributes(sink.channel, stats.attributes_met, self.attributes_joined):
+                found = unmet_attributes(sink.channel, stats.attributes_met, self.attributes_joined, stats.columns)
+                for diagnostic in found:
                     self.emit(diagnostic)
         report.variants += stats.left_out + stats.excluded
         report.products = len(self.groups)

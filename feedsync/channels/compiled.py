@@ -380,22 +380,29 @@ class CompiledChannel:
             item.values[name] = single if len(entries) == 1 and isinstance(single, str) else entries
 
 
-def unmet_attributes(channel: CompiledChannel, met: set[str], joined: frozenset[str]) -> Iterator[Diagnostic]:
+def unmet_attributes(
+    channel: CompiledChannel, met: set[str], joined: frozenset[str], fields: Mapping[str, str]
+) -> Iterator[Diagnostic]:
     """CFG011 for each attribute key the channel's fields and filters in feedsync.yaml read by name
-    (``attribute_reads``) that no column of the source has (``met``: those it has) and no supplement adds
-    (``joined``: their columns, casefolded): the value it was to give is empty on every item (a column name
-    mistyped, or in another case)."""
+    (``attribute_reads``) that no column of the source keeps as an attribute (``met``: those it keeps; ``fields``:
+    the columns read as fields, each with its field) and no supplement adds (``joined``: their columns,
+    casefolded): the value it was to give is empty on every item (a column name mistyped, in another case, or a
+    column read as a field)."""
     for key, (where, location) in channel.attribute_reads.items():
         if key in met or key.casefold() in joined:
             continue
-        closest = difflib.get_close_matches(key, sorted(met), n=3, cutoff=0.6)
-        folded = [name for name in met if name.casefold() == key.casefold()]
-        hint = folded or closest
-        also = f" (closest: {', '.join(repr(name) for name in hint)})" if hint else ""
+        field = fields.get(key)
+        if field is not None:
+            why = f"the source's column {key!r} is read as the field {field} (read it as {{{{ {field} }}}})"
+        else:
+            closest = difflib.get_close_matches(key, sorted(met), n=3, cutoff=0.6)
+            folded = [name for name in met if name.casefold() == key.casefold()]
+            hint = folded or closest
+            also = f" (closest: {', '.join(repr(name) for name in hint)})" if hint else ""
+            why = f"the source has no column of that name, nor does a supplement add one{also}"
         yield make(
             "CFG011",
-            f"{where} reads attributes {key!r}, but the source has no column of that name, nor does a supplement "
-            f"add one{also}: it is empty on every item",
+            f"{where} reads attributes {key!r}, but {why}: it is empty on every item",
             channel=channel.name,
             field=where,
             value=key,

@@ -84,10 +84,22 @@ def test_the_builtin_profiles_optional_attributes_are_not_asked_of_the_source(tm
     assert not _found(pipeline.run(load_config(path), "validate"))
 
 
-def test_split_by_rows_it_is_told_once_as_one_process_tells_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    extra = "    fields:\n      custom_label_0: \"{{ attributes.get('sesaon', '') }}\"\n"
+@pytest.mark.parametrize("key", ["sesaon", "color"])
+def test_split_by_rows_it_is_told_once_as_one_process_tells_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    extra = f"    fields:\n      custom_label_0: \"{{{{ attributes.get('{key}', '') }}}}\"\n"
     (tmp_path / "catalog").mkdir()
     config = make_config(tmp_path / "catalog", SEASONAL + _rows(40), channel_extra=extra)
     serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=3)
     assert events[-1]["split"]
-    assert [d.value for d in _found(serial)] == ["sesaon"]
+    assert [d.value for d in _found(serial)] == [key]  # (and the split run's findings are the same: build_both)
+
+
+def test_an_attribute_named_as_a_column_read_as_a_field_says_to_read_the_field(tmp_path: Path) -> None:
+    """The column ``color`` is read as the field color, not kept as an attribute: ``attributes.get('color')`` is
+    empty, and CFG011 says which field to read instead."""
+    extra = "    fields:\n      custom_label_0: \"{{ attributes.get('color', '') }}\"\n"
+    config = make_config(tmp_path, HEADER + row("P0"), channel_extra=extra)
+    [told] = _found(pipeline.run(config, "validate"))
+    assert "the source's column 'color' is read as the field color (read it as {{ color }})" in told.message
