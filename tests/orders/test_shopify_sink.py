@@ -135,24 +135,27 @@ def test_an_order_is_created_once_with_variant_price_tag_and_paid_transaction(
 def test_a_throttled_call_waits_for_the_cost_to_restore_and_is_sent_again(
     respx_mock: respx.Router, tmp_path: Path
 ) -> None:
-    throttled = {
-        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-        "extensions": {
-            "cost": {
-                "requestedQueryCost": 262,
-                "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 62, "restoreRate": 100.0},
-            }
-        },
-    }
-    store = Store(answers(findOrder=[throttled, {"data": {"orders": {"nodes": []}}}]))
-    respx_mock.post(URL).mock(side_effect=store)
-    sleeps: list[float] = []
-    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    status = {"maximumAvailable": 2000.0, "currentlyAvailable": 62, "restoreRate": 100.0}
+    store, sleeps, path = _throttled_once(respx_mock, tmp_path, status)
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         result = into(sink(sleeps), state, path)
     assert result.imported == ["111-1"] and sleeps == [2.0]
     assert [name for name, _, _ in store.calls][:2] == ["findOrder", "findOrder"]
+
+
+def _throttled_once(
+    respx_mock: respx.Router, tmp_path: Path, status: dict[str, object]
+) -> tuple[Store, list[float], Path]:
+    """A store whose first findOrder is throttled with ``throttleStatus`` ``status`` (then found nothing), the
+    sleeps list a sink records into, and a report of one order."""
+    throttled = {
+        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
+        "extensions": {"cost": {"requestedQueryCost": 262, "throttleStatus": status}},
+    }
+    store = Store(answers(findOrder=[throttled, {"data": {"orders": {"nodes": []}}}]))
+    respx_mock.post(URL).mock(side_effect=store)
+    return store, [], report(tmp_path, line("111-1", "9001", "SKU-A"))
 
 
 @pytest.mark.parametrize(
@@ -167,14 +170,7 @@ def test_a_throttled_call_waits_for_the_cost_to_restore_and_is_sent_again(
 def test_a_throttled_answer_with_a_cost_that_is_no_number_is_no_crash(
     respx_mock: respx.Router, tmp_path: Path, status: dict[str, object], waited: float | None
 ) -> None:
-    throttled = {
-        "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}],
-        "extensions": {"cost": {"requestedQueryCost": 262, "throttleStatus": status}},
-    }
-    store = Store(answers(findOrder=[throttled, {"data": {"orders": {"nodes": []}}}]))
-    respx_mock.post(URL).mock(side_effect=store)
-    sleeps: list[float] = []
-    path = report(tmp_path, line("111-1", "9001", "SKU-A"))
+    _, sleeps, path = _throttled_once(respx_mock, tmp_path, status)
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         if waited is None:
