@@ -58,6 +58,7 @@ def run(
     changes: bool = False,
     fresh_cache: bool = False,
     lines: Render | None = None,
+    reconcile: bool = False,
 ) -> Report:
     """Run ``command`` over the selected channels. With ``state``, a push records one run per channel.
     ``selection`` keeps only some findings; ``record_items`` lists every item id per channel (for JUnit);
@@ -70,6 +71,7 @@ def run(
     each channel's items added, removed and changed since the feed of the last push (validate then writes the
     feeds into a temporary folder to compare them). A push keeps a row cache beside the state (``rowcache``) and
     computes only the rows changed since the last push; ``fresh_cache`` computes every row (and writes it anew).
+    ``reconcile``: a push reads what each API destination holds before it plans what to send.
     ``lines``: how the report's lines are rendered, when it is printed as lines (a row split's shares make them)."""
     started_at = time.time()
     compiled = compile_channels(config, channels)
@@ -77,7 +79,7 @@ def run(
     made = partial(
         _run, config, command, started_at=started_at, writes=writes, out_dir=out_dir, state=state,
         selection=selection, record_items=record_items, validate=validate, force=force, dry_run=dry_run,
-        progress=progress, changes=changes, fresh_cache=fresh_cache, lines=lines,
+        progress=progress, changes=changes, fresh_cache=fresh_cache, lines=lines, reconcile=reconcile,
     )  # fmt: skip
     if command == "push":
         return _scratched(made(compiled, []), dry_run)
@@ -124,6 +126,7 @@ def _run(
     changes: bool,
     fresh_cache: bool,
     lines: Render | None,
+    reconcile: bool = False,
 ) -> Report:
     """``run`` in this process, its rows in ``shares`` where it has them (a row split, which raises ``Unsplit`` where
     it finds, before writing a feed, that it would be slower than the run not split); ``writes``: it writes feeds."""
@@ -143,7 +146,13 @@ def _run(
     stream.rows = gate
     if command == "push":
         delivery = Delivery(
-            state, config.state_path.parent, stream.emit, force=force, dry_run=dry_run, progress=progress
+            state,
+            config.state_path.parent,
+            stream.emit,
+            force=force,
+            dry_run=dry_run,
+            reconcile=reconcile,
+            progress=progress,
         )
     cache = None
     if command == "push" and state is not None and not dry_run:

@@ -310,6 +310,15 @@ class State:
         )
         return {item_id: (digest, sent_at) for item_id, digest, sent_at in rows}
 
+    def channel_keys(self, channel: str, destination: str) -> dict[str, str]:
+        """item id -> the channel's own key of each item the destination holds, where it was recorded."""
+        rows = self._db.execute(
+            "SELECT item_id, channel_key FROM items "
+            f"WHERE channel = ? AND destination = ? AND {_HELD} AND channel_key IS NOT NULL",
+            (channel, destination),
+        )
+        return dict(rows.fetchall())
+
     def item_destinations(self, channel: str) -> list[str]:
         """The destinations the state holds items of for ``channel`` (a file being published's staging aside)."""
         rows = self._db.execute(

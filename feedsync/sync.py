@@ -48,6 +48,15 @@ class SyncPlan:
     """Items to delete that the destination holds under a former description of itself (Google: a former feed label
     or content language), by that description: their catalog items are sent anew under the current one."""
     unchanged: int = 0
+    strays: list[str] = field(default_factory=list)
+    """The channel keys of items the destination was found to hold (``push --reconcile``) that neither the catalog
+    nor the state knows, where they are the channel's to delete (``Held.owned``): deleted by that key."""
+    unknown: list[str] = field(default_factory=list)
+    """As ``strays``, where the destination may hold another source's items: named, not deleted."""
+    missing: int = 0
+    """Items the state recorded as held that the destination was found to lack: sent again (the catalog's)."""
+    vanished: list[str] = field(default_factory=list)
+    """Items the state recorded as held, found gone from the destination and from the catalog: forgotten."""
 
     @property
     def upserts(self) -> list[Change]:
@@ -55,15 +64,23 @@ class SyncPlan:
 
     @property
     def delete_count(self) -> int:
-        """How many items the plan deletes, under the current description or a former one."""
-        return len(self.deletes) + sum(len(items) for items in self.retired.values())
+        """How many items the plan deletes, under the current description or a former one, or found held."""
+        return len(self.deletes) + sum(len(items) for items in self.retired.values()) + len(self.strays)
 
     def summary(self) -> str:
-        retired = self.delete_count - len(self.deletes)
-        former = f" ({retired} of them held under {', '.join(self.retired)})" if retired else ""
+        retired = self.delete_count - len(self.deletes) - len(self.strays)
+        notes = [f"{retired} of them held under {', '.join(self.retired)}"] if retired else []
+        if self.strays:
+            notes.append(f"{len(self.strays)} of them held without the state knowing them")
+        former = f" ({'; '.join(notes)})" if notes else ""
+        found = ""
+        if self.missing:
+            found += f"; {self.missing} the state recorded were not held (sent again where the catalog has them)"
+        if self.unknown:
+            found += f"; {len(self.unknown)} held that neither the catalog nor the state knows (left there)"
         return (
             f"{len(self.creates)} to create, {len(self.updates)} to update, {len(self.refreshes)} to refresh, "
-            f"{self.delete_count} to delete{former}, {self.unchanged} unchanged"
+            f"{self.delete_count} to delete{former}, {self.unchanged} unchanged{found}"
         )
 
 
@@ -90,6 +107,12 @@ class SyncCollector:
         """Records made with an item under another key than its own (a parent listing), by that key."""
         self.last_digest = ""
         """The content hash of the item added last (the row cache keeps it)."""
+        self.absent: set[str] = set()
+        """Items the state records as held that the destination was found to lack (``reconcile``)."""
+        self.found: set[str] | None = None
+        """The channel keys the destination was found to hold that the state does not know (``reconcile``; None:
+        not read), less those of the catalog's items as they are added."""
+        self.owned = False
 
     def add(self, item_id: str, values: Mapping[str, Any], records: Sequence[Mapping[str, Any]] = ()) -> None:
         self.seen.add(item_id)
@@ -103,6 +126,10 @@ class SyncCollector:
                 self.shared[other] = record
         digest = self.last_digest = content_hash(values)
         known = self.sent.get(item_id)
+        if self.found is not None:
+            self.found.discard(key)
+            if item_id in self.absent:
+                known = None
         if known is None:
             self.plan.creates.append(Change(item_id, dict(values), digest, tuple(own)))
         elif known[0] != digest:
@@ -116,7 +143,7 @@ class SyncCollector:
         """Whether the destination holds the item with content hash ``digest`` and needs it sent no sooner (a
         row cache then counts it unchanged with ``add_unchanged``, without its values)."""
         known = self.sent.get(item_id)
-        if known is None or known[0] != digest:
+        if known is None or known[0] != digest or item_id in self.absent:
             return False
         return not self._due(known[1])
 
@@ -132,9 +159,31 @@ class SyncCollector:
         self.seen.update(item_ids)
         self.plan.unchanged += len(item_ids)
 
+    def reconcile(self, held: frozenset[str], keys: Mapping[str, str], *, owned: bool) -> None:
+        """Take what the destination was found to hold (``held``, by channel key; ``keys``: the channel key of each
+        item the state records, where it differs from the item id or is known): an item the state records that it
+        lacks is sent anew, and one it holds that neither the state nor the catalog knows is deleted where it is the
+        channel's (``owned``), else named. Called before the first item is added."""
+        recorded = set()
+        for item_id in self.sent:
+            key = keys.get(item_id, item_id)
+            recorded.add(key)
+            if key not in held:
+                self.absent.add(item_id)
+        self.found = set(held - recorded)
+        self.owned = owned
+
     def finish(self) -> SyncPlan:
-        self.plan.deletes = sorted(set(self.sent) - self.seen)
-        return self.plan
+        plan = self.plan
+        plan.deletes = sorted(set(self.sent) - self.seen - self.absent)
+        if self.found is not None:
+            plan.missing = len(self.absent)
+            plan.vanished = sorted(self.absent - self.seen)
+            if self.owned:
+                plan.strays = sorted(self.found)
+            else:
+                plan.unknown = sorted(self.found)
+        return plan
 
 
 @dataclass
@@ -191,6 +240,13 @@ class Recorder:
             checkpoint("sync.removed")
             self.state.forget_items(self.channel, former or self.destination, item_ids, parents)
             self.deleted += len(item_ids)
+            self._tell()
+
+    def cleared(self, keys: list[str]) -> None:
+        """The destination deleted these items it held that the state did not know (``SyncPlan.strays``)."""
+        if keys:
+            checkpoint("sync.cleared")
+            self.deleted += len(keys)
             self._tell()
 
     def opened(self, batch_id: str, messages: str) -> None:

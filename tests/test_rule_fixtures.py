@@ -704,6 +704,21 @@ def _dst012(tmp: Path) -> Found:
             return pipeline.run(load_config(tmp / "feedsync.yaml"), "push", state=state).diagnostics
 
 
+@fixture("DST013", (None, None, None, None))
+def _dst013(tmp: Path) -> Found:
+    from tests.destinations.test_reconcile import LIST, product
+
+    with respx.mock() as router:
+        mock_api(router)
+        config = gmc_config(tmp, HEADER + row("A"))
+        with State(config.state_path) as state:
+            assert not pipeline.run(config, "push", state=state).diagnostics
+        listed = {"products": [product("A"), product("SENT-BY-A-STATE-SINCE-LOST")]}
+        router.get(LIST).mock(return_value=httpx.Response(200, json=listed))
+        with State(config.state_path) as state:
+            return pipeline.run(config, "push", state=state, reconcile=True).diagnostics
+
+
 @fixture("MDL015", (None, "link", None, None))
 def _mdl015(tmp: Path) -> Found:
     return build(tmp, HEADER + row("A", link="") + row("B", link="", size="L") + row("C", size="S"))

@@ -185,6 +185,13 @@ def push(
         help="Compute every row, not only those changed since the last push (the row cache beside the state is "
         "written anew).",
     ),
+    reconcile: bool = typer.Option(
+        False,
+        "--reconcile",
+        help="Read what each API destination holds first (after the state was restored from an older copy or "
+        "lost): items it lacks are sent again, and items neither the catalog nor the state knows are deleted "
+        "(a Google data source) or named (a Meta catalog), DST013.",
+    ),
 ) -> None:
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.
 
@@ -216,6 +223,7 @@ def push(
                         selection=Selection.parse(select or [], ignore or []),
                         changes=report_html is not None,
                         fresh_cache=no_cache,
+                        reconcile=reconcile,
                     )
             except (FeedsyncError, OSError) as exc:
                 if not isinstance(exc, Busy):

@@ -26,7 +26,7 @@ from feedsync.events import event
 from feedsync.secrets import clip
 from feedsync.split import part_names
 from feedsync.stream import ItemObserver, Progress
-from feedsync.sync import Recorder, SyncCollector
+from feedsync.sync import Recorder, SyncCollector, SyncPlan
 
 if TYPE_CHECKING:
     from feedsync.state import State  # sqlite3: a push's (it hands the state in)
@@ -56,6 +56,9 @@ class Outlet:
     seen: Seen | None = None
     """A dry run's file publisher: the ids of its feed (it stages nothing)."""
     run_id: int | None = None
+    failed: str | None = None
+    """Why the channel cannot be synced, found before its items were made (what its destination holds could not
+    be read)."""
 
     @property
     def observers(self) -> list[ItemObserver]:
@@ -73,6 +76,8 @@ class Delivery:
     emit: Emit
     force: bool = False
     dry_run: bool = False
+    reconcile: bool = False
+    """Read what each item sync's destination holds before the plan is made (``push --reconcile``)."""
     progress: Progress | None = None
     outlets: dict[str, Outlet] = field(default_factory=dict)
 
@@ -91,6 +96,8 @@ class Delivery:
                 outlet.collector = self._collector(state, channel.name, destination)
                 if _retargeted(state, outlet):  # every item goes to the new target (those held stay its listings)
                     outlet.collector.sent = {}
+                if self.reconcile:
+                    self._reconcile(state, outlet, destination)
         if state is None:
             return
         if self.dry_run:
@@ -126,6 +133,26 @@ class Delivery:
                     self._left_behind(channel, where, other, len(state.sent_items(channel, other)))
         return SyncCollector(sent, refresh_after=destination.refresh_after, now=datetime.now(UTC), retired=retired)
 
+    def _reconcile(self, state: State, outlet: Outlet, destination: ItemSync) -> None:
+        """Tell the sync plan what the destination holds now, read from its API (``push --reconcile``): a state
+        restored from an older copy, or lost, knows none of the items sent since."""
+        assert outlet.collector is not None  # (an item sync's)
+        channel = outlet.channel
+        try:
+            held = destination.held()
+        except RemoteError as exc:  # the sync must not go on as though it held what the state says
+            outlet.failed = f"could not read what it holds: {exc}"
+            return
+        if held is None:
+            text = f"{destination.describe()} cannot be asked what it holds: the state alone says what to send"
+            self.emit(make("DST013", text, channel=channel.name))
+            return
+        encoding = ChannelEncoding(channel, None, {})
+        keys = {item: encoding.remote_id(item) for item in outlet.collector.sent}
+        keys.update(state.channel_keys(channel.name, destination.describe()))
+        outlet.collector.reconcile(held.keys, keys, owned=held.owned)
+        event("reconcile", channel=channel.name, destination=destination.describe(), held=len(held.keys))
+
     def _left_behind(self, channel: str, where: str, other: str, count: int) -> None:
         """DST012: the channel's items recorded under ``other``, a destination it no longer names (another account,
         catalog or marketplace region), stay there, out of feedsync's reach; told at the first push to ``where``."""
@@ -143,6 +170,11 @@ class Delivery:
         """One channel's delivery (its feed is built and checked; ``encoder`` made its records)."""
         outlet = self.outlets.get(result.channel)
         if outlet is None or result.output is None:
+            return
+        if outlet.failed is not None:
+            result.failed = outlet.failed
+            text = f"{result.channel} not synced with {outlet.destination.describe()}: {outlet.failed}"
+            self.emit(make("DST006", text, channel=result.channel))
             return
         previous = self._guard(outlet.channel, result, outlet.destination)
         if result.refused or result.failed:
@@ -206,10 +238,10 @@ class Delivery:
         assert outlet.collector is not None and self.state is not None  # made so by ``open``
         channel = outlet.channel
         plan = outlet.collector.finish()
-        gone = len(plan.deletes)  # (the rest, held under a former description, move: not the catalog's doing)
-        result.refused = too_many_deletes(
-            channel, plan.delete_count, len(outlet.collector.sent), force=self.force, gone=gone
-        )
+        self._found(channel.name, destination, plan)
+        gone = len(plan.deletes) + len(plan.strays)  # (the rest, held under a former description, only move)
+        held = len(outlet.collector.sent) - plan.missing + len(plan.strays) + len(plan.unknown)
+        result.refused = too_many_deletes(channel, plan.delete_count, held, force=self.force, gone=gone)
         if result.refused:
             self.emit(make("DST004", f"{channel.name} not synced: {result.refused}", channel=channel.name))
             return False
@@ -217,10 +249,12 @@ class Delivery:
             result.planned = f"would sync {destination.describe()}: {plan.summary()}"
             result.samples = [json.dumps(dict(c.values), ensure_ascii=False) for c in plan.upserts[:3]]
             result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
+            result.samples += [f"delete {key} (held, unknown to the state)" for key in plan.strays[:3]]
             for where, items in plan.retired.items():
                 result.samples += [f"delete {item} from {where}" for item in items[:3]]
             return False
         recorder = Recorder(self.state, channel.name, destination.describe(), progress=self.progress)
+        self.state.forget_items(channel.name, destination.describe(), plan.vanished)  # (neither held nor wanted)
         try:
             destination.sync(plan, recorder, self.emit, ChannelEncoding(channel, encoder, outlet.collector.shared))
         except RemoteError as exc:  # as a file destination's failure: the other channels still have their turn
@@ -237,6 +271,19 @@ class Delivery:
         result.rejected += failed
         result.published = f"{destination.describe()} ({plan.summary()})"
         return True
+
+    def _found(self, channel: str, destination: ItemSync, plan: SyncPlan) -> None:
+        """DST013: the items ``push --reconcile`` found held that neither the catalog nor the state knows."""
+        kept = "left there, as it may hold another source's items: delete them there if they should leave the channel"
+        for keys, fate in ((plan.strays, "deleted"), (plan.unknown, kept)):
+            if keys:
+                named = ", ".join(clip(key, 100) for key in keys[:10])
+                named += f", … ({len(keys)} in all)" if len(keys) > 10 else ""
+                text = (
+                    f"{destination.describe()} holds {len(keys)} item(s) that neither the catalog nor the state "
+                    f"knows ({named}): {fate}"
+                )
+                self.emit(make("DST013", text, channel=channel))
 
     def _publish(
         self, outlet: Outlet, destination: FilePublisher, result: ChannelResult, output: Path, previous: int | None

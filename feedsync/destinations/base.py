@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -84,6 +85,19 @@ class FilePublisher(ABC):
         return None
 
 
+@dataclass(frozen=True)
+class Held:
+    """What an item sync's destination holds now, read from it (``push --reconcile``)."""
+
+    keys: frozenset[str]
+    """The channel's keys of the items it holds (Google: the offer ids of the data source's products under the
+    language and label; Meta: the retailer ids of the catalog's items)."""
+    owned: bool
+    """Whether each item it holds is the channel's (Google: an API data source takes only what feedsync sends it),
+    so that one neither the catalog nor the state knows is deleted; else such items are named, not deleted (a Meta
+    catalog may hold another source's items)."""
+
+
 class ItemSync(ABC):
     """Sends a channel's item changes to its API: ``plan`` says what to create, update, refresh and delete,
     ``recorder`` writes what the API accepted into the state, ``emit`` takes its findings."""
@@ -106,6 +120,11 @@ class ItemSync(ABC):
         destination under settings it no longer has (Google: a former data source of the account, language or
         label): they are deleted there."""
         return False
+
+    def held(self) -> Held | None:
+        """What the destination holds now, read from its API (a RemoteError where it cannot be read); None where it
+        cannot be asked."""
+        return None
 
     @abstractmethod
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None: ...

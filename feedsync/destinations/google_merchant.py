@@ -27,8 +27,16 @@ import httpx
 
 from feedsync import secrets
 from feedsync.config import GoogleMerchantApiDestination
-from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
-from feedsync.destinations.http import RateLimiter, Requester, json_body, make_client, send_bounded
+from feedsync.destinations.base import Held, ItemEncoder, ItemSync, refresh_after
+from feedsync.destinations.http import (
+    RateLimiter,
+    Requester,
+    answer_shape,
+    json_body,
+    make_client,
+    pages,
+    send_bounded,
+)
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, ConfigError, RemoteError
@@ -36,6 +44,8 @@ from feedsync.sync import Change, Recorder, SyncPlan
 
 SCOPE = "https://www.googleapis.com/auth/content"
 BATCH = 100
+LIST_PAGE = 1000
+"""products.list's largest page (``pageSize``; more is taken as 1,000)."""
 ENUMS = ("availability", "condition", "gender", "age_group")
 TEXT = {
     "title": "title",
@@ -286,6 +296,36 @@ class GoogleMerchantApi(ItemSync):
         limits = {"insert": self._limiter, "delete": self._limiter}
         return Requester(self.client, auth=self._auth, limits=limits, sleep=self._sleep)
 
+    def held(self) -> Held:
+        """The offer ids of the processed products (``GET /products/v1/accounts/{a}/products``, 1,000 a page) whose
+        primary data source is the channel's, under its language and label. The data source takes only what
+        feedsync sends it, so the products are the channel's. A product input inserted or deleted a few minutes
+        before may not be listed as such yet (Google processes it first): it is sent or deleted once more."""
+        requester = self.requester()
+        account, language, label = self.config.account_id, self.config.content_language, self.config.feed_label
+
+        def fetch(token: str | None) -> tuple[list[str], str | None]:
+            params = {"pageSize": str(LIST_PAGE)} | ({"pageToken": token} if token else {})
+            response = requester.request(
+                "GET", f"/products/v1/accounts/{account}/products", operation="list", params=params
+            )
+            body = json_body(response, "list")
+            with answer_shape("products.list"):
+                found = []
+                for product in body.get("products") or []:
+                    offer = product["offerId"]
+                    if not isinstance(offer, str):
+                        raise TypeError(f"offerId is {type(offer).__name__}, not text")
+                    here = (product.get("dataSource"), product.get("contentLanguage"), product.get("feedLabel"))
+                    if here == (self.data_source, language, label):
+                        found.append(offer)
+                token = body.get("nextPageToken")
+                if token is not None and not isinstance(token, str):
+                    raise TypeError(f"nextPageToken is {type(token).__name__}, not text")
+            return found, token
+
+        return Held(frozenset(pages(fetch, "products.list")), owned=True)
+
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self.requester()
         account = self.config.account_id
@@ -313,10 +353,13 @@ class GoogleMerchantApi(ItemSync):
                     return change, str(exc)
                 raise
 
-        def delete(item_id: str, source: str, language: str, label: str) -> tuple[str, str | None]:
+        def delete(
+            item_id: str, source: str, language: str, label: str, offer: str | None = None
+        ) -> tuple[str, str | None]:
             """Delete the item's product input from the data source ``source`` under ``language`` and ``label``;
-            items were published under their id fitted into Google's limit, so deleted so too."""
-            name = product_name(language, label, encoder.remote_id(item_id))
+            items were published under their id fitted into Google's limit, so deleted so too (``offer``: the
+            offer id of a product found held, which the state did not know)."""
+            name = product_name(language, label, offer if offer is not None else encoder.remote_id(item_id))
             try:
                 response = requester.request(
                     "DELETE",
@@ -362,3 +405,7 @@ class GoogleMerchantApi(ItemSync):
                     batch = items[start : start + BATCH]
                     removed = pool.map(delete, batch, repeat(source), repeat(language), repeat(label))
                     recorder.removed([item for item, _ in removed], former=where)
+            for start in range(0, len(plan.strays), BATCH):  # found held, unknown to the state: by their offer id
+                batch = plan.strays[start : start + BATCH]
+                removed = pool.map(delete, batch, *(repeat(part) for part in here), batch)
+                recorder.cleared([offer for offer, _ in removed])

@@ -236,6 +236,28 @@ _ENCODED = ("content-encoding", "content-length", "transfer-encoding")
 """Headers that describe the bytes on the wire, not the decoded body a read answer holds."""
 
 
+MAX_PAGES = 100_000
+"""The most pages ``pages`` reads of one listing (far past any real catalog's: a server that pages on for ever
+stops the run rather than hanging it)."""
+
+
+def pages(fetch: Callable[[str | None], tuple[list[Any], str | None]], operation: str) -> Iterator[Any]:
+    """The entries of a listing read page by page: ``fetch(token)`` reads the page at ``token`` (None: the first)
+    and returns its entries and the next page's token (None or '': the last). A token that comes round again, or
+    more than ``MAX_PAGES`` pages, is a RemoteError: the listing cannot be read whole."""
+    token: str | None = None
+    tokens: set[str] = set()
+    for _ in range(MAX_PAGES):
+        entries, token = fetch(token)
+        yield from entries
+        if not token:
+            return
+        if token in tokens:
+            raise RemoteError(f"{operation}: the server gave a page token again; the listing cannot be read whole")
+        tokens.add(token)
+    raise RemoteError(f"{operation}: more than {MAX_PAGES:,} pages; the listing cannot be read whole")
+
+
 def _bounded_body(response: httpx.Response, operation: str) -> bytes:
     """The decoded body of a streamed ``response``, within ``ANSWER_SECONDS`` and ``MAX_ANSWER``."""
     deadline = time.monotonic() + ANSWER_SECONDS

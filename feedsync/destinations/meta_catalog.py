@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from feedsync.config import MetaCatalogApiDestination
-from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
+from feedsync.destinations.base import Held, ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import (
     FORM_TYPE,
     Requester,
@@ -29,6 +29,7 @@ from feedsync.destinations.http import (
     form_text,
     json_body,
     make_client,
+    pages,
     poll,
 )
 from feedsync.destinations.meta_batch import CANCELED, FINAL, FINISHED, Outcome, read_status, read_validation
@@ -48,6 +49,8 @@ UNKNOWN_AFTER = 5
 not know (a handle it dropped): the channel fails, nothing of the batch recorded, rather than polling it until
 ``poll_timeout``."""
 MAX_BYTES = 28 * 1024 * 1024
+LIST_PAGE = 500
+"""Items a page of the catalog's ``products`` edge is asked for (Meta may answer fewer: its cursor goes on)."""
 _Request = tuple[str, Change, str]
 """(method, change, the request as ``_encoded`` made it)."""
 _BODY_START = form_body({"item_type": "PRODUCT_ITEM", "requests": ""}).decode("ascii") + form_text("[")
@@ -175,6 +178,31 @@ class MetaCatalogApi(ItemSync):
             transient=is_transient,
             refusal=refusal,
         )
+
+    def held(self) -> Held:
+        """The retailer ids of the catalog's items (``GET /{catalog_id}/products?fields=retailer_id``, read with its
+        ``after`` cursor while the answer names a ``next`` page). A catalog may also hold items of another source (a
+        data feed, Commerce Manager), so the items feedsync does not know are named, not deleted."""
+        requester = self._requester()
+        url = f"/{self.config.api_version}/{self.config.catalog_id}/products"
+
+        def fetch(token: str | None) -> tuple[list[str], str | None]:
+            params = {"fields": "retailer_id", "limit": str(LIST_PAGE)} | ({"after": token} if token else {})
+            body = json_body(requester.request("GET", url, operation="products", params=params), "products")
+            with answer_shape("products"):
+                found = []
+                for item in body["data"]:
+                    retailer = item["retailer_id"]
+                    if not isinstance(retailer, str):
+                        raise TypeError(f"retailer_id is {type(retailer).__name__}, not text")
+                    found.append(retailer)
+                paging = body.get("paging") or {}
+                after = paging.get("cursors", {}).get("after") if paging.get("next") else None
+                if after is not None and not isinstance(after, str):
+                    raise TypeError(f"paging.cursors.after is {type(after).__name__}, not text")
+            return found, after
+
+        return Held(frozenset(pages(fetch, "products")), owned=False)
 
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()

@@ -563,6 +563,18 @@ _register(
     "deleted).",
     ("publish",),
 )
+_register(
+    "DST013",
+    "held-unknown-to-state",
+    W,
+    "push --reconcile read what the API destination holds, and it holds items that neither the catalog nor the "
+    "state knows (the state was restored from an older copy, or lost, or another tool sent them). Where the items "
+    "are the channel's alone (a Google API data source), they are deleted, within the guardrails of "
+    "max_delete_percent and max_deletes; where the destination may hold another source's items (a Meta catalog), "
+    "they are named and left there: delete them in the channel's own tool if they should leave it. Items the "
+    "state recorded that the destination no longer holds are sent again.",
+    ("publish",),
+)
 
 # Tags of the codes registered without their own.
 _register(

@@ -57,6 +57,9 @@ class Catalog(JsonHandler):
         self.answer({"handles": [f"h{type(self).batches}"]})
 
     def do_GET(self) -> None:
+        if self.path.split("?")[0].endswith("/products"):  # the catalog's items (one page), for push --reconcile
+            self.answer({"data": [{"retailer_id": item, "id": item} for item in type(self).items]})
+            return
         self.answer({"data": [{"status": "finished", "errors": []}]})
 
 
@@ -127,3 +130,29 @@ def test_a_push_killed_after_any_batch_is_finished_by_the_next(first: Path, tmp_
         again = Catalog.batches
         assert runner.invoke(app, ["push", "-c", str(work / "feedsync.yaml")]).exit_code == 0
         assert Catalog.batches == again, fault  # and a third push has nothing left to send
+
+
+def test_a_reconcile_push_killed_after_any_batch_is_finished_by_the_next(first: Path, tmp_path: Path) -> None:
+    """The catalog lost two items the state records (deleted in Commerce Manager) and holds one neither the state
+    nor the catalog knows: a push --reconcile killed at any step, then run again, leaves the catalog V2 (the lost
+    items the catalog still has are sent again) and the stray named, not deleted."""
+    lost = {"P7", "P8"}
+
+    def damaged() -> dict[str, dict[str, Any]]:
+        items = {item: {"id": item, "price": price} for item, price in expected(V1).items() if item not in lost}
+        return items | {"STRAY": {"id": "STRAY", "price": "1.00 USD"}}
+
+    work = Path(shutil.copytree(first, tmp_path / "points"))
+    Catalog.items = damaged()
+    points = [p for p in points_passed("push", "--reconcile", cwd=work, env=ENV) if p.startswith("sync.")]
+    kills = [f"{point}:{points[: i + 1].count(point)}" for i, point in enumerate(points)]
+    assert "sync.removed:1" in kills and len(kills) >= 4
+    for fault in kills:
+        work = Path(shutil.copytree(first, tmp_path / fault.replace(":", "-")))
+        Catalog.items = damaged()
+        assert run_feedsync("push", "--reconcile", cwd=work, env=ENV, fault=fault).returncode == KILLED
+        rerun = runner.invoke(app, ["push", "--reconcile", "-c", str(work / "feedsync.yaml")])
+        assert rerun.exit_code == 0, rerun.output
+        assert "DST013" in rerun.output and "STRAY" in rerun.output, fault
+        assert held() == expected(V2) | {"STRAY": "1.00 USD"}, fault  # P7 and P8 sent again, the stray left
+        assert known(work) == set(expected(V2)), fault

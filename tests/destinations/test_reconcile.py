@@ -1,0 +1,233 @@
+"""``push --reconcile``: what an API destination holds, read from it, against a state restored from an older copy
+or lost. Exact requests against respx; the items the state lost are deleted (Google) or named (Meta), those the
+destination lost are sent again."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from typer.testing import CliRunner
+
+from feedsync import pipeline
+from feedsync.cli.app import app
+from feedsync.destinations.google_merchant import product_name
+from feedsync.state import State
+from tests.conftest import HEADER, row
+from tests.destinations.gmc import API, gmc_config, mock_api
+from tests.destinations.test_meta_catalog import GRAPH, meta_config, sent_requests
+
+LIST = f"{API}/products/v1/accounts/123/products"
+SOURCE = "accounts/123/dataSources/456"
+
+
+def catalog(*ids: str) -> str:
+    return HEADER + "".join(row(item, size=str(n)) for n, item in enumerate(ids))
+
+
+def product(offer: str, source: str = SOURCE, language: str = "en", label: str = "US") -> dict[str, str]:
+    """A processed product as products.list answers it (the fields feedsync reads, and a few more)."""
+    return {
+        "name": f"accounts/123/products/{language}~{label}~{offer}",
+        "offerId": offer,
+        "contentLanguage": language,
+        "feedLabel": label,
+        "dataSource": source,
+        "versionNumber": "1",
+    }
+
+
+def push(config: object, **options: object) -> object:
+    with State(config.state_path) as state:  # type: ignore[attr-defined]
+        return pipeline.run(config, "push", state=state, **options)  # type: ignore[arg-type]
+
+
+def deleted_offers(delete: respx.Route) -> list[str]:
+    """The offer ids of the delete requests, each checked to name the channel's data source."""
+    names = []
+    for call in delete.calls:
+        assert dict(call.request.url.params) == {"dataSource": SOURCE}
+        names.append(call.request.url.path.rsplit("/", 1)[1])
+    return sorted(names)
+
+
+def inserted(insert: respx.Route) -> list[str]:
+    return sorted(json.loads(c.request.content)["offerId"] for c in insert.calls)
+
+
+def restored(config: object, copy: Path) -> None:
+    """The state replaced by an older copy of it (a backup restored)."""
+    shutil.copyfile(copy, config.state_path)  # type: ignore[attr-defined]
+
+
+@respx.mock
+def test_a_state_restored_from_an_older_copy_leaves_items_live_until_a_reconcile_deletes_them(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, catalog("A", "B"))
+    push(config)
+    backup = tmp_path / "backup.sqlite"
+    shutil.copyfile(config.state_path, backup)  # the state when only A and B were sent
+    push(gmc_config(tmp_path, catalog("A", "B", "C", "D")))
+    restored(config, backup)
+    insert.reset()
+    config = gmc_config(tmp_path, catalog("A", "B"))
+
+    report = push(config)  # C and D left the catalog, but the restored state never knew them
+    assert delete.call_count == 0 and insert.call_count == 0
+    assert report.diagnostics == []
+
+    listing = respx.get(LIST).mock(
+        side_effect=[
+            httpx.Response(200, json={"products": [product("A"), product("C")], "nextPageToken": "page-2"}),
+            httpx.Response(
+                200,
+                json={
+                    "products": [
+                        product("B"),
+                        product("D"),
+                        product("X", source="accounts/123/dataSources/999"),  # another data source's
+                        product("Y", label="DE"),  # another feed label's
+                    ]
+                },
+            ),
+        ]
+    )
+    report = push(config, reconcile=True)
+    assert [dict(c.request.url.params) for c in listing.calls] == [
+        {"pageSize": "1000"},
+        {"pageSize": "1000", "pageToken": "page-2"},
+    ]
+    assert listing.calls[0].request.headers["authorization"].startswith("Bearer ")
+    assert deleted_offers(delete) == sorted(product_name("en", "US", offer) for offer in ("C", "D"))
+    assert insert.call_count == 0  # A and B are held as the state says
+    [found] = report.diagnostics
+    assert found.code == "DST013" and found.severity.value == "warning"
+    assert "holds 2 item(s) that neither the catalog nor the state knows (C, D): deleted" in found.message
+    assert "2 to delete (2 of them held without the state knowing them)" in report.channels["google"].published
+
+
+@respx.mock
+def test_an_item_the_destination_lost_is_sent_again_and_one_gone_from_both_is_forgotten(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog("A", "B", "C")))
+    insert.reset()
+    respx.get(LIST).mock(return_value=httpx.Response(200, json={"products": [product("A")]}))
+    config = gmc_config(tmp_path, catalog("A", "B"), "    max_drop_percent: 50\n")
+    report = push(config, reconcile=True)
+    assert inserted(insert) == ["B"]  # unchanged, but deleted in Merchant Center: the state alone would never resend
+    assert delete.call_count == 0  # C is gone from both: nothing to delete
+    assert report.diagnostics == []
+    assert report.channels["google"].published.endswith(
+        "1 to create, 0 to update, 0 to refresh, 0 to delete, 1 unchanged; 2 the state recorded were not held "
+        "(sent again where the catalog has them))"
+    )
+    with State(config.state_path) as state:
+        assert set(state.sent_items("google", f"google_merchant_api:{SOURCE}/en~US")) == {"A", "B"}
+
+
+@respx.mock
+def test_a_reconcile_finding_most_items_unknown_deletes_none_without_force(tmp_path: Path) -> None:
+    _, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog("A")))
+    others = [product(f"Z{n}") for n in range(5)]  # a data source mostly of ids this catalog never had
+    respx.get(LIST).mock(return_value=httpx.Response(200, json={"products": [product("A"), *others]}))
+    config = gmc_config(tmp_path, catalog("A"))
+    dry = push(config, reconcile=True, dry_run=True, force=True)
+    assert dry.channels["google"].samples[:3] == [f"delete Z{n} (held, unknown to the state)" for n in range(3)]
+    report = push(config, reconcile=True)
+    assert [d.code for d in report.diagnostics] == ["DST013", "DST004"]
+    assert "5 of the 6 items published before would leave the channel" in report.channels["google"].refused
+    assert delete.call_count == 0
+    push(config, reconcile=True, force=True)
+    assert len(deleted_offers(delete)) == 5
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("answers", "problem"),
+    [
+        ([httpx.Response(403, json={"error": {"code": 403, "message": "denied"}})], "HTTP 403"),
+        (
+            [httpx.Response(200, json={"products": [], "nextPageToken": "t"})] * 2,
+            "the server gave a page token again",
+        ),
+        ([httpx.Response(200, json={"products": [{"offerId": 7}]})], "offerId is int, not text"),
+    ],
+)
+def test_a_destination_whose_holdings_cannot_be_read_is_not_synced(
+    tmp_path: Path, answers: list[httpx.Response], problem: str
+) -> None:
+    insert, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog("A", "B")))
+    insert.reset()
+    listing = respx.get(LIST)
+    if len(answers) == 1:
+        listing.mock(return_value=answers[0])  # (answered alike however often asked)
+    else:
+        listing.mock(side_effect=answers)
+    report = push(gmc_config(tmp_path, catalog("A", "C")), reconcile=True)
+    assert insert.call_count == 0 and delete.call_count == 0
+    assert [d.code for d in report.diagnostics] == ["DST006"]
+    assert problem in report.channels["google"].failed
+    assert "could not read what it holds" in report.channels["google"].failed
+
+
+@respx.mock
+def test_meta_items_unknown_to_the_state_are_named_not_deleted_and_lost_ones_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
+    )
+    config = meta_config(tmp_path, catalog("A", "B"))
+    push(config)
+    batch.reset()
+    first = {"data": [{"retailer_id": "A", "id": "1"}, {"retailer_id": "OTHER", "id": "2"}]}
+    first["paging"] = {"cursors": {"before": "b0", "after": "c1"}, "next": f"{GRAPH}/products?after=c1"}
+    last = {"data": [{"retailer_id": "FEED-1", "id": "3"}], "paging": {"cursors": {"before": "c1", "after": "c2"}}}
+    listing = respx.get(f"{GRAPH}/products").mock(
+        side_effect=[httpx.Response(200, json=first), httpx.Response(200, json=last)]
+    )
+    report = push(config, reconcile=True)
+    assert [dict(c.request.url.params) for c in listing.calls] == [
+        {"fields": "retailer_id", "limit": "500"},
+        {"fields": "retailer_id", "limit": "500", "after": "c1"},
+    ]
+    assert [[(r["method"], r["data"]["id"]) for r in requests] for requests in sent_requests(batch)] == [
+        [("CREATE", "B")]  # B was lost from the catalog; OTHER and FEED-1 may be another source's: not deleted
+    ]
+    [found] = report.diagnostics
+    assert found.code == "DST013"
+    assert "holds 2 item(s) that neither the catalog nor the state knows (FEED-1, OTHER): left there" in found.message
+
+
+def test_amazon_cannot_be_asked_and_says_so(tmp_path: Path) -> None:
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+    config = amazon_config(tmp_path, HEADER + row("S"))
+    with respx.mock() as router:
+        routes = mock_amazon(router, b"")
+        reports_of_what_was_sent(routes)
+        report = push(config, reconcile=True)
+    assert [d.code for d in report.diagnostics] == ["DST013"]
+    assert "cannot be asked what it holds: the state alone says what to send" in report.diagnostics[0].message
+
+
+@respx.mock
+def test_the_cli_takes_reconcile(tmp_path: Path) -> None:
+    _, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, catalog("A"))
+    push(config)
+    respx.get(LIST).mock(return_value=httpx.Response(200, json={"products": [product("A"), product("GONE")]}))
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["push", "-c", str(tmp_path / "feedsync.yaml"), "--reconcile"]
+    )
+    assert result.exit_code == 0, result.output
+    assert deleted_offers(delete) == [product_name("en", "US", "GONE")]
+    assert "DST013" in result.output
