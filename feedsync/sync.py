@@ -113,6 +113,7 @@ class SyncCollector:
         """The channel keys the destination was found to hold that the state does not know (``reconcile``; None:
         not read), less those of the catalog's items as they are added."""
         self.owned = False
+        self.form: Callable[[str], str] = str
 
     def add(self, item_id: str, values: Mapping[str, Any], records: Sequence[Mapping[str, Any]] = ()) -> None:
         self.seen.add(item_id)
@@ -127,7 +128,7 @@ class SyncCollector:
         digest = self.last_digest = content_hash(values)
         known = self.sent.get(item_id)
         if self.found is not None:
-            self.found.discard(key)
+            self.found.discard(self.form(key))
             if item_id in self.absent:
                 known = None
         if known is None:
@@ -159,19 +160,22 @@ class SyncCollector:
         self.seen.update(item_ids)
         self.plan.unchanged += len(item_ids)
 
-    def reconcile(self, held: frozenset[str], keys: Mapping[str, str], *, owned: bool) -> None:
+    def reconcile(
+        self, held: frozenset[str], keys: Mapping[str, str], *, owned: bool, form: Callable[[str], str] = str
+    ) -> None:
         """Take what the destination was found to hold (``held``, by channel key; ``keys``: the channel key of each
         item the state records, where it differs from the item id or is known): an item the state records that it
         lacks is sent anew, and one it holds that neither the state nor the catalog knows is deleted where it is the
-        channel's (``owned``), else named. Called before the first item is added."""
+        channel's (``owned``), else named; ``form``: a key as the destination keeps it. Called before the first item
+        is added."""
         recorded = set()
         for item_id in self.sent:
-            key = keys.get(item_id, item_id)
+            key = form(keys.get(item_id, item_id))
             recorded.add(key)
             if key not in held:
                 self.absent.add(item_id)
         self.found = set(held - recorded)
-        self.owned = owned
+        self.owned, self.form = owned, form
 
     def finish(self) -> SyncPlan:
         plan = self.plan

@@ -150,7 +150,7 @@ class Delivery:
         encoding = ChannelEncoding(channel, None, {})
         keys = {item: encoding.remote_id(item) for item in outlet.collector.sent}
         keys.update(state.channel_keys(channel.name, destination.describe()))
-        outlet.collector.reconcile(held.keys, keys, owned=held.owned)
+        outlet.collector.reconcile(held.keys, keys, owned=held.owned, form=held.form)
         event("reconcile", channel=channel.name, destination=destination.describe(), held=len(held.keys))
 
     def _left_behind(self, channel: str, where: str, other: str, count: int) -> None:

@@ -96,6 +96,8 @@ class Held:
     """Whether each item it holds is the channel's (Google: an API data source takes only what feedsync sends it),
     so that one neither the catalog nor the state knows is deleted; else such items are named, not deleted (a Meta
     catalog may hold another source's items)."""
+    form: Callable[[str], str] = str
+    """A key as the destination keeps it, from the key feedsync sent (Google collapses whitespace in offer ids)."""
 
 
 class ItemSync(ABC):

@@ -73,9 +73,16 @@ the file's."""
 
 
 def product_name(content_language: str, feed_label: str, offer_id: str) -> str:
-    """The ``{id}`` path segment: unpadded base64url of ``contentLanguage~feedLabel~offerId``."""
-    raw = f"{content_language}~{feed_label}~{offer_id}".encode()
+    """The ``{id}`` path segment: unpadded base64url of ``contentLanguage~feedLabel~offerId``, the offer id as
+    Google keeps it (``offer_form``: a name of the id as sent, with a run of whitespace, names no product input)."""
+    raw = f"{content_language}~{feed_label}~{offer_form(offer_id)}".encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def offer_form(offer_id: str) -> str:
+    """An offer id as Google keeps it: its leading and trailing whitespace stripped, each run inside made one space
+    (the Merchant API's ``Product.offer_id``)."""
+    return " ".join(offer_id.split())
 
 
 def micros(text: str) -> dict[str, str]:
@@ -324,7 +331,7 @@ class GoogleMerchantApi(ItemSync):
                     raise TypeError(f"nextPageToken is {type(token).__name__}, not text")
             return found, token
 
-        return Held(frozenset(pages(fetch, "products.list")), owned=True)
+        return Held(frozenset(pages(fetch, "products.list")), owned=True, form=offer_form)
 
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self.requester()

@@ -4,6 +4,7 @@ destination lost are sent again."""
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from pathlib import Path
@@ -231,3 +232,27 @@ def test_the_cli_takes_reconcile(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert deleted_offers(delete) == [product_name("en", "US", "GONE")]
     assert "DST013" in result.output
+
+
+@respx.mock
+def test_an_offer_id_google_keeps_with_its_whitespace_collapsed_is_the_item_s_own(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, catalog("TEE  NAVY", "B"))  # two spaces: Google keeps one
+    push(config)
+    insert.reset()
+    listed = {"products": [product("TEE NAVY"), product("B")]}
+    respx.get(LIST).mock(return_value=httpx.Response(200, json=listed))
+    report = push(config, reconcile=True)
+    assert report.diagnostics == []  # neither deleted as unknown, nor sent again as lost
+    assert insert.call_count == 0 and delete.call_count == 0
+
+
+@respx.mock
+def test_an_offer_id_with_a_run_of_whitespace_is_deleted_by_the_name_google_keeps(tmp_path: Path) -> None:
+    _, delete = mock_api(respx.mock)
+    push(gmc_config(tmp_path, catalog(" TEE  NAVY", "B")))
+    push(gmc_config(tmp_path, catalog("B"), "    max_drop_percent: 60\n    max_delete_percent: 60\n"))
+    # Google stores the offer id stripped and with one space: a DELETE of the name as sent would find nothing (404,
+    # taken for "already gone") and leave the product live
+    kept = base64.urlsafe_b64encode(b"en~US~TEE NAVY").decode().rstrip("=")
+    assert deleted_offers(delete) == [kept]
