@@ -161,14 +161,21 @@ class SyncCollector:
         self.plan.unchanged += len(item_ids)
 
     def reconcile(
-        self, held: frozenset[str], keys: Mapping[str, str], *, owned: bool, form: Callable[[str], str] = str
+        self,
+        held: frozenset[str],
+        keys: Mapping[str, str],
+        *,
+        owned: bool,
+        form: Callable[[str], str] = str,
+        parents: Iterable[str] = (),
     ) -> None:
         """Take what the destination was found to hold (``held``, by channel key; ``keys``: the channel key of each
         item the state records, where it differs from the item id or is known): an item the state records that it
         lacks is sent anew, and one it holds that neither the state nor the catalog knows is deleted where it is the
-        channel's (``owned``), else named; ``form``: a key as the destination keeps it. Called before the first item
+        channel's (``owned``), else named; ``form``: a key as the destination keeps it; ``parents``: the parent
+        listings the state records (Amazon's families: not items, but the channel's). Called before the first item
         is added."""
-        recorded = set()
+        recorded = {form(parent) for parent in parents}
         for item_id in self.sent:
             key = form(keys.get(item_id, item_id))
             recorded.add(key)
@@ -181,6 +188,7 @@ class SyncCollector:
         plan = self.plan
         plan.deletes = sorted(set(self.sent) - self.seen - self.absent)
         if self.found is not None:
+            self.found.difference_update(self.form(key) for key in self.shared)  # (parent listings made this run)
             plan.missing = len(self.absent)
             plan.vanished = sorted(self.absent - self.seen)
             if self.owned:

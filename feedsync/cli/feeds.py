@@ -190,7 +190,7 @@ def push(
         "--reconcile",
         help="Read what each API destination holds first (after the state was restored from an older copy or "
         "lost): items it lacks are sent again, and items neither the catalog nor the state knows are deleted "
-        "(a Google data source) or named (a Meta catalog), DST013.",
+        "(a Google data source) or named (a Meta catalog, Amazon), DST013.",
     ),
 ) -> None:
     """Build, validate and deliver each channel's feed to its destination; record the run in the state.

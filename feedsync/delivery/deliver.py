@@ -139,7 +139,7 @@ class Delivery:
         assert outlet.collector is not None  # (an item sync's)
         channel = outlet.channel
         try:
-            held = destination.held()
+            held = destination.held(outlet.target[1] if outlet.target is not None else None)
         except RemoteError as exc:  # the sync must not go on as though it held what the state says
             outlet.failed = f"could not read what it holds: {exc}"
             return
@@ -150,7 +150,8 @@ class Delivery:
         encoding = ChannelEncoding(channel, None, {})
         keys = {item: encoding.remote_id(item) for item in outlet.collector.sent}
         keys.update(state.channel_keys(channel.name, destination.describe()))
-        outlet.collector.reconcile(held.keys, keys, owned=held.owned, form=held.form)
+        parents = state.parent_listings(channel.name, destination.describe())  # (Amazon's: its families' own)
+        outlet.collector.reconcile(held.keys, keys, owned=held.owned, form=held.form, parents=parents)
         event("reconcile", channel=channel.name, destination=destination.describe(), held=len(held.keys))
 
     def _left_behind(self, channel: str, where: str, other: str, count: int) -> None:

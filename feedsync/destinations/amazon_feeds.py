@@ -34,8 +34,9 @@ import httpx
 
 from feedsync import secrets
 from feedsync.config import AmazonLogin, AmazonSpApiDestination
+from feedsync.destinations.amazon_listings import listed_skus
 from feedsync.destinations.amazon_report import refused_messages
-from feedsync.destinations.base import ItemEncoder, ItemSync, refresh_after
+from feedsync.destinations.base import Held, ItemEncoder, ItemSync, refresh_after
 from feedsync.destinations.http import (
     RateLimiter,
     Requester,
@@ -156,6 +157,15 @@ class AmazonSpApi(ItemSync):
         if self._auth is None:
             self._auth = LwaToken(self.config, make_client())
         return Requester(self.client, auth=self._auth, limits={"createFeed": self._feeds})
+
+    def held(self, target: str | None = None) -> Held | None:
+        """The SKUs the seller lists in the channel's marketplace (``target``), from Amazon's All Listings report. A
+        seller may list what feedsync never sent (Seller Central, another tool): those are named, not deleted."""
+        if target is None:
+            return None
+        config = self.config
+        skus = listed_skus(self._requester(), target, interval=config.poll_interval, timeout=config.poll_timeout)
+        return Held(skus, owned=False)
 
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self._requester()

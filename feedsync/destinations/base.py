@@ -123,9 +123,9 @@ class ItemSync(ABC):
         label): they are deleted there."""
         return False
 
-    def held(self) -> Held | None:
+    def held(self, target: str | None = None) -> Held | None:
         """What the destination holds now, read from its API (a RemoteError where it cannot be read); None where it
-        cannot be asked."""
+        cannot be asked. ``target``: the channel's target within it (an Amazon marketplace), where it names one."""
         return None
 
     @abstractmethod

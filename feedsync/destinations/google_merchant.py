@@ -303,7 +303,7 @@ class GoogleMerchantApi(ItemSync):
         limits = {"insert": self._limiter, "delete": self._limiter}
         return Requester(self.client, auth=self._auth, limits=limits, sleep=self._sleep)
 
-    def held(self) -> Held:
+    def held(self, target: str | None = None) -> Held:
         """The offer ids of the processed products (``GET /products/v1/accounts/{a}/products``, 1,000 a page) whose
         primary data source is the channel's, under its language and label. The data source takes only what
         feedsync sends it, so the products are the channel's. A product input inserted or deleted a few minutes

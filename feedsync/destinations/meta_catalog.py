@@ -179,7 +179,7 @@ class MetaCatalogApi(ItemSync):
             refusal=refusal,
         )
 
-    def held(self) -> Held:
+    def held(self, target: str | None = None) -> Held:
         """The retailer ids of the catalog's items (``GET /{catalog_id}/products?fields=retailer_id``, read with its
         ``after`` cursor while the answer names a ``next`` page). A catalog may also hold items of another source (a
         data feed, Commerce Manager), so the items feedsync does not know are named, not deleted."""

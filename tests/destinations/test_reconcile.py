@@ -5,6 +5,7 @@ destination lost are sent again."""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ from feedsync.destinations.google_merchant import product_name
 from feedsync.state import State
 from tests.conftest import HEADER, row
 from tests.destinations.gmc import API, gmc_config, mock_api
+from tests.destinations.test_amazon_feeds import HOST
 from tests.destinations.test_meta_catalog import GRAPH, meta_config, sent_requests
 
 LIST = f"{API}/products/v1/accounts/123/products"
@@ -40,6 +42,11 @@ def product(offer: str, source: str = SOURCE, language: str = "en", label: str =
         "dataSource": source,
         "versionNumber": "1",
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
 
 
 def push(config: object, **options: object) -> object:
@@ -208,16 +215,131 @@ def test_meta_items_unknown_to_the_state_are_named_not_deleted_and_lost_ones_cre
     assert "holds 2 item(s) that neither the catalog nor the state knows (FEED-1, OTHER): left there" in found.message
 
 
-def test_amazon_cannot_be_asked_and_says_so(tmp_path: Path) -> None:
+LISTINGS_URL = "https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com/listings?X-Amz-Signature=0a1b"
+LISTINGS_HEADER = (
+    "item-name\titem-description\tlisting-id\tseller-sku\tprice\tquantity\topen-date\timage-url\t"
+    "item-is-marketplace\tproduct-id-type\tasin1\tproduct-id\tfulfillment-channel\tstatus\n"
+)
+
+
+def listings_report(*skus: str) -> bytes:
+    """Amazon's All Listings report listing ``skus``: tab-separated, unquoted (a description holds a lone quote),
+    in Windows-1252 as the EU marketplaces' documents are, gzipped."""
+    rows = "".join(
+        f'Schraube {sku} \u00e9\t5" bolt, zinc\t0712X{n}\t{sku}\t9.99\t3\t2026-01-0{n + 1} 10:00:00 MET\t\ty\t4'
+        f"\tB0TEST{n}\t4006381333931\tDEFAULT\tActive\n"
+        for n, sku in enumerate(skus)
+    )
+    return gzip.compress((LISTINGS_HEADER + rows).encode("cp1252"))
+
+
+def mock_listings(router: respx.Router, report: bytes, status: str = "DONE") -> dict[str, respx.Route]:
+    done = {"reportId": "ID323", "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA", "createdTime": "2026-12-07T10:00:00Z"}
+    done |= {"processingStatus": status} | ({"reportDocumentId": "DOC-1"} if status == "DONE" else {})
+    return {
+        "create": router.post(f"{HOST}/reports/2021-06-30/reports").mock(
+            return_value=httpx.Response(202, json={"reportId": "ID323"})
+        ),
+        "status": router.get(f"{HOST}/reports/2021-06-30/reports/ID323").mock(
+            side_effect=[
+                httpx.Response(200, json=done | {"processingStatus": "IN_QUEUE"}),
+                httpx.Response(200, json=done),
+            ]
+        ),
+        "document": router.get(f"{HOST}/reports/2021-06-30/documents/DOC-1").mock(
+            return_value=httpx.Response(
+                200, json={"reportDocumentId": "DOC-1", "url": LISTINGS_URL, "compressionAlgorithm": "GZIP"}
+            )
+        ),
+        "download": router.get(LISTINGS_URL).mock(
+            return_value=httpx.Response(200, content=report, headers={"Content-Type": "text/plain;charset=Cp1252"})
+        ),
+    }
+
+
+def sent_skus(routes: dict[str, respx.Route]) -> list[list[str]]:
+    return [[m["sku"] for m in json.loads(c.request.content)["messages"]] for c in routes["upload"].calls]
+
+
+def test_amazon_listings_the_state_lost_are_named_and_those_amazon_lost_sent_again(tmp_path: Path) -> None:
     from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
 
-    config = amazon_config(tmp_path, HEADER + row("S"))
+    config = amazon_config(tmp_path, HEADER + row("S1") + row("S2", size="L"))
+    with respx.mock() as router:
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        assert push(config).diagnostics == []
     with respx.mock() as router:
         routes = mock_amazon(router, b"")
         reports_of_what_was_sent(routes)
+        listings = mock_listings(router, listings_report("S1", "SELLER-CENTRAL-ONLY"))
         report = push(config, reconcile=True)
-    assert [d.code for d in report.diagnostics] == ["DST013"]
-    assert "cannot be asked what it holds: the state alone says what to send" in report.diagnostics[0].message
+    assert json.loads(listings["create"].calls.last.request.content) == {
+        "reportType": "GET_MERCHANT_LISTINGS_ALL_DATA",
+        "marketplaceIds": ["A1PA6795UKMFR9"],
+    }
+    assert listings["status"].call_count == 2
+    assert sent_skus(routes) == [["S2"]]  # unchanged, but no longer listed: sent again
+    [found] = report.diagnostics
+    assert found.code == "DST013"
+    assert "holds 1 item(s) that neither the catalog nor the state knows (SELLER-CENTRAL-ONLY): left there" in (
+        found.message
+    )
+    assert LISTINGS_URL not in json.dumps([d.message for d in report.diagnostics])
+
+
+def test_an_amazon_parent_listing_is_the_channel_s_own(tmp_path: Path) -> None:
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+    family = HEADER + row("S1", group_id="TEE") + row("S2", group_id="TEE", size="L")
+    config = amazon_config(tmp_path, family)
+    with respx.mock() as router:
+        routes = mock_amazon(router, b"")
+        reports_of_what_was_sent(routes)
+        assert push(config).diagnostics == []
+    [parent] = {sku for skus in sent_skus(routes) for sku in skus} - {"S1", "S2"}
+    with respx.mock(assert_all_called=False) as router:  # the family still in the catalog: its parent made again
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        mock_listings(router, listings_report(parent, "S1", "S2"))
+        assert push(config, reconcile=True).diagnostics == []
+    gone = amazon_config(
+        tmp_path, HEADER + row("X"), "    max_drop_percent: 100\n    max_delete_percent: 100\n"
+    )  # the family left the catalog: the state's parent listing, deleted with its variants, is no stranger either
+    with respx.mock(assert_all_called=False) as router:
+        routes = mock_amazon(router, b"")
+        reports_of_what_was_sent(routes)
+        mock_listings(router, listings_report(parent, "S1", "S2"))
+        report = push(gone, reconcile=True)
+    assert [d.code for d in report.diagnostics if d.code == "DST013"] == []
+    assert routes["upload"].call_count >= 1
+
+
+def test_an_amazon_listings_report_cancelled_for_want_of_data_lists_nothing(tmp_path: Path) -> None:
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+    config = amazon_config(tmp_path, HEADER + row("S1"))
+    with respx.mock() as router:
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        push(config)
+    with respx.mock(assert_all_called=False) as router:
+        routes = mock_amazon(router, b"")
+        reports_of_what_was_sent(routes)
+        mock_listings(router, b"", status="CANCELLED")
+        report = push(config, reconcile=True)
+    assert report.diagnostics == []
+    assert sent_skus(routes) == [["S1"]]  # Amazon lists nothing: every listing is sent again
+
+
+def test_an_amazon_listings_report_without_its_sku_column_fails_the_channel(tmp_path: Path) -> None:
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon
+
+    config = amazon_config(tmp_path, HEADER + row("S1"))
+    with respx.mock(assert_all_called=False) as router:
+        routes = mock_amazon(router, b"")
+        mock_listings(router, gzip.compress(b"item-name\tsku\nBolt\tS1\n"))
+        report = push(config, reconcile=True)
+    assert routes["upload"].call_count == 0
+    assert [d.code for d in report.diagnostics] == ["DST006"]
+    assert "has no seller-sku column" in report.channels["amazon"].failed
 
 
 @respx.mock

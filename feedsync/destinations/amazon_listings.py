@@ -1,0 +1,104 @@
+"""What an Amazon seller lists in a marketplace, for ``push --reconcile``: the SKUs of the All Listings report.
+
+Reports API 2021-06-30 (its model in Amazon's selling-partner-api-models): ``POST /reports/2021-06-30/reports``
+with ``reportType`` ``GET_MERCHANT_LISTINGS_ALL_DATA`` and the marketplace -> ``reportId``; ``GET
+/reports/2021-06-30/reports/{reportId}`` until ``processingStatus`` is ``DONE``, ``CANCELLED`` (Amazon cancels a
+report with no data: the seller lists nothing) or ``FATAL``; ``GET /reports/2021-06-30/documents/{id}`` -> a
+presigned ``url`` (and ``compressionAlgorithm`` ``GZIP``); the document is tab-separated text with a header line,
+the SKU in ``seller-sku``, in the character set its ``Content-Type`` names. searchListingsItems is not used: it
+pages through at most 1,000 SKUs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from feedsync import secrets
+from feedsync.destinations.http import Requester, gunzip_within, json_body, poll
+from feedsync.errors import RemoteError
+from feedsync.events import event
+
+REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
+FINAL = ("DONE", "CANCELLED", "FATAL")
+SKU = "seller-sku"
+
+
+def listed_skus(
+    requester: Requester,
+    marketplace: str,
+    *,
+    interval: float,
+    timeout: float,
+    clock: Callable[[], float] | None = None,
+) -> frozenset[str]:
+    """The SKUs the seller lists in ``marketplace`` (a RemoteError where the report cannot be had)."""
+    created = json_body(
+        requester.request(
+            "POST",
+            "/reports/2021-06-30/reports",
+            operation="createReport",
+            json={"reportType": REPORT_TYPE, "marketplaceIds": [marketplace]},
+        ),
+        "createReport",
+        keys=("reportId",),
+    )
+    report_id = str(created["reportId"])
+
+    def check() -> dict[str, Any]:
+        status: dict[str, Any] = json_body(
+            requester.request("GET", f"/reports/2021-06-30/reports/{report_id}", operation="getReport"),
+            "getReport",
+            keys=("processingStatus",),
+        )
+        event("poll", destination="amazon_sp_api", report_id=report_id, status=status.get("processingStatus"))
+        return status
+
+    options = {"clock": clock} if clock is not None else {}
+    status = poll(
+        check,
+        lambda answer: answer.get("processingStatus") in FINAL,
+        interval=interval,
+        cap=300,
+        timeout=timeout,
+        sleep=requester.sleep,
+        still=lambda answer: f"Amazon's listings report {report_id} still {answer.get('processingStatus')}",
+        **options,
+    )
+    state = status["processingStatus"]
+    if state == "CANCELLED":  # no data to return: the seller lists nothing in the marketplace
+        return frozenset()
+    document = status.get("reportDocumentId")
+    if state != "DONE" or not isinstance(document, str) or not document:
+        raise RemoteError(f"Amazon's listings report {report_id} ended {state} without a document to read")
+    return frozenset(_skus(_download(requester, document), report_id))
+
+
+def _download(requester: Requester, document: str) -> str:
+    """The text of the report document ``document``."""
+    location = json_body(
+        requester.request("GET", f"/reports/2021-06-30/documents/{document}", operation="getReportDocument"),
+        "getReportDocument",
+        keys=("url",),
+    )
+    secrets.register_url(str(location["url"]))  # a presigned URL: its signature lets anyone read the report
+    response = requester.request("GET", str(location["url"]), operation="downloadReportDocument", anonymous=True)
+    raw = response.content
+    try:
+        if location.get("compressionAlgorithm") == "GZIP":
+            raw = gunzip_within(raw, f"Amazon's listings report {document}")
+        return raw.decode(response.charset_encoding or "utf-8")
+    except (OSError, EOFError, zlib.error, LookupError, UnicodeDecodeError) as exc:
+        raise RemoteError(f"Amazon's listings report {document} cannot be read: {type(exc).__name__}") from None
+
+
+def _skus(text: str, report_id: str) -> list[str]:
+    """The ``seller-sku`` of each row of the report (tab-separated, unquoted: a description may hold quotes)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = next(rows, None)
+    if header is None or SKU not in header:
+        raise RemoteError(f"Amazon's listings report {report_id} has no {SKU} column")
+    column = header.index(SKU)
+    return [row[column] for row in rows if len(row) > column and row[column]]
