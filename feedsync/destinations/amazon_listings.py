@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import zlib
-from collections.abc import Callable
 from typing import Any
 
 from feedsync import secrets
@@ -32,7 +31,6 @@ def listed_skus(
     *,
     interval: float,
     timeout: float,
-    clock: Callable[[], float] | None = None,
 ) -> frozenset[str]:
     """The SKUs the seller lists in ``marketplace`` (a RemoteError where the report cannot be had)."""
     created = json_body(
@@ -56,7 +54,6 @@ def listed_skus(
         event("poll", destination="amazon_sp_api", report_id=report_id, status=status.get("processingStatus"))
         return status
 
-    options = {"clock": clock} if clock is not None else {}
     status = poll(
         check,
         lambda answer: answer.get("processingStatus") in FINAL,
@@ -65,7 +62,6 @@ def listed_skus(
         timeout=timeout,
         sleep=requester.sleep,
         still=lambda answer: f"Amazon's listings report {report_id} still {answer.get('processingStatus')}",
-        **options,
     )
     state = status["processingStatus"]
     if state == "CANCELLED":  # no data to return: the seller lists nothing in the marketplace
