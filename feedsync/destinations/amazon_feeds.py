@@ -141,6 +141,32 @@ def sp_api_client(config: AmazonLogin) -> httpx.Client:
     return make_client(base_url=config.endpoint or (SANDBOX_HOSTS if config.sandbox else HOSTS)[config.region])
 
 
+RATE_HEADER = "x-amzn-RateLimit-Limit"
+"""The header in which the SP-API answers an operation's rate, in requests per second, "when available" (the Orders
+models' usage plans: ``orders_2026-01-01.json``, ``ordersV0.json``; the models declare it on 2xx, 400 and 404
+answers, not on a 429)."""
+THROTTLED_BUDGET = 360.0
+"""The most one SP-API orders request waits for its retries in all: two of searchOrders' tokens at its default rate
+(0.0056 requests/s, one per 179 s), so a throttled read of a busy account goes on in the same cron run."""
+
+
+def sp_api_requester(
+    client: httpx.Client, auth: LwaToken, limits: Mapping[str, RateLimiter], *, sleep: Callable[[float], None] | None
+) -> Requester:
+    """A requester for the SP-API's orders operations: a throttled call (429, which Amazon answers with no
+    ``Retry-After``) is sent again once the operation's rate (``RATE_HEADER`` where an answer gave it, else its
+    limiter's, the model's default) allows one more request, within ``THROTTLED_BUDGET``."""
+    return Requester(
+        client,
+        auth=auth,
+        limits=limits,
+        sleep=sleep,
+        rate_header=RATE_HEADER,
+        budget=THROTTLED_BUDGET,
+        max_wait=THROTTLED_BUDGET,
+    )
+
+
 class AmazonSpApi(ItemSync):
     def __init__(self, config: AmazonSpApiDestination, *, client: httpx.Client | None = None) -> None:
         self.config = config

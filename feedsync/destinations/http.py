@@ -20,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, stop_any
 
 from feedsync import __version__
 from feedsync.errors import AuthError, RemoteError, RetriableRemoteError
@@ -151,11 +151,26 @@ class RateLimiter:
                 self._tokens, self._stamp = float(self.burst), now
             self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
-            if self._tokens < 1:
+            if self._tokens < 1 - 1e-9:  # (a clock's rounding is no wait)
                 wait = (1 - self._tokens) / self.rate
                 self.sleep(wait)
                 self._tokens, self._stamp = 1.0, self.clock()
             self._tokens -= 1
+
+    def drain(self) -> None:
+        """The channel answered that its bucket is empty (a 429): the next request waits for a token to arrive."""
+        with self._lock:
+            self._tokens, self._stamp = 0.0, self.clock()
+
+
+def answered_rate(response: httpx.Response, header: str) -> float | None:
+    """The requests per second an answer's ``header`` says the operation is allowed (Amazon's
+    ``x-amzn-RateLimit-Limit``, e.g. ``0.0056``); None where it is absent or no positive number."""
+    try:
+        rate = float(response.headers.get(header, ""))
+    except ValueError:
+        return None
+    return rate if math.isfinite(rate) and rate > 0 else None
 
 
 ThrottleSignal = Callable[[httpx.Response], float | None]
@@ -184,14 +199,20 @@ def with_retries(
     backoff: float,
     max_wait: float,
     sleep: Callable[[float], None] | None = None,
+    budget: float | None = None,
 ) -> T:
     """feedsync's one retry policy (HTTP and SFTP): ``call`` again after a ``RetriableRemoteError``, at most
     ``attempts`` times in all, waiting the error's ``retry_after`` or else ``backoff`` doubled per attempt with
-    jitter (half to all of it), each wait at most ``max_wait``; any other error at once. The last
-    ``RetriableRemoteError`` is raised when the attempts run out."""
+    jitter (half to all of it), each wait at most ``max_wait``; any other error at once. With ``budget``, no wait
+    is made that would take the waits' sum past it (seconds). The last ``RetriableRemoteError`` is raised when the
+    attempts or the budget run out."""
+    counted = stop_after_attempt(attempts)
+    stop = (
+        counted if budget is None else stop_any(counted, lambda state: state.idle_for + state.upcoming_sleep > budget)
+    )
     retrying = Retrying(
         retry=retry_if_exception_type(RetriableRemoteError),
-        stop=stop_after_attempt(attempts),
+        stop=stop,
         wait=lambda state: _wait(state, backoff, max_wait),
         sleep=sleep or _sleep,
         reraise=True,
@@ -325,6 +346,8 @@ class Requester:
         throttle: ThrottleSignal | None = None,
         transient: Callable[[httpx.Response], bool] | None = None,
         refusal: Callable[[str, httpx.Response], None] | None = None,
+        rate_header: str | None = None,
+        budget: float | None = None,
     ) -> None:
         self.client = client
         self.auth = auth
@@ -340,6 +363,13 @@ class Requester:
         """Raises the error a channel reads in an answer that its status does not tell (Meta: a 200 whose body is a
         Graph error; an expired token, whatever the status, which a token refresh cannot mend), given the operation
         and the answer; returns for any other (a ``RetriableRemoteError`` it raises is retried)."""
+        self.rate_header = rate_header
+        """The header in which the channel answers an operation's rate in requests per second (Amazon's
+        ``x-amzn-RateLimit-Limit``): an answer carrying it sets the operation's limiter to it, and a throttled
+        answer (429) without ``Retry-After`` empties the limiter and is sent again once the rate allows one more
+        request (``1 / rate`` seconds, or the backoff when longer), not after the backoff alone."""
+        self.budget = budget
+        """The most one request waits between its attempts in all (seconds; None: only ``attempts`` bound it)."""
 
     def request(
         self,
@@ -358,16 +388,37 @@ class Requester:
         connection never made) only once ``before_resend()`` returned; it looks whether the failed attempt did its
         work after all and raises ``AlreadyDone`` when it did, which ends the request."""
         acted = False  # whether the last attempt failed so that the server may have acted on it
+        made = 0
+        waited = 0.0
+        throttled = False  # whether the last attempt was throttled (a 429) by an operation with a known rate
 
         def attempt() -> httpx.Response:
-            nonlocal acted
+            nonlocal acted, made, throttled
             if acted and before_resend is not None:
                 before_resend()
+            made += 1
             try:
-                return self._once(method, url, operation, kwargs)
+                return self._once(method, url, operation, kwargs, made)
             except RetriableRemoteError as exc:
                 acted = not exc.unsent
+                throttled = exc.status == 429 and self.rate_header is not None and operation in self.limits
                 raise
+
+        def sleep(seconds: float) -> None:
+            nonlocal waited
+            if throttled:
+                log.warning(
+                    "%s: throttled (HTTP 429); waiting %.1f s, as the channel's rate of %g requests/s needs, before "
+                    "attempt %d of %d%s",
+                    operation,
+                    seconds,
+                    self.limits[operation].rate,
+                    made + 1,
+                    self.attempts,
+                    f" ({waited + seconds:.0f} s of at most {self.budget:g} s)" if self.budget is not None else "",
+                )
+            waited += seconds
+            self.sleep(seconds)
 
         try:
             return with_retries(
@@ -375,18 +426,24 @@ class Requester:
                 attempts=self.attempts,
                 backoff=self.backoff,
                 max_wait=self.max_wait,
-                sleep=self.sleep,
+                sleep=sleep,
+                budget=self.budget,
             )
         except RetriableRemoteError as exc:
-            raise RemoteError(
-                f"{operation}: gave up after {self.attempts} attempts: {exc}", status=exc.status
-            ) from None
+            spent = f" and {waited:.0f} s of waiting (at most {self.budget:g} s)" if self.budget is not None else ""
+            raise RemoteError(f"{operation}: gave up after {made} attempts{spent}: {exc}", status=exc.status) from None
 
-    def _once(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
+    def _once(self, method: str, url: str, operation: str, kwargs: dict[str, Any], made: int = 1) -> httpx.Response:
         limiter = self.limits.get(operation)
         if limiter is not None:
             limiter.acquire()
         response = self._send(method, url, operation, kwargs)
+        rate = answered_rate(response, self.rate_header) if self.rate_header and limiter is not None else None
+        if limiter is not None and rate is not None and rate != limiter.rate:
+            log.debug(
+                "%s: the channel allows %g requests/s (%s); was %g", operation, rate, self.rate_header, limiter.rate
+            )
+            limiter.rate = rate
         if self.refusal is not None:
             self.refusal(operation, response)
         if response.status_code in (401, 403) and self.auth is not None:
@@ -403,6 +460,8 @@ class Requester:
             wait = retry_after(response)
             if wait is None and self.throttle is not None:
                 wait = self.throttle(response)
+            if wait is None and status == 429 and limiter is not None and self.rate_header:
+                wait = self._paced(limiter, made)
             raise RetriableRemoteError(
                 self._describe(operation, response), retry_after=wait, status=status, unsent=status == 429
             )
@@ -418,6 +477,12 @@ class Requester:
         if status >= 300:
             raise RemoteError(self._redirected(operation, response), status=status)
         return response
+
+    def _paced(self, limiter: RateLimiter, made: int) -> float:
+        """The wait before attempt ``made + 1`` of a throttled request: the channel's bucket is empty, so until its
+        rate allows one more request, or the backoff of that attempt when longer."""
+        limiter.drain()
+        return max(1 / limiter.rate, self.backoff * 2 ** (made - 1))
 
     def _send(self, method: str, url: str, operation: str, kwargs: dict[str, Any]) -> httpx.Response:
         # ``kwargs`` is shared by every attempt: read it, never change it (a retry sends the same headers)

@@ -6,7 +6,10 @@ BUYER,RECIPIENT,PROCEEDS,FULFILLMENT,PACKAGES (order items always come with the 
 is absent from the answer: an order's status and who fulfils it are FULFILLMENT's, its amounts PROCEEDS'),
 ``maxResultsPerPage`` 100. Further pages
 repeat the same parameters with ``paginationToken`` = ``pagination.nextToken``. searchOrders allows 0.0056
-requests per second (burst 20), so each run reads only what changed. The cursor moves only once the run's
+requests per second (burst 20), so each run reads only what changed; a throttled page or order (429) is asked
+again once that rate (or the ``x-amzn-RateLimit-Limit`` an answer gave) allows one more request, at most
+``THROTTLED_BUDGET`` seconds of waiting per request (``sp_api_requester``), and a page is read whole before its
+orders are handled, so a retried page imports nothing twice. The cursor moves only once the run's
 orders are safely handled (``commit``). Held orders are re-read with ``GET /orders/2026-01-01/orders/{orderId}``
 (getOrder, 0.5 per second, burst 30; the body is ``{"order": {...}}``). Bodies have no ``payload`` wrapper.
 Facts: research notes amazon.md §3, checked against ``orders_2026-01-01.json`` (parameters, enums, the
@@ -15,7 +18,8 @@ SearchOrdersResponse example).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
@@ -25,7 +29,7 @@ import httpx
 from pydantic import ValidationError
 
 from feedsync.config import AmazonOrdersApi
-from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client
+from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client, sp_api_requester
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, path_segment
 from feedsync.errors import RemoteError
 from feedsync.model.money import ISO_4217, Money
@@ -81,21 +85,34 @@ def _iso(moment: datetime) -> str:
 
 
 class AmazonOrders:
-    def __init__(self, config: AmazonOrdersApi, state: State, *, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        config: AmazonOrdersApi,
+        state: State,
+        *,
+        client: httpx.Client | None = None,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``sleep`` and ``clock``: how the retries and rate limits wait and tell the time (tests inject both)."""
         self.config = config
         self.state = state
         self.client = client or sp_api_client(config)
         self.cursor_name = f"amazon:searchOrders:{config.marketplace_id}"
         self._next_cursor: str | None = None
         self._requester: Requester | None = None
+        self._sleep = sleep
+        self._clock = clock
 
     def requester(self) -> Requester:
         if self._requester is None:
-            limits = {
-                "searchOrders": RateLimiter(rate=0.0056, burst=20),
-                "getOrder": RateLimiter(rate=0.5, burst=30),
+            wait = self._sleep or time.sleep
+            limits = {  # the models' default usage plans; an answer's x-amzn-RateLimit-Limit sets the rate
+                "searchOrders": RateLimiter(rate=0.0056, burst=20, clock=self._clock, sleep=wait),
+                "getOrder": RateLimiter(rate=0.5, burst=30, clock=self._clock, sleep=wait),
             }
-            self._requester = Requester(self.client, auth=LwaToken(self.config, make_client()), limits=limits)
+            auth = LwaToken(self.config, make_client())
+            self._requester = sp_api_requester(self.client, auth, limits, sleep=self._sleep)
         return self._requester
 
     def orders(self, since: datetime | None = None, *, now: datetime | None = None) -> Iterator[Order]:

@@ -296,3 +296,29 @@ def test_a_gzip_document_is_gunzipped_within_the_answer_size(monkeypatch: pytest
         http_module.gunzip_within(gzip.compress(b"\0" * (1 << 20)), "report")
     with pytest.raises(zlib.error):
         http_module.gunzip_within(b"not gzip", "report")
+
+
+@respx.mock
+def test_a_rate_header_sets_the_limiter_and_a_429_waits_for_one_more_request_within_the_budget() -> None:
+    """Without Retry-After, a throttled request of an operation whose rate the channel answers (Amazon's
+    x-amzn-RateLimit-Limit) waits until that rate allows one more request, or its backoff when longer; the
+    budget ends the retries before the waits would pass it, and the error says how long it waited."""
+    now = [0.0]
+    limiter = RateLimiter(rate=0.5, burst=5, clock=lambda: now[0], sleep=lambda s: None)
+    route = respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(200, headers={"x-amzn-RateLimit-Limit": "0.1"}, json={}),
+            httpx.Response(429),
+            httpx.Response(429),
+            httpx.Response(429),
+        ]
+    )
+    client, waits = requester(limits={"list": limiter}, rate_header="x-amzn-RateLimit-Limit", budget=25.0)
+    client.request("GET", URL, operation="list")
+    assert limiter.rate == 0.1
+    with pytest.raises(RemoteError) as failed:
+        client.request("GET", URL, operation="list")
+    assert waits == [10.0, 10.0] and route.call_count == 4  # a third wait of 10 s would pass 25 s
+    assert str(failed.value).startswith(
+        "list: gave up after 3 attempts and 20 s of waiting (at most 25 s): list: HTTP 429"
+    )

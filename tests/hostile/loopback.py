@@ -12,9 +12,11 @@ from typing import Any
 
 
 class JsonHandler(BaseHTTPRequestHandler):
-    def answer(self, body: Any, status: int = 200) -> None:
+    def answer(self, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.end_headers()

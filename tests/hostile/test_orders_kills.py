@@ -193,3 +193,54 @@ def test_a_kill_at_each_step_of_an_api_import_keeps_the_cursor_until_every_order
             ("111-0000002-0000002", "held"),
         ]
         assert _state(shop, cursor) == [("2026-11-22T08:00:00Z",)]
+
+
+PAGED = [_order("111-0000003-0000003", "2026-11-21T09:00:00Z"), _order("111-0000004-0000004", "2026-11-21T09:30:00Z")]
+
+
+class _Throttling(_Amazon):
+    """searchOrders in two pages, the second throttled (429, as Amazon answers it: no Retry-After) every other time
+    it is asked for, so each run reads it twice; the first tells a usage plan of 2 requests a second (so the run
+    waits a second, its backoff, not the default plan's 179 s)."""
+
+    asked_second = 0
+
+    def do_GET(self) -> None:
+        _, _, query = self.path.partition("?")
+        datasets = asked(query)
+        if "paginationToken=page-2" not in query:
+            first = [as_asked(PAGED[0], datasets)]
+            self.answer(
+                {"orders": first, "pagination": {"nextToken": "page-2"}, "lastUpdatedBefore": "2026-11-22T08:00:00Z"},
+                headers={"x-amzn-RateLimit-Limit": "2.0"},
+            )
+            return
+        type(self).asked_second += 1
+        if type(self).asked_second % 2:
+            body = {
+                "errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the requested resource."}]
+            }
+            self.answer(body, status=429)
+            return
+        self.answer({"orders": [as_asked(PAGED[1], datasets)], "lastUpdatedBefore": "2026-11-22T08:00:00Z"})
+
+
+def test_a_kill_at_each_step_of_an_api_import_with_a_throttled_page_imports_each_order_once(tmp_path: Path) -> None:
+    with serving(_Throttling) as amazon:
+        api = (
+            f"  api: {{marketplace_id: ATVPDKIKX0DER, client_id: x, endpoint: '{amazon}', lwa_url: '{amazon}/token', "
+            "client_secret: {env: FS_TEST_CLIENT}, refresh_token: {env: FS_TEST_REFRESH}}\n"
+        )
+        template = _shop(tmp_path / "template", api)
+        args = ("import-orders", "--since", "2026-11-20T00:00:00Z")
+        points = list(dict.fromkeys(points_passed(*args, cwd=template, env=ENV)))
+        assert points == ["atomic.written", "orders.directory-written", "orders.handled"]
+        for point in points:
+            shop = tmp_path / point
+            shutil.copytree(template, shop, ignore=shutil.ignore_patterns(".feedsync", "incoming"))
+            assert run_feedsync(*args, cwd=shop, fault=point, env=ENV).returncode == KILLED
+            rerun = run_feedsync(*args, cwd=shop, env=ENV)
+            assert rerun.returncode == 0, rerun.stderr
+            assert "searchOrders: throttled (HTTP 429); waiting" in rerun.stderr
+            assert _created(shop) == Counter({"111-0000003-0000003": 1, "111-0000004-0000004": 1}), point
+            assert _state(shop, "SELECT value FROM cursors") == [("2026-11-22T08:00:00Z",)]
