@@ -244,6 +244,14 @@ class Money(BaseModel):
         """The amount rounded half-up to the currency's minor unit."""
         return self.amount.quantize(Decimal(1).scaleb(-minor_units(self.currency)), rounding=ROUND_HALF_UP)
 
+    def share(self, part: int, whole: int) -> Money:
+        """What ``part`` of ``whole`` units owe of this amount (the amount of all ``whole``): rounded half-up to the
+        currency's minor unit, its remainder left to the other units, so that the shares sum to the amount."""
+        if part >= whole:
+            return self
+        exact = self.amount * part / whole if whole > 0 else Decimal(0)
+        return self.model_copy(update={"amount": Money(amount=exact, currency=self.currency).quantized()})
+
     def format(self) -> str:
         """``12.00 USD``: dot decimal separator, the currency's minor units, a space, the ISO code."""
         return f"{self.quantized():f} {self.currency}"

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from feedsync.diagnostics import Diagnostic, Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import OrderRejected, RemoteError
-from feedsync.model.order import FulfilledBy, Order, OrderStatus, UnreadableOrder
+from feedsync.model.money import Money
+from feedsync.model.order import FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import OrderSink
 from feedsync.state import OrderRecord, State
@@ -297,14 +298,42 @@ def _as_imported(state: State, order: Order) -> Order:
 
 def _to_fulfil(order: Order) -> Order:
     """The order as the store gets it: each line's units still to ship (what the marketplace had shipped before
-    and cancelled is left out, and stays named in ``shipped`` and ``cancelled``). An order the marketplace shipped
-    in full before its import goes into the store as shipped: its shipped units are its lines."""
-    if order.status != OrderStatus.SHIPPED:
-        return order
-    lines = tuple(
-        line.model_copy(update={"quantity": line.quantity + line.shipped, "shipped": 0}) for line in order.lines
+    and cancelled is left out, and stays named in ``shipped`` and ``cancelled``), with the line's money prorated to
+    them (``_prorated``). An order the marketplace shipped in full before its import goes into the store as
+    shipped: its shipped units are its lines."""
+    lines = order.lines
+    if order.status == OrderStatus.SHIPPED:
+        lines = tuple(
+            line.model_copy(update={"quantity": line.quantity + line.shipped, "shipped": 0}) for line in lines
+        )
+    return order.model_copy(update={"lines": tuple(_prorated(line) for line in lines)})
+
+
+def _prorated(line: OrderLine) -> OrderLine:
+    """``line`` with the amounts the marketplace gives for all its units ordered (tax, shipping and its tax, the
+    discount, each charge and its tax) cut to the units the store gets: each rounded half-up to the currency's
+    minor unit, the remainder staying with the units left out (``Money.share``). The unit price is per unit."""
+    units, ordered = line.quantity, line.ordered
+    if units >= ordered:
+        return line
+
+    def share(money: Money | None) -> Money | None:
+        part = None if money is None else money.share(units, ordered)
+        return part if part is None or part.amount else None  # (no amount is none, as the model keeps it)
+
+    charges = tuple(
+        charge.model_copy(update={"amount": charge.amount.share(units, ordered), "tax": share(charge.tax)})
+        for charge in line.charges
     )
-    return order.model_copy(update={"lines": lines})
+    return line.model_copy(
+        update={
+            "tax": share(line.tax),
+            "shipping": share(line.shipping),
+            "shipping_tax": share(line.shipping_tax),
+            "discount": share(line.discount),
+            "charges": charges,
+        }
+    )
 
 
 def _in_store(order: Order) -> Order:
@@ -330,7 +359,9 @@ def _left_out(order: Order, emit: Emit) -> bool:
     whole = (
         "nothing of it is left to ship, it is not imported"
         if not any(x.quantity for x in order.lines)
-        else ("only what is still to ship is imported")
+        else (
+            "only what is still to ship is imported, with its share of each line's tax, shipping, charges and discount"
+        )
     )
     emit(
         make(

@@ -90,10 +90,11 @@ def test_a_kill_at_each_step_of_a_report_import_loses_and_repeats_nothing(tmp_pa
 
 
 PARTLY = (
-    "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tquantity-shipped\tquantity-to-ship\n"
-    "O1\tI1\t2026-11-20T10:00:00Z\tSKU-A\t3\t1\t2\n"  # 1 shipped before: 2 to the store
-    "O1\tI2\t2026-11-20T10:00:00Z\tSKU-B\t1\t0\t0\n"  # cancelled: left out
-    "O4\tI5\t2026-11-20T10:00:00Z\tSKU-B\t1\t0\t0\n"  # nothing left to ship: not imported
+    "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tquantity-shipped\tquantity-to-ship\t"
+    "currency\titem-tax\n"
+    "O1\tI1\t2026-11-20T10:00:00Z\tSKU-A\t3\t1\t2\tUSD\t1.00\n"  # 1 shipped before: 2 to the store, 0.67 tax
+    "O1\tI2\t2026-11-20T10:00:00Z\tSKU-B\t1\t0\t0\tUSD\t0.50\n"  # cancelled: left out
+    "O4\tI5\t2026-11-20T10:00:00Z\tSKU-B\t1\t0\t0\tUSD\t0.50\n"  # nothing left to ship: not imported
 )
 
 
@@ -111,11 +112,14 @@ def test_a_kill_at_each_step_of_an_import_of_partly_shipped_orders_imports_the_u
         again = run_feedsync(*args, cwd=shop)
         assert again.returncode == 0 and "2 already known" in again.stderr, again.stderr
         events = [
-            (event["order"]["order_id"], [(x["line_id"], x["quantity"]) for x in event["order"]["lines"]])
+            (
+                event["order"]["order_id"],
+                [(x["line_id"], x["quantity"], x["tax"]["amount"]) for x in event["order"]["lines"]],
+            )
             for path in (shop / "incoming").glob("orders-*.jsonl")
             for event in map(json.loads, path.read_text(encoding="utf-8").splitlines())
         ]
-        assert events == [("O1", [("I1", 2)])], point
+        assert events == [("O1", [("I1", 2, "0.67")])], point  # (2 of the 3 units' tax, once)
         assert _state(shop, "SELECT order_id, state FROM orders ORDER BY order_id") == [
             ("O1", "imported"),
             ("O4", "skipped"),
