@@ -12,6 +12,7 @@ from feedsync.cli.output import MODE
 from feedsync.diagnostics import Diagnostic, Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.lock import run_lock
+from feedsync.orders.importer import note_cancellations
 from feedsync.orders.run import run_import, run_tracking
 from feedsync.state import State
 
@@ -38,7 +39,9 @@ def import_orders(
         cfg = resolve_config(config, None, channels=[], out=None)
         with run_lock(cfg.state_path), State(cfg.state_path) as state:
             result = run_import(cfg, state, found.append, from_file=from_file, dry_run=dry_run, since=_aware(since))
-    _tell(found)
+            _tell(found)
+            if not dry_run:  # (once they are out: a run killed before tells them again)
+                note_cancellations(state, result)
     verb = "would import" if dry_run else "imported"
     for order_id in result.imported:
         _report(f"{verb} {order_id}")

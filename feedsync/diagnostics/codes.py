@@ -602,8 +602,12 @@ _register(
     "cannot apply the change, or the store refused it (an error then, with the store's answer: a store order "
     "deleted or cancelled by hand); the other orders go on. A change other than its status (a line added or "
     "removed, a line's SKU or units ordered, the ship-to address) is passed on by no sink: the message names the "
-    "order and what changed, on each read of the order while it differs, and nothing is imported again. Change "
-    "the store order by hand.",
+    "order and what changed, on each read of the order while it differs, and nothing is imported again. Units of "
+    "a line cancelled on the marketplace after the import (Amazon: an order item's units neither fulfilled nor "
+    "unfulfilled; the order report's quantity-purchased beyond quantity-shipped and quantity-to-ship) are an "
+    "error naming the order, the line, its SKU and the units, told once (the state keeps it, and push-tracking "
+    "confirms none of them); an order cancelled whole goes to the sink as its status. Change the store order by "
+    "hand.",
 )
 
 

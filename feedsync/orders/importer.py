@@ -1,7 +1,7 @@
 """Import marketplace orders into the store exactly once.
 
 Per order: already imported -> only a later status is applied (any other change, of its lines or its address,
-is told: ORD003); marketplace-fulfilled -> recorded, not sent;
+is told: ORD003; units of a line cancelled since, once); marketplace-fulfilled -> recorded, not sent;
 pending -> left for a later run; cancelled before it was imported -> skipped, unless the store holds it after all
 (a crash after the sink and before the state write), when the cancellation is applied to it; any line without a
 catalog id -> held (ORD002) and retried next run, never imported half-mapped; else the sink is asked whether it
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from feedsync.diagnostics import Diagnostic, Emit, Severity
 from feedsync.diagnostics.codes import make
 from feedsync.errors import OrderRejected, RemoteError
+from feedsync.faults import checkpoint
 from feedsync.model.money import Money
 from feedsync.model.order import FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
@@ -43,6 +44,10 @@ class ImportResult:
     unchanged: int = 0
     pending: int = 0
     skipped: int = 0
+    cancelled_since: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    """(marketplace, order id) -> line id -> the units of the line cancelled on the marketplace in all, where this
+    run told (ORD003) that some of them were cancelled after the import; ``note_cancellations`` writes them to the
+    state once the findings are out."""
 
 
 def import_orders(
@@ -106,6 +111,7 @@ def import_orders(
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
             if record.state == IMPORTED:
                 _tell_changes(state, order, sink, emit)
+                _tell_cancelled(state, order, sink, emit, result.cancelled_since)
                 if not dry_run:
                     _keep_packages(state, order, record)
             if record.status == order.status:
@@ -410,6 +416,70 @@ def _tell_changes(state: State, order: Order, sink: OrderSink, emit: Emit) -> No
             field="lines" if changes[0].startswith("line") else "ship_to",
         )
     )
+
+
+def _tell_cancelled(
+    state: State, order: Order, sink: OrderSink, emit: Emit, told: dict[tuple[str, str], dict[str, int]]
+) -> None:
+    """ORD003 (an error: the store would ship them) naming each line of an imported order with units cancelled on
+    the marketplace since the import, out of those the store got: no sink passes a line's cancellation on. Told
+    once: ``told`` keeps what this run told, and ``note_cancellations`` writes it into the stored order. An order
+    cancelled whole is not told so: its status goes to the store."""
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
+        return
+    payload = state.order_payload(order.marketplace, order.order_id)
+    stored = {line.line_id: line for line in Order.model_validate_json(payload).lines} if payload else {}
+    known = told.get((order.marketplace, order.order_id), {})
+    for line in order.lines:
+        was = stored.get(line.line_id)
+        if was is None or was.marketplace_sku != line.marketplace_sku:  # (told as a change of its lines)
+            continue
+        before = max(was.cancelled, known.get(line.line_id, 0))
+        units = min(line.cancelled - before, was.quantity - (before - was.cancelled))
+        if units <= 0:
+            continue
+        told.setdefault((order.marketplace, order.order_id), known)[line.line_id] = before + units
+        emit(
+            make(
+                "ORD003",
+                f"order {order.order_id}: line {line.line_id} (SKU {line.marketplace_sku}): {units} unit(s) cancelled "
+                f"on {order.marketplace} since its import; {sink.describe()} still holds them (feedsync passes on a "
+                "change of status alone): take them off the store order by hand; told once",
+                product_id=order.order_id,
+                field="quantity",
+                value=str(units),
+                severity=Severity.ERROR,
+            )
+        )
+
+
+def note_cancellations(state: State, result: ImportResult) -> None:
+    """Write the line cancellations ``result``'s run told (ORD003) into the stored orders, so that no later run tells
+    them again: a line's units cancelled since the import move from ``quantity`` (the store's units, which
+    push-tracking confirms) to ``cancelled``. Called once the run's findings are out: a run killed before tells
+    them again, never not at all."""
+    for (marketplace, order_id), lines in result.cancelled_since.items():
+        checkpoint("orders.cancellations-told")  # the finding is out; the state does not know it was told
+        record = state.order(marketplace, order_id)
+        payload = state.order_payload(marketplace, order_id)
+        if record is None or not payload:
+            continue
+        stored = Order.model_validate_json(payload)
+        noted = []
+        for line in stored.lines:
+            units = min(max(lines.get(line.line_id, 0) - line.cancelled, 0), line.quantity)
+            noted.append(
+                line.model_copy(update={"quantity": line.quantity - units, "cancelled": line.cancelled + units})
+            )
+        state.record_order(
+            marketplace,
+            order_id,
+            status=record.status,
+            state=record.state,
+            sink_ref=record.sink_ref,
+            message=record.message,
+            payload=stored.model_copy(update={"lines": tuple(noted)}).model_dump_json(),
+        )
 
 
 def _changes(imported: Order, order: Order) -> list[str]:

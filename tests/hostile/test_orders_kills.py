@@ -248,3 +248,27 @@ def test_a_kill_at_each_step_of_an_api_import_with_a_throttled_page_imports_each
             assert "searchOrders: throttled (HTTP 429); waiting" in rerun.stderr
             assert _created(shop) == Counter({"111-0000003-0000003": 1, "111-0000004-0000004": 1}), point
             assert _state(shop, "SELECT value FROM cursors") == [("2026-11-22T08:00:00Z",)]
+
+
+def test_a_kill_at_each_step_of_an_import_that_finds_a_line_cancelled_since_tells_it_and_imports_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    """A kill after the findings are out and before the state knows they were told (orders.cancellations-told)
+    tells the cancellation again on the rerun: told twice rather than never (stderr and the state are not written
+    at once); at every other step it is told once."""
+    template = _shop(tmp_path / "template", "")
+    (template / "orders.txt").write_text(PARTLY, encoding="utf-8")
+    assert run_feedsync("import-orders", "--from-file", "orders.txt", cwd=template).returncode == 0
+    (template / "changed.txt").write_text(PARTLY.replace("SKU-A\t3\t1\t2", "SKU-A\t3\t1\t1"), encoding="utf-8")
+    args = ("import-orders", "--from-file", "changed.txt")
+    told = "ORD003 order O1: line I1 (SKU SKU-A): 1 unit(s) cancelled on amazon since its import"
+    points = list(dict.fromkeys(points_passed(*args, cwd=shutil.copytree(template, tmp_path / "points"))))
+    assert points == ["orders.handled", "orders.cancellations-told"]
+    for point in points:
+        shop = shutil.copytree(template, tmp_path / point)
+        killed = run_feedsync(*args, cwd=shop, fault=point)
+        assert killed.returncode == KILLED
+        runs = [killed.stderr] + [run_feedsync(*args, cwd=shop).stderr for _ in range(2)]
+        expected = [1, 1, 0] if point == "orders.cancellations-told" else [0, 1, 0]
+        assert [text.count(told) for text in runs] == expected, (point, runs)
+        assert _created(shop) == Counter({"O1": 1}), point
