@@ -54,9 +54,10 @@ class SyncPlan:
     unknown: list[str] = field(default_factory=list)
     """As ``strays``, where the destination may hold another source's items: named, not deleted."""
     missing: int = 0
-    """Items the state recorded as held that the destination was found to lack: sent again (the catalog's)."""
-    vanished: list[str] = field(default_factory=list)
-    """Items the state recorded as held, found gone from the destination and from the catalog: forgotten."""
+    """Items of the catalog the state recorded as held that the destination was found to lack: sent again."""
+    held: int | None = None
+    """How many of the channel's items the destination was found to hold (None: not read); the guardrails count
+    against it (a state lost or restored from an older copy does not know them all)."""
 
     @property
     def upserts(self) -> list[Change]:
@@ -75,7 +76,7 @@ class SyncPlan:
         former = f" ({'; '.join(notes)})" if notes else ""
         found = ""
         if self.missing:
-            found += f"; {self.missing} the state recorded were not held (sent again where the catalog has them)"
+            found += f"; {self.missing} the state recorded were not held (sent again)"
         if self.unknown:
             found += f"; {len(self.unknown)} held that neither the catalog nor the state knows (left there)"
         return (
@@ -167,15 +168,15 @@ class SyncCollector:
         *,
         owned: bool,
         form: Callable[[str], str] = str,
-        parents: Iterable[str] = (),
+        known: Iterable[str] = (),
     ) -> None:
         """Take what the destination was found to hold (``held``, by channel key; ``keys``: the channel key of each
         item the state records, where it differs from the item id or is known): an item the state records that it
         lacks is sent anew, and one it holds that neither the state nor the catalog knows is deleted where it is the
-        channel's (``owned``), else named; ``form``: a key as the destination keeps it; ``parents``: the parent
-        listings the state records (Amazon's families: not items, but the channel's). Called before the first item
-        is added."""
-        recorded = {form(parent) for parent in parents}
+        channel's (``owned``), else named; ``form``: a key as the destination keeps it; ``known``: other keys the
+        state records there (the channel's parent listings, the items of other channels sent to it). Called before
+        the first item is added."""
+        recorded = {form(key) for key in known}
         for item_id in self.sent:
             key = form(keys.get(item_id, item_id))
             recorded.add(key)
@@ -183,18 +184,20 @@ class SyncCollector:
                 self.absent.add(item_id)
         self.found = set(held - recorded)
         self.owned, self.form = owned, form
+        self.plan.held = len(held)
 
     def finish(self) -> SyncPlan:
         plan = self.plan
-        plan.deletes = sorted(set(self.sent) - self.seen - self.absent)
+        # (an item the listing lacks and the catalog no longer has is deleted all the same: a listing may lag)
+        plan.deletes = sorted(set(self.sent) - self.seen)
         if self.found is not None:
             self.found.difference_update(self.form(key) for key in self.shared)  # (parent listings made this run)
-            plan.missing = len(self.absent)
-            plan.vanished = sorted(self.absent - self.seen)
+            plan.missing = len(self.absent & self.seen)
             if self.owned:
                 plan.strays = sorted(self.found)
             else:
                 plan.unknown = sorted(self.found)
+                plan.held = (plan.held or 0) - len(plan.unknown)  # (another source's: not the channel's to count)
         return plan
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,8 +97,10 @@ class Delivery:
                 outlet.collector = self._collector(state, channel.name, destination)
                 if _retargeted(state, outlet):  # every item goes to the new target (those held stay its listings)
                     outlet.collector.sent = {}
-                if self.reconcile:
-                    self._reconcile(state, outlet, destination)
+        if self.reconcile and state is not None:
+            for outlet in self.outlets.values():
+                if isinstance(outlet.destination, ItemSync):
+                    self._reconcile(state, outlet, outlet.destination)
         if state is None:
             return
         if self.dry_run:
@@ -147,12 +150,19 @@ class Delivery:
             text = f"{destination.describe()} cannot be asked what it holds: the state alone says what to send"
             self.emit(make("DST013", text, channel=channel.name))
             return
-        encoding = ChannelEncoding(channel, None, {})
-        keys = {item: encoding.remote_id(item) for item in outlet.collector.sent}
-        keys.update(state.channel_keys(channel.name, destination.describe()))
-        parents = state.parent_listings(channel.name, destination.describe())  # (Amazon's: its families' own)
-        outlet.collector.reconcile(held.keys, keys, owned=held.owned, form=held.form, parents=parents)
-        event("reconcile", channel=channel.name, destination=destination.describe(), held=len(held.keys))
+        where = destination.describe()
+        keys = _keys(state, channel, where, outlet.collector.sent)
+        known = set(state.parent_listings(channel.name, where))  # (Amazon's: its families' own)
+        sharing = [
+            other.channel
+            for other in self.outlets.values()
+            if other is not outlet and isinstance(other.destination, ItemSync) and other.destination.describe() == where
+        ]
+        for other in sharing:  # the items another channel sends to it are that channel's, whatever this one holds
+            known.update(_keys(state, other, where, state.sent_items(other.name, where)).values())
+        owned = held.owned and not sharing
+        outlet.collector.reconcile(held.keys, keys, owned=owned, form=held.form, known=known)
+        event("reconcile", channel=channel.name, destination=where, held=len(held.keys), owned=owned)
 
     def _left_behind(self, channel: str, where: str, other: str, count: int) -> None:
         """DST012: the channel's items recorded under ``other``, a destination it no longer names (another account,
@@ -239,10 +249,10 @@ class Delivery:
         assert outlet.collector is not None and self.state is not None  # made so by ``open``
         channel = outlet.channel
         plan = outlet.collector.finish()
-        self._found(channel.name, destination, plan)
         gone = len(plan.deletes) + len(plan.strays)  # (the rest, held under a former description, only move)
-        held = len(outlet.collector.sent) - plan.missing + len(plan.strays) + len(plan.unknown)
+        held = len(outlet.collector.sent) if plan.held is None else max(plan.held, len(outlet.collector.sent))
         result.refused = too_many_deletes(channel, plan.delete_count, held, force=self.force, gone=gone)
+        self._found(channel.name, destination, plan, refused=bool(result.refused))
         if result.refused:
             self.emit(make("DST004", f"{channel.name} not synced: {result.refused}", channel=channel.name))
             return False
@@ -250,12 +260,11 @@ class Delivery:
             result.planned = f"would sync {destination.describe()}: {plan.summary()}"
             result.samples = [json.dumps(dict(c.values), ensure_ascii=False) for c in plan.upserts[:3]]
             result.samples += [f"delete {item_id}" for item_id in plan.deletes[:3]]
-            result.samples += [f"delete {key} (held, unknown to the state)" for key in plan.strays[:3]]
+            result.samples += [f"delete {_shown(key)} (held, unknown to the state)" for key in plan.strays[:3]]
             for where, items in plan.retired.items():
                 result.samples += [f"delete {item} from {where}" for item in items[:3]]
             return False
         recorder = Recorder(self.state, channel.name, destination.describe(), progress=self.progress)
-        self.state.forget_items(channel.name, destination.describe(), plan.vanished)  # (neither held nor wanted)
         try:
             destination.sync(plan, recorder, self.emit, ChannelEncoding(channel, encoder, outlet.collector.shared))
         except RemoteError as exc:  # as a file destination's failure: the other channels still have their turn
@@ -273,18 +282,19 @@ class Delivery:
         result.published = f"{destination.describe()} ({plan.summary()})"
         return True
 
-    def _found(self, channel: str, destination: ItemSync, plan: SyncPlan) -> None:
+    def _found(self, channel: str, destination: ItemSync, plan: SyncPlan, *, refused: bool) -> None:
         """DST013: the items ``push --reconcile`` found held that neither the catalog nor the state knows."""
-        kept = "left there, as it may hold another source's items: delete them there if they should leave the channel"
-        for keys, fate in ((plan.strays, "deleted"), (plan.unknown, kept)):
-            if keys:
-                named = ", ".join(clip(key, 100) for key in keys[:10])
-                named += f", … ({len(keys)} in all)" if len(keys) > 10 else ""
-                text = (
-                    f"{destination.describe()} holds {len(keys)} item(s) that neither the catalog nor the state "
-                    f"knows ({named}): {fate}"
-                )
-                self.emit(make("DST013", text, channel=channel))
+        if plan.strays:
+            fate = "not deleted: the sync is refused" if refused else "would be deleted" if self.dry_run else "deleted"
+            self._tell_found(channel, destination, plan.strays, fate)
+        if plan.unknown:
+            kept = "left there, as it may hold another source's items: delete them there if they should leave it"
+            self._tell_found(channel, destination, plan.unknown, kept)
+
+    def _tell_found(self, channel: str, destination: ItemSync, keys: list[str], fate: str) -> None:
+        named = ", ".join(_shown(key) for key in keys[:10]) + (f", … ({len(keys)} in all)" if len(keys) > 10 else "")
+        text = f"{destination.describe()} holds {len(keys)} item(s) that neither the catalog nor the state knows"
+        self.emit(make("DST013", f"{text} ({named}): {fate}", channel=channel))
 
     def _publish(
         self, outlet: Outlet, destination: FilePublisher, result: ChannelResult, output: Path, previous: int | None
@@ -361,6 +371,11 @@ class Delivery:
         return self.state
 
 
+def _shown(key: str) -> str:
+    """A key a destination answered, as a finding shows it: at most 100 characters, none of them a control."""
+    return "".join(c if c.isprintable() else "?" for c in clip(key, 100))
+
+
 def _retargeted(state: State, outlet: Outlet) -> bool:
     """Whether an item sync's channel now sends to another target than the last push did (an Amazon channel moved
     to another marketplace of its region: its items were "unchanged", and the new marketplace got none of them). The
@@ -376,6 +391,15 @@ def _retargeted(state: State, outlet: Outlet) -> bool:
         return False
     event("retargeted", channel=outlet.channel.name, before=before, target=target)
     return True
+
+
+def _keys(state: State, channel: CompiledChannel, where: str, items: Iterable[str]) -> dict[str, str]:
+    """item id -> the key the destination ``where`` knows each of ``items`` by: the one the state recorded, else the
+    id as the channel publishes it (fitted into its limit)."""
+    encoding = ChannelEncoding(channel, None, {})
+    keys = {item: encoding.remote_id(item) for item in items}
+    keys.update(state.channel_keys(channel.name, where))
+    return keys
 
 
 def _items_in(feed: Path) -> int:

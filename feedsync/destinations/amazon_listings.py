@@ -10,8 +10,6 @@ pages through at most 1,000 SKUs."""
 
 from __future__ import annotations
 
-import csv
-import io
 import zlib
 from typing import Any
 
@@ -23,6 +21,10 @@ from feedsync.events import event
 REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 FINAL = ("DONE", "CANCELLED", "FATAL")
 SKU = "seller-sku"
+SKU_COLUMNS = (SKU, "出品者SKU")
+"""The SKU's column as the reports name it (Amazon.co.jp's are headed in Japanese)."""
+_CODECS = {"shift_jis": "cp932", "windows-31j": "cp932", "sjis": "cp932"}
+"""Character sets Amazon names that Python knows by another name (Amazon.co.jp's Shift_JIS is Windows' cp932)."""
 
 
 def listed_skus(
@@ -69,11 +71,11 @@ def listed_skus(
     document = status.get("reportDocumentId")
     if state != "DONE" or not isinstance(document, str) or not document:
         raise RemoteError(f"Amazon's listings report {report_id} ended {state} without a document to read")
-    return frozenset(_skus(_download(requester, document), report_id))
+    return frozenset(_skus(*_download(requester, document), report_id))
 
 
-def _download(requester: Requester, document: str) -> str:
-    """The text of the report document ``document``."""
+def _download(requester: Requester, document: str) -> tuple[bytes, str | None]:
+    """The bytes of the report document ``document``, and the character set its answer names."""
     location = json_body(
         requester.request("GET", f"/reports/2021-06-30/documents/{document}", operation="getReportDocument"),
         "getReportDocument",
@@ -82,19 +84,30 @@ def _download(requester: Requester, document: str) -> str:
     secrets.register_url(str(location["url"]))  # a presigned URL: its signature lets anyone read the report
     response = requester.request("GET", str(location["url"]), operation="downloadReportDocument", anonymous=True)
     raw = response.content
-    try:
-        if location.get("compressionAlgorithm") == "GZIP":
+    if location.get("compressionAlgorithm") == "GZIP":
+        try:
             raw = gunzip_within(raw, f"Amazon's listings report {document}")
-        return raw.decode(response.charset_encoding or "utf-8")
-    except (OSError, EOFError, zlib.error, LookupError, UnicodeDecodeError) as exc:
-        raise RemoteError(f"Amazon's listings report {document} cannot be read: {type(exc).__name__}") from None
+        except (OSError, EOFError, zlib.error):
+            raise RemoteError(f"Amazon's listings report {document} is not gzip") from None
+    return raw, response.charset_encoding
 
 
-def _skus(text: str, report_id: str) -> list[str]:
-    """The ``seller-sku`` of each row of the report (tab-separated, unquoted: a description may hold quotes)."""
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(rows, None)
-    if header is None or SKU not in header:
-        raise RemoteError(f"Amazon's listings report {report_id} has no {SKU} column")
-    column = header.index(SKU)
-    return [row[column] for row in rows if len(row) > column and row[column]]
+def _skus(raw: bytes, charset: str | None, report_id: str) -> list[str]:
+    """The SKU of each row of the report: tab-separated and unquoted (a description may hold quotes), cut into
+    fields before it is decoded (a tab and a line break are those bytes in every character set Amazon writes its
+    reports in, Shift_JIS included), and only the header and the SKUs decoded."""
+    encoding = _CODECS.get((charset or "").lower(), charset or "utf-8")
+    try:
+        lines = raw.splitlines()
+        header = [name.decode(encoding, "replace").strip() for name in lines[0].split(b"\t")] if lines else []
+        column = next((header.index(name) for name in SKU_COLUMNS if name in header), None)
+        if column is None:
+            raise RemoteError(f"Amazon's listings report {report_id} has no {SKU} column")
+        skus = []
+        for line in lines[1:]:
+            fields = line.split(b"\t")
+            if len(fields) > column and fields[column]:
+                skus.append(fields[column].decode(encoding))
+        return skus
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise RemoteError(f"Amazon's listings report {report_id} cannot be read: {type(exc).__name__}") from None

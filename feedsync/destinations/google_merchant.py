@@ -40,12 +40,15 @@ from feedsync.destinations.http import (
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.errors import AuthError, ConfigError, RemoteError
+from feedsync.ids import id_key
 from feedsync.sync import Change, Recorder, SyncPlan
 
 SCOPE = "https://www.googleapis.com/auth/content"
 BATCH = 100
 LIST_PAGE = 1000
 """products.list's largest page (``pageSize``; more is taken as 1,000)."""
+LIST_FIELDS = "products(offerId,contentLanguage,feedLabel,dataSource),nextPageToken"
+"""The parts of products.list's answer read (Google's ``fields`` parameter): a page of whole products is large."""
 ENUMS = ("availability", "condition", "gender", "age_group")
 TEXT = {
     "title": "title",
@@ -74,15 +77,9 @@ the file's."""
 
 def product_name(content_language: str, feed_label: str, offer_id: str) -> str:
     """The ``{id}`` path segment: unpadded base64url of ``contentLanguage~feedLabel~offerId``, the offer id as
-    Google keeps it (``offer_form``: a name of the id as sent, with a run of whitespace, names no product input)."""
-    raw = f"{content_language}~{feed_label}~{offer_form(offer_id)}".encode()
+    Google keeps it (``id_key``: a name of the id as sent, with a run of whitespace, names no product input)."""
+    raw = f"{content_language}~{feed_label}~{id_key(offer_id)}".encode()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def offer_form(offer_id: str) -> str:
-    """An offer id as Google keeps it: its leading and trailing whitespace stripped, each run inside made one space
-    (the Merchant API's ``Product.offer_id``)."""
-    return " ".join(offer_id.split())
 
 
 def micros(text: str) -> dict[str, str]:
@@ -312,7 +309,7 @@ class GoogleMerchantApi(ItemSync):
         account, language, label = self.config.account_id, self.config.content_language, self.config.feed_label
 
         def fetch(token: str | None) -> tuple[list[str], str | None]:
-            params = {"pageSize": str(LIST_PAGE)} | ({"pageToken": token} if token else {})
+            params = {"pageSize": str(LIST_PAGE), "fields": LIST_FIELDS} | ({"pageToken": token} if token else {})
             response = requester.request(
                 "GET", f"/products/v1/accounts/{account}/products", operation="list", params=params
             )
@@ -331,7 +328,7 @@ class GoogleMerchantApi(ItemSync):
                     raise TypeError(f"nextPageToken is {type(token).__name__}, not text")
             return found, token
 
-        return Held(frozenset(pages(fetch, "products.list")), owned=True, form=offer_form)
+        return Held(frozenset(pages(fetch, "products.list")), owned=True, form=id_key)
 
     def sync(self, plan: SyncPlan, recorder: Recorder, emit: Emit, encoder: ItemEncoder) -> None:
         requester = self.requester()

@@ -198,8 +198,8 @@ class MetaCatalogApi(ItemSync):
                     found.append(retailer)
                 paging = body.get("paging") or {}
                 after = paging.get("cursors", {}).get("after") if paging.get("next") else None
-                if after is not None and not isinstance(after, str):
-                    raise TypeError(f"paging.cursors.after is {type(after).__name__}, not text")
+                if paging.get("next") and not (isinstance(after, str) and after):
+                    raise ValueError("a next page is named without a cursor after this one")
             return found, after
 
         return Held(frozenset(pages(fetch, "products")), owned=False)

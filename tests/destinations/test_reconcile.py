@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from feedsync import pipeline
 from feedsync.cli.app import app
+from feedsync.config import load_config
 from feedsync.destinations.google_merchant import product_name
 from feedsync.state import State
 from tests.conftest import HEADER, row
@@ -99,15 +100,17 @@ def test_a_state_restored_from_an_older_copy_leaves_items_live_until_a_reconcile
                         product("D"),
                         product("X", source="accounts/123/dataSources/999"),  # another data source's
                         product("Y", label="DE"),  # another feed label's
+                        product("Z", language="de"),  # another content language's
                     ]
                 },
             ),
         ]
     )
     report = push(config, reconcile=True)
+    fields = "products(offerId,contentLanguage,feedLabel,dataSource),nextPageToken"
     assert [dict(c.request.url.params) for c in listing.calls] == [
-        {"pageSize": "1000"},
-        {"pageSize": "1000", "pageToken": "page-2"},
+        {"pageSize": "1000", "fields": fields},
+        {"pageSize": "1000", "fields": fields, "pageToken": "page-2"},
     ]
     assert listing.calls[0].request.headers["authorization"].startswith("Bearer ")
     assert deleted_offers(delete) == sorted(product_name("en", "US", offer) for offer in ("C", "D"))
@@ -119,22 +122,67 @@ def test_a_state_restored_from_an_older_copy_leaves_items_live_until_a_reconcile
 
 
 @respx.mock
-def test_an_item_the_destination_lost_is_sent_again_and_one_gone_from_both_is_forgotten(tmp_path: Path) -> None:
+def test_an_item_the_destination_lost_is_sent_again_and_one_gone_from_both_is_deleted_all_the_same(
+    tmp_path: Path,
+) -> None:
     insert, delete = mock_api(respx.mock)
     push(gmc_config(tmp_path, catalog("A", "B", "C")))
     insert.reset()
     respx.get(LIST).mock(return_value=httpx.Response(200, json={"products": [product("A")]}))
-    config = gmc_config(tmp_path, catalog("A", "B"), "    max_drop_percent: 50\n")
+    config = gmc_config(tmp_path, catalog("A", "B"), "    max_drop_percent: 50\n    max_delete_percent: 50\n")
     report = push(config, reconcile=True)
     assert inserted(insert) == ["B"]  # unchanged, but deleted in Merchant Center: the state alone would never resend
-    assert delete.call_count == 0  # C is gone from both: nothing to delete
+    # C, gone from the catalog, is not listed: a listing may lag (Google lists a product minutes after its input),
+    # so it is deleted as without --reconcile (Google answers 404 where it is gone)
+    assert deleted_offers(delete) == [product_name("en", "US", "C")]
     assert report.diagnostics == []
     assert report.channels["google"].published.endswith(
-        "1 to create, 0 to update, 0 to refresh, 0 to delete, 1 unchanged; 2 the state recorded were not held "
-        "(sent again where the catalog has them))"
+        "1 to create, 0 to update, 0 to refresh, 1 to delete, 1 unchanged; 1 the state recorded were not held "
+        "(sent again))"
     )
     with State(config.state_path) as state:
         assert set(state.sent_items("google", f"google_merchant_api:{SOURCE}/en~US")) == {"A", "B"}
+
+
+@respx.mock
+def test_a_state_lost_is_reconciled_within_the_guardrails(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    ids = [f"P{n}" for n in range(20)]
+    config = gmc_config(tmp_path, catalog(*ids))
+    push(config)
+    config.state_path.unlink()  # the state database lost
+    insert.reset()
+    respx.get(LIST).mock(return_value=httpx.Response(200, json={"products": [product(i) for i in [*ids, "GONE"]]}))
+    report = push(config, reconcile=True)
+    assert [d.code for d in report.diagnostics] == ["DST013"]  # 1 of the 21 held leaves: within max_delete_percent
+    assert deleted_offers(delete) == [product_name("en", "US", "GONE")]
+    assert inserted(insert) == sorted(ids)  # unknown to the state: sent (upserts), as on any first push
+
+
+@respx.mock
+def test_two_channels_on_one_data_source_never_take_each_other_s_products_for_strays(tmp_path: Path) -> None:
+    insert, delete = mock_api(respx.mock)
+    config = gmc_config(tmp_path, catalog("A1", "A2", "B1", "B2", "B3"))
+    text = (tmp_path / "feedsync.yaml").read_text(encoding="utf-8")
+    channel = text[text.index("  google:") :]
+    second = channel.replace("  google:", "  google_b:", 1)
+    (tmp_path / "feedsync.yaml").write_text(
+        text.replace(channel, channel + "    filters: {include: [\"id.startswith('A')\"]}\n")
+        + second
+        + "    filters: {include: [\"id.startswith('B')\"]}\n",
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "feedsync.yaml")
+    push(config)
+    assert inserted(insert) == ["A1", "A2", "B1", "B2", "B3"]
+    respx.get(LIST).mock(
+        return_value=httpx.Response(200, json={"products": [product(i) for i in ("A1", "A2", "B1", "B2", "B3", "S")]})
+    )
+    report = push(config, reconcile=True)
+    assert delete.call_count == 0  # neither deletes the other's, nor the stray either might have sent
+    found = sorted((d.channel, d.message.split("knows ", 1)[1]) for d in report.diagnostics if d.code == "DST013")
+    kept = "(S): left there, as it may hold another source's items: delete them there if they should leave it"
+    assert found == [("google", kept), ("google_b", kept)]
 
 
 @respx.mock
@@ -261,6 +309,45 @@ def sent_skus(routes: dict[str, respx.Route]) -> list[list[str]]:
     return [[m["sku"] for m in json.loads(c.request.content)["messages"]] for c in routes["upload"].calls]
 
 
+@respx.mock
+def test_another_source_s_items_in_a_meta_catalog_do_not_water_the_delete_guardrail_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
+    )
+    ours = [f"A{n}" for n in range(10)]
+    push(meta_config(tmp_path, catalog(*ours)))
+    batch.reset()
+    listed = [{"retailer_id": key, "id": key} for key in [*ours, *(f"FEED-{n}" for n in range(100))]]
+    respx.get(f"{GRAPH}/products").mock(return_value=httpx.Response(200, json={"data": listed}))
+    other_ids = meta_config(tmp_path, catalog(*(f"B{n}" for n in range(10))))  # another catalog's file
+    report = push(other_ids, reconcile=True)
+    assert batch.call_count == 0
+    assert "10 of the 10 items published before would leave the channel" in report.channels["facebook"].refused
+
+
+@respx.mock
+def test_a_meta_page_naming_a_next_page_without_a_cursor_fails_the_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
+    )
+    config = meta_config(tmp_path, catalog("A", "B"))
+    push(config)
+    batch.reset()
+    page = {"data": [{"retailer_id": "A", "id": "1"}], "paging": {"next": f"{GRAPH}/products?offset=1"}}
+    respx.get(f"{GRAPH}/products").mock(return_value=httpx.Response(200, json=page))
+    report = push(config, reconcile=True)
+    assert batch.call_count == 0  # B is not taken for lost, nor anything for gone: the listing was not read whole
+    assert [d.code for d in report.diagnostics] == ["DST006"]
+    assert "without a cursor" in report.channels["facebook"].failed
+
+
 def test_amazon_listings_the_state_lost_are_named_and_those_amazon_lost_sent_again(tmp_path: Path) -> None:
     from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
 
@@ -329,17 +416,54 @@ def test_an_amazon_listings_report_cancelled_for_want_of_data_lists_nothing(tmp_
     assert sent_skus(routes) == [["S1"]]  # Amazon lists nothing: every listing is sent again
 
 
-def test_an_amazon_listings_report_without_its_sku_column_fails_the_channel(tmp_path: Path) -> None:
+def test_an_amazon_co_jp_listings_report_in_shift_jis_with_japanese_headings_is_read(tmp_path: Path) -> None:
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+    config = amazon_config(tmp_path, HEADER + row("S1"))
+    with respx.mock() as router:
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        push(config)
+    japanese = "商品名\t出品ID\t出品者SKU\t価格\n" + "ネジ①\t0712X1\tS1\t980\n" + "ボルト\t0712X2\tJP-ONLY\t500\n"
+    with respx.mock(assert_all_called=False) as router:
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        routes = mock_listings(router, gzip.compress(japanese.encode("cp932")))
+        routes["download"].return_value.headers["Content-Type"] = "text/plain;charset=Shift_JIS"
+        report = push(config, reconcile=True)
+    [found] = report.diagnostics
+    assert found.code == "DST013" and "(JP-ONLY)" in found.message
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b"item-name\tsku\nBolt\tS1\n",  # no seller-sku column
+        b"",  # nothing at all
+        b"not gzip",
+    ],
+)
+def test_an_amazon_listings_report_that_cannot_be_read_fails_the_channel(tmp_path: Path, document: bytes) -> None:
     from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon
 
     config = amazon_config(tmp_path, HEADER + row("S1"))
     with respx.mock(assert_all_called=False) as router:
         routes = mock_amazon(router, b"")
-        mock_listings(router, gzip.compress(b"item-name\tsku\nBolt\tS1\n"))
+        mock_listings(router, gzip.compress(document) if document != b"not gzip" else document)
         report = push(config, reconcile=True)
     assert routes["upload"].call_count == 0
     assert [d.code for d in report.diagnostics] == ["DST006"]
-    assert "has no seller-sku column" in report.channels["amazon"].failed
+    assert "Amazon's listings report" in report.channels["amazon"].failed
+
+
+def test_a_huge_field_in_an_amazon_listings_report_is_no_crash(tmp_path: Path) -> None:
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+    config = amazon_config(tmp_path, HEADER + row("S1"))
+    huge = LISTINGS_HEADER.encode() + b"x" * (70 << 20) + b"\t\t\tS1\t1\t1\t\t\t\t\t\t\t\t\n"
+    with respx.mock(assert_all_called=False) as router:
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        mock_listings(router, gzip.compress(huge))
+        report = push(config, reconcile=True)
+    assert report.diagnostics == []  # the SKU column read, whatever the description holds
 
 
 @respx.mock
