@@ -569,10 +569,11 @@ _register(
     W,
     "push --reconcile read what the API destination holds, and it holds items that neither the catalog nor the "
     "state knows (the state was restored from an older copy, or lost, or another tool sent them). Where the items "
-    "are the channel's alone (a Google API data source no other channel of the config sends to), they are deleted, within the guardrails of "
-    "max_delete_percent and max_deletes; where the destination may hold another source's items (a Meta catalog, "
-    "an Amazon seller's listings), they are named and left there: delete them in the channel's own tool if they "
-    "should leave it. Items the state recorded that the destination no longer holds are sent again.",
+    "are the channel's alone (a Google API data source no other channel of the config sends to), they are "
+    "deleted, within the guardrails of max_delete_percent and max_deletes; where the destination may hold another "
+    "source's items (a Meta catalog, an Amazon seller's listings), they are named and left there: delete them in "
+    "the channel's own tool if they should leave it. Items the state recorded that the destination no longer holds "
+    "are sent again.",
     ("publish",),
 )
 
