@@ -408,9 +408,11 @@ class Stream:
             reader = reader.source
         for diagnostic in unmet_options(getattr(reader, "config", None), stats):
             self.emit(diagnostic)
-        if stats.attributes_met is not None:
+        learnt = stats.attributes_met is None  # (a header that tells every attribute, or the products read)
+        met = stats.attributes_seen if learnt else stats.attributes_met
+        if met is not None:
             for sink in sinks:
-                found = unmet_attributes(sink.channel, stats.attributes_met, self.attributes_joined, stats.columns)
+                found = unmet_attributes(sink.channel, met, self.attributes_joined, stats.columns, learnt=learnt)
                 for diagnostic in found:
                     self.emit(diagnostic)
         report.variants += stats.left_out + stats.excluded

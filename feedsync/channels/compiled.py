@@ -381,25 +381,31 @@ class CompiledChannel:
 
 
 def unmet_attributes(
-    channel: CompiledChannel, met: set[str], joined: frozenset[str], fields: Mapping[str, str]
+    channel: CompiledChannel,
+    met: set[str],
+    joined: frozenset[str],
+    fields: Mapping[str, str],
+    *,
+    learnt: bool = False,
 ) -> Iterator[Diagnostic]:
     """CFG011 for each attribute key the channel's fields and filters in feedsync.yaml read by name
-    (``attribute_reads``) that no column of the source keeps as an attribute (``met``: those it keeps; ``fields``:
-    the columns read as fields, each with its field) and no supplement adds (``joined``: their columns,
-    casefolded): the value it was to give is empty on every item (a column name mistyped, in another case, or a
-    column read as a field)."""
+    (``attribute_reads``) that the source's products do not have (``met``: the columns it keeps as attributes, or
+    where ``learnt`` the attribute names its products had, once the rows are read; ``fields``: its columns, each
+    with the field or role it is read as) and no supplement adds (``joined``: their columns, casefolded): the value
+    it was to give is empty on every item (a name mistyped, in another case, or a column read as a field)."""
     for key, (where, location) in channel.attribute_reads.items():
         if key in met or key.casefold() in joined:
             continue
         field = fields.get(key)
-        if field is not None:
+        if field in _PRODUCT_FIELDS:
             why = f"the source's column {key!r} is read as the field {field} (read it as {{{{ {field} }}}})"
         else:
             closest = difflib.get_close_matches(key, sorted(met), n=3, cutoff=0.6)
             folded = [name for name in met if name.casefold() == key.casefold()]
             hint = folded or closest
             also = f" (closest: {', '.join(repr(name) for name in hint)})" if hint else ""
-            why = f"the source has no column of that name, nor does a supplement add one{also}"
+            none = "no product read has an attribute" if learnt else "the source has no column"
+            why = f"{none} of that name, nor does a supplement add one{also}"
         yield make(
             "CFG011",
             f"{where} reads attributes {key!r}, but {why}: it is empty on every item",

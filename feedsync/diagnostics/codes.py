@@ -179,10 +179,12 @@ _register(
     "attribute-not-in-source",
     E,
     "A field or filter of the channel in feedsync.yaml reads a product attribute by name (`attributes.get('season', "
-    "'')`, `attributes['season']`) that no column of the source has (a native CSV, TSV or workbook: its columns "
-    "that are no field), and no supplement adds: the value it was to give is empty on every item, so what was "
-    "mapped never reaches the feed. The finding names the closest column names (one differing only in case first). "
-    "Fix the name, or remove the field.",
+    "'')`, `attributes['season']`) that the source's products do not have, and no supplement adds: the value it "
+    "was to give is empty on every item, so what was mapped never reaches the feed. A native CSV, TSV or workbook "
+    "is held to its columns that are no field; a JSON catalog or a platform export (whose attributes are its "
+    "records' keys, or the export's options, metafields and attribute columns) to the attribute names its products "
+    "had, once the rows are read: the feeds are written whole all the same, and the run fails the gate. The "
+    "finding names the closest names (one differing only in case first). Fix the name, or remove the field.",
 )
 _register(
     "SRC001",

@@ -64,6 +64,8 @@ def merge(stream: Stream, source: Source, compiled: list[CompiledChannel], made:
             stats.options_met = (stats.options_met or set()) | share.stats.options_met
         if share.stats.attributes_met is not None:
             stats.attributes_met = (stats.attributes_met or set()) | share.stats.attributes_met
+        if share.stats.attributes_seen is not None:
+            stats.attributes_seen = (stats.attributes_seen or set()) | share.stats.attributes_seen
     for share in made:  # once the rows are read, as one reader tells it
         for finding in share.stats.after_rows:
             stream.emit(finding)

@@ -353,11 +353,37 @@ class _Reader:
                     row, cells, options = variants[index]
                     self._options(product, row, options, differing, self._head(product, cells), {})
 
-            variants = variants[gate.take(product.records, [row for row, _, _ in variants], told) :]
+            taken = gate.take(product.records, [row for row, _, _ in variants], told)
+            self._note_taken(product, variants[:taken], differing)
+            variants = variants[taken:]
         for row, cells, options in variants:
             item = self.variant(product, row, cells, options, images, multi, differing)
             if item is not None:
                 yield item
+
+    def _note_taken(self, product: _Product, taken: list[Any], differing: set[int]) -> None:
+        """The attribute names ``variant`` would have given the variants the columnar engine made instead
+        (``SourceStats.attributes_seen``: the others are noted as products). Their options are asked only while a
+        name of them is not noted yet (an option's name recurs on every product); told of as they were made, they
+        tell nothing again (MDL016 is told once a name)."""
+        if not taken:
+            return
+        stats = self.source.stats
+        seen = stats.attributes_seen
+        if seen is None:
+            seen = stats.attributes_seen = set()
+        values = product.values
+        seen.add("handle")
+        seen.update(key for key in ("tags", "category", "type", "gift_card") if values.get(key))
+        seen.update(key for key in values if key.startswith("meta:"))
+        if "sku" not in seen and any(self.cell(cells, "sku") for _, cells, _ in taken):
+            seen.add("sku")
+        if {name or "option" for name in product.option_names} <= seen:
+            return
+        for row, _, options in taken:
+            attributes: dict[str, str] = {}
+            self._options(product, row, options, differing, {}, attributes)
+            seen.update(attributes)
 
     def _tell_stock_unknown(self, product: _Product) -> None:
         """SRC018 once per file, at the first product with a variant whose stock Shopify tracks, in an export

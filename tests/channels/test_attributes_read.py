@@ -1,15 +1,20 @@
-"""CFG011: an attribute that feedsync.yaml reads by name and no column of a native catalog has."""
+"""CFG011: an attribute that feedsync.yaml reads by name and no column of a native catalog has, nor any product of
+a JSON catalog or a platform export once its rows are read."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from feedsync import pipeline
 from feedsync.config import load_config
-from tests.conftest import HEADER, make_config, row
+from tests.columnar.test_gate import assert_alike
+from tests.columnar.test_gate_shopify import _run
+from tests.conftest import HEADER, make_config, row, write_config
 from tests.rows_compare import build_both
+from tests.sources.realdata import needs_realdata, real
 
 SEASONAL = HEADER.rstrip("\n") + ",season\n"
 
@@ -103,3 +108,86 @@ def test_an_attribute_named_as_a_column_read_as_a_field_says_to_read_the_field(t
     config = make_config(tmp_path, HEADER + row("P0"), channel_extra=extra)
     [told] = _found(pipeline.run(config, "validate"))
     assert "the source's column 'color' is read as the field color (read it as {{ color }})" in told.message
+
+
+JSONL = "".join(
+    json.dumps({"id": f"J{i}", "title": "Tee", "link": "/t", "image_link": "/t.jpg", "price": "9.00", **extra}) + "\n"
+    for i, extra in enumerate([{"Season": "Winter"}, {"Season": "Summer", "fit": "slim"}, {}])
+)
+
+
+def _json_config(tmp_path: Path, template: str) -> Path:
+    (tmp_path / "products.jsonl").write_text(JSONL, encoding="utf-8")
+    extra = f'    fields:\n      custom_label_0: "{template}"\n'
+    make_config(tmp_path, HEADER, channel_extra=extra)
+    path = tmp_path / "feedsync.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("products.csv", "products.jsonl"), encoding="utf-8")
+    return path
+
+
+def test_a_json_catalog_is_held_to_the_attributes_its_records_had_once_they_are_read(tmp_path: Path) -> None:
+    """A JSON catalog names its attributes record by record: ``attributes.get('season')`` over records whose key is
+    ``Season`` was empty on every item with exit 0. It is CFG011 once the rows are read, at the field's line,
+    naming the key the records had; the feed is written whole (every row, as with a native catalog's CFG011)."""
+    config = load_config(_json_config(tmp_path, "{{ attributes.get('season', '') }}"))
+    report = pipeline.run(config, "build", out_dir=tmp_path / "out")
+    [told] = _found(report)
+    assert (told.severity, told.value, told.location.row) == ("error", "season", 9)
+    assert told.message == (
+        "fields.custom_label_0 reads attributes 'season', but no product read has an attribute of that name, nor "
+        "does a supplement add one (closest: 'Season'): it is empty on every item"
+    )
+    assert report.channels["google"].items == 3
+    assert (tmp_path / "out" / "google.xml").read_text(encoding="utf-8").count("<item>") == 3
+
+
+@pytest.mark.parametrize("key", ["Season", "fit"])
+def test_a_key_any_record_of_a_json_catalog_has_is_no_finding(tmp_path: Path, key: str) -> None:
+    """One record having the key is enough: the others' items are empty there as their records are."""
+    config = load_config(_json_config(tmp_path, f"{{{{ attributes.get('{key}', '') }}}}"))
+    report = pipeline.run(config, "build", out_dir=tmp_path / "out")
+    assert not _found(report)
+    assert report.channels["google"].items == 3
+
+
+ROSAROSE = real("shopify/rosarose-products_export_1.csv")
+
+
+def _export_config(directory: Path, keys: list[str]) -> Path:
+    """The real export whose option 'Choose Initial' names no variant field (an attribute of its name): a field
+    reading each of ``keys``."""
+    fields = "".join(
+        f"      custom_label_{n}: \"{{{{ attributes.get('{key}', '') }}}}\"\n" for n, key in enumerate(keys)
+    )
+    text = (
+        f"source:\n  path: {ROSAROSE}\n  format: shopify\n  currency: USD\n  base_url: https://shop.example.com\n"
+        f"channels:\n  google_merchant:\n    profile: google_merchant\n    fields:\n{fields}"
+    )
+    return write_config(directory, text)
+
+
+@needs_realdata
+def test_a_platform_export_is_held_to_its_options_and_metafields_in_both_engines(tmp_path: Path) -> None:
+    """A Shopify export's attributes are its options of no variant field and its own columns, met product by
+    product: the per-row engine and the columnar one (whose variants the reader never makes) tell the same CFG011
+    of a name no product had, with the closest names, and none of one some product had."""
+    config = _export_config(tmp_path, ["Choose Initial", "choose initials", "Tags", "Handle"])
+    columnar, documents, taken = _run(config, tmp_path / "columnar", columnar=True, chunk=8192)
+    per_row, expected, none = _run(config, tmp_path / "per-row", columnar=False, chunk=8192)
+    assert taken > 900 and none == -1  # (of 1,186 variants)
+    assert_alike(columnar, documents, per_row, expected)
+    told = {d.value: d.message for d in _found(per_row)}
+    assert sorted(told) == ["Handle", "Tags", "choose initials"]
+    assert "(closest: 'Choose Initial', 'Choose Initials Amount')" in told["choose initials"]
+    assert "(closest: 'handle')" in told["Handle"] and "(closest: 'tags')" in told["Tags"]
+    assert b"<g:custom_label_0>A</g:custom_label_0>" in expected["google_merchant.xml"]
+
+
+@needs_realdata
+def test_a_platform_export_split_by_rows_tells_it_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(_export_config(tmp_path, ["Choose Initial", "Choose Initals"]))
+    serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=2)
+    assert events[-1]["split"]
+    assert [d.value for d in _found(serial)] == ["Choose Initals"]
