@@ -52,6 +52,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "размер",
         "shoe size",
         "clothing size",
+        "ring size",
+        "frame size",
+        "ramstorlek",
+        "rahmengröße",
+        "rahmengrösse",
+        "rammestørrelse",
     ),
     "material": (
         "material",

@@ -47,7 +47,7 @@ CASES = [
         12,
         17,
         46,
-        {"SRC018": 1, "SRC005": 1, "MDL016": 2},
+        {"SRC018": 1, "SRC005": 1, "MDL016": 1},  # Mounting point (Ramstorlek is the frame's size)
     ),
     ("shopify/yadayada-products_export_1.csv", "shopify", 61, 4, 10, 35, {"SRC005": 1, "MDL016": 1}),
     (

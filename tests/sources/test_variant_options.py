@@ -89,8 +89,9 @@ def test_rosarose_validate_drops_no_variant_as_duplicate(tmp_path: Path) -> None
     for channel in ("google", "meta"):  # every published variant read reaches the channel's checks
         assert report.channels[channel].items + report.channels[channel].rejected == 1192
     assert found["MDL008"] == found["GMC012"] == found["MDL013"] == found["META006"] == 0
-    # One per option name that tells variants apart and maps to nothing (`Choose Material` is understood).
-    assert found["MDL016"] == 12
+    # One per option name that tells variants apart and maps to nothing (`Choose Material` and `Choose Ring Size`
+    # are understood).
+    assert found["MDL016"] == 11
 
 
 @pytest.mark.parametrize(
@@ -188,6 +189,26 @@ def test_storefront_prompts_before_an_option_name_are_understood(tmp_path: Path)
     report = validate(tmp_path, shopify(rows))
     assert codes(report)["MDL016"] == 0
     assert "<g:material>Silver</g:material>" in (tmp_path / "out" / "google.xml").read_text(encoding="utf-8")
+
+
+@needs_realdata
+@pytest.mark.parametrize(
+    ("export", "handle", "name", "sizes"),
+    [
+        ("rosarose-products_export_1.csv", "signet-ring-gold", "Choose Ring Size", ["52", "54", "56", "58", "60"]),
+        ("velofant-products_export_1.csv", "arkipelago", "Ramstorlek", ["57", "59", "61"]),  # Swedish: frame size
+    ],
+)
+def test_a_ring_or_frame_size_in_a_real_export_is_the_variant_size(
+    export: str, handle: str, name: str, sizes: list[str]
+) -> None:
+    """``Choose Ring Size`` (a storefront prompt before a kind of size) and ``Ramstorlek`` were attributes of their
+    names and MDL016: each variant's size is the field now, and the option is told of no more."""
+    products, found = read_all(real(f"shopify/{export}"))
+    group = [p for p in products if p.group_id == handle]
+    assert sorted({p.size for p in group}) == sizes  # (checked by hand in the file)
+    assert all(name not in p.attributes for p in products)
+    assert [d for d in found if d.code == "MDL016" and d.field == name] == []
 
 
 def test_source_options_must_name_a_variant_field(tmp_path: Path) -> None:
