@@ -458,6 +458,22 @@ def many_images(tmp: Path, count: int, profile: str = "google_merchant") -> Foun
 
 FIXTURES["GMC021"] = (lambda tmp: many_images(tmp, 11), ("A", "additional_image_link", 2, 13))
 FIXTURES["META008"] = (lambda tmp: many_images(tmp, 21, "facebook"), ("A", "additional_image_link", 2, 13))
+FIXTURES["PIN008"] = (lambda tmp: many_images(tmp, 11, "pinterest"), ("A", "additional_image_link", 2, 13))
+
+
+def long_title(tmp: Path, length: int, profile: str) -> Found:
+    """Build one row whose title (column 3) is ``length`` characters of words, for a channel of ``profile``."""
+    title = ("word " * length)[:length]
+    config = make_config(tmp, HEADER + row("A", title=title))
+    (tmp / "feedsync.yaml").write_text(
+        (tmp / "feedsync.yaml").read_text(encoding="utf-8").replace("google_merchant", profile), encoding="utf-8"
+    )
+    config = load_config(tmp / "feedsync.yaml")
+    return pipeline.run(config, "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["META010"] = (lambda tmp: long_title(tmp, 201, "facebook"), ("A", "title", 2, 3))
+FIXTURES["PIN010"] = (lambda tmp: long_title(tmp, 501, "pinterest"), ("A", "title", 2, 3))
 
 
 def variant_ratio(tmp: Path) -> Found:

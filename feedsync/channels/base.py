@@ -10,6 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from feedsync.channels.templating.filters import cut_words
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.money import Money
 from feedsync.model.product import DateRange, Product, Weight
@@ -340,6 +341,31 @@ class Surplus:
             f"{count - self.limit} left out of the feed, the first of them {first[:200]!r}"
         )
         return Note(self.code, self.attribute, first, message)
+
+
+@dataclass(frozen=True, slots=True)
+class Overlong:
+    """A text ``attribute`` of which the channel takes at most ``limit`` characters: a longer one is cut at a word
+    (``cut_words``), told as a ``code`` note naming its length and the limit (a profile's own ``truncate_words``
+    is the user's choice, and cuts before the channel sees the text)."""
+
+    attribute: str
+    limit: int
+    code: str
+    channel: str
+
+    def cut(self, item: ChannelItem) -> list[Note]:
+        """Cut the text if it is longer than the limit: its note, or none where it fits."""
+        value = item.values.get(self.attribute)
+        if type(value) is not str or len(value) <= self.limit:
+            return []
+        made = cut_words(value, self.limit)
+        item.values[self.attribute] = made
+        message = (
+            f"{self.attribute} is {len(value)} characters, more than the {self.limit} {self.channel} takes: cut at "
+            f"a word to {len(made)} characters"
+        )
+        return [Note(self.code, self.attribute, value, message)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from feedsync.channels.base import Note, Surplus
+from feedsync.channels.base import Note, Overlong, Surplus
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.channels.meta import rules as meta_rules
@@ -48,6 +48,9 @@ class _Images:
 
 _IMAGES = {google_rules.prepare_item: _Images(google_rules.IMAGES), meta_rules.prepare_item: _Images(meta_rules.IMAGES)}
 """The additional images each channel's ``prepare_item`` keeps (``Surplus.cut``)."""
+_TEXTS: dict[Callable[..., list[Note]], tuple[Overlong, ...]] = {meta_rules.prepare_item: meta_rules.TEXTS}
+"""The texts each channel's ``prepare_item`` cuts to its limit (``Overlong.cut``): an item with a longer one is made
+per row, which cuts and tells it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,9 @@ def items(
     """The channel's items, compiled once: their expressions read a batch's normalized columns (``exact`` among
     them; ``attributes``: the catalog's own columns, by name -> column) as ``compiler.run`` leaves them. ``exact``
     also says that making the item tells the run nothing: its ids fit the channel's limits (no MDL017),
-    ``prepare_item`` notes nothing it does not make a column at a time (GMC017; it makes GMC021 and META008 of
-    the images it cuts, META009 of the options' separators), no value is one ``FormulaTally`` looks at (a
-    delimited feed's MDL014).
+    ``prepare_item`` notes nothing it does not make a column at a time (GMC017, a text it cuts: META010;
+    it makes GMC021 and META008 of the images it cuts, META009 of the options' separators), no value is
+    one ``FormulaTally`` looks at (a delimited feed's MDL014).
     ``options``: the rows' variant options are columns (``fields.context``). NotColumnar: a channel or writer not
     translated."""
     writer = channel.format.writer
@@ -132,8 +135,12 @@ def items(
         category = values.get("google_product_category")
         if category is not None:
             told.append(category.is_null() | compiler.ask(category, is_google_category, pl.Boolean))
-    elif spec.prepare_item is not meta_rules.prepare_item and spec.prepare_item is not None:
+    elif spec.prepare_item is not None and spec.prepare_item not in _TEXTS:
         raise NotColumnar(f"{spec.name}'s prepare_item")
+    for overlong in _TEXTS.get(spec.prepare_item, ()):  # type: ignore[arg-type]
+        text = values.get(overlong.attribute)
+        if text is not None and overlong.attribute not in compiler.lists:  # longer: cut and told per row
+            told.append((text.str.len_chars() <= overlong.limit).fill_null(True))
     noted: list[tuple[Callable[[str], Note], pl.Expr]] = []
     if spec.prepare_item is meta_rules.prepare_item:  # a separator in an option's name or value made a space
         for name, value, written in compiler.separated:

@@ -1005,3 +1005,40 @@ def test_ids_apart_only_by_runs_of_whitespace_are_duplicates_alike_a_column_at_a
     told = sorted(d.product_id for d in report.diagnostics if d.code == "MDL008")
     assert told == sorted(["SKU  1", "SKU\t 2"])
     assert report.channels["google_merchant"].items == 10  # the two duplicates are rejected in every channel
+
+
+def _words(number: int, length: int) -> str:
+    """A text of ``length`` characters of words, row ``number``'s own."""
+    return (f"Row{number} " + "linen " * length)[:length]
+
+
+def test_texts_past_meta_s_limits_are_cut_and_named_alike_a_column_at_a_time(tmp_path: Path) -> None:
+    """Meta takes a title of 200 characters and a description of 9,999 (META010): a longer text is cut at a word
+    and told per item with its length and the limit; the built-in profile no longer cuts it untold. The columnar
+    engine makes such an item per row: both tell it alike, and the other rows are still taken."""
+    _config(tmp_path)
+    rows = baseline_families(30)
+    titles = [30, 230, 120]
+    descriptions = [100, 10_500, 9_999]
+    for number, row in enumerate(rows):
+        row["title"] = _words(number, titles[number % 3])
+        row["description"] = _words(number, descriptions[number % 4 % 3])
+    write_catalog(tmp_path / "products.csv", rows)
+    report, replayed = same(tmp_path)
+    assert replayed > 0  # the rows without a cut are made a column at a time
+    found = {(d.product_id, d.field) for d in report.diagnostics if d.code == "META010"}
+    expected = set()
+    for number in range(30):
+        title, description = titles[number % 3], descriptions[number % 4 % 3]
+        expected |= {(f"SKU-{number}", "title")} if title > 200 else set()
+        expected |= {(f"SKU-{number}", "description")} if description > 9_999 else set()
+    assert found == expected
+    told = next(d for d in report.diagnostics if d.code == "META010" and d.product_id == "SKU-1")
+    cut = _words(1, 230)[:201].rsplit(" ", 1)[0]
+    assert f"title is 230 characters, more than the 200 Meta takes: cut at a word to {len(cut)} " in told.message
+    assert told.severity.value == "warning"
+    with (tmp_path / "per-row" / "facebook.csv").open(encoding="utf-8", newline="") as feed:
+        meta = {line["id"]: line for line in csv.DictReader(feed)}
+    assert len(meta) == 30
+    assert meta["SKU-1"]["title"] == cut
+    assert meta["SKU-5"]["description"] == _words(5, 10_500)[:10_000].rsplit(" ", 1)[0]

@@ -77,3 +77,13 @@ register(
     "number of items. Rename the option or value in the shop if the space reads wrongly.",
     ("variants", "values"),
 )
+register(
+    "META010",
+    "value-cut",
+    W,
+    "The title or description is longer than Meta takes (title 200, description 9,999 characters: Meta's catalog "
+    "field reference). The channel cuts it at the last space within the limit; the finding names the item, the "
+    "length and the limit, once per text with the number of items. Shorten it at the source to choose the cut "
+    "yourself (a profile's own truncate_words cuts before the channel, untold: it is the profile's choice).",
+    ("limits",),
+)

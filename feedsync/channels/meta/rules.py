@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedsync.channels.base import ChannelItem, Findings, Note, Surplus
+from feedsync.channels.base import ChannelItem, Findings, Note, Overlong, Surplus
 from feedsync.channels.meta.spec import (
     AVAILABILITY_VALUES,
     CONDITION_VALUES,
@@ -20,12 +20,17 @@ from feedsync.diagnostics import Diagnostic
 _SEPARATOR = re.compile("[,:]").search
 IMAGES = Surplus("additional_image_link", MAX_ADDITIONAL_IMAGES, "META008", "Meta", "images")
 """Meta takes up to 20 additional images."""
+TEXTS = tuple(Overlong(name, MAX_LENGTH[name], "META010", "Meta") for name in ("title", "description"))
+"""Meta takes a title of up to 200 characters and a description of up to 9,999."""
 
 
 def prepare_item(item: ChannelItem) -> list[Note]:
-    """Additional images past the 20 Meta takes are left out, each item's told (META008); a variant attribute
-    whose ':' or ',' ``variant_pairs`` made a space is told (META009)."""
+    """Additional images past the 20 Meta takes are left out, each item's told (META008); a title or description
+    longer than Meta takes is cut at a word (META010); a variant attribute whose ':' or ',' ``variant_pairs`` made a
+    space is told (META009)."""
     notes = IMAGES.cut(item)
+    for text in TEXTS:
+        notes += text.cut(item)
     pairs = item.values.get("additional_variant_attribute")
     if isinstance(pairs, str) and pairs:
         notes += _separators_replaced(item, pairs)

@@ -15,6 +15,7 @@ PINTEREST = register_channel(
             "xml": FormatSpec("xml", "rss", {"namespace": NAMESPACE, "prefix": "g"}),
         },
         check_item=rules.check_item,
+        prepare_item=rules.prepare_item,
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
     )
 )

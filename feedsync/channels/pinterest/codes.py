@@ -67,8 +67,10 @@ register(
     "PIN008",
     "too-many-additional-images",
     W,
-    "The item has more than the ten additional images Pinterest uses; the ones after the tenth are not shown. "
-    "Order the images so the best come first, or slice them in the profile (`additional_image_links[:10]`).",
+    "The item has more additional images than the 10 Pinterest uses (additional_image_link: up to 10). The images "
+    "past the tenth are left out of the feed; the finding names how many and the first of them. Told once per first "
+    "image left out, with the number of items (the variants of a product share their images). Order the images so "
+    "the best come first.",
     ("links",),
 )
 register(
@@ -78,4 +80,14 @@ register(
     "The gtin is not a valid GTIN-8, -12, -13 or -14 (digits only, with a correct check digit). Fix it at the "
     "source or leave it empty.",
     ("identifiers",),
+)
+register(
+    "PIN010",
+    "value-cut",
+    W,
+    "The title or description is longer than Pinterest takes (title 500, description 10,000 characters: Pinterest's "
+    "product data source specification). The channel cuts it at the last space within the limit; the finding names "
+    "the item, the length and the limit, once per text with the number of items. Shorten it at the source to choose "
+    "the cut yourself (a profile's own truncate_words cuts before the channel, untold: it is the profile's choice).",
+    ("limits",),
 )

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from feedsync.channels.base import ChannelItem, Findings, Value
-from feedsync.channels.pinterest.spec import IMAGES, LINKS, MAX_ADDITIONAL_IMAGES, MAX_LENGTH, REQUIRED, VALUES
+from feedsync.channels.base import ChannelItem, Findings, Note, Overlong, Surplus, Value
+from feedsync.channels.pinterest.spec import IMAGES as IMAGE_LINKS
+from feedsync.channels.pinterest.spec import LINKS, MAX_ADDITIONAL_IMAGES, MAX_LENGTH, REQUIRED, VALUES
 from feedsync.checks import feed_price, gtin_problem, url_problem
 from feedsync.diagnostics import Diagnostic
+
+IMAGES = Surplus("additional_image_link", MAX_ADDITIONAL_IMAGES, "PIN008", "Pinterest", "images")
+"""Pinterest uses up to 10 additional images."""
+TEXTS = tuple(Overlong(name, MAX_LENGTH[name], "PIN010", "Pinterest") for name in ("title", "description"))
+"""Pinterest takes a title of up to 500 characters and a description of up to 10,000."""
+
+
+def prepare_item(item: ChannelItem) -> list[Note]:
+    """Additional images past the 10 Pinterest uses are left out (PIN008), a title or description longer than it
+    takes is cut at a word (PIN010): each item's told."""
+    notes = IMAGES.cut(item)
+    for text in TEXTS:
+        notes += text.cut(item)
+    return notes
 
 
 def _entries(value: Value | None) -> list[str]:
@@ -33,12 +48,9 @@ def check_item(item: ChannelItem, channel: str) -> list[Diagnostic]:
         for entry in _entries(values.get(attr)):
             if problem := url_problem(entry):
                 report("PIN004", attr, f"{attr}: {problem}", entry)
-            elif attr in IMAGES and "," in entry:
+            elif attr in IMAGE_LINKS and "," in entry:
                 report("PIN007", attr, f"{attr} holds a comma, which Pinterest cannot process", entry)
     _check_prices(found)
-    if len(_entries(values.get("additional_image_link"))) > MAX_ADDITIONAL_IMAGES:
-        count = len(_entries(values.get("additional_image_link")))
-        report("PIN008", "additional_image_link", f"{count} additional images; Pinterest shows the first ten")
     gtin = values.get("gtin")
     if isinstance(gtin, str) and (problem := gtin_problem(gtin)):
         report("PIN009", "gtin", problem, gtin)

@@ -135,6 +135,13 @@ def truncate_words(value: Any, limit: int, ellipsis: str = "") -> str:
     text = collapse(value)
     if len(text) <= limit:
         return text
+    return cut_words(text, limit, ellipsis)
+
+
+def cut_words(text: str, limit: int, ellipsis: str = "") -> str:
+    """``text`` (longer than ``limit``) cut to at most ``limit`` characters at its last space, trailing punctuation
+    and ``ellipsis`` after it (a single long word is cut hard): ``truncate_words`` of a collapsed text, and a
+    channel's cut of a text longer than it takes."""
     room = limit - len(ellipsis)
     cut = text[: room + 1].rsplit(" ", 1)[0] if " " in text[: room + 1] else text[:room]
     return cut.rstrip(" ,;:-") + ellipsis

@@ -45,9 +45,5 @@ FIXTURES: dict[str, tuple[Callable[[Path], Found], tuple[Any, ...]]] = {
     "PIN005": (item(price="39.00"), ("P1", "price", 5, 7)),
     "PIN006": (item(sale_price="39.00 USD"), ("P1", "sale_price", 5, 8)),
     "PIN007": (item(image_link="https://shop.example.com/i/w_200,h_200/pillow.jpg"), ("P1", "image_link", 5, 5)),
-    "PIN008": (
-        item(additional_image_link=[f"https://shop.example.com/i/{n}.jpg" for n in range(11)]),
-        ("P1", "additional_image_link", 5, 6),
-    ),
     "PIN009": (item(gtin="4006381333932"), ("P1", "gtin", 5, 12)),
 }

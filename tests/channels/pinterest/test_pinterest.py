@@ -113,3 +113,36 @@ def test_enumerated_values_are_taken_in_either_case() -> None:
 def test_a_sale_price_in_another_currency_is_not_compared() -> None:
     assert item(sale_price="45.00 EUR")(Path()) == []
     assert [d.code for d in item(sale_price="45.00 USD")(Path())] == ["PIN006"]
+
+
+def test_texts_and_images_past_pinterest_s_limits_are_cut_and_named(tmp_path: Path) -> None:
+    """Pinterest takes a title of 500 characters, a description of 10,000 (its product data source specification)
+    and uses 10 additional images: the profile no longer cuts them untold; the channel cuts a longer text at a word
+    (PIN010) and leaves the images past the tenth out (PIN008), each told naming the item, the length or count and
+    the limit."""
+    words = ("Pillow " * 2000)[:11_000]
+    images = ",".join(f"https://shop.example.com/i/{n}.jpg" for n in range(12))
+    catalog = tmp_path / "products.csv"
+    with catalog.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["id", "title", "description", "link", "image_link", "additional_image_links", "price"])
+        out.writerow(["LONG", words[:640], words[:10_500], "/p/long", "/i/long.jpg", images, "20.00"])
+        out.writerow(["SHORT", "Linen pillow", "Soft", "/p/short", "/i/short.jpg", images.split(",")[0], "20.00"])
+    report = run(tmp_path, catalog)
+    found = {(d.code, d.product_id, d.field): d for d in report.diagnostics if d.code in ("PIN008", "PIN010")}
+    assert sorted(found) == [
+        ("PIN008", "LONG", "additional_image_link"),
+        ("PIN010", "LONG", "description"),
+        ("PIN010", "LONG", "title"),
+    ]
+    assert found["PIN010", "LONG", "title"].message.startswith("title is 640 characters, more than the 500 Pinterest")
+    assert (
+        "holds 12 images, more than the 10 Pinterest takes: 2 left out"
+        in found["PIN008", "LONG", "additional_image_link"].message
+    )
+    assert all(d.severity.value == "warning" for d in found.values())
+    written = {line["id"]: line for line in rows(tmp_path / "out" / "pinterest.csv")}
+    assert written["LONG"]["title"] == words[:501].rsplit(" ", 1)[0]
+    assert written["LONG"]["description"] == words[:10_001].rsplit(" ", 1)[0]
+    assert written["LONG"]["additional_image_link"].split(",") == images.split(",")[:10]
+    assert report.channels["pinterest"].items == 2
