@@ -473,6 +473,31 @@ def long_title(tmp: Path, length: int, profile: str) -> Found:
 
 
 FIXTURES["META010"] = (lambda tmp: long_title(tmp, 201, "facebook"), ("A", "title", 2, 3))
+
+
+def amazon_row(tmp: Path, csv_text: str) -> Found:
+    """Validate ``csv_text`` for a channel of the amazon profile."""
+    make_config(tmp, csv_text, channel_extra="    settings: {seller_id: A1FIXTURE, default_product_type: SHIRT}\n")
+    (tmp / "feedsync.yaml").write_text(
+        (tmp / "feedsync.yaml").read_text(encoding="utf-8").replace("google_merchant", "amazon"), encoding="utf-8"
+    )
+    return pipeline.run(load_config(tmp / "feedsync.yaml"), "validate").diagnostics  # type: ignore[arg-type]
+
+
+FIXTURES["AMZ024"] = (
+    lambda tmp: amazon_row(tmp, HEADER + row("A", description="word " * 2001)),
+    ("A", "product_description", 2, 4),
+)
+FIXTURES["AMZ025"] = (
+    lambda tmp: amazon_row(
+        tmp,
+        HEADER.strip()
+        + ",additional_image_links\n"
+        + row("A").strip()
+        + f',"{",".join(f"/i/{n}.jpg" for n in range(9))}"\n',
+    ),
+    ("A", "other_images", 2, 13),
+)
 FIXTURES["PIN010"] = (lambda tmp: long_title(tmp, 501, "pinterest"), ("A", "title", 2, 3))
 
 

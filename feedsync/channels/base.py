@@ -353,17 +353,30 @@ class Overlong:
     limit: int
     code: str
     channel: str
+    utf8: bool = False
+    """The limit counts the text's UTF-8 bytes (Amazon's ``maxUtf8ByteLength``), not its characters."""
 
     def cut(self, item: ChannelItem) -> list[Note]:
         """Cut the text if it is longer than the limit: its note, or none where it fits."""
         value = item.values.get(self.attribute)
-        if type(value) is not str or len(value) <= self.limit:
+        if type(value) is not str:
             return []
-        made = cut_words(value, self.limit)
+        if not self.utf8:
+            if len(value) <= self.limit:
+                return []
+            made = cut_words(value, self.limit)
+            sizes, unit = (len(value), len(made)), "characters"
+        else:
+            encoded = value if value.isascii() else value.encode()
+            if len(encoded) <= self.limit:
+                return []
+            fits = len(encoded[: self.limit].decode("utf-8", "ignore")) if type(encoded) is bytes else self.limit
+            made = cut_words(value, fits)  # (the characters within the limit)
+            sizes, unit = (len(encoded), len(made.encode())), "bytes in UTF-8"
         item.values[self.attribute] = made
         message = (
-            f"{self.attribute} is {len(value)} characters, more than the {self.limit} {self.channel} takes: cut at "
-            f"a word to {len(made)} characters"
+            f"{self.attribute} is {sizes[0]} {unit}, more than the {self.limit} {self.channel} takes: cut at a word "
+            f"to {sizes[1]}"
         )
         return [Note(self.code, self.attribute, value, message)]
 

@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from feedsync.channels.amazon.extra import KNOWN_FIELDS, declared
-from feedsync.channels.amazon.rules import negative_quantity, undated_sale, untracked_stock
+from feedsync.channels.amazon.rules import IMAGES, TEXTS, negative_quantity, undated_sale, untracked_stock
 from feedsync.channels.amazon.schema_check import Failure
 from feedsync.channels.amazon.transform import DIFFERS, AmazonEncoder, differs_note, unmapped_note
 from feedsync.channels.amazon.validation import definition_named, failure_parts
@@ -129,6 +129,13 @@ def listings(
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
     spec = channel.spec
     told = [pl.lit(True)]
+    for overlong in TEXTS:  # a longer text, more images: cut and told per row (``rules.prepare_item``)
+        text = values.get(overlong.attribute)
+        if text is not None and overlong.attribute not in compiler.lists:
+            size = text.str.len_bytes() if overlong.utf8 else text.str.len_chars()
+            told.append((size <= overlong.limit).fill_null(True))
+    if IMAGES.attribute in compiler.lists:
+        told.append((values[IMAGES.attribute].list.len() <= IMAGES.limit).fill_null(True))
     checked = encoder._checker
     index = checked.index
     types: list[Any]

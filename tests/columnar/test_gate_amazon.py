@@ -662,3 +662,51 @@ def test_a_yen_price_with_decimals_is_no_offer_number() -> None:
     )
     assert number_problem({"price": "1980.00", "currency": "JPY"}) is None
     assert number_problem({"price": "1.234", "currency": "KWD"}) is None  # (three decimals in dinars)
+
+
+def test_names_descriptions_and_images_past_amazon_s_limits_are_cut_and_named_alike(tmp_path: Path) -> None:
+    """Amazon takes an item name of 200 characters, a product_description of 10,000 bytes in UTF-8 (the PRODUCT and
+    HOME definitions' maxLength and maxUtf8ByteLength) and eight other images (other_product_image_locator_1 to _8):
+    the profile no longer cuts them untold (it cut the description at 2,000 characters); the channel cuts a longer
+    text at a word (AMZ024) and leaves the images past the eighth out (AMZ025), told per item. Such an item is made
+    per row, the rest a column at a time: both tell it alike."""
+    _config(tmp_path, definitions=True)
+    rows = _families(40)
+    long, wide, many = set(), set(), set()
+    for index, row in enumerate(rows):
+        if index % 10 == 3:
+            row["title"] = f"Tee {index} " + "organic cotton " * 16  # 250 characters and more
+            long.add(row["id"])
+        elif index % 10 == 5:  # 8,017 characters, 12,017 bytes in UTF-8
+            row["description"] = "<ul><li>Soft</li><li>Warm &amp; light</li></ul><p>" + "été " * 2000 + "</p>"
+            wide.add(row["id"])
+        elif index % 10 == 7:
+            row["additional_image_links"] = ",".join(f"https://shop.example.com/i/{index}-{n}.jpg" for n in range(11))
+            many.add(row["id"])
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, documents, replayed = same(tmp_path)
+    assert replayed > 0
+    found = [d for d in report.diagnostics if d.code in ("AMZ024", "AMZ025")]
+    assert {d.product_id for d in found if d.field == "item_name"} == long
+    assert {d.product_id for d in found if d.field == "parent_name"} <= long
+    described = [d for d in found if d.field == "product_description"]  # one text: told once, with its count
+    assert [(d.product_id, d.message.endswith(f"({len(wide)} item(s); the first: SKU-5)")) for d in described] == [
+        ("SKU-5", True)
+    ]
+    assert {d.product_id for d in found if d.field == "other_images"} == many
+    assert all(d.severity.value == "warning" for d in found)
+    cut = described[0]
+    assert "product_description is 12017 bytes in UTF-8, more than the 10000 Amazon takes" in cut.message
+    listings = [
+        m for name, data in documents.items() if name.startswith("amazon") for m in json.loads(data)["messages"]
+    ]
+    by_sku = {m["sku"]: m.get("attributes", {}) for m in listings}
+    for sku in long:
+        assert len(by_sku[sku]["item_name"][0]["value"]) <= 200
+    for sku in wide:
+        text = by_sku[sku]["product_description"][0]["value"]
+        assert 9_990 <= len(text.encode()) <= 10_000
+    for sku in many:
+        index = sku.removeprefix("SKU-")
+        eighth = by_sku[sku]["other_product_image_locator_8"][0]["media_location"]
+        assert eighth == f"https://shop.example.com/i/{index}-7.jpg"

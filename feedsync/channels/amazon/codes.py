@@ -202,3 +202,25 @@ register(
     "changes are sent, so an empty catalog deletes the listings pushed before (allow_empty: true).",
     ("required",),
 )
+register(
+    "AMZ024",
+    "value-cut",
+    W,
+    "The item_name, parent_name or product_description is longer than Amazon takes (item names 200 characters, as "
+    "the HOME definition and most others set it; product_description 10,000 bytes in UTF-8, the maxUtf8ByteLength "
+    "of the product type definitions). The channel cuts it at the last space within the limit; the finding names "
+    "the item, the length and the limit, once per text with the number of items. Shorten it at the source to "
+    "choose the cut yourself (a profile's own truncate_words cuts before the channel, untold: it is the profile's "
+    "choice).",
+    ("limits",),
+)
+register(
+    "AMZ025",
+    "other-images-dropped",
+    W,
+    "The item has more other images than the eight a listing holds (other_product_image_locator_1 to _8 in the "
+    "product type definitions). The images past the eighth are left out of the feed; the finding names how many "
+    "and the first of them. Told once per first image left out, with the number of items (the variants of a "
+    "product share their images). Order the images so the best come first.",
+    ("links", "images"),
+)

@@ -8,8 +8,14 @@ from decimal import ROUND_DOWN, Decimal
 from functools import lru_cache
 from typing import Any
 
-from feedsync.channels.amazon.spec import MAX_ITEM_NAME, MAX_SKU_LENGTH, WEIGHT_UNITS
-from feedsync.channels.base import ChannelItem, Findings, Note
+from feedsync.channels.amazon.spec import (
+    MAX_DESCRIPTION_BYTES,
+    MAX_ITEM_NAME,
+    MAX_OTHER_IMAGES,
+    MAX_SKU_LENGTH,
+    WEIGHT_UNITS,
+)
+from feedsync.channels.base import ChannelItem, Findings, Note, Overlong, Surplus
 from feedsync.checks import gtin_problem
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.money import minor_units
@@ -18,10 +24,26 @@ _ASIN = re.compile(r"^[0-9A-Z]{10}$")
 PRODUCT_TYPE_NAME = re.compile(r"^[A-Z0-9_]{1,100}$")
 
 
+TEXTS = (
+    Overlong("item_name", MAX_ITEM_NAME, "AMZ024", "Amazon"),
+    Overlong("parent_name", MAX_ITEM_NAME, "AMZ024", "Amazon"),
+    Overlong("product_description", MAX_DESCRIPTION_BYTES, "AMZ024", "Amazon", utf8=True),
+)
+"""Amazon takes an item name (a family's parent's too) of up to 200 characters and a description of up to 10,000
+bytes in UTF-8."""
+IMAGES = Surplus("other_images", MAX_OTHER_IMAGES, "AMZ025", "Amazon", "images")
+"""Amazon's listings have eight other image slots (other_product_image_locator_1 to _8)."""
+
+
 def prepare_item(item: ChannelItem) -> list[Note]:
-    """Mends the offer before it is checked and written: a negative quantity becomes 0 (AMZ013); tells of
-    untracked stock sent without a quantity (AMZ012) and of a sale without dates sent as the price (AMZ014)."""
+    """Mends the offer before it is checked and written: a name or description longer than Amazon takes is cut at
+    a word (AMZ024), images past the eight slots are left out (AMZ025), a negative quantity becomes 0 (AMZ013);
+    tells of untracked stock sent without a quantity (AMZ012) and of a sale without dates sent as the price
+    (AMZ014)."""
     notes: list[Note] = []
+    for text in TEXTS:
+        notes += text.cut(item)
+    notes += IMAGES.cut(item)
     values = item.values
     quantity = values.get("quantity")
     if isinstance(quantity, str) and quantity.lstrip().startswith("-"):

@@ -13,6 +13,7 @@ from feedsync.formats.json_listings import MAX_MESSAGES
 MAX_SKU_LENGTH = 40
 MAX_ITEM_NAME = 200  # item_name maxLength in product type schemas
 MAX_OTHER_IMAGES = 8  # other_product_image_locator_1 .. _8
+MAX_DESCRIPTION_BYTES = 10_000  # product_description maxUtf8ByteLength in product type schemas (PRODUCT, HOME)
 CONDITION_TYPES = {"new": "new_new", "refurbished": "refurbished_refurbished", "used": "used_good"}
 WEIGHT_UNITS = {"g": "grams", "kg": "kilograms", "lb": "pounds", "oz": "ounces"}
 # Generic product type Amazon accepts for offer-only updates of existing ASINs.
