@@ -30,7 +30,7 @@ from feedsync.idset import IdSet, digest
 from feedsync.model.product import Product
 from feedsync.sources import Source
 from feedsync.sources.base import feed_attributes_possible, maps_columns
-from feedsync.sources.options import unmet_options
+from feedsync.sources.options import options_as_fields, unmet_options
 from feedsync.split import part_path
 from feedsync.supplements import Supplement, join
 
@@ -425,8 +425,12 @@ class Stream:
         learnt = stats.attributes_met is None  # (a header that tells every attribute, or the products read)
         met = stats.attributes_seen if learnt else stats.attributes_met
         if met is not None:
+            mapped = getattr(getattr(reader, "config", None), "options", None)
             for sink in sinks:
-                found = unmet_attributes(sink.channel, met, self.attributes_joined, stats.columns, learnt=learnt)
+                options = options_as_fields(sink.channel.attribute_reads, stats.options_met, mapped)
+                found = unmet_attributes(
+                    sink.channel, met, self.attributes_joined, stats.columns, learnt=learnt, options=options
+                )
                 for diagnostic in found:
                     self.emit(diagnostic)
         report.variants += stats.left_out + stats.excluded

@@ -390,18 +390,22 @@ def unmet_attributes(
     fields: Mapping[str, str],
     *,
     learnt: bool = False,
+    options: Mapping[str, str] | None = None,
 ) -> Iterator[Diagnostic]:
     """CFG011 for each attribute key the channel's fields and filters in feedsync.yaml read by name
     (``attribute_reads``) that the source's products do not have (``met``: the columns it keeps as attributes, or
     where ``learnt`` the attribute names its products had, once the rows are read; ``fields``: its columns, each
     with the field or role it is read as) and no supplement adds (``joined``: their columns, casefolded): the value
-    it was to give is empty on every item (a name mistyped, in another case, or a column read as a field)."""
+    it was to give is empty on every item (a name mistyped, in another case, or a column read as a field);
+    ``options``: the options met that are read as a field, by name (an export's ``Size``, ``Choose Ring Size``)."""
     for key, (where, location) in channel.attribute_reads.items():
         if key in met or key.casefold() in joined:
             continue
         field = fields.get(key)
-        if field in _PRODUCT_FIELDS:
-            why = f"the source's column {key!r} is read as the field {field} (read it as {{{{ {field} }}}})"
+        option = (options or {}).get(key)
+        if field in _PRODUCT_FIELDS or option in _PRODUCT_FIELDS:
+            kind, field = ("column", field) if field in _PRODUCT_FIELDS else ("option", option)
+            why = f"the source's {kind} {key!r} is read as the field {field} (read it as {{{{ {field} }}}})"
         else:
             closest = difflib.get_close_matches(key, sorted(met), n=3, cutoff=0.6)
             folded = [name for name in met if name.casefold() == key.casefold()]

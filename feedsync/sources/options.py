@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from feedsync.diagnostics import Diagnostic, Emit, Location
@@ -87,6 +87,15 @@ def option_field(name: str, mapped: Mapping[str, str] | None = None) -> str | No
 
 # A storefront prompt before the option's name: ``Choose Material``, ``Select your size``.
 _PROMPT = re.compile(r"^(?:choose|select|pick)(?: (?:your|a|an|the))? ")
+
+
+def options_as_fields(keys: Iterable[str], met: set[str] | None, mapped: Mapping[str, str] | None) -> dict[str, str]:
+    """The names among ``keys`` of an option the reader met (``met``: ``SourceStats.options_met``) that fills a
+    variant field (``option_field``), with that field: such an option is no attribute (CFG011 says what to read)."""
+    if not met:
+        return {}
+    found = {key: option_field(key, mapped) for key in keys if header_key(key) in met}
+    return {key: field for key, field in found.items() if field}
 
 
 def note_option(stats: Any, name: str) -> None:

@@ -121,6 +121,11 @@ def variant_id(handle: str, options: list[str]) -> str:
     return fit_id(key, 50)
 
 
+def _default_title(name: str, value: str) -> bool:
+    """Whether an option is Shopify's stand-in of a product without options (``Title`` = ``Default Title``)."""
+    return value == "Default Title" and name.casefold() in ("title", "")
+
+
 @dataclass
 class _Product:
     handle: str
@@ -240,6 +245,8 @@ class _Reader:
         self.unmapped = UnmappedOptions(emit, source.stats.told)
         self.fields: dict[str, str | None] = {}
         """Option name -> the variant field it fills (``option_field``), or None."""
+        self.attribute_options: dict[tuple[str, ...], frozenset[str]] = {}
+        """``_attribute_options``'s answers, by list of option names."""
         self.share = share_of(source.path) is not None
         """Whether it reads a share of a row split (``feedsync.rows``): the findings it tells once the rows are read
         are the merge's to tell, and it keeps the handles it read."""
@@ -378,12 +385,31 @@ class _Reader:
         seen.update(key for key in values if key.startswith("meta:"))
         if "sku" not in seen and any(self.cell(cells, "sku") for _, cells, _ in taken):
             seen.add("sku")
-        if {name or "option" for name in product.option_names} <= seen:
-            return
+        names = product.option_names
+        missing = self._attribute_options(tuple(names)) - seen
+        asked = [n for n, name in enumerate(names) if (name or "option") in missing]
         for row, _, options in taken:
+            if not any(options[n] and not _default_title(names[n], options[n]) for n in asked):
+                continue  # (no option of a name not noted yet has a value here)
             attributes: dict[str, str] = {}
             self._options(product, row, options, differing, {}, attributes)
             seen.update(attributes)
+
+    def _attribute_options(self, names: tuple[str, ...]) -> frozenset[str]:
+        """The options of ``names`` that ``_options`` keeps as attributes (a name of no variant field, or of a field
+        an option before it fills already), worked out once for each list of option names."""
+        known = self.attribute_options.get(names)
+        if known is None:
+            filled: set[str] = set()
+            kept = set()
+            for name in names:
+                target = self._field(name)
+                if target and target not in filled:
+                    filled.add(target)
+                else:
+                    kept.add(name or "option")
+            known = self.attribute_options[names] = frozenset(kept)
+        return known
 
     def _tell_stock_unknown(self, product: _Product) -> None:
         """SRC018 once per file, at the first product with a variant whose stock Shopify tracks, in an export
@@ -463,7 +489,7 @@ class _Reader:
         real_options: list[str] = []
         unmapped: dict[str, str] = {}
         for n, (name, value) in enumerate(zip(product.option_names, options, strict=True)):
-            if not value or (value == "Default Title" and name.casefold() in ("title", "")):
+            if not value or _default_title(name, value):
                 continue
             real_options.append(value)
             target = self._field(name)

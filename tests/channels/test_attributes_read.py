@@ -191,3 +191,15 @@ def test_a_platform_export_split_by_rows_tells_it_as_one_process(
     serial, _, events = build_both(config, tmp_path, monkeypatch, jobs=2)
     assert events[-1]["split"]
     assert [d.value for d in _found(serial)] == ["Choose Initals"]
+
+
+@needs_realdata
+def test_an_export_option_read_as_a_field_says_to_read_the_field(tmp_path: Path) -> None:
+    """rosarose's 'Choose Ring Size' fills the variant's size (an attribute of that name before): a config that
+    still reads the attribute is told to read the field, in both engines."""
+    config = _export_config(tmp_path, ["Choose Ring Size"])
+    columnar, documents, _ = _run(config, tmp_path / "columnar", columnar=True, chunk=8192)
+    per_row, expected, _ = _run(config, tmp_path / "per-row", columnar=False, chunk=8192)
+    assert_alike(columnar, documents, per_row, expected)
+    [told] = _found(per_row)
+    assert "the source's option 'Choose Ring Size' is read as the field size (read it as {{ size }})" in told.message
