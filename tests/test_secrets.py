@@ -203,7 +203,7 @@ def test_a_private_key_is_masked_in_the_forms_encoders_give_it_and_compiles_at_o
     for form in (key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), html.escape(key), lower):
         assert secrets.mask(f"<{form}>") == "<***>", form[:40]
     assert secrets.mask(base64.b64encode(b"k" + key.encode()).decode()).count("***") == 1
-    assert len(secrets._current().pattern) < 40 * len(key)  # type: ignore[union-attr]
+    assert sum(len(pattern.pattern) for pattern in secrets._current()) < 40 * len(key)
 
 
 def test_a_quote_json_escaped_then_html_escaped_is_masked() -> None:
@@ -213,3 +213,37 @@ def test_a_quote_json_escaped_then_html_escaped_is_masked() -> None:
     secrets.register(secret)
     shown = html.escape(json.dumps({"password": secret}))
     assert secret not in secrets.mask(shown) and "word1" not in secrets.mask(shown)
+
+
+def test_a_secret_registered_after_masking_is_masked_with_the_earlier_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets registered one at a time between maskings (a token, then presigned URLs) are each masked, a later
+    one holding an earlier one whole, in any form, in texts short and long."""
+    secrets.register("tok/en+va=lue")
+    assert secrets.mask("a tok%2Fen%2Bva%3Dlue b") == "a *** b"
+    secrets.register("Atzr|tok/en+va=lue|more")  # holds the first
+    secrets.register_url("https://bucket.s3.amazonaws.com/doc?X-Amz-Signature=5f1e0d2c3b4a&X-Amz-Date=20261207")
+    text = "PUT Atzr%7Ctok%2Fen%2Bva%3Dlue%7Cmore sig=5f1e0d2c3b4a " + base64.b64encode(b"20261207").decode()
+    assert secrets.mask(text) == "PUT *** sig=*** ***"
+    secrets.register("third-secret-value")
+    assert len(secrets._current()) > 1
+    long_text = " ".join(["third-secret-value tok/en+va=lue 5f1e0d2c3b4a plain words"] * 5000)
+    assert secrets.mask(long_text) == " ".join(["*** *** *** plain words"] * 5000)
+    assert secrets.mask(text + " third-secret-value") == "PUT *** sig=*** *** ***"
+    monkeypatch.setattr(secrets, "COLLAPSE", 0)  # (all merged into one pattern: the same masking)
+    assert secrets.mask(long_text) == " ".join(["*** *** *** plain words"] * 5000)
+    assert len(secrets._current()) == 1
+    assert secrets.mask(text + " third-secret-value") == "PUT *** sig=*** *** ***"
+
+
+def test_secrets_registered_one_by_one_are_not_all_compiled_again_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Registering N secrets with a masking after each compiles each form a few times (the forms of a new secret,
+    merged with a few patterns of the ones before), not every form N times over."""
+    compiled: list[int] = []
+    compile_ = secrets._compile
+    monkeypatch.setattr(secrets, "_compile", lambda forms: compiled.append(len(forms)) or compile_(forms))
+    values = [f"presigned-signature-{index:04x}" for index in range(64)]
+    for value in values:
+        secrets.register(value)
+        assert secrets.mask(f"PUT ?X-Amz-Signature={value}") == "PUT ?X-Amz-Signature=***"
+    assert sum(compiled) <= 5 * len(secrets._forms)
+    assert secrets.mask(" ".join(values)) == " ".join(["***"] * len(values))
