@@ -1,20 +1,22 @@
 """The secret registry: every secret feedsync holds is registered once, where it is read (``SecretRef.value``) or
 received (access tokens, signed assertions), and ``mask`` replaces it in any text that leaves the process: logs,
 errors, reports, state, notifications. A secret is masked in the forms it travels in: as it is, and with any of its
-characters written as an encoder writes it (``%xx`` escapes in either case and escaped twice, ``+`` for a space,
-JSON's ``\\u00xx`` and ``\\/``, a JSON text escaped again, HTML's references), base64 (also inside a longer base64
-text, at any offset: ``base64(b"user:" + secret)``), and hex; a Basic-auth pair also as the base64 of
-``user:secret``. The forms are compiled at the first masking after they are registered, those of a secret
+characters written as an encoder writes it (``%xx`` escapes in either case and escaped twice, of letters and digits
+too, ``+`` for a space, JSON's ``\\u00xx`` and ``\\/``, a JSON text escaped again, HTML's references), base64 (also
+inside a longer base64 text, at any offset: ``base64(b"user:" + secret)``), and hex; a Basic-auth pair also as the
+base64 of ``user:secret``. The forms are compiled at the first masking after they are registered, those of a secret
 registered later into a pattern of their own merged with others as they come (``_segments``), so masking a message
 costs a regex pass or a few (nothing at all while the registry is empty)."""
 
 from __future__ import annotations
 
 import base64
+import bisect
 import html
 import json
 import re
 import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
@@ -60,6 +62,8 @@ merged into one of the next, so each form is compiled a few times at most and th
 _scanned = 0
 """The characters masked since the patterns changed, times the patterns beyond the first (see ``COLLAPSE``)."""
 
+_ALNUM_ESCAPE = re.compile(r"%(?:25)*(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])")
+"""A ``%xx`` escape of an ASCII letter or digit (``_unescaped``)."""
 _JSON_SHORT = {'"': '"', "\\": "\\", "/": "/", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t"}
 _HTML_NAMED = {"&": ("amp",), "<": ("lt",), ">": ("gt",), '"': ("quot",), "'": ("apos",), "/": ("sol",)}
 
@@ -74,8 +78,8 @@ def _spellings(char: str) -> list[tuple[str, str]]:
     escapes of its UTF-8 bytes in either case (escaped twice too: ``%252F``), ``+`` for a space; JSON's ``\\u00xx``
     and short escapes, after any number of backslashes (a JSON text escaped again); HTML's decimal, hex and named
     references."""
-    if char.isascii() and char.isalnum():  # (escaped only by an encoder that escapes every byte: not asked, as
-        return [(char, "")]  # each spelling of a letter made the pattern of a token's letters slow to compile)
+    if char.isascii() and char.isalnum():  # (escaped only by an encoder that escapes every byte: decoded in the
+        return [(char, "")]  # text instead, ``_unescaped``; their spellings made a token's pattern slow to compile)
     code = ord(char)
     escapes = "%(?:25)*".join(_hex(byte, 2) for byte in char.encode("utf-8", "surrogatepass"))
     ways = [("%", "(?:25)*" + escapes)]
@@ -221,11 +225,14 @@ def _recompile(collapse: bool) -> None:
     _scanned = 0
 
 
-def _substitute(patterns: list[re.Pattern[str]], text: str) -> str:
-    """``text`` with each match of any of ``patterns`` masked: the leftmost first, the longest of those starting
-    there (what one pattern of all their forms would mask)."""
+def _spans(patterns: list[re.Pattern[str]], text: str) -> Iterator[tuple[int, int]]:
+    """Where ``patterns`` match in ``text``, one after another: the leftmost first, the longest of those starting
+    there (what one pattern of all their forms would match)."""
+    if len(patterns) == 1:
+        yield from (match.span() for match in patterns[0].finditer(text))
+        return
     found = [pattern.search(text) for pattern in patterns]
-    parts, position = [], 0
+    position = 0
     while True:
         best = None
         for index, match in enumerate(found):
@@ -234,13 +241,36 @@ def _substitute(patterns: list[re.Pattern[str]], text: str) -> str:
             if match is not None and (best is None or (match.start(), -match.end()) < (best.start(), -best.end())):
                 best = match
         if best is None:
-            break
-        parts += (text[position : best.start()], MASK)
+            return
+        yield best.span()
         position = best.end()
+
+
+def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    parts, position = [], 0
+    for start, end in spans:
+        parts += (text[position:start], MASK)
+        position = end
     if not parts:
         return text
     parts.append(text[position:])
     return "".join(parts)
+
+
+def _unescaped(text: str) -> tuple[str, Callable[[int], int]] | None:
+    """``text`` with the ``%xx`` escapes of letters and digits (``%41``, escaped twice too: ``%2541``) decoded
+    (an encoder that escapes every byte), and where each of its positions is in ``text``; None without any."""
+    escapes = list(_ALNUM_ESCAPE.finditer(text))
+    if not escapes:
+        return None
+    parts, position, starts, shifts = [], 0, [], [0]
+    for escape in escapes:
+        parts += (text[position : escape.start()], chr(int(escape[0][-2:], 16)))
+        starts.append(escape.start() - shifts[-1])
+        shifts.append(shifts[-1] + len(escape[0]) - 1)
+        position = escape.end()
+    parts.append(text[position:])
+    return "".join(parts), lambda index: index + shifts[bisect.bisect_left(starts, index)]
 
 
 def register(*values: str | None) -> None:
@@ -284,9 +314,10 @@ def mask(text: str) -> str:
     if not _forms or not text:
         return text
     patterns = _current(len(text))
-    if len(patterns) == 1:
-        return patterns[0].sub(MASK, text)
-    return _substitute(patterns, text)
+    if "%" in text and (unescaped := _unescaped(text)):  # (letters and digits written as escapes, first: a form
+        decoded, where = unescaped  # matched in the text as it is may take an escape's last digits)
+        text = _masked(text, ((where(start), where(end)) for start, end in _spans(patterns, decoded)))
+    return patterns[0].sub(MASK, text) if len(patterns) == 1 else _masked(text, _spans(patterns, text))
 
 
 def mask_bytes(data: bytes) -> bytes:

@@ -121,8 +121,7 @@ def test_other_escapers_spellings_are_masked() -> None:
     secrets.register(secret)
     for spelled in (
         "tok%2Fen%2Bva%3Dlue",
-        "tok%2fen%2bva%3dlue",  # escapes in lower case (a letter or digit is masked as it is: no encoder of
-        # those seen escapes them, and their spellings made the pattern of a long token slow to compile)
+        "tok%2fen%2bva%3dlue",  # escapes in lower case
         "tok\\/en+va=lue",
         "tok\\\\/en+va=lue",
         "tok\\u002fen\\u002Bva\\u003dlue",
@@ -143,6 +142,8 @@ def test_any_secret_is_masked_as_encoders_write_it(secret: str) -> None:
         forms |= {encoded, _escapes_recased(encoded, "lower"), _escapes_recased(encoded, "mixed")}
         forms.add(json.dumps(json.dumps(encoded)[1:-1])[1:-1])
     forms.add(json.dumps(json.dumps(secret)[1:-1])[1:-1])  # a JSON text holding it, escaped again
+    every_byte = "".join(f"%{byte:02X}" for byte in secret.encode("utf-8", "surrogatepass"))
+    forms |= {every_byte, every_byte.lower(), every_byte.replace("%", "%25")}  # an encoder escaping every byte
     for form in forms:
         assert secrets.mask(f"<{form}>") == "<***>", form
 
@@ -247,3 +248,16 @@ def test_secrets_registered_one_by_one_are_not_all_compiled_again_each_time(monk
         assert secrets.mask(f"PUT ?X-Amz-Signature={value}") == "PUT ?X-Amz-Signature=***"
     assert sum(compiled) <= 5 * len(secrets._forms)
     assert secrets.mask(" ".join(values)) == " ".join(["***"] * len(values))
+
+
+def test_letters_and_digits_written_as_escapes_are_masked() -> None:
+    """An encoder that escapes every byte (``%41%42``), in either case, escaped twice, or only some letters: the
+    secret is masked where it stands, and the text around it (other escapes too) is left as it was."""
+    secret = "tok/en+va=lue9"
+    secrets.register(secret)
+    every = "".join(f"%{byte:02X}" for byte in secret.encode())
+    for spelled in (every, every.lower(), every.replace("%", "%25"), "%74ok%2Fen+v%61=lu%659", "tok/en+va=lu%65%39"):
+        assert secrets.mask(f"a=%41%42&b={spelled}&c=%2F%7A") == "a=%41%42&b=***&c=%2F%7A", spelled
+    assert secrets.mask(f"{every}{every} {every}") == "****** ***"
+    secrets.register("ab%41cdef")  # a secret holding an escape is masked as it is too
+    assert secrets.mask("ab%41cdef abAcdef") == "*** abAcdef"
