@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -204,7 +205,9 @@ def test_a_private_key_is_masked_in_the_forms_encoders_give_it_and_compiles_at_o
     for form in (key, json.dumps(key)[1:-1], json.dumps(key)[1:-1].replace("/", "\\/"), html.escape(key), lower):
         assert secrets.mask(f"<{form}>") == "<***>", form[:40]
     assert secrets.mask(base64.b64encode(b"k" + key.encode()).decode()).count("***") == 1
-    assert sum(len(pattern.pattern) for pattern in secrets._current()) < 40 * len(key)
+    assert sum(len(pattern.pattern) for pattern in secrets._current()) < 60 * len(
+        key
+    )  # (base64 of it JSON-escaped too)
 
 
 def test_a_quote_json_escaped_then_html_escaped_is_masked() -> None:
@@ -261,3 +264,56 @@ def test_letters_and_digits_written_as_escapes_are_masked() -> None:
     assert secrets.mask(f"{every}{every} {every}") == "****** ***"
     secrets.register("ab%41cdef")  # a secret holding an escape is masked as it is too
     assert secrets.mask("ab%41cdef abAcdef") == "*** abAcdef"
+
+
+def _wrapped(text: str, width: int, newline: str, indent: str = "") -> str:
+    return newline.join(indent + text[index : index + width] for index in range(0, len(text), width))
+
+
+def _base64_core(raw: bytes, prefix: bytes) -> str:
+    """The characters of ``base64(prefix + raw + ...)`` that carry only the bits of ``raw``."""
+    encoded = base64.b64encode(prefix + raw).decode()
+    return encoded[-(-8 * len(prefix) // 6) : 8 * (len(prefix) + len(raw)) // 6]
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+@pytest.mark.parametrize("prefix", [b"p" * 40, b"p" * 41, b"p" * 42, b"Subject: report of 2026-12-07\r\n\r\nuser:"])
+@pytest.mark.parametrize(("width", "indent"), [(76, ""), (64, ""), (64, "    ")])
+def test_base64_wrapped_over_lines_is_masked(newline: str, prefix: bytes, width: int, indent: str) -> None:
+    """A MIME body (76 characters a line) or a PEM-like block (64, indented in a YAML or JSON text) holding a
+    secret across a line break, at each offset: masked, the lines around it left as they were."""
+    secret = "Atzr|IwEB/refresh+token=&x-and-some-more-of-it"
+    secrets.register(secret)
+    body = _wrapped(
+        base64.b64encode(prefix + secret.encode() + b" and what follows it").decode(), width, newline, indent
+    )
+    text = f"Content-Transfer-Encoding: base64{newline}{newline}{body}{newline}--boundary--{newline}"
+    masked = secrets.mask(text)
+    assert "***" in masked
+    assert masked.startswith(f"Content-Transfer-Encoding: base64{newline}{newline}")
+    assert masked.endswith(f"{newline}--boundary--{newline}")
+    joined = re.sub(r"\r?\n[ \t]*", "", masked)
+    core = _base64_core(secret.encode(), prefix)
+    assert not any(core[index : index + 8] in joined for index in range(len(core) - 8)), masked
+
+
+def test_base64_of_a_secret_escaped_first_is_masked() -> None:
+    """The base64 of a JSON document holding the secret (``\\"``, ``\\n`` in a private key: a service account's
+    key file given base64-encoded, wrapped at 76 too)."""
+    secret = 'tok/en+va"lue/Atzr|IwEB'
+    secrets.register(secret)
+    escaped = json.dumps(secret)[1:-1]
+    for head in ('{"token": "', 'x{"token": "', 'xy{"token": "'):
+        encoded = base64.b64encode(f'{head}{escaped}"}}'.encode()).decode()
+        masked = secrets.mask(encoded)
+        assert "***" in masked, head
+        core = _base64_core(escaped.encode(), head.encode())
+        assert not any(core[index : index + 8] in masked for index in range(len(core) - 8)), (head, masked)
+    body = base64.b64encode(bytes(range(256)) * 2).decode()
+    key = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(body[i : i + 64] for i in range(0, len(body), 64)) + "\n"
+    secrets.register(key)
+    key_file = base64.b64encode(json.dumps({"type": "service_account", "private_key": key}).encode()).decode()
+    for text in (key_file, _wrapped(key_file, 76, "\n")):
+        masked = secrets.mask(text)
+        assert "***" in masked
+        assert len(re.sub(r"\s", "", masked)) < 200, masked
