@@ -41,6 +41,7 @@ from feedsync.destinations.http import (
     RateLimiter,
     Requester,
     answer_shape,
+    answered_id,
     gunzip_within,
     json_body,
     make_client,
@@ -327,7 +328,7 @@ class AmazonSpApi(ItemSync):
             "createFeed",
             keys=("feedId",),
         )
-        return str(feed["feedId"])
+        return answered_id(feed["feedId"], "createFeed", "feedId")  # (recorded open in the state, put in paths)
 
     def _report(self, requester: Requester, feed_id: str, status: Mapping[str, Any]) -> dict[str, Any]:
         """The processing report of a feed that ended with ``status`` (any JSON object; checked by
@@ -335,6 +336,7 @@ class AmazonSpApi(ItemSync):
         result = status.get("resultFeedDocumentId")
         if not result:  # DONE without one too: nothing says which listings Amazon took
             raise RemoteError(f"Amazon feed {feed_id} ended {status['processingStatus']} without a processing report")
+        result = answered_id(result, "getFeed", "resultFeedDocumentId")
         location = json_body(
             requester.request("GET", f"/feeds/2021-06-30/documents/{result}", operation="getFeedDocument"),
             "getFeedDocument",

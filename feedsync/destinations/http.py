@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import re
 import threading
 import time
 import zlib
@@ -86,6 +87,29 @@ def json_body(response: httpx.Response, operation: str, *, keys: Iterable[str] =
     if missing:
         raise RemoteError(f"{where} with JSON that has no {', '.join(missing)}")
     return body
+
+
+ID_LIMIT = 128
+_ID = re.compile(rf"[A-Za-z0-9._-]{{1,{ID_LIMIT}}}")
+
+
+def answered_id(value: object, operation: str, name: str) -> str:
+    """An id a server answered, checked before it goes into a URL's path or the state: a string (or a whole
+    number) of at most ``ID_LIMIT`` letters, digits, ``.``, ``_`` and ``-`` (Amazon's feed ids ``3485934``, its
+    document ids ``amzn1.tortuga.3.ed4cd0d8-…`` and UUIDs), not only dots, and holding no secret; a RemoteError
+    naming the operation otherwise (a hostile or broken server: an id that is huge, holds control characters, a
+    path, or a token it was sent), showing it masked and cut."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str):
+        reason = f"is not a string but {type(value).__name__}"
+    elif mask(text) != text:
+        reason = f"holds a secret feedsync holds: {clip(text, 60)!r}"
+    elif not _ID.fullmatch(text) or not text.strip("."):
+        cut = " (cut)" if len(text) > 60 else ""
+        reason = f"is not an id (at most {ID_LIMIT} letters, digits, '.', '_' or '-'): {clip(text, 60)!r}{cut}"
+    else:
+        return text
+    raise RemoteError(f"{operation}: the answer's {name} {reason}")
 
 
 @contextmanager

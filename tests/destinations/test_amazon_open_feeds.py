@@ -17,7 +17,7 @@ from feedsync import pipeline
 from feedsync.diagnostics.report import Report
 from feedsync.state import State
 from tests.conftest import HEADER, row, sync_failure
-from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+from tests.destinations.test_amazon_feeds import SECRETS, amazon_config, mock_amazon, reports_of_what_was_sent
 
 PRODUCTS = row("A", group_id="G", size="S") + row("B", group_id="G", size="M") + row("S", gtin="4006381333948")
 PENDING = httpx.Response(200, json={"feedId": "50014", "processingStatus": "IN_PROGRESS"})
@@ -220,3 +220,43 @@ def test_a_feed_amazon_will_not_cancel_as_it_finished_meanwhile_is_settled(tmp_p
         ("GET", "/feeds/2021-06-30/feeds/50014"),
         ("GET", "/feeds/2021-06-30/documents/amzn1.tortuga.4.eu.out"),
     ]
+
+
+HOSTILE_IDS = {
+    "a secret it was sent": SECRETS["client"],
+    "the access token": "Atza|access-token-1",
+    "huge": "5" * 100_000,
+    "control characters": "50014\r\n\x1b[31mDONE",
+    "a path": "../../sellers/v1/marketplaceParticipations",
+    "dots": "..",
+    "an object": {"id": "50014"},
+    "a Boolean": True,
+}
+
+
+@respx.mock
+@pytest.mark.parametrize("kind", HOSTILE_IDS)
+def test_a_feed_id_a_server_answers_is_checked_before_it_is_stored_or_used(tmp_path: Path, kind: str) -> None:
+    """createFeed answering a feedId that is no id (a secret feedsync sent, huge, control characters, a path, not
+    a string): the push fails for the channel naming it, masked and cut; it is not recorded open, not put in a
+    path, and no secret reaches the state."""
+    routes = mock_amazon(respx.mock, b"")
+    hostile = HOSTILE_IDS[kind]
+    routes["feed"].return_value = httpx.Response(202, json={"feedId": hostile})
+    message = sync_failure(push(tmp_path, PRODUCTS), r"^createFeed: the answer's feedId (is not|holds a secret)")
+    assert routes["status"].call_count == 0 and open_feeds(tmp_path) == []
+    assert len(message) < 400 and "\x1b" not in message and "\n" not in message
+    assert all(secret not in message for secret in SECRETS.values())
+    state = (tmp_path / ".feedsync" / "state.sqlite").read_bytes()
+    assert all(secret.encode() not in state for secret in SECRETS.values())
+    assert b"5" * 1000 not in state
+
+
+@respx.mock
+def test_a_result_document_id_that_is_a_path_is_not_requested(tmp_path: Path) -> None:
+    routes = mock_amazon(respx.mock, b"")
+    routes["status"].side_effect = None
+    hostile = {"feedId": "50014", "processingStatus": "DONE", "resultFeedDocumentId": "../../feeds/2021-06-30/x"}
+    routes["status"].return_value = httpx.Response(200, json=hostile)
+    sync_failure(push(tmp_path, PRODUCTS), r"^getFeed: the answer's resultFeedDocumentId is not an id .*'\.\./\.\./")
+    assert routes["result"].call_count == 0 and open_feeds(tmp_path) == []
