@@ -55,7 +55,7 @@ class _Segment:
     size: int
 
 
-_segments: list[_Segment] = []
+_segments: tuple[_Segment, ...] = ()
 """The compiled patterns. Compiling every form again each time a secret is registered cost time quadratic in the
 secrets (a push registering a presigned URL for each feed): the forms registered before a masking are compiled
 into a pattern of their own (all a command reads as it starts in one), and ``FAN_OUT`` patterns of one level are
@@ -207,7 +207,7 @@ def _current(scanning: int = 0) -> list[re.Pattern[str]]:
     """The patterns of every registered form (none while there is none), compiling the forms registered since
     the last call; ``scanning``: the length of the text they are about to mask."""
     global _scanned
-    segments = _segments
+    segments = _segments  # (replaced whole, never changed: a masking in another thread sees all or the last)
     if _pending or len(segments) > 1:
         with _lock:
             if len(_segments) > 1:
@@ -215,27 +215,25 @@ def _current(scanning: int = 0) -> list[re.Pattern[str]]:
             collapse = len(_segments) > 1 and _scanned >= COLLAPSE * sum(segment.size for segment in _segments)
             if _pending or collapse:
                 _recompile(collapse)
-            segments = list(_segments)
+            segments = _segments
     return [segment.pattern for segment in segments]
 
 
 def _recompile(collapse: bool) -> None:
     """Compile the pending forms into a new pattern, merged with the last ones of its level as they come to
     ``FAN_OUT``; with every pattern if ``collapse``."""
-    global _scanned
-    merged, level = dict(_pending), 0
-    while _segments and (
-        collapse or (len(_segments) >= FAN_OUT - 1 and all(s.level == level for s in _segments[1 - FAN_OUT :]))
-    ):
-        taken = _segments[:] if collapse else _segments[1 - FAN_OUT :]
-        del _segments[-len(taken) :]
+    global _scanned, _segments
+    merged, level, kept = dict(_pending), 0, _segments
+    while kept and (collapse or (len(kept) >= FAN_OUT - 1 and all(s.level == level for s in kept[1 - FAN_OUT :]))):
+        taken = kept if collapse else kept[1 - FAN_OUT :]
+        kept = kept[: -len(taken)]
         for segment in taken:
             for form, length in segment.forms.items():
                 merged[form] = max(length, merged.get(form, 0))
         level = max(level + 1, *(segment.level for segment in taken))
         collapse = False
     size = sum(len(lead) + len(rest) for lead, rest in merged)
-    _segments.append(_Segment(_compile(merged), merged, level, size))
+    _segments = (*kept, _Segment(_compile(merged), merged, level, size))
     _pending.clear()
     _scanned = 0
 
@@ -377,9 +375,9 @@ def mask_data(data: Any) -> Any:
 
 def clear() -> None:
     """Forget every secret (for tests that run several commands in one process)."""
-    global _scanned
+    global _scanned, _segments
     with _lock:
         _forms.clear()
         _pending.clear()
-        _segments.clear()
+        _segments = ()
         _scanned = 0
