@@ -14,7 +14,7 @@ import zlib
 from typing import Any
 
 from feedsync import secrets
-from feedsync.destinations.http import Requester, gunzip_within, json_body, poll
+from feedsync.destinations.http import Requester, answered_id, gunzip_within, json_body, poll
 from feedsync.errors import RemoteError
 from feedsync.events import event
 
@@ -45,7 +45,7 @@ def listed_skus(
         "createReport",
         keys=("reportId",),
     )
-    report_id = str(created["reportId"])
+    report_id = answered_id(created["reportId"], "createReport", "reportId")  # (put in the paths that follow)
 
     def check() -> dict[str, Any]:
         status: dict[str, Any] = json_body(
@@ -71,6 +71,7 @@ def listed_skus(
     document = status.get("reportDocumentId")
     if state != "DONE" or not isinstance(document, str) or not document:
         raise RemoteError(f"Amazon's listings report {report_id} ended {state} without a document to read")
+    document = answered_id(document, "getReport", "reportDocumentId")
     return frozenset(_skus(*_download(requester, document), report_id))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -502,3 +503,42 @@ def test_an_offer_id_with_a_run_of_whitespace_is_deleted_by_the_name_google_keep
     # taken for "already gone") and leave the product live
     kept = base64.urlsafe_b64encode(b"en~US~TEE NAVY").decode().rstrip("=")
     assert deleted_offers(delete) == [kept]
+
+
+@pytest.mark.parametrize(
+    ("field", "hostile", "told"),
+    [
+        (
+            "reportId",
+            "../../feeds/2021-06-30/feeds",
+            r"^could not read what it holds: createReport: the answer's reportId is not an id",
+        ),
+        (
+            "reportDocumentId",
+            "DOC-1\r\nX-Injected: 1",
+            r"^could not read what it holds: getReport: the answer's reportDocumentId is not an id",
+        ),
+    ],
+)
+def test_a_listings_report_id_that_is_no_id_is_not_put_in_a_path(
+    tmp_path: Path, field: str, hostile: str, told: str
+) -> None:
+    """A hostile or broken server answering a report or document id that is a path or holds a line break: the
+    channel fails naming it, and nothing is requested with it."""
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon
+
+    config = amazon_config(tmp_path, HEADER + row("S1"))
+    with respx.mock(assert_all_called=False) as router:
+        routes = mock_amazon(router, b"")
+        listings = mock_listings(router, listings_report("S1"))
+        if field == "reportId":
+            listings["create"].return_value = httpx.Response(202, json={"reportId": hostile})
+        else:
+            done = {"reportId": "ID323", "processingStatus": "DONE", "reportDocumentId": hostile}
+            listings["status"].side_effect = [httpx.Response(200, json=done)]
+        report = push(config, reconcile=True)
+        requested = [call.request.url.path for call in router.calls]
+    assert [d.code for d in report.diagnostics] == ["DST006"]
+    assert re.search(told, report.channels["amazon"].failed), report.channels["amazon"].failed
+    assert routes["upload"].call_count == 0 and listings["document"].call_count == 0
+    assert not any(".." in path or "X-Injected" in path for path in requested)
