@@ -16,7 +16,6 @@ from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SurveyingEncoder, VariantGroup
 from feedsync.channels.compiled import CompiledChannel, unmet_attributes
-from feedsync.channels.written import WrittenIds, written_ids
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
@@ -127,8 +126,6 @@ class Sink:
     """Items the channel checks rejected (so MDL015 can tell "most items" apart)."""
     checking: CheckingEncoder | None = None
     """The encoder, when it checks the records it makes (Amazon against its definitions): found once per run."""
-    written: WrittenIds | None = None
-    """The ids of the kept items (MDL021), when the channel keys its items on one."""
 
     def __post_init__(self) -> None:
         if isinstance(self.encoder, CheckingEncoder):  # a Protocol check costs microseconds: not per item
@@ -136,21 +133,12 @@ class Sink:
         # What each item asks of the channel, looked up once
         spec = self.channel.spec
         self._check_item, self._name, self._group = spec.check_item, self.channel.name, spec.variant_group
-        self.written = written_ids(spec.written_id, spec.fold_ids, self.channel.written_ids)
 
     def take(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool], report: Emit) -> Records | None:
         """The per-item step of every command (and of ``explain``): check ``item`` (when the sink checks; an error
         leaves it out, counted rejected) and encode it. Its records, or None when it is left out."""
         if self.check:
             findings, broken = self._findings(item, keeps)
-            written, vacancy = self.written, None
-            if written is not None and not broken and type(id_ := item.values.get(written.attribute)) is str:
-                vacancy = written.vacancy(id_)  # the id the channel writes, once (MDL021)
-                if vacancy is None:
-                    where = locate(item.product.source, item.origins.get(written.attribute))
-                    twin = written.finding(id_, self._name, item.id, where)
-                    if keeps(twin):
-                        findings.append(twin)
             if findings or broken:  # most items have none
                 for finding in findings:
                     report(finding)
@@ -159,8 +147,6 @@ class Sink:
                     self.checked_rejected += 1
                     self.missing.add(item.product, findings)
                     return None
-            if vacancy is not None:
-                written.fill(vacancy)  # type: ignore[union-attr]
         if self.formulas is not None:
             self.formulas.add(item.id, item.values, item.product.source, item.origins)
         return self.encoder.encode(item) if self.encoder is not None and self.encodes else [item.values]

@@ -1124,21 +1124,3 @@ def test_a_magento_export_split_by_rows_tells_what_one_reader_tells_at_its_end(
     assert len(lone) == 1 and "2 products" in lone[0].message and "LONE-1, LONE-2" in lone[0].message
     assert codes.index("SRC006") < codes.index("SRC005") < codes.index("SRC013") < codes.index("SRC008")
     assert codes[0] == "SRC014"
-
-
-def test_an_id_written_in_two_shares_is_told_and_left_out_as_one_process_does(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Google reads ids apart only in letter case as one product (answer/6324405): a later share's ``v3`` after an
-    earlier share's ``V3`` is MDL021 and left out of Google's feed, as one process tells it; Meta and Amazon keep
-    both."""
-    lines = [row(n, f"G{n}") for n in range(1, 40)] + [row(40, "G40", id_="v3"), row(41, "G41", id_="V40B")]
-    config = load_config(catalog(tmp_path / "catalog", lines))
-    _, split, events = build_both(config, tmp_path, monkeypatch, jobs=3)
-    assert events[-1]["split"] is True
-    told = [(d.code, d.channel, d.product_id) for d in split.diagnostics if d.code == "MDL021"]
-    assert told == [("MDL021", "google", "v3")]
-    google = split.channels["google"]
-    assert (google.items, google.rejected) == (40, 1)
-    assert google.items + google.excluded + google.rejected == split.variants == 41
-    assert split.channels["facebook"].items == 41

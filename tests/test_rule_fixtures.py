@@ -498,7 +498,6 @@ FIXTURES["AMZ025"] = (
     ),
     ("A", "other_images", 2, 13),
 )
-FIXTURES["MDL021"] = (lambda tmp: build(tmp, HEADER + row("SKU-A") + row("sku-a")), ("sku-a", "id", 3, 1))
 FIXTURES["PIN010"] = (lambda tmp: long_title(tmp, 501, "pinterest"), ("A", "title", 2, 3))
 
 

@@ -300,11 +300,6 @@ class ChannelSpec:
     sync_target: Callable[[Mapping[str, Any]], str] | None = None
     """Where an item sync's items go beyond its destination, from the channel's settings (Amazon: the marketplace):
     a push to another target than the last sends every item again (``Delivery.open``)."""
-    written_id: str | None = None
-    """The attribute the channel keys its items on (its id, Amazon's SKU): two items written with one are MDL021
-    (None: a channel whose items share an id, one per store)."""
-    fold_ids: bool = False
-    """The channel reads ids apart only in letter case as one (Google)."""
     ascii_ids: bool = False
     """The ``id_limits`` attributes are printable ASCII too: other characters are fitted away
     (``ids.fit_ascii_id``)."""

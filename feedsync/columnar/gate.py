@@ -315,8 +315,6 @@ class _Batch:
     """Of a Shopify export's piece: per record, its product's number among the piece's (None: no handle before it)."""
     variant_at: dict[int, int] | None = None
     """Of a Shopify export's piece: the row (of the batch) of each variant record, by the record's index."""
-    written: list[list[str | None] | None] = field(default_factory=list)
-    """Per channel (None: it keys its items on no id): the id the channel keys the row's item on (MDL021)."""
 
 
 def _unread(first: int, count: int) -> _Batch:
@@ -735,18 +733,7 @@ class Gate:
         variants = stream.variants
         outs = self.outs
         refusals: list[Diagnostic | Any] | None = None
-        vacancies: list[Any] | None = None
         for index, out in enumerate(outs):
-            written = out.sink.written
-            if written is not None and out.sink.check and batch.written and (ids := batch.written[index]) is not None:
-                id_ = ids[at]
-                if id_ is not None:
-                    vacancy = written.vacancy(id_)
-                    if vacancy is None:
-                        return False  # an id a kept item has: told per row (MDL021)
-                    if vacancies is None:
-                        vacancies = [None] * len(outs)
-                    vacancies[index] = vacancy
             replay = out.replay
             values = batch.checked[index][at]
             twin = item_group = None
@@ -828,8 +815,6 @@ class Gate:
                     out.pending.append(lines[at])  # type: ignore[arg-type]
                     lines[at] = None  # (held by ``pending`` alone: let go once written)
                 out.sink.result.items += 1
-                if vacancies is not None and vacancies[index] is not None:
-                    out.sink.written.fill(vacancies[index])  # type: ignore[union-attr]  # as ``Sink.take`` keeps it
             if out.lists:
                 listed = out.listed
                 if listed is None:
@@ -1101,9 +1086,6 @@ class Gate:
                 other = checked
             out[f"__checked{index}"] = items.checked
             out[f"__alone{index}"] = items.alone
-            written = items.sku if isinstance(items, Listings) else items.written
-            if written is not None:  # the id the channel keys the item on (MDL021)
-                out[f"__written{index}"] = written
             # the row's item in the channel: made whole, or checked by the channel's rules (or an Amazon item
             # rejected for the required facts it lacks alone)
             made_or_refused = pl.col(f"__whole{index}") | other
@@ -1322,10 +1304,6 @@ class Gate:
             alone,
             checked,
             bytearray(len(whole)),
-            written=[
-                frame[f"__written{index}"].to_list() if f"__written{index}" in frame.columns else None
-                for index in range(len(made))
-            ],
         )
 
 

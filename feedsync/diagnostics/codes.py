@@ -743,18 +743,6 @@ _register(
     "orders. Reported per item, with the id published.",
     ("identifiers", "limits"),
 )
-_register(
-    "MDL021",
-    "channel-id-duplicate",
-    E,
-    "Two items of a channel are written with one id: the channel keys its items on the id (Google's id, Meta's id, "
-    "Pinterest's id, Amazon's SKU) and keeps only one of them. Source ids are unique (MDL008), so this comes of a "
-    "profile's id field that makes the same id of two ids (`{{ sku | lower }}`, `{{ id[:20] }}`), or, for Google, of "
-    "ids apart only in letter case: Google reads `abc123` and `ABC123` as one product (answer/6324405, "
-    "answer/7495188: do not rely on letter case to make ids unique). The later item is left out (rejected), the "
-    "finding naming its source row and id and the id written. Make the channel's id field give each variant its own "
-    "id.",
-)
 
 _register(
     "SRC012",
@@ -806,7 +794,6 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL018": ("source", "values"),
     "MDL019": ("source", "prices"),
     "MDL020": ("source", "values"),
-    "MDL021": ("identifiers",),
 }
 for _code, _tags in _TAGS.items():
     if not CODES._codes[_code].tags:

@@ -1042,29 +1042,3 @@ def test_texts_past_meta_s_limits_are_cut_and_named_alike_a_column_at_a_time(tmp
     assert len(meta) == 30
     assert meta["SKU-1"]["title"] == cut
     assert meta["SKU-5"]["description"] == _words(5, 10_500)[:10_000].rsplit(" ", 1)[0]
-
-
-def test_ids_a_channel_reads_as_one_are_told_and_left_out_alike_a_column_at_a_time(tmp_path: Path) -> None:
-    """Source ids apart only in letter case (``SKU-3``, ``sku-3``) are one product to Google (answer/6324405) and,
-    through a profile's ``{{ id | lower }}``, one id in Meta's feed: the later item is MDL021 and left out of the
-    channel, so its items, excluded and rejected still add up to the variants read; the same a column at a time as
-    per row, the other rows taken."""
-    config = _config(tmp_path)
-    text = config.read_text(encoding="utf-8").replace(
-        "  facebook:\n    profile: facebook\n",
-        "  facebook:\n    profile: facebook\n    fields: {id: '{{ id | lower }}'}\n",
-    )
-    config.write_text(text, encoding="utf-8")
-    rows = baseline_families(30)
-    for number in (10, 20, 25):
-        rows[number]["id"] = f"sku-{number - 7}"  # SKU-3, SKU-13 and SKU-18 come before
-    write_catalog(tmp_path / "products.csv", rows)
-    report, replayed = same(tmp_path)
-    assert replayed > 0
-    told = sorted((d.channel, d.product_id, d.field, d.value) for d in report.diagnostics if d.code == "MDL021")
-    assert told == sorted(
-        (ch, f"sku-{n}", "id", f"sku-{n}") for ch in ("google_merchant", "facebook") for n in (3, 13, 18)
-    )
-    for result in report.channels.values():
-        assert result.rejected >= 3
-        assert result.items + result.excluded + result.rejected == report.variants == 30

@@ -22,7 +22,6 @@ AMAZON = register_channel(
         settings_model=AmazonSettings,
         id_limits={"sku": MAX_SKU_LENGTH, "parent_sku": MAX_SKU_LENGTH},
         ascii_ids=True,
-        written_id="sku",
         path_settings=("definitions",),
         check_fields=check_fields,
         sync_target=lambda settings: AmazonSettings.model_validate(settings).marketplace_id,

@@ -26,7 +26,5 @@ GOOGLE = register_channel(
         prepare_item=rules.prepare_item,
         id_limits={a: spec.MAX_LENGTH[a] for a in ("id", "item_group_id")},
         check_fields=names.check_fields,
-        written_id="id",
-        fold_ids=True,  # "abc123" and "ABC123" are one product to Google (answer/6324405)
     )
 )
