@@ -221,6 +221,20 @@ def _cfg011(tmp: Path) -> Found:
     return pipeline.run(config, "validate").diagnostics  # type: ignore[return-value]
 
 
+@fixture("CFG012", (None, "fields.custom_label_0", 9, 23))
+def _cfg012(tmp: Path) -> Found:
+    """A field reads an attribute no record of a JSON catalog has."""
+    (tmp / "products.jsonl").write_text(
+        '{"id": "A", "title": "Tee", "price": "5", "link": "/a", "image_link": "/a.jpg", "Season": "Winter"}\n',
+        encoding="utf-8",
+    )
+    extra = "    fields:\n      custom_label_0: \"{{ attributes.get('seasn', '') }}\"\n"
+    make_config(tmp, HEADER, extra)
+    path = tmp / "feedsync.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("products.csv", "products.jsonl"), encoding="utf-8")
+    return pipeline.run(load_config(path), "validate").diagnostics  # type: ignore[return-value]
+
+
 @fixture("CFG010", (None, "size", None, None))
 def _cfg010(tmp: Path) -> Found:
     """source.options names an option no product of the export has."""

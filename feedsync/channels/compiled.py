@@ -389,7 +389,8 @@ def unmet_attributes(
     learnt: bool = False,
     options: Mapping[str, str] | None = None,
 ) -> Iterator[Diagnostic]:
-    """CFG011 for each attribute key the channel's fields and filters in feedsync.yaml read by name
+    """CFG011 (CFG012 where ``learnt``) for each attribute key the channel's fields and filters in feedsync.yaml
+    read by name
     (``attribute_reads``) that the source's products do not have (``met``: the columns it keeps as attributes, or
     where ``learnt`` the attribute names its products had, once the rows are read; ``fields``: its columns, each
     with the field or role it is read as) and no supplement adds (``joined``: their columns, casefolded): the value
@@ -411,7 +412,7 @@ def unmet_attributes(
             none = "no product read has an attribute" if learnt else "the source has no column"
             why = f"{none} of that name, nor does a supplement add one{also}"
         yield make(
-            "CFG011",
+            "CFG012" if learnt else "CFG011",
             f"{where} reads attributes {key!r}, but {why}: it is empty on every item",
             channel=channel.name,
             field=where,

@@ -181,10 +181,19 @@ _register(
     "A field or filter of the channel in feedsync.yaml reads a product attribute by name (`attributes.get('season', "
     "'')`, `attributes['season']`) that the source's products do not have, and no supplement adds: the value it "
     "was to give is empty on every item, so what was mapped never reaches the feed. A native CSV, TSV or workbook "
-    "is held to its columns that are no field; a JSON catalog or a platform export (whose attributes are its "
-    "records' keys, or the export's options, metafields and attribute columns) to the attribute names its products "
-    "had, once the rows are read: the feeds are written whole all the same, and the run fails the gate. The "
-    "finding names the closest names (one differing only in case first). Fix the name, or remove the field.",
+    "is held to its columns that are no field (a JSON catalog or a platform export: CFG012). The finding names "
+    "the closest names (one differing only in case first). Fix the name, or remove the field.",
+)
+_register(
+    "CFG012",
+    "attribute-no-product-had",
+    W,
+    "As CFG011, for a JSON catalog or a platform export, whose attributes are its records' keys, or the export's "
+    "options, metafields and attribute columns: no product read had an attribute of the name a field or filter of "
+    "the channel in feedsync.yaml reads, so its value is empty on every item. Known only once the rows are read "
+    "(the feeds are written whole), and an export may simply hold no product with it this time (a seasonal "
+    "attribute, one only drafts have), so it is a warning: `--fail-on warning` makes it fail the gate. The "
+    "finding names the closest names the products had (one differing only in case first).",
 )
 _register(
     "SRC001",
@@ -757,7 +766,8 @@ _register(
 
 _TAGS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
-        ("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009", "CFG010", "CFG011"), ("config",)
+        ("CFG001", "CFG002", "CFG003", "CFG006", "CFG007", "CFG008", "CFG009", "CFG010", "CFG011", "CFG012"),
+        ("config",),
     ),
     "CFG004": ("config", "categories"),
     "CFG005": ("config", "prices"),
