@@ -322,3 +322,18 @@ def test_a_rate_header_sets_the_limiter_and_a_429_waits_for_one_more_request_wit
     assert str(failed.value).startswith(
         "list: gave up after 3 attempts and 20 s of waiting (at most 25 s): list: HTTP 429"
     )
+
+
+def test_the_tenacity_required_has_the_upcoming_sleep_the_budget_reads() -> None:
+    """``with_retries``' budget stops on ``RetryCallState.upcoming_sleep``, which tenacity has since 8.3.0: the
+    floor pyproject.toml sets is at least that (an older tenacity would raise AttributeError at the first retry)."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    import tenacity
+
+    assert hasattr(tenacity.RetryCallState(None, None, (), {}), "upcoming_sleep")
+    project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    (floor,) = [m.group(1) for d in project["dependencies"] if (m := re.fullmatch(r"tenacity>=([\d.]+)", d))]
+    assert tuple(int(x) for x in floor.split(".")) >= (8, 3)
