@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import inspect
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -104,6 +104,19 @@ MIGRATIONS: tuple[str, ...] = (
         messages    TEXT NOT NULL,
         sent_at     TEXT NOT NULL,
         PRIMARY KEY (channel, destination, batch_id)
+    ) WITHOUT ROWID;
+    """,
+    # units of an imported order's line cancelled on the marketplace since its import (ORD003), written with the
+    # stored order that moves them out of its quantity and deleted once the finding was printed: a run that ends
+    # in between tells it again, whether or not the marketplace lists the order again
+    """
+    CREATE TABLE untold (
+        marketplace TEXT NOT NULL,
+        order_id    TEXT NOT NULL,
+        line_id     TEXT NOT NULL,
+        sku         TEXT NOT NULL,
+        units       INTEGER NOT NULL,
+        PRIMARY KEY (marketplace, order_id, line_id)
     ) WITHOUT ROWID;
     """,
 )
@@ -521,6 +534,39 @@ class State:
             db.execute(
                 "DELETE FROM orders WHERE marketplace = ? AND order_id = ? AND state = ?",
                 (marketplace, order_id, state),
+            )
+
+    def record_cancelled(
+        self, marketplace: str, order_id: str, payload: str, lines: Sequence[tuple[str, str, int]]
+    ) -> None:
+        """In one transaction: the stored order ``payload`` (its lines' units cancelled since the import moved out
+        of their quantity) and, per (line id, SKU, units) of ``lines``, the units to tell (``untold``)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE orders SET payload = ?, updated_at = ? WHERE marketplace = ? AND order_id = ?",
+                (_mask(payload), _now(), marketplace, order_id),
+            )
+            db.executemany(
+                "INSERT INTO untold (marketplace, order_id, line_id, sku, units) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (marketplace, order_id, line_id) DO UPDATE SET sku = excluded.sku, "
+                "units = untold.units + excluded.units",
+                [(marketplace, order_id, line_id, sku, units) for line_id, sku, units in lines],
+            )
+
+    def untold(self, marketplace: str) -> list[tuple[str, str, str, int]]:
+        """(order id, line id, SKU, units) of the cancellations recorded and not yet known to be told."""
+        rows = self._db.execute(
+            "SELECT order_id, line_id, sku, units FROM untold WHERE marketplace = ? ORDER BY order_id, line_id",
+            (marketplace,),
+        )
+        return [(order_id, line_id, sku, int(units)) for order_id, line_id, sku, units in rows]
+
+    def forget_untold(self, marketplace: str, keys: Iterable[tuple[str, str]]) -> None:
+        """The cancellations of these (order id, line id) were told."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM untold WHERE marketplace = ? AND order_id = ? AND line_id = ?",
+                [(marketplace, order_id, line_id) for order_id, line_id in keys],
             )
 
     def order_payload(self, marketplace: str, order_id: str) -> str | None:

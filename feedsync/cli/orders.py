@@ -12,7 +12,7 @@ from feedsync.cli.output import MODE
 from feedsync.diagnostics import Diagnostic, Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.lock import run_lock
-from feedsync.orders.importer import note_cancellations
+from feedsync.orders.importer import note_told
 from feedsync.orders.run import run_import, run_tracking
 from feedsync.state import State
 
@@ -41,7 +41,7 @@ def import_orders(
             result = run_import(cfg, state, found.append, from_file=from_file, dry_run=dry_run, since=_aware(since))
             _tell(found)
             if not dry_run:  # (once they are out: a run killed before tells them again)
-                note_cancellations(state, result)
+                note_told(state, result)
     verb = "would import" if dry_run else "imported"
     for order_id in result.imported:
         _report(f"{verb} {order_id}")

@@ -617,8 +617,10 @@ _register(
     "order and what changed, on each read of the order while it differs, and nothing is imported again. Units of "
     "a line cancelled on the marketplace after the import (Amazon: an order item's units neither fulfilled nor "
     "unfulfilled; the order report's quantity-purchased beyond quantity-shipped and quantity-to-ship) are an "
-    "error naming the order, the line, its SKU and the units, told once (the state keeps it, and push-tracking "
-    "confirms none of them); an order cancelled whole goes to the sink as its status. Change the store order by "
+    "error naming the order, the line, its SKU and the units, told once: the run that reads it records it in "
+    "the stored order at once (push-tracking confirms none of those units) and keeps it to tell until it was "
+    "printed (a run ended in between tells it again, though the marketplace lists the order no more); an order "
+    "cancelled whole goes to the sink as its status. Change the store order by "
     "hand.",
 )
 

@@ -46,8 +46,10 @@ class ImportResult:
     skipped: int = 0
     cancelled_since: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     """(marketplace, order id) -> line id -> the units of the line cancelled on the marketplace in all, where this
-    run told (ORD003) that some of them were cancelled after the import; ``note_cancellations`` writes them to the
-    state once the findings are out."""
+    run told (ORD003) that some of them were cancelled after the import (so that a dry run tells them once)."""
+    told: list[tuple[str, str, str]] = field(default_factory=list)
+    """(marketplace, order id, line id) of the cancellations this run told (ORD003) that the state keeps as untold:
+    ``note_told`` forgets them once the findings are out."""
 
 
 def import_orders(
@@ -68,6 +70,9 @@ def import_orders(
     result = ImportResult()
     staged: list[tuple[Order, str, str]] = []  # (order, state, ref) waiting for the sink's commit
     seen: set[str] = set()
+    for order_id, line_id, sku, units in state.untold(marketplace):  # (a run that ended before it printed them)
+        emit(_cancelled_finding(marketplace, order_id, line_id, sku, units, sink))
+        result.told.append((marketplace, order_id, line_id))
 
     def flush() -> None:
         if dry_run or not staged:
@@ -111,7 +116,7 @@ def import_orders(
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
             if record.state == IMPORTED:
                 _tell_changes(state, order, sink, emit)
-                _tell_cancelled(state, order, sink, emit, result.cancelled_since)
+                _tell_cancelled(state, order, sink, emit, result, dry_run)
                 if not dry_run:
                     _keep_packages(state, order, record)
             if record.status == order.status:
@@ -419,67 +424,69 @@ def _tell_changes(state: State, order: Order, sink: OrderSink, emit: Emit) -> No
 
 
 def _tell_cancelled(
-    state: State, order: Order, sink: OrderSink, emit: Emit, told: dict[tuple[str, str], dict[str, int]]
+    state: State, order: Order, sink: OrderSink, emit: Emit, result: ImportResult, dry_run: bool
 ) -> None:
     """ORD003 (an error: the store would ship them) naming each line of an imported order with units cancelled on
-    the marketplace since the import, out of those the store got: no sink passes a line's cancellation on. Told
-    once: ``told`` keeps what this run told, and ``note_cancellations`` writes it into the stored order. An order
-    cancelled whole is not told so: its status goes to the store."""
+    the marketplace since the import, out of those the store got: no sink passes a line's cancellation on. The
+    stored order records them at once (the units move from ``quantity``, the store's units push-tracking confirms,
+    to ``cancelled``: so no later run finds them again), with a note of the finding to tell in the same transaction
+    (``State.untold``), forgotten by ``note_told`` once the findings are printed: a run that ends before tells it
+    again, however the marketplace lists the order then. An order cancelled whole is not told so: its status goes
+    to the store. A dry run writes nothing and tells each once (``result.cancelled_since``)."""
     if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
         return
     payload = state.order_payload(order.marketplace, order.order_id)
-    stored = {line.line_id: line for line in Order.model_validate_json(payload).lines} if payload else {}
-    known = told.get((order.marketplace, order.order_id), {})
-    for line in order.lines:
-        was = stored.get(line.line_id)
-        if was is None or was.marketplace_sku != line.marketplace_sku:  # (told as a change of its lines)
-            continue
-        before = max(was.cancelled, known.get(line.line_id, 0))
-        units = min(line.cancelled - before, was.quantity - (before - was.cancelled))
-        if units <= 0:
-            continue
-        told.setdefault((order.marketplace, order.order_id), known)[line.line_id] = before + units
-        emit(
-            make(
-                "ORD003",
-                f"order {order.order_id}: line {line.line_id} (SKU {line.marketplace_sku}): {units} unit(s) cancelled "
-                f"on {order.marketplace} since its import; {sink.describe()} still holds them (feedsync passes on a "
-                "change of status alone): take them off the store order by hand; told once",
-                product_id=order.order_id,
-                field="quantity",
-                value=str(units),
-                severity=Severity.ERROR,
-            )
-        )
+    if not payload:
+        return
+    stored = Order.model_validate_json(payload)
+    now = {line.line_id: line for line in order.lines}
+    known = result.cancelled_since.get((order.marketplace, order.order_id), {})
+    lines: list[OrderLine] = []
+    told: list[tuple[str, str, int]] = []
+    for was in stored.lines:
+        line = now.get(was.line_id)
+        units = 0
+        if line is not None and was.marketplace_sku == line.marketplace_sku:  # (else told as a change of its lines)
+            before = max(was.cancelled, known.get(was.line_id, 0))
+            units = max(min(line.cancelled - before, was.quantity - (before - was.cancelled)), 0)
+        if units:
+            told.append((was.line_id, was.marketplace_sku, units))
+            known[was.line_id] = max(was.cancelled, known.get(was.line_id, 0)) + units
+            emit(_cancelled_finding(order.marketplace, order.order_id, was.line_id, was.marketplace_sku, units, sink))
+        lines.append(was.model_copy(update={"quantity": was.quantity - units, "cancelled": was.cancelled + units}))
+    if not told:
+        return
+    if dry_run:
+        result.cancelled_since[(order.marketplace, order.order_id)] = known
+        return
+    noted = stored.model_copy(update={"lines": tuple(lines)}).model_dump_json()
+    state.record_cancelled(order.marketplace, order.order_id, noted, told)
+    checkpoint("orders.cancellation-recorded")  # the stored order has it, the finding is not out yet
+    result.told += [(order.marketplace, order.order_id, line_id) for line_id, _, _ in told]
 
 
-def note_cancellations(state: State, result: ImportResult) -> None:
-    """Write the line cancellations ``result``'s run told (ORD003) into the stored orders, so that no later run tells
-    them again: a line's units cancelled since the import move from ``quantity`` (the store's units, which
-    push-tracking confirms) to ``cancelled``. Called once the run's findings are out: a run killed before tells
-    them again, never not at all."""
-    for (marketplace, order_id), lines in result.cancelled_since.items():
-        checkpoint("orders.cancellations-told")  # the finding is out; the state does not know it was told
-        record = state.order(marketplace, order_id)
-        payload = state.order_payload(marketplace, order_id)
-        if record is None or not payload:
-            continue
-        stored = Order.model_validate_json(payload)
-        noted = []
-        for line in stored.lines:
-            units = min(max(lines.get(line.line_id, 0) - line.cancelled, 0), line.quantity)
-            noted.append(
-                line.model_copy(update={"quantity": line.quantity - units, "cancelled": line.cancelled + units})
-            )
-        state.record_order(
-            marketplace,
-            order_id,
-            status=record.status,
-            state=record.state,
-            sink_ref=record.sink_ref,
-            message=record.message,
-            payload=stored.model_copy(update={"lines": tuple(noted)}).model_dump_json(),
-        )
+def _cancelled_finding(
+    marketplace: str, order_id: str, line_id: str, sku: str, units: int, sink: OrderSink
+) -> Diagnostic:
+    return make(
+        "ORD003",
+        f"order {order_id}: line {line_id} (SKU {sku}): {units} unit(s) cancelled on {marketplace} since its import; "
+        f"{sink.describe()} still holds them (feedsync passes on a change of status alone): take them off the store "
+        "order by hand; told once",
+        product_id=order_id,
+        field="quantity",
+        value=str(units),
+        severity=Severity.ERROR,
+    )
+
+
+def note_told(state: State, result: ImportResult) -> None:
+    """Forget the cancellations ``result``'s run told (ORD003) and the state kept as untold. Called once the run's
+    findings are out: a run killed before tells them again, never not at all."""
+    if result.told:
+        checkpoint("orders.cancellations-told")  # the findings are out; the state does not know they were told
+        for marketplace in dict.fromkeys(marketplace for marketplace, _, _ in result.told):
+            state.forget_untold(marketplace, [(o, line) for m, o, line in result.told if m == marketplace])
 
 
 def _changes(imported: Order, order: Order) -> list[str]:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -263,7 +264,7 @@ def test_a_kill_at_each_step_of_an_import_that_finds_a_line_cancelled_since_tell
     args = ("import-orders", "--from-file", "changed.txt")
     told = "ORD003 order O1: line I1 (SKU SKU-A): 1 unit(s) cancelled on amazon since its import"
     points = list(dict.fromkeys(points_passed(*args, cwd=shutil.copytree(template, tmp_path / "points"))))
-    assert points == ["orders.handled", "orders.cancellations-told"]
+    assert points == ["orders.cancellation-recorded", "orders.handled", "orders.cancellations-told"]
     for point in points:
         shop = shutil.copytree(template, tmp_path / point)
         killed = run_feedsync(*args, cwd=shop, fault=point)
@@ -272,3 +273,68 @@ def test_a_kill_at_each_step_of_an_import_that_finds_a_line_cancelled_since_tell
         expected = [1, 1, 0] if point == "orders.cancellations-told" else [0, 1, 0]
         assert [text.count(told) for text in runs] == expected, (point, runs)
         assert _created(shop) == Counter({"O1": 1}), point
+
+
+class _Cancelling(_Amazon):
+    """searchOrders as Amazon answers it, only the orders updated after ``lastUpdatedAfter``: one order of 3 units
+    of SKU-A; from ``phase`` 2 on, 2 of them cancelled (updated 2026-11-23T09:00), an update a run whose cursor
+    moved past it never reads again."""
+
+    phase = 1
+
+    def do_GET(self) -> None:
+        _, _, query = self.path.partition("?")
+        order = _order("111-0000001-0000001", "2026-11-21T09:00:00Z")
+        item = order["orderItems"][0]
+        item["quantityOrdered"], item["fulfillment"] = 3, {"quantityFulfilled": 0, "quantityUnfulfilled": 3}
+        before = "2026-11-22T08:00:00Z"
+        if type(self).phase >= 2:
+            order["lastUpdatedTime"] = "2026-11-23T09:00:00Z"
+            item["fulfillment"] = {"quantityFulfilled": 0, "quantityUnfulfilled": 1}
+            before = "2026-11-23T10:00:00Z" if type(self).phase == 2 else "2026-11-24T10:00:00Z"
+        after = parse_qs(query)["lastUpdatedAfter"][0]
+        orders = [as_asked(order, asked(query))] if order["lastUpdatedTime"] > after else []
+        self.answer({"orders": orders, "lastUpdatedBefore": before})
+
+
+def test_a_kill_at_each_step_of_an_api_import_that_finds_a_line_cancelled_since_tells_it_and_keeps_it(
+    tmp_path: Path,
+) -> None:
+    """The SP-API lists an order again only while it is updated after the cursor: a run killed after the cursor
+    moved past the cancellation still has it told by the next (the state keeps it untold until the finding is
+    out), and the stored order has the units cancelled from the run that read it, so push-tracking confirms none
+    of them. Told twice at most (killed after printing it), never not at all; nothing imported twice."""
+    with serving(_Cancelling) as amazon:
+        api = (
+            f"  api: {{marketplace_id: ATVPDKIKX0DER, client_id: x, endpoint: '{amazon}', lwa_url: '{amazon}/token', "
+            "client_secret: {env: FS_TEST_CLIENT}, refresh_token: {env: FS_TEST_REFRESH}}\n"
+        )
+        template = _shop(tmp_path / "template", api)
+        _Cancelling.phase = 1
+        first = run_feedsync("import-orders", "--since", "2026-11-20T00:00:00Z", cwd=template, env=ENV)
+        assert first.returncode == 0, first.stderr
+        _Cancelling.phase = 2
+        points = list(
+            dict.fromkeys(points_passed("import-orders", cwd=shutil.copytree(template, tmp_path / "p"), env=ENV))
+        )
+        assert points == ["orders.cancellation-recorded", "orders.handled", "orders.cancellations-told"]
+        told = "ORD003 order 111-0000001-0000001: line 111-0000001-0000001-1 (SKU SKU-A): 2 unit(s) cancelled on amazon"
+        ships = "order_id,carrier,tracking_number,ship_date\n111-0000001-0000001,UPS,1Z999,2026-11-24\n"
+        for point in points:
+            shop = shutil.copytree(template, tmp_path / point)
+            _Cancelling.phase = 2
+            killed = run_feedsync("import-orders", cwd=shop, env=ENV, fault=point)
+            assert killed.returncode == KILLED
+            _Cancelling.phase = 3  # (the cancellation is listed only to a run whose cursor is before it)
+            runs = [killed.stderr] + [run_feedsync("import-orders", cwd=shop, env=ENV).stderr for _ in range(2)]
+            expected = [1, 1, 0] if point == "orders.cancellations-told" else [0, 1, 0]
+            assert [text.count(told) for text in runs] == expected, (point, runs)
+            payload = json.loads(_state(shop, "SELECT payload FROM orders")[0][0])
+            assert [(x["quantity"], x["cancelled"]) for x in payload["lines"]] == [(1, 2)], point
+            assert _state(shop, "SELECT * FROM untold") == [], point
+            assert _created(shop) == Counter({"111-0000001-0000001": 1}), point
+            (shop / "ship.csv").write_text(ships, encoding="utf-8")
+            tracking = run_feedsync("push-tracking", "--shipments", "ship.csv", "--dry-run", cwd=shop, env=ENV)
+            assert tracking.returncode == 0, tracking.stderr
+            assert tracking.stdout.count("would confirm order 111-0000001-0000001") == 1, tracking.stdout
+            assert tracking.stdout.rstrip().endswith("x1"), tracking.stdout

@@ -19,7 +19,7 @@ import respx
 from feedsync.config import DirectoryOrderSink
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.order import Order
-from feedsync.orders.importer import ImportResult, note_cancellations
+from feedsync.orders.importer import ImportResult, note_told
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.sinks import DirectorySink
 from feedsync.state import State
@@ -61,7 +61,7 @@ def _run(router: respx.Router, state: State, folder: Path, raw: dict[str, Any]) 
     found: list[Diagnostic] = []
     sink = DirectorySink(DirectoryOrderSink(type="directory", path=folder))
     result = into(sink, state, api(state).orders(now=NOW), found.append)
-    note_cancellations(state, result)
+    note_told(state, result)
     return result, [(d.code, d.severity.value, d.product_id, d.field, d.value, d.message) for d in found]
 
 
@@ -132,7 +132,7 @@ def _report_run(state: State, tmp_path: Path, rows: str) -> list[Diagnostic]:
     path.write_text(HEAD + rows, encoding="utf-8")
     found: list[Diagnostic] = []
     sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
-    note_cancellations(state, into(sink, state, list(read_order_report(path, found.append)), found.append))
+    note_told(state, into(sink, state, list(read_order_report(path, found.append)), found.append))
     return found
 
 
@@ -150,20 +150,30 @@ def test_a_report_line_cancelled_in_part_after_the_import_is_told_once(tmp_path:
 
 
 @respx.mock(assert_all_mocked=True)
-def test_a_cancellation_told_by_a_run_whose_state_was_not_written_is_told_again(
+def test_a_cancellation_a_run_found_and_did_not_print_is_told_by_the_next_though_amazon_lists_the_order_no_more(
     respx_mock: respx.Router, tmp_path: Path
 ) -> None:
-    """A run that stops before ``note_cancellations`` (a failure after the order was read, a kill) leaves the state
-    as it was: the next run tells the cancellation again rather than never."""
+    """The run that reads a cancellation records it in the stored order at once (push-tracking is kept from its
+    units whatever happens next) and keeps it untold until ``note_told`` (the CLI, once the findings are printed):
+    a run that stops before (a failure after the order was read, a kill) has the next one tell it, though the next
+    search (after the moved cursor) lists the order no more."""
     login(respx_mock)
     folder = tmp_path / "in"
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A", "SKU-B")
         _run(respx_mock, state, folder, _two_lines("UNSHIPPED", {"quantityUnfulfilled": 3}))
+        item_b = _stored(state, "111-0000001-0000001")[1][0]
         cancelled = _two_lines("UNSHIPPED", {"quantityFulfilled": 0, "quantityUnfulfilled": 1})
         respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": [cancelled]}))
         sink = DirectorySink(DirectoryOrderSink(type="directory", path=folder))
         found: list[Diagnostic] = []
-        into(sink, state, api(state).orders(now=NOW), found.append)  # (its state never written)
-        assert [d.code for d in found] == ["ORD003"]
-        assert [d[0] for d in _run(respx_mock, state, folder, cancelled)[1]] == ["ORD003"]
+        into(sink, state, api(state).orders(now=NOW), found.append)  # (its findings never printed)
+        assert [(d.code, d.value) for d in found] == [("ORD003", "2")]
+        assert _stored(state, "111-0000001-0000001")[1] == (item_b, 1, 2)
+        assert state.untold("amazon") == [("111-0000001-0000001", item_b, "SKU-B", 2)]
+        respx_mock.get(SEARCH).mock(return_value=httpx.Response(200, json={"orders": []}))
+        again: list[Diagnostic] = []
+        note_told(state, into(sink, state, api(state).orders(now=NOW), again.append))
+        assert [(d.code, d.value, d.message) for d in again] == [("ORD003", "2", found[0].message)]
+        assert state.untold("amazon") == [] and _run(respx_mock, state, folder, cancelled)[1] == []
+        assert _stored(state, "111-0000001-0000001")[1] == (item_b, 1, 2)
