@@ -147,8 +147,9 @@ RATE_HEADER = "x-amzn-RateLimit-Limit"
 models' usage plans: ``orders_2026-01-01.json``, ``ordersV0.json``; the models declare it on 2xx, 400 and 404
 answers, not on a 429)."""
 THROTTLED_BUDGET = 360.0
-"""The most one SP-API orders request waits for its retries in all: two of searchOrders' tokens at its default rate
-(0.0056 requests/s, one per 179 s), so a throttled read of a busy account goes on in the same cron run."""
+"""The most one SP-API orders request waits in all, for its rate limiter and its retries: two of searchOrders'
+tokens at its default rate (0.0056 requests/s, one per 179 s), so a throttled read of a busy account goes on in the
+same cron run."""
 
 
 def sp_api_requester(

@@ -168,23 +168,34 @@ class RateLimiter:
     _stamp: float = field(default=0.0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def acquire(self) -> None:
+    def acquire(self, limit: float = math.inf) -> tuple[float, float]:
+        """Take a token, waiting until one arrives, but at most ``limit`` seconds (a request sent sooner may be
+        throttled; the channel says so): (the seconds waited, the seconds a token needed)."""
         with self._lock:
             now = self.clock()
             if self._tokens < 0:
                 self._tokens, self._stamp = float(self.burst), now
             self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
             self._stamp = now
+            wait = need = 0.0
             if self._tokens < 1 - 1e-9:  # (a clock's rounding is no wait)
-                wait = (1 - self._tokens) / self.rate
-                self.sleep(wait)
-                self._tokens, self._stamp = 1.0, self.clock()
-            self._tokens -= 1
+                need = (1 - self._tokens) / self.rate
+                wait = min(need, max(limit, 0.0))
+                if wait > 0:
+                    self.sleep(wait)
+                self._tokens = 1.0 if wait >= need else self._tokens + wait * self.rate
+                self._stamp = self.clock()
+            self._tokens = max(self._tokens - 1, 0.0)
+            return wait, need
 
     def drain(self) -> None:
         """The channel answered that its bucket is empty (a 429): the next request waits for a token to arrive."""
         with self._lock:
             self._tokens, self._stamp = 0.0, self.clock()
+
+
+MAX_RATE = 1000.0
+"""The most requests per second an answered rate is taken as (more is no limit a channel means: no wait is made)."""
 
 
 def answered_rate(response: httpx.Response, header: str) -> float | None:
@@ -224,16 +235,20 @@ def with_retries(
     max_wait: float,
     sleep: Callable[[float], None] | None = None,
     budget: float | None = None,
+    waited: Callable[[], float] | None = None,
 ) -> T:
     """feedsync's one retry policy (HTTP and SFTP): ``call`` again after a ``RetriableRemoteError``, at most
     ``attempts`` times in all, waiting the error's ``retry_after`` or else ``backoff`` doubled per attempt with
     jitter (half to all of it), each wait at most ``max_wait``; any other error at once. With ``budget``, no wait
-    is made that would take the waits' sum past it (seconds). The last ``RetriableRemoteError`` is raised when the
-    attempts or the budget run out."""
+    is made that would take the waits' sum past it (seconds): the sum of the retries' waits, or ``waited()`` where
+    given (the caller's count, which holds its other waits too: a rate limiter's). The last
+    ``RetriableRemoteError`` is raised when the attempts or the budget run out."""
     counted = stop_after_attempt(attempts)
-    stop = (
-        counted if budget is None else stop_any(counted, lambda state: state.idle_for + state.upcoming_sleep > budget)
-    )
+
+    def spent(state: RetryCallState) -> float:
+        return waited() if waited is not None else state.idle_for
+
+    stop = counted if budget is None else stop_any(counted, lambda state: spent(state) + state.upcoming_sleep > budget)
     retrying = Retrying(
         retry=retry_if_exception_type(RetriableRemoteError),
         stop=stop,
@@ -389,11 +404,14 @@ class Requester:
         and the answer; returns for any other (a ``RetriableRemoteError`` it raises is retried)."""
         self.rate_header = rate_header
         """The header in which the channel answers an operation's rate in requests per second (Amazon's
-        ``x-amzn-RateLimit-Limit``): an answer carrying it sets the operation's limiter to it, and a throttled
-        answer (429) without ``Retry-After`` empties the limiter and is sent again once the rate allows one more
-        request (``1 / rate`` seconds, or the backoff when longer), not after the backoff alone."""
+        ``x-amzn-RateLimit-Limit``): an answer carrying it sets the operation's limiter to it (taken as at least one
+        request per ``budget``, else per ``max_wait``, and at most ``MAX_RATE``: a smaller or absurd value waits no
+        longer than those), and a throttled answer (429) without ``Retry-After`` empties the limiter and is sent
+        again once the rate allows one more request (``1 / rate`` seconds, or the backoff when longer), not after
+        the backoff alone."""
         self.budget = budget
-        """The most one request waits between its attempts in all (seconds; None: only ``attempts`` bound it)."""
+        """The most one request waits in all, for its operation's rate limiter and between its attempts (seconds;
+        None: only ``attempts`` and ``max_wait`` bound it)."""
 
     def request(
         self,
@@ -417,9 +435,26 @@ class Requester:
         throttled = False  # whether the last attempt was throttled (a 429) by an operation with a known rate
 
         def attempt() -> httpx.Response:
-            nonlocal acted, made, throttled
+            nonlocal acted, made, throttled, waited
             if acted and before_resend is not None:
                 before_resend()
+            limiter = self.limits.get(operation)
+            if limiter is not None:
+                left = math.inf if self.budget is None else self.budget - waited
+                took, need = limiter.acquire(left)
+                waited += took
+                if took >= 1 or need > took:
+                    log.log(
+                        logging.WARNING if need > took else logging.INFO,
+                        "%s: waited %.1f s for the channel's rate of %g requests/s before attempt %d%s",
+                        operation,
+                        took,
+                        limiter.rate,
+                        made + 1,
+                        f" (it needed {need:.1f} s; no more of the {self.budget:g} s budget was left)"
+                        if need > took
+                        else "",
+                    )
             made += 1
             try:
                 return self._once(method, url, operation, kwargs, made)
@@ -452,22 +487,18 @@ class Requester:
                 max_wait=self.max_wait,
                 sleep=sleep,
                 budget=self.budget,
+                waited=lambda: waited,
             )
         except RetriableRemoteError as exc:
             spent = f" and {waited:.0f} s of waiting (at most {self.budget:g} s)" if self.budget is not None else ""
             raise RemoteError(f"{operation}: gave up after {made} attempts{spent}: {exc}", status=exc.status) from None
 
     def _once(self, method: str, url: str, operation: str, kwargs: dict[str, Any], made: int = 1) -> httpx.Response:
-        limiter = self.limits.get(operation)
-        if limiter is not None:
-            limiter.acquire()
+        limiter = self.limits.get(operation)  # (its token taken by ``request``)
         response = self._send(method, url, operation, kwargs)
         rate = answered_rate(response, self.rate_header) if self.rate_header and limiter is not None else None
-        if limiter is not None and rate is not None and rate != limiter.rate:
-            log.debug(
-                "%s: the channel allows %g requests/s (%s); was %g", operation, rate, self.rate_header, limiter.rate
-            )
-            limiter.rate = rate
+        if limiter is not None and rate is not None:
+            self._set_rate(limiter, operation, rate)
         if self.refusal is not None:
             self.refusal(operation, response)
         if response.status_code in (401, 403) and self.auth is not None:
@@ -501,6 +532,31 @@ class Requester:
         if status >= 300:
             raise RemoteError(self._redirected(operation, response), status=status)
         return response
+
+    def _set_rate(self, limiter: RateLimiter, operation: str, rate: float) -> None:
+        """The operation's limiter at the ``rate`` an answer gave, taken as at least one request per ``budget``
+        (else ``max_wait``) and at most ``MAX_RATE``: no answer makes a wait longer than those, nor one ``sleep``
+        cannot make (a rate of 1e-300)."""
+        slowest = 1 / (self.budget or self.max_wait)
+        taken = min(max(rate, slowest), MAX_RATE)
+        if taken == limiter.rate:
+            return
+        if taken != rate:
+            log.warning(
+                "%s: the channel answered a rate of %g requests/s (%s); taken as %g (at least one request per %g s, "
+                "at most %g a second)",
+                operation,
+                rate,
+                self.rate_header,
+                taken,
+                1 / slowest,
+                MAX_RATE,
+            )
+        else:
+            log.debug(
+                "%s: the channel allows %g requests/s (%s); was %g", operation, rate, self.rate_header, limiter.rate
+            )
+        limiter.rate = taken
 
     def _paced(self, limiter: RateLimiter, made: int) -> float:
         """The wait before attempt ``made + 1`` of a throttled request: the channel's bucket is empty, so until its

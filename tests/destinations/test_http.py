@@ -303,8 +303,13 @@ def test_a_rate_header_sets_the_limiter_and_a_429_waits_for_one_more_request_wit
     """Without Retry-After, a throttled request of an operation whose rate the channel answers (Amazon's
     x-amzn-RateLimit-Limit) waits until that rate allows one more request, or its backoff when longer; the
     budget ends the retries before the waits would pass it, and the error says how long it waited."""
-    now = [0.0]
-    limiter = RateLimiter(rate=0.5, burst=5, clock=lambda: now[0], sleep=lambda s: None)
+    now, waits = [0.0], []
+
+    def sleep(seconds: float) -> None:  # (the one clock the limiter and the retries wait on)
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(rate=0.5, burst=5, clock=lambda: now[0], sleep=sleep)
     route = respx.get(URL).mock(
         side_effect=[
             httpx.Response(200, headers={"x-amzn-RateLimit-Limit": "0.1"}, json={}),
@@ -313,7 +318,9 @@ def test_a_rate_header_sets_the_limiter_and_a_429_waits_for_one_more_request_wit
             httpx.Response(429),
         ]
     )
-    client, waits = requester(limits={"list": limiter}, rate_header="x-amzn-RateLimit-Limit", budget=25.0)
+    client = Requester(
+        make_client(), sleep=sleep, limits={"list": limiter}, rate_header="x-amzn-RateLimit-Limit", budget=25.0
+    )
     client.request("GET", URL, operation="list")
     assert limiter.rate == 0.1
     with pytest.raises(RemoteError) as failed:
@@ -337,3 +344,90 @@ def test_the_tenacity_required_has_the_upcoming_sleep_the_budget_reads() -> None
     project = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     (floor,) = [m.group(1) for d in project["dependencies"] if (m := re.fullmatch(r"tenacity>=([\d.]+)", d))]
     assert tuple(int(x) for x in floor.split(".")) >= (8, 3)
+
+
+def _clocked(rate: float, burst: int, budget: float = 360.0) -> tuple[Requester, RateLimiter, list[float], list[float]]:
+    """A requester whose limiter and retries wait on one injected clock (nothing sleeps): (requester, limiter,
+    the waits, the clock)."""
+    now, waits = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    limiter = RateLimiter(rate=rate, burst=burst, clock=lambda: now[0], sleep=sleep)
+    client = Requester(
+        make_client(), sleep=sleep, limits={"list": limiter}, rate_header="x-amzn-RateLimit-Limit", budget=budget
+    )
+    return client, limiter, waits, now
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("header", "taken"),
+    [
+        ("0.002", 1 / 360),  # (one request per 500 s: waited 360 s at most)
+        ("0.00001", 1 / 360),
+        ("1e-300", 1 / 360),  # (1 / rate would be past what time.sleep takes)
+        ("1e300", 1000.0),
+        ("0.5", 0.5),
+        ("inf", 0.0056),
+        ("-1", 0.0056),
+        ("nan", 0.0056),
+    ],
+)
+def test_an_answered_rate_is_taken_within_one_request_per_budget_and_a_thousand_a_second(
+    header: str, taken: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A small or hostile x-amzn-RateLimit-Limit makes no wait longer than the budget (nor an OverflowError):
+    the rate is taken as at least one request per budget, at most MAX_RATE, and said so; a throttled request then
+    waits, for the limiter and its retries together, no more than the budget."""
+    client, limiter, waits, _ = _clocked(0.0056, 1)
+    respx.get(URL).mock(
+        side_effect=[httpx.Response(200, headers={"x-amzn-RateLimit-Limit": header}, json={})]
+        + [httpx.Response(429)] * 6
+    )
+    client.request("GET", URL, operation="list")
+    assert limiter.rate == pytest.approx(taken)
+    if taken != 0.5 and limiter.rate != 0.0056:
+        assert f"the channel answered a rate of {float(header):g} requests/s (x-amzn-RateLimit-Limit); taken as" in (
+            caplog.text
+        )
+    with pytest.raises(RemoteError, match="gave up after"):
+        client.request("GET", URL, operation="list")
+    assert sum(waits) <= 360.0
+
+
+@respx.mock
+def test_the_limiters_wait_counts_in_the_budget_and_is_cut_to_what_is_left_of_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The wait for a token of the operation's rate is one request's waiting too: with a token 300 s away and a
+    throttled answer, the paced retry (300 s more) would pass the 360 s budget, so the request gives up after 300
+    s; a limiter wait longer than the budget is cut to it (the request goes, and the channel says whether it was
+    too soon). Each wait is logged as taken."""
+    caplog.set_level("INFO", logger="feedsync.http")
+    client, _, waits, _ = _clocked(1 / 300, 1)
+    route = respx.get(URL).mock(side_effect=[httpx.Response(200, json={}), httpx.Response(429)])
+    client.request("GET", URL, operation="list")
+    with pytest.raises(RemoteError) as failed:
+        client.request("GET", URL, operation="list")
+    assert waits == [pytest.approx(300.0)] and route.call_count == 2
+    assert "gave up after 1 attempts and 300 s of waiting (at most 360 s)" in str(failed.value)
+    assert "list: waited 300.0 s for the channel's rate of 0.00333333 requests/s before attempt 1" in caplog.text
+
+    client, _, waits, _ = _clocked(1 / 300, 1, budget=100.0)
+    respx.get(URL).mock(side_effect=[httpx.Response(200, json={}), httpx.Response(200, json={})])
+    client.request("GET", URL, operation="list")
+    client.request("GET", URL, operation="list")
+    assert waits == [100.0]
+    assert "(it needed 300.0 s; no more of the 100 s budget was left)" in caplog.text
+
+
+def test_a_limiter_waits_at_most_its_limit_and_says_what_it_waited() -> None:
+    now: list[float] = [0.0]
+    slept: list[float] = []
+    limiter = RateLimiter(rate=0.01, burst=1, clock=lambda: now[0], sleep=slept.append)
+    assert limiter.acquire() == (0.0, 0.0)
+    assert limiter.acquire(30.0) == (30.0, pytest.approx(100.0))  # (sent without a token: none left)
+    assert limiter.acquire() == (pytest.approx(100.0), pytest.approx(100.0)) and slept == [30.0, 100.0]
