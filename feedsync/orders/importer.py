@@ -21,7 +21,7 @@ from feedsync.diagnostics.codes import make
 from feedsync.errors import OrderRejected, RemoteError
 from feedsync.faults import checkpoint
 from feedsync.model.money import Money
-from feedsync.model.order import FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
+from feedsync.model.order import Charge, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sinks import OrderSink
 from feedsync.state import OrderRecord, State
@@ -332,17 +332,18 @@ def _prorated(line: OrderLine) -> OrderLine:
         part = None if money is None else money.share(units, ordered)
         return part if part is None or part.amount else None  # (no amount is none, as the model keeps it)
 
-    charges = tuple(
-        charge.model_copy(update={"amount": charge.amount.share(units, ordered), "tax": share(charge.tax)})
-        for charge in line.charges
-    )
+    charges: list[Charge] = []
+    for charge in line.charges:
+        amount, tax = charge.amount.share(units, ordered), share(charge.tax)
+        if amount.amount or tax is not None:  # (a charge of nothing is none, as the readers keep it)
+            charges.append(charge.model_copy(update={"amount": amount, "tax": tax}))
     return line.model_copy(
         update={
             "tax": share(line.tax),
             "shipping": share(line.shipping),
             "shipping_tax": share(line.shipping_tax),
             "discount": share(line.discount),
-            "charges": charges,
+            "charges": tuple(charges),
         }
     )
 

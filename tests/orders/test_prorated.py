@@ -137,3 +137,25 @@ def test_a_report_line_partly_cancelled_goes_to_the_store_with_its_units_share_o
         "charges": [],
     }
     assert [d.code for d in found] == ["ORD012"]
+
+
+def test_a_charge_whose_share_is_nothing_is_left_out_as_a_charge_of_nothing_is() -> None:
+    """A charge and its tax that round to 0.00 for the units imported are no charge (as the readers leave out a
+    charge of 0); one whose tax still has a share stays."""
+    from feedsync.model.order import Charge, OrderLine
+    from feedsync.orders.importer import _prorated
+
+    usd = lambda amount: Money(amount=Decimal(amount), currency="USD")  # noqa: E731
+    line = OrderLine(
+        line_id="I1",
+        marketplace_sku="SKU-A",
+        quantity=1,
+        cancelled=2,
+        charges=(
+            Charge(kind="gift_wrap", amount=usd("0.01")),
+            Charge(kind="other", amount=usd("0.01"), tax=usd("0.03")),
+        ),
+    )
+    assert [(c.kind, str(c.amount.amount), c.tax and str(c.tax.amount)) for c in _prorated(line).charges] == [
+        ("other", "0.00", "0.01")
+    ]
