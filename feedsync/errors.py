@@ -78,14 +78,22 @@ class AuthError(RemoteError):
 
 class RetriableRemoteError(RemoteError):
     """A remote operation failed in a way that may succeed when retried (429, 5xx, timeouts). ``unsent``: the
-    server cannot have acted on it (a 429, a connection never made)."""
+    server cannot have acted on it (a 429, a connection never made). ``wait_reason``: where ``retry_after`` came
+    from, in the words a log line gives it (``as its Retry-After asks``)."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, status: int | None = None, unsent: bool = False
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        unsent: bool = False,
+        wait_reason: str | None = None,
     ) -> None:
         super().__init__(message, status=status)
         self.retry_after = retry_after
         self.unsent = unsent
+        self.wait_reason = wait_reason
 
 
 class OrderRejected(RemoteError):

@@ -432,7 +432,7 @@ class Requester:
         acted = False  # whether the last attempt failed so that the server may have acted on it
         made = 0
         waited = 0.0
-        throttled = False  # whether the last attempt was throttled (a 429) by an operation with a known rate
+        throttled: str | None = None  # the last attempt throttled (a 429) an operation with a known rate: why it waits
 
         def attempt() -> httpx.Response:
             nonlocal acted, made, throttled, waited
@@ -460,18 +460,18 @@ class Requester:
                 return self._once(method, url, operation, kwargs, made)
             except RetriableRemoteError as exc:
                 acted = not exc.unsent
-                throttled = exc.status == 429 and self.rate_header is not None and operation in self.limits
+                known = exc.status == 429 and self.rate_header is not None and operation in self.limits
+                throttled = (exc.wait_reason or "its backoff") if known else None
                 raise
 
         def sleep(seconds: float) -> None:
             nonlocal waited
             if throttled:
                 log.warning(
-                    "%s: throttled (HTTP 429); waiting %.1f s, as the channel's rate of %g requests/s needs, before "
-                    "attempt %d of %d%s",
+                    "%s: throttled (HTTP 429); waiting %.1f s, %s, before attempt %d of %d%s",
                     operation,
                     seconds,
-                    self.limits[operation].rate,
+                    throttled,
                     made + 1,
                     self.attempts,
                     f" ({waited + seconds:.0f} s of at most {self.budget:g} s)" if self.budget is not None else "",
@@ -512,13 +512,18 @@ class Requester:
             or status >= 500
             or (status >= 400 and self.transient is not None and self.transient(response))
         ):
-            wait = retry_after(response)
+            wait, reason = retry_after(response), "as its Retry-After asks"
             if wait is None and self.throttle is not None:
-                wait = self.throttle(response)
+                wait, reason = self.throttle(response), "as the channel's throttle signal asks"
             if wait is None and status == 429 and limiter is not None and self.rate_header:
                 wait = self._paced(limiter, made)
+                reason = f"as the channel's rate of {limiter.rate:g} requests/s needs"
             raise RetriableRemoteError(
-                self._describe(operation, response), retry_after=wait, status=status, unsent=status == 429
+                self._describe(operation, response),
+                retry_after=wait,
+                status=status,
+                unsent=status == 429,
+                wait_reason=reason if wait is not None else None,
             )
         if self.throttle is not None and status < 400:
             wait = self.throttle(response)

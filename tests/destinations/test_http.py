@@ -431,3 +431,18 @@ def test_a_limiter_waits_at_most_its_limit_and_says_what_it_waited() -> None:
     assert limiter.acquire() == (0.0, 0.0)
     assert limiter.acquire(30.0) == (30.0, pytest.approx(100.0))  # (sent without a token: none left)
     assert limiter.acquire() == (pytest.approx(100.0), pytest.approx(100.0)) and slept == [30.0, 100.0]
+
+
+@respx.mock
+def test_the_throttle_warning_names_where_its_wait_came_from(caplog: pytest.LogCaptureFixture) -> None:
+    """A 429 that says how long (Retry-After) waits that long, and the warning says so, not the rate's words."""
+    client, _, waits, _ = _clocked(0.5, 5)
+    respx.get(URL).mock(
+        side_effect=[httpx.Response(429, headers={"retry-after": "7"}), httpx.Response(429), httpx.Response(200)]
+    )
+    client.request("GET", URL, operation="list")
+    assert waits == [7.0, 2.0]
+    assert "list: throttled (HTTP 429); waiting 7.0 s, as its Retry-After asks, before attempt 2 of 6" in caplog.text
+    assert "list: throttled (HTTP 429); waiting 2.0 s, as the channel's rate of 0.5 requests/s needs, before " in (
+        caplog.text
+    )
