@@ -29,9 +29,7 @@ from feedsync.state import State
 from tests.orders.amazon_answers import answering
 from tests.orders.test_amazon_orders import SEARCH, example_order, login, query
 from tests.orders.test_import import published
-from tests.sources.realdata import needs_realdata
 
-pytestmark = needs_realdata
 SEARCH_RATE = 0.0056  # searchOrders' default usage plan (orders_2026-01-01.json)
 THROTTLED = httpx.Response(
     429,
