@@ -26,23 +26,26 @@ from tests.orders.test_import import into, published
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency", "part", "whole", "share"),
+    ("amount", "currency", "part", "whole", "share", "rest"),
     [
-        ("5.00", "USD", 2, 3, "3.33"),  # 3.333..: down, the rest (1.67) with the unit left out
-        ("1.00", "USD", 2, 3, "0.67"),  # 0.666..: up
-        ("0.05", "USD", 1, 2, "0.03"),  # 0.025: half-up
-        ("1000", "JPY", 1, 3, "333"),  # the yen has no minor unit
-        ("1.000", "KWD", 2, 3, "0.667"),  # the dinar's is a thousandth
-        ("4.00", "USD", 3, 3, "4.00"),  # all of it
-        ("4.00", "USD", 0, 3, "0.00"),
+        ("5.00", "USD", 2, 3, "3.33", "1.67"),  # 3.333..: down, the rest with the unit left out
+        ("1.00", "USD", 2, 3, "0.67", "0.33"),  # 0.666..: up
+        ("0.05", "USD", 1, 2, "0.03", "0.02"),  # 0.025: half-up
+        ("1000", "JPY", 1, 3, "333", "667"),  # the yen has no minor unit
+        ("1.000", "KWD", 2, 3, "0.667", "0.333"),  # the dinar's is a thousandth
+        ("4.00", "USD", 3, 3, "4.00", "0.00"),  # all of it
+        ("4.00", "USD", 0, 3, "0.00", "4.00"),
     ],
 )
 def test_a_share_is_rounded_half_up_to_the_minor_unit_and_the_rest_makes_up_the_amount(
-    amount: str, currency: str, part: int, whole: int, share: str
+    amount: str, currency: str, part: int, whole: int, share: str, rest: str
 ) -> None:
     money = Money(amount=Decimal(amount), currency=currency)
     got = money.share(part, whole)
     assert (str(got.amount), got.currency) == (share, currency)
+    left = money.amount - got.amount  # (what stays with the units left out)
+    assert str(left) == rest and Money(amount=left, currency=currency).quantized() == left
+    assert got.amount + left == money.amount
 
 
 def _lines(folder: Path) -> list[dict[str, Any]]:
