@@ -65,8 +65,9 @@ _scanned = 0
 
 _ALNUM_ESCAPE = re.compile(r"%(?:25)*(?:3[0-9]|[46][1-9A-Fa-f]|[57][0-9Aa])")
 """A ``%xx`` escape of an ASCII letter or digit (``_normalized``)."""
-_WRAPPED = re.compile(r"(?m)^[ \t]*[A-Za-z0-9+/_-]{40,}+(\r?\n[ \t]*)(?=[A-Za-z0-9+/=_-])")
-"""The line break (and the indentation after it) after a line of base64 that goes on on the next one."""
+_WRAPPED = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{40,}+(?=(\r?\n[ \t]*)[A-Za-z0-9+/=_-])")
+"""The line break (and the indentation after it) after a run of base64 that ends a line and goes on on the next
+one (the break in the lookahead: the next line's run can start a match of its own, indented or after a prefix)."""
 _JSON_SHORT = {'"': '"', "\\": "\\", "/": "/", "\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t"}
 _HTML_NAMED = {"&": ("amp",), "<": ("lt",), ">": ("gt",), '"': ("quot",), "'": ("apos",), "/": ("sol",)}
 
@@ -208,8 +209,12 @@ def _current(scanning: int = 0) -> list[re.Pattern[str]]:
     """The patterns of every registered form (none while there is none), compiling the forms registered since
     the last call; ``scanning``: the length of the text they are about to mask."""
     global _scanned
+    # ``_pending`` read first: ``_recompile`` replaces ``_segments`` before it empties ``_pending``, so segments read
+    # after an empty ``_pending`` hold every form registered before it (read the other way round, a compile in
+    # another thread between the two reads would leave this masking without the forms it just compiled)
+    pending = bool(_pending)
     segments = _segments  # (replaced whole, never changed: a masking in another thread sees all or the last)
-    if _pending or len(segments) > 1:
+    if pending or len(segments) > 1:
         with _lock:
             if len(_segments) > 1:
                 _scanned += scanning * (len(_segments) - 1)
@@ -343,10 +348,23 @@ def mask(text: str) -> str:
     if not _forms or not text:
         return text
     patterns = _current(len(text))
-    if normalized := _normalized(text):  # (first: a form matched in the text as it is may take an escape's digits)
-        decoded, where = normalized
-        text = _masked(text, ((where(start, False), where(end, True)) for start, end in _spans(patterns, decoded)))
-    return patterns[0].sub(MASK, text) if len(patterns) == 1 else _masked(text, _spans(patterns, text))
+    normalized = _normalized(text)
+    if normalized is None:
+        return patterns[0].sub(MASK, text) if len(patterns) == 1 else _masked(text, _spans(patterns, text))
+    decoded, where = normalized  # the spans of both, in the text as it is, masked at once (one may overlap another)
+    found = [(where(start, False), where(end, True)) for start, end in _spans(patterns, decoded)]
+    return _masked(text, _union([*found, *_spans(patterns, text)]))
+
+
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` in order, those that overlap made one (two that only touch stay two: two secrets side by side)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def mask_bytes(data: bytes) -> bytes:

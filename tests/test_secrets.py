@@ -317,3 +317,71 @@ def test_base64_of_a_secret_escaped_first_is_masked() -> None:
         masked = secrets.mask(text)
         assert "***" in masked
         assert len(re.sub(r"\s", "", masked)) < 200, masked
+
+
+def test_a_compile_in_another_thread_between_the_checks_leaves_no_secret_shown() -> None:
+    """A masking thread that read the compiled patterns before another thread compiled a pending secret, and the
+    pending set after, masked without it. Paused there (a trace on the check's line), it must still mask it."""
+    import inspect
+    import sys
+    import threading
+
+    secrets.register("AlphaSecretAAAA")
+    secrets.mask("warm")
+    secrets.register("BravoSecretBBBB")  # register() has returned: every mask from now on must hide it
+    code = secrets._current.__code__
+    source = inspect.getsource(secrets._current).splitlines()
+    line = code.co_firstlineno + next(n for n, text in enumerate(source) if "if pending or" in text)
+    at_check, compiled = threading.Event(), threading.Event()
+
+    def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+        if frame.f_code is code:
+            if event == "line" and frame.f_lineno == line:
+                at_check.set()
+                compiled.wait(5)
+            return tracer
+        return None
+
+    found: dict[str, str] = {}
+
+    def masker() -> None:
+        sys.settrace(tracer)
+        found["masked"] = secrets.mask("token=BravoSecretBBBB")
+        sys.settrace(None)
+
+    def compiler() -> None:
+        at_check.wait(5)
+        secrets.mask("another thread's log line")  # compiles the pending secret
+        compiled.set()
+
+    threads = [threading.Thread(target=masker), threading.Thread(target=compiler)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert at_check.is_set() and found["masked"] == "token=***"
+
+
+def test_overlapping_secrets_one_escaped_are_masked_whole() -> None:
+    """The span found in the text with its escapes decoded and the span found in it as it is overlap: both are
+    masked, as one (masking one first left the other, cut, unmatched and shown)."""
+    secrets.register("ZZAAAAk", "AAAAkey1secret")
+    assert secrets.mask("id=Z%5AAAAAkey1secret end") == "id=*** end"
+
+
+@pytest.mark.parametrize("across", [(30, 60), (80, 112)])  # the first line break, the second
+@pytest.mark.parametrize("indent", ["", "  ", "\t"])
+@pytest.mark.parametrize("prefix", ["", "data: ", "Authorization: Basic ", '{"blob": "'])
+def test_base64_wrapped_and_indented_or_after_a_prefix_is_masked_at_every_break(
+    indent: str, prefix: str, across: tuple[int, int]
+) -> None:
+    """Wrapped base64 in a YAML block or an indented PEM, or whose first line starts after a prefix: a secret across
+    any of its line breaks (the second, the third...) is masked, not only across the first."""
+    raw = bytes(range(7, 250))
+    secret = raw[across[0] : across[1]]
+    secrets.register_bytes(secret)
+    text = base64.b64encode(raw).decode()
+    wrapped = prefix + "\n".join(indent + text[index : index + 64] for index in range(0, len(text), 64))
+    masked = secrets.mask(wrapped)
+    assert "***" in masked
+    assert base64.b64encode(secret).decode()[4:20] not in masked.replace("\n", "").replace(indent, "")

@@ -25,7 +25,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from feedsync import __version__
 from feedsync.errors import AuthError, RemoteError, RetriableRemoteError
-from feedsync.secrets import clip, mask
+from feedsync.secrets import MASK, clip, mask
 
 log = logging.getLogger("feedsync.http")
 
@@ -93,6 +93,21 @@ ID_LIMIT = 128
 _ID = re.compile(rf"[A-Za-z0-9._-]{{1,{ID_LIMIT}}}")
 
 
+SECRET_IN_ID = 16
+"""The fewest characters of a secret feedsync holds that make an answered id one that holds it: a short secret (a
+4-digit code) may be part of a real id by chance (Amazon's feed id ``50482199``), and refusing it would leave a feed
+Amazon took unrecorded."""
+
+
+def _holds_secret(text: str) -> bool:
+    """Whether ``text`` is a secret feedsync holds, or holds at least ``SECRET_IN_ID`` characters of them."""
+    masked = mask(text)
+    if masked == text:
+        return False
+    hidden = len(text) - (len(masked) - masked.count(MASK) * len(MASK))
+    return masked == MASK or hidden >= SECRET_IN_ID
+
+
 def answered_id(value: object, operation: str, name: str) -> str:
     """An id a server answered, checked before it goes into a URL's path or the state: a string (or a whole
     number) of at most ``ID_LIMIT`` letters, digits, ``.``, ``_`` and ``-`` (Amazon's feed ids ``3485934``, its
@@ -102,7 +117,7 @@ def answered_id(value: object, operation: str, name: str) -> str:
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(text, str):
         reason = f"is not a string but {type(value).__name__}"
-    elif mask(text) != text:
+    elif _holds_secret(text):
         reason = f"holds a secret feedsync holds: {clip(text, 60)!r}"
     elif not _ID.fullmatch(text) or not text.strip("."):
         cut = " (cut)" if len(text) > 60 else ""

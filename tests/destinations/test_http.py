@@ -16,6 +16,7 @@ from feedsync.destinations.http import (
     RateLimiter,
     Requester,
     answer_shape,
+    answered_id,
     form_body,
     json_body,
     make_client,
@@ -446,3 +447,16 @@ def test_the_throttle_warning_names_where_its_wait_came_from(caplog: pytest.LogC
     assert "list: throttled (HTTP 429); waiting 2.0 s, as the channel's rate of 0.5 requests/s needs, before " in (
         caplog.text
     )
+
+
+def test_an_id_holding_a_short_secret_by_chance_is_taken_and_one_holding_a_token_refused() -> None:
+    """A 4-digit code feedsync holds may be part of a real Amazon id by chance (feed id ``50482199``): refusing it
+    left a feed Amazon took unrecorded. An id that is a secret, or holds a long one (a token echoed), is refused."""
+    secrets.register("4821")
+    assert answered_id("50482199", "createFeed", "feedId") == "50482199"
+    token = "Atza1IwEBIExampleAccessToken0123456789"
+    secrets.register(token)
+    for echoed in (token, f"amzn1.{token}"):
+        with pytest.raises(RemoteError, match="holds a secret feedsync holds") as refused:
+            answered_id(echoed, "createFeed", "feedId")
+        assert token not in str(refused.value)
