@@ -51,6 +51,15 @@ def _no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("time.sleep", lambda seconds: None)
 
 
+def meta_api() -> respx.Route:
+    """Meta's items_batch (its route, returned) and check_batch_request_status, every batch finished."""
+    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
+    respx.get(f"{GRAPH}/check_batch_request_status").mock(
+        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
+    )
+    return batch
+
+
 def push(config: object, **options: object) -> object:
     with State(config.state_path) as state:  # type: ignore[attr-defined]
         return pipeline.run(config, "push", state=state, **options)  # type: ignore[arg-type]
@@ -234,14 +243,8 @@ def test_a_destination_whose_holdings_cannot_be_read_is_not_synced(
 
 
 @respx.mock
-def test_meta_items_unknown_to_the_state_are_named_not_deleted_and_lost_ones_created(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
-    respx.get(f"{GRAPH}/check_batch_request_status").mock(
-        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
-    )
+def test_meta_items_unknown_to_the_state_are_named_not_deleted_and_lost_ones_created(tmp_path: Path) -> None:
+    batch = meta_api()
     config = meta_config(tmp_path, catalog("A", "B"))
     push(config)
     batch.reset()
@@ -311,14 +314,8 @@ def sent_skus(routes: dict[str, respx.Route]) -> list[list[str]]:
 
 
 @respx.mock
-def test_another_source_s_items_in_a_meta_catalog_do_not_water_the_delete_guardrail_down(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("time.sleep", lambda seconds: None)
-    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
-    respx.get(f"{GRAPH}/check_batch_request_status").mock(
-        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
-    )
+def test_another_source_s_items_in_a_meta_catalog_do_not_water_the_delete_guardrail_down(tmp_path: Path) -> None:
+    batch = meta_api()
     ours = [f"A{n}" for n in range(10)]
     push(meta_config(tmp_path, catalog(*ours)))
     batch.reset()
@@ -331,13 +328,8 @@ def test_another_source_s_items_in_a_meta_catalog_do_not_water_the_delete_guardr
 
 
 @respx.mock
-def test_a_meta_page_naming_a_next_page_without_a_cursor_fails_the_channel(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    batch = respx.post(f"{GRAPH}/items_batch").mock(return_value=httpx.Response(200, json={"handles": ["h"]}))
-    respx.get(f"{GRAPH}/check_batch_request_status").mock(
-        return_value=httpx.Response(200, json={"data": [{"status": "finished", "errors": []}]})
-    )
+def test_a_meta_page_naming_a_next_page_without_a_cursor_fails_the_channel(tmp_path: Path) -> None:
+    batch = meta_api()
     config = meta_config(tmp_path, catalog("A", "B"))
     push(config)
     batch.reset()
