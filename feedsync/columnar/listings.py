@@ -35,7 +35,7 @@ from feedsync.channels.amazon.validation import definition_named, failure_parts
 from feedsync.channels.base import Note
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.columnar.amazon import Attributes
-from feedsync.columnar.channel import fit_ids
+from feedsync.columnar.channel import _Images, fit_ids
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.schema import Obj, Verdict, json_text
 from feedsync.columnar.screens import amazon_broken, amazon_notes, quick_pass
@@ -46,6 +46,9 @@ MAX_TYPES = 4
 """Product types of a definitions folder made a column at a time (each a stage over every row); a folder with more is
 made per row."""
 _SEPARATOR = "\x1f"
+_IMAGES = _Images(IMAGES)
+"""The other images ``rules.prepare_item`` keeps (``Surplus.cut``): the rest left out, noted of the row's count and
+first image left out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,23 +122,30 @@ def listings(
     if "quantity" in values:
         mended = pl.when(negative.is_not_null()).then(pl.lit("0")).otherwise(values["quantity"])
         values["quantity"] = compiler.let(mended)
-    noted = (
+    noted: tuple[tuple[Callable[[str], Note], pl.Expr], ...] = (
         (negative_quantity, negative),
         (untracked_stock, pl.when(untracked).then(pl.lit(""))),
         (undated_sale, pl.when(undated).then(pl.lit(""))),
     )
+    if IMAGES.attribute in compiler.lists:  # images past the eight slots: left out, and noted (before the rest)
+        listed = values[IMAGES.attribute]
+        count = listed.list.len()
+        values[IMAGES.attribute] = compiler.let(
+            pl.when(count > IMAGES.limit).then(listed.list.head(IMAGES.limit)).otherwise(listed)
+        )
+        first = listed.list.get(IMAGES.limit, null_on_oob=True)
+        cut = pl.when(count > IMAGES.limit).then(pl.concat_str([count.cast(pl.String), pl.lit("\x00"), first]))
+        noted = ((_IMAGES.note, cut), *noted)
     # the messages do not depend on how many a document holds (a row split's later share holds all its own in one)
     encoder = AmazonEncoder({name: value for name, value in channel.settings.items() if name != "max_messages"})
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
     spec = channel.spec
     told = [pl.lit(True)]
-    for overlong in TEXTS:  # a longer text, more images: cut and told per row (``rules.prepare_item``)
+    for overlong in TEXTS:  # a longer text: cut and told per row (``rules.prepare_item``)
         text = values.get(overlong.attribute)
         if text is not None and overlong.attribute not in compiler.lists:
             size = text.str.len_bytes() if overlong.utf8 else text.str.len_chars()
             told.append((size <= overlong.limit).fill_null(True))
-    if IMAGES.attribute in compiler.lists:
-        told.append((values[IMAGES.attribute].list.len() <= IMAGES.limit).fill_null(True))
     checked = encoder._checker
     index = checked.index
     types: list[Any]

@@ -668,8 +668,8 @@ def test_names_descriptions_and_images_past_amazon_s_limits_are_cut_and_named_al
     """Amazon takes an item name of 200 characters, a product_description of 10,000 bytes in UTF-8 (the PRODUCT and
     HOME definitions' maxLength and maxUtf8ByteLength) and eight other images (other_product_image_locator_1 to _8):
     the profile no longer cuts them untold (it cut the description at 2,000 characters); the channel cuts a longer
-    text at a word (AMZ024) and leaves the images past the eighth out (AMZ025), told per item. Such an item is made
-    per row, the rest a column at a time: both tell it alike."""
+    text at a word (AMZ024) and leaves the images past the eighth out (AMZ025), told per item. An item with a text to
+    cut is made per row, the rest (images cut too) a column at a time: both tell it alike."""
     _config(tmp_path, definitions=True)
     rows = _families(40)
     long, wide, many = set(), set(), set()
@@ -710,3 +710,65 @@ def test_names_descriptions_and_images_past_amazon_s_limits_are_cut_and_named_al
         index = sku.removeprefix("SKU-")
         eighth = by_sku[sku]["other_product_image_locator_8"][0]["media_location"]
         assert eighth == f"https://shop.example.com/i/{index}-7.jpg"
+
+
+IMAGE_COUNTS = (0, 8, 9, 12, 30)
+"""Other images per row: none, the eight slots, and one, four and twenty-two past them."""
+
+
+def _imaged(count: int) -> list[dict[str, str]]:
+    """``_families`` whose rows hold ``IMAGE_COUNTS`` other images in turn (the variants of a family each their own
+    count), a third of them of no family."""
+    rows = _families(count)
+    for index, row in enumerate(rows):
+        images = IMAGE_COUNTS[index % len(IMAGE_COUNTS)]
+        row["additional_image_links"] = ",".join(f"https://shop.example.com/i/{index}-{n}.jpg" for n in range(images))
+        if index % 3 == 2:
+            row["group_id"] = ""
+    return rows
+
+
+@pytest.mark.parametrize("definitions", [True, False])
+def test_images_past_the_eight_slots_are_left_out_a_column_at_a_time(tmp_path: Path, definitions: bool) -> None:
+    """Rows of 9, 12 and 30 other images beside rows of none and of 8, in families and alone: the channel leaves
+    the images past the eighth out and tells it (AMZ025, once per first image left out), and the columnar engine
+    does it a column at a time (it made such a row per row, and a catalog whose rows hold nine images or more
+    all per row): the same feed and findings, most rows taken."""
+    _config(tmp_path, definitions=definitions)
+    rows = _imaged(200)
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, documents, replayed = same(tmp_path)
+    assert replayed >= 150, replayed
+    found = [d for d in report.diagnostics if d.code == "AMZ025"]
+    many = {row["id"]: index for index, row in enumerate(rows) if IMAGE_COUNTS[index % len(IMAGE_COUNTS)] > 8}
+    assert {d.product_id for d in found} == set(many)
+    for finding in found:
+        index = many[finding.product_id]
+        held = IMAGE_COUNTS[index % len(IMAGE_COUNTS)]
+        assert finding.field == "other_images"
+        assert finding.message == (
+            f"other_images holds {held} images, more than the 8 Amazon takes: {held - 8} left out of the feed, the "
+            f"first of them 'https://shop.example.com/i/{index}-8.jpg' (1 item(s); the first: {finding.product_id})"
+        )
+    listings = [
+        m for name, data in documents.items() if name.startswith("amazon") for m in json.loads(data)["messages"]
+    ]
+    by_sku = {m["sku"]: m.get("attributes", {}) for m in listings}
+    for sku, index in many.items():
+        if sku in by_sku:
+            eighth = by_sku[sku]["other_product_image_locator_8"][0]["media_location"]
+            assert eighth == f"https://shop.example.com/i/{index}-7.jpg"
+            assert "other_product_image_locator_9" not in by_sku[sku]
+
+
+def test_images_past_the_eight_slots_are_left_out_alike_with_the_rows_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows of ``_imaged`` split in two shares (``--jobs 2``) write what one process writes, findings alike."""
+    from feedsync.config import load_config
+    from tests.rows_compare import build_both
+
+    config = _config(tmp_path, definitions=True)
+    write_catalog(tmp_path / "products.csv", _imaged(120), header=HEADER)
+    serial, _, _ = build_both(load_config(config), tmp_path, monkeypatch, jobs=2)
+    assert sum(d.code == "AMZ025" for d in serial.diagnostics) == 120 // 5 * 3
