@@ -365,18 +365,18 @@ class Overlong:
             if len(value) <= self.limit:
                 return []
             made = cut_words(value, self.limit)
-            sizes, unit = (len(value), len(made)), "characters"
+            sizes, units = (len(value), len(made)), ("characters", "characters")
         else:
             encoded = value if value.isascii() else value.encode()
             if len(encoded) <= self.limit:
                 return []
             fits = len(encoded[: self.limit].decode("utf-8", "ignore")) if type(encoded) is bytes else self.limit
             made = cut_words(value, fits)  # (the characters within the limit)
-            sizes, unit = (len(encoded), len(made.encode())), "bytes in UTF-8"
+            sizes, units = (len(encoded), len(made.encode())), ("bytes in UTF-8", "bytes")
         item.values[self.attribute] = made
         message = (
-            f"{self.attribute} is {sizes[0]} {unit}, more than the {self.limit} {self.channel} takes: cut at a word "
-            f"to {sizes[1]}"
+            f"{self.attribute} is {sizes[0]} {units[0]}, more than the {self.limit} {self.channel} takes: cut at a "
+            f"word to {sizes[1]} {units[1]}"
         )
         return [Note(self.code, self.attribute, value, message)]
 
