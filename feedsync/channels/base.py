@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -343,6 +344,20 @@ class Surplus:
         return Note(self.code, self.attribute, first, message)
 
 
+NOTED_TEXT = 200
+"""The characters of a cut text a note keeps (``Overlong``: a finding's value shows as many, ``Tally.findings``)."""
+
+
+def noted_text(value: str) -> str:
+    """What a note of the cut text ``value`` keeps and is tallied by: the text itself up to ``NOTED_TEXT``
+    characters, else its first ``NOTED_TEXT`` characters, NUL and a digest of the whole (texts that begin alike are
+    still told apart), so that a run holds no long description whole until its findings are told."""
+    if len(value) <= NOTED_TEXT:
+        return value
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return f"{value[:NOTED_TEXT]}\x00{digest}"
+
+
 @dataclass(frozen=True, slots=True)
 class Overlong:
     """A text ``attribute`` of which the channel takes at most ``limit`` characters: a longer one is cut at a word
@@ -378,7 +393,7 @@ class Overlong:
             f"{self.attribute} is {sizes[0]} {units[0]}, more than the {self.limit} {self.channel} takes: cut at a "
             f"word to {sizes[1]} {units[1]}"
         )
-        return [Note(self.code, self.attribute, value, message)]
+        return [Note(self.code, self.attribute, noted_text(value), message)]
 
 
 @dataclass(frozen=True, slots=True)

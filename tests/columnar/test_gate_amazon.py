@@ -772,3 +772,30 @@ def test_images_past_the_eight_slots_are_left_out_alike_with_the_rows_split(
     write_catalog(tmp_path / "products.csv", _imaged(120), header=HEADER)
     serial, _, _ = build_both(load_config(config), tmp_path, monkeypatch, jobs=2)
     assert sum(d.code == "AMZ025" for d in serial.diagnostics) == 120 // 5 * 3
+
+
+def test_long_descriptions_that_begin_alike_are_told_apart_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Descriptions past 10,000 bytes that share their first 200 characters and more, some the same text: AMZ024
+    once per text (a note keeps the text's first 200 characters and a digest of the whole), in both engines and
+    with the rows split in two."""
+    from feedsync.config import load_config
+    from tests.rows_compare import build_both
+
+    config = _config(tmp_path, definitions=True)
+    rows = _families(60)
+    for index, row in enumerate(rows):
+        if index % 4 == 1:
+            row["description"] = "<p>" + "Soft organic cotton. " * 600 + f"Tail {index % 3}.</p>"
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, _ = same(tmp_path)
+    found = [d for d in report.diagnostics if d.code == "AMZ024" and d.field == "product_description"]
+    assert [d.message.rsplit(" (", 1)[1] for d in found] == [
+        "5 item(s); the first: SKU-1)",
+        "5 item(s); the first: SKU-5)",
+        "5 item(s); the first: SKU-9)",
+    ]
+    assert {d.value for d in found} == {("Soft organic cotton. " * 10)[:200]}
+    serial, _, _ = build_both(load_config(config), tmp_path / "split", monkeypatch, jobs=2)
+    assert [repr(d) for d in serial.diagnostics if d.code == "AMZ024"] == [repr(d) for d in found]
