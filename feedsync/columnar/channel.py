@@ -15,6 +15,7 @@ from feedsync.channels.base import Note, Overlong, Surplus
 from feedsync.channels.compiled import CompiledChannel
 from feedsync.channels.google import rules as google_rules
 from feedsync.channels.meta import rules as meta_rules
+from feedsync.channels.pinterest import rules as pinterest_rules
 from feedsync.columnar.fields import Compiler, NotColumnar
 from feedsync.columnar.screens import SCREENS, Ask, quick_pass
 from feedsync.columnar.text import Bind
@@ -46,9 +47,16 @@ class _Images:
         return self.surplus.note(int(count), first)
 
 
-_IMAGES = {google_rules.prepare_item: _Images(google_rules.IMAGES), meta_rules.prepare_item: _Images(meta_rules.IMAGES)}
+_IMAGES = {
+    google_rules.prepare_item: _Images(google_rules.IMAGES),
+    meta_rules.prepare_item: _Images(meta_rules.IMAGES),
+    pinterest_rules.prepare_item: _Images(pinterest_rules.IMAGES),
+}
 """The additional images each channel's ``prepare_item`` keeps (``Surplus.cut``)."""
-_TEXTS: dict[Callable[..., list[Note]], tuple[Overlong, ...]] = {meta_rules.prepare_item: meta_rules.TEXTS}
+_TEXTS: dict[Callable[..., list[Note]], tuple[Overlong, ...]] = {
+    meta_rules.prepare_item: meta_rules.TEXTS,
+    pinterest_rules.prepare_item: pinterest_rules.TEXTS,
+}
 """The texts each channel's ``prepare_item`` cuts to its limit (``Overlong.cut``): an item with a longer one is made
 per row, which cuts and tells it."""
 
