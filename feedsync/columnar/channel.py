@@ -46,6 +46,15 @@ class _Images:
         count, first = cut.split("\x00", 1)
         return self.surplus.note(int(count), first)
 
+    def cut(self, values: dict[str, pl.Expr], let: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+        """Keep the first ``limit`` images of ``values``' list (``let``: the compiler's, made once); the expression
+        of the note of a row with more (its count and first image left out, for ``note``), null for the others."""
+        listed = values[self.attribute]
+        count = listed.list.len()
+        values[self.attribute] = let(pl.when(count > self.limit).then(listed.list.head(self.limit)).otherwise(listed))
+        first = listed.list.get(self.limit, null_on_oob=True)
+        return pl.when(count > self.limit).then(pl.concat_str([count.cast(pl.String), pl.lit("\x00"), first]))
+
 
 _IMAGES = {
     google_rules.prepare_item: _Images(google_rules.IMAGES),
@@ -157,14 +166,7 @@ def items(
             noted.append((_value_note, valued))
     images = _IMAGES.get(spec.prepare_item)  # type: ignore[arg-type]
     if images is not None and images.attribute in compiler.lists:  # past the channel's limit: cut, and noted
-        listed = values[images.attribute]
-        count = listed.list.len()
-        values[images.attribute] = compiler.let(
-            pl.when(count > images.limit).then(listed.list.head(images.limit)).otherwise(listed)
-        )
-        first = listed.list.get(images.limit, null_on_oob=True)
-        cut = pl.when(count > images.limit).then(pl.concat_str([count.cast(pl.String), pl.lit("\x00"), first]))
-        noted.insert(0, (images.note, cut))
+        noted.insert(0, (images.note, images.cut(values, compiler.let)))
     if writer == "rss":
         tags = RssWriter(io.BytesIO(), meta={}, namespace=options["namespace"], prefix=options["prefix"]).tag
         line = compiler.let(rss_item(values, compiler.lists, tags))  # made once: written and checked

@@ -128,14 +128,7 @@ def listings(
         (undated_sale, pl.when(undated).then(pl.lit(""))),
     )
     if IMAGES.attribute in compiler.lists:  # images past the eight slots: left out, and noted (before the rest)
-        listed = values[IMAGES.attribute]
-        count = listed.list.len()
-        values[IMAGES.attribute] = compiler.let(
-            pl.when(count > IMAGES.limit).then(listed.list.head(IMAGES.limit)).otherwise(listed)
-        )
-        first = listed.list.get(IMAGES.limit, null_on_oob=True)
-        cut = pl.when(count > IMAGES.limit).then(pl.concat_str([count.cast(pl.String), pl.lit("\x00"), first]))
-        noted = ((_IMAGES.note, cut), *noted)
+        noted = ((_IMAGES.note, _IMAGES.cut(values, compiler.let)), *noted)
     # the messages do not depend on how many a document holds (a row split's later share holds all its own in one)
     encoder = AmazonEncoder({name: value for name, value in channel.settings.items() if name != "max_messages"})
     made = Attributes(encoder.settings, values, compiler.lists, compiler.ask, compiler.let, compiler.ask_first)
