@@ -20,12 +20,23 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class ValueProblem(ValueError):
-    def __init__(self, code: str, message: str, *, out_of_range: bool = False) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        out_of_range: bool = False,
+        field: str | None = None,
+        value: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.out_of_range = out_of_range
         """The value is well formed but beyond what any real one can be (too many digits, a year no clock tells)."""
+        self.field = field
+        self.value = value
+        """The field and value at fault, where the message is about one of a record's many (an order's amounts)."""
 
 
 MAX_DIGITS = 15

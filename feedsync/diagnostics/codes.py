@@ -679,8 +679,10 @@ _register(
     "order-value-out-of-range",
     E,
     "An order holds a value no real order has: a purchase date before 2000-01-01 or more than one day in the "
-    "future, more than 10,000 units on one line, an amount of 10^12 or more, or no item at all in an order to "
-    "ship. The export or the marketplace's "
+    "future, more than 10,000 units on one line, an amount of 10^12 or more, an amount with more decimal places "
+    "than its currency's minor unit (1.2345 KWD, 10.5 JPY, 20.005 USD; or an order report's item-price that is no "
+    "unit price times the units, 10.00 USD for 3), or no item at all in an order to ship. No amount is rounded: "
+    "the finding names the field and the value. The export or the marketplace's "
     "answer is broken. That order is left out (from the SP-API: held, and read again with getOrder on every "
     "run); the other orders are imported.",
 )

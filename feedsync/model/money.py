@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -215,6 +215,40 @@ MINOR_UNITS: dict[str, int] = {code: _MINOR_UNITS.get(code, 2) for code in ISO_4
 def minor_units(currency: str) -> int:
     """Number of decimal places ISO 4217 gives ``currency``."""
     return _MINOR_UNITS.get(currency, 2)
+
+
+def decimal_places(amount: Decimal) -> int:
+    """The decimal places ``amount`` needs (``1.2340``: 3, ``1500``: 0), whatever its precision: counted on its
+    digits, never rounded in a decimal context."""
+    _, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(-exponent - zeros, 0) if zeros < len(digits) else 0
+
+
+def finer_than(amount: Decimal, currency: str | None) -> str | None:
+    """Why ``amount`` is no amount of ``currency`` (more decimal places than its minor unit: 1.2345 KWD, 10.5 JPY;
+    no finite number), or None. No currency: 2 places."""
+    places = minor_units(currency or "")
+    if not amount.is_finite():
+        return f"{amount} {currency} is not a finite amount"
+    if decimal_places(amount) > places:
+        return f"{amount} {currency} has more decimal places than {currency}'s {places}"
+    return None
+
+
+def exact_amount(amount: Decimal, currency: str | None) -> str:
+    """``amount`` written with exactly its currency's minor unit (``1.235`` KWD, ``1500`` JPY, ``12.50`` USD), as
+    stores take a decimal string: never in exponent form, never rounded. ValueError for an amount with more decimal
+    places than its currency has (``finer_than``)."""
+    problem = finer_than(amount, currency)
+    if problem is not None:
+        raise ValueError(problem)
+    places = minor_units(currency or "")
+    _, digits, exponent = amount.as_tuple()
+    room = Context(prec=len(digits) + max(int(exponent), 0) + places + 1)
+    return f"{amount.quantize(Decimal(1).scaleb(-places), context=room):f}"
 
 
 class Money(BaseModel):

@@ -156,6 +156,9 @@ class UnreadableOrder(BaseModel):
     order_id: str
     """Empty when even the id is missing (then it can be reported, not held)."""
     reason: str
+    field: str | None = None
+    value: str | None = None
+    """The field and value at fault, where one is (an amount its currency cannot pay)."""
 
 
 def charges(order: Order) -> dict[str, tuple[Decimal, Decimal]]:

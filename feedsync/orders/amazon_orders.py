@@ -261,7 +261,13 @@ def read_order(raw: Any, *, order_id: str = "", now: datetime | None = None) -> 
         return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"Amazon's answer cannot be read: {why}")
     problem = order_problem(order, now)
     if problem is not None:
-        return UnreadableOrder(marketplace="amazon", order_id=order.order_id, reason=problem.message)
+        return UnreadableOrder(
+            marketplace="amazon",
+            order_id=order.order_id,
+            reason=problem.message,
+            field=problem.field,
+            value=problem.value,
+        )
     return order
 
 

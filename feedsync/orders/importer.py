@@ -4,7 +4,8 @@ Per order: already imported -> only a later status is applied (any other change,
 is told: ORD003; units of a line cancelled since, once); marketplace-fulfilled -> recorded, not sent;
 pending -> left for a later run; cancelled before it was imported -> skipped, unless the store holds it after all
 (a crash after the sink and before the state write), when the cancellation is applied to it; any line without a
-catalog id -> held (ORD002) and retried next run, never imported half-mapped; else the sink is asked whether it
+catalog id -> held (ORD002) and retried next run, never imported half-mapped (so is one with an amount finer than
+its currency's minor unit, ORD010: never rounded into the store); else the sink is asked whether it
 already has the order (a crash after the sink and before the state write), and only then is the order created,
 with the units still to ship (those the marketplace shipped or cancelled before are left out and told: ORD012).
 The state is written after the sink made the order durable; a sink that cannot be asked (a webhook) has the order
@@ -23,6 +24,7 @@ from feedsync.faults import checkpoint
 from feedsync.model.money import Money
 from feedsync.model.order import Charge, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
 from feedsync.orders.mapping import SkuMap
+from feedsync.orders.sanity import amount_problem
 from feedsync.orders.sinks import OrderSink
 from feedsync.state import OrderRecord, State
 
@@ -98,7 +100,8 @@ def import_orders(
                 "ORD010",
                 f"order {order.order_id or '(without an id)'} {what}: {order.reason}",
                 product_id=order.order_id or None,
-                field="order",
+                field=order.field or "order",
+                value=order.value,
             )
         )
         if not order.order_id or known:
@@ -174,6 +177,28 @@ def import_orders(
             result.recorded.append(order.order_id)
             if not dry_run:
                 state.record_order(order.marketplace, order.order_id, status=order.status, state=RECORDED)
+            return
+        problem = amount_problem(order)  # (the readers check it; an order held before they did is retried as kept)
+        if problem is not None:
+            result.held.append(order.order_id)
+            emit(
+                make(
+                    "ORD010",
+                    f"order {order.order_id} held: {problem.message}",
+                    product_id=order.order_id,
+                    field=problem.field or "order",
+                    value=problem.value,
+                )
+            )
+            if not dry_run:
+                state.record_order(
+                    order.marketplace,
+                    order.order_id,
+                    status=order.status,
+                    state=HELD,
+                    message=problem.message,
+                    payload=order.model_dump_json(),
+                )
             return
         mapped, reasons = _map(order, skus)
         if not reasons:

@@ -9,6 +9,8 @@ reported (ORD010) and left out of the run, and read again once it is fixed:
   number is a pasted id or a spreadsheet accident, and a store would reserve that stock);
 - an amount of 10^12 or more in any currency (above 40 million US dollars even in the currency with the smallest
   unit), which also keeps every amount exact when rounded to its currency's minor unit;
+- an amount with more decimal places than its currency's minor unit (1.2345 KWD, 10.5 JPY, 20.005 USD): no buyer
+  paid it, and a store would round it (the finding names the field and the value); an amount is never rounded;
 - no line at all in an order to ship (an answer that lost its items: imported, it would be an empty store order
   that a later answer with the items never fills).
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from feedsync.model.money import Money, finer_than
 from feedsync.model.order import Order, OrderStatus
 from feedsync.values import ValueProblem
 
@@ -64,6 +67,35 @@ def check_amount(amount: Decimal, what: str) -> Decimal:
     return amount
 
 
+def check_minor_unit(amount: Decimal, currency: str, what: str) -> Decimal:
+    """``amount`` when ``currency`` can pay it (no more decimal places than its minor unit), else ORD010."""
+    problem = finer_than(amount, currency)
+    if problem is not None:
+        raise ValueProblem(CODE, f"{what} {problem}")
+    return amount
+
+
+def amount_problem(order: Order) -> ValueProblem | None:
+    """The first amount of ``order`` out of bounds or finer than its currency's minor unit (naming its field and
+    value), or None."""
+    for line in order.lines:
+        amounts: list[tuple[str, Money | None]] = [
+            (name, getattr(line, name)) for name in ("unit_price", "tax", "shipping", "shipping_tax", "discount")
+        ]
+        for charge in line.charges:
+            amounts += [(charge.kind, charge.amount), (f"{charge.kind}_tax", charge.tax)]
+        for name, money in amounts:
+            if money is None:
+                continue
+            what = f"line {line.line_id}: {name}"
+            try:
+                check_amount(money.amount, what)
+                check_minor_unit(money.amount, money.currency, what)
+            except ValueProblem as problem:
+                return ValueProblem(CODE, problem.message, field=name, value=f"{money.amount} {money.currency}")
+    return None
+
+
 def order_problem(order: Order, now: datetime | None = None) -> ValueProblem | None:
     """The first value of ``order`` outside the bounds, or None."""
     if not order.lines and order.status not in _NOT_TO_SHIP:
@@ -72,14 +104,6 @@ def order_problem(order: Order, now: datetime | None = None) -> ValueProblem | N
         check_date(order.purchased_at, "purchase-date", now)
         for line in order.lines:
             check_quantity(line.ordered, f"line {line.line_id}: quantity")
-            for name in ("unit_price", "tax", "shipping", "shipping_tax", "discount"):
-                money = getattr(line, name)
-                if money is not None:
-                    check_amount(money.amount, f"line {line.line_id}: {name}")
-            for charge in line.charges:
-                for money in (charge.amount, charge.tax):
-                    if money is not None:
-                        check_amount(money.amount, f"line {line.line_id}: {charge.kind}")
     except ValueProblem as problem:
         return problem
-    return None
+    return amount_problem(order)

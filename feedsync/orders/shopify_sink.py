@@ -35,6 +35,7 @@ from feedsync.config import ShopifyOrderSink
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import AlreadyDone, OrderRejected, RemoteError, RetriableRemoteError
+from feedsync.model.money import exact_amount
 from feedsync.model.order import CHARGE_TITLES, Address, Order, OrderStatus, charges
 from feedsync.orders.shipments import Shipment
 from feedsync.secrets import clip, mask
@@ -208,7 +209,9 @@ class ShopifySink:
             assert line.catalog_id is not None
             item: dict[str, Any] = {"variantId": self.variant(line.catalog_id), "quantity": line.quantity}
             if line.unit_price is not None:
-                item["priceSet"] = _money(line.unit_price.amount, line.unit_price.currency)
+                item["priceSet"] = _money(
+                    line.unit_price.amount, line.unit_price.currency, f"line {line.line_id}: unit_price"
+                )
                 total += line.unit_price.amount * line.quantity
             if line.tax is not None and line.tax.amount:
                 net = line.unit_price.amount * line.quantity if line.unit_price is not None else Decimal(0)
@@ -216,7 +219,7 @@ class ShopifySink:
                     {
                         "title": "Tax",
                         "rate": _rate(line.tax.amount, net),
-                        "priceSet": _money(line.tax.amount, line.tax.currency),
+                        "priceSet": _money(line.tax.amount, line.tax.currency, f"line {line.line_id}: tax"),
                     }
                 ]
                 total += line.tax.amount
@@ -227,12 +230,14 @@ class ShopifySink:
             charge: dict[str, Any] = {
                 "title": CHARGE_TITLES[kind],
                 "quantity": 1,
-                "priceSet": _money(amount, currency),
+                "priceSet": _money(amount, currency, kind),
                 "requiresShipping": False,
                 "taxable": bool(tax),
             }
             if tax:
-                charge["taxLines"] = [{"title": "Tax", "rate": _rate(tax, amount), "priceSet": _money(tax, currency)}]
+                charge["taxLines"] = [
+                    {"title": "Tax", "rate": _rate(tax, amount), "priceSet": _money(tax, currency, f"{kind}_tax")}
+                ]
             lines.append(charge)
             total += amount + tax
         shipping = sum((line.shipping.amount for line in order.lines if line.shipping is not None), Decimal(0))
@@ -250,23 +255,27 @@ class ShopifySink:
             body["fulfillmentStatus"] = "FULFILLED"
         if currency:
             body["currency"] = currency
-            body["transactions"] = [
+            shipping_line: dict[str, Any] = {
+                "title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
+                "priceSet": _money(shipping, currency, "shipping"),
+            }
+            if shipping_tax:
+                shipping_line["taxLines"] = [
+                    {
+                        "title": "Tax",
+                        "rate": _rate(shipping_tax, shipping),
+                        "priceSet": _money(shipping_tax, currency, "shipping_tax"),
+                    }
+                ]
+            body["shippingLines"] = [shipping_line]
+            body["transactions"] = [  # (after its parts: an amount finer than its currency is named, not the sum)
                 {
                     "kind": "SALE",
                     "status": "SUCCESS",
                     "gateway": order.marketplace,
-                    "amountSet": _money(total, currency),
+                    "amountSet": _money(total, currency, "paid total"),
                 }
             ]
-            shipping_line: dict[str, Any] = {
-                "title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
-                "priceSet": _money(shipping, currency),
-            }
-            if shipping_tax:
-                shipping_line["taxLines"] = [
-                    {"title": "Tax", "rate": _rate(shipping_tax, shipping), "priceSet": _money(shipping_tax, currency)}
-                ]
-            body["shippingLines"] = [shipping_line]
         if order.ship_to is not None:
             body["shippingAddress"] = _address(order.ship_to)
         if order.buyer_email:
@@ -368,8 +377,14 @@ def _rate(tax: Decimal, base: Decimal) -> str:
     return str((tax / base).quantize(Decimal("0.0001")) if base else Decimal(0))
 
 
-def _money(amount: Decimal, currency: str) -> dict[str, Any]:
-    return {"shopMoney": {"amount": f"{amount:.2f}", "currencyCode": currency}}
+def _money(amount: Decimal, currency: str | None, what: str) -> dict[str, Any]:
+    """A ``MoneyBagInput``: its ``amount`` a ``Decimal`` scalar (a decimal string of arbitrary precision), written
+    with exactly the currency's minor unit (``1.235`` KWD, ``1500`` JPY), never rounded: an amount finer than its
+    currency rejects the order (the importer holds such orders before they reach a sink)."""
+    try:
+        return {"shopMoney": {"amount": exact_amount(amount, currency), "currencyCode": currency}}
+    except ValueError as exc:
+        raise OrderRejected(f"{what}: {exc}; not rounded into the store order") from None
 
 
 def _user_errors(errors: list[dict[str, Any]]) -> str:

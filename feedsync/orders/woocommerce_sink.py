@@ -34,6 +34,7 @@ from feedsync.config import WooCommerceOrderSink
 from feedsync.destinations.http import Requester, answer_shape, json_body, make_client
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import AlreadyDone, OrderRejected, RemoteError
+from feedsync.model.money import exact_amount
 from feedsync.model.order import CHARGE_TITLES, Address, Order, OrderStatus, charges
 from feedsync.orders.sanity import earliest_import
 from feedsync.orders.shipments import Shipment
@@ -162,7 +163,9 @@ class WooCommerceSink:
         return ref
 
     def body(self, order: Order) -> dict[str, Any]:
-        """The ``POST /orders`` body of a mapped order."""
+        """The ``POST /orders`` body of a mapped order. Amounts are decimal strings with exactly the currency's minor
+        unit (``1.235`` KWD, ``1500`` JPY, ``12.50`` USD)."""
+        currency = order.currency or next((x.unit_price.currency for x in order.lines if x.unit_price), None)
         lines = []
         for line in order.lines:
             assert line.catalog_id is not None
@@ -170,8 +173,8 @@ class WooCommerceSink:
             if line.unit_price is not None:
                 subtotal = line.unit_price.amount * line.quantity
                 discount = line.discount.amount if line.discount is not None else Decimal(0)
-                item["subtotal"] = _amount(subtotal)
-                item["total"] = _amount(subtotal - discount)
+                item["subtotal"] = _amount(subtotal, currency, "subtotal")
+                item["total"] = _amount(subtotal - discount, currency, "total")
             item["meta_data"] = [{"key": "feedsync_order_item", "value": line.line_id}]
             lines.append(item)
         shipping = sum((line.shipping.amount for line in order.lines if line.shipping is not None), Decimal(0))
@@ -182,7 +185,7 @@ class WooCommerceSink:
         body: dict[str, Any] = {
             "status": status,
             "set_paid": paid,
-            "currency": order.currency or next((x.unit_price.currency for x in order.lines if x.unit_price), None),
+            "currency": currency,
             "payment_method": order.marketplace,
             "payment_method_title": order.marketplace.capitalize(),
             "transaction_id": order.order_id,
@@ -191,7 +194,7 @@ class WooCommerceSink:
                 {
                     "method_id": "feedsync",
                     "method_title": order.ship_service_level or f"{order.marketplace.capitalize()} shipping",
-                    "total": _amount(shipping),
+                    "total": _amount(shipping, currency, "shipping"),
                 }
             ],
             "meta_data": [{"key": META_KEY, "value": _key(order)}],
@@ -199,7 +202,8 @@ class WooCommerceSink:
         fees = charges(order)  # gift wrap, a COD fee: fees of the order (as its items and shipping: before taxes)
         if fees:
             body["fee_lines"] = [
-                {"name": CHARGE_TITLES[kind], "total": _amount(amount)} for kind, (amount, _) in fees.items()
+                {"name": CHARGE_TITLES[kind], "total": _amount(amount, currency, kind)}
+                for kind, (amount, _) in fees.items()
             ]
         if order.ship_to is not None:
             address = _address(order.ship_to)
@@ -304,8 +308,13 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _amount(value: Decimal) -> str:
-    return f"{value:.2f}"
+def _amount(value: Decimal, currency: str | None, what: str) -> str:
+    """``value`` as the store takes it: a decimal string of the currency's minor unit, never rounded (an amount
+    finer than its currency rejects the order; the importer holds such orders before they reach a sink)."""
+    try:
+        return exact_amount(value, currency)
+    except ValueError as exc:
+        raise OrderRejected(f"{what}: {exc}; not rounded into the store order") from None
 
 
 def _date(text: str, where: str) -> datetime:

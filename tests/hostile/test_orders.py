@@ -86,6 +86,12 @@ CASES: list[tuple[str, bytes, int, set[str]]] = [
     ("price Infinity", lines(row(price="Infinity"), GOOD), 1, {"ORD001"}),
     ("price 1e400", lines(row(price="1e400"), GOOD), 1, {"ORD001"}),
     ("price 10^30", lines(row(price="1" + "0" * 30), GOOD), 1, {"ORD010"}),
+    ("price 20.005 USD", lines(row(price="20.005"), GOOD), 1, {"ORD010"}),
+    ("price 1.2345 KWD", lines(row(price="1.2345").replace("\tUSD\t", "\tKWD\t"), GOOD), 1, {"ORD010"}),
+    ("price 10.5 JPY", lines(row(price="10.5").replace("\tUSD\t", "\tJPY\t"), GOOD), 1, {"ORD010"}),
+    ("price 10.00 for 3 units", lines(row(qty="3", price="10.00"), GOOD), 1, {"ORD010"}),
+    ("price 1.235 KWD", lines(row(price="1.235").replace("\tUSD\t", "\tKWD\t"), GOOD), 0, set()),
+    ("price 1500 JPY for 2 units", lines(row(qty="2", price="1500").replace("\tUSD\t", "\tJPY\t"), GOOD), 0, set()),
     ("same line twice", lines(row(qty="2"), GOOD, row(qty="2")), 0, {"ORD011"}),
     ("same item id, other quantity", lines(row(qty="2"), GOOD, row(qty="3")), 1, {"ORD001"}),
     ("same item id, other sku", lines(row(), row(item="I2"), GOOD, row(sku="SKU-B")), 1, {"ORD001"}),
@@ -162,6 +168,27 @@ def test_a_repeated_line_is_read_once_and_a_conflicting_one_leaves_its_order_out
         "orders.txt:5:6: ORD001 order O2: order-item-id I9 is on row 3 and row 5 with different quantity-purchased"
         in result.stderr
     )
+
+
+def test_an_amount_finer_than_its_currency_is_named_at_its_cell_and_kwd_fils_are_kept(shop: Path) -> None:
+    """An item-price its currency cannot pay (1.2345 KWD), or one that is no whole number of minor units a unit
+    (10.00 USD for 3), leaves its order out with its cell named; it was rounded into the store before. 1.235 KWD
+    goes to the sink as it is."""
+    kwd = row("O2", "I2", price="2.470", qty="2").replace("\tUSD\t", "\tKWD\t")
+    finer = row("O3", "I3", price="1.2345").replace("\tUSD\t", "\tKWD\t")
+    (shop / "orders.txt").write_bytes(lines(row(qty="3", price="10.00"), kwd, finer))
+    result = runner.invoke(app, ["import-orders", "--from-file", "orders.txt"])
+    assert result.exit_code == 1
+    assert (
+        "orders.txt:2:8: ORD010 order O1: item-price 10.00 USD for 3 units is no unit price in USD (10.00 / 3 has "
+        "more decimal places than USD's 2)" in result.stderr
+    )
+    assert (
+        "orders.txt:4:8: ORD010 order O3: item-price 1.2345 KWD has more decimal places than KWD's 3" in result.stderr
+    )
+    [order] = created(shop)
+    assert (order["order_id"], order["currency"]) == ("O2", "KWD")
+    assert order["lines"][0]["unit_price"] == {"amount": "1.235", "currency": "KWD"}  # type: ignore[index,call-overload]
 
 
 def test_a_byte_that_is_not_utf8_is_named_by_its_line(shop: Path) -> None:

@@ -82,7 +82,9 @@ def test_a_kill_at_each_step_of_a_report_import_loses_and_repeats_nothing(tmp_pa
         imported = _state(shop, "SELECT order_id FROM orders WHERE state = 'imported' ORDER BY order_id")
         assert imported == [("O1",), ("O3",)]
         # O1 changed on Amazon since (a line's units): told, never imported again
-        (shop / "changed.txt").write_text(REPORT.replace("SKU-A\t2\tUSD", "SKU-A\t3\tUSD", 1), encoding="utf-8")
+        (shop / "changed.txt").write_text(
+            REPORT.replace("SKU-A\t2\tUSD\t40.00", "SKU-A\t3\tUSD\t60.00", 1), encoding="utf-8"
+        )
         changed = run_feedsync("import-orders", "--from-file", "changed.txt", cwd=shop)
         assert "ORD003 order O1 changed on amazon since its import: line I1 (SKU-A) has 3 unit(s), was 2" in (
             changed.stderr

@@ -458,7 +458,9 @@ def test_a_fulfillment_after_the_order_is_partly_shipped_confirms_its_own_units_
     config = shopify_config(tmp_path)
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        [order] = read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A", qty="3")), pytest.fail)
+        [order] = read_order_report(
+            report(tmp_path, line("111-1", "9001", "SKU-A", qty="3", price="60.00")), pytest.fail
+        )
         into(sink(), state, [order])
         once = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
         assert [p.items for p in once.confirmed] == [(("9001", 1),)]
@@ -499,7 +501,7 @@ def test_a_fulfillment_with_several_tracking_numbers_confirms_one_package_each_w
     config = shopify_config(tmp_path)
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
-        into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A", qty="3")))
+        into(sink(), state, report(tmp_path, line("111-1", "9001", "SKU-A", qty="3", price="60.00")))
         once = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
         again = run_tracking(config, state, pytest.fail, shipments=None, dry_run=False, sink=sink())
     assert [(p.package_ref, p.tracking_number, p.items) for p in once.confirmed] == [
