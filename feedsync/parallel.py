@@ -109,6 +109,7 @@ def run_parallel(config: Config, command: str, names: list[str], jobs: int, **op
         checkpoint("parallel.results-received")
         results = [_received(other, found, carrier) for (other, found), carrier in zip(sent, carriers, strict=True)]
     merged = Report(command=report.command, variants=report.variants, products=report.products)
+    merged.line_of = report.line_of
     merged.diagnostics = Findings(report.diagnostics)
     merged.diagnostics.extend(d for other in results for d in other.diagnostics)
     for name in names:

@@ -27,6 +27,7 @@ from feedsync.diagnostics.gate import DiagnosticFilter, Selection
 from feedsync.events import event
 from feedsync.model.product import Product
 from feedsync.sources import Source, open_source, quiet_read
+from feedsync.sources.lines import TableLines
 from feedsync.sources.tabular import READ_RANGE, ByteRange
 from feedsync.split import remove_stale_parts, remove_temp_files
 from feedsync.stream import ItemIds, ItemObserver, Stream, open_encoder
@@ -141,6 +142,7 @@ def _run(
     # observers and deliveries per row; a row split's shares open their own gates)
     gate = _columnar(config, compiled, source, writes) if command != "push" and not shares else None
     report = Report(command=command, channels={c.name: ChannelResult(c.name) for c in compiled})
+    report.line_of = TableLines(config)
     findings = DiagnosticFilter(selection or Selection(), {c.name: c.selection for c in compiled})
     stream = Stream(report, findings, progress=progress, lines=lines)
     stream.rows = gate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +51,10 @@ class Report:
     """Distinct products (variant groups) among the variants the source yielded."""
     items: dict[str, list[str]] = field(default_factory=dict)
     """Every item id per channel, when the run was asked to record them (JUnit reports need them)."""
+    line_of: Callable[[str, int], int] | None = None
+    """The line of its file a finding's row starts on, for the formats that point at lines (SARIF, GitHub): a
+    delimited table's row is a record, and a value over several lines moves the records after it down
+    (``sources.lines``). None: rows are lines."""
 
     @property
     def products_read(self) -> int:

@@ -4,6 +4,7 @@ GitHub's annotations give a cell's number as the character column of its line.""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -118,3 +119,71 @@ def test_github_annotations_name_the_cell_in_the_message_not_as_col(
 )
 def test_sarif_uri(path: str, uri: str) -> None:
     assert sarif_uri(path, "/work/run") == uri
+
+
+def _spread_demo(demo: Path) -> None:
+    """The demo's catalog with descriptions over several lines in its first two records (as a Shopify or
+    WooCommerce export writes HTML) and a price that is no amount in its fifth: row 6 as a spreadsheet shows it,
+    starting on the file's line 9."""
+    path = demo / "products.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        records = list(csv.reader(handle))
+    header = records[0]
+    records[1][header.index("description")] = "<p>Line one</p>\n<p>line two</p>\n<p>line three</p>"
+    records[2][header.index("description")] = "A\nB"
+    records[5][header.index("price")] = "abc"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(records)
+    (line,) = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if ",abc," in text]
+    assert line == 9
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sarif_and_github_point_at_the_line_a_row_starts_on_after_values_over_several_lines(
+    demo_copy: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    """SARIF's region and GitHub's annotations count the file's lines: after values over several lines, the row's
+    number (6) pointed code scanning and the pull request's file view at another record's text (line 6). The rows
+    a spreadsheet shows stay the finding's row in the other forms (DESIGN: the positions a spreadsheet user sees)."""
+    _spread_demo(demo_copy)
+    monkeypatch.chdir(demo_copy)
+    config = str(demo_copy / "feedsync.yaml")
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, ["validate", "-c", config, "--select", "MDL002", "--jobs", jobs, *args])
+        assert result.exit_code == 1, result.output
+        return result.stdout
+
+    (result,) = json.loads(run("--format", "sarif"))["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 9}
+    assert "file=products.csv,line=9," in run("--format", "github")
+    assert "products.csv:6:8: MDL002" in run("--format", "concise")
+    (found,) = json.loads(run("--format", "json"))["diagnostics"]
+    assert (found["location"]["row"], found["location"]["column"]) == (6, 8)
+
+
+def test_a_supplement_and_a_table_with_lines_before_its_header_point_at_their_lines(tmp_path: Path) -> None:
+    """Lines before the header (Excel's ``sep=`` line, a blank line) and a quoted value over several lines in a
+    catalog; a supplement's own values over several lines and a row without its key."""
+    catalog = tmp_path / "catalog.csv"
+    spread_row = row("B", title="Two lines").replace("Two lines", '"Two\nlines"')
+    bad = row("C", gtin="4006381333932")
+    catalog.write_text("sep=,\n\n" + HEADER + row("A") + spread_row + bad, encoding="utf-8")
+    stock = tmp_path / "stock.csv"
+    stock.write_text('id,note\nA,"one\ntwo\nthree"\n,orphan\n', encoding="utf-8")
+    text = "source:\n  path: catalog.csv\n  currency: USD\n  base_url: https://shop.example.com\n"
+    text += "supplements:\n  - path: stock.csv\n    key: id\n"
+    write_config(tmp_path, text + "channels:\n  google:\n    profile: google_merchant\n")
+    result = runner.invoke(app, ["validate", "-c", str(tmp_path / "feedsync.yaml"), "--format", "sarif"])
+    assert result.exit_code == 1, result.output
+    found = {
+        (r["ruleId"], Path(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).name): r["locations"][0][
+            "physicalLocation"
+        ]["region"]["startLine"]
+        for r in json.loads(result.stdout)["runs"][0]["results"]
+    }
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    assert found[("GMC008", "catalog.csv")] == next(n for n, t in enumerate(lines, 1) if t.startswith("C,"))
+    assert found[("SRC001", "stock.csv")] == 5  # its row 3: the record after one over three lines
+    concise = runner.invoke(app, ["validate", "-c", str(tmp_path / "feedsync.yaml")])
+    assert "catalog.csv:6:10: GMC008" in concise.stdout + concise.stderr  # (sep=, blank, header, A, B: row 6)

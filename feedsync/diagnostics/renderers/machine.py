@@ -164,7 +164,7 @@ def render_github(report: Report) -> str:
         if d.location is not None:
             props.append(f"file={_gh(display_path(d.location.path), prop=True)}")
             if d.location.row is not None:
-                props.append(f"line={d.location.row}")
+                props.append(f"line={_line(report, d.location.path, d.location.row)}")
         props.append(f"title={_gh(f'{d.code} {d.name}', prop=True)}")
         scope = " ".join(
             x
@@ -179,6 +179,11 @@ def render_github(report: Report) -> str:
     return mask("\n".join(lines) + ("\n" if lines else ""))
 
 
+def _line(report: Report, path: str, row: int) -> int:
+    """The line of the file a finding's row starts on (a delimited table's row is a record: ``Report.line_of``)."""
+    return row if report.line_of is None else report.line_of(path, row)
+
+
 def _column(d: Diagnostic) -> str:
     """The finding's column in words (``column 10 'gtin'``), or "" where it names none."""
     if d.location is None or d.location.column is None:
@@ -190,8 +195,9 @@ def _column(d: Diagnostic) -> str:
 def render_sarif(report: Report) -> Iterator[str]:
     """SARIF 2.1.0, in chunks: one run, the rule registry as the driver's rules, one result per diagnostic.
 
-    A result's region is its row alone (``startLine``): SARIF's columns count the characters of the line, and a
-    finding's column is a cell's number, which goes in the result's properties (``column``, ``columnName``)."""
+    A result's region is the line its row starts on alone (``startLine``): SARIF's columns count the characters
+    of the line, and a finding's column is a cell's number, which goes in the result's properties (``column``,
+    ``columnName``)."""
     used = sorted({d.code for d in report.diagnostics})
     index = {code: i for i, code in enumerate(used)}
     rules = [
@@ -224,11 +230,15 @@ def render_sarif(report: Report) -> Iterator[str]:
     }
     uris: dict[str, str] = {}
     cwd = os.getcwd()  # once: a report has a result per finding
-    return _streamed(document, (_sarif_result(d, index, uris, cwd) for d in report.diagnostics), depth=3)
+    results = (_sarif_result(d, index, uris, cwd, report) for d in report.diagnostics)
+    return _streamed(document, results, depth=3)
 
 
-def _sarif_result(d: Diagnostic, index: dict[str, int], uris: dict[str, str], cwd: str) -> dict[str, Any]:
-    """One SARIF result for a finding (``uris``: the artifact URIs of the paths met so far, ``sarif_uri``'s)."""
+def _sarif_result(
+    d: Diagnostic, index: dict[str, int], uris: dict[str, str], cwd: str, report: Report
+) -> dict[str, Any]:
+    """One SARIF result for a finding (``uris``: the artifact URIs of the paths met so far, ``sarif_uri``'s); its
+    region the line of the file its row starts on."""
     result: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": index[d.code],
@@ -242,7 +252,7 @@ def _sarif_result(d: Diagnostic, index: dict[str, int], uris: dict[str, str], cw
             uri = uris[path] = sarif_uri(path, cwd)
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
         if d.location.row is not None:
-            physical["region"] = {"startLine": d.location.row}
+            physical["region"] = {"startLine": _line(report, path, d.location.row)}
         result["locations"] = [{"physicalLocation": physical}]
     properties: dict[str, Any] = {
         k: v
