@@ -204,7 +204,7 @@ class ShopifySink:
         """The ``OrderCreateOrderInput`` of a mapped order."""
         currency = order.currency or next((x.unit_price.currency for x in order.lines if x.unit_price), None)
         lines = []
-        total = Decimal(0)
+        total = discount = Decimal(0)
         for line in order.lines:
             assert line.catalog_id is not None
             item: dict[str, Any] = {"variantId": self.variant(line.catalog_id), "quantity": line.quantity}
@@ -225,6 +225,7 @@ class ShopifySink:
                 total += line.tax.amount
             if line.discount is not None:
                 total -= line.discount.amount
+                discount += line.discount.amount
             lines.append(item)
         for kind, (amount, tax) in charges(order).items():  # gift wrap, a COD fee: items of their own, no product
             charge: dict[str, Any] = {
@@ -268,6 +269,13 @@ class ShopifySink:
                     }
                 ]
             body["shippingLines"] = [shipping_line]
+            if discount:  # the order's total is what the buyer paid: its lines less the marketplace's promotions
+                body["discountCode"] = {
+                    "itemFixedDiscountCode": {
+                        "code": f"{order.marketplace.capitalize()} promotion",
+                        "amountSet": _money(discount, currency, "discount"),
+                    }
+                }
             body["transactions"] = [  # (after its parts: an amount finer than its currency is named, not the sum)
                 {
                     "kind": "SALE",

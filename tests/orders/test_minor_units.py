@@ -174,6 +174,10 @@ def test_shopify_gets_a_kwd_discount_gift_wrap_and_shipping_tax_to_the_fils(
     ]
     # 3.705 + 0.185 tax - 0.105 discount + 0.500 gift wrap + 0.025 its tax + 0.750 shipping + 0.038 its tax
     assert order["transactions"][0]["amountSet"] == shop("5.098", "KWD")
+    # the promotion is the order's discount: its total is what was paid, with no balance left to collect
+    assert order["discountCode"] == {
+        "itemFixedDiscountCode": {"code": "Amazon promotion", "amountSet": shop("0.105", "KWD")}
+    }
 
 
 @pytest.mark.parametrize(("amount", "currency"), [("1.2345", "KWD"), ("10.5", "JPY"), ("20.005", "USD")])
