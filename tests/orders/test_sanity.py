@@ -9,7 +9,7 @@ import pytest
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.money import Money
 from feedsync.model.order import Order, OrderLine, OrderStatus, UnreadableOrder
-from feedsync.orders.sanity import check_amount, check_date, check_quantity, order_problem
+from feedsync.orders.sanity import amount_problem, check_amount, check_date, check_quantity, order_problem
 from feedsync.values import ValueProblem
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -62,14 +62,15 @@ def test_an_amount_finer_than_its_currency_s_minor_unit_is_out_of_bounds() -> No
     for amount, currency, places in (("1.2345", "KWD", 3), ("10.5", "JPY", 0), ("0.001", "USD", 2)):
         money = Money(amount=Decimal(amount), currency=currency)
         finer = order.model_copy(update={"lines": (line.model_copy(update={"shipping": money}),)})
-        problem = order_problem(finer, NOW)
+        assert order_problem(finer, NOW) is None  # (the answer is believed: an imported order keeps its updates)
+        problem = amount_problem(finer)  # (the importer's check before a store order is created)
         assert problem is not None and problem.code == "ORD010"
         assert problem.message.startswith(
             f"line 1: shipping {amount} {currency} has more decimal places than {currency}'s {places}"
         )
         assert (problem.field, problem.value) == ("shipping", f"{amount} {currency}")  # type: ignore[attr-defined]
     fils = Money(amount=Decimal("1.235"), currency="KWD")
-    assert order_problem(order.model_copy(update={"lines": (line.model_copy(update={"tax": fils}),)}), NOW) is None
+    assert amount_problem(order.model_copy(update={"lines": (line.model_copy(update={"tax": fils}),)})) is None
 
 
 def _answer(amount: str, currency: str) -> dict[str, object]:
@@ -102,8 +103,7 @@ def test_an_orders_api_answer_with_an_amount_finer_than_its_currency_is_held_nam
     good = read_order(_answer("1.235", "KWD"), now=NOW)
     assert isinstance(good, Order) and good.lines[0].unit_price == Money(amount=Decimal("1.235"), currency="KWD")
     bad = read_order(_answer("1.2345", "KWD"), now=NOW)
-    assert isinstance(bad, UnreadableOrder)
-    assert (bad.order_id, bad.field, bad.value) == ("405-1", "unit_price", "1.2345 KWD")
+    assert isinstance(bad, Order)  # (believed: held by the importer, before any store order is made of it)
     found: list[Diagnostic] = []
     with State(tmp_path / "state.sqlite") as state:
         result = import_orders(
@@ -122,3 +122,33 @@ def test_an_orders_api_answer_with_an_amount_finer_than_its_currency_is_held_nam
         "1.2345 KWD",
     )
     assert "order 405-1 held: line 7001: unit_price 1.2345 KWD has more decimal places than KWD's 3" in finding.message
+
+
+def test_an_imported_order_whose_answer_has_an_amount_finer_than_its_currency_still_gets_its_cancellation(
+    tmp_path: Path,
+) -> None:
+    """An order imported before the minor-unit check (or whose answer changed since) is cancelled on Amazon: the
+    store order is cancelled. No amount goes to the store with a status, so none can be rounded; holding the
+    answer left the store order open to be shipped."""
+    from feedsync.config import DirectoryOrderSink
+    from feedsync.orders.amazon_orders import read_order
+    from feedsync.orders.importer import IMPORTED, import_orders
+    from feedsync.orders.mapping import SkuMap
+    from feedsync.orders.sinks import DirectorySink
+    from feedsync.state import State
+
+    cancelled = _answer("1.2345", "KWD")
+    cancelled["fulfillment"] = {"fulfillmentStatus": "CANCELLED"}
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as state:
+        state.record_order("amazon", "405-1", status=OrderStatus.UNSHIPPED, state=IMPORTED, sink_ref="amazon:405-1")
+        result = import_orders(
+            [read_order(cancelled, now=NOW)],
+            state=state,
+            sink=DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in")),
+            skus=SkuMap(state, "amazon"),
+            emit=found.append,
+        )
+        record = state.order("amazon", "405-1")
+    assert result.updated == ["405-1"] and not [d for d in found if d.code == "ORD010"]
+    assert record is not None and record.status == OrderStatus.CANCELLED
