@@ -90,13 +90,14 @@ class TableLines:
         """The run's delimited tables by path, with the delimiter their reader is given (None: found)."""
         if self._tables is None:
             from feedsync.sources.base import resolve_format
+            from feedsync.sources.meta import _is_xml  # (Meta's XML feed is read as Google's RSS: its rows are lines)
 
             config, tables = self._config, []
             try:
                 fmt = resolve_format(config.source)
             except (OSError, SourceError):
                 fmt = "json"
-            if fmt not in _NOT_TABLES:
+            if fmt not in _NOT_TABLES and not (fmt == "meta" and _is_xml(config.source)):
                 tables.append((config.source, "\t" if fmt == "tsv" else None))
             for supplement in config.supplements:
                 if supplement.path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):

@@ -187,3 +187,34 @@ def test_a_supplement_and_a_table_with_lines_before_its_header_point_at_their_li
     assert found[("SRC001", "stock.csv")] == 5  # its row 3: the record after one over three lines
     concise = runner.invoke(app, ["validate", "-c", str(tmp_path / "feedsync.yaml")])
     assert "catalog.csv:6:10: GMC008" in concise.stdout + concise.stderr  # (sep=, blank, header, A, B: row 6)
+
+
+
+def test_a_meta_xml_feed_s_lines_are_not_read_as_a_csv_s_records(tmp_path: Path) -> None:
+    """A Meta source that is an XML feed (read as Google's RSS) has its findings at the lines of its items: a
+    description whose text reads as a CSV quote over two lines (``M,"L`` ... ``XL"``) moved the later items' SARIF
+    lines down one, off their ``<item>``."""
+    feed = tmp_path / "meta.xml"
+    item = (
+        "<item>\n<g:id>{id}</g:id>\n<title>Shirt</title>\n<description>{text}</description>\n"
+        "<link>https://x.example/{id}</link>\n<g:price>10.00 USD</g:price>\n"
+        "<g:availability>in stock</g:availability>\n<g:condition>new</g:condition>\n<g:brand>B</g:brand>\n</item>\n"
+    )
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss xmlns:g="http://base.google.com/ns/1.0" version="2.0">\n'
+        "<channel>\n<title>Shop</title>\n"
+        + item.format(id="A1", text='Sizes S, M,"L\nand XL" available')
+        + item.format(id="A2", text="plain")
+        + "</channel>\n</rss>\n",
+        encoding="utf-8",
+    )
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    args = ["validate", "--source", str(feed), "--source-format", "meta", "--channel", "google_merchant"]
+    result = runner.invoke(app, [*args, "--format", "sarif"])
+    starts = [
+        where["physicalLocation"]["region"]["startLine"]
+        for found in json.loads(result.stdout)["runs"][0]["results"]
+        for where in found.get("locations", [])
+        if "region" in where["physicalLocation"]
+    ]
+    assert len(starts) >= 2 and all(lines[line - 1] == "<item>" for line in starts), starts
