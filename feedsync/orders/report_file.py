@@ -23,9 +23,9 @@ from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.diagnostic import Location
 from feedsync.errors import SourceError
-from feedsync.model.money import ISO_4217, Money, finer_than, minor_units
+from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import Address, Charge, FulfilledBy, Order, OrderLine, OrderStatus
-from feedsync.orders.sanity import CODE, check_amount, check_date, check_minor_unit, check_quantity
+from feedsync.orders.sanity import check_amount, check_date, check_quantity
 from feedsync.values import ValueProblem, parse_datetime, parse_decimal, parse_int
 
 REQUIRED = ("order-id", "order-item-id", "purchase-date", "sku")
@@ -151,9 +151,7 @@ def _order(
         quantity, shipped, cancelled = units
         ordered = quantity + shipped + cancelled  # (the line's amounts are for every unit ordered)
         price = amounts["price"]
-        unit = value(row, values, "item-price", lambda t, p=price, n=ordered: _per_unit(p, n))
-        if problems:
-            continue
+        unit = _per_unit(price, ordered)
         lines.append(
             OrderLine(
                 line_id=str(line_id),
@@ -291,25 +289,17 @@ def _amount(text: str, currency: str | None, what: str) -> Money | None:
         raise ValueProblem("ORD001", f"{what} {text!r} has no currency column beside it")
     if currency.upper() not in ISO_4217:
         raise ValueProblem("ORD001", f"currency {currency!r} is not an ISO 4217 code")
-    check_minor_unit(amount, currency.upper(), what)
     return Money.model_construct(amount=amount, currency=currency.upper())
 
 
 def _per_unit(price: object, ordered: int) -> Money | None:
     """The unit price of a line whose item-price is ``price`` for ``ordered`` units (the report's item-price is the
-    unit price times the units): ORD010 where no unit price in the currency makes it (10.00 USD for 3 units),
-    never a rounded one, which the store would multiply back into another line total."""
+    unit price times the units). One its currency cannot pay (10.00 USD for 3 units) is kept exact, never rounded:
+    the importer holds a new order with such an amount (ORD010) before a store order is made, and an order imported
+    before still gets its later status."""
     if not isinstance(price, Money) or ordered <= 0:
         return None
-    unit = price.amount / ordered
-    if finer_than(unit, price.currency) is not None or unit * ordered != price.amount:
-        raise ValueProblem(
-            CODE,
-            f"item-price {price.amount} {price.currency} for {ordered} units is no unit price in {price.currency} "
-            f"({price.amount} / {ordered} has more decimal places than {price.currency}'s "
-            f"{minor_units(price.currency)})",
-        )
-    return Money.model_construct(amount=unit, currency=price.currency)
+    return Money.model_construct(amount=price.amount / ordered, currency=price.currency)
 
 
 def _once_each(

@@ -170,22 +170,20 @@ def test_a_repeated_line_is_read_once_and_a_conflicting_one_leaves_its_order_out
     )
 
 
-def test_an_amount_finer_than_its_currency_is_named_at_its_cell_and_kwd_fils_are_kept(shop: Path) -> None:
+def test_an_amount_finer_than_its_currency_holds_its_order_and_kwd_fils_are_kept(shop: Path) -> None:
     """An item-price its currency cannot pay (1.2345 KWD), or one that is no whole number of minor units a unit
-    (10.00 USD for 3), leaves its order out with its cell named; it was rounded into the store before. 1.235 KWD
-    goes to the sink as it is."""
+    (10.00 USD for 3), holds its order, naming the order, its line, the field and the value (it was rounded into
+    the store before); 1.235 KWD goes to the sink as it is."""
     kwd = row("O2", "I2", price="2.470", qty="2").replace("\tUSD\t", "\tKWD\t")
     finer = row("O3", "I3", price="1.2345").replace("\tUSD\t", "\tKWD\t")
     (shop / "orders.txt").write_bytes(lines(row(qty="3", price="10.00"), kwd, finer))
     result = runner.invoke(app, ["import-orders", "--from-file", "orders.txt"])
     assert result.exit_code == 1
     assert (
-        "orders.txt:2:8: ORD010 order O1: item-price 10.00 USD for 3 units is no unit price in USD (10.00 / 3 has "
-        "more decimal places than USD's 2)" in result.stderr
+        "ORD010 order O1 held: line I1: unit_price 3.333333333333333333333333333 USD has more decimal places than "
+        "USD's 2" in result.stderr
     )
-    assert (
-        "orders.txt:4:8: ORD010 order O3: item-price 1.2345 KWD has more decimal places than KWD's 3" in result.stderr
-    )
+    assert "ORD010 order O3 held: line I3: unit_price 1.2345 KWD has more decimal places than KWD's 3" in result.stderr
     [order] = created(shop)
     assert (order["order_id"], order["currency"]) == ("O2", "KWD")
     assert order["lines"][0]["unit_price"] == {"amount": "1.235", "currency": "KWD"}  # type: ignore[index,call-overload]

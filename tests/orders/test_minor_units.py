@@ -273,3 +273,37 @@ def test_a_sink_handed_an_amount_finer_than_its_currency_rejects_the_order_rathe
     shopify._variants["cat-SKU-A"] = VARIANT
     with pytest.raises(OrderRejected, match=r"shipping: 0.7505 KWD has more decimal places than KWD.s 3; not rounded"):
         shopify.order_input(bad)
+
+
+REPORT_HEAD = (
+    "order-id\torder-item-id\tpurchase-date\tsku\tquantity-purchased\tquantity-shipped\tquantity-to-ship\t"
+    "currency\titem-price\n"
+)
+
+
+def test_an_order_report_line_its_currency_cannot_price_holds_a_new_order_but_not_a_later_cancellation(
+    tmp_path: Path,
+) -> None:
+    """An order report's item-price that is no unit price times the units (10.00 USD for 3) holds a new order
+    (ORD010, before any store order is made); an order imported before (as a version that rounded it did) still
+    hears of its cancelled units from a report that shows them so: the reader no longer leaves the whole order out."""
+    from feedsync.orders.report_file import read_order_report
+
+    def read(name: str, to_ship: str, price: str) -> list[Order]:
+        path = tmp_path / name
+        row = f"111-5\t9001\t2026-11-20T10:00:00Z\tSKU-A\t3\t0\t{to_ship}\tUSD\t{price}\n"
+        path.write_text(REPORT_HEAD + row, encoding="utf-8")
+        return list(read_order_report(path, pytest.fail))
+
+    found: list[Diagnostic] = []
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
+        new = into(sink, state, read("new.txt", "3", "10.00"), found.append)
+        assert (new.imported, new.held) == ([], ["111-5"])
+        assert [(d.code, d.field) for d in found] == [("ORD010", "unit_price")]
+        state.record_order("amazon", "111-5", status=OrderStatus.UNSHIPPED, state="imported")  # (imported before)
+        found.clear()
+        into(sink, state, read("cancelled.txt", "0", "10.00"), found.append)
+        # its units cancelled since: told (ORD003, once), where the whole order was left out as ORD010 before
+        assert [(d.code, d.product_id, d.field, d.value) for d in found] == [("ORD003", "111-5", "quantity", "3")]

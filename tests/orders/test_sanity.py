@@ -8,7 +8,7 @@ import pytest
 
 from feedsync.diagnostics import Diagnostic
 from feedsync.model.money import Money
-from feedsync.model.order import Order, OrderLine, OrderStatus, UnreadableOrder
+from feedsync.model.order import Order, OrderLine, OrderStatus
 from feedsync.orders.sanity import amount_problem, check_amount, check_date, check_quantity, order_problem
 from feedsync.values import ValueProblem
 
