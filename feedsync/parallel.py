@@ -75,6 +75,7 @@ def _work(group: list[str], index: int) -> tuple[Report, bytes]:
     with carried(_JOB.carriers[index]):
         found = pickle.dumps(Findings(d for d in report.diagnostics if d.channel is not None), pickle.HIGHEST_PROTOCOL)
     report.diagnostics = Findings()
+    report.line_of = None  # (it holds the config: the parent's report has its own)
     checkpoint("parallel.findings-carried")
     return report, found
 
