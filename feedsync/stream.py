@@ -16,6 +16,7 @@ from feedsync.accounting import MissingFields
 from feedsync.atomic import atomic_write
 from feedsync.channels.base import ChannelItem, CheckingEncoder, Encoder, SurveyingEncoder, VariantGroup
 from feedsync.channels.compiled import CompiledChannel, unmet_attributes
+from feedsync.channels.written import WrittenIds, written_ids
 from feedsync.checks import VariantTracker
 from feedsync.diagnostics import ChannelResult, Diagnostic, Emit, Location, Report, Severity, locate
 from feedsync.diagnostics.codes import make
@@ -126,6 +127,8 @@ class Sink:
     """Items the channel checks rejected (so MDL015 can tell "most items" apart)."""
     checking: CheckingEncoder | None = None
     """The encoder, when it checks the records it makes (Amazon against its definitions): found once per run."""
+    written: WrittenIds | None = None
+    """The ids of the kept items (MDL021), when the channel keys its items on one."""
 
     def __post_init__(self) -> None:
         if isinstance(self.encoder, CheckingEncoder):  # a Protocol check costs microseconds: not per item
@@ -133,20 +136,34 @@ class Sink:
         # What each item asks of the channel, looked up once
         spec = self.channel.spec
         self._check_item, self._name, self._group = spec.check_item, self.channel.name, spec.variant_group
+        channel = self.channel
+        self.written = written_ids(spec.written_id, spec.written_parent, channel.written_ids, channel.written_parents)
 
     def take(self, item: ChannelItem, keeps: Callable[[Diagnostic], bool], report: Emit) -> Records | None:
         """The per-item step of every command (and of ``explain``): check ``item`` (when the sink checks; an error
         leaves it out, counted rejected) and encode it. Its records, or None when it is left out."""
         if self.check:
             findings, broken = self._findings(item, keeps)
+            written = self.written
+            kept = not broken and not (findings and _has_error(findings))
+            if kept and written is not None and (clash := written.item_clash(item.values)) is not None:
+                attribute, value = clash  # an id an earlier kept item was written with (MDL021)
+                where = locate(item.product.source, item.origins.get(attribute))
+                twin = written.finding(attribute, value, self._name, item.id, where)
+                if keeps(twin):
+                    findings.append(twin)
+                    kept = False
+                written = None
             if findings or broken:  # most items have none
                 for finding in findings:
                     report(finding)
-                if broken or _has_error(findings):
+                if not kept:
                     self.result.rejected += 1
                     self.checked_rejected += 1
                     self.missing.add(item.product, findings)
                     return None
+            if kept and written is not None:
+                written.keep()  # (an item without a text id: nothing was asked)
         if self.formulas is not None:
             self.formulas.add(item.id, item.values, item.product.source, item.origins)
         return self.encoder.encode(item) if self.encoder is not None and self.encodes else [item.values]

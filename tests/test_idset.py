@@ -130,6 +130,34 @@ def test_sets_of_different_shard_counts_are_disjoint_as_python_sets(
         assert a.isdisjoint(b) == b.isdisjoint(a) == expected
 
 
+@given(
+    st.sets(st.text(max_size=6), max_size=300),
+    st.sets(st.text(max_size=6), max_size=300),
+    st.sets(st.text(max_size=6), max_size=5),
+)
+def test_sets_of_different_shard_counts_are_united_as_python_sets(
+    first: set[str], second: set[str], common: set[str]
+) -> None:
+    """``update`` a shard at a time (a row split's merge of each share's ids): into a set of more shards than the
+    other's, of fewer, or as many; every member in the shard its leading bits pick, and no more members."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(idset, "FIRST", 1)
+        patch.setattr(idset, "FULL", 2)
+        a, b = IdSet(), IdSet()
+        for key in first | common:
+            a.add(key)
+        for key in second | common:
+            b.add(key)
+        before = b.copy()
+        a.update(b)
+        assert b == before
+        assert _members(a, first | second | common | {"absent"}) == first | second | common
+        for index, shard in enumerate(a._shards):
+            assert all(a._index(bytes(shard[at : at + idset.SLOT])) == index for at in range(0, len(shard), idset.SLOT))
+        assert len(a) <= idset.FULL << a._bits or a._bits == idset.BITS
+        assert all(a.add(key) == (key not in first | second | common) for key in ["new-1", *second])
+
+
 def test_a_member_of_a_set_of_many_shards_and_one_of_few_is_found() -> None:
     many, few = IdSet(), IdSet()
     for n in range(40_000):

@@ -124,7 +124,7 @@ TOOK = "an id it took for an earlier share's is not one, or that product ignores
 @pytest.mark.parametrize(
     ("case", "why"),
     [
-        ("group", "amazon:encoder._parents grew alike in two shares"),  # its parent is written once
+        ("group", "amazon:channel.written_ids grew alike in two shares"),  # its parent is written once
         ("no product", TOOK),
     ],
 )
@@ -1124,3 +1124,25 @@ def test_a_magento_export_split_by_rows_tells_what_one_reader_tells_at_its_end(
     assert len(lone) == 1 and "2 products" in lone[0].message and "LONE-1, LONE-2" in lone[0].message
     assert codes.index("SRC006") < codes.index("SRC005") < codes.index("SRC013") < codes.index("SRC008")
     assert codes[0] == "SRC014"
+
+
+def test_an_id_written_in_two_shares_is_told_and_left_out_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Meta's id made of the SKU column: a later share's V40 of SKU S3 (an earlier share's V3's) is MDL021 and left
+    out of Meta's feed; a later share's lone product G2, the SKU of an earlier share's family's Amazon parent, is
+    MDL021 and left out of Amazon's. The share is made again from the state of the shares before it, and tells what
+    one process tells, at the same place."""
+    lines = [row(n, f"G{n // 3}") for n in range(1, 40)] + [row(40, "G40", sku="S3"), row(41, "", id_="G2")]
+    path = catalog(tmp_path / "catalog", lines)
+    text = path.read_text(encoding="utf-8").replace(
+        "facebook: {profile: facebook}", "facebook: {profile: facebook, fields: {id: '{{ attributes.sku }}'}}"
+    )
+    path.write_text(text, encoding="utf-8")
+    _, split, events = build_both(load_config(path), tmp_path, monkeypatch, jobs=3)
+    assert events[-1]["split"] is True and events[-1].get("again"), events
+    told = [(d.channel, d.product_id, d.field, d.value) for d in split.diagnostics if d.code == "MDL021"]
+    assert told == [("facebook", "V40", "id", "S3"), ("amazon", "G2", "sku", "G2")]
+    for name, result in split.channels.items():
+        assert result.items + result.excluded + result.rejected == split.variants == 41, name
+    assert split.channels["google"].rejected == 0

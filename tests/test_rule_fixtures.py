@@ -512,6 +512,11 @@ FIXTURES["AMZ025"] = (
     ),
     ("A", "other_images", 2, 13),
 )
+GROUP_ID = "    fields: {id: '{{ group_id }}'}\n"
+FIXTURES["MDL021"] = (  # the id made of the group id: B's is A's
+    lambda tmp: build(tmp, HEADER + row("A", group_id="G") + row("B", group_id="G", color="Red"), GROUP_ID),
+    ("B", "id", 3, 2),
+)
 FIXTURES["PIN010"] = (lambda tmp: long_title(tmp, 501, "pinterest"), ("A", "title", 2, 3))
 
 

@@ -301,6 +301,12 @@ class ChannelSpec:
     sync_target: Callable[[Mapping[str, Any]], str] | None = None
     """Where an item sync's items go beyond its destination, from the channel's settings (Amazon: the marketplace):
     a push to another target than the last sends every item again (``Delivery.open``)."""
+    written_id: str | None = None
+    """The attribute the channel keys its items on (Google's, Meta's, Pinterest's ``id``; Amazon's ``sku``): two
+    items written with one are MDL021 (``channels.written``; None: items that share an id, one per store)."""
+    written_parent: Callable[[Mapping[str, Any]], str | None] | None = None
+    """Of an item's values, the id of the parent the channel writes once for its family (Amazon's parent SKU; None
+    where the item writes no parent): keyed with the items' ids (MDL021)."""
     ascii_ids: bool = False
     """The ``id_limits`` attributes are printable ASCII too: other characters are fitted away
     (``ids.fit_ascii_id``)."""

@@ -33,6 +33,7 @@ from feedsync.diagnostics import Diagnostic, Emit, Location, locate
 from feedsync.diagnostics.codes import make
 from feedsync.diagnostics.gate import Selection
 from feedsync.ids import fit_ascii_id, fit_id, printable_ascii
+from feedsync.idset import IdSet
 from feedsync.model.product import Product
 
 _PRODUCT_FIELDS = frozenset(Product.model_fields)
@@ -91,6 +92,10 @@ class CompiledChannel:
     tally: Tally = field(default_factory=Tally)
     """Findings told once per attribute and value with a count (``tally.findings`` at the end of a run)."""
     _reported_unmapped: set[str] = field(default_factory=set)
+    written_ids: IdSet = field(default_factory=IdSet)
+    """The ids of the items kept this run and the parents they wrote (``channels.written``: MDL021)."""
+    written_parents: IdSet = field(default_factory=IdSet)
+    """The parent ids of those (Amazon's parent SKUs)."""
     _names: frozenset[str] = frozenset()
     _base: dict[str, Any] | None = None
     _overrides: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)

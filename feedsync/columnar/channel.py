@@ -95,6 +95,8 @@ class Items:
     checked: pl.Expr = field(default_factory=lambda: pl.lit(None))
     """Where the item is ``exact`` but its quick pass does not clear it: its values, a struct of its fields in the
     profile's order (null where a field has none), for the channel's own rules to check; else null."""
+    written: pl.Expr | None = None
+    """The id the channel keys the item on (``ChannelSpec.written_id``: MDL021), when it keys them on one."""
 
 
 def fit_ids(
@@ -191,7 +193,12 @@ def items(
             raise NotColumnar("a variant group of lists")
         group = values.get(named.group, pl.lit(None, dtype=pl.String))
         key = tuple(values[a].fill_null("") if a in values else pl.lit("") for a in named.attributes)
-    return Items(compiler, line, exact, cleared, group, key, fitted, tuple(noted), alone=alone, checked=checked)
+    if spec.written_id in compiler.lists:
+        raise NotColumnar(f"a list of {spec.written_id}")
+    written = values.get(spec.written_id) if spec.written_id is not None else None
+    return Items(
+        compiler, line, exact, cleared, group, key, fitted, tuple(noted), alone=alone, checked=checked, written=written
+    )
 
 
 def _name_note(name: str) -> Note:

@@ -71,6 +71,7 @@ from feedsync.stream import duplicate_item, duplicate_variant, shared_sku
 if TYPE_CHECKING:
     from feedsync.channels.base import Note
     from feedsync.channels.compiled import CompiledChannel
+    from feedsync.channels.written import WrittenIds
     from feedsync.columnar.channel import Items
     from feedsync.columnar.listings import Listings, Replay, Rows
     from feedsync.config import Config
@@ -315,6 +316,9 @@ class _Batch:
     """Of a Shopify export's piece: per record, its product's number among the piece's (None: no handle before it)."""
     variant_at: dict[int, int] | None = None
     """Of a Shopify export's piece: the row (of the batch) of each variant record, by the record's index."""
+    written: list[tuple[list[str | None], list[str | None] | None] | None] = field(default_factory=list)
+    """Per channel (None: it keys its items on no id): per row, the id the channel keys the row's item on and the
+    parent id it writes with it (MDL021)."""
 
 
 def _unread(first: int, count: int) -> _Batch:
@@ -365,6 +369,8 @@ class _Out:
     listed: list[list[str]] | None = None
     """The report's lists of ``lists`` (``Report.items``), asked for once the first item is listed (as ``ItemIds``
     asks for its list), then appended to."""
+    written: WrittenIds | None = None
+    """The ids of the channel's kept items, where its sink checks them (``Sink.written``: MDL021)."""
 
 
 @dataclass
@@ -483,7 +489,7 @@ class Gate:
                 replay = Replay(encoder, sink.channel.name, made.defined, writer is not None, keeps, told,
                                 sink.channel.origins)  # fmt: skip
                 write = writer.write_encoded if writer is not None else None  # type: ignore[union-attr]
-                self.outs.append(_Out(sink, write, lists, -1, replay=replay))
+                self.outs.append(_Out(sink, write, lists, -1, replay=replay, written=_keyed(sink)))
                 continue
             renders = writer is None or isinstance(writer, RssWriter)
             renders = renders or (isinstance(writer, DelimitedWriter) and writer.renders)
@@ -492,7 +498,7 @@ class Gate:
                 return
             group = sink.check and sink.channel.spec.variant_group is not None
             write = writer.write_many if writer is not None else None  # type: ignore[union-attr]
-            self.outs.append(_Out(sink, write, lists, grouped if group else -1))
+            self.outs.append(_Out(sink, write, lists, grouped if group else -1, written=_keyed(sink)))
             grouped += group
 
     def done(self, product: Product, joined: tuple[Product, dict[str, Any]] | None) -> None:
@@ -733,7 +739,18 @@ class Gate:
         variants = stream.variants
         outs = self.outs
         refusals: list[Diagnostic | Any] | None = None
+        keyed = batch.written
         for index, out in enumerate(outs):
+            written = out.written
+            if written is not None:  # the id the channel keys the item on, and the parent it writes with it
+                ids = keyed[index] if keyed else None
+                id_ = ids[0][at] if ids is not None else None
+                if id_ is None:
+                    written.forget()
+                else:
+                    parent = ids[1][at] if ids[1] is not None else None  # type: ignore[index]
+                    if written.clash(id_, parent, hashed if id_ == item_id else None) is not None:
+                        return False  # an id a kept item has: told per row (MDL021)
             replay = out.replay
             values = batch.checked[index][at]
             twin = item_group = None
@@ -815,6 +832,8 @@ class Gate:
                     out.pending.append(lines[at])  # type: ignore[arg-type]
                     lines[at] = None  # (held by ``pending`` alone: let go once written)
                 out.sink.result.items += 1
+                if out.written is not None:
+                    out.written.keep()  # as ``Sink.take`` keeps the item's ids (none: it had none asked)
             if out.lists:
                 listed = out.listed
                 if listed is None:
@@ -1086,6 +1105,11 @@ class Gate:
                 other = checked
             out[f"__checked{index}"] = items.checked
             out[f"__alone{index}"] = items.alone
+            written = items.sku if isinstance(items, Listings) else items.written
+            if written is not None and self.compiled[index].spec.written_id is not None:  # (MDL021)
+                out[f"__written{index}"] = written
+                if isinstance(items, Listings) and items.written_parent is not None:
+                    out[f"__wparent{index}"] = items.written_parent
             # the row's item in the channel: made whole, or checked by the channel's rules (or an Amazon item
             # rejected for the required facts it lacks alone)
             made_or_refused = pl.col(f"__whole{index}") | other
@@ -1304,7 +1328,21 @@ class Gate:
             alone,
             checked,
             bytearray(len(whole)),
+            written=[_written(frame, index) for index in range(len(made))],
         )
+
+
+def _keyed(sink: Sink) -> WrittenIds | None:
+    """The ids of the channel's kept items a replayed row is checked against (MDL021): where its sink checks them."""
+    return sink.written if sink.check else None
+
+
+def _written(frame: Any, index: int) -> tuple[list[str | None], list[str | None] | None] | None:
+    """Channel ``index``'s ids of the batch's rows and the parents they write (``_Batch.written``)."""
+    if f"__written{index}" not in frame.columns:
+        return None
+    parents = frame[f"__wparent{index}"].to_list() if f"__wparent{index}" in frame.columns else None
+    return frame[f"__written{index}"].to_list(), parents
 
 
 def _option_keys(columns: list[list[str | None]]) -> list[tuple[tuple[str, str], ...]]:

@@ -94,6 +94,9 @@ class Listings:
     """Made for a run that writes the feed."""
     survey: list[Callable[[str | None], Any]]
     """The run's family survey, when the run has one (``FamilySurvey.answer``): set by the gate before the batches."""
+    written_parent: pl.Expr | None = None
+    """The parent SKU the item's messages write (``transform.parent_written``: none of an offer on an ASIN), keyed
+    with the SKUs (MDL021)."""
 
 
 def listings(
@@ -259,6 +262,7 @@ def listings(
         index is not None,
         writes,
         survey,
+        parent if "asin" not in values else pl.when(values["asin"].is_null()).then(parent),
     )
 
 

@@ -756,6 +756,19 @@ _register(
     "orders. Reported per item, with the id published.",
     ("identifiers", "limits"),
 )
+_register(
+    "MDL021",
+    "channel-id-duplicate",
+    E,
+    "Two items of a channel are written with one id: the channel keys its items on the id (Google's, Meta's and "
+    "Pinterest's id, Amazon's SKU) and keeps one of them. Source ids are unique (MDL008), so this comes of a "
+    "profile's id field that makes one id of two (`{{ group_id }}`, `{{ sku | lower }}`, a cut, a per-product "
+    "override column), or, for Amazon, of a parent SKU (written once per family, `{{ group_id }}` by default) that "
+    "is another item's SKU or its own. Ids are compared as written (letter case counts: Google's, Meta's and "
+    "Amazon's ids are case-sensitive). The later item is left out (rejected), the finding naming its source row, "
+    "its id and the id written, so items + excluded + rejected still equal the variants read. Make the channel's "
+    "id field give each variant its own id.",
+)
 
 _register(
     "SRC012",
@@ -808,6 +821,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL018": ("source", "values"),
     "MDL019": ("source", "prices"),
     "MDL020": ("source", "values"),
+    "MDL021": ("identifiers",),
 }
 for _code, _tags in _TAGS.items():
     if not CODES._codes[_code].tags:

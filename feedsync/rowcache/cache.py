@@ -14,6 +14,7 @@ from typing import Any
 
 from feedsync.channels.base import VariantGroup
 from feedsync.channels.compiled import CompiledChannel
+from feedsync.channels.written import WrittenIds
 from feedsync.config import Config
 from feedsync.delivery.observers import Staged, SyncItems
 from feedsync.diagnostics import Diagnostic, Location, Report, Severity
@@ -40,6 +41,9 @@ from feedsync.sync import SyncCollector, channel_key
 
 CROSS_ROW = frozenset({"MDL008", "MDL012", "MDL013"})
 """Findings that depend on earlier rows: a row that had one is computed every time."""
+CHANNEL_CROSS_ROW = frozenset({"MDL021"})
+"""A channel's findings that depend on its earlier items (an id an earlier kept item was written with): a row
+that had one is computed every time (the earlier item may be another now)."""
 _WIDTH = len(_VARIANT_FIELDS)
 _TEXT_OR_NONE = {str, type(None)}
 _UNTOLD = 4096
@@ -69,6 +73,8 @@ class ChannelCache:
     group: VariantGroup | None = None
     width: int = 0
     asked: RecordingSet = field(default_factory=lambda: RecordingSet(set()))
+    written: WrittenIds | None = None
+    """The ids of the channel's kept items (``Sink.written``: MDL021), when it keys them on one."""
     sink: Any = None
     """The channel's sink (``Sink``), its capturing writer, variant tracker, and what a replayed
     item is told (``_told``): set when the stream begins."""
@@ -200,6 +206,7 @@ class RowCache:
             self.captured.append(CaptureItems(collector))
             sink.observers = [*sink.observers, self.captured[-1]]
             cache.sink, cache.writer = sink, self.writers[-1]
+            cache.written = sink.written
             cache.told = _told(sink.observers)
             cache.unchanged = collector.unchanged if collector is not None else None
             cache.plain = channel.spec.variant_group is None and not cache.told[0] and not cache.told[2]
@@ -251,6 +258,9 @@ class RowCache:
         own = [d for d in findings if d.channel == channel.name]
         if group is not None and any(d.code == group.code for d in own):
             return None
+        if any(d.code in CHANNEL_CROSS_ROW for d in own):
+            return None
+        keyed = channel.spec.written_id
         if _formulas(sink) != before[4]:
             return None  # formula-like values are counted per run: such a row is computed every time
         kept = [c for c in captured.items if c.kept]
@@ -270,7 +280,11 @@ class RowCache:
             offset, length = next(spans) if entry.kept else (None, None)
             if offset is not None:
                 offset -= start
-            items.append([item.id, channel_key(item.id, item.values), entry.digest, offset, length, group_id, key])
+            written = item.values.get(keyed) if keyed is not None and entry.kept else None
+            written = written if type(written) is str else None  # the id the channel keys the kept item on
+            items.append(
+                [item.id, channel_key(item.id, item.values), entry.digest, offset, length, group_id, key, written]
+            )
         missing = [  # each with the column this row's product would name for it (as ``MissingFields.add`` does)
             [name, next((k for k in product.attributes if name in k.lower()), None)]
             for name, count in sink.missing.counts.items()
@@ -401,10 +415,18 @@ class RowCache:
                 return False  # this row would be the first to report its category unmapped
             group, unchanged, plain = cache.group, cache.unchanged, cache.plain
             restored = []
+            keyed: list[str] = []  # the ids the channel keys the row's kept items on (MDL021)
             length = 0  # of the row's kept items, one after another in the earlier feed from ``start``
-            for own_id, channel_id, digest, offset, size, item_group, item_key in items:
+            for own_id, channel_id, digest, offset, size, item_group, item_key, written in items:
                 if type(own_id) is not str or type(channel_id) is not str:
                     raise ValueError(own_id)
+                if written is not None:
+                    if type(written) is not str or offset is None:
+                        raise ValueError(written)
+                    if cache.written is not None:
+                        if written in keyed or cache.written.ids.holds(written, None):
+                            return False  # an earlier kept item has its id now: computed, and told (MDL021)
+                        keyed.append(written)
                 if group is not None:
                     if type(item_group) not in _TEXT_OR_NONE:
                         raise ValueError(item_group)
@@ -431,7 +453,7 @@ class RowCache:
                 noted = [_note(n, computed_at, row) for n in noted]
             if missing:
                 missing = [(str(name), column) for name, column in missing]
-            steps.append((counts, findings, noted, missing, restored, start, length, body, line, computed_at))
+            steps.append((counts, findings, noted, missing, restored, start, length, body, line, computed_at, keyed))
         item_id, group_key, group_id, sku, variant, ignore, own = facts  # type: ignore[misc]
         if not (
             type(group_key) in _TEXT_OR_NONE
@@ -466,9 +488,11 @@ class RowCache:
             variants.duplicate_of(group_id, variant_key, item_id)
         if own:
             report.diagnostics.extend(own)
-        for cache, (counts, findings, notes, missing, items, start, length, body, line, computed_at) in zip(
+        for cache, (counts, findings, notes, missing, items, start, length, body, line, computed_at, keyed) in zip(
             self.caches, steps, strict=True
         ):
+            for written in keyed:  # as ``Sink.take`` keeps them
+                cache.written.ids.add(written)  # type: ignore[union-attr]
             if findings:
                 report.diagnostics.extend(findings)
             sink = cache.sink

@@ -13,7 +13,7 @@ from feedsync.channels.compiled import CompiledChannel
 from feedsync.config import Config
 from feedsync.resources import data_dir
 
-FORMAT = "feedsync-rowcache 2"
+FORMAT = "feedsync-rowcache 3"  # 3: an item entry ends with the id its channel keys it on (MDL021)
 _PACKAGE = Path(feedsync.__file__).resolve().parent
 
 

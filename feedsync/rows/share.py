@@ -422,7 +422,7 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
         if isinstance(value, bool):
             if share.told[key] != value and seed.told[key] != value:
                 return f"{key} was set in two shares"
-        elif (share.told[key] - value) & (seed.told[key] - value):
+        elif _grew_alike(value, share.told[key], seed.told[key]):
             return f"{key} grew alike in two shares"
     for name, first in share.first_groups.items():
         if first is not None and seed.trackers[name][0] == first:
@@ -438,6 +438,16 @@ def crossing(seed: Seed, share: Share, before: Mapping[str, Any]) -> str | None:
     if share.firsts is None and not seed.ids[2].isdisjoint(share.ids[2]):
         return "a SKU is in two shares"  # (a share made from a seed notes none: ``Share.firsts``)
     return None
+
+
+def _grew_alike(before: set[Any] | IdSet, share: set[Any] | IdSet, seed: set[Any] | IdSet) -> bool:
+    """Whether a set of the channels' state grew by a member alike in ``share`` and in the shares before it (``seed``)
+    from what it held ``before`` them. A set of ids empty before (the ids each channel wrote, MDL021; Amazon's parents
+    written) is compared a shard at a time in C (``IdSet.isdisjoint``: 100,000 ids in hundredths of a second, where
+    the differences made member by member took 0.9 s)."""
+    if isinstance(share, IdSet) and isinstance(seed, IdSet) and not before:
+        return not share.isdisjoint(seed)
+    return bool((share - before) & (seed - before))  # type: ignore[operator]
 
 
 def _ignored_before(ignores: Mapping[str, Selection], told: Iterable[Diagnostic]) -> bool:

@@ -82,16 +82,22 @@ def test_rosarose_items_are_no_longer_rejected_for_their_skus(tmp_path: Path) ->
     config = amazon_config(tmp_path, str(real("shopify/rosarose-products_export_1.csv")))
     result = pipeline.run(config, "build", validate=True)
     counts = result.channels["amazon"]
-    # before: 571 items, 621 rejected (AMZ002); the 341 rejected are offers at 0.00 (AMZ022), none for its SKU
-    assert (counts.items, counts.rejected) == (851, 341)
+    # before: 571 items, 621 rejected (AMZ002); 341 rejected are offers at 0.00 (AMZ022), none for its SKU, and 7
+    # variants whose SKU is an earlier family's parent SKU (MDL021): handle eternal-love-bracelet-set's variant Silver
+    # is eternal-love-bracelet-set-silver, the handle of another family (Amazon kept one listing of the two)
+    assert (counts.items, counts.rejected) == (844, 348)
     assert not [d for d in result.diagnostics if d.code == "AMZ002"]
-    assert {d.code for d in result.diagnostics if d.severity.value == "error"} == {"AMZ022"}
+    assert {d.code for d in result.diagnostics if d.severity.value == "error"} == {"AMZ022", "MDL021"}
+    clashes = [d for d in result.diagnostics if d.code == "MDL021"]
+    assert len(clashes) == 7 and all("is the parent_sku of an earlier family" in d.message for d in clashes)
+    assert clashes[0].value == "eternal-love-bracelet-set-silver"
     assert len([d for d in result.diagnostics if d.code == "MDL017"]) == 714
     written = messages(tmp_path / "out" / "amazon.json")
     skus = [m["sku"] for m in written]
     assert all(len(s) <= 40 and printable_ascii(s) for s in skus)
     children = [m["sku"] for m in written if m["requirements"] != "LISTING_PRODUCT_ONLY"]
-    assert len(children) == len(set(children)) == 851
+    assert len(children) == len(set(children)) == 844
+    assert len(skus) == len(set(skus))  # a parent's SKU is no other listing's
 
 
 @given(st.text(max_size=50))

@@ -1043,3 +1043,47 @@ def test_texts_past_meta_s_limits_are_cut_and_named_alike_a_column_at_a_time(tmp
     assert len(meta) == 30
     assert meta["SKU-1"]["title"] == cut
     assert meta["SKU-5"]["description"] == _words(5, 10_500)[:10_000].rsplit(" ", 1)[0]
+
+
+def test_ids_a_profile_makes_one_are_told_and_left_out_alike_a_column_at_a_time(tmp_path: Path) -> None:
+    """Meta's id made ``{{ id | lower }}``: the source ids SKU-3 and sku-3 are one id in its feed, and the later item
+    is MDL021 and left out of Meta's feed, so its items, excluded and rejected still add up to the variants read;
+    Google compares ids as written (case-sensitive) and keeps both. The same a column at a time as per row, the other
+    rows taken."""
+    config = _config(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(
+        "  facebook:\n    profile: facebook\n",
+        "  facebook:\n    profile: facebook\n    fields: {id: '{{ id | lower }}'}\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    rows = baseline_families(30)
+    for number in (10, 20, 25):
+        rows[number]["id"] = f"sku-{number - 7}"  # SKU-3, SKU-13 and SKU-18 come before
+    write_catalog(tmp_path / "products.csv", rows)
+    report, replayed = same(tmp_path)
+    assert replayed > 0
+    told = [(d.channel, d.product_id, d.field, d.value) for d in report.diagnostics if d.code == "MDL021"]
+    assert told == [("facebook", f"sku-{n}", "id", f"sku-{n}") for n in (3, 13, 18)]
+    assert (report.channels["google_merchant"].rejected, report.channels["facebook"].rejected) == (0, 3)
+    for result in report.channels.values():
+        assert result.items + result.excluded + result.rejected == report.variants == 30
+
+
+def test_an_id_made_of_the_group_is_told_of_each_later_variant_alike_a_column_at_a_time(tmp_path: Path) -> None:
+    """Google's id made of the group id: a family's later variants are MDL021 (its first is kept), a column at a
+    time as per row; the catalog's lone products keep theirs."""
+    config = _config(tmp_path)
+    text = config.read_text(encoding="utf-8").replace(
+        "  google_merchant:\n    profile: google_merchant\n",
+        "  google_merchant:\n    profile: google_merchant\n    fields: {id: '{{ group_id or id }}'}\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    rows = baseline_families(30)
+    for number in (4, 5, 9):
+        rows[number]["group_id"] = ""  # lone products
+    write_catalog(tmp_path / "products.csv", rows)
+    report, replayed = same(tmp_path)
+    assert replayed > 0
+    google = report.channels["google_merchant"]
+    assert (google.items, google.rejected) == (13, 17)  # a family: its first kept; three lone
+    assert sum(d.code == "MDL021" for d in report.diagnostics) == 17

@@ -170,8 +170,8 @@ def _lacking(count: int) -> list[dict[str, str]]:
             row["description"] = "Soft and warm" if index % 3 else "Soft, light &amp; warm"
         if index % 13 == 5:
             row["group_id"] = ""
-        elif index % 29 == 6 and row["group_id"]:  # a variant whose SKU is its parent's (made per row: its own
-            row["id"] = row["group_id"]  # message is excused the facts the parent lacks too, found by a review)
+        elif index % 29 == 6 and row["group_id"]:  # a variant whose SKU is its parent's (made per row: one listing
+            row["id"] = row["group_id"]  # with its parent to Amazon, MDL021)
     return rows
 
 
@@ -186,7 +186,11 @@ def test_items_rejected_for_required_facts_alone_are_made_a_column_at_a_time(tmp
     report, documents, replayed = same(tmp_path, command)
     codes = Counter(d.code for d in report.diagnostics)
     assert codes["AMZ019"] > 150 and codes["AMZ009"] > 180 and codes["AMZ015"] > 20, codes
-    assert set(codes) <= {"AMZ009", "AMZ015", "AMZ018", "AMZ019"}, codes
+    assert set(codes) <= {"AMZ009", "AMZ015", "AMZ018", "AMZ019", "MDL021"}, codes
+    # a variant whose SKU is its family's parent SKU: one listing with the parent (MDL021), left out (where nothing
+    # else leaves it out first)
+    told = {d.product_id for d in report.diagnostics if d.code == "MDL021"}
+    assert told and told <= {row["id"] for row in rows if row["id"] == row["group_id"]}
     assert report.channels["amazon"].rejected > 250
     assert replayed >= 300, replayed  # (before the rejected rows were taken: about 90)
     if command == "build":
@@ -799,3 +803,25 @@ def test_long_descriptions_that_begin_alike_are_told_apart_alike(
     assert {d.value for d in found} == {("Soft organic cotton. " * 10)[:200]}
     serial, _, _ = build_both(load_config(config), tmp_path / "split", monkeypatch, jobs=2)
     assert [repr(d) for d in serial.diagnostics if d.code == "AMZ024"] == [repr(d) for d in found]
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_parent_skus_other_items_have_as_their_skus_are_told_alike(tmp_path: Path, command: str) -> None:
+    """Amazon keys its listings on the SKU, its parents' too (written once per family): a lone product whose SKU is a
+    later family's parent SKU leaves that family's variants out (MDL021 of their parent_sku), and one whose SKU an
+    earlier family's parent has is left out itself (MDL021 of its sku), alike a column at a time and per row; the
+    other rows taken."""
+    _config(tmp_path, definitions=True)  # (without definitions, validate makes every row per row)
+    rows = _families(120)
+    lone, tenth, twentieth = dict(rows[0]), rows[40]["group_id"], rows[80]["group_id"]
+    before = lone | {"id": tenth, "group_id": "", "color": "White"}  # before the tenth family
+    after = lone | {"id": twentieth, "group_id": "", "color": "White"}  # after the twentieth
+    rows.insert(100, after)
+    rows.insert(20, before)
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path, command)
+    told = [(d.product_id, d.field, d.value) for d in report.diagnostics if d.code == "MDL021"]
+    assert told == [*((f"SKU-{n}", "parent_sku", tenth) for n in range(40, 44)), (twentieth, "sku", twentieth)]
+    amazon = report.channels["amazon"]
+    assert amazon.rejected >= 5 and amazon.items + amazon.excluded + amazon.rejected == report.variants == 122
+    assert replayed >= 80, replayed

@@ -6,7 +6,7 @@ from feedsync.channels.amazon import (
     screen,
 )
 from feedsync.channels.amazon.spec import MAX_SKU_LENGTH, AmazonSettings
-from feedsync.channels.amazon.transform import AmazonEncoder
+from feedsync.channels.amazon.transform import AmazonEncoder, parent_written
 from feedsync.channels.amazon.validation import check_fields
 from feedsync.channels.base import ChannelSpec, FormatSpec, Screened, register_channel
 
@@ -22,6 +22,8 @@ AMAZON = register_channel(
         settings_model=AmazonSettings,
         id_limits={"sku": MAX_SKU_LENGTH, "parent_sku": MAX_SKU_LENGTH},
         ascii_ids=True,
+        written_id="sku",
+        written_parent=parent_written,
         path_settings=("definitions",),
         check_fields=check_fields,
         sync_target=lambda settings: AmazonSettings.model_validate(settings).marketplace_id,

@@ -114,6 +114,13 @@ def parent_attributes(
     return attributes
 
 
+def parent_written(values: Mapping[str, Any]) -> str | None:
+    """The parent SKU an item's messages write (once for its family, with its first variant kept): its
+    ``parent_sku``, but of an offer on an existing ASIN, which has no parent (``AmazonEncoder._messages``)."""
+    parent = values.get("parent_sku")
+    return parent if isinstance(parent, str) and not isinstance(values.get("asin"), str) else None
+
+
 @lru_cache(maxsize=8)  # (a checker is several megabytes: no more kept alive than ``shared_schema`` keeps)
 def parents_exempt(checker: CompiledSchema, market: str, language: str) -> bool:
     """Whether a parent of a definition (its LISTING_PRODUCT_ONLY ``checker``) declares the identifier exemption: it

@@ -26,5 +26,6 @@ GOOGLE = register_channel(
         prepare_item=rules.prepare_item,
         id_limits={a: spec.MAX_LENGTH[a] for a in ("id", "item_group_id")},
         check_fields=names.check_fields,
+        written_id="id",  # (compared as written: Google's ids are case-sensitive, answer/6324405)
     )
 )

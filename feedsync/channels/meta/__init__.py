@@ -25,5 +25,6 @@ META = register_channel(
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
         settings_model=MetaSettings,
         check_fields=names.check_fields,
+        written_id="id",
     )
 )

@@ -16,6 +16,7 @@ PINTEREST = register_channel(
         },
         check_item=rules.check_item,
         prepare_item=rules.prepare_item,
+        written_id="id",
         id_limits={"id": MAX_LENGTH["id"], "item_group_id": MAX_LENGTH["item_group_id"]},
     )
 )
