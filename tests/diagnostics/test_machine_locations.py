@@ -189,7 +189,6 @@ def test_a_supplement_and_a_table_with_lines_before_its_header_point_at_their_li
     assert "catalog.csv:6:10: GMC008" in concise.stdout + concise.stderr  # (sep=, blank, header, A, B: row 6)
 
 
-
 def test_a_meta_xml_feed_s_lines_are_not_read_as_a_csv_s_records(tmp_path: Path) -> None:
     """A Meta source that is an XML feed (read as Google's RSS) has its findings at the lines of its items: a
     description whose text reads as a CSV quote over two lines (``M,"L`` ... ``XL"``) moved the later items' SARIF
