@@ -111,6 +111,19 @@ def import_orders(
             status = record.status if record is not None else OrderStatus.PENDING
             state.record_order(order.marketplace, order.order_id, status=status, state=HELD, message=order.reason)
 
+    def hold(order: Order, message: str) -> None:
+        """The order held (told in the result; a real run keeps it with ``message`` to be tried again)."""
+        result.held.append(order.order_id)
+        if not dry_run:
+            state.record_order(
+                order.marketplace,
+                order.order_id,
+                status=order.status,
+                state=HELD,
+                message=message,
+                payload=order.model_dump_json(),
+            )
+
     def handle(order: Order | UnreadableOrder) -> None:
         if isinstance(order, UnreadableOrder):
             unreadable(order)
@@ -180,7 +193,6 @@ def import_orders(
             return
         problem = amount_problem(order)  # (the readers check it; an order held before they did is retried as kept)
         if problem is not None:
-            result.held.append(order.order_id)
             emit(
                 make(
                     "ORD010",
@@ -190,15 +202,7 @@ def import_orders(
                     value=problem.value,
                 )
             )
-            if not dry_run:
-                state.record_order(
-                    order.marketplace,
-                    order.order_id,
-                    status=order.status,
-                    state=HELD,
-                    message=problem.message,
-                    payload=order.model_dump_json(),
-                )
+            hold(order, problem.message)
             return
         mapped, reasons = _map(order, skus)
         if not reasons:
@@ -209,7 +213,6 @@ def import_orders(
                     state.record_order(order.marketplace, order.order_id, status=order.status, state=SKIPPED)
                 return
         if reasons:
-            result.held.append(order.order_id)
             for sku, reason in reasons:
                 emit(
                     make(
@@ -220,15 +223,7 @@ def import_orders(
                         value=sku,
                     )
                 )
-            if not dry_run:
-                state.record_order(
-                    order.marketplace,
-                    order.order_id,
-                    status=order.status,
-                    state=HELD,
-                    message="; ".join(reason for _, reason in reasons),
-                    payload=order.model_dump_json(),
-                )
+            hold(order, "; ".join(reason for _, reason in reasons))
             return
         if dry_run:
             result.imported.append(order.order_id)
@@ -250,16 +245,8 @@ def import_orders(
                 )
             created = sink.create(_in_store(mapped)) if existing is None else None
         except OrderRejected as exc:
-            result.held.append(order.order_id)
             emit(make("ORD007", f"order {order.order_id} held: {exc}", product_id=order.order_id, field="order"))
-            state.record_order(
-                order.marketplace,
-                order.order_id,
-                status=order.status,
-                state=HELD,
-                message=str(exc),
-                payload=order.model_dump_json(),
-            )
+            hold(order, str(exc))
             return
         except RemoteError as exc:
             if marked and exc.status is not None and exc.status < 500:  # refused outright: the store has no order
