@@ -103,14 +103,19 @@ class WrittenIds:
         """MDL021 of the item of ``product_id`` (at ``location``) whose ``attribute`` ``written`` an earlier kept
         item of the channel has (as its id, or as its parent's)."""
         parent = written in self.parents
-        earlier = f"the {PARENT} of an earlier family" if parent else f"the {self.attribute} of an earlier item"
-        if attribute != self.attribute:
-            earlier = f"its parent's, written with it, and {earlier}"
+        if attribute == self.attribute:
+            earlier = f"the {PARENT} of an earlier family" if parent else f"the {self.attribute} of an earlier item"
+            said = f"{attribute} {written!r} is {earlier} in this channel's feed too"
+        else:  # the parent its family would write: a kept item's sku (an earlier item's, or its own)
+            said = (
+                f"{attribute} {written!r}, the parent its family would write, is the {self.attribute} of an item in "
+                "this channel's feed too (an earlier item's, or this item's own)"
+            )
         fields = f"{self.attribute} and {PARENT} fields" if parent or attribute != self.attribute else "id field"
         message = (
-            f"{attribute} {written!r} is {earlier} in this channel's feed too, and the channel keeps one listing per "
-            f"{self.attribute}: the item of id {product_id!r} is left out. Make the channel's {fields} give each "
-            "its own"
+            f"{said}, and the channel keeps one listing per {self.attribute}: the item of id {product_id!r} is left "
+            f"out. Make the channel's {fields} give each its own (where the source gives a variant no SKU, its id is "
+            "made of its product's handle and option values: give it a SKU in the source)"
         )
         return make(
             "MDL021", message, channel=channel, product_id=product_id, field=attribute, value=written[:200],
