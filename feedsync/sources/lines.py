@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 from bisect import bisect_left
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from feedsync.config import Config, SourceConfig
@@ -19,10 +18,6 @@ from feedsync.errors import SourceError
 
 _NOT_TABLES = frozenset({"xlsx", "json", "jsonl", "google_xml"})
 """Source formats read otherwise than as a delimited table (their rows are lines already, or no lines at all)."""
-
-LineOf = Callable[[str, int], int]
-"""The line of the file at a path that the row of that number starts on (the row itself where the file is no
-delimited table the run read)."""
 
 
 @dataclass
@@ -65,8 +60,9 @@ def spread(config: SourceConfig, delimiter: str | None = None) -> _Spread:
 
 
 class TableLines:
-    """``LineOf`` for the tables a run of ``config`` read (its source, its supplements), each read once, when a
-    finding first names it; a file that cannot be read again as it was (changed, gone) keeps its rows."""
+    """The line of its file a row of a table starts on (``Report.line_of``), for the tables a run of ``config``
+    read (its source, its supplements), each read once, when a finding first names it; a file that cannot be read
+    again as it was (changed, gone) keeps its rows (a path no table of the run has too)."""
 
     def __init__(self, config: Config) -> None:
         self._config = config
