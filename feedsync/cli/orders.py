@@ -13,7 +13,7 @@ from feedsync.diagnostics import Diagnostic, Severity
 from feedsync.diagnostics.renderers import render_line
 from feedsync.lock import run_lock
 from feedsync.orders.importer import note_told
-from feedsync.orders.run import run_import, run_tracking
+from feedsync.orders.run import mark_handled, run_import, run_tracking
 from feedsync.state import State
 
 
@@ -26,15 +26,31 @@ def import_orders(
         None, "--since", help="Read orders updated since this ISO time instead of since the last run (SP-API)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be imported; change nothing."),
+    handled: list[str] | None = typer.Option(
+        None,
+        "--handled",
+        metavar="ORDER_ID",
+        help="Mark a held order handled (entered in the store by hand, or settled otherwise): never imported, no "
+        "longer retried; reads no orders. Repeat for several.",
+    ),
 ) -> None:
     """Import marketplace orders into the store's sink, each exactly once.
 
     Reads an order report (--from-file), or with orders.api set the SP-API Orders API, incrementally from
     where the last run ended. Orders whose SKUs map to no catalog item are held (ORD002) and retried on the
-    next run; a rerun never imports an order twice. Exit 1 when an order was held or a row could not be read.
+    next run; a rerun never imports an order twice. An order that cannot be imported as it is (an amount its
+    currency cannot pay, ORD010) and that ops entered in the store by hand is marked so with --handled ORDER_ID:
+    it is never imported then. Exit 1 when an order was held or a row could not be read.
     Example: feedsync import-orders -c examples/demo/feedsync.yaml --from-file examples/demo/orders.txt
     """
     found: list[Diagnostic] = []
+    if handled:
+        if from_file is not None or since is not None:
+            raise typer.BadParameter(
+                "marks held orders and reads none: give it without --from-file and --since", param_hint="--handled"
+            )
+        _mark_handled(config, handled, dry_run)
+        return
     with exit_codes():
         cfg = resolve_config(config, None, channels=[], out=None)
         with run_lock(cfg.state_path), State(cfg.state_path) as state:
@@ -56,8 +72,25 @@ def import_orders(
         f"{len(result.recorded)} marketplace-fulfilled, {result.unchanged} already known, "
         f"{result.pending} pending, {result.skipped} cancelled before import"
     )
+    if result.held and not dry_run:
+        err("a held order is tried again on every run; one entered in the store by hand: import-orders --handled ID")
     errors = any(d.severity == Severity.ERROR for d in found)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+def _mark_handled(config: Path | None, order_ids: list[str], dry_run: bool) -> None:
+    """``import-orders --handled``: each held order marked handled, or none (exit 2 naming the ids that are not)."""
+    with exit_codes():
+        cfg = resolve_config(config, None, channels=[], out=None)
+        with run_lock(cfg.state_path), State(cfg.state_path) as state:
+            marked = mark_handled(cfg, state, order_ids, dry_run=dry_run)
+    for order_id, why in marked:
+        _report(f"{'would mark' if dry_run else 'marked'} {order_id} handled (it was held: {why})")
+    err(
+        f"orders: {len(marked)} {'would be ' if dry_run else ''}marked handled: never imported, no longer retried; "
+        "push-tracking still confirms their shipments from a shipments file"
+    )
+    raise typer.Exit(EXIT_OK)
 
 
 def push_tracking(

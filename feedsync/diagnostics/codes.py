@@ -604,7 +604,8 @@ _register(
     E,
     "An order line's marketplace SKU maps to no catalog item: feedsync did not publish it to the marketplace's "
     "channel, or it was published for several items. The order is held, not imported half-mapped, and retried "
-    "on every run. Push the catalog, or map the SKU in orders.sku_map (CSV marketplace_sku,catalog_id).",
+    "on every run. Push the catalog, or map the SKU in orders.sku_map (CSV marketplace_sku,catalog_id); or, "
+    "having entered the order in the store by hand, mark it with `import-orders --handled ORDER_ID`.",
 )
 _register(
     "ORD003",
@@ -662,7 +663,7 @@ _register(
     E,
     "The store refused an order (a catalog item it has no product or variant for, a field it will not take; "
     "its answer is in the message). Nothing was created; the order is held and tried again on the next run, "
-    "and the other orders go on.",
+    "and the other orders go on (`import-orders --handled ORDER_ID` marks one entered in the store by hand).",
 )
 
 _register(
@@ -683,8 +684,10 @@ _register(
     "than its currency's minor unit (1.2345 KWD, 10.5 JPY, 20.005 USD; or an order report's item-price that is no "
     "unit price times the units, 10.00 USD for 3), or no item at all in an order to ship. No amount is rounded: "
     "the finding names the field and the value. The export or the marketplace's "
-    "answer is broken. That order is left out (from the SP-API: held, and read again with getOrder on every "
-    "run); the other orders are imported.",
+    "answer is broken. That order is not imported, the other orders are: an amount finer than its currency holds "
+    "it, as does any such value in an SP-API answer (read again with getOrder on every run); another value in an "
+    "order report leaves it out of that run. A held order that ops entered in the store by hand is marked so with "
+    "`import-orders --handled ORDER_ID`: never imported then, no longer retried.",
 )
 _register(
     "ORD011",

@@ -5,9 +5,11 @@ is told: ORD003; units of a line cancelled since, once); marketplace-fulfilled -
 pending -> left for a later run; cancelled before it was imported -> skipped, unless the store holds it after all
 (a crash after the sink and before the state write), when the cancellation is applied to it; any line without a
 catalog id -> held (ORD002) and retried next run, never imported half-mapped (so is one with an amount finer than
-its currency's minor unit, ORD010: never rounded into the store); else the sink is asked whether it
-already has the order (a crash after the sink and before the state write), and only then is the order created,
-with the units still to ship (those the marketplace shipped or cancelled before are left out and told: ORD012).
+its currency's minor unit, ORD010: never rounded into the store), until it can be imported or an ops person marks it
+handled (``import-orders --handled``: the store got it otherwise; then it is known, never imported); else the sink
+is asked whether it already has the order (a crash after the sink and before the state write), and only then is the
+order created, with the units still to ship (those the marketplace shipped or cancelled before are left out and told:
+ORD012).
 The state is written after the sink made the order durable; a sink that cannot be asked (a webhook) has the order
 marked before its create, so that a cancellation after a crash in between still reaches it.
 """
@@ -29,6 +31,8 @@ from feedsync.orders.sinks import OrderSink
 from feedsync.state import OrderRecord, State
 
 IMPORTED, HELD, RECORDED, SKIPPED = "imported", "held", "recorded", "skipped"
+HANDLED = "handled"
+"""A held order the store got otherwise (entered by hand), as ``import-orders --handled`` marks it: never imported."""
 CREATING = "creating"
 """An order whose create went to a sink that cannot be searched (a webhook) before the state knew the outcome: a
 run killed in between leaves it so, and a cancellation read next is sent to the store, which may hold the order."""
@@ -129,7 +133,7 @@ def import_orders(
             unreadable(order)
             return
         record = state.order(order.marketplace, order.order_id)
-        if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED):
+        if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED, HANDLED):
             if record.state == IMPORTED:
                 _tell_changes(state, order, sink, emit)
                 _tell_cancelled(state, order, sink, emit, result, dry_run)
@@ -148,7 +152,9 @@ def import_orders(
                 else:
                     emit(_not_applied(order, "", sink, refused))
             elif not dry_run:
-                state.record_order(order.marketplace, order.order_id, status=order.status, state=record.state)
+                state.record_order(
+                    order.marketplace, order.order_id, status=order.status, state=record.state, message=record.message
+                )
             return
         if order.status == OrderStatus.PENDING:
             result.pending += 1

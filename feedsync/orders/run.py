@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,7 +20,7 @@ from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, remove_leftovers
-from feedsync.orders.importer import ImportResult, import_orders
+from feedsync.orders.importer import HELD, ImportResult, import_orders
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.shipments import Shipment, read_shipments
@@ -105,6 +105,33 @@ def run_import(
         skipped=result.skipped,
     )
     return result
+
+
+def mark_handled(config: Config, state: State, order_ids: Sequence[str], *, dry_run: bool) -> list[tuple[str, str]]:
+    """The held orders ``order_ids`` marked handled (an ops person entered each in the store by hand, or settled it
+    otherwise): never imported, no longer retried, their shipments still confirmed from a shipments file. (order id,
+    why it was held) of each; all or none: an id that is not a held order is a ConfigError naming what it is, and
+    nothing is marked."""
+    orders = _orders(config)
+    records = {order_id: state.order(orders.marketplace, order_id) for order_id in dict.fromkeys(order_ids)}
+    wrong = [
+        f"{order_id} ({'never seen' if record is None else record.state})"
+        for order_id, record in records.items()
+        if record is None or record.state != HELD
+    ]
+    if wrong:
+        raise ConfigError(
+            f"--handled takes held orders only; not held: {', '.join(wrong)} (`feedsync status` lists the held "
+            "orders); nothing was marked"
+        )
+    held = [(order_id, record.message or "held") for order_id, record in records.items() if record is not None]
+    if not dry_run:
+        note = f"handled outside feedsync (import-orders --handled, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"
+        left = state.mark_handled(orders.marketplace, list(records), note)
+        if left:  # (another run changed them since they were read: the lock keeps this from happening)
+            raise ConfigError(f"--handled: {', '.join(left)} is no longer held; nothing was marked")
+        event("handled", orders=len(held))
+    return held
 
 
 def store_shipments(config: Config, state: State, emit: Emit, *, sink: OrderSink | None = None) -> list[Shipment]:

@@ -270,7 +270,8 @@ def awaiting_shipment(state: State, marketplace: str) -> list[str]:
 
 HELD_ORDER = (
     "feedsync holds this order, it is not in the store ({why}); fix what holds it and import it (import-orders), "
-    "then confirm its shipment: confirmed first, the store would get it later as unshipped"
+    "then confirm its shipment: confirmed first, the store would get it later as unshipped (entered in the store by "
+    "hand: mark it with import-orders --handled ORDER_ID)"
 )
 
 

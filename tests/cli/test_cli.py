@@ -209,6 +209,70 @@ def test_a_quiet_import_tells_cron_why_an_order_is_held(demo_copy: Path) -> None
     assert "would import" in told.stdout and quiet.stdout == ""  # (what the run did: not an error)
 
 
+def test_a_held_order_entered_by_hand_is_marked_handled_never_imported_and_its_shipment_still_confirmed(
+    demo_copy: Path,
+) -> None:
+    """An order no run can import (an item-price of 59.985 USD for 2 units: ORD010, never rounded) would keep every
+    import exiting 1; ops enters it in the store by hand and marks it handled: later imports leave it alone and
+    exit 0, and push-tracking confirms its package. Only held orders are marked, all or none."""
+    config, orders = str(demo_copy / "feedsync.yaml"), demo_copy / "orders.txt"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    header, row = lines[0].split("\t"), lines[1].split("\t")
+    for name, value in {"order-id": "113-0000000-0000001", "order-item-id": "50000000000001"}.items():
+        row[header.index(name)] = value
+    row[header.index("item-price")] = "59.985"
+    orders.write_text("\n".join([*lines, "\t".join(row)]) + "\n", encoding="utf-8")
+    odd = "113-0000000-0000001"
+    assert runner.invoke(app, ["push", "-c", config]).exit_code == 0
+    held = runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(orders)])
+    assert held.exit_code == 1 and f"held {odd}" in held.stdout.splitlines()
+    assert "ORD010" in held.stderr and "import-orders --handled ID" in held.stderr
+    assert runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(orders)]).exit_code == 1  # again
+
+    def held_ids() -> list[str]:
+        return [
+            h["order_id"]
+            for h in json.loads(runner.invoke(app, ["status", "-c", config, "--format", "json"]).stdout)["held_orders"]
+        ]
+
+    wrong = runner.invoke(app, ["import-orders", "-c", config, "--handled", odd, "--handled", "112-3941567-8810623",
+                                "--handled", "999-nope"])  # fmt: skip
+    assert wrong.exit_code == 2
+    assert "not held: 112-3941567-8810623 (imported), 999-nope (never seen)" in wrong.stderr
+    assert "nothing was marked" in wrong.stderr and held_ids() == [odd]
+    both = runner.invoke(app, ["import-orders", "-c", config, "--handled", odd, "--from-file", str(orders)])
+    assert both.exit_code == 2 and held_ids() == [odd]
+    dry = runner.invoke(app, ["import-orders", "-c", config, "--handled", odd, "--dry-run"])
+    assert dry.exit_code == 0 and dry.stdout.startswith(f"would mark {odd} handled (it was held: line 50000000000001")
+    assert held_ids() == [odd]
+
+    marked = runner.invoke(app, ["import-orders", "-c", config, "--handled", odd])
+    assert marked.exit_code == 0, marked.output
+    assert (
+        marked.stdout
+        == f"marked {odd} handled (it was held: {flat(held.stderr).split(f'{odd} held: ')[1].split(' (error')[0]})\n"
+    )
+    assert held_ids() == []
+    after = runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(orders)])
+    assert after.exit_code == 0 and after.stdout == "", after.output
+    assert "ORD010" not in after.stderr and "4 already known" in after.stderr
+    written = [json.loads(text) for path in (demo_copy / "incoming-orders").glob("orders-*.jsonl")
+               for text in path.read_text(encoding="utf-8").splitlines()]  # fmt: skip
+    assert written and odd not in {e["order"]["order_id"] for e in written}
+    again = runner.invoke(app, ["import-orders", "-c", config, "--handled", odd])
+    assert again.exit_code == 2 and f"not held: {odd} (handled)" in again.stderr
+
+    shipments = demo_copy / "shipments.csv"
+    shipments.write_text(
+        "order_id,carrier,tracking_number,ship_date,shipping_method,items\n"
+        f"{odd},UPS,1Z999AA10123456999,2026-11-23T10:00:00Z,UPS Ground,NW-TEE-NAV-M:2\n",
+        encoding="utf-8",
+    )
+    tracked = runner.invoke(app, ["push-tracking", "-c", config, "--shipments", str(shipments)])
+    assert tracked.exit_code == 0, tracked.output
+    assert tracked.stdout.startswith(f"confirmed order {odd} package 1: UPS 1Z999AA10123456999")
+
+
 def test_push_tracking_on_the_demo_writes_the_upload_file_once(demo_copy: Path) -> None:
     config = str(demo_copy / "feedsync.yaml")
     assert runner.invoke(app, ["push", "-c", config]).exit_code == 0

@@ -260,6 +260,36 @@ def test_an_unknown_sku_holds_the_order_until_it_is_mapped(tmp_path: Path) -> No
     assert [x["catalog_id"] for x in created["order"]["lines"]] == ["cat-SKU-A", "cat-7"]
 
 
+def test_a_held_order_marked_handled_is_never_imported_and_its_later_status_keeps_the_mark(tmp_path: Path) -> None:
+    """Marked handled (all or none: an id not held changes nothing), a held order is no longer retried; mapped
+    since, it is still not imported; a later report with a new status records the status and keeps the note."""
+    path = report(tmp_path, line("111-1", "9001", "OLD-7"), line("222-2", "9002", "SKU-A"))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        assert run(tmp_path, state, path).held == ["111-1"]
+        assert state.mark_handled("amazon", ["111-1", "222-2"], "by hand") == ["222-2"]  # 222-2: imported
+        assert [order_id for order_id, _, _ in state.held_orders("amazon")] == ["111-1"]
+        assert state.mark_handled("amazon", ["111-1", "111-1"], "by hand") == []
+        assert state.held_orders("amazon") == [] and state.order("amazon", "111-1").state == "handled"  # type: ignore[union-attr]
+
+        mapping = tmp_path / "map.csv"
+        mapping.write_text("marketplace_sku,catalog_id\nOLD-7,cat-7\n", encoding="utf-8")
+        again = run(tmp_path, state, path, sku_map=mapping)
+        assert again.imported == [] and again.held == [] and again.unchanged == 2
+        # (an order report has no status column: a cancellation comes from the SP-API)
+        later = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+        later = later.model_copy(update={"status": OrderStatus.CANCELLED})
+        result = into(DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in")), state, [later])
+        assert result.imported == [] and result.updated == []
+        record = state.order("amazon", "111-1")
+        assert record is not None and (record.state, record.status, record.message) == (
+            "handled",
+            "cancelled",
+            "by hand",
+        )
+    assert events(tmp_path) == [("order.created", "222-2")]
+
+
 def test_later_status_changes_reach_the_sink_and_other_orders_are_left_alone(tmp_path: Path) -> None:
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
