@@ -32,7 +32,10 @@ from feedsync.state import OrderRecord, State
 
 IMPORTED, HELD, RECORDED, SKIPPED = "imported", "held", "recorded", "skipped"
 HANDLED = "handled"
-"""A held order the store got otherwise (entered by hand), as ``import-orders --handled`` marks it: never imported."""
+"""A held order the store got otherwise (entered by hand), as ``import-orders --handled`` marks it: never imported.
+What the marketplace changes of it later is told as of an imported order's (its store order is ``BY_HAND``)."""
+BY_HAND = "the store order entered by hand"
+"""Who holds a handled order in the store, as the findings of its later changes name it."""
 CREATING = "creating"
 """An order whose create went to a sink that cannot be searched (a webhook) before the state knew the outcome: a
 run killed in between leaves it so, and a cancellation read next is sent to the store, which may hold the order."""
@@ -77,7 +80,9 @@ def import_orders(
     staged: list[tuple[Order, str, str]] = []  # (order, state, ref) waiting for the sink's commit
     seen: set[str] = set()
     for order_id, line_id, sku, units in state.untold(marketplace):  # (a run that ended before it printed them)
-        emit(_cancelled_finding(marketplace, order_id, line_id, sku, units, sink))
+        record = state.order(marketplace, order_id)
+        holder = BY_HAND if record is not None and record.state == HANDLED else sink.describe()
+        emit(_cancelled_finding(marketplace, order_id, line_id, sku, units, holder))
         result.told.append((marketplace, order_id, line_id))
 
     def flush() -> None:
@@ -98,7 +103,13 @@ def import_orders(
     def unreadable(order: UnreadableOrder) -> None:
         record = state.order(order.marketplace, order.order_id) if order.order_id else None
         known = record is not None and record.state != HELD
-        what = "left as it was imported" if known else "held" if order.order_id else "left out"
+        what = (
+            ("left as it was marked handled" if record.state == HANDLED else "left as it was imported")
+            if known and record is not None
+            else "held"
+            if order.order_id
+            else "left out"
+        )
         emit(
             make(
                 "ORD010",
@@ -134,13 +145,26 @@ def import_orders(
             return
         record = state.order(order.marketplace, order.order_id)
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED, HANDLED):
-            if record.state == IMPORTED:
-                _tell_changes(state, order, sink, emit)
-                _tell_cancelled(state, order, sink, emit, result, dry_run)
+            if record.state in (IMPORTED, HANDLED):  # (a store order holds it: feedsync's, or one entered by hand)
+                holder = sink.describe() if record.state == IMPORTED else BY_HAND
+                _tell_changes(state, order, holder, emit)
+                _tell_cancelled(state, order, holder, emit, result, dry_run)
                 if not dry_run:
                     _keep_packages(state, order, record)
             if record.status == order.status:
                 result.unchanged += 1
+            elif record.state == HANDLED:  # its new status kept (push-tracking reads it); a cancellation is told
+                if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
+                    emit(_by_hand(order))
+                if not dry_run:
+                    state.record_order(
+                        order.marketplace,
+                        order.order_id,
+                        status=order.status,
+                        state=HANDLED,
+                        message=record.message,
+                        payload=_as_imported(state, order).model_dump_json(),
+                    )
             elif record.state == IMPORTED:
                 order = _as_imported(state, order)
                 refused = None if dry_run or not record.sink_ref else _update(sink, record.sink_ref, order)
@@ -297,6 +321,19 @@ def _update(sink: OrderSink, ref: str, order: Order) -> str | None:
         return str(exc) or type(exc).__name__
 
 
+def _by_hand(order: Order) -> Diagnostic:
+    """ORD003 (an error: the store would ship it) of a handled order the marketplace cancelled: no sink has it."""
+    return make(
+        "ORD003",
+        f"order {order.order_id} is now {order.status} on {order.marketplace}; it was marked handled (import-orders "
+        f"--handled), so {BY_HAND} keeps its old status: cancel the store order by hand",
+        product_id=order.order_id,
+        field="status",
+        value=order.status,
+        severity=Severity.ERROR,
+    )
+
+
 def _not_applied(order: Order, held: str, sink: OrderSink, refused: str | None) -> Diagnostic:
     """ORD003: the store order keeps its old status. A refusal of the store (a store order deleted by hand, one
     cancelled already) is an error: the store may ship an order the marketplace cancelled."""
@@ -422,10 +459,11 @@ def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:
     )
 
 
-def _tell_changes(state: State, order: Order, sink: OrderSink, emit: Emit) -> None:
-    """ORD003 naming what of an imported order changed on the marketplace beside its status (its lines, its ship-to
-    address), which no sink passes on: the store keeps the order as it was imported. Told on every read of the
-    order while it differs (a note in the state could be written by a run killed before it printed the finding)."""
+def _tell_changes(state: State, order: Order, holder: str, emit: Emit) -> None:
+    """ORD003 naming what of an imported (or handled) order changed on the marketplace beside its status (its lines,
+    its ship-to address), which no sink passes on: the store order (``holder``) keeps it as it was imported. Told on
+    every read of the order while it differs (a note in the state could be written by a run killed before it
+    printed the finding)."""
     payload = state.order_payload(order.marketplace, order.order_id)
     changes = _changes(Order.model_validate_json(payload), order) if payload else []
     if not changes:
@@ -434,7 +472,7 @@ def _tell_changes(state: State, order: Order, sink: OrderSink, emit: Emit) -> No
         make(
             "ORD003",
             f"order {order.order_id} changed on {order.marketplace} since its import: {'; '.join(changes)}; "
-            f"{sink.describe()} keeps the order as it was imported (feedsync passes on a change of status alone): "
+            f"{holder} keeps the order as it was imported (feedsync passes on a change of status alone): "
             "change the store order by hand",
             product_id=order.order_id,
             field="lines" if changes[0].startswith("line") else "ship_to",
@@ -442,9 +480,7 @@ def _tell_changes(state: State, order: Order, sink: OrderSink, emit: Emit) -> No
     )
 
 
-def _tell_cancelled(
-    state: State, order: Order, sink: OrderSink, emit: Emit, result: ImportResult, dry_run: bool
-) -> None:
+def _tell_cancelled(state: State, order: Order, holder: str, emit: Emit, result: ImportResult, dry_run: bool) -> None:
     """ORD003 (an error: the store would ship them) naming each line of an imported order with units cancelled on
     the marketplace since the import, out of those the store got: no sink passes a line's cancellation on. The
     stored order records them at once (the units move from ``quantity``, the store's units push-tracking confirms,
@@ -471,7 +507,7 @@ def _tell_cancelled(
         if units:
             told.append((was.line_id, was.marketplace_sku, units))
             known[was.line_id] = max(was.cancelled, known.get(was.line_id, 0)) + units
-            emit(_cancelled_finding(order.marketplace, order.order_id, was.line_id, was.marketplace_sku, units, sink))
+            emit(_cancelled_finding(order.marketplace, order.order_id, was.line_id, was.marketplace_sku, units, holder))
         lines.append(was.model_copy(update={"quantity": was.quantity - units, "cancelled": was.cancelled + units}))
     if not told:
         return
@@ -484,13 +520,11 @@ def _tell_cancelled(
     result.told += [(order.marketplace, order.order_id, line_id) for line_id, _, _ in told]
 
 
-def _cancelled_finding(
-    marketplace: str, order_id: str, line_id: str, sku: str, units: int, sink: OrderSink
-) -> Diagnostic:
+def _cancelled_finding(marketplace: str, order_id: str, line_id: str, sku: str, units: int, holder: str) -> Diagnostic:
     return make(
         "ORD003",
         f"order {order_id}: line {line_id} (SKU {sku}): {units} unit(s) cancelled on {marketplace} since its import; "
-        f"{sink.describe()} still holds them (feedsync passes on a change of status alone): take them off the store "
+        f"{holder} still holds them (feedsync passes on a change of status alone): take them off the store "
         "order by hand; told once",
         product_id=order_id,
         field="quantity",

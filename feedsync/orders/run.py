@@ -20,7 +20,16 @@ from feedsync.model.order import Order
 from feedsync.orders.amazon_orders import AmazonOrders
 from feedsync.orders.carriers import Carriers
 from feedsync.orders.confirmation_file import FlatFileConfirmations, remove_leftovers
-from feedsync.orders.importer import HELD, ImportResult, import_orders
+from feedsync.orders.importer import (
+    CREATING,
+    HANDLED,
+    HELD,
+    IMPORTED,
+    RECORDED,
+    SKIPPED,
+    ImportResult,
+    import_orders,
+)
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.shipments import Shipment, read_shipments
@@ -107,15 +116,26 @@ def run_import(
     return result
 
 
+_NOT_HELD = {
+    IMPORTED: "imported into the store",
+    RECORDED: "fulfilled by the marketplace, not sent to the store",
+    SKIPPED: "cancelled before its import, or nothing of it left to ship",
+    HANDLED: "marked handled before",
+    CREATING: "being imported: a run ended before it knew whether the store has it; the next import finds out",
+}
+"""What an order that is not held is, as ``mark_handled`` tells it (by its state)."""
+
+
 def mark_handled(config: Config, state: State, order_ids: Sequence[str], *, dry_run: bool) -> list[tuple[str, str]]:
     """The held orders ``order_ids`` marked handled (an ops person entered each in the store by hand, or settled it
     otherwise): never imported, no longer retried, their shipments still confirmed from a shipments file. (order id,
     why it was held) of each; all or none: an id that is not a held order is a ConfigError naming what it is, and
     nothing is marked."""
     orders = _orders(config)
-    records = {order_id: state.order(orders.marketplace, order_id) for order_id in dict.fromkeys(order_ids)}
+    ids = dict.fromkeys(order_id.strip() for order_id in order_ids)
+    records = {order_id: state.order(orders.marketplace, order_id) for order_id in ids}
     wrong = [
-        f"{order_id} ({'never seen' if record is None else record.state})"
+        f"{order_id!r} ({'never seen' if record is None else _NOT_HELD.get(record.state, record.state)})"
         for order_id, record in records.items()
         if record is None or record.state != HELD
     ]

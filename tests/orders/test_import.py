@@ -10,8 +10,8 @@ import pytest
 from feedsync.config import DirectoryOrderSink
 from feedsync.diagnostics import Diagnostic
 from feedsync.errors import ConfigError, SourceError
-from feedsync.model.order import FulfilledBy, Order, OrderStatus
-from feedsync.orders.importer import ImportResult, import_orders
+from feedsync.model.order import FulfilledBy, HeldPackage, Order, OrderStatus
+from feedsync.orders.importer import ImportResult, import_orders, note_told
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.report_file import read_order_report
 from feedsync.orders.sinks import DirectorySink
@@ -260,10 +260,13 @@ def test_an_unknown_sku_holds_the_order_until_it_is_mapped(tmp_path: Path) -> No
     assert [x["catalog_id"] for x in created["order"]["lines"]] == ["cat-SKU-A", "cat-7"]
 
 
-def test_a_held_order_marked_handled_is_never_imported_and_its_later_status_keeps_the_mark(tmp_path: Path) -> None:
+def test_a_held_order_marked_handled_is_never_imported_and_its_later_news_is_kept_and_told(tmp_path: Path) -> None:
     """Marked handled (all or none: an id not held changes nothing), a held order is no longer retried; mapped
-    since, it is still not imported; a later report with a new status records the status and keeps the note."""
-    path = report(tmp_path, line("111-1", "9001", "OLD-7"), line("222-2", "9002", "SKU-A"))
+    since, it is still not imported. What the marketplace says of it later is kept and told as of an imported
+    order: a package shipped (push-tracking numbers its own after it), a line's units cancelled (ORD003, an error
+    naming the store order entered by hand), the order cancelled whole (ORD003, an error: no sink holds it)."""
+    path = report(tmp_path, line("111-1", "9001", "OLD-7", qty="2", price="40.00"), line("222-2", "9002", "SKU-A"))
+    sink = DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in"))
     with State(tmp_path / "state.sqlite") as state:
         published(state, "SKU-A")
         assert run(tmp_path, state, path).held == ["111-1"]
@@ -276,17 +279,40 @@ def test_a_held_order_marked_handled_is_never_imported_and_its_later_status_keep
         mapping.write_text("marketplace_sku,catalog_id\nOLD-7,cat-7\n", encoding="utf-8")
         again = run(tmp_path, state, path, sku_map=mapping)
         assert again.imported == [] and again.held == [] and again.unchanged == 2
-        # (an order report has no status column: a cancellation comes from the SP-API)
-        later = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
-        later = later.model_copy(update={"status": OrderStatus.CANCELLED})
-        result = into(DirectorySink(DirectoryOrderSink(type="directory", path=tmp_path / "in")), state, [later])
+
+        # (an order report has no status column: these come from the SP-API)
+        held = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+        [was] = held.lines
+        shipped = held.model_copy(
+            update={
+                "status": OrderStatus.PARTIALLY_SHIPPED,
+                "lines": (was.model_copy(update={"quantity": 0, "shipped": 1, "cancelled": 1}),),
+                "packages": (HeldPackage(reference="1", tracking_number="SC-1", items=(("9001", 1),)),),
+            }
+        )
+        found: list[Diagnostic] = []
+        told = into(sink, state, [shipped], found.append)
+        assert told.imported == []
+        note_told(state, told)  # (the CLI does so once the findings are out)
+        assert [(d.code, d.severity.value, d.field, d.value) for d in found] == [("ORD003", "error", "quantity", "1")]
+        assert "the store order entered by hand still holds them" in found[0].message
+        kept = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+        assert kept.status == OrderStatus.PARTIALLY_SHIPPED and [p.tracking_number for p in kept.packages] == ["SC-1"]
+        assert [(x.quantity, x.cancelled) for x in kept.lines] == [(1, 1)]  # the unit cancelled is confirmed never
+
+        found.clear()
+        cancelled = shipped.model_copy(update={"status": OrderStatus.CANCELLED})
+        result = into(sink, state, [cancelled], found.append)
         assert result.imported == [] and result.updated == []
+        assert [(d.code, d.severity.value, d.value) for d in found] == [("ORD003", "error", OrderStatus.CANCELLED)]
+        assert "marked handled" in found[0].message and "cancel the store order by hand" in found[0].message
         record = state.order("amazon", "111-1")
         assert record is not None and (record.state, record.status, record.message) == (
             "handled",
             "cancelled",
             "by hand",
         )
+        assert into(sink, state, [cancelled]).unchanged == 1  # told once: the status is kept
     assert events(tmp_path) == [("order.created", "222-2")]
 
 
