@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, BinaryIO, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -307,6 +307,13 @@ dripping a byte a second would hold a push for ever); past it the attempt failed
 MAX_ANSWER = 256 << 20
 """The largest answer read, decompressed (an API's answer is kilobytes; a processing report megabytes): a larger
 one, or one that expands past it (a compression bomb), is an error, not memory spent."""
+DOCUMENT_MAX = 16 << 30
+"""The largest document read into a file (``Requester.request(..., into=FILE)``: a report of every listing a seller
+has, some hundreds of megabytes for a million SKUs), and the most bytes read out of it decompressed: past either, an
+error (a compression bomb ends there, having never been held in memory)."""
+DOCUMENT_RATE = 64 << 10
+"""Bytes a second a document must arrive at, on average, after its first ``ANSWER_SECONDS``: a large one takes what
+its size needs, a server dripping bytes still ends."""
 _ENCODED = ("content-encoding", "content-length", "transfer-encoding")
 """Headers that describe the bytes on the wire, not the decoded body a read answer holds."""
 
@@ -333,27 +340,42 @@ def pages(fetch: Callable[[str | None], tuple[list[Any], str | None]], operation
     raise RemoteError(f"{operation}: more than {MAX_PAGES:,} pages; the listing cannot be read whole")
 
 
-def _bounded_body(response: httpx.Response, operation: str) -> bytes:
-    """The decoded body of a streamed ``response``, within ``ANSWER_SECONDS`` and ``MAX_ANSWER``."""
-    deadline = time.monotonic() + ANSWER_SECONDS
+def _bounded_body(response: httpx.Response, operation: str, into: BinaryIO | None = None) -> bytes:
+    """The decoded body of a streamed ``response``, within ``ANSWER_SECONDS`` and ``MAX_ANSWER``; or, ``into`` a
+    file (emptied first: an attempt before may have written part of it), within ``DOCUMENT_MAX`` and
+    ``ANSWER_SECONDS`` plus what its size needs at ``DOCUMENT_RATE`` (then nothing is returned)."""
+    start = time.monotonic()
+    limit = MAX_ANSWER if into is None else DOCUMENT_MAX
     chunks: list[bytes] = []
     size = 0
+    if into is not None:
+        into.seek(0)
+        into.truncate()
     for chunk in response.iter_bytes():
         size += len(chunk)
-        if size > MAX_ANSWER:
-            raise RemoteError(f"{operation}: the answer is larger than {MAX_ANSWER >> 20} MB; not read")
-        if time.monotonic() > deadline:
-            raise RetriableRemoteError(f"{operation}: the answer took more than {ANSWER_SECONDS:g} s to arrive")
-        chunks.append(chunk)
+        if size > limit:
+            raise RemoteError(f"{operation}: the answer is larger than {limit >> 20} MB; not read")
+        allowed = ANSWER_SECONDS + (0 if into is None else size / DOCUMENT_RATE)
+        if time.monotonic() - start > allowed:
+            raise RetriableRemoteError(f"{operation}: the answer took more than {allowed:.1f} s to arrive")
+        if into is None:
+            chunks.append(chunk)
+        else:
+            into.write(chunk)
+    if into is not None:
+        into.flush()
     return b"".join(chunks)
 
 
-def send_bounded(client: httpx.Client, request: httpx.Request, operation: str, auth: Any = None) -> httpx.Response:
+def send_bounded(
+    client: httpx.Client, request: httpx.Request, operation: str, auth: Any = None, into: BinaryIO | None = None
+) -> httpx.Response:
     """The response to ``request``, its body read within ``ANSWER_SECONDS`` and ``MAX_ANSWER`` (``_bounded_body``):
-    every answer feedsync reads, a token endpoint's too, arrives so; httpx errors pass through."""
+    every answer feedsync reads, a token endpoint's too, arrives so; httpx errors pass through. ``into``: a
+    successful (2xx) answer's body is written into that file instead (the response holds none)."""
     response = client.send(request, auth=auth, stream=True)
     try:
-        body = _bounded_body(response, operation)
+        body = _bounded_body(response, operation, into if 200 <= response.status_code < 300 else None)
     finally:
         response.close()
     return httpx.Response(
@@ -594,10 +616,10 @@ class Requester:
                 raise
             except RemoteError as exc:
                 raise AuthError(str(exc), status=exc.status) from None
-        rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous", "auth")}
+        rest = {key: value for key, value in kwargs.items() if key not in ("headers", "anonymous", "auth", "into")}
         try:
             request = self.client.build_request(method, url, headers=headers, **rest)
-            response = send_bounded(self.client, request, operation, auth=kwargs.get("auth"))
+            response = send_bounded(self.client, request, operation, auth=kwargs.get("auth"), into=kwargs.get("into"))
         except httpx.TimeoutException as exc:  # (waiting to connect, the request reached nothing)
             unsent = isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))
             raise RetriableRemoteError(f"{operation}: timed out ({type(exc).__name__})", unsent=unsent) from None

@@ -3,6 +3,7 @@ no retry on other 4xx, rate limits and redaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import httpx
@@ -260,6 +261,55 @@ def test_a_form_body_is_what_httpx_sends_for_the_same_data(fields: dict[str, str
     assert form_body(fields) == expected
     request = httpx.Request("POST", "https://graph.example.com/x", data=fields)
     assert request.read() == expected
+
+
+@respx.mock
+def test_a_document_read_into_a_file_holds_the_attempt_that_arrived_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``into=FILE``: a 2xx answer's body goes into the file, not memory, past ``MAX_ANSWER`` (up to
+    ``DOCUMENT_MAX``, in the time its size needs at ``DOCUMENT_RATE``); an attempt cut off midway is written over
+    by the next; an error's body is read as any answer's, for its message."""
+    import tempfile
+
+    from feedsync.destinations import http as http_module
+
+    monkeypatch.setattr(http_module, "MAX_ANSWER", 1 << 10)
+    body = bytes(range(256)) * 64  # 16 KB, past MAX_ANSWER
+
+    def cut(request: httpx.Request) -> httpx.Response:
+        def chunks() -> Iterator[bytes]:
+            yield b"half of an attempt"
+            raise httpx.ReadError("connection reset", request=request)
+
+        return httpx.Response(200, stream=_Stream(chunks()))
+
+    route = respx.get(URL).mock(
+        side_effect=[
+            httpx.Response(503, text="busy, try later"),
+            cut,
+            httpx.Response(200, content=body, headers={"content-type": "text/plain;charset=Cp1252"}),
+        ]
+    )
+    client, waits = requester()
+    with tempfile.TemporaryFile() as file:
+        answer = client.request("GET", URL, operation="download", into=file)
+        file.seek(0)
+        assert file.read() == body and answer.content == b"" and answer.charset_encoding == "cp1252"
+    assert route.call_count == 3 and len(waits) == 2
+    respx.get(URL).mock(return_value=httpx.Response(404, text="no such document"))
+    with tempfile.TemporaryFile() as file, pytest.raises(RemoteError, match="download: HTTP 404: no such document"):
+        client.request("GET", URL, operation="download", into=file)
+    monkeypatch.setattr(http_module, "DOCUMENT_MAX", 1 << 12)
+    respx.get(URL).mock(return_value=httpx.Response(200, content=body))
+    with tempfile.TemporaryFile() as file, pytest.raises(RemoteError, match="the answer is larger than 0 MB"):
+        client.request("GET", URL, operation="download", into=file)
+
+
+class _Stream(httpx.SyncByteStream):
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
 
 
 @respx.mock

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
 import re
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ from feedsync import pipeline
 from feedsync.cli.app import app
 from feedsync.config import load_config
 from feedsync.destinations.google_merchant import product_name
+from feedsync.errors import RemoteError
 from feedsync.state import State
 from tests.conftest import HEADER, row
 from tests.destinations.gmc import API, gmc_config, mock_api
@@ -457,6 +459,59 @@ def test_a_huge_field_in_an_amazon_listings_report_is_no_crash(tmp_path: Path) -
         mock_listings(router, gzip.compress(huge))
         report = push(config, reconcile=True)
     assert report.diagnostics == []  # the SKU column read, whatever the description holds
+
+
+def test_a_listings_report_past_what_an_answer_may_hold_is_read_from_disk_a_line_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seller of many SKUs has a report of hundreds of megabytes, past ``MAX_ANSWER`` (256 MB) on the wire and
+    decompressed: it is written to a file as it arrives and read a line at a time. Here the bound is 64 KB and the
+    report 5,000 rows (about 300 KB on the wire, 800 KB decompressed): every row is read."""
+    from feedsync.destinations import http as http_module
+    from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
+
+    config = amazon_config(tmp_path, HEADER + row("S1"))
+    with respx.mock() as router:
+        reports_of_what_was_sent(mock_amazon(router, b""))
+        assert push(config).diagnostics == []
+    monkeypatch.setattr(http_module, "MAX_ANSWER", 1 << 16)
+    rng = random.Random(5)
+    strays = [f"SC-{n:04d}" for n in range(5000)]
+    rows = "".join(
+        f"Bolt {sku}\t{rng.randbytes(48).hex()}\t0712X{n}\t{sku}\t9.99\t3\t2026-01-01 10:00:00 MET\t\ty\t4\t"
+        f"B0TEST{n}\t4006381333931\tDEFAULT\tActive\r\n"
+        for n, sku in enumerate(["S1", *strays])
+    )
+    document = gzip.compress((LISTINGS_HEADER + rows).encode("cp1252"))
+    assert len(document) > 4 * (1 << 16)
+    with respx.mock(assert_all_called=False) as router:
+        routes = mock_amazon(router, b"")
+        reports_of_what_was_sent(routes)
+        mock_listings(router, document)
+        report = push(config, reconcile=True)
+    assert sent_skus(routes) == []  # S1 is listed
+    [found] = report.diagnostics
+    assert found.code == "DST013" and "holds 5000 item(s) that neither the catalog nor the state knows" in found.message
+
+
+def test_a_listings_report_is_read_a_line_at_a_time_each_line_and_the_whole_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_lines``: LF or CRLF ends a line; a line past ``LINE_MAX`` keeps its first part and the rest of it is read
+    past, never taken for lines of its own; past ``DOCUMENT_MAX`` in all (a gzip bomb), an error."""
+    import io
+
+    from feedsync.destinations import amazon_listings
+
+    monkeypatch.setattr(amazon_listings, "LINE_MAX", 24)
+    long = b"name\tS1\t" + b"x" * 40 + b"\tq\tGHOST\t" + b"y" * 20 + b"\n"
+    data = b"item-name\tseller-sku\r\n" + long + b"n2\tS2\r\nn3\tS3"
+    lines = list(amazon_listings._lines(io.BytesIO(data), "DOC-1"))
+    assert lines == [b"item-name\tseller-sku", long[:24], b"n2\tS2", b"n3\tS3"]
+    assert list(amazon_listings._skus(iter(lines), "utf-8", "ID323")) == ["S1", "S2", "S3"]
+    monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", len(data) - 1)
+    with pytest.raises(RemoteError, match="Amazon's listings report DOC-1 expands past 0 MB; not read"):
+        list(amazon_listings._lines(io.BytesIO(data), "DOC-1"))
 
 
 @respx.mock
