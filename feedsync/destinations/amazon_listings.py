@@ -10,7 +10,7 @@ pages through at most 1,000 SKUs.
 
 The document is written to a temporary file as it arrives and read from it a line at a time, decompressed as it is
 read: a seller of a million SKUs has a report of some hundreds of megabytes (its descriptions), which is never held
-in memory whole (``http.DOCUMENT_MAX`` bounds it; one line at most ``LINE_MAX``)."""
+in memory whole (``http.DOCUMENT_MAX`` bounds it, on disk and decompressed; of a line, ``PIECE`` bytes at a time)."""
 
 from __future__ import annotations
 
@@ -30,8 +30,11 @@ FINAL = ("DONE", "CANCELLED", "FATAL")
 SKU = "seller-sku"
 SKU_COLUMNS = (SKU, "出品者SKU")
 """The SKU's column as the reports name it (Amazon.co.jp's are headed in Japanese)."""
-LINE_MAX = 256 << 20
-"""The most bytes of one line read (a description past it is cut there, with whatever columns follow it)."""
+PIECE = 1 << 20
+"""The most bytes of one line held at once (a line is read in pieces of it: Amazon's rows are some hundreds of bytes,
+a description at most a few thousand)."""
+ROWS_MAX = 20_000_000
+"""The most rows read (far past any seller's listings)."""
 _CODECS = {"shift_jis": "cp932", "windows-31j": "cp932", "sjis": "cp932"}
 """Character sets Amazon names that Python knows by another name (Amazon.co.jp's Shift_JIS is Windows' cp932)."""
 
@@ -87,8 +90,12 @@ def listed_skus(
             file.seek(0)
             try:
                 with gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file as stream:
-                    return frozenset(_skus(_lines(stream, document), charset, report_id))
-            except (OSError, EOFError, zlib.error):
+                    return frozenset(_skus(stream, charset, report_id, document))
+            except EOFError:
+                raise RemoteError(
+                    f"Amazon's listings report {document} is cut short (its gzip stream ends early)"
+                ) from None
+            except (gzip.BadGzipFile, zlib.error):
                 raise RemoteError(f"Amazon's listings report {document} is not gzip") from None
     except OSError as exc:  # (the temporary file's: a full disk, say)
         raise RemoteError(f"Amazon's listings report {document} cannot be kept on disk: {exc.strerror}") from None
@@ -109,36 +116,64 @@ def _download(requester: Requester, document: str, file: IO[bytes]) -> tuple[str
     return response.charset_encoding, location.get("compressionAlgorithm") == "GZIP"
 
 
-def _lines(stream: IO[bytes], document: str) -> Iterator[bytes]:
-    """The lines of the report read from ``stream`` one at a time, without their line break (LF or CRLF), each at
-    most ``LINE_MAX`` bytes (the rest of a longer one is read past); all of them at most ``DOCUMENT_MAX``."""
-    read = 0
-    while piece := stream.readline(LINE_MAX):
-        line = piece
-        while not piece.endswith(b"\n"):  # a line longer than LINE_MAX: its first part kept, the rest read past
-            read += len(piece)
-            if read > DOCUMENT_MAX or not (piece := stream.readline(LINE_MAX)):
-                break
-        read += len(piece)
-        if read > DOCUMENT_MAX:
-            raise RemoteError(f"Amazon's listings report {document} expands past {DOCUMENT_MAX >> 20} MB; not read")
-        yield line.rstrip(b"\r\n")
-
-
-def _skus(lines: Iterator[bytes], charset: str | None, report_id: str) -> Iterator[str]:
-    """The SKU of each row of the report: tab-separated and unquoted (a description may hold quotes), cut into
-    fields before it is decoded (a tab and a line break are those bytes in every character set Amazon writes its
-    reports in, Shift_JIS included), and only the header and the SKUs decoded."""
+def _skus(stream: IO[bytes], charset: str | None, report_id: str, document: str) -> Iterator[str]:
+    """The SKU of each row of the report read from ``stream`` a piece at a time (at most ``PIECE`` bytes held of a
+    line, however long it is): tab-separated and unquoted (a description may hold quotes), a line ended by LF or
+    CRLF, cut into fields before it is decoded (a tab and a line break are those bytes in every character set Amazon
+    writes its reports in, Shift_JIS included), and only the header and the SKUs decoded. Bounded: at most
+    ``DOCUMENT_MAX`` bytes read and ``ROWS_MAX`` rows (a gzip bomb of line breaks ends there)."""
     encoding = _CODECS.get((charset or "").lower(), charset or "utf-8")
+    told = f"Amazon's listings report {report_id}"
+    first = stream.readline(PIECE)
+    if first and not first.endswith(b"\n") and len(first) == PIECE:
+        raise RemoteError(f"{told} has a header longer than {PIECE >> 10} KB; not read")
+    header_line = first.rstrip(b"\r\n")
+    if b"\r" in header_line:
+        raise RemoteError(f"{told} ends its lines with a carriage return alone; not read")
     try:
-        first = next(lines, None)
-        header = [name.decode(encoding, "replace").strip() for name in first.split(b"\t")] if first else []
+        header = [name.decode(encoding, "replace").strip() for name in header_line.split(b"\t")] if first else []
         column = next((header.index(name) for name in SKU_COLUMNS if name in header), None)
         if column is None:
-            raise RemoteError(f"Amazon's listings report {report_id} has no {SKU} column")
-        for line in lines:
-            fields = line.split(b"\t", column + 1)
-            if len(fields) > column and fields[column]:
-                yield fields[column].decode(encoding)
+            raise RemoteError(f"{told} has no {SKU} column")
+        read, rows = len(first), 0
+        while piece := stream.readline(PIECE):
+            read += len(piece)
+            rows += 1
+            if piece.endswith(b"\n"):  # a whole line (every real one)
+                fields = piece.rstrip(b"\r\n").split(b"\t", column + 1)
+                sku = fields[column] if len(fields) > column else b""
+            else:
+                sku, more = _long_line(stream, piece, column)
+                read += more
+            if read > DOCUMENT_MAX or rows > ROWS_MAX:
+                raise RemoteError(
+                    f"{told} is past {DOCUMENT_MAX >> 20} MB or {ROWS_MAX:,} rows, decompressed; not read"
+                )
+            if sku:
+                yield sku.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
-        raise RemoteError(f"Amazon's listings report {report_id} cannot be read: {type(exc).__name__}") from None
+        raise RemoteError(f"{told} cannot be read: {type(exc).__name__}") from None
+
+
+def _long_line(stream: IO[bytes], piece: bytes, column: int) -> tuple[bytes, int]:
+    """The field ``column`` of a line longer than ``PIECE`` whose first piece is ``piece`` (the rest read from
+    ``stream`` a piece at a time, none kept but the field's, of at most ``PIECE`` bytes), and the bytes read past
+    ``piece``."""
+    tabs, field, more = 0, bytearray(), 0
+    while True:
+        at = 0
+        while tabs < column and (found := piece.find(b"\t", at)) >= 0:
+            tabs, at = tabs + 1, found + 1
+        if tabs == column:
+            end = piece.find(b"\t", at)
+            part = piece[at:] if end < 0 else piece[at:end]
+            field += part[: PIECE - len(field)]
+            if end >= 0:
+                tabs += 1  # (the field ended: nothing more is kept)
+        if piece.endswith(b"\n"):
+            break
+        piece = stream.readline(PIECE)
+        if not piece:
+            break
+        more += len(piece)
+    return bytes(field).rstrip(b"\r\n"), more

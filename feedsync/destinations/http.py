@@ -307,13 +307,16 @@ dripping a byte a second would hold a push for ever); past it the attempt failed
 MAX_ANSWER = 256 << 20
 """The largest answer read, decompressed (an API's answer is kilobytes; a processing report megabytes): a larger
 one, or one that expands past it (a compression bomb), is an error, not memory spent."""
-DOCUMENT_MAX = 16 << 30
+DOCUMENT_MAX = 4 << 30
 """The largest document read into a file (``Requester.request(..., into=FILE)``: a report of every listing a seller
 has, some hundreds of megabytes for a million SKUs), and the most bytes read out of it decompressed: past either, an
 error (a compression bomb ends there, having never been held in memory)."""
-DOCUMENT_RATE = 64 << 10
+DOCUMENT_RATE = 256 << 10
 """Bytes a second a document must arrive at, on average, after its first ``ANSWER_SECONDS``: a large one takes what
-its size needs, a server dripping bytes still ends."""
+its size needs, ..."""
+DOCUMENT_SECONDS = 1800.0
+"""... and at most this long whatever it has sent (a server keeping to ``DOCUMENT_RATE`` would else hold a push until
+``DOCUMENT_MAX``: hours)."""
 _ENCODED = ("content-encoding", "content-length", "transfer-encoding")
 """Headers that describe the bytes on the wire, not the decoded body a read answer holds."""
 
@@ -343,7 +346,8 @@ def pages(fetch: Callable[[str | None], tuple[list[Any], str | None]], operation
 def _bounded_body(response: httpx.Response, operation: str, into: BinaryIO | None = None) -> bytes:
     """The decoded body of a streamed ``response``, within ``ANSWER_SECONDS`` and ``MAX_ANSWER``; or, ``into`` a
     file (emptied first: an attempt before may have written part of it), within ``DOCUMENT_MAX`` and
-    ``ANSWER_SECONDS`` plus what its size needs at ``DOCUMENT_RATE`` (then nothing is returned)."""
+    ``ANSWER_SECONDS`` plus what its size needs at ``DOCUMENT_RATE``, at most ``DOCUMENT_SECONDS`` (then nothing is
+    returned)."""
     start = time.monotonic()
     limit = MAX_ANSWER if into is None else DOCUMENT_MAX
     chunks: list[bytes] = []
@@ -355,7 +359,7 @@ def _bounded_body(response: httpx.Response, operation: str, into: BinaryIO | Non
         size += len(chunk)
         if size > limit:
             raise RemoteError(f"{operation}: the answer is larger than {limit >> 20} MB; not read")
-        allowed = ANSWER_SECONDS + (0 if into is None else size / DOCUMENT_RATE)
+        allowed = ANSWER_SECONDS if into is None else min(ANSWER_SECONDS + size / DOCUMENT_RATE, DOCUMENT_SECONDS)
         if time.monotonic() - start > allowed:
             raise RetriableRemoteError(f"{operation}: the answer took more than {allowed:.1f} s to arrive")
         if into is None:

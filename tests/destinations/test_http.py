@@ -277,7 +277,7 @@ def test_a_document_read_into_a_file_holds_the_attempt_that_arrived_whole(monkey
 
     def cut(request: httpx.Request) -> httpx.Response:
         def chunks() -> Iterator[bytes]:
-            yield b"half of an attempt"
+            yield b"an attempt cut off after more bytes than the whole document has" * 400
             raise httpx.ReadError("connection reset", request=request)
 
         return httpx.Response(200, stream=_Stream(chunks()))
@@ -301,6 +301,16 @@ def test_a_document_read_into_a_file_holds_the_attempt_that_arrived_whole(monkey
     monkeypatch.setattr(http_module, "DOCUMENT_MAX", 1 << 12)
     respx.get(URL).mock(return_value=httpx.Response(200, content=body))
     with tempfile.TemporaryFile() as file, pytest.raises(RemoteError, match="the answer is larger than 0 MB"):
+        client.request("GET", URL, operation="download", into=file)
+    # a document's time: ANSWER_SECONDS plus what its size needs at DOCUMENT_RATE, at most DOCUMENT_SECONDS
+    monkeypatch.setattr(http_module, "DOCUMENT_MAX", 1 << 30)
+    monkeypatch.setattr(http_module, "ANSWER_SECONDS", -1.0)
+    monkeypatch.setattr(http_module, "DOCUMENT_RATE", 1 << 10)  # 16 KB: 16 s more, enough
+    with tempfile.TemporaryFile() as file:
+        client.request("GET", URL, operation="download", into=file)
+        assert file.tell() == len(body)
+    monkeypatch.setattr(http_module, "DOCUMENT_SECONDS", -1.0)  # (however quick its rate, never past this)
+    with tempfile.TemporaryFile() as file, pytest.raises(RemoteError, match="download: the answer took more than"):
         client.request("GET", URL, operation="download", into=file)
 
 

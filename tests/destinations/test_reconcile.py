@@ -494,24 +494,45 @@ def test_a_listings_report_past_what_an_answer_may_hold_is_read_from_disk_a_line
     assert found.code == "DST013" and "holds 5000 item(s) that neither the catalog nor the state knows" in found.message
 
 
-def test_a_listings_report_is_read_a_line_at_a_time_each_line_and_the_whole_bounded(
+def test_a_listings_report_is_read_a_piece_at_a_time_each_line_and_the_whole_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``_lines``: LF or CRLF ends a line; a line past ``LINE_MAX`` keeps its first part and the rest of it is read
-    past, never taken for lines of its own; past ``DOCUMENT_MAX`` in all (a gzip bomb), an error."""
+    """``_skus``: LF or CRLF ends a line; a line longer than ``PIECE`` is read a piece at a time, its SKU found by
+    its tabs across the pieces and no piece taken for a line of its own; past ``DOCUMENT_MAX`` bytes or
+    ``ROWS_MAX`` rows (a gzip bomb), an error; a report whose lines end in a lone carriage return is refused, not
+    read as a header alone."""
     import io
 
     from feedsync.destinations import amazon_listings
 
-    monkeypatch.setattr(amazon_listings, "LINE_MAX", 24)
-    long = b"name\tS1\t" + b"x" * 40 + b"\tq\tGHOST\t" + b"y" * 20 + b"\n"
-    data = b"item-name\tseller-sku\r\n" + long + b"n2\tS2\r\nn3\tS3"
-    lines = list(amazon_listings._lines(io.BytesIO(data), "DOC-1"))
-    assert lines == [b"item-name\tseller-sku", long[:24], b"n2\tS2", b"n3\tS3"]
-    assert list(amazon_listings._skus(iter(lines), "utf-8", "ID323")) == ["S1", "S2", "S3"]
+    monkeypatch.setattr(amazon_listings, "PIECE", 8)
+    data = (
+        b"item-name\tlisting-id\tseller-sku\tprice\r\n"
+        + b"n1\t" + b"x" * 30 + b"\tS1-A-LONG-SKU\t\tq\tGHOST\t" + b"y" * 20 + b"\n"  # SKU across pieces
+        + b"n2\tL2\tS2\t9.99\r\n"
+        + b"n3\tL3\t\t9.99\n"  # no SKU
+        + b"n4\tL4\tS4"  # the last line, without its line break
+    )  # fmt: skip
+
+    def skus(document: bytes) -> list[str]:
+        return list(amazon_listings._skus(io.BytesIO(document), "utf-8", "ID323", "DOC-1"))
+
+    with pytest.raises(RemoteError, match="ID323 has a header longer than 0 KB; not read"):
+        skus(data)  # (8 bytes of a header: refused whole)
+    monkeypatch.setattr(amazon_listings, "PIECE", 64)
+    assert skus(data.replace(b"x" * 30, b"x" * 300)) == ["S1-A-LONG-SKU", "S2", "S4"]
+    assert skus(b"item-name\tseller-sku\n") == [] and skus(b"item-name\tseller-sku") == []
+    with pytest.raises(RemoteError, match="ID323 has no seller-sku column"):
+        skus(b"")
+    with pytest.raises(RemoteError, match="ID323 ends its lines with a carriage return alone; not read"):
+        skus(b"item-name\tseller-sku\rn1\tS1\r")
     monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", len(data) - 1)
-    with pytest.raises(RemoteError, match="Amazon's listings report DOC-1 expands past 0 MB; not read"):
-        list(amazon_listings._lines(io.BytesIO(data), "DOC-1"))
+    with pytest.raises(RemoteError, match="ID323 is past 0 MB or 20,000,000 rows, decompressed; not read"):
+        skus(data)
+    monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", 1 << 30)
+    monkeypatch.setattr(amazon_listings, "ROWS_MAX", 3)
+    with pytest.raises(RemoteError, match="or 3 rows"):
+        skus(data)
 
 
 @respx.mock
