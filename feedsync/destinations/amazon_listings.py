@@ -143,7 +143,7 @@ def _skus(stream: IO[bytes], charset: str | None, report_id: str, document: str)
                 fields = piece.rstrip(b"\r\n").split(b"\t", column + 1)
                 sku = fields[column] if len(fields) > column else b""
             else:
-                sku, more = _long_line(stream, piece, column)
+                sku, more = _long_line(stream, piece, column, DOCUMENT_MAX - read)
                 read += more
             if read > DOCUMENT_MAX or rows > ROWS_MAX:
                 raise RemoteError(
@@ -155,10 +155,10 @@ def _skus(stream: IO[bytes], charset: str | None, report_id: str, document: str)
         raise RemoteError(f"{told} cannot be read: {type(exc).__name__}") from None
 
 
-def _long_line(stream: IO[bytes], piece: bytes, column: int) -> tuple[bytes, int]:
+def _long_line(stream: IO[bytes], piece: bytes, column: int, left: int) -> tuple[bytes, int]:
     """The field ``column`` of a line longer than ``PIECE`` whose first piece is ``piece`` (the rest read from
     ``stream`` a piece at a time, none kept but the field's, of at most ``PIECE`` bytes), and the bytes read past
-    ``piece``."""
+    ``piece``: no more than just past ``left`` (the caller refuses the report then: a gzip bomb of one line)."""
     tabs, field, more = 0, bytearray(), 0
     while True:
         at = 0
@@ -173,7 +173,7 @@ def _long_line(stream: IO[bytes], piece: bytes, column: int) -> tuple[bytes, int
         if piece.endswith(b"\n"):
             break
         piece = stream.readline(PIECE)
-        if not piece:
-            break
         more += len(piece)
+        if not piece or more > left:
+            break
     return bytes(field).rstrip(b"\r\n"), more

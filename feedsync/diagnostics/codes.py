@@ -622,8 +622,8 @@ _register(
     "the stored order at once (push-tracking confirms none of those units) and keeps it to tell until it was "
     "printed (a run ended in between tells it again, though the marketplace lists the order no more); an order "
     "cancelled whole goes to the sink as its status. An order marked handled (`import-orders --handled`: entered "
-    "in the store by hand) is told alike, its cancellation whole an error too (no sink holds it). Change the store "
-    "order by hand.",
+    "in the store by hand) is told alike, its cancellation whole an error on every read of it (no sink holds it). "
+    "Change the store order by hand.",
 )
 
 

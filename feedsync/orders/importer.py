@@ -36,6 +36,27 @@ HANDLED = "handled"
 What the marketplace changes of it later is told as of an imported order's (its store order is ``BY_HAND``)."""
 BY_HAND = "the store order entered by hand"
 """Who holds a handled order in the store, as the findings of its later changes name it."""
+
+
+@dataclass(frozen=True)
+class _Holder:
+    """Who holds an order in the store, as the findings of the marketplace's later changes to it say: its name, since
+    when the order is compared, how the store got it and what feedsync passes on to it."""
+
+    name: str
+    since: str
+    got: str
+    passes: str
+
+
+def _holder(record_state: str, sink: OrderSink) -> _Holder:
+    if record_state == HANDLED:
+        return _Holder(
+            BY_HAND, "since feedsync held it", "entered", "feedsync passes on nothing of an order marked handled"
+        )
+    return _Holder(sink.describe(), "since its import", "imported", "feedsync passes on a change of status alone")
+
+
 CREATING = "creating"
 """An order whose create went to a sink that cannot be searched (a webhook) before the state knew the outcome: a
 run killed in between leaves it so, and a cancellation read next is sent to the store, which may hold the order."""
@@ -81,8 +102,11 @@ def import_orders(
     seen: set[str] = set()
     for order_id, line_id, sku, units in state.untold(marketplace):  # (a run that ended before it printed them)
         record = state.order(marketplace, order_id)
-        holder = BY_HAND if record is not None and record.state == HANDLED else sink.describe()
-        emit(_cancelled_finding(marketplace, order_id, line_id, sku, units, holder))
+        emit(
+            _cancelled_finding(
+                marketplace, order_id, line_id, sku, units, _holder(record.state if record else "", sink)
+            )
+        )
         result.told.append((marketplace, order_id, line_id))
 
     def flush() -> None:
@@ -146,21 +170,22 @@ def import_orders(
         record = state.order(order.marketplace, order.order_id)
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED, HANDLED):
             if record.state in (IMPORTED, HANDLED):  # (a store order holds it: feedsync's, or one entered by hand)
-                holder = sink.describe() if record.state == IMPORTED else BY_HAND
+                holder = _holder(record.state, sink)
                 _tell_changes(state, order, holder, emit)
                 _tell_cancelled(state, order, holder, emit, result, dry_run)
                 if not dry_run:
                     _keep_packages(state, order, record)
             if record.status == order.status:
                 result.unchanged += 1
-            elif record.state == HANDLED:  # its new status kept (push-tracking reads it); a cancellation is told
-                if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
-                    emit(_by_hand(order))
+            elif record.state == HANDLED:  # its news kept with it (push-tracking reads them)
+                cancelled = order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE)
+                if cancelled:  # told on every read (its old status kept): no sink passes it on, and a run killed
+                    emit(_by_hand(order))  # before it printed this would else never tell it
                 if not dry_run:
                     state.record_order(
                         order.marketplace,
                         order.order_id,
-                        status=order.status,
+                        status=record.status if cancelled else order.status,
                         state=HANDLED,
                         message=record.message,
                         payload=_as_imported(state, order).model_dump_json(),
@@ -455,13 +480,14 @@ def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:
         status=record.status,
         state=record.state,
         sink_ref=record.sink_ref,
+        message=record.message,
         payload=kept.model_dump_json(),
     )
 
 
-def _tell_changes(state: State, order: Order, holder: str, emit: Emit) -> None:
+def _tell_changes(state: State, order: Order, holder: _Holder, emit: Emit) -> None:
     """ORD003 naming what of an imported (or handled) order changed on the marketplace beside its status (its lines,
-    its ship-to address), which no sink passes on: the store order (``holder``) keeps it as it was imported. Told on
+    its ship-to address), which no sink passes on: the store order (``holder``) keeps it as it got it. Told on
     every read of the order while it differs (a note in the state could be written by a run killed before it
     printed the finding)."""
     payload = state.order_payload(order.marketplace, order.order_id)
@@ -471,8 +497,8 @@ def _tell_changes(state: State, order: Order, holder: str, emit: Emit) -> None:
     emit(
         make(
             "ORD003",
-            f"order {order.order_id} changed on {order.marketplace} since its import: {'; '.join(changes)}; "
-            f"{holder} keeps the order as it was imported (feedsync passes on a change of status alone): "
+            f"order {order.order_id} changed on {order.marketplace} {holder.since}: {'; '.join(changes)}; "
+            f"{holder.name} keeps the order as it was {holder.got} ({holder.passes}): "
             "change the store order by hand",
             product_id=order.order_id,
             field="lines" if changes[0].startswith("line") else "ship_to",
@@ -480,7 +506,9 @@ def _tell_changes(state: State, order: Order, holder: str, emit: Emit) -> None:
     )
 
 
-def _tell_cancelled(state: State, order: Order, holder: str, emit: Emit, result: ImportResult, dry_run: bool) -> None:
+def _tell_cancelled(
+    state: State, order: Order, holder: _Holder, emit: Emit, result: ImportResult, dry_run: bool
+) -> None:
     """ORD003 (an error: the store would ship them) naming each line of an imported order with units cancelled on
     the marketplace since the import, out of those the store got: no sink passes a line's cancellation on. The
     stored order records them at once (the units move from ``quantity``, the store's units push-tracking confirms,
@@ -520,12 +548,13 @@ def _tell_cancelled(state: State, order: Order, holder: str, emit: Emit, result:
     result.told += [(order.marketplace, order.order_id, line_id) for line_id, _, _ in told]
 
 
-def _cancelled_finding(marketplace: str, order_id: str, line_id: str, sku: str, units: int, holder: str) -> Diagnostic:
+def _cancelled_finding(
+    marketplace: str, order_id: str, line_id: str, sku: str, units: int, holder: _Holder
+) -> Diagnostic:
     return make(
         "ORD003",
-        f"order {order_id}: line {line_id} (SKU {sku}): {units} unit(s) cancelled on {marketplace} since its import; "
-        f"{holder} still holds them (feedsync passes on a change of status alone): take them off the store "
-        "order by hand; told once",
+        f"order {order_id}: line {line_id} (SKU {sku}): {units} unit(s) cancelled on {marketplace} {holder.since}; "
+        f"{holder.name} still holds them ({holder.passes}): take them off the store order by hand; told once",
         product_id=order_id,
         field="quantity",
         value=str(units),

@@ -529,6 +529,11 @@ def test_a_listings_report_is_read_a_piece_at_a_time_each_line_and_the_whole_bou
     monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", len(data) - 1)
     with pytest.raises(RemoteError, match="ID323 is past 0 MB or 20,000,000 rows, decompressed; not read"):
         skus(data)
+    bomb = io.BytesIO(b"item-name\tseller-sku\n" + b"x" * (1 << 20) + b"\tS1\n")  # one line past DOCUMENT_MAX
+    monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", 1000)
+    with pytest.raises(RemoteError, match="is past 0 MB"):
+        list(amazon_listings._skus(bomb, "utf-8", "ID323", "DOC-1"))
+    assert bomb.tell() < 2000  # (read no further than just past the bound)
     monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", 1 << 30)
     monkeypatch.setattr(amazon_listings, "ROWS_MAX", 3)
     with pytest.raises(RemoteError, match="or 3 rows"):

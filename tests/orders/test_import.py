@@ -295,24 +295,32 @@ def test_a_held_order_marked_handled_is_never_imported_and_its_later_news_is_kep
         assert told.imported == []
         note_told(state, told)  # (the CLI does so once the findings are out)
         assert [(d.code, d.severity.value, d.field, d.value) for d in found] == [("ORD003", "error", "quantity", "1")]
-        assert "the store order entered by hand still holds them" in found[0].message
+        assert "since feedsync held it; the store order entered by hand still holds them" in found[0].message
+        assert "feedsync passes on nothing of an order marked handled" in found[0].message
         kept = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
         assert kept.status == OrderStatus.PARTIALLY_SHIPPED and [p.tracking_number for p in kept.packages] == ["SC-1"]
         assert [(x.quantity, x.cancelled) for x in kept.lines] == [(1, 1)]  # the unit cancelled is confirmed never
 
-        found.clear()
+        moved = shipped.model_copy(update={"packages": (*shipped.packages, HeldPackage(reference="2"))})
+        assert into(sink, state, [moved]).unchanged == 1  # a package more, the status the same: kept, note and all
+        assert len(Order.model_validate_json(state.order_payload("amazon", "111-1") or "").packages) == 2
+        assert state.order("amazon", "111-1").message == "by hand"  # type: ignore[union-attr]
+
         cancelled = shipped.model_copy(update={"status": OrderStatus.CANCELLED})
-        result = into(sink, state, [cancelled], found.append)
-        assert result.imported == [] and result.updated == []
-        assert [(d.code, d.severity.value, d.value) for d in found] == [("ORD003", "error", OrderStatus.CANCELLED)]
-        assert "marked handled" in found[0].message and "cancel the store order by hand" in found[0].message
-        record = state.order("amazon", "111-1")
-        assert record is not None and (record.state, record.status, record.message) == (
-            "handled",
-            "cancelled",
-            "by hand",
-        )
-        assert into(sink, state, [cancelled]).unchanged == 1  # told once: the status is kept
+        for _ in range(2):  # told on every read (a run killed before it printed it must not lose it)
+            found.clear()
+            result = into(sink, state, [cancelled], found.append)
+            assert result.imported == [] and result.updated == []
+            assert [(d.code, d.severity.value, d.value) for d in found] == [("ORD003", "error", OrderStatus.CANCELLED)]
+            assert "marked handled" in found[0].message and "cancel the store order by hand" in found[0].message
+            record = state.order("amazon", "111-1")
+            assert record is not None and (record.state, record.status, record.message) == (
+                "handled",
+                "partially_shipped",  # (its old status: the cancellation is told again)
+                "by hand",
+            )
+            kept = Order.model_validate_json(state.order_payload("amazon", "111-1") or "")
+            assert kept.status == OrderStatus.CANCELLED  # (push-tracking reads it)
     assert events(tmp_path) == [("order.created", "222-2")]
 
 
