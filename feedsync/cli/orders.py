@@ -73,7 +73,10 @@ def import_orders(
         f"{result.pending} pending, {result.skipped} cancelled before import"
     )
     if result.held and not dry_run:
-        err("a held order is tried again on every run; one entered in the store by hand: import-orders --handled ID")
+        err(
+            "a held order is tried again on every run; one entered in the store by hand: mark it with import-orders "
+            "--handled ORDER_ID"
+        )
     errors = any(d.severity == Severity.ERROR for d in found)
     raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
 

@@ -8,20 +8,27 @@ presigned ``url`` (and ``compressionAlgorithm`` ``GZIP``); the document is tab-s
 the SKU in ``seller-sku``, in the character set its ``Content-Type`` names. searchListingsItems is not used: it
 pages through at most 1,000 SKUs.
 
-The document is written to a temporary file as it arrives and read from it a line at a time, decompressed as it is
-read: a seller of a million SKUs has a report of some hundreds of megabytes (its descriptions), which is never held
+The document is written to a temporary file as it arrives and read from it a piece at a time, decompressed as it
+is read: a seller of a million SKUs has a report of some hundreds of megabytes (its descriptions), which is never held
 in memory whole (``http.DOCUMENT_MAX`` bounds it, on disk and decompressed; of a line, ``PIECE`` bytes at a time)."""
 
 from __future__ import annotations
 
-import gzip
 import tempfile
-import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
 from feedsync import secrets
-from feedsync.destinations.http import DOCUMENT_MAX, Requester, answered_id, json_body, poll
+from feedsync.destinations.http import (
+    DOCUMENT_MAX,
+    Readable,
+    Requester,
+    answered_id,
+    document_text,
+    json_body,
+    poll,
+    size_text,
+)
 from feedsync.errors import RemoteError
 from feedsync.events import event
 
@@ -84,21 +91,14 @@ def listed_skus(
     if state != "DONE" or not isinstance(document, str) or not document:
         raise RemoteError(f"Amazon's listings report {report_id} ended {state} without a document to read")
     document = answered_id(document, "getReport", "reportDocumentId")
+    told = f"Amazon's listings report {report_id}"
     try:
         with tempfile.TemporaryFile(prefix="feedsync-listings-") as file:
             charset, gzipped = _download(requester, document, file)
-            file.seek(0)
-            try:
-                with gzip.GzipFile(fileobj=file, mode="rb") if gzipped else file as stream:
-                    return frozenset(_skus(stream, charset, report_id, document))
-            except EOFError:
-                raise RemoteError(
-                    f"Amazon's listings report {document} is cut short (its gzip stream ends early)"
-                ) from None
-            except (gzip.BadGzipFile, zlib.error):
-                raise RemoteError(f"Amazon's listings report {document} is not gzip") from None
+            with document_text(file, gzipped, told) as text:
+                return frozenset(_skus(text, charset, told))
     except OSError as exc:  # (the temporary file's: a full disk, say)
-        raise RemoteError(f"Amazon's listings report {document} cannot be kept on disk: {exc.strerror}") from None
+        raise RemoteError(f"{told} cannot be kept on disk: {exc.strerror}") from None
 
 
 def _download(requester: Requester, document: str, file: IO[bytes]) -> tuple[str | None, bool]:
@@ -116,14 +116,13 @@ def _download(requester: Requester, document: str, file: IO[bytes]) -> tuple[str
     return response.charset_encoding, location.get("compressionAlgorithm") == "GZIP"
 
 
-def _skus(stream: IO[bytes], charset: str | None, report_id: str, document: str) -> Iterator[str]:
+def _skus(stream: Readable, charset: str | None, told: str) -> Iterator[str]:
     """The SKU of each row of the report read from ``stream`` a piece at a time (at most ``PIECE`` bytes held of a
     line, however long it is): tab-separated and unquoted (a description may hold quotes), a line ended by LF or
     CRLF, cut into fields before it is decoded (a tab and a line break are those bytes in every character set Amazon
     writes its reports in, Shift_JIS included), and only the header and the SKUs decoded. Bounded: at most
     ``DOCUMENT_MAX`` bytes read and ``ROWS_MAX`` rows (a gzip bomb of line breaks ends there)."""
     encoding = _CODECS.get((charset or "").lower(), charset or "utf-8")
-    told = f"Amazon's listings report {report_id}"
     first = stream.readline(PIECE)
     if first and not first.endswith(b"\n") and len(first) == PIECE:
         raise RemoteError(f"{told} has a header longer than {PIECE >> 10} KB; not read")
@@ -145,17 +144,17 @@ def _skus(stream: IO[bytes], charset: str | None, report_id: str, document: str)
             else:
                 sku, more = _long_line(stream, piece, column, DOCUMENT_MAX - read)
                 read += more
-            if read > DOCUMENT_MAX or rows > ROWS_MAX:
-                raise RemoteError(
-                    f"{told} is past {DOCUMENT_MAX >> 20} MB or {ROWS_MAX:,} rows, decompressed; not read"
-                )
+            if read > DOCUMENT_MAX:
+                raise RemoteError(f"{told} is larger than {size_text(DOCUMENT_MAX)} decompressed; not read")
+            if rows > ROWS_MAX:
+                raise RemoteError(f"{told} has more than {ROWS_MAX:,} rows; not read")
             if sku:
                 yield sku.decode(encoding)
     except (LookupError, UnicodeDecodeError) as exc:
         raise RemoteError(f"{told} cannot be read: {type(exc).__name__}") from None
 
 
-def _long_line(stream: IO[bytes], piece: bytes, column: int, left: int) -> tuple[bytes, int]:
+def _long_line(stream: Readable, piece: bytes, column: int, left: int) -> tuple[bytes, int]:
     """The field ``column`` of a line longer than ``PIECE`` whose first piece is ``piece`` (the rest read from
     ``stream`` a piece at a time, none kept but the field's, of at most ``PIECE`` bytes), and the bytes read past
     ``piece``: no more than just past ``left`` (the caller refuses the report then: a gzip bomb of one line)."""

@@ -6,6 +6,7 @@ answer holds. Destinations and order clients are handed a ``Requester``; nothing
 
 from __future__ import annotations
 
+import gzip
 import logging
 import math
 import random
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -309,8 +310,8 @@ MAX_ANSWER = 256 << 20
 one, or one that expands past it (a compression bomb), is an error, not memory spent."""
 DOCUMENT_MAX = 4 << 30
 """The largest document read into a file (``Requester.request(..., into=FILE)``: a report of every listing a seller
-has, some hundreds of megabytes for a million SKUs), and the most bytes read out of it decompressed: past either, an
-error (a compression bomb ends there, having never been held in memory)."""
+has, some hundreds of megabytes for a million SKUs), and the most bytes its reader takes out of it decompressed
+(``document_text``): past either, an error (a compression bomb ends there, having never been held in memory)."""
 DOCUMENT_RATE = 256 << 10
 """Bytes a second a document must arrive at, on average, after its first ``ANSWER_SECONDS``: a large one takes what
 its size needs, ..."""
@@ -343,7 +344,7 @@ def pages(fetch: Callable[[str | None], tuple[list[Any], str | None]], operation
     raise RemoteError(f"{operation}: more than {MAX_PAGES:,} pages; the listing cannot be read whole")
 
 
-def _bounded_body(response: httpx.Response, operation: str, into: BinaryIO | None = None) -> bytes:
+def _bounded_body(response: httpx.Response, operation: str, into: IO[bytes] | None = None) -> bytes:
     """The decoded body of a streamed ``response``, within ``ANSWER_SECONDS`` and ``MAX_ANSWER``; or, ``into`` a
     file (emptied first: an attempt before may have written part of it), within ``DOCUMENT_MAX`` and
     ``ANSWER_SECONDS`` plus what its size needs at ``DOCUMENT_RATE``, at most ``DOCUMENT_SECONDS`` (then nothing is
@@ -358,7 +359,7 @@ def _bounded_body(response: httpx.Response, operation: str, into: BinaryIO | Non
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > limit:
-            raise RemoteError(f"{operation}: the answer is larger than {limit >> 20} MB; not read")
+            raise RemoteError(f"{operation}: the answer is larger than {size_text(limit)}; not read")
         allowed = ANSWER_SECONDS if into is None else min(ANSWER_SECONDS + size / DOCUMENT_RATE, DOCUMENT_SECONDS)
         if time.monotonic() - start > allowed:
             raise RetriableRemoteError(f"{operation}: the answer took more than {allowed:.1f} s to arrive")
@@ -372,7 +373,7 @@ def _bounded_body(response: httpx.Response, operation: str, into: BinaryIO | Non
 
 
 def send_bounded(
-    client: httpx.Client, request: httpx.Request, operation: str, auth: Any = None, into: BinaryIO | None = None
+    client: httpx.Client, request: httpx.Request, operation: str, auth: Any = None, into: IO[bytes] | None = None
 ) -> httpx.Response:
     """The response to ``request``, its body read within ``ANSWER_SECONDS`` and ``MAX_ANSWER`` (``_bounded_body``):
     every answer feedsync reads, a token endpoint's too, arrives so; httpx errors pass through. ``into``: a
@@ -389,6 +390,35 @@ def send_bounded(
         request=response.request,
         extensions=response.extensions,
     )
+
+
+class Readable(Protocol):
+    """A document to read a line at a time (``document_text``)."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+@contextmanager
+def document_text(file: IO[bytes], gzipped: bool, what: str) -> Iterator[Readable]:
+    """``file`` (a document ``into=`` wrote) from its start, gunzipped as it is read where ``gzipped``: a gzip that is
+    not one, or that ends early, is a RemoteError naming ``what`` where its reader meets it. Its reader bounds what it
+    takes out of it (``DOCUMENT_MAX``)."""
+    file.seek(0)
+    try:
+        if gzipped:
+            with gzip.GzipFile(fileobj=file, mode="rb") as inflated:
+                yield inflated
+        else:
+            yield file
+    except EOFError:
+        raise RemoteError(f"{what} is cut short (its gzip ends early)") from None
+    except (gzip.BadGzipFile, zlib.error):
+        raise RemoteError(f"{what} is not gzip") from None
+
+
+def size_text(size: int) -> str:
+    """A bound in bytes as its messages say it: ``4 GB``, ``256 MB``."""
+    return f"{size >> 30} GB" if size >= 1 << 30 and not size % (1 << 30) else f"{size >> 20} MB"
 
 
 def gunzip_within(data: bytes, what: str) -> bytes:

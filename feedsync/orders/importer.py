@@ -25,38 +25,24 @@ from feedsync.errors import OrderRejected, RemoteError
 from feedsync.faults import checkpoint
 from feedsync.model.money import Money
 from feedsync.model.order import Charge, FulfilledBy, Order, OrderLine, OrderStatus, UnreadableOrder
+from feedsync.orders.later import (
+    as_imported,
+    by_hand,
+    cancelled_finding,
+    holder_of,
+    keep_packages,
+    tell_cancelled,
+    tell_changes,
+)
 from feedsync.orders.mapping import SkuMap
 from feedsync.orders.sanity import amount_problem
 from feedsync.orders.sinks import OrderSink
-from feedsync.state import OrderRecord, State
+from feedsync.state import State
 
 IMPORTED, HELD, RECORDED, SKIPPED = "imported", "held", "recorded", "skipped"
 HANDLED = "handled"
 """A held order the store got otherwise (entered by hand), as ``import-orders --handled`` marks it: never imported.
-What the marketplace changes of it later is told as of an imported order's (its store order is ``BY_HAND``)."""
-BY_HAND = "the store order entered by hand"
-"""Who holds a handled order in the store, as the findings of its later changes name it."""
-
-
-@dataclass(frozen=True)
-class _Holder:
-    """Who holds an order in the store, as the findings of the marketplace's later changes to it say: its name, since
-    when the order is compared, how the store got it and what feedsync passes on to it."""
-
-    name: str
-    since: str
-    got: str
-    passes: str
-
-
-def _holder(record_state: str, sink: OrderSink) -> _Holder:
-    if record_state == HANDLED:
-        return _Holder(
-            BY_HAND, "since feedsync held it", "entered", "feedsync passes on nothing of an order marked handled"
-        )
-    return _Holder(sink.describe(), "since its import", "imported", "feedsync passes on a change of status alone")
-
-
+What the marketplace changes of it later is told as of an imported order's (its store order is ``later.BY_HAND``)."""
 CREATING = "creating"
 """An order whose create went to a sink that cannot be searched (a webhook) before the state knew the outcome: a
 run killed in between leaves it so, and a cancellation read next is sent to the store, which may hold the order."""
@@ -95,18 +81,15 @@ def import_orders(
 ) -> ImportResult:
     """``refresh`` re-reads a held order from the marketplace (its status may have changed since it was held);
     without it a held order is retried as it was stored. An ``UnreadableOrder`` (a marketplace answer that
-    cannot be read or believed) is reported (ORD010) and held, unless the order was imported before: the store
-    keeps what it has."""
+    cannot be read or believed) is reported (ORD010) and held, unless the order was imported (or marked handled)
+    before: the store keeps what it has."""
     result = ImportResult()
     staged: list[tuple[Order, str, str]] = []  # (order, state, ref) waiting for the sink's commit
     seen: set[str] = set()
     for order_id, line_id, sku, units in state.untold(marketplace):  # (a run that ended before it printed them)
         record = state.order(marketplace, order_id)
-        emit(
-            _cancelled_finding(
-                marketplace, order_id, line_id, sku, units, _holder(record.state if record else "", sink)
-            )
-        )
+        handled = record is not None and record.state == HANDLED
+        emit(cancelled_finding(marketplace, order_id, line_id, sku, units, holder_of(handled, sink)))
         result.told.append((marketplace, order_id, line_id))
 
     def flush() -> None:
@@ -127,13 +110,12 @@ def import_orders(
     def unreadable(order: UnreadableOrder) -> None:
         record = state.order(order.marketplace, order.order_id) if order.order_id else None
         known = record is not None and record.state != HELD
-        what = (
-            ("left as it was marked handled" if record.state == HANDLED else "left as it was imported")
-            if known and record is not None
-            else "held"
-            if order.order_id
-            else "left out"
-        )
+        if record is not None and record.state == HANDLED:
+            what = "left as it was marked handled"
+        elif known:
+            what = "left as it was imported"
+        else:
+            what = "held" if order.order_id else "left out"
         emit(
             make(
                 "ORD010",
@@ -170,17 +152,17 @@ def import_orders(
         record = state.order(order.marketplace, order.order_id)
         if record is not None and record.state in (IMPORTED, RECORDED, SKIPPED, HANDLED):
             if record.state in (IMPORTED, HANDLED):  # (a store order holds it: feedsync's, or one entered by hand)
-                holder = _holder(record.state, sink)
-                _tell_changes(state, order, holder, emit)
-                _tell_cancelled(state, order, holder, emit, result, dry_run)
+                holder = holder_of(record.state == HANDLED, sink)
+                tell_changes(state, order, holder, emit)
+                tell_cancelled(state, order, holder, emit, result, dry_run)
                 if not dry_run:
-                    _keep_packages(state, order, record)
+                    keep_packages(state, order, record)
             if record.status == order.status:
                 result.unchanged += 1
             elif record.state == HANDLED:  # its news kept with it (push-tracking reads them)
                 cancelled = order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE)
                 if cancelled:  # told on every read (its old status kept): no sink passes it on, and a run killed
-                    emit(_by_hand(order))  # before it printed this would else never tell it
+                    emit(by_hand(order))  # before it printed this would else never tell it
                 if not dry_run:
                     state.record_order(
                         order.marketplace,
@@ -188,10 +170,10 @@ def import_orders(
                         status=record.status if cancelled else order.status,
                         state=HANDLED,
                         message=record.message,
-                        payload=_as_imported(state, order).model_dump_json(),
+                        payload=as_imported(state, order).model_dump_json(),
                     )
             elif record.state == IMPORTED:
-                order = _as_imported(state, order)
+                order = as_imported(state, order)
                 refused = None if dry_run or not record.sink_ref else _update(sink, record.sink_ref, order)
                 if record.sink_ref and refused is None:
                     result.updated.append(order.order_id)
@@ -215,7 +197,7 @@ def import_orders(
             marked = existing is None and record is not None and record.state == CREATING and not dry_run
             if marked:
                 existing = record.sink_ref or f"{order.marketplace}:{order.order_id}"  # (asked: it cannot tell)
-                order = _as_imported(state, order)
+                order = as_imported(state, order)
             if existing is not None:
                 try:
                     refused = _update(sink, existing, order)
@@ -346,19 +328,6 @@ def _update(sink: OrderSink, ref: str, order: Order) -> str | None:
         return str(exc) or type(exc).__name__
 
 
-def _by_hand(order: Order) -> Diagnostic:
-    """ORD003 (an error: the store would ship it) of a handled order the marketplace cancelled: no sink has it."""
-    return make(
-        "ORD003",
-        f"order {order.order_id} is now {order.status} on {order.marketplace}; it was marked handled (import-orders "
-        f"--handled), so {BY_HAND} keeps its old status: cancel the store order by hand",
-        product_id=order.order_id,
-        field="status",
-        value=order.status,
-        severity=Severity.ERROR,
-    )
-
-
 def _not_applied(order: Order, held: str, sink: OrderSink, refused: str | None) -> Diagnostic:
     """ORD003: the store order keeps its old status. A refusal of the store (a store order deleted by hand, one
     cancelled already) is an error: the store may ship an order the marketplace cancelled."""
@@ -371,19 +340,6 @@ def _not_applied(order: Order, held: str, sink: OrderSink, refused: str | None) 
         field="status",
         value=order.status,
         severity=Severity.ERROR if refused else None,
-    )
-
-
-def _as_imported(state: State, order: Order) -> Order:
-    """``order``'s news (its status, the packages the marketplace holds) on the order as it was imported: its lines
-    are what the store holds (with their catalog ids, by which a store's shipments name what they ship, and the
-    units left out of it), kept so for push-tracking. Without a stored order, ``order`` as it is."""
-    payload = state.order_payload(order.marketplace, order.order_id)
-    if not payload:
-        return order
-    stored = Order.model_validate_json(payload)
-    return stored.model_copy(
-        update={"status": order.status, "updated_at": order.updated_at, "packages": order.packages}
     )
 
 
@@ -466,102 +422,6 @@ def _left_out(order: Order, emit: Emit) -> bool:
     return True
 
 
-def _keep_packages(state: State, order: Order, record: OrderRecord) -> None:
-    """Keep the packages the marketplace now holds for an imported order (confirmed in Seller Central while its
-    status stayed the same, say) with its stored order: push-tracking numbers its own after them."""
-    payload = state.order_payload(order.marketplace, order.order_id)
-    stored = Order.model_validate_json(payload) if payload else None
-    if stored is None or stored.packages == order.packages:
-        return
-    kept = stored.model_copy(update={"packages": order.packages})
-    state.record_order(
-        order.marketplace,
-        order.order_id,
-        status=record.status,
-        state=record.state,
-        sink_ref=record.sink_ref,
-        message=record.message,
-        payload=kept.model_dump_json(),
-    )
-
-
-def _tell_changes(state: State, order: Order, holder: _Holder, emit: Emit) -> None:
-    """ORD003 naming what of an imported (or handled) order changed on the marketplace beside its status (its lines,
-    its ship-to address), which no sink passes on: the store order (``holder``) keeps it as it got it. Told on
-    every read of the order while it differs (a note in the state could be written by a run killed before it
-    printed the finding)."""
-    payload = state.order_payload(order.marketplace, order.order_id)
-    changes = _changes(Order.model_validate_json(payload), order) if payload else []
-    if not changes:
-        return
-    emit(
-        make(
-            "ORD003",
-            f"order {order.order_id} changed on {order.marketplace} {holder.since}: {'; '.join(changes)}; "
-            f"{holder.name} keeps the order as it was {holder.got} ({holder.passes}): "
-            "change the store order by hand",
-            product_id=order.order_id,
-            field="lines" if changes[0].startswith("line") else "ship_to",
-        )
-    )
-
-
-def _tell_cancelled(
-    state: State, order: Order, holder: _Holder, emit: Emit, result: ImportResult, dry_run: bool
-) -> None:
-    """ORD003 (an error: the store would ship them) naming each line of an imported order with units cancelled on
-    the marketplace since the import, out of those the store got: no sink passes a line's cancellation on. The
-    stored order records them at once (the units move from ``quantity``, the store's units push-tracking confirms,
-    to ``cancelled``: so no later run finds them again), with a note of the finding to tell in the same transaction
-    (``State.untold``), forgotten by ``note_told`` once the findings are printed: a run that ends before tells it
-    again, however the marketplace lists the order then. An order cancelled whole is not told so: its status goes
-    to the store. A dry run writes nothing and tells each once (``result.cancelled_since``)."""
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE):
-        return
-    payload = state.order_payload(order.marketplace, order.order_id)
-    if not payload:
-        return
-    stored = Order.model_validate_json(payload)
-    now = {line.line_id: line for line in order.lines}
-    known = result.cancelled_since.get((order.marketplace, order.order_id), {})
-    lines: list[OrderLine] = []
-    told: list[tuple[str, str, int]] = []
-    for was in stored.lines:
-        line = now.get(was.line_id)
-        units = 0
-        if line is not None and was.marketplace_sku == line.marketplace_sku:  # (else told as a change of its lines)
-            before = max(was.cancelled, known.get(was.line_id, 0))
-            units = max(min(line.cancelled - before, was.quantity - (before - was.cancelled)), 0)
-        if units:
-            told.append((was.line_id, was.marketplace_sku, units))
-            known[was.line_id] = max(was.cancelled, known.get(was.line_id, 0)) + units
-            emit(_cancelled_finding(order.marketplace, order.order_id, was.line_id, was.marketplace_sku, units, holder))
-        lines.append(was.model_copy(update={"quantity": was.quantity - units, "cancelled": was.cancelled + units}))
-    if not told:
-        return
-    if dry_run:
-        result.cancelled_since[(order.marketplace, order.order_id)] = known
-        return
-    noted = stored.model_copy(update={"lines": tuple(lines)}).model_dump_json()
-    state.record_cancelled(order.marketplace, order.order_id, noted, told)
-    checkpoint("orders.cancellation-recorded")  # the stored order has it, the finding is not out yet
-    result.told += [(order.marketplace, order.order_id, line_id) for line_id, _, _ in told]
-
-
-def _cancelled_finding(
-    marketplace: str, order_id: str, line_id: str, sku: str, units: int, holder: _Holder
-) -> Diagnostic:
-    return make(
-        "ORD003",
-        f"order {order_id}: line {line_id} (SKU {sku}): {units} unit(s) cancelled on {marketplace} {holder.since}; "
-        f"{holder.name} still holds them ({holder.passes}): take them off the store order by hand; told once",
-        product_id=order_id,
-        field="quantity",
-        value=str(units),
-        severity=Severity.ERROR,
-    )
-
-
 def note_told(state: State, result: ImportResult) -> None:
     """Forget the cancellations ``result``'s run told (ORD003) and the state kept as untold. Called once the run's
     findings are out: a run killed before tells them again, never not at all."""
@@ -569,40 +429,6 @@ def note_told(state: State, result: ImportResult) -> None:
         checkpoint("orders.cancellations-told")  # the findings are out; the state does not know they were told
         for marketplace in dict.fromkeys(marketplace for marketplace, _, _ in result.told):
             state.forget_untold(marketplace, [(o, line) for m, o, line in result.told if m == marketplace])
-
-
-def _changes(imported: Order, order: Order) -> list[str]:
-    """How ``order`` (as the marketplace answers it now) differs from the order as it was imported: lines added
-    or removed, a line's SKU or units ordered, the ship-to address's fields (only those both give: a marketplace
-    that stops giving an old order's address has not changed it). Units shipped or cancelled since are no change:
-    they move within the units ordered."""
-    out: list[str] = []
-    before = {line.line_id: line for line in imported.lines}
-    after = {line.line_id: line for line in order.lines}
-    if order.lines:  # (an answer without its items is no removal of them)
-        for line in order.lines:
-            was = before.get(line.line_id)
-            if was is None:
-                out.append(f"line {line.line_id} ({line.marketplace_sku}) added, {line.ordered} unit(s)")
-                continue
-            if was.marketplace_sku != line.marketplace_sku:
-                out.append(f"line {line.line_id} is SKU {line.marketplace_sku}, was {was.marketplace_sku}")
-            if was.ordered != line.ordered:
-                out.append(
-                    f"line {line.line_id} ({line.marketplace_sku}) has {line.ordered} unit(s), was {was.ordered}"
-                )
-        out += [f"line {x.line_id} ({x.marketplace_sku}) removed" for x in imported.lines if x.line_id not in after]
-    if imported.ship_to is not None and order.ship_to is not None:
-        moved = [
-            name
-            for name in type(order.ship_to).model_fields
-            if getattr(imported.ship_to, name)
-            and getattr(order.ship_to, name)
-            and getattr(imported.ship_to, name) != getattr(order.ship_to, name)
-        ]
-        if moved:
-            out.append(f"ship-to address ({', '.join(moved)})")
-    return out
 
 
 def _map(order: Order, skus: SkuMap) -> tuple[Order, list[tuple[str, str]]]:

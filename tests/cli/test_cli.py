@@ -226,7 +226,7 @@ def test_a_held_order_entered_by_hand_is_marked_handled_never_imported_and_its_s
     assert runner.invoke(app, ["push", "-c", config]).exit_code == 0
     held = runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(orders)])
     assert held.exit_code == 1 and f"held {odd}" in held.stdout.splitlines()
-    assert "ORD010" in held.stderr and "import-orders --handled ID" in held.stderr
+    assert "ORD010" in held.stderr and "import-orders --handled ORDER_ID" in held.stderr
     assert runner.invoke(app, ["import-orders", "-c", config, "--from-file", str(orders)]).exit_code == 1  # again
 
     def held_ids() -> list[str]:

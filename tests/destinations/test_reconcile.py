@@ -461,11 +461,11 @@ def test_a_huge_field_in_an_amazon_listings_report_is_no_crash(tmp_path: Path) -
     assert report.diagnostics == []  # the SKU column read, whatever the description holds
 
 
-def test_a_listings_report_past_what_an_answer_may_hold_is_read_from_disk_a_line_at_a_time(
+def test_a_listings_report_past_what_an_answer_may_hold_is_read_from_disk_a_piece_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A seller of many SKUs has a report of hundreds of megabytes, past ``MAX_ANSWER`` (256 MB) on the wire and
-    decompressed: it is written to a file as it arrives and read a line at a time. Here the bound is 64 KB and the
+    decompressed: it is written to a file as it arrives and read a piece at a time. Here the bound is 64 KB and the
     report 5,000 rows (about 300 KB on the wire, 800 KB decompressed): every row is read."""
     from feedsync.destinations import http as http_module
     from tests.destinations.test_amazon_feeds import amazon_config, mock_amazon, reports_of_what_was_sent
@@ -515,7 +515,7 @@ def test_a_listings_report_is_read_a_piece_at_a_time_each_line_and_the_whole_bou
     )  # fmt: skip
 
     def skus(document: bytes) -> list[str]:
-        return list(amazon_listings._skus(io.BytesIO(document), "utf-8", "ID323", "DOC-1"))
+        return list(amazon_listings._skus(io.BytesIO(document), "utf-8", "Amazon's listings report ID323"))
 
     with pytest.raises(RemoteError, match="ID323 has a header longer than 0 KB; not read"):
         skus(data)  # (8 bytes of a header: refused whole)
@@ -527,16 +527,16 @@ def test_a_listings_report_is_read_a_piece_at_a_time_each_line_and_the_whole_bou
     with pytest.raises(RemoteError, match="ID323 ends its lines with a carriage return alone; not read"):
         skus(b"item-name\tseller-sku\rn1\tS1\r")
     monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", len(data) - 1)
-    with pytest.raises(RemoteError, match="ID323 is past 0 MB or 20,000,000 rows, decompressed; not read"):
+    with pytest.raises(RemoteError, match="ID323 is larger than 0 MB decompressed; not read"):
         skus(data)
     bomb = io.BytesIO(b"item-name\tseller-sku\n" + b"x" * (1 << 20) + b"\tS1\n")  # one line past DOCUMENT_MAX
     monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", 1000)
-    with pytest.raises(RemoteError, match="is past 0 MB"):
-        list(amazon_listings._skus(bomb, "utf-8", "ID323", "DOC-1"))
+    with pytest.raises(RemoteError, match="is larger than 0 MB decompressed"):
+        list(amazon_listings._skus(bomb, "utf-8", "Amazon's listings report ID323"))
     assert bomb.tell() < 2000  # (read no further than just past the bound)
     monkeypatch.setattr(amazon_listings, "DOCUMENT_MAX", 1 << 30)
     monkeypatch.setattr(amazon_listings, "ROWS_MAX", 3)
-    with pytest.raises(RemoteError, match="or 3 rows"):
+    with pytest.raises(RemoteError, match="ID323 has more than 3 rows; not read"):
         skus(data)
 
 
