@@ -389,6 +389,14 @@ FIXTURES["MDL011"] = (
     ),
     (None, "size", 3, 7),
 )
+FIXTURES["MDL022"] = (
+    lambda tmp: read(
+        tmp / "p.csv",
+        'Handle,Title,Variant Price,Variant Compare At Price\na,A,999.00,"1,299.00"\n',
+        format="shopify",
+    ),
+    ("a", "price", 2, 4),
+)
 FIXTURES["MDL018"] = (
     lambda tmp: read(tmp / "p.csv", "id,title,price,age_group\nA,T,1,all ages\n", format="meta"),
     ("A", "age_group", 2, 4),

@@ -773,6 +773,16 @@ _register(
     "its id and the id written, so items + excluded + rejected still equal the variants read. Make the channel's "
     "id field give each variant its own id.",
 )
+_register(
+    "MDL022",
+    "compare-at-price-not-an-amount",
+    W,
+    "A Shopify variant's compare-at price (`Variant Compare At Price`) is not an amount such as `29.99` (`1,299.00`, "
+    "`29,99`, `€29.99`: a file edited in a spreadsheet of another locale), or is in another currency than its "
+    "price. The variant is written at its price, which is what Shopify charges, with no sale price: the channels "
+    "show no markdown. Reported per variant, naming the row and the value. Write the compare-at price as Shopify "
+    "exports it: digits and a dot.",
+)
 
 _register(
     "SRC012",
@@ -826,6 +836,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
     "MDL019": ("source", "prices"),
     "MDL020": ("source", "values"),
     "MDL021": ("identifiers",),
+    "MDL022": ("source", "prices"),
 }
 for _code, _tags in _TAGS.items():
     if not CODES._codes[_code].tags:

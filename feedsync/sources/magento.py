@@ -492,7 +492,7 @@ class _Reader:
             or self.get(p_cells, "description", p_sku)
             or self.get(p_cells, "short_description", p_sku)
         )
-        raw["price"] = self.get(cells, "price", sku) or self.get(p_cells, "price", p_sku)
+        raw["price"] = self.get(cells, "price", sku)  # its own: a configurable's price is not what a child costs
         special = self.get(cells, "special_price", sku)
         if special and kind == "bundle":
             special = bundle_sale_price(raw["price"], special)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
+from feedsync import values as v
 from feedsync.config import SourceConfig
 from feedsync.diagnostics import Emit, Location
 from feedsync.diagnostics.codes import make
@@ -539,7 +540,7 @@ class _Reader:
 
         price, compare = get(cells, "price"), get(cells, "compare")
         raw["price"] = price
-        if compare and price and _greater(compare, price):
+        if compare and price and self._marked_down(compare, price, row, raw["id"]):
             raw["price"], raw["sale_price"] = compare, price
 
         qty_text = get(cells, "qty")
@@ -567,6 +568,39 @@ class _Reader:
         ref = construct(SourceRef, path=self.table.path, row=row, columns=self.columns)
         return build_product(raw, attributes, ref, self.ctx, self.emit, unmapped)
 
+    def _marked_down(self, compare: str, price: str, row: int, item: str) -> bool:
+        """Whether a variant's compare-at price is above its price: Shopify then shows the price as a markdown of it,
+        and the feeds the compare-at price as the price and the price as the sale price. A compare-at price that is
+        no amount (``1,299.00``, ``29,99``, ``€29.99``) while the price is one shows no markdown and is told
+        (MDL022): the variant keeps its price, which is what Shopify charges. A price that is no amount is
+        ``build_product``'s to tell."""
+        currency = self.config.currency
+        try:
+            charged = v.parse_money(price, currency)
+        except v.ValueProblem:
+            return False
+        try:
+            regular = v.parse_money(compare, currency, what="compare-at price")
+        except v.ValueProblem as problem:
+            why = problem.message
+        else:
+            if regular.currency == charged.currency:
+                return regular.amount > charged.amount
+            why = f"compare-at price {compare!r} is in {regular.currency}, the price {price!r} in {charged.currency}"
+        index = self.idx["compare"]
+        assert index is not None  # (the cell was read)
+        self.emit(
+            make(
+                "MDL022",
+                f"{why}: the variant is written at its price, {price!r}, with no sale price",
+                product_id=item,
+                field="price",
+                value=compare,
+                location=Location(self.table.path, row, index + 1, self.table.header[index]),
+            )
+        )
+        return False
+
     def _gtin(self, barcode: str, row: int) -> str:
         value = barcode[1:] if barcode.startswith("'") else barcode
         if _SCIENTIFIC.match(value):
@@ -585,13 +619,6 @@ class _Reader:
             )
             return ""
         return value
-
-
-def _greater(a: str, b: str) -> bool:
-    try:
-        return Decimal(a) > Decimal(b)
-    except InvalidOperation:
-        return False
 
 
 def _age_group(text: str) -> str:

@@ -295,3 +295,19 @@ def test_the_configured_store_views_visibility_wins(tmp_path: Path) -> None:
     german, found, excluded = read_counted(path, store_view="de")
     assert ([(p.id, p.title) for p in german], excluded) == ([("BOX", "Kiste")], 1)
     assert [(d.code, d.product_id) for d in found] == [("SRC013", "MUG")]
+
+
+def test_a_child_without_a_price_is_named_not_sold_at_its_configurable_s_price(tmp_path: Path) -> None:
+    path = tmp_path / "catalog_product.csv"
+    path.write_text(
+        "sku,store_view_code,attribute_set_code,product_type,name,price,configurable_variations\n"
+        "T-S,,Default,simple,Tee S,52,\n"
+        "T-M,,Default,simple,Tee M,,\n"
+        'T,,Default,configurable,Tee,10,"sku=T-S,size=S|sku=T-M,size=M"\n',
+        encoding="utf-8",
+    )
+    products, found = read(path)
+    assert [(p.id, str(p.price)) for p in products] == [("T-S", "52.00 USD")]  # (a configurable's price: 10)
+    assert [(d.code, d.product_id, d.location.row, d.location.column_name) for d in found] == [
+        ("MDL001", "T-M", 3, "price")
+    ]

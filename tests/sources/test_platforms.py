@@ -294,3 +294,35 @@ def test_a_real_export_s_category_metafields_give_its_variants_gender_and_age_gr
     products = list(open_source(config).products(lambda d: None))
     assert {(p.gender, p.age_group) for p in products} >= {("female", "adult")}
     assert sum(1 for p in products if p.gender == "female") >= 100
+
+
+def test_a_shopify_compare_at_price_that_is_no_amount_is_named_and_shows_no_sale(tmp_path: Path) -> None:
+    path = tmp_path / "products_export.csv"
+    path.write_text(
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Compare At Price\n"
+        'tee,Tee,Size,S,T-S,999.00,"1,299.00"\n'
+        'tee,,,M,T-M,25.00,"29,99"\n'
+        "tee,,,L,T-L,25.00,€29.99\n"
+        "tee,,,XL,T-XL,25.00,29.99\n"
+        "tee,,,XXL,T-XXL,25.00,29.99 EUR\n"
+        "tee,,,3XL,T-3XL,25.00,29.99 USD\n",
+        encoding="utf-8",
+    )
+    products, found = read(path, format="shopify")
+    assert [(p.attributes["sku"], str(p.price), p.sale_price and str(p.sale_price)) for p in products] == [
+        ("T-S", "999.00 USD", None),  # what Shopify charges, no markdown
+        ("T-M", "25.00 USD", None),
+        ("T-L", "25.00 USD", None),
+        ("T-XL", "29.99 USD", "25.00 USD"),
+        ("T-XXL", "25.00 USD", None),
+        ("T-3XL", "29.99 USD", "25.00 USD"),
+    ]
+    told = [(d.code, d.severity, d.location.row, d.location.column_name, d.value) for d in found]
+    assert told == [
+        ("MDL022", "warning", 2, "Variant Compare At Price", "1,299.00"),
+        ("MDL022", "warning", 3, "Variant Compare At Price", "29,99"),
+        ("MDL022", "warning", 4, "Variant Compare At Price", "€29.99"),
+        ("MDL022", "warning", 6, "Variant Compare At Price", "29.99 EUR"),
+    ]
+    assert "no thousands separators" in found[0].message and "written at its price, '999.00'" in found[0].message
+    assert "in EUR, the price '25.00' in USD" in found[3].message
