@@ -47,6 +47,7 @@ from feedsync.channels.amazon.transform import PARENT_TEXTS, misfit_note, parent
 from feedsync.columnar.fields import NotColumnar
 from feedsync.columnar.schema import Arr, Ask, Const, Leaf, Obj, Shape, complete, json_null, json_text, static
 from feedsync.columnar.schema import differs as value_differs
+from feedsync.columnar.screens import below
 from feedsync.formats.json_listings import message_bytes
 from feedsync.model.money import MINOR_UNITS
 
@@ -499,6 +500,8 @@ class Attributes:
                 self.checks.append(
                     text.is_null() | minor.is_null() | (self.ask(text, _guarded(_places), pl.Int32()) <= minor)
                 )
+        if sale is not None:  # AMZ022: a sale price not below the price, made per row (floats below: decimals below)
+            self.checks.append(sale.is_null() | price.is_null() | below(sale, price))
         if self.settings.market is not None and given is not None:  # AMZ010: an offer in another currency
             self.checks.append(price.is_null() | given.is_null() | (given == self.settings.market.currency))
         listed = _obj(("value", Leaf(price, _NUMBER, _number)), ("currency", currency), ("marketplace_id", market))

@@ -388,7 +388,17 @@ def amazon(
             assert unit is not None
             number = number | ~unit.is_in(sorted(WEIGHT_UNITS)).fill_null(False)
         checks.append(number)
+    price, sale = values.get("price"), values.get("sale_price")
+    if price is not None and sale is not None:  # (a sale price not below the price: made per row)
+        checks.append(sale.is_null() | price.is_null() | below(sale, price))
     return pl.all_horizontal(checks).fill_null(False)
+
+
+def below(sale: pl.Expr, price: pl.Expr) -> pl.Expr:
+    """Whether the amount ``sale`` is surely below ``price`` (texts): as floats (a decimal's float is never above a
+    larger decimal's, so a float below is a decimal below); false where either is no float or the two are one float
+    (such a row is made per row, where ``rules.number_problem`` compares the decimals)."""
+    return (sale.cast(pl.Float64, strict=False) < price.cast(pl.Float64, strict=False)).fill_null(False)
 
 
 def listing_lacking(values: Mapping[str, pl.Expr]) -> pl.Expr:

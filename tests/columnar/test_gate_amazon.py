@@ -657,6 +657,27 @@ def test_a_price_of_more_decimals_than_its_currency_is_refused_alike(tmp_path: P
     assert replayed > 20
 
 
+@pytest.mark.parametrize("definitions", [True, False])
+def test_a_sale_price_not_below_the_price_is_refused_alike(tmp_path: Path, definitions: bool) -> None:
+    """A sale price above the price went to Amazon as the price it sells at (our_price 15.00, list_price 10.00; a
+    dated one as discounted_price): the sale raised the price. Such an item is AMZ022 in both engines (its row made
+    per row); a sale below the price is sent."""
+    _config(tmp_path, definitions=definitions)
+    rows = _families(40)
+    rows[5] |= {"price": "10.00", "sale_price": "15.00", "sale_price_effective_date": ""}
+    rows[13] |= {"price": "10.00", "sale_price": "10.00", "sale_price_effective_date": ""}
+    rows[17] |= {"price": "10.00", "sale_price": "12.50", "sale_price_effective_date": "2026-12-01/2027-01-31"}
+    rows[21] |= {"price": "10.00", "sale_price": "9.99", "sale_price_effective_date": ""}
+    write_catalog(tmp_path / "products.csv", rows, header=HEADER)
+    report, _, replayed = same(tmp_path)
+    refused = {d.product_id: d for d in report.diagnostics if d.code == "AMZ022"}
+    assert set(refused) == {rows[5]["id"], rows[13]["id"], rows[17]["id"]}
+    assert all(d.field == "sale_price" for d in refused.values())
+    assert "must be below the price (10.00)" in refused[rows[5]["id"]].message
+    assert rows[21]["id"] not in {d.product_id for d in report.diagnostics if d.severity.value == "error"}
+    assert replayed > 20
+
+
 def test_a_yen_price_with_decimals_is_no_offer_number() -> None:
     from feedsync.channels.amazon.rules import number_problem
 

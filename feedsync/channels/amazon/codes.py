@@ -187,9 +187,11 @@ register(
     "A number of the item's offer is not one a listing can carry: the price or sale price is not a finite decimal "
     '(a template made it "abc", "NaN" or "Infinity"), is 0 (Amazon takes no offer below 0.01; price rules leave '
     "a price of 0 as it is) or has more decimals than its currency (`1580.5 JPY`: "
-    "Amazon's definitions ask a multiple of the currency's unit), the quantity is not a whole number, or a weight "
-    "in a unit feedsync converts is not a finite decimal. Amazon would reject the listing (a NaN is not even JSON), "
-    "so the item is left out. Fix the channel's field (its template or value) so it gives the number.",
+    "Amazon's definitions ask a multiple of the currency's unit), the sale price is not below the price (Amazon "
+    "would sell at it above the list price: `our_price`, or `discounted_price` within its dates), the quantity is "
+    "not a whole number, or a weight in a unit feedsync converts is not a finite decimal. Amazon would reject the "
+    "listing (a NaN is not even JSON) or sell at the wrong price, so the item is left out. Fix the channel's field "
+    "(its template or value) so it gives the number.",
     ("values",),
 )
 register(

@@ -101,7 +101,8 @@ def not_a_number(text: str, whole: bool) -> bool:
 
 def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
     """The first of an offer's numbers (price, sale price, quantity, a weight in a unit feedsync converts) that is
-    not one the listing can carry (a template made it "abc", "NaN" or "Infinity"): (field, what it must be)."""
+    not one the listing can carry (a template made it "abc", "NaN" or "Infinity"), else a sale price not below the
+    price: (field, what it must be)."""
     for attr, whole in (("price", False), ("sale_price", False), ("quantity", True), ("weight_value", False)):
         value = values.get(attr)
         if value is None or (attr == "weight_value" and values.get("weight_unit") not in WEIGHT_UNITS):
@@ -117,6 +118,12 @@ def number_problem(values: Mapping[str, Any]) -> tuple[str, str] | None:
             return attr, f"a whole amount: {currency} has no decimals" if not places else (
                 f"an amount of at most {places} decimals, as {currency} has"
             )
+    price, sale = values.get("price"), values.get("sale_price")
+    if price is not None and sale is not None and Decimal(str(sale)) >= Decimal(str(price)):
+        return "sale_price", (
+            f"below the price ({price}): Amazon would sell at it (our_price, or discounted_price within its dates) "
+            "above the list price"
+        )
     return None
 
 
