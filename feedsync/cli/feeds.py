@@ -23,7 +23,7 @@ from feedsync.cli.output import Progress
 from feedsync.config import Config, NotifyConfig, source_formats
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.findings import Render
-from feedsync.diagnostics.gate import Gate, Selection
+from feedsync.diagnostics.gate import SELECTS, Gate, Selection
 from feedsync.diagnostics.renderers.concise import SHOWN_FROM
 from feedsync.errors import FeedsyncError
 
@@ -49,9 +49,12 @@ BaseUrlOpt = typer.Option(None, "--base-url", help="Shop URL that completes rela
 SelectOpt = typer.Option(
     None,
     "--select",
-    help="Only these findings: codes, prefixes (GMC), names or tags (identifiers); repeatable or comma-separated.",
+    help="Only these findings: codes, prefixes (GMC), names or tags (identifiers); repeatable or comma-separated "
+    "(one that selects no code is exit 2).",
 )
-IgnoreOpt = typer.Option(None, "--ignore", help="Drop these findings: codes, prefixes, names or tags.")
+IgnoreOpt = typer.Option(
+    None, "--ignore", help="Drop these findings: codes, prefixes, names or tags (one that selects no code is exit 2)."
+)
 FailOnOpt = typer.Option("error", "--fail-on", help="Which findings fail the run: error, warning or never.")
 FAIL_ON = ("error", "warning", "never")
 JobsOpt = typer.Option(
@@ -70,6 +73,20 @@ JobsOpt = typer.Option(
 def _choice(value: str, allowed: tuple[str, ...], option: str) -> None:
     if value not in allowed:
         raise typer.BadParameter(f"{value!r} is not one of: {', '.join(allowed)}", param_hint=option)
+
+
+def _selection(select: list[str] | None, ignore: list[str] | None) -> Selection:
+    """--select and --ignore, refused (exit 2) where a pattern selects no code: a typo would make a gate pass."""
+    for option, values in (("--select", select), ("--ignore", ignore)):
+        unknown = Selection.parse(values or []).unknown()
+        if unknown:
+            names = ", ".join(repr(p) for p in unknown)
+            raise typer.BadParameter(
+                f"{names} {'selects' if len(unknown) == 1 else 'select'} no diagnostic code: give {SELECTS} "
+                "(`feedsync rules` lists them)",
+                param_hint=option,
+            )
+    return Selection.parse(select or [], ignore or [])
 
 
 def _flags(
@@ -142,6 +159,7 @@ def validate(
     """
     _choice(fmt, REPORT_FORMATS, "--format")
     _choice(fail_on, FAIL_ON, "--fail-on")
+    selection = _selection(select, ignore)
     with exit_codes():
         flags = _flags(source, source_format, currency, base_url, encoding)
         cfg = resolve_config(config, flags, channels=channel or [], out=None, sourced=True)
@@ -149,7 +167,7 @@ def validate(
             cfg,
             "validate",
             channels=None if flags else channel,
-            selection=Selection.parse(select or [], ignore or []),
+            selection=selection,
             record_items=fmt == "junit",
             jobs=jobs,
             changes=html is not None,
@@ -207,6 +225,7 @@ def push(
     from feedsync.state import State
 
     _choice(fail_on, FAIL_ON, "--fail-on")
+    selection = _selection(select, ignore)
     with tidy.deferred():  # the feeds replaced, removed while the report is printed (``atomic``)
         with exit_codes():
             cfg = resolve_config(config, None, channels=[], out=None)
@@ -220,7 +239,7 @@ def push(
                         state=state,
                         force=force,
                         dry_run=dry_run,
-                        selection=Selection.parse(select or [], ignore or []),
+                        selection=selection,
                         changes=report_html is not None,
                         fresh_cache=no_cache,
                         reconcile=reconcile,

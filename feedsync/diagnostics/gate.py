@@ -25,6 +25,16 @@ def matches(pattern: str, info: CodeInfo) -> bool:
     return text.lower() == info.name or text.lower() in info.tags
 
 
+def unmatched(patterns: Iterable[str]) -> list[str]:
+    """Those of ``patterns`` that name no code, prefix, name or tag (``matches``), in their order."""
+    infos = list(CODES.values())
+    return [p for p in patterns if not any(matches(p, info) for info in infos)]
+
+
+SELECTS = "a code (GMC008), a prefix (GMC), a name (invalid-gtin) or a tag (identifiers)"
+"""What a pattern of --select, --ignore or a profile's ``validation`` names."""
+
+
 @dataclass(frozen=True)
 class Selection:
     select: tuple[str, ...] = ()
@@ -36,6 +46,11 @@ class Selection:
             return tuple(p.strip() for v in values for p in v.replace(" ", ",").split(",") if p.strip())
 
         return cls(split(select), split(ignore))
+
+    def unknown(self) -> list[str]:
+        """The patterns that select no code: a typo (``prics``, ``MDL0002``) would select nothing, or ignore
+        nothing, without a word, and a gate of ``--select`` would pass whatever the feed holds."""
+        return unmatched([*self.select, *self.ignore])
 
     def keeps(self, code: str) -> bool:
         if not self.select and not self.ignore:  # most runs select nothing: asked of every finding

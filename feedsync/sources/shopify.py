@@ -574,7 +574,7 @@ class _Reader:
         no amount (``1,299.00``, ``29,99``, ``€29.99``) while the price is one shows no markdown and is told
         (MDL022): the variant keeps its price, which is what Shopify charges. A price that is no amount is
         ``build_product``'s to tell."""
-        currency = self.config.currency
+        currency = self.config.currency or "USD"  # (none set: build_product tells it; the amounts still compare)
         try:
             charged = v.parse_money(price, currency)
         except v.ValueProblem:

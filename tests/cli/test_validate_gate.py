@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from feedsync.cli.app import app
-from tests.conftest import HEADER, make_config, row
+from tests.conftest import HEADER, make_config, row, write_config
 from tests.sources.realdata import REALDATA, needs_realdata
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -83,6 +83,39 @@ def test_profile_validation_and_per_item_ignores(tmp_path: Path, monkeypatch: py
 def test_bad_gate_options_exit_2(catalog: Path) -> None:
     assert invoke("--fail-on", "sometimes").exit_code == 2
     assert invoke("--format", "pdf").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--select", "prics"], "--select: 'prics' selects"),  # (a name or tag misspelt: the gate passed)
+        (["--select", "MDL0002"], "--select: 'MDL0002' selects"),  # (a code with a digit too many)
+        (["--select", "GMC008,idenitifers,MDL"], "--select: 'idenitifers' selects"),
+        (["--ignore", "GMC008", "--ignore", "promotonal,requird"], "--ignore: 'promotonal', 'requird' select"),
+    ],
+)
+def test_a_selection_that_selects_no_code_exits_2_naming_it(catalog: Path, args: list[str], named: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert named in " ".join(result.output.replace("│", " ").split()), result.output
+    before = sorted(catalog.rglob("*"))
+    push = runner.invoke(app, ["push", *args])
+    assert push.exit_code == 2 and sorted(catalog.rglob("*")) == before  # (nothing made, nothing published)
+
+
+def test_a_profile_validation_that_selects_no_code_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "products.csv").write_text(HEADER + row("A"), encoding="utf-8")
+    write_config(
+        tmp_path,
+        "source:\n  path: products.csv\n  currency: USD\nchannels:\n  google:\n    profile: google_merchant\n"
+        "    validation: {ignore: [GMC014, promotonal]}\n",
+    )
+    result = invoke()
+    assert result.exit_code == 2
+    assert "validation.ignore" in result.output and "'promotonal' selects no diagnostic code" in result.output
 
 
 def test_json_report(catalog: Path) -> None:
