@@ -598,12 +598,13 @@ class State:
             )
         return []
 
-    def held_orders(self, marketplace: str) -> list[tuple[str, str | None, str | None]]:
-        """(order id, reason, payload) of the orders held back, oldest first."""
+    def held_orders(self, marketplace: str, state: str = "held") -> list[tuple[str, str | None, str | None]]:
+        """(order id, reason, payload) of the orders held back (or in another ``state``: ``creating``, sent to a
+        store that never answered), oldest first."""
         rows = self._db.execute(
-            "SELECT order_id, message, payload FROM orders WHERE marketplace = ? AND state = 'held' "
+            "SELECT order_id, message, payload FROM orders WHERE marketplace = ? AND state = ? "
             "ORDER BY first_seen, order_id",
-            (marketplace,),
+            (marketplace, state),
         )
         return [(order_id, message, payload) for order_id, message, payload in rows]
 

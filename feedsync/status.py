@@ -28,6 +28,9 @@ class ChannelStatus:
 class Status:
     channels: list[ChannelStatus] = field(default_factory=list)
     held_orders: list[dict[str, str | None]] = field(default_factory=list)
+    unanswered_orders: list[str] = field(default_factory=list)
+    """Orders sent to the store by a run that never learnt whether they arrived (the next import-orders sends them
+    again); none while a run holds the lock (its orders may be in flight)."""
     open_orders: int = 0
     """Imported orders not yet shipped in full."""
     failed_shipments: list[dict[str, str | None]] = field(default_factory=list)
@@ -38,7 +41,8 @@ class Status:
     @property
     def needs_attention(self) -> bool:
         failed = any(c.outcome in ("failed", "refused", INTERRUPTED) for c in self.channels)
-        return failed or bool(self.held_orders or self.failed_shipments or any(c.pending_retry for c in self.channels))
+        waiting = self.held_orders or self.unanswered_orders or self.failed_shipments
+        return failed or bool(waiting or any(c.pending_retry for c in self.channels))
 
 
 def settled(runs: list[Run], config: Config) -> list[Run]:
@@ -71,6 +75,8 @@ def status(config: Config, state: State) -> Status:
         found.held_orders = [
             {"order_id": order_id, "reason": reason} for order_id, reason, _ in state.held_orders(marketplace)
         ]
+        if not held(config.state_path):
+            found.unanswered_orders = [order_id for order_id, _, _ in state.held_orders(marketplace, "creating")]
         found.open_orders = len(awaiting_shipment(state, marketplace))
         found.failed_shipments = [
             {"order_id": order_id, "tracking_number": tracking, "message": message}

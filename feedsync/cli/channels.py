@@ -186,6 +186,11 @@ def status(
             )
             for held in found.held_orders:
                 typer.echo(f"  held {held['order_id']}: {held['reason']}")
+            for order_id in found.unanswered_orders:
+                typer.echo(
+                    f"  sent {order_id}: the store never answered whether it arrived; the next import-orders sends it "
+                    "again (the same idempotency key)"
+                )
             for failed in found.failed_shipments:
                 typer.echo(f"  not confirmed {failed['order_id']} {failed['tracking_number']}: {failed['message']}")
     raise typer.Exit(1 if found.needs_attention else 0)

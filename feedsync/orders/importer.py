@@ -309,12 +309,38 @@ def import_orders(
         if not sink.batched:
             flush()
 
+    def resend(mapped: Order) -> None:
+        """An order a run sent to the store without learning whether it arrived (marked creating: a failure or a
+        kill between the POST and its answer), which this run's orders do not list: sent again as it was sent
+        (the sink's idempotency key makes a repeat harmless). A refusal leaves it to send again, told (ORD007)."""
+        if dry_run:
+            result.imported.append(mapped.order_id)
+            return
+        try:
+            created = sink.create(_in_store(mapped))
+        except OrderRejected as exc:
+            result.held.append(mapped.order_id)
+            text = f"order {mapped.order_id} held: {exc}; it is sent again on the next import-orders"
+            emit(make("ORD007", text, product_id=mapped.order_id, field="order"))
+            return
+        staged.append((mapped, IMPORTED, created))
+        result.imported.append(mapped.order_id)
+        if not sink.batched:
+            flush()
+
     for order in orders:
         seen.add(order.order_id)
         handle(order)
     for order_id, _reason, payload in state.held_orders(marketplace):
         if order_id not in seen and (payload or refresh):
             handle(refresh(order_id) if refresh else Order.model_validate_json(payload or ""))
+    for order_id, _reason, payload in state.held_orders(marketplace, CREATING):
+        if order_id in seen or not (payload or refresh):
+            continue
+        if refresh:  # as the marketplace has it now (cancelled since, say): as though this run's orders listed it
+            handle(refresh(order_id))
+        else:  # the order as it was sent (mapped and cut to its units to fulfil: never mapped or cut again)
+            resend(Order.model_validate_json(payload or ""))
     flush()
     return result
 

@@ -337,6 +337,25 @@ def test_status_shows_last_pushes_held_orders_and_open_orders(demo_copy: Path) -
     assert "orders: 0 held, 0 imported and not yet shipped, 0 shipment confirmation(s) failed" in shipped.stdout
 
 
+def test_status_names_an_order_sent_to_the_store_without_an_answer(demo_copy: Path) -> None:
+    """An order marked 'creating' (a run sent it and never learnt whether it arrived) was counted nowhere: status
+    exited 0 with '0 held'. It is named, and status exits 1, until an import-orders sends it again."""
+    from feedsync.config import load_config
+    from feedsync.state import State
+
+    config = str(demo_copy / "feedsync.yaml")
+    with State(load_config(Path(config)).state_path) as state:
+        state.record_order("amazon", "111-1", status="unshipped", state="creating", payload="{}")
+    said = runner.invoke(app, ["status", "-c", config])
+    assert said.exit_code == 1, said.output
+    assert "  sent 111-1: the store never answered whether it arrived; the next import-orders sends it again" in (
+        said.stdout
+    )
+    assert json.loads(runner.invoke(app, ["status", "-c", config, "--format", "json"]).stdout)["unanswered_orders"] == [
+        "111-1"
+    ]
+
+
 def test_diff_against_the_last_push_and_against_a_file(demo_copy: Path) -> None:
     config = str(demo_copy / "feedsync.yaml")
     none_yet = runner.invoke(app, ["diff", "-c", config, "--channel", "google"])

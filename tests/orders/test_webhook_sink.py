@@ -247,3 +247,39 @@ def test_a_held_order_whose_retry_is_refused_outright_stays_held(respx_mock: res
         record = state.order("amazon", "111-1")
         assert record is not None and record.state == "held"
         assert state.order_payload("amazon", "111-1") == order.model_dump_json()
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_sent_without_an_answer_is_sent_again_though_the_next_report_does_not_list_it(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """The endpoint failed (500 on every attempt) after the order was marked: the run stopped (exit 3), the order
+    stayed 'creating', and a next run whose report no longer listed it imported the others and never sent it again:
+    the order was lost, and status said nothing. It is sent again as it was sent (mapped and cut to its units to
+    ship once: the same body and idempotency key), and status names it meanwhile."""
+    from feedsync.orders.importer import CREATING
+
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(500))
+    first = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A", qty="2")), pytest.fail))
+    shipped_one = first.lines[0].model_copy(update={"quantity": 1, "shipped": 1})
+    first = first.model_copy(update={"lines": (shipped_one,), "status": OrderStatus.PARTIALLY_SHIPPED})
+    other = next(read_order_report(report(tmp_path, line("222-2", "9002", "SKU-A"), name="o2.txt"), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        before: list[Diagnostic] = []
+        with pytest.raises(RemoteError):
+            into(sink(), state, [first], before.append)
+        assert [d.code for d in before] == ["ORD012"]  # (1 of 2 units imported, 1 shipped on Amazon)
+        assert state.order("amazon", "111-1").state == CREATING  # type: ignore[union-attr]
+        assert [order_id for order_id, _, _ in state.held_orders("amazon", CREATING)] == ["111-1"]
+        route.mock(side_effect=[httpx.Response(201, json={"id": 7}), httpx.Response(201, json={"id": 8})])
+        told: list[Diagnostic] = []
+        result = into(sink(), state, [other], told.append)
+        assert sorted(result.imported) == ["111-1", "222-2"], told
+        assert (state.order("amazon", "111-1").state, state.order("amazon", "111-1").sink_ref) == ("imported", "8")  # type: ignore[union-attr]
+        assert into(sink(), state, [other]).imported == []  # (once)
+    sent = [c.request for c in route.calls]
+    failed, resent = sent[0], sent[-1]
+    assert resent.content == failed.content and resent.headers["idempotency-key"] == "amazon:111-1:order.created"
+    sent_line = json.loads(resent.content)["order"]["lines"][0]
+    assert (sent_line["quantity"], sent_line["shipped"], sent_line["tax"]["amount"]) == (1, 1, "0.80")
