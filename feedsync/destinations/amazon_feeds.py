@@ -46,7 +46,6 @@ from feedsync.destinations.http import (
     json_body,
     make_client,
     poll,
-    send_bounded,
 )
 from feedsync.diagnostics import Emit
 from feedsync.diagnostics.codes import make
@@ -94,33 +93,20 @@ class LwaToken:
             return {"x-amz-access-token": str(self._token)}
 
     def _fetch(self) -> None:
+        """A new access token. A 429, a 5xx or a timeout is tried again (``Requester``); a redirect is an error
+        naming where it points; a 400, 401 or 403 is a refusal of the refresh token or the client's credentials."""
         where = f"Login with Amazon ({secrets.mask(self.config.lwa_url)})"
-        try:
-            request = self.client.build_request(
-                "POST",
-                self.config.lwa_url,
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": self._refresh_token,
-                    "client_id": self.config.client_id,
-                    "client_secret": self._client_secret,
-                },
-            )
-            response = send_bounded(self.client, request, where)
-        except httpx.HTTPError as exc:
-            raise RemoteError(f"{where}: {type(exc).__name__}") from None
-        if response.status_code != 200:
-            try:
-                answer = response.json()
-            except ValueError:
-                answer = None
-            description = str(answer.get("error_description") or "") if isinstance(answer, dict) else ""
-            raise RemoteError(
-                secrets.mask(
-                    f"Login with Amazon refused the refresh token: HTTP {response.status_code} {description}".strip()
-                    + f" ({self.config.lwa_url})"
-                )
-            )
+        response = Requester(self.client, refusal=self._refused).request(
+            "POST",
+            self.config.lwa_url,
+            operation=where,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": self._refresh_token,
+                "client_id": self.config.client_id,
+                "client_secret": self._client_secret,
+            },
+        )
         body = json_body(response, "Login with Amazon", keys=("access_token",))
         try:
             lifetime = float(body.get("expires_in", 3600))
@@ -131,6 +117,24 @@ class LwaToken:
         self._token = str(body["access_token"])
         secrets.register(self._token)
         self._expires = self.clock() + lifetime - TOKEN_MARGIN
+
+    def _refused(self, operation: str, response: httpx.Response) -> None:
+        """Raises the refusal of the credentials (400: invalid_grant, a refresh token revoked or mistyped; 401 or
+        403: the client's id or secret) with Login with Amazon's description; returns for any other answer."""
+        if response.status_code not in (400, 401, 403):
+            return
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        description = str(answer.get("error_description") or "") if isinstance(answer, dict) else ""
+        raise RemoteError(
+            secrets.mask(
+                f"Login with Amazon refused the refresh token: HTTP {response.status_code} {description}".strip()
+                + f" ({self.config.lwa_url})"
+            ),
+            status=response.status_code,
+        )
 
     def refresh(self) -> None:
         with self._lock:

@@ -35,6 +35,7 @@ from feedsync.destinations.http import (
     json_body,
     make_client,
     pages,
+    redirected,
     send_bounded,
 )
 from feedsync.diagnostics import Emit
@@ -169,6 +170,8 @@ class _GoogleRequest:
             raise exceptions.TransportError(type(exc).__name__) from None
         except RemoteError as exc:  # an answer too large, or too slow to arrive whole
             raise exceptions.TransportError(str(exc)) from None
+        if 300 <= response.status_code < 400:  # (google-auth would tell it with the empty body alone)
+            raise exceptions.TransportError(redirected("the token request", response))
         register_tokens(response.content)
         return _Response(response)
 

@@ -440,6 +440,18 @@ def path_segment(value: str) -> str | None:
     return quote(value, safe="")
 
 
+def redirected(operation: str, response: httpx.Response) -> str:
+    """A redirect, named with where it points (its scheme, host and path: a query may carry a token)."""
+    target = response.headers.get("location", "")
+    try:
+        where = str(response.request.url.join(target).copy_with(query=None, fragment=None)) if target else ""
+    except (RuntimeError, httpx.InvalidURL):
+        where = ""
+    text = f"{operation}: HTTP {response.status_code}, a redirect" + (f" to {where}" if where else "")
+    why = "feedsync does not follow redirects (its credentials would go along): set the address it points to"
+    return mask(f"{text}; {why}")
+
+
 class Requester:
     """Sends requests through ``client`` with retries, token refresh, rate limits and redaction."""
 
@@ -606,7 +618,7 @@ class Requester:
         if status >= 400:
             raise RemoteError(self._describe(operation, response), status=status)
         if status >= 300:
-            raise RemoteError(self._redirected(operation, response), status=status)
+            raise RemoteError(redirected(operation, response), status=status)
         return response
 
     def _set_rate(self, limiter: RateLimiter, operation: str, rate: float) -> None:
@@ -669,18 +681,6 @@ class Requester:
             request_id,
         )
         return response
-
-    @staticmethod
-    def _redirected(operation: str, response: httpx.Response) -> str:
-        """A redirect, named with where it points (its scheme, host and path: a query may carry a token)."""
-        target = response.headers.get("location", "")
-        try:
-            where = str(response.request.url.join(target).copy_with(query=None, fragment=None)) if target else ""
-        except (RuntimeError, httpx.InvalidURL):
-            where = ""
-        text = f"{operation}: HTTP {response.status_code}, a redirect" + (f" to {where}" if where else "")
-        why = "feedsync does not follow redirects (its credentials would go along): set the address it points to"
-        return mask(f"{text}; {why}")
 
     def _describe(self, operation: str, response: httpx.Response) -> str:
         request_id = next((response.headers[h] for h in REQUEST_ID_HEADERS if h in response.headers), None)

@@ -392,3 +392,58 @@ def test_a_channel_moved_to_another_marketplace_sends_every_listing_there(
     [created] = [c for c in routes["feed"].calls][-1:]
     assert json.loads(created.request.content)["marketplaceIds"] == ["A13V1IB3VIYZZH"]
     assert push() == []
+
+
+def _token(monkeypatch: pytest.MonkeyPatch) -> object:
+    from feedsync.config import AmazonLogin
+    from feedsync.destinations.amazon_feeds import LwaToken
+
+    monkeypatch.setenv("FS_LWA_SECRET", "client-secret-value")
+    monkeypatch.setenv("FS_LWA_REFRESH", "Atzr|refresh-token-value")
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    login = AmazonLogin.model_validate(
+        {
+            "client_id": "amzn1.app",
+            "client_secret": {"env": "FS_LWA_SECRET"},
+            "refresh_token": {"env": "FS_LWA_REFRESH"},
+        }
+    )
+    return LwaToken(login, httpx.Client())
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_login_answered_5xx_or_429_is_tried_again_not_told_as_a_refused_token(
+    respx_mock: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 500 of Login with Amazon was told 'refused the refresh token' at once (an ops person would replace a
+    token that is fine) and never tried again."""
+    route = respx_mock.post(LWA).mock(
+        side_effect=[
+            httpx.Response(500),
+            httpx.Response(429),
+            httpx.Response(200, json={"access_token": "Atza|t", "expires_in": 3600}),
+        ]
+    )
+    assert _token(monkeypatch).headers() == {"x-amz-access-token": "Atza|t"}  # type: ignore[attr-defined]
+    assert route.call_count == 3
+    sent = parse_qs(route.calls[0].request.content.decode())
+    assert sent["grant_type"] == ["refresh_token"] and sent["refresh_token"] == ["Atzr|refresh-token-value"]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_a_login_redirected_is_told_where_it_points_and_a_refusal_as_a_refusal(
+    respx_mock: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feedsync.errors import RemoteError
+
+    route = respx_mock.post(LWA).mock(
+        return_value=httpx.Response(302, headers={"location": "https://elsewhere.example/steal"})
+    )
+    with pytest.raises(RemoteError) as redirected:
+        _token(monkeypatch).headers()  # type: ignore[attr-defined]
+    assert "https://elsewhere.example/steal" in str(redirected.value) and "refused" not in str(redirected.value)
+    assert route.call_count == 1  # (never followed)
+    route.mock(return_value=httpx.Response(400, json={"error": "invalid_grant", "error_description": "revoked"}))
+    with pytest.raises(RemoteError, match=r"^Login with Amazon refused the refresh token: HTTP 400 revoked \("):
+        _token(monkeypatch).headers()  # type: ignore[attr-defined]
+    assert route.call_count == 2  # (a refusal is not tried again)

@@ -449,6 +449,21 @@ def test_token_endpoint_failures_are_remote_errors_without_the_assertion(
     assert sent and all(assertion[:40] not in message for assertion in sent)
 
 
+@respx.mock
+def test_a_token_endpoint_redirect_is_told_where_it_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """google-auth told a redirect by its empty body: 'Google token endpoint (...): ' and nothing after."""
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    token = respx.post("https://oauth2.googleapis.com/token").mock(
+        return_value=httpx.Response(302, headers={"location": "https://elsewhere.example/steal?token=x"})
+    )
+    message = sync_failure(push(gmc_config(tmp_path, HEADER + row("A"))))
+    assert message.startswith(
+        "Google token endpoint (https://oauth2.googleapis.com/token): the token request: HTTP 302, a redirect to "
+        "https://elsewhere.example/steal; feedsync does not follow redirects"
+    ), message
+    assert all(call.request.url.host == "oauth2.googleapis.com" for call in respx.calls) and token.call_count >= 1
+
+
 def _signature_forms(assertion: str) -> dict[str, str]:
     """The signature of a signed JWT as a server may echo it: as sent (base64url), as standard base64, as hex."""
     signature = assertion.rsplit(".", 1)[1]
