@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,6 +131,11 @@ REJECTED = (400, 409, 422)
 stops the run."""
 
 
+_HTML = re.compile(rb"\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+"""The start of an HTML document: the answer of a web page, which no order endpoint gives (one that answers ``OK``
+as ``text/html``, as PHP does by default, is not one)."""
+
+
 class WebhookSink:
     """Each event is one POST, sent at once (not batched): ``{"event": ..., "order": {...}}`` with the headers
     ``X-Feedsync-Event``, ``X-Feedsync-Signature: sha256=<HMAC-SHA256 of the body, hex>`` and
@@ -178,6 +184,12 @@ class WebhookSink:
             if exc.status in REJECTED:
                 raise OrderRejected(str(exc), status=exc.status) from None
             raise
+        if _HTML.match(response.content):  # (a website at a mistyped address: no store got the order)
+            raise RemoteError(
+                f"order webhook: {secrets.mask(self.url)} answered HTTP {response.status_code} with an HTML page, "
+                "not an order endpoint's answer: is it the address of the store's order endpoint? The order is sent "
+                "again on the next import-orders"
+            )
         try:
             answer = response.json()
         except ValueError:

@@ -283,3 +283,25 @@ def test_an_order_sent_without_an_answer_is_sent_again_though_the_next_report_do
     assert resent.content == failed.content and resent.headers["idempotency-key"] == "amazon:111-1:order.created"
     sent_line = json.loads(resent.content)["order"]["lines"][0]
     assert (sent_line["quantity"], sent_line["shipped"], sent_line["tax"]["amount"]) == (1, 1, "0.80")
+
+
+@pytest.mark.parametrize(
+    "page", ["<!DOCTYPE html><html><body>Shop</body></html>", "\n  <HTML lang=en>", "\ufeff<html>"]
+)
+def test_an_html_page_answered_with_200_is_no_import_and_the_order_is_sent_again(
+    respx_mock: respx.Router, tmp_path: Path, page: str
+) -> None:
+    """A mistyped address that is a website answers 200 with its page: the order was recorded imported though no
+    store got it. The run stops (exit 3) naming the address (its token masked); the order is sent again."""
+    html = {"content-type": "text/html"}
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(200, text=page, headers=html))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        with pytest.raises(RemoteError, match="answered HTTP 200 with an HTML page") as stopped:
+            into(sink(), state, [order])
+        assert "s3cret-token" not in str(stopped.value)
+        assert state.order("amazon", "111-1").state == "creating"  # type: ignore[union-attr]
+        route.mock(return_value=httpx.Response(200, text="OK", headers=html))  # (PHP's answer: text/html)
+        assert into(sink(), state, []).imported == ["111-1"]
+        assert state.order("amazon", "111-1").state == "imported"  # type: ignore[union-attr]
