@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -174,6 +175,8 @@ def _unusable(path: Path, exc: sqlite3.DatabaseError) -> StateError:
         what = "free space on its disk and rerun"
     elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         what = "another process holds it (another feedsync, a program reading it): rerun once it is done"
+    elif name.startswith("SQLITE_IOERR") and _nearly_full(path):  # (SQLite tells a full disk so as often as not)
+        what = "its disk is full or nearly (a write failed): free space on it and rerun"
     elif name.startswith("SQLITE_IOERR"):
         what = "the disk failed to read or write it: check the disk and rerun (restore it from a backup if it recurs)"
     else:  # damaged (SQLITE_CORRUPT), not a database (SQLITE_NOTADB)
@@ -182,6 +185,18 @@ def _unusable(path: Path, exc: sqlite3.DatabaseError) -> StateError:
             "was sent, the orders imported or the runs before)"
         )
     return StateError(f"state database {path} is unusable ({exc}): {what}")
+
+
+NEARLY_FULL = 64 << 20
+"""Bytes free on the state's disk below which an I/O error of SQLite's is told as a full disk (its journal and a
+transaction's pages need room; a write that failed on a full disk may leave a little)."""
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < NEARLY_FULL
+    except OSError:
+        return False
 
 
 _FILE_ERRORS = ("SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH",

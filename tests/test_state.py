@@ -125,6 +125,26 @@ def test_an_error_of_feedsync_s_own_sql_stays_a_bug_not_the_file_s(tmp_path: Pat
             state.sent_items("google", "directory:www")
 
 
+@pytest.mark.parametrize(("free", "told"), [(20 << 10, "its disk is full or nearly"), (50 << 30, "the disk failed")])
+def test_an_io_error_on_a_nearly_full_disk_says_to_free_space_not_to_restore_a_backup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free: int, told: str
+) -> None:
+    """SQLite tells a write that failed on a full disk as SQLITE_IOERR as often as SQLITE_FULL: the advice was "the
+    disk failed ... restore it from a backup", which would throw away the sync history for a full disk."""
+    import shutil
+    from collections import namedtuple
+
+    from feedsync.state import _unusable
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda where: usage(100 << 30, 0, free))
+    error = sqlite3.OperationalError("disk I/O error")
+    error.sqlite_errorname = "SQLITE_IOERR_WRITE"  # type: ignore[attr-defined]
+    message = str(_unusable(tmp_path / "state.sqlite", error))
+    assert told in message
+    assert ("restore it from a backup" in message) == (told == "the disk failed")
+
+
 def test_a_state_feedsync_may_not_write_is_a_state_error_saying_so(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     with State(path) as state:
