@@ -355,6 +355,23 @@ def _src015(tmp: Path) -> Found:
     return read(tmp / "p.xlsx", data.getvalue())
 
 
+@fixture("SRC019", (None, None, 2, 4))
+def _src019(tmp: Path) -> Found:
+    """A workbook openpyxl wrote, whose formula no program computed."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for cells in (["id", "title", "price", "sale_price"], ["A", "T", 10, "=C2*0.8"]):
+        sheet.append(cells)
+    data = io.BytesIO()
+    book.save(data)
+    return read(tmp / "p.xlsx", data.getvalue())
+
+
 # -- normalization ---------------------------------------------------------------------------------------
 FIXTURES["MDL001"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,,1\n"), ("A", "title", 2, 2))
 FIXTURES["MDL002"] = (lambda tmp: read(tmp / "p.csv", "id,title,price\nA,T,12;3\n"), ("A", "price", 2, 3))

@@ -292,6 +292,15 @@ _register(
     "writes the quantities.",
 )
 _register(
+    "SRC019",
+    "formula-without-value",
+    W,
+    "Cells of an Excel workbook's sheet hold a formula with no value saved: the workbook was written by a program "
+    "that computes no formulas (openpyxl, a script), and feedsync reads the value Excel saved, so those cells are "
+    "read empty (a sale price, a label left out of the feeds). Told once per column, with the number of cells and "
+    "the first row. Open the workbook in Excel or LibreOffice and save it, or write values instead of formulas.",
+)
+_register(
     "SRC013",
     "product-not-listed",
     Severity.INFO,
@@ -821,6 +830,7 @@ _TAGS: dict[str, tuple[str, ...]] = {
             "SRC016",
             "SRC017",
             "SRC018",
+            "SRC019",
         ),
         ("source",),
     ),

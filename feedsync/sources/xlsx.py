@@ -10,7 +10,8 @@ it would be, through openpyxl (read-only, streaming; the cells' values as Excel 
   ``YYYY-MM-DDTHH:MM:SS`` (read in ``source.timezone``, as the native CSV's), a Boolean as ``TRUE``/``FALSE``, an
   error as its code (``#N/A``).
 - A formula's value is the one Excel saved with the file (a formula no spreadsheet program computed, in a workbook
-  a script wrote, has none: its cell is empty, and a value every product needs is told missing, MDL001).
+  a script wrote, has none: its cell is empty, told per column, SRC019, and a value every product needs is told
+  missing, MDL001).
 - Other sheets are not read; a workbook of several says which one was (SRC015, info).
 
 The workbook is a zip of XML: it is never split by rows, nor read a column at a time, nor cached by its raw lines
@@ -20,6 +21,7 @@ The workbook is a zip of XML: it is never split by rows, nor read a column at a 
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -176,6 +178,8 @@ def open_sheet(config: SourceConfig, emit: Emit | None = None) -> Iterator[Table
             raise SourceError(f"{path}: the sheet {sheet.title!r} is empty") from None
         while header and not header[-1].strip():
             header.pop()
+        if emit is not None:
+            _tell_unsaved(workbook, sheet, header_row, header, str(path), emit)
         records = _records(rows, len(header), str(path), emit)
         yield Table(str(path), [h.strip() for h in header], "", "xlsx", header_row, records)
     finally:
@@ -232,3 +236,78 @@ def _records(
                 )
             cells = cells[:width]
         yield number, cells
+
+
+_CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
+"""Where a cell begins in a sheet's XML (``<c r=...>``, with a namespace's prefix or not)."""
+_UNSAVED = re.compile(
+    rb"<(?:\w+:)?c(\s[^>]*)?>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+"""A cell holding a formula and no value (none, or an empty one)."""
+_REF = re.compile(rb'\br\s*=\s*["\']([A-Z]{1,3})([0-9]{1,7})["\']')
+_STRING = re.compile(rb'\bt\s*=\s*["\']str["\']')
+_PIECE = 1 << 20
+_LONGEST_CELL = 16 << 20
+
+
+def _tell_unsaved(workbook: Any, sheet: Any, header_row: int, header: list[str], path: str, emit: Emit) -> None:
+    """SRC019 for each column of the header whose cells hold a formula with no value saved (a workbook a program
+    wrote that computes no formulas: openpyxl, a script): openpyxl reads them empty, as Excel would show nothing
+    there until it computed them. A formula whose value is the empty text (``t="str"``, an ``IF`` giving ``""``) is
+    one Excel computed. The sheet's XML is scanned once as it is decompressed (its zip entry: what openpyxl named
+    it; a workbook whose entry cannot be found is not scanned)."""
+    member = getattr(sheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if not isinstance(member, str) or not isinstance(archive, zipfile.ZipFile):
+        return
+    found: dict[int, list[int]] = {}  # column -> [cells, first row]
+    try:
+        with archive.open(member) as source:
+            carry = b""
+            while True:
+                piece = source.read(_PIECE)
+                text = carry + piece
+                if not piece:
+                    cut = len(text)
+                else:  # (up to the last cell's start: that cell may go on in the next piece)
+                    starts = [m.start() for m in _CELL.finditer(text, max(0, len(text) - (1 << 16)))]
+                    cut = starts[-1] if starts else (len(text) if len(text) > _LONGEST_CELL else 0)
+                formulas = b"<f" in text or b":f" in text  # (most sheets hold none: no scan of their cells)
+                for match in _UNSAVED.finditer(text, 0, cut) if formulas else ():
+                    attributes = match.group(1) or b""
+                    ref = _REF.search(attributes)
+                    if ref is None or _STRING.search(attributes) or int(ref.group(2)) <= header_row:
+                        continue
+                    column = _column_number(ref.group(1).decode("ascii"))
+                    row = int(ref.group(2))
+                    entry = found.setdefault(column, [0, row])
+                    entry[0] += 1
+                    entry[1] = min(entry[1], row)
+                carry = text[cut:]
+                if not piece:
+                    break
+    except _DAMAGED:  # (the rows' read tells a damaged sheet)
+        return
+    for column in sorted(found):
+        if column > len(header):
+            continue
+        cells, first = found[column]
+        name = header[column - 1].strip()
+        emit(
+            make(
+                "SRC019",
+                f"{cells} cell(s) of column {name!r} hold a formula with no value saved (the first in row {first}): "
+                "the workbook was written by a program that computes no formulas, so they are read empty. Open it "
+                "in Excel or LibreOffice and save it (or write the values instead of formulas)",
+                location=Location(path, first, column, name),
+            )
+        )
+
+
+def _column_number(letters: str) -> int:
+    """``A`` -> 1, ``AB`` -> 28."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number

@@ -286,3 +286,43 @@ def test_an_encrypted_or_legacy_workbook_and_a_cut_one_are_told_as_such(tmp_path
         match=r"locked\.xlsx: an encrypted \(password-protected\) Excel workbook, or a legacy Excel 97-2003",
     ):
         list(open_source(SourceConfig(path=encrypted, currency="USD", format=fmt)).products(pytest.fail))
+
+
+@pytest.mark.parametrize("piece", [1 << 20, 40])
+def test_formulas_no_program_computed_are_told_per_column_and_excel_s_empty_text_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """A workbook a script wrote (openpyxl) holds its formulas without values: a sale price of ``=C2*0.8`` was read
+    empty, the sale lost with no finding. Each column with such cells is told once (SRC019: how many, the first
+    row); a formula Excel computed to the empty text (``t="str"``, an empty value) and the header's cells are not.
+    The sheet's XML is read a piece at a time (40 bytes: every cell across pieces)."""
+    import re
+
+    monkeypatch.setattr("feedsync.sources.xlsx._PIECE", piece)
+    rows = [
+        ["id", "title", "price", "sale_price", "custom_label_0", "=1+1"],
+        ["A", "Tee", 10, "=C2*0.8", '=IF(C2>100,"big","")', ""],
+        ["B", "Cap", 5, 4, '=IF(C3>100,"big","")', ""],
+        ["C", "Hat", 20, "=C4*0.8", "x", ""],
+    ]
+    path = workbook(tmp_path / "script.xlsx", rows)
+    computed = tmp_path / "computed.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(computed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):  # (as Excel saves an IF giving "")
+                data = re.sub(rb'<c r="E([23])"><f>', rb'<c r="E\1" t="str"><f>', data)
+            target.writestr(item, data)
+    found: list[Diagnostic] = []
+    source = open_source(SourceConfig(path=computed, currency="USD", base_url="https://s.example"))
+    products = list(source.products(found.append))
+    assert [(p.id, p.sale_price and str(p.sale_price)) for p in products] == [
+        ("A", None),
+        ("B", "4.00 USD"),
+        ("C", None),
+    ]
+    told = [(d.code, d.location.row, d.location.column, d.location.column_name) for d in found if d.code == "SRC019"]
+    assert told == [("SRC019", 2, 4, "sale_price")]
+    assert found[[d.code for d in found].index("SRC019")].message.startswith(
+        "2 cell(s) of column 'sale_price' hold a formula with no value saved (the first in row 2)"
+    )
