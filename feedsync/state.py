@@ -592,15 +592,15 @@ class State:
         return None if row is None else row[0]
 
     def mark_handled(self, marketplace: str, order_ids: Sequence[str], note: str) -> list[str]:
-        """In one transaction, the held orders ``order_ids`` become ``handled`` (the store got them otherwise: never
-        imported, no longer retried), each with ``note``; the ids of those that were not held, where nothing
-        changed (none of them is marked then)."""
+        """In one transaction, the held orders ``order_ids`` (or ones sent without an answer, ``creating``) become
+        ``handled`` (the store got them otherwise: never imported, no longer retried or sent again), each with
+        ``note``; the ids of those that were neither, where nothing changed (none of them is marked then)."""
         with self.transaction() as db:
             held = {
                 order_id
                 for (order_id,) in db.execute(
-                    "SELECT order_id FROM orders WHERE marketplace = ? AND state = 'held' AND order_id IN "
-                    f"({', '.join('?' * len(order_ids))})",
+                    "SELECT order_id FROM orders WHERE marketplace = ? AND state IN ('held', 'creating') "
+                    f"AND order_id IN ({', '.join('?' * len(order_ids))})",
                     (marketplace, *order_ids),
                 )
             }
@@ -608,7 +608,7 @@ class State:
                 return [order_id for order_id in order_ids if order_id not in held]
             db.executemany(
                 "UPDATE orders SET state = 'handled', message = ?, updated_at = ? WHERE marketplace = ? "
-                "AND order_id = ? AND state = 'held'",
+                "AND order_id = ? AND state IN ('held', 'creating')",
                 [(_mask(note), _now(), marketplace, order_id) for order_id in held],
             )
         return []

@@ -28,9 +28,10 @@ class ChannelStatus:
 class Status:
     channels: list[ChannelStatus] = field(default_factory=list)
     held_orders: list[dict[str, str | None]] = field(default_factory=list)
-    unanswered_orders: list[str] = field(default_factory=list)
-    """Orders sent to the store by a run that never learnt whether they arrived (the next import-orders sends them
-    again); none while a run holds the lock (its orders may be in flight)."""
+    unanswered_orders: list[dict[str, str | None]] = field(default_factory=list)
+    """Orders sent to the store by a run that never learnt whether they arrived, or that the store refused when sent
+    again (``reason``; None: no answer): the next import-orders sends them again. None while a run holds the lock
+    (its orders may be in flight)."""
     open_orders: int = 0
     """Imported orders not yet shipped in full."""
     failed_shipments: list[dict[str, str | None]] = field(default_factory=list)
@@ -76,7 +77,10 @@ def status(config: Config, state: State) -> Status:
             {"order_id": order_id, "reason": reason} for order_id, reason, _ in state.held_orders(marketplace)
         ]
         if not held(config.state_path):
-            found.unanswered_orders = [order_id for order_id, _, _ in state.held_orders(marketplace, "creating")]
+            found.unanswered_orders = [
+                {"order_id": order_id, "reason": reason}
+                for order_id, reason, _ in state.held_orders(marketplace, "creating")
+            ]
         found.open_orders = len(awaiting_shipment(state, marketplace))
         found.failed_shipments = [
             {"order_id": order_id, "tracking_number": tracking, "message": message}

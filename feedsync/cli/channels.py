@@ -186,10 +186,11 @@ def status(
             )
             for held in found.held_orders:
                 typer.echo(f"  held {held['order_id']}: {held['reason']}")
-            for order_id in found.unanswered_orders:
+            for sent in found.unanswered_orders:
+                what = sent["reason"] or "the store never answered whether it arrived"
                 typer.echo(
-                    f"  sent {order_id}: the store never answered whether it arrived; the next import-orders sends it "
-                    "again (the same idempotency key)"
+                    f"  sent {sent['order_id']}: {what}; the next import-orders sends it again (the same idempotency "
+                    "key), or mark it with import-orders --handled"
                 )
             for failed in found.failed_shipments:
                 typer.echo(f"  not confirmed {failed['order_id']} {failed['tracking_number']}: {failed['message']}")

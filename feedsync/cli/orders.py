@@ -31,7 +31,7 @@ def import_orders(
         "--handled",
         metavar="ORDER_ID",
         help="Mark a held order handled (entered in the store by hand, or settled otherwise): never imported, no "
-        "longer retried; reads no orders. Repeat for several.",
+        "longer retried; an order sent to the store without an answer too. Reads no orders. Repeat for several.",
     ),
 ) -> None:
     """Import marketplace orders into the store's sink, each exactly once.

@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from feedsync.config import AmazonOrdersApi
 from feedsync.destinations.amazon_feeds import LwaToken, sp_api_client, sp_api_requester
 from feedsync.destinations.http import RateLimiter, Requester, answer_shape, json_body, make_client, path_segment
-from feedsync.errors import RemoteError
+from feedsync.errors import AuthError, RemoteError
 from feedsync.model.money import ISO_4217, Money
 from feedsync.model.order import (
     Address,
@@ -180,7 +180,7 @@ class AmazonOrders:
                 "GET", f"{SEARCH}/{segment}", operation="getOrder", params={"includedData": INCLUDED}
             )
         except RemoteError as exc:
-            if exc.status not in (400, 404):
+            if exc.status not in (400, 404) or isinstance(exc, AuthError):  # (a login refused stops the run)
                 raise
             why = "Amazon does not find it" if exc.status == 404 else "Amazon refuses to read it"
             return UnreadableOrder(marketplace="amazon", order_id=order_id, reason=f"{why} ({exc})")

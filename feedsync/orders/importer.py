@@ -312,16 +312,23 @@ def import_orders(
     def resend(mapped: Order) -> None:
         """An order a run sent to the store without learning whether it arrived (marked creating: a failure or a
         kill between the POST and its answer), which this run's orders do not list: sent again as it was sent
-        (the sink's idempotency key makes a repeat harmless). A refusal leaves it to send again, told (ORD007)."""
+        (the sink's idempotency key makes a repeat harmless). A refusal leaves it to send again (never mapped or
+        cut to its units again), told (ORD007) and noted: ``status`` names it, ``--handled`` settles it."""
         if dry_run:
             result.imported.append(mapped.order_id)
             return
         try:
             created = sink.create(_in_store(mapped))
-        except OrderRejected as exc:
+        except OrderRejected as exc:  # (kept as it was sent, the refusal its note: status tells it, --handled takes it)
             result.held.append(mapped.order_id)
-            text = f"order {mapped.order_id} held: {exc}; it is sent again on the next import-orders"
+            text = (
+                f"order {mapped.order_id} held: the store refused it: {exc}; it is sent again on every import-orders "
+                "(as it was sent) until the store takes it, or marked with --handled"
+            )
             emit(make("ORD007", text, product_id=mapped.order_id, field="order"))
+            state.record_order(
+                mapped.marketplace, mapped.order_id, status=mapped.status, state=CREATING, message=f"refused: {exc}"
+            )
             return
         staged.append((mapped, IMPORTED, created))
         result.imported.append(mapped.order_id)

@@ -121,30 +121,33 @@ _NOT_HELD = {
     RECORDED: "fulfilled by the marketplace, not sent to the store",
     SKIPPED: "cancelled before its import, or nothing of it left to ship",
     HANDLED: "marked handled before",
-    CREATING: "being imported: a run ended before it knew whether the store has it; the next import finds out",
 }
 """What an order that is not held is, as ``mark_handled`` tells it (by its state)."""
 
 
 def mark_handled(config: Config, state: State, order_ids: Sequence[str], *, dry_run: bool) -> list[tuple[str, str]]:
-    """The held orders ``order_ids`` marked handled (an ops person entered each in the store by hand, or settled it
-    otherwise): never imported, no longer retried, their shipments still confirmed from a shipments file. (order id,
-    why it was held) of each; all or none: an id that is not a held order is a ConfigError naming what it is, and
-    nothing is marked."""
+    """The held orders ``order_ids`` (or orders sent to the store without an answer, ``creating``) marked handled (an
+    ops person entered each in the store by hand, or settled it otherwise): never imported, no longer retried,
+    their shipments still confirmed from a shipments file. (order id, why it was held) of each; all or none: an id
+    that is neither is a ConfigError naming what it is, and nothing is marked."""
     orders = _orders(config)
     ids = dict.fromkeys(order_id.strip() for order_id in order_ids)
     records = {order_id: state.order(orders.marketplace, order_id) for order_id in ids}
     wrong = [
         f"{order_id!r} ({'never seen' if record is None else _NOT_HELD.get(record.state, record.state)})"
         for order_id, record in records.items()
-        if record is None or record.state != HELD
+        if record is None or record.state not in (HELD, CREATING)
     ]
     if wrong:
         raise ConfigError(
-            f"--handled takes held orders only; not held: {', '.join(wrong)} (`feedsync status` lists the held "
-            "orders); nothing was marked"
+            f"--handled takes held orders only (and orders sent to the store without an answer); not held: "
+            f"{', '.join(wrong)} (`feedsync status` lists them); nothing was marked"
         )
-    held = [(order_id, record.message or "held") for order_id, record in records.items() if record is not None]
+    held = [
+        (order_id, record.message or ("held" if record.state == HELD else "sent, the store never answered"))
+        for order_id, record in records.items()
+        if record is not None
+    ]
     if not dry_run:
         note = f"handled outside feedsync (import-orders --handled, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"
         left = state.mark_handled(orders.marketplace, list(records), note)

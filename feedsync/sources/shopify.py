@@ -584,7 +584,8 @@ class _Reader:
         except v.ValueProblem as problem:
             why = problem.message
         else:
-            if regular.currency == charged.currency:
+            named = self.config.currency is not None or (_names_currency(price) and _names_currency(compare))
+            if regular.currency == charged.currency or not named:  # (a stand-in currency is no currency)
                 return regular.amount > charged.amount
             why = f"compare-at price {compare!r} is in {regular.currency}, the price {price!r} in {charged.currency}"
         index = self.idx["compare"]
@@ -619,6 +620,15 @@ class _Reader:
             )
             return ""
         return value
+
+
+def _names_currency(text: str) -> bool:
+    """Whether an amount's text names its currency (``29.99 EUR``)."""
+    try:
+        v.parse_money(text, None)
+    except v.ValueProblem:
+        return False
+    return True
 
 
 def _age_group(text: str) -> str:

@@ -352,7 +352,7 @@ def test_status_names_an_order_sent_to_the_store_without_an_answer(demo_copy: Pa
         said.stdout
     )
     assert json.loads(runner.invoke(app, ["status", "-c", config, "--format", "json"]).stdout)["unanswered_orders"] == [
-        "111-1"
+        {"order_id": "111-1", "reason": None}
     ]
 
 

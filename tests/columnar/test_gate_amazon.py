@@ -689,6 +689,21 @@ def test_a_yen_price_with_decimals_is_no_offer_number() -> None:
     assert number_problem({"price": "1.234", "currency": "KWD"}) is None  # (three decimals in dinars)
 
 
+@pytest.mark.parametrize(
+    ("text", "currency", "whole"),
+    [("19.990", "USD", True), ("1580.50", "JPY", False), ("1.5e1", "JPY", True), ("12.5e-1", "USD", True),
+     ("1E-3", "USD", False), ("0.00", "USD", True), ("1e400", "USD", True), ("1e-400", "USD", False)],
+)  # fmt: skip
+def test_an_amount_is_counted_in_its_currency_s_units_whatever_its_exponent(
+    text: str, currency: str, whole: bool
+) -> None:
+    """``1e400`` (a template's) raised decimal.InvalidOperation out of the channel's rules: quantizing it is past
+    any context's precision."""
+    from feedsync.channels.amazon.rules import in_minor_units
+
+    assert in_minor_units(text, currency) is whole
+
+
 def test_names_descriptions_and_images_past_amazon_s_limits_are_cut_and_named_alike(tmp_path: Path) -> None:
     """Amazon takes an item name of 200 characters, a product_description of 10,000 bytes in UTF-8 (the PRODUCT and
     HOME definitions' maxLength and maxUtf8ByteLength) and eight other images (other_product_image_locator_1 to _8):

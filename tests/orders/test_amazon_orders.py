@@ -723,3 +723,18 @@ def test_an_order_with_every_unit_cancelled_before_its_first_read_is_not_importe
         assert not list((tmp_path / "in").glob("*.jsonl"))
         again = into(sink, state, [], pytest.fail)  # recorded: not read as new again
         assert again.imported == [] and state.order("amazon", "111-0000001-0000001").state == "skipped"  # type: ignore[union-attr]
+
+
+@respx.mock(assert_all_mocked=True, assert_all_called=False)
+def test_a_login_refused_while_an_order_is_read_again_stops_the_run(respx_mock: respx.Router, tmp_path: Path) -> None:
+    """Login with Amazon refusing the refresh token (400) as a held order was read again (getOrder) was taken for
+    Amazon refusing to read the order: each held order told unreadable, the run going on. It stops the run."""
+    from feedsync.errors import AuthError
+
+    respx_mock.post("https://api.amazon.com/auth/o2/token").mock(
+        return_value=httpx.Response(400, json={"error": "invalid_grant", "error_description": "revoked"})
+    )
+    order = respx_mock.get(url__regex=r".*/orders/.*").mock(return_value=httpx.Response(200, json={}))
+    with State(tmp_path / "state.sqlite") as state, pytest.raises(AuthError, match="refused the refresh token"):
+        api(state).order("111-0000001-0000001")
+    assert order.call_count == 0

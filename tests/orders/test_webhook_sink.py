@@ -305,3 +305,35 @@ def test_an_html_page_answered_with_200_is_no_import_and_the_order_is_sent_again
         route.mock(return_value=httpx.Response(200, text="OK", headers=html))  # (PHP's answer: text/html)
         assert into(sink(), state, []).imported == ["111-1"]
         assert state.order("amazon", "111-1").state == "imported"  # type: ignore[union-attr]
+
+
+@respx.mock(assert_all_mocked=True)
+def test_an_order_the_store_refuses_when_sent_again_is_noted_named_by_status_and_can_be_marked_handled(
+    respx_mock: respx.Router, tmp_path: Path
+) -> None:
+    """The resend refused (422) was told "held" while the order stayed as though never answered: status said the
+    store never answered, and --handled refused it. The refusal is its note; status names it; it is sent again on
+    each run (as it was sent) until the store takes it or ops marks it handled."""
+    from types import SimpleNamespace
+
+    from feedsync.status import status as read_status
+
+    route = respx_mock.post(URL).mock(return_value=httpx.Response(500))
+    order = next(read_order_report(report(tmp_path, line("111-1", "9001", "SKU-A")), pytest.fail))
+    with State(tmp_path / "state.sqlite") as state:
+        published(state, "SKU-A")
+        with pytest.raises(RemoteError):
+            into(sink(), state, [order])
+        route.mock(return_value=httpx.Response(422, json={"message": "unknown product"}))
+        for _ in range(2):
+            told: list[Diagnostic] = []
+            assert into(sink(), state, [], told.append).held == ["111-1"]
+            assert [d.code for d in told] == ["ORD007"] and "the store refused it" in told[0].message
+        record = state.order("amazon", "111-1")
+        assert record is not None and record.state == "creating" and "unknown product" in (record.message or "")
+        config = SimpleNamespace(channels={}, orders=SimpleNamespace(marketplace="amazon"), state_path=state.path)
+        unanswered = read_status(config, state).unanswered_orders  # type: ignore[arg-type]
+        assert [(u["order_id"], "unknown product" in (u["reason"] or "")) for u in unanswered] == [("111-1", True)]
+        assert state.mark_handled("amazon", ["111-1"], "entered by hand") == []
+        assert into(sink(), state, []).held == []  # (handled: never sent again)
+    assert route.call_count == 6 + 2  # (six attempts answered 500, then each run's one refused resend)

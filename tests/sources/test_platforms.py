@@ -326,3 +326,18 @@ def test_a_shopify_compare_at_price_that_is_no_amount_is_named_and_shows_no_sale
     ]
     assert "no thousands separators" in found[0].message and "written at its price, '999.00'" in found[0].message
     assert "in EUR, the price '25.00' in USD" in found[3].message
+
+
+def test_without_a_currency_set_a_compare_at_price_naming_one_is_compared_by_its_amount(tmp_path: Path) -> None:
+    """With no source.currency, the price '25.00' names none: a compare-at price '29.99 EUR' was told to be in
+    another currency ("the price '25.00' in USD", a currency nobody set) and showed no sale."""
+    path = tmp_path / "products_export.csv"
+    path.write_text(
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Compare At Price\n"
+        "tee,Tee,Size,S,T-S,25.00,29.99 EUR\ntee,,,M,T-M,25.00 EUR,29.99\ntee,,,L,T-L,25.00 USD,29.99 EUR\n",
+        encoding="utf-8",
+    )
+    config = SourceConfig.model_validate({"path": path, "format": "shopify", "base_url": BASE})
+    found: list[Diagnostic] = []
+    list(open_source(config).products(found.append))
+    assert [(d.code, d.location.row) for d in found if d.code == "MDL022"] == [("MDL022", 4)]  # (EUR against USD)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -141,8 +141,11 @@ def in_minor_units(text: str, currency: str) -> bool:
     dot = text.find(".")
     if (dot < 0 or len(text.rstrip()) - dot - 1 <= places) and "e" not in text and "E" not in text:
         return True  # most prices: their decimals counted (19.99 USD), no Decimal made
-    amount = Decimal(text)
-    return amount == amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    _, digits, exponent = Decimal(text).as_tuple()  # (no quantize: 1e400 is past any context's precision)
+    if not isinstance(exponent, int):  # (not finite: the callers ask finite amounts only)
+        return False
+    zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))  # trailing zeros: 19.990 is 19.99
+    return exponent + zeros >= -places
 
 
 def sku_problem(sku: str) -> str | None:
