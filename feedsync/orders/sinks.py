@@ -131,9 +131,12 @@ REJECTED = (400, 409, 422)
 stops the run."""
 
 
-_HTML = re.compile(rb"\s*(?:\xef\xbb\xbf)?\s*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
-"""The start of an HTML document: the answer of a web page, which no order endpoint gives (one that answers ``OK``
-as ``text/html``, as PHP does by default, is not one)."""
+_HTML = re.compile(
+    rb"\s*(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])",
+    re.IGNORECASE | re.DOTALL,
+)
+"""The start of an HTML document (after an XML declaration or comments, as XHTML begins): the answer of a web page,
+which no order endpoint gives (one that answers ``OK`` as ``text/html``, as PHP does by default, is not one)."""
 
 
 class WebhookSink:
@@ -187,8 +190,8 @@ class WebhookSink:
         if _HTML.match(response.content):  # (a website at a mistyped address: no store got the order)
             raise RemoteError(
                 f"order webhook: {secrets.mask(self.url)} answered HTTP {response.status_code} with an HTML page, "
-                "not an order endpoint's answer: is it the address of the store's order endpoint? The order is sent "
-                "again on the next import-orders"
+                "not an order endpoint's answer: is it the address of the store's order endpoint? What was sent is "
+                "sent again on the next import-orders"
             )
         try:
             answer = response.json()

@@ -574,20 +574,23 @@ class _Reader:
         no amount (``1,299.00``, ``29,99``, ``€29.99``) while the price is one shows no markdown and is told
         (MDL022): the variant keeps its price, which is what Shopify charges. A price that is no amount is
         ``build_product``'s to tell."""
-        currency = self.config.currency or "USD"  # (none set: build_product tells it; the amounts still compare)
+        stand_in = self.config.currency or "USD"  # (the amounts alone: build_product tells a missing currency)
         try:
-            charged = v.parse_money(price, currency)
+            charged = v.parse_money(price, stand_in)
         except v.ValueProblem:
             return False
         try:
-            regular = v.parse_money(compare, currency, what="compare-at price")
+            regular = v.parse_money(compare, stand_in, what="compare-at price")
         except v.ValueProblem as problem:
             why = problem.message
         else:
-            named = self.config.currency is not None or (_names_currency(price) and _names_currency(compare))
-            if regular.currency == charged.currency or not named:  # (a stand-in currency is no currency)
+            ours, theirs = _currency_of(price, self.config.currency), _currency_of(compare, self.config.currency)
+            if ours == theirs:  # (the same, or neither names one and none is set)
                 return regular.amount > charged.amount
-            why = f"compare-at price {compare!r} is in {regular.currency}, the price {price!r} in {charged.currency}"
+            why = (
+                f"compare-at price {compare!r} is in {theirs or 'no currency'}, the price {price!r} in "
+                f"{ours or 'no currency'}"
+            )
         index = self.idx["compare"]
         assert index is not None  # (the cell was read)
         self.emit(
@@ -622,13 +625,12 @@ class _Reader:
         return value
 
 
-def _names_currency(text: str) -> bool:
-    """Whether an amount's text names its currency (``29.99 EUR``)."""
+def _currency_of(text: str, default: str | None) -> str | None:
+    """The currency an amount's text names (``29.99 EUR``), else ``default`` (``source.currency``, or None)."""
     try:
-        v.parse_money(text, None)
+        return v.parse_money(text, None).currency
     except v.ValueProblem:
-        return False
-    return True
+        return default
 
 
 def _age_group(text: str) -> str:

@@ -241,10 +241,11 @@ def _records(
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 """Where a cell begins in a sheet's XML (``<c r=...>``, with a namespace's prefix or not)."""
 _UNSAVED = re.compile(
-    rb"<(?:\w+:)?c(\s[^>]*)?>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+    rb"<(?:\w+:)?c(\s[^>]*)?>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f\s*>)\s*"
+    rb"(<(?:\w+:)?v\b[^>]*?/>|<(?:\w+:)?v\b[^>]*>\s*</(?:\w+:)?v\s*>)?\s*</(?:\w+:)?c\s*>"
 )
-"""A cell holding a formula and no value (none, or an empty one)."""
+"""A cell holding a formula and no value (none, or an empty one: group 2). Cells without an ``r`` attribute (which
+a writer may leave out) are not told."""
 _REF = re.compile(rb'\br\s*=\s*["\']([A-Z]{1,3})([0-9]{1,7})["\']')
 _STRING = re.compile(rb'\bt\s*=\s*["\']str["\']')
 _PIECE = 1 << 20
@@ -277,7 +278,8 @@ def _tell_unsaved(workbook: Any, sheet: Any, header_row: int, header: list[str],
                 for match in _UNSAVED.finditer(text, 0, cut) if formulas else ():
                     attributes = match.group(1) or b""
                     ref = _REF.search(attributes)
-                    if ref is None or _STRING.search(attributes) or int(ref.group(2)) <= header_row:
+                    computed_empty = match.group(2) is not None and _STRING.search(attributes)  # (Excel's "")
+                    if ref is None or computed_empty or int(ref.group(2)) <= header_row:
                         continue
                     column = _column_number(ref.group(1).decode("ascii"))
                     row = int(ref.group(2))

@@ -692,7 +692,8 @@ def test_a_yen_price_with_decimals_is_no_offer_number() -> None:
 @pytest.mark.parametrize(
     ("text", "currency", "whole"),
     [("19.990", "USD", True), ("1580.50", "JPY", False), ("1.5e1", "JPY", True), ("12.5e-1", "USD", True),
-     ("1E-3", "USD", False), ("0.00", "USD", True), ("1e400", "USD", True), ("1e-400", "USD", False)],
+     ("1E-3", "USD", False), ("0.00", "USD", True), ("1e400", "USD", True), ("1e-400", "USD", False),
+     ("0.00", "JPY", True), ("0E-10", "USD", True), ("-19.990", "USD", True), ("-1580.5", "JPY", False)],
 )  # fmt: skip
 def test_an_amount_is_counted_in_its_currency_s_units_whatever_its_exponent(
     text: str, currency: str, whole: bool

@@ -286,7 +286,15 @@ def test_an_order_sent_without_an_answer_is_sent_again_though_the_next_report_do
 
 
 @pytest.mark.parametrize(
-    "page", ["<!DOCTYPE html><html><body>Shop</body></html>", "\n  <HTML lang=en>", "\ufeff<html>"]
+    "page",
+    [
+        "<!DOCTYPE html><html><body>Shop</body></html>",
+        "\n  <HTML lang=en>",
+        "\ufeff<html>",
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+        '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">',
+        "<!-- served by a CMS -->\n<!-- cached -->\n<!doctype html>",
+    ],
 )
 def test_an_html_page_answered_with_200_is_no_import_and_the_order_is_sent_again(
     respx_mock: respx.Router, tmp_path: Path, page: str

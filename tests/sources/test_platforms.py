@@ -328,16 +328,25 @@ def test_a_shopify_compare_at_price_that_is_no_amount_is_named_and_shows_no_sale
     assert "in EUR, the price '25.00' in USD" in found[3].message
 
 
-def test_without_a_currency_set_a_compare_at_price_naming_one_is_compared_by_its_amount(tmp_path: Path) -> None:
-    """With no source.currency, the price '25.00' names none: a compare-at price '29.99 EUR' was told to be in
-    another currency ("the price '25.00' in USD", a currency nobody set) and showed no sale."""
+def test_without_a_currency_set_a_compare_at_price_in_another_currency_than_the_price_is_named(tmp_path: Path) -> None:
+    """With no source.currency, a price '25.00 EUR' and a compare-at price '29.99' (no currency): the variant is
+    listed at its price, the compare-at price named (MDL022: in no currency), not made a price of no currency."""
     path = tmp_path / "products_export.csv"
     path.write_text(
         "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Compare At Price\n"
-        "tee,Tee,Size,S,T-S,25.00,29.99 EUR\ntee,,,M,T-M,25.00 EUR,29.99\ntee,,,L,T-L,25.00 USD,29.99 EUR\n",
+        "tee,Tee,Size,S,T-S,25.00 EUR,29.99\ntee,,,M,T-M,25.00 EUR,29.99 EUR\ntee,,,L,T-L,25.00 USD,29.99 EUR\n",
         encoding="utf-8",
     )
     config = SourceConfig.model_validate({"path": path, "format": "shopify", "base_url": BASE})
     found: list[Diagnostic] = []
-    list(open_source(config).products(found.append))
-    assert [(d.code, d.location.row) for d in found if d.code == "MDL022"] == [("MDL022", 4)]  # (EUR against USD)
+    products = list(open_source(config).products(found.append))
+    assert [(p.attributes["sku"], str(p.price), p.sale_price and str(p.sale_price)) for p in products] == [
+        ("T-S", "25.00 EUR", None),
+        ("T-M", "29.99 EUR", "25.00 EUR"),
+        ("T-L", "25.00 USD", None),
+    ]
+    told = [(d.code, d.location.row, d.message.split(":")[0]) for d in found]
+    assert told == [
+        ("MDL022", 2, "compare-at price '29.99' is in no currency, the price '25.00 EUR' in EUR"),
+        ("MDL022", 4, "compare-at price '29.99 EUR' is in EUR, the price '25.00 USD' in USD"),
+    ]

@@ -144,6 +144,8 @@ def in_minor_units(text: str, currency: str) -> bool:
     _, digits, exponent = Decimal(text).as_tuple()  # (no quantize: 1e400 is past any context's precision)
     if not isinstance(exponent, int):  # (not finite: the callers ask finite amounts only)
         return False
+    if not any(digits):  # zero (0.00, 0E-10): a multiple of any unit
+        return True
     zeros = len(digits) - len(bytes(digits).rstrip(b"\0"))  # trailing zeros: 19.990 is 19.99
     return exponent + zeros >= -places
 
