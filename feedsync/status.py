@@ -76,7 +76,8 @@ def status(config: Config, state: State) -> Status:
         found.held_orders = [
             {"order_id": order_id, "reason": reason} for order_id, reason, _ in state.held_orders(marketplace)
         ]
-        if not held(config.state_path):
+        busy = held(config.state_path)  # (a run is importing, or confirming packages: what it sends is in flight)
+        if not busy:
             found.unanswered_orders = [
                 {"order_id": order_id, "reason": reason}
                 for order_id, reason, _ in state.held_orders(marketplace, "creating")
@@ -86,7 +87,7 @@ def status(config: Config, state: State) -> Status:
             {"order_id": order_id, "tracking_number": tracking, "message": message}
             for order_id, tracking, message in state.failed_shipments(marketplace)
         ]
-        if not held(config.state_path):  # else a push-tracking is running and its packages are in flight
+        if not busy:
             found.failed_shipments += [
                 {
                     "order_id": package.order_id,

@@ -24,7 +24,7 @@ from feedsync.channels.templating import Compiled, RenderError, TemplateProblem,
 from feedsync.channels.templating.purity import attribute_keys
 from feedsync.config import ChannelConfig, Config
 from feedsync.diagnostics import Location
-from feedsync.diagnostics.gate import SELECTS, Selection
+from feedsync.diagnostics.gate import Selection
 from feedsync.errors import ConfigError
 from feedsync.model.product import PRODUCT_FIELDS
 from feedsync.resources import data_dir
@@ -96,10 +96,7 @@ class ValidationSpec(_Strict):
     def _known(cls, patterns: list[str]) -> list[str]:
         unknown = Selection.parse(patterns).unknown()  # (select and ignore alike: a pattern is either)
         if unknown:
-            names = ", ".join(repr(p) for p in unknown)
-            raise ValueError(
-                f"{names} {'selects' if len(unknown) == 1 else 'select'} no diagnostic code: give {SELECTS}"
-            )
+            raise ValueError(unknown)
         return patterns
 
 

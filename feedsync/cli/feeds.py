@@ -23,7 +23,7 @@ from feedsync.cli.output import Progress
 from feedsync.config import Config, NotifyConfig, source_formats
 from feedsync.diagnostics import Report
 from feedsync.diagnostics.findings import Render
-from feedsync.diagnostics.gate import SELECTS, Gate, Selection
+from feedsync.diagnostics.gate import Gate, Selection
 from feedsync.diagnostics.renderers.concise import SHOWN_FROM
 from feedsync.errors import FeedsyncError
 
@@ -80,12 +80,7 @@ def _selection(select: list[str] | None, ignore: list[str] | None) -> Selection:
     for option, values in (("--select", select), ("--ignore", ignore)):
         unknown = Selection.parse(values or []).unknown()
         if unknown:
-            names = ", ".join(repr(p) for p in unknown)
-            raise typer.BadParameter(
-                f"{names} {'selects' if len(unknown) == 1 else 'select'} no diagnostic code: give {SELECTS} "
-                "(`feedsync rules` lists them)",
-                param_hint=option,
-            )
+            raise typer.BadParameter(f"{unknown} (`feedsync rules` lists them)", param_hint=option)
     return Selection.parse(select or [], ignore or [])
 
 

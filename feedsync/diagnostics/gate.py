@@ -47,10 +47,15 @@ class Selection:
 
         return cls(split(select), split(ignore))
 
-    def unknown(self) -> list[str]:
-        """The patterns that select no code: a typo (``prics``, ``MDL0002``) would select nothing, or ignore
-        nothing, without a word, and a gate of ``--select`` would pass whatever the feed holds."""
-        return unmatched([*self.select, *self.ignore])
+    def unknown(self) -> str | None:
+        """What is wrong with the patterns that select no code (None: each selects one): a typo (``prics``,
+        ``MDL0002``) would select nothing, or ignore nothing, without a word, and a gate of ``--select`` would pass
+        whatever the feed holds."""
+        wrong = unmatched([*self.select, *self.ignore])
+        if not wrong:
+            return None
+        names = ", ".join(repr(p) for p in wrong)
+        return f"{names} {'selects' if len(wrong) == 1 else 'select'} no diagnostic code: give {SELECTS}"
 
     def keeps(self, code: str) -> bool:
         if not self.select and not self.ignore:  # most runs select nothing: asked of every finding

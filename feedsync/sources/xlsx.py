@@ -258,6 +258,8 @@ def _tell_unsaved(workbook: Any, sheet: Any, header_row: int, header: list[str],
     there until it computed them. A formula whose value is the empty text (``t="str"``, an ``IF`` giving ``""``) is
     one Excel computed. The sheet's XML is scanned once as it is decompressed (its zip entry: what openpyxl named
     it; a workbook whose entry cannot be found is not scanned)."""
+    from openpyxl.utils.cell import column_index_from_string
+
     member = getattr(sheet, "_worksheet_path", None)
     archive = getattr(workbook, "_archive", None)
     if not isinstance(member, str) or not isinstance(archive, zipfile.ZipFile):
@@ -281,7 +283,7 @@ def _tell_unsaved(workbook: Any, sheet: Any, header_row: int, header: list[str],
                     computed_empty = match.group(2) is not None and _STRING.search(attributes)  # (Excel's "")
                     if ref is None or computed_empty or int(ref.group(2)) <= header_row:
                         continue
-                    column = _column_number(ref.group(1).decode("ascii"))
+                    column = column_index_from_string(ref.group(1).decode("ascii"))
                     row = int(ref.group(2))
                     entry = found.setdefault(column, [0, row])
                     entry[0] += 1
@@ -305,11 +307,3 @@ def _tell_unsaved(workbook: Any, sheet: Any, header_row: int, header: list[str],
                 location=Location(path, first, column, name),
             )
         )
-
-
-def _column_number(letters: str) -> int:
-    """``A`` -> 1, ``AB`` -> 28."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
